@@ -26,23 +26,31 @@ def test_predict_says_nothing_of_words_where_every_class_drew(ckpt, geotiff, tmp
     assert "said words" not in capsys.readouterr().err
 
 
-def test_chat_says_a_class_answered_in_words():
+def stand_in_chat(max_position_embeddings: int = 2048):
+    """A ChatREPL over a stand-in model (only its LLM config) and one blank image, for ``class_by_class``:
+    (repl, its output, a [det] question asked, a box answer)."""
     import io
     import types
 
     import numpy as np
     from transformers import LlamaConfig
 
-    from rsvlm import inference as inf
     from rsvlm.chat import ChatREPL
     from rsvlm.data.conversation import PromptConfig
 
-    model = types.SimpleNamespace(llm=types.SimpleNamespace(config=LlamaConfig(max_position_embeddings=2048)))
+    config = LlamaConfig(max_position_embeddings=max_position_embeddings)
+    model = types.SimpleNamespace(llm=types.SimpleNamespace(config=config))
     out, box = io.StringIO(), "<ref>ship</ref><box><loc_100><loc_100><loc_300><loc_300></box>"
     repl = ChatREPL(model, types.SimpleNamespace(prompt=PromptConfig()), out=out, max_new_tokens=5)
     repl.images = [types.SimpleNamespace(data=np.zeros((3, 32, 32), np.float32), modality="optical",
                                          bands=("R", "G", "B"), path="a.png")]
-    asked = [{"role": "user", "content": "<image>\n[det] Detect all objects."}]
+    return repl, out, [{"role": "user", "content": "<image>\n[det] Detect all objects."}], box
+
+
+def test_chat_says_a_class_answered_in_words():
+    from rsvlm import inference as inf
+
+    repl, out, asked, box = stand_in_chat()
     for worded in ((), ("harbor",)):
         repl.answerer = lambda worded=worded: (lambda m, i: [inf.Answer(box, [0.9], worded=worded) for _ in m])
         assert repl.class_by_class(asked, box).worded == worded

@@ -12,17 +12,18 @@ from rsvlm import evaluate
 from rsvlm.tta import MODES, FuseConfig
 
 
-def _run(tmp_path, views, answer):
+def _run(tmp_path, views, record=RECORD):
+    """The one row ``rsvlm eval --tta`` (``views``) writes for ``record`` of a blank a.png."""
     Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(tmp_path / "a.png")
     data, out = tmp_path / "test.jsonl", tmp_path / "p.jsonl"
-    data.write_text(json.dumps(RECORD) + "\n")
+    data.write_text(json.dumps(record) + "\n")
     evaluate.run(None, Processor({}), data, out, batch_size=1, progress=False, tta=FuseConfig(views=views))
     return json.loads(out.read_text().splitlines()[0])
 
 
 def test_eval_crops_on_a_class_question_asks_no_view_and_says_why(tmp_path, monkeypatch, capsys):
     answering(monkeypatch, "lake")
-    row = _run(tmp_path, MODES["crops"], "lake")
+    row = _run(tmp_path, MODES["crops"])
     assert row["answer"] == "lake"
     assert row["tta_skipped"].startswith("--tta crops: no view asked of this question (crops are only for [det]/[ground]")
     err = capsys.readouterr().err
@@ -31,7 +32,7 @@ def test_eval_crops_on_a_class_question_asks_no_view_and_says_why(tmp_path, monk
 
 def test_eval_flip_on_a_class_question_asks_views_and_says_nothing_of_it(tmp_path, monkeypatch, capsys):
     answering(monkeypatch, "lake")
-    row = _run(tmp_path, MODES["flip"], "lake")
+    row = _run(tmp_path, MODES["flip"])
     assert row["answer"] == "lake" and "tta_skipped" not in row
     assert "asked no --tta view" not in capsys.readouterr().err
 
@@ -42,11 +43,7 @@ def test_eval_dihedral_on_a_det_question_all_views_saying_none_is_not_told_it_as
     answering(monkeypatch, "None.")
     det = {**RECORD, "task": "det", "conversations": [{"from": "human", "value": "<image>\n[det] Find every ship."},
                                                       {"from": "gpt", "value": "None."}]}
-    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(tmp_path / "a.png")
-    data, out = tmp_path / "test.jsonl", tmp_path / "p.jsonl"
-    data.write_text(json.dumps(det) + "\n")
-    evaluate.run(None, Processor({}), data, out, batch_size=1, progress=False, tta=FuseConfig(views=MODES["dihedral"]))
-    row = json.loads(out.read_text().splitlines()[0])
+    row = _run(tmp_path, MODES["dihedral"], det)
     assert row["answer"] == "None." and "tta_skipped" not in row
     assert "asked no --tta view" not in capsys.readouterr().err
 
@@ -56,10 +53,7 @@ def test_eval_tta_on_a_record_without_an_image_says_it_has_no_view(tmp_path, mon
     answering(monkeypatch, "water")
     text = {"id": "t0", "task": "vqa", "images": [],
             "conversations": [{"from": "human", "value": "[vqa] What is a lake?"}, {"from": "gpt", "value": "water"}]}
-    data, out = tmp_path / "test.jsonl", tmp_path / "p.jsonl"
-    data.write_text(json.dumps(text) + "\n")
-    evaluate.run(None, Processor({}), data, out, batch_size=1, progress=False, tta=FuseConfig(views=MODES["flip"]))
-    row = json.loads(out.read_text().splitlines()[0])
+    row = _run(tmp_path, MODES["flip"], text)
     assert row["answer"] == "water"
     assert row["tta_skipped"] == "--tta flip: no view asked of this question (it holds no image); the plain answer stands"
 
@@ -70,12 +64,7 @@ def test_eval_views_a_question_is_not_asked_are_not_counted_as_answers_left_out(
     answering(monkeypatch, "3")
     count = {**RECORD, "task": "count", "conversations": [{"from": "human", "value": "<image>\n[count] How many ships?"},
                                                           {"from": "gpt", "value": "3"}]}
-    Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(tmp_path / "a.png")
-    data, out = tmp_path / "test.jsonl", tmp_path / "p.jsonl"
-    data.write_text(json.dumps(count) + "\n")
-    evaluate.run(None, Processor({}), data, out, batch_size=1, progress=False,
-                 tta=FuseConfig(views=MODES["dihedral+crops"]))
-    row = json.loads(out.read_text().splitlines()[0])
+    row = _run(tmp_path, MODES["dihedral+crops"], count)
     assert "tta_note" not in row and "tta_skipped" not in row
     assert row["tta_unasked"].startswith("test-time augmentation: 4 other view(s) not asked, 7 asked")
     err = capsys.readouterr().err

@@ -40,22 +40,11 @@ def test_the_report_tabulates_answers_past_the_context_and_passes_over_older_sco
 
 def test_chat_says_a_class_answer_ran_past_the_context():
     # generate flags such answers and warns no more: chat --det-by-class said it nowhere
-    import io
-    import types
-
-    import numpy as np
-    from transformers import LlamaConfig
+    from test_cli_lead62 import stand_in_chat
 
     from rsvlm import inference as inf
-    from rsvlm.chat import ChatREPL
-    from rsvlm.data.conversation import PromptConfig
 
-    model = types.SimpleNamespace(llm=types.SimpleNamespace(config=LlamaConfig(max_position_embeddings=220)))
-    out, box = io.StringIO(), "<ref>ship</ref><box><loc_100><loc_100><loc_300><loc_300></box>"
-    repl = ChatREPL(model, types.SimpleNamespace(prompt=PromptConfig()), out=out, max_new_tokens=5)
-    repl.images = [types.SimpleNamespace(data=np.zeros((3, 32, 32), np.float32), modality="optical",
-                                         bands=("R", "G", "B"), path="a.png")]
-    asked = [{"role": "user", "content": "<image>\n[det] Detect all objects."}]
+    repl, out, asked, box = stand_in_chat(max_position_embeddings=220)
     for past in (False, True):
         repl.answerer = lambda past=past: (lambda m, i: [inf.Answer(box, [0.9], past_context=past) for _ in m])
         assert repl.class_by_class(asked, box).past_context is past

@@ -10,7 +10,7 @@ from rasterio.transform import from_origin  # noqa: E402
 from rsvlm.io.read import read_image  # noqa: E402
 
 
-def _tif(path, arr, nodata=None, scale=None, offset=None):
+def write_geotiff(path, arr, nodata=None, scale=None, offset=None):
     """A georeferenced GeoTIFF of ``arr`` (C, H, W), with a nodata value and GDAL scale / offset if given."""
     c, h, w = arr.shape
     with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=c, dtype=arr.dtype, nodata=nodata,
@@ -28,16 +28,16 @@ def _db(seed=0):
 def test_db_sar_zero_fill_declared_is_masked_undeclared_is_noted(tmp_path):
     a = _db()
     a[:, :, :20] = 0.0  # a collar filled with 0, which is 0 dB (bright) to a reader
-    img = read_image(_tif(tmp_path / "declared.tif", a, nodata=0.0), modality="sar")
+    img = read_image(write_geotiff(tmp_path / "declared.tif", a, nodata=0.0), modality="sar")
     assert img.valid is not None and int((~img.valid).sum()) == 64 * 20
-    img = read_image(_tif(tmp_path / "undeclared.tif", a), modality="sar")
+    img = read_image(write_geotiff(tmp_path / "undeclared.tif", a), modality="sar")
     note = [n for n in img.notes if "exactly 0" in n]
     assert note and "31.2% of the pixels" in note[0] and "gdal_edit.py -a_nodata 0" in note[0], img.notes
 
 
 def test_db_sar_own_zero_values_are_not_called_fill(tmp_path):
     a = np.round(_db(1), 1)  # dB to 0.1: 0.0 is one level among many near it, no fill
-    img = read_image(_tif(tmp_path / "rounded.tif", a), modality="sar")
+    img = read_image(write_geotiff(tmp_path / "rounded.tif", a), modality="sar")
     assert (a == 0).any() and not any("exactly 0" in n for n in img.notes), img.notes
 
 
@@ -47,13 +47,13 @@ def test_band_files_with_mixed_nodata_each_mask_their_band_and_are_noted(tmp_pat
     for col, (band, nd) in enumerate((("B02", 0), ("B03", 65535), ("B04", None))):
         a = rng.integers(500, 4000, (1, 16, 16)).astype(np.uint16)
         a[:, :, col] = 0 if nd is None else nd  # B04's 0s are declared by no one: data
-        paths.append(_tif(tmp_path / f"T31UDP_{band}.tif", a, nodata=nd))
+        paths.append(write_geotiff(tmp_path / f"T31UDP_{band}.tif", a, nodata=nd))
     img = read_image(paths)
     assert img.bands == ["B02", "B03", "B04"]
     assert (~img.valid).sum(axis=0).tolist() == [16, 16] + [0] * 14  # B02's and B03's own fill, in all bands
     note = [n for n in img.notes if n.startswith("band files declare different nodata")]
     assert note and "T31UDP_B02.tif 0, T31UDP_B03.tif 65535, T31UDP_B04.tif none" in note[0], img.notes
-    same = read_image([_tif(tmp_path / f"S_{b}.tif", np.ones((1, 8, 8), np.uint16), nodata=0) for b in ("B02", "B03")])
+    same = read_image([write_geotiff(tmp_path / f"S_{b}.tif", np.ones((1, 8, 8), np.uint16), nodata=0) for b in ("B02", "B03")])
     assert not any("different nodata" in n for n in same.notes), same.notes
 
 
@@ -64,7 +64,7 @@ def test_band_files_with_mixed_nodata_each_mask_their_band_and_are_noted(tmp_pat
 ])
 def test_thermal_declared_kelvin_scale_is_applied_before_the_stretch(tmp_path, name, scale, offset, dn):
     a = np.random.default_rng(3).integers(*dn, (1, 16, 16)).astype(np.uint16)
-    img = read_image(_tif(tmp_path / name, a, scale=scale, offset=offset), modality="ir")
+    img = read_image(write_geotiff(tmp_path / name, a, scale=scale, offset=offset), modality="ir")
     stretch = [n for n in img.notes if n.startswith("stretch")]
     assert stretch and ", K)" in stretch[0], img.notes  # in kelvin, 280-320 K, not DN
     lo, hi = (float(x) for x in stretch[0].split("[")[1].rstrip("]").split(","))
@@ -74,14 +74,14 @@ def test_thermal_declared_kelvin_scale_is_applied_before_the_stretch(tmp_path, n
 
 def test_thermal_declared_scale_that_is_no_kelvin_is_left_and_said(tmp_path):
     a = np.random.default_rng(4).integers(100, 3000, (1, 16, 16)).astype(np.uint16)
-    img = read_image(_tif(tmp_path / "radiance.tif", a, scale=0.001, offset=0.1), modality="ir")  # 0.2-3 W/(m² sr µm)
+    img = read_image(write_geotiff(tmp_path / "radiance.tif", a, scale=0.001, offset=0.1), modality="ir")  # 0.2-3 W/(m² sr µm)
     assert any("not applied: ir is read from the DN" in n for n in img.notes), img.notes
     assert not any(", K)" in n for n in img.notes), img.notes
 
 
 def test_single_integer_band_guess_says_what_was_assumed_and_how_to_override(tmp_path):
     a = np.random.default_rng(5).integers(200, 900, (1, 16, 16)).astype(np.uint16)
-    img = read_image(_tif(tmp_path / "pan.tif", a))
+    img = read_image(write_geotiff(tmp_path / "pan.tif", a))
     note = next(n for n in img.notes if n.startswith("modality inferred as ir from 1 band uint16"))
     assert "a guess from its type alone, read as thermal infrared;" in note, note  # it did not say what ir was
     assert "photo: --modality optical" in note and "SAR: --modality sar" in note, note
@@ -119,7 +119,7 @@ def test_paletted_label_of_regions_is_still_a_class_map(tmp_path):
 def test_thermal_declared_kelvin_zero_fill_colder_than_any_surface_is_nodata(tmp_path):
     a = np.random.default_rng(7).integers(40000, 48000, (1, 32, 32)).astype(np.uint16)  # 286-313 K
     a[:, :, :10] = 0  # the collar: 149 K by the declared offset
-    img = read_image(_tif(tmp_path / "st.tif", a, scale=0.00341802, offset=149.0), modality="ir")
+    img = read_image(write_geotiff(tmp_path / "st.tif", a, scale=0.00341802, offset=149.0), modality="ir")
     assert img.valid is not None and int((~img.valid).sum()) == 32 * 10
     assert any("DN 0 (149 K, colder than any surface), 31.2% of the pixels, read as nodata" in n for n in img.notes)
     stretch = next(n for n in img.notes if n.startswith("stretch"))

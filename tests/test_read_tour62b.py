@@ -6,20 +6,10 @@ import pytest
 
 rasterio = pytest.importorskip("rasterio")
 from rasterio.transform import from_origin  # noqa: E402
+from test_read_tour62 import write_geotiff  # noqa: E402
 
 from rsvlm.io import sources  # noqa: E402
 from rsvlm.io.read import SceneReader, read_image  # noqa: E402
-
-
-def _tif(path, arr, nodata=None, scale=None, offset=None):
-    """A georeferenced GeoTIFF of ``arr`` (C, H, W), with a nodata value and GDAL scale / offset if given."""
-    c, h, w = arr.shape
-    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=c, dtype=arr.dtype, nodata=nodata,
-                       crs="EPSG:32631", transform=from_origin(600000, 5800000, 10, 10)) as ds:
-        ds.write(arr)
-        if scale is not None:
-            ds.scales, ds.offsets = (scale,) * c, (offset,) * c
-    return path
 
 
 def test_thermal_declared_kelvin_decodes_the_scene_once(tmp_path, monkeypatch):
@@ -27,7 +17,7 @@ def test_thermal_declared_kelvin_decodes_the_scene_once(tmp_path, monkeypatch):
     file without overviews was decoded whole twice (8000² uint16: 1.14 s to open, 0.47 s now)."""
     a = np.random.default_rng(3).integers(28000, 31000, (1, 300, 300)).astype(np.uint16)  # 280-310 K
     a[:, :, :60] = 0  # a collar: 0 K by the declared offset, fill
-    path = _tif(tmp_path / "lst.tif", a, scale=0.01, offset=0.0)
+    path = write_geotiff(tmp_path / "lst.tif", a, scale=0.01, offset=0.0)
     calls = []
     read = sources.RasterioSource.read_decimated
     monkeypatch.setattr(sources.RasterioSource, "read_decimated",
@@ -46,7 +36,7 @@ def test_declared_nodata_differing_from_the_first_sample_reads_again(tmp_path):
     """A given nodata masks the sample as it did when each check read its own."""
     a = np.random.default_rng(4).integers(28000, 31000, (1, 64, 64)).astype(np.uint16)
     a[:, :8] = 65535
-    img = read_image(_tif(tmp_path / "lst.tif", a, scale=0.01, offset=0.0), modality="ir",
+    img = read_image(write_geotiff(tmp_path / "lst.tif", a, scale=0.01, offset=0.0), modality="ir",
                      scaling={"nodata": 65535})
     assert int((~img.valid).sum()) == 8 * 64
     assert not any("DN 0" in n for n in img.notes), img.notes  # a nodata was given: 0 is not called fill
@@ -87,7 +77,7 @@ def test_image_files_are_a_list_a_comma_in_a_name_does_not_split(tmp_path):
     assert img.files == [str(one)] and img.path == str(one)
     bands = [tmp_path / f"T31UDP_{b}.tif" for b in ("B02", "B03", "B04")]
     for b in bands:
-        _tif(b, np.full((1, 8, 8), 900, np.uint16))
+        write_geotiff(b, np.full((1, 8, 8), 900, np.uint16))
     with SceneReader(bands) as scene:
         for got in (scene.read(), scene.read((0, 0, 4, 4)), scene.read_shrunk(4), scene.read_overview(4)):
             assert got.files == [str(b) for b in bands], got.files
@@ -101,12 +91,12 @@ def test_sentinel2_band_files_renamed_by_bands_keep_their_zero_fill(tmp_path):
     names given, so the tile's DN 0 collar (37 % of the real 19UDP sample) was read as data, unsaid."""
     a = np.random.default_rng(8).integers(500, 4000, (1, 16, 16)).astype(np.uint16)
     a[:, :, :4] = 0  # the collar outside the swath
-    files = [_tif(tmp_path / f"{b}.tif", a) for b in ("B02", "B03", "B04", "B08")]
+    files = [write_geotiff(tmp_path / f"{b}.tif", a) for b in ("B02", "B03", "B04", "B08")]
     for bands in (None, "blue,green,red,nir"):
         img = read_image(files, bands=bands)
         assert img.valid is not None and int((~img.valid).sum()) == 16 * 4, (bands, img.notes)
         assert "Sentinel-2 fill: DN 0 read as nodata (the file declares no nodata value)" in img.notes
-    other = [_tif(tmp_path / f"scene_{b}.tif", a) for b in ("blue", "green", "red", "nir")]
+    other = [write_geotiff(tmp_path / f"scene_{b}.tif", a) for b in ("blue", "green", "red", "nir")]
     assert read_image(other, modality="msi").valid is None  # no Sentinel-2 name: 0 is data, as before
 
 
