@@ -112,7 +112,8 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     if origin in (list, tuple) or tp in (list, tuple):
         value = _unnumpy(value, array=True)
         if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"{where}: expected a list, got {value!r}", keys=(where,))
+            hint = f" (a list is written [{value}])" if isinstance(value, str) and "," in value else ""  # a=b,c
+            raise ConfigError(f"{where}: expected a list, got {value!r}{hint}", keys=(where,))
         args = typing.get_args(tp)
         if args and args[-1] is not Ellipsis and origin is list:
             value = [_coerce(v, args[0], f"{where}[{i}]") for i, v in enumerate(value)]
