@@ -21,6 +21,7 @@ section such as ``model:``, then lists only what differs (``with_bases``).
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 import types
 import typing
@@ -281,10 +282,13 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
                         raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} has moved to "
                                           f"{_moved_to(node_cls, part)}")
                     under = _section_of(ftypes, [part])  # lr=1e-4 for optim.lr=1e-4
+                    item = re.fullmatch(r"(\w+)\[\d+\]", part)  # data.extra[0].path=x
                     raise ConfigError(
                         f"override {text!r}: unknown key {'.'.join(path[: i + 1])!r} for {node_cls.__name__}; "
                         f"valid keys at this level: {', '.join(sorted(ftypes))}"
                         + (f" (did you mean {'.'.join([*path[:i], under[0], *path[i:]])}={raw}?)" if under else "")
+                        + (f" (a list's items are not set one by one: give the whole list, "
+                           f"{'.'.join([*path[:i], item[1]])}=[…])" if item and item[1] in ftypes else "")
                     )
                 sub_tp, _ = _unwrap_optional(ftypes[part])
                 node_cls = sub_tp if dataclasses.is_dataclass(sub_tp) else None

@@ -15,3 +15,12 @@ def test_a_comma_list_override_says_how_a_list_is_written():
 def test_a_word_where_a_list_is_expected_gets_no_comma_hint():
     with pytest.raises(ConfigError, match=r"expected a list, got 'q_proj'$"):
         load_config(TrainConfig, None, ["model.llm.target_modules=q_proj"])
+
+
+def test_a_list_item_set_by_index_says_to_give_the_whole_list():
+    with pytest.raises(ConfigError, match=r"unknown key 'data.extra\[0\]' for DataConfig; .*\(a list's items are not "
+                                          r"set one by one: give the whole list, data.extra=\[…\]\)"):
+        load_config(TrainConfig, None, ["data.extra[0].path=x.jsonl"])
+    with pytest.raises(ConfigError) as e:  # no list of that name: no hint about lists
+        load_config(TrainConfig, None, ["data.nosuch[0]=1"])
+    assert "a list's items" not in str(e.value)
