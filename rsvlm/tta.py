@@ -281,10 +281,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     for view in cfg.views[1:] if todo else ():
         asked = [(i, w, h, shapes, v) for i, w, h, shapes in todo if i not in refused
                  and (v := _view_of(images[i], messages[i], view, w, h, shapes, views[i][0], cfg.crop_share)) is not None]
-        asked_ids = {a[0] for a in asked}
-        for i, *_ in todo:
-            if i not in refused and i not in asked_ids:
-                skipped.setdefault(i, []).append(view)
+        for i in {t[0] for t in todo} - {a[0] for a in asked} - refused.keys():  # this view not asked of it
+            skipped.setdefault(i, []).append(view)
         out = _ask_view(generate, asked, view, refused)
         for (i, w, h, shapes, _), answer in zip(asked, out):
             if answer is None:
