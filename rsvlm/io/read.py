@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -36,71 +34,12 @@ from rsvlm.io import scaling as sc
 from rsvlm.io.bandnames import band_name_from_file, polarisation_from_file, polarisation_in
 from rsvlm.io.budget import check_fits
 from rsvlm.io.georef import shift_gcps, shift_transform
+from rsvlm.io.image import RSImage, Window, as_paths, file_names, image_size
 from rsvlm.io.iq import as_complex, iq_note
 from rsvlm.io.large import header_size, out_of_memory
-from rsvlm.io.sources import (
-    ImageReadError,
-    check_image_path,
-    gdal_message,
-    library_messages,
-    open_raster,
-    open_source,
-)
+from rsvlm.io.sources import ImageReadError, library_messages, open_source
 
 __all__ = ["RSImage", "SceneReader", "read_image", "read_window", "image_size", "ImageReadError"]
-
-Window = tuple[int, int, int, int]  # (x0, y0, w, h) in pixels of the full scene
-
-
-@dataclass
-class RSImage:
-    data: np.ndarray  # float32 (C, H, W), scaled per modality (see module doc)
-    modality: str  # "optical" | "msi" | "sar" | "ir"
-    bands: list[str]
-    path: str  # source file(s), ", "-joined when bands come from several files (a label: ``files`` to split)
-    valid: np.ndarray | None = None  # bool (H, W), False at nodata; None when all pixels are valid
-    crs: str | None = None  # "EPSG:xxxx" or WKT
-    transform: tuple | None = None  # affine (a, b, c, d, e, f) pixel → map, None when not affine
-    gcps: list | None = None  # rasterio GroundControlPoints (pixel coords of this image) if no transform
-    inferred_modality: bool = False
-    notes: list[str] = field(default_factory=list)
-    window: Window | None = None  # where this image lies in its source scene, when windowed
-    scene_size: tuple[int, int] | None = None  # (width, height) of the source scene
-    files: list[str] = field(default_factory=list)  # the source files as given, one a band file; [path] if not given
-
-    def __post_init__(self):
-        if not self.files:  # a hand-built image: its path is one file (``path`` is no list to split on ", ")
-            self.files = [self.path]
-
-    @property
-    def width(self) -> int:
-        return int(self.data.shape[2])
-
-    @property
-    def height(self) -> int:
-        return int(self.data.shape[1])
-
-    @property
-    def georeferenced(self) -> bool:
-        return self.crs is not None and (self.transform is not None or bool(self.gcps))
-
-
-def _names(path) -> list[str]:
-    """The file names as given (``str``; ``Path`` folds a GDAL subdataset's ``HDF5:a.h5://grid``)."""
-    return [str(p) for p in path] if isinstance(path, (list, tuple)) else [str(path)]
-
-
-def _as_paths(path) -> list[Path]:
-    names = [] if path is None else _names(path)
-    if not names or not all(n.strip() for n in names):  # "" was Path("."), "a folder, not an image file"
-        raise ValueError(f"no image path given{f' (an empty name among {names})' if names else ''}")
-    paths = [Path(p) for p in names]
-    seen = set()
-    for p in paths:  # a band file twice would stand for two bands (B02,B02,B04: B03 silently filled)
-        if p.resolve() in seen:
-            raise ValueError(f"{p}: given twice among the band files {', '.join(str(q) for q in paths)}")
-        seen.add(p.resolve())
-    return paths
 
 
 class SceneReader:
@@ -114,9 +53,9 @@ class SceneReader:
 
     def __init__(self, path, modality: str | None = None, bands: list[str] | str | None = None,
                  scaling: sc.ReadConfig | dict | None = None, png_checked: set | None = None, *, whole: bool = False):
-        self.paths = _as_paths(path)
+        self.paths = as_paths(path)
         self._whole = whole  # the caller reads the whole scene: refused before the stretch where it does not fit
-        self.files = _names(path)  # as given: a file named "a, b.png" is one file, which ``name`` cannot tell
+        self.files = file_names(path)  # as given: a file named "a, b.png" is one file, which ``name`` cannot tell
         self.name = ", ".join(self.files)
         modality = md.given_modality(modality, self.name)  # "SAR" as the CLI and records take it
         if isinstance(bands, str):  # "B02,B03,B04" as --bands writes it: was taken letter by letter
@@ -126,8 +65,8 @@ class SceneReader:
         self.cfg = sc.as_config(scaling)  # a copy: resolving fills it in
         sc.check_config(self.cfg)
         with (library_messages() as heard,  # a damaged file's warnings become notes, not unnamed stderr lines
-              out_of_memory(self.name, lambda: header_size(_names(path)[0]))):  # a PNG, a tifffile TIFF decoded whole
-            self.src = open_source(_names(path), self.cfg.gdal_cache_mb, png_checked)
+              out_of_memory(self.name, lambda: header_size(file_names(path)[0]))):  # a PNG, a tifffile TIFF decoded whole
+            self.src = open_source(file_names(path), self.cfg.gdal_cache_mb, png_checked)
             try:
                 self.src = as_complex(self.src, self.paths, self.cfg.sar_iq, modality, self.name)  # I/Q bands
                 self._decimated = None  # the sample _resolve reads, once (``_sample``)
@@ -465,25 +404,3 @@ def read_window(path, window: Window, modality: str | None = None, bands: list[s
     """One window of a scene. Pass the ``scaling`` of a ``SceneReader`` to scale windows alike;
     without it, the stretch comes from the whole scene (a decimated read) on every call."""
     return read_image(path, modality, bands, window, scaling)
-
-
-def image_size(path) -> tuple[int, int]:
-    """(width, height) from the file header, without decoding pixels."""
-    p = _as_paths(path)[0]
-    check_image_path(p)
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(p) as im:
-            return im.size
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):  # the last: a large scene
-        pass
-    try:
-        from rasterio.errors import RasterioIOError
-    except ImportError:
-        raise ImageReadError(f"{p}: format not readable without rasterio") from None
-    try:
-        with open_raster(_names(path)[0]) as ds:  # as given: a subdataset name unfolded
-            return ds.width, ds.height
-    except RasterioIOError as e:
-        raise ImageReadError(f"{p}: not a readable raster ({gdal_message(e)})") from e

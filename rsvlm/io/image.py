@@ -1,0 +1,92 @@
+"""The image a reader returns (``RSImage``), the image paths a reader takes, and ``image_size``.
+
+    img.data          # float32 (C, H, W), scaled per modality (``read.py``)
+    image_size("scene.tif")  # (width, height) from the header, no pixels decoded
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from rsvlm.io.sources import ImageReadError, check_image_path, gdal_message, open_raster
+
+__all__ = ["RSImage", "Window", "image_size"]
+
+Window = tuple[int, int, int, int]  # (x0, y0, w, h) in pixels of the full scene
+
+
+@dataclass
+class RSImage:
+    data: np.ndarray  # float32 (C, H, W), scaled per modality (see ``read.py``)
+    modality: str  # "optical" | "msi" | "sar" | "ir"
+    bands: list[str]
+    path: str  # source file(s), ", "-joined when bands come from several files (a label: ``files`` to split)
+    valid: np.ndarray | None = None  # bool (H, W), False at nodata; None when all pixels are valid
+    crs: str | None = None  # "EPSG:xxxx" or WKT
+    transform: tuple | None = None  # affine (a, b, c, d, e, f) pixel → map, None when not affine
+    gcps: list | None = None  # rasterio GroundControlPoints (pixel coords of this image) if no transform
+    inferred_modality: bool = False
+    notes: list[str] = field(default_factory=list)
+    window: Window | None = None  # where this image lies in its source scene, when windowed
+    scene_size: tuple[int, int] | None = None  # (width, height) of the source scene
+    files: list[str] = field(default_factory=list)  # the source files as given, one a band file; [path] if not given
+
+    def __post_init__(self):
+        if not self.files:  # a hand-built image: its path is one file (``path`` is no list to split on ", ")
+            self.files = [self.path]
+
+    @property
+    def width(self) -> int:
+        return int(self.data.shape[2])
+
+    @property
+    def height(self) -> int:
+        return int(self.data.shape[1])
+
+    @property
+    def georeferenced(self) -> bool:
+        return self.crs is not None and (self.transform is not None or bool(self.gcps))
+
+
+def file_names(path) -> list[str]:
+    """The file names as given (``str``; ``Path`` folds a GDAL subdataset's ``HDF5:a.h5://grid``)."""
+    return [str(p) for p in path] if isinstance(path, (list, tuple)) else [str(path)]
+
+
+def as_paths(path) -> list[Path]:
+    """The given name(s) as paths: ValueError where none or an empty one is given, or a file twice."""
+    names = [] if path is None else file_names(path)
+    if not names or not all(n.strip() for n in names):  # "" was Path("."), "a folder, not an image file"
+        raise ValueError(f"no image path given{f' (an empty name among {names})' if names else ''}")
+    paths = [Path(p) for p in names]
+    seen = set()
+    for p in paths:  # a band file twice would stand for two bands (B02,B02,B04: B03 silently filled)
+        if p.resolve() in seen:
+            raise ValueError(f"{p}: given twice among the band files {', '.join(str(q) for q in paths)}")
+        seen.add(p.resolve())
+    return paths
+
+
+def image_size(path) -> tuple[int, int]:
+    """(width, height) from the file header, without decoding pixels."""
+    p = as_paths(path)[0]
+    check_image_path(p)
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(p) as im:
+            return im.size
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):  # the last: a large scene
+        pass
+    try:
+        from rasterio.errors import RasterioIOError
+    except ImportError:
+        raise ImageReadError(f"{p}: format not readable without rasterio") from None
+    try:
+        with open_raster(file_names(path)[0]) as ds:  # as given: a subdataset name unfolded
+            return ds.width, ds.height
+    except RasterioIOError as e:
+        raise ImageReadError(f"{p}: not a readable raster ({gdal_message(e)})") from e
