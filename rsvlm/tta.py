@@ -10,7 +10,8 @@ change pair stays registered), and the question's direction words are mapped to 
 (``rsvlm.tta_words``: left/right, leftmost/rightmost, west/east for ``h``; top/bottom, topmost/bottommost,
 upper/lower, above/below, north/south for ``v``; left/top, right/bottom, west/north, east/south
 for ``t``), so "the leftmost ship" still names the same ship. Shapes come back through the
-inverse map (``unflip``; a view's pixels, crops too, are ``rsvlm.tta_views``'s, importable here), and ``rsvlm.fusion.fuse`` makes one answer of them (its docstring says how, by
+inverse map (``unflip``; a view's pixels, crops too, are ``rsvlm.tta_views``'s, its messages
+``rsvlm.tta_text``'s, importable here), and ``rsvlm.fusion.fuse`` makes one answer of them (its docstring says how, by
 what the answers hold).
 
 ``CROPS`` (``--tta crops``; ``dihedral+crops`` with the eight mirror views) are the four corner
@@ -33,11 +34,20 @@ shadows, text on the ground). Measured in docs/default-model.md
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from rsvlm.fusion import BOXLIKE, Fused, cut_by, fits, fusable, fuse, vote
-from rsvlm.tta_views import (
+from rsvlm.tta_text import (  # noqa: F401 (importable here: the views' messages)
+    SPAN,
+    _view_messages,
+    crop_messages,
+    croppable,
+    flip_view,
+    labels_back,
+    map_text,
+    shapes_only,
+)
+from rsvlm.tta_views import (  # noqa: F401 (importable here, as the other views' pixels)
     crop_view,
     crop_window,
     flip_array,
@@ -45,7 +55,7 @@ from rsvlm.tta_views import (
     top_left,
     uncrop,
     unflip,
-    unflip_array,  # noqa: F401 (importable here, as the other views' pixels)
+    unflip_array,
     view_size,
 )
 from rsvlm.tta_words import COMPASS, CORNERS, FRAMED, SWAPS, UNMAPPED, frames, framing_words, swap_words  # noqa: F401 (tables: importable here)
@@ -98,109 +108,11 @@ class FuseConfig:
                              "least 1, min_share, contain, crop_share and point_reach in (0, 1], text_words and smooth_px at least 0)")
 
 
-def croppable(messages: list[dict]) -> bool:
-    """Whether a crop leaves the last question's meaning alone: a ``[det]`` or ``[ground]`` question
-    with no word of position or relative size ("the leftmost ship", "the largest ship", "every ship in
-    the top half" may be other ships in a crop; "the ship", "the white ship", "every ship" are not), in a conversation
-    whose turns hold no shape (a crop is asked the turns as they are, and a shape said of the whole
-    image, an earlier answer's boxes in a chat or a box in the question, would point elsewhere in it)."""
-    from rsvlm.inference import last_question
-    from rsvlm.tokens import opening_task
-
-    if any(m["role"] != "system" and SPAN.search(str(m.get("content"))) for m in messages):
-        return False
-    text = last_question(messages)  # "the ships in the top half": another half of a crop
-    return opening_task(text) in ("det", "ground") and not frames(text)
-
-
 def asks_all(messages: list[dict]) -> bool:
     """Whether the last question asks for every object (``[det]``), however few a view found."""
     from rsvlm.inference import asks_detection
 
     return asks_detection(messages)
-
-
-def crop_messages(messages: list[dict], window: tuple[int, int, int, int]) -> list[dict]:
-    """``messages`` with the last question marked as asked of ``window`` (x0, y0, width, height) of the
-    image (``answering.WINDOW``): a ``[ground]`` question owes a shape about the whole image only, and
-    in a crop what it asks for may be outside (``answering.owes_shape``)."""
-    from rsvlm.answering import WINDOW
-
-    i = max(k for k, m in enumerate(messages) if m["role"] == "user")
-    return [*messages[:i], {**messages[i], WINDOW: tuple(window)}, *messages[i + 1:]]
-
-
-def flip_view(images: list, messages: list[dict], view: str) -> tuple[list, list[dict]] | None:
-    """(ImageInputs seen in ``view``, messages said of it: every user and assistant turn through
-    ``map_text``, so direction words and any shape in a question move too), or None when a turn
-    cannot be said in that view. The system message is left as it is."""
-    h, w = images[-1].array.shape[-2:]  # shapes are said in a pair's later image's pixels, as answers are
-    msgs = _view_messages(messages, view, w, h)
-    return None if msgs is None else ([replace(im, array=flip_array(im.array, view)) for im in images], msgs)
-
-
-def _view_messages(messages: list[dict], view: str, w: int, h: int) -> list[dict] | None:
-    """``flip_view``'s messages, of a ``w`` × ``h`` image; None where a turn cannot be said in ``view``."""
-    msgs = []
-    for m in messages:
-        if m["role"] != "system" and isinstance(m.get("content"), str):
-            if (text := map_text(m["content"], view, w, h)) is None:
-                return None
-            m = {**m, "content": text}
-        msgs.append(m)
-    return msgs
-
-
-def shapes_only(decoded) -> bool:
-    """Whether a ``geometry.decode`` result is shapes (with their ``<ref>`` labels) and nothing else."""
-    if not decoded.objects or decoded.problems:
-        return False
-    rest = decoded.text
-    for o in decoded.objects:
-        if o.get("label"):
-            rest = rest.replace(o["label"], "", 1)
-    return not rest.strip(" \t\n,.;:")
-
-
-SPAN = re.compile(r"(?:<poly>.*?</poly>)+|<(box|obb|point|mask)>.*?</\1>", re.DOTALL)  # a poly with its holes
-
-
-def map_text(text: str, view: str, w: int, h: int) -> str | None:
-    """A turn of a conversation about a ``w`` × ``h`` image as said of its ``view``: direction
-    words mapped (``swap_words``) and every shape moved. An answer that is shapes only is
-    re-encoded whole, each label's shapes in reading order (top to bottom, then left to right) as
-    the instruction builders write them; shapes inside other text are moved one by one. None where
-    ``swap_words`` is."""
-    from rsvlm import geometry
-
-    if not view:
-        return text
-    wv, hv = view_size(view, w, h)
-    dec = geometry.decode(text, w, h)
-    if shapes_only(dec):
-        if swap_words(dec.text, view) is None:
-            return None
-        objs = to_view(dec.objects, view, w, h)
-        labels = list(dict.fromkeys(o.get("label") for o in objs))
-        order = sorted(range(len(objs)), key=lambda i: (labels.index(objs[i].get("label")),
-                                                        *top_left(objs[i])))
-        return geometry.encode([objs[i] for i in order], wv, hv)
-    text = swap_words(text, view)
-    if text is None:
-        return None
-
-    def move(m: re.Match) -> str:
-        span = geometry.decode(m.group(0), w, h)
-        return geometry.encode(to_view(span.objects, view, w, h), wv, hv) if span.objects else m.group(0)
-
-    return SPAN.sub(move, text)
-
-
-def labels_back(objects: list[dict], view: str) -> list[dict]:
-    """Shapes answered on mirror ``view`` with their labels' direction words said of the image ("the
-    rightmost ship" of the ``h`` view is the image's "the leftmost ship": one object, not two); a label
-    with a word that has no one-word image back (``swap_words``) is no vote on the fused label (None)."""
-    return [{**o, "label": swap_words(o["label"], view, back=True)} if o.get("label") else o for o in objects]
 
 
 def _unfused(dec, first: list[dict] | None) -> str | None:
