@@ -45,8 +45,10 @@ class Stats:
         objs = list({o["id"]: o for f in scene["frames"] for o in f["objects"]}.values())  # a pair's arrivals too
         self.objects_per_scene.append(len(objs))
         self.object_classes.update(o["class"] for o in objs)
-        self.colour_dropped += sum(bool(o["attributes"].get("paint")) and not o["attributes"]["colour"]
-                                   for f in scene["frames"] for o in f["objects"])
+        if "optical" in scene["frames"][0].get("images", ("optical",)):  # colour words are optical records' only:
+            # a sar-only set has none to drop (its report had a colour line); a scene listing no images counts
+            self.colour_dropped += sum(bool(o["attributes"].get("paint")) and not o["attributes"]["colour"]
+                                       for f in scene["frames"] for o in f["objects"])
         if scene["pair"]:
             self.pairs += 1
             self.change_events.update(c["type"] for c in scene["changes"])
