@@ -97,7 +97,7 @@ def slant_join(ba, bb, line: Seam, tol: float, max_ratio: float = 2.0) -> bool:
     2000-px tile), their extents along it overlapping by more than ``2 * tol`` and a quarter of the
     shorter (the object's cross-section at the seam), stepping away from it on opposite sides (a
     staircase) by at least that cross-section, each as steeply as the other within ``max_ratio``. The
-    merger asks it only of boxes not joined to anything in the other's tile (``TileMerger._clusters``'
+    merger asks it only of boxes not joined to anything in the other's tile (``TileMerger.clusters``'
     ``lone``). ``seam_join`` asks for half the shorter extent, which boxes around a long slanted ship's
     pieces often miss: in 200 simulated scenes of one ship across 100-px tiles, 14 were split, 3 with
     this (5 of 14 with 1-px noise); it joined 2 pairs of 5000 cars packed around the seams (0 with

@@ -63,7 +63,8 @@ SEAM_GAPS = ("face each other 1-2 px apart across an --overlap 0 seam: kept apar
 
 
 class TileMerger:
-    """Collects per-tile objects (``add``) and returns scene objects with duplicates merged (``result``)."""
+    """Collects per-tile objects (``add``) and returns scene objects with duplicates merged (``result``).
+    ``unions.py`` joins polygons, masks and points through ``clusters``, ``at_seam``, ``seam_line`` and ``best_of``."""
 
     def __init__(self, iou_threshold: float = 0.5, point_radius: float = 4.0, edge_tol: float = 2.0,
                  scene_size: tuple[int, int] | None = None, seam_share: float = 0.25):
@@ -74,7 +75,7 @@ class TileMerger:
         # every window added, objects or not, as its span across each axis → its spans along it: what sees
         # across a seam (a scan of every window per seam took 7.0 s of 6400 windows' merge, 1.8 s before it)
         self._spans: dict[str, dict[tuple[int, int], set[tuple[int, int]]]] = {"x": {}, "y": {}}
-        self._seams: dict[tuple[Window, Window], tuple | None] = {}  # ``_seam``'s answers
+        self._seams: dict[tuple[Window, Window], tuple | None] = {}  # ``seam_line``'s answers
         self.n_tiles = 0
         self.n_nodata = 0  # tiles run_tiled did not ask about: every pixel nodata
         self.notes: list[str] = []  # run_tiled: what reading a window said beyond the scene's notes (a damaged block)
@@ -197,12 +198,12 @@ class TileMerger:
             out.append(dict(it, cut=cut, views=views))
 
         def joined(a, b):  # abutting at a seam, or duplicates through views NMS gave to two survivors
-            return self._at_seam(a, b, self.iou_threshold, longer=kind == "obb") or any(
+            return self.at_seam(a, b, self.iou_threshold, longer=kind == "obb") or any(
                 self._duplicate(va, vb) for va in a["views"] for vb in b["views"] if va["tile"] != vb["tile"])
 
         span = lambda it: shapely.union_all([v["geom"] for v in it["views"]]).bounds  # noqa: E731
-        lone = self._slanted if kind == "box" else lambda a, b: self._at_seam(a, b, self.iou_threshold)  # noqa: E731
-        return [self._joined(g, kind) for g in self._clusters(out, joined, span, lone)]
+        lone = self._slanted if kind == "box" else lambda a, b: self.at_seam(a, b, self.iou_threshold)  # noqa: E731
+        return [self._joined(g, kind) for g in self.clusters(out, joined, span, lone)]
 
     def _duplicate(self, a: dict, b: dict) -> bool:
         """Whether views ``a`` and ``b`` are one object: IoU, or across tiles where one is cut by an inner
@@ -214,7 +215,7 @@ class TileMerger:
         across = a["tile"] != b["tile"] and (a["trunc"] or b["trunc"])
         return iou >= self.iou_threshold or across and self._cut_overlap(a, b, inter) >= self.iou_threshold
 
-    def _at_seam(self, a: dict, b: dict, min_share: float, longer: bool = False) -> bool:
+    def at_seam(self, a: dict, b: dict, min_share: float, longer: bool = False) -> bool:
         """Whether views ``a`` and ``b`` from tiles that abut without overlapping (``--overlap 0``) are
         one object cut at their seam (``seams.seam_join``); the gap a model left between them is kept
         in ``a["bridges"]`` for a union. An NMS survivor is checked through each view it absorbed
@@ -224,7 +225,7 @@ class TileMerger:
         survivor, is a pixel or two along the next seam, and fitted beside a moored neighbour's section
         (two ships touching or under a pixel apart were one in 6 of 241 pairs in a simulated tour).
         Oriented boxes and polygons (``longer``) ask half the longer of direct views too, then half the shorter of
-        survivors not yet joined to anything in the other's tile (``_clusters``' ``lone``): half the
+        survivors not yet joined to anything in the other's tile (``clusters``' ``lone``): half the
         shorter alone joined moored ships, half the longer alone split single ones. Of 800 simulated
         rotated ships and 747 moored pairs across 100-px tiles, 89 came out wrong with the shorter, 83
         the longer, 41 both (92, 115, 37 with 1-px noise; another draw: 92, 101, 45 and 84, 133, 40);
@@ -233,7 +234,7 @@ class TileMerger:
 
         for va in a.get("views", [a]):
             for vb in b.get("views", [b]):
-                line = self._seam(va["window"], vb["window"])
+                line = self.seam_line(va["window"], vb["window"])
                 if line is None:
                     continue
                 same, bridge = seam_join(va["geom"], vb["geom"], line, self.edge_tol, min_share,
@@ -244,7 +245,7 @@ class TileMerger:
                     return True
         return False
 
-    def _seam(self, wa: Window, wb: Window):
+    def seam_line(self, wa: Window, wb: Window):
         """``seams.seam`` of two windows, None where another window sees across it: at ``--tile 100
         --overlap 50`` windows 0 and 100 abut, but window 50 holds x = 100 inside, and two cars 3 px apart
         either side of it were joined as one object cut there (9 of 500 simulated pairs)."""
@@ -268,7 +269,7 @@ class TileMerger:
 
         return any(line is not None and slant_join(va["geom"].bounds, vb["geom"].bounds, line, self.edge_tol)
                    for va in a.get("views", [a]) for vb in b.get("views", [b])
-                   for line in [self._seam(va["window"], vb["window"])])
+                   for line in [self.seam_line(va["window"], vb["window"])])
 
     def _joined(self, group: list[dict], kind: str) -> tuple[int, dict]:
         """One box or oriented box from NMS survivors of one object: where no tile saw it whole, the
@@ -276,7 +277,7 @@ class TileMerger:
         import shapely
 
         it = group[0]
-        obj = self._merged(group) if len(group) > 1 else dict(it["obj"])
+        obj = self.best_of(group) if len(group) > 1 else dict(it["obj"])
         cut = [v for m in group for v in (m["cut"] or [m])]
         if len(cut) > 1:  # no tile saw it whole: join the cut views, as drawn (a box of no height stays so)
             drawn = shapely.union_all([v.get("drawn", v["geom"]) for v in cut])
@@ -315,8 +316,8 @@ class TileMerger:
                     ios = max(ios, min(1.0, inter / max(seen, 1e-9)))
         return ios
 
-    def _clusters(self, items: list[dict], overlaps: Callable[[dict, dict], bool], bounds,
-                  lone: Callable[[dict, dict], bool] | None = None) -> list[list[dict]]:
+    def clusters(self, items: list[dict], overlaps: Callable[[dict, dict], bool], bounds,
+                 lone: Callable[[dict, dict], bool] | None = None) -> list[list[dict]]:
         """Union-find over pairs from different tiles that ``overlaps`` (candidates: bounds within the
         merger's ``edge_tol`` of each other, for views on the two sides of a seam), then over pairs that
         ``lone``, where neither is joined to anything from the other's tile (a moored ship's piece whose
@@ -357,7 +358,8 @@ class TileMerger:
         return [sorted(g, key=self._rank) for g in groups.values()]
 
     @staticmethod
-    def _merged(group: list[dict]) -> dict:
+    def best_of(group: list[dict]) -> dict:
+        """One object for a group of views (best ranked first): the first's, with the group's highest score."""
         obj = dict(group[0]["obj"])
         scores = [float(it["obj"]["score"]) for it in group if it["obj"].get("score") is not None]
         if scores := [x for x in scores if not np.isnan(x)]:  # "0.8" beside 0.5 met "'>' not supported"

@@ -1,6 +1,7 @@
 """How ``tiles.TileMerger`` joins polygons, masks and points of one label across tiles (boxes and oriented
-boxes go through its NMS): each function takes the merger (its thresholds, ``_clusters``, ``_merged``,
-``_at_seam``) and the label's items, and returns (order, object) pairs.
+boxes go through its NMS): each function takes the merger and the label's items, and returns (order, object)
+pairs. They use only the merger's public part: its thresholds (``iou_threshold``, ``point_radius``, ``edge_tol``,
+``seam_share``), ``n_seam_gaps``, and ``clusters``, ``at_seam``, ``seam_line`` and ``best_of``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ __all__ = ["union_polys", "union_masks", "dedupe_points"]
 
 
 def union_polys(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]:
-    """Polygons of one label that overlap, or meet at an ``--overlap 0`` seam (``TileMerger._at_seam``), across
+    """Polygons of one label that overlap, or meet at an ``--overlap 0`` seam (``TileMerger.at_seam``), across
     tiles: their union (its holes kept as ``rings``; a union in several parts, one object per part)."""
     import shapely
 
@@ -34,10 +35,10 @@ def union_polys(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]
         it["geom"] = geom  # buffer(0) repairs self-intersections
         areal.append(it)
     meet = lambda a, b: (a["geom"].intersection(b["geom"]).area > 0  # noqa: E731
-                         or merger._at_seam(a, b, merger.iou_threshold, True))
-    lone = lambda a, b: merger._at_seam(a, b, merger.iou_threshold)  # noqa: E731 (as oriented boxes: ``_at_seam``)
-    for g in merger._clusters(areal, meet, lambda it: it["geom"].bounds, lone):
-        obj = merger._merged(g)
+                         or merger.at_seam(a, b, merger.iou_threshold, True))
+    lone = lambda a, b: merger.at_seam(a, b, merger.iou_threshold)  # noqa: E731 (as oriented boxes: ``at_seam``)
+    for g in merger.clusters(areal, meet, lambda it: it["geom"].bounds, lone):
+        obj = merger.best_of(g)
         if len(g) > 1:  # (with the gaps a model left at a seam between them)
             u = shapely.union_all([it["geom"] for it in g] + [b for it in g for b in it.get("bridges", [])])
             parts = list(u.geoms) if hasattr(u, "geoms") else [u]
@@ -73,7 +74,7 @@ def union_masks(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]
     def meet(a, b):  # overlapping, or side by side across a seam between abutting tiles (--overlap 0)
         from rsvlm.io.seams import masks_meet
 
-        line = merger._seam(a["window"], b["window"])
+        line = merger.seam_line(a["window"], b["window"])
         if overlaps(a, b):
             return True
         if line is None:
@@ -86,11 +87,11 @@ def union_masks(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]
         return False
 
     out = []
-    groups = merger._clusters(items, meet, lambda it: mask_bbox(it["obj"]))
+    groups = merger.clusters(items, meet, lambda it: mask_bbox(it["obj"]))
     group_of = {id(it): k for k, g in enumerate(groups) for it in g}
     merger.n_seam_gaps += sum(group_of[id(a)] != group_of[id(b)] for a, b in gaps)  # not joined another way
     for g in groups:
-        obj = merger._merged(g)
+        obj = merger.best_of(g)
         if len(g) > 1:
             bbs = np.array([mask_bbox(it["obj"]) for it in g])
             x0, y0, x1, y1 = bbs[:, 0].min(), bbs[:, 1].min(), bbs[:, 2].max(), bbs[:, 3].max()
@@ -116,4 +117,4 @@ def dedupe_points(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict
         (ax, ay), (bx, by) = a["obj"]["coords"], b["obj"]["coords"]
         return (ax - bx) ** 2 + (ay - by) ** 2 <= r * r
 
-    return [(g[0]["order"], merger._merged(g)) for g in merger._clusters(items, close, bounds)]
+    return [(g[0]["order"], merger.best_of(g)) for g in merger.clusters(items, close, bounds)]
