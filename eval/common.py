@@ -123,9 +123,7 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
                 ap.error(f"--out {args.out} is the --{name} file: the scores would overwrite it")
         if err := not_scores(args.out):
             ap.error(err)
-        if held := other_scores(args.out, task_name):  # a loop of the scripts over one --out: each replaced the last
-            print(f"warning: --out {args.out} holds {held}: the {task_name} scores replace them; give each task its "
-                  "own file to keep both", file=sys.stderr)
+        held = other_scores(args.out, task_name)  # read now, said once replaced: a scoring that fails replaces nothing
         out_dir(args.out)
         from rsvlm.temp_files import sweep_temps
 
@@ -134,6 +132,9 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
     scores = evaluate(task_name, tasks, score_fn, headline, args, keep(args) if keep else None, prepare)
     if args.out:  # before printing: `… --out s.json | head` closed stdout under the table, and no scores were written
         write_out(args.out, json.dumps(scores, indent=1, sort_keys=False) + "\n")
+        if held:  # a loop of the scripts over one --out: each replaced the last
+            print(f"warning: --out {args.out} held {held}: the {task_name} scores replaced them; give each task its "
+                  "own file to keep both", file=sys.stderr)
     print(f"{task_name}: {args.pred} against {args.gt} ({args.format} format)")
     print(summary_table(scores))
     if details:

@@ -56,8 +56,8 @@ def test_out_warns_of_another_tasks_scores_and_refuses_a_run_stamp_name(tmp_path
     out = tmp_path / "scores.json"
     out.write_text(json.dumps({"task": "captioning", "headline": ["CIDEr"], "pred": "cap.jsonl", "gt": "gt.jsonl"}))
     counting.main([*args, "--out", str(out)])
-    assert (f"warning: --out {out} holds captioning's scores (of cap.jsonl against gt.jsonl): the counting scores "
-            "replace them") in capsys.readouterr().err
+    assert (f"warning: --out {out} held captioning's scores (of cap.jsonl against gt.jsonl): the counting scores "
+            "replaced them") in capsys.readouterr().err
     counting.main([*args, "--out", str(out)])
     assert "warning" not in capsys.readouterr().err and json.loads(out.read_text())["task"] == "counting"
     with pytest.raises(SystemExit) as stop:

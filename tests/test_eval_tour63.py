@@ -1,0 +1,69 @@
+"""Tour 63 of evaluation: the --out warning said with what it warns of, counting's MAE over zero counts, the run
+stamp's keys documented, and what a demanding user tried of the scorers."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from conftest import eval_record, write_jsonl
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def _count_args(tmp_path, refs=(("a", "3"), ("b", "0"), ("c", "5")), answers=(("a", "3"), ("b", "0"), ("c", "5"))):
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(r, "count", "[count] How many ships?", a) for r, a in refs])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": r, "task": "count", "answer": a} for r, a in answers])
+    return ["--gt", gt, "--pred", pred]
+
+
+def test_another_tasks_scores_warning_comes_only_once_they_are_replaced(tmp_path, capsys):
+    """The warning that --out held another task's scores was printed before the scoring; a scoring that then
+    failed (no record of the task) left that file as it was, the warning having said it was replaced. It now
+    comes after the new scores are written, and a failed scoring says nothing of it."""
+    from eval import common, counting
+
+    out = tmp_path / "scores.json"
+    held = json.dumps({"task": "captioning", "headline": ["CIDEr"], "pred": "cap.jsonl", "gt": "gt.jsonl"})
+    out.write_text(held)
+    vqa_gt = write_jsonl(tmp_path / "vqa.jsonl", [eval_record("a", "vqa", "[vqa] Is there a ship?", "yes")])
+    with pytest.raises(common.ScoreError, match="no records of task count"):
+        counting.main(["--gt", vqa_gt, "--pred", _count_args(tmp_path)[3], "--out", str(out)])
+    assert "warning" not in capsys.readouterr().err and out.read_text() == held
+    counting.main([*_count_args(tmp_path), "--out", str(out)])
+    captured = capsys.readouterr()
+    assert (f"warning: --out {out} held captioning's scores (of cap.jsonl against gt.jsonl): the counting scores "
+            "replaced them") in captured.err and json.loads(out.read_text())["task"] == "counting"
+
+
+def test_counting_mae_takes_zero_references_in(tmp_path):
+    """MAE is over every record, those whose reference count is 0 too: an answer of 1 to an empty scene is an
+    error of 1 (MAE 1/3 over three records, not 0 over the two others), and a missing answer to it none."""
+    from eval import counting
+
+    s = counting.main(_count_args(tmp_path, refs=(("a", "0"), ("b", "0"), ("c", "2")),
+                                  answers=(("a", "1"), ("c", "2"))))
+    assert s["MAE"] == pytest.approx(1 / 3) and s["MAE_parsed"] == pytest.approx(0.5)
+    assert s["n_unanswered_zero"] == 1 and s["n_missing"] == 1 and s["accuracy"] == pytest.approx(1 / 3)
+
+
+def test_the_run_stamp_doc_names_every_key_rsvlm_eval_writes(tmp_path):
+    """docs/eval-run.md's stamp section said "the options that change answers (--max-new-tokens, --tta, ...)":
+    every key run_stamp writes, and every option in it, is now named there, as is unchecked_answers."""
+    from rsvlm.predictions import run_stamp, unstamped_answers
+
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "config.yaml").write_text("model: {}\n")
+    (tmp_path / "m" / "model.safetensors").write_bytes(b"\0" * 64)
+    stamp = run_stamp(tmp_path / "m", SimpleNamespace())
+    out = tmp_path / "p.jsonl"
+    out.write_text('{"id": "a", "answer": "3"}\n')
+    stamp, _ = unstamped_answers(out, stamp)  # no stamp beside an answered file: unchecked_answers
+    text = (DOCS / "eval-run.md").read_text()
+    section = text[text.index("## The run stamp"):text.index("## Several processes")]
+    named = set(re.findall(r"`(\w+)`", section))
+    assert not ({*stamp, *stamp["options"]} - named), {*stamp, *stamp["options"]} - named
