@@ -34,6 +34,9 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
 
     root = Path(root)
     check_weights(cfg)
+    if not cfg.all_tasks and cfg.records_per_image == 0:  # wrote three empty files, replacing the prefix's set
+        raise ValueError("instructions.records_per_image is 0 (a synth run of scenes only, or an override): a rebuild "
+                         "would write no record; give instructions.records_per_image=N (e.g. 2)")
     if seed < 0:
         raise ValueError(f"seed must be >= 0, got {seed}")
     if "/" in prefix or "\\" in prefix:

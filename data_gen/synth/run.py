@@ -164,6 +164,9 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
                   objects_not_fitted=dict(not_fitted.most_common()))
     if verbose:
         print(format_report(report))
+        if not (cfg.instructions.all_tasks or cfg.instructions.records_per_image):
+            print(f"note: instructions.records_per_image=0: scenes only, the records files are empty; make records "
+                  f"with python -m data_gen rebuild --dir {out} instructions.records_per_image=N", file=sys.stderr)
         if too_small:
             print(f"note: {sum(too_small.values())} object(s) the scene recipes asked for were left out as too small "
                   f"to draw (under 3 px at scene.size {cfg.scene.size}, object_scale {cfg.scene.object_scale}, "
