@@ -177,7 +177,7 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
     if g.inferred and g.modality == "optical" and getattr(src, "paletted", False) and len(colour) == 3:
         colours = distinct_colours(sample.reshape(3, -1))  # the sample above (read once: a 36000² WorldCover tile's is slow)
         n = len(colours)
-        if n <= CLASS_COLOURS and like_class_map(grid, colours):  # a photo saved with 32 colours was said one
+        if n <= CLASS_COLOURS and like_class_map(grid, colours, ok):  # a photo saved with 32 colours was said one
             notes.append(f"the file holds colour indices (a palette) and uses {n} colours: if it is a class map "
                          "(land cover, a segmentation label), its classes go in the record's answer (<mask>, "
                          "<poly>), not as its image")
@@ -191,14 +191,17 @@ CLASS_SAME_NEIGHBOURS = 0.85  # a class map's neighbouring pixels mostly share a
 CLASS_COLOUR_APART = 48.0  # a class map's colours are far apart (ESA WorldCover's nearest two: 64); a photo's 8 are not
 
 
-def like_class_map(grid: np.ndarray, colours: np.ndarray) -> bool:
+def like_class_map(grid: np.ndarray, colours: np.ndarray, valid: np.ndarray | None = None) -> bool:
     """Whether a paletted image of few colours, sampled as ``grid`` (3, h, w), its valid pixels' distinct
     ``colours`` (k, 3) (``distinct_colours``), looks like a class map rather than a photo quantised to a
-    palette: its neighbouring pixels mostly alike, or its colours all far apart (the nearest two of a
-    photo's 8 to 32 colours lie 3-37 apart)."""
+    palette: its neighbouring valid pixels (``valid`` (h, w), None: all) mostly alike, or its colours all far
+    apart (the nearest two of a photo's 8 to 32 colours lie 3-37 apart). Pairs touching nodata do not count: a
+    photo's transparent collar, one colour throughout, had made 80 % of its neighbours alike."""
     g = grid.astype(np.int64)
     same = [(g[:, :, 1:] == g[:, :, :-1]).all(0), (g[:, 1:] == g[:, :-1]).all(0)]  # (h, w-1), (h-1, w)
-    if sum(s.sum() for s in same) >= CLASS_SAME_NEIGHBOURS * max(1, sum(s.size for s in same)):
+    v = np.ones(grid.shape[1:], bool) if valid is None else valid  # (h, w)
+    both = [v[:, 1:] & v[:, :-1], v[1:] & v[:-1]]  # the pairs of valid pixels
+    if sum(s[b].sum() for s, b in zip(same, both)) >= CLASS_SAME_NEIGHBOURS * max(1, sum(b.sum() for b in both)):
         return True
     colours = colours.astype(np.float64)  # (k, 3), k ≤ CLASS_COLOURS
     gaps = np.sqrt(((colours[:, None] - colours[None]) ** 2).sum(-1)) + np.where(np.eye(len(colours)), np.inf, 0)
