@@ -1,0 +1,46 @@
+"""Front door, tour 63: chat and predict say the --tta views not asked of a kept "None." (stand-in answerers)."""
+from __future__ import annotations
+
+from test_cli_lead62 import stand_in_chat
+
+from rsvlm.cli import main
+
+ABOVE = "[det] Detect the ships above the bridge."  # 'above' has no one-word image under a transpose
+
+
+def test_predict_says_the_views_not_asked_of_a_kept_none(ckpt, geotiff, tmp_path, monkeypatch, capsys):
+    from rsvlm import inference as inf
+
+    monkeypatch.setattr(inf, "answerer", lambda *a, **k: lambda msgs, imgs: [inf.Answer("None.", [])] * len(msgs))
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--prompt", ABOVE,
+                 "--tta", "dihedral", "--out", str(tmp_path / "p.json")]) == 0
+    err = capsys.readouterr().err  # was silent: the fused None. kept, 4 of its 7 views never asked
+    assert "4 other view(s) not asked, 3 asked ('t', 'th', 'tv', 'thv' not)" in err
+    assert "no view asked" not in err
+
+
+def test_chat_says_the_views_not_asked_of_a_kept_none():
+    from rsvlm import inference as inf
+    from rsvlm.tta import MODES, FuseConfig
+
+    repl, out, _, _ = stand_in_chat()
+    repl.tta = FuseConfig(views=MODES["dihedral"])
+    repl.session.messages = [{"role": "user", "content": f"<image>\n{ABOVE}"}, {"role": "assistant", "content": "None."}]
+    asked = []
+    repl.answerer = lambda *a: (lambda m, i: asked.extend(m) or [inf.Answer("None.", []) for _ in m])
+    assert repl.fused("None.", []) == ("None.", [])
+    assert len(asked) == 3
+    assert "  note: test-time augmentation: 4 other view(s) not asked, 3 asked ('t', 'th', 'tv', 'thv' not)" \
+        in out.getvalue()
+
+
+def test_chat_says_nothing_of_a_kept_none_every_view_asked():
+    from rsvlm import inference as inf
+    from rsvlm.tta import MODES, FuseConfig
+
+    repl, out, _, _ = stand_in_chat()
+    repl.tta = FuseConfig(views=MODES["dihedral"])
+    repl.session.messages = [{"role": "user", "content": "<image>\n[det] Detect the ships."}, {"role": "assistant"}]
+    repl.answerer = lambda *a: (lambda m, i: [inf.Answer("None.", []) for _ in m])
+    repl.fused("None.", [])
+    assert "note" not in out.getvalue()
