@@ -423,8 +423,17 @@ def read_json(path: Path):
         if not data.strip():  # "Expecting value: line 1 column 1 (char 0)" did not say the file is empty
             raise ConversionError(f"{path}: empty file ({len(data)} bytes), no JSON")
         return json.loads(data)
-    except (OSError, json.JSONDecodeError, UnicodeDecodeError) as e:  # JSON is UTF-8: a Latin-1 file was a traceback
+    except json.JSONDecodeError as e:
+        raise ConversionError(f"{path}: cannot read JSON ({json_problem(e)})") from e
+    except (OSError, UnicodeDecodeError) as e:  # JSON is UTF-8: a Latin-1 file was a traceback
         raise ConversionError(f"{path}: cannot read JSON ({e})") from e
+
+
+def json_problem(e: json.JSONDecodeError) -> str:
+    """``e`` (its line, column and character), and where the text ends inside a value, that it was cut short:
+    a download or copy stopped midway said only 'Unterminated string starting at: line 1 column 49999973'."""
+    cut = e.msg.startswith("Unterminated string") or e.pos >= len(e.doc.rstrip())
+    return f"{e}; the file ends there, inside a value: cut short?" if cut else str(e)
 
 
 _MOVED = ("gdal_errors_logged", "open_raster", "image_size", "WrongBands", "check_bands", "readable_size")
