@@ -180,7 +180,10 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
         objects, problems = foreign.decode(answer, w, h, fmt)
     objects = regions.for_scoring(objects, w, h)
     usable = [o for o in objects if o.get("kind") not in ("poly", "obb") or len(o.get("coords") or []) >= 3]
-    if problems and not usable:
+    if problems and not usable:  # the decoder's "kept as a zero-area ring" is not so here: nothing is scored
+        if objects:
+            problems = ["nothing to score, every shape a polygon of under 3 vertices: "
+                        + "; ".join(p.removesuffix("; kept as a zero-area ring") for p in problems[:2])]
         return Parsed([], UNPARSEABLE, problems)
     return Parsed([{**o, "score": float(o.get("score", 1.0))} for o in objects], PARTIAL if problems else OK,
                   problems)

@@ -67,3 +67,18 @@ def test_the_run_stamp_doc_names_every_key_rsvlm_eval_writes(tmp_path):
     section = text[text.index("## The run stamp"):text.index("## Several processes")]
     named = set(re.findall(r"`(\w+)`", section))
     assert not ({*stamp, *stamp["options"]} - named), {*stamp, *stamp["options"]} - named
+
+
+def test_a_two_point_polygon_alone_is_unparseable_and_not_said_kept(tmp_path, capsys):
+    """A detection answer whose only shape is a <poly> of 2 vertices is unparseable (nothing scored), but its note
+    quoted the decoder's "kept as a zero-area ring", which it was not; the note says there is nothing to score."""
+    from eval import detection
+
+    box = "<ref>ship</ref><box><loc_100><loc_100><loc_200><loc_200></box>"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("d", "det", "[det] Find all ships.", box)])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "d", "task": "det",
+                                               "answer": "<ref>ship</ref><poly><loc_1><loc_1><loc_5><loc_5></poly>"}])
+    s = detection.main(["--gt", gt, "--pred", pred])
+    out = capsys.readouterr().out
+    assert s["n_unparseable"] == 1 and "kept as a zero-area ring" not in out
+    assert "unparseable 'd': nothing to score, every shape a polygon of under 3 vertices: <poly> has 2" in out
