@@ -75,8 +75,9 @@ def main(argv: list[str] | None = None) -> int:
             # bad input: records too few, too many malformed or unfit, or that fill no batch as asked (found
             # before the model is built or out_dir written)
             return 2 if isinstance(e, RefusedData) else 1
-        except OutDirRefused as e:  # rank 0's: out_dir could not be made, nothing written
-            print(f"rsvlm train: {e}", file=sys.stderr)
+        except OutDirRefused as e:  # rank 0's, sent to every rank: out_dir could not be made, nothing written
+            if first:
+                print(f"rsvlm train: {e}", file=sys.stderr)
             return 2
         except (ValueError, OSError) as e:  # OSError: a full disk, a file it may not write; may be one rank's
             print(f"{who}: {type(e).__name__}: {e}", file=sys.stderr)

@@ -253,7 +253,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
         print(f"[rsvlm.train] {len(pairs)} caption pair(s) from {report.n_ok} record(s): a file's single-image [cap] "
               "records, or the first answer of each single-image record where it has none", file=sys.stderr)
     check_malformed(report, cfg, rank)
-    out_dir = start_out_dir(cfg, rank)
+    out_dir = start_out_dir(cfg, rank, world)  # every rank stops alike where rank 0 cannot make it
     note_schedule(cfg, rank)
     if (elsewhere := other_encoders(pairs, cfg)) and rank == 0:
         print(f"[rsvlm.train] {elsewhere}: their stems feed other encoders in the model, but contrastive pretraining "

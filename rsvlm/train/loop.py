@@ -218,13 +218,13 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
         check_changes(folder, cfg, rank)
     data = read_train_data(cfg, rank, world, arrays)  # and checked, before the model is built and out_dir written
     del arrays
-    out_dir = start_out_dir(cfg, rank)
     note_schedule(cfg, rank)
     model, processor = build_model(cfg, device, shapes)
     del shapes  # a meta LLM, not held for the run
     processor.missing_bands = cfg.data.missing_bands  # a band an image lacks: a bad sample ("error") or filled
     if dict(processor.n_tokens) != data.n_tokens:  # the index's lengths were counted from the config
         raise RuntimeError(f"the model counts {processor.n_tokens} visual tokens per image, the config {data.n_tokens}")
+    out_dir = start_out_dir(cfg, rank, world)  # after the build and its checks: a refusal leaves nothing behind
     # with the prompt format's share: the index's estimate left out the system prompt (120 tokens of rsvlm's)
     if rank == 0 and (note := past_context(data.sample_lengths, cfg.data.max_length, context_length(model.llm))):
         print(f"[rsvlm.train] warning: {note}", file=sys.stderr)

@@ -163,26 +163,43 @@ def check_out_dir(cfg: TrainConfig) -> None:
                               "ckpt.resume=auto, replace it with overwrite=true, or choose another out_dir")
 
 
-def start_out_dir(cfg: TrainConfig, rank: int) -> Path:
-    """(rank 0) ``out_dir`` made, a previous run's outputs removed when ``overwrite`` starts afresh (or
-    continues another run's step folder), and the resolved config saved."""
+def start_out_dir(cfg: TrainConfig, rank: int, world: int = 1) -> Path:
+    """(collective where ``world`` > 1) ``out_dir`` made by rank 0, a previous run's outputs removed when
+    ``overwrite`` starts afresh (or continues another run's step folder), and the resolved config saved. Rank 0's
+    failure is sent to every rank, which raises it alike (``OutDirRefused``, or an OSError where the config could
+    not be saved), so that none waits at its next collective until ``dist.timeout_s``."""
     out_dir = Path(cfg.out_dir)
+    failed: tuple[str, str] | None = None  # (kind, message): rank 0's, the same on every rank
     if rank == 0:
-        if cfg.overwrite and not continues_own(cfg):
-            found = [out_dir / n for n in RUN_OUTPUTS if (out_dir / n).exists()]
-            for p in found:
-                shutil.rmtree(p) if p.is_dir() else p.unlink()
-            if found:
-                print(f"[rsvlm.train] overwrite: removed {', '.join(p.name for p in found)} from {out_dir}",
-                      file=sys.stderr)
-        try:  # check_writable cannot tell for root, nor on /proc- or /sys-like folders: was errno's line alone
-            out_dir.mkdir(parents=True, exist_ok=True)
-        except OSError as e:  # nothing written yet: a refusal (exit 2), as check_writable's
-            raise OutDirRefused(f"out_dir {out_dir}: cannot write there ({e.strerror or e}); give a folder you may "
-                                "write in") from None
-        try:
-            save_config(cfg, out_dir / "train_config.yaml")
-        except OSError as e:
-            raise type(e)(f"out_dir {out_dir}: cannot write there ({e.strerror or e}); give a folder you may write "
-                          "in") from None
+        failed = _make_out_dir(cfg, out_dir)
+    if world > 1:
+        import torch.distributed as dist
+
+        said = [failed]
+        dist.broadcast_object_list(said, src=0)
+        failed = said[0]
+    if failed is not None:
+        kind, message = failed
+        raise (OutDirRefused if kind == "refused" else OSError)(message)
     return out_dir
+
+
+def _make_out_dir(cfg: TrainConfig, out_dir: Path) -> tuple[str, str] | None:
+    """(rank 0) ``start_out_dir``'s work; (kind, message) where it failed ("refused": nothing written yet)."""
+    if cfg.overwrite and not continues_own(cfg):
+        found = [out_dir / n for n in RUN_OUTPUTS if (out_dir / n).exists()]
+        for p in found:
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
+        if found:
+            print(f"[rsvlm.train] overwrite: removed {', '.join(p.name for p in found)} from {out_dir}",
+                  file=sys.stderr)
+    try:  # check_writable cannot tell for root, nor on /proc- or /sys-like folders: was errno's line alone
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:  # nothing written yet: a refusal (exit 2), as check_writable's
+        return "refused", (f"out_dir {out_dir}: cannot write there ({e.strerror or e}); give a folder you may "
+                           "write in")
+    try:
+        save_config(cfg, out_dir / "train_config.yaml")
+    except OSError as e:
+        return "failed", f"out_dir {out_dir}: cannot write there ({e.strerror or e}); give a folder you may write in"
+    return None

@@ -1,0 +1,70 @@
+"""Rough-edge tour 63 of training: refusals every rank reaches together and that leave nothing behind, the
+launcher without the tokenizer, a records list given as data.train, and --config given twice."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_train_utils import make_records, recipe, two_ranks
+
+from rsvlm.config import load_config
+from rsvlm.train.config import TrainConfig
+
+
+def _refused_rank(rank: int, world: int, store: str, results: str) -> None:
+    """One gloo process: rank 0 cannot make out_dir (its mkdir refused); what each rank raised, as a file."""
+    import errno
+    import time
+
+    import torch.distributed as dist
+
+    from rsvlm.train.resume import start_out_dir
+
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=world,
+                            timeout=__import__("datetime").timedelta(seconds=20))
+    if rank == 0:
+        def refuse(self, *a, **k):
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(self))
+
+        Path.mkdir = refuse  # this forked process's only
+    cfg = load_config(TrainConfig, None, [f"out_dir={results}/run", "data.train=t.jsonl"])
+    began = time.monotonic()
+    try:
+        start_out_dir(cfg, rank, world)
+        said = "started"
+    except Exception as e:  # noqa: BLE001 (the test compares what each rank raised)
+        said = f"{type(e).__name__}: {e}"
+    Path(results, f"rank{rank}.txt").write_text(f"{said}\n{time.monotonic() - began:.1f}")
+    dist.destroy_process_group()
+
+
+def test_every_rank_stops_at_once_when_rank_0_cannot_make_out_dir(tmp_path):
+    """Rank 0 alone makes out_dir: where it could not (OutDirRefused, exit 2), the other ranks went on to build
+    the model and waited at their first collective until dist.timeout_s (30 min by default)."""
+    two_ranks(_refused_rank, tmp_path)
+    said = [(tmp_path / f"rank{r}.txt").read_text().split("\n") for r in (0, 1)]
+    assert said[0][0] == said[1][0], said
+    assert said[1][0].startswith(f"OutDirRefused: out_dir {tmp_path}/run: cannot write there"), said
+    assert float(said[1][1]) < 10, said  # at once, not at the group's timeout
+
+
+def test_a_visual_token_mismatch_leaves_no_out_dir_behind(tmp_path, monkeypatch):
+    """The check of the model's visual tokens against the index's ran once out_dir was made and the config
+    written there: the refused run left a half-made out_dir behind."""
+    from rsvlm.train import loop
+
+    data = make_records(tmp_path / "d", n=8)
+    cfg_path = recipe(tmp_path, data={"train": str(data)}, out_dir=str(tmp_path / "run"), max_steps=1, batch_size=2)
+    cfg = load_config(TrainConfig, cfg_path, ["log.progress=false", "device=cpu"])
+    real = loop.read_train_data
+
+    def miscounted(*a, **k):
+        got = real(*a, **k)
+        got.n_tokens = {m: n + 1 for m, n in got.n_tokens.items()}
+        return got
+
+    monkeypatch.setattr(loop, "read_train_data", miscounted)
+    with pytest.raises(RuntimeError, match="visual tokens per image"):
+        loop.train(cfg)
+    assert not (tmp_path / "run").exists()
