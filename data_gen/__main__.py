@@ -9,13 +9,10 @@ import sys
 from rsvlm.argparsing import Parser
 
 
-def synth_main(argv: list[str]) -> int:
-    from data_gen.synth.config import SynthConfig
-    from data_gen.synth.run import synthesize
-    from rsvlm.config import ConfigError, load_config
-
-    p = Parser(prog="python -m data_gen synth",
-               description="Synthetic multi-modal scenes with ground truth and instruction records.")
+def synth_parser(cls: type[Parser] = Parser) -> Parser:
+    """The parser of ``python -m data_gen synth`` (``cls``: scripts/build_stages.py's raises, not exits)."""
+    p = cls(prog="python -m data_gen synth",
+            description="Synthetic multi-modal scenes with ground truth and instruction records.")
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--n", type=int, required=True, help="number of scenes (at least 1)")
     p.add_argument("--seed", type=int, default=0,
@@ -28,14 +25,14 @@ def synth_main(argv: list[str]) -> int:
                    help="processes (at most --n are started); the output is the same whatever the number (default 1)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (on stderr)")
     p.add_argument("overrides", nargs="*", help="key=value config overrides, e.g. instructions.records_per_image=4")
-    a = p.parse_args(argv)
-    from data_gen.argv import given_twice
+    return p
 
-    flags = {"--size": "scene.size", "--pairs-fraction": "scene.pairs_fraction", "--modalities": "modalities"}
-    if twice := given_twice(p, argv, a.overrides, flags):
-        p.error(twice)  # argparse kept the last, and a flag won over its key=value: neither said
-    if not a.out.strip():
-        p.error("--out is empty (it would write into the current folder)")
+
+SYNTH_FLAGS = {"--size": "scene.size", "--pairs-fraction": "scene.pairs_fraction", "--modalities": "modalities"}
+
+
+def synth_overrides(a) -> list[str]:
+    """The config overrides of parsed synth arguments ``a``: its key=value words, then its flags'."""
     overrides = list(a.overrides)
     if a.modalities is not None:
         names = [m.strip().lower() for m in a.modalities.split(",") if m.strip()]  # "Optical, SAR," is fine,
@@ -45,8 +42,23 @@ def synth_main(argv: list[str]) -> int:
         overrides.append(f"scene.size={a.size}")
     if a.pairs_fraction is not None:
         overrides.append(f"scene.pairs_fraction={a.pairs_fraction}")
+    return overrides
+
+
+def synth_main(argv: list[str]) -> int:
+    from data_gen.argv import given_twice
+    from data_gen.synth.config import SynthConfig
+    from data_gen.synth.run import synthesize
+    from rsvlm.config import ConfigError, load_config
+
+    p = synth_parser()
+    a = p.parse_args(argv)
+    if twice := given_twice(p, argv, a.overrides, SYNTH_FLAGS):
+        p.error(twice)  # argparse kept the last, and a flag won over its key=value: neither said
+    if not a.out.strip():
+        p.error("--out is empty (it would write into the current folder)")
     try:
-        cfg = load_config(SynthConfig, a.config, overrides)
+        cfg = load_config(SynthConfig, a.config, synth_overrides(a))
         synthesize(a.out, a.n, a.seed, cfg, workers=a.workers, progress=not a.no_progress)
     except BrokenPipeError:
         raise  # a reader that closed stdout (| head) after the work: main() ends quietly

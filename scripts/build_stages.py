@@ -123,15 +123,20 @@ def record_args(target: Path, args: dict) -> None:
     target.with_name(target.name + ".args.json").write_text(json.dumps(args) + "\n")
 
 
+def data_splits(bc: BuildConfig) -> list[tuple[str, str, int, int, str]]:
+    """The data stage's synth runs: (folder under OUT/data, records file stem, scenes, seed, config file)."""
+    return [("train", "train", bc.train_scenes, bc.train_seed, "data_train.yaml"),
+            ("warmup", "train", bc.warmup_scenes, bc.warmup_seed, "data_warmup.yaml"),
+            ("multi", "train", bc.multi_scenes, bc.multi_seed, "data_multi.yaml"),
+            ("test", "test", bc.test_scenes, bc.test_seed, "data_test.yaml")]
+
+
 def stage_data(out: Path, bc: BuildConfig, _: float) -> None:
     """The scenes of every split (``data_gen synth``), and the training and test conversations
     (``data_gen chat``); a split already made with the same arguments and config is kept."""
     if bc.test_seed in (bc.train_seed, bc.warmup_seed, bc.multi_seed):
         raise ValueError("the test seed must differ from the training seeds")
-    for split, file, n, seed, cfg in (("train", "train", bc.train_scenes, bc.train_seed, "data_train.yaml"),
-                                      ("warmup", "train", bc.warmup_scenes, bc.warmup_seed, "data_warmup.yaml"),
-                                      ("multi", "train", bc.multi_scenes, bc.multi_seed, "data_multi.yaml"),
-                                      ("test", "test", bc.test_scenes, bc.test_seed, "data_test.yaml")):
+    for split, file, n, seed, cfg in data_splits(bc):
         target = out / "data" / split / f"{file}.jsonl"
         args = {"n": n, "seed": seed, "config": (CONFIGS / cfg).read_text(), "extra": bc.extra.get("data", [])}
         # was: kept whatever made it, so a redone data stage kept the scenes of other settings
@@ -259,10 +264,8 @@ def check_extra(bc: BuildConfig) -> str | None:
     for name, values in bc.extra.items():
         try:
             if name == "data":
-                from data_gen.synth.config import SynthConfig
-
-                load_config(SynthConfig, CONFIGS / "data_train.yaml",
-                            [v for v in values if "=" in v and not v.startswith("-")])  # not --workers 2
+                if err := check_data_extra(values, bc):
+                    return f"extra.data: {err}"
             else:
                 # imported here: it takes seconds (torch)
                 from rsvlm.train.config import TrainConfig, check_config
@@ -270,6 +273,45 @@ def check_extra(bc: BuildConfig) -> str | None:
                 check_config(load_config(TrainConfig, CONFIGS / f"{name}.yaml", values))  # batch_size=0 too
         except (ConfigError, ValueError) as e:
             return f"extra.{name}: {e}"
+    return None
+
+
+def check_data_extra(values: list[str], bc: BuildConfig) -> str | None:
+    """What ``data_gen synth`` would refuse in build.yaml's ``extra.data`` (options as well as key=value
+    words), for each of the data stage's runs, or an option the build sets itself; None where nothing is.
+    Only key=value words were checked, against data_train.yaml: ``--seed 5``, ``--workers 0`` or
+    ``scene.size=8`` was refused by the first synth run the stage started."""
+    from data_gen.__main__ import SYNTH_FLAGS, synth_overrides, synth_parser
+    from data_gen.argv import given_twice
+    from data_gen.synth.config import SynthConfig
+    from data_gen.synth.run import check_config, check_run
+    from rsvlm.argparsing import Parser
+    from rsvlm.config import load_config
+
+    class Refusing(Parser):  # its error's message, with Parser's hints (--wokers: did you mean --workers?), raised
+        def print_usage(self, file=None):
+            pass
+
+        def exit(self, status=0, message=None):
+            raise ValueError((message or "").split(": error: ", 1)[-1].strip())
+
+    if "-h" in values or "--help" in values:
+        return "--help shows synth's options (python -m data_gen synth --help); it makes no run"
+    own = ("--out", "--n", "--seed", "--config")
+    if said := next((v for v in values if v.partition("=")[0] in own), None):
+        return (f"{said!r}: the build gives each synth run its own --out, --n, --seed and --config (build.yaml's "
+                "*_scenes and *_seed, configs/default/data_*.yaml); set those instead")
+    p = synth_parser(Refusing)
+    words = ["--out", "OUT", "--n", "1", *values]
+    a = p.parse_args(words)  # ValueError: check_extra names extra.data
+    if twice := given_twice(p, words, a.overrides, SYNTH_FLAGS):
+        return twice
+    for split, _, n, seed, cfg in data_splits(bc):
+        try:
+            check_config(load_config(SynthConfig, CONFIGS / cfg, synth_overrides(a)))
+            check_run(n, seed, a.workers)
+        except ValueError as e:  # a ConfigError is one
+            return f"{e} (the {split} run, configs/default/{cfg})"
     return None
 
 

@@ -42,3 +42,29 @@ def test_records_per_image_0_is_scenes_only_in_synth_and_refused_by_rebuild(tmp_
     assert main(["rebuild", "--dir", str(out), "--prefix", "p_", "--no-progress",
                  "instructions.records_per_image=1"]) == 0
     assert (out / "p_train.jsonl").read_text() or (out / "p_val.jsonl").read_text()
+
+
+@pytest.mark.parametrize("extra, says", [
+    # each was refused by the first synth run the data stage started, after the build had begun
+    ("{data: [--seed, '5']}", "extra.data: '--seed': the build gives each synth run its own"),
+    ("{data: [--seed=-1]}", "extra.data: '--seed=-1': the build gives each synth run its own"),
+    ("{data: [--workers, '0']}", "extra.data: need n >= 1, seed >= 0 and workers >= 1"),
+    ("{data: [--wokers, '2']}", "extra.data: unrecognized arguments: --wokers (--wokers is no option: did you mean"),
+    ("{data: [--size, '8']}", "extra.data: scene.size 8 must be between 16 and 4096"),
+    ("{data: [scene.size=-3]}", "extra.data: scene.size -3 must be between 16 and 4096"),
+    ("{data: [--size, '64', scene.size=96]}", "extra.data: scene.size is given twice"),
+    ("{data: [--modalities, 'sar,foo']}", "extra.data: modalities ['sar', 'foo']: each must be"),
+    ("{data: [--help]}", "extra.data: --help shows synth's options"),
+])
+def test_build_yaml_extra_data_options_are_checked_before_any_stage(monkeypatch, tmp_path, capsys, extra, says):
+    from script_loader import load_script
+
+    b = load_script("build_default_model", monkeypatch)
+    ran = []
+    monkeypatch.setattr(b, "STAGES", {n: (lambda name: lambda out, bc, scale: ran.append(name))(n) for n in b.STAGES})
+    with pytest.raises(SystemExit) as e:
+        b.main(["--out", str(tmp_path), "--only", "data", f"extra={extra}"])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert e.value.code == 2 and says in err and ran == [], err
+    ok = "{data: [--workers, '2', --no-progress, --size, '64', scene.size=64]}"
+    assert b.main(["--out", str(tmp_path), "--only", "data", f"extra={ok}"]) == 0 and ran == ["data"]

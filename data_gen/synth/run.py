@@ -90,6 +90,15 @@ def check_config(cfg: SynthConfig) -> None:
                          f"{', '.join(SCENE_CLASSES)}" + (f" (unknown: {unknown})" if unknown else ""))
 
 
+def check_run(n: int, seed: int, workers: int) -> None:
+    """ValueError where the scene count, seed or worker count is out of range."""
+    if n < 1 or seed < 0 or workers < 1:
+        raise ValueError(f"need n >= 1, seed >= 0 and workers >= 1, got n={n}, seed={seed}, workers={workers}")
+    if n > MAX_SCENES:  # a traceback of "Unable to allocate 7.28 TiB" at --n 1000000000000
+        raise ValueError(f"n={n}: at most {MAX_SCENES} scenes a run (that many take days of CPU and about a TB); "
+                         "make more in runs of other seeds, whose scene ids differ")
+
+
 def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = None, workers: int = 1,
                progress: bool = True, records: bool = True, verbose: bool = True) -> dict:
     """Write ``n`` scenes and their records under ``out``; return the stats report (also stats.json)."""
@@ -99,11 +108,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
 
     cfg = cfg or SynthConfig()
     check_config(cfg)
-    if n < 1 or seed < 0 or workers < 1:
-        raise ValueError(f"need n >= 1, seed >= 0 and workers >= 1, got n={n}, seed={seed}, workers={workers}")
-    if n > MAX_SCENES:  # a traceback of "Unable to allocate 7.28 TiB" at --n 1000000000000
-        raise ValueError(f"n={n}: at most {MAX_SCENES} scenes a run (that many take days of CPU and about a TB); "
-                         "make more in runs of other seeds, whose scene ids differ")
+    check_run(n, seed, workers)
     splits = assign_splits(n, cfg.split.val, cfg.split.test, seed)
     workers = min(workers, n)  # a process for each scene at most: more would start, import and idle
     out = Path(out)
