@@ -29,7 +29,9 @@ an empty ``<ref></ref>``.
 
 Limits: a view whose answer has problems or another shape kind counts as finding nothing (``rsvlm.tta``
 counts such views in ``Fused.note``); the
-text vote is an exact match after case, punctuation and spacing (no synonyms, no number words).
+text vote is an exact match after case, punctuation and spacing (no synonyms, no number words; every
+worded "none" one answer); labels name one class by ``answer_words.label_key`` (case, ``_``/``-``, plural),
+synonyms not mapped ("vessel" and "ship" stay two objects: no class list reaches the fusion).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rsvlm.answer_words import label_key, says_none
 from rsvlm.geometry.shapes import cover
 from rsvlm.inference import score_digits
 
@@ -144,15 +147,17 @@ def _reach(cfg: FuseConfig, size: tuple[int, int] | None) -> tuple[float, float]
 
 
 def majority_label(shapes: list[dict]) -> str | None:
-    """The label most of ``shapes`` carry, those with none left out of the vote (ties: the earliest);
+    """The class most of ``shapes`` name (``answer_words.label_key``: "storage_tank" and "Storage tanks"
+    are one), those with no label left out of the vote (ties: the earliest), in its earliest spelling;
     None where none has one."""
     labels = [o["label"] for o in shapes if o.get("label")]
-    return max(labels, key=labels.count) if labels else None
+    keys = [label_key(lab) for lab in labels]
+    return labels[keys.index(max(keys, key=keys.count))] if labels else None
 
 
 def _same_label(a: str | None, b: str | None) -> bool:
-    """Whether shapes labelled ``a`` and ``b`` may be one object: the same label, or one has none."""
-    return a == b or not a or not b
+    """Whether shapes labelled ``a`` and ``b`` may be one object: one class (``label_key``), or one has none."""
+    return not a or not b or label_key(a) == label_key(b)
 
 
 def fuse_single(shapes: list[dict], cfg: FuseConfig, size: tuple[int, int] | None = None) -> dict:
@@ -438,9 +443,10 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
 
 def vote(answers: list[str]) -> str:
     """The most common answer (case, punctuation and spacing ignored: "Harbour." is "harbour");
-    ties go to the earliest. No synonyms and no number words: "two" is not "2". An answer of no word
+    ties go to the earliest. No synonyms and no number words: "two" is not "2"; but every way of saying
+    none (``answer_words.says_none``: "None.", "There are no ships.") is one answer. An answer of no word
     ("?", "...") is no vote while another has one (two such outvoted "harbour")."""
-    keys = [" ".join(re.sub(r"[^\w\s]", " ", a.lower()).split()) for a in answers]
+    keys = ["none" if says_none(a) else " ".join(re.sub(r"[^\w\s]", " ", a.lower()).split()) for a in answers]
     counts = {k: keys.count(k) for k in keys if k or not any(keys)}
     best = max(counts.values())
     return answers[next(i for i, k in enumerate(keys) if counts.get(k) == best)].strip()

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rsvlm.answer_words import says_none
 from rsvlm.fusion import BOXLIKE, Fused, cut_by, fits, fusable, fuse, vote
 from rsvlm.tta_text import (  # noqa: F401 (importable here: the views' messages)
     SPAN,
@@ -115,15 +116,18 @@ def asks_all(messages: list[dict]) -> bool:
     return asks_detection(messages)
 
 
-def _unfused(dec, first: list[dict] | None) -> str | None:
-    """Why a view's decoded answer is left out of the fusion though it said something; None where it
-    is fused or found nothing. ``first``: the identity view's shapes, None for a text answer."""
+def _unfused(dec, first: list[dict] | None, text: str = "") -> str | None:
+    """Why a view's decoded answer (``text``) is left out of the fusion though it said something; None where
+    it is fused or found nothing (no words, or none in words: ``answer_words.says_none``). ``first``: the
+    identity view's shapes, None for a text answer."""
     if dec.problems:
         return "its geometry does not parse"
     if first is None:
         return "it holds shapes" if dec.objects else None
     if dec.objects and not shapes_only(dec):
         return "it holds text besides its shapes"
+    if not dec.objects and text.strip() and not says_none(text):
+        return "it answers in words, neither shapes nor none"
     return None if fits(first, dec.objects) else "it holds another kind of shape"
 
 
@@ -208,7 +212,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             if view.startswith("c"):
                 x0, y0, cw, ch = crop_window(view, w, h, cfg.crop_share)
                 dec = geometry.decode(text, cw, ch)
-                if why := _unfused(dec, views[i][0]):
+                if why := _unfused(dec, views[i][0], text):
                     left.setdefault(i, []).append((view, why))
                 shifted = uncrop(with_scores(dec.objects, scores, text), (x0, y0, cw, ch))
                 kept = [o for o in shifted if not cut_by(o, (x0, y0, cw, ch), w, h)]
@@ -216,7 +220,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 windows[i].append((x0, y0, cw, ch))
                 continue
             dec = geometry.decode(text, *view_size(view, w, h))
-            if why := _unfused(dec, views[i][0] if shapes else None):
+            if why := _unfused(dec, views[i][0] if shapes else None, text):
                 left.setdefault(i, []).append((view, why))
             if shapes:
                 said = unflip(with_scores(dec.objects, scores, text), view, w, h) if shapes_only(dec) else []

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+import pytest
+
 from rsvlm import tta, tta_text
 
 REPO = Path(__file__).resolve().parents[1]
@@ -16,3 +19,92 @@ def test_tta_has_room_and_its_view_messages_are_still_importable_from_it():
     assert len((REPO / "rsvlm" / "tta.py").read_text().splitlines()) < 400
     for name in ("SPAN", "croppable", "crop_messages", "flip_view", "map_text", "shapes_only", "labels_back"):
         assert getattr(tta, name) is getattr(tta_text, name)
+
+
+NONE_SAID = ["None.", "none", "There are no ships.", "<ref>ship</ref> None.", "No objects found.", "Nothing.",
+             "no white planes detected", "None found.", "There are none in the image.", "not found"]
+WORDS_SAID = ["", "No.", "No, there are 3 ships.", "None of the ships is white.", "0", "2 ships", "Harbour",
+              "no it is not", "<ref>ship</ref>"]
+
+
+@pytest.mark.parametrize("text", NONE_SAID)
+def test_a_worded_none_is_read_as_none(text):
+    """Free decoding writes "none" many ways; how it was read was guesswork (answering: "None." only)."""
+    from rsvlm.answer_words import says_none
+
+    assert says_none(text)
+
+
+@pytest.mark.parametrize("text", WORDS_SAID)
+def test_other_words_are_not_none(text):
+    """A yes/no "No.", a number, "none of the ships is white", an empty answer: not "found none"."""
+    from rsvlm.answer_words import says_none
+
+    assert not says_none(text)
+
+
+def test_a_text_vote_counts_every_worded_none_as_one_answer():
+    """Views answered "None." and "There are no ships."; the vote read them as two answers, and the
+    identity's lone "harbour" won the tie."""
+    from rsvlm import fusion
+
+    assert fusion.vote(["harbour", "None.", "There are no ships."]) == "None."
+    assert fusion.vote(["harbour", "No.", "none"]) == "harbour"  # a yes/no "No." is no "none"
+
+
+def _ship_views(answers: dict[str, str]):
+    """An answerer that answers ``answers[view]`` on each mirror view (asked in VIEWS order)."""
+    views = list(tta.VIEWS)
+
+    def generate(messages, images):
+        view = views.pop(1)
+        return [(answers[view], []) for _ in messages]
+
+    return generate
+
+
+def test_a_detection_view_answering_in_words_is_counted_not_read_as_none_silently():
+    """[det] a view answered "There are 3 ships." (no shape): it was silently a view that found nothing;
+    a view's worded "none" still is one, and neither is fused as a shape."""
+    from rsvlm import geometry
+    from rsvlm.model import ImageInput
+
+    image = [ImageInput(np.zeros((3, 40, 40), np.float32))]  # (C,H,W)
+    box = "<ref>ship</ref><box><loc_100><loc_125><loc_350><loc_300></box>"
+    det = [[{"role": "user", "content": "<image>\n[det] Detect every ship."}]]
+    mirrored = geometry.encode(tta.to_view(geometry.decode(box, 40, 40).objects, "hv", 40, 40), 40, 40)
+    said = {"h": "There are 3 ships.", "v": "There are no ships.", "hv": mirrored}
+    fused = tta.fused_answers(_ship_views(said), det, [image], [(box, [])], tta.FuseConfig())[0]
+    assert len(geometry.decode(fused.answer, 40, 40).objects) == 1
+    assert fused.note == ("test-time augmentation: 1 of 3 other view answer(s) could not be fused, each counted "
+                          "as finding nothing (first: view 'h': it answers in words, neither shapes nor none)")
+
+
+def _labelled(*labels: str) -> list[list[dict]]:
+    from rsvlm import geometry
+
+    return [geometry.decode(f"<ref>{lab}</ref><box><loc_104><loc_104><loc_312><loc_312></box>", 96, 96).objects
+            for lab in labels]
+
+
+def test_one_tank_spelled_snake_case_spaced_capitalised_or_plural_is_one_object():
+    """[det] views labelled one tank "storage_tank", "storage tank", "Storage tank", "storage tanks": the
+    fusion compared labels exactly and wrote four tanks on one spot (eval's norm_label calls them one class)."""
+    from rsvlm import fusion
+
+    objs = fusion.fuse(_labelled("storage_tank", "storage tank", "Storage tank", "storage tanks"), 96, 96,
+                       tta.FuseConfig(), many=True)
+    assert [o["label"] for o in objs] == ["storage_tank"]  # the earliest spelling of the class most views named
+    single = fusion.fuse(_labelled("storage tank", "storage_tank", "storage_tank", "ship"), 96, 96, tta.FuseConfig())
+    assert [o["label"] for o in single] == ["storage tank"]  # 3 of 4 named the tank, the earliest spelling kept
+
+
+def test_a_synonym_is_not_mapped_two_labels_stay_two_classes():
+    """Decided: no class list reaches the fusion, so "vessel" is not "ship" (a ship in a harbour of boats
+    is two objects); eval counts an unknown class (n_det_unknown_class)."""
+    from rsvlm import fusion
+    from rsvlm.answer_words import label_key
+
+    assert label_key("vessel") != label_key("ship") and label_key("airplanes") == label_key("Airplane")
+    assert sorted(o["label"] for o in fusion.fuse(_labelled("ship", "vessel"), 96, 96, tta.FuseConfig(),
+                                                   many=True)) == ["ship", "vessel"]

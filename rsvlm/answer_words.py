@@ -1,0 +1,62 @@
+"""What an answer says in words, where its shapes are read: whether it says it found none
+(``says_none``) and when two labels name one class (``label_key``). ``rsvlm.fusion`` and ``rsvlm.tta``
+read answers so; a plain answer's reader should too (``answering.join_shapes``).
+
+The rule for "none" (an answer with no shape to a question that asks for shapes): the whole answer,
+``<ref>`` labels left out, case, punctuation and spacing ignored, is one of
+
+* ``none``, ``nothing``, ``zero``, ``none found`` / ``detected`` / ``visible`` / ``present``;
+* ``no`` + a noun phrase of one to three words (``no ships``, ``no objects``, ``no white planes``),
+  optionally followed by ``found`` / ``detected`` / ``visible`` / ``present`` or ``in the image``;
+* any of those after ``there is`` / ``there are`` (``there are none``, ``there are no ships``);
+* ``not found``.
+
+Anything more is words, not "none": ``no`` alone (a yes/no answer), ``no, there are 3 ships``,
+``none of the ships is white``, a number ("0" is a count, read by the counting eval). An empty answer
+is neither: callers say what it is (``fusion.vote``: no vote).
+
+Labels name one class where they agree lowercased, with ``_`` and ``-`` as spaces, whitespace
+collapsed (``eval.answers.norm_label``'s rule: ``storage_tank`` is ``Storage tank``), and the last
+word's English plural read as its singular (``ships`` is ``ship``, ``ferries`` is ``ferry``).
+Synonyms are not mapped ("vessel" is not "ship"): nothing here knows the class list.
+"""
+
+from __future__ import annotations
+
+import re
+
+_AFTER = r"(?: (?:found|detected|visible|present|seen|in (?:the|this) (?:image|picture|scene)))?"
+_NOUN = r"(?!(?:there|it|they|but|is|are|was|were|i|we|the)\b)[a-z]+(?: (?!(?:is|are|was|were|be)\b)[a-z]+){0,2}"
+NONE_FORMS = re.compile(  # on the normalised answer (``_plain``)
+    rf"(?:there (?:is|are|were|was) )?(?:none|nothing|zero|no {_NOUN}){_AFTER}|not found")
+
+
+def _plain(text: str) -> str:
+    """``text`` without ``<ref>`` labels, lowercased, punctuation as spaces, whitespace collapsed."""
+    text = re.sub(r"<ref>.*?</ref>", " ", text, flags=re.DOTALL)
+    return " ".join(re.sub(r"[^\w\s]|_", " ", text.lower()).split())
+
+
+def says_none(text: str) -> bool:
+    """Whether an answer says in words that it found nothing (the module's rule: "None.", "There are
+    no ships.", "<ref>ship</ref> none found"); False for an empty answer and for any other words."""
+    plain = _plain(text)
+    return bool(plain) and NONE_FORMS.fullmatch(plain) is not None
+
+
+def singular(word: str) -> str:
+    """An English plural read as its singular (ships → ship, buses → bus, ferries → ferry, overpasses →
+    overpass); a word that reads as no plural (bus, glass, gas: three letters or fewer) as it is."""
+    if re.search(r"[^aeiou]ies$", word):
+        return word[:-3] + "y"
+    if re.search(r"(?:s|x|z|ch|sh)es$", word):
+        return word[:-2]
+    if len(word) > 3 and re.search(r"[^su'i]s$", word):
+        return word[:-1]
+    return word
+
+
+def label_key(label: str | None) -> str:
+    """The class a label names, for comparing labels (the module's rule): "" for none."""
+    words = " ".join(re.sub(r"[-_]", " ", str(label or "")).lower().split()).split(" ")
+    return " ".join([*words[:-1], singular(words[-1])]) if words[-1] else ""
