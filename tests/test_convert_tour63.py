@@ -40,3 +40,25 @@ def test_a_json_file_cut_short_is_said_to_end_inside_a_value(tmp_path, fmt):
     with pytest.raises(ConversionError, match=rf"{src}: .*line 1 column \d+") as e:
         convert(tmp_path / "out2", fmt, flag, str(src), "--images", str(tmp_path / "imgs"))
     assert "cut short" not in str(e.value)
+
+
+def test_a_geojson_whose_first_footprint_has_nan_is_not_taken_for_an_undeclared_crs(tmp_path):
+    """A GeoJSON without a crs member (WGS84) whose first footprint holds a NaN coordinate was skipped whole
+    as ``undeclared_crs`` ('its first vertex is (nan, …)'): the other footprints were lost for one bad one."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+    from rasterio.warp import transform_geom
+
+    with rasterio.open(tmp_path / "a.tif", "w", driver="GTiff", width=100, height=80, count=1, dtype="uint8",
+                       crs="EPSG:32631", transform=from_origin(500000.0, 5800000.0, 2, 2)) as ds:
+        ds.write(np.full((1, 80, 100), 7, np.uint8))
+    utm = [[500000.0 + 2 * x, 5800000.0 - 2 * y] for x, y in ([10, 10], [40, 10], [40, 30], [10, 30], [10, 10])]
+    good = transform_geom("EPSG:32631", "EPSG:4326", {"type": "Polygon", "coordinates": [utm]})
+    bad = {"type": "Polygon", "coordinates": [[[float("nan"), 52.3], *good["coordinates"][0][1:]]]}
+    feats = [{"type": "Feature", "properties": {}, "geometry": g} for g in (bad, good)]
+    (tmp_path / "a.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    stats, recs = convert(tmp_path / "out", "geojson", "--images", str(tmp_path / "a.tif"), "--labels",
+                          str(tmp_path / "a.geojson"))
+    assert "undeclared_crs" not in stats["skipped"] and stats["tasks"]["det"] == 1
+    assert stats["skipped_total"] == 1 and "features[0]" in next(iter(stats["skipped_examples"].values()))

@@ -38,6 +38,7 @@ building, or every feature skipped) is not read through: noted as ``images_witho
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from pathlib import Path
 
@@ -189,15 +190,18 @@ def reprojected(features: list, reproject, chunk: int = 4096):
 
 
 def _first_vertex(features: list):
-    """The first (x, y) of the first polygon among ``features``, or None."""
+    """The first finite (x, y) of the first polygons among ``features``, or None: a broken first footprint's
+    NaN (json reads ``NaN``) is no evidence of the CRS; the whole file was skipped as ``undeclared_crs``."""
     for f in features:
         try:
             c = f["geometry"]["coordinates"]
             while isinstance(c[0], list):
                 c = c[0]
-            return float(c[0]), float(c[1])
+            x, y = float(c[0]), float(c[1])
         except (KeyError, IndexError, TypeError, ValueError):
             continue
+        if math.isfinite(x) and math.isfinite(y):
+            return x, y
     return None
 
 
