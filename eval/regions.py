@@ -348,8 +348,11 @@ def object_problem(o: Any) -> str | None:
     shapes = {"box": "[x1, y1, x2, y2]", "point": "[x, y]", "obb": "4 [x, y] corners", "poly": "3 or more [x, y] points"}
     if ok[kind]():
         return None
-    if kind not in shapes:
-        return "a mask needs a grid (coords: box, size, rows) or a 2-D 'mask' array, at an 'offset' of two finite numbers"
+    if kind not in shapes:  # a SAM or COCO tool's {"size", "counts"} run-length mask is read by no script here
+        rle = next((k for k in ("rle", "segmentation", "counts") if isinstance(o.get(k), (dict, list, str))), None)
+        return ("a mask needs a grid (coords: box, size, rows) or a 2-D 'mask' array, at an 'offset' of two finite numbers"
+                + (f"; its {rle!r} (a COCO run-length mask?) is not read: give it decoded, "
+                   "pycocotools.mask.decode(rle).tolist(), as 'mask'" if rle else ""))
     flat = kind in ("obb", "poly") and isinstance(c, list) and len(c) >= 6 and not len(c) % 2 and all(map(_num, c))
     return f"{kind} coords must be {shapes[kind]} of finite numbers" + (
         f", not a flat list of {len(c)} numbers (DOTA's x1 y1 x2 y2 …): pair them, [[x1, y1], [x2, y2], …]" if flat else "")

@@ -82,3 +82,16 @@ def test_a_two_point_polygon_alone_is_unparseable_and_not_said_kept(tmp_path, ca
     out = capsys.readouterr().out
     assert s["n_unparseable"] == 1 and "kept as a zero-area ring" not in out
     assert "unparseable 'd': nothing to score, every shape a polygon of under 3 vertices: <poly> has 2" in out
+
+
+def test_a_coco_rle_mask_is_said_unread_and_how_to_give_it(tmp_path, capsys):
+    """An object {"kind": "mask", "segmentation": {"size", "counts"}} (a SAM or COCO tool's output) was unparseable
+    with "a mask needs a grid ... or a 2-D 'mask' array", not saying the RLE was seen and not read; the note now
+    names the field and says to give it decoded as 'mask'."""
+    from eval import regions
+
+    rle = {"size": [100, 200], "counts": [0, 10, 19990]}
+    for key in ("segmentation", "rle"):
+        why = regions.object_problem({"kind": "mask", "label": "tree", key: rle})
+        assert f"its {key!r} (a COCO run-length mask?) is not read: give it decoded" in why
+    assert "run-length" not in regions.object_problem({"kind": "mask", "coords": 3})
