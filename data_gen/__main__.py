@@ -11,8 +11,10 @@ from rsvlm.argparsing import Parser
 
 def synth_parser(cls: type[Parser] = Parser) -> Parser:
     """The parser of ``python -m data_gen synth`` (``cls``: scripts/build_stages.py's raises, not exits)."""
-    p = cls(prog="python -m data_gen synth",
-            description="Synthetic multi-modal scenes with ground truth and instruction records.")
+    from data_gen.argv import record_values
+
+    p = record_values(cls(prog="python -m data_gen synth",
+                          description="Synthetic multi-modal scenes with ground truth and instruction records."))
     p.add_argument("--out", required=True, help="output folder")
     p.add_argument("--n", type=int, required=True, help="number of scenes (at least 1)")
     p.add_argument("--seed", type=int, default=0,

@@ -1,41 +1,88 @@
 """A command line of ``python -m data_gen`` that gives one value twice, differently (``--seed 1 --seed 2``,
 ``--size 64 scene.size=96``, ``scene.size=64 scene.size=80``): argparse and the overrides kept the last
 unsaid, so a run was not the one its command line reads as. (``rsvlm train`` takes a key's last value on
-purpose: scripts layer its overrides.)"""
+purpose: scripts layer its overrides.)
+
+``record_values(parser)``, before its options are added, makes each one-value option note what it is
+given (argparse's documented ``register`` and ``Action``); ``given_twice`` compares those notes."""
 
 from __future__ import annotations
 
 import argparse
 
 
+class _Recorded(argparse.Action):
+    """argparse's "store", which also appends ``(option, value as its type read it)`` to ``parser.values_given``
+    for an option of one value (``--seed 1``, ``--seed=1``; not a list, as rsivqa's ``--src``, which adds up)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        if option_string is not None and self.nargs is None:
+            vars(parser).setdefault("values_given", []).append((option_string, values))
+
+
+def record_values(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """``parser``, whose options added from now on note their values for ``given_twice``."""
+    parser.register("action", None, _Recorded)  # add_argument's default action
+    parser.register("action", "store", _Recorded)
+    vars(parser).setdefault("values_given", [])
+    return parser
+
+
+def _unrecorded(parser: argparse.ArgumentParser, argv: list[str]) -> list[tuple[str, object]]:
+    """What ``_Recorded`` notes, for a parser made without ``record_values`` (convert's subparsers, until
+    data_gen/convert/__init__.py records them): its one-value options from argparse's private ``_actions``."""
+    kinds = {o: a.type for a in parser._actions if a.nargs is None  # store_true's nargs is 0
+             for o in a.option_strings if o.startswith("--")}
+    words = argv[:argv.index("--")] if "--" in argv else argv
+    given = []
+    for k, w in enumerate(words):
+        opt, eq, text = w.partition("=")
+        if opt in kinds and (eq or k + 1 < len(words)):
+            given.append((opt, _value(text if eq else words[k + 1], kinds[opt])))
+    return given
+
+
 def _value(text: str, kind=None):
-    """``text`` as the option's type reads it (``--seed 01`` is ``--seed 1``), else as written; the text
-    where it does not read (the parser or the config names a bad value itself)."""
+    """``text`` as ``kind`` reads it (``scene.size=064`` is 64 beside ``--size 64``), else as written; the
+    text where it does not read (the config names a bad value itself)."""
     try:
         return kind(text) if kind is not None else text.strip()
     except (TypeError, ValueError, argparse.ArgumentTypeError):
         return text.strip()
 
 
+def _as_written(argv: list[str], given: list[tuple[str, object]]) -> list[tuple[str, str, object]]:
+    """``given`` in order, each with the words that gave it (``--seed=1`` or ``--seed 1``): the k-th value
+    of an option is its k-th word before any ``--``."""
+    words = argv[:argv.index("--")] if "--" in argv else argv
+    places: dict[str, list[str]] = {}
+    for k, w in enumerate(words):
+        opt, eq, _ = w.partition("=")
+        places.setdefault(opt, []).append(w if eq or k + 1 == len(words) else f"{w} {words[k + 1]}")
+    seen: dict[str, int] = {}
+    out = []
+    for opt, value in given:
+        k = seen[opt] = seen.get(opt, -1) + 1
+        said = places.get(opt, [])
+        out.append((opt, said[k] if k < len(said) else f"{opt} {value}", value))
+    return out
+
+
 def given_twice(parser: argparse.ArgumentParser, argv: list[str], overrides: list[str] = (),
                 flag_keys: dict[str, str] | None = None) -> str | None:
-    """The first value ``argv`` gives twice with different values, as an error line; None where none is.
-    The one-value options are ``parser``'s (``--seed 1`` or ``--seed=1``; an option taking a list, as
-    rsivqa's ``--src``, adds up); ``overrides``: the ``key=value`` words; ``flag_keys``: option → the config
-    key it sets (``--size`` → ``scene.size``, its value read as the option's type)."""
-    kinds = {o: a.type for a in parser._actions if a.nargs is None  # store_true's nargs is 0
-             for o in a.option_strings if o.startswith("--")}
+    """The first value given twice with different values, as an error line; None where none is.
+    ``parser``: one made with ``record_values``, after it parsed ``argv``; ``overrides``: the ``key=value``
+    words; ``flag_keys``: option → the config key it sets (``--size`` → ``scene.size``, the key's text read
+    as the option's value's type)."""
     said: dict[str, list[tuple[str, object]]] = {}  # option or key -> (as written, value)
-    words = argv[:argv.index("--")] if "--" in argv else argv
-    for k, w in enumerate(words):
-        opt, eq, text = w.partition("=")
-        if opt in kinds and (eq or k + 1 < len(words)):
-            text = text if eq else words[k + 1]
-            said.setdefault(opt, []).append((w if eq else f"{opt} {text}", _value(text, kinds[opt])))
+    recorded = vars(parser)["values_given"] if "values_given" in vars(parser) else _unrecorded(parser, list(argv))
+    for opt, words, value in _as_written(list(argv), recorded):
+        said.setdefault(opt, []).append((words, value))
     key_kinds = {}
     for opt, key in (flag_keys or {}).items():
-        key_kinds[key] = kinds.get(opt)
         if opt in said:
+            key_kinds[key] = type(said[opt][-1][1])
             said.setdefault(key, []).append(said[opt][-1])
     for o in overrides:
         key, _, value = o.partition("=")

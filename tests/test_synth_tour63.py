@@ -68,3 +68,29 @@ def test_build_yaml_extra_data_options_are_checked_before_any_stage(monkeypatch,
     assert e.value.code == 2 and says in err and ran == [], err
     ok = "{data: [--workers, '2', --no-progress, --size, '64', scene.size=64]}"
     assert b.main(["--out", str(tmp_path), "--only", "data", f"extra={ok}"]) == 0 and ran == ["data"]
+
+
+def test_record_values_notes_each_one_value_option_as_its_type_reads_it():
+    # given_twice read argparse's private parser._actions; a parser made with record_values notes its values
+    import argparse
+
+    from data_gen.argv import given_twice, record_values
+
+    p = record_values(argparse.ArgumentParser())
+    p.add_argument("--k", type=int)
+    p.add_argument("--src", nargs="+")
+    p.add_argument("--quiet", action="store_true")
+    p.add_argument("rest", nargs="*")
+
+    def said(words):
+        q = record_values(argparse.ArgumentParser())
+        for args, kw in (("--k",), {"type": int}), (("--src",), {"nargs": "+"}), (("--quiet",), {"action": "store_true"}):
+            q.add_argument(*args, **kw)
+        q.add_argument("rest", nargs="*")
+        return given_twice(q, words, q.parse_args(words).rest, {"--k": "a.k"})
+
+    assert said(["--k", "1", "--k=01", "--src", "a", "--src", "b", "--quiet", "--quiet", "a.k=1"]) is None
+    assert said(["--k=1", "--k", "2"]) == "--k is given twice: '--k=1' and '--k 2'; which one is meant? (give it once)"
+    assert said(["--k", "3", "a.k=4"]).startswith("a.k is given twice: '--k 3' and 'a.k=4'")
+    p.parse_args(["--k", "5"])
+    assert p.values_given == [("--k", 5)]

@@ -98,15 +98,15 @@ def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = Parser(prog="python -m data_gen chat", description=__doc__.split("\n\n")[0])
+    from data_gen.argv import given_twice, record_values
+
+    p = record_values(Parser(prog="python -m data_gen chat", description=__doc__.split("\n\n")[0]))
     p.add_argument("--src", required=True, help="single-turn records (JSONL)")
     p.add_argument("--out", required=True, help="multi-turn records (JSONL)")
     p.add_argument("--turns", type=int, default=3, help="most turns per conversation (at least 2; default 3)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-progress", action="store_true", help="no progress bars (on stderr)")
     a = p.parse_args(argv)
-    from data_gen.argv import given_twice
-
     if twice := given_twice(p, sys.argv[1:] if argv is None else argv):
         p.error(twice)  # argparse kept the last, unsaid: --seed 1 --seed 2 ran with 2
     try:

@@ -171,7 +171,9 @@ def main(argv: list[str] | None = None) -> int:
     from data_gen.synth.config import SynthConfig
     from rsvlm.config import ConfigError, load_config
 
-    p = Parser(prog="python -m data_gen rebuild", description=__doc__.split("\n")[0])
+    from data_gen.argv import given_twice, record_values
+
+    p = record_values(Parser(prog="python -m data_gen rebuild", description=__doc__.split("\n")[0]))
     p.add_argument("--dir", required=True, help="output folder of `python -m data_gen synth`")
     p.add_argument("--config", default=None,
                    help="configs/data/NAME.yaml (its instructions section); default: DIR/config.yaml, the set's own")
@@ -180,8 +182,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-progress", action="store_true", help="no progress bar (on stderr)")
     p.add_argument("overrides", nargs="*", help="key=value, e.g. instructions.task_weights={ground: 1}")
     a = p.parse_args(argv)
-    from data_gen.argv import given_twice
-
     if twice := given_twice(p, sys.argv[1:] if argv is None else argv, a.overrides):
         p.error(twice)  # argparse and the overrides kept the last, unsaid
     other = [o for o in a.overrides if not o.startswith("instructions.")]
