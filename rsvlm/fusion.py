@@ -318,18 +318,19 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | N
 
 
 def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConfig) -> list[dict]:
-    """Per label, the pixels at least ``min_share`` of the views cover, re-encoded as ``form`` (polygons
+    """Per class (``label_key``: "building" and "Buildings" one), the pixels at least ``min_share`` of the views cover, re-encoded as ``form`` (polygons
     smoothed out of their pixel staircases: ``smooth_poly``); a shape with no label counts for the label
     most shapes of the views carry (``majority_label``), not as another class."""
     from rsvlm import geometry
 
     common = majority_label([o for objs in views for o in objs])
     views = [[{**o, "label": o.get("label") or common} for o in objs] for objs in views]
-    labels = list(dict.fromkeys(o.get("label") for objs in views for o in objs))
+    keys = list(dict.fromkeys(label_key(o.get("label")) for objs in views for o in objs))  # one per class
     out = []
-    for label in labels:
-        votes = sum(geometry.objects_to_mask([o for o in objs if o.get("label") == label], w, h).astype(np.int32)
-                    for objs in views)  # (H,W)
+    for key in keys:
+        label = majority_label([o for objs in views for o in objs if label_key(o.get("label")) == key])
+        votes = sum(geometry.objects_to_mask([o for o in objs if label_key(o.get("label")) == key], w, h)
+                    .astype(np.int32) for objs in views)  # (H,W)
         mask = votes >= _needed(cfg, len(views))
         if form == "poly" and cfg.smooth_px > 0:  # each instance traced whole along its pixels' edges, then fitted
             out += [smooth_poly(o, cfg.budget, cfg.smooth_px)

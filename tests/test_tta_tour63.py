@@ -108,3 +108,17 @@ def test_a_synonym_is_not_mapped_two_labels_stay_two_classes():
     assert label_key("vessel") != label_key("ship") and label_key("airplanes") == label_key("Airplane")
     assert sorted(o["label"] for o in fusion.fuse(_labelled("ship", "vessel"), 96, 96, tta.FuseConfig(),
                                                    many=True)) == ["ship", "vessel"]
+
+
+def test_one_building_mask_labelled_singular_and_plural_is_one_mask():
+    """[seg] two views said "building", two "buildings": each spelling was voted apart, both reached half
+    the views, and the answer held the same building twice under two labels."""
+    from rsvlm import fusion, geometry
+
+    mask = np.zeros((32, 32), bool)
+    mask[4:20, 6:22] = True
+    views = [geometry.mask_to_objects(mask, lab, form="poly", budget=32)
+             for lab in ("building", "buildings", "building", "buildings")]
+    out = fusion.fuse(views, 32, 32, tta.FuseConfig())
+    assert [o["label"] for o in out] == ["building"]
+    np.testing.assert_array_equal(geometry.objects_to_mask(out, 32, 32), mask)
