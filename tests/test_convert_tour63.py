@@ -62,3 +62,23 @@ def test_a_geojson_whose_first_footprint_has_nan_is_not_taken_for_an_undeclared_
                           str(tmp_path / "a.geojson"))
     assert "undeclared_crs" not in stats["skipped"] and stats["tasks"]["det"] == 1
     assert stats["skipped_total"] == 1 and "features[0]" in next(iter(stats["skipped_examples"].values()))
+
+
+def test_coco_image_listed_twice_under_two_ids_is_one_record_with_all_its_objects(tmp_path):
+    """A COCO file merged from two sources lists ``a.png`` under ids 1 and 2, each with some of its objects:
+    each entry made a ``[det]`` record of its own ('Detect every object' answered with half of them, the
+    second renamed ``-dup2``). Of one size they are merged; of another, the later entry is skipped."""
+    from convert_helpers import objs
+
+    png(tmp_path / "imgs" / "a.png", 64, 48)
+    images = [{"id": 1, "file_name": "a.png", "width": 64, "height": 48}, {"id": 2, "file_name": "a.png"},
+              {"id": 3, "file_name": "a.png", "width": 48, "height": 64}]
+    anns = [{"id": n, "image_id": n if n < 4 else 1, "category_id": 1, "bbox": [4 * n, 4, 8, 8]} for n in (1, 2, 3, 4)]
+    (tmp_path / "a.json").write_text(json.dumps({"images": images, "annotations": anns,
+                                                 "categories": [{"id": 1, "name": "car"}]}))
+    stats, recs = convert(tmp_path / "out", "coco", "--ann", str(tmp_path / "a.json"), "--images",
+                          str(tmp_path / "imgs"), "--no-ground")
+    assert [r["id"] for r in recs] == ["coco-a-det-box"] and len(objs(recs[0])) == 3
+    assert stats["notes"] == {"images_listed_twice_merged": 1}
+    assert stats["skipped"] == {"duplicate_image_file": 1, "orphan_annotation": 1}
+    assert "duplicate_image_file" in stats["skipped_examples"]["orphan_annotation"]

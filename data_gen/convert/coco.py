@@ -21,7 +21,10 @@ crossings into polygons of their own in ``[seg]`` (its ``[det]`` box stays the a
 the notes as ``self_intersecting_polygons_split`` (``detection.emit_objects``); per image entry ``unparsable_image_entry``
 (no ``id``, one that is no number or string, or no ``file_name``),
 ``duplicate_image_id`` (an entry of an id an earlier one has: the first is
-kept, where the later one took its annotations), ``unreadable_image`` (truncated file), ``wrong_band_count`` (cannot
+kept, where the later one took its annotations), ``duplicate_image_file`` (an entry of a ``file_name`` an
+earlier one has, of another ``width``/``height``: the first is kept, the later one's annotations
+``orphan_annotation``; of one size, the two are one image, its annotations merged into one record, noted
+as ``images_listed_twice_merged``: each entry's share was a ``[det]`` record missing the other's objects), ``unreadable_image`` (truncated file), ``wrong_band_count`` (cannot
 be read as ``--modality``) and ``size_mismatch``
 (``width``/``height`` not the file's; entries without them take the file's). A polygon of an odd
 number of values loses its stray last one, counted in the notes as ``polygon_odd_value_dropped``. A category without
@@ -151,6 +154,10 @@ def _numbers(values, n: int | None, what: str) -> list[float]:
     return nums
 
 
+def _size(im: dict) -> tuple:
+    return im.get("width"), im.get("height")
+
+
 def _polygons(ann: dict, label: str, width: int, height: int) -> list[dict]:
     seg = ann.get("segmentation")
     if seg is not None and not isinstance(seg, (list, dict)):  # it was left out unsaid, the bbox kept
@@ -192,7 +199,7 @@ def run(args, out: Output) -> None:
             raise ConversionError(f"{args.ann}: categories[{k}] gives id {c['id']!r} to {c['name']!r}, "
                                   f"an earlier category's id ({cats[c['id']]!r})")
         cats[c["id"]] = clean_label(c["name"])
-    images = {}
+    images, by_file, alias, dropped = {}, {}, {}, {}  # alias: a later entry of a listed file → the first's id
     for k, im in enumerate(data["images"]):
         if not isinstance(im, dict) or not _an_id(im.get("id")) or not isinstance(im.get("file_name"), str):
             out.skip("unparsable_image_entry", f"{args.ann}: images[{k}]",
@@ -205,7 +212,16 @@ def run(args, out: Output) -> None:
         if "\\" in im["file_name"] and not (Path(args.images) / im["file_name"]).is_file():  # written on Windows
             im = {**im, "file_name": im["file_name"].replace("\\", "/")}  # train\a.png gave the record id coco-train\a
             out.note("windows_paths_read")
-        images[im["id"]] = im
+        if (first := by_file.get(im["file_name"])) is not None:
+            if _size(im) != _size(first) and None not in (*_size(im), *_size(first)):
+                out.skip("duplicate_image_file", f"{args.ann}: images[{k}]", f"{im['file_name']} (id {im['id']!r}) is "
+                         f"{_size(im)} here, {_size(first)} as id {first['id']!r}; the first kept")
+                dropped[im["id"]] = "its entry skipped as duplicate_image_file"
+            else:
+                alias[im["id"]] = first["id"]
+                out.note("images_listed_twice_merged")
+            continue
+        images[im["id"]] = by_file[im["file_name"]] = im
     per_image: dict = {i: [] for i in images}
     for k, ann in enumerate(tqdm(data["annotations"], desc="coco annotations", unit="ann")):  # RLE tracing is slow
         if not isinstance(ann, dict):
@@ -215,8 +231,11 @@ def run(args, out: Output) -> None:
         if bad := [key for key in ("image_id", "category_id") if not _an_id(ann.get(key), missing=True)]:
             out.skip("unparsable_annotation", where, f"{bad[0]} {ann[bad[0]]!r:.40} is not a number or string")
             continue
+        if ann.get("image_id") in alias:  # each entry's share was a [det] record of its own, missing the other's
+            ann = {**ann, "image_id": alias[ann["image_id"]]}
         if ann.get("image_id") not in images:
-            out.skip("orphan_annotation", where, f"image_id {ann.get('image_id')}")
+            why = f" ({dropped[ann.get('image_id')]})" if ann.get("image_id") in dropped else ""
+            out.skip("orphan_annotation", where, f"image_id {ann.get('image_id')}{why}")
             continue
         if ann.get("category_id") not in cats:
             out.skip("unknown_category", where, str(ann.get("category_id")))
