@@ -11,7 +11,8 @@ and its DeepSpeed JSON filled for this world size, so a broken recipe or DeepSpe
 here, before any process starts; so do (unless ``--dry-run``) an ``out_dir`` that holds a run, a
 ``ckpt.resume`` step folder saved by another number of processes or ZeRO stage, a missing or empty
 records file, and records that fill no global batch over the world size (the records are read and
-measured here once, as each rank reads them again).
+measured here once, as each rank reads them again; measuring needs the tokenizer on this machine: where it
+cannot be loaded here, that one check is left to the ranks, and said).
 
 Multi-node: DeepSpeed reads a hostfile (lines ``HOST slots=GPUS``) and starts the ranks over ssh
 (pdsh); torchrun is started once per node by you, with ``NODE_RANK`` set on each and the first
@@ -167,11 +168,38 @@ def check_data_plan(cfg, world: int, arrays: dict | None) -> None:
     from rsvlm.train.sft_index import read_train_data
 
     quiet = replace(cfg, log=replace(cfg.log, progress=False))
+    if (processor := here_processor(cfg)) is None:
+        return
     try:
         with contextlib.redirect_stderr(io.StringIO()):
-            read_train_data(quiet, 0, world, arrays)
+            read_train_data(quiet, 0, world, arrays, processor)
     except SameOnEveryRank as e:  # DataPlanError, TooManyBadSamples: as rsvlm train says them
         raise ValueError(f"{type(e).__name__}: {e}") from None
+
+
+def here_processor(cfg):
+    """``sft_index.data_processor(cfg)``, whose tokenizer measures the records; None, said on stderr, where the
+    tokenizer is no folder on this machine and cannot be loaded here (a hub name not cached on a login node, a
+    node-local path): each rank measures them then, before it trains. A folder here that cannot be read is
+    refused (ValueError, naming it)."""
+    from rsvlm.model.llm import llm_tokenizer
+    from rsvlm.model.llm_files import home_expanded
+    from rsvlm.train.sft_index import data_processor
+
+    llm = cfg.model.llm
+    key, path = ("model.llm.tokenizer", llm.tokenizer) if llm.tokenizer else ("model.llm.name_or_path", llm.name_or_path)
+    try:
+        tokenizer = llm_tokenizer(llm)
+    except (ValueError, OSError) as e:
+        if Path(home_expanded(path)).is_dir():
+            raise
+        print(f"launch: note: {key}={path} cannot be loaded on this machine ({str(e).splitlines()[0][:160]}); the "
+              "records' token lengths, and whether they fill a global batch as the ranks draw them, are left to the "
+              "ranks, which check them before training (the other checks ran here). To check them here too, this "
+              "machine needs the tokenizer's files (tokenizer.json or tokenizer.model, with tokenizer_config.json) "
+              "in the Hugging Face cache or at that path", file=sys.stderr)
+        return None
+    return data_processor(cfg, tokenizer)
 
 
 def launcher_path(name: str) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from script_loader import load_script
 from test_train_utils import make_records, recipe, two_ranks
 
 from rsvlm.config import load_config
@@ -68,3 +69,46 @@ def test_a_visual_token_mismatch_leaves_no_out_dir_behind(tmp_path, monkeypatch)
     with pytest.raises(RuntimeError, match="visual tokens per image"):
         loop.train(cfg)
     assert not (tmp_path / "run").exists()
+
+
+class _Started:
+    """A stand-in for the launcher's process: it ran and exited 0."""
+
+    def __init__(self, *a, **k):
+        self.args = a
+
+    def wait(self):
+        return 0
+
+
+@pytest.mark.parametrize("tokenizer", ["someorg/not-cached-here", "/nodes/only/tokenizer"])
+def test_the_launcher_runs_without_the_tokenizer_on_its_machine_saying_what_it_left_to_the_ranks(
+        tmp_path, monkeypatch, capsys, tokenizer):
+    """The data-plan check loaded the tokenizer on the launching machine: a hub name not cached on a login node,
+    or a node-local path, refused the launch ("llm.tokenizer …: cannot be read"), exit 2."""
+    launch = load_script("launch", monkeypatch)
+    data = make_records(tmp_path / "d", n=8)
+    path = tmp_path / "r.yaml"
+    path.write_text("# global_batch: 4\n" + recipe(tmp_path, data={"train": str(data)}).read_text())
+    monkeypatch.setattr(launch.subprocess, "Popen", _Started)
+    code = launch.main([str(path), "--launcher", "torchrun", "--gpus-per-node", "1", f"out_dir={tmp_path / 'run'}",
+                        f"model.llm.tokenizer={tokenizer}"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert f"launch: note: model.llm.tokenizer={tokenizer} cannot be loaded on this machine" in err, err
+    assert "left to the ranks" in err and "tokenizer.json" in err
+
+
+def test_the_launcher_still_refuses_a_tokenizer_folder_here_that_cannot_be_read(tmp_path, monkeypatch, capsys):
+    launch = load_script("launch", monkeypatch)
+    data = make_records(tmp_path / "d", n=8)
+    broken = tmp_path / "tok"
+    broken.mkdir()
+    (broken / "tokenizer_config.json").write_text('{"tokenizer_class": ')  # cut short
+    path = tmp_path / "r.yaml"
+    path.write_text("# global_batch: 4\n" + recipe(tmp_path, data={"train": str(data)}).read_text())
+    monkeypatch.setattr(launch.subprocess, "Popen", lambda *a, **k: pytest.fail("a launcher started"))
+    code = launch.main([str(path), "--launcher", "torchrun", "--gpus-per-node", "1", f"out_dir={tmp_path / 'run'}",
+                        f"model.llm.tokenizer={broken}"])
+    err = capsys.readouterr().err
+    assert code == 2 and f"{broken}" in err and "cannot be read" in err, err

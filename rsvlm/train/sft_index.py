@@ -34,9 +34,10 @@ class TrainData:
     n_tokens: dict[str, int]  # the visual tokens per image of each modality the lengths were counted with
 
 
-def data_processor(cfg):
+def data_processor(cfg, tokenizer=None):
     """A ``Processor`` for the index and its checks, without the model: the tokenizer as ``llm.build_llm`` loads
-    it (``model.llm.tokenizer`` or ``name_or_path``, else the byte tokenizer; rsvlm's tokens added) and each
+    it (``model.llm.tokenizer`` or ``name_or_path``, else the byte tokenizer; or ``tokenizer``, loaded so before;
+    rsvlm's tokens added) and each
     modality's visual tokens counted from the config (``checks.image_tokens``, as the built model counts them).
     A build on the meta device failed where a hub LLM's embeddings grow (mean resizing reads values)."""
     from rsvlm.model.checks import image_tokens
@@ -45,7 +46,7 @@ def data_processor(cfg):
     from rsvlm.tokens import add_special_tokens
 
     llm = cfg.model.llm
-    tokenizer = llm_tokenizer(llm)  # as build_llm loads it ('~/models/x' expanded)
+    tokenizer = tokenizer or llm_tokenizer(llm)  # as build_llm loads it ('~/models/x' expanded)
     ids = add_special_tokens(tokenizer)
     stems, encoders = cfg.model.stems, cfg.model.encoders
     return Processor(dict(stems), {m: encoders[s.encoder].image_size for m, s in stems.items()},
@@ -97,15 +98,16 @@ def check_batches(cfg, world: int, lengths: list[int], modalities: list[str], we
     raise no_full_batch(path, modalities, cfg.batch_size, world, grouped, weights is not None)
 
 
-def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None) -> TrainData:
-    """The records of ``data.train`` and ``data.extra`` indexed with ``data_processor`` (``arrays``: JSON array
-    files parsed before, ``inputs.check_enough_records``) and checked as the loop draws them: too many malformed
-    lines or unfit records, no full global batch, naive batching of several modalities on several processes
-    refused; (rank 0) records left out for want of a stem and modalities too few for a batch said on stderr."""
+def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None, processor=None) -> TrainData:
+    """The records of ``data.train`` and ``data.extra`` indexed with ``data_processor`` (``processor``: one made
+    before; ``arrays``: JSON array files parsed before, ``inputs.check_enough_records``) and checked as the loop
+    draws them: too many malformed lines or unfit records, no full global batch, naive batching of several
+    modalities on several processes refused; (rank 0) records left out for want of a stem and modalities too few
+    for a batch said on stderr."""
     from rsvlm.train.max_length import check_unfit
     from rsvlm.train.run import check_malformed
 
-    processor = data_processor(cfg)
+    processor = processor or data_processor(cfg)
     paths, roots, file_weights = data_sources(cfg)
     report, no_stem = ReadReport(" + ".join(map(str, paths))), Counter()
     index = D.build_index(paths, processor.tokenizer, dict(processor.n_tokens), report, no_stem, roots,
