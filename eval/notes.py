@@ -154,7 +154,12 @@ def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3
             continue
         elif task_name == "counting":
             if parse_count(ans) is None:
-                out.append(f"unparseable {it.id!r}: {ans[:60]!r} states no count")
+                from rsvlm import geometry  # boxes for a count: a detection answer; any size counts them (no meta)
+
+                shapes = len(geometry.decode(ans, 1000, 1000).objects)
+                out.append(f"unparseable {it.id!r}: {ans[:60]!r} states no count" + (
+                    f" (it holds {shapes} shape(s): a count is read from a number or from <point>s alone; score "
+                    "shapes with eval.detection)" if shapes else ""))
         elif not (ans.strip() if task_name == "captioning" else normalize_answer(ans)):
             out.append(f"unparseable {it.id!r}: answer {ans[:40]!r} is empty")
     return out

@@ -95,3 +95,20 @@ def test_a_coco_rle_mask_is_said_unread_and_how_to_give_it(tmp_path, capsys):
         why = regions.object_problem({"kind": "mask", "label": "tree", key: rle})
         assert f"its {key!r} (a COCO run-length mask?) is not read: give it decoded" in why
     assert "run-length" not in regions.object_problem({"kind": "mask", "coords": 3})
+
+
+def test_a_count_answered_with_boxes_says_so(tmp_path, capsys):
+    """A count question answered with boxes (a detection answer) was noted only as "states no count"; the note
+    now says it holds shapes, that a count is read from a number or <point>s, and to score shapes with
+    eval.detection. A record without meta.width/height (counting needs none) is noted the same way."""
+    from eval import counting
+
+    box = "<box><loc_100><loc_100><loc_200><loc_200></box>"
+    rec = eval_record("n", "count", "[count] How many ships?", "2")
+    del rec["meta"]
+    gt = write_jsonl(tmp_path / "gt.jsonl", [rec])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "n", "task": "count", "answer": f"<ref>ship</ref>{box}{box}"}])
+    s = counting.main(["--gt", gt, "--pred", pred])
+    assert s["n_unparseable"] == 1
+    assert "states no count (it holds 2 shape(s): a count is read from a number or from <point>s alone" in (
+        capsys.readouterr().out)
