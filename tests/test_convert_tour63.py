@@ -82,3 +82,17 @@ def test_coco_image_listed_twice_under_two_ids_is_one_record_with_all_its_object
     assert stats["notes"] == {"images_listed_twice_merged": 1}
     assert stats["skipped"] == {"duplicate_image_file": 1, "orphan_annotation": 1}
     assert "duplicate_image_file" in stats["skipped_examples"]["orphan_annotation"]
+
+
+def test_voc_image_named_by_two_xml_files_is_said(tmp_path):
+    """``a.xml`` and its copy ``a_copy.xml`` both name ``a.png``: two sets of records of one image, unsaid."""
+    png(tmp_path / "JPEGImages" / "a.png", 64, 48)
+    png(tmp_path / "JPEGImages" / "b.png", 64, 48)
+    xml = ("<annotation><filename>{}</filename><object><name>ship</name><bndbox><xmin>5</xmin><ymin>5</ymin>"
+           "<xmax>20</xmax><ymax>20</ymax></bndbox></object></annotation>")
+    (tmp_path / "Annotations").mkdir()
+    for stem, image in (("a", "a.png"), ("a_copy", "a.png"), ("b", "b.png")):
+        (tmp_path / "Annotations" / f"{stem}.xml").write_text(xml.format(image))
+    stats, recs = convert(tmp_path / "out", "voc", "--src", str(tmp_path / "Annotations"), "--no-ground")
+    assert len(recs) == 3 and stats["notes"]["images_named_by_several_xml"] == 1
+    assert stats["notes"]["first image named by several XML: a.png by a.xml + a_copy.xml"] == 1

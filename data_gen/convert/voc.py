@@ -34,7 +34,8 @@ and ``coco`` a negative ``bbox`` width), ``missing_image``,
 ``unreadable_image`` (truncated or not an image), ``wrong_band_count`` (cannot be read as
 ``--modality``). Images under ``--images`` no XML names are counted in the notes as
 ``images_without_label``; those whose XML holds no object are not read
-(``images_without_objects_not_read``).
+(``images_without_objects_not_read``). An image that XML files of different names name (``a.xml`` and
+its copy ``a_copy.xml``) gives the records of each, counted in the notes as ``images_named_by_several_xml``.
 """
 
 from __future__ import annotations
@@ -140,6 +141,18 @@ def note_shared_names(out: Output, src: Path, files: list[Path]) -> None:
         out.note(f"same_xml_name_in_folders: {' + '.join(where)} (one image annotated twice? --src one of them)")
 
 
+def note_named_twice(out: Output, src: Path, named: dict[Path, list[Path]]) -> None:
+    """Count in the notes the images that XML files of different names name (``a.xml`` and a copy
+    ``a_copy.xml``): each gave records of its own, one image trained on twice, maybe with different
+    answers, unsaid. DIOR's same-named XML in two folders is ``note_shared_names``'."""
+    twice = {im: xs for im, xs in named.items() if len({x.stem for x in xs}) > 1}
+    if twice:
+        out.note("images_named_by_several_xml", len(twice))
+        image, xmls = next(iter(twice.items()))
+        out.note(f"first image named by several XML: {image.name} by "
+                 f"{' + '.join(x.relative_to(src).as_posix() for x in xmls)}")
+
+
 def default_image_dirs(src: Path) -> list[Path]:
     """The ``JPEGImages*`` folders beside ``src``, else beside its folder (DIOR's ``Annotations/Oriented
     Bounding Boxes`` has ``JPEGImages-trainval`` and ``JPEGImages-test`` two up), all of them; else ``src``.
@@ -171,7 +184,7 @@ def run(args, out: Output) -> None:
     if not files:
         raise ConversionError(f"{src}: no .xml files")
     note_shared_names(out, src, files)
-    named = []  # the images some XML names
+    named: dict[Path, list[Path]] = {}  # the images some XML names, and which
     for path in tqdm(files, desc="voc", unit="image"):
         try:
             root = ET.parse(path).getroot()
@@ -217,7 +230,7 @@ def run(args, out: Output) -> None:
         if image is None:
             out.skip("missing_image", str(path), f"{fname or path.stem} not in {image_dir}")
             continue
-        named.append(image)
+        named.setdefault(image, []).append(path)
         if nothing_to_write(out, objects):
             continue
         size = readable_size(image, out, str(image), args.modality)
@@ -229,6 +242,7 @@ def run(args, out: Output) -> None:
         forms = ("obb", "box") if any(o["kind"] == "obb" for o in objects) else ("box",)
         emit_objects(out, rid=f"voc-{path.stem}", source="VOC", file=path.relative_to(src).as_posix(), image=image, width=width,
                      height=height, objects=objects, opts=opts, modality=args.modality, forms=forms)
-    note_unlabelled(out, index, named)
+    note_unlabelled(out, index, list(named))
+    note_named_twice(out, src, named)
     if allowed is not None:
         allowed.note_unmatched(out)
