@@ -94,3 +94,16 @@ def test_record_values_notes_each_one_value_option_as_its_type_reads_it():
     assert said(["--k", "3", "a.k=4"]).startswith("a.k is given twice: '--k 3' and 'a.k=4'")
     p.parse_args(["--k", "5"])
     assert p.values_given == [("--k", 5)]
+
+
+def test_synth_progress_on_a_stderr_that_is_no_terminal_is_lines_not_redraws(tmp_path, capsys):
+    # a build's log (the data stage's synth) held the bar's \r redraws as one line growing with every scene
+    from data_gen.__main__ import main
+
+    assert main(["synth", "--out", str(tmp_path / "o"), "--n", "4", "--size", "32"]) == 0
+    err = capsys.readouterr().err
+    assert "\r" not in err and "synth: 4/4 scenes (100%) in" in err
+    assert [ln.split(" scenes")[0] for ln in err.splitlines() if ln.startswith("synth: ")] == \
+        ["synth: 1/4", "synth: 2/4", "synth: 3/4", "synth: 4/4"]
+    assert main(["synth", "--out", str(tmp_path / "o"), "--n", "4", "--size", "32", "--no-progress"]) == 0
+    assert "synth:" not in capsys.readouterr().err

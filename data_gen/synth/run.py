@@ -130,8 +130,10 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     (out / "stats.json").unlink(missing_ok=True)
     files = SplitFiles(out)
     t0, cpu0, worker_cpu = time.perf_counter(), time.process_time(), 0.0
+    live = progress and sys.stderr.isatty()  # else a bar's \r redraws piled up as one line of the log
+    lines = _ProgressLines(n, t0) if progress and not live else None
     try:
-        with tqdm(total=n, desc="synth", unit="scene", disable=not progress) as bar:
+        with tqdm(total=n, desc="synth", unit="scene", disable=not live) as bar:
             for gt, recs, skipped, wanted, small, unfit, split, job_cpu in _run(job, enumerate(splits), workers):
                 too_small.update(small)
                 not_fitted.update(unfit)
@@ -148,6 +150,8 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
                     stats.add_record(r)
                     files.write(split, json.dumps(r, separators=(",", ":")))
                 bar.update(1)
+                if lines:
+                    lines.step()
     finally:
         files.close()
     dt, cpu = time.perf_counter() - t0, time.process_time() - cpu0 + worker_cpu
@@ -206,6 +210,22 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
         print(f"{n} scene{'s' * (n != 1)} x {k} modalit{'ies' if k != 1 else 'y'} in {dt:.1f} s: {rate} "
               f"({workers} worker(s); {cpu:.1f} CPU-s in all, {1000 * cpu / n:.1f} CPU-ms per scene)")
     return report
+
+
+class _ProgressLines:
+    """Progress for a stderr that is no terminal (a build's log, ``2> file``): a line at each tenth of the
+    ``n`` scenes, with the seconds since ``t0``."""
+
+    def __init__(self, n: int, t0: float) -> None:
+        self.n, self.t0, self.done, self.said = n, t0, 0, 0
+
+    def step(self) -> None:
+        self.done += 1
+        tenth = 10 * self.done // self.n
+        if tenth > self.said:
+            self.said = tenth
+            print(f"synth: {self.done}/{self.n} scenes ({100 * self.done // self.n}%) in "
+                  f"{time.perf_counter() - self.t0:.0f} s", file=sys.stderr, flush=True)
 
 
 def _leftovers(out: Path, seed: int, pairs: bytearray, modalities) -> list[str]:
