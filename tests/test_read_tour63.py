@@ -24,3 +24,32 @@ def test_paletted_photo_with_transparent_collar_is_no_class_map(tmp_path, collar
     img = read_image(p)
     assert img.valid is not None and not img.valid[:, :100].any()  # the collar is nodata
     assert not any("class map" in n for n in img.notes), img.notes
+
+
+def _rgbn(tmp_path):
+    """A 4-band uint8 GeoTIFF whose first three bands the file says are red, green and blue (as RapidEye's RGBN)."""
+    from rasterio.enums import ColorInterp
+
+    a = np.random.default_rng(1).integers(1, 255, (4, 32, 32)).astype(np.uint8)  # (C, H, W)
+    p = write_geotiff(tmp_path / "rgbn.tif", a)
+    with rasterio.open(p, "r+") as ds:
+        ds.colorinterp = [ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.undefined]
+    return p
+
+
+def test_sar_asked_of_rgbn_file_is_refused_naming_file_and_colours(tmp_path):
+    """--modality sar on an R, G, B, NIR file was read as quad-pol SAR without a word."""
+    p = _rgbn(tmp_path)
+    with pytest.raises(ValueError, match=r"rgbn\.tif: 4 bands \(colours R, G, B, none by the file's colour "
+                                         r"interpretation\) cannot be read as sar"):
+        read_image(p, modality="sar")
+    assert read_image(p).modality == "msi"  # inferred as before
+
+
+def test_sar_asked_of_msi_band_files_is_refused_but_polarisation_files_read(tmp_path):
+    a = np.random.default_rng(2).integers(1, 4000, (1, 32, 32)).astype(np.uint16)
+    files = [write_geotiff(tmp_path / f"{b}.tif", a + i) for i, b in enumerate(["B04", "B08"])]
+    with pytest.raises(ValueError, match=r"B04\.tif, .*B08\.tif: 2 bands \(files named B04, B08\) cannot be read as sar"):
+        read_image(files, modality="sar")
+    pols = [write_geotiff(tmp_path / f"scene_{p}.tif", a + i) for i, p in enumerate(["VV", "VH"])]
+    assert read_image(pols, modality="sar").bands == ["VV", "VH"]

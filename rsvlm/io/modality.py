@@ -170,6 +170,10 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
     indexes, note = sc.plan_bands(g.modality, src.count, src.alpha_index, identical, name, g.skip,
                                   one_named_band=bool(g.s2_band))
     notes = [note] if note else []
+    if g.modality == "sar" and not g.inferred and len(indexes) > 1 and (said := colour_bands(src, g, indexes)):
+        raise ValueError(f"{name}: {len(indexes)} bands ({said}) cannot be read as sar, as asked: rsvlm reads SAR as "
+                         "1, 2 or 4 polarisation bands (HH, HV, VH, VV), and these are colours or multispectral "
+                         "bands (--modality msi)")
     if (g.inferred and g.modality == "msi" and src.count == 4 and src.dtype == "uint8" and src.colour_names
             == ["R", "G", "B", None] and set(np.unique(src.read_decimated(256, [3], None)[0])) <= {0, 255}):
         notes.append("band 4 holds only 0 and 255 as an alpha band does, but the file does not say it is alpha: "
@@ -185,6 +189,25 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
         notes.append("its 3 bands are identical, a grey image stored as RGB: if it is SAR or thermal, "
                      "give the modality (--modality sar or ir)")
     return indexes, notes
+
+
+def colour_bands(src, g: Guess, indexes: list[int]) -> str | None:
+    """What says the bands ``indexes`` (0-based) of ``src`` are colours or multispectral bands, not polarisations:
+    the file's colour interpretation (R, G, B), band descriptions (red, nir, B08) or band files' names (B02.jp2),
+    Landsat names; None where a band names a polarisation or nothing is said."""
+    paths = [Path(p) for p in src.paths]
+    if any(polarisations(src, paths, indexes)):
+        return None
+    colours = [src.colour_names[i] for i in indexes]
+    desc = [src.descriptions[i] or "" for i in indexes]
+    files = [band_name_from_file(p) for p in paths] if len(paths) == src.count == len(indexes) else []
+    if sum(c in ("R", "G", "B") for c in colours) >= 2:
+        return "colours " + ", ".join(c or "none" for c in colours) + " by the file's colour interpretation"
+    if all(re.fullmatch(MSI_NAME, d, re.I) for d in desc):
+        return "described " + ", ".join(desc)
+    if files and all(re.fullmatch(MSI_BAND, f) for f in files):
+        return "files named " + ", ".join(files)
+    return "Landsat bands " + ", ".join(b for b, *_ in g.landsat) if g.landsat else None
 
 
 CLASS_SAME_NEIGHBOURS = 0.85  # a class map's neighbouring pixels mostly share a class (LEVIR-CD's label: 0.99)
