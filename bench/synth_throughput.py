@@ -21,7 +21,7 @@ import numpy as np
 
 from data_gen.synth.config import SynthConfig
 from data_gen.synth.raster import fill_convex
-from data_gen.synth.run import check_config, synthesize
+from data_gen.synth.run import check_config, check_run, synthesize
 from data_gen.synth.scene import generate_scene
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
@@ -119,7 +119,8 @@ def main(argv=None) -> int:
     try:
         cfg = load_config(SynthConfig, a.config, [f"scene.size={a.size}"])
         check_config(cfg)
-    except ValueError as e:  # a missing or bad --config, a --size out of range
+        check_run(a.n, 0, a.workers)  # --n 20000000: a traceback after the warm-up run
+    except ValueError as e:  # a missing or bad --config, a --size out of range, --n above synth's most
         p.error(str(e))
 
     print(f"CPUs: {os.cpu_count()}, load average before: {os.getloadavg()[0]:.2f} (other processes slow wall-clock times)")
