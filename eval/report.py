@@ -51,10 +51,13 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
             s = json.loads(Path(p).read_text())
         except FileNotFoundError:
             raise common.ScoreError(f"score file not found: {p}") from None
-        except json.JSONDecodeError as e:
-            raise common.ScoreError(f"{p}: not JSON ({e.msg} at line {e.lineno})") from None
-        except UnicodeDecodeError as e:
-            raise common.ScoreError(f"{p}: not JSON (not UTF-8 text: {e.reason} at byte {e.start})") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            why = (f"{e.msg} at line {e.lineno}" if isinstance(e, json.JSONDecodeError)
+                   else f"not UTF-8 text: {e.reason} at byte {e.start}")
+            if skip_foreign:  # a predictions JSONL saved as .json beside the scores: it stopped the whole report
+                print(f"note: {p} is not JSON ({why}), so no eval score file; left out")
+                continue
+            raise common.ScoreError(f"{p}: not JSON ({why})") from None
         if not isinstance(s, dict) or "task" not in s or "headline" not in s:
             if skip_foreign:
                 print(f"note: {p} is not an eval score file; left out")

@@ -112,3 +112,18 @@ def test_a_count_answered_with_boxes_says_so(tmp_path, capsys):
     assert s["n_unparseable"] == 1
     assert "states no count (it holds 2 shape(s): a count is read from a number or from <point>s alone" in (
         capsys.readouterr().out)
+
+
+def test_report_dir_leaves_out_a_predictions_jsonl_saved_as_json(tmp_path, capsys):
+    """A folder of score files that also held predictions saved as p.json (JSONL) stopped the whole --dir report
+    with "p.json: not JSON (Extra data at line 2)", though a JSON file that is no score file was left out with a
+    note; it is now left out with a note too. Named by --scores, it is still an error."""
+    from eval import common, counting, report
+
+    counting.main([*_count_args(tmp_path), "--out", str(tmp_path / "count.json")])
+    (tmp_path / "p.json").write_text((tmp_path / "p.jsonl").read_text())
+    rep = report.main(["--dir", str(tmp_path)])
+    assert [r["source"] for r in rep["metrics"]] == ["count.json", "count.json"]
+    assert "p.json is not JSON (Extra data at line 2), so no eval score file; left out" in capsys.readouterr().out
+    with pytest.raises(common.ScoreError, match="p.json: not JSON"):
+        report.main(["--scores", str(tmp_path / "p.json")])
