@@ -39,7 +39,7 @@ def pick_scenes(scenes: list[dict]) -> dict[str, dict]:
 
 def main(argv: list[str] | None = None) -> None:
     from data_gen.synth.config import SynthConfig
-    from data_gen.synth.run import synthesize
+    from data_gen.synth.run import check_run, synthesize
     from rsvlm.config import load_config
 
     ap = Parser(description=__doc__.splitlines()[0])
@@ -49,6 +49,10 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
     if args.n < 1 or args.seed < 0:
         ap.error(f"--n {args.n} --seed {args.seed}: give --n 1 or more and --seed 0 or more")
+    try:
+        check_run(args.n, args.seed, 1)  # --n 20000000: a traceback of synthesize's ValueError
+    except ValueError as e:
+        ap.error(f"--n {args.n}: {e}")
     if Path(args.out).exists() and not Path(args.out).is_dir():
         ap.error(f"--out {args.out}: is a file; give a folder")
     if file := next((p for p in Path(args.out).parents if p.exists() and not p.is_dir()), None):
