@@ -96,3 +96,19 @@ def test_voc_image_named_by_two_xml_files_is_said(tmp_path):
     stats, recs = convert(tmp_path / "out", "voc", "--src", str(tmp_path / "Annotations"), "--no-ground")
     assert len(recs) == 3 and stats["notes"]["images_named_by_several_xml"] == 1
     assert stats["notes"]["first image named by several XML: a.png by a.xml + a_copy.xml"] == 1
+
+
+def test_dota_label_file_without_its_image_and_one_matching_two_images(tmp_path):
+    """A label file without an image was skipped as missing_image and its lines counted as well (an unknown
+    class in it twice over); one whose stem a .png and a .jpg share was read on the .jpg, the .png said to
+    have no label."""
+    line = "10 10 30 10 30 20 10 20 {} 0\n"
+    (tmp_path / "labelTxt").mkdir()
+    (tmp_path / "labelTxt" / "P1.txt").write_text(line.format("small-vehicle") + line.format("ship-container"))
+    (tmp_path / "labelTxt" / "P2.txt").write_text(line.format("ship-container"))
+    png(tmp_path / "images" / "P1.png", 64, 48)
+    png(tmp_path / "images" / "P1.jpg", 64, 48)
+    stats, recs = convert(tmp_path / "out", "dota", "--src", str(tmp_path), "--no-ground")
+    assert stats["skipped"] == {"missing_image": 1, "unknown_class": 1}
+    assert stats["notes"]["labels_matching_several_images"] == 1
+    assert stats["notes"]["first label file matching several images: P1.txt (P1.jpg, P1.png; P1.jpg read)"] == 1

@@ -15,7 +15,9 @@ Bad lines (``--strict`` raises on the first, naming file and line): ``unparsable
 ``unknown_class`` (not a DOTA v1.0–v2.0 class, where ``--classes`` is not given), ``degenerate``
 (quad area under 1 px²), plus ``missing_image`` per label file without an image, ``unreadable_image`` per image
 that cannot be read to its end (truncated) and ``wrong_band_count`` per image that cannot be read as
-``--modality``. Images no label file names get no record and are counted in the notes as
+``--modality`` (a label file without its image is not read: its lines are not counted as well). A label
+file whose stem several images have (``P0001.png`` and ``P0001.jpg``) is read on the first in sort
+order, counted in the notes as ``labels_matching_several_images``. Images no label file names get no record and are counted in the notes as
 ``images_without_label``; those whose label file holds no object are not read
 (``images_without_objects_not_read``).
 
@@ -143,13 +145,21 @@ def run(args, out: Output) -> None:
     files = files_with_suffix(label_dir, ".txt", recursive=False)  # P0001.TXT too
     if not files:
         raise ConversionError(f"{label_dir}: no labelTxt files")
+    stems: dict[str, list[str]] = {}  # P0001.png beside a P0001.jpg: a label file fits one of them
+    for p in sorted(set(index.values())):
+        stems.setdefault(p.stem, []).append(p.name)
     named = []  # the images some label file names
     for path in tqdm(files, desc="dota", unit="image"):
-        objects, gsd = parse_label_file(path, out, allowed, args.skip_difficult)
         image = find_image(index, path.stem, out)
-        if image is None:
+        if image is None:  # before its lines: they were counted too (unknown_class…), the file once more
             out.skip("missing_image", str(path), f"no image named {path.stem}.* in {image_dir}")
             continue
+        if len(names := stems.get(path.stem, [])) > 1:  # the other was images_without_label, the choice unsaid
+            out.note("labels_matching_several_images")
+            if out.notes["labels_matching_several_images"] == 1:
+                out.note(f"first label file matching several images: {path.name} ({', '.join(names)}; "
+                         f"{image.name} read)")
+        objects, gsd = parse_label_file(path, out, allowed, args.skip_difficult)
         named.append(image)
         if nothing_to_write(out, objects):
             continue
