@@ -129,3 +129,14 @@ def test_make_samples_refuses_more_scenes_than_synth_makes_as_a_usage_line(tmp_p
         samples.main(["--out", str(tmp_path / "out"), "--n", "20000000"])
     assert e.value.code == 2 and "--n 20000000: n=20000000: at most 10000000 scenes" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_rebuild_refuses_a_negative_seed_first_naming_the_option(tmp_path, capsys):
+    # it printed "instructions from DIR/config.yaml", then "error: seed must be >= 0, got -1"
+    from data_gen.__main__ import main
+
+    (tmp_path / "scenes").mkdir()
+    with pytest.raises(SystemExit) as e:
+        main(["rebuild", "--dir", str(tmp_path), "--seed", "-1", "--prefix", "a_"])
+    out = capsys.readouterr()
+    assert e.value.code == 2 and "--seed -1: give 0 or more" in out.err and "instructions from" not in out.out
