@@ -10,7 +10,9 @@ The GeoJSON's CRS is its ``crs`` member (old-style GeoJSON, as SpaceNet writes i
 string such as ``"EPSG:32616"`` is read too), else ``--labels-crs`` (default EPSG:4326, as RFC 7946
 says; a file that declares none but whose first vertex is no longitude/latitude is skipped as
 ``undeclared_crs``, naming the fix). When it differs from the raster's, geometries are reprojected
-with ``rasterio.warp.transform_geom``, thousands a call (``reprojected``); then every vertex goes
+with ``rasterio.warp.transform_geom``, thousands a call (the files with a footprint that came through it are
+counted in the notes as ``reprojected_files``; one whose every feature was skipped before or in it, an
+empty one, is not); then every vertex goes
 through the inverse of the raster's affine transform. Records carry the raster's ``crs`` and ``transform`` (of the tile, when tiled).
 Polygons keep their holes; a MultiPolygon gives one polygon per part (noted). A file whose
 footprints take over 2 s to read and reproject has a progress bar of its own (``footprints of NAME``)
