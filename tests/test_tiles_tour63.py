@@ -21,3 +21,34 @@ def test_unions_use_only_the_mergers_public_interface():
     from rsvlm.io.tiles import TileMerger
     for name in ("clusters", "at_seam", "seam_line", "best_of"):
         assert callable(getattr(TileMerger, name))
+
+
+def _merge(per_tile, scene):
+    from rsvlm.io import merge_tile_objects
+
+    return merge_tile_objects([(w, [{"kind": "box", "label": "car", "coords": c} for c in cs]) for w, cs in per_tile],
+                              scene_size=scene)
+
+
+def test_two_cars_nose_to_tail_across_a_seam_stay_two():
+    # a car ending 1.97 px before x = 100, the next one starting there (bench/tiling.py's case 89 of 300)
+    got = _merge([((0, 0, 100, 100), [[85.47, 52.53, 98.03, 77.52]]), ((100, 0, 100, 100), [[0.0, 52.53, 12.69, 77.52]])],
+                 (200, 100))
+    assert len(got) == 2
+    # one ending 0.21 px before y = 100, the next starting 1.34 px after it (case 172)
+    got = _merge([((0, 0, 100, 100), [[5.29, 78.03, 20.84, 99.79]]), ((0, 100, 100, 100), [[5.29, 1.34, 20.84, 35.59]])],
+                 (100, 200))
+    assert len(got) == 2
+
+
+def test_a_car_cut_at_a_seam_drawn_a_pixel_short_each_side_is_one():
+    got = _merge([((0, 0, 100, 100), [[85.0, 50.0, 99.1, 70.0]]), ((100, 0, 100, 100), [[0.9, 50.0, 12.0, 70.0]])],
+                 (200, 100))
+    assert [o["coords"] for o in got] == [[85.0, 50.0, 112.0, 70.0]]
+
+
+def test_a_large_tiles_cut_box_may_stop_two_coordinate_bins_short():
+    # a 1000-px tile: a bin is 1 px, and a piece 1.8 px short of the seam is still the same ship
+    got = _merge([((0, 0, 1000, 1000), [[900.0, 500.0, 998.2, 540.0]]), ((1000, 0, 1000, 1000), [[0.0, 500.0, 60.0, 540.0]])],
+                 (2000, 1000))
+    assert len(got) == 1 and got[0]["coords"][2] == 1060.0

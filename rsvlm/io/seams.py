@@ -20,7 +20,8 @@ is real (``masks_meet``):
 ``bridge`` fills the gap between two views a model drew short of the seam (the hull of their parts
 near it, over the stretch they share), so that their union is one polygon. Cannot: tell an object cut
 at a seam from two objects that each end within ``tol`` of it with matching extents (nose to tail
-across the seam).
+across the seam); the merger asks plain boxes to come within 1 px (``TileMerger.box_reach``), which leaves
+6 of 1341 simulated pairs 1-2 px apart joined (17 within 2 px).
 """
 
 from __future__ import annotations
