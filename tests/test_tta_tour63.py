@@ -122,3 +122,18 @@ def test_one_building_mask_labelled_singular_and_plural_is_one_mask():
     out = fusion.fuse(views, 32, 32, tta.FuseConfig())
     assert [o["label"] for o in out] == ["building"]
     np.testing.assert_array_equal(geometry.objects_to_mask(out, 32, 32), mask)
+
+
+def test_a_label_holding_a_task_tag_is_a_decode_problem_not_a_crash_of_the_fused_run():
+    """A freely decoded "<ref>[det] ship</ref><box>…" decoded clean, so --tta fused it and re-encoding the
+    label (which encode refuses: a prompt token) raised, ending the whole eval run."""
+    from rsvlm import geometry
+    from rsvlm.model import ImageInput
+
+    answer = "<ref>[det] ship</ref><box><loc_100><loc_125><loc_350><loc_300></box>"
+    dec = geometry.decode(answer, 40, 40)
+    assert dec.objects[0]["label"] == "[det] ship"
+    assert dec.problems == ["<ref>[det] ship</ref> holds the prompt token [det]; kept as its label"]
+    det = [[{"role": "user", "content": "<image>\n[det] Detect every ship."}]]
+    image = [ImageInput(np.zeros((3, 40, 40), np.float32))]  # (C,H,W)
+    assert tta.fused_answers(lambda m, i: [(answer, [])] * len(m), det, [image], [(answer, [])]) == [None]

@@ -351,6 +351,8 @@ def decode(text: str, width: int, height: int) -> Decoded:
                 out.problems.append(f"<ref>{phrase[:40]} is not closed by </ref>")
                 unshaped = None
             label = phrase.strip() or None
+            if label and (tok := next((t for t in _PROMPT_TOKENS if t in label), None)):  # encode refuses it back
+                out.problems.append(f"<ref>{phrase:.40}</ref> holds the prompt token {tok}; kept as its label")
             last_poly = None
             words += [" ", phrase, " "]
             i = j
