@@ -112,3 +112,33 @@ def test_the_launcher_still_refuses_a_tokenizer_folder_here_that_cannot_be_read(
                         f"model.llm.tokenizer={broken}"])
     err = capsys.readouterr().err
     assert code == 2 and f"{broken}" in err and "cannot be read" in err, err
+
+
+@pytest.mark.parametrize("how", ["yaml", "override"])
+def test_a_list_of_records_files_as_data_train_points_to_data_extra(tmp_path, how):
+    """data.train: [a, b] said 'expected a string, got [...]'; data.train=[a,b] on the command line was taken as a
+    path named '[a,b]' ('records file not found')."""
+    from rsvlm.config import ConfigError
+
+    if how == "yaml":
+        path = tmp_path / "r.yaml"
+        path.write_text("data: {train: [a.jsonl, b.jsonl]}\n")
+        args = (path, [])
+    else:
+        args = (None, ["data.train=[a.jsonl,b.jsonl]"])
+    with pytest.raises(ConfigError, match=r"data.train: expected one value, got the list .*data.extra.*path: B.jsonl"):
+        load_config(TrainConfig, *args)
+    assert load_config(TrainConfig, None, ["data.train=a.jsonl"]).data.train == "a.jsonl"
+
+
+def test_config_given_twice_is_refused_not_the_last_kept(tmp_path, capsys):
+    """rsvlm.train kept the last --config, the first file dropped unsaid."""
+    from rsvlm.train import main
+
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text("max_steps: 3\n")
+    b.write_text("batch_size: 2\n")
+    with pytest.raises(SystemExit) as e:
+        main(["--config", str(a), "--config", str(b), "max_steps=1"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and f"--config given 2 times ({a}, {b})" in err and "base:" in err, err

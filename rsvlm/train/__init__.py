@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # no abbreviations, and a typo answered with the option meant, as every rsvlm command line
     parser = Parser(prog="rsvlm train", description="Train an rsvlm model from a YAML recipe.")
-    parser.add_argument("--config", required=True, help="configs/train/NAME.yaml")
+    parser.add_argument("--config", required=True, action="append", help="configs/train/NAME.yaml (one)")
     parser.add_argument("--local_rank", "--local-rank", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. optim.lr=1e-4 (--optim.lr=1e-4 "
                                                      "and --optim.lr 1e-4, as Hugging Face's Trainer takes them, too)")
@@ -39,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     typed = sys.argv[1:] if argv is None else list(argv)
     parser.argv = tuple(typed)  # the hints read it as typed: --conf x.yaml, not the override conf=x.yaml
     args = parser.parse_args(flag_overrides(typed))
+    if len(args.config) > 1:  # was: the last kept, the others dropped unsaid (key=value overrides set keys, in turn)
+        parser.error(f"--config given {len(args.config)} times ({', '.join(args.config)}): a run has one recipe; "
+                     "to build one on another, start it with 'base: OTHER.yaml' and the keys that differ, or set "
+                     "single keys as key=value")
+    args.config = args.config[0]
     import os
 
     from rsvlm.processes import SameOnEveryRank, StopOnTerm, Terminated

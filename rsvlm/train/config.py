@@ -64,6 +64,11 @@ class DataConfig:
 
     # The prompt format is the model's (``model.prompt``), saved with it so chat and eval match.
     MOVED_KEYS: ClassVar[dict[str, str]] = {"prompt": "model.prompt"}
+    # a key that takes one value, given a list (config.from_dict): where the others go
+    ONE_VALUE: ClassVar[dict[str, str]] = {
+        "train": "data.train is one records file: give the first there and the others under data.extra, each with "
+                 "its own image root and weight (extra: [{path: B.jsonl}, {path: C.jsonl, weight: 0.5}]; on the "
+                 "command line 'data.extra=[{path: B.jsonl}]')"}
 
 
 @dataclass
