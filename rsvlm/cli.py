@@ -22,6 +22,8 @@ from rsvlm.argparsing import Parser  # noqa: F401  (re-exported: tests import it
 
 TTA_MODES = ["none", "flip", "dihedral", "crops", "dihedral+crops"]  # rsvlm.tta.MODES, kept here: no import at parse
 
+GOES_ON = ("train", "merge-lora", "convert-llava")  # commands that write on where their stdout or stderr reader left
+
 TASK_CHOICES = ["det", "ground", "seg", "cls", "cap", "vqa", "count", "change", "regcap"]
 
 
@@ -375,7 +377,12 @@ def _run(args) -> int:
         except (ImportError, AttributeError) as e:
             print(f"rsvlm {args.command}: not available in this installation ({e})", file=sys.stderr)
             return 2
-        return int(handler(args) or 0)
+        if args.command not in GOES_ON:  # chat ends with its reader; predict and eval guard their own streams
+            return int(handler(args) or 0)
+        from rsvlm.closed_pipes import readers_may_close
+
+        with readers_may_close():  # a progress line to a closed pipe (… 2>&1 | head -1) ended it before any write
+            return int(handler(args) or 0)
     except FileNotFoundError as e:  # a path the user gave: say which, without a traceback
         return _fail(args.command, e)
     except KeyboardInterrupt:  # before the handler's own Ctrl-C handling (loading the model): no traceback

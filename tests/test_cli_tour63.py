@@ -1,6 +1,8 @@
 """Front door, tour 63: chat and predict say the --tta views not asked of a kept "None." (stand-in answerers)."""
 from __future__ import annotations
 
+import pytest
+
 from test_cli_lead62 import stand_in_chat
 
 from rsvlm.cli import main
@@ -44,3 +46,38 @@ def test_chat_says_nothing_of_a_kept_none_every_view_asked():
     repl.answerer = lambda *a: (lambda m, i: [inf.Answer("None.", []) for _ in m])
     repl.fused("None.", [])
     assert "note" not in out.getvalue()
+
+
+class _ClosedPipe:
+    """A stream whose reader has gone (… 2>&1 | head -1): every write raises BrokenPipeError."""
+
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self):
+        pass
+
+
+@pytest.mark.parametrize("command", ["train", "merge-lora", "convert-llava"])
+def test_a_closed_reader_cuts_no_train_merge_or_convert_short(command, tmp_path, monkeypatch):
+    import sys
+
+    import rsvlm.cli as cli
+    import rsvlm.train
+
+    written = tmp_path / "written"
+
+    def work(*a, **k):  # a progress line first, as train's bar and a warning while a checkpoint loads
+        print("loading …", file=sys.stderr)
+        written.write_text("done")
+        return 3
+
+    monkeypatch.setattr(rsvlm.train, "main", work)
+    monkeypatch.setattr(cli, "run_merge_lora", work)
+    monkeypatch.setattr(cli, "run_convert_llava", work)
+    argv = {"train": ["--config", "x.yaml"], "merge-lora": ["--model", str(tmp_path), "--out", str(tmp_path / "m")],
+            "convert-llava": ["--src", str(tmp_path), "--out", str(tmp_path / "c")]}[command]
+    monkeypatch.setattr(sys, "stderr", _ClosedPipe())
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    code = cli.main([command, *argv])
+    assert (code, written.read_text()) == (3, "done")  # was exit 0, nothing written
