@@ -185,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     if twice := given_twice(p, sys.argv[1:] if argv is None else argv, a.overrides):
         p.error(twice)  # argparse and the overrides kept the last, unsaid
     if a.seed < 0:  # was found after "instructions from …", as if the rebuild had begun, without naming --seed
-        p.error(f"--seed {a.seed}: give 0 or more")
+        print(f"error: --seed {a.seed}: seed must be >= 0, got {a.seed}", file=sys.stderr)
+        return 2
     other = [o for o in a.overrides if not o.startswith("instructions.")]
     if other:  # scenes, sizes and modalities are what was written: such a key would be ignored
         print(f"error: rebuild only uses instructions.* keys; {other[0]!r} would change nothing", file=sys.stderr)
