@@ -91,9 +91,11 @@ def check_config(cfg: SynthConfig) -> None:
 
 
 def check_run(n: int, seed: int, workers: int) -> None:
-    """ValueError where the scene count, seed or worker count is out of range."""
-    if n < 1 or seed < 0 or workers < 1:
-        raise ValueError(f"need n >= 1, seed >= 0 and workers >= 1, got n={n}, seed={seed}, workers={workers}")
+    """ValueError naming the scene count (``--n``), seed or worker count that is out of range."""
+    if bad := [f"--{k} {v} ({least})" for k, v, least in (("n", n, "at least 1"), ("seed", seed, "0 or more"),
+                                                         ("workers", workers, "at least 1"))
+               if v < (0 if k == "seed" else 1)]:
+        raise ValueError("out of range: " + "; ".join(bad))
     if n > MAX_SCENES:  # a traceback of "Unable to allocate 7.28 TiB" at --n 1000000000000
         raise ValueError(f"n={n}: at most {MAX_SCENES} scenes a run (that many take days of CPU and about a TB); "
                          "make more in runs of other seeds, whose scene ids differ")
