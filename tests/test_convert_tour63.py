@@ -112,3 +112,21 @@ def test_dota_label_file_without_its_image_and_one_matching_two_images(tmp_path)
     assert stats["skipped"] == {"missing_image": 1, "unknown_class": 1}
     assert stats["notes"]["labels_matching_several_images"] == 1
     assert stats["notes"]["first label file matching several images: P1.txt (P1.jpg, P1.png; P1.jpg read)"] == 1
+
+
+def test_levir_pair_skipped_for_its_sizes_leaves_no_note_about_its_label(tmp_path):
+    """A resampled label (values 0…255, thresholded: ``labels_not_binary``) of a pair then skipped as
+    ``size_mismatch`` was counted in the notes as though it had been converted."""
+    import numpy as np
+    from PIL import Image
+
+    for sub in ("A", "B", "label"):
+        (tmp_path / sub).mkdir()
+    for name, size in (("t1", 64), ("t2", 48)):
+        png(tmp_path / "A" / f"{name}.png", 64, 64)
+        png(tmp_path / "B" / f"{name}.png", 64, 64)
+        label = np.zeros((size, size), np.uint8)
+        label[8:20, 8:20], label[20:24, 8:20] = 255, 100  # a blurred edge: not binary
+        Image.fromarray(label).save(tmp_path / "label" / f"{name}.png")
+    stats, recs = convert(tmp_path / "out", "levir-cd", "--src", str(tmp_path))
+    assert stats["skipped"] == {"size_mismatch": 1} and stats["notes"]["labels_not_binary"] == 1

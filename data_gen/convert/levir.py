@@ -141,6 +141,7 @@ def run(args, out: Output) -> None:
         if a is None or b is None:
             out.skip("missing_image", str(lab), f"{'A' if a is None else 'B'} image of {name}")
             continue
+        mark = out.mark()  # the notes of a pair then skipped (labels_not_binary) are taken back with it
         try:
             mask = binary_mask(read_label(lab, rgb=False), out)  # (H, W) bool
         except ConversionError as e:
@@ -151,13 +152,16 @@ def run(args, out: Output) -> None:
             check_bands(a, args.modality)
             check_bands(b, args.modality)
         except ConversionError as e:  # the key every converter counts an unreadable image under
+            out.take_back(mark)
             out.skip("wrong_band_count" if isinstance(e, WrongBands) else "unreadable_image", str(lab), str(e))
             continue
         if not ((wa, ha) == (wb, hb) == mask.shape[::-1]):
+            out.take_back(mark)
             out.skip("size_mismatch", str(lab), f"A {wa}x{ha}, B {wb}x{hb}, label {mask.shape[1]}x{mask.shape[0]} px")
             continue
         geo = {"A": georef(a), "B": georef(b)}  # read once: compared here, carried by an untiled pair's records
         if (why := grid_difference(a, b, geo["A"], geo["B"], out)) is not None:
+            out.take_back(mark)
             out.skip("grid_mismatch", str(lab), why)
             continue
         width, height = wa, ha
