@@ -131,6 +131,15 @@ def _unfused(dec, first: list[dict] | None, text: str = "") -> str | None:
     return None if fits(first, dec.objects) else "it holds another kind of shape"
 
 
+def _plain_words(text: str) -> str | None:
+    """The ``Fused.note`` on a ``[det]`` plain answer of words with no shape that the views' shapes replace,
+    where it is neither empty nor a worded none (``answer_words.says_none``); else None."""
+    if not text.strip() or says_none(text):
+        return None
+    return (f"test-time augmentation: the plain answer {text.strip()[:60]!r} holds no shape and says no none; "
+            "counted as finding nothing, the views' shapes answer")
+
+
 def _unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
     """The ``Fused.note`` for ``left`` ((view, why) each) of ``n`` other views' answers."""
     view, why = left[0]
@@ -250,6 +259,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             fused[i] = Fused(vote(views[i]), **said)
         elif (objs := fuse(views[i], w, h, cfg, windows[i], many=asks_all(messages[i]))) is not None and (
                 objs or views[i][0]):  # "None." stays where no view's shape is kept
+            if not views[i][0] and (worded := _plain_words(first[i][0])):  # replaced: say what it said
+                said["note"] = "; ".join(filter(None, [worded, said["note"]]))
             fused[i] = Fused(geometry.encode(objs, w, h) or NONE, objs, **said)
     return fused
 

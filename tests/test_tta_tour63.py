@@ -137,3 +137,21 @@ def test_a_label_holding_a_task_tag_is_a_decode_problem_not_a_crash_of_the_fused
     det = [[{"role": "user", "content": "<image>\n[det] Detect every ship."}]]
     image = [ImageInput(np.zeros((3, 40, 40), np.float32))]  # (C,H,W)
     assert tta.fused_answers(lambda m, i: [(answer, [])] * len(m), det, [image], [(answer, [])]) == [None]
+
+
+def test_a_worded_plain_detection_answer_the_views_replace_is_said_in_the_note():
+    """[det] the plain answer "There are 3 ships." (free decoding) was silently a view that found nothing,
+    and the fused answer showed the views' boxes with no word that the plain answer said otherwise."""
+    from rsvlm import geometry
+    from rsvlm.model import ImageInput
+
+    image = [ImageInput(np.zeros((3, 40, 40), np.float32))]  # (C,H,W)
+    ship = geometry.decode("<ref>ship</ref><box><loc_100><loc_125><loc_350><loc_300></box>", 40, 40).objects
+    det = [[{"role": "user", "content": "<image>\n[det] Detect every ship."}]]
+    said = {v: geometry.encode(tta.to_view(ship, v, 40, 40), 40, 40) for v in tta.VIEWS[1:]}
+    fused = tta.fused_answers(_ship_views(said), det, [image], [("There are 3 ships.", [])], tta.FuseConfig())[0]
+    assert len(fused.objects) == 1
+    assert fused.note == ("test-time augmentation: the plain answer 'There are 3 ships.' holds no shape and says no "
+                          "none; counted as finding nothing, the views' shapes answer")
+    none = tta.fused_answers(_ship_views(said), det, [image], [("There are no ships.", [])], tta.FuseConfig())[0]
+    assert len(none.objects) == 1 and none.note is None  # a worded none: a view that found nothing, as "None."
