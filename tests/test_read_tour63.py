@@ -6,8 +6,9 @@ import pytest
 
 rasterio = pytest.importorskip("rasterio")
 
-from rsvlm.io.read import read_image  # noqa: E402
 from test_read_tour62 import _photo, write_geotiff  # noqa: E402
+
+from rsvlm.io.read import read_image  # noqa: E402
 
 
 @pytest.mark.parametrize("collar", [0.8, 0.9])
@@ -53,3 +54,37 @@ def test_sar_asked_of_msi_band_files_is_refused_but_polarisation_files_read(tmp_
         read_image(files, modality="sar")
     pols = [write_geotiff(tmp_path / f"scene_{p}.tif", a + i) for i, p in enumerate(["VV", "VH"])]
     assert read_image(pols, modality="sar").bands == ["VV", "VH"]
+
+
+@pytest.fixture
+def no_rasterio(monkeypatch):
+    """Reading as where rasterio is not installed (or GDAL cannot open the TIFF): tifffile reads it."""
+    from rsvlm.io import sources
+
+    monkeypatch.setattr(sources, "RasterioSource", lambda *a, **k: (_ for _ in ()).throw(ImportError("rasterio")))
+
+
+def _s2_with_nodata_tag(tmp_path, tag):
+    """A uint16 Sentinel-2 band file whose GDAL_NODATA tag says ``tag`` and whose DN 0 collar is undeclared."""
+    import tifffile
+
+    a = np.random.default_rng(3).integers(1, 5000, (64, 64)).astype(np.uint16)  # (H, W)
+    a[:, :16] = 0  # ESA's fill
+    p = tmp_path / "T32TQM_20210613T101559_B02_10m.tif"
+    tifffile.imwrite(p, a, photometric="minisblack", extratags=[(42113, "s", 0, tag, True)])
+    return p
+
+
+@pytest.mark.parametrize("reader", ["rasterio", "tifffile"])
+@pytest.mark.parametrize("tag", ["nan", "-9999"])
+def test_integer_file_declaring_impossible_nodata_is_said_and_its_fill_still_found(tmp_path, request, reader, tag):
+    """nodata=NaN on uint16: rasterio drops it without a word (all pixels valid, unsaid); tifffile took it as
+    declared, which masked nothing and kept the Sentinel-2 0 fill from being looked for."""
+    if reader == "tifffile":
+        request.getfixturevalue("no_rasterio")
+    img = read_image(_s2_with_nodata_tag(tmp_path, tag))
+    said = [n for n in img.notes if "declares nodata" in n]
+    assert said and said[0].startswith(f"T32TQM_20210613T101559_B02_10m.tif declares nodata '{tag}', which no "
+                                       "uint16 pixel can hold"), img.notes
+    assert img.valid is not None and not img.valid[:, :16].any() and img.valid[:, 16:].all()  # the 0 collar: ESA fill
+    assert not any("GDAL_NODATA tag raised" in n for n in img.notes), img.notes  # tifffile's own log, said once by us

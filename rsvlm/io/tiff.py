@@ -63,6 +63,8 @@ def tifffile_source(path: Path, note: str) -> ArraySource:
         if len(extra) == 1 and extra[0] in (1, 2) and len(arr) in (2, 4):  # associated / unassociated alpha
             alpha = len(arr) - 1  # (an RGBA read as 4 msi bands, its alpha a band)
     nodata, said = _nodata(nodata_tag)
+    if nodata is not None and not holds(arr.dtype, nodata):  # NaN of a uint16 file: was "declared", masked nothing
+        nodata, said = None, impossible_nodata_note(path, nodata_tag, arr.dtype)
     notes += [said] if said else []
     return ArraySource(path, (arr, alpha), notes, bilevel=bilevel, colours=colours, nodata=nodata)
 
@@ -76,6 +78,45 @@ def _nodata(tag) -> tuple[float | None, str | None]:
         return float(str(tag).strip().strip("\x00")), None
     except ValueError:
         return None, f"the TIFF's GDAL_NODATA tag {str(tag)!r} is no number: no pixel is read as nodata by it"
+
+
+def holds(dtype, value: float) -> bool:
+    """Whether a pixel of ``dtype`` can hold ``value`` (NaN only a float, an integer type its range only)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "fc":
+        return True
+    if dtype.kind not in "ui" or not np.isfinite(value):
+        return dtype.kind == "b" and value in (0, 1)
+    info = np.iinfo(dtype)
+    return info.min <= value <= info.max and float(value).is_integer()
+
+
+def impossible_nodata_note(path, tag, dtype) -> str:
+    """The note for a GDAL_NODATA tag ``tag`` that no pixel of ``dtype`` can hold (GDAL ignores it)."""
+    return (f"{Path(str(path)).name} declares nodata {str(tag).strip(chr(0))!r}, which no {np.dtype(dtype)} pixel can "
+            "hold: no pixel is read as nodata by it (a fill the file does not declare is looked for as if it declared "
+            "none; give the real one: ReadConfig.nodata, or gdal_edit.py -a_nodata)")
+
+
+def gdal_nodata_tag(file: str) -> str | None:
+    """The GDAL_NODATA tag of a TIFF's first page as written (``"nan"``), None where it has none or the file
+    is no local TIFF tifffile reads (rasterio gives no nodata where the value is outside the band's type)."""
+    if not Path(file).is_file():
+        return None
+    import logging
+
+    log = logging.getLogger("tifffile")  # what it says of a damaged file, GDAL has said already
+    was, log.disabled = log.disabled, True
+    try:
+        import tifffile
+
+        with tifffile.TiffFile(file) as tf:
+            tag = tf.pages[0].tags.valueof(42113)
+    except Exception:  # a damaged or non-TIFF file: GDAL has said what it says of it
+        return None
+    finally:
+        log.disabled = was
+    return None if tag is None else str(tag)
 
 
 def _stack_note(n: int) -> str:
