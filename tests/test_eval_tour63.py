@@ -127,3 +127,20 @@ def test_report_dir_leaves_out_a_predictions_jsonl_saved_as_json(tmp_path, capsy
     assert "p.json is not JSON (Extra data at line 2), so no eval score file; left out" in capsys.readouterr().out
     with pytest.raises(common.ScoreError, match="p.json: not JSON"):
         report.main(["--scores", str(tmp_path / "p.json")])
+
+
+def test_change_records_left_to_the_other_script_are_said(tmp_path, capsys):
+    """eval.change left a worded change record out (counted only in the score file's n_gt_other_tasks, as
+    'change (not kept)'): the printed scores said 2 records of 3 and nothing of the third. A note now counts
+    them and says which script scores them, or --all-maps."""
+    from eval import change
+
+    poly = "<poly><loc_10><loc_10><loc_300><loc_10><loc_300><loc_300><loc_10><loc_300></poly>"
+    recs = [eval_record("a", "change", "[change] What changed?", poly),
+            eval_record("b", "change", "[change] What changed?", "A new road.")]
+    gt = write_jsonl(tmp_path / "gt.jsonl", recs)
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": r, "task": "change", "answer": poly} for r in ("a", "b")])
+    s = change.main(["--gt", gt, "--pred", pred])
+    assert s["n_records"] == 1 and s["n_gt_other_tasks"] == {"change (not kept)": 1}
+    assert ("1 change record(s) of the ground truth are not scored here (n_gt_other_tasks): their reference is in "
+            "words, no change map: eval.captioning scores them") in capsys.readouterr().out
