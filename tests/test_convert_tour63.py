@@ -130,3 +130,21 @@ def test_levir_pair_skipped_for_its_sizes_leaves_no_note_about_its_label(tmp_pat
         Image.fromarray(label).save(tmp_path / "label" / f"{name}.png")
     stats, recs = convert(tmp_path / "out", "levir-cd", "--src", str(tmp_path))
     assert stats["skipped"] == {"size_mismatch": 1} and stats["notes"]["labels_not_binary"] == 1
+
+
+def test_masks_label_skipped_for_its_size_leaves_no_note_and_says_width_by_height(tmp_path):
+    """A resampled --binary label of another size than its image was skipped as size_mismatch but still counted
+    as ``labels_not_binary``, and the skip said 'label (48, 40) vs image (48, 64)', rows first, unsaid."""
+    import numpy as np
+    from PIL import Image
+
+    for name, width in (("a", 40), ("b", 64)):
+        png(tmp_path / "img" / f"{name}.png", 64, 48)
+        label = np.zeros((48, width), np.uint8)
+        label[8:20, 8:20], label[20:24, 8:20] = 255, 100
+        (tmp_path / "lab").mkdir(exist_ok=True)
+        Image.fromarray(label).save(tmp_path / "lab" / f"{name}.png")
+    stats, recs = convert(tmp_path / "out", "masks", "--images", str(tmp_path / "img"), "--labels",
+                          str(tmp_path / "lab"), "--binary", "tree")
+    assert stats["skipped"] == {"size_mismatch": 1} and stats["notes"]["labels_not_binary"] == 1
+    assert stats["skipped_examples"]["size_mismatch"].endswith("(label 40x48 px, image 64x48 px)")

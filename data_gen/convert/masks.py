@@ -360,6 +360,7 @@ def run(args, out: Output) -> None:
         except ConversionError as e:
             out.skip("unreadable_label", str(lab), str(e))
             continue
+        mark = out.mark()  # the notes of a label then skipped with its image (labels_not_binary) go with it
         if args.binary:
             label = binary_mask(label, out).astype("uint8")  # (H, W) 0/1
         height, width = label.shape[:2]
@@ -375,10 +376,12 @@ def run(args, out: Output) -> None:
             size = image_size(image, out)  # read to its end: a truncated image is caught here, not in training
             check_bands(image, args.modality)
         except ConversionError as e:
+            out.take_back(mark)
             out.skip("wrong_band_count" if isinstance(e, WrongBands) else "unreadable_image", str(lab), str(e))
             continue
-        if size != (width, height):
-            out.skip("size_mismatch", str(lab), f"label {(height, width)} vs image {size[::-1]}")
+        if size != (width, height):  # it said 'label (120, 170) vs image (120, 175)': rows first, unsaid
+            out.take_back(mark)
+            out.skip("size_mismatch", str(lab), f"label {width}x{height} px, image {size[0]}x{size[1]} px")
             continue
         unknown_values(label, classes, ignored, out, str(lab))
         if empty := present.count(False):
