@@ -148,3 +148,22 @@ def test_masks_label_skipped_for_its_size_leaves_no_note_and_says_width_by_heigh
                           str(tmp_path / "lab"), "--binary", "tree")
     assert stats["skipped"] == {"size_mismatch": 1} and stats["notes"]["labels_not_binary"] == 1
     assert stats["skipped_examples"]["size_mismatch"].endswith("(label 40x48 px, image 64x48 px)")
+
+
+def test_geojson_folders_without_match_say_the_key_is_the_whole_stem(tmp_path):
+    """SpaceNet's ``img12.tif`` and ``buildings_img12.geojson`` in folders without ``--match``: 'no GeoTIFF with
+    key 'buildings_img12'' did not say why none matched nor what to give."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    (tmp_path / "imgs").mkdir()
+    (tmp_path / "labels").mkdir()
+    with rasterio.open(tmp_path / "imgs" / "img12.tif", "w", driver="GTiff", width=40, height=40, count=1,
+                       dtype="uint8", crs="EPSG:32631", transform=from_origin(500000.0, 5800000.0, 2, 2)) as ds:
+        ds.write(np.zeros((1, 40, 40), np.uint8))
+    (tmp_path / "labels" / "buildings_img12.geojson").write_text('{"type": "FeatureCollection", "features": []}')
+    stats, _ = convert(tmp_path / "out", "geojson", "--images", str(tmp_path / "imgs"), "--labels",
+                       str(tmp_path / "labels"))
+    assert stats["skipped"] == {"missing_image": 1, "missing_labels": 1}
+    assert all("without --match the key is the whole file stem" in e for e in stats["skipped_examples"].values())

@@ -117,14 +117,18 @@ def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> 
         k = _key(g.stem, pattern)
         if k is None or k not in by_key:
             out.skip("missing_image", str(g), f"--match {pattern!r} finds no key in its name" if k is None
-                     else f"no GeoTIFF with key {k!r}")
+                     else f"no GeoTIFF with key {k!r}" + ("" if pattern else _WHOLE_STEM))
             continue
         pairs.append((by_key[k], g))
         used.add(k)
     for k, p in by_key.items():
         if k not in used:
-            out.skip("missing_labels", str(p), f"no GeoJSON with key {k!r}")
+            out.skip("missing_labels", str(p), f"no GeoJSON with key {k!r}" + ("" if pattern else _WHOLE_STEM))
     return pairs
+
+
+# SpaceNet's image and label names share only a part (…_img12): the whole stems matched nothing, unsaid why
+_WHOLE_STEM = "; without --match the key is the whole file stem: give --match, a regex of the part both names share"
 
 
 def geojson_crs(data: dict, path: Path, default="EPSG:4326"):
