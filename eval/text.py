@@ -2,7 +2,8 @@
 
 ``normalize_answer`` applies, in order:
 
-1. lowercase and trim;
+1. Unicode NFKC (``é`` typed as ``e`` and a combining accent, as macOS writes it, is one ``é``; full-width
+   ``Ｙｅｓ`` and ``３`` are ``Yes`` and ``3``), lowercase and trim;
 2. drop trailing end tokens (``</s>``, ``<|im_end|>``, ``<|eot_id|>``, ``<|endoftext|>``, ``<eos>``,
    ``<end_of_turn>``: other tools' answers may keep them) and the opening task tag (``[vqa]``) if echoed;
 3. punctuation → space, except a decimal point between digits (``2.5`` stays);
@@ -26,6 +27,7 @@ match ``5``.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -96,7 +98,8 @@ def caption_text(text: str) -> str:
 def normalize_answer(text: str, yes_no: bool = True) -> str:
     """The comparable form of a short answer (see the module docstring); ``yes_no=False`` leaves out
     step 7, for class names (``no damage`` is a class of its own, not ``no``)."""
-    s = _TAG.sub("", text.strip().lower()).strip()
+    # NFKC: a decomposed "é" (e + U+0301) lost its accent to the punctuation step and matched no composed one
+    s = _TAG.sub("", unicodedata.normalize("NFKC", text).strip().lower()).strip()
     s = _PUNCT.sub(" ", s)
     words = number_words(s.split())
     words = [w for w in words if w not in ARTICLES]
@@ -114,7 +117,7 @@ def is_yes_no(reference: str) -> bool:
     ``nope``, or ``no``/``true``/``false`` alone or before a ``,`` ``.`` ``;`` ``:`` ``!`` or ``?``
     (``"No, there is none."``), not a phrase that begins with one (``no damage``, ``true colour``), whose
     answers are compared without step 7."""
-    head = re.match(r"(\w+)\s*([,.;:!?]|$)?", _TAG.sub("", reference.strip().lower()).strip())
+    head = re.match(r"(\w+)\s*([,.;:!?]|$)?", _TAG.sub("", unicodedata.normalize("NFKC", reference).strip().lower()).strip())
     return bool(head) and head[1] in YES | NO and (head[1] not in {"no", "true", "false"} or head[2] is not None)
 
 

@@ -144,3 +144,19 @@ def test_change_records_left_to_the_other_script_are_said(tmp_path, capsys):
     assert s["n_records"] == 1 and s["n_gt_other_tasks"] == {"change (not kept)": 1}
     assert ("1 change record(s) of the ground truth are not scored here (n_gt_other_tasks): their reference is in "
             "words, no change map: eval.captioning scores them") in capsys.readouterr().out
+
+
+def test_vqa_answers_match_whatever_unicode_form_they_come_in(tmp_path):
+    """A decomposed "é" (e + U+0301, as macOS and some tokenizers' decoders write it) lost its accent to the
+    punctuation step ("cafe"), so it matched no composed "Café" reference; full-width "Ｙｅｓ" (CJK input) matched
+    no "yes". Answers are now NFKC-normalised first."""
+    from eval import vqa
+    from eval.text import normalize_answer
+
+    assert normalize_answer("Cafe\u0301") == normalize_answer("Café") == "café"
+    assert normalize_answer("Ｙｅｓ") == "yes" and normalize_answer("３") == "3"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "vqa", "[vqa] What is the building?", "Café"),
+                                             eval_record("b", "vqa", "[vqa] Is there a ship?", "Ｙｅｓ")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "vqa", "answer": "cafe\u0301 "},
+                                              {"id": "b", "task": "vqa", "answer": "yes, one"}])
+    assert vqa.main(["--gt", gt, "--pred", pred])["accuracy"] == 1.0
