@@ -142,3 +142,36 @@ def test_config_given_twice_is_refused_not_the_last_kept(tmp_path, capsys):
         main(["--config", str(a), "--config", str(b), "max_steps=1"])
     err = capsys.readouterr().err
     assert e.value.code == 2 and f"--config given 2 times ({a}, {b})" in err and "base:" in err, err
+
+
+def test_ctrl_c_mid_run_says_which_steps_it_did_not_save(tmp_path, monkeypatch, capsys):
+    """Ctrl-C said only 'interrupted; continue from step_N', as if the run were kept up to where it stopped: it
+    saves no step folder (SIGTERM does), so the steps after the last one saved are trained again."""
+    from rsvlm.train import loop
+
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    cfg = load_config(TrainConfig, recipe(tmp_path), [f"data.train={data}", f"out_dir={tmp_path / 'run'}",
+                                                      "log.progress=false", "max_steps=6", "batch_size=2",
+                                                      "ckpt.every=2", "device=cpu"])
+    real = loop.stop_due
+
+    def ctrl_c_at_step_3(stopping, step, max_steps):
+        if step == 3:
+            raise KeyboardInterrupt
+        return real(stopping, step, max_steps)
+
+    monkeypatch.setattr(loop, "stop_due", ctrl_c_at_step_3)
+    with pytest.raises(KeyboardInterrupt):
+        loop.train(cfg)
+    err = capsys.readouterr().err
+    assert "[rsvlm.train] Ctrl-C after step 3: Ctrl-C saves no step folder, step 3 is not saved (SIGTERM" in err, err
+    assert (tmp_path / "run" / "checkpoints" / "step_000002").is_dir()
+
+
+def test_the_ctrl_c_note_counts_from_the_latest_step_folder(tmp_path):
+    from rsvlm.train.stopping import interrupted_note
+
+    assert "steps 1–4 are not saved" in interrupted_note(4, tmp_path)  # none saved
+    (tmp_path / "checkpoints" / "step_000037").mkdir(parents=True)  # a SIGTERM's save, off the ckpt.every grid
+    assert "steps 38–40 are not saved" in interrupted_note(40, tmp_path)
+    assert "nothing is lost" in interrupted_note(37, tmp_path)

@@ -66,7 +66,7 @@ from rsvlm.train.run import (  # shared with the contrastive loop; importable fr
     setup_distributed,
 )
 from rsvlm.train.sft_index import past_context, read_train_data
-from rsvlm.train.stopping import end_save_due, leave, save_due, stop_due
+from rsvlm.train.stopping import end_save_due, interrupted_note, leave, save_due, stop_due
 from rsvlm.tta import MODES
 
 
@@ -381,6 +381,10 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
                 leave(saved, world)
             if cfg.slow_step_s:
                 time.sleep(cfg.slow_step_s)
+    except KeyboardInterrupt:  # was said as "interrupted; continue from step_N" alone, as if nothing were lost
+        if rank == 0:
+            print(interrupted_note(state["step"], out_dir), file=sys.stderr)
+        raise
     finally:  # a run stopped early (SIGTERM, Ctrl-C, an error) stops the profiler too, writing what it profiled
         if profiler is not None:
             profiler.close()

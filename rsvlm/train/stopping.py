@@ -30,6 +30,19 @@ def end_save_due(every: int, trained: bool, own: bool) -> bool:
     return bool(every) and (trained or not own)
 
 
+def interrupted_note(step: int, out_dir: str | Path) -> str:
+    """What Ctrl-C after ``step`` keeps: it saves no step folder (SIGTERM does), so the steps since the latest one in
+    ``out_dir`` are lost; said before ``rsvlm train``'s "interrupted" line, which names where to continue."""
+    from rsvlm.train.checkpoint import STEP_RE, latest_checkpoint
+
+    last = latest_checkpoint(Path(out_dir) / "checkpoints")
+    at = int(STEP_RE.match(last.name)[1]) if last is not None else 0
+    lost = ("nothing is lost" if step <= at else f"step {step} is not saved" if step == at + 1
+            else f"steps {at + 1}–{step} are not saved")
+    return (f"[rsvlm.train] Ctrl-C after step {step}: Ctrl-C saves no step folder, {lost} (SIGTERM, kill -TERM PID, "
+            "stops at the next step boundary and saves one)")
+
+
 def leave(saved: Path | None, world: int) -> NoReturn:
     """(collective) Every rank stops at this step: leave the process group together (as the end of a run does,
     else gloo's threads can abort a rank at exit), then raise ``Terminated`` naming the step folder saved."""
