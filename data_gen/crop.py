@@ -37,6 +37,20 @@ def georef(src: Path) -> dict:
         return {"crs": ds.crs.to_string(), "transform": list(ds.transform)[:6]}
 
 
+def grid_difference(ga: dict, gb: dict, a: str = "A", b: str = "B") -> str | None:
+    """What differs between two pixel grids of one size (``georef`` of two georeferenced images, named ``a``
+    and ``b`` in the answer): the CRS, or a transform coefficient by over a thousandth of a pixel; else None."""
+    from rasterio.crs import CRS
+
+    if CRS.from_user_input(ga["crs"]) != CRS.from_user_input(gb["crs"]):
+        return f"{a} is in {ga['crs']}, {b} in {gb['crs']}"
+    ta, tb = ga["transform"], gb["transform"]
+    pixel = max(abs(ta[0]), abs(ta[1]), abs(ta[3]), abs(ta[4]))
+    if max(abs(x - y) for x, y in zip(ta, tb)) > 1e-3 * pixel:
+        return f"{a} has transform {ta}, {b} {tb}: the pixels are not the same places"
+    return None
+
+
 def crop_to_file(src: Path, window: Window, dst: Path) -> dict:
     """Write the ``window`` of image ``src`` to ``dst``; return georeferencing for the record.
 

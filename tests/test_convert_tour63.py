@@ -167,3 +167,27 @@ def test_geojson_folders_without_match_say_the_key_is_the_whole_stem(tmp_path):
                        str(tmp_path / "labels"))
     assert stats["skipped"] == {"missing_image": 1, "missing_labels": 1}
     assert all("without --match the key is the whole file stem" in e for e in stats["skipped_examples"].values())
+
+
+def test_masks_label_raster_on_another_grid_than_its_image_is_skipped(tmp_path):
+    """A GeoTIFF label of the image's size but shifted 50 px (or in another CRS) was traced onto the image:
+    its classes drawn on other places, unsaid; the one on the image's grid converts."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    def tif(path, data, crs="EPSG:32631", x0=500000.0):
+        path.parent.mkdir(exist_ok=True)
+        with rasterio.open(path, "w", driver="GTiff", width=64, height=48, count=data.shape[0], dtype="uint8",
+                           crs=crs, transform=from_origin(x0, 5800000.0, 2, 2)) as ds:
+            ds.write(data)
+
+    label = np.zeros((1, 48, 64), np.uint8)
+    label[0, 8:30, 8:30] = 1
+    for name, kw in (("a", {}), ("b", {"x0": 500100.0}), ("c", {"crs": "EPSG:32632"})):
+        tif(tmp_path / "img" / f"{name}.tif", np.full((3, 48, 64), 90, np.uint8))
+        tif(tmp_path / "lab" / f"{name}.tif", label, **kw)
+    stats, recs = convert(tmp_path / "out", "masks", "--images", str(tmp_path / "img"), "--labels",
+                          str(tmp_path / "lab"), "--binary", "tree")
+    assert stats["skipped"] == {"grid_mismatch": 2} and {r["id"].split("-")[1] for r in recs} == {"a"}
+    assert "pixels are not the same places" in stats["skipped_examples"]["grid_mismatch"]

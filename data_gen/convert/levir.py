@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
+from data_gen import crop
 from data_gen.convert.common import (
     IMAGE_EXTS,
     ConversionError,
@@ -99,19 +100,11 @@ def grid_difference(a: Path, b: Path, ga: dict, gb: dict, out: Output) -> str | 
     size (CRS, or a transform coefficient by over a thousandth of a pixel), else None. A pair of which
     only one image is georeferenced cannot be compared: counted in the notes as
     ``pairs_georeferenced_on_one_side``."""
-    from rasterio.crs import CRS
-
     if not ga or not gb:
         if ga or gb:
             out.note("pairs_georeferenced_on_one_side")
         return None
-    if CRS.from_user_input(ga["crs"]) != CRS.from_user_input(gb["crs"]):
-        return f"A {a.name} is in {ga['crs']}, B {b.name} in {gb['crs']}"
-    ta, tb = ga["transform"], gb["transform"]
-    pixel = max(abs(ta[0]), abs(ta[1]), abs(ta[3]), abs(ta[4]))
-    if max(abs(x - y) for x, y in zip(ta, tb)) > 1e-3 * pixel:
-        return f"A {a.name} has transform {ta}, B {b.name} {tb}: the pixels are not the same places"
-    return None
+    return crop.grid_difference(ga, gb, f"A {a.name}", f"B {b.name}")
 
 
 def describe(mask, label: str) -> str:

@@ -31,7 +31,8 @@ whose windows has one is not opened at all (``images_without_objects_not_read``,
 
 Images under ``--images`` that no label pairs with get no record and are counted in the notes as
 ``images_without_label`` (a test split without masks is no error). Bad inputs: ``missing_image``
-(a label without its image), ``size_mismatch``, ``unreadable_image`` (an image that cannot be read to its
+(a label without its image), ``size_mismatch``, ``grid_mismatch`` (a georeferenced label raster on another
+CRS or transform than its georeferenced image, as ``levir-cd`` says of a pair), ``unreadable_image`` (an image that cannot be read to its
 end: the key every converter uses), ``unreadable_label`` (a label mask that cannot be read), and
 ``wrong_band_count`` for an image that cannot be read as ``--modality`` (``images.check_bands``).
 """
@@ -57,7 +58,7 @@ from data_gen.convert.detection import label_problem
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size, open_raster
 from data_gen.convert.options import check_tiling, int_at_least, tile_size
-from data_gen.crop import cropper, georef, tile_suffix
+from data_gen.crop import cropper, georef, grid_difference, tile_suffix
 from data_gen.tiling import near_duplicate_edges, tile_progress, tile_windows
 from rsvlm.tokens import MODALITIES
 
@@ -383,6 +384,10 @@ def run(args, out: Output) -> None:
             out.take_back(mark)
             out.skip("size_mismatch", str(lab), f"label {width}x{height} px, image {size[0]}x{size[1]} px")
             continue
+        if (geo := georef(image)) and (on := georef(lab)) and (why := grid_difference(geo, on, "image", "label")):
+            out.take_back(mark)  # a label raster on another grid: its classes drawn on other places, unsaid
+            out.skip("grid_mismatch", str(lab), f"{image.name}: {why}")
+            continue
         unknown_values(label, classes, ignored, out, str(lab))
         if empty := present.count(False):
             out.note("empty_images", empty)
@@ -400,7 +405,7 @@ def run(args, out: Output) -> None:
                     out.note("empty_images")
                     continue
                 if not tiled:
-                    rel, extra = out.copy_image(image), georef(image)
+                    rel, extra = out.copy_image(image), geo
                 else:
                     dst, rel = out.image_path(f"{image.stem}_{win.x0}_{win.y0}{tile_suffix(image)}")
                     extra = crop(win, dst)
