@@ -155,3 +155,11 @@ def test_a_worded_plain_detection_answer_the_views_replace_is_said_in_the_note()
                           "none; counted as finding nothing, the views' shapes answer")
     none = tta.fused_answers(_ship_views(said), det, [image], [("There are no ships.", [])], tta.FuseConfig())[0]
     assert len(none.objects) == 1 and none.note is None  # a worded none: a view that found nothing, as "None."
+
+
+def test_a_snake_case_class_answer_votes_with_its_spaced_words():
+    """[cls] views answered "tennis_court" and "Tennis court": "_" is a word character, so the vote read
+    two answers and the identity's lone "harbour" won the tie."""
+    from rsvlm import fusion
+
+    assert fusion.vote(["harbour", "tennis_court", "Tennis court."]) == "tennis_court"
