@@ -47,6 +47,7 @@ class Parser(argparse.ArgumentParser):
 
     def parse_known_args(self, args=None, namespace=None):
         self._parsing = tuple(sys.argv[1:] if args is None else args)  # for error's hints
+        self.given = {}  # option's dest -> the value it was given last: what _Once compares a repeat with
         return super().parse_known_args(args, namespace)
 
     def _is_option(self, word: str) -> bool:
@@ -114,3 +115,28 @@ class Parser(argparse.ArgumentParser):
                 message = f"argument {m.group(1)}: invalid choice: {m.group(2)!r}, maybe {near[0]!r}? " \
                           f"(choose from {m.group(3)})"
         super().error(message)
+
+
+class _Once(argparse.Action):
+    """argparse's "store" for an option of one value which, given again with another value, says so naming
+    both, the last taken (``--out a.json --out b.json`` kept the last unsaid: the run wrote where its command
+    line does not read). Not refused: a wrapper script's defaults are overridden by the words after them."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        given = vars(parser).setdefault("given", {})
+        if option_string is not None and self.nargs is None:
+            if self.dest in given and given[self.dest] != values:
+                print(f"{parser.prog}: warning: {'/'.join(self.option_strings)} given twice, {given[self.dest]!r} "
+                      f"and {values!r}: the last, {values!r}, is taken", file=sys.stderr)
+            given[self.dest] = values
+        setattr(namespace, self.dest, values)
+
+
+class OnceParser(Parser):
+    """A ``Parser`` whose one-value options say a repeat with another value (``_Once``); a repeat with the
+    same value is taken unsaid. Give it as ``add_subparsers(parser_class=OnceParser)`` for the commands too."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _Once)  # add_argument's default action, and "store" named
+        self.register("action", "store", _Once)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsvlm import cli_values as val
-from rsvlm.argparsing import Parser  # noqa: F401  (re-exported: tests import it from here)
+from rsvlm.argparsing import OnceParser, Parser  # noqa: F401  (Parser re-exported: tests import it from here)
 
 TTA_MODES = ["none", "flip", "dihedral", "crops", "dihedral+crops"]  # rsvlm.tta.MODES, kept here: no import at parse
 
@@ -75,12 +75,12 @@ def _detection_args(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from rsvlm import __version__
 
-    ap = Parser(
+    ap = OnceParser(  # an option given twice, differently, is refused naming both (was: the last kept unsaid)
         prog="rsvlm",
         description="Chat with optical, SAR, infrared and multispectral imagery; train and evaluate the model.",
     )
     ap.add_argument("--version", action="version", version=f"rsvlm {__version__}")
-    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND", parser_class=OnceParser)
     ap.commands = sub.choices  # name -> its parser: ``main`` reports stray arguments with its usage
 
     p = sub.add_parser("chat", help="interactive chat about one image or an image pair",
@@ -153,7 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
                               "YAML: max_steps=200 optim.lr=1e-4 model.llm.name_or_path=/models/qwen "
                               "data.extra=[] ckpt.resume=auto overwrite=true (--max_steps=200, --max_steps 200 and "
                               "--overwrite, as Hugging Face's Trainer takes them, are read the same)")
-    p.add_argument("--config", required=True, metavar="YAML", help="the recipe, e.g. configs/train/sft_tiny.yaml")
+    p.add_argument("--config", required=True, action="append", metavar="YAML",  # rsvlm.train refuses a second
+                   help="the recipe, e.g. configs/train/sft_tiny.yaml")
     p.add_argument("overrides", nargs="*", metavar="key=value", help="recipe keys to change (below)")
     p.set_defaults(handler="rsvlm.cli:run_train")
 
@@ -209,7 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
 def run_train(args) -> int:
     from rsvlm.train import main as train_main
 
-    return int(train_main(["--config", args.config, *args.overrides]) or 0)
+    return int(train_main([w for c in args.config for w in ("--config", c)] + args.overrides) or 0)
 
 
 def run_merge_lora(args) -> int:

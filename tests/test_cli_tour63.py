@@ -81,3 +81,33 @@ def test_a_closed_reader_cuts_no_train_merge_or_convert_short(command, tmp_path,
     monkeypatch.setattr(sys, "stdout", _ClosedPipe())
     code = cli.main([command, *argv])
     assert (code, written.read_text()) == (3, "done")  # was exit 0, nothing written
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["predict", "--image", "a.png", "--task", "det", "--out", "x.json", "--out", "y.json"],
+     "rsvlm predict: warning: --out given twice, 'x.json' and 'y.json': the last, 'y.json', is taken"),
+    (["predict", "--image", "a.png", "--task", "det", "--prompt", "ships?", "--prompt=planes?"],
+     "--prompt given twice, 'ships?' and 'planes?': the last, 'planes?', is taken"),
+    (["eval", "--data", "a.jsonl", "--out", "p.jsonl", "--batch-size", "4", "--batch-size", "8"],
+     "--batch-size given twice, 4 and 8: the last, 8, is taken"),
+])
+def test_an_option_given_twice_differently_is_said_naming_both(argv, said, capsys):
+    from rsvlm.cli import build_parser
+
+    build_parser().parse_args(argv)  # was: the last kept unsaid, the run not the one its line reads as
+    assert said in capsys.readouterr().err
+
+
+def test_an_option_repeated_with_the_same_value_is_taken_unsaid(capsys):
+    from rsvlm.cli import build_parser
+
+    args = build_parser().parse_args(["predict", "--image", "a.png", "--image", "b.png", "--task", "det",
+                                      "--task", "DET", "--max-new-tokens", "5", "--max-new-tokens=05"])
+    assert (args.image, args.task, args.max_new_tokens) == (["a.png", "b.png"], "det", 5)  # --image: a pair
+    assert capsys.readouterr().err == ""
+
+
+def test_train_given_two_recipes_is_refused_as_python_m_rsvlm_train_refuses(capsys):
+    with pytest.raises(SystemExit) as e:  # was: b.yaml trained, a.yaml dropped unsaid
+        main(["train", "--config", "a.yaml", "--config", "b.yaml", "max_steps=3"])
+    assert e.value.code == 2 and "--config given 2 times (a.yaml, b.yaml): a run has one recipe" in capsys.readouterr().err
