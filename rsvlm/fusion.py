@@ -148,11 +148,16 @@ def _reach(cfg: FuseConfig, size: tuple[int, int] | None) -> tuple[float, float]
 
 def majority_label(shapes: list[dict]) -> str | None:
     """The class most of ``shapes`` name (``answer_words.label_key``: "storage_tank" and "Storage tanks"
-    are one), those with no label left out of the vote (ties: the earliest), in its earliest spelling;
-    None where none has one."""
+    are one), those with no label left out of the vote (ties: the earliest), in its most common spelling
+    (ties: the earliest); None where none has one."""
     labels = [o["label"] for o in shapes if o.get("label")]
     keys = [label_key(lab) for lab in labels]
-    return labels[keys.index(max(keys, key=keys.count))] if labels else None
+    if not labels:
+        return None
+    counts = {k: keys.count(k) for k in dict.fromkeys(keys)}
+    best = max(counts, key=counts.get)  # ties: the earliest
+    said = [lab for lab, k in zip(labels, keys) if k == best]
+    return max(dict.fromkeys(said), key=said.count)
 
 
 def _same_label(a: str | None, b: str | None) -> bool:
