@@ -191,3 +191,33 @@ def test_masks_label_raster_on_another_grid_than_its_image_is_skipped(tmp_path):
                           str(tmp_path / "lab"), "--binary", "tree")
     assert stats["skipped"] == {"grid_mismatch": 2} and {r["id"].split("-")[1] for r in recs} == {"a"}
     assert "pixels are not the same places" in stats["skipped_examples"]["grid_mismatch"]
+
+
+def test_geojson_geometry_collection_of_polygons_is_read_and_of_a_point_is_unsupported(tmp_path):
+    """A footprint exported as a GeometryCollection of polygons (QGIS may) was skipped as ``empty_geometry``,
+    as was one holding a point; the first is its polygons, the second ``unsupported_geometry``."""
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+    from rasterio.warp import transform_geom
+
+    with rasterio.open(tmp_path / "a.tif", "w", driver="GTiff", width=100, height=80, count=1, dtype="uint8",
+                       crs="EPSG:32631", transform=from_origin(500000.0, 5800000.0, 2, 2)) as ds:
+        ds.write(np.full((1, 80, 100), 7, np.uint8))
+
+    def square(x, y):
+        ring = [[500000.0 + 2 * a, 5800000.0 - 2 * b] for a, b in ([x, y], [x + 20, y], [x + 20, y + 15], [x, y + 15], [x, y])]
+        return transform_geom("EPSG:32631", "EPSG:4326", {"type": "Polygon", "coordinates": [ring]})
+
+    point = {"type": "Point", "coordinates": square(5, 5)["coordinates"][0][0]}
+    geoms = [{"type": "GeometryCollection", "geometries": [square(5, 5), square(50, 40)]},
+             {"type": "GeometryCollection", "geometries": [square(60, 5), point]}]
+    feats = [{"type": "Feature", "properties": {}, "geometry": g} for g in geoms]
+    (tmp_path / "a.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    stats, recs = convert(tmp_path / "out", "geojson", "--images", str(tmp_path / "a.tif"), "--labels",
+                          str(tmp_path / "a.geojson"), "--no-ground")
+    assert stats["skipped"] == {"unsupported_geometry": 1} and stats["notes"]["multipolygon_parts"] == 2
+    assert "holding a Point" in stats["skipped_examples"]["unsupported_geometry"]
+    from convert_helpers import objs
+
+    assert len(objs(next(r for r in recs if r["task"] == "det"))) == 2

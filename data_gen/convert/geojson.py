@@ -14,7 +14,8 @@ with ``rasterio.warp.transform_geom``, thousands a call (the files with a footpr
 counted in the notes as ``reprojected_files``; one whose every feature was skipped before or in it, an
 empty one, is not); then every vertex goes
 through the inverse of the raster's affine transform. Records carry the raster's ``crs`` and ``transform`` (of the tile, when tiled).
-Polygons keep their holes; a MultiPolygon gives one polygon per part (noted). A file whose
+Polygons keep their holes; a MultiPolygon, or a GeometryCollection of polygons, gives one polygon per part
+(noted as ``multipolygon_parts``). A file whose
 footprints take over 2 s to read and reproject has a progress bar of its own (``footprints of NAME``)
 under the per-file one.
 
@@ -158,6 +159,8 @@ class BadFeature(ValueError):
 
 def feature_objects(geom: dict, label: str, inverse, reproject) -> list[dict]:
     """Pixel-coordinate poly objects of one GeoJSON geometry; raises BadFeature when unusable."""
+    if isinstance(geom, dict) and geom.get("type") == "GeometryCollection":  # it was said empty_geometry
+        geom = _collection_polygons(geom)
     if not isinstance(geom, dict) or not geom.get("coordinates"):
         raise BadFeature("empty_geometry")
     if geom.get("type") not in ("Polygon", "MultiPolygon"):
@@ -177,6 +180,22 @@ def feature_objects(geom: dict, label: str, inverse, reproject) -> list[dict]:
             obj["rings"] = px
         objs.append(obj)
     return objs
+
+
+def _collection_polygons(geom: dict) -> dict:
+    """A GeometryCollection of polygons (as QGIS may export a footprint) as the MultiPolygon of their parts;
+    BadFeature ``unsupported_geometry`` naming a member of another kind, ``empty_geometry`` for none."""
+    members = geom.get("geometries")
+    if not isinstance(members, list) or not members:
+        raise BadFeature("empty_geometry", "a GeometryCollection of no geometries")
+    parts = []
+    for g in members:
+        kind = g.get("type") if isinstance(g, dict) else type(g).__name__
+        if kind not in ("Polygon", "MultiPolygon"):
+            raise BadFeature("unsupported_geometry", f"GeometryCollection holding a {kind}")
+        if g.get("coordinates"):
+            parts.extend([g["coordinates"]] if kind == "Polygon" else g["coordinates"])
+    return {"type": "MultiPolygon", "coordinates": parts}
 
 
 def reprojected(features: list, reproject, chunk: int = 4096):
