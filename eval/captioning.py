@@ -30,6 +30,7 @@ import re
 import shutil
 import sys
 import tempfile
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,7 +65,9 @@ def java_available() -> bool:
 
 def _tokenize(texts: dict, use_java: bool) -> dict:
     """{key: [str]} -> {key: [tokenised str]}; empty strings stay empty (PTBTokenizer drops
-    trailing empty lines, so they are not sent to it)."""
+    trailing empty lines, so they are not sent to it). Each text is NFKC-normalised first, as the short answers are
+    (``eval.text.normalize_answer``): a decomposed "é" (e + U+0301) was another word than a composed one."""
+    texts = {k: [unicodedata.normalize("NFKC", t) for t in v] for k, v in texts.items()}
     if not use_java or not texts:  # nothing to tokenise: no JVM to start
         return {k: [python_tokenize(t) for t in v] for k, v in texts.items()}
     from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
