@@ -88,3 +88,39 @@ def test_integer_file_declaring_impossible_nodata_is_said_and_its_fill_still_fou
                                        "uint16 pixel can hold"), img.notes
     assert img.valid is not None and not img.valid[:, :16].any() and img.valid[:, 16:].all()  # the 0 collar: ESA fill
     assert not any("GDAL_NODATA tag raised" in n for n in img.notes), img.notes  # tifffile's own log, said once by us
+
+
+def _lst(tmp_path, name, values, dtype="float32", unit=None, tags=None, scale=None, offset=None):
+    """A one-band thermal GeoTIFF of ``values`` (H, W) with a GDAL unit, band tags or scale / offset if given."""
+    p = write_geotiff(tmp_path / name, values.astype(dtype)[None], scale=scale, offset=offset)
+    with rasterio.open(p, "r+") as ds:
+        if unit:
+            ds.set_band_unit(1, unit)
+        if tags:
+            ds.update_tags(1, **tags)
+    return p
+
+
+@pytest.mark.parametrize("how", ["unit", "units tag", "declared °C × 100", "declared offset -273.15"])
+def test_thermal_band_in_celsius_is_said_and_read_as_kelvin_for_a_kelvin_range(tmp_path, how):
+    """A band in °C had ir_kelvin_range refused and no word of its unit; a netCDF-style units tag of 'celsius'
+    was not even seen (the band inferred as SAR in dB). A K band given --modality ir had the range refused too."""
+    c = np.random.default_rng(4).uniform(-5, 35, (48, 48))  # (H, W) °C
+    kelvin = _lst(tmp_path, "lst_k.tif", c + 273.15, unit="K")
+    celsius = {"unit": lambda: _lst(tmp_path, "lst.tif", c, unit="celsius"),
+               "units tag": lambda: _lst(tmp_path, "lst.tif", c, tags={"units": "celsius"}),
+               "declared °C × 100": lambda: _lst(tmp_path, "lst.tif", np.round(c * 100), "int16", unit="degC",
+                                                 scale=0.01, offset=0.0),
+               "declared offset -273.15": lambda: _lst(tmp_path, "lst.tif", np.round((c + 273.15) / 0.02), "uint16",
+                                                       scale=0.02, offset=-273.15)}[how]()
+    fixed = {"ir_kelvin_range": [260.0, 320.0]}
+    for scaling in (fixed, None):
+        want = read_image(kelvin, modality="ir", scaling=scaling)  # a K band given --modality ir: was refused this range
+        for modality in ("ir", None):
+            img = read_image(celsius, modality=modality, scaling=scaling)
+            assert img.modality == "ir", img.notes
+            said = [n for n in img.notes if n.startswith("values in ") and " °C (" in n]
+            assert said and ("read as kelvin (+ 273.15) for ir_kelvin_range" in said[0] if scaling
+                             else "stretched as they are" in said[0]), img.notes
+            assert not scaling or not any("not applied" in n for n in img.notes), img.notes  # its scale applied
+            assert np.allclose(img.data, want.data, atol=0.002)  # 0.02 K DN: within a step of 60 K's range

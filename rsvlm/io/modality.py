@@ -34,6 +34,7 @@ from rsvlm.io.bandnames import (
     sentinel2_alone,
 )
 from rsvlm.io.checks import ImageReadError
+from rsvlm.io.thermal import CELSIUS_UNITS, KELVIN_UNITS, band_unit, kelvin_from_metadata
 
 MSI_BAND = r"[Bb]\d{1,2}[Aa]?"  # B02, B8A: a multispectral band's name
 MSI_NAME = r"b\d{1,2}a?|coastal|blue|green|red|nir\d?|red[ _]?edge\d?|swir\d?|pan(chromatic)?"  # a band description
@@ -52,6 +53,7 @@ class Guess:
     skip: set[int] = field(default_factory=set)  # source bands left out (an Earth Engine export's QA bands)
     s2_band: str | None = None  # one Sentinel-2 band file alone (B02.jp2)
     ir_kelvin: list[float] | None = None  # set where the values are kelvin already ([1, 0])
+    ir_unit: tuple | None = None  # (ir_kelvin, what says °C or None for kelvin) from the band's unit (thermal.py)
 
 
 def given_modality(modality, name: str) -> str | None:
@@ -88,7 +90,7 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
             g.notes.append(f"{dem} says it holds elevation (a DEM): read as {modality}, as asked")
         if getattr(src, "bilevel", False):
             g.notes.append(f"{BILEVEL}: read as {modality}, as asked")
-        return g
+        return _thermal_unit(g, src, one)
     if getattr(src, "bilevel", False):  # a segmentation mask given as the image was read as a black-and-white photo
         # (an ImageReadError, a ValueError: not an image, as a damaged header read as 1 bit is not either)
         raise ImageReadError(f"{name}: {BILEVEL}; a segmentation or change label goes in the record's answer "
@@ -114,7 +116,7 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
                                          alpha=src.alpha_index is not None, n_files=len(paths))
         fix = None
         if len(one) == 1 and np.dtype(src.dtype).kind in "fi" and g.modality in ("sar", "ir") and (fix := by_values(
-                g.modality, *src.read_decimated(256, one, nodata), src.descriptions[one[0]], src.units[one[0]],
+                g.modality, *src.read_decimated(256, one, nodata), src.descriptions[one[0]], band_unit(src, one[0]),
                 paths[0].name, sc.declared_scaling(src, one))):  # kelvin as "sar", int16 dB as "ir"
             g.modality, why = fix[0], f"modality inferred as {fix[0]} from 1 band {src.dtype}: {fix[1]}"
             g.ir_kelvin = [1.0, 0.0] if fix[2] else None
@@ -142,6 +144,15 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         if len(paths) == 1 and src.count == 1 and re.fullmatch(MSI_BAND, band):
             g.notes.append(f"the file holds one multispectral band ({band}), read as a grey {g.modality} image; "
                            "for msi give the scene's band files comma-separated (B02.jp2,B03.jp2,B04.jp2,…)")
+    return _thermal_unit(g, src, one)
+
+
+def _thermal_unit(g: Guess, src, one: list[int]) -> Guess:
+    """``g`` with ``ir_unit`` from an ir band's metadata (``thermal.kelvin_from_metadata``) and, for kelvin,
+    ``ir_kelvin`` (a float band in K given --modality ir had stayed raw: ir_kelvin_range refused it)."""
+    if g.modality == "ir" and (how := kelvin_from_metadata(src, one, sc.declared_scaling(src, one))):
+        g.ir_unit = how
+        g.ir_kelvin = how[0] if how[1] is None else g.ir_kelvin  # °C: by ``thermal.celsius_note``
     return g
 
 
@@ -305,9 +316,7 @@ THERMAL_WORDS = re.compile(r"kelvin|celsius|temperature|thermal|(?<![a-z0-9])(ti
 SAR_WORDS = re.compile(r"sigma|gamma0|beta0|backscatter|amplitude|intensity|(?<![a-z0-9])([hv][hv]|db)(?![a-z0-9])", re.I)
 ELEVATION_WORDS = re.compile(r"elevation|altitude|bathymetr|orthometric|(?<![a-z0-9])(dem|dsm|dtm|ndsm|height|hgt|srtm|"
                              r"aw3d30|nasadem|gebco|depth)(?![a-z0-9])", re.I)
-KELVIN_UNITS = ("k", "kelvin", "degk", "deg k", "degrees kelvin")
-TEMPERATURE_UNITS = (*KELVIN_UNITS, "c", "°c", "degc", "deg c", "celsius", "degree_celsius", "degrees celsius",
-                     "degrees_c", "deg_c")
+TEMPERATURE_UNITS = (*KELVIN_UNITS, *CELSIUS_UNITS)
 LENGTH_UNITS = ("m", "metre", "metres", "meter", "meters", "ft", "foot", "feet", "us survey foot")
 WEAK = "a guess from its values alone"
 TYPE_ONLY = "a guess from its type alone, which °C and metres share with dB"

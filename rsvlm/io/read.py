@@ -38,6 +38,7 @@ from rsvlm.io.image import RSImage, Window, as_paths, file_names, image_size
 from rsvlm.io.iq import as_complex, iq_note
 from rsvlm.io.large import header_size, out_of_memory
 from rsvlm.io.sources import ImageReadError, library_messages, open_source
+from rsvlm.io.thermal import celsius_note
 
 __all__ = ["RSImage", "SceneReader", "read_image", "read_window", "image_size", "ImageReadError"]
 
@@ -87,6 +88,7 @@ class SceneReader:
         surface, landsat_dn, modality = g.surface, g.landsat_dn, g.modality
         if g.ir_kelvin and self.cfg.ir_kelvin is None:  # values in kelvin already
             self.cfg.ir_kelvin = g.ir_kelvin
+        self.notes += celsius_note(g.ir_unit, self.cfg)  # °C: kelvin for an ir_kelvin_range, else said
         sc.check_dtype(modality, src.dtype, name)  # (a modality given is checked by ``md.given_modality``)
         self.modality = modality
         self.indexes, notes = md.plan(src, g, name, self.cfg.nodata)
@@ -160,9 +162,9 @@ class SceneReader:
             self.notes.append(sc.sar_db_note(p2, self.cfg, self.name, "float" if float_sar else "integer"))
             if self.nodata is None and not src.declares_nodata and (note := sc.db_zero_note(raw, valid, self.bands)):
                 self.notes.append(note)  # a fill of 0 beside dB in [-25, 5] had been read as bright pixels unsaid
-        if modality == "ir" and len(declared) == 1 and len(self.cfg.ir_kelvin or []) == 2 and np.allclose(
-                self.cfg.ir_kelvin, declared[0]):
-            declared = []  # applied (a Landsat ST band's own scale): it was also said "not applied"
+        if modality == "ir" and len(declared) == 1 and len(self.cfg.ir_kelvin or []) == 2 and (np.allclose(
+                self.cfg.ir_kelvin, declared[0]) or g.ir_unit and self.cfg.ir_kelvin == g.ir_unit[0]):
+            declared = []  # applied (a Landsat ST band's own scale, a °C band's): it was also said "not applied"
         if declared:  # (a percentile stretch makes a scale moot, not a fixed range or ir_kelvin)
             told = ", ".join(sc.dn_text(a, b) for a, b in declared)
             self.notes.append(f"the file declares its values as {told} (GDAL scale / offset), not applied: {modality} "
@@ -199,7 +201,7 @@ class SceneReader:
                               "float and complex SAR are")
         if modality == "ir" and self.cfg.ir_kelvin_range is not None and self.unit != "K":
             raise ValueError(f"{name}: ir_kelvin_range needs the values in kelvin; give ir_kelvin=[gain, offset] "
-                             "(or [gain, offset, K1, K2]) for this file")
+                             "(or [gain, offset, K1, K2]; [1, 273.15] for °C) for this file")
         if src.crs is None and (src.transform is not None or src.gcps):  # a world file without its .prj
             self.notes.append("georeferenced without a CRS: answers get no map coordinates and no GeoJSON; give the "
                               "file one (gdal_edit.py -a_srs EPSG:xxxx, or a .prj beside its world file)")
