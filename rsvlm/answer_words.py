@@ -13,7 +13,7 @@ The rule for "none" (an answer with no shape to a question that asks for shapes)
 
 Anything more is words, not "none": ``no`` alone (a yes/no answer), ``no, there are 3 ships``,
 ``none of the ships is white``, a number ("0" is a count, read by the counting eval). An empty answer
-is neither: callers say what it is (``fusion.vote``: no vote).
+is neither: callers say what it is (``fusion.vote``: no vote). English only: "aucun" is words.
 
 Labels name one class where they agree lowercased, with ``_`` and ``-`` as spaces, whitespace
 collapsed (``eval.answers.norm_label``'s rule: ``storage_tank`` is ``Storage tank``), and the last
