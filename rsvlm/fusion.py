@@ -23,8 +23,8 @@ maps their shapes back first). ``fuse`` takes, by what the answers hold:
   is no vote). Longer text (captions) is kept as
   answered: an exact-match vote means nothing there, and no other view is asked.
 
-Labels: each fused shape takes the label most of its views gave (one that gave none is no vote and
-joins the others' cluster); shapes no view labelled are written first, so a fused answer never holds
+Labels: each fused shape takes the class most of its views gave, in its most common spelling (one
+that gave none is no vote and joins the others' cluster); shapes no view labelled are written first, so a fused answer never holds
 an empty ``<ref></ref>``.
 
 Limits: a view whose answer has problems or another shape kind counts as finding nothing (``rsvlm.tta``
