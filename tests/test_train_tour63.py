@@ -175,3 +175,24 @@ def test_the_ctrl_c_note_counts_from_the_latest_step_folder(tmp_path):
     (tmp_path / "checkpoints" / "step_000037").mkdir(parents=True)  # a SIGTERM's save, off the ckpt.every grid
     assert "steps 38–40 are not saved" in interrupted_note(40, tmp_path)
     assert "nothing is lost" in interrupted_note(37, tmp_path)
+
+
+def test_a_misspelt_top_level_deepspeed_key_is_refused_not_passed_over(tmp_path):
+    """"zero_optimisation" (British spelling) trained: DeepSpeed passes over top-level keys it does not know, so
+    the run went without ZeRO sharding, unsaid."""
+    import json
+
+    from rsvlm.train.deepspeed_config import load_deepspeed_config
+
+    ds = json.loads((Path(__file__).resolve().parents[1] / "configs/deepspeed/zero2.json").read_text())
+    ds["zero_optimisation"] = ds.pop("zero_optimization")
+    path = tmp_path / "ds.json"
+    path.write_text(json.dumps(ds))
+    with pytest.raises(ValueError, match=rf"^{path}: zero_optimisation: not a key DeepSpeed reads .*did you mean "
+                                         "zero_optimization\\?"):
+        load_deepspeed_config(path, TrainConfig(), 1)
+    ds["zero_optimization"] = {"stage": 2}  # beside it, the near key is no misspelling of a missing one
+    ds["my_note"] = "kept"  # a key of no near spelling is DeepSpeed's to take or leave, as before
+    del ds["zero_optimisation"]
+    path.write_text(json.dumps(ds))
+    assert load_deepspeed_config(path, TrainConfig(), 1)["zero_optimization"]["stage"] == 2

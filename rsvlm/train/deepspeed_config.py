@@ -67,6 +67,7 @@ def fill_auto(ds: dict, cfg, world_size: int) -> dict:
     stage = out.get("zero_optimization", {}).get("stage", 0)
     if type(stage) is not int or stage not in ZERO_STAGES:  # true passed as stage 1
         raise ValueError(f"zero_optimization.stage is {json.dumps(stage)}; ZeRO stages are {ZERO_STAGES}")
+    check_top_keys(ds)
     check_own_keys(out)
     # gradient_clipping left out was DeepSpeed's 0 (no clipping), whatever optim.max_grad_norm said
     for key in ("train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "train_batch_size",
@@ -89,6 +90,34 @@ def fill_auto(ds: dict, cfg, world_size: int) -> dict:
 # sections DeepSpeed passes over when deepspeed.initialize is given an optimizer and schedule, as the loop gives it
 CLIENT_SECTIONS = {"optimizer": "optim.lr, optim.betas, optim.eps, optim.weight_decay",
                    "scheduler": "optim.warmup_steps, optim.schedule, optim.min_lr_ratio"}
+
+
+# DeepSpeed's top-level keys (its config-json page); it passes over any other top-level key unsaid
+TOP_KEYS = (
+    "train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "optimizer", "scheduler",
+    "communication_data_type", "prescale_gradients", "gradient_predivide_factor", "sparse_gradients", "fp16", "bf16",
+    "amp", "gradient_clipping", "zero_optimization", "zero_allow_untested_optimizer", "zero_force_ds_cpu_optimizer",
+    "activation_checkpointing", "aio", "flops_profiler", "tensorboard", "wandb", "csv_monitor", "comet",
+    "comms_logger", "autotuning", "elasticity", "compression_training", "data_efficiency", "curriculum_learning",
+    "checkpoint", "data_types", "steps_per_print", "wall_clock_breakdown", "dump_state", "memory_breakdown",
+    "sparse_attention", "pipeline", "hybrid_engine", "dataloader_drop_last", "disable_allgather",
+    "seq_parallel_communication_data_type", "torch_autocast", "weight_quantization", "nebula",
+)
+
+
+def check_top_keys(ds: dict) -> None:
+    """ValueError where a top-level key is no key of DeepSpeed's but a near spelling of one the JSON leaves out
+    (``zero_optimisation``): DeepSpeed passed over it unsaid, and the run trained without that section (no ZeRO
+    sharding for a misspelt ``zero_optimization``). Other keys it does not know are left to it."""
+    import difflib
+
+    for key in ds:
+        if key in TOP_KEYS:
+            continue
+        near = [k for k in difflib.get_close_matches(key, TOP_KEYS, n=3, cutoff=0.8) if k not in ds]
+        if near:
+            raise ValueError(f"{key}: not a key DeepSpeed reads (it would pass over it, and the run go without it); "
+                             f"did you mean {near[0]}?")
 
 
 def check_own_keys(ds: dict) -> None:
