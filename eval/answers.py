@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,10 +92,11 @@ def not_text(answer: Any) -> str:
 
 
 def norm_label(label: Any) -> str:
-    """Class names compare lowercased, with ``-``/``_`` as spaces and whitespace collapsed."""
+    """Class names compare NFKC-normalised (as answers are: a decomposed "é" is the composed one), lowercased, with
+    ``-``/``_`` as spaces and whitespace collapsed."""
     if label is None:
         return ""
-    return " ".join(re.sub(r"[-_]", " ", str(label)).lower().split())
+    return " ".join(re.sub(r"[-_]", " ", unicodedata.normalize("NFKC", str(label))).lower().split())
 
 
 # ----------------------------------------------------------------------------- answers → objects

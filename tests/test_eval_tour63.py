@@ -178,3 +178,18 @@ def test_captions_match_whatever_unicode_form_case_or_trailing_space(tmp_path):
                                               for i, r in enumerate(refs)])
     s = captioning.main(["--gt", gt, "--pred", pred, "--no-java"])
     assert s["BLEU-4"] == pytest.approx(1.0) and s["CIDEr"] == pytest.approx(10.0)
+
+
+def test_detection_class_names_match_whatever_unicode_form(tmp_path):
+    """A predicted class written with a decomposed accent ("pe\\u0301niche", NFD) was another class than the
+    reference's "péniche": its box a false positive and the reference missed. Class names are NFKC-normalised."""
+    from eval import detection
+    from eval.answers import norm_label
+
+    assert norm_label("Pe\u0301niche") == norm_label("péniche")
+    box = "<box><loc_100><loc_100><loc_200><loc_200></box>"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("d", "det", "[det] Find all boats.",
+                                                         f"<ref>péniche</ref>{box}<ref>ship</ref>{box}")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "d", "task": "det",
+                                               "answer": f"<ref>pe\u0301niche</ref>{box}<ref>ship</ref>{box}"}])
+    assert detection.main(["--gt", gt, "--pred", pred])["mAP50"] == pytest.approx(1.0)
