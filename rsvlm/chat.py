@@ -22,7 +22,7 @@ from rsvlm import tables
 from rsvlm.advice import for_cli
 from rsvlm.answering import kept_unasked_note, worded_note
 from rsvlm.chat_commands import Commands
-from rsvlm.output_options import above_min_score, rgb_bands_problem
+from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
 from rsvlm.tokens import opening_task, task_tag
 
 
@@ -153,6 +153,8 @@ class ChatREPL:
         if dropped and self.last["objects"]:  # a word answer's "nothing to drop" after every question: noise
             self.say(f"  note: {dropped}")
         self.last.update(objects=kept, dropped=len(self.last["objects"]) - len(kept))  # /vis says why none are left
+        if unscored := unscored_note(kept):  # the table has no score column then: why
+            self.say(f"  note: {unscored}")
         # hundreds of objects flooded the terminal; /geojson writes them all
         table = tables.objects_table(self.last["objects"], most=tables.TABLE_ROWS, rest="/geojson writes them all")
         if table:

@@ -13,7 +13,19 @@ def above_min_score(objects: list[dict], min_score: float) -> tuple[list[dict], 
     if not objects:  # "0 object(s) ... dropped" under a word answer
         return objects, f"--min-score {min_score:g} has nothing to drop: the answer has no objects"
     kept = [o for o in objects if o.get("score") is None or o["score"] >= min_score]
-    return kept, f"{len(objects) - len(kept)} of {len(objects)} object(s) scored below --min-score {min_score:g} dropped"
+    n = sum(o.get("score") is None for o in objects)  # "0 of 2 … dropped" under a table of no score read as a bug
+    return kept, (f"{len(objects) - len(kept)} of {len(objects)} object(s) scored below --min-score {min_score:g} "
+                  f"dropped{f' ({n} unscored, kept)' if n else ''}")
+
+
+def unscored_note(objects: list[dict]) -> str | None:
+    """Why objects carry no ``"score"`` (``inference.with_scores`` leaves an answer's shapes unscored where they
+    do not match the model's per-shape scores one to one), said where any does not; None where all are scored."""
+    if not (n := sum(o.get("score") is None for o in objects)):
+        return None
+    return (f"{n} of {len(objects)} object(s) have no score: the answer's shapes did not match the model's "
+            "per-shape scores one to one (a shape left open, or two the decoder joined or split: --free-decoding "
+            "does it), so no score is given to them; --min-score keeps them")
 
 
 def rgb_bands_problem(img, rgb_bands: list[str] | None, label: str, option: str = "--rgb-bands") -> str | None:

@@ -18,7 +18,7 @@ from rsvlm import out_paths, tables
 from rsvlm.advice import for_cli
 from rsvlm.answering import kept_unasked_note, worded_note
 from rsvlm.closed_pipes import readers_may_close
-from rsvlm.output_options import above_min_score, rgb_bands_problem
+from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
 from rsvlm.predict_tiles import (
     default_overlap,
     overlap_notes,
@@ -398,6 +398,8 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         print(dropped)
         say(dropped, printed=True)
     result["objects"] = kept
+    if unscored := unscored_note(kept):  # the table has no score column then, and --out no "score": why
+        say(f"note: {unscored}")
     table = tables.objects_table(result["objects"], most=tables.TABLE_ROWS)  # a tiled scene's thousands flooded the terminal
     if table:
         print(table)

@@ -111,3 +111,42 @@ def test_train_given_two_recipes_is_refused_as_python_m_rsvlm_train_refuses(caps
     with pytest.raises(SystemExit) as e:  # was: b.yaml trained, a.yaml dropped unsaid
         main(["train", "--config", "a.yaml", "--config", "b.yaml", "max_steps=3"])
     assert e.value.code == 2 and "--config given 2 times (a.yaml, b.yaml): a run has one recipe" in capsys.readouterr().err
+
+
+TWO_BOXES = "<ref>ship</ref><box><loc_1><loc_2><loc_300><loc_400></box><box><loc_500><loc_500><loc_600><loc_600></box>"
+
+
+def test_predict_says_why_objects_have_no_score(ckpt, geotiff, tmp_path, monkeypatch, capsys):
+    import json
+
+    from rsvlm import inference as inf
+
+    answer = inf.Answer(TWO_BOXES, [0.9])  # one score for two shapes: with_scores gives none
+    monkeypatch.setattr(inf, "answerer", lambda *a, **k: lambda msgs, imgs: [answer] * len(msgs))
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--min-score", "0.5",
+                 "--out", str(tmp_path / "p.json")]) == 0
+    out, err = capsys.readouterr()
+    assert "0 of 2 object(s) scored below --min-score 0.5 dropped (2 unscored, kept)" in out  # was "0 of 2 … dropped"
+    why = "2 of 2 object(s) have no score: the answer's shapes did not match the model's per-shape scores"
+    assert why in err and any(why in n for n in json.loads((tmp_path / "p.json").read_text())["notes"])
+
+
+def test_chat_says_why_objects_have_no_score():
+    import types
+
+    repl, out, asked, _ = stand_in_chat()
+    repl.session = types.SimpleNamespace(
+        asked=False, stats=[{"dropped_turns": 0, "cut": False, "at_context": False}], last_scores=[0.9],
+        messages=[*asked, {"role": "assistant", "content": TWO_BOXES}], ask=lambda *a, **k: TWO_BOXES)
+    repl.images[0].__dict__.update(window=None, scene_size=None, width=32, height=32, georeferenced=False)
+    repl.unsent = list(repl.images)
+    assert repl.ask("[det] Detect all objects.") == TWO_BOXES
+    assert "  note: 2 of 2 object(s) have no score: the answer's shapes did not match" in out.getvalue()
+
+
+def test_scored_objects_get_no_unscored_note():
+    from rsvlm.output_options import above_min_score, unscored_note
+
+    objects = [{"kind": "box", "score": 0.7}, {"kind": "box", "score": 0.2}]
+    assert unscored_note(objects) is None
+    assert above_min_score(objects, 0.5)[1] == "1 of 2 object(s) scored below --min-score 0.5 dropped"
