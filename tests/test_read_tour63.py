@@ -124,3 +124,22 @@ def test_thermal_band_in_celsius_is_said_and_read_as_kelvin_for_a_kelvin_range(t
                              else "stretched as they are" in said[0]), img.notes
             assert not scaling or not any("not applied" in n for n in img.notes), img.notes  # its scale applied
             assert np.allclose(img.data, want.data, atol=0.002)  # 0.02 K DN: within a step of 60 K's range
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg"])
+def test_geotiff_named_as_photo_reads_all_bands_and_georef(tmp_path, suffix):
+    """An R, G, B, NIR GeoTIFF saved as .png went to PIL, which read 3 bands as RGB: NIR, CRS and nodata dropped unsaid."""
+    import shutil
+
+    shutil.copy(_rgbn(tmp_path), p := tmp_path / f"scene{suffix}")
+    img = read_image(p)
+    assert img.modality == "msi" and img.data.shape[0] == 4 and img.georeferenced, (img.modality, img.notes)
+    assert f"scene{suffix} is a TIFF, though named {suffix}: read as one" in img.notes
+
+
+def test_geotiff_named_as_photo_without_rasterio_is_read_by_tifffile(tmp_path, no_rasterio):
+    import shutil
+
+    shutil.copy(_rgbn(tmp_path), p := tmp_path / "scene.png")
+    img = read_image(p)
+    assert img.data.shape[0] == 4 and "scene.png is a TIFF, though named .png: read as one" in img.notes[0], img.notes

@@ -60,20 +60,22 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: s
     """One backend over ``names`` (several = one single-band file per band, same grid). A name is
     given to GDAL as written: ``Path`` would fold a subdataset's ``HDF5:a.h5://grid`` to ``:/grid``.
     ``png_checked``: PNGs PIL decodes whose pixel data is known whole (``pngcheck.check_whole_png``)."""
-    paths = [Path(p) for p in names]
+    paths, misnamed = [Path(p) for p in names], None
     for name in names:  # as written: a URL's "//" unfolded
         check_image_path(name)
     if len(paths) == 1 and paths[0].suffix.lower() in PIL_SUFFIXES and not _has_geo_sidecar(paths[0]):
         try:
             arr, alpha, notes, mode = _read_pil(paths[0], png_checked)
             return ArraySource(paths[0], (arr, alpha), notes, bilevel=mode == "1", paletted=mode == "P")
-        except _ForGdal:
-            pass  # past PIL's decompression-bomb limit, or 16-bit colour: GDAL reads it (in windows where it can)
+        except _ForGdal as e:  # past PIL's decompression-bomb limit, or 16-bit colour: GDAL reads it (in windows
+            misnamed = e.args[0] if isinstance(e, _Misnamed) else None  # where it can); a TIFF named .png
     try:
-        return RasterioSource([str(p) for p in names], gdal_cache_mb)
+        src = RasterioSource([str(p) for p in names], gdal_cache_mb)
+        src.notes += [misnamed] if misnamed else []
+        return src
     except ImportError:
-        if len(paths) == 1 and paths[0].suffix.lower() in TIFF_SUFFIXES:
-            return _tifffile(paths[0], "rasterio not installed: read by tifffile")
+        if len(paths) == 1 and (paths[0].suffix.lower() in TIFF_SUFFIXES or misnamed):
+            return _tifffile(paths[0], "rasterio not installed: read by tifffile" + f" ({misnamed})" * bool(misnamed))
         what = "band files given one per band" if len(paths) > 1 else f"a {paths[0].suffix or 'file without a suffix'}"
         raise ImportError(f"{', '.join(map(str, names))}: reading {what} needs rasterio (pip install 'rsvlm[geo]')") from None
     except ImageReadError as err:
@@ -117,6 +119,11 @@ class _ForGdal(Exception):
     bits a channel, which PIL cuts to 8 (a 16-bit grey PNG it keeps)."""
 
 
+class _Misnamed(_ForGdal):
+    """A TIFF named as a photo (.png, .jpg): PIL reads its first 3 bands as RGB and drops the others, its
+    georeferencing and nodata; GDAL reads it as the TIFF it is. The message is the note that says so."""
+
+
 def _read_pil(path: Path, png_checked: set | None = None) -> tuple[np.ndarray, int | None, list[str], str]:
     """(bands (C, H, W) as stored, alpha band index or None, notes: an EXIF orientation ignored,
     frames after the first, 16-bit colour cut to 8 bits; its PIL mode as stored: "1" bilevel, "P" paletted). A PNG's pixel data is checked whole unless
@@ -130,6 +137,8 @@ def _read_pil(path: Path, png_checked: set | None = None) -> tuple[np.ndarray, i
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im = Image.open(path)
         with im:
+            if im.format == "TIFF":  # an RGBN GeoTIFF named .png read as RGB: its NIR band dropped unsaid
+                raise _Misnamed(f"{path.name} is a TIFF, though named {path.suffix}: read as one")
             deep = pil_cuts_bits(im)
             if deep and importlib.util.find_spec("rasterio") is not None:
                 raise _ForGdal(f"{im.mode} with 16 bits a channel")
