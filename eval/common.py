@@ -18,6 +18,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -62,6 +63,7 @@ from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scr
     load_predictions,
     pair,
     read_run,
+    record_line,
 )
 from eval.notes import count_notes, prediction_notes
 from rsvlm.argparsing import Parser
@@ -185,11 +187,16 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
                     "question (python -m data_gen convert llava rewrites GeoChat's tags and takes --task)") if other["None"] else ""
         raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'no record at all: an empty file'}){untasked}")
     items = pair(records, preds)
-    if prepare:
-        prepare(items)
     scores = {"task": task_name, "gt": str(args.gt), "pred": str(args.pred), "format": args.format,
               "headline": headline}
-    scores.update(_scored(items, score_fn, args))
+    try:
+        if prepare:
+            prepare(items)
+        scores.update(_scored(items, score_fn, args))
+    except ScoreError as e:  # "record 'x': …" named no file: which of the ground-truth files, which line
+        if not (m := re.match(r"record (['\"])(.*?)\1: ", str(e))):
+            raise
+        raise ScoreError(f"{record_line(args.gt, m[2])}: {e}") from e
     if note := unknown_note(items):
         scores.setdefault("notes", []).append(note)
     scores["n_gt_other_tasks"] = dict(other)

@@ -271,6 +271,18 @@ def pair(records: list[dict], preds: PredictionFile) -> list[Item]:
     return sorted(items, key=lambda it: it.order)
 
 
+def record_line(gt: str | Path, rid: str) -> str:
+    """Where record ``rid`` is in the ground truth: ``GT:LINE`` in a JSONL file (plain or gzip-compressed), ``GT``
+    where the line cannot be told (a JSON array, a file since changed)."""
+    with contextlib.suppress(*GZIP_ERRORS, OSError, ValueError), open_bytes(gt) as f:
+        for n, line in enumerate(f, 1):
+            with contextlib.suppress(ValueError):
+                row = json_line(line.decode("utf-8"))
+                if isinstance(row, dict) and str(row.get("id")) == rid:
+                    return f"{gt}:{n}"
+    return str(gt)
+
+
 def read_run(pred: str | Path) -> tuple[dict | None, str | None]:
     """What ``rsvlm eval`` recorded about the answers in ``pred`` (``PRED.run.json``: the model, the
     options, ``unchecked_answers``: answers already there when it was first written), and a note when

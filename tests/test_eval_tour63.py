@@ -193,3 +193,19 @@ def test_detection_class_names_match_whatever_unicode_form(tmp_path):
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "d", "task": "det",
                                                "answer": f"<ref>pe\u0301niche</ref>{box}<ref>ship</ref>{box}"}])
     assert detection.main(["--gt", gt, "--pred", pred])["mAP50"] == pytest.approx(1.0)
+
+
+def test_a_reference_that_cannot_be_scored_is_named_by_file_and_line(tmp_path):
+    """"record 'b': reference answer 'many' holds no count" named no file or line (a set is often several files,
+    the ids repeating between them); the error now opens with the ground truth's file and line, gzip too."""
+    import gzip
+
+    from eval import common, counting
+
+    args = _count_args(tmp_path, refs=(("a", "3"), ("b", "many")), answers=(("a", "3"), ("b", "2")))
+    with pytest.raises(common.ScoreError, match=rf"^{re.escape(args[1])}:2: record 'b': reference answer 'many'"):
+        counting.main(args)
+    packed = tmp_path / "gt.jsonl.gz"
+    packed.write_bytes(gzip.compress((tmp_path / "gt.jsonl").read_bytes()))
+    with pytest.raises(common.ScoreError, match=rf"^{re.escape(str(packed))}:2: record 'b'"):
+        counting.main(["--gt", str(packed), *args[2:]])
