@@ -143,3 +143,12 @@ def test_geotiff_named_as_photo_without_rasterio_is_read_by_tifffile(tmp_path, n
     shutil.copy(_rgbn(tmp_path), p := tmp_path / "scene.png")
     img = read_image(p)
     assert img.data.shape[0] == 4 and "scene.png is a TIFF, though named .png: read as one" in img.notes[0], img.notes
+
+
+def test_sar_asked_of_bands_described_b1_b2_still_reads(tmp_path):
+    """Descriptions b1, b2 name no colour: a dual-pol file so described is not refused as multispectral."""
+    a = np.random.default_rng(5).integers(1, 4000, (2, 32, 32)).astype(np.uint16)
+    p = write_geotiff(tmp_path / "dual.tif", a)
+    with rasterio.open(p, "r+") as ds:
+        ds.descriptions = ("b1", "b2")
+    assert read_image(p, modality="sar").modality == "sar"

@@ -214,9 +214,10 @@ def colour_bands(src, g: Guess, indexes: list[int]) -> str | None:
     files = [band_name_from_file(p) for p in paths] if len(paths) == src.count == len(indexes) else []
     if sum(c in ("R", "G", "B") for c in colours) >= 2:
         return "colours " + ", ".join(c or "none" for c in colours) + " by the file's colour interpretation"
-    if all(re.fullmatch(MSI_NAME, d, re.I) for d in desc):
+    generic = [f"b{k + 1}" for k in range(len(indexes))]  # band 1, band 2 …: a name that says nothing
+    if all(re.fullmatch(MSI_NAME, d, re.I) for d in desc) and [d.lower() for d in desc] != generic:
         return "described " + ", ".join(desc)
-    if files and all(re.fullmatch(MSI_BAND, f) for f in files):
+    if files and all(re.fullmatch(MSI_BAND, f) for f in files) and [f.lower() for f in files] != generic:
         return "files named " + ", ".join(files)
     return "Landsat bands " + ", ".join(b for b, *_ in g.landsat) if g.landsat else None
 
