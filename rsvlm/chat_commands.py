@@ -158,7 +158,7 @@ class Commands:
             if len(asked) != 3 or not all(asked):  # B08,B04 or B08 was "put quotes around a path with spaces"
                 self.repl.say(f"error: /vis {args[0]} {','.join(asked)}: give 3 band names, comma-separated (B08,B04,B03)")
                 return
-        if not self._have_answer(args, "/vis out.png"):
+        if not self._have_answer(args, "/vis out.png [R,G,B]"):
             return
         from PIL import Image
 

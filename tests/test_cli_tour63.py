@@ -150,3 +150,9 @@ def test_scored_objects_get_no_unscored_note():
     objects = [{"kind": "box", "score": 0.7}, {"kind": "box", "score": 0.2}]
     assert unscored_note(objects) is None
     assert above_min_score(objects, 0.5)[1] == "1 of 2 object(s) scored below --min-score 0.5 dropped"
+
+
+def test_chat_vis_usage_names_its_bands_as_help_does():
+    repl, out, _, _ = stand_in_chat()
+    repl.commands.command("/vis")  # was "usage: /vis out.png", while /help and the epilog give [R,G,B]
+    assert out.getvalue().strip() == "usage: /vis out.png [R,G,B]"
