@@ -178,8 +178,11 @@ def _read_predictions(path: Path, data: bytes) -> PredictionFile:
         except ValueError as e:
             out.n_bad_lines += 1
             first_bad = first_bad if out.n_bad_lines > 1 else entry
-            if len(out.bad_examples) < 5:
-                out.bad_examples.append(f"{path}:{where}: {e}")
+            cut = array is None and where == entries[-1][0] and not text.endswith(("\n", "\r")) and str(e).startswith(
+                "not valid JSON")  # a run killed while writing its last answer
+            if len(out.bad_examples) < 5 or cut:
+                out.bad_examples.append(f"{path}:{where}: {e}" + ("; the last line, without its line end: cut short, a "
+                                                                  "run killed while writing it?" if cut else ""))
             continue
         pid = str(obj["id"])
         if pid in out.by_id:

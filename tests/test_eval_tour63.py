@@ -209,3 +209,20 @@ def test_a_reference_that_cannot_be_scored_is_named_by_file_and_line(tmp_path):
     packed.write_bytes(gzip.compress((tmp_path / "gt.jsonl").read_bytes()))
     with pytest.raises(common.ScoreError, match=rf"^{re.escape(str(packed))}:2: record 'b'"):
         counting.main(["--gt", str(packed), *args[2:]])
+
+
+def test_a_last_line_cut_short_is_said_to_be_so(tmp_path, capsys):
+    """Predictions whose last line a kill cut short (no line end) noted only "not valid JSON (Unterminated
+    string …)"; the note now says it is the last line, cut short. A bad line inside the file is not called so."""
+    from eval import counting
+
+    args = _count_args(tmp_path)
+    good = (tmp_path / "p.jsonl").read_text().splitlines()
+    (tmp_path / "p.jsonl").write_text("\r\n".join(good[:2]) + "\r\n" + good[2][:18])
+    s = counting.main(args)
+    out = capsys.readouterr().out
+    assert s["n_pred_bad_lines"] == 1 and "p.jsonl:3: not valid JSON" in out
+    assert "the last line, without its line end: cut short, a run killed while writing it?" in out
+    (tmp_path / "p.jsonl").write_text(good[0] + "\n{oops\n" + good[2] + "\n")
+    counting.main(args)
+    assert "cut short" not in capsys.readouterr().out
