@@ -196,3 +196,14 @@ def test_a_misspelt_top_level_deepspeed_key_is_refused_not_passed_over(tmp_path)
     del ds["zero_optimisation"]
     path.write_text(json.dumps(ds))
     assert load_deepspeed_config(path, TrainConfig(), 1)["zero_optimization"]["stage"] == 2
+
+
+def test_a_learning_rate_of_zero_is_said_to_train_nothing(capsys):
+    """optim.lr=0 is allowed (a throughput run), but a whole run went by without a word that no weight moved."""
+    from rsvlm.train.run import note_schedule
+
+    note_schedule(load_config(TrainConfig, None, ["optim.lr=0", "max_steps=100"]), 0)
+    assert "warning: optim.lr=0: no step changes a weight" in capsys.readouterr().err
+    note_schedule(load_config(TrainConfig, None, ["optim.lr=0", "max_steps=100"]), 1)  # rank 0 says it
+    note_schedule(load_config(TrainConfig, None, ["optim.lr=1e-4", "max_steps=100"]), 0)
+    assert capsys.readouterr().err == ""

@@ -71,9 +71,13 @@ def lr_lambda(cfg: TrainConfig):
 
 
 def note_schedule(cfg: TrainConfig, rank: int) -> None:
-    """(rank 0) Say when the warm-up outlasts the run (its LR never reaches ``optim.lr``, nor decays), or,
-    with a cosine schedule, ends at its last step (that step runs at ``optim.lr``: the decay never starts)."""
+    """(rank 0) Say when ``optim.lr`` is 0 (nothing is trained), or the warm-up outlasts the run (its LR never
+    reaches ``optim.lr``, nor decays), or, with a cosine schedule, ends at its last step (that step runs at
+    ``optim.lr``: the decay never starts)."""
     warm, total = cfg.optim.warmup_steps, cfg.max_steps
+    if not rank and not cfg.optim.lr:  # allowed (a throughput run), but was unsaid: a run's compute for no change
+        print("[rsvlm.train] warning: optim.lr=0: no step changes a weight; final/ is the model as it was built "
+              "(and resumed)", file=sys.stderr)
     if rank or not warm or warm < total - 1 or not cfg.optim.lr:
         return
     if warm == total - 1:
