@@ -278,6 +278,12 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
             "; a change pair is answered whole (crop both scenes to the same windows to compare them piece by piece)"
             if args.task == "change" else ""), file=sys.stderr)
         return 2
+    if len(specs) > 2:  # one answer about them all ("lake" for three scenes), where one per image was meant
+        print(f"rsvlm predict: {len(specs)} --image given; predict answers one image or a bi-temporal pair (two): for "
+              "many, run it once per file (for f in *.tif; do rsvlm predict --image \"$f\" … --out \"$f.json\"; done) "
+              "or answer a JSONL of records with rsvlm eval. Band files of one image go in one --image, "
+              "comma-separated (B02.jp2,B03.jp2,…)", file=sys.stderr)
+        return 2
     if args.task == "change" and len(specs) != 2:
         print(f"rsvlm predict: --task change compares two images, --image BEFORE --image AFTER; got {len(specs)}",
               file=sys.stderr)

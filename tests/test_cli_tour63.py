@@ -156,3 +156,11 @@ def test_chat_vis_usage_names_its_bands_as_help_does():
     repl, out, _, _ = stand_in_chat()
     repl.commands.command("/vis")  # was "usage: /vis out.png", while /help and the epilog give [R,G,B]
     assert out.getvalue().strip() == "usage: /vis out.png [R,G,B]"
+
+
+def test_predict_refuses_three_images_as_chat_does(geotiff, tmp_path, capsys):
+    code = main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), "--image", str(geotiff),
+                 "--image", str(geotiff), "--task", "cls", "--out", str(tmp_path / "p.json")])
+    err = capsys.readouterr().err  # was one answer ("lake") about the three at once, with a "[pair]" warning
+    assert code == 2 and "rsvlm predict: 3 --image given; predict answers one image or a bi-temporal pair" in err
+    assert not (tmp_path / "p.json").exists()
