@@ -88,3 +88,12 @@ def test_a_1px_road_running_along_a_seam_and_over_it_is_one():
     field = np.zeros((100, 200), bool)
     field[30:60, 99:140] = True  # one pixel column of it in the left tile
     assert len(_masks(field)) == 1
+
+
+def test_a_rotated_cars_corner_piece_does_not_join_the_next_car_in_a_packed_lot():
+    # DOTA P1888: two slanted cars side by side across x = 500 and y = 200, each tile's box of its pieces
+    got = _merge([((400, 100, 100, 100), [[90.0, 74.0, 100.0, 100.0]]),
+                  ((500, 100, 100, 100), [[2.0, 72.0, 15.41, 100.0], [0.0, 88.0, 1.71, 100.0]]),
+                  ((400, 200, 100, 100), [[92.34, 0.0, 100.0, 17.0]]),
+                  ((500, 200, 100, 100), [[5.17, 0.0, 17.0, 15.0], [0.0, 0.0, 4.0, 16.4]])], (700, 500))
+    assert sorted(o["coords"] for o in got) == [[490.0, 174.0, 504.0, 217.0], [502.0, 172.0, 517.0, 215.0]]

@@ -6,9 +6,9 @@ merger's ``edge_tol`` of the seam and their cross-sections along it (the stretch
 comes within ``tol`` of) share at least ``min_share`` of the shorter one: a real shared border, not
 a touch. Two ponds whose corners meet at one pixel of the seam share 1 px of sections tens of
 pixels long and stay two; a 1-px-wide road crossing it shares all of its 1 px and is one. The
-merger asks half the shorter for plain boxes; for oriented boxes and polygons half the longer first,
-then half the shorter for pieces not yet joined across that seam (``TileMerger``; a quarter joined
-slanted ships moored 3 px apart); plain boxes around a slanted object are rejoined by their staircase
+merger asks half the longer first, then half the shorter for pieces not yet joined across that seam
+(``TileMerger``; a quarter joined slanted ships moored 3 px apart); plain boxes around a slanted object are
+rejoined by their staircase
 (``slant_join``); and a quarter for masks (``TileMerger.seam_share``): a thin mask crossing the seam
 at a slant comes within ``tol`` of it at places that slide along it, and half split one in 40 of
 them in a tour. Masks must also touch across the seam: a gap of a pixel or two between them there

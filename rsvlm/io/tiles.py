@@ -20,9 +20,9 @@ earlier objects (tile order, then answer order) win. The unions of polygons, mas
 With ``overlap=0`` tiles abut (windows that abut in an overlapping tiling, every other one at half the
 tile, are no seam: a third window sees across): the views of a box, oriented box, polygon or mask cut at a seam meet
 there without overlapping, and are one object where both come within ``edge_tol`` of the seam and
-their extents along it overlap by ``iou_threshold`` (of the shorter for boxes, each drawn within ``box_reach``
-of the seam, not ``edge_tol``: two cars nose to tail across it are two; of the longer, then of
-the shorter for pieces not yet joined across that seam, for oriented boxes and polygons), ``seam_share``
+their extents along it overlap by ``iou_threshold`` (of the longer, then of the shorter for pieces not yet
+joined across that seam; plain boxes each drawn within ``box_reach`` of the seam, not ``edge_tol``: two cars
+nose to tail across it are two), ``seam_share``
 of the shorter for masks, which must touch (a shared border, not a one-pixel touch, but for lines 1 px
 wide, which touch at a corner; ``seams.py``); plain
 boxes not yet joined across it also where they step away from it as a slanted object's pieces do
@@ -202,11 +202,11 @@ class TileMerger:
         reach = self.box_reach if kind == "box" else None  # plain boxes: each piece drawn to the seam
 
         def joined(a, b):  # abutting at a seam, or duplicates through views NMS gave to two survivors
-            return self.at_seam(a, b, self.iou_threshold, longer=kind == "obb", reach=reach) or any(
+            return self.at_seam(a, b, self.iou_threshold, longer=True, reach=reach) or any(
                 self._duplicate(va, vb) for va in a["views"] for vb in b["views"] if va["tile"] != vb["tile"])
 
         span = lambda it: shapely.union_all([v["geom"] for v in it["views"]]).bounds  # noqa: E731
-        lone = self._slanted if kind == "box" else lambda a, b: self.at_seam(a, b, self.iou_threshold)  # noqa: E731
+        lone = lambda a, b: self.at_seam(a, b, self.iou_threshold, reach=reach) or kind == "box" and self._slanted(a, b)  # noqa: E731
         return [self._joined(g, kind) for g in self.clusters(out, joined, span, lone)]
 
     def _duplicate(self, a: dict, b: dict) -> bool:
@@ -228,12 +228,14 @@ class TileMerger:
         (``min_share`` of the longer, not the shorter): a ship's corner sliver, absorbed by its
         survivor, is a pixel or two along the next seam, and fitted beside a moored neighbour's section
         (two ships touching or under a pixel apart were one in 6 of 241 pairs in a simulated tour).
-        Oriented boxes and polygons (``longer``) ask half the longer of direct views too, then half the shorter of
+        Boxes, oriented boxes and polygons (``longer``) ask half the longer of direct views too, then half the shorter of
         survivors not yet joined to anything in the other's tile (``clusters``' ``lone``): half the
         shorter alone joined moored ships, half the longer alone split single ones. Of 800 simulated
         rotated ships and 747 moored pairs across 100-px tiles, 89 came out wrong with the shorter, 83
         the longer, 41 both (92, 115, 37 with 1-px noise; another draw: 92, 101, 45 and 84, 133, 40);
-        as polygons (half as many), 34, 37, 16 (another draw: 44, 46, 12). With ``reach`` (plain boxes:
+        as polygons (half as many), 34, 37, 16 (another draw: 44, 46, 12). Plain boxes asked half the shorter
+        alone: the box around a rotated car's corner piece, a few px along the seam, joined the next car in a packed
+        lot (DOTA P1888's 64 cars at --tile 64/100/128 --overlap 0 came back as 58/60/62, now 63/63/63). With ``reach`` (plain boxes:
         ``box_reach``) each view must come that near the seam, or 2 coordinate bins of the larger window, not
         ``edge_tol``: a box cut there is drawn to the tile's edge, and two cars nose to tail, one ending within
         2 px of it, were one (17 of 1341 simulated pairs at --overlap 0; 6 left, each within 1 px; single boxes
