@@ -348,6 +348,8 @@ def object_problem(o: Any) -> str | None:
     shapes = {"box": "[x1, y1, x2, y2]", "point": "[x, y]", "obb": "4 [x, y] corners", "poly": "3 or more [x, y] points"}
     if ok[kind]():
         return None
+    if kind == "mask" and o.get("mask") is not None and (why := mask_values_problem(o["mask"])):
+        return why
     if kind not in shapes:  # a SAM or COCO tool's {"size", "counts"} run-length mask is read by no script here
         rle = next((k for k in ("rle", "segmentation", "counts") if isinstance(o.get(k), (dict, list, str))), None)
         return ("a mask needs a grid (coords: box, size, rows) or a 2-D 'mask' array, at an 'offset' of two finite numbers"
@@ -356,6 +358,25 @@ def object_problem(o: Any) -> str | None:
     flat = kind in ("obb", "poly") and isinstance(c, list) and len(c) >= 6 and not len(c) % 2 and all(map(_num, c))
     return f"{kind} coords must be {shapes[kind]} of finite numbers" + (
         f", not a flat list of {len(c)} numbers (DOTA's x1 y1 x2 y2 …): pair them, [[x1, y1], [x2, y2], …]" if flat else "")
+
+
+def mask_values_problem(mask: Any) -> str | None:
+    """Why ``mask`` is no 2-D array of 0/1 (or true/false, or 0/255 as a PNG holds it), or None. Read as booleans, a
+    probability map's 0.01, a NaN or a string "0" each was a mask pixel: the mask covered what the model doubted."""
+    with contextlib.suppress(TypeError, ValueError):
+        a = np.asarray(mask)
+        if a.ndim != 2:
+            return f"its 'mask' array is {a.ndim}-D, not 2-D (rows of pixels)"
+        if a.dtype == bool or a.size == 0:
+            return None
+        vals = set(np.unique(a).tolist()) if a.dtype.kind in "iuf" else None
+        if vals is not None and (vals <= {0, 1} or vals <= {0, 255}):
+            return None
+        other = next((v for v in sorted(vals, key=str) if v not in (0, 1, 255)), None) if vals else None
+        return ("its 'mask' values must be 0/1 (or true/false, or 0/255); " + (
+            f"it holds {other!r}: a probability map? threshold it" if other is not None else
+            f"they are {a.dtype.name} (text?)" if vals is None else "it mixes 1 and 255"))
+    return "its 'mask' is no array of numbers"
 
 
 def valid_mask(o: dict) -> bool:
@@ -368,9 +389,8 @@ def valid_mask(o: dict) -> bool:
         off = o.get("offset")
         if off is not None and not (isinstance(off, (list, tuple)) and len(off) == 2 and all(map(_num, off))):
             return False
-        with contextlib.suppress(TypeError, ValueError):
-            return np.asarray(o["mask"], dtype=bool).ndim == 2
-        return False
+        return mask_values_problem(o["mask"]) is None
+
     c = o.get("coords")
     try:
         box = [float(v) for v in c["box"]]

@@ -226,3 +226,27 @@ def test_a_last_line_cut_short_is_said_to_be_so(tmp_path, capsys):
     (tmp_path / "p.jsonl").write_text(good[0] + "\n{oops\n" + good[2] + "\n")
     counting.main(args)
     assert "cut short" not in capsys.readouterr().out
+
+
+def test_a_probability_map_given_as_a_mask_is_unparseable_not_read_as_everything(tmp_path, capsys):
+    """A 'mask' array of probabilities (a model's sigmoid) was read as booleans, so 0.01 was a mask pixel: the
+    mask covered nearly the whole image and scored without a word (a string "0" too). Values must be 0/1,
+    true/false or 0/255; others make the answer unparseable, the note saying what the mask holds."""
+    import numpy as np
+
+    from eval import regions, segmentation
+
+    assert regions.object_problem({"kind": "mask", "mask": [[0, 255], [255, 0]]}) is None
+    assert "its 'mask' values must be 0/1" in regions.object_problem({"kind": "mask", "mask": [["0", "1"]]})
+    w = h = 20
+    rec = eval_record("s", "seg", "[seg] Segment the trees.",
+                      "<ref>tree</ref><poly><loc_0><loc_0><loc_500><loc_0><loc_500><loc_500><loc_0><loc_500></poly>",
+                      width=w, height=h)
+    soft = np.full((h, w), 0.01)
+    soft[:10, :10] = 0.9
+    gt = write_jsonl(tmp_path / "gt.jsonl", [rec])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "s", "task": "seg", "answer": "",
+                                               "objects": [{"kind": "mask", "label": "tree", "mask": soft.tolist()}]}])
+    s = segmentation.main(["--gt", gt, "--pred", pred])
+    assert s["n_unparseable"] == 1
+    assert "it holds 0.01: a probability map? threshold it" in capsys.readouterr().out
