@@ -221,3 +221,17 @@ def test_geojson_geometry_collection_of_polygons_is_read_and_of_a_point_is_unsup
     from convert_helpers import objs
 
     assert len(objs(next(r for r in recs if r["task"] == "det"))) == 2
+
+
+def test_an_annotation_given_twice_is_written_once(tmp_path):
+    """A DOTA line pasted twice (or a COCO annotation duplicated) wrote the same box twice in the [det] answer,
+    one copy a ground truth no prediction can match; the copy is skipped as ``duplicate_object``."""
+    from convert_helpers import objs
+
+    (tmp_path / "labelTxt").mkdir()
+    lines = ["10 10 30 10 30 20 10 20 small-vehicle 0", "40 10 60 10 60 20 40 20 small-vehicle 0"]
+    (tmp_path / "labelTxt" / "P1.txt").write_text("\n".join([*lines, lines[0], "10 10 30 10 30 20 10 20 ship 0"]))
+    png(tmp_path / "images" / "P1.png", 64, 48)
+    stats, recs = convert(tmp_path / "out", "dota", "--src", str(tmp_path), "--no-ground")
+    assert stats["skipped"] == {"duplicate_object": 1} and len(objs(recs[0])) == 3  # the ship is another object
+    assert stats["skipped_examples"]["duplicate_object"].endswith(f"as {tmp_path / 'labelTxt' / 'P1.txt'}:1)")

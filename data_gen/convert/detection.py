@@ -16,7 +16,8 @@ Objects first go through the whole-image window: annotations with a coordinate t
 finite number (``nan``, ``inf``: Python's JSON and ``float`` read both) are bad annotations
 (``non_finite_coordinates``), and so are coordinates of the wrong shape or not numbers
 (``unparsable_geometry``: a box of 3 numbers), class names that are empty or hold an rsvlm tag
-(``bad_class_name``: ``_``, ``<ref>``), annotations wholly outside the image, or with
+(``bad_class_name``: ``_``, ``<ref>``), an annotation of the class and coordinates of an earlier one of the
+image (``duplicate_object``: a label line pasted twice wrote the box twice), annotations wholly outside the image, or with
 less than ``min_visible`` of their area inside (``outside_image`` /
 ``mostly_outside_image``); the rest are clipped. A polygon whose ring crosses itself (a COCO or GeoJSON
 bow-tie) is split at its crossings by ``shapely.make_valid``, each part a polygon of its own in the
@@ -151,7 +152,7 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
     records' source for a duplicate id (default ``file``: COCO's is one file for every image)."""
     with one_image(out, "unreadable_image", str(image)):
         whole = Window(0, 0, width, height)
-        inside, checked = [], {}
+        inside, checked, seen = [], {}, {}
         for o in objects:  # the whole image is the first window: what sticks out is a bad annotation
             if (why := label_problem(o.get("label"), checked)) is not None:
                 out.skip("bad_class_name", o.get("src", file), why)
@@ -159,6 +160,11 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
             if not finite_coords(o):
                 out.skip("non_finite_coordinates", o.get("src", file), f"{o['kind']} {o['coords']}"[:120])
                 continue
+            key = (o["kind"], o.get("label"), repr(o["coords"]), repr(o.get("rings")))
+            if key in seen:  # a line pasted twice: the same box twice in the answer, one of them never matched
+                out.skip("duplicate_object", o.get("src", file), f"the same {o['label']} {o['kind']} as {seen[key]}")
+                continue
+            seen[key] = o.get("src", "an earlier one")
             try:
                 got, why = clip_object(o, whole, opts.min_visible)
             except ValueError as e:  # ragged or not numbers (finite_coords lets them through): no traceback
