@@ -74,6 +74,11 @@ class Commands:
             self.repl.say(f"error: /image takes PATH [modality] [bands], got {len(args)} words {args}: "
                           f"put quotes around a path with spaces")
             return False
+        if files := [a for a in args[1:] if Path(a).is_file()]:  # /image a.png b.png: b.png "read as a band name"
+            self.repl.say(f"error: /image takes one image at a time, got {len(files) + 1} files: /image "
+                          f"{shlex.quote(args[0])}, then /image {shlex.quote(files[0])} for a bi-temporal pair "
+                          "(the band files of one image go comma-separated in one PATH: a.tif,b.tif)")
+            return False
         from rsvlm.io.scaling import MODALITIES
 
         modality, bands = (list(args[1:3]) + ["", ""])[:2]

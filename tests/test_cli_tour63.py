@@ -164,3 +164,12 @@ def test_predict_refuses_three_images_as_chat_does(geotiff, tmp_path, capsys):
     err = capsys.readouterr().err  # was one answer ("lake") about the three at once, with a "[pair]" warning
     assert code == 2 and "rsvlm predict: 3 --image given; predict answers one image or a bi-temporal pair" in err
     assert not (tmp_path / "p.json").exists()
+
+
+def test_chat_image_given_two_files_says_one_at_a_time(tmp_path):
+    repl, out, _, _ = stand_in_chat()
+    (tmp_path / "a.png").write_bytes(b"")
+    (tmp_path / "b.png").write_bytes(b"")
+    assert not repl.load_image([str(tmp_path / "a.png"), str(tmp_path / "b.png")])  # was "1 band names [...b.png]"
+    assert f"error: /image takes one image at a time, got 2 files: /image {tmp_path / 'a.png'}, then /image " \
+           f"{tmp_path / 'b.png'} for a bi-temporal pair" in out.getvalue()
