@@ -6,9 +6,17 @@ import pytest
 
 rasterio = pytest.importorskip("rasterio")
 
-from test_read_tour62 import _photo, write_geotiff  # noqa: E402
+from test_read_tour62 import write_geotiff  # noqa: E402
 
 from rsvlm.io.read import read_image  # noqa: E402
+
+
+def photo(side=128, seed=6):
+    """A smooth photo-like RGB (H, W, 3) uint8: gradients and noise, as aerial imagery quantises."""
+    y, x = np.mgrid[0:side, 0:side] / side
+    rng = np.random.default_rng(seed)
+    rgb = [np.sin(6 * x + 3 * y + p) * 60 + 110 + rng.normal(0, 12, (side, side)) for p in (0, 1, 2)]
+    return np.clip(np.stack(rgb, -1), 0, 255).astype(np.uint8)
 
 
 @pytest.mark.parametrize("collar", [0.8, 0.9])
@@ -16,7 +24,7 @@ def test_paletted_photo_with_transparent_collar_is_no_class_map(tmp_path, collar
     """The neighbours-alike test counted the collar's pairs: 80 % of a photo's pixels transparent made it 'a class map'."""
     from PIL import Image
 
-    im = Image.fromarray(_photo(side=128)).quantize(colors=16)
+    im = Image.fromarray(photo()).quantize(colors=16)
     a = np.array(im)  # (H, W) colour indices 0-15
     a[:, : int(128 * collar)] = 16  # a collar of one index, transparent
     out = Image.fromarray(a, mode="P")
