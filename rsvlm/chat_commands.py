@@ -56,8 +56,11 @@ class Commands:
                    "/help": lambda: self.repl.say(HELP)}
         if cmd in ("/quit", "/exit"):
             return False
-        if cmd not in actions:
-            self.repl.say(f"unknown command {cmd}; /help lists them")
+        if cmd not in actions:  # /imgae was said unknown, not the /image meant
+            import difflib
+
+            near = difflib.get_close_matches(cmd, [*actions, "/quit"], 1, 0.6)
+            self.repl.say(f"unknown command {cmd}{f' (did you mean {near[0]}?)' if near else ''}; /help lists them")
         else:
             actions[cmd]()
         return True

@@ -173,3 +173,10 @@ def test_chat_image_given_two_files_says_one_at_a_time(tmp_path):
     assert not repl.load_image([str(tmp_path / "a.png"), str(tmp_path / "b.png")])  # was "1 band names [...b.png]"
     assert f"error: /image takes one image at a time, got 2 files: /image {tmp_path / 'a.png'}, then /image " \
            f"{tmp_path / 'b.png'} for a bi-temporal pair" in out.getvalue()
+
+
+def test_chat_unknown_command_names_the_one_meant():
+    repl, out, _, _ = stand_in_chat()
+    assert repl.commands.command("/imgae a.png") and repl.commands.command("/frobnicate")
+    assert out.getvalue().splitlines() == ["unknown command /imgae (did you mean /image?); /help lists them",
+                                           "unknown command /frobnicate; /help lists them"]
