@@ -235,3 +235,16 @@ def test_an_annotation_given_twice_is_written_once(tmp_path):
     stats, recs = convert(tmp_path / "out", "dota", "--src", str(tmp_path), "--no-ground")
     assert stats["skipped"] == {"duplicate_object": 1} and len(objs(recs[0])) == 3  # the ship is another object
     assert stats["skipped_examples"]["duplicate_object"].endswith(f"as {tmp_path / 'labelTxt' / 'P1.txt'}:1)")
+
+
+def test_rsivqa_line_given_twice_is_one_record(tmp_path):
+    """The same ``image:question?answer`` twice (a file and its merge) gave two identical records, unsaid."""
+    png(tmp_path / "imgs" / "00433.jpg", 32, 32)
+    (tmp_path / "a.txt").write_text("00433.jpg:what is the theme of this picture?airport\n"
+                                    "00433.jpg:is there a plane?yes\n")
+    (tmp_path / "b.txt").write_text("00433.jpg:what is the theme of this picture?airport\n"
+                                    "00433.jpg:what is the theme of this picture?runway\n")
+    stats, recs = convert(tmp_path / "out", "rsivqa", "--src", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"),
+                          "--images", str(tmp_path / "imgs"))
+    assert len(recs) == 3 and stats["skipped"] == {"duplicate_question": 1}
+    assert stats["skipped_examples"]["duplicate_question"].endswith(f"as {tmp_path / 'a.txt'}:1)")

@@ -14,7 +14,8 @@ Bad lines: ``unparsable_line`` (no ``:`` or ``?``, or an empty question or answe
 ``empty_template_slot`` (a question generated from a template whose object name came out empty,
 two spaces where it belongs: ``How many  in the picture?zero``, ``What is the location of the  in
 this picture?``, common in RSIVQA's ``UCM/ucm_res.txt``), ``missing_image`` (no such image under
-``--images``), ``unreadable_image`` (truncated or not an
+``--images``), ``duplicate_question`` (the image, question and answer of an earlier line, of any file:
+it was a second record of them), ``unreadable_image`` (truncated or not an
 image; counted per line), ``wrong_band_count`` (cannot be read as ``--modality``; per line). With
 ``--strict`` the first raises.
 """
@@ -81,6 +82,7 @@ def run(args, out: Output) -> None:
 
     index = index_images(args.images, out)
     sizes: dict[Path, tuple[int, int] | ConversionError] = {}  # size, or why it cannot be used
+    asked: dict[tuple, str] = {}  # (image, question, answer) → where first
     for txt in {Path(t).resolve(): t for t in _text_files(args.src)}.values():  # a file named twice is read once
         lines = read_lines(txt)
         if not any(line.strip() for line in lines):  # "nothing to convert" named no file
@@ -103,6 +105,9 @@ def run(args, out: Output) -> None:
             image = find_image(index, name, out)
             if image is None:
                 out.skip("missing_image", where, name)
+                continue
+            if (first := asked.setdefault((image, q, a), where)) != where:  # it was a second record, unsaid
+                out.skip("duplicate_question", where, f"{name}: {q} {a}, as {first}")
                 continue
             if image not in sizes:
                 try:
