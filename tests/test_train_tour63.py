@@ -207,3 +207,26 @@ def test_a_learning_rate_of_zero_is_said_to_train_nothing(capsys):
     note_schedule(load_config(TrainConfig, None, ["optim.lr=0", "max_steps=100"]), 1)  # rank 0 says it
     note_schedule(load_config(TrainConfig, None, ["optim.lr=1e-4", "max_steps=100"]), 0)
     assert capsys.readouterr().err == ""
+
+
+def test_ctrl_c_in_contrastive_pretraining_says_which_steps_it_did_not_save(tmp_path, monkeypatch, capsys):
+    """The contrastive loop's Ctrl-C was said as the LM loop's was: 'interrupted; continue from …' alone."""
+    from rsvlm.train import clip
+    from rsvlm.train.loop import train
+
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    cfg = load_config(TrainConfig, recipe(tmp_path, "pretrain_encoder_tiny.yaml", out_dir=str(tmp_path / "run"),
+                                          data={"train": str(data)}),
+                      ["log.progress=false", "max_steps=4", "ckpt.every=1", "batch_size=4", "grad_accum=1"])
+    real = clip.stop_due
+
+    def ctrl_c_after_step_2(stopping, step, max_steps):
+        if step == 2:
+            raise KeyboardInterrupt
+        return real(stopping, step, max_steps)
+
+    monkeypatch.setattr(clip, "stop_due", ctrl_c_after_step_2)
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg)
+    err = capsys.readouterr().err
+    assert "[rsvlm.train] Ctrl-C after step 2: Ctrl-C saves no step folder, step 2 is not saved" in err, err

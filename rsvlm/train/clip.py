@@ -90,7 +90,7 @@ from rsvlm.train.run import (
     note_schedule,
     setup_distributed,
 )
-from rsvlm.train.stopping import end_save_due, leave, save_due, stop_due
+from rsvlm.train.stopping import end_save_due, interrupted_note, leave, save_due, stop_due
 from rsvlm.train.whole import WholeFiles
 
 
@@ -316,96 +316,101 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
 
     if stop is not None:
         stop.defer()  # a first SIGTERM from here on is taken at a step boundary (a second stops at once)
-    for step in bar:
-        idx = draw(gen, len(pairs), weights, min(cfg.batch_size * cfg.grad_accum * world, len(pairs)))[rank::world]
-        pix, texts, names, targets = [], [], [], {k: [] for k in core.patch_heads()}
-        for i in idx:
-            rec, caption, root = pairs[i]
-            state["samples"] += 1
-            try:
-                if i in cache:  # each image read once while the budget lasts (bf16 copies, ~55 kB at 96 px)
-                    x, t = cache[i]
-                else:
-                    x, t = (pair_pixels(rec, root, cfg, size, png_checked).to(torch.bfloat16),
-                            {k: make(rec, root) for k, make in target_fns.items()})
-                    n_bytes = sum(v.numel() * v.element_size() for v in (x, *t.values()))
-                    if not full and (budget is None or cached_bytes + n_bytes <= budget):
-                        cache[i], cached_bytes = (x, t), cached_bytes + n_bytes
-                    elif not full:
-                        full = True
-                        if rank == 0:
-                            print(f"[rsvlm.train] the image cache is full at {cached_bytes / 2**30:.1f} GiB "
-                                  f"({len(cache)} of {len(pairs)} pairs; a quarter of this machine's memory): the "
-                                  "others are read from disk at each draw", file=sys.stderr)
-            except (OSError, ValueError) as e:  # every draw counted, each sample named once
-                if rec["id"] not in named:
-                    named.add(rec["id"])
-                    print(f"[rsvlm.train] rank {rank}: skipped sample {rec['id']}: {type(e).__name__}: {e}", file=sys.stderr)
-                state["bad"] += 1  # every draw counted; the first 1000 ids kept, each once (as the LM loop)
-                if len(state["bad_ids"]) < 1000 and rec["id"] not in state["bad_ids"]:
-                    state["bad_ids"].append(rec["id"])
-                state.setdefault("first_bad", f"{rec['id']}: {type(e).__name__}: {e}")
+    try:
+        for step in bar:
+            idx = draw(gen, len(pairs), weights, min(cfg.batch_size * cfg.grad_accum * world, len(pairs)))[rank::world]
+            pix, texts, names, targets = [], [], [], {k: [] for k in core.patch_heads()}
+            for i in idx:
+                rec, caption, root = pairs[i]
+                state["samples"] += 1
+                try:
+                    if i in cache:  # each image read once while the budget lasts (bf16 copies, ~55 kB at 96 px)
+                        x, t = cache[i]
+                    else:
+                        x, t = (pair_pixels(rec, root, cfg, size, png_checked).to(torch.bfloat16),
+                                {k: make(rec, root) for k, make in target_fns.items()})
+                        n_bytes = sum(v.numel() * v.element_size() for v in (x, *t.values()))
+                        if not full and (budget is None or cached_bytes + n_bytes <= budget):
+                            cache[i], cached_bytes = (x, t), cached_bytes + n_bytes
+                        elif not full:
+                            full = True
+                            if rank == 0:
+                                print(f"[rsvlm.train] the image cache is full at {cached_bytes / 2**30:.1f} GiB "
+                                      f"({len(cache)} of {len(pairs)} pairs; a quarter of this machine's memory): the "
+                                      "others are read from disk at each draw", file=sys.stderr)
+                except (OSError, ValueError) as e:  # every draw counted, each sample named once
+                    if rec["id"] not in named:
+                        named.add(rec["id"])
+                        print(f"[rsvlm.train] rank {rank}: skipped sample {rec['id']}: {type(e).__name__}: {e}", file=sys.stderr)
+                    state["bad"] += 1  # every draw counted; the first 1000 ids kept, each once (as the LM loop)
+                    if len(state["bad_ids"]) < 1000 and rec["id"] not in state["bad_ids"]:
+                        state["bad_ids"].append(rec["id"])
+                    state.setdefault("first_bad", f"{rec['id']}: {type(e).__name__}: {e}")
+                    continue
+                pix.append(x.float())
+                for k, v in t.items():
+                    targets[k].append(v)
+                texts.append(caption)
+                names.append(rec["id"])
+            n = len(pix)
+            if world > 1:  # every rank contrasts the same number of pairs (the features are gathered)
+                n_t = torch.tensor([n], device=device)
+                torch.distributed.all_reduce(n_t, op=torch.distributed.ReduceOp.MIN)
+                n = int(n_t)
+            # the bad-share verdict on the counts of all ranks, and whether any rank has been sent SIGTERM
+            stopping |= check_micro_batch(state, cfg, False, world, counts_group, stop=stop is not None and stop.requested)
+            if n < 2:  # no contrast without two pairs (every rank alike: n is the least)
+                state["step"], state["skipped_steps"] = step + 1, state.get("skipped_steps", 0) + 1
+                if rank == 0:
+                    print(f"[rsvlm.train] step {step + 1}: {n} readable caption pair(s), fewer than the 2 a contrastive "
+                          "step needs; passed over (counted in summary.json)", file=sys.stderr)
+                lr = opt.param_groups[0]["lr"]
+                with warnings.catch_warnings():  # torch's "lr_scheduler.step() before optimizer.step()": meant here
+                    warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step", category=UserWarning)
+                    sched.step()  # the schedule follows the step count, as in the LM loop (it lagged by the steps passed over)
+                if log_due():  # was no line at all: the LM loop logs such a window as "loss": null
+                    log_from = write_line(out_dir, state, log_from, lr)
+                step_boundary()
                 continue
-            pix.append(x.float())
-            for k, v in t.items():
-                targets[k].append(v)
-            texts.append(caption)
-            names.append(rec["id"])
-        n = len(pix)
-        if world > 1:  # every rank contrasts the same number of pairs (the features are gathered)
-            n_t = torch.tensor([n], device=device)
-            torch.distributed.all_reduce(n_t, op=torch.distributed.ReduceOp.MIN)
-            n = int(n_t)
-        # the bad-share verdict on the counts of all ranks, and whether any rank has been sent SIGTERM
-        stopping |= check_micro_batch(state, cfg, False, world, counts_group, stop=stop is not None and stop.requested)
-        if n < 2:  # no contrast without two pairs (every rank alike: n is the least)
-            state["step"], state["skipped_steps"] = step + 1, state.get("skipped_steps", 0) + 1
-            if rank == 0:
-                print(f"[rsvlm.train] step {step + 1}: {n} readable caption pair(s), fewer than the 2 a contrastive "
-                      "step needs; passed over (counted in summary.json)", file=sys.stderr)
-            lr = opt.param_groups[0]["lr"]
-            with warnings.catch_warnings():  # torch's "lr_scheduler.step() before optimizer.step()": meant here
-                warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step", category=UserWarning)
-                sched.step()  # the schedule follows the step count, as in the LM loop (it lagged by the steps passed over)
-            if log_due():  # was no line at all: the LM loop logs such a window as "loss": null
+            pix, texts = pix[:n], texts[:n]
+            ids = tok(texts, add_special_tokens=False)["input_ids"]
+            L = cfg.clip.context_length
+            text = torch.full((n, L), tok.pad_token_id, dtype=torch.long)  # (B,L)
+            for j, t in enumerate(ids):
+                if len(t) > L - 1:  # trained on as cut: named once, then counted (summary.json)
+                    if not state.get("cut"):
+                        print(f"[rsvlm.train] rank {rank}: the caption of {names[j]} is {len(t)} tokens, cut to "
+                              f"clip.context_length - 1 = {L - 1} (cut captions are counted in summary.json)",
+                              file=sys.stderr)
+                    state["cut"] = state.get("cut", 0) + 1
+                t = t[: L - 1] + [tok.eos_token_id]
+                text[j, : len(t)] = torch.tensor(t)
+            pixels, text = torch.stack(pix).to(device), text.to(device)  # (B,3,S,S), (B,L)
+            batch_t = {k: torch.stack(v[:n]).to(device) for k, v in targets.items()}  # (B,N,s²,K) or (B,N,5)
+            opt.zero_grad(set_to_none=True)
+            logged = accumulate(model, core, loss_fn, cfg, autocast, pixels, text, batch_t, world)
+            if cfg.optim.max_grad_norm > 0:
+                torch.nn.utils.clip_grad_norm_(core.parameters(), cfg.optim.max_grad_norm)
+            lr = opt.param_groups[0]["lr"]  # the rate this step uses, before the schedule moves on
+            opt.step()
+            sched.step()
+            with torch.no_grad():
+                core.logit_scale.clamp_(0, math.log(100))
+            total, *parts = _mean_over_ranks(logged, device, world)
+            check_finite(not math.isfinite(total), cfg, step, step + 1, world)  # the same on every rank
+            parts = {k: v for k, v in zip(PATCH_HEADS, parts) if k in batch_t}
+            state["losses"].append(total)
+            for k, v in parts.items():
+                state[f"{k}_losses"].append(v)
+            state["step"] = step + 1
+            bar.set_postfix(loss=f"{total:.4f}", **{k: f"{v:.3f}" for k, v in parts.items()})
+            if log_due():
                 log_from = write_line(out_dir, state, log_from, lr)
             step_boundary()
-            continue
-        pix, texts = pix[:n], texts[:n]
-        ids = tok(texts, add_special_tokens=False)["input_ids"]
-        L = cfg.clip.context_length
-        text = torch.full((n, L), tok.pad_token_id, dtype=torch.long)  # (B,L)
-        for j, t in enumerate(ids):
-            if len(t) > L - 1:  # trained on as cut: named once, then counted (summary.json)
-                if not state.get("cut"):
-                    print(f"[rsvlm.train] rank {rank}: the caption of {names[j]} is {len(t)} tokens, cut to "
-                          f"clip.context_length - 1 = {L - 1} (cut captions are counted in summary.json)",
-                          file=sys.stderr)
-                state["cut"] = state.get("cut", 0) + 1
-            t = t[: L - 1] + [tok.eos_token_id]
-            text[j, : len(t)] = torch.tensor(t)
-        pixels, text = torch.stack(pix).to(device), text.to(device)  # (B,3,S,S), (B,L)
-        batch_t = {k: torch.stack(v[:n]).to(device) for k, v in targets.items()}  # (B,N,s²,K) or (B,N,5)
-        opt.zero_grad(set_to_none=True)
-        logged = accumulate(model, core, loss_fn, cfg, autocast, pixels, text, batch_t, world)
-        if cfg.optim.max_grad_norm > 0:
-            torch.nn.utils.clip_grad_norm_(core.parameters(), cfg.optim.max_grad_norm)
-        lr = opt.param_groups[0]["lr"]  # the rate this step uses, before the schedule moves on
-        opt.step()
-        sched.step()
-        with torch.no_grad():
-            core.logit_scale.clamp_(0, math.log(100))
-        total, *parts = _mean_over_ranks(logged, device, world)
-        check_finite(not math.isfinite(total), cfg, step, step + 1, world)  # the same on every rank
-        parts = {k: v for k, v in zip(PATCH_HEADS, parts) if k in batch_t}
-        state["losses"].append(total)
-        for k, v in parts.items():
-            state[f"{k}_losses"].append(v)
-        state["step"] = step + 1
-        bar.set_postfix(loss=f"{total:.4f}", **{k: f"{v:.3f}" for k, v in parts.items()})
-        if log_due():
-            log_from = write_line(out_dir, state, log_from, lr)
-        step_boundary()
+    except KeyboardInterrupt:  # as the LM loop: which steps Ctrl-C leaves unsaved
+        if rank == 0:
+            print(interrupted_note(state["step"], out_dir), file=sys.stderr)
+        raise
     ran = state["step"] - start.get("step", 0)
     if ran and state.get("skipped_steps", 0) - start.get("skipped_steps", 0) == ran:  # alike on every rank
         raise TooManyBadSamples(f"no step of this run had 2 readable caption pairs ({ran} passed over; "
