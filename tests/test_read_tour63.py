@@ -160,3 +160,18 @@ def test_sar_asked_of_bands_described_b1_b2_still_reads(tmp_path):
     with rasterio.open(p, "r+") as ds:
         ds.descriptions = ("b1", "b2")
     assert read_image(p, modality="sar").modality == "sar"
+
+
+@pytest.mark.parametrize("beside", ["scene.jgw", None])
+def test_exif_orientation_is_said_when_gdal_reads_the_jpeg_too(tmp_path, beside):
+    """A JPEG with a world file (or named .tif) is read by GDAL, whose reading said nothing of its EXIF turn; PIL's did."""
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° to show
+    name = "scene.jpg" if beside else "scene.tif"
+    Image.fromarray(photo(64)).save(p := tmp_path / name, format="JPEG", exif=exif.tobytes())
+    if beside:
+        (tmp_path / beside).write_text("0.5\n0\n0\n-0.5\n600000\n5800000\n")
+    img = read_image(p)
+    assert any(n.startswith("EXIF orientation 6 ignored") for n in img.notes), img.notes

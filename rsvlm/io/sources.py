@@ -114,6 +114,13 @@ def pil_cuts_bits(im) -> bool:
     return im.mode in ("RGB", "RGBA", "LA") and any(";16" in str(t[3]) for t in im.tile)
 
 
+def exif_note(turn) -> list[str]:
+    """The note for an EXIF orientation ``turn`` other than 1 (as stored), which no reader here applies."""
+    return [] if str(turn) in ("1", "None", "") else [
+        f"EXIF orientation {turn} ignored: pixels are read as stored, as GDAL reads them (a photo viewer "
+        "shows them turned or mirrored)"]
+
+
 class _ForGdal(Exception):
     """An image PIL would not read as it is: past its decompression-bomb guard, or colour with 16
     bits a channel, which PIL cuts to 8 (a 16-bit grey PNG it keeps)."""
@@ -168,9 +175,7 @@ def _read_pil(path: Path, png_checked: set | None = None) -> tuple[np.ndarray, i
     alpha = bands.index("A") if "A" in bands else None
     if key is not None and alpha is None and len(np.atleast_1d(key)) == len(arr):  # a grey or RGB PNG's tRNS: was kept
         arr, alpha = np.concatenate([arr, ~(arr == np.reshape(key, (-1, 1, 1))).all(0, keepdims=True)]), len(arr)
-    notes = [] if turn in (1, None) else [
-        f"EXIF orientation {turn} ignored: pixels are read as stored, as GDAL reads them (a photo viewer "
-        "shows them turned or mirrored)"]
+    notes = exif_note(turn)
     notes += ["16 bits a channel cut to 8 by PIL (rasterio, not installed, keeps them)"] if deep else []
     notes += [f"the file holds {frames} frames; the first is read"] if frames > 1 else []
     return arr, alpha, notes, mode
@@ -368,6 +373,7 @@ class RasterioSource:
                 f"{Path(f).name} {x}" for f, x in zip(self._files(), said)) + "): each masks its own band's, and a "
                 "pixel masked in any band is nodata in all; a file that declares none masks nothing")
         self.bilevel = any(d.tags(1, "IMAGE_STRUCTURE").get("NBITS") == "1" for d in self.datasets)  # a mask's 1 bit
+        notes += exif_note(ds.tags().get("EXIF_Orientation"))  # a JPEG GDAL reads (too large for PIL, or named .tif)
         return notes
 
     def _files(self) -> list[str]:
