@@ -404,7 +404,8 @@ def json_line(line: str):
     except json.JSONDecodeError as e:
         seq = ("; it opens with a record separator (\\x1e, jq --seq's): give JSONL (jq -c)"
                if line.lstrip(" \t").startswith("\x1e") else "")
-        raise ValueError(f"not valid JSON ({e.msg} at column {e.colno}){seq}") from None
+        # json's own text may end in "at" ("Unterminated string starting at"): say it once
+        raise ValueError(f"not valid JSON ({e.msg.removesuffix(' at')} at column {e.colno}){seq}") from None
 
 
 def load_records(path: str | Path, strict: bool = True, need_answer: bool = True) -> tuple[list[dict], ReadReport]:
