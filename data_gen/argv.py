@@ -29,20 +29,6 @@ def record_values(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
-def _unrecorded(parser: argparse.ArgumentParser, argv: list[str]) -> list[tuple[str, object]]:
-    """What ``_Recorded`` notes, for a parser made without ``record_values`` (convert's subparsers, until
-    data_gen/convert/__init__.py records them): its one-value options from argparse's private ``_actions``."""
-    kinds = {o: a.type for a in parser._actions if a.nargs is None  # store_true's nargs is 0
-             for o in a.option_strings if o.startswith("--")}
-    words = argv[:argv.index("--")] if "--" in argv else argv
-    given = []
-    for k, w in enumerate(words):
-        opt, eq, text = w.partition("=")
-        if opt in kinds and (eq or k + 1 < len(words)):
-            given.append((opt, _value(text if eq else words[k + 1], kinds[opt])))
-    return given
-
-
 def _value(text: str, kind=None):
     """``text`` as ``kind`` reads it (``scene.size=064`` is 64 beside ``--size 64``), else as written; the
     text where it does not read (the config names a bad value itself)."""
@@ -76,7 +62,9 @@ def given_twice(parser: argparse.ArgumentParser, argv: list[str], overrides: lis
     words; ``flag_keys``: option → the config key it sets (``--size`` → ``scene.size``, the key's text read
     as the option's value's type)."""
     said: dict[str, list[tuple[str, object]]] = {}  # option or key -> (as written, value)
-    recorded = vars(parser)["values_given"] if "values_given" in vars(parser) else _unrecorded(parser, list(argv))
+    if "values_given" not in vars(parser):
+        raise ValueError(f"{parser.prog}: made without data_gen.argv.record_values, so it noted no values")
+    recorded = vars(parser)["values_given"]
     for opt, words, value in _as_written(list(argv), recorded):
         said.setdefault(opt, []).append((words, value))
     key_kinds = {}

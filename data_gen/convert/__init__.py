@@ -44,9 +44,12 @@ def converter(fmt: str):
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="python -m data_gen convert",
                     description="Convert a real dataset into rsvlm records.")
+    from data_gen.argv import record_values
+
     sub = parser.add_subparsers(dest="format", required=True, metavar="FORMAT")
+    parser.commands = sub.choices  # format -> its parser, whose one-value options note what they are given
     for name, (_, help_) in CONVERTERS.items():
-        p = sub.add_parser(name, help=help_, description=help_)
+        p = record_values(sub.add_parser(name, help=help_, description=help_))
         p.add_argument("--out", required=True, help="output folder (records.jsonl, images/, stats.json)")
         p.add_argument("--strict", action="store_true", help="raise on the first bad annotation")
         converter(name).add_arguments(p)
@@ -96,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
     args = parser.parse_args(argv)
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[args.format]
+    sub = parser.commands[args.format]
     if twice := given_twice(sub, argv):  # --ann a.json --ann b.json converted b.json alone, unsaid
         sub.error(twice)
     try:
