@@ -154,7 +154,8 @@ def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3
             continue
         elif task_name == "counting":
             if parse_count(ans) is None:
-                from rsvlm import geometry  # boxes for a count: a detection answer; any size counts them (no meta)
+                # boxes for a count: a detection answer; any size counts them (no meta)
+                from rsvlm import geometry
 
                 shapes = len(geometry.decode(ans, 1000, 1000).objects)
                 out.append(f"unparseable {it.id!r}: {ans[:60]!r} states no count" + (

@@ -9,7 +9,6 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
 from conftest import eval_record, write_jsonl
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

@@ -112,6 +112,7 @@ def test_synth_progress_on_a_stderr_that_is_no_terminal_is_lines_not_redraws(tmp
 def test_synth_throughput_refuses_more_scenes_than_synth_makes_before_any_run(capsys):
     # --n 20000000 passed its check (at least 1), ran the warm-up, then synthesize's ValueError was a traceback
     from script_loader import REPO  # noqa: F401 (puts the repository on sys.path)
+
     from bench.synth_throughput import main
 
     with pytest.raises(SystemExit) as e:

@@ -168,10 +168,9 @@ def _object_problem(o, keys: tuple[str, ...]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from data_gen.argv import given_twice, record_values
     from data_gen.synth.config import SynthConfig
     from rsvlm.config import ConfigError, load_config
-
-    from data_gen.argv import given_twice, record_values
 
     p = record_values(Parser(prog="python -m data_gen rebuild", description=__doc__.split("\n")[0]))
     p.add_argument("--dir", required=True, help="output folder of `python -m data_gen synth`")
