@@ -147,7 +147,8 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
     corners in order, a box of zero width or height one bin wide), as the reference's are. An answer
     with problems keeps what was recovered (status ``partial``) unless nothing usable was (no object,
     or only polygons of under 3 vertices): then, like an answer that is not a string, it is
-    ``unparseable``. An answer that cleanly says nothing spatial is an empty list (``ok``).
+    ``unparseable``. An answer that cleanly says nothing spatial is an empty list (``ok``): "None.", a worded
+    none, or words that say no such thing ("There are 3 ships."), which ``notes.worded_answers_note`` counts.
     """
     from eval import regions
 

@@ -73,6 +73,9 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
     if task_name in ("detection", "grounding", "segmentation", "change") and (note := objects_answer_note(
             items, args.format)):
         notes.append(note)
+    if task_name in ("detection", "grounding", "segmentation", "change") and (note := worded_answers_note(
+            items, args.format)):
+        notes.append(note)
     if ignored := scores.get("n_pred_objects_ignored"):
         notes.append(f"{sum(ignored.values())} predicted object(s) of a kind {task_name} does not score, left out: "
                      f"{ignored}")
@@ -188,6 +191,29 @@ def unread_coordinates_note(items: list[Item], fmt: str) -> str | None:
     return (f"{len(unread)} answer(s) read as no object though they hold coordinates in a form the {fmt} reader "
             f"does not read (first: {first.id}: {first.pred['answer'][:80]!r}); they score as finding nothing: "
             "give them in a --format this script reads (rsvlm, geochat, falcon) or as 'objects' in pixels")
+
+
+def worded_answers_note(items: list[Item], fmt: str) -> str | None:
+    """A note when answers read cleanly as no object though their words do not say they found none
+    (``rsvlm.answer_words.says_none``): "There are 3 ships." to a [det] question scored as "None." does, without a
+    word. "None." and a worded none ("There are no ships.") are answers of nothing; an empty answer and one of
+    coordinates no reader here reads have their own notes."""
+    from rsvlm.answer_words import says_none
+
+    worded = []
+    for it in items:
+        ans = it.pred.get("answer") if it.pred is not None and it.pred.get("objects") is None else None
+        if (not isinstance(ans, str) or not ans.strip() or says_none(ans) or is_errored(it)
+                or sum(len(_NUMBER.findall(g)) for g in _BRACKETED.findall(ans)) >= 4):  # unread_coordinates_note's
+            continue
+        got = pred_objects(it, fmt)
+        if got.status != UNPARSEABLE and not got.objects:
+            worded.append(it)
+    if not worded:
+        return None
+    return (f"{len(worded)} answer(s) hold no shape and do not say they found none (first: {worded[0].id}: "
+            f"{worded[0].pred['answer'][:80]!r}); they score as finding nothing, as \"None.\" does: the model "
+            "answered in words (free decoding?) where shapes were asked for")
 
 
 def objects_answer_note(items: list[Item], fmt: str) -> str | None:

@@ -249,3 +249,24 @@ def test_a_probability_map_given_as_a_mask_is_unparseable_not_read_as_everything
     s = segmentation.main(["--gt", gt, "--pred", pred])
     assert s["n_unparseable"] == 1
     assert "it holds 0.01: a probability map? threshold it" in capsys.readouterr().out
+
+
+def test_a_worded_answer_of_no_shape_is_said_not_scored_as_none_silently(tmp_path, capsys):
+    """"There are 3 ships." to a [det] question read cleanly as no object and scored as "None." does, without a
+    word (--tta says so of a plain answer; eval did not). A note counts such answers and quotes the first; "None."
+    and a worded none ("There are no ships.") are answers of nothing and are not in it."""
+    from eval import detection
+
+    box = "<ref>ship</ref><box><loc_100><loc_100><loc_200><loc_200></box>"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(i, "det", "[det] Find all ships.", box) for i in "abcd"])
+    answers = {"a": "None.", "b": "There are 3 ships.", "c": "There are no ships.", "d": box}
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": i, "task": "det", "answer": a} for i, a in answers.items()])
+    s = detection.main(["--gt", gt, "--pred", pred])
+    said = [n for n in s["notes"] if "do not say they found none" in n]
+    assert said == ["1 answer(s) hold no shape and do not say they found none (first: b: 'There are 3 ships.'); they "
+                    "score as finding nothing, as \"None.\" does: the model answered in words (free decoding?) where "
+                    "shapes were asked for"], s["notes"]
+    assert s["n_unparseable"] == 0 and said[0] in capsys.readouterr().out
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": i, "task": "det", "answer": a}
+                                              for i, a in {**answers, "b": "<ref>ship</ref> none found"}.items()])
+    assert not [n for n in detection.main(["--gt", gt, "--pred", pred])["notes"] if "found none" in n]
