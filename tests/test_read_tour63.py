@@ -175,3 +175,17 @@ def test_exif_orientation_is_said_when_gdal_reads_the_jpeg_too(tmp_path, beside)
         (tmp_path / beside).write_text("0.5\n0\n0\n-0.5\n600000\n5800000\n")
     img = read_image(p)
     assert any(n.startswith("EXIF orientation 6 ignored") for n in img.notes), img.notes
+
+
+@pytest.mark.parametrize("modality", ["ir", None])
+def test_kelvin_band_with_declared_scale_keeps_its_note_and_zero_fill(tmp_path, modality):
+    """A uint16 band in K × 0.02 (MODIS LST: unit K, GDAL scale 0.02) lost its 'kelvin as the file declares it'
+    note and its DN 0 fill's when its unit K was taken as kelvin before the declared scale was looked at."""
+    k = np.random.default_rng(7).uniform(270, 310, (64, 64))  # (H, W) K
+    dn = np.round(k / 0.02)
+    dn[:, :16] = 0  # fill, undeclared
+    img = read_image(_lst(tmp_path, "MOD11A1_LST.tif", dn, "uint16", unit="K", scale=0.02, offset=0.0),
+                     modality=modality)
+    said = [n for n in img.notes if n.startswith("kelvin as the file declares it")]
+    assert said and "DN 0 (0 K, colder than any surface), 25.0% of the pixels, read as nodata" in said[0], img.notes
+    assert img.valid is not None and not img.valid[:, :16].any() and img.valid[:, 16:].all()

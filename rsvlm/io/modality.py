@@ -150,9 +150,10 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
 def _thermal_unit(g: Guess, src, one: list[int]) -> Guess:
     """``g`` with ``ir_unit`` from an ir band's metadata (``thermal.kelvin_from_metadata``) and, for kelvin,
     ``ir_kelvin`` (a float band in K given --modality ir had stayed raw: ir_kelvin_range refused it)."""
-    if g.modality == "ir" and (how := kelvin_from_metadata(src, one, sc.declared_scaling(src, one))):
-        g.ir_unit = how
-        g.ir_kelvin = how[0] if how[1] is None else g.ir_kelvin  # °C: by ``thermal.celsius_note``
+    declared = sc.declared_scaling(src, one) if g.modality == "ir" else []
+    if g.modality == "ir" and (how := kelvin_from_metadata(src, one, declared)):
+        g.ir_unit = how  # °C: by ``thermal.celsius_note``; K × a declared scale: by ``products.declared_kelvin``,
+        g.ir_kelvin = how[0] if how[1] is None and not declared else g.ir_kelvin  # which says it, and its DN 0 fill
     return g
 
 
