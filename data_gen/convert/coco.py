@@ -200,15 +200,18 @@ def run(args, out: Output) -> None:
                                   f"an earlier category's id ({cats[c['id']]!r})")
         cats[c["id"]] = clean_label(c["name"])
     images, by_file, alias, dropped = {}, {}, {}, {}  # alias: a later entry of a listed file → the first's id
+    listed = {}  # id → file_name of every entry read: kept, merged (alias) or dropped
     for k, im in enumerate(data["images"]):
         if not isinstance(im, dict) or not _an_id(im.get("id")) or not isinstance(im.get("file_name"), str):
             out.skip("unparsable_image_entry", f"{args.ann}: images[{k}]",
                      "needs an 'id' (a number or string) and a 'file_name'")
             continue
-        if im["id"] in images:  # it replaced the first: that file's annotations were drawn on this one
+        if im["id"] in listed:  # it replaced the first: that file's annotations were drawn on this one (or, an
+            # id of a merged entry, on the file it was merged into)
             out.skip("duplicate_image_id", f"{args.ann}: images[{k}]",
-                     f"id {im['id']!r} ({im['file_name']}) is also {images[im['id']]['file_name']}'s; the first kept")
+                     f"id {im['id']!r} ({im['file_name']}) is also {listed[im['id']]}'s; the first kept")
             continue
+        listed[im["id"]] = im["file_name"]
         if "\\" in im["file_name"] and not (Path(args.images) / im["file_name"]).is_file():  # written on Windows
             im = {**im, "file_name": im["file_name"].replace("\\", "/")}  # train\a.png gave the record id coco-train\a
             out.note("windows_paths_read")

@@ -17,7 +17,8 @@ finite number (``nan``, ``inf``: Python's JSON and ``float`` read both) are bad 
 (``non_finite_coordinates``), and so are coordinates of the wrong shape or not numbers
 (``unparsable_geometry``: a box of 3 numbers), class names that are empty or hold an rsvlm tag
 (``bad_class_name``: ``_``, ``<ref>``), an annotation of the class and coordinates of an earlier one of the
-image (``duplicate_object``: a label line pasted twice wrote the box twice), annotations wholly outside the image, or with
+image (``duplicate_object``, once an annotation, all its objects compared: a label line pasted twice wrote the
+box twice; ``repeated``), annotations wholly outside the image, or with
 less than ``min_visible`` of their area inside (``outside_image`` /
 ``mostly_outside_image``); the rest are clipped. A polygon whose ring crosses itself (a COCO or GeoJSON
 bow-tie) is split at its crossings by ``shapely.make_valid``, each part a polygon of its own in the
@@ -152,7 +153,7 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
     records' source for a duplicate id (default ``file``: COCO's is one file for every image)."""
     with one_image(out, "unreadable_image", str(image)):
         whole = Window(0, 0, width, height)
-        inside, checked, seen = [], {}, {}
+        inside, checked, copies = [], {}, repeated(objects)
         for o in objects:  # the whole image is the first window: what sticks out is a bad annotation
             if (why := label_problem(o.get("label"), checked)) is not None:
                 out.skip("bad_class_name", o.get("src", file), why)
@@ -160,11 +161,10 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
             if not finite_coords(o):
                 out.skip("non_finite_coordinates", o.get("src", file), f"{o['kind']} {o['coords']}"[:120])
                 continue
-            key = (o["kind"], o.get("label"), repr(o["coords"]), repr(o.get("rings")))
-            if key in seen:  # a line pasted twice: the same box twice in the answer, one of them never matched
-                out.skip("duplicate_object", o.get("src", file), f"the same {o['label']} {o['kind']} as {seen[key]}")
+            if id(o) in copies:  # a line pasted twice: the same box twice in the answer, one of them never matched
+                if said := copies[id(o)]:  # once for an annotation (COCO's box and polygons)
+                    out.skip("duplicate_object", o.get("src", file), said)
                 continue
-            seen[key] = o.get("src", "an earlier one")
             try:
                 got, why = clip_object(o, whole, opts.min_visible)
             except ValueError as e:  # ragged or not numbers (finite_coords lets them through): no traceback
@@ -208,6 +208,34 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
                             if o.get("difficult")}
         if written:  # not those skipped after parsing (outside the image, under a bin, lost at tile borders)
             out.note("difficult_objects", len(written))
+
+
+def repeated(objects: list[dict]) -> dict[int, str]:
+    """The objects of ``objects`` to leave out as copies (by ``id()``), each with the ``duplicate_object`` detail
+    to say, or "" where its annotation's is said already. An annotation is the objects of one ``src`` (COCO's box
+    and polygons; a GeoJSON feature's parts; else the object alone): one is a copy where an earlier annotation of
+    the image has its every class and coordinate, or where its annotation gave that object before. So a COCO
+    annotation of another's box but its own polygons is another object, kept whole (object by object, its box
+    was left out and its polygons kept: one car in the ``[det]`` answer, two in the ``[seg]`` one)."""
+    groups: dict = {}
+    for o in objects:
+        groups.setdefault(o.get("src") or id(o), []).append(o)
+    first: dict[tuple, str] = {}
+    copies: dict[int, str] = {}
+    for src, group in groups.items():
+        keys = [(o["kind"], o.get("label"), repr(o["coords"]), repr(o.get("rings"))) for o in group]
+        shown = f"the same {group[0]['label']} {group[0]['kind']}"
+        if (was := first.get(tuple(keys))) is not None:
+            copies.update({id(o): "" for o in group})
+            copies[id(group[0])] = f"{shown}{' and its parts' if len(group) > 1 else ''} as {was}"
+            continue
+        first[tuple(keys)] = src if isinstance(src, str) else "an earlier one"
+        given: set = set()
+        for o, key in zip(group, keys):
+            if key in given:
+                copies[id(o)] = f"the same {o['label']} {o['kind']} twice in one annotation"
+            given.add(key)
+    return copies
 
 
 def label_problem(label, seen: dict) -> str | None:
