@@ -230,3 +230,64 @@ def test_ctrl_c_in_contrastive_pretraining_says_which_steps_it_did_not_save(tmp_
         train(cfg)
     err = capsys.readouterr().err
     assert "[rsvlm.train] Ctrl-C after step 2: Ctrl-C saves no step folder, step 2 is not saved" in err, err
+
+
+def _unremovable_rank(rank: int, world: int, store: str, results: str) -> None:
+    """One gloo process: rank 0 cannot remove the previous run's metrics.jsonl that overwrite=true removes."""
+    import errno
+    import time
+
+    import torch.distributed as dist
+
+    from rsvlm.train.resume import start_out_dir
+
+    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=world,
+                            timeout=__import__("datetime").timedelta(seconds=20))
+    if rank == 0:
+        def refuse(self, *a, **k):
+            raise PermissionError(errno.EACCES, "Permission denied", str(self))
+
+        Path.unlink = refuse  # this forked process's only
+    cfg = load_config(TrainConfig, None, [f"out_dir={results}/run", "data.train=t.jsonl", "overwrite=true"])
+    began = time.monotonic()
+    try:
+        start_out_dir(cfg, rank, world)
+        said = "started"
+    except Exception as e:  # noqa: BLE001 (the test compares what each rank raised)
+        said = f"{type(e).__name__}: {e}"
+    Path(results, f"rank{rank}.txt").write_text(f"{said}\n{time.monotonic() - began:.1f}")
+    dist.destroy_process_group()
+
+
+def test_every_rank_stops_at_once_alike_when_rank_0_cannot_remove_a_previous_runs_output(tmp_path):
+    """overwrite=true's removal of a previous run's outputs raised on rank 0 alone, before the broadcast of its
+    verdict, so the other ranks waited there until dist.timeout_s; and a failure after out_dir was made was sent
+    as a plain OSError, which every rank then said, naming itself (one line each for the same cause)."""
+    from rsvlm.processes import SameOnEveryRank
+    from rsvlm.train.resume import OutDirFailed
+
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "metrics.jsonl").write_text("{}\n")
+    two_ranks(_unremovable_rank, tmp_path)
+    said = [(tmp_path / f"rank{r}.txt").read_text().split("\n") for r in (0, 1)]
+    assert said[0][0] == said[1][0], said
+    assert said[1][0].startswith(f"OutDirFailed: out_dir {tmp_path}/run: overwrite=true could not remove "
+                                 f"{tmp_path}/run/metrics.jsonl (Permission denied)"), said
+    assert float(said[1][1]) < 10, said  # at once, not at the group's timeout
+    assert issubclass(OutDirFailed, SameOnEveryRank) and issubclass(OutDirFailed, OSError)  # said once, exit 1
+
+
+def test_a_config_rank_0_cannot_save_is_said_once_exit_1(tmp_path, monkeypatch, capsys):
+    """A failure once out_dir was made (its config not saved) was a plain OSError, said by every rank."""
+    from rsvlm.train import main, resume
+
+    data = make_records(tmp_path / "d", n=8)
+    cfg_path = recipe(tmp_path, data={"train": str(data)}, out_dir=str(tmp_path / "run"), max_steps=1, batch_size=2)
+
+    def full_disk(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(resume, "save_config", full_disk)
+    assert main(["--config", str(cfg_path), "log.progress=false", "device=cpu"]) == 1
+    err = capsys.readouterr().err
+    assert f"rsvlm train: OutDirFailed: out_dir {tmp_path / 'run'}: cannot write there (No space left" in err, err

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from rsvlm.config import save_config
+from rsvlm.processes import SameOnEveryRank
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.config import TrainConfig
 from rsvlm.train.inputs import check_overwrite_inputs
@@ -103,6 +104,11 @@ class OutDirRefused(PermissionError):
     nothing is written yet, and ``rsvlm train`` exits 2, as on ``run.preflight``'s refusals."""
 
 
+class OutDirFailed(SameOnEveryRank, OSError):
+    """``out_dir`` was made (or a previous run's outputs removed from it) but rank 0 could not go on there (the
+    config not saved, an output not removed): every rank raises it alike, said once, exit 1."""
+
+
 RUN_OUTPUTS = ("final", "checkpoints", "metrics.jsonl", "summary.json", "tensorboard", "profile.txt")
 
 
@@ -166,8 +172,8 @@ def check_out_dir(cfg: TrainConfig) -> None:
 def start_out_dir(cfg: TrainConfig, rank: int, world: int = 1) -> Path:
     """(collective where ``world`` > 1) ``out_dir`` made by rank 0, a previous run's outputs removed when
     ``overwrite`` starts afresh (or continues another run's step folder), and the resolved config saved. Rank 0's
-    failure is sent to every rank, which raises it alike (``OutDirRefused``, or an OSError where the config could
-    not be saved), so that none waits at its next collective until ``dist.timeout_s``."""
+    failure is sent to every rank, which raises it alike (``OutDirRefused`` where nothing was written, else
+    ``OutDirFailed``), so that none waits at its next collective until ``dist.timeout_s``."""
     out_dir = Path(cfg.out_dir)
     failed: tuple[str, str] | None = None  # (kind, message): rank 0's, the same on every rank
     if rank == 0:
@@ -180,7 +186,7 @@ def start_out_dir(cfg: TrainConfig, rank: int, world: int = 1) -> Path:
         failed = said[0]
     if failed is not None:
         kind, message = failed
-        raise (OutDirRefused if kind == "refused" else OSError)(message)
+        raise (OutDirRefused if kind == "refused" else OutDirFailed)(message)
     return out_dir
 
 
@@ -189,7 +195,11 @@ def _make_out_dir(cfg: TrainConfig, out_dir: Path) -> tuple[str, str] | None:
     if cfg.overwrite and not continues_own(cfg):
         found = [out_dir / n for n in RUN_OUTPUTS if (out_dir / n).exists()]
         for p in found:
-            shutil.rmtree(p) if p.is_dir() else p.unlink()
+            try:  # was raised on rank 0 alone, before the broadcast the other ranks wait at
+                shutil.rmtree(p) if p.is_dir() else p.unlink()
+            except OSError as e:
+                return "failed", (f"out_dir {out_dir}: overwrite=true could not remove {p} ({e.strerror or e}); "
+                                  "remove it by hand, or choose another out_dir")
         if found:
             print(f"[rsvlm.train] overwrite: removed {', '.join(p.name for p in found)} from {out_dir}",
                   file=sys.stderr)
