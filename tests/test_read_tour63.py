@@ -189,3 +189,32 @@ def test_kelvin_band_with_declared_scale_keeps_its_note_and_zero_fill(tmp_path, 
     said = [n for n in img.notes if n.startswith("kelvin as the file declares it")]
     assert said and "DN 0 (0 K, colder than any surface), 25.0% of the pixels, read as nodata" in said[0], img.notes
     assert img.valid is not None and not img.valid[:, :16].any() and img.valid[:, 16:].all()
+
+
+@pytest.mark.parametrize("bigtiff", [False, True])
+def test_gdal_nodata_tag_is_read_without_touching_tifffile_logging(tmp_path, monkeypatch, caplog, bigtiff):
+    """The tag was read by opening the file in tifffile with its logger switched off for a moment: a warning
+    another thread logged then was lost. It is read from the first IFD now, with no logging state changed."""
+    import logging
+
+    import tifffile
+
+    from rsvlm.io.tiff import gdal_nodata_tag
+
+    log, changed = logging.getLogger("tifffile"), []
+
+    class Watched(type(log)):
+        def __setattr__(self, key, value):
+            changed.append(key)
+            super().__setattr__(key, value)
+
+    p = tmp_path / "nan.tif"
+    tifffile.imwrite(p, np.ones((8, 8), np.uint16), bigtiff=bigtiff, extratags=[(42113, "s", 0, "nan", True)])
+    caplog.set_level(logging.WARNING, logger="tifffile")
+    monkeypatch.setattr(log, "__class__", Watched)
+    assert gdal_nodata_tag(str(p)) == "nan"
+    assert not changed and not caplog.records, (changed, caplog.records)
+    tifffile.imwrite(q := tmp_path / "none.tif", np.ones((8, 8), np.uint16), bigtiff=bigtiff)
+    assert gdal_nodata_tag(str(q)) is None and gdal_nodata_tag(str(tmp_path / "missing.tif")) is None
+    (bad := tmp_path / "bad.tif").write_bytes(b"II*\x00\xff\xff\xff\x7f")  # its first IFD past the end
+    assert gdal_nodata_tag(str(bad)) is None and not changed

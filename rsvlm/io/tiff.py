@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -99,24 +100,32 @@ def impossible_nodata_note(path, tag, dtype) -> str:
 
 
 def gdal_nodata_tag(file: str) -> str | None:
-    """The GDAL_NODATA tag of a TIFF's first page as written (``"nan"``), None where it has none or the file
-    is no local TIFF tifffile reads (rasterio gives no nodata where the value is outside the band's type)."""
+    """The GDAL_NODATA tag (42113) of a TIFF's first IFD as written (``"nan"``), None where it has none or the
+    file is no local TIFF (rasterio gives no nodata where the value is outside the band's type). Read from the
+    IFD's entries: tifffile logs the tag's parse at every open, and silencing its logger (shared by every
+    thread) lost other threads' warnings; a damaged file says nothing here (GDAL has said what it says of it)."""
     if not Path(file).is_file():
         return None
-    import logging
-
-    log = logging.getLogger("tifffile")  # what it says of a damaged file, GDAL has said already
-    was, log.disabled = log.disabled, True
     try:
-        import tifffile
-
-        with tifffile.TiffFile(file) as tf:
-            tag = tf.pages[0].tags.valueof(42113)
-    except Exception:  # a damaged or non-TIFF file: GDAL has said what it says of it
+        with open(file, "rb") as f:
+            head = f.read(16)
+            order = {b"II": "<", b"MM": ">"}[head[:2]]
+            big = struct.unpack(order + "H", head[2:4])[0] == 43  # BigTIFF: 8-byte counts and offsets
+            offset, count, entry = ("Q", "Q", "HHQ8s") if big else ("I", "H", "HHI4s")
+            f.seek(struct.unpack_from(order + offset, head, 8 if big else 4)[0])
+            n = min(struct.unpack(order + count, f.read(struct.calcsize(count)))[0], 4096)  # (tifffile's bound)
+            size = struct.calcsize(order + entry)
+            entries = f.read(n * size)
+            for k in range(len(entries) // size):
+                code, kind, length, value = struct.unpack_from(order + entry, entries, k * size)
+                if code == 42113 and kind == 2:  # ASCII, in the entry where it fits, else at the offset it holds
+                    if length > len(value):
+                        f.seek(struct.unpack(order + offset, value)[0])
+                        value = f.read(length)
+                    return value[:length].split(b"\0")[0].decode("ascii", "replace")
+    except (OSError, KeyError, ValueError, struct.error):  # no TIFF, or cut short
         return None
-    finally:
-        log.disabled = was
-    return None if tag is None else str(tag)
+    return None
 
 
 def _stack_note(n: int) -> str:
