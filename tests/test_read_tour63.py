@@ -218,3 +218,22 @@ def test_gdal_nodata_tag_is_read_without_touching_tifffile_logging(tmp_path, mon
     assert gdal_nodata_tag(str(q)) is None and gdal_nodata_tag(str(tmp_path / "missing.tif")) is None
     (bad := tmp_path / "bad.tif").write_bytes(b"II*\x00\xff\xff\xff\x7f")  # its first IFD past the end
     assert gdal_nodata_tag(str(bad)) is None and not changed
+
+
+def test_geotiff_named_as_photo_that_gdal_cannot_open_is_read_by_tifffile(tmp_path, monkeypatch):
+    """A TIFF named .png went to GDAL only: where GDAL could not open it the read failed, though a .tif falls
+    back to tifffile (and PIL had read it before)."""
+    import shutil
+
+    from rsvlm.io import sources
+    from rsvlm.io.checks import ImageReadError
+
+    shutil.copy(_rgbn(tmp_path), p := tmp_path / "scene.png")
+
+    def gdal_fails(names, *a, **k):
+        raise ImageReadError(f"{names[0]}: not a readable raster (a compression GDAL lacks)")
+
+    monkeypatch.setattr(sources, "RasterioSource", gdal_fails)
+    img = read_image(p)
+    assert img.data.shape[0] == 4, img.notes
+    assert any("read by tifffile" in n and "scene.png is a TIFF, though named .png" in n for n in img.notes), img.notes

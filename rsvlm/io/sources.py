@@ -79,9 +79,9 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: s
         what = "band files given one per band" if len(paths) > 1 else f"a {paths[0].suffix or 'file without a suffix'}"
         raise ImportError(f"{', '.join(map(str, names))}: reading {what} needs rasterio (pip install 'rsvlm[geo]')") from None
     except ImageReadError as err:
-        if len(paths) == 1 and paths[0].suffix.lower() in TIFF_SUFFIXES:
+        if len(paths) == 1 and (paths[0].suffix.lower() in TIFF_SUFFIXES or misnamed):
             try:
-                return _tifffile(paths[0], f"read by tifffile ({err})")
+                return _tifffile(paths[0], f"read by tifffile ({err})" + f" ({misnamed})" * bool(misnamed))
             except ImageReadError as again:  # its reason too, unless the file is text (then not said twice)
                 if "a text file, not an image" not in str(err):
                     why = str(again).removeprefix(f"{paths[0]}: ")
