@@ -179,9 +179,9 @@ def check_data_plan(cfg, world: int, arrays: dict | None) -> None:
 
 def here_processor(cfg):
     """``sft_index.data_processor(cfg)``, whose tokenizer measures the records; None, said on stderr, where the
-    tokenizer is no folder on this machine and cannot be loaded here (a hub name not cached on a login node, a
-    node-local path): each rank measures them then, before it trains. A folder here that cannot be read is
-    refused (ValueError, naming it)."""
+    tokenizer is no path on this machine and cannot be loaded here (a hub name not cached on a login node, a
+    node-local path): each rank measures them then, before it trains. A path here (folder or file) that cannot be
+    read is refused (ValueError, naming it)."""
     from rsvlm.model.llm import llm_tokenizer
     from rsvlm.model.llm_files import home_expanded
     from rsvlm.train.sft_index import data_processor
@@ -191,7 +191,7 @@ def here_processor(cfg):
     try:
         tokenizer = llm_tokenizer(llm)
     except (ValueError, OSError) as e:
-        if Path(home_expanded(path)).is_dir():
+        if Path(home_expanded(path)).exists():  # a folder, or a file (tokenizer.json named): the ranks' too
             raise
         print(f"launch: note: {key}={path} cannot be loaded on this machine ({str(e).splitlines()[0][:160]}); the "
               "records' token lengths, and whether they fill a global batch as the ranks draw them, are left to the "

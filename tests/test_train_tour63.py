@@ -291,3 +291,29 @@ def test_a_config_rank_0_cannot_save_is_said_once_exit_1(tmp_path, monkeypatch, 
     assert main(["--config", str(cfg_path), "log.progress=false", "device=cpu"]) == 1
     err = capsys.readouterr().err
     assert f"rsvlm train: OutDirFailed: out_dir {tmp_path / 'run'}: cannot write there (No space left" in err, err
+
+
+def test_the_distributed_docs_say_what_the_launcher_leaves_to_the_ranks_and_the_misspelt_deepspeed_key():
+    """docs/distributed.md said the launching machine must have the tokenizer (it now leaves that one check to the
+    ranks, saying so), and said nothing of a misspelt top-level DeepSpeed key (now refused with 'did you mean')."""
+    page = " ".join((Path(__file__).resolve().parents[1] / "docs/distributed.md").read_text().split())
+    assert "which the machine it runs on must then have" not in page
+    assert "that one check is left to the ranks" in page and "`launch: note:`" in page and "tokenizer.json" in page
+    assert "(`zero_optimisation`) is refused" in page and '"did you mean zero_optimization?"' in page
+
+
+def test_the_launcher_refuses_a_tokenizer_file_here_it_cannot_load(tmp_path, monkeypatch, capsys):
+    """A tokenizer path that is a file here (tokenizer.json named instead of its folder) was taken for a path on
+    the nodes alone: the launch went on with a note, and every rank then failed to load it."""
+    launch = load_script("launch", monkeypatch)
+    data = make_records(tmp_path / "d", n=8)
+    named = tmp_path / "tok" / "tokenizer.json"
+    named.parent.mkdir()
+    named.write_text("{}")
+    path = tmp_path / "r.yaml"
+    path.write_text("# global_batch: 4\n" + recipe(tmp_path, data={"train": str(data)}).read_text())
+    monkeypatch.setattr(launch.subprocess, "Popen", lambda *a, **k: pytest.fail("a launcher started"))
+    code = launch.main([str(path), "--launcher", "torchrun", "--gpus-per-node", "1", f"out_dir={tmp_path / 'run'}",
+                        f"model.llm.tokenizer={named}"])
+    err = capsys.readouterr().err
+    assert code == 2 and f"{named}" in err and "launch: note:" not in err, err
