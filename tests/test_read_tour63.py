@@ -237,3 +237,16 @@ def test_geotiff_named_as_photo_that_gdal_cannot_open_is_read_by_tifffile(tmp_pa
     img = read_image(p)
     assert img.data.shape[0] == 4, img.notes
     assert any("read by tifffile" in n and "scene.png is a TIFF, though named .png" in n for n in img.notes), img.notes
+
+
+def test_readers_md_says_what_this_tour_changed():
+    """docs/readers.md said nothing of °C read as kelvin for ir_kelvin_range, sar refused for colour bands, a
+    TIFF named .png read by GDAL, or an integer file's impossible nodata."""
+    from pathlib import Path
+
+    doc = " ".join((Path(__file__).resolve().parents[1] / "docs" / "readers.md").read_text().split())
+    for said in ("netCDF-style `units` band tag", "where `ir_kelvin_range` asks for kelvin it is read as kelvin",
+                 "declared offset of −273.15", "is `K` is read in kelvin whether `ir` is inferred or given",
+                 "except `sar` asked of two or more bands", "`scene.png is a TIFF, though named .png: read as one`",
+                 "NaN or −9999 declared on a uint16 GeoTIFF", "only pairs of valid pixels count"):
+        assert said in doc, said
