@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 
+from rsvlm.answer_words import says_none
 from rsvlm.data.conversation import PromptConfig
 from rsvlm.geometry.codec import KINDS
 from rsvlm.tokens import IMAGE_TOKEN, opening_task, task_tag
@@ -243,8 +244,8 @@ def join_shapes(answers: list[tuple[str, list[float]]], labels: list[str] | None
     ``past_context`` where any of them ran past the context. ``labels``, where given, is what each
     answer was asked for (its class): one whose shapes open without a ``<ref>`` is labelled with it,
     where joined after another its shapes read as the earlier answer's label. One in words only (no
-    geometry, not "None.") is left out, its label (its position where none) in the result's ``worded``
-    (``worded_note``): it found no shape, yet said something."""
+    geometry, and no none in words: "None.", "There are no ships.", ``_says_none``) is left out, its label
+    (its position where none) in the result's ``worded`` (``worded_note``): it found no shape, yet said something."""
     from rsvlm import geometry
 
     cut, past = any(is_cut(a) for a in answers), any(is_past_context(a) for a in answers)
@@ -267,8 +268,9 @@ def _found(decoded) -> bool:
 
 
 def _says_none(text: str) -> bool:
-    """Whether a class's answer says it found none: "None." (any case, with or without the stop), or nothing."""
-    return re.fullmatch(r"\s*(?:none\.?)?\s*", text, flags=re.IGNORECASE) is not None
+    """Whether a class's answer says it found none, as ``--tta`` reads a view's answer (``answer_words.says_none``:
+    "None.", "There are no ships.", "No ships detected"), or nothing: not words (``worded``)."""
+    return says_none(text) or not text.strip()
 
 
 def _generate(model, processor, messages: list[list[dict]], images: list[list], max_new_tokens: int,

@@ -180,3 +180,13 @@ def test_chat_unknown_command_names_the_one_meant():
     assert repl.commands.command("/imgae a.png") and repl.commands.command("/frobnicate")
     assert out.getvalue().splitlines() == ["unknown command /imgae (did you mean /image?); /help lists them",
                                            "unknown command /frobnicate; /help lists them"]
+
+
+def test_a_class_answering_none_in_words_is_no_worded_class():
+    from rsvlm.answering import join_shapes
+
+    box = "<ref>ship</ref><box><loc_1><loc_2><loc_30><loc_40></box>"
+    joined = join_shapes([(box, [0.9]), ("There are no ships.", []), ("No planes detected", []), ("None.", []),
+                          ("", []), ("a harbor by the river", [])], ["ship", "plane", "car", "tank", "bridge", "harbor"])
+    assert joined.worded == ("harbor",)  # "There are no ships." was "worded", where --tta reads it as none
+    assert joined == (box, [0.9])
