@@ -317,3 +317,47 @@ def test_the_launcher_refuses_a_tokenizer_file_here_it_cannot_load(tmp_path, mon
                         f"model.llm.tokenizer={named}"])
     err = capsys.readouterr().err
     assert code == 2 and f"{named}" in err and "launch: note:" not in err, err
+
+
+def test_every_top_level_key_the_installed_deepspeed_reads_is_one_of_its_keys_here(tmp_path):
+    """The list of DeepSpeed's top-level keys, against which a near spelling is refused, was its docs page's: 16
+    keys DeepSpeedConfig reads were missing (tensor_parallel, compile, bfloat16, …), so a misspelling of one was
+    passed over unsaid (none of them is near a listed key, so none was refused: this keeps it so)."""
+    import datetime
+
+    pytest.importorskip("deepspeed")
+    import torch.distributed as dist
+    from deepspeed.runtime.config import DeepSpeedConfig
+
+    from rsvlm.train.deepspeed_config import TOP_KEYS, check_top_keys
+
+    read: set[str] = set()
+
+    class Watched(dict):  # the keys DeepSpeedConfig looks up in the JSON's top level
+        def __getitem__(self, k):
+            read.add(k)
+            return dict.__getitem__(self, k)
+
+        def get(self, k, default=None):
+            read.add(k)
+            return dict.get(self, k, default)
+
+        def __contains__(self, k):
+            read.add(k)
+            return dict.__contains__(self, k)
+
+    own = not dist.is_initialized()
+    if own:
+        dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1,
+                                timeout=datetime.timedelta(seconds=30))
+    try:
+        DeepSpeedConfig(Watched({"train_micro_batch_size_per_gpu": 1, "gradient_accumulation_steps": 1}))
+    finally:
+        if own:
+            dist.destroy_process_group()
+    assert {"zero_optimization", "bf16", "train_batch_size"} <= read  # it watched the lookups
+    assert sorted(read - set(TOP_KEYS)) == []
+    for key in read:  # each alone, its near neighbours missing: none refused
+        check_top_keys({key: {}})
+    with pytest.raises(ValueError, match="did you mean tensor_parallel"):
+        check_top_keys({"tensor_paralel": {}})

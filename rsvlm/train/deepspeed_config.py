@@ -92,7 +92,9 @@ CLIENT_SECTIONS = {"optimizer": "optim.lr, optim.betas, optim.eps, optim.weight_
                    "scheduler": "optim.warmup_steps, optim.schedule, optim.min_lr_ratio"}
 
 
-# DeepSpeed's top-level keys (its config-json page); it passes over any other top-level key unsaid
+# DeepSpeed's top-level keys (its config-json page, and every one its DeepSpeedConfig reads: a test checks them
+# against the installed DeepSpeed, as a key left out here could be refused as a misspelling); it passes over any
+# other top-level key unsaid
 TOP_KEYS = (
     "train_batch_size", "train_micro_batch_size_per_gpu", "gradient_accumulation_steps", "optimizer", "scheduler",
     "communication_data_type", "prescale_gradients", "gradient_predivide_factor", "sparse_gradients", "fp16", "bf16",
@@ -102,6 +104,9 @@ TOP_KEYS = (
     "checkpoint", "data_types", "steps_per_print", "wall_clock_breakdown", "dump_state", "memory_breakdown",
     "sparse_attention", "pipeline", "hybrid_engine", "dataloader_drop_last", "disable_allgather",
     "seq_parallel_communication_data_type", "torch_autocast", "weight_quantization", "nebula",
+    "bfloat16", "compile", "datastates_ckpt", "disable_python_gc", "eigenvalue", "expert_parallel",
+    "gradient_allreduce_op", "graph_harvesting", "log_level", "managed_gradient_accumulation", "progressive_layer_drop",
+    "quantize_training", "tensor_parallel", "timers", "use_data_before_expert_parallelism", "vocabulary_size",
 )
 
 
