@@ -7,34 +7,44 @@ The rule for "none" (an answer with no shape to a question that asks for shapes)
 
 * ``none``, ``nothing``, ``zero``, ``none found`` / ``detected`` / ``visible`` / ``present``;
 * ``no`` + a noun phrase of one to three words (``no ships``, ``no objects``, ``no white planes``),
-  optionally followed by ``found`` / ``detected`` / ``visible`` / ``present`` or ``in the image``;
+  optionally followed by ``found`` / ``detected`` / ``visible`` / ``present`` or ``in the image``, with or
+  without ``is`` / ``are`` / ``was`` / ``were`` before it (``no ships were detected``);
 * any of those after ``there is`` / ``there are`` (``there are none``, ``there are no ships``);
 * ``not found``.
 
+A stop between words (``,`` ``.`` ``;`` ``:`` ``!`` ``?``) is kept apart, not read as a space: ``no,
+commercial`` is a yes/no reply and a class, not ``no commercial``.
 Anything more is words, not "none": ``no`` alone (a yes/no answer), ``no, there are 3 ships``,
 ``none of the ships is white``, a number ("0" is a count, read by the counting eval). An empty answer
 is neither: callers say what it is (``fusion.vote``: no vote). English only: "aucun" is words.
 
 Labels name one class where they agree lowercased, with ``_`` and ``-`` as spaces, whitespace
-collapsed (``eval.answers.norm_label``'s rule: ``storage_tank`` is ``Storage tank``), and the last
-word's English plural read as its singular (``ships`` is ``ship``, ``ferries`` is ``ferry``).
+collapsed, NFKC-normalised (``eval.answers.norm_label``'s rule: ``storage_tank`` is ``Storage tank``, a
+decomposed ``é`` the composed one), and the last word's English plural read as its singular (``ships`` is
+``ship``, ``ferries`` is ``ferry``); where a plural in ``-es`` may be of a singular with or without its
+``e`` (``houses``, ``buses``), the key leaves that ``e`` out of both (``house`` and ``houses`` are ``hous``):
+it is for comparing labels, never written. Irregular plurals (``leaves``, ``men``) are not read.
 Synonyms are not mapped ("vessel" is not "ship"): nothing here knows the class list.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import lru_cache
 
-_AFTER = r"(?: (?:found|detected|visible|present|seen|in (?:the|this) (?:image|picture|scene)))?"
+_AFTER = r"(?:(?: (?:is|are|was|were))? (?:found|detected|visible|present|seen|in (?:the|this) (?:image|picture|scene)))?"
 _NOUN = r"(?!(?:there|it|they|but|is|are|was|were|i|we|the)\b)[a-z]+(?: (?!(?:is|are|was|were|be)\b)[a-z]+){0,2}"
 NONE_FORMS = re.compile(  # on the normalised answer (``_plain``)
     rf"(?:there (?:is|are|were|was) )?(?:none|nothing|zero|no {_NOUN}){_AFTER}|not found")
 
 
 def _plain(text: str) -> str:
-    """``text`` without ``<ref>`` labels, lowercased, punctuation as spaces, whitespace collapsed."""
+    """``text`` without ``<ref>`` labels, NFKC-normalised, lowercased, stops between words as a ``,`` word
+    (one at either end dropped), other punctuation as spaces, whitespace collapsed."""
     text = re.sub(r"<ref>.*?</ref>", " ", text, flags=re.DOTALL)
-    return " ".join(re.sub(r"[^\w\s]|_", " ", text.lower()).split())
+    text = re.sub(r"[.,;:!?]+", " , ", unicodedata.normalize("NFKC", text).lower())
+    return " ".join(re.sub(r"[^\w\s,]|_", " ", text).split()).strip(" ,")
 
 
 def says_none(text: str) -> bool:
@@ -46,8 +56,9 @@ def says_none(text: str) -> bool:
 
 def singular(word: str) -> str:
     """An English plural read as its singular (ships → ship, buses → bus, ferries → ferry, overpasses →
-    overpass); a word that reads as no plural (bus, glass, gas: three letters or fewer) as it is."""
-    if re.search(r"[^aeiou]ies$", word):
+    overpass, ties → tie); a word that reads as no plural (bus, glass, gas: three letters or fewer) as it is.
+    A plural in -es whose singular ends in e (houses) loses it too: ``label_key`` drops that e of both."""
+    if len(word) > 4 and re.search(r"[^aeiou]ies$", word):
         return word[:-3] + "y"
     if re.search(r"(?:s|x|z|ch|sh)es$", word):
         return word[:-2]
@@ -57,6 +68,12 @@ def singular(word: str) -> str:
 
 
 def label_key(label: str | None) -> str:
-    """The class a label names, for comparing labels (the module's rule): "" for none."""
-    words = " ".join(re.sub(r"[-_]", " ", str(label or "")).lower().split()).split(" ")
-    return " ".join([*words[:-1], singular(words[-1])]) if words[-1] else ""
+    """The class a label names, for comparing labels (the module's rule; "house", "Houses" → "hous"): "" for none."""
+    return _key(str(label or ""))
+
+
+@lru_cache(maxsize=4096)  # a fusion compares the labels of every pair of clusters it may join
+def _key(label: str) -> str:
+    words = " ".join(re.sub(r"[-_]", " ", unicodedata.normalize("NFKC", label)).lower().split()).split(" ")
+    last = re.sub(r"(?:(?<=[sxzo])|(?<=[cs]h))e$", "", singular(words[-1]))  # house, houses: plurals in -es drop an e
+    return " ".join([*words[:-1], last]) if words[-1] else ""

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -448,12 +449,13 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
 
 
 def vote(answers: list[str]) -> str:
-    """The most common answer (case, punctuation, ``_`` and spacing ignored: "Harbour." is "harbour",
-    "tennis_court" is "tennis court");
+    """The most common answer (NFKC-normalised as eval reads answers, case, punctuation, ``_`` and spacing
+    ignored: "Harbour." is "harbour", "tennis_court" is "tennis court", a decomposed "é" the composed one);
     ties go to the earliest. No synonyms and no number words: "two" is not "2"; but every way of saying
     none (``answer_words.says_none``: "None.", "There are no ships.") is one answer. An answer of no word
     ("?", "...") is no vote while another has one (two such outvoted "harbour")."""
-    keys = ["none" if says_none(a) else " ".join(re.sub(r"[^\w\s]|_", " ", a.lower()).split()) for a in answers]
+    keys = ["none" if says_none(a) else " ".join(re.sub(r"[^\w\s]|_", " ", unicodedata.normalize("NFKC", a).lower()).split())
+            for a in answers]
     counts = {k: keys.count(k) for k in keys if k or not any(keys)}
     best = max(counts.values())
     return answers[next(i for i, k in enumerate(keys) if counts.get(k) == best)].strip()

@@ -163,3 +163,54 @@ def test_a_snake_case_class_answer_votes_with_its_spaced_words():
     from rsvlm import fusion
 
     assert fusion.vote(["harbour", "tennis_court", "Tennis court."]) == "tennis_court"
+
+
+@pytest.mark.parametrize("pair", [("house", "houses"), ("Golf course", "golf courses"), ("warehouse", "warehouses"),
+                                  ("base", "bases"), ("tie", "ties"), ("bus", "buses"), ("glass", "glasses"),
+                                  ("ship", "Ships"), ("harbour", "harbours"), ("tennis court", "tennis_courts"),
+                                  ("ferry", "ferries"), ("volcano", "volcanoes"), ("péniche", "pe\u0301niches")])
+def test_a_singular_and_its_plural_are_one_class(pair):
+    """label_key read "houses" as "hous" and "house" as "house" (a plural in -ses of a singular in -se is no
+    bus/buses), so one house labelled both ways was two objects; "ties" was "ty"; a decomposed accent
+    (macOS) was another class, where eval's norm_label NFKC-normalises."""
+    from rsvlm.answer_words import label_key
+
+    assert label_key(pair[0]) == label_key(pair[1])
+
+
+def test_one_house_labelled_singular_and_plural_is_one_object():
+    from rsvlm import fusion
+
+    objs = fusion.fuse(_labelled("house", "houses", "houses", "house"), 96, 96, tta.FuseConfig(), many=True)
+    assert [o["label"] for o in objs] == ["house"]
+
+
+@pytest.mark.parametrize("text", ["No, commercial.", "No, industrial area", "No. Ships.", "No; left."])
+def test_a_no_answer_followed_by_other_words_is_not_none(text):
+    """"No, commercial." (a yes/no reply and what it is instead) lost its comma to the normalising and read
+    as "no commercial", a worded none like "no ships"."""
+    from rsvlm.answer_words import says_none
+
+    assert not says_none(text)
+
+
+def test_two_different_no_replies_do_not_outvote_a_third_answer_as_one_none():
+    from rsvlm import fusion
+
+    assert fusion.vote(["harbour", "No, industrial.", "No, commercial."]) == "harbour"
+
+
+@pytest.mark.parametrize("text", ["No buildings were detected.", "No ship is visible.", "No objects are present."])
+def test_a_worded_none_with_its_verb_is_none(text):
+    from rsvlm.answer_words import says_none
+
+    assert says_none(text)
+
+
+def test_the_text_vote_reads_a_decomposed_accent_as_the_composed_one():
+    """"Cafe\u0301" (e + combining accent, as macOS writes it) lost its accent to the punctuation step and
+    was another answer than "Café"; eval NFKC-normalises answers."""
+    from rsvlm import fusion
+
+    assert fusion.vote(["port", "Cafe\u0301.", "café"]) == "Cafe\u0301."
+    assert fusion.vote(["port", "Ｙｅｓ", "yes"]) == "Ｙｅｓ"
