@@ -273,17 +273,18 @@ def test_coco_id_of_a_merged_entry_given_again_to_another_file_is_a_duplicate_im
 def test_coco_duplicate_annotation_is_one_skip_and_one_of_the_same_box_but_other_polygon_stays(tmp_path):
     """An annotation is its box and polygons: one with another's box but its own polygon lost its box alone (one
     car in [det], two in [seg]); a whole copy (the two entries of a merged image both listing it) was skipped
-    once per object, its box and its polygon; another class on the same place stays."""
+    once per object, its box and its polygon; that box alone is a copy too; another class on the same place stays."""
     from convert_helpers import objs
 
     tri, other = [[4, 4, 12, 4, 12, 12]], [[4, 4, 12, 12, 4, 12]]
     anns = [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [4, 4, 8, 8], "segmentation": tri},
             {"id": 2, "image_id": 1, "category_id": 1, "bbox": [4, 4, 8, 8], "segmentation": other},
             {"id": 3, "image_id": 2, "category_id": 1, "bbox": [4, 4, 8, 8], "segmentation": tri},
-            {"id": 4, "image_id": 2, "category_id": 2, "bbox": [4, 4, 8, 8], "segmentation": tri}]
+            {"id": 4, "image_id": 2, "category_id": 2, "bbox": [4, 4, 8, 8], "segmentation": tri},
+            {"id": 5, "image_id": 2, "category_id": 1, "bbox": [4, 4, 8, 8]}]  # that box alone: nothing new
     stats, recs = _coco(tmp_path, [{"id": 1, "file_name": "a.png"}, {"id": 2, "file_name": "a.png"}], anns)
     count = {r["id"]: len(objs(r)) for r in recs}
     assert count == {"coco-a-det-box": 3, "coco-a-seg-car": 2, "coco-a-seg-ship": 1}, count
-    assert stats["skipped"] == {"duplicate_object": 1}
+    assert stats["skipped"] == {"duplicate_object": 2}
     assert stats["skipped_examples"]["duplicate_object"].endswith("the same car box and its parts as "
                                                                   f"{tmp_path / 'a.json'}: annotations[0] (id 1))")

@@ -213,28 +213,29 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
 def repeated(objects: list[dict]) -> dict[int, str]:
     """The objects of ``objects`` to leave out as copies (by ``id()``), each with the ``duplicate_object`` detail
     to say, or "" where its annotation's is said already. An annotation is the objects of one ``src`` (COCO's box
-    and polygons; a GeoJSON feature's parts; else the object alone): one is a copy where an earlier annotation of
-    the image has its every class and coordinate, or where its annotation gave that object before. So a COCO
-    annotation of another's box but its own polygons is another object, kept whole (object by object, its box
-    was left out and its polygons kept: one car in the ``[det]`` answer, two in the ``[seg]`` one)."""
+    and polygons; a GeoJSON feature's parts; else the object alone): it is a copy where an earlier annotation of
+    the image holds its every object, class and coordinates (a COCO box alone after that box with its polygon);
+    an object its own annotation gave before is left out too. So a COCO annotation of another's box but its own
+    polygons is another object, kept whole (object by object, its box was left out and its polygons kept: one car
+    in the ``[det]`` answer, two in the ``[seg]`` one)."""
     groups: dict = {}
     for o in objects:
         groups.setdefault(o.get("src") or id(o), []).append(o)
-    first: dict[tuple, str] = {}
+    holders: dict[tuple, set[int]] = {}  # an object's key → the earlier annotations (their number) holding it
+    names: list[str] = []
     copies: dict[int, str] = {}
-    for src, group in groups.items():
+    for n, (src, group) in enumerate(groups.items()):
         keys = [(o["kind"], o.get("label"), repr(o["coords"]), repr(o.get("rings"))) for o in group]
-        shown = f"the same {group[0]['label']} {group[0]['kind']}"
-        if (was := first.get(tuple(keys))) is not None:
+        names.append(src if isinstance(src, str) else "an earlier one")
+        if within := set.intersection(*(holders.get(k, set()) for k in keys)):
             copies.update({id(o): "" for o in group})
-            copies[id(group[0])] = f"{shown}{' and its parts' if len(group) > 1 else ''} as {was}"
+            shown = f"the same {group[0]['label']} {group[0]['kind']}{' and its parts' if len(group) > 1 else ''}"
+            copies[id(group[0])] = f"{shown} as {names[min(within)]}"
             continue
-        first[tuple(keys)] = src if isinstance(src, str) else "an earlier one"
-        given: set = set()
         for o, key in zip(group, keys):
-            if key in given:
+            if n in holders.setdefault(key, set()):
                 copies[id(o)] = f"the same {o['label']} {o['kind']} twice in one annotation"
-            given.add(key)
+            holders[key].add(n)
     return copies
 
 
