@@ -307,16 +307,18 @@ ANSWER_OPTIONS = ("max_new_tokens", "free_decoding", "tta", "min_objects", "det_
 
 def run_stamp(model_dir: Path, args) -> dict:
     """What the answers in a predictions file depend on: the checkpoint's weights (each weights
-    file's size and a hash of its first and last 4 MiB, so a copied folder matches and a
-    retrained one does not) and the options that change answers. Cannot: see a retraining that
-    left both ends of every weights file as they were."""
+    file's size and a hash of the whole file where it is 8 MiB or less, of its first and last 4 MiB
+    where larger, so a copied folder matches and a retrained one does not) and the options that change
+    answers. Cannot: see a retraining that left both ends of a weights file over 8 MiB as they were."""
     files = {}
     for f in sorted([model_dir / "config.yaml", *model_dir.rglob("*.safetensors")]):
         h = hashlib.sha256()
         with f.open("rb") as fh:
             size = f.stat().st_size
-            h.update(fh.read(4 << 20))
-            if size > 8 << 20:
+            if size <= 8 << 20:  # whole: a 6 MiB adapter retrained past its first 4 MiB was read as unchanged
+                h.update(fh.read())
+            else:
+                h.update(fh.read(4 << 20))
                 fh.seek(-(4 << 20), os.SEEK_END)
                 h.update(fh.read())
         files[str(f.relative_to(model_dir))] = f"{size}:{h.hexdigest()[:16]}"

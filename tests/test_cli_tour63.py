@@ -190,3 +190,22 @@ def test_a_class_answering_none_in_words_is_no_worded_class():
                           ("", []), ("a harbor by the river", [])], ["ship", "plane", "car", "tank", "bridge", "harbor"])
     assert joined.worded == ("harbor",)  # "There are no ships." was "worded", where --tta reads it as none
     assert joined == (box, [0.9])
+
+
+@pytest.mark.parametrize("mib, at", [(6, 4.5), (8, 7.5), (9, 8.5)])  # over 8 MiB: its first and last 4 MiB
+def test_run_stamp_hashes_a_weights_file_of_8_mib_or_less_whole(mib, at, tmp_path):
+    import types
+
+    from rsvlm.predictions import run_stamp
+
+    (tmp_path / "config.yaml").write_text("model: {}\n")
+    weights = tmp_path / "adapter" / "adapter_model.safetensors"
+    weights.parent.mkdir()
+    weights.write_bytes(bytes(mib << 20))
+    before = run_stamp(tmp_path, types.SimpleNamespace())["weights"]
+    with weights.open("r+b") as fh:  # retrained past the first 4 MiB (was read as the same adapter at 4-8 MiB)
+        fh.seek(int(at * (1 << 20)))
+        fh.write(b"\x01")
+    after = run_stamp(tmp_path, types.SimpleNamespace())["weights"]
+    assert before["adapter/adapter_model.safetensors"] != after["adapter/adapter_model.safetensors"]
+    assert before["config.yaml"] == after["config.yaml"]
