@@ -185,10 +185,11 @@ def test_one_house_labelled_singular_and_plural_is_one_object():
     assert [o["label"] for o in objs] == ["house"]
 
 
-@pytest.mark.parametrize("text", ["No, commercial.", "No, industrial area", "No. Ships.", "No; left."])
+@pytest.mark.parametrize("text", ["No, commercial.", "No, industrial area", "No. Ships.", "No; left.",
+                                  "No ships but planes", "no cars except buses"])
 def test_a_no_answer_followed_by_other_words_is_not_none(text):
     """"No, commercial." (a yes/no reply and what it is instead) lost its comma to the normalising and read
-    as "no commercial", a worded none like "no ships"."""
+    as "no commercial", a worded none like "no ships"; "no ships but planes" was a three-word noun phrase."""
     from rsvlm.answer_words import says_none
 
     assert not says_none(text)
