@@ -361,3 +361,36 @@ def test_every_top_level_key_the_installed_deepspeed_reads_is_one_of_its_keys_he
         check_top_keys({key: {}})
     with pytest.raises(ValueError, match="did you mean tensor_parallel"):
         check_top_keys({"tensor_paralel": {}})
+
+
+def test_the_ctrl_c_note_counts_from_the_step_a_run_resumed_at_in_another_runs_folder(tmp_path):
+    """A run resumed from another run's step folder (ckpt.resume=runs/a/checkpoints/step_4, out_dir=runs/b) and
+    stopped by Ctrl-C at step 6 said 'steps 1–6 are not saved': steps 1–4 are, in runs/a."""
+    from rsvlm.train.stopping import interrupted_note
+
+    assert "steps 5–6 are not saved" in interrupted_note(6, tmp_path, since=4)
+    assert "nothing is lost" in interrupted_note(4, tmp_path, since=4)
+    (tmp_path / "checkpoints" / "step_000005").mkdir(parents=True)
+    assert "step 6 is not saved" in interrupted_note(6, tmp_path, since=4)
+
+
+def test_ctrl_c_in_a_run_resumed_from_another_runs_folder_counts_from_where_it_resumed(tmp_path, monkeypatch, capsys):
+    from rsvlm.train import loop
+
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    base = [f"data.train={data}", "log.progress=false", "batch_size=2", "ckpt.every=2", "device=cpu"]
+    loop.train(load_config(TrainConfig, recipe(tmp_path), [*base, f"out_dir={tmp_path / 'a'}", "max_steps=2"]))
+    real = loop.stop_due
+
+    def ctrl_c_at_step_3(stopping, step, max_steps):
+        if step == 3:
+            raise KeyboardInterrupt
+        return real(stopping, step, max_steps)
+
+    monkeypatch.setattr(loop, "stop_due", ctrl_c_at_step_3)
+    capsys.readouterr()
+    with pytest.raises(KeyboardInterrupt):
+        loop.train(load_config(TrainConfig, recipe(tmp_path), [
+            *base, f"out_dir={tmp_path / 'b'}", "max_steps=6", f"ckpt.resume={tmp_path}/a/checkpoints/step_000002"]))
+    err = capsys.readouterr().err
+    assert "Ctrl-C after step 3: Ctrl-C saves no step folder, step 3 is not saved" in err, err

@@ -409,7 +409,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
             step_boundary()
     except KeyboardInterrupt:  # as the LM loop: which steps Ctrl-C leaves unsaved
         if rank == 0:
-            print(interrupted_note(state["step"], out_dir), file=sys.stderr)
+            print(interrupted_note(state["step"], out_dir, start.get("step", 0)), file=sys.stderr)
         raise
     ran = state["step"] - start.get("step", 0)
     if ran and state.get("skipped_steps", 0) - start.get("skipped_steps", 0) == ran:  # alike on every rank

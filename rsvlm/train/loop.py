@@ -383,7 +383,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
                 time.sleep(cfg.slow_step_s)
     except KeyboardInterrupt:  # was said as "interrupted; continue from step_N" alone, as if nothing were lost
         if rank == 0:
-            print(interrupted_note(state["step"], out_dir), file=sys.stderr)
+            print(interrupted_note(state["step"], out_dir, steps_at_start), file=sys.stderr)
         raise
     finally:  # a run stopped early (SIGTERM, Ctrl-C, an error) stops the profiler too, writing what it profiled
         if profiler is not None:

@@ -30,13 +30,14 @@ def end_save_due(every: int, trained: bool, own: bool) -> bool:
     return bool(every) and (trained or not own)
 
 
-def interrupted_note(step: int, out_dir: str | Path) -> str:
+def interrupted_note(step: int, out_dir: str | Path, since: int = 0) -> str:
     """What Ctrl-C after ``step`` keeps: it saves no step folder (SIGTERM does), so the steps since the latest one in
-    ``out_dir`` are lost; said before ``rsvlm train``'s "interrupted" line, which names where to continue."""
+    ``out_dir``, or since ``since`` (the step this run resumed at, from a step folder that may be another run's),
+    are lost; said before ``rsvlm train``'s "interrupted" line, which names where to continue."""
     from rsvlm.train.checkpoint import STEP_RE, latest_checkpoint
 
     last = latest_checkpoint(Path(out_dir) / "checkpoints")
-    at = int(STEP_RE.match(last.name)[1]) if last is not None else 0
+    at = max(int(STEP_RE.match(last.name)[1]) if last is not None else 0, since)
     lost = ("nothing is lost" if step <= at else f"step {step} is not saved" if step == at + 1
             else f"steps {at + 1}–{step} are not saved")
     return (f"[rsvlm.train] Ctrl-C after step {step}: Ctrl-C saves no step folder, {lost} (SIGTERM, kill -TERM PID, "
