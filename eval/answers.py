@@ -99,6 +99,20 @@ def norm_label(label: Any) -> str:
     return " ".join(re.sub(r"[-_]", " ", unicodedata.normalize("NFKC", str(label))).lower().split())
 
 
+def read_as_known(known: set[str], labels: set[str]) -> dict[str, str]:
+    """{label: class} for each of ``labels`` (``norm_label``'s) that is no class of ``known`` but names one by
+    ``rsvlm.answer_words.label_key``, as the fusion reads labels: ``ships`` is ``ship``, ``storage tanks`` is
+    ``storage tank``. A key two classes of ``known`` share (``building`` and ``buildings`` both references) maps
+    to neither, and a label that is a class is never read as another: two classes are never merged."""
+    from rsvlm.answer_words import label_key
+
+    by_key: dict[str, list[str]] = {}
+    for c in known:
+        by_key.setdefault(label_key(c), []).append(c)
+    return {lab: by_key[key][0] for lab in labels - known
+            if lab and len(by_key.get(key := label_key(lab), ())) == 1}
+
+
 # ----------------------------------------------------------------------------- answers → objects
 
 

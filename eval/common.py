@@ -44,6 +44,7 @@ from eval.answers import (  # noqa: F401  (re-exported: the scorers and tests us
     number_text,
     pred_objects,
     prompt,
+    read_as_known,
     single_label_fill,
 )
 from eval.flags import (  # noqa: F401  (re-exported: tests and scripts import them from here)

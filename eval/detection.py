@@ -17,7 +17,8 @@ them: a pixel-coordinate tool's box reaching past the edge is scored on the part
 grammar's bins never leave the image, so rsvlm's answers and the references are as they were). Neither
 pycocotools nor the DOTA devkit clips; on boxes inside the image the two agree to the last bit.
 
-Classes compare by ``common.norm_label``; an unlabelled prediction in a record whose reference
+Classes compare by ``common.norm_label``; a predicted class that is no reference's but names one in another
+form (``ships`` for ``ship``: ``common.read_as_known``) is scored as it, counted and noted; an unlabelled prediction in a record whose reference
 has one class takes that class. Ranking: the ``score`` of each object where given, else 1.0,
 so that equal scores fall back to the order of the answers in the predictions file and of the
 objects in each answer; for COCO this is done by numbering images in predictions-file order,
@@ -169,6 +170,11 @@ def score(items: list[common.Item], args=None) -> dict:
             hbb["dets"].append(_clipped_envelopes(preds, size))
             hbb["sizes"].append(size)
     gt_labels = {o["label"] for imgs in (hbb["gts"], obb["gts"]) for img in imgs for o in img}
+    dets = [o for imgs in (hbb["dets"], obb["dets"]) for img in imgs for o in img]
+    read_as = common.read_as_known(gt_labels, {o["label"] for o in dets})  # "ships" was no class of "ship"
+    plural = Counter(f"{o['label']} → {read_as[o['label']]}" for o in dets if o["label"] in read_as)
+    for o in dets:
+        o["label"] = read_as.get(o["label"], o["label"])
     unknown = Counter(o["label"] or "(unlabelled)" for imgs in (hbb["dets"], obb["dets"]) for img in imgs
                       for o in img if o["label"] not in gt_labels)  # AP cannot see them
     notes = []
@@ -177,6 +183,9 @@ def score(items: list[common.Item], args=None) -> dict:
     elif unknown:
         notes.append(f"{sum(unknown.values())} predicted object(s) of classes no reference has, not scored: "
                      f"{dict(unknown.most_common(5))}")
+    if plural:
+        notes.append(f"{sum(plural.values())} predicted object(s) name a reference class in another form, a plural "
+                     f"(rsvlm.answer_words.label_key), and are scored as it: {dict(plural.most_common(5))}")
     # COCO keeps the max_dets highest-scored per image: the rest of a dense scene's answer drops out unseen
     over = [len(d) - max_dets for d in hbb["dets"] if len(d) > max_dets]
     n_gt_over = sum(len([o for o in g if not o.get("difficult")]) > max_dets for g in hbb["gts"])
@@ -201,6 +210,7 @@ def score(items: list[common.Item], args=None) -> dict:
             "n_records_obb": len(obb["gts"]), "n_gt_objects": n_gt_objects, "n_gt_difficult": n_gt_difficult,
             "n_pred_objects": n_pred_objects, "n_pred_objects_past_max_dets": sum(over),
             "n_pred_objects_ignored": dict(ignored), "n_pred_objects_unknown_class": dict(unknown),
+            "n_pred_objects_read_as_class": dict(plural),
             "notes": notes}
 
 

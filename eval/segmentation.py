@@ -83,10 +83,13 @@ def units(gt: list[dict], pred: list[dict], width: int, height: int,
     if len(classes) == 1:
         groups = {classes[0]: (gt, pred)}
         unknown = 0
-    else:
+    else:  # a shape labelled "trees" is the reference's "tree" (common.read_as_known)
+        labels = [common.norm_label(o.get("label")) for o in pred]
+        read_as = common.read_as_known(set(classes), set(labels))
+        labels = [read_as.get(lab, lab) for lab in labels]
         groups = {c: ([o for o in gt if common.norm_label(o.get("label")) == c],
-                      [o for o in pred if common.norm_label(o.get("label")) == c]) for c in classes}
-        unknown = sum(1 for o in pred if common.norm_label(o.get("label")) not in groups)
+                      [o for o, lab in zip(pred, labels) if lab == c]) for c in classes}
+        unknown = sum(1 for lab in labels if lab not in groups)
     out = []
     for c, (g, p) in groups.items():
         inter, p_only, g_only = regions.mask_overlap(g, p, width, height)  # in the shapes' window, not (H, W)

@@ -270,3 +270,39 @@ def test_a_worded_answer_of_no_shape_is_said_not_scored_as_none_silently(tmp_pat
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": i, "task": "det", "answer": a}
                                               for i, a in {**answers, "b": "<ref>ship</ref> none found"}.items()])
     assert not [n for n in detection.main(["--gt", gt, "--pred", pred])["notes"] if "found none" in n]
+
+
+def test_a_plural_class_name_is_scored_as_its_reference_class_never_merging_two(tmp_path, capsys):
+    """A predicted "ships" (or "Storage tanks") was another class than the reference's "ship" ("storage-tank"):
+    its box a false positive, the reference missed, AP 0, though the fusion reads them as one class
+    (answer_words.label_key). Such a label is now scored as the reference class, counted and noted. Two reference
+    classes that are one word's singular and plural stay two, and a label that is a class is never read as another."""
+    from eval import detection, segmentation
+    from eval.answers import read_as_known
+
+    assert read_as_known({"ship", "storage tank"}, {"ships", "storage tanks", "ship", "plane", ""}) == {
+        "ships": "ship", "storage tanks": "storage tank"}
+    assert read_as_known({"building", "buildings"}, {"building", "buildings", "building s"}) == {}
+    box, box2 = "<box><loc_100><loc_100><loc_200><loc_200></box>", "<box><loc_500><loc_500><loc_700><loc_700></box>"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "det", "[det] Find all objects.",
+                                                         f"<ref>ship</ref>{box}<ref>storage-tank</ref>{box2}")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "det",
+                                               "answer": f"<ref>ships</ref>{box}<ref>Storage tanks</ref>{box2}"}])
+    s = detection.main(["--gt", gt, "--pred", pred])
+    assert s["mAP50"] == pytest.approx(1.0) and s["n_pred_objects_unknown_class"] == {}
+    assert s["n_pred_objects_read_as_class"] == {"ships → ship": 1, "storage tanks → storage tank": 1}
+    assert "2 predicted object(s) name a reference class in another form, a plural" in capsys.readouterr().out
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "det", "[det] Find all objects.",
+                                                         f"<ref>building</ref>{box}<ref>buildings</ref>{box2}")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "det",
+                                               "answer": f"<ref>buildings</ref>{box}<ref>building</ref>{box2}"}])
+    s = detection.main(["--gt", gt, "--pred", pred])
+    assert s["mAP50"] == pytest.approx(0.0) and s["n_pred_objects_read_as_class"] == {}
+    sq = "<poly><loc_0><loc_0><loc_400><loc_0><loc_400><loc_400><loc_0><loc_400></poly>"
+    sq2 = "<poly><loc_600><loc_600><loc_900><loc_600><loc_900><loc_900><loc_600><loc_900></poly>"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("s", "seg", "[seg] Segment trees and roads.",
+                                                         f"<ref>tree</ref>{sq}<ref>road</ref>{sq2}")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "s", "task": "seg",
+                                               "answer": f"<ref>Trees</ref>{sq}<ref>road</ref>{sq2}"}])
+    s = segmentation.main(["--gt", gt, "--pred", pred])
+    assert s["n_pred_objects_unknown_class"] == 0 and s["per_class_IoU"] == pytest.approx({"tree": 1.0, "road": 1.0})
