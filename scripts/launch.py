@@ -193,7 +193,7 @@ def here_processor(cfg):
     except (ValueError, OSError) as e:
         if Path(home_expanded(path)).exists():  # a folder, or a file (tokenizer.json named): the ranks' too
             raise
-        print(f"launch: note: {key}={path} cannot be loaded on this machine ({str(e).splitlines()[0][:160]}); the "
+        print(f"launch: note: {key}={path} cannot be loaded on this machine ({(str(e).splitlines() or [type(e).__name__])[0][:160]}); the "
               "records' token lengths, and whether they fill a global batch as the ranks draw them, are left to the "
               "ranks, which check them before training (the other checks ran here). To check them here too, this "
               "machine needs the tokenizer's files (tokenizer.json or tokenizer.model, with tokenizer_config.json) "

@@ -394,3 +394,17 @@ def test_ctrl_c_in_a_run_resumed_from_another_runs_folder_counts_from_where_it_r
             *base, f"out_dir={tmp_path / 'b'}", "max_steps=6", f"ckpt.resume={tmp_path}/a/checkpoints/step_000002"]))
     err = capsys.readouterr().err
     assert "Ctrl-C after step 3: Ctrl-C saves no step folder, step 3 is not saved" in err, err
+
+
+def test_the_launchers_tokenizer_note_takes_an_error_without_words(tmp_path, monkeypatch, capsys):
+    """An OSError of no message from the tokenizer's load (its first line read) was an IndexError traceback."""
+    launch = load_script("launch", monkeypatch)
+    from rsvlm.model import llm
+
+    def unsaid(cfg):
+        raise OSError
+
+    monkeypatch.setattr(llm, "llm_tokenizer", unsaid)
+    cfg = load_config(TrainConfig, None, ["data.train=t.jsonl", "model.llm.tokenizer=someorg/not-here"])
+    assert launch.here_processor(cfg) is None
+    assert "model.llm.tokenizer=someorg/not-here cannot be loaded on this machine (OSError)" in capsys.readouterr().err
