@@ -209,3 +209,13 @@ def test_run_stamp_hashes_a_weights_file_of_8_mib_or_less_whole(mib, at, tmp_pat
     after = run_stamp(tmp_path, types.SimpleNamespace())["weights"]
     assert before["adapter/adapter_model.safetensors"] != after["adapter/adapter_model.safetensors"]
     assert before["config.yaml"] == after["config.yaml"]
+
+
+def test_the_unscored_note_says_a_hole_unscores_under_the_grammar_too():
+    from rsvlm.output_options import unscored_note
+
+    note = unscored_note([{"kind": "poly"}, {"kind": "box", "score": 0.4}])
+    assert note.startswith("1 of 2 object(s) have no score")
+    # was "(a shape left open, or two the decoder joined or split: --free-decoding does it)": a hole, which
+    # unscores an answer decoded under the grammar too, read as --free-decoding's doing
+    assert "a <poly> decoded as the previous one's hole, or under --free-decoding a shape left open or dropped" in note
