@@ -97,3 +97,13 @@ def test_a_rotated_cars_corner_piece_does_not_join_the_next_car_in_a_packed_lot(
                   ((400, 200, 100, 100), [[92.34, 0.0, 100.0, 17.0]]),
                   ((500, 200, 100, 100), [[5.17, 0.0, 17.0, 15.0], [0.0, 0.0, 4.0, 16.4]])], (700, 500))
     assert sorted(o["coords"] for o in got) == [[490.0, 174.0, 504.0, 217.0], [502.0, 172.0, 517.0, 215.0]]
+
+
+def test_box_reach_counts_the_models_coordinate_bins(monkeypatch):
+    # 2 bins of the larger window, as rsvlm.tokens.NUM_BINS has them (fusion.py's crop edge too), not a fixed 1000
+    import rsvlm.tokens
+
+    monkeypatch.setattr(rsvlm.tokens, "NUM_BINS", 2000)  # a 1000-px tile's 2 bins: 1 px, so 1.8 px short is apart
+    got = _merge([((0, 0, 1000, 1000), [[900.0, 500.0, 998.2, 540.0]]), ((1000, 0, 1000, 1000), [[0.0, 500.0, 60.0, 540.0]])],
+                 (2000, 1000))
+    assert len(got) == 2

@@ -241,14 +241,15 @@ class TileMerger:
         2 px of it, were one (17 of 1341 simulated pairs at --overlap 0; 6 left, each within 1 px; single boxes
         with ±1 px noise split 2 of 1500 before and after, with ±1.5 px 14 before, 82 after)."""
         from rsvlm.io.seams import seam_join
+        from rsvlm.tokens import NUM_BINS
 
         for va in a.get("views", [a]):
             for vb in b.get("views", [b]):
                 line = self.seam_line(va["window"], vb["window"])
                 if line is None:
                     continue
-                tol = self.edge_tol if reach is None else min(self.edge_tol, max(reach, max(
-                    va["window"][2:] + vb["window"][2:]) / 500))  # 2 coordinate bins of the larger window
+                tol = self.edge_tol if reach is None else min(self.edge_tol, max(reach, 2 * max(
+                    va["window"][2:] + vb["window"][2:]) / NUM_BINS))  # 2 coordinate bins of the larger window
                 same, bridge = seam_join(va["geom"], vb["geom"], line, tol, min_share,
                                          of_longer=longer or (va["order"], vb["order"]) != (a["order"], b["order"]))
                 if bridge is not None:
