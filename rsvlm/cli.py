@@ -75,7 +75,7 @@ def _detection_args(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     from rsvlm import __version__
 
-    ap = OnceParser(  # an option given twice, differently, is refused naming both (was: the last kept unsaid)
+    ap = OnceParser(  # an option given twice, differently, is warned of naming both, the last taken (was: unsaid)
         prog="rsvlm",
         description="Chat with optical, SAR, infrared and multispectral imagery; train and evaluate the model.",
     )
