@@ -14,6 +14,7 @@ geometry is involved: that raises ``ScoreError`` naming the record.
 from __future__ import annotations
 
 import argparse
+import ast
 import contextlib
 import io
 import json
@@ -195,9 +196,12 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
             prepare(items)
         scores.update(_scored(items, score_fn, args))
     except ScoreError as e:  # "record 'x': …" named no file: which of the ground-truth files, which line
-        if not (m := re.match(r"record (['\"])(.*?)\1: ", str(e))):
+        if not (m := re.match(r"record ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"): ", str(e))):
             raise
-        raise ScoreError(f"{record_line(args.gt, m[2])}: {e}") from e
+        rid = m[1][1:-1]
+        with contextlib.suppress(ValueError, SyntaxError):  # the id as repr wrote it: 'a\\b' is the id a\b
+            rid = ast.literal_eval(m[1])
+        raise ScoreError(f"{record_line(args.gt, rid)}: {e}") from e
     if note := unknown_note(items):
         scores.setdefault("notes", []).append(note)
     scores["n_gt_other_tasks"] = dict(other)

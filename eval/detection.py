@@ -18,8 +18,8 @@ grammar's bins never leave the image, so rsvlm's answers and the references are 
 pycocotools nor the DOTA devkit clips; on boxes inside the image the two agree to the last bit.
 
 Classes compare by ``common.norm_label``; a predicted class that is no reference's but names one in another
-form (``ships`` for ``ship``: ``common.read_as_known``) is scored as it, counted and noted; an unlabelled prediction in a record whose reference
-has one class takes that class. Ranking: the ``score`` of each object where given, else 1.0,
+form (``ships`` for ``ship``: ``common.read_as_known``) is scored as it, counted and noted; an unlabelled
+prediction in a record whose reference has one class takes that class. Ranking: the ``score`` of each object where given, else 1.0,
 so that equal scores fall back to the order of the answers in the predictions file and of the
 objects in each answer; for COCO this is done by numbering images in predictions-file order,
 which is what pycocotools' stable sorts then do with ties. COCO keeps at most ``--max-dets``

@@ -306,3 +306,14 @@ def test_a_plural_class_name_is_scored_as_its_reference_class_never_merging_two(
                                                "answer": f"<ref>Trees</ref>{sq}<ref>road</ref>{sq2}"}])
     s = segmentation.main(["--gt", gt, "--pred", pred])
     assert s["n_pred_objects_unknown_class"] == 0 and s["per_class_IoU"] == pytest.approx({"tree": 1.0, "road": 1.0})
+
+
+def test_a_reference_error_finds_the_line_of_an_id_that_repr_escapes(tmp_path):
+    """The file and line of a bad reference were looked up by the id as the error's repr wrote it: an id holding a
+    backslash (a Windows path, tiles\\P0001) was not found, and the error named the file without its line."""
+    from eval import common, counting
+
+    rid = "tiles\\P0001"
+    args = _count_args(tmp_path, refs=(("a", "3"), (rid, "many")), answers=(("a", "3"), (rid, "2")))
+    with pytest.raises(common.ScoreError, match=f"^{re.escape(args[1])}:2: record {re.escape(repr(rid))}: reference"):
+        counting.main(args)
