@@ -25,7 +25,7 @@ def unscored_note(objects: list[dict]) -> str | None:
         return None
     return (f"{n} of {len(objects)} object(s) have no score: the answer's shapes did not match the model's "
             "per-shape scores one to one (a <poly> decoded as the previous one's hole, or under --free-decoding a "
-            "shape left open or dropped), so no score is given to them; --min-score keeps them")
+            "shape left open or a malformed one left out), so no score is given to them; --min-score keeps them")
 
 
 def rgb_bands_problem(img, rgb_bands: list[str] | None, label: str, option: str = "--rgb-bands") -> str | None:

@@ -218,4 +218,4 @@ def test_the_unscored_note_says_a_hole_unscores_under_the_grammar_too():
     assert note.startswith("1 of 2 object(s) have no score")
     # was "(a shape left open, or two the decoder joined or split: --free-decoding does it)": a hole, which
     # unscores an answer decoded under the grammar too, read as --free-decoding's doing
-    assert "a <poly> decoded as the previous one's hole, or under --free-decoding a shape left open or dropped" in note
+    assert "a <poly> decoded as the previous one's hole, or under --free-decoding a shape left open or a malformed one left out" in note
