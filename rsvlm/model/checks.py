@@ -35,7 +35,7 @@ from rsvlm.model.llm import (
     check_lora_targets,
     check_token_rows,
 )
-from rsvlm.model.llm_files import check_config_keys, local_folder, names_unreadable
+from rsvlm.model.llm_files import adapter_note, check_config_keys, local_folder, names_unreadable
 from rsvlm.model.projector import POS_CODES, PROJECTORS, ProjectorConfig, pooled_tokens
 from rsvlm.model.stem import INTERPOLATIONS, check_stem
 from rsvlm.model.templates import TEMPLATES
@@ -116,7 +116,7 @@ def check_model_files(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) -
         check_pretrained(enc, f"{prefix}encoders.{name}")
     if not lm:
         return
-    check_llm_files(cfg.llm, f"{prefix}llm", weights=True)
+    check_llm_files(cfg.llm, f"{prefix}llm", weights=True, adapters=False)
     tok = cfg.llm.tokenizer or cfg.llm.name_or_path
     if cfg.prompt.answer_lead is not None and cfg.llm.chat_template is None and tok and _own_template(Path(tok)):
         raise ValueError(f"{prefix}prompt.answer_lead needs a registry chat template ({prefix}llm.chat_template, e.g. "
@@ -354,13 +354,15 @@ def _check_cached(name: str, key: str, file: str) -> None:
                                 "give a local folder")
 
 
-def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True) -> None:
+def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True, adapters: bool = True) -> None:
     """FileNotFoundError naming ``prefix.name_or_path`` or ``prefix.tokenizer`` where a local folder
     (``llm_files.check_local``'s sense) is not there, or lacks what transformers reads: ``config.json`` and
     (``weights``) a weights file (or a LoRA adapter's ``adapter_config.json``), tokenizer files; with
     ``weights``, ValueError where a safetensors file is cut short and FileNotFoundError where a shard its
     index lists is missing (``convert_llava.check_shards``). An rsvlm checkpoint given for them is named,
-    with its ``llm/`` and ``tokenizer/``. A hub name offline must be in the cache (``_check_cached``);
+    with its ``llm/`` and ``tokenizer/`` (one that saved no ``llm/`` is told to merge first), and an adapter
+    folder where ``llm_files.adapter_note`` says why it cannot be (``adapters``: a plain LoRA adapter may be,
+    for ``build_llm`` alone; a model built on one saves an unloadable checkpoint). A hub name offline must be in the cache (``_check_cached``);
     online it is left to transformers. Was: exit 1 once the run had started, with transformers'
     "Unrecognized model" or a page on converting slow tokenizers."""
     from transformers.utils import (
@@ -375,14 +377,16 @@ def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True) -
     folder = local_folder(cfg.name_or_path, key) if cfg.name_or_path else None
     if cfg.name_or_path and folder is None:
         _check_cached(cfg.name_or_path, key, CONFIG_NAME)
-    if folder is not None and not (folder / "adapter_config.json").is_file():
+    if folder is not None and (folder / "adapter_config.json").is_file():
+        if note := adapter_note(folder, key, plain=adapters):  # was: a traceback once built, or a lost checkpoint
+            raise ValueError(note)
+    elif folder is not None:
         files = (SAFE_WEIGHTS_NAME, SAFE_WEIGHTS_INDEX_NAME, WEIGHTS_NAME, WEIGHTS_INDEX_NAME)
         lacks = [] if (folder / CONFIG_NAME).is_file() else [CONFIG_NAME]
         if weights and not any((folder / f).is_file() for f in files):
             lacks.append(" or ".join(files))
         if lacks:
-            hint = (f"; {folder} is an rsvlm checkpoint, whose LLM is {folder / 'llm'}"
-                    if (folder / "llm" / CONFIG_NAME).is_file() else "")
+            hint = _checkpoint_hint(folder)
             raise FileNotFoundError(f"{key}: {folder} holds no Hugging Face model: no {' and no '.join(lacks)}{hint}")
         _check_causal_lm(folder / CONFIG_NAME, key)
         if weights:  # shards an index lists that are not there, safetensors files cut short (headers only)
@@ -406,6 +410,20 @@ def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True) -
                 hint += f" (its checkpoint's is {folder.parent / 'tokenizer'})"
         raise FileNotFoundError(f"{key}: {folder} holds no tokenizer (tokenizer.json, tokenizer.model, vocab.json, "
                                 f"…){hint}")
+
+
+def _checkpoint_hint(folder: Path) -> str:
+    """Where ``folder``, given as an LLM, is an rsvlm checkpoint: its LLM's folder, or how to get one (its
+    LoRA adapter merged, ``rsvlm merge-lora``); "" where it is none. An adapter-only checkpoint was told only
+    that it 'holds no Hugging Face model'."""
+    if (folder / "llm" / "config.json").is_file():
+        return f"; {folder} is an rsvlm checkpoint, whose LLM is {folder / 'llm'}"
+    if not (folder / "config.yaml").is_file():
+        return ""
+    if (folder / "adapter" / "adapter_config.json").is_file():
+        return (f"; {folder} is an rsvlm checkpoint whose LLM is a LoRA adapter on its base: merge it first "
+                f"(rsvlm merge-lora --model {folder} --out DIR) and give DIR/llm")
+    return f"; {folder} is an rsvlm checkpoint, but one without llm/config.json or adapter/ (cut short?)"
 
 
 def _check_causal_lm(config_json: Path, key: str) -> None:

@@ -1,0 +1,106 @@
+"""Tour 63 (helper M) of the model: a LoRA adapter folder, or an adapter-only rsvlm checkpoint, given as the LLM."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _cfg(base, *over: str):
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig
+
+    return load_config(VLMConfig, REPO / "configs/model/tiny.yaml",
+                       [f"llm.name_or_path={base}", "llm.config=null", f"llm.tokenizer={base}", *over])
+
+
+@pytest.fixture(scope="module")
+def adapter_ckpt(base_dir, tmp_path_factory):
+    """An adapter-only rsvlm checkpoint (LoRA on the LLM, rsvlm's token rows trained): adapter/, no llm/."""
+    from rsvlm.model import create_model, save_pretrained
+
+    model, _ = create_model(_cfg(base_dir, "trainable.llm=lora"))
+    out = tmp_path_factory.mktemp("ckpt") / "final"
+    save_pretrained(model, out, adapter_only=True)
+    assert (out / "adapter" / "adapter_config.json").is_file() and not (out / "llm").exists()
+    return out
+
+
+def _peft_adapter(base, out: Path, **kw) -> Path:
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    get_peft_model(AutoModelForCausalLM.from_pretrained(base), LoraConfig(r=2, target_modules=["q_proj"], **kw)) \
+        .save_pretrained(out)
+    return out
+
+
+def test_an_rsvlm_checkpoints_adapter_as_the_llm_is_refused_pointing_to_merge_lora(adapter_ckpt, base_dir):
+    """It passed the checks and every run crashed building the LLM (its token rows past the base's: IndexError;
+    a traceback, exit 1), whatever trainable.llm was."""
+    from rsvlm.model import create_model
+    from rsvlm.model.checks import check_model_files
+
+    adapter = adapter_ckpt / "adapter"
+    for trainable in ("lora", "full", "frozen"):
+        cfg = _cfg(adapter, f"trainable.llm={trainable}", f"llm.tokenizer={adapter_ckpt / 'tokenizer'}")
+        with pytest.raises(ValueError) as e:
+            check_model_files(cfg)
+        msg = str(e.value)
+        assert msg.startswith(f"model.llm.name_or_path: {adapter} is the LoRA adapter of the rsvlm checkpoint "
+                              f"{adapter_ckpt}"), msg
+        assert f"rsvlm merge-lora --model {adapter_ckpt} --out DIR" in msg and "DIR/llm" in msg, msg
+    with pytest.raises(ValueError, match="merge-lora"):
+        create_model(cfg)
+
+
+def test_an_adapter_only_checkpoint_as_the_llm_is_told_to_merge_first(adapter_ckpt):
+    """It was told only that it 'holds no Hugging Face model'; the hint naming <folder>/llm came only with an llm/."""
+    from rsvlm.model.checks import check_model_files
+
+    with pytest.raises(FileNotFoundError) as e:
+        check_model_files(_cfg(adapter_ckpt))
+    msg = str(e.value)
+    assert f"{adapter_ckpt} holds no Hugging Face model" in msg, msg
+    assert f"is an rsvlm checkpoint whose LLM is a LoRA adapter on its base: merge it first (rsvlm merge-lora " \
+           f"--model {adapter_ckpt} --out DIR) and give DIR/llm" in msg, msg
+
+
+@pytest.mark.parametrize("kw", [{"trainable_token_indices": [5, 6, 7]}, {"modules_to_save": ["lm_head"]}],
+                         ids=["tokens", "modules"])
+def test_a_peft_adapter_training_rows_or_modules_is_refused_naming_them(tmp_path, base_dir, kw):
+    """build_llm crashed resizing it to rsvlm's tokens: "'TrainableTokensWrapper' object has no attribute
+    'num_embeddings'", or transformers' 'Old language model head is of type ModulesToSaveWrapper'."""
+    from rsvlm.model.llm import LLMConfig, build_llm
+
+    adapter = _peft_adapter(base_dir, tmp_path / "adapter", **kw)
+    with pytest.raises(ValueError) as e:
+        build_llm(LLMConfig(name_or_path=str(adapter), tokenizer=str(base_dir)))
+    msg = str(e.value)
+    key = next(iter(kw))
+    assert msg.startswith(f"llm.name_or_path: {adapter} is a peft adapter (adapter_config.json) on {base_dir}"), msg
+    assert f"it also trains {key}: " in msg and "merge_and_unload()" in msg, msg
+
+
+def test_a_model_on_a_plain_peft_adapter_is_refused_and_the_merge_it_names_trains(tmp_path, base_dir):
+    """A model built on a LoRA adapter's folder saved that adapter alone as its llm/ (a full run's training lost)
+    and the checkpoint could not be loaded ('no *.safetensors LLM weights'); the merge the error gives works."""
+    from peft import AutoPeftModelForCausalLM
+
+    from rsvlm.model import create_model
+    from rsvlm.model.checks import check_model_files
+
+    adapter = _peft_adapter(base_dir, tmp_path / "adapter")
+    cfg = _cfg(adapter, "trainable.llm=full")
+    for check in (check_model_files, create_model):
+        with pytest.raises(ValueError, match="saves the adapter alone as its LLM") as e:
+            check(cfg)
+        assert f"{adapter} is a peft adapter (adapter_config.json) on {base_dir}" in str(e.value)
+    merged = tmp_path / "merged"
+    AutoPeftModelForCausalLM.from_pretrained(adapter).merge_and_unload().save_pretrained(merged)
+    check_model_files(_cfg(merged, f"llm.tokenizer={base_dir}"))
+    model, _ = create_model(_cfg(merged, f"llm.tokenizer={base_dir}", "trainable.llm=full"))
+    assert not any("lora" in k for k in model.state_dict())
