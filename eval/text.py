@@ -135,8 +135,8 @@ def parse_count(text: str) -> int | None:
     1204, ``"seven"`` → 7, ``"<point><loc_104><loc_208></point> 1"`` → 1); ``"none"``/``"nothing"``/
     ``"no …"`` without any number → 0; ``<point>`` elements and no number → how many points; else None.
     A first number of over 15 digits (a degenerate ``"1111…"``, past what a float holds exactly), or a
-    negative one, is no count either: None."""
-    text = text.strip().lower()
+    negative one, is no count either: None. NFKC first, as ``normalize_answer`` (full-width ``Ｔｈｒｅｅ``, ``３．５``)."""
+    text = unicodedata.normalize("NFKC", text).strip().lower()
     points = text.count("<point>")
     s = re.sub(r"(?<=\d),(?=\d{3}\b)", "", _SHAPE.sub(" ", _TAG.sub("", text)))
     if re.match(r"[^\d]*?(?<![\w.])[-\u2212]\d", s):  # "-3": no count (was read as 3); "3-4" is a range's 3

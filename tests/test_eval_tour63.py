@@ -317,3 +317,15 @@ def test_a_reference_error_finds_the_line_of_an_id_that_repr_escapes(tmp_path):
     args = _count_args(tmp_path, refs=(("a", "3"), (rid, "many")), answers=(("a", "3"), (rid, "2")))
     with pytest.raises(common.ScoreError, match=f"^{re.escape(args[1])}:2: record {re.escape(repr(rid))}: reference"):
         counting.main(args)
+
+
+def test_counts_are_read_whatever_unicode_form_they_come_in(tmp_path):
+    """Short answers were NFKC-normalised (VQA read full-width "ｎｏｎｅ" as none), but counting's parse_count was
+    not: "Ｔｈｒｅｅ ships" and "ｎｏｎｅ" were unparseable, and "About ３．５" (a full-width point) read as 3, not 4."""
+    from eval import counting
+    from eval.text import parse_count
+
+    assert parse_count("Ｔｈｒｅｅ ships") == 3 and parse_count("About ３．５") == 4 and parse_count("ｎｏｎｅ") == 0
+    s = counting.main(_count_args(tmp_path, refs=(("a", "3"), ("b", "4"), ("c", "0")),
+                                  answers=(("a", "Ｔｈｒｅｅ ships"), ("b", "About ３．５"), ("c", "ｎｏｎｅ"))))
+    assert s["accuracy"] == 1.0 and s["n_unparseable"] == 0
