@@ -2,7 +2,16 @@
 
 import sys
 
+from rsvlm.closed_pipes import readers_may_close
 from rsvlm.train import main
 
+
+def run() -> int:
+    """``main`` with a reader that may close (``python -m rsvlm.train … 2>&1 | head -1``): the run goes on and
+    keeps its own exit status, as ``rsvlm train`` does; was exit 1 at the first progress line, nothing trained."""
+    with readers_may_close():
+        return main()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -1,0 +1,28 @@
+"""Stop 63: ``python -m rsvlm.train`` whose reader goes away (``… 2>&1 | head -1``)."""
+import sys
+
+
+class _ClosedPipe:
+    """A stream whose reader has gone: every write raises BrokenPipeError."""
+
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self):
+        pass
+
+
+def test_python_m_rsvlm_train_goes_on_when_its_reader_closes(tmp_path, monkeypatch):
+    import rsvlm.train.__main__ as entry
+
+    written = tmp_path / "written"
+
+    def work():  # a progress line first, as the training bar
+        print("step 1/3 …", file=sys.stderr)
+        written.write_text("final/")
+        return 0
+
+    monkeypatch.setattr(entry, "main", work)
+    monkeypatch.setattr(sys, "stderr", _ClosedPipe())
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    assert (entry.run(), written.read_text()) == (0, "final/")  # was BrokenPipeError: exit 1, nothing trained
