@@ -329,3 +329,26 @@ def test_counts_are_read_whatever_unicode_form_they_come_in(tmp_path):
     s = counting.main(_count_args(tmp_path, refs=(("a", "3"), ("b", "4"), ("c", "0")),
                                   answers=(("a", "Ｔｈｒｅｅ ships"), ("b", "About ３．５"), ("c", "ｎｏｎｅ"))))
     assert s["accuracy"] == 1.0 and s["n_unparseable"] == 0
+
+
+def test_every_plain_form_of_a_binary_mask_still_reads_and_scores_alike(tmp_path):
+    """The 0/1 rule (265c0af) must leave every plain binary mask read as before: a uint8 numpy array of 0/1, a
+    list of booleans, 0/255 as a PNG holds it, floats 0.0/1.0 (each scores the reference's square exactly)."""
+    import numpy as np
+
+    from eval import regions, segmentation
+
+    w = h = 20
+    square = np.zeros((h, w), dtype=np.uint8)
+    square[:10, :10] = 1
+    forms = {"u8": square, "bool": square.astype(bool).tolist(), "png": (square * 255).tolist(),
+             "float": square.astype(float).tolist(), "ints": square.tolist()}
+    for name, m in forms.items():
+        assert regions.object_problem({"kind": "mask", "label": "tree", "mask": m}) is None, name
+    poly = "<ref>tree</ref><poly><loc_0><loc_0><loc_500><loc_0><loc_500><loc_500><loc_0><loc_500></poly>"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(n, "seg", "[seg] Segment the trees.", poly, width=w, height=h)
+                                             for n in forms])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": n, "task": "seg", "answer": "", "objects": [
+        {"kind": "mask", "label": "tree", "mask": np.asarray(m).tolist()}]} for n, m in forms.items()])
+    s = segmentation.main(["--gt", gt, "--pred", pred])
+    assert s["n_unparseable"] == 0 and s["gIoU"] == pytest.approx(1.0)
