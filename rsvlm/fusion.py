@@ -61,13 +61,13 @@ SQUARE = 0.8  # short / long side at or above which an obb's long side is taken 
 class Fused:
     """A record's answer fused over its views (``rsvlm.tta.fused_answers``, which ``tta.Fused`` names too)."""
 
-    answer: str  # in the image's own frame; ``tta.NONE`` where no shape was kept (``objects`` empty)
+    answer: str  # in the image's own frame; ``tta.NONE`` where no shape was kept (a plain "None." kept: as answered)
     objects: list[dict] | None = None  # the fused shapes in pixels (None for a text answer)
     cut: bool = False  # the token limit stopped one of the answers fused (``inference.Answer.cut``)
     past_context: bool = False  # one of the answers fused ran past the LLM's context (``Answer.past_context``)
     past_views: tuple[str, ...] = ()  # the other views whose answers did (the plain one's: ``past_context`` alone)
     note: str | None = None  # how many view answers were left out of the fusion, and why (``tta._unfused``)
-    unasked: str | None = None  # the other views not asked of it, and why (``tta._skipped_note``): none left out
+    unasked: str | None = None  # the other views not asked of it, and why (``tta.skipped_note``): none left out
     answers: int | None = None  # answers fused: the plain one and each view's asked (those left out too); None: uncounted
 
     @property

@@ -148,7 +148,7 @@ def _unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
             f"(first: view {view!r}: {why})")
 
 
-def _skipped_note(skipped: list[str], n: int) -> str | None:
+def skipped_note(skipped: list[str], n: int) -> str | None:
     """The ``Fused.unasked`` for the other views (of ``n``) not asked of a record, and why; None where none."""
     if not skipped:
         return None
@@ -160,6 +160,9 @@ def _skipped_note(skipped: list[str], n: int) -> str | None:
             f"({', '.join(map(repr, skipped))} not): {'; '.join(why)}")
 
 
+_skipped_note = skipped_note  # the old name: answering.kept_unasked_note imports it (not needed once it goes)
+
+
 def fused_answers(generate, messages: list[list[dict]], images: list[list], first: list[tuple[str, list[float]]],
                   cfg: FuseConfig | None = None, notes: dict[int, str] | None = None,
                   on_views=None, unasked: set[int] | None = None) -> list[Fused | None]:
@@ -168,7 +171,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     ``fusion.fuse`` cannot join (``fusable``: boxes with obbs); no other view is asked for those. The identity
     answer to a ``[det]`` question that holds no shape ("None.") is fused as shapes: the other views
     (crops too) may find what it missed, each shape scored by the share of the views that found it;
-    it stays as it is where none is kept.
+    where none is kept its answer stays as answered, a Fused still (``objects`` ``[]``, the plain text), so that
+    its ``note`` and ``unasked`` say the views left out or not asked.
     ``generate(messages, images) -> [(text, scores)]`` answers a batch; it is called once per other
     view, for the records that view can say. Give it no ``min_objects`` push (``inference.answerer``'s
     ``0``): a corner crop holding none of the objects, or each view padding to N, made up objects.
@@ -177,7 +181,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     likewise (``Answer.past_context``: a view's prompt and answer can run longer; ``past_views`` names
     the views whose answers did), its ``note``
     counts the view answers left out (``_unfused``: geometry that does not parse, ...), and its ``unasked``
-    the views not asked of it (``_skipped_note``: "above" under a transpose, a crop of a ``[count]`` question).
+    the views not asked of it (``skipped_note``: "above" under a transpose, a crop of a ``[count]`` question).
 
     A view whose prompt ``generate`` refuses (ValueError: a view's words or shapes can take a token
     more than the plain prompt, past the LLM's context) is asked record by record; a record it still
@@ -186,7 +190,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     be asked of any record, in order (a refusal aside; none where no plain answer is fused, no crop the
     question or answer rules out: ``croppable``): what a progress count ("view k of N") is out of.
     ``unasked``, where given, gets the index of each record of which no other view was asked, none refused
-    (``no_view_note`` says why): a None answer alone cannot tell it from a ``[det]`` "None." every view kept."""
+    (``no_view_note`` says why): the records whose answer is None, none refused, where fused."""
     from rsvlm import geometry
     from rsvlm.inference import is_cut, is_past_context, with_scores
 
@@ -254,11 +258,14 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         said = {"cut": cut[i], "past_context": past[i], "past_views": tuple(past_views.get(i, ())),
                 "answers": 1 + n_asked.get(i, 0),
                 "note": _unfused_note(left[i], n_asked[i], shapes) if i in left else None,
-                "unasked": _skipped_note(skipped.get(i, []), len(cfg.views) - 1)}
+                "unasked": skipped_note(skipped.get(i, []), len(cfg.views) - 1)}
         if not shapes:
             fused[i] = Fused(vote(views[i]), **said)
-        elif (objs := fuse(views[i], w, h, cfg, windows[i], many=asks_all(messages[i]))) is not None and (
-                objs or views[i][0]):  # "None." stays where no view's shape is kept
+            continue
+        objs = fuse(views[i], w, h, cfg, windows[i], many=asks_all(messages[i]))  # None: no view found one
+        if not objs and not views[i][0]:  # a [det] "None." no view's shape changed: kept as answered, notes said
+            fused[i] = Fused(first[i][0], [], **said)
+        elif objs is not None:  # (None for plain shapes only where fuse cannot join them: _not_fused asks none)
             if not views[i][0] and (worded := _plain_words(first[i][0])):  # replaced: say what it said
                 said["note"] = "; ".join(filter(None, [worded, said["note"]]))
             fused[i] = Fused(geometry.encode(objs, w, h) or NONE, objs, **said)

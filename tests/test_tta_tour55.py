@@ -121,9 +121,11 @@ def test_a_detection_answered_none_is_fused_with_what_the_other_views_found():
     assert geometry.decode(fused.answer, 64, 48).objects[0]["coords"] == pytest.approx(ship[0]["coords"], abs=0.05)
     # where no view finds one, or too few do, "None." stays; a class question answered "None." is voted
     nothing = {v: "None." for v in views}
-    assert tta.fused_answers(_Views([], 64, 48, views, nothing), det, [image], [("None.", [])]) == [None]
+    (kept,) = tta.fused_answers(_Views([], 64, 48, views, nothing), det, [image], [("None.", [])])
+    assert (kept.answer, kept.objects) == ("None.", [])  # a Fused still: its notes say views left out, not asked
     few = tta.FuseConfig(views=views, min_views=3)
-    assert tta.fused_answers(_Views(ship, 64, 48, views, {"v": "None."}), det, [image], [("None.", [])], few) == [None]
+    (kept,) = tta.fused_answers(_Views(ship, 64, 48, views, {"v": "None."}), det, [image], [("None.", [])], few)
+    assert (kept.answer, kept.objects) == ("None.", [])
     cls = [[{"role": "user", "content": "<image>\n[cls] Scene class?"}]]
     assert tta.fused_answers(_Views(ship, 64, 48, views, {"h": "None."}), cls, [image],
                              [("None.", [])])[0].answer == "None."
