@@ -196,15 +196,16 @@ def unread_coordinates_note(items: list[Item], fmt: str) -> str | None:
 def worded_answers_note(items: list[Item], fmt: str) -> str | None:
     """A note when answers read cleanly as no object though their words do not say they found none
     (``rsvlm.answer_words.says_none``): "There are 3 ships." to a [det] question scored as "None." does, without a
-    word. "None." and a worded none ("There are no ships.") are answers of nothing; an empty answer and one of
-    coordinates no reader here reads have their own notes."""
+    word. "None." and a worded none ("There are no ships.") are answers of nothing; an empty answer, one of
+    coordinates no reader here reads and one of another --format's geometry have their own notes."""
     from rsvlm.answer_words import says_none
 
     worded = []
     for it in items:
         ans = it.pred.get("answer") if it.pred is not None and it.pred.get("objects") is None else None
         if (not isinstance(ans, str) or not ans.strip() or says_none(ans) or is_errored(it)
-                or sum(len(_NUMBER.findall(g)) for g in _BRACKETED.findall(ans)) >= 4):  # unread_coordinates_note's
+                or sum(len(_NUMBER.findall(g)) for g in _BRACKETED.findall(ans)) >= 4  # unread_coordinates_note's
+                or any(mark.search(ans) for mark in FORMAT_MARKS.values())):  # another format's: its own note
             continue
         got = pred_objects(it, fmt)
         if got.status != UNPARSEABLE and not got.objects:

@@ -352,3 +352,15 @@ def test_every_plain_form_of_a_binary_mask_still_reads_and_scores_alike(tmp_path
         {"kind": "mask", "label": "tree", "mask": np.asarray(m).tolist()}]} for n, m in forms.items()])
     s = segmentation.main(["--gt", gt, "--pred", pred])
     assert s["n_unparseable"] == 0 and s["gIoU"] == pytest.approx(1.0)
+
+
+def test_an_answer_of_another_formats_geometry_is_not_also_called_worded(tmp_path):
+    """A GeoChat answer scored as rsvlm's ({<10><10><50><50>}) has its own note (--format geochat?); the worded
+    answers' note counted it too, as an answer of words."""
+    from eval import detection
+
+    box = "<ref>ship</ref><box><loc_100><loc_100><loc_200><loc_200></box>"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "det", "[det] Find all ships.", box)])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "det", "answer": "ship {<10><10><50><50>|<0>}"}])
+    notes = detection.main(["--gt", gt, "--pred", pred])["notes"]
+    assert any("geochat geometry" in n for n in notes) and not any("found none" in n for n in notes), notes
