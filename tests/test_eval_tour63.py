@@ -364,3 +364,21 @@ def test_an_answer_of_another_formats_geometry_is_not_also_called_worded(tmp_pat
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "det", "answer": "ship {<10><10><50><50>|<0>}"}])
     notes = detection.main(["--gt", gt, "--pred", pred])["notes"]
     assert any("geochat geometry" in n for n in notes) and not any("found none" in n for n in notes), notes
+
+
+def test_the_run_stamp_doc_says_how_a_weights_file_of_8_mib_or_less_is_hashed(tmp_path):
+    """docs/eval-run.md said a weights file is hashed by its first 4 MiB (and its last 4 MiB over 8 MiB); since
+    96e1273 one of 8 MiB or less is hashed whole, so a 6 MiB adapter changed past its first 4 MiB is another model.
+    The doc says so, and the stamp does it."""
+    from rsvlm.predictions import run_stamp
+
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "config.yaml").write_text("model: {}\n")
+    weights = tmp_path / "m" / "adapter.safetensors"
+    weights.write_bytes(b"\0" * (6 << 20))
+    before = run_stamp(tmp_path / "m", SimpleNamespace())["weights"]
+    weights.write_bytes(b"\0" * (5 << 20) + b"\1" * (1 << 20))
+    assert run_stamp(tmp_path / "m", SimpleNamespace())["weights"] != before
+    text = (DOCS / "eval-run.md").read_text()
+    section = " ".join(text[text.index("## The run stamp"):text.index("## Several processes")].split())
+    assert "SHA-256 of the whole file where it is 8 MiB or less, of its first and last 4 MiB where larger" in section
