@@ -20,9 +20,11 @@ window by window (as it did), with GDAL's block cache at ``--png-cache-mb`` (Rea
 the default 64 MiB thrashes the same way on a scene 8 times as wide).
 
 ``--only seams`` counts merging errors on simulated tiles (no model): plain boxes on scenes a 100-px tile
-does not divide (the last window shifted), each tile's view the box clipped to it, ±1 px noise or none,
-split in two or joined to a neighbour 1-2 px away; masks at an ``--overlap 0`` seam: 1-px roads at a
-slant split, cars 1-2 px apart joined, and roads a model drew a pixel short of the tile's edge split.
+does not divide (the last window shifted), each tile's view the box clipped to it, ±1 px noise
+(``--seam-noise``) or none, split in two or joined to a neighbour 1-2 px away; masks at an ``--overlap 0``
+seam: 1-px roads at a slant split, cars 1-2 px apart joined, and roads a model drew a pixel short of the
+tile's edge split. ``--seam-noise 1.5`` shows what ``TileMerger.box_reach`` costs: cut boxes split at
+--overlap 0 (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -284,22 +286,23 @@ def _road(rng, width, scene=(200, 100), centre=(97, 103)):
     return m if m[:, :99].any() and m[:, 101:].any() else None
 
 
-def seam_errors(n: int, seed: int = 0) -> list[tuple[str, int, int]]:
-    """(case, wrong, of) over ``n`` simulated objects a case (see the module's ``--only seams``)."""
+def seam_errors(n: int, seed: int = 0, noise: float = 1.0) -> list[tuple[str, int, int]]:
+    """(case, wrong, of) over ``n`` simulated objects a case (see the module's ``--only seams``); ``noise``:
+    the noisy box rows' ± px."""
     import numpy as np
 
     from rsvlm.io import merge_tile_objects
 
     rows = []
-    for overlap, noise, pair in [(o, z, p) for p in (False, True) for o in (0, 20, 50) for z in (0.0, 1.0)]:
+    for overlap, z, pair in [(o, z, p) for p in (False, True) for o in (0, 20, 50) for z in (0.0, noise)]:
         rng, wrong, of = np.random.default_rng(seed), 0, 0
         for k in range(n):
             scene = (210, 230, 250, 270, 290)[k % 5]
-            boxes, views = _boxes_case(rng, scene, overlap, noise, pair)
+            boxes, views = _boxes_case(rng, scene, overlap, z, pair)
             if views is not None:
                 got = len(merge_tile_objects(views, scene_size=(scene, scene)))
                 wrong, of = wrong + (got < len(boxes) if pair else got > 1), of + 1
-        rows.append((f"boxes{' 1-2 px apart' if pair else ''}, overlap {overlap}, noise {noise:g} px: "
+        rows.append((f"boxes{' 1-2 px apart' if pair else ''}, overlap {overlap}, noise {z:g} px: "
                      f"{'joined' if pair else 'split'}", wrong, of))
     rng = np.random.default_rng(seed)
     roads = [m for m in (_road(rng, 1) for _ in range(n)) if m is not None]
@@ -335,6 +338,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5, help="timing rounds (the median is reported)")
     ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops", "seams"], default="both")
     ap.add_argument("--seam-cases", type=int, default=300, help="simulated objects per case for --only seams")
+    ap.add_argument("--seam-noise", type=float, default=1.0,
+                    help="± px of the noisy box rows of --only seams (1.5: where box_reach splits cut boxes)")
     ap.add_argument("--crop-size", type=int, default=4000, help="PNG side for --only crops (tile 1024, overlap 200)")
     ap.add_argument("--png-size", default="8000x1100", help="WxH of the PNG for --only png")
     ap.add_argument("--png-cache-mb", type=int, default=8, help="GDAL block cache for --only png")
@@ -371,8 +376,10 @@ def main() -> None:
                      "41x41 px (e.g. 8000x1100) and a cache of 1 MiB or more")
     if args.only == "seams":
         require_at_least_one(ap, args, ("seam_cases",))
+        if not 0 <= args.seam_noise <= 10:  # NaN too
+            ap.error(f"--seam-noise {args.seam_noise}: give 0 to 10 px")
         print("\n| case | wrong | of |\n|---|---|---|")
-        for case, wrong, of in seam_errors(args.seam_cases):
+        for case, wrong, of in seam_errors(args.seam_cases, noise=args.seam_noise):
             print(f"| {case} | {wrong} | {of} |")
         return
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:

@@ -107,3 +107,19 @@ def test_box_reach_counts_the_models_coordinate_bins(monkeypatch):
     got = _merge([((0, 0, 1000, 1000), [[900.0, 500.0, 998.2, 540.0]]), ((1000, 0, 1000, 1000), [[0.0, 500.0, 60.0, 540.0]])],
                  (2000, 1000))
     assert len(got) == 2
+
+
+def test_bench_seams_takes_the_noise_of_its_noisy_rows():
+    """``--seam-noise 1.5`` is where ``box_reach`` costs cut boxes (docs/benchmarks.md); the rows stay 16."""
+    import subprocess
+    import sys
+
+    bench = ROOT / "bench" / "tiling.py"
+    r = subprocess.run([sys.executable, str(bench), "--only", "seams", "--seam-cases", "5", "--seam-noise", "1.5"],
+                       capture_output=True, text=True, timeout=300, cwd=ROOT)
+    rows = [line for line in r.stdout.splitlines() if line.startswith("| ") and not line.startswith("| case")]
+    assert r.returncode == 0 and len(rows) == 16, r.stderr[-2000:]
+    assert sum("noise 1.5 px" in line for line in rows) == 6 and not any("noise 1 px" in line for line in rows)
+    r = subprocess.run([sys.executable, str(bench), "--only", "seams", "--seam-noise", "-1"], capture_output=True,
+                       text=True, timeout=120, cwd=ROOT)
+    assert r.returncode == 2 and "--seam-noise -1.0: give 0 to 10 px" in r.stderr
