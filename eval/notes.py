@@ -173,6 +173,11 @@ _BRACKETED = re.compile(r"[\[(]([^\[\]()]*)[\])]")  # the inside of (â€¦) or [â€
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
+def _bracketed_numbers(answer: str) -> bool:
+    """Whether ``answer`` holds four or more numbers in brackets: coordinates of some form."""
+    return sum(len(_NUMBER.findall(g)) for g in _BRACKETED.findall(answer)) >= 4
+
+
 def unread_coordinates_note(items: list[Item], fmt: str) -> str | None:
     """A note when answers read cleanly as no object though they hold four or more numbers in brackets
     (``[10, 10, 50, 50]``, ``<|box_start|>(100,100),(500,500)<|box_end|>``): boxes in a form no reader
@@ -180,7 +185,7 @@ def unread_coordinates_note(items: list[Item], fmt: str) -> str | None:
     unread = []
     for it in items:
         ans = it.pred.get("answer") if it.pred is not None and it.pred.get("objects") is None else None
-        if not isinstance(ans, str) or sum(len(_NUMBER.findall(g)) for g in _BRACKETED.findall(ans)) < 4:
+        if not isinstance(ans, str) or not _bracketed_numbers(ans):
             continue
         got = pred_objects(it, fmt)
         if got.status != UNPARSEABLE and not got.objects:
@@ -204,7 +209,7 @@ def worded_answers_note(items: list[Item], fmt: str) -> str | None:
     for it in items:
         ans = it.pred.get("answer") if it.pred is not None and it.pred.get("objects") is None else None
         if (not isinstance(ans, str) or not ans.strip() or says_none(ans) or is_errored(it)
-                or sum(len(_NUMBER.findall(g)) for g in _BRACKETED.findall(ans)) >= 4  # unread_coordinates_note's
+                or _bracketed_numbers(ans)  # unread_coordinates_note's
                 or any(mark.search(ans) for mark in FORMAT_MARKS.values())):  # another format's: its own note
             continue
         got = pred_objects(it, fmt)
