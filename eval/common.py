@@ -14,12 +14,10 @@ geometry is involved: that raises ``ScoreError`` naming the record.
 from __future__ import annotations
 
 import argparse
-import ast
 import contextlib
 import io
 import json
 import os
-import re
 import sys
 from collections import Counter
 from collections.abc import Callable
@@ -196,12 +194,9 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
             prepare(items)
         scores.update(_scored(items, score_fn, args))
     except ScoreError as e:  # "record 'x': …" named no file: which of the ground-truth files, which line
-        if not (m := re.match(r"record ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"): ", str(e))):
+        if not (where := record_line(args.gt, str(e))):
             raise
-        rid = m[1][1:-1]
-        with contextlib.suppress(ValueError, SyntaxError):  # the id as repr wrote it: 'a\\b' is the id a\b
-            rid = ast.literal_eval(m[1])
-        raise ScoreError(f"{record_line(args.gt, rid)}: {e}") from e
+        raise ScoreError(f"{where}: {e}") from e
     if note := unknown_note(items):
         scores.setdefault("notes", []).append(note)
     scores["n_gt_other_tasks"] = dict(other)

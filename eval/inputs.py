@@ -7,9 +7,11 @@ naming it); predictions are read leniently, their bad lines and repeated ids cou
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import gzip
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -274,9 +276,15 @@ def pair(records: list[dict], preds: PredictionFile) -> list[Item]:
     return sorted(items, key=lambda it: it.order)
 
 
-def record_line(gt: str | Path, rid: str) -> str:
-    """Where record ``rid`` is in the ground truth: ``GT:LINE`` in a JSONL file (plain or gzip-compressed), ``GT``
-    where the line cannot be told (a JSON array, a file since changed)."""
+def record_line(gt: str | Path, error: str) -> str | None:
+    """Where the record an ``error`` opens with (``record 'ID': …``, the id as repr writes it) is in the ground
+    truth: ``GT:LINE`` in a JSONL file (plain or gzip-compressed), ``GT`` where the line cannot be told (a JSON
+    array, a file since changed); None for an error about no one record."""
+    if not (m := re.match(r"record ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"): ", error)):
+        return None
+    rid = m[1][1:-1]
+    with contextlib.suppress(ValueError, SyntaxError):  # read back from its repr: 'a\\b' is the id a\b
+        rid = ast.literal_eval(m[1])
     with contextlib.suppress(*GZIP_ERRORS, OSError, ValueError), open_bytes(gt) as f:
         for n, line in enumerate(f, 1):
             with contextlib.suppress(ValueError):
