@@ -120,18 +120,6 @@ def worded_note(answer) -> str | None:
             + ", ".join(f"'{w}'" for w in worded))
 
 
-def kept_unasked_note(views: tuple[str, ...], asked: tuple[str, ...] | None) -> str | None:
-    """For one question whose ``--tta`` fusion kept its plain answer (``fused_answers`` gave None: a ``[det]``
-    "None." no view's shape changed), the note on the ``views`` (the FuseConfig's, identity first) not among
-    ``asked`` (what ``on_views`` got, for that question alone), as ``Fused.unasked`` says it of a fused
-    answer; None where every view was asked, or none (``tta.no_view_note`` says why)."""
-    from rsvlm.tta import _skipped_note
-
-    if not asked:
-        return None
-    return _skipped_note([v for v in views[1:] if v not in asked], len(views) - 1)
-
-
 def cut_note(max_new_tokens: int, what: str = "the answer", many: bool = False) -> str:
     """The note on answers the token limit stopped short (``what`` stopped …), as chat, predict and
     eval say it."""

@@ -20,7 +20,7 @@ import time
 from rsvlm import inference as inf
 from rsvlm import tables
 from rsvlm.advice import for_cli
-from rsvlm.answering import kept_unasked_note, worded_note
+from rsvlm.answering import worded_note
 from rsvlm.chat_commands import Commands
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
 from rsvlm.tokens import opening_task, task_tag
@@ -255,9 +255,7 @@ class ChatREPL:
             self.say(f"  note: {note}")
         if counted and not counted[0]:  # --tta did nothing, and said no word of why
             self.say(f"  note: {no_view_note(asked, inputs[0], plain, self.tta)}")
-        if f is None:  # a [det] "None." no view's shape changed is kept: the views not asked of it said still
-            if not refused and counted and (kept := kept_unasked_note(self.tta.views, counted[0])):
-                self.say(f"  note: {kept}")
+        if f is None:  # no view asked (said above), or one refused: a kept [det] "None." is a Fused, its notes below
             return plain
         for note in filter(None, (f.note, f.unasked)):  # view answers left out of the fusion, views not asked: why
             self.say(f"  note: {note}")

@@ -16,7 +16,7 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm import out_paths, tables
 from rsvlm.advice import for_cli
-from rsvlm.answering import kept_unasked_note, worded_note
+from rsvlm.answering import worded_note
 from rsvlm.closed_pipes import readers_may_close
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
 from rsvlm.predict_tiles import (
@@ -57,7 +57,6 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
         from rsvlm.tta import fused_answers, no_view_note
 
         refused: dict[int, str] = {}
-        asked: list[tuple] = []  # the other views asked (on_views)
         views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class) if min_objects else generate
         with tqdm(desc="--tta views", unit="view", leave=False, disable=None,
                   file=sys.stderr) as bar:  # minutes each for a large model: none shown on a pipe
@@ -67,16 +66,14 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
                 return out
 
             def asking(other_views: tuple) -> None:  # before the first view is asked: the bar's total
-                asked.append(other_views)
                 bar.total = len(other_views)
                 bar.refresh()
                 if not other_views:  # the plain answer was given with no word of why --tta did nothing
                     said.insert(0, no_view_note(msgs[0], inputs[0], answer, tta))
 
             fused = fused_answers(counted, msgs, inputs, [answer], tta, refused, on_views=asking)[0]
-        kept = kept_unasked_note(tta.views, asked[0]) if fused is None and not refused and asked else None
-        said = [*refused.values(), *(filter(None, (fused.note, fused.unasked)) if fused is not None else ()),
-                *filter(None, [kept]), *said]  # kept: a "None." no view changed, some views not asked
+        # a kept [det] "None." is a Fused too (tta.fused_answers): its views not asked are said with it
+        said = [*refused.values(), *(filter(None, (fused.note, fused.unasked)) if fused is not None else ()), *said]
         if fused is not None and fused.cut and not inf.is_cut(answer):  # the answer printed is no cut one's
             said.append(inf.cut_note(max_new_tokens, "a view answer fused into it"))
         if fused is not None and fused.past_views and not past:  # was said as "1 of the 1 answer(s)"
