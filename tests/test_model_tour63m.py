@@ -104,3 +104,26 @@ def test_a_model_on_a_plain_peft_adapter_is_refused_and_the_merge_it_names_train
     check_model_files(_cfg(merged, f"llm.tokenizer={base_dir}"))
     model, _ = create_model(_cfg(merged, f"llm.tokenizer={base_dir}", "trainable.llm=full"))
     assert not any("lora" in k for k in model.state_dict())
+
+
+def test_a_config_yaml_edited_to_build_a_smaller_projector_is_refused_naming_the_tensors(tmp_path):
+    """projector.type mlp2x_gelu edited to linear loaded the MLP's first layer alone as the projector (another
+    model, whose answers are noise): 'unexpected keys ignored' was the only word. A stem the config leaves out
+    still warns (test_model_checkpoint)."""
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model, load_pretrained, save_pretrained
+
+    torch.manual_seed(0)
+    model, _ = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml"))
+    save_pretrained(model, tmp_path / "ck")
+    conf = tmp_path / "ck" / "config.yaml"
+    text = conf.read_text()
+    assert "type: mlp2x_gelu" in text
+    conf.write_text(text.replace("type: mlp2x_gelu", "type: linear", 1))
+    with pytest.raises(ValueError) as e:
+        load_pretrained(tmp_path / "ck")
+    msg = str(e.value)
+    assert msg.startswith(f"{tmp_path / 'ck' / 'vision.safetensors'}: 4 tensor(s) of parts that {conf} builds "
+                          "without them (projectors.default.net.2.bias"), msg

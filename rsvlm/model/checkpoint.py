@@ -141,7 +141,8 @@ def resolve_in(path: str | None, root: Path) -> str | None:
 def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = None,
                     dtype: torch.dtype | None = None, load_in_4bit: bool = False, load_in_8bit: bool = False,
                     overrides: list[str] | None = None) -> tuple[RSVLM, Processor]:
-    """Rebuild the model from a checkpoint dir; missing vision keys raise, unexpected ones warn.
+    """Rebuild the model from a checkpoint dir; missing vision keys raise, and so do unexpected ones in a part
+    the config builds (an edited projector type); those of a part it does not build (a stem left out) warn.
 
     ``overrides`` (``key=value``) change the saved config; the result is checked as ``create_model``
     checks a config, and may not add an encoder or stem. An ``image_size`` override resizes the saved
@@ -252,9 +253,24 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     if missing:
         raise ValueError(f"{root / 'vision.safetensors'}: missing keys {missing[:10]}"
                          f"{f' (+{len(missing) - 10} more)' if len(missing) > 10 else ''}")
+    parts = _parts({k.rsplit(".", 1)[0] for k in model.state_dict()})
+    # a part this config builds, saved with more in it (projector.type mlp2x_gelu edited to linear): it loaded
+    # with the first layer alone, a warning its only word; a part the config does not build (a stem left out) warns
+    if ours := [k for k in res.unexpected_keys if any(k.startswith(p + ".") for p in parts)]:
+        raise ValueError(f"{root / 'vision.safetensors'}: {len(ours)} tensor(s) of parts that "
+                         f"{root / 'config.yaml'}{' with the overrides given' if overrides else ''} builds without "
+                         f"them ({', '.join(ours[:3])}{' …' if len(ours) > 3 else ''}); the weights and the config "
+                         "are of different models")
     if res.unexpected_keys:
         warnings.warn(f"{root / 'vision.safetensors'}: unexpected keys ignored: {res.unexpected_keys[:10]}", stacklevel=2)
     return model, model.make_processor()
+
+
+def _parts(modules: set[str]) -> set[str]:
+    """The model's parts (``projectors.default``, ``stems.optical``, ``encoders.sar``, ``loc_pointer``) among
+    ``modules``' names."""
+    return {".".join(m.split(".")[:2]) if m.split(".")[0] in ("encoders", "stems", "projectors") else "loc_pointer"
+            for m in modules if m.split(".")[0] in ("encoders", "stems", "projectors", "loc_pointer")}
 
 
 def _old_hf_sincos(saved: VLMConfig, cfg: VLMConfig, root: Path) -> VLMConfig:
