@@ -243,14 +243,6 @@ def read_failed(name: str, err: BaseException) -> ImageReadError:
     return ImageReadError(f"{name}: read failed, file truncated or corrupt ({why})")
 
 
-def _number(text: str) -> float:
-    """A GDAL_NODATA tag's number; NaN where it is none (GDAL reads such a tag as 0: rasterio says 0 then)."""
-    try:
-        return float(text.strip().strip("\x00"))
-    except ValueError:
-        return float("nan")
-
-
 def _nodata_said(ds) -> str:
     """A rasterio dataset's nodata as a note says it: its value, "an internal mask", or "none"."""
     if ds.nodata is not None:
@@ -321,7 +313,7 @@ class RasterioSource:
     def _describe(self) -> list[str]:
         """Size, dtype, georeferencing, band names and colours, nodata: the datasets' metadata; returns
         its notes (kept by the caller once the call succeeds: a retry would have said them twice)."""
-        from rsvlm.io.tiff import gdal_nodata_tag, holds, impossible_nodata_note, tifffile_bands
+        from rsvlm.io.tiff import gdal_nodata_tag, impossible_nodata, tifffile_bands
 
         ds, notes = self.datasets[0], []
         self.width, self.height = ds.width, ds.height
@@ -366,8 +358,8 @@ class RasterioSource:
         self.declares_nodata = any(self._masked)  # a nodata value or an internal mask in any file
         for f, d in zip(self._files(), self.datasets):  # NaN of a uint16 GeoTIFF: rasterio says "none", unsaid
             tag = gdal_nodata_tag(f) if d.nodata is None and d.driver == "GTiff" else None
-            if tag is not None and not holds(d.dtypes[0], _number(tag)):
-                notes.append(impossible_nodata_note(f, tag, d.dtypes[0]))
+            if tag is not None and (impossible := impossible_nodata(f, tag, d.dtypes[0])):
+                notes.append(impossible)
         if len(set(self._files())) > 1 and len(set(said := [_nodata_said(d) for d in self.datasets])) > 1:
             notes.append("band files declare different nodata (" + ", ".join(  # B02 0, B03 65535, B04 none: unsaid
                 f"{Path(f).name} {x}" for f, x in zip(self._files(), said)) + "): each masks its own band's, and a "

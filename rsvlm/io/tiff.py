@@ -64,10 +64,18 @@ def tifffile_source(path: Path, note: str) -> ArraySource:
         if len(extra) == 1 and extra[0] in (1, 2) and len(arr) in (2, 4):  # associated / unassociated alpha
             alpha = len(arr) - 1  # (an RGBA read as 4 msi bands, its alpha a band)
     nodata, said = _nodata(nodata_tag)
-    if nodata is not None and not holds(arr.dtype, nodata):  # NaN of a uint16 file: was "declared", masked nothing
-        nodata, said = None, impossible_nodata_note(path, nodata_tag, arr.dtype)
+    if nodata is not None and (impossible := impossible_nodata(path, nodata_tag, arr.dtype)):  # NaN of a uint16
+        nodata, said = None, impossible  # file: was "declared", masked nothing
     notes += [said] if said else []
     return ArraySource(path, (arr, alpha), notes, bilevel=bilevel, colours=colours, nodata=nodata)
+
+
+def _tag_number(tag) -> float | None:
+    """A GDAL_NODATA tag's number (``"nan"`` is NaN); None where it is none."""
+    try:
+        return float(str(tag).strip().strip("\x00"))
+    except ValueError:
+        return None
 
 
 def _nodata(tag) -> tuple[float | None, str | None]:
@@ -75,10 +83,9 @@ def _nodata(tag) -> tuple[float | None, str | None]:
     and a GeoTIFF's declared nodata read as valid pixels (zeros of a collar among them)."""
     if tag is None:
         return None, None
-    try:
-        return float(str(tag).strip().strip("\x00")), None
-    except ValueError:
+    if (value := _tag_number(tag)) is None:
         return None, f"the TIFF's GDAL_NODATA tag {str(tag)!r} is no number: no pixel is read as nodata by it"
+    return value, None
 
 
 def holds(dtype, value: float) -> bool:
@@ -92,8 +99,12 @@ def holds(dtype, value: float) -> bool:
     return info.min <= value <= info.max and float(value).is_integer()
 
 
-def impossible_nodata_note(path, tag, dtype) -> str:
-    """The note for a GDAL_NODATA tag ``tag`` that no pixel of ``dtype`` can hold (GDAL ignores it)."""
+def impossible_nodata(path, tag, dtype) -> str | None:
+    """The note for a GDAL_NODATA tag ``tag`` that no pixel of ``dtype`` can hold (GDAL ignores it; a tag that
+    is no number is taken as NaN, GDAL reading it as 0: rasterio says 0 then); None where a pixel can."""
+    value = _tag_number(tag)
+    if holds(dtype, float("nan") if value is None else value):
+        return None
     return (f"{Path(str(path)).name} declares nodata {str(tag).strip(chr(0))!r}, which no {np.dtype(dtype)} pixel can "
             "hold: no pixel is read as nodata by it (a fill the file does not declare is looked for as if it declared "
             "none; give the real one: ReadConfig.nodata, or gdal_edit.py -a_nodata)")
