@@ -43,11 +43,6 @@ def unit_kelvin(unit: str | None, declared: list[tuple[float, float]]) -> tuple[
     return None if said is None else ([gain, offset + ZERO_C], said)
 
 
-def kelvin_from_metadata(src, bands: list[int], declared: list[tuple[float, float]]):
-    """``unit_kelvin`` for the one thermal band ``bands`` of ``src``; None for several bands or no unit said."""
-    return unit_kelvin(band_unit(src, bands[0]), declared) if len(bands) == 1 else None
-
-
 def celsius_note(unit: tuple[list[float], str | None] | None, cfg) -> list[str]:
     """The note for a band in °C (``unit``: ``unit_kelvin``'s) read with ``cfg`` (a ``ReadConfig``, filled in
     here): read as kelvin where ``cfg.ir_kelvin_range`` asks for kelvin (it was refused), else stretched as °C,
