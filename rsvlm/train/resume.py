@@ -175,9 +175,7 @@ def start_out_dir(cfg: TrainConfig, rank: int, world: int = 1) -> Path:
     failure is sent to every rank, which raises it alike (``OutDirRefused`` where nothing was written, else
     ``OutDirFailed``), so that none waits at its next collective until ``dist.timeout_s``."""
     out_dir = Path(cfg.out_dir)
-    failed: tuple[str, str] | None = None  # (kind, message): rank 0's, the same on every rank
-    if rank == 0:
-        failed = _make_out_dir(cfg, out_dir)
+    failed = _make_out_dir(cfg, out_dir) if rank == 0 else None  # rank 0's, the same on every rank
     if world > 1:
         import torch.distributed as dist
 
@@ -185,31 +183,31 @@ def start_out_dir(cfg: TrainConfig, rank: int, world: int = 1) -> Path:
         dist.broadcast_object_list(said, src=0)
         failed = said[0]
     if failed is not None:
-        kind, message = failed
-        raise (OutDirRefused if kind == "refused" else OutDirFailed)(message)
+        raise failed
     return out_dir
 
 
-def _make_out_dir(cfg: TrainConfig, out_dir: Path) -> tuple[str, str] | None:
-    """(rank 0) ``start_out_dir``'s work; (kind, message) where it failed ("refused": nothing written yet)."""
+def _make_out_dir(cfg: TrainConfig, out_dir: Path) -> OutDirRefused | OutDirFailed | None:
+    """(rank 0) ``start_out_dir``'s work; the error to raise where it failed (``OutDirRefused``: nothing written)."""
     if cfg.overwrite and not continues_own(cfg):
         found = [out_dir / n for n in RUN_OUTPUTS if (out_dir / n).exists()]
         for p in found:
             try:  # was raised on rank 0 alone, before the broadcast the other ranks wait at
                 shutil.rmtree(p) if p.is_dir() else p.unlink()
             except OSError as e:
-                return "failed", (f"out_dir {out_dir}: overwrite=true could not remove {p} ({e.strerror or e}); "
-                                  "remove it by hand, or choose another out_dir")
+                return OutDirFailed(f"out_dir {out_dir}: overwrite=true could not remove {p} ({e.strerror or e}); "
+                                    "remove it by hand, or choose another out_dir")
         if found:
             print(f"[rsvlm.train] overwrite: removed {', '.join(p.name for p in found)} from {out_dir}",
                   file=sys.stderr)
     try:  # check_writable cannot tell for root, nor on /proc- or /sys-like folders: was errno's line alone
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:  # nothing written yet: a refusal (exit 2), as check_writable's
-        return "refused", (f"out_dir {out_dir}: cannot write there ({e.strerror or e}); give a folder you may "
-                           "write in")
+        return OutDirRefused(f"out_dir {out_dir}: cannot write there ({e.strerror or e}); give a folder you may "
+                             "write in")
     try:
         save_config(cfg, out_dir / "train_config.yaml")
     except OSError as e:
-        return "failed", f"out_dir {out_dir}: cannot write there ({e.strerror or e}); give a folder you may write in"
+        return OutDirFailed(f"out_dir {out_dir}: cannot write there ({e.strerror or e}); give a folder you may "
+                            "write in")
     return None
