@@ -199,7 +199,7 @@ def run(args, out: Output) -> None:
             raise ConversionError(f"{args.ann}: categories[{k}] gives id {c['id']!r} to {c['name']!r}, "
                                   f"an earlier category's id ({cats[c['id']]!r})")
         cats[c["id"]] = clean_label(c["name"])
-    images, by_file, alias, dropped = {}, {}, {}, {}  # alias: a later entry of a listed file → the first's id
+    images, by_file, alias, dropped = {}, {}, {}, set()  # alias: a later entry of a listed file → the first's id
     listed = {}  # id → file_name of every entry read: kept, merged (alias) or dropped
     for k, im in enumerate(data["images"]):
         if not isinstance(im, dict) or not _an_id(im.get("id")) or not isinstance(im.get("file_name"), str):
@@ -219,7 +219,7 @@ def run(args, out: Output) -> None:
             if _size(im) != _size(first) and None not in (*_size(im), *_size(first)):
                 out.skip("duplicate_image_file", f"{args.ann}: images[{k}]", f"{im['file_name']} (id {im['id']!r}) is "
                          f"{_size(im)} here, {_size(first)} as id {first['id']!r}; the first kept")
-                dropped[im["id"]] = "its entry skipped as duplicate_image_file"
+                dropped.add(im["id"])
             else:
                 alias[im["id"]] = first["id"]
                 out.note("images_listed_twice_merged")
@@ -237,7 +237,7 @@ def run(args, out: Output) -> None:
         if ann.get("image_id") in alias:  # each entry's share was a [det] record of its own, missing the other's
             ann = {**ann, "image_id": alias[ann["image_id"]]}
         if ann.get("image_id") not in images:
-            why = f" ({dropped[ann.get('image_id')]})" if ann.get("image_id") in dropped else ""
+            why = " (its entry skipped as duplicate_image_file)" if ann.get("image_id") in dropped else ""
             out.skip("orphan_annotation", where, f"image_id {ann.get('image_id')}{why}")
             continue
         if ann.get("category_id") not in cats:
