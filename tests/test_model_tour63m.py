@@ -127,3 +127,30 @@ def test_a_config_yaml_edited_to_build_a_smaller_projector_is_refused_naming_the
     msg = str(e.value)
     assert msg.startswith(f"{tmp_path / 'ck' / 'vision.safetensors'}: 4 tensor(s) of parts that {conf} builds "
                           "without them (projectors.default.net.2.bias"), msg
+
+
+def test_checkpoints_whose_config_files_differ_in_comments_alone_are_averaged(tmp_path):
+    """A config.yaml annotated by hand (a comment) or a config.json re-saved with another indent was refused as
+    'differs …: only checkpoints of one config and tokenizer can be averaged', naming no setting; a real change
+    is still refused, naming it."""
+    import json
+
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model, save_pretrained
+    from rsvlm.model.weights import average_checkpoints
+
+    torch.manual_seed(0)
+    model, _ = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml", ["trainable.llm=full"]))
+    for name in ("a", "b"):
+        save_pretrained(model, tmp_path / name)
+    conf = tmp_path / "b" / "config.yaml"
+    conf.write_text("# soup ingredient 2 (lr 1e-4)\n" + conf.read_text())
+    llm_conf = tmp_path / "b" / "llm" / "config.json"
+    llm_conf.write_text(json.dumps(json.loads(llm_conf.read_text()), indent=4, sort_keys=True))
+    average_checkpoints([tmp_path / "a", tmp_path / "b"], tmp_path / "avg", progress=False)
+    assert (tmp_path / "avg" / "config.yaml").read_bytes() == (tmp_path / "a" / "config.yaml").read_bytes()
+    conf.write_text(conf.read_text().replace("pool: 1", "pool: 2", 1))
+    with pytest.raises(ValueError, match=r"config.yaml differs from .*\(projector.pool: 1 → 2\)"):
+        average_checkpoints([tmp_path / "a", tmp_path / "b"], tmp_path / "avg2", progress=False)

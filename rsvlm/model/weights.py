@@ -69,7 +69,8 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
         if set(other) != set(first):
             raise ValueError(f"{r}: files differ from {roots[0]}: {sorted(set(other) ^ set(first))[:5]}")
         for rel, p in first.items():
-            if not rel.endswith(".safetensors") and p.read_bytes() != other[rel].read_bytes():
+            if (not rel.endswith(".safetensors") and p.read_bytes() != other[rel].read_bytes()
+                    and not _same_settings(p, other[rel])):  # a comment or key order: was refused, naming nothing
                 raise ValueError(f"{r / rel} differs from {p}{_config_changes(p, other[rel])}"
                                  ": only checkpoints of one config and tokenizer can be averaged")
     out = Path(out_dir)
@@ -111,19 +112,30 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
     return out
 
 
+def _parsed(f: Path):
+    """A .yaml / .json file's content, parsed; None where it is neither or cannot be read as its kind."""
+    import json
+
+    if f.suffix not in (".yaml", ".json"):
+        return None
+    try:
+        return (json.loads(f.read_text()) if f.suffix == ".json" else load_yaml(f)) or {}
+    except (OSError, ValueError):
+        return None
+
+
+def _same_settings(a: Path, b: Path) -> bool:
+    """Whether two config files differing in bytes hold the same settings (a comment, key order, indent)."""
+    old = _parsed(a)
+    return old is not None and old == _parsed(b)
+
+
 def _config_changes(a: Path, b: Path) -> str:
     """The settings two config files (config.yaml, llm/config.json: dtype, tied embeddings) differ in,
     for a message (" (key: old → new; …)"); "" for other files, or where they parse the same."""
-    import json
-
     from rsvlm.train.checkpoint import tree_changes
 
-    if a.suffix not in (".yaml", ".json"):
-        return ""
-    try:
-        old, new = ((json.loads(f.read_text()) if f.suffix == ".json" else load_yaml(f)) or {} for f in (a, b))
-    except (OSError, ValueError):  # not readable as its kind: the message names the files only
-        return ""
+    old, new = _parsed(a), _parsed(b)  # None: not readable as its kind, the message names the files only
     if not (isinstance(old, dict) and isinstance(new, dict)):
         return ""
     changes = [str(c) for c in tree_changes(old, new)]
