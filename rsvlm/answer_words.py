@@ -16,7 +16,10 @@ A stop between words (``,`` ``.`` ``;`` ``:`` ``!`` ``?``) is kept apart, not re
 commercial`` is a yes/no reply and a class, not ``no commercial``.
 Anything more is words, not "none": ``no`` alone (a yes/no answer), ``no, there are 3 ships``, ``no ships but
 planes`` (``but``, ``except``, ``only``, ``besides`` end the noun phrase),
-``none of the ships is white``, a number ("0" is a count, read by the counting eval). An empty answer
+``none of the ships is white``, ``no idea`` (a non-answer, not a none), a number ("0" is a count, read by the
+counting eval). ``no damage`` and ``no change`` are nones here (to a question asking for shapes they are);
+the text vote (``fusion.vote``) reads them so but writes the spelling most views gave, and on a ``[cls]``
+question reads no none at all (xBD's "no damage" is a class). An empty answer
 is neither: callers say what it is (``fusion.vote``: no vote). English only: "aucun" is words.
 
 Labels name one class where they agree lowercased, with ``_`` and ``-`` as spaces, whitespace
@@ -35,7 +38,7 @@ import unicodedata
 from functools import lru_cache
 
 _AFTER = r"(?:(?: (?:is|are|was|were))? (?:found|detected|visible|present|seen|in (?:the|this) (?:image|picture|scene)))?"
-_NOUN = r"(?!(?:there|it|they|but|is|are|was|were|i|we|the)\b)[a-z]+(?: (?!(?:is|are|was|were|be|but|except|only|besides)\b)[a-z]+){0,2}"
+_NOUN = r"(?!(?:there|it|they|but|is|are|was|were|i|we|the|idea|clue)\b)[a-z]+(?: (?!(?:is|are|was|were|be|but|except|only|besides)\b)[a-z]+){0,2}"
 NONE_FORMS = re.compile(  # on the normalised answer (``_plain``)
     rf"(?:there (?:is|are|were|was) )?(?:none|nothing|zero|no {_NOUN}){_AFTER}|not found")
 

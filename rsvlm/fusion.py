@@ -14,7 +14,8 @@ maps their shapes back first). ``fuse`` takes, by what the answers hold:
   ``min_views`` views is kept, averaged as above, its score the mean of its members' times the
   share of the views that saw all of it which found it (so AP ranks the shapes few views found last);
 * polygons or grid masks (segmentation, change): each label's mask rasterised per view, flipped
-  back, and a pixel kept where at least ``min_share`` of the views have it; re-encoded in the identity
+  back, and a pixel kept where at least ``min_share`` of the views have it, but no piece under ``min_piece`` of
+  the smallest view instance it overlaps (``_agreed``: views that disagree share slivers); re-encoded in the identity
   view's mask form (``budget`` location tokens per instance), polygons smoothed out of the pixel
   grid's staircases (``smooth_poly``, ``smooth_px``);
 * a short text answer (at most ``text_words`` words: a class, a count, yes or no, a sensor):
@@ -335,15 +336,37 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
     out = []
     for key in keys:
         label = majority_label([o for objs in views for o in objs if label_key(o.get("label")) == key])
-        votes = sum(geometry.objects_to_mask([o for o in objs if label_key(o.get("label")) == key], w, h)
-                    .astype(np.int32) for objs in views)  # (H,W)
-        mask = votes >= _needed(cfg, len(views))
+        masks = [geometry.objects_to_mask([o for o in objs if label_key(o.get("label")) == key], w, h)
+                 for objs in views]  # (H,W) bool each
+        mask = _agreed(sum(m.astype(np.int32) for m in masks) >= _needed(cfg, len(views)), masks, cfg.min_piece)
         if form == "poly" and cfg.smooth_px > 0:  # each instance traced whole along its pixels' edges, then fitted
             out += [smooth_poly(o, cfg.budget, cfg.smooth_px)
                     for o in geometry.mask_to_objects(mask, label, form="poly", budget=1 << 30)]
         else:
             out += geometry.mask_to_objects(mask, label, form=form, budget=cfg.budget)
     return out
+
+
+def _agreed(mask: np.ndarray, masks: list[np.ndarray], share: float) -> np.ndarray:
+    """``mask`` (H,W) voted from the views' ``masks`` without its 4-connected pieces smaller than ``share`` of
+    the smallest view instance they overlap: where views drew different things, the pixels two of them
+    share along their edges (a diagonal of 1-px squares where one view's triangle met another's) are no
+    object any view drew, while a piece of a small instance two views drew a little apart stays."""
+    from rsvlm.geometry.masks import instances
+
+    lab, n = instances(mask)
+    if n == 0 or share <= 0:
+        return mask
+    smallest = np.full(n + 1, np.inf)  # (n+1,) per piece, the smallest view instance overlapping it
+    for m in masks:
+        vlab, k = instances(m)
+        both = (lab > 0) & (vlab > 0)
+        if k and both.any():
+            pairs = np.unique(np.stack([lab[both], vlab[both]]), axis=1)  # (2,P) piece, view instance
+            np.minimum.at(smallest, pairs[0], np.bincount(vlab.ravel(), minlength=k + 1)[pairs[1]])
+    keep = np.bincount(lab.ravel(), minlength=n + 1) >= share * smallest  # (n+1,)
+    keep[0] = False
+    return keep[lab]
 
 
 def _through_steps(ring) -> np.ndarray:
@@ -448,14 +471,19 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
     return sorted(out, key=lambda o: bool(o.get("label")))  # stable: the unlabelled first, else as fused
 
 
-def vote(answers: list[str]) -> str:
+def vote(answers: list[str], nones: bool = True) -> str:
     """The most common answer (NFKC-normalised as eval reads answers, case, punctuation, ``_`` and spacing
     ignored: "Harbour." is "harbour", "tennis_court" is "tennis court", a decomposed "é" the composed one);
-    ties go to the earliest. No synonyms and no number words: "two" is not "2"; but every way of saying
-    none (``answer_words.says_none``: "None.", "There are no ships.") is one answer. An answer of no word
-    ("?", "...") is no vote while another has one (two such outvoted "harbour")."""
-    keys = ["none" if says_none(a) else " ".join(re.sub(r"[^\w\s]|_", " ", unicodedata.normalize("NFKC", a).lower()).split())
-            for a in answers]
+    ties go to the earliest. No synonyms and no number words: "two" is not "2"; but, with ``nones``, every way
+    of saying none (``answer_words.says_none``: "None.", "There are no ships.", "No damage") is one answer,
+    written as most of them wrote it (ties: the earliest): "No damage" twice and "None." once is "No damage",
+    xBD's class, not "None.". ``nones`` False (a ``[cls]`` question: its answer is a class name) votes each
+    as its words: "None." is no vote for "No damage". An answer of no word ("?", "...") is no vote while
+    another has one (two such outvoted "harbour")."""
+    said = [" ".join(re.sub(r"[^\w\s]|_", " ", unicodedata.normalize("NFKC", a).lower()).split()) for a in answers]
+    keys = ["\0none" if nones and says_none(a) else k for a, k in zip(answers, said)]
     counts = {k: keys.count(k) for k in keys if k or not any(keys)}
     best = max(counts.values())
-    return answers[next(i for i, k in enumerate(keys) if counts.get(k) == best)].strip()
+    win = keys[next(j for j, k in enumerate(keys) if counts.get(k) == best)]  # ties: the earliest
+    group = [j for j, k in enumerate(keys) if k == win]
+    return answers[max(group, key=lambda j: (sum(said[g] == said[j] for g in group), -j))].strip()

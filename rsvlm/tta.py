@@ -77,6 +77,7 @@ class FuseConfig:
     contain: float = 0.6  # …and two clusters of no common view join where the smaller lies this much inside the other
     min_views: int = 1  # several shapes: views that must find one to keep it (its score says how many did)
     min_share: float = 0.5  # masks: share of the views that must cover a pixel to keep it
+    min_piece: float = 0.1  # masks: a kept piece's least share of the smallest view instance it overlaps (0: off)
     text_words: int = 4  # text answers of at most this many words: the most common answer of the views (0: off)
     budget: int = 32  # location tokens per instance when a fused mask is re-encoded
     crop_share: float = 11 / 12  # crop views: the share of each side a corner crop keeps (88 of 96 px)
@@ -100,13 +101,15 @@ class FuseConfig:
             ("agree", self.agree, 0 <= self.agree <= 1), ("cluster_iou", self.cluster_iou, 0 <= self.cluster_iou <= 1),
             ("contain", self.contain, 0 < self.contain <= 1),
             ("min_views", self.min_views, self.min_views >= 1), ("min_share", self.min_share, 0 < self.min_share <= 1),
+            ("min_piece", self.min_piece, 0 <= self.min_piece <= 1),
             ("text_words", self.text_words, self.text_words >= 0), ("budget", self.budget, self.budget >= 1),
             ("crop_share", self.crop_share, 0 < self.crop_share <= 1),
             ("point_reach", self.point_reach, 0 < self.point_reach <= 1),
             ("smooth_px", self.smooth_px, 0 <= self.smooth_px < float("inf"))) if not ok]
         if bad:
             raise ValueError(f"FuseConfig: {', '.join(bad)} out of range (IoUs in [0, 1], min_views and budget at "
-                             "least 1, min_share, contain, crop_share and point_reach in (0, 1], text_words and smooth_px at least 0)")
+                             "least 1, min_share, contain, crop_share and point_reach in (0, 1], min_piece in [0, 1], "
+                             "text_words and smooth_px at least 0)")
 
 
 def asks_all(messages: list[dict]) -> bool:
@@ -114,6 +117,13 @@ def asks_all(messages: list[dict]) -> bool:
     from rsvlm.inference import asks_detection
 
     return asks_detection(messages)
+
+
+def _asks_class(messages: list[dict]) -> bool:
+    """Whether the last question is a ``[cls]`` one: its answer a class name ("No damage" is xBD's), no none."""
+    from rsvlm.answering import asks_task
+
+    return asks_task(messages, "cls")
 
 
 def _unfused(dec, first: list[dict] | None, text: str = "") -> str | None:
@@ -260,7 +270,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 "note": _unfused_note(left[i], n_asked[i], shapes) if i in left else None,
                 "unasked": skipped_note(skipped.get(i, []), len(cfg.views) - 1)}
         if not shapes:
-            fused[i] = Fused(vote(views[i]), **said)
+            fused[i] = Fused(vote(views[i], nones=not _asks_class(messages[i])), **said)
             continue
         objs = fuse(views[i], w, h, cfg, windows[i], many=asks_all(messages[i]))  # None: no view found one
         if not objs and not views[i][0]:  # a [det] "None." no view's shape changed: kept as answered, notes said
