@@ -175,8 +175,7 @@ def score(items: list[common.Item], args=None) -> dict:
     plural = Counter(f"{o['label']} → {read_as[o['label']]}" for o in dets if o["label"] in read_as)
     for o in dets:
         o["label"] = read_as.get(o["label"], o["label"])
-    unknown = Counter(o["label"] or "(unlabelled)" for imgs in (hbb["dets"], obb["dets"]) for img in imgs
-                      for o in img if o["label"] not in gt_labels)  # AP cannot see them
+    unknown = Counter(o["label"] or "(unlabelled)" for o in dets if o["label"] not in gt_labels)  # AP cannot see them
     notes = []
     if not n_gt_objects:
         notes.append("no reference holds an object: AP is undefined (-)")
