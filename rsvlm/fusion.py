@@ -362,8 +362,8 @@ def _agreed(mask: np.ndarray, masks: list[np.ndarray], share: float) -> np.ndarr
         vlab, k = instances(m)
         both = (lab > 0) & (vlab > 0)
         if k and both.any():
-            pairs = np.unique(np.stack([lab[both], vlab[both]]), axis=1)  # (2,P) piece, view instance
-            np.minimum.at(smallest, pairs[0], np.bincount(vlab.ravel(), minlength=k + 1)[pairs[1]])
+            pairs = np.unique(lab[both].astype(np.int64) * (k + 1) + vlab[both])  # (P,) piece, view instance
+            np.minimum.at(smallest, pairs // (k + 1), np.bincount(vlab.ravel(), minlength=k + 1)[pairs % (k + 1)])
     keep = np.bincount(lab.ravel(), minlength=n + 1) >= share * smallest  # (n+1,)
     keep[0] = False
     return keep[lab]
