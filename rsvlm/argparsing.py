@@ -47,7 +47,6 @@ class Parser(argparse.ArgumentParser):
 
     def parse_known_args(self, args=None, namespace=None):
         self._parsing = tuple(sys.argv[1:] if args is None else args)  # for error's hints
-        self.given = {}  # option's dest -> the value it was given last: what _Once compares a repeat with
         return super().parse_known_args(args, namespace)
 
     def _is_option(self, word: str) -> bool:
@@ -123,7 +122,7 @@ class _Once(argparse.Action):
     line does not read). Not refused: a wrapper script's defaults are overridden by the words after them."""
 
     def __call__(self, parser, namespace, values, option_string=None):
-        given = vars(parser).setdefault("given", {})
+        given = parser.given
         if option_string is not None and self.nargs is None:
             if self.dest in given and given[self.dest] != values:
                 print(f"{parser.prog}: warning: {'/'.join(self.option_strings)} given twice, {given[self.dest]!r} "
@@ -140,3 +139,7 @@ class OnceParser(Parser):
         super().__init__(*args, **kwargs)
         self.register("action", None, _Once)  # add_argument's default action, and "store" named
         self.register("action", "store", _Once)
+
+    def parse_known_args(self, args=None, namespace=None):
+        self.given = {}  # option's dest -> the value it was given last: what _Once compares a repeat with
+        return super().parse_known_args(args, namespace)
