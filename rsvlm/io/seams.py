@@ -177,8 +177,9 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min
     sa, sb = pa.any(axis=1), pb.any(axis=1)  # (hi - lo,): each one's section along the seam
     shared = int((sa & sb).sum())
     # a 1-px line lying along the seam (one pixel line across): its section is its length, not a cross-section
-    slivers = [int(p.sum()) for p in (pa, pb) if thin(p) and int(p.any(axis=0).sum()) == 1]
-    if thin(pa) and thin(pb) and (not slivers or end_to_end(sa, sb)):  # a 1-px line crossing at a slant
+    thins = thin(pa), thin(pb)
+    slivers = [int(p.sum()) for p, t in zip((pa, pb), thins) if t and int(p.any(axis=0).sum()) == 1]
+    if all(thins) and (not slivers or end_to_end(sa, sb)):  # a 1-px line crossing at a slant
         return True
     base = max(slivers) if slivers else min(int(sa.sum()), int(sb.sum()))  # a sliver: of its length
     return shared > 0 and shared >= min_share * base
