@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_model_llava import llava_dir  # noqa: F401 (a fixture)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -154,3 +155,42 @@ def test_checkpoints_whose_config_files_differ_in_comments_alone_are_averaged(tm
     conf.write_text(conf.read_text().replace("pool: 1", "pool: 2", 1))
     with pytest.raises(ValueError, match=r"config.yaml differs from .*\(projector.pool: 1 → 2\)"):
         average_checkpoints([tmp_path / "a", tmp_path / "b"], tmp_path / "avg2", progress=False)
+
+
+def _llava_variant(src: Path, dest: Path, **conf_changes) -> Path:
+    import json
+    import shutil
+
+    shutil.copytree(src, dest)
+    conf = json.loads((dest / "config.json").read_text())
+    conf.update(conf_changes)
+    (dest / "config.json").write_text(json.dumps(conf))
+    return dest
+
+
+def test_a_llava_next_is_refused_by_convert_llava_naming_what_makes_it_one(tmp_path, llava_dir):
+    """An HF-layout LLaVA-NeXT (model_type llava_next) was converted as a LLaVA-1.5 without a word (its tiles and
+    image_newline dropped); an original-layout 1.6 (anyres, model.image_newline) was 'LLM weights do not fit llama:
+    missing [], unexpected ['model.image_newline']'."""
+    import torch
+    from safetensors.torch import save_file
+    from test_model_llava import original_layout
+
+    from rsvlm.model import convert_llava
+
+    src, hf, _ = llava_dir
+    nxt = _llava_variant(src, tmp_path / "next", model_type="llava_next",
+                         architectures=["LlavaNextForConditionalGeneration"])
+    with pytest.raises(ValueError, match=r"model_type 'llava_next' is not LLaVA-1.5's \('llava'\); only LLaVA-1.5 "):
+        convert_llava(nxt, tmp_path / "out")
+    sd, conf = original_layout(hf)
+    orig = tmp_path / "orig16"
+    orig.mkdir()
+    save_file({**sd, "model.image_newline": torch.zeros(64)}, orig / "model.safetensors")
+    (orig / "config.json").write_text(__import__("json").dumps({**conf, "image_aspect_ratio": "anyres",
+                                                                "mm_patch_merge_type": "spatial_unpad"}))
+    for f in src.glob("tokenizer*"):
+        (orig / f.name).write_bytes(f.read_bytes())
+    with pytest.raises(ValueError, match=r"image_aspect_ratio 'anyres' is LLaVA-1.6 \(NeXT\)'s"):
+        convert_llava(orig, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

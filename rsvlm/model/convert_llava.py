@@ -302,6 +302,18 @@ def _no_llava_folder(src: Path) -> str:
     return f"{src}: no config.json; not a LLaVA checkpoint directory"
 
 
+def _not_llava15(conf: dict) -> str | None:
+    """What in a LLaVA ``config.json`` says it is another LLaVA than 1.5 (a NeXT / OneVision / VipLLaVA
+    model_type, anyres tiles, a spatial patch merge), else None."""
+    kind = conf.get("model_type")
+    if "vision_config" in conf and isinstance(kind, str) and "llava" in kind and kind != "llava":
+        return f"model_type {kind!r} is not LLaVA-1.5's ('llava')"
+    for key, bad in (("image_aspect_ratio", "anyres"), ("mm_patch_merge_type", "spatial")):
+        if isinstance(conf.get(key), str) and conf[key].startswith(bad):
+            return f"{key} {conf[key]!r} is LLaVA-1.6 (NeXT)'s"
+    return None
+
+
 def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | Path | None = None,
                   dtype: torch.dtype | None = None) -> Path:
     """Write an rsvlm checkpoint equivalent to the LLaVA checkpoint in ``src_dir``, its weights in
@@ -327,6 +339,9 @@ def convert_llava(src_dir: str | Path, out_dir: str | Path, vision_tower: str | 
     if not any((src / f).is_file() for f in ("tokenizer.json", "tokenizer.model", "vocab.json")):
         raise FileNotFoundError(f"{src}: no tokenizer (tokenizer.json, tokenizer.model or vocab.json); "
                                 "copy the LLaVA's tokenizer files there")
+    if why := _not_llava15(conf):  # a LLaVA-NeXT was converted as a 1.5 without a word (HF), or was told
+        raise ValueError(f"{src}: {why}; only LLaVA-1.5 and GeoChat convert (tiles and an image_newline "  # of
+                         "token have no rsvlm counterpart)")  # "unexpected ['model.image_newline']" (original)
     ptype = "mlp2x_gelu"
     if "vision_config" in conf:
         if vision_tower:
