@@ -115,7 +115,7 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         return rows
     refused: dict[int, str] = {}
     views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class) if min_objects else generate
-    unasked: set[int] = set()  # not "fused is None": a [det] "None." every view said is kept as it is, None too
+    unasked: set[int] = set()  # the answers no view was asked of (also the Nones that are not refused)
     for j, (k, fused) in enumerate(zip(ok, fused_answers(views, msgs, images, answers, tta, refused,
                                                          unasked=unasked))):
         if j in refused:

@@ -170,9 +170,6 @@ def skipped_note(skipped: list[str], n: int) -> str | None:
             f"({', '.join(map(repr, skipped))} not): {'; '.join(why)}")
 
 
-_skipped_note = skipped_note  # the old name: answering.kept_unasked_note imports it (not needed once it goes)
-
-
 def fused_answers(generate, messages: list[list[dict]], images: list[list], first: list[tuple[str, list[float]]],
                   cfg: FuseConfig | None = None, notes: dict[int, str] | None = None,
                   on_views=None, unasked: set[int] | None = None) -> list[Fused | None]:

@@ -39,7 +39,7 @@ def test_eval_flip_on_a_class_question_asks_views_and_says_nothing_of_it(tmp_pat
 
 def test_eval_dihedral_on_a_det_question_all_views_saying_none_is_not_told_it_asked_no_view(tmp_path, monkeypatch,
                                                                                             capsys):
-    # the views were asked (8 answers "None."): fused_answers keeps "None." as it is (None), which is no skipped view
+    # the views were asked (8 answers "None."): fused_answers keeps "None." as it is (a Fused of it), which is no skipped view
     answering(monkeypatch, "None.")
     det = {**RECORD, "task": "det", "conversations": [{"from": "human", "value": "<image>\n[det] Find every ship."},
                                                       {"from": "gpt", "value": "None."}]}

@@ -41,9 +41,8 @@ def test_a_kept_worded_none_keeps_its_words_and_counts_a_view_left_out():
     assert kept.unasked is None
 
 
-def test_skipped_note_is_public_and_the_old_name_still_answers():
+def test_skipped_note_is_public():
     assert tta.skipped_note([], 7) is None
-    assert tta._skipped_note is tta.skipped_note
     assert "1 other view(s) not asked, 2 asked" in tta.skipped_note(["c0"], 3)
 
 
