@@ -194,3 +194,24 @@ def test_a_llava_next_is_refused_by_convert_llava_naming_what_makes_it_one(tmp_p
     with pytest.raises(ValueError, match=r"image_aspect_ratio 'anyres' is LLaVA-1.6 \(NeXT\)'s"):
         convert_llava(orig, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_an_llm_folder_whose_config_json_builds_fewer_layers_than_saved_is_refused(tmp_path, base_dir):
+    """num_hidden_layers edited down (2 -> 1) loaded the model with its last layer dropped: transformers' table of
+    UNEXPECTED tensors was the only word."""
+    import json
+    import shutil
+
+    from rsvlm.model.llm import LLMConfig, build_llm
+
+    folder = tmp_path / "llm"
+    shutil.copytree(base_dir, folder)
+    conf = json.loads((folder / "config.json").read_text())
+    assert conf["num_hidden_layers"] == 2
+    (folder / "config.json").write_text(json.dumps({**conf, "num_hidden_layers": 1}))
+    with pytest.raises(ValueError) as e:
+        build_llm(LLMConfig(name_or_path=str(folder)))
+    assert str(e.value) == (f"llm.name_or_path {folder}: its weights hold 1 layer(s) the LlamaForCausalLM its "
+                            "config.json builds has not (model.layers.1), which would be dropped; is config.json the "
+                            "one saved with them (num_hidden_layers)?")
+    build_llm(LLMConfig(name_or_path=str(base_dir)))  # the folder as saved loads

@@ -177,6 +177,24 @@ def check_saved_shapes(path: str, built: nn.Module) -> None:
     odd = [(k, saved[k], tuple(t.shape)) for k, t in built.state_dict().items() if k in saved and saved[k] != tuple(t.shape)]
     if odd:
         raise ValueError(mismatch_note(path, built, odd))
+    if extra := _extra_layers(saved, built):  # num_hidden_layers edited down: was transformers' table, then loaded
+        raise ValueError(f"llm.name_or_path {path}: its weights hold {len(extra)} layer(s) the {type(built).__name__} its "
+                         f"config.json builds has not ({', '.join(extra[:3])}{' …' if len(extra) > 3 else ''}), which "
+                         "would be dropped; is config.json the one saved with them (num_hidden_layers)?")
+
+
+def _extra_layers(saved: dict, built: nn.Module) -> list[str]:
+    """Layers (``model.layers.N``) the saved tensors hold past those ``built`` has, under a prefix it has; the
+    tensors its class ignores on load (``_keys_to_ignore_on_load_unexpected``: DeepSeek-V3's MTP layer) left out."""
+    import re
+
+    layer = re.compile(r"^(.*\.layers\.)(\d+)\.")
+    ignore = [re.compile(p) for p in getattr(built, "_keys_to_ignore_on_load_unexpected", None) or []]
+    have = {m.group(0) for k in built.state_dict() if (m := layer.match(k))}
+    prefixes = {m.group(1) for k in built.state_dict() if (m := layer.match(k))}
+    extra = {m.group(0)[:-1] for k in saved if (m := layer.match(k)) and m.group(1) in prefixes
+             and m.group(0) not in have and not any(p.search(k) for p in ignore)}
+    return sorted(extra, key=lambda n: (n.rsplit(".", 1)[0], int(n.rsplit(".", 1)[1])))
 
 
 def lacking_note(path: str, llm: nn.Module, lacks: list[str]) -> str:
