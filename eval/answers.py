@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,7 +95,9 @@ def norm_label(label: Any) -> str:
     ``-``/``_`` as spaces and whitespace collapsed."""
     if label is None:
         return ""
-    return " ".join(re.sub(r"[-_]", " ", unicodedata.normalize("NFKC", str(label))).lower().split())
+    from rsvlm.answer_words import plain_label
+
+    return plain_label(str(label))
 
 
 def read_as_known(known: set[str], labels: set[str]) -> dict[str, str]:

@@ -71,6 +71,12 @@ def singular(word: str) -> str:
     return word
 
 
+def plain_label(label: str) -> str:
+    """``label`` NFKC-normalised, lowercased, ``_`` and ``-`` as spaces, whitespace collapsed: how labels are
+    compared before plurals are read (``label_key``), and how eval compares class names (``eval.answers.norm_label``)."""
+    return " ".join(re.sub(r"[-_]", " ", unicodedata.normalize("NFKC", label)).lower().split())
+
+
 def label_key(label: str | None) -> str:
     """The class a label names, for comparing labels (the module's rule; "house", "Houses" → "hous"): "" for none."""
     return _key(str(label or ""))
@@ -78,6 +84,6 @@ def label_key(label: str | None) -> str:
 
 @lru_cache(maxsize=4096)  # a fusion compares the labels of every pair of clusters it may join
 def _key(label: str) -> str:
-    words = " ".join(re.sub(r"[-_]", " ", unicodedata.normalize("NFKC", label)).lower().split()).split(" ")
+    words = plain_label(label).split(" ")
     last = re.sub(r"(?:(?<=[sxzo])|(?<=[cs]h))e$", "", singular(words[-1]))  # house, houses: plurals in -es drop an e
     return " ".join([*words[:-1], last]) if words[-1] else ""
