@@ -1,0 +1,117 @@
+"""Fusing polygons or grid masks of several views (``rsvlm.fusion.fuse``, which names ``fuse_masks`` and
+``smooth_poly`` too): per class, the pixels at least ``FuseConfig.min_share`` of the views cover, less the
+slivers views that drew different things share (``_agreed``, ``min_piece``), re-encoded in the identity view's
+form, polygons smoothed out of the pixel grid's staircases (``smooth_poly``, ``smooth_px``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from rsvlm.answer_words import label_key
+
+if TYPE_CHECKING:
+    from rsvlm.tta import FuseConfig
+
+
+def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConfig) -> list[dict]:
+    """Per class (``label_key``: "building" and "Buildings" one), the pixels at least ``min_share`` of the views cover, re-encoded as ``form`` (polygons
+    smoothed out of their pixel staircases: ``smooth_poly``); a shape with no label counts for the label
+    most shapes of the views carry (``majority_label``), not as another class."""
+    from rsvlm import geometry
+    from rsvlm.fusion import _needed, majority_label
+
+    common = majority_label([o for objs in views for o in objs])
+    views = [[{**o, "label": o.get("label") or common} for o in objs] for objs in views]
+    keys = list(dict.fromkeys(label_key(o.get("label")) for objs in views for o in objs))  # one per class
+    out = []
+    for key in keys:
+        label = majority_label([o for objs in views for o in objs if label_key(o.get("label")) == key])
+        masks = [geometry.objects_to_mask([o for o in objs if label_key(o.get("label")) == key], w, h)
+                 for objs in views]  # (H,W) bool each
+        mask = _agreed(sum(m.astype(np.int32) for m in masks) >= _needed(cfg, len(views)), masks, cfg.min_piece)
+        if form == "poly" and cfg.smooth_px > 0:  # each instance traced whole along its pixels' edges, then fitted
+            out += [smooth_poly(o, cfg.budget, cfg.smooth_px)
+                    for o in geometry.mask_to_objects(mask, label, form="poly", budget=1 << 30)]
+        else:
+            out += geometry.mask_to_objects(mask, label, form=form, budget=cfg.budget)
+    return out
+
+
+def _agreed(mask: np.ndarray, masks: list[np.ndarray], share: float) -> np.ndarray:
+    """``mask`` (H,W) voted from the views' ``masks`` without its 4-connected pieces smaller than ``share`` of
+    the smallest view instance they overlap: where views drew different things, the pixels two of them
+    share along their edges (a diagonal of 1-px squares where one view's triangle met another's) are no
+    object any view drew, while a piece of a small instance two views drew a little apart stays."""
+    from rsvlm.geometry.masks import instances
+
+    lab, n = instances(mask)
+    if n == 0 or share <= 0:
+        return mask
+    smallest = np.full(n + 1, np.inf)  # (n+1,) per piece, the smallest view instance overlapping it
+    for m in masks:
+        vlab, k = instances(m)
+        both = (lab > 0) & (vlab > 0)
+        if k and both.any():
+            pairs = np.unique(lab[both].astype(np.int64) * (k + 1) + vlab[both])  # (P,) piece, view instance
+            np.minimum.at(smallest, pairs // (k + 1), np.bincount(vlab.ravel(), minlength=k + 1)[pairs % (k + 1)])
+    keep = np.bincount(lab.ravel(), minlength=n + 1) >= share * smallest  # (n+1,)
+    keep[0] = False
+    return keep[lab]
+
+
+def _through_steps(ring) -> np.ndarray:
+    """A ring traced along pixel edges, through the middle of each pixel's length of edge instead: a
+    slanted side's staircase becomes a slope. A step is an edge of one pixel between turns of opposite
+    ways (a stair's riser or tread, a notch); a corner with no step beside it stays (a small square's too)."""
+    c = np.asarray(ring, dtype=float)  # (N,2), whole-pixel vertices
+    if len(c) > 1 and (c[0] == c[-1]).all():
+        c = c[:-1]
+    e = np.roll(c, -1, axis=0) - c  # (N,2) edges, each along x or y; edge i runs from vertex i
+    n = np.maximum(1, np.rint(np.abs(e).sum(1))).astype(int)  # (N,) pixels along each edge
+    prev = np.roll(e, 1, axis=0)  # (N,2) the edge into each vertex
+    turn = np.sign(prev[:, 0] * e[:, 1] - prev[:, 1] * e[:, 0])  # (N,) which way the ring turns at each vertex
+    step = (n == 1) & (turn != np.roll(turn, -1))  # (N,) edge i turns one way at its start, the other at its end
+    corner = ~step & ~np.roll(step, 1)  # (N,) no step on either side of the vertex
+    out = []
+    for p, d, k, keep in zip(c, e, n, corner):
+        if keep:
+            out.append(p)
+        out += [p + d * (j + 0.5) / k for j in range(k)]
+    return np.array(out)  # (M,2)
+
+
+def _pixel_iou(a: list, b: list) -> float:
+    """IoU of the pixels (centres inside) of two polygons' rings, in the window both lie in."""
+    from rsvlm.geometry.masks import mask_iou
+    from rsvlm.geometry.shapes import fill_rings
+
+    pts = np.concatenate([np.asarray(r, dtype=float) for r in [*a, *b]])  # (K,2)
+    x0, y0 = np.floor(pts.min(0)).astype(int)
+    x1, y1 = np.ceil(pts.max(0)).astype(int) + 1
+    fill = [fill_rings([np.asarray(r, dtype=float) - (x0, y0) for r in rings], x1 - x0, y1 - y0) for rings in (a, b)]
+    return mask_iou(*fill)
+
+
+def smooth_poly(o: dict, budget: int, tol: float) -> dict:
+    """Polygon ``o``, traced along pixel edges (``geometry.mask_to_objects`` with no budget), in at most
+    ``budget`` location tokens: its staircases cut through their steps (``_through_steps``) and
+    simplified (Douglas-Peucker, topology kept) at ``tol`` pixels, or ¾ or ½ of it, the coarsest whose
+    pixels are as near the traced ones as the traced outline fitted to the budget alone (which stays
+    where none is): a slanted or round outline in fewer vertices, no further from the pixels voted."""
+    from shapely.geometry import Polygon
+
+    from rsvlm.geometry.masks import simplify_to_budget
+    from rsvlm.geometry.shapes import poly_rings
+
+    rings = poly_rings(o)
+    best = simplify_to_budget(Polygon(rings[0], rings[1:]), budget)  # as mask_to_objects fits it
+    floor = _pixel_iou(best, rings)
+    smooth = Polygon(_through_steps(rings[0]), [_through_steps(r) for r in rings[1:]])
+    for t in (tol, 0.75 * tol, 0.5 * tol) if smooth.is_valid else ():  # a hole touching the outside may cross
+        cand = simplify_to_budget(smooth.simplify(t, preserve_topology=True), budget)
+        if _pixel_iou(cand, rings) >= floor:
+            best = cand
+            break
+    return {"kind": "poly", "label": o.get("label"), "coords": best[0], **({"rings": best} if len(best) > 1 else {})}
