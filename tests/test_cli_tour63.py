@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from test_cli_lead62 import stand_in_chat
 
 from rsvlm.cli import main

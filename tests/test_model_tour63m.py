@@ -168,7 +168,7 @@ def _llava_variant(src: Path, dest: Path, **conf_changes) -> Path:
     return dest
 
 
-def test_a_llava_next_is_refused_by_convert_llava_naming_what_makes_it_one(tmp_path, llava_dir):
+def test_a_llava_next_is_refused_by_convert_llava_naming_what_makes_it_one(tmp_path, llava_dir):  # noqa: F811
     """An HF-layout LLaVA-NeXT (model_type llava_next) was converted as a LLaVA-1.5 without a word (its tiles and
     image_newline dropped); an original-layout 1.6 (anyres, model.image_newline) was 'LLM weights do not fit llama:
     missing [], unexpected ['model.image_newline']'."""
