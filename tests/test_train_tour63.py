@@ -3,6 +3,8 @@ launcher without the tokenizer, a records list given as data.train, and --config
 
 from __future__ import annotations
 
+import errno
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -13,9 +15,10 @@ from rsvlm.config import load_config
 from rsvlm.train.config import TrainConfig
 
 
-def _refused_rank(rank: int, world: int, store: str, results: str) -> None:
-    """One gloo process: rank 0 cannot make out_dir (its mkdir refused); what each rank raised, as a file."""
-    import errno
+def _rank_0_failing(method: str, error: tuple[int, str], overrides: list[str], rank: int, world: int, store: str,
+                    results: str) -> None:
+    """One gloo process: on rank 0, ``Path.<method>`` raises ``error`` (a mkdir or unlink refused); what each rank
+    raised from start_out_dir, as a file."""
     import time
 
     import torch.distributed as dist
@@ -26,10 +29,10 @@ def _refused_rank(rank: int, world: int, store: str, results: str) -> None:
                             timeout=__import__("datetime").timedelta(seconds=20))
     if rank == 0:
         def refuse(self, *a, **k):
-            raise PermissionError(errno.EPERM, "Operation not permitted", str(self))
+            raise PermissionError(*error, str(self))
 
-        Path.mkdir = refuse  # this forked process's only
-    cfg = load_config(TrainConfig, None, [f"out_dir={results}/run", "data.train=t.jsonl"])
+        setattr(Path, method, refuse)  # this forked process's only
+    cfg = load_config(TrainConfig, None, [f"out_dir={results}/run", "data.train=t.jsonl", *overrides])
     began = time.monotonic()
     try:
         start_out_dir(cfg, rank, world)
@@ -38,6 +41,11 @@ def _refused_rank(rank: int, world: int, store: str, results: str) -> None:
         said = f"{type(e).__name__}: {e}"
     Path(results, f"rank{rank}.txt").write_text(f"{said}\n{time.monotonic() - began:.1f}")
     dist.destroy_process_group()
+
+
+_refused_rank = partial(_rank_0_failing, "mkdir", (errno.EPERM, "Operation not permitted"), [])
+# rank 0 cannot remove the previous run's metrics.jsonl that overwrite=true removes
+_unremovable_rank = partial(_rank_0_failing, "unlink", (errno.EACCES, "Permission denied"), ["overwrite=true"])
 
 
 def test_every_rank_stops_at_once_when_rank_0_cannot_make_out_dir(tmp_path):
@@ -230,33 +238,6 @@ def test_ctrl_c_in_contrastive_pretraining_says_which_steps_it_did_not_save(tmp_
         train(cfg)
     err = capsys.readouterr().err
     assert "[rsvlm.train] Ctrl-C after step 2: Ctrl-C saves no step folder, step 2 is not saved" in err, err
-
-
-def _unremovable_rank(rank: int, world: int, store: str, results: str) -> None:
-    """One gloo process: rank 0 cannot remove the previous run's metrics.jsonl that overwrite=true removes."""
-    import errno
-    import time
-
-    import torch.distributed as dist
-
-    from rsvlm.train.resume import start_out_dir
-
-    dist.init_process_group("gloo", init_method=f"file://{store}", rank=rank, world_size=world,
-                            timeout=__import__("datetime").timedelta(seconds=20))
-    if rank == 0:
-        def refuse(self, *a, **k):
-            raise PermissionError(errno.EACCES, "Permission denied", str(self))
-
-        Path.unlink = refuse  # this forked process's only
-    cfg = load_config(TrainConfig, None, [f"out_dir={results}/run", "data.train=t.jsonl", "overwrite=true"])
-    began = time.monotonic()
-    try:
-        start_out_dir(cfg, rank, world)
-        said = "started"
-    except Exception as e:  # noqa: BLE001 (the test compares what each rank raised)
-        said = f"{type(e).__name__}: {e}"
-    Path(results, f"rank{rank}.txt").write_text(f"{said}\n{time.monotonic() - began:.1f}")
-    dist.destroy_process_group()
 
 
 def test_every_rank_stops_at_once_alike_when_rank_0_cannot_remove_a_previous_runs_output(tmp_path):
