@@ -182,3 +182,13 @@ def finished_eval(tmp_path, monkeypatch):
 
     monkeypatch.setattr(evaluate.inf, "load_model", load)
     return ["eval", "--data", data, "--out", str(out), "--model", str(model)], out, rows, loads
+
+
+def photo(side: int = 128, seed: int = 6):
+    """A smooth photo-like RGB (H, W, 3) uint8: gradients and noise, as aerial imagery quantises."""
+    import numpy as np
+
+    y, x = np.mgrid[0:side, 0:side] / side
+    rng = np.random.default_rng(seed)
+    rgb = [np.sin(6 * x + 3 * y + p) * 60 + 110 + rng.normal(0, 12, (side, side)) for p in (0, 1, 2)]
+    return np.clip(np.stack(rgb, -1), 0, 255).astype(np.uint8)

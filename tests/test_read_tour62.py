@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 rasterio = pytest.importorskip("rasterio")
+from conftest import photo  # noqa: E402
 from rasterio.transform import from_origin  # noqa: E402
 
 from rsvlm.io.read import read_image  # noqa: E402
@@ -87,19 +88,11 @@ def test_single_integer_band_guess_says_what_was_assumed_and_how_to_override(tmp
     assert "photo: --modality optical" in note and "SAR: --modality sar" in note, note
 
 
-def _photo(seed=6, side=96):
-    """A smooth photo-like RGB (H, W, 3): gradients and blobs, as aerial imagery quantises."""
-    y, x = np.mgrid[0:side, 0:side] / side
-    rng = np.random.default_rng(seed)
-    rgb = [np.sin(6 * x + 3 * y + p) * 60 + 110 + rng.normal(0, 12, (side, side)) for p in (0, 1, 2)]
-    return np.clip(np.stack(rgb, -1), 0, 255).astype(np.uint8)
-
-
 @pytest.mark.parametrize("colours", [8, 32])
 def test_photo_quantised_to_a_small_palette_is_no_class_map(tmp_path, colours):
     from PIL import Image
 
-    Image.fromarray(_photo()).quantize(colors=colours).save(p := tmp_path / f"photo{colours}.png")
+    Image.fromarray(photo(96)).quantize(colors=colours).save(p := tmp_path / f"photo{colours}.png")
     notes = read_image(p).notes
     assert not any("class map" in n for n in notes), notes
 

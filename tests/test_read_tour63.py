@@ -6,17 +6,10 @@ import pytest
 
 rasterio = pytest.importorskip("rasterio")
 
+from conftest import photo  # noqa: E402
 from test_read_tour62 import write_geotiff  # noqa: E402
 
 from rsvlm.io.read import read_image  # noqa: E402
-
-
-def photo(side=128, seed=6):
-    """A smooth photo-like RGB (H, W, 3) uint8: gradients and noise, as aerial imagery quantises."""
-    y, x = np.mgrid[0:side, 0:side] / side
-    rng = np.random.default_rng(seed)
-    rgb = [np.sin(6 * x + 3 * y + p) * 60 + 110 + rng.normal(0, 12, (side, side)) for p in (0, 1, 2)]
-    return np.clip(np.stack(rgb, -1), 0, 255).astype(np.uint8)
 
 
 @pytest.mark.parametrize("collar", [0.8, 0.9])
