@@ -284,19 +284,17 @@ def test_a_plural_class_name_is_scored_as_its_reference_class_never_merging_two(
         "ships": "ship", "storage tanks": "storage tank"}
     assert read_as_known({"building", "buildings"}, {"building", "buildings", "building s"}) == {}
     box, box2 = "<box><loc_100><loc_100><loc_200><loc_200></box>", "<box><loc_500><loc_500><loc_700><loc_700></box>"
-    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "det", "[det] Find all objects.",
-                                                         f"<ref>ship</ref>{box}<ref>storage-tank</ref>{box2}")])
-    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "det",
-                                               "answer": f"<ref>ships</ref>{box}<ref>Storage tanks</ref>{box2}"}])
-    s = detection.main(["--gt", gt, "--pred", pred])
+
+    def scored(reference: str, answer: str) -> dict:
+        gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "det", "[det] Find all objects.", reference)])
+        pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "det", "answer": answer}])
+        return detection.main(["--gt", gt, "--pred", pred])
+
+    s = scored(f"<ref>ship</ref>{box}<ref>storage-tank</ref>{box2}", f"<ref>ships</ref>{box}<ref>Storage tanks</ref>{box2}")
     assert s["mAP50"] == pytest.approx(1.0) and s["n_pred_objects_unknown_class"] == {}
     assert s["n_pred_objects_read_as_class"] == {"ships → ship": 1, "storage tanks → storage tank": 1}
     assert "2 predicted object(s) name a reference class in another form, a plural" in capsys.readouterr().out
-    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "det", "[det] Find all objects.",
-                                                         f"<ref>building</ref>{box}<ref>buildings</ref>{box2}")])
-    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "det",
-                                               "answer": f"<ref>buildings</ref>{box}<ref>building</ref>{box2}"}])
-    s = detection.main(["--gt", gt, "--pred", pred])
+    s = scored(f"<ref>building</ref>{box}<ref>buildings</ref>{box2}", f"<ref>buildings</ref>{box}<ref>building</ref>{box2}")
     assert s["mAP50"] == pytest.approx(0.0) and s["n_pred_objects_read_as_class"] == {}
     sq = "<poly><loc_0><loc_0><loc_400><loc_0><loc_400><loc_400><loc_0><loc_400></poly>"
     sq2 = "<poly><loc_600><loc_600><loc_900><loc_600><loc_900><loc_900><loc_600><loc_900></poly>"

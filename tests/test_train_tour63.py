@@ -152,6 +152,18 @@ def test_config_given_twice_is_refused_not_the_last_kept(tmp_path, capsys):
     assert e.value.code == 2 and f"--config given 2 times ({a}, {b})" in err and "base:" in err, err
 
 
+def _ctrl_c_at(monkeypatch, module, at: int) -> None:
+    """``module``'s training loop gets a Ctrl-C (KeyboardInterrupt) when it asks whether to stop after step ``at``."""
+    real = module.stop_due
+
+    def ctrl_c(stopping, step, max_steps):
+        if step == at:
+            raise KeyboardInterrupt
+        return real(stopping, step, max_steps)
+
+    monkeypatch.setattr(module, "stop_due", ctrl_c)
+
+
 def test_ctrl_c_mid_run_says_which_steps_it_did_not_save(tmp_path, monkeypatch, capsys):
     """Ctrl-C said only 'interrupted; continue from step_N', as if the run were kept up to where it stopped: it
     saves no step folder (SIGTERM does), so the steps after the last one saved are trained again."""
@@ -161,14 +173,7 @@ def test_ctrl_c_mid_run_says_which_steps_it_did_not_save(tmp_path, monkeypatch, 
     cfg = load_config(TrainConfig, recipe(tmp_path), [f"data.train={data}", f"out_dir={tmp_path / 'run'}",
                                                       "log.progress=false", "max_steps=6", "batch_size=2",
                                                       "ckpt.every=2", "device=cpu"])
-    real = loop.stop_due
-
-    def ctrl_c_at_step_3(stopping, step, max_steps):
-        if step == 3:
-            raise KeyboardInterrupt
-        return real(stopping, step, max_steps)
-
-    monkeypatch.setattr(loop, "stop_due", ctrl_c_at_step_3)
+    _ctrl_c_at(monkeypatch, loop, 3)
     with pytest.raises(KeyboardInterrupt):
         loop.train(cfg)
     err = capsys.readouterr().err
@@ -226,14 +231,7 @@ def test_ctrl_c_in_contrastive_pretraining_says_which_steps_it_did_not_save(tmp_
     cfg = load_config(TrainConfig, recipe(tmp_path, "pretrain_encoder_tiny.yaml", out_dir=str(tmp_path / "run"),
                                           data={"train": str(data)}),
                       ["log.progress=false", "max_steps=4", "ckpt.every=1", "batch_size=4", "grad_accum=1"])
-    real = clip.stop_due
-
-    def ctrl_c_after_step_2(stopping, step, max_steps):
-        if step == 2:
-            raise KeyboardInterrupt
-        return real(stopping, step, max_steps)
-
-    monkeypatch.setattr(clip, "stop_due", ctrl_c_after_step_2)
+    _ctrl_c_at(monkeypatch, clip, 2)
     with pytest.raises(KeyboardInterrupt):
         train(cfg)
     err = capsys.readouterr().err
@@ -361,14 +359,7 @@ def test_ctrl_c_in_a_run_resumed_from_another_runs_folder_counts_from_where_it_r
     data = make_records(tmp_path / "d", n=8, ir_every=0)
     base = [f"data.train={data}", "log.progress=false", "batch_size=2", "ckpt.every=2", "device=cpu"]
     loop.train(load_config(TrainConfig, recipe(tmp_path), [*base, f"out_dir={tmp_path / 'a'}", "max_steps=2"]))
-    real = loop.stop_due
-
-    def ctrl_c_at_step_3(stopping, step, max_steps):
-        if step == 3:
-            raise KeyboardInterrupt
-        return real(stopping, step, max_steps)
-
-    monkeypatch.setattr(loop, "stop_due", ctrl_c_at_step_3)
+    _ctrl_c_at(monkeypatch, loop, 3)
     capsys.readouterr()
     with pytest.raises(KeyboardInterrupt):
         loop.train(load_config(TrainConfig, recipe(tmp_path), [
