@@ -89,18 +89,28 @@ class _Started:
         return 0
 
 
+def _launch(tmp_path, monkeypatch, tokenizer, popen) -> int:
+    """``scripts/launch.py`` on a small recipe (global_batch 4) under torchrun with ``model.llm.tokenizer``,
+    its launcher process stood in by ``popen``; the exit status."""
+    launch = load_script("launch", monkeypatch)
+    data = make_records(tmp_path / "d", n=8)
+    path = tmp_path / "r.yaml"
+    path.write_text("# global_batch: 4\n" + recipe(tmp_path, data={"train": str(data)}).read_text())
+    monkeypatch.setattr(launch.subprocess, "Popen", popen)
+    return launch.main([str(path), "--launcher", "torchrun", "--gpus-per-node", "1", f"out_dir={tmp_path / 'run'}",
+                        f"model.llm.tokenizer={tokenizer}"])
+
+
+def _no_launch(*a, **k):
+    pytest.fail("a launcher started")
+
+
 @pytest.mark.parametrize("tokenizer", ["someorg/not-cached-here", "/nodes/only/tokenizer"])
 def test_the_launcher_runs_without_the_tokenizer_on_its_machine_saying_what_it_left_to_the_ranks(
         tmp_path, monkeypatch, capsys, tokenizer):
     """The data-plan check loaded the tokenizer on the launching machine: a hub name not cached on a login node,
     or a node-local path, refused the launch ("llm.tokenizer …: cannot be read"), exit 2."""
-    launch = load_script("launch", monkeypatch)
-    data = make_records(tmp_path / "d", n=8)
-    path = tmp_path / "r.yaml"
-    path.write_text("# global_batch: 4\n" + recipe(tmp_path, data={"train": str(data)}).read_text())
-    monkeypatch.setattr(launch.subprocess, "Popen", _Started)
-    code = launch.main([str(path), "--launcher", "torchrun", "--gpus-per-node", "1", f"out_dir={tmp_path / 'run'}",
-                        f"model.llm.tokenizer={tokenizer}"])
+    code = _launch(tmp_path, monkeypatch, tokenizer, _Started)
     err = capsys.readouterr().err
     assert code == 0, err
     assert f"launch: note: model.llm.tokenizer={tokenizer} cannot be loaded on this machine" in err, err
@@ -108,16 +118,10 @@ def test_the_launcher_runs_without_the_tokenizer_on_its_machine_saying_what_it_l
 
 
 def test_the_launcher_still_refuses_a_tokenizer_folder_here_that_cannot_be_read(tmp_path, monkeypatch, capsys):
-    launch = load_script("launch", monkeypatch)
-    data = make_records(tmp_path / "d", n=8)
     broken = tmp_path / "tok"
     broken.mkdir()
     (broken / "tokenizer_config.json").write_text('{"tokenizer_class": ')  # cut short
-    path = tmp_path / "r.yaml"
-    path.write_text("# global_batch: 4\n" + recipe(tmp_path, data={"train": str(data)}).read_text())
-    monkeypatch.setattr(launch.subprocess, "Popen", lambda *a, **k: pytest.fail("a launcher started"))
-    code = launch.main([str(path), "--launcher", "torchrun", "--gpus-per-node", "1", f"out_dir={tmp_path / 'run'}",
-                        f"model.llm.tokenizer={broken}"])
+    code = _launch(tmp_path, monkeypatch, broken, _no_launch)
     err = capsys.readouterr().err
     assert code == 2 and f"{broken}" in err and "cannot be read" in err, err
 
@@ -284,16 +288,10 @@ def test_the_distributed_docs_say_what_the_launcher_leaves_to_the_ranks_and_the_
 def test_the_launcher_refuses_a_tokenizer_file_here_it_cannot_load(tmp_path, monkeypatch, capsys):
     """A tokenizer path that is a file here (tokenizer.json named instead of its folder) was taken for a path on
     the nodes alone: the launch went on with a note, and every rank then failed to load it."""
-    launch = load_script("launch", monkeypatch)
-    data = make_records(tmp_path / "d", n=8)
     named = tmp_path / "tok" / "tokenizer.json"
     named.parent.mkdir()
     named.write_text("{}")
-    path = tmp_path / "r.yaml"
-    path.write_text("# global_batch: 4\n" + recipe(tmp_path, data={"train": str(data)}).read_text())
-    monkeypatch.setattr(launch.subprocess, "Popen", lambda *a, **k: pytest.fail("a launcher started"))
-    code = launch.main([str(path), "--launcher", "torchrun", "--gpus-per-node", "1", f"out_dir={tmp_path / 'run'}",
-                        f"model.llm.tokenizer={named}"])
+    code = _launch(tmp_path, monkeypatch, named, _no_launch)
     err = capsys.readouterr().err
     assert code == 2 and f"{named}" in err and "launch: note:" not in err, err
 
