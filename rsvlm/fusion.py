@@ -45,7 +45,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rsvlm.answer_words import label_key, says_none
+from rsvlm.answer_words import label_key, majority_label, says_none
 from rsvlm.fusion_masks import fuse_masks, smooth_poly  # noqa: F401 (importable here)
 from rsvlm.geometry.shapes import cover
 from rsvlm.inference import score_digits
@@ -149,20 +149,6 @@ def _reach(cfg: FuseConfig, size: tuple[int, int] | None) -> tuple[float, float]
     return cfg.point_reach * w, cfg.point_reach * h
 
 
-def majority_label(shapes: list[dict]) -> str | None:
-    """The class most of ``shapes`` name (``answer_words.label_key``: "storage_tank" and "Storage tanks"
-    are one), those with no label left out of the vote (ties: the earliest), in its most common spelling
-    (ties: the earliest); None where none has one."""
-    labels = [o["label"] for o in shapes if o.get("label")]
-    keys = [label_key(lab) for lab in labels]
-    if not labels:
-        return None
-    counts = {k: keys.count(k) for k in dict.fromkeys(keys)}
-    best = max(counts, key=counts.get)  # ties: the earliest
-    said = [lab for lab, k in zip(labels, keys) if k == best]
-    return max(dict.fromkeys(said), key=said.count)
-
-
 def _same_label(a: str | None, b: str | None) -> bool:
     """Whether shapes labelled ``a`` and ``b`` may be one object: one class (``label_key``), or one has none."""
     return not a or not b or label_key(a) == label_key(b)
@@ -177,10 +163,6 @@ def fuse_single(shapes: list[dict], cfg: FuseConfig, size: tuple[int, int] | Non
     med = int(np.argmax(iou.sum(1)))  # ties: the earliest view, the identity first
     group = [shapes[med]] + [shapes[j] for j in range(n) if j != med and iou[med, j] >= cfg.agree]
     return {**average(group), "label": majority_label(group)}
-
-
-def _needed(cfg: FuseConfig, n_views: int) -> int:
-    return max(1, math.ceil(cfg.min_share * n_views - 1e-9))
 
 
 def cut_by(o: dict, window: tuple, w: int, h: int, tol: float = 1.0) -> bool:

@@ -5,11 +5,12 @@ form, polygons smoothed out of the pixel grid's staircases (``smooth_poly``, ``s
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rsvlm.answer_words import label_key
+from rsvlm.answer_words import label_key, majority_label
 
 if TYPE_CHECKING:
     from rsvlm.tta import FuseConfig
@@ -20,7 +21,6 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
     smoothed out of their pixel staircases: ``smooth_poly``); a shape with no label counts for the label
     most shapes of the views carry (``majority_label``), not as another class."""
     from rsvlm import geometry
-    from rsvlm.fusion import _needed, majority_label
 
     common = majority_label([o for objs in views for o in objs])
     views = [[{**o, "label": o.get("label") or common} for o in objs] for objs in views]
@@ -37,6 +37,11 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
         else:
             out += geometry.mask_to_objects(mask, label, form=form, budget=cfg.budget)
     return out
+
+
+def _needed(cfg: FuseConfig, n_views: int) -> int:
+    """Views that must cover a pixel for it to be kept (``cfg.min_share`` of them, at least one)."""
+    return max(1, math.ceil(cfg.min_share * n_views - 1e-9))
 
 
 def _agreed(mask: np.ndarray, masks: list[np.ndarray], share: float) -> np.ndarray:
