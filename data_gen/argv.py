@@ -4,27 +4,20 @@ unsaid, so a run was not the one its command line reads as. (``rsvlm train`` tak
 purpose: scripts layer its overrides.)
 
 ``record_values(parser)``, before its options are added, makes each one-value option note what it is
-given (argparse's documented ``register`` and ``Action``); ``given_twice`` compares those notes."""
+given (``rsvlm.argparsing.Noted``, through argparse's documented ``register``); ``given_twice`` compares
+those notes."""
 
 from __future__ import annotations
 
 import argparse
 
-
-class _Recorded(argparse.Action):
-    """argparse's "store", which also appends ``(option, value as its type read it)`` to ``parser.values_given``
-    for an option of one value (``--seed 1``, ``--seed=1``; not a list, as rsivqa's ``--src``, which adds up)."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        setattr(namespace, self.dest, values)
-        if option_string is not None and self.nargs is None:
-            vars(parser).setdefault("values_given", []).append((option_string, values))
+from rsvlm.argparsing import Noted
 
 
 def record_values(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """``parser``, whose options added from now on note their values for ``given_twice``."""
-    parser.register("action", None, _Recorded)  # add_argument's default action
-    parser.register("action", "store", _Recorded)
+    parser.register("action", None, Noted)  # add_argument's default action; it notes in parser.values_given
+    parser.register("action", "store", Noted)
     vars(parser).setdefault("values_given", [])
     return parser
 

@@ -116,30 +116,37 @@ class Parser(argparse.ArgumentParser):
         super().error(message)
 
 
-class _Once(argparse.Action):
-    """argparse's "store" for an option of one value which, given again with another value, says so naming
-    both, the last taken (``--out a.json --out b.json`` kept the last unsaid: the run wrote where its command
-    line does not read). Not refused: a wrapper script's defaults are overridden by the words after them."""
+class Noted(argparse.Action):
+    """argparse's "store", which notes what an option of one value is given (``--seed 1``, ``--seed=1``; not a
+    list, as rsivqa's ``--src``, which adds up): ``(option, value as its type read it)`` appended to
+    ``parser.values_given``, which ``data_gen.argv.given_twice`` compares after the parse. Where the parser
+    keeps ``given`` (``OnceParser``), a repeat with another value is said at once naming both, the last taken
+    (``--out a.json --out b.json`` kept the last unsaid: the run wrote where its command line does not read);
+    not refused: a wrapper script's defaults are overridden by the words after them. Values compare as the
+    option reads them: through its type's ``compared_as`` where it has one (``--rgb-bands`` b04 is B04)."""
 
     def __call__(self, parser, namespace, values, option_string=None):
-        given = parser.given
         if option_string is not None and self.nargs is None:
-            if self.dest in given and given[self.dest] != values:
-                print(f"{parser.prog}: warning: {'/'.join(self.option_strings)} given twice, {given[self.dest]!r} "
-                      f"and {values!r}: the last, {values!r}, is taken", file=sys.stderr)
-            given[self.dest] = values
+            vars(parser).setdefault("values_given", []).append((option_string, values))
+            if (given := vars(parser).get("given")) is not None:
+                same = getattr(self.type, "compared_as", lambda v: v)
+                if self.dest in given and same(given[self.dest]) != same(values):
+                    print(f"{parser.prog}: warning: {'/'.join(self.option_strings)} given twice, "
+                          f"{given[self.dest]!r} and {values!r}: the last, {values!r}, is taken", file=sys.stderr)
+                given[self.dest] = values
         setattr(namespace, self.dest, values)
 
 
 class OnceParser(Parser):
-    """A ``Parser`` whose one-value options say a repeat with another value (``_Once``); a repeat with the
+    """A ``Parser`` whose one-value options say a repeat with another value (``Noted``); a repeat with the
     same value is taken unsaid. Give it as ``add_subparsers(parser_class=OnceParser)`` for the commands too."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.register("action", None, _Once)  # add_argument's default action, and "store" named
-        self.register("action", "store", _Once)
+        self.register("action", None, Noted)  # add_argument's default action, and "store" named
+        self.register("action", "store", Noted)
 
     def parse_known_args(self, args=None, namespace=None):
-        self.given = {}  # option's dest -> the value it was given last: what _Once compares a repeat with
+        self.given = {}  # option's dest -> the value it was given last: what Noted compares a repeat with
+        self.values_given = []
         return super().parse_known_args(args, namespace)

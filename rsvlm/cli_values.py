@@ -97,6 +97,16 @@ def rgb_bands(text: str) -> list[str]:
     return names
 
 
+def _band_keys(names: list[str]) -> list[str]:
+    """``names`` as an image's bands are matched to them (``bandnames.band_key``: any case, ``B4`` is ``B04``)."""
+    from rsvlm.io.bandnames import band_key  # numpy, with rsvlm.io: only where --rgb-bands is given twice
+
+    return [band_key(n) for n in names]
+
+
+rgb_bands.compared_as = _band_keys  # a repeat, --rgb-bands B04,B03,B02 --rgb-bands b4,b3,b2, is the same bands
+
+
 def given(hint: str):
     """A path option that must name something: an empty one ("$OUT" unset) read as '.', the current folder (eval's
     --out "is a folder", --data "a folder; give a JSONL file in it"), or as not given (--image-root)."""
