@@ -213,29 +213,38 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
 def repeated(objects: list[dict]) -> dict[int, str]:
     """The objects of ``objects`` to leave out as copies (by ``id()``), each with the ``duplicate_object`` detail
     to say, or "" where its annotation's is said already. An annotation is the objects of one ``src`` (COCO's box
-    and polygons; a GeoJSON feature's parts; else the object alone): it is a copy where an earlier annotation of
-    the image holds its every object, class and coordinates (a COCO box alone after that box with its polygon);
-    an object its own annotation gave before is left out too. So a COCO annotation of another's box but its own
-    polygons is another object, kept whole (object by object, its box was left out and its polygons kept: one car
-    in the ``[det]`` answer, two in the ``[seg]`` one)."""
+    and polygons; a GeoJSON feature's parts; else the object alone): it is a copy where another annotation of the
+    image holds its every object, class and coordinates, and more (a COCO box alone, before or after that box with
+    its polygon: the one with the polygon is kept; the box alone before it was written twice in ``[det]``), or
+    the same, given earlier; an object its own annotation gave before is left out too. So a COCO annotation of
+    another's box but its own polygons is another object, kept whole (object by object, its box was left out and
+    its polygons kept: one car in the ``[det]`` answer, two in the ``[seg]`` one)."""
     groups: dict = {}
     for o in objects:
         groups.setdefault(o.get("src") or id(o), []).append(o)
-    holders: dict[tuple, set[int]] = {}  # an object's key → the earlier annotations (their number) holding it
-    names: list[str] = []
+    keysets = [{(o["kind"], o.get("label"), repr(o["coords"]), repr(o.get("rings"))) for o in g}
+               for g in groups.values()]
+    holders: dict[tuple, set[int]] = {}  # an object's key → the annotations (their number) holding it
+    for n, keys in enumerate(keysets):
+        for key in keys:
+            holders.setdefault(key, set()).add(n)
+    names = [src if isinstance(src, str) else "an earlier one" for src in groups]
+    covering = [{m for m in set.intersection(*(holders[k] for k in keys)) - {n}
+                 if m < n or len(keysets[m]) > len(keys)} for n, keys in enumerate(keysets)]
     copies: dict[int, str] = {}
-    for n, (src, group) in enumerate(groups.items()):
-        keys = [(o["kind"], o.get("label"), repr(o["coords"]), repr(o.get("rings"))) for o in group]
-        names.append(src if isinstance(src, str) else "an earlier one")
-        if within := set.intersection(*(holders.get(k, set()) for k in keys)):
+    for n, group in enumerate(groups.values()):
+        if within := covering[n]:
             copies.update({id(o): "" for o in group})
+            kept = min((m for m in within if not covering[m]), default=min(within))  # the annotation written
             shown = f"the same {group[0]['label']} {group[0]['kind']}{' and its parts' if len(group) > 1 else ''}"
-            copies[id(group[0])] = f"{shown} as {names[min(within)]}"
+            copies[id(group[0])] = f"{shown} as {names[kept]}"
             continue
-        for o, key in zip(group, keys):
-            if n in holders.setdefault(key, set()):
+        seen: set = set()
+        for o in group:
+            key = (o["kind"], o.get("label"), repr(o["coords"]), repr(o.get("rings")))
+            if key in seen:
                 copies[id(o)] = f"the same {o['label']} {o['kind']} twice in one annotation"
-            holders[key].add(n)
+            seen.add(key)
     return copies
 
 
