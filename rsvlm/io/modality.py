@@ -34,7 +34,7 @@ from rsvlm.io.bandnames import (
     sentinel2_alone,
 )
 from rsvlm.io.checks import ImageReadError
-from rsvlm.io.thermal import CELSIUS_UNITS, KELVIN_UNITS, band_unit, unit_kelvin
+from rsvlm.io.thermal import CELSIUS_UNITS, KELVIN_UNITS, band_unit, described_unit, unit_kelvin
 
 MSI_BAND = r"[Bb]\d{1,2}[Aa]?"  # B02, B8A: a multispectral band's name
 MSI_NAME = r"b\d{1,2}a?|coastal|blue|green|red|nir\d?|red[ _]?edge\d?|swir\d?|pan(chromatic)?"  # a band description
@@ -148,13 +148,17 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
 
 
 def _thermal_unit(g: Guess, src, one: list[int]) -> Guess:
-    """``g`` with ``ir_unit`` from one ir band's metadata (``thermal.unit_kelvin``) and, for kelvin of no
-    declared scale, ``ir_kelvin`` (a float band in K given --modality ir had stayed raw: ir_kelvin_range refused it)."""
+    """``g`` with ``ir_unit`` from one ir band's metadata (``thermal.unit_kelvin``; its description where no
+    unit is given and its values were not found in kelvin) and, for kelvin of no declared scale, ``ir_kelvin`` (a
+    float band in K given --modality ir had stayed raw: ir_kelvin_range refused it)."""
     if g.modality != "ir" or len(one) != 1:
         return g
     declared = sc.declared_scaling(src, one)
-    if how := unit_kelvin(band_unit(src, one[0]), declared):
-        g.ir_unit = how  # °C: by ``thermal.celsius_note``; K × a declared scale: by ``products.declared_kelvin``,
+    unit, said_by = band_unit(src, one[0]), None
+    if not unit and g.ir_kelvin is None and (unit := described_unit(src.descriptions[one[0]])):
+        said_by = f"its band description {src.descriptions[one[0]]!r}"  # "LST (Celsius)" was stretched unsaid
+    if how := unit_kelvin(unit, declared, said_by):
+        g.ir_unit = how  # °C: by ``thermal.celsius_reading``; K × a declared scale: by ``products.declared_kelvin``,
         if how[1] is None and not declared:  # which says it, and its DN 0 fill
             g.ir_kelvin = how[0]
     return g

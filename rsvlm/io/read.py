@@ -38,7 +38,7 @@ from rsvlm.io.image import RSImage, Window, as_paths, file_names, image_size
 from rsvlm.io.iq import as_complex, iq_note
 from rsvlm.io.large import header_size, out_of_memory
 from rsvlm.io.sources import ImageReadError, library_messages, open_source
-from rsvlm.io.thermal import celsius_note
+from rsvlm.io.thermal import celsius_reading
 
 __all__ = ["RSImage", "SceneReader", "read_image", "read_window", "image_size", "ImageReadError"]
 
@@ -88,7 +88,8 @@ class SceneReader:
         surface, landsat_dn, modality = g.surface, g.landsat_dn, g.modality
         if g.ir_kelvin and self.cfg.ir_kelvin is None:  # values in kelvin already
             self.cfg.ir_kelvin = g.ir_kelvin
-        self.notes += celsius_note(g.ir_unit, self.cfg)  # °C: kelvin for an ir_kelvin_range, else said
+        self.cfg.ir_kelvin, said = celsius_reading(g.ir_unit, self.cfg.ir_kelvin, self.cfg.ir_kelvin_range)
+        self.notes += said  # °C: kelvin for an ir_kelvin_range, else said
         sc.check_dtype(modality, src.dtype, name)  # (a modality given is checked by ``md.given_modality``)
         self.modality = modality
         self.indexes, notes = md.plan(src, g, name, self.cfg.nodata)

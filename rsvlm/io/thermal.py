@@ -1,21 +1,32 @@
 """Thermal bands whose metadata gives their temperature unit: kelvin read as kelvin, °C said.
 
     unit_kelvin("celsius", [])  # ([1.0, 273.15], "its unit 'celsius'"): ir_kelvin, what says °C
+    ir_kelvin, notes = celsius_reading(unit, cfg.ir_kelvin, cfg.ir_kelvin_range)  # the caller applies ir_kelvin
 
 Kelvin is the unit of ``ReadConfig.ir_kelvin`` and ``ir_kelvin_range`` (a Landsat ST band's DN ×
 0.00341802 + 149, a float band in K). A band in °C (its unit, a netCDF-style ``units`` tag, or a declared
-offset of -273.15 on kelvin DN) is stretched as it is, which a percentile stretch makes the same to the
+offset of -273.15 on kelvin DN, or, where none of these is given, a band description naming a temperature
+in °C: "LST (Celsius)", "temperature degC", ``described_unit``) is stretched as it is, which a percentile stretch makes the same to the
 model as kelvin, with a note; where ``ir_kelvin_range`` asks for kelvin it is read as kelvin (+ 273.15).
-Cannot: tell °C from dB or metres by values alone (``modality.infer_modality``), or by a description.
+A description of a difference or spread ("difference from mean (C)", "LST anomaly °C") says no °C to add
+273.15 to, nor does a bare "(C)" without a temperature word. Cannot: tell °C from dB or metres by values alone
+(``modality.infer_modality``).
 """
 
 from __future__ import annotations
+
+import re
 
 from rsvlm.io.scaling import dn_text
 
 KELVIN_UNITS = ("k", "kelvin", "degk", "deg k", "degrees kelvin")
 CELSIUS_UNITS = ("c", "°c", "degc", "deg c", "celsius", "degree_celsius", "degrees celsius", "degrees_c", "deg_c")
 ZERO_C = 273.15  # K
+CELSIUS_SAID = re.compile(r"celsius|°\s*c(?![a-z])|(?<![a-z])deg(rees?)?[ _]?c(?![a-z])", re.I)
+C_BRACKETED = re.compile(r"[(\[]\s*c\s*[)\]]", re.I)  # "(C)", "[C]": °C only beside a temperature word
+TEMPERATURE_SAID = re.compile(r"temperature|thermal|(?<![a-z0-9])(lst|bt|tir|sst|t2m|temp)(?![a-z0-9])", re.I)
+RELATIVE_SAID = re.compile(r"differen|(?<![a-z])diff|anomal|delta|change|deviation|(?<![a-z])(std|stdev|sd|var)(?![a-z])|"
+                           r"variance|range|trend|gradient|error|uncertainty|rmse|bias|spread|amplitude", re.I)
 
 
 def band_unit(src, i: int) -> str | None:
@@ -30,29 +41,44 @@ def band_unit(src, i: int) -> str | None:
     return None
 
 
-def unit_kelvin(unit: str | None, declared: list[tuple[float, float]]) -> tuple[list[float], str | None] | None:
+def described_unit(description: str | None) -> str | None:
+    """"celsius" where a band ``description`` names temperatures in °C ("LST (Celsius)", "temperature degC",
+    "BT [C]"), else None: not a difference, anomaly or spread ("difference from mean (C)": adding 273.15 to it
+    would be wrong), and a bare "(C)" only beside a temperature word."""
+    d = description or ""
+    if RELATIVE_SAID.search(d):
+        return None
+    if CELSIUS_SAID.search(d) or C_BRACKETED.search(d) and TEMPERATURE_SAID.search(d):
+        return "celsius"
+    return None
+
+
+def unit_kelvin(unit: str | None, declared: list[tuple[float, float]], said_by: str | None = None
+                ) -> tuple[list[float], str | None] | None:
     """(``ReadConfig.ir_kelvin`` [gain, offset], what says °C, or None for kelvin) for one thermal band whose
-    ``unit`` says kelvin or °C, with its one declared GDAL (scale, offset) ``declared`` if any; a declared offset
-    of -273.15 (kelvin DN turned into °C) says °C too. None where nothing speaks of a temperature unit."""
+    ``unit`` says kelvin or °C (``said_by``: what says it, if not its unit), with its one declared GDAL (scale,
+    offset) ``declared`` if any; a declared offset of -273.15 (kelvin DN turned into °C) says °C too. None where
+    nothing speaks of a temperature unit."""
     gain, offset = declared[0] if len(declared) == 1 else (1.0, 0.0)
     u = (unit or "").strip().lower()
     if u in KELVIN_UNITS:
         return [gain, offset], None
-    said = f"its unit {unit!r}" if u in CELSIUS_UNITS else (
+    said = (said_by or f"its unit {unit!r}") if u in CELSIUS_UNITS else (
         "its declared offset -273.15 (GDAL scale / offset)" if len(declared) == 1 and abs(offset + ZERO_C) < 0.01 else None)
     return None if said is None else ([gain, offset + ZERO_C], said)
 
 
-def celsius_note(unit: tuple[list[float], str | None] | None, cfg) -> list[str]:
-    """The note for a band in °C (``unit``: ``unit_kelvin``'s) read with ``cfg`` (a ``ReadConfig``, filled in
-    here): read as kelvin where ``cfg.ir_kelvin_range`` asks for kelvin (it was refused), else stretched as °C,
-    which the model sees alike (a percentile stretch); nothing where the band is no °C or ir_kelvin is given."""
-    if unit is None or unit[1] is None or cfg.ir_kelvin is not None:
-        return []
+def celsius_reading(unit: tuple[list[float], str | None] | None, ir_kelvin: list[float] | None,
+                    ir_kelvin_range: list[float] | None) -> tuple[list[float] | None, list[str]]:
+    """(``ReadConfig.ir_kelvin`` to read with, notes) for a band in °C (``unit``: ``unit_kelvin``'s) read with the
+    caller's ``ir_kelvin`` and ``ir_kelvin_range``: [gain, offset] in kelvin where ``ir_kelvin_range`` asks for
+    kelvin (it was refused), else ``ir_kelvin`` unchanged and a note that the band is stretched as °C, which the
+    model sees alike (a percentile stretch); ``ir_kelvin`` and no note where the band is no °C or ir_kelvin is given."""
+    if unit is None or unit[1] is None or ir_kelvin is not None:
+        return ir_kelvin, []
     (gain, offset), said = unit
     celsius = f"{dn_text(gain, offset - ZERO_C)} °C" if (gain, offset) != (1.0, ZERO_C) else "°C"
-    if cfg.ir_kelvin_range is not None:
-        cfg.ir_kelvin = [gain, offset]
-        return [f"values in {celsius} ({said}) read as kelvin (+ {ZERO_C:g}) for ir_kelvin_range"]
-    return [f"values in {celsius} ({said}): stretched as they are, which a percentile stretch makes alike to kelvin "
-            "(ir_kelvin_range, in K, reads them as kelvin)"]
+    if ir_kelvin_range is not None:
+        return [gain, offset], [f"values in {celsius} ({said}) read as kelvin (+ {ZERO_C:g}) for ir_kelvin_range"]
+    return None, [f"values in {celsius} ({said}): stretched as they are, which a percentile stretch makes alike to "
+                  "kelvin (ir_kelvin_range, in K, reads them as kelvin)"]

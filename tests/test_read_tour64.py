@@ -1,0 +1,71 @@
+"""Reading tour 64: a thermal band whose °C is said by its description only, a non-numeric GDAL_NODATA tag,
+and the °C reading decided by a pure function."""
+
+import numpy as np
+import pytest
+
+rasterio = pytest.importorskip("rasterio")
+
+from test_read_tour62 import write_geotiff  # noqa: E402
+
+from rsvlm.io.read import read_image  # noqa: E402
+from rsvlm.io.thermal import celsius_reading, described_unit, unit_kelvin  # noqa: E402
+
+
+def _described(tmp_path, name, values, description):
+    """A one-band float32 GeoTIFF of ``values`` (H, W) whose only metadata is its band ``description``."""
+    p = write_geotiff(tmp_path / name, values.astype(np.float32)[None])
+    with rasterio.open(p, "r+") as ds:
+        ds.set_band_description(1, description)
+    return p
+
+
+@pytest.mark.parametrize("description", ["LST (Celsius)", "temperature degC", "BT [C]"])
+def test_thermal_band_described_in_celsius_is_said_and_read_as_kelvin_for_a_kelvin_range(tmp_path, description):
+    """A band whose only word of °C was its description was stretched as it was without a word, and refused
+    ir_kelvin_range; a units tag had been needed."""
+    c = np.random.default_rng(5).uniform(-5, 35, (48, 48))  # (H, W) °C
+    celsius = _described(tmp_path, "lst.tif", c, description)
+    kelvin = write_geotiff(tmp_path / "lst_k.tif", (c + 273.15).astype(np.float32)[None])
+    fixed = {"ir_kelvin_range": [260.0, 320.0]}
+    want = read_image(kelvin, modality="ir", scaling={**fixed, "ir_kelvin": [1.0, 0.0]})
+    img = read_image(celsius, modality="ir", scaling=fixed)
+    assert any(f"its band description {description!r}) read as kelvin (+ 273.15)" in n for n in img.notes), img.notes
+    assert np.allclose(img.data, want.data, atol=1e-4)
+    for modality in ("ir", None):
+        img = read_image(celsius, modality=modality)
+        assert img.modality == "ir", img.notes
+        assert any(n.startswith("values in °C (its band description") and "stretched as they are" in n
+                   for n in img.notes), img.notes
+
+
+@pytest.mark.parametrize("description", ["difference from mean (C)", "LST anomaly °C", "LST"])
+def test_difference_or_unitless_description_is_no_celsius(tmp_path, description):
+    """A difference in °C is no temperature to add 273.15 to; a bare temperature word names no unit."""
+    assert described_unit(description) is None
+    p = _described(tmp_path, "d.tif", np.random.default_rng(6).uniform(-5, 5, (48, 48)), description)
+    with pytest.raises(ValueError, match="ir_kelvin_range needs the values in kelvin"):
+        read_image(p, modality="ir", scaling={"ir_kelvin_range": [260.0, 320.0]})
+    assert not any(n.startswith("values in") for n in read_image(p, modality="ir").notes)
+
+
+def test_celsius_reading_returns_its_decision_and_leaves_inputs_alone():
+    """celsius_note set cfg.ir_kelvin itself, a side effect in a function named for a note."""
+    unit = unit_kelvin("celsius", [])
+    rng = [260.0, 320.0]
+    assert celsius_reading(unit, None, rng) == ([1.0, 273.15], [
+        "values in °C (its unit 'celsius') read as kelvin (+ 273.15) for ir_kelvin_range"])
+    kelvin, notes = celsius_reading(unit, None, None)
+    assert kelvin is None and "stretched as they are" in notes[0]
+    assert celsius_reading(unit, [0.5, 1.0], rng) == ([0.5, 1.0], [])  # ir_kelvin given: the caller's stands
+    assert celsius_reading(unit_kelvin("K", []), None, rng) == (None, [])
+    assert celsius_reading(None, None, rng) == (None, [])
+
+
+def test_readers_md_says_what_this_tour_changed():
+    """docs/readers.md said nothing of a °C band description, nor of a GDAL_NODATA tag that is no number."""
+    from pathlib import Path
+
+    doc = " ".join((Path(__file__).resolve().parents[1] / "docs" / "readers.md").read_text().split())
+    for said in ("a band description naming °C", "not a difference, anomaly or spread"):
+        assert said in doc, said
