@@ -213,7 +213,7 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores["first_ids"] = {k: i for k, i in firsts if i is not None}  # counted, and named: which to look at
     scores["run"], run_note = read_run(args.pred)
     scores.setdefault("notes", []).extend(prediction_notes(items, preds, records, tasks, task_name, args, scores,
-                                                            run_note))
+                                                            run_note, not_in_gt))
     return scores
 
 

@@ -16,9 +16,13 @@ from eval.inputs import Item, PredictionFile, ScoreError, load_predictions, pred
 
 
 def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dict], tasks: tuple[str, ...],
-                     task_name: str, args: argparse.Namespace, scores: dict, run_note: str | None) -> list[str]:
-    """The notes of ``eval.common.evaluate``'s scores (``scores``: the counts so far)."""
+                     task_name: str, args: argparse.Namespace, scores: dict, run_note: str | None,
+                     not_in_gt: list[str] = ()) -> list[str]:
+    """The notes of ``eval.common.evaluate``'s scores (``scores``: the counts so far; ``not_in_gt``: the
+    predictions' ids that no ground-truth record has)."""
     notes: list[str] = []
+    if note := near_ids_note(items, not_in_gt):
+        notes.append(note)
     if preds.json_array:  # read as it was meant, but said: rsvlm eval's resume and other tools take JSONL only
         notes.append(f"{args.pred} is one JSON array, read item by item as JSONL's lines would be (predictions are "
                      "JSONL, one {id, task, answer} object a line, as rsvlm eval writes them)")
@@ -297,6 +301,30 @@ def _shape_coords(items: list[Item]):
 
 def _flat(v) -> list:
     return [x for e in v for x in _flat(e)] if isinstance(v, (list, tuple)) else [v]
+
+
+_IMAGE_EXT = re.compile(r"\.(?:png|jpe?g|tiff?|bmp|webp|jp2)$")
+
+
+def _id_key(rid: str) -> str:
+    """An id as a near miss reads it: surrounding whitespace, case and an image file's extension put aside."""
+    return _IMAGE_EXT.sub("", rid.strip().casefold())
+
+
+def near_ids_note(items: list[Item], not_in_gt: list[str]) -> str | None:
+    """A note when predictions that name no record would name a record without a prediction but for
+    surrounding whitespace, case or an image extension (``'P0001.png '`` for ``P0001``): ids match exactly,
+    so both were counted, as missing and as naming no record, and the note that named them showed no
+    difference (a trailing space); None where there is none."""
+    if not not_in_gt:
+        return None
+    missing = {_id_key(it.id): it.id for it in items if it.pred is None}
+    near = [(pid, missing[k]) for pid in not_in_gt if (k := _id_key(pid)) in missing]
+    if not near:
+        return None
+    return (f"{len(near)} prediction(s) name no record, but a record without a prediction by its id written otherwise "
+            f"(first: {near[0][0]!r} for {near[0][1]!r}: surrounding spaces, case or an image extension); ids are "
+            "matched exactly, so these records score as missing: write the records' ids in the predictions")
 
 
 def _other_task(items: list[Item]) -> list[Item]:

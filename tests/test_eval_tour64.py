@@ -1,0 +1,30 @@
+"""Tour 64 of evaluation: what a demanding user tried of the scorers' inputs."""
+
+from __future__ import annotations
+
+from conftest import eval_record, write_jsonl
+
+
+def test_an_id_written_otherwise_is_named_as_such(tmp_path):
+    """A prediction whose id is a record's but for a trailing space, case or an image extension ('c ', 'B',
+    'd.png') was counted as naming no record and its record as missing, the notes showing 'first: c' twice with
+    no difference to see; a note now pairs them, quoted, and says ids match exactly (the scores are unchanged)."""
+    from eval import classification
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(r, "cls", "[cls] What scene?", "airport")
+                                            for r in ("a", "b", "c", "d", "e")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": i, "answer": "airport"} for i in ("a", "c ", "B", "d.png", "zz")])
+    s = classification.main(["--gt", gt, "--pred", pred])
+    assert s["n_missing"] == 4 and s["n_pred_not_in_gt"] == 4 and s["accuracy"] == 0.2
+    (note,) = [n for n in s["notes"] if "written otherwise" in n]
+    assert note.startswith("3 prediction(s) name no record") and "(first: 'c ' for 'c'" in note
+
+
+def test_no_near_id_note_where_ids_differ_otherwise(tmp_path):
+    """Predictions of another set's ids (no record's in another form) get no such note."""
+    from eval import classification
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "cls", "[cls] What scene?", "airport")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a2", "answer": "airport"}])
+    s = classification.main(["--gt", gt, "--pred", pred])
+    assert not [n for n in s["notes"] if "written otherwise" in n]
