@@ -2,7 +2,7 @@
 closed pipe raises BrokenPipeError wherever it happens (a note while the model loads), which ended the
 run before its ``--out`` file was written, with exit status 0. ``readers_may_close`` swaps both streams
 for ones that send what follows such an error to the null device, so the run goes on to write its files,
-and says which of them lost their reader."""
+and says which of them lost their reader (``say_lost``)."""
 
 from __future__ import annotations
 
@@ -61,3 +61,19 @@ def readers_may_close():
             if isinstance(guarded, _Guarded):
                 guarded.flush()
         sys.stdout, sys.stderr = saved
+
+
+_NAMES = {"stdout": "standard output", "stderr": "standard error"}
+
+
+def say_lost(who: str, closed: set[str]) -> None:
+    """Say on the stream still read which of ``closed`` (``readers_may_close``'s set) lost its reader and that
+    the run went on (``rsvlm merge-lora … | head -1``: its checkpoint written, its later lines unseen); nothing
+    where none did, or where both did (no one is left to read it). ``who``: the command, ``rsvlm train``. Call it
+    within ``readers_may_close``: the stream still thought read may have lost its reader too (``2>&1 | head``)."""
+    still = [s for s in ("stderr", "stdout") if s not in closed]
+    if not closed or not still:
+        return
+    for name in sorted(closed):
+        print(f"{who}: {_NAMES[name]} was closed by its reader; the run went on to its end, and what it "
+              f"wrote there after that was not shown", file=getattr(sys, still[0]))
