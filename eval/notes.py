@@ -229,14 +229,16 @@ def worded_answers_note(items: list[Item], fmt: str) -> str | None:
 def objects_answer_note(items: list[Item], fmt: str) -> str | None:
     """A note when predictions give ``objects`` of another count than their answer reads as (``"objects": []``
     beside an answer of boxes: another tool's, a hand edit): ``objects`` is what is scored, without a word.
-    ``rsvlm eval`` writes ``objects`` only where they are its answer's. An ``objects`` list the scorers cannot read
+    ``rsvlm eval`` writes ``objects`` only where they are its answer's; a blank answer beside them is none to
+    compare (another tool's objects alone). An ``objects`` list the scorers cannot read
     (``regions.valid_object``) is left to the unparseable note: none of it is scored."""
     from eval import regions
 
     odd = []
     for it in items:
         objs, ans = (it.pred.get("objects"), it.pred.get("answer")) if it.pred else (None, None)
-        if isinstance(objs, list) and all(map(regions.valid_object, objs)) and isinstance(ans, str):
+        # a blank answer beside them says nothing (a tool that writes its shapes as objects alone): no other count
+        if isinstance(objs, list) and all(map(regions.valid_object, objs)) and isinstance(ans, str) and ans.strip():
             read = pred_objects(Item(it.record, {**it.pred, "objects": None}, it.order), fmt)
             if read.status != UNPARSEABLE and len(read.objects) != len(objs):
                 odd.append(f"{it.id}: {len(objs)} in 'objects', {len(read.objects)} in 'answer'")

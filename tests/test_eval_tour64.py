@@ -28,3 +28,19 @@ def test_no_near_id_note_where_ids_differ_otherwise(tmp_path):
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a2", "answer": "airport"}])
     s = classification.main(["--gt", gt, "--pred", pred])
     assert not [n for n in s["notes"] if "written otherwise" in n]
+
+
+def test_objects_beside_a_blank_answer_are_not_said_to_disagree_with_it(tmp_path):
+    """A tool that writes its shapes as 'objects' alone, with "answer": "", got a note on every record that its
+    objects were of another count than its answer (2 against 0), 'objects' being scored: a blank answer says no
+    count. An answer that does say one is still compared."""
+    from eval import detection
+
+    box = "<ref>ship</ref><box><loc_100><loc_100><loc_200><loc_200></box>"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(i, "det", "[det] Find the ships.", box) for i in "ab"])
+    obj = {"kind": "box", "label": "ship", "coords": [100.5, 100.5, 200.5, 200.5], "score": 0.9}
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "answer": " ", "objects": [obj, obj]},
+                                             {"id": "b", "answer": "None.", "objects": [obj]}])
+    s = detection.main(["--gt", gt, "--pred", pred])
+    (note,) = [n for n in s["notes"] if "another count than their answer" in n]
+    assert note.startswith("1 prediction(s)") and "(first: b: 1 in 'objects', 0 in 'answer')" in note
