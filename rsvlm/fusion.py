@@ -20,7 +20,7 @@ maps their shapes back first). ``fuse`` takes, by what the answers hold:
   grid's staircases (``smooth_poly``, ``smooth_px``);
 * a short text answer (at most ``text_words`` words: a class, a count, yes or no, a sensor):
   each view's answer with its direction words mapped back, and the most common answer taken
-  (exact match, case, punctuation and spacing ignored; ties go to the identity view; an empty answer
+  (read as eval scores the question's task, ``vote``; ties go to the identity view; an empty answer
   is no vote). Longer text (captions) is kept as
   answered: an exact-match vote means nothing there, and no other view is asked.
 
@@ -30,8 +30,8 @@ an empty ``<ref></ref>``.
 
 Limits: a view whose answer has problems or another shape kind counts as finding nothing (``rsvlm.tta``
 counts such views in ``Fused.note``); the
-text vote is an exact match after case, punctuation and spacing (no synonyms, no number words; every
-worded "none" one answer); labels name one class by ``answer_words.label_key`` (case, ``_``/``-``, plural),
+text vote of a question eval scores no text of is an exact match after case, punctuation and spacing (no synonyms,
+no number words; every worded "none" one answer); labels name one class by ``answer_words.label_key`` (case, ``_``/``-``, plural),
 synonyms not mapped ("vessel" and "ship" stay two objects: no class list reaches the fusion).
 """
 
@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rsvlm.answer_text import vote_keys
 from rsvlm.answer_words import label_key, majority_label, says_none
 from rsvlm.fusion_masks import fuse_masks, smooth_poly  # noqa: F401 (importable here)
 from rsvlm.geometry.shapes import cover
@@ -353,17 +354,20 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
     return sorted(out, key=lambda o: bool(o.get("label")))  # stable: the unlabelled first, else as fused
 
 
-def vote(answers: list[str], nones: bool = True) -> str:
-    """The most common answer (NFKC-normalised as eval reads answers, case, punctuation, ``_`` and spacing
-    ignored: "Harbour." is "harbour", "tennis_court" is "tennis court", a decomposed "é" the composed one);
-    ties go to the earliest. No synonyms and no number words: "two" is not "2"; but, with ``nones``, every way
-    of saying none (``answer_words.says_none``: "None.", "There are no ships.", "No damage") is one answer,
-    written as most of them wrote it (ties: the earliest): "No damage" twice and "None." once is "No damage",
-    xBD's class, not "None.". ``nones`` False (a ``[cls]`` question: its answer is a class name) votes each
-    as its words: "None." is no vote for "No damage". An answer of no word ("?", "...") is no vote while
+def vote(answers: list[str], nones: bool = True, task: str | None = None) -> str:
+    """The most common answer, read as eval scores ``task``'s answers where it scores them
+    (``answer_text.vote_keys``: a ``[count]`` "3", "three" and "3 ships" are one answer, a ``[vqa]`` "Yes." and
+    "Yes, it is." one, a ``[cls]`` "A church." is "church"); else NFKC-normalised, case, punctuation, ``_`` and
+    spacing ignored ("Harbour." is "harbour", "tennis_court" is "tennis court"), no number words ("two" is not
+    "2"), and, with ``nones``, every way of saying none (``answer_words.says_none``: "None.", "There are no ships.",
+    "No change") one answer. Ties go to the earliest; the answer is written as most of its voters wrote it (ties:
+    the earliest): "No damage" twice and "None." once is "No damage". ``nones`` False, or a ``[cls]`` ``task`` (its
+    answer is a class name: xBD's "No damage"), reads no none. An answer of no word ("?", "...") is no vote while
     another has one (two such outvoted "harbour")."""
     said = [" ".join(re.sub(r"[^\w\s]|_", " ", unicodedata.normalize("NFKC", a).lower()).split()) for a in answers]
-    keys = ["\0none" if nones and says_none(a) else k for a, k in zip(answers, said)]
+    keys = vote_keys(answers, task) or [
+        "\0none" if nones and says_none(a) else k for a, k in zip(answers, said)]
+    keys = [k if s else "" for k, s in zip(keys, said)]  # no word: no vote ("?" reads "" in every reading)
     counts = {k: keys.count(k) for k in keys if k or not any(keys)}
     best = max(counts.values())
     win = keys[next(j for j, k in enumerate(keys) if counts.get(k) == best)]  # ties: the earliest

@@ -119,11 +119,12 @@ def asks_all(messages: list[dict]) -> bool:
     return asks_detection(messages)
 
 
-def _asks_class(messages: list[dict]) -> bool:
-    """Whether the last question is a ``[cls]`` one: its answer a class name ("No damage" is xBD's), no none."""
-    from rsvlm.answering import asks_task
+def _task(messages: list[dict]) -> str | None:
+    """The task whose tag opens the last question (``tokens.opening_task``): how the text vote reads answers."""
+    from rsvlm.answering import last_question
+    from rsvlm.tokens import opening_task
 
-    return asks_task(messages, "cls")
+    return opening_task(last_question(messages))
 
 
 def _unfused(dec, first: list[dict] | None, text: str = "") -> str | None:
@@ -267,7 +268,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 "note": _unfused_note(left[i], n_asked[i], shapes) if i in left else None,
                 "unasked": skipped_note(skipped.get(i, []), len(cfg.views) - 1)}
         if not shapes:
-            fused[i] = Fused(vote(views[i], nones=not _asks_class(messages[i])), **said)
+            fused[i] = Fused(vote(views[i], task=_task(messages[i])), **said)
             continue
         objs = fuse(views[i], w, h, cfg, windows[i], many=asks_all(messages[i]))  # None: no view found one
         if not objs and not views[i][0]:  # a [det] "None." no view's shape changed: kept as answered, notes said

@@ -1,0 +1,67 @@
+"""Tour 64, answer decoding and TTA fusion (helper D): the text vote read as eval scores each task, worded
+nones by task, label classes, and the grammar's task tags."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rsvlm import tta
+from rsvlm.fusion import vote
+from rsvlm.model import ImageInput
+
+
+def _image(w=40, h=40):
+    return [ImageInput(np.zeros((3, h, w), np.float32))]  # (C,H,W)
+
+
+def _fused(question: str, plain: str, views: list[str]) -> str:
+    said = iter(views)
+    msgs = [[{"role": "user", "content": f"<image>\n{question}"}]]
+    (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [_image()], [(plain, [])])
+    return fused.answer
+
+
+def test_a_count_vote_reads_counts_as_eval_does():
+    """[count] "3", "three" and "3 ships" were three answers: "4" twice outvoted a count of 3 said three ways
+    (eval.counting reads all three as 3)."""
+    assert _fused("[count] How many ships?", "3 ships", ["three", "4", "4"]) == "3 ships"
+    assert vote(["3", "three", "4", "4", "3 ships"], task="count") == "3"
+    assert vote(["0", "None.", "There are no ships.", "2", "2"], task="count") == "0"  # all three read 0
+    assert vote(["3", "three", "4", "4"]) == "4"  # untagged: words compared, no number words
+
+
+def test_a_vqa_vote_folds_yes_no_replies_as_eval_does():
+    """[vqa] "Yes." and "Yes, it is." were two answers: "No." twice outvoted yes said three ways."""
+    assert _fused("[vqa] Is there a harbour?", "Yes.", ["Yes, it is.", "No.", "No", "yes there is"]) == "Yes."
+    assert vote(["No damage", "No.", "Yes", "Yes"], task="vqa") == "No damage"  # a yes/no question: "no"
+    # no yes/no reply: "no damage" is a class name, and "None." is no vote for it (eval reads them apart)
+    assert vote(["no damage", "None.", "minor damage", "minor damage"], task="vqa") == "minor damage"
+    assert vote(["5", "5 ships", "five", "6", "6"], task="vqa") == "5"  # a whole number: read as a count
+    assert vote(["2 km", "2 m", "3 m"], task="vqa") == "2 km"  # no whole number alone: words
+
+
+def test_a_class_vote_reads_articles_as_eval_does():
+    assert vote(["A church.", "school", "church", "school"], task="cls") == "A church."
+    assert vote(["no damage", "None.", "None.", "minor damage"], task="cls") == "None."  # no none merged
+
+
+def test_the_vote_reading_is_evals():
+    """rsvlm.answer_text is eval.text's reading, moved into rsvlm for the vote: the two must not drift."""
+    from eval import text as eval_text
+    from rsvlm import answer_text
+
+    for a in ["Yes, it is.", "No damage", "Three ships.", "two hundred and five", "<|im_end|>A church.", "３．５",
+              "[vqa] 5.0", "-3", "1,204 cars", "None.", "Ｙｅｓ", "Cafe\u0301", "no", "True colour"]:
+        assert answer_text.normalize_answer(a) == eval_text.normalize_answer(a), a
+        assert answer_text.normalize_answer(a, False) == eval_text.normalize_answer(a, False), a
+        assert answer_text.parse_count(a) == eval_text.parse_count(a), a
+        assert answer_text.is_yes_no(a) == eval_text.is_yes_no(a), a
+        assert answer_text.whole_number(a) == eval_text.whole_number(a), a
+
+
+@pytest.mark.parametrize("words", ["No change.", "There is no change.", "None."])
+def test_a_change_answer_of_no_change_is_none(words):
+    """[change] "No change." is an empty change map: a view drawing none in other words agrees with it."""
+    assert _fused("[change] Segment the changed buildings.", "No change.", [words, "No change.", "None."]) \
+        == "No change."
