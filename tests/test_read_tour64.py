@@ -7,6 +7,7 @@ import pytest
 rasterio = pytest.importorskip("rasterio")
 
 from test_read_tour62 import write_geotiff  # noqa: E402
+from test_read_tour63 import no_rasterio  # noqa: E402, F401  (a fixture)
 
 from rsvlm.io.read import read_image  # noqa: E402
 from rsvlm.io.thermal import celsius_reading, described_unit, unit_kelvin  # noqa: E402
@@ -67,5 +68,25 @@ def test_readers_md_says_what_this_tour_changed():
     from pathlib import Path
 
     doc = " ".join((Path(__file__).resolve().parents[1] / "docs" / "readers.md").read_text().split())
-    for said in ("a band description naming °C", "not a difference, anomaly or spread"):
+    for said in ("a band description naming °C", "not a difference, anomaly or spread",
+                 "a `GDAL_NODATA` tag that is no number"):
         assert said in doc, said
+
+
+@pytest.mark.parametrize("reader", ["rasterio", "tifffile"])
+@pytest.mark.parametrize("tag", ["none", "n/a", ""])
+def test_gdal_nodata_tag_that_is_no_number_masks_no_zero_pixel(tmp_path, request, reader, tag):
+    """GDAL reads a GDAL_NODATA of 'none' or 'n/a' as 0, so every black pixel of a photo was nodata, unsaid."""
+    import tifffile
+
+    if reader == "tifffile":
+        request.getfixturevalue("no_rasterio")
+    a = np.random.default_rng(7).integers(1, 256, (3, 40, 40)).astype(np.uint8)  # (C, H, W)
+    a[:, 5:15, 5:15] = 0  # a black shadow: data, not fill
+    p = tmp_path / "scene.tif"
+    tifffile.imwrite(p, a, photometric="rgb", planarconfig="separate", extratags=[(42113, 2, None, tag, True)])
+    img = read_image(p)
+    assert img.valid is None or img.valid.all(), img.notes
+    assert any(n.startswith(f"scene.tif's GDAL_NODATA tag {tag!r} is no number") and "0 pixels included" in n
+               for n in img.notes), img.notes
+    assert np.allclose(img.data, a / 255.0)

@@ -243,8 +243,11 @@ def read_failed(name: str, err: BaseException) -> ImageReadError:
     return ImageReadError(f"{name}: read failed, file truncated or corrupt ({why})")
 
 
-def _nodata_said(ds) -> str:
-    """A rasterio dataset's nodata as a note says it: its value, "an internal mask", or "none"."""
+def _nodata_said(ds, masked: bool) -> str:
+    """A rasterio dataset's nodata as a note says it: its value, "an internal mask", or "none" (``masked`` False:
+    a GDAL_NODATA tag that is no number, which GDAL reads as 0)."""
+    if not masked:
+        return "none"
     if ds.nodata is not None:
         return f"{ds.nodata:g}"
     return "an internal mask" if any(f.name != "all_valid" for fl in ds.mask_flag_enums for f in fl) else "none"
@@ -313,7 +316,7 @@ class RasterioSource:
     def _describe(self) -> list[str]:
         """Size, dtype, georeferencing, band names and colours, nodata: the datasets' metadata; returns
         its notes (kept by the caller once the call succeeds: a retry would have said them twice)."""
-        from rsvlm.io.tiff import gdal_nodata_tag, impossible_nodata, tifffile_bands
+        from rsvlm.io.tiff import gdal_nodata_tag, no_number, nodata_tag_note, tifffile_bands
 
         ds, notes = self.datasets[0], []
         self.width, self.height = ds.width, ds.height
@@ -351,16 +354,17 @@ class RasterioSource:
             self.descriptions, self.units = [None] * 3, [None] * 3
             notes.append("palette colours expanded to R, G, B (the file holds colour indices)")
         self.paletted = self._palette is not None
-        self._masked = [
-            d.nodata is not None or any(f.name != "all_valid" for flags in d.mask_flag_enums for f in flags)
-            for d in self.datasets
+        tags = [gdal_nodata_tag(f) if d.driver == "GTiff" else None for f, d in zip(self._files(), self.datasets)]
+        self._masked = [  # "n/a" (no number) GDAL read as nodata 0: every 0 pixel was masked unsaid
+            d.nodata is not None and not no_number(t) or d.nodata is None and any(
+                f.name != "all_valid" for flags in d.mask_flag_enums for f in flags) for d, t in zip(self.datasets, tags)
         ]
         self.declares_nodata = any(self._masked)  # a nodata value or an internal mask in any file
-        for f, d in zip(self._files(), self.datasets):  # NaN of a uint16 GeoTIFF: rasterio says "none", unsaid
-            tag = gdal_nodata_tag(f) if d.nodata is None and d.driver == "GTiff" else None
-            if tag is not None and (impossible := impossible_nodata(f, tag, d.dtypes[0])):
-                notes.append(impossible)
-        if len(set(self._files())) > 1 and len(set(said := [_nodata_said(d) for d in self.datasets])) > 1:
+        for f, d, t in zip(self._files(), self.datasets, tags):  # NaN of a uint16 GeoTIFF: rasterio says "none"
+            if t is not None and (d.nodata is None or no_number(t)) and (said := nodata_tag_note(f, t, d.dtypes[0])):
+                notes.append(said)
+        if len(set(self._files())) > 1 and len(set(said := [_nodata_said(d, m) for d, m in zip(
+                self.datasets, self._masked)])) > 1:
             notes.append("band files declare different nodata (" + ", ".join(  # B02 0, B03 65535, B04 none: unsaid
                 f"{Path(f).name} {x}" for f, x in zip(self._files(), said)) + "): each masks its own band's, and a "
                 "pixel masked in any band is nodata in all; a file that declares none masks nothing")

@@ -63,10 +63,10 @@ def tifffile_source(path: Path, note: str) -> ArraySource:
             colours[:3] = ["R", "G", "B"]
         if len(extra) == 1 and extra[0] in (1, 2) and len(arr) in (2, 4):  # associated / unassociated alpha
             alpha = len(arr) - 1  # (an RGBA read as 4 msi bands, its alpha a band)
-    nodata, said = _nodata(nodata_tag)
-    if nodata is not None and (impossible := impossible_nodata(path, nodata_tag, arr.dtype)):  # NaN of a uint16
-        nodata, said = None, impossible  # file: was "declared", masked nothing
-    notes += [said] if said else []
+    nodata = None if nodata_tag is None else _tag_number(nodata_tag)
+    if nodata_tag is not None and (said := nodata_tag_note(path, nodata_tag, arr.dtype)):  # NaN of a uint16 file
+        nodata = None  # was "declared", masked nothing; "n/a": no number
+        notes.append(said)
     return ArraySource(path, (arr, alpha), notes, bilevel=bilevel, colours=colours, nodata=nodata)
 
 
@@ -76,16 +76,6 @@ def _tag_number(tag) -> float | None:
         return float(str(tag).strip().strip("\x00"))
     except ValueError:
         return None
-
-
-def _nodata(tag) -> tuple[float | None, str | None]:
-    """A GDAL_NODATA tag's value (a number, or NaN) and, where it is none, a note: tifffile left it unread,
-    and a GeoTIFF's declared nodata read as valid pixels (zeros of a collar among them)."""
-    if tag is None:
-        return None, None
-    if (value := _tag_number(tag)) is None:
-        return None, f"the TIFF's GDAL_NODATA tag {str(tag)!r} is no number: no pixel is read as nodata by it"
-    return value, None
 
 
 def holds(dtype, value: float) -> bool:
@@ -99,15 +89,25 @@ def holds(dtype, value: float) -> bool:
     return info.min <= value <= info.max and float(value).is_integer()
 
 
-def impossible_nodata(path, tag, dtype) -> str | None:
-    """The note for a GDAL_NODATA tag ``tag`` that no pixel of ``dtype`` can hold (GDAL ignores it; a tag that
-    is no number is taken as NaN, GDAL reading it as 0: rasterio says 0 then); None where a pixel can."""
-    value = _tag_number(tag)
-    if holds(dtype, float("nan") if value is None else value):
+def nodata_tag_note(path, tag, dtype) -> str | None:
+    """The note for a GDAL_NODATA tag ``tag`` of the TIFF ``path`` that masks no pixel: one that is no number
+    ("none", "n/a", "": GDAL reads it as 0, so every 0 pixel had been nodata) or one no pixel of ``dtype`` can hold
+    (GDAL ignores it); None where the tag is a value a pixel can hold."""
+    name, raw = Path(str(path)).name, str(tag).strip(chr(0))
+    if (value := _tag_number(tag)) is None:
+        return (f"{name}'s GDAL_NODATA tag {raw!r} is no number (GDAL may take it for 0): no pixel is read as nodata by "
+                "it, 0 pixels included (a fill the file does not declare is looked for as if it declared none; give "
+                "the real one: ReadConfig.nodata, or gdal_edit.py -a_nodata)")
+    if holds(dtype, value):
         return None
-    return (f"{Path(str(path)).name} declares nodata {str(tag).strip(chr(0))!r}, which no {np.dtype(dtype)} pixel can "
-            "hold: no pixel is read as nodata by it (a fill the file does not declare is looked for as if it declared "
-            "none; give the real one: ReadConfig.nodata, or gdal_edit.py -a_nodata)")
+    return (f"{name} declares nodata {raw!r}, which no {np.dtype(dtype)} pixel can hold: no pixel is read as nodata "
+            "by it (a fill the file does not declare is looked for as if it declared none; give the real one: "
+            "ReadConfig.nodata, or gdal_edit.py -a_nodata)")
+
+
+def no_number(tag) -> bool:
+    """Whether a GDAL_NODATA tag holds no number ("none", "n/a", ""): GDAL reads it as 0."""
+    return tag is not None and _tag_number(tag) is None
 
 
 def gdal_nodata_tag(file: str) -> str | None:
