@@ -253,7 +253,6 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
         print(f"[rsvlm.train] {len(pairs)} caption pair(s) from {report.n_ok} record(s): a file's single-image [cap] "
               "records, or the first answer of each single-image record where it has none", file=sys.stderr)
     check_malformed(report, cfg, rank)
-    out_dir = start_out_dir(cfg, rank, world)  # every rank stops alike where rank 0 cannot make it
     note_schedule(cfg, rank)
     if (elsewhere := other_encoders(pairs, cfg)) and rank == 0:
         print(f"[rsvlm.train] {elsewhere}: their stems feed other encoders in the model, but contrastive pretraining "
@@ -261,6 +260,8 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     tok = _tokenizer(cfg)
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank
     core = ClipModel(cfg, len(tok), tok.pad_token_id, tok.eos_token_id).to(device)
+    # after the build, as the LM loop's: an encoder file it refuses left out_dir made, its config inside
+    out_dir = start_out_dir(cfg, rank, world)  # every rank stops alike where rank 0 cannot make it
     opt, sched = build_optimizer(core, cfg)
     gen = torch.Generator().manual_seed(cfg.seed)  # the same draws on every rank; each takes its share
     start = resume_clip(cfg, folder, core, opt, sched, gen, rank)

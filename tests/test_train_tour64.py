@@ -1,0 +1,56 @@
+"""Rough-edge tour 64 of training: the contrastive loop's out_dir made after its build, the out_dir verdict's
+device under nccl and gloo, and the training docs split in two."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_train_utils import REPO, make_records
+
+
+def test_a_contrastive_encoder_file_the_build_refuses_leaves_no_out_dir(tmp_path):
+    """An encoder ``pretrained`` of another architecture is found only by the build (exit 1): the contrastive
+    loop had made out_dir and written its config there first, where the LM loop builds before it."""
+    import torch
+    from safetensors.torch import save_file
+
+    from rsvlm.train import main
+
+    data = make_records(tmp_path / "d", n=8)
+    wrong = tmp_path / "wrong.safetensors"
+    save_file({"visual.foo": torch.zeros(3)}, str(wrong))
+    code = main(["--config", str(REPO / "configs" / "train" / "pretrain_encoder_tiny.yaml"), f"data.train={data}",
+                 f"out_dir={tmp_path / 'run'}", "max_steps=1", "batch_size=2", "log.progress=false", "device=cpu",
+                 f"model.encoders.default.pretrained={wrong}"])
+    assert code == 1
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("backend, device", [("nccl", "cuda:3"), ("gloo", "cpu")])
+def test_the_out_dir_verdict_crosses_the_gpu_under_nccl_and_the_host_under_gloo(monkeypatch, tmp_path, backend,
+                                                                                device):
+    """The out_dir refusal rank 0 sends every rank was tested under gloo only; under nccl its tensors must be on
+    this process's GPU (nccl moves no host tensor). A stand-in process group: the same call, the device alone
+    differs, and rank 1 raises rank 0's verdict as it came."""
+    import torch
+    import torch.distributed as dist
+
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.resume import OutDirRefused, start_out_dir
+
+    sent = []
+
+    def broadcast(objects, src, device=None, **kw):
+        sent.append((src, device, kw))
+        objects[0] = OutDirRefused("out_dir X: cannot write there")  # rank 0's verdict
+
+    monkeypatch.setattr(dist, "get_backend", lambda group=None: backend)
+    monkeypatch.setattr(dist, "broadcast_object_list", broadcast)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 3)  # what setup_distributed set
+    cfg = load_config(TrainConfig, None, [f"out_dir={tmp_path / 'run'}", "data.train=t.jsonl"])
+    with pytest.raises(OutDirRefused, match="out_dir X: cannot write there"):
+        start_out_dir(cfg, 1, 2)
+    assert sent == [(0, torch.device(device), {})]
+    assert not (tmp_path / "run").exists()  # rank 1 makes nothing
