@@ -180,11 +180,21 @@ def start_out_dir(cfg: TrainConfig, rank: int, world: int = 1) -> Path:
         import torch.distributed as dist
 
         said = [failed]
-        dist.broadcast_object_list(said, src=0)
+        dist.broadcast_object_list(said, src=0, device=object_device())
         failed = said[0]
     if failed is not None:
         raise failed
     return out_dir
+
+
+def object_device():
+    """The device an object collective's tensors cross on the default group: this process's GPU under nccl
+    (``setup_distributed`` set it; nccl moves no host tensor), the host under gloo. Only the device differs."""
+    import torch
+
+    if torch.distributed.get_backend() == "nccl":
+        return torch.device("cuda", torch.cuda.current_device())
+    return torch.device("cpu")
 
 
 def _make_out_dir(cfg: TrainConfig, out_dir: Path) -> OutDirRefused | OutDirFailed | None:
