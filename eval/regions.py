@@ -8,6 +8,7 @@ Thin wrappers over ``rsvlm.geometry`` and shapely. A ``point`` has no area and a
 from __future__ import annotations
 
 import contextlib
+import json
 import math
 from typing import Any
 
@@ -344,6 +345,11 @@ def object_problem(o: Any) -> str | None:
         named = [k for k in ok if k in o]  # {"poly": [...]}: another tool's layout, the shape under its kind's name
         how = ('add "kind": "mask" beside it' if named[:1] == ["mask"]  # a 2-D 'mask' array is read where it is
                else f'give {{"kind": "{named[0]}", "coords": …}}' if named else "")
+        if not named and kind is None:  # another tool's layout: a COCO result's bbox, GeoJSON's "type"
+            how = ('; its "bbox" is COCO\'s [x, y, width, height]? give {"kind": "box", "coords": [x1, y1, x2, y2]}'
+                   if "bbox" in o else f'; it has "type": {json.dumps(o["type"], default=str):.40}: name the kind '
+                   'under "kind", its shape under "coords"' if "type" in o else "")
+            return f"kind None is none of {', '.join(ok)}{how}"
         return f"kind {kind!r:.40} is none of {', '.join(ok)}" + (f" (its shape is under {named[0]!r}: {how})" if named else "")
     shapes = {"box": "[x1, y1, x2, y2]", "point": "[x, y]", "obb": "4 [x, y] corners", "poly": "3 or more [x, y] points"}
     if ok[kind]():

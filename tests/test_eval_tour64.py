@@ -44,3 +44,20 @@ def test_objects_beside_a_blank_answer_are_not_said_to_disagree_with_it(tmp_path
     s = detection.main(["--gt", gt, "--pred", pred])
     (note,) = [n for n in s["notes"] if "another count than their answer" in n]
     assert note.startswith("1 prediction(s)") and "(first: b: 1 in 'objects', 0 in 'answer')" in note
+
+
+def test_objects_in_a_coco_or_geojson_layout_are_told_how_to_give_them(tmp_path):
+    """'objects' written as a COCO result's {"bbox": [x, y, w, h]} or with GeoJSON's "type" were unparseable with
+    "kind None is none of box, point, …" alone: the note now names the key found and the layout to give."""
+    from eval import detection
+
+    box = "<ref>ship</ref><box><loc_100><loc_100><loc_200><loc_200></box>"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(i, "det", "[det] Find the ships.", box) for i in "ab"])
+    pred = write_jsonl(tmp_path / "p.jsonl", [
+        {"id": "a", "answer": "", "objects": [{"bbox": [100, 100, 100, 100], "label": "ship", "score": 0.9}]},
+        {"id": "b", "answer": "", "objects": [{"type": "Polygon", "points": [[1, 1], [5, 1], [5, 5]]}]}])
+    s = detection.main(["--gt", gt, "--pred", pred])
+    assert s["n_unparseable"] == 2
+    text = "\n".join(s["notes"])
+    assert "its \"bbox\" is COCO's [x, y, width, height]? give {\"kind\": \"box\"" in text
+    assert "it has \"type\": \"Polygon\": name the kind under \"kind\"" in text
