@@ -27,8 +27,11 @@ collapsed, NFKC-normalised (``eval.answers.norm_label``'s rule: ``storage_tank``
 decomposed ``é`` the composed one), and the last word's English plural read as its singular (``ships`` is
 ``ship``, ``ferries`` is ``ferry``); where a plural in ``-es`` may be of a singular with or without its
 ``e`` (``houses``, ``buses``), the key leaves that ``e`` out of both (``house`` and ``houses`` are ``hous``):
-it is for comparing labels, never written. Irregular plurals (``leaves``, ``men``) are not read.
-Synonyms are not mapped ("vessel" is not "ship"): nothing here knows the class list.
+it is for comparing labels, never written. The irregular plurals of ``IRREGULAR`` are read as their singular
+(``leaves`` is ``leaf``, ``geese`` ``goose``, ``people`` ``person``), and a last word in ``-men`` as ``-man``
+(``fishermen``); any word spelt two ways in ``SPELLINGS`` is one (``harbour`` and ``harbor``: the synthetic scenes
+say the first, DOTA and iSAID the second; ``colour``, ``centre``, ``grey``, ``metre``, ``theatre``, ``aeroplane``,
+``tyre``, ``neighbourhood``). Synonyms are not mapped ("vessel" is not "ship"): nothing here knows the class list.
 """
 
 from __future__ import annotations
@@ -82,10 +85,20 @@ def label_key(label: str | None) -> str:
     return _key(str(label or ""))
 
 
+IRREGULAR = {"leaves": "leaf", "geese": "goose", "people": "person", "children": "child", "feet": "foot",
+             "teeth": "tooth", "mice": "mouse", "oxen": "ox", "wolves": "wolf", "shelves": "shelf", "halves": "half",
+             "calves": "calf", "knives": "knife", "lives": "life", "sheaves": "sheaf", "loaves": "loaf"}
+SPELLINGS = {"harbour": "harbor", "colour": "color", "centre": "center", "grey": "gray", "metre": "meter",
+             "theatre": "theater", "aeroplane": "airplane", "tyre": "tire", "neighbourhood": "neighborhood"}
+# each also with its -s plural ("harbours"), read by ``singular`` after the spelling is unified
+SPELLINGS |= {f"{a}s": f"{b}s" for a, b in SPELLINGS.items()}
+
+
 @lru_cache(maxsize=4096)  # a fusion compares the labels of every pair of clusters it may join
 def _key(label: str) -> str:
-    words = plain_label(label).split(" ")
-    last = re.sub(r"(?:(?<=[sxzo])|(?<=[cs]h))e$", "", singular(words[-1]))  # house, houses: plurals in -es drop an e
+    words = [SPELLINGS.get(w, w) for w in plain_label(label).split(" ")]
+    last = IRREGULAR.get(words[-1]) or re.sub(r"men$", "man", singular(words[-1]))  # leaves, fishermen
+    last = re.sub(r"(?:(?<=[sxzo])|(?<=[cs]h))e$", "", last)  # house, houses: plurals in -es drop an e
     return " ".join([*words[:-1], last]) if words[-1] else ""
 
 

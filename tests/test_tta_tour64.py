@@ -65,3 +65,19 @@ def test_a_change_answer_of_no_change_is_none(words):
     """[change] "No change." is an empty change map: a view drawing none in other words agrees with it."""
     assert _fused("[change] Segment the changed buildings.", "No change.", [words, "No change.", "None."]) \
         == "No change."
+
+
+def test_irregular_plurals_and_two_spellings_name_one_class():
+    """DOTA and iSAID say "harbor", the synthetic scenes "harbour": two views of one harbour, one label each
+    way, were two objects on one spot; "leaves" was "leave", never "leaf"."""
+    from rsvlm import fusion
+    from rsvlm.answer_words import label_key
+
+    for a, b in [("harbour", "Harbors"), ("leaves", "leaf"), ("geese", "goose"), ("people", "person"),
+                 ("fishermen", "fisherman"), ("grey roofs", "gray roof"), ("colour", "colors"), ("knives", "knife")]:
+        assert label_key(a) == label_key(b), (a, b)
+    assert label_key("harbor") != label_key("harbour crane") and label_key("leaf") != label_key("leave")
+    box = {"kind": "box", "coords": [10.0, 10.0, 30.0, 30.0]}
+    views = [[{**box, "label": "harbour"}], [{**box, "label": "harbor"}], [{**box, "label": "harbor"}]]
+    out = fusion.fuse(views, 40, 40, tta.FuseConfig(), many=True)
+    assert [o["label"] for o in out] == ["harbor"]
