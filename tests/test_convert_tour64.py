@@ -25,3 +25,42 @@ def test_coco_box_alone_before_the_same_box_with_its_polygon_is_written_once(tmp
     assert stats["skipped"] == {"duplicate_object": 1}
     assert stats["skipped_examples"]["duplicate_object"] == (
         f"{ann}: annotations[0] (id 7): duplicate_object (the same car box as {ann}: annotations[1] (id 8))")
+
+
+def _peak(fn) -> int:
+    """Peak bytes Python allocated while ``fn()`` ran (``tracemalloc``: allocations, not RSS, so stable)."""
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_read_json_lets_the_file_bytes_go_before_parsing(tmp_path):
+    """``json.loads(bytes)`` held the file's bytes, their text and the parsed values at once: three times a
+    file of long strings (a 50 MB COCO file peaked at 380 MB, 330 MB without the bytes)."""
+    from data_gen.convert.common import read_json
+
+    src = tmp_path / "a.json"
+    src.write_text(json.dumps(["x" * 100_000 + str(k) for k in range(40)]))
+    size = src.stat().st_size
+    assert _peak(lambda: read_json(src)) < 2.5 * size  # bytes 1x + text 1x, then text 1x + strings 1x
+
+
+def test_coco_lets_each_parsed_annotation_go_once_its_objects_are_made(tmp_path):
+    """The parsed annotations were held to the end of the run beside the objects made of them: a 50 MB COCO file
+    peaked at 555 MB of RSS (11x), 393 MB (8x) with each annotation let go once read."""
+    import data_gen.convert.coco  # noqa: F401  imported outside the measure
+    from data_gen.convert import convert as run_convert
+
+    png(tmp_path / "imgs" / "a.png", 64, 64)
+    anns = [{"id": k, "image_id": 1, "category_id": 1, "bbox": [1, 1, 5, 5], "area": 25.0, "iscrowd": 0,
+             "segmentation": [[1.5, 1.5, 6.5, 1.5, 6.5, 6.5, 1.5, 6.5]]} for k in range(20000)]
+    ann = tmp_path / "a.json"
+    ann.write_text(json.dumps({"images": [{"id": 1, "file_name": "b.png"}], "annotations": anns,
+                               "categories": [{"id": 1, "name": "car"}]}))
+    argv = ["coco", "--out", str(tmp_path / "out"), "--ann", str(ann), "--images", str(tmp_path / "imgs")]
+    assert _peak(lambda: run_convert(argv)) < 10 * ann.stat().st_size  # 8.3x; 12.2x holding them

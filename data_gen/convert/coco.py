@@ -226,7 +226,9 @@ def run(args, out: Output) -> None:
             continue
         images[im["id"]] = by_file[im["file_name"]] = im
     per_image: dict = {i: [] for i in images}
-    for k, ann in enumerate(tqdm(data["annotations"], desc="coco annotations", unit="ann")):  # RLE tracing is slow
+    anns, data = data["annotations"], None  # each parsed annotation let go once read: its objects replace it
+    for k in tqdm(range(len(anns)), desc="coco annotations", unit="ann"):  # RLE tracing is slow
+        ann, anns[k] = anns[k], None
         if not isinstance(ann, dict):
             out.skip("unparsable_annotation", f"{args.ann}: annotations[{k}]", "not a JSON object")
             continue

@@ -422,7 +422,9 @@ def read_json(path: Path):
         data = Path(path).read_bytes()
         if not data.strip():  # "Expecting value: line 1 column 1 (char 0)" did not say the file is empty
             raise ConversionError(f"{path}: empty file ({len(data)} bytes), no JSON")
-        return json.loads(data)
+        text = data.decode(json.detect_encoding(data), "surrogatepass")  # as json.loads(bytes) does, but
+        del data  # the bytes let go before parsing: a 50 MB file held them through it too
+        return json.loads(text)
     except json.JSONDecodeError as e:
         raise ConversionError(f"{path}: cannot read JSON ({json_problem(e)})") from e
     except (OSError, UnicodeDecodeError) as e:  # JSON is UTF-8: a Latin-1 file was a traceback
