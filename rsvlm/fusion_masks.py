@@ -15,6 +15,8 @@ from rsvlm.answer_words import label_key, majority_label
 if TYPE_CHECKING:
     from rsvlm.tta import FuseConfig
 
+KEPT = 0.5  # a view instance of which at least this share is voted is agreed on: no piece of it is a sliver (_agreed)
+
 
 def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConfig) -> list[dict]:
     """Per class (``label_key``: "building" and "Buildings" one), the pixels at least ``min_share`` of the views cover, re-encoded as ``form`` (polygons
@@ -46,22 +48,28 @@ def _needed(cfg: FuseConfig, n_views: int) -> int:
 
 def _agreed(mask: np.ndarray, masks: list[np.ndarray], share: float) -> np.ndarray:
     """``mask`` (H,W) voted from the views' ``masks`` without its 4-connected pieces smaller than ``share`` of
-    the smallest view instance they overlap: where views drew different things, the pixels two of them
-    share along their edges (a diagonal of 1-px squares where one view's triangle met another's) are no
-    object any view drew, while a piece of a small instance two views drew a little apart stays."""
+    the smallest view instance they overlap, unless every view instance they overlap is mostly kept (``KEPT``:
+    the piece is part of objects the views agree on, a small wing every view drew on a large building whose thin
+    link to it they drew apart). Where views drew different things, the pixels two of them share along their
+    edges (a diagonal of 1-px squares where one view's triangle met another's) are no object any view drew,
+    while a piece of a small instance two views drew a little apart stays."""
     from rsvlm.geometry.masks import instances
 
     lab, n = instances(mask)
     if n == 0 or share <= 0:
         return mask
     smallest = np.full(n + 1, np.inf)  # (n+1,) per piece, the smallest view instance overlapping it
+    agreed = np.ones(n + 1, dtype=bool)  # (n+1,) per piece, whether every view instance overlapping it is mostly kept
     for m in masks:
         vlab, k = instances(m)
         both = (lab > 0) & (vlab > 0)
         if k and both.any():
             pairs = np.unique(lab[both].astype(np.int64) * (k + 1) + vlab[both])  # (P,) piece, view instance
-            np.minimum.at(smallest, pairs // (k + 1), np.bincount(vlab.ravel(), minlength=k + 1)[pairs % (k + 1)])
-    keep = np.bincount(lab.ravel(), minlength=n + 1) >= share * smallest  # (n+1,)
+            size = np.bincount(vlab.ravel(), minlength=k + 1)  # (k+1,)
+            kept = np.bincount(vlab[mask], minlength=k + 1) >= KEPT * size  # (k+1,)
+            np.minimum.at(smallest, pairs // (k + 1), size[pairs % (k + 1)])
+            np.logical_and.at(agreed, pairs // (k + 1), kept[pairs % (k + 1)])
+    keep = agreed | (np.bincount(lab.ravel(), minlength=n + 1) >= share * smallest)  # (n+1,)
     keep[0] = False
     return keep[lab]
 

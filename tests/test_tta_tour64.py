@@ -81,3 +81,22 @@ def test_irregular_plurals_and_two_spellings_name_one_class():
     views = [[{**box, "label": "harbour"}], [{**box, "label": "harbor"}], [{**box, "label": "harbor"}]]
     out = fusion.fuse(views, 40, 40, tta.FuseConfig(), many=True)
     assert [o["label"] for o in out] == ["harbor"]
+
+
+def test_a_small_wing_every_view_drew_stays_though_its_link_was_voted_out():
+    """A 30 × 30 px building with a 3 × 3 px wing, linked by a 1-px walkway each view drew on another row:
+    the walkway was voted out, and the wing, every view's pixels but 1 % of the instance each view drew it
+    in, went as a sliver (min_piece); it is part of an instance each view agrees on."""
+    from rsvlm import fusion, geometry
+
+    def view(row):
+        rect = [[5, 5], [35, 5], [35, row], [40, row], [40, 10], [43, 10], [43, 13], [40, 13], [40, row + 1],
+                [35, row + 1], [35, 35], [5, 35]]
+        return [{"kind": "poly", "label": "building", "coords": rect}]
+
+    views = [view(r) for r in (10, 11, 12)]  # 2 of 3 views must draw a pixel
+    out = fusion.fuse(views, 48, 48, tta.FuseConfig())
+    wing = np.zeros((48, 48), bool)
+    wing[10:13, 40:43] = True
+    assert (geometry.objects_to_mask(out, 48, 48) & wing).sum() == 9
+    assert len(out) == 2  # the building and its wing
