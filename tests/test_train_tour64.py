@@ -54,3 +54,33 @@ def test_the_out_dir_verdict_crosses_the_gpu_under_nccl_and_the_host_under_gloo(
         start_out_dir(cfg, 1, 2)
     assert sent == [(0, torch.device(device), {})]
     assert not (tmp_path / "run").exists()  # rank 1 makes nothing
+
+
+def test_checkpoints_and_resume_have_their_own_page_linked_both_ways():
+    """docs/training.md was at 449 of the 450 lines its cap allows, so the optim.lr=0 warning and the data.train
+    list hint could not be documented: checkpoints, resume and averaging went to docs/checkpoints.md."""
+    docs = REPO / "docs"
+    training, checkpoints = (docs / "training.md").read_text(), (docs / "checkpoints.md").read_text()
+    assert len(training.splitlines()) < 450 and len(checkpoints.splitlines()) < 450
+    assert "](checkpoints.md)" in training and "](training.md)" in checkpoints
+    for said in ("ckpt.resume=auto", "scripts/export_step.py", "scripts/average_checkpoints.py",
+                 "scripts/compare_checkpoints.py", "bit-identical"):
+        assert said in checkpoints, said
+    assert "### Averaging checkpoints" not in training and "bit-identical" not in training
+
+
+def test_the_training_docs_say_what_optim_lr_0_and_a_data_train_list_do(capsys):
+    """Both behaviours were in the code and its tests, not in the docs: a run at optim.lr=0 warns that no weight
+    changes, and a list given as data.train is refused naming data.extra."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.run import note_schedule
+
+    text = " ".join((REPO / "docs" / "training.md").read_text().split())
+    note_schedule(load_config(TrainConfig, None, ["optim.lr=0", "max_steps=10"]), 0)
+    assert "optim.lr=0: no step changes a weight" in capsys.readouterr().err
+    assert "`optim.lr=0` is allowed (a throughput run) and changes no weight: a warning" in text
+    with pytest.raises(ValueError, match="others under data.extra"):
+        load_config(TrainConfig, None, ["data.train=[a.jsonl,b.jsonl]"])
+    assert "a list there (`train: [a.jsonl, b.jsonl]`, `data.train=[a.jsonl,b.jsonl]`) is refused" in text
+    assert "under `data.extra`" in text
