@@ -29,6 +29,7 @@ LIBRARY = {  # eval/NAME.py the scripts import: no command line of their own
     "foreign": "GeoChat and Falcon answers read as rsvlm objects (--format)",
     "dota_ap": "oriented-box AP as the DOTA devkit computes it",
     "text": "answer normalisation of classification, VQA and counting",
+    "out_file": "the scores' --out file: refused, made and written whole",
 }
 
 

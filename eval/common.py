@@ -66,6 +66,14 @@ from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scr
     record_line,
 )
 from eval.notes import count_notes, prediction_notes
+from eval.out_file import (  # noqa: F401  (re-exported: report, loc_error and tests use them as common.X)
+    not_scores,
+    other_scores,
+    ours_or_empty,
+    out_dir,
+    out_name_problem,
+    write_out,
+)
 from rsvlm.argparsing import Parser
 from rsvlm.out_paths import in_place  # noqa: F401  (common.in_place: report and tests use it)
 
@@ -119,6 +127,8 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
     if extra_args:
         extra_args(ap)
     args = ap.parse_args(argv)
+    if err := out_name_problem(args.out):
+        ap.error(err)
     if args.out:  # before scoring, which can take minutes
         for name in ("gt", "pred"):
             if Path(args.out).resolve() == Path(getattr(args, name)).resolve():
@@ -283,89 +293,6 @@ def at_least_one(v: str) -> int:
     if not v.strip().isdigit() or int(v) < 1:
         raise argparse.ArgumentTypeError(f"needs a whole number of at least 1, got {v!r}")
     return int(v)
-
-
-def ours_or_empty(path: Path, ours: Callable[[str], Any]) -> bool:
-    """Whether the file at ``path`` may be replaced by what wrote it: there is none, it is empty, or it is text
-    ``ours`` tells as that writer's (read where under 50 MiB, as score files and reports are: a predictions file
-    may be gigabytes; one not UTF-8, or that ``ours`` raises a ValueError or TypeError on, is not ours)."""
-    if not path.is_file() or not path.stat().st_size:
-        return True
-    with contextlib.suppress(OSError, ValueError, TypeError):
-        return path.stat().st_size < 50 << 20 and bool(ours(path.read_text(encoding="utf-8")))
-    return False
-
-
-def not_scores(out: str | Path) -> str | None:
-    """Why the scores may not replace the file at ``out``, or None: a file there that is not empty and no score
-    file (another run's predictions, ``PRED.run.json``, a records file: given as ``--out`` by a slip, it was
-    replaced without a word, and predictions can take hours to make again), or a name ending ``.run.json``,
-    rsvlm eval's run stamp's, where there is none yet (the scores written there were read as the predictions'
-    run stamp by the next scoring and a resumed rsvlm eval)."""
-    p = Path(out)
-    if in_place(p):
-        return None
-    if ours_or_empty(p, lambda text: isinstance(s := json.loads(text), dict) and "headline" in s):
-        if p.name.endswith(".run.json"):
-            return (f"--out {out}: a name ending .run.json is rsvlm eval's run stamp of the predictions file beside "
-                    "it (which the scorers and a resumed rsvlm eval read): give the scores another name")
-        return None
-    what = "rsvlm eval's run stamp" if p.name.endswith(".run.json") else "predictions, records or another file"
-    return f"--out {out} is a file that holds no scores ({what}): the scores would replace it; give a new path, or delete it"
-
-
-def other_scores(out: str | Path, task: str) -> str | None:
-    """Whose scores the score file at ``out`` holds where they are another task's than ``task`` ("change's scores
-    (of P against G)"), which the scores replace; None otherwise (no file, the same task's: a rerun)."""
-    held: dict = {}
-    if not in_place(out):  # read where a small text file (none, empty or unreadable: nothing held)
-        ours_or_empty(Path(out), lambda text: held.update(s if isinstance(s := json.loads(text), dict) else {}))
-    if "headline" not in held or held.get("task") in (None, task):
-        return None
-    return f"{held['task']}'s scores (of {held.get('pred')} against {held.get('gt')})"
-
-
-def write_out(path: str | Path, text: str) -> None:
-    """Write an ``--out`` file whole: a temp file beside it and a rename, so a kill leaves the old file or the
-    new (of a link, the file it names: the link stays), or straight into a device or pipe (``in_place``)."""
-    if not in_place(path):
-        from rsvlm.temp_files import replace_text
-
-        replace_text(Path(os.path.realpath(path) if Path(path).is_symlink() else path), text)
-        return
-    try:
-        with open(path, "w") as f:
-            f.write(text)
-    except OSError as e:  # /dev/full: "No space left on device", naming no file
-        raise ScoreError(f"--out {path}: cannot write to it ({e.strerror})") from e
-
-
-def out_dir(path: str | Path) -> None:
-    """Create the folder of an ``--out`` file and check that a file can be written in it (of a link, the
-    folder of the file it names; a device or pipe is written into: ``in_place``); ScoreError naming it when
-    that cannot be done or ``path`` is a folder: before the scoring, not after it."""
-    import tempfile
-
-    if Path(path).is_dir():
-        raise ScoreError(f"--out {path} is a folder; give a file name")
-    if in_place(path):  # nothing is created beside it
-        if not Path(path).exists():
-            raise ScoreError(f"--out {path}: no such device or file (nothing is created under /dev or /proc)")
-        if not os.access(path, os.W_OK):
-            raise ScoreError(f"--out {path}: not writable")
-        return
-    parent = Path(os.path.realpath(path) if Path(path).is_symlink() else path).parent
-    if file := next((p for p in [parent, *parent.parents] if p.exists() and not p.is_dir()), None):
-        raise ScoreError(f"--out {path}: cannot create its folder: {file} is a file")  # was "File exists: FILE": a folder?
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise ScoreError(f"--out {path}: cannot create its folder ({e.strerror}: {e.filename})") from e
-    try:  # a folder it may not write in: found after the scoring, naming a temp file
-        with tempfile.TemporaryFile(dir=parent):
-            pass
-    except OSError as e:
-        raise ScoreError(f"--out {path}: cannot write a file in {parent} ({e.strerror})") from e
 
 
 def main_guard(fn: Callable[[], Any]) -> None:

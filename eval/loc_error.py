@@ -27,7 +27,7 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from eval.common import ScoreError, at_least_one, main_guard, out_dir, write_out
+from eval.common import ScoreError, at_least_one, main_guard, out_dir, out_name_problem, write_out
 from rsvlm.argparsing import Parser
 from rsvlm.tokens import TASKS
 
@@ -181,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     tasks = {t.strip() for t in a.tasks.split(",") if t.strip()}
     if unknown := sorted(tasks - set(TASKS)):  # a misspelt one was silently left out of the figure
         p.error(f"--tasks: unknown task(s) {unknown} (known: {', '.join(TASKS)})")
+    if err := out_name_problem(a.out):  # '' (an unset variable) skipped --out without a word
+        p.error(err)
     if a.out:  # before the model loads and the set is run
         if Path(a.out).resolve() == path.resolve():
             p.error(f"--out {a.out} is the --data file: the result would overwrite it")

@@ -129,8 +129,11 @@ def main(argv: list[str] | None = None) -> dict:
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--scores", nargs="+", type=Path, help="score JSON files")
     src.add_argument("--dir", type=Path, help="a folder of score JSON files")
-    ap.add_argument("--out", type=Path, help="write the markdown here and its .json beside it")
+    ap.add_argument("--out", help="write the markdown here and its .json beside it")
     args = ap.parse_args(argv)
+    if err := common.out_name_problem(args.out):  # as typed: a Path drops the '/' of --out reports/, '' is '.'
+        ap.error(err.replace("scores.json", "report.md"))
+    args.out = Path(args.out) if args.out else None
     if args.out:
         if args.out.suffix == ".json":  # the JSON goes to out.with_suffix(".json"): the same file
             ap.error(f"--out {args.out}: give the markdown's path (report.md); the JSON is written beside it")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from conftest import eval_record, write_jsonl
 
 
@@ -61,3 +62,25 @@ def test_objects_in_a_coco_or_geojson_layout_are_told_how_to_give_them(tmp_path)
     text = "\n".join(s["notes"])
     assert "its \"bbox\" is COCO's [x, y, width, height]? give {\"kind\": \"box\"" in text
     assert "it has \"type\": \"Polygon\": name the kind under \"kind\"" in text
+
+
+@pytest.mark.parametrize("out", ["", " ", "scores/"])
+def test_an_out_of_no_file_name_is_refused(tmp_path, monkeypatch, capsys, out):
+    """--out "$SCORES" with the variable unset ('') scored and wrote nothing, without a word, and --out scores/
+    wrote a file named 'scores' (eval.report: 'scores' and 'scores.json'); both are usage errors naming --out,
+    before the scoring, and nothing is written."""
+    from eval import report, vqa
+
+    monkeypatch.chdir(tmp_path)
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "vqa", "[vqa] Is it urban?", "yes")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "answer": "yes"}])
+    with pytest.raises(SystemExit) as e:
+        vqa.main(["--gt", gt, "--pred", pred, "--out", out])
+    said = f"--out {out!r} names no file" if not out.strip() else "--out scores/ ends in '/'"
+    assert e.value.code == 2 and said in capsys.readouterr().err
+    vqa.main(["--gt", gt, "--pred", pred, "--out", "s.json"])
+    with pytest.raises(SystemExit) as e:
+        report.main(["--scores", "s.json", "--out", out])
+    said = "names no file" if not out.strip() else "such as scores/report.md"
+    assert e.value.code == 2 and said in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gt.jsonl", "p.jsonl", "s.json"]

@@ -1,0 +1,119 @@
+"""The scores' ``--out`` file of the scoring scripts (and ``eval.report``'s): refused before the scoring where its
+name or what it holds would lose something (no name, a folder's, a file that holds no scores), its folder made,
+and written whole through a temp file and a rename."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from eval.inputs import ScoreError
+from rsvlm.out_paths import in_place
+
+
+def out_name_problem(out: str | Path | None) -> str | None:
+    """Why ``out`` names no file the scores can go to, or None (None: no ``--out``): an empty or blank name (``--out
+    "$SCORES"`` with the variable unset wrote nothing, without a word) or one ending in ``/`` (``--out scores/``
+    wrote a file named ``scores``, read back as a folder's name by whoever looked for the scores in it)."""
+    if out is None:
+        return None
+    if not str(out).strip():
+        return f"--out {str(out)!r} names no file (an unset shell variable?): give a file name, or leave --out out"
+    if str(out).endswith(("/", os.sep)):
+        return f"--out {out} ends in '/', a folder's name: give a file in it, such as {out}scores.json"
+    return None
+
+
+def ours_or_empty(path: Path, ours: Callable[[str], Any]) -> bool:
+    """Whether the file at ``path`` may be replaced by what wrote it: there is none, it is empty, or it is text
+    ``ours`` tells as that writer's (read where under 50 MiB, as score files and reports are: a predictions file
+    may be gigabytes; one not UTF-8, or that ``ours`` raises a ValueError or TypeError on, is not ours)."""
+    if not path.is_file() or not path.stat().st_size:
+        return True
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        return path.stat().st_size < 50 << 20 and bool(ours(path.read_text(encoding="utf-8")))
+    return False
+
+
+def not_scores(out: str | Path) -> str | None:
+    """Why the scores may not replace the file at ``out``, or None: a file there that is not empty and no score
+    file (another run's predictions, ``PRED.run.json``, a records file: given as ``--out`` by a slip, it was
+    replaced without a word, and predictions can take hours to make again), or a name ending ``.run.json``,
+    rsvlm eval's run stamp's, where there is none yet (the scores written there were read as the predictions'
+    run stamp by the next scoring and a resumed rsvlm eval)."""
+    p = Path(out)
+    if in_place(p):
+        return None
+    if ours_or_empty(p, lambda text: isinstance(s := json.loads(text), dict) and "headline" in s):
+        if p.name.endswith(".run.json"):
+            return (f"--out {out}: a name ending .run.json is rsvlm eval's run stamp of the predictions file beside "
+                    "it (which the scorers and a resumed rsvlm eval read): give the scores another name")
+        return None
+    what = "rsvlm eval's run stamp" if p.name.endswith(".run.json") else "predictions, records or another file"
+    return f"--out {out} is a file that holds no scores ({what}): the scores would replace it; give a new path, or delete it"
+
+
+def other_scores(out: str | Path, task: str) -> str | None:
+    """Whose scores the score file at ``out`` holds where they are another task's than ``task`` ("change's scores
+    (of P against G)"), which the scores replace; None otherwise (no file, the same task's: a rerun)."""
+    held: dict = {}
+    if not in_place(out):  # read where a small text file (none, empty or unreadable: nothing held)
+        ours_or_empty(Path(out), lambda text: held.update(s if isinstance(s := json.loads(text), dict) else {}))
+    if "headline" not in held or held.get("task") in (None, task):
+        return None
+    return f"{held['task']}'s scores (of {held.get('pred')} against {held.get('gt')})"
+
+
+def write_out(path: str | Path, text: str) -> None:
+    """Write an ``--out`` file whole: a temp file beside it and a rename, so a kill leaves the old file or the
+    new (of a link, the file it names: the link stays), or straight into a device or pipe (``in_place``)."""
+    if not in_place(path):
+        from rsvlm.temp_files import replace_text
+
+        replace_text(Path(os.path.realpath(path) if Path(path).is_symlink() else path), text)
+        return
+    try:
+        with open(path, "w") as f:
+            f.write(text)
+    except OSError as e:  # /dev/full: "No space left on device", naming no file
+        raise ScoreError(f"--out {path}: cannot write to it ({e.strerror})") from e
+
+
+def out_dir(path: str | Path) -> None:
+    """Create the folder of an ``--out`` file and check that a file can be written in it (of a link, the
+    folder of the file it names; a device or pipe is written into: ``in_place``); ScoreError naming it when
+    that cannot be done or ``path`` is a folder: before the scoring, not after it."""
+    import tempfile
+
+    if err := out_name_problem(path):
+        raise ScoreError(err)
+    if Path(path).is_dir():
+        raise ScoreError(f"--out {path} is a folder; give a file name")
+    if in_place(path):  # nothing is created beside it
+        if not Path(path).exists():
+            raise ScoreError(f"--out {path}: no such device or file (nothing is created under /dev or /proc)")
+        if not os.access(path, os.W_OK):
+            raise ScoreError(f"--out {path}: not writable")
+        return
+    parent = Path(os.path.realpath(path) if Path(path).is_symlink() else path).parent
+    if file := next((p for p in [parent, *parent.parents] if p.exists() and not p.is_dir()), None):
+        raise ScoreError(f"--out {path}: cannot create its folder: {file} is a file")  # was "File exists: FILE": a folder?
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise ScoreError(f"--out {path}: cannot create its folder ({e.strerror}: {e.filename})") from e
+    try:  # a folder it may not write in: found after the scoring, naming a temp file
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as e:
+        raise ScoreError(f"--out {path}: cannot write a file in {parent} ({e.strerror})") from e
+
+
+if __name__ == "__main__":  # python -m eval.out_file: no command line; say so, and which scripts have one
+    from eval.__main__ import library_main
+
+    raise SystemExit(library_main("out_file"))
