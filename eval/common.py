@@ -127,7 +127,8 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
     if extra_args:
         extra_args(ap)
     args = ap.parse_args(argv)
-    if err := out_name_problem(args.out):
+    if err := out_name_problem(args.out) or next((f"--{k} {v!r} names no file (an unset shell variable?)" for k in (
+            "gt", "pred") if not (v := getattr(args, k)).strip()), None):  # was read as '.', "a folder"
         ap.error(err)
     if args.out:  # before scoring, which can take minutes
         for name in ("gt", "pred"):

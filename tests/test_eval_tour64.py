@@ -84,3 +84,16 @@ def test_an_out_of_no_file_name_is_refused(tmp_path, monkeypatch, capsys, out):
     said = "names no file" if not out.strip() else "such as scores/report.md"
     assert e.value.code == 2 and said in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gt.jsonl", "p.jsonl", "s.json"]
+
+
+def test_an_empty_gt_or_pred_name_is_said_so(tmp_path, capsys):
+    """--pred '' was "predictions file is a folder: ." and --gt '' "records file . is a folder" (an unset
+    variable read as the current folder); each is now a usage error saying the option names no file."""
+    from eval import vqa
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "vqa", "[vqa] Is it urban?", "yes")])
+    for argv, said in ((["--gt", gt, "--pred", ""], "--pred '' names no file"), (["--gt", " ", "--pred", gt],
+                                                                                   "--gt ' ' names no file")):
+        with pytest.raises(SystemExit) as e:
+            vqa.main(argv)
+        assert e.value.code == 2 and said in capsys.readouterr().err
