@@ -6,9 +6,11 @@ The rule for "none" (an answer with no shape to a question that asks for shapes)
 ``<ref>`` labels left out, case, punctuation and spacing ignored, is one of
 
 * ``none``, ``nothing``, ``zero``, ``none found`` / ``detected`` / ``visible`` / ``present``;
-* ``no`` + a noun phrase of one to three words (``no ships``, ``no objects``, ``no white planes``),
-  optionally followed by ``found`` / ``detected`` / ``visible`` / ``present`` or ``in the image``, with or
-  without ``is`` / ``are`` / ``was`` / ``were`` before it (``no ships were detected``);
+* ``no`` or ``zero`` + a noun phrase of one to three words (``no ships``, ``no objects``, ``no white planes``),
+  optionally followed by ``found`` / ``detected`` / ``visible`` / ``present`` / ``seen`` / ``spotted`` /
+  ``identified`` / ``observed``, with or without ``is`` / ``are`` / ``was`` / ``were`` / ``can be`` / ``could be``
+  / ``has been`` / ``have been`` before it, and by ``in the image`` (``picture``, ``scene``, ``photo``, ``area``)
+  (``no ships were detected``, ``no ships are visible in this image``, ``no vessels could be found``);
 * any of those after ``there is`` / ``there are`` (``there are none``, ``there are no ships``);
 * ``not found``.
 
@@ -40,10 +42,12 @@ import re
 import unicodedata
 from functools import lru_cache
 
-_AFTER = r"(?:(?: (?:is|are|was|were))? (?:found|detected|visible|present|seen|in (?:the|this) (?:image|picture|scene)))?"
+_VERB = r"(?: (?:is|are|was|were|can be|could be|has been|have been))?"
+_SEEN = r" (?:found|detected|visible|present|seen|spotted|identified|observed)"
+_AFTER = rf"(?:{_VERB}(?:{_SEEN})?)?(?: in (?:the|this) (?:image|picture|scene|photo|area))?"
 _NOUN = r"(?!(?:there|it|they|but|is|are|was|were|i|we|the|idea|clue)\b)[a-z]+(?: (?!(?:is|are|was|were|be|but|except|only|besides)\b)[a-z]+){0,2}"
 NONE_FORMS = re.compile(  # on the normalised answer (``_plain``)
-    rf"(?:there (?:is|are|were|was) )?(?:none|nothing|zero|no {_NOUN}){_AFTER}|not found")
+    rf"(?:there (?:is|are|were|was) )?(?:none|nothing|zero|(?:no|zero) {_NOUN}){_AFTER}|not found")
 
 
 def _plain(text: str) -> str:

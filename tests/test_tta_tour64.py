@@ -100,3 +100,23 @@ def test_a_small_wing_every_view_drew_stays_though_its_link_was_voted_out():
     wing[10:13, 40:43] = True
     assert (geometry.objects_to_mask(out, 48, 48) & wing).sum() == 9
     assert len(out) == 2  # the building and its wing
+
+
+@pytest.mark.parametrize("words", ["No ships are visible in this image.", "No ships were found in the image.",
+                                   "No vessels could be found.", "Zero ships.", "No ships are in the image."])
+def test_common_worded_nones_are_nones(words):
+    """A [det] view answering "No ships are visible in this image." (a verb and a place both) was counted
+    as "it answers in words, neither shapes nor none", and eval's worded-answers note counted it too."""
+    from rsvlm.answer_words import says_none
+
+    assert says_none(words)
+    det = [[{"role": "user", "content": "<image>\n[det] Detect every ship."}]]
+    (fused,) = tta.fused_answers(lambda m, i: [(words, [])], det, [_image()], [("None.", [])])
+    assert (fused.answer, fused.note) == ("None.", None)
+
+
+@pytest.mark.parametrize("words", ["No ships are white.", "No, there are 3 ships.", "Zero", "0", "No idea."])
+def test_answers_that_are_no_worded_none_stay_words(words):
+    from rsvlm.answer_words import says_none
+
+    assert says_none(words) is (words == "Zero")
