@@ -64,3 +64,16 @@ def test_coco_lets_each_parsed_annotation_go_once_its_objects_are_made(tmp_path)
                                "categories": [{"id": 1, "name": "car"}]}))
     argv = ["coco", "--out", str(tmp_path / "out"), "--ann", str(ann), "--images", str(tmp_path / "imgs")]
     assert _peak(lambda: run_convert(argv)) < 10 * ann.stat().st_size  # 8.3x; 12.2x holding them
+
+
+def test_dota_gsd_null_header_is_no_unparsable_gsd(tmp_path):
+    """DOTA writes ``gsd:null`` where no GSD is known: each such file was noted as ``unparsable_gsd``, a problem
+    in the stats for a label file as DOTA ships it; a ``gsd:`` that is no number still is."""
+    png(tmp_path / "images" / "P1.png", 64, 48)
+    png(tmp_path / "images" / "P2.png", 64, 48)
+    (tmp_path / "labelTxt").mkdir()
+    line = "10 10 30 10 30 20 10 20 small-vehicle 0"
+    (tmp_path / "labelTxt" / "P1.txt").write_text(f"imagesource:GoogleEarth\ngsd:null\n{line}\n")
+    (tmp_path / "labelTxt" / "P2.txt").write_text(f"imagesource:GoogleEarth\ngsd:0,27\n{line}\n")
+    stats, recs = convert(tmp_path / "out", "dota", "--src", str(tmp_path), "--no-ground")
+    assert len(recs) == 4 and stats["notes"] == {"unparsable_gsd": 1} and stats["skipped"] == {}

@@ -2,7 +2,8 @@
 
 Layout: ``--src`` is a DOTA split folder with ``images/`` and ``labelTxt/``, or one folder with
 both the images and the ``.txt`` labels. A label line is ``x1 y1 x2 y2 x3 y3 x4 y4 class
-[difficult]``; ``imagesource:`` and ``gsd:`` header lines are read past. Quads
+[difficult]``; ``imagesource:`` and ``gsd:`` header lines are read past (a ``gsd:`` that is no number
+is noted as ``unparsable_gsd``; DOTA's ``gsd:null``, no GSD known, is not). Quads
 are kept as the 4 annotated corners (``<obb>``, corner order canonicalised by the codec), not
 refitted to rectangles. Class names lose their hyphens (``small-vehicle`` → ``small vehicle``);
 ``--classes`` matches them whatever their case and whether written with ``-``, ``_`` or spaces
@@ -98,6 +99,8 @@ def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
         if line.startswith("imagesource:"):
             continue
         if line.startswith("gsd:"):
+            if line[4:].strip().lower() in ("null", "none", ""):  # DOTA's own "no GSD known": no problem to note
+                continue
             try:
                 gsd = float(line[4:])
             except ValueError:
