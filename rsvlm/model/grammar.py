@@ -45,7 +45,9 @@ label can still be closed mid-word (``<ref>b</ref>`` of "building"), but never s
 
 Cannot: check meaning (the right class, the canonical corner order, a simple ring), stop a
 model from spending its budget on one long shape, or keep the token limit from cutting text on
-the start of a tag such as "</" or "<bo" (the codec reports that as a cut tag). A
+the start of a tag such as "</" or "<bo" (the codec reports that as a cut tag), or text from spelling a
+prompt token in pieces (``[`` ``det`` ``]``, ``<`` ``image`` ``>``; their tokens it forbids): ``decode``
+reports one in a label, and ``--tta`` leaves such an answer out. A
 tokenizer without rsvlm's tokens gets no constraint (``RSVLM.grammar_constraint`` returns None).
 """
 
