@@ -69,7 +69,7 @@ def test_readers_md_says_what_this_tour_changed():
 
     doc = " ".join((Path(__file__).resolve().parents[1] / "docs" / "readers.md").read_text().split())
     for said in ("a band description naming °C", "not a difference, anomaly or spread",
-                 "a `GDAL_NODATA` tag that is no number"):
+                 "a `GDAL_NODATA` tag that is no number", "where pixels are DN 0 in every band"):
         assert said in doc, said
 
 
@@ -90,3 +90,21 @@ def test_gdal_nodata_tag_that_is_no_number_masks_no_zero_pixel(tmp_path, request
     assert any(n.startswith(f"scene.tif's GDAL_NODATA tag {tag!r} is no number") and "0 pixels included" in n
                for n in img.notes), img.notes
     assert np.allclose(img.data, a / 255.0)
+
+
+@pytest.mark.parametrize("count", [4, 13])
+def test_unnamed_integer_msi_zero_collar_is_said_and_masked_when_asked(tmp_path, count):
+    """An unnamed uint16 stack (a 13-band Sentinel-2 export, a 4-band RGBN clip) with a DN 0 collar in every band
+    and no nodata declared had the collar read as black ground without a word."""
+    dn = np.random.default_rng(8).integers(1, 5000, (count, 40, 40)).astype(np.uint16)  # (C, H, W)
+    dn[:, :, :10] = 0
+    p = write_geotiff(tmp_path / "stack.tif", dn)
+    img = read_image(p)
+    assert img.modality == "msi" and img.valid is None, img.notes  # read as data, as before: only said
+    said = [n for n in img.notes if f"25.0% of the pixels are DN 0 in all {count} bands" in n]
+    assert said and "ReadConfig.nodata=0" in said[0], img.notes
+    masked = read_image(p, scaling={"nodata": 0})
+    assert not masked.valid[:, :10].any() and masked.valid[:, 10:].all()
+    assert not any("DN 0 in all" in n for n in masked.notes), masked.notes
+    dn[:, :, :10] = 1  # no zero pixel: nothing said
+    assert not any("DN 0 in all" in n for n in read_image(write_geotiff(tmp_path / "full.tif", dn)).notes)

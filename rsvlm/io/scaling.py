@@ -369,6 +369,21 @@ def undeclared_fill(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.
     return None
 
 
+def msi_zero_note(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.005) -> str | None:
+    """A note where integer msi ``raw`` (C, h, w), C ≥ 2, of a file that declares no nodata holds DN 0 in every
+    band at ≥ ``share`` of its pixels: no surface reflects nothing in every band, so that is likely fill (a
+    scene's collar, read as black ground unsaid), but nothing names the product, so it is only said (a named
+    Sentinel-2 or Landsat file's is masked). None where there is no such pixel."""
+    if len(raw) < 2 or raw.dtype.kind not in "ui":
+        return None
+    held = (raw == 0).all(axis=0) & (True if valid is None else valid)  # (h, w)
+    if held.mean() < share:
+        return None
+    return (f"{held.mean():.1%} of the pixels are DN 0 in all {len(raw)} bands and the file declares no nodata: "
+            "read as data, though no surface reflects nothing in every band; if that is fill (a collar), give it as "
+            "nodata (gdal_edit.py -a_nodata 0, or ReadConfig.nodata=0)")
+
+
 def db_zero_note(raw: np.ndarray, valid: np.ndarray | None, bands: list[str] | None = None,
                  share: float = 0.005) -> str | None:
     """A note where sar in dB (or dB × k) ``raw`` (C, h, w) holds exactly 0 at ≥ ``share`` of its valid pixels,
