@@ -149,6 +149,9 @@ def gt_difficult(record: dict, n_objects: int) -> set[int]:
     if not ok:
         raise ScoreError(f"record {record['id']!r}: meta.difficult must list indices 0..{n_objects - 1} "
                          f"of the reference answer's objects, got {flags!r:.80}")
+    if len(set(flags)) < len(flags):  # [0, 1, 0]: a 0/1 flag per object (DOTA's label column), read as indices 0, 1
+        raise ScoreError(f"record {record['id']!r}: meta.difficult {flags!r:.80} repeats an index: a 0/1 flag per "
+                         "object? It lists the indices of the difficult objects (flags [0, 1, 0] are [1])")
     return set(flags)
 
 

@@ -97,3 +97,19 @@ def test_an_empty_gt_or_pred_name_is_said_so(tmp_path, capsys):
         with pytest.raises(SystemExit) as e:
             vqa.main(argv)
         assert e.value.code == 2 and said in capsys.readouterr().err
+
+
+def test_difficult_flags_per_object_are_refused_not_read_as_indices(tmp_path):
+    """meta.difficult written as a 0/1 flag per object ([0, 0, 1], as DOTA's label column holds it) was read as
+    the indices {0, 1}: the first two objects left out as difficult, the third, the difficult one, scored. A list
+    that repeats an index is now an error naming the record and what it lists."""
+    from eval import common, detection
+
+    box = "".join(f"<ref>ship</ref><box><loc_{x}><loc_100><loc_{x + 50}><loc_150></box>" for x in (100, 300, 500))
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "d", "answer": box}])
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("d", "det", "[det] Find the ships.", box, difficult=[0, 0, 1])])
+    with pytest.raises(common.ScoreError, match=r"gt.jsonl:1: record 'd': meta.difficult \[0, 0, 1\] repeats an index"):
+        detection.main(["--gt", gt, "--pred", pred])
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("d", "det", "[det] Find the ships.", box, difficult=[2])])
+    s = detection.main(["--gt", gt, "--pred", pred])
+    assert s["n_gt_difficult"] == 1 and s["mAP50"] == pytest.approx(1.0)
