@@ -4,7 +4,8 @@ mirrors (``SWAPS``), those it has no one-word image for (``UNMAPPED``), the corn
 transpose leaves in an unusual order (``CORNERS``), and the words a corner crop changes the meaning
 of (``framing_words``), the "-hand" compounds a transpose says in one word (``HANDED``: "the right-hand
 ship" is "the bottom ship", not "the bottom-hand ship") and the phrases whose direction word is none
-(``KEPT``: "a right-angled corner", "a top-down view"). ``swap_words`` maps a text into a view and back.
+(``KEPT``: "a right-angled corner", "a top-down view"), and the sense of a rotation each step turns (``ROTATION``:
+"clockwise" is "counterclockwise" in a mirror). ``swap_words`` maps a text into a view and back.
 
 Words are matched in any case, each keeping the case it was written in ("north-East" under a
 transpose is "south-West"), the two words of a corner joined by a space, a hyphen or an en dash
@@ -67,6 +68,9 @@ TURNS = {"t": 12, "h": 0, "v": 8}  # a step takes point i of POINTS to TURNS[ste
 COMPASS = {  # per step, the compass points in capitals it moves, matched in capitals only ("ne" may be another word)
     step: {p: POINTS[(turn - i) % 16] for i, p in enumerate(POINTS) if POINTS[(turn - i) % 16] != p}
     for step, turn in TURNS.items()}  # t: NW, SE their own image; h: N, S; v: E, W
+# every step is a mirror: it turns the sense of a rotation (one way for the other spellings: "anticlockwise" → "clockwise")
+ROTATION = {"clockwise": "counterclockwise", "counterclockwise": "clockwise", "counter-clockwise": "clockwise",
+            "anticlockwise": "clockwise", "anti-clockwise": "clockwise"}
 UNMAPPED = {"t": ("above", "below", "upper", "lower", "uppermost", "lowermost")}  # no one-word image
 FRAMED = ("centre", "center", "middle", "corner", "edge", "border", "side", "half", "quadrant", "largest",
           "smallest", "biggest", "nearest", "closest", "farthest", "furthest")  # besides SWAPS: words a crop changes the meaning of
@@ -155,7 +159,7 @@ def _swapper(step: str) -> tuple[dict[str, str], re.Pattern]:
         table = CORNERS if step == "corners" else HANDED
         return table, _words(table)
     words, capitals = ({**t[step], **{b: a for a, b in t[step].items()}} for t in (SWAPS, COMPASS))
-    words |= {w: w for w in KEPT}
+    words |= {w: w for w in KEPT} | ROTATION
     return {**words, **capitals}, _words(words, capitals)
 
 

@@ -120,3 +120,14 @@ def test_answers_that_are_no_worded_none_stay_words(words):
     from rsvlm.answer_words import says_none
 
     assert says_none(words) is (words == "Zero")
+
+
+def test_a_mirror_view_turns_the_sense_of_a_rotation():
+    """"Is the ship rotated clockwise from the pier?" was asked unchanged of the mirror views, where the
+    ship is rotated counterclockwise: each view answered of another rotation."""
+    q = "Is the ship rotated clockwise or anti-clockwise from the pier?"
+    assert tta.swap_words(q, "h") == "Is the ship rotated counterclockwise or clockwise from the pier?"
+    assert tta.swap_words(q, "hv") == "Is the ship rotated clockwise or counterclockwise from the pier?"  # a half turn
+    for view in tta.DIHEDRAL:
+        said = tta.swap_words("Counterclockwise.", view)
+        assert tta.swap_words(said, view, back=True) == "Counterclockwise.", view
