@@ -108,3 +108,19 @@ def test_unnamed_integer_msi_zero_collar_is_said_and_masked_when_asked(tmp_path,
     assert not any("DN 0 in all" in n for n in masked.notes), masked.notes
     dn[:, :, :10] = 1  # no zero pixel: nothing said
     assert not any("DN 0 in all" in n for n in read_image(write_geotiff(tmp_path / "full.tif", dn)).notes)
+
+
+def test_window_past_the_edge_says_how_far(tmp_path):
+    """A window partly past the edge was said to 'lie outside' the image, with nothing to tell which edge or by
+    how much (an edge tile of 512 on a 1100 px scene)."""
+    from rsvlm.io.read import SceneReader
+
+    raise_for = {(1000, 1000, 512, 512): "reaches past its edge (x0 + w = 1512, y0 + h = 1512; at most 1100, 1100)",
+                 (-1, 0, 4, 4): "starts before the image's first pixel", (0, 0, 0, 4): "is empty"}
+    p = write_geotiff(tmp_path / "big.tif", np.ones((1, 1100, 1100), np.uint8))
+    with SceneReader(p, modality="optical") as scene:
+        assert scene.read((1099, 1099, 1, 1)).data.shape[1:] == (1, 1)
+        for window, why in raise_for.items():
+            with pytest.raises(ValueError, match="big.tif") as e:
+                scene.read(window)
+            assert f"lies outside the 1100x1100 image: it {why}" in str(e.value)

@@ -310,8 +310,11 @@ class SceneReader:
         x0, y0, w, h = (int(v) for v in window)
         if [x0, y0, w, h] != list(window):  # (0.5, 0, 4, 4) was read as (0, 0, 4, 4) unsaid
             raise ValueError(f"{self.name}: window {tuple(window)} (x0, y0, w, h) must be 4 whole pixel numbers")
-        if w <= 0 or h <= 0 or x0 < 0 or y0 < 0 or x0 + w > W or y0 + h > H:
-            raise ValueError(f"{self.name}: window {tuple(window)} (x0, y0, w, h) lies outside the {W}x{H} image")
+        if w <= 0 or h <= 0 or x0 < 0 or y0 < 0 or x0 + w > W or y0 + h > H:  # a window 1 px past the edge
+            why = ("is empty" if w <= 0 or h <= 0 else "starts before the image's first pixel" if x0 < 0 or y0 < 0
+                   else f"reaches past its edge (x0 + w = {x0 + w}, y0 + h = {y0 + h}; at most {W}, {H})")
+            raise ValueError(f"{self.name}: window {tuple(window)} (x0, y0, w, h) lies outside the {W}x{H} image: it "
+                             f"{why}; a window lies wholly inside it (clip an edge tile's width and height)")
         whole = (x0, y0, w, h) == (0, 0, W, H)
         with library_messages() as heard, out_of_memory(self.name, lambda: (w, h, len(self.indexes), self.src.dtype),
                                                         "the whole scene" if whole else f"window {(x0, y0, w, h)}"):
