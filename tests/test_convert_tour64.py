@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from convert_helpers import convert, objs, png
+from convert_helpers import convert, near, objs, png
 
 
 def test_coco_box_alone_before_the_same_box_with_its_polygon_is_written_once(tmp_path):
@@ -77,3 +77,31 @@ def test_dota_gsd_null_header_is_no_unparsable_gsd(tmp_path):
     (tmp_path / "labelTxt" / "P2.txt").write_text(f"imagesource:GoogleEarth\ngsd:0,27\n{line}\n")
     stats, recs = convert(tmp_path / "out", "dota", "--src", str(tmp_path), "--no-ground")
     assert len(recs) == 4 and stats["notes"] == {"unparsable_gsd": 1} and stats["skipped"] == {}
+
+
+def _voc(tmp_path, name: str, body: str, ns: str = "") -> None:
+    png(tmp_path / "img" / f"{name}.png", 100, 80)
+    (tmp_path / "ann").mkdir(exist_ok=True)
+    (tmp_path / "ann" / f"{name}.xml").write_text(f"<annotation{ns}><filename>{name}.png</filename>{body}</annotation>")
+
+
+def test_voc_xml_in_a_namespace_is_read(tmp_path):
+    """``<annotation xmlns="…">``: every tag is ``{ns}object`` to ElementTree, so the file had no object and its
+    image was noted as ``images_without_objects_not_read``, its boxes lost unsaid."""
+    box = "<object><name>ship</name><bndbox><xmin>11</xmin><ymin>11</ymin><xmax>30</xmax><ymax>20</ymax></bndbox></object>"
+    _voc(tmp_path, "a", box, ns=' xmlns="http://example.com/voc"')
+    stats, recs = convert(tmp_path / "out", "voc", "--src", str(tmp_path / "ann"), "--images", str(tmp_path / "img"),
+                          "--no-ground")
+    assert [r["id"] for r in recs] == ["voc-a-det-box"] and stats["notes"] == {}
+    assert near(objs(recs[0])[0]["coords"], [10, 10, 30, 20], 100)
+
+
+def test_voc_robndbox_angle_in_degrees_is_an_unparsable_object(tmp_path):
+    """roLabelImg's ``<angle>`` is radians in [0, π); a tool writing 45 (degrees) had the box turned by 45 rad."""
+    rb = "<object><name>ship</name><robndbox><cx>50</cx><cy>40</cy><w>20</w><h>10</h><angle>{}</angle></robndbox></object>"
+    _voc(tmp_path, "a", rb.format(45) + rb.format(0.5).replace("<cx>50", "<cx>30"))
+    stats, recs = convert(tmp_path / "out", "voc", "--src", str(tmp_path / "ann"), "--images", str(tmp_path / "img"),
+                          "--no-ground")
+    assert len(recs) == 2 and all(len(objs(r)) == 1 for r in recs)
+    assert stats["skipped"] == {"unparsable_object": 1}
+    assert "object 0: unparsable_object (bad box: <angle>45</angle> is over 2π" in stats["skipped_examples"]["unparsable_object"]

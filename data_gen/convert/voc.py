@@ -10,8 +10,10 @@ XML's stem with any image extension. Box forms per object:
 * ``<bndbox>``: VOC's 1-based inclusive pixel indices, converted to pixel edges
   ``[xmin - 1, ymin - 1, xmax, ymax]`` (so a one-pixel box is one pixel wide);
 * ``<robndbox>`` with ``x_left_top … y_left_bottom`` (DIOR-R): the 4 corners as given (``<obb>``);
-* ``<robndbox>`` with ``cx cy w h angle`` (roLabelImg, angle in radians): corners from
-  ``rsvlm.geometry.rbox_to_quad``.
+* ``<robndbox>`` with ``cx cy w h angle`` (roLabelImg, angle in radians; one over 2π, degrees, is an
+  ``unparsable_object``): corners from ``rsvlm.geometry.rbox_to_quad``.
+
+Tags in an XML namespace (``<annotation xmlns="…">``) are read as the same tags without it.
 
 A file whose objects include oriented boxes gives oriented and horizontal ``[det]`` records.
 Objects with ``<difficult>1</difficult>`` (or ``true``/``yes``, any case; absent, empty, ``0``,
@@ -97,6 +99,8 @@ def parse_object(obj, get_rbox_to_quad):
             v = [_num(rb, k) for k in DIOR_R_KEYS]
             return "obb", [[v[i], v[i + 1]] for i in range(0, 8, 2)]
         cx, cy, w, h, a = (_num(rb, k) for k in ("cx", "cy", "w", "h", "angle"))
+        if abs(a) > 2 * math.pi:  # roLabelImg's angle is in [0, π): 45 was turned by 45 rad, unsaid
+            raise ValueError(f"<angle>{a:g}</angle> is over 2π: <robndbox> angles are radians, not degrees")
         return "obb", get_rbox_to_quad()(cx, cy, w, h, math.degrees(a))
     bb = obj.find("bndbox")
     if bb is None:  # it was "'NoneType' object has no attribute 'find'"
@@ -191,6 +195,8 @@ def run(args, out: Output) -> None:
         except ET.ParseError as e:  # "no element found: line 1, column 0" for an empty file
             out.skip("unparsable_xml", str(path), "empty file" if not path.read_bytes().strip() else str(e))
             continue
+        for el in root.iter():  # <annotation xmlns="…">: its {ns}object tags were none, the image "without objects"
+            el.tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else el.tag
         objects = []
         for k, obj in enumerate(root.iter("object")):
             where = f"{path}: object {k}"
