@@ -40,7 +40,8 @@ def test_thermal_band_described_in_celsius_is_said_and_read_as_kelvin_for_a_kelv
                    for n in img.notes), img.notes
 
 
-@pytest.mark.parametrize("description", ["difference from mean (C)", "LST anomaly °C", "LST"])
+@pytest.mark.parametrize("description", ["difference from mean (C)", "LST anomaly °C", "LST", "LST (°C x 100)",
+                                         "LST [0.01 °C]"])
 def test_difference_or_unitless_description_is_no_celsius(tmp_path, description):
     """A difference in °C is no temperature to add 273.15 to; a bare temperature word names no unit."""
     assert described_unit(description) is None
@@ -48,6 +49,15 @@ def test_difference_or_unitless_description_is_no_celsius(tmp_path, description)
     with pytest.raises(ValueError, match="ir_kelvin_range needs the values in kelvin"):
         read_image(p, modality="ir", scaling={"ir_kelvin_range": [260.0, 320.0]})
     assert not any(n.startswith("values in") for n in read_image(p, modality="ir").notes)
+
+
+def test_integer_band_described_in_celsius_without_a_scale_is_not_read_as_kelvin(tmp_path):
+    """int16 DN described °C may be °C × 100: + 273.15 would be wrong, so ir_kelvin_range stays refused there."""
+    p = write_geotiff(tmp_path / "lst16.tif", np.full((1, 16, 16), 2500, np.int16))
+    with rasterio.open(p, "r+") as ds:
+        ds.set_band_description(1, "LST (Celsius)")
+    with pytest.raises(ValueError, match="ir_kelvin_range needs the values in kelvin"):
+        read_image(p, modality="ir", scaling={"ir_kelvin_range": [260.0, 320.0]})
 
 
 def test_celsius_reading_returns_its_decision_and_leaves_inputs_alone():

@@ -149,13 +149,14 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
 
 def _thermal_unit(g: Guess, src, one: list[int]) -> Guess:
     """``g`` with ``ir_unit`` from one ir band's metadata (``thermal.unit_kelvin``; its description where no
-    unit is given and its values were not found in kelvin) and, for kelvin of no declared scale, ``ir_kelvin`` (a
+    unit is given, its values were not found in kelvin, and it is float or declares a scale) and, for kelvin of no declared scale, ``ir_kelvin`` (a
     float band in K given --modality ir had stayed raw: ir_kelvin_range refused it)."""
     if g.modality != "ir" or len(one) != 1:
         return g
     declared = sc.declared_scaling(src, one)
     unit, said_by = band_unit(src, one[0]), None
-    if not unit and g.ir_kelvin is None and (unit := described_unit(src.descriptions[one[0]])):
+    scaled = np.dtype(src.dtype).kind == "f" or len(declared) == 1  # integer DN: °C × 100 unless a scale says
+    if not unit and g.ir_kelvin is None and scaled and (unit := described_unit(src.descriptions[one[0]])):
         said_by = f"its band description {src.descriptions[one[0]]!r}"  # "LST (Celsius)" was stretched unsaid
     if how := unit_kelvin(unit, declared, said_by):
         g.ir_unit = how  # °C: by ``thermal.celsius_reading``; K × a declared scale: by ``products.declared_kelvin``,

@@ -25,6 +25,7 @@ ZERO_C = 273.15  # K
 CELSIUS_SAID = re.compile(r"celsius|°\s*c(?![a-z])|(?<![a-z])deg(rees?)?[ _]?c(?![a-z])", re.I)
 C_BRACKETED = re.compile(r"[(\[]\s*c\s*[)\]]", re.I)  # "(C)", "[C]": °C only beside a temperature word
 TEMPERATURE_SAID = re.compile(r"temperature|thermal|(?<![a-z0-9])(lst|bt|tir|sst|t2m|temp)(?![a-z0-9])", re.I)
+FACTOR_SAID = re.compile(r"[x×*]\s*1\d|\d\s*[x×*]|/\s*1\d|(?<![a-z])(scale|scaled|factor|dn)(?![a-z])|0\.0*1", re.I)
 RELATIVE_SAID = re.compile(r"differen|(?<![a-z])diff|anomal|delta|change|deviation|(?<![a-z])(std|stdev|sd|var)(?![a-z])|"
                            r"variance|range|trend|gradient|error|uncertainty|rmse|bias|spread|amplitude", re.I)
 
@@ -44,9 +45,10 @@ def band_unit(src, i: int) -> str | None:
 def described_unit(description: str | None) -> str | None:
     """"celsius" where a band ``description`` names temperatures in °C ("LST (Celsius)", "temperature degC",
     "BT [C]"), else None: not a difference, anomaly or spread ("difference from mean (C)": adding 273.15 to it
-    would be wrong), and a bare "(C)" only beside a temperature word."""
+    would be wrong), nor °C times a factor ("LST (°C x 100)", "0.01 degC"), and a bare "(C)" only beside a
+    temperature word."""
     d = description or ""
-    if RELATIVE_SAID.search(d):
+    if RELATIVE_SAID.search(d) or FACTOR_SAID.search(d):  # "LST (°C x 100)": DN, not °C
         return None
     if CELSIUS_SAID.search(d) or C_BRACKETED.search(d) and TEMPERATURE_SAID.search(d):
         return "celsius"
