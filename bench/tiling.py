@@ -5,6 +5,7 @@
     .venv/bin/python bench/tiling.py --only png            # a PNG that GDAL reads: row strips vs windows
     .venv/bin/python bench/tiling.py --only crops          # data_gen: a PNG's tiles written, one decode vs many
     .venv/bin/python bench/tiling.py --only seams          # merging: objects split or joined wrongly, simulated
+    .venv/bin/python bench/tiling.py --only slivers        # merging: 1-px lines along a seam (seams.masks_meet)
 
 For each size a 3-band uint8 GeoTIFF (tiled 512, deflate) is written window by window into a
 temporary folder; then ``rsvlm.io.run_tiled`` runs over it in a fresh subprocess with a cheap
@@ -286,6 +287,30 @@ def _road(rng, width, scene=(200, 100), centre=(97, 103)):
     return m if m[:, :99].any() and m[:, 101:].any() else None
 
 
+def _sliver_rows(rng, n: int) -> list[tuple[str, int, int]]:
+    """A 1-px road along x = 100 (in the left tile) and a car touching it from the right tile (joined: wrong), and
+    one object's 1-px overhang into the left tile running 1-7 px past it at both ends (split: wrong)."""
+    import numpy as np
+
+    joined = split = 0
+    for _ in range(n):
+        road, car = np.zeros((100, 200), bool), np.zeros((100, 200), bool)
+        length = int(rng.integers(20, 90))
+        r0 = int(rng.integers(5, 95 - length)) if length < 90 else 5
+        road[r0 : r0 + length, 99] = True
+        h, w = int(rng.integers(10, 17)), int(rng.integers(5, 9))
+        y = int(rng.integers(r0 - h + 1, r0 + length))
+        car[max(y, 0) : y + h, 100 : 100 + w] = True
+        joined += _masks_merged([road, car]) < 2
+        h, w = int(rng.integers(10, 60)), int(rng.integers(5, 40))
+        y, m = int(rng.integers(9, 90 - h)), np.zeros((100, 200), bool)
+        m[y : y + h, 100 : 100 + w] = True
+        m[y - int(rng.integers(1, 8)) : y + h + int(rng.integers(1, 8)), 99] = True
+        split += _masks_merged([m]) > 1
+    return [("masks: a 1-px road along the seam and a car touching it: joined", joined, n),
+            ("masks: an object's 1-px overhang running 1-7 px past it at both ends: split", split, n)]
+
+
 def seam_errors(n: int, seed: int = 0, noise: float = 1.0) -> list[tuple[str, int, int]]:
     """(case, wrong, of) over ``n`` simulated objects a case (see the module's ``--only seams``); ``noise``:
     the noisy box rows' ± px."""
@@ -336,8 +361,8 @@ def main() -> None:
     ap.add_argument("--timing-size", type=int, default=5000, help="scene side for the batching comparison")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=5, help="timing rounds (the median is reported)")
-    ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops", "seams"], default="both")
-    ap.add_argument("--seam-cases", type=int, default=300, help="simulated objects per case for --only seams")
+    ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops", "seams", "slivers"], default="both")
+    ap.add_argument("--seam-cases", type=int, default=300, help="simulated objects per case for --only seams, slivers")
     ap.add_argument("--seam-noise", type=float, default=1.0,
                     help="± px of the noisy box rows of --only seams (1.5: where box_reach splits cut boxes)")
     ap.add_argument("--crop-size", type=int, default=4000, help="PNG side for --only crops (tile 1024, overlap 200)")
@@ -374,12 +399,16 @@ def main() -> None:
         if min(png_w, png_h) < 41 or args.png_cache_mb < 1:
             ap.error(f"--png-size {args.png_size!r} / --png-cache-mb {args.png_cache_mb}: give WxH of at least "
                      "41x41 px (e.g. 8000x1100) and a cache of 1 MiB or more")
-    if args.only == "seams":
+    if args.only in ("seams", "slivers"):
         require_at_least_one(ap, args, ("seam_cases",))
         if not 0 <= args.seam_noise <= 10:  # NaN too
             ap.error(f"--seam-noise {args.seam_noise}: give 0 to 10 px")
         print("\n| case | wrong | of |\n|---|---|---|")
-        for case, wrong, of in seam_errors(args.seam_cases, noise=args.seam_noise):
+        import numpy as np
+
+        rows = (seam_errors(args.seam_cases, noise=args.seam_noise) if args.only == "seams"
+                else _sliver_rows(np.random.default_rng(0), args.seam_cases))
+        for case, wrong, of in rows:
             print(f"| {case} | {wrong} | {of} |")
         return
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:

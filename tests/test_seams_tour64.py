@@ -1,0 +1,45 @@
+"""Tour 64: seam joins of masks and boxes (io/seams.py, io/tiles.py)."""
+
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _masks(*masks, scene=(200, 100)):
+    """Objects a 100-px tiling (--overlap 0) of ``masks`` (each (h, w) over the scene) merges into."""
+    from rsvlm.io import iter_windows, merge_tile_objects
+
+    per = [((x0, y0, w, h), [{"kind": "mask", "label": "road", "mask": m[y0 : y0 + h, x0 : x0 + w].copy()}
+                             for m in masks if m[y0 : y0 + h, x0 : x0 + w].any()])
+           for x0, y0, w, h in iter_windows(*scene, 100, 0)]
+    return merge_tile_objects(per, scene_size=scene)
+
+
+def test_a_1px_road_along_a_seam_passing_a_car_at_both_ends_is_not_joined_to_it():
+    road, car = np.zeros((100, 200), bool), np.zeros((100, 200), bool)
+    road[20:80, 99] = True  # 60 px along x = 100, in the left tile
+    car[40:60, 100:107] = True  # touching its middle: 20 px, a third of the road (a quarter joined it)
+    assert len(_masks(road, car)) == 2
+    car[:] = False
+    car[62:80, 100:107] = True  # at the road's end: the road does not pass it there, joined as before
+    assert len(_masks(road, car)) == 1
+
+
+def test_an_overhang_running_a_few_px_past_its_object_at_both_ends_is_still_one():
+    m = np.zeros((100, 200), bool)
+    m[30:50, 100:120] = True
+    m[25:56, 99] = True  # its 1-px overhang into the left tile, 5 and 6 px past it
+    assert len(_masks(m)) == 1
+
+
+def test_bench_slivers_counts_the_two_rates():
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, str(ROOT / "bench" / "tiling.py"), "--only", "slivers", "--seam-cases", "20"],
+                       capture_output=True, text=True, timeout=300, cwd=ROOT)
+    rows = [line for line in r.stdout.splitlines() if line.startswith("| masks")]
+    assert r.returncode == 0 and len(rows) == 2, r.stderr[-2000:]
+    assert all(line.rstrip().endswith("| 20 |") for line in rows)
