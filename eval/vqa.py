@@ -9,7 +9,8 @@ answer ``"No."`` is wrong there). Where the reference is a whole number alone (`
 ``5``, ``five``, ``5.0``), the answer is read as ``eval.counting`` reads a count (``eval.text.parse_count``:
 its first number, number words, a decimal rounded half up, ``none`` → 0), so ``"5.0"``, ``"five"`` and
 ``"5 ships"`` are right and ``"6"`` is wrong, as they are in counting; there an answer that is a JSON number
-(``"answer": 5``) is read as its digits (elsewhere it is unparseable, named in a note).
+(``"answer": 5``) is read as its digits, and where the reference answers yes or no a JSON ``true`` / ``false``
+is yes / no (elsewhere either is unparseable, named in a note).
 The question type is ``meta.qtype`` (RSVQA: presence, comparison, count, rural_urban, area);
 records without one are grouped as ``(none)``. It cannot give partial credit (no VQA-v2 style
 soft accuracy over several annotators' answers) or accept synonyms.
@@ -35,6 +36,8 @@ def score(items: list[common.Item], args=None) -> dict:
         ans = None if it.pred is None else it.pred.get("answer")
         if number is not None:  # "answer": 5 (another tool's JSON) answers "5"; to another question it is unreadable
             ans = common.number_text(ans) or ans
+        elif yes_no and isinstance(ans, bool):  # "answer": true (a tool's structured output) to a yes/no question
+            ans = "yes" if ans else "no"
         if it.pred is None:
             status = common.MISSING
         elif not isinstance(ans, str) or not normalize_answer(ans):

@@ -113,3 +113,17 @@ def test_difficult_flags_per_object_are_refused_not_read_as_indices(tmp_path):
     gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("d", "det", "[det] Find the ships.", box, difficult=[2])])
     s = detection.main(["--gt", gt, "--pred", pred])
     assert s["n_gt_difficult"] == 1 and s["mAP50"] == pytest.approx(1.0)
+
+
+def test_a_json_boolean_answers_a_yes_no_question(tmp_path):
+    """A tool's structured output, "answer": true to "Is it urban?" (reference "Yes"), was unparseable; it reads
+    as yes where the reference answers yes or no, and stays unparseable to another question."""
+    from eval import vqa
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "vqa", "[vqa] Is it urban?", "Yes"),
+                                            eval_record("b", "vqa", "[vqa] Is there water?", "No."),
+                                            eval_record("c", "vqa", "[vqa] What is the largest class?", "water")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "answer": True}, {"id": "b", "answer": True},
+                                             {"id": "c", "answer": False}])
+    s = vqa.main(["--gt", gt, "--pred", pred])
+    assert s["n_correct"] == 1 and s["n_unparseable"] == 1
