@@ -105,3 +105,26 @@ def test_voc_robndbox_angle_in_degrees_is_an_unparsable_object(tmp_path):
     assert len(recs) == 2 and all(len(objs(r)) == 1 for r in recs)
     assert stats["skipped"] == {"unparsable_object": 1}
     assert "object 0: unparsable_object (bad box: <angle>45</angle> is over 2π" in stats["skipped_examples"]["unparsable_object"]
+
+
+def test_coco_sizes_as_strings_ids_of_another_type_and_a_short_rle(tmp_path):
+    """An exporter's ``"width": "64"`` was ``size_mismatch (entry says 64x48, … is 64x48)``; an annotation's
+    ``image_id`` 6 for an entry's ``"6"`` was ``orphan_annotation (image_id 6)``, not saying why; an uncompressed
+    RLE whose counts stop short of its size was drawn with the rest as background."""
+    for n in "abcd":
+        png(tmp_path / "imgs" / f"{n}.png", 64, 48)
+    ims = [{"id": 1, "file_name": "a.png", "width": "64", "height": 48.0},
+           {"id": 2, "file_name": "b.png", "width": "wide", "height": 48},
+           {"id": 3, "file_name": "c.png"}, {"id": "4", "file_name": "d.png"}]
+    anns = [{"id": k, "image_id": i, "category_id": 1, "bbox": [4, 4, 10, 10]} for k, i in enumerate((4, 1, 2), 1)]
+    anns.append({"id": 9, "image_id": 3, "category_id": 1, "segmentation": {"size": [48, 64], "counts": [0, 5, 10]}})
+    ann = tmp_path / "a.json"
+    ann.write_text(json.dumps({"images": ims, "annotations": anns, "categories": [{"id": 1, "name": "car"}]}))
+    stats, recs = convert(tmp_path / "out", "coco", "--ann", str(ann), "--images", str(tmp_path / "imgs"))
+    assert [r["id"] for r in recs] == ["coco-a-det-box", "coco-a-ground-car"]
+    assert stats["skipped"] == {"unparsable_image_entry": 1, "orphan_annotation": 2, "unparsable_annotation": 1}
+    ex = stats["skipped_examples"]
+    assert ex["unparsable_image_entry"].endswith("images[1]: unparsable_image_entry (width 'wide' or height 48 is "
+                                                 "not a whole number of pixels)")
+    assert ex["orphan_annotation"].endswith("(id 1): orphan_annotation (image_id 4 (images has id '4', a str))")
+    assert "uncompressed RLE counts sum to 15, not its size 48x64 = 3072 pixels" in ex["unparsable_annotation"]

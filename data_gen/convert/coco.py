@@ -13,13 +13,14 @@ annotation with only a ``bbox`` (``[x, y, w, h]``) becomes a ``box``. ``[det]`` 
 Bad annotations: ``unknown_category``, ``degenerate`` (bbox without area, no bbox and
 no ring of 3 points or more), ``unparsable_annotation`` (a key missing, an ``image_id`` or ``category_id``
 that is no number or string, a bbox that is not 4 numbers, a value that is no number, a segmentation
-neither polygons nor RLE), ``missing_image`` (image entry without a file),
+neither polygons nor RLE, an uncompressed RLE whose counts do not sum to its size), ``missing_image`` (image entry without a file),
 ``orphan_annotation`` (image_id not among the images); a ring of fewer than 3 points beside a
 ``bbox`` or other rings is left out and counted in the notes as ``polygon_ring_under_3_points_dropped``
 (the box and the other rings are kept); a ring that crosses itself (a bow-tie) is split at its
 crossings into polygons of their own in ``[seg]`` (its ``[det]`` box stays the annotation's), counted in
 the notes as ``self_intersecting_polygons_split`` (``detection.emit_objects``); per image entry ``unparsable_image_entry``
-(no ``id``, one that is no number or string, or no ``file_name``),
+(no ``id``, one that is no number or string, no ``file_name``, or a ``width``/``height`` that is no whole number:
+``"640"`` is read as 640; an annotation's ``image_id`` 6 for an entry's ``"6"`` is an ``orphan_annotation`` saying so),
 ``duplicate_image_id`` (an entry of an id an earlier one has: the first is
 kept, where the later one took its annotations), ``duplicate_image_file`` (an entry of a ``file_name`` an
 earlier one has, of another ``width``/``height``: the first is kept, the later one's annotations
@@ -158,6 +159,20 @@ def _size(im: dict) -> tuple:
     return im.get("width"), im.get("height")
 
 
+def _pixels(v) -> int | None:
+    """An image entry's ``width`` or ``height`` as an int: a whole number, or one as a string (``"640"``, which
+    was "size_mismatch (entry says 640x480, … is 640x480)"); None where absent or 0 (unknown: the file's size
+    is taken); ValueError for another value."""
+    if v is None or isinstance(v, bool):
+        if v is None:
+            return None
+        raise ValueError(v)
+    f = float(v)  # TypeError / ValueError for a list, "abc"
+    if not f.is_integer() or f < 0:
+        raise ValueError(v)
+    return int(f) or None
+
+
 def _polygons(ann: dict, label: str, width: int, height: int) -> list[dict]:
     seg = ann.get("segmentation")
     if seg is not None and not isinstance(seg, (list, dict)):  # it was left out unsaid, the bbox kept
@@ -174,6 +189,10 @@ def _polygons(ann: dict, label: str, width: int, height: int) -> list[dict]:
 
         rle = seg
         if isinstance(seg["counts"], list):  # uncompressed RLE
+            h, w = _numbers(seg["size"], 2, "RLE size")
+            if (n := sum(_numbers(seg["counts"], None, "RLE counts"))) != h * w:  # the rest was taken as background
+                raise TypeError(f"uncompressed RLE counts sum to {n:g}, not its size "
+                                f"{h:g}x{w:g} = {h * w:g} pixels")
             rle = mask_utils.frPyObjects(seg, *seg["size"])
         m = mask_utils.decode(rle).astype(bool)  # (h, w)
         if width and height and m.shape != (height, width):
@@ -206,6 +225,12 @@ def run(args, out: Output) -> None:
             out.skip("unparsable_image_entry", f"{args.ann}: images[{k}]",
                      "needs an 'id' (a number or string) and a 'file_name'")
             continue
+        try:
+            im = {**im, "width": _pixels(im.get("width")), "height": _pixels(im.get("height"))}
+        except (TypeError, ValueError):
+            out.skip("unparsable_image_entry", f"{args.ann}: images[{k}]", f"width {im.get('width')!r:.20} or height "
+                     f"{im.get('height')!r:.20} is not a whole number of pixels")
+            continue
         if im["id"] in listed:  # it replaced the first: that file's annotations were drawn on this one (or, an
             # id of a merged entry, on the file it was merged into)
             out.skip("duplicate_image_id", f"{args.ann}: images[{k}]",
@@ -226,6 +251,7 @@ def run(args, out: Output) -> None:
             continue
         images[im["id"]] = by_file[im["file_name"]] = im
     per_image: dict = {i: [] for i in images}
+    ids_as_text = {str(i): i for i in images}
     anns, data = data["annotations"], None  # each parsed annotation let go once read: its objects replace it
     for k in tqdm(range(len(anns)), desc="coco annotations", unit="ann"):  # RLE tracing is slow
         ann, anns[k] = anns[k], None
@@ -240,7 +266,9 @@ def run(args, out: Output) -> None:
             ann = {**ann, "image_id": alias[ann["image_id"]]}
         if ann.get("image_id") not in images:
             why = " (its entry skipped as duplicate_image_file)" if ann.get("image_id") in dropped else ""
-            out.skip("orphan_annotation", where, f"image_id {ann.get('image_id')}{why}")
+            other = ids_as_text.get(str(ann.get("image_id")))  # 6 for an entry's "6": told apart, unsaid
+            why = why or (f" (images has id {other!r}, a {type(other).__name__})" if other is not None else "")
+            out.skip("orphan_annotation", where, f"image_id {ann.get('image_id')!r}{why}")
             continue
         if ann.get("category_id") not in cats:
             out.skip("unknown_category", where, str(ann.get("category_id")))
