@@ -127,3 +127,19 @@ def test_a_json_boolean_answers_a_yes_no_question(tmp_path):
                                              {"id": "c", "answer": False}])
     s = vqa.main(["--gt", gt, "--pred", pred])
     assert s["n_correct"] == 1 and s["n_unparseable"] == 1
+
+
+def test_every_rsvlm_eval_option_is_documented():
+    """--load-4bit and --load-8bit were named in docs/eval-run.md only as run-stamp keys (load_4bit), never as
+    options a user gives; every option of `rsvlm eval --help` is now named in docs/eval-run.md or docs/eval.md."""
+    import re
+    from pathlib import Path
+
+    from rsvlm.cli import build_parser
+
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    text = (docs / "eval-run.md").read_text() + (docs / "eval.md").read_text()
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.choices and "eval" in a.choices).choices["eval"]
+    options = {o for a in sub._actions for o in a.option_strings if o.startswith("--") and o != "--help"}
+    assert options and not {o for o in options if not re.search(rf"(?<![\w-]){o}(?![\w-])", text)}
