@@ -134,3 +134,19 @@ def test_window_past_the_edge_says_how_far(tmp_path):
             with pytest.raises(ValueError, match="big.tif") as e:
                 scene.read(window)
             assert f"lies outside the 1100x1100 image: it {why}" in str(e.value)
+
+
+def test_thirteen_bands_numbered_b1_to_b13_are_sentinel2_in_its_order(tmp_path):
+    """A 13-band stack described B1 … B13 (Sentinel-2's L1C bands in their order) had B9 read as B09 (water
+    vapour) where it is B8A, and B13 as 'no band': every band from the 9th on went to the wrong wavelength."""
+    from rsvlm.io.products import S2_ORDER, band_numbers
+
+    dn = np.random.default_rng(9).integers(1, 5000, (13, 16, 16)).astype(np.uint16)
+    p = write_geotiff(tmp_path / "stack.tif", dn)
+    with rasterio.open(p, "r+") as ds:
+        for i in range(13):
+            ds.set_band_description(i + 1, f"B{i + 1}")
+    img = read_image(p)
+    assert img.bands == list(S2_ORDER), img.notes
+    assert any(n.startswith("13 bands numbered B1 … B13 are Sentinel-2's") and "B9 as B8A" in n for n in img.notes)
+    assert band_numbers([f"B{i}" for i in range(1, 13)], None)[0][8] == "B09"  # 12 numbered: no order to lean on

@@ -27,6 +27,7 @@ THERMAL = {"TIR", "TIR2"}
 S2_WAVELENGTHS = {"B01": "coastal", "B02": "blue", "B03": "green", "B04": "red", "B05": "red edge",
                   "B06": "red edge", "B07": "red edge", "B08": "near infrared", "B09": "water vapour",
                   "B10": "cirrus", "B11": "SWIR1", "B12": "SWIR2"}
+S2_ORDER = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12")  # L1C stack
 
 
 def landsat_mission(p: Path) -> tuple[str, str] | None:
@@ -63,6 +64,10 @@ def band_numbers(names: list[str], mission: tuple[str, str] | None) -> tuple[lis
     if not bare:
         return names, None
     s2 = {b: f"B{int(b[1:]):02d}" for b in bare}
+    if (mission is None or mission[1] == "s2") and [b.upper() for b in names] == [f"B{i}" for i in range(1, 14)]:
+        told = ", ".join(f"{b} as {o}" for b, o in zip(names[8:], S2_ORDER[8:]))  # B9 was B09, B13 "no band"
+        return list(S2_ORDER), (f"13 bands numbered B1 … B13 are Sentinel-2's 13 in their order, B8A the 9th: "
+                                f"{told} (--bands names them otherwise)")
     if (mission is None and all(s2[b] == b for b in bare)
             and any(re.fullmatch(r"B(0\d|8A)", b, re.I) for b in names)):
         return names, None  # B11, B12 beside B02 … B08: Sentinel-2's own names (Landsat pads none)
