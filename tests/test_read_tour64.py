@@ -79,7 +79,8 @@ def test_readers_md_says_what_this_tour_changed():
 
     doc = " ".join((Path(__file__).resolve().parents[1] / "docs" / "readers.md").read_text().split())
     for said in ("a band description naming °C", "not a difference, anomaly or spread",
-                 "a `GDAL_NODATA` tag that is no number", "where pixels are DN 0 in every band"):
+                 "a `GDAL_NODATA` tag that is no number", "where pixels are DN 0 in every band",
+                 "Thirteen bands numbered `B1 … B13` in order are Sentinel-2's 13"):
         assert said in doc, said
 
 
