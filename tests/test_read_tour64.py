@@ -151,3 +151,21 @@ def test_thirteen_bands_numbered_b1_to_b13_are_sentinel2_in_its_order(tmp_path):
     assert img.bands == list(S2_ORDER), img.notes
     assert any(n.startswith("13 bands numbered B1 … B13 are Sentinel-2's") and "B9 as B8A" in n for n in img.notes)
     assert band_numbers([f"B{i}" for i in range(1, 13)], None)[0][8] == "B09"  # 12 numbered: no order to lean on
+
+
+@pytest.mark.parametrize("reader", ["rasterio", "tifffile"])
+def test_gdal_nodata_tag_of_one_value_a_band_masks_its_leading_number(tmp_path, request, reader):
+    """'-9999,-9999,-9999' (a value a band): GDAL reads its leading -9999; tifffile's reading called it no number and
+    masked nothing, and the no-number rule must not unmask what GDAL masks."""
+    import tifffile
+
+    if reader == "tifffile":
+        request.getfixturevalue("no_rasterio")
+    a = np.random.default_rng(10).uniform(-20, 0, (3, 24, 24)).astype(np.float32)  # (C, H, W)
+    a[:, :, :6] = -9999
+    p = tmp_path / "fill.tif"
+    tifffile.imwrite(p, a, photometric="minisblack", planarconfig="separate",
+                     extratags=[(42113, 2, None, "-9999,-9999,-9999", True)])
+    img = read_image(p, modality="msi")
+    assert img.valid is not None and not img.valid[:, :6].any() and img.valid[:, 6:].all(), img.notes
+    assert not any("GDAL_NODATA" in n for n in img.notes), img.notes

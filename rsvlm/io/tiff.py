@@ -70,12 +70,14 @@ def tifffile_source(path: Path, note: str) -> ArraySource:
     return ArraySource(path, (arr, alpha), notes, bilevel=bilevel, colours=colours, nodata=nodata)
 
 
+LEADING_NUMBER = re.compile(r"\s*([+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|nan|inf(?:inity)?))", re.I)
+
+
 def _tag_number(tag) -> float | None:
-    """A GDAL_NODATA tag's number (``"nan"`` is NaN); None where it is none."""
-    try:
-        return float(str(tag).strip().strip("\x00"))
-    except ValueError:
-        return None
+    """A GDAL_NODATA tag's number as GDAL reads it, its leading one (``"nan"`` is NaN; ``"-9999,-9999,-9999"``, a
+    value a band, is -9999); None where it starts with none ("none", "n/a", "")."""
+    m = LEADING_NUMBER.match(str(tag).strip("\x00"))
+    return float(m.group(1)) if m else None
 
 
 def holds(dtype, value: float) -> bool:
