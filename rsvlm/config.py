@@ -21,6 +21,7 @@ section such as ``model:``, then lists only what differs (``with_bases``).
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 import sys
 import types
@@ -147,7 +148,7 @@ def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
         raise ConfigError(f"{where or cls.__name__}: expected a mapping, got {type(data).__name__}",
                           keys=(where,) if where else ())
     ftypes = _field_types(cls)
-    unknown = sorted(set(data) - set(ftypes))
+    unknown = sorted(str(k) for k in set(data) - set(ftypes))  # YAML's 1: or null: key was a TypeError
     if unknown:
         prefix = f"{where}." if where else ""
         for k in unknown:
@@ -155,7 +156,8 @@ def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
                 raise ConfigError(f"{prefix}{k} has moved to {_moved_to(cls, k)}; write it there", keys=(prefix + k,))
         raise ConfigError(
             f"unknown key(s) {', '.join(prefix + k for k in unknown)} for {cls.__name__}; "
-            f"valid keys at this level: {', '.join(sorted(ftypes))}{_belongs_under(ftypes, unknown, prefix)}"
+            f"valid keys at this level: {', '.join(sorted(ftypes))}"
+            f"{_belongs_under(ftypes, unknown, prefix) or _near_keys(ftypes, unknown, prefix)}"
             + "".join(f"; YAML needs a space after the colon: {{{k.replace(':', ': ', 1)}}}"
                       for k in unknown if ":" in k and k.split(":", 1)[0] in ftypes),
             keys=tuple(prefix + k for k in unknown))
@@ -189,6 +191,18 @@ def _belongs_under(ftypes: dict[str, Any], unknown: list[str], prefix: str) -> s
     return (f" ({'they are keys' if many else 'it is a key'} of {prefix}{name} ({sub.__name__}): write "
             f"{'them' if many else 'it'} under {prefix}{name}:"
             + (f", or, for a file of them, {prefix}{name}: {{base: FILE}}" if whole else "") + ")")
+
+
+def _near_keys(ftypes: dict[str, Any], unknown: list, prefix: str) -> str:
+    """The valid keys the ``unknown`` ones are near spellings of (``max_step`` for ``max_steps``), as the end of
+    the unknown-key message: " (did you mean max_steps?)"; "" where none is near."""
+    near = {k: c[0] for k in unknown if (c := difflib.get_close_matches(str(k), list(ftypes), n=1))
+            and str(k).split(":", 1)[0] not in ftypes}  # max_steps:3 is told of the space after the colon
+    if not near:
+        return ""
+    if len(unknown) == 1:
+        return f" (did you mean {prefix}{next(iter(near.values()))}?)"
+    return f" (did you mean {', '.join(f'{prefix}{c} for {prefix}{k}' for k, c in near.items())}?)"
 
 
 def to_dict(cfg: Any) -> dict[str, Any]:
@@ -357,7 +371,8 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError(f"{where}: not valid YAML ({_yaml_problem(e, at_mark=False)})") from e
+        tabs = "; YAML indents with spaces, not tabs" if "'\\t'" in str(getattr(e, "problem", "")) else ""
+        raise ConfigError(f"{where}: not valid YAML ({_yaml_problem(e, at_mark=False)}){tabs}") from e
     if data is None:  # empty, or comments only
         return {}
     if not isinstance(data, dict):  # "[]" or "false" read as {} before, so the file was silently ignored

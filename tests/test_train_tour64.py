@@ -84,3 +84,48 @@ def test_the_training_docs_say_what_optim_lr_0_and_a_data_train_list_do(capsys):
         load_config(TrainConfig, None, ["data.train=[a.jsonl,b.jsonl]"])
     assert "a list there (`train: [a.jsonl, b.jsonl]`, `data.train=[a.jsonl,b.jsonl]`) is refused" in text
     assert "under `data.extra`" in text
+
+
+def test_misspelt_keys_in_a_recipe_name_the_keys_they_are_near_and_others_nothing(tmp_path):
+    """``max_step: 2`` in a recipe listed the twenty keys of TrainConfig and left the user to find max_steps."""
+    from rsvlm.config import ConfigError, load_config
+    from rsvlm.train.config import TrainConfig
+
+    path = tmp_path / "r.yaml"
+    for text, said in (("max_step: 2\n", "(did you mean max_steps?)"),
+                       ("optim: {lrr: 1, warmup: 2}\n",
+                        "(did you mean optim.lr for optim.lrr, optim.warmup_steps for optim.warmup?)")):
+        path.write_text(text)
+        with pytest.raises(ConfigError) as e:
+            load_config(TrainConfig, path, [])
+        assert str(e.value).endswith(said), str(e.value)
+    path.write_text("zzzz: 2\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, path, [])
+    assert "did you mean" not in str(e.value)
+
+
+def test_a_recipe_indented_with_a_tab_says_yaml_wants_spaces(tmp_path):
+    """PyYAML's "found character '\\t' that cannot start any token" left the user to know YAML forbids tabs."""
+    from rsvlm.config import ConfigError, load_config
+    from rsvlm.train.config import TrainConfig
+
+    path = tmp_path / "r.yaml"
+    path.write_text("max_steps: 2\noptim:\n\tlr: 0.1\n")
+    with pytest.raises(ConfigError, match=r"r\.yaml:3:1: not valid YAML .*; YAML indents with spaces, not tabs$"):
+        load_config(TrainConfig, path, [])
+
+
+def test_a_recipe_key_yaml_reads_as_a_number_is_named_not_a_type_error(tmp_path):
+    """``1: 2`` in a recipe (or in its optim: section beside a string key) raised TypeError from the
+    unknown-key message itself (``prefix + k``, sorting int among str), a traceback naming no file."""
+    from rsvlm.config import ConfigError, load_config
+    from rsvlm.train.config import TrainConfig
+
+    path = tmp_path / "r.yaml"
+    for text, said in (("max_steps: 3\n1: 2\n", "unknown key(s) 1 for TrainConfig"),
+                       ("optim: {1: 2, lrr: 3}\n", "unknown key(s) optim.1, optim.lrr for OptimConfig")):
+        path.write_text(text)
+        with pytest.raises(ConfigError, match=rf"^{path}: ") as e:
+            load_config(TrainConfig, path, [])
+        assert said in str(e.value), str(e.value)
