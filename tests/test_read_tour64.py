@@ -80,7 +80,8 @@ def test_readers_md_says_what_this_tour_changed():
     doc = " ".join((Path(__file__).resolve().parents[1] / "docs" / "readers.md").read_text().split())
     for said in ("a band description naming °C", "not a difference, anomaly or spread",
                  "a `GDAL_NODATA` tag that is no number", "where pixels are DN 0 in every band",
-                 "Thirteen bands numbered `B1 … B13` in order are Sentinel-2's 13"):
+                 "Thirteen bands numbered `B1 … B13` in order are Sentinel-2's 13",
+                 "its GDAL internal mask (a mask page) masks as GDAL's does"):
         assert said in doc, said
 
 
@@ -169,3 +170,24 @@ def test_gdal_nodata_tag_of_one_value_a_band_masks_its_leading_number(tmp_path, 
     img = read_image(p, modality="msi")
     assert img.valid is not None and not img.valid[:, :6].any() and img.valid[:, 6:].all(), img.notes
     assert not any("GDAL_NODATA" in n for n in img.notes), img.notes
+
+
+def test_internal_mask_is_kept_when_tifffile_reads_the_geotiff(tmp_path, request):
+    """Without rasterio, a GeoTIFF's internal mask (GDAL_TIFF_INTERNAL_MASK) was read as a second image: its
+    masked pixels were valid and the file said to hold 2 images, 'as GDAL reads it' (GDAL masks them)."""
+    from rasterio.transform import from_origin
+
+    a = np.random.default_rng(11).integers(1, 255, (3, 32, 32)).astype(np.uint8)  # (C, H, W)
+    m = np.full((32, 32), 255, np.uint8)
+    m[:, :8] = 0
+    p = tmp_path / "masked.tif"
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(
+            p, "w", driver="GTiff", width=32, height=32, count=3, dtype="uint8", crs="EPSG:32631",
+            transform=from_origin(0, 0, 1, 1)) as ds:
+        ds.write(a)
+        ds.write_mask(m)
+    request.getfixturevalue("no_rasterio")
+    img = read_image(p)
+    assert any("read by tifffile" in n for n in img.notes), img.notes
+    assert img.valid is not None and not img.valid[:, :8].any() and img.valid[:, 8:].all(), img.notes
+    assert not any("holds 2 images" in n for n in img.notes), img.notes

@@ -199,8 +199,9 @@ class ArraySource:
 
     def __init__(self, path: Path, arr_alpha: tuple[np.ndarray, int | None], notes: list[str] | None = None, *,
                  bilevel: bool = False, paletted: bool = False, colours: list[str | None] | None = None,
-                 nodata: float | None = None):
+                 nodata: float | None = None, mask: np.ndarray | None = None):
         self.arr, self.alpha_index = arr_alpha  # (C, H, W)
+        self.mask = mask  # (H, W) bool, a TIFF's internal mask (valid where True), read by tifffile
         self.bilevel = bilevel  # 1 bit a pixel (PIL mode "1", a bilevel TIFF): a mask's, not imagery's
         self.paletted = paletted  # colour indices expanded to R, G, B (PIL mode "P")
         self.file_nodata = nodata  # a TIFF's GDAL_NODATA tag, read by tifffile (NaN allowed)
@@ -211,7 +212,8 @@ class ArraySource:
         self.descriptions, self.units = [None] * self.count, [None] * self.count
         self.colour_names = colours or (["R", "G", "B", None][: self.count] if self.count in (3, 4) else [None] * self.count)
         self.notes = list(notes or [])
-        self.declares_nodata = nodata is not None  # PIL: an alpha band at most; tifffile: a GDAL_NODATA tag
+        self.declares_nodata = nodata is not None or mask is not None  # PIL: an alpha band at most; tifffile: a
+        # GDAL_NODATA tag or an internal mask
 
     def read(self, window, indexes: list[int], nodata: float | None):
         x0, y0, w, h = window
@@ -219,6 +221,9 @@ class ArraySource:
         valid = None
         if self.alpha_index is not None:
             valid = self.arr[self.alpha_index, y0 : y0 + h, x0 : x0 + w] > 0
+        if self.mask is not None:
+            m = self.mask[y0 : y0 + h, x0 : x0 + w]  # (h, w)
+            valid = m if valid is None else valid & m
         for nd in (self.file_nodata, nodata):
             if nd is not None:
                 v = ~(np.isnan(raw) if np.isnan(nd) else raw == nd).all(axis=0)  # (h, w)

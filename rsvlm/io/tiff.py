@@ -35,6 +35,8 @@ def tifffile_source(path: Path, note: str) -> ArraySource:
             page = s.keyframe  # the first page: its photometric, extra samples and GDAL_NODATA
             rgb, extra = int(page.photometric) == 2, [int(e) for e in np.atleast_1d(page.extrasamples)]
             nodata_tag = page.tags.valueof(42113)  # GDAL_NODATA, as GDAL writes it ("0", "-9999", "nan")
+            mask = _internal_mask(tf, page.shape)  # (H, W) bool: GDAL's mask page, which tifffile calls an image
+            n_series -= mask is not None
     except ImageReadError:
         raise
     except Exception as e:  # tifffile raises many types on a damaged file (TiffFileError, ValueError, …)
@@ -67,7 +69,17 @@ def tifffile_source(path: Path, note: str) -> ArraySource:
     if nodata_tag is not None and (said := nodata_tag_note(path, nodata_tag, arr.dtype)):  # NaN of a uint16 file
         nodata = None  # was "declared", masked nothing; "n/a": no number
         notes.append(said)
-    return ArraySource(path, (arr, alpha), notes, bilevel=bilevel, colours=colours, nodata=nodata)
+    return ArraySource(path, (arr, alpha), notes, bilevel=bilevel, colours=colours, nodata=nodata, mask=mask)
+
+
+def _internal_mask(tf, shape: tuple[int, ...]) -> np.ndarray | None:
+    """The (H, W) bool validity of a GDAL internal mask (a full-resolution page of NewSubfileType 4, as
+    ``GDAL_TIFF_INTERNAL_MASK`` writes it) of an image of ``shape``; None where there is none. tifffile reads
+    such a page as a second image, so its masked pixels were read as valid and the file said to hold 2 images."""
+    for p in tf.pages[1:]:
+        if p.subfiletype & 4 and not p.subfiletype & 1 and p.shape[:2] == tuple(shape[:2]) and p.samplesperpixel == 1:
+            return p.asarray() > 0
+    return None
 
 
 LEADING_NUMBER = re.compile(r"\s*([+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|nan|inf(?:inity)?))", re.I)
