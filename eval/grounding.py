@@ -16,11 +16,12 @@ Per record, predicted and reference objects are matched one to one maximising th
 
 * record IoU = sum of matched IoUs / max(#reference, #predicted): extra and missed boxes count
   as IoU 0; for the usual one box against one box it is that box pair's IoU; both empty → 1;
-* ``acc50``: fraction of records with as many predicted as reference objects and every
-  matched pair at IoU >= 0.5 (one box each: IoU >= 0.5);
+* ``acc50``: fraction of records with as many predicted as reference objects, matched one to one
+  at IoU >= 0.5 each (one box each: IoU >= 0.5);
 * ``mIoU``: mean record IoU;
-* ``object_recall50`` / ``object_precision50``: matched pairs at IoU >= 0.5 over all reference /
-  all predicted objects.
+* ``object_recall50`` / ``object_precision50``: pairs at IoU >= 0.5 over all reference / all
+  predicted objects, as many as one-to-one matching at 0.5 finds (not the largest sum's: of
+  overlapping objects it can pair one below 0.5 where every reference has a box of its own at 0.5).
 
 Missing and unparseable predictions have no objects and are wrong (IoU 0), on a reference with no
 object ("None.") too, where both empty would give 1. Points and masks are not
@@ -39,23 +40,26 @@ from eval import common, regions
 HEADLINE = ["acc50", "mIoU"]
 
 
-def match(gt: list[dict], pred: list[dict], image: tuple[float, float] | None = None) -> np.ndarray:
+def match(gt: list[dict], pred: list[dict], image: tuple[float, float] | None = None) -> tuple[np.ndarray, int]:
     """IoUs of the one-to-one matching of ``gt`` and ``pred`` maximising their sum, each object clipped to
-    ``image`` (width, height) where given. (min(n, m),)"""
+    ``image`` (width, height) where given, (min(n, m),); and the most pairs at IoU >= 0.5 any one-to-one matching
+    has (of overlapping objects the largest sum can take a pair under 0.5 where another matching has none)."""
     from scipy.optimize import linear_sum_assignment
 
     if not gt or not pred:
-        return np.zeros(0)
+        return np.zeros(0), 0
     m = regions.iou_matrix(gt, pred, image)  # (n_gt, n_pred)
     r, c = linear_sum_assignment(m, maximize=True)
-    return m[r, c]
+    hit = m >= 0.5
+    r50, c50 = linear_sum_assignment(hit.astype(float), maximize=True)
+    return m[r, c], int(hit[r50, c50].sum())
 
 
-def record_iou(gt: list[dict], pred: list[dict], image: tuple[float, float] | None = None) -> tuple[float, np.ndarray]:
-    """(record IoU, matched IoUs) as defined in the module docstring."""
+def record_iou(gt: list[dict], pred: list[dict], image: tuple[float, float] | None = None) -> tuple[float, np.ndarray, int]:
+    """(record IoU, matched IoUs, pairs found at IoU >= 0.5) as defined in the module docstring."""
     n = max(len(gt), len(pred))
-    ious = match(gt, pred, image)
-    return (float(ious.sum() / n) if n else 1.0), ious
+    ious, hits = match(gt, pred, image)
+    return (float(ious.sum() / n) if n else 1.0), ious, hits
 
 
 def score(items: list[common.Item], args=None) -> dict:
@@ -71,11 +75,11 @@ def score(items: list[common.Item], args=None) -> dict:
         statuses.append(parsed.status)
         pred = [o for o in parsed.objects if o.get("kind") in regions.AREA_KINDS]
         ignored.update(str(o.get("kind")) for o in parsed.objects if o.get("kind") not in regions.AREA_KINDS)
-        r, ious = record_iou(gt, pred, common.image_size(it.record))  # clipped to the image
+        r, _, hits = record_iou(gt, pred, common.image_size(it.record))  # clipped to the image
         said = parsed.status not in common.NO_ANSWER  # no objects, but no answer of none either
         rec_ious.append(r if said else 0.0)  # a "None." reference: both empty gave 1
-        right.append(said and len(gt) == len(pred) and bool(np.all(ious >= 0.5)))
-        n_gt, n_pred, hit = n_gt + len(gt), n_pred + len(pred), hit + int((ious >= 0.5).sum())
+        right.append(said and len(gt) == len(pred) == hits)
+        n_gt, n_pred, hit = n_gt + len(gt), n_pred + len(pred), hit + hits
     return {
         "acc50": float(np.mean(right)),
         "mIoU": float(np.mean(rec_ious)),

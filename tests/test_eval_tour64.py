@@ -143,3 +143,28 @@ def test_every_rsvlm_eval_option_is_documented():
     sub = next(a for a in parser._actions if a.choices and "eval" in a.choices).choices["eval"]
     options = {o for a in sub._actions for o in a.option_strings if o.startswith("--") and o != "--help"}
     assert options and not {o for o in options if not re.search(rf"(?<![\w-]){o}(?![\w-])", text)}
+
+
+def test_grounding_acc50_takes_any_matching_at_half(tmp_path):
+    """Two overlapping references each with a box of its own at IoU >= 0.5 (0.587 and 0.515) were scored wrong:
+    the matching of the largest IoU sum (0.587 + 0.486 > 0.543 + 0.515) pairs one at 0.486, and acc50 and the
+    object recall read its pairs. A record is right where some one-to-one matching is at 0.5 throughout; the
+    record IoU keeps the largest sum."""
+    import numpy as np
+
+    from eval import grounding
+
+    def box(x1, y1, x2, y2):
+        return {"kind": "box", "coords": [x1, y1, x2, y2]}
+
+    gt = [box(22.2465, 67.6820, 57.2454, 101.8871), box(16.8683, 50.5280, 56.9538, 98.9094)]
+    pred = [box(23.0121, 58.3952, 50.8103, 107.8537), box(24.9748, 57.9392, 51.4055, 109.8068)]
+    r, ious, hits = grounding.record_iou(gt, pred, (200, 200))
+    assert hits == 2 and np.round(sorted(ious), 3).tolist() == [0.486, 0.587] and r == pytest.approx(ious.mean())
+    gt_rec = eval_record("g", "ground", "[ground] The two cars.", "None.", width=200, height=200)
+    gt_rec["conversations"][1]["value"] = "<ref>cars</ref>" + "".join(
+        "<box>" + "".join(f"<loc_{round(v * 5)}>" for v in o["coords"]) + "</box>" for o in gt)
+    gt_file = write_jsonl(tmp_path / "gt.jsonl", [gt_rec])
+    pred_file = write_jsonl(tmp_path / "p.jsonl", [{"id": "g", "answer": "", "objects": pred}])
+    s = grounding.main(["--gt", gt_file, "--pred", pred_file])
+    assert s["acc50"] == 1.0 and s["object_recall50"] == 1.0 and s["object_precision50"] == 1.0
