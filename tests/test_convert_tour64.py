@@ -128,3 +128,33 @@ def test_coco_sizes_as_strings_ids_of_another_type_and_a_short_rle(tmp_path):
                                                  "not a whole number of pixels)")
     assert ex["orphan_annotation"].endswith("(id 1): orphan_annotation (image_id 4 (images has id '4', a str))")
     assert "uncompressed RLE counts sum to 15, not its size 48x64 = 3072 pixels" in ex["unparsable_annotation"]
+
+
+_APPLE_DOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + b"\x00" * 64  # a ._NAME resource fork
+
+
+def test_macos_zip_metadata_is_no_image_label_or_class(tmp_path):
+    """A dataset zipped on a Mac holds ``._NAME`` beside each file and a ``__MACOSX`` folder of them: ``folder`` took
+    ``__MACOSX`` for a class and each ``._a.png`` for an ``unreadable_image``; ``dota`` each ``._P1.txt`` for a label
+    file (``missing_image``); ``masks`` each ``._a_mask.png`` for an ``unreadable_label``. They are left out, counted."""
+    png(tmp_path / "cls" / "church" / "c1.png", 32, 32)
+    (tmp_path / "cls" / "__MACOSX" / "church").mkdir(parents=True)
+    for d in ("church", "__MACOSX/church"):
+        (tmp_path / "cls" / d / "._c1.png").write_bytes(_APPLE_DOUBLE)
+    stats, recs = convert(tmp_path / "o1", "folder", "--src", str(tmp_path / "cls"))
+    assert [r["conversations"][1]["value"] for r in recs] == ["church"] and stats["skipped"] == {}
+    assert stats["notes"] == {"macos_metadata_files_ignored": 2, "modality_inferred_optical": 1}
+
+    png(tmp_path / "dota" / "P1.png", 64, 48)
+    (tmp_path / "dota" / "P1.txt").write_text("10 10 30 10 30 20 10 20 ship 0\n")
+    for n in ("._P1.txt", "._P1.png"):
+        (tmp_path / "dota" / n).write_bytes(_APPLE_DOUBLE)
+    stats, recs = convert(tmp_path / "o2", "dota", "--src", str(tmp_path / "dota"))
+    assert len(recs) == 3 and stats["skipped"] == {} and stats["notes"] == {"macos_metadata_files_ignored": 2}
+
+    png(tmp_path / "seg" / "a.png", 32, 32)
+    png(tmp_path / "seg" / "a_mask.png", 32, 32, mode="L")
+    (tmp_path / "seg" / "._a_mask.png").write_bytes(_APPLE_DOUBLE)
+    stats, recs = convert(tmp_path / "o3", "masks", "--images", str(tmp_path / "seg"), "--labels",
+                          str(tmp_path / "seg"), "--binary", "roof")
+    assert len(recs) == 1 and stats["skipped"] == {} and stats["notes"] == {"macos_metadata_files_ignored": 1}

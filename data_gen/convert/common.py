@@ -62,6 +62,7 @@ class Output:
         self._written: dict[str, None] = {}  # images/… paths this run wrote (older runs' files are overwritten)
         self._sidecars: dict[str, None] = {}  # images/… sidecar files copied beside them (copy_image)
         self._ids: dict[str, str] = {}  # record id -> where it came from (file:line, record index or file name)
+        self._macos: dict[Path, None] = {}  # macOS archive metadata files left out (macos_metadata), each once
 
     def _start(self) -> None:
         """Create the folder and open ``records.jsonl`` (once, on the first write)."""
@@ -126,7 +127,7 @@ class Output:
         ``--out`` below ``folder``, or ``images/``, ``records.jsonl`` and ``stats.json`` of an
         ``--out`` that is ``folder`` itself. The images among them are counted in the notes as
         ``images_in_out_folder_ignored``."""
-        files = sorted(p for p in Path(folder).rglob("*") if p.is_file())
+        files = self.drop_macos_metadata(sorted(p for p in Path(folder).rglob("*") if p.is_file()))
         mine, top = self.dir.resolve(), Path(folder).resolve()
         if mine == top:
             products = {self.jsonl_path.resolve(), (self.dir / "stats.json").resolve()}
@@ -139,6 +140,18 @@ class Output:
         ignored = sum(p.suffix.lower() in IMAGE_EXTS for p in set(files) - set(kept))
         if ignored:
             self.note("images_in_out_folder_ignored", ignored)
+        return kept
+
+    def drop_macos_metadata(self, paths: list[Path]) -> list[Path]:
+        """``paths`` less the files macOS adds to an archive (``macos_metadata``), each counted once in the notes
+        as ``macos_metadata_files_ignored``: ``._a.jpg`` was an ``unreadable_image``, ``__MACOSX`` a class."""
+        kept = []
+        for p in paths:
+            if not macos_metadata(p):
+                kept.append(p)
+            elif p not in self._macos:
+                self._macos[p] = None
+                self.note("macos_metadata_files_ignored")
         return kept
 
     # --- images ------------------------------------------------------------------------------
@@ -306,11 +319,18 @@ def clean_label(name: str) -> str:
     return re.sub(r"[\s_\-]+", " ", name).strip().lower()
 
 
-def files_with_suffix(folder: Path, suffix: str, recursive: bool = True) -> list[Path]:
+def files_with_suffix(folder: Path, suffix: str, recursive: bool = True, out: Output | None = None) -> list[Path]:
     """The files under ``folder`` (in it alone where not ``recursive``) whose suffix is ``suffix`` (".txt") in
-    any case (``P0001.TXT`` too), sorted."""
+    any case (``P0001.TXT`` too), sorted; with ``out``, less macOS's archive metadata (``._P0001.txt``, counted)."""
     found = Path(folder).rglob("*") if recursive else Path(folder).glob("*")
-    return sorted(p for p in found if p.suffix.lower() == suffix and p.is_file())
+    files = sorted(p for p in found if p.suffix.lower() == suffix and p.is_file())
+    return out.drop_macos_metadata(files) if out is not None else files
+
+
+def macos_metadata(path: Path) -> bool:
+    """Whether ``path`` is a file macOS puts in a zip beside each file it holds: an AppleDouble ``._NAME``
+    (resource fork, no image, no label) or anything in a ``__MACOSX`` folder."""
+    return Path(path).name.startswith("._") or "__MACOSX" in Path(path).parts
 
 
 def index_images(folder: Path | list[Path], out: Output | None = None,

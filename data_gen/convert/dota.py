@@ -145,7 +145,7 @@ def run(args, out: Output) -> None:
     allowed = class_filter(",".join(DOTA_CLASSES) if args.classes is None else args.classes,
                            chosen=args.classes is not None)
     index = index_images(image_dir, out)
-    files = files_with_suffix(label_dir, ".txt", recursive=False)  # P0001.TXT too
+    files = files_with_suffix(label_dir, ".txt", recursive=False, out=out)  # P0001.TXT too
     if not files:
         raise ConversionError(f"{label_dir}: no labelTxt files")
     stems: dict[str, list[str]] = {}  # P0001.png beside a P0001.jpg: a label file fits one of them

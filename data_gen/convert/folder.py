@@ -112,7 +112,8 @@ def _items(src: Path, out: Output) -> list[tuple[list[Path], str, str]]:
                               "(forest/B02.jp2, …) or name them class_N_B02.jp2")
     holding = {paths[0].relative_to(src).parts[0] for paths, _, _ in items if paths[0].parent != src}
     mine = out.dir.resolve()
-    if not one and (empty := [d for d in src.iterdir() if d.is_dir() and d.name not in holding and d.resolve() != mine]):
+    if not one and (empty := [d for d in src.iterdir() if d.is_dir() and d.name not in holding and d.resolve() != mine
+                                  and d.name != "__MACOSX"]):
         out.note("class_folders_without_images", len(empty))  # not a class of the choices: said, not dropped unsaid
     return sorted(items, key=lambda it: (it[0][0].parent == src, it[0][0]))  # class folders first, as before
 

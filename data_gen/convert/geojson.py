@@ -104,6 +104,7 @@ def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> 
         return [(images, labels)]
     tifs = [images] if images.is_file() else sorted(p for p in images.rglob("*") if p.suffix.lower() in (".tif", ".tiff"))
     gjs = [labels] if labels.is_file() else sorted(p for p in labels.rglob("*") if p.suffix.lower() in (".geojson", ".json"))
+    tifs, gjs = out.drop_macos_metadata(tifs), out.drop_macos_metadata(gjs)  # ._x.tif of a zip made on a Mac
     by_key: dict[str, Path] = {}
     for p in tifs:
         k = _key(p.stem, pattern)

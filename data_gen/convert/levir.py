@@ -125,10 +125,11 @@ def run(args, out: Output) -> None:
     src = Path(args.src)
     if not src.is_dir():
         raise ConversionError(f"{src}: not a folder")
-    triples = find_triples(src)
+    triples = [t for t in find_triples(src) if out.drop_macos_metadata([t[3]])]  # not ._x_label.png (a Mac's zip)
     if not triples:
         raise ConversionError(f"{src}: no LEVIR-CD label files (label/ or *_label.*)")
-    befores = sorted((src / "A").glob("*.*")) if (src / "label").is_dir() else sorted(src.glob("*_A.*"))
+    befores = out.drop_macos_metadata(sorted((src / "A").glob("*.*")) if (src / "label").is_dir() else
+                                      sorted(src.glob("*_A.*")))
     note_unlabelled(out, {str(p): p for p in befores if _image(p)}, [a for _, a, _, _ in triples if a])
     for name, a, b, lab in tqdm(triples, desc="levir-cd", unit="pair"):
         if a is None or b is None:

@@ -323,6 +323,8 @@ def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | Non
     suffixes = [suffix] if suffix else LABEL_SUFFIXES
     label_files = [labels] if labels.is_file() else sorted(
         p for p in labels.rglob("*") if p.suffix.lower() in IMAGE_EXTS)
+    if out is not None:  # ._x_mask.png of a zip made on a Mac: unreadable_label
+        label_files = out.drop_macos_metadata(label_files)
     if labels.is_dir() and images.is_dir() and labels.resolve() == images.resolve():
         # one folder holds both: its labels are the files whose stem carries a label suffix
         label_files = [p for p in label_files if any(s and p.stem.endswith(s) for s in suffixes)]

@@ -60,13 +60,13 @@ def parse_line(line: str) -> tuple[str, str, str]:
     return name.strip(), q.strip() + "?", a.strip()
 
 
-def _text_files(src: list[Path]) -> list[Path]:
+def _text_files(src: list[Path], out: Output | None = None) -> list[Path]:
     """The ``.txt`` files given, a folder standing for those under it; ConversionError naming an
     input that is neither, or a folder without one."""
     files = []
     for t in map(Path, src):
         if t.is_dir():
-            found = files_with_suffix(t, ".txt")
+            found = files_with_suffix(t, ".txt", out=out)  # not ._a.txt (a Mac's zip)
             if not found:
                 raise ConversionError(f"{t}: a folder without RSIVQA .txt files")
             files += found
@@ -83,7 +83,7 @@ def run(args, out: Output) -> None:
     index = index_images(args.images, out)
     sizes: dict[Path, tuple[int, int] | ConversionError] = {}  # size, or why it cannot be used
     asked: dict[tuple, str] = {}  # (image, question, answer) → where first
-    for txt in {Path(t).resolve(): t for t in _text_files(args.src)}.values():  # a file named twice is read once
+    for txt in {Path(t).resolve(): t for t in _text_files(args.src, out)}.values():  # a file named twice is read once
         lines = read_lines(txt)
         if not any(line.strip() for line in lines):  # "nothing to convert" named no file
             out.note(f"{txt}: empty file")

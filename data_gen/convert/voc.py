@@ -183,7 +183,7 @@ def run(args, out: Output) -> None:
     image_dir = " + ".join(str(d) for d in image_dirs)  # named by missing_image
     index = index_images(image_dirs, out)  # DIOR's JPEGImages-trainval and -test: the first alone left half missing
     allowed = class_filter(args.classes)
-    files = [p for p in files_with_suffix(src, ".xml")  # 00001.XML too
+    files = [p for p in files_with_suffix(src, ".xml", out=out)  # 00001.XML too
              if not p.name.lower().endswith(".aux.xml")]  # not GDAL's sidecars
     if not files:
         raise ConversionError(f"{src}: no .xml files")
