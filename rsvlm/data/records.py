@@ -297,8 +297,8 @@ def _file_key(path: Path) -> tuple[str, int, int]:
 
 def _iter_raw(path: Path, arrays: dict | None = None) -> Iterator[tuple[str, str | Any]]:
     """(":line number", text line) for JSONL; ("[index]", object) for a LLaVA-style JSON array file; either
-    plain or gzip-compressed, UTF-8 or UTF-16 with its BOM (``as_text``). A line whose bytes are not UTF-8
-    comes as the ``RecordError`` saying so; a gzip file that does not decompress, or UTF-16 that does not
+    plain or gzip-compressed, UTF-8 or UTF-16 with its BOM (``as_text``). A line whose bytes are not UTF-8, or
+    one over ``records_shape.LINE_CAP`` characters, comes as the ``RecordError`` saying so; a gzip file that does not decompress, or UTF-16 that does not
     decode, raises ``RecordError`` naming it. ``arrays``: a JSON array file's parsed items are kept there
     (by ``_file_key``) and a later read of the same file given the same dict takes them, unparsed again."""
     key = _file_key(path) if arrays is not None else None
@@ -309,14 +309,16 @@ def _iter_raw(path: Path, arrays: dict | None = None) -> Iterator[tuple[str, str
     try:
         with f:
             lines, lineno, seen = as_text(f), 0, False
-            # the file's lines, its first text's cut at HEAD_CAP (a wrapper on one line of GB); read_head's again
-            more = iter(lambda: lines.readline(-1 if seen else records_shape.HEAD_CAP), "")
+            # the file's lines, its first text's cut at HEAD_CAP (a wrapper on one line of GB), later ones at one
+            # character over LINE_CAP (a line of GB was read whole, then parsed); read_head's again
+            cap = records_shape.LINE_CAP
+            more = iter(lambda: lines.readline(cap + 1 if seen else records_shape.HEAD_CAP), "")
             while line := next(more, ""):
                 lineno += 1
                 if not seen and len(line) >= records_shape.HEAD_CAP and not line.endswith("\n"):  # a long line's head
                     if line.lstrip().startswith("{") and (problem := long_line_wrapper(line)):
                         raise RecordError(f"{path}: {problem}", "json")
-                    line += lines.readline()
+                    line += lines.readline(max(cap + 1 - len(line), 1))  # a JSON array's rest is read below
                 if not line.strip():
                     continue
                 if not seen and line.lstrip().startswith("["):  # the file's first text: a JSON array
@@ -331,6 +333,14 @@ def _iter_raw(path: Path, arrays: dict | None = None) -> Iterator[tuple[str, str
                         arrays[key] = data
                     yield from ((f"[{i}]", obj) for i, obj in enumerate(data))
                     return
+                if len(line.rstrip("\n")) > cap:  # read past, not kept: counted as a bad line
+                    seen, size = True, len(line)
+                    while not line.endswith("\n") and (line := lines.readline(cap)):
+                        size += len(line)
+                    yield f":{lineno}", RecordError(f"{path}:{lineno}: a line of {size / 2**20:.0f} M characters, over "
+                                                    f"the {cap / 2**20:g} M a record may take: no record (an image "
+                                                    "inlined as text? a file with no line ends?)", "json")
+                    continue
                 if not seen and line.lstrip().startswith("{"):  # a wrapper object, or one record over many lines
                     if line.strip() == "{" or line.rstrip().endswith(("[", "{", ",")):
                         head, problem = read_head(path, line, lines.readline)  # a few MB at most

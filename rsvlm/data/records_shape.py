@@ -14,6 +14,8 @@ from pathlib import Path
 
 HEAD_START = 1 << 14  # characters read ahead before the first try to decode the opening object
 HEAD_CAP = 4 << 20  # most characters read ahead; an object still open there is a wrapper or no records file
+LINE_CAP = 64 << 20  # most characters of one JSONL line (a record of a few KB; a seg answer's, 100 KB): one longer
+# is read past in pieces and counted as a bad line, not held (a file with no line ends, an image inlined as base64)
 _SPACE = re.compile(r"\s*")
 
 
