@@ -288,11 +288,12 @@ def _road(rng, width, scene=(200, 100), centre=(97, 103)):
 
 
 def _sliver_rows(rng, n: int) -> list[tuple[str, int, int]]:
-    """A 1-px road along x = 100 (in the left tile) and a car touching it from the right tile (joined: wrong), and
-    one object's 1-px overhang into the left tile running 1-7 px past it at both ends (split: wrong)."""
+    """A 1-px road along x = 100 (in the left tile) and a car touching it from the right tile (joined: wrong),
+    one object's 1-px overhang into the left tile running 1-7 px past it at both ends (split: wrong), and the
+    road with a wide road leaving it into the right tile, one mask (split: wrong; pixel for pixel a car there)."""
     import numpy as np
 
-    joined = split = 0
+    joined = split = forked = 0
     for _ in range(n):
         road, car = np.zeros((100, 200), bool), np.zeros((100, 200), bool)
         length = int(rng.integers(20, 90))
@@ -307,8 +308,14 @@ def _sliver_rows(rng, n: int) -> list[tuple[str, int, int]]:
         m[y : y + h, 100 : 100 + w] = True
         m[y - int(rng.integers(1, 8)) : y + h + int(rng.integers(1, 8)), 99] = True
         split += _masks_merged([m]) > 1
+        road[:, 100:] = False  # the same road, and a road 3-20 px wide leaving it into the right tile: one network
+        wd = int(rng.integers(3, 21))
+        y = int(rng.integers(r0 - wd + 1, r0 + length))
+        road[max(y, 0) : y + wd, 100:] = True
+        forked += _masks_merged([road]) > 1
     return [("masks: a 1-px road along the seam and a car touching it: joined", joined, n),
-            ("masks: an object's 1-px overhang running 1-7 px past it at both ends: split", split, n)]
+            ("masks: an object's 1-px overhang running 1-7 px past it at both ends: split", split, n),
+            ("masks: a 1-px road along the seam and a road leaving it (one mask): split", forked, n)]
 
 
 def seam_errors(n: int, seed: int = 0, noise: float = 1.0) -> list[tuple[str, int, int]]:

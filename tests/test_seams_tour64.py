@@ -27,6 +27,13 @@ def test_a_1px_road_along_a_seam_passing_a_car_at_both_ends_is_not_joined_to_it(
     assert len(_masks(road, car)) == 1
 
 
+def test_a_1px_road_along_a_seam_and_a_wide_road_leaving_it_stay_one_mask():
+    road = np.zeros((100, 200), bool)
+    road[20:80, 99] = True
+    road[40:60, 100:200] = True  # a road 20 px wide leaving it: pixel for pixel the car above, but long across
+    assert len(_masks(road)) == 1
+
+
 def test_an_overhang_running_a_few_px_past_its_object_at_both_ends_is_still_one():
     m = np.zeros((100, 200), bool)
     m[30:50, 100:120] = True
@@ -41,5 +48,5 @@ def test_bench_slivers_counts_the_two_rates():
     r = subprocess.run([sys.executable, str(ROOT / "bench" / "tiling.py"), "--only", "slivers", "--seam-cases", "20"],
                        capture_output=True, text=True, timeout=300, cwd=ROOT)
     rows = [line for line in r.stdout.splitlines() if line.startswith("| masks")]
-    assert r.returncode == 0 and len(rows) == 2, r.stderr[-2000:]
+    assert r.returncode == 0 and len(rows) == 3, r.stderr[-2000:]
     assert all(line.rstrip().endswith("| 20 |") for line in rows)
