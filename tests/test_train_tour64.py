@@ -129,3 +129,22 @@ def test_a_recipe_key_yaml_reads_as_a_number_is_named_not_a_type_error(tmp_path)
         with pytest.raises(ConfigError, match=rf"^{path}: ") as e:
             load_config(TrainConfig, path, [])
         assert said in str(e.value), str(e.value)
+
+
+def test_comma_separated_records_files_as_data_train_are_told_of_data_extra(tmp_path):
+    """``data.train=a.jsonl,b.jsonl`` (two files that are there) was 'records file not found: a.jsonl,b.jsonl'
+    alone, where the list form says to give the others under data.extra."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.inputs import check_data_paths
+
+    a = make_records(tmp_path / "a", n=2)
+    b = make_records(tmp_path / "b", n=2)
+    cfg = load_config(TrainConfig, None, [f"data.train={a},{b}"])
+    with pytest.raises(FileNotFoundError, match=r"\(2 files, comma-separated\); data.train is one records file: give "
+                                                r"the first there and the others under data.extra"):
+        check_data_paths(cfg)
+    cfg = load_config(TrainConfig, None, [f"data.train={a},{tmp_path / 'nope.jsonl'}"])  # a path with a comma
+    with pytest.raises(FileNotFoundError) as e:
+        check_data_paths(cfg)
+    assert "data.extra" not in str(e.value) and str(e.value).endswith("nope.jsonl"), str(e.value)

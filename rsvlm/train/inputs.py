@@ -98,8 +98,11 @@ def check_data_paths(cfg) -> None:
     for key, path in sources:
         try:
             check_records_path(path)
-        except FileNotFoundError as e:
-            raise FileNotFoundError(f"{key}: {e}") from None
+        except FileNotFoundError as e:  # data.train=a.jsonl,b.jsonl: several files, as a list is told (ONE_VALUE)
+            parts = [p.strip() for p in str(path).split(",")]
+            several = key == "data.train" and len(parts) > 1 and all(Path(p).is_file() for p in parts)
+            raise FileNotFoundError(f"{key}: {e}" + (f" ({len(parts)} files, comma-separated); "
+                                                     f"{type(cfg.data).ONE_VALUE['train']}" if several else "")) from None
         if found := binary_found(path):  # was exit 1 once out_dir was written: "no usable record … not UTF-8 text"
             raise ValueError(f"{key}: {path} is not a records file (JSONL, or a LLaVA JSON array): it holds {found}; "
                              "give the records file whose lines name the images")
