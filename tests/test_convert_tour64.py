@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from convert_helpers import convert, near, objs, png
+
+from data_gen.convert.common import ConversionError
 
 
 def test_coco_box_alone_before_the_same_box_with_its_polygon_is_written_once(tmp_path):
@@ -158,3 +161,16 @@ def test_macos_zip_metadata_is_no_image_label_or_class(tmp_path):
     stats, recs = convert(tmp_path / "o3", "masks", "--images", str(tmp_path / "seg"), "--labels",
                           str(tmp_path / "seg"), "--binary", "roof")
     assert len(recs) == 1 and stats["skipped"] == {} and stats["notes"] == {"macos_metadata_files_ignored": 1}
+
+
+def test_dota_short_line_says_what_is_wrong(tmp_path):
+    """A triangle (6 numbers) or a line without a class was ``unparsable_line (LINE)``, the user left to count."""
+    png(tmp_path / "P1.png", 64, 48)
+    (tmp_path / "P1.txt").write_text("10 10 30 10 30 20 ship 0\n10 10 30 10 30 20 10 20\n10 10 30 10 30 20 10 20 ship 0\n")
+    stats, _ = convert(tmp_path / "out", "dota", "--src", str(tmp_path))
+    assert stats["skipped"] == {"unparsable_line": 2}
+    assert stats["skipped_examples"]["unparsable_line"].endswith(
+        "P1.txt:1: unparsable_line (6 numbers before the class, not 8 (4 corners x y): 10 10 30 10 30 20 ship 0)")
+    (tmp_path / "P1.txt").write_text("10 10 30 10 30 20 10 20\n")
+    with pytest.raises(ConversionError, match=r"P1\.txt:1: unparsable_line \(no class after the 8 numbers"):
+        convert(tmp_path / "out2", "dota", "--src", str(tmp_path), "--strict")

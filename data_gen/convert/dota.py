@@ -114,8 +114,9 @@ def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
             if not words or len(nums) < 8 or any(re.fullmatch(r"[-+.\d]+", w) for w in words):
                 raise ValueError("fields missing, or a number among the class words")
             cls = " ".join(words)
-        except ValueError:
-            out.skip("unparsable_line", where, line[:80])
+        except ValueError:  # the line ends the detail, as before; what is wrong leads it
+            why = _line_problem(parts)  # none for a line of no number at all: "not a label line" says itself
+            out.skip("unparsable_line", where, f"{why}: {line[:80]}" if why else line[:80])
             continue
         if allowed is not None and allowed.leaves_out(cls, out, where):
             continue
@@ -131,6 +132,23 @@ def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
             obj["difficult"] = True
         objects.append(obj)
     return objects, gsd
+
+
+def _line_problem(parts: list[str]) -> str:
+    """What is wrong with a label line split into ``parts``: too few numbers (a triangle's 6), no class, or a
+    number among the class words; "" for a line that starts with no number."""
+    n = 0
+    for w in parts[:8]:
+        try:
+            float(w)
+        except ValueError:
+            break
+        n += 1
+    if n == 0:
+        return ""
+    if n < 8:
+        return f"{n} numbers before the class, not 8 (4 corners x y)"
+    return "no class after the 8 numbers" if len(parts) == 8 else "a number among the class words"
 
 
 def run(args, out: Output) -> None:
