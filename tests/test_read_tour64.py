@@ -81,7 +81,8 @@ def test_readers_md_says_what_this_tour_changed():
     for said in ("a band description naming °C", "not a difference, anomaly or spread",
                  "a `GDAL_NODATA` tag that is no number", "where pixels are DN 0 in every band",
                  "Thirteen bands numbered `B1 … B13` in order are Sentinel-2's 13",
-                 "its GDAL internal mask (a mask page) masks as GDAL's does"):
+                 "its GDAL internal mask (a mask page) masks as GDAL's does",
+                 "The ESRI `.prj` beside a world file"):
         assert said in doc, said
 
 
@@ -191,3 +192,24 @@ def test_internal_mask_is_kept_when_tifffile_reads_the_geotiff(tmp_path, request
     assert any("read by tifffile" in n for n in img.notes), img.notes
     assert img.valid is not None and not img.valid[:, :8].any() and img.valid[:, 8:].all(), img.notes
     assert not any("holds 2 images" in n for n in img.notes), img.notes
+
+
+@pytest.mark.parametrize("suffix,world", [(".png", ".pgw"), (".jpg", ".jgw")])
+def test_prj_beside_a_world_file_gives_the_crs(tmp_path, suffix, world):
+    """GDAL reads a PNG's or JPEG's world file but not the .prj beside it, so the image had no CRS, and the note
+    told the user to put a .prj beside its world file, which changed nothing."""
+    from PIL import Image
+    from rasterio.crs import CRS
+
+    p = tmp_path / f"scene{suffix}"
+    Image.fromarray(np.random.default_rng(12).integers(0, 255, (16, 16, 3)).astype(np.uint8)).save(p)
+    (tmp_path / f"scene{world}").write_text("10\n0\n0\n-10\n600005\n5799995\n")
+    img = read_image(p)
+    assert img.crs is None and any("georeferenced without a CRS" in n for n in img.notes), img.notes
+    (tmp_path / "scene.prj").write_text(CRS.from_epsg(32631).to_wkt("WKT1_ESRI"))
+    img = read_image(p)
+    assert img.crs == "EPSG:32631" and not any("without a CRS" in n for n in img.notes), img.notes
+    assert "CRS EPSG:32631 from scene.prj beside the world file (GDAL reads none for this format)" in img.notes
+    (tmp_path / "scene.prj").write_text("not a CRS")
+    img = read_image(p)
+    assert img.crs is None and any(n.startswith("scene.prj beside the world file holds no CRS") for n in img.notes)

@@ -13,10 +13,14 @@ poly [[x, y], ...] (holes in ``"rings"``), mask with grid coords as decoded or a
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 __all__ = ["pixel_to_map", "map_to_pixel", "objects_to_geojson", "object_geometry", "mask_array", "mask_bounds",
-           "map_coords", "objects_with_map_coords", "per_object", "shift_transform", "shift_gcps"]
+           "map_coords", "objects_with_map_coords", "per_object", "shift_transform", "shift_gcps", "prj_beside"]
+
+WORLD_FILE_ENDINGS = (".wld", "w")  # .pgw, .jgw, .tfw, .pngw, .jpgw: GDAL lists the one it read after the image
 
 
 def mask_array(obj: dict) -> tuple[np.ndarray, tuple[int, int]]:
@@ -47,6 +51,27 @@ def mask_bounds(obj: dict, decoded: tuple[np.ndarray, tuple[int, int]] | None = 
     if rows.size == 0:
         return None
     return x0 + int(cols[0]), y0 + int(rows[0]), x0 + int(cols[-1]) + 1, y0 + int(rows[-1]) + 1
+
+
+def prj_beside(files: list[str]) -> tuple[str | None, str] | None:
+    """(CRS, note) from the ESRI ``.prj`` beside an image georeferenced by a world file (``files``: GDAL's, the
+    image then its world file), which GDAL's PNG and JPEG drivers do not read: such an image had no CRS, and the
+    note told the user to put the .prj there. (None, note naming it) where the .prj cannot be parsed; None where
+    there is no world file or no .prj."""
+    if len(files) < 2 or not any(f.lower().endswith(WORLD_FILE_ENDINGS) for f in files[1:]):
+        return None
+    image = Path(files[0])
+    for prj in (image.with_suffix(".prj"), Path(f"{image}.prj")):
+        if prj.is_file():
+            from rasterio.crs import CRS
+            from rasterio.errors import CRSError
+
+            try:
+                crs = CRS.from_user_input(prj.read_text(errors="replace")[:65536].strip()).to_string()
+            except (CRSError, ValueError) as e:
+                return None, f"{prj.name} beside the world file holds no CRS rsvlm can read ({e}): no CRS"
+            return crs, f"CRS {crs} from {prj.name} beside the world file (GDAL reads none for this format)"
+    return None
 
 
 def shift_transform(t, x0, y0):

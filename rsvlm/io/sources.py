@@ -321,6 +321,7 @@ class RasterioSource:
     def _describe(self) -> list[str]:
         """Size, dtype, georeferencing, band names and colours, nodata: the datasets' metadata; returns
         its notes (kept by the caller once the call succeeds: a retry would have said them twice)."""
+        from rsvlm.io.georef import prj_beside
         from rsvlm.io.tiff import gdal_nodata_tag, no_number, nodata_tag_note, tifffile_bands
 
         ds, notes = self.datasets[0], []
@@ -334,6 +335,9 @@ class RasterioSource:
         self.gcps = list(gcps) if gcps and self.transform is None else None
         if self.gcps and self.crs is None and gcp_crs is not None:
             self.crs = gcp_crs.to_string()
+        if self.crs is None and self.transform is not None and (prj := prj_beside(ds.files)):
+            self.crs, said = prj  # a PNG's .pgw + .prj: GDAL reads the world file only
+            notes.append(said)
         if self.transform is None and not self.gcps and ds.rpcs is not None:  # a satellite L1 product (WorldView L1B)
             notes.append("georeferenced by RPCs (rational polynomial coefficients), which rsvlm does not use: "
                          "no map coordinates; orthorectify it first (gdalwarp -rpc -t_srs EPSG:…)")
