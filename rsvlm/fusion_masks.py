@@ -48,9 +48,10 @@ def _needed(cfg: FuseConfig, n_views: int) -> int:
 
 def _agreed(mask: np.ndarray, masks: list[np.ndarray], share: float) -> np.ndarray:
     """``mask`` (H,W) voted from the views' ``masks`` without its 4-connected pieces smaller than ``share`` of
-    the smallest view instance they overlap, unless every view instance they overlap is mostly kept (``KEPT``:
-    the piece is part of objects the views agree on, a small wing every view drew on a large building whose thin
-    link to it they drew apart). Where views drew different things, the pixels two of them share along their
+    the smallest view instance they overlap, unless every view instance they overlap is mostly kept (``KEPT``)
+    and overlaps one voted piece most (the piece is part of one object the views agree on: a small wing every
+    view drew on a large building whose thin link to it they drew apart; not the gap between two buildings, one
+    view drawing one of them into it and another the other). Where views drew different things, the pixels two of them share along their
     edges (a diagonal of 1-px squares where one view's triangle met another's) are no object any view drew,
     while a piece of a small instance two views drew a little apart stays."""
     from rsvlm.geometry.masks import instances
@@ -60,15 +61,23 @@ def _agreed(mask: np.ndarray, masks: list[np.ndarray], share: float) -> np.ndarr
         return mask
     smallest = np.full(n + 1, np.inf)  # (n+1,) per piece, the smallest view instance overlapping it
     agreed = np.ones(n + 1, dtype=bool)  # (n+1,) per piece, whether every view instance overlapping it is mostly kept
+    lo, hi = np.full(n + 1, n + 1), np.full(n + 1, -1)  # (n+1,) per piece, the least and most main piece of those
     for m in masks:
         vlab, k = instances(m)
         both = (lab > 0) & (vlab > 0)
         if k and both.any():
-            pairs = np.unique(lab[both].astype(np.int64) * (k + 1) + vlab[both])  # (P,) piece, view instance
+            pairs, count = np.unique(lab[both].astype(np.int64) * (k + 1) + vlab[both], return_counts=True)  # (P,)
+            piece, inst = pairs // (k + 1), pairs % (k + 1)  # (P,) each
             size = np.bincount(vlab.ravel(), minlength=k + 1)  # (k+1,)
             kept = np.bincount(vlab[mask], minlength=k + 1) >= KEPT * size  # (k+1,)
-            np.minimum.at(smallest, pairs // (k + 1), size[pairs % (k + 1)])
-            np.logical_and.at(agreed, pairs // (k + 1), kept[pairs % (k + 1)])
+            order = np.lexsort((count, inst))  # by instance, then overlap: each instance's last is its main piece
+            main = np.zeros(k + 1, dtype=np.int64)  # (k+1,) the piece each instance overlaps most
+            main[inst[order]] = piece[order]
+            np.minimum.at(smallest, piece, size[inst])
+            np.logical_and.at(agreed, piece, kept[inst])
+            np.minimum.at(lo, piece, main[inst])
+            np.maximum.at(hi, piece, main[inst])
+    agreed &= lo == hi  # one object: every instance's voted pixels mostly in one piece (two buildings' gap is none)
     keep = agreed | (np.bincount(lab.ravel(), minlength=n + 1) >= share * smallest)  # (n+1,)
     keep[0] = False
     return keep[lab]

@@ -102,6 +102,22 @@ def test_a_small_wing_every_view_drew_stays_though_its_link_was_voted_out():
     assert len(out) == 2  # the building and its wing
 
 
+def test_the_gap_two_views_drew_two_buildings_into_stays_no_building():
+    """Two buildings 3 px apart; one view drew the left one 2 px wider, another the right one 2 px wider: the
+    gap's middle column both cover is a sliver of no building any view drew, yet each instance it overlaps is
+    mostly voted, so the wing rule (KEPT) kept it as a third building."""
+    from rsvlm import fusion, geometry
+
+    def rect(x0, x1):
+        return {"kind": "poly", "label": "building", "coords": [[x0, 5], [x1, 5], [x1, 25], [x0, 25]]}
+
+    left, right = rect(5, 25), rect(28, 48)
+    views = [[rect(5, 27), right], [left, rect(26, 48)], [left, right]]  # 2 of 3 views must draw a pixel
+    out = fusion.fuse(views, 56, 32, tta.FuseConfig())
+    assert len(out) == 2
+    assert not geometry.objects_to_mask(out, 56, 32)[:, 25:28].any()
+
+
 @pytest.mark.parametrize("words", ["No ships are visible in this image.", "No ships were found in the image.",
                                    "No vessels could be found.", "Zero ships.", "No ships are in the image."])
 def test_common_worded_nones_are_nones(words):
