@@ -24,7 +24,8 @@ class of their label — shapes of a class the reference lacks are counted
 
 A reference with no object ("None.") is one unit of the class it asks for (``asked_classes``):
 the phrase of a ``<ref>`` in it, else the one class of the set's references that its question
-names (plurals too; the longest where one contains another, "small vehicle" over "vehicle"), so
+names (plurals and spellings too, as ``label_key`` reads them; the longest where one contains another,
+"small vehicle" over "vehicle"), so
 shapes drawn on it are that class's false positives. One whose class cannot be told (the question
 names none of the references' classes, or several) is scored in gIoU, cIoU and P@ but left out of
 mIoU, counted (``n_empty_references_unassigned``) and noted.
@@ -63,9 +64,20 @@ def asked_classes(items: list[common.Item]) -> None:
             it.extra["asked_class"] = common.norm_label(ref.group(1))
             continue
         question = common.norm_label(common.prompt(it.record))
-        named = [c for c in known if re.search(rf"(?<![a-z0-9]){_plural_pattern(c)}(?![a-z0-9])", question)]
+        named = [c for c in known if re.search(rf"(?<![a-z0-9]){_plural_pattern(c)}(?![a-z0-9])", question)
+                 or _names_by_key(c, question)]
         named = [c for c in named if not any(c != o and c in o for o in named)]  # "vehicle" in "small vehicle"
         it.extra["asked_class"] = named[0] if len(named) == 1 else UNASSIGNED
+
+
+def _names_by_key(name: str, question: str) -> bool:
+    """Whether words of ``question`` name the class ``name`` as ``rsvlm.answer_words.label_key`` reads labels (as
+    detection and a several-class reference read predicted ones): a spelling or plural the pattern does not know,
+    ``harbours`` for DOTA's ``harbor``, ``leaves`` for ``leaf``."""
+    from rsvlm.answer_words import label_key
+
+    words, n, key = re.findall(r"[a-z0-9]+", question), len(name.split()), label_key(name)
+    return any(label_key(" ".join(words[i:i + n])) == key for i in range(len(words) - n + 1))
 
 
 def _plural_pattern(name: str) -> str:

@@ -168,3 +168,19 @@ def test_grounding_acc50_takes_any_matching_at_half(tmp_path):
     pred_file = write_jsonl(tmp_path / "p.jsonl", [{"id": "g", "answer": "", "objects": pred}])
     s = grounding.main(["--gt", gt_file, "--pred", pred_file])
     assert s["acc50"] == 1.0 and s["object_recall50"] == 1.0 and s["object_precision50"] == 1.0
+
+
+def test_an_empty_segmentation_reference_asking_a_class_spelt_otherwise_is_that_class(tmp_path):
+    """"Segment the harbours." with the reference "None." in a set whose class is DOTA's 'harbor' asked for no
+    class the plural pattern knew: left out of mIoU (unassigned), the shapes drawn there no false positive of
+    harbor. It is read as answer_words.label_key reads labels, as detection reads a predicted 'harbours'."""
+    from eval import segmentation
+
+    poly = "<poly><loc_100><loc_100><loc_300><loc_100><loc_300><loc_300><loc_100><loc_300></poly>"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [
+        eval_record("a", "seg", "[seg] Segment the harbors.", f"<ref>harbor</ref>{poly}"),
+        eval_record("b", "seg", "[seg] Segment the harbours.", "None.")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "answer": f"<ref>harbor</ref>{poly}"},
+                                             {"id": "b", "answer": f"<ref>harbour</ref>{poly}"}])
+    s = segmentation.main(["--gt", gt, "--pred", pred])
+    assert s["n_empty_references_unassigned"] == 0 and s["mIoU"] == pytest.approx(0.5)
