@@ -39,3 +39,26 @@ def test_a_first_line_over_the_cap_is_counted_and_a_json_array_still_reads(tmp_p
     array.write_text(json.dumps([json.loads(_rec(f"r{i}")) for i in range(40)]))
     assert len(array.read_text()) > 2000
     assert len(list(read_records(array))) == 40
+
+
+def test_a_record_left_out_after_reading_is_said_at_its_line(tmp_path):
+    """A record training's index leaves out once read (its unsaid modality's image is missing, or the model has
+    no stem for its modality) was said as "FILE: record ID: …", with no line to go to among 100k; now FILE:LINE."""
+    from rsvlm.train.data import build_index
+
+    class Tok:
+        def __call__(self, texts, add_special_tokens=False):
+            return {"input_ids": [t.split() for t in texts]}
+
+    def rec(rid, image):
+        return json.loads(_rec(rid)) | {"images": [image]}
+
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in (
+        rec("good", {"path": "a.png", "modality": "optical"}), rec("gone", {"path": "gone.png"}),
+        rec("ir", {"path": "a.png", "modality": "ir"}))))
+    report = ReadReport(str(path))
+    index = build_index(str(path), Tok(), {"optical": 4}, report, progress=False)
+    assert list(index["id"]) == ["good"] and report.n_skipped == 2
+    assert report.examples[0].startswith(f"{path}:2: record gone: images[0]")
+    assert report.examples[1].startswith(f"{path}:3: record ir: no stem")

@@ -64,6 +64,8 @@ class ReadReport:
     # image files the records leave the modality of unsaid (rsvlm.data.modality): (modality, from what) -> files
     inferred: Counter = field(default_factory=Counter)
     inferred_first: str | None = None
+    # the last record read_records gave: (its file as given, as read, ":line"), for ``drop`` to say where
+    at: tuple[str, ...] = field(default=(), repr=False)
 
     @property
     def n_skipped(self) -> int:
@@ -88,7 +90,10 @@ class ReadReport:
         self.inferred_first = self.inferred_first or path
 
     def drop(self, reason: str, example: str) -> None:
-        """A record read, then left out by its reader for ``reason``: counted as skipped."""
+        """A record read, then left out by its reader for ``reason``: counted as skipped. ``example`` ("FILE: …")
+        is said at the line read_records read the record from ("FILE:LINE: …"), as a malformed line is."""
+        if self.at and (name := next((n for n in self.at[:2] if example.startswith(f"{n}: ")), None)):
+            example = f"{name}{self.at[2]}: {example[len(name) + 2:]}"
         self.n_ok -= 1
         self.skipped[reason] += 1
         if len(self.examples) < 5:
@@ -298,9 +303,10 @@ def _file_key(path: Path) -> tuple[str, int, int]:
 def _iter_raw(path: Path, arrays: dict | None = None) -> Iterator[tuple[str, str | Any]]:
     """(":line number", text line) for JSONL; ("[index]", object) for a LLaVA-style JSON array file; either
     plain or gzip-compressed, UTF-8 or UTF-16 with its BOM (``as_text``). A line whose bytes are not UTF-8, or
-    one over ``records_shape.LINE_CAP`` characters, comes as the ``RecordError`` saying so; a gzip file that does not decompress, or UTF-16 that does not
-    decode, raises ``RecordError`` naming it. ``arrays``: a JSON array file's parsed items are kept there
-    (by ``_file_key``) and a later read of the same file given the same dict takes them, unparsed again."""
+    one over ``records_shape.LINE_CAP`` characters, comes as the ``RecordError`` saying so; a gzip file that
+    does not decompress, or UTF-16 that does not decode, raises ``RecordError`` naming it. ``arrays``: a JSON
+    array file's parsed items are kept there (by ``_file_key``) and a later read of the same file given the same
+    dict takes them, unparsed again."""
     key = _file_key(path) if arrays is not None else None
     if key is not None and key in arrays:
         yield from ((f"[{i}]", obj) for i, obj in enumerate(arrays[key]))
@@ -375,7 +381,7 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
     ``need_answer``: see ``normalize_record``. ``arrays``: a dict shared by reads of the same JSON array
     file, which parse it once (``_iter_raw``; training checks the records, then indexes them).
     """
-    path = Path(path)
+    given, path = path, Path(path)
     check_records_path(path)
     report = report if report is not None else ReadReport(str(path))
     for loc, raw in _iter_raw(path, arrays):
@@ -399,6 +405,7 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
             continue
         report.n_ok += 1
         report.note_id(rec["id"], where)
+        report.at = (str(given), str(path), loc)  # for a reader that leaves it out after (ReadReport.drop)
         if rec["task"] is None:  # "[detect] …" would train as plain chat with the typo in its prompt
             if tag := opening_tag(_first_user(rec["conversations"])):
                 report.unknown_tags[tag] += 1
