@@ -305,9 +305,11 @@ def _run(args, out: Output) -> None:
                 continue
             label = args.label
             if args.class_property:
-                label = (feat.get("properties") or {}).get(args.class_property)
+                props = feat.get("properties") or {}
+                label = props.get(args.class_property)
                 if label is None or label == "":  # a class code 0 is a class
-                    out.skip("unknown_class", where, f"no property {args.class_property!r}")
+                    out.skip("unknown_class", where, f"property {args.class_property!r} is "  # it said "no property"
+                             + ("empty" if label == "" else "null" if args.class_property in props else "absent"))
                     continue
             try:
                 objs = feature_objects(geom or feat.get("geometry"), clean_label(str(label)), ~transform,
