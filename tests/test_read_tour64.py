@@ -82,7 +82,7 @@ def test_readers_md_says_what_this_tour_changed():
                  "a `GDAL_NODATA` tag that is no number", "where pixels are DN 0 in every band",
                  "Thirteen bands numbered `B1 … B13` in order are Sentinel-2's 13",
                  "its GDAL internal mask (a mask page) masks as GDAL's does",
-                 "The ESRI `.prj` beside a world file"):
+                 "The ESRI `.prj` beside a world file", "A transform that is not north-up"):
         assert said in doc, said
 
 
@@ -213,3 +213,22 @@ def test_prj_beside_a_world_file_gives_the_crs(tmp_path, suffix, world):
     (tmp_path / "scene.prj").write_text("not a CRS")
     img = read_image(p)
     assert img.crs is None and any(n.startswith("scene.prj beside the world file holds no CRS") for n in img.notes)
+
+
+@pytest.mark.parametrize("transform,said", [((10, 0, 600000, 0, 10, 5800000), "its rows run south to north"),
+                                            ((8.660254, 5, 600000, 5, -8.660254, 5800000), "rotated 30°"),
+                                            ((-10, 0, 600000, 0, -10, 5800000), "mirrored")])
+def test_geotiff_that_is_not_north_up_is_said(tmp_path, transform, said):
+    """A south-up GeoTIFF (positive y pixel size) was read upside down without a word, so 'top of the image' in
+    answers was south; rotated and mirrored ones alike."""
+    from affine import Affine
+
+    a = np.random.default_rng(13).integers(0, 255, (3, 16, 16)).astype(np.uint8)
+    p = tmp_path / "s.tif"
+    with rasterio.open(p, "w", driver="GTiff", width=16, height=16, count=3, dtype="uint8", crs="EPSG:32631",
+                       transform=Affine(*transform)) as ds:
+        ds.write(a)
+    notes = read_image(p).notes
+    assert any(n.startswith("the image is not north-up: " + said) for n in notes), notes
+    up = write_geotiff(tmp_path / "up.tif", a)
+    assert not any("north-up" in n for n in read_image(up).notes)

@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["pixel_to_map", "map_to_pixel", "objects_to_geojson", "object_geometry", "mask_array", "mask_bounds",
-           "map_coords", "objects_with_map_coords", "per_object", "shift_transform", "shift_gcps", "prj_beside"]
+           "map_coords", "objects_with_map_coords", "per_object", "shift_transform", "shift_gcps", "prj_beside",
+           "orientation_note"]
 
 WORLD_FILE_ENDINGS = (".wld", "w")  # .pgw, .jgw, .tfw, .pngw, .jpgw: GDAL lists the one it read after the image
 
@@ -72,6 +73,23 @@ def prj_beside(files: list[str]) -> tuple[str | None, str] | None:
                 return None, f"{prj.name} beside the world file holds no CRS rsvlm can read ({e}): no CRS"
             return crs, f"CRS {crs} from {prj.name} beside the world file (GDAL reads none for this format)"
     return None
+
+
+def orientation_note(t) -> str | None:
+    """A note where an affine transform ``t`` (a, b, c, d, e, f) does not put north up: its rows run south to north
+    (e > 0: the image is upside down on a map), it is mirrored, or rotated; the model reads the pixels as they lie,
+    so 'top' and 'left' in its answers are not north and west. None for a north-up transform."""
+    if t is None:
+        return None
+    a, b, _, d, e, _ = (float(v) for v in t[:6])
+    if b == 0 and d == 0 and a > 0 and e < 0:
+        return None
+    angle = float(np.degrees(np.arctan2(d, a)))  # the pixel x axis against map east
+    flip = a * e - b * d > 0  # one axis reversed: south-up (e > 0) or east-to-west rows
+    how = ("its rows run south to north (upside down on a map)" if b == 0 and d == 0 and a > 0 and e > 0 else
+           "mirrored (one axis reversed)" if flip else f"rotated {angle:.3g}°")
+    return (f"the image is not north-up: {how} (transform {a:g}, {b:g}, {d:g}, {e:g}); its pixels are read as they lie, "
+            "so top and left in answers are not north and west (map coordinates are right)")
 
 
 def shift_transform(t, x0, y0):
