@@ -201,3 +201,19 @@ def test_geojson_class_property_empty_null_or_absent_is_said_so(tmp_path):
     with pytest.raises(ConversionError, match=r"features\[0\]: unknown_class \(property 'amenity' is null\)"):
         convert(tmp_path / "o2", "geojson", "--images", str(tmp_path / "a.tif"), "--labels", str(tmp_path / "a.geojson"),
                 "--class-property", "amenity", "--strict")
+
+
+def test_masks_16_bit_grey_label_under_a_colour_palette_names_its_own_values(tmp_path):
+    """A 16-bit grey label (instance codes 0/1000) under ``--preset hrsid`` (colours) was read through PIL's RGB,
+    which clips: ``unknown_label_value (value (255, 255, 255) …)``, a value the file does not hold."""
+    import numpy as np
+    from PIL import Image
+
+    png(tmp_path / "a.png", 32, 32)
+    code = np.zeros((32, 32), np.uint16)
+    code[4:12, 4:12] = 1000
+    Image.fromarray(code).save(tmp_path / "a_mask.png")
+    assert Image.open(tmp_path / "a_mask.png").mode == "I;16"
+    with pytest.raises(ConversionError, match=r"a_mask\.png: unknown_label_value \(value \(1000, 1000, 1000\) on 64 "):
+        convert(tmp_path / "out", "masks", "--images", str(tmp_path), "--labels", str(tmp_path), "--preset", "hrsid",
+                "--strict")

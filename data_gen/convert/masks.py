@@ -183,6 +183,8 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False):
             check_png_data(path)
         with Image.open(path) as im:
             im.load()
+            if rgb and im.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit grey: PIL's RGB clipped 1000 to 255
+                return np.repeat(np.asarray(im)[..., None], 3, axis=-1)  # (H, W, 3) (v, v, v), as a grey GeoTIFF's
             if rgb:
                 return np.asarray(im.convert("RGB"))
             if im.mode in ("L", "P", "I", "I;16"):  # class codes as they are (P: palette indices)
