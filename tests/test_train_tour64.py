@@ -148,3 +148,29 @@ def test_comma_separated_records_files_as_data_train_are_told_of_data_extra(tmp_
     with pytest.raises(FileNotFoundError) as e:
         check_data_paths(cfg)
     assert "data.extra" not in str(e.value) and str(e.value).endswith("nope.jsonl"), str(e.value)
+
+
+@pytest.mark.parametrize("objective, changed, moved", [
+    ("lm", ["batch_size=4", "data.task_temperature=2", "optim.lr=1e-3", "data.num_workers=3"],
+     "; batch_size, data.task_temperature move the data position"),
+    ("lm", ["optim.lr=1e-3", "data.max_bad_fraction=0.5"], None),
+    ("clip", ["seed=3"], "; seed moves the data position"),
+    ("clip", ["grad_accum=2"], "; grad_accum moves the data position")])
+def test_a_resume_says_which_changed_settings_move_the_data_position(tmp_path, capsys, objective, changed, moved):
+    """A resume with another batch_size listed 'batch_size: 2 → 4 (optim and max_steps take effect from the
+    resumed step)' and no word that the batches from there are not those the checkpoint's run would draw."""
+    from rsvlm.config import load_config, save_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.resume import check_changes
+
+    base = [f"objective={objective}", "data.train=t.jsonl", "batch_size=2"]
+    folder = tmp_path / "step_000002"
+    folder.mkdir()
+    save_config(load_config(TrainConfig, None, base), folder / "train_config.yaml")
+    check_changes(folder, load_config(TrainConfig, None, [*base, *changed]), 0)
+    err = capsys.readouterr().err
+    assert "ckpt.resume: this run changes" in err, err
+    if moved is None:
+        assert "data position" not in err, err
+    else:
+        assert f"{moved}: the batches from here are not those the checkpoint's run would have drawn)" in err, err

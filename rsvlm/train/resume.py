@@ -75,9 +75,24 @@ def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
     if rank == 0 and not (Path(folder) / "train_config.yaml").is_file():  # was: no check, and not a word
         print(f"[rsvlm.train] warning: ckpt.resume: {folder} has no train_config.yaml (every step folder is saved with "
               "one): whether this run's model section and seed are those it trained cannot be checked", file=sys.stderr)
+    moved = [c.key for c in changes if _moves_data(c.key, cfg.objective)]  # was said in the docs alone
     if changes and rank == 0:
         print(f"[rsvlm.train] ckpt.resume: this run changes {len(changes)} setting(s) from {folder}'s: "
-              f"{'; '.join(map(str, changes))} (optim and max_steps take effect from the resumed step)", file=sys.stderr)
+              f"{'; '.join(map(str, changes))} (optim and max_steps take effect from the resumed step"
+              + (f"; {', '.join(moved)} {'moves' if len(moved) == 1 else 'move'} the data position: the batches from "
+                 "here are not those the checkpoint's run would have drawn" if moved else "") + ")", file=sys.stderr)
+
+
+# data settings that leave each epoch's batch plan as it was (read per sample, or not read for the plan)
+PLAN_FREE = ("data.num_workers", "data.max_bad_fraction", "data.root", "data.missing_bands", "data.band_dropout")
+
+
+def _moves_data(key: str, objective: str) -> bool:
+    """Whether a setting changed on resume draws other batches from the saved data position: the batch size,
+    a data setting the plan is made from, and, in contrastive pretraining, the seed and grad_accum."""
+    if key == "batch_size" or objective == "clip" and key in ("seed", "grad_accum"):
+        return True
+    return key.startswith("data.") and not key.startswith(tuple(f"{k}." for k in PLAN_FREE) + PLAN_FREE)
 
 
 def note_resume(cfg: TrainConfig, found: bool, step: int) -> None:
