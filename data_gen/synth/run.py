@@ -101,6 +101,31 @@ def check_run(n: int, seed: int, workers: int) -> None:
                          "make more in runs of other seeds, whose scene ids differ")
 
 
+# image bytes per px of one frame, at least: the TIFFs are written uncompressed (msi 6 x uint16, sar 2 x float32,
+# ir uint16); optical's noisy PNG takes 2-3 of its 3 (1 counted); masks compress to little
+_PX_BYTES = {"optical": 1, "msi": 12, "sar": 8, "ir": 2}
+
+
+def check_room(out: Path, n: int, cfg: SynthConfig) -> None:
+    """OSError naming --n, scene.size and the modalities where the images alone would take more than the free
+    space of ``out``'s disk (with what its images/ holds already, which a rerun rewrites): was found when the disk
+    filled, hours in (--n 1000 --size 4096 is about 480 GB)."""
+    import shutil
+
+    frames = n * (1 + cfg.scene.pairs_fraction)
+    need = int(frames * cfg.scene.size ** 2 * sum(_PX_BYTES[m] for m in cfg.modalities))
+    disk = next(p for p in (out, *out.absolute().parents) if p.exists())
+    free = shutil.disk_usage(disk).free
+    if need <= free:
+        return
+    held = sum(e.stat().st_size for e in os.scandir(out / "images")) if (out / "images").is_dir() else 0
+    if need > free + held:
+        raise OSError(f"output folder {out}: --n {n} scenes of scene.size {cfg.scene.size} px in "
+                      f"{', '.join(cfg.modalities)} take about {need / 1e9:.1f} GB of images at least, and its disk "
+                      f"has {(free + held) / 1e9:.1f} GB free{' (with its images/)' if held else ''}: give fewer "
+                      "scenes, a smaller --size, fewer --modalities, or an --out on a larger disk")
+
+
 def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = None, workers: int = 1,
                progress: bool = True, records: bool = True, verbose: bool = True) -> dict:
     """Write ``n`` scenes and their records under ``out``; return the stats report (also stats.json)."""
@@ -114,6 +139,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     splits = assign_splits(n, cfg.split.val, cfg.split.test, seed)
     workers = min(workers, n)  # a process for each scene at most: more would start, import and idle
     out = Path(out)
+    check_room(out, n, cfg)
     for sub in ("images", "masks", "scenes"):
         try:
             (out / sub).mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,35 @@
+"""Tour 64 (helper G): ``python -m data_gen synth`` as a demanding user runs it."""
+
+import shutil
+from collections import namedtuple
+
+import pytest
+
+from data_gen.__main__ import main
+from data_gen.synth.config import SynthConfig
+from data_gen.synth.run import check_room
+
+Usage = namedtuple("Usage", "total used free")
+
+
+def test_a_run_the_disk_cannot_hold_is_refused_before_any_scene(tmp_path, monkeypatch, capsys):
+    """--n 1000 --size 4096 (about 480 GB of images) ran until the disk filled, hours in; now refused up front,
+    naming the scene count, size and modalities, with nothing written."""
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: Usage(10**12, 0, 50 * 10**9))
+    out = tmp_path / "set"
+    assert main(["synth", "--out", str(out), "--n", "1000", "--size", "4096", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "--n 1000 scenes of scene.size 4096 px" in err and "482" in err and "50.0 GB free" in err
+    assert not out.exists()
+
+
+def test_room_counts_the_images_a_rerun_rewrites(tmp_path, monkeypatch):
+    cfg = SynthConfig(modalities=["ir"])
+    cfg.scene.size, cfg.scene.pairs_fraction = 100, 0.0  # 2 B a px: 20 kB a scene
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: Usage(10**9, 0, 30_000))
+    check_room(tmp_path, 1, cfg)
+    with pytest.raises(OSError, match="--n 2 scenes"):
+        check_room(tmp_path, 2, cfg)
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "s0-000000_ir.tif").write_bytes(b"\0" * 20_000)  # an earlier run's, rewritten
+    check_room(tmp_path, 2, cfg)
