@@ -4,8 +4,9 @@ mirrors (``SWAPS``), those it has no one-word image for (``UNMAPPED``), the corn
 transpose leaves in an unusual order (``CORNERS``), and the words a corner crop changes the meaning
 of (``framing_words``), the "-hand" compounds a transpose says in one word (``HANDED``: "the right-hand
 ship" is "the bottom ship", not "the bottom-hand ship") and the phrases whose direction word is none
-(``KEPT``: "a right-angled corner", "a top-down view"), and the sense of a rotation each step turns (``ROTATION``:
-"clockwise" is "counterclockwise" in a mirror). ``swap_words`` maps a text into a view and back.
+(``KEPT``: "a right-angled corner", "a top-down view"), and the sense of a rotation a view of an odd number of
+steps turns (``ROTATION``: "clockwise" is "counterclockwise" in a mirror; a half or quarter turn, two steps, keeps
+each word as written). ``swap_words`` maps a text into a view and back.
 
 Words are matched in any case, each keeping the case it was written in ("north-East" under a
 transpose is "south-West"), the two words of a corner joined by a space, a hyphen or an en dash
@@ -68,9 +69,11 @@ TURNS = {"t": 12, "h": 0, "v": 8}  # a step takes point i of POINTS to TURNS[ste
 COMPASS = {  # per step, the compass points in capitals it moves, matched in capitals only ("ne" may be another word)
     step: {p: POINTS[(turn - i) % 16] for i, p in enumerate(POINTS) if POINTS[(turn - i) % 16] != p}
     for step, turn in TURNS.items()}  # t: NW, SE their own image; h: N, S; v: E, W
-# every step is a mirror: it turns the sense of a rotation (one way for the other spellings: "anticlockwise" → "clockwise")
-ROTATION = {"clockwise": "counterclockwise", "counterclockwise": "clockwise", "counter-clockwise": "clockwise",
-            "anticlockwise": "clockwise", "anti-clockwise": "clockwise"}
+# every step is a mirror: a view of an odd number of them turns the sense of a rotation, once (``swap_words``:
+# step by step, an even view's "anticlockwise" came back "counterclockwise", no vote for the plain view's word);
+# one way for the other spellings ("anticlockwise" → "clockwise"), "counter clockwise" two words too
+ROTATION = {"clockwise": "counterclockwise", "counterclockwise": "clockwise",
+            **{f"{a}{j}clockwise": "clockwise" for a in ("counter", "anti") for j in ("", " ", "-", "–")}}
 UNMAPPED = {"t": ("above", "below", "upper", "lower", "uppermost", "lowermost")}  # no one-word image
 FRAMED = ("centre", "center", "middle", "corner", "edge", "border", "side", "half", "quadrant", "largest",
           "smallest", "biggest", "nearest", "closest", "farthest", "furthest")  # besides SWAPS: words a crop changes the meaning of
@@ -154,12 +157,12 @@ def framing_words() -> re.Pattern:
 def _swapper(step: str) -> tuple[dict[str, str], re.Pattern]:
     """(word → its image, a pattern of those words) of a view's ``step``, both ways, its ``COMPASS``
     points too, and ``KEPT``'s phrases as they are (matched first: they are longer); ``"corners"``:
-    ``CORNERS`` one way, ``"hand"``: ``HANDED`` one way (built once per step, on first use)."""
-    if step in ("corners", "hand"):
-        table = CORNERS if step == "corners" else HANDED
+    ``CORNERS`` one way, ``"hand"``: ``HANDED`` one way, ``"rotation"``: ``ROTATION`` (built once per step, on first use)."""
+    if step in ("corners", "hand", "rotation"):
+        table = {"corners": CORNERS, "hand": HANDED, "rotation": ROTATION}[step]
         return table, _words(table)
     words, capitals = ({**t[step], **{b: a for a, b in t[step].items()}} for t in (SWAPS, COMPASS))
-    words |= {w: w for w in KEPT} | ROTATION
+    words |= {w: w for w in KEPT}
     return {**words, **capitals}, _words(words, capitals)
 
 
@@ -220,4 +223,5 @@ def swap_words(text: str, view: str, back: bool = False) -> str | None:
         if any(re.search(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE) for w in UNMAPPED.get(step, ())):
             return None
         text = _sub(_sub(text, "hand") if step == "t" else text, step)  # "right-hand" → "right" → "bottom"
+    text = _sub(text, "rotation") if sum(s in view for s in "thv") % 2 else text  # a mirror: clockwise turns
     return _sub(text, "corners") if "t" in view else text

@@ -143,7 +143,18 @@ def test_a_mirror_view_turns_the_sense_of_a_rotation():
     ship is rotated counterclockwise: each view answered of another rotation."""
     q = "Is the ship rotated clockwise or anti-clockwise from the pier?"
     assert tta.swap_words(q, "h") == "Is the ship rotated counterclockwise or clockwise from the pier?"
-    assert tta.swap_words(q, "hv") == "Is the ship rotated clockwise or counterclockwise from the pier?"  # a half turn
+    assert tta.swap_words(q, "hv") == q  # a half turn
     for view in tta.DIHEDRAL:
         said = tta.swap_words("Counterclockwise.", view)
         assert tta.swap_words(said, view, back=True) == "Counterclockwise.", view
+
+
+@pytest.mark.parametrize("said", ["Anticlockwise.", "Counter-clockwise.", "counter clockwise"])
+def test_a_turn_keeps_a_rotation_word_as_written_and_a_mirror_reads_two_words_as_one(said):
+    """Step by step, a half or quarter turn (two mirrors) gave "Anticlockwise." back as "Counterclockwise.", no
+    vote for the plain view's same answer; and a mirror made "counter clockwise" "counter counterclockwise"."""
+    for view in ("hv", "th", "tv"):
+        assert tta.swap_words(said, view) == said and tta.swap_words(said, view, back=True) == said, view
+    for view in ("h", "v", "t", "thv"):
+        assert tta.swap_words(said, view).lower().rstrip(".") == "clockwise", view
+    assert vote([said, tta.swap_words(said, "hv", back=True), "Clockwise."]) == said
