@@ -66,7 +66,8 @@ def model_changes(folder: Path, cfg: TrainConfig) -> list[ckpt.Change]:
 def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
     """``model_changes``' refusal; (rank 0) name the other settings it changes: the data plan, the
     schedule and the optimizer follow this run's (a changed ``batch_size`` or data setting, or a contrastive
-    run's ``seed``, also moves the data position, so the run is not the one the checkpoint's would have been).
+    run's ``grad_accum``, also moves the data position, so the run is not the one the checkpoint's would have been;
+    a contrastive run's ``seed`` moves nothing: its sampler's state is restored).
     Settings its loop does not read (``unused_settings``' keys) are no change to it and go unnamed."""
     from rsvlm.train.config import CLIP_ONLY, LM_ONLY
 
@@ -89,8 +90,9 @@ PLAN_FREE = ("data.num_workers", "data.max_bad_fraction", "data.root", "data.mis
 
 def _moves_data(key: str, objective: str) -> bool:
     """Whether a setting changed on resume draws other batches from the saved data position: the batch size,
-    a data setting the plan is made from, and, in contrastive pretraining, the seed and grad_accum."""
-    if key == "batch_size" or objective == "clip" and key in ("seed", "grad_accum"):
+    a data setting the plan is made from, and, in contrastive pretraining, grad_accum (each step draws
+    batch_size × grad_accum × processes pairs from the restored sampler)."""
+    if key == "batch_size" or objective == "clip" and key == "grad_accum":
         return True
     return key.startswith("data.") and not key.startswith(tuple(f"{k}." for k in PLAN_FREE) + PLAN_FREE)
 
