@@ -67,8 +67,10 @@ def synth_main(argv: list[str]) -> int:
     except (ConfigError, ValueError, OSError) as e:  # OSError: an --out that cannot be written, named in it
         print(f"error: {e}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(f"interrupted: {a.out} holds an incomplete run (no records files; run again to finish)", file=sys.stderr)
+    except KeyboardInterrupt as e:  # its note: how many scenes were written, where the run had begun
+        written = "".join(f"{note}; " for note in getattr(e, "__notes__", ()))
+        print(f"interrupted: {a.out} holds an incomplete run ({written}its records only in *.jsonl.partial, no "
+              "train/val/test.jsonl; run again to finish)", file=sys.stderr)
         return 130
     return 0
 

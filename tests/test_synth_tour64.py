@@ -33,3 +33,23 @@ def test_room_counts_the_images_a_rerun_rewrites(tmp_path, monkeypatch):
     (tmp_path / "images").mkdir()
     (tmp_path / "images" / "s0-000000_ir.tif").write_bytes(b"\0" * 20_000)  # an earlier run's, rewritten
     check_room(tmp_path, 2, cfg)
+
+
+def test_ctrl_c_says_how_many_scenes_were_written_and_where_the_records_are(tmp_path, monkeypatch, capsys):
+    """Ctrl-C said "no records files" beside the train/val/test.jsonl.partial it left, and not how far it got."""
+    from data_gen.synth import run
+
+    real = run.make_scene
+
+    def make_scene(i, *args, **kw):
+        if i == 3:
+            raise KeyboardInterrupt  # as Ctrl-C's SIGINT would, in the fourth scene
+        return real(i, *args, **kw)
+
+    monkeypatch.setattr(run, "make_scene", make_scene)
+    out = tmp_path / "set"
+    assert main(["synth", "--out", str(out), "--n", "10", "--size", "32", "--modalities", "ir", "--no-progress"]) == 130
+    err = capsys.readouterr().err
+    assert f"interrupted: {out} holds an incomplete run (3 of 10 scenes written; its records only in " \
+           "*.jsonl.partial" in err
+    assert (out / "train.jsonl.partial").is_file() and not (out / "train.jsonl").exists()

@@ -153,7 +153,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     crowded = Counter()  # scenes of classes that always hold objects: all / with none placed
     too_small = Counter()  # class -> objects the recipes asked for that drew under 3 px: left out
     not_fitted = Counter()  # class -> objects the recipes asked for that found no room: left out
-    placed = 0  # objects in the scenes (a pair's arrivals too)
+    placed, done = 0, 0  # objects in the scenes (a pair's arrivals too); scenes written
     pairs = bytearray(n)  # 1 where scene i is a pair: the frame files it has
     (out / "stats.json").unlink(missing_ok=True)
     files = SplitFiles(out)
@@ -178,8 +178,12 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
                     stats.add_record(r)
                     files.write(split, json.dumps(r, separators=(",", ":")))
                 bar.update(1)
+                done += 1
                 if lines:
                     lines.step()
+    except KeyboardInterrupt as e:  # for the message of ``python -m data_gen synth``
+        e.add_note(f"{done} of {n} scenes written")
+        raise
     finally:
         files.close()
     dt, cpu = time.perf_counter() - t0, time.process_time() - cpu0 + worker_cpu
