@@ -6,7 +6,7 @@ The rule for "none" (an answer with no shape to a question that asks for shapes)
 ``<ref>`` labels left out, case, punctuation and spacing ignored, is one of
 
 * ``none``, ``nothing``, ``zero``, ``none found`` / ``detected`` / ``visible`` / ``present``;
-* ``no`` or ``zero`` + a noun phrase of one to three words (``no ships``, ``no objects``, ``no white planes``),
+* ``no`` or ``zero`` (not a hyphened ``zero-emission``: a compound) + a noun phrase of one to three words (``no ships``, ``no objects``, ``no white planes``),
   optionally followed by ``found`` / ``detected`` / ``visible`` / ``present`` / ``seen`` / ``spotted`` /
   ``identified`` / ``observed``, with or without ``is`` / ``are`` / ``was`` / ``were`` / ``can be`` / ``could be``
   / ``has been`` / ``have been`` before it, and by ``in the image`` (``picture``, ``scene``, ``photo``, ``area``)
@@ -62,6 +62,8 @@ def says_none(text: str) -> bool:
     """Whether an answer says in words that it found nothing (the module's rule: "None.", "There are
     no ships.", "<ref>ship</ref> none found"); False for an empty answer and for any other words."""
     plain = _plain(text)
+    if re.search(r"(?<!\w)zero[-\u2010\u2011][a-z]", text, flags=re.IGNORECASE):
+        return False  # a compound ("zero-emission bus", "zero-energy building") names a thing: no none
     return bool(plain) and NONE_FORMS.fullmatch(plain) is not None
 
 

@@ -131,7 +131,8 @@ def test_common_worded_nones_are_nones(words):
     assert (fused.answer, fused.note) == ("None.", None)
 
 
-@pytest.mark.parametrize("words", ["No ships are white.", "No, there are 3 ships.", "Zero", "0", "No idea."])
+@pytest.mark.parametrize("words", ["No ships are white.", "No, there are 3 ships.", "Zero", "0", "No idea.",
+                                   "Zero-emission bus.", "A zero-energy building.", "No ships are visible, but 3 planes are."])
 def test_answers_that_are_no_worded_none_stay_words(words):
     from rsvlm.answer_words import says_none
 
