@@ -60,6 +60,16 @@ def test_integer_band_described_in_celsius_without_a_scale_is_not_read_as_kelvin
         read_image(p, modality="ir", scaling={"ir_kelvin_range": [260.0, 320.0]})
 
 
+@pytest.mark.parametrize("description", ["LST (Kelvin)", "brightness temperature K"])
+def test_float_band_described_in_kelvin_takes_a_kelvin_range_when_ir_is_given(tmp_path, description):
+    """Inferred, such a band was kelvin by its values; given --modality ir, ir_kelvin_range was refused it."""
+    k = np.random.default_rng(14).normal(295, 5, (48, 48))  # (H, W) K
+    p = _described(tmp_path, "bt.tif", k, description)
+    img = read_image(p, modality="ir", scaling={"ir_kelvin_range": [260.0, 320.0]})
+    assert np.allclose(img.data[0], np.clip((k - 260) / 60, 0, 1), atol=1e-4), img.notes
+    assert described_unit("LST difference (K)") is None and described_unit("LST Kelvin from Celsius") is None
+
+
 def test_celsius_reading_returns_its_decision_and_leaves_inputs_alone():
     """celsius_note set cfg.ir_kelvin itself, a side effect in a function named for a note."""
     unit = unit_kelvin("celsius", [])
@@ -82,7 +92,8 @@ def test_readers_md_says_what_this_tour_changed():
                  "a `GDAL_NODATA` tag that is no number", "where pixels are DN 0 in every band",
                  "Thirteen bands numbered `B1 … B13` in order are Sentinel-2's 13",
                  "its GDAL internal mask (a mask page) masks as GDAL's does",
-                 "The ESRI `.prj` beside a world file", "A transform that is not north-up"):
+                 "The ESRI `.prj` beside a world file", "A transform that is not north-up",
+                 "one naming kelvin, `LST (Kelvin)`"):
         assert said in doc, said
 
 

@@ -6,8 +6,8 @@
 Kelvin is the unit of ``ReadConfig.ir_kelvin`` and ``ir_kelvin_range`` (a Landsat ST band's DN ×
 0.00341802 + 149, a float band in K). A band in °C (its unit, a netCDF-style ``units`` tag, or a declared
 offset of -273.15 on kelvin DN, or, where none of these is given, a band description naming a temperature
-in °C: "LST (Celsius)", "temperature degC", ``described_unit``) is stretched as it is, which a percentile stretch makes the same to the
-model as kelvin, with a note; where ``ir_kelvin_range`` asks for kelvin it is read as kelvin (+ 273.15).
+in °C: "LST (Celsius)", "temperature degC", ``described_unit``; one naming kelvin reads as kelvin) is
+stretched as it is, which a percentile stretch makes the same to the model as kelvin, with a note; where ``ir_kelvin_range`` asks for kelvin it is read as kelvin (+ 273.15).
 A description of a difference or spread ("difference from mean (C)", "LST anomaly °C") says no °C to add
 273.15 to, nor does a bare "(C)" without a temperature word. Cannot: tell °C from dB or metres by values alone
 (``modality.infer_modality``).
@@ -24,6 +24,8 @@ CELSIUS_UNITS = ("c", "°c", "degc", "deg c", "celsius", "degree_celsius", "degr
 ZERO_C = 273.15  # K
 CELSIUS_SAID = re.compile(r"celsius|°\s*c(?![a-z])|(?<![a-z])deg(rees?)?[ _]?c(?![a-z])", re.I)
 C_BRACKETED = re.compile(r"[(\[]\s*c\s*[)\]]", re.I)  # "(C)", "[C]": °C only beside a temperature word
+KELVIN_SAID = re.compile(r"kelvin|(?<![a-z])deg(rees?)?[ _]?k(?![a-z])", re.I)
+K_BARE = re.compile(r"[(\[]\s*k\s*[)\]]|(?<![a-z0-9.])k\s*$", re.I)  # "(K)", "BT K": only beside a temperature word
 TEMPERATURE_SAID = re.compile(r"temperature|thermal|(?<![a-z0-9])(lst|bt|tir|sst|t2m|temp)(?![a-z0-9])", re.I)
 FACTOR_SAID = re.compile(r"[x×*]\s*1\d|\d\s*[x×*]|/\s*1\d|(?<![a-z])(scale|scaled|factor|dn)(?![a-z])|0\.0*1", re.I)
 RELATIVE_SAID = re.compile(r"differen|(?<![a-z])diff|anomal|delta|change|deviation|(?<![a-z])(std|stdev|sd|var)(?![a-z])|"
@@ -44,15 +46,15 @@ def band_unit(src, i: int) -> str | None:
 
 def described_unit(description: str | None) -> str | None:
     """"celsius" where a band ``description`` names temperatures in °C ("LST (Celsius)", "temperature degC",
-    "BT [C]"), else None: not a difference, anomaly or spread ("difference from mean (C)": adding 273.15 to it
-    would be wrong), nor °C times a factor ("LST (°C x 100)", "0.01 degC"), and a bare "(C)" only beside a
+    "BT [C]"), "kelvin" where in K ("LST (Kelvin)", "brightness temperature K"), else None (or both named): not a difference, anomaly or spread ("difference from mean (C)": adding 273.15 to it
+    would be wrong), nor °C times a factor ("LST (°C x 100)", "0.01 degC"), and a bare "(C)" or "K" only beside a
     temperature word."""
     d = description or ""
     if RELATIVE_SAID.search(d) or FACTOR_SAID.search(d):  # "LST (°C x 100)": DN, not °C
         return None
-    if CELSIUS_SAID.search(d) or C_BRACKETED.search(d) and TEMPERATURE_SAID.search(d):
-        return "celsius"
-    return None
+    celsius = bool(CELSIUS_SAID.search(d) or C_BRACKETED.search(d) and TEMPERATURE_SAID.search(d))
+    kelvin = bool(KELVIN_SAID.search(d) or K_BARE.search(d) and TEMPERATURE_SAID.search(d))
+    return None if celsius == kelvin else "celsius" if celsius else "kelvin"  # both said: neither is sure
 
 
 def unit_kelvin(unit: str | None, declared: list[tuple[float, float]], said_by: str | None = None
