@@ -35,7 +35,10 @@ def score(items: list[common.Item], args=None) -> dict:
     for it in common.progress(items, "classification"):
         pred, status = predicted_label(it)
         statuses.append(status)
-        pairs.append((normalize_answer(common.gt_answer(it.record), yes_no=False), pred, status))
+        if not (gt := normalize_answer(ref := common.gt_answer(it.record), yes_no=False)):  # "." or "-": a class ""
+            raise common.ScoreError(f"record {it.id!r}: reference answer {ref[:40]!r} names no class (nothing is left "
+                                    "of it once normalised); no answer could match it")
+        pairs.append((gt, pred, status))
     classes = sorted({g for g, _, _ in pairs})
     confusion: dict[str, Counter] = defaultdict(Counter)
     for gt, pred, status in pairs:

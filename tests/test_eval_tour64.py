@@ -184,3 +184,20 @@ def test_an_empty_segmentation_reference_asking_a_class_spelt_otherwise_is_that_
                                              {"id": "b", "answer": f"<ref>harbour</ref>{poly}"}])
     s = segmentation.main(["--gt", gt, "--pred", pred])
     assert s["n_empty_references_unassigned"] == 0 and s["mIoU"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("script,task,ref", [("classification", "cls", "."), ("vqa", "vqa", "-"),
+                                             ("vqa", "vqa", "The.")])
+def test_a_reference_with_nothing_left_once_normalised_is_an_error(tmp_path, script, task, ref):
+    """A classification reference of '.' (a broken conversion) was the class '' (an unnamed row of the confusion
+    matrix) that no answer could match, and a VQA one of '-' the same: scored wrong without a word. Each is an
+    error naming the file, line and record."""
+    import importlib
+
+    from eval import common
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", task, f"[{task}] What scene?", "airport"),
+                                            eval_record("b", task, f"[{task}] What scene?", ref)])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "answer": "airport"}, {"id": "b", "answer": "airport"}])
+    with pytest.raises(common.ScoreError, match=r"gt.jsonl:2: record 'b': reference answer"):
+        importlib.import_module(f"eval.{script}").main(["--gt", gt, "--pred", pred])
