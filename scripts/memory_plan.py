@@ -85,6 +85,10 @@ def offline(cfg):
     from rsvlm.model.ckpt_files import hub_snapshot
 
     name = cfg.llm.name_or_path
+    if name:  # a peft adapter (a folder, a cached hub name): a run refuses it, so no plan (was planned)
+        from rsvlm.model.checks import check_not_adapter
+
+        check_not_adapter(name)
     saved = name and (Path(name).expanduser() / "config.json").is_file()  # ~/models/x: was refused
     snap = hub_snapshot(name) if name and not cfg.llm.config and not saved else None
     if not cfg.llm.config and not saved and snap is None:

@@ -113,11 +113,13 @@ def test_the_model_modules_end_in_one_newline():
     assert [f.name for f in files if f.read_text().endswith("\n\n")] == []
 
 
-def test_a_peft_adapter_folder_as_the_llm_still_loads(tmp_path, base_dir):
-    """llm.name_or_path may be a peft adapter's folder (check_llm_files takes its adapter_config.json; transformers
-    loads the base it names, then the adapter). The header check (5d7fb28) read that folder's config.json, which
-    an adapter has not: 'Unrecognized model in …/adapter. Should have a `model_type` key', a load refused that
-    loaded before."""
+def test_a_peft_adapter_folder_as_the_llm_is_refused_by_build_llm_too(tmp_path, base_dir):
+    """llm.name_or_path at a plain peft adapter's folder: build_llm loaded it (transformers built the base its
+    adapter_config.json names, then the adapter) while create_model and training refused it, pointing to a merge;
+    a model built on it saves the adapter alone as its LLM. One behaviour now: build_llm refuses it too, naming the
+    folder and the merge, before anything is built (test_model_tour64m: a cached hub adapter, and one that
+    transformers takes anyway)."""
+    import pytest
     from peft import LoraConfig, get_peft_model
     from transformers import AutoModelForCausalLM
 
@@ -126,8 +128,9 @@ def test_a_peft_adapter_folder_as_the_llm_still_loads(tmp_path, base_dir):
     lora = get_peft_model(AutoModelForCausalLM.from_pretrained(base_dir), LoraConfig(r=2, target_modules=["q_proj"]))
     lora.save_pretrained(tmp_path / "adapter")
     assert not (tmp_path / "adapter" / "config.json").exists()
-    llm, tok, _ = build_llm(LLMConfig(name_or_path=str(tmp_path / "adapter"), tokenizer=str(base_dir)))
-    assert any("lora_A" in k for k in llm.state_dict())
+    cfg = LLMConfig(name_or_path=str(tmp_path / "adapter"), tokenizer=str(base_dir))
+    with pytest.raises(ValueError, match=r"llm\.name_or_path: .*adapter is a peft adapter .*merge it into its base"):
+        build_llm(cfg)
 
 
 def test_models_doc_says_where_the_header_check_does_not_look():

@@ -116,7 +116,7 @@ def check_model_files(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) -
         check_pretrained(enc, f"{prefix}encoders.{name}")
     if not lm:
         return
-    check_llm_files(cfg.llm, f"{prefix}llm", weights=True, adapters=False)
+    check_llm_files(cfg.llm, f"{prefix}llm", weights=True)
     tok = cfg.llm.tokenizer or cfg.llm.name_or_path
     if cfg.prompt.answer_lead is not None and cfg.llm.chat_template is None and tok and _own_template(Path(tok)):
         raise ValueError(f"{prefix}prompt.answer_lead needs a registry chat template ({prefix}llm.chat_template, e.g. "
@@ -343,27 +343,46 @@ def _hf_config(cfg: LLMConfig, key: str):
 TOKENIZER_FILES = ("tokenizer*", "vocab*", "*.model", "*.spm", "*.tiktoken")
 
 
-def _check_cached(name: str, key: str, file: str) -> None:
-    """FileNotFoundError naming ``key`` where ``name`` is a hub name, the hub is off (``HF_HUB_OFFLINE``)
-    and the Hugging Face cache lacks its ``file``: transformers' OSError came once the model was built."""
+def cached_folder(name: str, key: str) -> Path | None:
+    """The Hugging Face cache's folder of the hub name ``name`` where it holds its ``config.json`` or (a peft
+    adapter) ``adapter_config.json``, else None; FileNotFoundError naming ``key`` where neither is cached and the
+    hub is off (``HF_HUB_OFFLINE``): transformers' OSError came once the model was built. A cached adapter was
+    called 'not in the cache' (only config.json was looked for)."""
     import huggingface_hub as hub
+    from transformers.utils import CONFIG_NAME
 
-    if hub.is_offline_mode() and not isinstance(hub.try_to_load_from_cache(name, file), str):
+    for file in (CONFIG_NAME, "adapter_config.json"):
+        if isinstance(found := hub.try_to_load_from_cache(name, file), str):
+            return Path(found).parent
+    if hub.is_offline_mode():
         raise FileNotFoundError(f"{key}: {name} is a hub name (no such local folder) whose files are not in the Hugging "
                                 f"Face cache, and HF_HUB_OFFLINE is set: download it first (hf download {name}) or "
                                 "give a local folder")
+    return None
 
 
-def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True, adapters: bool = True) -> None:
+def check_not_adapter(name: str, key: str = "llm.name_or_path") -> None:
+    """ValueError (``llm_files.adapter_note``) where ``name``, a local folder or a hub name in the Hugging Face
+    cache, is a peft adapter (``adapter_config.json``); nothing for a name on neither (left to the caller)."""
+    local = Path(name).expanduser()
+    try:
+        folder = local if local.is_dir() else cached_folder(name, key)
+    except (FileNotFoundError, ValueError):  # not cached offline; no repo id (huggingface_hub's HFValidationError)
+        return
+    if folder is not None and (folder / "adapter_config.json").is_file():
+        raise ValueError(adapter_note(folder, key, name))
+
+
+def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True) -> None:
     """FileNotFoundError naming ``prefix.name_or_path`` or ``prefix.tokenizer`` where a local folder
     (``llm_files.check_local``'s sense) is not there, or lacks what transformers reads: ``config.json`` and
     (``weights``) a weights file (or a LoRA adapter's ``adapter_config.json``), tokenizer files; with
     ``weights``, ValueError where a safetensors file is cut short and FileNotFoundError where a shard its
     index lists is missing (``convert_llava.check_shards``). An rsvlm checkpoint given for them is named,
-    with its ``llm/`` and ``tokenizer/`` (one that saved no ``llm/`` is told to merge first), and an adapter
-    folder where ``llm_files.adapter_note`` says why it cannot be (``adapters``: a plain LoRA adapter may be,
-    for ``build_llm`` alone; a model built on one saves an unloadable checkpoint). A hub name offline must be in the cache (``_check_cached``);
-    online it is left to transformers. Was: exit 1 once the run had started, with transformers'
+    with its ``llm/`` and ``tokenizer/`` (one that saved no ``llm/`` is told to merge first), and a peft
+    adapter (a local folder or a cached hub name) is refused, ``llm_files.adapter_note`` saying why and what to
+    merge (one behaviour for build_llm, create_model, training and memory_plan). A hub name offline must be in
+    the cache (``cached_folder``); online it is left to transformers. Was: exit 1 once the run had started, with transformers'
     "Unrecognized model" or a page on converting slow tokenizers."""
     from transformers.utils import (
         CONFIG_NAME,
@@ -375,12 +394,10 @@ def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True, a
 
     key = f"{prefix}.name_or_path"
     folder = local_folder(cfg.name_or_path, key) if cfg.name_or_path else None
-    if cfg.name_or_path and folder is None:
-        _check_cached(cfg.name_or_path, key, CONFIG_NAME)
-    if folder is not None and (folder / "adapter_config.json").is_file():
-        if note := adapter_note(folder, key, plain=adapters):  # was: a traceback once built, or a lost checkpoint
-            raise ValueError(note)
-    elif folder is not None:
+    cached = cached_folder(cfg.name_or_path, key) if cfg.name_or_path and folder is None else None
+    if (adapter := folder or cached) is not None and (adapter / "adapter_config.json").is_file():
+        raise ValueError(adapter_note(adapter, key, cfg.name_or_path))  # was: a traceback once built, a lost checkpoint
+    if folder is not None:
         files = (SAFE_WEIGHTS_NAME, SAFE_WEIGHTS_INDEX_NAME, WEIGHTS_NAME, WEIGHTS_INDEX_NAME)
         lacks = [] if (folder / CONFIG_NAME).is_file() else [CONFIG_NAME]
         if weights and not any((folder / f).is_file() for f in files):

@@ -31,7 +31,7 @@ def create_model(cfg: VLMConfig, device: str | torch.device | None = None, dtype
     check_model_config(cfg, prefix="")  # was: found at the first forward, naming no key, or a traceback
     for name, enc in cfg.encoders.items():  # before the LLM loads (minutes for a 7B); was 'encoders.NAME'
         check_pretrained(enc, f"encoders.{name}")
-    check_llm_files(cfg.llm, weights=False, adapters=False)  # its config.json (of a causal LM) read next
+    check_llm_files(cfg.llm, weights=False)  # its config.json (of a causal LM) read next
     meta = device is not None and torch.device(device).type == "meta"
     # one LLM on meta (shapes only) for the LoRA checks, a meta build and a 4-bit load's plan: was built twice
     if shapes is None and (cfg.trainable.llm == "lora" or meta or cfg.llm.load_in_4bit):

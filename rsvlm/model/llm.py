@@ -160,9 +160,8 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
                                                    dtype=dtype or torch.float32)
     elif cfg.name_or_path:
         folder = local_folder(cfg.name_or_path, "llm.name_or_path")
-        # a config.json typo: named from the safetensors headers, before any weight is read; not in a peft adapter's
-        # folder (transformers loads the base its adapter_config.json names: this folder has no config.json)
-        if folder is not None and not (folder / "adapter_config.json").is_file():
+        # a config.json typo: named from the safetensors headers, before any weight is read (an adapter: refused above)
+        if folder is not None:
             if shapes is None:
                 with names_unreadable("llm.name_or_path", cfg.name_or_path), torch.device("meta"):
                     shapes = AutoModelForCausalLM.from_config(AutoConfig.from_pretrained(cfg.name_or_path))
@@ -183,6 +182,9 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
               bitsandbytes_quietly(), quiet, load_report_held() as report):
             llm, info = AutoModelForCausalLM.from_pretrained(cfg.name_or_path, output_loading_info=True,
                                                              ignore_mismatched_sizes=True, **kwargs)
+        if getattr(llm, "_hf_peft_config_loaded", False):  # a hub adapter not cached, online: transformers took it
+            raise ValueError(f"llm.name_or_path: {cfg.name_or_path} is a peft adapter (adapter_config.json), not a "
+                             "model: merge it into its base first (peft's merge_and_unload) and give that folder")
         if info.get("mismatched_keys"):  # was transformers' RuntimeError traceback after its load report
             raise ValueError(mismatch_note(cfg.name_or_path, llm, info["mismatched_keys"]))
         if info["missing_keys"]:  # was: transformers' load report, then a model with parts at random

@@ -226,14 +226,13 @@ def lacking_note(path: str, llm: nn.Module, lacks: list[str]) -> str:
             f"config.json builds (first: {', '.join(lacks[:3])}), which would start at random; {why}")
 
 
-def adapter_note(folder: Path, key: str, plain: bool = False) -> str | None:
-    """Why the peft adapter in ``folder`` (its ``adapter_config.json``) cannot be ``key``, the LLM to build,
-    and what to give instead; None where it can (``plain``: a LoRA-only adapter, which transformers loads
-    onto the base it names). An rsvlm checkpoint's ``adapter/`` indexes token rows its base has not (an
-    IndexError once built); trained token rows or whole modules (``trainable_token_indices``,
-    ``modules_to_save``) crashed the resize to rsvlm's tokens ('TrainableTokensWrapper' object has no
-    attribute 'num_embeddings'); a model built over any adapter saves the adapter alone as its LLM, so the
-    checkpoint it writes cannot be loaded again."""
+def adapter_note(folder: Path, key: str, name: str | None = None) -> str:
+    """Why the peft adapter in ``folder`` (its ``adapter_config.json``; ``name``: as the user named it, a hub name
+    whose cached folder it is) cannot be ``key``, the LLM to build, and what to give instead. An rsvlm
+    checkpoint's ``adapter/`` indexes token rows its base has not (an IndexError once built); trained token rows
+    or whole modules (``trainable_token_indices``, ``modules_to_save``) crashed the resize to rsvlm's tokens
+    ('TrainableTokensWrapper' object has no attribute 'num_embeddings'); a model built over any adapter saves
+    the adapter alone as its LLM, so the checkpoint it writes cannot be loaded again."""
     import json
 
     ckpt = folder.parent
@@ -247,11 +246,10 @@ def adapter_note(folder: Path, key: str, plain: bool = False) -> str | None:
         conf = {}
     conf = conf if isinstance(conf, dict) else {}
     extras = [f"{k}: {conf[k]}" for k in ("trainable_token_indices", "modules_to_save") if conf.get(k)]
-    if plain and not extras:
-        return None
     base = conf.get("base_model_name_or_path") or "BASE"
     why = (f"it also trains {' and '.join(extras)}, which rsvlm cannot resize to its tokens" if extras else
            "a model built on it saves the adapter alone as its LLM, so its checkpoints could not be loaded again")
-    return (f"{key}: {folder} is a peft adapter (adapter_config.json) on {base}, not a model: {why}; merge it into "
-            f"its base first (peft: AutoPeftModelForCausalLM.from_pretrained('{folder}').merge_and_unload()"
+    shown = f"{name} (the Hugging Face cache's {folder})" if name and Path(name).expanduser() != folder else folder
+    return (f"{key}: {shown} is a peft adapter (adapter_config.json) on {base}, not a model: {why}; merge it into "
+            f"its base first (peft: AutoPeftModelForCausalLM.from_pretrained('{name or folder}').merge_and_unload()"
             ".save_pretrained(DIR), and the base's tokenizer into DIR) and give DIR")

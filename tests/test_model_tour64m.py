@@ -1,0 +1,102 @@
+"""Tour 64 of the model area (helper M): an adapter given as the LLM is refused alike everywhere (memory_plan,
+a hub name in the cache), checkpoints, merges and averages at odd inputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import yaml
+from script_loader import REPO, load_script
+
+
+def _adapter(base_dir, out):
+    """A plain peft LoRA adapter on ``base_dir`` saved at ``out`` (adapter_config.json, adapter_model.safetensors)."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    lora = get_peft_model(AutoModelForCausalLM.from_pretrained(base_dir), LoraConfig(r=2, target_modules=["q_proj"]))
+    lora.save_pretrained(out)
+    return out
+
+
+def _model_yaml(path, name_or_path, tokenizer):
+    """configs/model/tiny.yaml with its LLM at ``name_or_path`` (no llm.config) written to ``path``."""
+    conf = yaml.safe_load((REPO / "configs/model/tiny.yaml").read_text())
+    conf["llm"] = {**{k: v for k, v in conf["llm"].items() if k != "config"},
+                   "name_or_path": name_or_path, "tokenizer": tokenizer}
+    path.write_text(yaml.safe_dump(conf))
+    return path
+
+
+def _hub_cache(tmp_path, monkeypatch, repo_id, folder):
+    """``folder``'s files as the Hugging Face cache's snapshot of the hub repo ``repo_id``; the hub offline."""
+    import huggingface_hub
+
+    repo = tmp_path / "cache" / f"models--{repo_id.replace('/', '--')}"
+    shutil.copytree(folder, repo / "snapshots" / "0123abc")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0123abc")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    return repo / "snapshots" / "0123abc"
+
+
+def test_memory_plan_refuses_an_adapter_folder_as_a_run_does(tmp_path, base_dir, monkeypatch, capsys):
+    """memory_plan checked the LLM folder with adapters allowed, so an adapter folder holding its base's config.json
+    (as some hub adapters ship) was planned, and the run it planned for then refused it."""
+    adapter = _adapter(base_dir, tmp_path / "adapter")
+    shutil.copy(base_dir / "config.json", adapter)
+    config = _model_yaml(tmp_path / "model.yaml", str(adapter), str(base_dir))
+    plan = load_script("memory_plan", monkeypatch)
+    capsys.readouterr()  # the adapter's making
+    assert plan.main([str(config), "--seq-len", "64"]) == 2
+    out = capsys.readouterr()
+    assert out.err.startswith(f"memory_plan: {config}: llm.name_or_path: {adapter} is a peft adapter"), out.err
+    assert "merge it into its base first" in out.err and not out.out
+
+
+def test_a_cached_hub_adapter_is_named_an_adapter_not_missing_from_the_cache(tmp_path, base_dir, monkeypatch, capsys):
+    """A hub name whose cached files are a peft adapter's (adapter_config.json, no config.json) was 'not in the
+    Hugging Face cache ... download it first', which the user had done; it is refused as the adapter it is (by
+    build_llm and memory_plan alike), naming the name, the cached folder and the merge."""
+    from rsvlm.model.llm import LLMConfig, build_llm
+
+    snap = _hub_cache(tmp_path, monkeypatch, "acme/tiny-lora", _adapter(base_dir, tmp_path / "adapter"))
+    with pytest.raises(ValueError) as e:
+        build_llm(LLMConfig(name_or_path="acme/tiny-lora", tokenizer=str(base_dir)))
+    msg = str(e.value)
+    assert msg.startswith(f"llm.name_or_path: acme/tiny-lora (the Hugging Face cache's {snap}) is a peft adapter "
+                          f"(adapter_config.json) on {base_dir}"), msg
+    assert "from_pretrained('acme/tiny-lora').merge_and_unload()" in msg and "not in the" not in msg
+    plan = load_script("memory_plan", monkeypatch)
+    config = _model_yaml(tmp_path / "model.yaml", "acme/tiny-lora", str(base_dir))
+    assert plan.main([str(config), "--seq-len", "64"]) == 2
+    assert "acme/tiny-lora (the Hugging Face cache's" in capsys.readouterr().err
+    with pytest.raises(FileNotFoundError, match="acme/other is a hub name .* not in the Hugging Face cache"):
+        build_llm(LLMConfig(name_or_path="acme/other", tokenizer=str(base_dir)))  # one not cached: as before
+
+
+def test_a_cached_hub_model_still_loads_offline(tmp_path, base_dir, monkeypatch):
+    """The cache is searched for adapter_config.json only where config.json is not there: a model still loads."""
+    from rsvlm.model.llm import LLMConfig, build_llm
+
+    _hub_cache(tmp_path, monkeypatch, "acme/tiny", base_dir)
+    llm, _, _ = build_llm(LLMConfig(name_or_path="acme/tiny"))
+    assert not any("lora" in k for k in llm.state_dict())
+
+
+def test_an_adapter_transformers_takes_anyway_is_refused_after_the_load(tmp_path, base_dir, monkeypatch):
+    """A hub adapter not in the cache, online, passes the file checks (nothing on disk to read) and transformers
+    builds the base its adapter_config.json names with the adapter on it: that LLM is refused after the load.
+    Here the checks are skipped and the folder is taken for a hub name, as for such a name."""
+    import rsvlm.model.checks as checks
+    import rsvlm.model.llm as llm_mod
+    from rsvlm.model.llm import LLMConfig, build_llm
+
+    adapter = _adapter(base_dir, tmp_path / "adapter")
+    monkeypatch.setattr(checks, "check_llm_files", lambda *a, **k: None)
+    monkeypatch.setattr(llm_mod, "local_folder", lambda *a, **k: None)
+    with pytest.raises(ValueError, match=r"adapter is a peft adapter \(adapter_config.json\), not a model: merge"):
+        build_llm(LLMConfig(name_or_path=str(adapter), tokenizer=str(base_dir)))
