@@ -217,3 +217,18 @@ def test_masks_16_bit_grey_label_under_a_colour_palette_names_its_own_values(tmp
     with pytest.raises(ConversionError, match=r"a_mask\.png: unknown_label_value \(value \(1000, 1000, 1000\) on 64 "):
         convert(tmp_path / "out", "masks", "--images", str(tmp_path), "--labels", str(tmp_path), "--preset", "hrsid",
                 "--strict")
+
+
+def test_folder_split_or_wrapper_folder_is_no_class(tmp_path):
+    """``--src`` over ``train/church/1.png`` and ``val/…`` (or UCMerced's ``Images/agricultural/…``): the class is
+    the top folder, so every image was class ``train`` or ``val``, the real classes lost, unsaid."""
+    for p in ("train/church/1.png", "train/farm/2.png", "val/church/3.png"):
+        png(tmp_path / "ds" / p, 32, 32)
+    with pytest.raises(ConversionError, match=r"ds: its folders train, val look like a split .*"
+                                              r"train/church/1\.png\); give --src .*ds/train,"):
+        convert(tmp_path / "out", "folder", "--src", str(tmp_path / "ds"))
+    stats, recs = convert(tmp_path / "out", "folder", "--src", str(tmp_path / "ds" / "train"))
+    assert sorted(r["conversations"][1]["value"] for r in recs) == ["church", "farm"]
+    png(tmp_path / "flat" / "train" / "1.png", 32, 32)  # images right in it: a class of that name, as before
+    stats, recs = convert(tmp_path / "out2", "folder", "--src", str(tmp_path / "flat"))
+    assert [r["conversations"][1]["value"] for r in recs] == ["train"]

@@ -17,7 +17,8 @@ ignored and counted (``not_an_image``), loose images whose name ends in no numbe
 (``class_from_whole_file_name``: ``sar_hh.tif`` is class ``sar hh``), and so are class folders without an image
 (``class_folders_without_images``: no class of the question's choices). An ``--out`` inside
 ``--src`` is not read as a class: its images are left out and counted
-(``images_in_out_folder_ignored``).
+(``images_in_out_folder_ignored``). A top folder named like a split or wrapper (``train``, ``val``, ``images``…)
+holding its images in sub-folders is an error naming the ``--src`` to give instead (every image was class ``train``).
 
 A scene given as one file per band (``forest/T33UUP_B02.jp2``, ``forest_12_b03.tif``: a part of the name
 names a band) is one image of its band files (``band_files``, read as ``msi`` unless ``--modality``
@@ -111,11 +112,31 @@ def _items(src: Path, out: Output) -> list[tuple[list[Path], str, str]]:
                               "name no scene class: put each scene's band files in a folder named by its class "
                               "(forest/B02.jp2, …) or name them class_N_B02.jp2")
     holding = {paths[0].relative_to(src).parts[0] for paths, _, _ in items if paths[0].parent != src}
+    _no_split_folders(src, [paths[0] for paths, _, _ in items])
     mine = out.dir.resolve()
     if not one and (empty := [d for d in src.iterdir() if d.is_dir() and d.name not in holding and d.resolve() != mine
                                   and d.name != "__MACOSX"]):
         out.note("class_folders_without_images", len(empty))  # not a class of the choices: said, not dropped unsaid
     return sorted(items, key=lambda it: (it[0][0].parent == src, it[0][0]))  # class folders first, as before
+
+
+SPLIT_FOLDERS = ("train", "training", "val", "valid", "validation", "test", "testing", "trainval", "images", "data")
+
+
+def _no_split_folders(src: Path, files: list[Path]) -> None:
+    """ConversionError where a top folder of ``src`` that holds its images in sub-folders is named like a split or
+    a wrapper (``train/church/1.png``, UCMerced's ``Images/agricultural/…``): the class is the top folder, so every
+    image was class ``train`` or ``images``, unsaid."""
+    deep = {}
+    for f in files:
+        parts = f.relative_to(src).parts
+        if len(parts) > 2 and parts[0].lower() in SPLIT_FOLDERS:
+            deep.setdefault(parts[0], f)
+    if deep:
+        top, example = next(iter(sorted(deep.items())))
+        raise ConversionError(f"{src}: its folder{'s' if len(deep) > 1 else ''} {', '.join(sorted(deep))} look"
+                              f"{'' if len(deep) > 1 else 's'} like a split or wrapper, not a class (images in "
+                              f"sub-folders: {example}); give --src {src / top}, whose folders are the classes")
 
 
 def _modality(path: Path, out: Output) -> str:
