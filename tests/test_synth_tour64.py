@@ -53,3 +53,17 @@ def test_ctrl_c_says_how_many_scenes_were_written_and_where_the_records_are(tmp_
     assert f"interrupted: {out} holds an incomplete run (3 of 10 scenes written; its records only in " \
            "*.jsonl.partial" in err
     assert (out / "train.jsonl.partial").is_file() and not (out / "train.jsonl").exists()
+
+
+def test_records_no_synth_run_wrote_are_not_replaced(tmp_path, capsys):
+    """--out at a folder holding someone's own train.jsonl (a set made by hand, beside its images) replaced it
+    with synth's records, unsaid; now refused, naming it, and the file is as it was. A synth folder reruns."""
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "train.jsonl").write_text('{"id": "precious"}\n')
+    argv = ["synth", "--out", str(out), "--n", "2", "--size", "32", "--modalities", "ir", "--no-progress"]
+    assert main(argv) == 2
+    assert "holds train.jsonl that no synth run wrote" in capsys.readouterr().err
+    assert (out / "train.jsonl").read_text() == '{"id": "precious"}\n' and not (out / "scenes").exists()
+    (out / "train.jsonl").unlink()
+    assert main(argv) == 0 and main(argv) == 0  # its own set: made, then made again in place

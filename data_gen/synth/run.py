@@ -101,6 +101,16 @@ def check_run(n: int, seed: int, workers: int) -> None:
                          "make more in runs of other seeds, whose scene ids differ")
 
 
+def check_out(out: Path) -> None:
+    """FileExistsError where ``out`` holds records or stats of its own names that no synth run wrote (no
+    ``scenes/`` beside them: a set converted or made by hand): a run removed them, unsaid."""
+    if (out / "scenes").is_dir() or not out.is_dir():
+        return
+    if theirs := [name for name in ("train.jsonl", "val.jsonl", "test.jsonl", "stats.json") if (out / name).exists()]:
+        raise FileExistsError(f"output folder {out} holds {', '.join(theirs)} that no synth run wrote (no scenes/ "
+                              "beside them), which this run would replace: give a new --out, or remove them first")
+
+
 # image bytes per px of one frame, at least: the TIFFs are written uncompressed (msi 6 x uint16, sar 2 x float32,
 # ir uint16); optical's noisy PNG takes 2-3 of its 3 (1 counted); masks compress to little
 _PX_BYTES = {"optical": 1, "msi": 12, "sar": 8, "ir": 2}
@@ -139,6 +149,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     splits = assign_splits(n, cfg.split.val, cfg.split.test, seed)
     workers = min(workers, n)  # a process for each scene at most: more would start, import and idle
     out = Path(out)
+    check_out(out)
     check_room(out, n, cfg)
     for sub in ("images", "masks", "scenes"):
         try:
