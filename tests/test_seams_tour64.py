@@ -50,3 +50,18 @@ def test_bench_slivers_counts_the_two_rates():
     rows = [line for line in r.stdout.splitlines() if line.startswith("| masks")]
     assert r.returncode == 0 and len(rows) == 3, r.stderr[-2000:]
     assert all(line.rstrip().endswith("| 20 |") for line in rows)
+
+
+def test_a_car_whole_in_an_overlap_does_not_take_in_the_next_cars_cut_piece():
+    # DOTA P1888 at --tile 200 --overlap 16: car 8 lies in x 368-384, the overlap of windows 184 and 368, so it
+    # touches both windows' edges; car 7 (x 382-398) is cut by window 184's edge at 384 to a 2-px piece
+    from rsvlm.io import merge_tile_objects
+
+    car8, car7 = [368.0, 333.0, 384.0, 383.0], [382.0, 330.0, 398.0, 379.0]
+    per = []
+    for x0 in (184, 368):
+        objs = [{"kind": "box", "label": "large-vehicle",
+                 "coords": [max(c[0], x0) - x0, c[1] - 200, min(c[2], x0 + 200) - x0, c[3] - 200]} for c in (car8, car7)]
+        per.append(((x0, 200, 200, 200), objs))
+    got = merge_tile_objects(per, scene_size=(712, 557))
+    assert sorted(o["coords"] for o in got) == [car8, car7]
