@@ -301,3 +301,10 @@ def ship(out: Path, dest: Path) -> Path:
     log(f"shipped {dest} ({size / 2**20:.1f} MB)")
     return dest
 
+
+
+if __name__ == "__main__":  # run by hand, it did nothing and said nothing (exit 0)
+    import sys
+
+    sys.exit(f"{__file__}: a module of scripts/build_default_model.py, which runs its stages: "
+             "python scripts/build_default_model.py --help")

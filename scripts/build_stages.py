@@ -427,3 +427,10 @@ def stop_on_turn_end(ckpt: Path) -> list[int]:
     log(f"generation stops at token(s) {gen.eos_token_id} ({tok.convert_ids_to_tokens(sorted(ids))})")
     return gen.eos_token_id
 
+
+
+if __name__ == "__main__":  # run by hand, it did nothing and said nothing (exit 0)
+    import sys
+
+    sys.exit(f"{__file__}: a module of scripts/build_default_model.py, which runs its stages: "
+             "python scripts/build_default_model.py --help")

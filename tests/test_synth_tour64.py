@@ -67,3 +67,15 @@ def test_records_no_synth_run_wrote_are_not_replaced(tmp_path, capsys):
     assert (out / "train.jsonl").read_text() == '{"id": "precious"}\n' and not (out / "scenes").exists()
     (out / "train.jsonl").unlink()
     assert main(argv) == 0 and main(argv) == 0  # its own set: made, then made again in place
+
+
+@pytest.mark.parametrize("module", ["build_report", "build_stages"])
+def test_the_build_modules_run_by_hand_say_what_to_run(module):
+    """``python scripts/build_report.py --help`` did nothing and said nothing, exit 0."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / f"{module}.py"
+    done = subprocess.run([sys.executable, str(script), "--help"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "python scripts/build_default_model.py --help" in done.stderr
