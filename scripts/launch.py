@@ -116,7 +116,10 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     if cfg.dist.deepspeed:  # its batch numbers and ZeRO stage, checked before any process starts
         from rsvlm.train.deepspeed_config import load_deepspeed_config
 
-        load_deepspeed_config(cfg.dist.deepspeed, cfg, world)
+        try:  # was the file's error alone, naming neither the recipe nor the key
+            load_deepspeed_config(cfg.dist.deepspeed, cfg, world)
+        except (FileNotFoundError, ValueError) as e:
+            raise type(e)(f"{recipe}: dist.deepspeed: {e}") from None
     if check_out:  # else one refusal per rank ("already holds a run"), then the launcher's report
         from rsvlm.train.run import check_data_paths, check_out_dir, check_resume
 

@@ -174,3 +174,22 @@ def test_a_resume_says_which_changed_settings_move_the_data_position(tmp_path, c
         assert "data position" not in err, err
     else:
         assert f"{moved}: the batches from here are not those the checkpoint's run would have drawn)" in err, err
+
+
+def test_a_recipes_deepspeed_file_not_found_names_the_recipe_key_and_working_directory(tmp_path, monkeypatch):
+    """scripts/launch.py run from outside the repository said 'DeepSpeed config not found:
+    configs/deepspeed/zero2.json' alone: not which recipe or key named it, nor that it was looked for relative
+    to the working directory (the recipes name it from the repository root)."""
+    from conftest import load_script
+
+    launch = load_script("launch")
+    recipe = REPO / "configs" / "train" / "recipes" / "qwen2.5-1.5b-sft.yaml"
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError) as e:
+        launch.build(recipe)
+    assert str(e.value) == (f"{recipe}: dist.deepspeed: DeepSpeed config not found: configs/deepspeed/zero2.json "
+                            f"(relative to the working directory {tmp_path})"), str(e.value)
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    with pytest.raises(ValueError, match=rf"^{recipe}: dist.deepspeed: {bad}: not valid JSON"):
+        launch.build(recipe, overrides=[f"dist.deepspeed={bad}"])

@@ -183,8 +183,9 @@ def _deepspeed_model(where: str):
 
 def load_deepspeed_config(path: str | Path, cfg, world_size: int) -> dict:
     path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"DeepSpeed config not found: {path}")
+    if not path.is_file():  # a recipe's configs/deepspeed/… from outside the repository: the folder it was looked in
+        where = "" if path.is_absolute() else f" (relative to the working directory {Path.cwd()})"
+        raise FileNotFoundError(f"DeepSpeed config not found: {path}{where}")
     try:
         ds = json.loads(path.read_text())
     except json.JSONDecodeError as e:
