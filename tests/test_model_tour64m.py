@@ -100,3 +100,28 @@ def test_an_adapter_transformers_takes_anyway_is_refused_after_the_load(tmp_path
     monkeypatch.setattr(llm_mod, "local_folder", lambda *a, **k: None)
     with pytest.raises(ValueError, match=r"adapter is a peft adapter \(adapter_config.json\), not a model: merge"):
         build_llm(LLMConfig(name_or_path=str(adapter), tokenizer=str(base_dir)))
+
+
+def test_a_slow_load_into_a_log_file_draws_no_bar(tmp_path, monkeypatch):
+    """transformers' "Loading weights" bar, once a load had taken bar_delay_s, redrew itself with '\\r' into
+    '2> log.txt'; off a terminal it is not drawn now (tqdm's disable=None), and a caller's own disable is kept."""
+    import sys
+    import time
+
+    from transformers.utils import logging as hf_logging
+
+    from rsvlm.model.quiet import bars_after
+
+    def slow(n):
+        for i in range(n):
+            time.sleep(0.12)  # past tqdm's 0.1 s between redraws
+            yield i
+
+    log = tmp_path / "log.txt"
+    with log.open("w") as f:
+        monkeypatch.setattr(sys, "stderr", f)
+        with bars_after(0.05):
+            list(hf_logging.tqdm(slow(3), total=3, desc="Loading weights"))
+            list(hf_logging.tqdm(slow(2), total=2, desc="mine", disable=False))
+    text = log.read_bytes().decode()  # read_text turns each '\r' into a newline
+    assert "Loading weights" not in text and "mine" in text and "\r" in text

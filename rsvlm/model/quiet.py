@@ -54,12 +54,18 @@ def deepspeed_cpu_note_quietly():
 @contextlib.contextmanager
 def bars_after(delay_s: float):
     """transformers' progress bars (its "Loading weights" bar) drawn only once they have run
-    ``delay_s`` seconds: a small model loads without one, a 7B one still shows its progress.
-    Through transformers' public ``set_tqdm_hook``; the hook before is chained and restored."""
+    ``delay_s`` seconds: a small model loads without one, a 7B one still shows its progress; and only
+    on a terminal (tqdm's ``disable=None``) unless the caller set ``disable``: ``2> log.txt`` got the bar's
+    every ``\r`` redraw. ``delay_s`` 0: the bar exactly as transformers draws it (no hook). Through
+    transformers' public ``set_tqdm_hook``; the hook before is chained and restored."""
     from transformers.utils import logging as hf_logging
 
+    if delay_s <= 0:
+        yield
+        return
+
     def hook(factory, args, kwargs):
-        kwargs = {**kwargs, "delay": max(delay_s, kwargs.get("delay") or 0)}
+        kwargs = {"disable": None, **kwargs, "delay": max(delay_s, kwargs.get("delay") or 0)}
         return previous(factory, args, kwargs) if previous else factory(*args, **kwargs)
 
     previous = hf_logging.set_tqdm_hook(hook)
