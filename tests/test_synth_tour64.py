@@ -50,7 +50,7 @@ def test_ctrl_c_says_how_many_scenes_were_written_and_where_the_records_are(tmp_
     out = tmp_path / "set"
     assert main(["synth", "--out", str(out), "--n", "10", "--size", "32", "--modalities", "ir", "--no-progress"]) == 130
     err = capsys.readouterr().err
-    assert f"interrupted: {out} holds an incomplete run (3 of 10 scenes written; its records only in " \
+    assert f"interrupted: {out} holds an incomplete run (3 of 10 scenes done; its records only in " \
            "*.jsonl.partial" in err
     assert (out / "train.jsonl.partial").is_file() and not (out / "train.jsonl").exists()
 

@@ -193,7 +193,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
                 if lines:
                     lines.step()
     except KeyboardInterrupt as e:  # for the message of ``python -m data_gen synth``
-        e.add_note(f"{done} of {n} scenes written")
+        e.add_note(f"{done} of {n} scenes done")  # with workers, a few more are on disk
         raise
     finally:
         files.close()
