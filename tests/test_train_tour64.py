@@ -27,12 +27,12 @@ def test_a_contrastive_encoder_file_the_build_refuses_leaves_no_out_dir(tmp_path
     assert not (tmp_path / "run").exists()
 
 
-@pytest.mark.parametrize("backend, device", [("nccl", "cuda:3"), ("gloo", "cpu")])
+@pytest.mark.parametrize("backend, device", [("nccl", "cuda:3"), ("gloo", None)])
 def test_the_out_dir_verdict_crosses_the_gpu_under_nccl_and_the_host_under_gloo(monkeypatch, tmp_path, backend,
                                                                                 device):
     """The out_dir refusal rank 0 sends every rank was tested under gloo only; under nccl its tensors must be on
-    this process's GPU (nccl moves no host tensor). A stand-in process group: the same call, the device alone
-    differs, and rank 1 raises rank 0's verdict as it came."""
+    this process's GPU (nccl moves no host tensor), where gloo's stay torch's choice (the host). A stand-in
+    process group: the same call, the device alone differs, and rank 1 raises rank 0's verdict as it came."""
     import torch
     import torch.distributed as dist
 
@@ -52,7 +52,7 @@ def test_the_out_dir_verdict_crosses_the_gpu_under_nccl_and_the_host_under_gloo(
     cfg = load_config(TrainConfig, None, [f"out_dir={tmp_path / 'run'}", "data.train=t.jsonl"])
     with pytest.raises(OutDirRefused, match="out_dir X: cannot write there"):
         start_out_dir(cfg, 1, 2)
-    assert sent == [(0, torch.device(device), {})]
+    assert sent == [(0, device and torch.device(device), {})]  # gloo: torch's own choice, the host
     assert not (tmp_path / "run").exists()  # rank 1 makes nothing
 
 

@@ -206,12 +206,13 @@ def start_out_dir(cfg: TrainConfig, rank: int, world: int = 1) -> Path:
 
 def object_device():
     """The device an object collective's tensors cross on the default group: this process's GPU under nccl
-    (``setup_distributed`` set it; nccl moves no host tensor), the host under gloo. Only the device differs."""
+    (``setup_distributed`` set it; nccl moves no host tensor); None, torch's own choice, for the others (the
+    host under gloo, the group's device under ucc or xccl). Only the device differs."""
     import torch
 
     if torch.distributed.get_backend() == "nccl":
         return torch.device("cuda", torch.cuda.current_device())
-    return torch.device("cpu")
+    return None
 
 
 def _make_out_dir(cfg: TrainConfig, out_dir: Path) -> OutDirRefused | OutDirFailed | None:
