@@ -110,8 +110,13 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
                 notes.append(f"none of the {len(preds.by_id)} predictions names a {'/'.join(tasks)} record of "
                              f"{args.gt} (their tasks: {dict(by_task)}); a predictions file of another task?")
     elif not any("answer" in p or "objects" in p for _, p in preds.by_id.values()):
-        notes.append(f"no line of {args.pred} has an 'answer' (or 'objects'): is it a records file, "
-                     "--gt and --pred swapped?")
+        # {"id", "response": …}: another tool's name for the answer was told "a records file?"
+        held = Counter(k for _, p in preds.by_id.values() for k, v in p.items() if isinstance(v, str) and k not in (
+            "id", "task", "question_id", "prompt", "question", "image", "conversations", "error"))
+        notes.append(f"no line of {args.pred} has an 'answer' (or 'objects')" + (
+            f"; their text is under {', '.join(repr(k) for k, _ in held.most_common(3))}: another tool's name for the "
+            f"answer? jq -c '.answer = .{held.most_common(1)[0][0]}' writes it as one" if held else
+            ": is it a records file, --gt and --pred swapped?"))
     return notes
 
 

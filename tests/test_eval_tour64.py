@@ -201,3 +201,16 @@ def test_a_reference_with_nothing_left_once_normalised_is_an_error(tmp_path, scr
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "answer": "airport"}, {"id": "b", "answer": "airport"}])
     with pytest.raises(common.ScoreError, match=r"gt.jsonl:2: record 'b': reference answer"):
         importlib.import_module(f"eval.{script}").main(["--gt", gt, "--pred", pred])
+
+
+def test_answers_under_another_key_are_named(tmp_path):
+    """Lines {"id", "response"} (another tool's name for the answer) were told "is it a records file, --gt and
+    --pred swapped?"; the note now names the key their text is under and the jq line that renames it."""
+    from eval import classification
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(r, "cls", "[cls] What scene?", "airport") for r in "ab"])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": r, "task": "cls", "response": "airport"} for r in "ab"])
+    s = classification.main(["--gt", gt, "--pred", pred])
+    (note,) = [n for n in s["notes"] if n.startswith("no line of")]
+    assert "their text is under 'response'" in note and "jq -c '.answer = .response'" in note
+    assert "swapped" not in note
