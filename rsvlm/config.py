@@ -357,11 +357,17 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+def _held_config(folder: Path) -> str:
+    """", such as FOLDER/train_config.yaml" for a run's out_dir or a model folder given as a config file; ""."""
+    held = next((folder / n for n in ("train_config.yaml", "config.yaml") if (folder / n).is_file()), None)
+    return f", such as {held}" if held else ""
+
+
 def load_yaml(path: str | Path) -> dict[str, Any]:
     """A config file's mapping (empty for an empty file); ConfigError naming the file otherwise."""
     path = Path(path)
     if path.is_dir():
-        raise ConfigError(f"{path} is a folder; give a config file (.yaml)")
+        raise ConfigError(f"{path} is a folder; give a config file (.yaml){_held_config(path)}")
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
@@ -452,7 +458,7 @@ def with_bases(data: dict[str, Any], cls: type | None, here: Path, seen: tuple[P
     if path in seen:
         raise ConfigError(f"'base' cycle: {' → '.join(str(p) for p in (*seen, path))}")
     if path.is_dir():  # was 'not found'
-        raise ConfigError(f"base {path} is a folder; give a config file (.yaml) (named in {named_in})")
+        raise ConfigError(f"base {path} is a folder; give a config file (.yaml){_held_config(path)} (named in {named_in})")
     if not path.is_file():
         raise ConfigError(f"base file not found: {path} (named in {named_in})")
     return _merge(with_bases(load_yaml(path), cls, path.parent, (*seen, path)), out, cls)

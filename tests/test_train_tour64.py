@@ -193,3 +193,23 @@ def test_a_recipes_deepspeed_file_not_found_names_the_recipe_key_and_working_dir
     bad.write_text("{")
     with pytest.raises(ValueError, match=rf"^{recipe}: dist.deepspeed: {bad}: not valid JSON"):
         launch.build(recipe, overrides=[f"dist.deepspeed={bad}"])
+
+
+def test_a_run_or_model_folder_given_as_a_config_names_the_config_it_holds(tmp_path):
+    """``--config runs/x`` (or a ``base:`` naming a model folder) said only 'is a folder; give a config file'."""
+    from rsvlm.config import ConfigError, load_config
+    from rsvlm.train.config import TrainConfig
+
+    run, model = tmp_path / "run", tmp_path / "run" / "final"
+    model.mkdir(parents=True)
+    (run / "train_config.yaml").write_text("max_steps: 2\n")
+    (model / "config.yaml").write_text("{}\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, run, [])
+    assert str(e.value) == f"{run} is a folder; give a config file (.yaml), such as {run / 'train_config.yaml'}"
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("model: {base: run/final}\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, recipe, [])
+    assert str(e.value) == (f"base {model} is a folder; give a config file (.yaml), such as {model / 'config.yaml'} "
+                            f"(named in {recipe})")
