@@ -93,7 +93,8 @@ def test_readers_md_says_what_this_tour_changed():
                  "Thirteen bands numbered `B1 … B13` in order are Sentinel-2's 13",
                  "its GDAL internal mask (a mask page) masks as GDAL's does",
                  "The ESRI `.prj` beside a world file", "A transform that is not north-up",
-                 "one naming kelvin, `LST (Kelvin)`"):
+                 "one naming kelvin, `LST (Kelvin)`", "parser reads as 0 though it is none (`-nan`, `infinity`)",
+                 "its top facing east and its right north", "`LST (Kelvin x 0.02)`"):
         assert said in doc, said
 
 
@@ -217,7 +218,8 @@ def test_prj_beside_a_world_file_gives_the_crs(tmp_path, suffix, world):
     (tmp_path / f"scene{world}").write_text("10\n0\n0\n-10\n600005\n5799995\n")
     img = read_image(p)
     assert img.crs is None and any("georeferenced without a CRS" in n for n in img.notes), img.notes
-    (tmp_path / "scene.prj").write_text(CRS.from_epsg(32631).to_wkt("WKT1_ESRI"))
+    (tmp_path / "scene.prj").write_text(CRS.from_epsg(32631).to_wkt(version="WKT1_ESRI"))  # ("WKT1_ESRI" alone:
+    # rasterio's morph_to_esri_dialect, ignored with GDAL 3, so GDAL's own flavour was what this wrote)
     img = read_image(p)
     assert img.crs == "EPSG:32631" and not any("without a CRS" in n for n in img.notes), img.notes
     assert "CRS EPSG:32631 from scene.prj beside the world file (GDAL reads none for this format)" in img.notes
@@ -243,3 +245,95 @@ def test_geotiff_that_is_not_north_up_is_said(tmp_path, transform, said):
     assert any(n.startswith("the image is not north-up: " + said) for n in notes), notes
     up = write_geotiff(tmp_path / "up.tif", a)
     assert not any("north-up" in n for n in read_image(up).notes)
+
+
+@pytest.mark.parametrize("prj,crs", [("\ufeff" + "ESRI", "EPSG:32631"), ('PROJCS["x"]', None),
+                                     ('GEOGCS["GCS_WGS_1984"]', None)])
+def test_a_prj_with_a_bom_or_damaged_still_lets_the_image_be_read(tmp_path, prj, crs):
+    """A .prj GDAL's parser fails on left GDAL's error set; the next rasterio call raised it, so the PNG beside it was
+    'not a readable raster, truncated or corrupt'. A .prj saved with a BOM (Notepad) was such a one."""
+    from PIL import Image
+    from rasterio.crs import CRS
+
+    p = tmp_path / "scene.png"
+    Image.fromarray(np.random.default_rng(15).integers(0, 255, (16, 16, 3)).astype(np.uint8)).save(p)
+    (tmp_path / "scene.pgw").write_text("10\n0\n0\n-10\n600005\n5799995\n")
+    (tmp_path / "scene.prj").write_text(prj.replace("ESRI", CRS.from_epsg(32631).to_wkt(version="WKT1_ESRI")))
+    img = read_image(p)
+    assert img.crs == crs and img.data.shape == (3, 16, 16), img.notes
+    if crs is None:
+        assert any(n.startswith("scene.prj beside the world file holds no CRS") for n in img.notes), img.notes
+
+
+@pytest.mark.parametrize("tag", ["-nan", "infinity"])
+def test_gdal_nodata_tag_gdal_reads_as_zero_masks_no_zero_pixel(tmp_path, tag):
+    """GDAL's parser reads '-nan' (C's printf of a negative NaN) and 'infinity' as 0: every 0 pixel was nodata, unsaid
+    ('none' and 'n/a' were caught, these not)."""
+    import tifffile
+
+    a = np.random.default_rng(16).uniform(1, 5, (1, 24, 24)).astype(np.float32)  # (C, H, W)
+    a[:, :, :6] = 0  # data: 0 °C
+    p = tmp_path / "t.tif"
+    tifffile.imwrite(p, a, extratags=[(42113, 2, None, tag, True)])
+    img = read_image(p, modality="ir")
+    assert img.valid is None or img.valid.all(), img.notes
+    assert any(n.startswith(f"t.tif's GDAL_NODATA tag {tag!r} is read by GDAL as 0") for n in img.notes), img.notes
+
+
+def test_msvc_infinity_tag_masks_no_pixel_of_one_when_tifffile_reads_it(tmp_path, request):
+    """'1.#INF' (MSVC's printf of infinity; GDAL reads inf) was read as 1.0, so tifffile masked every pixel of 1."""
+    import tifffile
+
+    from rsvlm.io.tiff import _tag_number
+
+    request.getfixturevalue("no_rasterio")
+    a = np.random.default_rng(17).uniform(2, 5, (1, 24, 24)).astype(np.float32)
+    a[:, :, :6] = 1.0
+    p = tmp_path / "t.tif"
+    tifffile.imwrite(p, a, extratags=[(42113, 2, None, "1.#INF", True)])
+    assert read_image(p, modality="ir").valid is None
+    assert _tag_number("-1.#INF") == -np.inf and np.isnan(_tag_number("-1.#QNAN"))
+
+
+def test_internal_mask_of_a_band_interleaved_geotiff_is_kept_by_tifffile(tmp_path, request):
+    """INTERLEAVE=BAND gives the first page a (C, H, W) shape, so its (H, W) mask page was not matched: masked pixels
+    read as valid and 'the file holds 2 images' said, as before f84c7e4."""
+    from rasterio.transform import from_origin
+
+    a = np.random.default_rng(18).integers(1, 255, (3, 32, 32)).astype(np.uint8)  # (C, H, W)
+    m = np.full((32, 32), 255, np.uint8)
+    m[:, :8] = 0
+    p = tmp_path / "band.tif"
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(
+            p, "w", driver="GTiff", width=32, height=32, count=3, dtype="uint8", interleave="band",
+            crs="EPSG:32631", transform=from_origin(0, 0, 1, 1)) as ds:
+        ds.write(a)
+        ds.write_mask(m)
+    request.getfixturevalue("no_rasterio")
+    img = read_image(p)
+    assert img.valid is not None and not img.valid[:, :8].any() and img.valid[:, 8:].all(), img.notes
+    assert not any("holds 2 images" in n for n in img.notes), img.notes
+
+
+@pytest.mark.parametrize("description", ["LST (Kelvin x 0.02)", "LST (°C*0.5)", "temperature (C) / 10"])
+def test_description_naming_a_factor_other_than_ten_says_no_unit(tmp_path, description):
+    """Only × 1x, / 1x and 0.0…1 counted as a factor: 'LST (Kelvin x 0.02)' on float DN was read as kelvin, so
+    ir_kelvin_range took 15000 'K' and clipped every pixel to 1."""
+    assert described_unit(description) is None
+    p = _described(tmp_path, "f.tif", np.random.default_rng(19).uniform(14000, 16000, (48, 48)), description)
+    with pytest.raises(ValueError, match="ir_kelvin_range needs the values in kelvin"):
+        read_image(p, modality="ir", scaling={"ir_kelvin_range": [260.0, 320.0]})
+
+
+def test_not_north_up_note_says_where_top_and_right_face(tmp_path):
+    """The real SpaceNet-6 tile (columns run north, rows west) was only 'mirrored (one axis reversed)': flipping it
+    back left it a quarter turn off, and nothing said which way its top faces."""
+    from affine import Affine
+
+    from rsvlm.io.georef import orientation_note
+
+    said = orientation_note(Affine(-0.0285696, -2.49984, 600000, 2.49984, -0.0285696, 5800000))
+    assert "its top facing east and its right north" in said, said
+    assert "its top facing south and its right east" in orientation_note(Affine(10, 0, 0, 0, 10, 0))
+    assert "top facing north-west (330°) and its right north-east (60°)" in orientation_note(
+        Affine(8.660254, 5, 0, 5, -8.660254, 0))

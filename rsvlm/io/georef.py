@@ -67,9 +67,11 @@ def prj_beside(files: list[str]) -> tuple[str | None, str] | None:
             from rasterio.crs import CRS
             from rasterio.errors import CRSError
 
-            try:
-                crs = CRS.from_user_input(prj.read_text(errors="replace")[:65536].strip()).to_string()
+            try:  # utf-8-sig: a BOM (a .prj saved by Notepad) was "unhandled keyword: \ufeffPROJCS"
+                crs = CRS.from_user_input(prj.read_text("utf-8-sig", errors="replace")[:65536].strip()).to_string()
             except (CRSError, ValueError) as e:
+                CRS.from_epsg(4326)  # clears GDAL's last error: left set, the next rasterio call raised it, and the
+                # image was "not a readable raster, truncated or corrupt" for a damaged .prj beside it
                 return None, f"{prj.name} beside the world file holds no CRS rsvlm can read ({e}): no CRS"
             return crs, f"CRS {crs} from {prj.name} beside the world file (GDAL reads none for this format)"
     return None
@@ -88,8 +90,19 @@ def orientation_note(t) -> str | None:
     flip = a * e - b * d > 0  # one axis reversed: south-up (e > 0) or east-to-west rows
     how = ("its rows run south to north (upside down on a map)" if b == 0 and d == 0 and a > 0 and e > 0 else
            "mirrored (one axis reversed)" if flip else f"rotated {angle:.3g}°")
-    return (f"the image is not north-up: {how} (transform {a:g}, {b:g}, {d:g}, {e:g}); its pixels are read as they lie, "
-            "so top and left in answers are not north and west (map coordinates are right)")
+    # where its top and right face: "mirrored" alone hid that the SpaceNet-6 tile's top is east, its right north
+    top, right = _facing(-b, -e), _facing(a, d)
+    return (f"the image is not north-up: {how}, its top facing {top} and its right {right} (transform {a:g}, {b:g}, "
+            f"{d:g}, {e:g}); its pixels are read as they lie, so top and left in answers are not north and west (map "
+            "coordinates are right)")
+
+
+def _facing(dx: float, dy: float) -> str:
+    """The compass direction of a map vector (east ``dx``, north ``dy``): "east", or "north-east (41°)" between."""
+    bearing = float(np.degrees(np.arctan2(dx, dy))) % 360  # clockwise from north
+    names = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
+    k = round(bearing / 45) % 8
+    return names[k] if abs((bearing - 45 * k + 180) % 360 - 180) < 1 else f"{names[k]} ({bearing:.0f}°)"
 
 
 def shift_transform(t, x0, y0):

@@ -322,7 +322,7 @@ class RasterioSource:
         """Size, dtype, georeferencing, band names and colours, nodata: the datasets' metadata; returns
         its notes (kept by the caller once the call succeeds: a retry would have said them twice)."""
         from rsvlm.io.georef import prj_beside
-        from rsvlm.io.tiff import gdal_nodata_tag, no_number, nodata_tag_note, tifffile_bands
+        from rsvlm.io.tiff import gdal_nodata_tag, gdal_zero, nodata_tag_note, tifffile_bands
 
         ds, notes = self.datasets[0], []
         self.width, self.height = ds.width, ds.height
@@ -365,12 +365,13 @@ class RasterioSource:
         self.paletted = self._palette is not None
         tags = [gdal_nodata_tag(f) if d.driver == "GTiff" else None for f, d in zip(self._files(), self.datasets)]
         self._masked = [  # "n/a" (no number) GDAL read as nodata 0: every 0 pixel was masked unsaid
-            d.nodata is not None and not no_number(t) or d.nodata is None and any(
+            d.nodata is not None and not gdal_zero(t, d.nodata) or d.nodata is None and any(
                 f.name != "all_valid" for flags in d.mask_flag_enums for f in flags) for d, t in zip(self.datasets, tags)
         ]
         self.declares_nodata = any(self._masked)  # a nodata value or an internal mask in any file
         for f, d, t in zip(self._files(), self.datasets, tags):  # NaN of a uint16 GeoTIFF: rasterio says "none"
-            if t is not None and (d.nodata is None or no_number(t)) and (said := nodata_tag_note(f, t, d.dtypes[0])):
+            if t is not None and (d.nodata is None or gdal_zero(t, d.nodata)) and (
+                    said := nodata_tag_note(f, t, d.dtypes[0], d.nodata)):
                 notes.append(said)
         if len(set(self._files())) > 1 and len(set(said := [_nodata_said(d, m) for d, m in zip(
                 self.datasets, self._masked)])) > 1:

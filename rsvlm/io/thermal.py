@@ -27,7 +27,8 @@ C_BRACKETED = re.compile(r"[(\[]\s*c\s*[)\]]", re.I)  # "(C)", "[C]": °C only b
 KELVIN_SAID = re.compile(r"kelvin|(?<![a-z])deg(rees?)?[ _]?k(?![a-z])", re.I)
 K_BARE = re.compile(r"[(\[]\s*k\s*[)\]]|(?<![a-z0-9.])k\s*$", re.I)  # "(K)", "BT K": only beside a temperature word
 TEMPERATURE_SAID = re.compile(r"temperature|thermal|(?<![a-z0-9])(lst|bt|tir|sst|t2m|temp)(?![a-z0-9])", re.I)
-FACTOR_SAID = re.compile(r"[x×*]\s*1\d|\d\s*[x×*]|/\s*1\d|(?<![a-z])(scale|scaled|factor|dn)(?![a-z])|0\.0*1", re.I)
+FACTOR_SAID = re.compile(r"(?<![a-z])[x×]\s*\.?\d|[*/]\s*\.?\d|\d\s*[x×*]|(?<![\d.])0\.\d|"  # "K x 0.02" was kelvin
+                         r"(?<![a-z])(scale|scaled|factor|dn)(?![a-z])", re.I)
 RELATIVE_SAID = re.compile(r"differen|(?<![a-z])diff|anomal|delta|change|deviation|(?<![a-z])(std|stdev|sd|var)(?![a-z])|"
                            r"variance|range|trend|gradient|error|uncertainty|rmse|bias|spread|amplitude", re.I)
 

@@ -35,7 +35,8 @@ def tifffile_source(path: Path, note: str) -> ArraySource:
             page = s.keyframe  # the first page: its photometric, extra samples and GDAL_NODATA
             rgb, extra = int(page.photometric) == 2, [int(e) for e in np.atleast_1d(page.extrasamples)]
             nodata_tag = page.tags.valueof(42113)  # GDAL_NODATA, as GDAL writes it ("0", "-9999", "nan")
-            mask = _internal_mask(tf, page.shape)  # (H, W) bool: GDAL's mask page, which tifffile calls an image
+            mask = _internal_mask(tf, (page.imagelength, page.imagewidth))  # (H, W) bool: GDAL's mask page, which
+            # tifffile calls an image (page.shape of a band-interleaved page is (C, H, W): its mask was missed)
             n_series -= mask is not None
     except ImageReadError:
         raise
@@ -72,22 +73,26 @@ def tifffile_source(path: Path, note: str) -> ArraySource:
     return ArraySource(path, (arr, alpha), notes, bilevel=bilevel, colours=colours, nodata=nodata, mask=mask)
 
 
-def _internal_mask(tf, shape: tuple[int, ...]) -> np.ndarray | None:
+def _internal_mask(tf, size: tuple[int, int]) -> np.ndarray | None:
     """The (H, W) bool validity of a GDAL internal mask (a full-resolution page of NewSubfileType 4, as
-    ``GDAL_TIFF_INTERNAL_MASK`` writes it) of an image of ``shape``; None where there is none. tifffile reads
+    ``GDAL_TIFF_INTERNAL_MASK`` writes it) of an image of ``size`` (H, W); None where there is none. tifffile reads
     such a page as a second image, so its masked pixels were read as valid and the file said to hold 2 images."""
     for p in tf.pages[1:]:
-        if p.subfiletype & 4 and not p.subfiletype & 1 and p.shape[:2] == tuple(shape[:2]) and p.samplesperpixel == 1:
+        if (p.subfiletype & 4 and not p.subfiletype & 1 and (p.imagelength, p.imagewidth) == tuple(size)
+                and p.samplesperpixel == 1):
             return p.asarray() > 0
     return None
 
 
 LEADING_NUMBER = re.compile(r"\s*([+-]?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|nan|inf(?:inity)?))", re.I)
+MSVC_NUMBER = re.compile(r"\s*([+-]?)1\.#(inf|qnan|snan|ind)", re.I)  # "1.#INF", "-1.#QNAN": GDAL reads inf, NaN
 
 
 def _tag_number(tag) -> float | None:
     """A GDAL_NODATA tag's number as GDAL reads it, its leading one (``"nan"`` is NaN; ``"-9999,-9999,-9999"``, a
     value a band, is -9999); None where it starts with none ("none", "n/a", "")."""
+    if m := MSVC_NUMBER.match(str(tag)):  # was 1.0: tifffile's reading masked every pixel of value 1
+        return float(f"{m.group(1)}{'inf' if m.group(2).lower() == 'inf' else 'nan'}")
     m = LEADING_NUMBER.match(str(tag).strip("\x00"))
     return float(m.group(1)) if m else None
 
@@ -103,11 +108,15 @@ def holds(dtype, value: float) -> bool:
     return info.min <= value <= info.max and float(value).is_integer()
 
 
-def nodata_tag_note(path, tag, dtype) -> str | None:
+def nodata_tag_note(path, tag, dtype, gdal_value: float | None = None) -> str | None:
     """The note for a GDAL_NODATA tag ``tag`` of the TIFF ``path`` that masks no pixel: one that is no number
-    ("none", "n/a", "": GDAL reads it as 0, so every 0 pixel had been nodata) or one no pixel of ``dtype`` can hold
-    (GDAL ignores it); None where the tag is a value a pixel can hold."""
+    ("none", "n/a", "": GDAL reads it as 0, so every 0 pixel had been nodata), one GDAL reads as 0 though it is
+    not ("-nan", "infinity": ``gdal_zero``, ``gdal_value`` being what rasterio read) or one no pixel of ``dtype`` can
+    hold (GDAL ignores it); None where the tag is a value a pixel can hold."""
     name, raw = Path(str(path)).name, str(tag).strip(chr(0))
+    if gdal_zero(tag, gdal_value) and _tag_number(tag) is not None:
+        return (f"{name}'s GDAL_NODATA tag {raw!r} is read by GDAL as 0: no pixel is read as nodata by it, 0 pixels "
+                "included (give the real one: ReadConfig.nodata, or gdal_edit.py -a_nodata)")
     if (value := _tag_number(tag)) is None:
         return (f"{name}'s GDAL_NODATA tag {raw!r} is no number (GDAL may take it for 0): no pixel is read as nodata by "
                 "it, 0 pixels included (a fill the file does not declare is looked for as if it declared none; give "
@@ -119,9 +128,11 @@ def nodata_tag_note(path, tag, dtype) -> str | None:
             "ReadConfig.nodata, or gdal_edit.py -a_nodata)")
 
 
-def no_number(tag) -> bool:
-    """Whether a GDAL_NODATA tag holds no number ("none", "n/a", ""): GDAL reads it as 0."""
-    return tag is not None and _tag_number(tag) is None
+def gdal_zero(tag, gdal_value: float | None) -> bool:
+    """Whether GDAL read a GDAL_NODATA ``tag`` as 0 (``gdal_value``, rasterio's nodata) where the tag says no 0: no
+    number ("none"), or one GDAL's parser does not take ("-nan", "infinity"), which masked every 0 pixel unsaid."""
+    value = None if tag is None else _tag_number(tag)
+    return tag is not None and gdal_value == 0 and value != 0
 
 
 def gdal_nodata_tag(file: str) -> str | None:
