@@ -111,7 +111,7 @@ def test_a_record_whose_image_cannot_be_opened_is_left_out_and_counted(tmp_path)
     assert index["id"] == ["c"] and report.n_ok == 1 and report.skipped == {UNOPENED: 2}  # stem and length unknown
     said = report.summary()
     assert f"2 skipped ({UNOPENED}: 2)" in said and "modality inferred for 1 image file(s)" in said
-    assert report.examples[0] == (f"{path}: record a: images[0] does not name its modality, and it cannot be "
+    assert report.examples[0] == (f"{path}:1: record a: images[0] does not name its modality, and it cannot be "
                                   f"inferred: FileNotFoundError: image not found: {tmp_path / 'gone.tif'}")
     with pytest.raises(ValueError, match=r"no usable record .*image that cannot be opened"):  # a wrong root: before step 1
         D.build_index(path, words, {"optical": 16, "sar": 8}, ReadReport(str(path)), roots=[tmp_path / "elsewhere"])
