@@ -62,3 +62,22 @@ def test_a_record_left_out_after_reading_is_said_at_its_line(tmp_path):
     assert list(index["id"]) == ["good"] and report.n_skipped == 2
     assert report.examples[0].startswith(f"{path}:2: record gone: images[0]")
     assert report.examples[1].startswith(f"{path}:3: record ir: no stem")
+
+
+def test_a_system_turn_inside_a_conversation_is_refused_at_its_line(tmp_path):
+    """A system turn after the first was read as a record, then failed at every draw in training (the chat
+    template's "role must be user or assistant"); now a counted bad line naming file:line."""
+    from rsvlm.data.conversation import record_messages
+    from rsvlm.model.templates import render
+
+    first = json.loads(_rec("first"))
+    first["conversations"].insert(0, {"from": "system", "value": "Be brief."})
+    inside = json.loads(_rec("inside"))
+    inside["conversations"].insert(1, {"from": "system", "value": "Be brief."})
+    path = tmp_path / "r.jsonl"
+    path.write_text(json.dumps(first) + "\n" + json.dumps(inside) + "\n")
+    report = ReadReport(str(path))
+    kept = list(read_records(path, strict=False, report=report))
+    assert [r["id"] for r in kept] == ["first"] and report.skipped == {"bad field conversations[].from": 1}
+    assert report.examples[0].startswith(f"{path}:2 (id inside): field 'conversations[1].from': a system turn")
+    assert render(record_messages(kept[0]), "rsvlm")  # the one kept renders

@@ -267,6 +267,9 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) 
             raise _fail(where, "conversations", "has no gpt (assistant) turn")
         if ROLES[out_convs[-1]["from"]] != "user":
             raise _fail(where, "conversations", "has no gpt (assistant) turn and ends on no question")
+    if late := next((i for i, t in enumerate(out_convs) if i and t["from"] == "system"), None):
+        raise _fail(where, f"conversations[{late}].from",  # was read, then failed at every draw (the template's error)
+                    "a system turn after the first; the chat templates take one, opening it")
 
     n_ph = sum(t["value"].count(IMAGE_TOKEN) for t in out_convs)
     if n_ph != len(out_images):
