@@ -102,12 +102,30 @@ def test_voc_xml_in_a_namespace_is_read(tmp_path):
 def test_voc_robndbox_angle_in_degrees_is_an_unparsable_object(tmp_path):
     """roLabelImg's ``<angle>`` is radians in [0, π); a tool writing 45 (degrees) had the box turned by 45 rad."""
     rb = "<object><name>ship</name><robndbox><cx>50</cx><cy>40</cy><w>20</w><h>10</h><angle>{}</angle></robndbox></object>"
-    _voc(tmp_path, "a", rb.format(45) + rb.format(0.5).replace("<cx>50", "<cx>30"))
+    _voc(tmp_path, "a", rb.format(45))
+    _voc(tmp_path, "b", rb.format(0.5))  # radians: read
     stats, recs = convert(tmp_path / "out", "voc", "--src", str(tmp_path / "ann"), "--images", str(tmp_path / "img"),
                           "--no-ground")
-    assert len(recs) == 2 and all(len(objs(r)) == 1 for r in recs)
+    assert [r["id"] for r in recs] == ["voc-b-det-obb", "voc-b-det-box"] and all(len(objs(r)) == 1 for r in recs)
     assert stats["skipped"] == {"unparsable_object": 1}
     assert "object 0: unparsable_object (bad box: <angle>45</angle> is over 2π" in stats["skipped_examples"]["unparsable_object"]
+
+
+def test_voc_robndbox_small_degree_angle_beside_a_large_one_is_not_read_as_radians(tmp_path):
+    """A tool writing degrees writes a ship at 3° as 3: beside its 45, refused, the 3 was read as 3 rad (172°), the
+    box turned unsaid. One angle over 2π says the file's angles are degrees: each of its angle boxes is refused, its
+    other boxes (``<bndbox>``) read."""
+    rb = "<object><name>ship</name><robndbox><cx>50</cx><cy>40</cy><w>20</w><h>10</h><angle>{}</angle></robndbox></object>"
+    box = "<object><name>ship</name><bndbox><xmin>11</xmin><ymin>11</ymin><xmax>30</xmax><ymax>20</ymax></bndbox></object>"
+    _voc(tmp_path, "a", rb.format(45) + rb.format(3) + box)
+    stats, recs = convert(tmp_path / "out", "voc", "--src", str(tmp_path / "ann"), "--images", str(tmp_path / "img"),
+                          "--no-ground")
+    assert [r["id"] for r in recs] == ["voc-a-det-box"] and len(objs(recs[0])) == 1
+    assert stats["skipped"] == {"unparsable_object": 2}
+    with pytest.raises(ConversionError, match=r"object 0: unparsable_object \(bad box: <angle>3</angle> of a file whose "
+                                              r"angles are degrees \(its <angle>45</angle> is over 2π\)"):
+        _voc(tmp_path, "a", rb.format(3) + rb.format(45))
+        convert(tmp_path / "o2", "voc", "--src", str(tmp_path / "ann"), "--images", str(tmp_path / "img"), "--strict")
 
 
 def test_coco_sizes_as_strings_ids_of_another_type_and_a_short_rle(tmp_path):
@@ -131,6 +149,21 @@ def test_coco_sizes_as_strings_ids_of_another_type_and_a_short_rle(tmp_path):
                                                  "not a whole number of pixels)")
     assert ex["orphan_annotation"].endswith("(id 1): orphan_annotation (image_id 4 (images has id '4', a str))")
     assert "uncompressed RLE counts sum to 15, not its size 48x64 = 3072 pixels" in ex["unparsable_annotation"]
+
+
+def test_coco_annotation_of_an_entry_skipped_for_its_size_says_so(tmp_path):
+    """An entry skipped for a ``width`` of ``"wide"`` left its annotations ``orphan_annotation (image_id 2)``, as if
+    the id were a typo; they now say the entry was skipped, and why."""
+    png(tmp_path / "imgs" / "b.png", 64, 48)
+    ims = [{"id": 2, "file_name": "b.png", "width": "wide", "height": 48}]
+    ann = tmp_path / "a.json"
+    ann.write_text(json.dumps({"images": ims, "annotations": [{"id": 1, "image_id": 2, "category_id": 1,
+                                                               "bbox": [4, 4, 10, 10]}],
+                               "categories": [{"id": 1, "name": "car"}]}))
+    stats, recs = convert(tmp_path / "out", "coco", "--ann", str(ann), "--images", str(tmp_path / "imgs"))
+    assert recs == [] and stats["skipped"] == {"unparsable_image_entry": 1, "orphan_annotation": 1}
+    assert stats["skipped_examples"]["orphan_annotation"].endswith(
+        "(id 1): orphan_annotation (image_id 2 (its entry skipped as unparsable_image_entry))")
 
 
 _APPLE_DOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + b"\x00" * 64  # a ._NAME resource fork
@@ -161,6 +194,32 @@ def test_macos_zip_metadata_is_no_image_label_or_class(tmp_path):
     stats, recs = convert(tmp_path / "o3", "masks", "--images", str(tmp_path / "seg"), "--labels",
                           str(tmp_path / "seg"), "--binary", "roof")
     assert len(recs) == 1 and stats["skipped"] == {} and stats["notes"] == {"macos_metadata_files_ignored": 1}
+
+
+def test_macos_metadata_is_told_by_its_bytes_not_its_name_alone(tmp_path):
+    """A real image named ``._scene.png`` (a dot-name on Linux) was left out as macOS metadata, counted as such:
+    an AppleDouble file starts with its magic number; the name alone does not make one."""
+    png(tmp_path / "cls" / "church" / "._c1.png", 32, 32)
+    (tmp_path / "cls" / "church" / "._c2.png").write_bytes(_APPLE_DOUBLE)
+    stats, recs = convert(tmp_path / "o1", "folder", "--src", str(tmp_path / "cls"))
+    assert [r["images"][0]["path"] for r in recs] == ["images/church__._c1.png"]
+    assert stats["skipped"] == {} and stats["notes"]["macos_metadata_files_ignored"] == 1
+
+
+def test_rsvqa_macos_metadata_is_no_split(tmp_path):
+    """``rsvqa --src`` over a folder unzipped from a Mac: ``._LR_split_test_questions.json`` was taken for a split's
+    questions and stopped the run ("cannot read JSON"), the real split unread."""
+    src = tmp_path / "rsvqa"
+    src.mkdir()
+    png(tmp_path / "lr" / "0.tif", 32, 32)
+    qs = [{"id": 0, "img_id": 0, "type": "presence", "question": "Is there a road?", "answers_ids": [0]}]
+    (src / "LR_split_test_questions.json").write_text(json.dumps({"questions": qs}))
+    (src / "LR_split_test_answers.json").write_text(json.dumps({"answers": [{"id": 0, "answer": "yes"}]}))
+    for n in ("._LR_split_test_questions.json", "._LR_split_test_answers.json"):
+        (src / n).write_bytes(_APPLE_DOUBLE)
+    stats, recs = convert(tmp_path / "out", "rsvqa", "--src", str(src), "--images", str(tmp_path / "lr"))
+    assert [r["conversations"][1]["value"] for r in recs] == ["yes"] and stats["skipped"] == {}
+    assert stats["notes"]["macos_metadata_files_ignored"] == 1
 
 
 def test_dota_short_line_says_what_is_wrong(tmp_path):

@@ -218,7 +218,8 @@ def run(args, out: Output) -> None:
             raise ConversionError(f"{args.ann}: categories[{k}] gives id {c['id']!r} to {c['name']!r}, "
                                   f"an earlier category's id ({cats[c['id']]!r})")
         cats[c["id"]] = clean_label(c["name"])
-    images, by_file, alias, dropped = {}, {}, {}, set()  # alias: a later entry of a listed file → the first's id
+    images, by_file, alias = {}, {}, {}  # alias: a later entry of a listed file → the first's id
+    dropped = {}  # id of an entry skipped → why, said by its annotations' orphan_annotation
     listed = {}  # id → file_name of every entry read: kept, merged (alias) or dropped
     for k, im in enumerate(data["images"]):
         if not isinstance(im, dict) or not _an_id(im.get("id")) or not isinstance(im.get("file_name"), str):
@@ -230,6 +231,7 @@ def run(args, out: Output) -> None:
         except (TypeError, ValueError):
             out.skip("unparsable_image_entry", f"{args.ann}: images[{k}]", f"width {im.get('width')!r:.20} or height "
                      f"{im.get('height')!r:.20} is not a whole number of pixels")
+            dropped.setdefault(im["id"], "unparsable_image_entry")  # its annotations were orphans, not saying why
             continue
         if im["id"] in listed:  # it replaced the first: that file's annotations were drawn on this one (or, an
             # id of a merged entry, on the file it was merged into)
@@ -244,7 +246,7 @@ def run(args, out: Output) -> None:
             if _size(im) != _size(first) and None not in (*_size(im), *_size(first)):
                 out.skip("duplicate_image_file", f"{args.ann}: images[{k}]", f"{im['file_name']} (id {im['id']!r}) is "
                          f"{_size(im)} here, {_size(first)} as id {first['id']!r}; the first kept")
-                dropped.add(im["id"])
+                dropped[im["id"]] = "duplicate_image_file"
             else:
                 alias[im["id"]] = first["id"]
                 out.note("images_listed_twice_merged")
@@ -265,7 +267,7 @@ def run(args, out: Output) -> None:
         if ann.get("image_id") in alias:  # each entry's share was a [det] record of its own, missing the other's
             ann = {**ann, "image_id": alias[ann["image_id"]]}
         if ann.get("image_id") not in images:
-            why = " (its entry skipped as duplicate_image_file)" if ann.get("image_id") in dropped else ""
+            why = f" (its entry skipped as {dropped[ann['image_id']]})" if ann.get("image_id") in dropped else ""
             other = ids_as_text.get(str(ann.get("image_id")))  # 6 for an entry's "6": told apart, unsaid
             why = why or (f" (images has id {other!r}, a {type(other).__name__})" if other is not None else "")
             out.skip("orphan_annotation", where, f"image_id {ann.get('image_id')!r}{why}")

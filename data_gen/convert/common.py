@@ -327,10 +327,23 @@ def files_with_suffix(folder: Path, suffix: str, recursive: bool = True, out: Ou
     return out.drop_macos_metadata(files) if out is not None else files
 
 
+APPLE_DOUBLE_MAGIC = (b"\x00\x05\x16\x07", b"\x00\x05\x16\x00")  # AppleDouble, AppleSingle
+
+
 def macos_metadata(path: Path) -> bool:
-    """Whether ``path`` is a file macOS puts in a zip beside each file it holds: an AppleDouble ``._NAME``
-    (resource fork, no image, no label) or anything in a ``__MACOSX`` folder."""
-    return Path(path).name.startswith("._") or "__MACOSX" in Path(path).parts
+    """Whether ``path`` is a file macOS puts beside each file it zips, tars or copies to a non-Mac disk: an
+    AppleDouble ``._NAME`` (resource fork, no image, no label: told by its first bytes, so a real image named
+    ``._a.png`` is still read) or anything in a ``__MACOSX`` folder."""
+    path = Path(path)
+    if "__MACOSX" in path.parts:
+        return True
+    if not path.name.startswith("._"):
+        return False
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) in APPLE_DOUBLE_MAGIC
+    except OSError:  # unreadable: left to the reader, which says so (unreadable_image, …)
+        return False
 
 
 def index_images(folder: Path | list[Path], out: Output | None = None,

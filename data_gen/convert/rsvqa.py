@@ -63,8 +63,8 @@ def run(args, out: Output) -> None:
     from tqdm import tqdm
 
     src = Path(args.src)
-    prefixes = [args.prefix] if args.prefix else sorted(p.name[: -len("_questions.json")]
-                                                       for p in src.glob("*_questions.json"))
+    prefixes = [args.prefix] if args.prefix else sorted(  # not ._X_questions.json (a Mac's zip): it stopped the run
+        p.name[: -len("_questions.json")] for p in out.drop_macos_metadata(sorted(src.glob("*_questions.json"))))
     if not prefixes:
         raise ConversionError(f"{src}: no *_questions.json")
     index = index_images(args.images, out)

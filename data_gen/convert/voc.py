@@ -11,7 +11,8 @@ XML's stem with any image extension. Box forms per object:
   ``[xmin - 1, ymin - 1, xmax, ymax]`` (so a one-pixel box is one pixel wide);
 * ``<robndbox>`` with ``x_left_top … y_left_bottom`` (DIOR-R): the 4 corners as given (``<obb>``);
 * ``<robndbox>`` with ``cx cy w h angle`` (roLabelImg, angle in radians; one over 2π, degrees, is an
-  ``unparsable_object``): corners from ``rsvlm.geometry.rbox_to_quad``.
+  ``unparsable_object``, and so is every such box of its file, whose angles under 2π are degrees too):
+  corners from ``rsvlm.geometry.rbox_to_quad``.
 
 Tags in an XML namespace (``<annotation xmlns="…">``) are read as the same tags without it.
 
@@ -91,8 +92,21 @@ def _num(el, tag: str) -> float:
     return float(text)
 
 
-def parse_object(obj, get_rbox_to_quad):
-    """(kind, coords) of one ``<object>``; raises ValueError / AttributeError when malformed."""
+def degrees_angle(root) -> str | None:
+    """The first ``<robndbox>`` ``<angle>`` of an XML that is over 2π (degrees, not roLabelImg's radians), or None.
+    One such angle says the file's tool wrote degrees: its angles under 2π (a ship at 3°) are degrees too."""
+    for rb in root.iter("robndbox"):
+        try:
+            if abs(a := float(rb.findtext("angle") or "nan")) > 2 * math.pi:
+                return f"{a:g}"
+        except ValueError:  # not a number: parse_object says so for its object
+            continue
+    return None
+
+
+def parse_object(obj, get_rbox_to_quad, degrees: str | None = None):
+    """(kind, coords) of one ``<object>``; raises ValueError / AttributeError when malformed. ``degrees``: an angle
+    of the file over 2π (``degrees_angle``), which makes every ``cx cy w h angle`` box of it unreadable."""
     rb = obj.find("robndbox")
     if rb is not None:
         if rb.find("x_left_top") is not None:
@@ -101,6 +115,9 @@ def parse_object(obj, get_rbox_to_quad):
         cx, cy, w, h, a = (_num(rb, k) for k in ("cx", "cy", "w", "h", "angle"))
         if abs(a) > 2 * math.pi:  # roLabelImg's angle is in [0, π): 45 was turned by 45 rad, unsaid
             raise ValueError(f"<angle>{a:g}</angle> is over 2π: <robndbox> angles are radians, not degrees")
+        if degrees is not None:  # 3 (degrees) was read as 3 rad beside the 45 refused: that box turned unsaid
+            raise ValueError(f"<angle>{a:g}</angle> of a file whose angles are degrees (its <angle>{degrees}</angle> "
+                             "is over 2π): <robndbox> angles are radians")
         return "obb", get_rbox_to_quad()(cx, cy, w, h, math.degrees(a))
     bb = obj.find("bndbox")
     if bb is None:  # it was "'NoneType' object has no attribute 'find'"
@@ -197,7 +214,7 @@ def run(args, out: Output) -> None:
             continue
         for el in root.iter():  # <annotation xmlns="…">: its {ns}object tags were none, the image "without objects"
             el.tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else el.tag
-        objects = []
+        objects, degrees = [], degrees_angle(root)
         for k, obj in enumerate(root.iter("object")):
             where = f"{path}: object {k}"
             name = (obj.findtext("name") or "").strip()
@@ -215,7 +232,7 @@ def run(args, out: Output) -> None:
                 out.filter("--skip-difficult", clean_label(name))
                 continue
             try:
-                kind, coords = parse_object(obj, rbox)
+                kind, coords = parse_object(obj, rbox, degrees)
             except (ValueError, AttributeError, TypeError) as e:
                 out.skip("unparsable_object", where, f"bad box: {e}")
                 continue
