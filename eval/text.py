@@ -1,154 +1,29 @@
-"""Answer normalisation shared by classification, VQA and counting.
+"""Answer normalisation shared by classification, VQA and counting: ``normalize_answer``, ``parse_count``,
+``is_yes_no``, ``whole_number``, ``caption_text``, ``strip_end_tokens``, ``number_words`` and their word lists.
 
-``normalize_answer`` applies, in order:
-
-1. Unicode NFKC (``é`` typed as ``e`` and a combining accent, as macOS writes it, is one ``é``; full-width
-   ``Ｙｅｓ`` and ``３`` are ``Yes`` and ``3``), lowercase and trim;
-2. drop trailing end tokens (``</s>``, ``<|im_end|>``, ``<|eot_id|>``, ``<|endoftext|>``, ``<eos>``,
-   ``<end_of_turn>``: other tools' answers may keep them) and the opening task tag (``[vqa]``) if echoed;
-3. punctuation → space, except a decimal point between digits (``2.5`` stays);
-4. number words → digits (``zero``…``twenty``, ``thirty``…``ninety``, ``hundred``, ``thousand``),
-   compounds as one number (``twenty-one`` → ``21``, ``two hundred and five`` → ``205``,
-   ``a hundred`` → ``100``; ``one two`` stays ``1 2``);
-5. drop the articles ``a``, ``an``, ``the``;
-6. collapse whitespace;
-7. yes/no canonical: an answer whose first word is ``yes``/``yeah``/``yep``/``true``/``correct``
-   becomes ``yes``; one whose first word is ``no``/``nope``/``false`` becomes ``no``
-   (``"No, there is none."`` → ``no``). VQA applies it only where the reference answers yes or no
-   (``is_yes_no``), classification never: ``no damage`` is no ``no``.
-
-It cannot see meaning: synonyms (``automobile`` / ``car``) or plural forms stay different.
-
-``whole_number`` tells a reference that is a whole number (``5``, ``five``, ``5.0``, ``1,204``); VQA reads
-the answer to such a reference as counting does (``parse_count``), so ``5.0``, ``five`` and ``5 ships``
-match ``5``.
+They are ``rsvlm.answer_text``'s, imported from there (whose docstring gives the rules, step by step): ``fusion.vote``
+reads a ``--tta`` vote by them, so the vote and eval read an answer alike, from one copy that cannot drift. Every
+name is importable from here, as the scorers and tests import it.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from rsvlm.answer_text import (  # noqa: F401  (re-exported: the scorers and tests import them from eval.text)
+    ARTICLES,
+    NO,
+    NUMBER_WORDS,
+    YES,
+    caption_text,
+    is_yes_no,
+    normalize_answer,
+    number_words,
+    parse_count,
+    strip_end_tokens,
+    whole_number,
+)
 
-NUMBER_WORDS = {w: str(i) for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty".split())}
-NUMBER_WORDS.update({"thirty": "30", "forty": "40", "fifty": "50", "sixty": "60", "seventy": "70",
-                     "eighty": "80", "ninety": "90", "hundred": "100", "thousand": "1000"})
-_SCALES = {"hundred": 100, "thousand": 1000}
-ARTICLES = {"a", "an", "the"}
-YES = {"yes", "yeah", "yep", "true", "correct"}
-NO = {"no", "nope", "false"}
-_PUNCT = re.compile(r"(?<!\d)\.|\.(?!\d)|[^\w\s.]|_")
-# trailing end tokens other tools' answers keep (</s>, <|im_end|>, <|eot_id|>, <eos>, <end_of_turn>)
-_END = r"(?:\s*(?:</s>|<\|[A-Za-z_]+\|>|<eos>|<end_of_turn>))+\s*$"
-_TAG = re.compile(r"^\s*\[\w+\]\s*|" + _END)  # those, and an echoed task tag
-_SHAPE = re.compile(r"<(ref|box|obb|point|poly|mask)>.*?</\1>|<[^<>\s]+>")  # geometry elements, stray tags
-
-
-def _below(words: list[str], i: int, limit: int) -> tuple[int, int] | None:
-    """``(value, next index)`` of the number words from ``words[i]`` that make one number below
-    ``limit`` (``twenty one``, ``three hundred and five``), or None where none starts there."""
-    if i < len(words) and words[i] in _SCALES and _SCALES[words[i]] < limit:  # "hundred": one hundred
-        head = 1
-    elif i < len(words) and words[i] in NUMBER_WORDS and words[i] not in _SCALES:
-        head, i = int(NUMBER_WORDS[words[i]]), i + 1
-        if 20 <= head <= 90 and i < len(words) and words[i] in NUMBER_WORDS and 1 <= int(NUMBER_WORDS[words[i]]) <= 9:
-            head, i = head + int(NUMBER_WORDS[words[i]]), i + 1  # twenty one
-    else:
-        return None
-    for word, scale in sorted(_SCALES.items(), key=lambda kv: kv[1]):
-        if scale < limit and i < len(words) and words[i] == word and head < scale:
-            head, i = head * scale, i + 1
-            j = i + (i < len(words) and words[i] == "and")
-            if rest := _below(words, j, scale):
-                head, i = head + rest[0], rest[1]
-    return (head, i) if head < limit else None
-
-
-def number_words(words: list[str]) -> list[str]:
-    """``words`` with each run of number words that makes one number as its digits, other number
-    words as theirs (``["twenty", "one", "ships"]`` → ``["21", "ships"]``)."""
-    out, i = [], 0
-    while i < len(words):
-        if (got := _below(words, i, 10**6)) is not None:
-            out.append(str(got[0]))
-            i = got[1]
-        else:
-            out.append(words[i])
-            i += 1
-    return out
-
-
-def strip_end_tokens(text: str) -> str:
-    """``text`` without the end tokens it ends on (``"A port.<|im_end|>"`` → ``"A port."``)."""
-    return re.sub(_END, "", text)
-
-
-# a grounded caption's phrases, and its shapes (rsvlm's, GeoChat's {<x1>…}, Falcon's) and other tags
-_PHRASE = re.compile(r"<(ref|p)>(.*?)</\1>", re.S)
-_GEOMETRY = re.compile(r"<(box|obb|point|poly|mask|quad)>.*?</\1>|\{\s*<[^{}]*\}|<[^<>\s]+>", re.S)
-
-
-def caption_text(text: str) -> str:
-    """A caption's words: a grounded caption's ``<ref>``/``<p>`` phrases kept, its geometry and other
-    tags left out (``"A <ref>ship</ref><box>…</box> in port."`` → ``"A ship in port."``)."""
-    return " ".join(_GEOMETRY.sub(" ", _PHRASE.sub(r" \2 ", text)).split())
-
-
-def normalize_answer(text: str, yes_no: bool = True) -> str:
-    """The comparable form of a short answer (see the module docstring); ``yes_no=False`` leaves out
-    step 7, for class names (``no damage`` is a class of its own, not ``no``)."""
-    # NFKC: a decomposed "é" (e + U+0301) lost its accent to the punctuation step and matched no composed one
-    s = _TAG.sub("", unicodedata.normalize("NFKC", text).strip().lower()).strip()
-    s = _PUNCT.sub(" ", s)
-    words = number_words(s.split())
-    words = [w for w in words if w not in ARTICLES]
-    if not yes_no:
-        return " ".join(words)
-    if words and words[0] in YES:
-        return "yes"
-    if words and words[0] in NO:
-        return "no"
-    return " ".join(words)
-
-
-def is_yes_no(reference: str) -> bool:
-    """Whether a reference answer answers yes or no: its first word is ``yes``/``yeah``/``yep``/``correct``/
-    ``nope``, or ``no``/``true``/``false`` alone or before a ``,`` ``.`` ``;`` ``:`` ``!`` or ``?``
-    (``"No, there is none."``), not a phrase that begins with one (``no damage``, ``true colour``), whose
-    answers are compared without step 7."""
-    head = re.match(r"(\w+)\s*([,.;:!?]|$)?", _TAG.sub("", unicodedata.normalize("NFKC", reference).strip().lower()).strip())
-    return bool(head) and head[1] in YES | NO and (head[1] not in {"no", "true", "false"} or head[2] is not None)
-
-
-def whole_number(reference: str) -> int | None:
-    """The whole number a reference answer is and says alone (``"5"``, ``"Five."``, ``"5.0"``, ``"1,204"``),
-    read as ``parse_count`` reads it; None for anything else (``"5 ships"``, ``"2.5"``, ``"0m2"``, ``"-3"``)."""
-    s = re.sub(r"(?<=\d),(?=\d{3}\b)", "", reference)  # thousands commas, as parse_count drops them
-    if not re.fullmatch(r"\d+(?:\.0+)?", normalize_answer(s, yes_no=False)):
-        return None
-    return parse_count(reference)
-
-
-def parse_count(text: str) -> int | None:
-    """The count an answer states: its first number outside geometry, rounded half up (``"about 1,204"`` →
-    1204, ``"seven"`` → 7, ``"<point><loc_104><loc_208></point> 1"`` → 1); ``"none"``/``"nothing"``/
-    ``"no …"`` without any number → 0; ``<point>`` elements and no number → how many points; else None.
-    A first number of over 15 digits (a degenerate ``"1111…"``, past what a float holds exactly), or a
-    negative one, is no count either: None. NFKC first, as ``normalize_answer`` (full-width ``Ｔｈｒｅｅ``, ``３．５``)."""
-    text = unicodedata.normalize("NFKC", text).strip().lower()
-    points = text.count("<point>")
-    s = re.sub(r"(?<=\d),(?=\d{3}\b)", "", _SHAPE.sub(" ", _TAG.sub("", text)))
-    if re.match(r"[^\d]*?(?<![\w.])[-\u2212]\d", s):  # "-3": no count (was read as 3); "3-4" is a range's 3
-        return None
-    words = number_words(_PUNCT.sub(" ", s).split())
-    for w in words:
-        if m := re.fullmatch(r"(\d+)(?:\.\d+)?", w):
-            return int(float(w) + 0.5) if len(m[1].lstrip("0")) <= 15 else None  # half up: 2.5 → 3, as 3.5 → 4
-    if set(words) & {"none", "no", "nothing"}:
-        return 0
-    return points or None
-
+__all__ = ["ARTICLES", "NO", "NUMBER_WORDS", "YES", "caption_text", "is_yes_no", "normalize_answer", "number_words",
+           "parse_count", "strip_end_tokens", "whole_number"]
 
 if __name__ == "__main__":  # python -m eval.text: no command line; say so, and which scripts have one
     from eval.__main__ import library_main
