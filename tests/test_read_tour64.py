@@ -94,7 +94,8 @@ def test_readers_md_says_what_this_tour_changed():
                  "its GDAL internal mask (a mask page) masks as GDAL's does",
                  "The ESRI `.prj` beside a world file", "A transform that is not north-up",
                  "one naming kelvin, `LST (Kelvin)`", "parser reads as 0 though it is none (`-nan`, `infinity`)",
-                 "its top facing east and its right north", "`LST (Kelvin x 0.02)`"):
+                 "its top facing east and its right north", "`LST (Kelvin x 0.02)`",
+                 "a description whose values cannot be in its unit"):
         assert said in doc, said
 
 
@@ -337,3 +338,16 @@ def test_not_north_up_note_says_where_top_and_right_face(tmp_path):
     assert "its top facing south and its right east" in orientation_note(Affine(10, 0, 0, 0, 10, 0))
     assert "top facing north-west (330°) and its right north-east (60°)" in orientation_note(
         Affine(8.660254, 5, 0, 5, -8.660254, 0))
+
+
+@pytest.mark.parametrize("description,values,unit", [("Temperature (C)", 295.0, "°C"), ("LST (Kelvin)", 22.0, "kelvin")])
+def test_description_whose_values_cannot_be_in_its_unit_is_not_used(tmp_path, description, values, unit):
+    """'Temperature (C)' on values of 295 (kelvin) given --modality ir had 273.15 added: every pixel clipped to 1 by
+    ir_kelvin_range, unsaid ('LST (Kelvin)' on 22 °C: every pixel 0); inferred, the first was kelvin by its values."""
+    v = np.random.default_rng(20).normal(values, 3, (48, 48))
+    p = _described(tmp_path, "c.tif", v, description)
+    with pytest.raises(ValueError, match="ir_kelvin_range needs the values in kelvin"):
+        read_image(p, modality="ir", scaling={"ir_kelvin_range": [260.0, 320.0]})
+    notes = read_image(p, modality="ir").notes
+    assert any(n.startswith(f"the band description {description!r} says {unit}, but its values (median")
+               for n in notes), notes

@@ -90,7 +90,7 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
             g.notes.append(f"{dem} says it holds elevation (a DEM): read as {modality}, as asked")
         if getattr(src, "bilevel", False):
             g.notes.append(f"{BILEVEL}: read as {modality}, as asked")
-        return _thermal_unit(g, src, one)
+        return _thermal_unit(g, src, one, nodata)
     if getattr(src, "bilevel", False):  # a segmentation mask given as the image was read as a black-and-white photo
         # (an ImageReadError, a ValueError: not an image, as a damaged header read as 1 bit is not either)
         raise ImageReadError(f"{name}: {BILEVEL}; a segmentation or change label goes in the record's answer "
@@ -144,12 +144,13 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         if len(paths) == 1 and src.count == 1 and re.fullmatch(MSI_BAND, band):
             g.notes.append(f"the file holds one multispectral band ({band}), read as a grey {g.modality} image; "
                            "for msi give the scene's band files comma-separated (B02.jp2,B03.jp2,B04.jp2,…)")
-    return _thermal_unit(g, src, one)
+    return _thermal_unit(g, src, one, nodata)
 
 
-def _thermal_unit(g: Guess, src, one: list[int]) -> Guess:
+def _thermal_unit(g: Guess, src, one: list[int], nodata: float | None = None) -> Guess:
     """``g`` with ``ir_unit`` from one ir band's metadata (``thermal.unit_kelvin``; its description where no
-    unit is given, its values were not found in kelvin, and it is float or declares a scale) and, for kelvin of no declared scale, ``ir_kelvin`` (a
+    unit is given, its values were not found in kelvin, it is float or declares a scale, and its values can be in
+    that unit: ``described_clash``) and, for kelvin of no declared scale, ``ir_kelvin`` (a
     float band in K given --modality ir had stayed raw: ir_kelvin_range refused it)."""
     if g.modality != "ir" or len(one) != 1:
         return g
@@ -158,11 +159,29 @@ def _thermal_unit(g: Guess, src, one: list[int]) -> Guess:
     scaled = np.dtype(src.dtype).kind == "f" or len(declared) == 1  # integer DN: °C × 100 unless a scale says
     if not unit and g.ir_kelvin is None and scaled and (unit := described_unit(src.descriptions[one[0]])):
         said_by = f"its band description {src.descriptions[one[0]]!r}"  # "LST (Celsius)" was stretched unsaid
+        if clash := described_clash(src, one, unit, declared, nodata):
+            g.notes.append(clash)  # "Temperature (C)" on 295 K given --modality ir: + 273.15 clipped every pixel
+            unit = None
     if how := unit_kelvin(unit, declared, said_by):
         g.ir_unit = how  # °C: by ``thermal.celsius_reading``; K × a declared scale: by ``products.declared_kelvin``,
         if how[1] is None and not declared:  # which says it, and its DN 0 fill
             g.ir_kelvin = how[0]
     return g
+
+
+def described_clash(src, one: list[int], unit: str, declared: list[tuple[float, float]],
+                    nodata: float | None) -> str | None:
+    """A note where the values of ``src``'s band ``one`` (under its ``declared`` scale) cannot be in the ``unit``
+    its description names (``thermal.described_unit``): a median of 150 or more is no °C of any scene, one below
+    150 no kelvin; None where they can be (or no value is valid)."""
+    raw, valid = src.read_decimated(256, one, nodata)
+    gain, offset = declared[0] if len(declared) == 1 else (1.0, 0.0)
+    v = raw[0].astype(np.float64) * gain + offset  # (h, w)
+    v = v[np.isfinite(v) & (True if valid is None else valid)]
+    if not v.size or (float(np.median(v)) < 150) == (unit == "celsius"):
+        return None
+    return (f"the band description {src.descriptions[one[0]]!r} says {'°C' if unit == 'celsius' else 'kelvin'}, but "
+            f"its values (median {np.median(v):.4g}) cannot be: the description is not used (give ir_kelvin for this file)")
 
 
 def polarisations(src, paths: list[Path], bands: list[int]) -> list[str | None]:
