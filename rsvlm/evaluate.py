@@ -49,7 +49,7 @@ from types import SimpleNamespace
 
 from rsvlm import inference as inf
 from rsvlm import out_paths
-from rsvlm.closed_pipes import readers_may_close
+from rsvlm.closed_pipes import readers_may_close, say_lost
 from rsvlm.data.overlap import overlap_report
 from rsvlm.data.records import ReadReport, RecordError, check_records_path, load_records
 from rsvlm.eval_answers import (  # noqa: F401  (rsvlm.evaluate.NAME, as before the move; tests patch answer_batch here)
@@ -249,9 +249,12 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
 def main(args) -> int:
     """``rsvlm eval``; a reader of its output gone (``rsvlm eval … 2>&1 | head -1``) ended the run at its next
     line, before its records were answered, with status 0: the answers and ``--out`` are written whatever reads the
-    messages (``readers_may_close``)."""
-    with readers_may_close():
-        return _main(args)
+    messages (``readers_may_close``), and the stream still read says which lost its reader (``say_lost``: the
+    run went on, its later lines unseen), as train and merge-lora say it."""
+    with readers_may_close() as closed:
+        code = _main(args)
+        say_lost("rsvlm eval", closed)  # within: the stream still thought read may have lost its reader too
+    return code
 
 
 def _main(args) -> int:

@@ -214,3 +214,43 @@ def test_answers_under_another_key_are_named(tmp_path):
     (note,) = [n for n in s["notes"] if n.startswith("no line of")]
     assert "their text is under 'response'" in note and "jq -c '.answer = .response'" in note
     assert "swapped" not in note
+
+
+@pytest.mark.parametrize("closed", ["stdout", "stderr"])
+def test_rsvlm_eval_says_which_stream_lost_its_reader(closed, monkeypatch):
+    """rsvlm eval went on to write its answers where a reader of its output had gone (`… | head -1`), but said
+    nothing of it, the later lines lost unsaid; as train and merge-lora do, the stream still read now names the one
+    closed, and the run's own status stands."""
+    import sys
+
+    from rsvlm import evaluate
+
+    class Closed:  # a reader gone: every write raises BrokenPipeError
+        def write(self, text):
+            raise BrokenPipeError(32, "Broken pipe")
+
+        def flush(self):
+            pass
+
+    class Kept:  # a stream still read (a log file)
+        text = ""
+
+        def write(self, text):
+            self.text += text
+            return len(text)
+
+        def flush(self):
+            pass
+
+    def run(args):
+        print("answered 1/1")
+        print("wrote preds.jsonl", file=sys.stderr)
+        return 3
+
+    kept = Kept()
+    monkeypatch.setattr(evaluate, "_main", run)
+    monkeypatch.setattr(sys, closed, Closed())
+    monkeypatch.setattr(sys, "stderr" if closed == "stdout" else "stdout", kept)
+    assert evaluate.main(None) == 3
+    said = {"stdout": "standard output", "stderr": "standard error"}[closed]
+    assert f"rsvlm eval: {said} was closed by its reader; the run went on to its end" in kept.text
