@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -111,13 +112,26 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
                              f"{args.gt} (their tasks: {dict(by_task)}); a predictions file of another task?")
     elif not any("answer" in p or "objects" in p for _, p in preds.by_id.values()):
         # {"id", "response": …}: another tool's name for the answer was told "a records file?"
-        held = Counter(k for _, p in preds.by_id.values() for k, v in p.items() if isinstance(v, str) and k not in (
-            "id", "task", "question_id", "prompt", "question", "image", "conversations", "error"))
+        held = _text_keys([p for _, p in preds.by_id.values()])
+        path = (f".{held[0]}" if re.fullmatch(r"[A-Za-z_]\w*", held[0]) else f".[{json.dumps(held[0])}]") if held else ""
         notes.append(f"no line of {args.pred} has an 'answer' (or 'objects')" + (
-            f"; their text is under {', '.join(repr(k) for k, _ in held.most_common(3))}: another tool's name for the "
-            f"answer? jq -c '.answer = .{held.most_common(1)[0][0]}' writes it as one" if held else
+            f"; their text is under {', '.join(repr(k) for k in held[:3])}: another tool's name for the "
+            f"answer? jq -c '.answer = {path}' writes it as one" if held else
             ": is it a records file, --gt and --pred swapped?"))
     return notes
+
+
+def _text_keys(preds: list[dict]) -> list[str]:
+    """The keys of ``preds`` that hold text other than an id, task or question, the likeliest answer first: the one of
+    the most different values (an answer differs from line to line; a model's name or a split, beside it, does
+    not), then the most lines."""
+    values: dict[str, list[str]] = {}
+    for p in preds:
+        for k, v in p.items():
+            if isinstance(v, str) and k not in ("id", "task", "question_id", "prompt", "question", "image",
+                                                "conversations", "error"):
+                values.setdefault(k, []).append(v)
+    return sorted(values, key=lambda k: (-len(set(values[k])), -len(values[k])))
 
 
 def unmerged_note(pred: str | Path, missing: list[Item]) -> str | None:

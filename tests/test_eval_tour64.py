@@ -254,3 +254,19 @@ def test_rsvlm_eval_says_which_stream_lost_its_reader(closed, monkeypatch):
     assert evaluate.main(None) == 3
     said = {"stdout": "standard output", "stderr": "standard error"}[closed]
     assert f"rsvlm eval: {said} was closed by its reader; the run went on to its end" in kept.text
+
+
+def test_the_answer_key_named_is_the_one_whose_text_differs(tmp_path):
+    """Lines {"id", "model", "response"} had their jq line name the first text key, '.answer = .model' (the model's
+    name on every line), not the answers: the key named first is the one whose values differ most, and a key that
+    is no jq name is quoted."""
+    from eval import classification
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(r, "cls", "[cls] What scene?", "airport") for r in "ab"])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": r, "model": "m1", "response": a}
+                                             for r, a in (("a", "airport"), ("b", "forest"))])
+    (note,) = [n for n in classification.main(["--gt", gt, "--pred", pred])["notes"] if n.startswith("no line of")]
+    assert "under 'response', 'model'" in note and "jq -c '.answer = .response'" in note
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": r, "pred-text": "airport"} for r in "ab"])
+    (note,) = [n for n in classification.main(["--gt", gt, "--pred", pred])["notes"] if n.startswith("no line of")]
+    assert """jq -c '.answer = .["pred-text"]'""" in note
