@@ -166,6 +166,19 @@ def test_coco_annotation_of_an_entry_skipped_for_its_size_says_so(tmp_path):
         "(id 1): orphan_annotation (image_id 2 (its entry skipped as unparsable_image_entry))")
 
 
+def test_coco_entry_of_an_empty_width_is_read_with_the_file_size(tmp_path):
+    """``"width": ""`` (an exporter's unknown) was read as unknown, the file's size taken, until sizes as strings
+    were parsed: it was then ``unparsable_image_entry``, the image and its annotations lost."""
+    png(tmp_path / "imgs" / "b.png", 64, 48)
+    ims = [{"id": 2, "file_name": "b.png", "width": "", "height": ""}]
+    ann = tmp_path / "a.json"
+    ann.write_text(json.dumps({"images": ims, "annotations": [{"id": 1, "image_id": 2, "category_id": 1,
+                                                               "bbox": [4, 4, 10, 10]}],
+                               "categories": [{"id": 1, "name": "car"}]}))
+    stats, recs = convert(tmp_path / "out", "coco", "--ann", str(ann), "--images", str(tmp_path / "imgs"))
+    assert [r["id"] for r in recs] == ["coco-b-det-box", "coco-b-ground-car"] and stats["skipped"] == {}
+
+
 _APPLE_DOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + b"\x00" * 64  # a ._NAME resource fork
 
 

@@ -161,11 +161,11 @@ def _size(im: dict) -> tuple:
 
 def _pixels(v) -> int | None:
     """An image entry's ``width`` or ``height`` as an int: a whole number, or one as a string (``"640"``, which
-    was "size_mismatch (entry says 640x480, … is 640x480)"); None where absent or 0 (unknown: the file's size
-    is taken); ValueError for another value."""
-    if v is None or isinstance(v, bool):
-        if v is None:
-            return None
+    was "size_mismatch (entry says 640x480, … is 640x480)"); None where absent, null, ``""`` or 0 (unknown: the
+    file's size is taken, as it was for each); ValueError for another value."""
+    if v is None or isinstance(v, str) and not v.strip():  # "" was read as unknown before: not an entry to skip
+        return None
+    if isinstance(v, bool):
         raise ValueError(v)
     f = float(v)  # TypeError / ValueError for a list, "abc"
     if not f.is_integer() or f < 0:
