@@ -164,7 +164,9 @@ def test_thirteen_bands_numbered_b1_to_b13_are_sentinel2_in_its_order(tmp_path):
             ds.set_band_description(i + 1, f"B{i + 1}")
     img = read_image(p)
     assert img.bands == list(S2_ORDER), img.notes
-    assert any(n.startswith("13 bands numbered B1 … B13 are Sentinel-2's") and "B9 as B8A" in n for n in img.notes)
+    assert any(n.startswith("13 bands numbered B1 … B13 are Sentinel-2's") and "B9 as B8A" in n
+               and "nothing in the file names the mission" in n for n in img.notes), img.notes  # (not Sentinel-2's?)
+    assert "names the mission" not in band_numbers([f"B{i}" for i in range(1, 14)], ("Sentinel-2", "s2"))[1]
     assert band_numbers([f"B{i}" for i in range(1, 13)], None)[0][8] == "B09"  # 12 numbered: no order to lean on
 
 

@@ -66,8 +66,10 @@ def band_numbers(names: list[str], mission: tuple[str, str] | None) -> tuple[lis
     s2 = {b: f"B{int(b[1:]):02d}" for b in bare}
     if (mission is None or mission[1] == "s2") and [b.upper() for b in names] == [f"B{i}" for i in range(1, 14)]:
         told = ", ".join(f"{b} as {o}" for b, o in zip(names[8:], S2_ORDER[8:]))  # B9 was B09, B13 "no band"
+        unsure = ("" if mission else "; nothing in the file names the mission, 13 being only Sentinel-2 L1C's count: "
+                  "for another sensor's 13 bands, --bands names them")  # (a stack of 13 is no Landsat's)
         return list(S2_ORDER), (f"13 bands numbered B1 … B13 are Sentinel-2's 13 in their order, B8A the 9th: "
-                                f"{told} (--bands names them otherwise)")
+                                f"{told} (--bands names them otherwise){unsure}")
     if (mission is None and all(s2[b] == b for b in bare)
             and any(re.fullmatch(r"B(0\d|8A)", b, re.I) for b in names)):
         return names, None  # B11, B12 beside B02 … B08: Sentinel-2's own names (Landsat pads none)
