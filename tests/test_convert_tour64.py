@@ -246,6 +246,9 @@ def test_dota_short_line_says_what_is_wrong(tmp_path):
     (tmp_path / "P1.txt").write_text("10 10 30 10 30 20 10 20\n")
     with pytest.raises(ConversionError, match=r"P1\.txt:1: unparsable_line \(no class after the 8 numbers"):
         convert(tmp_path / "out2", "dota", "--src", str(tmp_path), "--strict")
+    (tmp_path / "P1.txt").write_text("10 10 30 10 30 20 10 20 0\n")  # the class left out, its difficult flag kept:
+    with pytest.raises(ConversionError, match=r"P1\.txt:1: unparsable_line \(no class after the 8 numbers"):
+        convert(tmp_path / "out3", "dota", "--src", str(tmp_path), "--strict")  # it was "a number among the class words"
 
 
 def test_geojson_class_property_empty_null_or_absent_is_said_so(tmp_path):

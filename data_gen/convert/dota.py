@@ -148,7 +148,9 @@ def _line_problem(parts: list[str]) -> str:
         return ""
     if n < 8:
         return f"{n} numbers before the class, not 8 (4 corners x y)"
-    return "no class after the 8 numbers" if len(parts) == 8 else "a number among the class words"
+    if all(re.fullmatch(r"[-+.\d]+", w) for w in parts[8:]):  # "… 10 20 0": a difficult flag, no class before it
+        return "no class after the 8 numbers"
+    return "a number among the class words"
 
 
 def run(args, out: Output) -> None:
