@@ -338,6 +338,8 @@ def test_not_north_up_note_says_where_top_and_right_face(tmp_path):
     said = orientation_note(Affine(-0.0285696, -2.49984, 600000, 2.49984, -0.0285696, 5800000))
     assert "its top facing east and its right north" in said, said
     assert "its top facing south and its right east" in orientation_note(Affine(10, 0, 0, 0, 10, 0))
+    assert orientation_note(Affine(10, 1e-14, 0, -1e-14, -10, 0)) is None  # a writer's rounding: was "rotated"
+    assert orientation_note(Affine(10, 0, 0, 0, -10, 0)) is None
     assert "top facing north-west (330°) and its right north-east (60°)" in orientation_note(
         Affine(8.660254, 5, 0, 5, -8.660254, 0))
 

@@ -80,14 +80,15 @@ def prj_beside(files: list[str]) -> tuple[str | None, str] | None:
 def orientation_note(t) -> str | None:
     """A note where an affine transform ``t`` (a, b, c, d, e, f) does not put north up: its rows run south to north
     (e > 0: the image is upside down on a map), it is mirrored, or rotated; the model reads the pixels as they lie,
-    so 'top' and 'left' in its answers are not north and west. None for a north-up transform."""
+    so 'top' and 'left' in its answers are not north and west. None for a north-up transform, or one rotated less
+    than 1° (rotation terms of 1e-14, a writer's rounding, were "rotated -5.73e-14°")."""
     if t is None:
         return None
     a, b, _, d, e, _ = (float(v) for v in t[:6])
-    if b == 0 and d == 0 and a > 0 and e < 0:
-        return None
     angle = float(np.degrees(np.arctan2(d, a)))  # the pixel x axis against map east
     flip = a * e - b * d > 0  # one axis reversed: south-up (e > 0) or east-to-west rows
+    if not flip and abs(angle) < 1:
+        return None
     how = ("its rows run south to north (upside down on a map)" if b == 0 and d == 0 and a > 0 and e > 0 else
            "mirrored (one axis reversed)" if flip else f"rotated {angle:.3g}°")
     # where its top and right face: "mirrored" alone hid that the SpaceNet-6 tile's top is east, its right north
