@@ -355,3 +355,20 @@ def test_description_whose_values_cannot_be_in_its_unit_is_not_used(tmp_path, de
     notes = read_image(p, modality="ir").notes
     assert any(n.startswith(f"the band description {description!r} says {unit}, but its values (median")
                for n in notes), notes
+
+
+def test_prj_of_a_crs_with_no_epsg_code_is_named_not_quoted_whole(tmp_path):
+    """A .prj of a CRS with no EPSG code (a local Transverse Mercator) put its whole WKT, 485 characters, in the note."""
+    from PIL import Image
+
+    p = tmp_path / "scene.png"
+    Image.fromarray(np.random.default_rng(21).integers(0, 255, (16, 16, 3)).astype(np.uint8)).save(p)
+    (tmp_path / "scene.pgw").write_text("10\n0\n0\n-10\n600005\n5799995\n")
+    (tmp_path / "scene.prj").write_text(
+        'PROJCS["Custom_TM",GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",SPHEROID["WGS_1984",6378137.0,298.257223563]],'
+        'PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],'
+        'PARAMETER["False_Easting",123456.0],PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",7.3],'
+        'PARAMETER["Scale_Factor",0.9999],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]')
+    img = read_image(p)
+    assert img.crs.startswith('PROJCS["Custom_TM"'), img.crs
+    assert "CRS 'Custom_TM' (WKT) from scene.prj beside the world file (GDAL reads none for this format)" in img.notes

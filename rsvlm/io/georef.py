@@ -73,7 +73,8 @@ def prj_beside(files: list[str]) -> tuple[str | None, str] | None:
                 CRS.from_epsg(4326)  # clears GDAL's last error: left set, the next rasterio call raised it, and the
                 # image was "not a readable raster, truncated or corrupt" for a damaged .prj beside it
                 return None, f"{prj.name} beside the world file holds no CRS rsvlm can read ({e}): no CRS"
-            return crs, f"CRS {crs} from {prj.name} beside the world file (GDAL reads none for this format)"
+            named = crs if not crs.endswith("]") else f"{crs.split(chr(34))[1]!r} (WKT)"  # not 485 characters of WKT
+            return crs, f"CRS {named} from {prj.name} beside the world file (GDAL reads none for this format)"
     return None
 
 
