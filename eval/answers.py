@@ -90,6 +90,21 @@ def not_text(answer: Any) -> str:
     return f"{type(answer).__name__} {json.dumps(answer, default=str)[:40]}"
 
 
+def reference_words(record: dict, yes_no: bool) -> str:
+    """The reference answer of a classification or VQA ``record`` as ``eval.text.normalize_answer`` reads it; a
+    ScoreError naming the record where nothing is left of it (``.``, ``-``: no answer could match it, all scored
+    wrong without a word), saying so where it is a lone article (``A``, a multiple-choice letter, read as ``a``)."""
+    from eval.text import ARTICLES, normalize_answer
+
+    if words := normalize_answer(ref := gt_answer(record), yes_no):
+        return words
+    letter = re.sub(r"[\W_]+", "", ref).lower() in ARTICLES  # "A", "(A)", "A.": an option's letter
+    raise ScoreError(f"record {record['id']!r}: reference answer {ref[:40]!r} has nothing left once normalised "
+                     "(punctuation and the articles a, an, the are left out): no answer could match it" + (
+                         "; a multiple-choice letter? 'A' reads as the article: give the options' text (or 'option "
+                         "A') in the references and the answers" if letter else ""))
+
+
 def norm_label(label: Any) -> str:
     """Class names compare NFKC-normalised (as answers are: a decomposed "é" is the composed one), lowercased, with
     ``-``/``_`` as spaces and whitespace collapsed."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from eval import common
+from eval.answers import reference_words
 from eval.text import normalize_answer
 
 HEADLINE = ["accuracy", "mean_class_accuracy"]
@@ -35,10 +36,7 @@ def score(items: list[common.Item], args=None) -> dict:
     for it in common.progress(items, "classification"):
         pred, status = predicted_label(it)
         statuses.append(status)
-        if not (gt := normalize_answer(ref := common.gt_answer(it.record), yes_no=False)):  # "." or "-": a class ""
-            raise common.ScoreError(f"record {it.id!r}: reference answer {ref[:40]!r} names no class (nothing is left "
-                                    "of it once normalised); no answer could match it")
-        pairs.append((gt, pred, status))
+        pairs.append((reference_words(it.record, yes_no=False), pred, status))  # "." or "-": an error
     classes = sorted({g for g, _, _ in pairs})
     confusion: dict[str, Counter] = defaultdict(Counter)
     for gt, pred, status in pairs:

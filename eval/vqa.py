@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from eval import common
+from eval.answers import reference_words
 from eval.text import is_yes_no, normalize_answer, parse_count, whole_number
 
 HEADLINE = ["accuracy", "mean_qtype_accuracy"]
@@ -31,9 +32,7 @@ def score(items: list[common.Item], args=None) -> dict:
     for it in common.progress(items, "vqa"):
         ref = common.gt_answer(it.record)
         yes_no = is_yes_no(ref)  # "no damage" is no "no": the answer "No." is wrong there
-        if not (gt := normalize_answer(ref, yes_no)):  # "-", "?": no answer could match it, all scored wrong
-            raise common.ScoreError(f"record {it.id!r}: reference answer {ref[:40]!r} has nothing left once "
-                                    "normalised (punctuation, articles): no answer could match it")
+        gt = reference_words(it.record, yes_no)  # "-", "?": an error, as no answer could match it
         number = whole_number(ref)  # "5": "5.0", "five", "5 ships" read as counting reads
         ans = None if it.pred is None else it.pred.get("answer")
         if number is not None:  # "answer": 5 (another tool's JSON) answers "5"; to another question it is unreadable

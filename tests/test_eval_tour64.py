@@ -270,3 +270,16 @@ def test_the_answer_key_named_is_the_one_whose_text_differs(tmp_path):
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": r, "pred-text": "airport"} for r in "ab"])
     (note,) = [n for n in classification.main(["--gt", gt, "--pred", pred])["notes"] if n.startswith("no line of")]
     assert """jq -c '.answer = .["pred-text"]'""" in note
+
+
+def test_a_multiple_choice_letter_reference_is_said_to_read_as_the_article(tmp_path):
+    """A multiple-choice set's reference 'A' (the option's letter) is the article 'a', left out: an error whose
+    reason, 'nothing left once normalised', named no article; it now says the letter reads as one and what to give."""
+    from eval import common, vqa
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "vqa", "[vqa] Which? (A) port (B) farm", "B"),
+                                            eval_record("b", "vqa", "[vqa] Which? (A) port (B) farm", "(A)")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "answer": "B"}, {"id": "b", "answer": "A"}])
+    with pytest.raises(common.ScoreError, match=r"record 'b': reference answer '\(A\)'.*a multiple-choice letter\? "
+                                                r"'A' reads as the article"):
+        vqa.main(["--gt", gt, "--pred", pred])
