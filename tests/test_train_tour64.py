@@ -213,3 +213,24 @@ def test_a_run_or_model_folder_given_as_a_config_names_the_config_it_holds(tmp_p
         load_config(TrainConfig, recipe, [])
     assert str(e.value) == (f"base {model} is a folder; give a config file (.yaml), such as {model / 'config.yaml'} "
                             f"(named in {recipe})")
+
+
+def test_a_resume_naming_no_folder_says_auto_or_the_step_folders_kept(tmp_path):
+    """``ckpt.resume=latest`` (a habit from other trainers) said 'no checkpoint folder latest' alone, and a step
+    folder ckpt.keep had pruned 'no checkpoint folder …/step_000001' without the ones there are."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.resume import resume_folder
+
+    def said(resume: str) -> str:
+        with pytest.raises(FileNotFoundError) as e:
+            resume_folder(load_config(TrainConfig, None, ["data.train=t.jsonl", f"ckpt.resume={resume}"]))
+        return str(e.value)
+
+    assert said("latest").endswith("; ckpt.resume=auto continues from the latest step folder in out_dir/checkpoints")
+    steps = tmp_path / "checkpoints"
+    for n in (2, 3):
+        (steps / f"step_{n:06d}").mkdir(parents=True)
+    assert said(str(steps / "step_000001")) == (f"ckpt.resume: no checkpoint folder {steps / 'step_000001'}; {steps} "
+                                                "holds step_000002, step_000003 (ckpt.keep keeps the last few)")
+    assert "auto" not in said(str(tmp_path / "nothing"))  # a path, not a word meant for auto

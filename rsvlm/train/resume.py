@@ -23,8 +23,10 @@ def resume_folder(cfg: TrainConfig) -> Path | None:
         return ckpt.latest_checkpoint(Path(cfg.out_dir) / "checkpoints")
     folder = Path(cfg.ckpt.resume)
     if not folder.is_dir():  # a file given: a step folder's file, most likely (…/step_N/trainable.safetensors)
+        pruned = ckpt.not_a_step_folder(folder).partition("no such folder; ")[2]  # the step folders ckpt.keep left
         raise FileNotFoundError(f"ckpt.resume: no checkpoint folder {folder}" + (
-            f" ({folder} is a file; give the step folder, e.g. {folder.parent})" if folder.is_file() else ""))
+            f" ({folder} is a file; give the step folder, e.g. {folder.parent})" if folder.is_file() else "")
+            + (f"; {pruned}" if pruned else "") + _auto_hint(folder))
     return folder
 
 
@@ -61,6 +63,13 @@ def model_changes(folder: Path, cfg: TrainConfig) -> list[ckpt.Change]:
         raise ValueError(f"ckpt.resume: {folder} was trained with another model section: {'; '.join(map(str, model))}"
                          f"{why}; set it back to resume, or start a new run (another out_dir, or overwrite=true)")
     return changes
+
+
+def _auto_hint(folder: Path) -> str:
+    """For a bare word that is no folder (``ckpt.resume=latest``, ``last``, ``true``): the value that means it."""
+    if folder.exists() or len(folder.parts) != 1:
+        return ""
+    return "; ckpt.resume=auto continues from the latest step folder in out_dir/checkpoints"
 
 
 def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
@@ -176,7 +185,8 @@ def check_out_dir(cfg: TrainConfig) -> None:
         own = Path(cfg.ckpt.resume).resolve() == (out / "checkpoints").resolve()
         why = ckpt.not_a_step_folder(Path(cfg.ckpt.resume), instead="ckpt.resume=auto" if own else "")
         raise FileNotFoundError(f"ckpt.resume={cfg.ckpt.resume}: "
-                                f"{why if why.startswith('not a step folder') else f'not a step folder; {why}'}")
+                                f"{why if why.startswith('not a step folder') else f'not a step folder; {why}'}"
+                                + _auto_hint(Path(cfg.ckpt.resume)))
     if found and cfg.ckpt.resume:  # was: mixed in, its later step folders removed as stale at the first save
         raise FileExistsError(f"out_dir {cfg.out_dir} already holds a run ({', '.join(found)}), and ckpt.resume="
                               f"{cfg.ckpt.resume} is not one of its step folders: continuing another run there would mix "
