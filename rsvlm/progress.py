@@ -1,0 +1,105 @@
+"""Progress bars that keep a log readable.
+
+On a terminal ``bar`` is tqdm as it always was. Where the stream is no terminal (``2> log.txt``, a CI
+log, ``nohup``) every redraw of a bar was a ``\\r`` line piling up in the file; there ``bar`` is the same
+tqdm (its counts, ``update``, ``set_postfix``, ``write`` all work) whose redraws are written as plain
+lines: at most one every ``every`` seconds, and the final count when it closes.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, Callable, Iterable, TextIO
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
+        return False
+
+
+class _LineFile:
+    """The file a bar off a terminal writes to: its redraws (``'\\r' + text``) are kept, and the latest
+    written to ``stream`` as a line of its own once ``every`` seconds have passed since the last line; the
+    final one when the bar closes (tqdm closes by drawing once more, the bar then ``disable``-d). tqdm's
+    own cursor moves and clearings (``'\\n'``, ``'\\x1b[A'``, a lone ``'\\r'``) write nothing."""
+
+    def __init__(self, stream: TextIO, every: float, clock: Callable[[], float]) -> None:
+        self.stream, self.every, self.clock = stream, every, clock
+        self.bar = None  # the tqdm writing here, set by ``bar`` once made
+        self.text = ""  # the latest redraw
+        self.said = ""  # the last line written
+        self.due = clock() + every
+
+    def write(self, s: str) -> int:
+        if s.startswith("\r"):
+            text = s[1:].rstrip()
+            closing = bool(getattr(self.bar, "disable", False))  # tqdm.close sets it before its last draw
+            if text:
+                self.text = text
+                if closing or self.clock() >= self.due:
+                    self._say(text)
+            elif closing and self.said and self.bar is not None:  # a leave=False bar's clearing: if a line
+                self._say(str(self.bar).rstrip())  # went to the log, its last count goes too
+        return len(s)
+
+    def _say(self, text: str) -> None:
+        if text != self.said:
+            self.stream.write(text + "\n")
+            self.stream.flush()
+            self.said = text
+        self.due = self.clock() + self.every
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    def __getattr__(self, name: str):  # encoding, closed, … as the stream's
+        return getattr(self.stream, name)
+
+
+def bar(iterable: Iterable | None = None, *, total: float | None = None, desc: str | None = None,
+        unit: str = "it", disable: bool | None = False, file: TextIO | None = None, every: float = 30.0,
+        clock: Callable[[], float] = time.monotonic, tqdm_class: Any = None, **tqdm_kwargs):
+    """A tqdm bar over ``iterable`` (or of ``total`` steps, ``update``-d) on ``file`` (stderr when None).
+
+    On a terminal: ``tqdm_class`` (``tqdm.auto.tqdm`` when None) as given. Elsewhere: the same bar
+    drawing plain lines (no meter: ``desc: 40% 400/1000 [00:30<00:45, 13.3rec/s]``), one at most every
+    ``every`` seconds of ``clock`` and the final count. ``disable=True`` draws nothing anywhere; tqdm's
+    ``disable=None`` (off where no terminal) is kept. ``delay`` keeps its meaning: a bar closed before it
+    drew nothing. ``leave=False`` leaves no final line unless an earlier line went to the log."""
+    if tqdm_class is None:
+        import tqdm.auto
+
+        tqdm_class = tqdm.auto.tqdm
+    stream = sys.stderr if file is None else file
+    if _is_terminal(stream):
+        return tqdm_class(iterable, total=total, desc=desc, unit=unit, disable=disable, file=stream, **tqdm_kwargs)
+    lines = _LineFile(stream, every, clock)
+    tqdm_kwargs.setdefault("ncols", 0)  # tqdm's "stats only, no meter"
+    tqdm_kwargs["dynamic_ncols"] = False  # else the width of the terminal that is not there
+    made = tqdm_class(iterable, total=total, desc=desc, unit=unit, disable=disable, file=lines, **tqdm_kwargs)
+    lines.bar = made
+    return made
+
+
+class ProgressLines:
+    """Progress as lines of their own where there is no bar: a line at each tenth of the ``n`` steps
+    (``synth: 4/10 scenes (40%) in 12 s``), with the seconds since ``t0`` of ``clock``."""
+
+    def __init__(self, n: int, t0: float, desc: str = "synth", unit: str = "scenes", file: TextIO | None = None,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
+        self.n, self.t0, self.desc, self.unit, self.file, self.clock = n, t0, desc, unit, file, clock
+        self.done, self.said = 0, 0
+
+    def step(self) -> None:
+        self.done += 1
+        tenth = 10 * self.done // self.n
+        if tenth > self.said:
+            self.said = tenth
+            print(f"{self.desc}: {self.done}/{self.n} {self.unit} ({100 * self.done // self.n}%) in "
+                  f"{self.clock() - self.t0:.0f} s", file=self.file or sys.stderr, flush=True)

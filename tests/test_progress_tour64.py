@@ -1,0 +1,91 @@
+"""rsvlm.progress: bars that keep a log (a stderr that is no terminal) free of carriage-return redraws."""
+
+import io
+
+import pytest
+
+from rsvlm.progress import ProgressLines, bar
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class Clock:
+    def __init__(self):
+        self.t = 0.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_a_bar_into_a_log_is_plain_lines_with_the_final_count():
+    # was: tqdm's '\r' redraws, one growing line of the log
+    log = io.StringIO()
+    assert list(bar(range(7), desc="dota", unit="image", file=log)) == list(range(7))
+    text = log.getvalue()
+    assert "\r" not in text and "\x1b" not in text, repr(text)
+    assert text.count("\n") == 1 and text.startswith("dota: 100% 7/7 ["), repr(text)
+
+
+def test_a_bar_on_a_terminal_draws_as_tqdm_does():
+    tty = Terminal()
+    with bar(total=3, desc="train", unit="step", file=tty, mininterval=0) as b:
+        for _ in range(3):
+            b.update(1)
+    assert "\r" in tty.getvalue() and "3/3" in tty.getvalue()
+
+
+def test_lines_come_at_most_every_30_s_of_the_clock_and_the_last_one_at_close():
+    log, clock = io.StringIO(), Clock()
+    with bar(total=100, desc="reading", unit="rec", file=log, clock=clock, mininterval=0, miniters=1) as b:
+        for k in range(100):
+            clock.t = k + 1  # one step a second
+            b.update(1)
+    lines = log.getvalue().splitlines()
+    assert [ln.split(" [")[0] for ln in lines] == ["reading:  30% 30/100", "reading:  60% 60/100",
+                                                    "reading:  90% 90/100", "reading: 100% 100/100"], lines
+
+
+def test_a_bar_of_unknown_length_gives_its_count():
+    log = io.StringIO()
+    with bar(desc="inferring", unit="file", file=log) as b:
+        b.update(5)
+    assert log.getvalue().startswith("inferring: 5file [") and "\r" not in log.getvalue()
+
+
+@pytest.mark.parametrize("disable", [True, None])
+def test_a_disabled_bar_writes_nothing_and_none_is_off_in_a_log(disable):
+    log = io.StringIO()
+    assert list(bar(range(3), desc="x", file=log, disable=disable)) == [0, 1, 2]
+    assert log.getvalue() == ""
+
+
+def test_a_delayed_bar_that_ends_before_its_delay_writes_nothing():
+    log = io.StringIO()
+    list(bar(range(3), desc="tiles of a.png", file=log, delay=60))
+    assert log.getvalue() == ""
+
+
+def test_leave_false_writes_no_line_for_short_work_and_its_last_count_for_long():
+    log, clock = io.StringIO(), Clock()
+    list(bar(range(3), desc="short", file=log, leave=False, clock=clock))
+    assert log.getvalue() == ""
+    with bar(total=10, desc="long", file=log, leave=False, clock=clock, mininterval=0, miniters=1) as b:
+        for k in range(10):
+            clock.t = 10 * k
+            b.update(1)
+    lines = log.getvalue().splitlines()
+    assert [ln.split(" [")[0] for ln in lines] == ["long:  40% 4/10", "long:  70% 7/10", "long: 100% 10/10"], lines
+
+
+def test_progress_lines_say_each_tenth():
+    log, clock = io.StringIO(), Clock()
+    lines = ProgressLines(20, 0.0, desc="synth", unit="scenes", file=log, clock=clock)
+    for k in range(20):
+        clock.t = k
+        lines.step()
+    said = log.getvalue().splitlines()
+    assert len(said) == 10 and said[-1] == "synth: 20/20 scenes (100%) in 19 s", said
+
