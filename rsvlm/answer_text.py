@@ -1,6 +1,6 @@
 """How eval reads a short answer (``normalize_answer``, ``parse_count``, ``is_yes_no``, ``whole_number``), in
-rsvlm so that ``fusion.vote`` reads a ``--tta`` vote as eval scores it (``vote_key``); ``eval.text`` is this
-reading (it is to import it from here).
+rsvlm so that ``fusion.vote`` reads a ``--tta`` vote as eval scores it (``vote_key``); ``eval.text`` imports
+its reading from here.
 
 ``normalize_answer`` applies, in order:
 
