@@ -139,9 +139,8 @@ def check_room(out: Path, n: int, cfg: SynthConfig) -> None:
 def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = None, workers: int = 1,
                progress: bool = True, records: bool = True, verbose: bool = True) -> dict:
     """Write ``n`` scenes and their records under ``out``; return the stats report (also stats.json)."""
-    from tqdm import tqdm
-
     from rsvlm.config import save_config
+    from rsvlm.progress import ProgressLines, bar
 
     cfg = cfg or SynthConfig()
     check_config(cfg)
@@ -170,9 +169,9 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     files = SplitFiles(out)
     t0, cpu0, worker_cpu = time.perf_counter(), time.process_time(), 0.0
     live = progress and sys.stderr.isatty()  # else a bar's \r redraws piled up as one line of the log
-    lines = _ProgressLines(n, t0) if progress and not live else None
+    lines = ProgressLines(n, t0) if progress and not live else None
     try:
-        with tqdm(total=n, desc="synth", unit="scene", disable=not live) as bar:
+        with bar(total=n, desc="synth", unit="scene", disable=not live) as shown:
             for gt, recs, skipped, wanted, small, unfit, split, job_cpu in _run(job, enumerate(splits), workers):
                 too_small.update(small)
                 not_fitted.update(unfit)
@@ -188,7 +187,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
                 for r in recs:
                     stats.add_record(r)
                     files.write(split, json.dumps(r, separators=(",", ":")))
-                bar.update(1)
+                shown.update(1)
                 done += 1
                 if lines:
                     lines.step()
@@ -253,22 +252,6 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
         print(f"{n} scene{'s' * (n != 1)} x {k} modalit{'ies' if k != 1 else 'y'} in {dt:.1f} s: {rate} "
               f"({workers} worker(s); {cpu:.1f} CPU-s in all, {1000 * cpu / n:.1f} CPU-ms per scene)")
     return report
-
-
-class _ProgressLines:
-    """Progress for a stderr that is no terminal (a build's log, ``2> file``): a line at each tenth of the
-    ``n`` scenes, with the seconds since ``t0``."""
-
-    def __init__(self, n: int, t0: float) -> None:
-        self.n, self.t0, self.done, self.said = n, t0, 0, 0
-
-    def step(self) -> None:
-        self.done += 1
-        tenth = 10 * self.done // self.n
-        if tenth > self.said:
-            self.said = tenth
-            print(f"synth: {self.done}/{self.n} scenes ({100 * self.done // self.n}%) in "
-                  f"{time.perf_counter() - self.t0:.0f} s", file=sys.stderr, flush=True)
 
 
 def _leftovers(out: Path, seed: int, pairs: bytearray, modalities) -> list[str]:
