@@ -81,3 +81,25 @@ def test_a_system_turn_inside_a_conversation_is_refused_at_its_line(tmp_path):
     assert [r["id"] for r in kept] == ["first"] and report.skipped == {"bad field conversations[].from": 1}
     assert report.examples[0].startswith(f"{path}:2 (id inside): field 'conversations[1].from': a system turn")
     assert render(record_messages(kept[0]), "rsvlm")  # the one kept renders
+
+
+def test_a_record_left_out_after_the_whole_file_was_read_is_not_said_at_another_line(tmp_path):
+    """caption_pool reads the whole file, then leaves records out: each was said at the LAST record's line
+    (564940b), a line that holds another record; now said without a line, as before."""
+    from PIL import Image
+
+    from rsvlm.data.modality import ModalityFinder
+    from rsvlm.data.records import RecordError
+
+    Image.new("RGB", (8, 8)).save(tmp_path / "a.png")
+    path = tmp_path / "r.jsonl"
+    path.write_text("".join(json.dumps(json.loads(_rec(rid)) | {"images": [{"path": image}]}) + "\n"
+                            for rid, image in (("gone", "gone.png"), ("ok", "a.png"), ("ok2", "a.png"))))
+    report = ReadReport(str(path))
+    with ModalityFinder() as finder:
+        for rec in list(read_records(path, strict=False, report=report)):  # as rsvlm.train.clip_data reads them
+            try:
+                finder.fill(rec, tmp_path, report)
+            except RecordError as e:
+                report.drop(e.field, f"{path}: {e}")
+    assert report.n_skipped == 1 and report.examples[0].startswith(f"{path}: record gone: images[0]")

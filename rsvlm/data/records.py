@@ -64,7 +64,7 @@ class ReadReport:
     # image files the records leave the modality of unsaid (rsvlm.data.modality): (modality, from what) -> files
     inferred: Counter = field(default_factory=Counter)
     inferred_first: str | None = None
-    # the last record read_records gave: (its file as given, as read, ":line"), for ``drop`` to say where
+    # the last record read_records gave: (its file as given, as read, ":line", its id), for ``drop`` to say where
     at: tuple[str, ...] = field(default=(), repr=False)
 
     @property
@@ -90,10 +90,12 @@ class ReadReport:
         self.inferred_first = self.inferred_first or path
 
     def drop(self, reason: str, example: str) -> None:
-        """A record read, then left out by its reader for ``reason``: counted as skipped. ``example`` ("FILE: …")
-        is said at the line read_records read the record from ("FILE:LINE: …"), as a malformed line is."""
-        if self.at and (name := next((n for n in self.at[:2] if example.startswith(f"{n}: ")), None)):
-            example = f"{name}{self.at[2]}: {example[len(name) + 2:]}"
+        """A record read, then left out by its reader for ``reason``: counted as skipped. ``example`` ("FILE: record
+        ID: …") is said at the line read_records read the record from ("FILE:LINE: …"), as a malformed line is, where
+        it is the last record read (a reader that read the whole file first left each at the last one's line)."""
+        given, read, loc, rid = self.at or ("", "", "", "")
+        if self.at and (name := next((n for n in (given, read) if example.startswith(f"{n}: record {rid}: ")), None)):
+            example = f"{name}{loc}: {example[len(name) + 2:]}"
         self.n_ok -= 1
         self.skipped[reason] += 1
         if len(self.examples) < 5:
@@ -408,7 +410,7 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
             continue
         report.n_ok += 1
         report.note_id(rec["id"], where)
-        report.at = (str(given), str(path), loc)  # for a reader that leaves it out after (ReadReport.drop)
+        report.at = (str(given), str(path), loc, rec["id"])  # for a reader leaving it out after (ReadReport.drop)
         if rec["task"] is None:  # "[detect] …" would train as plain chat with the typo in its prompt
             if tag := opening_tag(_first_user(rec["conversations"])):
                 report.unknown_tags[tag] += 1
