@@ -89,3 +89,18 @@ def test_progress_lines_say_each_tenth():
     said = log.getvalue().splitlines()
     assert len(said) == 10 and said[-1] == "synth: 20/20 scenes (100%) in 19 s", said
 
+
+
+def test_a_converter_run_with_stderr_captured_holds_no_carriage_return(tmp_path, capfd):
+    from PIL import Image
+
+    from data_gen.convert import main
+
+    src = tmp_path / "uc"
+    for cls in ("beach", "forest"):
+        (src / cls).mkdir(parents=True)
+        for k in range(3):
+            Image.new("RGB", (32, 32), (40 * k, 90, 20)).save(src / cls / f"{cls}{k}.png")
+    assert main(["folder", "--src", str(src), "--out", str(tmp_path / "o")]) == 0
+    err = capfd.readouterr().err
+    assert "\r" not in err and "folder: 100% 6/6 [" in err, repr(err)

@@ -154,7 +154,7 @@ def _modality(path: Path, out: Output) -> str:
 
 
 def run(args, out: Output) -> None:
-    from tqdm import tqdm
+    from rsvlm.progress import bar
 
     items = _items(Path(args.src), out)
     if not items:
@@ -168,7 +168,7 @@ def run(args, out: Output) -> None:
     items = kept
     classes = sorted({c for _, c, _ in items})
     choices = f" Answer with one of: {', '.join(classes)}." if 1 < len(classes) <= args.max_choices else ""
-    for paths, cls, scene in tqdm(items, desc="folder", unit="image"):
+    for paths, cls, scene in bar(items, desc="folder", unit="image"):
         if len(paths) > 1 and (twice := repeated_bands(paths)):
             out.skip("band_given_twice", ", ".join(map(str, paths)), f"band(s) {', '.join(twice)} in two files")
             continue
