@@ -192,7 +192,8 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
                 if lines:
                     lines.step()
     except KeyboardInterrupt as e:  # for the message of ``python -m data_gen synth``
-        e.add_note(f"{done} of {n} scenes done")  # with workers, a few more are on disk
+        # with workers, a few more are on disk; not add_note, which Python 3.10 (requires-python) lacks
+        e.__notes__ = [*getattr(e, "__notes__", ()), f"{done} of {n} scenes done"]
         raise
     finally:
         files.close()
