@@ -69,6 +69,11 @@ def synth_main(argv: list[str]) -> int:
         return 2
     except KeyboardInterrupt as e:  # its note: how many scenes were written, where the run had begun
         written = "".join(f"{note}; " for note in getattr(e, "__notes__", ()))
+        if not written and os.path.isfile(os.path.join(a.out, "train.jsonl")) \
+                and not os.path.exists(os.path.join(a.out, "train.jsonl.partial")):  # after its records were renamed
+            print(f"interrupted: {a.out} holds a whole set (train/val/test.jsonl and stats.json written; the report "
+                  "and notes after them not printed)", file=sys.stderr)
+            return 130
         print(f"interrupted: {a.out} holds an incomplete run ({written}its records only in *.jsonl.partial, no "
               "train/val/test.jsonl; run again to finish)", file=sys.stderr)
         return 130

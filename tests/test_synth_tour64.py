@@ -102,3 +102,19 @@ def test_ctrl_c_is_said_on_python_3_10_too(tmp_path, monkeypatch, capsys):
     out = tmp_path / "set"
     assert main(["synth", "--out", str(out), "--n", "5", "--size", "32", "--modalities", "ir", "--no-progress"]) == 130
     assert "(2 of 5 scenes done; its records only in *.jsonl.partial" in capsys.readouterr().err
+
+
+def test_ctrl_c_after_the_records_were_written_does_not_say_they_were_not(tmp_path, monkeypatch, capsys):
+    """Ctrl-C while the finished run looked for stale files (a scan of its folders, seconds at 100k scenes) said
+    "its records only in *.jsonl.partial, no train/val/test.jsonl" beside the train.jsonl it had just written."""
+    from data_gen.synth import run
+
+    def leftovers(*args, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(run, "_leftovers", leftovers)
+    out = tmp_path / "set"
+    assert main(["synth", "--out", str(out), "--n", "3", "--size", "32", "--modalities", "ir", "--no-progress"]) == 130
+    err = capsys.readouterr().err
+    assert f"interrupted: {out} holds a whole set" in err and "partial" not in err
+    assert (out / "train.jsonl").is_file() and (out / "stats.json").is_file()
