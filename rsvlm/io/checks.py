@@ -78,6 +78,32 @@ def library_messages():
                 lg.setLevel(level)
 
 
+class _Drop(logging.Filter):
+    """Drops what this thread logs (``unheard``); other threads' records pass on to the next filter."""
+
+    def __init__(self):
+        super().__init__()
+        self.thread = threading.get_ident()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread != self.thread
+
+
+@contextlib.contextmanager
+def unheard():
+    """Within the block, what this thread's library calls log is dropped, before ``library_messages`` hears it: a
+    parse allowed to fail whose failure the caller says itself (a .prj's "missing CONVERSION node" was also a
+    note "GDAL error while reading: …", of an image read without error)."""
+    drop, loggers = _Drop(), [logging.getLogger(n) for n in LIBRARY_LOGGERS]
+    for lg in loggers:
+        lg.filters.insert(0, drop)  # first: a filter that refuses stops the ones after it
+    try:
+        yield
+    finally:
+        for lg in loggers:
+            lg.removeFilter(drop)
+
+
 def gdal_message(err: BaseException) -> str:
     """``err``'s message, or where rasterio's says only "See previous exception for details." (a
     failed read), the GDAL error it chains: "IReadBlock failed at X offset 0, Y offset 24: …"."""

@@ -67,8 +67,11 @@ def prj_beside(files: list[str]) -> tuple[str | None, str] | None:
             from rasterio.crs import CRS
             from rasterio.errors import CRSError
 
+            from rsvlm.io.checks import unheard
+
             try:  # utf-8-sig: a BOM (a .prj saved by Notepad) was "unhandled keyword: \ufeffPROJCS"
-                crs = CRS.from_user_input(prj.read_text("utf-8-sig", errors="replace")[:65536].strip()).to_string()
+                with unheard():  # its failure is said below, not as "GDAL error while reading"
+                    crs = CRS.from_user_input(prj.read_text("utf-8-sig", errors="replace")[:65536].strip()).to_string()
             except (CRSError, ValueError) as e:
                 CRS.from_epsg(4326)  # clears GDAL's last error: left set, the next rasterio call raised it, and the
                 # image was "not a readable raster, truncated or corrupt" for a damaged .prj beside it
