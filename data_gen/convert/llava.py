@@ -259,13 +259,12 @@ def convert_record(raw: dict, args, out: Output, where: str) -> dict:
 
 
 def run(args, out: Output) -> None:
-    from tqdm import tqdm
-
     from rsvlm.data.records import RecordError, normalize_record
+    from rsvlm.progress import bar
 
     if not Path(args.images).is_dir():
         raise ConversionError(f"{args.images}: no such image folder")
-    for where, raw in tqdm(_records(Path(args.src), out), desc="llava", unit="record"):
+    for where, raw in bar(_records(Path(args.src), out), desc="llava", unit="record"):
         if isinstance(raw, BadBox):
             out.skip(raw.reason, where, raw.text)
             continue
