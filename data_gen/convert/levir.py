@@ -119,7 +119,7 @@ def describe(mask, label: str) -> str:
 
 
 def run(args, out: Output) -> None:
-    from tqdm import tqdm
+    from rsvlm.progress import bar
 
     check_tiling(args.tile, args.overlap)
     src = Path(args.src)
@@ -131,7 +131,7 @@ def run(args, out: Output) -> None:
     befores = out.drop_macos_metadata(sorted((src / "A").glob("*.*")) if (src / "label").is_dir() else
                                       sorted(src.glob("*_A.*")))
     note_unlabelled(out, {str(p): p for p in befores if _image(p)}, [a for _, a, _, _ in triples if a])
-    for name, a, b, lab in tqdm(triples, desc="levir-cd", unit="pair"):
+    for name, a, b, lab in bar(triples, desc="levir-cd", unit="pair"):
         if a is None or b is None:
             out.skip("missing_image", str(lab), f"{'A' if a is None else 'B'} image of {name}")
             continue
