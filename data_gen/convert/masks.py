@@ -348,7 +348,7 @@ def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | Non
 
 
 def run(args, out: Output) -> None:
-    from tqdm import tqdm
+    from rsvlm.progress import bar
 
     check_tiling(args.tile, args.overlap)
     classes, ignored = load_palette(args)
@@ -356,7 +356,7 @@ def run(args, out: Output) -> None:
     pairs = pair_files(Path(args.images), Path(args.labels), args.label_suffix, out)
     if not pairs:
         raise ConversionError(f"{args.labels}: no label images")
-    for image, lab in tqdm(pairs, desc="masks", unit="image"):
+    for image, lab in bar(pairs, desc="masks", unit="image"):
         if image is None:
             out.skip("missing_image", str(lab), "no image with the label's stem")
             continue
