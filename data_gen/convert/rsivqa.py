@@ -78,7 +78,7 @@ def _text_files(src: list[Path], out: Output | None = None) -> list[Path]:
 
 
 def run(args, out: Output) -> None:
-    from tqdm import tqdm
+    from rsvlm.progress import bar
 
     index = index_images(args.images, out)
     sizes: dict[Path, tuple[int, int] | ConversionError] = {}  # size, or why it cannot be used
@@ -87,7 +87,7 @@ def run(args, out: Output) -> None:
         lines = read_lines(txt)
         if not any(line.strip() for line in lines):  # "nothing to convert" named no file
             out.note(f"{txt}: empty file")
-        for n, line in enumerate(tqdm(lines, desc=f"rsivqa {Path(txt).name}", unit="line"), 1):
+        for n, line in enumerate(bar(lines, desc=f"rsivqa {Path(txt).name}", unit="line"), 1):
             if not line.strip():
                 continue
             where = f"{txt}:{n}"
