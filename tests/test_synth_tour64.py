@@ -35,6 +35,17 @@ def test_room_counts_the_images_a_rerun_rewrites(tmp_path, monkeypatch):
     check_room(tmp_path, 2, cfg)
 
 
+def test_room_is_not_refused_where_the_disk_gives_no_figures(tmp_path, monkeypatch):
+    """A mount whose statvfs says 0 blocks in all (some FUSE file systems, which write anyway) had every run
+    refused as one its disk could not hold, with no way past it."""
+    cfg = SynthConfig(modalities=["ir"])
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: Usage(0, 0, 0))
+    check_room(tmp_path, 1000, cfg)
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: Usage(10**9, 10**9, 0))  # a full disk is still one
+    with pytest.raises(OSError, match="0.0 GB free"):
+        check_room(tmp_path, 1000, cfg)
+
+
 def test_ctrl_c_says_how_many_scenes_were_written_and_where_the_records_are(tmp_path, monkeypatch, capsys):
     """Ctrl-C said "no records files" beside the train/val/test.jsonl.partial it left, and not how far it got."""
     from data_gen.synth import run

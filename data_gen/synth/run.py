@@ -125,8 +125,9 @@ def check_room(out: Path, n: int, cfg: SynthConfig) -> None:
     frames = n * (1 + cfg.scene.pairs_fraction)
     need = int(frames * cfg.scene.size ** 2 * sum(_PX_BYTES[m] for m in cfg.modalities))
     disk = next(p for p in (out, *out.absolute().parents) if p.exists())
-    free = shutil.disk_usage(disk).free
-    if need <= free:
+    usage = shutil.disk_usage(disk)
+    free = usage.free
+    if need <= free or not usage.total:  # a total of 0: a mount that gives no figures (some FUSE ones), not a full one
         return
     held = sum(e.stat().st_size for e in os.scandir(out / "images")) if (out / "images").is_dir() else 0
     if need > free + held:
