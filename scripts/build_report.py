@@ -302,7 +302,6 @@ def ship(out: Path, dest: Path) -> Path:
     return dest
 
 
-
 if __name__ == "__main__":  # run by hand, it did nothing and said nothing (exit 0)
     import sys
 

@@ -428,7 +428,6 @@ def stop_on_turn_end(ckpt: Path) -> list[int]:
     return gen.eos_token_id
 
 
-
 if __name__ == "__main__":  # run by hand, it did nothing and said nothing (exit 0)
     import sys
 
