@@ -96,9 +96,12 @@ def tile_progress(windows: list[Window], name: str):
 def inner_progress(items: list, desc: str, unit: str):
     """``items``, the parts of one input under a converter's per-input bar, under a bar of their own
     that is shown once they take over 2 s and cleared when done (none for a single item)."""
-    from tqdm import tqdm
+    import tqdm
 
-    return tqdm(items, desc=desc, unit=unit, leave=False, delay=2, disable=len(items) < 2)
+    from rsvlm.progress import bar
+
+    return bar(items, desc=desc, unit=unit, leave=False, delay=2, disable=len(items) < 2,
+               tqdm_class=tqdm.tqdm)  # std tqdm as before (no notebook widget under a converter's bar)
 
 
 def object_shape(obj: dict):

@@ -31,26 +31,29 @@ class _LineFile:
         self.stream, self.every, self.clock = stream, every, clock
         self.bar = None  # the tqdm writing here, set by ``bar`` once made
         self.text = ""  # the latest redraw
-        self.said = ""  # the last line written
+        self.said, self.said_n = "", None  # the last line written, and the bar's count then
         self.due = clock() + every
 
     def write(self, s: str) -> int:
         if s.startswith("\r"):
             text = s[1:].rstrip()
             closing = bool(getattr(self.bar, "disable", False))  # tqdm.close sets it before its last draw
+            n = getattr(self.bar, "n", None)
+            if closing and n is not None and n == self.said_n:
+                return len(s)  # its last count is the line written last
             if text:
                 self.text = text
                 if closing or self.clock() >= self.due:
-                    self._say(text)
+                    self._say(text, n)
             elif closing and self.said and self.bar is not None:  # a leave=False bar's clearing: if a line
-                self._say(str(self.bar).rstrip())  # went to the log, its last count goes too
+                self._say(str(self.bar).rstrip(), n)  # went to the log, its last count goes too
         return len(s)
 
-    def _say(self, text: str) -> None:
+    def _say(self, text: str, n) -> None:
         if text != self.said:
             self.stream.write(text + "\n")
             self.stream.flush()
-            self.said = text
+            self.said, self.said_n = text, n
         self.due = self.clock() + self.every
 
     def flush(self) -> None:

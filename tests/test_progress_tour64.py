@@ -104,3 +104,18 @@ def test_a_converter_run_with_stderr_captured_holds_no_carriage_return(tmp_path,
     assert main(["folder", "--src", str(src), "--out", str(tmp_path / "o")]) == 0
     err = capfd.readouterr().err
     assert "\r" not in err and "folder: 100% 6/6 [" in err, repr(err)
+
+
+def test_a_nested_bar_in_a_log_writes_no_cursor_moves_or_empty_lines():
+    # a converter's per-image bar with a scene's tiles under it (tiling.inner_progress: position 1, leave=False)
+    log, clock = io.StringIO(), Clock()
+    with bar(total=2, desc="dota", unit="image", file=log, clock=clock, mininterval=0, miniters=1) as outer:
+        for _ in range(2):
+            for _k in bar(range(5), desc="tiles of P3.png", unit="tile", file=log, leave=False, clock=clock,
+                         mininterval=0, miniters=1):
+                clock.t += 20
+            outer.update(1)
+    text = log.getvalue()
+    assert "\x1b" not in text and "\r" not in text and "\n\n" not in text and not text.startswith("\n"), repr(text)
+    assert [ln.split(" [")[0] for ln in text.splitlines() if ln.startswith("dota")] == \
+        ["dota:  50% 1/2", "dota: 100% 2/2"], text  # the last count once, not again at close
