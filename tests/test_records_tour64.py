@@ -103,3 +103,15 @@ def test_a_record_left_out_after_the_whole_file_was_read_is_not_said_at_another_
             except RecordError as e:
                 report.drop(e.field, f"{path}: {e}")
     assert report.n_skipped == 1 and report.examples[0].startswith(f"{path}: record gone: images[0]")
+
+
+def test_a_line_just_over_the_cap_says_its_length_and_the_cap_apart(tmp_path, monkeypatch):
+    """A line one character over the cap said "a line of 64 M characters, over the 64 M a record may take"."""
+    monkeypatch.setattr(records_shape, "LINE_CAP", 2000)
+    path = tmp_path / "r.jsonl"
+    line = json.dumps({"id": "big", "blob": "x" * 2000})[:2001]
+    path.write_text(_rec("a") + line + "\r\n" + _rec("b"))
+    report = ReadReport(str(path))
+    assert [r["id"] for r in read_records(path, strict=False, report=report)] == ["a", "b"]
+    assert report.examples == [f"{path}:2: a line of 2,001 characters, over the 2,000 (0.00190735 M) a record may "
+                               "take: no record (an image inlined as text? a file with no line ends?)"]

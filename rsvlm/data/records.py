@@ -348,8 +348,9 @@ def _iter_raw(path: Path, arrays: dict | None = None) -> Iterator[tuple[str, str
                     seen, size = True, len(line)
                     while not line.endswith("\n") and (line := lines.readline(cap)):
                         size += len(line)
-                    yield f":{lineno}", RecordError(f"{path}:{lineno}: a line of {size / 2**20:.0f} M characters, over "
-                                                    f"the {cap / 2**20:g} M a record may take: no record (an image "
+                    size -= line.endswith("\n")  # "64 M characters, over the 64 M" said nothing: the counts
+                    yield f":{lineno}", RecordError(f"{path}:{lineno}: a line of {size:,} characters, over the {cap:,} "
+                                                    f"({cap / 2**20:g} M) a record may take: no record (an image "
                                                     "inlined as text? a file with no line ends?)", "json")
                     continue
                 if not seen and line.lstrip().startswith("{"):  # a wrapper object, or one record over many lines
