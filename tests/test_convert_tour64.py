@@ -179,6 +179,18 @@ def test_coco_entry_of_an_empty_width_is_read_with_the_file_size(tmp_path):
     assert [r["id"] for r in recs] == ["coco-b-det-box", "coco-b-ground-car"] and stats["skipped"] == {}
 
 
+def test_coco_category_id_of_another_type_says_so(tmp_path):
+    """An annotation's ``category_id`` 1 for a category ``"1"`` was ``unknown_category (1)``, as if no category 1
+    were there; it says the category's id is the string, as ``orphan_annotation`` does for image ids."""
+    png(tmp_path / "imgs" / "b.png", 64, 48)
+    ann = tmp_path / "a.json"
+    ann.write_text(json.dumps({"images": [{"id": 2, "file_name": "b.png"}],
+                               "annotations": [{"id": 1, "image_id": 2, "category_id": 1, "bbox": [4, 4, 10, 10]}],
+                               "categories": [{"id": "1", "name": "car"}]}))
+    with pytest.raises(ConversionError, match=r"unknown_category \(1 \(categories has id '1', a str\)\)"):
+        convert(tmp_path / "out", "coco", "--ann", str(ann), "--images", str(tmp_path / "imgs"), "--strict")
+
+
 _APPLE_DOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + b"\x00" * 64  # a ._NAME resource fork
 
 

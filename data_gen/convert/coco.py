@@ -20,7 +20,8 @@ neither polygons nor RLE, an uncompressed RLE whose counts do not sum to its siz
 crossings into polygons of their own in ``[seg]`` (its ``[det]`` box stays the annotation's), counted in
 the notes as ``self_intersecting_polygons_split`` (``detection.emit_objects``); per image entry ``unparsable_image_entry``
 (no ``id``, one that is no number or string, no ``file_name``, or a ``width``/``height`` that is no whole number:
-``"640"`` is read as 640; an annotation's ``image_id`` 6 for an entry's ``"6"`` is an ``orphan_annotation`` saying so),
+``"640"`` is read as 640; an annotation's ``image_id`` 6 for an entry's ``"6"`` is an ``orphan_annotation`` saying so,
+a ``category_id`` 1 for a category's ``"1"`` an ``unknown_category`` saying so),
 ``duplicate_image_id`` (an entry of an id an earlier one has: the first is
 kept, where the later one took its annotations), ``duplicate_image_file`` (an entry of a ``file_name`` an
 earlier one has, of another ``width``/``height``: the first is kept, the later one's annotations
@@ -253,7 +254,7 @@ def run(args, out: Output) -> None:
             continue
         images[im["id"]] = by_file[im["file_name"]] = im
     per_image: dict = {i: [] for i in images}
-    ids_as_text = {str(i): i for i in images}
+    ids_as_text, cats_as_text = {str(i): i for i in images}, {str(i): i for i in cats}
     anns, data = data["annotations"], None  # each parsed annotation let go once read: its objects replace it
     for k in bar(range(len(anns)), desc="coco annotations", unit="ann"):  # RLE tracing is slow
         ann, anns[k] = anns[k], None
@@ -273,7 +274,9 @@ def run(args, out: Output) -> None:
             out.skip("orphan_annotation", where, f"image_id {ann.get('image_id')!r}{why}")
             continue
         if ann.get("category_id") not in cats:
-            out.skip("unknown_category", where, str(ann.get("category_id")))
+            other = cats_as_text.get(str(ann.get("category_id")))  # 1 for a category's "1": as image ids
+            out.skip("unknown_category", where, f"{ann.get('category_id')!r}"
+                     + (f" (categories has id {other!r}, a {type(other).__name__})" if other is not None else ""))
             continue
         crowd = _crowd(ann.get("iscrowd"))
         if crowd is None:
