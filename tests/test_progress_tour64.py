@@ -119,3 +119,22 @@ def test_a_nested_bar_in_a_log_writes_no_cursor_moves_or_empty_lines():
     assert "\x1b" not in text and "\r" not in text and "\n\n" not in text and not text.startswith("\n"), repr(text)
     assert [ln.split(" [")[0] for ln in text.splitlines() if ln.startswith("dota")] == \
         ["dota:  50% 1/2", "dota: 100% 2/2"], text  # the last count once, not again at close
+
+
+def test_rebuild_and_chat_into_a_log_write_lines_not_redraws(tmp_path, capfd):
+    from data_gen.__main__ import main
+    from data_gen.synth.config import SynthConfig
+    from data_gen.synth.run import synthesize
+    from rsvlm.config import from_dict
+
+    cfg = from_dict(SynthConfig, {"modalities": ["optical"], "scene": {"size": 48},
+                                  "instructions": {"records_per_image": 3}})
+    synthesize(tmp_path, 3, seed=2, cfg=cfg, progress=False, verbose=False)
+    capfd.readouterr()
+    assert main(["rebuild", "--dir", str(tmp_path), "--prefix", "r_"]) == 0
+    err = capfd.readouterr().err
+    assert "\r" not in err and "records: 100% 3/3 [" in err, repr(err)
+    train = next(p for p in tmp_path.glob("r_*.jsonl") if p.stat().st_size)
+    assert main(["chat", "--src", str(train), "--out", str(tmp_path / "c.jsonl"), "--turns", "2"]) in (0, 2)
+    err = capfd.readouterr().err
+    assert "\r" not in err and "chat: read: " in err, repr(err)

@@ -137,14 +137,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[bool]) -> int:
-    from tqdm import tqdm
-
     from rsvlm.data.records import ReadReport, read_records
+    from rsvlm.progress import bar
 
     report = ReadReport(a.src)
     try:
-        records = list(tqdm(read_records(a.src, strict=False, report=report), desc="chat: read", unit="record",
-                            disable=a.no_progress))
+        records = list(bar(read_records(a.src, strict=False, report=report), desc="chat: read", unit="record",
+                           disable=a.no_progress))
         chats = chain(records, a.turns, a.seed)
     except (FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -162,7 +161,7 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         with open(part, "w", encoding="utf-8") as f:
-            for r in tqdm(chats, desc="chat: write", unit="conversation", disable=a.no_progress):
+            for r in bar(chats, desc="chat: write", unit="conversation", disable=a.no_progress):
                 f.write(json.dumps(r) + "\n")
         part.replace(out)
         written.append(True)

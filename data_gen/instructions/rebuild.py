@@ -30,7 +30,7 @@ from rsvlm.tokens import MODALITIES
 
 def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "", progress: bool = True) -> dict:
     """Records for every scene under ``root/scenes``; returns the stats report (also written)."""
-    from tqdm import tqdm
+    from rsvlm.progress import bar
 
     root = Path(root)
     check_weights(cfg)
@@ -52,7 +52,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     unfinished = (root / "train.jsonl.partial").is_file()  # synth's (or an unprefixed rebuild's) cut short
     files = SplitFiles(root, prefix, keep_earlier=True)  # an earlier set of this prefix stays until this one is done
     try:
-        for path in tqdm(paths, desc="records", unit="scene", disable=not progress):
+        for path in bar(paths, desc="records", unit="scene", disable=not progress):
             scene = load_scene(path)
             split = scene.get("split", "train")
             if "split" not in scene:  # made by hand, or before scenes stored their split
