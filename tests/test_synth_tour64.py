@@ -27,12 +27,27 @@ def test_room_counts_the_images_a_rerun_rewrites(tmp_path, monkeypatch):
     cfg = SynthConfig(modalities=["ir"])
     cfg.scene.size, cfg.scene.pairs_fraction = 100, 0.0  # 2 B a px: 20 kB a scene
     monkeypatch.setattr(shutil, "disk_usage", lambda p: Usage(10**9, 0, 30_000))
-    check_room(tmp_path, 1, cfg)
+    check_room(tmp_path, 1, cfg, 0)
     with pytest.raises(OSError, match="--n 2 scenes"):
-        check_room(tmp_path, 2, cfg)
+        check_room(tmp_path, 2, cfg, 0)
     (tmp_path / "images").mkdir()
     (tmp_path / "images" / "s0-000000_ir.tif").write_bytes(b"\0" * 20_000)  # an earlier run's, rewritten
-    check_room(tmp_path, 2, cfg)
+    check_room(tmp_path, 2, cfg, 0)
+
+
+def test_room_counts_only_the_images_a_rerun_rewrites(tmp_path, monkeypatch):
+    """Every file in images/ was counted as room a rerun frees, though one of another seed, another modality or
+    a scene past --n is kept: a run that could not fit was let start."""
+    cfg = SynthConfig(modalities=["ir"])
+    cfg.scene.size, cfg.scene.pairs_fraction = 100, 0.0  # 2 B a px: 20 kB a scene
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: Usage(10**9, 0, 30_000))
+    (tmp_path / "images").mkdir()
+    for name in ("s7-000000_ir.tif", "s0-000000_msi.tif", "s0-000005_ir.tif", "s0-000000_ir.tif.bak"):
+        (tmp_path / "images" / name).write_bytes(b"\0" * 20_000)
+    with pytest.raises(OSError, match="--n 2 scenes"):
+        check_room(tmp_path, 2, cfg, 0)
+    (tmp_path / "images" / "s0-000001_ir_t1.tif").write_bytes(b"\0" * 20_000)  # a pair's frame of this run's
+    check_room(tmp_path, 2, cfg, 0)
 
 
 def test_room_is_not_refused_where_the_disk_gives_no_figures(tmp_path, monkeypatch):
@@ -40,10 +55,10 @@ def test_room_is_not_refused_where_the_disk_gives_no_figures(tmp_path, monkeypat
     refused as one its disk could not hold, with no way past it."""
     cfg = SynthConfig(modalities=["ir"])
     monkeypatch.setattr(shutil, "disk_usage", lambda p: Usage(0, 0, 0))
-    check_room(tmp_path, 1000, cfg)
+    check_room(tmp_path, 1000, cfg, 0)
     monkeypatch.setattr(shutil, "disk_usage", lambda p: Usage(10**9, 10**9, 0))  # a full disk is still one
     with pytest.raises(OSError, match="0.0 GB free"):
-        check_room(tmp_path, 1000, cfg)
+        check_room(tmp_path, 1000, cfg, 0)
 
 
 def test_ctrl_c_says_how_many_scenes_were_written_and_where_the_records_are(tmp_path, monkeypatch, capsys):

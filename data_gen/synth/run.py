@@ -116,10 +116,10 @@ def check_out(out: Path) -> None:
 _PX_BYTES = {"optical": 1, "msi": 12, "sar": 8, "ir": 2}
 
 
-def check_room(out: Path, n: int, cfg: SynthConfig) -> None:
+def check_room(out: Path, n: int, cfg: SynthConfig, seed: int) -> None:
     """OSError naming --n, scene.size and the modalities where the images alone would take more than the free
-    space of ``out``'s disk (with what its images/ holds already, which a rerun rewrites): was found when the disk
-    filled, hours in (--n 1000 --size 4096 is about 480 GB)."""
+    space of ``out``'s disk (with the images/ of this run's scenes and modalities there already, which it rewrites):
+    was found when the disk filled, hours in (--n 1000 --size 4096 is about 480 GB)."""
     import shutil
 
     frames = n * (1 + cfg.scene.pairs_fraction)
@@ -129,12 +129,22 @@ def check_room(out: Path, n: int, cfg: SynthConfig) -> None:
     free = usage.free
     if need <= free or not usage.total:  # a total of 0: a mount that gives no figures (some FUSE ones), not a full one
         return
-    held = sum(e.stat().st_size for e in os.scandir(out / "images")) if (out / "images").is_dir() else 0
+    held = _rewritten(out, n, seed, cfg.modalities)
     if need > free + held:
         raise OSError(f"output folder {out}: --n {n} scenes of scene.size {cfg.scene.size} px in "
                       f"{', '.join(cfg.modalities)} take about {need / 1e9:.1f} GB of images at least, and its disk "
                       f"has {(free + held) / 1e9:.1f} GB free{' (with its images/)' if held else ''}: give fewer "
                       "scenes, a smaller --size, fewer --modalities, or an --out on a larger disk")
+
+
+def _rewritten(out: Path, n: int, seed: int, modalities: list[str]) -> int:
+    """Bytes of ``out``'s images/ that a run of ``n`` scenes of ``seed`` in ``modalities`` writes over: not another
+    seed's or modality's files, nor scenes past ``n``, which it keeps (all were counted as room it frees)."""
+    if not (out / "images").is_dir():
+        return 0
+    ours = re.compile(rf"(s{seed}-(\d{{6,}}))_(?:{'|'.join(map(re.escape, modalities))})(?:_t[01])?\.(?:png|tif)")
+    return sum(e.stat().st_size for e in os.scandir(out / "images")
+               if (m := ours.fullmatch(e.name)) and int(m[2]) < n and m[1] == scene_id(seed, int(m[2])))
 
 
 def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = None, workers: int = 1,
@@ -150,7 +160,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     workers = min(workers, n)  # a process for each scene at most: more would start, import and idle
     out = Path(out)
     check_out(out)
-    check_room(out, n, cfg)
+    check_room(out, n, cfg, seed)
     for sub in ("images", "masks", "scenes"):
         try:
             (out / sub).mkdir(parents=True, exist_ok=True)
