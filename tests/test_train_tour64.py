@@ -234,3 +234,49 @@ def test_a_resume_naming_no_folder_says_auto_or_the_step_folders_kept(tmp_path):
     assert said(str(steps / "step_000001")) == (f"ckpt.resume: no checkpoint folder {steps / 'step_000001'}; {steps} "
                                                 "holds step_000002, step_000003 (ckpt.keep keeps the last few)")
     assert "auto" not in said(str(tmp_path / "nothing"))  # a path, not a word meant for auto
+
+
+class _ClosedPipe:
+    """A stream whose reader has gone (… | head -1): every write raises BrokenPipeError."""
+
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self):
+        pass
+
+
+class _Kept:
+    """A stream still read (a log file): what was written to it."""
+
+    def __init__(self):
+        self.text = ""
+
+    def write(self, text):
+        self.text += text
+        return len(text)
+
+    def flush(self):
+        pass
+
+
+@pytest.mark.parametrize("closed", ["stdout", "stderr"])
+def test_python_m_rsvlm_train_says_which_stream_lost_its_reader(closed, monkeypatch):
+    """What torchrun runs (``python -m rsvlm.train``) went on past a closed reader without a word of which
+    stream it was, where ``rsvlm train`` says it; the run's own exit status is kept."""
+    import sys
+
+    import rsvlm.train.__main__ as entry
+
+    def work():
+        print("wrote …")
+        print("step 1/3 …", file=sys.stderr)
+        return 3
+
+    kept = _Kept()
+    monkeypatch.setattr(entry, "main", work)
+    monkeypatch.setattr(sys, closed, _ClosedPipe())
+    monkeypatch.setattr(sys, "stderr" if closed == "stdout" else "stdout", kept)
+    assert entry.run() == 3
+    said = {"stdout": "standard output", "stderr": "standard error"}[closed]
+    assert f"rsvlm train: {said} was closed by its reader; the run went on to its end" in kept.text, kept.text

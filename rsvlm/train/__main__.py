@@ -2,15 +2,18 @@
 
 import sys
 
-from rsvlm.closed_pipes import readers_may_close
+from rsvlm.closed_pipes import readers_may_close, say_lost
 from rsvlm.train import main
 
 
 def run() -> int:
     """``main`` with a reader that may close (``python -m rsvlm.train … 2>&1 | head -1``): the run goes on and
-    keeps its own exit status, as ``rsvlm train`` does; was exit 1 at the first progress line, nothing trained."""
-    with readers_may_close():
-        return main()
+    keeps its own exit status, as ``rsvlm train`` does; was exit 1 at the first progress line, nothing trained.
+    The stream still read says which one lost its reader (``rsvlm.cli``'s ``_run`` does the same)."""
+    with readers_may_close() as closed:
+        code = main()
+        say_lost("rsvlm train", closed)  # within: the stream thought read may have lost its reader too
+    return code
 
 
 if __name__ == "__main__":
