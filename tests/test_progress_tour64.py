@@ -138,3 +138,18 @@ def test_rebuild_and_chat_into_a_log_write_lines_not_redraws(tmp_path, capfd):
     assert main(["chat", "--src", str(train), "--out", str(tmp_path / "c.jsonl"), "--turns", "2"]) in (0, 2)
     err = capfd.readouterr().err
     assert "\r" not in err and "chat: read: " in err, repr(err)
+
+
+def test_the_overlap_check_bar_into_a_log_is_lines(tmp_path, capsys):
+    # rsvlm eval's train/test overlap check, progress on (config): its bar's redraws went into a log
+    import json
+
+    from rsvlm.data.overlap import OverlapConfig, Source, _with_bar
+    from rsvlm.data.records import ReadReport
+
+    rec = {"id": "a", "images": ["a.png"], "conversations": [{"from": "human", "value": "<image>\nhi"},
+                                                            {"from": "gpt", "value": "ok"}]}
+    (tmp_path / "t.jsonl").write_text("\n".join(json.dumps({**rec, "id": str(k)}) for k in range(4)) + "\n")
+    got = list(_with_bar(Source(tmp_path / "t.jsonl", tmp_path), ReadReport("t"), "reading", OverlapConfig(progress=True)))
+    err = capsys.readouterr().err
+    assert len(got) == 4 and "\r" not in err and "reading t.jsonl: 4record [" in err, repr(err)

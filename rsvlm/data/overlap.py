@@ -255,11 +255,11 @@ class TestIndex:
 
 def _with_bar(src: Source, report: ReadReport, what: str, cfg: OverlapConfig) -> Iterator[dict]:
     """``src``'s records (bad lines counted in ``report``), with ``cfg.progress``'s bar on stderr."""
-    from tqdm import tqdm
+    from rsvlm.progress import bar
 
-    return tqdm(read_records(src.path, strict=False, report=report), desc=f"{what} {src.path.name}", unit="record",
-                disable=None if cfg.progress is None else not cfg.progress, delay=2 if cfg.progress is None else 0,
-                file=sys.stderr)
+    return bar(read_records(src.path, strict=False, report=report), desc=f"{what} {src.path.name}", unit="record",
+               disable=None if cfg.progress is None else not cfg.progress, delay=2 if cfg.progress is None else 0,
+               file=sys.stderr)
 
 
 def compare(sources: list[Source], test: list[dict], test_root: Path, cfg: OverlapConfig,
