@@ -1,5 +1,5 @@
 """How eval reads a short answer (``normalize_answer``, ``parse_count``, ``is_yes_no``, ``whole_number``), in
-rsvlm so that ``fusion.vote`` reads a ``--tta`` vote as eval scores it (``vote_key``); ``eval.text`` imports
+rsvlm so that ``fusion.vote`` reads a ``--tta`` vote as eval scores it (``vote_keys``); ``eval.text`` imports
 its reading from here.
 
 ``normalize_answer`` applies, in order:
