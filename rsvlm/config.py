@@ -196,13 +196,35 @@ def _belongs_under(ftypes: dict[str, Any], unknown: list[str], prefix: str) -> s
 def _near_keys(ftypes: dict[str, Any], unknown: list, prefix: str) -> str:
     """The valid keys the ``unknown`` ones are near spellings of (``max_step`` for ``max_steps``), as the end of
     the unknown-key message: " (did you mean max_steps?)"; "" where none is near."""
-    near = {k: c[0] for k in unknown if (c := difflib.get_close_matches(str(k), list(ftypes), n=1))
+    near = {k: c for k in unknown if (c := _near_key(str(k), ftypes))
             and str(k).split(":", 1)[0] not in ftypes}  # max_steps:3 is told of the space after the colon
     if not near:
         return ""
     if len(unknown) == 1:
         return f" (did you mean {prefix}{next(iter(near.values()))}?)"
     return f" (did you mean {', '.join(f'{prefix}{c} for {prefix}{k}' for k, c in near.items())}?)"
+
+
+def _near_key(key: str, ftypes: dict[str, Any]) -> str | None:
+    """The one key of ``ftypes`` that ``key`` is a misspelling (``max_step``, ``lrr``, ``output_dir``) or a
+    shortening or lengthening (``warmup``, ``train_file``, ``grad_accumulation``; a section's name only as one
+    word, ``optimizer``: ``model_name`` is no key of model:) of; None where none is, or several are. A looser
+    likeness named keys of another meaning (``save_steps`` max_steps, ``logging_steps`` slow_step_s or log)."""
+    valid = list(ftypes)
+    if close := difflib.get_close_matches(key, valid, n=1, cutoff=0.8):
+        return close[0]
+
+    def extends(long: str, short: str, section: bool) -> bool:
+        if not long.startswith(short) or len(short) < 3:
+            return False
+        rest = long[len(short):]  # a section's name spelt longer (optimizer, logging), not a key in it (model_name)
+        return "_" not in rest if section else len(short) >= 6 or rest.startswith("_")  # logging_steps: no log
+
+    def section(v: str) -> bool:
+        return dataclasses.is_dataclass(_unwrap_optional(ftypes[v])[0])
+
+    affix = [v for v in valid if v != key and (extends(v, key, section(v)) or extends(key, v, section(v)))]
+    return affix[0] if len(affix) == 1 else None
 
 
 def to_dict(cfg: Any) -> dict[str, Any]:

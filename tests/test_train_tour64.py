@@ -3,8 +3,6 @@ device under nccl and gloo, and the training docs split in two."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from test_train_utils import REPO, make_records
 
@@ -103,6 +101,32 @@ def test_misspelt_keys_in_a_recipe_name_the_keys_they_are_near_and_others_nothin
     with pytest.raises(ConfigError) as e:
         load_config(TrainConfig, path, [])
     assert "did you mean" not in str(e.value)
+
+
+@pytest.mark.parametrize("text, said", [
+    ("save_steps: 100\n", None),  # Trainer's name for ckpt.every: max_steps (difflib's 0.74) would stop the run
+    ("logging_steps: 10\n", None),  # log.every: slow_step_s (0.67), or log, the section
+    ("optim: {warmup_ratio: 0.1}\n", None),  # a ratio, not warmup_steps
+    ("model_name: x\n", None),  # not a key of model:
+    ("output_dir: x\n", "(did you mean out_dir?)"),
+    ("grad_accumulation: 2\n", "(did you mean grad_accum?)"),
+    ("optimizer: {lr: 1}\n", "(did you mean optim?)"),
+    ("data: {max_len: 64}\n", "(did you mean data.max_length?)"),
+    ("data: {train_file: a.jsonl}\n", "(did you mean data.train?)")])
+def test_a_recipe_key_of_another_meaning_is_not_offered_as_the_one_meant(tmp_path, text, said):
+    """difflib's 0.6 likeness offered max_steps for save_steps (Hugging Face's checkpoint interval) and
+    slow_step_s for logging_steps: a user who took the hint ran one step, or set a stall warning."""
+    from rsvlm.config import ConfigError, load_config
+    from rsvlm.train.config import TrainConfig
+
+    path = tmp_path / "r.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, path, [])
+    if said is None:
+        assert "did you mean" not in str(e.value), str(e.value)
+    else:
+        assert str(e.value).endswith(said), str(e.value)
 
 
 def test_a_recipe_indented_with_a_tab_says_yaml_wants_spaces(tmp_path):
