@@ -380,12 +380,12 @@ def _run(args) -> int:
             return 2
         if args.command not in GOES_ON:  # chat ends with its reader; predict and eval guard their own streams
             return int(handler(args) or 0)
-        from rsvlm.closed_pipes import readers_may_close, say_lost
+        from rsvlm.closed_pipes import readers_may_close
 
-        with readers_may_close() as closed:  # a progress line to a closed pipe (… 2>&1 | head -1) ended it early
-            code = int(handler(args) or 0)
-            say_lost(f"rsvlm {args.command}", closed)  # which stream, as predict says its --out - cut short
-        return code
+        # a progress line to a closed pipe (… 2>&1 | head -1) ended it early; which stream is said at the end,
+        # as predict says its --out - cut short
+        with readers_may_close(f"rsvlm {args.command}"):
+            return int(handler(args) or 0)
     except FileNotFoundError as e:  # a path the user gave: say which, without a traceback
         return _fail(args.command, e)
     except KeyboardInterrupt:  # before the handler's own Ctrl-C handling (loading the model): no traceback

@@ -2,7 +2,7 @@
 closed pipe raises BrokenPipeError wherever it happens (a note while the model loads), which ended the
 run before its ``--out`` file was written, with exit status 0. ``readers_may_close`` swaps both streams
 for ones that send what follows such an error to the null device, so the run goes on to write its files,
-and says which of them lost their reader (``say_lost``)."""
+and, given the command's name, says at the end which of them lost their reader (``say_lost``)."""
 
 from __future__ import annotations
 
@@ -47,15 +47,19 @@ class _Guarded:
 
 
 @contextlib.contextmanager
-def readers_may_close():
+def readers_may_close(who: str | None = None):
     """Within: ``sys.stdout`` and ``sys.stderr`` go on (to the null device) where their reader closed them;
-    yields the set of those that lost their reader (``"stdout"``, ``"stderr"``), filled as it happens. The
-    streams are put back, flushed, on leaving."""
+    yields the set of those that lost their reader (``"stdout"``, ``"stderr"``), filled as it happens. Given
+    ``who`` (the command, ``rsvlm train``), a block that ends without an exception is followed by ``say_lost``
+    while the streams are still guarded (the stream still thought read may have lost its reader too: ``2>&1 |
+    head``). The streams are put back, flushed, on leaving."""
     closed: set[str] = set()
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = (_Guarded(s, n, closed) for s, n in zip(saved, ("stdout", "stderr")))
     try:
         yield closed
+        if who is not None:
+            say_lost(who, closed)
     finally:
         for guarded in (sys.stdout, sys.stderr):
             if isinstance(guarded, _Guarded):
@@ -69,8 +73,8 @@ _NAMES = {"stdout": "standard output", "stderr": "standard error"}
 def say_lost(who: str, closed: set[str]) -> None:
     """Say on the stream still read which of ``closed`` (``readers_may_close``'s set) lost its reader and that
     the run went on (``rsvlm merge-lora … | head -1``: its checkpoint written, its later lines unseen); nothing
-    where none did, or where both did (no one is left to read it). ``who``: the command, ``rsvlm train``. Call it
-    within ``readers_may_close``: the stream still thought read may have lost its reader too (``2>&1 | head``)."""
+    where none did, or where both did (no one is left to read it). ``who``: the command, ``rsvlm train``.
+    ``readers_may_close(who)`` calls it, within: the stream still thought read may have lost its reader too."""
     still = [s for s in ("stderr", "stdout") if s not in closed]
     if not closed or not still:
         return

@@ -49,7 +49,7 @@ from types import SimpleNamespace
 
 from rsvlm import inference as inf
 from rsvlm import out_paths
-from rsvlm.closed_pipes import readers_may_close, say_lost
+from rsvlm.closed_pipes import readers_may_close
 from rsvlm.data.overlap import overlap_report
 from rsvlm.data.records import ReadReport, RecordError, check_records_path, load_records
 from rsvlm.eval_answers import (  # noqa: F401  (rsvlm.evaluate.NAME, as before the move; tests patch answer_batch here)
@@ -251,10 +251,8 @@ def main(args) -> int:
     line, before its records were answered, with status 0: the answers and ``--out`` are written whatever reads the
     messages (``readers_may_close``), and the stream still read says which lost its reader (``say_lost``: the
     run went on, its later lines unseen), as train and merge-lora say it."""
-    with readers_may_close() as closed:
-        code = _main(args)
-        say_lost("rsvlm eval", closed)  # within: the stream still thought read may have lost its reader too
-    return code
+    with readers_may_close("rsvlm eval"):
+        return _main(args)
 
 
 def _main(args) -> int:
