@@ -360,6 +360,19 @@ def _yaml_problem(e: Exception, at_mark: bool = True) -> str:
     return f"{problem}{at}" + (f", {context}" if context else "")
 
 
+def _tab_hint(e: Exception) -> str:
+    """For PyYAML's "found character '\\t' that cannot start any token": what to write instead. A tab that
+    indents a line is told YAML indents with spaces; one after a colon, before a comment or inside a value
+    that is not quoted (``out_dir: a<TAB>b``: no indentation) that PyYAML takes none there ("a<TAB>b" is a value)."""
+    if "'\\t'" not in str(getattr(e, "problem", "")):
+        return ""
+    mark = getattr(e, "problem_mark", None)
+    text = getattr(mark, "buffer", None)
+    if not isinstance(text, str) or not text[text.rfind("\n", 0, mark.pointer) + 1 : mark.pointer].strip(" \t"):
+        return "; YAML indents with spaces, not tabs"
+    return "; PyYAML takes no tab there, outside quotes: write a space (or quote the value that holds it)"
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
     """PyYAML's SafeLoader, refusing a mapping that names a key twice (it keeps the last silently,
     so a second ``optim:`` section dropped every setting of the first)."""
@@ -399,8 +412,7 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        tabs = "; YAML indents with spaces, not tabs" if "'\\t'" in str(getattr(e, "problem", "")) else ""
-        raise ConfigError(f"{where}: not valid YAML ({_yaml_problem(e, at_mark=False)}){tabs}") from e
+        raise ConfigError(f"{where}: not valid YAML ({_yaml_problem(e, at_mark=False)}){_tab_hint(e)}") from e
     if data is None:  # empty, or comments only
         return {}
     if not isinstance(data, dict):  # "[]" or "false" read as {} before, so the file was silently ignored

@@ -140,6 +140,26 @@ def test_a_recipe_indented_with_a_tab_says_yaml_wants_spaces(tmp_path):
         load_config(TrainConfig, path, [])
 
 
+
+@pytest.mark.parametrize("text, column", [("out_dir:\truns/x\n", 9), ("out_dir: runs/x\t# mine\n", 16),
+                                          ("optim: {lr:\t0.1}\n", 12)])
+def test_a_tab_that_indents_nothing_is_not_told_of_indentation(tmp_path, text, column):
+    """A tab after a colon or before a comment was told 'YAML indents with spaces, not tabs', on a line
+    indented by nothing; a tab inside quotes is a value PyYAML reads."""
+    from rsvlm.config import ConfigError, load_config
+    from rsvlm.train.config import TrainConfig
+
+    path = tmp_path / "r.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, path, [])
+    assert str(e.value).startswith(f"{path}:1:{column}: not valid YAML"), str(e.value)
+    assert str(e.value).endswith("; PyYAML takes no tab there, outside quotes: write a space (or quote the value "
+                                 "that holds it)"), str(e.value)
+    path.write_text('out_dir: "runs/a\tb"\n')
+    assert load_config(TrainConfig, path, []).out_dir == "runs/a\tb"
+
+
 def test_a_recipe_key_yaml_reads_as_a_number_is_named_not_a_type_error(tmp_path):
     """``1: 2`` in a recipe (or in its optim: section beside a string key) raised TypeError from the
     unknown-key message itself (``prefix + k``, sorting int among str), a traceback naming no file."""
