@@ -125,3 +125,24 @@ def test_a_slow_load_into_a_log_file_draws_no_bar(tmp_path, monkeypatch):
             list(hf_logging.tqdm(slow(2), total=2, desc="mine", disable=False))
     text = log.read_bytes().decode()  # read_text turns each '\r' into a newline
     assert "Loading weights" not in text and "mine" in text and "\r" in text
+
+
+@pytest.mark.parametrize("change", ["lack", "extra"])
+def test_averaging_names_which_checkpoint_lacks_a_file(tmp_path, ckpt, change):
+    """Two checkpoints, one with its llm/model.safetensors gone (or a stray weight file added), were refused as
+    "files differ from A: ['llm/model.safetensors']", not saying which of them lacks or holds it."""
+    from rsvlm.model.weights import average_checkpoints
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        shutil.copytree(ckpt, d, ignore=shutil.ignore_patterns("adapter"))  # a full checkpoint: llm/ and no adapter
+    if change == "lack":
+        (b / "llm" / "model.safetensors").unlink()
+    else:
+        shutil.copyfile(b / "vision.safetensors", b / "extra.safetensors")
+    with pytest.raises(ValueError) as e:
+        average_checkpoints([a, b], tmp_path / "out", progress=False)
+    said = (f"{b}: lacks what {a} holds: ['llm/model.safetensors']" if change == "lack" else
+            f"{b}: holds what {a} has not: ['extra.safetensors']")
+    assert str(e.value).startswith(said), str(e.value)
+    assert not (tmp_path / "out").exists()

@@ -66,8 +66,11 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
         raise ValueError(f"{roots[0]}: no .safetensors weights to average")
     for r in roots[1:]:
         other = files(r)
-        if set(other) != set(first):
-            raise ValueError(f"{r}: files differ from {roots[0]}: {sorted(set(other) ^ set(first))[:5]}")
+        if set(other) != set(first):  # was 'files differ from A: [llm/model.safetensors]', not saying whose it is
+            lacks, extra = (sorted(set(a) - set(b)) for a, b in ((first, other), (other, first)))
+            says = [f"{which} {names[:5]}{' …' if len(names) > 5 else ''}" for which, names in
+                    ((f"lacks what {roots[0]} holds:", lacks), (f"holds what {roots[0]} has not:", extra)) if names]
+            raise ValueError(f"{r}: {'; '.join(says)}; only checkpoints saved alike can be averaged (a file cut out?)")
         for rel, p in first.items():
             if (not rel.endswith(".safetensors") and p.read_bytes() != other[rel].read_bytes()
                     and not _same_settings(p, other[rel])):  # a comment or key order: was refused, naming nothing
