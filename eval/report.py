@@ -131,8 +131,8 @@ def main(argv: list[str] | None = None) -> dict:
     src.add_argument("--dir", type=Path, help="a folder of score JSON files")
     ap.add_argument("--out", help="write the markdown here and its .json beside it")
     args = ap.parse_args(argv)
-    if err := common.out_name_problem(args.out):  # as typed: a Path drops the '/' of --out reports/, '' is '.'
-        ap.error(err.replace("scores.json", "report.md"))
+    if err := common.out_name_problem(args.out, "report.md"):  # as typed: a Path drops the '/' of reports/, '' is '.'
+        ap.error(err)
     args.out = Path(args.out) if args.out else None
     if args.out:
         if args.out.suffix == ".json":  # the JSON goes to out.with_suffix(".json"): the same file
