@@ -198,6 +198,7 @@ def test_comma_separated_records_files_as_data_train_are_told_of_data_extra(tmp_
     ("lm", ["batch_size=4", "data.task_temperature=2", "optim.lr=1e-3", "data.num_workers=3"],
      "; batch_size, data.task_temperature move the data position"),
     ("lm", ["optim.lr=1e-3", "data.max_bad_fraction=0.5"], None),
+    ("lm", ["data.max_length=64", "data.augment=flip"], None),  # the plan's lengths are uncut; views drawn apart
     ("clip", ["seed=3"], None),  # the sampler's state is the step folder's
     ("clip", ["grad_accum=2"], "; grad_accum moves the data position")])
 def test_a_resume_says_which_changed_settings_move_the_data_position(tmp_path, capsys, objective, changed, moved):

@@ -93,8 +93,11 @@ def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
                  "here are not those the checkpoint's run would have drawn" if moved else "") + ")", file=sys.stderr)
 
 
-# data settings that leave each epoch's batch plan as it was (read per sample, or not read for the plan)
-PLAN_FREE = ("data.num_workers", "data.max_bad_fraction", "data.root", "data.missing_bands", "data.band_dropout")
+# data settings that leave each epoch's batch plan as it was (read per sample, or not read for the plan): the
+# plan is made of the records' estimated lengths, uncut (data.max_length cuts each sample as it is read), and a
+# sample's view (data.augment) is drawn apart from it (data.with_views)
+PLAN_FREE = ("data.num_workers", "data.max_bad_fraction", "data.root", "data.missing_bands", "data.band_dropout",
+             "data.max_length", "data.augment")
 
 
 def _moves_data(key: str, objective: str) -> bool:
