@@ -27,11 +27,11 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
     """{"llm" | "pointer" | "both": {"mass", "argmax_in_cell"}, "n": coordinates, "skipped": records not
     scored (unreadable lines and images, by reason)}; a progress bar on stderr."""
     import torch
-    from tqdm import tqdm
 
     from rsvlm.data.records import ReadReport
     from rsvlm.model.grammar import coordinate_axes
     from rsvlm.model.pointer import grid_side
+    from rsvlm.progress import bar as progress_bar
     from rsvlm.tokens import NUM_BINS
     from rsvlm.train import data as D
 
@@ -44,7 +44,7 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
     n = min(len(ds), limit or len(ds))
     sums = {k: [0.0, 0.0] for k in ("llm", "pointer", "both")}
     count = 0
-    bar = tqdm(total=n, desc="probing cells", unit="rec", file=sys.stderr, disable=not progress)
+    bar = progress_bar(total=n, desc="probing cells", unit="rec", file=sys.stderr, disable=not progress)
     for start in range(0, n, batch_size):
         batch = D.collate([ds[i] for i in range(start, min(n, start + batch_size))], tok.pad_token_id)
         bar.update(min(n, start + batch_size) - start)

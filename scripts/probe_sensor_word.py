@@ -42,11 +42,10 @@ def variants(records: list[dict], after: bool = False) -> list[dict]:
 def answer_logprobs(model, processor, rows: list[dict], image_root: Path, batch_size: int = 16,
                     progress: bool = True) -> dict[str, float]:
     """Teacher-forced log-probability of each row's answer, by row id; a progress bar on stderr."""
-    from tqdm import tqdm
-
     from eval.loc_error import teacher_forced
     from rsvlm.data.conversation import PromptConfig
     from rsvlm.data.records import ReadReport
+    from rsvlm.progress import bar as progress_bar
     from rsvlm.train import data as D
 
     tok = processor.tokenizer
@@ -58,7 +57,7 @@ def answer_logprobs(model, processor, rows: list[dict], image_root: Path, batch_
     data = D.SFTDataset(index, image_root, processor,
                         PromptConfig(annotate_modality=False, system=processor.prompt.system), 1024)
     scores = {}
-    bar = tqdm(total=len(data), desc="scoring answers", unit="answer", file=sys.stderr, disable=not progress)
+    bar = progress_bar(total=len(data), desc="scoring answers", unit="answer", file=sys.stderr, disable=not progress)
     for batch, logits in teacher_forced(model, data, tok.pad_token_id, batch_size):
         bar.update(len(batch["ids"]) + len(batch["bad"]))
         if batch["bad"]:

@@ -153,3 +153,24 @@ def test_the_overlap_check_bar_into_a_log_is_lines(tmp_path, capsys):
     got = list(_with_bar(Source(tmp_path / "t.jsonl", tmp_path), ReadReport("t"), "reading", OverlapConfig(progress=True)))
     err = capsys.readouterr().err
     assert len(got) == 4 and "\r" not in err and "reading t.jsonl: 4record [" in err, repr(err)
+
+
+def test_the_probe_scripts_bars_into_a_log_are_lines(tmp_path, monkeypatch, capsys):
+    import json
+
+    from script_loader import load_script
+    from test_probe_pointer_cells import ground_records, model
+
+    data = ground_records(tmp_path)
+    m, proc = model()
+    load_script("probe_pointer_cells", monkeypatch).cell_stats(m, proc, data)
+    err = capsys.readouterr().err
+    assert "\rprobing" not in err and "\nprobing cells: 100% 4/4 [" in "\n" + err, repr(err)  # (reading's bar: train.data)
+    sensor = load_script("probe_sensor_word", monkeypatch)
+    rec = json.loads(data.read_text().splitlines()[0])
+    rec.update(task="vqa", conversations=[{"from": "human", "value": "<image>\n[vqa] What sensor took this image?"},
+                                          {"from": "gpt", "value": "optical"}])
+    rows = sensor.variants([rec])[:3]
+    sensor.answer_logprobs(m, proc, rows, tmp_path, batch_size=2)
+    err = capsys.readouterr().err
+    assert "\rscoring" not in err and "\nscoring answers: 100% 3/3 [" in "\n" + err, repr(err)
