@@ -273,6 +273,9 @@ def test_a_resume_naming_no_folder_says_auto_or_the_step_folders_kept(tmp_path):
         return str(e.value)
 
     assert said("latest").endswith("; ckpt.resume=auto continues from the latest step folder in out_dir/checkpoints")
+    for no in ("false", "None"):  # the word given to mean no resume: auto would continue the very run not meant
+        assert said(no).endswith(f"no checkpoint folder {no}; ckpt.resume=null (or none given) starts at step 0, "
+                                 "where ckpt.resume=auto continues from the latest step folder in out_dir/checkpoints")
     steps = tmp_path / "checkpoints"
     for n in (2, 3):
         (steps / f"step_{n:06d}").mkdir(parents=True)

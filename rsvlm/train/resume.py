@@ -65,11 +65,19 @@ def model_changes(folder: Path, cfg: TrainConfig) -> list[ckpt.Change]:
     return changes
 
 
+# ckpt.resume=false on the command line is the word 'false' (a recipe's false is refused as no string)
+NO_RESUME = ("false", "no", "none", "off", "0")
+
+
 def _auto_hint(folder: Path) -> str:
-    """For a bare word that is no folder (``ckpt.resume=latest``, ``last``, ``true``): the value that means it."""
+    """For a bare word that is no folder (``ckpt.resume=latest``, ``last``, ``true``): the value that means it;
+    for one that means no resume (``false``, ``none``) that it is null, auto being the opposite."""
     if folder.exists() or len(folder.parts) != 1:
         return ""
-    return "; ckpt.resume=auto continues from the latest step folder in out_dir/checkpoints"
+    auto = "ckpt.resume=auto continues from the latest step folder in out_dir/checkpoints"
+    if str(folder).lower() in NO_RESUME:
+        return f"; ckpt.resume=null (or none given) starts at step 0, where {auto}"
+    return f"; {auto}"
 
 
 def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
