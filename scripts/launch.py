@@ -118,8 +118,10 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
 
         try:  # was the file's error alone, naming neither the recipe nor the key
             load_deepspeed_config(cfg.dist.deepspeed, cfg, world)
-        except (FileNotFoundError, ValueError) as e:
-            raise type(e)(f"{recipe}: dist.deepspeed: {e}") from None
+        except FileNotFoundError as e:
+            raise FileNotFoundError(f"{recipe}: dist.deepspeed: {e}") from None
+        except ValueError as e:  # not type(e): UnicodeDecodeError's takes five arguments
+            raise ValueError(f"{recipe}: dist.deepspeed: {e}") from None
     if check_out:  # else one refusal per rank ("already holds a run"), then the launcher's report
         from rsvlm.train.run import check_data_paths, check_out_dir, check_resume
 

@@ -238,6 +238,9 @@ def test_a_recipes_deepspeed_file_not_found_names_the_recipe_key_and_working_dir
     bad.write_text("{")
     with pytest.raises(ValueError, match=rf"^{recipe}: dist.deepspeed: {bad}: not valid JSON"):
         launch.build(recipe, overrides=[f"dist.deepspeed={bad}"])
+    bad.write_bytes(b"\xff\xfe\x00{}")  # a binary file: UnicodeDecodeError, whose class takes five arguments
+    with pytest.raises(ValueError, match=rf"^{recipe}: dist.deepspeed: {bad}: not a JSON text file \(not UTF-8: "):
+        launch.build(recipe, overrides=[f"dist.deepspeed={bad}"])
 
 
 def test_a_run_or_model_folder_given_as_a_config_names_the_config_it_holds(tmp_path):

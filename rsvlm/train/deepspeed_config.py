@@ -187,7 +187,9 @@ def load_deepspeed_config(path: str | Path, cfg, world_size: int) -> dict:
         where = "" if path.is_absolute() else f" (relative to the working directory {Path.cwd()})"
         raise FileNotFoundError(f"DeepSpeed config not found: {path}{where}")
     try:
-        ds = json.loads(path.read_text())
+        ds = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:  # a binary file: was UnicodeDecodeError unnamed (a TypeError in launch.py)
+        raise ValueError(f"{path}: not a JSON text file (not UTF-8: {e.reason} at byte {e.start})") from e
     except json.JSONDecodeError as e:
         raise ValueError(f"{path}: not valid JSON ({e})") from e
     try:
