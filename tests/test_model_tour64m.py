@@ -146,3 +146,14 @@ def test_averaging_names_which_checkpoint_lacks_a_file(tmp_path, ckpt, change):
             f"{b}: holds what {a} has not: ['extra.safetensors']")
     assert str(e.value).startswith(said), str(e.value)
     assert not (tmp_path / "out").exists()
+
+
+def test_merge_into_a_folder_below_a_file_is_refused_before_the_load(tmp_path, ckpt, monkeypatch):
+    """rsvlm merge-lora --out model.yaml/merged loaded the whole model, then failed with
+    'NotADirectoryError: [Errno 20] Not a directory'; it is refused first, naming the file."""
+    import rsvlm.model.merge as merge
+
+    (tmp_path / "model.yaml").write_text("x")
+    monkeypatch.setattr(merge, "load_pretrained", lambda *a, **k: pytest.fail("loaded before --out was checked"))
+    with pytest.raises(FileExistsError, match=r"model\.yaml/merged: .*model\.yaml is a file, not a folder; merge into"):
+        merge.merge_lora(ckpt, tmp_path / "model.yaml" / "merged")

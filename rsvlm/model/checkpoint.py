@@ -292,7 +292,10 @@ def _old_hf_sincos(saved: VLMConfig, cfg: VLMConfig, root: Path) -> VLMConfig:
 def check_new_folder(out: Path, what: str, verb: str) -> None:
     """FileExistsError where ``out``, the folder ``what`` (e.g. "merged checkpoint") is to be written
     into, is a file or holds files already (stale ones would pass for the model's); ``verb`` ("merge")
-    says what to do into a new folder instead."""
+    says what to do into a new folder instead; one below a file ('model.yaml/merged') too (was
+    'NotADirectoryError: [Errno 20]' once the model was loaded)."""
+    if file := next((p for p in out.parents if p.exists() and not p.is_dir()), None):
+        raise FileExistsError(f"{out}: {file} is a file, not a folder; {verb} into a new folder")
     if out.exists() and not out.is_dir():
         raise FileExistsError(f"{out}: a file, where the {what} (a folder) goes; {verb} into a new folder")
     if out.exists() and any(out.iterdir()):
