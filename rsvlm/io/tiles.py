@@ -218,7 +218,11 @@ class TileMerger:
         once. At --tile 200 --overlap 16 a car whole in the overlap, and so touching both windows' edges, took in
         the 2-px piece of the next car that one window cut, and the two came back as one (DOTA P1888's 64 cars,
         their boxes clipped to each window: 62 at --overlap 16, 58 at --tile 64 --overlap 32). Over 102 tilings of
-        it (--tile 60-252, --overlap 0-48) boxes were 106 cars off in all, now 37; oriented boxes 24, now 9."""
+        it (--tile 60-252, --overlap 0-48) boxes were 106 cars off in all, now 37; oriented boxes 24, now 9.
+        Cannot: tell that piece from one object a model drew as two boxes in the tile that cut it (an L-shaped
+        building's block and its wing, whole in another window): the wing comes back as a second object, where
+        it was joined before. Sparing a piece that the other view runs on past the cut edge of kept the wing, but
+        over the same tilings 150 of P1888's cars had no merged box at IoU 0.7, against 121 (266 before the rule)."""
         if v["tile"] == of["tile"] or self._iou(v, of) >= self.iou_threshold:
             return False
         return any(w is not v and w["tile"] == v["tile"] and not self._duplicate(v, w) for w in views)
