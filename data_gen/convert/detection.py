@@ -222,15 +222,16 @@ def repeated(objects: list[dict]) -> dict[int, str]:
     groups: dict = {}
     for o in objects:
         groups.setdefault(o.get("src") or id(o), []).append(o)
-    keysets = [{(o["kind"], o.get("label"), repr(o["coords"]), repr(o.get("rings"))) for o in g}
-               for g in groups.values()]
+    keys = [[(o["kind"], o.get("label"), repr(o["coords"]), repr(o.get("rings"))) for o in g]  # each object's,
+            for g in groups.values()]  # once (a polygon's repr was made twice)
+    keysets = [set(k) for k in keys]
     holders: dict[tuple, set[int]] = {}  # an object's key → the annotations (their number) holding it
-    for n, keys in enumerate(keysets):
-        for key in keys:
+    for n, ks in enumerate(keysets):
+        for key in ks:
             holders.setdefault(key, set()).add(n)
     names = [src if isinstance(src, str) else "an earlier one" for src in groups]
-    covering = [{m for m in set.intersection(*(holders[k] for k in keys)) - {n}
-                 if m < n or len(keysets[m]) > len(keys)} for n, keys in enumerate(keysets)]
+    covering = [{m for m in set.intersection(*(holders[k] for k in ks)) - {n}
+                 if m < n or len(keysets[m]) > len(ks)} for n, ks in enumerate(keysets)]
     copies: dict[int, str] = {}
     for n, group in enumerate(groups.values()):
         if within := covering[n]:
@@ -240,8 +241,7 @@ def repeated(objects: list[dict]) -> dict[int, str]:
             copies[id(group[0])] = f"{shown} as {names[kept]}"
             continue
         seen: set = set()
-        for o in group:
-            key = (o["kind"], o.get("label"), repr(o["coords"]), repr(o.get("rings")))
+        for o, key in zip(group, keys[n]):
             if key in seen:
                 copies[id(o)] = f"the same {o['label']} {o['kind']} twice in one annotation"
             seen.add(key)
