@@ -363,20 +363,24 @@ class RasterioSource:
             self.descriptions, self.units = [None] * 3, [None] * 3
             notes.append("palette colours expanded to R, G, B (the file holds colour indices)")
         self.paletted = self._palette is not None
-        tags = [gdal_nodata_tag(f) if d.driver == "GTiff" else None for f, d in zip(self._files(), self.datasets)]
+        files = self._files()
+        # the tag is read where it can change what GDAL says (no nodata, or 0), once a file (a page stack's many)
+        asks = [d.driver == "GTiff" and d.nodata in (None, 0) for d in self.datasets]
+        read = {f: gdal_nodata_tag(f) for f, a in zip(files, asks) if a}
+        tags = [read[f] if a else None for f, a in zip(files, asks)]
         self._masked = [  # "n/a" (no number) GDAL read as nodata 0: every 0 pixel was masked unsaid
             d.nodata is not None and not gdal_zero(t, d.nodata) or d.nodata is None and any(
                 f.name != "all_valid" for flags in d.mask_flag_enums for f in flags) for d, t in zip(self.datasets, tags)
         ]
         self.declares_nodata = any(self._masked)  # a nodata value or an internal mask in any file
-        for f, d, t in zip(self._files(), self.datasets, tags):  # NaN of a uint16 GeoTIFF: rasterio says "none"
+        for f, d, t in zip(files, self.datasets, tags):  # NaN of a uint16 GeoTIFF: rasterio says "none"
             if t is not None and (d.nodata is None or gdal_zero(t, d.nodata)) and (
                     said := nodata_tag_note(f, t, d.dtypes[0], d.nodata)):
                 notes.append(said)
-        if len(set(self._files())) > 1 and len(set(said := [_nodata_said(d, m) for d, m in zip(
+        if len(set(files)) > 1 and len(set(said := [_nodata_said(d, m) for d, m in zip(
                 self.datasets, self._masked)])) > 1:
             notes.append("band files declare different nodata (" + ", ".join(  # B02 0, B03 65535, B04 none: unsaid
-                f"{Path(f).name} {x}" for f, x in zip(self._files(), said)) + "): each masks its own band's, and a "
+                f"{Path(f).name} {x}" for f, x in zip(files, said)) + "): each masks its own band's, and a "
                 "pixel masked in any band is nodata in all; a file that declares none masks nothing")
         self.bilevel = any(d.tags(1, "IMAGE_STRUCTURE").get("NBITS") == "1" for d in self.datasets)  # a mask's 1 bit
         notes += exif_note(ds.tags().get("EXIF_Orientation"))  # a JPEG GDAL reads (too large for PIL, or named .tif)
