@@ -41,7 +41,7 @@ class _Heard(logging.Filter):
         failure = record.levelno == logging.INFO and str(record.msg).startswith("GDAL signalled an error")
         if record.thread != self.thread or (record.levelno < logging.WARNING and not failure):
             return record.levelno >= self.floor.get(record.name, logging.NOTSET)  # as if not lowered
-        if "parsing GDAL_NODATA tag raised" in record.getMessage():  # NaN of uint16: ``tiff.impossible_nodata``
+        if "parsing GDAL_NODATA tag raised" in record.getMessage():  # NaN of uint16: ``tiff.nodata_tag_note``
             return False  # says it with the file's name (tifffile logs it at every open of the file)
         if record.name.startswith("rasterio"):  # rasterio: (err_no, msg) or (code, msg)
             msg = record.args[-1] if isinstance(record.args, tuple) and record.args else record.getMessage()
