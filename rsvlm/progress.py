@@ -45,8 +45,8 @@ class _LineFile:
                 self.text = text
                 if closing or self.clock() >= self.due:
                     self._say(text, n)
-            elif closing and self.said and self.bar is not None:  # a leave=False bar's clearing: if a line
-                self._say(str(self.bar).rstrip(), n)  # went to the log, its last count goes too
+            elif closing and self.bar is not None:  # a leave=False bar's clearing: a log's line cannot be
+                self._say(str(self.bar).rstrip(), n)  # taken back, and its final count is what it did
         return len(s)
 
     def _say(self, text: str, n) -> None:
@@ -74,19 +74,20 @@ def bar(iterable: Iterable | None = None, *, total: float | None = None, desc: s
     On a terminal: ``tqdm_class`` (``tqdm.auto.tqdm`` when None) as given. Elsewhere: the same bar
     drawing plain lines (no meter: ``desc: 40% 400/1000 [00:30<00:45, 13.3rec/s]``), one at most every
     ``every`` seconds of ``clock`` and the final count. ``disable=True`` draws nothing anywhere; tqdm's
-    ``disable=None`` (off where no terminal) is kept. ``delay`` keeps its meaning: a bar closed before it
-    drew nothing. ``leave=False`` leaves no final line unless an earlier line went to the log."""
+    ``disable=None`` (off where no terminal) is kept, and ``delay``: a bar closed before it writes nothing.
+    ``leave=False`` clears a terminal's bar; a log keeps its final line (a line written cannot be taken back)."""
     if tqdm_class is None:
         import tqdm.auto
 
         tqdm_class = tqdm.auto.tqdm
     stream = sys.stderr if file is None else file
+    over = () if iterable is None else (iterable,)  # tqdm's first argument, given only where there is one
     if _is_terminal(stream):
-        return tqdm_class(iterable, total=total, desc=desc, unit=unit, disable=disable, file=stream, **tqdm_kwargs)
+        return tqdm_class(*over, total=total, desc=desc, unit=unit, disable=disable, file=stream, **tqdm_kwargs)
     lines = _LineFile(stream, every, clock)
     tqdm_kwargs.setdefault("ncols", 0)  # tqdm's "stats only, no meter"
     tqdm_kwargs["dynamic_ncols"] = False  # else the width of the terminal that is not there
-    made = tqdm_class(iterable, total=total, desc=desc, unit=unit, disable=disable, file=lines, **tqdm_kwargs)
+    made = tqdm_class(*over, total=total, desc=desc, unit=unit, disable=disable, file=lines, **tqdm_kwargs)
     lines.bar = made
     return made
 

@@ -68,10 +68,11 @@ def test_a_delayed_bar_that_ends_before_its_delay_writes_nothing():
     assert log.getvalue() == ""
 
 
-def test_leave_false_writes_no_line_for_short_work_and_its_last_count_for_long():
+def test_leave_false_in_a_log_still_ends_with_the_final_count():
     log, clock = io.StringIO(), Clock()
     list(bar(range(3), desc="short", file=log, leave=False, clock=clock))
-    assert log.getvalue() == ""
+    assert log.getvalue().startswith("short: 100% 3/3 [") and log.getvalue().count("\n") == 1, log.getvalue()
+    log = io.StringIO()
     with bar(total=10, desc="long", file=log, leave=False, clock=clock, mininterval=0, miniters=1) as b:
         for k in range(10):
             clock.t = 10 * k
@@ -174,3 +175,17 @@ def test_the_probe_scripts_bars_into_a_log_are_lines(tmp_path, monkeypatch, caps
     sensor.answer_logprobs(m, proc, rows, tmp_path, batch_size=2)
     err = capsys.readouterr().err
     assert "\rscoring" not in err and "\nscoring answers: 100% 3/3 [" in "\n" + err, repr(err)
+
+
+def test_comparing_and_averaging_weights_into_a_log_is_lines(tmp_path, capsys):
+    import torch
+    from safetensors.torch import save_file
+
+    from rsvlm.model import weights
+
+    for side in ("a", "b"):
+        (tmp_path / side).mkdir()
+        save_file({"x": torch.zeros(2), "y": torch.ones(2)}, str(tmp_path / side / "vision.safetensors"))
+    weights.compare_weights(tmp_path / "a", tmp_path / "b", progress=True)
+    err = capsys.readouterr().err
+    assert "\r" not in err and "compare: 100% 2/2 [" in err, repr(err)

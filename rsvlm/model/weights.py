@@ -42,7 +42,8 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
     shape or dtype, or (non-floating) in value. ``progress``: a bar per weight file, on a terminal or
     not (a 7B soup written to a log file reads for minutes)."""
     from safetensors.torch import save_file
-    from tqdm.auto import tqdm
+
+    from rsvlm.progress import bar as progress_bar
 
     roots = [Path(d) for d in src_dirs]
     if len(roots) < 2:
@@ -95,7 +96,7 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
             raise ValueError(f"{p}: holds LoRA factors ({lora[0]}, {len(lora)} in all), and averaging A and B apart "
                              "is not averaging their product; run `rsvlm merge-lora` on each checkpoint first")
         merged = {}
-        for k in tqdm(sorted(keys), desc=f"averaging {rel}", unit="tensor", leave=False, disable=not progress):
+        for k in progress_bar(sorted(keys), desc=f"averaging {rel}", unit="tensor", leave=False, disable=not progress):
             ts = [h.get_tensor(k) for h in handles]
             if any(t.shape != ts[0].shape or t.dtype != ts[0].dtype for t in ts):
                 raise ValueError(f"{rel}: tensor {k!r} differs in shape or dtype: " + ", ".join(  # naming whose
@@ -155,7 +156,7 @@ def compare_weights(a: str | Path, b: str | Path, progress: bool = False) -> lis
     Files other than safetensors (configs, tokenizers) are not compared; ``progress`` shows a bar
     over the tensors (a 7B pair reads for minutes). Two folders with no weight file in common (one
     empty, or compared at different levels: ``runs/x`` against ``runs/y/final``) are a ValueError."""
-    from tqdm.auto import tqdm
+    from rsvlm.progress import bar as progress_bar
 
     pa, pb = Path(a), Path(b)
     for p in (pa, pb):
@@ -184,7 +185,7 @@ def compare_weights(a: str | Path, b: str | Path, progress: bool = False) -> lis
             with contextlib.suppress(ValueError), open_safetensors(f) as h:  # a cut file: named when compared
                 keys.update(h.keys())
         total += len(keys)
-    with tqdm(total=total, unit="tensor", desc="compare", disable=not (progress and total)) as bar:  # none where no header reads; closed on an error too
+    with progress_bar(total=total, unit="tensor", desc="compare", disable=not (progress and total)) as bar:  # none where no header reads; closed on an error too
         _compare_files(fa, fb, rows, bar)
     return rows
 
