@@ -65,3 +65,12 @@ def test_a_car_whole_in_an_overlap_does_not_take_in_the_next_cars_cut_piece():
         per.append(((x0, 200, 200, 200), objs))
     got = merge_tile_objects(per, scene_size=(712, 557))
     assert sorted(o["coords"] for o in got) == [car8, car7]
+
+
+def test_a_2px_road_lying_on_the_seam_drawn_short_on_one_side_stays_one_mask():
+    # one pixel line each side of x = 100: the left tile draws 60 px of it, the right tile 20 px in its middle;
+    # the 'road beside a car' rule took the right line for a car (1 px across, no longer across than along)
+    road = np.zeros((100, 200), bool)
+    road[20:80, 99] = True
+    road[40:60, 100] = True
+    assert len(_masks(road)) == 1

@@ -149,7 +149,9 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min
     its overhang: a car touching a road's middle was still joined where its section was a quarter of the road
     (94 of 300 simulated cars, now 71; ``bench/tiling.py --only slivers``), while an overhang running 1-7 px
     past its object at both ends splits 0 of 300 and a wide road leaving it 227 of 300, as before (without the
-    compact test more: 251 of 300 where 232 were, in a one-off draw). A car and a road of different labels are
+    compact test more: 251 of 300 where 232 were, in a one-off draw). Nor where the other is also a 1-px line
+    along the seam: a 2-px road lying on it, one tile drawing 60 px of its pixel line and the other 20, was split
+    (it is joined as before the rule). A car and a road of different labels are
     never joined: the label tells them apart, where pixels cannot.
     ``gap``: how many pixel lines between them still count as a touch (2: pieces up to 2 px apart, which the
     merger counts as a note, not a join: a model that draws masks a pixel short of the tile's edge split
@@ -200,8 +202,8 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min
     if all(thins) and (not slivers or end_to_end(sa, sb)):  # a 1-px line crossing at a slant
         return True
     across = [m.shape[1] if axis == "x" else m.shape[0] for m in (ma, mb)]  # each one's extent across the seam
-    if any(a and across[1 - k] <= int((sb, sa)[k].sum()) and passes(x, y)  # beside a compact other: a car, not a road
-           for k, (a, x, y) in enumerate(zip(along_seam, (sa, sb), (sb, sa)))):
+    if any(a and not along_seam[1 - k] and across[1 - k] <= int((sb, sa)[k].sum()) and passes(x, y)  # beside a car
+           for k, (a, x, y) in enumerate(zip(along_seam, (sa, sb), (sb, sa)))):  # (not the seam's other pixel line)
         return False
     base = max(slivers) if slivers else min(int(sa.sum()), int(sb.sum()))  # a sliver: of its length
     return shared > 0 and shared >= min_share * base
