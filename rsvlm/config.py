@@ -21,7 +21,6 @@ section such as ``model:``, then lists only what differs (``with_bases``).
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 import sys
 import types
@@ -30,6 +29,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
+
+from rsvlm.config_hints import held_config, near_keys, tab_hint, yaml_problem
 
 T = TypeVar("T")
 
@@ -157,7 +158,7 @@ def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
         raise ConfigError(
             f"unknown key(s) {', '.join(prefix + k for k in unknown)} for {cls.__name__}; "
             f"valid keys at this level: {', '.join(sorted(ftypes))}"
-            f"{_belongs_under(ftypes, unknown, prefix) or _near_keys(ftypes, unknown, prefix)}"
+            f"{_belongs_under(ftypes, unknown, prefix) or near_keys(ftypes, _sections(ftypes), unknown, prefix)}"
             + "".join(f"; YAML needs a space after the colon: {{{k.replace(':', ': ', 1)}}}"
                       for k in unknown if ":" in k and k.split(":", 1)[0] in ftypes),
             keys=tuple(prefix + k for k in unknown))
@@ -193,38 +194,9 @@ def _belongs_under(ftypes: dict[str, Any], unknown: list[str], prefix: str) -> s
             + (f", or, for a file of them, {prefix}{name}: {{base: FILE}}" if whole else "") + ")")
 
 
-def _near_keys(ftypes: dict[str, Any], unknown: list, prefix: str) -> str:
-    """The valid keys the ``unknown`` ones are near spellings of (``max_step`` for ``max_steps``), as the end of
-    the unknown-key message: " (did you mean max_steps?)"; "" where none is near."""
-    near = {k: c for k in unknown if (c := _near_key(str(k), ftypes))
-            and str(k).split(":", 1)[0] not in ftypes}  # max_steps:3 is told of the space after the colon
-    if not near:
-        return ""
-    if len(unknown) == 1:
-        return f" (did you mean {prefix}{next(iter(near.values()))}?)"
-    return f" (did you mean {', '.join(f'{prefix}{c} for {prefix}{k}' for k, c in near.items())}?)"
-
-
-def _near_key(key: str, ftypes: dict[str, Any]) -> str | None:
-    """The one key of ``ftypes`` that ``key`` is a misspelling (``max_step``, ``lrr``, ``output_dir``) or a
-    shortening or lengthening (``warmup``, ``train_file``, ``grad_accumulation``; a section's name only as one
-    word, ``optimizer``: ``model_name`` is no key of model:) of; None where none is, or several are. A looser
-    likeness named keys of another meaning (``save_steps`` max_steps, ``logging_steps`` slow_step_s or log)."""
-    valid = list(ftypes)
-    if close := difflib.get_close_matches(key, valid, n=1, cutoff=0.8):
-        return close[0]
-
-    def extends(long: str, short: str, section: bool) -> bool:
-        if not long.startswith(short) or len(short) < 3:
-            return False
-        rest = long[len(short):]  # a section's name spelt longer (optimizer, logging), not a key in it (model_name)
-        return "_" not in rest if section else len(short) >= 6 or rest.startswith("_")  # logging_steps: no log
-
-    def section(v: str) -> bool:
-        return dataclasses.is_dataclass(_unwrap_optional(ftypes[v])[0])
-
-    affix = [v for v in valid if v != key and (extends(v, key, section(v)) or extends(key, v, section(v)))]
-    return affix[0] if len(affix) == 1 else None
+def _sections(ftypes: dict[str, Any]) -> set[str]:
+    """The keys of ``ftypes`` that are sections (a dataclass: ``optim``, ``model``), for ``near_keys``."""
+    return {k for k, tp in ftypes.items() if dataclasses.is_dataclass(_unwrap_optional(tp)[0])}
 
 
 def to_dict(cfg: Any) -> dict[str, Any]:
@@ -259,7 +231,7 @@ def _yaml_value(text: str, raw: str) -> Any:
     try:
         return yaml.safe_load(raw) if raw.strip() else ""
     except yaml.YAMLError as e:
-        raise ConfigError(f"override {text!r}: value is not valid YAML ({_yaml_problem(e)})") from e
+        raise ConfigError(f"override {text!r}: value is not valid YAML ({yaml_problem(e)})") from e
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -350,29 +322,6 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
     return data
 
 
-def _yaml_problem(e: Exception, at_mark: bool = True) -> str:
-    """PyYAML's error on one line: what it expected (and where), without its caret block."""
-    problem = getattr(e, "problem", None)
-    if not problem:
-        return " ".join(str(e).split())
-    mark, context = getattr(e, "problem_mark", None), getattr(e, "context", None)
-    at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark and at_mark else ""
-    return f"{problem}{at}" + (f", {context}" if context else "")
-
-
-def _tab_hint(e: Exception) -> str:
-    """For PyYAML's "found character '\\t' that cannot start any token": what to write instead. A tab that
-    indents a line is told YAML indents with spaces; one after a colon, before a comment or inside a value
-    that is not quoted (``out_dir: a<TAB>b``: no indentation) that PyYAML takes none there ("a<TAB>b" is a value)."""
-    if "'\\t'" not in str(getattr(e, "problem", "")):
-        return ""
-    mark = getattr(e, "problem_mark", None)
-    text = getattr(mark, "buffer", None)
-    if not isinstance(text, str) or not text[text.rfind("\n", 0, mark.pointer) + 1 : mark.pointer].strip(" \t"):
-        return "; YAML indents with spaces, not tabs"
-    return "; PyYAML takes no tab there, outside quotes: write a space (or quote the value that holds it)"
-
-
 class _UniqueKeyLoader(yaml.SafeLoader):
     """PyYAML's SafeLoader, refusing a mapping that names a key twice (it keeps the last silently,
     so a second ``optim:`` section dropped every setting of the first)."""
@@ -392,17 +341,11 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-def _held_config(folder: Path) -> str:
-    """", such as FOLDER/train_config.yaml" for a run's out_dir or a model folder given as a config file; ""."""
-    held = next((folder / n for n in ("train_config.yaml", "config.yaml") if (folder / n).is_file()), None)
-    return f", such as {held}" if held else ""
-
-
 def load_yaml(path: str | Path) -> dict[str, Any]:
     """A config file's mapping (empty for an empty file); ConfigError naming the file otherwise."""
     path = Path(path)
     if path.is_dir():
-        raise ConfigError(f"{path} is a folder; give a config file (.yaml){_held_config(path)}")
+        raise ConfigError(f"{path} is a folder; give a config file (.yaml){held_config(path)}")
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:
@@ -412,7 +355,7 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError(f"{where}: not valid YAML ({_yaml_problem(e, at_mark=False)}){_tab_hint(e)}") from e
+        raise ConfigError(f"{where}: not valid YAML ({yaml_problem(e, at_mark=False)}){tab_hint(e)}") from e
     if data is None:  # empty, or comments only
         return {}
     if not isinstance(data, dict):  # "[]" or "false" read as {} before, so the file was silently ignored
@@ -492,7 +435,7 @@ def with_bases(data: dict[str, Any], cls: type | None, here: Path, seen: tuple[P
     if path in seen:
         raise ConfigError(f"'base' cycle: {' → '.join(str(p) for p in (*seen, path))}")
     if path.is_dir():  # was 'not found'
-        raise ConfigError(f"base {path} is a folder; give a config file (.yaml){_held_config(path)} (named in {named_in})")
+        raise ConfigError(f"base {path} is a folder; give a config file (.yaml){held_config(path)} (named in {named_in})")
     if not path.is_file():
         raise ConfigError(f"base file not found: {path} (named in {named_in})")
     return _merge(with_bases(load_yaml(path), cls, path.parent, (*seen, path)), out, cls)
