@@ -18,6 +18,7 @@ band from either, by anything but type and georeferencing; nor, by values, int16
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,13 +85,14 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     # one Sentinel-2 band file alone (B02.jp2): one named msi band, not a thermal frame
     g.s2_band = sentinel2_alone(paths[0]) if len(paths) == 1 and src.count == 1 else None
     one = [i for i in range(src.count) if i != src.alpha_index]
+    sample = functools.cache(lambda: src.read_decimated(256, one, nodata))  # by_values' and described_clash's, once
     name = ", ".join(str(p) for p in paths)
     if modality is not None:
         if len(one) == 1 and (dem := elevation_said(src, one[0])):
             g.notes.append(f"{dem} says it holds elevation (a DEM): read as {modality}, as asked")
         if getattr(src, "bilevel", False):
             g.notes.append(f"{BILEVEL}: read as {modality}, as asked")
-        return _thermal_unit(g, src, one, nodata)
+        return _thermal_unit(g, src, one, sample)
     if getattr(src, "bilevel", False):  # a segmentation mask given as the image was read as a black-and-white photo
         # (an ImageReadError, a ValueError: not an image, as a damaged header read as 1 bit is not either)
         raise ImageReadError(f"{name}: {BILEVEL}; a segmentation or change label goes in the record's answer "
@@ -116,7 +118,7 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
                                          alpha=src.alpha_index is not None, n_files=len(paths))
         fix = None
         if len(one) == 1 and np.dtype(src.dtype).kind in "fi" and g.modality in ("sar", "ir") and (fix := by_values(
-                g.modality, *src.read_decimated(256, one, nodata), src.descriptions[one[0]], band_unit(src, one[0]),
+                g.modality, *sample(), src.descriptions[one[0]], band_unit(src, one[0]),
                 paths[0].name, sc.declared_scaling(src, one))):  # kelvin as "sar", int16 dB as "ir"
             g.modality, why = fix[0], f"modality inferred as {fix[0]} from 1 band {src.dtype}: {fix[1]}"
             g.ir_kelvin = [1.0, 0.0] if fix[2] else None
@@ -144,14 +146,15 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         if len(paths) == 1 and src.count == 1 and re.fullmatch(MSI_BAND, band):
             g.notes.append(f"the file holds one multispectral band ({band}), read as a grey {g.modality} image; "
                            "for msi give the scene's band files comma-separated (B02.jp2,B03.jp2,B04.jp2,…)")
-    return _thermal_unit(g, src, one, nodata)
+    return _thermal_unit(g, src, one, sample)
 
 
-def _thermal_unit(g: Guess, src, one: list[int], nodata: float | None = None) -> Guess:
+def _thermal_unit(g: Guess, src, one: list[int], sample) -> Guess:
     """``g`` with ``ir_unit`` from one ir band's metadata (``thermal.unit_kelvin``; its description where no
     unit is given, its values were not found in kelvin, it is float or declares a scale, and its values can be in
     that unit: ``described_clash``) and, for kelvin of no declared scale, ``ir_kelvin`` (a
-    float band in K given --modality ir had stayed raw: ir_kelvin_range refused it)."""
+    float band in K given --modality ir had stayed raw: ir_kelvin_range refused it). ``sample()``: the band
+    decimated (raw (1, h, w), valid), read once however many ask."""
     if g.modality != "ir" or len(one) != 1:
         return g
     declared = sc.declared_scaling(src, one)
@@ -159,7 +162,7 @@ def _thermal_unit(g: Guess, src, one: list[int], nodata: float | None = None) ->
     scaled = np.dtype(src.dtype).kind == "f" or len(declared) == 1  # integer DN: °C × 100 unless a scale says
     if not unit and g.ir_kelvin is None and scaled and (unit := described_unit(src.descriptions[one[0]])):
         said_by = f"its band description {src.descriptions[one[0]]!r}"  # "LST (Celsius)" was stretched unsaid
-        if clash := described_clash(src, one, unit, declared, nodata):
+        if clash := described_clash(src, one, unit, declared, sample):
             g.notes.append(clash)  # "Temperature (C)" on 295 K given --modality ir: + 273.15 clipped every pixel
             unit = None
     if how := unit_kelvin(unit, declared, said_by):
@@ -169,12 +172,11 @@ def _thermal_unit(g: Guess, src, one: list[int], nodata: float | None = None) ->
     return g
 
 
-def described_clash(src, one: list[int], unit: str, declared: list[tuple[float, float]],
-                    nodata: float | None) -> str | None:
+def described_clash(src, one: list[int], unit: str, declared: list[tuple[float, float]], sample) -> str | None:
     """A note where the values of ``src``'s band ``one`` (under its ``declared`` scale) cannot be in the ``unit``
     its description names (``thermal.described_unit``): a median of 150 or more is no °C of any scene, one below
-    150 no kelvin; None where they can be (or no value is valid)."""
-    raw, valid = src.read_decimated(256, one, nodata)
+    150 no kelvin; None where they can be (or no value is valid). ``sample()``: the band decimated, (raw, valid)."""
+    raw, valid = sample()
     gain, offset = declared[0] if len(declared) == 1 else (1.0, 0.0)
     v = raw[0].astype(np.float64) * gain + offset  # (h, w)
     v = v[np.isfinite(v) & (True if valid is None else valid)]
