@@ -98,7 +98,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     them: the last merges again). A rank without records writes no part. Relative image paths are
     read against ``image_root``, by default ``data``'s folder. ``loaded``: ``data`` as
     ``load_records(data, strict=False, need_answer=False)`` gave it, where the caller read it already."""
-    from tqdm.auto import tqdm
+    from rsvlm.progress import bar as progress_bar
 
     root = Path(image_root) if image_root is not None else data.parent
     if swept := sweep_temps(out):  # a run killed mid-merge, or mid-rewrite of a part
@@ -156,9 +156,9 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     elif world > 1 and part.is_file() and part.stat().st_size == 0:
         part.unlink()  # an empty part (a rank without records, or nothing left to answer) is clutter only
     writing = part.open("a") if todo else contextlib.nullcontext()
-    with writing as f, tqdm(total=len(mine), initial=kept, unit="rec",
-                            desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
-                            disable=not progress) as bar:
+    with writing as f, progress_bar(total=len(mine), initial=kept, unit="rec",
+                                    desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
+                                    disable=not progress) as bar:
         for i in range(0, len(todo), batch_size):
             batch = todo[i : i + batch_size]
             for record, row in zip(batch, answer_batch(model, processor, batch, root, max_new_tokens, constrain, tta,

@@ -189,3 +189,16 @@ def test_comparing_and_averaging_weights_into_a_log_is_lines(tmp_path, capsys):
     weights.compare_weights(tmp_path / "a", tmp_path / "b", progress=True)
     err = capsys.readouterr().err
     assert "\r" not in err and "compare: 100% 2/2 [" in err, repr(err)
+
+
+def test_eval_into_a_log_is_lines(tmp_path, monkeypatch, capsys):
+    # rsvlm eval on a cluster (stderr a log file): its bar over the records wrote \r redraws there
+    from test_eval_ranks51 import StandIn, records_file
+
+    from rsvlm import evaluate
+
+    StandIn(monkeypatch)
+    data = records_file(tmp_path, 3)
+    evaluate.run(None, None, data, tmp_path / "out.jsonl", batch_size=1, progress=True)
+    err = capsys.readouterr().err
+    assert "\r" not in err and "eval test.jsonl: 100% 3/3 [" in err, repr(err)
