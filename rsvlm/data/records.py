@@ -197,7 +197,8 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) 
     ``rsvlm.data.modality`` before training, and ``with_modalities`` writes what was found back).
     ``task`` is taken from the first user turn's tag when the record has none.
     ``need_answer=False`` takes a record with no gpt turn if it ends on a question (a blind test
-    set, which ``rsvlm eval`` answers); training and scoring need the answers.
+    set, which ``rsvlm eval`` answers); training and scoring need the answers. A system turn after the first
+    is kept: whether the chat template writes one is the template's to say (``train.sft_index.late_system``).
     """
     if not isinstance(obj, dict):
         raise RecordError(f"{where}: a record must be a JSON object, got {type(obj).__name__}")
@@ -269,9 +270,6 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) 
             raise _fail(where, "conversations", "has no gpt (assistant) turn")
         if ROLES[out_convs[-1]["from"]] != "user":
             raise _fail(where, "conversations", "has no gpt (assistant) turn and ends on no question")
-    if late := next((i for i, t in enumerate(out_convs) if i and t["from"] == "system"), None):
-        raise _fail(where, f"conversations[{late}].from",  # was read, then failed at every draw (the template's error)
-                    "a system turn after the first; the chat templates take one, opening it")
 
     n_ph = sum(t["value"].count(IMAGE_TOKEN) for t in out_convs)
     if n_ph != len(out_images):

@@ -44,7 +44,8 @@ TEMPLATE_OVERHEAD = 8  # tokens per turn the chat template adds, for length esti
 
 def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_tokens: dict[str, int],
                 report: ReadReport, no_stem: Counter | None = None,
-                roots: Sequence[str | Path | None] | None = None, progress: bool = True, arrays: dict | None = None):
+                roots: Sequence[str | Path | None] | None = None, progress: bool = True, arrays: dict | None = None,
+                late_system: str | None = None):
     """A ``datasets.Dataset`` of the valid records of one file or several, in order; its ``source``
     column is the file's position. Malformed lines are counted in ``report`` (one for all files), and so
     are records of a modality the model has no stem for (a key missing from ``n_visual_tokens``) unless
@@ -57,7 +58,9 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
     left out and counted in ``report`` as skipped (its modality, its stem, its length are unknown).
     ``progress``: a bar while the records are read (once that has taken 2 s: 200k records took 20 s and more,
     unsaid) and while the samples are measured (tokenised). ``arrays``: JSON array files parsed before
-    (``records.read_records``), not parsed again."""
+    (``records.read_records``), not parsed again. ``late_system``: why the chat format cannot write a system turn
+    after a conversation's first (``sft_index.late_system``): a record with one is left out, counted in ``report``
+    at its line (it failed at every draw); None: kept."""
     from datasets import Dataset
     from tqdm.auto import tqdm
 
@@ -72,6 +75,11 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
             before, said = len(rows["id"]), len(report.examples)
             records = read_records(path, strict=False, report=report, arrays=arrays)  # a bar once reading has taken 2 s
             for rec in tqdm(records, desc=f"reading {Path(path).name}", unit=" records", delay=2.0, disable=not progress):
+                late = next((i for i, t in enumerate(rec["conversations"]) if i and t["from"] == "system"), None)
+                if late is not None and late_system is not None:
+                    report.drop("system turn after the first", f"{path}: record {rec['id']}: conversations[{late}] is "
+                                f"a system turn after the first, which {late_system}; fold it into the opening one")
+                    continue
                 try:
                     rec = finder.fill(rec, root if root is not None else Path(path).parent, report)
                 except RecordError as e:

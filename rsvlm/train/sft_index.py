@@ -53,6 +53,28 @@ def data_processor(cfg, tokenizer=None):
                      image_tokens(cfg.model), tokenizer, ids.image, llm.chat_template, cfg.model.prompt)
 
 
+LATE_SYSTEM_PROBE = "late system turn probe"  # the text of the probe's second system turn
+
+
+def late_system(processor, template: str | None) -> str | None:
+    """Why the run's chat format (``processor.chat_prompt``; ``template``: ``model.llm.chat_template``) cannot
+    write a system turn after a conversation's first, or None where it writes one: probed once, on [system, user,
+    assistant, system, user, assistant]. rsvlm's registry templates take one system turn, opening the conversation
+    ("role must be user or assistant"); a tokenizer's own may take more (Qwen2.5's) or raise (Mistral's), or leave
+    the later one's text out, which is said as not written."""
+    from jinja2 import TemplateError
+
+    turns = ["system", "user", "assistant", "system", "user", "assistant"]
+    probe = [{"role": r, "content": LATE_SYSTEM_PROBE if i == 3 else f"{r} {i}"} for i, r in enumerate(turns)]
+    name = ("the tokenizer's own chat template (model.llm.chat_template: null)" if processor.template is None
+            else f"the chat template {template or 'rsvlm'} (model.llm.chat_template)")
+    try:
+        text = processor.chat_prompt(probe, add_generation_prompt=False)
+    except (ValueError, TemplateError) as e:
+        return f"{name} cannot write (on a probe conversation: {e})"
+    return None if LATE_SYSTEM_PROBE in text else f"{name} leaves out (its text is not in the prompt)"
+
+
 def data_sources(cfg) -> tuple[list[Path], list[Path], list[float]]:
     """(records files, their image roots, their weights): ``data.train`` first, then ``data.extra``."""
     train = Path(cfg.data.train)
@@ -101,7 +123,8 @@ def check_batches(cfg, world: int, lengths: list[int], modalities: list[str], we
 def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None, processor=None) -> TrainData:
     """The records of ``data.train`` and ``data.extra`` indexed with ``data_processor`` (``processor``: one made
     before; ``arrays``: JSON array files parsed before, ``inputs.check_enough_records``) and checked as the loop
-    draws them: too many malformed lines or unfit records, no full global batch, naive batching of several
+    draws them (records with a system turn after the first left out where the chat format cannot write one,
+    ``late_system``): too many malformed lines or unfit records, no full global batch, naive batching of several
     modalities on several processes refused; (rank 0) records left out for want of a stem and modalities too few
     for a batch said on stderr."""
     from rsvlm.train.max_length import check_unfit
@@ -111,7 +134,8 @@ def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None, proc
     paths, roots, file_weights = data_sources(cfg)
     report, no_stem = ReadReport(" + ".join(map(str, paths))), Counter()
     index = D.build_index(paths, processor.tokenizer, dict(processor.n_tokens), report, no_stem, roots,
-                          cfg.log.progress and rank == 0, arrays=arrays)
+                          cfg.log.progress and rank == 0, arrays=arrays,
+                          late_system=late_system(processor, cfg.model.llm.chat_template))
     if no_stem and rank == 0:
         print(f"[rsvlm.train] {', '.join(f'{n} {m}' for m, n in sorted(no_stem.items()))} record(s) left out: "
               f"model.stems has no stem for {'that modality' if len(no_stem) == 1 else 'those modalities'} (it has "
