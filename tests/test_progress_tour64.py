@@ -202,3 +202,22 @@ def test_eval_into_a_log_is_lines(tmp_path, monkeypatch, capsys):
     evaluate.run(None, None, data, tmp_path / "out.jsonl", batch_size=1, progress=True)
     err = capsys.readouterr().err
     assert "\r" not in err and "eval test.jsonl: 100% 3/3 [" in err, repr(err)
+
+
+def test_inferring_modalities_into_a_log_is_lines(tmp_path, monkeypatch, capsys):
+    # thousands of records without a modality, read under nohup: the bar (shown after 2 s) wrote \r redraws
+    import itertools
+
+    import tqdm.std
+
+    from rsvlm.data.modality import ModalityFinder
+    from rsvlm.data.records import ReadReport
+
+    ticks = itertools.count()
+    monkeypatch.setattr(tqdm.std, "time", lambda: float(next(ticks)))  # a second a look: past the 2 s delay
+    finder = ModalityFinder()
+    for k in range(5):
+        assert finder.infer([tmp_path / f"gone{k}.tif"], ReadReport("t")) is None
+    finder.close()
+    err = capsys.readouterr().err
+    assert "\r" not in err and "inferring image modalities: 5file [" in err, repr(err)

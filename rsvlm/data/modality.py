@@ -88,9 +88,9 @@ class ModalityFinder:
 
     def _tick(self) -> None:
         if self.bar is None:
-            from tqdm.auto import tqdm
+            from rsvlm.progress import bar
 
-            self.bar = tqdm(desc="inferring image modalities", unit="file", delay=2.0)
+            self.bar = bar(desc="inferring image modalities", unit="file", delay=2.0)
         self.bar.update(1)
 
     def close(self) -> None:
