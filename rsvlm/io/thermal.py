@@ -7,7 +7,8 @@ Kelvin is the unit of ``ReadConfig.ir_kelvin`` and ``ir_kelvin_range`` (a Landsa
 0.00341802 + 149, a float band in K). A band in °C (its unit, a netCDF-style ``units`` tag, or a declared
 offset of -273.15 on kelvin DN, or, where none of these is given, a band description naming a temperature
 in °C: "LST (Celsius)", "temperature degC", ``described_unit``; one naming kelvin reads as kelvin) is
-stretched as it is, which a percentile stretch makes the same to the model as kelvin, with a note; where ``ir_kelvin_range`` asks for kelvin it is read as kelvin (+ 273.15).
+stretched as it is, which a percentile stretch makes the same to the model as kelvin, with a note; where
+``ir_kelvin_range`` asks for kelvin it is read as kelvin (+ 273.15).
 A description of a difference or spread ("difference from mean (C)", "LST anomaly °C") says no °C to add
 273.15 to, nor does a bare "(C)" without a temperature word. Cannot: tell °C from dB or metres by values alone
 (``modality.infer_modality``).
@@ -47,15 +48,19 @@ def band_unit(src, i: int) -> str | None:
 
 def described_unit(description: str | None) -> str | None:
     """"celsius" where a band ``description`` names temperatures in °C ("LST (Celsius)", "temperature degC",
-    "BT [C]"), "kelvin" where in K ("LST (Kelvin)", "brightness temperature K"), else None (or both named): not a difference, anomaly or spread ("difference from mean (C)": adding 273.15 to it
-    would be wrong), nor °C times a factor ("LST (°C x 100)", "0.01 degC"), and a bare "(C)" or "K" only beside a
-    temperature word."""
+    "BT [C]"), "kelvin" where in K ("LST (Kelvin)", "brightness temperature K"), else None (or both named): not a
+    difference, anomaly or spread ("difference from mean (C)": adding 273.15 to it would be wrong), nor °C times a
+    factor ("LST (°C x 100)", "0.01 degC"), and a bare "(C)" or "K" only beside a temperature word."""
     d = description or ""
     if RELATIVE_SAID.search(d) or FACTOR_SAID.search(d):  # "LST (°C x 100)": DN, not °C
         return None
-    celsius = bool(CELSIUS_SAID.search(d) or C_BRACKETED.search(d) and TEMPERATURE_SAID.search(d))
-    kelvin = bool(KELVIN_SAID.search(d) or K_BARE.search(d) and TEMPERATURE_SAID.search(d))
+    celsius, kelvin = _names(d, CELSIUS_SAID, C_BRACKETED), _names(d, KELVIN_SAID, K_BARE)
     return None if celsius == kelvin else "celsius" if celsius else "kelvin"  # both said: neither is sure
+
+
+def _names(description: str, said: re.Pattern, bare: re.Pattern) -> bool:
+    """Whether ``description`` names a unit: ``said`` outright, or its ``bare`` letter beside a temperature word."""
+    return bool(said.search(description) or bare.search(description) and TEMPERATURE_SAID.search(description))
 
 
 def unit_kelvin(unit: str | None, declared: list[tuple[float, float]], said_by: str | None = None
