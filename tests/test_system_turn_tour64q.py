@@ -120,3 +120,36 @@ def test_a_template_that_raises_on_it_leaves_the_record_out_where_it_stopped_the
     got = read_train_data(_cfg(tmp_path, data, f"model.llm.tokenizer={tok}", "model.llm.chat_template=null"), 0, 1)
     assert "late" not in got.index["id"][:] and got.report.skipped == {"system turn after the first": 1}
     assert "Only the first message may be a system message" in got.report.examples[0]
+
+
+# Mistral-like: roles must alternate user/assistant, from the first message
+ALTERNATING = ("{% for m in messages %}{% if (m['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception("
+               "'Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
+               "{% if m['role'] == 'user' %}[INST] {{ m['content'] }} [/INST]{% else %} {{ m['content'] }}</s>{% endif %}"
+               "{% endfor %}")
+
+
+def test_a_conversation_a_tokenizers_template_refuses_is_a_bad_sample_not_a_stopped_run(tmp_path):
+    """Two human turns in a row under a template that raises on them (Mistral's): its TemplateError is no
+    ValueError, so the sample's read let it through and the run stopped, naming no record; now a bad sample with
+    its id and the template's words, counted as the others."""
+    from rsvlm.data.records import ReadReport
+    from rsvlm.train import data as D
+    from rsvlm.train.sft_index import data_processor
+
+    data = make_records(tmp_path / "d", n=2, ir_every=0)
+    two = json.loads(data.read_text().splitlines()[0])
+    two["id"] = "two"
+    two["conversations"].insert(0, {"from": "human", "value": "Look at this scene."})
+    with data.open("a") as f:
+        f.write(json.dumps(two) + "\n")
+    cfg = _cfg(tmp_path, data, f"model.llm.tokenizer={_tokenizer(tmp_path / 'tok', ALTERNATING)}",
+               "model.llm.chat_template=null")
+    processor = data_processor(cfg)
+    index = D.build_index([data], processor.tokenizer, dict(processor.n_tokens), ReadReport(str(data)), None,
+                          [data.parent], False)
+    ds = D.SFTDataset(index, [data.parent], processor, cfg.model.prompt, 384)
+    assert "bad" not in ds[0]
+    got = ds[2]
+    assert got["bad"] and got["id"] == "two"
+    assert got["error"] == "TemplateError: Conversation roles must alternate user/assistant/user/assistant/..."

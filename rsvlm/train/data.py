@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from jinja2 import TemplateError
 
 from rsvlm.data.conversation import IGNORE_INDEX, PromptConfig, encode_conversation, record_messages
 from rsvlm.data.modality import ModalityFinder, damaged_files
@@ -218,7 +219,9 @@ class SFTDataset(torch.utils.data.Dataset):
                     pix = mean_filled(pix, stem, im)
                 pixels.append(pix)
             enc = encode_sample(self.processor, messages, pixels, self.max_length)
-        except (OSError, ValueError) as e:  # missing/corrupt image, bad bands, unfit conversation
+        # missing/corrupt image, bad bands, unfit conversation; one a tokenizer's own chat template refuses (its
+        # raise_exception: Mistral's "Conversation roles must alternate" on two human turns), which stopped the run
+        except (OSError, ValueError, TemplateError) as e:
             return {"bad": True, "id": rec["id"], "error": f"{type(e).__name__}: {as_record_fields(str(e))}",
                     "png_checked": checked.new}
         n = enc.pop("n_tokens")
