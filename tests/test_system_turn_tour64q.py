@@ -63,7 +63,8 @@ def test_a_registry_template_leaves_a_late_system_record_out_counted_at_its_line
     assert got.report.skipped == {"system turn after the first": 1} and got.report.n_ok == 8
     assert got.report.examples[0].startswith(
         f"{data}:9: record late: conversations[2] is a system turn after the first, which the chat template rsvlm "
-        "(model.llm.chat_template) cannot write (on a probe conversation: message 3: role must be user or assistant")
+        "(model.llm.chat_template) cannot write (role must be user or assistant after an optional system, got 'system'); "
+        "fold it into the opening one")
 
 
 def test_a_template_that_writes_a_late_system_turn_keeps_the_record_and_trains_it(tmp_path):
@@ -89,11 +90,11 @@ def test_a_template_that_writes_a_late_system_turn_keeps_the_record_and_trains_i
 
 
 @pytest.mark.parametrize("template,said", [
-    ("rsvlm", "the chat template rsvlm (model.llm.chat_template) cannot write (on a probe conversation: message 3: "
-              "role must be user or assistant after an optional system, got 'system')"),
+    ("rsvlm", "the chat template rsvlm (model.llm.chat_template) cannot write (role must be user or assistant after "
+              "an optional system, got 'system')"),
     ("llava_v1", "the chat template llava_v1 (model.llm.chat_template) cannot write"),
-    (RAISING, "the tokenizer's own chat template (model.llm.chat_template: null) cannot write (on a probe "
-              "conversation: Only the first message may be a system message)"),
+    (RAISING, "the tokenizer's own chat template (model.llm.chat_template: null) cannot write (Only the first "
+              "message may be a system message)"),
     (FIRST_ONLY, "the tokenizer's own chat template (model.llm.chat_template: null) leaves out (its text is not in "
                  "the prompt)"),
     (QWEN_LIKE, None),

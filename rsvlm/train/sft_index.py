@@ -71,7 +71,7 @@ def late_system(processor, template: str | None) -> str | None:
     try:
         text = processor.chat_prompt(probe, add_generation_prompt=False)
     except (ValueError, TemplateError) as e:
-        return f"{name} cannot write (on a probe conversation: {e})"
+        return f"{name} cannot write ({str(e).removeprefix('message 3: ')})"  # the probe's message, not the record's
     return None if LATE_SYSTEM_PROBE in text else f"{name} leaves out (its text is not in the prompt)"
 
 
