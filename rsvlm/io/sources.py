@@ -322,7 +322,7 @@ class RasterioSource:
         """Size, dtype, georeferencing, band names and colours, nodata: the datasets' metadata; returns
         its notes (kept by the caller once the call succeeds: a retry would have said them twice)."""
         from rsvlm.io.georef import prj_beside
-        from rsvlm.io.tiff import gdal_nodata_tag, gdal_zero, nodata_tag_note, tifffile_bands
+        from rsvlm.io.tiff import gdal_nodata, tifffile_bands
 
         ds, notes = self.datasets[0], []
         self.width, self.height = ds.width, ds.height
@@ -364,19 +364,9 @@ class RasterioSource:
             notes.append("palette colours expanded to R, G, B (the file holds colour indices)")
         self.paletted = self._palette is not None
         files = self._files()
-        # the tag is read where it can change what GDAL says (no nodata, or 0), once a file (a page stack's many)
-        asks = [d.driver == "GTiff" and d.nodata in (None, 0) for d in self.datasets]
-        read = {f: gdal_nodata_tag(f) for f, a in zip(files, asks) if a}
-        tags = [read[f] if a else None for f, a in zip(files, asks)]
-        self._masked = [  # "n/a" (no number) GDAL read as nodata 0: every 0 pixel was masked unsaid
-            d.nodata is not None and not gdal_zero(t, d.nodata) or d.nodata is None and any(
-                f.name != "all_valid" for flags in d.mask_flag_enums for f in flags) for d, t in zip(self.datasets, tags)
-        ]
+        self._masked, said = gdal_nodata(files, self.datasets)  # "n/a" GDAL read as 0 masks nothing, said
         self.declares_nodata = any(self._masked)  # a nodata value or an internal mask in any file
-        for f, d, t in zip(files, self.datasets, tags):  # NaN of a uint16 GeoTIFF: rasterio says "none"
-            if t is not None and (d.nodata is None or gdal_zero(t, d.nodata)) and (
-                    said := nodata_tag_note(f, t, d.dtypes[0], d.nodata)):
-                notes.append(said)
+        notes += said
         if len(set(files)) > 1 and len(set(said := [_nodata_said(d, m) for d, m in zip(
                 self.datasets, self._masked)])) > 1:
             notes.append("band files declare different nodata (" + ", ".join(  # B02 0, B03 65535, B04 none: unsaid

@@ -135,6 +135,21 @@ def gdal_zero(tag, gdal_value: float | None) -> bool:
     return tag is not None and gdal_value == 0 and value != 0
 
 
+def gdal_nodata(files: list[str], datasets) -> tuple[list[bool], list[str]]:
+    """Whether each of rasterio's ``datasets`` (of ``files``) masks pixels: a nodata value (not one GDAL read as 0
+    from a GDAL_NODATA tag that says none: "n/a", "-nan", ``gdal_zero``), or an internal mask; and the notes of
+    tags that mask nothing (``nodata_tag_note``: NaN of a uint16 GeoTIFF, of which rasterio says "none"). A tag is
+    read where it can change what GDAL says (no nodata, or 0), once a file (a page stack's pages share it)."""
+    asks = [d.driver == "GTiff" and d.nodata in (None, 0) for d in datasets]
+    read = {f: gdal_nodata_tag(f) for f, a in zip(files, asks) if a}
+    tags = [read[f] if a else None for f, a in zip(files, asks)]
+    masked = [d.nodata is not None and not gdal_zero(t, d.nodata) or d.nodata is None and any(
+        f.name != "all_valid" for flags in d.mask_flag_enums for f in flags) for d, t in zip(datasets, tags)]
+    notes = [said for f, d, t in zip(files, datasets, tags) if t is not None and (d.nodata is None or gdal_zero(
+        t, d.nodata)) and (said := nodata_tag_note(f, t, d.dtypes[0], d.nodata))]
+    return masked, notes
+
+
 def gdal_nodata_tag(file: str) -> str | None:
     """The GDAL_NODATA tag (42113) of a TIFF's first IFD as written (``"nan"``), None where it has none or the
     file is no local TIFF (rasterio gives no nodata where the value is outside the band's type). Read from the
