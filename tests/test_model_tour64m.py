@@ -157,3 +157,22 @@ def test_merge_into_a_folder_below_a_file_is_refused_before_the_load(tmp_path, c
     monkeypatch.setattr(merge, "load_pretrained", lambda *a, **k: pytest.fail("loaded before --out was checked"))
     with pytest.raises(FileExistsError, match=r"model\.yaml/merged: .*model\.yaml is a file, not a folder; merge into"):
         merge.merge_lora(ckpt, tmp_path / "model.yaml" / "merged")
+
+
+@pytest.mark.parametrize("edit", ["int", "nan"])
+def test_vision_weights_of_integers_or_nan_are_refused_naming_the_tensor(tmp_path, ckpt, edit):
+    """vision.safetensors with a weight stored as int64 (values cut to integers) or holding NaN (a diverged run)
+    loaded without a word: torch cast the integers, and every answer of a NaN model is garbage."""
+    from safetensors.torch import load_file, save_file
+
+    from rsvlm.model import load_pretrained
+
+    d = tmp_path / "ck"
+    shutil.copytree(ckpt, d)
+    state = load_file(d / "vision.safetensors")
+    name = "projectors.default.0.weight" if "projectors.default.0.weight" in state else sorted(state)[0]
+    state[name] = state[name].long() if edit == "int" else state[name] * float("nan")
+    save_file(state, d / "vision.safetensors")
+    said = "stored as integers where the model's are floating point" if edit == "int" else "hold NaN or inf"
+    with pytest.raises(ValueError, match=rf"vision\.safetensors: 1 weight\(s\) {said} \(first: {name}"):
+        load_pretrained(d)

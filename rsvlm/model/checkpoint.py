@@ -54,6 +54,7 @@ from rsvlm.model.weights import (  # noqa: F401  (importable from here, as scrip
     average_checkpoints,
     compare_weights,
     load_safetensors,
+    odd_values,
     open_safetensors,
     saved_dtypes,
 )
@@ -248,6 +249,8 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
         raise ValueError(f"{root / 'vision.safetensors'}: {n} tensor(s) of another shape than "
                          f"{root / 'config.yaml'}{' with the overrides given' if overrides else ''} builds: "
                          f"{odd}; the weights and the config are of different models")
+    if note := odd_values(root / "vision.safetensors", state, dict(model.named_parameters())):  # was: loaded
+        raise ValueError(note)
     res = model.load_state_dict(state, strict=False)
     missing = [k for k in res.missing_keys if not k.startswith("llm.")]
     if missing:

@@ -246,3 +246,18 @@ def open_safetensors(path: Path):
         return safe_open(str(path), framework="pt")
     except SafetensorError as e:
         raise ValueError(f"{path}: not a readable safetensors file ({e})") from e
+
+
+def odd_values(path: Path, state: dict[str, torch.Tensor], params: dict[str, torch.Tensor]) -> str | None:
+    """Why the tensors ``state`` read from ``path`` cannot be the model's parameters ``params`` (name → built
+    tensor) though names and shapes fit, else None: integers where a weight is floating point (torch cast them
+    without a word: a foreign or edited file), or NaN/inf in a weight (a diverged run's: every answer garbage)."""
+    ints = [k for k, t in state.items() if k in params and params[k].is_floating_point() and not t.is_floating_point()]
+    if ints:
+        return (f"{path}: {len(ints)} weight(s) stored as integers where the model's are floating point (first: "
+                f"{ints[0]} {str(state[ints[0]].dtype).removeprefix('torch.')}); not weights rsvlm saved (edited?)")
+    bad = [k for k, t in state.items() if k in params and t.is_floating_point() and not bool(torch.isfinite(t).all())]
+    if bad:
+        return (f"{path}: {len(bad)} weight(s) hold NaN or inf (first: {', '.join(bad[:3])}): the weights of a "
+                "diverged run? such a model answers nothing useful; take an earlier step's")
+    return None
