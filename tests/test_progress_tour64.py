@@ -221,3 +221,18 @@ def test_inferring_modalities_into_a_log_is_lines(tmp_path, monkeypatch, capsys)
     finder.close()
     err = capsys.readouterr().err
     assert "\r" not in err and "inferring image modalities: 5file [" in err, repr(err)
+
+
+def test_a_tiled_run_into_a_log_shows_its_tiles_as_lines(tmp_path, capsys):
+    # rsvlm predict --tile on a large scene with 2> log: its bar was off there (disable=None), hours unsaid
+    import numpy as np
+    from PIL import Image
+
+    from rsvlm.io import run_tiled
+
+    Image.fromarray(np.full((96, 160, 3), 90, np.uint8)).save(tmp_path / "scene.png")
+    assert run_tiled(tmp_path / "scene.png", lambda imgs: [[] for _ in imgs], tile=32, overlap=0, batch_size=4) == []
+    err = capsys.readouterr().err
+    assert "\r" not in err and "scene.png: 100% 15/15 [" in err, repr(err)
+    run_tiled(tmp_path / "scene.png", lambda imgs: [[] for _ in imgs], tile=32, overlap=0, progress=False)
+    assert "tiles of" not in capsys.readouterr().err

@@ -431,9 +431,8 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
     that the scene's did not, how many masks of the answers held no pixel, and how many objects were refused
     for a geometry that does not fit their kind (a NaN coordinate: skipped, not the run's end; printed with ``progress``).
     """
-    from tqdm.auto import tqdm
-
     from rsvlm.io.read import SceneReader
+    from rsvlm.progress import bar as progress_bar
 
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
@@ -450,9 +449,9 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
         batches = [windows[i : i + batch_size] for i in range(0, len(windows), batch_size)]
         read_window = RowReader(scene, strips=decodes_from_start(scene))
         read = lambda b: [read_window(w) for w in b]  # noqa: E731
-        with cf.ThreadPoolExecutor(max_workers=1) as pool, tqdm(
+        with cf.ThreadPoolExecutor(max_workers=1) as pool, progress_bar(
                 total=len(windows), desc=f"tiles of {scene.name}", unit="tile",
-                disable=None if progress else True) as bar:  # None: no bar on a pipe or file
+                disable=not progress) as bar:  # on a pipe or file: a line each 30 s, not redraws
             pending = pool.submit(read, batches[0]) if prefetch else None
             for k, batch in enumerate(batches):
                 imgs = pending.result() if prefetch else read(batch)
