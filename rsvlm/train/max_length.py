@@ -69,6 +69,13 @@ def template_share(processor, prompt, modality: str) -> int:
     return len(_shortest(processor, prompt, modality)["input_ids"]) - estimate
 
 
+def opens_with_system(record_json: str) -> bool:
+    """Whether an index record (``build_index``'s JSON, turns written ``{"from": …}`` first) opens on its own
+    system turn, which replaces the model's system prompt. A system turn later on (kept where the run's chat
+    template writes one) does not: the model's prompt still opens the sample."""
+    return '"conversations": [{"from": "system"' in record_json
+
+
 def sample_lengths(index, processor, prompt) -> list[int]:
     """Each record's estimated length (the index's) with the prompt format's share added (``template_share``,
     the least of its images' modalities; without the system prompt for a record with its own system turn,
@@ -79,7 +86,7 @@ def sample_lengths(index, processor, prompt) -> list[int]:
     kinds = sorted({m for mods in set(modalities) if mods != "text" for m in mods.split("+")})
     if not kinds:
         return lengths
-    own = ['"from": "system"' in rec for rec in index["record"][:]]  # each record's JSON scanned once
+    own = [opens_with_system(rec) for rec in index["record"][:]]  # each record's JSON scanned once
     share = {m: template_share(processor, prompt, m) for m in kinds}
     bare = {m: template_share(processor, replace(prompt, system=""), m) for m in kinds} if any(own) else share
     return [n + min((bare if o else share)[m] for m in (kinds if mods == "text" else mods.split("+")))
@@ -102,7 +109,7 @@ def unfit_records(index, processor, prompt, max_length: int, ids: set[str] | Non
     bare = {m for m in over if shortest_sample(processor, replace(prompt, system=""), m) > max_length}
     out: dict[str, int] = {}
     for rec, mods, rid in zip(index["record"][:], modalities, index["id"][:]):
-        own = '"from": "system"' in rec  # its own system turn may be shorter than the model's
+        own = opens_with_system(rec)  # its own system turn may be shorter than the model's
         m = next((m for m in mods.split("+") if m in (bare if own else over)), None)
         if m is not None:
             out[m] = out.get(m, 0) + 1
