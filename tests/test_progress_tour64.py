@@ -236,3 +236,15 @@ def test_a_tiled_run_into_a_log_shows_its_tiles_as_lines(tmp_path, capsys):
     assert "\r" not in err and "scene.png: 100% 15/15 [" in err, repr(err)
     run_tiled(tmp_path / "scene.png", lambda imgs: [[] for _ in imgs], tile=32, overlap=0, progress=False)
     assert "tiles of" not in capsys.readouterr().err
+
+
+def test_the_training_bar_into_a_log_is_lines(tmp_path, capsys):
+    # rsvlm train under nohup or a cluster's scheduler: the step bar's redraws (with their loss) went into the log
+    from rsvlm.train.logging import Metrics
+
+    m = Metrics(tmp_path, 0, 1, total_steps=3, progress=True)
+    for _ in range(3):
+        m.step()
+    m.close()
+    err = capsys.readouterr().err
+    assert "\r" not in err and "train: 100% 3/3 [" in err, repr(err)

@@ -59,9 +59,9 @@ class Metrics:
         self.tb = None
         if rank == 0:
             if progress:
-                from tqdm.auto import tqdm
+                from rsvlm.progress import bar
 
-                self.bar = tqdm(total=total_steps, initial=start_step, desc="train", dynamic_ncols=True)
+                self.bar = bar(total=total_steps, initial=start_step, desc="train", dynamic_ncols=True)
             if tensorboard:
                 from torch.utils.tensorboard import SummaryWriter
 
