@@ -3,7 +3,6 @@ a hub name in the cache), checkpoints, merges and averages at odd inputs."""
 
 from __future__ import annotations
 
-import json
 import shutil
 
 import pytest
