@@ -298,9 +298,7 @@ def not_a_step_folder(folder: Path, instead: str = "") -> str:
     """Why ``folder`` is no plain-engine step folder, as the end of an error message; ``instead``: what else the
     caller's user may do where it holds step folders (resume's "ckpt.resume=auto"; an export has nothing else)."""
     if not folder.exists():  # e.g. a step ckpt.keep pruned: say which are there
-        steps = [p.name for p in sorted(folder.parent.iterdir()) if STEP_RE.match(p.name)] if folder.parent.is_dir() else []
-        return "no such folder" + (f"; {folder.parent} holds {', '.join(steps[-4:])} (ckpt.keep keeps the last few)"
-                                   if steps else "")
+        return "no such folder" + (f"; {kept}" if (kept := kept_steps(folder)) else "")
     if folder.is_file():  # …/step_N/trainable.safetensors: was "not a step folder of rsvlm train", no more
         return f"{folder} is a file; give the step folder" + (
             f" that holds it, {folder.parent}" if STEP_RE.match(folder.parent.name) else "")
@@ -316,6 +314,13 @@ def not_a_step_folder(folder: Path, instead: str = "") -> str:
     if (latest := latest_checkpoint(folder)) is not None:
         return f"it holds step folders: give one (the latest is {latest}){f', or {instead}' if instead else ''}"
     return "not a step folder of rsvlm train (out_dir/checkpoints/step_N)"
+
+
+def kept_steps(folder: Path) -> str:
+    """For a step folder that is not there (one ``ckpt.keep`` pruned): the step folders its parent holds, the
+    last four; "" where it holds none."""
+    steps = [p.name for p in sorted(folder.parent.iterdir()) if STEP_RE.match(p.name)] if folder.parent.is_dir() else []
+    return f"{folder.parent} holds {', '.join(steps[-4:])} (ckpt.keep keeps the last few)" if steps else ""
 
 
 def step_files(rank: int, deepspeed: bool) -> list[str]:

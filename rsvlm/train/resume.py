@@ -23,7 +23,7 @@ def resume_folder(cfg: TrainConfig) -> Path | None:
         return ckpt.latest_checkpoint(Path(cfg.out_dir) / "checkpoints")
     folder = Path(cfg.ckpt.resume)
     if not folder.is_dir():  # a file given: a step folder's file, most likely (…/step_N/trainable.safetensors)
-        pruned = ckpt.not_a_step_folder(folder).partition("no such folder; ")[2]  # the step folders ckpt.keep left
+        pruned = "" if folder.exists() else ckpt.kept_steps(folder)  # the step folders ckpt.keep left
         raise FileNotFoundError(f"ckpt.resume: no checkpoint folder {folder}" + (
             f" ({folder} is a file; give the step folder, e.g. {folder.parent})" if folder.is_file() else "")
             + (f"; {pruned}" if pruned else "") + _auto_hint(folder))
@@ -114,7 +114,7 @@ def _moves_data(key: str, objective: str) -> bool:
     batch_size × grad_accum × processes pairs from the restored sampler)."""
     if key == "batch_size" or objective == "clip" and key == "grad_accum":
         return True
-    return key.startswith("data.") and not key.startswith(tuple(f"{k}." for k in PLAN_FREE) + PLAN_FREE)
+    return key.startswith("data.") and ".".join(key.split(".")[:2]) not in PLAN_FREE
 
 
 def note_resume(cfg: TrainConfig, found: bool, step: int) -> None:
