@@ -248,3 +248,16 @@ def test_the_training_bar_into_a_log_is_lines(tmp_path, capsys):
     m.close()
     err = capsys.readouterr().err
     assert "\r" not in err and "train: 100% 3/3 [" in err, repr(err)
+
+
+def test_encoder_pretraining_into_a_log_is_lines(tmp_path, capsys):
+    # the clip objective's step bar: \r redraws in a scheduler's log
+    from test_train_clip import _cfg
+    from test_train_utils import make_records
+
+    from rsvlm.train.loop import train
+
+    data = make_records(tmp_path / "d", n=8)
+    train(_cfg(tmp_path, data, tmp_path / "run", "batch_size=4", "max_steps=2", "log.progress=true"))
+    err = capsys.readouterr().err
+    assert "\rclip" not in err and "\nclip: 100% 2/2 [" in "\n" + err, repr(err)

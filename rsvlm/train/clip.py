@@ -226,8 +226,8 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     SIGTERM's handler, taken at a step boundary as in ``loop.train``."""
     from open_clip.loss import ClipLoss
     from safetensors.torch import save_file
-    from tqdm.auto import tqdm
 
+    from rsvlm.progress import bar as progress_bar
     from rsvlm.train.checkpoint import barrier
 
     rank, world, device = setup_distributed(cfg, ddp=True)
@@ -291,8 +291,8 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     png_checked = WholeFiles(len(pairs))  # PNGs found whole: a re-read past the budget skips the check
     named = set(state["bad_ids"])  # bad samples already named on stderr
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
-    bar = tqdm(range(state["step"], cfg.max_steps), initial=state["step"], total=cfg.max_steps,
-               desc="clip", disable=not cfg.log.progress or rank != 0)
+    bar = progress_bar(range(state["step"], cfg.max_steps), initial=state["step"], total=cfg.max_steps,
+                       desc="clip", disable=not cfg.log.progress or rank != 0)
     log_from = len(state["losses"])
     counts_group, stopping = host_group(world, cfg.dist.timeout_s), False  # stopping: a SIGTERM every rank heard of
 
