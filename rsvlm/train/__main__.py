@@ -2,7 +2,7 @@
 
 import sys
 
-from rsvlm.closed_pipes import readers_may_close, say_lost
+from rsvlm.closed_pipes import readers_may_close
 from rsvlm.train import main
 
 
@@ -10,10 +10,8 @@ def run() -> int:
     """``main`` with a reader that may close (``python -m rsvlm.train … 2>&1 | head -1``): the run goes on and
     keeps its own exit status, as ``rsvlm train`` does; was exit 1 at the first progress line, nothing trained.
     The stream still read says which one lost its reader (``rsvlm.cli``'s ``_run`` does the same)."""
-    with readers_may_close() as closed:
-        code = main()
-        say_lost("rsvlm train", closed)  # within: the stream thought read may have lost its reader too
-    return code
+    with readers_may_close("rsvlm train"):
+        return main()
 
 
 if __name__ == "__main__":
