@@ -166,7 +166,7 @@ def test_the_probe_scripts_bars_into_a_log_are_lines(tmp_path, monkeypatch, caps
     m, proc = model()
     load_script("probe_pointer_cells", monkeypatch).cell_stats(m, proc, data)
     err = capsys.readouterr().err
-    assert "\rprobing" not in err and "\nprobing cells: 100% 4/4 [" in "\n" + err, repr(err)  # (reading's bar: train.data)
+    assert "\r" not in err and "\nprobing cells: 100% 4/4 [" in "\n" + err, repr(err)
     sensor = load_script("probe_sensor_word", monkeypatch)
     rec = json.loads(data.read_text().splitlines()[0])
     rec.update(task="vqa", conversations=[{"from": "human", "value": "<image>\n[vqa] What sensor took this image?"},
@@ -174,7 +174,7 @@ def test_the_probe_scripts_bars_into_a_log_are_lines(tmp_path, monkeypatch, caps
     rows = sensor.variants([rec])[:3]
     sensor.answer_logprobs(m, proc, rows, tmp_path, batch_size=2)
     err = capsys.readouterr().err
-    assert "\rscoring" not in err and "\nscoring answers: 100% 3/3 [" in "\n" + err, repr(err)
+    assert "\r" not in err and "\nscoring answers: 100% 3/3 [" in "\n" + err, repr(err)
 
 
 def test_comparing_and_averaging_weights_into_a_log_is_lines(tmp_path, capsys):
@@ -261,3 +261,16 @@ def test_encoder_pretraining_into_a_log_is_lines(tmp_path, capsys):
     train(_cfg(tmp_path, data, tmp_path / "run", "batch_size=4", "max_steps=2", "log.progress=true"))
     err = capsys.readouterr().err
     assert "\rclip" not in err and "\nclip: 100% 2/2 [" in "\n" + err, repr(err)
+
+
+def test_measuring_training_samples_into_a_log_is_lines(tmp_path, capsys):
+    # rsvlm train's data preparation: "measuring samples" redraws went into the job's log
+    from rsvlm.data.records import ReadReport
+    from rsvlm.train import data as D
+
+    (tmp_path / "t.jsonl").write_text('{"id": "a", "conversations": [{"from": "human", "value": "hi"}, '
+                                      '{"from": "gpt", "value": "ok"}]}\n')
+    D.build_index(tmp_path / "t.jsonl", lambda texts, **k: {"input_ids": [[0]] * len(texts)}, {"optical": 16},
+                  ReadReport("t"), progress=True)
+    err = capsys.readouterr().err
+    assert "\r" not in err and "measuring samples: 100% 1/1 [" in err, repr(err)

@@ -63,7 +63,8 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
     after a conversation's first (``sft_index.late_system``): a record with one is left out, counted in ``report``
     at its line (it failed at every draw); None: kept."""
     from datasets import Dataset
-    from tqdm.auto import tqdm
+
+    from rsvlm.progress import bar
 
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     roots = list(roots) if roots is not None else [None] * len(paths)
@@ -75,7 +76,7 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
         for source, (path, root) in enumerate(zip(paths, roots)):
             before, said = len(rows["id"]), len(report.examples)
             records = read_records(path, strict=False, report=report, arrays=arrays)  # a bar once reading has taken 2 s
-            for rec in tqdm(records, desc=f"reading {Path(path).name}", unit=" records", delay=2.0, disable=not progress):
+            for rec in bar(records, desc=f"reading {Path(path).name}", unit=" records", delay=2.0, disable=not progress):
                 late = next((i for i, t in enumerate(rec["conversations"]) if i and t["from"] == "system"), None)
                 if late is not None and late_system is not None:
                     report.drop("system turn after the first", f"{path}: record {rec['id']}: conversations[{late}] is "
@@ -108,7 +109,7 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
                 first = f"; the first: {report.examples[said]}" if len(report.examples) > said else ""
                 raise ValueError(f"{path}: no usable record ({report.summary()}{left}){first}")
     texts, rows["length"] = rows.pop("text"), []
-    for i in tqdm(range(0, len(texts), 1000), desc="measuring samples", unit="k records", disable=not progress):
+    for i in bar(range(0, len(texts), 1000), desc="measuring samples", unit="k records", disable=not progress):
         ids = tokenizer(texts[i : i + 1000], add_special_tokens=False)["input_ids"]
         rows["length"] += [len(t) + n for t, n in zip(ids, rows["n_visual"][i : i + 1000])]
     del rows["n_visual"]
