@@ -21,6 +21,12 @@ def _is_terminal(stream: Any) -> bool:
         return False
 
 
+def _is_widget(tqdm_class: Any) -> bool:
+    """A notebook's bar (``tqdm.auto`` under Jupyter): an ipywidget, drawn without the stream."""
+    notebook = sys.modules.get("tqdm.notebook")
+    return notebook is not None and isinstance(tqdm_class, type) and issubclass(tqdm_class, notebook.tqdm_notebook)
+
+
 class _LineFile:
     """The file a bar off a terminal writes to: its redraws (``'\\r' + text``) are kept, and the latest
     written to ``stream`` as a line of its own once ``every`` seconds have passed since the last line; the
@@ -71,9 +77,9 @@ def bar(iterable: Iterable | None = None, *, total: float | None = None, desc: s
         clock: Callable[[], float] = time.monotonic, tqdm_class: Any = None, **tqdm_kwargs):
     """A tqdm bar over ``iterable`` (or of ``total`` steps, ``update``-d) on ``file`` (stderr when None).
 
-    On a terminal: ``tqdm_class`` (``tqdm.auto.tqdm`` when None) as given. Elsewhere: the same bar
-    drawing plain lines (no meter: ``desc: 40% 400/1000 [00:30<00:45, 13.3rec/s]``), one at most every
-    ``every`` seconds of ``clock`` and the final count. ``disable=True`` draws nothing anywhere; tqdm's
+    On a terminal, or as a notebook's widget: ``tqdm_class`` (``tqdm.auto.tqdm`` when None) as given.
+    Elsewhere: the same bar drawing plain lines (no meter: ``desc: 40% 400/1000 [00:30<00:45, 13.3rec/s]``),
+    one at most every ``every`` seconds of ``clock`` and the final count. ``disable=True`` draws nothing anywhere; tqdm's
     ``disable=None`` (off where no terminal) is kept, and ``delay``: a bar closed before it writes nothing.
     ``leave=False`` clears a terminal's bar; a log keeps its final line (a line written cannot be taken back)."""
     if tqdm_class is None:
@@ -82,7 +88,7 @@ def bar(iterable: Iterable | None = None, *, total: float | None = None, desc: s
         tqdm_class = tqdm.auto.tqdm
     stream = sys.stderr if file is None else file
     over = () if iterable is None else (iterable,)  # tqdm's first argument, given only where there is one
-    if _is_terminal(stream):
+    if _is_terminal(stream) or _is_widget(tqdm_class):  # a widget given ncols=0 was 0 px wide
         return tqdm_class(*over, total=total, desc=desc, unit=unit, disable=disable, file=stream, **tqdm_kwargs)
     lines = _LineFile(stream, every, clock)
     tqdm_kwargs.setdefault("ncols", 0)  # tqdm's "stats only, no meter"

@@ -274,3 +274,25 @@ def test_measuring_training_samples_into_a_log_is_lines(tmp_path, capsys):
                   ReadReport("t"), progress=True)
     err = capsys.readouterr().err
     assert "\r" not in err and "measuring samples: 100% 1/1 [" in err, repr(err)
+
+
+def test_a_notebooks_widget_bar_is_left_as_it_is(monkeypatch):
+    # tqdm.auto under Jupyter is a widget (stderr no terminal there): given ncols=0 it was 0 px wide
+    import sys
+    import types
+
+    import tqdm.std
+
+    class Notebook(tqdm.std.tqdm):
+        pass
+
+    class Widget(Notebook):
+        def __init__(self, *a, **kw):
+            self.kw = kw
+            super().__init__(*a, **kw)
+
+    monkeypatch.setitem(sys.modules, "tqdm.notebook", types.SimpleNamespace(tqdm_notebook=Notebook))
+    log = io.StringIO()
+    b = bar(total=2, desc="eval", file=log, tqdm_class=Widget)
+    b.close()
+    assert b.kw["file"] is log and "ncols" not in b.kw
