@@ -87,6 +87,8 @@ def bar(iterable: Iterable | None = None, *, total: float | None = None, desc: s
 
         tqdm_class = tqdm.auto.tqdm
     stream = sys.stderr if file is None else file
+    if stream is None:  # python run with its stderr closed (2>&-): nowhere to draw; tqdm raised at its first draw
+        disable = True
     over = () if iterable is None else (iterable,)  # tqdm's first argument, given only where there is one
     if _is_terminal(stream) or _is_widget(tqdm_class):  # a widget given ncols=0 was 0 px wide
         return tqdm_class(*over, total=total, desc=desc, unit=unit, disable=disable, file=stream, **tqdm_kwargs)

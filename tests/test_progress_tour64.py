@@ -296,3 +296,13 @@ def test_a_notebooks_widget_bar_is_left_as_it_is(monkeypatch):
     b = bar(total=2, desc="eval", file=log, tqdm_class=Widget)
     b.close()
     assert b.kw["file"] is log and "ncols" not in b.kw
+
+
+def test_a_closed_stderr_draws_nothing_and_does_not_stop_the_work(monkeypatch):
+    # python run with 2>&-: sys.stderr is None; tqdm raised AttributeError at its first draw
+    import sys
+
+    monkeypatch.setattr(sys, "stderr", None)
+    assert list(bar(range(3), desc="x")) == [0, 1, 2]
+    with bar(total=2, desc="y") as b:
+        b.update(2)
