@@ -39,9 +39,16 @@ def main(argv: list[str] | None = None) -> int:
     for r, m in seen.items():  # else written into the input, which then holds a second checkpoint
         if where == r or r in where.parents:
             ap.error(f"--out {args.out}: inside the input {m}; write the average into a new folder outside it")
-    from rsvlm.model.checkpoint import check_new_folder, no_checkpoint, undone_on_failure
+    from rsvlm.model.checkpoint import (
+        check_new_folder,
+        enclosing_checkpoint,
+        no_checkpoint,
+        undone_on_failure,
+    )
     from rsvlm.model.weights import average_checkpoints
 
+    if (outer := enclosing_checkpoint(Path(args.out))) is not None:  # another checkpoint's folder: written there
+        ap.error(f"--out {args.out}: inside the checkpoint {outer}; write the average into a new folder outside it")
     out = Path(args.out)
     try:  # stale files would pass for the average's; a file was said to be 'not empty'
         check_new_folder(out, "average", "write the average")

@@ -175,3 +175,20 @@ def test_vision_weights_of_integers_or_nan_are_refused_naming_the_tensor(tmp_pat
     said = "stored as integers where the model's are floating point" if edit == "int" else "hold NaN or inf"
     with pytest.raises(ValueError, match=rf"vision\.safetensors: 1 weight\(s\) {said} \(first: {name}"):
         load_pretrained(d)
+
+
+def test_merge_or_average_into_another_checkpoint_is_refused(tmp_path, ckpt, monkeypatch, capsys):
+    """--out runs/x/final/merged (a folder inside a checkpoint other than the source) was written there: the outer
+    checkpoint then held a second one (averaging it: 'holds what A has not: [merged/README.md, …]')."""
+    import rsvlm.model.merge as merge
+
+    outer = tmp_path / "outer"
+    shutil.copytree(ckpt, outer)
+    monkeypatch.setattr(merge, "load_pretrained", lambda *a, **k: pytest.fail("loaded before --out was checked"))
+    with pytest.raises(ValueError, match=rf"{outer}/merged: inside the checkpoint {outer}; merge into a folder"):
+        merge.merge_lora(ckpt, outer / "merged")
+    average = load_script("average_checkpoints", monkeypatch)
+    with pytest.raises(SystemExit):
+        average.main([str(ckpt), str(shutil.copytree(ckpt, tmp_path / "b")), "--out", str(outer / "avg")])
+    assert f"inside the checkpoint {outer}; write the average into a new folder" in capsys.readouterr().err
+    assert not (outer / "merged").exists() and not (outer / "avg").exists()

@@ -305,6 +305,13 @@ def check_new_folder(out: Path, what: str, verb: str) -> None:
         raise FileExistsError(f"{out}: already exists and is not empty; {verb} into a new folder")
 
 
+def enclosing_checkpoint(out: Path) -> Path | None:
+    """The rsvlm checkpoint (a folder holding config.yaml and vision.safetensors) that ``out`` lies inside, else None:
+    a model written there is a checkpoint inside a checkpoint, which every rglob of the outer one sees."""
+    return next((p for p in Path(out).resolve().parents
+                 if (p / "config.yaml").is_file() and (p / "vision.safetensors").is_file()), None)
+
+
 @contextlib.contextmanager
 def undone_on_failure(out: Path):
     """Writing a model into a new or empty ``out``: a failure (full disk, Ctrl-C) leaves it as it was."""

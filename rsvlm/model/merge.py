@@ -8,7 +8,13 @@ import shutil
 import warnings
 from pathlib import Path
 
-from rsvlm.model.checkpoint import check_new_folder, load_pretrained, save_pretrained, undone_on_failure
+from rsvlm.model.checkpoint import (
+    check_new_folder,
+    enclosing_checkpoint,
+    load_pretrained,
+    save_pretrained,
+    undone_on_failure,
+)
 from rsvlm.model.ckpt_files import base_folder
 from rsvlm.model.vlm import RSVLM
 from rsvlm.model.weights import PROVENANCE, saved_dtypes
@@ -22,6 +28,8 @@ def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
     check_new_folder(out, "merged checkpoint", "merge")
     if src.resolve() in out.resolve().parents:  # a checkpoint inside a checkpoint: every rglob of it sees two
         raise ValueError(f"{out}: inside the checkpoint {src}; merge into a folder outside it")
+    if (outer := enclosing_checkpoint(out)) is not None:  # another one's (runs/x/final/merged): it was written there
+        raise ValueError(f"{out}: inside the checkpoint {outer}; merge into a folder outside it")
     # float32, not quantised (a config.yaml saying 4-bit was a RuntimeError): W + B·A exactly, 4-bit on load later
     model, _ = load_pretrained(src, overrides=["trainable.llm=full", "llm.load_in_4bit=false", "llm.load_in_8bit=false"])
     encoder = "frozen" if merge_encoder_lora(model) else model.cfg.trainable.encoder
