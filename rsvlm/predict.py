@@ -52,14 +52,13 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     if worded := worded_note(answer):  # --det-by-class: a class that answered in words, not shapes
         said.append(worded)
     if tta is not None:
-        from tqdm import tqdm
-
+        from rsvlm.progress import bar as progress_bar
         from rsvlm.tta import fused_answers, no_view_note
 
         refused: dict[int, str] = {}
         views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class) if min_objects else generate
-        with tqdm(desc="--tta views", unit="view", leave=False, disable=None,
-                  file=sys.stderr) as bar:  # minutes each for a large model: none shown on a pipe
+        with progress_bar(desc="--tta views", unit="view", leave=False, disable=None,
+                          file=sys.stderr) as bar:  # minutes each for a large model: none shown on a pipe
             def counted(messages, imgs):
                 out = views(messages, imgs)
                 bar.update()
