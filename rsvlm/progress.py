@@ -8,6 +8,7 @@ lines: at most one every ``every`` seconds, and the final count when it closes.
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -81,7 +82,8 @@ def bar(iterable: Iterable | None = None, *, total: float | None = None, desc: s
     Elsewhere: the same bar drawing plain lines (no meter: ``desc: 40% 400/1000 [00:30<00:45, 13.3rec/s]``),
     one at most every ``every`` seconds of ``clock`` and the final count. ``disable=True`` draws nothing anywhere; tqdm's
     ``disable=None`` (off where no terminal) is kept, and ``delay``: a bar closed before it writes nothing.
-    ``leave=False`` clears a terminal's bar; a log keeps its final line (a line written cannot be taken back)."""
+    ``leave=False`` clears a terminal's bar; a log keeps its final line (a line written cannot be taken back).
+    tqdm's ``TQDM_DISABLE`` environment variable turns every bar off."""
     if tqdm_class is None:
         import tqdm.auto
 
@@ -89,6 +91,8 @@ def bar(iterable: Iterable | None = None, *, total: float | None = None, desc: s
     stream = sys.stderr if file is None else file
     if stream is None:  # python run with its stderr closed (2>&-): nowhere to draw; tqdm raised at its first draw
         disable = True
+    if os.environ.get("TQDM_DISABLE"):  # tqdm's own switch (any value, as tqdm reads it), else lost where
+        disable = True  # disable is passed: CI's TQDM_DISABLE=1 stopped the converters' bars before
     over = () if iterable is None else (iterable,)  # tqdm's first argument, given only where there is one
     if _is_terminal(stream) or _is_widget(tqdm_class):  # a widget given ncols=0 was 0 px wide
         return tqdm_class(*over, total=total, desc=desc, unit=unit, disable=disable, file=stream, **tqdm_kwargs)

@@ -306,3 +306,12 @@ def test_a_closed_stderr_draws_nothing_and_does_not_stop_the_work(monkeypatch):
     assert list(bar(range(3), desc="x")) == [0, 1, 2]
     with bar(total=2, desc="y") as b:
         b.update(2)
+
+
+@pytest.mark.parametrize("disable", [False, None])
+def test_tqdm_disable_in_the_environment_turns_every_bar_off(monkeypatch, disable):
+    # CI sets TQDM_DISABLE=1; the converters' bars (tqdm with no disable given) honoured it, bar's own disable hid it
+    monkeypatch.setenv("TQDM_DISABLE", "1")
+    tty = Terminal()
+    assert list(bar(range(3), desc="dota", file=tty, disable=disable)) == [0, 1, 2]
+    assert tty.getvalue() == ""
