@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import logging
 import math
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from tqdm import tqdm
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
 from rsvlm.config import ConfigError, load_config
 from rsvlm.model import ChatSession, ImageInput, VLMConfig, create_model
 from rsvlm.model.grammar import shape_need
+from rsvlm.progress import bar
 from rsvlm.tokens import opening_task
 
 REPO = Path(__file__).resolve().parents[1]
@@ -113,7 +112,7 @@ def main() -> None:
     model.generate(**batch, max_new_tokens=args.new_tokens, **held(warm, first))
     cached, baseline = [[] for _ in range(args.turns)], [[] for _ in range(args.turns)]
     stream = lambda piece: None  # noqa: E731  both stream, as a chat does; the clock reads the LLM's passes
-    bar = tqdm(total=args.repeat * args.turns, desc="chat_latency turns", unit="turn", file=sys.stderr, leave=False)
+    turns = bar(total=args.repeat * args.turns, desc="chat_latency turns", unit="turn", leave=False)
     for _ in range(args.repeat):  # best of N; cached and full turns interleaved so load hits both alike
         session = ChatSession(model, processor, max_new_tokens=args.new_tokens)
         for k in range(args.turns):
@@ -127,8 +126,8 @@ def main() -> None:
             batch = processor(prompt, [img])
             model.generate(**batch, max_new_tokens=args.new_tokens, on_token=stream, **held(session, q))
             baseline[k].append((*c.result()[:2], int(batch["input_ids"].shape[1])))
-            bar.update()
-    bar.close()
+            turns.update()
+    turns.close()
     cached, baseline = [best(runs) for runs in cached], [best(runs) for runs in baseline]
 
     print(f"model: ViT {cfg.encoders['default'].width}x{cfg.encoders['default'].layers}, {n_vis} visual tokens; "

@@ -44,9 +44,9 @@ from common import (
     prompt,
     synth_scenes,
 )
-from tqdm import tqdm
 
 from rsvlm.argparsing import Parser
+from rsvlm.progress import bar
 
 ROOT = Path(__file__).resolve().parents[1]
 COUNT0 = 30  # id of the count token "0" in the assay's own vocabulary (ids 10.. are the classes)
@@ -117,7 +117,7 @@ def llm_assay(tr, itr, ctr, ntr, te, ite, cte, nte, steps: int, seed: int, order
         return llm(inputs_embeds=x, labels=labels)
 
     gen = torch.Generator().manual_seed(seed)
-    for _ in tqdm(range(steps), desc="LLM steps", unit="step", file=sys.stderr, leave=False):
+    for _ in bar(range(steps), desc="LLM steps", unit="step", leave=False):
         i = torch.randint(0, len(itr), (32,), generator=gen)
         loss = forward(tr[itr[i]], ctr[i], ntr[i]).loss
         opt.zero_grad()
@@ -160,7 +160,7 @@ def points_assay(tr, itr, ctr, ptr, ntr, te, ite, cte, pte, nte, steps: int, see
         return prompt(emb, proj, tok, cls, order)
 
     gen = torch.Generator().manual_seed(seed)
-    for _ in tqdm(range(steps), desc="LLM steps", unit="step", file=sys.stderr, leave=False):
+    for _ in bar(range(steps), desc="LLM steps", unit="step", leave=False):
         i = torch.randint(0, len(itr), (32,), generator=gen)
         ans = ans_tr[i]
         x = torch.cat([prefix(tr[itr[i]], ctr[i]), emb(ans.clamp(min=0))], 1)

@@ -72,9 +72,8 @@ def box_baseline(mask: np.ndarray) -> dict:
 
 
 def main(argv=None) -> int:
-    from tqdm import tqdm
-
     from rsvlm.geometry import masks
+    from rsvlm.progress import bar
 
     default = Path(os.environ.get("RSVLM_REALDATA", Path(__file__).resolve().parents[1].parent / "shared" / "realdata"))
     ap = Parser(description=__doc__.splitlines()[0])
@@ -108,7 +107,7 @@ def main(argv=None) -> int:
         r = box_baseline(data[name])
         rows.append({"mask": name, "form": "box (baseline)", "budget": 4, **r, "seconds": time.perf_counter() - t})
     base = {r["mask"]: r["mean_iou"] for r in rows}
-    for name, (form, per_inst), budget in tqdm(jobs, desc="round trips", file=sys.stderr):
+    for name, (form, per_inst), budget in bar(jobs, desc="round trips"):
         t = time.perf_counter()
         r = masks.round_trip(data[name], form, budget, per_instance=per_inst)
         label = form if form == "poly" else f"grid/{'instance' if per_inst else 'whole mask'}"

@@ -45,9 +45,9 @@ from common import (
     prompt,
     synth_scenes,
 )
-from tqdm import tqdm
 
 from rsvlm.argparsing import Parser
+from rsvlm.progress import bar
 
 
 def make_scenes(out: Path, n: int, seed: int, overrides: list[str] = ()) -> Path:
@@ -123,7 +123,7 @@ def llm_assay(tr, btr, ctr, te, bte, cte, steps: int, seed: int, order: str = "i
         return llm(inputs_embeds=x, labels=labels)
 
     gen = torch.Generator().manual_seed(seed)
-    for _ in tqdm(range(steps), desc="LLM steps", unit="step", file=sys.stderr, leave=False):
+    for _ in bar(range(steps), desc="LLM steps", unit="step", leave=False):
         i = torch.randint(0, len(tr), (32,), generator=gen)
         loss = forward(tr[i], ctr[i], btr[i]).loss
         opt.zero_grad()

@@ -24,10 +24,10 @@ import time
 from pathlib import Path
 
 import torch
-from tqdm import tqdm
 
 from eval.common import require_at_least_one, require_out_file
 from rsvlm.argparsing import Parser
+from rsvlm.progress import bar
 
 ROOT = Path(__file__).resolve().parents[1]
 VARIANTS = (("random", 0.0), ("random", 10.0), ("sincos", 0.0), ("sincos", 10.0))
@@ -63,7 +63,7 @@ def run(loc_init: str, sigma: float, steps: int, every: int, seed: int) -> list[
     train_gen, test_gen = torch.Generator().manual_seed(seed), torch.Generator().manual_seed(seed + 999)
     test = boxes(512, test_gen, loc0, box, end)
     curve = []
-    for step in tqdm(range(steps + 1), desc=f"{loc_init} σ={sigma}", unit="step", file=sys.stderr, leave=False):
+    for step in bar(range(steps + 1), desc=f"{loc_init} σ={sigma}", unit="step", leave=False):
         if step % every == 0 or step == steps:  # the last step too: the table's end column is "at the end"
             with torch.no_grad():
                 lg = llm(input_ids=test).logits[:, 2:4, loc0:loc0 + 1000]  # (512,2,1000): predicts x2, y2

@@ -24,14 +24,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tqdm import tqdm
-
 from eval import classification, common, counting, grounding, vqa
 from rsvlm import evaluate, inference
 from rsvlm.argparsing import Parser
 from rsvlm.data.records import RecordError, read_records
 from rsvlm.model import ImageInput
 from rsvlm.model.stem import StemConfig, match_bands
+from rsvlm.progress import bar
 
 SCORERS = {"cls": (classification, "accuracy"), "count": (counting, "accuracy"), "vqa": (vqa, "accuracy"),
            "ground": (grounding, "acc50")}
@@ -66,7 +65,7 @@ def usable(records: list[dict], root: Path, stem: StemConfig, desc: str) -> tupl
     """The records whose images read and carry every band of ``stem``; the others counted by reason,
     with the first few errors (which name the image)."""
     keep, why, examples = [], Counter(), []
-    for rec in tqdm(records, desc=desc, unit="rec", file=sys.stderr, leave=False):
+    for rec in bar(records, desc=desc, unit="rec", leave=False):
         reason = "unreadable image"
         try:
             images = inference.record_inputs(rec, root)
@@ -99,7 +98,7 @@ def answer(model, processor, records: list[dict], root: Path, stem: StemConfig, 
     processor.missing_bands = fill
     generate = inference.answerer(model, processor, max_new)
     refused = {}
-    with out.open("w") as f, tqdm(total=len(records), desc=desc, unit="rec", file=sys.stderr, leave=False) as bar:
+    with out.open("w") as f, bar(total=len(records), desc=desc, unit="rec", leave=False) as shown:
         for i in range(0, len(records), batch):
             chunk = records[i : i + batch]
             images = [[keep_bands(im, stem, bands) for im in inference.record_inputs(r, root)] for r in chunk]
@@ -110,7 +109,7 @@ def answer(model, processor, records: list[dict], root: Path, stem: StemConfig, 
                 if j in why:
                     refused[r["id"]] = row["error"] = why[j]
                 f.write(json.dumps(row) + "\n")
-            bar.update(len(chunk))
+            shown.update(len(chunk))
     return refused
 
 

@@ -276,9 +276,9 @@ def headline_scores(gt: str | Path, pred: str | Path, scorers: dict[str, tuple[A
 
 def progress(items: list[Item], desc: str):
     """A tqdm bar over the records (on stderr) where there are enough of them to wait for."""
-    from tqdm import tqdm
+    from rsvlm.progress import bar
 
-    return tqdm(items, desc=desc, unit="rec", disable=len(items) < 500, leave=False)
+    return bar(items, desc=desc, unit="rec", disable=len(items) < 500, leave=False)
 
 
 def counts(items: list[Item], statuses: list[str]) -> dict:

@@ -66,13 +66,13 @@ def teacher_forced(model, data, pad_id: int, batch_size: int, progress: bool = F
     """(batch, logits (B,T,V)) per batch of an ``SFTDataset``, answers given as input (no grad);
     with ``progress`` a bar on stderr counts the batches."""
     import torch
-    from tqdm.auto import tqdm
 
+    from rsvlm.progress import bar
     from rsvlm.train import data as D
     from rsvlm.train.loop import _to
 
     device = next(model.parameters()).device
-    for start in tqdm(range(0, len(data), batch_size), desc="loc_error", unit="batch", disable=not progress):
+    for start in bar(range(0, len(data), batch_size), desc="loc_error", unit="batch", disable=not progress):
         batch = D.collate([data[i] for i in range(start, min(len(data), start + batch_size))], pad_id)
         if not batch["ids"]:
             yield batch, None
