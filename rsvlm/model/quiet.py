@@ -6,6 +6,7 @@ transformers' load report held back where rsvlm's own error says what went wrong
 from __future__ import annotations
 
 import contextlib
+import os
 import warnings
 
 
@@ -56,7 +57,8 @@ def bars_after(delay_s: float):
     """transformers' progress bars (its "Loading weights" bar) drawn only once they have run
     ``delay_s`` seconds: a small model loads without one, a 7B one still shows its progress; and only
     on a terminal (tqdm's ``disable=None``) unless the caller set ``disable``: ``2> log.txt`` got the bar's
-    every ``\r`` redraw. ``delay_s`` 0: the bar exactly as transformers draws it (no hook). Through
+    every ``\r`` redraw; tqdm's ``TQDM_DISABLE`` environment variable still turns it off (a ``disable`` given to
+    tqdm comes before it). ``delay_s`` 0: the bar exactly as transformers draws it (no hook). Through
     transformers' public ``set_tqdm_hook``; the hook before is chained and restored."""
     from transformers.utils import logging as hf_logging
 
@@ -65,7 +67,8 @@ def bars_after(delay_s: float):
         return
 
     def hook(factory, args, kwargs):
-        kwargs = {"disable": None, **kwargs, "delay": max(delay_s, kwargs.get("delay") or 0)}
+        off = True if os.environ.get("TQDM_DISABLE") else None  # (any value, as tqdm reads it): was drawn anyway
+        kwargs = {"disable": off, **kwargs, "delay": max(delay_s, kwargs.get("delay") or 0)}
         return previous(factory, args, kwargs) if previous else factory(*args, **kwargs)
 
     previous = hf_logging.set_tqdm_hook(hook)
