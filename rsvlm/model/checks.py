@@ -376,7 +376,7 @@ def check_not_adapter(name: str, key: str = "llm.name_or_path") -> None:
 def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True) -> None:
     """FileNotFoundError naming ``prefix.name_or_path`` or ``prefix.tokenizer`` where a local folder
     (``llm_files.check_local``'s sense) is not there, or lacks what transformers reads: ``config.json`` and
-    (``weights``) a weights file (or a LoRA adapter's ``adapter_config.json``), tokenizer files; with
+    (``weights``) a weights file, tokenizer files; with
     ``weights``, ValueError where a safetensors file is cut short and FileNotFoundError where a shard its
     index lists is missing (``convert_llava.check_shards``). An rsvlm checkpoint given for them is named,
     with its ``llm/`` and ``tokenizer/`` (one that saved no ``llm/`` is told to merge first), and a peft

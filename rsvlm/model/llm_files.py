@@ -232,7 +232,8 @@ def adapter_note(folder: Path, key: str, name: str | None = None) -> str:
     checkpoint's ``adapter/`` indexes token rows its base has not (an IndexError once built); trained token rows
     or whole modules (``trainable_token_indices``, ``modules_to_save``) crashed the resize to rsvlm's tokens
     ('TrainableTokensWrapper' object has no attribute 'num_embeddings'); a model built over any adapter saves
-    the adapter alone as its LLM, so the checkpoint it writes cannot be loaded again."""
+    the adapter alone as its LLM, so the checkpoint it writes cannot be loaded again. A folder holding a model too
+    (``model_files``) is told so (``_model_and_adapter_note``)."""
     import json
 
     ckpt = folder.parent
@@ -240,6 +241,8 @@ def adapter_note(folder: Path, key: str, name: str | None = None) -> str:
         return (f"{key}: {folder} is the LoRA adapter of the rsvlm checkpoint {ckpt}, not a model: merge that "
                 f"checkpoint first (rsvlm merge-lora --model {ckpt} --out DIR) and give DIR/llm (its tokenizer is "
                 "DIR/tokenizer; init_from=DIR starts the vision side from it)")
+    if held := model_files(folder):  # a model with an adapter_config.json beside it: told to merge into its base
+        return _model_and_adapter_note(folder, key, held)
     try:
         conf = json.loads((folder / "adapter_config.json").read_text())
     except (OSError, ValueError):
@@ -253,3 +256,35 @@ def adapter_note(folder: Path, key: str, name: str | None = None) -> str:
     return (f"{key}: {shown} is a peft adapter (adapter_config.json) on {base}, not a model: {why}; merge it into "
             f"its base first (peft: AutoPeftModelForCausalLM.from_pretrained('{name or folder}').merge_and_unload()"
             ".save_pretrained(DIR), and the base's tokenizer into DIR) and give DIR")
+
+
+def model_files(folder: Path) -> list[str]:
+    """The model files in ``folder`` beside a peft adapter's: ``config.json`` and its weights, where both are there
+    (an adapter that ships its base's config.json alone is no model), else []."""
+    from transformers.utils import (
+        SAFE_WEIGHTS_INDEX_NAME,
+        SAFE_WEIGHTS_NAME,
+        WEIGHTS_INDEX_NAME,
+        WEIGHTS_NAME,
+    )
+
+    weights = [f for f in (SAFE_WEIGHTS_NAME, SAFE_WEIGHTS_INDEX_NAME, WEIGHTS_NAME, WEIGHTS_INDEX_NAME)
+               if (folder / f).is_file()]
+    return ["config.json", *weights] if weights and (folder / "config.json").is_file() else []
+
+
+def _model_and_adapter_note(folder: Path, key: str, held: list[str]) -> str:
+    """Why ``folder``, a model (``held``: its files) with a peft adapter's ``adapter_config.json`` beside it, cannot
+    be ``key``: transformers reads adapter_config.json first and, without the adapter's weights, cannot load the
+    folder (a merge's leftover, told 'merge it into its base first' before); with them it puts the adapter on the
+    model, which rsvlm refuses as any adapter."""
+    stray = folder / "adapter_config.json"
+    weights = [f for f in ("adapter_model.safetensors", "adapter_model.bin") if (folder / f).is_file()]
+    said = f"{key}: {folder} holds a model ({', '.join(held)}) and a peft adapter's adapter_config.json"
+    if not weights:
+        return (f"{said} without the adapter's weights (left there by a merge?): transformers reads adapter_config.json "
+                f"first and looks for adapter_model.safetensors, so the folder cannot be loaded as it is; if the folder "
+                f"is the model, move {stray} out of it")
+    return (f"{said} and {', '.join(weights)}: transformers would put that adapter on the model, and a model built on "
+            f"an adapter saves the adapter alone as its LLM; to use the model alone, move {stray} out of it; to use "
+            "the adapter, merge it into this model with peft (merge_and_unload) and give the merged folder")
