@@ -63,3 +63,21 @@ def test_a_model_folder_with_a_stray_adapter_config_is_told_so_not_to_merge_it_i
     assert f"move {folder / 'adapter_config.json'} out of it" in msg and "merge it into its base" not in msg
     assert ("and adapter_model.safetensors: transformers would put that adapter on the model" in msg) is adapter_weights
     assert ("without the adapter's weights (left there by a merge?)" in msg) is not adapter_weights
+
+
+def test_b1_to_b13_given_to_the_stem_are_read_as_the_reader_reads_them():
+    """The reader reads 13 bands numbered B1 … B13 as Sentinel-2's 13 in order, B8A the 9th (rsvlm.io.products); an
+    array given with those names (ImageInput(arr, "msi", bands=[...]), docs/models.md's Python use) went to
+    match_bands alone, where B9 was B09 and B13 no band: the bundled model's SWIR1/SWIR2 (B11, B12) took the 11th and
+    12th bands, Sentinel-2's B10 (cirrus) and B11, without a word. The reader's names are left as they are."""
+    from rsvlm.io.products import S2_ORDER
+    from rsvlm.model.stem import StemConfig, match_bands
+
+    stem = StemConfig(modality="msi", bands=["B02", "B03", "B04", "B08", "B11", "B12"])
+    m = match_bands(stem, [f"B{i}" for i in range(1, 14)], 13, "s2.tif")
+    assert m.index == [1, 2, 3, 7, 11, 12], m.index
+    assert any(n.startswith("13 bands numbered B1 … B13 read as Sentinel-2's 13 in their order, B8A the 9th")
+               for n in m.notes), m.notes
+    assert match_bands(stem, list(S2_ORDER), 13).index == [1, 2, 3, 7, 11, 12]  # as the reader gives them
+    with pytest.raises(ValueError, match="expects 6 band"):  # a reader's unnamed b1 … b13: not guessed
+        match_bands(stem, [f"b{i}" for i in range(1, 14)], 13)
