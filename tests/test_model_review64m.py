@@ -81,3 +81,18 @@ def test_b1_to_b13_given_to_the_stem_are_read_as_the_reader_reads_them():
     assert match_bands(stem, list(S2_ORDER), 13).index == [1, 2, 3, 7, 11, 12]  # as the reader gives them
     with pytest.raises(ValueError, match="expects 6 band"):  # a reader's unnamed b1 … b13: not guessed
         match_bands(stem, [f"b{i}" for i in range(1, 14)], 13)
+
+
+@pytest.mark.parametrize("offline", ["1", "0"])
+def test_a_name_that_is_no_repo_id_is_named_with_its_key(monkeypatch, offline):
+    """check_llm_files looks a hub name up in the cache online too since 6a58541 (cached_folder); a name that is no
+    repo id ('my model') raised huggingface_hub's 'Repo id must use alphanumeric chars …', naming no key."""
+    from huggingface_hub import constants
+
+    from rsvlm.model.checks import check_llm_files
+    from rsvlm.model.llm import LLMConfig
+
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", offline == "1")
+    with pytest.raises(ValueError, match=r"^model\.llm\.name_or_path: my model is no local folder and no hub name "
+                                         r"\(Repo id must use"):
+        check_llm_files(LLMConfig(name_or_path="my model"), "model.llm")

@@ -347,12 +347,18 @@ def cached_folder(name: str, key: str) -> Path | None:
     """The Hugging Face cache's folder of the hub name ``name`` where it holds its ``config.json`` or (a peft
     adapter) ``adapter_config.json``, else None; FileNotFoundError naming ``key`` where neither is cached and the
     hub is off (``HF_HUB_OFFLINE``): transformers' OSError came once the model was built. A cached adapter was
-    called 'not in the cache' (only config.json was looked for)."""
+    called 'not in the cache' (only config.json was looked for). ValueError naming ``key`` where ``name`` is no
+    repo id either ('my model'): huggingface_hub's own error named no key, online too since the cache is looked up."""
     import huggingface_hub as hub
+    from huggingface_hub.errors import HFValidationError
     from transformers.utils import CONFIG_NAME
 
     for file in (CONFIG_NAME, "adapter_config.json"):
-        if isinstance(found := hub.try_to_load_from_cache(name, file), str):
+        try:
+            found = hub.try_to_load_from_cache(name, file)
+        except HFValidationError as e:
+            raise ValueError(f"{key}: {name} is no local folder and no hub name ({e})") from None
+        if isinstance(found, str):
             return Path(found).parent
     if hub.is_offline_mode():
         raise FileNotFoundError(f"{key}: {name} is a hub name (no such local folder) whose files are not in the Hugging "
