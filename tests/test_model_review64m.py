@@ -96,3 +96,17 @@ def test_a_name_that_is_no_repo_id_is_named_with_its_key(monkeypatch, offline):
     with pytest.raises(ValueError, match=r"^model\.llm\.name_or_path: my model is no local folder and no hub name "
                                          r"\(Repo id must use"):
         check_llm_files(LLMConfig(name_or_path="my model"), "model.llm")
+
+
+def test_a_slow_load_with_stderr_closed_goes_on(monkeypatch):
+    """python run with its stderr closed (2>&-, sys.stderr None): transformers' load bar, once the load had taken its
+    delay, raised AttributeError ('NoneType' object has no attribute 'write') and stopped the load; it draws nothing."""
+    import sys
+
+    from transformers.utils import logging as hf_logging
+
+    from rsvlm.model.quiet import bars_after
+
+    monkeypatch.setattr(sys, "stderr", None)
+    with bars_after(0.05):
+        assert list(hf_logging.tqdm(_slow(3), total=3, desc="Loading weights")) == [0, 1, 2]

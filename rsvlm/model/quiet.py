@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import warnings
 
 
@@ -56,10 +57,11 @@ def deepspeed_cpu_note_quietly():
 def bars_after(delay_s: float):
     """transformers' progress bars (its "Loading weights" bar) drawn only once they have run
     ``delay_s`` seconds: a small model loads without one, a 7B one still shows its progress; and only
-    on a terminal (tqdm's ``disable=None``) unless the caller set ``disable``: ``2> log.txt`` got the bar's
-    every ``\r`` redraw; tqdm's ``TQDM_DISABLE`` environment variable still turns it off (a ``disable`` given to
-    tqdm comes before it). ``delay_s`` 0: the bar exactly as transformers draws it (no hook). Through
-    transformers' public ``set_tqdm_hook``; the hook before is chained and restored."""
+    on a terminal (tqdm's ``disable=None``) unless the caller set ``disable``: ``2> log.txt`` got the
+    bar's every ``\r`` redraw. tqdm's ``TQDM_DISABLE`` environment variable still turns it off (a
+    ``disable`` given to tqdm comes before it), and so does a closed stderr (``2>&-``: tqdm raised
+    AttributeError at its first draw). ``delay_s`` 0: the bar exactly as transformers draws it (no
+    hook). Through transformers' public ``set_tqdm_hook``; the hook before is chained and restored."""
     from transformers.utils import logging as hf_logging
 
     if delay_s <= 0:
@@ -67,7 +69,8 @@ def bars_after(delay_s: float):
         return
 
     def hook(factory, args, kwargs):
-        off = True if os.environ.get("TQDM_DISABLE") else None  # (any value, as tqdm reads it): was drawn anyway
+        # TQDM_DISABLE (any value, as tqdm reads it): was drawn anyway; stderr closed (2>&-): AttributeError mid-load
+        off = True if os.environ.get("TQDM_DISABLE") or kwargs.get("file", sys.stderr) is None else None
         kwargs = {"disable": off, **kwargs, "delay": max(delay_s, kwargs.get("delay") or 0)}
         return previous(factory, args, kwargs) if previous else factory(*args, **kwargs)
 
