@@ -241,8 +241,9 @@ def adapter_note(folder: Path, key: str, name: str | None = None) -> str:
         return (f"{key}: {folder} is the LoRA adapter of the rsvlm checkpoint {ckpt}, not a model: merge that "
                 f"checkpoint first (rsvlm merge-lora --model {ckpt} --out DIR) and give DIR/llm (its tokenizer is "
                 "DIR/tokenizer; init_from=DIR starts the vision side from it)")
-    if held := model_files(folder):  # a model with an adapter_config.json beside it: told to merge into its base
-        return _model_and_adapter_note(folder, key, held)
+    shown = f"{name} (the Hugging Face cache's {folder})" if name and Path(name).expanduser() != folder else folder
+    if held := model_files(folder):  # a model with an adapter_config.json beside it: was told to merge into its base
+        return _model_and_adapter_note(folder, key, held, shown)
     try:
         conf = json.loads((folder / "adapter_config.json").read_text())
     except (OSError, ValueError):
@@ -252,7 +253,6 @@ def adapter_note(folder: Path, key: str, name: str | None = None) -> str:
     base = conf.get("base_model_name_or_path") or "BASE"
     why = (f"it also trains {' and '.join(extras)}, which rsvlm cannot resize to its tokens" if extras else
            "a model built on it saves the adapter alone as its LLM, so its checkpoints could not be loaded again")
-    shown = f"{name} (the Hugging Face cache's {folder})" if name and Path(name).expanduser() != folder else folder
     return (f"{key}: {shown} is a peft adapter (adapter_config.json) on {base}, not a model: {why}; merge it into "
             f"its base first (peft: AutoPeftModelForCausalLM.from_pretrained('{name or folder}').merge_and_unload()"
             ".save_pretrained(DIR), and the base's tokenizer into DIR) and give DIR")
@@ -273,18 +273,19 @@ def model_files(folder: Path) -> list[str]:
     return ["config.json", *weights] if weights and (folder / "config.json").is_file() else []
 
 
-def _model_and_adapter_note(folder: Path, key: str, held: list[str]) -> str:
+def _model_and_adapter_note(folder: Path, key: str, held: list[str], shown: Path | str) -> str:
     """Why ``folder``, a model (``held``: its files) with a peft adapter's ``adapter_config.json`` beside it, cannot
     be ``key``: transformers reads adapter_config.json first and, without the adapter's weights, cannot load the
     folder (a merge's leftover, told 'merge it into its base first' before); with them it puts the adapter on the
-    model, which rsvlm refuses as any adapter."""
-    stray = folder / "adapter_config.json"
+    model, which rsvlm refuses as any adapter. ``shown``: the folder as named (a hub name and its cached folder)."""
+    fix = (f"move {folder / 'adapter_config.json'} out of it" if shown == folder else  # not in the hub cache's
+           "copy its files but adapter_config.json into a folder and give that")
     weights = [f for f in ("adapter_model.safetensors", "adapter_model.bin") if (folder / f).is_file()]
-    said = f"{key}: {folder} holds a model ({', '.join(held)}) and a peft adapter's adapter_config.json"
+    said = f"{key}: {shown} holds a model ({', '.join(held)}) and a peft adapter's adapter_config.json"
     if not weights:
         return (f"{said} without the adapter's weights (left there by a merge?): transformers reads adapter_config.json "
                 f"first and looks for adapter_model.safetensors, so the folder cannot be loaded as it is; if the folder "
-                f"is the model, move {stray} out of it")
+                f"is the model, {fix}")
     return (f"{said} and {', '.join(weights)}: transformers would put that adapter on the model, and a model built on "
-            f"an adapter saves the adapter alone as its LLM; to use the model alone, move {stray} out of it; to use "
+            f"an adapter saves the adapter alone as its LLM; to use the model alone, {fix}; to use "
             "the adapter, merge it into this model with peft (merge_and_unload) and give the merged folder")
