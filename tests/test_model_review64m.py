@@ -1,5 +1,6 @@
-"""Review of helper M's tour 64 (model area): transformers' load bar under TQDM_DISABLE, a model folder holding a
-stray adapter_config.json, and Sentinel-2's B1 … B13 given to the stem without the reader."""
+"""Review of helper M's tour 64 (model area): transformers' load bar under TQDM_DISABLE and with stderr closed, a
+model folder (local or cached) holding a stray adapter_config.json, a name that is no repo id, and Sentinel-2's
+B1 … B13 given to the stem without the reader."""
 
 from __future__ import annotations
 
