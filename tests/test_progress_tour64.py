@@ -252,13 +252,15 @@ def test_the_training_bar_into_a_log_is_lines(tmp_path, capsys):
 
 def test_encoder_pretraining_into_a_log_is_lines(tmp_path, capsys):
     # the clip objective's step bar: \r redraws in a scheduler's log
-    from test_train_clip import _cfg
-    from test_train_utils import make_records
+    from test_train_utils import make_records, recipe
 
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
     from rsvlm.train.loop import train
 
     data = make_records(tmp_path / "d", n=8)
-    train(_cfg(tmp_path, data, tmp_path / "run", "batch_size=4", "max_steps=2", "log.progress=true"))
+    path = recipe(tmp_path, "pretrain_encoder_tiny.yaml", out_dir=str(tmp_path / "run"), data={"train": str(data)})
+    train(load_config(TrainConfig, path, ["batch_size=4", "max_steps=2", "log.progress=true"]))
     err = capsys.readouterr().err
     assert "\rclip" not in err and "\nclip: 100% 2/2 [" in "\n" + err, repr(err)
 
