@@ -192,3 +192,28 @@ def photo(side: int = 128, seed: int = 6):
     rng = np.random.default_rng(seed)
     rgb = [np.sin(6 * x + 3 * y + p) * 60 + 110 + rng.normal(0, 12, (side, side)) for p in (0, 1, 2)]
     return np.clip(np.stack(rgb, -1), 0, 255).astype(np.uint8)
+
+
+def peft_adapter(base_dir, out):
+    """A plain peft LoRA adapter on ``base_dir`` saved at ``out`` (adapter_config.json, adapter_model.safetensors)."""
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    lora = get_peft_model(AutoModelForCausalLM.from_pretrained(base_dir), LoraConfig(r=2, target_modules=["q_proj"]))
+    lora.save_pretrained(out)
+    return out
+
+
+def hub_cache(tmp_path, monkeypatch, repo_id, folder):
+    """``folder``'s files as the Hugging Face cache's snapshot of the hub repo ``repo_id``; the hub offline."""
+    import shutil
+
+    import huggingface_hub
+
+    repo = tmp_path / "cache" / f"models--{repo_id.replace('/', '--')}"
+    shutil.copytree(folder, repo / "snapshots" / "0123abc")
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text("0123abc")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    return repo / "snapshots" / "0123abc"

@@ -116,13 +116,13 @@ def test_a_slow_load_with_stderr_closed_goes_on(monkeypatch):
 def test_a_cached_hub_model_with_an_adapter_config_is_named_by_its_hub_name(tmp_path, base_dir, monkeypatch):
     """The same for a hub name whose cached files hold a model and an adapter_config.json: named by the hub name
     (the user's words) and its cached folder, and not told to move a file inside the Hugging Face cache."""
-    from test_model_tour64m import _adapter, _hub_cache
+    from conftest import hub_cache, peft_adapter
 
     from rsvlm.model.llm import LLMConfig, build_llm
 
     folder = shutil.copytree(base_dir, tmp_path / "model")
-    shutil.copy(_adapter(base_dir, tmp_path / "adapter") / "adapter_config.json", folder)
-    snap = _hub_cache(tmp_path, monkeypatch, "acme/merged", folder)
+    shutil.copy(peft_adapter(base_dir, tmp_path / "adapter") / "adapter_config.json", folder)
+    snap = hub_cache(tmp_path, monkeypatch, "acme/merged", folder)
     with pytest.raises(ValueError) as e:
         build_llm(LLMConfig(name_or_path="acme/merged"))
     msg = str(e.value)

@@ -7,17 +7,8 @@ import shutil
 
 import pytest
 import yaml
+from conftest import hub_cache, peft_adapter
 from script_loader import REPO, load_script
-
-
-def _adapter(base_dir, out):
-    """A plain peft LoRA adapter on ``base_dir`` saved at ``out`` (adapter_config.json, adapter_model.safetensors)."""
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    lora = get_peft_model(AutoModelForCausalLM.from_pretrained(base_dir), LoraConfig(r=2, target_modules=["q_proj"]))
-    lora.save_pretrained(out)
-    return out
 
 
 def _model_yaml(path, name_or_path, tokenizer):
@@ -29,23 +20,10 @@ def _model_yaml(path, name_or_path, tokenizer):
     return path
 
 
-def _hub_cache(tmp_path, monkeypatch, repo_id, folder):
-    """``folder``'s files as the Hugging Face cache's snapshot of the hub repo ``repo_id``; the hub offline."""
-    import huggingface_hub
-
-    repo = tmp_path / "cache" / f"models--{repo_id.replace('/', '--')}"
-    shutil.copytree(folder, repo / "snapshots" / "0123abc")
-    (repo / "refs").mkdir()
-    (repo / "refs" / "main").write_text("0123abc")
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
-    return repo / "snapshots" / "0123abc"
-
-
 def test_memory_plan_refuses_an_adapter_folder_as_a_run_does(tmp_path, base_dir, monkeypatch, capsys):
     """memory_plan checked the LLM folder with adapters allowed, so an adapter folder holding its base's config.json
     (as some hub adapters ship) was planned, and the run it planned for then refused it."""
-    adapter = _adapter(base_dir, tmp_path / "adapter")
+    adapter = peft_adapter(base_dir, tmp_path / "adapter")
     shutil.copy(base_dir / "config.json", adapter)
     config = _model_yaml(tmp_path / "model.yaml", str(adapter), str(base_dir))
     plan = load_script("memory_plan", monkeypatch)
@@ -62,7 +40,7 @@ def test_a_cached_hub_adapter_is_named_an_adapter_not_missing_from_the_cache(tmp
     build_llm and memory_plan alike), naming the name, the cached folder and the merge."""
     from rsvlm.model.llm import LLMConfig, build_llm
 
-    snap = _hub_cache(tmp_path, monkeypatch, "acme/tiny-lora", _adapter(base_dir, tmp_path / "adapter"))
+    snap = hub_cache(tmp_path, monkeypatch, "acme/tiny-lora", peft_adapter(base_dir, tmp_path / "adapter"))
     with pytest.raises(ValueError) as e:
         build_llm(LLMConfig(name_or_path="acme/tiny-lora", tokenizer=str(base_dir)))
     msg = str(e.value)
@@ -81,7 +59,7 @@ def test_a_cached_hub_model_still_loads_offline(tmp_path, base_dir, monkeypatch)
     """The cache is searched for adapter_config.json only where config.json is not there: a model still loads."""
     from rsvlm.model.llm import LLMConfig, build_llm
 
-    _hub_cache(tmp_path, monkeypatch, "acme/tiny", base_dir)
+    hub_cache(tmp_path, monkeypatch, "acme/tiny", base_dir)
     llm, _, _ = build_llm(LLMConfig(name_or_path="acme/tiny"))
     assert not any("lora" in k for k in llm.state_dict())
 
@@ -94,7 +72,7 @@ def test_an_adapter_transformers_takes_anyway_is_refused_after_the_load(tmp_path
     import rsvlm.model.llm as llm_mod
     from rsvlm.model.llm import LLMConfig, build_llm
 
-    adapter = _adapter(base_dir, tmp_path / "adapter")
+    adapter = peft_adapter(base_dir, tmp_path / "adapter")
     monkeypatch.setattr(checks, "check_llm_files", lambda *a, **k: None)
     monkeypatch.setattr(llm_mod, "local_folder", lambda *a, **k: None)
     with pytest.raises(ValueError, match=r"adapter is a peft adapter \(adapter_config.json\), not a model: merge"):
