@@ -37,7 +37,6 @@ class _LineFile:
     def __init__(self, stream: TextIO, every: float, clock: Callable[[], float]) -> None:
         self.stream, self.every, self.clock = stream, every, clock
         self.bar = None  # the tqdm writing here, set by ``bar`` once made
-        self.text = ""  # the latest redraw
         self.said, self.said_n = "", None  # the last line written, and the bar's count then
         self.due = clock() + every
 
@@ -49,7 +48,6 @@ class _LineFile:
             if closing and n is not None and n == self.said_n:
                 return len(s)  # its last count is the line written last
             if text:
-                self.text = text
                 if closing or self.clock() >= self.due:
                     self._say(text, n)
             elif closing and self.bar is not None:  # a leave=False bar's clearing: a log's line cannot be
