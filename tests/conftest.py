@@ -217,3 +217,27 @@ def hub_cache(tmp_path, monkeypatch, repo_id, folder):
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
     return repo / "snapshots" / "0123abc"
+
+
+class ClosedPipe:
+    """A stream whose reader has gone (``… | head -1``): every write raises BrokenPipeError."""
+
+    def write(self, text):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self):
+        pass
+
+
+class KeptStream:
+    """A stream still read (a log file): ``text`` is what was written to it."""
+
+    def __init__(self):
+        self.text = ""
+
+    def write(self, text):
+        self.text += text
+        return len(text)
+
+    def flush(self):
+        pass

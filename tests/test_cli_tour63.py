@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import ClosedPipe
 from test_cli_lead62 import stand_in_chat
 
 from rsvlm.cli import main
@@ -47,16 +48,6 @@ def test_chat_says_nothing_of_a_kept_none_every_view_asked():
     assert "note" not in out.getvalue()
 
 
-class _ClosedPipe:
-    """A stream whose reader has gone (… 2>&1 | head -1): every write raises BrokenPipeError."""
-
-    def write(self, text):
-        raise BrokenPipeError(32, "Broken pipe")
-
-    def flush(self):
-        pass
-
-
 @pytest.mark.parametrize("command", ["train", "merge-lora", "convert-llava"])
 def test_a_closed_reader_cuts_no_train_merge_or_convert_short(command, tmp_path, monkeypatch):
     import sys
@@ -76,8 +67,8 @@ def test_a_closed_reader_cuts_no_train_merge_or_convert_short(command, tmp_path,
     monkeypatch.setattr(cli, "run_convert_llava", work)
     argv = {"train": ["--config", "x.yaml"], "merge-lora": ["--model", str(tmp_path), "--out", str(tmp_path / "m")],
             "convert-llava": ["--src", str(tmp_path), "--out", str(tmp_path / "c")]}[command]
-    monkeypatch.setattr(sys, "stderr", _ClosedPipe())
-    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    monkeypatch.setattr(sys, "stderr", ClosedPipe())
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
     code = cli.main([command, *argv])
     assert (code, written.read_text()) == (3, "done")  # was exit 0, nothing written
 

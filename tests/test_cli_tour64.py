@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 import pytest
+from conftest import ClosedPipe, KeptStream
 
 from rsvlm.cli import build_parser, main
 
@@ -35,30 +36,6 @@ def test_one_store_action_serves_data_gen_and_rsvlm():
         "--seed is given twice: '--seed 1' and '--seed=2'; which one is meant? (give it once)"
 
 
-class _ClosedPipe:
-    """A stream whose reader has gone (… | head -1): every write raises BrokenPipeError."""
-
-    def write(self, text):
-        raise BrokenPipeError(32, "Broken pipe")
-
-    def flush(self):
-        pass
-
-
-class _Kept:
-    """A stream still read (a log file): what was written to it."""
-
-    def __init__(self):
-        self.text = ""
-
-    def write(self, text):
-        self.text += text
-        return len(text)
-
-    def flush(self):
-        pass
-
-
 @pytest.mark.parametrize("command", ["train", "merge-lora", "convert-llava"])
 @pytest.mark.parametrize("closed", ["stdout", "stderr"])
 def test_train_merge_and_convert_say_which_stream_lost_its_reader(command, closed, tmp_path, monkeypatch):
@@ -75,9 +52,9 @@ def test_train_merge_and_convert_say_which_stream_lost_its_reader(command, close
     monkeypatch.setattr(cli, "run_convert_llava", work)
     argv = {"train": ["--config", "x.yaml"], "merge-lora": ["--model", str(tmp_path), "--out", str(tmp_path / "m")],
             "convert-llava": ["--src", str(tmp_path), "--out", str(tmp_path / "c")]}[command]
-    kept = _Kept()
+    kept = KeptStream()
     other = "stderr" if closed == "stdout" else "stdout"
-    monkeypatch.setattr(sys, closed, _ClosedPipe())
+    monkeypatch.setattr(sys, closed, ClosedPipe())
     monkeypatch.setattr(sys, other, kept)
     assert main([command, *argv]) == 3  # the run's own status, as before
     said = {"stdout": "standard output", "stderr": "standard error"}[closed]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import eval_record, write_jsonl
+from conftest import ClosedPipe, KeptStream, eval_record, write_jsonl
 
 
 def test_an_id_written_otherwise_is_named_as_such(tmp_path):
@@ -225,31 +225,14 @@ def test_rsvlm_eval_says_which_stream_lost_its_reader(closed, monkeypatch):
 
     from rsvlm import evaluate
 
-    class Closed:  # a reader gone: every write raises BrokenPipeError
-        def write(self, text):
-            raise BrokenPipeError(32, "Broken pipe")
-
-        def flush(self):
-            pass
-
-    class Kept:  # a stream still read (a log file)
-        text = ""
-
-        def write(self, text):
-            self.text += text
-            return len(text)
-
-        def flush(self):
-            pass
-
     def run(args):
         print("answered 1/1")
         print("wrote preds.jsonl", file=sys.stderr)
         return 3
 
-    kept = Kept()
+    kept = KeptStream()
     monkeypatch.setattr(evaluate, "_main", run)
-    monkeypatch.setattr(sys, closed, Closed())
+    monkeypatch.setattr(sys, closed, ClosedPipe())
     monkeypatch.setattr(sys, "stderr" if closed == "stdout" else "stdout", kept)
     assert evaluate.main(None) == 3
     said = {"stdout": "standard output", "stderr": "standard error"}[closed]

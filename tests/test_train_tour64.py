@@ -4,6 +4,7 @@ device under nccl and gloo, and the training docs split in two."""
 from __future__ import annotations
 
 import pytest
+from conftest import ClosedPipe, KeptStream
 from test_train_utils import REPO, make_records
 
 
@@ -287,30 +288,6 @@ def test_a_resume_naming_no_folder_says_auto_or_the_step_folders_kept(tmp_path):
     assert "auto" not in said(str(tmp_path / "nothing"))  # a path, not a word meant for auto
 
 
-class _ClosedPipe:
-    """A stream whose reader has gone (… | head -1): every write raises BrokenPipeError."""
-
-    def write(self, text):
-        raise BrokenPipeError(32, "Broken pipe")
-
-    def flush(self):
-        pass
-
-
-class _Kept:
-    """A stream still read (a log file): what was written to it."""
-
-    def __init__(self):
-        self.text = ""
-
-    def write(self, text):
-        self.text += text
-        return len(text)
-
-    def flush(self):
-        pass
-
-
 @pytest.mark.parametrize("closed", ["stdout", "stderr"])
 def test_python_m_rsvlm_train_says_which_stream_lost_its_reader(closed, monkeypatch):
     """What torchrun runs (``python -m rsvlm.train``) went on past a closed reader without a word of which
@@ -324,9 +301,9 @@ def test_python_m_rsvlm_train_says_which_stream_lost_its_reader(closed, monkeypa
         print("step 1/3 …", file=sys.stderr)
         return 3
 
-    kept = _Kept()
+    kept = KeptStream()
     monkeypatch.setattr(entry, "main", work)
-    monkeypatch.setattr(sys, closed, _ClosedPipe())
+    monkeypatch.setattr(sys, closed, ClosedPipe())
     monkeypatch.setattr(sys, "stderr" if closed == "stdout" else "stdout", kept)
     assert entry.run() == 3
     said = {"stdout": "standard output", "stderr": "standard error"}[closed]
