@@ -29,10 +29,11 @@ def _is_widget(tqdm_class: Any) -> bool:
 
 
 class _LineFile:
-    """The file a bar off a terminal writes to: its redraws (``'\\r' + text``) are kept, and the latest
-    written to ``stream`` as a line of its own once ``every`` seconds have passed since the last line; the
+    """The file a bar off a terminal writes to: a redraw (``'\\r' + text``) is written to ``stream`` as a line
+    of its own where ``every`` seconds have passed since the last line (others are dropped), and the
     final one when the bar closes (tqdm closes by drawing once more, the bar then ``disable``-d). tqdm's
-    own cursor moves and clearings (``'\\n'``, ``'\\x1b[A'``, a lone ``'\\r'``) write nothing."""
+    own cursor moves and clearings (``'\\n'``, ``'\\x1b[A'``, a lone ``'\\r'``) write nothing, but a
+    ``leave=False`` bar's clearing at close writes its final count (a log's line cannot be taken back)."""
 
     def __init__(self, stream: TextIO, every: float, clock: Callable[[], float]) -> None:
         self.stream, self.every, self.clock = stream, every, clock
