@@ -188,20 +188,26 @@ def test_gdal_nodata_tag_of_one_value_a_band_masks_its_leading_number(tmp_path, 
     assert not any("GDAL_NODATA" in n for n in img.notes), img.notes
 
 
+def _masked_geotiff(p, seed: int, **profile):
+    """A 3-band 32x32 uint8 GeoTIFF at ``p`` with an internal mask (GDAL_TIFF_INTERNAL_MASK) hiding its first 8
+    columns; ``profile``: more creation options (``interleave="band"``)."""
+    from rasterio.transform import from_origin
+
+    a = np.random.default_rng(seed).integers(1, 255, (3, 32, 32)).astype(np.uint8)  # (C, H, W)
+    m = np.full((32, 32), 255, np.uint8)
+    m[:, :8] = 0
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(
+            p, "w", driver="GTiff", width=32, height=32, count=3, dtype="uint8", crs="EPSG:32631",
+            transform=from_origin(0, 0, 1, 1), **profile) as ds:
+        ds.write(a)
+        ds.write_mask(m)
+    return p
+
+
 def test_internal_mask_is_kept_when_tifffile_reads_the_geotiff(tmp_path, request):
     """Without rasterio, a GeoTIFF's internal mask (GDAL_TIFF_INTERNAL_MASK) was read as a second image: its
     masked pixels were valid and the file said to hold 2 images, 'as GDAL reads it' (GDAL masks them)."""
-    from rasterio.transform import from_origin
-
-    a = np.random.default_rng(11).integers(1, 255, (3, 32, 32)).astype(np.uint8)  # (C, H, W)
-    m = np.full((32, 32), 255, np.uint8)
-    m[:, :8] = 0
-    p = tmp_path / "masked.tif"
-    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(
-            p, "w", driver="GTiff", width=32, height=32, count=3, dtype="uint8", crs="EPSG:32631",
-            transform=from_origin(0, 0, 1, 1)) as ds:
-        ds.write(a)
-        ds.write_mask(m)
+    p = _masked_geotiff(tmp_path / "masked.tif", seed=11)
     request.getfixturevalue("no_rasterio")
     img = read_image(p)
     assert any("read by tifffile" in n for n in img.notes), img.notes
@@ -302,17 +308,7 @@ def test_msvc_infinity_tag_masks_no_pixel_of_one_when_tifffile_reads_it(tmp_path
 def test_internal_mask_of_a_band_interleaved_geotiff_is_kept_by_tifffile(tmp_path, request):
     """INTERLEAVE=BAND gives the first page a (C, H, W) shape, so its (H, W) mask page was not matched: masked pixels
     read as valid and 'the file holds 2 images' said, as before f84c7e4."""
-    from rasterio.transform import from_origin
-
-    a = np.random.default_rng(18).integers(1, 255, (3, 32, 32)).astype(np.uint8)  # (C, H, W)
-    m = np.full((32, 32), 255, np.uint8)
-    m[:, :8] = 0
-    p = tmp_path / "band.tif"
-    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(
-            p, "w", driver="GTiff", width=32, height=32, count=3, dtype="uint8", interleave="band",
-            crs="EPSG:32631", transform=from_origin(0, 0, 1, 1)) as ds:
-        ds.write(a)
-        ds.write_mask(m)
+    p = _masked_geotiff(tmp_path / "band.tif", seed=18, interleave="band")
     request.getfixturevalue("no_rasterio")
     img = read_image(p)
     assert img.valid is not None and not img.valid[:, :8].any() and img.valid[:, 8:].all(), img.notes
