@@ -241,3 +241,17 @@ class KeptStream:
 
     def flush(self):
         pass
+
+
+def stubbed_command(monkeypatch, tmp_path, command: str, work) -> list[str]:
+    """``rsvlm train``, ``merge-lora`` or ``convert-llava`` with ``work`` run in place of its job; the argv
+    that reaches it (paths under ``tmp_path``)."""
+    import rsvlm.cli as cli
+    import rsvlm.train
+
+    monkeypatch.setattr(rsvlm.train, "main", work)
+    monkeypatch.setattr(cli, "run_merge_lora", work)
+    monkeypatch.setattr(cli, "run_convert_llava", work)
+    args = {"train": ["--config", "x.yaml"], "merge-lora": ["--model", str(tmp_path), "--out", str(tmp_path / "m")],
+            "convert-llava": ["--src", str(tmp_path), "--out", str(tmp_path / "c")]}[command]
+    return [command, *args]

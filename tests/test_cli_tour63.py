@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ClosedPipe
+from conftest import ClosedPipe, stubbed_command
 from test_cli_lead62 import stand_in_chat
 
 from rsvlm.cli import main
@@ -53,7 +53,6 @@ def test_a_closed_reader_cuts_no_train_merge_or_convert_short(command, tmp_path,
     import sys
 
     import rsvlm.cli as cli
-    import rsvlm.train
 
     written = tmp_path / "written"
 
@@ -62,14 +61,10 @@ def test_a_closed_reader_cuts_no_train_merge_or_convert_short(command, tmp_path,
         written.write_text("done")
         return 3
 
-    monkeypatch.setattr(rsvlm.train, "main", work)
-    monkeypatch.setattr(cli, "run_merge_lora", work)
-    monkeypatch.setattr(cli, "run_convert_llava", work)
-    argv = {"train": ["--config", "x.yaml"], "merge-lora": ["--model", str(tmp_path), "--out", str(tmp_path / "m")],
-            "convert-llava": ["--src", str(tmp_path), "--out", str(tmp_path / "c")]}[command]
+    argv = stubbed_command(monkeypatch, tmp_path, command, work)
     monkeypatch.setattr(sys, "stderr", ClosedPipe())
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
-    code = cli.main([command, *argv])
+    code = cli.main(argv)
     assert (code, written.read_text()) == (3, "done")  # was exit 0, nothing written
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import ClosedPipe, KeptStream
+from conftest import ClosedPipe, KeptStream, stubbed_command
 
 from rsvlm.cli import build_parser, main
 
@@ -39,23 +39,16 @@ def test_one_store_action_serves_data_gen_and_rsvlm():
 @pytest.mark.parametrize("command", ["train", "merge-lora", "convert-llava"])
 @pytest.mark.parametrize("closed", ["stdout", "stderr"])
 def test_train_merge_and_convert_say_which_stream_lost_its_reader(command, closed, tmp_path, monkeypatch):
-    import rsvlm.cli as cli
-    import rsvlm.train
-
     def work(*a, **k):
         print("wrote …")
         print("loading …", file=sys.stderr)
         return 3
 
-    monkeypatch.setattr(rsvlm.train, "main", work)
-    monkeypatch.setattr(cli, "run_merge_lora", work)
-    monkeypatch.setattr(cli, "run_convert_llava", work)
-    argv = {"train": ["--config", "x.yaml"], "merge-lora": ["--model", str(tmp_path), "--out", str(tmp_path / "m")],
-            "convert-llava": ["--src", str(tmp_path), "--out", str(tmp_path / "c")]}[command]
+    argv = stubbed_command(monkeypatch, tmp_path, command, work)
     kept = KeptStream()
     other = "stderr" if closed == "stdout" else "stdout"
     monkeypatch.setattr(sys, closed, ClosedPipe())
     monkeypatch.setattr(sys, other, kept)
-    assert main([command, *argv]) == 3  # the run's own status, as before
+    assert main(argv) == 3  # the run's own status, as before
     said = {"stdout": "standard output", "stderr": "standard error"}[closed]
     assert f"rsvlm {command}: {said} was closed by its reader" in kept.text  # was: nothing said
