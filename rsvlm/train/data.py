@@ -77,8 +77,9 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
             before, said = len(rows["id"]), len(report.examples)
             records = read_records(path, strict=False, report=report, arrays=arrays)  # a bar once reading has taken 2 s
             for rec in bar(records, desc=f"reading {Path(path).name}", unit=" records", delay=2.0, disable=not progress):
-                late = next((i for i, t in enumerate(rec["conversations"]) if i and t["from"] == "system"), None)
-                if late is not None and late_system is not None:
+                # scanned only where the chat format cannot write a later system turn (None: every record kept)
+                if late_system is not None and (late := next(
+                        (i for i, t in enumerate(rec["conversations"]) if i and t["from"] == "system"), None)) is not None:
                     report.drop("system turn after the first", f"{path}: record {rec['id']}: conversations[{late}] is "
                                 f"a system turn after the first, which {late_system}; fold it into the opening one")
                     continue
