@@ -69,19 +69,21 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: s
             return ArraySource(paths[0], (arr, alpha), notes, bilevel=mode == "1", paletted=mode == "P")
         except _ForGdal as e:  # past PIL's decompression-bomb limit, or 16-bit colour: GDAL reads it (in windows
             misnamed = e.args[0] if isinstance(e, _Misnamed) else None  # where it can); a TIFF named .png
+    tiff = len(paths) == 1 and (paths[0].suffix.lower() in TIFF_SUFFIXES or misnamed)  # tifffile's to try
+    told = f" ({misnamed})" if misnamed else ""
     try:
         src = RasterioSource([str(p) for p in names], gdal_cache_mb)
         src.notes += [misnamed] if misnamed else []
         return src
     except ImportError:
-        if len(paths) == 1 and (paths[0].suffix.lower() in TIFF_SUFFIXES or misnamed):
-            return _tifffile(paths[0], "rasterio not installed: read by tifffile" + f" ({misnamed})" * bool(misnamed))
+        if tiff:
+            return _tifffile(paths[0], "rasterio not installed: read by tifffile" + told)
         what = "band files given one per band" if len(paths) > 1 else f"a {paths[0].suffix or 'file without a suffix'}"
         raise ImportError(f"{', '.join(map(str, names))}: reading {what} needs rasterio (pip install 'rsvlm[geo]')") from None
     except ImageReadError as err:
-        if len(paths) == 1 and (paths[0].suffix.lower() in TIFF_SUFFIXES or misnamed):
+        if tiff:
             try:
-                return _tifffile(paths[0], f"read by tifffile ({err})" + f" ({misnamed})" * bool(misnamed))
+                return _tifffile(paths[0], f"read by tifffile ({err}){told}")
             except ImageReadError as again:  # its reason too, unless the file is text (then not said twice)
                 if "a text file, not an image" not in str(err):
                     why = str(again).removeprefix(f"{paths[0]}: ")
