@@ -244,7 +244,8 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
         part.to(device=device, dtype=dtype)
     state = load_safetensors(root / "vision.safetensors")
     fit_positions(model.encoders, state, root / "vision.safetensors")
-    n, odd = shape_mismatches(state, model.state_dict())
+    built = model.state_dict()  # its names and shapes: the same after the load below
+    n, odd = shape_mismatches(state, built)
     if n:  # torch's RuntimeError named no file and no cause
         raise ValueError(f"{root / 'vision.safetensors'}: {n} tensor(s) of another shape than "
                          f"{root / 'config.yaml'}{' with the overrides given' if overrides else ''} builds: "
@@ -256,7 +257,7 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     if missing:
         raise ValueError(f"{root / 'vision.safetensors'}: missing keys {missing[:10]}"
                          f"{f' (+{len(missing) - 10} more)' if len(missing) > 10 else ''}")
-    parts = _parts({k.rsplit(".", 1)[0] for k in model.state_dict()})
+    parts = _parts({k.rsplit(".", 1)[0] for k in built})
     # a part this config builds, saved with more in it (projector.type mlp2x_gelu edited to linear): it loaded
     # with the first layer alone, a warning its only word; a part the config does not build (a stem left out) warns
     if ours := [k for k in res.unexpected_keys if any(k.startswith(p + ".") for p in parts)]:
