@@ -9,6 +9,7 @@ import contextlib
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from eval.answers import FORMAT_MARKS, UNPARSEABLE, gt_answer, not_text, number_text, pred_objects
@@ -201,18 +202,24 @@ def _bracketed_numbers(answer: str) -> bool:
     return sum(len(_NUMBER.findall(g)) for g in _BRACKETED.findall(answer)) >= 4
 
 
+def _read_as_nothing(items: list[Item], fmt: str, picked: Callable[[Item, str], bool]) -> list[Item]:
+    """The items whose answer (text, no ``objects`` beside it) ``picked`` takes and ``pred_objects`` reads cleanly
+    as no object: what ``unread_coordinates_note`` and ``worded_answers_note`` count, each picking its own."""
+    out = []
+    for it in items:
+        ans = it.pred.get("answer") if it.pred is not None and it.pred.get("objects") is None else None
+        if isinstance(ans, str) and picked(it, ans):
+            got = pred_objects(it, fmt)
+            if got.status != UNPARSEABLE and not got.objects:
+                out.append(it)
+    return out
+
+
 def unread_coordinates_note(items: list[Item], fmt: str) -> str | None:
     """A note when answers read cleanly as no object though they hold four or more numbers in brackets
     (``[10, 10, 50, 50]``, ``<|box_start|>(100,100),(500,500)<|box_end|>``): boxes in a form no reader
     here reads (another tool's), which scored as finding nothing without a word."""
-    unread = []
-    for it in items:
-        ans = it.pred.get("answer") if it.pred is not None and it.pred.get("objects") is None else None
-        if not isinstance(ans, str) or not _bracketed_numbers(ans):
-            continue
-        got = pred_objects(it, fmt)
-        if got.status != UNPARSEABLE and not got.objects:
-            unread.append(it)
+    unread = _read_as_nothing(items, fmt, lambda it, ans: _bracketed_numbers(ans))
     if not unread:
         return None
     first = unread[0]
@@ -228,16 +235,10 @@ def worded_answers_note(items: list[Item], fmt: str) -> str | None:
     coordinates no reader here reads and one of another --format's geometry have their own notes."""
     from rsvlm.answer_words import says_none
 
-    worded = []
-    for it in items:
-        ans = it.pred.get("answer") if it.pred is not None and it.pred.get("objects") is None else None
-        if (not isinstance(ans, str) or not ans.strip() or says_none(ans) or is_errored(it)
-                or _bracketed_numbers(ans)  # unread_coordinates_note's
-                or any(mark.search(ans) for mark in FORMAT_MARKS.values())):  # another format's: its own note
-            continue
-        got = pred_objects(it, fmt)
-        if got.status != UNPARSEABLE and not got.objects:
-            worded.append(it)
+    worded = _read_as_nothing(items, fmt, lambda it, ans: bool(ans.strip()) and not (
+        says_none(ans) or is_errored(it)
+        or _bracketed_numbers(ans)  # unread_coordinates_note's
+        or any(mark.search(ans) for mark in FORMAT_MARKS.values())))  # another format's: its own note
     if not worded:
         return None
     return (f"{len(worded)} answer(s) hold no shape and do not say they found none (first: {worded[0].id}: "
