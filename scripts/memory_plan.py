@@ -410,6 +410,8 @@ def plans(args: argparse.Namespace) -> int:
     """``main``'s work: the plan of each config in ``args`` on stdout, one line on stderr for a bad one."""
     from tqdm import tqdm
 
+    from rsvlm.progress import bar
+
     paths = [Path(p) for p in args.configs] or sorted(p for p in (REPO / "configs/model").glob("*.yaml")
                                                        if p.stem != "tiny")
     todo = []  # (path, config, its offline copy, sequence length, micro-batch to check)
@@ -420,8 +422,9 @@ def plans(args: argparse.Namespace) -> int:
         except (ValueError, OSError) as e:  # ConfigError, or a file that is not YAML text
             print(f"memory_plan: {e}" if str(path) in str(e) else f"memory_plan: {path}: {e}", file=sys.stderr)
             return 2
+    # the bar of tqdm's own class (its write clears its bars on a terminal, not tqdm.auto's); a log gets lines
     say = functools.partial(tqdm.write, file=sys.stderr)  # a print after the bar's text: a terminal's next redraw
-    for path, cfg, build, seq, batch in tqdm(todo, desc="building on meta", file=sys.stderr):  # wrote over it
+    for path, cfg, build, seq, batch in bar(todo, desc="building on meta", file=sys.stderr, tqdm_class=tqdm):  # wrote over it
         name = (checkpoint_root(path) or path.with_suffix("")).name
         inv = inventory(build, f"{name} (LLM {cfg.trainable.llm})", tokenizer_len(cfg.llm.name_or_path))
         seq, note = sequence(seq, inv.context)
