@@ -162,11 +162,11 @@ def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
             + "".join(f"; YAML needs a space after the colon: {{{k.replace(':', ': ', 1)}}}"
                       for k in unknown if ":" in k and k.split(":", 1)[0] in ftypes),
             keys=tuple(prefix + k for k in unknown))
-    for k, v in data.items():  # several values where one is expected: the class says where the others go
-        listed = isinstance(v, (list, tuple)) or isinstance(v, str) and v.startswith("[") and v.endswith("]")
-        if listed and (hint := getattr(cls, "ONE_VALUE", {}).get(k)):
+    one = getattr(cls, "ONE_VALUE", {})  # several values where one is expected: the class says where the others go
+    for k, v in data.items():
+        if k in one and (isinstance(v, (list, tuple)) or isinstance(v, str) and v.startswith("[") and v.endswith("]")):
             key = f"{where}.{k}" if where else k
-            raise ConfigError(f"{key}: expected one value, got the list {v!r}; {hint}", keys=(key,))
+            raise ConfigError(f"{key}: expected one value, got the list {v!r}; {one[k]}", keys=(key,))
     kwargs = {k: _coerce(v, ftypes[k], f"{where}.{k}" if where else k) for k, v in data.items()}
     return cls(**kwargs)
 
