@@ -87,8 +87,8 @@ def write_out(path: str | Path, text: str) -> None:
 def out_dir(path: str | Path) -> None:
     """Create the folder of an ``--out`` file and check that a file can be written in it (of a link, the
     folder of the file it names; a device or pipe is written into: ``in_place``); ScoreError naming it when
-    that cannot be done or ``path`` is a folder: before the scoring, not after it. Its name is checked first, as
-    typed (``out_name_problem``: a usage error, and ``Path`` drops the ``/`` of ``scores/``)."""
+    that cannot be done or ``path`` is a folder: before the scoring, not after it. Its callers check its name before,
+    as typed (``out_name_problem``: a usage error, and ``Path`` drops the ``/`` of ``scores/``)."""
     import tempfile
 
     if Path(path).is_dir():
