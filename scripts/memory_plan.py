@@ -422,9 +422,8 @@ def plans(args: argparse.Namespace) -> int:
         except (ValueError, OSError) as e:  # ConfigError, or a file that is not YAML text
             print(f"memory_plan: {e}" if str(path) in str(e) else f"memory_plan: {path}: {e}", file=sys.stderr)
             return 2
-    # the bar of tqdm's own class (its write clears its bars on a terminal, not tqdm.auto's); a log gets lines
     say = functools.partial(tqdm.write, file=sys.stderr)  # a print after the bar's text: a terminal's next redraw
-    for path, cfg, build, seq, batch in bar(todo, desc="building on meta", file=sys.stderr, tqdm_class=tqdm):  # wrote over it
+    for path, cfg, build, seq, batch in bar(todo, desc="building on meta", file=sys.stderr):  # wrote over it
         name = (checkpoint_root(path) or path.with_suffix("")).name
         inv = inventory(build, f"{name} (LLM {cfg.trainable.llm})", tokenizer_len(cfg.llm.name_or_path))
         seq, note = sequence(seq, inv.context)
