@@ -190,8 +190,8 @@ def _extra_layers(saved: dict, built: nn.Module) -> list[str]:
 
     layer = re.compile(r"^(.*\.layers\.)(\d+)\.")
     ignore = [re.compile(p) for p in getattr(built, "_keys_to_ignore_on_load_unexpected", None) or []]
-    have = {m.group(0) for k in built.state_dict() if (m := layer.match(k))}
-    prefixes = {m.group(1) for k in built.state_dict() if (m := layer.match(k))}
+    built_layers = [m for k in built.state_dict() if (m := layer.match(k))]  # its names walked once
+    have, prefixes = {m.group(0) for m in built_layers}, {m.group(1) for m in built_layers}
     extra = {m.group(0)[:-1] for k in saved if (m := layer.match(k)) and m.group(1) in prefixes
              and m.group(0) not in have and not any(p.search(k) for p in ignore)}
     return sorted(extra, key=lambda n: (n.rsplit(".", 1)[0], int(n.rsplit(".", 1)[1])))
