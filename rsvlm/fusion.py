@@ -47,7 +47,7 @@ import numpy as np
 
 from rsvlm.answer_text import vote_keys
 from rsvlm.answer_words import label_key, majority_label, says_none
-from rsvlm.fusion_masks import fuse_masks, smooth_poly  # noqa: F401 (importable here)
+from rsvlm.fusion_masks import fuse_masks
 from rsvlm.geometry.shapes import cover
 from rsvlm.inference import score_digits
 

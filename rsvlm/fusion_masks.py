@@ -1,5 +1,5 @@
-"""Fusing polygons or grid masks of several views (``rsvlm.fusion.fuse``, which names ``fuse_masks`` and
-``smooth_poly`` too): per class, the pixels at least ``FuseConfig.min_share`` of the views cover, less the
+"""Fusing polygons or grid masks of several views (``rsvlm.fusion.fuse``, which names ``fuse_masks``
+too): per class, the pixels at least ``FuseConfig.min_share`` of the views cover, less the
 slivers views that drew different things share (``_agreed``, ``min_piece``), re-encoded in the identity view's
 form, polygons smoothed out of the pixel grid's staircases (``smooth_poly``, ``smooth_px``)."""
 
