@@ -179,6 +179,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     (out / "stats.json").unlink(missing_ok=True)
     files = SplitFiles(out)
     t0, cpu0, worker_cpu = time.perf_counter(), time.process_time(), 0.0
+    progress = progress and sys.stderr is not None  # python run with stderr closed (2>&-): nowhere to say it
     live = progress and sys.stderr.isatty()  # else a bar's \r redraws piled up as one line of the log
     lines = ProgressLines(n, t0) if progress and not live else None
     try:
