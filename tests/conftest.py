@@ -243,6 +243,18 @@ class KeptStream:
         pass
 
 
+def one_stream_closed(monkeypatch, closed: str) -> tuple[KeptStream, str]:
+    """``sys.<closed>`` loses its reader and the other stream is kept: (the kept stream, the stream's name as the
+    message says it)."""
+    import sys
+
+    other = "stderr" if closed == "stdout" else "stdout"
+    kept = KeptStream()
+    monkeypatch.setattr(sys, closed, ClosedPipe())
+    monkeypatch.setattr(sys, other, kept)
+    return kept, {"stdout": "standard output", "stderr": "standard error"}[closed]
+
+
 def stubbed_command(monkeypatch, tmp_path, command: str, work) -> list[str]:
     """``rsvlm train``, ``merge-lora`` or ``convert-llava`` with ``work`` run in place of its job; the argv
     that reaches it (paths under ``tmp_path``)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from conftest import ClosedPipe, KeptStream, stubbed_command
+from conftest import one_stream_closed, stubbed_command
 
 from rsvlm.cli import build_parser, main
 
@@ -45,10 +45,6 @@ def test_train_merge_and_convert_say_which_stream_lost_its_reader(command, close
         return 3
 
     argv = stubbed_command(monkeypatch, tmp_path, command, work)
-    kept = KeptStream()
-    other = "stderr" if closed == "stdout" else "stdout"
-    monkeypatch.setattr(sys, closed, ClosedPipe())
-    monkeypatch.setattr(sys, other, kept)
+    kept, said = one_stream_closed(monkeypatch, closed)
     assert main(argv) == 3  # the run's own status, as before
-    said = {"stdout": "standard output", "stderr": "standard error"}[closed]
     assert f"rsvlm {command}: {said} was closed by its reader" in kept.text  # was: nothing said

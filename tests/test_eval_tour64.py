@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ClosedPipe, KeptStream, eval_record, write_jsonl
+from conftest import eval_record, one_stream_closed, write_jsonl
 
 
 def test_an_id_written_otherwise_is_named_as_such(tmp_path):
@@ -230,12 +230,9 @@ def test_rsvlm_eval_says_which_stream_lost_its_reader(closed, monkeypatch):
         print("wrote preds.jsonl", file=sys.stderr)
         return 3
 
-    kept = KeptStream()
     monkeypatch.setattr(evaluate, "_main", run)
-    monkeypatch.setattr(sys, closed, ClosedPipe())
-    monkeypatch.setattr(sys, "stderr" if closed == "stdout" else "stdout", kept)
+    kept, said = one_stream_closed(monkeypatch, closed)
     assert evaluate.main(None) == 3
-    said = {"stdout": "standard output", "stderr": "standard error"}[closed]
     assert f"rsvlm eval: {said} was closed by its reader; the run went on to its end" in kept.text
 
 

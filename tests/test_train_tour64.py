@@ -4,7 +4,7 @@ device under nccl and gloo, and the training docs split in two."""
 from __future__ import annotations
 
 import pytest
-from conftest import ClosedPipe, KeptStream
+from conftest import one_stream_closed
 from test_train_utils import REPO, make_records
 
 
@@ -301,12 +301,9 @@ def test_python_m_rsvlm_train_says_which_stream_lost_its_reader(closed, monkeypa
         print("step 1/3 …", file=sys.stderr)
         return 3
 
-    kept = KeptStream()
     monkeypatch.setattr(entry, "main", work)
-    monkeypatch.setattr(sys, closed, ClosedPipe())
-    monkeypatch.setattr(sys, "stderr" if closed == "stdout" else "stdout", kept)
+    kept, said = one_stream_closed(monkeypatch, closed)
     assert entry.run() == 3
-    said = {"stdout": "standard output", "stderr": "standard error"}[closed]
     assert f"rsvlm train: {said} was closed by its reader; the run went on to its end" in kept.text, kept.text
 
 
