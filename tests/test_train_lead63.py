@@ -1,15 +1,7 @@
 """Stop 63: ``python -m rsvlm.train`` whose reader goes away (``… 2>&1 | head -1``)."""
 import sys
 
-
-class _ClosedPipe:
-    """A stream whose reader has gone: every write raises BrokenPipeError."""
-
-    def write(self, text):
-        raise BrokenPipeError(32, "Broken pipe")
-
-    def flush(self):
-        pass
+from conftest import ClosedPipe
 
 
 def test_python_m_rsvlm_train_goes_on_when_its_reader_closes(tmp_path, monkeypatch):
@@ -23,6 +15,6 @@ def test_python_m_rsvlm_train_goes_on_when_its_reader_closes(tmp_path, monkeypat
         return 0
 
     monkeypatch.setattr(entry, "main", work)
-    monkeypatch.setattr(sys, "stderr", _ClosedPipe())
-    monkeypatch.setattr(sys, "stdout", _ClosedPipe())
+    monkeypatch.setattr(sys, "stderr", ClosedPipe())
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
     assert (entry.run(), written.read_text()) == (0, "final/")  # was BrokenPipeError: exit 1, nothing trained
