@@ -41,3 +41,16 @@ def png(path: Path, w: int, h: int, mode="RGB") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.new(mode, (w, h), 40).save(path)
     return path
+
+
+def rsvqa_split(tmp_path: Path, question: str, answer: str, kind: str) -> Path:
+    """An RSVQA ``--src`` folder of one test-split question on image 0 (``tmp_path/lr/0.tif``, 32×32)."""
+    import json
+
+    src = tmp_path / "rsvqa"
+    src.mkdir()
+    png(tmp_path / "lr" / "0.tif", 32, 32)
+    qs = [{"id": 0, "img_id": 0, "type": kind, "question": question, "answers_ids": [0]}]
+    (src / "LR_split_test_questions.json").write_text(json.dumps({"questions": qs}))
+    (src / "LR_split_test_answers.json").write_text(json.dumps({"answers": [{"id": 0, "answer": answer}]}))
+    return src

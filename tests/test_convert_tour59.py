@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from convert_helpers import convert, png
+from convert_helpers import convert, png, rsvqa_split
 
 from data_gen.convert import convert as run_convert
 
@@ -446,12 +446,7 @@ def test_a_vqa_question_holding_an_image_placeholder_is_not_written(tmp_path):
     assert stats["skipped"] == {"invalid_record": 1} and len(records) == 1
     assert "q.txt:1: invalid_record" in stats["skipped_examples"]["invalid_record"]
 
-    src = tmp_path / "rsvqa"
-    src.mkdir()
-    png(tmp_path / "lr" / "0.tif", 32, 32)
-    qs = [{"id": 0, "img_id": 0, "type": "count", "question": "How many <image> are there?", "answers_ids": [0]}]
-    (src / "LR_split_test_questions.json").write_text(json.dumps({"questions": qs}))
-    (src / "LR_split_test_answers.json").write_text(json.dumps({"answers": [{"id": 0, "answer": "2"}]}))
+    src = rsvqa_split(tmp_path, "How many <image> are there?", "2", "count")
     from data_gen.convert import main
 
     assert main(["rsvqa", "--src", str(src), "--images", str(tmp_path / "lr"), "--out", str(tmp_path / "o2")]) == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from convert_helpers import convert, near, objs, png
+from convert_helpers import convert, near, objs, png, rsvqa_split
 
 from data_gen.convert.common import ConversionError
 
@@ -234,12 +234,7 @@ def test_macos_metadata_is_told_by_its_bytes_not_its_name_alone(tmp_path):
 def test_rsvqa_macos_metadata_is_no_split(tmp_path):
     """``rsvqa --src`` over a folder unzipped from a Mac: ``._LR_split_test_questions.json`` was taken for a split's
     questions and stopped the run ("cannot read JSON"), the real split unread."""
-    src = tmp_path / "rsvqa"
-    src.mkdir()
-    png(tmp_path / "lr" / "0.tif", 32, 32)
-    qs = [{"id": 0, "img_id": 0, "type": "presence", "question": "Is there a road?", "answers_ids": [0]}]
-    (src / "LR_split_test_questions.json").write_text(json.dumps({"questions": qs}))
-    (src / "LR_split_test_answers.json").write_text(json.dumps({"answers": [{"id": 0, "answer": "yes"}]}))
+    src = rsvqa_split(tmp_path, "Is there a road?", "yes", "presence")
     for n in ("._LR_split_test_questions.json", "._LR_split_test_answers.json"):
         (src / n).write_bytes(_APPLE_DOUBLE)
     stats, recs = convert(tmp_path / "out", "rsvqa", "--src", str(src), "--images", str(tmp_path / "lr"))
