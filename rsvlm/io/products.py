@@ -54,6 +54,16 @@ def mission_from_names(paths: list[Path]) -> tuple[str, str] | None:
     return found.pop() if len(found) == 1 else None
 
 
+def s2_numbered(names: list[str]) -> tuple[list[str], str] | None:
+    """(names, what was renamed) for 13 bands named ``B1 … B13`` in order, any case: Sentinel-2 L1C's 13 in their
+    order, ``B8A`` the 9th (``S2_ORDER``), so ``B9`` is ``B8A`` and ``B13`` is ``B12`` (read as numbers, B9 was
+    water vapour and B13 no band). The one rule for the reader (``band_numbers``) and the model's stem
+    (``match_bands``, given an array with those names). None for any other names."""
+    if [str(b).upper() for b in names] != [f"B{i}" for i in range(1, 14)]:
+        return None
+    return list(S2_ORDER), ", ".join(f"{b} as {o}" for b, o in zip(names[8:], S2_ORDER[8:]))
+
+
 def band_numbers(names: list[str], mission: tuple[str, str] | None) -> tuple[list[str], str | None]:
     """(names, note): bare band numbers (``b4``, ``B4``, ``B11``) among ``names`` read by the
     ``mission`` (``mission_from_names``) numbering them: Landsat's as the band they are there
@@ -64,12 +74,11 @@ def band_numbers(names: list[str], mission: tuple[str, str] | None) -> tuple[lis
     if not bare:
         return names, None
     s2 = {b: f"B{int(b[1:]):02d}" for b in bare}
-    if (mission is None or mission[1] == "s2") and [b.upper() for b in names] == [f"B{i}" for i in range(1, 14)]:
-        told = ", ".join(f"{b} as {o}" for b, o in zip(names[8:], S2_ORDER[8:]))  # B9 was B09, B13 "no band"
+    if (mission is None or mission[1] == "s2") and (s2_stack := s2_numbered(names)):
         unsure = ("" if mission else "; nothing in the file names the mission, 13 being only Sentinel-2 L1C's count: "
                   "for another sensor's 13 bands, --bands names them")  # (a stack of 13 is no Landsat's)
-        return list(S2_ORDER), (f"13 bands numbered B1 … B13 are Sentinel-2's 13 in their order, B8A the 9th: "
-                                f"{told} (--bands names them otherwise){unsure}")
+        return s2_stack[0], (f"13 bands numbered B1 … B13 are Sentinel-2's 13 in their order, B8A the 9th: "
+                             f"{s2_stack[1]} (--bands names them otherwise){unsure}")
     if (mission is None and all(s2[b] == b for b in bare)
             and any(re.fullmatch(r"B(0\d|8A)", b, re.I) for b in names)):
         return names, None  # B11, B12 beside B02 … B08: Sentinel-2's own names (Landsat pads none)

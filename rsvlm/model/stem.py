@@ -24,7 +24,7 @@ from torch import nn
 
 from rsvlm.advice import RECORD_TOO
 from rsvlm.io.bandnames import SAME_BAND, band_at, band_key, colour_band_at, same_band  # noqa: F401  (SAME_BAND: stem.SAME_BAND)
-from rsvlm.io.products import S2_ORDER
+from rsvlm.io.products import s2_numbered
 
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
 CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
@@ -100,7 +100,7 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
 
     Named bands are matched by name, case-insensitively and with band numbers read as numbers
     (``B4`` is ``B04``), or by a name in ``SAME_BAND`` (``R`` is Sentinel-2's ``B04``); 13 bands named ``B1 … B13``
-    are Sentinel-2's 13 in order, ``B8A`` the 9th (``S2_ORDER``, as the reader reads them). Unnamed
+    are Sentinel-2's 13 in order, ``B8A`` the 9th (``products.s2_numbered``, as the reader reads them). Unnamed
     bands (``None`` or readers' ``b1 … bN``) are taken in the configured order when their count fits. ``fill`` (``FILL_MODES``) decides the rest: ``error``
     names the missing band; otherwise a ``STAND_INS`` polarisation is tried, a lone unnamed band
     is taken as the first configured band, one named band feeds a one-band stem, and each band still
@@ -129,10 +129,10 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
             hint = f"; name them ({NAME_BANDS}) to pick the model's {len(want)} from them"
         raise ValueError(f"{name}: modality {m!r} expects {len(want)} band(s) {want}, got {n_channels}{hint}")
     notes: list[str] = []
-    if [str(b).upper() for b in bands] == [f"B{i}" for i in range(1, 14)]:  # as the reader reads them (ImageInput's
-        bands = list(S2_ORDER)  # names come here alone): B9 was B09 and B13 no band, the SWIR bands one off
-        notes.append(f"13 bands numbered B1 … B13 read as Sentinel-2's 13 in their order, B8A the 9th (B9 as B8A … "
-                     f"B13 as B12); if they are another sensor's, name them with {NAME_BANDS}")
+    if s2_stack := s2_numbered(bands):  # as the reader reads them (ImageInput's names come here alone)
+        bands = s2_stack[0]
+        notes.append(f"13 bands numbered B1 … B13 read as Sentinel-2's 13 in their order, B8A the 9th ({s2_stack[1]}); "
+                     f"if they are another sensor's, name them with {NAME_BANDS}")
     lower = {band_key(b): i for i, b in enumerate(bands)}
     index: list[int | None] = []
     flagged: set[int] = set()  # bands a note already says are left out
