@@ -31,7 +31,8 @@ decomposed ``é`` the composed one), and the last word's English plural read as 
 ``e`` (``houses``, ``buses``), the key leaves that ``e`` out of both (``house`` and ``houses`` are ``hous``):
 it is for comparing labels, never written. The irregular plurals of ``IRREGULAR`` are read as their singular
 (``leaves`` is ``leaf``, ``geese`` ``goose``, ``people`` ``person``), and a last word in ``-men`` as ``-man``
-(``fishermen``); any word spelt two ways in ``SPELLINGS`` is one (``harbour`` and ``harbor``: the synthetic scenes
+(``fishermen``) but the singulars in ``-men`` of ``NOT_MEN`` (``specimen``, ``abdomen``, ``stamen``, ``omen``: "specimens"
+is ``specimen``, never "speciman", and "omen" is no "Oman"); any word spelt two ways in ``SPELLINGS`` is one (``harbour`` and ``harbor``: the synthetic scenes
 say the first, DOTA and iSAID the second; ``colour``, ``centre``, ``grey``, ``metre``, ``theatre``, ``aeroplane``,
 ``tyre``, ``neighbourhood``). Synonyms are not mapped ("vessel" is not "ship"): nothing here knows the class list.
 """
@@ -96,6 +97,9 @@ IRREGULAR = {"leaves": "leaf", "geese": "goose", "people": "person", "children":
              "calves": "calf", "knives": "knife", "lives": "life", "sheaves": "sheaf", "loaves": "loaf"}
 SPELLINGS = {"harbour": "harbor", "colour": "color", "centre": "center", "grey": "gray", "metre": "meter",
              "theatre": "theater", "aeroplane": "airplane", "tyre": "tire", "neighbourhood": "neighborhood"}
+NOT_MEN = frozenset((  # singulars in -men, no plural of a -man: the -men rule leaves them (and their -s plurals) alone
+    "specimen", "abdomen", "omen", "stamen", "semen", "hymen", "amen", "lumen", "regimen", "acumen", "bitumen",
+    "albumen", "germen", "dolmen", "foramen", "tegmen", "rumen", "cerumen", "culmen", "putamen", "gravamen"))
 # each also with its -s plural ("harbours"), read by ``singular`` after the spelling is unified
 SPELLINGS |= {f"{a}s": f"{b}s" for a, b in SPELLINGS.items()}
 
@@ -103,7 +107,8 @@ SPELLINGS |= {f"{a}s": f"{b}s" for a, b in SPELLINGS.items()}
 @lru_cache(maxsize=4096)  # a fusion compares the labels of every pair of clusters it may join
 def _key(label: str) -> str:
     words = [SPELLINGS.get(w, w) for w in plain_label(label).split(" ")]
-    last = IRREGULAR.get(words[-1]) or re.sub(r"men$", "man", singular(words[-1]))  # leaves, fishermen
+    last = IRREGULAR.get(words[-1]) or singular(words[-1])  # leaves; ships
+    last = last if last in NOT_MEN else re.sub(r"men$", "man", last)  # fishermen, not specimens
     last = re.sub(r"(?:(?<=[sxzo])|(?<=[cs]h))e$", "", last)  # house, houses: plurals in -es drop an e
     return " ".join([*words[:-1], last]) if words[-1] else ""
 
