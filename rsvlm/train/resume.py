@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from collections import Counter
 from pathlib import Path
 
 from rsvlm.config import save_config
@@ -90,6 +91,7 @@ def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
 
     unread = LM_ONLY if cfg.objective == "clip" else CLIP_ONLY  # e.g. data.max_length the clip recipes dropped
     changes = [c for c in model_changes(folder, cfg) if not f"{c.key}.".startswith(tuple(f"{k}." for k in unread))]
+    changes = [e for c in changes for e in (extra_changes(c) if c.key == "data.extra" else [c])]
     if rank == 0 and not (Path(folder) / "train_config.yaml").is_file():  # was: no check, and not a word
         print(f"[rsvlm.train] warning: ckpt.resume: {folder} has no train_config.yaml (every step folder is saved with "
               "one): whether this run's model section and seed are those it trained cannot be checked", file=sys.stderr)
@@ -108,12 +110,40 @@ PLAN_FREE = ("data.num_workers", "data.max_bad_fraction", "data.root", "data.mis
              "data.max_length", "data.augment")
 
 
+def extra_changes(change: ckpt.Change) -> list[ckpt.Change]:
+    """``data.extra``'s change (its list of files, compared whole) as what changed in it: its files (one added,
+    removed or put in another place: ``data.extra files``, by path) and, of a file in both, its root or weight
+    (``data.extra[B.jsonl].weight``), so that only these are said to move the data position, not a root."""
+    old, new = (v if isinstance(v, list) else [] for v in (change.old, change.new))
+    if not all(isinstance(f, dict) for f in [*old, *new]):  # not a list of files: as it was
+        return [change]
+
+    def by_path(files: list[dict]) -> dict:  # (path, its occurrence) → the file: a path given twice is two
+        out, seen = {}, Counter()
+        for f in files:
+            seen[f.get("path")] += 1
+            out[(f.get("path"), seen[f.get("path")])] = f
+        return out
+
+    paths = ([f.get("path") for f in old], [f.get("path") for f in new])
+    out = [ckpt.Change("data.extra files", *paths)] if paths[0] != paths[1] else []
+    was, now = by_path(old), by_path(new)
+    for at, f in now.items():
+        if at in was:
+            out += [ckpt.Change(f"data.extra[{at[0]}].{k}", was[at].get(k), f.get(k))
+                    for k in sorted(was[at].keys() | f.keys()) if k != "path" and was[at].get(k) != f.get(k)]
+    return out
+
+
 def _moves_data(key: str, objective: str) -> bool:
     """Whether a setting changed on resume draws other batches from the saved data position: the batch size,
-    a data setting the plan is made from, and, in contrastive pretraining, grad_accum (each step draws
-    batch_size × grad_accum × processes pairs from the restored sampler)."""
+    a data setting the plan is made from (of ``data.extra``, its files and their weights, not their image roots),
+    and, in contrastive pretraining, grad_accum (each step draws batch_size × grad_accum × processes pairs from
+    the restored sampler)."""
     if key == "batch_size" or objective == "clip" and key == "grad_accum":
         return True
+    if key.startswith("data.extra["):  # a file's path may hold dots: not split as a key
+        return not key.endswith("].root")
     return key.startswith("data.") and ".".join(key.split(".")[:2]) not in PLAN_FREE
 
 
