@@ -37,7 +37,9 @@ an ``unparsable_annotation``: one outline around many objects) are kept and flag
 (``meta["difficult"]``, counted in the notes' ``difficult_objects``), so ``eval.detection``
 leaves them out of #GT and of the false positives, as pycocotools does with crowd ground truth;
 they were plain objects, and a model finding each car of a crowd was scored with false
-positives. ``--skip-crowd`` drops them instead, counted per category under ``filtered`` (``--skip-crowd: car``):
+positives. A crowd region is never merged with an instance of the same box (``duplicate_object``, as a box-only
+annotation is with the same box and its polygon): the car was then flagged difficult, never scored; both are
+written, the crowd region difficult. ``--skip-crowd`` drops them instead, counted per category under ``filtered`` (``--skip-crowd: car``):
 no bad annotation, so not under ``skipped`` and never raised by ``--strict``.
 """
 
@@ -299,7 +301,8 @@ def run(args, out: Output) -> None:
             out.note("polygon_odd_value_dropped")  # x y … x: the stray last value is not a vertex
         if short := short_rings(ann):  # the annotation's box and other rings are kept
             out.note("polygon_ring_under_3_points_dropped", short)
-        per_image[ann["image_id"]].extend({**o, "src": where, **({"difficult": True} if crowd else {})} for o in objs)
+        per_image[ann["image_id"]].extend({**o, "src": where, **({"difficult": True, "crowd": True} if crowd else {})}
+                                          for o in objs)
     every: dict[str, list[Path]] = {}
     index = index_images(args.images, out, every)
     folders = {f for im in images.values() for f in _folders(im["file_name"])}

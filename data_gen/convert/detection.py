@@ -218,12 +218,14 @@ def repeated(objects: list[dict]) -> dict[int, str]:
     its polygon: the one with the polygon is kept; the box alone before it was written twice in ``[det]``), or
     the same, given earlier; an object its own annotation gave before is left out too. So a COCO annotation of
     another's box but its own polygons is another object, kept whole (object by object, its box was left out and
-    its polygons kept: one car in the ``[det]`` answer, two in the ``[seg]`` one)."""
+    its polygons kept: one car in the ``[det]`` answer, two in the ``[seg]`` one). A COCO crowd region (``"crowd":
+    True``) is never a copy of an instance of the same box, nor one of it: the instance was merged into the crowd,
+    flagged difficult, and never scored."""
     groups: dict = {}
     for o in objects:
         groups.setdefault(o.get("src") or id(o), []).append(o)
-    keys = [[(o["kind"], o.get("label"), repr(o["coords"]), repr(o.get("rings"))) for o in g]  # each object's,
-            for g in groups.values()]  # once (a polygon's repr was made twice)
+    keys = [[(o["kind"], o.get("label"), repr(o["coords"]), repr(o.get("rings")), bool(o.get("crowd"))) for o in g]
+            for g in groups.values()]  # each object's, once; a COCO crowd region never one with an instance
     keysets = [set(k) for k in keys]
     holders: dict[tuple, set[int]] = {}  # an object's key → the annotations (their number) holding it
     for n, ks in enumerate(keysets):
