@@ -19,7 +19,7 @@ import numpy as np
 
 __all__ = ["pixel_to_map", "map_to_pixel", "objects_to_geojson", "object_geometry", "mask_array", "mask_bounds",
            "map_coords", "objects_with_map_coords", "per_object", "shift_transform", "shift_gcps", "prj_beside",
-           "orientation_note"]
+           "orientation_note", "gcp_orientation_note"]
 
 WORLD_FILE_ENDINGS = (".wld", "w")  # .pgw, .jgw, .tfw, .pngw, .jpgw: GDAL lists the one it read after the image
 
@@ -81,11 +81,11 @@ def prj_beside(files: list[str]) -> tuple[str | None, str] | None:
     return None
 
 
-def orientation_note(t) -> str | None:
+def orientation_note(t, what: str = "transform") -> str | None:
     """A note where an affine transform ``t`` (a, b, c, d, e, f) does not put north up: its rows run south to north
     (e > 0: the image is upside down on a map), it is mirrored, or rotated; the model reads the pixels as they lie,
     so 'top' and 'left' in its answers are not north and west. None for a north-up transform, or one rotated less
-    than 1° (rotation terms of 1e-14, a writer's rounding, were "rotated -5.73e-14°")."""
+    than 1° (rotation terms of 1e-14, a writer's rounding, were "rotated -5.73e-14°"). ``what`` names ``t``."""
     if t is None:
         return None
     a, b, _, d, e, _ = (float(v) for v in t[:6])
@@ -97,9 +97,43 @@ def orientation_note(t) -> str | None:
            "mirrored (one axis reversed)" if flip else f"rotated {angle:.3g}°")
     # where its top and right face: "mirrored" alone hid that the SpaceNet-6 tile's top is east, its right north
     top, right = _facing(-b, -e), _facing(a, d)
-    return (f"the image is not north-up: {how}, its top facing {top} and its right {right} (transform {a:g}, {b:g}, "
+    return (f"the image is not north-up: {how}, its top facing {top} and its right {right} ({what} {a:g}, {b:g}, "
             f"{d:g}, {e:g}); its pixels are read as they lie, so top and left in answers are not north and west (map "
             "coordinates are right)")
+
+
+def gcp_orientation_note(gcps, crs) -> str | None:
+    """``orientation_note`` for an image georeferenced by ground control points only (Sentinel-1 GRD, in radar
+    geometry: a descending pass lies mirrored, its right facing west), by the affine least-squares fitted to them,
+    its x terms scaled by cos(latitude) in a geographic CRS (``crs``, or its string: a degree east is shorter there). Where no affine can be
+    fitted (under 3 GCPs, or all on one line) the note says the orientation was not checked. None where north-up."""
+    from rasterio.transform import from_gcps
+
+    if not gcps:
+        return None
+    unchecked = (f"georeferenced by {len(gcps)} GCP{'s' if len(gcps) > 1 else ''}, too few or all on one line to "
+                 "fit an orientation to: not checked that its top is north")
+    pix = np.array([[g.col, g.row] for g in gcps], dtype=np.float64)  # (n, 2)
+    if len(gcps) < 3 or np.linalg.matrix_rank(pix - pix.mean(axis=0), tol=1e-6) < 2:
+        return unchecked
+    a, b, c, d, e, f = tuple(from_gcps(gcps))[:6]
+    if crs is not None and _geographic(crs):
+        k = float(np.cos(np.radians(np.mean([g.y for g in gcps]))))
+        a, b = a * k, b * k
+    if not np.isfinite([a, b, d, e]).all() or abs(a * e - b * d) == 0:
+        return unchecked
+    return orientation_note((a, b, c, d, e, f), f"an affine fitted to its {len(gcps)} GCPs:")
+
+
+def _geographic(crs) -> bool:
+    """Whether ``crs`` (a rasterio CRS or its string, as sources keep it) is in degrees of longitude and latitude."""
+    from rasterio.crs import CRS
+    from rasterio.errors import CRSError
+
+    try:
+        return CRS.from_user_input(crs).is_geographic
+    except CRSError:  # a CRS GDAL cannot parse: its axes unknown, taken as equal (no cos(latitude))
+        return False
 
 
 def _facing(dx: float, dy: float) -> str:

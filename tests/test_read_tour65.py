@@ -1,0 +1,69 @@
+"""Reading tour 65: the orientation of an image georeferenced by GCPs only (Sentinel-1 GRD lies mirrored)."""
+
+import numpy as np
+import pytest
+
+rasterio = pytest.importorskip("rasterio")
+
+from rasterio.control import GroundControlPoint  # noqa: E402
+
+from rsvlm.io.georef import gcp_orientation_note  # noqa: E402
+from rsvlm.io.read import read_image  # noqa: E402
+
+
+def _gcp_tiff(path, gcps, crs="EPSG:4326"):
+    """A 64×64 uint16 one-band GeoTIFF georeferenced by ``gcps`` [(row, col, x, y)] only (no geotransform)."""
+    dn = np.random.default_rng(3).integers(100, 4000, (1, 64, 64)).astype(np.uint16)  # (C, H, W)
+    points = [GroundControlPoint(row=r, col=c, x=x, y=y) for r, c, x, y in gcps]
+    with rasterio.open(path, "w", driver="GTiff", width=64, height=64, count=1, dtype="uint16") as ds:
+        ds.write(dn)
+        ds.gcps = (points, rasterio.crs.CRS.from_user_input(crs))
+    return path
+
+
+def _grid(lon_per_col, lat_per_row, lon0=10.0, lat0=60.0):
+    """GCPs on a 3×3 grid of an image whose column steps ``lon_per_col`` east and row steps ``lat_per_row`` north."""
+    return [(r, c, lon0 + c * lon_per_col, lat0 + r * lat_per_row) for r in (0, 32, 64) for c in (0, 32, 64)]
+
+
+def test_a_gcp_georeferenced_image_that_lies_mirrored_is_said_so(tmp_path):
+    """A GCP-only GeoTIFF got no orientation note where a rotated or mirrored geotransform got one, so a
+    descending-pass Sentinel-1 GRD (rows north to south, columns east to west: mirrored) had 'left' read as west."""
+    mirrored = _gcp_tiff(tmp_path / "desc.tif", _grid(-0.001, -0.0005))  # columns run west
+    notes = read_image(mirrored, modality="sar").notes
+    said = [n for n in notes if n.startswith("the image is not north-up: mirrored")]
+    assert said and "its top facing north and its right west" in said[0], notes
+    assert "an affine fitted to its 9 GCPs" in said[0], said
+    north_up = _gcp_tiff(tmp_path / "north.tif", _grid(0.001, -0.0005))
+    assert not any("north-up" in n or "GCPs, too few" in n for n in read_image(north_up, modality="sar").notes)
+
+
+def test_gcp_orientation_in_degrees_counts_a_degree_east_as_shorter():
+    """At 60° N a degree of longitude is half as long as one of latitude: a grid of square pixels turned 30° on the
+    ground, fitted in plain degrees, comes out turned 16° (atan(tan 30° / 2)); it must be said as 30°."""
+    step, turn = 0.001, np.radians(30)  # a pixel's side in degrees of latitude; columns turned 30° clockwise
+    k = np.cos(np.radians(60.0))
+    gcps = []
+    for r in (0, 32, 64):
+        for c in (0, 32, 64):
+            east = c * step * np.cos(turn) - r * step * np.sin(turn)
+            north = -c * step * np.sin(turn) - r * step * np.cos(turn)
+            gcps.append(GroundControlPoint(row=r, col=c, x=10 + east / k, y=60 + north))
+    note = gcp_orientation_note(gcps, "EPSG:4326")
+    assert note is not None and note.startswith("the image is not north-up: rotated -30°"), note
+
+
+@pytest.mark.parametrize("points", [[(0, 0, 10.0, 60.0), (64, 64, 10.1, 59.9)],
+                                    [(0, 0, 10.0, 60.0), (32, 32, 10.05, 59.95), (64, 64, 10.1, 59.9)]])
+def test_too_few_gcps_to_orient_are_said_unchecked(points):
+    """Two GCPs, or three on one line, fit no affine: said, not taken for north-up."""
+    note = gcp_orientation_note([GroundControlPoint(row=r, col=c, x=x, y=y) for r, c, x, y in points], "EPSG:4326")
+    assert note == (f"georeferenced by {len(points)} GCPs, too few or all on one line to fit an orientation to: "
+                    "not checked that its top is north")
+
+
+def test_the_real_sentinel1_grd_is_said_mirrored_its_right_west(realdata):
+    """The real S1A IW GRD fixture (a descending pass over India) lies mirrored: its right faces west."""
+    notes = read_image(realdata / "sar_s1grd" / "iw-vv.tiff").notes
+    said = [n for n in notes if n.startswith("the image is not north-up: mirrored")]
+    assert said and "its top facing north (11°) and its right west (281°)" in said[0], notes
