@@ -248,6 +248,9 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
                   f"small for objects at object_scale {cfg.scene.object_scale}, min_object_px "
                   f"{cfg.scene.min_object_px}" + (", or they are too small to draw (above)" if too_small else ""),
                   file=sys.stderr)
+        for name in (s for s in ("val", "test") if getattr(cfg.split, s) > 0 and not report["scenes_by_split"].get(s)):
+            print(f"note: split.{name}={getattr(cfg.split, name)} of {n} scene{'s' * (n != 1)} rounds to none: "
+                  f"{name}.jsonl is empty (from 3 scenes on, a split asked for gets one at least)", file=sys.stderr)
         if stale:
             print(f"note: {out / 'scenes'} also holds {len(stale)} scene(s) of an earlier run (first: {stale[0]}), "
                   "with their images and masks; rebuild and preview read them too. Use a new --out for a "

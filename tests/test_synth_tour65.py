@@ -1,0 +1,38 @@
+"""Tour 65 of data_gen synth / rebuild: splits asked for that got no scene, progress in a log file."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import REPO
+
+
+def test_a_split_asked_for_that_rounds_to_no_scene_is_said(tmp_path, capsys):
+    # --n 2 with the default split.val=0.1, split.test=0.1 wrote empty val.jsonl and test.jsonl, unsaid:
+    # the report's split line named train only
+    from data_gen.__main__ import main
+
+    assert main(["synth", "--out", str(tmp_path / "two"), "--n", "2", "--size", "32", "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    for name in ("val", "test"):
+        assert f"note: split.{name}=0.1 of 2 scenes rounds to none: {name}.jsonl is empty" in err
+        assert (tmp_path / "two" / f"{name}.jsonl").read_text() == ""
+    assert main(["synth", "--out", str(tmp_path / "three"), "--n", "3", "--size", "32", "--no-progress"]) == 0
+    assert "rounds to none" not in capsys.readouterr().err  # one scene each from 3 on
+    assert main(["synth", "--out", str(tmp_path / "nov"), "--n", "2", "--size", "32", "--no-progress",
+                 "split.val=0", "split.test=0"]) == 0
+    assert "rounds to none" not in capsys.readouterr().err  # none asked for
+
+
+def test_synth_progress_in_a_log_file_is_one_line_a_tenth(tmp_path):
+    # `python -m data_gen synth … 2> log.txt`: the tenth lines only, no tqdm line beside them
+    log = tmp_path / "log.txt"
+    with open(log, "w") as err:
+        done = subprocess.run([sys.executable, "-m", "data_gen", "synth", "--out", str(tmp_path / "o"), "--n", "10",
+                               "--size", "32", "split.val=0", "split.test=0"], cwd=REPO, stdout=subprocess.DEVNULL,
+                              stderr=err, env={"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1"})
+    assert done.returncode == 0
+    lines = [ln for ln in log.read_text().splitlines() if "synth" in ln and "scene" in ln]
+    assert [ln.split(" scenes")[0] for ln in lines] == [f"synth: {i}/10" for i in range(1, 11)], lines
+    assert "\r" not in log.read_text() and "it/s" not in log.read_text() and "scene/s" not in log.read_text()
