@@ -313,7 +313,17 @@ def _sliver_rows(rng, n: int) -> list[tuple[str, int, int]]:
         y = int(rng.integers(r0 - wd + 1, r0 + length))
         road[max(y, 0) : y + wd, 100:] = True
         forked += _masks_merged([road]) > 1
+    across = 0  # a car parked across the seam (10-16 px along it, 1.5-2.5 times that across) at the road's middle
+    for _ in range(n):
+        road, car = np.zeros((100, 200), bool), np.zeros((100, 200), bool)
+        length, h = int(rng.integers(40, 90)), int(rng.integers(10, 17))
+        r0 = int(rng.integers(5, 96 - length))
+        road[r0 : r0 + length, 99] = True
+        y = r0 + int(rng.integers(h, length - 2 * h + 1)) if length >= 3 * h else r0 + (length - h) // 2
+        car[y : y + h, 100 : 100 + int(h * rng.uniform(1.5, 2.5))] = True
+        across += _masks_merged([road, car]) < 2
     return [("masks: a 1-px road along the seam and a car touching it: joined", joined, n),
+            ("car masks parked across the seam (1.5-2.5 times their section) at that road's middle: joined", across, n),
             ("masks: an object's 1-px overhang running 1-7 px past it at both ends: split", split, n),
             ("masks: a 1-px road along the seam and a road leaving it (one mask): split", forked, n)]
 

@@ -126,7 +126,7 @@ def slant_join(ba, bb, line: Seam, tol: float, max_ratio: float = 2.0) -> bool:
 
 
 def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min_share: float = 0.25,
-               gap: int = 0, beside: float = 0.6) -> bool:
+               gap: int = 0, beside: float = 0.6, long: float = 3.0) -> bool:
     """Whether two scene masks (h, w) placed at offsets ``oa``, ``ob`` (x0, y0) touch across the seam
     (a pixel of one in the column, or row, just before it beside one of the other's just after it, or
     diagonal to it) and have pixels within ``tol`` pixels of it side by side along it for at least
@@ -145,11 +145,15 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min
     simulated, now 0) and to every car touching it (157 of 157, now 51); one object's 1-px overhang is joined
     as before (300 of 300; 277 of 300 where the overhang runs past its edge, as before). Such a line that runs
     past the other's section at both ends, by more than ``tol`` and ``beside`` of that section each, beside an
-    other no longer across the seam than its section (a car, not a road leaving it), is a road beside it, not
-    its overhang: a car touching a road's middle was still joined where its section was a quarter of the road
-    (94 of 300 simulated cars, now 71; ``bench/tiling.py --only slivers``), while an overhang running 1-7 px
-    past its object at both ends splits 0 of 300 and a wide road leaving it 227 of 300, as before (without the
-    compact test more: 251 of 300 where 232 were, in a one-off draw). Nor where the other is also a 1-px line
+    other no more than ``long`` times as long across the seam as its section (a car, even parked across the
+    seam: not a road leaving it), is a road beside it, not its overhang: a car touching a road's middle was
+    still joined where its section was a quarter of the road (94 of 300 simulated cars, now 71; parked across
+    the seam, 1.5-2.5 times its section, 85 of 300, now 0; ``bench/tiling.py --only slivers``), while an
+    overhang running 1-7 px past its object at both ends splits 0 of 300. A wide mask (not a 1-px line) more
+    than ``long`` times as long across as its section is a road leaving the line, one network: it shares
+    ``min_share`` of the shorter section, not of the line's length (forks split 227 of 300, now 11: the
+    fork meets the line's end by 1-4 rows, a corner). Cannot: tell a short wide stub (12 px wide, under 36
+    px across) from a car; it is split from a line passing it at both ends. Nor where the other is also a 1-px line
     along the seam: a 2-px road lying on it, one tile drawing 60 px of its pixel line and the other 20, was split
     (it is joined as before the rule). A car and a road of different labels are
     never joined: the label tells them apart, where pixels cannot.
@@ -202,8 +206,11 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min
     if all(thins) and (not slivers or end_to_end(sa, sb)):  # a 1-px line crossing at a slant
         return True
     across = [m.shape[1] if axis == "x" else m.shape[0] for m in (ma, mb)]  # each one's extent across the seam
-    if any(a and not along_seam[1 - k] and across[1 - k] <= int((sb, sa)[k].sum()) and passes(x, y)  # beside a car
+    sections = int(sa.sum()), int(sb.sum())
+    leaving = [not thins[k] and across[k] > long * sections[k] for k in range(2)]  # a wide road leaving the seam
+    if any(a and not along_seam[1 - k] and not leaving[1 - k] and passes(x, y)  # beside a car
            for k, (a, x, y) in enumerate(zip(along_seam, (sa, sb), (sb, sa)))):  # (not the seam's other pixel line)
         return False
-    base = max(slivers) if slivers else min(int(sa.sum()), int(sb.sum()))  # a sliver: of its length
+    fork = any(a and leaving[1 - k] for k, a in enumerate(along_seam))  # the sliver's length is no cross-section here
+    base = max(slivers) if slivers and not fork else min(sections)  # a sliver: of its length
     return shared > 0 and shared >= min_share * base
