@@ -127,6 +127,15 @@ def _task(messages: list[dict]) -> str | None:
     return opening_task(last_question(messages))
 
 
+def _counter(plain: str, messages: list[dict]) -> str:
+    """How a view's "clockwise" is said back (``tta_words.counter_spelling``): as the plain answer (``plain``), else
+    the last question, spells the counter sense ("Anticlockwise." and a mirror's "Clockwise." are one vote)."""
+    from rsvlm.answering import last_question
+    from rsvlm.tta_words import counter_spelling
+
+    return counter_spelling(plain, last_question(messages))
+
+
 def _unfused(dec, first: list[dict] | None, text: str = "") -> str | None:
     """Why a view's decoded answer (``text``) is left out of the fusion though it said something; None where
     it is fused or found nothing (no words, or none in words: ``answer_words.says_none``). ``first``: the
@@ -251,7 +260,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 pass  # left out, and counted above
             elif not text.strip():  # no answer: voted, several such outvoted the plain one to an empty answer
                 left.setdefault(i, []).append((view, "it is empty"))
-            elif (said := swap_words(text.strip(), view, back=True)) is not None:
+            elif (said := swap_words(text.strip(), view, back=True, counter=_counter(views[i][0], messages[i]))) is not None:
                 views[i].append(said)
             else:
                 left.setdefault(i, []).append((view, "a direction word of it has no one-word image back"))

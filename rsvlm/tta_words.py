@@ -6,7 +6,8 @@ of (``framing_words``), the "-hand" compounds a transpose says in one word (``HA
 ship" is "the bottom ship", not "the bottom-hand ship") and the phrases whose direction word is none
 (``KEPT``: "a right-angled corner", "a top-down view"), and the sense of a rotation a view of an odd number of
 steps turns (``ROTATION``: "clockwise" is "counterclockwise" in a mirror; a half or quarter turn, two steps, keeps
-each word as written). ``swap_words`` maps a text into a view and back.
+each word as written; ``counter_spelling``: which of "counterclockwise", "anticlockwise", ... a mirrored
+"clockwise" is said as). ``swap_words`` maps a text into a view and back.
 
 Words are matched in any case, each keeping the case it was written in ("north-East" under a
 transpose is "south-West"), the two words of a corner joined by a space, a hyphen or an en dash
@@ -192,8 +193,19 @@ def _camel(new: str, like: str) -> str:
     return "".join(out)
 
 
-def _sub(text: str, step: str) -> str:
+def counter_spelling(*texts: str | None) -> str:
+    """The first spelling of the counter sense of a rotation in ``texts`` ("anticlockwise", "Anti-clockwise",
+    "counter clockwise": lowercased), else "counterclockwise": what a mirror view's "clockwise" is said back as,
+    so that the plain answer's "Anticlockwise." and a view's "Clockwise." are one answer in the vote."""
+    pattern = _swapper("rotation")[1]
+    return next((m.group(0).lower() for t in texts if t for m in pattern.finditer(t)
+                 if m.group(0).lower() != "clockwise"), "counterclockwise")
+
+
+def _sub(text: str, step: str, said: dict[str, str] | None = None) -> str:
+    """``text`` with ``step``'s words (``_swapper``) mapped, ``said`` overriding its table's images."""
     table, pattern = _swapper(step)
+    table = {**table, **said} if said else table
     joined = re.compile(f"([{re.escape(JOINERS)}])")
 
     def sub(m: re.Match) -> str:
@@ -203,7 +215,7 @@ def _sub(text: str, step: str) -> str:
         new = table[word] if word in table else table[word.lower()]
         if step == "corners":  # each word keeps the case of the word written in its place: "west-South" → "south-West"
             return "".join(_cased(n, w) for n, w in zip(joined.split(new), joined.split(word)))
-        if word.istitle():  # "Top Left", "North-West": each word's capital kept
+        if word.istitle() and step != "rotation":  # "Top Left", "North-West": each word's capital kept
             return new.title()
         if not word.isupper() and any(c.isupper() for c in word[1:]):  # "NorthEast", "northEasterly"
             return _camel(new, word)
@@ -212,16 +224,18 @@ def _sub(text: str, step: str) -> str:
     return pattern.sub(sub, text)
 
 
-def swap_words(text: str, view: str, back: bool = False) -> str | None:
+def swap_words(text: str, view: str, back: bool = False, counter: str | None = None) -> str | None:
     """``text`` with each direction word mapped by ``view``'s steps (a leading capital kept; a
     transpose says "left-hand" as "top"), or
     with ``back`` from the view to the image (the steps undone in reverse order); None when it
-    holds a word a step has no one-word image for ("above" under a transpose)."""
+    holds a word a step has no one-word image for ("above" under a transpose). A mirror's "clockwise" is said
+    as ``counter`` (``counter_spelling``: "anticlockwise"; default "counterclockwise")."""
     for step in ("vht" if back else "thv"):
         if step not in view:
             continue
         if any(re.search(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE) for w in UNMAPPED.get(step, ())):
             return None
         text = _sub(_sub(text, "hand") if step == "t" else text, step)  # "right-hand" → "right" → "bottom"
-    text = _sub(text, "rotation") if sum(s in view for s in "thv") % 2 else text  # a mirror: clockwise turns
+    if sum(s in view for s in "thv") % 2:  # a mirror: clockwise turns
+        text = _sub(text, "rotation", {"clockwise": counter} if counter else None)
     return _sub(text, "corners") if "t" in view else text

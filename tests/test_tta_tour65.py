@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
+from rsvlm import tta
 from rsvlm.answer_words import label_key
+from rsvlm.model import ImageInput
+from rsvlm.tta_words import counter_spelling
 
 
 @pytest.mark.parametrize("singular", ["specimen", "abdomen", "stamen", "omen", "regimen", "bitumen"])
@@ -19,3 +23,31 @@ def test_a_singular_in_men_is_no_plural_of_a_man(singular):
 def test_men_plurals_still_read_as_their_man():
     assert label_key("fishermen") == label_key("Fisherman") == "fisherman"
     assert label_key("women") == "woman" and label_key("men") == "man"
+
+
+def _image(w=40, h=40):
+    return [ImageInput(np.zeros((3, h, w), np.float32))]  # (C,H,W)
+
+
+def _fused(question: str, plain: str, views: list[str]) -> str:
+    said = iter(views)
+    msgs = [[{"role": "user", "content": f"<image>\n{question}"}]]
+    (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [_image()], [(plain, [])])
+    return fused.answer
+
+
+@pytest.mark.parametrize("spelling", ["Anticlockwise.", "Anti-clockwise.", "Counter clockwise."])
+def test_a_mirrors_clockwise_comes_back_in_the_plain_answers_spelling(spelling):
+    """A mirror view's "Clockwise." came back "Counterclockwise." whatever the plain answer said: the plain
+    "Anticlockwise." (eval's reference spelling) was outvoted by the same answer spelt another way."""
+    q = "[vqa] Is the runway rotated clockwise or anticlockwise from north?"
+    # h and v (mirrors) agree with the plain answer; the half turn hv says the other sense
+    assert _fused(q, spelling, ["Clockwise.", "Clockwise.", "Clockwise."]) == spelling
+    assert tta.swap_words("Clockwise.", "h", back=True, counter=counter_spelling(spelling)).lower() == spelling.lower()
+
+
+def test_the_question_spells_the_counter_sense_where_the_plain_answer_does_not():
+    assert counter_spelling("Clockwise.", "rotated anti-clockwise?") == "anti-clockwise"
+    assert counter_spelling("Yes.", None) == "counterclockwise"
+    said = "Clockwise, not anticlockwise."
+    assert tta.swap_words(said, "t", back=True, counter=counter_spelling(said)) == "Anticlockwise, not clockwise."
