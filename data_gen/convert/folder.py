@@ -19,6 +19,9 @@ ignored and counted (``not_an_image``), loose images whose name ends in no numbe
 ``--src`` is not read as a class: its images are left out and counted
 (``images_in_out_folder_ignored``). A top folder named like a split or wrapper (``train``, ``val``, ``images``…)
 holding its images in sub-folders is an error naming the ``--src`` to give instead (every image was class ``train``).
+A single top folder holding every image in two or more sub-folders, whatever its name (EuroSAT's zip unpacks to
+``2750/AnnualCrop/…``: every image was class ``2750``), is read through: its folders are the classes, counted in
+the notes as ``wrapper_folders_descended``.
 
 A scene given as one file per band (``forest/T33UUP_B02.jp2``, ``forest_12_b03.tif``: a part of the name
 names a band) is one image of its band files (``band_files``, read as ``msi`` unless ``--modality``
@@ -89,6 +92,8 @@ def _items(src: Path, out: Output) -> list[tuple[list[Path], str, str]]:
         else:
             files.append(p)
     one, src = src.is_file(), (src.parent if src.is_file() else src)  # one image: loose, its class from its name
+    if not one:
+        src = _through_wrappers(src, files, out)
     plain, scenes = group_band_files(files)
     if several := sum(band_part(p) is not None for p in plain):  # named like a band file, holding several bands
         out.note("band_named_images_of_several_bands_read_as_images", several)
@@ -118,6 +123,22 @@ def _items(src: Path, out: Output) -> list[tuple[list[Path], str, str]]:
                                   and d.name != "__MACOSX"]):
         out.note("class_folders_without_images", len(empty))  # not a class of the choices: said, not dropped unsaid
     return sorted(items, key=lambda it: (it[0][0].parent == src, it[0][0]))  # class folders first, as before
+
+
+def _through_wrappers(src: Path, files: list[Path], out: Output) -> Path:
+    """The folder under ``src`` whose folders are the classes: ``src`` less any single top folder holding every
+    image in sub-folders, two or more of them (EuroSAT's zip unpacks to ``2750/AnnualCrop/…``: every image was
+    class ``2750``), each descended through counted in the notes as ``wrapper_folders_descended``. Band files
+    alone (``forest/scene_1/B02.jp2``: scenes of one class) are not descended through."""
+    if not files or all(band_part(f) for f in files):
+        return src
+    parts, depth = [f.relative_to(src).parts for f in files], 0
+    while all(len(p) > depth + 2 for p in parts) and len({p[depth] for p in parts}) == 1:
+        depth += 1
+    if depth == 0 or len({p[depth] for p in parts}) < 2:  # one class folder of sub-folders: its class kept
+        return src
+    out.note("wrapper_folders_descended", depth)
+    return src.joinpath(*parts[0][:depth])
 
 
 SPLIT_FOLDERS = ("train", "training", "val", "valid", "validation", "test", "testing", "trainval", "images", "data")
