@@ -67,3 +67,30 @@ def test_the_real_sentinel1_grd_is_said_mirrored_its_right_west(realdata):
     notes = read_image(realdata / "sar_s1grd" / "iw-vv.tiff").notes
     said = [n for n in notes if n.startswith("the image is not north-up: mirrored")]
     assert said and "its top facing north (11°) and its right west (281°)" in said[0], notes
+
+
+@pytest.mark.parametrize("mission", [None, ("Sentinel-2", "s2")])
+def test_twelve_bands_numbered_b1_to_b12_are_read_by_number_with_the_level2a_reading_said(mission):
+    """12 bands numbered B1 … B12 are a TOA stack by number (sen2r's, B10 cirrus kept) or a Level-2A one renumbered
+    (B10 dropped, B8A 9th: ChaBuD's, Earth Engine's S2_SR without its names): read by number as before, but the note
+    said nothing of the L2A reading, where B9 is B8A and B10 B09, nor how to name it."""
+    from rsvlm.io.products import band_numbers
+
+    out, note = band_numbers([f"B{i}" for i in range(1, 13)], mission)
+    assert out[8:10] == ["B09", "B10"], out
+    assert ("may instead be a Level-2A stack, which has no B10 (cirrus) and B8A 9th: then B9 is B8A and B10 B09 "
+            "(--bands B01,B02,B03,B04,B05,B06,B07,B08,B8A,B09,B11,B12 says so)") in note, note
+    assert "Level-2A" not in band_numbers([f"B{i}" for i in range(1, 12)], mission)[1]  # 11: no such reading
+
+
+def test_band_numbers_offer_no_landsat_naming_that_landsat_has_no_band_for():
+    """Numbers no mission names were told 'name them by wavelength for Landsat 8/9 (--bands …,TIR2,B12)': Landsat
+    8/9 has no band 12 (nor 4/5/7 a band 9), so that naming left a band unnamed; it is offered where it has them all."""
+    from rsvlm.io.products import band_numbers
+
+    note = band_numbers([f"B{i}" for i in range(1, 13)], None)[1]
+    assert "Landsat" not in note and "Name them zero-padded for Sentinel-2 (--bands B01," in note, note
+    oli_only = band_numbers(["B2", "B3", "B4", "B10"], None)[1]
+    assert "Landsat 8/9 (--bands B,G,R,TIR)" in oli_only and "4/5/7" not in oli_only, oli_only
+    both = band_numbers(["B4", "B3", "B2"], None)[1]
+    assert "Landsat 8/9 (--bands R,G,B) or Landsat 4/5/7 (--bands NIR,R,G)" in both, both

@@ -28,6 +28,7 @@ S2_WAVELENGTHS = {"B01": "coastal", "B02": "blue", "B03": "green", "B04": "red",
                   "B06": "red edge", "B07": "red edge", "B08": "near infrared", "B09": "water vapour",
                   "B10": "cirrus", "B11": "SWIR1", "B12": "SWIR2"}
 S2_ORDER = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12")  # L1C stack
+S2_L2A_ORDER = tuple(b for b in S2_ORDER if b != "B10")  # Level-2A drops the cirrus band
 
 
 def landsat_mission(p: Path) -> tuple[str, str] | None:
@@ -89,13 +90,18 @@ def band_numbers(names: list[str], mission: tuple[str, str] | None) -> tuple[lis
         return out, f"band numbers read by {mission[0]}'s numbering (the file name says {mission[0]}): {told}"
     out = [s2.get(b, b) for b in names]
     told = ", ".join(f"{b} as {s2[b]} ({S2_WAVELENGTHS.get(s2[b], 'no band')})" for b in bare)
+    l2a = ""  # B1 … B12 is a TOA stack by number (sen2r), or an L2A one renumbered (B10 dropped, B8A 9th: ChaBuD)
+    if [b.upper() for b in names] == [f"B{i}" for i in range(1, 13)]:
+        l2a = (f"; 12 bands numbered B1 … B12 may instead be a Level-2A stack, which has no B10 (cirrus) and B8A "
+               f"9th: then B9 is B8A and B10 B09 (--bands {','.join(S2_L2A_ORDER)} says so)")
     if mission is not None:
-        return out, f"band numbers read by Sentinel-2's numbering (the file name says Sentinel-2): {told}"
-    landsat = {k: ",".join(LANDSAT_BANDS[k].get(b.upper(), b) if b in s2 else b for b in names) for k in ("oli", "tm")}
-    return out, (f"band numbers name no mission (nothing in the file says which): read as Sentinel-2's, {told}. "
-                 f"Landsat numbers its bands otherwise; name them by wavelength for Landsat 8/9 "
-                 f"(--bands {landsat['oli']}) or Landsat 4/5/7 (--bands {landsat['tm']}), or zero-padded for "
-                 f"Sentinel-2 (--bands {','.join(out)}) to say so")
+        return out, f"band numbers read by Sentinel-2's numbering (the file name says Sentinel-2): {told}{l2a}"
+    landsat = [f"Landsat {what} (--bands {','.join(LANDSAT_BANDS[k].get(b.upper(), b) if b in s2 else b for b in names)})"
+               for k, what in (("oli", "8/9"), ("tm", "4/5/7")) if all(b.upper() in LANDSAT_BANDS[k] for b in bare)]
+    other = (f" Landsat numbers its bands otherwise; name them by wavelength for {' or '.join(landsat)}, or"
+             if landsat else " Name them")  # Landsat 8/9 has no B12: 'SWIR2,…,TIR2,B12' was offered for it
+    return out, (f"band numbers name no mission (nothing in the file says which): read as Sentinel-2's, {told}{l2a}."
+                 f"{other} zero-padded for Sentinel-2 (--bands {','.join(out)}) to say so")
 
 
 def landsat_band(p: Path) -> tuple[str, str, str] | None:
