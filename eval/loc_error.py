@@ -97,9 +97,11 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
     tok = processor.tokenizer
     loc0 = tok.convert_tokens_to_ids(loc_token(0))
     report = ReadReport(str(records_path))
-    try:
+    from rsvlm.eval_answers import late_system_of
+
+    try:  # a later system turn the chat format cannot write: left out and counted, as training and rsvlm eval do
         index = D.build_index(records_path, tok, dict(processor.n_tokens), report,
-                              roots=[image_root or records_path.parent])
+                              roots=[image_root or records_path.parent], late_system=late_system_of(processor))
     except ValueError as e:  # no usable record (an empty file, every line malformed): was a traceback
         raise ScoreError(str(e)) from None
     if tasks:

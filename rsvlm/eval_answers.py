@@ -32,6 +32,35 @@ def prompt_of(record: dict, prompt: PromptConfig | None = None, images: list | N
     return msgs[:answers[-1]] if answers else msgs
 
 
+def late_system_turn(record: dict) -> int | None:
+    """The index in ``conversations`` of the first system turn after the first turn that the prompt holds (before
+    the last answer; all turns of a record with none), or None."""
+    turns = record["conversations"]
+    answers = [i for i, t in enumerate(turns) if ROLES.get(t.get("from")) == "assistant"]
+    end = answers[-1] if answers else len(turns)
+    return next((i for i in range(1, end) if ROLES.get(turns[i].get("from")) == "system"), None)
+
+
+def late_system_of(processor) -> str | None:
+    """Why ``processor``'s chat format cannot write a system turn after a conversation's first, or None where it
+    writes one: training's probe (``train.sft_index.late_system``), its registry template named as the config
+    names it (``model.llm.chat_template``), so eval and the probes leave out what training left out."""
+    from rsvlm.model.templates import TEMPLATES
+    from rsvlm.train.sft_index import late_system
+
+    tpl = processor.template
+    name = None if tpl is None else next(
+        (n for n, t in TEMPLATES.items() if {**t, "answer_lead": tpl.get("answer_lead")} == tpl), None)
+    return late_system(processor, name)
+
+
+def late_system_error(record: dict, at: int, why: str) -> str:
+    """The error of a record whose prompt holds a system turn (``conversations[at]``) its chat format cannot write
+    (``why``: ``late_system_of``), as training words it where it leaves such a record out."""
+    return (f"record {record['id']!r}: conversations[{at}] is a system turn after the first, which {why}; fold it "
+            "into the opening one")
+
+
 def tagged_record(record: dict) -> tuple[dict, str | None]:
     """``record`` with the task tag opening each user turn written as the model learnt it, as chat and
     predict write a question (``inference.tagged``: ``<image>\\n[GROUND]The ship`` → ``<image>\\n[ground] The
@@ -70,8 +99,11 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
     ``min_objects``, ``by_class``: see ``inference.generate_answers``; ``notes`` tallies what reading
     each record's images noted. A record's questions are asked with their tags as the model learnt them
     (``tagged_record``); ``untagged`` gets the id of each whose turn opens with a bracketed word that is no
-    task's tag, and that word (the turn is asked as written)."""
+    task's tag, and that word (the turn is asked as written). A record whose prompt holds a system turn after
+    the first that the chat format cannot write (``late_system_of``, as training leaves it out) is an error row
+    naming the turn."""
     rows, ok, msgs, images = [], [], [], []
+    late: list[str | None] = []  # the chat format's probe, once a record has a later system turn
     for r in records:
         row = {"id": r["id"], "task": r["task"], "answer": ""}
         said: list[str] = []
@@ -83,6 +115,10 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
                 row["modalities"] = [im.modality for im in imgs]
             for im in imgs:  # bands the model cannot take fail this record here, not the batch later
                 said += processor.band_notes(im)
+            if (at := late_system_turn(r)) is not None:  # was "message 3: role must be …", a renderer's index
+                late = late or [late_system_of(processor)]
+                if late[0] is not None:
+                    raise ValueError(late_system_error(r, at, late[0]))
             asked, unknown = tagged_record(r)  # "[GROUND]The ship": the model learnt "[ground] The ship"
             if unknown and untagged is not None:
                 untagged[r["id"]] = unknown

@@ -37,7 +37,10 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
 
     tok = processor.tokenizer
     report = ReadReport(str(data))
-    index = D.build_index(data, tok, dict(processor.n_tokens), report)
+    from rsvlm.eval_answers import late_system_of
+
+    # a later system turn the chat format cannot write: left out and counted, as training and rsvlm eval do
+    index = D.build_index(data, tok, dict(processor.n_tokens), report, late_system=late_system_of(processor))
     skipped = dict(report.skipped)
     ds = D.SFTDataset(index, data.parent, processor, processor.prompt, 1024)
     pid = model.pointer_ids()

@@ -28,14 +28,23 @@ def variants(records: list[dict], after: bool = False) -> list[dict]:
     """One record per (sensor question, prompt word, candidate answer); ids ``ID|WORD|ANSWER``.
     ``after``: the word is also repeated after the image, as ``PromptConfig.modality_after`` writes it."""
     from rsvlm.data.conversation import annotate_images
+    from rsvlm.data.records import ROLES
 
     out = []
     for r in records:
+        turns = r["conversations"]
+        # a record's opening system turn is kept, as rsvlm eval writes it (was taken for the question: "0 <image>
+        # placeholder(s) but 1 modalities", naming no record); the question is its first user turn
+        system = turns[:1] if ROLES[turns[0]["from"]] == "system" else []
+        first = next((t["value"] for t in turns if ROLES[t["from"]] == "user"), "")
         for word in ANSWERS:
-            q = annotate_images(r["conversations"][0]["value"], [word], after)
+            try:
+                q = annotate_images(first, [word], after)
+            except ValueError as e:  # two images, or none: the probe asks of one
+                raise ValueError(f"record {r['id']!r}: its first question: {e}; the probe asks of one image") from None
             for ans in ANSWERS:
-                out.append({**r, "id": f"{r['id']}|{word}|{ans}",
-                            "conversations": [{"from": "human", "value": q}, {"from": "gpt", "value": ANSWERS[ans]}]})
+                out.append({**r, "id": f"{r['id']}|{word}|{ans}", "conversations": [
+                    *system, {"from": "human", "value": q}, {"from": "gpt", "value": ANSWERS[ans]}]})
     return out
 
 

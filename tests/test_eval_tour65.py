@@ -1,0 +1,109 @@
+"""Tour 65 (helper F) of evaluation: a system turn late in a record's conversation as rsvlm eval, eval.loc_error and
+the probes meet it (training's probe of the chat template, ``train.sft_index.late_system``, decides for all)."""
+
+from __future__ import annotations
+
+import json
+
+from script_loader import load_script
+from test_probe_pointer_cells import ground_records
+
+
+class _RsvlmTemplate:
+    """A processor whose chat format is rsvlm's registry template, which writes one system turn; a text record
+    reaches no image or model."""
+
+    image_sizes = None
+
+    def __init__(self):
+        from rsvlm.model.templates import TEMPLATES
+
+        self.template = TEMPLATES["rsvlm"]
+
+    def chat_prompt(self, messages, add_generation_prompt=True):
+        from rsvlm.model.templates import render
+
+        return render(messages, self.template, add_generation_prompt=add_generation_prompt)
+
+
+def _late(rid="late"):
+    return {"id": rid, "task": "vqa", "images": [], "conversations": [
+        {"from": "system", "value": "You look at scenes."}, {"from": "human", "value": "[vqa] Is it day?"},
+        {"from": "gpt", "value": "Yes."}, {"from": "system", "value": "Answer in one word."},
+        {"from": "human", "value": "[vqa] And the season?"}, {"from": "gpt", "value": "Summer."}]}
+
+
+def test_rsvlm_eval_names_the_record_and_its_late_system_turn(tmp_path):
+    """Was "message 3: role must be user or assistant …": the renderer's index of its messages, which is no turn of
+    the record (a system message is put first where the record has none). Now the row's error names the record and
+    conversations[3], in training's words."""
+    from rsvlm.eval_answers import answer_batch
+
+    (row,) = answer_batch(None, _RsvlmTemplate(), [_late()], tmp_path, 8)
+    assert row["answer"] == "" and row["error"] == (
+        "record 'late': conversations[3] is a system turn after the first, which the chat template rsvlm "
+        "(model.llm.chat_template) cannot write (role must be user or assistant after an optional system, got "
+        "'system'); fold it into the opening one")
+
+
+def test_a_system_turn_after_the_last_answer_is_not_in_the_prompt():
+    from rsvlm.eval_answers import late_system_turn
+
+    rec = _late()
+    assert late_system_turn(rec) == 3
+    rec["conversations"] = rec["conversations"][:3] + [{"from": "system", "value": "unasked"}]
+    assert late_system_turn(rec) is None  # the opening one is no later one, the trailing one is not asked
+
+
+def test_the_template_is_named_as_the_config_names_it_with_its_answer_lead_changed():
+    from rsvlm.eval_answers import late_system_of
+    from rsvlm.model.templates import TEMPLATES
+
+    proc = _RsvlmTemplate()
+    proc.template = {**TEMPLATES["llava_v1"], "answer_lead": ""}  # model.prompt.answer_lead overrides it
+    assert late_system_of(proc).startswith("the chat template llava_v1 (model.llm.chat_template) cannot write")
+
+
+def _with_late(data):
+    """``data`` with its first record given a later system turn and question, as a new record 'late'."""
+    rows = data.read_text().splitlines()
+    late = json.loads(rows[0])
+    late["id"] = "late"
+    late["conversations"] = [*late["conversations"], {"from": "system", "value": "Boxes only."},
+                             {"from": "human", "value": "[ground] the field again"}, late["conversations"][1]]
+    data.write_text("\n".join([*rows, json.dumps(late)]) + "\n")
+    return data
+
+
+def test_loc_error_leaves_a_late_system_record_out_as_training_does(tmp_path):
+    """eval.loc_error indexed it and its sample failed rendering: skipped with "message 3: …" (rsvlm's template), or,
+    under a template that passes over later system turns, measured on a prompt training never saw. Now it is left
+    out when indexed, as training leaves it, and counted under malformed_records."""
+    from test_probe_pointer_cells import model
+
+    from eval.loc_error import location_errors
+
+    res = location_errors(*model(), _with_late(ground_records(tmp_path)), {"ground"}, batch_size=8)
+    assert "skipped" not in res and res["all"]["n"] == 16
+    assert "1 skipped (system turn after the first: 1)" in res["malformed_records"]
+
+
+def test_the_pointer_probe_counts_a_late_system_record_by_why(tmp_path, monkeypatch):
+    from test_probe_pointer_cells import model
+
+    probe = load_script("probe_pointer_cells", monkeypatch)
+    res = probe.cell_stats(*model(), _with_late(ground_records(tmp_path)), progress=False)
+    assert res["skipped"] == {"system turn after the first": 1} and res["n"] == 16
+
+
+def test_the_sensor_probe_keeps_a_record_s_opening_system_turn(monkeypatch):
+    """Its first turn was taken for the question: a record opening with a system turn failed with "0 <image>
+    placeholder(s) but 1 modalities", naming no record; rsvlm eval asks it after its own system turn."""
+    probe = load_script("probe_sensor_word", monkeypatch)
+    rec = {"id": "s1", "task": "vqa", "images": [{"path": "a.png", "modality": "sar"}], "conversations": [
+        {"from": "system", "value": "You read radar."}, {"from": "human", "value": "<image>\n[vqa] Which sensor?"},
+        {"from": "gpt", "value": "SAR"}]}
+    row = next(r for r in probe.variants([rec]) if r["id"] == "s1|ir|sar")
+    assert row["conversations"] == [{"from": "system", "value": "You read radar."},
+                                    {"from": "human", "value": "infrared image: <image>\n[vqa] Which sensor?"},
+                                    {"from": "gpt", "value": "SAR"}]
