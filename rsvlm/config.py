@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from rsvlm.config_hints import held_config, near_keys, tab_hint, yaml_problem
+from rsvlm.config_hints import held_config, near_keys, near_path, tab_hint, yaml_problem
 
 T = TypeVar("T")
 
@@ -194,6 +194,17 @@ def _belongs_under(ftypes: dict[str, Any], unknown: list[str], prefix: str) -> s
             + (f", or, for a file of them, {prefix}{name}: {{base: FILE}}" if whole else "") + ")")
 
 
+def _keys_at(cls: type, prefix: list[str]) -> tuple[list[str], set[str]] | None:
+    """The keys of the section ``prefix`` names in ``cls`` and the sections among them; None where it is none."""
+    for part in prefix:
+        ftypes = _field_types(cls)
+        cls = _unwrap_optional(ftypes[part])[0] if part in ftypes else None
+        if not dataclasses.is_dataclass(cls):
+            return None
+    ftypes = _field_types(cls)
+    return list(ftypes), _sections(ftypes)
+
+
 def _sections(ftypes: dict[str, Any]) -> set[str]:
     """The keys of ``ftypes`` that are sections (a dataclass: ``optim``, ``model``), for ``near_keys``."""
     return {k for k, tp in ftypes.items() if dataclasses.is_dataclass(_unwrap_optional(tp)[0])}
@@ -294,12 +305,12 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
                     if _moved_to(node_cls, part):
                         raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} has moved to "
                                           f"{_moved_to(node_cls, part)}")
-                    under = _section_of(ftypes, [part])  # lr=1e-4 for optim.lr=1e-4
+                    near = near_path(path, lambda at: _keys_at(cls, at))  # lr=1e-4 for optim.lr=1e-4
                     item = re.fullmatch(r"(\w+)\[\d+\]", part)  # data.extra[0].path=x
                     raise ConfigError(
                         f"override {text!r}: unknown key {'.'.join(path[: i + 1])!r} for {node_cls.__name__}; "
                         f"valid keys at this level: {', '.join(sorted(ftypes))}"
-                        + (f" (did you mean {'.'.join([*path[:i], under[0], *path[i:]])}={raw}?)" if under else "")
+                        + (f" (did you mean {'.'.join(near)}={raw}?)" if near else "")
                         + (f" (a list's items are not set one by one: give the whole list, "
                            f"{'.'.join([*path[:i], item[1]])}=[…])" if item and item[1] in ftypes else "")
                     )

@@ -4,7 +4,7 @@ mean (a tab, its caret block on one line), the config file a folder given as one
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 
@@ -22,11 +22,46 @@ def near_keys(valid: Iterable[str], sections: set[str], unknown: list, prefix: s
     return f" (did you mean {', '.join(f'{prefix}{c} for {prefix}{k}' for k, c in near.items())}?)"
 
 
+# what other trainers (HF Trainer, PEFT) call a key of ours at the same level
+SYNONYMS = {"learning_rate": "lr", "lora_rank": "lora_r", "gradient_accumulation_steps": "grad_accum",
+            "per_device_train_batch_size": "batch_size", "train_batch_size": "batch_size"}
+
+
+def near_path(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], set[str]] | None],
+              drop: bool = True) -> list[str] | None:
+    """The one valid dotted key an override's ``path`` (a part of it no key at its level) is one slip from: that
+    part misspelt or named as another trainer names it (``near_key``: optim.lrr, optim.learning_rate), a section
+    left out (lr, model.lora_r, learning_rate), or a level too many (train.lr, training.max_steps). The likelier
+    slip first; None where none fits, or several do alike. ``keys_at(prefix)``: the keys at ``prefix`` and the
+    sections among them; None where ``prefix`` is no section. ``drop``: a level too many is looked for."""
+    def valid(p: list[str]) -> bool:
+        return all((at := keys_at(p[:j])) is not None and p[j] in at[0] for j in range(len(p)))
+
+    i = next((j for j in range(len(path)) if not valid(path[: j + 1])), None)
+    if i is None or keys_at(path[:i]) is None:
+        return None
+    head, part, tail = path[:i], path[i], path[i + 1 :]
+    keys, sections = keys_at(head)
+    below = {s: keys_at([*head, s]) for s in sorted(sections)}
+    tiers = [[[*head, near_key(part, keys, sections) or part, *tail]],
+             [[*head, s, part, *tail] for s in below],
+             [[*head, s, near_key(part, *at) or part, *tail] for s, at in below.items()],
+             [[*head, *tail]] if tail and drop else []]
+    for tier in tiers:
+        if len(fits := {tuple(t) for t in tier if valid(t)}) == 1:
+            return list(fits.pop())
+        if fits:
+            return None
+    return near_path([*head, *tail], keys_at, drop=False) if tail and drop else None  # train.learning_rate
+
+
 def near_key(key: str, valid: list[str], sections: set[str] = frozenset()) -> str | None:
     """The one key of ``valid`` that ``key`` is a misspelling (``max_step``, ``lrr``, ``output_dir``) or a
     shortening or lengthening (``warmup``, ``train_file``, ``grad_accumulation``; a section's name only as one
     word, ``optimizer``: ``model_name`` is no key of model:) of; None where none is, or several are. A looser
     likeness named keys of another meaning (``save_steps`` max_steps, ``logging_steps`` slow_step_s or log)."""
+    if SYNONYMS.get(key) in valid:
+        return SYNONYMS[key]
     if close := difflib.get_close_matches(key, valid, n=1, cutoff=0.8):
         return close[0]
 

@@ -240,9 +240,9 @@ def test_a_key_written_one_section_too_high_is_told_where_it_belongs(tmp_path):
         load_config(TrainConfig, None, ["lr=1e-4"])
     with pytest.raises(ConfigError, match=r"\(did you mean model.llm.lora_r=4\?\)$"):
         load_config(TrainConfig, None, ["model.lora_r=4"])
-    with pytest.raises(ConfigError) as e:  # a key no section has: the valid keys alone, as before
+    with pytest.raises(ConfigError) as e:  # a key no section has, misspelt: the near one (config_hints.near_path)
         load_config(TrainConfig, None, ["max_step=4"])
-    assert str(e.value).endswith("slow_step_s"), str(e.value)
+    assert str(e.value).endswith("slow_step_s (did you mean max_steps=4?)"), str(e.value)
 
 
 def test_an_init_from_or_ckpt_resume_given_a_file_names_the_folder_to_give(tmp_path):

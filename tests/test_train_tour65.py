@@ -35,3 +35,35 @@ def test_a_resume_says_which_change_to_data_extra_moves_the_data_position(tmp_pa
         assert "data position" not in err, err
     else:
         assert f"; {moved} the data position" in err, err
+
+
+@pytest.mark.parametrize("override, meant", [
+    ("max_step=4", "max_steps=4"), ("optim.lrr=1e-4", "optim.lr=1e-4"), ("output_dir=/x", "out_dir=/x"),
+    ("optim.learning_rate=1e-4", "optim.lr=1e-4"), ("learning_rate=1e-4", "optim.lr=1e-4"),
+    ("train.lr=1e-4", "optim.lr=1e-4"),  # was "did you mean data.train.lr=1e-4?": data.train is a path
+    ("train.learning_rate=1e-4", "optim.lr=1e-4"), ("training.max_steps=3", "max_steps=3"),
+    ("model.llm.lora_rank=8", "model.llm.lora_r=8"), ("gradient_accumulation_steps=2", "grad_accum=2"),
+    ("model.lora_r=4", "model.llm.lora_r=4"), ("optim.warmup=3", "optim.warmup_steps=3"),
+    ("x.y.z=1", None), ("num_train_epochs=1", None), ("save_steps=100", None), ("warmup_ratio=0.1", None)])
+def test_a_misspelt_override_key_is_told_the_near_one_as_a_recipe_key_is(override, meant):
+    """A recipe's `max_step: 4` was told "(did you mean max_steps?)", the override max_step=4 only the valid keys;
+    optim.learning_rate=… (HF's name) neither; train.lr=1e-4 was sent to data.train.lr, a key below a path."""
+    from rsvlm.config import ConfigError, load_config
+    from rsvlm.train.config import TrainConfig
+
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, None, [override])
+    said = str(e.value)
+    assert said.startswith(f"override {override!r}: unknown key"), said
+    assert said.endswith(f" (did you mean {meant}?)") if meant else "did you mean" not in said, said
+
+
+def test_a_recipe_key_named_as_another_trainer_names_it_is_told_ours(tmp_path):
+    """`optim: {learning_rate: 1e-4}` (HF Trainer's name) in a recipe listed the valid keys alone."""
+    from rsvlm.config import ConfigError, load_config
+    from rsvlm.train.config import TrainConfig
+
+    p = tmp_path / "run.yaml"
+    p.write_text("optim: {learning_rate: 1e-4}\n")
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) optim.learning_rate .*\(did you mean optim.lr\?\)$"):
+        load_config(TrainConfig, p)
