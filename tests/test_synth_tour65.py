@@ -36,3 +36,25 @@ def test_synth_progress_in_a_log_file_is_one_line_a_tenth(tmp_path):
     lines = [ln for ln in log.read_text().splitlines() if "synth" in ln and "scene" in ln]
     assert [ln.split(" scenes")[0] for ln in lines] == [f"synth: {i}/10" for i in range(1, 11)], lines
     assert "\r" not in log.read_text() and "it/s" not in log.read_text() and "scene/s" not in log.read_text()
+
+
+def test_rebuild_and_preview_of_a_folder_without_scenes_name_the_folder_meant(tmp_path, capsys):
+    # --dir out/scenes, or a converted set's folder, said only "no scene JSON files under D/scenes"
+    from data_gen.__main__ import main
+    from data_gen.synth.preview import main as preview
+
+    assert main(["synth", "--out", str(tmp_path / "s"), "--n", "1", "--size", "32", "--no-progress"]) == 0
+    conv = tmp_path / "conv"
+    conv.mkdir()
+    (conv / "records.jsonl").write_text("")
+    (tmp_path / "bare").mkdir()
+    capsys.readouterr()
+    for folder, says in ((tmp_path / "s" / "scenes", f"holds scene JSON files itself; give the folder above it, "
+                                                      f"{tmp_path / 's'}"),
+                         (conv, "holds records (records.jsonl) but no scenes"),
+                         (tmp_path / "bare", "--dir takes the output folder of `python -m data_gen synth`")):
+        assert main(["rebuild", "--dir", str(folder), "--prefix", "p_", "--no-progress"]) == 2
+        assert says in capsys.readouterr().err
+        assert preview(["--dir", str(folder), "--out", str(tmp_path / "pv")]) == 2
+        assert says in capsys.readouterr().err and not (tmp_path / "pv").exists()
+    assert main(["rebuild", "--dir", str(tmp_path / "s"), "--prefix", "p_", "--no-progress"]) == 0

@@ -47,7 +47,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
                          "stage1_) to write the new ones next to them, or remove them first to replace them")
     paths = sorted((root / "scenes").glob("*.json"))
     if not paths:
-        raise FileNotFoundError(f"no scene JSON files under {root / 'scenes'}")
+        raise FileNotFoundError(no_scenes(root))
     stats, missing, rendered, no_split = Stats(), [], set(), []
     unfinished = (root / "train.jsonl.partial").is_file()  # synth's (or an unprefixed rebuild's) cut short
     files = SplitFiles(root, prefix, keep_earlier=True)  # an earlier set of this prefix stays until this one is done
@@ -87,6 +87,18 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     (root / f"{prefix}stats.json").write_text(json.dumps(report, indent=1) + "\n")
     files.commit()
     return report
+
+
+def no_scenes(root: Path) -> str:
+    """Why ``root`` (rebuild's or preview's --dir) gives no scene: the error, naming --dir and, where it can,
+    the folder meant (the scenes folder itself was given; a converted set, which has records but no scenes)."""
+    said, root = f"no scene JSON files under {Path(root) / 'scenes'}", Path(root)
+    if any(root.glob("s*-*.json")) or (root.name == "scenes" and any(root.glob("*.json"))):  # --dir out/scenes
+        return f"{said}: --dir {root} holds scene JSON files itself; give the folder above it, {root.parent}"
+    if theirs := sorted(p.name for p in root.glob("*.jsonl*")):  # a converted set: records.jsonl, no scenes
+        return (f"{said}: --dir {root} holds records ({theirs[0]}) but no scenes; only the sets of "
+                "`python -m data_gen synth` have them (a converted set's records are remade by its converter)")
+    return f"{said}: --dir takes the output folder of `python -m data_gen synth`"
 
 
 def scene_key(scene_id: str, seed: int) -> list[int]:

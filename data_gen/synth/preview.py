@@ -145,7 +145,9 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--scale must be >= 1, got {a.scale}")
     paths = sorted((root / "scenes").glob("*.json"))
     if not paths:
-        print(f"error: no scene JSON files under {root / 'scenes'}", file=sys.stderr)
+        from data_gen.instructions.rebuild import no_scenes
+
+        print(f"error: {no_scenes(root)}", file=sys.stderr)
         return 2
     wanted = [w.strip() for w in a.scenes.split(",") if w.strip()]
     missing = [w for w in wanted if not (root / "scenes" / f"{w}.json").is_file()]
