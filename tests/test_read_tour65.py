@@ -94,3 +94,22 @@ def test_band_numbers_offer_no_landsat_naming_that_landsat_has_no_band_for():
     assert "Landsat 8/9 (--bands B,G,R,TIR)" in oli_only and "4/5/7" not in oli_only, oli_only
     both = band_numbers(["B4", "B3", "B2"], None)[1]
     assert "Landsat 8/9 (--bands R,G,B) or Landsat 4/5/7 (--bands NIR,R,G)" in both, both
+
+
+@pytest.mark.parametrize("description, values", [("K", (285.0, 305.0)), ("(C)", (5.0, 30.0)), ("LST", (285.0, 305.0))])
+def test_a_description_of_only_a_unit_letter_is_no_unit_and_the_refusal_says_so(tmp_path, description, values):
+    """A band described only 'K' or '(C)' is taken for no unit (a band letter, or radar's C / K band, as much as a
+    unit: 273.15 added to a band letter's DN is worse than a refusal); ir_kelvin_range was then refused asking for
+    ir_kelvin with no word of the 'K' the user sees on the band, who took it for a bug."""
+    from rsvlm.io.thermal import described_unit
+
+    assert described_unit(description) is None
+    p = tmp_path / "t.tif"
+    t = np.random.default_rng(21).uniform(*values, (1, 32, 32)).astype(np.float32)  # (C, H, W)
+    with rasterio.open(p, "w", driver="GTiff", width=32, height=32, count=1, dtype="float32") as ds:
+        ds.write(t)
+        ds.set_band_description(1, description)
+    with pytest.raises(ValueError, match="ir_kelvin_range needs the values in kelvin") as e:
+        read_image(p, modality="ir", scaling={"ir_kelvin_range": [260.0, 320.0]})
+    said = f"(its band description {description!r} alone is taken for no unit: as likely a band letter)"
+    assert (said in str(e.value)) is (description != "LST"), str(e.value)

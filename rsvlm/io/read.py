@@ -38,7 +38,7 @@ from rsvlm.io.image import RSImage, Window, as_paths, file_names, image_size
 from rsvlm.io.iq import as_complex, iq_note
 from rsvlm.io.large import header_size, out_of_memory
 from rsvlm.io.sources import ImageReadError, library_messages, open_source
-from rsvlm.io.thermal import celsius_reading
+from rsvlm.io.thermal import BARE_UNIT, celsius_reading
 
 __all__ = ["RSImage", "SceneReader", "read_image", "read_window", "image_size", "ImageReadError"]
 
@@ -204,8 +204,11 @@ class SceneReader:
             self.notes.append("8-bit SAR read as display-scaled grey (values / 255), not as amplitude in dB as 16-bit, "
                               "float and complex SAR are")
         if modality == "ir" and self.cfg.ir_kelvin_range is not None and self.unit != "K":
+            bare = [d for i in self.indexes if (d := src.descriptions[i]) and BARE_UNIT.fullmatch(d)]
             raise ValueError(f"{name}: ir_kelvin_range needs the values in kelvin; give ir_kelvin=[gain, offset] "
-                             "(or [gain, offset, K1, K2]; [1, 273.15] for °C) for this file")
+                             "(or [gain, offset, K1, K2]; [1, 273.15] for °C) for this file"
+                             + (f" (its band description {bare[0]!r} alone is taken for no unit: as likely a band "
+                                "letter)" if bare else ""))
         self.notes += [note] if (note := orientation_note(src.transform)) else []  # south-up: upside down unsaid
         self.notes += [note] if (note := gcp_orientation_note(src.gcps, src.crs)) else []  # S1 GRD: mirrored unsaid
         if src.crs is None and (src.transform is not None or src.gcps):  # a world file without its .prj

@@ -27,6 +27,7 @@ CELSIUS_SAID = re.compile(r"celsius|°\s*c(?![a-z])|(?<![a-z])deg(rees?)?[ _]?c(
 C_BRACKETED = re.compile(r"[(\[]\s*c\s*[)\]]", re.I)  # "(C)", "[C]": °C only beside a temperature word
 KELVIN_SAID = re.compile(r"kelvin|(?<![a-z])deg(rees?)?[ _]?k(?![a-z])", re.I)
 K_BARE = re.compile(r"[(\[]\s*k\s*[)\]]|(?<![a-z0-9.])k\s*$", re.I)  # "(K)", "BT K": only beside a temperature word
+BARE_UNIT = re.compile(r"\s*[(\[]?\s*[ck]\s*[)\]]?\s*", re.I)  # a description "K", "(C)": a band letter too, no unit
 TEMPERATURE_SAID = re.compile(r"temperature|thermal|(?<![a-z0-9])(lst|bt|tir|sst|t2m|temp)(?![a-z0-9])", re.I)
 FACTOR_SAID = re.compile(r"(?<![a-z])[x×]\s*\.?\d|[*/]\s*\.?\d|\d\s*[x×*]|(?<![\d.])0\.\d|"  # "K x 0.02" was kelvin
                          r"(?<![a-z])(scale|scaled|factor|dn)(?![a-z])", re.I)
