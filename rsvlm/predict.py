@@ -40,7 +40,7 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     """One single-turn answer (greedy) for a list of RSImages, and a score per shape it closes
     (``inference.Answer``: ``cut`` where the token limit stopped it). With ``tta``, an answer of shapes only
     or short text is fused over the image's views (rsvlm.tta; asked without ``min_objects``, counted by a
-    progress bar on a terminal); a fused answer is ``cut``, or ``past_context``, where any answer fused was.
+    progress bar: plain lines off a terminal); a fused answer is ``cut``, or ``past_context``, where any answer fused was.
     ``notes`` gets a refused view, view answers left out of the fusion, which answer was cut and which ran
     past the LLM's context (a warning: "warning: …"). ``min_objects``, ``by_class``: ``inference.generate_answers``."""
     msgs = [[{"role": "user", "content": inf.user_text(question, images, True, processor.prompt)}]]
@@ -57,19 +57,26 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
 
         refused: dict[int, str] = {}
         views = inf.answerer(model, processor, max_new_tokens, constrain, 0, by_class) if min_objects else generate
-        with progress_bar(desc="--tta views", unit="view", leave=False, disable=None,
-                          file=sys.stderr) as bar:  # minutes each for a large model: none shown on a pipe
-            def counted(messages, imgs):
-                out = views(messages, imgs)
-                bar.update()
-                return out
+        bars = contextlib.ExitStack()  # the bar of views, made once it is known there are some
 
-            def asking(other_views: tuple) -> None:  # before the first view is asked: the bar's total
-                bar.total = len(other_views)
-                bar.refresh()
-                if not other_views:  # the plain answer was given with no word of why --tta did nothing
-                    said.insert(0, no_view_note(msgs[0], inputs[0], answer, tta))
+        def counted(messages, imgs):
+            out = views(messages, imgs)
+            if shown is not None:
+                shown.update()
+            return out
 
+        def asking(other_views: tuple) -> None:  # before the first view is asked
+            nonlocal shown
+            if not other_views:  # the plain answer was given with no word of why --tta did nothing
+                said.insert(0, no_view_note(msgs[0], inputs[0], answer, tta))
+                return  # and no bar: off a terminal a "0view" line was written under that note
+            # minutes each for a large model: off a terminal (2> log, a pipe) plain lines, one each 30 s at most
+            # and the final count (tqdm's disable=None drew none there: a silent wait)
+            shown = bars.enter_context(progress_bar(total=len(other_views), desc="--tta views", unit="view",
+                                                    leave=False, file=sys.stderr))
+
+        shown = None
+        with bars:
             fused = fused_answers(counted, msgs, inputs, [answer], tta, refused, on_views=asking)[0]
         # a kept [det] "None." is a Fused too (tta.fused_answers): its views not asked are said with it
         said = [*refused.values(), *(filter(None, (fused.note, fused.unasked)) if fused is not None else ()), *said]

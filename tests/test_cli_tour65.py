@@ -1,0 +1,58 @@
+"""The front door, tour 65: predict's --tta progress off a terminal, the token-limit note's wording."""
+
+from __future__ import annotations
+
+import io
+import sys
+import types
+
+import numpy as np
+
+from rsvlm import inference as inf
+from rsvlm import tta
+from rsvlm.data.conversation import PromptConfig
+
+
+BOX = "<ref>ship</ref><box><loc_400><loc_400><loc_599><loc_599></box>"  # centred: inside every crop
+
+
+def _image():
+    from rsvlm.io import RSImage
+
+    return RSImage(np.zeros((3, 96, 96), np.float32), "optical", ["R", "G", "B"], path="x.png")
+
+
+def _same_box(messages, images):
+    """An answerer standing in for the model: one ship box to every question, none cut."""
+    return [inf.Answer(BOX, [0.8]) for _ in messages]
+
+
+def test_predict_tta_counts_its_views_in_plain_lines_off_a_terminal(monkeypatch):
+    """``predict --tta flip 2> log`` asked its views without a word (tqdm's disable=None drew nothing off a
+    terminal): minutes each for a large model, and the log said nothing of them."""
+    from rsvlm.predict import ask
+
+    log = io.StringIO()  # no terminal: a file, a pipe, a CI log
+    monkeypatch.setattr(sys, "stderr", log)
+    monkeypatch.setattr(inf, "answerer", lambda *a, **k: _same_box)
+    ask(None, types.SimpleNamespace(prompt=PromptConfig()), [_image()], "[det] Detect every ship.", 64,
+        tta=tta.FuseConfig(views="flip"))
+    lines = log.getvalue().splitlines()
+    assert [ln for ln in lines if ln.startswith("--tta views: 100% 3/3 [")], lines  # the final count, as a line
+    assert "\r" not in log.getvalue() and "\x1b" not in log.getvalue()  # no redraws a log would pile up
+
+
+def test_predict_tta_writes_no_bar_where_no_view_is_asked(monkeypatch):
+    """An answer --tta asks no view of (here a caption: long text) got the note saying so, then a bar's line
+    off a terminal counting nothing: "--tta views: 0view [00:00, ?view/s]"."""
+    from rsvlm.predict import ask
+
+    log = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", log)
+    long_text = [inf.Answer("This is a harbour with many ships moored along two long piers. " * 3, [])]
+    monkeypatch.setattr(inf, "answerer", lambda *a, **k: lambda messages, images: long_text * len(messages))
+    notes: list[str] = []
+    ask(None, types.SimpleNamespace(prompt=PromptConfig()), [_image()], "[cap] Describe the image.", 64,
+        tta=tta.FuseConfig(views="flip"), notes=notes)
+    assert any("no view asked" in n for n in notes), notes
+    assert "--tta views" not in log.getvalue(), log.getvalue()
