@@ -301,10 +301,15 @@ def last_question(messages: list[dict]) -> str:
     return content
 
 
+def last_task(messages: list[dict]) -> str | None:
+    """The task whose tag opens the last user turn (DESIGN.md; one further on is text:
+    ``tokens.opening_task``), None where none does."""
+    return opening_task(last_question(messages))
+
+
 def asks_task(messages: list[dict], task: str) -> bool:
-    """Whether ``task``'s tag (``"ground"``: ``[ground]``) opens the last user turn (DESIGN.md; one
-    further on is text: ``tokens.opening_task``)."""
-    return opening_task(last_question(messages)) == task
+    """Whether ``task``'s tag (``"ground"``: ``[ground]``) opens the last user turn (``last_task``)."""
+    return last_task(messages) == task
 
 
 def owes_shape(messages: list[dict]) -> bool:
@@ -320,7 +325,7 @@ def shape_need(messages: list[dict]) -> bool | str:
     owes no box (``owes_shape``)."""
     from rsvlm.model.grammar import shape_need as task_need
 
-    need = task_need(opening_task(last_question(messages)))
+    need = task_need(last_task(messages))
     return False if need is True and not owes_shape(messages) else need
 
 

@@ -56,3 +56,14 @@ def test_predict_tta_writes_no_bar_where_no_view_is_asked(monkeypatch):
         tta=tta.FuseConfig(views="flip"), notes=notes)
     assert any("no view asked" in n for n in notes), notes
     assert "--tta views" not in log.getvalue(), log.getvalue()
+
+
+def test_last_task_reads_the_tag_opening_the_last_user_turn():
+    """``answering.last_task``, the one reading of which task a conversation asks (asks_task, shape_need, tta)."""
+    from rsvlm.answering import asks_task, last_task, shape_need
+
+    parts = [{"role": "user", "content": "[det] ships"}, {"role": "assistant", "content": "None."},
+             {"role": "user", "content": [{"type": "image"}, {"type": "text", "text": "[ground] the white ship"}]}]
+    assert last_task(parts) == "ground" and asks_task(parts, "ground") and shape_need(parts) is True
+    assert last_task([{"role": "user", "content": "[vqa] what does [ground] mean?"}]) == "vqa"  # a later tag is text
+    assert last_task([]) is None and last_task([{"role": "assistant", "content": "[det]"}]) is None
