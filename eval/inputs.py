@@ -87,11 +87,15 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
 
 def _is_predictions(path: str | Path) -> bool:
     """Whether the first line of ``path``, or the first item of a JSON array, reads as a prediction:
-    an object with an ``answer`` (or LLaVA's ``question_id`` and ``text``) and no ``conversations``."""
+    an object with an ``answer`` (or LLaVA's ``question_id`` and ``text``) and no ``conversations``. Told from the
+    file's head (``records_shape.HEAD_CAP`` bytes): a records file of GB that cannot be read (a pretty-printed
+    wrapper) was read and decoded whole to say so (946 MB peak for 136 MB), and a bad byte anywhere hid it."""
+    from rsvlm.data import records_shape
+
     with contextlib.suppress(*GZIP_ERRORS, ValueError), open_bytes(path) as f:  # gzip too, as the records are read
-        text = f.read().decode("utf-8")
-        if text.lstrip().startswith("["):
-            first = (json.loads(text) or [None])[0]
+        text = f.read(records_shape.HEAD_CAP).decode("utf-8", "replace").lstrip()  # a character cut at its end
+        if text.startswith("["):  # the first item, where the head holds it whole
+            first = json.JSONDecoder().raw_decode(text, len(text) - len(text[1:].lstrip()))[0] if text[1:].strip() else None
         else:
             first = json.loads(next((line for line in text.split("\n") if line.strip()), "null"))
         return isinstance(first, dict) and ("answer" in first or "question_id" in first and "text" in first) and (

@@ -107,3 +107,19 @@ def test_the_sensor_probe_keeps_a_record_s_opening_system_turn(monkeypatch):
     assert row["conversations"] == [{"from": "system", "value": "You read radar."},
                                     {"from": "human", "value": "infrared image: <image>\n[vqa] Which sensor?"},
                                     {"from": "gpt", "value": "SAR"}]
+
+
+def test_predictions_given_as_ground_truth_are_told_from_the_file_s_head(tmp_path):
+    """The ground truth that cannot be read was read whole to tell whether it holds predictions (946 MB peak for a
+    136 MB pretty-printed wrapper); a bad byte anywhere (a run killed mid-write, another tool's line) made the
+    whole undecodable, and the mix-up went unsaid. Now its head is read, and a bad byte past it hides nothing."""
+    import pytest
+
+    from eval.inputs import ScoreError, load_gt
+
+    row = json.dumps({"id": "a", "task": "cls", "answer": "lake"}) + "\n"
+    for name, data in [("p.jsonl", row.encode() + b'{"id": "b", "answer": "\xff"}\n'),
+                       ("p.json", b"[\n " + row.encode() + b', {"id": "b", "answer": "\xff"}]\n')]:
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(ScoreError, match=r"holds predictions \(\{id, task, answer\} lines\), not ground-truth"):
+            load_gt(tmp_path / name, ("cls",))
