@@ -17,6 +17,7 @@ from rsvlm import inference as inf
 from rsvlm.tta import FuseConfig
 
 TILE_BATCH = 4  # --batch-size's default: tiles per forward pass with --tile (cli.py's help says it)
+MANY_WINDOWS = 1000  # a scene cut into this many windows or more is told the count before the model loads
 TEXT_TASKS = ("cls", "vqa", "cap", "count", "regcap")  # answered in words: tiled, each tile's answer is tallied
 
 
@@ -110,7 +111,8 @@ def tile_note(task: str) -> str | None:
 def overlap_notes(args, scene_size: tuple[int, int], label: str, say) -> None:
     """Say (``say``: predict's ``Said``) what ``--overlap`` does to this scene's tiling where a user would
     not expect it: over half of ``--tile`` (a 10980 px scene in 763,876 tiles at ``--overlap 500 --tile
-    512``). ``--overlap 0`` needs no note: pieces of an object cut at a seam are joined (``io/seams.py``)."""
+    512``), and how many windows there are where ``MANY_WINDOWS`` or more. ``--overlap 0`` needs no note:
+    pieces of an object cut at a seam are joined (``io/seams.py``)."""
     from rsvlm.io.tiles import n_windows
 
     tile, overlap, default = args.tile, args.overlap, default_overlap(args.tile)
@@ -118,12 +120,16 @@ def overlap_notes(args, scene_size: tuple[int, int], label: str, say) -> None:
         say(f"note: --tile {tile} is at least the {'x'.join(map(str, scene_size))} scene's size: one window, the "
             "whole image, is asked", label)
         return  # no seams, no overlap
+    n = n_windows(*scene_size, tile, overlap)
     if 2 * overlap > tile:
-        step, n = tile - overlap, n_windows(*scene_size, tile, overlap)
         up = math.prod(_most_over(side, tile, overlap) for side in scene_size)
-        say(f"note: --overlap {overlap} is over half of --tile {tile}: windows start every {step} px, "
+        say(f"note: --overlap {overlap} is over half of --tile {tile}: windows start every {tile - overlap} px, "
             f"{n:,} tiles for this {'x'.join(map(str, scene_size))} scene, each pixel in up to "
             f"{up:,} of them; the default overlap is {default}", label)
+    elif n >= MANY_WINDOWS:  # --tile 4 on a 712x557 scene: 44,082 model calls, said only by the bar as they ran
+        fewer = n_windows(*scene_size, 4 * tile, min(overlap * 4, default_overlap(4 * tile)))
+        say(f"note: --tile {tile} --overlap {overlap} cuts this {'x'.join(map(str, scene_size))} scene into {n:,} "
+            f"windows, each a model call (--tile {4 * tile}: {fewer:,})", label)
 
 
 def _most_over(side: int, tile: int, overlap: int) -> int:

@@ -30,3 +30,19 @@ def test_a_car_parked_across_a_seam_touching_a_1px_roads_middle_is_not_joined_to
     assert len(_masks(road, car)) == 2
     car[44:56, 100:200] = True  # the same 12 px running 100 px across: a road leaving it, one network
     assert len(_masks(road, car)) == 1
+
+
+def test_a_tiny_tile_is_told_its_window_count_before_the_model_loads():
+    """``--tile 4`` on DOTA P1888's 712x557 px made 44,082 windows, said only by the progress bar as they ran."""
+    import types
+
+    from rsvlm.predict import Said
+    from rsvlm.predict_tiles import overlap_notes
+
+    said = Said()
+    overlap_notes(types.SimpleNamespace(tile=4, overlap=1, task="det"), (712, 557), "P1888.png", said)
+    assert said.lines == ["[P1888.png] note: --tile 4 --overlap 1 cuts this 712x557 scene into 44,082 windows, each "
+                          "a model call (--tile 16: 2,773)"]
+    said = Said()
+    overlap_notes(types.SimpleNamespace(tile=96, overlap=24, task="det"), (712, 557), "P1888.png", said)
+    assert said.lines == []  # 80 windows: the bar says them
