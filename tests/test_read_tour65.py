@@ -113,3 +113,29 @@ def test_a_description_of_only_a_unit_letter_is_no_unit_and_the_refusal_says_so(
         read_image(p, modality="ir", scaling={"ir_kelvin_range": [260.0, 320.0]})
     said = f"(its band description {description!r} alone is taken for no unit: as likely a band letter)"
     assert (said in str(e.value)) is (description != "LST"), str(e.value)
+
+
+def test_band_descriptions_that_are_a_writers_default_name_no_band(tmp_path):
+    """GDAL's ENVI writer (and ENVI itself) describes bands 'Band 1', 'Band 2', …: read as names, an RGB ENVI file's
+    bands were 'Band 1 …', and the model's optical stem refused it ('missing R, G, B among Band 1, Band 2, Band 3').
+    Read as unnamed, with a note; a number that is not the band's own place ('Band 4' first) is kept as a name."""
+    from rasterio.shutil import copy
+
+    from rsvlm.model.stem import StemConfig, match_bands
+
+    rgb = np.random.default_rng(22).integers(0, 255, (3, 24, 24)).astype(np.uint8)  # (C, H, W)
+    tif = tmp_path / "rgb.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=24, height=24, count=3, dtype="uint8") as ds:
+        ds.write(rgb)
+    copy(tif, tmp_path / "rgb.img", driver="ENVI")
+    with rasterio.open(tmp_path / "rgb.img") as ds:
+        assert ds.descriptions == ("Band 1", "Band 2", "Band 3")  # what GDAL's ENVI writer gives
+    img = read_image(tmp_path / "rgb.img")
+    assert img.modality == "optical" and img.bands == ["R", "G", "B"], img.notes
+    assert "band descriptions Band 1, Band 2, Band 3 are a writer's default" in " ".join(img.notes), img.notes
+    assert match_bands(StemConfig(), img.bands, 3, "rgb.img").index == [0, 1, 2]
+    for names in (["Band 4", "Band 3", "Band 2"], ["Band_1", "NIR", "Band_3"]):
+        with rasterio.open(tif, "r+") as ds:
+            for i, d in enumerate(names):
+                ds.set_band_description(i + 1, d)
+        assert read_image(tif, modality="msi").bands == names

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-__all__ = ["band_name_from_file", "sentinel2_alone", "polarisation_from_file", "polarisation_in", "polarisations_in",
+__all__ = ["band_name_from_file", "sentinel2_alone", "default_description", "polarisation_from_file", "polarisation_in", "polarisations_in",
            "SAME_BAND", "band_key", "same_band", "band_at", "colour_band_at"]
 
 # Names of one band, matched case-insensitively: Sentinel-2 numbering and plain words.
@@ -43,6 +43,13 @@ def colour_band_at(names: list[str]) -> list[int] | None:
     found = [next((i for i, b in enumerate(names) if band_key(b) in {band_key(x) for x in same}), None)
              for same in SAME_BAND[:3]]
     return None if None in found else found  # type: ignore[return-value]
+
+
+def default_description(description: str | None, number: int) -> bool:
+    """Whether a band's ``description`` is only a writer's default for band ``number`` (1-based, in its file):
+    ``Band 1`` (GDAL's ENVI and ERDAS writers, ENVI itself), ``Band_1``, ``layer 1``, ``channel_01``: no name."""
+    m = re.fullmatch(r"\s*(?:band|layer|channel)[\s_.-]*(\d+)\s*", description or "", re.I)
+    return bool(m) and int(m[1]) == number
 
 
 def band_name_from_file(p: Path) -> str:

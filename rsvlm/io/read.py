@@ -31,7 +31,12 @@ import numpy as np
 from rsvlm.io import modality as md
 from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
-from rsvlm.io.bandnames import band_name_from_file, polarisation_from_file, polarisation_in
+from rsvlm.io.bandnames import (
+    band_name_from_file,
+    default_description,
+    polarisation_from_file,
+    polarisation_in,
+)
 from rsvlm.io.budget import check_fits
 from rsvlm.io.georef import gcp_orientation_note, orientation_note, shift_gcps, shift_transform
 from rsvlm.io.image import RSImage, Window, as_paths, file_names, image_size
@@ -271,6 +276,10 @@ class SceneReader:
         if self.s2_band and self.modality == "msi":
             return [self.s2_band]
         desc = [self.src.descriptions[i] for i in self.indexes]
+        if any(desc) and all(default_description(d, i + 1) for d, i in zip(desc, self.indexes)):
+            self.notes.append(f"band descriptions {', '.join(desc)} are a writer's default (GDAL's ENVI writes "
+                              "them): no names, the bands are read as unnamed")  # 'Band 1' had no R to match
+            desc = [None] * n
         pols = [polarisation_in(d) for d in desc]  # Sigma0_VV: the stem's VV, which it did not match
         if self.modality == "sar" and all(pols) and len(set(pols)) == n and pols != desc:
             self.notes.append(f"band{'s' * (n > 1)} named {', '.join(pols)} from the description{'s' * (n > 1)} "
