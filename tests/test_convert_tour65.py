@@ -47,3 +47,59 @@ def test_folder_keeps_one_class_of_band_file_scenes_as_it_is(tmp_path):
     stats, recs = convert(tmp_path / "out", "folder", "--src", str(tmp_path / "src"))
     assert [r["conversations"][-1]["value"] for r in recs] == ["forest"] * 2
     assert "wrapper_folders_descended" not in stats["notes"]
+
+
+def _levir(src, label_rgb, save_label):
+    import numpy as np
+    from PIL import Image
+
+    for tag in ("A", "B", "label"):
+        (src / tag).mkdir(parents=True, exist_ok=True)
+    photo = np.random.default_rng(3).integers(0, 255, (64, 64, 3), dtype=np.uint8)
+    for tag in "AB":
+        Image.fromarray(photo).save(src / tag / "p.png")
+    save_label(Image.fromarray(label_rgb if label_rgb is not None else photo), src / "label")
+
+
+def test_levir_refuses_a_photo_given_as_the_label(tmp_path):
+    """An RGB JPEG photo (the A image saved as the label) was converted to grey and thresholded at 127.5: its
+    bright half became "N building areas changed", unsaid. It is skipped as ``label_not_a_mask``, naming the file."""
+    _levir(tmp_path / "s", None, lambda im, d: im.save(d / "p.jpg", quality=90))
+    stats, recs = convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path / "s"))
+    assert recs == [] and stats["skipped"] == {"label_not_a_mask": 1}
+    said = stats["skipped_examples"]["label_not_a_mask"]
+    assert "p.jpg: not a binary mask:" in said and "% of its pixels are mid-grey" in said
+
+
+def test_levir_jpeg_mask_is_thresholded_and_its_mid_grey_pixels_counted(tmp_path):
+    """A 0/255 mask saved as JPEG (noise 0…30 and 225…255, a few pixels between at the edges) is no photo: it is
+    thresholded at 127.5, noted as not binary, and the mid-grey pixels counted, so the user sees how noisy it was."""
+    import numpy as np
+
+    lab = np.zeros((64, 64), np.uint8)
+    lab[16:40, 20:44], lab[40, 20:44] = 255, 100  # a blurred lower edge, below the threshold
+    _levir(tmp_path / "s", lab, lambda im, d: im.save(d / "p.jpg", quality=30))
+    stats, recs = convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path / "s"))
+    assert stats["skipped"] == {}
+    assert {r["id"]: r for r in recs}["levir-p-describe"]["conversations"][-1]["value"] == \
+        "1 building area changed, covering 14.1% of the image."
+    assert stats["notes"]["labels_not_binary"] == 1 and 0 < stats["notes"]["label_pixels_mid_grey"] < 64 * 64 * 0.15
+
+
+def test_masks_binary_refuses_a_photo_as_its_label_and_goes_on(tmp_path):
+    """``masks --binary`` thresholded a photo given as the label into class polygons; skipped now, the next kept."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(4)
+    for name in ("a", "b"):
+        png(tmp_path / "img" / f"{name}.png", 64, 64)
+    (tmp_path / "lab").mkdir()
+    Image.fromarray(rng.integers(0, 255, (64, 64), dtype=np.uint8)).save(tmp_path / "lab" / "a.png")
+    good = np.zeros((64, 64), np.uint8)
+    good[8:30, 8:30] = 255
+    Image.fromarray(good).save(tmp_path / "lab" / "b.png")
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels",
+                          str(tmp_path / "lab"), "--binary", "roof")
+    assert [r["meta"]["file"] for r in recs] == ["b.png"] and stats["skipped"] == {"label_not_a_mask": 1}
+    assert "a.png: not a binary mask" in stats["skipped_examples"]["label_not_a_mask"]

@@ -14,8 +14,12 @@ files, or one flat folder with ``NAME_A.png``, ``NAME_B.png`` and ``NAME_label.p
 A label is binary as LEVIR-CD ships it: 0 for no change and one other value (255, or 1) for
 change. A label with more values (saved as JPEG, whose compression blurs 0/255 into 0…255, or
 resampled) is thresholded at half its range (above 127.5 for 8-bit values, 0.5 for 0/1), so that
-the noise is not change, and counted in the notes as ``labels_not_binary``; one whose values all lie
-below that (codes 0, 1, 2) has every non-zero value for change (``labels_not_binary_every_nonzero_taken``).
+the noise is not change, and counted in the notes as ``labels_not_binary``, its pixels between an eighth and
+seven eighths of the range (32…223: a JPEG's noise around 0/255 has few, a resampled mask's edges some) as
+``label_pixels_mid_grey``; one whose values all lie below that (codes 0, 1, 2) has every non-zero value for
+change (``labels_not_binary_every_nonzero_taken``). A label over 15% of whose pixels are mid-grey is no mask (a
+photo, an A or B image given as the label: it was thresholded into "changes", unsaid): ``label_not_a_mask``,
+naming the file and the share seen.
 
 Pairs without a label (an ``A`` image no label names) get no record and are counted in the notes
 as ``images_without_label``. Bad inputs: ``missing_image`` (A or B absent), ``size_mismatch`` (A, B
@@ -45,7 +49,7 @@ from data_gen.convert.common import (
 )
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
-from data_gen.convert.masks import binary_mask, read_label, seg_records, trace
+from data_gen.convert.masks import NotAMask, binary_mask, read_label, seg_records, trace
 from data_gen.convert.options import check_tiling, int_at_least, tile_size
 from data_gen.crop import cropper, georef, tile_suffix
 from data_gen.tiling import near_duplicate_edges, tile_progress, tile_windows
@@ -137,7 +141,10 @@ def run(args, out: Output) -> None:
             continue
         mark = out.mark()  # the notes of a pair then skipped (labels_not_binary) are taken back with it
         try:
-            mask = binary_mask(read_label(lab, rgb=False), out)  # (H, W) bool
+            mask = binary_mask(read_label(lab, rgb=False), out, str(lab))  # (H, W) bool
+        except NotAMask as e:  # a photo given as the label was thresholded into "changes", unsaid
+            out.skip("label_not_a_mask", str(lab), str(e))
+            continue
         except ConversionError as e:
             out.skip("unreadable_label", str(lab), str(e))
             continue

@@ -12,7 +12,8 @@ value 0 / black unless a class claims it) are not objects; pixels whose value is
 under a palette of grey levels is ``unreadable_label``, named as such. With
 ``--binary CLASS`` a mask of 0 and one other value marks CLASS where it is not 0, and any other
 mask (a JPEG's compression noise around 0/255) where it is above half its range (counted in the
-notes as ``labels_not_binary``), or where it is not 0 when no value reaches half the range.
+notes as ``labels_not_binary``, its mid-grey pixels as ``label_pixels_mid_grey``), or where it is not 0 when no
+value reaches half the range; one over 15% of whose pixels are mid-grey (a photo) is ``label_not_a_mask``.
 
 Per image (or tile) and class present: one ``[seg]`` record whose answer is
 ``rsvlm.geometry.mask_to_objects(class_mask, class, form, budget)`` encoded (``--form poly``,
@@ -205,23 +206,41 @@ def _one_grey(path: Path, bands) -> None:
                               "levels: give the classes as [r, g, b] colours (or --binary CLASS)")
 
 
-def binary_mask(label, out: Output):
+NOT_A_MASK = 0.15  # share of mid-grey pixels above which a label is refused (a JPEG mask's noise: under 2%)
+
+
+def binary_mask(label, out: Output, where: str = "label"):
     """A label array (H, W) → bool mask (H, W): a binary label's one non-zero value, else (a JPEG's
     compression noise around 0/255, a resampled mask) the values above half the range (0.5 for
-    0/1 labels, 127.5 for 8-bit, 32767.5 beyond), counted in the notes as ``labels_not_binary``; where no
+    0/1 labels, 127.5 for 8-bit, 32767.5 beyond), counted in the notes as ``labels_not_binary``, its pixels
+    between an eighth and seven eighths of the range (32…223 for 8-bit) as ``label_pixels_mid_grey``; where no
     value reaches half the range (codes 0, 1, 2: no noise around 0/255), every non-zero value, also
-    counted as ``labels_not_binary_every_nonzero_taken``."""
+    counted as ``labels_not_binary_every_nonzero_taken``. A label over ``NOT_A_MASK`` of whose pixels are
+    mid-grey is no mask (a photo, an A/B image given as the label: it was thresholded into "changes"):
+    ``NotAMask`` naming ``where``."""
     import numpy as np
 
     values = np.unique(label)
     if len(values) == 1 or len(values) == 2 and values[0] == 0:  # 0 / v, or one value alone
         return label > 0
-    out.note("labels_not_binary")
     top = 1 if values[-1] <= 1 else 255 if values[-1] <= 255 else 65535
     if values[-1] <= top / 2:  # none reaches half the range: codes (0, 1, 2: "No change." for every pair), not noise
+        out.note("labels_not_binary")
         out.note("labels_not_binary_every_nonzero_taken")
         return label > 0
+    mid = int(np.count_nonzero((label >= top / 8) & (label <= top * 7 / 8))) if top > 1 else 0
+    if mid > NOT_A_MASK * label.size:
+        raise NotAMask(f"{where}: not a binary mask: {mid / label.size:.0%} of its pixels are mid-grey "
+                       f"({top / 8:g}…{top * 7 / 8:g} of 0…{top}), {len(values)} distinct values: a photo, or an "
+                       f"image given as the label? A mask is 0 and one value ({top}, or 1) for the class")
+    out.note("labels_not_binary")
+    if mid:
+        out.note("label_pixels_mid_grey", mid)
     return label > top / 2
+
+
+class NotAMask(ConversionError):
+    """A label whose values are those of a picture, not of a (noisy) binary mask (``binary_mask``)."""
 
 
 def unknown_values(label, classes: dict[str, object], ignored: list, out: Output, where: str) -> None:
@@ -367,7 +386,11 @@ def run(args, out: Output) -> None:
             continue
         mark = out.mark()  # the notes of a label then skipped with its image (labels_not_binary) go with it
         if args.binary:
-            label = binary_mask(label, out).astype("uint8")  # (H, W) 0/1
+            try:
+                label = binary_mask(label, out, str(lab)).astype("uint8")  # (H, W) 0/1
+            except NotAMask as e:  # a photo thresholded into class pixels; it was a traceback-free "success"
+                out.skip("label_not_a_mask", str(lab), str(e))
+                continue
         height, width = label.shape[:2]
         windows = tile_windows(width, height, args.tile, args.overlap or 0)  # the image's, once sizes agree
         # which windows hold a class; their masks are made again one window at a time (kept for
