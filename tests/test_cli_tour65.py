@@ -67,3 +67,8 @@ def test_last_task_reads_the_tag_opening_the_last_user_turn():
     assert last_task(parts) == "ground" and asks_task(parts, "ground") and shape_need(parts) is True
     assert last_task([{"role": "user", "content": "[vqa] what does [ground] mean?"}]) == "vqa"  # a later tag is text
     assert last_task([]) is None and last_task([{"role": "assistant", "content": "[det]"}]) is None
+
+
+def test_the_token_limit_note_counts_one_token_as_one():
+    """``--max-new-tokens 1`` was noted "(1 tokens)"."""
+    assert "(1 token);" in inf.cut_note(1) and "(2 tokens);" in inf.cut_note(2, "a class answer")
