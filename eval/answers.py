@@ -161,9 +161,12 @@ def gt_difficult(record: dict, n_objects: int) -> set[int]:
         return set()
     ok = isinstance(flags, list) and all(
         isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n_objects for i in flags)
-    if not ok:
+    if not ok:  # [true, false]: a flag per object, as VOC's XML and some exports write it
+        bools = isinstance(flags, list) and flags and all(isinstance(i, bool) for i in flags)
         raise ScoreError(f"record {record['id']!r}: meta.difficult must list indices 0..{n_objects - 1} "
-                         f"of the reference answer's objects, got {flags!r:.80}")
+                         f"of the reference answer's objects, got {json.dumps(flags, default=str)[:80]}" + (
+                             f": a true/false flag per object? list the indices of the true ones "
+                             f"({[i for i, f in enumerate(flags) if f]})" if bools else ""))
     if len(set(flags)) < len(flags):  # [0, 1, 0]: a 0/1 flag per object (DOTA's label column), read as indices 0, 1
         raise ScoreError(f"record {record['id']!r}: meta.difficult {flags!r:.80} repeats an index: a 0/1 flag per "
                          "object? It lists the indices of the difficult objects (flags [0, 1, 0] are [1])")

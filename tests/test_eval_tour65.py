@@ -123,3 +123,24 @@ def test_predictions_given_as_ground_truth_are_told_from_the_file_s_head(tmp_pat
         (tmp_path / name).write_bytes(data)
         with pytest.raises(ScoreError, match=r"holds predictions \(\{id, task, answer\} lines\), not ground-truth"):
             load_gt(tmp_path / name, ("cls",))
+
+
+def test_difficult_as_true_false_flags_is_refused_naming_the_indices_to_write(tmp_path):
+    """meta.difficult [true, false, true] (a flag per object, as VOC's XML holds it) was refused as "must list
+    indices … got [True, False, True]"; it now says which indices to write. A list of 0/1 that repeats nothing,
+    [0, 1] for two objects, is indices as docs/eval.md says: both objects are difficult."""
+    import pytest
+    from conftest import eval_record, write_jsonl
+
+    from eval import common, detection
+
+    boxes = ["".join(f"<ref>ship</ref><box><loc_{x}><loc_100><loc_{x + 50}><loc_150></box>" for x in xs)
+             for xs in ((100, 300, 500), (100, 300))]
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "d", "answer": boxes[0]}])
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("d", "det", "[det] Find the ships.", boxes[0],
+                                                         difficult=[True, False, True])])
+    with pytest.raises(common.ScoreError, match=r"got \[true, false, true\]: a true/false flag per object\? list "
+                                                r"the indices of the true ones \(\[0, 2\]\)"):
+        detection.main(["--gt", gt, "--pred", pred])
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("d", "det", "[det] Find the ships.", boxes[1], difficult=[0, 1])])
+    assert detection.main(["--gt", gt, "--pred", pred])["n_gt_difficult"] == 2
