@@ -68,7 +68,7 @@ def test_levir_refuses_a_photo_given_as_the_label(tmp_path):
     stats, recs = convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path / "s"))
     assert recs == [] and stats["skipped"] == {"label_not_a_mask": 1}
     said = stats["skipped_examples"]["label_not_a_mask"]
-    assert "p.jpg: not a binary mask:" in said and "% of its pixels are mid-grey" in said
+    assert "p.jpg: label_not_a_mask (not a binary mask:" in said and "% of its pixels are mid-grey" in said
 
 
 def test_levir_jpeg_mask_is_thresholded_and_its_mid_grey_pixels_counted(tmp_path):
@@ -102,4 +102,4 @@ def test_masks_binary_refuses_a_photo_as_its_label_and_goes_on(tmp_path):
     stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels",
                           str(tmp_path / "lab"), "--binary", "roof")
     assert [r["meta"]["file"] for r in recs] == ["b.png"] and stats["skipped"] == {"label_not_a_mask": 1}
-    assert "a.png: not a binary mask" in stats["skipped_examples"]["label_not_a_mask"]
+    assert "a.png: label_not_a_mask (not a binary mask: " in stats["skipped_examples"]["label_not_a_mask"]

@@ -141,7 +141,7 @@ def run(args, out: Output) -> None:
             continue
         mark = out.mark()  # the notes of a pair then skipped (labels_not_binary) are taken back with it
         try:
-            mask = binary_mask(read_label(lab, rgb=False), out, str(lab))  # (H, W) bool
+            mask = binary_mask(read_label(lab, rgb=False), out)  # (H, W) bool
         except NotAMask as e:  # a photo given as the label was thresholded into "changes", unsaid
             out.skip("label_not_a_mask", str(lab), str(e))
             continue

@@ -209,7 +209,7 @@ def _one_grey(path: Path, bands) -> None:
 NOT_A_MASK = 0.15  # share of mid-grey pixels above which a label is refused (a JPEG mask's noise: under 2%)
 
 
-def binary_mask(label, out: Output, where: str = "label"):
+def binary_mask(label, out: Output):
     """A label array (H, W) → bool mask (H, W): a binary label's one non-zero value, else (a JPEG's
     compression noise around 0/255, a resampled mask) the values above half the range (0.5 for
     0/1 labels, 127.5 for 8-bit, 32767.5 beyond), counted in the notes as ``labels_not_binary``, its pixels
@@ -217,7 +217,7 @@ def binary_mask(label, out: Output, where: str = "label"):
     value reaches half the range (codes 0, 1, 2: no noise around 0/255), every non-zero value, also
     counted as ``labels_not_binary_every_nonzero_taken``. A label over ``NOT_A_MASK`` of whose pixels are
     mid-grey is no mask (a photo, an A/B image given as the label: it was thresholded into "changes"):
-    ``NotAMask`` naming ``where``."""
+    ``NotAMask``, saying the share (the caller names the file)."""
     import numpy as np
 
     values = np.unique(label)
@@ -228,11 +228,12 @@ def binary_mask(label, out: Output, where: str = "label"):
         out.note("labels_not_binary")
         out.note("labels_not_binary_every_nonzero_taken")
         return label > 0
-    mid = int(np.count_nonzero((label >= top / 8) & (label <= top * 7 / 8))) if top > 1 else 0
+    lo, hi = -(-top // 8), top * 7 // 8  # 32, 223 for 8-bit
+    mid = int(np.count_nonzero((label >= lo) & (label <= hi))) if top > 1 else 0
     if mid > NOT_A_MASK * label.size:
-        raise NotAMask(f"{where}: not a binary mask: {mid / label.size:.0%} of its pixels are mid-grey "
-                       f"({top / 8:g}…{top * 7 / 8:g} of 0…{top}), {len(values)} distinct values: a photo, or an "
-                       f"image given as the label? A mask is 0 and one value ({top}, or 1) for the class")
+        raise NotAMask(f"not a binary mask: {mid / label.size:.0%} of its pixels are mid-grey ({lo}…{hi} of "
+                       f"0…{top}), {len(values)} distinct values: a photo, or an image given as the label? A mask "
+                       f"is 0 and one value ({top}, or 1) for the class")
     out.note("labels_not_binary")
     if mid:
         out.note("label_pixels_mid_grey", mid)
@@ -387,7 +388,7 @@ def run(args, out: Output) -> None:
         mark = out.mark()  # the notes of a label then skipped with its image (labels_not_binary) go with it
         if args.binary:
             try:
-                label = binary_mask(label, out, str(lab)).astype("uint8")  # (H, W) 0/1
+                label = binary_mask(label, out).astype("uint8")  # (H, W) 0/1
             except NotAMask as e:  # a photo thresholded into class pixels; it was a traceback-free "success"
                 out.skip("label_not_a_mask", str(lab), str(e))
                 continue
