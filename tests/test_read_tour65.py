@@ -139,3 +139,25 @@ def test_band_descriptions_that_are_a_writers_default_name_no_band(tmp_path):
             for i, d in enumerate(names):
                 ds.set_band_description(i + 1, d)
         assert read_image(tif, modality="msi").bands == names
+
+
+def test_an_envi_header_given_for_its_image_reads_the_data_file_beside_it(tmp_path):
+    """Given scene.hdr (the file an ENVI user picks: it is the text one), GDAL refused it 'not a readable raster,
+    truncated or corrupt (… the data file should be selected instead …)', naming no data file; the data file beside
+    it is read, with a note, and a header alone names the data files looked for."""
+    from rasterio.shutil import copy
+
+    from rsvlm.io.sources import ImageReadError
+
+    dn = np.random.default_rng(23).integers(100, 4000, (3, 20, 20)).astype(np.uint16)  # (C, H, W)
+    tif = tmp_path / "src.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=20, height=20, count=3, dtype="uint16") as ds:
+        ds.write(dn)
+    copy(tif, tmp_path / "scene.img", driver="ENVI")
+    by_header, by_data = read_image(tmp_path / "scene.hdr"), read_image(tmp_path / "scene.img")
+    assert np.array_equal(by_header.data, by_data.data) and by_header.bands == by_data.bands
+    assert "scene.hdr is a raster header: read its data file scene.img" in by_header.notes, by_header.notes
+    (tmp_path / "lone.hdr").write_text((tmp_path / "scene.hdr").read_text())
+    with pytest.raises(ImageReadError, match=r"lone.hdr: a raster header, not the image, and no data file beside it "
+                                             r"\(lone, lone.img, lone.dat"):
+        read_image(tmp_path / "lone.hdr")

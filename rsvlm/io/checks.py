@@ -155,6 +155,19 @@ def file_url_message(name: str, url: re.Match) -> str:
     return f"{given}: a file URL; give the path itself: /{unquote(path)}"
 
 
+HEADER_DATA = ("", ".img", ".dat", ".bin", ".raw", ".bsq", ".bil", ".bip", ".flt", ".envi")  # beside an ENVI / EHdr .hdr
+
+
+def header_data(p: Path) -> tuple[Path | None, str]:
+    """(its data file, the names looked for) for a raster header ``p`` (``x.hdr``, ENVI's or ESRI's, which GDAL
+    refuses: it opens the data file): ``x.img``, ``x`` … (``HEADER_DATA``), or ``x.img`` for ``x.img.hdr``; None
+    where none is there. GDAL's own refusal named no data file."""
+    stem = p.with_suffix("")
+    names = [stem] if stem.suffix else [stem.with_suffix(s) if s else stem for s in HEADER_DATA]
+    found = next((n for n in names if n.is_file() and n.suffix.lower() != ".hdr"), None)
+    return found, ", ".join(n.name for n in names)
+
+
 def check_image_path(name: Path | str) -> None:
     """Raise, naming ``name``, unless it is a file; a folder's error lists the rasters in it as the
     comma-separated band files it may have been meant as; an empty file is an ImageReadError, and so

@@ -24,6 +24,7 @@ from rsvlm.io.checks import (  # noqa: F401 (moved to checks.py; imported from h
     _subdataset_file,
     check_image_path,
     gdal_message,
+    header_data,
     library_messages,
     not_readable,
     text_start,
@@ -63,6 +64,13 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: s
     paths, misnamed = [Path(p) for p in names], None
     for name in names:  # as written: a URL's "//" unfolded
         check_image_path(name)
+    if len(paths) == 1 and paths[0].suffix.lower() == ".hdr":  # an ENVI .img's header given for it
+        data, looked = header_data(paths[0])
+        if data is None:
+            raise ImageReadError(f"{names[0]}: a raster header, not the image, and no data file beside it ({looked})")
+        src = open_source([str(data)], gdal_cache_mb, png_checked)
+        src.notes.append(f"{paths[0].name} is a raster header: read its data file {data.name}")
+        return src
     if len(paths) == 1 and paths[0].suffix.lower() in PIL_SUFFIXES and not _has_geo_sidecar(paths[0]):
         try:
             arr, alpha, notes, mode = _read_pil(paths[0], png_checked)
