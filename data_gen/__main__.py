@@ -114,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
         return 0 if asked else 2
     try:
-        return int(commands[argv[0]](argv[1:]) or 0)
+        rc = int(commands[argv[0]](argv[1:]) or 0)
+        sys.stdout.flush()  # a pipe's buffered lines: its reader gone (| head), here, not "Exception ignored" at exit
+        return rc
     except BrokenPipeError:  # stdout closed by its reader (| head); every command prints after its work is written
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes it
         return 0

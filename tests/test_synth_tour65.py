@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
 from conftest import REPO
 
 
@@ -58,3 +59,25 @@ def test_rebuild_and_preview_of_a_folder_without_scenes_name_the_folder_meant(tm
         assert preview(["--dir", str(folder), "--out", str(tmp_path / "pv")]) == 2
         assert says in capsys.readouterr().err and not (tmp_path / "pv").exists()
     assert main(["rebuild", "--dir", str(tmp_path / "s"), "--prefix", "p_", "--no-progress"]) == 0
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_rebuild_piped_into_a_reader_that_left_writes_its_records_and_ends_quietly(tmp_path, unbuffered):
+    # `rebuild … | head -2` with the reader gone: each line written at once (PYTHONUNBUFFERED) said "error: [Errno
+    # 32] Broken pipe", exit 2, and wrote no records; buffered, the lines flushed at exit said "Exception ignored …
+    # BrokenPipeError", exit 120, for records that were written
+    import os
+
+    from data_gen.synth.run import synthesize
+
+    synthesize(tmp_path, 2, seed=0, progress=False, verbose=False)
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone: every write raises BrokenPipeError
+    env = {"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": unbuffered}
+    try:
+        done = subprocess.run([sys.executable, "-m", "data_gen", "rebuild", "--dir", str(tmp_path), "--prefix", "p_"],
+                              cwd=REPO, stdout=write, stderr=subprocess.PIPE, text=True, env=env)
+    finally:
+        os.close(write)
+    assert done.returncode == 0 and "rror" not in done.stderr, done.stderr
+    assert (tmp_path / "p_train.jsonl").read_text() == (tmp_path / "train.jsonl").read_text() != ""

@@ -211,9 +211,10 @@ def main(argv: list[str] | None = None) -> int:
         config = str(Path(a.dir) / "config.yaml")  # the mix the set was made with, not the package default
     try:
         cfg = load_config(SynthConfig, config, a.overrides).instructions
+        report = rebuild(a.dir, cfg, a.seed, a.prefix, progress=not a.no_progress)
+        # said after the work, as every data_gen command: a reader gone (| head) cannot stop it half-way
         print(f"instructions from {config or 'the built-in defaults'}"
               + (f" with {len(a.overrides)} override(s)" if a.overrides else ""))
-        report = rebuild(a.dir, cfg, a.seed, a.prefix, progress=not a.no_progress)
         print(format_report(report))
         if cut := report.get("unfinished_run"):
             print(f"note: {cut}: an earlier run there (synth, or rebuild without --prefix) did not finish, so "
@@ -225,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         if gone := report.get("missing_images"):
             print(f"note: {gone['records']} record(s) left out: their image is missing (first: {gone['first']})",
                   file=sys.stderr)
+    except BrokenPipeError:
+        raise  # stdout's reader gone (| head) after the records were written: data_gen's main ends quietly
     except (ConfigError, ValueError, OSError) as e:  # OSError: a file it cannot write, named in it
         print(f"error: {e}", file=sys.stderr)
         return 2
