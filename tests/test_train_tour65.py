@@ -67,3 +67,26 @@ def test_a_recipe_key_named_as_another_trainer_names_it_is_told_ours(tmp_path):
     p.write_text("optim: {learning_rate: 1e-4}\n")
     with pytest.raises(ConfigError, match=r"unknown key\(s\) optim.learning_rate .*\(did you mean optim.lr\?\)$"):
         load_config(TrainConfig, p)
+
+
+@pytest.mark.parametrize("rank, said", [(4, None), (32, None), (33, "k_proj (32), v_proj (32) can have"),
+                                        (128, "down_proj (64), gate_proj (64), k_proj (32)")])
+def test_a_lora_rank_above_what_the_adapted_layers_can_hold_is_warned_of_in_preflight(tmp_path, capsys, rank, said):
+    """model.llm.lora_r=128 on a 64-wide LLM (k_proj, v_proj 64 → 32) trained without a word: an update there has
+    rank 32 at most, the rest of the rank only adds parameters, and lora_alpha/lora_r scales the update down."""
+    from test_train_utils import make_records, recipe
+
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.run import preflight
+
+    data = make_records(tmp_path / "d", n=8)
+    cfg = load_config(TrainConfig, recipe(tmp_path), [f"data.train={data}", f"out_dir={tmp_path / 'run'}",
+                                                      f"model.llm.lora_r={rank}"])
+    preflight(cfg)
+    err = capsys.readouterr().err
+    if said is None:
+        assert "lora_r" not in err, err
+    else:
+        assert f"warning: model.llm.lora_r={rank} is above the rank an update of {said}" in err, err
+        assert f"lora_alpha/lora_r={8 / rank:.3g} scales the update down" in err and "lora_r=32 or less" in err, err

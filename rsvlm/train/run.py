@@ -236,8 +236,31 @@ def preflight(cfg: TrainConfig) -> torch.nn.Module | None:
     shapes = check_lora_names(cfg.model, lm=not clip)  # last of the config's: it builds parts on the meta device
     if not clip:  # its meta model takes a copy of that LLM (it was built a third time there)
         check_init_from(cfg, shapes)
+        if shapes is not None and env_int("RANK", 0) == 0 and (note := lora_rank_note(shapes, cfg)):
+            print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
     check_resume(cfg, world, env_int("RANK", 0))  # the rank the launcher set; train checks again with the group's
     return shapes
+
+
+def lora_rank_note(llm: torch.nn.Module, cfg: TrainConfig) -> str | None:
+    """What to say where ``model.llm.lora_r`` is above min(in, out) of layers its LoRA adapts (``llm``: the meta
+    LLM): the update B·A there cannot pass that rank, so the rest only adds parameters, and lora_alpha / lora_r
+    scales the update down all the same. None where it is not (or the LLM is not trained with LoRA)."""
+    from peft import LoraConfig
+    from peft.tuners.tuners_utils import check_target_module_exists
+
+    llm_cfg = cfg.model.llm
+    if cfg.model.trainable.llm != "lora":
+        return None
+    match = LoraConfig(target_modules=list(llm_cfg.target_modules))
+    ranks = {n.rsplit(".", 1)[-1]: min(m.in_features, m.out_features) for n, m in llm.named_modules()
+             if isinstance(m, torch.nn.Linear) and check_target_module_exists(match, n)}  # per kind: layers alike
+    if not (low := {k: r for k, r in ranks.items() if r < llm_cfg.lora_r}):
+        return None
+    return (f"model.llm.lora_r={llm_cfg.lora_r} is above the rank an update of "
+            f"{', '.join(f'{k} ({r})' for k, r in sorted(low.items()))} can have (min of its in and out features): "
+            f"the rest only adds parameters, and lora_alpha/lora_r={llm_cfg.lora_alpha / llm_cfg.lora_r:.3g} scales "
+            f"the update down all the same; lora_r={min(low.values())} or less is of full use in every adapted layer")
 
 
 def check_resume(cfg: TrainConfig, world: int, rank: int = 0) -> None:
