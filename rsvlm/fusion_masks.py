@@ -21,7 +21,8 @@ KEPT = 0.5  # a view instance of which at least this share is voted is agreed on
 def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConfig) -> list[dict]:
     """Per class (``label_key``: "building" and "Buildings" one), the pixels at least ``min_share`` of the views cover, re-encoded as ``form`` (polygons
     smoothed out of their pixel staircases: ``smooth_poly``); a shape with no label counts for the label
-    most shapes of the views carry (``majority_label``), not as another class."""
+    most shapes of the views carry (``majority_label``), not as another class. Where every view drew a class's
+    pixels alike, the identity view's polygons of it are the answer (no pixel staircase where all views agree)."""
     from rsvlm import geometry
 
     common = majority_label([o for objs in views for o in objs])
@@ -33,12 +34,23 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
         masks = [geometry.objects_to_mask([o for o in objs if label_key(o.get("label")) == key], w, h)
                  for objs in views]  # (H,W) bool each
         mask = _agreed(sum(m.astype(np.int32) for m in masks) >= _needed(cfg, len(views)), masks, cfg.min_piece)
-        if form == "poly" and cfg.smooth_px > 0:  # each instance traced whole along its pixels' edges, then fitted
+        plain = [o for o in views[0] if label_key(o.get("label")) == key]  # the identity view's of this class
+        if form == "poly" and plain and all(np.array_equal(m, mask) for m in masks):  # every view drew its pixels
+            out += [_as_fused(o, label) for o in plain]
+        elif form == "poly" and cfg.smooth_px > 0:  # each instance traced whole along its pixels' edges, then fitted
             out += [smooth_poly(o, cfg.budget, cfg.smooth_px)
                     for o in geometry.mask_to_objects(mask, label, form="poly", budget=1 << 30)]
         else:
             out += geometry.mask_to_objects(mask, label, form=form, budget=cfg.budget)
     return out
+
+
+def _as_fused(o: dict, label: str | None) -> dict:
+    """Polygon ``o`` as ``fuse_masks`` writes one: ``label``, its rings (``rings`` only with a hole), no score."""
+    from rsvlm.geometry.shapes import poly_rings
+
+    rings = poly_rings(o)
+    return {"kind": "poly", "label": label, "coords": rings[0], **({"rings": rings} if len(rings) > 1 else {})}
 
 
 def _needed(cfg: FuseConfig, n_views: int) -> int:

@@ -51,3 +51,18 @@ def test_the_question_spells_the_counter_sense_where_the_plain_answer_does_not()
     assert counter_spelling("Yes.", None) == "counterclockwise"
     said = "Clockwise, not anticlockwise."
     assert tta.swap_words(said, "t", back=True, counter=counter_spelling(said)) == "Anticlockwise, not clockwise."
+
+
+def test_a_polygon_every_view_agrees_on_comes_back_as_answered():
+    """Eight views all drawing the plain answer's 4-corner field (a slanted top edge) fused into an 8-corner
+    outline with the pixel staircase of that edge: the voted pixels were the plain polygon's, its corners lost."""
+    from rsvlm import geometry
+
+    w, h = 120, 80
+    plain = geometry.encode([{"kind": "poly", "label": "field", "coords": [[10, 10], [50, 12], [45, 60], [12, 55]]}], w, h)
+    said = iter(tta.map_text(plain, v, w, h) for v in tta.DIHEDRAL[1:])
+    msgs = [[{"role": "user", "content": "<image>\n[det] Outline every field."}]]
+    (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [_image(w, h)], [(plain, [])],
+                                 tta.FuseConfig(views="dihedral"))
+    assert fused.answer == plain
+    assert len(fused.objects) == 1 and len(fused.objects[0]["coords"]) == 4
