@@ -103,3 +103,15 @@ def test_masks_binary_refuses_a_photo_as_its_label_and_goes_on(tmp_path):
                           str(tmp_path / "lab"), "--binary", "roof")
     assert [r["meta"]["file"] for r in recs] == ["b.png"] and stats["skipped"] == {"label_not_a_mask": 1}
     assert "a.png: label_not_a_mask (not a binary mask: " in stats["skipped_examples"]["label_not_a_mask"]
+
+
+def test_folder_reads_through_a_wrapper_of_band_file_scenes(tmp_path):
+    """EuroSAT-MS as band files under its wrapper (``2750/Forest/Forest_1_B02.png``, ``2750/River/s2/B02.png``): the
+    first guard against band files kept ``2750`` as the class of every scene."""
+    for c, k in (("Forest", 1), ("River", 2)):
+        for b in ("B02", "B03"):
+            png(tmp_path / "src" / "2750" / c / f"{c}_{k}_{b}.png", 32, 32, mode="L")
+            png(tmp_path / "src" / "2750" / c / f"s{k}" / f"{b}.png", 32, 32, mode="L")
+    stats, recs = convert(tmp_path / "out", "folder", "--src", str(tmp_path / "src"))
+    assert sorted(r["conversations"][-1]["value"] for r in recs) == ["forest", "forest", "river", "river"]
+    assert stats["notes"]["wrapper_folders_descended"] == 1

@@ -128,17 +128,17 @@ def _items(src: Path, out: Output) -> list[tuple[list[Path], str, str]]:
 def _through_wrappers(src: Path, files: list[Path], out: Output) -> Path:
     """The folder under ``src`` whose folders are the classes: ``src`` less any single top folder holding every
     image in sub-folders, two or more of them (EuroSAT's zip unpacks to ``2750/AnnualCrop/…``: every image was
-    class ``2750``), each descended through counted in the notes as ``wrapper_folders_descended``. Band files
-    alone (``forest/scene_1/B02.jp2``: scenes of one class) are not descended through."""
-    if not files or all(band_part(f) for f in files):
-        return src
-    parts, depth = [f.relative_to(src).parts for f in files], 0
-    while all(len(p) > depth + 2 for p in parts) and len({p[depth] for p in parts}) == 1:
+    class ``2750``), each descended through counted in the notes as ``wrapper_folders_descended``. A folder of
+    band files named by band alone (``forest/scene_1/B02.jp2``) is a scene, not a class: not descended into."""
+    held = [(f.parent.parent if band_part(f) and not scene_name(f) else f.parent).relative_to(src).parts
+            for f in files]  # the folder each image's class is read from, at any depth
+    depth = 0
+    while held and all(len(p) > depth + 1 for p in held) and len({p[depth] for p in held}) == 1:
         depth += 1
-    if depth == 0 or len({p[depth] for p in parts}) < 2:  # one class folder of sub-folders: its class kept
+    if depth == 0 or len({p[depth] for p in held}) < 2:  # one class folder of sub-folders: its class kept
         return src
     out.note("wrapper_folders_descended", depth)
-    return src.joinpath(*parts[0][:depth])
+    return src.joinpath(*held[0][:depth])
 
 
 SPLIT_FOLDERS = ("train", "training", "val", "valid", "validation", "test", "testing", "trainval", "images", "data")
