@@ -161,3 +161,18 @@ def test_an_envi_header_given_for_its_image_reads_the_data_file_beside_it(tmp_pa
     with pytest.raises(ImageReadError, match=r"lone.hdr: a raster header, not the image, and no data file beside it "
                                              r"\(lone, lone.img, lone.dat"):
         read_image(tmp_path / "lone.hdr")
+
+
+@pytest.mark.parametrize("names", [["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9", "B11", "B12"],
+                                   ["B2", "B3", "B4", "b8a"]])
+def test_bare_numbers_beside_b8a_are_sentinel2s_without_landsat_advice(names):
+    """Earth Engine's S2_SR export describes its 12 bands B1 … B8, B8A, B9, B11, B12: the note said 'band numbers name
+    no mission (nothing in the file says which)' and offered Landsat namings ('--bands B,G,R,B8A'), though B8A is
+    Sentinel-2's alone (Landsat has no 8A)."""
+    from rsvlm.io.products import band_numbers
+
+    out, note = band_numbers(names, None)
+    assert out[:3] == ["B01", "B02", "B03"] or out[:3] == ["B02", "B03", "B04"], out
+    assert note.startswith(f"band numbers read by Sentinel-2's numbering ({names[-1] if len(names) == 4 else 'B8A'} "
+                           "beside them is Sentinel-2's alone): "), note
+    assert "Landsat" not in note and "no mission" not in note, note

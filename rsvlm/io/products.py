@@ -96,6 +96,8 @@ def band_numbers(names: list[str], mission: tuple[str, str] | None) -> tuple[lis
                f"9th: then B9 is B8A and B10 B09 (--bands {','.join(S2_L2A_ORDER)} says so)")
     if mission is not None:
         return out, f"band numbers read by Sentinel-2's numbering (the file name says Sentinel-2): {told}{l2a}"
+    if eight_a := next((b for b in names if re.fullmatch(r"b0?8a", b, re.I)), None):  # Earth Engine's B1 … B8A … B12
+        return out, f"band numbers read by Sentinel-2's numbering ({eight_a} beside them is Sentinel-2's alone): {told}"
     landsat = [f"Landsat {what} (--bands {','.join(LANDSAT_BANDS[k].get(b.upper(), b) if b in s2 else b for b in names)})"
                for k, what in (("oli", "8/9"), ("tm", "4/5/7")) if all(b.upper() in LANDSAT_BANDS[k] for b in bare)]
     other = (f" Landsat numbers its bands otherwise; name them by wavelength for {' or '.join(landsat)}, or"
