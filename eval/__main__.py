@@ -30,6 +30,7 @@ LIBRARY = {  # eval/NAME.py the scripts import: no command line of their own
     "dota_ap": "oriented-box AP as the DOTA devkit computes it",
     "text": "answer normalisation of classification, VQA and counting",
     "out_file": "the scores' --out file: refused, made and written whole",
+    "rle": "COCO run-length masks among a prediction's objects read as mask arrays",
 }
 
 

@@ -177,7 +177,7 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
     """Objects of a prediction, in pixels, each with a ``score`` (1.0 where none was given, or null).
 
     An explicit ``objects`` list in the prediction is used as it is (pixel coordinates, the
-    form ``rsvlm eval`` writes), a reversed box put in order (status ``partial``, as the decoder does),
+    form ``rsvlm eval`` writes; a COCO run-length mask read as its array, ``eval.rle``), a reversed box put in order (status ``partial``, as the decoder does),
     a mask array not of the image's size unparseable; otherwise ``answer`` is decoded in ``fmt``.
     Either way the objects are put as the scripts score them (``regions.for_scoring``: an obb's crossed
     corners in order, a box of zero width or height one bin wide), as the reference's are. An answer
@@ -191,6 +191,14 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
     if item.pred is None:
         return Parsed([], MISSING)
     objs = item.pred.get("objects")
+    if isinstance(objs, list):  # COCO run-length masks (segm results, SAM) as the mask arrays scored
+        from eval.rle import decoded
+
+        w, h = image_size(item.record)
+        read = [decoded(o, w, h) if isinstance(o, dict) else (o, None) for o in objs]
+        if bad := next((f"object {i}: {why}" for i, (_, why) in enumerate(read) if why), None):
+            return Parsed([], UNPARSEABLE, [bad])
+        objs = [o for o, _ in read]
     if objs is not None:
         bad = f": it is {not_text(objs)}" if not isinstance(objs, list) else next(
             (f" (object {i}: {json.dumps(o, default=str)[:160]}): {why}" for i, o in enumerate(objs)

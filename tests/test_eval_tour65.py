@@ -144,3 +144,67 @@ def test_difficult_as_true_false_flags_is_refused_naming_the_indices_to_write(tm
         detection.main(["--gt", gt, "--pred", pred])
     gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("d", "det", "[det] Find the ships.", boxes[1], difficult=[0, 1])])
     assert detection.main(["--gt", gt, "--pred", pred])["n_gt_difficult"] == 2
+
+
+def _coco_rle(mask, compressed: bool) -> dict:
+    """``mask`` (h, w) as pycocotools writes it: compressed (its counts a string) or uncompressed (a list)."""
+    import numpy as np
+    from pycocotools import mask as coco_mask
+
+    rle = coco_mask.encode(np.asfortranarray(mask.astype(np.uint8)))
+    if compressed:
+        return {"size": list(rle["size"]), "counts": rle["counts"].decode("ascii")}
+    flat = mask.T.reshape(-1)  # column by column, runs of 0 then 1 from 0
+    edges = np.flatnonzero(np.diff(flat.astype(np.int8))) + 1
+    runs = np.diff(np.concatenate([[0], edges, [flat.size]])).tolist()
+    return {"size": list(mask.shape), "counts": ([0] if flat[0] else []) + runs}
+
+
+def test_coco_rle_masks_are_scored_as_the_masks_they_encode(tmp_path):
+    """A COCO segm result ({"segmentation": {"size", "counts"}}) or SAM's mask ({"kind": "mask", "size", "counts"})
+    among the objects was unparseable ("a mask needs a grid … give it decoded"): pycocotools is a dependency, and
+    the mask is read, compressed counts or a list, as the array it encodes; the reference's box, drawn as that
+    mask, scores IoU 1, half of it 0.5."""
+    import numpy as np
+    from conftest import eval_record, write_jsonl
+
+    from eval import segmentation
+
+    w, h = 200, 100
+    ref = "<ref>building</ref><box><loc_250><loc_200><loc_500><loc_600></box>"  # x 50..100, y 20..60
+    full = np.zeros((h, w), bool)
+    full[20:60, 50:100] = True
+    half = full.copy()
+    half[:, 75:] = False
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(i, "seg", "[seg] Segment the building.", ref, width=w,
+                                                         height=h) for i in "abcd"])
+    pred = write_jsonl(tmp_path / "p.jsonl", [
+        {"id": "a", "answer": "", "objects": [{"segmentation": _coco_rle(full, True), "score": 0.9}]},
+        {"id": "b", "answer": "", "objects": [{"kind": "mask", **_coco_rle(full, False)}]},
+        {"id": "c", "answer": "", "objects": [{"kind": "mask", "rle": _coco_rle(half, True), "label": "building"}]},
+        {"id": "d", "answer": "", "objects": [{"segmentation": _coco_rle(half, False)}]}])
+    s = segmentation.main(["--gt", gt, "--pred", pred])
+    assert s["n_unparseable"] == 0 and s["gIoU"] == 0.75 and s["P@0.5"] == 1.0 and s["P@0.7"] == 0.5
+
+
+def test_a_coco_rle_that_does_not_cover_its_size_or_the_image_is_unparseable_saying_why():
+    """pycocotools' decoder reads past counts that fall short of the size (uninitialised pixels) and writes past
+    ones that run over it: such counts are refused before a pixel is set, as is a mask of another size than the
+    image."""
+    import numpy as np
+
+    from eval.answers import UNPARSEABLE, pred_objects
+    from eval.common import Item
+
+    rec = {"id": "r", "task": "seg", "meta": {"width": 5, "height": 4},
+           "conversations": [{"from": "human", "value": "[seg] x"}, {"from": "gpt", "value": "None."}]}
+
+    def said(rle):
+        got = pred_objects(Item(rec, {"id": "r", "objects": [{"segmentation": rle}]}, 0))
+        return got.status, got.problems
+
+    assert said({"size": [4, 5], "counts": [9, 2]}) == (UNPARSEABLE, [
+        "object 0: its COCO run-length mask (segmentation) cannot be read: its runs cover 11 pixels, its size 4 x 5 = 20"])
+    assert "cannot be read: it ends inside a count" in said({"size": [4, 5], "counts": "9220o"})[1][0]
+    assert "is 10x8 pixels, the image 5x4" in said(_coco_rle(np.zeros((8, 10), bool), True))[1][0]
+    assert said({"size": [4, 5], "counts": "92203"})[0] != UNPARSEABLE

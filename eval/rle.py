@@ -1,0 +1,94 @@
+"""COCO run-length masks in a prediction's ``objects``: what COCO's segm results, SAM and pycocotools write
+(``{"size": [h, w], "counts": "…"}``, compressed, or ``"counts": [n0, n1, …]``, uncompressed), read as
+``{"kind": "mask", "mask": …, "offset": [x, y]}``, the mask array the scorers take, cropped to its pixels.
+
+An object holds one as COCO's results do (``"segmentation": RLE``), under ``"rle"``, or as its own
+``size`` and ``counts`` (SAM's ``"kind": "mask"`` output). The counts are checked before a pixel is set: they must
+cover the ``size`` exactly (pycocotools' own decoder reads past a short one and writes past a long one), and the
+size must be the image's (``meta.height``, ``meta.width``), as a mask array's must.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+RLE_KEYS = ("segmentation", "rle")  # where an object holds its run-length mask, besides its own size and counts
+
+
+def rle_of(o: dict) -> tuple[str, dict] | None:
+    """(where, the RLE) of an object that holds a COCO run-length mask (``{"size", "counts"}``), or None."""
+    for key in RLE_KEYS:
+        if isinstance(v := o.get(key), dict) and {"size", "counts"} <= set(v):
+            return key, v
+    if "size" in o and "counts" in o and "coords" not in o and "mask" not in o:
+        return "size/counts", o
+    return None
+
+
+def string_counts(s: str) -> list[int]:
+    """The run lengths of a compressed COCO RLE string (pycocotools ``maskApi.c`` ``rleFrString``): 5 bits a
+    character from 48 ('0'), 0x20 for more, a sign bit on the last, each count from the third on the
+    difference from the one two before. ValueError where the string is no such code."""
+    counts, p = [], 0
+    while p < len(s):
+        x, k, more = 0, 0, True
+        while more:
+            if p >= len(s):
+                raise ValueError("it ends inside a count")
+            c = ord(s[p]) - 48
+            if not 0 <= c < 64:
+                raise ValueError(f"{s[p]!r} at {p} is no character of the code ('0'..'o')")
+            x |= (c & 0x1F) << 5 * k
+            more = bool(c & 0x20)
+            p, k = p + 1, k + 1
+            if not more and c & 0x10:
+                x |= -1 << 5 * k
+        counts.append(x + counts[-2] if len(counts) > 2 else x)
+    return counts
+
+
+def decoded(o: dict, width: int, height: int) -> tuple[dict, str | None]:
+    """``o`` as a mask object of the scorers where it holds a COCO run-length mask (``rle_of``), cropped to the
+    rows and columns it sets (``offset`` [x, y]; an empty one stays 1 x 1 at 0, 0, no pixel set), with its other
+    keys (label, score); ``o`` as it is otherwise. The problem, or None: counts that are no run lengths of its
+    ``size``, a size that is not the image's."""
+    found = rle_of(o)
+    if found is None:
+        return o, None
+    where, rle = found
+    size, counts = rle.get("size"), rle.get("counts")
+    if not (isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) and not isinstance(v, bool)
+                                                              and v > 0 for v in size)):
+        return o, f"its COCO run-length mask ({where}) has size {str(size)[:40]}, not [height, width]"
+    h, w = size
+    try:
+        if isinstance(counts, bytes):
+            counts = counts.decode("ascii")
+        if isinstance(counts, str):
+            runs = string_counts(counts)
+        elif isinstance(counts, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in counts):
+            runs = counts
+        else:
+            raise ValueError(f"its counts are {type(counts).__name__}, neither a string nor a list of integers")
+        if any(v < 0 for v in runs):
+            raise ValueError("a run is negative")
+        if sum(runs) != h * w:
+            raise ValueError(f"its runs cover {sum(runs)} pixels, its size {h} x {w} = {h * w}")
+    except (ValueError, UnicodeDecodeError) as e:
+        return o, f"its COCO run-length mask ({where}) cannot be read: {e}"
+    if (h, w) != (height, width):
+        return o, (f"its COCO run-length mask ({where}) is {w}x{h} pixels, the image {width}x{height} (meta.width x "
+                   "meta.height): encode it at the image's size")
+    values = np.arange(len(runs)) % 2  # runs alternate 0, 1, … from 0, column by column
+    mask = np.repeat(values.astype(bool), runs).reshape(w, h).T  # (h, w)
+    rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+    y0, y1 = (rows[0], rows[-1] + 1) if len(rows) else (0, 1)
+    x0, x1 = (cols[0], cols[-1] + 1) if len(cols) else (0, 1)
+    rest = {k: v for k, v in o.items() if k not in (*RLE_KEYS, "size", "counts", "kind")}
+    return {**rest, "kind": "mask", "mask": mask[y0:y1, x0:x1], "offset": [int(x0), int(y0)]}, None
+
+
+if __name__ == "__main__":  # python -m eval.rle: no command line; say so, and which scripts have one
+    from eval.__main__ import library_main
+
+    raise SystemExit(library_main("rle"))
