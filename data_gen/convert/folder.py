@@ -130,8 +130,8 @@ def _through_wrappers(src: Path, files: list[Path], out: Output) -> Path:
     image in sub-folders, two or more of them (EuroSAT's zip unpacks to ``2750/AnnualCrop/…``: every image was
     class ``2750``), each descended through counted in the notes as ``wrapper_folders_descended``. A folder of
     band files named by band alone (``forest/scene_1/B02.jp2``) is a scene, not a class: not descended into."""
-    held = [(f.parent.parent if band_part(f) and not scene_name(f) else f.parent).relative_to(src).parts
-            for f in files]  # the folder each image's class is read from, at any depth
+    held = [(f.parent.parent if band_part(f) and not scene_name(f) and f.parent != src else f.parent)
+            .relative_to(src).parts for f in files]  # the folder each image's class is read from, at any depth
     depth = 0
     while held and all(len(p) > depth + 1 for p in held) and len({p[depth] for p in held}) == 1:
         depth += 1
