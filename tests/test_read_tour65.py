@@ -176,3 +176,28 @@ def test_bare_numbers_beside_b8a_are_sentinel2s_without_landsat_advice(names):
     assert note.startswith(f"band numbers read by Sentinel-2's numbering ({names[-1] if len(names) == 4 else 'B8A'} "
                            "beside them is Sentinel-2's alone): "), note
     assert "Landsat" not in note and "no mission" not in note, note
+
+
+@pytest.mark.parametrize("angle", ["angle", "local_incidence_angle", "LIA"])
+def test_an_earth_engine_s1_export_reads_its_polarisations_and_leaves_the_angle_band_out(tmp_path, angle):
+    """Earth Engine's COPERNICUS/S1_GRD export holds VV, VH (dB) and 'angle' (incidence, 30-46°): it was read as an
+    optical 'SAR colour composite', the angle stretched as the blue band, and --modality sar refused its 3 bands."""
+    rng = np.random.default_rng(24)
+    db = rng.normal(-15, 4, (2, 32, 32))  # (C, H, W) VV, VH in dB
+    bands = np.concatenate([db, rng.uniform(30, 46, (1, 32, 32))]).astype(np.float32)
+    p = tmp_path / "s1.tif"
+    with rasterio.open(p, "w", driver="GTiff", width=32, height=32, count=3, dtype="float32") as ds:
+        ds.write(bands)
+        for i, d in enumerate(["VV", "VH", angle]):
+            ds.set_band_description(i + 1, d)
+    for modality in (None, "sar"):
+        img = read_image(p, modality=modality)
+        assert img.modality == "sar" and img.bands == ["VV", "VH"], img.notes
+        assert f"band {angle} (the incidence angle, in degrees: no backscatter) left out of the read" in img.notes
+    as_two = tmp_path / "vv_vh.tif"
+    with rasterio.open(as_two, "w", driver="GTiff", width=32, height=32, count=2, dtype="float32") as ds:
+        ds.write(bands[:2])
+        for i, d in enumerate(["VV", "VH"]):
+            ds.set_band_description(i + 1, d)
+    assert np.array_equal(read_image(as_two).data, img.data)
+    assert read_image(p, modality="optical").bands == ["VV", "VH", angle]  # asked as a composite: as before

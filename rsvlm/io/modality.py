@@ -82,9 +82,14 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         g.landsat, g.surface, note, g.skip = pr.landsat_described(src.descriptions, paths[0])
         g.notes += [note] if note else []
     g.landsat_dn = bool(g.landsat) or g.surface or bool(g.skip)
+    angle = incidence_bands(src) if not g.skip and len(paths) == 1 and modality in (None, "sar") else set()
+    if angle:  # Earth Engine's S1_GRD export: VV, VH, angle was read as an optical composite
+        g.skip = angle
+        g.notes.append(f"band{'s' * (len(angle) > 1)} {', '.join(src.descriptions[i] for i in sorted(angle))} (the "
+                       "incidence angle, in degrees: no backscatter) left out of the read")
     # one Sentinel-2 band file alone (B02.jp2): one named msi band, not a thermal frame
     g.s2_band = sentinel2_alone(paths[0]) if len(paths) == 1 and src.count == 1 else None
-    one = [i for i in range(src.count) if i != src.alpha_index]
+    one = [i for i in range(src.count) if i != src.alpha_index and i not in angle]
     sample = functools.cache(lambda: src.read_decimated(256, one, nodata))  # by_values' and described_clash's, once
     name = ", ".join(str(p) for p in paths)
     if modality is not None:
@@ -184,6 +189,18 @@ def described_clash(src, one: list[int], unit: str, declared: list[tuple[float, 
         return None
     return (f"the band description {src.descriptions[one[0]]!r} says {'°C' if unit == 'celsius' else 'kelvin'}, but "
             f"its values (median {np.median(v):.4g}) cannot be: the description is not used (give ir_kelvin for this file)")
+
+
+ANGLE_NAME = re.compile(r"(local[ _]?)?(incidence[ _]?)?angle|(local[ _]?)?incidence|lia|theta", re.I)
+
+
+def incidence_bands(src) -> set[int]:
+    """The bands (0-based) described as a SAR incidence angle (``angle``, ``local_incidence_angle``, ``LIA``) beside
+    1, 2 or 4 bands each described by another polarisation (VV, VH); empty otherwise."""
+    desc = [src.descriptions[i] or "" for i in range(src.count) if i != src.alpha_index]
+    angle = {i for i, d in enumerate(desc) if ANGLE_NAME.fullmatch(d.strip())}
+    pols = [polarisation_in(d) for i, d in enumerate(desc) if i not in angle]
+    return angle if angle and len(pols) in (1, 2, 4) and all(pols) and len(set(pols)) == len(pols) else set()
 
 
 def polarisations(src, paths: list[Path], bands: list[int]) -> list[str | None]:
