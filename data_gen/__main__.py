@@ -21,6 +21,8 @@ def synth_parser(cls: type[Parser] = Parser) -> Parser:
                    help="scene ids are s<seed>-<index>; same seed and config give the same bytes (default 0)")
     p.add_argument("--modalities", default=None, help="comma list of optical,sar,ir,msi, any case (default: config)")
     p.add_argument("--size", type=int, default=None, help="scene side in px (default: config, 128)")
+    p.add_argument("--tasks", default=None, help="comma list of tasks to make records of, e.g. det,ground (the "
+                   "others' instructions.task_weights set to 0, these keep the config's; default: every task)")
     p.add_argument("--pairs-fraction", type=float, default=None, help="fraction of bi-temporal scenes")
     p.add_argument("--config", default=None, help="configs/data/NAME.yaml")
     p.add_argument("--workers", type=int, default=1,
@@ -33,8 +35,9 @@ def synth_parser(cls: type[Parser] = Parser) -> Parser:
 SYNTH_FLAGS = {"--size": "scene.size", "--pairs-fraction": "scene.pairs_fraction", "--modalities": "modalities"}
 
 
-def synth_overrides(a) -> list[str]:
-    """The config overrides of parsed synth arguments ``a``: its key=value words, then its flags'."""
+def synth_overrides(a, weights: dict | None = None) -> list[str]:
+    """The config overrides of parsed synth arguments ``a``: its key=value words, then its flags' (``weights``:
+    the task weights read with them, for ``--tasks``: build.task_overrides)."""
     overrides = list(a.overrides)
     if a.modalities is not None:
         names = [m.strip().lower() for m in a.modalities.split(",") if m.strip()]  # "Optical, SAR," is fine,
@@ -44,6 +47,10 @@ def synth_overrides(a) -> list[str]:
         overrides.append(f"scene.size={a.size}")
     if a.pairs_fraction is not None:
         overrides.append(f"scene.pairs_fraction={a.pairs_fraction}")
+    if a.tasks is not None:  # after the words: instructions.task_weights={…} given too is their base
+        from data_gen.instructions.build import task_overrides
+
+        overrides += task_overrides(a.tasks, weights)
     return overrides
 
 
@@ -61,6 +68,8 @@ def synth_main(argv: list[str]) -> int:
         p.error("--out is empty (it would write into the current folder)")
     try:
         cfg = load_config(SynthConfig, a.config, synth_overrides(a))
+        if a.tasks is not None:  # a task named whose weight is 0 there gets 1
+            cfg = load_config(SynthConfig, a.config, synth_overrides(a, cfg.instructions.task_weights))
         synthesize(a.out, a.n, a.seed, cfg, workers=a.workers, progress=not a.no_progress)
     except BrokenPipeError:
         raise  # a reader that closed stdout (| head) after the work: main() ends quietly

@@ -81,3 +81,26 @@ def test_rebuild_piped_into_a_reader_that_left_writes_its_records_and_ends_quiet
         os.close(write)
     assert done.returncode == 0 and "rror" not in done.stderr, done.stderr
     assert (tmp_path / "p_train.jsonl").read_text() == (tmp_path / "train.jsonl").read_text() != ""
+
+
+def test_tasks_option_makes_records_of_the_named_tasks_only_and_names_one_that_is_none(tmp_path, capsys):
+    # `--tasks det,foo` was "unrecognized arguments: --tasks", with no word of how to pick tasks
+    import json
+
+    from data_gen.__main__ import main
+
+    out = tmp_path / "o"
+    assert main(["synth", "--out", str(out), "--n", "3", "--size", "32", "--no-progress", "--tasks", "Det, ground"]) == 0
+    recs = [json.loads(ln) for s in ("train", "val", "test") for ln in (out / f"{s}.jsonl").read_text().splitlines()]
+    assert recs and {r["task"] for r in recs} <= {"det", "ground"}
+    capsys.readouterr()
+    assert main(["synth", "--out", str(tmp_path / "p"), "--n", "3", "--no-progress", "--tasks", "det,cont"]) == 2
+    err = capsys.readouterr().err
+    assert "--tasks 'det,cont': 'cont' is no task (did you mean 'count'?); tasks are cls," in err
+    assert not (tmp_path / "p").exists()
+    assert main(["rebuild", "--dir", str(out), "--prefix", "c_", "--no-progress", "--tasks", "[count]"]) == 0
+    assert "with --tasks [count]" in capsys.readouterr().out
+    recs = [json.loads(ln) for ln in (out / "c_train.jsonl").read_text().splitlines()]
+    assert recs and {r["task"] for r in recs} == {"count"}
+    assert main(["rebuild", "--dir", str(out), "--prefix", "d_", "--no-progress", "--tasks", " , "]) == 2
+    assert "--tasks ' , ' names no task" in capsys.readouterr().err

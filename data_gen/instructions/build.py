@@ -81,6 +81,23 @@ def bad_weights(weights: dict) -> dict:
     return {k: v for k, v in weights.items() if not ok(v)}
 
 
+def task_overrides(tasks: str, weights: dict | None = None) -> list[str]:
+    """The config overrides of ``--tasks det,ground`` (any case): every other task's weight set to 0, the named
+    keep the config's, ``weights`` (read with these overrides), or 1 where that is 0 (a set made with --tasks
+    det has count 0 in its config.yaml). ValueError naming --tasks and any name that is no task."""
+    import difflib
+
+    names = [t.strip().lower().strip("[]") for t in tasks.split(",") if t.strip()]  # "[det]" as prompts tag it
+    if not names:
+        raise ValueError(f"--tasks {tasks!r} names no task; tasks are {', '.join(TASKS)}")
+    if bad := [t for t in names if t not in TASKS]:
+        near = difflib.get_close_matches(bad[0], TASKS, n=1, cutoff=0.6)
+        raise ValueError(f"--tasks {tasks!r}: {bad[0]!r} is no task" + (f" (did you mean {near[0]!r}?)" if near else "")
+                         + f"; tasks are {', '.join(TASKS)}")
+    return [f"instructions.task_weights.{t}=0" for t in TASKS if t not in names] + [
+        f"instructions.task_weights.{t}=1" for t in dict.fromkeys(names) if weights is not None and not weights.get(t)]
+
+
 def check_weights(cfg: InstructionConfig) -> None:
     """Raise naming any unknown task or modality in the mix, or a negative weight."""
     unknown = sorted(set(cfg.task_weights) - set(TASKS))
