@@ -90,3 +90,25 @@ def test_a_lora_rank_above_what_the_adapted_layers_can_hold_is_warned_of_in_pref
     else:
         assert f"warning: model.llm.lora_r={rank} is above the rank an update of {said}" in err, err
         assert f"lora_alpha/lora_r={8 / rank:.3g} scales the update down" in err and "lora_r=32 or less" in err, err
+
+
+@pytest.mark.parametrize("override, said", [
+    ("optim.eps=0", "optim.eps must be > 0 (AdamW divides by sqrt(v) + eps"), ("optim.eps=-1e-8", "optim.eps must be > 0"),
+    ("optim.eps=inf", "optim.eps must be > 0"), ("optim.lr=inf", "optim.lr must be a finite number >= 0")])
+def test_an_adam_eps_of_0_is_refused_before_it_turns_a_zero_gradient_into_nan(tmp_path, override, said):
+    """optim.eps=0 was taken: LoRA's A has a zero gradient at step 1 (its B starts at zeros), AdamW's 0 / (0 + 0)
+    made it NaN and the run stopped at step 2 on a "not finite" loss advising a lower optim.lr. optim.lr=inf was
+    "must be >= 0, got inf"."""
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig, check_config
+
+    p = torch.nn.Parameter(torch.ones(2))  # the failure itself, as torch's AdamW does it
+    p.grad = torch.zeros(2)
+    torch.optim.AdamW([p], eps=0.0).step()
+    assert p.isnan().all()
+    with pytest.raises(ValueError) as e:
+        check_config(load_config(TrainConfig, None, ["data.train=t.jsonl", override]))
+    assert str(e.value).startswith(said), str(e.value)
+    check_config(load_config(TrainConfig, None, ["data.train=t.jsonl", "optim.eps=1e-12"]))

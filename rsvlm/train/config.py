@@ -305,9 +305,12 @@ def check_numbers(cfg: TrainConfig) -> None:
              ("ckpt.every", cfg.ckpt.every, cfg.ckpt.every >= 0, ">= 0 (0: only at the end)"),
              ("ckpt.keep", cfg.ckpt.keep, cfg.ckpt.keep >= 1, ">= 1"),
              ("data.group_factor", cfg.data.group_factor, cfg.data.group_factor >= 1, ">= 1"),
-             ("optim.lr", o.lr, 0 <= o.lr < float("inf"), ">= 0 (0: a run that changes no weight)"),
+             ("optim.lr", o.lr, 0 <= o.lr < float("inf"), "a finite number >= 0 (0: a run that changes no weight)"),
              ("optim.weight_decay", o.weight_decay, o.weight_decay >= 0, ">= 0"),
-             ("optim.eps", o.eps, o.eps >= 0, ">= 0"),
+             # AdamW divides by sqrt(v) + eps: at 0, a step with a zero gradient (LoRA's A at step 1, its B being
+             # zeros) made the weight NaN, and the run stopped at step 2 on a "not finite" loss, pointing at optim.lr
+             ("optim.eps", o.eps, 0 < o.eps < float("inf"),
+              "> 0 (AdamW divides by sqrt(v) + eps: at 0 a zero gradient makes the weight NaN; 1e-8 is usual)"),
              ("optim.warmup_steps", o.warmup_steps, o.warmup_steps >= 0, ">= 0"),
              ("optim.min_lr_ratio", o.min_lr_ratio, 0 <= o.min_lr_ratio <= 1, "in [0, 1]"),
              ("optim.max_grad_norm", o.max_grad_norm, o.max_grad_norm >= 0, ">= 0 (0: no clipping)"),
