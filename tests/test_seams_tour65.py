@@ -21,6 +21,9 @@ def test_a_1px_road_along_a_seam_forking_into_a_road_far_narrower_than_it_is_lon
     road[40:48, 100:200] = False
     road[82:92, 100:200] = True  # a fork 10 px wide at the road's end, sharing 8 of its rows
     assert len(_masks(road)) == 1
+    road[82:92, 100:200] = False
+    road[2:12, 100:200] = True  # a road 10 px wide the line turns into at its top end: 2 rows shared
+    assert len(_masks(road)) == 1
 
 
 def test_a_car_parked_across_a_seam_touching_a_1px_roads_middle_is_not_joined_to_it():

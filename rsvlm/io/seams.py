@@ -151,12 +151,12 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min
     the seam, 1.5-2.5 times its section, 85 of 300, now 0; ``bench/tiling.py --only slivers``), while an
     overhang running 1-7 px past its object at both ends splits 0 of 300. A wide mask (not a 1-px line) more
     than ``long`` times as long across as its section is a road leaving the line, one network: it shares
-    ``min_share`` of the shorter section, not of the line's length (forks split 227 of 300, now 11: the
-    fork meets the line's end by 1-4 rows, a corner). Cannot: tell a short wide stub (12 px wide, under 36
-    px across) from a car; it is split from a line passing it at both ends. Nor where the other is also a 1-px line
-    along the seam: a 2-px road lying on it, one tile drawing 60 px of its pixel line and the other 20, was split
-    (it is joined as before the rule). A car and a road of different labels are
-    never joined: the label tells them apart, where pixels cannot.
+    ``min_share`` of the shorter section, not of the line's length, or any where an end of the line lies in
+    the road's section (the line turns into it: 1-4 rows shared): forks split 227 of 300, now 0. Cannot: tell
+    a short wide stub (12 px wide, under 36 px across) from a car; it is split from a line passing it at both
+    ends. Nor where the other is also a 1-px line along the seam: a 2-px road lying on it, one tile drawing 60
+    px of its pixel line and the other 20, was split (it is joined as before the rule). A car and a road of
+    different labels are never joined: the label tells them apart, where pixels cannot.
     ``gap``: how many pixel lines between them still count as a touch (2: pieces up to 2 px apart, which the
     merger counts as a note, not a join: a model that draws masks a pixel short of the tile's edge split
     228 of 293 simulated roads and fields so, where a 16-px overlap split none)."""
@@ -182,6 +182,10 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min
         xi, yi = np.flatnonzero(x), np.flatnonzero(y)
         m = max(tol, beside * len(yi))
         return len(yi) > 0 and xi[0] < yi[0] - m and xi[-1] > yi[-1] + m
+
+    def ends_in(x, y):  # an end of x's section lies in y's section
+        xi, yi = np.flatnonzero(x), np.flatnonzero(y)
+        return any(yi[0] <= v <= yi[-1] for v in (xi[0], xi[-1]))
 
     def near(x):  # x or a neighbour along the seam: a diagonal touch
         return x | np.r_[x[1:], False] | np.r_[False, x[:-1]]
@@ -211,6 +215,7 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min
     if any(a and not along_seam[1 - k] and not leaving[1 - k] and passes(x, y)  # beside a car
            for k, (a, x, y) in enumerate(zip(along_seam, (sa, sb), (sb, sa)))):  # (not the seam's other pixel line)
         return False
-    fork = any(a and leaving[1 - k] for k, a in enumerate(along_seam))  # the sliver's length is no cross-section here
-    base = max(slivers) if slivers and not fork else min(sections)  # a sliver: of its length
-    return shared > 0 and shared >= min_share * base
+    forks = [a and leaving[1 - k] for k, a in enumerate(along_seam)]  # the sliver's length is no cross-section here
+    base = max(slivers) if slivers and not any(forks) else min(sections)  # a sliver: of its length
+    turns = any(f and ends_in(x, y) for f, x, y in zip(forks, (sa, sb), (sb, sa)))  # the line turns into the road
+    return shared > 0 and (turns or shared >= min_share * base)
