@@ -201,3 +201,36 @@ def test_an_earth_engine_s1_export_reads_its_polarisations_and_leaves_the_angle_
             ds.set_band_description(i + 1, d)
     assert np.array_equal(read_image(as_two).data, img.data)
     assert read_image(p, modality="optical").bands == ["VV", "VH", angle]  # asked as a composite: as before
+
+
+def test_stac_common_band_names_meet_the_models_swir_bands(tmp_path):
+    """A stack exported from Planetary Computer or Earth Search (stackstac, odc-stac) names its bands by STAC's
+    eo:common_name: blue … nir, swir16, swir22. The reader kept those names, and the bundled msi stem refused the
+    file, 'missing [B11, B12]'; swir16 is B11 and swir22 B12 (nir08, Sentinel-2's B8A, stays out of B08)."""
+    from rsvlm.model.stem import StemConfig, match_bands
+
+    names = ["coastal", "blue", "green", "red", "nir", "nir08", "swir16", "swir22"]
+    dn = np.random.default_rng(25).integers(500, 5000, (8, 16, 16)).astype(np.uint16)  # (C, H, W)
+    p = tmp_path / "stac.tif"
+    with rasterio.open(p, "w", driver="GTiff", width=16, height=16, count=8, dtype="uint16") as ds:
+        ds.write(dn)
+        for i, d in enumerate(names):
+            ds.set_band_description(i + 1, d)
+    img = read_image(p)
+    assert img.modality == "msi" and img.bands == names, img.notes
+    stem = StemConfig(modality="msi", bands=["B02", "B03", "B04", "B08", "B11", "B12"], mean=[0.0] * 6, std=[1.0] * 6)
+    m = match_bands(stem, img.bands, 8, "stac.tif")
+    assert m.index == [1, 2, 3, 4, 6, 7], m.notes
+    assert "band swir16 read as B11" in m.notes and "band swir22 read as B12" in m.notes, m.notes
+
+
+def test_two_bands_described_by_stac_names_are_multispectral_not_a_polarisation_pair(tmp_path):
+    """Two uint16 bands are guessed a SAR pair unless their descriptions name multispectral bands; 'nir08, swir16'
+    (STAC's common names, for an NDMI-like pair) were not counted as such and were read as dual-polarisation SAR."""
+    p = tmp_path / "pair.tif"
+    with rasterio.open(p, "w", driver="GTiff", width=16, height=16, count=2, dtype="uint16") as ds:
+        ds.write(np.random.default_rng(26).integers(500, 5000, (2, 16, 16)).astype(np.uint16))
+        ds.set_band_description(1, "nir08")
+        ds.set_band_description(2, "swir16")
+    img = read_image(p)
+    assert img.modality == "msi" and img.bands == ["nir08", "swir16"], img.notes

@@ -11,9 +11,10 @@ from pathlib import Path
 __all__ = ["band_name_from_file", "sentinel2_alone", "default_description", "polarisation_from_file", "polarisation_in", "polarisations_in",
            "SAME_BAND", "band_key", "same_band", "band_at", "colour_band_at"]
 
-# Names of one band, matched case-insensitively: Sentinel-2 numbering and plain words.
+# Names of one band, matched case-insensitively: Sentinel-2 numbering, plain words and STAC's eo:common_name
+# (swir16, swir22, lwir11: Planetary Computer and Earth Search assets; their nir08 is Sentinel-2's B8A, not B08)
 SAME_BAND = (("R", "red", "B04"), ("G", "green", "B03"), ("B", "blue", "B02"), ("NIR", "N", "B08"),
-             ("SWIR1", "B11"), ("SWIR2", "B12"), ("TIR", "thermal", "LWIR"))
+             ("SWIR1", "B11", "swir16"), ("SWIR2", "B12", "swir22"), ("TIR", "thermal", "LWIR", "lwir11"))
 
 
 def band_key(band: str) -> str:
