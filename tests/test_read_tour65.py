@@ -222,6 +222,9 @@ def test_stac_common_band_names_meet_the_models_swir_bands(tmp_path):
     m = match_bands(stem, img.bands, 8, "stac.tif")
     assert m.index == [1, 2, 3, 4, 6, 7], m.notes
     assert "band swir16 read as B11" in m.notes and "band swir22 read as B12" in m.notes, m.notes
+    from rsvlm.io.bandnames import band_at
+
+    assert band_at(["lwir11"], "TIR") == 0 and band_at(["nir08"], "B08") is None  # Landsat's thermal; B8A is no B08
 
 
 def test_two_bands_described_by_stac_names_are_multispectral_not_a_polarisation_pair(tmp_path):
