@@ -329,15 +329,18 @@ _IMAGE_EXT = re.compile(r"\.(?:png|jpe?g|tiff?|bmp|webp|jp2)$")
 
 
 def _id_key(rid: str) -> str:
-    """An id as a near miss reads it: surrounding whitespace, case and an image file's extension put aside."""
-    return _IMAGE_EXT.sub("", rid.strip().casefold())
+    """An id as a near miss reads it: surrounding whitespace, case, an image file's extension and the leading zeros
+    of its numbers put aside (``0012`` for ``12``: a tool's integer ids, or a spreadsheet's, against zero-padded
+    file names; ``P12`` for ``P0012``)."""
+    return re.sub(r"\d+", lambda m: m[0].lstrip("0") or "0", _IMAGE_EXT.sub("", rid.strip().casefold()))
 
 
 def near_ids_note(items: list[Item], not_in_gt: list[str]) -> str | None:
     """A note when predictions that name no record would name a record without a prediction but for
-    surrounding whitespace, case or an image extension (``'P0001.png '`` for ``P0001``): ids match exactly,
-    so both were counted, as missing and as naming no record, and the note that named them showed no
-    difference (a trailing space); None where there is none."""
+    surrounding whitespace, case, an image extension or leading zeros (``'P0001.png '`` for ``P0001``, ``12`` for
+    ``0012``): ids match exactly, so both were counted, as missing and as naming no record, and the note that named
+    them showed no difference (a trailing space); None where there is none. They are not paired: ``12`` and ``0012``
+    may be two scenes (where both are records, the one named scores), and a score must not hang on a guess."""
     if not not_in_gt:
         return None
     missing = {_id_key(it.id): it.id for it in items if it.pred is None}
@@ -345,7 +348,7 @@ def near_ids_note(items: list[Item], not_in_gt: list[str]) -> str | None:
     if not near:
         return None
     return (f"{len(near)} prediction(s) name no record, but a record without a prediction by its id written otherwise "
-            f"(first: {near[0][0]!r} for {near[0][1]!r}: surrounding spaces, case or an image extension); ids are "
+            f"(first: {near[0][0]!r} for {near[0][1]!r}: surrounding spaces, case, an image extension or leading zeros); ids are "
             "matched exactly, so these records score as missing: write the records' ids in the predictions")
 
 

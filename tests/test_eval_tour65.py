@@ -208,3 +208,19 @@ def test_a_coco_rle_that_does_not_cover_its_size_or_the_image_is_unparseable_say
     assert "cannot be read: it ends inside a count" in said({"size": [4, 5], "counts": "9220o"})[1][0]
     assert "is 10x8 pixels, the image 5x4" in said(_coco_rle(np.zeros((8, 10), bool), True))[1][0]
     assert said({"size": [4, 5], "counts": "92203"})[0] != UNPARSEABLE
+
+
+def test_an_id_written_without_its_leading_zeros_is_noted_not_paired(tmp_path):
+    """Integer ids from another tool (``"id": 12``, LLaVA's question_id) against zero-padded records (``0012``)
+    scored every record as missing with no word beyond the counts; as with case or an extension, a note now names
+    the first such pair. They are not paired: both may be records, and the one named scores."""
+    from conftest import eval_record, write_jsonl
+
+    from eval import classification
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(i, "cls", "[cls] What scene?", "lake") for i in ("0012", "12b")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": 12, "answer": "lake"}, {"id": "12b", "answer": "lake"}])
+    s = classification.main(["--gt", gt, "--pred", pred])
+    assert s["n_missing"] == 1 and s["accuracy"] == 0.5
+    assert any("1 prediction(s) name no record, but a record without a prediction by its id written otherwise (first: "
+               "'12' for '0012': surrounding spaces, case, an image extension or leading zeros)" in n for n in s["notes"])
