@@ -118,8 +118,11 @@ def main(argv: list[str] | None = None) -> int:
             import difflib
 
             close = difflib.get_close_matches(argv[0], commands, n=1)
+            meant = next(("; instruction records are written by 'synth' with its scenes, remade in another mix by "
+                          "'rebuild', chained into conversations by 'chat', made of a real dataset by 'convert'"
+                          for w in ("instruction", "record") if w in argv[0].lower()), "")
             print(f"error: a command comes before the options ({argv[0]!r})" if argv[0].startswith("-") else
-                  f"error: unknown command {argv[0]!r}" + (f"; did you mean {close[0]!r}?" if close else ""),
+                  f"error: unknown command {argv[0]!r}" + (f"; did you mean {close[0]!r}?" if close else meant),
                   file=sys.stderr)
         return 0 if asked else 2
     try:

@@ -147,3 +147,14 @@ def test_change_captions_hold_no_direction_word_a_mirror_view_would_turn():
         assert "One ship departed." in text or "Two ships departed." in text
         for view in ("h", "v", "t"):
             assert swap_words(text, view) == text and swap_words(text, view, back=True) == text, (view, text)
+
+
+def test_an_instructions_command_names_the_commands_that_make_records(capsys):
+    # `python -m data_gen instructions` (the natural guess) said only "unknown command 'instructions'"
+    from data_gen.__main__ import main
+
+    assert main(["instructions", "--dir", "x"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown command 'instructions'; instruction records are written by 'synth'" in err
+    assert "'rebuild'" in err and "'chat'" in err
+    assert main(["synt"]) == 2 and "did you mean 'synth'?" in capsys.readouterr().err
