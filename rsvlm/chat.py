@@ -69,6 +69,9 @@ class ChatREPL:
         except ValueError as e:
             self.say(f"error: {e}")
             return None
+        if why := inf.shape_problem(question):  # <box>10,10,50,50</box>, <loc_1200>: answered about nothing
+            self.say(f"error: {why}")
+            return None
         task = opening_task(question)
         if task == "change" and len(self.images) != 2:  # as predict: "None." about nothing
             label = inf.image_label(self.images[0])  # after a question, /image starts anew on the new image alone

@@ -186,6 +186,23 @@ def tagged(question: str) -> str:
     return f"{task_tag(m.group(1).lower())} {question[m.end():]}".rstrip()
 
 
+def shape_problem(question: str) -> str | None:
+    """Why a shape written in ``question`` (chat's, predict's ``--prompt``) is not one the model reads, or
+    None: its coordinates as plain numbers, a location past 999, too few of them, a box's corners
+    reversed (``geometry.decode``'s problems). Such a shape was asked as written, and answered about
+    whatever the model made of it."""
+    if not re.search(SHAPE_OPEN, question):
+        return None
+    from rsvlm import geometry
+
+    if not (problems := geometry.decode(question, 1000, 1000).problems):
+        return None
+    said = dict.fromkeys(re.sub(r"; (?:ignored|dropped|swapped)$", "", p) for p in problems)  # what an answer's get
+    return (f"the question's geometry is not written as the model reads it ({'; '.join(said)}): a box is "
+            "<box><loc_X1><loc_Y1><loc_X2><loc_Y2></box>, X1 < X2 and Y1 < Y2, each a thousandth of the image's "
+            "width or height (0-999)")
+
+
 def geojson_count(fc: dict, objects: list) -> str:
     """"N features", and how many objects had no shape to write (objects_to_geojson leaves out a
     polygon of under 3 vertices and an empty mask)."""

@@ -1,4 +1,4 @@
-"""The front door, tour 65: predict's --tta progress off a terminal, the token-limit note's wording."""
+"""The front door, tour 65: predict's --tta progress off a terminal, the token-limit note, shapes in questions."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import sys
 import types
 
 import numpy as np
+import pytest
 
 from rsvlm import inference as inf
 from rsvlm import tta
 from rsvlm.data.conversation import PromptConfig
-
 
 BOX = "<ref>ship</ref><box><loc_400><loc_400><loc_599><loc_599></box>"  # centred: inside every crop
 
@@ -72,3 +72,32 @@ def test_last_task_reads_the_tag_opening_the_last_user_turn():
 def test_the_token_limit_note_counts_one_token_as_one():
     """``--max-new-tokens 1`` was noted "(1 tokens)"."""
     assert "(1 token);" in inf.cut_note(1) and "(2 tokens);" in inf.cut_note(2, "a class answer")
+
+
+def test_a_shape_the_model_cannot_read_in_a_question_is_refused_naming_it():
+    """``[regcap] What is in <box>100,100,500,500</box>?`` (pixels as text), a ``<loc_1200>``, three
+    corners or reversed ones were asked as written, and answered ("storage tank") about nothing."""
+    ok = "[regcap] What is in <box><loc_100><loc_100><loc_500><loc_500></box>?"
+    assert inf.shape_problem(ok) is None and inf.shape_problem("[cls] What scene is this?") is None
+    assert inf.shape_problem("[vqa] Is <ref>ship</ref><obb>" + "".join(f"<loc_{i}>" for i in range(8)) + "</obb> one?") \
+        is None
+    for bad, said in [("<box>100,100,500,500</box>", "contains '100,100,500,500'"),
+                      ("<box><loc_100><loc_100><loc_1200><loc_500></box>", "<loc_1200> is out of range 0..999"),
+                      ("<box><loc_100><loc_100><loc_500></box>", "needs 4 location tokens, got 3"),
+                      ("<box><loc_500><loc_500><loc_100><loc_100></box>", "has x1>x2 or y1>y2")]:
+        why = inf.shape_problem(f"[regcap] What is in {bad}?")
+        assert why is not None and said in why and "swapped" not in why and "; dropped" not in why, why
+
+
+def test_chat_and_predict_refuse_a_question_with_an_unreadable_shape():
+    from rsvlm.chat import ChatREPL
+    from rsvlm.predict import asked_question
+
+    repl = ChatREPL.__new__(ChatREPL)
+    repl.out, repl.images = io.StringIO(), [_image()]  # no session: the question goes no further
+    assert repl.ask("[regcap] What is in <box>100,100,500,500</box>?") is None
+    assert "error: the question's geometry is not written as the model reads it" in repl.out.getvalue()
+    args = types.SimpleNamespace(prompt="[vqa] Is <box><loc_9><loc_9><loc_1><loc_1></box> a ship?", task="vqa",
+                                 region=None, tile=None, min_objects=0, det_by_class=False)
+    with pytest.raises(ValueError, match=r"^--prompt: the question's geometry .*x1>x2 .*--region X1,Y1,X2,Y2"):
+        asked_question(args, _image(), print)
