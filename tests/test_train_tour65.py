@@ -94,11 +94,11 @@ def test_a_lora_rank_above_what_the_adapted_layers_can_hold_is_warned_of_in_pref
 
 @pytest.mark.parametrize("override, said", [
     ("optim.eps=0", "optim.eps must be > 0 (AdamW divides by sqrt(v) + eps"), ("optim.eps=-1e-8", "optim.eps must be > 0"),
-    ("optim.eps=inf", "optim.eps must be > 0"), ("optim.lr=inf", "optim.lr must be a finite number >= 0")])
+    ("optim.eps=inf", "optim.eps must be > 0 (AdamW divides by sqrt(v) + eps: at 0 a zero gradient makes the weight "
+                      "NaN; 1e-8 is usual) and finite, got inf")])
 def test_an_adam_eps_of_0_is_refused_before_it_turns_a_zero_gradient_into_nan(tmp_path, override, said):
     """optim.eps=0 was taken: LoRA's A has a zero gradient at step 1 (its B starts at zeros), AdamW's 0 / (0 + 0)
-    made it NaN and the run stopped at step 2 on a "not finite" loss advising a lower optim.lr. optim.lr=inf was
-    "must be >= 0, got inf"."""
+    made it NaN and the run stopped at step 2 on a "not finite" loss advising a lower optim.lr."""
     import torch
 
     from rsvlm.config import load_config
@@ -112,3 +112,21 @@ def test_an_adam_eps_of_0_is_refused_before_it_turns_a_zero_gradient_into_nan(tm
         check_config(load_config(TrainConfig, None, ["data.train=t.jsonl", override]))
     assert str(e.value).startswith(said), str(e.value)
     check_config(load_config(TrainConfig, None, ["data.train=t.jsonl", "optim.eps=1e-12"]))
+
+
+@pytest.mark.parametrize("override, said", [
+    ("optim.weight_decay=inf", "optim.weight_decay must be >= 0 and finite, got inf"),
+    ("optim.max_grad_norm=inf", "optim.max_grad_norm must be >= 0 (0: no clipping) and finite, got inf"),
+    ("data.task_weights={cls: inf}", "data.task_weights['cls'] must be >= 0 and finite, got inf"),
+    ("optim.lr=inf", "optim.lr must be >= 0 (0: a run that changes no weight) and finite, got inf"),
+    ("data.extra=[{path: b.jsonl, weight: inf}]", "data.extra[0] (b.jsonl): weight must be > 0 and finite, got inf"),
+    ("optim.weight_decay=nan", "optim.weight_decay must be >= 0, got nan")])
+def test_an_infinite_rate_or_weight_is_refused_saying_finite(override, said):
+    """optim.weight_decay=inf was taken (AdamW's 1 - lr·inf made every weight inf or NaN at step 1), and so was a
+    task weight of inf (every draw probability inf / inf = NaN); optim.lr=inf was refused as "must be >= 0, got inf"."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig, check_config
+
+    with pytest.raises(ValueError) as e:
+        check_config(load_config(TrainConfig, None, ["data.train=t.jsonl", override]))
+    assert str(e.value) == said, str(e.value)

@@ -9,6 +9,7 @@ these fields (``rsvlm.train.deepspeed_config.fill_auto``), so each number is wri
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import dataclass, field, fields
@@ -229,7 +230,7 @@ def check_config(cfg: TrainConfig) -> None:
         if not src.path:
             raise ValueError(f"data.extra[{i}]: no path given")
         if not 0 < src.weight < float("inf"):  # NaN too: it made every draw probability NaN
-            raise ValueError(f"data.extra[{i}] ({src.path}): weight must be > 0, got {src.weight}")
+            raise ValueError(f"data.extra[{i}] ({src.path}): weight must be > 0{finite(src.weight)}, got {src.weight}")
     if cfg.objective == "clip" and cfg.dist.deepspeed:
         raise ValueError("dist.deepspeed: contrastive pretraining (objective clip) runs plain torch.distributed "
                          "under torchrun; leave dist.deepspeed unset")
@@ -242,8 +243,8 @@ def check_config(cfg: TrainConfig) -> None:
             raise ValueError(f"data.{key} must be >= {least}, got {getattr(cfg.data, key)}")
     for key in ("task_weights", "modality_weights"):
         for g, w in getattr(cfg.data, key).items():
-            if not w >= 0:
-                raise ValueError(f"data.{key}[{g!r}] must be >= 0, got {w}")
+            if not 0 <= w < float("inf"):  # inf: every draw probability NaN (inf / inf), found mid-plan
+                raise ValueError(f"data.{key}[{g!r}] must be >= 0{finite(w)}, got {w}")
     if not (cfg.data.task_temperature > 0 and cfg.data.modality_temperature > 0):  # NaN too
         raise ValueError("data.task_temperature and data.modality_temperature must be > 0")
     if not 0 <= cfg.data.max_bad_fraction <= 1:
@@ -290,6 +291,11 @@ def check_task_names(task_weights: dict) -> None:
                              f"records without a task tag){f'; did you mean {close[0]!r}?' if close else ''}")
 
 
+def finite(value) -> str:
+    """" and finite" where ``value`` is infinite (``must be >= 0, got inf`` read as a contradiction); ""."""
+    return " and finite" if isinstance(value, float) and math.isinf(value) else ""
+
+
 def check_numbers(cfg: TrainConfig) -> None:
     """Reject counts, rates and limits out of range, naming the key (before the model is built; a
     ``log.every`` of 0 used to stop the run at step 1 with a ZeroDivisionError, a negative ``ckpt.every``
@@ -300,16 +306,16 @@ def check_numbers(cfg: TrainConfig) -> None:
              ("slow_step_s", cfg.slow_step_s, cfg.slow_step_s >= 0, ">= 0"),
              ("log.every", cfg.log.every, cfg.log.every >= 1, ">= 1"),
              ("log.profile_steps", cfg.log.profile_steps, cfg.log.profile_steps >= 0, ">= 0 (0: off)"),
-             ("dist.timeout_s", cfg.dist.timeout_s, 1 <= cfg.dist.timeout_s < float("inf"),
+             ("dist.timeout_s", cfg.dist.timeout_s, 1 <= cfg.dist.timeout_s,
               ">= 1 (seconds a process waits for the others at a collective)"),
              ("ckpt.every", cfg.ckpt.every, cfg.ckpt.every >= 0, ">= 0 (0: only at the end)"),
              ("ckpt.keep", cfg.ckpt.keep, cfg.ckpt.keep >= 1, ">= 1"),
              ("data.group_factor", cfg.data.group_factor, cfg.data.group_factor >= 1, ">= 1"),
-             ("optim.lr", o.lr, 0 <= o.lr < float("inf"), "a finite number >= 0 (0: a run that changes no weight)"),
+             ("optim.lr", o.lr, 0 <= o.lr, ">= 0 (0: a run that changes no weight)"),
              ("optim.weight_decay", o.weight_decay, o.weight_decay >= 0, ">= 0"),
              # AdamW divides by sqrt(v) + eps: at 0, a step with a zero gradient (LoRA's A at step 1, its B being
              # zeros) made the weight NaN, and the run stopped at step 2 on a "not finite" loss, pointing at optim.lr
-             ("optim.eps", o.eps, 0 < o.eps < float("inf"),
+             ("optim.eps", o.eps, 0 < o.eps,
               "> 0 (AdamW divides by sqrt(v) + eps: at 0 a zero gradient makes the weight NaN; 1e-8 is usual)"),
              ("optim.warmup_steps", o.warmup_steps, o.warmup_steps >= 0, ">= 0"),
              ("optim.min_lr_ratio", o.min_lr_ratio, 0 <= o.min_lr_ratio <= 1, "in [0, 1]"),
@@ -317,13 +323,13 @@ def check_numbers(cfg: TrainConfig) -> None:
              ("optim.betas", o.betas, len(o.betas) == 2 and all(0 <= b < 1 for b in o.betas),
               "two numbers in [0, 1)")]
     # loss weights and widths: NaN passed the old `< 0` checks, and a negative pointer weight was taken
-    rules += [(key, v, 0 <= v < float("inf"), ">= 0 (0: off)") for key, v in (
+    rules += [(key, v, 0 <= v, ">= 0 (0: off)") for key, v in (
         ("loss.loc_sigma", cfg.loss.loc_sigma), ("loss.pointer_weight", cfg.loss.pointer_weight),
         ("clip.dense_weight", cfg.clip.dense_weight), ("clip.box_weight", cfg.clip.box_weight),
         ("clip.center_weight", cfg.clip.center_weight))]
-    for key, value, ok, want in rules:
-        if not ok:
-            raise ValueError(f"{key} must be {want}, got {value!r}")
+    for key, value, ok, want in rules:  # inf: optim.weight_decay=inf made every weight NaN at step 1
+        if not ok or isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{key} must be {want}{finite(value)}, got {value!r}")
 
 
 # settings the LM loop reads and the contrastive one does not, and the other way round (all of clip.*):
