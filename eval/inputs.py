@@ -177,6 +177,11 @@ def _read_predictions(path: Path, data: bytes) -> PredictionFile:
             if isinstance(obj, dict) and "answer" not in obj and "objects" not in obj and isinstance(obj.get("text"), str):
                 obj = {**obj, "answer": obj["text"]}  # LLaVA's model_vqa: {"question_id", "prompt", "text", ...}
                 out.n_text_answers += 1
+            if isinstance(obj, dict) and "id" not in obj and "image_id" in obj and ("bbox" in obj or "segmentation" in obj):
+                raise ValueError("not an object with an 'id': a COCO results file's detection (image_id, category_id, "
+                                 "bbox or segmentation), one a line? predictions are one line a record: {\"id\": its "
+                                 "id, \"objects\": [{\"kind\": \"box\", \"coords\": [x1, y1, x2, y2], \"label\", "
+                                 "\"score\"}, …]}, corners where COCO's bbox is [x, y, width, height] (docs/eval.md)")
             if not isinstance(obj, dict) or "id" not in obj:
                 raise ValueError("not an object with an 'id'")
             if not isinstance(obj["id"], (str, int)) or isinstance(obj["id"], bool):  # null read as the id "None"

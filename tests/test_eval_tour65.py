@@ -224,3 +224,21 @@ def test_an_id_written_without_its_leading_zeros_is_noted_not_paired(tmp_path):
     assert s["n_missing"] == 1 and s["accuracy"] == 0.5
     assert any("1 prediction(s) name no record, but a record without a prediction by its id written otherwise (first: "
                "'12' for '0012': surrounding spaces, case, an image extension or leading zeros)" in n for n in s["notes"])
+
+
+def test_a_coco_results_file_as_predictions_says_what_it_is_and_the_layout_to_give(tmp_path):
+    """mmdetection's or mmrotate's COCO results ([{"image_id", "category_id", "bbox", "score"}, …]: a detection a
+    line) read as "item 0: not an object with an 'id'" and every record missing; the bad line now says it is a COCO
+    detection and gives the layout, corners not COCO's width and height."""
+    from conftest import eval_record, write_jsonl
+
+    from eval import detection
+
+    box = "<ref>ship</ref><box><loc_100><loc_100><loc_300><loc_300></box>"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("0012", "det", "[det] Find ships.", box)])
+    pred = tmp_path / "results.json"
+    pred.write_text(json.dumps([{"image_id": 12, "category_id": 1, "bbox": [100, 100, 200, 200], "score": 0.9}]))
+    s = detection.main(["--gt", gt, "--pred", str(pred)])
+    assert s["n_missing"] == 1 and any(
+        "item 0: not an object with an 'id': a COCO results file's detection (image_id, category_id, bbox or "
+        "segmentation), one a line?" in n and "COCO's bbox is [x, y, width, height]" in n for n in s["notes"])
