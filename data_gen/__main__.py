@@ -54,11 +54,20 @@ def synth_overrides(a, weights: dict | None = None) -> list[str]:
     return overrides
 
 
+def synth_config(a, path):
+    """The SynthConfig of parsed synth arguments ``a`` over the config file ``path`` (None: the defaults); a task
+    ``--tasks`` names whose weight is 0 there gets 1. ConfigError / ValueError naming what is wrong."""
+    from data_gen.synth.config import SynthConfig
+    from rsvlm.config import load_config
+
+    cfg = load_config(SynthConfig, path, synth_overrides(a))
+    return cfg if a.tasks is None else load_config(SynthConfig, path, synth_overrides(a, cfg.instructions.task_weights))
+
+
 def synth_main(argv: list[str]) -> int:
     from data_gen.argv import given_twice
-    from data_gen.synth.config import SynthConfig
     from data_gen.synth.run import synthesize
-    from rsvlm.config import ConfigError, load_config
+    from rsvlm.config import ConfigError
 
     p = synth_parser()
     a = p.parse_args(argv)
@@ -67,9 +76,7 @@ def synth_main(argv: list[str]) -> int:
     if not a.out.strip():
         p.error("--out is empty (it would write into the current folder)")
     try:
-        cfg = load_config(SynthConfig, a.config, synth_overrides(a))
-        if a.tasks is not None:  # a task named whose weight is 0 there gets 1
-            cfg = load_config(SynthConfig, a.config, synth_overrides(a, cfg.instructions.task_weights))
+        cfg = synth_config(a, a.config)
         synthesize(a.out, a.n, a.seed, cfg, workers=a.workers, progress=not a.no_progress)
     except BrokenPipeError:
         raise  # a reader that closed stdout (| head) after the work: main() ends quietly

@@ -281,12 +281,10 @@ def check_data_extra(values: list[str], bc: BuildConfig) -> str | None:
     words), for each of the data stage's runs, or an option the build sets itself; None where nothing is.
     Only key=value words were checked, against data_train.yaml: ``--seed 5``, ``--workers 0`` or
     ``scene.size=8`` was refused by the first synth run the stage started."""
-    from data_gen.__main__ import SYNTH_FLAGS, synth_overrides, synth_parser
+    from data_gen.__main__ import SYNTH_FLAGS, synth_config, synth_parser
     from data_gen.argv import given_twice
-    from data_gen.synth.config import SynthConfig
     from data_gen.synth.run import check_config, check_run
     from rsvlm.argparsing import Parser
-    from rsvlm.config import load_config
 
     class Refusing(Parser):  # its error's message, with Parser's hints (--wokers: did you mean --workers?), raised
         def print_usage(self, file=None):
@@ -308,7 +306,7 @@ def check_data_extra(values: list[str], bc: BuildConfig) -> str | None:
         return twice
     for split, _, n, seed, cfg in data_splits(bc):
         try:
-            check_config(load_config(SynthConfig, CONFIGS / cfg, synth_overrides(a)))
+            check_config(synth_config(a, CONFIGS / cfg))
             check_run(n, seed, a.workers)
         except ValueError as e:  # a ConfigError is one
             return f"{e} (the {split} run, configs/default/{cfg})"

@@ -158,3 +158,14 @@ def test_an_instructions_command_names_the_commands_that_make_records(capsys):
     assert "unknown command 'instructions'; instruction records are written by 'synth'" in err
     assert "'rebuild'" in err and "'chat'" in err
     assert main(["synt"]) == 2 and "did you mean 'synth'?" in capsys.readouterr().err
+
+
+def test_the_build_checks_extra_data_tasks_as_synth_reads_them():
+    # extra.data [--tasks, det]: the warmup and multi configs weight ground alone, so the check read det at 0
+    # and refused a build whose synth runs would make det records (a named task at 0 gets 1)
+    from conftest import load_script
+
+    stages = load_script("build_stages")
+    bc = stages.BuildConfig()
+    assert stages.check_data_extra(["--tasks", "det"], bc) is None
+    assert "'foo' is no task" in stages.check_data_extra(["--tasks", "det,foo"], bc)
