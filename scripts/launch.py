@@ -56,6 +56,18 @@ def recipe_global_batch(path: str | Path) -> int:
     return int(m.group(1))
 
 
+def fitting(global_batch: int, world: int) -> str:
+    """What to change where ``batch_size × world`` does not divide the global batch: the batch sizes that do for
+    this world size, or, where none can (the world size does not divide it), the world sizes that can."""
+    divisors = [d for d in range(1, global_batch + 1) if global_batch % d == 0]
+    if global_batch % world == 0:
+        fit = [d for d in divisors if (global_batch // world) % d == 0]
+        return f"batch_size values that fit: {', '.join(map(str, fit))} (a batch_size=N override)"
+    return (f"no batch_size fits {world} processes, as {world} does not divide {global_batch}; world sizes that "
+            f"do: {', '.join(map(str, [d for d in divisors if d <= 4 * world][:12]))} (--nodes × --gpus-per-node), "
+            "or change the recipe's '# global_batch: N' header")
+
+
 def read_hostfile(path: str | Path) -> list[tuple[str, int]]:
     """DeepSpeed hostfile → [(host, slots)]; blank lines and # comments skipped."""
     if not Path(path).is_file():  # was "[Errno 2] No such file or directory: 'hosts'"
@@ -106,7 +118,7 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     micro = cfg.batch_size
     if global_batch % (micro * world):
         raise ValueError(f"{recipe}: global batch {global_batch} is not a multiple of batch_size {micro} "
-                         f"× world size {world}; change batch_size (e.g. batch_size=N override) or the GPU count")
+                         f"× world size {world}; {fitting(global_batch, world)}")
     accum = global_batch // (micro * world)
     cfg = replace(cfg, grad_accum=accum)  # as the ranks get it (the grad_accum override below)
     try:  # the ranks' own check (run.check_launch), here before they start: else every rank refused it

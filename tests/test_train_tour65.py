@@ -130,3 +130,21 @@ def test_an_infinite_rate_or_weight_is_refused_saying_finite(override, said):
     with pytest.raises(ValueError) as e:
         check_config(load_config(TrainConfig, None, ["data.train=t.jsonl", override]))
     assert str(e.value) == said, str(e.value)
+
+
+@pytest.mark.parametrize("gpus, overrides, said", [
+    (8, ["batch_size=7"], "batch_size 7 × world size 8; batch_size values that fit: 1, 2, 4, 8, 16 (a batch_size=N "
+                          "override)"),
+    (5, [], "batch_size 8 × world size 5; no batch_size fits 5 processes, as 5 does not divide 128; world sizes "
+            "that do: 1, 2, 4, 8, 16 (--nodes × --gpus-per-node), or change the recipe's '# global_batch: N' header")])
+def test_the_launcher_names_the_batch_sizes_or_world_sizes_that_fit_the_global_batch(gpus, overrides, said):
+    """On 5 GPUs the launcher said "change batch_size (e.g. batch_size=N override) or the GPU count", though no
+    batch_size fits 5 processes and a global batch of 128; nor did it name the batch sizes that fit 8."""
+    from conftest import load_script
+    from test_train_utils import REPO
+
+    launch = load_script("launch")
+    recipe = REPO / "configs" / "train" / "recipes" / "qwen2.5-1.5b-sft.yaml"
+    with pytest.raises(ValueError) as e:
+        launch.build(recipe, gpus_per_node=gpus, overrides=overrides)
+    assert str(e.value) == f"{recipe}: global batch 128 is not a multiple of {said}", str(e.value)
