@@ -156,8 +156,7 @@ def change_caption(changes: list[dict]) -> str:
     if not changes:
         return "Nothing changed."
     verbs = {"built": ("was built", "were built"), "demolished": ("was demolished", "were demolished"),
-             "arrived": ("appeared", "appeared"), "departed": ("departed", "departed")}  # not "left": a direction
-    # word, which rsvlm.tta mirrors ("One ship right.") and a reader may take for "stayed"
+             "arrived": ("appeared", "appeared"), "departed": ("left", "left")}
     out = []
     for kind in ("built", "demolished", "arrived", "departed"):
         by_cls: dict[str, int] = {}
