@@ -157,6 +157,9 @@ def test_an_envi_header_given_for_its_image_reads_the_data_file_beside_it(tmp_pa
     by_header, by_data = read_image(tmp_path / "scene.hdr"), read_image(tmp_path / "scene.img")
     assert np.array_equal(by_header.data, by_data.data) and by_header.bands == by_data.bands
     assert "scene.hdr is a raster header: read its data file scene.img" in by_header.notes, by_header.notes
+    (tmp_path / "SCENE2.IMG").write_bytes((tmp_path / "scene.img").read_bytes())  # written on Windows, upper case
+    (tmp_path / "SCENE2.HDR").write_text((tmp_path / "scene.hdr").read_text())
+    assert np.array_equal(read_image(tmp_path / "SCENE2.HDR").data, by_data.data)
     (tmp_path / "lone.hdr").write_text((tmp_path / "scene.hdr").read_text())
     with pytest.raises(ImageReadError, match=r"lone.hdr: a raster header, not the image, and no data file beside it "
                                              r"\(lone, lone.img, lone.dat"):

@@ -164,7 +164,8 @@ def header_data(p: Path) -> tuple[Path | None, str]:
     where none is there. GDAL's own refusal named no data file."""
     stem = p.with_suffix("")
     names = [stem] if stem.suffix else [stem.with_suffix(s) if s else stem for s in HEADER_DATA]
-    found = next((n for n in names if n.is_file() and n.suffix.lower() != ".hdr"), None)
+    upper = [n.with_suffix(n.suffix.upper()) for n in names if n.suffix]  # SCENE.HDR beside SCENE.IMG
+    found = next((n for n in names + upper if n.is_file() and n.suffix.lower() != ".hdr"), None)
     return found, ", ".join(n.name for n in names)
 
 
