@@ -290,7 +290,8 @@ def _road(rng, width, scene=(200, 100), centre=(97, 103)):
 def _sliver_rows(rng, n: int) -> list[tuple[str, int, int]]:
     """A 1-px road along x = 100 (in the left tile) and a car touching it from the right tile (joined: wrong),
     one object's 1-px overhang into the left tile running 1-7 px past it at both ends (split: wrong), and the
-    road with a wide road leaving it into the right tile, one mask (split: wrong; pixel for pixel a car there)."""
+    road with a wide road leaving it into the right tile, one mask (split: wrong; pixel for pixel a car there); then,
+    drawn after those (their rows as before), a car parked across the seam at a 40-90 px road's middle (joined: wrong)."""
     import numpy as np
 
     joined = split = forked = 0
