@@ -316,7 +316,8 @@ def test_the_report_shows_every_split_that_has_scenes_even_without_records(tmp_p
                progress=False, verbose=True)
     with_records, scenes_only = [ln for ln in capsys.readouterr().out.splitlines() if ln.startswith("split")]
     assert "val: " in with_records and "test: " in with_records
-    assert scenes_only == "split   test: 0 rec / 1 scenes  train: 0 rec / 8 scenes  val: 0 rec / 1 scenes"
+    # "1 scenes" before: the split line now says a lone scene as the head line does
+    assert scenes_only == "split   test: 0 rec / 1 scene  train: 0 rec / 8 scenes  val: 0 rec / 1 scene"
 
 
 def test_rebuild_without_a_prefix_does_not_replace_the_records_synth_wrote(tmp_path, capsys):

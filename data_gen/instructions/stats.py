@@ -95,7 +95,7 @@ def format_report(r: dict) -> str:
     p, k = r["pairs"], r["records"]
     lines = [f"{n} scene{'s' * (n != 1)} ({p} pair{'s' * (p != 1)}), {k} record{'s' * (k != 1)}; "
              f"skipped {r['skipped_total']}",
-             "split   " + "  ".join(f"{k}: {r['records_by_split'].get(k, 0)} rec / {n} scenes"
+             "split   " + "  ".join(f"{k}: {r['records_by_split'].get(k, 0)} rec / {n} scene{'s' * (n != 1)}"
                                    for k, n in r["scenes_by_split"].items()),
              "task      records  tokens mean/p95/max" if r["tasks"] else "task      no records"]
     for t, n in r["tasks"].items():
