@@ -148,3 +148,37 @@ def test_the_launcher_names_the_batch_sizes_or_world_sizes_that_fit_the_global_b
     with pytest.raises(ValueError) as e:
         launch.build(recipe, gpus_per_node=gpus, overrides=overrides)
     assert str(e.value) == f"{recipe}: global batch 128 is not a multiple of {said}", str(e.value)
+
+
+@pytest.mark.parametrize("objective, digest, changed, moved, checked", [
+    ("lm", True, ["data.train=/new/t.jsonl", "data.extra=[{path: /new/b.jsonl}]"], None,
+     "data.extra files and data.train: whether the records are the checkpoint's"),
+    ("lm", False, ["data.train=/new/t.jsonl"], "data.train moves", None),  # a folder saved before the fingerprint
+    ("lm", True, ["data.train=/new/other.jsonl"], "data.train moves", None),  # another file
+    ("lm", True, ["data.extra=[{path: /new/c.jsonl}, {path: /new/b.jsonl}]"], "data.extra files moves", None),
+    ("clip", True, ["data.train=/new/t.jsonl"], "data.train moves", None)])  # no records check there
+def test_a_data_set_copied_elsewhere_is_not_said_to_move_the_data_position(tmp_path, capsys, objective, digest,
+                                                                         changed, moved, checked):
+    """Resuming on another machine with data.train=/new/t.jsonl (the same file, copied) said "data.train moves the
+    data position: the batches from here are not those the checkpoint's run would have drawn", though the LM loop
+    compares the records read with the step folder's fingerprint and draws the same batches from the same ones."""
+    import json
+
+    from rsvlm.config import load_config, save_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.resume import check_changes
+
+    base = [f"objective={objective}"]
+    save_config(load_config(TrainConfig, None, [*base, "data.train=/old/t.jsonl",
+                                                "data.extra=[{path: /old/b.jsonl}, {path: /old/c.jsonl}]"
+                                                if "c.jsonl" in changed[-1] else "data.extra=[{path: /old/b.jsonl}]"]),
+                tmp_path / "train_config.yaml")
+    state = {"step": 2, **({"records": {"n": 3, "sha256": "0"}} if digest else {})}
+    (tmp_path / "trainer_state_rank0.json").write_text(json.dumps(state))
+    now = ["data.train=/old/t.jsonl", "data.extra=[{path: /old/b.jsonl}]"]
+    check_changes(tmp_path, load_config(TrainConfig, None, [*base, *now, *changed]), 0)
+    err = capsys.readouterr().err
+    assert "ckpt.resume: this run changes" in err, err
+    assert (f"; {moved} the data position" in err) if moved else "data position" not in err, err
+    assert (f"; {checked}, in its order, is checked once they are read (a copy of them elsewhere moves nothing))"
+            in err) if checked else "is checked once" not in err, err

@@ -3,6 +3,7 @@ resumes from (which one, and what this run changes from it): shared by both trai
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -95,12 +96,33 @@ def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
     if rank == 0 and not (Path(folder) / "train_config.yaml").is_file():  # was: no check, and not a word
         print(f"[rsvlm.train] warning: ckpt.resume: {folder} has no train_config.yaml (every step folder is saved with "
               "one): whether this run's model section and seed are those it trained cannot be checked", file=sys.stderr)
-    moved = [c.key for c in changes if _moves_data(c.key, cfg.objective)]  # was said in the docs alone
+    read = [c.key for c in changes if cfg.objective == "lm" and moved_files(c) and has_digest(folder)]  # elsewhere
+    moved = [c.key for c in changes if c.key not in read and _moves_data(c.key, cfg.objective)]  # was in the docs alone
     if changes and rank == 0:
         print(f"[rsvlm.train] ckpt.resume: this run changes {len(changes)} setting(s) from {folder}'s: "
               f"{'; '.join(map(str, changes))} (optim and max_steps take effect from the resumed step"
               + (f"; {', '.join(moved)} {'moves' if len(moved) == 1 else 'move'} the data position: the batches from "
-                 "here are not those the checkpoint's run would have drawn" if moved else "") + ")", file=sys.stderr)
+                 "here are not those the checkpoint's run would have drawn" if moved else "")
+              + (f"; {' and '.join(read)}: whether the records are the checkpoint's, in its order, is checked once they "
+                 "are read (a copy of them elsewhere moves nothing)" if read else "") + ")", file=sys.stderr)
+
+
+def has_digest(folder: Path) -> bool:
+    """Whether the step folder holds its records' fingerprint (``data.index_digest``; none before it was saved)."""
+    try:
+        return "records" in json.loads((Path(folder) / "trainer_state_rank0.json").read_text())
+    except (OSError, ValueError):
+        return False
+
+
+def moved_files(change: ckpt.Change) -> bool:
+    """Whether ``change`` gives ``data.train`` or ``data.extra``'s files in other folders, by the same names in the
+    same order (a data set copied to another machine): the LM loop then compares the records read with the
+    checkpoint's (``data.other_records``), which tells whether the data position moved; the path cannot."""
+    if change.key not in ("data.train", "data.extra files"):
+        return False
+    old, new = ([v] if isinstance(v, str) else list(v or []) for v in (change.old, change.new))
+    return [Path(str(p)).name for p in old] == [Path(str(p)).name for p in new]
 
 
 # data settings that leave each epoch's batch plan as it was (read per sample, or not read for the plan): the
