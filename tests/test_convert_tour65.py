@@ -115,3 +115,20 @@ def test_folder_reads_through_a_wrapper_of_band_file_scenes(tmp_path):
     stats, recs = convert(tmp_path / "out", "folder", "--src", str(tmp_path / "src"))
     assert sorted(r["conversations"][-1]["value"] for r in recs) == ["forest", "forest", "river", "river"]
     assert stats["notes"]["wrapper_folders_descended"] == 1
+
+
+def test_llava_reads_an_image_name_of_another_case_written_on_windows(tmp_path):
+    """A GeoChat-style file made on Windows names ``train\\A.PNG`` for ``train/a.png`` (Windows ignores case): the
+    backslash was read, the case not, so every such record was ``missing_image``. The one file so named is taken
+    and counted; where two files differ only in case, neither is guessed."""
+    png(tmp_path / "imgs" / "train" / "a.png", 32, 32)
+    png(tmp_path / "imgs" / "train" / "b.png", 32, 32)
+    png(tmp_path / "imgs" / "train" / "B.png", 32, 32)
+    turns = [{"from": "human", "value": "<image>\nWhat is this?"}, {"from": "gpt", "value": "a field"}]
+    src = tmp_path / "s.json"
+    src.write_text(json.dumps([{"id": "r1", "image": "train\\A.PNG", "conversations": turns},
+                               {"id": "r2", "image": "train/b.PNG", "conversations": turns}]))
+    stats, recs = convert(tmp_path / "o", "llava", "--src", str(src), "--images", str(tmp_path / "imgs"))
+    assert [r["id"] for r in recs] == ["r1"] and recs[0]["images"][0]["path"] == "images/a.png"
+    assert stats["notes"]["image_name_case_differs"] == 1 and stats["notes"]["windows_paths_read"] == 1
+    assert stats["skipped"] == {"missing_image": 1}

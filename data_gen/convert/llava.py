@@ -3,7 +3,8 @@
 ``--src`` is a JSON array or JSONL of LLaVA records (``id``, ``image``, ``conversations``); a file
 that is one JSON object is one record, or (a wrapper such as ``{"data": [...]}``) an error naming its lists;
 ``--images`` is the folder the ``image`` paths are relative to (a path written on Windows, ``train\\a.png``, read
-with ``/``, counted in the notes as ``windows_paths_read``). Images are copied to
+with ``/``, counted in the notes as ``windows_paths_read``; a file name of another case than the one file so named,
+``a.PNG`` for ``a.png``, as that file: ``image_name_case_differs``). Images are copied to
 ``OUT/images``; ``"image": path`` means one image, a list several, and records already in rsvlm form
 (``images``) pass through, ``band_files`` (one file per band) copied file by file. An image's
 modality is its own ``modality`` (any case; for ``"image"``, the record's ``modality``), else
@@ -178,19 +179,37 @@ def _json_object(text: str) -> dict | None:
     return obj if isinstance(obj, dict) else None
 
 
-def _image_file(folder: Path, name: str, out: Output) -> Path:
+def _image_file(folder: Path, name: str, out: Output, listings: dict | None = None) -> Path:
     """``folder / name``; a ``name`` written on Windows (``train\\a.png``), not a file as it is, with ``/``
     for its ``\\`` where that is one (counted in the notes as ``windows_paths_read``): it was
-    ``missing_image``."""
+    ``missing_image``. A file name of another case than the one file of its folder so named (``a.PNG`` for
+    ``a.png``: a dataset made on Windows or macOS, whose disks ignore case) is that file, counted in the notes
+    as ``image_name_case_differs``; it was ``missing_image``. ``listings``: folder → lower-case name → its
+    files, filled as folders are listed (once each)."""
     path = folder / name
-    if "\\" in name and not path.is_file() and (posix := folder / name.replace("\\", "/")).is_file():
+    if path.is_file():
+        return path
+    posix = folder / name.replace("\\", "/")
+    if "\\" in name and posix.is_file():
         out.note("windows_paths_read")
         return posix
+    if listings is not None and posix.parent.is_dir():
+        if posix.parent not in listings:
+            listings[posix.parent] = {}
+            for p in posix.parent.iterdir():
+                listings[posix.parent].setdefault(p.name.lower(), []).append(p)
+        hits = [p for p in listings[posix.parent].get(posix.name.lower(), []) if p.is_file()]
+        if len(hits) == 1:
+            out.note("image_name_case_differs")
+            if "\\" in name:
+                out.note("windows_paths_read")
+            return hits[0]
     return path
 
 
-def convert_record(raw: dict, args, out: Output, where: str) -> dict:
-    """One rsvlm record from one LLaVA/GeoChat record; raises BadBox / KeyError / TypeError."""
+def convert_record(raw: dict, args, out: Output, where: str, listings: dict | None = None) -> dict:
+    """One rsvlm record from one LLaVA/GeoChat record; raises BadBox / KeyError / TypeError. ``listings``:
+    ``_image_file``'s folder listings, kept across records."""
     from rsvlm.data.records import task_from_prompt
     from rsvlm.tokens import IMAGE_TOKEN
 
@@ -211,7 +230,7 @@ def convert_record(raw: dict, args, out: Output, where: str) -> dict:
         files = bands or [spec["path"]]
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             raise TypeError("images[].band_files is not a list of paths")
-        srcs = [_image_file(Path(args.images), f, out) for f in files]
+        srcs = [_image_file(Path(args.images), f, out, listings) for f in files]
         for src in srcs:  # all read before any is copied
             if not src.is_file():
                 raise BadBox("missing_image", str(src))
@@ -264,6 +283,7 @@ def run(args, out: Output) -> None:
 
     if not Path(args.images).is_dir():
         raise ConversionError(f"{args.images}: no such image folder")
+    listings: dict = {}  # folder → its files by lower-case name (_image_file), each listed once
     for where, raw in bar(_records(Path(args.src), out), desc="llava", unit="record"):
         if isinstance(raw, BadBox):
             out.skip(raw.reason, where, raw.text)
@@ -272,7 +292,7 @@ def run(args, out: Output) -> None:
         try:
             if not isinstance(raw, dict):
                 raise TypeError("not a JSON object")
-            rec = convert_record(raw, args, out, where)
+            rec = convert_record(raw, args, out, where, listings)
             normalize_record(rec, where)  # what the record loader would refuse: it was written, then skipped in training
         except BadBox as e:
             out.take_back(mark)
