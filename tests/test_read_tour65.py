@@ -240,3 +240,32 @@ def test_two_bands_described_by_stac_names_are_multispectral_not_a_polarisation_
         ds.set_band_description(2, "swir16")
     img = read_image(p)
     assert img.modality == "msi" and img.bands == ["nir08", "swir16"], img.notes
+
+
+def _on_sphere(col, row, lat0, lon0, step=2.0):
+    """(lon, lat) of pixel (col, row) of a 100×100 north-up image centred at (lon0, lat0), ``step`` km a pixel."""
+    east_km, north_km = (col - 50) * step, (50 - row) * step
+    la, lo = np.radians(lat0), np.radians(lon0)
+    centre = np.array([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
+    east = np.array([-np.sin(lo), np.cos(lo), 0.0])
+    north = np.array([-np.sin(la) * np.cos(lo), -np.sin(la) * np.sin(lo), np.cos(la)])
+    v = centre + (east_km * east + north_km * north) / 6371.0
+    v /= np.linalg.norm(v)
+    return float(np.degrees(np.arctan2(v[1], v[0]))), float(np.degrees(np.arcsin(v[2])))
+
+
+@pytest.mark.parametrize("lat0, lon0", [(10.0, 179.9), (88.5, 179.0), (89.5, 30.0), (-89.5, 30.0)])
+def test_gcp_orientation_across_the_antimeridian_and_near_a_pole(lat0, lon0):
+    """The affine was fitted to longitude and latitude as read: a north-up scene across the antimeridian (179.9°
+    beside -179.9°) was said mirrored and a mirrored one said nothing; near a pole longitudes turn any way round.
+    The GCPs are put on the plane touching the sphere at their centre first."""
+    grid = [(c, r) for r in range(0, 101, 25) for c in range(0, 101, 25)]
+
+    def gcps(mirror):
+        return [GroundControlPoint(row=r, col=c, x=x, y=y)
+                for c, r in grid for x, y in [_on_sphere(100 - c if mirror else c, r, lat0, lon0)]]
+
+    assert gcp_orientation_note(gcps(False), "EPSG:4326") is None
+    note = gcp_orientation_note(gcps(True), "EPSG:4326")
+    assert note is not None and note.startswith("the image is not north-up: mirrored (one axis reversed), its top "
+                                                "facing north and its right west"), note

@@ -104,11 +104,12 @@ def orientation_note(t, what: str = "transform") -> str | None:
 
 def gcp_orientation_note(gcps, crs) -> str | None:
     """``orientation_note`` for an image georeferenced by ground control points only (Sentinel-1 GRD, in radar
-    geometry: a descending pass lies mirrored, its right facing west), by the affine least-squares fitted to them,
-    its x terms scaled by cos(latitude) in a geographic CRS (``crs``, or its string: a degree east is shorter there). Where no affine can be
-    fitted (under 3 GCPs, or all on one line) the note says the orientation was not checked. None where north-up."""
-    from rasterio.transform import from_gcps
-
+    geometry: a descending pass lies mirrored, its right facing west), by the affine least-squares fitted to them.
+    In a geographic CRS (``crs``, or its string) the GCPs are first put on the plane touching the sphere at their
+    centre (east and north there, in degrees of arc: ``_east_north``), as longitude and latitude fitted as they are
+    read a scene across the antimeridian (179.9° beside -179.9°) as mirrored, and one near a pole any way round.
+    Where no affine can be fitted (under 3 GCPs, all on one line, or centred on a pole) the note says the
+    orientation was not checked. None where north-up."""
     if not gcps:
         return None
     unchecked = (f"georeferenced by {len(gcps)} GCP{'s' if len(gcps) > 1 else ''}, too few or all on one line to "
@@ -116,13 +117,30 @@ def gcp_orientation_note(gcps, crs) -> str | None:
     pix = np.array([[g.col, g.row] for g in gcps], dtype=np.float64)  # (n, 2)
     if len(gcps) < 3 or np.linalg.matrix_rank(pix - pix.mean(axis=0), tol=1e-6) < 2:
         return unchecked
-    a, b, c, d, e, f = tuple(from_gcps(gcps))[:6]
+    xy = np.array([[g.x, g.y] for g in gcps], dtype=np.float64)  # (n, 2) map x, y
     if crs is not None and _geographic(crs):
-        k = float(np.cos(np.radians(np.mean([g.y for g in gcps]))))
-        a, b = a * k, b * k
+        xy = _east_north(xy)
+        if xy is None:
+            return unchecked
+    design = np.column_stack([pix, np.ones(len(pix))])  # (n, 3): x = a col + b row + c, y = d col + e row + f
+    (a, d), (b, e), (c, f) = np.linalg.lstsq(design, xy, rcond=None)[0]
     if not np.isfinite([a, b, d, e]).all() or abs(a * e - b * d) == 0:
         return unchecked
     return orientation_note((a, b, c, d, e, f), f"an affine fitted to its {len(gcps)} GCPs:")
+
+
+def _east_north(lonlat: np.ndarray) -> np.ndarray | None:
+    """Longitudes and latitudes (n, 2), degrees → (n, 2) east and north, degrees of arc, on the plane touching the
+    sphere at the points' centre; None where that centre is a pole (no east there)."""
+    lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
+    v = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])  # (n, 3) unit vectors
+    centre = v.mean(axis=0)
+    east = np.cross([0.0, 0.0, 1.0], centre)
+    if np.linalg.norm(east) < 1e-9 * max(np.linalg.norm(centre), 1e-300):
+        return None
+    east /= np.linalg.norm(east)
+    north = np.cross(centre / np.linalg.norm(centre), east)
+    return np.degrees(np.column_stack([v @ east, v @ north]))
 
 
 def _geographic(crs) -> bool:
