@@ -25,11 +25,13 @@ from rsvlm.argparsing import Parser
 def cell_stats(model, processor, data: Path, limit: int | None = None, batch_size: int = 16,
                progress: bool = True) -> dict:
     """{"llm" | "pointer" | "both": {"mass", "argmax_in_cell"}, "n": coordinates, "skipped": records not
-    scored (unreadable lines and images, by reason)}; a progress bar on stderr."""
+    scored (unreadable lines and images, by reason), "cut": records longer than the LLM's context (1024 tokens
+    where it says none), cut there, their later coordinates not scored}; a progress bar on stderr."""
     import torch
 
     from rsvlm.data.records import ReadReport
     from rsvlm.model.grammar import coordinate_axes
+    from rsvlm.model.llm import context_length
     from rsvlm.model.pointer import grid_side
     from rsvlm.progress import bar as progress_bar
     from rsvlm.tokens import NUM_BINS
@@ -42,7 +44,10 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
     # a later system turn the chat format cannot write: left out and counted, as training and rsvlm eval do
     index = D.build_index(data, tok, dict(processor.n_tokens), report, late_system=late_system_of(processor))
     skipped = dict(report.skipped)
-    ds = D.SFTDataset(index, data.parent, processor, processor.prompt, 1024)
+    # cut at the LLM's context, not at 1024 tokens: a long answer's later coordinates were left out, unsaid
+    ctx = (context_length(model.llm) if hasattr(model, "llm") else None) or 1024
+    ds = D.SFTDataset(index, data.parent, processor, processor.prompt, ctx)
+    cut = 0
     pid = model.pointer_ids()
     n = min(len(ds), limit or len(ds))
     sums = {k: [0.0, 0.0] for k in ("llm", "pointer", "both")}
@@ -51,6 +56,7 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
     for start in range(0, n, batch_size):
         batch = D.collate([ds[i] for i in range(start, min(n, start + batch_size))], tok.pad_token_id)
         bar.update(min(n, start + batch_size) - start)
+        cut += len(batch["cut"])
         for _, error in batch["bad"]:
             reason = error.split(":", 1)[0]
             skipped[reason] = skipped.get(reason, 0) + 1
@@ -82,7 +88,7 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
     if count == 0:
         raise ValueError(f"{data}: no coordinate in the first {n} record(s)' answers")
     out = {k: {"mass": round(m / count, 4), "argmax_in_cell": round(a / count, 4)} for k, (m, a) in sums.items()}
-    return {**out, "n": count, "skipped": skipped}
+    return {**out, "n": count, "skipped": skipped, "cut": cut}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     if res["skipped"]:
         print(f"{sum(res['skipped'].values())} record(s) not scored ("
               + ", ".join(f"{k}: {v}" for k, v in res["skipped"].items()) + ")", file=sys.stderr)
+    if res["cut"]:
+        print(f"{res['cut']} record(s) are longer than the LLM's context and cut there: their later coordinates are "
+              "not scored", file=sys.stderr)
     print(f"{res['n']} coordinates; probability on the true cell / most likely bin in it:")
     for k in ("llm", "pointer", "both"):
         print(f"  {k:8s} {res[k]['mass']:.3f} / {res[k]['argmax_in_cell']:.3f}")

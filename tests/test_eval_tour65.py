@@ -242,3 +242,20 @@ def test_a_coco_results_file_as_predictions_says_what_it_is_and_the_layout_to_gi
     assert s["n_missing"] == 1 and any(
         "item 0: not an object with an 'id': a COCO results file's detection (image_id, category_id, bbox or "
         "segmentation), one a line?" in n and "COCO's bbox is [x, y, width, height]" in n for n in s["notes"])
+
+
+def test_the_pointer_probe_cuts_at_the_llm_s_context_and_counts_what_it_cut(tmp_path, monkeypatch):
+    """Records were cut at 1024 tokens whatever the LLM: on a 512-token LLM one of 700 was read past its positions
+    (logits of garbage, scored), and one cut said nothing of the coordinates it lost. Now they are cut at the
+    context and counted."""
+    from test_probe_pointer_cells import model
+
+    probe = load_script("probe_pointer_cells", monkeypatch)
+    data = ground_records(tmp_path)
+    long = json.loads(data.read_text().splitlines()[0])
+    long["id"] = "long"
+    long["conversations"][1]["value"] = "".join(
+        f"<box><loc_{x}><loc_{y}><loc_{x + 50}><loc_{y + 50}></box>" for x in range(0, 900, 90) for y in range(0, 900, 90))
+    data.write_text(data.read_text() + json.dumps(long) + "\n")
+    res = probe.cell_stats(*model(), data, progress=False)
+    assert res["cut"] == 1 and res["skipped"] == {} and 16 < res["n"] < 16 + 400  # 100 boxes, cut within them
