@@ -269,3 +269,22 @@ def test_gcp_orientation_across_the_antimeridian_and_near_a_pole(lat0, lon0):
     note = gcp_orientation_note(gcps(True), "EPSG:4326")
     assert note is not None and note.startswith("the image is not north-up: mirrored (one axis reversed), its top "
                                                 "facing north and its right west"), note
+
+
+def test_the_angle_band_left_out_is_the_angle_where_an_alpha_band_comes_first(tmp_path):
+    """incidence_bands counted bands with the alpha left out, so with the alpha first ('mask, VV, VH, angle') it
+    named VH (source band 2) as the angle: VH was dropped, the angle read, and the file refused as optical."""
+    from rasterio.enums import ColorInterp
+
+    rng = np.random.default_rng(27)
+    bands = np.concatenate([np.full((1, 32, 32), 255.0), rng.normal(-15, 4, (2, 32, 32)),
+                            rng.uniform(30, 46, (1, 32, 32))]).astype(np.float32)  # (C, H, W) alpha, VV, VH, angle
+    p = tmp_path / "alpha_first.tif"
+    with rasterio.open(p, "w", driver="GTiff", width=32, height=32, count=4, dtype="float32") as ds:
+        ds.write(bands)
+        for i, d in enumerate(["mask", "VV", "VH", "angle"]):
+            ds.set_band_description(i + 1, d)
+        ds.colorinterp = [ColorInterp.alpha, ColorInterp.gray, ColorInterp.undefined, ColorInterp.undefined]
+    img = read_image(p, modality="sar")
+    assert img.bands == ["VV", "VH"], img.notes
+    assert "band angle (the incidence angle, in degrees: no backscatter) left out of the read" in img.notes

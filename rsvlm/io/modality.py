@@ -197,9 +197,9 @@ ANGLE_NAME = re.compile(r"(local[ _]?)?(incidence[ _]?)?angle|(local[ _]?)?incid
 def incidence_bands(src) -> set[int]:
     """The bands (0-based) described as a SAR incidence angle (``angle``, ``local_incidence_angle``, ``LIA``) beside
     1, 2 or 4 bands each described by another polarisation (VV, VH); empty otherwise."""
-    desc = [src.descriptions[i] or "" for i in range(src.count) if i != src.alpha_index]
-    angle = {i for i, d in enumerate(desc) if ANGLE_NAME.fullmatch(d.strip())}
-    pols = [polarisation_in(d) for i, d in enumerate(desc) if i not in angle]
+    desc = {i: src.descriptions[i] or "" for i in range(src.count) if i != src.alpha_index}  # an alpha first too
+    angle = {i for i, d in desc.items() if ANGLE_NAME.fullmatch(d.strip())}
+    pols = [polarisation_in(d) for i, d in desc.items() if i not in angle]
     return angle if angle and len(pols) in (1, 2, 4) and all(pols) and len(set(pols)) == len(pols) else set()
 
 
