@@ -132,3 +132,20 @@ def test_llava_reads_an_image_name_of_another_case_written_on_windows(tmp_path):
     assert [r["id"] for r in recs] == ["r1"] and recs[0]["images"][0]["path"] == "images/a.png"
     assert stats["notes"]["image_name_case_differs"] == 1 and stats["notes"]["windows_paths_read"] == 1
     assert stats["skipped"] == {"missing_image": 1}
+
+
+def test_masks_reads_a_palette_saved_as_utf16_with_crlf(tmp_path):
+    """A palette YAML saved by Windows Notepad as "Unicode" (UTF-16 with a BOM, CRLF) was "cannot read palette
+    ('utf-8' codec can't decode byte 0xff …)", though a JSON palette so saved was read."""
+    import numpy as np
+    from PIL import Image
+
+    png(tmp_path / "a.png", 32, 32)
+    lab = np.zeros((32, 32), np.uint8)
+    lab[4:20, 4:20] = 1
+    Image.fromarray(lab).save(tmp_path / "a_mask.png")
+    (tmp_path / "p.yaml").write_bytes("tree: 1\r\n_ignore: [0]\r\n".encode("utf-16"))
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "a.png"), "--labels",
+                          str(tmp_path / "a_mask.png"), "--palette", str(tmp_path / "p.yaml"))
+    assert [r["id"] for r in recs] and stats["skipped"] == {}
+    assert "<ref>tree</ref>" in recs[0]["conversations"][-1]["value"]

@@ -5,7 +5,7 @@ the image of the same stem, after removing ``--label-suffix`` (default: any of `
 ``_response``, ``_gt``, ``_instance_color_RGB``), or of that stem plus ``_img``, ``_image``, ``_sat`` or ``_rgb``
 (detectree's ``X_img.tif`` / ``X_response.tif``, DeepGlobe's ``1_sat.jpg`` / ``1_mask.png``). Where images and labels
 share one folder, only files with a label suffix are labels. The class map is ``--palette FILE`` (YAML or
-JSON: ``{class: value}`` where value is a grey level or ``[r, g, b]``, plus an optional
+JSON, UTF-8 or UTF-16 as Windows Notepad saves "Unicode": ``{class: value}`` where value is a grey level or ``[r, g, b]``, plus an optional
 ``_ignore: [values]``) or a ``--preset`` (below). Pixels of ignored values (background, no-data;
 value 0 / black unless a class claims it) are not objects; pixels whose value is in no map are
 ``unknown_label_value`` (counted per image and value, or raised under ``--strict``); a colour label
@@ -54,6 +54,7 @@ from data_gen.convert.common import (
     one_image,
     pick,
     read_json,
+    text_codec,
 )
 from data_gen.convert.detection import label_problem
 from data_gen.convert.filters import class_name
@@ -116,7 +117,8 @@ def load_palette(args) -> tuple[dict[str, object], list]:
             import yaml
 
             try:
-                table = yaml.safe_load(args.palette.read_text(encoding="utf-8-sig"))  # not the locale's: C is ASCII
+                data = args.palette.read_bytes()  # UTF-8 (not the locale's: C is ASCII), or Notepad's UTF-16
+                table = yaml.safe_load(data.decode(text_codec(data)))
             except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
                 raise ConversionError(f"{args.palette}: cannot read palette ({e})") from e
         else:
