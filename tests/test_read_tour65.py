@@ -288,3 +288,23 @@ def test_the_angle_band_left_out_is_the_angle_where_an_alpha_band_comes_first(tm
     img = read_image(p, modality="sar")
     assert img.bands == ["VV", "VH"], img.notes
     assert "band angle (the incidence angle, in degrees: no backscatter) left out of the read" in img.notes
+
+
+def test_an_envi_header_with_dots_in_its_name_or_several_data_files_beside_it(tmp_path):
+    """header_data replaced the header's last suffix, so scene_2020.06.13.hdr looked only for 'scene_2020.06.13' and
+    was refused beside its scene_2020.06.13.img; with several data files beside one header (scene and scene.img)
+    the first was read and the others not said."""
+    from rasterio.shutil import copy
+
+    dn = np.random.default_rng(28).integers(100, 4000, (3, 20, 20)).astype(np.uint16)  # (C, H, W)
+    tif = tmp_path / "src.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=20, height=20, count=3, dtype="uint16") as ds:
+        ds.write(dn)
+    copy(tif, tmp_path / "scene_2020.06.13.img", driver="ENVI")
+    img = read_image(tmp_path / "scene_2020.06.13.hdr")
+    assert "scene_2020.06.13.hdr is a raster header: read its data file scene_2020.06.13.img" in img.notes, img.notes
+    copy(tif, tmp_path / "two.img", driver="ENVI")
+    (tmp_path / "two.dat").write_bytes((tmp_path / "two.img").read_bytes())
+    notes = read_image(tmp_path / "two.hdr").notes
+    assert ("two.hdr is a raster header: read its data file two.img (also beside it: two.dat; give the data file "
+            "meant)") in notes, notes

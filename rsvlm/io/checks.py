@@ -158,14 +158,20 @@ def file_url_message(name: str, url: re.Match) -> str:
 HEADER_DATA = ("", ".img", ".dat", ".bin", ".raw", ".bsq", ".bil", ".bip", ".flt", ".envi")  # beside an ENVI / EHdr .hdr
 
 
-def header_data(p: Path) -> tuple[Path | None, str]:
-    """(its data file, the names looked for) for a raster header ``p`` (``x.hdr``, ENVI's or ESRI's, which GDAL
-    refuses: it opens the data file): ``x.img``, ``x`` … (``HEADER_DATA``), or ``x.img`` for ``x.img.hdr``; None
-    where none is there. GDAL's own refusal named no data file."""
+def header_data(p: Path) -> tuple[list[Path], str]:
+    """(its data files, the names looked for) for a raster header ``p`` (``x.hdr``, ENVI's or ESRI's, which GDAL
+    refuses: it opens the data file): ``x.img``, ``x`` … (``HEADER_DATA`` added to the name, so ``x_2020.06.13.hdr``
+    finds ``x_2020.06.13.img``), upper-case too (``SCENE.HDR`` beside ``SCENE.IMG``), or ``x.img`` for
+    ``x.img.hdr``; in that order, empty where none is there. GDAL's own refusal named no data file."""
     stem = p.with_suffix("")
-    names = [stem] if stem.suffix else [stem.with_suffix(s) if s else stem for s in HEADER_DATA]
-    upper = [n.with_suffix(n.suffix.upper()) for n in names if n.suffix]  # SCENE.HDR beside SCENE.IMG
-    found = next((n for n in names + upper if n.is_file() and n.suffix.lower() != ".hdr"), None)
+    own = stem.suffix.lower() in HEADER_DATA[1:]  # x.img.hdr: the header of x.img
+    endings = [""] if own else list(HEADER_DATA)
+    names = [stem.with_name(stem.name + s) for s in endings]
+    upper = [stem.with_suffix(stem.suffix.upper())] if own else [stem.with_name(stem.name + s.upper()) for s in endings if s]
+    found: list[Path] = []
+    for n in dict.fromkeys(names + upper):  # scene.img and scene.IMG are one file on a case-insensitive disk
+        if n.is_file() and n.suffix.lower() != ".hdr" and not any(n.samefile(f) for f in found):
+            found.append(n)
     return found, ", ".join(n.name for n in names)
 
 

@@ -65,11 +65,13 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: s
     for name in names:  # as written: a URL's "//" unfolded
         check_image_path(name)
     if len(paths) == 1 and paths[0].suffix.lower() == ".hdr":  # an ENVI .img's header given for it
-        data, looked = header_data(paths[0])
-        if data is None:
+        found, looked = header_data(paths[0])
+        if not found:
             raise ImageReadError(f"{names[0]}: a raster header, not the image, and no data file beside it ({looked})")
-        src = open_source([str(data)], gdal_cache_mb, png_checked)
-        src.notes.append(f"{paths[0].name} is a raster header: read its data file {data.name}")
+        src = open_source([str(found[0])], gdal_cache_mb, png_checked)
+        others = ", ".join(f.name for f in found[1:])  # scene and scene.img both: the first is read, the rest said
+        src.notes.append(f"{paths[0].name} is a raster header: read its data file {found[0].name}"
+                         + (f" (also beside it: {others}; give the data file meant)" if others else ""))
         return src
     if len(paths) == 1 and paths[0].suffix.lower() in PIL_SUFFIXES and not _has_geo_sidecar(paths[0]):
         try:
