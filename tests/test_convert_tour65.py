@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from convert_helpers import convert, objs, png
-
-from data_gen.convert.common import ConversionError
 
 
 def test_coco_crowd_region_is_never_merged_with_an_instance_of_the_same_box(tmp_path):
@@ -149,3 +146,27 @@ def test_masks_reads_a_palette_saved_as_utf16_with_crlf(tmp_path):
                           str(tmp_path / "a_mask.png"), "--palette", str(tmp_path / "p.yaml"))
     assert [r["id"] for r in recs] and stats["skipped"] == {}
     assert "<ref>tree</ref>" in recs[0]["conversations"][-1]["value"]
+
+
+def test_levir_real_pair_label_as_jpeg_and_photo_as_label(realdata, tmp_path):
+    """On the real LEVIR-CD pair: its label saved as JPEG (quality 75) gives the 12 regions of the PNG one, its
+    mid-grey pixels counted; its A image given as the label (an easy slip with ``A/ B/ label/`` folders) is
+    refused, where it was thresholded into changes."""
+    import shutil
+
+    from PIL import Image
+
+    src, pair = tmp_path / "s", realdata / "cd_levir" / "test_7_0256_0512"
+    for tag in ("A", "B", "label"):
+        (src / tag).mkdir(parents=True)
+    for name in ("t", "u"):
+        shutil.copy(f"{pair}_A.png", src / "A" / f"{name}.png")
+        shutil.copy(f"{pair}_B.png", src / "B" / f"{name}.png")
+    Image.open(f"{pair}_label.png").convert("RGB").save(src / "label" / "t.jpg", quality=75)
+    shutil.copy(f"{pair}_A.png", src / "label" / "u.png")
+    stats, recs = convert(tmp_path / "o", "levir-cd", "--src", str(src))
+    assert {r["id"]: r for r in recs}["levir-t-describe"]["conversations"][-1]["value"] == \
+        "12 building areas changed, covering 13.7% of the image."
+    assert stats["skipped"] == {"label_not_a_mask": 1} and "u.png: label_not_a_mask" in \
+        stats["skipped_examples"]["label_not_a_mask"]
+    assert stats["notes"]["label_pixels_mid_grey"] > 0
