@@ -12,6 +12,7 @@ from rsvlm.argparsing import Parser
 def synth_parser(cls: type[Parser] = Parser) -> Parser:
     """The parser of ``python -m data_gen synth`` (``cls``: scripts/build_stages.py's raises, not exits)."""
     from data_gen.argv import record_values
+    from data_gen.instructions.build import TASKS_HELP
 
     p = record_values(cls(prog="python -m data_gen synth",
                           description="Synthetic multi-modal scenes with ground truth and instruction records."))
@@ -21,8 +22,7 @@ def synth_parser(cls: type[Parser] = Parser) -> Parser:
                    help="scene ids are s<seed>-<index>; same seed and config give the same bytes (default 0)")
     p.add_argument("--modalities", default=None, help="comma list of optical,sar,ir,msi, any case (default: config)")
     p.add_argument("--size", type=int, default=None, help="scene side in px (default: config, 128)")
-    p.add_argument("--tasks", default=None, help="comma list of tasks to make records of, e.g. det,ground (the "
-                   "others' instructions.task_weights set to 0, these keep the config's; default: every task)")
+    p.add_argument("--tasks", default=None, help=TASKS_HELP)
     p.add_argument("--pairs-fraction", type=float, default=None, help="fraction of bi-temporal scenes")
     p.add_argument("--config", default=None, help="configs/data/NAME.yaml")
     p.add_argument("--workers", type=int, default=1,
@@ -35,9 +35,9 @@ def synth_parser(cls: type[Parser] = Parser) -> Parser:
 SYNTH_FLAGS = {"--size": "scene.size", "--pairs-fraction": "scene.pairs_fraction", "--modalities": "modalities"}
 
 
-def synth_overrides(a, weights: dict | None = None) -> list[str]:
-    """The config overrides of parsed synth arguments ``a``: its key=value words, then its flags' (``weights``:
-    the task weights read with them, for ``--tasks``: build.task_overrides)."""
+def synth_overrides(a) -> list[str]:
+    """The config overrides of parsed synth arguments ``a``: its key=value words, then its flags' (``--tasks``'
+    come after them: synth_config)."""
     overrides = list(a.overrides)
     if a.modalities is not None:
         names = [m.strip().lower() for m in a.modalities.split(",") if m.strip()]  # "Optical, SAR," is fine,
@@ -47,21 +47,15 @@ def synth_overrides(a, weights: dict | None = None) -> list[str]:
         overrides.append(f"scene.size={a.size}")
     if a.pairs_fraction is not None:
         overrides.append(f"scene.pairs_fraction={a.pairs_fraction}")
-    if a.tasks is not None:  # after the words: instructions.task_weights={…} given too is their base
-        from data_gen.instructions.build import task_overrides
-
-        overrides += task_overrides(a.tasks, weights)
     return overrides
 
 
 def synth_config(a, path):
     """The SynthConfig of parsed synth arguments ``a`` over the config file ``path`` (None: the defaults); a task
     ``--tasks`` names whose weight is 0 there gets 1. ConfigError / ValueError naming what is wrong."""
-    from data_gen.synth.config import SynthConfig
-    from rsvlm.config import load_config
+    from data_gen.instructions.build import load_with_tasks
 
-    cfg = load_config(SynthConfig, path, synth_overrides(a))
-    return cfg if a.tasks is None else load_config(SynthConfig, path, synth_overrides(a, cfg.instructions.task_weights))
+    return load_with_tasks(path, synth_overrides(a), a.tasks)
 
 
 def synth_main(argv: list[str]) -> int:
@@ -132,13 +126,13 @@ def main(argv: list[str] | None = None) -> int:
                   f"error: unknown command {argv[0]!r}" + (f"; did you mean {close[0]!r}?" if close else meant),
                   file=sys.stderr)
         return 0 if asked else 2
+    rc = 0  # a command's own exit status stays, its error said on stderr, where stdout's reader has gone too
     try:
         rc = int(commands[argv[0]](argv[1:]) or 0)
         sys.stdout.flush()  # a pipe's buffered lines: its reader gone (| head), here, not "Exception ignored" at exit
-        return rc
     except BrokenPipeError:  # stdout closed by its reader (| head); every command prints after its work is written
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes it
-        return 0
+    return rc
 
 
 if __name__ == "__main__":

@@ -154,3 +154,48 @@ def test_the_build_checks_extra_data_tasks_as_synth_reads_them():
     bc = stages.BuildConfig()
     assert stages.check_data_extra(["--tasks", "det"], bc) is None
     assert "'foo' is no task" in stages.check_data_extra(["--tasks", "det,foo"], bc)
+
+
+def test_a_command_error_after_its_stdout_reader_left_keeps_its_exit_status(tmp_path):
+    # main() flushed stdout into a gone reader and answered 0 for a command that had failed (exit 2, its
+    # error said on stderr) or was interrupted (130): `synth … | head` looked as if it had worked
+    import os
+
+    code = ("import sys, data_gen.__main__ as m\n"
+            "def failed(argv):\n    print('report line'); print('error: it failed', file=sys.stderr); return 2\n"
+            "m.rebuild_main = failed\nsys.exit(m.main(['rebuild']))")
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run([sys.executable, "-c", code], cwd=REPO, stdout=write, stderr=subprocess.PIPE, text=True,
+                              env={"PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)})
+    finally:
+        os.close(write)
+    assert (done.returncode, done.stderr) == (2, "error: it failed\n")
+
+
+def test_tasks_help_says_the_default_mix_and_a_zero_weight_named(capsys):
+    # synth's --help said "default: every task" where a config (data_warmup.yaml) weights ground alone, and
+    # neither help said that a task named at weight 0 is made at weight 1
+    from data_gen.__main__ import main
+
+    for cmd in ("synth", "rebuild"):
+        with pytest.raises(SystemExit):
+            main([cmd, "--help"])
+        said = " ".join(capsys.readouterr().out.split())
+        assert "(1 where that is 0); default: the config's mix" in said and "every task" not in said, said
+
+
+def test_a_set_made_with_tasks_is_the_set_of_those_weights_byte_for_byte(tmp_path):
+    # --tasks det,count is the config's mix with every other task at 0, same bytes run after run
+    from data_gen.__main__ import main
+
+    common = ["--n", "3", "--size", "32", "--seed", "4", "--no-progress"]
+    assert main(["synth", "--out", str(tmp_path / "a"), *common, "--tasks", "det,count"]) == 0
+    assert main(["synth", "--out", str(tmp_path / "b"), *common, "--tasks", "count, DET"]) == 0
+    zero = [f"instructions.task_weights.{t}=0" for t in ("cls", "vqa", "cap", "ground", "regcap", "seg", "change")]
+    assert main(["synth", "--out", str(tmp_path / "c"), *common, *zero]) == 0
+    for name in ("train.jsonl", "val.jsonl", "test.jsonl", "stats.json", "config.yaml"):
+        got = {(tmp_path / d / name).read_bytes() for d in "abc"}
+        assert len(got) == 1, name
+    assert (tmp_path / "a" / "train.jsonl").read_text()

@@ -81,6 +81,23 @@ def bad_weights(weights: dict) -> dict:
     return {k: v for k, v in weights.items() if not ok(v)}
 
 
+TASKS_HELP = ("comma list of tasks to make records of, e.g. det,ground: the others' instructions.task_weights set "
+              "to 0, these keep the config's weight (1 where that is 0); default: the config's mix")
+
+
+def load_with_tasks(path, overrides: list[str], tasks: str | None):
+    """The SynthConfig of config file ``path`` (None: the defaults) with ``overrides``, then ``--tasks``
+    (None: none; synth's and rebuild's): a task it names whose weight is 0 there gets 1. ConfigError /
+    ValueError naming what is wrong."""
+    from data_gen.synth.config import SynthConfig
+    from rsvlm.config import load_config
+
+    if tasks is None:
+        return load_config(SynthConfig, path, overrides)
+    cfg = load_config(SynthConfig, path, [*overrides, *task_overrides(tasks)])
+    return load_config(SynthConfig, path, [*overrides, *task_overrides(tasks, cfg.instructions.task_weights)])
+
+
 def task_overrides(tasks: str, weights: dict | None = None) -> list[str]:
     """The config overrides of ``--tasks det,ground`` (any case): every other task's weight set to 0, the named
     keep the config's, ``weights`` (read with these overrides), or 1 where that is 0 (a set made with --tasks

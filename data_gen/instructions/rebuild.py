@@ -19,7 +19,13 @@ from pathlib import Path
 
 import numpy as np
 
-from data_gen.instructions.build import build_scene_records, check_makeable, check_weights, task_overrides
+from data_gen.instructions.build import (
+    TASKS_HELP,
+    build_scene_records,
+    check_makeable,
+    check_weights,
+    load_with_tasks,
+)
 from data_gen.instructions.config import InstructionConfig
 from data_gen.instructions.splits import SPLITS, SplitFiles
 from data_gen.instructions.stats import Stats, format_report
@@ -181,8 +187,7 @@ def _object_problem(o, keys: tuple[str, ...]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     from data_gen.argv import given_twice, record_values
-    from data_gen.synth.config import SynthConfig
-    from rsvlm.config import ConfigError, load_config
+    from rsvlm.config import ConfigError
 
     p = record_values(Parser(prog="python -m data_gen rebuild", description=__doc__.split("\n")[0]))
     p.add_argument("--dir", required=True, help="output folder of `python -m data_gen synth`")
@@ -190,8 +195,7 @@ def main(argv: list[str] | None = None) -> int:
                    help="configs/data/NAME.yaml (its instructions section); default: DIR/config.yaml, the set's own")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--prefix", default="", help="file name prefix, e.g. stage1_")
-    p.add_argument("--tasks", default=None, help="comma list of tasks to make records of, e.g. det,ground (the "
-                   "others' instructions.task_weights set to 0, these keep the config's; default: the config's mix)")
+    p.add_argument("--tasks", default=None, help=TASKS_HELP)
     p.add_argument("--no-progress", action="store_true", help="no progress bar (on stderr)")
     p.add_argument("overrides", nargs="*", help="key=value, e.g. instructions.task_weights={ground: 1}")
     a = p.parse_args(argv)
@@ -212,11 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     if config is None and (Path(a.dir) / "config.yaml").is_file():
         config = str(Path(a.dir) / "config.yaml")  # the mix the set was made with, not the package default
     try:
-        tasks = [] if a.tasks is None else task_overrides(a.tasks)
-        cfg = load_config(SynthConfig, config, [*a.overrides, *tasks]).instructions
-        if a.tasks is not None:  # a task named whose weight is 0 there (a set made with --tasks) gets 1
-            tasks = task_overrides(a.tasks, cfg.task_weights)
-            cfg = load_config(SynthConfig, config, [*a.overrides, *tasks]).instructions
+        cfg = load_with_tasks(config, a.overrides, a.tasks).instructions  # --tasks: a set made with it too
         report = rebuild(a.dir, cfg, a.seed, a.prefix, progress=not a.no_progress)
         # said after the work, as every data_gen command: a reader gone (| head) cannot stop it half-way
         print(f"instructions from {config or 'the built-in defaults'}"
