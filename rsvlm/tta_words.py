@@ -10,8 +10,8 @@ each word as written; ``counter_spelling``: which of "counterclockwise", "anticl
 "clockwise" is said as). ``swap_words`` maps a text into a view and back.
 
 Words are matched in any case, each keeping the case it was written in ("north-East" under a
-transpose is "south-West"), the two words of a corner joined by a space, a hyphen or an en dash
-("north west", "north-west", "north–west"), and every form of a heading ("westward", "leftwards", "northeasternmost",
+transpose is "south-West"), the two words of a corner joined by spaces, a hyphen or an en dash
+("north west", "north-west", "north–west", "top  left", "north - west"), and every form of a heading ("westward", "leftwards", "northeasternmost",
 "northerly", "northwesterly", "south-eastward").
 
 Limits: English only: a question in another language keeps its direction words as they are, so a
@@ -78,7 +78,7 @@ ROTATION = {"clockwise": "counterclockwise", "counterclockwise": "clockwise",
 UNMAPPED = {"t": ("above", "below", "upper", "lower", "uppermost", "lowermost")}  # no one-word image
 FRAMED = ("centre", "center", "middle", "corner", "edge", "border", "side", "half", "quadrant", "largest",
           "smallest", "biggest", "nearest", "closest", "farthest", "furthest")  # besides SWAPS: words a crop changes the meaning of
-CORNERS = {  # a transpose turns "top left" into "left top", "north-west" into "west-north", "south-westerly" into "east-northerly"
+CORNERS = {  # (the spellings ``_CORNER`` reads, spaces or tabs around a joiner too) a transpose turns "top left" into "left top", "north-west" into "west-north", "south-westerly" into "east-northerly"
     **{f"{a}{sep}{b}": f"{b}{sep}{a}"
        for a, b in [*product(("left", "right"), ("top", "bottom")), *product(("west", "east"), ("north", "south"))]
        for sep in JOINERS},
@@ -157,10 +157,9 @@ def framing_words() -> re.Pattern:
 @functools.cache
 def _swapper(step: str) -> tuple[dict[str, str], re.Pattern]:
     """(word → its image, a pattern of those words) of a view's ``step``, both ways, its ``COMPASS``
-    points too, and ``KEPT``'s phrases as they are (matched first: they are longer); ``"corners"``:
-    ``CORNERS`` one way, ``"hand"``: ``HANDED`` one way, ``"rotation"``: ``ROTATION`` (built once per step, on first use)."""
-    if step in ("corners", "hand", "rotation"):
-        table = {"corners": CORNERS, "hand": HANDED, "rotation": ROTATION}[step]
+    points too, and ``KEPT``'s phrases as they are (matched first: they are longer); ``"hand"``: ``HANDED`` one way, ``"rotation"``: ``ROTATION`` (built once per step, on first use)."""
+    if step in ("hand", "rotation"):
+        table = {"hand": HANDED, "rotation": ROTATION}[step]
         return table, _words(table)
     words, capitals = ({**t[step], **{b: a for a, b in t[step].items()}} for t in (SWAPS, COMPASS))
     words |= {w: w for w in KEPT}
@@ -206,15 +205,12 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None) -> str:
     """``text`` with ``step``'s words (``_swapper``) mapped, ``said`` overriding its table's images."""
     table, pattern = _swapper(step)
     table = {**table, **said} if said else table
-    joined = re.compile(f"([{re.escape(JOINERS)}])")
 
     def sub(m: re.Match) -> str:
         word = m.group(0)
         if len(word) == 1 and word in "NSEW" and not _direction(m.string, m.start(), m.end()):
             return word  # a name ("Building E"), not a direction
         new = table[word] if word in table else table[word.lower()]
-        if step == "corners":  # each word keeps the case of the word written in its place: "west-South" → "south-West"
-            return "".join(_cased(n, w) for n, w in zip(joined.split(new), joined.split(word)))
         if word.istitle() and step != "rotation":  # "Top Left", "North-West": each word's capital kept
             return new.title()
         if not word.isupper() and any(c.isupper() for c in word[1:]):  # "NorthEast", "northEasterly"
@@ -238,4 +234,20 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
         text = _sub(_sub(text, "hand") if step == "t" else text, step)  # "right-hand" → "right" → "bottom"
     if sum(s in view for s in "thv") % 2:  # a mirror: clockwise turns
         text = _sub(text, "rotation", {"clockwise": counter} if counter else None)
-    return _sub(text, "corners") if "t" in view else text
+    return _CORNER.sub(_corner, text) if "t" in view else text
+
+
+_GAP = r"[^\S\n]+|[^\S\n]*[-–_][^\S\n]*"  # a corner's joiner, with any spaces or tabs: "top  left", "north - west"
+_CORNER = re.compile(rf"{_EDGE[0]}(?i:(left|right)({_GAP})(top|bottom)|(west|east)({_GAP})(north|south)"
+                     rf"(ernmost|erly|ern|wards|ward)?){_EDGE[1]}")
+
+
+def _corner(m: re.Match) -> str:
+    """A transpose's corner (``CORNERS``) in the usual order, each word in the case of the word in its place and
+    the joiner as written ("left  top" → "top  left", "west-Southerly" → "south-Westerly"); a heading after a
+    space is left alone ("west northerly": two words)."""
+    a, gap, b = m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)
+    end = m.group(7) or ""
+    if end and not gap.strip():
+        return m.group(0)
+    return f"{_cased(b.lower(), a)}{gap}{_cased(a.lower(), b)}{end}"

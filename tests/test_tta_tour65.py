@@ -7,6 +7,7 @@ import pytest
 
 from rsvlm import tta
 from rsvlm.answer_words import label_key
+from rsvlm.fusion import vote
 from rsvlm.model import ImageInput
 from rsvlm.tta_words import counter_spelling
 
@@ -89,3 +90,12 @@ def test_a_tiny_object_half_the_views_miss_is_still_dropped():
 
     views = [_square(40, 40), [], _square(60, 60), []]  # one view each at two places: no object most views found
     assert fusion.fuse(views, 96, 96, tta.FuseConfig(), many=True) == []
+
+
+@pytest.mark.parametrize("said,image", [("Bottom  right.", "Bottom  right."), ("top - left", "top - left"),
+                                        ("Right  top.", "Bottom  left."), ("south -westerly", "north -easterly")])
+def test_a_transposed_corner_with_odd_spacing_keeps_its_order(said, image):
+    """A transposed view's "Bottom  right." (two spaces) came back "Right  bottom.": the corner's words were
+    swapped but not put back in order, so the vote read it apart from the plain "Bottom right."."""
+    assert tta.swap_words(said, "t", back=True) == image
+    assert vote(["Bottom right.", tta.swap_words("Bottom  right.", "t", back=True), "Top left."]) == "Bottom right."
