@@ -54,6 +54,7 @@ def answer_logprobs(model, processor, rows: list[dict], image_root: Path, batch_
     from eval.loc_error import teacher_forced
     from rsvlm.data.conversation import PromptConfig
     from rsvlm.data.records import ReadReport
+    from rsvlm.model.llm import context_length
     from rsvlm.progress import bar as progress_bar
     from rsvlm.train import data as D
 
@@ -62,15 +63,21 @@ def answer_logprobs(model, processor, rows: list[dict], image_root: Path, batch_
         path = Path(tmp) / "rows.jsonl"
         path.write_text("".join(json.dumps(x) + "\n" for x in rows))
         index = D.build_index(path, tok, dict(processor.n_tokens), ReadReport(str(path)), roots=[image_root])
-    # the words are written into the question above, so the processor must not add its own
+    # the words are written into the question above, so the processor must not add its own; cut at the LLM's
+    # context (was 1024 tokens whatever the LLM: past a 512-token one's positions, garbage was scored)
+    ctx = (context_length(model.llm) if hasattr(model, "llm") else None) or 1024
     data = D.SFTDataset(index, image_root, processor,
-                        PromptConfig(annotate_modality=False, system=processor.prompt.system), 1024)
+                        PromptConfig(annotate_modality=False, system=processor.prompt.system), ctx)
     scores = {}
     bar = progress_bar(total=len(data), desc="scoring answers", unit="answer", file=sys.stderr, disable=not progress)
     for batch, logits in teacher_forced(model, data, tok.pad_token_id, batch_size):
         bar.update(len(batch["ids"]) + len(batch["bad"]))
         if batch["bad"]:
             raise ValueError(f"unreadable sample(s): {batch['bad'][:2]}")
+        if batch["cut"]:  # a part of its answer scored against whole ones: the choice would be the shortest
+            rid, n = batch["cut"][0]
+            raise ValueError(f"record {rid.split('|')[0]!r} is {n} tokens long, past the LLM's context of {ctx}: "
+                             "its answers cannot be scored whole")
         logp = logits[:, :-1].float().log_softmax(-1)  # (B,T-1,V)
         labels = batch["labels"][:, 1:].to(logp.device)  # (B,T-1)
         picked = logp.gather(-1, labels.clamp(min=0)[..., None])[..., 0]  # (B,T-1)

@@ -4,6 +4,7 @@ the probes meet it (training's probe of the chat template, ``train.sft_index.lat
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from script_loader import load_script
 from test_probe_pointer_cells import ground_records
@@ -259,3 +260,31 @@ def test_the_pointer_probe_cuts_at_the_llm_s_context_and_counts_what_it_cut(tmp_
     data.write_text(data.read_text() + json.dumps(long) + "\n")
     res = probe.cell_stats(*model(), data, progress=False)
     assert res["cut"] == 1 and res["skipped"] == {} and 16 < res["n"] < 16 + 400  # 100 boxes, cut within them
+
+
+def test_the_sensor_probe_refuses_an_answer_cut_at_the_llm_s_context(tmp_path, monkeypatch):
+    """It read at 1024 tokens whatever the LLM, and an answer cut short there scored as part of itself against
+    whole ones; it reads at the LLM's context now, and a cut answer is refused naming its record."""
+    import pytest
+    from test_train_utils import make_records
+
+    from rsvlm.config import load_config
+    from rsvlm.data.conversation import PromptConfig
+    from rsvlm.data.records import ReadReport
+    from rsvlm.model import VLMConfig, create_model
+    from rsvlm.train import data as D
+
+    probe = load_script("probe_sensor_word", monkeypatch)
+    rec = json.loads(make_records(tmp_path, n=1, ir_every=0).read_text().splitlines()[0])
+    rec.update(id="s1", task="vqa", meta={"qtype": "modality"},
+               conversations=[{"from": "human", "value": "<image>\n[vqa] What sensor took this image?"},
+                              {"from": "gpt", "value": "optical"}])
+    rows = probe.variants([rec])[:1]
+    model, proc = create_model(load_config(VLMConfig, Path(__file__).resolve().parents[1] / "configs/model/tiny.yaml"))
+    path = tmp_path / "rows.jsonl"
+    path.write_text(json.dumps(rows[0]) + "\n")
+    index = D.build_index(path, proc.tokenizer, dict(proc.n_tokens), ReadReport(str(path)), roots=[tmp_path])
+    n = len(D.SFTDataset(index, tmp_path, proc, PromptConfig(annotate_modality=False), 4096)[0]["input_ids"])
+    monkeypatch.setattr("rsvlm.model.llm.context_length", lambda llm: n - 1)
+    with pytest.raises(ValueError, match=f"record 's1' is {n} tokens long, past the LLM's context of {n - 1}"):
+        probe.answer_logprobs(model.eval(), proc, rows, tmp_path, progress=False)
