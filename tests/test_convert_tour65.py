@@ -170,3 +170,41 @@ def test_levir_real_pair_label_as_jpeg_and_photo_as_label(realdata, tmp_path):
     assert stats["skipped"] == {"label_not_a_mask": 1} and "u.png: label_not_a_mask" in \
         stats["skipped_examples"]["label_not_a_mask"]
     assert stats["notes"]["label_pixels_mid_grey"] > 0
+
+
+def _flat_pair(folder, names):
+    import numpy as np
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    lab = np.zeros((32, 32), np.uint8)
+    lab[4:12, 4:12] = 255
+    for tag, name in names.items():
+        if tag == "label":
+            Image.fromarray(lab).save(folder / name)
+        else:
+            png(folder / name, 32, 32)
+
+
+def test_levir_flat_names_in_another_case_or_with_brackets_are_paired(tmp_path):
+    """``T1_A.PNG``/``T1_LABEL.PNG`` (renamed on Windows) were "no LEVIR-CD label files", and ``tile [1]_A.png``
+    was ``missing_image``: its name was globbed, ``[1]`` a pattern."""
+    _flat_pair(tmp_path / "s", {"A": "T1_A.PNG", "B": "T1_b.png", "label": "T1_LABEL.PNG"})
+    _flat_pair(tmp_path / "s", {"A": "tile [1]_A.png", "B": "tile [1]_B.png", "label": "tile [1]_label.png"})
+    stats, recs = convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path / "s"))
+    assert stats["skipped"] == {} and sorted(r["id"] for r in recs if r["id"].endswith("describe")) == [
+        "levir-T1-describe", "levir-tile [1]-describe"]
+
+
+def test_levir_root_of_split_folders_names_the_src_to_give(tmp_path):
+    """``--src LEVIR-CD`` (train/ val/ test/ each with A/ B/ label/) said only "no LEVIR-CD label files"."""
+    import pytest
+
+    from data_gen.convert.common import ConversionError
+
+    for split in ("train", "val"):
+        for tag in ("A", "B", "label"):
+            (tmp_path / "LEVIR-CD" / split / tag).mkdir(parents=True)
+    with pytest.raises(ConversionError, match=r"its folders train, val hold A/ B/ label/: give one of them as --src"
+                                              r", once per split \(--src .*LEVIR-CD/train\)"):
+        convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path / "LEVIR-CD"))

@@ -1,7 +1,8 @@
 """LEVIR-CD change triples (before A, after B, binary label) → ``[change]`` records.
 
 ``--src`` is a LEVIR-CD split folder with ``A/``, ``B/`` and ``label/`` holding same-named
-files, or one flat folder with ``NAME_A.png``, ``NAME_B.png`` and ``NAME_label.png``. Per pair
+files, or one flat folder with ``NAME_A.png``, ``NAME_B.png`` and ``NAME_label.png`` (any case: ``NAME_LABEL.PNG``). A
+dataset root whose split folders hold ``A/ B/ label/`` is an error naming the ``--src`` to give. Per pair
 (or tile) two records with both images in time order:
 
 * description: the number of changed regions (4-connected components of the label) and the
@@ -74,24 +75,36 @@ def add_arguments(p) -> None:
 
 def find_triples(src: Path) -> list[tuple[str, Path | None, Path | None, Path]]:
     """(name, A, B, label) per label image; A or B None when absent. Files that are not images (a
-    GDAL sidecar ``x.png.aux.xml``) are neither labels nor A or B images."""
+    GDAL sidecar ``x.png.aux.xml``) are neither labels nor A or B images. Flat names are matched in any
+    case (``T1_LABEL.PNG``, ``T1_a.png``: a dataset renamed on Windows was "no LEVIR-CD label files")."""
     if (src / "label").is_dir():
-        return [(p.stem, _same(src / "A", p.name), _same(src / "B", p.name), p)
+        a, b = _stems(src / "A"), _stems(src / "B")
+        return [(p.stem, _same(src / "A", p.name, a), _same(src / "B", p.name, b), p)
                 for p in sorted((src / "label").iterdir()) if _image(p)]
-    out = []
-    for p in sorted(p for p in src.glob("*_label.*") if _image(p)):
-        name = p.stem[: -len("_label")]
-        out.append((name, _first(src, f"{name}_A"), _first(src, f"{name}_B"), p))
-    return out
+    here = _stems(src)
+    return [(p.stem[: -len("_label")], _first(here, f"{p.stem[:-len('_label')]}_A"),
+             _first(here, f"{p.stem[:-len('_label')]}_B"), p)
+            for p in sorted(src.iterdir()) if _image(p) and p.stem.lower().endswith("_label")]
 
 
-def _same(folder: Path, name: str) -> Path | None:
+def _stems(folder: Path) -> dict[str, list[Path]]:
+    """Lower-case stem → the images of ``folder`` of that stem, sorted; empty where it is no folder. (A glob of
+    the stem took ``[`` in ``tile [1]_A.png`` for a pattern, and matched case as given.)"""
+    found: dict[str, list[Path]] = {}
+    for p in sorted(folder.iterdir()) if folder.is_dir() else ():
+        if _image(p):  # not x_A.aux.xml
+            found.setdefault(p.stem.lower(), []).append(p)
+    return found
+
+
+def _same(folder: Path, name: str, stems: dict[str, list[Path]]) -> Path | None:
     p = folder / name
-    return p if p.is_file() else _first(folder, Path(name).stem)
+    return p if p.is_file() else _first(stems, Path(name).stem)
 
 
-def _first(folder: Path, stem: str) -> Path | None:
-    hits = sorted(p for p in folder.glob(f"{stem}.*") if _image(p))  # not x_A.aux.xml, sorted before x_A.tif
+def _first(stems: dict[str, list[Path]], stem: str) -> Path | None:
+    """The image of ``stems`` (``_stems``) named ``stem``, of that case first."""
+    hits = sorted(stems.get(stem.lower(), ()), key=lambda p: (p.stem != stem, p))
     return hits[0] if hits else None
 
 
@@ -131,9 +144,12 @@ def run(args, out: Output) -> None:
         raise ConversionError(f"{src}: not a folder")
     triples = [t for t in find_triples(src) if out.drop_macos_metadata([t[3]])]  # not ._x_label.png (a Mac's zip)
     if not triples:
-        raise ConversionError(f"{src}: no LEVIR-CD label files (label/ or *_label.*)")
+        splits = sorted(d.name for d in src.iterdir() if (d / "label").is_dir())
+        raise ConversionError(f"{src}: no LEVIR-CD label files (label/ or *_label.*)" + (
+            f"; its folders {', '.join(splits)} hold A/ B/ label/: give one of them as --src, "
+            f"once per split (--src {src / splits[0]})" if splits else ""))
     befores = out.drop_macos_metadata(sorted((src / "A").glob("*.*")) if (src / "label").is_dir() else
-                                      sorted(src.glob("*_A.*")))
+                                      sorted(p for p in src.iterdir() if p.stem.lower().endswith("_a")))
     note_unlabelled(out, {str(p): p for p in befores if _image(p)}, [a for _, a, _, _ in triples if a])
     for name, a, b, lab in bar(triples, desc="levir-cd", unit="pair"):
         if a is None or b is None:
