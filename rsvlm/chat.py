@@ -70,7 +70,7 @@ class ChatREPL:
             self.say(f"error: {e}")
             return None
         if why := inf.shape_problem(question):  # <box>10,10,50,50</box>, <loc_1200>: answered about nothing
-            self.say(f"error: {why}")
+            self.say(f"error: {why}{pixel_box_hint(question, self.images[-1])}")
             return None
         task = opening_task(question)
         if task == "change" and len(self.images) != 2:  # as predict: "None." about nothing
@@ -82,7 +82,7 @@ class ChatREPL:
         if task == "regcap" and not re.search(inf.SHAPE_OPEN, question):  # as predict refuses it: the model drew one
             self.say("error: [regcap] asks about a region, and this question names none: write its box in it, "
                      "<box><loc_X1><loc_Y1><loc_X2><loc_Y2></box>, each a thousandth of the image's width or height "
-                     "(0-999)")
+                     f"(0-999){pixel_box_hint(question, self.images[-1])}")
             return None
         if task and question == task_tag(task):  # a tag alone: [count] was answered with a box, [vqa] with a class
             question = inf.DEFAULT_PROMPTS[task]
@@ -282,6 +282,22 @@ class ChatREPL:
             return self.commands.command(line)
         self.ask(line)
         return True
+
+
+def pixel_box_hint(question: str, img) -> str:
+    """Where ``question`` holds four numbers X1,Y1,X2,Y2 that fit ``img`` (a pair's later image, whose
+    pixels shapes are read in) as pixels, as ``predict --region`` takes them: the box to write for them
+    ("; 10,10,50,50 as pixels of a.tif (600x600) is <box>…</box>"); "" otherwise."""
+    num = r"(\d+(?:\.\d+)?)"
+    if not (m := re.search(rf"(?<![\w.]){num}\s*,\s*{num}\s*,\s*{num}\s*,\s*{num}(?![\w.])", question)):
+        return ""
+    from rsvlm import geometry
+
+    (w, h), (x1, y1, x2, y2) = inf.scene_wh(img), map(float, m.groups())
+    if not (x1 < x2 <= w and y1 < y2 <= h):
+        return ""
+    box = geometry.encode([{"kind": "box", "label": None, "coords": [x1, y1, x2, y2]}], width=w, height=h)
+    return f"; {m.group(0)} as pixels of {inf.image_label(img)} ({w}x{h}) is {box}"
 
 
 def main(args) -> int:

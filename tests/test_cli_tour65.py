@@ -101,3 +101,22 @@ def test_chat_and_predict_refuse_a_question_with_an_unreadable_shape():
                                  region=None, tile=None, min_objects=0, det_by_class=False)
     with pytest.raises(ValueError, match=r"^--prompt: the question's geometry .*x1>x2 .*--region X1,Y1,X2,Y2"):
         asked_question(args, _image(), print)
+
+
+def test_chat_turns_a_region_given_in_pixels_into_the_box_to_write():
+    """``[regcap] What is in 10,10,50,50?`` was told to write <loc_…> thousandths, with no word of which ones:
+    the error now gives the box of those pixels of the image (96x96 here), as predict --region reads them."""
+    from rsvlm.chat import ChatREPL, pixel_box_hint
+
+    img = _image()
+    assert pixel_box_hint("[regcap] What is in 12,24,48,96?", img) == \
+        "; 12,24,48,96 as pixels of x.png (96x96) is <box><loc_125><loc_250><loc_500><loc_999></box>"
+    assert pixel_box_hint("[regcap] What is in 12,24,480,96?", img) == ""  # past the image: no pixels of it
+    assert pixel_box_hint("[regcap] What is in 48,24,12,96?", img) == ""  # corners reversed
+    assert pixel_box_hint("[vqa] How many of 3,4,5,6.5.1 ships?", img) == ""  # no four numbers alone
+    repl = ChatREPL.__new__(ChatREPL)
+    repl.out, repl.images = io.StringIO(), [img]
+    for question in ("[regcap] What is in 0,0,48,48?", "[regcap] What is in <box>0,0,48,48</box>?"):
+        assert repl.ask(question) is None
+    said = repl.out.getvalue().splitlines()
+    assert len(said) == 2 and all(s.endswith("is <box><loc_0><loc_0><loc_500><loc_500></box>") for s in said), said
