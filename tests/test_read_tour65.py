@@ -308,3 +308,18 @@ def test_an_envi_header_with_dots_in_its_name_or_several_data_files_beside_it(tm
     notes = read_image(tmp_path / "two.hdr").notes
     assert ("two.hdr is a raster header: read its data file two.img (also beside it: two.dat; give the data file "
             "meant)") in notes, notes
+
+
+def test_one_band_described_by_a_writers_default_is_said_in_the_singular(tmp_path):
+    """A one-band ENVI file's note read 'band descriptions Band 1 are a writer's default … the bands are read as
+    unnamed'; its SAR band is then named from its file name (VV), as a band with no description is."""
+    from rasterio.shutil import copy
+
+    tif = tmp_path / "src.tif"
+    with rasterio.open(tif, "w", driver="GTiff", width=24, height=24, count=1, dtype="uint16") as ds:
+        ds.write(np.random.default_rng(29).integers(100, 4000, (1, 24, 24)).astype(np.uint16))
+    copy(tif, tmp_path / "s1_vv.img", driver="ENVI")
+    img = read_image(tmp_path / "s1_vv.img", modality="sar")
+    assert ("band description Band 1 is a writer's default (GDAL's ENVI writes it): no name, the band is read as "
+            "unnamed") in img.notes, img.notes
+    assert img.bands == ["VV"], img.notes

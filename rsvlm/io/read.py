@@ -277,8 +277,9 @@ class SceneReader:
             return [self.s2_band]
         desc = [self.src.descriptions[i] for i in self.indexes]
         if any(desc) and all(default_description(d, i + 1) for d, i in zip(desc, self.indexes)):
-            self.notes.append(f"band descriptions {', '.join(desc)} are a writer's default (GDAL's ENVI writes "
-                              "them): no names, the bands are read as unnamed")  # 'Band 1' had no R to match
+            self.notes.append(f"band description{'s' * (n > 1)} {', '.join(desc)} {'are' if n > 1 else 'is'} a "
+                              f"writer's default (GDAL's ENVI writes {'them' if n > 1 else 'it'}): no name"
+                              f"{'s' * (n > 1)}, the band{'s are' if n > 1 else ' is'} read as unnamed")  # no R in 'Band 1'
             desc = [None] * n
         pols = [polarisation_in(d) for d in desc]  # Sigma0_VV: the stem's VV, which it did not match
         if self.modality == "sar" and all(pols) and len(set(pols)) == n and pols != desc:
