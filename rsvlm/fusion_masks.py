@@ -22,7 +22,8 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
     """Per class (``label_key``: "building" and "Buildings" one), the pixels at least ``min_share`` of the views cover, re-encoded as ``form`` (polygons
     smoothed out of their pixel staircases: ``smooth_poly``); a shape with no label counts for the label
     most shapes of the views carry (``majority_label``), not as another class. Where every view drew a class's
-    pixels alike, the identity view's polygons of it are the answer (no pixel staircase where all views agree)."""
+    pixels alike, the identity view's polygons of it are the answer where valid (no pixel staircase where all views
+    agree; a self-crossing one is traced)."""
     from rsvlm import geometry
 
     common = majority_label([o for objs in views for o in objs])
@@ -36,7 +37,7 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
         cover, needed = sum(m.astype(np.int32) for m in masks), _needed(cfg, len(views))  # (H,W) views per pixel
         mask = _agreed(cover >= needed, masks, cfg.min_piece) | _found_small(cover, masks, needed)
         plain = [o for o in views[0] if label_key(o.get("label")) == key]  # the identity view's of this class
-        if form == "poly" and plain and all(np.array_equal(m, mask) for m in masks):  # every view drew its pixels
+        if form == "poly" and plain and all(np.array_equal(m, mask) for m in masks) and all(map(_valid, plain)):
             out += [_as_fused(o, label) for o in plain]
         elif form == "poly" and cfg.smooth_px > 0:  # each instance traced whole along its pixels' edges, then fitted
             out += [smooth_poly(o, cfg.budget, cfg.smooth_px)
@@ -44,6 +45,16 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
         else:
             out += geometry.mask_to_objects(mask, label, form=form, budget=cfg.budget)
     return out
+
+
+def _valid(o: dict) -> bool:
+    """Whether polygon ``o`` is a valid shapely polygon (a self-crossing "bowtie" is not: fusion traces its pixels)."""
+    from shapely.geometry import Polygon
+
+    from rsvlm.geometry.shapes import poly_rings
+
+    rings = poly_rings(o)
+    return len(rings[0]) >= 3 and Polygon(rings[0], rings[1:]).is_valid
 
 
 def _as_fused(o: dict, label: str | None) -> dict:

@@ -99,3 +99,15 @@ def test_a_transposed_corner_with_odd_spacing_keeps_its_order(said, image):
     swapped but not put back in order, so the vote read it apart from the plain "Bottom right."."""
     assert tta.swap_words(said, "t", back=True) == image
     assert vote(["Bottom right.", tta.swap_words("Bottom  right.", "t", back=True), "Top left."]) == "Bottom right."
+
+
+def test_a_self_crossing_polygon_every_view_agrees_on_is_traced_not_kept():
+    """Where every view drew a polygon's pixels alike the plain polygon is kept; a self-crossing one (a bowtie,
+    its views' too) is no valid polygon to keep: its pixels are traced into one that is."""
+    from shapely.geometry import Polygon
+
+    from rsvlm import fusion
+
+    bowtie = [{"kind": "poly", "label": "field", "coords": [[10, 10], [50, 60], [50, 10], [10, 60]]}]
+    (o,) = fusion.fuse([bowtie] * 4, 96, 96, tta.FuseConfig())
+    assert Polygon(o["coords"]).is_valid and Polygon(o["coords"]).area > 500
