@@ -208,3 +208,13 @@ def test_levir_root_of_split_folders_names_the_src_to_give(tmp_path):
     with pytest.raises(ConversionError, match=r"its folders train, val hold A/ B/ label/: give one of them as --src"
                                               r", once per split \(--src .*LEVIR-CD/train\)"):
         convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path / "LEVIR-CD"))
+
+
+def test_masks_label_suffix_in_another_case_pairs_in_one_folder(tmp_path):
+    """Images and masks in one folder, ``IMG_1.JPG`` / ``IMG_1_MASK.PNG`` (a dataset renamed on Windows): the
+    suffix was matched in its case only, so the run ended "no label images"."""
+    _flat_pair(tmp_path / "d", {"A": "IMG_1.JPG", "label": "IMG_1_MASK.PNG"})
+    _flat_pair(tmp_path / "d", {"A": "IMG_2.jpg", "label": "IMG_2_Mask.png"})
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "d"), "--labels", str(tmp_path / "d"),
+                          "--binary", "roof")
+    assert sorted(r["meta"]["file"] for r in recs) == ["IMG_1_MASK.PNG", "IMG_2_Mask.png"] and stats["skipped"] == {}

@@ -1,7 +1,7 @@
 """Image + label-mask datasets (LoveDA, iSAID, Potsdam, detectree, HRSID …) → ``[seg]`` records.
 
 ``--images`` and ``--labels`` are folders, or two files that pair as given; a label pairs with
-the image of the same stem, after removing ``--label-suffix`` (default: any of ``_mask``, ``_label``, ``_labels``,
+the image of the same stem, after removing ``--label-suffix`` (in any case; default: any of ``_mask``, ``_label``, ``_labels``,
 ``_response``, ``_gt``, ``_instance_color_RGB``), or of that stem plus ``_img``, ``_image``, ``_sat`` or ``_rgb``
 (detectree's ``X_img.tif`` / ``X_response.tif``, DeepGlobe's ``1_sat.jpg`` / ``1_mask.png``). Where images and labels
 share one folder, only files with a label suffix are labels. The class map is ``--palette FILE`` (YAML or
@@ -351,13 +351,13 @@ def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | Non
         label_files = out.drop_macos_metadata(label_files)
     if labels.is_dir() and images.is_dir() and labels.resolve() == images.resolve():
         # one folder holds both: its labels are the files whose stem carries a label suffix
-        label_files = [p for p in label_files if any(s and p.stem.endswith(s) for s in suffixes)]
+        label_files = [p for p in label_files if any(s and p.stem.lower().endswith(s.lower()) for s in suffixes)]
     index = {images.stem: images, images.name: images} if images.is_file() else index_images(images, out)
     pairs = []
     for lab in label_files:
         stem = lab.stem
-        for s in suffixes:
-            if s and stem.endswith(s):
+        for s in suffixes:  # any case: IMG_1_MASK.PNG (a dataset renamed on Windows) was "no label images"
+            if s and stem.lower().endswith(s.lower()):
                 stem = stem[: -len(s)]
                 break
         img = next((index[k] for k in (stem, *(stem + s for s in IMAGE_SUFFIXES)) if k in index), None)
