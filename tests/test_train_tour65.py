@@ -153,6 +153,9 @@ def test_the_launcher_names_the_batch_sizes_or_world_sizes_that_fit_the_global_b
 @pytest.mark.parametrize("objective, digest, changed, moved, checked", [
     ("lm", True, ["data.train=/new/t.jsonl", "data.extra=[{path: /new/b.jsonl}]"], None,
      "data.extra files and data.train: whether the records are the checkpoint's"),
+    # moved, and a file's weight changed: the fingerprint does not hold the weights (it was said of neither)
+    ("lm", True, ["data.train=/new/t.jsonl", "data.extra=[{path: /new/b.jsonl, weight: 3}]"],
+     "data.extra[/new/b.jsonl].weight moves", "data.extra files and data.train: whether the records are the checkpoint's"),
     ("lm", False, ["data.train=/new/t.jsonl"], "data.train moves", None),  # a folder saved before the fingerprint
     ("lm", True, ["data.train=/new/other.jsonl"], "data.train moves", None),  # another file
     ("lm", True, ["data.extra=[{path: /new/c.jsonl}, {path: /new/b.jsonl}]"], "data.extra files moves", None),

@@ -134,8 +134,9 @@ PLAN_FREE = ("data.num_workers", "data.max_bad_fraction", "data.root", "data.mis
 
 def extra_changes(change: ckpt.Change) -> list[ckpt.Change]:
     """``data.extra``'s change (its list of files, compared whole) as what changed in it: its files (one added,
-    removed or put in another place: ``data.extra files``, by path) and, of a file in both, its root or weight
-    (``data.extra[B.jsonl].weight``), so that only these are said to move the data position, not a root."""
+    removed or put in another place: ``data.extra files``, by path) and, of a file in both (or each in its place
+    where they all moved by the same names), its root or weight (``data.extra[B.jsonl].weight``), so that only
+    these are said to move the data position, not a root."""
     old, new = (v if isinstance(v, list) else [] for v in (change.old, change.new))
     if not all(isinstance(f, dict) for f in [*old, *new]):  # not a list of files: as it was
         return [change]
@@ -150,6 +151,8 @@ def extra_changes(change: ckpt.Change) -> list[ckpt.Change]:
     paths = ([f.get("path") for f in old], [f.get("path") for f in new])
     out = [ckpt.Change("data.extra files", *paths)] if paths[0] != paths[1] else []
     was, now = by_path(old), by_path(new)
+    if paths[0] != paths[1] and [Path(str(p)).name for p in paths[0]] == [Path(str(p)).name for p in paths[1]]:
+        was = dict(zip(now, old))  # the files moved (moved_files): paired in order, their weights compared too
     for at, f in now.items():
         if at in was:
             out += [ckpt.Change(f"data.extra[{at[0]}].{k}", was[at].get(k), f.get(k))
