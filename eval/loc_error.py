@@ -181,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
     if not path.is_file():
         p.error(f"--data: no such file {path}")
     tasks = {t.strip() for t in a.tasks.split(",") if t.strip()}
+    if not tasks:  # '' (an unset variable) scored every task's records, as if no --tasks were given, unsaid
+        p.error(f"--tasks {a.tasks!r} names no task (give a comma-separated list, such as ground,det)")
     if unknown := sorted(tasks - set(TASKS)):  # a misspelt one was silently left out of the figure
         p.error(f"--tasks: unknown task(s) {unknown} (known: {', '.join(TASKS)})")
     if err := out_name_problem(a.out):  # '' (an unset variable) skipped --out without a word

@@ -288,3 +288,18 @@ def test_the_sensor_probe_refuses_an_answer_cut_at_the_llm_s_context(tmp_path, m
     monkeypatch.setattr("rsvlm.model.llm.context_length", lambda llm: n - 1)
     with pytest.raises(ValueError, match=f"record 's1' is {n} tokens long, past the LLM's context of {n - 1}"):
         probe.answer_logprobs(model.eval(), proc, rows, tmp_path, progress=False)
+
+
+def test_loc_error_refuses_tasks_that_name_none(tmp_path, monkeypatch, capsys):
+    """--tasks '' (an unset variable) measured every task's records, where the default is ground,det: refused
+    before the model loads."""
+    import pytest
+
+    from eval import loc_error
+
+    monkeypatch.setattr("rsvlm.inference.load_model", lambda *a, **k: pytest.fail("loaded the model"))
+    data = ground_records(tmp_path)
+    for tasks in ("", " , "):
+        with pytest.raises(SystemExit) as e:
+            loc_error.main(["--data", str(data), "--tasks", tasks])
+        assert e.value.code == 2 and f"--tasks {tasks!r} names no task" in capsys.readouterr().err
