@@ -17,14 +17,24 @@ def _masks(*masks, scene=(200, 100)):
     return merge_tile_objects(per, scene_size=scene)
 
 
-def test_a_1px_road_along_a_seam_passing_a_car_at_both_ends_is_not_joined_to_it():
+def test_a_1px_road_along_a_seam_passing_a_car_at_one_or_both_ends_is_not_joined_to_it():
     road, car = np.zeros((100, 200), bool), np.zeros((100, 200), bool)
     road[20:80, 99] = True  # 60 px along x = 100, in the left tile
     car[40:60, 100:107] = True  # touching its middle: 20 px, a third of the road (a quarter joined it)
     assert len(_masks(road, car)) == 2
     car[:] = False
-    car[62:80, 100:107] = True  # at the road's end: the road does not pass it there, joined as before
-    assert len(_masks(road, car)) == 1
+    car[62:80, 100:107] = True  # at the road's end, flush with it: the road runs on 42 px past it at the other
+    # end, more than the car's 18 px (an overhang runs a few px past its object, and a road the line turns into
+    # is long across the seam, not 7 px): a car, as bench/tiling.py --only slivers counts it (it was joined)
+    assert len(_masks(road, car)) == 2
+    car[:] = False
+    car[66:84, 100:107] = True  # past the road's end: the road runs 46 px past it at one end only, still a car
+    assert len(_masks(road, car)) == 2
+    car[:] = False
+    car[30:40, 100:110] = True
+    road[:] = False
+    road[28:41, 99] = True  # an overhang running 2 px and 1 px past its object: one object, as before
+    assert len(_masks(road | car)) == 1
 
 
 def test_a_1px_road_along_a_seam_and_a_wide_road_leaving_it_stay_one_mask():
@@ -41,15 +51,18 @@ def test_an_overhang_running_a_few_px_past_its_object_at_both_ends_is_still_one(
     assert len(_masks(m)) == 1
 
 
-def test_bench_slivers_counts_the_two_rates():
+def test_bench_slivers_counts_its_four_rows():
     import subprocess
     import sys
 
     r = subprocess.run([sys.executable, str(ROOT / "bench" / "tiling.py"), "--only", "slivers", "--seam-cases", "20"],
                        capture_output=True, text=True, timeout=300, cwd=ROOT)
-    rows = [line for line in r.stdout.splitlines() if line.startswith("| masks")]
-    assert r.returncode == 0 and len(rows) == 3, r.stderr[-2000:]
-    assert all(line.rstrip().endswith("| 20 |") for line in rows)
+    table = [line for line in r.stdout.splitlines() if line.startswith("|")]
+    rows = [line.strip("| ").split(" | ") for line in table[2:]]  # after the header and its rule
+    assert r.returncode == 0 and table[:1] == ["| case | wrong | of |"], r.stderr[-2000:]
+    assert len(rows) == 4 and rows[1][0].startswith("car masks parked across"), table  # a1341d3's row
+    assert all(len(row) == 3 and row[2] == "20" for row in rows), table
+    assert [int(row[1]) for row in rows[1:]] == [0, 0, 0], table  # parked across joined, overhangs, forks split
 
 
 def test_a_car_whole_in_an_overlap_does_not_take_in_the_next_cars_cut_piece():

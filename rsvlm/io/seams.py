@@ -126,7 +126,7 @@ def slant_join(ba, bb, line: Seam, tol: float, max_ratio: float = 2.0) -> bool:
 
 
 def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min_share: float = 0.25,
-               gap: int = 0, beside: float = 0.6, long: float = 3.0) -> bool:
+               gap: int = 0, beside: float = 0.6, long: float = 3.0, past: float = 1.0) -> bool:
     """Whether two scene masks (h, w) placed at offsets ``oa``, ``ob`` (x0, y0) touch across the seam
     (a pixel of one in the column, or row, just before it beside one of the other's just after it, or
     diagonal to it) and have pixels within ``tol`` pixels of it side by side along it for at least
@@ -144,17 +144,21 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min
     the shorter: such a road was joined to every separate 1-px road leaving the seam beside it (143 of 143
     simulated, now 0) and to every car touching it (157 of 157, now 51); one object's 1-px overhang is joined
     as before (300 of 300; 277 of 300 where the overhang runs past its edge, as before). Such a line that runs
-    past the other's section at both ends, by more than ``tol`` and ``beside`` of that section each, beside an
-    other no more than ``long`` times as long across the seam as its section (a car, even parked across the
-    seam: not a road leaving it), is a road beside it, not its overhang: a car touching a road's middle was
-    still joined where its section was a quarter of the road (94 of 300 simulated cars, now 71; parked across
-    the seam, 1.5-2.5 times its section, 85 of 300, now 0; ``bench/tiling.py --only slivers``), while an
-    overhang running 1-7 px past its object at both ends splits 0 of 300. A wide mask (not a 1-px line) more
-    than ``long`` times as long across as its section is a road leaving the line, one network: it shares
-    ``min_share`` of the shorter section, not of the line's length, or any where an end of the line lies in
-    the road's section (the line turns into it: 1-4 rows shared): forks split 227 of 300, now 0. Cannot: tell
-    a short wide stub (12 px wide, under 36 px across) from a car; it is split from a line passing it at both
-    ends. Nor where the other is also a 1-px line along the seam: a 2-px road lying on it, one tile drawing 60
+    past the other's section at both ends, by more than ``tol`` and ``beside`` of that section each, or at one
+    end by more than ``tol`` and ``past`` of it (an overhang runs a few px past its object; a road runs on past
+    a car at its end), beside an other no more than ``long`` times as long across the seam as its section (a
+    car, even parked across the seam: not a road leaving it), is a road beside it, not its overhang: a car
+    touching a road was still joined where its section was a quarter of the road (94 of 300 simulated cars,
+    71 with the rule for both ends, now 26; parked across the seam at its middle, 1.5-2.5 times its section,
+    85 of 300, now 0; ``bench/tiling.py --only slivers``), while an overhang running 1-7 px past its object at
+    both ends splits 0 of 300. A wide mask (not a 1-px line) more than ``long`` times as long across as its
+    section is a road leaving the line, one network: it shares ``min_share`` of the shorter section, not of
+    the line's length, or any where an end of the line lies in the road's section (the line turns into it:
+    1-4 rows shared): forks split 227 of 300, now 0. Cannot: tell a short wide stub (12 px wide, under 36 px
+    across) from a car; it is split from a line passing it at both ends, or at one end by more than its width.
+    Nor tell a long object across the seam (a truck 4 px by 15, a ship) from a road leaving it: it is joined to
+    a 1-px line it touches, so two ships side by side across the seam, one crossing it by a pixel whose tip
+    is drawn a pixel into the other's rows, are one (split before the rule). Nor where the other is also a 1-px line along the seam: a 2-px road lying on it, one tile drawing 60
     px of its pixel line and the other 20, was split (it is joined as before the rule). A car and a road of
     different labels are never joined: the label tells them apart, where pixels cannot.
     ``gap``: how many pixel lines between them still count as a touch (2: pieces up to 2 px apart, which the
@@ -178,10 +182,13 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min
         (x0, x1), (y0, y1) = ((int(v.argmax()), len(v) - 1 - int(v[::-1].argmax())) for v in (x, y))
         return x1 <= y0 + 1 or y1 <= x0 + 1
 
-    def passes(x, y):  # x runs past y's section at both ends by more than tol and ``beside`` of y's section
+    def passes(x, y):  # x runs past y's section at both ends by more than tol and ``beside`` of it, or one by ``past``
         xi, yi = np.flatnonzero(x), np.flatnonzero(y)
-        m = max(tol, beside * len(yi))
-        return len(yi) > 0 and xi[0] < yi[0] - m and xi[-1] > yi[-1] + m
+        if len(yi) == 0:
+            return False
+        m, m1 = max(tol, beside * len(yi)), max(tol, past * len(yi))
+        below, above = yi[0] - xi[0], xi[-1] - yi[-1]  # how far x runs past y at each end
+        return (below > m and above > m) or below > m1 or above > m1
 
     def ends_in(x, y):  # an end of x's section lies in y's section
         xi, yi = np.flatnonzero(x), np.flatnonzero(y)
