@@ -218,3 +218,21 @@ def test_masks_label_suffix_in_another_case_pairs_in_one_folder(tmp_path):
     stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "d"), "--labels", str(tmp_path / "d"),
                           "--binary", "roof")
     assert sorted(r["meta"]["file"] for r in recs) == ["IMG_1_MASK.PNG", "IMG_2_Mask.png"] and stats["skipped"] == {}
+
+
+def test_dota_v15_label_folder_is_named_in_the_error(tmp_path):
+    """DOTA-v1.5 ships ``labelTxt-v1.5/DOTA-v1.5_train/``: ``--src`` the split folder said only "no labelTxt
+    files". The error names the folder holding them and the options to give, which then convert."""
+    import pytest
+
+    from data_gen.convert.common import ConversionError
+
+    png(tmp_path / "s" / "images" / "P1.png", 64, 64)
+    labels = tmp_path / "s" / "labelTxt-v1.5" / "DOTA-v1.5_train"
+    labels.mkdir(parents=True)
+    (labels / "P1.txt").write_text("4 4 30 4 30 30 4 30 container-crane 0\n")
+    with pytest.raises(ConversionError, match=r"no labelTxt files; .*DOTA-v1\.5_train holds the label files: give "
+                                              r"--src .*DOTA-v1\.5_train --images .*s/images$"):
+        convert(tmp_path / "o", "dota", "--src", str(tmp_path / "s"))
+    stats, recs = convert(tmp_path / "o", "dota", "--src", str(labels), "--images", str(tmp_path / "s" / "images"))
+    assert stats["skipped"] == {} and "<ref>container crane</ref>" in recs[0]["conversations"][-1]["value"]

@@ -1,7 +1,8 @@
 """DOTA labelTxt → ``[det]`` (oriented and horizontal) and ``[ground]`` records.
 
 Layout: ``--src`` is a DOTA split folder with ``images/`` and ``labelTxt/``, or one folder with
-both the images and the ``.txt`` labels. A label line is ``x1 y1 x2 y2 x3 y3 x4 y4 class
+both the images and the ``.txt`` labels (a split folder whose labels are in a folder of another name, DOTA-v1.5's
+``labelTxt-v1.5/DOTA-v1.5_train/``, is an error naming the ``--src`` and ``--images`` to give). A label line is ``x1 y1 x2 y2 x3 y3 x4 y4 class
 [difficult]``; ``imagesource:`` and ``gsd:`` header lines are read past (a ``gsd:`` that is no number
 is noted as ``unparsable_gsd``; DOTA's ``gsd:null``, no GSD known, is not). Quads
 are kept as the 4 annotated corners (``<obb>``, corner order canonicalised by the codec), not
@@ -153,6 +154,20 @@ def _line_problem(parts: list[str]) -> str:
     return "a number among the class words"
 
 
+def _label_folder_hint(src: Path, image_dir: Path) -> str:
+    """Where ``src`` holds its labels in a folder of another name, what to give instead: DOTA-v1.5 and v2.0 ship
+    ``labelTxt-v1.5/DOTA-v1.5_train/``, not ``labelTxt/`` (and a zip may unpack ``labeltxt/``); else ""."""
+    if not src.is_dir():
+        return ""
+    tops = sorted(d for d in src.iterdir() if d.is_dir() and d.name.lower().startswith("labeltxt"))
+    found = [d for top in tops for d in (top, *sorted(top.iterdir())) if d.is_dir()
+             and files_with_suffix(d, ".txt", recursive=False)]
+    if not found:
+        return ""
+    return (f"; {', '.join(str(d) for d in found)} hold{'s' if len(found) == 1 else ''} the label files: give "
+            f"--src {found[0]} --images {image_dir}")
+
+
 def run(args, out: Output) -> None:
     from rsvlm.progress import bar
 
@@ -167,7 +182,7 @@ def run(args, out: Output) -> None:
     index = index_images(image_dir, out)
     files = files_with_suffix(label_dir, ".txt", recursive=False, out=out)  # P0001.TXT too
     if not files:
-        raise ConversionError(f"{label_dir}: no labelTxt files")
+        raise ConversionError(f"{label_dir}: no labelTxt files" + _label_folder_hint(src, image_dir))
     stems: dict[str, list[str]] = {}  # P0001.png beside a P0001.jpg: a label file fits one of them
     for p in sorted(set(index.values())):
         stems.setdefault(p.stem, []).append(p.name)
