@@ -49,3 +49,18 @@ def test_a_tiny_tile_is_told_its_window_count_before_the_model_loads():
     said = Said()
     overlap_notes(types.SimpleNamespace(tile=96, overlap=24, task="det"), (712, 557), "P1888.png", said)
     assert said.lines == []  # 80 windows: the bar says them
+
+
+def test_the_window_count_note_starts_at_exactly_1000_windows():
+    import types
+
+    from rsvlm.predict import Said
+    from rsvlm.predict_tiles import overlap_notes
+
+    said = Said()
+    overlap_notes(types.SimpleNamespace(tile=10, overlap=0, task="det"), (1000, 100), "s.tif", said)  # 100 x 10
+    assert said.lines == ["[s.tif] note: --tile 10 --overlap 0 cuts this 1000x100 scene into 1,000 windows, each a "
+                          "model call (--tile 40: 75)"]
+    said = Said()
+    overlap_notes(types.SimpleNamespace(tile=10, overlap=0, task="det"), (990, 100), "s.tif", said)  # 99 x 10
+    assert said.lines == []
