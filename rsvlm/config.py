@@ -30,7 +30,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from rsvlm.config_hints import held_config, near_keys, near_path, tab_hint, yaml_problem
+from rsvlm.config_hints import ANY_KEY, held_config, near_keys, near_path, tab_hint, yaml_problem
 
 T = TypeVar("T")
 
@@ -195,14 +195,19 @@ def _belongs_under(ftypes: dict[str, Any], unknown: list[str], prefix: str) -> s
 
 
 def _keys_at(cls: type, prefix: list[str]) -> tuple[list[str], set[str]] | None:
-    """The keys of the section ``prefix`` names in ``cls`` and the sections among them; None where it is none."""
-    for part in prefix:
-        ftypes = _field_types(cls)
-        cls = _unwrap_optional(ftypes[part])[0] if part in ftypes else None
-        if not dataclasses.is_dataclass(cls):
+    """The keys of the section ``prefix`` names in ``cls`` and the sections among them (a mapping's, as
+    ``data.task_weights`` or ``model.encoders``: ``ANY_KEY``); None where it is none."""
+    tp: Any = cls
+    for part in prefix:  # a mapping's key, model.encoders.NAME, is read through as _annotation reads it
+        if typing.get_origin(tp) is dict and len(typing.get_args(tp)) == 2:
+            tp = _unwrap_optional(typing.get_args(tp)[1])[0]
+        elif dataclasses.is_dataclass(tp) and part in (ftypes := _field_types(tp)):
+            tp = _unwrap_optional(ftypes[part])[0]
+        else:
             return None
-    ftypes = _field_types(cls)
-    return list(ftypes), _sections(ftypes)
+    if typing.get_origin(tp) is dict:
+        return ANY_KEY, set()
+    return (list(ftypes := _field_types(tp)), _sections(ftypes)) if dataclasses.is_dataclass(tp) else None
 
 
 def _sections(ftypes: dict[str, Any]) -> set[str]:

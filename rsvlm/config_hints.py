@@ -27,6 +27,16 @@ SYNONYMS = {"learning_rate": "lr", "lora_rank": "lora_r", "gradient_accumulation
             "per_device_train_batch_size": "batch_size", "train_batch_size": "batch_size"}
 
 
+class _AnyKey(list):
+    """The keys of a mapping (``data.task_weights``): any name is one of them, none is offered for a slip."""
+
+    def __contains__(self, key) -> bool:
+        return True
+
+
+ANY_KEY = _AnyKey()
+
+
 def near_path(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], set[str]] | None],
               drop: bool = True) -> list[str] | None:
     """The one valid dotted key an override's ``path`` (a part of it no key at its level) is one slip from: that
