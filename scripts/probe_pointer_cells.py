@@ -23,10 +23,11 @@ from rsvlm.argparsing import Parser
 
 
 def cell_stats(model, processor, data: Path, limit: int | None = None, batch_size: int = 16,
-               progress: bool = True) -> dict:
+               progress: bool = True, image_root: Path | None = None) -> dict:
     """{"llm" | "pointer" | "both": {"mass", "argmax_in_cell"}, "n": coordinates, "skipped": records not
     scored (unreadable lines and images, by reason), "cut": records longer than the LLM's context (1024 tokens
-    where it says none), cut there, their later coordinates not scored}; a progress bar on stderr."""
+    where it says none), cut there, their later coordinates not scored}; a progress bar on stderr. Relative image
+    paths are read against ``image_root`` (by default ``data``'s folder), as rsvlm eval reads them."""
     import torch
 
     from rsvlm.data.records import ReadReport
@@ -42,11 +43,13 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
     from rsvlm.eval_answers import late_system_of
 
     # a later system turn the chat format cannot write: left out and counted, as training and rsvlm eval do
-    index = D.build_index(data, tok, dict(processor.n_tokens), report, late_system=late_system_of(processor))
+    root = image_root or data.parent
+    index = D.build_index(data, tok, dict(processor.n_tokens), report, roots=[root],
+                          late_system=late_system_of(processor))
     skipped = dict(report.skipped)
     # cut at the LLM's context, not at 1024 tokens: a long answer's later coordinates were left out, unsaid
     ctx = (context_length(model.llm) if hasattr(model, "llm") else None) or 1024
-    ds = D.SFTDataset(index, data.parent, processor, processor.prompt, ctx)
+    ds = D.SFTDataset(index, root, processor, processor.prompt, ctx)
     cut = 0
     pid = model.pointer_ids()
     n = min(len(ds), limit or len(ds))
@@ -99,7 +102,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", required=True, help="JSONL records whose answers hold shapes")
     p.add_argument("--limit", type=int, default=None, help="score the first N records only")
     p.add_argument("--out", default=None, help="write the result JSON here too")
+    p.add_argument("--image-root", default=None, help="folder that the records' relative image paths start from "
+                                                      "(default: the --data file's folder), as rsvlm eval's")
     a = p.parse_args(argv)
+    if a.image_root and not Path(a.image_root).is_dir():  # LLaVA-style records name images in a folder of their own
+        p.error(f"--image-root {a.image_root} is not a folder")
     if not Path(a.data).is_file():  # a folder was 'no such file'
         p.error(f"--data {a.data}: a folder; give a JSONL file" if Path(a.data).is_dir() else f"--data: no such file {a.data}")
     if a.limit is not None and a.limit < 1:  # 0 meant every record, a negative one a ValueError
@@ -107,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     require_out_file(p, a.out)  # else found after the work
     try:
         model, processor = load_model(a.model, device="cpu")
-        res = cell_stats(model, processor, Path(a.data), a.limit)
+        res = cell_stats(model, processor, Path(a.data), a.limit, image_root=Path(a.image_root) if a.image_root else None)
     except (OSError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -303,3 +303,19 @@ def test_loc_error_refuses_tasks_that_name_none(tmp_path, monkeypatch, capsys):
         with pytest.raises(SystemExit) as e:
             loc_error.main(["--data", str(data), "--tasks", tasks])
         assert e.value.code == 2 and f"--tasks {tasks!r} names no task" in capsys.readouterr().err
+
+
+def test_the_pointer_probe_reads_images_under_image_root(tmp_path, monkeypatch, ckpt):
+    """Records that name their images relative to a folder of their own (LLaVA-style data) could not be probed:
+    every record was skipped, its images looked for beside the records file; --image-root names the folder, as
+    rsvlm eval's and eval.loc_error's do."""
+    probe = load_script("probe_pointer_cells", monkeypatch)
+    data = ground_records(tmp_path / "set")
+    moved = tmp_path / "elsewhere" / "test.jsonl"
+    moved.parent.mkdir()
+    moved.write_text(data.read_text())
+    out = tmp_path / "r.json"
+    assert probe.main(["--model", str(ckpt), "--data", str(moved), "--image-root", str(data.parent),
+                       "--out", str(out)]) == 0
+    res = json.loads(out.read_text())
+    assert res["n"] == 16 and res["skipped"] == {}
