@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         check_new_folder,
         enclosing_checkpoint,
         no_checkpoint,
-        undone_on_failure,
+        script_write,
     )
     from rsvlm.model.weights import average_checkpoints
 
@@ -64,20 +64,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {d}: {'holds pickled weights ' + ', '.join(pickled[:3]) if pickled else 'no *.safetensors'}"
                   "; only safetensors checkpoints are averaged (pickles are never loaded)", file=sys.stderr)
             return 2
-    try:  # out was absent or empty: half-written, it passed for a checkpoint; undone as it was
-        with undone_on_failure(out):
-            average_checkpoints(args.models, out, args.weights)
-    except (ValueError, FileNotFoundError, FileExistsError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except OSError as e:  # an --out below a file, a full disk: was a traceback, the half-written average left
-        print(f"error: {e}; nothing written to {out}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"interrupted; the half-written {out} was removed", file=sys.stderr)
-        return 130
-    print(f"wrote {out}")
-    return 0
+    # out was absent or empty: half-written, it passed for a checkpoint; undone as it was
+    return script_write(lambda: average_checkpoints(args.models, out, args.weights), out, True,
+                        f"nothing written to {out}", f"interrupted; the half-written {out} was removed")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ inside the step folder nor named step_N beside it (ckpt.keep would delete it wit
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -58,24 +57,13 @@ def main(argv: list[str] | None = None) -> int:
                else not_a_step_folder(step))
         print(f"error: {step}: {why if not step.exists() else f'no train_config.yaml; {why}'}", file=sys.stderr)
         return 2
-    from rsvlm.model.checkpoint import undone_on_failure
+    from rsvlm.model.checkpoint import script_write
     from rsvlm.train.loop import export_step
 
     undone = f", what it wrote to {out} removed" if fresh else ""
-    try:  # a half-written folder passed for a model, and blocked the rerun (--out must be new or empty)
-        with undone_on_failure(out) if fresh else contextlib.nullcontext():
-            out = export_step(args.step, args.out)
-    except (ValueError, FileNotFoundError, FileExistsError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except OSError as e:  # a full disk, an --out below a file: was a traceback, the half-written folder left
-        print(f"error: {e}; nothing exported{undone}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"interrupted; nothing exported{undone}", file=sys.stderr)
-        return 130
-    print(f"wrote {out}")
-    return 0
+    # a half-written folder passed for a model, and blocked the rerun (--out must be new or empty)
+    return script_write(lambda: export_step(args.step, args.out), out, fresh, f"nothing exported{undone}",
+                        f"interrupted; nothing exported{undone}")
 
 
 if __name__ == "__main__":

@@ -34,10 +34,12 @@ import torch
 
 import rsvlm.model.llm as llm_parts
 from rsvlm.config import ConfigError, from_dict, load_yaml, save_config
+from rsvlm.model.base_print import FINGERPRINT, other_base, record_base
 from rsvlm.model.ckpt_files import (
     adapter_extras,
     adapter_lacks,
     adapter_mismatch,
+    base_folder,
     check_files,
     hub_snapshot,
     no_checkpoint,
@@ -125,6 +127,9 @@ def save_pretrained(model: RSVLM, out_dir: str | Path, adapter_only: bool = Fals
         shutil.rmtree(out / "llm")  # an older full save's LLM: a second model beside the one config.yaml names
     if peft:  # LoRA and the new-token rows' deltas only, never the whole embeddings and head (below)
         model.llm.save_pretrained(out / "adapter", save_embedding_layers=False)
+        (out / "adapter" / FINGERPRINT).unlink(missing_ok=True)  # an older adapter-only save's
+        if adapter_only:  # which base it trained on: another of the same shapes loaded without a word
+            record_base(out / "adapter", llm_cfg.name_or_path, base_folder(cfg.llm.name_or_path))
     elif (out / "adapter").is_dir():  # an older save's adapter would be applied on top of these weights
         shutil.rmtree(out / "adapter")
     save_config(dataclasses.replace(cfg, llm=llm_cfg), out / "config.yaml")
@@ -226,6 +231,13 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
                 lacks = re.findall(r"'([^']+)'", str(e)) or ["?"]
         if lacks:
             raise ValueError(adapter_lacks(root / "adapter", lacks, other))
+        # after the shape checks, which name the difference: a base of the same shapes but other weights
+        error, note = (None, None) if own_llm else other_base(root / "adapter", cfg.llm.name_or_path,
+                                                              snap or Path(llm_cfg.name_or_path))
+        if error:
+            raise ValueError(error)
+        if note:
+            warnings.warn(note, stacklevel=2)
         if extra := adapter_extras(llm, root / "adapter"):  # peft ignored them without a word
             warnings.warn(f"{root / 'adapter' / 'adapter_model.safetensors'}: {len(extra)} tensor(s) this LLM's "
                           f"adapter has no place for, ignored (first: {', '.join(extra[:3])})", stacklevel=2)
@@ -324,3 +336,24 @@ def undone_on_failure(out: Path):
         if existed:
             out.mkdir()
         raise
+
+
+def script_write(write, out: Path, fresh: bool, failed: str, interrupted: str) -> int:
+    """A script's last step: ``write()`` (returning the folder written, or None for ``out``) into ``out``, which
+    a failure leaves as it was where ``fresh`` (new or empty); its exit status: 0 after 'wrote …', 2 after one
+    'error: …' line (a ValueError or missing/existing file as it is; any other OSError, a full disk, with
+    ``failed`` after it), 130 after ``interrupted`` on Ctrl-C."""
+    try:
+        with undone_on_failure(out) if fresh else contextlib.nullcontext():
+            written = write()
+    except (ValueError, FileNotFoundError, FileExistsError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # a full disk, an --out below a file: was a traceback, the half-written folder left
+        print(f"error: {e}; {failed}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(interrupted, file=sys.stderr)
+        return 130
+    print(f"wrote {written if written is not None else out}")
+    return 0

@@ -1,0 +1,87 @@
+"""Which base LLM an adapter-only checkpoint's LoRA was trained on: a fingerprint of the base's weight files,
+saved beside the adapter (``adapter/rsvlm_base.json``) and compared when the checkpoint is loaded.
+
+A LoRA loaded on another base of the same shapes (another random tiny model of one config, Qwen2.5-0.5B for
+Qwen2.5-0.5B-Instruct) loaded and merged without a word. The fingerprint hashes the stored bytes of the base's
+safetensors files (every tensor's name, dtype and shape, and the first bytes of a few tensors), so it does not
+depend on the dtype or quantisation the base is loaded in; a copy of the base converted to another dtype counts
+as another base. Older checkpoints have no fingerprint: the base's name recorded by peft is compared instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import struct
+from pathlib import Path
+
+FINGERPRINT = "rsvlm_base.json"
+SAMPLED = 8  # tensors whose first bytes are hashed, spread over the sorted names
+HEAD_BYTES = 1 << 16
+
+
+def _headers(files: list[Path]) -> dict[str, tuple[Path, int, dict]]:
+    """Tensor name → (file, offset of its data section, its header entry), read from the files' JSON headers."""
+    out = {}
+    for f in files:
+        with f.open("rb") as h:
+            size = struct.unpack("<Q", h.read(8))[0]
+            header = json.loads(h.read(size))
+        out.update({k: (f, 8 + size, v) for k, v in header.items() if k != "__metadata__"})
+    return out
+
+
+def fingerprint(folder: Path) -> str | None:
+    """A hash of the weights stored in ``folder``'s ``*.safetensors`` (None where it has none or they cannot be read)."""
+    files = sorted(Path(folder).glob("*.safetensors"))
+    try:
+        heads = _headers(files)
+    except (OSError, ValueError, struct.error):  # a cut or foreign file: the load names it
+        return None
+    if not heads:
+        return None
+    names = sorted(heads)
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update(f"{name}:{heads[name][2]['dtype']}:{heads[name][2]['shape']};".encode())
+    for name in names[:: max(1, len(names) // SAMPLED)][:SAMPLED]:
+        file, start, entry = heads[name]
+        begin, end = entry["data_offsets"]
+        with file.open("rb") as h:
+            h.seek(start + begin)
+            digest.update(h.read(min(end - begin, HEAD_BYTES)))
+    return digest.hexdigest()[:32]
+
+
+def record_base(adapter: Path, name: str, folder: Path | None) -> None:
+    """Write ``adapter``/rsvlm_base.json: the base ``name`` and its files' fingerprint (nothing without one)."""
+    if folder is not None and (print_ := fingerprint(folder)) is not None:
+        (Path(adapter) / FINGERPRINT).write_text(json.dumps({"base": name, "fingerprint": print_}, indent=1) + "\n")
+
+
+def other_base(adapter: Path, name: str, folder: Path | None) -> tuple[str | None, str | None]:
+    """(error, warning) for the adapter in folder ``adapter`` loaded on base ``name`` (files in ``folder``):
+    an error where its recorded fingerprint is another base's; a warning where it has none and peft's
+    recorded base name is another's (a folder moved keeps its name; a renamed one is only warned of)."""
+    recorded = Path(adapter) / FINGERPRINT
+    if recorded.is_file():
+        try:
+            saved = json.loads(recorded.read_text())
+            was, want = str(saved["base"]), str(saved["fingerprint"])
+        except (ValueError, KeyError, TypeError) as e:
+            return f"{recorded}: unreadable ({type(e).__name__}: {e}); remove it to load without the base check", None
+        got = fingerprint(folder) if folder is not None else None
+        if got is not None and got != want:
+            return (f"{Path(adapter)}: a LoRA adapter trained on the base {was}, but {name} holds other weights "
+                    f"(its files' fingerprint {got}, recorded {want}): the adapter's deltas would be added to weights "
+                    f"they were not trained with; point llm.name_or_path at {was}, or, to use this base anyway "
+                    f"(the same model in another dtype), remove {recorded}"), None
+        return None, None
+    try:
+        was = json.loads((Path(adapter) / "adapter_config.json").read_text()).get("base_model_name_or_path")
+    except (OSError, ValueError, AttributeError):  # the load names a cut adapter_config.json
+        return None, None
+    if was and Path(str(was).rstrip("/")).name != Path(str(name).rstrip("/")).name:
+        return None, (f"{Path(adapter)}: peft recorded the base {was}, but it is loaded on {name}; if that is "
+                      "another model of the same shapes, the adapter loads without error and answers wrongly")
+    return None, None

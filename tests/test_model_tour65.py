@@ -1,0 +1,95 @@
+"""Tour 65 of the model area: an adapter loaded on another base of the same shapes, export_step's inputs."""
+
+import shutil
+import warnings
+
+import pytest
+import yaml
+from conftest import REPO
+
+
+def _cfg(base, *over: str):
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig
+
+    return load_config(VLMConfig, REPO / "configs/model/tiny.yaml",
+                       [f"llm.name_or_path={base}", "llm.config=null", f"llm.tokenizer={base}", *over])
+
+
+@pytest.fixture(scope="module")
+def two_bases(tmp_path_factory):
+    """Two tiny random Llamas of one config (same shapes, other weights), saved in HF layout."""
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig
+    from rsvlm.model.llm import build_llm
+
+    out = []
+    for seed in (1, 2):
+        llm, tok, _ = build_llm(load_config(VLMConfig, REPO / "configs/model/tiny.yaml", [f"llm.seed={seed}"]).llm)
+        d = tmp_path_factory.mktemp(f"base{seed}")
+        llm.save_pretrained(d)
+        tok.save_pretrained(d)
+        out.append(d)
+    return out
+
+
+@pytest.fixture(scope="module")
+def lora_on_first(two_bases, tmp_path_factory):
+    from rsvlm.model import create_model, save_pretrained
+
+    model, _ = create_model(_cfg(two_bases[0], "trainable.llm=lora"))
+    out = tmp_path_factory.mktemp("ckpt") / "final"
+    save_pretrained(model, out, adapter_only=True)
+    return out
+
+
+def _pointed_at(ckpt, tmp_path, base):
+    """A copy of checkpoint ``ckpt`` whose config.yaml names the LLM base ``base``."""
+    copy = shutil.copytree(ckpt, tmp_path / "ckpt")
+    raw = yaml.safe_load((copy / "config.yaml").read_text())
+    raw["llm"]["name_or_path"] = str(base)
+    (copy / "config.yaml").write_text(yaml.safe_dump(raw))
+    return copy
+
+
+def test_adapter_on_another_base_of_same_shapes_is_refused(two_bases, lora_on_first, tmp_path):
+    from rsvlm.model import load_pretrained, merge_lora
+    from rsvlm.model.base_print import fingerprint
+
+    assert fingerprint(two_bases[0]) != fingerprint(two_bases[1])
+    other = _pointed_at(lora_on_first, tmp_path, two_bases[1])
+    with pytest.raises(ValueError, match=f"trained on the base {two_bases[0]}, but {two_bases[1]} holds other"):
+        load_pretrained(other)
+    with pytest.raises(ValueError, match="holds other weights"):
+        merge_lora(other, tmp_path / "merged")
+    assert not (tmp_path / "merged").exists()
+
+
+def test_adapter_on_its_base_moved_elsewhere_loads(two_bases, lora_on_first, tmp_path):
+    from rsvlm.model import load_pretrained
+
+    moved = shutil.copytree(two_bases[0], tmp_path / "moved" / two_bases[0].name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_pretrained(_pointed_at(lora_on_first, tmp_path, moved))
+
+
+def test_older_adapter_without_fingerprint_warns_naming_both_bases(two_bases, lora_on_first, tmp_path):
+    from rsvlm.model import load_pretrained
+    from rsvlm.model.base_print import FINGERPRINT
+
+    other = _pointed_at(lora_on_first, tmp_path, two_bases[1])
+    (other / "adapter" / FINGERPRINT).unlink()
+    with pytest.warns(UserWarning, match=f"peft recorded the base {two_bases[0]}, but it is loaded on {two_bases[1]}"):
+        load_pretrained(other)
+
+
+def test_full_save_over_an_adapter_only_one_drops_its_fingerprint(two_bases, lora_on_first, tmp_path):
+    from rsvlm.model import load_pretrained, save_pretrained
+    from rsvlm.model.base_print import FINGERPRINT
+
+    assert (lora_on_first / "adapter" / FINGERPRINT).is_file()
+    model, _ = load_pretrained(lora_on_first)
+    out = shutil.copytree(lora_on_first, tmp_path / "full")
+    save_pretrained(model, out)
+    assert not (out / "adapter" / FINGERPRINT).exists()
