@@ -188,3 +188,29 @@ def test_a_data_set_copied_elsewhere_is_not_said_to_move_the_data_position(tmp_p
     assert (f"; {moved} the data position" in err) if moved else "data position" not in err, err
     assert (f"; {checked}, in its order, is checked once they are read (a copy of them elsewhere moves nothing))"
             in err) if checked else "is checked once" not in err, err
+
+
+@pytest.mark.parametrize("given, said", [
+    ("d", "records file {t}/d is a folder; give a JSONL file in it (a.jsonl, b.jsonl); or data.train is one records "
+          "file: give the first there and the others under data.extra"),
+    ("d/*.jsonl", "records file not found: {t}/d/*.jsonl (a pattern is not expanded here: it matches 2 file(s), "
+                  "{t}/d/a.jsonl, {t}/d/b.jsonl; give one); or data.train is one records file: give the first there"),
+    ("one/*.jsonl", "records file not found: {t}/one/*.jsonl (a pattern is not expanded here: it matches 1 file(s), "
+                    "{t}/one/a.jsonl; give one)$"),
+    ("none/*.jsonl", "records file not found: {t}/none/*.jsonl (a pattern is not expanded here: it matches no file)$"),
+    ("one", "records file {t}/one is a folder; give a JSONL file in it (a.jsonl)$")])
+def test_a_folder_or_pattern_given_as_data_train_names_its_files_and_data_extra(tmp_path, given, said):
+    """data.train=/d (a folder of several JSONL files) was told to give one file in it, not how to train on all
+    of them (data.extra); data.train=/d/*.jsonl (quoted, or from a recipe) only 'records file not found'."""
+    import re
+
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.inputs import check_data_paths
+
+    for name in ("d/a.jsonl", "d/b.jsonl", "one/a.jsonl"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text('{"id": "0"}\n')
+    with pytest.raises(FileNotFoundError) as e:
+        check_data_paths(load_config(TrainConfig, None, [f"data.train={tmp_path / given}"]))
+    assert re.match(re.escape(f"data.train: {said}".format(t=tmp_path)).replace(r"\$", "$"), str(e.value)), str(e.value)

@@ -9,6 +9,7 @@ counts the reason.
 
 from __future__ import annotations
 
+import glob
 import gzip
 import io
 import json
@@ -142,7 +143,19 @@ def check_records_path(path: str | Path) -> None:
     if not path.is_file():
         home = path.expanduser() if str(path).startswith("~") else None  # no shell's: --gt=~/x, a library call
         raise FileNotFoundError(f"records file not found: {path}" + (
-            f" (~ is not expanded here: give the full path, {home})" if home and home.is_file() else ""))
+            f" (~ is not expanded here: give the full path, {home})" if home and home.is_file() else pattern_note(path)))
+
+
+def pattern_note(path: Path) -> str:
+    """" (a pattern is not expanded here …)" for a path holding *, ? or [ (data.train=/d/*.jsonl quoted, or from a
+    config), naming the files it matches; "" for any other."""
+    if not any(c in str(path) for c in "*?["):
+        return ""
+    found = sorted(p for p in glob.glob(str(path)) if Path(p).is_file())
+    if not found and not any(c in str(path) for c in "*?"):  # run[1]/t.jsonl: a folder's name, more likely
+        return ""
+    return (" (a pattern is not expanded here: " + (f"it matches {len(found)} file(s), {', '.join(found[:3])}"
+            f"{', …' if len(found) > 3 else ''}; give one" if found else "it matches no file") + ")")
 
 
 def text_encoding(head: bytes) -> str:

@@ -102,7 +102,9 @@ def check_data_paths(cfg) -> None:
             parts = [p.strip() for p in str(path).split(",")]
             several = key == "data.train" and len(parts) > 1 and all(Path(p).is_file() for p in parts)
             raise FileNotFoundError(f"{key}: {e}" + (f" ({len(parts)} files, comma-separated); "
-                                                     f"{type(cfg.data).ONE_VALUE['train']}" if several else "")) from None
+                                                     f"{type(cfg.data).ONE_VALUE['train']}" if several else "")
+                                    + (f"; or {type(cfg.data).ONE_VALUE['train']}" if key == "data.train" and not
+                                       several and len(records_in(path)) > 1 else "")) from None
         if found := binary_found(path):  # was exit 1 once out_dir was written: "no usable record … not UTF-8 text"
             raise ValueError(f"{key}: {path} is not a records file (JSONL, or a LLaVA JSON array): it holds {found}; "
                              "give the records file whose lines name the images")
@@ -115,6 +117,16 @@ def check_data_paths(cfg) -> None:
             raise FileNotFoundError(f"{key}: {root} is {'a file' if Path(root).exists() else 'not there'}; give the "
                                     "folder the records' image paths are relative to (unset: the records file's folder)")
     check_twice(sources, roots)
+
+
+def records_in(path) -> list[Path]:
+    """The records files a folder (``data.train=/d``) or a pattern (``/d/*.jsonl``, not expanded) given as one
+    file holds or matches: several are given as data.train and data.extra (``TrainConfig``'s ONE_VALUE)."""
+    import glob
+
+    if Path(path).is_dir():
+        return sorted(Path(path).glob("*.jsonl")) or sorted(Path(path).glob("*.json"))
+    return [Path(p) for p in sorted(glob.glob(str(path))) if Path(p).is_file()]
 
 
 def check_twice(sources: list[tuple[str, str]], roots: list[tuple[str, str | None]]) -> None:
