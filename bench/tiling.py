@@ -291,7 +291,9 @@ def _sliver_rows(rng, n: int) -> list[tuple[str, int, int]]:
     """A 1-px road along x = 100 (in the left tile) and a car touching it from the right tile (joined: wrong),
     one object's 1-px overhang into the left tile running 1-7 px past it at both ends (split: wrong), and the
     road with a wide road leaving it into the right tile, one mask (split: wrong; pixel for pixel a car there); then,
-    drawn after those (their rows as before), a car parked across the seam at a 40-90 px road's middle (joined: wrong)."""
+    drawn after those (their rows as before), a car parked across the seam at a 40-90 px road's middle (joined: wrong),
+    and two ships 6-12 px wide moored side by side across the seam, the first crossing it by a pixel whose tip in
+    the left tile is drawn 1-3 px into the second's rows (joined: wrong; the tip alone is a road turning into it)."""
     import numpy as np
 
     joined = split = forked = 0
@@ -323,10 +325,19 @@ def _sliver_rows(rng, n: int) -> list[tuple[str, int, int]]:
         y = r0 + int(rng.integers(h, length - 2 * h + 1)) if length >= 3 * h else r0 + (length - h) // 2
         car[y : y + h, 100 : 100 + int(h * rng.uniform(1.5, 2.5))] = True
         across += _masks_merged([road, car]) < 2
+    packed = 0  # two ships side by side across the seam, A crossing it by a pixel, that tip drawn 1-3 px long
+    for a, b in ((np.zeros((100, 200), bool), np.zeros((100, 200), bool)) for _ in range(n)):
+        h, y = int(rng.integers(6, 13)), int(rng.integers(10, 60))
+        a[y : y + h, 100 : 100 + int(rng.integers(25, 90))] = True
+        a[y : y + h + int(rng.integers(1, 4)), 99] = True  # into the rows of B, moored beside it
+        b[y + h : y + 2 * h, 100 : 100 + int(rng.integers(25, 90))] = True
+        packed += _masks_merged([a, b]) < 2
     return [("masks: a 1-px road along the seam and a car touching it: joined", joined, n),
             ("car masks parked across the seam (1.5-2.5 times their section) at that road's middle: joined", across, n),
             ("masks: an object's 1-px overhang running 1-7 px past it at both ends: split", split, n),
-            ("masks: a 1-px road along the seam and a road leaving it (one mask): split", forked, n)]
+            ("masks: a 1-px road along the seam and a road leaving it (one mask): split", forked, n),
+            ("masks: ships side by side across the seam, one's 1-px tip drawn 1-3 px into the other's rows: joined",
+             packed, n)]
 
 
 def seam_errors(n: int, seed: int = 0, noise: float = 1.0) -> list[tuple[str, int, int]]:

@@ -64,3 +64,13 @@ def test_the_window_count_note_starts_at_exactly_1000_windows():
     said = Said()
     overlap_notes(types.SimpleNamespace(tile=10, overlap=0, task="det"), (990, 100), "s.tif", said)  # 99 x 10
     assert said.lines == []
+
+
+def test_a_ships_1px_tip_poking_into_the_rows_of_a_ship_moored_beside_it_joins_only_its_own_ship():
+    a, b = np.zeros((100, 200), bool), np.zeros((100, 200), bool)
+    a[30:40, 100:150] = True
+    a[30:42, 99] = True  # ship A crosses x = 100 by a pixel, its tip drawn 2 px into B's rows
+    b[40:50, 100:160] = True  # ship B moored beside it: pixel for pixel, the tip alone is a road turning into B
+    assert len(_masks(a, b)) == 2  # were one: the tip 'turned' into B
+    a[:, 100:] = False  # the tip alone: a 1-px road along the seam turning into a road, joined
+    assert len(_masks(a, b)) == 1

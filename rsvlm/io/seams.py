@@ -126,7 +126,7 @@ def slant_join(ba, bb, line: Seam, tol: float, max_ratio: float = 2.0) -> bool:
 
 
 def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min_share: float = 0.25,
-               gap: int = 0, beside: float = 0.6, long: float = 3.0, past: float = 1.0) -> bool:
+               gap: int = 0, beside: float = 0.6, long: float = 3.0, past: float = 1.0, fork: bool = True) -> bool:
     """Whether two scene masks (h, w) placed at offsets ``oa``, ``ob`` (x0, y0) touch across the seam
     (a pixel of one in the column, or row, just before it beside one of the other's just after it, or
     diagonal to it) and have pixels within ``tol`` pixels of it side by side along it for at least
@@ -154,13 +154,17 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min
     both ends splits 0 of 300. A wide mask (not a 1-px line) more than ``long`` times as long across as its
     section is a road leaving the line, one network: it shares ``min_share`` of the shorter section, not of
     the line's length, or any where an end of the line lies in the road's section (the line turns into it:
-    1-4 rows shared): forks split 227 of 300, now 0. Cannot: tell a short wide stub (12 px wide, under 36 px
-    across) from a car; it is split from a line passing it at both ends, or at one end by more than its width.
-    Nor tell a long object across the seam (a truck 4 px by 15, a ship) from a road leaving it: it is joined to
-    a 1-px line it touches, so two ships side by side across the seam, one crossing it by a pixel whose tip
-    is drawn a pixel into the other's rows, are one (split before the rule). Nor where the other is also a 1-px line along the seam: a 2-px road lying on it, one tile drawing 60
-    px of its pixel line and the other 20, was split (it is joined as before the rule). A car and a road of
-    different labels are never joined: the label tells them apart, where pixels cannot.
+    1-4 rows shared): forks split 227 of 300, now 0. Pixel for pixel that is also the 1-px tip of an object
+    crossing the seam by a pixel, drawn a pixel or more into the rows of another moored beside it: ``fork``
+    False leaves the rule out, and the merger asks it only of pieces joined to nothing in each other's tile
+    (``unions.union_masks``: such a tip is joined to its own object there; 283 of 300 simulated pairs of ships
+    so were one, now 66 as before the rule: those the tip's own length joins). Cannot: tell a short wide stub
+    (12 px wide, under 36 px across) from a car; it is split from a line passing it at both ends, or at one
+    end by more than its width. Nor tell a long object across the seam (a truck 4 px by 15, a ship) from a
+    road leaving it: it is joined to a 1-px line it touches that is joined to nothing else in its tile. Nor
+    where the other is also a 1-px line along the seam: a 2-px road lying on it, one tile drawing 60 px of its
+    pixel line and the other 20, was split (it is joined as before the rule). A car and a road of different
+    labels are never joined: the label tells them apart, where pixels cannot.
     ``gap``: how many pixel lines between them still count as a touch (2: pieces up to 2 px apart, which the
     merger counts as a note, not a join: a model that draws masks a pixel short of the tile's edge split
     228 of 293 simulated roads and fields so, where a 16-px overlap split none)."""
@@ -222,7 +226,7 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min
     if any(a and not along_seam[1 - k] and not leaving[1 - k] and passes(x, y)  # beside a car
            for k, (a, x, y) in enumerate(zip(along_seam, (sa, sb), (sb, sa)))):  # (not the seam's other pixel line)
         return False
-    forks = [a and leaving[1 - k] for k, a in enumerate(along_seam)]  # the sliver's length is no cross-section here
+    forks = [fork and a and leaving[1 - k] for k, a in enumerate(along_seam)]  # its length is no cross-section here
     base = max(slivers) if slivers and not any(forks) else min(sections)  # a sliver: of its length
     turns = any(f and ends_in(x, y) for f, x, y in zip(forks, (sa, sb), (sb, sa)))  # the line turns into the road
     return shared > 0 and (turns or shared >= min_share * base)

@@ -70,6 +70,7 @@ def union_masks(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]
         return bool((ma & mb).any())
 
     gaps = []  # (a, b): pieces 1-2 px apart across a seam, facing each other (a model drawing short of the edge?)
+    forks = set()  # (id(a), id(b)): a 1-px line along a seam meeting a road leaving it (masks_meet's ``fork``) only
 
     def meet(a, b):  # overlapping, or side by side across a seam between abutting tiles (--overlap 0)
         from rsvlm.io.seams import masks_meet
@@ -80,14 +81,16 @@ def union_masks(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]
         if line is None:
             return False
         args = a["obj"]["mask"], a["obj"]["offset"], b["obj"]["mask"], b["obj"]["offset"], line, max(1, round(merger.edge_tol))
-        if masks_meet(*args, merger.seam_share):
+        if masks_meet(*args, merger.seam_share, fork=False):
             return True
-        if masks_meet(*args, merger.seam_share, gap=2):
+        if masks_meet(*args, merger.seam_share):  # joined after, where neither is joined to anything in the other's
+            forks.add((id(a), id(b)))  # tile: an object's 1-px tip is joined to it, not to a neighbour it pokes into
+        elif masks_meet(*args, merger.seam_share, gap=2):
             gaps.append((a, b))
         return False
 
     out = []
-    groups = merger.clusters(items, meet, lambda it: mask_bbox(it["obj"]))
+    groups = merger.clusters(items, meet, lambda it: mask_bbox(it["obj"]), lone=lambda a, b: (id(a), id(b)) in forks)
     group_of = {id(it): k for k, g in enumerate(groups) for it in g}
     merger.n_seam_gaps += sum(group_of[id(a)] != group_of[id(b)] for a, b in gaps)  # not joined another way
     for g in groups:
