@@ -57,8 +57,10 @@ def union_polys(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]
 
 def union_masks(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]:
     """Masks of one label that share a pixel, or meet at an ``--overlap 0`` seam (``seams.masks_meet``), across
-    tiles: one mask over their joint extent. Pairs left apart by a gap of 1-2 px at a seam, facing each other
-    there, are counted in ``merger.n_seam_gaps``."""
+    tiles: one mask over their joint extent; a 1-px line along a seam meeting a road that leaves it only by
+    ``masks_meet``'s ``fork`` rule where neither is joined to anything in the other's tile (an object's 1-px
+    tip poking into the rows of another beside it is joined to its own). Pairs left apart by a gap of 1-2 px
+    at a seam, facing each other there, are counted in ``merger.n_seam_gaps``."""
     def overlaps(a, b):
         ax0, ay0, ax1, ay1 = mask_bbox(a["obj"])
         bx0, by0, bx1, by1 = mask_bbox(b["obj"])
