@@ -311,6 +311,8 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
                         raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} has moved to "
                                           f"{_moved_to(node_cls, part)}")
                     near = near_path(path, lambda at: _keys_at(cls, at))  # lr=1e-4 for optim.lr=1e-4
+                    if near and not isinstance(value, dict) and _keys_at(cls, near) is not None:
+                        near = None  # encoder=lora is no model.encoders=lora (a mapping), llm=lora no model.llm
                     item = re.fullmatch(r"(\w+)\[\d+\]", part)  # data.extra[0].path=x
                     raise ConfigError(
                         f"override {text!r}: unknown key {'.'.join(path[: i + 1])!r} for {node_cls.__name__}; "

@@ -46,7 +46,9 @@ def test_a_resume_says_which_change_to_data_extra_moves_the_data_position(tmp_pa
     ("model.lora_r=4", "model.llm.lora_r=4"), ("optim.warmup=3", "optim.warmup_steps=3"),
     # a key below a mapping (6cc4f80 offered none: only dataclass sections were read through)
     ("task_weights.cls=2", "data.task_weights.cls=2"), ("encoders.default.width=8", "model.encoders.default.width=8"),
-    ("data.task_weight.cls=2", "data.task_weights.cls=2"),
+    ("data.task_weight.cls=2", "data.task_weights.cls=2"), ("task_weights={cls: 2}", "data.task_weights={cls: 2}"),
+    # a value for a section or a mapping (model.trainable.encoder meant): model.encoders=lora would be refused
+    ("encoder=lora", None), ("llm=lora", None), ("projector=full", None),
     ("x.y.z=1", None), ("num_train_epochs=1", None), ("save_steps=100", None), ("warmup_ratio=0.1", None)])
 def test_a_misspelt_override_key_is_told_the_near_one_as_a_recipe_key_is(override, meant):
     """A recipe's `max_step: 4` was told "(did you mean max_steps?)", the override max_step=4 only the valid keys;
