@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from eval.rle import rle_problem
 from rsvlm.geometry import object_ring, ordered_box
 
 AREA_KINDS = ("box", "obb", "poly")
@@ -348,7 +349,8 @@ def object_problem(o: Any) -> str | None:
         if not named and kind is None:  # another tool's layout: a COCO result's bbox, GeoJSON's "type"
             how = ('; its "bbox" is COCO\'s [x, y, width, height]? give {"kind": "box", "coords": [x1, y1, x2, y2]}'
                    if "bbox" in o else f'; it has "type": {json.dumps(o["type"], default=str):.40}: name the kind '
-                   'under "kind", its shape under "coords"' if "type" in o else "")
+                   'under "kind", its shape under "coords"' if "type" in o else
+                   f"; {why}" if (why := rle_problem(o)) else "")  # a COCO run-length mask of the wrong layout
             return f"kind None is none of {', '.join(ok)}{how}"
         return f"kind {kind!r:.40} is none of {', '.join(ok)}" + (f" (its shape is under {named[0]!r}: {how})" if named else "")
     shapes = {"box": "[x1, y1, x2, y2]", "point": "[x, y]", "obb": "4 [x, y] corners", "poly": "3 or more [x, y] points"}
@@ -356,11 +358,9 @@ def object_problem(o: Any) -> str | None:
         return None
     if kind == "mask" and o.get("mask") is not None and (why := mask_values_problem(o["mask"])):
         return why
-    if kind not in shapes:  # a SAM or COCO tool's {"size", "counts"} run-length mask is read by no script here
-        rle = next((k for k in ("rle", "segmentation", "counts") if isinstance(o.get(k), (dict, list, str))), None)
+    if kind not in shapes:  # a well-formed COCO run-length mask is decoded before this (eval.rle): say what is amiss
         return ("a mask needs a grid (coords: box, size, rows) or a 2-D 'mask' array, at an 'offset' of two finite numbers"
-                + (f"; its {rle!r} (a COCO run-length mask?) is not read: give it decoded, "
-                   "pycocotools.mask.decode(rle).tolist(), as 'mask'" if rle else ""))
+                + (f"; {why}" if (why := rle_problem(o)) else ""))
     flat = kind in ("obb", "poly") and isinstance(c, list) and len(c) >= 6 and not len(c) % 2 and all(map(_num, c))
     return f"{kind} coords must be {shapes[kind]} of finite numbers" + (
         f", not a flat list of {len(c)} numbers (DOTA's x1 y1 x2 y2 …): pair them, [[x1, y1], [x2, y2], …]" if flat else "")

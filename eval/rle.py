@@ -25,6 +25,28 @@ def rle_of(o: dict) -> tuple[str, dict] | None:
     return None
 
 
+def rle_problem(o: dict) -> str | None:
+    """Why a run-length field of ``o`` (``segmentation``, ``rle``, or its own ``counts``) is no COCO run-length mask
+    ``decoded`` reads, in words; None where ``o`` has none. One ``rle_of`` finds is read where the image's size is
+    known (``eval.answers.pred_objects``), and said so."""
+    key = next((k for k in (*RLE_KEYS, "counts") if k in o), None)
+    if key is None:
+        return None
+    if (found := rle_of(o)) is not None:
+        return f"its COCO run-length mask ({found[0]}) is read only against its image's size (eval.answers.pred_objects)"
+    v = o[key]
+    if key == "counts":
+        why = "no 'size' [height, width] beside its 'counts'" if "size" not in o else \
+            f"its 'size' and 'counts' sit beside {'coords' if 'coords' in o else 'mask'}: give one of them"
+    elif isinstance(v, dict):
+        why = f"it has {', '.join(sorted(map(str, v))[:6]) or 'no key'}, not both 'size' and 'counts'"
+    elif isinstance(v, list) and key == "segmentation":
+        why = 'a list (COCO\'s polygons?): give each as {"kind": "poly", "coords": [[x, y], …]}'
+    else:
+        why = f"it is {type(v).__name__}, not an object"
+    return f'its {key!r} is no COCO run-length mask ({{"size": [height, width], "counts": …}}): {why}'
+
+
 def string_counts(s: str) -> list[int]:
     """The run lengths of a compressed COCO RLE string (pycocotools ``maskApi.c`` ``rleFrString``): 5 bits a
     character from 48 ('0'), 0x20 for more, a sign bit on the last, each count from the third on the

@@ -85,14 +85,30 @@ def test_a_two_point_polygon_alone_is_unparseable_and_not_said_kept(tmp_path, ca
 
 def test_a_coco_rle_mask_is_said_unread_and_how_to_give_it(tmp_path, capsys):
     """An object {"kind": "mask", "segmentation": {"size", "counts"}} (a SAM or COCO tool's output) was unparseable
-    with "a mask needs a grid ... or a 2-D 'mask' array", not saying the RLE was seen and not read; the note now
-    names the field and says to give it decoded as 'mask'."""
+    with "a mask needs a grid ... or a 2-D 'mask' array", not saying the RLE was seen and not read. Scoring now
+    decodes a COCO run-length mask (eval.rle), so the note no longer says to give it decoded: it says what keeps
+    the field from being one, with or without a kind; a well-formed one is said to be read against the image."""
     from eval import regions
+    from eval.answers import UNPARSEABLE, pred_objects
+    from eval.common import Item
 
+    layout = 'is no COCO run-length mask ({"size": [height, width], "counts": …}): '
+    said = {("segmentation", "no_size"): "its 'segmentation' " + layout + "it has counts, not both 'size' and 'counts'",
+            ("rle", "a string"): "its 'rle' " + layout + "it is str, not an object",
+            ("segmentation", "polygons"): "its 'segmentation' " + layout + "a list (COCO's polygons?): give each as "
+                                          '{"kind": "poly", "coords": [[x, y], …]}',
+            ("counts", "no size"): "its 'counts' " + layout + "no 'size' [height, width] beside its 'counts'"}
+    given = {"no_size": {"counts": "PPa0"}, "a string": "PPa0", "polygons": [[10, 10, 50, 10, 50, 40]],
+             "no size": [0, 10, 19990]}
+    rec = eval_record("r", "seg", "[seg] Segment the tree.", "None.", width=200, height=100)
+    for (key, what), words in said.items():
+        for kind in ({"kind": "mask"}, {}):
+            got = pred_objects(Item(rec, {"id": "r", "objects": [{**kind, "label": "tree", key: given[what]}]}, 0))
+            assert got.status == UNPARSEABLE and words in got.problems[0], (key, what, kind, got.problems)
+            assert "give it decoded" not in got.problems[0]
     rle = {"size": [100, 200], "counts": [0, 10, 19990]}
-    for key in ("segmentation", "rle"):
-        why = regions.object_problem({"kind": "mask", "label": "tree", key: rle})
-        assert f"its {key!r} (a COCO run-length mask?) is not read: give it decoded" in why
+    assert "(segmentation) is read only against its image's size" in regions.object_problem(
+        {"kind": "mask", "segmentation": rle})
     assert "run-length" not in regions.object_problem({"kind": "mask", "coords": 3})
 
 
