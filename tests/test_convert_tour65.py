@@ -236,3 +236,22 @@ def test_dota_v15_label_folder_is_named_in_the_error(tmp_path):
         convert(tmp_path / "o", "dota", "--src", str(tmp_path / "s"))
     stats, recs = convert(tmp_path / "o", "dota", "--src", str(labels), "--images", str(tmp_path / "s" / "images"))
     assert stats["skipped"] == {} and "<ref>container crane</ref>" in recs[0]["conversations"][-1]["value"]
+
+
+def test_folder_keeps_the_class_of_one_class_folder_of_dated_or_numbered_sub_folders(tmp_path):
+    """One class folder whose images lie in sub-folders of dates or numbered tiles (``forest/2017/…``,
+    ``forest/2018/…``; ``forest/tile_1/…``) is no wrapper: 55ac6fc read it through, every image of class ``2017``
+    or ``2018``. Sub-folders named by no class of their own (digits, a word and a number) keep the class; a wrapper
+    of class folders (``2750/Forest``, ``2750/River``) is still read through."""
+    for sub in ("2017", "2018-06"):
+        png(tmp_path / "dated" / "forest" / sub / "a_1.png", 32, 32)
+    for sub in ("tile_1", "tile_2"):
+        png(tmp_path / "tiled" / "forest" / sub / "a_1.png", 32, 32)
+    for src in ("dated", "tiled"):
+        stats, recs = convert(tmp_path / f"o_{src}", "folder", "--src", str(tmp_path / src))
+        assert [r["conversations"][-1]["value"] for r in recs] == ["forest"] * 2, src
+        assert "wrapper_folders_descended" not in stats["notes"], src
+    for c in ("Forest", "River"):
+        png(tmp_path / "wrap" / "2750" / c / f"{c}_1.png", 32, 32)
+    stats, recs = convert(tmp_path / "o_wrap", "folder", "--src", str(tmp_path / "wrap"))
+    assert sorted(r["conversations"][-1]["value"] for r in recs) == ["forest", "river"]

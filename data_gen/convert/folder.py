@@ -18,10 +18,12 @@ ignored and counted (``not_an_image``), loose images whose name ends in no numbe
 (``class_folders_without_images``: no class of the question's choices). An ``--out`` inside
 ``--src`` is not read as a class: its images are left out and counted
 (``images_in_out_folder_ignored``). A top folder named like a split or wrapper (``train``, ``val``, ``images``…)
-holding its images in sub-folders is an error naming the ``--src`` to give instead (every image was class ``train``).
+holding its images in sub-folders, beside other top folders, is an error naming the ``--src`` to give instead (every
+image was class ``train``).
 A single top folder holding every image in two or more sub-folders, whatever its name (EuroSAT's zip unpacks to
 ``2750/AnnualCrop/…``: every image was class ``2750``), is read through: its folders are the classes, counted in
-the notes as ``wrapper_folders_descended``.
+the notes as ``wrapper_folders_descended``; where they name no classes of their own (dates, numbers, one word
+numbered: ``forest/2017/``, ``forest/tile_1/``) it is one class folder, its class kept.
 
 A scene given as one file per band (``forest/T33UUP_B02.jp2``, ``forest_12_b03.tif``: a part of the name
 names a band) is one image of its band files (``band_files``, read as ``msi`` unless ``--modality``
@@ -129,16 +131,24 @@ def _through_wrappers(src: Path, files: list[Path], out: Output) -> Path:
     """The folder under ``src`` whose folders are the classes: ``src`` less any single top folder holding every
     image in sub-folders, two or more of them (EuroSAT's zip unpacks to ``2750/AnnualCrop/…``: every image was
     class ``2750``), each descended through counted in the notes as ``wrapper_folders_descended``. A folder of
-    band files named by band alone (``forest/scene_1/B02.jp2``) is a scene, not a class: not descended into."""
+    band files named by band alone (``forest/scene_1/B02.jp2``) is a scene, not a class: not descended into; nor
+    is one class folder whose sub-folders name no classes (``_class_names``: ``forest/2017/``, ``forest/tile_1/``)."""
     held = [(f.parent.parent if band_part(f) and not scene_name(f) and f.parent != src else f.parent)
             .relative_to(src).parts for f in files]  # the folder each image's class is read from, at any depth
     depth = 0
     while held and all(len(p) > depth + 1 for p in held) and len({p[depth] for p in held}) == 1:
         depth += 1
-    if depth == 0 or len({p[depth] for p in held}) < 2:  # one class folder of sub-folders: its class kept
+    if depth == 0 or not _class_names(p[depth] for p in held):  # one class folder of sub-folders: its class kept
         return src
     out.note("wrapper_folders_descended", depth)
     return src.joinpath(*held[0][:depth])
+
+
+def _class_names(folders) -> bool:
+    """Whether ``folders`` (names) are two or more classes: each named by a word, not a date or a number
+    (``2017``, ``2018-06``), and not one word numbered (``tile_1``, ``tile_2``: tiles or scenes of one class)."""
+    names = {class_from_name(f) for f in folders}
+    return len(names) > 1 and all(any(c.isalpha() for c in n) for n in names)
 
 
 SPLIT_FOLDERS = ("train", "training", "val", "valid", "validation", "test", "testing", "trainval", "images", "data")
