@@ -62,8 +62,21 @@ def main(argv: list[str] | None = None) -> int:
 
     undone = f", what it wrote to {out} removed" if fresh else ""
     # a half-written folder passed for a model, and blocked the rerun (--out must be new or empty)
-    return script_write(lambda: export_step(args.step, args.out), out, fresh, f"nothing exported{undone}",
+    return script_write(lambda: _exported(export_step, step, out), out, fresh, f"nothing exported{undone}",
                         f"interrupted; nothing exported{undone}")
+
+
+def _exported(export_step, step: Path, out: Path) -> Path:
+    """``export_step(step, out)``; a step folder whose train_config.yaml is empty (cut short) named as such: read
+    as every default, it failed with 'llm needs name_or_path …', naming no file."""
+    from rsvlm.config import load_yaml
+
+    try:
+        return export_step(step, out)
+    except ValueError as e:
+        if (step / "train_config.yaml").is_file() and not load_yaml(step / "train_config.yaml"):
+            raise ValueError(f"{step / 'train_config.yaml'}: empty; a half-written or damaged step folder") from e
+        raise
 
 
 if __name__ == "__main__":

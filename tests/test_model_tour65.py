@@ -93,3 +93,19 @@ def test_full_save_over_an_adapter_only_one_drops_its_fingerprint(two_bases, lor
     out = shutil.copytree(lora_on_first, tmp_path / "full")
     save_pretrained(model, out)
     assert not (out / "adapter" / FINGERPRINT).exists()
+
+
+def test_export_of_a_step_folder_with_an_empty_train_config_names_the_file(tmp_path, monkeypatch, capsys):
+    from safetensors.torch import save_file
+    from script_loader import load_script
+
+    export = load_script("export_step", monkeypatch)
+    step = tmp_path / "checkpoints" / "step_000004"
+    step.mkdir(parents=True)
+    (step / "train_config.yaml").write_text("")  # cut short: read as every default
+    (step / "trainer_state_rank0.json").write_text("{}")
+    save_file({}, str(step / "trainable.safetensors"))
+    assert export.main([str(step), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err  # was: 'error: llm needs name_or_path (a saved model) or config (random weights)'
+    assert err.strip() == f"error: {step / 'train_config.yaml'}: empty; a half-written or damaged step folder", err
+    assert not (tmp_path / "out").exists()
