@@ -255,3 +255,21 @@ def test_folder_keeps_the_class_of_one_class_folder_of_dated_or_numbered_sub_fol
         png(tmp_path / "wrap" / "2750" / c / f"{c}_1.png", 32, 32)
     stats, recs = convert(tmp_path / "o_wrap", "folder", "--src", str(tmp_path / "wrap"))
     assert sorted(r["conversations"][-1]["value"] for r in recs) == ["forest", "river"]
+
+
+def test_rsivqa_questions_of_one_unreadable_image_are_each_skipped_and_it_is_read_once(tmp_path, monkeypatch):
+    """rsivqa and rsvqa kept their own copy of ``readable_size`` with a cache of sizes; they share it now: each
+    question of a truncated image is skipped as ``unreadable_image``, the image read once, a good one kept."""
+    from data_gen.convert import images
+
+    png(tmp_path / "imgs" / "good_1.png", 32, 32)
+    (tmp_path / "imgs" / "bad_1.png").write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    (tmp_path / "q.txt").write_text("bad_1.png:how many planes?2\nbad_1.png:is it a port?no\n"
+                                    "good_1.png:is it a port?yes\n")
+    reads = []
+    real = images.image_size
+    monkeypatch.setattr(images, "image_size", lambda p, out=None: reads.append(p.name) or real(p, out))
+    stats, recs = convert(tmp_path / "o", "rsivqa", "--src", str(tmp_path / "q.txt"), "--images",
+                          str(tmp_path / "imgs"))
+    assert [r["conversations"][-1]["value"] for r in recs] == ["yes"]
+    assert stats["skipped"] == {"unreadable_image": 2} and sorted(reads) == ["bad_1.png", "good_1.png"]

@@ -143,14 +143,23 @@ def check_bands(path: Path, modality: str | None) -> None:
     raise WrongBands(why)
 
 
-def readable_size(path: Path, out: Output, where: str, modality: str | None = None) -> tuple[int, int] | None:
+def readable_size(path: Path, out: Output, where: str, modality: str | None = None,
+                  cache: dict | None = None) -> tuple[int, int] | None:
     """``image_size`` (its library messages in ``out``'s notes), or None after counting the image
     as skipped ``unreadable_image``, or ``wrong_band_count`` where it cannot be read as
-    ``modality`` (``check_bands``)."""
-    try:
-        size = image_size(path, out)
-        check_bands(path, modality)
-        return size
-    except ConversionError as e:
-        out.skip("wrong_band_count" if isinstance(e, WrongBands) else "unreadable_image", where, str(e))
+    ``modality`` (``check_bands``). ``cache``: path → its size or the error, kept by the caller across
+    calls, so that an image many entries name (a VQA image's questions) is read once and each entry
+    skipped as the first was."""
+    found = cache.get(path) if cache is not None else None
+    if found is None:
+        try:
+            found = image_size(path, out)
+            check_bands(path, modality)
+        except ConversionError as e:
+            found = e
+        if cache is not None:
+            cache[path] = found
+    if isinstance(found, ConversionError):
+        out.skip("wrong_band_count" if isinstance(found, WrongBands) else "unreadable_image", where, str(found))
         return None
+    return found

@@ -37,7 +37,7 @@ from data_gen.convert.common import (
     refused,
     skip_undecodable,
 )
-from data_gen.convert.images import WrongBands, check_bands, image_size
+from data_gen.convert.images import readable_size
 from rsvlm.tokens import MODALITIES
 
 _EMPTY_SLOT = re.compile(r"[a-z] {2,}[a-z]")  # "many  in": a template's object name left out
@@ -81,7 +81,7 @@ def run(args, out: Output) -> None:
     from rsvlm.progress import bar
 
     index = index_images(args.images, out)
-    sizes: dict[Path, tuple[int, int] | ConversionError] = {}  # size, or why it cannot be used
+    sizes: dict[Path, tuple[int, int] | ConversionError] = {}  # size, or why it cannot be used (readable_size)
     asked: dict[tuple, str] = {}  # (image, question, answer) → where first
     for txt in {Path(t).resolve(): t for t in _text_files(args.src, out)}.values():  # a file named twice is read once
         lines = read_lines(txt)
@@ -109,17 +109,9 @@ def run(args, out: Output) -> None:
             if (first := asked.setdefault((image, q, a), where)) != where:  # it was a second record, unsaid
                 out.skip("duplicate_question", where, f"{name}: {q} {a}, as {first}")
                 continue
-            if image not in sizes:
-                try:
-                    sizes[image] = image_size(image, out)
-                    check_bands(image, args.modality)
-                except ConversionError as e:
-                    sizes[image] = e
-            if isinstance(sizes[image], ConversionError):
-                bands = isinstance(sizes[image], WrongBands)
-                out.skip("wrong_band_count" if bands else "unreadable_image", where, str(sizes[image]))
+            if (size := readable_size(image, out, where, args.modality, sizes)) is None:
                 continue
-            w, h = sizes[image]
+            w, h = size
             meta = make_meta("RSIVQA", f"{Path(txt).name}:{n}", w, h)
             rid = f"rsivqa-{Path(txt).parent.name}-{Path(txt).stem}-{n}"
             rec = make_record(rid, [{"path": image.name, "modality": args.modality}], [(q, a)], "vqa", meta)

@@ -31,7 +31,7 @@ from data_gen.convert.common import (
     read_json,
     refused,
 )
-from data_gen.convert.images import WrongBands, check_bands, image_size
+from data_gen.convert.images import readable_size
 from rsvlm.tokens import MODALITIES
 
 
@@ -68,7 +68,7 @@ def run(args, out: Output) -> None:
     if not prefixes:
         raise ConversionError(f"{src}: no *_questions.json")
     index = index_images(args.images, out)
-    sizes: dict[Path, tuple[int, int] | ConversionError] = {}  # size, or why it cannot be used
+    sizes: dict[Path, tuple[int, int] | ConversionError] = {}  # size, or why it cannot be used (readable_size)
     for prefix in prefixes:
         questions = _load(src, prefix, "questions")
         other_split = _inactive_images(src, prefix, out)
@@ -95,17 +95,9 @@ def run(args, out: Output) -> None:
             if image is None:
                 out.skip("missing_image", where, f"{q['img_id']}.tif")
                 continue
-            if image not in sizes:
-                try:
-                    sizes[image] = image_size(image, out)
-                    check_bands(image, args.modality)
-                except ConversionError as e:
-                    sizes[image] = e
-            if isinstance(sizes[image], ConversionError):
-                bands = isinstance(sizes[image], WrongBands)
-                out.skip("wrong_band_count" if bands else "unreadable_image", where, str(sizes[image]))
+            if (size := readable_size(image, out, where, args.modality, sizes)) is None:
                 continue
-            w, h = sizes[image]
+            w, h = size
             meta = make_meta("RSVQA", f"{prefix}_questions.json", w, h)
             rid = f"rsvqa-{prefix}-{q.get('id', k)}"
             turn = (q["question"].strip(), str(ans[0]["answer"]).strip())
