@@ -31,7 +31,7 @@ def _module_commands(text: str) -> list[tuple[str, list[str], list[str]]]:
     code block, ``eval.TASK`` expanded to every task; options end at a ``#`` comment."""
     found = []
     for line in _code_lines(text):
-        m = re.search(r"python -m (data_gen|eval\.\w+)((?: [a-z][\w-]*)?)([^#]*)", line)
+        m = re.search(r"python -m (data_gen|eval\.\w+)((?: convert)? [a-z][\w-]*|)([^#]*)", line)
         if not m:
             continue
         options = re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", m.group(3))
@@ -51,10 +51,12 @@ def _help(module: str, argv: list[str]) -> str:
 
 
 def test_the_module_command_finder_reads_subcommands_options_and_tasks():
-    text = "x\n```\npython -m data_gen synth --out D --n 3  # --not-this\npython -m eval.TASK --gt G\n```\n"
+    text = ("x\n```\npython -m data_gen synth --out D --n 3  # --not-this\npython -m eval.TASK --gt G\n"
+            "python -m data_gen convert llava --modality M\n```\n")
     found = _module_commands(text)
     assert found[0][1:] == (["data_gen", "synth"], ["--out", "--n"])
-    assert [f[1] for f in found[1:]] == [[f"eval.{t}"] for t in TASKS] and found[1][2] == ["--gt"]
+    assert [f[1] for f in found[1:-1]] == [[f"eval.{t}"] for t in TASKS] and found[1][2] == ["--gt"]
+    assert found[-1][1:] == (["data_gen", "convert", "llava"], ["--modality"])
 
 
 def test_every_python_module_command_of_the_readme_takes_the_options_it_names():
@@ -134,3 +136,32 @@ def test_default_model_md_links_reach_their_files_and_headings():
         if not file.exists() or (anchor and anchor not in _anchors(file.read_text())):
             broken.append(m.group(1))
     assert links >= 5 and not broken, f"default-model.md: {broken}"
+
+
+def _commands_of(text: str) -> list[str]:
+    """Lines of fenced code, and inline code spans (a span broken over lines joined)."""
+    spans = re.findall(r"(?<!`)`([^`]+)`(?!`)", "\n".join(text.split("```")[0::2]))
+    return _code_lines(text) + [s.replace("\n", " ") for s in spans]
+
+
+@pytest.mark.parametrize("name", ["docs/default-model.md", "docs/design.md"])
+def test_the_commands_of_the_model_and_design_pages_take_the_options_they_name(name):
+    """Each ``python -m data_gen|eval.*`` and ``python scripts/X.py`` of the page, fenced or inline, is a
+    command with the options it gives."""
+    lines = _commands_of((REPO / name).read_text())
+    wrong, seen = [], set()
+    for line, (module, *sub), options in _module_commands("```\n" + "\n".join(lines) + "\n```"):
+        if (key := (module, *sub, *options)) not in seen:
+            seen.add(key)
+            text = _help(module, sub)
+            wrong += [f"{line}: {o}" for o in options if not re.search(rf"(?<![\w-]){re.escape(o)}\b", text)]
+    for line in lines:
+        for m in re.finditer(r"python (scripts|bench)/(\w+)\.py([^#;)]*)", line):
+            script = REPO / m.group(1) / f"{m.group(2)}.py"
+            if not script.is_file():
+                wrong.append(f"{line}: no {script.name}")
+                continue
+            source = script.read_text()
+            wrong += [f"{line}: {o}" for o in re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", m.group(3))
+                      if o != "--help" and f'"{o}"' not in source]
+    assert not wrong, f"{name}: commands or options that do not exist: {wrong}"
