@@ -366,7 +366,11 @@ def _iter_raw(path: Path, arrays: dict | None = None) -> Iterator[tuple[str, str
                     continue
                 if not seen and line.lstrip().startswith("{"):  # a wrapper object, or one record over many lines
                     if line.strip() == "{" or line.rstrip().endswith(("[", "{", ",")):
-                        head, problem = read_head(path, line, lines.readline)  # a few MB at most
+                        # a few MB at most: each line is read to HEAD_CAP there (a 150 MB line was read whole, 472
+                        # MB peak); a line so cut is read on to a line's cap, as the lines after it
+                        head, problem = read_head(path, line, lambda: lines.readline(records_shape.HEAD_CAP))
+                        if len(head) > 1 and not head[-1].endswith("\n"):
+                            head[-1] += lines.readline(max(cap + 1 - len(head[-1]), 0))
                         more = chain(head[1:], more)  # no JSON object: read line by line, as JSONL
                     else:
                         problem = one_object(path, line)
