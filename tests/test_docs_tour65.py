@@ -31,7 +31,7 @@ def _module_commands(text: str) -> list[tuple[str, list[str], list[str]]]:
     code block, ``eval.TASK`` expanded to every task; options end at a ``#`` comment."""
     found = []
     for line in _code_lines(text):
-        m = re.search(r"python -m (data_gen|eval\.\w+)((?: convert)? [a-z][\w-]*|)([^#]*)", line)
+        m = re.search(r"python -m (data_gen(?![.\w])|eval\.\w+)((?: convert)? [a-z][\w-]*|)([^#]*)", line)
         if not m:
             continue
         options = re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", m.group(3))
