@@ -188,13 +188,16 @@ def tagged(question: str) -> str:
 
 def shape_problem(question: str) -> str | None:
     """Why a shape written in ``question`` (chat's, predict's ``--prompt``) is not one the model reads, or
-    None: its coordinates as plain numbers, a location past 999, too few of them, a box's corners
-    reversed (``geometry.decode``'s problems). Such a shape was asked as written, and answered about
-    whatever the model made of it."""
-    if not re.search(SHAPE_OPEN, question):
+    None: its coordinates as plain numbers, a location past 999 or outside any shape (``<loc_…>`` with no
+    ``<box>`` around them), too few of them, a box's corners reversed (``geometry.decode``'s problems, read
+    wherever a tag or location is written, as ``data.records`` reads a record's turns). Such a shape was
+    asked as written, and answered about whatever the model made of it."""
+    if "<" not in question:
         return None
     from rsvlm import geometry
 
+    if not geometry.codec.spells_tag(question):  # "<loc_1200>" alone, with no shape's tag, was asked
+        return None
     if not (problems := geometry.decode(question, 1000, 1000).problems):
         return None
     said = dict.fromkeys(re.sub(r"; (?:ignored|dropped|swapped)$", "", p) for p in problems)  # what an answer's get

@@ -120,3 +120,15 @@ def test_chat_turns_a_region_given_in_pixels_into_the_box_to_write():
         assert repl.ask(question) is None
     said = repl.out.getvalue().splitlines()
     assert len(said) == 2 and all(s.endswith("is <box><loc_0><loc_0><loc_500><loc_500></box>") for s in said), said
+
+
+def test_locations_with_no_shape_around_them_are_refused_too():
+    """``<loc_1200>`` (the fault 5a77b31 names) or four locations with no ``<box>`` written around them were
+    asked as written: only a question holding a shape's opening tag was read. ``data.records`` refuses such a
+    turn in a record, so the model never saw one."""
+    for bad, said in [("[regcap] What is in <loc_1200>?", "<loc_1200> is out of range 0..999"),
+                      ("[vqa] Is <loc_100><loc_100><loc_500><loc_500> a ship?", "<loc_100> outside any shape"),
+                      ("[vqa] Is <loc_1><loc_2><loc_3><loc_4></box> a ship?", "stray </box>")]:
+        assert said in (inf.shape_problem(bad) or ""), (bad, inf.shape_problem(bad))
+    for ok in ("[vqa] Is a < b?", "[ground] the Boeing 737 at gate 12", "[vqa] Is <ref>ship</ref> white?"):
+        assert inf.shape_problem(ok) is None, ok
