@@ -109,3 +109,24 @@ def test_export_of_a_step_folder_with_an_empty_train_config_names_the_file(tmp_p
     err = capsys.readouterr().err  # was: 'error: llm needs name_or_path (a saved model) or config (random weights)'
     assert err.strip() == f"error: {step / 'train_config.yaml'}: empty; a half-written or damaged step folder", err
     assert not (tmp_path / "out").exists()
+
+
+def test_an_llm_of_an_architecture_only_a_newer_transformers_knows_says_to_upgrade(base_dir, tmp_path):
+    import json
+
+    import transformers
+
+    from rsvlm.model.llm import LLMConfig, build_llm
+
+    base = shutil.copytree(base_dir, tmp_path / "base")
+    conf = json.loads((base / "config.json").read_text())
+    conf.update(model_type="llama9", transformers_version="99.0.0")  # an architecture added after this transformers
+    (base / "config.json").write_text(json.dumps(conf))
+    with pytest.raises(ValueError, match=rf"model_type 'llama9', of which transformers has no causal LM; it was written "
+                                         rf"by transformers 99\.0\.0, newer than this one \({transformers.__version__}\)"
+                                         r".*upgrade transformers"):  # was: 'give a causal LM's folder'
+        build_llm(LLMConfig(name_or_path=str(base)))
+    conf["transformers_version"] = transformers.__version__  # this one's: not a matter of its version
+    (base / "config.json").write_text(json.dumps(conf))
+    with pytest.raises(ValueError, match=r"no causal LM; give a causal LM's folder"):
+        build_llm(LLMConfig(name_or_path=str(base)))

@@ -478,4 +478,21 @@ def _check_causal_lm(config_json: Path, key: str) -> None:
             f"{config_json.parent} --out DIR" if llava else
             f"; its auto_map names code of its own ({own}), which rsvlm never runs (no trust_remote_code): give a "
             "model of an architecture transformers ships" if own else "; give a causal LM's folder (…ForCausalLM)")
+    hint = _newer_transformers(conf, model_type) or hint
     raise ValueError(f"{key}: {config_json} has model_type {model_type!r}, of which transformers has no causal LM{hint}")
+
+
+def _newer_transformers(conf: dict, model_type) -> str | None:
+    """A hint where transformers does not know ``model_type`` at all and ``conf`` (a config.json) was written by a
+    newer transformers than the one installed: an architecture added since (was: 'give a causal LM's folder')."""
+    import transformers
+    from packaging.version import InvalidVersion, Version
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING_NAMES
+
+    wrote = conf.get("transformers_version")
+    try:
+        newer = model_type not in CONFIG_MAPPING_NAMES and Version(str(wrote)) > Version(transformers.__version__)
+    except InvalidVersion:
+        return None
+    return (f"; it was written by transformers {wrote}, newer than this one ({transformers.__version__}), which does "
+            "not know that architecture: upgrade transformers (pip install -U transformers)") if newer else None
