@@ -273,3 +273,22 @@ def test_rsivqa_questions_of_one_unreadable_image_are_each_skipped_and_it_is_rea
                           str(tmp_path / "imgs"))
     assert [r["conversations"][-1]["value"] for r in recs] == ["yes"]
     assert stats["skipped"] == {"unreadable_image": 2} and sorted(reads) == ["bad_1.png", "good_1.png"]
+
+
+def test_levir_names_differing_only_in_case_are_two_pairs_not_one_image_twice(tmp_path):
+    """Two pairs ``x`` and ``X`` (a case-sensitive disk), ``X``'s A image absent: e74839b matched names in any case,
+    so ``X`` took ``x``'s A image and made a pair of images that are no pair, unsaid. Where two labels differ only
+    in case, each takes its own case only: ``X`` is ``missing_image``, as before; a lone name of another case is
+    still matched."""
+    for layout in ("split", "flat"):
+        src = tmp_path / layout
+        for name in ("x", "X"):
+            tags = {"B": f"{name}.png", "label": f"{name}.png"} if layout == "split" else \
+                {"B": f"{name}_B.png", "label": f"{name}_label.png"}
+            if name == "x":
+                tags["A"] = "x.png" if layout == "split" else "x_A.png"
+            for tag, file in tags.items():
+                _flat_pair(src / tag if layout == "split" else src, {tag: file})
+        stats, recs = convert(tmp_path / f"o_{layout}", "levir-cd", "--src", str(src))
+        assert recs and all(r["id"].startswith("levir-x-") for r in recs), layout
+        assert stats["skipped"] == {"missing_image": 1}, layout

@@ -76,15 +76,29 @@ def add_arguments(p) -> None:
 def find_triples(src: Path) -> list[tuple[str, Path | None, Path | None, Path]]:
     """(name, A, B, label) per label image; A or B None when absent. Files that are not images (a
     GDAL sidecar ``x.png.aux.xml``) are neither labels nor A or B images. Flat names are matched in any
-    case (``T1_LABEL.PNG``, ``T1_a.png``: a dataset renamed on Windows was "no LEVIR-CD label files")."""
+    case (``T1_LABEL.PNG``, ``T1_a.png``: a dataset renamed on Windows was "no LEVIR-CD label files"), but
+    where two labels differ only in case (``x``, ``X``: a case-sensitive disk) each takes its own case only
+    (``X`` took ``x``'s A image, a pair of images that are no pair, unsaid)."""
     if (src / "label").is_dir():
         a, b = _stems(src / "A"), _stems(src / "B")
-        return [(p.stem, _same(src / "A", p.name, a), _same(src / "B", p.name, b), p)
-                for p in sorted((src / "label").iterdir()) if _image(p)]
+        labels = [(p.stem, p) for p in sorted((src / "label").iterdir()) if _image(p)]
+        twice = _cased_twice(name for name, _ in labels)
+        return [(name, _same(src / "A", p.name, a, name.lower() in twice),
+                 _same(src / "B", p.name, b, name.lower() in twice), p) for name, p in labels]
     here = _stems(src)
-    return [(p.stem[: -len("_label")], _first(here, f"{p.stem[:-len('_label')]}_A"),
-             _first(here, f"{p.stem[:-len('_label')]}_B"), p)
-            for p in sorted(src.iterdir()) if _image(p) and p.stem.lower().endswith("_label")]
+    labels = [(p.stem[: -len("_label")], p) for p in sorted(src.iterdir())
+              if _image(p) and p.stem.lower().endswith("_label")]
+    twice = _cased_twice(name for name, _ in labels)
+    return [(name, _first(here, f"{name}_A", name.lower() in twice), _first(here, f"{name}_B", name.lower() in twice),
+             p) for name, p in labels]
+
+
+def _cased_twice(names) -> set[str]:
+    """The lower-case names among ``names`` that come in two cases or more (``x``, ``X``)."""
+    cases: dict[str, set[str]] = {}
+    for name in names:
+        cases.setdefault(name.lower(), set()).add(name)
+    return {low for low, seen in cases.items() if len(seen) > 1}
 
 
 def _stems(folder: Path) -> dict[str, list[Path]]:
@@ -97,15 +111,18 @@ def _stems(folder: Path) -> dict[str, list[Path]]:
     return found
 
 
-def _same(folder: Path, name: str, stems: dict[str, list[Path]]) -> Path | None:
+def _same(folder: Path, name: str, stems: dict[str, list[Path]], exact: bool = False) -> Path | None:
     p = folder / name
-    return p if p.is_file() else _first(stems, Path(name).stem)
+    return p if p.is_file() else _first(stems, Path(name).stem, exact)
 
 
-def _first(stems: dict[str, list[Path]], stem: str) -> Path | None:
-    """The image of ``stems`` (``_stems``) named ``stem``, of that case first."""
-    hits = sorted(stems.get(stem.lower(), ()), key=lambda p: (p.stem != stem, p))
-    return hits[0] if hits else None
+def _first(stems: dict[str, list[Path]], stem: str, exact: bool = False) -> Path | None:
+    """The image of ``stems`` (``_stems``) named ``stem``, of that case first (``x_A.png`` before ``x_A.tif``);
+    else, unless ``exact``, the one name of another case (``T1_a.png`` for ``T1_A``), none where two differ."""
+    hits = stems.get(stem.lower(), [])
+    if same := [p for p in hits if p.stem == stem]:
+        return same[0]
+    return hits[0] if not exact and len({p.stem for p in hits}) == 1 else None
 
 
 def _image(p: Path) -> bool:
