@@ -22,7 +22,8 @@ and ``KEPT`` only, and the one-word corners ("TopLeft", "topleft": each capital 
 may be other words and are left alone; a lone letter joined to a word, "S-shaped", "N/A", is none, and
 one is a point only where it reads as a direction, ``_DIRECTION``: "to the N", "E of the river", "a N-S
 road", "an E – W runway", "facing N or S", not "Building E" or "<ref>Gate N</ref>"); a compass bearing
-in degrees is not turned.
+in degrees is not turned. "left" as a verb, a departure ("One ship left.": ``_departed``), is no direction; one
+with an object ("A ship left the dock.") is read as a side.
 """
 
 from __future__ import annotations
@@ -201,6 +202,38 @@ def counter_spelling(*texts: str | None) -> str:
                  if m.group(0).lower() != "clockwise"), "counterclockwise")
 
 
+# "left" as a verb, a departure (the change captions' "One ship left.", "Two ships left, one arrived."), no side:
+# after a count and one to three words, none of them one of place ("one ship on the left", "two ships top left"),
+# at the end of its clause ("left of the road", "left side" are sides), its sentence holding no other direction
+# word ("Two ships left, one right." are sides)
+_COUNT = r"(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|some|many|few|both|all)"
+_DEPART = (re.compile(rf"(?:^|[,:(]\s*|\b(?:and|but|while|then)\s+){_COUNT}\s+((?:[A-Za-z'-]+\s+){{1,3}})$", re.I),
+           re.compile(r"\s*(?:$|[.!?;,:)]|(?:and|but|while|then)\b)", re.I))
+_PLACE = frozenset(("the", "to", "on", "at", "in", "of", "from", "into", "far", "near", "upper", "lower", "top",
+                    "bottom", "middle", "centre", "center", "its", "their", "is", "are", "was", "were", "turn", "turns",
+                    "turned", "go", "goes", "move", "moves", "moved", "facing", "faces", "pointing", "points",
+                    "heading", "heads", "lie", "lies", "lying", "and", "or", "side", "sides"))
+
+
+def _departed(text: str, start: int, end: int) -> bool:
+    """Whether "left" at ``text[start:end]`` is a verb, a departure (``_DEPART``): "One ship left.", "Two ships
+    left, one arrived."; not "the ship on the left", "left of the road", "top left", "Two ships left, one right."."""
+    stops = [m.end() for m in re.finditer(r"[.!?;\n](?!\d)", text[:start])]
+    head = text[stops[-1] if stops else 0:start]
+    after = re.search(r"[.!?;\n](?!\d)", text[end:])
+    counted = _DEPART[0].search(head.lstrip())
+    return bool(counted and not _PLACE.intersection(counted.group(1).lower().split())
+                and _DEPART[1].match(text, end)
+                and not any(m.group(0).lower() != "left" for m in _sides().finditer(
+                    head + text[end:end + after.start() if after else len(text)])))
+
+
+@functools.cache
+def _sides() -> re.Pattern:
+    """Any word of ``SWAPS``, whole, in any case (built once, on first use)."""
+    return _words({w for table in SWAPS.values() for pair in table.items() for w in pair})
+
+
 def _sub(text: str, step: str, said: dict[str, str] | None = None) -> str:
     """``text`` with ``step``'s words (``_swapper``) mapped, ``said`` overriding its table's images."""
     table, pattern = _swapper(step)
@@ -210,6 +243,8 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None) -> str:
         word = m.group(0)
         if len(word) == 1 and word in "NSEW" and not _direction(m.string, m.start(), m.end()):
             return word  # a name ("Building E"), not a direction
+        if word.lower() == "left" and _departed(m.string, m.start(), m.end()):
+            return word  # "One ship left.": a verb, no side
         new = table[word] if word in table else table[word.lower()]
         if word.istitle() and step != "rotation":  # "Top Left", "North-West": each word's capital kept
             return new.title()

@@ -111,3 +111,40 @@ def test_a_self_crossing_polygon_every_view_agrees_on_is_traced_not_kept():
     bowtie = [{"kind": "poly", "label": "field", "coords": [[10, 10], [50, 60], [50, 10], [10, 60]]}]
     (o,) = fusion.fuse([bowtie] * 4, 96, 96, tta.FuseConfig())
     assert Polygon(o["coords"]).is_valid and Polygon(o["coords"]).area > 500
+
+
+@pytest.mark.parametrize("caption", ["One ship left.", "Two ships left, one arrived.", "One large vehicle left.",
+                                     "Three storage tanks left and one ship appeared.", "12 cars left."])
+@pytest.mark.parametrize("view", ["h", "t", "th", "tv", "thv", "hv"])
+def test_left_as_a_departure_is_no_direction(caption, view):
+    """Change captions say a departure as "One ship left." (the shipped model answers so): every mirror view's
+    answer came back "One ship right." or "One ship top.", and --tta voted among them."""
+    assert tta.swap_words(caption, view) == caption
+    assert tta.swap_words(caption, view, back=True) == caption
+
+
+@pytest.mark.parametrize("said,view,image", [
+    ("The ship on the left.", "h", "The ship on the right."),
+    ("The car is left of the road.", "h", "The car is right of the road."),
+    ("One ship in the top left.", "h", "One ship in the top right."),
+    ("Two ships at top left.", "t", "Two ships at top left."),  # a corner: "left top" back in order
+    ("One ship on left.", "h", "One ship on right."),
+    ("Two ships left, one right.", "h", "Two ships right, one left."),  # sides, not a departure
+    ("One ship left of the tank.", "h", "One ship right of the tank."),
+    ("Two ships left side.", "h", "Two ships right side."),
+    ("Two left.", "h", "Two right."),  # no noun: a side
+    ("Left.", "t", "Top."),
+    ("Ships left and right of the road.", "h", "Ships right and left of the road."),
+])
+def test_left_as_a_direction_still_turns(said, view, image):
+    assert tta.swap_words(said, view) == image
+
+
+def test_a_change_caption_votes_as_answered():
+    """--tta on a [change] caption: the plain 'One ship left.' and its views' 'One ship left.' are one answer."""
+    q = "[change] What changed between the two images?"
+    msgs = [[{"role": "user", "content": f"<image>\n<image>\n{q}"}]]
+    said = iter(["One ship left."] * 7)  # every view says it; the plain answer said something else
+    (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [_image() * 2], [("Nothing changed.", [])],
+                                 tta.FuseConfig(views="dihedral"))
+    assert fused.answer == "One ship left."  # was "One ship right."/"top."/"bottom.", 2 views each
