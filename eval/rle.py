@@ -16,11 +16,16 @@ RLE_KEYS = ("segmentation", "rle")  # where an object holds its run-length mask,
 
 
 def rle_of(o: dict) -> tuple[str, dict] | None:
-    """(where, the RLE) of an object that holds a COCO run-length mask (``{"size", "counts"}``), or None."""
+    """(where, the RLE) of an object that holds a COCO run-length mask (``{"size", "counts"}``) as its shape, or
+    None: one with a shape of its own (a kind other than mask, ``coords``, a ``mask`` array) is that shape, its
+    RLE beside it unread (a box carrying its instance mask scored as the box; read as a mask, detection left it
+    out)."""
+    if o.get("kind") not in (None, "mask") or "coords" in o or "mask" in o:
+        return None
     for key in RLE_KEYS:
         if isinstance(v := o.get(key), dict) and {"size", "counts"} <= set(v):
             return key, v
-    if "size" in o and "counts" in o and "coords" not in o and "mask" not in o:
+    if "size" in o and "counts" in o:
         return "size/counts", o
     return None
 
@@ -35,9 +40,11 @@ def rle_problem(o: dict) -> str | None:
     if (found := rle_of(o)) is not None:
         return f"its COCO run-length mask ({found[0]}) is read only against its image's size (eval.answers.pred_objects)"
     v = o[key]
-    if key == "counts":
-        why = "no 'size' [height, width] beside its 'counts'" if "size" not in o else \
-            f"its 'size' and 'counts' sit beside {'coords' if 'coords' in o else 'mask'}: give one of them"
+    whole = "size" in o if key == "counts" else isinstance(v, dict) and {"size", "counts"} <= set(v)
+    if whole:  # a shape of its own beside it (rle_of)
+        why = f"it sits beside {next((k for k in ('coords', 'mask') if k in o), 'kind')!r}: give one of them"
+    elif key == "counts":
+        why = "no 'size' [height, width] beside its 'counts'"
     elif isinstance(v, dict):
         why = f"it has {', '.join(sorted(map(str, v))[:6]) or 'no key'}, not both 'size' and 'counts'"
     elif isinstance(v, list) and key == "segmentation":
@@ -99,15 +106,18 @@ def decoded(o: dict, width: int, height: int) -> tuple[dict, str | None]:
     except (ValueError, UnicodeDecodeError) as e:
         return o, f"its COCO run-length mask ({where}) cannot be read: {e}"
     if (h, w) != (height, width):
+        swapped = (w, h) == (height, width)  # [width, height]: COCO's size is [height, width]
         return o, (f"its COCO run-length mask ({where}) is {w}x{h} pixels, the image {width}x{height} (meta.width x "
-                   "meta.height): encode it at the image's size")
+                   "meta.height): " + (f"its size {size} is [width, height]? COCO's is [height, width], the counts "
+                                       "column by column" if swapped else "encode it at the image's size"))
     values = np.arange(len(runs)) % 2  # runs alternate 0, 1, … from 0, column by column
     mask = np.repeat(values.astype(bool), runs).reshape(w, h).T  # (h, w)
     rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
     y0, y1 = (rows[0], rows[-1] + 1) if len(rows) else (0, 1)
     x0, x1 = (cols[0], cols[-1] + 1) if len(cols) else (0, 1)
     rest = {k: v for k, v in o.items() if k not in (*RLE_KEYS, "size", "counts", "kind")}
-    return {**rest, "kind": "mask", "mask": mask[y0:y1, x0:x1], "offset": [int(x0), int(y0)]}, None
+    crop = mask[y0:y1, x0:x1].copy()  # a view kept the whole image's array alive, one per object
+    return {**rest, "kind": "mask", "mask": crop, "offset": [int(x0), int(y0)]}, None
 
 
 if __name__ == "__main__":  # python -m eval.rle: no command line; say so, and which scripts have one

@@ -209,6 +209,36 @@ def test_a_coco_rle_that_does_not_cover_its_size_or_the_image_is_unparseable_say
     assert "cannot be read: it ends inside a count" in said({"size": [4, 5], "counts": "9220o"})[1][0]
     assert "is 10x8 pixels, the image 5x4" in said(_coco_rle(np.zeros((8, 10), bool), True))[1][0]
     assert said({"size": [4, 5], "counts": "92203"})[0] != UNPARSEABLE
+    swapped = said(_coco_rle(np.zeros((5, 4), bool), True))[1][0]  # [width, height]
+    assert "its size [5, 4] is [width, height]? COCO's is [height, width]" in swapped
+
+
+def test_a_box_carrying_its_instance_mask_scores_as_the_box_and_a_read_mask_holds_only_its_crop(tmp_path):
+    """Since COCO run-length masks are read, an object with a shape of its own and its instance mask beside it
+    ({"kind": "box", "coords", "segmentation": RLE}, an instance segmenter's output) was read as the mask: detection
+    left it out ("a kind detection does not score") and scored mAP 0 where the box hits. The shape is what is
+    scored; an object whose only shape is the RLE is still read. A read mask kept the whole image's array alive
+    behind its crop (a view), one per object."""
+    import numpy as np
+    from conftest import eval_record, write_jsonl
+
+    from eval import detection
+    from eval.rle import decoded
+
+    w, h = 200, 100
+    ref = "<ref>building</ref><box><loc_250><loc_200><loc_500><loc_600></box>"  # x 50..100, y 20..60
+    m = np.zeros((h, w), bool)
+    m[20:60, 50:100] = True
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "det", "[det] Find the buildings.", ref, width=w,
+                                                         height=h)])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "answer": "", "objects": [
+        {"kind": "box", "coords": [50, 20, 100, 60], "label": "building", "score": 0.9,
+         "segmentation": _coco_rle(m, True)}]}])
+    s = detection.main(["--gt", gt, "--pred", pred])
+    assert s["mAP50"] > 0.99 and s["n_pred_objects"] == 1 and not any("does not score" in n for n in s["notes"])
+    o, why = decoded({"segmentation": _coco_rle(m, True)}, w, h)
+    assert why is None and o["offset"] == [50, 20] and o["mask"].shape == (40, 50) and o["mask"].all()
+    assert o["mask"].base is None or o["mask"].base.size == o["mask"].size
 
 
 def test_an_id_written_without_its_leading_zeros_is_noted_not_paired(tmp_path):
