@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["seam", "seam_join", "slant_join", "masks_meet"]
+__all__ = ["seam", "seam_join", "slant_join", "masks_meet", "seam_meeting"]
 
 Window = tuple[int, int, int, int]  # (x0, y0, w, h)
 Seam = tuple[str, int, int, int]  # (axis, s, lo, hi): the line x = s (axis "x") or y = s, from lo to hi along it
@@ -168,6 +168,15 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min
     ``gap``: how many pixel lines between them still count as a touch (2: pieces up to 2 px apart, which the
     merger counts as a note, not a join: a model that draws masks a pixel short of the tile's edge split
     228 of 293 simulated roads and fields so, where a 16-px overlap split none)."""
+    how = seam_meeting(ma, oa, mb, ob, line, tol, min_share, gap, beside, long, past)
+    return how == "meet" or (fork and how == "fork")
+
+
+def seam_meeting(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min_share: float = 0.25,
+                 gap: int = 0, beside: float = 0.6, long: float = 3.0, past: float = 1.0) -> str | None:
+    """``masks_meet``'s answer to both of its questions in one pass: "meet" where the masks meet without its
+    ``fork`` rule, "fork" where only that rule joins them (``unions.union_masks`` joins those only where
+    neither is joined to anything in the other's tile), None where they do not meet."""
     axis, s, lo, hi = line
 
     def strip(m, o, c_lo, c_hi):  # bool (hi - lo, c_hi - c_lo): the mask's pixels in columns [c_lo, c_hi) across
@@ -210,7 +219,7 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min
         return (before[0] & near(after[1])).any() or (before[1] & near(after[0])).any()
 
     if not any(touch(g1, g2) for g1 in range(gap + 1) for g2 in range(gap + 1 - g1)):
-        return False
+        return None
     pa, pb = strip(ma, oa, s - tol - gap, s + tol + gap), strip(mb, ob, s - tol - gap, s + tol + gap)
     sa, sb = pa.any(axis=1), pb.any(axis=1)  # (hi - lo,): each one's section along the seam
     shared = int((sa & sb).sum())
@@ -219,14 +228,17 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min
     along_seam = [t and int(p.any(axis=0).sum()) == 1 for p, t in zip((pa, pb), thins)]
     slivers = [int(p.sum()) for p, a in zip((pa, pb), along_seam) if a]
     if all(thins) and (not slivers or end_to_end(sa, sb)):  # a 1-px line crossing at a slant
-        return True
+        return "meet"
     across = [m.shape[1] if axis == "x" else m.shape[0] for m in (ma, mb)]  # each one's extent across the seam
     sections = int(sa.sum()), int(sb.sum())
     leaving = [not thins[k] and across[k] > long * sections[k] for k in range(2)]  # a wide road leaving the seam
     if any(a and not along_seam[1 - k] and not leaving[1 - k] and passes(x, y)  # beside a car
            for k, (a, x, y) in enumerate(zip(along_seam, (sa, sb), (sb, sa)))):  # (not the seam's other pixel line)
-        return False
-    forks = [fork and a and leaving[1 - k] for k, a in enumerate(along_seam)]  # its length is no cross-section here
-    base = max(slivers) if slivers and not any(forks) else min(sections)  # a sliver: of its length
+        return None
+    if shared == 0:
+        return None
+    if shared >= min_share * (max(slivers) if slivers else min(sections)):  # a sliver: of its length
+        return "meet"
+    forks = [a and leaving[1 - k] for k, a in enumerate(along_seam)]  # its length is no cross-section here
     turns = any(f and ends_in(x, y) for f, x, y in zip(forks, (sa, sb), (sb, sa)))  # the line turns into the road
-    return shared > 0 and (turns or shared >= min_share * base)
+    return "fork" if any(forks) and (turns or shared >= min_share * min(sections)) else None

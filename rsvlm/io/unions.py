@@ -75,7 +75,7 @@ def union_masks(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]
     forks = set()  # (id(a), id(b)): a 1-px line along a seam meeting a road leaving it (masks_meet's ``fork``) only
 
     def meet(a, b):  # overlapping, or side by side across a seam between abutting tiles (--overlap 0)
-        from rsvlm.io.seams import masks_meet
+        from rsvlm.io.seams import masks_meet, seam_meeting
 
         line = merger.seam_line(a["window"], b["window"])
         if overlaps(a, b):
@@ -83,10 +83,11 @@ def union_masks(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]
         if line is None:
             return False
         args = a["obj"]["mask"], a["obj"]["offset"], b["obj"]["mask"], b["obj"]["offset"], line, max(1, round(merger.edge_tol))
-        if masks_meet(*args, merger.seam_share, fork=False):
+        how = seam_meeting(*args, merger.seam_share)
+        if how == "meet":
             return True
-        if masks_meet(*args, merger.seam_share):  # joined after, where neither is joined to anything in the other's
-            forks.add((id(a), id(b)))  # tile: an object's 1-px tip is joined to it, not to a neighbour it pokes into
+        if how == "fork":  # joined after, where neither is joined to anything in the other's tile: an object's
+            forks.add((id(a), id(b)))  # 1-px tip is joined to it, not to a neighbour it pokes into
         elif masks_meet(*args, merger.seam_share, gap=2):
             gaps.append((a, b))
         return False
