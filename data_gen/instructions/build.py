@@ -94,8 +94,10 @@ def load_with_tasks(path, overrides: list[str], tasks: str | None):
 
     if tasks is None:
         return load_config(SynthConfig, path, overrides)
-    cfg = load_config(SynthConfig, path, [*overrides, *task_overrides(tasks)])
-    return load_config(SynthConfig, path, [*overrides, *task_overrides(tasks, cfg.instructions.task_weights)])
+    first = [*overrides, *task_overrides(tasks)]
+    cfg = load_config(SynthConfig, path, first)
+    then = [*overrides, *task_overrides(tasks, cfg.instructions.task_weights)]  # a named task at weight 0 → 1
+    return cfg if then == first else load_config(SynthConfig, path, then)  # read again only where one is
 
 
 def task_overrides(tasks: str, weights: dict | None = None) -> list[str]:
