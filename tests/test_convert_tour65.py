@@ -292,3 +292,22 @@ def test_levir_names_differing_only_in_case_are_two_pairs_not_one_image_twice(tm
         stats, recs = convert(tmp_path / f"o_{layout}", "levir-cd", "--src", str(src))
         assert recs and all(r["id"].startswith("levir-x-") for r in recs), layout
         assert stats["skipped"] == {"missing_image": 1}, layout
+
+
+def test_masks_binary_keeps_a_colour_mask_saved_as_jpeg(tmp_path):
+    """A green (0, 255, 0) mask saved as JPEG reads as grey ~150 where the class is: 1744709 took every class pixel
+    for mid-grey (32…223 of 0…255) and refused the mask as ``label_not_a_mask`` once the class covered 15%; it was
+    thresholded right before (150 > 127.5). Mid-grey is now between an eighth and seven eighths of the label's
+    brightest value, so the mask is kept; a photo is still refused (the other tests)."""
+    import numpy as np
+    from PIL import Image
+
+    png(tmp_path / "img" / "a.png", 128, 128)
+    lab = np.zeros((128, 128, 3), np.uint8)
+    lab[10:80, 10:100] = (0, 255, 0)
+    (tmp_path / "lab").mkdir()
+    Image.fromarray(lab).save(tmp_path / "lab" / "a.jpg", quality=90)
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels",
+                          str(tmp_path / "lab"), "--binary", "field")
+    assert stats["skipped"] == {} and [r["meta"]["file"] for r in recs] == ["a.jpg"]
+    assert stats["notes"]["label_pixels_mid_grey"] < 128 * 128 * 0.15

@@ -16,7 +16,8 @@ A label is binary as LEVIR-CD ships it: 0 for no change and one other value (255
 change. A label with more values (saved as JPEG, whose compression blurs 0/255 into 0…255, or
 resampled) is thresholded at half its range (above 127.5 for 8-bit values, 0.5 for 0/1), so that
 the noise is not change, and counted in the notes as ``labels_not_binary``, its pixels between an eighth and
-seven eighths of the range (32…223: a JPEG's noise around 0/255 has few, a resampled mask's edges some) as
+seven eighths of its brightest value (32…223 for 0/255: a JPEG's noise around 0/255 has few, a resampled mask's
+edges some) as
 ``label_pixels_mid_grey``; one whose values all lie below that (codes 0, 1, 2) has every non-zero value for
 change (``labels_not_binary_every_nonzero_taken``). A label over 15% of whose pixels are mid-grey is no mask (a
 photo, an A or B image given as the label: it was thresholded into "changes", unsaid): ``label_not_a_mask``,

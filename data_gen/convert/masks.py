@@ -12,7 +12,8 @@ value 0 / black unless a class claims it) are not objects; pixels whose value is
 under a palette of grey levels is ``unreadable_label``, named as such. With
 ``--binary CLASS`` a mask of 0 and one other value marks CLASS where it is not 0, and any other
 mask (a JPEG's compression noise around 0/255) where it is above half its range (counted in the
-notes as ``labels_not_binary``, its mid-grey pixels as ``label_pixels_mid_grey``), or where it is not 0 when no
+notes as ``labels_not_binary``, its mid-grey pixels, an eighth to seven eighths of its brightest value, as
+``label_pixels_mid_grey``), or where it is not 0 when no
 value reaches half the range; one over 15% of whose pixels are mid-grey (a photo) is ``label_not_a_mask``.
 
 Per image (or tile) and class present: one ``[seg]`` record whose answer is
@@ -41,6 +42,7 @@ end: the key every converter uses), ``unreadable_label`` (a label mask that cann
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 from pathlib import Path
 
@@ -215,7 +217,8 @@ def binary_mask(label, out: Output):
     """A label array (H, W) → bool mask (H, W): a binary label's one non-zero value, else (a JPEG's
     compression noise around 0/255, a resampled mask) the values above half the range (0.5 for
     0/1 labels, 127.5 for 8-bit, 32767.5 beyond), counted in the notes as ``labels_not_binary``, its pixels
-    between an eighth and seven eighths of the range (32…223 for 8-bit) as ``label_pixels_mid_grey``; where no
+    between an eighth and seven eighths of its brightest value (32…223 for 0/255; a green mask read as grey,
+    0/150, has its own) as ``label_pixels_mid_grey``; where no
     value reaches half the range (codes 0, 1, 2: no noise around 0/255), every non-zero value, also
     counted as ``labels_not_binary_every_nonzero_taken``. A label over ``NOT_A_MASK`` of whose pixels are
     mid-grey is no mask (a photo, an A/B image given as the label: it was thresholded into "changes"):
@@ -230,12 +233,13 @@ def binary_mask(label, out: Output):
         out.note("labels_not_binary")
         out.note("labels_not_binary_every_nonzero_taken")
         return label > 0
-    lo, hi = -(-top // 8), top * 7 // 8  # 32, 223 for 8-bit
-    mid = int(np.count_nonzero((label >= lo) & (label <= hi))) if top > 1 else 0
+    peak = values[-1].item()  # a green mask read as grey is 0/150: its class pixels are no mid-grey
+    lo, hi = math.ceil(peak / 8), math.floor(peak * 7 / 8)  # 32, 223 for 0/255
+    mid = int(np.count_nonzero((label > peak / 8) & (label < peak * 7 / 8))) if top > 1 else 0
     if mid > NOT_A_MASK * label.size:
         raise NotAMask(f"not a binary mask: {mid / label.size:.0%} of its pixels are mid-grey ({lo}…{hi} of "
-                       f"0…{top}), {len(values)} distinct values: a photo, or an image given as the label? A mask "
-                       f"is 0 and one value ({top}, or 1) for the class")
+                       f"0…{peak:g}), {len(values)} distinct values: a photo, or an image given as the label? A "
+                       f"mask is 0 and one value ({top}, or 1) for the class")
     out.note("labels_not_binary")
     if mid:
         out.note("label_pixels_mid_grey", mid)
