@@ -184,8 +184,8 @@ def failure_lines(failed: list[dict], errors: ErrorRows, records: list[dict], ou
     if not (rows := [*failed, *errors.kept]):
         return lines
     first, kept = rows[0], f", {len(errors.kept)} of them from the last run" if errors.kept else ""
-    lines.append(f"{len(rows)} of {len(records)} record(s) with unreadable images, bands the model cannot take or "
-                 f"a prompt past the LLM's context answered empty (see 'error' in {out}{kept}; first: "
+    lines.append(f"{len(rows)} of {len(records)} record(s) with unreadable images, bands the model cannot take, "
+                 f"a prompt past the LLM's context or a system turn its chat template cannot write answered empty (see 'error' in {out}{kept}; first: "
                  f"{first['id']}: {first['error'][:200]})")
     if hint := missing_images_hint(records, root, root_given):
         lines.append(hint)
