@@ -119,9 +119,9 @@ def main(argv: list[str] | None = None) -> int:
             import difflib
 
             close = difflib.get_close_matches(argv[0], commands, n=1)
-            meant = next(("; instruction records are written by 'synth' with its scenes, remade in another mix by "
-                          "'rebuild', chained into conversations by 'chat', made of a real dataset by 'convert'"
-                          for w in ("instruction", "record") if w in argv[0].lower()), "")
+            meant = ("; instruction records are written by 'synth' with its scenes, remade in another mix by 'rebuild', "
+                     "chained into conversations by 'chat', made of a real dataset by 'convert'"
+                     if any(w in argv[0].lower() for w in ("instruction", "record")) else "")
             print(f"error: a command comes before the options ({argv[0]!r})" if argv[0].startswith("-") else
                   f"error: unknown command {argv[0]!r}" + (f"; did you mean {close[0]!r}?" if close else meant),
                   file=sys.stderr)
