@@ -132,3 +132,27 @@ def test_locations_with_no_shape_around_them_are_refused_too():
         assert said in (inf.shape_problem(bad) or ""), (bad, inf.shape_problem(bad))
     for ok in ("[vqa] Is a < b?", "[ground] the Boeing 737 at gate 12", "[vqa] Is <ref>ship</ref> white?"):
         assert inf.shape_problem(ok) is None, ok
+
+
+def test_eval_given_predicts_result_says_it_needs_test_records(tmp_path, monkeypatch):
+    """``rsvlm eval --data result.json`` (predict's ``--out``) was told "its list(s) under 'objects', 'images':
+    save the records list alone (jq '.objects')": those are one answer's objects, no records. Written as predict
+    writes it (indent=1), on one line (``jq -c``), and past the read-ahead (a tiled scene's thousands of objects)."""
+    import json
+
+    from rsvlm.data import records, records_shape
+
+    result = {"answer": BOX, "text": "ship", "objects": [{"kind": "box", "label": "ship", "coords": [1, 2, 3, 4]}],
+              "problems": [], "cut": False, "task": "det", "prompt": "[det] Detect every ship.", "notes": [],
+              "images": [{"path": "x.png", "modality": "optical", "bands": ["R", "G", "B"], "width": 96, "height": 96}]}
+    big = {**result, "objects": result["objects"] * 400}
+    monkeypatch.setattr(records_shape, "HEAD_CAP", 4000)
+    monkeypatch.setattr(records_shape, "HEAD_START", 1000)
+    for name, text in [("result.json", json.dumps(result, indent=1)), ("one.json", json.dumps(result)),
+                       ("tiled.json", json.dumps(big, indent=1))]:
+        (tmp_path / name).write_text(text)
+        with pytest.raises(records.RecordError) as e:
+            records.load_records(tmp_path / name, need_answer=False)
+        said = str(e.value)
+        assert "the result `rsvlm predict --out` writes" in said and "docs/eval-run.md" in said, said
+        assert "jq" not in said and name in said, said

@@ -30,6 +30,8 @@ def one_object(path: Path | str, text: str) -> str | None:
     except (json.JSONDecodeError, UnicodeDecodeError):
         return None
     one_line = "\n" not in text
+    if isinstance(obj, dict) and _predict_result(obj):  # its lists were named as records: "jq '.objects'"
+        return PREDICT_RESULT
     if end == len(text) and (by := _pandas(obj)):
         return (f"one JSON object of the records by {by} (pandas' DataFrame.to_json, orient='records' not given): "
                 "give JSONL, a record a line (df.to_json(path, orient='records', lines=True))")
@@ -48,6 +50,17 @@ def one_object(path: Path | str, text: str) -> str | None:
     if not lists and one_line:  # one line of another object: the record reader names its fields
         return None
     return _wrapper(lists)
+
+
+PREDICT_RESULT = ("the result `rsvlm predict --out` writes (one image's answer, objects, task and prompt), not "
+                  "records: `rsvlm eval --data` takes a test set, a JSONL of records each with its images and "
+                  "conversations (docs/eval-run.md; docs/data.md's Records)")
+
+
+def _predict_result(keys) -> bool:
+    """Whether an object's top-level ``keys`` (those read so far) are those of ``rsvlm predict --out``'s result:
+    "answer" and "objects", no "conversations" (a record's)."""
+    return {"answer", "objects"} <= set(keys) and "conversations" not in keys
 
 
 def _pandas(obj: object) -> str | None:
@@ -72,11 +85,11 @@ def _of_records(items: list, one_line: bool) -> bool:
     return bool(items) and isinstance(items[0], dict) and ("conversations" in items[0] or not one_line)
 
 
-def _open_lists(text: str, one_line: bool = False) -> tuple[list[str], bool]:
-    """(top-level keys whose lists hold objects, whether "conversations" is among its keys) of ``text``, a JSON
+def _open_lists(text: str, one_line: bool = False) -> tuple[list[str], list[str]]:
+    """(top-level keys whose lists hold objects, the top-level keys read) of ``text``, a JSON
     object's head still open at its end; the list left open counts where its first item decodes to an object.
     ``one_line``: only lists of records count (``_of_records``)."""
-    dec, lists, has_turns, i = json.JSONDecoder(), [], False, _SPACE.match(text, 1).end()
+    dec, lists, keys, i = json.JSONDecoder(), [], [], _SPACE.match(text, 1).end()
 
     while i < len(text):
         try:
@@ -86,7 +99,7 @@ def _open_lists(text: str, one_line: bool = False) -> tuple[list[str], bool]:
         i = _SPACE.match(text, i).end()
         if not isinstance(key, str) or text[i:i + 1] != ":":
             break
-        has_turns |= key == "conversations"
+        keys.append(key)
         i = _SPACE.match(text, i + 1).end()
         try:
             value, i = dec.raw_decode(text, i)
@@ -103,24 +116,28 @@ def _open_lists(text: str, one_line: bool = False) -> tuple[list[str], bool]:
         if text[i:i + 1] != ",":
             break
         i = _SPACE.match(text, i + 1).end()
-    return lists, has_turns
+    return lists, keys
 
 
 def long_line_wrapper(head: str) -> str | None:
     """The refusal of a first line longer than ``HEAD_CAP`` whose ``head`` (its first ``HEAD_CAP`` characters)
     opens a wrapper of records on one line (``json.dump``'s ``{"data": [{…}, …]}``), as ``one_object`` names it;
     None where it is none (one big record, say), for the line to be read whole."""
-    lists, has_turns = _open_lists(head.strip(), one_line=True)
-    return _wrapper(lists) if lists and not has_turns else None
+    lists, keys = _open_lists(head.strip(), one_line=True)
+    if _predict_result(keys):  # a tiled scene's thousands of objects, `jq -c`-ed to one line
+        return PREDICT_RESULT
+    return _wrapper(lists) if lists and "conversations" not in keys else None
 
 
 def _open_object(text: str, cut: bool) -> str:
     """The refusal of a head ``text`` that opens a JSON object still open at its end: the file's end (``cut``:
     an export cut short) or ``HEAD_CAP``'s. Its top-level keys so far whose lists hold objects are named."""
-    lists, has_turns = _open_lists(text)
+    lists, keys = _open_lists(text)
     n = text.count("\n") + 1
     note = " (the file ends before it closes: cut short?)" if cut else ""
-    if has_turns:  # its lists are the record's own (images, conversations)
+    if _predict_result(keys):  # a tiled scene's objects, past the read-ahead
+        return PREDICT_RESULT + note
+    if "conversations" in keys:  # its lists are the record's own (images, conversations)
         return (f"one record written over {'' if cut else 'more than '}{n} line{'s' * (n > 1)}{note}: give JSONL "
                 "(a record a line) or a JSON array of records")
     return _wrapper(lists, note or ("" if lists else f" (its first {n} lines read without its end)"))
