@@ -53,8 +53,8 @@ def one_object(path: Path | str, text: str) -> str | None:
 
 
 PREDICT_RESULT = ("the result `rsvlm predict --out` writes (one image's answer, objects, task and prompt), not "
-                  "records: `rsvlm eval --data` takes a test set, a JSONL of records each with its images and "
-                  "conversations (docs/eval-run.md; docs/data.md's Records)")
+                  "records: give a JSONL of records, each with its images and conversations (`rsvlm eval --data` "
+                  "takes a test set's: docs/eval-run.md; docs/data.md's Records)")  # read by train and eval alike
 
 
 def _predict_result(keys) -> bool:
