@@ -289,7 +289,7 @@ def pixel_box_hint(question: str, img) -> str:
     pixels shapes are read in) as pixels, as ``predict --region`` takes them: the box to write for them
     ("; 10,10,50,50 as pixels of a.tif (600x600) is <box>…</box>"); "" otherwise."""
     num = r"(\d+(?:\.\d+)?)"
-    if not (m := re.search(rf"(?<![\w.]){num}\s*,\s*{num}\s*,\s*{num}\s*,\s*{num}(?![\w.])", question)):
+    if not (m := re.search(rf"(?<![\w.]){num}\s*,\s*{num}\s*,\s*{num}\s*,\s*{num}(?!\w|\.\d)", question)):
         return ""
     from rsvlm import geometry
 

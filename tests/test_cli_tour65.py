@@ -114,6 +114,7 @@ def test_chat_turns_a_region_given_in_pixels_into_the_box_to_write():
     assert pixel_box_hint("[regcap] What is in 12,24,480,96?", img) == ""  # past the image: no pixels of it
     assert pixel_box_hint("[regcap] What is in 48,24,12,96?", img) == ""  # corners reversed
     assert pixel_box_hint("[vqa] How many of 3,4,5,6.5.1 ships?", img) == ""  # no four numbers alone
+    assert pixel_box_hint("[regcap] Describe 12,24,48,96.", img).endswith("<loc_999></box>")  # a sentence's end
     repl = ChatREPL.__new__(ChatREPL)
     repl.out, repl.images = io.StringIO(), [img]
     for question in ("[regcap] What is in 0,0,48,48?", "[regcap] What is in <box>0,0,48,48</box>?"):
