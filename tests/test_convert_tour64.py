@@ -302,8 +302,9 @@ def test_masks_16_bit_grey_label_under_a_colour_palette_names_its_own_values(tmp
 
 
 def test_folder_split_or_wrapper_folder_is_no_class(tmp_path):
-    """``--src`` over ``train/church/1.png`` and ``val/…`` (or UCMerced's ``Images/agricultural/…``): the class is
-    the top folder, so every image was class ``train`` or ``val``, the real classes lost, unsaid."""
+    """``--src`` over ``train/church/1.png`` and ``val/…``: the class is the top folder, so every image was class
+    ``train`` or ``val``, the real classes lost, unsaid. (A lone wrapper such as UCMerced's ``Images/…`` is read
+    through since stop 65.)"""
     for p in ("train/church/1.png", "train/farm/2.png", "val/church/3.png"):
         png(tmp_path / "ds" / p, 32, 32)
     with pytest.raises(ConversionError, match=r"ds: its folders train, val look like a split .*"
