@@ -327,8 +327,8 @@ def check_numbers(cfg: TrainConfig) -> None:
         ("loss.loc_sigma", cfg.loss.loc_sigma), ("loss.pointer_weight", cfg.loss.pointer_weight),
         ("clip.dense_weight", cfg.clip.dense_weight), ("clip.box_weight", cfg.clip.box_weight),
         ("clip.center_weight", cfg.clip.center_weight))]
-    for key, value, ok, want in rules:  # inf: optim.weight_decay=inf made every weight NaN at step 1
-        if not ok or isinstance(value, float) and not math.isfinite(value):
+    for key, value, ok, want in rules:  # inf: optim.weight_decay=inf made every weight NaN at step 1 (NaN: no ok)
+        if not ok or finite(value):
             raise ValueError(f"{key} must be {want}{finite(value)}, got {value!r}")
 
 
