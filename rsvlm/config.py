@@ -197,14 +197,7 @@ def _belongs_under(ftypes: dict[str, Any], unknown: list[str], prefix: str) -> s
 def _keys_at(cls: type, prefix: list[str]) -> tuple[list[str], set[str]] | None:
     """The keys of the section ``prefix`` names in ``cls`` and the sections among them (a mapping's, as
     ``data.task_weights`` or ``model.encoders``: ``ANY_KEY``); None where it is none."""
-    tp: Any = cls
-    for part in prefix:  # a mapping's key, model.encoders.NAME, is read through as _annotation reads it
-        if typing.get_origin(tp) is dict and len(typing.get_args(tp)) == 2:
-            tp = _unwrap_optional(typing.get_args(tp)[1])[0]
-        elif dataclasses.is_dataclass(tp) and part in (ftypes := _field_types(tp)):
-            tp = _unwrap_optional(ftypes[part])[0]
-        else:
-            return None
+    tp = _unwrap_optional(_annotation(cls, prefix))[0]  # a mapping's key, model.encoders.NAME, read through
     if typing.get_origin(tp) is dict:
         return ANY_KEY, set()
     return (list(ftypes := _field_types(tp)), _sections(ftypes)) if dataclasses.is_dataclass(tp) else None
