@@ -71,10 +71,12 @@ def _needed(cfg: FuseConfig, n_views: int) -> int:
 
 
 def _found_small(cover: np.ndarray, masks: list[np.ndarray], needed: int) -> np.ndarray:
-    """(H,W) per 4-connected piece of the pixels any view drew (``cover`` > 0) where at least ``needed`` of the
-    views' ``masks`` drew yet no pixel has ``needed`` views, the pixels most of them cover (its largest 4-connected
-    part; the identity view's where it drew some of them): a tiny object the views found a pixel apart (a 1-px
-    car each of 8 views drew 1 px off had no pixel of 4 views, and the answer said none)."""
+    """(H,W) per 4-connected piece of the pixels any view drew (``cover`` > 0) where no pixel has ``needed``
+    views but some pixel has that many views' ``masks`` within a pixel of it (its 3 × 3 neighbourhood: the views
+    drew in one place), the pixels most views cover among those (its largest 4-connected part; the identity view's
+    where it drew some of them): a tiny object the views found a pixel apart (a 1-px car each of 8 views drew 1 px
+    off had no pixel of 4 views, and the answer said none). Views that drew apart, a blob one view drew with
+    three others' 1-px cars on its edges, or a chain of squares each 2 px past the last, have none."""
     from rsvlm.geometry.masks import instances
 
     lab, n = instances(cover > 0)
@@ -82,12 +84,22 @@ def _found_small(cover: np.ndarray, masks: list[np.ndarray], needed: int) -> np.
     if n == 0:
         return out
     voted = np.bincount(lab[cover >= needed], minlength=n + 1) > 0  # (n+1,)
-    drew = sum((np.bincount(lab[m], minlength=n + 1) > 0).astype(np.int32) for m in masks)  # (n+1,) views in each
-    for p in np.flatnonzero((drew >= needed) & ~voted):  # (label 0, no view's pixel, has no view)
-        most = (lab == p) & (cover == cover[lab == p].max())  # (H,W)
+    near = sum(_grown(m).astype(np.int32) for m in masks) >= needed  # (H,W) needed views drew within a pixel
+    found = np.bincount(lab[near], minlength=n + 1) > 0  # (n+1,)
+    found[0] = False  # label 0: the pixels no view drew
+    for p in np.flatnonzero(found & ~voted):
+        close = (lab == p) & near  # (H,W)
+        most = close & (cover == cover[close].max())  # (H,W)
         top, k = instances(most & masks[0] if (most & masks[0]).any() else most)  # ties: the identity view's
         out |= top == 1 + int(np.argmax(np.bincount(top.ravel())[1:])) if k > 1 else top > 0
     return out
+
+
+def _grown(mask: np.ndarray) -> np.ndarray:
+    """(H,W) bool ``mask`` grown by one pixel, diagonals too (a 3 × 3 dilation)."""
+    from scipy import ndimage
+
+    return ndimage.binary_dilation(mask, structure=np.ones((3, 3), bool))
 
 
 def _agreed(mask: np.ndarray, masks: list[np.ndarray], share: float) -> np.ndarray:

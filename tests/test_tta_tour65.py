@@ -148,3 +148,25 @@ def test_a_change_caption_votes_as_answered():
     (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [_image() * 2], [("Nothing changed.", [])],
                                  tta.FuseConfig(views="dihedral"))
     assert fused.answer == "One ship left."  # was "One ship right."/"top."/"bottom.", 2 views each
+
+
+@pytest.mark.parametrize("views", [
+    [_square(20, 20, 10), _square(30, 22), _square(25, 30), _square(19, 27), [], [], [], []],  # one view's blob
+    [_square(40 + 2 * k, 40, 3) for k in range(4)] + [[]] * 4,  # a chain of four views' squares, 2 px apart
+    [_square(40 + k, 40) for k in range(4)] + [[]] * 4,  # four 1-px cars in a row: 3 px end to end
+])
+def test_views_that_drew_apart_in_one_piece_keep_no_object(views):
+    """Since 43e6a11 a piece where four of eight views drew anything and no pixel had four kept the pixels most
+    of them drew: a 10 × 10 blob one view alone drew stood whole where three others drew 1-px cars on its edges;
+    a kept tiny object needs the four views within a pixel of one pixel."""
+    from rsvlm import fusion
+
+    assert fusion.fuse(views, 96, 96, tta.FuseConfig(), many=True) == []
+
+
+def test_four_views_a_pixel_apart_keep_their_car():
+    from rsvlm import fusion, geometry
+
+    views = [_square(41, 41), _square(40, 40), _square(41, 40), _square(40, 41), [], [], [], []]  # a 2 × 2 block
+    (car,) = fusion.fuse(views, 96, 96, tta.FuseConfig(), many=True)
+    assert geometry.objects_to_mask([car], 96, 96).nonzero() == ((41,), (41,))  # the identity view's pixel
