@@ -3,7 +3,6 @@ resumes from (which one, and what this run changes from it): shared by both trai
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -110,7 +109,7 @@ def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
 def has_digest(folder: Path) -> bool:
     """Whether the step folder holds its records' fingerprint (``data.index_digest``; none before it was saved)."""
     try:
-        return "records" in json.loads((Path(folder) / "trainer_state_rank0.json").read_text())
+        return "records" in ckpt.load_trainer_state(folder)
     except (OSError, ValueError):
         return False
 
@@ -121,7 +120,11 @@ def moved_files(change: ckpt.Change) -> bool:
     checkpoint's (``data.other_records``), which tells whether the data position moved; the path cannot."""
     if change.key not in ("data.train", "data.extra files"):
         return False
-    old, new = ([v] if isinstance(v, str) else list(v or []) for v in (change.old, change.new))
+    return same_names(*([v] if isinstance(v, str) else list(v or []) for v in (change.old, change.new)))
+
+
+def same_names(old: list, new: list) -> bool:
+    """Whether two lists of files name the same files in the same order, whatever their folders."""
     return [Path(str(p)).name for p in old] == [Path(str(p)).name for p in new]
 
 
@@ -151,7 +154,7 @@ def extra_changes(change: ckpt.Change) -> list[ckpt.Change]:
     paths = ([f.get("path") for f in old], [f.get("path") for f in new])
     out = [ckpt.Change("data.extra files", *paths)] if paths[0] != paths[1] else []
     was, now = by_path(old), by_path(new)
-    if paths[0] != paths[1] and [Path(str(p)).name for p in paths[0]] == [Path(str(p)).name for p in paths[1]]:
+    if paths[0] != paths[1] and same_names(*paths):
         was = dict(zip(now, old))  # the files moved (moved_files): paired in order, their weights compared too
     for at, f in now.items():
         if at in was:
