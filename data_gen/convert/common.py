@@ -401,6 +401,24 @@ def find_image(index: dict[str, Path], name: str, out: Output | None = None) -> 
     return hit
 
 
+def by_lower_case(paths, stem: bool = False) -> dict[str, list[Path]]:
+    """Each of ``paths``' file name (``stem``: its stem) in lower case → those paths, in order (``in_any_case``)."""
+    found: dict[str, list[Path]] = {}
+    for p in paths:
+        found.setdefault((p.stem if stem else p.name).lower(), []).append(p)
+    return found
+
+
+def in_any_case(found: dict[str, list[Path]], name: str, stem: bool = False, exact: bool = False) -> Path | None:
+    """The first path of ``found`` (``by_lower_case``) named ``name``; else, unless ``exact``, the one name of another
+    case (``a.PNG`` for ``a.png``: a dataset made on Windows or macOS), None where two names differ only in case."""
+    hits = found.get(name.lower(), [])
+    names = [p.stem if stem else p.name for p in hits]
+    if name in names:
+        return hits[names.index(name)]
+    return hits[0] if not exact and len(set(names)) == 1 else None
+
+
 class Lines(list):
     """``read_lines``'s lines; ``utf16``: the file was read as UTF-16 (its BOM, or its NUL bytes, said so)."""
 
@@ -442,10 +460,7 @@ def _bomless_utf16(data: bytes) -> str | None:
 def skip_undecodable(out: Output, lines: Lines, where: str, detail: str) -> None:
     """Skip a line of ``lines`` holding U+FFFD: ``broken_utf16`` in a file read as UTF-16 (an odd byte
     count, a lone surrogate: it was reported as not UTF-8), else ``not_utf8``."""
-    if lines.utf16:
-        out.skip("broken_utf16", where, detail)
-    else:
-        out.skip("not_utf8", where, detail)
+    out.skip("broken_utf16" if lines.utf16 else "not_utf8", where, detail)
 
 
 def read_json(path: Path):

@@ -43,6 +43,8 @@ from data_gen.convert.common import (
     IMAGE_EXTS,
     ConversionError,
     Output,
+    by_lower_case,
+    in_any_case,
     make_meta,
     make_record,
     note_unlabelled,
@@ -103,13 +105,9 @@ def _cased_twice(names) -> set[str]:
 
 
 def _stems(folder: Path) -> dict[str, list[Path]]:
-    """Lower-case stem → the images of ``folder`` of that stem, sorted; empty where it is no folder. (A glob of
-    the stem took ``[`` in ``tile [1]_A.png`` for a pattern, and matched case as given.)"""
-    found: dict[str, list[Path]] = {}
-    for p in sorted(folder.iterdir()) if folder.is_dir() else ():
-        if _image(p):  # not x_A.aux.xml
-            found.setdefault(p.stem.lower(), []).append(p)
-    return found
+    """Lower-case stem → the images of ``folder`` of that stem, sorted (``by_lower_case``); empty where it is no
+    folder. (A glob of the stem took ``[`` in ``tile [1]_A.png`` for a pattern, and matched case as given.)"""
+    return by_lower_case((p for p in sorted(folder.iterdir()) if _image(p)), stem=True) if folder.is_dir() else {}
 
 
 def _same(folder: Path, name: str, stems: dict[str, list[Path]], exact: bool = False) -> Path | None:
@@ -120,10 +118,7 @@ def _same(folder: Path, name: str, stems: dict[str, list[Path]], exact: bool = F
 def _first(stems: dict[str, list[Path]], stem: str, exact: bool = False) -> Path | None:
     """The image of ``stems`` (``_stems``) named ``stem``, of that case first (``x_A.png`` before ``x_A.tif``);
     else, unless ``exact``, the one name of another case (``T1_a.png`` for ``T1_A``), none where two differ."""
-    hits = stems.get(stem.lower(), [])
-    if same := [p for p in hits if p.stem == stem]:
-        return same[0]
-    return hits[0] if not exact and len({p.stem for p in hits}) == 1 else None
+    return in_any_case(stems, stem, stem=True, exact=exact)
 
 
 def _image(p: Path) -> bool:

@@ -53,6 +53,8 @@ from pathlib import Path
 from data_gen.convert.common import (
     ConversionError,
     Output,
+    by_lower_case,
+    in_any_case,
     json_problem,
     make_meta,
     text_codec,
@@ -195,15 +197,12 @@ def _image_file(folder: Path, name: str, out: Output, listings: dict | None = No
         return posix
     if listings is not None and posix.parent.is_dir():
         if posix.parent not in listings:
-            listings[posix.parent] = {}
-            for p in posix.parent.iterdir():
-                listings[posix.parent].setdefault(p.name.lower(), []).append(p)
-        hits = [p for p in listings[posix.parent].get(posix.name.lower(), []) if p.is_file()]
-        if len(hits) == 1:
+            listings[posix.parent] = by_lower_case(p for p in sorted(posix.parent.iterdir()) if p.is_file())
+        if (hit := in_any_case(listings[posix.parent], posix.name)) is not None:
             out.note("image_name_case_differs")
             if "\\" in name:
                 out.note("windows_paths_read")
-            return hits[0]
+            return hit
     return path
 
 
