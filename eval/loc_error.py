@@ -62,6 +62,14 @@ def shuffle_images(records: list[str], seed: int, left_out: list[tuple[int, str]
     return [None if r is None else json.dumps(r) for r in out]
 
 
+def max_length(model) -> int:
+    """The tokens a teacher-forced sample is cut at: the LLM's context (``answering.context_of``; past a RoPE
+    model's positions its logits are garbage, without a word), 1024 where it says none."""
+    from rsvlm.answering import context_of
+
+    return context_of(model) or 1024
+
+
 def teacher_forced(model, data, pad_id: int, batch_size: int, progress: bool = False):
     """(batch, logits (B,T,V)) per batch of an ``SFTDataset``, answers given as input (no grad);
     with ``progress`` a bar on stderr counts the batches."""
@@ -90,15 +98,13 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
     import torch
 
     from rsvlm.data.records import ReadReport
-    from rsvlm.model.llm import context_length
+    from rsvlm.eval_answers import late_system_of
     from rsvlm.tokens import NUM_BINS, loc_token
     from rsvlm.train import data as D
 
     tok = processor.tokenizer
     loc0 = tok.convert_tokens_to_ids(loc_token(0))
     report = ReadReport(str(records_path))
-    from rsvlm.eval_answers import late_system_of
-
     try:  # a later system turn the chat format cannot write: left out and counted, as training and rsvlm eval do
         index = D.build_index(records_path, tok, dict(processor.n_tokens), report,
                               roots=[image_root or records_path.parent], late_system=late_system_of(processor))
@@ -121,8 +127,8 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
             unshuffled = {"n": len(left_out), "groups": groups, "first": json.loads(records[left_out[0][0]])["id"]}
         index = index.select(keep).remove_columns("record").add_column("record", [shuffled[i] for i in keep])
     # past the LLM's positions a RoPE model's logits are garbage, without a word: a long answer is cut there
-    ctx = context_length(model.llm) if hasattr(model, "llm") else None
-    data = D.SFTDataset(index, image_root or records_path.parent, processor, processor.prompt, ctx or 1024)
+    ctx = max_length(model)
+    data = D.SFTDataset(index, image_root or records_path.parent, processor, processor.prompt, ctx)
     errs: dict[str, list[torch.Tensor]] = defaultdict(list)
     skipped, cut = [], []
     device = next(model.parameters()).device
@@ -156,7 +162,7 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
     if skipped:
         out["skipped"] = {"n": len(skipped), "first": skipped[:3]}
     if cut:  # their later locations are not measured
-        out["cut"] = {"n": len(cut), "max_length": ctx or 1024, "first": cut[:3]}
+        out["cut"] = {"n": len(cut), "max_length": ctx, "first": cut[:3]}
     if unshuffled:
         out["unshuffled"] = unshuffled
     if report.n_skipped:

@@ -30,9 +30,10 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
     paths are read against ``image_root`` (by default ``data``'s folder), as rsvlm eval reads them."""
     import torch
 
+    from eval.loc_error import max_length
     from rsvlm.data.records import ReadReport
+    from rsvlm.eval_answers import late_system_of
     from rsvlm.model.grammar import coordinate_axes
-    from rsvlm.model.llm import context_length
     from rsvlm.model.pointer import grid_side
     from rsvlm.progress import bar as progress_bar
     from rsvlm.tokens import NUM_BINS
@@ -40,15 +41,13 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
 
     tok = processor.tokenizer
     report = ReadReport(str(data))
-    from rsvlm.eval_answers import late_system_of
-
     # a later system turn the chat format cannot write: left out and counted, as training and rsvlm eval do
     root = image_root or data.parent
     index = D.build_index(data, tok, dict(processor.n_tokens), report, roots=[root],
                           late_system=late_system_of(processor))
     skipped = dict(report.skipped)
     # cut at the LLM's context, not at 1024 tokens: a long answer's later coordinates were left out, unsaid
-    ctx = (context_length(model.llm) if hasattr(model, "llm") else None) or 1024
+    ctx = max_length(model)
     ds = D.SFTDataset(index, root, processor, processor.prompt, ctx)
     cut = 0
     pid = model.pointer_ids()

@@ -51,10 +51,9 @@ def variants(records: list[dict], after: bool = False) -> list[dict]:
 def answer_logprobs(model, processor, rows: list[dict], image_root: Path, batch_size: int = 16,
                     progress: bool = True) -> dict[str, float]:
     """Teacher-forced log-probability of each row's answer, by row id; a progress bar on stderr."""
-    from eval.loc_error import teacher_forced
+    from eval.loc_error import max_length, teacher_forced
     from rsvlm.data.conversation import PromptConfig
     from rsvlm.data.records import ReadReport
-    from rsvlm.model.llm import context_length
     from rsvlm.progress import bar as progress_bar
     from rsvlm.train import data as D
 
@@ -65,7 +64,7 @@ def answer_logprobs(model, processor, rows: list[dict], image_root: Path, batch_
         index = D.build_index(path, tok, dict(processor.n_tokens), ReadReport(str(path)), roots=[image_root])
     # the words are written into the question above, so the processor must not add its own; cut at the LLM's
     # context (was 1024 tokens whatever the LLM: past a 512-token one's positions, garbage was scored)
-    ctx = (context_length(model.llm) if hasattr(model, "llm") else None) or 1024
+    ctx = max_length(model)
     data = D.SFTDataset(index, image_root, processor,
                         PromptConfig(annotate_modality=False, system=processor.prompt.system), ctx)
     scores = {}
