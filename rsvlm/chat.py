@@ -291,12 +291,9 @@ def pixel_box_hint(question: str, img) -> str:
     num = r"(\d+(?:\.\d+)?)"
     if not (m := re.search(rf"(?<![\w.]){num}\s*,\s*{num}\s*,\s*{num}\s*,\s*{num}(?!\w|\.\d)", question)):
         return ""
-    from rsvlm import geometry
-
-    (w, h), (x1, y1, x2, y2) = inf.scene_wh(img), map(float, m.groups())
-    if not (x1 < x2 <= w and y1 < y2 <= h):
+    if not (box := inf.pixel_box(list(map(float, m.groups())), img)):
         return ""
-    box = geometry.encode([{"kind": "box", "label": None, "coords": [x1, y1, x2, y2]}], width=w, height=h)
+    w, h = inf.scene_wh(img)
     return f"; {m.group(0)} as pixels of {inf.image_label(img)} ({w}x{h}) is {box}"
 
 

@@ -166,6 +166,16 @@ def scene_wh(img) -> tuple[int, int]:
     return img.scene_size if img.window is None and img.scene_size else (img.width, img.height)
 
 
+def pixel_box(coords, img) -> str | None:
+    """The ``<box>`` of X1,Y1,X2,Y2 in ``img``'s pixels (``scene_wh``), as ``predict --region`` and chat's pixel
+    hint write it; None where the box is no box of the image (outside it, or its corners reversed)."""
+    from rsvlm import geometry
+
+    (w, h), (x1, y1, x2, y2) = scene_wh(img), coords
+    box = [{"kind": "box", "label": None, "coords": [x1, y1, x2, y2]}]
+    return geometry.encode(box, width=w, height=h) if 0 <= x1 < x2 <= w and 0 <= y1 < y2 <= h else None
+
+
 def tagged(question: str) -> str:
     """``question`` (chat's, predict's ``--prompt``) with its leading task tag as the model learnt it:
     lower case, one space after (``[DET]Detect ships`` → ``[det] Detect ships``); a ValueError for a

@@ -113,11 +113,8 @@ def region_question(args, image) -> str | None:
     m = re.match(r"\s*\[(\w+)\]", args.prompt or "")
     if m and m.group(1).lower() != "regcap" and m.group(1).lower() in inf.DEFAULT_PROMPTS:  # was put after a [det] one
         raise ValueError(f"--region is for a [regcap] question; --prompt opens with [{m.group(1)}]")
-    if x1 < 0 or y1 < 0 or x2 > w or y2 > h:
+    if (box := inf.pixel_box(args.region, image)) is None:  # X1 < X2, Y1 < Y2: cli_values.region
         raise ValueError(f"--region {x1:g},{y1:g},{x2:g},{y2:g} lies outside the {w}x{h} image")
-    from rsvlm import geometry
-
-    box = geometry.encode([{"kind": "box", "label": None, "coords": args.region}], width=w, height=h)
     q = args.prompt or "[regcap] What is in {box}?"
     return q.replace("{box}", box) if "{box}" in q else f"{q.rstrip()} {box}"
 
