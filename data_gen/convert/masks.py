@@ -340,6 +340,12 @@ def seg_records(out: Output, traced: list[tuple[str, str, list[dict]]], *, rid: 
         out.add(make_record(key, images, [(q, answer)], task, meta))
 
 
+def _less_suffix(stem: str, suffixes) -> str | None:
+    """``stem`` less the first of ``suffixes`` it ends with, in any case (``IMG_1_MASK``: a dataset renamed on
+    Windows was "no label images"); None where it ends with none."""
+    return next((stem[: -len(s)] for s in suffixes if s and stem.lower().endswith(s.lower())), None)
+
+
 def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | None = None) -> list[tuple[Path | None, Path]]:
     """(image or None, label) per label file; with ``out``, the images under an ``images`` folder
     that no label pairs with are counted in the notes as ``images_without_label`` (not an error: a
@@ -355,15 +361,12 @@ def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | Non
         label_files = out.drop_macos_metadata(label_files)
     if labels.is_dir() and images.is_dir() and labels.resolve() == images.resolve():
         # one folder holds both: its labels are the files whose stem carries a label suffix
-        label_files = [p for p in label_files if any(s and p.stem.lower().endswith(s.lower()) for s in suffixes)]
+        label_files = [p for p in label_files if _less_suffix(p.stem, suffixes) is not None]
     index = {images.stem: images, images.name: images} if images.is_file() else index_images(images, out)
     pairs = []
     for lab in label_files:
-        stem = lab.stem
-        for s in suffixes:  # any case: IMG_1_MASK.PNG (a dataset renamed on Windows) was "no label images"
-            if s and stem.lower().endswith(s.lower()):
-                stem = stem[: -len(s)]
-                break
+        stem = _less_suffix(lab.stem, suffixes)
+        stem = lab.stem if stem is None else stem
         img = next((index[k] for k in (stem, *(stem + s for s in IMAGE_SUFFIXES)) if k in index), None)
         if img is not None and img.resolve() == lab.resolve():
             img = None
