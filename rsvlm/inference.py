@@ -202,11 +202,9 @@ def shape_problem(question: str) -> str | None:
     ``<box>`` around them), too few of them, a box's corners reversed (``geometry.decode``'s problems, read
     wherever a tag or location is written, as ``data.records`` reads a record's turns). Such a shape was
     asked as written, and answered about whatever the model made of it."""
-    if "<" not in question:
-        return None
     from rsvlm import geometry
 
-    if not geometry.codec.spells_tag(question):  # "<loc_1200>" alone, with no shape's tag, was asked
+    if not geometry.codec.spells_tag(question):  # no tag nor location token ("a < b"): no shape to read
         return None
     if not (problems := geometry.decode(question, 1000, 1000).problems):
         return None
