@@ -156,8 +156,8 @@ SPLIT_FOLDERS = ("train", "training", "val", "valid", "validation", "test", "tes
 
 def _no_split_folders(src: Path, files: list[Path]) -> None:
     """ConversionError where a top folder of ``src`` that holds its images in sub-folders is named like a split or
-    a wrapper (``train/church/1.png``, UCMerced's ``Images/agricultural/…``): the class is the top folder, so every
-    image was class ``train`` or ``images``, unsaid."""
+    a wrapper (``train/church/1.png`` beside ``val/…``; a lone one, UCMerced's ``Images/agricultural/…``, was read
+    through by ``_through_wrappers``): the class is the top folder, so every image was class ``train``, unsaid."""
     deep = {}
     for f in files:
         parts = f.relative_to(src).parts
