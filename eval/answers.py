@@ -191,21 +191,20 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
     if item.pred is None:
         return Parsed([], MISSING)
     objs = item.pred.get("objects")
-    if isinstance(objs, list):  # COCO run-length masks (segm results, SAM) as the mask arrays scored
-        from eval.rle import decoded
-
-        w, h = image_size(item.record)
-        read = [decoded(o, w, h) if isinstance(o, dict) else (o, None) for o in objs]
-        if bad := next((f"object {i}: {why}" for i, (_, why) in enumerate(read) if why), None):
-            return Parsed([], UNPARSEABLE, [bad])
-        objs = [o for o, _ in read]
     if objs is not None:
+        if isinstance(objs, list):  # COCO run-length masks (segm results, SAM) as the mask arrays scored
+            from eval.rle import decoded
+
+            w, h = image_size(item.record)
+            read = [decoded(o, w, h) if isinstance(o, dict) else (o, None) for o in objs]
+            if bad := next((f"object {i}: {why}" for i, (_, why) in enumerate(read) if why), None):
+                return Parsed([], UNPARSEABLE, [bad])
+            objs = [o for o, _ in read]
         bad = f": it is {not_text(objs)}" if not isinstance(objs, list) else next(
             (f" (object {i}: {json.dumps(o, default=str)[:160]}): {why}" for i, o in enumerate(objs)
              if (why := regions.object_problem(o))), None)  # which one and why: a NaN score among hundreds of objects
         if bad is not None:
             return Parsed([], UNPARSEABLE, [f"'objects' is not a list of {{kind, coords[, label, score]}}{bad}"])
-        w, h = image_size(item.record)
         if bad := regions.mask_size_problems(objs, w, h):
             return Parsed([], UNPARSEABLE, bad)
         objs, problems = regions.ordered_boxes(objs)
