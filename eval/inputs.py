@@ -95,7 +95,8 @@ def _is_predictions(path: str | Path) -> bool:
     with contextlib.suppress(*GZIP_ERRORS, ValueError), open_bytes(path) as f:  # gzip too, as the records are read
         text = f.read(records_shape.HEAD_CAP).decode("utf-8", "replace").lstrip()  # a character cut at its end
         if text.startswith("["):  # the first item, where the head holds it whole
-            first = json.JSONDecoder().raw_decode(text, len(text) - len(text[1:].lstrip()))[0] if text[1:].strip() else None
+            rest = text[1:].lstrip()
+            first = json.JSONDecoder().raw_decode(rest)[0] if rest else None
         else:
             first = json.loads(next((line for line in text.split("\n") if line.strip()), "null"))
         return isinstance(first, dict) and ("answer" in first or "question_id" in first and "text" in first) and (
