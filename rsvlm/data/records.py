@@ -133,7 +133,7 @@ def check_records_path(path: str | Path) -> None:
     looked for beside them, which a pipe cannot give. It is not opened (a pipe's open waits for a writer)."""
     path = Path(path)
     if path.is_dir():
-        found = sorted(p.name for p in path.glob("*.jsonl"))[:3] or sorted(p.name for p in path.glob("*.json"))[:3]
+        found = [p.name for p in records_in(path)[:3]]
         raise FileNotFoundError(f"records file {path} is a folder; give a JSONL file in it"
                                 + (f" ({', '.join(found)})" if found else ""))
     if path.exists() and not path.is_file():
@@ -144,6 +144,13 @@ def check_records_path(path: str | Path) -> None:
         home = path.expanduser() if str(path).startswith("~") else None  # no shell's: --gt=~/x, a library call
         raise FileNotFoundError(f"records file not found: {path}" + (
             f" (~ is not expanded here: give the full path, {home})" if home and home.is_file() else pattern_note(path)))
+
+
+def records_in(path: str | Path) -> list[Path]:
+    """The records files a folder holds (its JSONL files, else its JSON ones) or a pattern (not expanded) matches."""
+    if Path(path).is_dir():
+        return sorted(Path(path).glob("*.jsonl")) or sorted(Path(path).glob("*.json"))
+    return [Path(p) for p in sorted(glob.glob(str(path))) if Path(p).is_file()]
 
 
 def pattern_note(path: Path) -> str:

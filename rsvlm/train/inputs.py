@@ -92,7 +92,7 @@ def check_data_paths(cfg) -> None:
     missing, binary (an image or archive given by mistake: ``binary_found``) or holds no record line, or an image
     root is no folder; ``preflight`` asks it, and scripts/launch.py before it starts any process (else each rank
     refused it, then the launcher said no step folder was saved)."""
-    from rsvlm.data.records import blank_records_file, check_records_path
+    from rsvlm.data.records import blank_records_file, check_records_path, records_in
 
     sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
     for key, path in sources:
@@ -117,16 +117,6 @@ def check_data_paths(cfg) -> None:
             raise FileNotFoundError(f"{key}: {root} is {'a file' if Path(root).exists() else 'not there'}; give the "
                                     "folder the records' image paths are relative to (unset: the records file's folder)")
     check_twice(sources, roots)
-
-
-def records_in(path) -> list[Path]:
-    """The records files a folder (``data.train=/d``) or a pattern (``/d/*.jsonl``, not expanded) given as one
-    file holds or matches: several are given as data.train and data.extra (``TrainConfig``'s ONE_VALUE)."""
-    import glob
-
-    if Path(path).is_dir():
-        return sorted(Path(path).glob("*.jsonl")) or sorted(Path(path).glob("*.json"))
-    return [Path(p) for p in sorted(glob.glob(str(path))) if Path(p).is_file()]
 
 
 def check_twice(sources: list[tuple[str, str]], roots: list[tuple[str, str | None]]) -> None:
