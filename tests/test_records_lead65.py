@@ -32,3 +32,24 @@ def test_a_long_line_after_an_open_first_object_is_read_in_pieces_and_counted(tm
     assert longest and max(longest) <= 1000  # was 9001: the line read whole
     assert report.n_lines == 3 and report.skipped == {"invalid JSON": 2}
     assert report.examples[1].startswith(f"{path}:2: a line of 9,000 characters, over the 2,000"), report.examples
+
+
+def test_eval_answer_rows_given_as_records_are_not_called_predicts_result(tmp_path):
+    """rsvlm eval's own answers file ({"id", "task", "answer", "objects"} a line) given as records was refused
+    whole as "the result rsvlm predict --out writes" (d9e3caf0), the wrong file named; its rows are records
+    without conversations, each counted as such, as before."""
+    path = tmp_path / "preds.jsonl"
+    row = {"id": "r0", "task": "det", "answer": "None.", "objects": []}
+    path.write_text(json.dumps(row) + "\n" + json.dumps({**row, "id": "r1"}) + "\n")
+    report = ReadReport(str(path))
+    assert list(read_records(path, strict=False, report=report)) == []
+    assert report.n_lines == 2 and sum(report.skipped.values()) == 2
+    assert all("predict --out" not in e for e in report.examples) and "conversations" in report.examples[0]
+    result = tmp_path / "result.json"  # predict's own result is still told apart
+    result.write_text(json.dumps({"task": "det", "prompt": "[det] Detect.", "answer": "None.", "objects": []}))
+    try:
+        list(read_records(result))
+    except Exception as e:  # noqa: BLE001 - the refusal's type is the reader's
+        assert "predict --out" in str(e), e
+    else:
+        raise AssertionError("predict's result was read as records")

@@ -59,8 +59,8 @@ PREDICT_RESULT = ("the result `rsvlm predict --out` writes (one image's answer, 
 
 def _predict_result(keys) -> bool:
     """Whether an object's top-level ``keys`` (those read so far) are those of ``rsvlm predict --out``'s result:
-    "answer" and "objects", no "conversations" (a record's)."""
-    return {"answer", "objects"} <= set(keys) and "conversations" not in keys
+    "answer" and "objects", no "conversations" (a record's) and no "id" (an ``rsvlm eval`` answer row's)."""
+    return {"answer", "objects"} <= set(keys) and not {"conversations", "id"} & set(keys)
 
 
 def _pandas(obj: object) -> str | None:
