@@ -195,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the rsvlm checkpoint with a LoRA adapter (adapter/) or encoder LoRA")
     p.add_argument("--out", required=True, metavar="DIR", type=val.new_folder,
                    help="a new or empty folder outside --model for the merged checkpoint")
+    p.add_argument("--force", action="store_true",
+                   help="merge onto the base llm.name_or_path names even where its weights differ from the base the "
+                        "adapter was trained on (adapter/rsvlm_base.json): the same model converted to another dtype")
     p.set_defaults(handler="rsvlm.cli:run_merge_lora")
 
     p = sub.add_parser("convert-llava", help="convert a LLaVA-1.5 / GeoChat checkpoint to rsvlm",
@@ -224,7 +227,7 @@ def run_merge_lora(args) -> int:
         encoder = None  # merge_lora names what is wrong with it
     no_lora = not (src / "adapter").is_dir() and (src / "config.yaml").is_file() and encoder not in (None, "lora")
     try:
-        written = merge_lora(args.model, args.out)
+        written = merge_lora(args.model, args.out, any_base=args.force)
     except (ValueError, FileExistsError, OSError) as e:  # a bad checkpoint or --out: one line, not a traceback
         return _fail(args.command, e)  # no note first: a folder that is no checkpoint had weights "written"
     except KeyboardInterrupt:  # merge_lora has removed what it wrote

@@ -361,7 +361,7 @@ def test_merge_lora_cli_notes_no_adapter_only_where_nothing_is_merged_and_ctrl_c
     assert main(["merge-lora", "--model", str(plain), "--out", str(tmp_path / "m3")]) == 0
     assert "holds no LoRA adapter (no adapter/, no encoder LoRA)" in capsys.readouterr().out
 
-    def interrupted(src, out):
+    def interrupted(src, out, **_):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(rsvlm_model, "merge_lora", interrupted)

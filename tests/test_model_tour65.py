@@ -130,3 +130,59 @@ def test_an_llm_of_an_architecture_only_a_newer_transformers_knows_says_to_upgra
     (base / "config.json").write_text(json.dumps(conf))
     with pytest.raises(ValueError, match=r"no causal LM; give a causal LM's folder"):
         build_llm(LLMConfig(name_or_path=str(base)))
+
+
+def test_the_same_base_sharded_from_the_hub_cache_or_loaded_in_bf16_is_not_another(two_bases, lora_on_first, tmp_path,
+                                                                                   monkeypatch):
+    """The fingerprint reads the base's files: one file or shards, a hub name's cached folder (its files links
+    into blobs/), the dtype the base is loaded in (bf16, 4-bit) leave it as it was."""
+    import os
+
+    import torch
+    from conftest import hub_cache
+    from transformers import AutoModelForCausalLM
+
+    from rsvlm.model import load_pretrained
+    from rsvlm.model.base_print import fingerprint
+
+    sharded = tmp_path / "sharded"
+    AutoModelForCausalLM.from_pretrained(two_bases[0]).save_pretrained(sharded, max_shard_size="100KB")
+    assert len(list(sharded.glob("model-*.safetensors"))) > 1
+    snap = hub_cache(tmp_path, monkeypatch, "org/tiny", two_bases[0])
+    for f in snap.glob("*.safetensors"):  # as the cache holds them: links into blobs/
+        os.replace(f, snap.parents[1] / f.name)
+        f.symlink_to(os.path.relpath(snap.parents[1] / f.name, snap))
+    assert fingerprint(sharded) == fingerprint(snap) == fingerprint(two_bases[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model, _ = load_pretrained(_pointed_at(lora_on_first, tmp_path, "org/tiny"), dtype=torch.bfloat16)
+    assert next(model.llm.parameters()).dtype == torch.bfloat16
+
+
+def test_a_stray_safetensors_file_beside_the_base_weights_is_not_fingerprinted(two_bases, lora_on_first, tmp_path):
+    """Every *.safetensors of the base's folder was hashed, so a file transformers never reads (Mistral's hub repos
+    ship consolidated.safetensors beside the model-*.safetensors shards; a download of it later) made the base
+    another: the fingerprint covers model.safetensors or the shards its index lists, what the load reads."""
+    import torch
+    from safetensors.torch import save_file
+
+    from rsvlm.model import load_pretrained
+
+    base = shutil.copytree(two_bases[0], tmp_path / "base")
+    save_file({"layers.0.attention.wq.weight": torch.ones(2, 2)}, str(base / "consolidated.safetensors"))
+    load_pretrained(_pointed_at(lora_on_first, tmp_path, base))  # was: 'holds other weights'
+
+
+def test_merge_lora_force_merges_onto_a_base_of_other_weights_and_the_refusal_names_it(two_bases, lora_on_first,
+                                                                                         tmp_path, capsys):
+    from rsvlm.cli import main
+
+    other = _pointed_at(lora_on_first, tmp_path, two_bases[1])
+    assert main(["merge-lora", "--model", str(other), "--out", str(tmp_path / "refused")]) == 2
+    err = capsys.readouterr().err
+    assert "holds other weights" in err and "rsvlm merge-lora --force" in err, err  # was: only 'remove …json'
+    assert not (tmp_path / "refused").exists()
+    assert main(["merge-lora", "--model", str(other), "--out", str(tmp_path / "merged"), "--force"]) == 0
+    assert "rsvlm merge-lora: warning" in (err := capsys.readouterr().err) and "holds other weights" in err, err
+    assert (tmp_path / "merged" / "llm" / "model.safetensors").is_file()
+

@@ -3,9 +3,11 @@ saved beside the adapter (``adapter/rsvlm_base.json``) and compared when the che
 
 A LoRA loaded on another base of the same shapes (another random tiny model of one config, Qwen2.5-0.5B for
 Qwen2.5-0.5B-Instruct) loaded and merged without a word. The fingerprint hashes the stored bytes of the base's
-safetensors files (every tensor's name, dtype and shape, and the first bytes of a few tensors), so it does not
-depend on the dtype or quantisation the base is loaded in; a copy of the base converted to another dtype counts
-as another base. Older checkpoints have no fingerprint: the base's name recorded by peft is compared instead.
+safetensors files, those transformers reads (``llm_files.weight_files``: one file or the shards its index lists,
+alike), hashing every tensor's name, dtype and shape and the first bytes of a few tensors; so it does not depend
+on the dtype or quantisation the base is loaded in; a copy of the base converted to another dtype counts as
+another base (``rsvlm merge-lora --force``, ``load_pretrained(any_base=True)``). Older checkpoints have no
+fingerprint: the base's name recorded by peft is compared instead.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ import json
 import struct
 from pathlib import Path
 
+from rsvlm.model.llm_files import weight_files
+
 FINGERPRINT = "rsvlm_base.json"
 SAMPLED = 8  # tensors whose first bytes are hashed, spread over the sorted names
 HEAD_BYTES = 1 << 16
+MAX_HEADER = 100 << 20  # safetensors' own limit: a damaged file's first 8 bytes read as a size read the whole file
 
 
 def _headers(files: list[Path]) -> dict[str, tuple[Path, int, dict]]:
@@ -26,16 +31,18 @@ def _headers(files: list[Path]) -> dict[str, tuple[Path, int, dict]]:
     for f in files:
         with f.open("rb") as h:
             size = struct.unpack("<Q", h.read(8))[0]
+            if size > MAX_HEADER:
+                raise ValueError(f"{f}: a header of {size} bytes")
             header = json.loads(h.read(size))
         out.update({k: (f, 8 + size, v) for k, v in header.items() if k != "__metadata__"})
     return out
 
 
 def fingerprint(folder: Path) -> str | None:
-    """A hash of the weights stored in ``folder``'s ``*.safetensors`` (None where it has none or they cannot be read)."""
-    files = sorted(Path(folder).glob("*.safetensors"))
+    """A hash of the weights ``folder`` stores, in the safetensors files transformers reads (None where it has none
+    or they cannot be read)."""
     try:
-        heads = _headers(files)
+        heads = _headers([Path(folder) / name for name in weight_files(Path(folder))])
     except (OSError, ValueError, struct.error):  # a cut or foreign file: the load names it
         return None
     if not heads:
@@ -75,7 +82,9 @@ def other_base(adapter: Path, name: str, folder: Path | None) -> tuple[str | Non
             return (f"{Path(adapter)}: a LoRA adapter trained on the base {was}, but {name} holds other weights "
                     f"(its files' fingerprint {got}, recorded {want}): the adapter's deltas would be added to weights "
                     f"they were not trained with; point llm.name_or_path at {was}, or, to use this base anyway "
-                    f"(the same model in another dtype), remove {recorded}"), None
+                    f"(the same model in another dtype): rsvlm merge-lora --force merges on it "
+                    f"(load_pretrained(..., any_base=True)), and chat, predict and eval load it once {recorded} "
+                    "is removed"), None
         return None, None
     try:
         was = json.loads((Path(adapter) / "adapter_config.json").read_text()).get("base_model_name_or_path")

@@ -4,6 +4,7 @@
     ckpt/vision.safetensors   stems, encoders, projectors, a loc pointer if any (everything but the LLM)
     ckpt/llm/                 the LLM in Hugging Face layout (base weights, LoRA not merged)
     ckpt/adapter/             peft LoRA adapter (+ trainable new-token rows) when the LLM has one
+    ckpt/adapter/rsvlm_base.json   adapter-only: the base's name and weights' fingerprint (``base_print``)
     ckpt/tokenizer/           tokenizer with rsvlm's special tokens
     ckpt/README.md            model card
 
@@ -146,14 +147,17 @@ def resolve_in(path: str | None, root: Path) -> str | None:
 
 def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = None,
                     dtype: torch.dtype | None = None, load_in_4bit: bool = False, load_in_8bit: bool = False,
-                    overrides: list[str] | None = None) -> tuple[RSVLM, Processor]:
+                    overrides: list[str] | None = None, any_base: bool = False) -> tuple[RSVLM, Processor]:
     """Rebuild the model from a checkpoint dir; missing vision keys raise, and so do unexpected ones in a part
     the config builds (an edited projector type); those of a part it does not build (a stem left out) warn.
 
     ``overrides`` (``key=value``) change the saved config; the result is checked as ``create_model``
     checks a config, and may not add an encoder or stem. An ``image_size`` override resizes the saved
     position table (``fit_positions``; an hf_clip tower's ``hf_config.image_size`` follows, ``follow_hf_twins``). Encoders' ``pretrained`` files are not read (their weights are in
-    vision.safetensors)."""
+    vision.safetensors).
+
+    An adapter-only checkpoint whose ``adapter/rsvlm_base.json`` records another base than the one named (same
+    shapes, other weights: ``base_print``) is refused; ``any_base`` loads it with a warning instead."""
     from rsvlm.config import apply_overrides
     from rsvlm.model.vlm import set_trainable
 
@@ -234,9 +238,9 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
         # after the shape checks, which name the difference: a base of the same shapes but other weights
         error, note = (None, None) if own_llm else other_base(root / "adapter", cfg.llm.name_or_path,
                                                               snap or Path(llm_cfg.name_or_path))
-        if error:
+        if error and not any_base:
             raise ValueError(error)
-        if note:
+        if note := note or error:
             warnings.warn(note, stacklevel=2)
         if extra := adapter_extras(llm, root / "adapter"):  # peft ignored them without a word
             warnings.warn(f"{root / 'adapter' / 'adapter_model.safetensors'}: {len(extra)} tensor(s) this LLM's "

@@ -140,24 +140,29 @@ def mismatch_note(path: str, llm: nn.Module, mismatched, key: str = "llm.name_or
             + (f"; config.json has {', '.join(typos)}" if typos else "; is config.json the one saved with them?"))
 
 
-def saved_shapes(folder: Path) -> dict[str, tuple[int, ...]]:
-    """Tensor name → shape in a Hugging Face model folder's safetensors weights (``model.safetensors``, or the
-    shards ``model.safetensors.index.json`` lists), from their headers alone; {} where it has neither. A cut or
-    foreign file, the index included: ValueError naming it (``weights.open_safetensors``)."""
+def weight_files(folder: Path) -> list[str]:
+    """The safetensors files of a Hugging Face model folder that transformers reads: ``model.safetensors``, or the
+    shards ``model.safetensors.index.json`` lists ([] where it has neither; any other ``*.safetensors`` there,
+    such as Mistral's ``consolidated.safetensors``, is never read). A cut index: ValueError naming it."""
     from transformers.utils import SAFE_WEIGHTS_INDEX_NAME, SAFE_WEIGHTS_NAME
 
-    from rsvlm.model.weights import open_safetensors
-
     if (folder / SAFE_WEIGHTS_NAME).is_file():
-        files = [SAFE_WEIGHTS_NAME]
-    elif (folder / SAFE_WEIGHTS_INDEX_NAME).is_file():
+        return [SAFE_WEIGHTS_NAME]
+    if (folder / SAFE_WEIGHTS_INDEX_NAME).is_file():
         from rsvlm.model.convert_llava import index_shards  # a cut index: named, not a JSONDecodeError
 
-        files = index_shards(folder / SAFE_WEIGHTS_INDEX_NAME)
-    else:
-        return {}
+        return index_shards(folder / SAFE_WEIGHTS_INDEX_NAME)
+    return []
+
+
+def saved_shapes(folder: Path) -> dict[str, tuple[int, ...]]:
+    """Tensor name → shape in a Hugging Face model folder's safetensors weights (``weight_files``), from their
+    headers alone; {} where it has none. A cut or foreign file, the index included: ValueError naming it
+    (``weights.open_safetensors``)."""
+    from rsvlm.model.weights import open_safetensors
+
     out: dict[str, tuple[int, ...]] = {}
-    for name in files:
+    for name in weight_files(folder):
         with open_safetensors(folder / name) as f:
             out.update({k: tuple(f.get_slice(k).get_shape()) for k in f.keys()})
     return out

@@ -20,10 +20,11 @@ from rsvlm.model.vlm import RSVLM
 from rsvlm.model.weights import PROVENANCE, saved_dtypes
 
 
-def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
+def merge_lora(src_dir: str | Path, out_dir: str | Path, any_base: bool = False) -> Path:
     """Fold the LLM's adapter and the encoders' LoRA into their weights (each stored in its source's dtype)
     and write them into a new or empty ``out_dir`` outside the source, which a failed or interrupted merge
-    leaves as it was; ``PROVENANCE`` files are copied along (``rsvlm.data.overlap`` follows them)."""
+    leaves as it was; ``PROVENANCE`` files are copied along (``rsvlm.data.overlap`` follows them). ``any_base``
+    merges onto a base of other weights than the adapter's recorded one (``load_pretrained``), with a warning."""
     out, src = Path(out_dir), Path(src_dir)
     check_new_folder(out, "merged checkpoint", "merge")
     if src.resolve() in out.resolve().parents:  # a checkpoint inside a checkpoint: every rglob of it sees two
@@ -31,7 +32,8 @@ def merge_lora(src_dir: str | Path, out_dir: str | Path) -> Path:
     if (outer := enclosing_checkpoint(out)) is not None:  # another one's (runs/x/final/merged): it was written there
         raise ValueError(f"{out}: inside the checkpoint {outer}; merge into a folder outside it")
     # float32, not quantised (a config.yaml saying 4-bit was a RuntimeError): W + B·A exactly, 4-bit on load later
-    model, _ = load_pretrained(src, overrides=["trainable.llm=full", "llm.load_in_4bit=false", "llm.load_in_8bit=false"])
+    model, _ = load_pretrained(src, overrides=["trainable.llm=full", "llm.load_in_4bit=false", "llm.load_in_8bit=false"],
+                               any_base=any_base)
     encoder = "frozen" if merge_encoder_lora(model) else model.cfg.trainable.encoder
     model.cfg = dataclasses.replace(model.cfg, trainable=dataclasses.replace(model.cfg.trainable, llm="frozen",
                                                                              encoder=encoder))
