@@ -51,10 +51,10 @@ def main(argv: list[str] | None = None) -> int:
               "use it as it is", file=sys.stderr)
         return 2
     if fresh and not (step / "train_config.yaml").is_file():  # was: 'no train_config.yaml' for a step not there
-        from rsvlm.train.checkpoint import not_a_step_folder
+        from rsvlm.train.checkpoint import not_a_step_folder, step_before
 
-        why = ("a half-written or damaged step folder" if (step / "trainer_state_rank0.json").is_file()
-               else not_a_step_folder(step))
+        why = (f"a half-written or damaged step folder{step_before(step, 'export')}"
+               if (step / "trainer_state_rank0.json").is_file() else not_a_step_folder(step))
         print(f"error: {step}: {why if not step.exists() else f'no train_config.yaml; {why}'}", file=sys.stderr)
         return 2
     from rsvlm.model.checkpoint import script_write
@@ -67,13 +67,19 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _exported(export_step, step: Path, out: Path) -> Path:
-    """``export_step(step, out)``; a step folder whose train_config.yaml is empty (cut short) named as such: read
+    """``export_step(step, out)``. Its weights file cut (read once the model was built) or missing is named with
+    the step before it to export (``check_exportable``; the loader's own message said to resume from it), a cut
+    one before the model is built; a step folder whose train_config.yaml is empty (cut short) named as such: read
     as every default, it failed with 'llm needs name_or_path …', naming no file."""
     from rsvlm.config import load_yaml
+    from rsvlm.train.checkpoint import CLIP_STEP_FILES, check_exportable
 
+    if any((step / name).is_file() for name in ("trainable.safetensors", *CLIP_STEP_FILES)):
+        check_exportable(step)
     try:
         return export_step(step, out)
-    except ValueError as e:
+    except (ValueError, FileNotFoundError) as e:
+        check_exportable(step)
         if (step / "train_config.yaml").is_file() and not load_yaml(step / "train_config.yaml"):
             raise ValueError(f"{step / 'train_config.yaml'}: empty; a half-written or damaged step folder") from e
         raise

@@ -186,3 +186,23 @@ def test_merge_lora_force_merges_onto_a_base_of_other_weights_and_the_refusal_na
     assert "rsvlm merge-lora: warning" in (err := capsys.readouterr().err) and "holds other weights" in err, err
     assert (tmp_path / "merged" / "llm" / "model.safetensors").is_file()
 
+
+def test_export_of_a_step_with_a_cut_file_names_the_step_before_it_to_export(tmp_path, monkeypatch, capsys):
+    """A cut trainable.safetensors was told 'resume from the step before it, ckpt.resume=…' by export_step,
+    whose user exports: the step before it is named as the export to run instead."""
+    from script_loader import load_script
+    from test_checkpoint_tour54 import _step_folders
+
+    export = load_script("export_step", monkeypatch)
+    step = _step_folders(tmp_path / "checkpoints")
+    (step / "train_config.yaml").write_text("seed: 0\n")
+    (step / "trainable.safetensors").write_bytes((step / "trainable.safetensors").read_bytes()[:-7])
+    assert export.main([str(step), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    before = tmp_path / "checkpoints" / "step_000001"
+    assert "trainable.safetensors" in err and "ckpt.resume" not in err, err
+    assert f"export the step before it: python scripts/export_step.py {before} --out DIR" in err, err
+    (step / "trainable.safetensors").unlink()  # gone: the same advice
+    assert export.main([str(step), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "no trainable.safetensors" in err and f"export_step.py {before} --out DIR" in err, err

@@ -41,7 +41,7 @@ def read_json(path: Path):
     try:
         return json.loads(Path(path).read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path}: cut or damaged ({e}){_earlier(Path(path).parent)}") from e
+        raise ValueError(f"{path}: cut or damaged ({e}){step_before(Path(path).parent)}") from e
 
 
 def read_tensors(path: Path) -> dict[str, torch.Tensor]:
@@ -52,17 +52,22 @@ def read_tensors(path: Path) -> dict[str, torch.Tensor]:
     try:
         return load_safetensors(path)
     except ValueError as e:
-        raise ValueError(f"{e}{_earlier(Path(path).parent)}") from e
+        raise ValueError(f"{e}{step_before(Path(path).parent)}") from e
 
 
-def _earlier(folder: Path) -> str:
-    """The end of a message on a damaged step folder: the step folder before it to resume from, if any."""
+def step_before(folder: Path, then: str = "resume") -> str:
+    """The end of a message on a damaged step folder: the step folder before it, if any, to resume from (``then``
+    "resume") or to export (``then`` "export": scripts/export_step.py's user is not resuming)."""
     m = STEP_RE.match(folder.name)
-    if m is None:
+    if m is None or not folder.parent.is_dir():
         return ""
     before = [p for p in sorted(folder.parent.iterdir())
               if (n := STEP_RE.match(p.name)) and int(n.group(1)) < int(m.group(1)) and p.is_dir()]
-    return f"; resume from the step before it, ckpt.resume={before[-1]}" if before else ""
+    if not before:
+        return ""
+    if then == "export":
+        return f"; export the step before it: python scripts/export_step.py {before[-1]} --out DIR"
+    return f"; resume from the step before it, ckpt.resume={before[-1]}"
 
 
 def check_step_readable(folder: Path, rank: int, deepspeed: bool) -> None:
@@ -82,7 +87,7 @@ def check_step_readable(folder: Path, rank: int, deepspeed: bool) -> None:
                 with open_safetensors(path):
                     pass
             except ValueError as e:
-                raise ValueError(f"{e}{_earlier(Path(folder))}") from e
+                raise ValueError(f"{e}{step_before(Path(folder))}") from e
 
 
 def step_dir(root: Path, step: int) -> Path:
@@ -276,6 +281,25 @@ def clip_step_hint(folder: Path) -> str:
             "model.encoders.default.pretrained")
 
 
+def check_exportable(folder: Path) -> None:
+    """FileNotFoundError / ValueError naming the weights file an export of step folder ``folder`` reads
+    (``trainable.safetensors``, a contrastive step's ``model.safetensors``) where it is missing or cut (its header
+    alone is read), before the model is built; the step before it is named as the one to export instead."""
+    from rsvlm.model.weights import open_safetensors
+
+    folder = Path(folder)
+    name = "model.safetensors" if clip_step(folder) else "trainable.safetensors"
+    if not (folder / name).is_file():
+        why = (f"a half-written or damaged step folder{step_before(folder, 'export')}" if clip_step(folder)
+               else not_a_step_folder(folder, then="export"))
+        raise FileNotFoundError(f"{folder}: no {name}; {why}")
+    try:
+        with open_safetensors(folder / name):
+            pass
+    except ValueError as e:
+        raise ValueError(f"{e}{step_before(folder, 'export')}") from e
+
+
 def export_clip_encoder(folder: Path, out: Path) -> Path:
     """A contrastive pretraining step folder's encoder as ``out/encoder.safetensors``, the ``visual.*`` keys
     (open_clip's layout) its ``final/encoder.safetensors`` would hold at that step; its path."""
@@ -284,7 +308,7 @@ def export_clip_encoder(folder: Path, out: Path) -> Path:
     path = Path(folder) / "model.safetensors"
     if not path.is_file():
         raise FileNotFoundError(f"{folder}: no model.safetensors (a half-written or damaged step folder)"
-                                f"{_earlier(Path(folder))}")
+                                f"{step_before(Path(folder), 'export')}")
     prefix = "encoder.visual."
     visual = {f"visual.{k[len(prefix):]}": v for k, v in read_tensors(path).items() if k.startswith(prefix)}
     if not visual:
@@ -294,9 +318,10 @@ def export_clip_encoder(folder: Path, out: Path) -> Path:
     return Path(out) / "encoder.safetensors"
 
 
-def not_a_step_folder(folder: Path, instead: str = "") -> str:
+def not_a_step_folder(folder: Path, instead: str = "", then: str = "resume") -> str:
     """Why ``folder`` is no plain-engine step folder, as the end of an error message; ``instead``: what else the
-    caller's user may do where it holds step folders (resume's "ckpt.resume=auto"; an export has nothing else)."""
+    caller's user may do where it holds step folders (resume's "ckpt.resume=auto"; an export has nothing else);
+    ``then``: what that user does with the step before a damaged one ("resume", "export": ``step_before``)."""
     if not folder.exists():  # e.g. a step ckpt.keep pruned: say which are there
         return "no such folder" + (f"; {kept}" if (kept := kept_steps(folder)) else "")
     if folder.is_file():  # …/step_N/trainable.safetensors: was "not a step folder of rsvlm train", no more
@@ -308,7 +333,7 @@ def not_a_step_folder(folder: Path, instead: str = "") -> str:
         return ("a DeepSpeed step folder keeps its weights in deepspeed/; convert them with DeepSpeed's "
                 "zero_to_fp32 first")
     if (folder / "trainer_state_rank0.json").is_file():  # the plain engine's files, or some, without the weights
-        return f"a half-written or damaged step folder{_earlier(folder)}"  # was called a DeepSpeed folder
+        return f"a half-written or damaged step folder{step_before(folder, then)}"  # was called a DeepSpeed folder
     if (folder / "checkpoints").is_dir():
         return f"this is a run's out_dir: its step folders are in {folder / 'checkpoints'}"
     if (latest := latest_checkpoint(folder)) is not None:
@@ -354,7 +379,7 @@ def check_step_folder(folder: Path, rank: int, deepspeed: bool, world: int = 1) 
     elif rank and all((Path(folder) / n).exists() for n in step_files(0, deepspeed)):
         why = "it was saved with fewer processes"
     elif len(missing) < len(step_files(rank, deepspeed)):  # was without the step before it, as a cut file has
-        why = f"a half-written or damaged step folder{_earlier(Path(folder))}"
+        why = f"a half-written or damaged step folder{step_before(Path(folder))}"
     else:
         why = not_a_step_folder(Path(folder), instead="ckpt.resume=auto")
     raise FileNotFoundError(f"ckpt.resume: {folder} lacks {', '.join(missing)} ({why})")
