@@ -206,3 +206,24 @@ def test_export_of_a_step_with_a_cut_file_names_the_step_before_it_to_export(tmp
     assert export.main([str(step), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "no trainable.safetensors" in err and f"export_step.py {before} --out DIR" in err, err
+
+
+@pytest.mark.parametrize("extra, says, upgrade", [
+    ({"model_type": "llava_llama", "mm_vision_tower": "openai/clip"}, "converts first: rsvlm convert-llava", False),
+    ({"model_type": "internlm9", "auto_map": {"AutoModelForCausalLM": "m.InternLM9ForCausalLM"}}, "code of its own",
+     True),
+])
+def test_a_newer_transformers_is_not_all_a_llava_or_own_code_folder_is_told(base_dir, tmp_path, extra, says, upgrade):
+    """b3372ac: a LLaVA folder written by a newer transformers was told to upgrade transformers, which loads none
+    (convert-llava is its way in), and one naming code of its own lost that note: each keeps its own hint, the
+    latter with the upgrade (a later transformers may ship the model)."""
+    import json
+
+    from rsvlm.model.llm import LLMConfig, build_llm
+
+    base = shutil.copytree(base_dir, tmp_path / "base")
+    conf = {**json.loads((base / "config.json").read_text()), **extra, "transformers_version": "99.0.0"}
+    (base / "config.json").write_text(json.dumps(conf))
+    with pytest.raises(ValueError, match=says) as e:
+        build_llm(LLMConfig(name_or_path=str(base)))
+    assert ("upgrade transformers" in str(e.value)) == upgrade, str(e.value)

@@ -478,7 +478,8 @@ def _check_causal_lm(config_json: Path, key: str) -> None:
             f"{config_json.parent} --out DIR" if llava else
             f"; its auto_map names code of its own ({own}), which rsvlm never runs (no trust_remote_code): give a "
             "model of an architecture transformers ships" if own else "; give a causal LM's folder (…ForCausalLM)")
-    hint = _newer_transformers(conf, model_type) or hint
+    if not llava and (newer := _newer_transformers(conf, model_type)):  # no transformers loads a LLaVA folder
+        hint = f"{hint}{newer}" if own else newer  # its own code: a later transformers may ship the model
     raise ValueError(f"{key}: {config_json} has model_type {model_type!r}, of which transformers has no causal LM{hint}")
 
 
