@@ -16,6 +16,7 @@ from rsvlm.model.checkpoint import (
     undone_on_failure,
 )
 from rsvlm.model.ckpt_files import base_folder
+from rsvlm.model.llm_files import weight_files
 from rsvlm.model.vlm import RSVLM
 from rsvlm.model.weights import PROVENANCE, saved_dtypes
 
@@ -40,7 +41,7 @@ def merge_lora(src_dir: str | Path, out_dir: str | Path, any_base: bool = False)
     # each tensor back to the dtype its source stored (a bf16 checkpoint was written as float32, twice the size)
     # an adapter-only checkpoint's base by hub name: its cached folder (was no files: merged as float32)
     base = base_folder(model.cfg.llm.name_or_path) or Path(model.cfg.llm.name_or_path)
-    llm_files = sorted(base.glob("*.safetensors"))
+    llm_files = [base / name for name in weight_files(base)]  # those transformers read (no consolidated.safetensors)
     stored = {**{k.replace(".base_layer.", "."): v for k, v in saved_dtypes([src / "vision.safetensors"]).items()},
               **{f"llm.{k}": v for k, v in saved_dtypes(llm_files).items()}}
     tied = k if isinstance(k := getattr(model.llm, "_tied_weights_keys", None), dict) else {}  # {head: embeddings}
