@@ -74,8 +74,6 @@ def check_step_readable(folder: Path, rank: int, deepspeed: bool) -> None:
     """ValueError naming the first file of ``rank`` in step folder ``folder`` (``check_step_folder`` found
     them all there) that is cut or damaged: JSON that does not parse, safetensors whose header does not
     (only headers are read), before anything is built. DeepSpeed's own files are left to it."""
-    from rsvlm.model.weights import open_safetensors
-
     for name in step_files(rank, deepspeed):
         path = Path(folder) / name
         if not path.is_file():  # an older folder's optimizer.pt instead: check_step_folder's call
@@ -83,11 +81,19 @@ def check_step_readable(folder: Path, rank: int, deepspeed: bool) -> None:
         if name.endswith(".json"):
             read_json(path)
         elif name.endswith(".safetensors"):
-            try:
-                with open_safetensors(path):
-                    pass
-            except ValueError as e:
-                raise ValueError(f"{e}{step_before(Path(folder))}") from e
+            _check_header(path)
+
+
+def _check_header(path: Path, then: str = "resume") -> None:
+    """ValueError naming the safetensors file ``path`` of a step folder where its header does not parse (only the
+    header is read), and the step folder before it (``step_before``: to "resume" from or "export")."""
+    from rsvlm.model.weights import open_safetensors
+
+    try:
+        with open_safetensors(path):
+            pass
+    except ValueError as e:
+        raise ValueError(f"{e}{step_before(Path(path).parent, then)}") from e
 
 
 def step_dir(root: Path, step: int) -> Path:
@@ -285,19 +291,13 @@ def check_exportable(folder: Path) -> None:
     """FileNotFoundError / ValueError naming the weights file an export of step folder ``folder`` reads
     (``trainable.safetensors``, a contrastive step's ``model.safetensors``) where it is missing or cut (its header
     alone is read), before the model is built; the step before it is named as the one to export instead."""
-    from rsvlm.model.weights import open_safetensors
-
     folder = Path(folder)
     name = "model.safetensors" if clip_step(folder) else "trainable.safetensors"
     if not (folder / name).is_file():
         why = (f"a half-written or damaged step folder{step_before(folder, 'export')}" if clip_step(folder)
                else not_a_step_folder(folder, then="export"))
         raise FileNotFoundError(f"{folder}: no {name}; {why}")
-    try:
-        with open_safetensors(folder / name):
-            pass
-    except ValueError as e:
-        raise ValueError(f"{e}{step_before(folder, 'export')}") from e
+    _check_header(folder / name, then="export")
 
 
 def export_clip_encoder(folder: Path, out: Path) -> Path:
