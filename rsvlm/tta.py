@@ -119,14 +119,6 @@ def asks_all(messages: list[dict]) -> bool:
     return asks_detection(messages)
 
 
-def _task(messages: list[dict]) -> str | None:
-    """The task whose tag opens the last question (``tokens.opening_task``): how the text vote reads answers."""
-    from rsvlm.answering import last_question
-    from rsvlm.tokens import opening_task
-
-    return opening_task(last_question(messages))
-
-
 def _counter(plain: str, messages: list[dict]) -> str:
     """How a view's "clockwise" is said back (``tta_words.counter_spelling``): as the plain answer (``plain``), else
     the last question, spells the counter sense ("Anticlockwise." and a mirror's "Clockwise." are one vote)."""
@@ -209,6 +201,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     ``unasked``, where given, gets the index of each record of which no other view was asked, none refused
     (``no_view_note`` says why): the records whose answer is None, none refused, where fused."""
     from rsvlm import geometry
+    from rsvlm.answering import last_task
     from rsvlm.inference import is_cut, is_past_context, with_scores
 
     cfg = cfg or FuseConfig()
@@ -277,7 +270,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 "note": _unfused_note(left[i], n_asked[i], shapes) if i in left else None,
                 "unasked": skipped_note(skipped.get(i, []), len(cfg.views) - 1)}
         if not shapes:
-            fused[i] = Fused(vote(views[i], task=_task(messages[i])), **said)
+            fused[i] = Fused(vote(views[i], task=last_task(messages[i])), **said)
             continue
         objs = fuse(views[i], w, h, cfg, windows[i], many=asks_all(messages[i]))  # None: no view found one
         if not objs and not views[i][0]:  # a [det] "None." no view's shape changed: kept as answered, notes said
