@@ -34,8 +34,7 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
         label = majority_label([o for objs in views for o in objs if label_key(o.get("label")) == key])
         masks = [geometry.objects_to_mask([o for o in objs if label_key(o.get("label")) == key], w, h)
                  for objs in views]  # (H,W) bool each
-        cover, needed = sum(m.astype(np.int32) for m in masks), _needed(cfg, len(views))  # (H,W) views per pixel
-        mask = _agreed(cover >= needed, masks, cfg.min_piece) | _found_small(cover, masks, needed)
+        mask = _agreed(sum(m.astype(np.int32) for m in masks) >= _needed(cfg, len(views)), masks, cfg.min_piece)
         plain = [o for o in views[0] if label_key(o.get("label")) == key]  # the identity view's of this class
         if form == "poly" and plain and all(np.array_equal(m, mask) for m in masks) and all(map(_valid, plain)):
             out += [_as_fused(o, label) for o in plain]
@@ -68,38 +67,6 @@ def _as_fused(o: dict, label: str | None) -> dict:
 def _needed(cfg: FuseConfig, n_views: int) -> int:
     """Views that must cover a pixel for it to be kept (``cfg.min_share`` of them, at least one)."""
     return max(1, math.ceil(cfg.min_share * n_views - 1e-9))
-
-
-def _found_small(cover: np.ndarray, masks: list[np.ndarray], needed: int) -> np.ndarray:
-    """(H,W) per 4-connected piece of the pixels any view drew (``cover`` > 0) where no pixel has ``needed``
-    views but some pixel has that many views' ``masks`` within a pixel of it (its 3 × 3 neighbourhood: the views
-    drew in one place), the pixels most views cover among those (its largest 4-connected part; the identity view's
-    where it drew some of them): a tiny object the views found a pixel apart (a 1-px car each of 8 views drew 1 px
-    off had no pixel of 4 views, and the answer said none). Views that drew apart, a blob one view drew with
-    three others' 1-px cars on its edges, or a chain of squares each 2 px past the last, have none."""
-    from rsvlm.geometry.masks import instances
-
-    lab, n = instances(cover > 0)
-    out = np.zeros(cover.shape, dtype=bool)
-    if n == 0:
-        return out
-    voted = np.bincount(lab[cover >= needed], minlength=n + 1) > 0  # (n+1,)
-    near = sum(_grown(m).astype(np.int32) for m in masks) >= needed  # (H,W) needed views drew within a pixel
-    found = np.bincount(lab[near], minlength=n + 1) > 0  # (n+1,)
-    found[0] = False  # label 0: the pixels no view drew
-    for p in np.flatnonzero(found & ~voted):
-        close = (lab == p) & near  # (H,W)
-        most = close & (cover == cover[close].max())  # (H,W)
-        top, k = instances(most & masks[0] if (most & masks[0]).any() else most)  # ties: the identity view's
-        out |= top == 1 + int(np.argmax(np.bincount(top.ravel())[1:])) if k > 1 else top > 0
-    return out
-
-
-def _grown(mask: np.ndarray) -> np.ndarray:
-    """(H,W) bool ``mask`` grown by one pixel, diagonals too (a 3 × 3 dilation)."""
-    from scipy import ndimage
-
-    return ndimage.binary_dilation(mask, structure=np.ones((3, 3), bool))
 
 
 def _agreed(mask: np.ndarray, masks: list[np.ndarray], share: float) -> np.ndarray:

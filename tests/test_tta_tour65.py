@@ -69,29 +69,6 @@ def test_a_polygon_every_view_agrees_on_comes_back_as_answered():
     assert len(fused.objects) == 1 and len(fused.objects[0]["coords"]) == 4
 
 
-def _square(x, y, s=1, label="car"):
-    return [{"kind": "poly", "label": label, "coords": [[x, y], [x + s, y], [x + s, y + s], [x, y + s]]}]
-
-
-def test_a_tiny_object_every_view_found_a_pixel_apart_is_kept():
-    """A 1-px car each of 8 views drew up to 1 px off had no pixel 4 views covered: the fused answer was 'None.'
-    though every view found it; the pixel most views drew stands (the identity view's on a tie)."""
-    from rsvlm import fusion, geometry
-
-    shifts = [(0, 0), (1, 0), (0, 1), (0, 0), (-1, 0), (0, 0), (0, -1), (1, 1)]  # 3 of 8 views at (40, 40)
-    (car,) = fusion.fuse([_square(40 + dx, 40 + dy) for dx, dy in shifts], 96, 96, tta.FuseConfig(), many=True)
-    assert car["label"] == "car" and geometry.objects_to_mask([car], 96, 96).nonzero() == ((40,), (40,))
-    (car,) = fusion.fuse([_square(41, 40), _square(40, 40), _square(40, 41), _square(42, 40)], 96, 96, many=True)
-    assert geometry.objects_to_mask([car], 96, 96).nonzero() == ((40,), (41,))  # each pixel one view's: the plain one
-
-
-def test_a_tiny_object_half_the_views_miss_is_still_dropped():
-    from rsvlm import fusion
-
-    views = [_square(40, 40), [], _square(60, 60), []]  # one view each at two places: no object most views found
-    assert fusion.fuse(views, 96, 96, tta.FuseConfig(), many=True) == []
-
-
 @pytest.mark.parametrize("said,image", [("Bottom  right.", "Bottom  right."), ("top - left", "top - left"),
                                         ("Right  top.", "Bottom  left."), ("south -westerly", "north -easterly")])
 def test_a_transposed_corner_with_odd_spacing_keeps_its_order(said, image):
@@ -148,25 +125,3 @@ def test_a_change_caption_votes_as_answered():
     (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [_image() * 2], [("Nothing changed.", [])],
                                  tta.FuseConfig(views="dihedral"))
     assert fused.answer == "One ship left."  # was "One ship right."/"top."/"bottom.", 2 views each
-
-
-@pytest.mark.parametrize("views", [
-    [_square(20, 20, 10), _square(30, 22), _square(25, 30), _square(19, 27), [], [], [], []],  # one view's blob
-    [_square(40 + 2 * k, 40, 3) for k in range(4)] + [[]] * 4,  # a chain of four views' squares, 2 px apart
-    [_square(40 + k, 40) for k in range(4)] + [[]] * 4,  # four 1-px cars in a row: 3 px end to end
-])
-def test_views_that_drew_apart_in_one_piece_keep_no_object(views):
-    """Since 43e6a11 a piece where four of eight views drew anything and no pixel had four kept the pixels most
-    of them drew: a 10 × 10 blob one view alone drew stood whole where three others drew 1-px cars on its edges;
-    a kept tiny object needs the four views within a pixel of one pixel."""
-    from rsvlm import fusion
-
-    assert fusion.fuse(views, 96, 96, tta.FuseConfig(), many=True) == []
-
-
-def test_four_views_a_pixel_apart_keep_their_car():
-    from rsvlm import fusion, geometry
-
-    views = [_square(41, 41), _square(40, 40), _square(41, 40), _square(40, 41), [], [], [], []]  # a 2 × 2 block
-    (car,) = fusion.fuse(views, 96, 96, tta.FuseConfig(), many=True)
-    assert geometry.objects_to_mask([car], 96, 96).nonzero() == ((41,), (41,))  # the identity view's pixel
