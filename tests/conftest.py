@@ -267,3 +267,23 @@ def stubbed_command(monkeypatch, tmp_path, command: str, work) -> list[str]:
     args = {"train": ["--config", "x.yaml"], "merge-lora": ["--model", str(tmp_path), "--out", str(tmp_path / "m")],
             "convert-llava": ["--src", str(tmp_path), "--out", str(tmp_path / "c")]}[command]
     return [command, *args]
+
+
+def blank_image(w: int = 40, h: int = 40) -> list:
+    """One blank optical image of ``w`` × ``h`` px, as ``tta.fused_answers`` takes a record's images."""
+    import numpy as np
+
+    from rsvlm.model import ImageInput
+
+    return [ImageInput(np.zeros((3, h, w), np.float32))]  # (C,H,W)
+
+
+def fused_text(question: str, plain: str, views: list[str]) -> str:
+    """The ``--tta`` answer to ``question`` whose plain view answered ``plain`` and the other views ``views`` in
+    order (a 40 × 40 px blank image; text answers only)."""
+    from rsvlm import tta
+
+    said = iter(views)
+    msgs = [[{"role": "user", "content": f"<image>\n{question}"}]]
+    (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [blank_image()], [(plain, [])])
+    return fused.answer

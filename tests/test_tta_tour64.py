@@ -5,27 +5,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import blank_image, fused_text
 
 from rsvlm import tta
 from rsvlm.fusion import vote
-from rsvlm.model import ImageInput
-
-
-def _image(w=40, h=40):
-    return [ImageInput(np.zeros((3, h, w), np.float32))]  # (C,H,W)
-
-
-def _fused(question: str, plain: str, views: list[str]) -> str:
-    said = iter(views)
-    msgs = [[{"role": "user", "content": f"<image>\n{question}"}]]
-    (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [_image()], [(plain, [])])
-    return fused.answer
 
 
 def test_a_count_vote_reads_counts_as_eval_does():
     """[count] "3", "three" and "3 ships" were three answers: "4" twice outvoted a count of 3 said three ways
     (eval.counting reads all three as 3)."""
-    assert _fused("[count] How many ships?", "3 ships", ["three", "4", "4"]) == "3 ships"
+    assert fused_text("[count] How many ships?", "3 ships", ["three", "4", "4"]) == "3 ships"
     assert vote(["3", "three", "4", "4", "3 ships"], task="count") == "3"
     assert vote(["0", "None.", "There are no ships.", "2", "2"], task="count") == "0"  # all three read 0
     assert vote(["3", "three", "4", "4"]) == "4"  # untagged: words compared, no number words
@@ -33,7 +22,7 @@ def test_a_count_vote_reads_counts_as_eval_does():
 
 def test_a_vqa_vote_folds_yes_no_replies_as_eval_does():
     """[vqa] "Yes." and "Yes, it is." were two answers: "No." twice outvoted yes said three ways."""
-    assert _fused("[vqa] Is there a harbour?", "Yes.", ["Yes, it is.", "No.", "No", "yes there is"]) == "Yes."
+    assert fused_text("[vqa] Is there a harbour?", "Yes.", ["Yes, it is.", "No.", "No", "yes there is"]) == "Yes."
     assert vote(["No damage", "No.", "Yes", "Yes"], task="vqa") == "No damage"  # a yes/no question: "no"
     # no yes/no reply: "no damage" is a class name, and "None." is no vote for it (eval reads them apart)
     assert vote(["no damage", "None.", "minor damage", "minor damage"], task="vqa") == "minor damage"
@@ -64,7 +53,7 @@ def test_the_vote_reading_is_evals():
 @pytest.mark.parametrize("words", ["No change.", "There is no change.", "None."])
 def test_a_change_answer_of_no_change_is_none(words):
     """[change] "No change." is an empty change map: a view drawing none in other words agrees with it."""
-    assert _fused("[change] Segment the changed buildings.", "No change.", [words, "No change.", "None."]) \
+    assert fused_text("[change] Segment the changed buildings.", "No change.", [words, "No change.", "None."]) \
         == "No change."
 
 
@@ -128,7 +117,7 @@ def test_common_worded_nones_are_nones(words):
 
     assert says_none(words)
     det = [[{"role": "user", "content": "<image>\n[det] Detect every ship."}]]
-    (fused,) = tta.fused_answers(lambda m, i: [(words, [])], det, [_image()], [("None.", [])])
+    (fused,) = tta.fused_answers(lambda m, i: [(words, [])], det, [blank_image()], [("None.", [])])
     assert (fused.answer, fused.note) == ("None.", None)
 
 

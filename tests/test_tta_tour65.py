@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
+from conftest import blank_image, fused_text
 
 from rsvlm import tta
 from rsvlm.answer_words import label_key
 from rsvlm.fusion import vote
-from rsvlm.model import ImageInput
 from rsvlm.tta_words import counter_spelling
 
 
@@ -26,24 +25,13 @@ def test_men_plurals_still_read_as_their_man():
     assert label_key("women") == "woman" and label_key("men") == "man"
 
 
-def _image(w=40, h=40):
-    return [ImageInput(np.zeros((3, h, w), np.float32))]  # (C,H,W)
-
-
-def _fused(question: str, plain: str, views: list[str]) -> str:
-    said = iter(views)
-    msgs = [[{"role": "user", "content": f"<image>\n{question}"}]]
-    (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [_image()], [(plain, [])])
-    return fused.answer
-
-
 @pytest.mark.parametrize("spelling", ["Anticlockwise.", "Anti-clockwise.", "Counter clockwise."])
 def test_a_mirrors_clockwise_comes_back_in_the_plain_answers_spelling(spelling):
     """A mirror view's "Clockwise." came back "Counterclockwise." whatever the plain answer said: the plain
     "Anticlockwise." (eval's reference spelling) was outvoted by the same answer spelt another way."""
     q = "[vqa] Is the runway rotated clockwise or anticlockwise from north?"
     # h and v (mirrors) agree with the plain answer; the half turn hv says the other sense
-    assert _fused(q, spelling, ["Clockwise.", "Clockwise.", "Clockwise."]) == spelling
+    assert fused_text(q, spelling, ["Clockwise.", "Clockwise.", "Clockwise."]) == spelling
     assert tta.swap_words("Clockwise.", "h", back=True, counter=counter_spelling(spelling)).lower() == spelling.lower()
 
 
@@ -63,7 +51,7 @@ def test_a_polygon_every_view_agrees_on_comes_back_as_answered():
     plain = geometry.encode([{"kind": "poly", "label": "field", "coords": [[10, 10], [50, 12], [45, 60], [12, 55]]}], w, h)
     said = iter(tta.map_text(plain, v, w, h) for v in tta.DIHEDRAL[1:])
     msgs = [[{"role": "user", "content": "<image>\n[det] Outline every field."}]]
-    (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [_image(w, h)], [(plain, [])],
+    (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [blank_image(w, h)], [(plain, [])],
                                  tta.FuseConfig(views="dihedral"))
     assert fused.answer == plain
     assert len(fused.objects) == 1 and len(fused.objects[0]["coords"]) == 4
@@ -122,6 +110,6 @@ def test_a_change_caption_votes_as_answered():
     q = "[change] What changed between the two images?"
     msgs = [[{"role": "user", "content": f"<image>\n<image>\n{q}"}]]
     said = iter(["One ship left."] * 7)  # every view says it; the plain answer said something else
-    (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [_image() * 2], [("Nothing changed.", [])],
+    (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [blank_image() * 2], [("Nothing changed.", [])],
                                  tta.FuseConfig(views="dihedral"))
     assert fused.answer == "One ship left."  # was "One ship right."/"top."/"bottom.", 2 views each
