@@ -285,7 +285,7 @@ def _attention_owned(model: nn.Module) -> set[str]:
             for c, child in m.named_children() if isinstance(child, nn.Linear)}
 
 
-def _matches(names, target: str) -> list[str]:
+def target_matches(names, target: str) -> list[str]:
     """The module names a LoRA target (a name, peft's rule for a list) matches."""
     return [n for n in names if n == target or n.endswith("." + target)]
 
@@ -296,7 +296,7 @@ def check_lora_targets(model: nn.Module, targets: list[str], key: str) -> None:
     matches a Linear that ``nn.MultiheadAttention`` never calls (its LoRA would stay unused)."""
     names = [n for n, _ in model.named_modules()]
     owned = _attention_owned(model)
-    hits = {t: _matches(names, t) for t in targets}
+    hits = {t: target_matches(names, t) for t in targets}
     if dead := [t for t in targets if set(hits[t]) & owned]:
         raise ValueError(f"{key}: {dead} match {sorted(set(hits[dead[0]]) & owned)[0]}, a layer of "
                          "torch's nn.MultiheadAttention, which reads its weight directly and never calls it: "
@@ -327,7 +327,7 @@ def check_token_rows(llm: nn.Module, cfg: LLMConfig, prefix: str = "llm") -> Non
     if not cfg.lora_token_rows:
         return
     for name in _token_row_modules(llm):
-        if hit := [t for t in cfg.target_modules if _matches([name], t)]:
+        if hit := [t for t in cfg.target_modules if target_matches([name], t)]:
             raise ValueError(
                 f"{prefix}.target_modules {hit} adapts {name}, whose new-token rows (<loc_N>, tags) "
                 f"{prefix}.lora_token_rows (true) trains too, and peft cannot do both on one module: leave "

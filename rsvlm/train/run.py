@@ -246,13 +246,13 @@ def lora_rank_note(llm: torch.nn.Module, cfg: TrainConfig) -> str | None:
     """What to say where ``model.llm.lora_r`` is above min(in, out) of layers its LoRA adapts (``llm``: the meta
     LLM): the update B·A there cannot pass that rank, so the rest only adds parameters, and lora_alpha / lora_r
     scales the update down all the same. None where it is not (or the LLM is not trained with LoRA)."""
-    from rsvlm.model.llm import _matches  # peft's rule for a list of names, as check_lora_targets applied it
+    from rsvlm.model.llm import target_matches  # peft's rule for a list of names, as check_lora_targets uses
 
     llm_cfg = cfg.model.llm
     if cfg.model.trainable.llm != "lora":
         return None
     modules = dict(llm.named_modules())
-    hit = {n for t in llm_cfg.target_modules for n in _matches(modules, t)}
+    hit = {n for t in llm_cfg.target_modules for n in target_matches(modules, t)}
     ranks = {n.rsplit(".", 1)[-1]: min(m.in_features, m.out_features) for n, m in modules.items()
              if n in hit and isinstance(m, torch.nn.Linear)}  # per kind: layers alike
     if not (low := {k: r for k, r in ranks.items() if r < llm_cfg.lora_r}):
