@@ -287,3 +287,23 @@ def fused_text(question: str, plain: str, views: list[str]) -> str:
     msgs = [[{"role": "user", "content": f"<image>\n{question}"}]]
     (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [blank_image()], [(plain, [])])
     return fused.answer
+
+
+def step_folders(root: Path) -> Path:
+    """Two plain-engine step folders (1 and 2) of a one-layer model, as the LM loop saves them."""
+    import torch
+
+    from rsvlm.train import checkpoint as ckpt
+
+    model = torch.nn.Linear(3, 2)
+    opt = torch.optim.AdamW(model.parameters())
+    model(torch.ones(1, 3)).sum().backward()
+    opt.step()
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)
+    for step in (1, 2):
+        folder = ckpt.step_dir(root, step)
+        folder.mkdir(parents=True)
+        ckpt.save_plain(folder, model, opt, sched)
+        ckpt.save_rng(folder, 0)
+        ckpt.save_trainer_state(folder, {"step": step}, 0)
+    return folder

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import step_folders
 from test_model_checkpoint import TINY, logits_of, make_batch, perturb_trainables
 
 from rsvlm.config import load_config
@@ -72,26 +73,8 @@ def test_an_llm_folder_without_hf_safetensors_names_is_refused_not_unpickled(tmp
     assert not (tmp_path / "merged").exists()
 
 
-def _step_folders(root: Path) -> Path:
-    """Two plain-engine step folders (1 and 2) of a one-layer model, as the LM loop saves them."""
-    from rsvlm.train import checkpoint as ckpt
-
-    model = torch.nn.Linear(3, 2)
-    opt = torch.optim.AdamW(model.parameters())
-    model(torch.ones(1, 3)).sum().backward()
-    opt.step()
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)
-    for step in (1, 2):
-        folder = ckpt.step_dir(root, step)
-        folder.mkdir(parents=True)
-        ckpt.save_plain(folder, model, opt, sched)
-        ckpt.save_rng(folder, 0)
-        ckpt.save_trainer_state(folder, {"step": step}, 0)
-    return folder
-
-
 def _load_step(folder: Path, name: str) -> None:
-    """Read ``name`` of a ``_step_folders`` folder as the resume does."""
+    """Read ``name`` of a ``conftest.step_folders`` folder as the resume does."""
     from rsvlm.train import checkpoint as ckpt
 
     model = torch.nn.Linear(3, 2)
@@ -111,7 +94,7 @@ def test_a_cut_file_of_a_step_folder_is_named_before_the_resume_starts(tmp_path,
     traceback or a JSONDecodeError naming no file (export_step too, on trainable.safetensors)."""
     from rsvlm.train import checkpoint as ckpt
 
-    folder = _step_folders(tmp_path / "checkpoints")
+    folder = step_folders(tmp_path / "checkpoints")
     ckpt.check_step_readable(folder, 0, deepspeed=False)  # whole: passes
     (folder / name).write_bytes((folder / name).read_bytes()[:-7])
     ckpt.check_step_folder(folder, 0, deepspeed=False)  # every file is there
@@ -129,7 +112,7 @@ def test_export_step_of_a_missing_step_names_the_steps_there(tmp_path, monkeypat
     from script_loader import load_script
 
     export = load_script("export_step", monkeypatch)
-    _step_folders(tmp_path / "checkpoints")
+    step_folders(tmp_path / "checkpoints")
     gone = tmp_path / "checkpoints" / "step_000009"
     assert export.main([str(gone), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
@@ -293,7 +276,7 @@ def test_an_adapter_only_save_over_a_full_one_drops_its_stale_llm_but_never_the_
 
 def test_a_run_out_dir_or_step_folder_given_as_a_model_says_where_the_model_is(tmp_path):
     """`rsvlm merge-lora --model runs/x` (or chat, eval) said only 'not an rsvlm checkpoint (no config.yaml)'."""
-    step = _step_folders(tmp_path / "run" / "checkpoints")
+    step = step_folders(tmp_path / "run" / "checkpoints")
     (tmp_path / "run" / "final").mkdir()
     (tmp_path / "run" / "final" / "config.yaml").write_text("{}\n")
     with pytest.raises(FileNotFoundError, match=rf"run: not an rsvlm checkpoint \(no config.yaml\); it is a training "

@@ -190,11 +190,11 @@ def test_merge_lora_force_merges_onto_a_base_of_other_weights_and_the_refusal_na
 def test_export_of_a_step_with_a_cut_file_names_the_step_before_it_to_export(tmp_path, monkeypatch, capsys):
     """A cut trainable.safetensors was told 'resume from the step before it, ckpt.resume=…' by export_step,
     whose user exports: the step before it is named as the export to run instead."""
+    from conftest import step_folders
     from script_loader import load_script
-    from test_checkpoint_tour54 import _step_folders
 
     export = load_script("export_step", monkeypatch)
-    step = _step_folders(tmp_path / "checkpoints")
+    step = step_folders(tmp_path / "checkpoints")
     (step / "train_config.yaml").write_text("seed: 0\n")
     (step / "trainable.safetensors").write_bytes((step / "trainable.safetensors").read_bytes()[:-7])
     assert export.main([str(step), "--out", str(tmp_path / "out")]) == 2
