@@ -307,3 +307,13 @@ def step_folders(root: Path) -> Path:
         ckpt.save_rng(folder, 0)
         ckpt.save_trainer_state(folder, {"step": step}, 0)
     return folder
+
+
+def seam_masks(*masks, scene=(200, 100)) -> list:
+    """Objects a 100-px tiling (--overlap 0) of ``masks`` (each (h, w) over the scene, one label) merges into."""
+    from rsvlm.io import iter_windows, merge_tile_objects
+
+    per = [((x0, y0, w, h), [{"kind": "mask", "label": "road", "mask": m[y0 : y0 + h, x0 : x0 + w].copy()}
+                             for m in masks if m[y0 : y0 + h, x0 : x0 + w].any()])
+           for x0, y0, w, h in iter_windows(*scene, 100, 0)]
+    return merge_tile_objects(per, scene_size=scene)

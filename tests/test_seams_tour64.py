@@ -4,51 +4,43 @@ from pathlib import Path
 
 import numpy as np
 
+from conftest import seam_masks
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _masks(*masks, scene=(200, 100)):
-    """Objects a 100-px tiling (--overlap 0) of ``masks`` (each (h, w) over the scene) merges into."""
-    from rsvlm.io import iter_windows, merge_tile_objects
-
-    per = [((x0, y0, w, h), [{"kind": "mask", "label": "road", "mask": m[y0 : y0 + h, x0 : x0 + w].copy()}
-                             for m in masks if m[y0 : y0 + h, x0 : x0 + w].any()])
-           for x0, y0, w, h in iter_windows(*scene, 100, 0)]
-    return merge_tile_objects(per, scene_size=scene)
 
 
 def test_a_1px_road_along_a_seam_passing_a_car_at_one_or_both_ends_is_not_joined_to_it():
     road, car = np.zeros((100, 200), bool), np.zeros((100, 200), bool)
     road[20:80, 99] = True  # 60 px along x = 100, in the left tile
     car[40:60, 100:107] = True  # touching its middle: 20 px, a third of the road (a quarter joined it)
-    assert len(_masks(road, car)) == 2
+    assert len(seam_masks(road, car)) == 2
     car[:] = False
     car[62:80, 100:107] = True  # at the road's end, flush with it: the road runs on 42 px past it at the other
     # end, more than the car's 18 px (an overhang runs a few px past its object, and a road the line turns into
     # is long across the seam, not 7 px): a car, as bench/tiling.py --only slivers counts it (it was joined)
-    assert len(_masks(road, car)) == 2
+    assert len(seam_masks(road, car)) == 2
     car[:] = False
     car[66:84, 100:107] = True  # past the road's end: the road runs 46 px past it at one end only, still a car
-    assert len(_masks(road, car)) == 2
+    assert len(seam_masks(road, car)) == 2
     car[:] = False
     car[30:40, 100:110] = True
     road[:] = False
     road[28:41, 99] = True  # an overhang running 2 px and 1 px past its object: one object, as before
-    assert len(_masks(road | car)) == 1
+    assert len(seam_masks(road | car)) == 1
 
 
 def test_a_1px_road_along_a_seam_and_a_wide_road_leaving_it_stay_one_mask():
     road = np.zeros((100, 200), bool)
     road[20:80, 99] = True
     road[40:60, 100:200] = True  # a road 20 px wide leaving it: pixel for pixel the car above, but long across
-    assert len(_masks(road)) == 1
+    assert len(seam_masks(road)) == 1
 
 
 def test_an_overhang_running_a_few_px_past_its_object_at_both_ends_is_still_one():
     m = np.zeros((100, 200), bool)
     m[30:50, 100:120] = True
     m[25:56, 99] = True  # its 1-px overhang into the left tile, 5 and 6 px past it
-    assert len(_masks(m)) == 1
+    assert len(seam_masks(m)) == 1
 
 
 def test_bench_slivers_counts_its_five_rows():
@@ -88,4 +80,4 @@ def test_a_2px_road_lying_on_the_seam_drawn_short_on_one_side_stays_one_mask():
     road = np.zeros((100, 200), bool)
     road[20:80, 99] = True
     road[40:60, 100] = True
-    assert len(_masks(road)) == 1
+    assert len(seam_masks(road)) == 1

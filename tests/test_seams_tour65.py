@@ -2,37 +2,29 @@
 
 import numpy as np
 
-
-def _masks(*masks, scene=(200, 100)):
-    """Objects a 100-px tiling (--overlap 0) of ``masks`` (each (h, w) over the scene, one label) merges into."""
-    from rsvlm.io import iter_windows, merge_tile_objects
-
-    per = [((x0, y0, w, h), [{"kind": "mask", "label": "road", "mask": m[y0 : y0 + h, x0 : x0 + w].copy()}
-                             for m in masks if m[y0 : y0 + h, x0 : x0 + w].any()])
-           for x0, y0, w, h in iter_windows(*scene, 100, 0)]
-    return merge_tile_objects(per, scene_size=scene)
+from conftest import seam_masks
 
 
 def test_a_1px_road_along_a_seam_forking_into_a_road_far_narrower_than_it_is_long_stays_one():
     road = np.zeros((100, 200), bool)
     road[10:90, 99] = True  # 80 px along x = 100, in the left tile
     road[40:48, 100:200] = True  # a road 8 px wide leaving it across the right tile: 8 < a quarter of 80 (was split)
-    assert len(_masks(road)) == 1
+    assert len(seam_masks(road)) == 1
     road[40:48, 100:200] = False
     road[82:92, 100:200] = True  # a fork 10 px wide at the road's end, sharing 8 of its rows
-    assert len(_masks(road)) == 1
+    assert len(seam_masks(road)) == 1
     road[82:92, 100:200] = False
     road[2:12, 100:200] = True  # a road 10 px wide the line turns into at its top end: 2 rows shared
-    assert len(_masks(road)) == 1
+    assert len(seam_masks(road)) == 1
 
 
 def test_a_car_parked_across_a_seam_touching_a_1px_roads_middle_is_not_joined_to_it():
     road, car = np.zeros((100, 200), bool), np.zeros((100, 200), bool)
     road[30:70, 99] = True  # a 40-px road along x = 100
     car[44:56, 100:120] = True  # 12 px along the seam, 20 across: longer across than along, yet a car (was joined)
-    assert len(_masks(road, car)) == 2
+    assert len(seam_masks(road, car)) == 2
     car[44:56, 100:200] = True  # the same 12 px running 100 px across: a road leaving it, one network
-    assert len(_masks(road, car)) == 1
+    assert len(seam_masks(road, car)) == 1
 
 
 def test_a_tiny_tile_is_told_its_window_count_before_the_model_loads():
@@ -71,6 +63,6 @@ def test_a_ships_1px_tip_poking_into_the_rows_of_a_ship_moored_beside_it_joins_o
     a[30:40, 100:150] = True
     a[30:42, 99] = True  # ship A crosses x = 100 by a pixel, its tip drawn 2 px into B's rows
     b[40:50, 100:160] = True  # ship B moored beside it: pixel for pixel, the tip alone is a road turning into B
-    assert len(_masks(a, b)) == 2  # were one: the tip 'turned' into B
+    assert len(seam_masks(a, b)) == 2  # were one: the tip 'turned' into B
     a[:, 100:] = False  # the tip alone: a 1-px road along the seam turning into a road, joined
-    assert len(_masks(a, b)) == 1
+    assert len(seam_masks(a, b)) == 1
