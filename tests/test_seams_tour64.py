@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import numpy as np
-
 from conftest import seam_masks
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,7 +1,6 @@
 """Tour 65: seam joins at an --overlap 0 seam (io/seams.py), and tiny tiles (predict --tile)."""
 
 import numpy as np
-
 from conftest import seam_masks
 
 
