@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+from conftest import eval_record, write_jsonl
 from script_loader import load_script
 from test_probe_pointer_cells import ground_records
 
@@ -114,7 +116,6 @@ def test_predictions_given_as_ground_truth_are_told_from_the_file_s_head(tmp_pat
     """The ground truth that cannot be read was read whole to tell whether it holds predictions (946 MB peak for a
     136 MB pretty-printed wrapper); a bad byte anywhere (a run killed mid-write, another tool's line) made the
     whole undecodable, and the mix-up went unsaid. Now its head is read, and a bad byte past it hides nothing."""
-    import pytest
 
     from eval.inputs import ScoreError, load_gt
 
@@ -130,8 +131,6 @@ def test_difficult_as_true_false_flags_is_refused_naming_the_indices_to_write(tm
     """meta.difficult [true, false, true] (a flag per object, as VOC's XML holds it) was refused as "must list
     indices … got [True, False, True]"; it now says which indices to write. A list of 0/1 that repeats nothing,
     [0, 1] for two objects, is indices as docs/eval.md says: both objects are difficult."""
-    import pytest
-    from conftest import eval_record, write_jsonl
 
     from eval import common, detection
 
@@ -167,7 +166,6 @@ def test_coco_rle_masks_are_scored_as_the_masks_they_encode(tmp_path):
     the mask is read, compressed counts or a list, as the array it encodes; the reference's box, drawn as that
     mask, scores IoU 1, half of it 0.5."""
     import numpy as np
-    from conftest import eval_record, write_jsonl
 
     from eval import segmentation
 
@@ -220,7 +218,6 @@ def test_a_box_carrying_its_instance_mask_scores_as_the_box_and_a_read_mask_hold
     scored; an object whose only shape is the RLE is still read. A read mask kept the whole image's array alive
     behind its crop (a view), one per object."""
     import numpy as np
-    from conftest import eval_record, write_jsonl
 
     from eval import detection
     from eval.rle import decoded
@@ -245,7 +242,6 @@ def test_an_id_written_without_its_leading_zeros_is_noted_not_paired(tmp_path):
     """Integer ids from another tool (``"id": 12``, LLaVA's question_id) against zero-padded records (``0012``)
     scored every record as missing with no word beyond the counts; as with case or an extension, a note now names
     the first such pair. They are not paired: both may be records, and the one named scores."""
-    from conftest import eval_record, write_jsonl
 
     from eval import classification
 
@@ -261,7 +257,6 @@ def test_a_coco_results_file_as_predictions_says_what_it_is_and_the_layout_to_gi
     """mmdetection's or mmrotate's COCO results ([{"image_id", "category_id", "bbox", "score"}, …]: a detection a
     line) read as "item 0: not an object with an 'id'" and every record missing; the bad line now says it is a COCO
     detection and gives the layout, corners not COCO's width and height."""
-    from conftest import eval_record, write_jsonl
 
     from eval import detection
 
@@ -295,7 +290,6 @@ def test_the_pointer_probe_cuts_at_the_llm_s_context_and_counts_what_it_cut(tmp_
 def test_the_sensor_probe_refuses_an_answer_cut_at_the_llm_s_context(tmp_path, monkeypatch):
     """It read at 1024 tokens whatever the LLM, and an answer cut short there scored as part of itself against
     whole ones; it reads at the LLM's context now, and a cut answer is refused naming its record."""
-    import pytest
     from test_train_utils import make_records
 
     from rsvlm.config import load_config
@@ -311,8 +305,7 @@ def test_the_sensor_probe_refuses_an_answer_cut_at_the_llm_s_context(tmp_path, m
                               {"from": "gpt", "value": "optical"}])
     rows = probe.variants([rec])[:1]
     model, proc = create_model(load_config(VLMConfig, Path(__file__).resolve().parents[1] / "configs/model/tiny.yaml"))
-    path = tmp_path / "rows.jsonl"
-    path.write_text(json.dumps(rows[0]) + "\n")
+    path = Path(write_jsonl(tmp_path / "rows.jsonl", rows[:1]))
     index = D.build_index(path, proc.tokenizer, dict(proc.n_tokens), ReadReport(str(path)), roots=[tmp_path])
     n = len(D.SFTDataset(index, tmp_path, proc, PromptConfig(annotate_modality=False), 4096)[0]["input_ids"])
     monkeypatch.setattr("rsvlm.model.llm.context_length", lambda llm: n - 1)
@@ -323,7 +316,6 @@ def test_the_sensor_probe_refuses_an_answer_cut_at_the_llm_s_context(tmp_path, m
 def test_loc_error_refuses_tasks_that_name_none(tmp_path, monkeypatch, capsys):
     """--tasks '' (an unset variable) measured every task's records, where the default is ground,det: refused
     before the model loads."""
-    import pytest
 
     from eval import loc_error
 
