@@ -25,6 +25,7 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
     pixels alike, the identity view's polygons of it are the answer where valid (no pixel staircase where all views
     agree; a self-crossing one is traced)."""
     from rsvlm import geometry
+    from rsvlm.geometry.shapes import poly_rings
 
     common = majority_label([o for objs in views for o in objs])
     views = [[{**o, "label": o.get("label") or common} for o in objs] for objs in views]
@@ -37,7 +38,7 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
         mask = _agreed(sum(m.astype(np.int32) for m in masks) >= _needed(cfg, len(views)), masks, cfg.min_piece)
         plain = [o for o in views[0] if label_key(o.get("label")) == key]  # the identity view's of this class
         if form == "poly" and plain and all(np.array_equal(m, mask) for m in masks) and all(map(_valid, plain)):
-            out += [_as_fused(o, label) for o in plain]
+            out += [_as_fused(poly_rings(o), label) for o in plain]
         elif form == "poly" and cfg.smooth_px > 0:  # each instance traced whole along its pixels' edges, then fitted
             out += [smooth_poly(o, cfg.budget, cfg.smooth_px)
                     for o in geometry.mask_to_objects(mask, label, form="poly", budget=1 << 30)]
@@ -56,11 +57,8 @@ def _valid(o: dict) -> bool:
     return len(rings[0]) >= 3 and Polygon(rings[0], rings[1:]).is_valid
 
 
-def _as_fused(o: dict, label: str | None) -> dict:
-    """Polygon ``o`` as ``fuse_masks`` writes one: ``label``, its rings (``rings`` only with a hole), no score."""
-    from rsvlm.geometry.shapes import poly_rings
-
-    rings = poly_rings(o)
+def _as_fused(rings: list, label: str | None) -> dict:
+    """A polygon of ``rings`` (exterior first) as ``fuse_masks`` writes one: ``label``, ``rings`` only with a hole, no score."""
     return {"kind": "poly", "label": label, "coords": rings[0], **({"rings": rings} if len(rings) > 1 else {})}
 
 
@@ -159,4 +157,4 @@ def smooth_poly(o: dict, budget: int, tol: float) -> dict:
         if _pixel_iou(cand, rings) >= floor:
             best = cand
             break
-    return {"kind": "poly", "label": o.get("label"), "coords": best[0], **({"rings": best} if len(best) > 1 else {})}
+    return _as_fused(best, o.get("label"))
