@@ -2,6 +2,8 @@
 
 import json
 
+from conftest import write_jsonl
+
 from rsvlm.data import records, records_shape
 from rsvlm.data.records import ReadReport, read_records
 
@@ -38,9 +40,8 @@ def test_eval_answer_rows_given_as_records_are_not_called_predicts_result(tmp_pa
     """rsvlm eval's own answers file ({"id", "task", "answer", "objects"} a line) given as records was refused
     whole as "the result rsvlm predict --out writes" (d9e3caf0), the wrong file named; its rows are records
     without conversations, each counted as such, as before."""
-    path = tmp_path / "preds.jsonl"
     row = {"id": "r0", "task": "det", "answer": "None.", "objects": []}
-    path.write_text(json.dumps(row) + "\n" + json.dumps({**row, "id": "r1"}) + "\n")
+    path = write_jsonl(tmp_path / "preds.jsonl", [row, {**row, "id": "r1"}])
     report = ReadReport(str(path))
     assert list(read_records(path, strict=False, report=report)) == []
     assert report.n_lines == 2 and sum(report.skipped.values()) == 2
