@@ -148,10 +148,15 @@ def _words(words, capitals=()) -> re.Pattern:
     return re.compile(rf"{_EDGE[0]}({'|'.join(alts)}){_EDGE[1]}")
 
 
+def _side_words() -> set[str]:
+    """Every word of ``SWAPS``, either side of a pair, of any step."""
+    return {w for table in SWAPS.values() for pair in table.items() for w in pair}
+
+
 @functools.cache
 def framing_words() -> re.Pattern:
     """Any word of SWAPS, UNMAPPED or FRAMED, whole, in any case, or of COMPASS in capitals (built once, on first use)."""
-    words = {w for table in SWAPS.values() for pair in table.items() for w in pair} | set(UNMAPPED["t"]) | set(FRAMED)
+    words = _side_words() | set(UNMAPPED["t"]) | set(FRAMED)
     return _words(words, {w for table in COMPASS.values() for pair in table.items() for w in pair})
 
 
@@ -231,7 +236,7 @@ def _departed(text: str, start: int, end: int) -> bool:
 @functools.cache
 def _sides() -> re.Pattern:
     """Any word of ``SWAPS``, whole, in any case (built once, on first use)."""
-    return _words({w for table in SWAPS.values() for pair in table.items() for w in pair})
+    return _words(_side_words())
 
 
 def _sub(text: str, step: str, said: dict[str, str] | None = None) -> str:
