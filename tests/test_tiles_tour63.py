@@ -4,6 +4,7 @@ import ast
 from pathlib import Path
 
 import numpy as np
+from conftest import seam_masks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,16 +57,6 @@ def test_a_large_tiles_cut_box_may_stop_two_coordinate_bins_short():
     assert len(got) == 1 and got[0]["coords"][2] == 1060.0
 
 
-def _masks(*masks, scene=(200, 100)):
-    """Objects a 100-px tiling (--overlap 0) of ``masks`` (each (h, w) over the scene) merges into."""
-    from rsvlm.io import iter_windows, merge_tile_objects
-
-    per = [((x0, y0, w, h), [{"kind": "mask", "label": "road", "mask": m[y0 : y0 + h, x0 : x0 + w].copy()}
-                             for m in masks if m[y0 : y0 + h, x0 : x0 + w].any()])
-           for x0, y0, w, h in iter_windows(*scene, 100, 0)]
-    return merge_tile_objects(per, scene_size=scene)
-
-
 def _line(pixels):
     m = np.zeros((100, 200), bool)
     for x, y in pixels:
@@ -76,18 +67,18 @@ def _line(pixels):
 def test_a_1px_road_along_a_seam_is_not_joined_to_a_road_or_car_touching_it():
     road = _line([(99, y) for y in range(20, 80)])  # along x = 100, in the left tile
     branch = _line([(100 + k, 50 + k) for k in range(30)])  # a separate road leaving it in the right tile
-    assert len(_masks(road, branch)) == 2
+    assert len(seam_masks(road, branch)) == 2
     car = np.zeros((100, 200), bool)
     car[40:48, 100:107] = True
-    assert len(_masks(road, car)) == 2
+    assert len(seam_masks(road, car)) == 2
 
 
 def test_a_1px_road_running_along_a_seam_and_over_it_is_one():
     road = _line([(99, y) for y in range(20, 50)] + [(100, y) for y in range(50, 80)])  # end to end, at a corner
-    assert len(_masks(road)) == 1
+    assert len(seam_masks(road)) == 1
     field = np.zeros((100, 200), bool)
     field[30:60, 99:140] = True  # one pixel column of it in the left tile
-    assert len(_masks(field)) == 1
+    assert len(seam_masks(field)) == 1
 
 
 def test_a_rotated_cars_corner_piece_does_not_join_the_next_car_in_a_packed_lot():
