@@ -54,10 +54,10 @@ from data_gen.convert.common import (
     clean_label,
     find_image,
     index_images,
-    read_json,
 )
 from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, nothing_to_write
 from data_gen.convert.images import readable_size
+from data_gen.convert.text import read_json
 from rsvlm.tokens import MODALITIES
 
 

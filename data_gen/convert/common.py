@@ -419,80 +419,17 @@ def in_any_case(found: dict[str, list[Path]], name: str, stem: bool = False, exa
     return hits[0] if not exact and len(set(names)) == 1 else None
 
 
-class Lines(list):
-    """``read_lines``'s lines; ``utf16``: the file was read as UTF-16 (its BOM, or its NUL bytes, said so)."""
-
-    utf16 = False
-
-
-def read_lines(path: Path) -> Lines:
-    """A text annotation file's lines: UTF-8 (a BOM dropped; bytes that are not UTF-8 read as U+FFFD, which
-    the callers skip by ``skip_undecodable``), or UTF-16 where it starts with that BOM (Windows Notepad's
-    "Unicode": every line was ``not_utf8``) or has none but its NUL bytes say so (``_bomless_utf16``)."""
-    data = Path(path).read_bytes()
-    enc = text_codec(data)
-    lines = Lines(data.decode(enc, errors="replace").splitlines())
-    lines.utf16 = enc != "utf-8-sig"
-    return lines
-
-
-def text_codec(data: bytes) -> str:
-    """The codec of a text file's bytes: ``utf-16`` by its BOM, ``utf-16-le`` / ``-be`` where it has none
-    but its NUL bytes say so (``_bomless_utf16``), else ``utf-8-sig`` (a UTF-8 BOM dropped)."""
-    from rsvlm.data.records import text_encoding  # the records reader's rule: UTF-16 by its BOM, else UTF-8
-
-    enc = text_encoding(data)
-    return enc if enc != "utf-8-sig" else _bomless_utf16(data) or enc
-
-
-def _bomless_utf16(data: bytes) -> str | None:
-    """``utf-16-le`` / ``-be`` for text that is UTF-16 without a BOM (some exporters, a BOM cut off):
-    NUL bytes on odd (even) offsets, which UTF-8 text never holds; its lines were each
-    ``unparsable_line`` (``1\\x000\\x00 …``). None otherwise."""
-    head = data[:4096]
-    if b"\x00" not in head:
-        return None
-    odd, even = head[1::2].count(0), head[0::2].count(0)
-    return "utf-16-le" if odd > 4 * even and odd * 4 >= len(head) else \
-        "utf-16-be" if even > 4 * odd and even * 4 >= len(head) else None
-
-
-def skip_undecodable(out: Output, lines: Lines, where: str, detail: str) -> None:
-    """Skip a line of ``lines`` holding U+FFFD: ``broken_utf16`` in a file read as UTF-16 (an odd byte
-    count, a lone surrogate: it was reported as not UTF-8), else ``not_utf8``."""
-    out.skip("broken_utf16" if lines.utf16 else "not_utf8", where, detail)
-
-
-def read_json(path: Path):
-    """``path``'s JSON, UTF-8 (a BOM dropped) or UTF-16/32 (``json.loads`` of bytes tells which: a COCO file
-    saved as Notepad's "Unicode" was "cannot read JSON ('utf-8' codec can't decode byte 0xff …)")."""
-    try:
-        data = Path(path).read_bytes()
-        if not data.strip():  # "Expecting value: line 1 column 1 (char 0)" did not say the file is empty
-            raise ConversionError(f"{path}: empty file ({len(data)} bytes), no JSON")
-        text = data.decode(json.detect_encoding(data), "surrogatepass")  # as json.loads(bytes) does, but
-        del data  # the bytes let go before parsing: a 50 MB file held them through it too
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ConversionError(f"{path}: cannot read JSON ({json_problem(e)})") from e
-    except (OSError, UnicodeDecodeError) as e:  # JSON is UTF-8: a Latin-1 file was a traceback
-        raise ConversionError(f"{path}: cannot read JSON ({e})") from e
-
-
-def json_problem(e: json.JSONDecodeError) -> str:
-    """``e`` (its line, column and character), and where the text ends inside a value, that it was cut short:
-    a download or copy stopped midway said only 'Unterminated string starting at: line 1 column 49999973'."""
-    cut = e.msg.startswith("Unterminated string") or e.pos >= len(e.doc.rstrip())
-    return f"{e}; the file ends there, inside a value: cut short?" if cut else str(e)
-
-
-_MOVED = ("gdal_errors_logged", "open_raster", "image_size", "WrongBands", "check_bands", "readable_size")
+_MOVED = {**dict.fromkeys(("gdal_errors_logged", "open_raster", "image_size", "WrongBands", "check_bands",
+                            "readable_size"), "images"),
+          **dict.fromkeys(("Lines", "read_lines", "text_codec", "skip_undecodable", "read_json", "json_problem"),
+                          "text")}  # name -> the module of data_gen.convert it moved to
 
 
 def __getattr__(name: str):
-    """The image-reading names now in ``data_gen.convert.images``, still importable from here."""
+    """The names moved to ``data_gen.convert.images`` (image reading) and ``.text`` (text and JSON files),
+    still importable from here."""
     if name in _MOVED:
-        from data_gen.convert import images
+        from importlib import import_module
 
-        return getattr(images, name)
+        return getattr(import_module(f"data_gen.convert.{_MOVED[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -51,8 +51,6 @@ from data_gen.convert.common import (
     find_image,
     index_images,
     note_unlabelled,
-    read_lines,
-    skip_undecodable,
 )
 from data_gen.convert.detection import (
     add_det_arguments,
@@ -63,6 +61,7 @@ from data_gen.convert.detection import (
 )
 from data_gen.convert.filters import class_filter
 from data_gen.convert.images import readable_size
+from data_gen.convert.text import read_lines, skip_undecodable
 from rsvlm.tokens import MODALITIES
 
 DOTA_CLASSES = (

@@ -49,7 +49,6 @@ from data_gen.convert.common import (
     ConversionError,
     Output,
     clean_label,
-    read_json,
 )
 from data_gen.convert.detection import (
     add_det_arguments,
@@ -60,6 +59,7 @@ from data_gen.convert.detection import (
 )
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import gdal_errors_logged, open_raster, readable_size
+from data_gen.convert.text import read_json
 from data_gen.tiling import finite_coords, inner_progress
 from rsvlm.tokens import MODALITIES
 

@@ -55,11 +55,10 @@ from data_gen.convert.common import (
     Output,
     by_lower_case,
     in_any_case,
-    json_problem,
     make_meta,
-    text_codec,
 )
 from data_gen.convert.images import WrongBands, check_bands, image_size
+from data_gen.convert.text import json_problem, text_codec
 from rsvlm.tokens import MODALITIES, TASKS
 
 TAG_MAP = {"refer": "ground", "identify": "regcap", "grounding": "cap", "caption": "cap"}

@@ -55,13 +55,12 @@ from data_gen.convert.common import (
     note_unlabelled,
     one_image,
     pick,
-    read_json,
-    text_codec,
 )
 from data_gen.convert.detection import label_problem
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size, open_raster
 from data_gen.convert.options import check_tiling, int_at_least, tile_size
+from data_gen.convert.text import read_json, text_codec
 from data_gen.crop import cropper, georef, grid_difference, tile_suffix
 from data_gen.tiling import near_duplicate_edges, tile_progress, tile_windows
 from rsvlm.tokens import MODALITIES

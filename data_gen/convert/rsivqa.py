@@ -33,11 +33,10 @@ from data_gen.convert.common import (
     index_images,
     make_meta,
     make_record,
-    read_lines,
     refused,
-    skip_undecodable,
 )
 from data_gen.convert.images import readable_size
+from data_gen.convert.text import read_lines, skip_undecodable
 from rsvlm.tokens import MODALITIES
 
 _EMPTY_SLOT = re.compile(r"[a-z] {2,}[a-z]")  # "many  in": a template's object name left out

@@ -28,10 +28,10 @@ from data_gen.convert.common import (
     index_images,
     make_meta,
     make_record,
-    read_json,
     refused,
 )
 from data_gen.convert.images import readable_size
+from data_gen.convert.text import read_json
 from rsvlm.tokens import MODALITIES
 
 
