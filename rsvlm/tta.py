@@ -59,7 +59,7 @@ from rsvlm.tta_views import (  # noqa: F401 (importable here, as the other views
     unflip_array,
     view_size,
 )
-from rsvlm.tta_words import COMPASS, CORNERS, FRAMED, SWAPS, UNMAPPED, frames, framing_words, swap_words  # noqa: F401 (tables: importable here)
+from rsvlm.tta_words import COMPASS, FRAMED, SWAPS, UNMAPPED, frames, framing_words, swap_words  # noqa: F401 (tables: importable here)
 
 VIEWS = ("", "h", "v", "hv")  # the identity and the mirror images: ``rsvlm eval --tta flip``
 DIHEDRAL = VIEWS + ("t", "th", "tv", "thv")  # and transposed: all 8 symmetries of a square (``dihedral``)

@@ -1,7 +1,7 @@
 """The direction words of a question or answer said of a mirror view of its image (``rsvlm.tta``):
 per step of a view (``t`` transpose, ``h`` left-right flip, ``v`` top-bottom flip) the words it
 mirrors (``SWAPS``), those it has no one-word image for (``UNMAPPED``), the corner phrases a
-transpose leaves in an unusual order (``CORNERS``), and the words a corner crop changes the meaning
+transpose leaves in an unusual order ("left top": ``_CORNER`` puts them back), and the words a corner crop changes the meaning
 of (``framing_words``), the "-hand" compounds a transpose says in one word (``HANDED``: "the right-hand
 ship" is "the bottom ship", not "the bottom-hand ship") and the phrases whose direction word is none
 (``KEPT``: "a right-angled corner", "a top-down view"), and the sense of a rotation a view of an odd number of
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import functools
 import re
-from itertools import product
 
 
 def _ward(*pairs: tuple[str, str]) -> dict[str, str]:
@@ -65,7 +64,6 @@ SWAPS = {  # per step of a view, in the order t, h, v: the words it mirrors (bot
           "topleft": "bottomleft", "topright": "bottomright",
           **_ward(("up", "down"), ("north", "south")), "northerly": "southerly"},
 }
-JOINERS = " -–_"  # what joins the two words of a corner ("top left", "north-west", "north–east": an en dash, "top_left")
 POINTS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")  # 22.5°
 TURNS = {"t": 12, "h": 0, "v": 8}  # a step takes point i of POINTS to TURNS[step] - i: N ↔ W under t, N ↔ S under v
 COMPASS = {  # per step, the compass points in capitals it moves, matched in capitals only ("ne" may be another word)
@@ -79,13 +77,6 @@ ROTATION = {"clockwise": "counterclockwise", "counterclockwise": "clockwise",
 UNMAPPED = {"t": ("above", "below", "upper", "lower", "uppermost", "lowermost")}  # no one-word image
 FRAMED = ("centre", "center", "middle", "corner", "edge", "border", "side", "half", "quadrant", "largest",
           "smallest", "biggest", "nearest", "closest", "farthest", "furthest")  # besides SWAPS: words a crop changes the meaning of
-CORNERS = {  # (the spellings ``_CORNER`` reads, spaces or tabs around a joiner too) a transpose turns "top left" into "left top", "north-west" into "west-north", "south-westerly" into "east-northerly"
-    **{f"{a}{sep}{b}": f"{b}{sep}{a}"
-       for a, b in [*product(("left", "right"), ("top", "bottom")), *product(("west", "east"), ("north", "south"))]
-       for sep in JOINERS},
-    **{f"{a}{sep}{b}{end}": f"{b}{sep}{a}{end}" for a, b in product(("west", "east"), ("north", "south"))
-       for sep in JOINERS[1:] for end in HEADINGS[1:]},
-}
 
 HANDED = {f"{side}{sep}hand": side for side in ("left", "right") for sep in "- _"}  # before a transpose: no "top-hand"
 KEPT = ("right angle", "right angles", "right-angle", "right-angled", "top-down", "bottom-up")  # no direction in them
@@ -283,7 +274,7 @@ _CORNER = re.compile(rf"{_EDGE[0]}(?i:(left|right)({_GAP})(top|bottom)|(west|eas
 
 
 def _corner(m: re.Match) -> str:
-    """A transpose's corner (``CORNERS``) in the usual order, each word in the case of the word in its place and
+    """A transpose's corner ("left top", "west-north", "east-northerly") in the usual order, each word in the case of the word in its place and
     the joiner as written ("left  top" → "top  left", "west-Southerly" → "south-Westerly"); a heading after a
     space is left alone ("west northerly": two words)."""
     a, gap, b = m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)
