@@ -82,7 +82,8 @@ def bad_weights(weights: dict) -> dict:
 
 
 TASKS_HELP = ("comma list of tasks to make records of, e.g. det,ground: the others' instructions.task_weights set "
-              "to 0, these keep the config's weight (1 where that is 0); default: the config's mix")
+              "to 0 (a key=value weight > 0 of one of those is refused), these keep the config's weight (1 where "
+              "that is 0); default: the config's mix")
 
 
 def load_with_tasks(path, overrides: list[str], tasks: str | None):
@@ -96,8 +97,30 @@ def load_with_tasks(path, overrides: list[str], tasks: str | None):
         return load_config(SynthConfig, path, overrides)
     first = [*overrides, *task_overrides(tasks)]
     cfg = load_config(SynthConfig, path, first)
+    check_left_out(path, overrides, tasks, cfg.instructions.task_weights)
     then = [*overrides, *task_overrides(tasks, cfg.instructions.task_weights)]  # a named task at weight 0 → 1
     return cfg if then == first else load_config(SynthConfig, path, then)  # read again only where one is
+
+
+def check_left_out(path, overrides: list[str], tasks: str, weights: dict) -> None:
+    """ValueError naming both where ``overrides`` give a weight > 0 to a task ``--tasks`` leaves out (``weights``:
+    the mix with --tasks, 0 for those): --tasks set it to 0, so the override was silently undone."""
+    from data_gen.synth.config import SynthConfig
+    from rsvlm.config import load_config
+
+    keys = {o.split("=", 1)[0].strip().lstrip("-"): o for o in overrides if "=" in o}
+    touched = [o for k, o in keys.items() if k == "instructions.task_weights" or
+               k.startswith("instructions.task_weights.")]
+    if not touched:
+        return
+    given = load_config(SynthConfig, path, overrides).instructions.task_weights
+    base = load_config(SynthConfig, path).instructions.task_weights
+    if lost := [t for t in TASKS if not weights.get(t) and given.get(t) not in (0, None)
+                and (f"instructions.task_weights.{t}" in keys or given.get(t) != base.get(t))]:  # named, or changed
+        said = next((keys[k] for k in (f"instructions.task_weights.{lost[0]}", "instructions.task_weights")
+                     if k in keys), touched[0])
+        raise ValueError(f"{said} weights {', '.join(lost)}, which --tasks {tasks} leaves out (--tasks sets every task "
+                         f"it does not name to 0): add {', '.join(lost)} to --tasks, or leave the override out")
 
 
 def task_overrides(tasks: str, weights: dict | None = None) -> list[str]:

@@ -1,0 +1,45 @@
+"""Tour 66 of data_gen synth / rebuild / instructions: --tasks beside a task_weights override."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def test_tasks_refuses_a_weight_override_of_a_task_it_leaves_out(tmp_path, capsys):
+    # `synth … instructions.task_weights.cls=5 --tasks det` wrote det records only, exit 0: --tasks had set cls to 0
+    # after the override, unsaid
+    from data_gen.__main__ import main
+
+    base = ["synth", "--n", "1", "--size", "32", "--no-progress", "--tasks", "det"]
+    for override in ("instructions.task_weights.cls=5", "instructions.task_weights={cls: 3, det: 1}",
+                     "instructions.task_weights.cls=1"):  # the default's weight, named
+        assert main([*base, "--out", str(tmp_path / "o"), override]) == 2
+        err = capsys.readouterr().err
+        assert f"{override} weights cls, which --tasks det leaves out" in err and "add cls to --tasks" in err
+        assert not (tmp_path / "o").exists()
+    # a weight of a task it names, or 0 for one it leaves out, agrees with it
+    for i, override in enumerate(("instructions.task_weights.det=5", "instructions.task_weights.cls=0")):
+        assert main([*base, "--out", str(tmp_path / f"ok{i}"), override]) == 0
+    from rsvlm.config import load_yaml
+
+    assert load_yaml(tmp_path / "ok0" / "config.yaml")["instructions"]["task_weights"]["det"] == 5
+
+
+def test_rebuild_tasks_refuses_a_weight_override_of_a_task_it_leaves_out(tmp_path, capsys):
+    from data_gen.__main__ import main
+    from data_gen.synth.run import synthesize
+
+    synthesize(tmp_path, 1, seed=0, progress=False, verbose=False)
+    args = ["rebuild", "--dir", str(tmp_path), "--prefix", "p_", "--no-progress", "--tasks", "ground"]
+    assert main([*args, "instructions.task_weights.seg=2"]) == 2
+    assert "instructions.task_weights.seg=2 weights seg, which --tasks ground leaves out" in capsys.readouterr().err
+    assert not (tmp_path / "p_train.jsonl").exists()
+    assert main([*args, "instructions.task_weights.ground=3"]) == 0
+
+
+@pytest.mark.parametrize("tasks", ["det", "det,cls"])
+def test_load_with_tasks_without_overrides_of_weights_reads_as_before(tasks):
+    from data_gen.instructions.build import load_with_tasks
+
+    w = load_with_tasks(None, ["scene.size=32"], tasks).instructions.task_weights
+    assert {t for t, v in w.items() if v} == set(tasks.split(","))
