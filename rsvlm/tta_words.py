@@ -22,8 +22,7 @@ and ``KEPT`` only, and the one-word corners ("TopLeft", "topleft": each capital 
 may be other words and are left alone; a lone letter joined to a word, "S-shaped", "N/A", is none, and
 one is a point only where it reads as a direction, ``_DIRECTION``: "to the N", "E of the river", "a N-S
 road", "an E – W runway", "facing N or S", not "Building E" or "<ref>Gate N</ref>"); a compass bearing
-in degrees is not turned. "left" as a verb, a departure ("One ship left.": ``_departed``), is no direction; one
-with an object ("A ship left the dock.") is read as a side.
+in degrees is not turned. "left" as a verb, a departure ("One ship left.", "A ship left the dock.": ``_departed``), is no direction.
 """
 
 from __future__ import annotations
@@ -200,11 +199,12 @@ def counter_spelling(*texts: str | None) -> str:
 
 # "left" as a verb, a departure (the change captions' "One ship left.", "Two ships left, one arrived."), no side:
 # after a count and one to three words, none of them one of place ("one ship on the left", "two ships top left"),
-# at the end of its clause ("left of the road", "left side" are sides), its sentence holding no other direction
+# at the end of its clause, or of its object's ("A ship left the dock."; "left of the road", "left side" are sides), its sentence holding no other direction
 # word ("Two ships left, one right." are sides)
 _COUNT = r"(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|some|many|few|both|all)"
 _DEPART = (re.compile(rf"(?:^|[,:(]\s*|\b(?:and|but|while|then)\s+){_COUNT}\s+((?:[A-Za-z'-]+\s+){{1,3}})$", re.I),
-           re.compile(r"\s*(?:$|[.!?;,:)]|(?:and|but|while|then)\b)", re.I))
+           re.compile(r"(?:\s+(?:the|its|their|this|that|a|an)(?:\s+[A-Za-z'-]+){1,3}?)?"  # its object: "left the dock"
+                      r"\s*(?:$|[.!?;,:)]|(?:and|but|while|then)\b)", re.I))
 _PLACE = frozenset(("the", "to", "on", "at", "in", "of", "from", "into", "far", "near", "upper", "lower", "top",
                     "bottom", "middle", "centre", "center", "its", "their", "is", "are", "was", "were", "turn", "turns",
                     "turned", "go", "goes", "move", "moves", "moved", "facing", "faces", "pointing", "points",
@@ -213,7 +213,7 @@ _PLACE = frozenset(("the", "to", "on", "at", "in", "of", "from", "into", "far", 
 
 def _departed(text: str, start: int, end: int) -> bool:
     """Whether "left" at ``text[start:end]`` is a verb, a departure (``_DEPART``): "One ship left.", "Two ships
-    left, one arrived."; not "the ship on the left", "left of the road", "top left", "Two ships left, one right."."""
+    left, one arrived.", "A ship left the dock."; not "the ship on the left", "left of the road", "top left", "Two ships left, one right."."""
     stops = [m.end() for m in re.finditer(r"[.!?;\n](?!\d)", text[:start])]
     head = text[stops[-1] if stops else 0:start]
     after = re.search(r"[.!?;\n](?!\d)", text[end:])

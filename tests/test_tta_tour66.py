@@ -1,0 +1,27 @@
+"""Tour 66 of --tta, its words and its labels (helper D)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rsvlm import tta
+
+
+@pytest.mark.parametrize("caption", ["A ship left the dock.", "Two ships left the harbour, one arrived.",
+                                     "One ship has left the port.", "Three planes left the apron",
+                                     "A ship left a berth empty."])
+@pytest.mark.parametrize("view", ["h", "t", "tv", "thv"])
+def test_left_as_a_departure_with_an_object_is_no_direction(caption, view):
+    """'A ship left the dock.' came back 'A ship right the dock.' (or top/bottom) from every mirror view: a
+    departure with an object was read as a side, so --tta voted among sides on a [change] caption."""
+    assert tta.swap_words(caption, view) == caption
+    assert tta.swap_words(caption, view, back=True) == caption
+
+
+@pytest.mark.parametrize("said,view,image", [
+    ("A ship left of the dock.", "h", "A ship right of the dock."),  # "of": a side
+    ("One ship left side.", "h", "One ship right side."),  # no determiner: a side
+    ("Two ships left the image and one right.", "h", "Two ships right the image and one left."),
+])
+def test_left_before_a_phrase_that_is_no_object_still_turns(said, view, image):
+    assert tta.swap_words(said, view) == image
