@@ -30,9 +30,9 @@ decomposed ``é`` the composed one), and the last word's English plural read as 
 ``ship``, ``ferries`` is ``ferry``); where a plural in ``-es`` may be of a singular with or without its
 ``e`` (``houses``, ``buses``), the key leaves that ``e`` out of both (``house`` and ``houses`` are ``hous``):
 it is for comparing labels, never written. The irregular plurals of ``IRREGULAR`` are read as their singular
-(``leaves`` is ``leaf``, ``geese`` ``goose``, ``people`` ``person``), and a last word in ``-men`` as ``-man``
-(``fishermen``) but the singulars in ``-men`` of ``NOT_MEN`` (``specimen``, ``abdomen``, ``stamen``, ``omen``: "specimens"
-is ``specimen``, never "speciman", and "omen" is no "Oman"); any word spelt two ways in ``SPELLINGS`` is one (``harbour`` and ``harbor``: the synthetic scenes
+(``leaves`` is ``leaf``, ``geese`` ``goose``, ``people`` ``person``), and the plurals of a ``-man`` in ``MEN`` as it
+(``fishermen``, ``women``, ``seamen``); any other word in ``-men`` is its own (``specimen``, ``omen``: "specimens" is
+``specimen``, never "speciman", "omen" no "Oman", and a place, ``Bremen``, ``Yemen``, ``Xiamen``, no plural); any word spelt two ways in ``SPELLINGS`` is one (``harbour`` and ``harbor``: the synthetic scenes
 say the first, DOTA and iSAID the second; ``colour``, ``centre``, ``grey``, ``metre``, ``theatre``, ``aeroplane``,
 ``tyre``, ``neighbourhood``). Synonyms are not mapped ("vessel" is not "ship"): nothing here knows the class list.
 """
@@ -97,9 +97,12 @@ IRREGULAR = {"leaves": "leaf", "geese": "goose", "people": "person", "children":
              "calves": "calf", "knives": "knife", "lives": "life", "sheaves": "sheaf", "loaves": "loaf"}
 SPELLINGS = {"harbour": "harbor", "colour": "color", "centre": "center", "grey": "gray", "metre": "meter",
              "theatre": "theater", "aeroplane": "airplane", "tyre": "tire", "neighbourhood": "neighborhood"}
-NOT_MEN = frozenset((  # singulars in -men, no plural of a -man: the -men rule leaves them (and their -s plurals) alone
-    "specimen", "abdomen", "omen", "stamen", "semen", "hymen", "amen", "lumen", "regimen", "acumen", "bitumen",
-    "albumen", "germen", "dolmen", "foramen", "tegmen", "rumen", "cerumen", "culmen", "putamen", "gravamen"))
+MEN = frozenset(f"{stem}men" for stem in (  # plurals of a -man, read as it; any other -men word is its own
+    "", "wo", "fisher", "fire", "police", "work", "sea", "line", "lines", "crew", "horse", "sports", "snow", "watch",
+    "boat", "crafts", "service", "gun", "frog", "chair", "country", "trades", "sales", "herds", "camera", "fore",
+    "kins", "states", "noble", "gentle", "business", "post", "milk", "garbage", "coast", "mail", "middle", "yachts",
+    "oars", "marks", "hunts", "swords", "lay", "church", "air", "bow", "long", "longshore", "ferry", "fresh",
+    "patrol", "rifle", "cattle", "door", "journey", "handy", "show", "space", "spokes", "tax", "cave", "sand"))
 # each also with its -s plural ("harbours"), read by ``singular`` after the spelling is unified
 SPELLINGS |= {f"{a}s": f"{b}s" for a, b in SPELLINGS.items()}
 
@@ -108,7 +111,7 @@ SPELLINGS |= {f"{a}s": f"{b}s" for a, b in SPELLINGS.items()}
 def _key(label: str) -> str:
     words = [SPELLINGS.get(w, w) for w in plain_label(label).split(" ")]
     last = IRREGULAR.get(words[-1]) or singular(words[-1])  # leaves; ships
-    last = last if last in NOT_MEN else re.sub(r"men$", "man", last)  # fishermen, not specimens
+    last = last[:-3] + "man" if last in MEN else last  # fishermen; not specimen, Bremen, Yemen
     last = re.sub(r"(?:(?<=[sxzo])|(?<=[cs]h))e$", "", last)  # house, houses: plurals in -es drop an e
     return " ".join([*words[:-1], last]) if words[-1] else ""
 

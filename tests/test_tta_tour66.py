@@ -25,3 +25,21 @@ def test_left_as_a_departure_with_an_object_is_no_direction(caption, view):
 ])
 def test_left_before_a_phrase_that_is_no_object_still_turns(said, view, image):
     assert tta.swap_words(said, view) == image
+
+
+@pytest.mark.parametrize("place", ["Bremen", "Yemen", "Xiamen", "Kinmen", "Damen"])
+def test_a_place_in_men_is_no_plural_of_a_man(place):
+    """The -men rule keyed 'Bremen' as 'breman', 'Yemen' as 'yeman' and 'Damen' (a shipyard) as 'daman', the key of
+    the city Daman: a name in -men is no plural, so it is its own class."""
+    from rsvlm.answer_words import label_key
+
+    assert label_key(place) == place.lower()
+    assert label_key(place) != label_key(place[:-3] + "man")
+
+
+@pytest.mark.parametrize("plural,singular", [("fishermen", "fisherman"), ("Women", "woman"), ("seamen", "seaman"),
+                                             ("linemen", "lineman"), ("men", "man"), ("storage men", "storage man")])
+def test_the_plural_of_a_man_still_reads_as_it(plural, singular):
+    from rsvlm.answer_words import label_key
+
+    assert label_key(plural) == label_key(singular)
