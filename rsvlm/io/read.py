@@ -17,7 +17,8 @@ reads is an ``ImageReadError`` naming it, with both reasons. A multi-page TIFF w
 band each of one size and dtype (``tifffile.imwrite`` of a (C, H, W) array) reads its pages as its
 bands; other pages (overviews, thumbnails, images that differ) are not bands (``tiff.py``).
 
-Cannot: reproject or resample band files onto a common grid (they must share one), apply
+Band files of different resolutions on one footprint are resampled onto the finest's grid (``regrid.py``).
+Cannot: reproject band files in different CRSs or footprints onto a common grid, apply
 radiometric calibration, or read windows of PNG/JPEG without decoding the whole file.
 """
 

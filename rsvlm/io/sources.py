@@ -353,8 +353,9 @@ class RasterioSource:
         if self.transform is None and not self.gcps and ds.rpcs is not None:  # a satellite L1 product (WorldView L1B)
             notes.append("georeferenced by RPCs (rational polynomial coefficients), which rsvlm does not use: "
                          "no map coordinates; orthorectify it first (gdalwarp -rpc -t_srs EPSG:…)")
-        self.descriptions = [d for ds_ in self.datasets for d in ds_.descriptions]
-        self.units = [u or None for ds_ in self.datasets for u in ds_.units]  # "K", "dB" where the file says
+        src = [getattr(d, "src_dataset", d) for d in self.datasets]  # a band file resampled on read: its file's word
+        self.descriptions = [d for ds_ in src for d in ds_.descriptions]
+        self.units = [u or None for ds_ in src for u in ds_.units]  # "K", "dB" where the file says
         if len(set(self._files())) == 1 and not any(self.descriptions):  # one file (its pages as bands too)
             named = tifffile_bands(ds.tags().get("TIFFTAG_IMAGEDESCRIPTION"), self.count)
             if named:
@@ -362,7 +363,7 @@ class RasterioSource:
                 notes.append(f"bands named {', '.join(named)} from the TIFF's JSON metadata")
         from rasterio.enums import ColorInterp
 
-        ci = [c for ds_ in self.datasets for c in ds_.colorinterp]
+        ci = [c for ds_ in src for c in ds_.colorinterp]
         self.alpha_index = ci.index(ColorInterp.alpha) if ColorInterp.alpha in ci else None
         rgb = {ColorInterp.red: "R", ColorInterp.green: "G", ColorInterp.blue: "B"}
         self.colour_names = [rgb.get(c) for c in ci]  # "R"/"G"/"B" where the file says so, else None
@@ -376,15 +377,15 @@ class RasterioSource:
             notes.append("palette colours expanded to R, G, B (the file holds colour indices)")
         self.paletted = self._palette is not None
         files = self._files()
-        self._masked, said = gdal_nodata(files, self.datasets)  # "n/a" GDAL read as 0 masks nothing, said
+        self._masked, said = gdal_nodata(files, src)  # "n/a" GDAL read as 0 masks nothing, said
         self.declares_nodata = any(self._masked)  # a nodata value or an internal mask in any file
         notes += said
         if len(set(files)) > 1 and len(set(said := [_nodata_said(d, m) for d, m in zip(
-                self.datasets, self._masked)])) > 1:
+                src, self._masked)])) > 1:
             notes.append("band files declare different nodata (" + ", ".join(  # B02 0, B03 65535, B04 none: unsaid
                 f"{Path(f).name} {x}" for f, x in zip(files, said)) + "): each masks its own band's, and a "
                 "pixel masked in any band is nodata in all; a file that declares none masks nothing")
-        self.bilevel = any(d.tags(1, "IMAGE_STRUCTURE").get("NBITS") == "1" for d in self.datasets)  # a mask's 1 bit
+        self.bilevel = any(d.tags(1, "IMAGE_STRUCTURE").get("NBITS") == "1" for d in src)  # a mask's 1 bit
         notes += exif_note(ds.tags().get("EXIF_Orientation"))  # a JPEG GDAL reads (too large for PIL, or named .tif)
         return notes
 
@@ -393,18 +394,17 @@ class RasterioSource:
         return [d.files[0] if d.files else d.name for d in self.datasets]
 
     def _check_grid(self):
+        from rsvlm.io.regrid import onto_finest
+
         first = self.datasets[0]
         for p, d in zip(self.paths, self.datasets):
             if len(self.datasets) > 1 and d.count != 1:
                 raise ValueError(f"{p}: has {d.count} bands; files given one per band must hold 1 band each")
-            for attr in ("width", "height", "transform", "crs"):
-                if getattr(d, attr) != getattr(first, attr):
-                    raise ValueError(
-                        f"{p}: {attr} {getattr(d, attr)} differs from {self.paths[0]} ({getattr(first, attr)}); "
-                        "band files must share one grid (resample them first)"
-                    )
             if d.dtypes[0] != first.dtypes[0]:
                 raise ValueError(f"{p}: dtype {d.dtypes[0]} differs from {self.paths[0]} ({first.dtypes[0]})")
+        if len(self.datasets) > 1 and len(self.paths) == len(self.datasets):  # band files (a page stack shares one grid)
+            self.datasets, said = onto_finest(self.paths, self.datasets)  # coarser files read on the finest's grid
+            self.notes += said
 
     def _band_map(self, indexes: list[int]):
         """0-based global band indexes → [(dataset, 1-based index)]."""
@@ -469,4 +469,6 @@ class RasterioSource:
     def close(self):
         for d in self.datasets:
             d.close()
+            if (f := getattr(d, "src_dataset", None)) is not None:  # the file behind a resampled band's VRT
+                f.close()
         self.datasets = []

@@ -1,0 +1,64 @@
+"""Band files of different resolutions on one footprint (Sentinel-2's 10 m B02 beside its 20 m B05, Landsat's
+15 m pan beside 30 m bands): the coarser ones are read through a GDAL warped VRT onto the finest file's grid
+(bilinear), for ``sources.RasterioSource``. Files of one resolution on different grids, or in different CRSs,
+are refused naming both and the ``gdalwarp`` command that puts one on the other's grid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["onto_finest", "grid_refusal"]
+
+
+def _pixel(d) -> tuple[float, float]:
+    """A dataset's pixel size (x, y) in its CRS's units."""
+    t = d.transform
+    return abs(t.a) + abs(t.b), abs(t.d) + abs(t.e)
+
+
+def _res(d) -> str:
+    """A dataset's pixel size as said: ``20 m``, ``0.0001°``, else in its CRS's units."""
+    unit = (d.crs.linear_units if d.crs and d.crs.is_projected else "°" if d.crs else "") or ""
+    unit = " m" if unit.lower() in ("metre", "meter", "m") else unit if unit == "°" else f" {unit}".rstrip()
+    return f"{_pixel(d)[0]:g}{unit}"
+
+
+def _same_footprint(a, b) -> bool:
+    """Whether ``a`` and ``b`` (one CRS) cover one extent, to within a pixel of the coarser."""
+    tol = max(*_pixel(a), *_pixel(b))
+    return all(abs(x - y) <= tol for x, y in zip(a.bounds, b.bounds))
+
+
+def grid_refusal(p: str, first_path: str, attr: str, d, first) -> ValueError:
+    """The refusal of band file ``p`` whose ``attr`` differs from ``first_path``'s: with the command that fixes it."""
+    fix = (f"gdalwarp -t_srs {first.crs} -tr {_pixel(first)[0]:.12g} {_pixel(first)[1]:.12g} -te "
+           f"{' '.join(f'{v:.12g}' for v in first.bounds)} -r bilinear {p} {Path(p).with_name(Path(p).stem + '_on_grid.tif')}")
+    return ValueError(f"{p}: {attr} {getattr(d, attr)} differs from {first_path} ({getattr(first, attr)}); band files "
+                      f"must share one grid (only files of different resolutions on one footprint and CRS are "
+                      f"resampled on read); put it on {Path(first_path).name}'s grid first: {fix}")
+
+
+def onto_finest(paths: list[str], datasets: list) -> tuple[list, list[str]]:
+    """``datasets`` (single-band files, one each of ``paths``) with those coarser than the finest read through a
+    bilinear warped VRT onto its grid (the VRT's ``src_dataset`` is the file), and the note saying which were
+    resampled from what size; ``datasets`` as given where all share one grid. Raises ``grid_refusal`` where a
+    file is in another CRS, covers another footprint, or has the finest's pixel size on another grid."""
+    from rasterio.enums import Resampling
+    from rasterio.vrt import WarpedVRT
+
+    fine_i = min(range(len(datasets)), key=lambda i: _pixel(datasets[i])[0] * _pixel(datasets[i])[1])
+    fine = datasets[fine_i]
+    coarse = [(d.width, d.height, d.transform) != (fine.width, fine.height, fine.transform) for d in datasets]
+    for p, d, c in zip(paths, datasets, coarse):  # every file checked before any VRT is opened
+        if d.crs != fine.crs:
+            raise grid_refusal(p, paths[fine_i], "crs", d, fine)
+        if c and (_pixel(d) == _pixel(fine) or not _same_footprint(d, fine)):  # one resolution, yet another grid
+            attr = next(a for a in ("width", "height", "transform") if getattr(d, a) != getattr(fine, a))
+            raise grid_refusal(p, paths[fine_i], attr, d, fine)
+    if not any(coarse):
+        return datasets, []
+    out = [WarpedVRT(d, crs=fine.crs, transform=fine.transform, width=fine.width, height=fine.height,
+                     resampling=Resampling.bilinear) if c else d for d, c in zip(datasets, coarse)]
+    said = [f"{Path(p).name} ({d.width}x{d.height}, {_res(d)})" for p, d, c in zip(paths, datasets, coarse) if c]
+    return out, [f"band files of different resolutions: {', '.join(said)} resampled (bilinear) onto "
+                 f"{Path(paths[fine_i]).name}'s grid ({fine.width}x{fine.height}, {_res(fine)}) on read"]
