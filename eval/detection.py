@@ -138,7 +138,7 @@ def coco_map(gts: list[list[dict]], dets: list[list[dict]], sizes: list[tuple[in
 def score(items: list[common.Item], args=None) -> dict:
     fmt = getattr(args, "format", "rsvlm")
     max_dets = getattr(args, "max_dets", 100)
-    statuses, ignored = [], Counter()
+    statuses, ignored, coco_segm = [], Counter(), 0
     hbb = {"gts": [], "dets": [], "sizes": []}
     obb = {"gts": [], "dets": [], "sizes": []}
     n_gt_objects = n_gt_difficult = n_pred_objects = 0
@@ -154,6 +154,7 @@ def score(items: list[common.Item], args=None) -> dict:
                 preds.append({**o, "label": common.norm_label(o.get("label"))})
             else:
                 ignored[str(o.get("kind"))] += 1
+                coco_segm += o.get("kind") == "mask" and "bbox" in o  # a COCO segm result: its RLE read, its bbox not
         n_gt_objects += len(gt)
         n_gt_difficult += sum(1 for o in gt if o.get("difficult"))
         n_pred_objects += len(preds)
@@ -182,6 +183,13 @@ def score(items: list[common.Item], args=None) -> dict:
     elif unknown:
         notes.append(f"{sum(unknown.values())} predicted object(s) of classes no reference has, not scored: "
                      f"{dict(unknown.most_common(5))}")
+    if unlabelled := sum(o.get("category_id") is not None and not o["label"] for o in dets):
+        notes.append(f"{unlabelled} predicted object(s) carry a COCO 'category_id' and no 'label': classes are matched "
+                     "by name; give each its class name as 'label'")
+    if coco_segm:  # was only "left out: {'mask': N}", mAP 0 beside the boxes they carry
+        notes.append(f"{coco_segm} predicted mask(s) left out are COCO segm results with a 'bbox' beside their "
+                     "run-length mask: detection scores boxes, and COCO's bbox is [x, y, width, height]; give each as "
+                     '{"kind": "box", "coords": [x1, y1, x2, y2]} (eval.segmentation scores the masks)')
     if plural:
         notes.append(f"{sum(plural.values())} predicted object(s) name a reference class in another form, a plural "
                      f"(rsvlm.answer_words.label_key), and are scored as it: {dict(plural.most_common(5))}")

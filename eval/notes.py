@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from eval.answers import FORMAT_MARKS, UNPARSEABLE, gt_answer, not_text, number_text, pred_objects
+from eval.answers import FORMAT_MARKS, UNPARSEABLE, gt_answer, image_size, not_text, number_text, pred_objects
 from eval.flags import is_cut, is_errored, is_past_context
 from eval.inputs import Item, PredictionFile, ScoreError, load_predictions, pred_task
 
@@ -251,14 +251,13 @@ def objects_answer_note(items: list[Item], fmt: str) -> str | None:
     beside an answer of boxes: another tool's, a hand edit): ``objects`` is what is scored, without a word.
     ``rsvlm eval`` writes ``objects`` only where they are its answer's; a blank answer beside them is none to
     compare (another tool's objects alone). An ``objects`` list the scorers cannot read
-    (``regions.valid_object``) is left to the unparseable note: none of it is scored."""
-    from eval import regions
-
+    (``regions.valid_object``) is left to the unparseable note: none of it is scored. A COCO run-length mask counts
+    as the mask it is scored as (``_own_objects``)."""
     odd = []
     for it in items:
-        objs, ans = (it.pred.get("objects"), it.pred.get("answer")) if it.pred else (None, None)
+        objs, ans = _own_objects(it), it.pred.get("answer") if it.pred else None
         # a blank answer beside them says nothing (a tool that writes its shapes as objects alone): no other count
-        if isinstance(objs, list) and all(map(regions.valid_object, objs)) and isinstance(ans, str) and ans.strip():
+        if objs is not None and isinstance(ans, str) and ans.strip():
             read = pred_objects(Item(it.record, {**it.pred, "objects": None}, it.order), fmt)
             if read.status != UNPARSEABLE and len(read.objects) != len(objs):
                 odd.append(f"{it.id}: {len(objs)} in 'objects', {len(read.objects)} in 'answer'")
@@ -306,17 +305,35 @@ def outside_objects_note(items: list[Item]) -> str | None:
             "score as misses")
 
 
+def _own_objects(it: Item) -> list[dict] | None:
+    """A prediction's own ``objects`` as they are scored, COCO run-length masks read as masks (``eval.rle``: a list
+    holding one was passed over by the notes, as if unreadable); None where there is no list, or one the scorers
+    cannot read (an object ``regions.valid_object`` refuses, an RLE not of the image's size, no meta.width): it is
+    unparseable as a whole (``answers.pred_objects``), its own note's."""
+    from eval import regions
+    from eval.rle import decoded, rle_of
+
+    objs = it.pred.get("objects") if it.pred else None
+    if not isinstance(objs, list):
+        return None
+    if any(isinstance(o, dict) and rle_of(o) for o in objs):
+        try:
+            w, h = image_size(it.record)
+        except ScoreError:  # no meta.width/meta.height: no RLE is read against it
+            return None
+        read = [decoded(o, w, h) if isinstance(o, dict) else (o, None) for o in objs]
+        if any(why for _, why in read):
+            return None
+        objs = [o for o, _ in read]
+    return objs if all(map(regions.valid_object, objs)) else None
+
+
 def _shape_coords(items: list[Item]):
     """``(item, its numeric coordinates)`` for each shape of the predictions' own ``objects``, those scored only: a
     list with an object ``regions.valid_object`` refuses is unparseable as a whole (``answers.pred_objects``), so its
     shapes (a NaN corner, a string) were noted as normalised or outside their image, "scored as misses"."""
-    from eval import regions
-
     for it in items:
-        objs = it.pred.get("objects") if it.pred else None
-        if not isinstance(objs, list) or not all(map(regions.valid_object, objs)):
-            continue
-        for o in objs:
+        for o in _own_objects(it) or ():
             if isinstance(o, dict) and o.get("kind") in ("box", "point", "obb", "poly"):
                 yield it, [v for v in _flat(o.get("coords")) if isinstance(v, (int, float))]
 

@@ -1,0 +1,69 @@
+"""Tour 66 (helper F) of evaluation: COCO run-length masks in the notes, a COCO segm result in detection, the
+swapped-files check on a long first line, loc_error's left-out records by line, meta sizes against the images."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import eval_record, write_jsonl
+
+_REF = "<ref>building</ref><box><loc_250><loc_200><loc_500><loc_600></box>"  # x 50..100, y 20..60 of 200 x 100
+
+
+def _rle(mask) -> dict:
+    """``mask`` (h, w) as pycocotools writes a compressed COCO run-length mask."""
+    from pycocotools import mask as coco_mask
+
+    rle = coco_mask.encode(np.asfortranarray(mask.astype(np.uint8)))
+    return {"size": list(rle["size"]), "counts": rle["counts"].decode("ascii")}
+
+
+def _building(h=100, w=200):
+    m = np.zeros((h, w), bool)
+    m[20:60, 50:100] = True
+    return m
+
+
+def test_the_notes_read_coco_run_length_masks_as_the_masks_they_score_as(tmp_path):
+    """A list of objects holding a COCO RLE was passed over by the notes as unreadable, though it is scored: an
+    answer of two boxes beside one RLE mask was not said to differ in count, and a box normalised to [0, 1] beside
+    an RLE mask was not said to be a speck in the corner."""
+    from eval import segmentation
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(i, "seg", "[seg] Segment the building.", _REF, width=200,
+                                                         height=100) for i in "ab"])
+    two = _REF + "<box><loc_0><loc_0><loc_100><loc_100></box>"
+    pred = write_jsonl(tmp_path / "p.jsonl", [
+        {"id": "a", "answer": two, "objects": [{"segmentation": _rle(_building())}]},
+        {"id": "b", "answer": "", "objects": [{"kind": "box", "coords": [0.25, 0.2, 0.5, 0.6]},
+                                              {"segmentation": _rle(_building())}]}])
+    notes = segmentation.main(["--gt", gt, "--pred", pred])["notes"]
+    assert any("1 prediction(s) give 'objects' of another count than their answer reads as (first: a: 1 in "
+               "'objects', 2 in 'answer')" in n for n in notes), notes
+    assert any("every coordinate of the 1 predicted object(s) given as 'objects' lies in [0, 1]" in n for n in notes)
+
+
+def test_a_coco_segm_result_in_detection_is_said_to_carry_a_bbox_not_scored(tmp_path):
+    """A COCO segm result put in a record's objects ({image_id, category_id, segmentation: RLE, bbox, score}) is
+    read as its mask: eval.segmentation scores it so (IoU 1 here), and detection left it out saying only "{'mask':
+    1}", mAP 0 beside the box it carries. The note now says it is a COCO segm result, whose bbox is [x, y, width,
+    height], and what to give; a box with a category_id and no label is told to give its class name."""
+    from eval import detection, segmentation
+
+    coco = {"image_id": 7, "category_id": 3, "segmentation": _rle(_building()), "bbox": [50, 20, 50, 40], "score": 0.9}
+    rows = [{"id": "a", "answer": "", "objects": [coco]}]
+    pred = write_jsonl(tmp_path / "p.jsonl", rows)
+    seg = write_jsonl(tmp_path / "seg.jsonl", [eval_record("a", "seg", "[seg] Segment it.", _REF, width=200, height=100)])
+    assert segmentation.main(["--gt", seg, "--pred", pred])["gIoU"] > 0.99
+    two = _REF + "<ref>ship</ref><box><loc_0><loc_0><loc_100><loc_100></box>"
+    det = write_jsonl(tmp_path / "det.jsonl", [eval_record("a", "det", "[det] Find them.", two, width=200, height=100)])
+    s = detection.main(["--gt", det, "--pred", pred])
+    assert s["n_pred_objects_ignored"] == {"mask": 1}
+    assert any("1 predicted mask(s) left out are COCO segm results with a 'bbox' beside their run-length mask" in n
+               for n in s["notes"]), s["notes"]
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "answer": "", "objects": [
+        {"kind": "box", "coords": [50, 20, 100, 60], "category_id": 3}]}])
+    s = detection.main(["--gt", det, "--pred", pred])
+    assert any("1 predicted object(s) carry a COCO 'category_id' and no 'label'" in n for n in s["notes"])
