@@ -126,7 +126,7 @@ def slant_join(ba, bb, line: Seam, tol: float, max_ratio: float = 2.0) -> bool:
 
 
 def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min_share: float = 0.25,
-               gap: int = 0, beside: float = 0.6, long: float = 3.0, past: float = 1.0, fork: bool = True) -> bool:
+               gap: int = 0, beside: float = 0.6, long: float = 3.0, past: float = 0.75, fork: bool = True) -> bool:
     """Whether two scene masks (h, w) placed at offsets ``oa``, ``ob`` (x0, y0) touch across the seam
     (a pixel of one in the column, or row, just before it beside one of the other's just after it, or
     diagonal to it) and have pixels within ``tol`` pixels of it side by side along it for at least
@@ -143,27 +143,28 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min
     is no cross-section: it joins a 1-px line only end to end, and shares ``min_share`` of its own length, not
     the shorter: such a road was joined to every separate 1-px road leaving the seam beside it (143 of 143
     simulated, now 0) and to every car touching it (157 of 157, now 51); one object's 1-px overhang is joined
-    as before (300 of 300; 277 of 300 where the overhang runs past its edge, as before). Such a line that runs
-    past the other's section at both ends, by more than ``tol`` and ``beside`` of that section each, or at one
-    end by more than ``tol`` and ``past`` of it (an overhang runs a few px past its object; a road runs on past
-    a car at its end), beside an other no more than ``long`` times as long across the seam as its section (a
-    car, even parked across the seam: not a road leaving it), is a road beside it, not its overhang: a car
-    touching a road was still joined where its section was a quarter of the road (94 of 300 simulated cars,
-    71 with the rule for both ends, now 26; parked across the seam at its middle, 1.5-2.5 times its section,
-    85 of 300, now 0; ``bench/tiling.py --only slivers``), while an overhang running 1-7 px past its object at
-    both ends splits 0 of 300. A wide mask (not a 1-px line) more than ``long`` times as long across as its
-    section is a road leaving the line, one network: it shares ``min_share`` of the shorter section, not of
-    the line's length, or any where an end of the line lies in the road's section (the line turns into it:
-    1-4 rows shared): forks split 227 of 300, now 0. Pixel for pixel that is also the 1-px tip of an object
-    crossing the seam by a pixel, drawn a pixel or more into the rows of another moored beside it: ``fork``
-    False leaves the rule out, and the merger asks it only of pieces joined to nothing in each other's tile
-    (``unions.union_masks``: such a tip is joined to its own object there; 283 of 300 simulated pairs of ships
-    so were one, now 66 as before the rule: those the tip's own length joins). Cannot: tell a short wide stub
-    (12 px wide, under 36 px across) from a car; it is split from a line passing it at both ends, or at one
-    end by more than its width. Nor tell a long object across the seam (a truck 4 px by 15, a ship) from a
-    road leaving it: it is joined to a 1-px line it touches that is joined to nothing else in its tile. Nor
-    where the other is also a 1-px line along the seam: a 2-px road lying on it, one tile drawing 60 px of its
-    pixel line and the other 20, was split (it is joined as before the rule). A car and a road of different
+    as before (300 of 300; 277 of 300 where the overhang runs past its edge, as before). Such a line that runs past
+    the other's section at both ends, by more than ``tol`` and ``beside`` of that section each, or at one end by
+    more than ``tol`` and ``past`` of it, or by ``beside`` where its other end stops beside the other (an overhang
+    runs a few px past its object at both ends; a road runs on past a car at its end), beside an other no more than
+    ``long`` times as long across the seam as its section (a car, even parked across the seam: not a road leaving
+    it), is a road beside it, not its overhang: a car touching a road was still joined where its section was a
+    quarter of the road (94 of 300 simulated cars, 71 with the rule for both ends, 26 with ``past`` 1, now 5: 52 of
+    1500 on five other seeds, 106 before; the rest are an overhang's shape, a car's 1-7 px from both ends of the
+    road, or near it); parked across the seam at its middle, 1.5-2.5 times its section, 85 of 300, now 0;
+    ``bench/tiling.py --only slivers``), while an overhang running 1-7 px past its object at both ends splits 0 of
+    300. A wide mask (not a 1-px line) more than ``long`` times as long across as its section is a road leaving the
+    line, one network: it shares ``min_share`` of the shorter section, not of the line's length, or any where an end
+    of the line lies in the road's section (the line turns into it: 1-4 rows shared): forks split 227 of 300, now 0.
+    Pixel for pixel that is also the 1-px tip of an object crossing the seam by a pixel, drawn a pixel or more into
+    the rows of another moored beside it: ``fork`` False leaves the rule out, and the merger asks it only of pieces
+    joined to nothing in each other's tile (``unions.union_masks``: such a tip is joined to its own object there;
+    283 of 300 simulated pairs of ships so were one, now 66 as before the rule: those the tip's own length joins).
+    Cannot: tell a short wide stub (12 px wide, under 36 px across) from a car; it is split from a line passing it
+    at both ends, or at one end by more than its width. Nor tell a long object across the seam (a truck 4 px by 15,
+    a ship) from a road leaving it: it is joined to a 1-px line it touches that is joined to nothing else in its
+    tile. Nor where the other is also a 1-px line along the seam: a 2-px road lying on it, one tile drawing 60 px of
+    its pixel line and the other 20, was split (it is joined as before the rule). A car and a road of different
     labels are never joined: the label tells them apart, where pixels cannot.
     ``gap``: how many pixel lines between them still count as a touch (2: pieces up to 2 px apart, which the
     merger counts as a note, not a join: a model that draws masks a pixel short of the tile's edge split
@@ -173,7 +174,7 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min
 
 
 def seam_meeting(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min_share: float = 0.25,
-                 gap: int = 0, beside: float = 0.6, long: float = 3.0, past: float = 1.0) -> str | None:
+                 gap: int = 0, beside: float = 0.6, long: float = 3.0, past: float = 0.75) -> str | None:
     """``masks_meet``'s answer to both of its questions in one pass: "meet" where the masks meet without its
     ``fork`` rule, "fork" where only that rule joins them (``unions.union_masks`` joins those only where
     neither is joined to anything in the other's tile), None where they do not meet."""
@@ -196,12 +197,14 @@ def seam_meeting(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, m
         return x1 <= y0 + 1 or y1 <= x0 + 1
 
     def passes(x, y):  # x runs past y's section at both ends by more than tol and ``beside`` of it, or one by ``past``
+        # (or by ``beside`` where x's other end stops beside y)
         xi, yi = np.flatnonzero(x), np.flatnonzero(y)
         if len(yi) == 0:
             return False
         m, m1 = max(tol, beside * len(yi)), max(tol, past * len(yi))
         below, above = yi[0] - xi[0], xi[-1] - yi[-1]  # how far x runs past y at each end
-        return (below > m and above > m) or below > m1 or above > m1
+        stops = min(below, above) <= 0  # x ends beside y: an overhang runs past its object at both ends
+        return (below > m and above > m) or below > m1 or above > m1 or (stops and max(below, above) > m)
 
     def ends_in(x, y):  # an end of x's section lies in y's section
         xi, yi = np.flatnonzero(x), np.flatnonzero(y)
