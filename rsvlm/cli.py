@@ -116,8 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "whole scene window by window (docs/cli.md).")
     _model_args(p)
     _image_args(p, required=True)
-    p.add_argument("--task", type=str.lower, choices=TASK_CHOICES, required=True,
-                   help="the task tag the question opens with, any case; its standard question unless --prompt")
+    p.add_argument("--task", type=str.lower, choices=TASK_CHOICES,
+                   help="the task tag the question opens with, any case; its standard question unless --prompt "
+                        "(default: the tag --prompt opens with)")
     p.add_argument("--prompt", metavar="TEXT", help="the question (default: a standard question for the task, also asked for a task tag alone: "
                         "--prompt '[det]'); one starting with '-' is written --prompt='-…' (predict takes no words "
                         "after '--')")
@@ -300,6 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     for parser in (ap, *ap.commands.values()):  # for Parser.error's hints: as typed (train --conf x.yaml, not conf=x.yaml)
         parser.argv = tuple(typed)
     args, extra = ap.parse_known_args(argv)
+    if args.command == "predict" and args.task is None and not re.match(r"\s*\[\w+\]", args.prompt or ""):
+        ap.commands["predict"].error("the following arguments are required: --task (or a --prompt that opens "
+                                     "with its task tag: --prompt '[det] Detect all ships.')")
     if extra:  # said by the command's parser, with its usage (was rsvlm's: "usage: rsvlm [-h] COMMAND")
         _stray(ap.commands.get(args.command, ap), args.command, extra)
     if not getattr(args, "handler", None):

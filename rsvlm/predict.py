@@ -11,14 +11,14 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from rsvlm import inference as inf
-from rsvlm import out_paths, tables
+from rsvlm import tables
 from rsvlm.advice import for_cli
 from rsvlm.answering import worded_note
 from rsvlm.closed_pipes import readers_may_close
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
+from rsvlm.predict_outputs import output_problem, write_output
 from rsvlm.predict_tiles import (
     default_overlap,
     overlap_notes,
@@ -119,6 +119,23 @@ def region_question(args, image) -> str | None:
     return q.replace("{box}", box) if "{box}" in q else f"{q.rstrip()} {box}"
 
 
+def settle_task(args) -> str | None:
+    """``args.task`` from the task tag ``--prompt`` opens with where ``--task`` is not given; why the task
+    cannot be settled (neither names one, an unknown tag), else None."""
+    try:
+        tag = opening_task(inf.tagged(args.prompt)) if args.prompt else None
+    except ValueError as e:  # [detect]: asked_question says it where --task is given
+        if args.task is None:
+            return f"--prompt: {e}"
+        tag = None
+    if args.task is None:
+        if tag is None:
+            return (f"give --task ({', '.join(inf.DEFAULT_PROMPTS)}), or a --prompt that opens with a task tag "
+                    "(--prompt '[det] Detect all ships.')")
+        args.task = tag
+    return None  # a tag other than --task's: asked_question warns
+
+
 def asked_question(args, image, say) -> str:
     """The question put to the model: ``--prompt`` (a task tag alone, ``[det]``, is that task's standard
     question, as in chat), ``--region``'s (``region_question``) or ``--task``'s standard one, its tag
@@ -154,60 +171,6 @@ def asked_question(args, image, say) -> str:
         say(f"warning: {' and '.join(ignored)} ignored: " + (f"--task {args.task} asks no [det] question"
             if tag == args.task else f"the question opens with [{tag}], not [det]"))
     return question
-
-
-def output_problem(args, inputs: list[str] = ()) -> str | None:
-    """Why ``--out``, ``--geojson`` or ``--vis`` cannot be written (a folder, a folder that cannot
-    be made, an image extension PIL cannot write, another output's or an input's file), or None. Makes
-    nothing: a run that fails later (on the model) leaves no empty folders; ``write_output`` makes them."""
-
-    typed = {"--out": (args.out, "result.json"), "--geojson": (args.geojson, "answer.geojson"),
-             "--vis": (args.vis, "overlay.png")}
-    given = [(o, Path(p)) for o, (p, _) in typed.items() if p and not (p == "-" and o != "--vis")]  # -: stdout
-    for option, (text, example) in typed.items():  # a trailing '/' is gone from the Path
-        if text and (why := out_paths.folder_named(text, example)):
-            return f"{option} {text}: {why}"
-    for k, (option, p) in enumerate(given):
-        if same := next((o for o, q in given[:k] if q.resolve() == p.resolve()), None):
-            return f"{same} and {option} name the same file {p}: the one written last would replace the other"
-        if any(Path(f).resolve() == p.resolve() for f in inputs):
-            return f"{option} {p} is an input image: it would be overwritten"
-        if why := out_paths.refused(p):  # missing/../x.json: made the folder missing; /dev/stdot as root: a file in /dev
-            return f"{option} {p}: {why}"
-        if p.is_dir():
-            return f"{option} {p} is a folder; give a file name"
-        if option == "--vis" and (why := out_paths.unsaveable_image(p.suffix)):
-            return f"--vis {p}: {why}; give e.g. overlay.png"
-        up = next(q for q in p.absolute().parents if q.exists())  # the folder it goes in, or the one it is made in
-        if not up.is_dir():
-            return f"{option} {p}: cannot make its folder {p.parent} ({up} is a file)"
-        if not os.access(up, os.W_OK | os.X_OK):
-            return f"{option} {p}: folder {up} is not writable" if up == p.parent.absolute() else \
-                f"{option} {p}: cannot make its folder {p.parent} (folder {up} is not writable)"
-        if up == p.parent.absolute() and (why := _unwritable(p)):  # a read-only file, /proc, a full disk
-            return f"{option} {p}: cannot be written ({why})"  # after the model ran, the answer was lost
-    return None
-
-
-def _unwritable(p: Path) -> str | None:
-    """Why ``p`` cannot be opened for writing (opened to append: its content kept; a file the try made removed)."""
-    existed = p.exists()
-    try:
-        open(p, "a").close()
-    except OSError as e:
-        return e.strerror or str(e)
-    if not existed:
-        p.unlink(missing_ok=True)
-    return None
-
-
-def write_output(path: str, text: str, stdout=None) -> None:
-    """Write ``text`` to ``path``, making its folder now (``output_problem`` checked it can be); ``-``: to ``stdout``."""
-    if path == "-":
-        print(text, file=stdout or sys.stdout, flush=True)
-        return
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(text)
 
 
 @dataclass
@@ -272,8 +235,12 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
     if args.prompt is not None and not args.prompt.strip():  # an unset shell variable: was the standard question
-        print(f"rsvlm predict: --prompt is empty; leave it out to ask --task {args.task}'s standard question "
-              f"({inf.DEFAULT_PROMPTS[args.task]!r})", file=sys.stderr)
+        print("rsvlm predict: --prompt is empty; " + (f"leave it out to ask --task {args.task}'s standard question "
+              f"({inf.DEFAULT_PROMPTS[args.task]!r})" if args.task else "give the question, or --task alone for "
+              "its standard question"), file=sys.stderr)
+        return 2
+    if err := settle_task(args):  # --prompt "[det] Detect all ships." was refused for want of --task
+        print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
     if args.tile and len(specs) != 1:
         print("rsvlm predict: --tile takes exactly one --image" + (

@@ -1,0 +1,51 @@
+"""Tour 66 (helper C): predict's task from --prompt's tag, its hints and notes."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import pytest
+
+from rsvlm.cli import main
+
+
+def _predict(model, image, *extra):
+    return main(["predict", "--model", str(model), "--image", str(image), "--max-new-tokens", "4",
+                 "--device", "cpu", *extra])
+
+
+def test_the_task_is_read_from_the_prompt_s_tag(ckpt, geotiff, tmp_path, capsys):
+    """--prompt "[det] Detect all ships." was refused: "the following arguments are required: --task"."""
+    out = tmp_path / "r.json"
+    assert _predict(ckpt, geotiff, "--prompt", "[DET] Detect all ships.", "--out", str(out)) == 0
+    result = json.loads(out.read_text())
+    assert result["task"] == "det" and result["prompt"] == "[det] Detect all ships."
+    assert "--task" not in capsys.readouterr().err
+
+
+def test_a_task_tag_alone_names_the_task_too(ckpt, geotiff, tmp_path):
+    out = tmp_path / "r.json"
+    assert _predict(ckpt, geotiff, "--prompt", "[cls]", "--out", str(out)) == 0
+    assert json.loads(out.read_text())["task"] == "cls"
+
+
+@pytest.mark.parametrize("prompt", [None, "What is here?"])
+def test_no_task_and_no_tag_is_a_usage_error_naming_both(prompt, geotiff, tmp_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        _predict(tmp_path / "no-model", geotiff, *(["--prompt", prompt] if prompt else []))
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert "required: --task (or a --prompt that opens with its task tag" in err
+
+
+def test_settle_task_names_an_unknown_tag_or_the_missing_task():
+    from rsvlm.predict import settle_task
+
+    args = SimpleNamespace(task=None, prompt="[detect] ships")
+    assert settle_task(args).startswith("--prompt: unknown task tag [detect]")
+    assert settle_task(SimpleNamespace(task=None, prompt="ships?")).startswith("give --task (cls, vqa, ")
+    args = SimpleNamespace(task=None, prompt=" [Count] How many cars?")
+    assert settle_task(args) is None and args.task == "count"
+    args = SimpleNamespace(task="det", prompt="[cls] What scene?")  # asked_question warns of it
+    assert settle_task(args) is None and args.task == "det"
