@@ -67,3 +67,24 @@ def test_a_coco_segm_result_in_detection_is_said_to_carry_a_bbox_not_scored(tmp_
         {"kind": "box", "coords": [50, 20, 100, 60], "category_id": 3}]}])
     s = detection.main(["--gt", det, "--pred", pred])
     assert any("1 predicted object(s) carry a COCO 'category_id' and no 'label'" in n for n in s["notes"])
+
+
+@pytest.mark.parametrize("array", [False, True])
+def test_predictions_as_gt_are_told_when_their_first_line_is_longer_than_the_head_read(tmp_path, array):
+    """The check that --gt holds predictions reads the file's head (records_shape.HEAD_CAP, 4 MB); a first answer
+    longer than that (a segmentation's polygon of MB) could not be decoded from it, and "are --gt and --pred
+    swapped?" became "field 'conversations': missing or empty". The keys the head holds tell it now."""
+    from eval import inputs
+    from eval.inputs import ScoreError, load_gt
+    from rsvlm.data import records_shape
+
+    row = {"id": "a", "task": "seg", "answer": "<ref>x</ref><poly>" + "<loc_1><loc_2>" * (records_shape.HEAD_CAP // 14)
+           + "</poly>"}
+    path = tmp_path / "p.jsonl"
+    path.write_text(f"[{json.dumps(row)}]\n" if array else json.dumps(row) + "\n")
+    with pytest.raises(ScoreError, match=r"holds predictions .* are --gt and --pred swapped"):
+        load_gt(path, ("seg",))
+    rec = {"id": "a", "images": [], "conversations": [{"from": "human", "value": "[vqa] x" * (records_shape.HEAD_CAP // 7)},
+                                                      {"from": "gpt", "value": "y"}], "answer": "z"}
+    path.write_text(json.dumps(rec) + "\n")  # a record with an "answer" beside its conversations: no predictions
+    assert not inputs._is_predictions(path)
