@@ -6,6 +6,7 @@
     .venv/bin/python bench/tiling.py --only crops          # data_gen: a PNG's tiles written, one decode vs many
     .venv/bin/python bench/tiling.py --only seams          # merging: objects split or joined wrongly, simulated
     .venv/bin/python bench/tiling.py --only slivers        # merging: 1-px lines along a seam (seams.masks_meet)
+    .venv/bin/python bench/tiling.py --only junctions      # merging: such a line meeting a fork and a car, a truck
 
 For each size a 3-band uint8 GeoTIFF (tiled 512, deflate) is written window by window into a
 temporary folder; then ``rsvlm.io.run_tiled`` runs over it in a fresh subprocess with a cheap
@@ -41,7 +42,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tiling_sim.cases import seam_errors, sliver_rows
+from tiling_sim.cases import junction_rows, seam_errors, sliver_rows
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
@@ -231,8 +232,8 @@ def main() -> None:
     ap.add_argument("--timing-size", type=int, default=5000, help="scene side for the batching comparison")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=5, help="timing rounds (the median is reported)")
-    ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops", "seams", "slivers"], default="both")
-    ap.add_argument("--seam-cases", type=int, default=300, help="simulated objects per case for --only seams, slivers")
+    ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops", "seams", "slivers", "junctions"], default="both")
+    ap.add_argument("--seam-cases", type=int, default=300, help="simulated objects per case for --only seams, slivers, junctions")
     ap.add_argument("--seam-noise", type=float, default=1.0,
                     help="± px of the noisy box rows of --only seams (1.5: where box_reach splits cut boxes)")
     ap.add_argument("--crop-size", type=int, default=4000, help="PNG side for --only crops (tile 1024, overlap 200)")
@@ -269,7 +270,7 @@ def main() -> None:
         if min(png_w, png_h) < 41 or args.png_cache_mb < 1:
             ap.error(f"--png-size {args.png_size!r} / --png-cache-mb {args.png_cache_mb}: give WxH of at least "
                      "41x41 px (e.g. 8000x1100) and a cache of 1 MiB or more")
-    if args.only in ("seams", "slivers"):
+    if args.only in ("seams", "slivers", "junctions"):
         require_at_least_one(ap, args, ("seam_cases",))
         if not 0 <= args.seam_noise <= 10:  # NaN too
             ap.error(f"--seam-noise {args.seam_noise}: give 0 to 10 px")
@@ -277,7 +278,8 @@ def main() -> None:
         import numpy as np
 
         rows = (seam_errors(args.seam_cases, noise=args.seam_noise) if args.only == "seams"
-                else sliver_rows(np.random.default_rng(0), args.seam_cases))
+                else {"slivers": sliver_rows, "junctions": junction_rows}[args.only](np.random.default_rng(0),
+                                                                                     args.seam_cases))
         for case, wrong, of in rows:
             print(f"| {case} | {wrong} | {of} |")
         return

@@ -28,3 +28,21 @@ def test_an_overhang_running_up_to_7_px_past_a_10_px_object_is_still_one(rows, p
     m[rows[0] : rows[1], 100:120] = True
     m[rows[0] - past[0] : rows[1] + past[1], 99] = True
     assert len(seam_masks(m)) == 1
+
+
+def test_bench_junctions_counts_a_fork_beside_a_car_and_a_truck_on_a_lone_line():
+    """``bench/tiling.py --only junctions``: its three rows, each of --seam-cases; the road beside a car and a
+    fork is not split (0 of 20); a truck long across the seam touching a lone 1-px line is joined to it (what
+    seams.masks_meet says it cannot tell from a narrow road leaving the line)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    r = subprocess.run([sys.executable, str(root / "bench" / "tiling.py"), "--only", "junctions", "--seam-cases", "20"],
+                       capture_output=True, text=True, timeout=300, cwd=root)
+    rows = [line.strip("| ").split(" | ") for line in r.stdout.splitlines() if line.startswith("| masks")]
+    assert r.returncode == 0 and len(rows) == 3 and all(row[2] == "20" for row in rows), r.stdout + r.stderr[-2000:]
+    assert "car beside: road split" in rows[0][0] and int(rows[0][1]) == 0, rows
+    assert rows[2][0].startswith("masks: a truck") and int(rows[2][1]) == 20, rows
+

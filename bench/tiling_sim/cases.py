@@ -167,3 +167,57 @@ def seam_errors(n: int, seed: int = 0, noise: float = 1.0) -> list[tuple[str, in
         rows.append((f"masks: roads drawn a pixel short of the tile's edge (half the views), overlap {overlap}: split",
                      split, len(wide)))
     return rows
+
+
+def _merged(masks, scene=(200, 100)) -> list:
+    """The objects (scene masks, (h, w) each) a 100-px tiling (--overlap 0) of ``masks`` merges into."""
+    import numpy as np
+
+    from rsvlm.io import iter_windows, merge_tile_objects
+
+    per = [((x0, y0, w, h), [{"kind": "mask", "label": "road", "mask": m[y0 : y0 + h, x0 : x0 + w].copy()}
+                             for m in masks if m[y0 : y0 + h, x0 : x0 + w].any()])
+           for x0, y0, w, h in iter_windows(*scene, 100, 0)]
+    out = []
+    for o in merge_tile_objects(per, scene_size=scene):
+        m, (x0, y0) = np.zeros(scene[::-1], bool), o["offset"]
+        m[y0 : y0 + o["mask"].shape[0], x0 : x0 + o["mask"].shape[1]] = o["mask"]
+        out.append(m)
+    return out
+
+
+def junction_rows(rng, n: int) -> list[tuple[str, int, int]]:
+    """``--only junctions``: a 1-px road along x = 100 (left tile) meeting two things in the right tile at once,
+    a road 3-20 px wide leaving it (one mask with it) and a car touching it 2 px or more away (the road split:
+    wrong; the car joined to it: wrong, counted apart); and a truck or ship 4-8 px along the seam and 3.5-6 times
+    that across it touching the middle of a 1-px line that is joined to nothing else (joined: wrong; pixel for
+    pixel a narrow road leaving the line, which ``seams.masks_meet`` joins: one label, so a road and a truck are
+    never joined; within one label, a 1-px line along the seam is a thin boat moored along it)."""
+    import numpy as np
+
+    split = car_joined = trucks = 0
+    for _ in range(n):
+        road, car = np.zeros((100, 200), bool), np.zeros((100, 200), bool)
+        wd, h = int(rng.integers(3, 21)), int(rng.integers(10, 17))
+        length = int(rng.integers(wd + 6, 60))  # from the fork's width and 6 px: the car can end flush with it
+        r0 = int(rng.integers(5, 96 - length))
+        road[r0 : r0 + length, 99] = True
+        y = int(rng.integers(r0, r0 + length - wd - 4))  # the road leaves at y, the car 2+ px after it
+        road[y : y + wd, 100:] = True
+        yc = int(rng.integers(y + wd + 2, r0 + length - 1))  # may run past the road's end
+        car[yc : yc + h, 100 : 100 + int(rng.integers(5, 9))] = True
+        objs = _merged([road, car])
+        split += not any(o[r0, 99] and o[y, 150] for o in objs)
+        car_joined += any(o[yc, 100] and o[r0, 99] for o in objs)
+    for _ in range(n):
+        line, truck = np.zeros((100, 200), bool), np.zeros((100, 200), bool)
+        length, w = int(rng.integers(30, 90)), int(rng.integers(4, 9))
+        r0 = int(rng.integers(5, 96 - length))
+        line[r0 : r0 + length, 99] = True
+        y = r0 + int(rng.integers(2, length - w - 1))
+        truck[y : y + w, 100 : 100 + int(w * rng.uniform(3.5, 6))] = True
+        trucks += len(_merged([line, truck])) < 2
+    return [("masks: a 1-px road along the seam, a road leaving it (one mask) and a car beside: road split", split, n),
+            ("masks: that car joined to the road", car_joined, n),
+            ("masks: a truck 3.5-6 times as long across the seam as along touching a lone 1-px line: joined",
+             trucks, n)]
