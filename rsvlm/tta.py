@@ -119,13 +119,15 @@ def asks_all(messages: list[dict]) -> bool:
     return asks_detection(messages)
 
 
-def _counter(plain: str, messages: list[dict]) -> str:
-    """How a view's "clockwise" is said back (``tta_words.counter_spelling``): as the plain answer (``plain``), else
-    the last question, spells the counter sense ("Anticlockwise." and a mirror's "Clockwise." are one vote)."""
+def _spelt(plain: str, messages: list[dict]) -> dict:
+    """How a view's words are said back (``swap_words``'s ``counter`` and ``hand``), as the plain answer (``plain``),
+    else the last question, spells them: its counter sense ("Anticlockwise." and a mirror's "Clockwise." are one vote,
+    ``tta_words.counter_spelling``) and its "-hand" ("Left-hand side." and a transpose's "Top side.", ``hand_spelling``)."""
     from rsvlm.answering import last_question
-    from rsvlm.tta_words import counter_spelling
+    from rsvlm.tta_words import counter_spelling, hand_spelling
 
-    return counter_spelling(plain, last_question(messages))
+    said = (plain, last_question(messages))
+    return {"counter": counter_spelling(*said), "hand": hand_spelling(*said)}
 
 
 def _unfused(dec, first: list[dict] | None, text: str = "") -> str | None:
@@ -253,7 +255,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 pass  # left out, and counted above
             elif not text.strip():  # no answer: voted, several such outvoted the plain one to an empty answer
                 left.setdefault(i, []).append((view, "it is empty"))
-            elif (said := swap_words(text.strip(), view, back=True, counter=_counter(views[i][0], messages[i]))) is not None:
+            elif (said := swap_words(text.strip(), view, back=True, **_spelt(views[i][0], messages[i]))) is not None:
                 views[i].append(said)
             else:
                 left.setdefault(i, []).append((view, "a direction word of it has no one-word image back"))

@@ -3,7 +3,7 @@ per step of a view (``t`` transpose, ``h`` left-right flip, ``v`` top-bottom fli
 mirrors (``SWAPS``), those it has no one-word image for (``UNMAPPED``), the corner phrases a
 transpose leaves in an unusual order ("left top": ``_CORNER`` puts them back), and the words a corner crop changes the meaning
 of (``framing_words``), the "-hand" compounds a transpose says in one word (``HANDED``: "the right-hand
-ship" is "the bottom ship", not "the bottom-hand ship") and the phrases whose direction word is none
+ship" is "the bottom ship", not "the bottom-hand ship"; ``hand_spelling``: said back with the plain answer's "-hand") and the phrases whose direction word is none
 (``KEPT``: "a right-angled corner", "a top-down view"), and the sense of a rotation a view of an odd number of
 steps turns (``ROTATION``: "clockwise" is "counterclockwise" in a mirror; a half or quarter turn, two steps, keeps
 each word as written; ``counter_spelling``: which of "counterclockwise", "anticlockwise", ... a mirrored
@@ -197,6 +197,19 @@ def counter_spelling(*texts: str | None) -> str:
                  if m.group(0).lower() != "clockwise"), "counterclockwise")
 
 
+# a left or right before a word it qualifies ("left side", "right ship"; not "left of", "left the dock", "top left")
+_HANDS = re.compile(r"(?<![^\W_])(?i:left|right)(?=[ \t]+(?!(?i:of|the|a|an|and|or|to|in|on|at|is|are|was|were|hand)\b)"
+                    r"[A-Za-z])")
+_HAND = re.compile(r"(?<![^\W_])(?i:left|right)([-_ ]?(?i:hand))(?![^\W_])")  # its "-hand", as written
+
+
+def hand_spelling(*texts: str | None) -> str | None:
+    """The "-hand" (" hand", "-Hand") of the first "left-hand" or "right-hand" in ``texts``, else None: how a
+    transposed view's "top side" is said back, so that the plain answer's "Left-hand side." and a view's are one
+    answer in the vote."""
+    return next((m.group(1) for t in texts if t for m in _HAND.finditer(t)), None)
+
+
 # "left" as a verb, a departure (the change captions' "One ship left.", "Two ships left, one arrived."), no side:
 # after a count and one to three words, none of them one of place ("one ship on the left", "two ships top left"),
 # at the end of its clause, or of its object's ("A ship left the dock."; "left of the road", "left side" are sides), its sentence holding no other direction
@@ -251,18 +264,22 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None) -> str:
     return pattern.sub(sub, text)
 
 
-def swap_words(text: str, view: str, back: bool = False, counter: str | None = None) -> str | None:
+def swap_words(text: str, view: str, back: bool = False, counter: str | None = None,
+               hand: str | None = None) -> str | None:
     """``text`` with each direction word mapped by ``view``'s steps (a leading capital kept; a
     transpose says "left-hand" as "top"), or
     with ``back`` from the view to the image (the steps undone in reverse order); None when it
     holds a word a step has no one-word image for ("above" under a transpose). A mirror's "clockwise" is said
-    as ``counter`` (``counter_spelling``: "anticlockwise"; default "counterclockwise")."""
+    as ``counter`` (``counter_spelling``: "anticlockwise"; default "counterclockwise"); a transpose's "top side"
+    said back as "left" ``hand`` "side" (``hand_spelling``: "-hand"; default "left side")."""
     for step in ("vht" if back else "thv"):
         if step not in view:
             continue
         if any(re.search(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE) for w in UNMAPPED.get(step, ())):
             return None
         text = _sub(_sub(text, "hand") if step == "t" else text, step)  # "right-hand" → "right" → "bottom"
+        if back and step == "t" and hand:  # the last step back: every left/right was a top/bottom
+            text = _HANDS.sub(lambda m: m.group(0) + ("" if _sides().match(m.string[m.end():].lstrip()) else hand), text)
     if sum(s in view for s in "thv") % 2:  # a mirror: clockwise turns
         text = _sub(text, "rotation", {"clockwise": counter} if counter else None)
     return _CORNER.sub(_corner, text) if "t" in view else text

@@ -43,3 +43,30 @@ def test_the_plural_of_a_man_still_reads_as_it(plural, singular):
     from rsvlm.answer_words import label_key
 
     assert label_key(plural) == label_key(singular)
+
+
+def test_a_transposes_side_comes_back_with_the_plain_answers_hand():
+    """A transposed view's 'Top side.' came back 'Left side.' where the plain answer said 'Left-hand side.': one
+    answer in two spellings, so the four transposed views outvoted the plain answer and the two mirrors agreeing
+    with it (4 to 3), and --tta answered in a spelling no view had used for the plain image."""
+    from conftest import fused_text
+
+    q = "[vqa] On which side of the runway is the terminal?"
+    # views h, v, hv, t, th, tv, thv: h errs; the transposed views say the left of the image as top/bottom
+    views = ["Left-hand side.", "Left-hand side.", "Right-hand side.", "Top side.", "Top side.", "Bottom side.",
+             "Bottom side."]
+    assert fused_text(q, "Left-hand side.", views) == "Left-hand side."
+
+
+@pytest.mark.parametrize("said,view,plain,image", [
+    ("The top ship.", "t", "The Left-Hand ship.", "The left-Hand ship."),
+    ("Top side.", "tv", "right hand side", "Right hand side."),
+    ("Top.", "t", "Left-hand side.", "Left."),  # no word it qualifies: no "-hand"
+    ("Top of the image.", "t", "left-hand", "Left of the image."),
+    ("The top left corner.", "t", "left-hand", "The top left corner."),
+    ("Top side.", "t", "Left side.", "Left side."),  # the plain answer says no "-hand"
+])
+def test_hand_is_said_back_only_where_it_qualifies_a_word(said, view, plain, image):
+    from rsvlm.tta_words import hand_spelling
+
+    assert tta.swap_words(said, view, back=True, hand=hand_spelling(plain)) == image
