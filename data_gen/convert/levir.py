@@ -14,14 +14,11 @@ dataset root whose split folders hold ``A/ B/ label/`` is an error naming the ``
 
 A label is binary as LEVIR-CD ships it: 0 for no change and one other value (255, or 1) for
 change. A label with more values (saved as JPEG, whose compression blurs 0/255 into 0…255, or
-resampled) is thresholded at half its range (above 127.5 for 8-bit values, 0.5 for 0/1), so that
-the noise is not change, and counted in the notes as ``labels_not_binary``, its pixels between an eighth and
-seven eighths of its brightest value (32…223 for 0/255: a JPEG's noise around 0/255 has few, a resampled mask's
-edges some) as
-``label_pixels_mid_grey``; one whose values all lie below that (codes 0, 1, 2) has every non-zero value for
-change (``labels_not_binary_every_nonzero_taken``). A label over 15% of whose pixels are mid-grey is no mask (a
-photo, an A or B image given as the label: it was thresholded into "changes", unsaid): ``label_not_a_mask``,
-naming the file and the share seen.
+resampled) is thresholded at half its range, so that the noise is not change, and counted in the notes as
+``labels_not_binary``; a 0/1 label's 255 is void (``label_pixels_ignored_255``), codes and instance ids give
+every non-zero value for change, and a photo given as the label (an A or B image: it was thresholded into
+"changes", unsaid) is ``label_not_a_mask``, naming the file and the share seen (``data_gen.convert.binmask``
+says how each is told).
 
 Pairs without a label (an ``A`` image no label names) get no record and are counted in the notes
 as ``images_without_label``. Bad inputs: ``missing_image`` (A or B absent), ``size_mismatch`` (A, B
@@ -39,6 +36,7 @@ import contextlib
 from pathlib import Path
 
 from data_gen import crop
+from data_gen.convert.binmask import NotAMask, binary_mask
 from data_gen.convert.common import (
     IMAGE_EXTS,
     ConversionError,
@@ -53,7 +51,7 @@ from data_gen.convert.common import (
 )
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
-from data_gen.convert.masks import NotAMask, binary_mask, read_label, seg_records, trace
+from data_gen.convert.masks import read_label, seg_records, trace
 from data_gen.convert.options import check_tiling, int_at_least, tile_size
 from data_gen.crop import cropper, georef, tile_suffix
 from data_gen.tiling import near_duplicate_edges, tile_progress, tile_windows

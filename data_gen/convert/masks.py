@@ -10,11 +10,9 @@ JSON, UTF-8 or UTF-16 as Windows Notepad saves "Unicode": ``{class: value}`` whe
 value 0 / black unless a class claims it) are not objects; pixels whose value is in no map are
 ``unknown_label_value`` (counted per image and value, or raised under ``--strict``); a colour label
 under a palette of grey levels is ``unreadable_label``, named as such. With
-``--binary CLASS`` a mask of 0 and one other value marks CLASS where it is not 0, and any other
-mask (a JPEG's compression noise around 0/255) where it is above half its range (counted in the
-notes as ``labels_not_binary``, its mid-grey pixels, an eighth to seven eighths of its brightest value, as
-``label_pixels_mid_grey``), or where it is not 0 when no
-value reaches half the range; one over 15% of whose pixels are mid-grey (a photo) is ``label_not_a_mask``.
+``--binary CLASS`` a mask of 0 and one other value marks CLASS where it is not 0; a 0/1 mask with 255 has 255
+as void; codes and instance ids give every non-zero value; a noisy or resampled mask is thresholded, and a
+photo given as the label is ``label_not_a_mask`` (``data_gen.convert.binmask`` says how each is told).
 
 Per image (or tile) and class present: one ``[seg]`` record whose answer is
 ``rsvlm.geometry.mask_to_objects(class_mask, class, form, budget)`` encoded (``--form poly``,
@@ -42,10 +40,10 @@ end: the key every converter uses), ``unreadable_label`` (a label mask that cann
 from __future__ import annotations
 
 import contextlib
-import math
 import re
 from pathlib import Path
 
+from data_gen.convert.binmask import NotAMask, binary_mask
 from data_gen.convert.common import (
     ConversionError,
     Output,
@@ -207,46 +205,6 @@ def _one_grey(path: Path, bands) -> None:
     if len(bands) > 1 and not (bands == bands[:1]).all():
         raise ConversionError(f"{path}: a colour label ({len(bands)} bands that differ) under a palette of grey "
                               "levels: give the classes as [r, g, b] colours (or --binary CLASS)")
-
-
-NOT_A_MASK = 0.15  # share of mid-grey pixels above which a label is refused (a JPEG mask's noise: under 2%)
-
-
-def binary_mask(label, out: Output):
-    """A label array (H, W) → bool mask (H, W): a binary label's one non-zero value, else (a JPEG's
-    compression noise around 0/255, a resampled mask) the values above half the range (0.5 for
-    0/1 labels, 127.5 for 8-bit, 32767.5 beyond), counted in the notes as ``labels_not_binary``, its pixels
-    between an eighth and seven eighths of its brightest value (32…223 for 0/255; a green mask read as grey,
-    0/150, has its own) as ``label_pixels_mid_grey``; where no
-    value reaches half the range (codes 0, 1, 2: no noise around 0/255), every non-zero value, also
-    counted as ``labels_not_binary_every_nonzero_taken``. A label over ``NOT_A_MASK`` of whose pixels are
-    mid-grey is no mask (a photo, an A/B image given as the label: it was thresholded into "changes"):
-    ``NotAMask``, saying the share (the caller names the file)."""
-    import numpy as np
-
-    values = np.unique(label)
-    if len(values) == 1 or len(values) == 2 and values[0] == 0:  # 0 / v, or one value alone
-        return label > 0
-    top = 1 if values[-1] <= 1 else 255 if values[-1] <= 255 else 65535
-    if values[-1] <= top / 2:  # none reaches half the range: codes (0, 1, 2: "No change." for every pair), not noise
-        out.note("labels_not_binary")
-        out.note("labels_not_binary_every_nonzero_taken")
-        return label > 0
-    peak = values[-1].item()  # a green mask read as grey is 0/150: its class pixels are no mid-grey
-    lo, hi = math.ceil(peak / 8), math.floor(peak * 7 / 8)  # 32, 223 for 0/255
-    mid = int(np.count_nonzero((label > peak / 8) & (label < peak * 7 / 8))) if top > 1 else 0
-    if mid > NOT_A_MASK * label.size:
-        raise NotAMask(f"not a binary mask: {mid / label.size:.0%} of its pixels are mid-grey ({lo}…{hi} of "
-                       f"0…{peak:g}), {len(values)} distinct values: a photo, or an image given as the label? A "
-                       f"mask is 0 and one value ({top}, or 1) for the class")
-    out.note("labels_not_binary")
-    if mid:
-        out.note("label_pixels_mid_grey", mid)
-    return label > top / 2
-
-
-class NotAMask(ConversionError):
-    """A label whose values are those of a picture, not of a (noisy) binary mask (``binary_mask``)."""
 
 
 def unknown_values(label, classes: dict[str, object], ignored: list, out: Output, where: str) -> None:

@@ -1,0 +1,122 @@
+"""One class's pixels from a label that should be binary (``masks --binary``, ``levir-cd``), and the guard
+against a photo given as the label.
+
+What a label can be, and what is taken as the class:
+
+- 0 and one value (or one value alone): that value.
+- 0/1 (or codes under half the range) with 255: 255 is "ignore" (void, no-data, as in the
+  segmentation benchmarks), not the class; its pixels are counted in the notes as
+  ``label_pixels_ignored_255`` (it was thresholded into the class, and the class pixels, 1, out of it).
+- At most ``CODES`` values none of which reaches half the range (codes 0, 1, 2): every non-zero value.
+- Piecewise constant (instance ids, 1…200): every non-zero value. Told by the pixels strictly between 0
+  and the brightest value: at least ``PLATEAU`` of them lie in a 2x2 block of one value (a 200-instance
+  label: 1.00; photos and JPEG or resampled masks: 0.00-0.44). It was refused as "a photo?" past 127 ids.
+- Otherwise a noisy or resampled binary mask (JPEG noise around 0/255, a mask resized with bilinear or
+  bicubic interpolation): above half the range. Its mid-grey pixels (an eighth to seven eighths of the
+  brightest value) are counted; over ``NOT_A_MASK`` of the label's pixels is no mask (a photo) unless at
+  most ``RAMPS_MAX`` are mid-grey and ``RAMPS`` of them lie on smooth ramps (second differences at most
+  1/16 of the brightest value both ways), as an upsampled mask's do. A label of more than 256 values, not
+  piecewise constant, is no mask (a 16-bit photo). One whose brightest value is under half the range (a
+  dark 0/100 JPEG mask, or many values: no codes) is thresholded at half its brightest value.
+
+Measured (``tests/test_convert_tour66.py`` builds such masks): 0/255 masks of 1 px lines or dots every 2-16 px
+enlarged 8x with PIL's bilinear, bicubic or Lanczos filter have 1-73% mid-grey pixels (lines every 4 px: 30-35%,
+every 8 px: 14-16%), 86-100% of them on ramps; the LEVIR-CD label reduced 8x and enlarged again, 10-12%, 98-100%
+on ramps. The real photos of ``../shared/realdata`` (DOTA, LEVIR-CD A, AID, HRSID SAR, Landsat 7 and 8, RGBN,
+detectree) have 20-99% mid-grey pixels, 9-67% of them on ramps, but for a smooth infrared sky (99% mid-grey,
+all on ramps: refused by ``RAMPS_MAX``, as are lines every 2 px, 73%).
+"""
+
+from __future__ import annotations
+
+import math
+
+from data_gen.convert.common import ConversionError, Output
+
+NOT_A_MASK = 0.15  # share of mid-grey pixels above which a label needs its ramps to pass (a JPEG mask's noise: under 2%)
+RAMPS_MAX = 0.5  # share of mid-grey pixels above which a label is no mask, ramps or not
+RAMPS = 0.8  # share of the mid-grey pixels that must lie on smooth ramps for a label over NOT_A_MASK
+CODES = 32  # at most this many values under half the range are class codes (more: a dark photo)
+PLATEAU = 0.9  # share of the in-between pixels in 2x2 blocks of one value that makes a label piecewise constant
+VOID = 255
+
+
+class NotAMask(ConversionError):
+    """A label whose values are those of a picture, not of a (noisy) binary mask (``binary_mask``)."""
+
+
+def binary_mask(label, out: Output):
+    """A label array (H, W) → bool mask (H, W) of its class, as the module says; ``NotAMask`` (saying the share
+    of mid-grey pixels, the caller names the file) for a photo. Notes: ``labels_not_binary`` for every label
+    that is not 0 and one value, ``labels_not_binary_every_nonzero_taken`` (codes, instance ids),
+    ``label_pixels_mid_grey``, ``labels_resampled`` (over ``NOT_A_MASK`` mid-grey, on ramps) and
+    ``label_pixels_ignored_255``."""
+    import numpy as np
+
+    values = np.unique(label)
+    if len(values) == 1 or len(values) == 2 and values[0] == 0:  # 0 / v, or one value alone
+        return label > 0
+    top = 1 if values[-1] <= 1 else 255 if values[-1] <= 255 else 65535
+    rest = values[:-1]
+    if values[-1] == VOID and rest[-1] <= 127 and (rest[-1] <= 1 or _piecewise_constant(np.where(label == VOID, 0, label))):
+        void = label == VOID  # 0/1 (or codes, piecewise constant: no JPEG noise) with 255 void: no class pixel
+        out.note("label_pixels_ignored_255", int(void.sum()))
+        if len(rest) > 2:  # codes 0, 1, 2: every one but 0 taken (0/1 is binary once the void is set apart)
+            out.note("labels_not_binary")
+            out.note("labels_not_binary_every_nonzero_taken")
+        return (label > 0) & ~void
+    flat = _piecewise_constant(label)
+    if values[-1] <= top / 2 and len(values) <= CODES or flat:  # codes (0, 1, 2) or instance ids, not noise
+        out.note("labels_not_binary")
+        out.note("labels_not_binary_every_nonzero_taken")
+        return label > 0
+    peak = values[-1].item()  # a green mask read as grey is 0/150: its class pixels are no mid-grey
+    if len(values) > 256:  # no 8-bit mask, JPEG'd or resampled, has more; a 16-bit photo has thousands
+        raise NotAMask(f"not a binary mask: {len(values)} distinct values (0…{peak:g}), not in flat regions as "
+                       "instance ids are: a photo, or an image given as the label?")
+    lo, hi = math.ceil(peak / 8), math.floor(peak * 7 / 8)  # 32, 223 for 0/255
+    midmask = (label > peak / 8) & (label < peak * 7 / 8) if top > 1 else np.zeros(label.shape, bool)
+    mid = int(np.count_nonzero(midmask))
+    if mid > NOT_A_MASK * label.size:
+        ramps = _on_ramps(label, midmask, peak)
+        if mid > RAMPS_MAX * label.size or ramps < RAMPS:
+            raise NotAMask(f"not a binary mask: {mid / label.size:.0%} of its pixels are mid-grey ({lo}…{hi} of "
+                           f"0…{peak:g}), {ramps:.0%} of them on smooth ramps, {len(values)} distinct values: a "
+                           f"photo, or an image given as the label? A mask is 0 and one value ({top}, or 1) for "
+                           "the class")
+        out.note("labels_resampled")
+    out.note("labels_not_binary")
+    if mid:
+        out.note("label_pixels_mid_grey", mid)
+    return label > (top if peak > top / 2 else peak) / 2  # a dark 0/100 JPEG mask: its noise around 100 kept
+
+
+def _piecewise_constant(label) -> bool:
+    """Whether at least ``PLATEAU`` of ``label``'s (H, W) pixels strictly between 0 and its brightest value lie
+    in a 2x2 block of one value (instance ids do; a photo's, a JPEG's or a resampled mask's mostly do not)."""
+    import numpy as np
+
+    a = label
+    if min(a.shape) < 2:
+        return False
+    same = (a[:-1, :-1] == a[1:, :-1]) & (a[:-1, :-1] == a[:-1, 1:]) & (a[:-1, :-1] == a[1:, 1:])  # (H-1, W-1)
+    flat = np.zeros(a.shape, bool)  # (H, W): in some 2x2 block of one value
+    for dy in (0, 1):
+        for dx in (0, 1):
+            flat[dy:dy + a.shape[0] - 1, dx:dx + a.shape[1] - 1] |= same
+    between = (a > 0) & (a < a.max())
+    return bool(between.any()) and float(flat[between].mean()) >= PLATEAU
+
+
+def _on_ramps(label, midmask, peak) -> float:
+    """The share of the ``midmask`` pixels of ``label`` (H, W) whose second differences across and down are at
+    most ``peak`` / 16: a resampled mask's edges are such ramps, a photo's texture is not."""
+    import numpy as np
+
+    a = label.astype(np.int64)
+    d2x = np.zeros(a.shape, np.int64)
+    d2y = np.zeros(a.shape, np.int64)
+    d2x[:, 1:-1] = np.abs(a[:, 2:] - 2 * a[:, 1:-1] + a[:, :-2])
+    d2y[1:-1] = np.abs(a[2:] - 2 * a[1:-1] + a[:-2])
+    smooth = (d2x <= peak / 16) & (d2y <= peak / 16)
+    return float(smooth[midmask].mean())

@@ -1,0 +1,106 @@
+"""Tour 66 (converters): binary labels with a void value, instance ids, resampled masks; crowds and [ground];
+word sub-folders of a class folder."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from convert_helpers import convert, objs, png
+from PIL import Image
+
+
+def _masks_run(tmp_path, label: np.ndarray, name: str = "a.png"):
+    h, w = label.shape
+    png(tmp_path / "img" / "a.png", w, h)
+    (tmp_path / "lab").mkdir()
+    Image.fromarray(label).save(tmp_path / "lab" / name)
+    return convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels", str(tmp_path / "lab"),
+                   "--binary", "building")
+
+
+def test_masks_binary_keeps_255_of_a_0_1_mask_as_void(tmp_path):
+    """A 0/1 mask with 255 for void (no-data, as segmentation benchmarks write it) was thresholded at 127.5: the
+    void band became the building and the building (1) was lost. 255 is void now, its pixels counted."""
+    lab = np.zeros((64, 64), np.uint8)
+    lab[8:24, 8:24] = 1
+    lab[40:50, :] = 255
+    stats, recs = _masks_run(tmp_path, lab)
+    (rec,) = recs
+    (poly,) = objs(rec)
+    xs, ys = zip(*poly["coords"])
+    assert 7 <= min(xs) and max(xs) <= 25 and 7 <= min(ys) and max(ys) <= 25  # the square, not the band
+    assert stats["notes"]["label_pixels_ignored_255"] == 640 and "labels_not_binary" not in stats["notes"]
+
+
+def test_binary_mask_keeps_255_when_it_is_the_class():
+    """0/255 (with JPEG ringing of low values) is still the class at 255: void only beside 0/1 or flat codes."""
+    from data_gen.convert.binmask import binary_mask
+    from data_gen.convert.common import Output
+
+    noisy = np.zeros((32, 32), np.uint8)
+    noisy[4:20, 4:20], noisy[3, 4:20], noisy[20, 4:20] = 255, 7, 3
+    codes = np.zeros((32, 32), np.uint8)
+    codes[2:10, 2:10], codes[12:20, 12:20], codes[25:, :] = 1, 2, 255
+    out = Output("/nonexistent/never-written", "test")
+    assert binary_mask(noisy, out).sum() == 16 * 16
+    assert binary_mask(codes, out).sum() == 2 * 8 * 8
+    assert out.notes["label_pixels_ignored_255"] == 7 * 32
+
+
+def test_masks_binary_reads_a_label_of_200_instance_ids(tmp_path):
+    """Instance ids 1…200 (a building footprint raster, one id per building) were refused as "a photo?" (42% of the
+    pixels between 25 and 175); below 128 ids they were taken whole. Piecewise constant, they are the class."""
+    lab = np.zeros((300, 300), np.uint8)
+    ids = iter(range(1, 201))
+    for i in range(15):
+        for j in range(15):
+            if (k := next(ids, None)) is not None:
+                lab[i * 20 + 2:i * 20 + 18, j * 20 + 2:j * 20 + 18] = k
+    stats, recs = _masks_run(tmp_path, lab)
+    assert stats["skipped"] == {} and len(objs(recs[0])) == 200
+    assert stats["notes"]["labels_not_binary_every_nonzero_taken"] == 1
+
+
+def _upsampled(lines_every: int, mode=Image.BILINEAR) -> np.ndarray:
+    """1 px vertical lines every ``lines_every`` px of a 32 px 0/255 mask, enlarged 8x (a mask resized as a photo)."""
+    small = np.zeros((32, 32), np.uint8)
+    small[:, ::lines_every] = 255
+    return np.asarray(Image.fromarray(small).resize((256, 256), mode))
+
+
+@pytest.mark.parametrize("every", [3, 4])
+@pytest.mark.parametrize("mode", [Image.BILINEAR, Image.BICUBIC, Image.LANCZOS])
+def test_binary_mask_keeps_a_thin_mask_enlarged_8x_and_says_so(every, mode):
+    """A thin-line mask enlarged 8x has 29-49% mid-grey pixels: over the 15% share it was refused as a photo. Its
+    mid-grey pixels lie on smooth ramps, a photo's do not: it is thresholded, noted ``labels_resampled``."""
+    from data_gen.convert.binmask import NOT_A_MASK, binary_mask
+    from data_gen.convert.common import Output
+
+    lab = _upsampled(every, mode)
+    assert ((lab > 32) & (lab < 223)).mean() > NOT_A_MASK  # the case the old rule refused
+    out = Output("/nonexistent/never-written", "test")
+    m = binary_mask(lab, out)
+    assert m[:, 4 :: 8 * every].all() and not m[:, 4 + 4 * every :: 8 * every].any()  # line centres, gaps
+    assert out.notes["labels_resampled"] == 1
+
+
+def test_binary_mask_still_refuses_photos(realdata):
+    """The real photos of the fixtures (aerial RGB, SAR, a smooth infrared sky, 16-bit pan and thermal) given as
+    the label are each refused, ramps or not; the real masks are each read."""
+    import rasterio
+
+    from data_gen.convert.binmask import NotAMask, binary_mask
+    from data_gen.convert.common import Output
+
+    out = Output("/nonexistent/never-written", "test")
+    grey = {p: np.asarray(Image.open(realdata / p).convert("L")) for p in (
+        "obb_dota/P1888.png", "cd_levir/test_7_0256_0512_A.png", "cls_aid/church_183.png",
+        "sar_hrsid/P0008_0_800_9000_9800.jpg", "ir_sirst/Misc_100.png")}
+    for p in ("bldg_spacenet4/sample_geotiff.tif", "seg_detectree/1091-322_00_img.tif", "msi_landsat7/RGB.byte.tif"):
+        with rasterio.open(realdata / p) as ds:
+            grey[p] = ds.read(1)
+    for p, a in grey.items():
+        with pytest.raises(NotAMask, match="not a binary mask"):
+            binary_mask(a, out)
+    for p in ("cd_levir/test_7_0256_0512_label.png", "sar_hrsid/P0008_0_800_9000_9800_mask.png"):
+        assert binary_mask(np.asarray(Image.open(realdata / p).convert("L")), out).any(), p
