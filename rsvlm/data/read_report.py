@@ -1,0 +1,87 @@
+"""What reading a records file did (``rsvlm.data.records.read_records``'s ``ReadReport``): lines read, records
+kept, skipped lines by reason, ids read twice, untagged prompts opening with a tag, modalities inferred."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from rsvlm.tokens import TASKS
+
+
+@dataclass
+class ReadReport:
+    """What ``read_records`` did: lines read, records kept, skipped lines by reason, and records
+    kept whose id an earlier one of the same report had (LLaVA-style files reuse an image's id)."""
+
+    path: str
+    n_lines: int = 0
+    n_ok: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    examples: list[str] = field(default_factory=list)  # first few skip messages, for the log
+    duplicates: int = 0
+    first_duplicate: str | None = None  # "'id' at file:line"
+    ids: set[str] = field(default_factory=set, repr=False)
+    unknown_tags: Counter = field(default_factory=Counter)  # kept, untagged, whose prompt opens "[xyz]"
+    # image files the records leave the modality of unsaid (rsvlm.data.modality): (modality, from what) -> files
+    inferred: Counter = field(default_factory=Counter)
+    inferred_first: str | None = None
+    # the last record read_records gave: (its file as given, as read, ":line", its id), for ``drop`` to say where
+    at: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def n_skipped(self) -> int:
+        return sum(self.skipped.values())
+
+    @property
+    def notable(self) -> bool:
+        """Whether the summary says more than "all records read": worth printing."""
+        return bool(self.n_skipped or self.duplicates or self.unknown_tags or self.inferred)
+
+    @property
+    def inferred_by_modality(self) -> dict[str, int]:
+        """Image files whose modality was inferred, by the modality found (training's summary.json)."""
+        out: Counter = Counter()
+        for (modality, _), n in self.inferred.items():
+            out[modality] += n
+        return dict(out)
+
+    def note_inferred(self, path: str, modality: str, why: str) -> None:
+        """One image file whose records do not name its modality: what it was inferred as, from what."""
+        self.inferred[(modality, why)] += 1
+        self.inferred_first = self.inferred_first or path
+
+    def drop(self, reason: str, example: str) -> None:
+        """A record read, then left out by its reader for ``reason``: counted as skipped. ``example`` ("FILE: record
+        ID: …") is said at the line read_records read the record from ("FILE:LINE: …"), as a malformed line is, where
+        it is the last record read (a reader that read the whole file first left each at the last one's line)."""
+        given, read, loc, rid = self.at or ("", "", "", "")
+        if self.at and (name := next((n for n in (given, read) if example.startswith(f"{n}: record {rid}: ")), None)):
+            example = f"{name}{loc}: {example[len(name) + 2:]}"
+        self.n_ok -= 1
+        self.skipped[reason] += 1
+        if len(self.examples) < 5:
+            self.examples.append(example)
+
+    def note_id(self, rid: str, where: str) -> None:
+        if rid in self.ids:
+            self.duplicates += 1
+            self.first_duplicate = self.first_duplicate or f"{rid!r} at {where}"
+        self.ids.add(rid)
+
+    def summary(self) -> str:
+        s = f"{self.path}: {self.n_ok} records read, {self.n_skipped} skipped"
+        if self.skipped:
+            s += " (" + ", ".join(f"{k}: {v}" for k, v in self.skipped.most_common()) + ")"
+        if self.duplicates:
+            s += f"; {self.duplicates} kept with an id already read (first: {self.first_duplicate})"
+        if self.unknown_tags:
+            tags = ", ".join(f"[{t}] x{n}" for t, n in self.unknown_tags.most_common(5))
+            s += (f"; {sum(self.unknown_tags.values())} kept as untagged chat whose prompt opens with a tag "
+                  f"that is not a task ({tags}; tasks: {', '.join(TASKS)})")
+        if self.inferred:
+            kinds = ", ".join(f"{m} {n} ({why})" for (m, why), n in self.inferred.most_common(6))
+            more = f" and {len(self.inferred) - 6} more kind(s)" if len(self.inferred) > 6 else ""
+            s += (f"; modality inferred for {sum(self.inferred.values())} image file(s) whose records do not name it: "
+                  f"{kinds}{more} (first: {self.inferred_first}; a \"modality\" in the record's images overrides)")
+        return s
