@@ -104,3 +104,27 @@ def test_binary_mask_still_refuses_photos(realdata):
             binary_mask(a, out)
     for p in ("cd_levir/test_7_0256_0512_label.png", "sar_hrsid/P0008_0_800_9000_9800_mask.png"):
         assert binary_mask(np.asarray(Image.open(realdata / p).convert("L")), out).any(), p
+
+
+def _coco(tmp_path, anns: list[dict]) -> tuple[dict, dict]:
+    import json
+
+    png(tmp_path / "imgs" / "a.png", 64, 48)
+    ann = tmp_path / "a.json"
+    ann.write_text(json.dumps({"images": [{"id": 1, "file_name": "a.png"}], "annotations": anns,
+                               "categories": [{"id": 1, "name": "car"}, {"id": 2, "name": "ship"}]}))
+    stats, recs = convert(tmp_path / "out", "coco", "--ann", str(ann), "--images", str(tmp_path / "imgs"))
+    return stats, {r["id"]: r for r in recs}
+
+
+def test_coco_crowd_region_gets_no_ground_record(tmp_path):
+    """A crowd of cars (``iscrowd: 1``), the one car annotation of the image, was asked about as "Where is the
+    car?", its answer the crowd's box: one car where there are many. It gets none now, counted; a ship alone does."""
+    crowd = {"id": 1, "image_id": 1, "category_id": 1, "bbox": [4, 4, 20, 12], "iscrowd": 1}
+    ship = {"id": 2, "image_id": 1, "category_id": 2, "bbox": [40, 20, 10, 10], "iscrowd": 0}
+    stats, by = _coco(tmp_path / "one", [crowd, ship])
+    assert "coco-a-ground-car" not in by and "coco-a-ground-ship" in by and "coco-a-det-box" in by
+    assert stats["notes"]["ground_left_out_for_crowd"] == 1
+    car = {"id": 3, "image_id": 1, "category_id": 1, "bbox": [30, 30, 8, 6], "iscrowd": 0}
+    stats, by = _coco(tmp_path / "two", [crowd, car])
+    assert "coco-a-ground-car" not in by and stats["notes"]["ground_left_out_for_crowd"] == 1

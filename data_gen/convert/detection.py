@@ -6,7 +6,9 @@ Shared by the dota, voc, coco and geojson converters. Per image (or tile):
   give an oriented record *and* a horizontal one; ``box`` sources only the horizontal one);
   with ``per_class`` one record per class and form instead;
 * one ``[ground]`` record per class that has exactly one instance in the image or tile (the
-  class name then refers to one object unambiguously): "Where is the ship?" → its box;
+  class name then refers to one object unambiguously): "Where is the ship?" → its box; none for a class
+  with a COCO crowd region there (``"crowd": True``: many of the class), counted in the notes as
+  ``ground_left_out_for_crowd`` where the class has one instance beside it, or none;
 * with ``seg`` (polygon sources), one ``[seg]`` record per class with its polygons.
 
 Objects of kind ``box``/``obb`` make the ``[det]``/``[ground]`` answers and ``poly`` objects the
@@ -373,6 +375,10 @@ def window_records(out: Output, tid: str, images: list[dict], meta: dict, objs: 
             add(f"det-{form}", pick(DET_ALL, tid) + tail, shaped, "det")
     if opts.ground:
         for c, group in _by_class(det_objs).items():
+            if any(o.get("crowd") for o in group):  # "the car" of a crowd of cars names no one object
+                if sum(not o.get("crowd") for o in group) <= 1:  # with no crowd it was one, or none
+                    out.note("ground_left_out_for_crowd")
+                continue
             if len(group) == 1:
                 box = as_form(group[0], "box")
                 add(f"ground-{c.replace(' ', '_')}", pick(GROUND, tid + c).format(c=c),
