@@ -94,7 +94,9 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
     """{group: {"n", "mae_bins", "mae_expected_bins", "within10", "centre_mae_bins"}} for groups all,
     task:T and modality:M; relative image paths are read against ``image_root`` (by default the
     records file's folder), and records that cannot be read are counted under ``skipped``, those that
-    ``shuffle_seed`` cannot give another scene's images under ``unshuffled``."""
+    ``shuffle_seed`` cannot give another scene's images under ``unshuffled``, those the index leaves out (a bad
+    line, a system turn the chat format cannot write) under ``malformed_records``, the first few by
+    ``FILE:LINE`` under ``malformed_first``."""
     import torch
 
     from rsvlm.data.records import ReadReport
@@ -165,8 +167,9 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
         out["cut"] = {"n": len(cut), "max_length": ctx, "first": cut[:3]}
     if unshuffled:
         out["unshuffled"] = unshuffled
-    if report.n_skipped:
+    if report.n_skipped:  # counts, and where the first few are (was the counts alone: which of 10k records?)
         out["malformed_records"] = report.summary()
+        out["malformed_first"] = report.examples[:3]  # "FILE:LINE: why"
     return out
 
 
@@ -227,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
               f"and task to give them ({', '.join(f'{g}: {n}' for g, n in un['groups'].items())}; first: {un['first']})",
               file=sys.stderr)
     if res.get("malformed_records"):
-        print(f"note: {res['malformed_records']}", file=sys.stderr)
+        print(f"note: {res['malformed_records']}; left out, first:" + "".join(
+            f"\n  {line[:300]}" for line in res.get("malformed_first", [])), file=sys.stderr)
     text = json.dumps(res, indent=1)
     if a.out:
         write_out(a.out, text + "\n")  # a kill leaves the old result or the new; /dev/stdout is written into

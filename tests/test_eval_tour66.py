@@ -88,3 +88,29 @@ def test_predictions_as_gt_are_told_when_their_first_line_is_longer_than_the_hea
                                                       {"from": "gpt", "value": "y"}], "answer": "z"}
     path.write_text(json.dumps(rec) + "\n")  # a record with an "answer" beside its conversations: no predictions
     assert not inputs._is_predictions(path)
+
+
+def test_loc_error_names_the_lines_of_the_records_it_leaves_out(tmp_path, monkeypatch, capsys):
+    """Its note on records the index leaves out gave counts alone ("2 skipped (system turn after the first: 1,
+    invalid JSON: 1)"): which of thousands of records was not said. The first few are now named by file and line,
+    in the result and in the note."""
+    import rsvlm.inference
+    from test_probe_pointer_cells import ground_records, model
+
+    from eval import loc_error
+
+    data = ground_records(tmp_path)
+    rows = data.read_text().splitlines()
+    late = json.loads(rows[0])
+    late["id"] = "late"
+    late["conversations"] = [*late["conversations"], {"from": "system", "value": "Boxes only."},
+                             {"from": "human", "value": "[ground] the field again"}, late["conversations"][1]]
+    data.write_text("\n".join([*rows, json.dumps(late), "{bad json"]) + "\n")
+    monkeypatch.setattr(rsvlm.inference, "load_model", lambda *a, **k: model())
+    assert loc_error.main(["--data", str(data), "--tasks", "ground", "--device", "cpu"]) == 0
+    said = capsys.readouterr()
+    res = json.loads(said.out)
+    assert "2 skipped" in res["malformed_records"]
+    assert [line.split(": ")[0] for line in res["malformed_first"]] == [f"{data}:5", f"{data}:6"]
+    assert res["malformed_first"][0].startswith(f"{data}:5: record late: conversations[2] is a system turn")
+    assert f"left out, first:\n  {data}:5: record late: conversations[2]" in said.err
