@@ -31,6 +31,7 @@ LIBRARY = {  # eval/NAME.py the scripts import: no command line of their own
     "text": "answer normalisation of classification, VQA and counting",
     "out_file": "the scores' --out file: refused, made and written whole",
     "rle": "COCO run-length masks among a prediction's objects read as mask arrays",
+    "image_sizes": "the ground truth's meta sizes against its reachable image files",
 }
 
 

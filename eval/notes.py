@@ -14,6 +14,7 @@ from pathlib import Path
 
 from eval.answers import FORMAT_MARKS, UNPARSEABLE, gt_answer, image_size, not_text, number_text, pred_objects
 from eval.flags import is_cut, is_errored, is_past_context
+from eval.image_sizes import size_note
 from eval.inputs import Item, PredictionFile, ScoreError, load_predictions, pred_task
 
 
@@ -78,6 +79,9 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
         notes.append(note)
     if task_name in ("detection", "grounding", "segmentation", "change") and (note := objects_answer_note(
             items, args.format)):
+        notes.append(note)
+    if task_name in ("detection", "grounding", "segmentation", "change") and (note := size_note(
+            items, Path(args.gt).parent)):  # rsvlm eval reads the images beside --data by default
         notes.append(note)
     if task_name in ("detection", "grounding", "segmentation", "change") and (note := worded_answers_note(
             items, args.format)):

@@ -114,3 +114,33 @@ def test_loc_error_names_the_lines_of_the_records_it_leaves_out(tmp_path, monkey
     assert [line.split(": ")[0] for line in res["malformed_first"]] == [f"{data}:5", f"{data}:6"]
     assert res["malformed_first"][0].startswith(f"{data}:5: record late: conversations[2] is a system turn")
     assert f"left out, first:\n  {data}:5: record late: conversations[2]" in said.err
+
+
+def test_a_meta_size_that_is_not_the_image_file_s_is_said_naming_the_record(tmp_path):
+    """meta.width x meta.height was never checked against the image: where the images were resized after the set
+    was made, another tool's objects, in the image's own pixels, scored against a reference put in meta's pixels,
+    without a word. Where the image file is beside the ground truth, a mismatch is now said, naming the record and
+    the file; a file that is not there, or is of meta's size, says nothing."""
+    from PIL import Image
+
+    from eval import detection
+
+    Image.new("RGB", (100, 50)).save(tmp_path / "a.png")  # half of meta's 200 x 100
+    Image.new("RGB", (200, 100)).save(tmp_path / "b.png")
+    Image.new("RGB", (100, 200)).save(tmp_path / "c.png")  # meta's, width and height swapped
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(i, "det", "[det] Find the buildings.", _REF, width=200,
+                                                         height=100) for i in "abcd"])  # d.png is not there
+    box = {"kind": "box", "coords": [25, 10, 50, 30], "label": "building"}  # the building, in a.png's pixels
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": i, "answer": "", "objects": [box]} for i in "abcd"])
+    notes = detection.main(["--gt", gt, "--pred", pred])["notes"]
+    (note,) = [n for n in notes if "meta.width x meta.height other than the image's" in n]
+    assert note.startswith(f"2 of the 3 record(s) whose images were found beside the ground truth give a meta.width x "
+                           f"meta.height other than the image's (first: a: meta 200x100, image {tmp_path / 'a.png'} "
+                           "100x50)")
+    from eval.common import Item
+    from eval.image_sizes import mismatches
+
+    items = [Item(json.loads(line), {"id": "x", "objects": []}, 0)
+             for line in (tmp_path / "gt.jsonl").read_text().splitlines()]
+    assert mismatches(items, tmp_path)[1][1] == f"c: meta 200x100, image {tmp_path / 'c.png'} 100x200 (meta.width and " \
+                                                "meta.height swapped?)"

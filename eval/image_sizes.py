@@ -1,0 +1,64 @@
+"""The ground truth's ``meta.width`` × ``meta.height`` against its images' own sizes, where the image files are
+reachable (beside the ground truth, as ``rsvlm eval`` reads them by default): predicted ``objects`` are pixels,
+read against meta's size as the reference is, so a meta that is not the image's (images resized after the set was
+made, a hand edit) scores another tool's pixel objects, in the image's own pixels, in the wrong place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from eval.inputs import Item
+
+
+def file_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) of an image file from its header; None where it is not there or cannot be read."""
+    from rsvlm.io.image import image_size
+
+    try:
+        return image_size(path) if path.is_file() else None
+    except (ValueError, OSError):  # ImageReadError is a ValueError: a file no reader opens is not this note's
+        return None
+
+
+def mismatches(items: list[Item], root: Path) -> tuple[int, list[str]]:
+    """(records whose images were found, "ID: meta WxH, image FILE WxH" for each whose meta size is not an image's),
+    of the records whose predictions give ``objects`` (the pixels scored); each image's first file, read against
+    ``root`` where relative."""
+    from rsvlm.data.records import image_paths
+
+    checked, out = 0, []
+    for it in items:
+        meta = it.record.get("meta") or {}
+        w, h = meta.get("width"), meta.get("height")
+        if it.pred is None or it.pred.get("objects") is None or not isinstance(w, (int, float)) or not isinstance(
+                h, (int, float)) or not it.record.get("images"):
+            continue
+        try:
+            files = [f[0] for f in image_paths(it.record, root) if f]
+        except (KeyError, TypeError):  # an image without a path: the records reader's to refuse
+            continue
+        found = [(f, s) for f in files if (s := file_size(f)) is not None]
+        checked += bool(found)
+        if bad := next(((f, s) for f, s in found if s != (int(w), int(h))), None):
+            f, (iw, ih) = bad
+            out.append(f"{it.id}: meta {int(w)}x{int(h)}, image {f} {iw}x{ih}"
+                       + (" (meta.width and meta.height swapped?)" if (ih, iw) == (int(w), int(h)) else ""))
+    return checked, out
+
+
+def size_note(items: list[Item], root: Path) -> str | None:
+    """A note naming the records whose ``meta.width`` × ``meta.height`` is not their image file's size; None where
+    none is (or no image file is reachable)."""
+    checked, bad = mismatches(items, root)
+    if not bad:
+        return None
+    return (f"{len(bad)} of the {checked} record(s) whose images were found beside the ground truth give a "
+            f"meta.width x meta.height other than the image's (first: {bad[0]}): predicted 'objects' are pixels "
+            "read against meta's size, as the reference is, so objects in the image's own pixels (another tool's) "
+            "score in the wrong place; write the images' sizes into meta (rsvlm eval's own objects are in meta's)")
+
+
+if __name__ == "__main__":  # python -m eval.image_sizes: no command line; say so, and which scripts have one
+    from eval.__main__ import library_main
+
+    raise SystemExit(library_main("image_sizes"))
