@@ -128,3 +128,22 @@ def test_coco_crowd_region_gets_no_ground_record(tmp_path):
     car = {"id": 3, "image_id": 1, "category_id": 1, "bbox": [30, 30, 8, 6], "iscrowd": 0}
     stats, by = _coco(tmp_path / "two", [crowd, car])
     assert "coco-a-ground-car" not in by and stats["notes"]["ground_left_out_for_crowd"] == 1
+
+
+def test_folder_keeps_the_class_of_a_class_folder_of_season_or_sensor_sub_folders(tmp_path):
+    """``forest/summer/…`` beside ``forest/winter/…`` was read as a wrapper ``forest`` of two classes, every image
+    of class ``summer`` or ``winter``. Sub-folders named by season, month, time, sensor or split words keep the
+    class ``forest``, counted; a wrapper of class folders (``Images/forest``, ``Images/river``) is read through."""
+    for sub in ("summer", "winter"):
+        png(tmp_path / "season" / "forest" / sub / "a_1.png", 32, 32)
+    for sub in ("optical", "SAR_VV"):
+        png(tmp_path / "sensor" / "forest" / sub / "a_1.png", 32, 32)
+    for src in ("season", "sensor"):
+        stats, recs = convert(tmp_path / f"o_{src}", "folder", "--src", str(tmp_path / src))
+        assert [r["conversations"][-1]["value"] for r in recs] == ["forest"] * 2, src
+        assert stats["notes"]["sub_folders_of_one_class_folder"] == 2, src
+        assert "wrapper_folders_descended" not in stats["notes"], src
+    for c in ("forest", "river"):
+        png(tmp_path / "wrap" / "Images" / c / f"{c}_1.png", 32, 32)
+    stats, recs = convert(tmp_path / "o_wrap", "folder", "--src", str(tmp_path / "wrap"))
+    assert sorted(r["conversations"][-1]["value"] for r in recs) == ["forest", "river"]

@@ -23,7 +23,8 @@ image was class ``train``).
 A single top folder holding every image in two or more sub-folders, whatever its name (EuroSAT's zip unpacks to
 ``2750/AnnualCrop/…``: every image was class ``2750``), is read through: its folders are the classes, counted in
 the notes as ``wrapper_folders_descended``; where they name no classes of their own (dates, numbers, one word
-numbered: ``forest/2017/``, ``forest/tile_1/``) it is one class folder, its class kept.
+numbered: ``forest/2017/``, ``forest/tile_1/``; words of season, time, sensor or split: ``forest/summer/``,
+``forest/s2/``) it is one class folder, its class kept, counted as ``sub_folders_of_one_class_folder``.
 
 A scene given as one file per band (``forest/T33UUP_B02.jp2``, ``forest_12_b03.tif``: a part of the name
 names a band) is one image of its band files (``band_files``, read as ``msi`` unless ``--modality``
@@ -138,17 +139,32 @@ def _through_wrappers(src: Path, files: list[Path], out: Output) -> Path:
     depth = 0
     while held and all(len(p) > depth + 1 for p in held) and len({p[depth] for p in held}) == 1:
         depth += 1
-    if depth == 0 or not _class_names(p[depth] for p in held):  # one class folder of sub-folders: its class kept
+    if depth == 0:
+        return src
+    if not _class_names(p[depth] for p in held):  # one class folder of sub-folders: its class kept, and said
+        out.note("sub_folders_of_one_class_folder", len({p[depth] for p in held}))
         return src
     out.note("wrapper_folders_descended", depth)
     return src.joinpath(*held[0][:depth])
 
 
+# words that qualify a scene of a class rather than name one: when, how, by what sensor, which split (forest/summer/)
+QUALIFIERS = frozenset(
+    "spring summer autumn fall winter season dry wet rainy monsoon day night morning noon evening dawn dusk "
+    "january february march april may june july august september october november december jan feb mar apr jun "
+    "jul aug sep sept oct nov dec before after pre post early late rgb nir swir tir ir sar msi optical thermal "
+    "pan vv vh hh hv asc desc ascending descending hr lr train training val valid validation test testing "
+    "trainval".split())  # no weather words: clear / cloudy / hazy are the classes of cloud-cover datasets
+
+
 def _class_names(folders) -> bool:
     """Whether ``folders`` (names) are two or more classes: each named by a word, not a date or a number
-    (``2017``, ``2018-06``), and not one word numbered (``tile_1``, ``tile_2``: tiles or scenes of one class)."""
+    (``2017``, ``2018-06``), not one word numbered (``tile_1``, ``tile_2``: tiles or scenes of one class), and
+    not all of ``QUALIFIERS``' words (``summer``, ``winter``; ``s1``, ``s2``: seasons, sensors of one class)."""
+    folders = list(folders)
     names = {class_from_name(f) for f in folders}
-    return len(names) > 1 and all(any(c.isalpha() for c in n) for n in names)
+    qualifying = all(w in QUALIFIERS or w.isdigit() for f in folders for w in clean_label(f).split())
+    return len(names) > 1 and all(any(c.isalpha() for c in n) for n in names) and not qualifying
 
 
 SPLIT_FOLDERS = ("train", "training", "val", "valid", "validation", "test", "testing", "trainval", "images", "data")
