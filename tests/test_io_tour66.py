@@ -54,3 +54,40 @@ def test_band_files_in_different_crs_are_refused_with_the_gdalwarp_command(tmp_p
         d.write(np.ones((32, 32), np.uint16), 1)
     with pytest.raises(ValueError, match=r"B06\.tif: .*share one grid"):
         read_image([b02, str(off)])
+
+
+def test_landsat_stac_names_meet_the_msi_stem_and_every_stac_common_name_is_known(tmp_path):
+    """A Landsat Collection 2 stack from Planetary Computer names its bands by STAC's eo:common_name: coastal, blue,
+    green, red, nir08, swir16, swir22, lwir11; it has no 'nir', so the bundled msi stem refused it, 'missing
+    [B08]'. nir08 (the narrow NIR, 865 nm: Landsat's NIR) is read as B08 where no broad NIR is,
+    with a note (Sentinel-2's B8A, so named, stays no B08); STAC 1.1's other common names meet Sentinel-2's numbers."""
+    from rsvlm.io.bandnames import band_at, near_band_at
+    from rsvlm.model.stem import StemConfig, match_bands
+
+    names = ["coastal", "blue", "green", "red", "nir08", "swir16", "swir22", "lwir11"]
+    p = tmp_path / "LC09_stac.tif"
+    with rasterio.open(p, "w", driver="GTiff", width=16, height=16, count=8, dtype="uint16") as ds:
+        ds.write(np.random.default_rng(66).integers(7000, 20000, (8, 16, 16)).astype(np.uint16))
+        for i, d in enumerate(names):
+            ds.set_band_description(i + 1, d)
+    img = read_image(p)
+    assert img.modality == "msi" and img.bands == names, img.notes
+    stem = StemConfig(modality="msi", bands=["B02", "B03", "B04", "B08", "B11", "B12"], mean=[0.0] * 6, std=[1.0] * 6)
+    m = match_bands(stem, img.bands, 8, p.name)
+    assert m.index == [1, 2, 3, 4, 5, 6], m.notes
+    assert any(n.startswith("band nir08 (the narrow NIR, 865 nm) read as B08") for n in m.notes), m.notes
+    both = match_bands(stem, ["blue", "green", "red", "nir", "nir08", "swir16", "swir22"], 7, "s2_stac.tif")
+    assert both.index == [0, 1, 2, 3, 5, 6]  # a broad NIR present (Sentinel-2's STAC item): nir08 stays out
+    assert near_band_at(["nir08"], "NIR") == 0 and near_band_at(["nir", "nir08"], "B08") is None
+    assert near_band_at(["B8A"], "B08") is None  # named by Sentinel-2's number: its B08 can be given
+    s2 = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12"]
+    stac = ["coastal", "blue", "green", "red", "rededge071", "rededge075", "rededge078", "nir", "nir08", "nir09",
+            "cirrus", "swir16", "swir22"]
+    assert [band_at(stac, b) for b in s2 if b != "B8A"] == [i for i, b in enumerate(s2) if b != "B8A"]
+    assert band_at(["lwir11", "lwir12"], "TIR2") == 1
+    pair = tmp_path / "re.tif"  # two bands described by STAC's red-edge names: multispectral, not a SAR pair
+    with rasterio.open(pair, "w", driver="GTiff", width=16, height=16, count=2, dtype="uint16") as ds:
+        ds.write(np.random.default_rng(67).integers(500, 5000, (2, 16, 16)).astype(np.uint16))
+        ds.set_band_description(1, "rededge071")
+        ds.set_band_description(2, "rededge078")
+    assert read_image(pair).modality == "msi"

@@ -9,12 +9,20 @@ import re
 from pathlib import Path
 
 __all__ = ["band_name_from_file", "sentinel2_alone", "default_description", "polarisation_from_file", "polarisation_in", "polarisations_in",
-           "SAME_BAND", "band_key", "same_band", "band_at", "colour_band_at"]
+           "SAME_BAND", "NEAR_BAND", "near_band_at", "band_key", "same_band", "band_at", "colour_band_at"]
 
 # Names of one band, matched case-insensitively: Sentinel-2 numbering, plain words and STAC's eo:common_name
-# (swir16, swir22, lwir11: Planetary Computer and Earth Search assets; their nir08 is Sentinel-2's B8A, not B08)
+# (STAC 1.1 eo: coastal, rededge071/075/078, nir09, cirrus, swir16, swir22, lwir11, lwir12: Planetary Computer
+# and Earth Search assets; their nir08 is Sentinel-2's B8A and Landsat's NIR, not B08: NEAR_BAND). Sentinel-2's
+# numbers: a Landsat file's numbers are read by mission as these words first (products.LANDSAT_BANDS)
 SAME_BAND = (("R", "red", "B04"), ("G", "green", "B03"), ("B", "blue", "B02"), ("NIR", "N", "B08"),
-             ("SWIR1", "B11", "swir16"), ("SWIR2", "B12", "swir22"), ("TIR", "thermal", "LWIR", "lwir11"))
+             ("SWIR1", "B11", "swir16"), ("SWIR2", "B12", "swir22"), ("TIR", "thermal", "LWIR", "lwir11"),
+             ("coastal", "B01"), ("B05", "rededge071"), ("B06", "rededge075"), ("B07", "rededge078"),
+             ("B09", "nir09"), ("cirrus", "B10"), ("TIR2", "lwir12"))
+# A band's near neighbours, read as it only where no name of it is present: STAC's nir08 (865 nm), the only NIR
+# a Landsat STAC item has, for the broad NIR (B08, 842 nm). Sentinel-2's B8A, named so, stays no B08 (its stack
+# has a B08 to be given; tests/test_stem_bands)
+NEAR_BAND = {"nir": ("nir08",)}
 
 
 def band_key(band: str) -> str:
@@ -36,6 +44,15 @@ def band_at(names: list[str], want: str) -> int | None:
     is ``B04``), else one of its ``SAME_BAND`` names (``red`` is ``R`` and ``B04``); None where none is."""
     keys = [band_key(n) for n in names]
     return next((keys.index(band_key(x)) for x in (want, *same_band(want)) if band_key(x) in keys), None)
+
+
+def near_band_at(names: list[str], want: str) -> int | None:
+    """Index of the band of ``names`` that stands in for ``want`` (``NEAR_BAND``: ``nir08`` for ``B08``) where
+    none of ``names`` is ``want`` by any name (``band_at``); None where none is or ``want`` has no near band."""
+    if band_at(names, want) is not None:
+        return None
+    near = next((v for g in (same_band(want) or (want,)) for k, v in NEAR_BAND.items() if band_key(g) == k), ())
+    return next((i for x in near for i, n in enumerate(names) if band_key(n) == band_key(x)), None)
 
 
 def colour_band_at(names: list[str]) -> list[int] | None:

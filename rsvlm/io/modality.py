@@ -38,7 +38,7 @@ from rsvlm.io.checks import ImageReadError
 from rsvlm.io.thermal import CELSIUS_UNITS, KELVIN_UNITS, band_unit, described_unit, unit_kelvin
 
 MSI_BAND = r"[Bb]\d{1,2}[Aa]?"  # B02, B8A: a multispectral band's name
-MSI_NAME = r"b\d{1,2}a?|coastal|blue|green|red|nir\d{0,2}|red[ _]?edge\d?|swir\d{0,2}|pan(chromatic)?"  # (STAC's swir16)
+MSI_NAME = r"b\d{1,2}a?|coastal|blue|green|yellow|red|nir\d{0,2}|red[ _]?edge\d{0,3}|swir\d{0,2}|cirrus|pan(chromatic)?"  # (STAC's swir16, rededge071)
 
 
 @dataclass

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rsvlm.advice import RECORD_TOO
-from rsvlm.io.bandnames import SAME_BAND, band_at, band_key, colour_band_at, same_band  # noqa: F401  (SAME_BAND: stem.SAME_BAND)
+from rsvlm.io.bandnames import SAME_BAND, band_at, band_key, colour_band_at, near_band_at, same_band  # noqa: F401  (SAME_BAND: stem.SAME_BAND)
 from rsvlm.io.products import s2_numbered
 
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
@@ -145,7 +145,10 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
         if rivals:  # R and b4 (B04) in one list: two bands claim to be the model's one
             notes.append(f"{', '.join(bands[j] for j in rivals)} also name{'s' if len(rivals) == 1 else ''} {w}; "
                          f"{bands[i]} is read as {w} and the other left out (if wrong, rename them with {NAME_BANDS})")
-        if i is not None and bands[i].lower() != w.lower():
+        if i is None and (i := near_band_at(bands, w)) is not None:  # Landsat STAC's nir08 for B08: no broad NIR
+            notes.append(f"band {bands[i]} (the narrow NIR, 865 nm) read as {w} (the broad NIR, 842 nm): "
+                         f"the image has no {w}")
+        elif i is not None and bands[i].lower() != w.lower():
             notes.append(f"band {bands[i]} read as {w}")
         if i is None and filling:
             i = next((lower[band_key(x)] for x in STAND_INS.get(w.upper(), ()) if band_key(x) in lower), None)
