@@ -147,3 +147,22 @@ def test_folder_keeps_the_class_of_a_class_folder_of_season_or_sensor_sub_folder
         png(tmp_path / "wrap" / "Images" / c / f"{c}_1.png", 32, 32)
     stats, recs = convert(tmp_path / "o_wrap", "folder", "--src", str(tmp_path / "wrap"))
     assert sorted(r["conversations"][-1]["value"] for r in recs) == ["forest", "river"]
+
+
+def test_masks_binary_reads_a_float_label_with_nan_as_no_data(tmp_path):
+    """A float32 GeoTIFF mask 0/1 with NaN for no-data (a raster calculator's export) stopped the run with
+    "ValueError: cannot convert float NaN to integer". NaN pixels are no class pixels now, counted."""
+    import rasterio
+
+    lab = np.zeros((64, 64), np.float32)
+    lab[8:24, 8:24] = 1
+    lab[50:, :] = np.nan
+    png(tmp_path / "img" / "a.png", 64, 64)
+    (tmp_path / "lab").mkdir()
+    with rasterio.open(tmp_path / "lab" / "a_mask.tif", "w", driver="GTiff", width=64, height=64, count=1,
+                       dtype="float32") as ds:
+        ds.write(lab, 1)
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels",
+                          str(tmp_path / "lab"), "--binary", "building")
+    (poly,) = objs(recs[0])
+    assert max(y for _, y in poly["coords"]) <= 25 and stats["notes"]["label_pixels_nan"] == 14 * 64

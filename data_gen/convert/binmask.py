@@ -50,9 +50,12 @@ def binary_mask(label, out: Output):
     of mid-grey pixels, the caller names the file) for a photo. Notes: ``labels_not_binary`` for every label
     that is not 0 and one value, ``labels_not_binary_every_nonzero_taken`` (codes, instance ids),
     ``label_pixels_mid_grey``, ``labels_resampled`` (over ``NOT_A_MASK`` mid-grey, on ramps) and
-    ``label_pixels_ignored_255``."""
+    ``label_pixels_ignored_255``, ``label_pixels_nan`` (a float label's no-data, no class pixel)."""
     import numpy as np
 
+    if label.dtype.kind == "f" and (nan := np.isnan(label)).any():  # a float GeoTIFF's no-data: no class pixel
+        out.note("label_pixels_nan", int(nan.sum()))  # it was a ValueError traceback (NaN to integer)
+        label = np.where(nan, 0, label)
     values = np.unique(label)
     if len(values) == 1 or len(values) == 2 and values[0] == 0:  # 0 / v, or one value alone
         return label > 0
