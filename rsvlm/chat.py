@@ -334,10 +334,32 @@ def main(args) -> int:
                     min_objects=args.min_objects, by_class=args.det_by_class, history=args.history,
                     min_score=args.min_score, rgb_bands=args.rgb_bands)
     processor.missing_bands = args.missing_bands
-    for img in images:  # an --image the model cannot take ends the command, as in predict
-        if err := repl.add_image(img):
-            print(f"rsvlm chat: {err}", file=sys.stderr)
-            return 2
+    try:
+        for img in images:  # an --image the model cannot take ends the command, as in predict
+            if err := repl.add_image(img):
+                print(f"rsvlm chat: {err}", file=sys.stderr)
+                return 2
+        return _talk(repl)
+    except BrokenPipeError:  # … | head -2: was status 0, as if every question had been answered
+        return _reader_gone()
+
+
+def _reader_gone() -> int:
+    """The chat's end where its standard output's reader went away: said on stderr (predict says its ``--out -``
+    cut short so), the status 1; the lines not yet read are left unasked (their answers would go nowhere)."""
+    import contextlib
+    import os
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # no second error when Python flushes it at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    with contextlib.suppress(OSError):  # … 2>&1 | head: no one is left to read it
+        print("rsvlm chat: standard output was closed by its reader; the chat ended there (the lines after it "
+              "were not read: questions, /vis and /geojson)", file=sys.stderr, flush=True)
+    return 1
+
+
+def _talk(repl: ChatREPL) -> int:
+    """The chat's loop: lines read and handled until Ctrl-D or /quit (status 0)."""
     repl.say("rsvlm chat — /help for commands, /quit to leave")
     try:
         import readline  # noqa: F401  (line editing and history where available)
@@ -346,7 +368,7 @@ def main(args) -> int:
     echo = not sys.stdin.isatty()  # piped questions: no terminal echoes them after the prompt
     while True:
         try:
-            line = input(">>> ")
+            line = input(">>> ").lstrip("\ufeff")  # a file saved "UTF-8 with BOM": its BOM was echoed
             if echo:  # the answer followed the prompt on its line, read as if typed there (">>> >>> " for blanks)
                 repl.say(line.rstrip("\r"))  # a questions file with Windows line ends: a ^M in every echoed line
         except EOFError:

@@ -7,6 +7,7 @@ Each subcommand's work lives in its own module, imported only when that subcomma
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import os
@@ -399,7 +400,8 @@ def _run(args) -> int:
         print(f"\nrsvlm {args.command}: stopped (Ctrl-C)", file=sys.stderr)
         return 130
     except BrokenPipeError:  # stdout closed by its reader (rsvlm chat … | head -1): end quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes it
+        with contextlib.suppress(OSError, ValueError, AttributeError):  # a stream with no descriptor: nothing to flush
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes it
         return 0
 
 

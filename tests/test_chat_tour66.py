@@ -1,0 +1,42 @@
+"""Tour 66 (helper C): chat's piped input and output."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+from conftest import ClosedPipe
+
+from rsvlm.cli import main
+
+
+def _chat(ckpt, geotiff, lines, monkeypatch) -> int:
+    """``rsvlm chat`` on ``geotiff`` with ``lines`` piped in (then the end of input)."""
+    typed = iter(lines)
+
+    def reading(prompt=""):
+        sys.stdout.write(prompt)  # as input() writes its prompt to a piped stdout
+        line = next(typed, None)
+        if line is None:
+            raise EOFError
+        return line
+
+    monkeypatch.setattr("builtins.input", reading)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))  # not a terminal: the lines are echoed
+    return main(["chat", "--model", str(ckpt), "--image", str(geotiff), "--max-new-tokens", "2", "--device", "cpu"])
+
+
+def test_a_piped_byte_order_mark_is_not_echoed(ckpt, geotiff, monkeypatch, capsys):
+    """printf '\\xef\\xbb\\xbfhello' | rsvlm chat: the echo after the prompt began with the BOM."""
+    assert _chat(ckpt, geotiff, ["\ufeff[cls] What scene?"], monkeypatch) == 0
+    out = capsys.readouterr().out
+    assert ">>> [cls] What scene?\n" in out and "\ufeff" not in out
+
+
+def test_a_reader_gone_ends_the_chat_with_status_1_and_says_so(ckpt, geotiff, monkeypatch, capsys):
+    """rsvlm chat < questions.txt | head -2 ended with status 0, as if every question had been answered (predict's
+    --out - cut short is status 1)."""
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert _chat(ckpt, geotiff, ["[cls] What scene?", "/quit"], monkeypatch) == 1
+    err = capsys.readouterr().err
+    assert "rsvlm chat: standard output was closed by its reader; the chat ended there" in err
