@@ -158,7 +158,11 @@ def asked_question(args, image, say) -> str:
     except ValueError as e:
         raise ValueError(f"--prompt: {e}") from None
     if why := inf.shape_problem(question):  # <box>10,10,50,50</box> was asked as written: an answer about nothing
-        raise ValueError(f"--prompt: {why}; --region X1,Y1,X2,Y2 gives a [regcap] box in pixels")
+        from rsvlm.chat import pixel_box_hint  # "; 10,10,50,50 as pixels of x.tif (96x64) is <box>…</box>"
+
+        # --region is refused for any task but [regcap]: it was offered for a [vqa] question too
+        raise ValueError(f"--prompt: {why}" + ("; --region X1,Y1,X2,Y2 gives a [regcap] box in pixels"
+                         if (opening_task(question) or args.task) == "regcap" else pixel_box_hint(question, image)))
     if alone:
         say(f"note: --prompt {given.strip()!r} is a task tag alone: asked as the task's standard question, {question!r}")
     if (tag := opening_task(question)) is None:  # "[1] of the ships?" opens with no tag: one is put before it

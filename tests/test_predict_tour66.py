@@ -49,3 +49,33 @@ def test_settle_task_names_an_unknown_tag_or_the_missing_task():
     assert settle_task(args) is None and args.task == "count"
     args = SimpleNamespace(task="det", prompt="[cls] What scene?")  # asked_question warns of it
     assert settle_task(args) is None and args.task == "det"
+
+
+def _image(w=96, h=64):
+    import numpy as np
+
+    from rsvlm.io import RSImage
+
+    return RSImage(np.zeros((3, h, w), np.float32), "optical", ["R", "G", "B"], path="x.png")
+
+
+@pytest.mark.parametrize("task", ["vqa", "cls", "cap"])
+def test_an_unreadable_shape_outside_regcap_is_not_told_to_use_region(task):
+    """--region is refused for any task but [regcap], yet the refusal of [vqa] "<box>10,10,50,50</box>" offered it."""
+    from rsvlm.predict import Said, asked_question
+
+    args = SimpleNamespace(task=task, prompt=f"[{task}] What is in <box>10,10,50,50</box>?", region=None, tile=None,
+                           min_objects=0, det_by_class=False)
+    with pytest.raises(ValueError) as e:
+        asked_question(args, _image(), Said())
+    assert "--region" not in str(e.value)
+    assert "10,10,50,50 as pixels of x.png (96x64) is <box><loc_" in str(e.value)  # the box to write instead
+
+
+def test_an_unreadable_regcap_shape_is_told_to_use_region():
+    from rsvlm.predict import Said, asked_question
+
+    args = SimpleNamespace(task="regcap", prompt="[regcap] What is in <box>10,10,50,50</box>?", region=None,
+                           tile=None, min_objects=0, det_by_class=False)
+    with pytest.raises(ValueError, match=r"--region X1,Y1,X2,Y2 gives a \[regcap\] box in pixels"):
+        asked_question(args, _image(), Said())
