@@ -166,3 +166,16 @@ def test_masks_binary_reads_a_float_label_with_nan_as_no_data(tmp_path):
                           str(tmp_path / "lab"), "--binary", "building")
     (poly,) = objs(recs[0])
     assert max(y for _, y in poly["coords"]) <= 25 and stats["notes"]["label_pixels_nan"] == 14 * 64
+
+
+def test_binary_mask_refuses_a_colour_label_of_several_classes_read_as_grey():
+    """A Potsdam colour label under ``--binary`` is read as grey: six flat greys, half of them mid-grey. Neither
+    the instance-id rule (flat regions) nor the resampled-mask rule (smooth) may take it whole: it is refused."""
+    from data_gen.convert.binmask import NotAMask, binary_mask
+    from data_gen.convert.common import Output
+
+    rgb = np.zeros((96, 96, 3), np.uint8)
+    for k, c in enumerate([(255, 255, 255), (0, 0, 255), (0, 255, 255), (0, 255, 0), (255, 255, 0), (255, 0, 0)]):
+        rgb[k * 16:(k + 1) * 16] = c
+    with pytest.raises(NotAMask, match="50% of its pixels are mid-grey"):
+        binary_mask(np.asarray(Image.fromarray(rgb).convert("L")), Output("/nonexistent/never-written", "test"))

@@ -8,9 +8,11 @@ What a label can be, and what is taken as the class:
   segmentation benchmarks), not the class; its pixels are counted in the notes as
   ``label_pixels_ignored_255`` (it was thresholded into the class, and the class pixels, 1, out of it).
 - At most ``CODES`` values none of which reaches half the range (codes 0, 1, 2): every non-zero value.
-- Piecewise constant (instance ids, 1…200): every non-zero value. Told by the pixels strictly between 0
-  and the brightest value: at least ``PLATEAU`` of them lie in a 2x2 block of one value (a 200-instance
-  label: 1.00; photos and JPEG or resampled masks: 0.00-0.44). It was refused as "a photo?" past 127 ids.
+- Piecewise constant, of more than ``CODES`` values (instance ids, 1…200): every non-zero value. Told by the
+  pixels strictly between 0 and the brightest value: at least ``PLATEAU`` of them lie in a 2x2 block of one
+  value (a 200-instance label: 1.00; photos and JPEG or resampled masks: 0.00-0.44). It was refused as "a
+  photo?" past 127 ids. A colour label of a few classes read as grey (Potsdam's, under ``--binary``) is not
+  taken whole so: its mid-grey classes make it ``label_not_a_mask``.
 - Otherwise a noisy or resampled binary mask (JPEG noise around 0/255, a mask resized with bilinear or
   bicubic interpolation): above half the range. Its mid-grey pixels (an eighth to seven eighths of the
   brightest value) are counted; over ``NOT_A_MASK`` of the label's pixels is no mask (a photo) unless at
@@ -23,7 +25,7 @@ Measured (``tests/test_convert_tour66.py`` builds such masks): 0/255 masks of 1 
 enlarged 8x with PIL's bilinear, bicubic or Lanczos filter have 1-73% mid-grey pixels (lines every 4 px: 30-35%,
 every 8 px: 14-16%), 86-100% of them on ramps; the LEVIR-CD label reduced 8x and enlarged again, 10-12%, 98-100%
 on ramps. The real photos of ``../shared/realdata`` (DOTA, LEVIR-CD A, AID, HRSID SAR, Landsat 7 and 8, RGBN,
-detectree) have 20-99% mid-grey pixels, 9-67% of them on ramps, but for a smooth infrared sky (99% mid-grey,
+detectree) have 20-99% mid-grey pixels, 9-66% of them on ramps, but for a smooth infrared sky (99% mid-grey,
 all on ramps: refused by ``RAMPS_MAX``, as are lines every 2 px, 73%).
 """
 
@@ -68,7 +70,7 @@ def binary_mask(label, out: Output):
             out.note("labels_not_binary")
             out.note("labels_not_binary_every_nonzero_taken")
         return (label > 0) & ~void
-    flat = _piecewise_constant(label)
+    flat = len(values) > CODES and _piecewise_constant(label)  # few flat values: a colour label's classes
     if values[-1] <= top / 2 and len(values) <= CODES or flat:  # codes (0, 1, 2) or instance ids, not noise
         out.note("labels_not_binary")
         out.note("labels_not_binary_every_nonzero_taken")
@@ -112,8 +114,9 @@ def _piecewise_constant(label) -> bool:
 
 
 def _on_ramps(label, midmask, peak) -> float:
-    """The share of the ``midmask`` pixels of ``label`` (H, W) whose second differences across and down are at
-    most ``peak`` / 16: a resampled mask's edges are such ramps, a photo's texture is not."""
+    """The share of the ``midmask`` pixels of ``label`` (H, W) on a slope (unlike a neighbour before it, across or
+    down) whose second differences across and down are at most ``peak`` / 16: a resampled mask's edges are such
+    ramps; a photo's texture is not, nor a flat region of one grey (a colour label's class read as grey)."""
     import numpy as np
 
     a = label.astype(np.int64)
@@ -121,5 +124,8 @@ def _on_ramps(label, midmask, peak) -> float:
     d2y = np.zeros(a.shape, np.int64)
     d2x[:, 1:-1] = np.abs(a[:, 2:] - 2 * a[:, 1:-1] + a[:, :-2])
     d2y[1:-1] = np.abs(a[2:] - 2 * a[1:-1] + a[:-2])
-    smooth = (d2x <= peak / 16) & (d2y <= peak / 16)
+    slope = np.zeros(a.shape, bool)  # (H, W): not flat, across or down (a colour label's flat class is no ramp)
+    slope[:, 1:] |= a[:, 1:] != a[:, :-1]
+    slope[1:] |= a[1:] != a[:-1]
+    smooth = (d2x <= peak / 16) & (d2y <= peak / 16) & slope
     return float(smooth[midmask].mean())
