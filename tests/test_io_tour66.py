@@ -91,3 +91,38 @@ def test_landsat_stac_names_meet_the_msi_stem_and_every_stac_common_name_is_know
         ds.set_band_description(1, "rededge071")
         ds.set_band_description(2, "rededge078")
     assert read_image(pair).modality == "msi"
+
+
+def envi(tmp_path, arr, header_lines: str):
+    """An ENVI .img written by GDAL, with ``header_lines`` added to its .hdr (as ENVI and SNAP write them)."""
+    p = tmp_path / "scene.img"
+    with rasterio.open(p, "w", driver="ENVI", width=arr.shape[2], height=arr.shape[1], count=arr.shape[0],
+                       dtype=arr.dtype) as d:
+        d.write(arr)
+    hdr = tmp_path / "scene.hdr"
+    hdr.write_text(hdr.read_text() + header_lines, encoding="utf-8")
+    return str(p)
+
+
+def test_envi_band_wavelengths_name_the_bands(tmp_path):
+    """An ENVI header's 'band names = {Band 1 (0.4430 µm), …}' and 'wavelength = {…}' were kept as the raw names
+    'Band 1 (0.4430 µm) (0.4430 Micrometers)' (GDAL appends the wavelength), so the msi stem found none of its
+    bands; each band whose wavelength falls in a different STAC common-name range is named by it, with a note."""
+    from rsvlm.model.stem import StemConfig, match_bands
+
+    arr = np.random.default_rng(68).integers(100, 3000, (4, 12, 12)).astype(np.uint16)  # (C, H, W)
+    p = envi(tmp_path, arr, "band names = {Band 1 (0.4900 µm), Band 2 (0.5600 µm), Band 3 (0.6650 µm), "
+                            "Band 4 (0.8420 µm)}\nwavelength units = Micrometers\nwavelength = {0.49, 0.56, 0.665, 0.842}\n")
+    img = read_image(p)
+    assert img.modality == "msi" and img.bands == ["blue", "green", "red", "nir"], img.notes
+    said = "bands named by their wavelength: blue (0.49 µm), green (0.56 µm), red (0.665 µm), nir (0.842 µm)"
+    assert any(n.startswith(said) for n in img.notes), img.notes
+    stem = StemConfig(modality="msi", bands=["B02", "B03", "B04", "B08"], mean=[0.0] * 4, std=[1.0] * 4)
+    assert match_bands(stem, img.bands, 4, p).index == [0, 1, 2, 3]
+    nm = read_image(envi(tmp_path, arr, "wavelength = {842, 665, 560, 490}\n"))  # nanometres, unit left unsaid
+    assert nm.bands == ["nir", "red", "green", "blue"], nm.notes
+    own = read_image(envi(tmp_path, arr, "band names = {Blue, Green, Red, NIR}\nwavelength units = Nanometers\n"
+                                         "wavelength = {490, 560, 665, 842}\n"))
+    assert own.bands == ["Blue", "Green", "Red", "NIR"] and not any("wavelength" in n for n in own.notes)  # own names
+    cube = read_image(envi(tmp_path, arr, "wavelength = {490, 495, 500, 505}\n"))  # hyperspectral: one name 4 times
+    assert cube.bands == ["490", "495", "500", "505"], cube.notes

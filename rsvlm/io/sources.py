@@ -363,6 +363,12 @@ class RasterioSource:
                 notes.append(f"bands named {', '.join(named)} from the TIFF's JSON metadata")
         from rasterio.enums import ColorInterp
 
+        from rsvlm.io.wavelengths import named_by_wavelength
+
+        self.descriptions, said = named_by_wavelength(  # an ENVI header's wavelengths: blue, nir …
+            self.descriptions, [ds_.tags(b + 1) for ds_ in src for b in range(ds_.count)])
+        notes += said
+
         ci = [c for ds_ in src for c in ds_.colorinterp]
         self.alpha_index = ci.index(ColorInterp.alpha) if ColorInterp.alpha in ci else None
         rgb = {ColorInterp.red: "R", ColorInterp.green: "G", ColorInterp.blue: "B"}

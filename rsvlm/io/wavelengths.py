@@ -1,0 +1,66 @@
+"""Bands named by their wavelength: an ENVI header's ``wavelength = {0.443, …}`` (GDAL's per-band ``wavelength``,
+``wavelength_units``, which it also appends to the description: ``Band 1 (0.4430 Micrometers)``) or a description
+that gives one (``Band 1 (0.4430 µm)``, ``B (490 nm)``). Where each band's wavelength falls in a different one of
+STAC's eo common-name ranges, a band with no name of its own is named by it (``blue``, ``nir``, ``swir16``), which
+band matching knows (``bandnames.SAME_BAND``); for ``sources.RasterioSource``. Pure Python."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["COMMON_RANGES", "band_wavelength", "common_name", "named_by_wavelength"]
+
+# STAC eo common names and the wavelengths (µm) they name: each a contiguous range, none overlapping
+COMMON_RANGES = (("coastal", 0.40, 0.45), ("blue", 0.45, 0.52), ("green", 0.52, 0.60), ("yellow", 0.60, 0.62),
+                 ("red", 0.62, 0.69), ("rededge071", 0.69, 0.72), ("rededge075", 0.72, 0.76),
+                 ("rededge078", 0.76, 0.80), ("nir", 0.80, 0.90), ("nir09", 0.93, 0.96), ("cirrus", 1.35, 1.40),
+                 ("swir16", 1.55, 1.75), ("swir22", 2.08, 2.35), ("lwir11", 10.3, 11.3), ("lwir12", 11.5, 12.5))
+_UNIT = r"(µm|μm|um|micrometers?|micrometres?|microns?|nm|nanometers?|nanometres?)"
+_IN_TEXT = re.compile(r"\(?\s*(\d+(?:\.\d+)?)\s*" + _UNIT + r"\s*\)?", re.I)  # "(0.4430 µm)", "490 nm"
+_GDAL_SUFFIX = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s*" + _UNIT + r"?\s*\)\s*$", re.I)  # GDAL's " (0.4430 Micrometers)"
+_NO_NAME = re.compile(r"\s*(?:(?:band|layer|channel)?[\s_.-]*\d*\s*)?(?:" + _IN_TEXT.pattern + r")?\s*", re.I)
+
+
+def _micrometres(value: float, unit: str | None) -> float:
+    """``value`` in ``unit`` as µm; a unit left unsaid is nm above 100 (ENVI headers often omit it)."""
+    u = (unit or "").lower()
+    return value / 1000 if u.startswith("nan") or u == "nm" or (not u and value > 100) else value
+
+
+def band_wavelength(tags: dict, description: str | None) -> float | None:
+    """A band's wavelength in µm: GDAL's band metadata (``wavelength``, ``wavelength_units``), else the one its
+    ``description`` gives with a unit; None where neither does."""
+    try:
+        return _micrometres(float(tags["wavelength"]), tags.get("wavelength_units"))
+    except (KeyError, ValueError, TypeError):
+        pass
+    m = _IN_TEXT.search(description or "")
+    return _micrometres(float(m[1]), m[2]) if m else None
+
+
+def common_name(um: float) -> str | None:
+    """The STAC common name whose range holds ``um`` µm, else None (a wavelength between them: 0.91, 1.2)."""
+    return next((n for n, lo, hi in COMMON_RANGES if lo <= um < hi), None)
+
+
+def named_by_wavelength(descriptions: list[str | None], tags: list[dict]) -> tuple[list[str | None], list[str]]:
+    """The bands' ``descriptions`` with those that name no band (none, a writer's ``Band 1``, a wavelength alone,
+    GDAL's appended ``(0.4430 Micrometers)``) named by the common name of their wavelength, the others without
+    the wavelength GDAL appended, and the note naming those named; as given, with no note, unless every band has a wavelength in a different common name's range (a
+    hyperspectral cube's 200 bands keep their descriptions)."""
+    um = [band_wavelength(t, d) for t, d in zip(tags, descriptions)]
+    names = [common_name(w) if w is not None else None for w in um]
+    if not names or None in names or len(set(names)) < len(names):
+        return descriptions, []
+    out, named = [], []
+    for d, n, w in zip(descriptions, names, um):
+        own = _GDAL_SUFFIX.sub("", d or "") if d else ""
+        if _NO_NAME.fullmatch(own):
+            out.append(n)
+            named.append(f"{n} ({w:g} µm)")
+        else:  # a name of its own: GDAL's appended wavelength dropped ("Red (0.6650 Micrometers)" is red)
+            out.append(own or d)
+    if not named:
+        return out, []
+    return out, [f"band{'s' * (len(named) > 1)} named by {'their' if len(named) > 1 else 'its'} wavelength: "
+                 f"{', '.join(named)} (STAC's common names; if wrong, name them with --bands)"]
