@@ -214,13 +214,14 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores["n_gt_no_task"] = other["None"]  # no rsvlm task: no script scores them
     scores["n_pred_other_task"] = dict(foreign_tasks(preds, {r["id"] for r in records}))  # scored by their ids
     scores["n_pred_bad_lines"] = preds.n_bad_lines
-    scores["n_pred_duplicate_ids"] = preds.n_duplicates
-    scored = {it.id for it in items}  # another task's repeats are that script's to say
+    scored = {it.id for it in items}  # another task's repeats are that script's to say (vqa noted a cls id's)
+    repeated = [i for i in preds.repeats if i in scored]
+    scores["n_pred_duplicate_ids"] = sum(preds.repeats[i] for i in repeated)
     scores["n_pred_duplicate_ids_differing"] = sum(i in scored for i in preds.differing)
     not_in_gt = [pid for pid in preds.by_id if pid not in all_ids]  # other tasks' are not
     scores["n_pred_not_in_gt"] = len(not_in_gt)
     firsts = (("n_missing", next((it.id for it in items if it.pred is None), None)),
-              ("n_pred_duplicate_ids", preds.first_duplicate), ("n_pred_not_in_gt", next(iter(not_in_gt), None)))
+              ("n_pred_duplicate_ids", next(iter(repeated), None)), ("n_pred_not_in_gt", next(iter(not_in_gt), None)))
     scores["first_ids"] = {k: i for k, i in firsts if i is not None}  # counted, and named: which to look at
     scores["run"], run_note = read_run(args.pred)
     scores.setdefault("notes", []).extend(prediction_notes(items, preds, records, tasks, task_name, args, scores,

@@ -46,6 +46,7 @@ class PredictionFile:
     n_text_answers: int = 0  # lines without an "answer" (or "objects"), scored on their "text"
     n_duplicates: int = 0
     first_duplicate: str | None = None  # the first id a later line repeats
+    repeats: Counter = field(default_factory=Counter)  # id -> later lines that repeat it, in the order first repeated
     differing: list[str] = field(default_factory=list)  # repeated ids whose later line answers otherwise
     bad_examples: list[str] = field(default_factory=list)
     json_array: bool = False  # the file is one JSON array of predictions, not JSONL
@@ -233,6 +234,7 @@ def _read_predictions(path: Path, data: bytes) -> PredictionFile:
         if pid in out.by_id:
             out.n_duplicates += 1
             out.first_duplicate = out.first_duplicate or pid
+            out.repeats[pid] += 1
             first = out.by_id[pid][1]
             if any(first.get(k) != obj.get(k) for k in ("answer", "objects")) and pid not in differing:
                 differing.add(pid)  # a set beside the list: the list's `in` made two appended runs' file quadratic

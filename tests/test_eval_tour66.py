@@ -144,3 +144,21 @@ def test_a_meta_size_that_is_not_the_image_file_s_is_said_naming_the_record(tmp_
              for line in (tmp_path / "gt.jsonl").read_text().splitlines()]
     assert mismatches(items, tmp_path)[1][1] == f"c: meta 200x100, image {tmp_path / 'c.png'} 100x200 (meta.width and " \
                                                 "meta.height swapped?)"
+
+
+def test_a_repeated_id_of_another_task_is_that_task_s_script_s_to_say(tmp_path):
+    """One predictions file of every task: a cls id repeated was counted and named by eval.vqa too ("1 prediction(s)
+    repeat an id; first: c2", a record vqa does not score), as the differing note already was not. Each script now
+    counts the repeats of the ids it scores."""
+    from eval import classification, vqa
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("c2", "cls", "[cls] What scene?", "forest"),
+                                             eval_record("v1", "vqa", "[vqa] A road?", "Yes."),
+                                             eval_record("v2", "vqa", "[vqa] A river?", "No.")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "c2", "answer": "forest"}, {"id": "v1", "answer": "yes"},
+                                              {"id": "c2", "answer": "forest"}, {"id": "c2", "answer": "lake"},
+                                              {"id": "v2", "answer": "no"}, {"id": "v2", "answer": "no"}])
+    s = vqa.main(["--gt", gt, "--pred", pred])
+    assert s["n_pred_duplicate_ids"] == 1 and s["first_ids"].get("n_pred_duplicate_ids") == "v2"
+    s = classification.main(["--gt", gt, "--pred", pred])
+    assert s["n_pred_duplicate_ids"] == 2 and s["first_ids"]["n_pred_duplicate_ids"] == "c2"
