@@ -43,3 +43,25 @@ def test_load_with_tasks_without_overrides_of_weights_reads_as_before(tasks):
 
     w = load_with_tasks(None, ["scene.size=32"], tasks).instructions.task_weights
     assert {t for t, v in w.items() if v} == set(tasks.split(","))
+
+
+def test_det_class_question_rsvlm_asks_is_a_phrasing_data_gen_trains(tmp_path):
+    # prompt.det_class_question ("Detect all {pl}.", --det-by-class's question, and the docs' "[det] Detect all
+    # ships.") was no DET_CLASS phrasing: a model built from synth data was never asked it in training
+    import json
+    import re
+
+    from conftest import REPO
+
+    from data_gen.instructions import phrasings as P
+    from data_gen.instructions.build import load_with_tasks
+    from data_gen.synth.run import synthesize
+    from rsvlm.config import load_yaml
+    from rsvlm.data.conversation import PromptConfig
+
+    shipped = load_yaml(REPO / "rsvlm/assets/default_model/config.yaml")["prompt"]["det_class_question"]
+    assert PromptConfig().det_class_question in P.DET_CLASS and shipped in P.DET_CLASS
+    cfg = load_with_tasks(None, ["scene.size=64", "modalities=[optical]", "split.val=0", "split.test=0"], "det")
+    synthesize(tmp_path, 12, seed=3, cfg=cfg, progress=False, verbose=False)
+    asked = [json.loads(line)["conversations"][0]["value"] for line in open(tmp_path / "train.jsonl")]
+    assert any(re.fullmatch(r"<image>\n\[det\] Detect all [a-z ]+s\.( Use oriented boxes\.)?", q) for q in asked), asked

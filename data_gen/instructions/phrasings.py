@@ -18,8 +18,10 @@ COUNT_POINT = ["Point to each {s}, then count them.", "Mark every {s} with a poi
                "Put a point on every {s}, then count them."]
 DET_ALL = ["Detect all objects.", "Find every object in the image.", "Locate all objects.",
            "Detect every object and give its class.", "List all objects with their locations."]
+# its last: rsvlm's prompt.det_class_question (--det-by-class) and the docs' "[det] Detect all ships." (build 19's model
+# was trained without it)
 DET_CLASS = ["Detect every {s}.", "Find all {pl}.", "Locate the {pl}.", "Where are the {pl}?",
-             "Detect all {pl} in the image."]
+             "Detect all {pl} in the image.", "Detect all {pl}."]
 GROUND = ["Where is {expr}?", "Locate {expr}.", "Find {expr}.", "Give the box of {expr}.", "Show me {expr}.",
           "Point out {expr}."]
 REGCAP_CLASS = ["What class is the object in {box}?", "What is in {box}?", "Name the object at {box}.",
