@@ -333,7 +333,8 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
     the kind), each scored by the share of the views that found it; None where no view found one.
     Labels: as most of the views gave them (``majority_label``); shapes no view labelled come first, so
     the answer holds no empty ``<ref></ref>`` (the codec writes one before an unlabelled shape after
-    labelled ones): the shapes before the first ``<ref>`` are those no view named."""
+    labelled ones): the shapes before the first ``<ref>`` are those no view named; then each class's
+    together, one ``<ref>`` each, as the model and the instruction builders write them."""
     if cfg is None:
         from rsvlm.tta import FuseConfig
 
@@ -351,7 +352,9 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
         out = [fuse_single([objs[0] for objs in usable if objs], cfg, (w, h))]
     else:
         out = fuse_many(usable, cfg, windows, (w, h))
-    return sorted(out, key=lambda o: bool(o.get("label")))  # stable: the unlabelled first, else as fused
+    order = {k: n for n, k in enumerate(dict.fromkeys(label_key(o.get("label")) for o in out))}
+    # stable: the unlabelled first, then each class's shapes together (one <ref> each), in the order fused
+    return sorted(out, key=lambda o: (bool(o.get("label")), order[label_key(o.get("label"))]))
 
 
 def vote(answers: list[str], nones: bool = True, task: str | None = None) -> str:

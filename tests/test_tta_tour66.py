@@ -70,3 +70,19 @@ def test_hand_is_said_back_only_where_it_qualifies_a_word(said, view, plain, ima
     from rsvlm.tta_words import hand_spelling
 
     assert tta.swap_words(said, view, back=True, hand=hand_spelling(plain)) == image
+
+
+def test_a_fused_answer_names_each_class_once():
+    """Fused shapes were written in the order fused: a plane, a car, a plane said '<ref>plane</ref>…<ref>car</ref>…
+    <ref>plane</ref>…' (as --tta dihedral answered on the airport sample), one class under two <ref>s, unlike any
+    answer the model or the instruction builders write."""
+    from rsvlm import geometry
+    from rsvlm.fusion import fuse
+
+    def box(label, x):
+        return {"kind": "box", "label": label, "coords": [x, 10, x + 8, 18]}
+
+    full, less = [box("plane", 10), box("car", 30), box("plane", 50)], [box("plane", 10), box("car", 30)]
+    out = fuse([full, less, full, less], 96, 96, many=True)
+    assert [o["label"] for o in out] == ["plane", "plane", "car"]
+    assert geometry.encode(out, 96, 96).count("<ref>plane</ref>") == 1
