@@ -9,11 +9,11 @@ from convert_helpers import convert, objs, png
 from PIL import Image
 
 
-def _masks_run(tmp_path, label: np.ndarray, name: str = "a.png"):
+def _masks_run(tmp_path, label: np.ndarray, name: str = "a.png", **save):
     h, w = label.shape
     png(tmp_path / "img" / "a.png", w, h)
     (tmp_path / "lab").mkdir()
-    Image.fromarray(label).save(tmp_path / "lab" / name)
+    Image.fromarray(label).save(tmp_path / "lab" / name, **save)
     return convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels", str(tmp_path / "lab"),
                    "--binary", "building")
 
@@ -179,3 +179,15 @@ def test_binary_mask_refuses_a_colour_label_of_several_classes_read_as_grey():
         rgb[k * 16:(k + 1) * 16] = c
     with pytest.raises(NotAMask, match="50% of its pixels are mid-grey"):
         binary_mask(np.asarray(Image.fromarray(rgb).convert("L")), Output("/nonexistent/never-written", "test"))
+
+
+def test_masks_binary_keeps_255_of_a_jpeg_mask_whose_0_decodes_to_1(tmp_path):
+    """A 0/255 mask saved as JPEG (quality 70) decodes to 1 and 255: read as a 0/1 label with 255 void, its 255
+    (the class) was dropped and the background (1) made the class. A JPEG's 255 is never void."""
+    lab = np.zeros((64, 64), np.uint8)
+    lab[8:40, 16:48] = 255
+    stats, recs = _masks_run(tmp_path, lab, "a.jpg", quality=70)
+    (poly,) = objs(recs[0])
+    xs, ys = zip(*poly["coords"])
+    assert 15 <= min(xs) and max(xs) <= 49 and 7 <= min(ys) and max(ys) <= 41
+    assert "label_pixels_ignored_255" not in stats["notes"]

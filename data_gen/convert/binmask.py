@@ -7,6 +7,9 @@ What a label can be, and what is taken as the class:
 - 0/1 (or codes under half the range) with 255: 255 is "ignore" (void, no-data, as in the
   segmentation benchmarks), not the class; its pixels are counted in the notes as
   ``label_pixels_ignored_255`` (it was thresholded into the class, and the class pixels, 1, out of it).
+  Only in a lossless file (a JPEG of a 0/255 mask can decode to 0, 1 and 255 alone, or 1 and 255, its 1s
+  noise: ``lossy_file``) and where the 1s lie in flat regions (``PLATEAU`` of them in 2x2 blocks of one
+  value); a 0/1/255 label of 1 px lines is thresholded as before, its 255 the class.
 - At most ``CODES`` values none of which reaches half the range (codes 0, 1, 2): every non-zero value.
 - Piecewise constant, of more than ``CODES`` values (instance ids, 1…200): every non-zero value. Told by the
   pixels strictly between 0 and the brightest value: at least ``PLATEAU`` of them lie in a 2x2 block of one
@@ -47,9 +50,10 @@ class NotAMask(ConversionError):
     """A label whose values are those of a picture, not of a (noisy) binary mask (``binary_mask``)."""
 
 
-def binary_mask(label, out: Output):
+def binary_mask(label, out: Output, lossy: bool = False):
     """A label array (H, W) → bool mask (H, W) of its class, as the module says; ``NotAMask`` (saying the share
-    of mid-grey pixels, the caller names the file) for a photo. Notes: ``labels_not_binary`` for every label
+    of mid-grey pixels, the caller names the file) for a photo. ``lossy``: read from a JPEG, whose 255 is never
+    void (``lossy_file``). Notes: ``labels_not_binary`` for every label
     that is not 0 and one value, ``labels_not_binary_every_nonzero_taken`` (codes, instance ids),
     ``label_pixels_mid_grey``, ``labels_resampled`` (over ``NOT_A_MASK`` mid-grey, on ramps) and
     ``label_pixels_ignored_255``, ``label_pixels_nan`` (a float label's no-data, no class pixel)."""
@@ -63,8 +67,8 @@ def binary_mask(label, out: Output):
         return label > 0
     top = 1 if values[-1] <= 1 else 255 if values[-1] <= 255 else 65535
     rest = values[:-1]
-    if values[-1] == VOID and rest[-1] <= 127 and (rest[-1] <= 1 or _piecewise_constant(np.where(label == VOID, 0, label))):
-        void = label == VOID  # 0/1 (or codes, piecewise constant: no JPEG noise) with 255 void: no class pixel
+    if not lossy and values[-1] == VOID and rest[-1] <= 127 and _piecewise_constant(label):  # the 1s (codes) flat
+        void = label == VOID  # 0/1 (or codes) with 255 void: no class pixel
         out.note("label_pixels_ignored_255", int(void.sum()))
         if len(rest) > 2:  # codes 0, 1, 2: every one but 0 taken (0/1 is binary once the void is set apart)
             out.note("labels_not_binary")
@@ -96,6 +100,13 @@ def binary_mask(label, out: Output):
     return label > (top if peak > top / 2 else peak) / 2  # a dark 0/100 JPEG mask: its noise around 100 kept
 
 
+def lossy_file(path) -> bool:
+    """Whether ``path`` is a JPEG, whose compression noise can look like a 0/1 label's codes."""
+    from pathlib import Path
+
+    return Path(path).suffix.lower() in (".jpg", ".jpeg", ".jfif")
+
+
 def _piecewise_constant(label) -> bool:
     """Whether at least ``PLATEAU`` of ``label``'s (H, W) pixels strictly between 0 and its brightest value lie
     in a 2x2 block of one value (instance ids do; a photo's, a JPEG's or a resampled mask's mostly do not)."""
@@ -119,9 +130,9 @@ def _on_ramps(label, midmask, peak) -> float:
     ramps; a photo's texture is not, nor a flat region of one grey (a colour label's class read as grey)."""
     import numpy as np
 
-    a = label.astype(np.int64)
-    d2x = np.zeros(a.shape, np.int64)
-    d2y = np.zeros(a.shape, np.int64)
+    a = label.astype(np.int32)  # 16-bit values' second differences fit
+    d2x = np.zeros(a.shape, np.int32)
+    d2y = np.zeros(a.shape, np.int32)
     d2x[:, 1:-1] = np.abs(a[:, 2:] - 2 * a[:, 1:-1] + a[:, :-2])
     d2y[1:-1] = np.abs(a[2:] - 2 * a[1:-1] + a[:-2])
     slope = np.zeros(a.shape, bool)  # (H, W): not flat, across or down (a colour label's flat class is no ramp)

@@ -36,7 +36,7 @@ import contextlib
 from pathlib import Path
 
 from data_gen import crop
-from data_gen.convert.binmask import NotAMask, binary_mask
+from data_gen.convert.binmask import NotAMask, binary_mask, lossy_file
 from data_gen.convert.common import (
     IMAGE_EXTS,
     ConversionError,
@@ -168,7 +168,7 @@ def run(args, out: Output) -> None:
             continue
         mark = out.mark()  # the notes of a pair then skipped (labels_not_binary) are taken back with it
         try:
-            mask = binary_mask(read_label(lab, rgb=False), out)  # (H, W) bool
+            mask = binary_mask(read_label(lab, rgb=False), out, lossy_file(lab))  # (H, W) bool
         except NotAMask as e:  # a photo given as the label was thresholded into "changes", unsaid
             out.skip("label_not_a_mask", str(lab), str(e))
             continue

@@ -43,7 +43,7 @@ import contextlib
 import re
 from pathlib import Path
 
-from data_gen.convert.binmask import NotAMask, binary_mask
+from data_gen.convert.binmask import NotAMask, binary_mask, lossy_file
 from data_gen.convert.common import (
     ConversionError,
     Output,
@@ -354,7 +354,7 @@ def run(args, out: Output) -> None:
         mark = out.mark()  # the notes of a label then skipped with its image (labels_not_binary) go with it
         if args.binary:
             try:
-                label = binary_mask(label, out).astype("uint8")  # (H, W) 0/1
+                label = binary_mask(label, out, lossy_file(lab)).astype("uint8")  # (H, W) 0/1
             except NotAMask as e:  # a photo thresholded into class pixels; it was a traceback-free "success"
                 out.skip("label_not_a_mask", str(lab), str(e))
                 continue
