@@ -102,7 +102,7 @@ def region_question(args, image) -> str | None:
     ``--prompt`` opening with another task's tag."""
     if args.region is None:
         if args.task == "regcap" and not (args.prompt and "<box>" in args.prompt):
-            raise ValueError("--task regcap asks about a region: " + (
+            raise ValueError(f"{named_task(args)} asks about a region: " + (
                 "with --tile, give it as a <box> in --prompt, read in each tile's frame (--region is of the whole "
                 "image)" if args.tile else "give it as --region X1,Y1,X2,Y2 in the image's pixels (or a <box> in "
                 "--prompt)"))  # --region with --tile is refused: it was the one way out named
@@ -132,8 +132,13 @@ def settle_task(args) -> str | None:
         if tag is None:
             return (f"give --task ({', '.join(inf.DEFAULT_PROMPTS)}), or a --prompt that opens with a task tag "
                     "(--prompt '[det] Detect all ships.')")
-        args.task = tag
+        args.task, args.task_from_prompt = tag, True
     return None  # a tag other than --task's: asked_question warns
+
+
+def named_task(args) -> str:
+    """The task as the user gave it, for messages: ``--task det``, or ``--prompt's [det]`` (``settle_task``)."""
+    return f"--prompt's [{args.task}]" if getattr(args, "task_from_prompt", False) else f"--task {args.task}"
 
 
 def asked_question(args, image, say) -> str:
@@ -172,7 +177,7 @@ def asked_question(args, image, say) -> str:
             f"the answer read as --task {args.task}")
     ignored = [o for o, on in (("--min-objects", args.min_objects), ("--det-by-class", args.det_by_class)) if on]
     if ignored and tag != "det":  # was silent; now in --out's notes too (was a bare print in cli.main)
-        say(f"warning: {' and '.join(ignored)} ignored: " + (f"--task {args.task} asks no [det] question"
+        say(f"warning: {' and '.join(ignored)} ignored: " + (f"{named_task(args)} asks no [det] question"
             if tag == args.task else f"the question opens with [{tag}], not [det]"))
     return question
 
@@ -258,11 +263,11 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
               "comma-separated (B02.jp2,B03.jp2,…)", file=sys.stderr)
         return 2
     if args.task == "change" and len(specs) != 2:
-        print(f"rsvlm predict: --task change compares two images, --image BEFORE --image AFTER; got {len(specs)}",
+        print(f"rsvlm predict: {named_task(args)} compares two images, --image BEFORE --image AFTER; got {len(specs)}",
               file=sys.stderr)
         return 2
     if args.task != "change" and len(specs) > 1:
-        say(f"warning: {len(specs)} images for --task {args.task}: the model was trained on two images for change "
+        say(f"warning: {len(specs)} images for {named_task(args)}: the model was trained on two images for change "
             "only. Band files of one image go in one --image, comma-separated (B02.jp2,B03.jp2,…)", "pair")
     if args.tile is not None:  # --tile 0 ran the scene untiled without a word
         given = args.overlap is not None  # the default overlap is the user's to hear of only as the default

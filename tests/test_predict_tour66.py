@@ -79,3 +79,19 @@ def test_an_unreadable_regcap_shape_is_told_to_use_region():
                            tile=None, min_objects=0, det_by_class=False)
     with pytest.raises(ValueError, match=r"--region X1,Y1,X2,Y2 gives a \[regcap\] box in pixels"):
         asked_question(args, _image(), Said())
+
+
+def test_messages_name_the_task_as_it_was_given(geotiff, tmp_path, capsys):
+    """With the task read from --prompt's tag, "--task change compares two images" named an option never given."""
+    assert _predict(tmp_path / "no-model", geotiff, "--prompt", "[change] What changed?") == 2
+    assert "rsvlm predict: --prompt's [change] compares two images" in capsys.readouterr().err
+    _predict(tmp_path / "no-model", geotiff, "--prompt", "[count]", "--min-objects", "3")
+    assert "--min-objects ignored: --prompt's [count] asks no [det] question" in capsys.readouterr().err
+    assert _predict(tmp_path / "no-model", geotiff, "--task", "change") == 2
+    assert "rsvlm predict: --task change compares two images" in capsys.readouterr().err
+
+
+def test_an_empty_prompt_without_a_task_is_said_empty(geotiff, tmp_path, capsys):
+    """--prompt "$Q" with Q unset and no --task: said as an empty --prompt, not as a missing --task."""
+    assert _predict(tmp_path / "no-model", geotiff, "--prompt", " ") == 2
+    assert "rsvlm predict: --prompt is empty; give the question, or --task alone" in capsys.readouterr().err
