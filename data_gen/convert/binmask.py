@@ -4,7 +4,7 @@ against a photo given as the label.
 What a label can be, and what is taken as the class:
 
 - 0 and one value (or one value alone): that value.
-- 0/1 (or codes under half the range) with 255: 255 is "ignore" (void, no-data, as in the
+- 0/1 with 255: 255 is "ignore" (void, no-data, as in the
   segmentation benchmarks), not the class; its pixels are counted in the notes as
   ``label_pixels_ignored_255`` (it was thresholded into the class, and the class pixels, 1, out of it).
   Only in a lossless file (a JPEG of a 0/255 mask can decode to 0, 1 and 255 alone, or 1 and 255, its 1s
@@ -67,12 +67,9 @@ def binary_mask(label, out: Output, lossy: bool = False):
         return label > 0
     top = 1 if values[-1] <= 1 else 255 if values[-1] <= 255 else 65535
     rest = values[:-1]
-    if not lossy and values[-1] == VOID and rest[-1] <= 127 and _piecewise_constant(label):  # the 1s (codes) flat
-        void = label == VOID  # 0/1 (or codes) with 255 void: no class pixel
+    if not lossy and values[-1] == VOID and rest[-1] == 1 and _piecewise_constant(label):  # 0/1 of flat 1s
+        void = label == VOID  # 0/1 with 255 void: no class pixel
         out.note("label_pixels_ignored_255", int(void.sum()))
-        if len(rest) > 2:  # codes 0, 1, 2: every one but 0 taken (0/1 is binary once the void is set apart)
-            out.note("labels_not_binary")
-            out.note("labels_not_binary_every_nonzero_taken")
         return (label > 0) & ~void
     flat = len(values) > CODES and _piecewise_constant(label)  # few flat values: a colour label's classes
     if values[-1] <= top / 2 and len(values) <= CODES or flat:  # codes (0, 1, 2) or instance ids, not noise
