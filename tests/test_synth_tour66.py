@@ -65,3 +65,23 @@ def test_det_class_question_rsvlm_asks_is_a_phrasing_data_gen_trains(tmp_path):
     synthesize(tmp_path, 12, seed=3, cfg=cfg, progress=False, verbose=False)
     asked = [json.loads(line)["conversations"][0]["value"] for line in open(tmp_path / "train.jsonl")]
     assert any(re.fullmatch(r"<image>\n\[det\] Detect all [a-z ]+s\.( Use oriented boxes\.)?", q) for q in asked), asked
+
+
+def test_change_records_asked_of_a_run_that_drew_no_pair_are_said_missing(tmp_path, capsys):
+    # `synth --n 1 --tasks change` drew no pair (scene.pairs_fraction 0.25): "0 records", exit 0, and a "short" line
+    # blaming skips or too many asked, not the missing pairs
+    from data_gen.__main__ import main
+
+    base = ["synth", "--n", "1", "--size", "32", "--no-progress", "--seed", "0"]
+    assert main([*base, "--out", str(tmp_path / "a"), "--tasks", "change"]) == 0
+    out, err = capsys.readouterr()
+    assert "1 scene (0 pairs), 0 records" in out
+    assert ("instructions.task_weights gives change 2, but none of the 1 scene was drawn as a pair "
+            "(scene.pairs_fraction 0.25), which change records need: no record was made; give --pairs-fraction 1") in err
+    assert main([*base, "--out", str(tmp_path / "b"), "--tasks", "change,cls"]) == 0
+    assert "which change records need: none of them was made" in capsys.readouterr().err
+    assert main([*base, "--out", str(tmp_path / "c"), "--tasks", "change", "--pairs-fraction", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert "(1 pair)" in out and "drawn as a pair" not in err
+    assert main([*base, "--out", str(tmp_path / "d"), "--tasks", "cls"]) == 0  # change not asked for
+    assert "drawn as a pair" not in capsys.readouterr().err

@@ -231,6 +231,8 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
         if not (cfg.instructions.all_tasks or cfg.instructions.records_per_image):
             print(f"note: instructions.records_per_image=0: scenes only, the records files are empty; make records "
                   f"with python -m data_gen rebuild --dir {out} instructions.records_per_image=N", file=sys.stderr)
+        if note := _no_pairs_note(cfg, report):
+            print(note, file=sys.stderr)
         if too_small:
             print(f"note: {sum(too_small.values())} object(s) the scene recipes asked for were left out as too small "
                   f"to draw (under 3 px at scene.size {cfg.scene.size}, object_scale {cfg.scene.object_scale}, "
@@ -268,6 +270,21 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
         print(f"{n} scene{'s' * (n != 1)} x {k} modalit{'ies' if k != 1 else 'y'} in {dt:.1f} s: {rate} "
               f"({workers} worker(s); {cpu:.1f} CPU-s in all, {1000 * cpu / n:.1f} CPU-ms per scene)")
     return report
+
+
+def _no_pairs_note(cfg: SynthConfig, report: dict) -> str:
+    """A note where records of ``change`` were asked for (weight > 0) but no scene was drawn as a pair, which it
+    needs (a few scenes at scene.pairs_fraction < 1): its records are missing, all of them where it is the only
+    task; "" otherwise. The quota lines said only "not made: skipped, or more asked …"."""
+    ins = cfg.instructions
+    weights = {t: float(w) for t, w in ins.task_weights.items() if float(w) > 0}
+    if report["pairs"] or "change" not in weights or not (ins.all_tasks or ins.records_per_image):
+        return ""
+    n = report["scenes"]
+    return (f"note: instructions.task_weights gives change {weights['change']:g}, but none of the {n} scene"
+            f"{'s' * (n != 1)} was drawn as a pair (scene.pairs_fraction {cfg.scene.pairs_fraction:g}), which "
+            + ("change records need: no record was made" if len(weights) == 1 else "change records need: none of them was made")
+            + "; give --pairs-fraction 1 (every scene a pair) or more scenes")
 
 
 def _leftovers(out: Path, seed: int, pairs: bytearray, modalities) -> list[str]:
