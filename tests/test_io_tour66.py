@@ -126,3 +126,26 @@ def test_envi_band_wavelengths_name_the_bands(tmp_path):
     assert own.bands == ["Blue", "Green", "Red", "NIR"] and not any("wavelength" in n for n in own.notes)  # own names
     cube = read_image(envi(tmp_path, arr, "wavelength = {490, 495, 500, 505}\n"))  # hyperspectral: one name 4 times
     assert cube.bands == ["490", "495", "500", "505"], cube.notes
+
+
+def test_envi_headers_in_any_case_and_among_band_files(tmp_path):
+    """SCENE.HDR beside scene.img (a Windows pair on a case-sensitive disk) found no data file; and headers among
+    band files (a folder's '*': B02.hdr B02.img B03.hdr …) were each opened as a band, 'not a readable raster'."""
+    arr = np.random.default_rng(69).integers(100, 3000, (1, 12, 12)).astype(np.uint16)  # (C, H, W)
+    for b in ("B02", "B03", "B04"):
+        with rasterio.open(tmp_path / f"{b}.img", "w", driver="ENVI", width=12, height=12, count=1, dtype="uint16") as d:
+            d.write(arr)
+    (tmp_path / "B04.hdr").rename(tmp_path / "B04.HDR")
+    one = read_image(str(tmp_path / "B04.HDR"))
+    assert one.notes[0].startswith("B04.HDR is a raster header: read its data file B04.img"), one.notes
+    files = sorted(str(p) for p in tmp_path.iterdir())  # B02.hdr B02.img B03.hdr B03.img B04.HDR B04.img
+    img = read_image(files)
+    assert img.bands == ["B02", "B03", "B04"] and img.data.shape == (3, 12, 12), img.notes
+    assert "raster headers B02.hdr, B03.hdr, B04.HDR given beside their data files: left out" in img.notes[0]
+    alone = read_image([str(tmp_path / "B02.img"), str(tmp_path / "B03.hdr")])  # a header for its data file
+    assert alone.bands == ["B02", "B03"] and "read B03.hdr by its data file B03.img" in alone.notes[0], alone.notes
+    (tmp_path / "B05.hdr").write_text((tmp_path / "B02.hdr").read_text())
+    from rsvlm.io import ImageReadError
+
+    with pytest.raises(ImageReadError, match=r"B05\.hdr: a raster header among the band files.*no data file beside it"):
+        read_image([str(tmp_path / "B02.img"), str(tmp_path / "B05.hdr")])

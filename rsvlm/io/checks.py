@@ -161,18 +161,49 @@ HEADER_DATA = ("", ".img", ".dat", ".bin", ".raw", ".bsq", ".bil", ".bip", ".flt
 def header_data(p: Path) -> tuple[list[Path], str]:
     """(its data files, the names looked for) for a raster header ``p`` (``x.hdr``, ENVI's or ESRI's, which GDAL
     refuses: it opens the data file): ``x.img``, ``x`` … (``HEADER_DATA`` added to the name, so ``x_2020.06.13.hdr``
-    finds ``x_2020.06.13.img``), upper-case too (``SCENE.HDR`` beside ``SCENE.IMG``), or ``x.img`` for
-    ``x.img.hdr``; in that order, empty where none is there. GDAL's own refusal named no data file."""
+    finds ``x_2020.06.13.img``), in any case (``SCENE.HDR`` beside ``scene.img`` or ``SCENE.IMG``), or ``x.img``
+    for ``x.img.hdr``; in that order, empty where none is there. GDAL's own refusal named no data file."""
     stem = p.with_suffix("")
     own = stem.suffix.lower() in HEADER_DATA[1:]  # x.img.hdr: the header of x.img
-    endings = [""] if own else list(HEADER_DATA)
-    names = [stem.with_name(stem.name + s) for s in endings]
-    upper = [stem.with_suffix(stem.suffix.upper())] if own else [stem.with_name(stem.name + s.upper()) for s in endings if s]
+    names = [stem.with_name(stem.name + s) for s in ([""] if own else HEADER_DATA)]
+    try:  # the folder's names, compared case-insensitively (a Windows pair on a case-sensitive disk)
+        beside = sorted(n for n in p.parent.iterdir() if n.suffix.lower() != ".hdr")
+    except OSError:
+        beside = []
     found: list[Path] = []
-    for n in dict.fromkeys(names + upper):  # scene.img and scene.IMG are one file on a case-insensitive disk
-        if n.is_file() and n.suffix.lower() != ".hdr" and not any(n.samefile(f) for f in found):
-            found.append(n)
+    for want in names:
+        for n in beside:  # scene.img and scene.IMG are one file on a case-insensitive disk
+            if n.name.lower() == want.name.lower() and n.is_file() and not any(n.samefile(f) for f in found):
+                found.append(n)
     return found, ", ".join(n.name for n in names)
+
+
+def band_headers(names: list[str]) -> tuple[list[str], list[str]]:
+    """Band files given with raster headers among them (``B02.img B02.hdr B03.img B03.hdr``: a folder's ``*``):
+    a header whose data file is given too is left out, one given alone stands for its data file (``header_data``),
+    with a note saying which; ``names`` as given where fewer than two or none is a header. Raises ImageReadError,
+    naming the header, where no data file is beside it (GDAL's refusal said 'not a readable raster')."""
+    if len(names) < 2 or not any(Path(n).suffix.lower() == ".hdr" for n in names):
+        return names, []
+    given = [Path(n) for n in names if Path(n).suffix.lower() != ".hdr"]
+    out, dropped, swapped = [], [], []
+    for n in names:
+        p = Path(n)
+        if p.suffix.lower() != ".hdr" or not p.is_file():  # one missing is check_image_path's to name
+            out.append(n)
+            continue
+        found, looked = header_data(p)
+        if not found:
+            raise ImageReadError(f"{n}: a raster header among the band files, not an image, and no data file "
+                                 f"beside it ({looked})")
+        if any(f.samefile(g) for f in found for g in given if g.is_file()):
+            dropped.append(p.name)
+        else:
+            out.append(str(found[0]))
+            swapped.append(f"{p.name} by its data file {found[0].name}")
+    notes = [f"raster header{'s' * (len(dropped) > 1)} {', '.join(dropped)} given beside {'their' if len(dropped) > 1 else 'its'} "
+             f"data file{'s' * (len(dropped) > 1)}: left out (a header is no band)"] if dropped else []
+    return out, notes + ([f"read {', '.join(swapped)} (a header is no band)"] if swapped else [])
 
 
 def check_image_path(name: Path | str) -> None:

@@ -39,6 +39,7 @@ from rsvlm.io.bandnames import (
     polarisation_in,
 )
 from rsvlm.io.budget import check_fits
+from rsvlm.io.checks import band_headers
 from rsvlm.io.georef import gcp_orientation_note, orientation_note, shift_gcps, shift_transform
 from rsvlm.io.image import RSImage, Window, as_paths, file_names, image_size
 from rsvlm.io.iq import as_complex, iq_note
@@ -60,9 +61,11 @@ class SceneReader:
 
     def __init__(self, path, modality: str | None = None, bands: list[str] | str | None = None,
                  scaling: sc.ReadConfig | dict | None = None, png_checked: set | None = None, *, whole: bool = False):
-        self.paths = as_paths(path)
+        as_paths(path)  # none, an empty name, or a file twice: said as given
+        # as given: a file named "a, b.png" is one file, which ``name`` cannot tell; an ENVI band set's headers not bands
+        self.files, headers = band_headers(file_names(path))
+        self.paths = as_paths(self.files)
         self._whole = whole  # the caller reads the whole scene: refused before the stretch where it does not fit
-        self.files = file_names(path)  # as given: a file named "a, b.png" is one file, which ``name`` cannot tell
         self.name = ", ".join(self.files)
         modality = md.given_modality(modality, self.name)  # "SAR" as the CLI and records take it
         if isinstance(bands, str):  # "B02,B03,B04" as --bands writes it: was taken letter by letter
@@ -72,8 +75,9 @@ class SceneReader:
         self.cfg = sc.as_config(scaling)  # a copy: resolving fills it in
         sc.check_config(self.cfg)
         with (library_messages() as heard,  # a damaged file's warnings become notes, not unnamed stderr lines
-              out_of_memory(self.name, lambda: header_size(file_names(path)[0]))):  # a PNG, a tifffile TIFF decoded whole
-            self.src = open_source(file_names(path), self.cfg.gdal_cache_mb, png_checked)
+              out_of_memory(self.name, lambda: header_size(self.files[0]))):  # a PNG, a tifffile TIFF decoded whole
+            self.src = open_source(self.files, self.cfg.gdal_cache_mb, png_checked)
+            self.src.notes[:0] = headers
             try:
                 self.src = as_complex(self.src, self.paths, self.cfg.sar_iq, modality, self.name)  # I/Q bands
                 self._decimated = None  # the sample _resolve reads, once (``_sample``)
