@@ -85,3 +85,15 @@ def test_change_records_asked_of_a_run_that_drew_no_pair_are_said_missing(tmp_pa
     assert "(1 pair)" in out and "drawn as a pair" not in err
     assert main([*base, "--out", str(tmp_path / "d"), "--tasks", "cls"]) == 0  # change not asked for
     assert "drawn as a pair" not in capsys.readouterr().err
+    assert main([*base, "--out", str(tmp_path / "e"), "--tasks", "change,cls", "--pairs-fraction", "0"]) == 0
+    assert "drawn as a pair" not in capsys.readouterr().err  # no pair asked for: the mix's change weight is idle
+
+
+@pytest.mark.parametrize("word, tag", [("detection", "det"), ("segmentation", "seg"), ("counting", "count"),
+                                       ("grounding", "ground"), ("captioning", "cap")])
+def test_tasks_given_as_the_task_s_full_word_names_its_tag(word, tag):
+    # --tasks detection said only "'detection' is no task": difflib finds "det" too far from it
+    from data_gen.instructions.build import task_overrides
+
+    with pytest.raises(ValueError, match=rf"'{word}' is no task \(did you mean '{tag}'\?\)"):
+        task_overrides(f"ground,{word}")

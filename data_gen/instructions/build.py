@@ -133,7 +133,9 @@ def task_overrides(tasks: str, weights: dict | None = None) -> list[str]:
     if not names:
         raise ValueError(f"--tasks {tasks!r} names no task; tasks are {', '.join(TASKS)}")
     if bad := [t for t in names if t not in TASKS]:
-        near = difflib.get_close_matches(bad[0], TASKS, n=1, cutoff=0.6)
+        # "detection", "segmentation", "counting": the tag is the word's head, which difflib finds too far
+        near = [t for t in TASKS if bad[0].startswith(t)][-1:] or difflib.get_close_matches(bad[0], TASKS, n=1,
+                                                                                          cutoff=0.6)
         raise ValueError(f"--tasks {tasks!r}: {bad[0]!r} is no task" + (f" (did you mean {near[0]!r}?)" if near else "")
                          + f"; tasks are {', '.join(TASKS)}")
     return [f"instructions.task_weights.{t}=0" for t in TASKS if t not in names] + [

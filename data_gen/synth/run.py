@@ -274,11 +274,12 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
 
 def _no_pairs_note(cfg: SynthConfig, report: dict) -> str:
     """A note where records of ``change`` were asked for (weight > 0) but no scene was drawn as a pair, which it
-    needs (a few scenes at scene.pairs_fraction < 1): its records are missing, all of them where it is the only
+    needs (a few scenes at 0 < scene.pairs_fraction < 1): its records are missing, all of them where it is the only
     task; "" otherwise. The quota lines said only "not made: skipped, or more asked …"."""
     ins = cfg.instructions
     weights = {t: float(w) for t, w in ins.task_weights.items() if float(w) > 0}
-    if report["pairs"] or "change" not in weights or not (ins.all_tasks or ins.records_per_image):
+    if report["pairs"] or not cfg.scene.pairs_fraction or "change" not in weights \
+            or not (ins.all_tasks or ins.records_per_image):  # pairs_fraction 0: none asked for (check_makeable)
         return ""
     n = report["scenes"]
     return (f"note: instructions.task_weights gives change {weights['change']:g}, but none of the {n} scene"
