@@ -22,6 +22,7 @@ class Parser(argparse.ArgumentParser):
 
     argv: tuple[str, ...] = ()  # the command line as typed, for error's hints (rsvlm.cli.main sets it)
     _parsing: tuple[str, ...] = ()  # the words of the parse under way, where argv is not set
+    explained: tuple[str, ...] = ()  # options an error's caller said the hint for (chat --task): no "did you mean"
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("allow_abbrev", False)  # --reg ran as --region unsaid; a typo is said with the option meant
@@ -96,7 +97,8 @@ class Parser(argparse.ArgumentParser):
                 sub.error(message)
             words = message.split(": ", 1)[1].split(" (", 1)[0].split()  # the words, not a hint said after them
             words = words[:words.index("--")] if "--" in words else words  # after "--" a word is no option
-            hints = dict.fromkeys(self.meant(a) for a in words if a.startswith("-"))
+            hints = dict.fromkeys(self.meant(a) for a in words if a.startswith("-") and a.split("=", 1)[0] not in
+                                  self.explained)
             message += "".join(h for h in hints if h not in message)
 
         if m := re.match(r"argument (\S+): expected one argument$", message):

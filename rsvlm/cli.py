@@ -23,6 +23,13 @@ from rsvlm.argparsing import OnceParser, Parser  # noqa: F401  (Parser re-export
 
 TTA_MODES = ["none", "flip", "dihedral", "crops", "dihedral+crops"]  # rsvlm.tta.MODES, kept here: no import at parse
 
+IN_THE_CHAT = {  # predict's options given to chat: what the chat does in their place
+    "--task": "a question opens with its task tag: [det] Detect all ships.",
+    "--prompt": "a question is typed, or piped in: echo '[det] Detect all ships.' | rsvlm chat …",
+    "--region": "a [regcap] question writes its box: [regcap] What is in <box>…</box>? (pixels X1,Y1,X2,Y2 in it are "
+                "converted in the error)",
+    **dict.fromkeys(("--out", "--geojson", "--vis"), "/vis out.png and /geojson out.geojson write the last answer"),
+}
 GOES_ON = ("train", "merge-lora", "convert-llava")  # commands that write on where their stdout or stderr reader left
 
 TASK_CHOICES = ["det", "ground", "seg", "cls", "cap", "vqa", "count", "change", "regcap"]
@@ -342,7 +349,12 @@ def _stray(parser: argparse.ArgumentParser, command: str | None, extra: list[str
     cut = extra.index("--") if "--" in extra else len(extra)
     before, after = extra[:cut], extra[cut + 1:]  # after "--" a word is no option, nor a typo of one
     message = f"unrecognized arguments: {' '.join(extra)}"
-    if isinstance(parser, Parser):  # options are not abbreviated (--reg for --region): say the one meant
+    heads = [a.split("=", 1)[0] for a in before if a.startswith("-")]
+    if command == "chat" and (said := dict.fromkeys(IN_THE_CHAT[h] for h in heads if h in IN_THE_CHAT)):
+        # chat --task det was asked "did you mean --tta?": predict's options are said as the chat does them
+        message += f" (predict's options; in the chat {'; '.join(said)})"
+        parser.explained = tuple(h for h in heads if h in IN_THE_CHAT)  # not "--task: did you mean --tta?"
+    elif isinstance(parser, Parser):  # options are not abbreviated (--reg for --region): say the one meant
         message += "".join(dict.fromkeys(parser.meant(a) for a in before if a.startswith("-")))
     if after and command not in (None, "train"):  # was "--tile is no option: … did you mean --tile?"
         message += _after_end(parser, command, after)

@@ -1,0 +1,27 @@
+"""Tour 66 (helper C): predict's options given to chat."""
+
+from __future__ import annotations
+
+import pytest
+
+from rsvlm.cli import main
+
+
+def _error(argv, capsys) -> str:
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    return capsys.readouterr().err
+
+
+def test_predict_s_options_given_to_chat_say_what_the_chat_does_instead(capsys):
+    """rsvlm chat --task det was answered "did you mean --tta?", --prompt hi with nothing at all."""
+    err = _error(["chat", "--image", "a.tif", "--task", "det"], capsys)
+    assert "in the chat a question opens with its task tag: [det] Detect all ships." in err, err
+    assert "did you mean" not in err, err
+    err = _error(["chat", "--image", "a.tif", "--prompt=hi", "--vis", "o.png"], capsys)
+    assert "a question is typed, or piped in: echo" in err and "/vis out.png and /geojson" in err, err
+
+
+def test_a_misspelt_chat_option_is_still_told_the_one_meant(capsys):
+    assert "did you mean --tta?" in _error(["chat", "--image", "a.tif", "--tak", "flip"], capsys)
