@@ -280,6 +280,9 @@ class ChatREPL:
             return True
         if line.startswith("/"):
             return self.commands.command(line)
+        if line.lower() in ("quit", "exit", "quit()", "exit()", ":q"):  # was asked of the model as a question
+            self.say(f"(/quit or Ctrl-D leaves; {line!r} alone is not asked)")
+            return True
         self.ask(line)
         return True
 

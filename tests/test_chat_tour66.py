@@ -40,3 +40,11 @@ def test_a_reader_gone_ends_the_chat_with_status_1_and_says_so(ckpt, geotiff, mo
     assert _chat(ckpt, geotiff, ["[cls] What scene?", "/quit"], monkeypatch) == 1
     err = capsys.readouterr().err
     assert "rsvlm chat: standard output was closed by its reader; the chat ended there" in err
+
+
+def test_a_bare_quit_is_not_asked_of_the_model(ckpt, geotiff, monkeypatch, capsys):
+    """"exit" typed as in a Python REPL was answered by the model, and the chat went on without a word."""
+    assert _chat(ckpt, geotiff, ["exit", "Quit"], monkeypatch) == 0
+    out = capsys.readouterr().out
+    assert "(/quit or Ctrl-D leaves; 'exit' alone is not asked)" in out
+    assert "(/quit or Ctrl-D leaves; 'Quit' alone is not asked)" in out
