@@ -30,7 +30,8 @@ from typing import Any, TypeVar
 
 import yaml
 
-from rsvlm.config_hints import ANY_KEY, held_config, near_keys, near_path, tab_hint, yaml_problem
+from rsvlm.config_hints import (ANY_KEY, held_config, leaf_near, near_path, tab_hint, unknown_refusal,
+                                yaml_problem)
 
 T = TypeVar("T")
 
@@ -149,19 +150,11 @@ def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
         raise ConfigError(f"{where or cls.__name__}: expected a mapping, got {type(data).__name__}",
                           keys=(where,) if where else ())
     ftypes = _field_types(cls)
-    unknown = sorted(str(k) for k in set(data) - set(ftypes))  # YAML's 1: or null: key was a TypeError
-    if unknown:
-        prefix = f"{where}." if where else ""
-        for k in unknown:
-            if _moved_to(cls, k):
-                raise ConfigError(f"{prefix}{k} has moved to {_moved_to(cls, k)}; write it there", keys=(prefix + k,))
-        raise ConfigError(
-            f"unknown key(s) {', '.join(prefix + k for k in unknown)} for {cls.__name__}; "
-            f"valid keys at this level: {', '.join(sorted(ftypes))}"
-            f"{_belongs_under(ftypes, unknown, prefix) or near_keys(ftypes, _sections(ftypes), unknown, prefix)}"
-            + "".join(f"; YAML needs a space after the colon: {{{k.replace(':', ': ', 1)}}}"
-                      for k in unknown if ":" in k and k.split(":", 1)[0] in ftypes),
-            keys=tuple(prefix + k for k in unknown))
+    if errors := _unknown_keys(cls, data, where, (cls, where), ()):  # every section's, at once: not one rerun each
+        if len(errors) == 1:
+            raise errors[0]
+        raise ConfigError(f"unknown keys in {len(errors)} places:\n  " + "\n  ".join(map(str, errors)),
+                          keys=tuple(k for e in errors for k in e.keys))
     one = getattr(cls, "ONE_VALUE", {})  # several values where one is expected: the class says where the others go
     for k, v in data.items():
         if k in one and (isinstance(v, (list, tuple)) or isinstance(v, str) and v.startswith("[") and v.endswith("]")):
@@ -171,27 +164,29 @@ def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
     return cls(**kwargs)
 
 
-def _section_of(ftypes: dict[str, Any], unknown: list[str]) -> tuple[str, type] | None:
-    """(field, its dataclass) of the one section one level down whose keys include all of ``unknown``, or None."""
-    for name, tp in sorted(ftypes.items()):
-        sub = _unwrap_optional(tp)[0]
-        if dataclasses.is_dataclass(sub) and set(unknown) <= {f.name for f in dataclasses.fields(sub)}:
-            return name, sub
-    return None
-
-
-def _belongs_under(ftypes: dict[str, Any], unknown: list[str], prefix: str) -> str:
-    """Where ``unknown`` keys all belong one level down (``_section_of``), as the end of the unknown-key message:
-    a model config given as a training recipe, ``lr:`` written at the top of a recipe where ``optim:`` holds it;
-    "" where no one section has them all."""
-    if (found := _section_of(ftypes, unknown)) is None:
-        return ""
-    name, sub = found
-    many = len(unknown) > 1
-    whole = len(unknown) > 2  # a whole section's worth: most likely a file of that section's kind
-    return (f" ({'they are keys' if many else 'it is a key'} of {prefix}{name} ({sub.__name__}): write "
-            f"{'them' if many else 'it'} under {prefix}{name}:"
-            + (f", or, for a file of them, {prefix}{name}: {{base: FILE}}" if whole else "") + ")")
+def _unknown_keys(cls: type, data: dict, where: str, root: tuple[type, str], at: tuple[str, ...]
+                  ) -> list[ConfigError]:
+    """One error for each mapping in ``data`` (``cls``'s, at ``at`` in ``root``: (class, its dotted place)),
+    nested sections and ``model.encoders`` entries included, that holds keys no field of its class has."""
+    ftypes, errors = _field_types(cls), []
+    if unknown := sorted(str(k) for k in set(data) - set(ftypes)):  # YAML's 1: or null: key was a TypeError
+        prefix = f"{where}." if where else ""
+        moved = [k for k in unknown if _moved_to(cls, k)]
+        far = {k: f"{root[1]}.{'.'.join(n)}".lstrip(".") for k in unknown
+               if (n := leaf_near([*at, k], lambda p: _keys_at(root[0], p)))}  # lora_r: model.llm.lora_r
+        errors.append(ConfigError(f"{prefix}{moved[0]} has moved to {_moved_to(cls, moved[0])}; write it there"
+                                  if moved else unknown_refusal(cls.__name__, ftypes, _sections(ftypes), unknown,
+                                                                prefix, far),
+                                  keys=tuple(prefix + k for k in moved[:1] or unknown)))
+    for k, v in data.items():
+        tp = _unwrap_optional(ftypes[k])[0] if k in ftypes and isinstance(v, dict) else None
+        key = f"{where}.{k}" if where else k
+        if dataclasses.is_dataclass(tp):
+            errors += _unknown_keys(tp, v, key, root, (*at, k))
+        elif typing.get_origin(tp) is dict and dataclasses.is_dataclass(sub := typing.get_args(tp)[-1]):
+            errors += [e for n, x in v.items() if isinstance(x, dict)
+                       for e in _unknown_keys(sub, x, f"{key}.{n}", root, (*at, k, str(n)))]
+    return errors
 
 
 def _keys_at(cls: type, prefix: list[str]) -> tuple[list[str], set[str]] | None:
@@ -200,12 +195,12 @@ def _keys_at(cls: type, prefix: list[str]) -> tuple[list[str], set[str]] | None:
     tp = _unwrap_optional(_annotation(cls, prefix))[0]  # a mapping's key, model.encoders.NAME, read through
     if typing.get_origin(tp) is dict:
         return ANY_KEY, set()
-    return (list(ftypes := _field_types(tp)), _sections(ftypes)) if dataclasses.is_dataclass(tp) else None
+    return (list(ftypes := _field_types(tp)), set(_sections(ftypes))) if dataclasses.is_dataclass(tp) else None
 
 
-def _sections(ftypes: dict[str, Any]) -> set[str]:
-    """The keys of ``ftypes`` that are sections (a dataclass: ``optim``, ``model``), for ``near_keys``."""
-    return {k for k, tp in ftypes.items() if dataclasses.is_dataclass(_unwrap_optional(tp)[0])}
+def _sections(ftypes: dict[str, Any]) -> dict[str, type]:
+    """The keys of ``ftypes`` that are sections (a dataclass: ``optim``, ``model``), each with its dataclass."""
+    return {k: sub for k, tp in ftypes.items() if dataclasses.is_dataclass(sub := _unwrap_optional(tp)[0])}
 
 
 def to_dict(cfg: Any) -> dict[str, Any]:
@@ -303,9 +298,11 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
                     if _moved_to(node_cls, part):
                         raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} has moved to "
                                           f"{_moved_to(node_cls, part)}")
-                    near = near_path(path, lambda at: _keys_at(cls, at))  # lr=1e-4 for optim.lr=1e-4
+                    keys_at = lambda at: _keys_at(cls, at)  # noqa: E731
+                    near = near_path(path, keys_at)  # lr=1e-4 for optim.lr=1e-4
                     if near and not isinstance(value, dict) and _keys_at(cls, near) is not None:
                         near = None  # encoder=lora is no model.encoders=lora (a mapping), llm=lora no model.llm
+                    near = near or leaf_near(path, keys_at)  # lora_r=8, train.lora.r=8: model.llm.lora_r
                     item = re.fullmatch(r"(\w+)\[\d+\]", part)  # data.extra[0].path=x
                     raise ConfigError(
                         f"override {text!r}: unknown key {'.'.join(path[: i + 1])!r} for {node_cls.__name__}; "

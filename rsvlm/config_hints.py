@@ -3,6 +3,7 @@ mean (a tab, its caret block on one line), the config file a folder given as one
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -20,6 +21,35 @@ def near_keys(valid: Iterable[str], sections: set[str], unknown: list, prefix: s
     if len(unknown) == 1:
         return f" (did you mean {prefix}{next(iter(near.values()))}?)"
     return f" (did you mean {', '.join(f'{prefix}{c} for {prefix}{k}' for k, c in near.items())}?)"
+
+
+def unknown_refusal(cls_name: str, valid: Iterable[str], sections: dict[str, type], unknown: list[str],
+                    prefix: str, far: dict[str, str]) -> str:
+    """The refusal of ``unknown`` keys at ``prefix`` (keys ``valid``, of them ``sections`` (name: dataclass)),
+    ending with where they belong: one section down (``belongs_under``), a near spelling (``near_keys``), or
+    ``far``, the one key elsewhere each names (lora_r: model.llm.lora_r)."""
+    valid = sorted(valid)
+    hint = belongs_under(sections, unknown, prefix) or near_keys(valid, set(sections), unknown, prefix)
+    if not hint and far:
+        hint = f" (did you mean {', '.join(n + (f' for {prefix}{k}' if len(unknown) > 1 else '') for k, n in far.items())}?)"
+    return (f"unknown key(s) {', '.join(prefix + k for k in unknown)} for {cls_name}; valid keys at this level: "
+            f"{', '.join(valid)}{hint}" + "".join(f"; YAML needs a space after the colon: {{{k.replace(':', ': ', 1)}}}"
+                                               for k in unknown if ":" in k and k.split(":", 1)[0] in valid))
+
+
+def belongs_under(sections: dict[str, type], unknown: list[str], prefix: str) -> str:
+    """Where ``unknown`` keys all belong one level down (the first of ``sections`` whose dataclass has them all),
+    as the end of the unknown-key message: a model config given as a training recipe, ``lr:`` written at the top
+    of a recipe where ``optim:`` holds it; "" where no one section has them all."""
+    name = next((n for n, sub in sorted(sections.items())
+                 if set(unknown) <= {f.name for f in dataclasses.fields(sub)}), None)
+    if name is None:
+        return ""
+    many = len(unknown) > 1
+    whole = len(unknown) > 2  # a whole section's worth: most likely a file of that section's kind
+    return (f" ({'they are keys' if many else 'it is a key'} of {prefix}{name} ({sections[name].__name__}): write "
+            f"{'them' if many else 'it'} under {prefix}{name}:"
+            + (f", or, for a file of them, {prefix}{name}: {{base: FILE}}" if whole else "") + ")")
 
 
 # what other trainers (HF Trainer, PEFT) call a key of ours at the same level
@@ -63,6 +93,35 @@ def near_path(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], s
         if fits:
             return None
     return near_path([*head, *tail], keys_at, drop=False) if tail and drop else None  # train.learning_rate
+
+
+def leaves(keys_at: Callable[[list[str]], tuple[list[str], set[str]] | None], at: tuple[str, ...] = ()
+           ) -> list[tuple[str, ...]]:
+    """Every dotted key below ``at`` that is no section (``model.llm.lora_r``, ``data.task_weights``), through
+    sections only (a mapping's entries, ``model.encoders.NAME``, are not walked)."""
+    found = keys_at(list(at))
+    if found is None:
+        return []
+    keys, sections = found
+    return [leaf for k in keys for leaf in (leaves(keys_at, (*at, k)) if k in sections else [(*at, k)])]
+
+
+def leaf_near(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], set[str]] | None]
+              ) -> list[str] | None:
+    """The one valid dotted key whose last name the end of ``path`` spells, where ``near_path`` (one slip) finds
+    none: sections left out at any depth (``lora_r``: model.llm.lora_r), a dotted name for one with "_"
+    (``train.lora.r``, ``lora.r``: model.llm.lora_r), another trainer's name (``lora_rank``). The longest end of
+    ``path`` that names some key decides; None where it names several (``seed``) or none."""
+    by_name: dict[str, list[tuple[str, ...]]] = {}
+    for leaf in leaves(keys_at):
+        by_name.setdefault(leaf[-1], []).append(leaf)
+    for n in range(len(path), 0, -1):  # train.lora.r: train_lora_r, then lora_r, then r
+        word = "_".join(path[-n:])  # joined words are taken as spelt; one word may be misspelt (lora_rank)
+        name = word if word in by_name else SYNONYMS.get(word) if n > 1 else near_key(word, list(by_name))
+        name = name if name in by_name else None
+        if name:
+            return list(by_name[name][0]) if len(by_name[name]) == 1 else None
+    return None
 
 
 def near_key(key: str, valid: list[str], sections: set[str] = frozenset()) -> str | None:

@@ -1,0 +1,58 @@
+"""Training tour 66: hints for override keys two or more sections off, every unknown YAML key at once."""
+
+import pytest
+
+from rsvlm.config import ConfigError, load_config
+from rsvlm.train.config import TrainConfig
+
+
+@pytest.mark.parametrize("override", ["lora_r=8", "train.lora.r=8", "lora.r=8", "train.lora_r=8",
+                                      "model.llm.lora.r=8", "llm.lora.r=8"])
+def test_an_override_sections_off_or_dotted_names_the_full_key(override):
+    """lora_r=8 (two sections left out) and train.lora.r=8 (a section too many, lora_r dotted) listed the top
+    keys and no hint: the user had to find model.llm.lora_r themselves."""
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, None, [override])
+    assert str(e.value).endswith("(did you mean model.llm.lora_r=8?)"), str(e.value)
+
+
+def test_an_override_naming_a_trainable_part_names_the_trainable_key():
+    """encoder=lora was refused with no hint (model.encoders, the one-slip key, is a mapping)."""
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, None, ["encoder=lora"])
+    assert str(e.value).endswith("(did you mean model.trainable.encoder=lora?)"), str(e.value)
+
+
+def test_an_override_whose_name_several_keys_end_with_gets_no_guess():
+    """seed is a key at the top and in model.llm: a.b.seed=1 names no one of them."""
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, None, ["a.b.seed=1"])
+    assert "did you mean" not in str(e.value)
+
+
+def test_unknown_keys_of_a_config_file_are_all_named_at_once(tmp_path):
+    """A file with slips in three sections was refused for the top one only: fix, rerun, see the next."""
+    p = tmp_path / "run.yaml"
+    p.write_text("lora_r: 8\noptim: {lrr: 0.1}\nmodel:\n  llm: {lora_rank: 3}\n  encoders:\n"
+                 "    default: {widht: 64}\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, p)
+    text = str(e.value)
+    assert text.startswith(f"{p}: unknown keys in 4 places:\n"), text
+    lines = text.splitlines()[1:]
+    assert [line.split(" for ")[0].strip() for line in lines] == [
+        "unknown key(s) lora_r", "unknown key(s) model.encoders.default.widht", "unknown key(s) model.llm.lora_rank",
+        "unknown key(s) optim.lrr"], lines
+    assert [line.rsplit(" (", 1)[-1] for line in lines] == [
+        "did you mean model.llm.lora_r?)", "did you mean model.encoders.default.width?)",
+        "did you mean model.llm.lora_r?)", "did you mean optim.lr?)"], lines
+    assert set(e.value.keys) == {"lora_r", "optim.lrr", "model.llm.lora_rank", "model.encoders.default.widht"}
+
+
+def test_one_unknown_file_key_sections_off_names_the_full_key(tmp_path):
+    """lora_r: 8 at the top of a recipe listed the top keys and no hint."""
+    p = tmp_path / "run.yaml"
+    p.write_text("lora_r: 8\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, p)
+    assert str(e.value).endswith("slow_step_s (did you mean model.llm.lora_r?)"), str(e.value)
