@@ -149,3 +149,31 @@ def test_envi_headers_in_any_case_and_among_band_files(tmp_path):
 
     with pytest.raises(ImageReadError, match=r"B05\.hdr: a raster header among the band files.*no data file beside it"):
         read_image([str(tmp_path / "B02.img"), str(tmp_path / "B05.hdr")])
+
+
+def _lonlat(col, row, lat0, lon0, km=2.0):
+    """(lon, lat) of pixel (col, row) of a 100x100 north-up scene centred at (lon0, lat0), ``km`` a pixel."""
+    east, north = (col - 50) * km / 6371.0, (50 - row) * km / 6371.0  # radians of arc
+    lat = lat0 + np.degrees(north)
+    return float((lon0 + np.degrees(east) / np.cos(np.radians(lat)) + 180) % 360 - 180), float(lat)
+
+
+def test_gcps_without_a_crs_in_degrees_are_fitted_as_longitude_and_latitude():
+    """GCPs with no CRS were fitted in their raw numbers: a north-up scene across the antimeridian (179.9 beside
+    -179.9) was told mirrored. Within ±180, ±90 they are taken as longitude and latitude, and the note says so."""
+    from rasterio.control import GroundControlPoint
+
+    from rsvlm.io.georef import gcp_orientation_note
+
+    grid = [(c, r) for r in range(0, 101, 25) for c in range(0, 101, 25)]
+
+    def gcps(mirror, lat0=10.0, lon0=179.9):
+        return [GroundControlPoint(row=r, col=c, x=x, y=y) for c, r in grid
+                for x, y in [_lonlat(100 - c if mirror else c, r, lat0, lon0)]]
+
+    assert gcp_orientation_note(gcps(False), None) is None
+    note = gcp_orientation_note(gcps(True), None)
+    assert note.startswith("the image is not north-up: mirrored (one axis reversed), its top facing north and its "
+                           "right west (an affine fitted to its 25 GCPs (with no CRS, taken as longitude and latitude)"), note
+    utm = [GroundControlPoint(row=r, col=c, x=500000 - 10 * c, y=4000000 - 10 * r) for c, r in grid]  # metres: raw
+    assert "with no CRS" not in gcp_orientation_note(utm, None) and "mirrored" in gcp_orientation_note(utm, None)

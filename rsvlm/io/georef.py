@@ -108,6 +108,7 @@ def gcp_orientation_note(gcps, crs) -> str | None:
     In a geographic CRS (``crs``, or its string) the GCPs are first put on the plane touching the sphere at their
     centre (east and north there, in degrees of arc: ``_east_north``), as longitude and latitude fitted as they are
     read a scene across the antimeridian (179.9° beside -179.9°) as mirrored, and one near a pole any way round.
+    GCPs with no CRS whose x and y lie within ±180 and ±90 are taken as longitude and latitude, and the note says so.
     Where no affine can be fitted (under 3 GCPs, all on one line, or centred on a pole) the note says the
     orientation was not checked. None where north-up."""
     if not gcps:
@@ -118,7 +119,10 @@ def gcp_orientation_note(gcps, crs) -> str | None:
     if len(gcps) < 3 or np.linalg.matrix_rank(pix - pix.mean(axis=0), tol=1e-6) < 2:
         return unchecked
     xy = np.array([[g.x, g.y] for g in gcps], dtype=np.float64)  # (n, 2) map x, y
-    if crs is not None and _geographic(crs):
+    # GCPs with no CRS (read.py says it) within longitude and latitude's ranges: degrees, as GDAL's writers mean
+    # them; fitted raw, a scene across the antimeridian was mirrored and one at 70° N rotated by the wrong angle
+    guessed = crs is None and bool((np.abs(xy[:, 0]) <= 180).all() and (np.abs(xy[:, 1]) <= 90).all())
+    if guessed or crs is not None and _geographic(crs):
         xy = _east_north(xy)
         if xy is None:
             return unchecked
@@ -126,7 +130,8 @@ def gcp_orientation_note(gcps, crs) -> str | None:
     (a, d), (b, e), (c, f) = np.linalg.lstsq(design, xy, rcond=None)[0]
     if not np.isfinite([a, b, d, e]).all() or abs(a * e - b * d) == 0:
         return unchecked
-    return orientation_note((a, b, c, d, e, f), f"an affine fitted to its {len(gcps)} GCPs:")
+    taken = " (with no CRS, taken as longitude and latitude)" if guessed else ""
+    return orientation_note((a, b, c, d, e, f), f"an affine fitted to its {len(gcps)} GCPs{taken}:")
 
 
 def _east_north(lonlat: np.ndarray) -> np.ndarray | None:
