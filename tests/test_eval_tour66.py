@@ -162,3 +162,22 @@ def test_a_repeated_id_of_another_task_is_that_task_s_script_s_to_say(tmp_path):
     assert s["n_pred_duplicate_ids"] == 1 and s["first_ids"].get("n_pred_duplicate_ids") == "v2"
     s = classification.main(["--gt", gt, "--pred", pred])
     assert s["n_pred_duplicate_ids"] == 2 and s["first_ids"]["n_pred_duplicate_ids"] == "c2"
+
+
+def test_rsvlm_eval_notes_a_meta_size_that_is_not_the_image_read(tmp_path):
+    """rsvlm eval reads every image, yet a meta.width x meta.height other than the image's went unsaid (its objects
+    rows are put in meta's pixels); reading now notes it, for the run's end summary, naming the file."""
+    from PIL import Image
+
+    from rsvlm.eval_reading import ReadNotes, record_images
+
+    Image.new("RGB", (100, 50)).save(tmp_path / "a.png")
+    Image.new("RGB", (200, 100)).save(tmp_path / "b.png")
+    notes = ReadNotes()
+    for rid in "ab":
+        said: list[str] = []
+        record_images(eval_record(rid, "det", "[det] Find the buildings.", _REF, width=200, height=100), tmp_path, said)
+        notes.add(rid, said)
+        assert any("meta.width x meta.height 200x100 is not the image's" in n for n in said) == (rid == "a")
+    assert (f"1 record(s): meta.width x meta.height 200x100 is not the image's 100x50 ({tmp_path / 'a.png'})"
+            in notes.summary(2))
