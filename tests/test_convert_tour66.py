@@ -200,3 +200,20 @@ def test_masks_binary_keeps_255_of_a_jpeg_mask_whose_0_decodes_to_1(tmp_path):
     xs, ys = zip(*poly["coords"])
     assert 15 <= min(xs) and max(xs) <= 49 and 7 <= min(ys) and max(ys) <= 41
     assert "label_pixels_ignored_255" not in stats["notes"]
+
+
+def test_levir_tiles_of_a_0_1_label_mostly_void_get_no_record(tmp_path):
+    """A 0/1 change label with 255 over its lower half (outside the surveyed area): those tiles were described
+    "No change." (its 255 thresholded into "changes" before). They get no record now, counted; the others do."""
+    for tag in ("A", "B"):
+        png(tmp_path / "s" / tag / "p.png", 64, 64)
+    lab = np.zeros((64, 64), np.uint8)
+    lab[4:20, 4:20] = 1
+    lab[32:, :] = 255
+    (tmp_path / "s" / "label").mkdir()
+    Image.fromarray(lab).save(tmp_path / "s" / "label" / "p.png")
+    stats, recs = convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path / "s"), "--tile", "32")
+    said = {r["id"]: r["conversations"][-1]["value"] for r in recs if r["id"].endswith("-describe")}
+    assert said == {"levir-p-0-0-describe": "1 building area changed, covering 25.0% of the image.",
+                    "levir-p-32-0-describe": "No change."}
+    assert stats["notes"]["windows_mostly_void"] == 2 and stats["notes"]["label_pixels_ignored_255"] == 32 * 64

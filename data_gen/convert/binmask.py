@@ -66,11 +66,9 @@ def binary_mask(label, out: Output, lossy: bool = False):
     if len(values) == 1 or len(values) == 2 and values[0] == 0:  # 0 / v, or one value alone
         return label > 0
     top = 1 if values[-1] <= 1 else 255 if values[-1] <= 255 else 65535
-    rest = values[:-1]
-    if not lossy and values[-1] == VOID and rest[-1] == 1 and _piecewise_constant(label):  # 0/1 of flat 1s
-        void = label == VOID  # 0/1 with 255 void: no class pixel
+    if (void := void_pixels(label, lossy, values)) is not None:  # 0/1 with 255 void: no class pixel
         out.note("label_pixels_ignored_255", int(void.sum()))
-        return (label > 0) & ~void
+        return label == 1
     flat = len(values) > CODES and _piecewise_constant(label)  # few flat values: a colour label's classes
     if values[-1] <= top / 2 and len(values) <= CODES or flat:  # codes (0, 1, 2) or instance ids, not noise
         out.note("labels_not_binary")
@@ -95,6 +93,17 @@ def binary_mask(label, out: Output, lossy: bool = False):
     if mid:
         out.note("label_pixels_mid_grey", mid)
     return label > (top if peak > top / 2 else peak) / 2  # a dark 0/100 JPEG mask: its noise around 100 kept
+
+
+def void_pixels(label, lossy: bool = False, values=None):
+    """The void pixels (H, W) bool of ``label`` (H, W), a 0/1 label with 255 whose 1s lie in flat regions, read
+    from a lossless file (not ``lossy``), or None; ``values``: ``np.unique(label)`` where known."""
+    import numpy as np
+
+    if lossy or label.dtype.kind not in "ui":
+        return None
+    values = np.unique(label) if values is None else values
+    return label == VOID if values.tolist() == [0, 1, VOID] and _piecewise_constant(label) else None
 
 
 def lossy_file(path) -> bool:

@@ -18,7 +18,8 @@ resampled) is thresholded at half its range, so that the noise is not change, an
 ``labels_not_binary``; a 0/1 label's 255 is void (``label_pixels_ignored_255``), codes and instance ids give
 every non-zero value for change, and a photo given as the label (an A or B image: it was thresholded into
 "changes", unsaid) is ``label_not_a_mask``, naming the file and the share seen (``data_gen.convert.binmask``
-says how each is told).
+says how each is told). A pair or tile over half of whose label is void gets no record (it was "No change."
+of pixels nobody labelled), counted in the notes as ``windows_mostly_void``.
 
 Pairs without a label (an ``A`` image no label names) get no record and are counted in the notes
 as ``images_without_label``. Bad inputs: ``missing_image`` (A or B absent), ``size_mismatch`` (A, B
@@ -36,7 +37,7 @@ import contextlib
 from pathlib import Path
 
 from data_gen import crop
-from data_gen.convert.binmask import NotAMask, binary_mask, lossy_file
+from data_gen.convert.binmask import NotAMask, binary_mask, lossy_file, void_pixels
 from data_gen.convert.common import (
     IMAGE_EXTS,
     ConversionError,
@@ -168,7 +169,10 @@ def run(args, out: Output) -> None:
             continue
         mark = out.mark()  # the notes of a pair then skipped (labels_not_binary) are taken back with it
         try:
-            mask = binary_mask(read_label(lab, rgb=False), out, lossy_file(lab))  # (H, W) bool
+            raw = read_label(lab, rgb=False)  # (H, W)
+            void = void_pixels(raw, lossy_file(lab))  # (H, W) bool of a 0/1 label's 255, or None
+            mask = binary_mask(raw, out, lossy_file(lab))  # (H, W) bool
+            del raw
         except NotAMask as e:  # a photo given as the label was thresholded into "changes", unsaid
             out.skip("label_not_a_mask", str(lab), str(e))
             continue
@@ -200,6 +204,9 @@ def run(args, out: Output) -> None:
         with one_image(out, "unreadable_image", str(lab)), contextlib.ExitStack() as stack:  # A, B each decoded once
             crops = {tag: stack.enter_context(cropper(p)) for tag, p in (("A", a), ("B", b))} if tiled else {}
             for win in tile_progress(windows, name):
+                if void is not None and void[win.y0:win.y1, win.x0:win.x1].mean() > 0.5:  # "No change." of the unknown
+                    out.note("windows_mostly_void")
+                    continue
                 sub = mask[win.y0:win.y1, win.x0:win.x1]
                 images = []
                 for tag, p in (("A", a), ("B", b)):
