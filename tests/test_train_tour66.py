@@ -56,3 +56,31 @@ def test_one_unknown_file_key_sections_off_names_the_full_key(tmp_path):
     with pytest.raises(ConfigError) as e:
         load_config(TrainConfig, p)
     assert str(e.value).endswith("slow_step_s (did you mean model.llm.lora_r?)"), str(e.value)
+
+
+@pytest.mark.parametrize("same_bytes", [True, False])
+def test_a_renamed_records_file_of_the_same_bytes_is_not_said_to_move_the_data_position(tmp_path, capsys,
+                                                                                        same_bytes):
+    """data.train renamed (train.jsonl → train_v1.jsonl, the same bytes) on resume was said to "move the data
+    position", though the batches drawn from the same records are the checkpoint's."""
+    import json
+
+    from rsvlm.config import save_config
+    from rsvlm.train.resume import check_changes, file_prints
+
+    old, new = tmp_path / "train.jsonl", tmp_path / "train_v1.jsonl"
+    old.write_text('{"id": "a"}\n' * 1000)
+    was = load_config(TrainConfig, None, [f"data.train={old}"])
+    save_config(was, tmp_path / "train_config.yaml")
+    state = {"step": 2, "records": {"n": 1000, "sha256": "0"}, "files": file_prints(was)}
+    (tmp_path / "trainer_state_rank0.json").write_text(json.dumps(state))
+    old.rename(new)
+    if not same_bytes:  # the same size, one byte other
+        new.write_text('{"id": "b"}\n' + '{"id": "a"}\n' * 999)
+    check_changes(tmp_path, load_config(TrainConfig, None, [f"data.train={new}"]), 0)
+    err = capsys.readouterr().err
+    assert "ckpt.resume: this run changes 1 setting(s)" in err, err
+    if same_bytes:
+        assert "data position" not in err and "; data.train: the same bytes as the checkpoint's files" in err, err
+    else:
+        assert "; data.train moves the data position" in err and "same bytes" not in err, err

@@ -49,6 +49,7 @@ from rsvlm.train.resume import (  # shared with the contrastive loop
     check_changes,
     check_out_dir,  # noqa: F401 (importable from here as before)
     continues_own,
+    file_prints,
     note_resume,
     resume_folder,
     start_out_dir,
@@ -257,6 +258,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
             if (note := D.other_records(state.get("records"), records)) is not None:
                 print(f"[rsvlm.train] warning: ckpt.resume: {note}", file=sys.stderr)
     state["records"] = records  # saved with every step folder, for a resume to compare
+    state["files"] = file_prints(cfg)  # the records files' bytes in brief: a renamed copy is the same data
     if cfg.ckpt.resume and rank == 0:
         note_resume(cfg, folder is not None, state["step"])
 

@@ -95,15 +95,49 @@ def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
     if rank == 0 and not (Path(folder) / "train_config.yaml").is_file():  # was: no check, and not a word
         print(f"[rsvlm.train] warning: ckpt.resume: {folder} has no train_config.yaml (every step folder is saved with "
               "one): whether this run's model section and seed are those it trained cannot be checked", file=sys.stderr)
-    read = [c.key for c in changes if cfg.objective == "lm" and moved_files(c) and has_digest(folder)]  # elsewhere
-    moved = [c.key for c in changes if c.key not in read and _moves_data(c.key, cfg.objective)]  # was in the docs alone
+    same = [c.key for c in changes if c.key in ("data.train", "data.extra files")] if same_files(folder, cfg) else []
+    read = [c.key for c in changes if c.key not in same and cfg.objective == "lm" and moved_files(c)
+            and has_digest(folder)]  # elsewhere, by the same names
+    moved = [c.key for c in changes if c.key not in read + same and _moves_data(c.key, cfg.objective)]
     if changes and rank == 0:
         print(f"[rsvlm.train] ckpt.resume: this run changes {len(changes)} setting(s) from {folder}'s: "
               f"{'; '.join(map(str, changes))} (optim and max_steps take effect from the resumed step"
               + (f"; {', '.join(moved)} {'moves' if len(moved) == 1 else 'move'} the data position: the batches from "
                  "here are not those the checkpoint's run would have drawn" if moved else "")
               + (f"; {' and '.join(read)}: whether the records are the checkpoint's, in its order, is checked once they "
-                 "are read (a copy of them elsewhere moves nothing)" if read else "") + ")", file=sys.stderr)
+                 "are read (a copy of them elsewhere moves nothing)" if read else "")
+              + (f"; {' and '.join(same)}: the same bytes as the checkpoint's files (renamed or copied), which moves "
+                 "nothing" if same else "") + ")", file=sys.stderr)
+
+
+def file_prints(cfg: TrainConfig) -> list[str | None]:
+    """Each records file's bytes in brief, ``data.train``'s then ``data.extra``'s: its size and the SHA-256 of its
+    first and last MiB (None for one not read); a renamed or copied file keeps it. Saved in each step folder's
+    trainer state (``files``), for a resume to tell a file renamed from another (``same_files``)."""
+    import hashlib
+
+    def brief(path: str) -> str | None:
+        try:
+            with open(path, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                h = hashlib.sha256(f.read(1 << 20))
+                f.seek(max(size - (1 << 20), 0))
+                h.update(f.read(1 << 20))
+        except (OSError, TypeError):
+            return None
+        return f"{size}:{h.hexdigest()[:16]}"
+
+    return [brief(p) for p in [cfg.data.train, *(src.path for src in cfg.data.extra)]]
+
+
+def same_files(folder: Path, cfg: TrainConfig) -> bool:
+    """Whether this run's records files hold the bytes of the checkpoint's, in its order (``file_prints``), however
+    they are named now; False where the step folder holds no prints (saved before them) or a file is not read."""
+    try:
+        saved = ckpt.load_trainer_state(folder).get("files")
+    except (OSError, ValueError):
+        return False
+    return bool(saved) and None not in saved and saved == file_prints(cfg)
 
 
 def has_digest(folder: Path) -> bool:
