@@ -217,3 +217,17 @@ def test_levir_tiles_of_a_0_1_label_mostly_void_get_no_record(tmp_path):
     assert said == {"levir-p-0-0-describe": "1 building area changed, covering 25.0% of the image.",
                     "levir-p-32-0-describe": "No change."}
     assert stats["notes"]["windows_mostly_void"] == 2 and stats["notes"]["label_pixels_ignored_255"] == 32 * 64
+
+
+def test_geojson_class_property_of_osm_yes_gives_the_property_name(tmp_path, realdata):
+    """SpaceNet's footprints carry OpenStreetMap's ``building: "yes"``: ``--class-property building`` wrote every
+    footprint as class ``yes`` (``<ref>yes</ref>``). A yes/true value gives the property's name; no is skipped."""
+    import json
+
+    data = json.loads((realdata / "bldg_spacenet4" / "geotiff_labels.geojson").read_text())
+    data["features"][0]["properties"]["building"] = "no"
+    (tmp_path / "a.geojson").write_text(json.dumps(data))
+    stats, recs = convert(tmp_path / "o", "geojson", "--images", str(realdata / "bldg_spacenet4" / "sample_geotiff.tif"),
+                          "--labels", str(tmp_path / "a.geojson"), "--class-property", "building")
+    assert {o["label"] for r in recs for o in objs(r)} == {"building"}
+    assert stats["notes"]["class_property_yes_read_as_its_name"] == 42 and stats["skipped"] == {"unknown_class": 1}

@@ -15,7 +15,10 @@ counted in the notes as ``reprojected_files``; one whose every feature was skipp
 empty one, is not); then every vertex goes
 through the inverse of the raster's affine transform. Records carry the raster's ``crs`` and ``transform`` (of the tile, when tiled).
 Polygons keep their holes; a MultiPolygon, or a GeometryCollection of polygons, gives one polygon per part
-(noted as ``multipolygon_parts``). A file whose
+(noted as ``multipolygon_parts``). A ``--class-property`` whose value says only whether a feature is of
+its kind (OpenStreetMap's ``building=yes``, ``true``; SpaceNet's footprints carry it) gives the property's name
+as the class, noted as ``class_property_yes_read_as_its_name`` (every footprint was class ``yes``); ``no`` /
+``false`` is ``unknown_class``. A file whose
 footprints take over 2 s to read and reproject has a progress bar of its own (``footprints of NAME``)
 under the per-file one.
 
@@ -62,6 +65,15 @@ from data_gen.convert.images import gdal_errors_logged, open_raster, readable_si
 from data_gen.convert.text import read_json
 from data_gen.tiling import finite_coords, inner_progress
 from rsvlm.tokens import MODALITIES
+
+
+def _flag(value) -> bool | None:
+    """True / False for a property value that says whether a feature is of the property's kind, not which
+    kind (OpenStreetMap's ``building=yes``, ``true``, ``no``; JSON's true, false), else None (a number is a code)."""
+    if isinstance(value, bool):
+        return value
+    return {"yes": True, "true": True, "no": False, "false": False}.get(str(value).strip().lower()) \
+        if isinstance(value, str) else None
 
 
 def add_arguments(p) -> None:
@@ -312,6 +324,12 @@ def _run(args, out: Output) -> None:
                     out.skip("unknown_class", where, f"property {args.class_property!r} is "  # it said "no property"
                              + ("empty" if label == "" else "null" if args.class_property in props else "absent"))
                     continue
+                if (flag := _flag(label)) is not None:  # OSM's building=yes: every footprint was class "yes"
+                    if not flag:
+                        out.skip("unknown_class", where, f"property {args.class_property!r} is {label!r}: not one")
+                        continue
+                    out.note("class_property_yes_read_as_its_name")
+                    label = args.class_property
             try:
                 objs = feature_objects(geom or feat.get("geometry"), clean_label(str(label)), ~transform,
                                        None if geom else reproject)
