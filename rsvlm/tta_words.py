@@ -1,6 +1,7 @@
 """The direction words of a question or answer said of a mirror view of its image (``rsvlm.tta``):
 per step of a view (``t`` transpose, ``h`` left-right flip, ``v`` top-bottom flip) the words it
-mirrors (``SWAPS``), those it has no one-word image for (``UNMAPPED``), the corner phrases a
+mirrors (``SWAPS``), those it has no one-word image for (``UNMAPPED``; "upper left" as a corner is asked
+of a transpose as "top left", ``_UPPER``), the corner phrases a
 transpose leaves in an unusual order ("left top": ``_CORNER`` puts them back), and the words a corner crop changes the meaning
 of (``framing_words``), the "-hand" compounds a transpose says in one word (``HANDED``: "the right-hand
 ship" is "the bottom ship", not "the bottom-hand ship"; ``hand_spelling``: said back with the plain answer's "-hand") and the phrases whose direction word is none
@@ -78,7 +79,8 @@ FRAMED = ("centre", "center", "middle", "corner", "edge", "border", "side", "hal
           "smallest", "biggest", "nearest", "closest", "farthest", "furthest")  # besides SWAPS: words a crop changes the meaning of
 
 HANDED = {f"{side}{sep}hand": side for side in ("left", "right") for sep in "- _"}  # before a transpose: no "top-hand"
-KEPT = ("right angle", "right angles", "right-angle", "right-angled", "top-down", "bottom-up")  # no direction in them
+KEPT = ("right angle", "right angles", "right-angle", "right-angled", "top-down", "bottom-up",  # no direction in them
+        "right of way", "right-of-way")  # a corridor (a pipeline's, a railway's)
 
 
 # a lone compass letter, not one joined to a word ("S-shaped", "N/A", "U.S.", "B&W", "E.g."; "N-S" is two letters)
@@ -275,6 +277,9 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
     for step in ("vht" if back else "thv"):
         if step not in view:
             continue
+        if step == "t" and not back:  # "the upper left corner" asked as "the top left corner": no view skipped
+            text = _UPPER.sub(lambda m: _cased({"upper": "top", "lower": "bottom"}[m.group(1).lower()], m.group(1)),
+                              text)
         if any(re.search(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE) for w in UNMAPPED.get(step, ())):
             return None
         text = _sub(_sub(text, "hand") if step == "t" else text, step)  # "right-hand" → "right" → "bottom"
@@ -286,6 +291,7 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
 
 
 _GAP = r"[^\S\n]+|[^\S\n]*[-–_][^\S\n]*"  # a corner's joiner, with any spaces or tabs: "top  left", "north - west"
+_UPPER = re.compile(rf"{_EDGE[0]}(?i:(upper|lower)(?=(?:{_GAP})(?:left|right){_EDGE[1]}))")  # a corner: "upper-left"
 _CORNER = re.compile(rf"{_EDGE[0]}(?i:(left|right)({_GAP})(top|bottom)|(west|east)({_GAP})(north|south)"
                      rf"(ernmost|erly|ern|wards|ward)?){_EDGE[1]}")
 

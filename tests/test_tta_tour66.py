@@ -86,3 +86,31 @@ def test_a_fused_answer_names_each_class_once():
     out = fuse([full, less, full, less], 96, 96, many=True)
     assert [o["label"] for o in out] == ["plane", "plane", "car"]
     assert geometry.encode(out, 96, 96).count("<ref>plane</ref>") == 1
+
+
+@pytest.mark.parametrize("view,image", [("t", "the top-left corner"), ("th", "the top-right corner"),
+                                        ("tv", "the bottom-left corner"), ("thv", "the bottom-right corner")])
+def test_an_upper_corner_is_asked_of_the_transposed_views(view, image):
+    """'the upper-left corner' has no one-word transpose word by word ('upper'), so --tta dihedral skipped all four
+    transposed views of '[ground] the building in the upper-left corner'; as a corner it is the top-left one."""
+    assert tta.swap_words("the upper-left corner", view) == image
+
+
+def test_an_upper_corner_question_asks_every_dihedral_view():
+    from conftest import blank_image
+
+    msgs = [[{"role": "user", "content": "<image>\n[vqa] What is in the Upper Right corner?"}]]
+    asked = []
+
+    def generate(m, i):
+        asked.append(m[0][-1]["content"])
+        return [("Ship.", [])]
+
+    tta.fused_answers(generate, msgs, [blank_image()], [("Ship.", [])], tta.FuseConfig(views="dihedral"))
+    assert len(asked) == 7 and any("Bottom Left corner" in q for q in asked)  # t: the top right is bottom left
+
+
+@pytest.mark.parametrize("text", ["The pipeline right-of-way.", "The railway's right of way."])
+def test_a_right_of_way_is_no_side(text):
+    """'right-of-way' (a pipeline's corridor) came back 'left-of-way' / 'bottom-of-way' from the mirror views."""
+    assert all(tta.swap_words(text, view) == text for view in ("h", "t", "thv"))
