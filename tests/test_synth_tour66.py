@@ -97,3 +97,18 @@ def test_tasks_given_as_the_task_s_full_word_names_its_tag(word, tag):
 
     with pytest.raises(ValueError, match=rf"'{word}' is no task \(did you mean '{tag}'\?\)"):
         task_overrides(f"ground,{word}")
+
+
+def test_a_config_yaml_no_synth_run_wrote_is_not_replaced(tmp_path, capsys):
+    # --out at a project folder holding its own config.yaml replaced it with the run's SynthConfig, exit 0, unsaid
+    from data_gen.__main__ import main
+
+    out = tmp_path / "project"
+    out.mkdir()
+    (out / "config.yaml").write_text("my: settings\n")
+    argv = ["synth", "--out", str(out), "--n", "1", "--size", "32", "--modalities", "ir", "--no-progress"]
+    assert main(argv) == 2
+    assert f"output folder {out} holds config.yaml that no synth run wrote" in capsys.readouterr().err
+    assert (out / "config.yaml").read_text() == "my: settings\n" and not (out / "scenes").exists()
+    (out / "config.yaml").unlink()
+    assert main(argv) == 0 and main(argv) == 0  # its own config.yaml, beside its scenes/: made again in place

@@ -102,11 +102,13 @@ def check_run(n: int, seed: int, workers: int) -> None:
 
 
 def check_out(out: Path) -> None:
-    """FileExistsError where ``out`` holds records or stats of its own names that no synth run wrote (no
-    ``scenes/`` beside them: a set converted or made by hand): a run removed them, unsaid."""
+    """FileExistsError where ``out`` holds records, stats or a config.yaml of its own names that no synth run wrote
+    (no ``scenes/`` beside them: a set converted or made by hand, a project's own config): a run replaced them,
+    unsaid (synth makes scenes/ before it writes any of them)."""
     if (out / "scenes").is_dir() or not out.is_dir():
         return
-    if theirs := [name for name in ("train.jsonl", "val.jsonl", "test.jsonl", "stats.json") if (out / name).exists()]:
+    names = ("train.jsonl", "val.jsonl", "test.jsonl", "stats.json", "config.yaml")
+    if theirs := [name for name in names if (out / name).exists()]:
         raise FileExistsError(f"output folder {out} holds {', '.join(theirs)} that no synth run wrote (no scenes/ "
                               "beside them), which this run would replace: give a new --out, or remove them first")
 
