@@ -84,3 +84,36 @@ def test_a_renamed_records_file_of_the_same_bytes_is_not_said_to_move_the_data_p
         assert "data position" not in err and "; data.train: the same bytes as the checkpoint's files" in err, err
     else:
         assert "; data.train moves the data position" in err and "same bytes" not in err, err
+
+
+def test_a_lora_rank_above_an_encoders_width_is_warned_of_in_preflight(tmp_path, capsys):
+    """encoders.default.lora_r=128 on a 64-wide tower (trainable.encoder=lora) trained without a word: the
+    rank note looked at the LLM only."""
+    from test_train_utils import make_records, recipe
+
+    from rsvlm.train.run import preflight
+
+    data = make_records(tmp_path / "d", n=8)
+    cfg = load_config(TrainConfig, recipe(tmp_path), [f"data.train={data}", f"out_dir={tmp_path / 'run'}",
+                                                      "model.trainable.encoder=lora",
+                                                      "model.encoders.default.lora_r=128"])
+    preflight(cfg)
+    err = capsys.readouterr().err
+    assert ("warning: model.encoders.default.lora_r=128 is above the rank an update of c_fc (64), c_proj (64) can "
+            "have") in err, err
+    assert "model.llm.lora_r" not in err, err
+
+
+def test_the_lora_rank_note_takes_the_narrowest_layer_of_a_kind():
+    """Layers of one kind of other widths: the note kept the width of the last one met (64), not the 16 of an
+    earlier, narrower one, and said nothing of lora_r=32 there."""
+    import torch
+
+    from rsvlm.train.run import lora_rank_note
+
+    llm = torch.nn.ModuleDict({"a": torch.nn.ModuleDict({"q": torch.nn.Linear(64, 16)}),
+                               "b": torch.nn.ModuleDict({"q": torch.nn.Linear(64, 64)})})
+    cfg = load_config(TrainConfig, None, ["model.llm.lora_r=32", "model.llm.target_modules=[q]",
+                                          "model.trainable.llm=lora"])
+    note = lora_rank_note(llm, cfg)
+    assert note is not None and note.startswith("model.llm.lora_r=32 is above the rank an update of q (16)"), note

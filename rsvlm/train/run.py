@@ -236,30 +236,50 @@ def preflight(cfg: TrainConfig) -> torch.nn.Module | None:
     shapes = check_lora_names(cfg.model, lm=not clip)  # last of the config's: it builds parts on the meta device
     if not clip:  # its meta model takes a copy of that LLM (it was built a third time there)
         check_init_from(cfg, shapes)
-        if shapes is not None and env_int("RANK", 0) == 0 and (note := lora_rank_note(shapes, cfg)):
+        if env_int("RANK", 0) == 0 and (note := lora_rank_note(shapes, cfg)):
             print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
     check_resume(cfg, world, env_int("RANK", 0))  # the rank the launcher set; train checks again with the group's
     return shapes
 
 
-def lora_rank_note(llm: torch.nn.Module, cfg: TrainConfig) -> str | None:
-    """What to say where ``model.llm.lora_r`` is above min(in, out) of layers its LoRA adapts (``llm``: the meta
-    LLM): the update B·A there cannot pass that rank, so the rest only adds parameters, and lora_alpha / lora_r
-    scales the update down all the same. None where it is not (or the LLM is not trained with LoRA)."""
+def lora_rank_note(llm: torch.nn.Module | None, cfg: TrainConfig) -> str | None:
+    """What to say where a LoRA rank (``model.llm.lora_r``; with ``trainable.encoder=lora``, each
+    ``model.encoders.NAME.lora_r``) is above min(in, out) of layers its LoRA adapts (``llm``: the meta LLM, None
+    where it is not checked): the update B·A there cannot pass that rank, so the rest only adds parameters, and
+    lora_alpha / lora_r scales the update down all the same. None where none is."""
+    from dataclasses import replace
+
+    from rsvlm.model.vision import build_encoder
+
+    parts = []  # (key, lora_r, lora_alpha, module, its LoRA targets)
+    if llm is not None and cfg.model.trainable.llm == "lora":
+        c = cfg.model.llm
+        parts.append(("model.llm", c.lora_r, c.lora_alpha, llm, c.target_modules))
+    if cfg.model.trainable.encoder == "lora":  # each tower on the meta device: shapes only, as check_lora_names
+        for name, vc in cfg.model.encoders.items():
+            with torch.device("meta"):
+                enc = build_encoder(replace(vc, pretrained=None))
+            parts.append((f"model.encoders.{name}", vc.lora_r, vc.lora_alpha, enc, vc.lora_target_modules))
+    notes = [n for part in parts if (n := _rank_note(*part))]
+    return "; ".join(notes) or None
+
+
+def _rank_note(key: str, rank: int, alpha: int, module: torch.nn.Module, targets: list[str]) -> str | None:
+    """``lora_rank_note``'s words for one part (``key``: where its lora_r is set)."""
     from rsvlm.model.llm import target_matches  # peft's rule for a list of names, as check_lora_targets uses
 
-    llm_cfg = cfg.model.llm
-    if cfg.model.trainable.llm != "lora":
+    modules = dict(module.named_modules())
+    hit = {n for t in targets for n in target_matches(modules, t)}
+    ranks: dict[str, int] = {}  # per kind (k_proj), the narrowest of its layers: they need not be alike
+    for n, m in modules.items():
+        if n in hit and isinstance(m, torch.nn.Linear):
+            kind = n.rsplit(".", 1)[-1]
+            ranks[kind] = min(ranks.get(kind, rank), m.in_features, m.out_features)
+    if not (low := {k: r for k, r in ranks.items() if r < rank}):
         return None
-    modules = dict(llm.named_modules())
-    hit = {n for t in llm_cfg.target_modules for n in target_matches(modules, t)}
-    ranks = {n.rsplit(".", 1)[-1]: min(m.in_features, m.out_features) for n, m in modules.items()
-             if n in hit and isinstance(m, torch.nn.Linear)}  # per kind: layers alike
-    if not (low := {k: r for k, r in ranks.items() if r < llm_cfg.lora_r}):
-        return None
-    return (f"model.llm.lora_r={llm_cfg.lora_r} is above the rank an update of "
+    return (f"{key}.lora_r={rank} is above the rank an update of "
             f"{', '.join(f'{k} ({r})' for k, r in sorted(low.items()))} can have (min of its in and out features): "
-            f"the rest only adds parameters, and lora_alpha/lora_r={llm_cfg.lora_alpha / llm_cfg.lora_r:.3g} scales "
+            f"the rest only adds parameters, and lora_alpha/lora_r={alpha / rank:.3g} scales "
             f"the update down all the same; lora_r={min(low.values())} or less is of full use in every adapted layer")
 
 
