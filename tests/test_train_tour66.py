@@ -117,3 +117,26 @@ def test_the_lora_rank_note_takes_the_narrowest_layer_of_a_kind():
                                           "model.trainable.llm=lora"])
     note = lora_rank_note(llm, cfg)
     assert note is not None and note.startswith("model.llm.lora_r=32 is above the rank an update of q (16)"), note
+
+
+def test_training_owns_the_late_system_turn_words_and_its_index_uses_them(tmp_path):
+    """The "system turn after the first" text was built twice, in train/data.py and eval_answers.py: one could
+    be reworded apart from the other. Training's index builds it from late_system_words."""
+    from rsvlm.data.records import ReadReport
+    from rsvlm.train.data import build_index, late_system_words
+
+    assert late_system_words(2, "WHY") == ("conversations[2] is a system turn after the first, which WHY; fold it "
+                                           "into the opening one")
+    data = tmp_path / "t.jsonl"
+    data.write_text('{"id": "late", "images": [], "conversations": [{"from": "human", "value": "a"}, '
+                    '{"from": "system", "value": "s"}, {"from": "gpt", "value": "b"}]}\n')
+    report = ReadReport(str(data))
+
+    class Tok:
+        def __call__(self, texts, add_special_tokens=False):
+            return {"input_ids": [[0] * len(t) for t in texts]}
+
+    with pytest.raises(ValueError):  # the one record left out: no usable record
+        build_index(data, Tok(), {}, report, late_system="WHY")
+    assert report.skipped == {"system turn after the first": 1}
+    assert f"{data}:1: record late: {late_system_words(1, 'WHY')}" in report.examples, report.examples

@@ -80,8 +80,8 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
                 # scanned only where the chat format cannot write a later system turn (None: every record kept)
                 if late_system is not None and (late := next(
                         (i for i, t in enumerate(rec["conversations"]) if i and t["from"] == "system"), None)) is not None:
-                    report.drop("system turn after the first", f"{path}: record {rec['id']}: conversations[{late}] is "
-                                f"a system turn after the first, which {late_system}; fold it into the opening one")
+                    report.drop("system turn after the first",
+                                f"{path}: record {rec['id']}: {late_system_words(late, late_system)}")
                     continue
                 try:
                     rec = finder.fill(rec, root if root is not None else Path(path).parent, report)
@@ -115,6 +115,12 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
         rows["length"] += [len(t) + n for t, n in zip(ids, rows["n_visual"][i : i + 1000])]
     del rows["n_visual"]
     return Dataset.from_dict(rows)
+
+
+def late_system_words(at: int, why: str) -> str:
+    """What is wrong with a record whose ``conversations[at]`` is a system turn the chat format cannot write
+    (``why``: ``sft_index.late_system``), after the caller's name of the record: training's and eval's words."""
+    return f"conversations[{at}] is a system turn after the first, which {why}; fold it into the opening one"
 
 
 def index_digest(index) -> dict:
