@@ -18,7 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from eval.common import require_out_file
+from eval.common import require_out_file, write_out
 from rsvlm.argparsing import Parser
 
 
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         p.error(f"--data {a.data}: a folder; give a JSONL file" if Path(a.data).is_dir() else f"--data: no such file {a.data}")
     if a.limit is not None and a.limit < 1:  # 0 meant every record, a negative one a ValueError
         p.error(f"--limit {a.limit}: give 1 or more")
-    require_out_file(p, a.out)  # else found after the work
+    require_out_file(p, a.out, {"data": a.data})  # else found after the work
     try:
         model, processor = load_model(a.model, device="cpu")
         res = cell_stats(model, processor, Path(a.data), a.limit, image_root=Path(a.image_root) if a.image_root else None)
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         print("  (no location pointer in this model: its row is a flat term's, 1/g and the first cell's share; "
               "both is the LLM's)")
     if a.out:
-        Path(a.out).write_text(json.dumps(res, indent=1))
+        write_out(a.out, json.dumps(res, indent=1) + "\n")  # whole: a kill leaves the old file or the new
     return 0
 
 

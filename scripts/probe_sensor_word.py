@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from eval.common import require_out_file
+from eval.common import require_out_file, write_out
 from rsvlm.argparsing import Parser
 
 ANSWERS = {"optical": "optical", "sar": "SAR", "ir": "infrared", "msi": "multispectral"}
@@ -94,10 +94,14 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--model", default=None, help="checkpoint folder (default: the bundled model)")
     p.add_argument("--data", required=True, help="JSONL with [vqa] sensor questions (meta.qtype modality)")
     p.add_argument("--out", default=None, help="write the counts as JSON here too")
+    p.add_argument("--image-root", default=None, help="folder that the records' relative image paths start from "
+                                                      "(default: the --data file's folder), as rsvlm eval's")
     a = p.parse_args(argv)
+    if a.image_root and not Path(a.image_root).is_dir():  # LLaVA-style records name images in a folder of their own
+        p.error(f"--image-root {a.image_root} is not a folder")
     if not Path(a.data).is_file():  # a folder was 'no such file'
         p.error(f"--data {a.data}: a folder; give a JSONL file" if Path(a.data).is_dir() else f"--data: no such file {a.data}")
-    require_out_file(p, a.out)  # else found after the work
+    require_out_file(p, a.out, {"data": a.data})  # else found after the work
     try:
         records, _ = load_records(a.data)
         records = [r for r in records if r["task"] == "vqa" and (r.get("meta") or {}).get("qtype") == "modality"]
@@ -105,7 +109,7 @@ def main(argv: list[str] | None = None) -> dict:
             raise ValueError(f"{a.data}: no [vqa] record with meta.qtype 'modality'")
         model, processor = load_model(a.model)
         scores = answer_logprobs(model, processor, variants(records, processor.prompt.modality_after),
-                                 Path(a.data).parent)
+                                 Path(a.image_root or Path(a.data).parent))
     except (OSError, ValueError) as e:  # a bad line, a non-checkpoint --model, an unreadable image
         raise SystemExit(f"error: {e}") from None
     summary, table = collections.Counter(), collections.Counter()
@@ -123,7 +127,7 @@ def main(argv: list[str] | None = None) -> dict:
     for k, v in result["table"].items():
         print(f"  {k:48s} {v}")
     if a.out:
-        Path(a.out).write_text(json.dumps(result, indent=1) + "\n")
+        write_out(a.out, json.dumps(result, indent=1) + "\n")  # whole: a kill leaves the old file or the new
     return result
 
 

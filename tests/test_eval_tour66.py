@@ -181,3 +181,40 @@ def test_rsvlm_eval_notes_a_meta_size_that_is_not_the_image_read(tmp_path):
         assert any("meta.width x meta.height 200x100 is not the image's" in n for n in said) == (rid == "a")
     assert (f"1 record(s): meta.width x meta.height 200x100 is not the image's 100x50 ({tmp_path / 'a.png'})"
             in notes.summary(2))
+
+
+@pytest.mark.parametrize("name", ["probe_sensor_word", "probe_pointer_cells"])
+def test_the_probes_refuse_an_out_that_is_their_data(tmp_path, monkeypatch, capsys, name):
+    """--out naming the --data file replaced the records with the probe's result once it had run (eval.loc_error
+    and the scorers refuse it); both probes now refuse it before loading a model."""
+    from script_loader import load_script
+
+    probe = load_script(name, monkeypatch)
+    data = write_jsonl(tmp_path / "test.jsonl", [eval_record("a", "vqa", "[vqa] Which sensor?", "SAR")])
+    before = (tmp_path / "test.jsonl").read_text()
+    with pytest.raises(SystemExit) as e:
+        probe.main(["--data", data, "--out", data])
+    assert e.value.code == 2 and f"--out {data} is the --data file" in capsys.readouterr().err
+    assert (tmp_path / "test.jsonl").read_text() == before
+
+
+def test_the_sensor_probe_reads_images_against_its_image_root(tmp_path, monkeypatch):
+    """It read a record's images against the --data file's folder only (rsvlm eval, eval.loc_error and the pointer
+    probe take --image-root): LLaVA-style records whose images sit in a folder of their own could not be probed."""
+    import rsvlm.inference
+    from script_loader import load_script
+    from test_probe_pointer_cells import model
+    from test_train_utils import make_records
+
+    probe = load_script("probe_sensor_word", monkeypatch)
+    rec = json.loads(make_records(tmp_path, n=1, ir_every=0).read_text().splitlines()[0])
+    rec.update(task="vqa", meta={"qtype": "modality"}, conversations=[
+        {"from": "human", "value": "<image>\n[vqa] What sensor took this image?"}, {"from": "gpt", "value": "optical"}])
+    (tmp_path / "sets").mkdir()
+    data = write_jsonl(tmp_path / "sets" / "test.jsonl", [rec])
+    monkeypatch.setattr(rsvlm.inference, "load_model", lambda *a, **k: model())
+    with pytest.raises(SystemExit, match="error: "):  # the image is not beside the records
+        probe.main(["--data", data])
+    res = probe.main(["--data", data, "--image-root", str(tmp_path), "--out", str(tmp_path / "s.json")])
+    assert res["n_questions"] == 1 and sum(res["table"].values()) == 4
+    assert json.loads((tmp_path / "s.json").read_text()) == res
