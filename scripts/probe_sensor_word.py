@@ -107,6 +107,11 @@ def main(argv: list[str] | None = None) -> dict:
         records = [r for r in records if r["task"] == "vqa" and (r.get("meta") or {}).get("qtype") == "modality"]
         if not records:
             raise ValueError(f"{a.data}: no [vqa] record with meta.qtype 'modality'")
+        if unsaid := [r["id"] for r in records if r["images"] and r["images"][0]["modality"] not in ANSWERS]:
+            # was tabled as "image None": every word "other", none "follows the image"
+            raise ValueError(f"{a.data}: {len(unsaid)} record(s) do not name their image's modality as one of "
+                             f"{', '.join(ANSWERS)} (first: {unsaid[0]!r}): the probe compares the model's answer "
+                             "with the image's sensor; give \"modality\" in each record's image")
         model, processor = load_model(a.model)
         scores = answer_logprobs(model, processor, variants(records, processor.prompt.modality_after),
                                  Path(a.image_root or Path(a.data).parent))

@@ -218,3 +218,19 @@ def test_the_sensor_probe_reads_images_against_its_image_root(tmp_path, monkeypa
     res = probe.main(["--data", data, "--image-root", str(tmp_path), "--out", str(tmp_path / "s.json")])
     assert res["n_questions"] == 1 and sum(res["table"].values()) == 4
     assert json.loads((tmp_path / "s.json").read_text()) == res
+
+
+def test_the_sensor_probe_refuses_a_record_that_does_not_name_its_sensor(tmp_path, monkeypatch, capsys):
+    """A record whose image names no modality was tabled as "image None, word sar -> …": every word counted as the
+    "other" one and none could follow the image, a table that looked measured. It is now refused, naming the
+    record, before a model loads."""
+    import rsvlm.inference
+    from script_loader import load_script
+
+    probe = load_script("probe_sensor_word", monkeypatch)
+    rec = eval_record("s1", "vqa", "[vqa] What sensor took this image?", "SAR", qtype="modality")
+    rec["images"][0].pop("modality")
+    data = write_jsonl(tmp_path / "test.jsonl", [rec])
+    monkeypatch.setattr(rsvlm.inference, "load_model", lambda *a, **k: pytest.fail("no model is needed to refuse"))
+    with pytest.raises(SystemExit, match=r"1 record\(s\) do not name their image's modality .* \(first: 's1'\)"):
+        probe.main(["--data", data])
