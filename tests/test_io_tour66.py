@@ -177,3 +177,17 @@ def test_gcps_without_a_crs_in_degrees_are_fitted_as_longitude_and_latitude():
                            "right west (an affine fitted to its 25 GCPs (with no CRS, taken as longitude and latitude)"), note
     utm = [GroundControlPoint(row=r, col=c, x=500000 - 10 * c, y=4000000 - 10 * r) for c, r in grid]  # metres: raw
     assert "with no CRS" not in gcp_orientation_note(utm, None) and "mirrored" in gcp_orientation_note(utm, None)
+
+
+def test_geotiff_imagery_wavelengths_name_the_bands(tmp_path):
+    """GDAL 3.10 keeps a band's central wavelength as IMAGERY CENTRAL_WAVELENGTH_UM (a GeoTIFF's PAM or tags):
+    a red and NIR pair so described was read as a dual-polarisation SAR pair with unnamed bands."""
+    p = tmp_path / "rn.tif"
+    with rasterio.open(p, "w", driver="GTiff", width=16, height=16, count=2, dtype="uint16", crs="EPSG:32633",
+                       transform=from_origin(500000, 5000000, 10, 10)) as d:
+        d.write(np.random.default_rng(70).integers(500, 5000, (2, 16, 16)).astype(np.uint16))
+        d.update_tags(1, ns="IMAGERY", CENTRAL_WAVELENGTH_UM="0.665")
+        d.update_tags(2, ns="IMAGERY", CENTRAL_WAVELENGTH_UM="0.842")
+    img = read_image(p)
+    assert img.bands == ["red", "nir"] and img.modality == "msi", img.notes
+    assert any(n.startswith("bands named by their wavelength: red (0.665 µm), nir (0.842 µm)") for n in img.notes)

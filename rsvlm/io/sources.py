@@ -366,7 +366,7 @@ class RasterioSource:
         from rsvlm.io.wavelengths import named_by_wavelength
 
         self.descriptions, said = named_by_wavelength(  # an ENVI header's wavelengths: blue, nir …
-            self.descriptions, [ds_.tags(b + 1) for ds_ in src for b in range(ds_.count)])
+            self.descriptions, [{**ds_.tags(b + 1, "IMAGERY"), **ds_.tags(b + 1)} for ds_ in src for b in range(ds_.count)])
         notes += said
 
         ci = [c for ds_ in src for c in ds_.colorinterp]

@@ -1,5 +1,6 @@
 """Bands named by their wavelength: an ENVI header's ``wavelength = {0.443, …}`` (GDAL's per-band ``wavelength``,
-``wavelength_units``, which it also appends to the description: ``Band 1 (0.4430 Micrometers)``) or a description
+``wavelength_units``, which it also appends to the description: ``Band 1 (0.4430 Micrometers)``), GDAL's IMAGERY
+``CENTRAL_WAVELENGTH_UM`` (a GeoTIFF's) or a description
 that gives one (``Band 1 (0.4430 µm)``, ``B (490 nm)``). Where each band's wavelength falls in a different one of
 STAC's eo common-name ranges, a band with no name of its own is named by it (``blue``, ``nir``, ``swir16``), which
 band matching knows (``bandnames.SAME_BAND``); for ``sources.RasterioSource``. Pure Python."""
@@ -28,12 +29,14 @@ def _micrometres(value: float, unit: str | None) -> float:
 
 
 def band_wavelength(tags: dict, description: str | None) -> float | None:
-    """A band's wavelength in µm: GDAL's band metadata (``wavelength``, ``wavelength_units``), else the one its
-    ``description`` gives with a unit; None where neither does."""
-    try:
-        return _micrometres(float(tags["wavelength"]), tags.get("wavelength_units"))
-    except (KeyError, ValueError, TypeError):
-        pass
+    """A band's wavelength in µm: GDAL's band metadata (ENVI's ``wavelength``, ``wavelength_units``; GDAL 3.10's
+    IMAGERY ``CENTRAL_WAVELENGTH_UM``, as a GeoTIFF keeps it), else the one its ``description`` gives with a unit;
+    None where none does."""
+    for value, unit in ((tags.get("wavelength"), tags.get("wavelength_units")), (tags.get("CENTRAL_WAVELENGTH_UM"), "um")):
+        try:
+            return _micrometres(float(value), unit)
+        except (ValueError, TypeError):
+            pass
     m = _IN_TEXT.search(description or "")
     return _micrometres(float(m[1]), m[2]) if m else None
 
