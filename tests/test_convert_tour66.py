@@ -231,3 +231,15 @@ def test_geojson_class_property_of_osm_yes_gives_the_property_name(tmp_path, rea
                           "--labels", str(tmp_path / "a.geojson"), "--class-property", "building")
     assert {o["label"] for r in recs for o in objs(r)} == {"building"}
     assert stats["notes"]["class_property_yes_read_as_its_name"] == 42 and stats["skipped"] == {"unknown_class": 1}
+
+
+def test_masks_binary_traces_touching_instance_ids_apart(tmp_path):
+    """Row houses in an instance-id label (40 ids, each house touching the next): read as one mask, every row was
+    one polygon. The pixels of a house along its neighbour are cleared (counted), so each house is its own."""
+    lab = np.zeros((128, 128), np.uint8)
+    ids = iter(range(1, 41))
+    for row in range(4):
+        for k in range(10):
+            lab[row * 30 + 4:row * 30 + 24, 4 + k * 12:16 + k * 12] = next(ids)  # 12 px apart, 12 wide: touching
+    stats, recs = _masks_run(tmp_path, lab)
+    assert len(objs(recs[0])) == 40 and stats["notes"]["instance_boundary_pixels_cleared"] == 4 * 9 * 20

@@ -14,7 +14,8 @@ What a label can be, and what is taken as the class:
 - Piecewise constant, of more than ``CODES`` values (instance ids, 1…200): every non-zero value. Told by the
   pixels strictly between 0 and the brightest value: at least ``PLATEAU`` of them lie in a 2x2 block of one
   value (a 200-instance label: 1.00; photos and JPEG or resampled masks: 0.00-0.44). It was refused as "a
-  photo?" past 127 ids. A colour label of a few classes read as grey (Potsdam's, under ``--binary``) is not
+  photo?" past 127 ids. Where two instances touch, the pixels of one along the other are cleared (counted as
+  ``instance_boundary_pixels_cleared``), so each is traced apart (row houses were one polygon). A colour label of a few classes read as grey (Potsdam's, under ``--binary``) is not
   taken whole so: its mid-grey classes make it ``label_not_a_mask``.
 - Otherwise a noisy or resampled binary mask (JPEG noise around 0/255, a mask resized with bilinear or
   bicubic interpolation): above half the range. Its mid-grey pixels (an eighth to seven eighths of the
@@ -73,7 +74,7 @@ def binary_mask(label, out: Output, lossy: bool = False):
     if values[-1] <= top / 2 and len(values) <= CODES or flat:  # codes (0, 1, 2) or instance ids, not noise
         out.note("labels_not_binary")
         out.note("labels_not_binary_every_nonzero_taken")
-        return label > 0
+        return _apart(label, out) if flat else label > 0
     peak = values[-1].item()  # a green mask read as grey is 0/150: its class pixels are no mid-grey
     if len(values) > 256:  # no 8-bit mask, JPEG'd or resampled, has more; a 16-bit photo has thousands
         raise NotAMask(f"not a binary mask: {len(values)} distinct values (0…{peak:g}), not in flat regions as "
@@ -93,6 +94,22 @@ def binary_mask(label, out: Output, lossy: bool = False):
     if mid:
         out.note("label_pixels_mid_grey", mid)
     return label > (top if peak > top / 2 else peak) / 2  # a dark 0/100 JPEG mask: its noise around 100 kept
+
+
+def _apart(ids, out: Output):
+    """``ids`` (H, W) > 0 less each pixel whose right or lower neighbour is another instance (a non-zero id of
+    its own), counted in the notes as ``instance_boundary_pixels_cleared``: touching instances (row houses)
+    were traced as one polygon."""
+    import numpy as np
+
+    m = ids > 0  # (H, W)
+    edge = np.zeros(ids.shape, bool)
+    edge[:, :-1] = (ids[:, :-1] != ids[:, 1:]) & (ids[:, 1:] > 0)
+    edge[:-1] |= (ids[:-1] != ids[1:]) & (ids[1:] > 0)
+    edge &= m
+    if n := int(edge.sum()):
+        out.note("instance_boundary_pixels_cleared", n)
+    return m & ~edge
 
 
 def void_pixels(label, lossy: bool = False, values=None):
