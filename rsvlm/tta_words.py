@@ -23,7 +23,7 @@ and ``KEPT`` only, and the one-word corners ("TopLeft", "topleft": each capital 
 may be other words and are left alone; a lone letter joined to a word, "S-shaped", "N/A", is none, and
 one is a point only where it reads as a direction, ``_DIRECTION``: "to the N", "E of the river", "a N-S
 road", "an E – W runway", "facing N or S", not "Building E" or "<ref>Gate N</ref>"); a compass bearing
-in degrees is not turned. "left" as a verb, a departure ("One ship left.", "A ship left the dock.": ``_departed``), is no direction.
+in degrees is not turned. "left" as a verb, a departure ("One ship left.", "A ship left the dock.", "The ship has left.": ``_departed``), is no direction.
 """
 
 from __future__ import annotations
@@ -216,7 +216,8 @@ def hand_spelling(*texts: str | None) -> str | None:
 # after a count and one to three words, none of them one of place ("one ship on the left", "two ships top left"),
 # at the end of its clause, or of its object's ("A ship left the dock."; "left of the road", "left side" are sides), its sentence holding no other direction
 # word ("Two ships left, one right." are sides)
-_COUNT = r"(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|some|many|few|both|all)"
+_COUNT = (r"(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|some|many|few|both|all"
+          r"|the|these|those|this|that)")  # "The ship left.", "The ship has left the port."
 _DEPART = (re.compile(rf"(?:^|[,:(]\s*|\b(?:and|but|while|then)\s+){_COUNT}\s+((?:[A-Za-z'-]+\s+){{1,3}})$", re.I),
            re.compile(r"(?:\s+(?:the|its|their|this|that|a|an)(?:\s+[A-Za-z'-]+){1,3}?)?"  # its object: "left the dock"
                       r"\s*(?:$|[.!?;,:)]|(?:and|but|while|then)\b)", re.I))

@@ -9,11 +9,12 @@ from rsvlm import tta
 
 @pytest.mark.parametrize("caption", ["A ship left the dock.", "Two ships left the harbour, one arrived.",
                                      "One ship has left the port.", "Three planes left the apron",
-                                     "A ship left a berth empty."])
+                                     "A ship left a berth empty.", "The ship left.", "The ship has left the port."])
 @pytest.mark.parametrize("view", ["h", "t", "tv", "thv"])
 def test_left_as_a_departure_with_an_object_is_no_direction(caption, view):
     """'A ship left the dock.' came back 'A ship right the dock.' (or top/bottom) from every mirror view: a
-    departure with an object was read as a side, so --tta voted among sides on a [change] caption."""
+    departure with an object was read as a side, so --tta voted among sides on a [change] caption; so were
+    'The ship left.' and 'The ship has left.' (no count before the noun)."""
     assert tta.swap_words(caption, view) == caption
     assert tta.swap_words(caption, view, back=True) == caption
 
@@ -21,6 +22,9 @@ def test_left_as_a_departure_with_an_object_is_no_direction(caption, view):
 @pytest.mark.parametrize("said,view,image", [
     ("A ship left of the dock.", "h", "A ship right of the dock."),  # "of": a side
     ("One ship left side.", "h", "One ship right side."),  # no determiner: a side
+    ("The ship left of the dock.", "h", "The ship right of the dock."),
+    ("The two planes on the apron left.", "h", "The two planes on the apron right."),  # a place word before it
+    ("The ship left, the car right.", "h", "The ship right, the car left."),
     ("Two ships left the image and one right.", "h", "Two ships right the image and one left."),
 ])
 def test_left_before_a_phrase_that_is_no_object_still_turns(said, view, image):
