@@ -34,7 +34,7 @@ def test_masks_binary_keeps_255_of_a_0_1_mask_as_void(tmp_path):
     assert stats["notes"]["label_pixels_ignored_255"] == 640 and "labels_not_binary" not in stats["notes"]
 
 
-def test_binary_mask_keeps_255_when_it_is_the_class():
+def test_binary_mask_keeps_255_when_it_is_the_class(tmp_path):
     """0/255 (with ringing of low values, or a blurred edge of 100) is still the class at 255: void only beside
     0/1 of flat 1s."""
     from data_gen.convert.binmask import binary_mask
@@ -46,7 +46,7 @@ def test_binary_mask_keeps_255_when_it_is_the_class():
     blurred[4:20, 4:20], blurred[20:24, 4:20] = 255, 100
     ones = np.zeros((32, 32), np.uint8)
     ones[2:10, 2:10], ones[25:, :] = 1, 255
-    out = Output("/nonexistent/never-written", "test")
+    out = Output(tmp_path / "o", "test")
     assert binary_mask(noisy, out).sum() == 16 * 16 and binary_mask(blurred, out).sum() == 16 * 16
     assert "label_pixels_ignored_255" not in out.notes
     assert binary_mask(ones, out).sum() == 8 * 8 and out.notes["label_pixels_ignored_255"] == 7 * 32
@@ -75,7 +75,7 @@ def _upsampled(lines_every: int, mode=Image.BILINEAR) -> np.ndarray:
 
 @pytest.mark.parametrize("every", [3, 4])
 @pytest.mark.parametrize("mode", [Image.BILINEAR, Image.BICUBIC, Image.LANCZOS])
-def test_binary_mask_keeps_a_thin_mask_enlarged_8x_and_says_so(every, mode):
+def test_binary_mask_keeps_a_thin_mask_enlarged_8x_and_says_so(every, mode, tmp_path):
     """A thin-line mask enlarged 8x has 29-49% mid-grey pixels: over the 15% share it was refused as a photo. Its
     mid-grey pixels lie on smooth ramps, a photo's do not: it is thresholded, noted ``labels_resampled``."""
     from data_gen.convert.binmask import NOT_A_MASK, binary_mask
@@ -83,13 +83,13 @@ def test_binary_mask_keeps_a_thin_mask_enlarged_8x_and_says_so(every, mode):
 
     lab = _upsampled(every, mode)
     assert ((lab > 32) & (lab < 223)).mean() > NOT_A_MASK  # the case the old rule refused
-    out = Output("/nonexistent/never-written", "test")
+    out = Output(tmp_path / "o", "test")
     m = binary_mask(lab, out)
     assert m[:, 4 :: 8 * every].all() and not m[:, 4 + 4 * every :: 8 * every].any()  # line centres, gaps
     assert out.notes["labels_resampled"] == 1
 
 
-def test_binary_mask_still_refuses_photos(realdata):
+def test_binary_mask_still_refuses_photos(realdata, tmp_path):
     """The real photos of the fixtures (aerial RGB, SAR, a smooth infrared sky, 16-bit pan and thermal) given as
     the label are each refused, ramps or not; the real masks are each read."""
     import rasterio
@@ -97,7 +97,7 @@ def test_binary_mask_still_refuses_photos(realdata):
     from data_gen.convert.binmask import NotAMask, binary_mask
     from data_gen.convert.common import Output
 
-    out = Output("/nonexistent/never-written", "test")
+    out = Output(tmp_path / "o", "test")
     grey = {p: np.asarray(Image.open(realdata / p).convert("L")) for p in (
         "obb_dota/P1888.png", "cd_levir/test_7_0256_0512_A.png", "cls_aid/church_183.png",
         "sar_hrsid/P0008_0_800_9000_9800.jpg", "ir_sirst/Misc_100.png")}
@@ -177,7 +177,7 @@ def test_masks_binary_reads_a_float_label_with_nan_as_no_data(tmp_path):
     assert max(y for _, y in poly["coords"]) <= 25 and stats["notes"]["label_pixels_nan"] == 14 * 64
 
 
-def test_binary_mask_refuses_a_colour_label_of_several_classes_read_as_grey():
+def test_binary_mask_refuses_a_colour_label_of_several_classes_read_as_grey(tmp_path):
     """A Potsdam colour label under ``--binary`` is read as grey: six flat greys, half of them mid-grey. Neither
     the instance-id rule (flat regions) nor the resampled-mask rule (smooth) may take it whole: it is refused."""
     from data_gen.convert.binmask import NotAMask, binary_mask
@@ -187,7 +187,7 @@ def test_binary_mask_refuses_a_colour_label_of_several_classes_read_as_grey():
     for k, c in enumerate([(255, 255, 255), (0, 0, 255), (0, 255, 255), (0, 255, 0), (255, 255, 0), (255, 0, 0)]):
         rgb[k * 16:(k + 1) * 16] = c
     with pytest.raises(NotAMask, match="50% of its pixels are mid-grey"):
-        binary_mask(np.asarray(Image.fromarray(rgb).convert("L")), Output("/nonexistent/never-written", "test"))
+        binary_mask(np.asarray(Image.fromarray(rgb).convert("L")), Output(tmp_path / "o", "test"))
 
 
 def test_masks_binary_keeps_255_of_a_jpeg_mask_whose_0_decodes_to_1(tmp_path):
