@@ -77,24 +77,24 @@ def record_images(record: dict, root: Path, notes: list[str] | None = None,
         if notes is not None:
             size = (inf.size_note(img, input_sizes[img.modality], resize=(resizes or {}).get(img.modality, "stretch"))
                     if img.modality in (input_sizes or {}) else None)
-            notes += img.notes + ([size] if size else []) + meta_size_note(record, inf.scene_wh(img), files[0])
+            notes += img.notes + ([size] if size else []) + meta_size_note(record, inf.scene_wh(img))
         if err := inf.all_nodata(img):
             raise ValueError(err)
         out.append(inf.model_input(img))
     return out
 
 
-def meta_size_note(record: dict, size: tuple[int, int], path: Path) -> list[str]:
+def meta_size_note(record: dict, size: tuple[int, int]) -> list[str]:
     """[a note] where the record's ``meta.width`` × ``meta.height`` is not ``size``, its image's (width, height) as
-    read from ``path``; [] where it is, or meta gives none. The scorers put the reference and the ``objects`` rows
-    in meta's pixels: another tool's objects, in the image's own, score in the wrong place."""
+    read; [] where it is, or meta gives none. The scorers put the reference and the ``objects`` rows in meta's
+    pixels: another tool's objects, in the image's own, score in the wrong place. No file name: ``ReadNotes``
+    gives the record, and spreads a note's numbers over its records as ranges (``c1–2.png`` of c1.png, d1.png)."""
     meta = record.get("meta") or {}
     w, h = meta.get("width"), meta.get("height")
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in (w, h)) or (w, h) == tuple(size):
         return []
-    return [f"meta.width x meta.height {w}x{h} is not the image's {size[0]}x{size[1]} ({path}): the answers' objects "
-            "are written in meta's pixels, as the scorers read the reference; objects of another tool, in the "
-            "image's pixels, would score in the wrong place: write the image's size into meta"]
+    return [f"meta.width x meta.height {w}x{h} is not the image's {size[0]}x{size[1]}: objects rows are in meta's "
+            "pixels, as the scorers read the reference; another tool's, in the image's, would score wrong"]
 
 
 # reading notes that name bands or give the stretch, said of nearly every image as it should be: not tallied

@@ -166,7 +166,8 @@ def test_a_repeated_id_of_another_task_is_that_task_s_script_s_to_say(tmp_path):
 
 def test_rsvlm_eval_notes_a_meta_size_that_is_not_the_image_read(tmp_path):
     """rsvlm eval reads every image, yet a meta.width x meta.height other than the image's went unsaid (its objects
-    rows are put in meta's pixels); reading now notes it, for the run's end summary, naming the file."""
+    rows are put in meta's pixels); reading now notes it, for the run's end summary, whole (under its 240
+    characters) and naming the record."""
     from PIL import Image
 
     from rsvlm.eval_reading import ReadNotes, record_images
@@ -179,7 +180,8 @@ def test_rsvlm_eval_notes_a_meta_size_that_is_not_the_image_read(tmp_path):
         record_images(eval_record(rid, "det", "[det] Find the buildings.", _REF, width=200, height=100), tmp_path, said)
         notes.add(rid, said)
         assert any("meta.width x meta.height 200x100 is not the image's" in n for n in said) == (rid == "a")
-    assert (f"1 record(s): meta.width x meta.height 200x100 is not the image's 100x50 ({tmp_path / 'a.png'})"
+    assert ("1 record(s): meta.width x meta.height 200x100 is not the image's 100x50: objects rows are in meta's "
+            "pixels, as the scorers read the reference; another tool's, in the image's, would score wrong (first: a)"
             in notes.summary(2))
 
 
