@@ -9,7 +9,9 @@ A and B are two checkpoint folders (``final/``, ``merged/``, a stage's ``final/`
 vs (8, 16)``). Exit status 0 when every tensor is equal, 1 when any differs or is missing on one
 side, 2 on an error (folders with no weight file in common
 among them; a training step folder against a model, which scripts/export_step.py writes as one
-first), 130 on Ctrl-C. Configs and tokenizers are not compared.
+first), 130 on Ctrl-C. Configs and tokenizers are not compared. Where only a LoRA adapter's tensors
+differ (unmerged adapters, one side's adapter alone, untrained ones: lora_A only, lora_B zero), a
+'note:' line says so in words.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.show < 0:  # bad[:-1] listed all but one
         ap.error(f"--show {args.show}: give 0 or more")
-    from rsvlm.model.weights import compare_weights
+    from rsvlm.model.weights import compare_weights, lora_note
 
     a, b = Path(args.a), Path(args.b)
     for step, model in ((a, b), (b, a)):  # was 'no .safetensors file in common; compare … at the same level'
@@ -84,6 +86,12 @@ def main(argv: list[str] | None = None) -> int:
     label = {"shape": "in shape", "dtype": "in dtype", "differs": "in values |Δ| does not size"}
     what = ", ".join(f"{n} {label.get(k, k)}" for k, n in sorted(kinds.items()))
     print("identical" if not bad else f"{len(bad)} of {len(rows)} tensors differ" + (f" ({what})" if what else ""))
+    try:  # an adapter's factors alone differing: was a list of lora_A/lora_B names, unexplained
+        note = lora_note(rows, lambda rel: a if a.is_file() else a / rel)
+    except (ValueError, OSError) as e:
+        note = f"(could not read lora_B from {a}: {e})"
+    if note:
+        print(f"note: {note}")
     return 1 if bad else 0
 
 

@@ -261,3 +261,40 @@ def odd_values(path: Path, state: dict[str, torch.Tensor], params: dict[str, tor
         return (f"{path}: {len(bad)} weight(s) hold NaN or inf (first: {', '.join(bad[:3])}): the weights of a "
                 "diverged run? such a model answers nothing useful; take an earlier step's")
     return None
+
+
+_LORA_A = re.compile(r"lora_(embedding_)?A\.")
+_LORA_B = re.compile(r"lora_(embedding_)?B\.")
+
+
+def lora_note(rows: list[dict], file_of) -> str | None:
+    """A plain-words line where ``compare_weights``' differing ``rows`` are all a LoRA adapter's tensors
+    (``PEFT_KEY``), else None: an adapter on one side only (unmerged), adapters that differ on the same weights,
+    or only lora_A differing while every lora_B is zero (peft's start: untrained adapters, which add nothing).
+    ``file_of(rel)``: A's path of the row's file, to read lora_B. Was: a list of lora_A/lora_B names, unexplained."""
+    bad = [r for r in rows if r["status"] != "same"]
+    if not bad or not all(PEFT_KEY.search(r["name"]) for r in bad):
+        return None
+    sides = {r["status"] for r in bad}
+    if sides <= {"only in A", "only in B"}:
+        side = "A" if sides == {"only in A"} else "B" if sides == {"only in B"} else "one side or the other"
+        return (f"only LoRA adapter tensors differ, {len(bad)} held by {side} alone; every other weight is the "
+                "same: an unmerged adapter against none; merge it (rsvlm merge-lora --model X --out DIR) and "
+                "compare the merged models")
+    if all(_LORA_A.search(r["name"]) for r in bad):
+        b_rows = [r for r in rows if _LORA_B.search(r["name"])]
+        zero = bool(b_rows)
+        for r in b_rows:
+            if not zero:
+                break
+            with open_safetensors(file_of(r["file"])) as h:
+                zero = not bool(h.get_tensor(r["name"]).any())
+        if zero:
+            return ("only lora_A differs and every lora_B is zero (peft's start): untrained adapters, which add "
+                    "nothing; the two models compute the same, and neither adapter learned anything (a LoRA stage "
+                    "that ran no step, or a frozen lora_B?)")
+        return ("only lora_A differs, every lora_B and every other weight the same: adapters started from other "
+                "seeds whose lora_B did not train (frozen?)")
+    return (f"only LoRA adapter tensors differ ({len(bad)}); every other weight is the same: the models differ by "
+            "their unmerged adapters alone, trained on the same base; merge them (rsvlm merge-lora --model X "
+            "--out DIR) to compare the weights they make")
