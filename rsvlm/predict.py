@@ -330,6 +330,10 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
         print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
+    if (ctx := inf.context_of(model)) and args.max_new_tokens > ctx:  # 100000 ran on for many minutes past it
+        say(f"note: --max-new-tokens {args.max_new_tokens} is more than the LLM's whole context ({ctx} tokens), "
+            f"which the question shares: {ctx} taken")
+        args.max_new_tokens = ctx
     processor.missing_bands = args.missing_bands
     for im, label in zip(images, labels) if not args.tile else []:
         if note := inf.size_note(im, processor.image_sizes[im.modality], resize=inf.resize_of(processor, im.modality)):

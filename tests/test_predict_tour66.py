@@ -95,3 +95,24 @@ def test_an_empty_prompt_without_a_task_is_said_empty(geotiff, tmp_path, capsys)
     """--prompt "$Q" with Q unset and no --task: said as an empty --prompt, not as a missing --task."""
     assert _predict(tmp_path / "no-model", geotiff, "--prompt", " ") == 2
     assert "rsvlm predict: --prompt is empty; give the question, or --task alone" in capsys.readouterr().err
+
+
+def test_a_token_limit_past_the_context_is_taken_as_the_context(ckpt, geotiff, tmp_path, capsys, monkeypatch):
+    """--max-new-tokens 100000 on a 512-token LLM generated on, far past the context, for many minutes."""
+    from rsvlm import inference as inf
+
+    asked = []
+    real = inf.answerer
+
+    def answerer(model, processor, max_new_tokens, *a, **k):
+        asked.append(max_new_tokens)
+        return real(model, processor, 3, *a, **k)  # the answer itself kept short
+
+    monkeypatch.setattr(inf, "answerer", answerer)
+    out = tmp_path / "r.json"
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "cls", "--device", "cpu",
+                 "--max-new-tokens", "100000", "--out", str(out)]) == 0
+    ctx = 512  # configs/model/tiny.yaml's LLM
+    assert asked == [ctx]
+    note = f"note: --max-new-tokens 100000 is more than the LLM's whole context ({ctx} tokens)"
+    assert note in capsys.readouterr().err and any(n.startswith(note) for n in json.loads(out.read_text())["notes"])
