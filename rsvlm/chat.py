@@ -326,6 +326,10 @@ def main(args) -> int:
         print(f"rsvlm chat: {for_cli(str(e))}", file=sys.stderr)
         return 2
     print(f"rsvlm chat: model loaded in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
+    if (ctx := inf.context_of(model)) and args.max_new_tokens > ctx:  # --tta's views and --det-by-class ran on past it
+        print(f"rsvlm chat: note: --max-new-tokens {args.max_new_tokens} is more than the LLM's whole context ({ctx} "
+              f"tokens), which the conversation shares: {ctx} taken", file=sys.stderr)
+        args.max_new_tokens = ctx
     if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
         print(f"rsvlm chat: {err}", file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import sys
 
+import pytest
 from conftest import ClosedPipe
 
 from rsvlm.cli import main
@@ -48,3 +49,25 @@ def test_a_bare_quit_is_not_asked_of_the_model(ckpt, geotiff, monkeypatch, capsy
     out = capsys.readouterr().out
     assert "(/quit or Ctrl-D leaves; 'exit' alone is not asked)" in out
     assert "(/quit or Ctrl-D leaves; 'Quit' alone is not asked)" in out
+
+
+def test_a_token_limit_past_the_context_is_taken_as_the_context(ckpt, geotiff, monkeypatch, capsys):
+    """chat --max-new-tokens 100000: the streamed answer stops at the context, but --tta's view answers and
+    --det-by-class's class answers were asked with 100000 and ran on far past it."""
+    from rsvlm import chat
+
+    made = []
+
+    class Made(Exception):
+        """The REPL is not needed: the limit it is made with is."""
+
+    def making(self, *a, **k):
+        made.append(k["max_new_tokens"])
+        raise Made
+
+    monkeypatch.setattr(chat.ChatREPL, "__init__", making)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    with pytest.raises(Made):
+        main(["chat", "--model", str(ckpt), "--image", str(geotiff), "--max-new-tokens", "100000", "--device", "cpu"])
+    assert made == [512]  # configs/model/tiny.yaml's LLM context
+    assert "--max-new-tokens 100000 is more than the LLM's whole context (512 tokens)" in capsys.readouterr().err
