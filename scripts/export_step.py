@@ -10,6 +10,12 @@ first. A step folder of contrastive pretraining (objective clip) gives its encod
 final/ would: DIR/encoder.safetensors (open_clip visual.* keys), for
 model.encoders.default.pretrained=DIR/encoder.safetensors. --out must be a new or empty folder, not
 inside the step folder nor named step_N beside it (ckpt.keep would delete it with the steps).
+
+A step folder that records its LLM base's fingerprint (STEP/rsvlm_base.json, as adapter/rsvlm_base.json)
+is refused where model.llm.name_or_path now holds other weights (re-downloaded, another revision, converted):
+the step's trained weights would be paired with a base they never saw; --force exports on it anyway, with a
+warning. One that records none is exported on the base as it is now, said on stderr where the export's
+adapter/rsvlm_base.json then records that base.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
                                  "contrastive pretraining: its encoder)")
     ap.add_argument("--out", required=True, help="the folder to write (new or empty, outside the step folder, not "
                                                  "named step_N beside it)")
+    ap.add_argument("--force", action="store_true", help="export on model.llm.name_or_path even where it holds "
+                                                         "other weights than the step recorded training on")
     args = ap.parse_args(argv)
     # bitsandbytes warns on import (peft imports it) that it cannot fetch an optional CPU kernel from
     # the hub; the built-in fallback runs and nothing is downloaded (as in rsvlm.cli)
@@ -62,11 +70,11 @@ def main(argv: list[str] | None = None) -> int:
 
     undone = f", what it wrote to {out} removed" if fresh else ""
     # a half-written folder passed for a model, and blocked the rerun (--out must be new or empty)
-    return script_write(lambda: _exported(export_step, step, out), out, fresh, f"nothing exported{undone}",
+    return script_write(lambda: _exported(export_step, step, out, args.force), out, fresh, f"nothing exported{undone}",
                         f"interrupted; nothing exported{undone}")
 
 
-def _exported(export_step, step: Path, out: Path) -> Path:
+def _exported(export_step, step: Path, out: Path, force: bool = False) -> Path:
     """``export_step(step, out)``. Its weights file cut (read once the model was built) or missing is named with
     the step before it to export (``check_exportable``; the loader's own message said to resume from it), a cut
     one before the model is built; a step folder whose train_config.yaml is empty (cut short) named as such: read
@@ -76,13 +84,54 @@ def _exported(export_step, step: Path, out: Path) -> Path:
 
     if any((step / name).is_file() for name in ("trainable.safetensors", *CLIP_STEP_FILES)):
         check_exportable(step)
+    recorded = _same_base(step, force)
     try:
-        return export_step(step, out)
+        written = export_step(step, out)
     except (ValueError, FileNotFoundError) as e:
         check_exportable(step)
         if (step / "train_config.yaml").is_file() and not load_yaml(step / "train_config.yaml"):
             raise ValueError(f"{step / 'train_config.yaml'}: empty; a half-written or damaged step folder") from e
         raise
+    from rsvlm.model.base_print import FINGERPRINT
+
+    if not recorded and (Path(written) / "adapter" / FINGERPRINT).is_file():  # it vouches for a base unchecked
+        print(f"note: {step} records no fingerprint of its LLM base; {Path(written) / 'adapter' / FINGERPRINT} "
+              "records the base as it is now: if its weights changed since training, nothing could tell",
+              file=sys.stderr)
+    return written
+
+
+def _same_base(step: Path, force: bool) -> bool:
+    """Whether ``step`` records its LLM base's fingerprint (``step/rsvlm_base.json``); ValueError where the base
+    its train_config.yaml names now holds other weights (a warning with ``force``). Was: exported on whatever the
+    folder held now, and the export's adapter/rsvlm_base.json vouched for that base."""
+    import json
+
+    from rsvlm.config import load_yaml
+    from rsvlm.model.base_print import FINGERPRINT, fingerprint
+    from rsvlm.model.ckpt_files import base_folder
+
+    path = step / FINGERPRINT
+    if not path.is_file():
+        return False
+    try:
+        saved = json.loads(path.read_text())
+        was, want = str(saved["base"]), str(saved["fingerprint"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{path}: unreadable ({type(e).__name__}: {e}); a damaged step folder") from None
+    name = load_yaml(step / "train_config.yaml") or {}
+    for key in ("model", "llm", "name_or_path"):  # a malformed config is named by export_step's own load
+        name = name.get(key) if isinstance(name, dict) else None
+    folder = base_folder(str(name)) if name else None
+    got = fingerprint(folder) if folder is not None else None
+    if got is not None and got != want:
+        why = (f"{step}: trained on the LLM base {was} (fingerprint {want}, {path}), but model.llm.name_or_path "
+               f"{name} now holds other weights (fingerprint {got}): the step's trained weights would be paired "
+               "with a base they never saw")
+        if not force:
+            raise ValueError(f"{why}; put that base back, or export on this one anyway with --force")
+        print(f"warning: {why}; exported anyway (--force)", file=sys.stderr)
+    return True
 
 
 if __name__ == "__main__":

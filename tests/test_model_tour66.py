@@ -42,3 +42,67 @@ def test_compare_says_when_only_lora_factors_differ(tmp_path, monkeypatch, capsy
         assert notes == []
     else:
         assert len(notes) == 1 and said in notes[0], notes
+
+
+def _lora_step(tmp_path, base_dir, moved: bool):
+    """A step folder naming a copy of ``base_dir`` as its base, recording that copy's fingerprint; ``moved``:
+    the copy's weights changed afterwards (re-downloaded, another revision)."""
+    import json
+    import shutil
+
+    from safetensors.torch import load_file
+
+    from rsvlm.model.base_print import FINGERPRINT, fingerprint
+
+    base = tmp_path / "base"
+    shutil.copytree(base_dir, base)
+    step = tmp_path / "run" / "checkpoints" / "step_000002"
+    step.mkdir(parents=True)
+    (step / "train_config.yaml").write_text(f"model:\n  llm:\n    name_or_path: {base}\n")
+    (step / FINGERPRINT).write_text(json.dumps({"base": str(base), "fingerprint": fingerprint(base)}))
+    if moved:
+        state = load_file(str(base / "model.safetensors"))
+        save_file({k: v + 1 for k, v in state.items()}, str(base / "model.safetensors"), metadata={"format": "pt"})
+    return step
+
+
+@pytest.mark.parametrize("moved, force, code", [(False, False, 0), (True, False, 2), (True, True, 0)])
+def test_export_step_refuses_a_base_changed_since_training(tmp_path, base_dir, monkeypatch, capsys, moved, force,
+                                                          code):
+    export = load_script("export_step", monkeypatch)
+    built = []
+
+    def exported(step, out):  # the model build and save, stood in for: only whether it ran matters here
+        built.append(step)
+        out.mkdir(parents=True, exist_ok=True)
+        return out
+
+    monkeypatch.setattr("rsvlm.train.loop.export_step", exported)
+    step = _lora_step(tmp_path, base_dir, moved)
+    argv = [str(step), "--out", str(tmp_path / "out")] + (["--force"] if force else [])
+    assert export.main(argv) == code
+    err = capsys.readouterr().err
+    assert bool(built) == (code == 0)  # refused before the model is built
+    if moved:  # was: exported on the new weights, its adapter/rsvlm_base.json vouching for them
+        assert "now holds other weights" in err and str(tmp_path / "base") in err
+        assert ("--force" in err) and (("exported anyway" in err) == force)
+    else:
+        assert err == ""
+
+
+def test_export_step_says_when_it_vouches_for_a_base_it_could_not_check(tmp_path, base_dir, monkeypatch, capsys):
+    from rsvlm.model.base_print import FINGERPRINT
+
+    export = load_script("export_step", monkeypatch)
+
+    def exported(step, out):  # an adapter-only export: save_pretrained records the base as it is now
+        (out / "adapter").mkdir(parents=True)
+        (out / "adapter" / FINGERPRINT).write_text("{}")
+        return out
+
+    monkeypatch.setattr("rsvlm.train.loop.export_step", exported)
+    step = _lora_step(tmp_path, base_dir, moved=False)
+    (step / FINGERPRINT).unlink()  # step folders of rsvlm train record none (yet)
+    assert export.main([str(step), "--out", str(tmp_path / "out")]) == 0
+    err = capsys.readouterr().err
+    assert "records no fingerprint of its LLM base" in err and "nothing could tell" in err
