@@ -26,8 +26,8 @@ does not divide (the last window shifted), each tile's view the box clipped to i
 (``--seam-noise``) or none, split in two or joined to a neighbour 1-2 px away; masks at an ``--overlap 0``
 seam: 1-px roads at a slant split, cars 1-2 px apart joined, and roads a model drew a pixel short of the
 tile's edge split. ``--seam-noise 1.5`` shows what ``TileMerger.box_reach`` costs: cut boxes split at
---overlap 0 (docs/benchmarks.md). The simulated cases of ``--only seams`` and ``--only slivers`` are in
-``bench/tiling_sim/cases.py``.
+--overlap 0 (docs/benchmarks.md). The simulated cases of ``--only seams``, ``--only slivers`` and
+``--only junctions`` are in ``bench/tiling_sim/cases.py``.
 """
 
 from __future__ import annotations

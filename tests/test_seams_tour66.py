@@ -45,4 +45,3 @@ def test_bench_junctions_counts_a_fork_beside_a_car_and_a_truck_on_a_lone_line()
     assert r.returncode == 0 and len(rows) == 3 and all(row[2] == "20" for row in rows), r.stdout + r.stderr[-2000:]
     assert "car beside: road split" in rows[0][0] and int(rows[0][1]) == 0, rows
     assert rows[2][0].startswith("masks: a truck") and int(rows[2][1]) == 20, rows
-

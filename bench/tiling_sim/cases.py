@@ -1,10 +1,10 @@
-"""Simulated seam cases for ``bench/tiling.py --only seams`` and ``--only slivers``: objects cut by a
-100-px tiling (no model), each tile's view of them merged by ``rsvlm.io.merge_tile_objects``; each
-function returns (case, wrong, of) rows."""
+"""Simulated seam cases for ``bench/tiling.py --only seams``, ``--only slivers`` and ``--only junctions``:
+objects cut by a 100-px tiling (no model), each tile's view of them merged by
+``rsvlm.io.merge_tile_objects``; each function returns (case, wrong, of) rows."""
 
 from __future__ import annotations
 
-__all__ = ["seam_errors", "sliver_rows"]
+__all__ = ["junction_rows", "seam_errors", "sliver_rows"]
 
 
 def _boxes_case(rng, scene, overlap, noise, pair):
@@ -36,10 +36,11 @@ def _boxes_case(rng, scene, overlap, noise, pair):
     return boxes, views
 
 
-def _masks_merged(masks, scene=(200, 100), overlap=0, short=0.0, rng=None) -> int:
-    """How many objects a 100-px tiling of ``masks`` (each (h, w) over the scene) merges into; ``short``: the
-    chance that a tile's view stops a pixel before each inner tile edge."""
-    from rsvlm.io import iter_windows, merge_tile_objects
+def _views(masks, scene=(200, 100), overlap=0, short=0.0, rng=None) -> list:
+    """Each window of a 100-px tiling of ``masks`` (each (h, w) over the scene) with its crops of them, as
+    ``merge_tile_objects`` takes them; ``short``: the chance that a tile's view stops a pixel before each inner
+    tile edge."""
+    from rsvlm.io import iter_windows
 
     per = []
     for x0, y0, w, h in iter_windows(*scene, 100, overlap):
@@ -52,7 +53,14 @@ def _masks_merged(masks, scene=(200, 100), overlap=0, short=0.0, rng=None) -> in
             if crop.any():
                 objs.append({"kind": "mask", "label": "road", "mask": crop})
         per.append(((x0, y0, w, h), objs))
-    return len(merge_tile_objects(per, scene_size=scene))
+    return per
+
+
+def _masks_merged(masks, scene=(200, 100), overlap=0, short=0.0, rng=None) -> int:
+    """How many objects a 100-px tiling of ``masks`` merges into (``_views``)."""
+    from rsvlm.io import merge_tile_objects
+
+    return len(merge_tile_objects(_views(masks, scene, overlap, short, rng), scene_size=scene))
 
 
 def _road(rng, width, scene=(200, 100), centre=(97, 103)):
@@ -173,13 +181,10 @@ def _merged(masks, scene=(200, 100)) -> list:
     """The objects (scene masks, (h, w) each) a 100-px tiling (--overlap 0) of ``masks`` merges into."""
     import numpy as np
 
-    from rsvlm.io import iter_windows, merge_tile_objects
+    from rsvlm.io import merge_tile_objects
 
-    per = [((x0, y0, w, h), [{"kind": "mask", "label": "road", "mask": m[y0 : y0 + h, x0 : x0 + w].copy()}
-                             for m in masks if m[y0 : y0 + h, x0 : x0 + w].any()])
-           for x0, y0, w, h in iter_windows(*scene, 100, 0)]
     out = []
-    for o in merge_tile_objects(per, scene_size=scene):
+    for o in merge_tile_objects(_views(masks, scene), scene_size=scene):
         m, (x0, y0) = np.zeros(scene[::-1], bool), o["offset"]
         m[y0 : y0 + o["mask"].shape[0], x0 : x0 + o["mask"].shape[1]] = o["mask"]
         out.append(m)
