@@ -161,15 +161,19 @@ def masks_meet(ma: np.ndarray, oa, mb: np.ndarray, ob, line: Seam, tol: int, min
     joined to nothing in each other's tile (``unions.union_masks``: such a tip is joined to its own object there;
     283 of 300 simulated pairs of ships so were one, now 66 as before the rule: those the tip's own length joins).
     Cannot: tell a short wide stub (12 px wide, under 36 px across) from a car; it is split from a line passing it
-    at both ends, or at one end by more than 3/4 of its width. Nor tell a long object across the seam (a truck 4 px
-    by 15, a ship) from a road leaving it: it is joined to a 1-px line it touches that is joined to nothing else in
-    its tile (``bench/tiling.py --only junctions``: 300 of 300 trucks 3.5-6 times as long across as along; only
-    where both are of one label). Nor join a road leaving a line that a car is joined to (the car flush with the
-    line's other end, an overhang's shape): the line is then joined to something in the road's tile, so the fork
-    rule is not asked (a 20-px line, a 3-px road leaving one end, a 16-px car at the other: split; 0 of 300 in the
-    bench, where the car is joined to 2). Nor where the other is also a 1-px line along the seam: a 2-px road lying
-    on it, one tile drawing 60 px of its pixel line and the other 20, was split (it is joined as before the rule). A
-    car and a road of different labels are never joined: the label tells them apart, where pixels cannot.
+    at both ends, or at one end by more than 3/4 of its width (by more than 0.6 of it where the line stops beside
+    it). Nor tell an overhang flush with its object at one end from a road stopping beside a car: one running past
+    the object's other end by more than 0.6 of its section is split (7 px past a 10-px object: 2 of 300 simulated
+    overhangs flush at one end and 1-7 px past the other of 10-60 px objects, 0 with ``past`` 1 and no stop rule).
+    Nor tell a long object across the seam (a truck 4 px by 15, a ship) from a road leaving it: it is joined to a
+    1-px line it touches that is joined to nothing else in its tile (``bench/tiling.py --only junctions``: 300 of
+    300 trucks 3.5-6 times as long across as along; only where both are of one label). Nor join a road leaving a
+    line that a car is joined to (the car flush with the line's other end, an overhang's shape): the line is then
+    joined to something in the road's tile, so the fork rule is not asked (a 20-px line, a 3-px road leaving one
+    end, a 16-px car at the other: split; 0 of 300 in the bench, where the car is joined to 2). Nor where the
+    other is also a 1-px line along the seam: a 2-px road lying on it, one tile drawing 60 px of its pixel line
+    and the other 20, was split (it is joined as before the rule). A car and a road of different labels are never
+    joined: the label tells them apart, where pixels cannot.
     ``gap``: how many pixel lines between them still count as a touch (2: pieces up to 2 px apart, which the
     merger counts as a note, not a join: a model that draws masks a pixel short of the tile's edge split
     228 of 293 simulated roads and fields so, where a 16-px overlap split none)."""
