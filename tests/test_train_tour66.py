@@ -140,3 +140,24 @@ def test_training_owns_the_late_system_turn_words_and_its_index_uses_them(tmp_pa
         build_index(data, Tok(), {}, report, late_system="WHY")
     assert report.skipped == {"system turn after the first": 1}
     assert f"{data}:1: record late: {late_system_words(1, 'WHY')}" in report.examples, report.examples
+
+
+def test_ckpt_resume_given_a_model_folder_says_what_it_is_and_what_to_give():
+    """ckpt.resume=runs/a/final said "not a step folder of rsvlm train (out_dir/checkpoints/step_N)": not that
+    final/ holds weights only, nor the way on (the run's step folders, or init_from for a next stage)."""
+    import tempfile
+    from pathlib import Path
+
+    from rsvlm.train.checkpoint import check_step_folder, not_a_step_folder
+
+    with tempfile.TemporaryDirectory() as tmp:
+        final = Path(tmp) / "final"
+        final.mkdir()
+        (final / "vision.safetensors").write_bytes(b"")
+        (final / "config.yaml").write_text("{}\n")
+        with pytest.raises(FileNotFoundError) as e:
+            check_step_folder(final, 0, deepspeed=False)
+        assert str(e.value).endswith(f"(a model folder (a run's final/ or an export): weights only, no optimizer "
+                                     f"state or data position; or start a next stage from its weights with "
+                                     f"init_from={final})"), str(e.value)
+        assert "init_from" not in not_a_step_folder(final, then="export")  # an export is told no init_from

@@ -336,6 +336,11 @@ def not_a_step_folder(folder: Path, instead: str = "", then: str = "resume") -> 
         return f"a half-written or damaged step folder{step_before(folder, then)}"  # was called a DeepSpeed folder
     if (folder / "checkpoints").is_dir():
         return f"this is a run's out_dir: its step folders are in {folder / 'checkpoints'}"
+    if then == "resume" and (folder / "vision.safetensors").is_file():  # was: "not a step folder", no way on
+        steps = latest_checkpoint(folder.parent / "checkpoints")
+        return ("a model folder (a run's final/ or an export): weights only, no optimizer state or data position"
+                + (f"; resume from the run's latest step folder, {steps}" if steps else "")
+                + f"; or start a next stage from its weights with init_from={folder}")
     if (latest := latest_checkpoint(folder)) is not None:
         return f"it holds step folders: give one (the latest is {latest}){f', or {instead}' if instead else ''}"
     return "not a step folder of rsvlm train (out_dir/checkpoints/step_N)"
