@@ -18,6 +18,8 @@ def output_problem(args, inputs: list[str] = ()) -> str | None:
     typed = {"--out": (args.out, "result.json"), "--geojson": (args.geojson, "answer.geojson"),
              "--vis": (args.vis, "overlay.png")}
     given = [(o, Path(p)) for o, (p, _) in typed.items() if p and not (p == "-" and o != "--vis")]  # -: stdout
+    if args.vis == "-":  # was "unknown image extension '(none)'"
+        return "--vis -: the overlay is an image, written to a file (--vis overlay.png); - (stdout) is for --out or --geojson"
     for option, (text, example) in typed.items():  # a trailing '/' is gone from the Path
         if text and (why := out_paths.folder_named(text, example)):
             return f"{option} {text}: {why}"

@@ -116,3 +116,10 @@ def test_a_token_limit_past_the_context_is_taken_as_the_context(ckpt, geotiff, t
     assert asked == [ctx]
     note = f"note: --max-new-tokens 100000 is more than the LLM's whole context ({ctx} tokens)"
     assert note in capsys.readouterr().err and any(n.startswith(note) for n in json.loads(out.read_text())["notes"])
+
+
+def test_vis_to_stdout_says_the_overlay_is_a_file():
+    from rsvlm.predict import output_problem
+
+    args = SimpleNamespace(out=None, geojson=None, vis="-")
+    assert output_problem(args).startswith("--vis -: the overlay is an image, written to a file")  # was "extension"
