@@ -30,8 +30,16 @@ from typing import Any, TypeVar
 
 import yaml
 
-from rsvlm.config_hints import (ANY_KEY, held_config, leaf_near, near_path, tab_hint, unknown_refusal,
-                                yaml_problem)
+from rsvlm.config_hints import (
+    ANY_KEY,
+    held_config,
+    indent_hint,
+    leaf_near,
+    near_path,
+    tab_hint,
+    unknown_refusal,
+    yaml_problem,
+)
 
 T = TypeVar("T")
 
@@ -363,7 +371,7 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError(f"{where}: not valid YAML ({yaml_problem(e, at_mark=False)}){tab_hint(e)}") from e
+        raise ConfigError(f"{where}: not valid YAML ({yaml_problem(e, at_mark=False)}){tab_hint(e)}{indent_hint(e)}") from e
     if data is None:  # empty, or comments only
         return {}
     if not isinstance(data, dict):  # "[]" or "false" read as {} before, so the file was silently ignored

@@ -167,6 +167,31 @@ def tab_hint(e: Exception) -> str:
     return "; PyYAML takes no tab there, outside quotes: write a space (or quote the value that holds it)"
 
 
+def indent_hint(e: Exception) -> str:
+    """For PyYAML's errors at a key indented unlike its siblings: a key indented less than the one before it
+    ("expected <block end>") or more, under a key that holds a value ("mapping values are not allowed here"),
+    what is wrong with the indentation; "" otherwise (``a: b: c`` on one line is no indentation slip)."""
+    mark, problem = getattr(e, "problem_mark", None), str(getattr(e, "problem", ""))
+    text = getattr(mark, "buffer", None)
+    if not isinstance(text, str) or not problem.startswith(("expected <block end>", "mapping values are not")):
+        return ""
+    lines = text.rstrip("\0").split("\n")
+    here = lines[mark.line] if mark.line < len(lines) else ""
+    before = next((n for n in range(mark.line - 1, -1, -1) if lines[n].strip() and not lines[n].lstrip().startswith("#")),
+                  None)
+    if before is None:
+        return ""
+    prev = lines[before]
+    indent = (len(here) - len(here.lstrip(" ")), len(prev) - len(prev.lstrip(" ")))
+    if problem.startswith("mapping") and indent[0] > indent[1] and not prev.split("#")[0].rstrip().endswith(":"):
+        return (f"; line {mark.line + 1} is indented more than line {before + 1} ({prev.strip()}), whose value is "
+                f"no mapping to hold it: indent it as that line is")
+    if problem.startswith("expected") and indent[0] < indent[1]:
+        return (f"; line {mark.line + 1} is indented {indent[0]} space(s), line {before + 1} {indent[1]}: the keys "
+                "of one mapping start in the same column")
+    return ""
+
+
 def held_config(folder: Path) -> str:
     """", such as FOLDER/train_config.yaml" for a run's out_dir or a model folder given as a config file; ""."""
     held = next((folder / n for n in ("train_config.yaml", "config.yaml") if (folder / n).is_file()), None)

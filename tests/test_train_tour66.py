@@ -161,3 +161,19 @@ def test_ckpt_resume_given_a_model_folder_says_what_it_is_and_what_to_give():
                                      f"state or data position; or start a next stage from its weights with "
                                      f"init_from={final})"), str(e.value)
         assert "init_from" not in not_a_step_folder(final, then="export")  # an export is told no init_from
+
+
+@pytest.mark.parametrize("text, said", [
+    ("optim:\n  lr: 1e-3\n lr2: 3\n", "; line 3 is indented 1 space(s), line 2 2: the keys of one mapping start in "
+                                     "the same column"),
+    ("data:\n  train: a\n    extra: b\n", "; line 3 is indented more than line 2 (train: a), whose value is no "
+                                          "mapping to hold it: indent it as that line is"),
+    ("optim:\n  lr: a: b\n", None)])  # a colon in a value: no indentation slip
+def test_a_recipe_key_indented_unlike_its_siblings_is_told_so(tmp_path, text, said):
+    """A key indented one space off read "expected <block end>, but found '<block mapping start>'" or "mapping
+    values are not allowed here" alone: PyYAML's words, not that the indentation was wrong."""
+    p = tmp_path / "run.yaml"
+    p.write_text(text)
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, p)
+    assert str(e.value).endswith(said or "(mapping values are not allowed here)"), str(e.value)
