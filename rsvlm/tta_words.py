@@ -5,7 +5,7 @@ of a transpose as "top left", ``_UPPER``), the corner phrases a
 transpose leaves in an unusual order ("left top": ``_CORNER`` puts them back), and the words a corner crop changes the meaning
 of (``framing_words``), the "-hand" compounds a transpose says in one word (``HANDED``: "the right-hand
 ship" is "the bottom ship", not "the bottom-hand ship"; ``hand_spelling``: said back with the plain answer's "-hand") and the phrases whose direction word is none
-(``KEPT``: "a right-angled corner", "a top-down view"), and the sense of a rotation a view of an odd number of
+(``KEPT``: "a right-angled corner", "a top-down view"; "on top of" a thing, ``_ATOP``), and the sense of a rotation a view of an odd number of
 steps turns (``ROTATION``: "clockwise" is "counterclockwise" in a mirror; a half or quarter turn, two steps, keeps
 each word as written; ``counter_spelling``: which of "counterclockwise", "anticlockwise", ... a mirrored
 "clockwise" is said as). ``swap_words`` maps a text into a view and back.
@@ -246,6 +246,11 @@ def _sides() -> re.Pattern:
     return _words(_side_words())
 
 
+# "on top of" a thing is above it (a roof's panels), no side; "on top of the image" is one
+_ATOP = (re.compile(r"(?<![^\W_])on\s+$", re.I),
+         re.compile(r"\s+of\b(?!\s+(?:the|this|its)\s+(?:image|picture|photo|scene|frame|map|tile|view|crop)s?\b)", re.I))
+
+
 def _sub(text: str, step: str, said: dict[str, str] | None = None) -> str:
     """``text`` with ``step``'s words (``_swapper``) mapped, ``said`` overriding its table's images."""
     table, pattern = _swapper(step)
@@ -257,6 +262,8 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None) -> str:
             return word  # a name ("Building E"), not a direction
         if word.lower() == "left" and _departed(m.string, m.start(), m.end()):
             return word  # "One ship left.": a verb, no side
+        if word.lower() == "top" and _ATOP[0].search(m.string, 0, m.start()) and _ATOP[1].match(m.string, m.end()):
+            return word  # "panels on top of the building": above it, no side of the image
         new = table[word] if word in table else table[word.lower()]
         if word.istitle() and step != "rotation":  # "Top Left", "North-West": each word's capital kept
             return new.title()

@@ -118,3 +118,17 @@ def test_an_upper_corner_question_asks_every_dihedral_view():
 def test_a_right_of_way_is_no_side(text):
     """'right-of-way' (a pipeline's corridor) came back 'left-of-way' / 'bottom-of-way' from the mirror views."""
     assert all(tta.swap_words(text, view) == text for view in ("h", "t", "thv"))
+
+
+@pytest.mark.parametrize("text", ["Solar panels on top of the building.", "cars on top of the parking garage"])
+def test_on_top_of_a_thing_is_no_side(text):
+    """'[ground] the solar panels on top of the building' was asked of the v view as '… on bottom of the building'
+    (and 'on left of' of a transpose): above a thing, no side of the image."""
+    assert all(tta.swap_words(text, view) == text for view in ("v", "t", "tv", "thv"))
+    assert tta.swap_words(text, "tv", back=True) == text
+
+
+@pytest.mark.parametrize("said,view,image", [("The ship on top of the image.", "v", "The ship on bottom of the image."),
+                                             ("The ship on top.", "t", "The ship on left.")])
+def test_on_top_of_the_image_still_turns(said, view, image):
+    assert tta.swap_words(said, view) == image
