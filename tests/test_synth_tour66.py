@@ -112,3 +112,17 @@ def test_a_config_yaml_no_synth_run_wrote_is_not_replaced(tmp_path, capsys):
     assert (out / "config.yaml").read_text() == "my: settings\n" and not (out / "scenes").exists()
     (out / "config.yaml").unlink()
     assert main(argv) == 0 and main(argv) == 0  # its own config.yaml, beside its scenes/: made again in place
+
+
+def test_preview_scenes_named_twice_or_by_their_json_file_are_drawn_once(tmp_path, capsys):
+    # --scenes s0-000000,s0-000000 drew and printed it twice; --scenes scenes/s0-000000.json (as ls shows it) was
+    # "not under DIR/scenes"
+    from data_gen.synth.preview import main as preview
+    from data_gen.synth.run import synthesize
+
+    synthesize(tmp_path / "d", 2, seed=0, progress=False, verbose=False)
+    capsys.readouterr()
+    given = "s0-000000, s0-000000,scenes/s0-000000.json,s0-000001.json"
+    assert preview(["--dir", str(tmp_path / "d"), "--out", str(tmp_path / "pv"), "--scenes", given, "--scale", "1"]) == 0
+    drawn = capsys.readouterr().out.split()
+    assert len(drawn) == 2 and [p.rsplit("_", 1)[-1] for p in drawn] == ["s0-000000.png", "s0-000001.png"], drawn

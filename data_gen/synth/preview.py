@@ -149,7 +149,9 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"error: {no_scenes(root)}", file=sys.stderr)
         return 2
-    wanted = [w.strip() for w in a.scenes.split(",") if w.strip()]
+    # each once (s1,s1 drew it twice); a scene JSON's file name or path (ls scenes/) names its id
+    wanted = list(dict.fromkeys(Path(w).stem if w.endswith(".json") else w
+                                for w in (w.strip() for w in a.scenes.split(",")) if w))
     missing = [w for w in wanted if not (root / "scenes" / f"{w}.json").is_file()]
     if missing:
         print(f"error: --scenes {', '.join(missing)}: not under {root / 'scenes'} (first there: {paths[0].stem})",
