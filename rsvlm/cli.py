@@ -309,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     for parser in (ap, *ap.commands.values()):  # for Parser.error's hints: as typed (train --conf x.yaml, not conf=x.yaml)
         parser.argv = tuple(typed)
     args, extra = ap.parse_known_args(argv)
-    if args.command == "predict" and args.task is None and not re.match(r"\s*\[\w+\]|\s*$", args.prompt or "x"):
+    if args.command == "predict" and args.task is None and args.region is None and \
+            not re.match(r"\s*\[\w+\]|\s*$", args.prompt or "x"):  # --region alone is [regcap]'s (predict)
         ap.commands["predict"].error("the following arguments are required: --task (or a --prompt that opens "
                                      "with its task tag: --prompt '[det] Detect all ships.')")
     if extra:  # said by the command's parser, with its usage (was rsvlm's: "usage: rsvlm [-h] COMMAND")

@@ -120,7 +120,8 @@ def region_question(args, image) -> str | None:
 
 
 def settle_task(args) -> str | None:
-    """``args.task`` from the task tag ``--prompt`` opens with where ``--task`` is not given; why the task
+    """``args.task`` from the task tag ``--prompt`` opens with where ``--task`` is not given (``regcap`` for a
+    ``--region`` with a ``--prompt`` of no tag); why the task
     cannot be settled (neither names one, an unknown tag), else None."""
     try:
         tag = opening_task(inf.tagged(args.prompt)) if args.prompt else None
@@ -129,16 +130,19 @@ def settle_task(args) -> str | None:
             return f"--prompt: {e}"
         tag = None
     if args.task is None:
+        if tag is None and getattr(args, "region", None) is not None:  # --region is regcap's alone
+            args.task, args.task_given_as = "regcap", "--region's [regcap]"
+            return None
         if tag is None:
             return (f"give --task ({', '.join(inf.DEFAULT_PROMPTS)}), or a --prompt that opens with a task tag "
                     "(--prompt '[det] Detect all ships.')")
-        args.task, args.task_from_prompt = tag, True
+        args.task, args.task_given_as = tag, f"--prompt's [{tag}]"
     return None  # a tag other than --task's: asked_question warns
 
 
 def named_task(args) -> str:
     """The task as the user gave it, for messages: ``--task det``, or ``--prompt's [det]`` (``settle_task``)."""
-    return f"--prompt's [{args.task}]" if getattr(args, "task_from_prompt", False) else f"--task {args.task}"
+    return getattr(args, "task_given_as", None) or f"--task {args.task}"
 
 
 def asked_question(args, image, say) -> str:

@@ -123,3 +123,13 @@ def test_vis_to_stdout_says_the_overlay_is_a_file():
 
     args = SimpleNamespace(out=None, geojson=None, vis="-")
     assert output_problem(args).startswith("--vis -: the overlay is an image, written to a file")  # was "extension"
+
+
+def test_a_region_alone_asks_the_regcap_question(ckpt, geotiff, tmp_path):
+    """rsvlm predict --region 10,10,50,50 was refused for want of --task, though only [regcap] takes a region."""
+    out = tmp_path / "r.json"
+    assert _predict(ckpt, geotiff, "--region", "10,10,50,50", "--out", str(out)) == 0
+    result = json.loads(out.read_text())
+    assert result["task"] == "regcap" and result["prompt"].startswith("[regcap] What is in <box><loc_")
+    assert _predict(ckpt, geotiff, "--region", "10,10,50,50", "--prompt", "Describe {box}.", "--out", str(out)) == 0
+    assert json.loads(out.read_text())["prompt"].startswith("[regcap] Describe <box><loc_")
