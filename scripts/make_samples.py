@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> None:
     from data_gen.synth.run import check_run, synthesize
     from rsvlm.config import load_config
 
-    ap = Parser(description=__doc__.splitlines()[0])
+    ap = Parser(description=__doc__.split("\n\n")[0])  # its first paragraph: its first line cut a sentence
     ap.add_argument("--out", default=str(ROOT / "rsvlm/assets/samples"), help="folder to write the samples into")
     ap.add_argument("--seed", type=int, default=4242, help="scene seed (0 or more)")
     ap.add_argument("--n", type=int, default=24, help="scenes to draw the samples from (1 or more)")

@@ -126,3 +126,15 @@ def test_preview_scenes_named_twice_or_by_their_json_file_are_drawn_once(tmp_pat
     assert preview(["--dir", str(tmp_path / "d"), "--out", str(tmp_path / "pv"), "--scenes", given, "--scale", "1"]) == 0
     drawn = capsys.readouterr().out.split()
     assert len(drawn) == 2 and [p.rsplit("_", 1)[-1] for p in drawn] == ["s0-000000.png", "s0-000001.png"], drawn
+
+
+def test_make_samples_help_says_its_whole_first_sentence(monkeypatch, capsys):
+    # --help said "Regenerate the bundled sample scenes … from the default model's training" and stopped there
+    from script_loader import load_script
+
+    samples = load_script("make_samples", monkeypatch)
+    with pytest.raises(SystemExit) as e:
+        samples.main(["--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert e.value.code == 0 and "from the default model's training scene config, so the samples look like what the " \
+        "bundled model was trained on." in said
