@@ -125,6 +125,11 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
         value = _unnumpy(value, array=True)
         if not isinstance(value, (list, tuple)):
             hint = f" (a list is written [{value}])" if isinstance(value, str) and "," in value else ""  # a=b,c
+            item = typing.get_args(tp)[0] if typing.get_args(tp) else None  # data.extra: B.jsonl, one file's path
+            if isinstance(value, str) and dataclasses.is_dataclass(item):
+                first = dataclasses.fields(item)[0].name
+                hint = (f" (a list of mappings, each a {item.__name__}: "
+                        f"[{', '.join(f'{{{first}: {v.strip()}}}' for v in value.split(','))}])")
             raise ConfigError(f"{where}: expected a list, got {value!r}{hint}", keys=(where,))
         args = typing.get_args(tp)
         if args and args[-1] is not Ellipsis and origin is list:

@@ -177,3 +177,14 @@ def test_a_recipe_key_indented_unlike_its_siblings_is_told_so(tmp_path, text, sa
     with pytest.raises(ConfigError) as e:
         load_config(TrainConfig, p)
     assert str(e.value).endswith(said or "(mapping values are not allowed here)"), str(e.value)
+
+
+@pytest.mark.parametrize("given, said", [("b.jsonl", "[{path: b.jsonl}]"),
+                                         ("b.jsonl,c.jsonl", "[{path: b.jsonl}, {path: c.jsonl}]")])
+def test_data_extra_given_as_a_path_shows_the_list_of_mappings_to_write(given, said):
+    """data.extra=b.jsonl read "expected a list, got 'b.jsonl'", and b.jsonl,c.jsonl was told to write
+    [b.jsonl,c.jsonl], which is refused next (each file is a mapping with its path)."""
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, None, [f"data.extra={given}"])
+    assert str(e.value).endswith(f"expected a list, got {given!r} (a list of mappings, each a SourceConfig: "
+                                 f"{said})"), str(e.value)
