@@ -13,7 +13,10 @@ What a label can be, and what is taken as the class:
 - At most ``CODES`` values none of which reaches half the range (codes 0, 1, 2): every non-zero value.
 - Piecewise constant, of more than ``CODES`` values (instance ids, 1…200): every non-zero value. Told by the
   pixels strictly between 0 and the brightest value: at least ``PLATEAU`` of them lie in a 2x2 block of one
-  value (a 200-instance label: 1.00; photos and JPEG or resampled masks: 0.00-0.44). It was refused as "a
+  value (a 200-instance label: 1.00; photos and resampled masks: 0.00-0.44), and those flat pixels hold more
+  than ``CODES`` values (one per id). A JPEG of a 0/255 mask whose 0 decodes to 1 is flat too (the LEVIR-CD and
+  HRSID masks at qualities 5-70: 0.70-1.00), but its flat pixels hold one or two values: it was taken whole,
+  its background as the class. It was refused as "a
   photo?" past 127 ids. Where two instances touch, the pixels of one along the other are cleared (counted as
   ``instance_boundary_pixels_cleared``), so each is traced apart (row houses were one polygon). A colour label of a few classes read as grey (Potsdam's, under ``--binary``) is not
   taken whole so: its mid-grey classes make it ``label_not_a_mask``.
@@ -70,7 +73,7 @@ def binary_mask(label, out: Output, lossy: bool = False):
     if (void := void_pixels(label, lossy, values)) is not None:  # 0/1 with 255 void: no class pixel
         out.note("label_pixels_ignored_255", int(void.sum()))
         return label == 1
-    flat = len(values) > CODES and _piecewise_constant(label)  # few flat values: a colour label's classes
+    flat = len(values) > CODES and _piecewise_constant(label, CODES)  # few flat values: a colour label's classes
     if values[-1] <= top / 2 and len(values) <= CODES or flat:  # codes (0, 1, 2) or instance ids, not noise
         out.note("labels_not_binary")
         out.note("labels_not_binary_every_nonzero_taken")
@@ -130,9 +133,12 @@ def lossy_file(path) -> bool:
     return Path(path).suffix.lower() in (".jpg", ".jpeg", ".jfif")
 
 
-def _piecewise_constant(label) -> bool:
+def _piecewise_constant(label, values: int = 0) -> bool:
     """Whether at least ``PLATEAU`` of ``label``'s (H, W) pixels strictly between 0 and its brightest value lie
-    in a 2x2 block of one value (instance ids do; a photo's, a JPEG's or a resampled mask's mostly do not)."""
+    in a 2x2 block of one value (instance ids do; a photo's, a JPEG's or a resampled mask's mostly do not), those
+    flat pixels holding more than ``values`` distinct values. Instance ids' flat pixels hold one value per id; a
+    JPEG of a 0/255 mask whose 0 decodes to 1 (qualities 5, 15, 40, 70 of the LEVIR-CD label) has its 1s flat, 91%
+    of its in-between pixels, but one or two values so: it was taken whole, the background as the class."""
     import numpy as np
 
     a = label
@@ -144,7 +150,9 @@ def _piecewise_constant(label) -> bool:
         for dx in (0, 1):
             flat[dy:dy + a.shape[0] - 1, dx:dx + a.shape[1] - 1] |= same
     between = (a > 0) & (a < a.max())
-    return bool(between.any()) and float(flat[between].mean()) >= PLATEAU
+    if not between.any() or float(flat[between].mean()) < PLATEAU:
+        return False
+    return not values or len(np.unique(a[flat & between])) > values
 
 
 def _on_ramps(label, midmask, peak) -> float:
