@@ -236,3 +236,20 @@ def test_the_sensor_probe_refuses_a_record_that_does_not_name_its_sensor(tmp_pat
     monkeypatch.setattr(rsvlm.inference, "load_model", lambda *a, **k: pytest.fail("no model is needed to refuse"))
     with pytest.raises(SystemExit, match=r"1 record\(s\) do not name their image's modality .* \(first: 's1'\)"):
         probe.main(["--data", data])
+
+
+def test_a_coco_mask_with_a_category_id_in_a_several_class_reference_is_told_to_give_its_label(tmp_path):
+    """In a several-class reference a COCO segm result ({"category_id": 3, "segmentation": RLE}, no label) is
+    scored for no class: the note counted it among shapes that "name no class" without saying why it names none."""
+    from eval import segmentation
+
+    two = _REF + "<ref>road</ref><box><loc_0><loc_0><loc_100><loc_100></box>"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "seg", "[seg] Segment it all.", two, width=200,
+                                                         height=100)])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "answer": "", "objects": [
+        {"category_id": 3, "segmentation": _rle(_building())}, {"kind": "box", "coords": [0, 0, 20, 10],
+                                                                "label": "road"}]}])
+    s = segmentation.main(["--gt", gt, "--pred", pred])
+    assert s["n_pred_objects_unknown_class"] == 1
+    assert any("1 predicted shape(s) in several-class records name no class of their reference, not scored (1 of "
+               "them carry a COCO 'category_id' and no 'label'" in n for n in s["notes"]), s["notes"]
