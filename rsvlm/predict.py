@@ -16,7 +16,7 @@ from rsvlm import inference as inf
 from rsvlm import tables
 from rsvlm.advice import for_cli
 from rsvlm.answering import worded_note
-from rsvlm.closed_pipes import readers_may_close
+from rsvlm.closed_pipes import readers_may_close, say_lost
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
 from rsvlm.predict_outputs import output_problem, write_output
 from rsvlm.predict_tiles import (
@@ -223,6 +223,8 @@ def main(args) -> int:
         if piped:  # stdout holds the JSON alone (… --out - | jq): the answer, its table and "wrote" go to stderr
             open_scenes.enter_context(contextlib.redirect_stdout(sys.stderr))
         code = _main(args, open_scenes, stdout)
+        if not piped:  # as eval and train say it (the files were written; its later lines unseen): was unsaid
+            say_lost("rsvlm predict", closed)
     if piped and "stdout" in closed:  # its reader took part of the JSON at most
         print(f"rsvlm predict: {piped[0]}: standard output was closed before the whole answer was written to it",
               file=sys.stderr)

@@ -133,3 +133,14 @@ def test_a_region_alone_asks_the_regcap_question(ckpt, geotiff, tmp_path):
     assert result["task"] == "regcap" and result["prompt"].startswith("[regcap] What is in <box><loc_")
     assert _predict(ckpt, geotiff, "--region", "10,10,50,50", "--prompt", "Describe {box}.", "--out", str(out)) == 0
     assert json.loads(out.read_text())["prompt"].startswith("[regcap] Describe <box><loc_")
+
+
+def test_a_reader_gone_is_said_as_eval_says_it(ckpt, geotiff, tmp_path, monkeypatch):
+    """rsvlm predict … --out r.json | head -0: the file was written, status 0, and nothing said that the printed
+    answer and notes after it went unseen (eval and train say so)."""
+    from conftest import one_stream_closed
+
+    kept, said = one_stream_closed(monkeypatch, "stdout")
+    out = tmp_path / "r.json"
+    assert _predict(ckpt, geotiff, "--task", "cls", "--out", str(out)) == 0 and out.exists()
+    assert f"rsvlm predict: {said} was closed by its reader; the run went on to its end" in kept.text
