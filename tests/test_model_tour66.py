@@ -106,3 +106,37 @@ def test_export_step_says_when_it_vouches_for_a_base_it_could_not_check(tmp_path
     assert export.main([str(step), "--out", str(tmp_path / "out")]) == 0
     err = capsys.readouterr().err
     assert "records no fingerprint of its LLM base" in err and "nothing could tell" in err
+
+
+class _Boobytrap:  # unpickled, it makes a folder: proof that nothing was unpickled
+    def __init__(self, where):
+        self.where = where
+
+    def __reduce__(self):
+        import os
+
+        return os.makedirs, (self.where,)
+
+
+@pytest.mark.parametrize("how", ["torch.save", "pickle"])
+def test_a_pickled_file_named_safetensors_is_named_as_such_and_never_unpickled(tmp_path, ckpt, monkeypatch, capsys,
+                                                                               how):
+    import pickle
+    import shutil
+
+    from rsvlm.model.checkpoint import load_pretrained
+
+    trap = tmp_path / "unpickled"
+    bad = tmp_path / "ck"
+    shutil.copytree(ckpt, bad)
+    if how == "torch.save":  # a zip archive
+        torch.save({"w": torch.zeros(2), "trap": _Boobytrap(str(trap))}, bad / "vision.safetensors")
+    else:
+        (bad / "vision.safetensors").write_bytes(pickle.dumps(_Boobytrap(str(trap))))
+    # was: 'not a readable safetensors file (Error while deserializing header: header too large)', no more
+    with pytest.raises(ValueError, match=r"vision.safetensors: not a readable safetensors file .*pickled torch.save"):
+        load_pretrained(bad)
+    cmp = load_script("compare_checkpoints", monkeypatch)
+    assert cmp.main([str(ckpt / "vision.safetensors"), str(bad / "vision.safetensors")]) == 2
+    assert "pickled torch.save file" in capsys.readouterr().err
+    assert not trap.exists()

@@ -110,10 +110,12 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
         from safetensors import SafetensorError
         from safetensors.torch import load_file
 
+        from rsvlm.model.weights import pickled_note
+
         try:
             return load_file(str(path))
         except SafetensorError as e:  # a cut download: "incomplete metadata", naming no file
-            raise ValueError(f"{path}: not a readable safetensors file ({e})") from e
+            raise ValueError(f"{path}: not a readable safetensors file ({e}){pickled_note(path)}") from e
     try:
         sd = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # TorchScript archives, pickled objects: refused (torch's advice to unpickle is not passed on)

@@ -227,6 +227,21 @@ def _same_bits(x: torch.Tensor, y: torch.Tensor) -> bool:
     return torch.equal(x.contiguous().reshape(-1).view(torch.uint8), y.contiguous().reshape(-1).view(torch.uint8))
 
 
+def pickled_note(path: Path) -> str:
+    """"; it is a pickled torch.save file …" where ``path``'s first bytes are a zip (torch.save) or a pickle's,
+    else "": such a file named .safetensors was 'not readable (header too large)', not saying what it is.
+    Reads 4 bytes; nothing is unpickled."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError:
+        return ""
+    if head == b"PK\x03\x04" or head[:1] == b"\x80":
+        return ("; it is a pickled torch.save file named .safetensors, which rsvlm never unpickles: re-save its "
+                "tensors with safetensors.torch.save_file")
+    return ""
+
+
 def load_safetensors(path: Path) -> dict[str, torch.Tensor]:
     """``safetensors.torch.load_file`` whose failure on a truncated or foreign file names it (ValueError)."""
     from safetensors import SafetensorError
@@ -235,7 +250,7 @@ def load_safetensors(path: Path) -> dict[str, torch.Tensor]:
     try:
         return load_file(str(path))
     except SafetensorError as e:  # truncated by a full disk or an interrupted copy
-        raise ValueError(f"{path}: not a readable safetensors file ({e})") from e
+        raise ValueError(f"{path}: not a readable safetensors file ({e}){pickled_note(path)}") from e
 
 
 def open_safetensors(path: Path):
@@ -245,7 +260,7 @@ def open_safetensors(path: Path):
     try:
         return safe_open(str(path), framework="pt")
     except SafetensorError as e:
-        raise ValueError(f"{path}: not a readable safetensors file ({e})") from e
+        raise ValueError(f"{path}: not a readable safetensors file ({e}){pickled_note(path)}") from e
 
 
 def odd_values(path: Path, state: dict[str, torch.Tensor], params: dict[str, torch.Tensor]) -> str | None:
