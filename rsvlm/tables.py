@@ -46,8 +46,15 @@ def objects_table(objects: list[dict], most: int | None = None,
         rows.append((str(i), str(o.get("label") or "-"), o["kind"], *score, pix) + ((_fmt(mc, True),) if geo else ()))
     limits = [60] * (len(rows[0]) - geo) + [100] * geo  # the map column holds a box's 4 corners
     rows = [tuple(_clip(c, n) for c, n in zip(r, limits)) for r in rows]
-    widths = [max(len(r[k]) for r in rows) for k in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows)
+    widths = [max(_width(r[k]) for r in rows) for k in range(len(rows[0]))]  # a label 船舶 is 4 columns wide, not 2
+    return "\n".join("  ".join(c + " " * (w - _width(c)) for c, w in zip(r, widths)).rstrip() for r in rows)
+
+
+def _width(text: str) -> int:
+    """The columns ``text`` takes on a terminal: 2 for a wide (CJK) character, 0 for a combining mark."""
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def _mask_cell(o: dict) -> str:
