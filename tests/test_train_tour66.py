@@ -188,3 +188,17 @@ def test_data_extra_given_as_a_path_shows_the_list_of_mappings_to_write(given, s
         load_config(TrainConfig, None, [f"data.extra={given}"])
     assert str(e.value).endswith(f"expected a list, got {given!r} (a list of mappings, each a SourceConfig: "
                                  f"{said})"), str(e.value)
+
+
+def test_a_recipe_given_first_without_config_is_read_as_the_recipe(tmp_path, capsys):
+    """rsvlm train configs/train/x.yaml max_steps=3 was refused "the following arguments are required: --config"
+    (exit 2 from argparse), though the word could be nothing but the recipe."""
+    from rsvlm.train import main
+    from rsvlm.train.flags import flag_overrides
+
+    assert flag_overrides(["x.yaml", "--max_steps=3"]) == ["--config", "x.yaml", "max_steps=3"]
+    assert flag_overrides(["x.yaml", "--conf", "y.yaml"])[0] == "x.yaml"  # a --conf slip: told of --config
+    assert flag_overrides(["max_steps=3"]) == ["max_steps=3"]
+    missing = tmp_path / "nope.yaml"
+    assert main([str(missing), "max_steps=3"]) == 2
+    assert capsys.readouterr().err.strip() == f"rsvlm train: config file not found: {missing}"

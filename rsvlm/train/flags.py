@@ -3,6 +3,7 @@ Face's Trainer takes them) are read as the ``key=value`` overrides they mean.
 
     flag_overrides(["--config", "x.yaml", "--max_steps=3", "--overwrite"])
     # ["--config", "x.yaml", "max_steps=3", "overwrite=true"]
+    flag_overrides(["x.yaml", "max_steps=3"])  # ["--config", "x.yaml", "max_steps=3"]
 """
 
 from __future__ import annotations
@@ -27,12 +28,22 @@ def config_key(key: str):
     return True, isinstance(node, bool)
 
 
+def recipe_first(argv: list[str]) -> list[str]:
+    """``argv`` with a recipe given first without ``--config`` (``rsvlm train configs/train/x.yaml max_steps=3``, as
+    ``rsvlm build``-like commands take a file) read as ``--config`` it; was refused: "required: --config". As it
+    was where any ``--conf…`` word is given, or the first word is no .yaml/.yml path (an override has "=")."""
+    if not argv or any(w.startswith("--conf") for w in argv) or "=" in argv[0] or argv[0].startswith("-"):
+        return list(argv)
+    return ["--config", *argv] if argv[0].lower().endswith((".yaml", ".yml")) else list(argv)
+
+
 def flag_overrides(argv: list[str]) -> list[str]:
     """``argv`` with each ``--key=value`` and ``--key value`` (hyphens in the key read as underscores) as
     ``key=value``, and a boolean key's bare ``--key`` as ``key=true``. An unknown key so given is named by the
     config's loader, with the valid ones and the section it may belong in (``--lr 1e-4``: ``optim.lr``?). The
-    options of ``OPTIONS`` and anything else (a bare unknown ``--flag``: argparse names it) are left as they are."""
-    out, i = [], 0
+    options of ``OPTIONS`` and anything else (a bare unknown ``--flag``: argparse names it) are left as they are;
+    a recipe given first without ``--config`` is read as given with it (``recipe_first``)."""
+    argv, out, i = recipe_first(argv), [], 0
     while i < len(argv):
         word = argv[i]
         name, eq, value = word.partition("=")
