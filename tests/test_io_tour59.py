@@ -243,7 +243,7 @@ REAL_MODALITIES = {  # file → the modality read_image infers (README.md of the
     "sar_s1grd/iw-vv.tiff": "sar", "sar_spacenet6/sar_hh.tif": "sar",
     # grey saved as RGB (SAR, thermal): optical, with a note that says to give the modality
     "sar_hrsid/P0008_0_800_9000_9800.jpg": "optical", "ir_sirst/Misc_100.png": "optical",
-    "bldg_spacenet4/sample_geotiff.tif": "ir",  # a uint16 pan band: ir by type, the note says --modality optical
+    "bldg_spacenet4/sample_geotiff.tif": "optical",  # a uint16 pan band of 11-bit DN: optical, the note says --modality ir
 }
 
 
@@ -258,7 +258,7 @@ def test_real_fixtures_read_with_their_modality(realdata, name):
     if name.endswith(("P0008_0_800_9000_9800.jpg", "Misc_100.png")):
         assert any("give the modality (--modality sar or ir)" in n for n in img.notes)
     if name.endswith("sample_geotiff.tif"):
-        assert "--modality optical" in img.notes[0]
+        assert "panchromatic" in img.notes[0] and "--modality ir" in img.notes[0]
     if "_B10" in name:
         assert any(n.startswith("stretch (2-98 percentiles, K)") for n in img.notes)  # brightness temperature
 

@@ -191,3 +191,32 @@ def test_geotiff_imagery_wavelengths_name_the_bands(tmp_path):
     img = read_image(p)
     assert img.bands == ["red", "nir"] and img.modality == "msi", img.notes
     assert any(n.startswith("bands named by their wavelength: red (0.665 µm), nir (0.842 µm)") for n in img.notes)
+
+
+def _grey(path, arr, crs="EPSG:32616"):
+    """One uint16 band (H, W), georeferenced at 0.5 m where ``crs`` is given."""
+    geo = dict(crs=crs, transform=from_origin(400000, 3700000, 0.5, 0.5)) if crs else {}
+    with rasterio.open(path, "w", driver="GTiff", width=arr.shape[1], height=arr.shape[0], count=1, dtype="uint16",
+                       **geo) as d:
+        d.write(arr.astype(np.uint16), 1)
+    return path
+
+
+def test_a_georeferenced_11_bit_pan_band_reads_optical_and_thermal_counts_stay_ir(tmp_path, realdata):
+    """SpaceNet-4's WorldView-2 pan (uint16, 54-6615, median 398) was guessed thermal by its type. 11- or 12-bit DN
+    spread wider than their median, georeferenced, unnamed, are read as a grey panchromatic band; temperatures
+    (kelvin x 100, deci-kelvin, Landsat TIRS DN) lie above 12 bits or span a fraction of their median, and stay ir."""
+    import shutil
+
+    rng = np.random.default_rng(70)
+    pan = rng.gamma(2.0, 200.0, (64, 64)) + 54  # shade to roofs: 2-98 % about 100-1100, median about 400
+    img = read_image(_grey(tmp_path / "pan.tif", pan))
+    assert img.modality == "optical" and img.notes[0].startswith("modality inferred as optical (a grey panchromatic"), img.notes
+    assert "--modality ir" in img.notes[0] and "--modality sar" in img.notes[0]
+    assert read_image(_grey(tmp_path / "frame.tif", pan, crs=None)).modality == "ir"  # a camera frame: no map
+    assert read_image(_grey(tmp_path / "pan_lst.tif", pan)).modality == "ir"  # its name says temperature
+    dk = 2930 + rng.normal(0, 40, (64, 64))  # deci-kelvin, 20 °C ± 4: within 12 bits, a narrow spread
+    assert read_image(_grey(tmp_path / "dk.tif", dk)).modality == "ir"
+    assert read_image(_grey(tmp_path / "ck.tif", dk * 10)).modality == "ir"  # kelvin x 100: above 12 bits
+    b10 = shutil.copy(realdata / "ir_landsat8" / "LC08_L1TP_016037_20170813_20170814_01_RT_B10.TIF", tmp_path / "x.tif")
+    assert read_image(b10).modality == "ir"  # Landsat 8 TIRS DN (19000-28000), no name to go by

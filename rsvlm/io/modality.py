@@ -127,6 +127,10 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
                 paths[0].name, sc.declared_scaling(src, one))):  # kelvin as "sar", int16 dB as "ir"
             g.modality, why = fix[0], f"modality inferred as {fix[0]} from 1 band {src.dtype}: {fix[1]}"
             g.ir_kelvin = [1.0, 0.0] if fix[2] else None
+        if (fix is None and g.modality == "ir" and len(one) == 1 and src.dtype == "uint16" and not src.descriptions[one[0]]
+                and getattr(src, "crs", None) and not band_unit(src, one[0])  # a georeferenced scene: SpaceNet's WorldView pan
+                and not THERMAL_WORDS.search(paths[0].stem) and (pan := pan_like(*sample()))):
+            g.modality, why = "optical", f"modality inferred as optical (a grey panchromatic band) from 1 band uint16: {pan}"
         names = [src.descriptions[i] or "" for i in one]
         pols = polarisations(src, paths, one)
         if fix is None and g.modality != "sar" and len(one) in (1, 2, 4) and all(pols) and len(set(pols)) == len(pols):
@@ -152,6 +156,22 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
             g.notes.append(f"the file holds one multispectral band ({band}), read as a grey {g.modality} image; "
                            "for msi give the scene's band files comma-separated (B02.jp2,B03.jp2,B04.jp2,…)")
     return _thermal_unit(g, src, one, sample)
+
+
+def pan_like(raw: np.ndarray, valid: np.ndarray | None) -> str | None:
+    """Why one uint16 band's values, ``raw`` (1, h, w) decimated, look like a panchromatic sensor's DN and not
+    temperatures: 99.5 % within 12 bits (WorldView's 11, Pléiades' 12; kelvin × 100 and FLIR counts lie above) and
+    spread wider than their median (shade to roofs; a scene's temperatures span a fraction of theirs); else None."""
+    v = raw[0][valid] if valid is not None else raw[0].ravel()
+    v = v[v > 0].astype(np.float64)  # (n,) 0 as fill
+    if v.size < 64:
+        return None
+    lo, mid, hi, top = np.percentile(v, [2, 50, 98, 99.5])
+    if top >= 4096 or hi - lo <= mid:
+        return None
+    return (f"its values fit 12 bits and spread wider than their median ({lo:.0f}-{hi:.0f} about {mid:.0f}), as a "
+            "panchromatic sensor's DN (WorldView's 11 bits), not temperatures (thermal infrared: --modality ir; "
+            "single-polarisation SAR: --modality sar)")
 
 
 def _thermal_unit(g: Guess, src, one: list[int], sample) -> Guess:
