@@ -262,3 +262,14 @@ def test_binary_mask_keeps_a_jpeg_mask_whose_0_decodes_to_1_and_noise(quality, r
     out = Output(tmp_path / "o", "test")
     m = binary_mask(np.asarray(Image.open(buf)), out, lossy=True)
     assert (m == truth).mean() > 0.99 and "labels_not_binary_every_nonzero_taken" not in out.notes
+
+
+def test_folder_keeps_the_class_of_a_class_folder_of_sensor_named_sub_folders(tmp_path):
+    """``forest/sentinel2/`` beside ``forest/landsat8/`` (or ``S2``, ``L8``) was a wrapper ``forest`` of classes
+    ``sentinel`` and ``landsat``: a sensor's name with its number is a qualifier as ``optical`` is."""
+    for subs in (("sentinel2", "landsat8"), ("S2", "L8")):
+        for sub in subs:
+            png(tmp_path / subs[0] / "forest" / sub / "a_1.png", 32, 32)
+        stats, recs = convert(tmp_path / f"o_{subs[0]}", "folder", "--src", str(tmp_path / subs[0]))
+        assert [r["conversations"][-1]["value"] for r in recs] == ["forest"] * 2, subs
+        assert stats["notes"]["sub_folders_of_one_class_folder"] == 2, subs

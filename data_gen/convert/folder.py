@@ -24,7 +24,7 @@ A single top folder holding every image in two or more sub-folders, whatever its
 ``2750/AnnualCrop/…``: every image was class ``2750``), is read through: its folders are the classes, counted in
 the notes as ``wrapper_folders_descended``; where they name no classes of their own (dates, numbers, one word
 numbered: ``forest/2017/``, ``forest/tile_1/``; words of season, time, sensor or split: ``forest/summer/``,
-``forest/s2/``) it is one class folder, its class kept, counted as ``sub_folders_of_one_class_folder``.
+``forest/sentinel2/`` beside ``forest/landsat8/``) it is one class folder, its class kept, counted as ``sub_folders_of_one_class_folder``.
 
 A scene given as one file per band (``forest/T33UUP_B02.jp2``, ``forest_12_b03.tif``: a part of the name
 names a band) is one image of its band files (``band_files``, read as ``msi`` unless ``--modality``
@@ -154,7 +154,15 @@ QUALIFIERS = frozenset(
     "january february march april may june july august september october november december jan feb mar apr jun "
     "jul aug sep sept oct nov dec before after pre post early late rgb nir swir tir ir sar msi optical thermal "
     "pan vv vh hh hv asc desc ascending descending hr lr train training val valid validation test testing "
-    "trainval".split())  # no weather words: clear / cloudy / hazy are the classes of cloud-cover datasets
+    "trainval sentinel landsat worldview gaofen planet planetscope naip spot pleiades quickbird ikonos geoeye modis "
+    "lidar".split())  # no weather words: clear / cloudy / hazy are the classes of cloud-cover datasets
+_SENSOR_CODE = re.compile(r"[a-z]{1,2}\d+")  # s1, s2, l8, wv3, gf2: a sensor's short name
+
+
+def _qualifier(word: str) -> bool:
+    """Whether ``word`` (cleaned) is a number or of ``QUALIFIERS``, a sensor's with its number too (``sentinel2``,
+    ``landsat8``: forest/sentinel2 beside forest/landsat8 was a wrapper of classes sentinel and landsat)."""
+    return word.isdigit() or word.rstrip("0123456789") in QUALIFIERS or bool(_SENSOR_CODE.fullmatch(word))
 
 
 def _class_names(folders) -> bool:
@@ -163,7 +171,7 @@ def _class_names(folders) -> bool:
     not all of ``QUALIFIERS``' words (``summer``, ``winter``; ``s1``, ``s2``: seasons, sensors of one class)."""
     folders = list(folders)
     names = {class_from_name(f) for f in folders}
-    qualifying = all(w in QUALIFIERS or w.isdigit() for f in folders for w in clean_label(f).split())
+    qualifying = all(_qualifier(w) for f in folders for w in clean_label(f).split())
     return len(names) > 1 and all(any(c.isalpha() for c in n) for n in names) and not qualifying
 
 
