@@ -20,24 +20,28 @@ def file_size(path: Path) -> tuple[int, int] | None:
         return None
 
 
+SAMPLE = 100  # records read at most, spread evenly over the set: a header each (~3-5 ms a GeoTIFF via rasterio)
+
+
 def mismatches(items: list[Item], root: Path) -> tuple[int, list[str]]:
     """(records whose images were found, "ID: meta WxH, image FILE WxH" for each whose meta size is not an image's),
-    of the records whose predictions give ``objects`` (the pixels scored); each image's first file, read against
-    ``root`` where relative."""
+    of the records whose predictions give ``objects`` (the pixels scored), at most ``SAMPLE`` of them spread evenly
+    over the set; each image's first file, read against ``root`` where relative, and each file once (a scene asked
+    of by many records). Was every record's header: 500 GeoTIFF records spent 2.7 s of a 3.8 s detection run."""
     from rsvlm.data.records import image_paths
 
+    sizes: dict[Path, tuple[int, int] | None] = {}
     checked, out = 0, []
-    for it in items:
-        meta = it.record.get("meta") or {}
-        w, h = meta.get("width"), meta.get("height")
-        if it.pred is None or it.pred.get("objects") is None or not isinstance(w, (int, float)) or not isinstance(
-                h, (int, float)) or not it.record.get("images"):
-            continue
+    for it in _sample(items):
+        w, h = it.record["meta"]["width"], it.record["meta"]["height"]
         try:
             files = [f[0] for f in image_paths(it.record, root) if f]
         except (KeyError, TypeError):  # an image without a path: the records reader's to refuse
             continue
-        found = [(f, s) for f in files if (s := file_size(f)) is not None]
+        for f in files:
+            if f not in sizes:
+                sizes[f] = file_size(f)
+        found = [(f, sizes[f]) for f in files if sizes[f]]
         checked += bool(found)
         if bad := next(((f, s) for f, s in found if s != (int(w), int(h))), None):
             f, (iw, ih) = bad
@@ -46,13 +50,29 @@ def mismatches(items: list[Item], root: Path) -> tuple[int, list[str]]:
     return checked, out
 
 
+def _sizable(it: Item) -> bool:
+    """Whether ``it``'s prediction gives ``objects`` and its record a numeric meta size and images."""
+    meta = it.record.get("meta") or {}
+    return (it.pred is not None and it.pred.get("objects") is not None and bool(it.record.get("images")) and all(
+        isinstance(meta.get(k), (int, float)) and not isinstance(meta.get(k), bool) for k in ("width", "height")))
+
+
+def _sample(items: list[Item]) -> list[Item]:
+    """The records ``mismatches`` reads, ``SAMPLE`` at most, evenly spread (a set resized whole shows in any)."""
+    able = [it for it in items if _sizable(it)]
+    step = len(able) / SAMPLE
+    return able if len(able) <= SAMPLE else [able[int(i * step)] for i in range(SAMPLE)]
+
+
 def size_note(items: list[Item], root: Path) -> str | None:
     """A note naming the records whose ``meta.width`` × ``meta.height`` is not their image file's size; None where
     none is (or no image file is reachable)."""
     checked, bad = mismatches(items, root)
     if not bad:
         return None
-    return (f"{len(bad)} of the {checked} record(s) whose images were found beside the ground truth give a "
+    n = sum(map(_sizable, items))
+    of = f" (an even sample of the {n} whose predictions give objects)" if n > SAMPLE else ""
+    return (f"{len(bad)} of the {checked} record(s){of} whose images were found beside the ground truth give a "
             f"meta.width x meta.height other than the image's (first: {bad[0]}): predicted 'objects' are pixels "
             "read against meta's size, as the reference is, so objects in the image's own pixels (another tool's) "
             "score in the wrong place; write the images' sizes into meta (rsvlm eval's own objects are in meta's)")

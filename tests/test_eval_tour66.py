@@ -253,3 +253,25 @@ def test_a_coco_mask_with_a_category_id_in_a_several_class_reference_is_told_to_
     assert s["n_pred_objects_unknown_class"] == 1
     assert any("1 predicted shape(s) in several-class records name no class of their reference, not scored (1 of "
                "them carry a COCO 'category_id' and no 'label'" in n for n in s["notes"]), s["notes"]
+
+
+def test_the_meta_size_check_reads_each_image_once_and_a_sample_of_a_large_set(tmp_path, monkeypatch):
+    """The meta-size note read one image header per record: 500 GeoTIFF records (through rasterio, ~3 ms each)
+    spent 2.7 s of a 3.8 s detection run, and a scene asked of by many records was read once per record. Each file
+    is now read once, and a set larger than image_sizes.SAMPLE is checked on an even sample, said in the note."""
+    from eval import image_sizes
+    from eval.common import Item
+
+    read = []
+    monkeypatch.setattr(image_sizes, "file_size", lambda f: read.append(f) or (100, 50))
+    rec = eval_record("a", "det", "[det] Find.", _REF, width=200, height=100)
+    pred = {"id": "a", "objects": []}
+    same = [Item({**rec, "id": str(i)}, pred, i) for i in range(50)]  # 50 questions of one scene
+    assert image_sizes.mismatches(same, tmp_path)[0] == 50 and len(read) == 1
+    read.clear()
+    many = [Item({**rec, "id": str(i), "images": [{**rec["images"][0], "path": f"{i}.png"}]}, pred, i)
+            for i in range(1000)]
+    note = image_sizes.size_note(many, tmp_path)
+    assert len(read) == image_sizes.SAMPLE == len(set(read)) and read[-1] == tmp_path / "990.png"  # to the end
+    assert note.startswith(f"{image_sizes.SAMPLE} of the {image_sizes.SAMPLE} record(s) (an even sample of the 1000 "
+                           "whose predictions give objects) whose images were found"), note
