@@ -273,3 +273,15 @@ def test_folder_keeps_the_class_of_a_class_folder_of_sensor_named_sub_folders(tm
         stats, recs = convert(tmp_path / f"o_{subs[0]}", "folder", "--src", str(tmp_path / subs[0]))
         assert [r["conversations"][-1]["value"] for r in recs] == ["forest"] * 2, subs
         assert stats["notes"]["sub_folders_of_one_class_folder"] == 2, subs
+
+
+def test_classes_given_in_the_plural_take_their_singular_class(tmp_path):
+    """``--classes "small vehicles,buses"`` matched nothing (DOTA's class is ``small-vehicle``): every annotation was
+    left out and the notes said only that no annotation had the class. A plural takes its singular, noted."""
+    png(tmp_path / "d" / "a.png", 64, 64)
+    (tmp_path / "d" / "a.txt").write_text("10 10 40 10 40 30 10 30 small-vehicle 0\n5 40 20 40 20 60 5 60 bus 0\n"
+                                          "40 40 60 40 60 60 40 60 plane 0\n")
+    stats, recs = convert(tmp_path / "o", "dota", "--src", str(tmp_path / "d"), "--classes", "small vehicles,buses")
+    assert {o.get("label") for r in recs for o in objs(r)} - {None} == {"small vehicle", "bus"}
+    assert stats["notes"] == {"--classes buses: read as bus": 1, "--classes small vehicles: read as small vehicle": 1}
+    assert stats["filtered"] == {"--classes: plane": 1}

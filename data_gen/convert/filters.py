@@ -25,12 +25,15 @@ def class_name(v: str) -> str:
 class ClassFilter:
     """Whether a class name is among ``--classes`` (comma-separated). Names match as ``clean_label``
     writes them, so case, ``-``, ``_`` and spaces do not matter: ``Small-Vehicle``, ``small_vehicle``
-    and ``small vehicle`` are all ``small vehicle`` (they become the same record label anyway).
+    and ``small vehicle`` are all ``small vehicle`` (they become the same record label anyway). A name given
+    in the plural (``small vehicles``, ``ships``, ``buses``) takes its singular class too (it matched nothing, said
+    only as no annotation of the class), noted as ``--classes NAME: read as CLASS``.
     ``chosen``: the user gave the classes (else they are a converter's default list, DOTA's)."""
 
     def __init__(self, classes: str, chosen: bool = True) -> None:
         self.wanted = {clean_label(c) for c in classes.split(",") if c.strip()}
         self.seen: set[str] = set()
+        self.plurals: dict[str, str] = {}  # a wanted plural name -> the singular class it took
         self.chosen = chosen
 
     def __call__(self, name: str) -> bool:
@@ -38,6 +41,9 @@ class ClassFilter:
         if label in self.wanted:
             self.seen.add(label)
             return True
+        for plural in (label + "s", label + "es"):
+            if plural in self.wanted and self.plurals.setdefault(plural, label) == label:
+                return True
         return False
 
     def leaves_out(self, name: str, out: Output, where: str) -> bool:
@@ -54,12 +60,16 @@ class ClassFilter:
         return True
 
     def note_unmatched(self, out: Output) -> None:
-        """Count in ``out``'s notes each asked-for class that no annotation had, keyed by its name; not
-        those of a default list (each DOTA class a scene lacks was noted as if asked for)."""
+        """Count in ``out``'s notes each asked-for class that no annotation had, keyed by its name, and each plural
+        read as its singular class; not those of a default list (each DOTA class a scene lacks was noted as if
+        asked for)."""
         if not self.chosen:
             return
-        for name in sorted(self.wanted - self.seen):
-            out.note(f"--classes {name}: no annotation of this class")
+        for name in sorted(self.wanted):
+            if name in self.plurals:
+                out.note(f"--classes {name}: read as {self.plurals[name]}")
+            elif name not in self.seen:
+                out.note(f"--classes {name}: no annotation of this class")
 
 
 def class_filter(classes: str, chosen: bool = True) -> ClassFilter | None:
