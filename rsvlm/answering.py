@@ -121,11 +121,11 @@ def worded_note(answer) -> str | None:
 
 
 def cut_note(max_new_tokens: int, what: str = "the answer", many: bool = False) -> str:
-    """The note on answers the token limit stopped (``what`` stopped …), as chat, predict and eval say it:
-    the model wrote no EOS within ``max_new_tokens``. It says "stopped", not "cut": an answer whose last
-    word fell on the last token allowed reads whole (its EOS was next), and only running longer tells."""
-    return (f"{what} stopped at the token limit ({max_new_tokens} token{'s' if max_new_tokens != 1 else ''}); "
-            f"--max-new-tokens lets {'them' if many else 'it'} run longer")
+    """The note on answers that reached the token limit (``what`` reached …), as chat, predict and eval say it:
+    the model wrote no EOS within ``max_new_tokens``. It says "may be cut", not "stopped" nor "cut": an answer
+    whose last word fell on the last token allowed is whole (its EOS was next), and only running longer tells."""
+    return (f"{what} reached the token limit ({max_new_tokens} token{'s' if max_new_tokens != 1 else ''}); "
+            f"{'they' if many else 'it'} may be cut: --max-new-tokens lets {'them' if many else 'it'} run longer")
 
 
 def generate_answers(model, processor, messages: list[list[dict]], images: list[list], max_new_tokens: int,

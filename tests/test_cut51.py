@@ -86,7 +86,7 @@ def test_predict_says_an_answer_stopped_at_the_token_limit(ckpt, geotiff, proces
         assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
                      "--max-new-tokens", "7", "--out", str(out)]) == 0
         err = capsys.readouterr().err
-        said = "note: the answer stopped at the token limit (7 tokens); --max-new-tokens lets it run longer" in err
+        said = "note: the answer reached the token limit (7 tokens); it may be cut: --max-new-tokens lets it run longer" in err
         assert said is not finished  # under the grammar the cut answer read as a whole one, without a word
         assert json.loads(out.read_text())["cut"] is not finished
 
@@ -100,7 +100,7 @@ def test_predict_tiled_counts_the_tiles_whose_answer_was_cut(ckpt, geotiff, proc
                  "--tile", "32", "--overlap", "0", "--batch-size", "1", "--out", str(out)]) == 0
     tiles = json.loads(out.read_text())["tiles"]
     assert len(tiles) == 6 and [bool(t.get("cut")) for t in tiles] == [True, False] * 3
-    assert "note: 3 of 6 tile answers stopped at the token limit" in capsys.readouterr().err
+    assert "note: 3 of 6 tile answers reached the token limit (256 tokens); they may be cut: --max-new-tokens lets them" in capsys.readouterr().err
 
 
 def _records(tmp_path, questions: list[str]):
@@ -123,7 +123,7 @@ def test_eval_marks_cut_answers_and_counts_them(processor, tmp_path, capsys):
     out = evaluate.run(model, processor, data, tmp_path / "pred.jsonl", max_new_tokens=9, progress=False)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r.get("cut", False) for r in rows] == [True, False, True]
-    assert "2 of the 3 answer(s) of this run stopped at the token limit (9 tokens)" in capsys.readouterr().err
+    assert "2 of the 3 answer(s) of this run reached the token limit (9 tokens); they may be cut" in capsys.readouterr().err
 
 
 def test_a_fused_answer_is_cut_where_any_view_answer_was():
@@ -219,7 +219,7 @@ def test_chat_says_a_view_answer_was_cut_or_refused(processor):
     repl.session.messages += [{"role": "user", "content": "<image>\n[ground] the ship"}, {"role": "assistant", "content": BOX}]
     repl.answerer = lambda: (lambda m, i: [inf.Answer(BOX, [0.9], cut=True) for _ in m])
     answer, scores = repl.fused(BOX, [0.9])
-    assert answer == BOX and "a view answer stopped at the token limit (5 tokens)" in out.getvalue()
+    assert answer == BOX and "a view answer reached the token limit (5 tokens); it may be cut" in out.getvalue()
 
     def refuse(m, i):
         raise ValueError("past the LLM's context")

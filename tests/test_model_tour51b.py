@@ -214,7 +214,7 @@ def test_an_answer_cut_by_the_token_limit_is_said(png, monkeypatch):
     repl.load_image([str(png / "a.png")])
     repl.handle("[det] Detect every ship.")
     assert repl.session.stats[-1]["cut"] and repl.session.stats[-1]["new_tokens"] == 3
-    assert "note: the answer stopped at the token limit (3 tokens); --max-new-tokens" in out.getvalue()
+    assert "note: the answer reached the token limit (3 tokens); it may be cut: --max-new-tokens" in out.getvalue()
     batch = proc(proc.chat_prompt(repl.session.messages[:-1]), repl.session.pixels)
     assert model.generate(**batch, max_new_tokens=3).finished == [False]
 

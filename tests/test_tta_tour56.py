@@ -204,13 +204,13 @@ def test_no_crop_is_asked_a_question_of_a_compass_point_or_a_part_of_the_image(q
     assert tta.croppable([{"role": "user", "content": "[ground] the white ship SE2"}])  # a name, not a point
 
 
-@pytest.mark.parametrize("cut_on,says", [(3, "a view answer fused into it stopped"), (1, "the answer stopped")])
+@pytest.mark.parametrize("cut_on,says", [(3, "a view answer fused into it reached"), (1, "the answer reached")])
 def test_predict_says_whether_the_answer_or_a_view_answer_was_cut(monkeypatch, cut_on, says):
-    # was: "the answer stopped at the token limit" under a fused "None." whose view answer was the cut one
+    # was: "the answer stopped at (now: reached) the token limit" under a fused "None." whose view answer was the cut one
     from rsvlm import predict
 
     processor = types.SimpleNamespace(prompt=PromptConfig())
     monkeypatch.setattr(inf, "answerer", lambda *a, **k: _ViewsSay("beach", "harbour", cut_on=cut_on))
     notes: list[str] = []
     answer = predict.ask(None, processor, [image()], "[cls] What scene is this?", 64, tta=tta.FuseConfig(), notes=notes)
-    assert answer.cut is True and notes == [f"{says} at the token limit (64 tokens); --max-new-tokens lets it run longer"]
+    assert answer.cut is True and notes == [f"{says} the token limit (64 tokens); it may be cut: --max-new-tokens lets it run longer"]
