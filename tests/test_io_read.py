@@ -442,7 +442,8 @@ def test_real_landsat7_nodata_collar_is_masked(realdata):
 @pytest.mark.realdata
 def test_real_rgbn_is_four_band_msi(realdata):
     img = read_image(realdata / "msi_rgbn" / "rgbn_suba.tif")
-    assert img.modality == "msi" and img.data.shape == (4, 212, 276) and img.bands == ["R", "G", "B", "band4"]
+    assert img.modality == "msi" and img.data.shape == (4, 212, 276) and img.bands == ["R", "G", "B", "NIR"]
+    assert any(n.startswith("the 4th band, with no colour beside R, G, B, read as NIR") for n in img.notes)
     with pytest.raises(ValueError, match=r"rgbn_suba\.tif.*4 band.*optical"):
         read_image(realdata / "msi_rgbn" / "rgbn_suba.tif", modality="optical")
 

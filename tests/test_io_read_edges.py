@@ -25,7 +25,7 @@ def test_a_band_without_colour_beside_rgb_is_not_taken_for_sentinel2_red(tmp_pat
     assert img.modality == "msi" and img.bands[:3] == ["R", "G", "B"]
     m = match_bands(S2, img.bands, 4, str(path), fill="copy")
     assert m.index[2] == 0  # B04 is the file's red band, not its fourth
-    assert m.index[:3] == [2, 1, 0] and 3 not in m.index
+    assert m.index[:4] == [2, 1, 0, 3]  # its untagged 4th, NAIP's NIR, is the model's B08 (was left out)
 
 
 def test_a_scaling_from_a_scene_of_other_bands_is_refused(tmp_path):

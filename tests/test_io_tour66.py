@@ -220,3 +220,27 @@ def test_a_georeferenced_11_bit_pan_band_reads_optical_and_thermal_counts_stay_i
     assert read_image(_grey(tmp_path / "ck.tif", dk * 10)).modality == "ir"  # kelvin x 100: above 12 bits
     b10 = shutil.copy(realdata / "ir_landsat8" / "LC08_L1TP_016037_20170813_20170814_01_RT_B10.TIF", tmp_path / "x.tif")
     assert read_image(b10).modality == "ir"  # Landsat 8 TIRS DN (19000-28000), no name to go by
+
+
+def test_an_untagged_4th_band_beside_r_g_b_is_read_as_nir(tmp_path):
+    """A NAIP tile tags bands 1-3 R, G, B and leaves its NIR untagged: it was named band4, left out by the msi
+    stem and B08 filled from red. It is read as NIR, with a note; a 4th band of 0 and 255 (an unflagged alpha)
+    is not."""
+    from rsvlm.model.stem import StemConfig, match_bands
+
+    rgbn = np.random.default_rng(71).integers(1, 255, (4, 32, 40)).astype(np.uint8)  # (4, H, W)
+    p = tmp_path / "m_3807504_ne_18_060_20210611.tif"
+    with rasterio.open(p, "w", driver="GTiff", width=40, height=32, count=4, dtype="uint8", photometric="RGB",
+                       crs="EPSG:26918", transform=from_origin(300000, 4300000, 0.6, 0.6)) as d:
+        d.write(rgbn)
+    img = read_image(p)
+    assert img.modality == "msi" and img.bands == ["R", "G", "B", "NIR"], img.notes
+    assert any(n.startswith("the 4th band, with no colour beside R, G, B, read as NIR") for n in img.notes)
+    s2 = StemConfig(modality="msi", bands=["B02", "B03", "B04", "B08"], mean=[0.0] * 4, std=[1.0] * 4)
+    assert match_bands(s2, img.bands, 4, p.name).index == [2, 1, 0, 3]  # the NIR fed as B08, not red
+    rgbn[3] = 255
+    rgbn[3, :, :10] = 0
+    with rasterio.open(p, "r+") as d:
+        d.write(rgbn)
+    img = read_image(p)
+    assert img.bands == ["R", "G", "B", "band4"] and not any("read as NIR" in n for n in img.notes), img.notes

@@ -308,7 +308,13 @@ class SceneReader:
             return [f"b{i + 1}" for i in self.indexes]
         # beside R, G, B a band without a colour is "band4", not "b4": band matching reads b4 as
         # Sentinel-2's red B04, and an RGBN file's NIR took the place of its red band
-        return [c or f"band{i + 1}" for c, i in zip(colour, self.indexes)]
+        named = [c or f"band{i + 1}" for c, i in zip(colour, self.indexes)]
+        if n == 4 and sorted(colour[:3], key=str) == ["B", "G", "R"] and colour[3] is None and len(np.unique(
+                self.src.read_decimated(256, [self.indexes[3]], None)[0])) > 2:  # 0/255: an alpha unflagged
+            named[3] = "NIR"  # NAIP's and 4-band aerial RGBN files' order: left out, B08 was filled from red
+            self.notes.append(f"the 4th band, with no colour beside {', '.join(colour[:3])}, read as NIR (NAIP and "
+                              "4-band aerial files store it so); if it is not, name the bands with --bands")
+        return named
 
     @property
     def width(self) -> int:
