@@ -84,17 +84,24 @@ def record_images(record: dict, root: Path, notes: list[str] | None = None,
     return out
 
 
+PIXEL_TASKS = ("det", "ground", "seg", "change")  # the tasks whose scorers read shapes in meta's pixels
+
+
 def meta_size_note(record: dict, size: tuple[int, int]) -> list[str]:
-    """[a note] where the record's ``meta.width`` × ``meta.height`` is not ``size``, its image's (width, height) as
-    read; [] where it is, or meta gives none. The scorers put the reference and the ``objects`` rows in meta's
-    pixels: another tool's objects, in the image's own, score in the wrong place. No file name: ``ReadNotes``
-    gives the record, and spreads a note's numbers over its records as ranges (``c1–2.png`` of c1.png, d1.png)."""
+    """[a note] where a record of a task scored in pixels (``PIXEL_TASKS``) gives a ``meta.width`` × ``meta.height``
+    that is not ``size``, its image's (width, height) as read; [] where it is, or meta gives none. This run's answers
+    still score right: the scorers read them, its ``objects`` rows and the reference alike in meta's pixels; another
+    tool's objects, in the image's own, would not (said so: the note was read as this run's scores being wrong, and
+    was said of cls, vqa and cap records, which no pixel scores). No file name: ``ReadNotes`` gives the record, and
+    spreads a note's numbers over its records as ranges (``c1–2.png`` of c1.png, d1.png)."""
     meta = record.get("meta") or {}
     w, h = meta.get("width"), meta.get("height")
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (w, h)) or (w, h) == tuple(size):
+    if record.get("task") not in PIXEL_TASKS or not all(isinstance(v, int) and not isinstance(v, bool) for v in (
+            w, h)) or (w, h) == tuple(size):
         return []
-    return [f"meta.width x meta.height {w}x{h} is not the image's {size[0]}x{size[1]}: objects rows are in meta's "
-            "pixels, as the scorers read the reference; another tool's, in the image's, would score wrong"]
+    return [f"meta.width x meta.height {w}x{h} is not the image's {size[0]}x{size[1]}: this run's answers score "
+            "right (in meta's pixels, as the reference); another tool's objects in the image's pixels would "
+            "not: put the image's size in meta"]
 
 
 # reading notes that name bands or give the stretch, said of nearly every image as it should be: not tallied

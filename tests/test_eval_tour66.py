@@ -167,22 +167,25 @@ def test_a_repeated_id_of_another_task_is_that_task_s_script_s_to_say(tmp_path):
 def test_rsvlm_eval_notes_a_meta_size_that_is_not_the_image_read(tmp_path):
     """rsvlm eval reads every image, yet a meta.width x meta.height other than the image's went unsaid (its objects
     rows are put in meta's pixels); reading now notes it, for the run's end summary, whole (under its 240
-    characters) and naming the record."""
+    characters) and naming the record. The note says this run's answers still score right (it read as if they did
+    not), and is said of the tasks scored in pixels only (a cls record's meta size scores nothing)."""
     from PIL import Image
 
     from rsvlm.eval_reading import ReadNotes, record_images
 
     Image.new("RGB", (100, 50)).save(tmp_path / "a.png")
     Image.new("RGB", (200, 100)).save(tmp_path / "b.png")
+    Image.new("RGB", (100, 50)).save(tmp_path / "c.png")
     notes = ReadNotes()
-    for rid in "ab":
+    for rid, task in (("a", "det"), ("b", "det"), ("c", "cls")):
         said: list[str] = []
-        record_images(eval_record(rid, "det", "[det] Find the buildings.", _REF, width=200, height=100), tmp_path, said)
+        record_images(eval_record(rid, task, f"[{task}] Find the buildings.", _REF, width=200, height=100), tmp_path,
+                      said)
         notes.add(rid, said)
-        assert any("meta.width x meta.height 200x100 is not the image's" in n for n in said) == (rid == "a")
-    assert ("1 record(s): meta.width x meta.height 200x100 is not the image's 100x50: objects rows are in meta's "
-            "pixels, as the scorers read the reference; another tool's, in the image's, would score wrong (first: a)"
-            in notes.summary(2))
+        assert any("meta.width x meta.height 200x100 is not the image's" in n for n in said) == (rid == "a"), rid
+    assert ("1 record(s): meta.width x meta.height 200x100 is not the image's 100x50: this run's answers score right "
+            "(in meta's pixels, as the reference); another tool's objects in the image's pixels would not: "
+            "put the image's size in meta (first: a)" in notes.summary(3)), notes.summary(3)
 
 
 @pytest.mark.parametrize("name", ["probe_sensor_word", "probe_pointer_cells"])
