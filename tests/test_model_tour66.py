@@ -140,3 +140,33 @@ def test_a_pickled_file_named_safetensors_is_named_as_such_and_never_unpickled(t
     assert cmp.main([str(ckpt / "vision.safetensors"), str(bad / "vision.safetensors")]) == 2
     assert "pickled torch.save file" in capsys.readouterr().err
     assert not trap.exists()
+
+
+@pytest.mark.parametrize("edit, said", [
+    ("nan", "hold NaN or inf"),
+    ("int", "stored as integers where the model's are floating point"),
+    ("pickle", "not a safetensors file; it is a pickled torch.save file"),
+])
+def test_an_adapter_of_nan_integer_or_pickled_weights_is_refused(tmp_path, ckpt, edit, said):
+    import shutil
+
+    from safetensors.torch import load_file
+
+    from rsvlm.model.checkpoint import load_pretrained
+
+    bad = tmp_path / "ck"
+    shutil.copytree(ckpt, bad)
+    path = bad / "adapter" / "adapter_model.safetensors"
+    state = {k: v.clone() for k, v in load_file(str(path)).items()}
+    key = next(k for k in sorted(state) if "lora_A" in k)
+    if edit == "nan":  # a diverged run's adapter: peft loaded it without a word, every answer garbage
+        state[key][0, 0] = float("nan")
+    elif edit == "int":  # peft cast it to float without a word
+        state[key] = state[key].to(torch.int64)
+    if edit == "pickle":  # was: 'cannot be read (SafetensorError: … header too large)'
+        torch.save(state, path)
+    else:
+        save_file(state, str(path), metadata={"format": "pt"})
+    with pytest.raises(ValueError, match=said) as err:
+        load_pretrained(bad)
+    assert "adapter_model.safetensors" in str(err.value)

@@ -59,6 +59,7 @@ from rsvlm.model.weights import (  # noqa: F401  (importable from here, as scrip
     load_safetensors,
     odd_values,
     open_safetensors,
+    pickled_note,
     saved_dtypes,
 )
 
@@ -224,6 +225,8 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
                  f"(point llm.name_or_path in {root / 'config.yaml'} at the base it was trained on)")
         if why := adapter_mismatch(llm, root / "adapter"):  # peft dropped such layers without a word
             raise ValueError(f"{other}: {why}")
+        if note := pickled_note(root / "adapter" / "adapter_model.safetensors"):  # was 'header too large'
+            raise ValueError(f"{root / 'adapter' / 'adapter_model.safetensors'}: not a safetensors file{note}")
         # a cut adapter_config.json or adapter_model.safetensors: a KeyError or SafetensorError traceback
         with peft_quietly(), names_unreadable("adapter", str(root / "adapter"), KeyError, TypeError, ValueError):
             from peft import PeftModel
@@ -235,6 +238,7 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
                 lacks = re.findall(r"'([^']+)'", str(e)) or ["?"]
         if lacks:
             raise ValueError(adapter_lacks(root / "adapter", lacks, other))
+        _check_adapter_values(root / "adapter" / "adapter_model.safetensors")
         # after the shape checks, which name the difference: a base of the same shapes but other weights
         error, note = (None, None) if own_llm else other_base(root / "adapter", cfg.llm.name_or_path,
                                                               snap or Path(llm_cfg.name_or_path))
@@ -284,6 +288,15 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     if res.unexpected_keys:
         warnings.warn(f"{root / 'vision.safetensors'}: unexpected keys ignored: {res.unexpected_keys[:10]}", stacklevel=2)
     return model, model.make_processor()
+
+
+def _check_adapter_values(path: Path) -> None:
+    """ValueError (``weights.odd_values``) where the adapter file ``path`` holds a LoRA or token tensor stored as
+    integers, or NaN/inf (a diverged run's): peft cast the one and loaded the other without a word, every answer
+    then garbage, as the vision weights' check refuses them."""
+    state = load_safetensors(path)
+    if why := odd_values(path, state, {k: torch.empty(0) for k in state if PEFT_KEY.search(k + ".")}):  # floating
+        raise ValueError(why)
 
 
 def _parts(modules: set[str]) -> set[str]:
