@@ -37,6 +37,11 @@ def test_band_files_of_different_resolutions_are_resampled_onto_the_finest_grid(
     np.testing.assert_allclose(raw[0, :, :30], 1000, rtol=1e-3)  # away from the step: the coarse values
     np.testing.assert_allclose(raw[0, :, 34:], 3000, rtol=1e-3)
     assert 1000 < raw[0, 5, 32] < 3000  # at the step: between (bilinear)
+    # by map position: the 20 m pixel centres beside the step lie at x 310 m (1000) and 330 m (3000) from the
+    # corner, the 10 m ones at 305 … 335 m; half a 20 m pixel off would move the ramp a column and still pass above
+    np.testing.assert_allclose(raw[0, 5, 30:34], [1000, 1500, 2500, 3000], rtol=1e-3)
+    odd = read_image([b05, b02, b8a], window=(31, 3, 5, 7))  # a window from an odd column, off the 20 m grid
+    np.testing.assert_allclose(odd.data, img.data[:, 3:10, 31:36], rtol=1e-6)
     np.testing.assert_allclose(raw[2], 2500, rtol=1e-3)
     win = read_image([b05, b02, b8a], window=(20, 8, 24, 16))  # a window reads the same resampled pixels
     np.testing.assert_allclose(win.data, img.data[:, 8:24, 20:44], rtol=1e-6)
@@ -45,15 +50,21 @@ def test_band_files_of_different_resolutions_are_resampled_onto_the_finest_grid(
 def test_band_files_in_different_crs_are_refused_with_the_gdalwarp_command(tmp_path):
     b02 = band_file(tmp_path / "B02.tif", np.ones((64, 64), np.uint16), 10)
     b05 = band_file(tmp_path / "B05.tif", np.ones((32, 32), np.uint16), 20, crs="EPSG:32634")
-    with pytest.raises(ValueError, match=r"B05\.tif: crs EPSG:32634 differs from .*B02\.tif.*gdalwarp -t_srs "
+    with pytest.raises(ValueError, match=r"B05\.tif: crs \(EPSG:32634\) differs from .*B02\.tif's \(EPSG:32633\).*gdalwarp -t_srs "
                                          r"EPSG:32633 -tr 10 10 -te 500000 4999360 500640 5000000 -r bilinear \S*B05\.tif \S*B05_on_grid\.tif"):
         read_image([b02, b05])
     off = tmp_path / "B06.tif"  # 20 m, but a footprint shifted by a km: not one tile's band
     with rasterio.open(off, "w", driver="GTiff", width=32, height=32, count=1, dtype="uint16", crs="EPSG:32633",
                        transform=from_origin(501000, 5000000, 20, 20)) as d:
         d.write(np.ones((32, 32), np.uint16), 1)
-    with pytest.raises(ValueError, match=r"B06\.tif: .*share one grid"):
-        read_image([b02, str(off)])
+    with pytest.raises(ValueError, match=r"B06\.tif: footprint \(bounds 501000 4999360 501640 5000000\) differs from "
+                                         r"\S*B02\.tif's \(bounds 500000 4999360 500640 5000000\).*share one grid"):
+        read_image([b02, str(off)])  # its size (32 px, not 64) is no fault: said so, the 20 m file was 'width 32'
+    half = band_file(tmp_path / "B07.tif", np.ones((64, 64), np.uint16), 10)  # 10 m, half a pixel east: no multi-line Affine
+    with rasterio.open(half, "r+") as d:
+        d.transform = from_origin(500005, 5000000, 10, 10)
+    with pytest.raises(ValueError, match=r"B07\.tif: footprint \(bounds 500005 4999360 500645 5000000\) differs"):
+        read_image([b02, half])
 
 
 def test_landsat_stac_names_meet_the_msi_stem_and_every_stac_common_name_is_known(tmp_path):

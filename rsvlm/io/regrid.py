@@ -29,11 +29,18 @@ def _same_footprint(a, b) -> bool:
     return all(abs(x - y) <= tol for x, y in zip(a.bounds, b.bounds))
 
 
+def _bounds(d) -> str:
+    """A dataset's bounds (left bottom right top) in full: ``500000 4999360 500640 5000000``."""
+    return " ".join(f"{v:.12g}" for v in d.bounds)
+
+
 def grid_refusal(p: str, first_path: str, attr: str, d, first) -> ValueError:
-    """The refusal of band file ``p`` whose ``attr`` differs from ``first_path``'s: with the command that fixes it."""
+    """The refusal of band file ``p`` whose ``attr`` (``crs``, or ``footprint``: its bounds, for a coarser file or
+    one of the finest's pixel size on another grid) differs from ``first_path``'s: with the command that fixes it."""
     fix = (f"gdalwarp -t_srs {first.crs} -tr {_pixel(first)[0]:.12g} {_pixel(first)[1]:.12g} -te "
-           f"{' '.join(f'{v:.12g}' for v in first.bounds)} -r bilinear {p} {Path(p).with_name(Path(p).stem + '_on_grid.tif')}")
-    return ValueError(f"{p}: {attr} {getattr(d, attr)} differs from {first_path} ({getattr(first, attr)}); band files "
+           f"{_bounds(first)} -r bilinear {p} {Path(p).with_name(Path(p).stem + '_on_grid.tif')}")
+    said = {"crs": lambda x: x.crs, "footprint": lambda x: f"bounds {_bounds(x)}"}[attr]
+    return ValueError(f"{p}: {attr} ({said(d)}) differs from {first_path}'s ({said(first)}); band files "
                       f"must share one grid (only files of different resolutions on one footprint and CRS are "
                       f"resampled on read); put it on {Path(first_path).name}'s grid first: {fix}")
 
@@ -53,8 +60,7 @@ def onto_finest(paths: list[str], datasets: list) -> tuple[list, list[str]]:
         if d.crs != fine.crs:
             raise grid_refusal(p, paths[fine_i], "crs", d, fine)
         if c and (_pixel(d) == _pixel(fine) or not _same_footprint(d, fine)):  # one resolution, yet another grid
-            attr = next(a for a in ("width", "height", "transform") if getattr(d, a) != getattr(fine, a))
-            raise grid_refusal(p, paths[fine_i], attr, d, fine)
+            raise grid_refusal(p, paths[fine_i], "footprint", d, fine)
     if not any(coarse):
         return datasets, []
     out = [WarpedVRT(d, crs=fine.crs, transform=fine.transform, width=fine.width, height=fine.height,
