@@ -94,6 +94,7 @@ def main(argv=None) -> int:
     args.realdata = args.realdata or default
     if not args.realdata.is_dir():
         ap.error(f"--realdata {args.realdata}: no such folder")
+    require_out_file(ap, args.out, {"realdata": [args.realdata / f for f in NEEDED]})  # a file it reads
     if missing := [f for f in NEEDED if not (args.realdata / f).is_file()]:  # else a RasterioIOError traceback
         ap.error(f"--realdata {args.realdata}: missing {', '.join(missing)}")
     data = load_masks(args.realdata)

@@ -167,15 +167,17 @@ def require_at_least_one(p: argparse.ArgumentParser, a: argparse.Namespace, flag
             p.error(f"--{flag.replace('_', '-')} {getattr(a, flag)}: give 1 or more")
 
 
-def require_out_file(p: argparse.ArgumentParser, out: str | Path | None, inputs: dict[str, str] | None = None) -> None:
+def require_out_file(p: argparse.ArgumentParser, out: str | Path | None,
+                     inputs: dict[str, str | Path | list | None] | None = None) -> None:
     """A usage error for an ``--out`` that is a folder or in no existing folder, or one of ``inputs`` (``{"data":
-    path}``: ``--out`` naming the ``--data`` file replaced the records with the result): found before the work
-    rather than after it."""
+    path}``, a repeated flag's as a list: ``--out`` naming the ``--data`` file replaced the records with the
+    result): found before the work rather than after it."""
     if out and (Path(out).is_dir() or not Path(out).parent.is_dir()):
         p.error(f"--out {out}: give a file in an existing folder")
-    for flag, path in (inputs or {}).items() if out else ():
-        if path and Path(out).resolve() == Path(path).resolve():
-            p.error(f"--out {out} is the --{flag} file: the result would overwrite it")
+    for flag, paths in (inputs or {}).items() if out else ():
+        for path in paths if isinstance(paths, (list, tuple)) else [paths]:
+            if path and Path(out).resolve() == Path(path).resolve():
+                p.error(f"--out {out} is the --{flag} file: the result would overwrite it")
 
 
 def check_model_args(p: argparse.ArgumentParser, a: argparse.Namespace,

@@ -278,3 +278,23 @@ def test_the_meta_size_check_reads_each_image_once_and_a_sample_of_a_large_set(t
     assert len(read) == image_sizes.SAMPLE == len(set(read)) and read[-1] == tmp_path / "990.png"  # to the end
     assert note.startswith(f"{image_sizes.SAMPLE} of the {image_sizes.SAMPLE} record(s) (an even sample of the 1000 "
                            "whose predictions give objects) whose images were found"), note
+
+
+@pytest.mark.parametrize("name, args, flag", [
+    ("count_assay", ["--encoder", "a={tmp}/a.safetensors", "--encoder", "b={tmp}/b.safetensors",
+                     "--out", "{tmp}/b.safetensors"], "encoder"),
+    ("geometry_codec", ["--realdata", "{tmp}", "--out", "{tmp}/cd_levir/test_7_0256_0512_label.png"], "realdata"),
+])
+def test_the_bench_assays_refuse_an_out_that_is_an_input(tmp_path, monkeypatch, capsys, name, args, flag):
+    """--out naming an --encoder file (or a real-data file the codec bench reads) replaced it with the table after
+    the whole run, as the probes' --out did their --data (22cfc0ae); refused before the work now."""
+    from test_bench_args import bench_main
+
+    (tmp_path / "cd_levir").mkdir()
+    for f in ("a.safetensors", "b.safetensors", "cd_levir/test_7_0256_0512_label.png"):
+        (tmp_path / f).write_bytes(b"keep")
+    with pytest.raises(SystemExit) as e:
+        bench_main(name, monkeypatch, [a.format(tmp=tmp_path) for a in args])
+    out = args[-1].format(tmp=tmp_path)
+    assert e.value.code == 2 and f"--out {out} is the --{flag} file" in capsys.readouterr().err
+    assert (tmp_path / out).read_bytes() == b"keep"
