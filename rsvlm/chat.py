@@ -13,6 +13,8 @@ on the mirror views (greedy, each view's whole conversation prefilled anew, not 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import sys
 import time
@@ -301,6 +303,15 @@ def pixel_box_hint(question: str, img) -> str:
 
 
 def main(args) -> int:
+    """``rsvlm chat``: a reader that closes its output ends it, status 1, wherever it happens (``… 2>&1 | head -1``
+    while the model loads was status 0 by cli's fallback; the lines piped in go unasked either way)."""
+    try:
+        return _main(args)
+    except BrokenPipeError:  # … | head -2: was status 0, as if every question had been answered
+        return _reader_gone()
+
+
+def _main(args) -> int:
     if sys.stdin is None:  # "rsvlm chat <&-": a traceback after the model loaded, for nothing to read
         print("rsvlm chat: standard input is closed: the chat reads its questions there (pipe them in, or run it in a "
               "terminal); rsvlm predict answers one question", file=sys.stderr)
@@ -341,24 +352,20 @@ def main(args) -> int:
                     min_objects=args.min_objects, by_class=args.det_by_class, history=args.history,
                     min_score=args.min_score, rgb_bands=args.rgb_bands)
     processor.missing_bands = args.missing_bands
-    try:
-        for img in images:  # an --image the model cannot take ends the command, as in predict
-            if err := repl.add_image(img):
-                print(f"rsvlm chat: {err}", file=sys.stderr)
-                return 2
-        return _talk(repl)
-    except BrokenPipeError:  # … | head -2: was status 0, as if every question had been answered
-        return _reader_gone()
+    for img in images:  # an --image the model cannot take ends the command, as in predict
+        if err := repl.add_image(img):
+            print(f"rsvlm chat: {err}", file=sys.stderr)
+            return 2
+    return _talk(repl)
 
 
 def _reader_gone() -> int:
     """The chat's end where its standard output's reader went away: said on stderr (predict says its ``--out -``
     cut short so), the status 1; the lines not yet read are left unasked (their answers would go nowhere)."""
-    import contextlib
-    import os
-
     with contextlib.suppress(OSError, ValueError, AttributeError):  # no second error when Python flushes it at exit
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        fd, devnull = sys.stdout.fileno(), os.open(os.devnull, os.O_WRONLY)  # no descriptor (a test's): none opened
+        os.dup2(devnull, fd)
+        os.close(devnull)
     with contextlib.suppress(OSError):  # … 2>&1 | head: no one is left to read it
         print("rsvlm chat: standard output was closed by its reader; the chat ended there (the lines after it "
               "were not read: questions, /vis and /geojson)", file=sys.stderr, flush=True)

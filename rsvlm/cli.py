@@ -412,9 +412,11 @@ def _run(args) -> int:
     except KeyboardInterrupt:  # before the handler's own Ctrl-C handling (loading the model): no traceback
         print(f"\nrsvlm {args.command}: stopped (Ctrl-C)", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # stdout closed by its reader (rsvlm chat … | head -1): end quietly
+    except BrokenPipeError:  # a reader gone where no command catches it (chat, predict and eval do): end quietly
         with contextlib.suppress(OSError, ValueError, AttributeError):  # a stream with no descriptor: nothing to flush
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes it
+            fd, devnull = sys.stdout.fileno(), os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fd)  # no second error when Python flushes it
+            os.close(devnull)
         return 0
 
 

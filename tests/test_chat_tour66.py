@@ -71,3 +71,10 @@ def test_a_token_limit_past_the_context_is_taken_as_the_context(ckpt, geotiff, m
         main(["chat", "--model", str(ckpt), "--image", str(geotiff), "--max-new-tokens", "100000", "--device", "cpu"])
     assert made == [512]  # configs/model/tiny.yaml's LLM context
     assert "--max-new-tokens 100000 is more than the LLM's whole context (512 tokens)" in capsys.readouterr().err
+
+
+def test_a_reader_gone_while_the_model_loads_ends_the_chat_with_status_1(ckpt, geotiff, monkeypatch):
+    """rsvlm chat < questions.txt 2>&1 | head -1: the loading line's reader went away before the chat's own catch,
+    and cli's fallback ended it with status 0 (a reader gone later: status 1)."""
+    monkeypatch.setattr(sys, "stderr", ClosedPipe())
+    assert _chat(ckpt, geotiff, ["[cls] What scene?"], monkeypatch) == 1
