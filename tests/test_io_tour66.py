@@ -255,3 +255,20 @@ def test_an_untagged_4th_band_beside_r_g_b_is_read_as_nir(tmp_path):
         d.write(rgbn)
     img = read_image(p)
     assert img.bands == ["R", "G", "B", "band4"] and not any("read as NIR" in n for n in img.notes), img.notes
+
+
+def test_a_sentinel2_envi_export_keeps_its_band_names_without_gdals_wavelength(tmp_path):
+    """SNAP's 12-band Sentinel-2 ENVI export names its bands B1 … B12 with a wavelength each; B8 (842 nm) and B8A
+    (865 nm) are both STAC's nir, so none is named by wavelength, and the names were kept as GDAL gives them,
+    'B8 (842 Nanometers)': the msi stem found none of its bands. Own names lose GDAL's appended wavelength."""
+    from rsvlm.model.stem import StemConfig, match_bands
+
+    names = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8", "B8A", "B9", "B11", "B12"]
+    arr = np.random.default_rng(72).integers(100, 3000, (12, 12, 12)).astype(np.uint16)  # (C, H, W)
+    p = envi(tmp_path, arr, "band names = {" + ", ".join(names) + "}\nwavelength units = Nanometers\nwavelength = "
+             "{443, 490, 560, 665, 705, 740, 783, 842, 865, 945, 1610, 2190}\n")
+    img = read_image(p)
+    assert not any("Nanometers" in b for b in img.bands) and "B8A" in img.bands, img.bands
+    assert not any("named by their wavelength" in n for n in img.notes)
+    stem = StemConfig(modality="msi", bands=["B02", "B03", "B04", "B08"], mean=[0.0] * 4, std=[1.0] * 4)
+    assert match_bands(stem, img.bands, 12, p).index == [1, 2, 3, 7]

@@ -46,15 +46,25 @@ def common_name(um: float) -> str | None:
     return next((n for n, lo, hi in COMMON_RANGES if lo <= um < hi), None)
 
 
+def _own_name(d: str | None) -> str | None:
+    """``d`` without the wavelength GDAL appends (``B8A (865 Nanometers)`` is ``B8A``) where that leaves a name of
+    its own; as given where it leaves none (``Band 1 (0.4430 Micrometers)``: a hyperspectral cube's)."""
+    own = _GDAL_SUFFIX.sub("", d or "")
+    return d if not own or _NO_NAME.fullmatch(own) else own
+
+
 def named_by_wavelength(descriptions: list[str | None], tags: list[dict]) -> tuple[list[str | None], list[str]]:
     """The bands' ``descriptions`` with those that name no band (none, a writer's ``Band 1``, a wavelength alone,
     GDAL's appended ``(0.4430 Micrometers)``) named by the common name of their wavelength, the others without
-    the wavelength GDAL appended, and the note naming those named; as given, with no note, unless every band has a wavelength in a different common name's range (a
-    hyperspectral cube's 200 bands keep their descriptions)."""
+    the wavelength GDAL appended, and the note naming those named. Unless every band has a wavelength in a
+    different common name's range, none is named and there is no note: the descriptions are kept (a hyperspectral
+    cube's 200 bands), own names without GDAL's appended wavelength (a 12-band Sentinel-2 export's B08 and B8A
+    are both nir: its ``B8A (865 Nanometers)`` is B8A)."""
     um = [band_wavelength(t, d) for t, d in zip(tags, descriptions)]
     names = [common_name(w) if w is not None else None for w in um]
-    if not names or None in names or len(set(names)) < len(names):
-        return descriptions, []
+    if not names or None in names or len(set(names)) < len(names):  # Sentinel-2's B08 and B8A are both nir
+        return [_own_name(d) if band_wavelength(t, None) is not None else d  # the header's: GDAL appended it
+                for d, t in zip(descriptions, tags)], []
     out, named = [], []
     for d, n, w in zip(descriptions, names, um):
         own = _GDAL_SUFFIX.sub("", d or "") if d else ""
