@@ -26,8 +26,8 @@ TTA_MODES = ["none", "flip", "dihedral", "crops", "dihedral+crops"]  # rsvlm.tta
 IN_THE_CHAT = {  # predict's options given to chat: what the chat does in their place
     "--task": "a question opens with its task tag: [det] Detect all ships.",
     "--prompt": "a question is typed, or piped in: echo '[det] Detect all ships.' | rsvlm chat …",
-    "--region": "a [regcap] question writes its box: [regcap] What is in <box>…</box>? (pixels X1,Y1,X2,Y2 in it are "
-                "converted in the error)",
+    "--region": "a [regcap] question writes its box: [regcap] What is in <box>…</box>?, and one typed in pixels, "
+                "<box>10,10,50,50</box>, is refused naming the <box> to write",
     **dict.fromkeys(("--out", "--geojson", "--vis"), "/vis out.png and /geojson out.geojson write the last answer"),
 }
 GOES_ON = ("train", "merge-lora", "convert-llava")  # commands that write on where their stdout or stderr reader left

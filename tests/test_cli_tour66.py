@@ -25,3 +25,10 @@ def test_predict_s_options_given_to_chat_say_what_the_chat_does_instead(capsys):
 
 def test_a_misspelt_chat_option_is_still_told_the_one_meant(capsys):
     assert "did you mean --tta?" in _error(["chat", "--image", "a.tif", "--tak", "flip"], capsys)
+
+
+def test_chat_s_region_hint_says_what_becomes_of_pixels_in_a_box(capsys):
+    """--region's hint ended "(pixels X1,Y1,X2,Y2 in it are converted in the error))": converted to what, where."""
+    err = _error(["chat", "--image", "a.tif", "--region", "1,2,3,4"], capsys)
+    assert "one typed in pixels, <box>10,10,50,50</box>, is refused naming the <box> to write)" in err, err
+    assert "))" not in err, err
