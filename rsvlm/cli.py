@@ -309,12 +309,13 @@ def main(argv: list[str] | None = None) -> int:
     for parser in (ap, *ap.commands.values()):  # for Parser.error's hints: as typed (train --conf x.yaml, not conf=x.yaml)
         parser.argv = tuple(typed)
     args, extra = ap.parse_known_args(argv)
-    if args.command == "predict" and args.task is None and args.region is None and \
-            not re.match(r"\s*\[\w+\]|\s*$", args.prompt or "x"):  # --region alone is [regcap]'s (predict)
-        ap.commands["predict"].error("the following arguments are required: --task (or a --prompt that opens "
-                                     "with its task tag: --prompt '[det] Detect all ships.')")
     if extra:  # said by the command's parser, with its usage (was rsvlm's: "usage: rsvlm [-h] COMMAND")
         _stray(ap.commands.get(args.command, ap), args.command, extra)
+    if args.command == "predict" and args.task is None and args.region is None and \
+            not re.match(r"\s*\[\w+\]|\s*$", args.prompt or "x"):  # a tag or --region names it (predict.settle_task)
+        # after the stray words: --promt '[det] …' is the typo to hear of, not a --task wanted
+        ap.commands["predict"].error("the following arguments are required: --task (or a --prompt that opens "
+                                     "with its task tag: --prompt '[det] Detect all ships.')")
     if not getattr(args, "handler", None):
         ap.print_help()
         return 0

@@ -144,3 +144,12 @@ def test_a_reader_gone_is_said_as_eval_says_it(ckpt, geotiff, tmp_path, monkeypa
     out = tmp_path / "r.json"
     assert _predict(ckpt, geotiff, "--task", "cls", "--out", str(out)) == 0 and out.exists()
     assert f"rsvlm predict: {said} was closed by its reader; the run went on to its end" in kept.text
+
+
+def test_a_misspelt_prompt_is_said_before_a_missing_task(geotiff, tmp_path, capsys):
+    """--promt '[det] Detect all ships.' was told "required: --task": the tag the user gave went unread for a
+    typo the error did not name."""
+    with pytest.raises(SystemExit):
+        _predict(tmp_path / "no-model", geotiff, "--promt", "[det] Detect all ships.")
+    err = capsys.readouterr().err
+    assert "did you mean --prompt?" in err and "required: --task" not in err, err
