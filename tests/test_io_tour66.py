@@ -272,3 +272,21 @@ def test_a_sentinel2_envi_export_keeps_its_band_names_without_gdals_wavelength(t
     assert not any("named by their wavelength" in n for n in img.notes)
     stem = StemConfig(modality="msi", bands=["B02", "B03", "B04", "B08"], mean=[0.0] * 4, std=[1.0] * 4)
     assert match_bands(stem, img.bands, 12, p).index == [1, 2, 3, 7]
+
+
+def test_gcps_without_a_crs_spread_wider_than_a_granule_are_fitted_raw():
+    """GCPs with no CRS within ±180, ±90 were all taken as degrees: a local engineering grid in metres (0-80 m),
+    rotated 30°, was said rotated 37.5° once put on the tangent plane, and a whole-Earth north-up grid mirrored.
+    Only GCPs within 30° of arc of their centre (a satellite granule) are taken as longitude and latitude."""
+    from rasterio.control import GroundControlPoint
+
+    from rsvlm.io.georef import gcp_orientation_note
+
+    grid = [(c, r) for r in range(0, 101, 25) for c in range(0, 101, 25)]
+    t = np.radians(30)
+    local = [GroundControlPoint(row=r, col=c, x=20 + 0.6 * (c * np.cos(t) - r * np.sin(t)),
+                                y=80 - 0.6 * (c * np.sin(t) + r * np.cos(t))) for c, r in grid]  # 60 m square, turned 30°
+    note = gcp_orientation_note(local, None)
+    assert "rotated -30°" in note and "with no CRS" not in note, note
+    world = [GroundControlPoint(row=r, col=c, x=-180 + 3.6 * c, y=90 - 1.8 * r) for c, r in grid]
+    assert gcp_orientation_note(world, None) is None  # north-up, fitted raw (put on one tangent plane: mirrored)

@@ -21,6 +21,9 @@ __all__ = ["pixel_to_map", "map_to_pixel", "objects_to_geojson", "object_geometr
            "map_coords", "objects_with_map_coords", "per_object", "shift_transform", "shift_gcps", "prj_beside",
            "orientation_note", "gcp_orientation_note"]
 
+# GCPs with no CRS are taken as longitude and latitude only within this many degrees of arc of their centre: a
+# satellite granule's are (Sentinel-1's some 2°, MODIS's 5-minute swath some 15°, VIIRS's some 20°)
+GUESS_ARC = 30.0
 WORLD_FILE_ENDINGS = (".wld", "w")  # .pgw, .jgw, .tfw, .pngw, .jpgw: GDAL lists the one it read after the image
 
 
@@ -108,7 +111,8 @@ def gcp_orientation_note(gcps, crs) -> str | None:
     In a geographic CRS (``crs``, or its string) the GCPs are first put on the plane touching the sphere at their
     centre (east and north there, in degrees of arc: ``_east_north``), as longitude and latitude fitted as they are
     read a scene across the antimeridian (179.9° beside -179.9°) as mirrored, and one near a pole any way round.
-    GCPs with no CRS whose x and y lie within ±180 and ±90 are taken as longitude and latitude, and the note says so.
+    GCPs with no CRS whose x and y lie within ±180 and ±90, and within ``GUESS_ARC`` degrees of arc of their centre,
+    are taken as longitude and latitude, and the note says so.
     Where no affine can be fitted (under 3 GCPs, all on one line, or centred on a pole) the note says the
     orientation was not checked. None where north-up."""
     if not gcps:
@@ -121,7 +125,10 @@ def gcp_orientation_note(gcps, crs) -> str | None:
     xy = np.array([[g.x, g.y] for g in gcps], dtype=np.float64)  # (n, 2) map x, y
     # GCPs with no CRS (read.py says it) within longitude and latitude's ranges: degrees, as GDAL's writers mean
     # them; fitted raw, a scene across the antimeridian was mirrored and one at 70° N rotated by the wrong angle
-    guessed = crs is None and bool((np.abs(xy[:, 0]) <= 180).all() and (np.abs(xy[:, 1]) <= 90).all())
+    # and within GUESS_ARC of their centre (a MODIS granule's corners lie some 15° from it): a local grid in metres
+    # (0-80 m) spans more, and put on the tangent plane as degrees it was rotated wrongly, a whole-Earth grid mirrored
+    guessed = crs is None and bool((np.abs(xy[:, 0]) <= 180).all() and (np.abs(xy[:, 1]) <= 90).all()
+                                   and _arc_radius(xy) <= GUESS_ARC)
     if guessed or crs is not None and _geographic(crs):
         xy = _east_north(xy)
         if xy is None:
@@ -134,11 +141,26 @@ def gcp_orientation_note(gcps, crs) -> str | None:
     return orientation_note((a, b, c, d, e, f), f"an affine fitted to its {len(gcps)} GCPs{taken}:")
 
 
+def _unit_vectors(lonlat: np.ndarray) -> np.ndarray:
+    """Longitudes and latitudes (n, 2), degrees → (n, 3) unit vectors from the Earth's centre."""
+    lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
+    return np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])
+
+
+def _arc_radius(lonlat: np.ndarray) -> float:
+    """Degrees of arc from the points' centre (longitudes and latitudes (n, 2)) to the farthest; 180 where the
+    centre is the Earth's (points all round it)."""
+    v = _unit_vectors(lonlat)
+    centre = v.mean(axis=0)
+    if np.linalg.norm(centre) < 1e-9:
+        return 180.0
+    return float(np.degrees(np.arccos(np.clip(v @ (centre / np.linalg.norm(centre)), -1, 1))).max())
+
+
 def _east_north(lonlat: np.ndarray) -> np.ndarray | None:
     """Longitudes and latitudes (n, 2), degrees → (n, 2) east and north, degrees of arc, on the plane touching the
     sphere at the points' centre; None where that centre is a pole (no east there)."""
-    lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
-    v = np.column_stack([np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)])  # (n, 3) unit vectors
+    v = _unit_vectors(lonlat)  # (n, 3)
     centre = v.mean(axis=0)
     east = np.cross([0.0, 0.0, 1.0], centre)
     if np.linalg.norm(east) < 1e-9 * max(np.linalg.norm(centre), 1e-300):
