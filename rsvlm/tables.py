@@ -3,6 +3,8 @@ coordinates) and the parse problems, each cut at ``TABLE_ROWS`` with a count of 
 
 from __future__ import annotations
 
+import unicodedata
+
 
 def _points(o: dict) -> list[list[float]]:
     c = o["coords"]
@@ -52,8 +54,6 @@ def objects_table(objects: list[dict], most: int | None = None,
 
 def _width(text: str) -> int:
     """The columns ``text`` takes on a terminal: 2 for a wide (CJK) character, 0 for a combining mark."""
-    import unicodedata
-
     return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 

@@ -19,3 +19,4 @@ def test_columns_stay_aligned_under_wide_and_accented_labels():
         return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in head)
 
     assert len({column_of_kind(r) for r in rows}) == 1, table
+    assert rows[0].startswith("1  船舶   box   (1.0,2.0)") and rows[2].startswith("3  pie\u0301r   box"), table
