@@ -202,3 +202,76 @@ def test_a_recipe_given_first_without_config_is_read_as_the_recipe(tmp_path, cap
     missing = tmp_path / "nope.yaml"
     assert main([str(missing), "max_steps=3"]) == 2
     assert capsys.readouterr().err.strip() == f"rsvlm train: config file not found: {missing}"
+
+
+def _resume_renamed(tmp_path, capsys, text: bytes, edit=None, files=True) -> str:
+    """check_changes' words for data.train renamed after a step folder saved over ``text`` (``edit``: the renamed
+    file's bytes from it; ``files``: whether the folder keeps the prints, as ones saved before them do not)."""
+    import json
+
+    from rsvlm.config import save_config
+    from rsvlm.train.resume import check_changes, file_prints
+
+    old, new = tmp_path / "train.jsonl", tmp_path / "train_v1.jsonl"
+    old.write_bytes(text)
+    was = load_config(TrainConfig, None, [f"data.train={old}"])
+    save_config(was, tmp_path / "train_config.yaml")
+    state = {"step": 2, "records": {"n": 1, "sha256": "0"}, **({"files": file_prints(was)} if files else {})}
+    (tmp_path / "trainer_state_rank0.json").write_text(json.dumps(state))
+    old.rename(new)
+    if edit:
+        new.write_bytes(edit(text))
+    check_changes(tmp_path, load_config(TrainConfig, None, [f"data.train={new}"]), 0)
+    return capsys.readouterr().err
+
+
+def test_a_renamed_records_file_edited_in_its_middle_is_not_said_to_hold_the_same_bytes(tmp_path, capsys):
+    """One record edited in the middle of a 3 MiB file (same size) kept its size and first and last MiB, all
+    that was hashed: the resume said "the same bytes ... moves nothing", which was false."""
+    text = b"".join(b'{"id": "%07d"}\n' % i for i in range(3 << 16))  # 16 bytes a line: 3 MiB
+    middle = len(text) // 2 // 16 * 16
+    err = _resume_renamed(tmp_path, capsys, text, lambda t: t[:middle] + b'{"id": "EDITED"}\n'[:16] + t[middle + 16:])
+    assert "; data.train moves the data position" in err and "same bytes" not in err, err
+
+
+def test_a_renamed_records_file_past_the_whole_hash_size_says_what_was_compared(tmp_path, capsys, monkeypatch):
+    """A file past WHOLE_HASH_MAX is compared by its size and first and last MiB: the note says so, not "the
+    same bytes"."""
+    from rsvlm.train import resume
+
+    monkeypatch.setattr(resume, "WHOLE_HASH_MAX", 1 << 20)
+    err = _resume_renamed(tmp_path, capsys, b'{"id": "a"}\n' * (3 << 18))
+    assert ("; data.train: the same size and first and last MiB as the checkpoint's files (renamed or copied; a file "
+            "over 1 MiB is not hashed whole") in err and "data position" not in err, err
+
+
+def test_a_step_folder_saved_without_file_prints_still_resumes_a_renamed_file_as_moved(tmp_path, capsys):
+    """Step folders saved before the prints (no "files" in the trainer state): the rename is said to move the
+    data position, as before, and nothing fails."""
+    err = _resume_renamed(tmp_path, capsys, b'{"id": "a"}\n' * 10, files=False)
+    assert "; data.train moves the data position" in err and "same bytes" not in err, err
+
+
+def test_the_contrastive_loop_saves_the_file_prints_so_a_renamed_file_moves_nothing(tmp_path, capsys):
+    """The contrastive loop saved no "files": its resume over a renamed data.train still said it moved the data
+    position."""
+    import json
+
+    from test_train_utils import make_records, recipe
+
+    from rsvlm.train import main as train_main
+
+    data = make_records(tmp_path / "d", n=12, ir_every=0)
+    out = tmp_path / "clip"
+    argv = ["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"out_dir={out}", "log.progress=false",
+            "batch_size=4", "ckpt.every=1"]
+    assert train_main([*argv, f"data.train={data}", "max_steps=1"]) == 0
+    step = next((out / "checkpoints").iterdir())
+    assert json.loads((step / "trainer_state_rank0.json").read_text())["files"][0].startswith(
+        f"{data.stat().st_size}:all:")
+    renamed = data.rename(data.with_name("renamed.jsonl"))
+    capsys.readouterr()
+    assert train_main([*argv, f"data.train={renamed}", "max_steps=2", "ckpt.resume=auto"]) == 0
+    err = capsys.readouterr().err
+    assert "data.train: the same bytes as the checkpoint's files (renamed or copied), which moves nothing" in err, err
+    assert "data position" not in err, err

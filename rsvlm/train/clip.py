@@ -78,7 +78,14 @@ from rsvlm.train.clip_heads import (
 )
 from rsvlm.train.config import LM_ONLY, note_unused, unused_settings  # noqa: F401 (importable here as before)
 from rsvlm.train.inputs import TooFewRecords
-from rsvlm.train.resume import check_changes, continues_own, note_resume, resume_folder, start_out_dir
+from rsvlm.train.resume import (
+    check_changes,
+    continues_own,
+    file_prints,
+    note_resume,
+    resume_folder,
+    start_out_dir,
+)
 from rsvlm.train.run import (
     TooManyBadSamples,
     build_optimizer,
@@ -274,6 +281,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     state = {"step": 0, "losses": [], **{f"{k}_losses": [] for k in PATCH_HEADS}, "bad": 0, "bad_ids": [],
              "samples": 0}
     state.update(start)
+    state["files"] = file_prints(cfg)  # as the LM loop's: a records file renamed on resume moves nothing
     if isinstance(state["bad"], list):  # a folder saved before tour 53 listed every bad draw's id
         state["bad"], state["bad_ids"] = len(state["bad"]), list(dict.fromkeys(state["bad"]))[:1000]
     if start and rank == 0:  # once, as the LM loop says it

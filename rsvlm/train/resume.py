@@ -95,7 +95,8 @@ def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
     if rank == 0 and not (Path(folder) / "train_config.yaml").is_file():  # was: no check, and not a word
         print(f"[rsvlm.train] warning: ckpt.resume: {folder} has no train_config.yaml (every step folder is saved with "
               "one): whether this run's model section and seed are those it trained cannot be checked", file=sys.stderr)
-    same = [c.key for c in changes if c.key in ("data.train", "data.extra files")] if same_files(folder, cfg) else []
+    renamed = [c.key for c in changes if c.key in ("data.train", "data.extra files")]
+    same = renamed if renamed and rank == 0 and (kept := same_files(folder, cfg)) else []  # read where renamed
     read = [c.key for c in changes if c.key not in same and cfg.objective == "lm" and moved_files(c)
             and has_digest(folder)]  # elsewhere, by the same names
     moved = [c.key for c in changes if c.key not in read + same and _moves_data(c.key, cfg.objective)]
@@ -106,38 +107,55 @@ def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
                  "here are not those the checkpoint's run would have drawn" if moved else "")
               + (f"; {' and '.join(read)}: whether the records are the checkpoint's, in its order, is checked once they "
                  "are read (a copy of them elsewhere moves nothing)" if read else "")
-              + (f"; {' and '.join(same)}: the same bytes as the checkpoint's files (renamed or copied), which moves "
-                 "nothing" if same else "") + ")", file=sys.stderr)
+              + (f"; {' and '.join(same)}: {kept}" if same else "") + ")", file=sys.stderr)
+
+
+# records files up to this size are hashed whole (200 MB: 0.7 s of SHA-256 on a shared CPU); a larger one by its
+# size and its first and last MiB, which a record edited in its middle keeps (the note then says what was compared)
+WHOLE_HASH_MAX = 256 << 20
 
 
 def file_prints(cfg: TrainConfig) -> list[str | None]:
-    """Each records file's bytes in brief, ``data.train``'s then ``data.extra``'s: its size and the SHA-256 of its
-    first and last MiB (None for one not read); a renamed or copied file keeps it. Saved in each step folder's
-    trainer state (``files``), for a resume to tell a file renamed from another (``same_files``)."""
+    """Each records file's bytes in brief, ``data.train``'s then ``data.extra``'s: its size and the SHA-256 of the
+    whole file (``all``), or of its first and last MiB (``ends``) past ``WHOLE_HASH_MAX``; None for one not read.
+    A renamed or copied file keeps it. Saved in each step folder's trainer state (``files``), for a resume to tell
+    a file renamed from another (``same_files``)."""
     import hashlib
 
     def brief(path: str) -> str | None:
         try:
             with open(path, "rb") as f:
-                size = os.fstat(f.fileno()).st_size
-                h = hashlib.sha256(f.read(1 << 20))
-                f.seek(max(size - (1 << 20), 0))
-                h.update(f.read(1 << 20))
+                size, h = os.fstat(f.fileno()).st_size, hashlib.sha256()
+                if size <= WHOLE_HASH_MAX:
+                    while block := f.read(1 << 22):
+                        h.update(block)
+                else:
+                    h.update(f.read(1 << 20))
+                    f.seek(size - (1 << 20))
+                    h.update(f.read(1 << 20))
         except (OSError, TypeError):
             return None
-        return f"{size}:{h.hexdigest()[:16]}"
+        return f"{size}:{'all' if size <= WHOLE_HASH_MAX else 'ends'}:{h.hexdigest()[:16]}"
 
     return [brief(p) for p in [cfg.data.train, *(src.path for src in cfg.data.extra)]]
 
 
-def same_files(folder: Path, cfg: TrainConfig) -> bool:
-    """Whether this run's records files hold the bytes of the checkpoint's, in its order (``file_prints``), however
-    they are named now; False where the step folder holds no prints (saved before them) or a file is not read."""
+def same_files(folder: Path, cfg: TrainConfig) -> str | None:
+    """What to say where this run's records files match the checkpoint's, in its order (``file_prints``), however
+    they are named now: the same bytes (each hashed whole), or, where one is past ``WHOLE_HASH_MAX``, the same
+    size and first and last MiB, which is all that was compared; None where they differ, the step folder holds
+    no prints (saved before them, or in another form) or a file is not read."""
     try:
         saved = ckpt.load_trainer_state(folder).get("files")
     except (OSError, ValueError):
-        return False
-    return bool(saved) and None not in saved and saved == file_prints(cfg)
+        return None
+    if not saved or None in saved or saved != file_prints(cfg):
+        return None
+    if all(str(p).split(":")[1:2] == ["all"] for p in saved):
+        return "the same bytes as the checkpoint's files (renamed or copied), which moves nothing"
+    return (f"the same size and first and last MiB as the checkpoint's files (renamed or copied; a file over "
+            f"{WHOLE_HASH_MAX >> 20} MiB is not hashed whole, so a record edited in its middle goes unseen here), "
+            "taken to move nothing")
 
 
 def has_digest(folder: Path) -> bool:
