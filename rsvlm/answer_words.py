@@ -31,7 +31,7 @@ decomposed ``é`` the composed one), and the last word's English plural read as 
 ``e`` (``houses``, ``buses``), the key leaves that ``e`` out of both (``house`` and ``houses`` are ``hous``):
 it is for comparing labels, never written. The irregular plurals of ``IRREGULAR`` are read as their singular
 (``leaves`` is ``leaf``, ``geese`` ``goose``, ``people`` ``person``), and the plurals of a ``-man`` in ``MEN`` as it
-(``fishermen``, ``women``, ``seamen``); any other word in ``-men`` is its own (``specimen``, ``omen``: "specimens" is
+(``fishermen``, ``women``, ``seamen``), their compounds too (``policewomen``, ``coastguardsmen``); any other word in ``-men`` is its own (``specimen``, ``omen``: "specimens" is
 ``specimen``, never "speciman", "omen" no "Oman", and a place, ``Bremen``, ``Yemen``, ``Xiamen``, no plural); any word spelt two ways in ``SPELLINGS`` is one (``harbour`` and ``harbor``: the synthetic scenes
 say the first, DOTA and iSAID the second; ``colour``, ``centre``, ``grey``, ``metre``, ``theatre``, ``aeroplane``,
 ``tyre``, ``neighbourhood``). Synonyms are not mapped ("vessel" is not "ship"): nothing here knows the class list.
@@ -102,7 +102,11 @@ MEN = frozenset(f"{stem}men" for stem in (  # plurals of a -man, read as it; any
     "boat", "crafts", "service", "gun", "frog", "chair", "country", "trades", "sales", "herds", "camera", "fore",
     "kins", "states", "noble", "gentle", "business", "post", "milk", "garbage", "coast", "mail", "middle", "yachts",
     "oars", "marks", "hunts", "swords", "lay", "church", "air", "bow", "long", "longshore", "ferry", "fresh",
-    "patrol", "rifle", "cattle", "door", "journey", "handy", "show", "space", "spokes", "tax", "cave", "sand"))
+    "patrol", "rifle", "cattle", "door", "journey", "handy", "show", "space", "spokes", "tax", "cave", "sand",
+    "guards", "clergy", "congress", "alder", "drafts", "draughts", "repair", "delivery", "militia", "signal", "rail",
+    "railway", "barge", "water", "yeo", "brake", "switch", "train"))
+# a word ending in one of MEN but "men" itself is its compound ("policewomen", "coastguardsmen"): no name ends so
+_MEN_END = re.compile(f"(?:{'|'.join(sorted((m for m in MEN if m != 'men'), key=len, reverse=True))})$")
 # each also with its -s plural ("harbours"), read by ``singular`` after the spelling is unified
 SPELLINGS |= {f"{a}s": f"{b}s" for a, b in SPELLINGS.items()}
 
@@ -111,7 +115,7 @@ SPELLINGS |= {f"{a}s": f"{b}s" for a, b in SPELLINGS.items()}
 def _key(label: str) -> str:
     words = [SPELLINGS.get(w, w) for w in plain_label(label).split(" ")]
     last = IRREGULAR.get(words[-1]) or singular(words[-1])  # leaves; ships
-    last = last[:-3] + "man" if last in MEN else last  # fishermen; not specimen, Bremen, Yemen
+    last = last[:-3] + "man" if last == "men" or _MEN_END.search(last) else last  # fishermen; not specimen, Bremen
     last = re.sub(r"(?:(?<=[sxzo])|(?<=[cs]h))e$", "", last)  # house, houses: plurals in -es drop an e
     return " ".join([*words[:-1], last]) if words[-1] else ""
 

@@ -72,6 +72,9 @@ class Fused:
     note: str | None = None  # how many view answers were left out of the fusion, and why (``tta._unfused``)
     unasked: str | None = None  # the other views not asked of it, and why (``tta.skipped_note``): none left out
     answers: int | None = None  # answers fused: the plain one and each view's asked (those left out too); None: uncounted
+    # why "None." replaced a plain answer's shapes (``voted_out``: too few views agreed on any), for predict and chat
+    # to say; no view was left out (``note``, which eval counts as such)
+    voted_out: str | None = None
 
     @property
     def scores(self) -> list[float]:
@@ -334,7 +337,8 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
     Labels: as most of the views gave them (``majority_label``); shapes no view labelled come first, so
     the answer holds no empty ``<ref></ref>`` (the codec writes one before an unlabelled shape after
     labelled ones): the shapes before the first ``<ref>`` are those no view named; then each class's
-    together, one ``<ref>`` each, as the model and the instruction builders write them."""
+    together in its shapes' most common spelling, one ``<ref>`` each, as the model and the instruction builders
+    write them."""
     if cfg is None:
         from rsvlm.tta import FuseConfig
 
@@ -352,9 +356,27 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
         out = [fuse_single([objs[0] for objs in usable if objs], cfg, (w, h))]
     else:
         out = fuse_many(usable, cfg, windows, (w, h))
-    order = {k: n for n, k in enumerate(dict.fromkeys(label_key(o.get("label")) for o in out))}
+    keys = [label_key(o.get("label")) for o in out]
+    order = {k: n for n, k in enumerate(dict.fromkeys(keys))}
+    # each class in one spelling, its shapes' most common ("ship" and "ships" clusters: one <ref>, not two)
+    spelt = {k: majority_label([o for o, ko in zip(out, keys) if ko == k]) for k in order if k}
+    out = [{**o, "label": spelt[k]} if k and o["label"] != spelt[k] else o for o, k in zip(out, keys)]
     # stable: the unlabelled first, then each class's shapes together (one <ref> each), in the order fused
     return sorted(out, key=lambda o: (bool(o.get("label")), order[label_key(o.get("label"))]))
+
+
+def voted_out(views: list[list[dict]], cfg: FuseConfig) -> str:
+    """Why ``fuse`` kept none of the shapes of ``views`` (the plain answer's, ``views[0]``, first): too few views
+    drew a pixel as one class (masks, ``min_share``; or only slivers were, ``min_piece``), or found a shape
+    (``min_views``). What ``Fused.voted_out`` says where "None." replaced a plain answer's shapes."""
+    from rsvlm.fusion_masks import _needed
+
+    n = len(views)
+    if {o["kind"] for o in views[0]} <= set(MASKLIKE):
+        slivers = f", or only slivers under {cfg.min_piece:g} of a view's instance" if cfg.min_piece else ""
+        return (f"no pixel was drawn as one class by {_needed(cfg, n)} of the {n} views (min_share "
+                f"{cfg.min_share:g}){slivers}")
+    return f"no shape was found by {min(cfg.min_views, n)} of the {n} views (min_views)"
 
 
 def vote(answers: list[str], nones: bool = True, task: str | None = None) -> str:

@@ -37,7 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rsvlm.answer_words import says_none
-from rsvlm.fusion import BOXLIKE, Fused, cut_by, fits, fusable, fuse, vote
+from rsvlm.fusion import BOXLIKE, Fused, cut_by, fits, fusable, fuse, vote, voted_out
 from rsvlm.tta_text import (  # noqa: F401 (importable here: the views' messages)
     SPAN,
     _view_messages,
@@ -191,7 +191,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     label (``labels_back``), has its direction words mapped back before the vote. A fused answer is ``cut`` where the plain one or any view's was (``inference.Answer.cut``), ``past_context``
     likewise (``Answer.past_context``: a view's prompt and answer can run longer; ``past_views`` names
     the views whose answers did), its ``note``
-    counts the view answers left out (``_unfused``: geometry that does not parse, ...), and its ``unasked``
+    counts the view answers left out (``_unfused``: geometry that does not parse, ...), its ``voted_out`` why "None."
+    replaced the plain answer's shapes (``fusion.voted_out``: too few views agreed on any), and its ``unasked``
     the views not asked of it (``skipped_note``: "above" under a transpose, a crop of a ``[count]`` question).
 
     A view whose prompt ``generate`` refuses (ValueError: a view's words or shapes can take a token
@@ -280,6 +281,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         elif objs is not None:  # (None for plain shapes only where fuse cannot join them: _not_fused asks none)
             if not views[i][0] and (worded := _plain_words(first[i][0])):  # replaced: say what it said
                 said["note"] = "; ".join(filter(None, [worded, said["note"]]))
+            if views[i][0] and not objs:  # the plain answer's shapes voted out: "None.", said why
+                said["voted_out"] = voted_out(views[i], cfg)
             fused[i] = Fused(geometry.encode(objs, w, h) or NONE, objs, **said)
     return fused
 

@@ -199,9 +199,10 @@ def counter_spelling(*texts: str | None) -> str:
                  if m.group(0).lower() != "clockwise"), "counterclockwise")
 
 
-# a left or right before a word it qualifies ("left side", "right ship"; not "left of", "left the dock", "top left")
-_HANDS = re.compile(r"(?<![^\W_])(?i:left|right)(?=[ \t]+(?!(?i:of|the|a|an|and|or|to|in|on|at|is|are|was|were|hand)\b)"
-                    r"[A-Za-z])")
+# a left or right before a word it qualifies ("left side", "right ship"; not "left of", "left the dock", "left its
+# berth", "top left", nor the right of "a right angle", ``KEPT``)
+_HANDS = re.compile(r"(?<![^\W_])(?i:left|right)(?=[ \t]+(?!(?i:of|the|a|an|its|their|this|that|these|those|and|or|to|in"
+                    r"|on|at|is|are|was|were|hand|angles?)\b)[A-Za-z])")
 _HAND = re.compile(r"(?<![^\W_])(?i:left|right)([-_ ]?(?i:hand))(?![^\W_])")  # its "-hand", as written
 
 
@@ -292,7 +293,8 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
             return None
         text = _sub(_sub(text, "hand") if step == "t" else text, step)  # "right-hand" → "right" → "bottom"
         if back and step == "t" and hand:  # the last step back: every left/right was a top/bottom
-            text = _HANDS.sub(lambda m: m.group(0) + ("" if _sides().match(m.string[m.end():].lstrip()) else hand), text)
+            text = _HANDS.sub(lambda m: m.group(0) + ("" if _sides().match(m.string[m.end():].lstrip())
+                                                      or _departed(m.string, m.start(), m.end()) else hand), text)
     if sum(s in view for s in "thv") % 2:  # a mirror: clockwise turns
         text = _sub(text, "rotation", {"clockwise": counter} if counter else None)
     return _CORNER.sub(_corner, text) if "t" in view else text

@@ -132,3 +132,55 @@ def test_on_top_of_a_thing_is_no_side(text):
                                              ("The ship on top.", "t", "The ship on left.")])
 def test_on_top_of_the_image_still_turns(said, view, image):
     assert tta.swap_words(said, view) == image
+
+
+@pytest.mark.parametrize("said,image", [("A right angle on the left side.", "A right angle on the top side."),
+                                        ("Right angles.", "Right angles."),
+                                        ("One ship left its berth.", "One ship left its berth.")])
+def test_hand_is_not_said_after_a_right_angle_or_a_departure(said, image):
+    """hand_spelling's '-hand' was put after every left or right before a word but a few: 'a right angle' came back
+    'a right-hand angle' and the departure 'One ship left its berth.' 'left-hand its berth' where the plain answer
+    said 'left-hand'."""
+    assert tta.swap_words(said, "t", back=True, hand="-hand") == image
+
+
+@pytest.mark.parametrize("plural,singular", [("policewomen", "policewoman"), ("servicewomen", "servicewoman"),
+                                             ("coastguardsmen", "coastguardsman"), ("repairmen", "repairman")])
+def test_a_compound_of_a_man_still_reads_as_it(plural, singular):
+    """e00666d3 read only MEN's words as -man plurals: 'policewomen' and 'coastguardsmen', read so before it, became
+    classes of their own beside 'policewoman'."""
+    from rsvlm.answer_words import label_key
+
+    assert label_key(plural) == label_key(singular)
+
+
+def test_a_class_fused_in_two_spellings_is_written_under_one_ref():
+    """Clusters of one class voted 'ships' and 'ship' were put together but written '<ref>ships</ref>…<ref>ship
+    </ref>…', one class under two <ref>s still."""
+    from rsvlm import geometry
+    from rsvlm.fusion import fuse
+
+    def box(label, x):
+        return {"kind": "box", "label": label, "coords": [x, 10, x + 8, 18]}
+
+    plain, other = [box("ship", 10), box("plane", 30), box("ship", 50)], [box("ships", 10), box("plane", 30),
+                                                                          box("ship", 50)]
+    out = fuse([plain, other, other], 96, 96, many=True)
+    assert [o["label"] for o in out] == ["ships", "ships", "plane"]
+    assert geometry.encode(out, 96, 96).count("<ref>") == 2
+
+
+def test_a_plain_answers_shapes_voted_out_say_why():
+    """--tta replaced a plain answer's shapes with 'None.' where no pixel had enough views, and said nothing of it
+    (Fused.note, which eval counts as views left out, stays empty: none was)."""
+    from conftest import blank_image
+
+    msgs = [[{"role": "user", "content": "<image>\n[seg] the ships"}]]
+    plain = "<ref>ship</ref><poly><loc_300><loc_300><loc_700><loc_300><loc_700><loc_700><loc_300><loc_700></poly>"
+    (fused,) = tta.fused_answers(lambda m, i: [("None.", [])], msgs, [blank_image()], [(plain, [])],
+                                 tta.FuseConfig(views="dihedral"))
+    assert fused.answer == tta.NONE and fused.note is None
+    assert fused.voted_out == "no pixel was drawn as one class by 4 of the 8 views (min_share 0.5), or only slivers " \
+                              "under 0.1 of a view's instance"
+    kept = tta.fused_answers(lambda m, i: [(plain, [])], msgs, [blank_image()], [(plain, [])])[0]  # symmetric: kept
+    assert kept.objects and kept.voted_out is None
