@@ -285,3 +285,20 @@ def test_classes_given_in_the_plural_take_their_singular_class(tmp_path):
     assert {o.get("label") for r in recs for o in objs(r)} - {None} == {"small vehicle", "bus"}
     assert stats["notes"] == {"--classes buses: read as bus": 1, "--classes small vehicles: read as small vehicle": 1}
     assert stats["filtered"] == {"--classes: plane": 1}
+
+
+@pytest.mark.parametrize("quality", [30, 50, 75, 95])
+def test_binary_mask_keeps_a_dark_0_100_jpeg_mask(quality, realdata, tmp_path):
+    """The LEVIR-CD label as 0/100 through JPEG: at quality 30-75 it rings up to 128-139, and thresholded at half
+    the range its class was lost (13.6% of the pixels wrong); at 95 it decodes to 24 values under half the range,
+    taken as codes, its noise around 0 the class too. Half its class's value (100) is the threshold now."""
+    import io
+
+    from data_gen.convert.binmask import binary_mask
+    from data_gen.convert.common import Output
+
+    truth = np.asarray(Image.open(realdata / "cd_levir" / "test_7_0256_0512_label.png").convert("L")) > 0
+    buf = io.BytesIO()
+    Image.fromarray(truth.astype(np.uint8) * 100).save(buf, "JPEG", quality=quality)
+    out = Output(tmp_path / "o", "test")
+    assert (binary_mask(np.asarray(Image.open(buf)), out, lossy=True) == truth).mean() > 0.99

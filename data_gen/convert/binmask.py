@@ -18,15 +18,19 @@ What a label can be, and what is taken as the class:
   HRSID masks at qualities 5-70: 0.70-1.00), but its flat pixels hold one or two values: it was taken whole,
   its background as the class. It was refused as "a
   photo?" past 127 ids. Where two instances touch, the pixels of one along the other are cleared (counted as
-  ``instance_boundary_pixels_cleared``), so each is traced apart (row houses were one polygon). A colour label of a few classes read as grey (Potsdam's, under ``--binary``) is not
-  taken whole so: its mid-grey classes make it ``label_not_a_mask``.
+  ``instance_boundary_pixels_cleared``), so each is traced apart (row houses were one polygon). A colour label
+  of a few classes read as grey (Potsdam's, under ``--binary``) is not taken whole so: its mid-grey classes make
+  it ``label_not_a_mask``.
 - Otherwise a noisy or resampled binary mask (JPEG noise around 0/255, a mask resized with bilinear or
-  bicubic interpolation): above half the range. Its mid-grey pixels (an eighth to seven eighths of the
-  brightest value) are counted; over ``NOT_A_MASK`` of the label's pixels is no mask (a photo) unless at
-  most ``RAMPS_MAX`` are mid-grey and ``RAMPS`` of them lie on smooth ramps (second differences at most
-  1/16 of the brightest value both ways), as an upsampled mask's do. A label of more than 256 values, not
-  piecewise constant, is no mask (a 16-bit photo). One whose brightest value is under half the range (a
-  dark 0/100 JPEG mask, or many values: no codes) is thresholded at half its brightest value.
+  bicubic interpolation): above half its class's value, the commonest value above half its brightest (255 for a
+  0/255 mask, JPEG'd or resampled; 100 for a dark 0/100 one). A 0/100 mask through JPEG at quality 30-75 rings
+  up to 128-155: thresholded at half the range (127.5) or at half that peak, it lost its class. Its mid-grey
+  pixels (an eighth to seven eighths of the brightest value) are counted; over ``NOT_A_MASK`` of the label's
+  pixels is no mask (a photo) unless at most ``RAMPS_MAX`` are mid-grey and ``RAMPS`` of them lie on smooth
+  ramps (second differences at most 1/16 of the brightest value both ways), as an upsampled mask's do. A label
+  of more than 256 values, not piecewise constant, is no mask (a 16-bit photo). A JPEG's (``lossy``) values
+  above ``CODES`` are no codes: a 0/100 mask at quality 95 decodes to 20-24 values, and every one of them, its
+  noise around 0 too, was the class.
 
 Measured (``tests/test_convert_tour66.py`` builds such masks): 0/255 masks of 1 px lines or dots every 2-16 px
 enlarged 8x with PIL's bilinear, bicubic or Lanczos filter have 1-73% mid-grey pixels (lines every 4 px: 30-35%,
@@ -74,7 +78,8 @@ def binary_mask(label, out: Output, lossy: bool = False):
         out.note("label_pixels_ignored_255", int(void.sum()))
         return label == 1
     flat = len(values) > CODES and _piecewise_constant(label, CODES)  # few flat values: a colour label's classes
-    if values[-1] <= top / 2 and len(values) <= CODES or flat:  # codes (0, 1, 2) or instance ids, not noise
+    codes = values[-1] <= top / 2 and len(values) <= CODES and not (lossy and values[-1] > CODES)
+    if codes or flat:  # codes (0, 1, 2) or instance ids, not noise
         out.note("labels_not_binary")
         out.note("labels_not_binary_every_nonzero_taken")
         return _apart(label, out) if flat else label > 0
@@ -96,7 +101,8 @@ def binary_mask(label, out: Output, lossy: bool = False):
     out.note("labels_not_binary")
     if mid:
         out.note("label_pixels_mid_grey", mid)
-    return label > (top if peak > top / 2 else peak) / 2  # a dark 0/100 JPEG mask: its noise around 100 kept
+    upper, counts = np.unique(label[label > peak / 2], return_counts=True)  # a JPEG's 0/100 rings up to 155
+    return label > upper[counts.argmax()] / 2  # half the class's value: 127.5 for 0/255, 50 for 0/100
 
 
 def _apart(ids, out: Output):
