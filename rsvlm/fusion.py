@@ -368,15 +368,17 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
 def voted_out(views: list[list[dict]], cfg: FuseConfig) -> str:
     """Why ``fuse`` kept none of the shapes of ``views`` (the plain answer's, ``views[0]``, first): too few views
     drew a pixel as one class (masks, ``min_share``; or only slivers were, ``min_piece``), or found a shape
-    (``min_views``). What ``Fused.voted_out`` says where "None." replaced a plain answer's shapes."""
+    (``min_views``). What ``Fused.voted_out`` says where "None." replaced a plain answer's shapes, a line whole as
+    ``Fused.note`` is (predict and chat may print it as it is)."""
     from rsvlm.fusion_masks import _needed
 
-    n = len(views)
+    n, k = len(views), len(views[0])
+    head = f"test-time augmentation: \"None.\" in place of the plain answer's {k} shape(s), voted out: "
     if {o["kind"] for o in views[0]} <= set(MASKLIKE):
         slivers = f", or only slivers under {cfg.min_piece:g} of a view's instance" if cfg.min_piece else ""
-        return (f"no pixel was drawn as one class by {_needed(cfg, n)} of the {n} views (min_share "
+        return (f"{head}no pixel was drawn as one class by {_needed(cfg, n)} of the {n} views (min_share "
                 f"{cfg.min_share:g}){slivers}")
-    return f"no shape was found by {min(cfg.min_views, n)} of the {n} views (min_views)"
+    return f"{head}no shape was found by {min(cfg.min_views, n)} of the {n} views (min_views)"
 
 
 def vote(answers: list[str], nones: bool = True, task: str | None = None) -> str:
