@@ -227,6 +227,10 @@ class Commands:
             self.repl.say(f"error: {usage.split()[0]} takes one path, got {len(args)} words {args}: put quotes around "
                           "a path with spaces")
             return False
+        if args[0] == "-":  # /geojson - wrote a file named '-', /vis - said "unknown image extension '(none)'"
+            self.repl.say(f"error: {usage.split()[0]} -: the chat writes it to a file ({usage}); its standard output "
+                          "is the conversation (rsvlm predict --geojson - writes GeoJSON there)")
+            return False
         if not self.repl.last:  # nothing asked yet, or a new image / reset since
             self.repl.say("no answer to write yet: ask a question first")
             return False

@@ -78,3 +78,19 @@ def test_a_reader_gone_while_the_model_loads_ends_the_chat_with_status_1(ckpt, g
     and cli's fallback ended it with status 0 (a reader gone later: status 1)."""
     monkeypatch.setattr(sys, "stderr", ClosedPipe())
     assert _chat(ckpt, geotiff, ["[cls] What scene?"], monkeypatch) == 1
+
+
+def test_a_write_command_to_stdout_is_refused_not_a_file_named_dash(ckpt, geotiff, tmp_path, monkeypatch):
+    """/geojson - wrote a file named '-' in the current folder, said 'wrote -'; /vis - 'unknown image extension'."""
+    from test_predict_edges import chat_repl
+
+    repl, out = chat_repl(ckpt)
+    repl.load_image([str(geotiff), "optical"])
+    repl.last = {"question": "[det] ships", "objects": [{"kind": "box", "label": "ship", "coords": [1, 2, 9, 8]}],
+                 "problems": []}
+    monkeypatch.chdir(tmp_path)
+    assert repl.handle("/geojson -") and repl.handle("/vis -")
+    said = out.getvalue()
+    assert "error: /geojson -: the chat writes it to a file (/geojson out.geojson)" in said, said
+    assert "error: /vis -: the chat writes it to a file (/vis out.png [R,G,B])" in said, said
+    assert list(tmp_path.iterdir()) == []
