@@ -219,6 +219,8 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     if saved_rows is not None and saved_rows < len(tokenizer):  # build_llm added rows: rsvlm's came out fresh
         raise ValueError(f"{root / 'llm'}: {saved_rows} embedding rows, but {llm_cfg.tokenizer} needs {len(tokenizer)}; this "
                          "llm/ was not saved with this tokenizer (a base model copied in?): rsvlm's tokens would start untrained")
+    if own_llm:
+        _check_llm_values(root / "llm", llm)
     if (root / "adapter").is_dir():
         llm.requires_grad_(False)
         other = (f"{root / 'adapter'}: a LoRA adapter trained on another base than {llm_cfg.name_or_path} "
@@ -288,6 +290,25 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     if res.unexpected_keys:
         warnings.warn(f"{root / 'vision.safetensors'}: unexpected keys ignored: {res.unexpected_keys[:10]}", stacklevel=2)
     return model, model.make_processor()
+
+
+def _check_llm_values(folder: Path, llm) -> None:
+    """ValueError where the checkpoint's own ``llm/`` (``folder``, loaded as ``llm``) stores a floating weight as
+    integers (headers only; transformers cast it without a word) or loaded NaN/inf (a diverged full fine-tune's):
+    it loaded and answered garbage, where vision.safetensors and the adapter are refused so."""
+    from rsvlm.model.llm_files import weight_files
+
+    own = {k for k, t in llm.state_dict().items() if t.is_floating_point()}
+    for name in weight_files(folder):
+        with open_safetensors(folder / name) as h:
+            ints = [k for k in h.keys() if k in own and h.get_slice(k).get_dtype()[:1] in ("I", "U", "B")]
+        if ints:
+            raise ValueError(f"{folder / name}: {len(ints)} weight(s) stored as integers where the model's are "
+                             f"floating point (first: {ints[0]}); not weights rsvlm saved (edited?)")
+    bad = [n for n, t in llm.named_parameters() if t.is_floating_point() and not bool(torch.isfinite(t).all())]
+    if bad:
+        raise ValueError(f"{folder}: {len(bad)} weight(s) hold NaN or inf (first: {', '.join(bad[:3])}): the weights "
+                         "of a diverged run? such a model answers nothing useful; take an earlier step's")
 
 
 def _check_adapter_values(path: Path) -> None:
