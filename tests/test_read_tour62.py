@@ -81,8 +81,9 @@ def test_thermal_declared_scale_that_is_no_kelvin_is_left_and_said(tmp_path):
 
 
 def test_single_integer_band_guess_says_what_was_assumed_and_how_to_override(tmp_path):
-    a = np.random.default_rng(5).integers(200, 900, (1, 16, 16)).astype(np.uint16)
-    img = read_image(write_geotiff(tmp_path / "pan.tif", a))
+    # deci-kelvin counts (2900-3100): 200-900 spread wider than its median now reads as a pan band (b8236d8)
+    a = np.random.default_rng(5).integers(2900, 3100, (1, 16, 16)).astype(np.uint16)
+    img = read_image(write_geotiff(tmp_path / "grey.tif", a))
     note = next(n for n in img.notes if n.startswith("modality inferred as ir from 1 band uint16"))
     assert "a guess from its type alone, read as thermal infrared;" in note, note  # it did not say what ir was
     assert "photo: --modality optical" in note and "SAR: --modality sar" in note, note
