@@ -302,3 +302,16 @@ def test_binary_mask_keeps_a_dark_0_100_jpeg_mask(quality, realdata, tmp_path):
     Image.fromarray(truth.astype(np.uint8) * 100).save(buf, "JPEG", quality=quality)
     out = Output(tmp_path / "o", "test")
     assert (binary_mask(np.asarray(Image.open(buf)), out, lossy=True) == truth).mean() > 0.99
+
+
+def test_folder_split_folders_of_class_folders_under_one_top_folder_are_refused(tmp_path):
+    """``EuroSAT/train/forest/`` beside ``EuroSAT/val/river/``: 72727ad8's split words kept ``EuroSAT`` as one class
+    folder, every image of class ``euro sat``, unsaid. Qualifier sub-folders holding folders are a split of class
+    folders: the run is refused naming the ``--src`` to give, as before."""
+    from data_gen.convert.common import ConversionError
+
+    for split in ("train", "val"):
+        for c in ("forest", "river"):
+            png(tmp_path / "src" / "EuroSAT" / split / c / f"{c}_1.png", 32, 32)
+    with pytest.raises(ConversionError, match=r"train, val look like a split .* give --src .*EuroSAT/train"):
+        convert(tmp_path / "o", "folder", "--src", str(tmp_path / "src"))

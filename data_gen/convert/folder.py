@@ -141,7 +141,8 @@ def _through_wrappers(src: Path, files: list[Path], out: Output) -> Path:
         depth += 1
     if depth == 0:
         return src
-    if not _class_names(p[depth] for p in held):  # one class folder of sub-folders: its class kept, and said
+    deeper = any(len(p) > depth + 1 for p in held)  # EuroSAT/train/forest: a split of class folders, no qualifier
+    if not _class_names((p[depth] for p in held), qualifiers=not deeper):  # one class folder: its class kept, said
         out.note("sub_folders_of_one_class_folder", len({p[depth] for p in held}))
         return src
     out.note("wrapper_folders_descended", depth)
@@ -165,13 +166,15 @@ def _qualifier(word: str) -> bool:
     return word.isdigit() or word.rstrip("0123456789") in QUALIFIERS or bool(_SENSOR_CODE.fullmatch(word))
 
 
-def _class_names(folders) -> bool:
+def _class_names(folders, qualifiers: bool = True) -> bool:
     """Whether ``folders`` (names) are two or more classes: each named by a word, not a date or a number
     (``2017``, ``2018-06``), not one word numbered (``tile_1``, ``tile_2``: tiles or scenes of one class), and
-    not all of ``QUALIFIERS``' words (``summer``, ``winter``; ``s1``, ``s2``: seasons, sensors of one class)."""
+    with ``qualifiers`` (the folders hold the images, not folders of their own: ``EuroSAT/train/forest/`` beside
+    ``EuroSAT/val/river/`` was one class ``euro sat``, not the split error naming ``train``) not all of
+    ``QUALIFIERS``' words (``summer``, ``winter``; ``s1``, ``s2``: seasons, sensors of one class)."""
     folders = list(folders)
     names = {class_from_name(f) for f in folders}
-    qualifying = all(_qualifier(w) for f in folders for w in clean_label(f).split())
+    qualifying = qualifiers and all(_qualifier(w) for f in folders for w in clean_label(f).split())
     return len(names) > 1 and all(any(c.isalpha() for c in n) for n in names) and not qualifying
 
 
