@@ -1,4 +1,5 @@
-"""Tour 66 of data_gen synth / rebuild / instructions: --tasks beside a task_weights override."""
+"""Tour 66 of data_gen synth / rebuild / instructions (--tasks beside a task_weights override, its names, the phrasing
+rsvlm asks), and the records and predictions readers' words for a line that is not JSON."""
 
 from __future__ import annotations
 
@@ -138,3 +139,46 @@ def test_make_samples_help_says_its_whole_first_sentence(monkeypatch, capsys):
     said = " ".join(capsys.readouterr().out.split())
     assert e.value.code == 0 and "from the default model's training scene config, so the samples look like what the " \
         "bundled model was trained on." in said
+
+
+def _rec(rid):
+    import json
+
+    return json.dumps({"id": rid, "images": [{"path": "x.png", "modality": "optical"}], "conversations": [
+        {"from": "human", "value": "<image>\n[cls] What scene is this?"}, {"from": "gpt", "value": "forest"}]})
+
+
+def test_a_line_with_a_trailing_comma_or_in_python_s_repr_says_so(tmp_path):
+    # `{…},` (a JSON array's item, one a line) was "not valid JSON (Extra data at column 150)"; a Python dict's repr
+    # (single quotes) "Expecting property name enclosed in double quotes at column 2": neither said what to do
+    import ast
+
+    from rsvlm.data.records import ReadReport, read_records
+
+    path = tmp_path / "r.jsonl"
+    py = repr(ast.literal_eval(_rec("d")))  # {'id': 'd', …}
+    path.write_text("\n".join([_rec("a"), _rec("b") + ", ", _rec("c"), py, '{"id": \'e\'}', "{bad"]) + "\n")
+    report = ReadReport(str(path))
+    assert [r["id"] for r in read_records(path, strict=False, report=report)] == ["a", "c"]
+    ex = report.examples
+    assert ex[0] == f"{path}:2: not valid JSON (Extra data at column {len(_rec('b')) + 1}); a trailing comma: remove it"
+    assert ex[1].startswith(f"{path}:4: not valid JSON (Expecting property name enclosed in double quotes at column 2)"
+                            "; Python's repr? write JSON (json.dumps)") and "Python's repr?" in ex[2]
+    assert ex[3] == f"{path}:6: not valid JSON (Expecting property name enclosed in double quotes at column 2)"
+
+
+def test_predictions_with_a_trailing_comma_or_in_python_s_repr_say_so(tmp_path, capsys):
+    from eval import counting
+    from conftest import eval_record, write_jsonl
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(r, "count", "[count] How many ships?", a)
+                                             for r, a in (("a", "3"), ("b", "0"), ("c", "5"))])
+    pred = tmp_path / "p.jsonl"
+    pred.write_text('{"id": "a", "task": "count", "answer": "3"},\n' + repr({"id": "b", "answer": "0"}) + "\n"
+                    + '{"id": "c", "task": "count", "answer": "5"}\n')
+    s = counting.main(["--gt", gt, "--pred", str(pred)])
+    out = capsys.readouterr().out
+    assert s["n_pred_bad_lines"] == 2
+    assert "p.jsonl:1: not valid JSON (Extra data at column 44); a trailing comma: remove it" in out
+    assert "p.jsonl:2: not valid JSON (Expecting property name enclosed in double quotes at column 2); Python's " \
+        "repr? write JSON (json.dumps)" in out

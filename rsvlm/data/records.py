@@ -363,15 +363,29 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
 
 def json_line(line: str):
     """One JSONL line read as JSON. A BOM opening it is read past (files of a Windows editor's joined by
-    ``cat a.jsonl b.jsonl``); ValueError ``not valid JSON (…)`` otherwise, saying so where the line opens with a
-    record separator (``jq --seq``'s \\x1e). Shared by the records reader and eval's predictions reader."""
+    ``cat a.jsonl b.jsonl``); ValueError ``not valid JSON (…)`` otherwise, saying what to do where the line opens
+    with a record separator (``jq --seq``'s \\x1e), ends in a comma (a JSON array's item) or quotes with ' (a
+    Python dict's repr). Shared by the records reader and eval's predictions reader."""
+    text = line.removeprefix("\ufeff")
     try:
-        return json.loads(line.removeprefix("\ufeff"))
+        return json.loads(text)
     except json.JSONDecodeError as e:
-        seq = ("; it opens with a record separator (\\x1e, jq --seq's): give JSONL (jq -c)"
-               if line.lstrip(" \t").startswith("\x1e") else "")
         # json's own text may end in "at" ("Unterminated string starting at"): say it once
-        raise ValueError(f"not valid JSON ({e.msg.removesuffix(' at')} at column {e.colno}){seq}") from None
+        raise ValueError(f"not valid JSON ({e.msg.removesuffix(' at')} at column {e.colno}){_json_hint(text, e)}") \
+            from None
+
+
+def _json_hint(text: str, e: json.JSONDecodeError) -> str:
+    """What to do about ``text``'s JSON error ``e`` where it is a common slip, "" otherwise: "Extra data" that is a
+    comma alone (a JSON array's items one a line) and "Expecting property name / value" at a ' (Python's repr) said
+    nothing of either."""
+    if text.lstrip(" \t").startswith("\x1e"):
+        return "; it opens with a record separator (\\x1e, jq --seq's): give JSONL (jq -c)"
+    if e.msg == "Extra data" and text[e.pos:].strip() == ",":
+        return "; a trailing comma: remove it"
+    if e.msg.startswith("Expecting") and text[e.pos:e.pos + 1] == "'":
+        return "; Python's repr? write JSON (json.dumps)"
+    return ""
 
 
 def load_records(path: str | Path, strict: bool = True, need_answer: bool = True) -> tuple[list[dict], ReadReport]:
