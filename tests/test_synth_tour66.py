@@ -91,7 +91,9 @@ def test_change_records_asked_of_a_run_that_drew_no_pair_are_said_missing(tmp_pa
 
 
 @pytest.mark.parametrize("word, tag", [("detection", "det"), ("segmentation", "seg"), ("counting", "count"),
-                                       ("grounding", "ground"), ("captioning", "cap")])
+                                       ("grounding", "ground"), ("captioning", "cap"),
+                                       ("classification", "cls"), ("region caption", "regcap"),
+                                       ("change_detection", "change")])
 def test_tasks_given_as_the_task_s_full_word_names_its_tag(word, tag):
     # --tasks detection said only "'detection' is no task": difflib finds "det" too far from it
     from data_gen.instructions.build import task_overrides

@@ -133,13 +133,20 @@ def task_overrides(tasks: str, weights: dict | None = None) -> list[str]:
     if not names:
         raise ValueError(f"--tasks {tasks!r} names no task; tasks are {', '.join(TASKS)}")
     if bad := [t for t in names if t not in TASKS]:
-        # "detection", "segmentation", "counting": the tag is the word's head, which difflib finds too far
-        near = [t for t in TASKS if bad[0].startswith(t)][-1:] or difflib.get_close_matches(bad[0], TASKS, n=1,
-                                                                                          cutoff=0.6)
+        # "detection", "classification", "region caption": the tag shortens the word, which difflib finds too far
+        near = [t for t in sorted(TASKS, key=len) if _shortens(t, bad[0])][-1:] or difflib.get_close_matches(
+            bad[0], TASKS, n=1, cutoff=0.6)
         raise ValueError(f"--tasks {tasks!r}: {bad[0]!r} is no task" + (f" (did you mean {near[0]!r}?)" if near else "")
                          + f"; tasks are {', '.join(TASKS)}")
     return [f"instructions.task_weights.{t}=0" for t in TASKS if t not in names] + [
         f"instructions.task_weights.{t}=1" for t in dict.fromkeys(names) if weights is not None and not weights.get(t)]
+
+
+def _shortens(tag: str, word: str) -> bool:
+    """Whether ``tag`` is ``word`` shortened: its first letter, then its others in order ("cls" of
+    "classification", "regcap" of "region caption", "det" of "detection"; the word's head alone missed "cls")."""
+    rest = iter(word[1:])
+    return word[:1] == tag[0] and all(c in rest for c in tag[1:])
 
 
 def check_weights(cfg: InstructionConfig) -> None:
