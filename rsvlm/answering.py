@@ -65,6 +65,16 @@ def context_of(model) -> int | None:
     return context_length(llm) if llm is not None and hasattr(llm, "config") else None
 
 
+def context_cap(model, max_new_tokens: int, sharer: str = "the question") -> tuple[int, str | None]:
+    """``max_new_tokens`` held to ``model``'s LLM context (``--max-new-tokens 100000`` on a 512-token LLM generated
+    on for many minutes) and the note saying so (None where it fits or the context is unknown); ``sharer``: what
+    shares the context with the answer, as the note says it."""
+    if not (ctx := context_of(model)) or max_new_tokens <= ctx:
+        return max_new_tokens, None
+    return ctx, (f"--max-new-tokens {max_new_tokens} is more than the LLM's whole context ({ctx} tokens), which "
+                 f"{sharer} shares: {ctx} taken")
+
+
 def context_note(n: int, of: int, ctx: int | None, what: str = "answer(s)") -> str:
     """The note on ``n`` of ``of`` answers (``what``) that ran past the LLM's context of ``ctx`` tokens,
     as predict and eval say it."""

@@ -22,7 +22,7 @@ import time
 from rsvlm import inference as inf
 from rsvlm import tables
 from rsvlm.advice import for_cli
-from rsvlm.answering import worded_note
+from rsvlm.answering import context_cap, worded_note
 from rsvlm.chat_commands import Commands
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
 from rsvlm.tokens import opening_task, task_tag
@@ -337,10 +337,9 @@ def _main(args) -> int:
         print(f"rsvlm chat: {for_cli(str(e))}", file=sys.stderr)
         return 2
     print(f"rsvlm chat: model loaded in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
-    if (ctx := inf.context_of(model)) and args.max_new_tokens > ctx:  # --tta's views and --det-by-class ran on past it
-        print(f"rsvlm chat: note: --max-new-tokens {args.max_new_tokens} is more than the LLM's whole context ({ctx} "
-              f"tokens), which the conversation shares: {ctx} taken", file=sys.stderr)
-        args.max_new_tokens = ctx
+    args.max_new_tokens, capped = context_cap(model, args.max_new_tokens, "the conversation")  # --tta's views and
+    if capped:  # --det-by-class's class answers ran on far past it
+        print(f"rsvlm chat: note: {capped}", file=sys.stderr)
     if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
         print(f"rsvlm chat: {err}", file=sys.stderr)
         return 2

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from rsvlm import inference as inf
 from rsvlm import tables
 from rsvlm.advice import for_cli
-from rsvlm.answering import worded_note
+from rsvlm.answering import context_cap, worded_note
 from rsvlm.closed_pipes import readers_may_close, say_lost
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
 from rsvlm.predict_outputs import output_problem, write_output
@@ -336,10 +336,9 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
         print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
-    if (ctx := inf.context_of(model)) and args.max_new_tokens > ctx:  # 100000 ran on for many minutes past it
-        say(f"note: --max-new-tokens {args.max_new_tokens} is more than the LLM's whole context ({ctx} tokens), "
-            f"which the question shares: {ctx} taken")
-        args.max_new_tokens = ctx
+    args.max_new_tokens, capped = context_cap(model, args.max_new_tokens)  # 100000 ran on for many minutes past it
+    if capped:
+        say(f"note: {capped}")
     processor.missing_bands = args.missing_bands
     for im, label in zip(images, labels) if not args.tile else []:
         if note := inf.size_note(im, processor.image_sizes[im.modality], resize=inf.resize_of(processor, im.modality)):

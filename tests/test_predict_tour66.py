@@ -153,3 +153,19 @@ def test_a_misspelt_prompt_is_said_before_a_missing_task(geotiff, tmp_path, caps
         _predict(tmp_path / "no-model", geotiff, "--promt", "[det] Detect all ships.")
     err = capsys.readouterr().err
     assert "did you mean --prompt?" in err and "required: --task" not in err, err
+
+
+def test_context_cap_holds_the_limit_to_a_known_context_only():
+    """predict and chat each held --max-new-tokens to the context in their own words; one rule now, for eval too."""
+    from rsvlm.answering import context_cap
+
+    from transformers import PretrainedConfig
+
+    class LLM:
+        config = PretrainedConfig(max_position_embeddings=512)
+
+    model = SimpleNamespace(llm=LLM())
+    assert context_cap(model, 100000, "the conversation") == (512, "--max-new-tokens 100000 is more than the LLM's "
+                                                              "whole context (512 tokens), which the conversation "
+                                                              "shares: 512 taken")
+    assert context_cap(model, 512) == (512, None) and context_cap(SimpleNamespace(), 100000) == (100000, None)
