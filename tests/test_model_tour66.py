@@ -172,8 +172,7 @@ def test_an_adapter_of_nan_integer_or_pickled_weights_is_refused(tmp_path, ckpt,
     assert "adapter_model.safetensors" in str(err.value)
 
 
-@pytest.mark.parametrize("edit, said", [("nan", "hold NaN or inf"), ("int", "stored as integers")])
-def test_a_checkpoints_own_llm_of_nan_or_integer_weights_is_refused(tmp_path, ckpt, edit, said):
+def test_a_checkpoints_own_llm_of_integer_weights_is_refused(tmp_path, ckpt):
     import shutil
 
     from safetensors.torch import load_file
@@ -185,11 +184,8 @@ def test_a_checkpoints_own_llm_of_nan_or_integer_weights_is_refused(tmp_path, ck
     path = bad / "llm" / "model.safetensors"
     state = {k: v.clone() for k, v in load_file(str(path)).items()}
     key = "model.norm.weight"
-    if edit == "nan":  # a diverged full fine-tune's save: loaded without a word, every answer garbage
-        state[key][0] = float("nan")
-    else:  # transformers cast it to float without a word
-        state[key] = state[key].to(torch.int32)
+    state[key] = state[key].to(torch.int32)  # transformers cast it to float without a word
     save_file(state, str(path), metadata={"format": "pt"})
-    with pytest.raises(ValueError, match=said) as err:
+    with pytest.raises(ValueError, match="stored as integers") as err:
         load_pretrained(bad)
     assert str(bad / "llm") in str(err.value) and key in str(err.value)
