@@ -197,7 +197,7 @@ def test_a_recipe_given_first_without_config_is_read_as_the_recipe(tmp_path, cap
     from rsvlm.train.flags import flag_overrides
 
     assert flag_overrides(["x.yaml", "--max_steps=3"]) == ["--config", "x.yaml", "max_steps=3"]
-    assert flag_overrides(["x.yaml", "--conf", "y.yaml"])[0] == "x.yaml"  # a --conf slip: told of --config
+    assert flag_overrides(["x.yaml", "--conf", "y.yaml"])[:3] == ["--config", "x.yaml", "--conf"]  # argparse's
     assert flag_overrides(["max_steps=3"]) == ["max_steps=3"]
     missing = tmp_path / "nope.yaml"
     assert main([str(missing), "max_steps=3"]) == 2
@@ -275,3 +275,31 @@ def test_the_contrastive_loop_saves_the_file_prints_so_a_renamed_file_moves_noth
     err = capsys.readouterr().err
     assert "data.train: the same bytes as the checkpoint's files (renamed or copied), which moves nothing" in err, err
     assert "data position" not in err, err
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["a.yaml", "--config", "b.yaml"], "error: --config given 2 times (a.yaml, b.yaml): a run has one recipe"),
+    (["--config", "a.yaml", "b.yaml"], "error: --config given 2 times (a.yaml, b.yaml): a run has one recipe"),
+    (["a.yaml", "--conf", "b.yaml"], "(--conf is no option; options are not abbreviated: did you mean --config?)"),
+])
+def test_a_recipe_beside_config_is_refused_as_a_second_recipe(argv, said, capsys):
+    """a.yaml --config b.yaml (and --config a.yaml b.yaml) was refused "override 'a.yaml' is not of the form
+    key=value": a second recipe, said as --config given twice is; a --conf slip still gets argparse's hint, not
+    the override conf=b.yaml."""
+    from rsvlm.train import main
+
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2 and said in capsys.readouterr().err
+
+
+def test_a_recipe_after_the_overrides_is_read_as_the_recipe(tmp_path, capsys):
+    """max_steps=3 x.yaml and --max_steps 3 x.yaml: the recipe not first was "required: --config"."""
+    from rsvlm.train import main
+    from rsvlm.train.flags import flag_overrides
+
+    assert flag_overrides(["--max_steps", "3", "x.yml"]) == ["max_steps=3", "--config", "x.yml"]
+    assert flag_overrides(["--config", "x.yaml", "--", "y.yaml"]) == ["--config", "x.yaml", "--", "y.yaml"]
+    missing = tmp_path / "nope.yaml"
+    assert main(["max_steps=3", str(missing)]) == 2
+    assert capsys.readouterr().err.strip() == f"rsvlm train: config file not found: {missing}"

@@ -28,13 +28,25 @@ def config_key(key: str):
     return True, isinstance(node, bool)
 
 
-def recipe_first(argv: list[str]) -> list[str]:
-    """``argv`` with a recipe given first without ``--config`` (``rsvlm train configs/train/x.yaml max_steps=3``, as
-    ``rsvlm build``-like commands take a file) read as ``--config`` it; was refused: "required: --config". As it
-    was where any ``--conf…`` word is given, or the first word is no .yaml/.yml path (an override has "=")."""
-    if not argv or any(w.startswith("--conf") for w in argv) or "=" in argv[0] or argv[0].startswith("-"):
-        return list(argv)
-    return ["--config", *argv] if argv[0].lower().endswith((".yaml", ".yml")) else list(argv)
+def recipe_words(argv: list[str]) -> list[str]:
+    """``argv`` (``flag_overrides``' words) with each bare .yaml/.yml word, no override (no "=") nor an option's
+    value, read as ``--config`` it: a recipe given without ``--config`` (``rsvlm train configs/train/x.yaml
+    max_steps=3``) was refused "required: --config", one beside ``--config y.yaml`` (or after it) "override
+    'x.yaml' is not of the form key=value"; now the first trains and the second is refused as two recipes.
+    Words after ``--`` are left as they are (argparse reads them as overrides)."""
+    out, i = [], 0
+    while i < len(argv):
+        word = argv[i]
+        if word == "--":
+            return out + argv[i:]
+        if OPTIONS.get(word) or "--config".startswith(word):  # --config x.yaml, --local_rank 0, a --conf slip's
+            out += argv[i:i + 2]
+            i += 2
+            continue
+        bare = "=" not in word and not word.startswith("-") and word.lower().endswith((".yaml", ".yml"))
+        out += ["--config", word] if bare else [word]
+        i += 1
+    return out
 
 
 def flag_overrides(argv: list[str]) -> list[str]:
@@ -42,14 +54,14 @@ def flag_overrides(argv: list[str]) -> list[str]:
     ``key=value``, and a boolean key's bare ``--key`` as ``key=true``. An unknown key so given is named by the
     config's loader, with the valid ones and the section it may belong in (``--lr 1e-4``: ``optim.lr``?). The
     options of ``OPTIONS`` and anything else (a bare unknown ``--flag``: argparse names it) are left as they are;
-    a recipe given first without ``--config`` is read as given with it (``recipe_first``)."""
-    argv, out, i = recipe_first(argv), [], 0
+    a recipe given without ``--config`` is read as given with it (``recipe_words``)."""
+    out, i = [], 0
     while i < len(argv):
         word = argv[i]
         name, eq, value = word.partition("=")
         if word == "--":  # what follows is positional
-            return out + argv[i:]
-        if not word.startswith("--") or name in OPTIONS:
+            return recipe_words(out + argv[i:])
+        if not word.startswith("--") or name in OPTIONS or "--config".startswith(name):  # --conf: argparse's hint
             takes = OPTIONS.get(word, False)  # "--config x.yaml": the path is no flag
             out += argv[i:i + 1 + takes]
             i += 1 + takes
@@ -69,7 +81,7 @@ def flag_overrides(argv: list[str]) -> list[str]:
         else:
             out.append(word)
         i += 1
-    return out
+    return recipe_words(out)
 
 
 # top-level keys of files given to --config by mistake, and what each file is for ({path}: the file)
