@@ -109,7 +109,8 @@ def region_question(args, image) -> str | None:
         return None
     (w, h), (x1, y1, x2, y2) = inf.scene_wh(image), args.region
     if args.task != "regcap" or args.tile:
-        raise ValueError("--region is for --task regcap" + (", of the whole image (not --tile)" if args.tile else ""))
+        raise ValueError("--region is for --task regcap" + (", of the whole image (not --tile)" if args.tile else "") + (
+            f"; {named_task(args)} asks about none" if args.task != "regcap" else ""))  # the task from a tag: as given
     m = re.match(r"\s*\[(\w+)\]", args.prompt or "")
     if m and m.group(1).lower() != "regcap" and m.group(1).lower() in inf.DEFAULT_PROMPTS:  # was put after a [det] one
         raise ValueError(f"--region is for a [regcap] question; --prompt opens with [{m.group(1)}]")

@@ -157,9 +157,9 @@ def test_a_misspelt_prompt_is_said_before_a_missing_task(geotiff, tmp_path, caps
 
 def test_context_cap_holds_the_limit_to_a_known_context_only():
     """predict and chat each held --max-new-tokens to the context in their own words; one rule now, for eval too."""
-    from rsvlm.answering import context_cap
-
     from transformers import PretrainedConfig
+
+    from rsvlm.answering import context_cap
 
     class LLM:
         config = PretrainedConfig(max_position_embeddings=512)
@@ -169,3 +169,10 @@ def test_context_cap_holds_the_limit_to_a_known_context_only():
                                                               "whole context (512 tokens), which the conversation "
                                                               "shares: 512 taken")
     assert context_cap(model, 512) == (512, None) and context_cap(SimpleNamespace(), 100000) == (100000, None)
+
+
+def test_a_region_beside_another_task_s_tag_names_the_tag(geotiff, tmp_path, capsys):
+    """--prompt '[det] ships' --region … (no --task) was told "--region is for --task regcap", naming no --task given
+    nor what made the task [det]."""
+    assert _predict(tmp_path / "no-model", geotiff, "--prompt", "[det] ships", "--region", "1,1,5,5") == 2
+    assert "rsvlm predict: --region is for --task regcap; --prompt's [det] asks about none" in capsys.readouterr().err
