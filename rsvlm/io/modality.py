@@ -127,10 +127,12 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
                 paths[0].name, sc.declared_scaling(src, one))):  # kelvin as "sar", int16 dB as "ir"
             g.modality, why = fix[0], f"modality inferred as {fix[0]} from 1 band {src.dtype}: {fix[1]}"
             g.ir_kelvin = [1.0, 0.0] if fix[2] else None
-        if (fix is None and g.modality == "ir" and len(one) == 1 and src.dtype == "uint16" and not src.descriptions[one[0]]
-                and getattr(src, "crs", None) and not band_unit(src, one[0])  # a georeferenced scene: SpaceNet's WorldView pan
+        if (fix is None and g.modality == "ir" and len(one) == 1 and src.dtype == "uint16"
+                and not src.descriptions[one[0]] and not band_unit(src, one[0])
+                and getattr(src, "crs", None)  # a map-georeferenced scene: SpaceNet's WorldView pan
                 and not THERMAL_WORDS.search(paths[0].stem) and (pan := pan_like(*sample()))):
-            g.modality, why = "optical", f"modality inferred as optical (a grey panchromatic band) from 1 band uint16: {pan}"
+            g.modality = "optical"
+            why = f"modality inferred as optical (a grey panchromatic band) from 1 band uint16: {pan}"
         names = [src.descriptions[i] or "" for i in one]
         pols = polarisations(src, paths, one)
         if fix is None and g.modality != "sar" and len(one) in (1, 2, 4) and all(pols) and len(set(pols)) == len(pols):
