@@ -315,3 +315,17 @@ def test_folder_split_folders_of_class_folders_under_one_top_folder_are_refused(
             png(tmp_path / "src" / "EuroSAT" / split / c / f"{c}_1.png", 32, 32)
     with pytest.raises(ConversionError, match=r"train, val look like a split .* give --src .*EuroSAT/train"):
         convert(tmp_path / "o", "folder", "--src", str(tmp_path / "src"))
+
+
+@pytest.mark.parametrize("factor", [4, 8])
+def test_binary_mask_refuses_a_smooth_photo_enlarged_as_instance_ids(factor, realdata, tmp_path):
+    """The SIRST infrared sky (80 levels up to 103) enlarged 4x or 8x is flat in 2x2 blocks of one level, over 32
+    of them: taken whole as instance ids, 61-79% of it the class. Its changes are all small steps between two
+    levels, as instance ids' are not (row houses, ids 1…40, still pass): it is refused as a photo."""
+    from data_gen.convert.binmask import NotAMask, binary_mask
+    from data_gen.convert.common import Output
+
+    sky = Image.open(realdata / "ir_sirst" / "Misc_100.png").convert("L")
+    lab = np.asarray(sky.resize((sky.width * factor, sky.height * factor), Image.BILINEAR))
+    with pytest.raises(NotAMask, match="mid-grey"):
+        binary_mask(lab, Output(tmp_path / "o", "test"))

@@ -16,7 +16,8 @@ What a label can be, and what is taken as the class:
   value (a 200-instance label: 1.00; photos and resampled masks: 0.00-0.44), and those flat pixels hold more
   than ``CODES`` values (one per id). A JPEG of a 0/255 mask whose 0 decodes to 1 is flat too (the LEVIR-CD and
   HRSID masks at qualities 5-70: 0.70-1.00), but its flat pixels hold one or two values: it was taken whole,
-  its background as the class. It was refused as "a
+  its background as the class. Nor is a smooth photo quantised to flat levels: over ``GRADIENT`` of its value
+  changes are small steps between two non-zero values (``_small_steps``). Instance ids were refused as "a
   photo?" past 127 ids. Where two instances touch, the pixels of one along the other are cleared (counted as
   ``instance_boundary_pixels_cleared``), so each is traced apart (row houses were one polygon). A colour label
   of a few classes read as grey (Potsdam's, under ``--binary``) is not taken whole so: its mid-grey classes make
@@ -51,6 +52,7 @@ RAMPS_MAX = 0.5  # share of mid-grey pixels above which a label is no mask, ramp
 RAMPS = 0.8  # share of the mid-grey pixels that must lie on smooth ramps for a label over NOT_A_MASK
 CODES = 32  # at most this many values under half the range are class codes (more: a dark photo)
 PLATEAU = 0.9  # share of the in-between pixels in 2x2 blocks of one value that makes a label piecewise constant
+GRADIENT = 0.8  # share of a piecewise-constant label's value changes in small steps above which it is a photo
 VOID = 255
 
 
@@ -78,6 +80,7 @@ def binary_mask(label, out: Output, lossy: bool = False):
         out.note("label_pixels_ignored_255", int(void.sum()))
         return label == 1
     flat = len(values) > CODES and _piecewise_constant(label, CODES)  # few flat values: a colour label's classes
+    flat = flat and _small_steps(label) <= GRADIENT  # a smooth photo's quantised levels are flat too
     codes = values[-1] <= top / 2 and len(values) <= CODES and not (lossy and values[-1] > CODES)
     if codes or flat:  # codes (0, 1, 2) or instance ids, not noise
         out.note("labels_not_binary")
@@ -159,6 +162,24 @@ def _piecewise_constant(label, values: int = 0) -> bool:
     if not between.any() or float(flat[between].mean()) < PLATEAU:
         return False
     return not values or len(np.unique(a[flat & between])) > values
+
+
+def _small_steps(label) -> float:
+    """The share of ``label``'s (H, W) changes of value between 4-neighbours that are steps between two non-zero
+    values at most 1/32 of the brightest (or 1) apart: a smooth photo's quantised levels, flat in 2x2 blocks
+    (the infrared sky of ``../shared/realdata``'s SIRST image enlarged 4x or 8x: 1.00), not instance ids, most
+    of whose changes are to 0 or by many ids (200 apart: 0.00; rows of touching houses, 0.39; parcels tiling
+    the image, ids by rows: 0.15)."""
+    import numpy as np
+
+    a = label.astype(np.int16 if label.dtype == np.uint8 else np.int64)
+    small = max(1, int(a.max()) // 32)
+    steps = changes = 0
+    for x, y in ((a[:, 1:], a[:, :-1]), (a[1:], a[:-1])):  # across, down
+        d = x != y
+        changes += int(d.sum())
+        steps += int((d & (x > 0) & (y > 0) & (np.abs(x - y) <= small)).sum())
+    return steps / changes if changes else 0.0
 
 
 def _on_ramps(label, midmask, peak) -> float:
