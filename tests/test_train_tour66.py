@@ -303,3 +303,18 @@ def test_a_recipe_after_the_overrides_is_read_as_the_recipe(tmp_path, capsys):
     missing = tmp_path / "nope.yaml"
     assert main(["max_steps=3", str(missing)]) == 2
     assert capsys.readouterr().err.strip() == f"rsvlm train: config file not found: {missing}"
+
+
+@pytest.mark.parametrize("override, said", [
+    ("precision=bf17", "precision must be fp32, bf16 or fp16, got 'bf17'; did you mean bf16?"),
+    ("precision=BF16", "precision must be fp32, bf16 or fp16, got 'BF16'; did you mean bf16?"),
+    ("optim.schedule=cosin", "optim.schedule must be cosine or constant, got 'cosin'; did you mean cosine?"),
+    ("model.trainable.llm=lroa", "got 'lroa'; did you mean lora?"),
+    ("precision=int8", "precision must be fp32, bf16 or fp16, got 'int8'")])  # near none: no guess
+def test_a_value_near_an_allowed_one_is_offered_it(override, said):
+    """precision=bf17 listed the three values with no word of the one meant."""
+    from rsvlm.train.config import check_config
+
+    with pytest.raises(ValueError) as e:
+        check_config(load_config(TrainConfig, None, [override, "data.train=t.jsonl"]))
+    assert str(e.value).endswith(said), str(e.value)

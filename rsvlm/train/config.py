@@ -189,9 +189,10 @@ def check_config(cfg: TrainConfig) -> None:
     """Reject values the loop cannot honour, naming the key."""
     for part, modes in TRAINABLE.items():
         if getattr(cfg.model.trainable, part) not in modes:
-            raise ValueError(f"model.trainable.{part} must be one of {modes}, got {getattr(cfg.model.trainable, part)!r}")
+            raise ValueError(f"model.trainable.{part} must be one of {modes}, got {getattr(cfg.model.trainable, part)!r}"
+                             + meant(getattr(cfg.model.trainable, part), modes))
     if cfg.objective not in OBJECTIVES:
-        raise ValueError(f"objective must be one of {OBJECTIVES}, got {cfg.objective!r}")
+        raise ValueError(f"objective must be one of {OBJECTIVES}, got {cfg.objective!r}{meant(cfg.objective, OBJECTIVES)}")
     if cfg.objective == "lm" and all(getattr(cfg.model.trainable, part) == "frozen" for part in TRAINABLE):
         raise ValueError(f"model.trainable: {', '.join(TRAINABLE)} are all frozen: nothing would train (it was found "
                          "once the model was built); make one of them full or lora")
@@ -250,11 +251,13 @@ def check_config(cfg: TrainConfig) -> None:
     if not 0 <= cfg.data.max_bad_fraction <= 1:
         raise ValueError(f"data.max_bad_fraction must be in [0, 1], got {cfg.data.max_bad_fraction}")
     if cfg.optim.schedule not in ("cosine", "constant"):
-        raise ValueError(f"optim.schedule must be cosine or constant, got {cfg.optim.schedule!r}")
+        raise ValueError(f"optim.schedule must be cosine or constant, got {cfg.optim.schedule!r}"
+                         + meant(cfg.optim.schedule, ("cosine", "constant")))
     if cfg.device not in ("auto", "cpu", "cuda"):
-        raise ValueError(f"device must be auto, cpu or cuda, got {cfg.device!r}")
+        raise ValueError(f"device must be auto, cpu or cuda, got {cfg.device!r}{meant(cfg.device, ('auto', 'cpu', 'cuda'))}")
     if cfg.precision not in ("fp32", "bf16", "fp16"):
-        raise ValueError(f"precision must be fp32, bf16 or fp16, got {cfg.precision!r}")
+        raise ValueError(f"precision must be fp32, bf16 or fp16, got {cfg.precision!r}"
+                         + meant(cfg.precision, ("fp32", "bf16", "fp16")))
     if cfg.precision == "fp16" and not cfg.dist.deepspeed:
         raise ValueError("precision fp16 needs a DeepSpeed config (loss scaling); use bf16 otherwise")
     if cfg.log.profile_steps and cfg.max_steps < PROFILE_AFTER + cfg.log.profile_steps:
@@ -262,7 +265,8 @@ def check_config(cfg: TrainConfig) -> None:
                          f"{PROFILE_AFTER + cfg.log.profile_steps}; "
                          f"max_steps={cfg.max_steps} ends before")
     if cfg.clip.dense_target not in ("share", "presence"):
-        raise ValueError(f"clip.dense_target must be 'share' or 'presence', got {cfg.clip.dense_target!r}")
+        raise ValueError(f"clip.dense_target must be 'share' or 'presence', got {cfg.clip.dense_target!r}"
+                         + meant(cfg.clip.dense_target, ("share", "presence")))
     if cfg.clip.dense_subgrid < 1:
         raise ValueError(f"clip.dense_subgrid must be >= 1, got {cfg.clip.dense_subgrid}")
     c = cfg.clip  # the text tower's sizes: were tracebacks from torch (or captions cut to nothing) mid-build
@@ -273,6 +277,14 @@ def check_config(cfg: TrainConfig) -> None:
                              + (" (a caption's tokens and its end token)" if key == "context_length" else ""))
     if c.text_width % c.text_heads:
         raise ValueError(f"clip.text_width={c.text_width} must be a multiple of clip.text_heads={c.text_heads}")
+
+
+def meant(value, allowed) -> str:
+    """"; did you mean X?" for the one of ``allowed`` a refused value is near (precision=bf17, BF16: bf16); ""."""
+    import difflib
+
+    close = difflib.get_close_matches(str(value).strip().lower(), list(allowed), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else ""
 
 
 def check_task_names(task_weights: dict) -> None:
