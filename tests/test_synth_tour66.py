@@ -222,3 +222,17 @@ def test_the_new_det_class_phrasing_rewords_only_class_detection_questions(tmp_p
     for a, b in moved:
         assert a["conversations"][1:] == b["conversations"][1:] and a["task"] == b["task"] == "det"
         assert a["meta"]["target_class"] and a["conversations"][0]["value"] != b["conversations"][0]["value"]
+
+
+def test_preview_help_and_docs_say_scenes_takes_scene_json_files(capsys):
+    # d70cf9af took scenes/s0-000000.json as its id, but --help and docs/data.md said "scene ids" alone
+    from conftest import REPO
+
+    from data_gen.synth.preview import main as preview
+
+    with pytest.raises(SystemExit):
+        preview(["--help"])
+    assert "comma list of scene ids or their scenes/*.json files, each drawn once" in " ".join(
+        capsys.readouterr().out.split())
+    assert "comma list of ids or scene JSON files, `scenes/s7-000028.json`, each drawn once" in " ".join(
+        (REPO / "docs/data.md").read_text().split())

@@ -137,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dir", required=True, help="output folder of `python -m data_gen synth`")
     p.add_argument("--out", required=True, help="folder for the PNGs")
     p.add_argument("--scenes", default="",
-                   help="comma list of scene ids (default: the first single scene and the first pair of each class)")
+                   help="comma list of scene ids or their scenes/*.json files, each drawn once (default: the first "
+                        "single scene and the first pair of each class)")
     p.add_argument("--scale", type=int, default=3)
     a = p.parse_args(argv)
     root, out = Path(a.dir), Path(a.out)
