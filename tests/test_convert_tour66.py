@@ -329,3 +329,17 @@ def test_binary_mask_refuses_a_smooth_photo_enlarged_as_instance_ids(factor, rea
     lab = np.asarray(sky.resize((sky.width * factor, sky.height * factor), Image.BILINEAR))
     with pytest.raises(NotAMask, match="mid-grey"):
         binary_mask(lab, Output(tmp_path / "o", "test"))
+
+
+def test_binary_mask_never_voids_the_255_of_a_lossy_file(tmp_path):
+    """The JPEG tests above pass with ``lossy`` ignored (their labels decode to 1/255 or many values, never exactly
+    0/1/255): a 0/1/255 label of flat 1s read from a JPEG keeps its 255 as the class (``lossy_file``)."""
+    from data_gen.convert.binmask import binary_mask, lossy_file
+    from data_gen.convert.common import Output
+
+    lab = np.zeros((32, 32), np.uint8)
+    lab[:, :16], lab[8:24, 20:28], lab[0, 0] = 1, 255, 0  # background 1 with a 0 in it, the class 255
+    out = Output(tmp_path / "o", "test")
+    assert lossy_file("a.JPG") and lossy_file("a.jpeg") and not lossy_file("a.png")
+    assert binary_mask(lab, out, lossy=True).sum() == 16 * 8 and "label_pixels_ignored_255" not in out.notes
+    assert binary_mask(lab, out).sum() == 32 * 16 - 1  # a lossless file: 255 void, the 1s the class
