@@ -122,12 +122,13 @@ def asks_all(messages: list[dict]) -> bool:
 def _spelt(plain: str, messages: list[dict]) -> dict:
     """How a view's words are said back (``swap_words``'s ``counter`` and ``hand``), as the plain answer (``plain``),
     else the last question, spells them: its counter sense ("Anticlockwise." and a mirror's "Clockwise." are one vote,
-    ``tta_words.counter_spelling``) and its "-hand" ("Left-hand side." and a transpose's "Top side.", ``hand_spelling``)."""
+    ``tta_words.counter_spelling``), its "-hand" ("Left-hand side." and a transpose's "Top side.", ``hand_spelling``)
+    and its corners ("Upper left." and a transpose's "Top left.", ``upper_spelling``)."""
     from rsvlm.answering import last_question
-    from rsvlm.tta_words import counter_spelling, hand_spelling
+    from rsvlm.tta_words import counter_spelling, hand_spelling, upper_spelling
 
     said = (plain, last_question(messages))
-    return {"counter": counter_spelling(*said), "hand": hand_spelling(*said)}
+    return {"counter": counter_spelling(*said), "hand": hand_spelling(*said), "upper": upper_spelling(*said)}
 
 
 def _unfused(dec, first: list[dict] | None, text: str = "") -> str | None:

@@ -1,7 +1,7 @@
 """The direction words of a question or answer said of a mirror view of its image (``rsvlm.tta``):
 per step of a view (``t`` transpose, ``h`` left-right flip, ``v`` top-bottom flip) the words it
 mirrors (``SWAPS``), those it has no one-word image for (``UNMAPPED``; "upper left" as a corner is asked
-of a transpose as "top left", ``_UPPER``), the corner phrases a
+of a transpose as "top left", ``_UPPER``, and said back as the plain answer spells it, ``upper_spelling``), the corner phrases a
 transpose leaves in an unusual order ("left top": ``_CORNER`` puts them back), and the words a corner crop changes the meaning
 of (``framing_words``), the "-hand" compounds a transpose says in one word (``HANDED``: "the right-hand
 ship" is "the bottom ship", not "the bottom-hand ship"; ``hand_spelling``: said back with the plain answer's "-hand") and the phrases whose direction word is none
@@ -213,6 +213,14 @@ def hand_spelling(*texts: str | None) -> str | None:
     return next((m.group(1) for t in texts if t for m in _HAND.finditer(t)), None)
 
 
+def upper_spelling(*texts: str | None) -> bool:
+    """Whether the first corner in ``texts`` is said "upper"/"lower" ("upper left", "Lower-right"), not "top"/"bottom":
+    how a transposed view's "top left" is said back, so that the plain answer's "Upper left." and a view's are one
+    answer in the vote (the view is asked "top left": "upper" has no one-word transpose)."""
+    m = next((m for t in texts if t for m in _ANY_CORNER.finditer(t)), None)
+    return bool(m and m.group(1).lower() in ("upper", "lower"))
+
+
 # "left" as a verb, a departure (the change captions' "One ship left.", "Two ships left, one arrived."), no side:
 # after a count and one to three words, none of them one of place ("one ship on the left", "two ships top left"),
 # at the end of its clause, or of its object's ("A ship left the dock."; "left of the road", "left side" are sides), its sentence holding no other direction
@@ -276,17 +284,18 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None) -> str:
 
 
 def swap_words(text: str, view: str, back: bool = False, counter: str | None = None,
-               hand: str | None = None) -> str | None:
+               hand: str | None = None, upper: bool = False) -> str | None:
     """``text`` with each direction word mapped by ``view``'s steps (a leading capital kept; a
     transpose says "left-hand" as "top"), or
     with ``back`` from the view to the image (the steps undone in reverse order); None when it
     holds a word a step has no one-word image for ("above" under a transpose). A mirror's "clockwise" is said
     as ``counter`` (``counter_spelling``: "anticlockwise"; default "counterclockwise"); a transpose's "top side"
-    said back as "left" ``hand`` "side" (``hand_spelling``: "-hand"; default "left side")."""
+    said back as "left" ``hand`` "side" (``hand_spelling``: "-hand"; default "left side"), and its corner "top left"
+    as "upper left" with ``upper`` (``upper_spelling``)."""
     for step in ("vht" if back else "thv"):
         if step not in view:
             continue
-        if step == "t" and not back:  # "the upper left corner" asked as "the top left corner": no view skipped
+        if step == "t":  # "the upper left corner" asked (or said back) as "the top left corner": no view skipped
             text = _UPPER.sub(lambda m: _cased({"upper": "top", "lower": "bottom"}[m.group(1).lower()], m.group(1)),
                               text)
         if any(re.search(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE) for w in UNMAPPED.get(step, ())):
@@ -297,11 +306,17 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
                                                       or _departed(m.string, m.start(), m.end()) else hand), text)
     if sum(s in view for s in "thv") % 2:  # a mirror: clockwise turns
         text = _sub(text, "rotation", {"clockwise": counter} if counter else None)
-    return _CORNER.sub(_corner, text) if "t" in view else text
+    if "t" not in view:
+        return text
+    text = _CORNER.sub(_corner, text)
+    return _TOP_CORNER.sub(lambda m: _cased({"top": "upper", "bottom": "lower"}[m.group(1).lower()], m.group(1)),
+                           text) if back and upper else text
 
 
 _GAP = r"[^\S\n]+|[^\S\n]*[-–_][^\S\n]*"  # a corner's joiner, with any spaces or tabs: "top  left", "north - west"
 _UPPER = re.compile(rf"{_EDGE[0]}(?i:(upper|lower)(?=(?:{_GAP})(?:left|right){_EDGE[1]}))")  # a corner: "upper-left"
+_ANY_CORNER = re.compile(rf"{_EDGE[0]}(?i:(upper|lower|top|bottom)(?=(?:{_GAP})(?:left|right){_EDGE[1]}))")
+_TOP_CORNER = re.compile(rf"{_EDGE[0]}(?i:(top|bottom)(?=(?:{_GAP})(?:left|right){_EDGE[1]}))")
 _CORNER = re.compile(rf"{_EDGE[0]}(?i:(left|right)({_GAP})(top|bottom)|(west|east)({_GAP})(north|south)"
                      rf"(ernmost|erly|ern|wards|ward)?){_EDGE[1]}")
 

@@ -185,3 +185,20 @@ def test_a_plain_answers_shapes_voted_out_say_why():
                                "slivers under 0.1 of a view's instance")
     kept = tta.fused_answers(lambda m, i: [(plain, [])], msgs, [blank_image()], [(plain, [])])[0]  # symmetric: kept
     assert kept.objects and kept.voted_out is None
+
+
+def test_an_upper_corner_answer_is_one_vote_with_the_transposed_views_top_corner():
+    """68719e1b asked the transposed views 'top left or bottom right?' for 'upper left or lower right?', and their
+    'Top left.' came back so: the plain 'Upper left.' and the two mirrors agreeing (3) lost to the four transposed
+    views' 'Top left.' (one mirror erring), a spelling the plain answer did not use; a transposed view's 'Upper
+    right.' was left out as having no one-word image back."""
+    from conftest import blank_image
+
+    msgs = [[{"role": "user", "content": "<image>\n[vqa] Which corner is the ship in, upper left or lower right?"}]]
+    said = iter(["Lower left.", "Lower left.", "Lower right.", "Top left.", "Top right.", "Bottom left.",
+                 "Bottom right."])  # h, v, hv, t, th, tv, thv: h errs
+    (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [blank_image()], [("Upper left.", [])],
+                                 tta.FuseConfig(views="dihedral"))
+    assert fused.answer == "Upper left." and fused.note is None
+    assert tta.swap_words("Upper right.", "t", back=True, upper=True) == "Lower left."
+    assert tta.swap_words("Top side.", "t", back=True, upper=True) == "Left side."  # no corner: as it was
