@@ -233,7 +233,8 @@ _DEPART = (re.compile(rf"(?:^|[,:(]\s*|\b(?:and|but|while|then)\s+){_COUNT}\s+((
 _PLACE = frozenset(("the", "to", "on", "at", "in", "of", "from", "into", "far", "near", "upper", "lower", "top",
                     "bottom", "middle", "centre", "center", "its", "their", "is", "are", "was", "were", "turn", "turns",
                     "turned", "go", "goes", "move", "moves", "moved", "facing", "faces", "pointing", "points",
-                    "heading", "heads", "lie", "lies", "lying", "and", "or", "side", "sides"))
+                    "heading", "heads", "lie", "lies", "lying", "and", "or", "side", "sides",
+                    "further", "farther", "furthest", "farthest", "most", "slightly", "bit"))  # "the ship further left"
 
 
 def _departed(text: str, start: int, end: int) -> bool:
