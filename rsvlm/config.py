@@ -91,8 +91,10 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     if dataclasses.is_dataclass(tp):
         if isinstance(value, tp):
             return value
-        if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a mapping for {tp.__name__}, got {value!r}", keys=(where,))
+        if not isinstance(value, dict):  # a list's item: data.extra=[b.jsonl] (each file a mapping with its path)
+            hint = f" (write {{{dataclasses.fields(tp)[0].name}: {value}}})" if where.endswith("]") and isinstance(
+                value, str) else ""
+            raise ConfigError(f"{where}: expected a mapping for {tp.__name__}, got {value!r}{hint}", keys=(where,))
         return from_dict(tp, value, where=where)
     origin = typing.get_origin(tp)
     if tp is float and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -126,10 +128,11 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
         if not isinstance(value, (list, tuple)):
             hint = f" (a list is written [{value}])" if isinstance(value, str) and "," in value else ""  # a=b,c
             item = typing.get_args(tp)[0] if typing.get_args(tp) else None  # data.extra: B.jsonl, one file's path
-            if isinstance(value, str) and dataclasses.is_dataclass(item):
+            if isinstance(value, (str, dict)) and dataclasses.is_dataclass(item):  # data.extra={path: b.jsonl}
                 first = dataclasses.fields(item)[0].name
-                hint = (f" (a list of mappings, each a {item.__name__}: "
-                        f"[{', '.join(f'{{{first}: {v.strip()}}}' for v in value.split(','))}])")
+                items = [f"{{{first}: {v.strip()}}}" for v in value.split(",") if v.strip()] if isinstance(
+                    value, str) else ["{" + ", ".join(f"{k}: {v}" for k, v in value.items()) + "}"]
+                hint = f" (a list of mappings, each a {item.__name__}: [{', '.join(items)}])"
             raise ConfigError(f"{where}: expected a list, got {value!r}{hint}", keys=(where,))
         args = typing.get_args(tp)
         if args and args[-1] is not Ellipsis and origin is list:

@@ -318,3 +318,15 @@ def test_a_value_near_an_allowed_one_is_offered_it(override, said):
     with pytest.raises(ValueError) as e:
         check_config(load_config(TrainConfig, None, [override, "data.train=t.jsonl"]))
     assert str(e.value).endswith(said), str(e.value)
+
+
+@pytest.mark.parametrize("given, said", [
+    ("[b.jsonl,c.jsonl]", "data.extra[0]: expected a mapping for SourceConfig, got 'b.jsonl' (write {path: b.jsonl})"),
+    ("b.jsonl,", "got 'b.jsonl,' (a list of mappings, each a SourceConfig: [{path: b.jsonl}])"),
+    ("{path: b.jsonl, weight: 2}", "(a list of mappings, each a SourceConfig: [{path: b.jsonl, weight: 2}])")])
+def test_data_extra_as_a_list_of_paths_or_one_mapping_shows_what_to_write(given, said):
+    """[b.jsonl,c.jsonl], what the old hint said to write, was refused with no hint; one mapping not in a list
+    had none; a trailing comma showed an empty {path: }."""
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, None, [f"data.extra={given}"])
+    assert str(e.value).endswith(said), str(e.value)
