@@ -189,3 +189,24 @@ def test_a_checkpoints_own_llm_of_integer_weights_is_refused(tmp_path, ckpt):
     with pytest.raises(ValueError, match="stored as integers") as err:
         load_pretrained(bad)
     assert str(bad / "llm") in str(err.value) and key in str(err.value)
+
+
+@pytest.mark.parametrize("gone", ["trainable_tokens_delta", "lora_A"])
+def test_an_adapter_file_lacking_a_tensor_names_it(tmp_path, ckpt, gone):
+    import shutil
+
+    from safetensors.torch import load_file
+
+    from rsvlm.model.checkpoint import load_pretrained
+
+    bad = tmp_path / "ck"
+    shutil.copytree(ckpt, bad)
+    path = bad / "adapter" / "adapter_model.safetensors"
+    state = load_file(str(path))
+    key = next(k for k in sorted(state) if gone in k)
+    del state[key]
+    save_file(state, str(path), metadata={"format": "pt"})
+    with pytest.raises(ValueError) as err:  # was: 'cannot be read (KeyError: …)', not saying what is missing
+        load_pretrained(bad)
+    said = str(err.value)
+    assert str(path) in said and key in said and "lacks" in said and "KeyError" not in said, said

@@ -230,6 +230,7 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
         if note := pickled_note(root / "adapter" / "adapter_model.safetensors"):  # was 'header too large'
             raise ValueError(f"{root / 'adapter' / 'adapter_model.safetensors'}: not a safetensors file{note}")
         # a cut adapter_config.json or adapter_model.safetensors: a KeyError or SafetensorError traceback
+        why = None
         with peft_quietly(), names_unreadable("adapter", str(root / "adapter"), KeyError, TypeError, ValueError):
             from peft import PeftModel
 
@@ -238,6 +239,11 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
                 llm, lacks = PeftModel.from_pretrained(llm, root / "adapter", is_trainable=(mode == "lora")), []
             except UserWarning as e:  # layers of the base the adapter has no weights for: a larger base
                 lacks = re.findall(r"'([^']+)'", str(e)) or ["?"]
+            except KeyError as e:  # peft's bare KeyError: NAME for a tensor the file lacks (a token delta)
+                if (why := lacks_tensor(root / "adapter" / "adapter_model.safetensors", e)) is None:
+                    raise
+        if why:  # was 'cannot be read (KeyError: …)', not saying the file lacks the tensor
+            raise ValueError(why)
         if lacks:
             raise ValueError(adapter_lacks(root / "adapter", lacks, other))
         _check_adapter_values(root / "adapter" / "adapter_model.safetensors")
@@ -305,6 +311,20 @@ def _check_llm_values(folder: Path, llm) -> None:
         if ints:
             raise ValueError(f"{folder / name}: {len(ints)} weight(s) stored as integers where the model's are "
                              f"floating point (first: {ints[0]}); not weights rsvlm saved (edited?)")
+
+
+def lacks_tensor(path: Path, error: KeyError) -> str | None:
+    """Why peft's ``error`` (``KeyError: NAME``) loading the adapter file ``path``: the file lacks the tensor NAME
+    (edited, or an adapter of another model); None where the file holds it (another KeyError, passed on)."""
+    name = error.args[0] if error.args else None
+    try:
+        with open_safetensors(path) as h:
+            if not isinstance(name, str) or name in h.keys():
+                return None
+    except ValueError:  # unreadable: names_unreadable says so
+        return None
+    return (f"{path}: lacks the tensor {name}, which its adapter_config.json's layers need: edited after it was "
+            "saved, or an adapter of another model?")
 
 
 def _check_adapter_values(path: Path) -> None:
