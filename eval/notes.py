@@ -313,7 +313,16 @@ def _own_objects(it: Item) -> list[dict] | None:
     """A prediction's own ``objects`` as they are scored, COCO run-length masks read as masks (``eval.rle``: a list
     holding one was passed over by the notes, as if unreadable); None where there is no list, or one the scorers
     cannot read (an object ``regions.valid_object`` refuses, an RLE not of the image's size, no meta.width): it is
-    unparseable as a whole (``answers.pred_objects``), its own note's."""
+    unparseable as a whole (``answers.pred_objects``), its own note's. An RLE's counts are checked, its pixels not
+    set (``decoded(pixels=False)``), once per item (kept in ``it.extra``): three notes read each list, and setting
+    every 1024² mask's pixels each time cost them twice the scoring."""
+    if "notes_objects" not in it.extra:
+        it.extra["notes_objects"] = _read_own_objects(it)
+    return it.extra["notes_objects"]
+
+
+def _read_own_objects(it: Item) -> list[dict] | None:
+    """``_own_objects``, read."""
     from eval import regions
     from eval.rle import decoded, rle_of
 
@@ -325,7 +334,7 @@ def _own_objects(it: Item) -> list[dict] | None:
             w, h = image_size(it.record)
         except ScoreError:  # no meta.width/meta.height: no RLE is read against it
             return None
-        read = [decoded(o, w, h) if isinstance(o, dict) else (o, None) for o in objs]
+        read = [decoded(o, w, h, pixels=False) if isinstance(o, dict) else (o, None) for o in objs]  # counted
         if any(why for _, why in read):
             return None
         objs = [o for o, _ in read]

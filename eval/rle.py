@@ -76,11 +76,12 @@ def string_counts(s: str) -> list[int]:
     return counts
 
 
-def decoded(o: dict, width: int, height: int) -> tuple[dict, str | None]:
+def decoded(o: dict, width: int, height: int, pixels: bool = True) -> tuple[dict, str | None]:
     """``o`` as a mask object of the scorers where it holds a COCO run-length mask (``rle_of``), cropped to the
     rows and columns it sets (``offset`` [x, y]; an empty one stays 1 x 1 at 0, 0, no pixel set), with its other
     keys (label, score); ``o`` as it is otherwise. The problem, or None: counts that are no run lengths of its
-    ``size``, a size that is not the image's."""
+    ``size``, a size that is not the image's. Without ``pixels``, checked alone: its mask an empty 1 x 1 (the
+    notes, which count objects: setting a 1024² mask's pixels three times over cost them twice the scoring)."""
     found = rle_of(o)
     if found is None:
         return o, None
@@ -110,12 +111,14 @@ def decoded(o: dict, width: int, height: int) -> tuple[dict, str | None]:
         return o, (f"its COCO run-length mask ({where}) is {w}x{h} pixels, the image {width}x{height} (meta.width x "
                    "meta.height): " + (f"its size {size} is [width, height]? COCO's is [height, width], the counts "
                                        "column by column" if swapped else "encode it at the image's size"))
+    rest = {k: v for k, v in o.items() if k not in (*RLE_KEYS, "size", "counts", "kind")}
+    if not pixels:
+        return {**rest, "kind": "mask", "mask": np.zeros((1, 1), bool), "offset": [0, 0]}, None
     values = np.arange(len(runs)) % 2  # runs alternate 0, 1, … from 0, column by column
     mask = np.repeat(values.astype(bool), runs).reshape(w, h).T  # (h, w)
     rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
     y0, y1 = (rows[0], rows[-1] + 1) if len(rows) else (0, 1)
     x0, x1 = (cols[0], cols[-1] + 1) if len(cols) else (0, 1)
-    rest = {k: v for k, v in o.items() if k not in (*RLE_KEYS, "size", "counts", "kind")}
     crop = mask[y0:y1, x0:x1].copy()  # a view kept the whole image's array alive, one per object
     return {**rest, "kind": "mask", "mask": crop, "offset": [int(x0), int(y0)]}, None
 
