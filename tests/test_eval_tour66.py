@@ -318,3 +318,22 @@ def test_the_notes_check_a_run_length_mask_without_setting_its_pixels(tmp_path, 
     assert sets.count(False) == 2, sets  # the notes check a and b once each (the scorer sets their pixels)
     assert any("first: a: 1 in 'objects', 2 in 'answer'" in n for n in s["notes"]), s["notes"]
     assert s["n_unparseable"] == 1  # b's mask is not the image's size
+
+
+def test_the_meta_size_check_takes_band_files_at_their_finest(tmp_path):
+    """An image of band files of several resolutions is read on its finest band's grid (rsvlm.io regrid), which
+    meta gives; the check read the first band file alone, so a Sentinel-2 stack whose 60 m B01 comes first was said
+    to be no image of meta's size. A band file of no band's size is still said."""
+    from PIL import Image
+
+    from eval.common import Item
+    from eval.image_sizes import mismatches
+
+    Image.new("L", (30, 30)).save(tmp_path / "B01.png")  # 60 m
+    Image.new("L", (180, 180)).save(tmp_path / "B02.png")  # 10 m: meta's grid
+    rec = eval_record("s", "det", "[det] Find.", _REF, width=180, height=180)
+    rec["images"] = [{"band_files": ["B01.png", "B02.png"], "modality": "msi"}]
+    assert mismatches([Item(rec, {"id": "s", "objects": []}, 0)], tmp_path) == (1, [])
+    rec["meta"]["width"] = 200
+    assert mismatches([Item(rec, {"id": "s", "objects": []}, 0)], tmp_path)[1] == [
+        f"s: meta 200x180, image {tmp_path / 'B02.png'} 180x180"]
