@@ -234,7 +234,9 @@ _PLACE = frozenset(("the", "to", "on", "at", "in", "of", "from", "into", "far", 
                     "bottom", "middle", "centre", "center", "its", "their", "is", "are", "was", "were", "turn", "turns",
                     "turned", "go", "goes", "move", "moves", "moved", "facing", "faces", "pointing", "points",
                     "heading", "heads", "lie", "lies", "lying", "and", "or", "side", "sides",
-                    "further", "farther", "furthest", "farthest", "most", "slightly", "bit"))  # "the ship further left"
+                    "further", "farther", "furthest", "farthest", "most", "slightly", "bit",  # "the ship further left"
+                    "located", "situated", "positioned", "placed", "parked", "moored", "docked", "visible", "seen",
+                    "shown"))  # "the car parked left"
 
 
 def _departed(text: str, start: int, end: int) -> bool:

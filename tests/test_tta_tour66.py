@@ -207,9 +207,11 @@ def test_an_upper_corner_answer_is_one_vote_with_the_transposed_views_top_corner
 @pytest.mark.parametrize("said,image", [("The building further left.", "The building further right."),
                                         ("The ship farthest left.", "The ship farthest right."),
                                         ("The car slightly left.", "The car slightly right."),
-                                        ("The tank a bit left.", "The tank a bit right.")])
+                                        ("The tank a bit left.", "The tank a bit right."),
+                                        ("The car parked left.", "The car parked right."),
+                                        ("The ship located left.", "The ship located right.")])
 def test_left_after_a_degree_word_is_a_side(said, image):
-    """4ea801c5 read 'the' as a count, so 'The building further left.' (a side, before it: no count) was read as a
-    departure and kept as 'left' in every mirror view."""
+    """4ea801c5 read 'the' as a count, so 'The building further left.' and 'The car parked left.' (sides, before it:
+    no count) were read as departures and kept as 'left' in every mirror view."""
     assert tta.swap_words(said, "h") == image
     assert tta.swap_words(image, "h", back=True) == said
