@@ -262,11 +262,13 @@ class ChatREPL:
             self.say(f"  note: {no_view_note(asked, inputs[0], plain, self.tta)}")
         if f is None:  # no view asked (said above), or one refused: a kept [det] "None." is a Fused, its notes below
             return plain
-        for note in filter(None, (f.note, f.unasked)):  # view answers left out of the fusion, views not asked: why
+        # view answers left out of the fusion, the plain answer's shapes voted out ("None."), views not asked: why
+        for note in filter(None, (f.note, f.voted_out, f.unasked)):
             self.say(f"  note: {note}")
         if f.answer != answer:
             views = f.answers or len(self.tta.views)  # the views asked: crops are not, for most questions
-            said = f"{f.answer} (no shape found in enough views)".strip() if f.objects == [] else f.answer
+            said = f"{f.answer} (no shape found in enough views)".strip() if f.objects == [] and not f.voted_out \
+                else f.answer
             self.say(f"fused over {views} views: {said}")
         if f.cut and not cut:  # the streamed answer's was said already
             self.say(f"  note: {inf.cut_note(self.session.gen['max_new_tokens'], 'a view answer')}")

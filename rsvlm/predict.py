@@ -41,7 +41,8 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     (``inference.Answer``: ``cut`` where the token limit stopped it). With ``tta``, an answer of shapes only
     or short text is fused over the image's views (rsvlm.tta; asked without ``min_objects``, counted by a
     progress bar: plain lines off a terminal); a fused answer is ``cut``, or ``past_context``, where any answer fused was.
-    ``notes`` gets a refused view, view answers left out of the fusion, which answer was cut and which ran
+    ``notes`` gets a refused view, view answers left out of the fusion, why "None." replaced the plain answer's
+    shapes (``Fused.voted_out``), which answer was cut and which ran
     past the LLM's context (a warning: "warning: …"). ``min_objects``, ``by_class``: ``inference.generate_answers``."""
     msgs = [[{"role": "user", "content": inf.user_text(question, images, True, processor.prompt)}]]
     inputs = [[inf.model_input(im) for im in images]]
@@ -79,7 +80,9 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
         with bars:
             fused = fused_answers(counted, msgs, inputs, [answer], tta, refused, on_views=asking)[0]
         # a kept [det] "None." is a Fused too (tta.fused_answers): its views not asked are said with it
-        said = [*refused.values(), *(filter(None, (fused.note, fused.unasked)) if fused is not None else ()), *said]
+        # voted_out: why "None." replaced the plain answer's shapes (they were printed nowhere: only "None." was)
+        said = [*refused.values(), *(filter(None, (fused.note, fused.voted_out, fused.unasked)) if fused is not None
+                                     else ()), *said]
         if fused is not None and fused.cut and not inf.is_cut(answer):  # the answer printed is no cut one's
             said.append(inf.cut_note(max_new_tokens, "a view answer fused into it"))
         if fused is not None and fused.past_views and not past:  # was said as "1 of the 1 answer(s)"

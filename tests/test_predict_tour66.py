@@ -176,3 +176,47 @@ def test_a_region_beside_another_task_s_tag_names_the_tag(geotiff, tmp_path, cap
     nor what made the task [det]."""
     assert _predict(tmp_path / "no-model", geotiff, "--prompt", "[det] ships", "--region", "1,1,5,5") == 2
     assert "rsvlm predict: --region is for --task regcap; --prompt's [det] asks about none" in capsys.readouterr().err
+
+
+
+POLY = "<ref>ship</ref><poly><loc_100><loc_100><loc_500><loc_100><loc_500><loc_500></poly>"
+VOTED = "test-time augmentation: \"None.\" in place of the plain answer's 1 shape(s), voted out: "
+
+
+def test_a_plain_answer_voted_out_by_tta_says_why(ckpt, geotiff, tmp_path, capsys, monkeypatch):
+    """--tta dihedral answered "None." where the plain answer had a ship's outline, with no word of why
+    (Fused.voted_out was printed nowhere)."""
+    from rsvlm import inference as inf
+
+    calls = []
+
+    def answerer(*a, **k):
+        def generate(messages, images):  # the plain answer a ship, every view's "None."
+            calls.append(1)
+            return [inf.Answer(POLY if len(calls) == 1 else "None.", []) for _ in messages]
+        return generate
+
+    monkeypatch.setattr(inf, "answerer", answerer)
+    out = tmp_path / "r.json"
+    assert _predict(ckpt, geotiff, "--task", "seg", "--tta", "dihedral", "--out", str(out)) == 0
+    err = capsys.readouterr().err
+    assert f"rsvlm predict: note: {VOTED}" in err, err
+    result = json.loads(out.read_text())
+    assert result["answer"] == "None." and any(VOTED in n for n in result["notes"]), result["notes"]
+
+
+def test_chat_says_why_tta_voted_the_plain_answer_out():
+    from test_tta_tour56 import _repl
+
+    from rsvlm import inference as inf
+    from rsvlm import tta
+
+    repl = _repl(lambda m, i: [inf.Answer("None.", []) for _ in m],
+                 [{"role": "user", "content": "<image>\n[seg] the ships"}, {"role": "assistant", "content": POLY}],
+                 tta.FuseConfig(views="dihedral"))
+    assert repl.fused(POLY, []).text == "None."
+    said = repl.out.getvalue()
+    assert [ln for ln in said.splitlines() if "voted out" in ln] == [f"  note: {VOTED}no pixel was drawn as one "
+                                                                    "class by 4 of the 8 views (min_share 0.5), or "
+                                                                    "only slivers under 0.1 of a view's instance"]
+    assert "fused over 8 views: None.\n" in said, said  # not also "(no shape found in enough views)"
