@@ -67,12 +67,12 @@ def named_by_wavelength(descriptions: list[str | None], tags: list[dict]) -> tup
                 for d, t in zip(descriptions, tags)], []
     out, named = [], []
     for d, n, w in zip(descriptions, names, um):
-        own = _GDAL_SUFFIX.sub("", d or "") if d else ""
-        if _NO_NAME.fullmatch(own):
+        own = _GDAL_SUFFIX.sub("", d or "")
+        if _NO_NAME.fullmatch(own):  # (an empty one too)
             out.append(n)
             named.append(f"{n} ({w:g} µm)")
         else:  # a name of its own: GDAL's appended wavelength dropped ("Red (0.6650 Micrometers)" is red)
-            out.append(own or d)
+            out.append(own)
     if not named:
         return out, []
     return out, [f"band{'s' * (len(named) > 1)} named by {'their' if len(named) > 1 else 'its'} wavelength: "
