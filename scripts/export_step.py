@@ -14,8 +14,10 @@ inside the step folder nor named step_N beside it (ckpt.keep would delete it wit
 A step folder that records its LLM base's fingerprint (STEP/rsvlm_base.json, as adapter/rsvlm_base.json)
 is refused where model.llm.name_or_path now holds other weights (re-downloaded, another revision, converted):
 the step's trained weights would be paired with a base they never saw; --force exports on it anyway, with a
-warning. One that records none is exported on the base as it is now, said on stderr where the export's
-adapter/rsvlm_base.json then records that base.
+warning, the export's adapter/rsvlm_base.json recording the base it trained on (copied from the step), so loading
+it on this base is refused in turn until that file is removed. rsvlm train writes the file into each step folder
+where the LLM is frozen or LoRA on model.llm.name_or_path. One that records none (older runs) is exported on the
+base as it is now, said on stderr where the export's adapter/rsvlm_base.json then records that base.
 """
 
 from __future__ import annotations
@@ -130,7 +132,9 @@ def _same_base(step: Path, force: bool) -> bool:
                "with a base they never saw")
         if not force:
             raise ValueError(f"{why}; put that base back, or export on this one anyway with --force")
-        print(f"warning: {why}; exported anyway (--force)", file=sys.stderr)
+        print(f"warning: {why}; exported anyway (--force); its adapter/{FINGERPRINT} records the base it trained "
+              "on, so chat, eval and merge-lora refuse it on this one until that file is removed (or merge-lora "
+              "--force)", file=sys.stderr)
     return True
 
 

@@ -210,3 +210,40 @@ def test_an_adapter_file_lacking_a_tensor_names_it(tmp_path, ckpt, gone):
         load_pretrained(bad)
     said = str(err.value)
     assert str(path) in said and key in said and "lacks" in said and "KeyError" not in said, said
+
+
+def test_a_training_step_records_its_base_and_export_step_refuses_it_changed(tmp_path, base_dir, monkeypatch,
+                                                                              capsys):
+    import json
+    import shutil
+
+    from safetensors.torch import load_file
+    from test_train_utils import make_records, recipe
+
+    from rsvlm.model.base_print import FINGERPRINT, fingerprint
+    from rsvlm.train import main as train_main
+
+    base = shutil.copytree(base_dir, tmp_path / "base")
+    data = make_records(tmp_path / "d", n=4, ir_every=0)
+    out = tmp_path / "run"
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}", "log.progress=false",
+            "batch_size=2", "max_steps=1", "ckpt.every=1", "optim.warmup_steps=0",
+            f"model.llm.name_or_path={base}", "model.llm.config=null"]
+    assert train_main(argv) == 0
+    step = out / "checkpoints" / "step_000001"
+    recorded = step / FINGERPRINT  # was: none, so export_step's check never ran
+    assert json.loads(recorded.read_text()) == {"base": str(base), "fingerprint": fingerprint(base)}
+
+    export = load_script("export_step", monkeypatch)
+    assert export.main([str(step), "--out", str(tmp_path / "same")]) == 0
+    assert (tmp_path / "same" / "adapter" / FINGERPRINT).read_text() == recorded.read_text()
+    assert "records no fingerprint" not in capsys.readouterr().err
+
+    state = load_file(str(base / "model.safetensors"))  # the base re-downloaded as another revision
+    save_file({k: v + 1 for k, v in state.items()}, str(base / "model.safetensors"), metadata={"format": "pt"})
+    assert export.main([str(step), "--out", str(tmp_path / "moved")]) == 2
+    assert "now holds other weights" in capsys.readouterr().err and not (tmp_path / "moved").exists()
+    assert export.main([str(step), "--out", str(tmp_path / "forced"), "--force"]) == 0
+    # the base it trained on, copied: not the base it was exported on, re-fingerprinted
+    assert (tmp_path / "forced" / "adapter" / FINGERPRINT).read_text() == recorded.read_text()
+    assert "exported anyway" in capsys.readouterr().err

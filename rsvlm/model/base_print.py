@@ -60,10 +60,18 @@ def fingerprint(folder: Path) -> str | None:
     return digest.hexdigest()[:32]
 
 
+def base_record(name: str, folder: Path | None) -> str | None:
+    """rsvlm_base.json's text for the base ``name`` (its files in ``folder``): the name and the files' fingerprint;
+    None without one. Training computes it once and writes it into each step folder (``loop.save_checkpoint``)."""
+    if folder is not None and (print_ := fingerprint(folder)) is not None:
+        return json.dumps({"base": name, "fingerprint": print_}, indent=1) + "\n"
+    return None
+
+
 def record_base(adapter: Path, name: str, folder: Path | None) -> None:
     """Write ``adapter``/rsvlm_base.json: the base ``name`` and its files' fingerprint (nothing without one)."""
-    if folder is not None and (print_ := fingerprint(folder)) is not None:
-        (Path(adapter) / FINGERPRINT).write_text(json.dumps({"base": name, "fingerprint": print_}, indent=1) + "\n")
+    if (text := base_record(name, folder)) is not None:
+        (Path(adapter) / FINGERPRINT).write_text(text)
 
 
 def other_base(adapter: Path, name: str, folder: Path | None) -> tuple[str | None, str | None]:

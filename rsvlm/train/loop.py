@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -26,6 +27,7 @@ import torch
 
 from rsvlm.config import save_config
 from rsvlm.data.records import ReadReport
+from rsvlm.model.base_print import FINGERPRINT
 from rsvlm.model.llm import context_length
 from rsvlm.model.pointer import pointer_ids
 from rsvlm.processes import StopOnTerm, ignore_sigterm
@@ -94,7 +96,8 @@ def _to(batch: dict, device: torch.device) -> dict:
             "attention_mask": batch["attention_mask"].to(device, non_blocking=nb), "images": images}
 
 
-def save_checkpoint(engine, cfg: TrainConfig, state: dict, rank: int, world: int) -> Path:
+def save_checkpoint(engine, cfg: TrainConfig, state: dict, rank: int, world: int, base: str | None = None) -> Path:
+    """The step folder (either engine); ``base``: rank 0's ``step_base``, written as its rsvlm_base.json."""
     final = ckpt.step_dir(Path(cfg.out_dir) / "checkpoints", state["step"])
     with ckpt.staged_step(final, cfg.ckpt.keep, rank, world) as tmp:
         engine.save(tmp)
@@ -102,7 +105,23 @@ def save_checkpoint(engine, cfg: TrainConfig, state: dict, rank: int, world: int
         ckpt.save_trainer_state(tmp, state, rank)
         if rank == 0:
             save_config(cfg, tmp / "train_config.yaml")
+            if base is not None:
+                (tmp / FINGERPRINT).write_text(base)
     return final
+
+
+def step_base(cfg: TrainConfig) -> str | None:
+    """rsvlm_base.json's text for the run's step folders, computed once: the base ``model.llm.name_or_path`` and
+    its weights' fingerprint where the LLM's weights come from it (frozen or LoRA; a full fine-tune's step holds
+    them all). export_step rebuilds that base from the name and refuses one changed since (was: nothing
+    recorded, so it could not tell)."""
+    from rsvlm.model.base_print import base_record
+    from rsvlm.model.ckpt_files import base_folder
+
+    name = cfg.model.llm.name_or_path
+    if not name or cfg.model.trainable.llm == "full":
+        return None
+    return base_record(name, base_folder(name))
 
 
 def _adapter_only(cfg: TrainConfig) -> bool:
@@ -137,9 +156,11 @@ def export_step(folder: Path, out: Path) -> Path:
     that step, for eval, chat or ``init_from``.
 
     The frozen parts are rebuilt as training built them, from the folder's train_config.yaml (seed,
-    ``init_from``, ``model.llm.name_or_path``), so those paths must still hold what they held then;
-    nothing can check that. A contrastive pretraining step folder gives its encoder, as that run's
-    ``final/encoder.safetensors`` would be at that step; a DeepSpeed step folder is refused."""
+    ``init_from``, ``model.llm.name_or_path``), so those paths must still hold what they held then: the LLM base
+    recorded in the step's rsvlm_base.json (``step_base``) is copied into the export's adapter/, so the export
+    is refused on another base as the step was (scripts/export_step.py checks it first); the rest is unchecked.
+    A contrastive pretraining step folder gives its encoder, as that run's ``final/encoder.safetensors`` would be
+    at that step; a DeepSpeed step folder is refused."""
     from rsvlm.config import load_config
     from rsvlm.model.checkpoint import check_new_folder
 
@@ -156,6 +177,8 @@ def export_step(folder: Path, out: Path) -> Path:
     model, _ = build_model(cfg, torch.device("cpu"))
     ckpt.load_trainable(folder, model)
     model.save_pretrained(out, adapter_only=_adapter_only(cfg))
+    if (folder / FINGERPRINT).is_file() and (out / "adapter").is_dir():  # the base it trained on, not the one now
+        shutil.copyfile(folder / FINGERPRINT, out / "adapter" / FINGERPRINT)
     save_config(cfg, out / "train_config.yaml")
     return out
 
@@ -246,6 +269,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     engine = make_engine(model, cfg, world)
     counts_group = host_group(world, cfg.dist.timeout_s)
     records = D.index_digest(index)  # what the batch plans are drawn from
+    base = step_base(cfg) if rank == 0 else None  # once: each step folder's rsvlm_base.json
     state = {"step": 0, "epoch": 0, "micro_in_epoch": 0, "samples": 0, "bad": 0, "bad_ids": [], "tokens": 0}
     if folder is not None:
         fresh = [dict(g) for g in engine.optimizer.param_groups]  # this run's optim settings
@@ -378,7 +402,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
                     extra["pointer_loss"] = float(pointer_sum) / pointer_n
                     pointer_sum, pointer_n = 0.0, 0
                 metrics.log(state["step"], lr, extra)
-            saved = save_checkpoint(engine, cfg, state, rank, world) if save_now else None
+            saved = save_checkpoint(engine, cfg, state, rank, world, base) if save_now else None
             if stop_now:
                 leave(saved, world)
             if cfg.slow_step_s:
@@ -392,7 +416,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
             profiler.close()
         metrics.close()
     if end_save_due(cfg.ckpt.every, state["step"] > steps_at_start, folder is not None and continues_own(cfg)):
-        save_checkpoint(engine, cfg, state, rank, world)
+        save_checkpoint(engine, cfg, state, rank, world, base)
     final = save_final(engine, cfg, rank)
     summary = summarize(state, report, world, time.perf_counter() - t_start, state["step"] - steps_at_start,
                         tokens_at_start)
