@@ -80,7 +80,8 @@ def size_note(items: list[Item], root: Path) -> str | None:
     return (f"{len(bad)} of the {checked} record(s){of} whose images were found beside the ground truth give a "
             f"meta.width x meta.height other than the image's (first: {bad[0]}): predicted 'objects' are pixels "
             "read against meta's size, as the reference is, so objects in the image's own pixels (another tool's) "
-            "score in the wrong place; write the images' sizes into meta (rsvlm eval's own objects are in meta's)")
+            "score in the wrong place; write the images' sizes into meta for them (rsvlm eval's objects are in meta's "
+            "pixels and score right as they are: answer again after such an edit)")
 
 
 if __name__ == "__main__":  # python -m eval.image_sizes: no command line; say so, and which scripts have one

@@ -92,16 +92,18 @@ def meta_size_note(record: dict, size: tuple[int, int]) -> list[str]:
     that is not ``size``, its image's (width, height) as read; [] where it is, or meta gives none. This run's answers
     still score right: the scorers read them, its ``objects`` rows and the reference alike in meta's pixels; another
     tool's objects, in the image's own, would not (said so: the note was read as this run's scores being wrong, and
-    was said of cls, vqa and cap records, which no pixel scores). No file name: ``ReadNotes`` gives the record, and
-    spreads a note's numbers over its records as ranges (``c1–2.png`` of c1.png, d1.png)."""
+    was said of cls, vqa and cap records, which no pixel scores). A meta put right afterwards leaves this run's
+    ``objects`` rows in the old meta's pixels: the run is to be redone, not its records edited alone. No file
+    name: ``ReadNotes`` gives the record, and spreads a note's numbers over its records as ranges (``c1–2.png`` of
+    c1.png, d1.png)."""
     meta = record.get("meta") or {}
     w, h = meta.get("width"), meta.get("height")
     if record.get("task") not in PIXEL_TASKS or not all(isinstance(v, int) and not isinstance(v, bool) for v in (
             w, h)) or (w, h) == tuple(size):
         return []
     return [f"meta.width x meta.height {w}x{h} is not the image's {size[0]}x{size[1]}: this run's answers score "
-            "right (in meta's pixels, as the reference); another tool's objects in the image's pixels would "
-            "not: put the image's size in meta"]
+            "right (in meta's pixels, as the reference); another tool's pixel objects would not; meta fixed later "
+            "needs this run redone"]
 
 
 # reading notes that name bands or give the stretch, said of nearly every image as it should be: not tallied
