@@ -72,18 +72,31 @@ def binary_mask(label, out: Output, lossy: bool = False):
     that is not 0 and one value, ``labels_not_binary_every_nonzero_taken`` (codes, instance ids),
     ``label_pixels_mid_grey``, ``labels_resampled`` (over ``NOT_A_MASK`` mid-grey, on ramps) and
     ``label_pixels_ignored_255``, ``label_pixels_nan`` (a float label's no-data, no class pixel)."""
+    return mask_and_void(label, out, lossy)[0]
+
+
+def mask_and_void(label, out: Output, lossy: bool = False):
+    """``binary_mask``'s mask (H, W) bool and the void pixels (H, W) bool of a 0/1 label's 255 (None where it has
+    none), told from one look at the label (levir-cd leaves out the windows mostly void)."""
     import numpy as np
 
     if label.dtype.kind == "f" and (nan := np.isnan(label)).any():  # a float GeoTIFF's no-data: no class pixel
         out.note("label_pixels_nan", int(nan.sum()))  # it was a ValueError traceback (NaN to integer)
         label = np.where(nan, 0, label)
     values = np.unique(label)
+    if (void := _void_pixels(label, lossy, values)) is not None:  # 0/1 with 255 void: no class pixel
+        out.note("label_pixels_ignored_255", int(void.sum()))
+        return label == 1, void
+    return _class_pixels(label, values, out, lossy), None
+
+
+def _class_pixels(label, values, out: Output, lossy: bool):
+    """``binary_mask`` of a label (H, W) with no void (``values``: its ``np.unique``)."""
+    import numpy as np
+
     if len(values) == 1 or len(values) == 2 and values[0] == 0:  # 0 / v, or one value alone
         return label > 0
     top = 1 if values[-1] <= 1 else 255 if values[-1] <= 255 else 65535
-    if (void := void_pixels(label, lossy, values)) is not None:  # 0/1 with 255 void: no class pixel
-        out.note("label_pixels_ignored_255", int(void.sum()))
-        return label == 1
     flat = len(values) > CODES and _piecewise_constant(label, CODES)  # few flat values: a colour label's classes
     flat = flat and _small_steps(label) <= GRADIENT  # a smooth photo's quantised levels are flat too
     codes = values[-1] <= top / 2 and len(values) <= CODES and not (lossy and values[-1] > CODES)
@@ -129,14 +142,11 @@ def _apart(ids, out: Output):
     return m & ~edge
 
 
-def void_pixels(label, lossy: bool = False, values=None):
+def _void_pixels(label, lossy: bool, values):
     """The void pixels (H, W) bool of ``label`` (H, W), a 0/1 label with 255 whose 1s lie in flat regions, read
-    from a lossless file (not ``lossy``), or None; ``values``: ``np.unique(label)`` where known."""
-    import numpy as np
-
+    from a lossless file (not ``lossy``), or None; ``values``: ``np.unique(label)``."""
     if lossy or label.dtype.kind not in "ui":
         return None
-    values = np.unique(label) if values is None else values
     return label == VOID if values.tolist() == [0, 1, VOID] and _piecewise_constant(label) else None
 
 

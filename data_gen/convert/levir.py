@@ -37,7 +37,7 @@ import contextlib
 from pathlib import Path
 
 from data_gen import crop
-from data_gen.convert.binmask import NotAMask, binary_mask, lossy_file, void_pixels
+from data_gen.convert.binmask import NotAMask, lossy_file, mask_and_void
 from data_gen.convert.common import (
     IMAGE_EXTS,
     ConversionError,
@@ -169,10 +169,8 @@ def run(args, out: Output) -> None:
             continue
         mark = out.mark()  # the notes of a pair then skipped (labels_not_binary) are taken back with it
         try:
-            raw = read_label(lab, rgb=False)  # (H, W)
-            void = void_pixels(raw, lossy_file(lab))  # (H, W) bool of a 0/1 label's 255, or None
-            mask = binary_mask(raw, out, lossy_file(lab))  # (H, W) bool
-            del raw
+            # (H, W) bool, and (H, W) bool of a 0/1 label's 255 or None
+            mask, void = mask_and_void(read_label(lab, rgb=False), out, lossy_file(lab))
         except NotAMask as e:  # a photo given as the label was thresholded into "changes", unsaid
             out.skip("label_not_a_mask", str(lab), str(e))
             continue
