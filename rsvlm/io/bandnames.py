@@ -51,7 +51,8 @@ def near_band_at(names: list[str], want: str) -> int | None:
     none of ``names`` is ``want`` by any name (``band_at``); None where none is or ``want`` has no near band."""
     if band_at(names, want) is not None:
         return None
-    near = next((v for g in (same_band(want) or (want,)) for k, v in NEAR_BAND.items() if band_key(g) == k), ())
+    keys = {band_key(x) for x in (want, *same_band(want))}  # B08: nir, n, b8
+    near = next((v for k, v in NEAR_BAND.items() if k in keys), ())
     return next((i for x in near for i, n in enumerate(names) if band_key(n) == band_key(x)), None)
 
 
