@@ -149,14 +149,16 @@ def _through_wrappers(src: Path, files: list[Path], out: Output) -> Path:
     return src.joinpath(*held[0][:depth])
 
 
-# words that qualify a scene of a class rather than name one: when, how, by what sensor, which split (forest/summer/)
-QUALIFIERS = frozenset(
+SPLITS = ("train", "training", "val", "valid", "validation", "test", "testing", "trainval")  # a split's folder names
+SPLIT_FOLDERS = (*SPLITS, "images", "data")  # a top folder of these names is a split or a wrapper, not a class
+# words that qualify a scene of a class rather than name one: when, how, by what sensor, which split (forest/summer/);
+# no weather words: clear / cloudy / hazy are the classes of cloud-cover datasets
+QUALIFIERS = frozenset((
     "spring summer autumn fall winter season dry wet rainy monsoon day night morning noon evening dawn dusk "
     "january february march april may june july august september october november december jan feb mar apr jun "
     "jul aug sep sept oct nov dec before after pre post early late rgb nir swir tir ir sar msi optical thermal "
-    "pan vv vh hh hv asc desc ascending descending hr lr train training val valid validation test testing "
-    "trainval sentinel landsat worldview gaofen planet planetscope naip spot pleiades quickbird ikonos geoeye modis "
-    "lidar".split())  # no weather words: clear / cloudy / hazy are the classes of cloud-cover datasets
+    "pan vv vh hh hv asc desc ascending descending hr lr sentinel landsat worldview gaofen planet planetscope naip "
+    "spot pleiades quickbird ikonos geoeye modis lidar").split() + list(SPLITS))
 _SENSOR_CODE = re.compile(r"[a-z]{1,2}\d+")  # s1, s2, l8, wv3, gf2: a sensor's short name
 
 
@@ -176,9 +178,6 @@ def _class_names(folders, qualifiers: bool = True) -> bool:
     names = {class_from_name(f) for f in folders}
     qualifying = qualifiers and all(_qualifier(w) for f in folders for w in clean_label(f).split())
     return len(names) > 1 and all(any(c.isalpha() for c in n) for n in names) and not qualifying
-
-
-SPLIT_FOLDERS = ("train", "training", "val", "valid", "validation", "test", "testing", "trainval", "images", "data")
 
 
 def _no_split_folders(src: Path, files: list[Path]) -> None:
