@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from data_gen.convert.common import ConversionError, Output
+
 
 class Lines(list):
     """``read_lines``'s lines; ``utf16``: the file was read as UTF-16 (its BOM, or its NUL bytes, said so)."""
@@ -46,7 +48,7 @@ def _bomless_utf16(data: bytes) -> str | None:
         "utf-16-be" if even > 4 * odd and even * 4 >= len(head) else None
 
 
-def skip_undecodable(out, lines: Lines, where: str, detail: str) -> None:
+def skip_undecodable(out: Output, lines: Lines, where: str, detail: str) -> None:
     """Skip a line of ``lines`` holding U+FFFD: ``broken_utf16`` in a file read as UTF-16 (an odd byte
     count, a lone surrogate: it was reported as not UTF-8), else ``not_utf8``."""
     out.skip("broken_utf16" if lines.utf16 else "not_utf8", where, detail)
@@ -55,8 +57,6 @@ def skip_undecodable(out, lines: Lines, where: str, detail: str) -> None:
 def read_json(path: Path):
     """``path``'s JSON, UTF-8 (a BOM dropped) or UTF-16/32 (``json.loads`` of bytes tells which: a COCO file
     saved as Notepad's "Unicode" was "cannot read JSON ('utf-8' codec can't decode byte 0xff …)")."""
-    from data_gen.convert.common import ConversionError
-
     try:
         data = Path(path).read_bytes()
         if not data.strip():  # "Expecting value: line 1 column 1 (char 0)" did not say the file is empty
