@@ -132,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "after '--')")
     p.add_argument("--region", type=val.region, action=val.OneRegion, metavar="X1,Y1,X2,Y2",
                    help="[regcap] the region asked about, in the image's pixels (a pair's later image); it takes "
-                        "the place of {box} in --prompt, or follows it (default question: 'What is in {box}?')")
+                        "the place of {box} in --prompt, or follows it (default question: 'What is in {box}?'); "
+                        "alone, it makes --task regcap")
     p.add_argument("--max-new-tokens", type=val.count(1), default=256, metavar="N",
                    help="longest answer in tokens (default 256); an answer it stops is noted")
     p.add_argument("--out", metavar="FILE", help="write the result as JSON here (result.json; - for stdout, the "

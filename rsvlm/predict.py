@@ -125,8 +125,8 @@ def region_question(args, image) -> str | None:
 
 def settle_task(args) -> str | None:
     """``args.task`` from the task tag ``--prompt`` opens with where ``--task`` is not given (``regcap`` for a
-    ``--region`` with a ``--prompt`` of no tag); why the task
-    cannot be settled (neither names one, an unknown tag), else None."""
+    ``--region`` with a ``--prompt`` of no tag); why the task cannot be settled (neither names one, an unknown
+    tag), else None."""
     try:
         tag = opening_task(inf.tagged(args.prompt)) if args.prompt else None
     except ValueError as e:  # [detect]: asked_question says it where --task is given

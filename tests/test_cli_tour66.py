@@ -32,3 +32,10 @@ def test_chat_s_region_hint_says_what_becomes_of_pixels_in_a_box(capsys):
     err = _error(["chat", "--image", "a.tif", "--region", "1,2,3,4"], capsys)
     assert "one typed in pixels, <box>10,10,50,50</box>, is refused naming the <box> to write)" in err, err
     assert "))" not in err, err
+
+
+def test_predict_help_says_a_region_alone_makes_the_task_regcap(capsys):
+    """6363fa49 let --region stand for --task regcap; --help said nothing of it."""
+    with pytest.raises(SystemExit):
+        main(["predict", "--help"])
+    assert "alone, it makes --task regcap" in " ".join(capsys.readouterr().out.split())
