@@ -266,3 +266,28 @@ def test_the_nan_scan_is_one_min_max_pass_and_finds_each_nan_and_inf(monkeypatch
     assert odd_values("a", {"w": torch.empty(0, 4)}, params) is None
     # was isfinite over every value (1.6 s for a rank-64 LoRA of a 7B model on one CPU thread): now its min and max
     assert seen and max(seen) == 1, max(seen)
+
+
+def test_a_cut_safetensors_file_whose_header_size_starts_with_a_pickles_byte_is_not_called_pickled(tmp_path):
+    import json
+    import struct
+
+    from rsvlm.model.weights import load_safetensors
+
+    header = json.dumps({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}).encode()
+    header += b" " * ((128 - len(header)) % 256 or 256)  # its size's first byte 0x80, as a pickle's PROTO opcode
+    path = tmp_path / "vision.safetensors"
+    path.write_bytes(struct.pack("<Q", len(header)) + header + bytes(8))  # cut: 8 of its 16 data bytes
+    assert path.read_bytes()[:1] == b"\x80"
+    with pytest.raises(ValueError, match="not a readable safetensors file") as err:
+        load_safetensors(path)
+    assert "pickled" not in str(err.value), err.value  # was: 'it is a pickled torch.save file', a cut download
+
+
+def test_a_legacy_torch_save_named_safetensors_is_called_pickled(tmp_path):
+    from rsvlm.model.weights import load_safetensors
+
+    path = tmp_path / "vision.safetensors"
+    torch.save({"w": torch.zeros(2)}, path, _use_new_zipfile_serialization=False)
+    with pytest.raises(ValueError, match="pickled torch.save file"):
+        load_safetensors(path)

@@ -230,13 +230,16 @@ def _same_bits(x: torch.Tensor, y: torch.Tensor) -> bool:
 def pickled_note(path: Path) -> str:
     """"; it is a pickled torch.save file …" where ``path``'s first bytes are a zip (torch.save) or a pickle's,
     else "": such a file named .safetensors was 'not readable (header too large)', not saying what it is.
-    Reads 4 bytes; nothing is unpickled."""
+    Reads 9 bytes; nothing is unpickled. A safetensors file's 9th byte opens its JSON header ("{"): a cut one whose
+    header size's first byte is 0x80 (one in 32 sizes) is no pickle."""
     try:
         with open(path, "rb") as f:
-            head = f.read(4)
+            head = f.read(9)
     except OSError:
         return ""
-    if head == b"PK\x03\x04" or head[:1] == b"\x80":
+    if head[8:9] == b"{":
+        return ""
+    if head[:4] == b"PK\x03\x04" or (head[:1] == b"\x80" and head[1:2] in (b"\x02", b"\x03", b"\x04", b"\x05")):
         return ("; it is a pickled torch.save file named .safetensors, which rsvlm never unpickles: re-save its "
                 "tensors with safetensors.torch.save_file")
     return ""
