@@ -298,7 +298,9 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
     for step in ("vht" if back else "thv"):
         if step not in view:
             continue
-        if step == "t":  # "the upper left corner" asked (or said back) as "the top left corner": no view skipped
+        # "the upper left corner" asked as "the top left corner": no view skipped; said back so with ``upper`` alone
+        # (its "upper" written back below): a label, said back with none, keeps no vote on the fused one (None)
+        if step == "t" and (upper or not back):
             text = _UPPER.sub(lambda m: _cased({"upper": "top", "lower": "bottom"}[m.group(1).lower()], m.group(1)),
                               text)
         if any(re.search(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE) for w in UNMAPPED.get(step, ())):

@@ -202,6 +202,7 @@ def test_an_upper_corner_answer_is_one_vote_with_the_transposed_views_top_corner
     assert fused.answer == "Upper left." and fused.note is None
     assert tta.swap_words("Upper right.", "t", back=True, upper=True) == "Lower left."
     assert tta.swap_words("Top side.", "t", back=True, upper=True) == "Left side."  # no corner: as it was
+    assert tta.labels_back([{"label": "upper left ship"}], "t") == [{"label": None}]  # no "top left ship" vote
 
 
 @pytest.mark.parametrize("said,image", [("The building further left.", "The building further right."),
