@@ -1,7 +1,7 @@
 """The direction words of a question or answer said of a mirror view of its image (``rsvlm.tta``):
 per step of a view (``t`` transpose, ``h`` left-right flip, ``v`` top-bottom flip) the words it
 mirrors (``SWAPS``), those it has no one-word image for (``UNMAPPED``; "upper left" as a corner is asked
-of a transpose as "top left", ``_UPPER``, and said back as the plain answer spells it, ``upper_spelling``), the corner phrases a
+of a transpose as "top left", ``_AS_TOP``, and said back as the plain answer spells it, ``upper_spelling``), the corner phrases a
 transpose leaves in an unusual order ("left top": ``_CORNER`` puts them back), and the words a corner crop changes the meaning
 of (``framing_words``), the "-hand" compounds a transpose says in one word (``HANDED``: "the right-hand
 ship" is "the bottom ship", not "the bottom-hand ship"; ``hand_spelling``: said back with the plain answer's "-hand") and the phrases whose direction word is none
@@ -217,8 +217,8 @@ def upper_spelling(*texts: str | None) -> bool:
     """Whether the first corner in ``texts`` is said "upper"/"lower" ("upper left", "Lower-right"), not "top"/"bottom":
     how a transposed view's "top left" is said back, so that the plain answer's "Upper left." and a view's are one
     answer in the vote (the view is asked "top left": "upper" has no one-word transpose)."""
-    m = next((m for t in texts if t for m in _ANY_CORNER.finditer(t)), None)
-    return bool(m and m.group(1).lower() in ("upper", "lower"))
+    m = next((m for t in texts if t for m in _CORNER_HEAD.finditer(t)), None)
+    return bool(m and m.group(1).lower() in _AS_TOP)
 
 
 # "left" as a verb, a departure (the change captions' "One ship left.", "Two ships left, one arrived."), no side:
@@ -301,8 +301,7 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
         # "the upper left corner" asked as "the top left corner": no view skipped; said back so with ``upper`` alone
         # (its "upper" written back below): a label, said back with none, keeps no vote on the fused one (None)
         if step == "t" and (upper or not back):
-            text = _UPPER.sub(lambda m: _cased({"upper": "top", "lower": "bottom"}[m.group(1).lower()], m.group(1)),
-                              text)
+            text = _respell(text, _AS_TOP)
         if any(re.search(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE) for w in UNMAPPED.get(step, ())):
             return None
         text = _sub(_sub(text, "hand") if step == "t" else text, step)  # "right-hand" → "right" → "bottom"
@@ -314,14 +313,19 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
     if "t" not in view:
         return text
     text = _CORNER.sub(_corner, text)
-    return _TOP_CORNER.sub(lambda m: _cased({"top": "upper", "bottom": "lower"}[m.group(1).lower()], m.group(1)),
-                           text) if back and upper else text
+    return _respell(text, {b: a for a, b in _AS_TOP.items()}) if back and upper else text
 
 
 _GAP = r"[^\S\n]+|[^\S\n]*[-–_][^\S\n]*"  # a corner's joiner, with any spaces or tabs: "top  left", "north - west"
-_UPPER = re.compile(rf"{_EDGE[0]}(?i:(upper|lower)(?=(?:{_GAP})(?:left|right){_EDGE[1]}))")  # a corner: "upper-left"
-_ANY_CORNER = re.compile(rf"{_EDGE[0]}(?i:(upper|lower|top|bottom)(?=(?:{_GAP})(?:left|right){_EDGE[1]}))")
-_TOP_CORNER = re.compile(rf"{_EDGE[0]}(?i:(top|bottom)(?=(?:{_GAP})(?:left|right){_EDGE[1]}))")
+# a corner's first word ("upper-left", "Top right"), said "top" of a transpose ("upper" has none) and back
+_CORNER_HEAD = re.compile(rf"{_EDGE[0]}(?i:(upper|lower|top|bottom)(?=(?:{_GAP})(?:left|right){_EDGE[1]}))")
+_AS_TOP = {"upper": "top", "lower": "bottom"}
+
+
+def _respell(text: str, table: dict[str, str]) -> str:
+    """``text`` with each corner's first word in ``table`` (``_AS_TOP``, or it inverted) as its image, in its case."""
+    return _CORNER_HEAD.sub(lambda m: _cased(table[w], m.group(1)) if (w := m.group(1).lower()) in table
+                            else m.group(1), text)
 _CORNER = re.compile(rf"{_EDGE[0]}(?i:(left|right)({_GAP})(top|bottom)|(west|east)({_GAP})(north|south)"
                      rf"(ernmost|erly|ern|wards|ward)?){_EDGE[1]}")
 
