@@ -140,6 +140,19 @@ def test_a_pickled_file_named_safetensors_is_named_as_such_and_never_unpickled(t
     assert cmp.main([str(ckpt / "vision.safetensors"), str(bad / "vision.safetensors")]) == 2
     assert "pickled torch.save file" in capsys.readouterr().err
     assert not trap.exists()
+    _unpickle(bad / "vision.safetensors", how)  # the trap is armed: unpickled, the file makes the folder
+    assert trap.is_dir()
+
+
+def _unpickle(path, how):
+    import pickle
+
+    if how == "torch.save":  # under another name: this torch reads a .safetensors name with safetensors
+        import shutil
+
+        torch.load(shutil.copyfile(path, path.with_suffix(".pt")), weights_only=False)
+    else:
+        pickle.loads(path.read_bytes())
 
 
 @pytest.mark.parametrize("edit, said", [
@@ -163,13 +176,18 @@ def test_an_adapter_of_nan_integer_or_pickled_weights_is_refused(tmp_path, ckpt,
         state[key][0, 0] = float("nan")
     elif edit == "int":  # peft cast it to float without a word
         state[key] = state[key].to(torch.int64)
+    trap = tmp_path / "unpickled"
     if edit == "pickle":  # was: 'cannot be read (SafetensorError: … header too large)'
-        torch.save(state, path)
+        torch.save({**state, "trap": _Boobytrap(str(trap))}, path)
     else:
         save_file(state, str(path), metadata={"format": "pt"})
     with pytest.raises(ValueError, match=said) as err:
         load_pretrained(bad)
     assert "adapter_model.safetensors" in str(err.value)
+    assert not trap.exists()  # peft never got to torch.load it either
+    if edit == "pickle":
+        _unpickle(path, "torch.save")  # the trap is armed
+        assert trap.is_dir()
 
 
 def test_a_checkpoints_own_llm_of_integer_weights_is_refused(tmp_path, ckpt):
