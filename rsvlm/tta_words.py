@@ -317,6 +317,8 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
 
 
 _GAP = r"[^\S\n]+|[^\S\n]*[-–_][^\S\n]*"  # a corner's joiner, with any spaces or tabs: "top  left", "north - west"
+_CORNER = re.compile(rf"{_EDGE[0]}(?i:(left|right)({_GAP})(top|bottom)|(west|east)({_GAP})(north|south)"
+                     rf"(ernmost|erly|ern|wards|ward)?){_EDGE[1]}")
 # a corner's first word ("upper-left", "Top right"), said "top" of a transpose ("upper" has none) and back
 _CORNER_HEAD = re.compile(rf"{_EDGE[0]}(?i:(upper|lower|top|bottom)(?=(?:{_GAP})(?:left|right){_EDGE[1]}))")
 _AS_TOP = {"upper": "top", "lower": "bottom"}
@@ -326,8 +328,6 @@ def _respell(text: str, table: dict[str, str]) -> str:
     """``text`` with each corner's first word in ``table`` (``_AS_TOP``, or it inverted) as its image, in its case."""
     return _CORNER_HEAD.sub(lambda m: _cased(table[w], m.group(1)) if (w := m.group(1).lower()) in table
                             else m.group(1), text)
-_CORNER = re.compile(rf"{_EDGE[0]}(?i:(left|right)({_GAP})(top|bottom)|(west|east)({_GAP})(north|south)"
-                     rf"(ernmost|erly|ern|wards|ward)?){_EDGE[1]}")
 
 
 def _corner(m: re.Match) -> str:
