@@ -190,13 +190,18 @@ def _camel(new: str, like: str) -> str:
     return "".join(out)
 
 
+def _first(pattern: re.Pattern, texts, keep=lambda m: True) -> re.Match | None:
+    """The first match of ``pattern`` in ``texts`` (None skipped) that ``keep`` takes: the plain answer's, else the
+    question's, spelling of a word a view's answer is said back in (``counter_spelling``, ``hand_spelling``, ...)."""
+    return next((m for t in texts if t for m in pattern.finditer(t) if keep(m)), None)
+
+
 def counter_spelling(*texts: str | None) -> str:
     """The first spelling of the counter sense of a rotation in ``texts`` ("anticlockwise", "Anti-clockwise",
     "counter clockwise": lowercased), else "counterclockwise": what a mirror view's "clockwise" is said back as,
     so that the plain answer's "Anticlockwise." and a view's "Clockwise." are one answer in the vote."""
-    pattern = _swapper("rotation")[1]
-    return next((m.group(0).lower() for t in texts if t for m in pattern.finditer(t)
-                 if m.group(0).lower() != "clockwise"), "counterclockwise")
+    m = _first(_swapper("rotation")[1], texts, lambda m: m.group(0).lower() != "clockwise")
+    return m.group(0).lower() if m else "counterclockwise"
 
 
 # a left or right before a word it qualifies ("left side", "right ship"; not "left of", "left the dock", "left its
@@ -210,14 +215,14 @@ def hand_spelling(*texts: str | None) -> str | None:
     """The "-hand" (" hand", "-Hand") of the first "left-hand" or "right-hand" in ``texts``, else None: how a
     transposed view's "top side" is said back, so that the plain answer's "Left-hand side." and a view's are one
     answer in the vote."""
-    return next((m.group(1) for t in texts if t for m in _HAND.finditer(t)), None)
+    return m.group(1) if (m := _first(_HAND, texts)) else None
 
 
 def upper_spelling(*texts: str | None) -> bool:
     """Whether the first corner in ``texts`` is said "upper"/"lower" ("upper left", "Lower-right"), not "top"/"bottom":
     how a transposed view's "top left" is said back, so that the plain answer's "Upper left." and a view's are one
     answer in the vote (the view is asked "top left": "upper" has no one-word transpose)."""
-    m = next((m for t in texts if t for m in _CORNER_HEAD.finditer(t)), None)
+    m = _first(_CORNER_HEAD, texts)
     return bool(m and m.group(1).lower() in _AS_TOP)
 
 
