@@ -49,6 +49,7 @@ from types import SimpleNamespace
 
 from rsvlm import inference as inf
 from rsvlm import out_paths
+from rsvlm.answering import context_cap
 from rsvlm.closed_pipes import readers_may_close
 from rsvlm.data.overlap import overlap_report
 from rsvlm.data.records import ReadReport, RecordError, check_records_path, load_records
@@ -365,6 +366,9 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
             print(f"rsvlm eval: {e}", file=sys.stderr)
             return 2
         processor.missing_bands = args.missing_bands
+        args.max_new_tokens, capped = context_cap(model, args.max_new_tokens, "each record's prompt")
+        if capped and rank == 0:  # 100000 on a 512-token LLM generated on for minutes a record
+            print(f"rsvlm eval: note: {capped}", file=sys.stderr)
     if model is not None and args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
