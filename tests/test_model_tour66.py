@@ -265,6 +265,10 @@ def test_a_training_step_records_its_base_and_export_step_refuses_it_changed(tmp
     # the base it trained on, copied: not the base it was exported on, re-fingerprinted
     assert (tmp_path / "forced" / "adapter" / FINGERPRINT).read_text() == recorded.read_text()
     assert "exported anyway" in capsys.readouterr().err
+    assert train_main([*argv, "max_steps=2", "ckpt.resume=auto"]) == 0  # was: resumed on the new base unsaid
+    err = capsys.readouterr().err
+    assert "holds other weights" in err and str(recorded) in err, err[-2000:]
+    assert json.loads((out / "checkpoints" / "step_000002" / FINGERPRINT).read_text())["fingerprint"] == fingerprint(base)
 
 
 def test_the_nan_scan_is_one_min_max_pass_and_finds_each_nan_and_inf(monkeypatch):

@@ -68,6 +68,22 @@ def base_record(name: str, folder: Path | None) -> str | None:
     return None
 
 
+def base_moved(step: Path, text: str | None) -> str | None:
+    """Where the step folder ``step`` records another base fingerprint (rsvlm_base.json) than this run's ``text``
+    (``base_record``'s): a note that its base changed since that step (a resume on it trains its adapter against
+    weights it was not trained with); None where either records none or they agree."""
+    try:
+        was = json.loads((Path(step) / FINGERPRINT).read_text())
+        now = json.loads(text) if text else None
+    except (OSError, ValueError):
+        return None
+    if not isinstance(was, dict) or not now or was.get("fingerprint") in (None, now["fingerprint"]):
+        return None
+    return (f"the LLM base {now['base']} holds other weights (fingerprint {now['fingerprint']}) than {step} was "
+            f"trained on ({was.get('base')}, fingerprint {was['fingerprint']}, {Path(step) / FINGERPRINT}): the "
+            "run goes on with its trained weights on this base; put that base back to resume the same run")
+
+
 def record_base(adapter: Path, name: str, folder: Path | None) -> None:
     """Write ``adapter``/rsvlm_base.json: the base ``name`` and its files' fingerprint (nothing without one)."""
     if (text := base_record(name, folder)) is not None:

@@ -27,7 +27,7 @@ import torch
 
 from rsvlm.config import save_config
 from rsvlm.data.records import ReadReport
-from rsvlm.model.base_print import FINGERPRINT
+from rsvlm.model.base_print import FINGERPRINT, base_moved
 from rsvlm.model.llm import context_length
 from rsvlm.model.pointer import pointer_ids
 from rsvlm.processes import StopOnTerm, ignore_sigterm
@@ -280,6 +280,8 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
         if rank == 0:
             print(f"[rsvlm.train] resumed from {folder} at step {state['step']}", file=sys.stderr)
             if (note := D.other_records(state.get("records"), records)) is not None:
+                print(f"[rsvlm.train] warning: ckpt.resume: {note}", file=sys.stderr)
+            if (note := base_moved(folder, base)) is not None:  # was: resumed on it without a word
                 print(f"[rsvlm.train] warning: ckpt.resume: {note}", file=sys.stderr)
     state["records"] = records  # saved with every step folder, for a resume to compare
     state["files"] = file_prints(cfg)  # the records files' bytes in brief: a renamed copy is the same data
