@@ -221,6 +221,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     n_asked: dict[int, int] = {}  # record → other views answered
     past_views: dict[int, list[str]] = {}  # record → the other views whose answers ran past the context
     skipped: dict[int, list[str]] = {}  # record → the other views not asked of it (_view_of: its words, a crop)
+    spelt = {i: _spelt(views[i][0], messages[i]) for i, _, _, shapes in todo if not shapes}  # text: said back so
     for view in cfg.views[1:] if todo else ():
         asked = [(i, w, h, shapes, v) for i, w, h, shapes in todo if i not in refused
                  and (v := _view_of(images[i], messages[i], view, w, h, shapes, views[i][0], cfg.crop_share)) is not None]
@@ -257,7 +258,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 pass  # left out, and counted above
             elif not text.strip():  # no answer: voted, several such outvoted the plain one to an empty answer
                 left.setdefault(i, []).append((view, "it is empty"))
-            elif (said := swap_words(text.strip(), view, back=True, **_spelt(views[i][0], messages[i]))) is not None:
+            elif (said := swap_words(text.strip(), view, back=True, **spelt[i])) is not None:
                 views[i].append(said)
             else:
                 left.setdefault(i, []).append((view, "a direction word of it has no one-word image back"))
