@@ -47,7 +47,7 @@ import numpy as np
 
 from rsvlm.answer_text import vote_keys
 from rsvlm.answer_words import label_key, majority_label, says_none
-from rsvlm.fusion_masks import fuse_masks
+from rsvlm.fusion_masks import _needed, fuse_masks
 from rsvlm.geometry.shapes import cover
 from rsvlm.inference import score_digits
 
@@ -370,8 +370,6 @@ def voted_out(views: list[list[dict]], cfg: FuseConfig) -> str:
     drew a pixel as one class (masks, ``min_share``; or only slivers were, ``min_piece``), or found a shape
     (``min_views``). What ``Fused.voted_out`` says where "None." replaced a plain answer's shapes, a line whole as
     ``Fused.note`` is (predict and chat may print it as it is)."""
-    from rsvlm.fusion_masks import _needed
-
     n, k = len(views), len(views[0])
     head = f"test-time augmentation: \"None.\" in place of the plain answer's {k} shape(s), voted out: "
     if {o["kind"] for o in views[0]} <= set(MASKLIKE):
