@@ -44,12 +44,15 @@ class PredictionFile:
     n_bad_lines: int = 0
     n_question_ids: int = 0  # lines without an "id", matched by their "question_id"
     n_text_answers: int = 0  # lines without an "answer" (or "objects"), scored on their "text"
-    n_duplicates: int = 0
-    first_duplicate: str | None = None  # the first id a later line repeats
     repeats: Counter = field(default_factory=Counter)  # id -> later lines that repeat it, in the order first repeated
     differing: list[str] = field(default_factory=list)  # repeated ids whose later line answers otherwise
     bad_examples: list[str] = field(default_factory=list)
     json_array: bool = False  # the file is one JSON array of predictions, not JSONL
+
+    @property
+    def n_duplicates(self) -> int:
+        """Lines that repeat an id already read, every task's."""
+        return sum(self.repeats.values())
 
 
 def load_gt(path: str | Path, tasks: tuple[str, ...],
@@ -232,8 +235,6 @@ def _read_predictions(path: Path, data: bytes) -> PredictionFile:
             continue
         pid = str(obj["id"])
         if pid in out.by_id:
-            out.n_duplicates += 1
-            out.first_duplicate = out.first_duplicate or pid
             out.repeats[pid] += 1
             first = out.by_id[pid][1]
             if any(first.get(k) != obj.get(k) for k in ("answer", "objects")) and pid not in differing:
