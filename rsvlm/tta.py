@@ -59,7 +59,18 @@ from rsvlm.tta_views import (  # noqa: F401 (importable here, as the other views
     unflip_array,
     view_size,
 )
-from rsvlm.tta_words import COMPASS, FRAMED, SWAPS, UNMAPPED, frames, framing_words, swap_words  # noqa: F401 (tables: importable here)
+from rsvlm.tta_words import (  # noqa: F401 (tables: importable here)
+    COMPASS,
+    FRAMED,
+    SWAPS,
+    UNMAPPED,
+    counter_spelling,
+    frames,
+    framing_words,
+    hand_spelling,
+    swap_words,
+    upper_spelling,
+)
 
 VIEWS = ("", "h", "v", "hv")  # the identity and the mirror images: ``rsvlm eval --tta flip``
 DIHEDRAL = VIEWS + ("t", "th", "tv", "thv")  # and transposed: all 8 symmetries of a square (``dihedral``)
@@ -120,12 +131,11 @@ def asks_all(messages: list[dict]) -> bool:
 
 
 def _spelt(plain: str, messages: list[dict]) -> dict:
-    """How a view's words are said back (``swap_words``'s ``counter`` and ``hand``), as the plain answer (``plain``),
+    """How a view's words are said back (``swap_words``'s ``counter``, ``hand`` and ``upper``), as the plain answer (``plain``),
     else the last question, spells them: its counter sense ("Anticlockwise." and a mirror's "Clockwise." are one vote,
     ``tta_words.counter_spelling``), its "-hand" ("Left-hand side." and a transpose's "Top side.", ``hand_spelling``)
     and its corners ("Upper left." and a transpose's "Top left.", ``upper_spelling``)."""
     from rsvlm.answering import last_question
-    from rsvlm.tta_words import counter_spelling, hand_spelling, upper_spelling
 
     said = (plain, last_question(messages))
     return {"counter": counter_spelling(*said), "hand": hand_spelling(*said), "upper": upper_spelling(*said)}
