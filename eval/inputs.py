@@ -108,37 +108,10 @@ def _is_predictions(path: str | Path) -> bool:
         except ValueError:  # longer than the head (an answer of MB): its keys read so far tell (were "no predictions")
             if len(head) < records_shape.HEAD_CAP:
                 raise
-            first = dict.fromkeys(_open_keys(first))
+            first = dict.fromkeys(records_shape._open_lists(first)[1] if first.startswith("{") else ())  # its keys
         return isinstance(first, dict) and ("answer" in first or "question_id" in first and "text" in first) and (
             "conversations" not in first)  # "question_id" and "text": LLaVA's model_vqa answers
     return False
-
-
-_SPACE = re.compile(r"[ \t\r\n]*")
-
-
-def _open_keys(text: str) -> list[str]:
-    """The top-level keys of the JSON object that ``text`` opens and does not close (a head cut inside it), in order:
-    each one read before the head's end, the one whose value it cuts included; [] for text that opens no object."""
-    dec, keys, i = json.JSONDecoder(), [], _SPACE.match(text, 1).end()
-    while text[:1] == "{" and text[i:i + 1] == '"':
-        try:
-            key, i = dec.raw_decode(text, i)
-        except ValueError:
-            break
-        i = _SPACE.match(text, i).end()
-        if text[i:i + 1] != ":":
-            break
-        keys.append(key)
-        try:
-            _, i = dec.raw_decode(text, _SPACE.match(text, i + 1).end())
-        except ValueError:  # the value the head cuts
-            break
-        i = _SPACE.match(text, i).end()
-        if text[i:i + 1] != ",":
-            break
-        i = _SPACE.match(text, i + 1).end()
-    return keys
 
 
 def load_predictions(path: str | Path) -> PredictionFile:
