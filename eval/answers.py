@@ -193,13 +193,12 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
     objs = item.pred.get("objects")
     if objs is not None:
         if isinstance(objs, list):  # COCO run-length masks (segm results, SAM) as the mask arrays scored
-            from eval.rle import decoded
+            from eval.rle import decoded_objects
 
             w, h = image_size(item.record)
-            read = [decoded(o, w, h) if isinstance(o, dict) else (o, None) for o in objs]
-            if bad := next((f"object {i}: {why}" for i, (_, why) in enumerate(read) if why), None):
+            objs, bad = decoded_objects(objs, w, h)
+            if bad:
                 return Parsed([], UNPARSEABLE, [bad])
-            objs = [o for o, _ in read]
         bad = f": it is {not_text(objs)}" if not isinstance(objs, list) else next(
             (f" (object {i}: {json.dumps(o, default=str)[:160]}): {why}" for i, o in enumerate(objs)
              if (why := regions.object_problem(o))), None)  # which one and why: a NaN score among hundreds of objects

@@ -324,7 +324,7 @@ def _own_objects(it: Item) -> list[dict] | None:
 def _read_own_objects(it: Item) -> list[dict] | None:
     """``_own_objects``, read."""
     from eval import regions
-    from eval.rle import decoded, rle_of
+    from eval.rle import decoded_objects, rle_of
 
     objs = it.pred.get("objects") if it.pred else None
     if not isinstance(objs, list):
@@ -334,10 +334,9 @@ def _read_own_objects(it: Item) -> list[dict] | None:
             w, h = image_size(it.record)
         except ScoreError:  # no meta.width/meta.height: no RLE is read against it
             return None
-        read = [decoded(o, w, h, pixels=False) if isinstance(o, dict) else (o, None) for o in objs]  # counted
-        if any(why for _, why in read):
+        objs, bad = decoded_objects(objs, w, h, pixels=False)  # counted
+        if bad:
             return None
-        objs = [o for o, _ in read]
     return objs if all(map(regions.valid_object, objs)) else None
 
 

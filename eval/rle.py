@@ -123,6 +123,13 @@ def decoded(o: dict, width: int, height: int, pixels: bool = True) -> tuple[dict
     return {**rest, "kind": "mask", "mask": crop, "offset": [int(x0), int(y0)]}, None
 
 
+def decoded_objects(objs: list, width: int, height: int, pixels: bool = True) -> tuple[list, str | None]:
+    """``objs`` with each COCO run-length mask among them ``decoded`` (``pixels`` as there), and the first problem as
+    "object I: why", or None: what the scorers (``eval.answers.pred_objects``) and the notes read alike."""
+    read = [decoded(o, width, height, pixels) if isinstance(o, dict) else (o, None) for o in objs]
+    return [o for o, _ in read], next((f"object {i}: {why}" for i, (_, why) in enumerate(read) if why), None)
+
+
 if __name__ == "__main__":  # python -m eval.rle: no command line; say so, and which scripts have one
     from eval.__main__ import library_main
 
