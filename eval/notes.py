@@ -17,6 +17,8 @@ from eval.flags import is_cut, is_errored, is_past_context
 from eval.image_sizes import size_note
 from eval.inputs import Item, PredictionFile, ScoreError, load_predictions, pred_task
 
+GEOMETRY_SCRIPTS = ("detection", "grounding", "segmentation", "change")  # the scripts that score shapes
+
 
 def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dict], tasks: tuple[str, ...],
                      task_name: str, args: argparse.Namespace, scores: dict, run_note: str | None,
@@ -69,23 +71,14 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
                      "lower --max-new-tokens keep answers inside it")
     if scores.get("n_unparseable"):
         notes += unparseable_examples(items, task_name, args.format)
-    if task_name in ("detection", "grounding", "segmentation", "change") and (empty := [
-            it for it in items if it.pred is not None and not is_errored(it) and it.pred.get("objects") is None
-            and isinstance(it.pred.get("answer"), str) and not it.pred["answer"].strip()]):  # not even "None."
-        notes.append(f"{len(empty)} prediction(s) have an empty answer, scored as finding nothing (first: "
-                     f"{empty[0].id}): a tool that wrote nothing there?")
-    if task_name in ("detection", "grounding", "segmentation", "change") and (note := unread_coordinates_note(
-            items, args.format)):
-        notes.append(note)
-    if task_name in ("detection", "grounding", "segmentation", "change") and (note := objects_answer_note(
-            items, args.format)):
-        notes.append(note)
-    if task_name in ("detection", "grounding", "segmentation", "change") and (note := size_note(
-            items, Path(args.gt).parent)):  # rsvlm eval reads the images beside --data by default
-        notes.append(note)
-    if task_name in ("detection", "grounding", "segmentation", "change") and (note := worded_answers_note(
-            items, args.format)):
-        notes.append(note)
+    if task_name in GEOMETRY_SCRIPTS:
+        if empty := [it for it in items if it.pred is not None and not is_errored(it) and it.pred.get("objects") is None
+                     and isinstance(it.pred.get("answer"), str) and not it.pred["answer"].strip()]:  # not even "None."
+            notes.append(f"{len(empty)} prediction(s) have an empty answer, scored as finding nothing (first: "
+                         f"{empty[0].id}): a tool that wrote nothing there?")
+        notes += filter(None, (unread_coordinates_note(items, args.format), objects_answer_note(items, args.format),
+                               size_note(items, Path(args.gt).parent),  # rsvlm eval reads the images beside --data
+                               worded_answers_note(items, args.format)))
     if ignored := scores.get("n_pred_objects_ignored"):
         notes.append(f"{sum(ignored.values())} predicted object(s) of a kind {task_name} does not score, left out: "
                      f"{ignored}")
@@ -177,7 +170,7 @@ def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3
             out.append(f"unparseable {it.id!r}: 'answer' is {not_text(ans)}, where a {task_name} answer is text"
                        + (" (a JSON number is read as a count only in counting, and in vqa where the reference is "
                           "a whole number)" if number_text(ans) else ""))
-        elif task_name in ("detection", "grounding", "segmentation", "change"):
+        elif task_name in GEOMETRY_SCRIPTS:
             got = pred_objects(it, fmt)
             if got.status == UNPARSEABLE:
                 out.append(f"unparseable {it.id!r}: {'; '.join(map(str, got.problems[:2]))}")
