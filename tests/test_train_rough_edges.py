@@ -107,7 +107,8 @@ def test_resume_from_a_half_written_or_wrong_folder_names_what_it_lacks(tmp_path
     (half / "optimizer.safetensors").unlink()
     capsys.readouterr()
     for folder, why in ((half, "lacks optimizer.safetensors (a half-written"), (out, f"step folders are in {out / 'checkpoints'}"),
-                        (out / "final", "not a step folder")):
+                        (out / "final", "a model folder (a run's final/ or an export)")):  # 009b7c8f: was only
+        # "not a step folder"; it now says what final/ is (and names the latest step folder, init_from)
         assert train_main([*argv, f"out_dir={tmp_path / 'again'}", f"ckpt.resume={folder}"]) == 2  # was 1
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "ckpt.resume" in err[0] and why in err[0], err
