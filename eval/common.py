@@ -172,11 +172,14 @@ def require_out_file(p: argparse.ArgumentParser, out: str | Path | None,
     """A usage error for an ``--out`` that is a folder or in no existing folder, or one of ``inputs`` (``{"data":
     path}``, a repeated flag's as a list: ``--out`` naming the ``--data`` file replaced the records with the
     result): found before the work rather than after it."""
-    if out and (Path(out).is_dir() or not Path(out).parent.is_dir()):
+    if not out:
+        return
+    if Path(out).is_dir() or not Path(out).parent.is_dir():
         p.error(f"--out {out}: give a file in an existing folder")
-    for flag, paths in (inputs or {}).items() if out else ():
+    target = Path(out).resolve()
+    for flag, paths in (inputs or {}).items():
         for path in paths if isinstance(paths, (list, tuple)) else [paths]:
-            if path and Path(out).resolve() == Path(path).resolve():
+            if path and Path(path).resolve() == target:
                 p.error(f"--out {out} is the --{flag} file: the result would overwrite it")
 
 
