@@ -243,6 +243,16 @@ def single_label_fill(objects: list[dict], gt: list[dict]) -> list[dict]:
     return [o if o.get("label") else {**o, "label": only} for o in objects]
 
 
+
+COCO_CLASS_ADVICE = ("carry a COCO 'category_id' and no 'label': classes are matched by name; give each its class "
+                     "name as 'label'")  # detection's and segmentation's notes, after their count
+
+
+def coco_unlabelled(objects: list[dict]) -> int:
+    """How many of ``objects`` carry a COCO ``category_id`` (a class number) and no ``label``: no class name to
+    match a reference's by (``COCO_CLASS_ADVICE``)."""
+    return sum(o.get("category_id") is not None and not o.get("label") for o in objects)
+
 if __name__ == "__main__":  # python -m eval.answers: no command line; say so, and which scripts have one
     from eval.__main__ import library_main
 

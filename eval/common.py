@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.answers import (  # noqa: F401  (re-exported: the scorers and tests use them as common.X)
+    COCO_CLASS_ADVICE,
     FORMAT_MARKS,
     FORMATS,
     MISSING,
@@ -33,6 +34,7 @@ from eval.answers import (  # noqa: F401  (re-exported: the scorers and tests us
     PARTIAL,
     UNPARSEABLE,
     Parsed,
+    coco_unlabelled,
     gt_answer,
     gt_difficult,
     gt_objects,

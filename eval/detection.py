@@ -183,9 +183,8 @@ def score(items: list[common.Item], args=None) -> dict:
     elif unknown:
         notes.append(f"{sum(unknown.values())} predicted object(s) of classes no reference has, not scored: "
                      f"{dict(unknown.most_common(5))}")
-    if unlabelled := sum(o.get("category_id") is not None and not o["label"] for o in dets):
-        notes.append(f"{unlabelled} predicted object(s) carry a COCO 'category_id' and no 'label': classes are matched "
-                     "by name; give each its class name as 'label'")
+    if unlabelled := common.coco_unlabelled(dets):
+        notes.append(f"{unlabelled} predicted object(s) {common.COCO_CLASS_ADVICE}")
     if coco_segm:  # was only "left out: {'mask': N}", mAP 0 beside the boxes they carry
         notes.append(f"{coco_segm} predicted mask(s) left out are COCO segm results with a 'bbox' beside their "
                      "run-length mask: detection scores boxes, and COCO's bbox is [x, y, width, height]; give each as "

@@ -136,7 +136,7 @@ def score(items: list[common.Item], args=None) -> dict:
         answered += [said] * len(u)
         n_unknown += unknown
         if unknown:  # a COCO result's class is a number: no name to match a several-class reference's by
-            n_coco += sum(o.get("category_id") is not None and not o.get("label") for o in parsed.objects)
+            n_coco += common.coco_unlabelled(parsed.objects)
     ious = np.array([i / u if u else float(ok) for (_, i, u), ok in zip(all_units, answered)])
     by_class = defaultdict(lambda: [0, 0])
     for c, i, u in all_units:
@@ -145,8 +145,7 @@ def score(items: list[common.Item], args=None) -> dict:
             by_class[c][1] += u
     class_iou = {c: (i / u if u else None) for c, (i, u) in sorted(by_class.items())}  # None: no pixel either side
     notes = [f"{n_unknown} predicted shape(s) in several-class records name no class of their reference, "
-             "not scored" + (f" ({n_coco} of them carry a COCO 'category_id' and no 'label': classes are matched by "
-                             "name; give each its class name as 'label')" if n_coco else "")] if n_unknown else []
+             "not scored" + (f" ({n_coco} of them {common.COCO_CLASS_ADVICE})" if n_coco else "")] if n_unknown else []
     if empty["unassigned"]:
         notes.append(f"{empty['unassigned']} record(s) with an empty reference ask for no one class of the set's "
                      "references (no <ref> in the reference; the question names none of their classes, or several): "
