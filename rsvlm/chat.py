@@ -14,7 +14,6 @@ on the mirror views (greedy, each view's whole conversation prefilled anew, not 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import sys
 import time
@@ -24,6 +23,7 @@ from rsvlm import tables
 from rsvlm.advice import for_cli
 from rsvlm.answering import context_cap, worded_note
 from rsvlm.chat_commands import Commands
+from rsvlm.closed_pipes import stdout_to_null
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
 from rsvlm.tokens import opening_task, task_tag
 
@@ -363,10 +363,7 @@ def _main(args) -> int:
 def _reader_gone() -> int:
     """The chat's end where its standard output's reader went away: said on stderr (predict says its ``--out -``
     cut short so), the status 1; the lines not yet read are left unasked (their answers would go nowhere)."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):  # no second error when Python flushes it at exit
-        fd, devnull = sys.stdout.fileno(), os.open(os.devnull, os.O_WRONLY)  # no descriptor (a test's): none opened
-        os.dup2(devnull, fd)
-        os.close(devnull)
+    stdout_to_null()  # no second error when Python flushes it at exit
     with contextlib.suppress(OSError):  # … 2>&1 | head: no one is left to read it
         print("rsvlm chat: standard output was closed by its reader; the chat ended there (the lines after it "
               "were not read: questions, /vis and /geojson)", file=sys.stderr, flush=True)

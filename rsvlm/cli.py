@@ -7,10 +7,8 @@ Each subcommand's work lives in its own module, imported only when that subcomma
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import logging
-import os
 import re
 import shlex
 import sys
@@ -415,10 +413,9 @@ def _run(args) -> int:
         print(f"\nrsvlm {args.command}: stopped (Ctrl-C)", file=sys.stderr)
         return 130
     except BrokenPipeError:  # a reader gone where no command catches it (chat, predict and eval do): end quietly
-        with contextlib.suppress(OSError, ValueError, AttributeError):  # a stream with no descriptor: nothing to flush
-            fd, devnull = sys.stdout.fileno(), os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, fd)  # no second error when Python flushes it
-            os.close(devnull)
+        from rsvlm.closed_pipes import stdout_to_null
+
+        stdout_to_null()  # no second error when Python flushes it
         return 0
 
 

@@ -67,6 +67,16 @@ def readers_may_close(who: str | None = None):
         sys.stdout, sys.stderr = saved
 
 
+def stdout_to_null() -> None:
+    """Send the descriptor under ``sys.stdout`` to the null device, where its reader went away and the command
+    ends there (chat's end, cli's fallback): Python's flush of it at exit would raise again. A stream with no
+    descriptor (a test's capture) is left as it is."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        fd, devnull = sys.stdout.fileno(), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+
+
 _NAMES = {"stdout": "standard output", "stderr": "standard error"}
 
 
