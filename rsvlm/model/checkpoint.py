@@ -41,8 +41,11 @@ from rsvlm.model.ckpt_files import (
     adapter_lacks,
     adapter_mismatch,
     base_folder,
+    check_adapter_values,
     check_files,
+    check_llm_values,
     hub_snapshot,
+    lacks_tensor,
     no_checkpoint,
     vocab_rows,
 )
@@ -220,7 +223,7 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
         raise ValueError(f"{root / 'llm'}: {saved_rows} embedding rows, but {llm_cfg.tokenizer} needs {len(tokenizer)}; this "
                          "llm/ was not saved with this tokenizer (a base model copied in?): rsvlm's tokens would start untrained")
     if own_llm:
-        _check_llm_values(root / "llm", llm)
+        check_llm_values(root / "llm", llm)
     if (root / "adapter").is_dir():
         llm.requires_grad_(False)
         other = (f"{root / 'adapter'}: a LoRA adapter trained on another base than {llm_cfg.name_or_path} "
@@ -246,7 +249,7 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
             raise ValueError(why)
         if lacks:
             raise ValueError(adapter_lacks(root / "adapter", lacks, other))
-        _check_adapter_values(root / "adapter" / "adapter_model.safetensors")
+        check_adapter_values(root / "adapter" / "adapter_model.safetensors")
         # after the shape checks, which name the difference: a base of the same shapes but other weights
         error, note = (None, None) if own_llm else other_base(root / "adapter", cfg.llm.name_or_path,
                                                               snap or Path(llm_cfg.name_or_path))
@@ -296,44 +299,6 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     if res.unexpected_keys:
         warnings.warn(f"{root / 'vision.safetensors'}: unexpected keys ignored: {res.unexpected_keys[:10]}", stacklevel=2)
     return model, model.make_processor()
-
-
-def _check_llm_values(folder: Path, llm) -> None:
-    """ValueError where the checkpoint's own ``llm/`` (``folder``, loaded as ``llm``) stores a floating weight as
-    integers (headers only; transformers cast it without a word), as vision.safetensors and the adapter are refused.
-    Not scanned for NaN: a pass over every weight of a 7B model at each load (docs/models.md)."""
-    from rsvlm.model.llm_files import weight_files
-
-    own = {k for k, t in llm.state_dict().items() if t.is_floating_point()}
-    for name in weight_files(folder):
-        with open_safetensors(folder / name) as h:
-            ints = [k for k in h.keys() if k in own and h.get_slice(k).get_dtype()[:1] in ("I", "U", "B")]
-        if ints:
-            raise ValueError(f"{folder / name}: {len(ints)} weight(s) stored as integers where the model's are "
-                             f"floating point (first: {ints[0]}); not weights rsvlm saved (edited?)")
-
-
-def lacks_tensor(path: Path, error: KeyError) -> str | None:
-    """Why peft's ``error`` (``KeyError: NAME``) loading the adapter file ``path``: the file lacks the tensor NAME
-    (edited, or an adapter of another model); None where the file holds it (another KeyError, passed on)."""
-    name = error.args[0] if error.args else None
-    try:
-        with open_safetensors(path) as h:
-            if not isinstance(name, str) or name in h.keys():
-                return None
-    except ValueError:  # unreadable: names_unreadable says so
-        return None
-    return (f"{path}: lacks the tensor {name}, which its adapter_config.json's layers need: edited after it was "
-            "saved, or an adapter of another model?")
-
-
-def _check_adapter_values(path: Path) -> None:
-    """ValueError (``weights.odd_values``) where the adapter file ``path`` holds a LoRA or token tensor stored as
-    integers, or NaN/inf (a diverged run's): peft cast the one and loaded the other without a word, every answer
-    then garbage, as the vision weights' check refuses them."""
-    state = load_safetensors(path)
-    if why := odd_values(path, state, {k: torch.empty(0) for k in state if PEFT_KEY.search(k + ".")}):  # floating
-        raise ValueError(why)
 
 
 def _parts(modules: set[str]) -> set[str]:

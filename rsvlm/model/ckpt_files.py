@@ -1,15 +1,18 @@
 """What an rsvlm checkpoint folder holds, checked before anything is built: why a folder is no checkpoint
 (``no_checkpoint``), a part missing or pickled (``check_files``), an adapter trained on another base
-(``adapter_mismatch``), cut (``adapter_lacks``) or holding tensors peft ignores (``adapter_extras``), the
-embedding rows its llm/ was saved with (``vocab_rows``), and the Hugging Face cache's folder of a base named by
-its hub name (``hub_snapshot``)."""
+(``adapter_mismatch``), cut (``adapter_lacks``, ``lacks_tensor``) or holding tensors peft ignores
+(``adapter_extras``), weights stored as integers or NaN (``check_llm_values``, ``check_adapter_values``, once the
+LLM is built), the embedding rows its llm/ was saved with (``vocab_rows``), and the Hugging Face cache's folder of
+a base named by its hub name (``hub_snapshot``)."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from rsvlm.model.weights import PEFT_KEY, open_safetensors
+import torch
+
+from rsvlm.model.weights import PEFT_KEY, load_safetensors, odd_values, open_safetensors
 
 
 def no_checkpoint(root: Path) -> str:
@@ -158,6 +161,44 @@ def adapter_extras(llm, adapter: Path) -> list[str]:
     with open_safetensors(adapter / "adapter_model.safetensors") as h:
         return sorted(k for k in h.keys()
                       if k not in have and PEFT_KEY.sub(lambda m: f"{m.group(1)}.default.", k + ".")[:-1] not in have)
+
+
+def check_llm_values(folder: Path, llm) -> None:
+    """ValueError where the checkpoint's own ``llm/`` (``folder``, loaded as ``llm``) stores a floating weight as
+    integers (headers only; transformers cast it without a word), as vision.safetensors and the adapter are refused.
+    Not scanned for NaN: a pass over every weight of a 7B model at each load (docs/models.md)."""
+    from rsvlm.model.llm_files import weight_files
+
+    own = {k for k, t in llm.state_dict().items() if t.is_floating_point()}
+    for name in weight_files(folder):
+        with open_safetensors(folder / name) as h:
+            ints = [k for k in h.keys() if k in own and h.get_slice(k).get_dtype()[:1] in ("I", "U", "B")]
+        if ints:
+            raise ValueError(f"{folder / name}: {len(ints)} weight(s) stored as integers where the model's are "
+                             f"floating point (first: {ints[0]}); not weights rsvlm saved (edited?)")
+
+
+def lacks_tensor(path: Path, error: KeyError) -> str | None:
+    """Why peft's ``error`` (``KeyError: NAME``) loading the adapter file ``path``: the file lacks the tensor NAME
+    (edited, or an adapter of another model); None where the file holds it (another KeyError, passed on)."""
+    name = error.args[0] if error.args else None
+    try:
+        with open_safetensors(path) as h:
+            if not isinstance(name, str) or name in h.keys():
+                return None
+    except ValueError:  # unreadable: names_unreadable says so
+        return None
+    return (f"{path}: lacks the tensor {name}, which its adapter_config.json's layers need: edited after it was "
+            "saved, or an adapter of another model?")
+
+
+def check_adapter_values(path: Path) -> None:
+    """ValueError (``weights.odd_values``) where the adapter file ``path`` holds a LoRA or token tensor stored as
+    integers, or NaN/inf (a diverged run's): peft cast the one and loaded the other without a word, every answer
+    then garbage, as the vision weights' check refuses them."""
+    state = load_safetensors(path)
+    if why := odd_values(path, state, {k: torch.empty(0) for k in state if PEFT_KEY.search(k + ".")}):  # floating
+        raise ValueError(why)
 
 
 def vocab_rows(llm_dir: Path) -> int | None:
