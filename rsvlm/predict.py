@@ -16,7 +16,7 @@ from rsvlm import inference as inf
 from rsvlm import tables
 from rsvlm.advice import for_cli
 from rsvlm.answering import context_cap, worded_note
-from rsvlm.closed_pipes import readers_may_close, say_lost
+from rsvlm.closed_pipes import readers_may_close
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
 from rsvlm.predict_outputs import output_problem, write_output
 from rsvlm.predict_tiles import (
@@ -222,13 +222,13 @@ def main(args) -> int:
         print("rsvlm predict: --out - and --geojson - both ask for stdout; give one of them a file name", file=sys.stderr)
         return 2
     # a reader gone (… 2>&1 | head -1) ended the run at its next line, before --out was written, with status 0
-    with readers_may_close() as closed, contextlib.ExitStack() as open_scenes:  # --tile's scene: one open file
+    # not piped: which stream lost its reader is said at the end, as eval and train say it (its files written)
+    with readers_may_close(None if piped else "rsvlm predict") as closed, \
+            contextlib.ExitStack() as open_scenes:  # --tile's scene: one open file
         stdout = sys.stdout
         if piped:  # stdout holds the JSON alone (… --out - | jq): the answer, its table and "wrote" go to stderr
             open_scenes.enter_context(contextlib.redirect_stdout(sys.stderr))
         code = _main(args, open_scenes, stdout)
-        if not piped:  # as eval and train say it (the files were written; its later lines unseen): was unsaid
-            say_lost("rsvlm predict", closed)
     if piped and "stdout" in closed:  # its reader took part of the JSON at most
         print(f"rsvlm predict: {piped[0]}: standard output was closed before the whole answer was written to it",
               file=sys.stderr)
