@@ -107,20 +107,17 @@ def _same_base(step: Path, force: bool) -> bool:
     """Whether ``step`` records its LLM base's fingerprint (``step/rsvlm_base.json``); ValueError where the base
     its train_config.yaml names now holds other weights (a warning with ``force``). Was: exported on whatever the
     folder held now, and the export's adapter/rsvlm_base.json vouched for that base."""
-    import json
-
     from rsvlm.config import load_yaml
-    from rsvlm.model.base_print import FINGERPRINT, fingerprint
+    from rsvlm.model.base_print import FINGERPRINT, fingerprint, read_record
     from rsvlm.model.ckpt_files import base_folder
 
     path = step / FINGERPRINT
     if not path.is_file():
         return False
     try:
-        saved = json.loads(path.read_text())
-        was, want = str(saved["base"]), str(saved["fingerprint"])
-    except (ValueError, KeyError, TypeError) as e:
-        raise ValueError(f"{path}: unreadable ({type(e).__name__}: {e}); a damaged step folder") from None
+        was, want = read_record(path)
+    except ValueError as e:
+        raise ValueError(f"{e}; a damaged step folder") from None
     name = load_yaml(step / "train_config.yaml") or {}
     for key in ("model", "llm", "name_or_path"):  # a malformed config is named by export_step's own load
         name = name.get(key) if isinstance(name, dict) else None

@@ -90,6 +90,16 @@ def record_base(adapter: Path, name: str, folder: Path | None) -> None:
         (Path(adapter) / FINGERPRINT).write_text(text)
 
 
+def read_record(path: Path) -> tuple[str, str]:
+    """(base, fingerprint) that the rsvlm_base.json ``path`` records; ValueError "PATH: unreadable (…)" where it is
+    no such record (cut, edited)."""
+    try:
+        saved = json.loads(Path(path).read_text())
+        return str(saved["base"]), str(saved["fingerprint"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise ValueError(f"{path}: unreadable ({type(e).__name__}: {e})") from None
+
+
 def other_base(adapter: Path, name: str, folder: Path | None) -> tuple[str | None, str | None]:
     """(error, warning) for the adapter in folder ``adapter`` loaded on base ``name`` (files in ``folder``):
     an error where its recorded fingerprint is another base's; a warning where it has none and peft's
@@ -97,10 +107,9 @@ def other_base(adapter: Path, name: str, folder: Path | None) -> tuple[str | Non
     recorded = Path(adapter) / FINGERPRINT
     if recorded.is_file():
         try:
-            saved = json.loads(recorded.read_text())
-            was, want = str(saved["base"]), str(saved["fingerprint"])
-        except (ValueError, KeyError, TypeError) as e:
-            return f"{recorded}: unreadable ({type(e).__name__}: {e}); remove it to load without the base check", None
+            was, want = read_record(recorded)
+        except ValueError as e:
+            return f"{e}; remove it to load without the base check", None
         got = fingerprint(folder) if folder is not None else None
         if got is not None and got != want:
             return (f"{Path(adapter)}: a LoRA adapter trained on the base {was}, but {name} holds other weights "
