@@ -13,7 +13,7 @@ def is_errored(it: Item) -> bool:
 
 
 def is_cut(it: Item) -> bool:
-    """A prediction ``rsvlm eval`` marked ``"cut": true``: its answer stopped at ``--max-new-tokens``."""
+    """A prediction ``rsvlm eval`` marked ``"cut": true``: its answer reached ``--max-new-tokens`` without an end (it may be cut)."""
     return it.pred is not None and it.pred.get("cut") is True
 
 

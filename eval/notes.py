@@ -61,10 +61,10 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
     if cut := [it for it in items if is_cut(it)]:  # under the grammar a cut answer reads as a whole one
         limit = ((scores["run"] or {}).get("options") or {}).get("max_new_tokens")
         at = f" of {limit} tokens ({Path(args.pred).name}.run.json)" if isinstance(limit, int) else ""
-        notes.append(f"{len(cut)} answer(s) stopped at rsvlm eval's token limit{at} (\"cut\": true) and are scored "
-                     f"as they stand, as if whole: a detection without its later objects, a caption without its "
-                     f"end (first: {cut[0].record['id']}); raise --max-new-tokens (rsvlm eval into another --out) "
-                     "if they are not few")
+        notes.append(f"{len(cut)} answer(s) reached rsvlm eval's token limit{at} (\"cut\": true) and may be cut; "
+                     f"they are scored as they stand, as if whole: a detection without its later objects, a caption "
+                     f"without its end (first: {cut[0].record['id']}); raise --max-new-tokens (rsvlm eval into "
+                     "another --out) if they are not few")
     if past := [it for it in items if is_past_context(it)]:  # the model read past what it was trained on
         notes.append(f"{len(past)} answer(s) ran past the LLM's context (\"past_context\": true) and are scored as "
                      f"they stand: their ends are unreliable (first: {past[0].record['id']}); shorter prompts or a "
