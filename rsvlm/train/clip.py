@@ -240,8 +240,9 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     rank, world, device = setup_distributed(cfg, ddp=True)
     note_unused(cfg, rank)  # the LM loop's settings it ignores
     folder = resume_folder(cfg)  # its files, processes and model section checked by preflight (train runs it)
+    files = file_prints(cfg) if rank == 0 else None  # as the LM loop's: a records file renamed on resume moves nothing
     if folder is not None:
-        check_changes(folder, cfg, rank)  # (rank 0) names the other settings it changes
+        check_changes(folder, cfg, rank, files)  # (rank 0) names the other settings it changes
     pairs, weights, report = caption_pool(cfg)  # and checked before out_dir is written (exit 2, as the LM loop's)
     pairs, weights, no_stem = without_stem(pairs, weights, cfg)
     left_out = ", ".join(f"{n} {m}" for m, n in no_stem.items())
@@ -281,7 +282,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     state = {"step": 0, "losses": [], **{f"{k}_losses": [] for k in PATCH_HEADS}, "bad": 0, "bad_ids": [],
              "samples": 0}
     state.update(start)
-    state["files"] = file_prints(cfg)  # as the LM loop's: a records file renamed on resume moves nothing
+    state["files"] = files
     if isinstance(state["bad"], list):  # a folder saved before tour 53 listed every bad draw's id
         state["bad"], state["bad_ids"] = len(state["bad"]), list(dict.fromkeys(state["bad"]))[:1000]
     if start and rank == 0:  # once, as the LM loop says it

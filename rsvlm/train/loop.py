@@ -233,13 +233,16 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     arrays = check_enough_records(cfg, world) or {}
     note_unused(cfg, rank)  # clip.* settings it ignores
     folder = resume_folder(cfg)
+    # the records files' bytes in brief, saved with every step folder (rank 0's, which a resume reads): a renamed copy
+    # is the same data
+    files = file_prints(cfg) if rank == 0 else None
     if folder is not None:  # before the model and data are built
         ckpt.check_step_folder(folder, rank, bool(cfg.dist.deepspeed), world)
         if cfg.dist.deepspeed:  # another stage's shards: a bare AssertionError inside DeepSpeed's load
             from rsvlm.train.deepspeed_config import check_zero_stage
 
             check_zero_stage(folder, cfg, world)
-        check_changes(folder, cfg, rank)
+        check_changes(folder, cfg, rank, files)
     data = read_train_data(cfg, rank, world, arrays)  # and checked, before the model is built and out_dir written
     del arrays
     note_schedule(cfg, rank)
@@ -284,7 +287,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
             if (note := base_moved(folder, base)) is not None:  # was: resumed on it without a word
                 print(f"[rsvlm.train] warning: ckpt.resume: {note}", file=sys.stderr)
     state["records"] = records  # saved with every step folder, for a resume to compare
-    state["files"] = file_prints(cfg)  # the records files' bytes in brief: a renamed copy is the same data
+    state["files"] = files
     if cfg.ckpt.resume and rank == 0:
         note_resume(cfg, folder is not None, state["step"])
 

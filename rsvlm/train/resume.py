@@ -81,12 +81,13 @@ def _auto_hint(folder: Path) -> str:
     return f"; {auto}"
 
 
-def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
+def check_changes(folder: Path, cfg: TrainConfig, rank: int, files: list[str | None] | None = None) -> None:
     """``model_changes``' refusal; (rank 0) name the other settings it changes: the data plan, the
     schedule and the optimizer follow this run's (a changed ``batch_size`` or data setting, or a contrastive
     run's ``grad_accum``, also moves the data position, so the run is not the one the checkpoint's would have been;
     a contrastive run's ``seed`` moves nothing: its sampler's state is restored).
-    Settings its loop does not read (``unused_settings``' keys) are no change to it and go unnamed."""
+    Settings its loop does not read (``unused_settings``' keys) are no change to it and go unnamed. ``files``:
+    this run's ``file_prints``, where the caller has them (else hashed here, where records files were renamed)."""
     from rsvlm.train.config import CLIP_ONLY, LM_ONLY
 
     unread = LM_ONLY if cfg.objective == "clip" else CLIP_ONLY  # e.g. data.max_length the clip recipes dropped
@@ -96,7 +97,7 @@ def check_changes(folder: Path, cfg: TrainConfig, rank: int) -> None:
         print(f"[rsvlm.train] warning: ckpt.resume: {folder} has no train_config.yaml (every step folder is saved with "
               "one): whether this run's model section and seed are those it trained cannot be checked", file=sys.stderr)
     renamed = [c.key for c in changes if c.key in ("data.train", "data.extra files")]
-    same = renamed if renamed and rank == 0 and (kept := same_files(folder, cfg)) else []  # read where renamed
+    same = renamed if renamed and rank == 0 and (kept := same_files(folder, files or file_prints(cfg))) else []  # read where renamed
     read = [c.key for c in changes if c.key not in same and cfg.objective == "lm" and moved_files(c)
             and has_digest(folder)]  # elsewhere, by the same names
     moved = [c.key for c in changes if c.key not in read + same and _moves_data(c.key, cfg.objective)]
@@ -118,7 +119,7 @@ WHOLE_HASH_MAX = 256 << 20
 def file_prints(cfg: TrainConfig) -> list[str | None]:
     """Each records file's bytes in brief, ``data.train``'s then ``data.extra``'s: its size and the SHA-256 of the
     whole file (``all``), or of its first and last MiB (``ends``) past ``WHOLE_HASH_MAX``; None for one not read.
-    A renamed or copied file keeps it. Saved in each step folder's trainer state (``files``), for a resume to tell
+    A renamed or copied file keeps it. Saved in each step folder's trainer state (rank 0's ``files``), for a resume to tell
     a file renamed from another (``same_files``)."""
     import hashlib
 
@@ -140,8 +141,8 @@ def file_prints(cfg: TrainConfig) -> list[str | None]:
     return [brief(p) for p in [cfg.data.train, *(src.path for src in cfg.data.extra)]]
 
 
-def same_files(folder: Path, cfg: TrainConfig) -> str | None:
-    """What to say where this run's records files match the checkpoint's, in its order (``file_prints``), however
+def same_files(folder: Path, files: list[str | None]) -> str | None:
+    """What to say where this run's records files (``files``: ``file_prints``) match the checkpoint's, in its order, however
     they are named now: the same bytes (each hashed whole), or, where one is past ``WHOLE_HASH_MAX``, the same
     size and first and last MiB, which is all that was compared; None where they differ, the step folder holds
     no prints (saved before them, or in another form) or a file is not read."""
@@ -149,7 +150,7 @@ def same_files(folder: Path, cfg: TrainConfig) -> str | None:
         saved = ckpt.load_trainer_state(folder).get("files")
     except (OSError, ValueError):
         return None
-    if not saved or None in saved or saved != file_prints(cfg):
+    if not saved or None in saved or saved != files:
         return None
     if all(str(p).split(":")[1:2] == ["all"] for p in saved):
         return "the same bytes as the checkpoint's files (renamed or copied), which moves nothing"
