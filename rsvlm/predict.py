@@ -292,7 +292,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         if args.batch_size is not None:
             say(f"warning: --batch-size {args.batch_size} ignored: it applies to --tile SIZE (without it the "
                 "question is one forward pass, and each --tta view one more)")
-    if args.tile and (note := tile_note(args.task)):
+    if args.tile and (note := tile_note(args.task, named_task(args))):
         say(f"note: {note}")
     scene = None  # --tile: the scene, open for its tiles and --vis (a PNG that GDAL reads is decoded at each open)
     try:

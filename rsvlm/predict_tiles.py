@@ -91,10 +91,11 @@ def tile_answers(tiles: list[dict], most: int = 10) -> str:
     return f"answers of {len(tiles)} tile{'s' if len(tiles) != 1 else ''}: " + ", ".join(f"{a!r} x{n}" for a, n in counts[:most]) + more
 
 
-def tile_note(task: str) -> str | None:
+def tile_note(task: str, given_as: str | None = None) -> str | None:
     """What ``--tile`` does to ``task``'s answer, where the scene's answer is not simply the tiles'
-    merged shapes (det and seg): None for those."""
-    head = f"--tile asks each window on its own, so --task {task} is answered per tile"
+    merged shapes (det and seg): None for those. ``given_as``: the task as the user gave it (``--prompt's
+    [count]``; predict's ``named_task``), ``--task TASK`` where None."""
+    head = f"--tile asks each window on its own, so {given_as or f'--task {task}'} is answered per tile"
     if task == "ground":  # "the largest ship" has one answer per window
         return (f"{head}: each tile gives its own box for the question (the largest object of each tile, not of "
                 "the scene), and the boxes are merged as shapes")
