@@ -313,13 +313,16 @@ def lora_note(rows: list[dict], file_of) -> str | None:
                 "same: an unmerged adapter against none; merge it (rsvlm merge-lora --model X --out DIR) and "
                 "compare the merged models")
     if all(_LORA_A.search(r["name"]) for r in bad):
-        b_rows = [r for r in rows if _LORA_B.search(r["name"])]
-        zero = bool(b_rows)
-        for r in b_rows:
-            if not zero:
-                break
-            with open_safetensors(file_of(r["file"])) as h:
-                zero = not bool(h.get_tensor(r["name"]).any())
+        b_names: dict[str, list[str]] = {}  # each file's lora_B tensors: the file opened once, not once a tensor
+        for r in rows:
+            if _LORA_B.search(r["name"]):
+                b_names.setdefault(r["file"], []).append(r["name"])
+        zero = bool(b_names)
+        for rel, names in b_names.items():
+            with open_safetensors(file_of(rel)) as h:
+                if any(h.get_tensor(name).any() for name in names):
+                    zero = False
+                    break
         if zero:
             return ("only lora_A differs and every lora_B is zero (peft's start): untrained adapters, which add "
                     "nothing; the two models compute the same, and neither adapter learned anything (a LoRA stage "
