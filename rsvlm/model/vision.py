@@ -106,16 +106,10 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
-    if path.suffix == ".safetensors":
-        from safetensors import SafetensorError
-        from safetensors.torch import load_file
+    if path.suffix == ".safetensors":  # a cut download ("incomplete metadata") or a pickle so named: ValueError
+        from rsvlm.model.weights import load_safetensors
 
-        from rsvlm.model.weights import pickled_note
-
-        try:
-            return load_file(str(path))
-        except SafetensorError as e:  # a cut download: "incomplete metadata", naming no file
-            raise ValueError(f"{path}: not a readable safetensors file ({e}){pickled_note(path)}") from e
+        return load_safetensors(path)
     try:
         sd = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # TorchScript archives, pickled objects: refused (torch's advice to unpickle is not passed on)
