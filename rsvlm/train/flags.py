@@ -39,7 +39,8 @@ def recipe_words(argv: list[str]) -> list[str]:
         word = argv[i]
         if word == "--":
             return out + argv[i:]
-        if OPTIONS.get(word) or "--config".startswith(word):  # --config x.yaml, --local_rank 0, a --conf slip's
+        if OPTIONS.get(word) or word[2:] and "--config".startswith(word):  # --config x.yaml, --local_rank 0, a --conf
+            # slip's value ("" and "-" are prefixes of --config too: they took the recipe after them as their value)
             out += argv[i:i + 2]
             i += 2
             continue
