@@ -163,6 +163,10 @@ def adapter_extras(llm, adapter: Path) -> list[str]:
                       if k not in have and PEFT_KEY.sub(lambda m: f"{m.group(1)}.default.", k + ".")[:-1] not in have)
 
 
+# safetensors' integer dtype names: a first letter "B" took BF16, every bf16 checkpoint's, for BOOL (25b3c124)
+_INTEGER_DTYPES = {"BOOL", "U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64"}
+
+
 def check_llm_values(folder: Path, llm) -> None:
     """ValueError where the checkpoint's own ``llm/`` (``folder``, loaded as ``llm``) stores a floating weight as
     integers (headers only; transformers cast it without a word), as vision.safetensors and the adapter are refused.
@@ -172,7 +176,7 @@ def check_llm_values(folder: Path, llm) -> None:
     own = {k for k, t in llm.state_dict().items() if t.is_floating_point()}
     for name in weight_files(folder):
         with open_safetensors(folder / name) as h:
-            ints = [k for k in h.keys() if k in own and h.get_slice(k).get_dtype()[:1] in ("I", "U", "B")]
+            ints = [k for k in h.keys() if k in own and h.get_slice(k).get_dtype() in _INTEGER_DTYPES]
         if ints:
             raise ValueError(f"{folder / name}: {len(ints)} weight(s) stored as integers where the model's are "
                              f"floating point (first: {ints[0]}); not weights rsvlm saved (edited?)")
