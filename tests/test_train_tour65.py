@@ -47,8 +47,10 @@ def test_a_resume_says_which_change_to_data_extra_moves_the_data_position(tmp_pa
     # a key below a mapping (6cc4f80 offered none: only dataclass sections were read through)
     ("task_weights.cls=2", "data.task_weights.cls=2"), ("encoders.default.width=8", "model.encoders.default.width=8"),
     ("data.task_weight.cls=2", "data.task_weights.cls=2"), ("task_weights={cls: 2}", "data.task_weights={cls: 2}"),
-    # a value for a section or a mapping (model.trainable.encoder meant): model.encoders=lora would be refused
-    ("encoder=lora", None), ("llm=lora", None), ("projector=full", None),
+    # a value for a section or a mapping: never model.encoders=lora (refused); since 8c879fbd the trainable
+    # part's key, model.trainable.NAME, is named (it was no guess at all)
+    ("encoder=lora", "model.trainable.encoder=lora"), ("llm=lora", "model.trainable.llm=lora"),
+    ("projector=full", "model.trainable.projector=full"),
     ("x.y.z=1", None), ("num_train_epochs=1", None), ("save_steps=100", None), ("warmup_ratio=0.1", None)])
 def test_a_misspelt_override_key_is_told_the_near_one_as_a_recipe_key_is(override, meant):
     """A recipe's `max_step: 4` was told "(did you mean max_steps?)", the override max_step=4 only the valid keys;
