@@ -170,8 +170,9 @@ def test_a_line_with_a_trailing_comma_or_in_python_s_repr_says_so(tmp_path):
 
 
 def test_predictions_with_a_trailing_comma_or_in_python_s_repr_say_so(tmp_path, capsys):
-    from eval import counting
     from conftest import eval_record, write_jsonl
+
+    from eval import counting
 
     gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(r, "count", "[count] How many ships?", a)
                                              for r, a in (("a", "3"), ("b", "0"), ("c", "5"))])
@@ -206,9 +207,9 @@ def test_the_new_det_class_phrasing_rewords_only_class_detection_questions(tmp_p
     from conftest import REPO
 
     from data_gen.instructions import phrasings as P
+    from data_gen.synth.config import SynthConfig
     from data_gen.synth.run import synthesize
     from rsvlm.config import load_config
-    from data_gen.synth.config import SynthConfig
 
     cfg = load_config(SynthConfig, REPO / "configs/default/data_test.yaml", [])
     synthesize(tmp_path / "new", 8, seed=9021, cfg=cfg, progress=False, verbose=False)
