@@ -93,7 +93,8 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
     short text is fused over the views of ``tta.views`` (``rsvlm.tta``), one more generation per view.
     A row has ``"cut": true`` where the token limit stopped its answer (or one fused into it), a
     ``"note"`` where a view of its record was refused (its plain answer kept), and a ``"tta_note"``
-    where view answers were left out of its fusion (``Fused.note``), a ``"tta_unasked"`` where some views were
+    where view answers were left out of its fusion (``Fused.note``), a ``"tta_voted_out"`` where "None." replaced
+    its plain answer's shapes, saying why (``Fused.voted_out``), a ``"tta_unasked"`` where some views were
     not asked of it (``Fused.unasked``), a ``"tta_skipped"`` where no view was asked of it, saying why
     (``tta.no_view_note``: its plain answer stands).
     ``min_objects``, ``by_class``: see ``inference.generate_answers``; ``notes`` tallies what reading
@@ -163,6 +164,8 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         put_answer(rows[k], fused.as_answer(), records[k])  # cut, past_context: where the plain or any view's was
         if fused.note:  # view answers left out of the fusion: not "note", which counts refused prompts
             rows[k]["tta_note"] = fused.note
+        if fused.voted_out:  # "None." in place of the plain answer's shapes: why (not views left out)
+            rows[k]["tta_voted_out"] = fused.voted_out
         if fused.unasked:  # some views not asked of it ("above" under a transpose): none left out
             rows[k]["tta_unasked"] = fused.unasked
     return rows

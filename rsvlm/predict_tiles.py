@@ -34,7 +34,8 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     ``answers`` has ``"cut": true`` where the token limit stopped its answer (or one fused into it),
     ``"past_context": true`` where it (or one fused into it) ran past the LLM's context (``"past_views"``:
     the views whose answers did, where its own did not), a ``"note"`` where a view of it was refused, and a
-    ``"tta_note"`` where view answers were left out of its fusion (``tta.Fused.note``), a ``"tta_unasked"`` where
+    ``"tta_note"`` where view answers were left out of its fusion (``tta.Fused.note``), a ``"tta_voted_out"``
+    where "None." replaced its plain answer's shapes (``Fused.voted_out``), a ``"tta_unasked"`` where
     some views were not asked of it (``Fused.unasked``), ``"worded"`` the classes asked on their own
     (``by_class``) that answered in words, left out (``Answer.worded``). ``seen``, where given
     with ``tta``, gets ``"views"``: the set of other views asked of any tile so far, and ``"first"``: the first
@@ -74,6 +75,7 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
                             **({"past_views": only_views} if only_views else {}),
                             **({"note": refused[k]} if k in refused else {}),
                             **({"tta_note": f.note} if f is not None and f.note else {}),
+                            **({"tta_voted_out": f.voted_out} if f is not None and f.voted_out else {}),
                             **({"tta_unasked": f.unasked} if f is not None and f.unasked else {}),
                             **({"worded": list(answer.worded)} if getattr(answer, "worded", ()) else {})})
             out.append(objects)  # the merger keeps the higher-scored duplicate
@@ -209,8 +211,8 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
 
 
 def tile_run_notes(tiles: list[dict], args, model, say) -> None:
-    """Say how many tile answers were cut, not fused over the views, fused without some, or past the LLM's
-    context (each marked in ``--out``'s ``"tiles"``)."""
+    """Say how many tile answers were cut, not fused over the views, fused without some, voted out by the
+    views, or past the LLM's context (each marked in ``--out``'s ``"tiles"``)."""
     n = len(tiles)
     if n_cut := sum(bool(t.get("cut")) for t in tiles):  # under the grammar a cut answer reads as a whole one
         note = inf.cut_note(args.max_new_tokens, f"{n_cut} of {n} tile answers", many=True)
@@ -220,6 +222,9 @@ def tile_run_notes(tiles: list[dict], args, model, say) -> None:
     if notes := [t["tta_note"] for t in tiles if "tta_note" in t]:
         say(f"note: {len(notes)} of {n} tile(s) fused without some view answers (\"tta_note\" in "
             f"--out's tiles; first: {notes[0]})")
+    if notes := [t["tta_voted_out"] for t in tiles if "tta_voted_out" in t]:  # their shapes gone with no word
+        say(f"note: {len(notes)} of {n} tile(s) answered \"None.\" in place of their plain answer's shapes (\"tta_voted_out\" "
+            f"in --out's tiles; first: {notes[0]})")
     if worded := [t["worded"] for t in tiles if "worded" in t]:  # --det-by-class: the scene's objects lack them
         say(f"note: {len(worded)} of {n} tile(s) had class answer(s) in words with no shape, left out of the joined "
             f"answer (\"worded\" in --out's tiles; first: {', '.join(map(repr, worded[0]))})")
