@@ -17,6 +17,7 @@ from rsvlm import tables
 from rsvlm.advice import for_cli
 from rsvlm.answering import context_cap, worded_note
 from rsvlm.closed_pipes import readers_may_close
+from rsvlm.io.nodata_objects import count_on_nodata, nodata_note
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
 from rsvlm.predict_outputs import output_problem, write_output
 from rsvlm.predict_tiles import (
@@ -388,6 +389,9 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         print(text)
         for note in notes:  # the cut one too, the answer's or a view's, and past the context (ask)
             say(note if note.startswith("warning: ") else f"note: {note}")
+        scale = images[-1].width / inf.scene_wh(images[-1])[0]  # shapes are in the scene's pixels, valid in its read's
+        if n := count_on_nodata(result["objects"], images[-1].valid, scale):  # a box on the collar: kept, said
+            say(nodata_note(n), labels[-1])
     kept, dropped = above_min_score(result["objects"], args.min_score)
     if dropped and not result["objects"]:  # nothing to drop: a note, not a count under a word answer
         say(f"note: {dropped}")

@@ -1,15 +1,90 @@
-"""Tour 66 (helper N): --tta's "None." in place of a plain answer's shapes (``Fused.voted_out``) said by tiled
-predict and written by eval."""
+"""Tour 66 (helper N): objects drawn wholly on a nodata collar are kept and said, tiled and untiled; --tta's
+"None." in place of a plain answer's shapes (``Fused.voted_out``) said by tiled predict and written by eval."""
 
 from __future__ import annotations
 
 import json
 
 import numpy as np
+import pytest
 from conftest import eval_record, write_jsonl
 from PIL import Image
 
 from rsvlm.cli import main
+
+COLLAR = 60  # px of nodata (0) on every side of the 200 x 200 scene
+NOTE = "object(s) lie wholly on nodata pixels (kept; the image has no data there)"
+
+
+@pytest.fixture
+def collared(tmp_path):
+    """A 200x200 GeoTIFF whose outer 60 px are nodata (0, declared), and its validity (H, W)."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    valid = np.zeros((200, 200), bool)
+    valid[COLLAR:-COLLAR, COLLAR:-COLLAR] = True
+    data = np.random.default_rng(1).integers(1, 255, (3, 200, 200), dtype=np.uint8) * valid  # (C, H, W)
+    path = tmp_path / "collar.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=200, height=200, count=3, dtype="uint8", nodata=0,
+                       crs="EPSG:32631", transform=from_origin(500000.0, 4000000.0, 10.0, 10.0)) as ds:
+        ds.write(data)
+    return path, valid
+
+
+def _on_nodata(obj, valid) -> bool:  # brute force: every pixel of the box is nodata
+    x0, y0, x1, y1 = obj["coords"]
+    return not valid[int(np.floor(y0)):int(np.ceil(y1)), int(np.floor(x0)):int(np.ceil(x1))].any()
+
+
+def test_tiled_objects_on_the_collar_are_kept_and_counted_once_per_merged_object(collared):
+    from rsvlm.io import TileMerger, run_tiled
+
+    path, valid = collared
+    scene_boxes = [(10, 10, 30, 30), (52, 10, 58, 30), (110, 110, 130, 130), (40, 40, 70, 70)]  # 2 on nodata
+
+    def predict(tiles):  # each tile draws the scene boxes it holds whole (52..58 is in two windows)
+        out = []
+        for t in tiles:
+            x, y, w, h = t.window
+            out.append([{"kind": "box", "label": "ship", "coords": [b[0] - x, b[1] - y, b[2] - x, b[3] - y]}
+                        for b in scene_boxes if b[0] >= x and b[1] >= y and b[2] <= x + w and b[3] <= y + h])
+        return out
+
+    merger = TileMerger()
+    objects = run_tiled(path, predict, tile=100, overlap=50, merger=merger, progress=False)
+    assert len(objects) == 4  # kept, every one
+    want = sum(_on_nodata(o, valid) for o in objects)
+    assert want == 2 and merger.n_on_nodata == want  # (52, 10) seen by two windows: one object
+    assert [n for n in merger.notes if NOTE in n] == [f"note: 2 {NOTE}"]
+
+
+def test_a_scene_without_nodata_has_no_such_note(geotiff):
+    from rsvlm.io import TileMerger, run_tiled
+
+    merger = TileMerger()
+    run_tiled(geotiff, lambda ts: [[{"kind": "box", "coords": [1, 1, 5, 5]}] for _ in ts], tile=32, overlap=0,
+              merger=merger, progress=False)
+    assert merger.n_on_nodata == 0 and not [n for n in merger.notes if NOTE in n]
+
+
+def test_a_mask_is_read_by_its_pixels_not_its_box():
+    from rsvlm.io.nodata_objects import ValidityMap, count_on_nodata
+
+    valid = np.zeros((20, 20), bool)
+    valid[0, 19] = True  # one valid pixel in the box of the mask below, none under it
+    mask = np.zeros((20, 20), bool)
+    mask[np.arange(20), np.arange(20)] = True  # the diagonal
+    obj = {"kind": "mask", "mask": mask, "offset": [0, 0]}
+    from rsvlm.io.georef import mask_array
+
+    assert mask_array(obj)[0].sum() == 20
+    assert count_on_nodata([obj], valid) == 1
+    seen = ValidityMap()
+    seen.see((0, 0, 20, 20), valid)
+    assert seen.count([obj]) == 1
+    valid[5, 5] = True  # now a pixel under it holds data
+    assert count_on_nodata([obj], valid) == 0
 
 
 def _stub_answers(monkeypatch, answer):
@@ -24,6 +99,26 @@ def _stub_answers(monkeypatch, answer):
         return generate
 
     monkeypatch.setattr(inf, "answerer", answerer)
+
+
+BOXES = ("<ref>ship</ref><box><loc_50><loc_50><loc_150><loc_150></box>"  # (10, 10, 30, 30) of 200 px: collar
+         "<box><loc_450><loc_450><loc_550><loc_550></box>")  # (90, 90, 110, 110): data
+
+
+@pytest.mark.parametrize("tiled", [False, True])
+def test_predict_says_the_objects_on_nodata_once(ckpt, collared, tmp_path, capsys, monkeypatch, tiled):
+    """A box on the collar was kept with no word, tiled and untiled."""
+    path, _ = collared
+    _stub_answers(monkeypatch, lambda n: BOXES)
+    out = tmp_path / "r.json"
+    tile = ["--tile", "200"] if tiled else []  # one window, the whole scene: the same two boxes
+    assert main(["predict", "--model", str(ckpt), "--image", str(path), "--max-new-tokens", "4", "--device", "cpu",
+                 "--task", "det", "--out", str(out), *tile]) == 0
+    err = capsys.readouterr().err
+    assert err.count(NOTE) == 1 and f"note: 1 {NOTE}" in err, err
+    result = json.loads(out.read_text())
+    assert len(result["objects"]) == 2  # kept
+    assert [n for n in result["notes"] if NOTE in n] == [f"[collar.tif] note: 1 {NOTE}"], result["notes"]
 
 
 POLY = "<ref>ship</ref><poly><loc_100><loc_100><loc_500><loc_100><loc_500><loc_500></poly>"

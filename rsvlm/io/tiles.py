@@ -43,7 +43,9 @@ from collections.abc import Callable
 
 import numpy as np
 
+from rsvlm.io.cut_views import cut_overlap
 from rsvlm.io.georef import on_object
+from rsvlm.io.nodata_objects import NODATA_MARK, ValidityMap, nodata_note
 from rsvlm.io.rows import RowReader, decodes_from_start
 from rsvlm.io.unions import dedupe_points, union_masks, union_polys
 from rsvlm.io.windows import (  # noqa: F401 (n_windows, touches_inner_edge: imported from here by predict_tiles, fusion)
@@ -84,6 +86,8 @@ class TileMerger:
         self.n_empty_masks = 0  # tile answers' masks without a pixel: no object to keep (said in ``notes``)
         self.n_refused, self._first_refused = 0, ""  # ``add(skip_bad=True)``: objects whose geometry does not fit
         self.n_seam_gaps = 0  # ``result``: mask pieces 1-2 px apart across a seam, kept apart (said in ``notes``)
+        self.validity = ValidityMap()  # run_tiled: each window's nodata, for ``n_on_nodata``
+        self.n_on_nodata = 0  # ``result``: merged objects drawn wholly on nodata, kept (said in ``notes``)
 
     def add(self, window: Window, objects: list[dict], skip_bad: bool = False) -> None:
         """Objects of one tile, in ``window``'s pixels; ValueError naming the tile and the object whose
@@ -166,7 +170,10 @@ class TileMerger:
             else:
                 kept += dedupe_points(self, items)
         self._restate(SEAM_GAPS, f"{self.n_seam_gaps} pair(s) of masks {SEAM_GAPS}" if self.n_seam_gaps else None)
-        return [obj for _, obj in sorted(kept, key=lambda t: t[0])]
+        objects = [obj for _, obj in sorted(kept, key=lambda t: t[0])]
+        self.n_on_nodata = self.validity.count(objects)  # per merged object, not per tile's view
+        self._restate(NODATA_MARK, nodata_note(self.n_on_nodata) if self.n_on_nodata else None)
+        return objects
 
     def _restate(self, marker: str, said: str | None) -> None:
         """``notes`` less the note holding ``marker`` that an earlier ``result`` added, and with ``said``
@@ -332,25 +339,7 @@ class TileMerger:
                 obj["coords"] = canonical_quad([[float(x), float(y)] for x, y in quad])
         return it["order"], obj
 
-    @staticmethod
-    def _cut_overlap(a: dict, b: dict, inter: float) -> float:
-        """How far two views from different tiles, one or both cut by an inner tile edge, are one
-        object: their intersection ``inter`` over the smaller area, or over the part of the other view
-        inside a cut view's window, what that tile could see of it. A rotated object cut at a tile's
-        corner is a triangle there, and a box around the triangle has twice its area: over the smaller
-        area such a piece never reached 0.5 and was kept as a second object. The window's part counts
-        only when it is a quarter or more of the cut view (a neighbour poking a few pixels into the
-        window, which the cut view's edge overlaps, stays apart)."""
-        from shapely.geometry import box
-
-        ios = inter / max(min(a["geom"].area, b["geom"].area), 1e-9)
-        for cut, other in ((a, b), (b, a)):
-            if cut["trunc"]:
-                x0, y0, w, h = cut["window"]
-                seen = other["geom"].intersection(box(x0, y0, x0 + w, y0 + h)).area  # the other view, in cut's tile
-                if seen >= 0.25 * cut["geom"].area:
-                    ios = max(ios, min(1.0, inter / max(seen, 1e-9)))
-        return ios
+    _cut_overlap = staticmethod(cut_overlap)  # in ``cut_views.py``
 
     def clusters(self, items: list[dict], overlaps: Callable[[dict, dict], bool], bounds,
                  lone: Callable[[dict, dict], bool] | None = None) -> list[list[dict]]:
@@ -427,8 +416,9 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
     reads (``decodes_from_start``) the strip of the scene's width its row of windows is cut from
     (``RowReader``); the scene's stretch is fixed once from a decimated read. A window whose every pixel is nodata (a scene's collar) is not given to
     ``predict_fn``. Pass a ``TileMerger`` to read its counts (``n_tiles``, ``n_nodata`` of those
-    skipped, ``n_objects_in``, ``n_empty_masks``, ``n_refused``) afterwards, and its ``notes``: what a window's read said
-    that the scene's did not, how many masks of the answers held no pixel, and how many objects were refused
+    skipped, ``n_objects_in``, ``n_empty_masks``, ``n_refused``, ``n_on_nodata``) afterwards, and its ``notes``: what a window's read said
+    that the scene's did not, how many masks of the answers held no pixel, how many merged objects lie wholly
+    on nodata (kept: ``nodata_objects.py``), and how many objects were refused
     for a geometry that does not fit their kind (a NaN coordinate: skipped, not the run's end; printed with ``progress``).
     """
     from rsvlm.io.read import SceneReader
@@ -461,6 +451,8 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
                     merger.notes.append(note)  # e.g. GDAL's warning on a damaged block only this window read
                     if progress:
                         bar.write(f"[{scene.name}] {note}", file=sys.stderr)
+                for w, im in zip(batch, imgs):
+                    merger.validity.see(w, im.valid)
                 asked = [(w, im) for w, im in zip(batch, imgs) if im.valid is None or im.valid.any()]
                 merger.n_nodata += len(batch) - len(asked)
                 results = predict_fn([im for _, im in asked]) if asked else []

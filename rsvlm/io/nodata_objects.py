@@ -1,0 +1,117 @@
+"""Objects drawn wholly on nodata pixels (a scene's collar): kept, and counted for a note.
+
+    n = count_on_nodata(objects, img.valid, scale=img.width / scene_width)   # one image, read whole
+    seen = ValidityMap(); seen.see(window, tile.valid) ...; seen.count(objects)  # a tiled scene
+
+An object is "on nodata" where every pixel of its bounding box (its mask's pixels, for a mask) is nodata:
+a rotated box or polygon whose box reaches a valid pixel is not counted (cannot: its exact outline).
+An object off the image is not counted. Nodata has no pixels to see, so a model's shape there is a
+guess; it is kept (the caller's to drop) and said once per scene.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["nodata_note", "count_on_nodata", "ValidityMap", "NODATA_MARK"]
+
+NODATA_MARK = " lie wholly on nodata pixels (kept; the image has no data there)"
+
+
+def nodata_note(n: int) -> str:
+    """The note for ``n`` objects on nodata: "note: 3 object(s) lie wholly on nodata pixels (kept; ...)"."""
+    return f"note: {n} object(s){NODATA_MARK}"
+
+
+def _pixels(obj: dict, scale: float = 1.0) -> tuple[int, int, int, int, np.ndarray | None] | None:
+    """The pixel span (x0, y0, x1, y1), end exclusive, of ``obj`` at ``scale`` (image px per object px), and
+    its mask (h, w) where it is one (at scale 1); None for an empty mask or an object of no geometry."""
+    from rsvlm.io.georef import mask_array, object_geometry
+
+    try:
+        if obj.get("kind") == "mask" and scale == 1.0:
+            m, (x0, y0) = mask_array(obj)  # (h, w)
+            return (x0, y0, x0 + m.shape[1], y0 + m.shape[0], m) if m.ndim == 2 and m.any() else None
+        g = object_geometry(obj)
+    except (ValueError, TypeError, IndexError):
+        return None  # a garbled object: its problem is said where it was decoded
+    if g is None or g.is_empty:
+        return None
+    bx0, by0, bx1, by1 = (v * scale for v in g.bounds)
+    x0, y0 = math.floor(bx0), math.floor(by0)
+    return x0, y0, max(math.ceil(bx1), x0 + 1), max(math.ceil(by1), y0 + 1), None  # a point: its pixel
+
+
+def _on_nodata(span, valid: np.ndarray) -> bool:
+    """Whether the pixels of ``span`` (``_pixels``) inside ``valid`` (H, W) are all nodata; False off the image."""
+    x0, y0, x1, y1, m = span
+    h, w = valid.shape
+    cx0, cy0, cx1, cy1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+    if cx0 >= cx1 or cy0 >= cy1:
+        return False  # off the image: not a nodata matter
+    seen = valid[cy0:cy1, cx0:cx1]
+    if m is not None:
+        seen = seen & m[cy0 - y0 : cy1 - y0, cx0 - x0 : cx1 - x0]
+    return not seen.any()
+
+
+def count_on_nodata(objects: list[dict], valid: np.ndarray | None, scale: float = 1.0) -> int:
+    """How many of ``objects`` (in the image's pixels divided by ``scale``) lie wholly on the nodata of
+    ``valid`` (bool (H, W), False at nodata; None: no nodata, 0)."""
+    if valid is None:
+        return 0
+    return sum(span is not None and _on_nodata(span, valid) for span in (_pixels(o, scale) for o in objects))
+
+
+class ValidityMap:
+    """Which pixels of a tiled scene hold data, from the windows read (``see``): windows with nodata kept
+    (a collar's edge windows as bit-packed masks, all-nodata windows as their extent), so that ``count`` can
+    tell merged objects drawn wholly on nodata."""
+
+    def __init__(self):
+        self._windows: list[tuple[int, int, int, int]] = []  # (x0, y0, x1, y1) of every window seen
+        self._state: list[int] = []  # 1 all valid, 0 all nodata, 2 partial (its mask in ``_masks``)
+        self._masks: dict[int, tuple[np.ndarray, tuple[int, int]]] = {}  # packed bits, (h, w)
+
+    @property
+    def any_nodata(self) -> bool:
+        return any(s != 1 for s in self._state)
+
+    def see(self, window, valid: np.ndarray | None) -> None:
+        """A window (x0, y0, w, h) read, and its ``valid`` (h, w) or None (every pixel valid)."""
+        x, y, w, h = (int(v) for v in window)
+        state = 1 if valid is None or valid.all() else 0 if not valid.any() else 2
+        if state == 2:
+            self._masks[len(self._state)] = (np.packbits(valid, axis=None), valid.shape)
+        self._windows.append((x, y, x + w, y + h))
+        self._state.append(state)
+
+    def _has_data(self, span, win: np.ndarray) -> bool:
+        """Whether a valid pixel lies in ``span`` (``_pixels``); ``win``: the windows seen, (N, 4)."""
+        x0, y0, x1, y1, m = span
+        hit = np.flatnonzero((win[:, 0] < x1) & (win[:, 2] > x0) & (win[:, 1] < y1) & (win[:, 3] > y0))
+        if not len(hit):
+            return True  # off the scene: not a nodata matter
+        for i in hit:
+            wx0, wy0, wx1, wy1 = self._windows[i]
+            if self._state[i] == 0:
+                continue
+            if self._state[i] == 1:
+                if m is None:
+                    return True
+                valid = np.ones((wy1 - wy0, wx1 - wx0), bool)
+            else:
+                bits, shape = self._masks[i]
+                valid = np.unpackbits(bits, count=shape[0] * shape[1]).reshape(shape).astype(bool)
+            if not _on_nodata((x0 - wx0, y0 - wy0, x1 - wx0, y1 - wy0, m), valid):
+                return True
+        return False
+
+    def count(self, objects: list[dict]) -> int:
+        """How many of ``objects`` (scene pixels) lie wholly on nodata pixels of the windows seen."""
+        if not self.any_nodata:
+            return 0
+        win = np.array(self._windows).reshape(-1, 4)  # (N, 4) x0, y0, x1, y1
+        return sum(span is not None and not self._has_data(span, win) for span in map(_pixels, objects))
