@@ -151,3 +151,25 @@ def test_eval_writes_why_tta_voted_a_plain_answer_out(ckpt, tmp_path, capsys, mo
     assert row["answer"] == "None." and row["tta_voted_out"].startswith(VOTED), row
     assert "tta_note" not in row
     assert "left out of their --tta fusion" not in capsys.readouterr().err  # not counted as views left out
+
+
+def test_the_tiled_map_agrees_with_the_whole_scene_s_mask():
+    """``ValidityMap`` (windows' masks, rows unpacked per object) against the scene's mask read whole."""
+    from rsvlm.io.nodata_objects import ValidityMap, count_on_nodata
+    from rsvlm.io.windows import iter_windows
+
+    rng = np.random.default_rng(3)
+    valid = rng.random((50, 70)) > 0.97  # (H, W): sparse data, so that some objects miss it
+    valid[:, :20] = True  # a window or two of data alone
+    seen = ValidityMap()
+    for x, y, w, h in iter_windows(70, 50, 16, 4):
+        seen.see((x, y, w, h), None if valid[y:y + h, x:x + w].all() else valid[y:y + h, x:x + w])
+    objects = []
+    for _ in range(300):
+        x0, y0 = rng.integers(0, 66), rng.integers(0, 46)
+        x1, y1 = x0 + rng.integers(1, 5), y0 + rng.integers(1, 5)
+        objects.append({"kind": "box", "coords": [float(x0), float(y0), float(x1), float(y1)]})
+        objects.append({"kind": "mask", "mask": rng.random((y1 - y0, x1 - x0)) > 0.5, "offset": [int(x0), int(y0)]})
+    each = [count_on_nodata([o], valid) for o in objects]
+    assert 0 < sum(each) < len(objects)
+    assert [seen.count([o]) for o in objects] == each

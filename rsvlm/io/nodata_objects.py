@@ -73,7 +73,7 @@ class ValidityMap:
     def __init__(self):
         self._windows: list[tuple[int, int, int, int]] = []  # (x0, y0, x1, y1) of every window seen
         self._state: list[int] = []  # 1 all valid, 0 all nodata, 2 partial (its mask in ``_masks``)
-        self._masks: dict[int, tuple[np.ndarray, tuple[int, int]]] = {}  # packed bits, (h, w)
+        self._masks: dict[int, tuple[np.ndarray, int]] = {}  # bits packed per row (h, ceil(w / 8)), w
 
     @property
     def any_nodata(self) -> bool:
@@ -84,7 +84,7 @@ class ValidityMap:
         x, y, w, h = (int(v) for v in window)
         state = 1 if valid is None or valid.all() else 0 if not valid.any() else 2
         if state == 2:
-            self._masks[len(self._state)] = (np.packbits(valid, axis=None), valid.shape)
+            self._masks[len(self._state)] = (np.packbits(valid, axis=1), valid.shape[1])
         self._windows.append((x, y, x + w, y + h))
         self._state.append(state)
 
@@ -94,18 +94,19 @@ class ValidityMap:
         hit = np.flatnonzero((win[:, 0] < x1) & (win[:, 2] > x0) & (win[:, 1] < y1) & (win[:, 3] > y0))
         if not len(hit):
             return True  # off the scene: not a nodata matter
+        if m is None and any(self._state[i] == 1 for i in hit):  # a box in a window of data alone
+            return True
         for i in hit:
             wx0, wy0, wx1, wy1 = self._windows[i]
             if self._state[i] == 0:
                 continue
+            ry0, ry1 = max(y0, wy0) - wy0, min(y1, wy1) - wy0  # only the rows the object spans: not the window
             if self._state[i] == 1:
-                if m is None:
-                    return True
-                valid = np.ones((wy1 - wy0, wx1 - wx0), bool)
+                valid = np.ones((ry1 - ry0, wx1 - wx0), bool)
             else:
-                bits, shape = self._masks[i]
-                valid = np.unpackbits(bits, count=shape[0] * shape[1]).reshape(shape).astype(bool)
-            if not _on_nodata((x0 - wx0, y0 - wy0, x1 - wx0, y1 - wy0, m), valid):
+                bits, w = self._masks[i]
+                valid = np.unpackbits(bits[ry0:ry1], axis=1, count=w).astype(bool)  # (rows, w)
+            if not _on_nodata((x0 - wx0, y0 - wy0 - ry0, x1 - wx0, y1 - wy0 - ry0, m), valid):
                 return True
         return False
 
