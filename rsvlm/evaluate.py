@@ -150,7 +150,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"were answered by an earlier run and are kept; {len(todo)} to answer", file=sys.stderr)
     n_cut, n_past, n_noted, n_unfused, rows_failed, read_notes, malformed = 0, 0, 0, 0, [], ReadNotes(), []
     # rows said at the end by a field: asked no --tta view, not asked some, --det-by-class classes said in words
-    told: dict[str, list] = {key: [0, None] for key in ("tta_skipped", "tta_unasked", "worded")}  # [count, first]
+    told: dict[str, list] = {key: [0, None] for key in ("tta_skipped", "tta_unasked", "tta_voted_out",
+                                                                   "worded")}  # [count, first]
     untagged: dict[str, str] = {}  # record id -> the bracketed word opening a turn of it that is no task tag
     if todo:
         part.parent.mkdir(parents=True, exist_ok=True)
@@ -219,6 +220,10 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         first = told["tta_unasked"][1]
         print(f"rsvlm eval: note: {n} record(s) were not asked some --tta views (first: {first['id']}: "
               f"{first['tta_unasked']}; 'tta_unasked' in {part})", file=sys.stderr)
+    if (n := told["tta_voted_out"][0]):  # a score falls with no word of why: the views outvoted the plain shapes
+        first = told["tta_voted_out"][1]
+        print(f"rsvlm eval: note: {n} record(s) answered \"None.\" where the plain answer had shapes, voted out by "
+              f"the --tta views (first: {first['id']}; why: 'tta_voted_out' in {part})", file=sys.stderr)
     if n_unfused:
         print(f"rsvlm eval: note: {n_unfused} record(s) had view answers left out of their --tta fusion (empty, "
               f"unparseable, or not of the plain answer's kind; which and why: 'tta_note' in {part})", file=sys.stderr)

@@ -150,7 +150,11 @@ def test_eval_writes_why_tta_voted_a_plain_answer_out(ckpt, tmp_path, capsys, mo
     (row,) = [json.loads(line) for line in out.read_text().splitlines()]
     assert row["answer"] == "None." and row["tta_voted_out"].startswith(VOTED), row
     assert "tta_note" not in row
-    assert "left out of their --tta fusion" not in capsys.readouterr().err  # not counted as views left out
+    err = capsys.readouterr().err
+    assert "left out of their --tta fusion" not in err  # not counted as views left out
+    # and said at the end of the run, as tta_skipped and tta_unasked are (the key alone went unsaid)
+    assert '1 record(s) answered "None." where the plain answer had shapes, voted out by the --tta views ' \
+           "(first: a; why: 'tta_voted_out' in" in err
 
 
 def test_the_tiled_map_agrees_with_the_whole_scene_s_mask():
