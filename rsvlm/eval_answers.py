@@ -57,7 +57,9 @@ def late_system_of(processor) -> str | None:
 def late_system_error(record: dict, at: int, why: str) -> str:
     """The error of a record whose prompt holds a system turn (``conversations[at]``) its chat format cannot write
     (``why``: ``late_system_of``), in training's words where it leaves such a record out."""
-    from rsvlm.train.data import late_system_words  # eval has torch loaded already; train's module owns the words
+    # eval has torch loaded already; train's module owns the words
+    from rsvlm.train.data import late_system_words
+
     return f"record {record['id']!r}: {late_system_words(at, why)}"
 
 
