@@ -177,3 +177,41 @@ def test_the_tiled_map_agrees_with_the_whole_scene_s_mask():
     each = [count_on_nodata([o], valid) for o in objects]
     assert 0 < sum(each) < len(objects)
     assert [seen.count([o]) for o in objects] == each
+
+
+def test_a_shrunk_read_scales_each_axis_on_its_own(ckpt, tmp_path, capsys, monkeypatch):
+    """A 6000x500 scene is read 2048x171: its width's ratio (0.3413) put a box on scene row 497 (data) in the
+    read's row 169 (nodata) where its height's (0.342) puts it in row 170, so the box was said on nodata."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = tmp_path / "strip.tif"
+    data = np.full((3, 500, 6000), 100, np.uint8)
+    data[:, :496] = 0  # nodata above scene row 496
+    with rasterio.open(path, "w", driver="GTiff", width=6000, height=500, count=3, dtype="uint8", nodata=0,
+                       crs="EPSG:32631", transform=from_origin(500000.0, 4000000.0, 10.0, 10.0)) as ds:
+        ds.write(data)
+    # (123, 497.25, 183, 497.75) on data, and (123, 100, 183, 150) on nodata
+    _stub_answers(monkeypatch, lambda n: "<ref>ship</ref><box><loc_20><loc_994><loc_30><loc_995></box>"
+                  "<box><loc_20><loc_200><loc_30><loc_300></box>")
+    out = tmp_path / "r.json"
+    assert main(["predict", "--model", str(ckpt), "--image", str(path), "--max-new-tokens", "4", "--device", "cpu",
+                 "--task", "det", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "read shrunk from 6000x500 to 2048x171" in json.dumps(json.loads(out.read_text())["notes"]) + err
+    assert f"note: 1 {NOTE}" in err, err
+
+
+def test_a_mask_on_a_shrunk_read_is_read_by_its_pixels():
+    """A mask's pixels at another scale: was the box around its outline (vectorised), so a diagonal mask whose
+    box held a valid pixel was not counted."""
+    from rsvlm.io.nodata_objects import count_on_nodata
+
+    mask = np.zeros((40, 40), bool)
+    mask[np.arange(40), np.arange(40)] = True  # the diagonal, in the scene's pixels
+    obj = {"kind": "mask", "mask": mask, "offset": [0, 0]}
+    valid = np.zeros((20, 20), bool)  # the scene read at half its size
+    valid[0, 19] = True  # in the mask's box, off its pixels
+    assert count_on_nodata([obj], valid, (0.5, 0.5)) == 1
+    valid[10, 10] = True  # scene pixel (20, 20) of the diagonal holds data
+    assert count_on_nodata([obj], valid, 0.5) == 0

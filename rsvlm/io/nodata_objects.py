@@ -1,6 +1,6 @@
 """Objects drawn wholly on nodata pixels (a scene's collar): kept, and counted for a note.
 
-    n = count_on_nodata(objects, img.valid, scale=img.width / scene_width)   # one image, read whole
+    n = count_on_nodata(objects, img.valid, scale=(img.width / scene_w, img.height / scene_h))  # one image, whole
     seen = ValidityMap(); seen.see(window, tile.valid) ...; seen.count(objects)  # a tiled scene
 
 An object is "on nodata" where every pixel of its bounding box (its mask's pixels, for a mask) is nodata:
@@ -25,23 +25,36 @@ def nodata_note(n: int) -> str:
     return f"note: {n} object(s){NODATA_MARK}"
 
 
-def _pixels(obj: dict, scale: float = 1.0) -> tuple[int, int, int, int, np.ndarray | None] | None:
-    """The pixel span (x0, y0, x1, y1), end exclusive, of ``obj`` at ``scale`` (image px per object px), and
-    its mask (h, w) where it is one (at scale 1); None for an empty mask or an object of no geometry."""
+def _pixels(obj: dict, scale: float | tuple[float, float] = 1.0
+            ) -> tuple[int, int, int, int, np.ndarray | None] | None:
+    """The pixel span (x0, y0, x1, y1), end exclusive, of ``obj`` at ``scale`` (image px per object px: one
+    number, or (x, y) for a read shrunk to other ratios across and down), and its mask (h, w) where it is one
+    (a mask read at another scale: the image pixels its pixels' centres fall in); None for an empty mask or an
+    object of no geometry."""
     from rsvlm.io.georef import mask_array, object_geometry
 
+    sx, sy = (scale, scale) if isinstance(scale, (int, float)) else scale
     try:
-        if obj.get("kind") == "mask" and scale == 1.0:
+        if obj.get("kind") == "mask":
             m, (x0, y0) = mask_array(obj)  # (h, w)
-            return (x0, y0, x0 + m.shape[1], y0 + m.shape[0], m) if m.ndim == 2 and m.any() else None
+            if m.ndim != 2 or not m.any():
+                return None
+            if (sx, sy) == (1.0, 1.0):
+                return x0, y0, x0 + m.shape[1], y0 + m.shape[0], m
+            ys, xs = np.nonzero(m)  # a shrunk read: each pixel to the image pixel its centre falls in
+            ry, rx = np.floor((ys + y0 + 0.5) * sy).astype(int), np.floor((xs + x0 + 0.5) * sx).astype(int)
+            (ry0, rx0), (ry1, rx1) = (ry.min(), rx.min()), (ry.max() + 1, rx.max() + 1)
+            shrunk = np.zeros((ry1 - ry0, rx1 - rx0), bool)
+            shrunk[ry - ry0, rx - rx0] = True
+            return int(rx0), int(ry0), int(rx1), int(ry1), shrunk
         g = object_geometry(obj)
     except (ValueError, TypeError, IndexError):
         return None  # a garbled object: its problem is said where it was decoded
     if g is None or g.is_empty:
         return None
-    bx0, by0, bx1, by1 = (v * scale for v in g.bounds)
-    x0, y0 = math.floor(bx0), math.floor(by0)
-    return x0, y0, max(math.ceil(bx1), x0 + 1), max(math.ceil(by1), y0 + 1), None  # a point: its pixel
+    bx0, by0, bx1, by1 = g.bounds
+    x0, y0 = math.floor(bx0 * sx), math.floor(by0 * sy)
+    return x0, y0, max(math.ceil(bx1 * sx), x0 + 1), max(math.ceil(by1 * sy), y0 + 1), None  # a point: its pixel
 
 
 def _on_nodata(span, valid: np.ndarray) -> bool:
@@ -57,9 +70,10 @@ def _on_nodata(span, valid: np.ndarray) -> bool:
     return not seen.any()
 
 
-def count_on_nodata(objects: list[dict], valid: np.ndarray | None, scale: float = 1.0) -> int:
-    """How many of ``objects`` (in the image's pixels divided by ``scale``) lie wholly on the nodata of
-    ``valid`` (bool (H, W), False at nodata; None: no nodata, 0)."""
+def count_on_nodata(objects: list[dict], valid: np.ndarray | None, scale: float | tuple[float, float] = 1.0
+                    ) -> int:
+    """How many of ``objects`` (in the image's pixels divided by ``scale``: one number, or (x, y) as
+    ``_pixels``) lie wholly on the nodata of ``valid`` (bool (H, W), False at nodata; None: no nodata, 0)."""
     if valid is None:
         return 0
     return sum(span is not None and _on_nodata(span, valid) for span in (_pixels(o, scale) for o in objects))
