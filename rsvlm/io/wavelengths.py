@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import re
 
+from rsvlm.io.bandnames import band_key, same_band
+
 __all__ = ["COMMON_RANGES", "band_wavelength", "common_name", "named_by_wavelength"]
 
-# STAC eo common names and the wavelengths (µm) they name: each a contiguous range, none overlapping
+# STAC eo common names and the wavelengths (µm) they name: each a contiguous range, none overlapping; lwir11 meets
+# lwir12 at 11.5 µm as STAC's do (Landsat 5/7's broad B6, centred 11.45 µm, is STAC's lwir: TIR as lwir11 is)
 COMMON_RANGES = (("coastal", 0.40, 0.45), ("blue", 0.45, 0.52), ("green", 0.52, 0.60), ("yellow", 0.60, 0.62),
                  ("red", 0.62, 0.69), ("rededge071", 0.69, 0.72), ("rededge075", 0.72, 0.76),
                  ("rededge078", 0.76, 0.80), ("nir", 0.80, 0.90), ("nir09", 0.93, 0.96), ("cirrus", 1.35, 1.40),
-                 ("swir16", 1.55, 1.75), ("swir22", 2.08, 2.35), ("lwir11", 10.3, 11.3), ("lwir12", 11.5, 12.5))
+                 ("swir16", 1.55, 1.75), ("swir22", 2.08, 2.35), ("lwir11", 10.3, 11.5), ("lwir12", 11.5, 12.5))
 _UNIT = r"(µm|μm|um|micrometers?|micrometres?|microns?|nm|nanometers?|nanometres?)"
 _IN_TEXT = re.compile(r"\(?\s*(\d+(?:\.\d+)?)\s*" + _UNIT + r"\s*\)?", re.I)  # "(0.4430 µm)", "490 nm"
 _GDAL_SUFFIX = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s*" + _UNIT + r"?\s*\)\s*$", re.I)  # GDAL's " (0.4430 Micrometers)"
@@ -59,12 +62,13 @@ def named_by_wavelength(descriptions: list[str | None], tags: list[dict]) -> tup
     the wavelength GDAL appended, and the note naming those named. Unless every band has a wavelength in a
     different common name's range, none is named and there is no note: the descriptions are kept (a hyperspectral
     cube's 200 bands), own names without GDAL's appended wavelength (a 12-band Sentinel-2 export's B08 and B8A
-    are both nir: its ``B8A (865 Nanometers)`` is B8A)."""
+    are both nir: its ``B8A (865 Nanometers)`` is B8A). Either way, bare band numbers are read as Sentinel-2's
+    where their wavelengths agree with its bands' (``_s2_numbers``: ``B2`` at 490 nm is ``B02``), with a note."""
     um = [band_wavelength(t, d) for t, d in zip(tags, descriptions)]
     names = [common_name(w) if w is not None else None for w in um]
     if not names or None in names or len(set(names)) < len(names):  # Sentinel-2's B08 and B8A are both nir
-        return [_own_name(d) if band_wavelength(t, None) is not None else d  # the header's: GDAL appended it
-                for d, t in zip(descriptions, tags)], []
+        return _s2_numbers([_own_name(d) if band_wavelength(t, None) is not None else d  # the header's: GDAL's
+                            for d, t in zip(descriptions, tags)], um)
     out, named = [], []
     for d, n, w in zip(descriptions, names, um):
         own = _GDAL_SUFFIX.sub("", d or "")
@@ -73,7 +77,22 @@ def named_by_wavelength(descriptions: list[str | None], tags: list[dict]) -> tup
             named.append(f"{n} ({w:g} µm)")
         else:  # a name of its own: GDAL's appended wavelength dropped ("Red (0.6650 Micrometers)" is red)
             out.append(own)
+    out, said = _s2_numbers(out, um)
     if not named:
-        return out, []
+        return out, said
     return out, [f"band{'s' * (len(named) > 1)} named by {'their' if len(named) > 1 else 'its'} wavelength: "
-                 f"{', '.join(named)} (STAC's common names; if wrong, name them with --bands)"]
+                 f"{', '.join(named)} (STAC's common names; if wrong, name them with --bands)", *said]
+
+
+def _s2_numbers(names: list[str | None], um: list[float | None]) -> tuple[list[str | None], list[str]]:
+    """(names, note): bare band numbers among ``names`` (``B2``, ``B8``; ``products.band_numbers`` would say they
+    name no mission) zero-padded as Sentinel-2's (``B02``) where every one's wavelength falls in the common-name
+    range of Sentinel-2's band of that number (B2 at 0.49 µm is blue, as B02 is); as given where one's does not
+    or has none (Landsat 8's B5 at 0.865 µm is no B05, red edge), for the mission's numbering to read them."""
+    bare = {i: f"B{int(n[1:]):02d}" for i, n in enumerate(names) if n and re.fullmatch(r"[Bb][1-9]\d?", n)}
+    if not bare or not all(um[i] is not None and (c := common_name(um[i])) is not None
+                           and band_key(c) in {band_key(x) for x in same_band(s2)} for i, s2 in bare.items()):
+        return names, []
+    told = ", ".join(f"{names[i]} as {s2} ({um[i]:g} µm)" for i, s2 in bare.items())
+    return [bare.get(i, n) for i, n in enumerate(names)], [
+        f"band numbers read as Sentinel-2's, their wavelengths being its bands': {told} (if wrong, name them with --bands)"]
