@@ -217,7 +217,16 @@ class Commands:
         except OSError as e:
             self.repl.say(f"error: /geojson {args[0]}: {why(e, args[0])}")
             return
-        self.repl.say(f"wrote {args[0]} ({inf.geojson_count(fc, self.repl.last['objects'])})")
+        # no shapes: an empty FeatureCollection all the same (was refused), so a script's /geojson per image
+        # finds a file for each, as predict --geojson writes one
+        none = "" if self.repl.last["objects"] else f"; no geometry {self._why_none()}"
+        self.repl.say(f"wrote {args[0]} ({inf.geojson_count(fc, self.repl.last['objects'])}{none})")
+
+    def _why_none(self) -> str:
+        """What is said of a last answer with no objects: none given, or all below --min-score."""
+        dropped = self.repl.last.get("dropped", 0)
+        return (f"left in the last answer: its {dropped} object(s) all scored below --min-score "
+                f"{self.repl.min_score:g}" if dropped else "in the last answer")
 
     def _have_answer(self, args, usage) -> bool:
         if not args:
@@ -234,10 +243,8 @@ class Commands:
         if not self.repl.last:  # nothing asked yet, or a new image / reset since
             self.repl.say("no answer to write yet: ask a question first")
             return False
-        if not self.repl.last["objects"]:  # "no geometry" where --min-score dropped every object the table had shown
-            dropped = self.repl.last.get("dropped", 0)
-            self.repl.say(f"no geometry left in the last answer: its {dropped} object(s) all scored below --min-score "
-                          f"{self.repl.min_score:g}" if dropped else "no geometry in the last answer")
+        if not self.repl.last["objects"] and usage.split()[0] != "/geojson":  # /geojson writes an empty collection
+            self.repl.say(f"no geometry {self._why_none()}")  # was "no geometry" where --min-score dropped them all
             return False
         inputs = {Path(f).resolve() for im in self.repl.images for f in im.files}  # band files: each
         if Path(args[0]).resolve() in inputs:

@@ -1,0 +1,41 @@
+"""Lead 66 (helper R): chat's /geojson of an answer with no shapes, and what a prompt past the context is told."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _repl(ckpt, **kw):
+    """A chat REPL on ``ckpt`` writing into a StringIO: (repl, out)."""
+    from rsvlm import inference as inf
+    from rsvlm.chat import ChatREPL
+
+    model, processor = inf.load_model(str(ckpt), "cpu")
+    out = io.StringIO()
+    return ChatREPL(model, processor, out=out, max_new_tokens=3, **kw), out
+
+
+def test_geojson_of_an_answer_with_no_shapes_writes_an_empty_collection(ckpt, geotiff, tmp_path):
+    """/geojson refused an answer with no shapes ("no geometry in the last answer") and wrote no file, where
+    predict --geojson writes an empty FeatureCollection: a script's /geojson per image found a file missing."""
+    repl, out = _repl(ckpt)
+    repl.load_image([str(geotiff), "optical"])
+    repl.last = {"question": "[det] Detect all ships.", "objects": []}
+    assert repl.handle(f"/geojson {tmp_path / 'none.geojson'}")
+    fc = json.loads((tmp_path / "none.geojson").read_text())
+    assert fc["type"] == "FeatureCollection" and fc["features"] == [] and "crs" in fc
+    assert f"wrote {tmp_path / 'none.geojson'} (0 features; no geometry in the last answer)" in out.getvalue()
+    repl.last = {"question": "[det] Detect all ships.", "objects": [], "dropped": 2}  # --min-score took them all
+    repl.min_score = 0.3
+    assert repl.handle(f"/geojson {tmp_path / 'low.geojson'}")
+    assert json.loads((tmp_path / "low.geojson").read_text())["features"] == []
+    assert "(0 features; no geometry left in the last answer: its 2 object(s) all scored below --min-score 0.3)" \
+        in out.getvalue()
+    assert repl.handle(f"/vis {tmp_path / 'o.png'}")  # /vis still draws nothing of nothing, and says why
+    assert out.getvalue().endswith("no geometry left in the last answer: its 2 object(s) all scored below "
+                                   "--min-score 0.3\n") and not (tmp_path / "o.png").exists()
+
