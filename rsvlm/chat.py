@@ -221,9 +221,9 @@ class ChatREPL:
         LLM's context cannot take a class question (a long class name): the streamed answer stands."""
         ask = self.shown(self.answerer(), "asking class by class")
         (joined,), refused = inf.answers_or_refusals(ask, [asked], [[inf.model_input(i) for i in self.images]])
-        if joined is None:  # was a PromptsRefused traceback that ended the chat
-            self.say(f"  note: the class questions could not be asked ({refused[0]}); the answer streamed above "
-                     "stands")
+        if joined is None:  # was a traceback; then vlm's "; use a shorter text", where the question typed fit
+            self.say(f"  note: the class questions could not be asked ({refused[0].rsplit('; ', 1)[0]}); the answer "
+                     "streamed above stands; a question naming its class ([det] Detect all ships.) is asked as typed")
             return None
         if joined.text != answer:
             self.say(f"asked class by class: {joined.text}")

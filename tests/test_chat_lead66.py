@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -39,3 +40,25 @@ def test_geojson_of_an_answer_with_no_shapes_writes_an_empty_collection(ckpt, ge
     assert out.getvalue().endswith("no geometry left in the last answer: its 2 object(s) all scored below "
                                    "--min-score 0.3\n") and not (tmp_path / "o.png").exists()
 
+
+def test_class_questions_past_the_context_are_not_told_to_use_a_shorter_text(geotiff, tmp_path):
+    """--det-by-class: a long class name's question past the context was told "use a shorter text", of a
+    3-word question that fit; the note now says what is asked as typed."""
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+
+    torch.manual_seed(0)
+    model, _ = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml", [
+        "llm.config.max_position_embeddings=192", "prompt.det_classes=[ship, " + "very long class name " * 3 + "]"]))
+    model.save_pretrained(tmp_path)
+    repl, out = _repl(tmp_path, by_class=True)
+    repl.load_image([str(geotiff), "optical"])
+    repl.ask("[det] Detect all.")
+    said = out.getvalue()
+    assert re.search(r"note: the class questions could not be asked \(the prompt is \d+ tokens \(16 of them for "
+                     r"images\) but the LLM's context is 192 tokens \(max_position_embeddings\)\); the answer streamed "
+                     r"above stands; a question naming its class \(\[det\] Detect all ships\.\) is asked as typed",
+                     said), said
+    assert "shorter text" not in said
