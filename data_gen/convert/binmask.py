@@ -10,7 +10,11 @@ What a label can be, and what is taken as the class:
   Only in a lossless file (a JPEG of a 0/255 mask can decode to 0, 1 and 255 alone, or 1 and 255, its 1s
   noise: ``lossy_file``) and where the 1s lie in flat regions (``PLATEAU`` of them in 2x2 blocks of one
   value); a 0/1/255 label of 1 px lines is thresholded as before, its 255 the class.
-- At most ``CODES`` values none of which reaches half the range (codes 0, 1, 2): every non-zero value.
+- At most ``CODES`` values none of which reaches half the range (codes 0, 1, 2): every non-zero value; of more
+  than 4 values, not if over ``GRADIENT`` of its changes are small steps (``_small_steps``): a dark photo's
+  levels (the SIRST image at gamma 2.5-4: 7-25 values, 84-93%; 7 land-cover codes: 26%). Not told: the SIRST
+  image at gamma 5 (0, 1, 2: codes), and Landsat 8's band 10 stretched to 8 bits over its zero border (13%
+  mid-grey: a mask, 68% the class; no cheap rule found, docs/data-convert.md gives the figures).
 - Piecewise constant, of more than ``CODES`` values (instance ids, 1…200): every non-zero value. Told by the
   pixels strictly between 0 and the brightest value: at least ``PLATEAU`` of them lie in a 2x2 block of one
   value (a 200-instance label: 1.00; photos and resampled masks: 0.00-0.44), and those flat pixels hold more
@@ -100,6 +104,8 @@ def _class_pixels(label, values, out: Output, lossy: bool):
     flat = len(values) > CODES and _piecewise_constant(label, CODES)  # few flat values: a colour label's classes
     flat = flat and _small_steps(label) <= GRADIENT  # a smooth photo's quantised levels are flat too
     codes = values[-1] <= top / 2 and len(values) <= CODES and not (lossy and values[-1] > CODES)
+    # a dark photo's few levels (the SIRST sky darkened, gamma 2.5-4: 7-25 values, 84-93% small steps) are no codes
+    codes = codes and not (len(values) > 4 and _small_steps(label) > GRADIENT)
     if codes or flat:  # codes (0, 1, 2) or instance ids, not noise
         out.note("labels_not_binary")
         out.note("labels_not_binary_every_nonzero_taken")
