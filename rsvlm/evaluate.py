@@ -150,8 +150,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"were answered by an earlier run and are kept; {len(todo)} to answer", file=sys.stderr)
     n_cut, n_past, n_noted, n_unfused, rows_failed, read_notes, malformed = 0, 0, 0, 0, [], ReadNotes(), []
     # rows said at the end by a field: asked no --tta view, not asked some, --det-by-class classes said in words
-    told: dict[str, list] = {key: [0, None] for key in ("tta_skipped", "tta_unasked", "tta_voted_out",
-                                                                   "worded")}  # [count, first]
+    told: dict[str, list] = {key: [0, None]  # [count, first]
+                             for key in ("tta_skipped", "tta_unasked", "tta_voted_out", "worded")}
     untagged: dict[str, str] = {}  # record id -> the bracketed word opening a turn of it that is no task tag
     if todo:
         part.parent.mkdir(parents=True, exist_ok=True)
