@@ -43,16 +43,20 @@ def _tags(nm):
 
 def test_band_numbers_settled_by_sentinel2_wavelengths_are_its_bands():
     """B2, B3, B4, B8 with Sentinel-2's wavelengths were still told 'band numbers name no mission'; where every
-    bare number's wavelength lies in the range of Sentinel-2's band of that number they are read as its bands."""
+    bare number's wavelength lies in the range of one mission's band of that number (Sentinel-2's first, then
+    Landsat 8/9's, 4/5/7's) they are read as its bands."""
     nm = (490, 560, 665, 842)
     gdal = [f"B{b} ({w}.0000 Nanometers)" for b, w in zip((2, 3, 4, 8), nm)]  # GDAL appends the wavelength
     names, notes = named_by_wavelength(gdal, _tags(nm))
     assert names == ["B02", "B03", "B04", "B08"] and len(notes) == 1, notes
     assert notes[0].startswith("band numbers read as Sentinel-2's") and "B8 as B08 (0.842 µm)" in notes[0]
-    landsat8 = named_by_wavelength(["B2", "B3", "B4", "B5"], _tags((482, 561, 655, 865)))  # OLI's B5 is no B05
-    assert landsat8 == (["B2", "B3", "B4", "B5"], [])
-    landsat7 = named_by_wavelength(["B1", "B2", "B3", "B4"], _tags((485, 560, 660, 835)))  # TM's B1 is blue, no B01
-    assert landsat7 == (["B1", "B2", "B3", "B4"], [])
+    landsat8, said8 = named_by_wavelength(["B2", "B3", "B4", "B5"], _tags((482, 561, 655, 865)))  # B5 is no B05
+    assert landsat8 == ["B", "G", "R", "NIR"] and said8[0].startswith("band numbers read as Landsat 8/9's"), said8
+    um7 = (485, 560, 660, 835, 1650, 11450, 2215)  # ETM+ B1-B7: B1 is blue, no B01; B6 thermal (lwir11 now)
+    landsat7, said7 = named_by_wavelength([f"B{i}" for i in range(1, 8)], _tags(um7))
+    assert landsat7 == ["B", "G", "R", "NIR", "SWIR1", "TIR", "SWIR2"] and "B6 as TIR (11.45 µm)" in said7[0], said7
+    pan = named_by_wavelength(["B2", "B8"], _tags((482, 590)))  # Landsat 8's pan (green range) fits no numbering
+    assert pan == (["B2", "B8"], [])
     unsure = named_by_wavelength(["B2", "B3"], [_tags((490,))[0], {}])  # one number without a wavelength
     assert unsure == (["B2", "B3"], [])
 

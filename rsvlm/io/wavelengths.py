@@ -62,8 +62,8 @@ def named_by_wavelength(descriptions: list[str | None], tags: list[dict]) -> tup
     the wavelength GDAL appended, and the note naming those named. Unless every band has a wavelength in a
     different common name's range, none is named and there is no note: the descriptions are kept (a hyperspectral
     cube's 200 bands), own names without GDAL's appended wavelength (a 12-band Sentinel-2 export's B08 and B8A
-    are both nir: its ``B8A (865 Nanometers)`` is B8A). Either way, bare band numbers are read as Sentinel-2's
-    where their wavelengths agree with its bands' (``_s2_numbers``: ``B2`` at 490 nm is ``B02``), with a note."""
+    are both nir: its ``B8A (865 Nanometers)`` is B8A). Either way, bare band numbers are read by the numbering
+    (Sentinel-2's, Landsat's) their wavelengths agree with (``_s2_numbers``: ``B2`` at 490 nm is ``B02``), with a note."""
     um = [band_wavelength(t, d) for t, d in zip(tags, descriptions)]
     names = [common_name(w) if w is not None else None for w in um]
     if not names or None in names or len(set(names)) < len(names):  # Sentinel-2's B08 and B8A are both nir
@@ -86,13 +86,19 @@ def named_by_wavelength(descriptions: list[str | None], tags: list[dict]) -> tup
 
 def _s2_numbers(names: list[str | None], um: list[float | None]) -> tuple[list[str | None], list[str]]:
     """(names, note): bare band numbers among ``names`` (``B2``, ``B8``; ``products.band_numbers`` would say they
-    name no mission) zero-padded as Sentinel-2's (``B02``) where every one's wavelength falls in the common-name
-    range of Sentinel-2's band of that number (B2 at 0.49 µm is blue, as B02 is); as given where one's does not
-    or has none (Landsat 8's B5 at 0.865 µm is no B05, red edge), for the mission's numbering to read them."""
-    bare = {i: f"B{int(n[1:]):02d}" for i, n in enumerate(names) if n and re.fullmatch(r"[Bb][1-9]\d?", n)}
-    if not bare or not all(um[i] is not None and (c := common_name(um[i])) is not None
-                           and band_key(c) in {band_key(x) for x in same_band(s2)} for i, s2 in bare.items()):
-        return names, []
-    told = ", ".join(f"{names[i]} as {s2} ({um[i]:g} µm)" for i, s2 in bare.items())
-    return [bare.get(i, n) for i, n in enumerate(names)], [
-        f"band numbers read as Sentinel-2's, their wavelengths being its bands': {told} (if wrong, name them with --bands)"]
+    name no mission) read by the first numbering, Sentinel-2's (``B02``), Landsat 8/9's or 4/5/7's (``NIR``), in
+    whose band of that number every one's wavelength falls (its common-name range: B2 at 0.49 µm is Sentinel-2's
+    B02, blue; B4 at 0.835 µm is Landsat 7's NIR); as given where none fits (a number without a wavelength)."""
+    from rsvlm.io.products import LANDSAT_BANDS  # (products imports numpy; this module is pure Python)
+
+    bare = {i: n.upper() for i, n in enumerate(names) if n and re.fullmatch(r"[Bb][1-9]\d?", n)}
+    tables = (("Sentinel-2", {b: f"B{int(b[1:]):02d}" for b in bare.values()}),
+              ("Landsat 8/9", LANDSAT_BANDS["oli"]), ("Landsat 4/5/7", LANDSAT_BANDS["tm"]))
+    for mission, table in tables if bare else ():
+        if all(b in table and um[i] is not None and (c := common_name(um[i])) is not None
+               and band_key(c) in {band_key(x) for x in same_band(table[b])} for i, b in bare.items()):
+            told = ", ".join(f"{names[i]} as {table[b]} ({um[i]:g} µm)" for i, b in bare.items())
+            return [table[bare[i]] if i in bare else n for i, n in enumerate(names)], [
+                f"band numbers read as {mission}'s, their wavelengths being its bands': {told} (if wrong, name them "
+                "with --bands)"]
+    return names, []
