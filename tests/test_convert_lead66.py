@@ -28,3 +28,27 @@ def test_binary_mask_keeps_land_cover_codes_whole(first, tmp_path):
     lab = codes[nearest].astype(np.uint8)  # (H, W)
     out = Output(tmp_path / "o", "t")
     assert (binary_mask(lab, out) == (lab > 0)).all() and out.notes["labels_not_binary_every_nonzero_taken"] == 1
+
+
+def test_geojson_properties_not_an_object_is_an_unknown_class(tmp_path):
+    """A feature whose ``properties`` is a list (or a string), under ``--class-property``, stopped the whole run
+    with an AttributeError traceback ('list' object has no attribute 'get'); it is skipped, named."""
+    import json
+
+    import rasterio
+    from convert_helpers import convert
+    from rasterio.transform import from_origin
+
+    with rasterio.open(tmp_path / "a.tif", "w", driver="GTiff", width=100, height=80, count=1, dtype="uint8",
+                       crs="EPSG:32631", transform=from_origin(500000.0, 5800000.0, 2, 2)) as ds:
+        ds.write(np.full((1, 80, 100), 7, np.uint8))
+    ring = [[500000.0 + 2 * x, 5800000.0 - 2 * y] for x, y in ([10, 10], [40, 10], [40, 30], [10, 30], [10, 10])]
+    geom = {"type": "Polygon", "coordinates": [ring]}
+    feats = [{"type": "Feature", "properties": p, "geometry": geom} for p in (["x"], "roof", {"kind": "roof"})]
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32631"}}
+    (tmp_path / "a.geojson").write_text(json.dumps({"type": "FeatureCollection", "crs": crs, "features": feats}))
+    stats, recs = convert(tmp_path / "out", "geojson", "--images", str(tmp_path / "a.tif"), "--labels",
+                          str(tmp_path / "a.geojson"), "--class-property", "kind", "--no-ground")
+    assert len(recs) == 2 and stats["skipped"] == {"unknown_class": 2}
+    assert stats["skipped_examples"]["unknown_class"].endswith("features[0]: unknown_class ('properties' is a JSON "
+                                                               "list, not an object)")

@@ -319,6 +319,9 @@ def _run(args, out: Output) -> None:
             label = args.label
             if args.class_property:
                 props = feat.get("properties") or {}
+                if not isinstance(props, dict):  # a list or string: it was an AttributeError traceback
+                    out.skip("unknown_class", where, f"'properties' is a JSON {type(props).__name__}, not an object")
+                    continue
                 label = props.get(args.class_property)
                 if label is None or label == "":  # a class code 0 is a class
                     out.skip("unknown_class", where, f"property {args.class_property!r} is "  # it said "no property"
