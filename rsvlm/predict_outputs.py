@@ -17,31 +17,32 @@ def output_problem(args, inputs: list[str] = ()) -> str | None:
 
     typed = {"--out": (args.out, "result.json"), "--geojson": (args.geojson, "answer.geojson"),
              "--vis": (args.vis, "overlay.png")}
-    given = [(o, Path(p)) for o, (p, _) in typed.items() if p and not (p == "-" and o != "--vis")]  # -: stdout
+    # (option, as typed, Path): messages name the path as typed (--out out/. was said as "--out out")
+    given = [(o, p, Path(p)) for o, (p, _) in typed.items() if p and not (p == "-" and o != "--vis")]  # -: stdout
     if args.vis == "-":  # was "unknown image extension '(none)'"
         return "--vis -: the overlay is an image, written to a file (--vis overlay.png); - (stdout) is for --out or --geojson"
     for option, (text, example) in typed.items():  # a trailing '/' is gone from the Path
         if text and (why := out_paths.folder_named(text, example)):
             return f"{option} {text}: {why}"
-    for k, (option, p) in enumerate(given):
-        if same := next((o for o, q in given[:k] if q.resolve() == p.resolve()), None):
-            return f"{same} and {option} name the same file {p}: the one written last would replace the other"
+    for k, (option, text, p) in enumerate(given):
+        if same := next((o for o, _, q in given[:k] if q.resolve() == p.resolve()), None):
+            return f"{same} and {option} name the same file {text}: the one written last would replace the other"
         if any(Path(f).resolve() == p.resolve() for f in inputs):
-            return f"{option} {p} is an input image: it would be overwritten"
+            return f"{option} {text} is an input image: it would be overwritten"
         if why := out_paths.refused(p):  # missing/../x.json: made the folder missing; /dev/stdot as root: a file in /dev
-            return f"{option} {p}: {why}"
+            return f"{option} {text}: {why}"
         if p.is_dir():
-            return f"{option} {p} is a folder; give a file name"
+            return f"{option} {text} is a folder; give a file name"
         if option == "--vis" and (why := out_paths.unsaveable_image(p.suffix)):
-            return f"--vis {p}: {why}; give e.g. overlay.png"
+            return f"--vis {text}: {why}; give e.g. overlay.png"
         up = next(q for q in p.absolute().parents if q.exists())  # the folder it goes in, or the one it is made in
         if not up.is_dir():
-            return f"{option} {p}: cannot make its folder {p.parent} ({up} is a file)"
+            return f"{option} {text}: cannot make its folder {p.parent} ({up} is a file)"
         if not os.access(up, os.W_OK | os.X_OK):
-            return f"{option} {p}: folder {up} is not writable" if up == p.parent.absolute() else \
-                f"{option} {p}: cannot make its folder {p.parent} (folder {up} is not writable)"
+            return f"{option} {text}: folder {up} is not writable" if up == p.parent.absolute() else \
+                f"{option} {text}: cannot make its folder {p.parent} (folder {up} is not writable)"
         if up == p.parent.absolute() and (why := _unwritable(p)):  # a read-only file, /proc, a full disk
-            return f"{option} {p}: cannot be written ({why})"  # after the model ran, the answer was lost
+            return f"{option} {text}: cannot be written ({why})"  # after the model ran, the answer was lost
     return None
 
 

@@ -62,3 +62,16 @@ def test_class_questions_past_the_context_are_not_told_to_use_a_shorter_text(geo
                      r"above stands; a question naming its class \(\[det\] Detect all ships\.\) is asked as typed",
                      said), said
     assert "shorter text" not in said
+
+
+def test_predict_output_problems_name_the_path_as_typed(tmp_path, monkeypatch):
+    """--out results/. was refused as "--out results is a folder", a path the user never typed."""
+    import types
+
+    from rsvlm.predict_outputs import output_problem
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "results").mkdir()
+    for option, typed in (("out", "results/."), ("geojson", "results/../results"), ("vis", "./results")):
+        args = types.SimpleNamespace(**{"out": None, "geojson": None, "vis": None, option: typed})
+        assert output_problem(args) == f"--{option} {typed} is a folder; give a file name"
