@@ -76,3 +76,11 @@ def test_an_envi_stack_numbered_with_sentinel2_wavelengths_gets_no_mission_note(
     assert img.bands == ["B02", "B03", "B04", "B08"], img.notes
     assert not any("name no mission" in n for n in img.notes), img.notes
     assert any(n.startswith("band numbers read as Sentinel-2's") for n in img.notes), img.notes
+
+
+def test_earth_search_red_edge_assets_are_sentinel2s_b05_to_b07():
+    """Earth Search v1 names Sentinel-2's B05, B06, B07 rededge1, rededge2, rededge3 (STAC 1.1's rededge071/075/078
+    elsewhere): a stem wanting B05 found none of them in an Earth Search stack."""
+    es = ["coastal", "blue", "green", "red", "rededge1", "rededge2", "rededge3", "nir", "nir08", "nir09", "swir16", "swir22"]
+    assert [band_at(es, b) for b in ("B05", "B06", "B07", "B08", "B8A", "B09")] == [4, 5, 6, 7, 8, 9]
+    assert band_at(["rededge071", "rededge2"], "rededge075") == 1

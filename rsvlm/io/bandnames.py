@@ -13,12 +13,13 @@ __all__ = ["band_name_from_file", "sentinel2_alone", "default_description", "pol
 
 # Names of one band, matched case-insensitively: Sentinel-2 numbering, plain words and STAC's eo:common_name
 # (STAC 1.1 eo: coastal, rededge071/075/078, nir09, cirrus, swir16, swir22, lwir11, lwir12: Planetary Computer
-# and Earth Search assets; their nir08 is Sentinel-2's B8A, and Landsat's NIR, which stands in for B08: NEAR_BAND).
-# Sentinel-2's numbers: a Landsat file's numbers are read by mission as these words first (products.LANDSAT_BANDS)
+# and Earth Search assets, whose rededge1/2/3 are B05/B06/B07; their nir08 is Sentinel-2's B8A, and Landsat's
+# NIR, which stands in for B08: NEAR_BAND). Sentinel-2's numbers: a Landsat file's numbers are read by mission as
+# these words first (products.LANDSAT_BANDS)
 SAME_BAND = (("R", "red", "B04"), ("G", "green", "B03"), ("B", "blue", "B02"), ("NIR", "N", "B08"),
              ("SWIR1", "B11", "swir16"), ("SWIR2", "B12", "swir22"), ("TIR", "thermal", "LWIR", "lwir11"),
-             ("coastal", "B01"), ("B05", "rededge071"), ("B06", "rededge075"), ("B07", "rededge078"),
-             ("B09", "nir09"), ("cirrus", "B10"), ("TIR2", "lwir12"), ("B8A", "nir08"))
+             ("coastal", "B01"), ("B05", "rededge071", "rededge1"), ("B06", "rededge075", "rededge2"),
+             ("B07", "rededge078", "rededge3"), ("B09", "nir09"), ("cirrus", "B10"), ("TIR2", "lwir12"), ("B8A", "nir08"))
 # A band's near neighbours, read as it only where no name of it is present: STAC's nir08 (865 nm), the only NIR
 # a Landsat STAC item has, for the broad NIR (B08, 842 nm). Sentinel-2's B8A, named so, stays no B08 (its stack
 # has a B08 to be given; tests/test_stem_bands)
