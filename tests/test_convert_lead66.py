@@ -52,3 +52,14 @@ def test_geojson_properties_not_an_object_is_an_unknown_class(tmp_path):
     assert len(recs) == 2 and stats["skipped"] == {"unknown_class": 2}
     assert stats["skipped_examples"]["unknown_class"].endswith("features[0]: unknown_class ('properties' is a JSON "
                                                                "list, not an object)")
+
+
+@pytest.mark.parametrize("nodata, cls", [(-1, 1), (-9999, 1), (-1, 2), (-1.0, 255.0)])
+def test_binary_mask_counts_a_signed_no_data_as_no_class(nodata, cls, tmp_path):
+    """A signed label's no-data (-1, -9999 in an int16 or float GeoTIFF) was taken as background, unsaid: only
+    ``labels_not_binary`` was noted. Its pixels are no class pixel still, counted as ``label_pixels_negative``."""
+    lab = np.zeros((64, 64), np.float32 if isinstance(nodata, float) else np.int16)  # (H, W)
+    lab[:8] = nodata
+    lab[20:30, 20:30] = cls
+    out = Output(tmp_path / "o", "t")
+    assert (binary_mask(lab, out) == (lab > 0)).all() and out.notes["label_pixels_negative"] == 8 * 64

@@ -75,7 +75,8 @@ def binary_mask(label, out: Output, lossy: bool = False):
     void (``lossy_file``). Notes: ``labels_not_binary`` for every label
     that is not 0 and one value, ``labels_not_binary_every_nonzero_taken`` (codes, instance ids),
     ``label_pixels_mid_grey``, ``labels_resampled`` (over ``NOT_A_MASK`` mid-grey, on ramps) and
-    ``label_pixels_ignored_255``, ``label_pixels_nan`` (a float label's no-data, no class pixel)."""
+    ``label_pixels_ignored_255``, ``label_pixels_nan`` (a float label's no-data, no class pixel),
+    ``label_pixels_negative`` (a signed label's no-data, -1 or -9999: no class pixel)."""
     return mask_and_void(label, out, lossy)[0]
 
 
@@ -87,6 +88,8 @@ def mask_and_void(label, out: Output, lossy: bool = False):
     if label.dtype.kind == "f" and (nan := np.isnan(label)).any():  # a float GeoTIFF's no-data: no class pixel
         out.note("label_pixels_nan", int(nan.sum()))  # it was a ValueError traceback (NaN to integer)
         label = np.where(nan, 0, label)
+    if label.dtype.kind in "if" and (neg := int(np.count_nonzero(label < 0))):  # -1, -9999: a signed no-data
+        out.note("label_pixels_negative", neg)  # no class pixel, as before, but no longer unsaid
     values = np.unique(label)
     if (void := _void_pixels(label, lossy, values)) is not None:  # 0/1 with 255 void: no class pixel
         out.note("label_pixels_ignored_255", int(void.sum()))
