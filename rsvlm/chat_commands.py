@@ -240,6 +240,9 @@ class Commands:
             self.repl.say(f"error: {usage.split()[0]} -: the chat writes it to a file ({usage}); its standard output "
                           "is the conversation (rsvlm predict --geojson - writes GeoJSON there)")
             return False
+        if not args[0].strip():  # /geojson '' was "error: /geojson : a folder" (the current one)
+            self.repl.say(f"error: {usage.split()[0]} {shlex.quote(args[0])}: an empty path; give a file name ({usage})")
+            return False
         if not self.repl.last:  # nothing asked yet, or a new image / reset since
             self.repl.say("no answer to write yet: ask a question first")
             return False

@@ -75,3 +75,15 @@ def test_predict_output_problems_name_the_path_as_typed(tmp_path, monkeypatch):
     for option, typed in (("out", "results/."), ("geojson", "results/../results"), ("vis", "./results")):
         args = types.SimpleNamespace(**{"out": None, "geojson": None, "vis": None, option: typed})
         assert output_problem(args) == f"--{option} {typed} is a folder; give a file name"
+
+
+def test_an_empty_path_is_said_to_be_one(ckpt, geotiff):
+    """/geojson '' was "error: /geojson : a folder; give a file name" (the empty path read as the current folder)."""
+    repl, out = _repl(ckpt)
+    repl.load_image([str(geotiff), "optical"])
+    repl.last = {"question": "[det] Detect all ships.", "objects": []}
+    assert repl.handle("/geojson ''") and repl.handle('/vis " "')
+    said = out.getvalue()
+    assert "error: /geojson '': an empty path; give a file name (/geojson out.geojson)" in said, said
+    assert "error: /vis ' ': an empty path; give a file name (/vis out.png [R,G,B])" in said, said
+    assert "a folder" not in said
