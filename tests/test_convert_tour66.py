@@ -221,7 +221,7 @@ def test_levir_tiles_of_a_0_1_label_mostly_void_get_no_record(tmp_path):
 
 def test_geojson_class_property_of_osm_yes_gives_the_property_name(tmp_path, realdata):
     """SpaceNet's footprints carry OpenStreetMap's ``building: "yes"``: ``--class-property building`` wrote every
-    footprint as class ``yes`` (``<ref>yes</ref>``). A yes/true value gives the property's name; no is skipped."""
+    footprint as class ``yes`` (``<ref>yes</ref>``). A yes/true value gives the property's name; no is filtered (no error)."""
     import json
 
     data = json.loads((realdata / "bldg_spacenet4" / "geotiff_labels.geojson").read_text())
@@ -230,7 +230,8 @@ def test_geojson_class_property_of_osm_yes_gives_the_property_name(tmp_path, rea
     stats, recs = convert(tmp_path / "o", "geojson", "--images", str(realdata / "bldg_spacenet4" / "sample_geotiff.tif"),
                           "--labels", str(tmp_path / "a.geojson"), "--class-property", "building")
     assert {o["label"] for r in recs for o in objs(r)} == {"building"}
-    assert stats["notes"]["class_property_yes_read_as_its_name"] == 42 and stats["skipped"] == {"unknown_class": 1}
+    assert stats["notes"]["class_property_yes_read_as_its_name"] == 42 and stats["skipped"] == {}
+    assert stats["filtered"] == {"--class-property building: property_says_no": 1}  # was unknown_class, an error
 
 
 def test_masks_binary_traces_touching_instance_ids_apart(tmp_path):

@@ -18,7 +18,7 @@ Polygons keep their holes; a MultiPolygon, or a GeometryCollection of polygons, 
 (noted as ``multipolygon_parts``). A ``--class-property`` whose value says only whether a feature is of
 its kind (OpenStreetMap's ``building=yes``, ``true``; SpaceNet's footprints carry it) gives the property's name
 as the class, noted as ``class_property_yes_read_as_its_name`` (every footprint was class ``yes``); ``no`` /
-``false`` is ``unknown_class``. A file whose
+``false`` is left out under ``filtered`` as ``--class-property NAME: property_says_no`` (no error). A file whose
 footprints take over 2 s to read and reproject has a progress bar of its own (``footprints of NAME``)
 under the per-file one.
 
@@ -328,8 +328,8 @@ def _run(args, out: Output) -> None:
                              + ("empty" if label == "" else "null" if args.class_property in props else "absent"))
                     continue
                 if (flag := _flag(label)) is not None:  # OSM's building=yes: every footprint was class "yes"
-                    if not flag:
-                        out.skip("unknown_class", where, f"property {args.class_property!r} is {label!r}: not one")
+                    if not flag:  # building=no: the data says it is none, a choice and no bad annotation
+                        out.filter(f"--class-property {args.class_property}", "property_says_no")
                         continue
                     out.note("class_property_yes_read_as_its_name")
                     label = args.class_property
