@@ -145,6 +145,15 @@ def settle_task(args) -> str | None:
     return None  # a tag other than --task's: asked_question warns
 
 
+def text_advice(error: str, args) -> str:
+    """``error`` (``VLM.check_context``'s, ending "a shorter text") with the text named as the user gave it: "a
+    shorter --prompt" where they gave one; else the task's own short question is not what to shorten."""
+    if not error.endswith("; use a shorter text"):  # "fewer images or a shorter text" stands as it is
+        return error
+    return error.removesuffix("a shorter text") + ("a shorter --prompt" if args.prompt else
+                                                    "an LLM with a longer context (the task's question is short)")
+
+
 def named_task(args) -> str:
     """The task as the user gave it, for messages: ``--task det``, or ``--prompt's [det]`` (``settle_task``)."""
     return getattr(args, "task_given_as", None) or f"--task {args.task}"
@@ -369,7 +378,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
             result, stopped = run_scene(scene, images[0], labels[0], args, model, processor, question, tta, say,
                                         tile_predictor)
         except ValueError as e:  # a prompt past the LLM's context: the first batch of tiles says so
-            print(f"rsvlm predict: {e}", file=sys.stderr)
+            print(f"rsvlm predict: {text_advice(str(e), args)}", file=sys.stderr)
             return 2
     else:  # stopped stays None: a Ctrl-C here leaves no answer to write
         notes: list[str] = []
@@ -380,7 +389,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
             print("\nrsvlm predict: stopped (Ctrl-C) before the answer; nothing written", file=sys.stderr)
             return 130
         except ValueError as e:  # a prompt past the LLM's context (too many images, a long --prompt)
-            print(f"rsvlm predict: {e}", file=sys.stderr)
+            print(f"rsvlm predict: {text_advice(str(e), args)}", file=sys.stderr)
             return 2
         (text, scores), cut = answer, inf.is_cut(answer)
         result = inf.locate(text, images[-1], scores)
