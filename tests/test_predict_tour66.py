@@ -206,14 +206,14 @@ def test_a_plain_answer_voted_out_by_tta_says_why(ckpt, geotiff, tmp_path, capsy
 
 
 def test_chat_says_why_tta_voted_the_plain_answer_out():
-    from test_tta_tour56 import _repl
+    from test_tta_tour56 import stand_in_repl
 
     from rsvlm import inference as inf
     from rsvlm import tta
 
-    repl = _repl(lambda m, i: [inf.Answer("None.", []) for _ in m],
-                 [{"role": "user", "content": "<image>\n[seg] the ships"}, {"role": "assistant", "content": POLY}],
-                 tta.FuseConfig(views="dihedral"))
+    repl = stand_in_repl(lambda m, i: [inf.Answer("None.", []) for _ in m],
+                         [{"role": "user", "content": "<image>\n[seg] the ships"},
+                          {"role": "assistant", "content": POLY}], tta.FuseConfig(views="dihedral"))
     assert repl.fused(POLY, []).text == "None."
     said = repl.out.getvalue()
     assert [ln for ln in said.splitlines() if "voted out" in ln] == [f"  note: {VOTED}no pixel was drawn as one "

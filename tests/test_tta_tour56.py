@@ -32,7 +32,7 @@ class _ViewsSay:
         return [inf.Answer(text, scores, cut=self.calls == self.cut_on) for _ in messages]
 
 
-def _repl(ask, messages: list[dict], cfg: tta.FuseConfig | None = None):
+def stand_in_repl(ask, messages: list[dict], cfg: tta.FuseConfig | None = None):
     """A ChatREPL with no session, asking through the stand-in ``ask`` after ``messages`` (the last, the answer)."""
     from rsvlm.chat import ChatREPL
 
@@ -61,7 +61,7 @@ def test_chat_predict_and_eval_make_the_same_answer_of_a_voted_text(monkeypatch,
     monkeypatch.setattr(inf, "answerer", lambda *a, **k: _ViewsSay("beach", "harbour"))
     said = predict.ask(None, processor, [image()], "[cls] What scene is this?", 64, tta=tta.FuseConfig())
 
-    repl = _repl(_ViewsSay("beach", "harbour", calls=1), [*CLS, {"role": "assistant", "content": "beach"}])
+    repl = stand_in_repl(_ViewsSay("beach", "harbour", calls=1), [*CLS, {"role": "assistant", "content": "beach"}])
     chatted = repl.fused("beach", [0.7])
 
     Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(tmp_path / "a.png")
@@ -162,7 +162,7 @@ def test_a_fuse_config_refuses_a_negative_smoothing():
 def test_chat_says_how_many_views_it_fused_not_how_many_the_mode_has():
     # was: "fused over 12 views" for dihedral+crops, where a [cls] question is asked no crop (8 answers)
     ask = _ViewsSay("beach", "harbour", calls=1)
-    repl = _repl(ask, [*CLS, {"role": "assistant", "content": "beach"}], tta.FuseConfig(views="dihedral+crops"))
+    repl = stand_in_repl(ask, [*CLS, {"role": "assistant", "content": "beach"}], tta.FuseConfig(views="dihedral+crops"))
     assert repl.fused("beach", []).text == "harbour" and ask.calls == 1 + 7
     assert "fused over 8 views: harbour" in repl.out.getvalue()
 
@@ -176,7 +176,7 @@ def test_a_fusion_that_keeps_no_shape_answers_none_not_an_empty_string():
     (fused,) = tta.fused_answers(ask, msgs, inputs, ask(msgs, inputs), tta.FuseConfig())
     assert (fused.answer, fused.objects, fused.answers) == ("None.", [], 4)
     assert geometry.decode(fused.answer, 32, 32).problems == []
-    repl = _repl(_ViewsSay(poly, poly, calls=1), [*msgs[0], {"role": "assistant", "content": poly}])
+    repl = stand_in_repl(_ViewsSay(poly, poly, calls=1), [*msgs[0], {"role": "assistant", "content": poly}])
     assert repl.fused(poly, [0.9]).text == "None."
     said = repl.out.getvalue()  # why, in the voted_out note above it (its "(no shape found in enough views)" before)
     assert "fused over 4 views: None.\n" in said and "note: test-time augmentation: \"None.\" in place of" in said
