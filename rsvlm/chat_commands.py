@@ -229,31 +229,32 @@ class Commands:
                 f"{self.repl.min_score:g}" if dropped else "in the last answer")
 
     def _have_answer(self, args, usage) -> bool:
+        cmd = usage.split()[0]
         if not args:
             self.repl.say(f"usage: {usage}")
             return False
         if len(args) > 1:  # "/geojson my ships.geojson" wrote a file "my" and left the rest unsaid
-            self.repl.say(f"error: {usage.split()[0]} takes one path, got {len(args)} words {args}: put quotes around "
+            self.repl.say(f"error: {cmd} takes one path, got {len(args)} words {args}: put quotes around "
                           "a path with spaces")
             return False
         if args[0] == "-":  # /geojson - wrote a file named '-', /vis - said "unknown image extension '(none)'"
-            self.repl.say(f"error: {usage.split()[0]} -: the chat writes it to a file ({usage}); its standard output "
+            self.repl.say(f"error: {cmd} -: the chat writes it to a file ({usage}); its standard output "
                           "is the conversation (rsvlm predict --geojson - writes GeoJSON there)")
             return False
         if not args[0].strip():  # /geojson '' was "error: /geojson : a folder" (the current one)
-            self.repl.say(f"error: {usage.split()[0]} {shlex.quote(args[0])}: an empty path; give a file name ({usage})")
+            self.repl.say(f"error: {cmd} {shlex.quote(args[0])}: an empty path; give a file name ({usage})")
             return False
         if not self.repl.last:  # nothing asked yet, or a new image / reset since
             self.repl.say("no answer to write yet: ask a question first")
             return False
-        if not self.repl.last["objects"] and usage.split()[0] != "/geojson":  # /geojson writes an empty collection
+        if not self.repl.last["objects"] and cmd != "/geojson":  # /geojson writes an empty collection
             self.repl.say(f"no geometry {self._why_none()}")  # was "no geometry" where --min-score dropped them all
             return False
         inputs = {Path(f).resolve() for im in self.repl.images for f in im.files}  # band files: each
         if Path(args[0]).resolve() in inputs:
             self.repl.say(f"error: {args[0]} is a loaded image: it would be overwritten")
             return False
-        cmd, out = usage.split()[0], Path(args[0])
+        out = Path(args[0])
         if why := out_paths.refused(out) or out_paths.folder_named(args[0], usage.split()[1]):  # missing/../o.png;
             # /dev/o.png as root; out/ where out is missing: /geojson wrote a file named out
             self.repl.say(f"error: {cmd} {args[0]}: {why}")
