@@ -241,13 +241,13 @@ class TileMerger:
 
     def _duplicate(self, a: dict, b: dict) -> bool:
         """Whether views ``a`` and ``b`` are one object: IoU, or across tiles where one is cut by an inner
-        tile edge ``_cut_overlap``, at least ``iou_threshold``."""
+        tile edge ``cut_overlap`` (``cut_views.py``), at least ``iou_threshold``."""
         inter = a["geom"].intersection(b["geom"]).area
         if inter <= 0:
             return False
         iou = inter / (a["geom"].area + b["geom"].area - inter)
         across = a["tile"] != b["tile"] and (a["trunc"] or b["trunc"])
-        return iou >= self.iou_threshold or across and self._cut_overlap(a, b, inter) >= self.iou_threshold
+        return iou >= self.iou_threshold or across and cut_overlap(a, b, inter) >= self.iou_threshold
 
     def at_seam(self, a: dict, b: dict, min_share: float, longer: bool = False, reach: float | None = None) -> bool:
         """Whether views ``a`` and ``b`` from tiles that abut without overlapping (``--overlap 0``) are
@@ -338,8 +338,6 @@ class TileMerger:
                     quad = [r.coords[0], r.coords[-1], r.coords[-1], r.coords[0]]
                 obj["coords"] = canonical_quad([[float(x), float(y)] for x, y in quad])
         return it["order"], obj
-
-    _cut_overlap = staticmethod(cut_overlap)  # in ``cut_views.py``
 
     def clusters(self, items: list[dict], overlaps: Callable[[dict, dict], bool], bounds,
                  lone: Callable[[dict, dict], bool] | None = None) -> list[list[dict]]:
