@@ -255,6 +255,16 @@ def one_stream_closed(monkeypatch, closed: str) -> tuple[KeptStream, str]:
     return kept, {"stdout": "standard output", "stderr": "standard error"}[closed]
 
 
+def usage_error(argv, capsys) -> str:
+    """``rsvlm ARGV``'s standard error where its parser refuses ``argv`` (exit status 2)."""
+    from rsvlm.cli import main
+
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2
+    return capsys.readouterr().err
+
+
 def stubbed_command(monkeypatch, tmp_path, command: str, work) -> list[str]:
     """``rsvlm train``, ``merge-lora`` or ``convert-llava`` with ``work`` run in place of its job; the argv
     that reaches it (paths under ``tmp_path``)."""

@@ -9,32 +9,26 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from conftest import usage_error
 
 from rsvlm.cli import main
 
 
-def _error(argv, capsys) -> str:
-    with pytest.raises(SystemExit) as e:
-        main(argv)
-    assert e.value.code == 2
-    return capsys.readouterr().err
-
-
 def test_a_value_left_out_before_a_misspelt_option_is_not_told_to_be_quoted(capsys):
     """``--region --promt hi`` was told "a value starting with '-' is given as --region=--promt"."""
-    err = _error(["predict", "--image", "a.tif", "--task", "regcap", "--region", "--promt", "hi"], capsys)
+    err = usage_error(["predict", "--image", "a.tif", "--task", "regcap", "--region", "--promt", "hi"], capsys)
     assert "--region=--promt" not in err, err
     assert "argument --region: expected one argument (--promt is no option: did you mean --prompt?)" in err, err
 
 
 def test_a_negative_value_is_still_told_how_to_be_given(capsys):
-    err = _error(["predict", "--image", "a.tif", "--task", "regcap", "--region", "-5,0,5,5"], capsys)
+    err = usage_error(["predict", "--image", "a.tif", "--task", "regcap", "--region", "-5,0,5,5"], capsys)
     assert "(a value starting with '-' is given as --region=-5,0,5,5)" in err, err
 
 
 def test_a_word_after_the_end_of_options_is_no_typo_of_one(capsys):
     """After ``--`` a word is no option (a file named --regoin): "required: --task" offered --region for it."""
-    err = _error(["predict", "--image", "a.tif", "--", "--regoin"], capsys)
+    err = usage_error(["predict", "--image", "a.tif", "--", "--regoin"], capsys)
     # the stray words are said before a --task wanted (015b766d): '--' and the word after it, as no option
     assert "'--' ends the options" in err and "did you mean" not in err, err
 
