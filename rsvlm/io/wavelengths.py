@@ -63,12 +63,13 @@ def named_by_wavelength(descriptions: list[str | None], tags: list[dict]) -> tup
     different common name's range, none is named and there is no note: the descriptions are kept (a hyperspectral
     cube's 200 bands), own names without GDAL's appended wavelength (a 12-band Sentinel-2 export's B08 and B8A
     are both nir: its ``B8A (865 Nanometers)`` is B8A). Either way, bare band numbers are read by the numbering
-    (Sentinel-2's, Landsat's) their wavelengths agree with (``_s2_numbers``: ``B2`` at 490 nm is ``B02``), with a note."""
+    (Sentinel-2's, Landsat's) their wavelengths agree with (``_numbers_by_wavelength``: ``B2`` at 490 nm is
+    ``B02``), with a note."""
     um = [band_wavelength(t, d) for t, d in zip(tags, descriptions)]
     names = [common_name(w) if w is not None else None for w in um]
     if not names or None in names or len(set(names)) < len(names):  # Sentinel-2's B08 and B8A are both nir
-        return _s2_numbers([_own_name(d) if band_wavelength(t, None) is not None else d  # the header's: GDAL's
-                            for d, t in zip(descriptions, tags)], um)
+        return _numbers_by_wavelength([_own_name(d) if band_wavelength(t, None) is not None else d  # the header's: GDAL's
+                                       for d, t in zip(descriptions, tags)], um)
     out, named = [], []
     for d, n, w in zip(descriptions, names, um):
         own = _GDAL_SUFFIX.sub("", d or "")
@@ -77,14 +78,14 @@ def named_by_wavelength(descriptions: list[str | None], tags: list[dict]) -> tup
             named.append(f"{n} ({w:g} µm)")
         else:  # a name of its own: GDAL's appended wavelength dropped ("Red (0.6650 Micrometers)" is red)
             out.append(own)
-    out, said = _s2_numbers(out, um)
+    out, said = _numbers_by_wavelength(out, um)
     if not named:
         return out, said
     return out, [f"band{'s' * (len(named) > 1)} named by {'their' if len(named) > 1 else 'its'} wavelength: "
                  f"{', '.join(named)} (STAC's common names; if wrong, name them with --bands)", *said]
 
 
-def _s2_numbers(names: list[str | None], um: list[float | None]) -> tuple[list[str | None], list[str]]:
+def _numbers_by_wavelength(names: list[str | None], um: list[float | None]) -> tuple[list[str | None], list[str]]:
     """(names, note): bare band numbers among ``names`` (``B2``, ``B8``; ``products.band_numbers`` would say they
     name no mission) read by the first numbering, Sentinel-2's (``B02``), Landsat 8/9's or 4/5/7's (``NIR``), in
     whose band of that number every one's wavelength falls (its common-name range: B2 at 0.49 µm is Sentinel-2's
