@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from rsvlm.io.bandnames import band_key, same_band
+from rsvlm.io.bandnames import band_at
 
 __all__ = ["COMMON_RANGES", "band_wavelength", "common_name", "named_by_wavelength"]
 
@@ -97,7 +97,7 @@ def _numbers_by_wavelength(names: list[str | None], um: list[float | None]) -> t
               ("Landsat 8/9", LANDSAT_BANDS["oli"]), ("Landsat 4/5/7", LANDSAT_BANDS["tm"]))
     for mission, table in tables if bare else ():
         if all(b in table and um[i] is not None and (c := common_name(um[i])) is not None
-               and band_key(c) in {band_key(x) for x in same_band(table[b])} for i, b in bare.items()):
+               and band_at([c], table[b]) is not None for i, b in bare.items()):
             told = ", ".join(f"{names[i]} as {table[b]} ({um[i]:g} µm)" for i, b in bare.items())
             return [table[bare[i]] if i in bare else n for i, n in enumerate(names)], [
                 f"band numbers read as {mission}'s, their wavelengths being its bands': {told} (if wrong, name them "
