@@ -2,28 +2,19 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
 
+from test_predict_edges import chat_repl
+
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _repl(ckpt, **kw):
-    """A chat REPL on ``ckpt`` writing into a StringIO: (repl, out)."""
-    from rsvlm import inference as inf
-    from rsvlm.chat import ChatREPL
-
-    model, processor = inf.load_model(str(ckpt), "cpu")
-    out = io.StringIO()
-    return ChatREPL(model, processor, out=out, max_new_tokens=3, **kw), out
 
 
 def test_geojson_of_an_answer_with_no_shapes_writes_an_empty_collection(ckpt, geotiff, tmp_path):
     """/geojson refused an answer with no shapes ("no geometry in the last answer") and wrote no file, where
     predict --geojson writes an empty FeatureCollection: a script's /geojson per image found a file missing."""
-    repl, out = _repl(ckpt)
+    repl, out = chat_repl(ckpt)
     repl.load_image([str(geotiff), "optical"])
     repl.last = {"question": "[det] Detect all ships.", "objects": []}
     assert repl.handle(f"/geojson {tmp_path / 'none.geojson'}")
@@ -53,7 +44,7 @@ def test_class_questions_past_the_context_are_not_told_to_use_a_shorter_text(geo
     model, _ = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml", [
         "llm.config.max_position_embeddings=192", "prompt.det_classes=[ship, " + "very long class name " * 3 + "]"]))
     model.save_pretrained(tmp_path)
-    repl, out = _repl(tmp_path, by_class=True)
+    repl, out = chat_repl(tmp_path, by_class=True)
     repl.load_image([str(geotiff), "optical"])
     repl.ask("[det] Detect all.")
     said = out.getvalue()
@@ -79,7 +70,7 @@ def test_predict_output_problems_name_the_path_as_typed(tmp_path, monkeypatch):
 
 def test_an_empty_path_is_said_to_be_one(ckpt, geotiff):
     """/geojson '' was "error: /geojson : a folder; give a file name" (the empty path read as the current folder)."""
-    repl, out = _repl(ckpt)
+    repl, out = chat_repl(ckpt)
     repl.load_image([str(geotiff), "optical"])
     repl.last = {"question": "[det] Detect all ships.", "objects": []}
     assert repl.handle("/geojson ''") and repl.handle('/vis " "')

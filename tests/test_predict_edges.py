@@ -12,8 +12,8 @@ from rsvlm.cli import main
 REPO = Path(__file__).resolve().parents[1]
 
 
-def chat_repl(ckpt):
-    """A chat REPL on the tiny checkpoint writing into a StringIO: (repl, out)."""
+def chat_repl(ckpt, **kw):
+    """A chat REPL on the tiny checkpoint (``kw``: ChatREPL's options) writing into a StringIO: (repl, out)."""
     import io
 
     from rsvlm import inference as inf
@@ -21,7 +21,7 @@ def chat_repl(ckpt):
 
     model, processor = inf.load_model(str(ckpt), "cpu")
     out = io.StringIO()
-    return ChatREPL(model, processor, out=out, max_new_tokens=3), out
+    return ChatREPL(model, processor, out=out, max_new_tokens=3, **kw), out
 
 
 
