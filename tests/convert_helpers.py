@@ -54,3 +54,22 @@ def rsvqa_split(tmp_path: Path, question: str, answer: str, kind: str) -> Path:
     (src / "LR_split_test_questions.json").write_text(json.dumps({"questions": qs}))
     (src / "LR_split_test_answers.json").write_text(json.dumps({"answers": [{"id": 0, "answer": answer}]}))
     return src
+
+
+def footprints_scene(tmp_path: Path, properties: list[dict]) -> tuple[Path, Path]:
+    """``tmp_path/a.tif`` (100×80, UTM 31N, 2 m pixels) and ``a.geojson`` of one footprint (pixels 10…40, 10…30) per
+    ``properties``, in the file's own ``crs``: (image, labels)."""
+    import json
+
+    import rasterio
+    from rasterio.transform import from_origin
+
+    with rasterio.open(tmp_path / "a.tif", "w", driver="GTiff", width=100, height=80, count=1, dtype="uint8",
+                       crs="EPSG:32631", transform=from_origin(500000.0, 5800000.0, 2, 2)) as ds:
+        ds.write(np.full((1, 80, 100), 7, np.uint8))
+    ring = [[500000.0 + 2 * x, 5800000.0 - 2 * y] for x, y in ([10, 10], [40, 10], [40, 30], [10, 30], [10, 10])]
+    geom = {"type": "Polygon", "coordinates": [ring]}
+    feats = [{"type": "Feature", "properties": p, "geometry": geom} for p in properties]
+    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32631"}}
+    (tmp_path / "a.geojson").write_text(json.dumps({"type": "FeatureCollection", "crs": crs, "features": feats}))
+    return tmp_path / "a.tif", tmp_path / "a.geojson"

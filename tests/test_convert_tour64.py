@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from convert_helpers import convert, near, objs, png, rsvqa_split
+from convert_helpers import convert, footprints_scene, near, objs, png, rsvqa_split
 
 from data_gen.convert.common import ConversionError
 
@@ -261,25 +261,13 @@ def test_dota_short_line_says_what_is_wrong(tmp_path):
 def test_geojson_class_property_empty_null_or_absent_is_said_so(tmp_path):
     """``--class-property amenity`` over SpaceNet footprints whose ``amenity`` is ``""`` said "no property 'amenity'"
     for each, sending the user to look for a typo in a name that is there."""
-    import numpy as np
-    import rasterio
-    from rasterio.transform import from_origin
-
-    with rasterio.open(tmp_path / "a.tif", "w", driver="GTiff", width=100, height=80, count=1, dtype="uint8",
-                       crs="EPSG:32631", transform=from_origin(500000.0, 5800000.0, 2, 2)) as ds:
-        ds.write(np.full((1, 80, 100), 7, np.uint8))
-    ring = [[500000.0 + 2 * x, 5800000.0 - 2 * y] for x, y in ([10, 10], [40, 10], [40, 30], [10, 30], [10, 10])]
-    geom = {"type": "Polygon", "coordinates": [ring]}
-    feats = [{"type": "Feature", "properties": p, "geometry": geom}
-             for p in ({"amenity": ""}, {"amenity": None}, {}, {"amenity": "school"})]
-    crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32631"}}
-    (tmp_path / "a.geojson").write_text(json.dumps({"type": "FeatureCollection", "crs": crs, "features": feats}))
+    props = [{"amenity": ""}, {"amenity": None}, {}, {"amenity": "school"}]
+    footprints_scene(tmp_path, props)
     stats, recs = convert(tmp_path / "out", "geojson", "--images", str(tmp_path / "a.tif"), "--labels",
                           str(tmp_path / "a.geojson"), "--class-property", "amenity", "--no-ground")
     assert len(recs) == 2 and stats["skipped"] == {"unknown_class": 3}
     assert stats["skipped_examples"]["unknown_class"].endswith("features[0]: unknown_class (property 'amenity' is empty)")
-    feats.pop(0)
-    (tmp_path / "a.geojson").write_text(json.dumps({"type": "FeatureCollection", "crs": crs, "features": feats}))
+    footprints_scene(tmp_path, props[1:])
     with pytest.raises(ConversionError, match=r"features\[0\]: unknown_class \(property 'amenity' is null\)"):
         convert(tmp_path / "o2", "geojson", "--images", str(tmp_path / "a.tif"), "--labels", str(tmp_path / "a.geojson"),
                 "--class-property", "amenity", "--strict")
