@@ -19,16 +19,26 @@ COMMON_RANGES = (("coastal", 0.40, 0.45), ("blue", 0.45, 0.52), ("green", 0.52, 
                  ("red", 0.62, 0.69), ("rededge071", 0.69, 0.72), ("rededge075", 0.72, 0.76),
                  ("rededge078", 0.76, 0.80), ("nir", 0.80, 0.90), ("nir09", 0.93, 0.96), ("cirrus", 1.35, 1.40),
                  ("swir16", 1.55, 1.75), ("swir22", 2.08, 2.35), ("lwir11", 10.3, 11.5), ("lwir12", 11.5, 12.5))
-_UNIT = r"(µm|μm|um|micrometers?|micrometres?|microns?|nm|nanometers?|nanometres?)"
+_UNIT = r"(µm|μm|um|micrometers?|micrometres?|microns?|nm|nanometers?|nanometres?|mm|millimeters?|millimetres?)"
+# µm per unit (by the unit's first 3 letters, lower case): ENVI's "Millimeters" header read as µm named nothing
+_PER_UNIT = {"µm": 1.0, "μm": 1.0, "um": 1.0, "mic": 1.0, "nm": 1e-3, "nan": 1e-3, "mm": 1e3, "mil": 1e3,
+             "cm": 1e4, "cen": 1e4, "m": 1e6, "met": 1e6}
 _IN_TEXT = re.compile(r"\(?\s*(\d+(?:\.\d+)?)\s*" + _UNIT + r"\s*\)?", re.I)  # "(0.4430 µm)", "490 nm"
 _GDAL_SUFFIX = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s*" + _UNIT + r"?\s*\)\s*$", re.I)  # GDAL's " (0.4430 Micrometers)"
 _NO_NAME = re.compile(r"\s*(?:(?:band|layer|channel)?[\s_.-]*\d*\s*)?(?:" + _IN_TEXT.pattern + r")?\s*", re.I)
 
 
-def _micrometres(value: float, unit: str | None) -> float:
-    """``value`` in ``unit`` as µm; a unit left unsaid is nm above 100 (ENVI headers often omit it)."""
-    u = (unit or "").lower()
-    return value / 1000 if u.startswith("nan") or u == "nm" or (not u and value > 100) else value
+def _micrometres(value: float, unit: str | None) -> float | None:
+    """``value`` in ``unit`` as µm; a unit left unsaid (or ENVI's ``Unknown``) is nm above 100, µm below (ENVI
+    headers often omit it); ENVI's ``Wavenumber`` (cm⁻¹) is 10⁴ / value µm; a unit of no wavelength (ENVI's
+    ``Index``, ``GHz``, ``MHz``) gives None."""
+    u = (unit or "").strip().lower()
+    if not u or u == "unknown":
+        return value / 1000 if value > 100 else value
+    if u == "wavenumber":
+        return 1e4 / value if value > 0 else None
+    factor = _PER_UNIT.get(u) or _PER_UNIT.get(u[:3])
+    return value * factor if factor else None
 
 
 def band_wavelength(tags: dict, description: str | None) -> float | None:
@@ -37,9 +47,11 @@ def band_wavelength(tags: dict, description: str | None) -> float | None:
     None where none does."""
     for value, unit in ((tags.get("wavelength"), tags.get("wavelength_units")), (tags.get("CENTRAL_WAVELENGTH_UM"), "um")):
         try:
-            return _micrometres(float(value), unit)
+            um = _micrometres(float(value), unit)
         except (ValueError, TypeError):
-            pass
+            continue
+        if um is not None:  # (None for a unit of no wavelength: ENVI's Index)
+            return um
     m = _IN_TEXT.search(description or "")
     return _micrometres(float(m[1]), m[2]) if m else None
 
