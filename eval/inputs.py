@@ -90,8 +90,9 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
 
 
 def _is_predictions(path: str | Path) -> bool:
-    """Whether the first line of ``path``, or the first item of a JSON array, reads as a prediction:
-    an object with an ``answer`` (or LLaVA's ``question_id`` and ``text``) and no ``conversations``. Told from the
+    """Whether the first line of ``path``, or the first item of a JSON array, reads as a prediction, as
+    ``load_predictions`` reads one: an object with an ``answer``, ``objects`` (a detector's own, without an answer; was
+    "field 'conversations': missing") or an id and a ``text`` (LLaVA's model_vqa), and no ``conversations``. Told from the
     file's head (``records_shape.HEAD_CAP`` bytes): a records file of GB that cannot be read (a pretty-printed
     wrapper) was read and decoded whole to say so (946 MB peak for 136 MB), and a bad byte anywhere hid it."""
     from rsvlm.data import records_shape
@@ -109,8 +110,8 @@ def _is_predictions(path: str | Path) -> bool:
             if len(head) < records_shape.HEAD_CAP:
                 raise
             first = dict.fromkeys(records_shape._open_lists(first)[1] if first.startswith("{") else ())  # its keys
-        return isinstance(first, dict) and ("answer" in first or "question_id" in first and "text" in first) and (
-            "conversations" not in first)  # "question_id" and "text": LLaVA's model_vqa answers
+        return isinstance(first, dict) and "conversations" not in first and (
+            "answer" in first or "objects" in first or "text" in first and ("id" in first or "question_id" in first))
     return False
 
 
