@@ -170,7 +170,7 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
     from rsvlm.io.tiles import n_windows
 
     tiles: list = []
-    merger, stopped = TileMerger(), None
+    merger, stopped = TileMerger(min_score=args.min_score), None
     unsaid: list[str] = []  # notes run_tiled did not print: it was stopped before its merge
     seen: dict = {}  # --tta: the views asked of any tile, and the first tile's question and answer
     try:

@@ -70,7 +70,9 @@ class TileMerger:
     ``unions.py`` joins polygons, masks and points through ``clusters``, ``at_seam``, ``seam_line`` and ``best_of``."""
 
     def __init__(self, iou_threshold: float = 0.5, point_radius: float = 4.0, edge_tol: float = 2.0,
-                 scene_size: tuple[int, int] | None = None, seam_share: float = 0.25, box_reach: float = 1.0):
+                 scene_size: tuple[int, int] | None = None, seam_share: float = 0.25, box_reach: float = 1.0,
+                 min_score: float = 0.0):
+        self.min_score = min_score  # --min-score: ``n_on_nodata`` counts only the objects it keeps
         self.iou_threshold, self.point_radius, self.edge_tol = iou_threshold, point_radius, edge_tol
         self.seam_share = seam_share  # masks at an --overlap 0 seam: shared border / shorter section
         self.box_reach = box_reach  # plain boxes at an --overlap 0 seam: each piece drawn this near it (``at_seam``)
@@ -87,7 +89,7 @@ class TileMerger:
         self.n_refused, self._first_refused = 0, ""  # ``add(skip_bad=True)``: objects whose geometry does not fit
         self.n_seam_gaps = 0  # ``result``: mask pieces 1-2 px apart across a seam, kept apart (said in ``notes``)
         self.validity = ValidityMap()  # run_tiled: each window's nodata, for ``n_on_nodata``
-        self.n_on_nodata = 0  # ``result``: merged objects drawn wholly on nodata, kept (said in ``notes``)
+        self.n_on_nodata = 0  # ``result``: merged objects drawn wholly on nodata, kept (said in ``notes``), of ``min_score``'s
 
     def add(self, window: Window, objects: list[dict], skip_bad: bool = False) -> None:
         """Objects of one tile, in ``window``'s pixels; ValueError naming the tile and the object whose
@@ -171,7 +173,10 @@ class TileMerger:
                 kept += dedupe_points(self, items)
         self._restate(SEAM_GAPS, f"{self.n_seam_gaps} pair(s) of masks {SEAM_GAPS}" if self.n_seam_gaps else None)
         objects = [obj for _, obj in sorted(kept, key=lambda t: t[0])]
-        self.n_on_nodata = self.validity.count(objects)  # per merged object, not per tile's view
+        from rsvlm.output_options import above_min_score
+
+        kept_by_score = above_min_score(objects, self.min_score)[0]  # 3 said on nodata where --min-score left 1
+        self.n_on_nodata = self.validity.count(kept_by_score)  # per merged object, not per tile's view
         self._restate(NODATA_MARK, nodata_note(self.n_on_nodata) if self.n_on_nodata else None)
         return objects
 
