@@ -23,7 +23,9 @@ What a label can be, and what is taken as the class:
   its background as the class. Nor is a smooth photo quantised to flat levels: over ``GRADIENT`` of its value
   changes are small steps between two non-zero values (``_small_steps``). Instance ids were refused as "a
   photo?" past 127 ids. Where two instances touch, the pixels of one along the other are cleared (counted as
-  ``instance_boundary_pixels_cleared``), so each is traced apart (row houses were one polygon). A colour label
+  ``instance_boundary_pixels_cleared``), so each is traced apart (row houses were one polygon); so too in a
+  label of at most ``CODES`` values where each non-zero value is one region and two touch (``_few_ids``: ten
+  touching houses were one polygon). A colour label
   of a few classes read as grey (Potsdam's, under ``--binary``) is not taken whole so: its mid-grey classes make
   it ``label_not_a_mask``.
 - Otherwise a noisy or resampled binary mask (JPEG noise around 0/255, a mask resized with bilinear or
@@ -33,7 +35,8 @@ What a label can be, and what is taken as the class:
   pixels (an eighth to seven eighths of the brightest value) are counted; over ``NOT_A_MASK`` of the label's
   pixels is no mask (a photo) unless at most ``RAMPS_MAX`` are mid-grey and ``RAMPS`` of them lie on smooth
   ramps (second differences at most 1/16 of the brightest value both ways), as an upsampled mask's do. A label
-  of more than 256 values, not piecewise constant, is no mask (a 16-bit photo). A JPEG's (``lossy``) values
+  of more than 256 values, not piecewise constant, is no mask (a 16-bit photo) unless half of it is 0 and a
+  fair share of the rest bright (``_resampled_wide``: a 0/65535 mask enlarged, which was refused so). A JPEG's (``lossy``) values
   above ``CODES`` are no codes: a 0/100 mask at quality 95 decodes to 20-24 values, and every one of them, its
   noise around 0 too, was the class.
 
@@ -63,6 +66,7 @@ CODES = 32  # at most this many values under half the range are class codes (mor
 PLATEAU = 0.9  # share of the in-between pixels in 2x2 blocks of one value that makes a label piecewise constant
 GRADIENT = 0.8  # share of a piecewise-constant label's value changes in small steps above which it is a photo
 VOID = 255
+ZEROS, BRIGHT = 0.5, 0.15  # a label of over 256 values passes on as a mask resampled with these (``_resampled_wide``)
 
 
 class NotAMask(ConversionError):
@@ -112,9 +116,9 @@ def _class_pixels(label, values, out: Output, lossy: bool):
     if codes or flat:  # codes (0, 1, 2) or instance ids, not noise
         out.note("labels_not_binary")
         out.note("labels_not_binary_every_nonzero_taken")
-        return _apart(label, out) if flat else label > 0
+        return _apart(label, out) if flat or _few_ids(label, values) else label > 0
     peak = values[-1].item()  # a green mask read as grey is 0/150: its class pixels are no mid-grey
-    if len(values) > 256:  # no 8-bit mask, JPEG'd or resampled, has more; a 16-bit photo has thousands
+    if len(values) > 256 and not _resampled_wide(label, peak):  # a 16-bit photo has thousands of values
         raise NotAMask(f"not a binary mask: {len(values)} distinct values (0…{peak:g}), not in flat regions as "
                        "instance ids are: a photo, or an image given as the label?")
     lo, hi = math.ceil(peak / 8), math.floor(peak * 7 / 8)  # 32, 223 for 0/255
@@ -149,6 +153,35 @@ def _apart(ids, out: Output):
     if n := int(edge.sum()):
         out.note("instance_boundary_pixels_cleared", n)
     return m & ~edge
+
+
+def _resampled_wide(label, peak) -> bool:
+    """Whether ``label`` (H, W) of over 256 values may be a 16-bit (or float) mask resampled: at least ``ZEROS`` of
+    it exactly 0 (a mask's flat background) and at least ``BRIGHT`` of its non-zero pixels above half ``peak`` (its
+    objects' insides). The LEVIR-CD, HRSID and detectree masks as 0/65535, reduced 2-4x and enlarged again: 68-100%
+    zeros, 20-68% bright; the 16-bit photos of ``../shared/realdata`` (SpaceNet pan, Sentinel-1, Sentinel-2,
+    Landsat 8 band 10, enlarged or not): 0-38% zeros (a nodata collar), and of those with bright pixels (Landsat 8:
+    all) 58-74% mid-grey, refused by ``RAMPS_MAX``. Such masks were all refused as photos."""
+    import numpy as np
+
+    nonzero = label[label > 0]
+    return (1 - nonzero.size / label.size >= ZEROS and nonzero.size > 0
+            and float(np.count_nonzero(nonzero > peak / 2)) / nonzero.size >= BRIGHT)
+
+
+def _few_ids(label, values) -> bool:
+    """Whether ``label`` (H, W) of at most ``CODES`` values (``values``: its ``np.unique``) is instance ids: two of
+    its non-zero values touch (4-neighbours) and each is one 8-connected region (codes, a dark photo's levels, are
+    many regions each). Ten touching houses, ids 1…10, were one polygon (ids were traced apart from 33 on)."""
+    import numpy as np
+    from scipy import ndimage
+
+    a = label
+    if not ((a[:, :-1] != a[:, 1:]) & (a[:, :-1] > 0) & (a[:, 1:] > 0)).any() and not (
+            (a[:-1] != a[1:]) & (a[:-1] > 0) & (a[1:] > 0)).any():
+        return False  # nothing to trace apart
+    eight = np.ones((3, 3), bool)
+    return all(ndimage.label(a == v, structure=eight)[1] == 1 for v in values if v > 0)
 
 
 def _void_pixels(label, lossy: bool, values):

@@ -6,7 +6,8 @@ dataset root whose split folders hold ``A/ B/ label/`` is an error naming the ``
 (or tile) two records with both images in time order:
 
 * description: the number of changed regions (4-connected components of the label) and the
-  changed share of the image, e.g. "3 building areas changed, covering 13.7% of the image." —
+  changed share of the image, e.g. "3 building areas changed, covering 13.7% of the image." (of its
+  labelled pixels where a 0/1 label's 255 leaves some void: "… of the labelled part of the image.") —
   LEVIR-CD labels do not say built or demolished, so neither does the text; "No change." when
   the label is empty;
 * segmentation (label not empty): polygons of the changed areas, traced by
@@ -136,15 +137,19 @@ def grid_difference(a: Path, b: Path, ga: dict, gb: dict, out: Output) -> str | 
     return crop.grid_difference(ga, gb, f"A {a.name}", f"B {b.name}")
 
 
-def describe(mask, label: str) -> str:
-    """Change text from a bool mask (H, W): region count and changed share."""
+def describe(mask, label: str, void=None) -> str:
+    """Change text from a bool mask (H, W): region count and changed share, of the labelled pixels where ``void``
+    (H, W) bool marks some unlabelled (a 0/1 label's 255: they counted as unchanged, 10% change over a half-void
+    label was said 5%)."""
     from scipy import ndimage
 
     _, n = ndimage.label(mask)
     if n == 0:
         return "No change."
-    share = 100.0 * mask.mean()
-    return f"{n} {label} area{'s' if n > 1 else ''} changed, covering {share:.1f}% of the image."
+    labelled = mask.size - (int(void.sum()) if void is not None else 0)
+    share = 100.0 * int(mask.sum()) / labelled
+    where = "the image" if labelled == mask.size else "the labelled part of the image"
+    return f"{n} {label} area{'s' if n > 1 else ''} changed, covering {share:.1f}% of {where}."
 
 
 def run(args, out: Output) -> None:
@@ -206,6 +211,7 @@ def run(args, out: Output) -> None:
                     out.note("windows_mostly_void")
                     continue
                 sub = mask[win.y0:win.y1, win.x0:win.x1]
+                subvoid = None if void is None else void[win.y0:win.y1, win.x0:win.x1]
                 images = []
                 for tag, p in (("A", a), ("B", b)):
                     if not tiled:
@@ -218,7 +224,7 @@ def run(args, out: Output) -> None:
                     out.note("tiles")
                 meta = make_meta("LEVIR-CD", lab.name, win.width, win.height, win.as_list())
                 rid = f"levir-{name}" + (f"-{win.x0}-{win.y0}" if tiled else "")
-                out.add(make_record(f"{rid}-describe", images, [(pick(DESCRIBE, rid), describe(sub, args.label))],
+                out.add(make_record(f"{rid}-describe", images, [(pick(DESCRIBE, rid), describe(sub, args.label, subvoid))],
                                     "change", meta))
                 if sub.any():
                     seg_records(out, trace(out, {args.label: sub}, args.form, args.budget), rid=rid, images=images,
