@@ -69,6 +69,7 @@ from rsvlm.tta_words import (  # noqa: F401 (tables: importable here)
     framing_words,
     hand_spelling,
     swap_words,
+    turn_question,
     upper_spelling,
 )
 
@@ -131,14 +132,15 @@ def asks_all(messages: list[dict]) -> bool:
 
 
 def _spelt(plain: str, messages: list[dict]) -> dict:
-    """How a view's words are said back (``swap_words``'s ``counter``, ``hand`` and ``upper``), as the plain answer (``plain``),
+    """How a view's words are said back (``swap_words``'s ``counter``, ``hand``, ``upper`` and ``turning``), as the plain answer (``plain``),
     else the last question, spells them: its counter sense ("Anticlockwise." and a mirror's "Clockwise." are one vote,
     ``tta_words.counter_spelling``), its "-hand" ("Left-hand side." and a transpose's "Top side.", ``hand_spelling``)
     and its corners ("Upper left." and a transpose's "Top left.", ``upper_spelling``)."""
     from rsvlm.answering import last_question
 
     said = (plain, last_question(messages))
-    return {"counter": counter_spelling(*said), "hand": hand_spelling(*said), "upper": upper_spelling(*said)}
+    return {"counter": counter_spelling(*said), "hand": hand_spelling(*said), "upper": upper_spelling(*said),
+            "turning": turn_question(said[1])}  # "Does the road turn left or right?": its "Left." is a sense
 
 
 def _unfused(dec, first: list[dict] | None, text: str = "") -> str | None:

@@ -5,7 +5,8 @@ of a transpose as "top left", ``_AS_TOP``, and said back as the plain answer spe
 transpose leaves in an unusual order ("left top": ``_CORNER`` puts them back), and the words a corner crop changes the meaning
 of (``framing_words``), the "-hand" compounds a transpose says in one word (``HANDED``: "the right-hand
 ship" is "the bottom ship", not "the bottom-hand ship"; ``hand_spelling``: said back with the plain answer's "-hand") and the phrases whose direction word is none
-(``KEPT``: "a right-angled corner", "a top-down view"; "on top of" a thing, ``_ATOP``), and the sense of a rotation a view of an odd number of
+(``KEPT``: "a right-angled corner", "a top-down view"; "on top of" a thing, ``_ATOP``; "right next to", ``_JUST``), and the sense of a rotation
+or a turn ("turn left", ``_TURNING``) a view of an odd number of
 steps turns (``ROTATION``: "clockwise" is "counterclockwise" in a mirror; a half or quarter turn, two steps, keeps
 each word as written; ``counter_spelling``: which of "counterclockwise", "anticlockwise", ... a mirrored
 "clockwise" is said as). ``swap_words`` maps a text into a view and back.
@@ -204,6 +205,48 @@ def counter_spelling(*texts: str | None) -> str:
     return m.group(0).lower() if m else "counterclockwise"
 
 
+# the sense of a turn, no side: "turn left", "turns to the right", "veer left or right", "a left turn", "right-hand bend";
+# a mirror view (an odd number of steps) swaps it, a half or quarter turn keeps it (as ``ROTATION``); "turn left of" is a side
+_TURNING = (re.compile(r"(?<![^\W_])(?:u-)?(?:turn|turns|turned|turning|bend|bends|bent|bending|veer|veers|veered|veering"
+                       r"|curve|curves|curved|curving|swerve|swerves|swerved|swerving|swing|swings|swung|swinging)"
+                       r"\s+(?:(?:to|towards?)\s+(?:the\s+)?)?(left|right)(?:\s*(?:,|/|or|and)\s*(left|right))?"
+                       r"(?![^\W_]|[-_]|\s+of\b)", re.I),
+            re.compile(r"(?<![^\W_])(left|right)(?:\s*(?:,|/|or|and)\s*(left|right))?(?:[- _]?hand)?[- ]"
+                       r"(?:turns?|bends?|curves?|turning)(?![^\W_])", re.I))
+# "right" as "just" ("right next to the dock", "right behind the pier"), no side; "the right next to", "turn right behind" are
+_JUST = (re.compile(r"(?<![^\W_])(?:the|to|far|top|bottom|upper|lower|and|or|its|their|turn\w*|veer\w*|left|[-_])\s*$",
+                    re.I),
+         re.compile(r"\s+(?:next\s+to|beside|behind|in\s+front\s+of|alongside|adjacent\s+to|against|by|along|across"
+                    r"|in\s+the\s+(?:middle|centre|center))\b", re.I))
+
+
+def _sense(text: str, start: int, end: int, turning: bool = False) -> bool:
+    """Whether "left"/"right" at ``text[start:end]`` is the sense of a turn (``_TURNING``), every one of them with
+    ``turning`` (the answer to a turn's question, "Left."), no side."""
+    return turning or any(m.start(g) == start for p in _TURNING for m in p.finditer(text) for g in (1, 2)
+                          if m.start(g) >= 0)
+
+
+def _just(text: str, start: int, end: int) -> bool:
+    """Whether "right" at ``text[start:end]`` means "just" (``_JUST``): "the car right next to the ship"."""
+    return (text[start:end].lower() == "right" and _JUST[1].match(text, end) is not None
+            and _JUST[0].search(text, 0, start) is None)
+
+
+def _turn_senses(text: str, turning: bool = False) -> str:
+    """``text`` with each turn's sense (``_sense``) the other way: "turn left" is "turn right" in a mirror."""
+    swap = {"left": "right", "right": "left"}
+    return re.sub(r"(?<![^\W_])(?i:left|right)(?![^\W_])", lambda m: _cased(swap[m.group(0).lower()], m.group(0))
+                  if _sense(m.string, m.start(), m.end(), turning) else m.group(0), text)
+
+
+def turn_question(*texts: str | None) -> bool:
+    """Whether the first of ``texts`` given asks the sense of a turn ("Does the road turn left or right?"): its
+    answer's "Left." is a sense too (``swap_words``'s ``turning``)."""
+    text = next((t for t in texts if t), "")
+    return any(p.search(text) for p in _TURNING)
+
+
 # a left or right before a word it qualifies ("left side", "right ship"; not "left of", "left the dock", "left its
 # berth", "top left", nor the right of "a right angle", ``KEPT``)
 _HANDS = re.compile(r"(?<![^\W_])(?i:left|right)(?=[ \t]+(?!(?i:of|the|a|an|its|their|this|that|these|those|and|or|to|in"
@@ -268,8 +311,9 @@ _ATOP = (re.compile(r"(?<![^\W_])on\s+$", re.I),
          re.compile(r"\s+of\b(?!\s+(?:the|this|its)\s+(?:image|picture|photo|scene|frame|map|tile|view|crop)s?\b)", re.I))
 
 
-def _sub(text: str, step: str, said: dict[str, str] | None = None) -> str:
-    """``text`` with ``step``'s words (``_swapper``) mapped, ``said`` overriding its table's images."""
+def _sub(text: str, step: str, said: dict[str, str] | None = None, turning: bool = False) -> str:
+    """``text`` with ``step``'s words (``_swapper``) mapped, ``said`` overriding its table's images; a turn's sense
+    (``_sense``, every left/right with ``turning``) and a "right" meaning "just" (``_just``) kept."""
     table, pattern = _swapper(step)
     table = {**table, **said} if said else table
 
@@ -281,6 +325,9 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None) -> str:
             return word  # "One ship left.": a verb, no side
         if word.lower() == "top" and _ATOP[0].search(m.string, 0, m.start()) and _ATOP[1].match(m.string, m.end()):
             return word  # "panels on top of the building": above it, no side of the image
+        if step in "thv" and word.lower() in ("left", "right") and (
+                _sense(m.string, m.start(), m.end(), turning) or _just(m.string, m.start(), m.end())):
+            return word  # "turn left": a sense, turned by a mirror alone (``_turn_senses``); "right next to": "just"
         new = table[word] if word in table else table[word.lower()]
         if word.istitle() and step != "rotation":  # "Top Left", "North-West": each word's capital kept
             return new.title()
@@ -292,14 +339,16 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None) -> str:
 
 
 def swap_words(text: str, view: str, back: bool = False, counter: str | None = None,
-               hand: str | None = None, upper: bool = False) -> str | None:
+               hand: str | None = None, upper: bool = False, turning: bool = False) -> str | None:
     """``text`` with each direction word mapped by ``view``'s steps (a leading capital kept; a
     transpose says "left-hand" as "top"), or
     with ``back`` from the view to the image (the steps undone in reverse order); None when it
     holds a word a step has no one-word image for ("above" under a transpose). A mirror's "clockwise" is said
     as ``counter`` (``counter_spelling``: "anticlockwise"; default "counterclockwise"); a transpose's "top side"
     said back as "left" ``hand`` "side" (``hand_spelling``: "-hand"; default "left side"), and its corner "top left"
-    as "upper left" with ``upper`` (``upper_spelling``)."""
+    as "upper left" with ``upper`` (``upper_spelling``). The sense of a turn ("turn left", "a right turn"; every
+    "left"/"right" with ``turning``, ``turn_question``: the answer "Left." to "Does the road turn left or right?") is
+    turned as "clockwise" is: by a mirror view, not a half or quarter turn."""
     for step in ("vht" if back else "thv"):
         if step not in view:
             continue
@@ -309,12 +358,14 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
             text = _respell(text, _AS_TOP)
         if any(re.search(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE) for w in UNMAPPED.get(step, ())):
             return None
-        text = _sub(_sub(text, "hand") if step == "t" else text, step)  # "right-hand" → "right" → "bottom"
+        text = _sub(_sub(text, "hand") if step == "t" else text, step, turning=turning)  # "right-hand" → "bottom"
         if back and step == "t" and hand:  # the last step back: every left/right was a top/bottom
             text = _HANDS.sub(lambda m: m.group(0) + ("" if _sides().match(m.string[m.end():].lstrip())
-                                                      or _departed(m.string, m.start(), m.end()) else hand), text)
-    if sum(s in view for s in "thv") % 2:  # a mirror: clockwise turns
-        text = _sub(text, "rotation", {"clockwise": counter} if counter else None)
+                                                      or _departed(m.string, m.start(), m.end())
+                                                      or _sense(m.string, m.start(), m.end(), turning)
+                                                      or _just(m.string, m.start(), m.end()) else hand), text)
+    if sum(s in view for s in "thv") % 2:  # a mirror: clockwise turns, and so does a turn's sense
+        text = _turn_senses(_sub(text, "rotation", {"clockwise": counter} if counter else None), turning)
     if "t" not in view:
         return text
     text = _CORNER.sub(_corner, text)

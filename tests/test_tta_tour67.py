@@ -1,0 +1,65 @@
+"""Tour 67 of --tta, its words and its labels (helper D)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rsvlm import tta
+
+DIHEDRAL_VIEWS = ("h", "v", "hv", "t", "th", "tv", "thv")
+MIRRORS = ("h", "v", "t", "thv")  # an odd number of steps: a turn's sense is the other way in them
+
+
+def _fused(question: str, plain: str, views: list[str], mode: str = "dihedral"):
+    from conftest import blank_image
+
+    said = iter(views)
+    msgs = [[{"role": "user", "content": f"<image>\n{question}"}]]
+    (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [blank_image()], [(plain, [])],
+                                 tta.FuseConfig(views=mode))
+    return fused
+
+
+@pytest.mark.parametrize("view", DIHEDRAL_VIEWS)
+def test_a_turns_sense_is_asked_as_a_sense(view):
+    """'Does the road turn left or right?' was asked of each view as a side: a half turn asked it 'turn right or
+    left?' and a transpose 'turn bottom or top?', though a rotation keeps a turn's sense and a mirror alone swaps it."""
+    q = "Does the road turn left or right? Is it a left turn?"
+    mirrored = "Does the road turn right or left? Is it a right turn?"
+    assert tta.swap_words(q, view) == (mirrored if view in MIRRORS else q)
+    assert tta.swap_words("The road turns to the Right.", view) == (
+        "The road turns to the Left." if view in MIRRORS else "The road turns to the Right.")
+
+
+def test_a_turns_sense_answered_by_every_view_is_one_vote():
+    """The answer 'Left.' to a turn's question came back as a side: the mirrors' 'Right.' and the rotations' 'Left.'
+    (each the true sense in its view) were said back as 'Left.', 'Right.', 'Bottom.', ..., so seven views agreeing
+    could not outvote a plain answer that erred."""
+    views = ["Right." if v in MIRRORS else "Left." for v in DIHEDRAL_VIEWS]
+    fused = _fused("[vqa] Does the road turn left or right?", "Right.", views)
+    assert fused.answer == "Left." and fused.note is None
+
+
+def test_a_side_beside_a_turn_still_turns():
+    assert tta.swap_words("Turn right at the ship on the left.", "h") == "Turn left at the ship on the right."
+    assert tta.swap_words("Is the bend left of the bridge?", "h") == "Is the bend right of the bridge?"  # a side
+    assert tta.swap_words("The left turn lane.", "hv") == "The left turn lane."
+    assert tta.turn_question("Does the road turn left or right?")
+    assert not tta.turn_question("Is the ship on the left or the right?")
+
+
+@pytest.mark.parametrize("text", ["The car right next to the ship.", "A tank right beside the road.",
+                                  "The boat right behind the pier.", "A car right in front of the hangar.",
+                                  "The tree right in the middle."])
+@pytest.mark.parametrize("view", DIHEDRAL_VIEWS)
+def test_right_meaning_just_is_no_side(text, view):
+    """'the car right next to the ship' was asked of a left-right flip as 'the car left next to the ship', of a
+    transpose as 'bottom next to': another question."""
+    assert tta.swap_words(text, view) == text
+
+
+@pytest.mark.parametrize("said,image", [("The ship on the right next to the dock.", "The ship on the left next to the dock."),
+                                        ("Top right next to the dock.", "Top left next to the dock."),
+                                        ("Turn right behind the pier.", "Turn left behind the pier.")])
+def test_right_as_a_side_before_next_to_still_turns(said, image):
+    assert tta.swap_words(said, "h") == image
