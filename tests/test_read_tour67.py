@@ -34,3 +34,29 @@ def test_envi_units_of_no_length_are_no_wavelength():
     assert band_wavelength({"wavelength": "20000", "wavelength_units": "Wavenumber"}, None) == pytest.approx(0.5)
     assert band_wavelength({"wavelength": "490", "wavelength_units": "Unknown"}, None) == pytest.approx(0.49)
     assert band_wavelength({"wavelength": "4.9e-7", "wavelength_units": "Meters"}, None) == pytest.approx(0.49)
+
+
+def _band(path, dn, pixel: float):
+    """A one-band uint16 GeoTIFF of ``dn`` (H, W) at ``pixel`` m in UTM 33N, from (500000, 5000000), no nodata."""
+    from rasterio.transform import from_origin
+
+    with rasterio.open(path, "w", driver="GTiff", width=dn.shape[1], height=dn.shape[0], count=1, dtype="uint16",
+                       crs="EPSG:32633", transform=from_origin(500000, 5000000, pixel, pixel)) as ds:
+        ds.write(dn[None])  # (1, H, W)
+    return str(path)
+
+
+def test_a_coarser_sentinel2_band_keeps_its_dn0_collar_out_of_resampling(tmp_path):
+    """A 20 m band beside 10 m ones was resampled with its DN 0 collar as data: the pixels along the swath's edge
+    read half-dark (DN 500 of 1000), and pixels of the collar half a coarse pixel in read as valid ground."""
+    fine = np.full((40, 40), 800, np.uint16)
+    fine[:, :20] = 0  # the collar: the left half, in every band
+    coarse = np.full((20, 20), 1000, np.uint16)
+    coarse[:, :10] = 0
+    paths = [_band(tmp_path / "B02.tif", fine, 10.0), _band(tmp_path / "B03.tif", fine, 10.0),
+             _band(tmp_path / "B05.tif", coarse, 20.0)]
+    img = read_image(paths, modality="msi", scaling={"stretch": None})
+    assert "Sentinel-2 fill: DN 0 read as nodata (the file declares no nodata value)" in img.notes
+    b05 = img.data[2][img.valid]  # reflectance of the valid pixels: DN / 10000
+    assert b05.min() == pytest.approx(0.1, abs=1e-4), np.unique(b05)
+    assert not img.valid[:, :19].any()  # the collar, the coarse band's bilinear reach into it aside

@@ -148,7 +148,10 @@ class SceneReader:
             # (given bands="blue,green,red,nir", Sentinel-2 files had their 0 collar read as data)
             self.nodata = 0  # ESA's NODATA: a tile's collar outside the swath (valid DN start at 1)
             self.notes.append("Sentinel-2 fill: DN 0 read as nodata (the file declares no nodata value)")
-        elif (self.nodata is None and not src.declares_nodata and modality == "msi"  # a collar read as black ground
+        if (self.nodata is not None and not np.isnan(self.nodata) and hasattr(src, "resample_fill")
+                and src.resample_fill(self.nodata)):  # a 20 m band's fill out of its bilinear weights (was blended in)
+            self._decimated = None  # (a sample read before had the fill blended)
+        if (self.nodata is None and not src.declares_nodata and modality == "msi"  # a collar read as black ground
               and (note := sc.msi_zero_note(*self._sample(None)))):
             self.notes.append(note)  # unsaid (an unnamed 13-band Sentinel-2 stack, a 4-band uint16 RGBN clip)
         float_msi = modality == "msi" and np.dtype(src.dtype).kind == "f" and self.cfg.msi_float_dn is None

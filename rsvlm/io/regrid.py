@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["onto_finest", "grid_refusal"]
+__all__ = ["onto_finest", "grid_refusal", "with_fill"]
 
 
 def _pixel(d) -> tuple[float, float]:
@@ -68,3 +68,22 @@ def onto_finest(paths: list[str], datasets: list) -> tuple[list, list[str]]:
     said = [f"{Path(p).name} ({d.width}x{d.height}, {_res(d)})" for p, d, c in zip(paths, datasets, coarse) if c]
     return out, [f"band files of different resolutions: {', '.join(said)} resampled (bilinear) onto "
                  f"{Path(paths[fine_i]).name}'s grid ({fine.width}x{fine.height}, {_res(fine)}) on read"]
+
+
+def with_fill(datasets: list, nodata: float) -> list:
+    """``datasets`` with each resampled band's VRT (``onto_finest``'s) whose file declares no nodata made anew with
+    ``nodata`` as its fill, so that bilinear weights leave the fill out: a Sentinel-2 20 m band's DN 0 collar had
+    been blended into the valid pixels along its edge (half-dark DN) and spread half a coarse pixel into it. The
+    VRTs replaced are closed (their files are kept)."""
+    from rasterio.vrt import WarpedVRT
+
+    out = []
+    for d in datasets:
+        f = getattr(d, "src_dataset", None)
+        if f is None or f.nodata is not None or d.src_nodata is not None:
+            out.append(d)
+            continue
+        out.append(WarpedVRT(f, crs=d.crs, transform=d.transform, width=d.width, height=d.height,
+                             resampling=d.resampling, src_nodata=nodata, nodata=nodata))
+        d.close()
+    return out

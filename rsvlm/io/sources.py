@@ -472,6 +472,17 @@ class RasterioSource:
         valid = None if parts[0][1] is None else np.concatenate([v for _, v in parts])  # (h, w)
         return np.concatenate([r for r, _ in parts], axis=1), valid  # (C, h, w)
 
+    def resample_fill(self, nodata: float) -> bool:
+        """Band files resampled onto the finest's grid (``regrid.onto_finest``) read with ``nodata``, a fill the
+        reader found (Sentinel-2's or Landsat's undeclared DN 0), left out of the bilinear weights; whether any
+        was."""
+        from rsvlm.io.regrid import with_fill
+
+        if not any(getattr(d, "src_dataset", None) is not None for d in self.datasets):
+            return False
+        self.datasets, before = with_fill(self.datasets, nodata), self.datasets
+        return self.datasets != before
+
     def close(self):
         for d in self.datasets:
             d.close()
