@@ -126,12 +126,16 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
     ap.add_argument("--pred", required=True, help="predictions JSONL: {id, task, answer[, objects]}")
     ap.add_argument("--out", help="write the scores here as JSON")
     ap.add_argument("--format", choices=FORMATS, default="rsvlm", help="answer format of the predictions")
+    ap.add_argument("--image-root", help="folder the records' relative image paths start from, as rsvlm eval's "
+                    "--image-root (default: the --gt file's folder); read for the meta-size note only")
     if extra_args:
         extra_args(ap)
     args = ap.parse_args(argv)
     if err := out_name_problem(args.out) or next((f"--{k} {v!r} names no file (an unset shell variable?)" for k in (
             "gt", "pred") if not (v := getattr(args, k)).strip()), None):  # was read as '.', "a folder"
         ap.error(err)
+    if args.image_root is not None and not Path(args.image_root).is_dir():  # else no note, as if every size were right
+        ap.error(f"--image-root {args.image_root}: no such folder")
     if args.out:  # before scoring, which can take minutes
         for name in ("gt", "pred"):
             if Path(args.out).resolve() == Path(getattr(args, name)).resolve():

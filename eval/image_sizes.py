@@ -1,5 +1,5 @@
 """The ground truth's ``meta.width`` × ``meta.height`` against its images' own sizes, where the image files are
-reachable (beside the ground truth, as ``rsvlm eval`` reads them by default): predicted ``objects`` are pixels,
+reachable (under ``--image-root``, else beside the ground truth, as ``rsvlm eval`` reads them): predicted ``objects`` are pixels,
 read against meta's size as the reference is, so a meta that is not the image's (images resized after the set was
 made, a hand edit) scores another tool's pixel objects, in the image's own pixels, in the wrong place."""
 
@@ -69,15 +69,23 @@ def _sample(items: list[Item]) -> list[Item]:
     return able if len(able) <= SAMPLE else [able[int(i * step)] for i in range(SAMPLE)]
 
 
-def size_note(items: list[Item], root: Path) -> str | None:
-    """A note naming the records whose ``meta.width`` × ``meta.height`` is not their image file's size; None where
-    none is (or no image file is reachable)."""
+def image_root(args) -> tuple[Path, str]:
+    """The folder the records' relative image paths start from, and it in words: ``--image-root`` (as rsvlm eval was
+    given it; a set whose images lie elsewhere had no note), else the ``--gt`` file's, where rsvlm eval reads them."""
+    if getattr(args, "image_root", None):
+        return Path(args.image_root), f"under --image-root {args.image_root}"
+    return Path(args.gt).parent, "beside the ground truth"
+
+
+def size_note(items: list[Item], root: Path, where: str = "beside the ground truth") -> str | None:
+    """A note naming the records whose ``meta.width`` × ``meta.height`` is not their image file's size, their images
+    read under ``root`` (``where``, in words); None where none is (or no image file is reachable)."""
     checked, bad = mismatches(items, root)
     if not bad:
         return None
     n = sum(map(_sizable, items))
     of = f" (an even sample of the {n} whose predictions give objects)" if n > SAMPLE else ""
-    return (f"{len(bad)} of the {checked} record(s){of} whose images were found beside the ground truth give a "
+    return (f"{len(bad)} of the {checked} record(s){of} whose images were found {where} give a "
             f"meta.width x meta.height other than the image's (first: {bad[0]}): predicted 'objects' are pixels "
             "read against meta's size, as the reference is, so objects in the image's own pixels (another tool's) "
             "score in the wrong place; write the images' sizes into meta for them (rsvlm eval's objects are in meta's "

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from eval.answers import FORMAT_MARKS, UNPARSEABLE, gt_answer, image_size, not_text, number_text, pred_objects
 from eval.flags import is_cut, is_errored, is_past_context
-from eval.image_sizes import size_note
+from eval.image_sizes import image_root, size_note
 from eval.inputs import Item, PredictionFile, ScoreError, load_predictions, pred_task
 
 GEOMETRY_SCRIPTS = ("detection", "grounding", "segmentation", "change")  # the scripts that score shapes
@@ -77,7 +77,7 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
             notes.append(f"{len(empty)} prediction(s) have an empty answer, scored as finding nothing (first: "
                          f"{empty[0].id}): a tool that wrote nothing there?")
         notes += filter(None, (unread_coordinates_note(items, args.format), objects_answer_note(items, args.format),
-                               size_note(items, Path(args.gt).parent),  # rsvlm eval reads the images beside --data
+                               size_note(items, *image_root(args)),
                                worded_answers_note(items, args.format)))
     if ignored := scores.get("n_pred_objects_ignored"):
         notes.append(f"{sum(ignored.values())} predicted object(s) of a kind {task_name} does not score, left out: "
