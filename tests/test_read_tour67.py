@@ -60,3 +60,23 @@ def test_a_coarser_sentinel2_band_keeps_its_dn0_collar_out_of_resampling(tmp_pat
     b05 = img.data[2][img.valid]  # reflectance of the valid pixels: DN / 10000
     assert b05.min() == pytest.approx(0.1, abs=1e-4), np.unique(b05)
     assert not img.valid[:, :19].any()  # the collar, the coarse band's bilinear reach into it aside
+
+
+def test_an_unflagged_alpha_is_found_in_the_stretch_sample_without_a_second_read(tmp_path, monkeypatch):
+    """4 uint8 bands R, G, B and an unflagged 4th: the alpha check read band 4 by itself (256 px), after or
+    before the sample read for the NIR check, decoding a pixel-interleaved file without overviews twice."""
+    from rsvlm.io import sources
+
+    rgba = np.random.default_rng(4).integers(1, 255, (4, 32, 40)).astype(np.uint8)  # (4, H, W)
+    rgba[3] = 255
+    rgba[3, :, :10] = 0
+    with rasterio.open(tmp_path / "rgba.tif", "w", driver="GTiff", width=40, height=32, count=4, dtype="uint8",
+                       photometric="RGB") as ds:
+        ds.write(rgba)
+    calls = []
+    read = sources.RasterioSource.read_decimated
+    monkeypatch.setattr(sources.RasterioSource, "read_decimated",
+                        lambda self, *args: calls.append(args[:2]) or read(self, *args))
+    img = read_image(tmp_path / "rgba.tif")
+    assert any("band 4 holds only 0 and 255 as an alpha band does" in n for n in img.notes), img.notes
+    assert [c for c in calls if c[1] == [3]] == [] and len(calls) == 1, calls

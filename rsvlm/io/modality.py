@@ -254,10 +254,6 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
         raise ValueError(f"{name}: {len(indexes)} bands ({said}) cannot be read as sar, as asked: rsvlm reads SAR as "
                          "1, 2 or 4 polarisation bands (HH, HV, VH, VV), and these are colours or multispectral "
                          "bands (--modality msi)")
-    if (g.inferred and g.modality == "msi" and src.count == 4 and src.dtype == "uint8" and src.colour_names
-            == ["R", "G", "B", None] and set(np.unique(src.read_decimated(256, [3], None)[0])) <= {0, 255}):
-        notes.append("band 4 holds only 0 and 255 as an alpha band does, but the file does not say it is alpha: "
-                     "if it is, say so (gdal_edit.py -colorinterp_4 alpha) and it reads as optical RGB")
     if g.inferred and g.modality == "optical" and getattr(src, "paletted", False) and len(colour) == 3:
         colours = distinct_colours(sample.reshape(3, -1))  # the sample above (read once: a 36000² WorldCover tile's is slow)
         n = len(colours)
@@ -269,6 +265,16 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
         notes.append("its 3 bands are identical, a grey image stored as RGB: if it is SAR or thermal, "
                      "give the modality (--modality sar or ir)")
     return indexes, notes
+
+
+def unflagged_alpha_note(src, inferred: bool, band4: np.ndarray) -> str | None:
+    """The note for 4 uint8 bands R, G, B and one without a colour whose ``band4`` sample (the stretch's, read
+    once) holds only 0 and 255, as an alpha band does, where the modality was inferred; else None."""
+    if not (inferred and src.dtype == "uint8" and src.colour_names == ["R", "G", "B", None]
+            and set(np.unique(band4).tolist()) <= {0, 255}):
+        return None
+    return ("band 4 holds only 0 and 255 as an alpha band does, but the file does not say it is alpha: "
+            "if it is, say so (gdal_edit.py -colorinterp_4 alpha) and it reads as optical RGB")
 
 
 def colour_bands(src, g: Guess, indexes: list[int]) -> str | None:

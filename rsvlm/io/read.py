@@ -313,12 +313,15 @@ class SceneReader:
         # Sentinel-2's red B04, and an RGBN file's NIR took the place of its red band
         named = [c or f"band{i + 1}" for c, i in zip(colour, self.indexes)]
         # the stretch's sample (``_sample``, read once): its own 256-px read of the 4th band had decoded a
-        # pixel-interleaved 6000² GeoTIFF without overviews a second time (1.5 s)
-        if n == 4 and sorted(colour[:3], key=str) == ["B", "G", "R"] and colour[3] is None and len(np.unique(
-                self._sample(None)[0][3])) > 2:  # 0/255: an alpha unflagged
-            named[3] = "NIR"  # NAIP's and 4-band aerial RGBN files' order: left out, B08 was filled from red
-            self.notes.append(f"the 4th band, with no colour beside {', '.join(colour[:3])}, read as NIR (NAIP and "
-                              "4-band aerial files store it so); if it is not, name the bands with --bands")
+        # pixel-interleaved 6000² GeoTIFF without overviews a second time (1.5 s), and so had the alpha check's
+        if n == 4 and sorted(colour[:3], key=str) == ["B", "G", "R"] and colour[3] is None:
+            band4 = self._sample(None)[0][3]  # (h, w)
+            if len(np.unique(band4)) > 2:  # 0/255: an alpha unflagged
+                named[3] = "NIR"  # NAIP's and 4-band aerial RGBN files' order: left out, B08 was filled from red
+                self.notes.append(f"the 4th band, with no colour beside {', '.join(colour[:3])}, read as NIR (NAIP "
+                                  "and 4-band aerial files store it so); if it is not, name the bands with --bands")
+            elif note := md.unflagged_alpha_note(self.src, self.inferred, band4):
+                self.notes.append(note)
         return named
 
     @property
