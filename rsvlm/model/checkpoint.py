@@ -249,7 +249,7 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
             raise ValueError(why)
         if lacks:
             raise ValueError(adapter_lacks(root / "adapter", lacks, other))
-        check_adapter_values(root / "adapter" / "adapter_model.safetensors")
+        check_adapter_values(root / "adapter" / "adapter_model.safetensors", llm)
         # after the shape checks, which name the difference: a base of the same shapes but other weights
         error, note = (None, None) if own_llm else other_base(root / "adapter", cfg.llm.name_or_path,
                                                               snap or Path(llm_cfg.name_or_path))

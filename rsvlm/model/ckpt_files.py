@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import torch
-
-from rsvlm.model.weights import PEFT_KEY, load_safetensors, odd_values, open_safetensors
+from rsvlm.model.weights import PEFT_KEY, all_finite, integers_note, nan_note, open_safetensors
 
 
 def no_checkpoint(root: Path) -> str:
@@ -196,13 +194,23 @@ def lacks_tensor(path: Path, error: KeyError) -> str | None:
             "saved, or an adapter of another model?")
 
 
-def check_adapter_values(path: Path) -> None:
-    """ValueError (``weights.odd_values``) where the adapter file ``path`` holds a LoRA or token tensor stored as
-    integers, or NaN/inf (a diverged run's): peft cast the one and loaded the other without a word, every answer
-    then garbage, as the vision weights' check refuses them."""
-    state = load_safetensors(path)
-    if why := odd_values(path, state, {k: torch.empty(0) for k in state if PEFT_KEY.search(k + ".")}):  # floating
-        raise ValueError(why)
+def check_adapter_values(path: Path, llm) -> None:
+    """ValueError where the adapter file ``path`` holds a LoRA or token tensor stored as integers (its header), or
+    where one of them that peft loaded into ``llm`` holds NaN/inf (a diverged run's): peft cast the one and loaded
+    the other without a word, every answer then garbage, as the vision weights' check refuses them. The file is
+    not read a second time (it was, whole, after peft's own read: a rank-64 LoRA of a 7B model is 0.3 GiB)."""
+    with open_safetensors(path) as h:
+        dtypes = {k: h.get_slice(k).get_dtype() for k in h.keys() if PEFT_KEY.search(k + ".")}
+    if ints := [k for k, d in dtypes.items() if d in _INTEGER_DTYPES]:
+        raise ValueError(integers_note(path, ints, dtypes[ints[0]].lower()))
+    # loaded as NAME.lora_A.default.weight / NAME.trainable_tokens_delta.default: named as the file names them
+    bad = [_LOADED.sub(r"\1\2", n) for n, t in llm.named_parameters()
+           if _LOADED.search(n) and t.is_floating_point() and not all_finite(t)]
+    if bad:
+        raise ValueError(nan_note(path, bad))
+
+
+_LOADED = re.compile(r"(lora_[A-Za-z_]+|trainable_tokens_delta)\.default(\.|$)")  # an adapter's tensor, peft-loaded
 
 
 def vocab_rows(llm_dir: Path) -> int | None:

@@ -285,13 +285,21 @@ def odd_values(path: Path, state: dict[str, torch.Tensor], params: dict[str, tor
     without a word: a foreign or edited file), or NaN/inf in a weight (a diverged run's: every answer garbage)."""
     ints = [k for k, t in state.items() if k in params and params[k].is_floating_point() and not t.is_floating_point()]
     if ints:
-        return (f"{path}: {len(ints)} weight(s) stored as integers where the model's are floating point (first: "
-                f"{ints[0]} {str(state[ints[0]].dtype).removeprefix('torch.')}); not weights rsvlm saved (edited?)")
+        return integers_note(path, ints, str(state[ints[0]].dtype).removeprefix("torch."))
     bad = [k for k, t in state.items() if k in params and t.is_floating_point() and not all_finite(t)]
-    if bad:
-        return (f"{path}: {len(bad)} weight(s) hold NaN or inf (first: {', '.join(bad[:3])}): the weights of a "
-                "diverged run? such a model answers nothing useful; take an earlier step's")
-    return None
+    return nan_note(path, bad) if bad else None
+
+
+def integers_note(path: Path, names: list[str], dtype: str) -> str:
+    """Why the weights ``names`` of ``path``, stored as integers (the first as ``dtype``), are refused."""
+    return (f"{path}: {len(names)} weight(s) stored as integers where the model's are floating point (first: "
+            f"{names[0]} {dtype}); not weights rsvlm saved (edited?)")
+
+
+def nan_note(path: Path, names: list[str]) -> str:
+    """Why the weights ``names`` of ``path``, holding NaN or inf, are refused."""
+    return (f"{path}: {len(names)} weight(s) hold NaN or inf (first: {', '.join(names[:3])}): the weights of a "
+            "diverged run? such a model answers nothing useful; take an earlier step's")
 
 
 _LORA_A = re.compile(r"lora_(embedding_)?A\.")

@@ -1,0 +1,68 @@
+"""Model area, tour 67: an LLM weight file's extra tensors said in rsvlm's own words, the adapter file read once."""
+
+import shutil
+
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+
+def test_an_extra_tensor_in_llm_weights_is_named_by_rsvlm_not_only_a_load_report_table(tmp_path, ckpt):
+    """A tensor in llm/model.safetensors the LLM has no place for was said only by transformers' LOAD REPORT
+    table, naming no folder and no cause; rsvlm now warns in one line naming the folder and the tensor too."""
+    from rsvlm.model.checkpoint import load_pretrained
+
+    d = shutil.copytree(ckpt, tmp_path / "ck")
+    path = d / "llm" / "model.safetensors"
+    state = load_file(str(path))
+    state["model.extra_thing.weight"] = torch.zeros(3)
+    save_file(state, str(path), metadata={"format": "pt"})
+    with pytest.warns(UserWarning, match=r"llm\.name_or_path .*/llm: 1 tensor\(s\) .* no place for, ignored "
+                                         r"\(first: model\.extra_thing\.weight\)"):
+        load_pretrained(d)
+
+
+def test_a_checkpoint_without_extra_llm_tensors_loads_without_that_warning(ckpt, recwarn):
+    from rsvlm.model.checkpoint import load_pretrained
+
+    load_pretrained(ckpt)
+    assert not [w for w in recwarn if "no place for" in str(w.message)]
+
+
+def test_the_adapter_file_is_read_once(ckpt, monkeypatch):
+    """peft reads adapter_model.safetensors, and rsvlm's NaN/integer check read the whole file again."""
+    import peft.utils.save_and_load as peft_io
+    import safetensors.torch
+
+    from rsvlm.model.checkpoint import load_pretrained
+
+    reads = []
+    real = safetensors.torch.load_file
+
+    def counted(filename, *a, **k):
+        reads.append(str(filename))
+        return real(filename, *a, **k)
+
+    monkeypatch.setattr(safetensors.torch, "load_file", counted)
+    monkeypatch.setattr(peft_io, "safe_load_file", counted)
+    load_pretrained(ckpt)
+    assert [r for r in reads if r.endswith("adapter_model.safetensors")] == [str(ckpt / "adapter" / "adapter_model.safetensors")]
+
+
+@pytest.mark.parametrize("part", ["lora_B", "trainable_tokens_delta"])
+def test_a_nan_adapter_tensor_is_named_as_the_file_names_it(tmp_path, ckpt, part):
+    """The NaN check now reads the tensors peft loaded (NAME.lora_B.default.weight): the message still names the
+    file's tensor (NAME.lora_B.weight)."""
+    from rsvlm.model.checkpoint import load_pretrained
+
+    d = shutil.copytree(ckpt, tmp_path / "ck")
+    path = d / "adapter" / "adapter_model.safetensors"
+    state = {k: v.clone() for k, v in load_file(str(path)).items()}
+    key = next((k for k in sorted(state) if part in k), None)
+    if key is None:
+        pytest.skip(f"the tiny checkpoint's adapter has no {part}")
+    state[key].view(-1)[0] = float("inf")
+    save_file(state, str(path), metadata={"format": "pt"})
+    with pytest.raises(ValueError, match=r"adapter_model\.safetensors: 1 weight\(s\) hold NaN or inf") as err:
+        load_pretrained(d)
+    assert f"(first: {key})" in str(err.value)
