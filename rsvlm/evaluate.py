@@ -372,7 +372,10 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
             return 2
         processor.missing_bands = args.missing_bands
         args.max_new_tokens, capped = context_cap(model, args.max_new_tokens, "each record's prompt")
-        if capped and rank == 0:  # 100000 on a 512-token LLM generated on for minutes a record
+        # 100000 on a 512-token LLM generated on for minutes a record; said once, by the first rank that loads the
+        # model (rank 0, or the first whose share is not answered yet: a rank 0 with nothing left loads none, and no
+        # rank said it)
+        if capped and all(answered_already(args, r, world, loaded) for r in range(rank)):
             print(f"rsvlm eval: note: {capped}", file=sys.stderr)
     if model is not None and args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
         print(f"rsvlm eval: {err}", file=sys.stderr)

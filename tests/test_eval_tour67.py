@@ -49,3 +49,35 @@ def test_the_meta_size_note_reads_the_images_under_image_root(tmp_path, capsys):
     with pytest.raises(SystemExit) as e:
         detection.main(["--gt", gt, "--pred", pred, "--image-root", str(tmp_path / "nowhere")])
     assert e.value.code == 2 and f"--image-root {tmp_path / 'nowhere'}: no such folder" in capsys.readouterr().err
+
+
+def test_the_context_cap_note_is_said_by_the_first_rank_that_loads_the_model(ckpt, tmp_path, capsys, monkeypatch):
+    """Only rank 0 said that --max-new-tokens past the LLM's context was taken as the context; a rank 0 whose share
+    was answered already (a resumed run) loads no model, so no rank said it. The first rank with records left does."""
+    import numpy as np
+    from PIL import Image
+
+    from rsvlm import evaluate
+    from rsvlm.cli import main as cli
+    from rsvlm.predictions import asked_digest
+
+    recs = [eval_record(i, "cls", "[cls] What scene?", "lake") for i in "ab"]
+    for r in recs:
+        Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(tmp_path / f"{r['id']}.png")
+    data, out = write_jsonl(tmp_path / "test.jsonl", recs), tmp_path / "p.jsonl"
+    write_jsonl(out, [{"id": "a", "task": "cls", "answer": "lake",  # rank 0's share (records[0::2]) answered
+                       "asked_digest": asked_digest(evaluate.tagged_record(recs[0])[0])}])
+    real = evaluate.answer_batch
+    monkeypatch.setattr(evaluate, "answer_batch", lambda model, processor, batch, root, n, *a, **k: real(
+        model, processor, batch, root, 2, *a, **k))  # the answers themselves kept short
+    for k in ("MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    said = {}
+    for rank in ("0", "1"):
+        monkeypatch.setenv("RANK", rank)
+        assert cli(["eval", "--model", str(ckpt), "--data", data, "--out", str(out), "--max-new-tokens", "100000",
+                    "--device", "cpu"]) == 0
+        said[rank] = capsys.readouterr().err
+    note = "rsvlm eval: note: --max-new-tokens 100000 is more than the LLM's whole context (512 tokens)"
+    assert note not in said["0"] and note in said["1"]
