@@ -50,6 +50,7 @@ from rsvlm.answer_words import label_key, majority_label, says_none
 from rsvlm.fusion_masks import _needed, fuse_masks
 from rsvlm.geometry.shapes import cover
 from rsvlm.inference import score_digits
+from rsvlm.tta_views import top_left
 
 if TYPE_CHECKING:
     from rsvlm.answering import Answer
@@ -337,8 +338,8 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
     Labels: as most of the views gave them (``majority_label``); shapes no view labelled come first, so
     the answer holds no empty ``<ref></ref>`` (the codec writes one before an unlabelled shape after
     labelled ones): the shapes before the first ``<ref>`` are those no view named; then each class's
-    together in its shapes' most common spelling, one ``<ref>`` each, as the model and the instruction builders
-    write them."""
+    together in its shapes' most common spelling, one ``<ref>`` each, boxes, obbs and points top to bottom, then
+    left to right, as the model and the instruction builders write them."""
     if cfg is None:
         from rsvlm.tta import FuseConfig
 
@@ -361,8 +362,11 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
     # each class in one spelling, its shapes' most common ("ship" and "ships" clusters: one <ref>, not two)
     spelt = {k: majority_label([o for o, ko in zip(out, keys) if ko == k]) for k in order if k}
     out = [{**o, "label": spelt[k]} if k and o["label"] != spelt[k] else o for o, k in zip(out, keys)]
-    # stable: the unlabelled first, then each class's shapes together (one <ref> each), in the order fused
-    return sorted(out, key=lambda o: (bool(o.get("label")), order[label_key(o.get("label"))]))
+    # the unlabelled first, then each class's shapes together (one <ref> each, classes in the order fused), boxes,
+    # obbs and points in reading order as the model writes them (not by score: the same shapes as the plain answer's
+    # read as it); polygons and masks as fused
+    return sorted(out, key=lambda o: (bool(o.get("label")), order[label_key(o.get("label"))],
+                                      () if o["kind"] in MASKLIKE else top_left(o)))
 
 
 def voted_out(views: list[list[dict]], cfg: FuseConfig) -> str:

@@ -63,3 +63,20 @@ def test_right_meaning_just_is_no_side(text, view):
                                         ("Turn right behind the pier.", "Turn left behind the pier.")])
 def test_right_as_a_side_before_next_to_still_turns(said, image):
     assert tta.swap_words(said, "h") == image
+
+
+def test_fused_shapes_of_a_class_are_in_reading_order():
+    """A fused detection listed each class's boxes by score, best first: the plain answer's very boxes, found by
+    every view, came back in another order than the model (and the instruction builders) write them, top to
+    bottom then left to right, so chat printed a 'fused' answer that differed from the streamed one in order alone."""
+    from rsvlm.fusion import fuse
+
+    def ships(top_score, low_score):
+        return [{"kind": "box", "label": "ship", "coords": [10, 10, 20, 20], "score": top_score},
+                {"kind": "box", "label": "ship", "coords": [5, 50, 15, 60], "score": low_score},
+                {"kind": "box", "label": "plane", "coords": [30, 5, 38, 12], "score": 0.9},
+                {"kind": "box", "label": "ship", "coords": [40, 10, 50, 20], "score": 0.8}]
+
+    out = fuse([ships(0.3, 0.9), ships(0.3, 0.9), ships(0.3, 0.9)], 64, 64, tta.FuseConfig(), many=True)
+    assert [(o["label"], o["coords"][:2]) for o in out] == [
+        ("ship", [10, 10]), ("ship", [40, 10]), ("ship", [5, 50]), ("plane", [30, 5])]
