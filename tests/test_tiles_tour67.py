@@ -58,3 +58,26 @@ def test_tiled_predict_says_no_nodata_object_that_min_score_dropped(ckpt, collar
                  "--device", "cpu", "--task", "det", "--tile", "200", "--min-score", "0.5"]) == 0
     err = capsys.readouterr().err
     assert NOTE not in err, err  # the collar's box scored 0.2: dropped, not said to lie on nodata
+
+
+@pytest.mark.parametrize("drawn", [[(40, 0, 60, 1), (16, 0, 36, 0)], [(40, 0, 60, 0), (16, 1, 36, 1)],
+                                   [(40, 1, 60, 1), (16, 0, 36, 1)]])
+def test_a_car_on_a_1px_strip_is_one_object_however_its_flat_box_is_drawn(drawn):
+    """On a 712x1 strip (windows 96x1) a model draws a car's box from y 0 to 1, 0 to 0 or 1 to 1: all the
+    one pixel row. Widened about its line, a flat box met the next tile's 1 px apart and both were kept."""
+    from rsvlm.io import merge_tile_objects
+
+    (a, b) = drawn
+    views = [((0, 0, 96, 1), [{"kind": "box", "label": "car", "coords": list(a)}]),
+             ((24, 0, 96, 1), [{"kind": "box", "label": "car", "coords": list(b)}])]  # the same car, x 40-60
+    objects = merge_tile_objects(views, scene_size=(120, 1))
+    assert len(objects) == 1, objects
+    assert objects[0]["coords"][0] == 40 and objects[0]["coords"][2] == 60
+
+
+def test_flat_boxes_of_two_cars_on_a_strip_stay_two():
+    from rsvlm.io import merge_tile_objects
+
+    views = [((0, 0, 96, 1), [{"kind": "box", "label": "car", "coords": [40, 0, 60, 0]}]),
+             ((24, 0, 96, 1), [{"kind": "box", "label": "car", "coords": [40, 1, 60, 1]}])]  # x 64-84: another
+    assert len(merge_tile_objects(views, scene_size=(120, 1))) == 2
