@@ -32,6 +32,7 @@ import yaml
 
 from rsvlm.config_hints import (
     ANY_KEY,
+    entry_named,
     held_config,
     indent_hint,
     leaf_near,
@@ -316,14 +317,17 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
                                           f"{_moved_to(node_cls, part)}")
                     keys_at = lambda at: _keys_at(cls, at)  # noqa: E731
                     near = near_path(path, keys_at)  # lr=1e-4 for optim.lr=1e-4
+                    exact = leaf_near(path[-1:], keys_at)  # patch_size=16: an encoder's, no slip of batch_size
+                    near = exact if exact and exact[-1] == path[-1] and near and near[-1] != path[-1] else near
                     if near and not isinstance(value, dict) and _keys_at(cls, near) is not None:
                         near = None  # encoder=lora is no model.encoders=lora (a mapping), llm=lora no model.llm
                     near = near or leaf_near(path, keys_at)  # lora_r=8, train.lora.r=8: model.llm.lora_r
+                    near, names = entry_named(near, data) if near else (near, "")  # model.encoders.NAME.x
                     item = re.fullmatch(r"(\w+)\[\d+\]", part)  # data.extra[0].path=x
                     raise ConfigError(
                         f"override {text!r}: unknown key {'.'.join(path[: i + 1])!r} for {node_cls.__name__}; "
                         f"valid keys at this level: {', '.join(sorted(ftypes))}"
-                        + (f" (did you mean {'.'.join(near)}={raw}?)" if near else "")
+                        + (f" (did you mean {'.'.join(near)}={raw}{names}?)" if near else "")
                         + (f" (a list's items are not set one by one: give the whole list, "
                            f"{'.'.join([*path[:i], item[1]])}=[…])" if item and item[1] in ftypes else "")
                     )

@@ -29,7 +29,8 @@ def unknown_refusal(cls_name: str, valid: Iterable[str], sections: dict[str, typ
     ending with where they belong: one section down (``belongs_under``), a near spelling (``near_keys``), or
     ``far``, the one key elsewhere each names (lora_r: model.llm.lora_r)."""
     valid = sorted(valid)
-    hint = belongs_under(sections, unknown, prefix) or near_keys(valid, set(sections), unknown, prefix)
+    exact = far and all(far.get(k, "").endswith(f".{k}") for k in unknown)  # patch_size: no slip of batch_size
+    hint = belongs_under(sections, unknown, prefix) or ("" if exact else near_keys(valid, set(sections), unknown, prefix))
     if not hint and far:
         hint = f" (did you mean {', '.join(n + (f' for {prefix}{k}' if len(unknown) > 1 else '') for k, n in far.items())}?)"
     return (f"unknown key(s) {', '.join(prefix + k for k in unknown)} for {cls_name}; valid keys at this level: "
@@ -95,23 +96,37 @@ def near_path(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], s
     return near_path([*head, *tail], keys_at, drop=False) if tail and drop else None  # train.learning_rate
 
 
+ENTRY = "NAME"  # an entry of a mapping of sections (model.encoders.NAME.width) in a dotted key offered as a hint
+
+
 def leaves(keys_at: Callable[[list[str]], tuple[list[str], set[str]] | None], at: tuple[str, ...] = ()
            ) -> list[tuple[str, ...]]:
-    """Every dotted key below ``at`` that is no section (``model.llm.lora_r``, ``data.task_weights``), through
-    sections only (a mapping's entries, ``model.encoders.NAME``, are not walked)."""
+    """Every dotted key below ``at`` that is no section (``model.llm.lora_r``, ``data.task_weights``), a mapping
+    of sections' entries' keys included under ``ENTRY`` (``model.encoders.NAME.patch_size``)."""
     found = keys_at(list(at))
     if found is None:
         return []
     keys, sections = found
-    return [leaf for k in keys for leaf in (leaves(keys_at, (*at, k)) if k in sections else [(*at, k)])]
+    out: list[tuple[str, ...]] = []
+    for k in keys:
+        if k in sections:
+            out += leaves(keys_at, (*at, k))
+            continue
+        out.append((*at, k))
+        held = keys_at([*at, k])  # a mapping (ANY_KEY) whose values are sections: walked through one entry
+        if held is not None and held[0] is ANY_KEY and keys_at([*at, k, ENTRY]) is not None:
+            out += leaves(keys_at, (*at, k, ENTRY))
+    return out
 
 
 def leaf_near(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], set[str]] | None]
               ) -> list[str] | None:
     """The one valid dotted key whose last name the end of ``path`` spells, where ``near_path`` (one slip) finds
-    none: sections left out at any depth (``lora_r``: model.llm.lora_r), a dotted name for one with "_"
-    (``train.lora.r``, ``lora.r``: model.llm.lora_r), another trainer's name (``lora_rank``). The longest end of
-    ``path`` that names some key decides; None where it names several (``seed``) or none."""
+    none: sections left out at any depth (``lora_r``: model.llm.lora_r; ``patch_size``:
+    model.encoders.NAME.patch_size), a dotted name for one with "_" (``train.lora.r``, ``lora.r``:
+    model.llm.lora_r), another trainer's name (``lora_rank``). The longest end of ``path`` that names some key
+    decides; a key outside any mapping goes before ones in a mapping's entries (``lora_r``: the LLM's, not an
+    encoder's); None where it names several alike (``seed``) or none."""
     by_name: dict[str, list[tuple[str, ...]]] = {}
     for leaf in leaves(keys_at):
         by_name.setdefault(leaf[-1], []).append(leaf)
@@ -120,8 +135,27 @@ def leaf_near(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], s
         name = word if word in by_name else SYNONYMS.get(word) if n > 1 else near_key(word, list(by_name))
         name = name if name in by_name else None
         if name:
-            return list(by_name[name][0]) if len(by_name[name]) == 1 else None
+            found = by_name[name]
+            if len(found) > 1:
+                found = [f for f in found if ENTRY not in f] or found
+            return list(found[0]) if len(found) == 1 else None
     return None
+
+
+def entry_named(path: list[str], data: dict) -> tuple[list[str], str]:
+    """``path`` (a ``leaf_near`` hint) with its ``ENTRY`` named as ``data`` names it where ``data`` holds one
+    entry there (model.encoders.default.patch_size), else as it was, with the names it may be: "; NAME: one of
+    default, sar" ("" where ``data`` holds none there)."""
+    if ENTRY not in path:
+        return path, ""
+    i = path.index(ENTRY)
+    node: object = data
+    for part in path[:i]:
+        node = node.get(part) if isinstance(node, dict) else None
+    names = [str(k) for k in node] if isinstance(node, dict) else []
+    if len(names) == 1:
+        return [*path[:i], names[0], *path[i + 1 :]], ""
+    return path, f", {ENTRY} one of {', '.join(names)}" if names else ""
 
 
 def near_key(key: str, valid: list[str], sections: set[str] = frozenset()) -> str | None:
