@@ -247,10 +247,10 @@ def turn_question(*texts: str | None) -> bool:
     return any(p.search(text) for p in _TURNING)
 
 
-# a left or right before a word it qualifies ("left side", "right ship"; not "left of", "left the dock", "left its
+# a left or right before a word it qualifies ("left side", "right ship", a number: "left 3", a lane; not "left of", "left the dock", "left its
 # berth", "top left", nor the right of "a right angle", ``KEPT``)
 _HANDS = re.compile(r"(?<![^\W_])(?i:left|right)(?=[ \t]+(?!(?i:of|the|a|an|its|their|this|that|these|those|and|or|to|in"
-                    r"|on|at|is|are|was|were|hand|angles?)\b)[A-Za-z])")
+                    r"|on|at|is|are|was|were|hand|angles?)\b)[A-Za-z0-9])")
 _HAND = re.compile(r"(?<![^\W_])(?i:left|right)([-_ ]?(?i:hand))(?![^\W_])")  # its "-hand", as written
 
 

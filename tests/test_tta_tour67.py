@@ -80,3 +80,20 @@ def test_fused_shapes_of_a_class_are_in_reading_order():
     out = fuse([ships(0.3, 0.9), ships(0.3, 0.9), ships(0.3, 0.9)], 64, 64, tta.FuseConfig(), many=True)
     assert [(o["label"], o["coords"][:2]) for o in out] == [
         ("ship", [10, 10]), ("ship", [40, 10]), ("ship", [5, 50]), ("plane", [30, 5])]
+
+
+@pytest.mark.parametrize("said,image", [("Top 3.", "Left-hand 3."), ("Bottom 12", "Right-hand 12"),
+                                        ("The top 2 lanes.", "The left-hand 2 lanes.")])
+def test_hand_is_said_back_before_a_number(said, image):
+    """A transposed view's 'Top 3.' came back 'Left 3.' where the plain answer said 'Left-hand 3.' (a lane, a berth):
+    '-hand' was said back before a word only, so the transposed views voted for a spelling the plain answer did not use."""
+    assert tta.swap_words(said, "t", back=True, hand="-hand") == image
+
+
+def test_a_transposes_numbered_side_is_one_vote_with_the_mirrors():
+    """The four transposed views' 'Left 3.' outvoted the three mirrors' 'Left-hand 3.' (the plain answer erring)."""
+    q = "[vqa] Which berth is the tanker at, left-hand 3 or right-hand 2?"
+    # h, v, hv, t, th, tv, thv: each the true berth in its view, the transposed ones in a transpose's words
+    views = ["Right-hand 3.", "Left-hand 3.", "Right-hand 3.", "Top 3.", "Top 3.", "Bottom 3.", "Bottom 3."]
+    fused = _fused(q, "Right-hand 2.", views)
+    assert fused.answer == "Left-hand 3." and fused.note is None
