@@ -80,3 +80,27 @@ def test_an_unflagged_alpha_is_found_in_the_stretch_sample_without_a_second_read
     img = read_image(tmp_path / "rgba.tif")
     assert any("band 4 holds only 0 and 255 as an alpha band does" in n for n in img.notes), img.notes
     assert [c for c in calls if c[1] == [3]] == [] and len(calls) == 1, calls
+
+
+def _one_band(path, dn, scale=None):
+    """A one-band uint16 GeoTIFF of ``dn`` (1, H, W) in UTM 33N at 30 m, with a GDAL scale (offset 0) if given."""
+    from rasterio.transform import from_origin
+
+    with rasterio.open(path, "w", driver="GTiff", width=dn.shape[2], height=dn.shape[1], count=1, dtype="uint16",
+                       crs="EPSG:32633", transform=from_origin(500000, 5000000, 30, 30)) as ds:
+        ds.write(dn)
+        if scale is not None:
+            ds.scales, ds.offsets = (scale,), (0.0,)
+    return path
+
+
+def test_a_deci_celsius_band_that_declares_its_scale_is_not_read_as_a_pan_photo(tmp_path):
+    """5-45 °C stored as DN × 0.1 (DN 50-450, spread wider than their median) met the panchromatic rule and was
+    read as optical, though the file declares the 0.1 that makes them temperatures."""
+    dn = np.random.default_rng(1).uniform(50, 450, (1, 64, 64)).astype(np.uint16)  # (1, H, W)
+    img = read_image(_one_band(tmp_path / "scene.tif", dn, scale=0.1))
+    assert img.modality == "ir", img.notes
+    pan = read_image(_one_band(tmp_path / "pan.tif", dn))  # no scale: values alone say pan, as before
+    assert pan.modality == "optical" and "--modality ir" in pan.notes[0], pan.notes
+    refl = read_image(_one_band(tmp_path / "refl.tif", dn, scale=0.0001))  # reflectance: 0.005-0.045, no °C
+    assert refl.modality == "optical", refl.notes

@@ -130,7 +130,7 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         if (fix is None and g.modality == "ir" and len(one) == 1 and src.dtype == "uint16"
                 and not src.descriptions[one[0]] and not band_unit(src, one[0])
                 and getattr(src, "crs", None)  # a map-georeferenced scene: SpaceNet's WorldView pan
-                and not THERMAL_WORDS.search(paths[0].stem) and (pan := pan_like(*sample()))):
+                and not THERMAL_WORDS.search(paths[0].stem) and (pan := pan_like(*sample(), sc.declared_scaling(src, one)))):
             g.modality = "optical"
             why = f"modality inferred as optical (a grey panchromatic band) from 1 band uint16: {pan}"
         names = [src.descriptions[i] or "" for i in one]
@@ -160,16 +160,18 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     return _thermal_unit(g, src, one, sample)
 
 
-def pan_like(raw: np.ndarray, valid: np.ndarray | None) -> str | None:
+def pan_like(raw: np.ndarray, valid: np.ndarray | None, declared: list[tuple[float, float]] = ()) -> str | None:
     """Why one uint16 band's values, ``raw`` (1, h, w) decimated, look like a panchromatic sensor's DN and not
     temperatures: 99.5 % within 12 bits (WorldView's 11, Pléiades' 12; kelvin × 100 and FLIR counts lie above) and
-    spread wider than their median (shade to roofs; a scene's temperatures span a fraction of theirs); else None."""
+    spread wider than their median (shade to roofs; a scene's temperatures span a fraction of theirs), and no
+    GDAL scale / offset ``declared`` puts them in temperatures (a deci-°C band's 0.1: 5-45 °C as DN 50-450 spread
+    wider than their median, read as a pan photo); else None."""
     v = raw[0][valid] if valid is not None else raw[0].ravel()
     v = v[v > 0].astype(np.float64)  # (n,) 0 as fill
     if v.size < 64:
         return None
     lo, mid, hi, top = np.percentile(v, [2, 50, 98, 99.5])
-    if top >= 4096 or hi - lo <= mid:
+    if top >= 4096 or hi - lo <= mid or len(declared) == 1 and _temperatures(lo, hi, *declared[0]):
         return None
     return (f"its values fit 12 bits and spread wider than their median ({lo:.0f}-{hi:.0f} about {mid:.0f}), as a "
             "panchromatic sensor's DN (WorldView's 11 bits), not temperatures (thermal infrared: --modality ir; "
@@ -265,6 +267,13 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
         notes.append("its 3 bands are identical, a grey image stored as RGB: if it is SAR or thermal, "
                      "give the modality (--modality sar or ir)")
     return indexes, notes
+
+
+def _temperatures(lo: float, hi: float, scale: float, offset: float) -> bool:
+    """Whether DN ``lo`` … ``hi`` (2nd, 98th percentiles) × ``scale`` + ``offset`` are a scene's temperatures: in
+    °C (−90 to 70, spanning 1° or more: not reflectance's 0.01-0.1) or kelvin (150-400)."""
+    a, b = sorted((lo * scale + offset, hi * scale + offset))
+    return -90 <= a and b <= 70 and b - a >= 1 or 150 <= a and b <= 400
 
 
 def unflagged_alpha_note(src, inferred: bool, band4: np.ndarray) -> str | None:
