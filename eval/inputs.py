@@ -73,7 +73,7 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
     except RecordError as e:
         if _is_predictions(path):
             raise ScoreError(f"{path} holds predictions ({{id, task, answer}} lines), not ground-truth records: "
-                             "are --gt and --pred swapped?") from e
+                             f"are --gt and --pred swapped? (read as records: {e})") from e
         raise
     if report.duplicates:  # which line: was the id alone, in a file of thousands
         raise ScoreError(f"{path}: duplicate record id {report.first_duplicate} ({report.duplicates} repeated id(s)); "

@@ -18,7 +18,8 @@ def test_predictions_without_an_answer_given_as_gt_are_named_as_swapped(tmp_path
 
     gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("r0", "det", "[detection] Find ships.", "None.")])
     pred_file = write_jsonl(tmp_path / "pred.jsonl", [pred])
-    with pytest.raises(common.ScoreError, match="are --gt and --pred swapped"):
+    with pytest.raises(common.ScoreError, match=r"are --gt and --pred swapped\? \(read as records: .*pred.jsonl:1 .*"
+                       "conversations"):  # what a records reader said of it, where it is no predictions file after all
         detection.main(["--gt", pred_file, "--pred", gt])
 
 
