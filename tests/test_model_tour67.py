@@ -66,3 +66,16 @@ def test_a_nan_adapter_tensor_is_named_as_the_file_names_it(tmp_path, ckpt, part
     with pytest.raises(ValueError, match=r"adapter_model\.safetensors: 1 weight\(s\) hold NaN or inf") as err:
         load_pretrained(d)
     assert f"(first: {key})" in str(err.value)
+
+
+def test_a_missing_relative_tokenizer_names_the_folders_looked_in(tmp_path, ckpt, monkeypatch):
+    """config.yaml's llm.tokenizer 'tokenizer' (relative: the checkpoint's tokenizer/, else one here) gone: the
+    message named only 'tokenizer', not where it was looked for."""
+    from rsvlm.model.checkpoint import load_pretrained
+
+    d = shutil.copytree(ckpt, tmp_path / "ck")
+    shutil.rmtree(d / "tokenizer")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError, match="tokenizer 'tokenizer' not found") as err:
+        load_pretrained(d)
+    assert f"neither {d / 'tokenizer'} nor {tmp_path / 'tokenizer'}" in str(err.value)

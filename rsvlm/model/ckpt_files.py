@@ -85,8 +85,10 @@ def check_files(root: Path, llm_cfg) -> None:
         if not (llm_dir / "config.json").is_file():  # transformers: 'Unrecognized model in …'
             raise FileNotFoundError(f"{llm_dir}: no config.json (the LLM's Hugging Face config, beside its weights)")
         # shards its index lists that are missing, and cut files: build_llm's check_llm_files names them
-    if llm_cfg.tokenizer and not Path(llm_cfg.tokenizer).exists():
-        raise FileNotFoundError(f"{root}: tokenizer {llm_cfg.tokenizer!r} not found (a checkpoint keeps it in "
+    if llm_cfg.tokenizer and not Path(llm_cfg.tokenizer).exists():  # a relative one: looked for in root, then here
+        tok = llm_cfg.tokenizer
+        where = "" if Path(tok).is_absolute() else f": neither {root / tok} nor {Path.cwd() / tok}"
+        raise FileNotFoundError(f"{root}: tokenizer {llm_cfg.tokenizer!r} not found{where} (a checkpoint keeps it in "
                                 f"tokenizer/; point llm.tokenizer in {root / 'config.yaml'} at a tokenizer folder)")
     adapter = root / "adapter"
     if adapter.is_dir():
