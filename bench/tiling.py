@@ -7,6 +7,7 @@
     .venv/bin/python bench/tiling.py --only seams          # merging: objects split or joined wrongly, simulated
     .venv/bin/python bench/tiling.py --only slivers        # merging: 1-px lines along a seam (seams.masks_meet)
     .venv/bin/python bench/tiling.py --only junctions      # merging: such a line meeting a fork and a car, a truck
+    .venv/bin/python bench/tiling.py --only strips         # merging: flat boxes of cars on a 712x1 px strip
 
 For each size a 3-band uint8 GeoTIFF (tiled 512, deflate) is written window by window into a
 temporary folder; then ``rsvlm.io.run_tiled`` runs over it in a fresh subprocess with a cheap
@@ -26,8 +27,8 @@ does not divide (the last window shifted), each tile's view the box clipped to i
 (``--seam-noise``) or none, split in two or joined to a neighbour 1-2 px away; masks at an ``--overlap 0``
 seam: 1-px roads at a slant split, cars 1-2 px apart joined, and roads a model drew a pixel short of the
 tile's edge split. ``--seam-noise 1.5`` shows what ``TileMerger.box_reach`` costs: cut boxes split at
---overlap 0 (docs/benchmarks.md). The simulated cases of ``--only seams``, ``--only slivers`` and
-``--only junctions`` are in ``bench/tiling_sim/cases.py``.
+--overlap 0 (docs/benchmarks.md). The simulated cases of ``--only seams``, ``--only slivers``,
+``--only junctions`` and ``--only strips`` are in ``bench/tiling_sim/cases.py``.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tiling_sim.cases import junction_rows, seam_errors, sliver_rows
+from tiling_sim.cases import junction_rows, seam_errors, sliver_rows, strip_rows
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
@@ -232,8 +233,8 @@ def main() -> None:
     ap.add_argument("--timing-size", type=int, default=5000, help="scene side for the batching comparison")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=5, help="timing rounds (the median is reported)")
-    ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops", "seams", "slivers", "junctions"], default="both")
-    ap.add_argument("--seam-cases", type=int, default=300, help="simulated objects per case for --only seams, slivers, junctions")
+    ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops", "seams", "slivers", "junctions", "strips"], default="both")
+    ap.add_argument("--seam-cases", type=int, default=300, help="simulated objects per case for --only seams, slivers, junctions, strips")
     ap.add_argument("--seam-noise", type=float, default=1.0,
                     help="± px of the noisy box rows of --only seams (1.5: where box_reach splits cut boxes)")
     ap.add_argument("--crop-size", type=int, default=4000, help="PNG side for --only crops (tile 1024, overlap 200)")
@@ -270,7 +271,7 @@ def main() -> None:
         if min(png_w, png_h) < 41 or args.png_cache_mb < 1:
             ap.error(f"--png-size {args.png_size!r} / --png-cache-mb {args.png_cache_mb}: give WxH of at least "
                      "41x41 px (e.g. 8000x1100) and a cache of 1 MiB or more")
-    if args.only in ("seams", "slivers", "junctions"):
+    if args.only in ("seams", "slivers", "junctions", "strips"):
         require_at_least_one(ap, args, ("seam_cases",))
         if not 0 <= args.seam_noise <= 10:  # NaN too
             ap.error(f"--seam-noise {args.seam_noise}: give 0 to 10 px")
@@ -278,7 +279,7 @@ def main() -> None:
         import numpy as np
 
         rows = (seam_errors(args.seam_cases, noise=args.seam_noise) if args.only == "seams"
-                else {"slivers": sliver_rows, "junctions": junction_rows}[args.only](np.random.default_rng(0),
+                else {"slivers": sliver_rows, "junctions": junction_rows, "strips": strip_rows}[args.only](np.random.default_rng(0),
                                                                                      args.seam_cases))
         for case, wrong, of in rows:
             print(f"| {case} | {wrong} | {of} |")

@@ -1,10 +1,10 @@
-"""Simulated seam cases for ``bench/tiling.py --only seams``, ``--only slivers`` and ``--only junctions``:
+"""Simulated seam cases for ``bench/tiling.py --only seams``, ``--only slivers``, ``--only junctions`` and ``--only strips``:
 objects cut by a 100-px tiling (no model), each tile's view of them merged by
 ``rsvlm.io.merge_tile_objects``; each function returns (case, wrong, of) rows."""
 
 from __future__ import annotations
 
-__all__ = ["junction_rows", "seam_errors", "sliver_rows"]
+__all__ = ["junction_rows", "seam_errors", "sliver_rows", "strip_rows"]
 
 
 def _boxes_case(rng, scene, overlap, noise, pair):
@@ -226,3 +226,36 @@ def junction_rows(rng, n: int) -> list[tuple[str, int, int]]:
             ("masks: that car joined to the road", car_joined, n),
             ("masks: a truck 3.5-6 times as long across the seam as along touching a lone 1-px line: joined",
              trucks, n)]
+
+
+def strip_rows(rng, n: int) -> list[tuple[str, int, int]]:
+    """``--only strips``: a car 8-40 px long on a 712x1 px strip tiled 96x1 (overlap 24, and 0), each window that
+    holds it drawing its box clipped to the window, with ±1 px noise along the strip and flat, y 0-0, 1-1 or 0-1 at random (a
+    model's rows on a 1-px window); the car kept more than once is wrong, as are two cars 3 px apart joined."""
+    from rsvlm.io import iter_windows, merge_tile_objects
+
+    def views(cars, overlap):
+        out = []
+        for x0, y0, w, h in iter_windows(712, 1, 96, overlap):
+            objs = []
+            for a, b in cars:
+                if min(b, x0 + w) - max(a, x0) >= 1:  # in this window: clipped to it, as the seams cases
+                    ys = ((0, 0), (1, 1), (0, 1))[int(rng.integers(0, 3))]
+                    xa, xb = (float(min(max(v - x0 + rng.uniform(-1, 1), 0), w)) for v in (max(a, x0), min(b, x0 + w)))
+                    objs.append({"kind": "box", "label": "car", "coords": [xa, ys[0], xb, ys[1]]})
+            out.append(((x0, y0, w, h), objs))
+        return out
+
+    rows = []
+    for overlap in (24, 0):
+        dup = joined = 0
+        for _ in range(n):
+            a = float(rng.uniform(0, 660))
+            car = (a, a + float(rng.uniform(8, 40)))
+            dup += len(merge_tile_objects(views([car], overlap), scene_size=(712, 1))) > 1
+            b = car[1] + 3
+            pair = [car, (b, b + float(rng.uniform(8, 40)))] if b + 48 < 712 else [car, (car[0] - 43, car[0] - 3)]
+            joined += len(merge_tile_objects(views(pair, overlap), scene_size=(712, 1))) < 2
+        rows += [(f"flat boxes on a 712x1 strip, overlap {overlap}: one car kept twice", dup, n),
+                 (f"flat boxes on a 712x1 strip, overlap {overlap}: cars 3 px apart joined", joined, n)]
+    return rows
