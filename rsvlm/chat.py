@@ -284,7 +284,8 @@ class ChatREPL:
             return True
         if line.startswith("/"):
             return self.commands.command(line)
-        if line.lower() in ("quit", "exit", "quit()", "exit()", ":q"):  # was asked of the model as a question
+        # was asked of the model as a question: Python's, vim's and psql's ways out
+        if line.lower() in ("quit", "exit", "quit()", "exit()", ":q", ":q!", ":wq", ":x", "\\q", "q"):
             self.say(f"(/quit or Ctrl-D leaves; {line!r} alone is not asked)")
             return True
         self.ask(line)

@@ -29,6 +29,8 @@ HELP = """commands:
 questions may start with a task tag: [cls] [vqa] [cap] [count] [det] [ground] [regcap] [seg] [change];
 a tag alone asks that task's standard question (as rsvlm predict --task does without --prompt)"""
 
+BARE = ("/quit", "/exit", "/reset", "/help")  # the commands that take no words after them
+
 
 class Commands:
     """The slash commands of a ``chat.ChatREPL`` (``repl``), which holds the state they read and change:
@@ -43,12 +45,15 @@ class Commands:
             cmd, *args = shlex.split(line)
         except ValueError as e:  # was "error: No closing quotation", naming neither the command nor the fix
             head, rest = (words := line.split(maxsplit=1))[0], words[-1]
+            if head.lower() in BARE:  # "/quit '" was told to quote a path, where none is taken
+                self.repl.say(f"error: {head.lower()} takes nothing after it, got {rest}")
+                return True
             self.repl.say(f"error: {head}: cannot read {rest} as words ({str(e).lower()}): put a path holding a quote "
                           "or a backslash in quotes of the other kind (\"it's.png\", 'a\\b.png')")
             return True
         cmd = cmd.lower()  # /IMAGE was an unknown command; task tags are read in any case too
         args = [os.path.expanduser(a) for a in args]  # no shell here: /vis ~/out.png made a folder "~"
-        if args and cmd in ("/quit", "/exit", "/reset", "/help"):  # "/reset the pair" kept the pair, unsaid
+        if args and cmd in BARE:  # "/reset the pair" kept the pair, unsaid
             self.repl.say(f"error: {cmd} takes nothing after it, got {args}")
             return True
         actions = {"/image": lambda: self.load_image(args), "/reset": self.reset,
@@ -59,7 +64,9 @@ class Commands:
         if cmd not in actions:  # /imgae was said unknown, not the /image meant
             import difflib
 
-            near = difflib.get_close_matches(cmd, [*actions, "/quit"], 1, 0.6)
+            names = [*actions, "/quit"]  # a unique start of one (/q, /g) is the one meant: difflib found none
+            near = [n for n in names if n.startswith(cmd)] if len(cmd) > 1 else []
+            near = near if len(near) == 1 else difflib.get_close_matches(cmd, names, 1, 0.6)
             self.repl.say(f"unknown command {cmd}{f' (did you mean {near[0]}?)' if near else ''}; /help lists them")
         else:
             actions[cmd]()

@@ -1,0 +1,43 @@
+"""Stop 67's tour of the front door (rsvlm chat's commands, rsvlm predict)."""
+
+import pytest
+from test_predict_edges import chat_repl
+
+
+@pytest.fixture(scope="module")
+def repl(ckpt):
+    return chat_repl(ckpt)
+
+
+def said(repl, line: str) -> str:
+    """What the chat says of one input line (and that it goes on)."""
+    r, out = repl
+    out.seek(0)
+    out.truncate()
+    assert r.handle(line)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("line", ["/quit '", '/reset "the pair', "/HELP 'x"])
+def test_a_bare_command_with_an_open_quote_is_not_told_to_quote_a_path(repl, line):
+    """``/quit '`` said "cannot read ' as words …: put a path holding a quote … in quotes of the other kind",
+    of a command that takes no path."""
+    cmd, rest = line.split(maxsplit=1)
+    assert said(repl, line) == f"error: {cmd.lower()} takes nothing after it, got {rest}\n"
+
+
+@pytest.mark.parametrize("typed, meant", [("/q", "/quit"), ("/g", "/geojson"), ("/vi", "/vis"), ("/im", "/image"),
+                                          ("/RES", "/reset")])
+def test_the_start_of_a_command_names_it(repl, typed, meant):
+    """``/q`` was "unknown command /q; /help lists them", naming no /quit (too short for difflib)."""
+    assert said(repl, typed) == f"unknown command {typed.lower()} (did you mean {meant}?); /help lists them\n"
+
+
+def test_an_unknown_command_starting_no_command_names_none(repl):
+    assert said(repl, "/x") == "unknown command /x; /help lists them\n"
+
+
+@pytest.mark.parametrize("line", ["\\q", ":wq", ":q!", ":x", "Q"])
+def test_other_tools_ways_out_are_not_asked_of_the_model(repl, line):
+    """psql's ``\\q`` and vim's ``:wq`` were asked of the model as questions ("load an image first")."""
+    assert said(repl, line) == f"(/quit or Ctrl-D leaves; {line!r} alone is not asked)\n"
