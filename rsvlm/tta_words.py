@@ -24,7 +24,7 @@ and ``KEPT`` only, and the one-word corners ("TopLeft", "topleft": each capital 
 may be other words and are left alone; a lone letter joined to a word, "S-shaped", "N/A", is none, and
 one is a point only where it reads as a direction, ``_DIRECTION``: "to the N", "E of the river", "a N-S
 road", "an E – W runway", "facing N or S", not "Building E" or "<ref>Gate N</ref>"); a compass bearing
-in degrees is not turned. "left" as a verb, a departure ("One ship left.", "A ship left the dock.", "The ship has left.": ``_departed``), is no direction.
+in degrees is not turned. "left" as a verb, a departure ("One ship left.", "A ship left the dock.", "The ship has left.": ``_departed``), and as remaining ("How much forest is left?": ``_remaining``), is no direction.
 """
 
 from __future__ import annotations
@@ -287,6 +287,23 @@ _PLACE = frozenset(("the", "to", "on", "at", "in", "of", "from", "into", "far", 
                     "shown"))  # "the car parked left"
 
 
+# "left" as remaining, no side: "buildings left intact", "debris left behind", "How much forest is left?", "Is there any
+# water left?"; "the ship on the left behind the pier", "How many ships are left of the road?" are sides
+_REMAINING = (re.compile(r"\s+(?:intact|standing|undamaged|untouched|unchanged|unharmed|behind|over)\b", re.I),
+              re.compile(r"(?<![^\W_])(?:the|to|far|top|bottom|upper|lower|its|their|and|or|on|turn\w*|[-_])\s*$", re.I),
+              re.compile(r"(?<![^\W_])(?:nothing|anything|something|much|little|many|any|none)(?:\s+[A-Za-z'-]+){0,3}?"
+                         r"(?:\s+(?:is|are|was|were|still|remains?))*\s+$", re.I),
+              re.compile(r"\s*(?:$|[.!?;,:)]|(?:after|now|today|in|on|at)\b)", re.I))
+
+
+def _remaining(text: str, start: int, end: int) -> bool:
+    """Whether "left" at ``text[start:end]`` means remaining (``_REMAINING``): "the buildings left intact", "How much
+    forest is left?"; not "the ship on the left behind the pier"."""
+    head = text[max(0, start - 80):start]
+    return not _REMAINING[1].search(head) and bool(
+        _REMAINING[0].match(text, end) or _REMAINING[2].search(head) and _REMAINING[3].match(text, end))
+
+
 def _departed(text: str, start: int, end: int) -> bool:
     """Whether "left" at ``text[start:end]`` is a verb, a departure (``_DEPART``): "One ship left.", "Two ships
     left, one arrived.", "A ship left the dock."; not "the ship on the left", "left of the road", "top left", "Two ships left, one right."."""
@@ -321,8 +338,8 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None, turning: bool
         word = m.group(0)
         if len(word) == 1 and word in "NSEW" and not _direction(m.string, m.start(), m.end()):
             return word  # a name ("Building E"), not a direction
-        if word.lower() == "left" and _departed(m.string, m.start(), m.end()):
-            return word  # "One ship left.": a verb, no side
+        if word.lower() == "left" and (_departed(m.string, m.start(), m.end()) or _remaining(m.string, m.start(), m.end())):
+            return word  # "One ship left.": a verb, no side; "How much forest is left?": remaining
         if word.lower() == "top" and _ATOP[0].search(m.string, 0, m.start()) and _ATOP[1].match(m.string, m.end()):
             return word  # "panels on top of the building": above it, no side of the image
         if step in "thv" and word.lower() in ("left", "right") and (
@@ -362,6 +379,7 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
         if back and step == "t" and hand:  # the last step back: every left/right was a top/bottom
             text = _HANDS.sub(lambda m: m.group(0) + ("" if _sides().match(m.string[m.end():].lstrip())
                                                       or _departed(m.string, m.start(), m.end())
+                                                      or _remaining(m.string, m.start(), m.end())
                                                       or _sense(m.string, m.start(), m.end(), turning)
                                                       or _just(m.string, m.start(), m.end()) else hand), text)
     if sum(s in view for s in "thv") % 2:  # a mirror: clockwise turns, and so does a turn's sense

@@ -97,3 +97,22 @@ def test_a_transposes_numbered_side_is_one_vote_with_the_mirrors():
     views = ["Right-hand 3.", "Left-hand 3.", "Right-hand 3.", "Top 3.", "Top 3.", "Bottom 3.", "Bottom 3."]
     fused = _fused(q, "Right-hand 2.", views)
     assert fused.answer == "Left-hand 3." and fused.note is None
+
+
+@pytest.mark.parametrize("text", ["How many buildings were left intact?", "What debris was left behind?",
+                                  "How much forest is left?", "Is there any water left in the lake?",
+                                  "Is there anything left after the fire?", "Are any cars left on the road?"])
+@pytest.mark.parametrize("view", DIHEDRAL_VIEWS)
+def test_left_as_remaining_is_no_side(text, view):
+    """'How much forest is left?' was asked of a left-right flip as 'How much forest is right?', of a transpose as
+    '... is top?': another question, or none."""
+    assert tta.swap_words(text, view) == text
+
+
+@pytest.mark.parametrize("said,image", [("How many ships are left of the road?", "How many ships are right of the road?"),
+                                        ("The ship on the left behind the pier.", "The ship on the right behind the pier."),
+                                        ("Is there any ship on the left in the image?",
+                                         "Is there any ship on the right in the image?"),
+                                        ("Is the left intact?", "Is the right intact?")])
+def test_left_as_a_side_beside_a_remaining_word_still_turns(said, image):
+    assert tta.swap_words(said, "h") == image
