@@ -104,3 +104,19 @@ def test_a_deci_celsius_band_that_declares_its_scale_is_not_read_as_a_pan_photo(
     assert pan.modality == "optical" and "--modality ir" in pan.notes[0], pan.notes
     refl = read_image(_one_band(tmp_path / "refl.tif", dn, scale=0.0001))  # reflectance: 0.005-0.045, no °C
     assert refl.modality == "optical", refl.notes
+
+
+@pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
+def test_an_envi_data_file_cut_short_is_refused_naming_what_is_missing(tmp_path):
+    """GDAL reads the rows an ENVI data file lacks as 0 without a word (ENVI files may be sparse): a download cut
+    at 30 % read as a scene whose last three bands were black."""
+    from rsvlm.io.checks import ImageReadError
+
+    img = _envi(tmp_path, "Nanometers", ["490", "560", "665", "842"])
+    whole = img.read_bytes()
+    img.write_bytes(whole[:1000])
+    with pytest.raises(ImageReadError, match=r"scene\.img: the data file is cut short: 1000 bytes, where scene\.hdr "
+                                             r"describes 3200 \(4 band\(s\) of 20x20 uint16"):
+        read_image(img)
+    img.write_bytes(whole + b"\0" * 10)  # longer than described: read as before
+    assert read_image(img).data.shape == (4, 20, 20)

@@ -128,6 +128,32 @@ def text_start(p) -> str | None:
     return first[:60] + ("…" if len(first) > 60 else "")
 
 
+def envi_cut_short(p, ds) -> ImageReadError | None:
+    """The error for an ENVI data file (``ds``, a rasterio dataset opened as ``p``) shorter than its header says
+    (header offset + samples × lines × bands × bytes a value): GDAL reads an ENVI file's missing rows as 0,
+    unsaid (ENVI files may be sparse), so a download cut short read as black bands; None where it is whole or
+    compressed (``file compression = 1``)."""
+    import numpy as np
+
+    if ds.driver != "ENVI" or not ds.files:
+        return None
+    envi = ds.tags(ns="ENVI")
+    try:
+        offset = int(envi.get("header_offset", 0))
+        compressed = int(envi.get("file_compression", 0))
+    except ValueError:
+        return None
+    need = offset + ds.width * ds.height * ds.count * np.dtype(ds.dtypes[0]).itemsize
+    have = os.path.getsize(ds.files[0])
+    if compressed or have >= need:
+        return None
+    header = next((Path(f).name for f in ds.files[1:] if f.lower().endswith(".hdr")), "its header")
+    return ImageReadError(f"{p}: the data file is cut short: {have} bytes, where {header} describes {need} "
+                          f"({ds.count} band(s) of {ds.width}x{ds.height} {ds.dtypes[0]}, from byte {offset}; "
+                          f"{1 - max(have - offset, 0) / (need - offset):.0%} missing); a download or copy that "
+                          "stopped? (GDAL would read the missing part as 0)")
+
+
 def not_readable(p, what: str, why) -> ImageReadError:
     """The error for a file whose format no reader recognised: said to be text where it is
     (``text_start``; a recognised text format, a VRT with a missing source, keeps the reader's words)."""
