@@ -51,13 +51,21 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
             s = json.loads(Path(p).read_text())
         except FileNotFoundError:
             raise common.ScoreError(f"score file not found: {p}") from None
+        except IsADirectoryError:  # was "[Errno 21] Is a directory: 'scores'"
+            if skip_foreign:  # a folder named *.json in --dir
+                print(f"note: {p} is a folder, so no eval score file; left out")
+                continue
+            raise common.ScoreError(f"--scores {p} is a folder: give its score files, or --dir {p}") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             why = (f"{e.msg} at line {e.lineno}" if isinstance(e, json.JSONDecodeError)
                    else f"not UTF-8 text: {e.reason} at byte {e.start}")
             if skip_foreign:  # a predictions JSONL saved as .json beside the scores: it stopped the whole report
                 print(f"note: {p} is not JSON ({why}), so no eval score file; left out")
                 continue
-            raise common.ScoreError(f"{p}: not JSON ({why})") from None
+            lines = isinstance(e, json.JSONDecodeError) and e.msg == "Extra data" and e.colno == 1  # a second line
+            raise common.ScoreError(f"{p}: not JSON ({why})" + (
+                ": JSON lines (predictions, records?), where a score file is one JSON object, python -m eval.TASK's "
+                "--out" if lines else "")) from None
         if not isinstance(s, dict) or "task" not in s or "headline" not in s:
             if skip_foreign:
                 print(f"note: {p} is not an eval score file; left out")

@@ -82,3 +82,24 @@ def test_the_context_cap_note_is_said_by_the_first_rank_that_loads_the_model(ckp
         said[rank] = capsys.readouterr().err
     note = "rsvlm eval: note: --max-new-tokens 100000 is more than the LLM's whole context (512 tokens)"
     assert note not in said["0"] and note in said["1"]
+
+
+def test_report_says_what_a_folder_or_a_jsonl_file_given_as_scores_is(tmp_path, capsys):
+    """eval.report --scores FOLDER stopped on "[Errno 21] Is a directory: 'FOLDER'", and a predictions JSONL on "not
+    JSON (Extra data at line 2)"; they now say what to give (a folder named *.json in --dir is left out, noted)."""
+    from eval import common, report, vqa
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("r0", "vqa", "[vqa] Is there a ship?", "yes")])
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "r0", "task": "vqa", "answer": "yes"}, {"id": "r1"}])
+    scores = tmp_path / "scores"
+    (scores / "odd.json").mkdir(parents=True)
+    vqa.main(["--gt", gt, "--pred", pred, "--out", str(scores / "vqa.json")])
+    with pytest.raises(common.ScoreError, match=f"--scores {scores} is a folder: give its score files, or --dir "):
+        report.main(["--scores", str(scores)])
+    with pytest.raises(common.ScoreError, match=r"pred.jsonl: not JSON \(Extra data at line 2\): JSON lines "
+                                                r"\(predictions, records\?\), where a score file is one JSON object"):
+        report.main(["--scores", pred])
+    capsys.readouterr()
+    report.main(["--dir", str(scores)])
+    said = capsys.readouterr().out
+    assert f"note: {scores / 'odd.json'} is a folder, so no eval score file; left out" in said and "| vqa " in said
