@@ -134,8 +134,9 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
     if err := out_name_problem(args.out) or next((f"--{k} {v!r} names no file (an unset shell variable?)" for k in (
             "gt", "pred") if not (v := getattr(args, k)).strip()), None):  # was read as '.', "a folder"
         ap.error(err)
-    if args.image_root is not None and not Path(args.image_root).is_dir():  # else no note, as if every size were right
-        ap.error(f"--image-root {args.image_root}: no such folder")
+    if args.image_root is not None and not (args.image_root.strip() and Path(args.image_root).is_dir()):  # else no note
+        ap.error(f"--image-root {args.image_root!r}: no such folder" if args.image_root.strip() else
+                 "--image-root '' names no folder (an unset shell variable?)")
     if args.out:  # before scoring, which can take minutes
         for name in ("gt", "pred"):
             if Path(args.out).resolve() == Path(getattr(args, name)).resolve():

@@ -49,7 +49,10 @@ def test_the_meta_size_note_reads_the_images_under_image_root(tmp_path, capsys):
                            f"{images / 'a.png'} 100x50)")
     with pytest.raises(SystemExit) as e:
         detection.main(["--gt", gt, "--pred", pred, "--image-root", str(tmp_path / "nowhere")])
-    assert e.value.code == 2 and f"--image-root {tmp_path / 'nowhere'}: no such folder" in capsys.readouterr().err
+    assert e.value.code == 2 and f"--image-root '{tmp_path / 'nowhere'}': no such folder" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:  # was read as not given
+        detection.main(["--gt", gt, "--pred", pred, "--image-root", ""])
+    assert e.value.code == 2 and "--image-root '' names no folder" in capsys.readouterr().err
 
 
 def test_the_context_cap_note_is_said_by_the_first_rank_that_loads_the_model(ckpt, tmp_path, capsys, monkeypatch):
