@@ -120,3 +120,20 @@ def test_an_envi_data_file_cut_short_is_refused_naming_what_is_missing(tmp_path)
         read_image(img)
     img.write_bytes(whole + b"\0" * 10)  # longer than described: read as before
     assert read_image(img).data.shape == (4, 20, 20)
+
+
+def test_an_esri_bil_cut_short_is_refused_and_a_whole_one_read(tmp_path):
+    """An ESRI ``.bil`` + ``.hdr`` cut short read as black rows and bands too, as an ENVI file's did."""
+    from rasterio.transform import from_origin
+
+    from rsvlm.io.checks import ImageReadError
+
+    dn = np.random.default_rng(2).integers(1, 3000, (4, 16, 16)).astype(np.uint16)  # (C, H, W)
+    with rasterio.open(tmp_path / "scene.bil", "w", driver="EHdr", width=16, height=16, count=4, dtype="uint16",
+                       crs="EPSG:32633", transform=from_origin(500000, 5000000, 10, 10)) as ds:
+        ds.write(dn)
+    assert read_image(tmp_path / "scene.bil").data.shape == (4, 16, 16)
+    whole = (tmp_path / "scene.bil").read_bytes()
+    (tmp_path / "scene.bil").write_bytes(whole[:600])
+    with pytest.raises(ImageReadError, match=r"cut short: 600 bytes, where scene\.hdr describes 2048 .*at least"):
+        read_image(tmp_path / "scene.bil")

@@ -129,29 +129,42 @@ def text_start(p) -> str | None:
 
 
 def envi_cut_short(p, ds) -> ImageReadError | None:
-    """The error for an ENVI data file (``ds``, a rasterio dataset opened as ``p``) shorter than its header says
-    (header offset + samples × lines × bands × bytes a value): GDAL reads an ENVI file's missing rows as 0,
-    unsaid (ENVI files may be sparse), so a download cut short read as black bands; None where it is whole or
-    compressed (``file compression = 1``)."""
+    """The error for a raw raster's data file (``ds``, a rasterio dataset opened as ``p``; ENVI or ESRI ``.hdr``)
+    shorter than its header says (header offset + samples × lines × bands × bytes a value; an ESRI header's skipped
+    bytes and gaps only add, so its data alone is the least): GDAL reads such a file's missing rows as 0, unsaid
+    (ENVI files may be sparse), so a download cut short read as black bands; None where it is whole, compressed
+    (ENVI's ``file compression = 1``) or packed below a byte a value (``NBITS 4``)."""
     import numpy as np
 
-    if ds.driver != "ENVI" or not ds.files:
+    if ds.driver not in ("ENVI", "EHdr") or not ds.files:
         return None
     envi = ds.tags(ns="ENVI")
     try:
         offset = int(envi.get("header_offset", 0))
         compressed = int(envi.get("file_compression", 0))
+        nbits = int(m[1]) if ds.driver == "EHdr" and (m := re.search(  # (GDAL keeps no NBITS tag of an ESRI header)
+            r"(?im)^\s*NBITS\s+(\d+)", _header_text(ds.files))) else 8
     except ValueError:
         return None
     need = offset + ds.width * ds.height * ds.count * np.dtype(ds.dtypes[0]).itemsize
     have = os.path.getsize(ds.files[0])
-    if compressed or have >= need:
+    if compressed or nbits < 8 or have >= need:
         return None
     header = next((Path(f).name for f in ds.files[1:] if f.lower().endswith(".hdr")), "its header")
+    start = f"from byte {offset}" if ds.driver == "ENVI" else "at least"  # (an ESRI header's skipped bytes unread)
     return ImageReadError(f"{p}: the data file is cut short: {have} bytes, where {header} describes {need} "
-                          f"({ds.count} band(s) of {ds.width}x{ds.height} {ds.dtypes[0]}, from byte {offset}; "
+                          f"({ds.count} band(s) of {ds.width}x{ds.height} {ds.dtypes[0]}, {start}; "
                           f"{1 - max(have - offset, 0) / (need - offset):.0%} missing); a download or copy that "
                           "stopped? (GDAL would read the missing part as 0)")
+
+
+def _header_text(files: list[str]) -> str:
+    """The text of the ``.hdr`` among a raw raster's ``files`` (its first 64 KB), else ""."""
+    for f in files[1:]:
+        if f.lower().endswith(".hdr"):
+            with contextlib.suppress(OSError), open(f, "rb") as h:
+                return h.read(65536).decode("latin-1")
+    return ""
 
 
 def not_readable(p, what: str, why) -> ImageReadError:
