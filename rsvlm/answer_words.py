@@ -12,7 +12,13 @@ The rule for "none" (an answer with no shape to a question that asks for shapes)
   / ``has been`` / ``have been`` before it, and by ``in the image`` (``picture``, ``scene``, ``photo``, ``area``)
   (``no ships were detected``, ``no ships are visible in this image``, ``no vessels could be found``);
 * any of those after ``there is`` / ``there are`` (``there are none``, ``there are no ships``);
-* ``not found``.
+* ``not found``;
+* ``there is not`` / ``there aren't`` (``isn't``, ``wasn't``, ``weren't``) ``any`` + an optional noun phrase, as above
+  (``there aren't any ships``), ``I`` / ``we`` + ``do not`` / ``don't`` / ``did not`` / ``cannot`` / ``could not`` / ...
+  + ``see`` / ``find`` / ``detect`` / ``identify`` / ``spot`` / ``observe`` + ``any`` ... (``I could not find any ships``),
+  and ``the image`` (``picture``, ``scene``, ``photo``, ``area``) ``contains`` / ``shows`` / ``has`` / ``includes`` + ``no``
+  and a noun phrase (``the image contains no ships``);
+* any of those after a ``no`` reply (``no, there are no ships``: ``no, there are 3 ships`` is words).
 
 A stop between words (``,`` ``.`` ``;`` ``:`` ``!`` ``?``) is kept apart, not read as a space: ``no,
 commercial`` is a yes/no reply and a class, not ``no commercial``.
@@ -47,8 +53,13 @@ _VERB = r"(?: (?:is|are|was|were|can be|could be|has been|have been))?"
 _SEEN = r" (?:found|detected|visible|present|seen|spotted|identified|observed)"
 _AFTER = rf"(?:{_VERB}(?:{_SEEN})?)?(?: in (?:the|this) (?:image|picture|scene|photo|area))?"
 _NOUN = r"(?!(?:there|it|they|but|is|are|was|were|i|we|the|idea|clue)\b)[a-z]+(?: (?!(?:is|are|was|were|be|but|except|only|besides)\b)[a-z]+){0,2}"
-NONE_FORMS = re.compile(  # on the normalised answer (``_plain``)
-    rf"(?:there (?:is|are|were|was) )?(?:none|nothing|zero|(?:no|zero) {_NOUN}){_AFTER}|not found")
+_NOT = r"(?:do not|don t|does not|doesn t|did not|didn t|cannot|can not|can t|could not|couldn t)"
+_ANY = rf"any(?: {_NOUN})?{_AFTER}"
+NONE_FORMS = re.compile(  # on the normalised answer (``_plain``); a "no ," reply first: "No, there are no ships."
+    rf"(?:no , )?(?:(?:there (?:is|are|were|was) )?(?:none|nothing|zero|(?:no|zero) {_NOUN}){_AFTER}|not found"
+    rf"|there (?:(?:is|are|was|were) not|isn t|aren t|wasn t|weren t) {_ANY}"  # "There aren't any ships."
+    rf"|(?:i|we) {_NOT} (?:see|find|detect|identify|spot|observe) {_ANY}"  # "I could not find any ships."
+    rf"|(?:the|this) (?:image|picture|scene|photo|area) (?:contains|shows|has|includes) no {_NOUN})")
 
 
 def _plain(text: str) -> str:

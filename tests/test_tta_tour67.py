@@ -116,3 +116,34 @@ def test_left_as_remaining_is_no_side(text, view):
                                         ("Is the left intact?", "Is the right intact?")])
 def test_left_as_a_side_beside_a_remaining_word_still_turns(said, image):
     assert tta.swap_words(said, "h") == image
+
+
+@pytest.mark.parametrize("text", ["There aren't any ships.", "There is not any ship in the image.", "There aren't any.",
+                                  "I don't see any ships.", "I could not find any ships.",
+                                  "We cannot detect any ships in the image.", "No, there are no ships.",
+                                  "No, there isn't any.", "The image contains no ships."])
+def test_common_english_nones_are_read_as_none(text):
+    """'There aren't any ships.' or 'No, there are no ships.' from a detection view was counted as answering in
+    words ('neither shapes nor none'), and in a text vote was its own answer beside 'None.'."""
+    from rsvlm.answer_words import says_none
+
+    assert says_none(text)
+
+
+@pytest.mark.parametrize("text", ["No.", "No, commercial.", "No, there are 3 ships.", "No idea",
+                                  "There aren't any ships but there are planes.", "I don't see any ships, but 3 planes.",
+                                  "The image contains no ships but two planes.", "I don't know."])
+def test_words_beside_a_none_are_still_words(text):
+    from rsvlm.answer_words import says_none
+
+    assert not says_none(text)
+
+
+def test_a_detection_view_answering_there_arent_any_is_no_left_out_view():
+    from conftest import blank_image
+
+    box = "<ref>ship</ref><box><loc_100><loc_100><loc_300><loc_300></box>"
+    said = iter(["There aren't any ships.", box, box])  # h, v, hv
+    msgs = [[{"role": "user", "content": "<image>\n[det] Detect all ships."}]]
+    (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [blank_image()], [(box, [])])
+    assert fused.note is None and "<box>" in fused.answer
