@@ -27,6 +27,12 @@ IN_THE_CHAT = {  # predict's options given to chat: what the chat does in their 
     "--region": "a [regcap] question writes its box: [regcap] What is in <box>…</box>?, and one typed in pixels, "
                 "<box>10,10,50,50</box>, is refused naming the <box> to write",
     **dict.fromkeys(("--out", "--geojson", "--vis"), "/vis out.png and /geojson out.geojson write the last answer"),
+    **dict.fromkeys(("--tile", "--overlap", "--batch-size"), "the image is answered whole, read at most 2048 px a "
+                    "side; rsvlm predict --tile SIZE answers a large scene window by window"),
+}
+IN_PREDICT = {  # chat's options given to predict: what predict does in their place (they were said unknown alone)
+    "--temperature": "predict decodes greedily; rsvlm chat --temperature T samples",
+    "--history": "predict asks one question; rsvlm chat --history N shows the model earlier exchanges",
 }
 GOES_ON = ("train", "merge-lora", "convert-llava")  # commands that write on where their stdout or stderr reader left
 
@@ -355,6 +361,9 @@ def _stray(parser: argparse.ArgumentParser, command: str | None, extra: list[str
         # chat --task det was asked "did you mean --tta?": predict's options are said as the chat does them
         message += f" (predict's options; in the chat {'; '.join(said)})"
         parser.explained = tuple(h for h in heads if h in IN_THE_CHAT)  # not "--task: did you mean --tta?"
+    elif command == "predict" and (said := dict.fromkeys(IN_PREDICT[h] for h in heads if h in IN_PREDICT)):
+        message += f" (chat's options; {'; '.join(said)})"
+        parser.explained = tuple(h for h in heads if h in IN_PREDICT)
     elif isinstance(parser, Parser):  # options are not abbreviated (--reg for --region): say the one meant
         message += "".join(dict.fromkeys(parser.meant(a) for a in before if a.startswith("-")))
     if after and command not in (None, "train"):  # was "--tile is no option: … did you mean --tile?"

@@ -1,6 +1,7 @@
 """Stop 67's tour of the front door (rsvlm chat's commands, rsvlm predict)."""
 
 import pytest
+from conftest import usage_error
 from test_predict_edges import chat_repl
 
 
@@ -41,3 +42,19 @@ def test_an_unknown_command_starting_no_command_names_none(repl):
 def test_other_tools_ways_out_are_not_asked_of_the_model(repl, line):
     """psql's ``\\q`` and vim's ``:wq`` were asked of the model as questions ("load an image first")."""
     assert said(repl, line) == f"(/quit or Ctrl-D leaves; {line!r} alone is not asked)\n"
+
+
+def test_chat_s_options_given_to_predict_say_what_predict_does(geotiff, capsys):
+    """``predict --temperature 0.5`` was "unrecognized arguments: --temperature 0.5" alone: the option is chat's."""
+    err = usage_error(["predict", "--image", str(geotiff), "--task", "det", "--temperature", "0.5", "--history=2"],
+                      capsys)
+    assert "unrecognized arguments: --temperature 0.5 --history=2 (chat's options; predict decodes greedily; rsvlm " \
+           "chat --temperature T samples; predict asks one question; rsvlm chat --history N shows" in err, err
+
+
+def test_predict_s_tiling_given_to_chat_says_the_chat_answers_whole(geotiff, capsys):
+    """``chat --tile 96`` was "unrecognized arguments: --tile 96" alone, naming no predict --tile."""
+    err = usage_error(["chat", "--image", str(geotiff), "--tile", "96", "--overlap", "8"], capsys)
+    assert "unrecognized arguments: --tile 96 --overlap 8 (predict's options; in the chat the image is answered " \
+           "whole, read at most 2048 px a side; rsvlm predict --tile SIZE answers a large scene window by window)" \
+           in err, err
