@@ -79,3 +79,16 @@ def test_a_missing_relative_tokenizer_names_the_folders_looked_in(tmp_path, ckpt
     with pytest.raises(FileNotFoundError, match="tokenizer 'tokenizer' not found") as err:
         load_pretrained(d)
     assert f"neither {d / 'tokenizer'} nor {tmp_path / 'tokenizer'}" in str(err.value)
+
+
+def test_compare_counts_every_tensor_of_another_dtype_not_only_those_of_equal_values(tmp_path, monkeypatch, capsys):
+    """A float16 copy of float32 weights: every tensor differs in dtype, but the summary counted only those whose
+    values came through exactly ('2 of 2 tensors differ (1 in dtype)'), as if the other differed otherwise."""
+    from script_loader import load_script
+
+    cmp = load_script("compare_checkpoints", monkeypatch)
+    weights = {"exact": torch.tensor([0.5, 1.0]), "rounded": torch.tensor([0.1, 1 / 3])}
+    save_file(weights, str(tmp_path / "a.safetensors"))
+    save_file({k: v.half() for k, v in weights.items()}, str(tmp_path / "b.safetensors"))
+    assert cmp.main([str(tmp_path / "a.safetensors"), str(tmp_path / "b.safetensors")]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == "2 of 2 tensors differ (2 in dtype: 1 of those equal in value)"
