@@ -124,8 +124,16 @@ def _points(pattern: re.Pattern, text: str):
 
 def frames(text: str) -> bool:
     """Whether ``text`` holds a word whose meaning a crop changes (``framing_words``; a compass letter as a
-    direction only: "[ground] Building E" may be asked of a crop, "the ship in the E" not)."""
-    return next(_points(framing_words(), text), None) is not None
+    direction only: "[ground] Building E" may be asked of a crop, "the ship in the E" not; "left" as a departure or
+    as remaining and "right" as "just" name no side: "[det] the buildings left intact" may be)."""
+    return next((m for m in _points(framing_words(), text) if not _sideless(m)), None) is not None
+
+
+def _sideless(m: re.Match) -> bool:
+    """Whether a "left" or "right" match names no side: a departure, remaining (``_departed``, ``_remaining``) or
+    "just" (``_just``)."""
+    word, at = m.group(0).lower(), (m.string, m.start(), m.end())
+    return word == "left" and (_departed(*at) or _remaining(*at)) or word == "right" and _just(*at)
 
 
 _EDGE = (r"(?<![^\W_])", r"(?![^\W_])")  # a word's edges, an underscore one too ("top_left" is "top" "left")

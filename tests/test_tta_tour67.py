@@ -147,3 +147,14 @@ def test_a_detection_view_answering_there_arent_any_is_no_left_out_view():
     msgs = [[{"role": "user", "content": "<image>\n[det] Detect all ships."}]]
     (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [blank_image()], [(box, [])])
     assert fused.note is None and "<box>" in fused.answer
+
+
+@pytest.mark.parametrize("text,crops", [("[det] Detect the buildings left intact.", True),
+                                        ("[det] Detect the cars right next to the hangar.", True),
+                                        ("[det] Detect the ships on the left.", False),
+                                        ("[ground] the car right of the hangar", False),
+                                        ("[det] the building on the right next to the road", False)])
+def test_a_left_or_right_naming_no_side_leaves_a_question_croppable(text, crops):
+    """'[det] Detect the buildings left intact.' was not asked of the corner crops (and said so), as if 'left' were a
+    side a crop moves."""
+    assert tta.croppable([{"role": "user", "content": f"<image>\n{text}"}]) is crops
