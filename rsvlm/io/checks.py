@@ -147,7 +147,10 @@ def envi_cut_short(p, ds) -> ImageReadError | None:
     except ValueError:
         return None
     need = offset + ds.width * ds.height * ds.count * np.dtype(ds.dtypes[0]).itemsize
-    have = os.path.getsize(ds.files[0])
+    try:
+        have = os.path.getsize(ds.files[0])
+    except OSError:  # a GDAL virtual path (/vsizip/…): no size to compare
+        return None
     if compressed or nbits < 8 or have >= need:
         return None
     header = next((Path(f).name for f in ds.files[1:] if f.lower().endswith(".hdr")), "its header")
