@@ -15,6 +15,21 @@ from rsvlm.data.records import as_record_fields
 from rsvlm.predictions import asked_digest
 
 
+def predictions_given(data: Path) -> str | None:
+    """Why ``data`` cannot be the test set where its first line is a prediction (an ``answer`` or ``objects``, no
+    ``conversations``: rsvlm eval's own --out given as --data, "field 'conversations': missing" of each line); None
+    otherwise."""
+    from rsvlm.data.records import GZIP_ERRORS, json_line, open_bytes
+
+    with contextlib.suppress(*GZIP_ERRORS, ValueError), open_bytes(data) as f:
+        row = json_line(f.readline().decode("utf-8"))
+        if isinstance(row, dict) and "conversations" not in row and ("answer" in row or "objects" in row):
+            return (f"--data {data} holds predictions ({{id, task, answer}} lines), not the test set's records: give "
+                    f"the records (their conversations hold the questions); predictions are scored with python -m "
+                    f"eval.TASK --gt TEST.jsonl --pred {data}")
+    return None
+
+
 def record_warnings(records: list[dict]) -> list[str]:
     """What the records to answer hold that the scorers will not take: records of no task (answered with
     ``"task": null``), records that end on a question after their last answer, and, among records with

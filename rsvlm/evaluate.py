@@ -61,7 +61,7 @@ from rsvlm.eval_answers import (  # noqa: F401  (rsvlm.evaluate.NAME, as before 
     scored_objects,
     tagged_record,
 )
-from rsvlm.eval_reading import ReadNotes, record_images, record_warnings, undigested  # noqa: F401  (record_images: as before)
+from rsvlm.eval_reading import ReadNotes, predictions_given, record_images, record_warnings, undigested  # noqa: F401  (record_images: as before)
 from rsvlm.predictions import (  # noqa: F401  (inputs_digest: rsvlm.evaluate.inputs_digest, as before)
     answer_files,
     asked_digest,
@@ -297,7 +297,8 @@ def _main(args) -> int:
     except RecordError as e:  # a whole-file fault: a cut JSON array, not UTF-8
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2
-    if err := check_out(Path(args.data), args.out, loaded):  # as typed: a Path drops the '/' of --out preds/
+    # as typed: a Path drops the '/' of --out preds/; --data of predictions: each line's "conversations missing"
+    if err := (not loaded[0] and predictions_given(Path(args.data))) or check_out(Path(args.data), args.out, loaded):
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
     try:

@@ -106,3 +106,21 @@ def test_report_says_what_a_folder_or_a_jsonl_file_given_as_scores_is(tmp_path, 
     report.main(["--dir", str(scores)])
     said = capsys.readouterr().out
     assert f"note: {scores / 'odd.json'} is a folder, so no eval score file; left out" in said and "| vqa " in said
+
+
+def test_rsvlm_eval_names_predictions_given_as_its_data(tmp_path, capsys):
+    """rsvlm eval --data PRED.jsonl (its own --out, or a detector's objects) said "no records to answer: … field
+    'conversations': missing or empty"; it now says the file holds predictions and where they go."""
+    from rsvlm.cli import main as cli
+
+    for name, row in (("p.jsonl", {"id": "a", "task": "cls", "answer": "lake"}),
+                      ("o.jsonl", {"id": "a", "objects": [{"kind": "box", "coords": [1, 2, 3, 4]}]})):
+        data = write_jsonl(tmp_path / name, [row])
+        assert cli(["eval", "--data", data, "--out", str(tmp_path / "out.jsonl"), "--model", str(tmp_path)]) == 2
+        err = capsys.readouterr().err
+        assert f"rsvlm eval: --data {data} holds predictions ({{id, task, answer}} lines), not the test set's " \
+               f"records: give the records (their conversations hold the questions); predictions are scored with " \
+               f"python -m eval.TASK --gt TEST.jsonl --pred {data}" in err, err
+    write_jsonl(tmp_path / "r.jsonl", [{"id": "a", "task": "cls", "images": []}])  # a bad record is no prediction
+    assert cli(["eval", "--data", str(tmp_path / "r.jsonl"), "--out", str(tmp_path / "out.jsonl")]) == 2
+    assert "holds predictions" not in capsys.readouterr().err
