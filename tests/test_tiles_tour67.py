@@ -62,17 +62,23 @@ def test_tiled_predict_says_no_nodata_object_that_min_score_dropped(ckpt, collar
 
 @pytest.mark.parametrize("drawn", [[(40, 0, 60, 1), (16, 0, 36, 0)], [(40, 0, 60, 0), (16, 1, 36, 1)],
                                    [(40, 1, 60, 1), (16, 0, 36, 1)]])
-def test_a_car_on_a_1px_strip_is_one_object_however_its_flat_box_is_drawn(drawn):
+@pytest.mark.parametrize("kind", ["box", "obb"])
+def test_a_car_on_a_1px_strip_is_one_object_however_its_flat_box_is_drawn(drawn, kind):
     """On a 712x1 strip (windows 96x1) a model draws a car's box from y 0 to 1, 0 to 0 or 1 to 1: all the
     one pixel row. Widened about its line, a flat box met the next tile's 1 px apart and both were kept."""
     from rsvlm.io import merge_tile_objects
 
+    def obj(c):
+        x0, y0, x1, y1 = c
+        return {"kind": kind, "label": "car",
+                "coords": list(c) if kind == "box" else [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]}
+
     (a, b) = drawn
-    views = [((0, 0, 96, 1), [{"kind": "box", "label": "car", "coords": list(a)}]),
-             ((24, 0, 96, 1), [{"kind": "box", "label": "car", "coords": list(b)}])]  # the same car, x 40-60
+    views = [((0, 0, 96, 1), [obj(a)]), ((24, 0, 96, 1), [obj(b)])]  # the same car, x 40-60
     objects = merge_tile_objects(views, scene_size=(120, 1))
     assert len(objects) == 1, objects
-    assert objects[0]["coords"][0] == 40 and objects[0]["coords"][2] == 60
+    xs = [objects[0]["coords"][0], objects[0]["coords"][2]] if kind == "box" else [p[0] for p in objects[0]["coords"]]
+    assert min(xs) == 40 and max(xs) == 60
 
 
 def test_flat_boxes_of_two_cars_on_a_strip_stay_two():

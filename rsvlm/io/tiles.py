@@ -65,16 +65,16 @@ SEAM_GAPS = ("face each other 1-2 px apart across an --overlap 0 seam: kept apar
              "path); a model that stops a pixel short of a tile's edge splits one object so, which an overlap joins")
 
 
-def _pixel_wide(g, kind: str, scene: tuple[int, int]):
-    """A box or oriented box of no area (``g``: a line or point) as 1 px wide for matching; a plain box's
-    flat side the pixel row (or column) its line lies on, within the scene: on a 712x1 strip a model draws
-    a car's box from y 0 to 0 in one tile and 1 to 1 in the next, 1 px apart once each was widened about its
-    line, and the scene kept both (IoU 1/3)."""
+def _pixel_wide(g, scene: tuple[int, int]):
+    """A box or oriented box of no area (``g``: a line or point) as 1 px wide for matching; one flat along x
+    or y as the pixel row (or column) its line lies on, within the scene: on a 712x1 strip a model draws a
+    car's box from y 0 to 0 in one tile and 1 to 1 in the next, 1 px apart once each was widened about its
+    line, and the scene kept both (IoU 1/3). A slanted line is widened about itself."""
     from shapely.geometry import box
 
-    if kind != "box":
-        return g.buffer(0.5, cap_style="square")
     b = list(g.bounds)  # (x0, y0, x1, y1)
+    if b[2] > b[0] and b[3] > b[1]:  # a slanted line (an oriented box of no width)
+        return g.buffer(0.5, cap_style="square")
     for i in (0, 1):
         if b[i + 2] == b[i]:  # flat along this axis: the 1-px span about it, moved inside [0, side]
             lo = min(max(b[i] - 0.5, 0.0), max(scene[i] - 1.0, 0.0)) if scene[i] else b[i] - 0.5
@@ -178,7 +178,7 @@ class TileMerger:
                     g = g if g.is_valid else shapely.make_valid(g)
                     if g.area == 0:  # x1 == x2 or y1 == y2 (a car on a 1-px strip): no IoU, its duplicates all kept
                         it["drawn"] = g  # matched as 1 px wide; its coords stay as drawn (``_joined`` too)
-                        g = _pixel_wide(g, kind, scene)
+                        g = _pixel_wide(g, scene)
                     it["geom"] = g
                     it["trunc"] = self._truncated(it, it["geom"], scene)
                 kept += self._nms(items, kind)
