@@ -438,7 +438,7 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
     ``predict_fn``. Pass a ``TileMerger`` to read its counts (``n_tiles``, ``n_nodata`` of those
     skipped, ``n_objects_in``, ``n_empty_masks``, ``n_refused``, ``n_on_nodata``) afterwards, and its ``notes``: what a window's read said
     that the scene's did not, how many masks of the answers held no pixel, how many merged objects lie wholly
-    on nodata (kept: ``nodata_objects.py``), and how many objects were refused
+    on nodata (kept: ``nodata_objects.py``; of those its ``min_score`` keeps), and how many objects were refused
     for a geometry that does not fit their kind (a NaN coordinate: skipped, not the run's end; printed with ``progress``).
     """
     from rsvlm.io.read import SceneReader
