@@ -92,3 +92,22 @@ def test_compare_counts_every_tensor_of_another_dtype_not_only_those_of_equal_va
     save_file({k: v.half() for k, v in weights.items()}, str(tmp_path / "b.safetensors"))
     assert cmp.main([str(tmp_path / "a.safetensors"), str(tmp_path / "b.safetensors")]) == 1
     assert capsys.readouterr().out.splitlines()[-1] == "2 of 2 tensors differ (2 in dtype: 1 of those equal in value)"
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_average_refuses_an_input_weight_of_nan_or_inf(tmp_path, monkeypatch, capsys, bad):
+    """A diverged run's checkpoint averaged in gave a model of NaN weights, 'wrote' and exit 0 (and an LLM's
+    weights are not scanned for NaN when loaded)."""
+    from script_loader import load_script
+
+    avg = load_script("average_checkpoints", monkeypatch)
+    for name, value in (("a", 1.0), ("b", bad)):
+        (tmp_path / name / "llm").mkdir(parents=True)
+        (tmp_path / name / "config.yaml").write_text("encoders: {}\n")
+        save_file({"w": torch.tensor([1.0, value])}, str(tmp_path / name / "llm" / "model.safetensors"))
+        save_file({"v": torch.ones(2)}, str(tmp_path / name / "vision.safetensors"))
+    out = tmp_path / "avg"
+    assert avg.main([str(tmp_path / "a"), str(tmp_path / "b"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'b' / 'llm' / 'model.safetensors'}: tensor 'w' holds NaN or inf" in err
+    assert not out.exists()

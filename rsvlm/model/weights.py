@@ -102,6 +102,9 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
                 raise ValueError(f"{rel}: tensor {k!r} differs in shape or dtype: " + ", ".join(  # naming whose
                     f"{r / rel} {tuple(t.shape)} {str(t.dtype).removeprefix('torch.')}" for r, t in zip(roots, ts)))
             if ts[0].is_floating_point():
+                if bad := next((r for r, t in zip(roots, ts) if not all_finite(t)), None):  # was: averaged, NaN out
+                    raise ValueError(f"{bad / rel}: tensor {k!r} holds NaN or inf (a diverged run's?), and so would "
+                                     "the average: leave that checkpoint out, or take an earlier step of its run")
                 merged[k] = sum(x * t.float() for x, t in zip(w, ts)).to(ts[0].dtype).contiguous()
             elif all(torch.equal(t, ts[0]) for t in ts):
                 merged[k] = ts[0]
