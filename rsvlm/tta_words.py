@@ -248,11 +248,18 @@ def _turn_senses(text: str, turning: bool = False) -> str:
                   if _sense(m.string, m.start(), m.end(), turning) else m.group(0), text)
 
 
+# "Which way does the river bend?": its answer "Left." is a turn's sense, though the question names none
+_WHICH_WAY = re.compile(r"(?<![^\W_])(?:which|what)\s+(?:way|direction)\b[^.?!;]*?(?<![^\W_])(?:turn|turns|turning|bend"
+                        r"|bends|bending|curve|curves|curving|veer|veers|veering|swerve|swerves|swing|swings)(?![^\W_])", re.I)
+
+
 def turn_question(*texts: str | None) -> bool:
-    """Whether the first of ``texts`` given asks the sense of a turn ("Does the road turn left or right?"): its
+    """Whether the first of ``texts`` given asks the sense of a turn ("Does the road turn left or right?", "Which way
+    does the river bend?"): its
     answer's "Left." is a sense too (``swap_words``'s ``turning``)."""
     text = next((t for t in texts if t), "")
-    return any(p.search(text) for p in _TURNING)
+    return any(p.search(text) for p in (*_TURNING, _WHICH_WAY))
+
 
 
 # a left or right before a word it qualifies ("left side", "right ship", a number: "left 3", a lane; not "left of", "left the dock", "left its

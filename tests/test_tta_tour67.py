@@ -158,3 +158,11 @@ def test_a_left_or_right_naming_no_side_leaves_a_question_croppable(text, crops)
     """'[det] Detect the buildings left intact.' was not asked of the corner crops (and said so), as if 'left' were a
     side a crop moves."""
     assert tta.croppable([{"role": "user", "content": f"<image>\n{text}"}]) is crops
+
+
+def test_a_which_way_question_of_a_bend_is_a_turn_question():
+    """'Which way does the river bend?': the mirrors' 'Right.' came back as a side, the half turn's 'Left.' as 'Right.',
+    so seven views answering the bend's sense could not outvote a plain answer that erred."""
+    views = ["Right." if v in MIRRORS else "Left." for v in DIHEDRAL_VIEWS]
+    assert _fused("[vqa] Which way does the river bend?", "Right.", views).answer == "Left."
+    assert not tta.turn_question("Which way is the ship facing?")
