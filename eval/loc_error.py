@@ -202,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
         out_dir(a.out)
     if a.image_root and not Path(a.image_root).is_dir():
         p.error(f"--image-root {a.image_root} is not a folder")
+    from rsvlm.eval_reading import predictions_given
+
+    if err := predictions_given(path):  # was "no usable record … 'conversations': missing", once the model loaded
+        raise ScoreError(err)
     from rsvlm.inference import load_model  # torch: not for --help or a usage error
 
     try:

@@ -124,3 +124,19 @@ def test_rsvlm_eval_names_predictions_given_as_its_data(tmp_path, capsys):
     write_jsonl(tmp_path / "r.jsonl", [{"id": "a", "task": "cls", "images": []}])  # a bad record is no prediction
     assert cli(["eval", "--data", str(tmp_path / "r.jsonl"), "--out", str(tmp_path / "out.jsonl")]) == 2
     assert "holds predictions" not in capsys.readouterr().err
+
+
+def test_loc_error_names_predictions_given_as_its_data_before_the_model_loads(tmp_path, capsys, monkeypatch):
+    """python -m eval.loc_error --data PRED.jsonl loaded the model, then said "no usable record … field
+    'conversations': missing or empty"; it now says the file holds predictions, before loading anything."""
+    from eval import common, loc_error
+    from rsvlm import inference
+
+    loads = []
+    monkeypatch.setattr(inference, "load_model", lambda *a, **k: loads.append(a))
+    data = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "ground", "answer": "<box><loc_1></box>"}])
+    with pytest.raises(SystemExit) as e:
+        common.main_guard(lambda: loc_error.main(["--data", data]))
+    assert e.value.code == 2 and loads == []
+    assert f"--data {data} holds predictions ({{id, task, answer}} lines), not the test set's records" in \
+        capsys.readouterr().err
