@@ -221,11 +221,11 @@ _TURNING = (re.compile(r"(?<![^\W_])(?:u-)?(?:turn|turns|turned|turning|bend|ben
                        r"(?![^\W_]|[-_]|\s+of\b)", re.I),
             re.compile(r"(?<![^\W_])(left|right)(?:\s*(?:,|/|or|and)\s*(left|right))?(?:[- _]?hand)?[- ]"
                        r"(?:turns?|bends?|curves?|turning)(?![^\W_])", re.I))
-# "right" as "just" ("right next to the dock", "right behind the pier"), no side; "the right next to", "turn right behind" are
+# "right" as "just" ("right next to the dock", "right behind the pier", "right there"), no side; "the right next to", "turn right behind" are
 _JUST = (re.compile(r"(?<![^\W_])(?:the|to|far|top|bottom|upper|lower|and|or|its|their|turn\w*|veer\w*|left|[-_])\s*$",
                     re.I),
          re.compile(r"\s+(?:next\s+to|beside|behind|in\s+front\s+of|alongside|adjacent\s+to|against|by|along|across"
-                    r"|in\s+the\s+(?:middle|centre|center))\b", re.I))
+                    r"|in\s+the\s+(?:middle|centre|center)|away|now|here|there)\b", re.I))
 
 
 def _sense(text: str, start: int, end: int, turning: bool = False) -> bool:

@@ -50,7 +50,7 @@ def test_a_side_beside_a_turn_still_turns():
 
 @pytest.mark.parametrize("text", ["The car right next to the ship.", "A tank right beside the road.",
                                   "The boat right behind the pier.", "A car right in front of the hangar.",
-                                  "The tree right in the middle."])
+                                  "The tree right in the middle.", "Is the ship right there?"])
 @pytest.mark.parametrize("view", DIHEDRAL_VIEWS)
 def test_right_meaning_just_is_no_side(text, view):
     """'the car right next to the ship' was asked of a left-right flip as 'the car left next to the ship', of a
@@ -60,7 +60,8 @@ def test_right_meaning_just_is_no_side(text, view):
 
 @pytest.mark.parametrize("said,image", [("The ship on the right next to the dock.", "The ship on the left next to the dock."),
                                         ("Top right next to the dock.", "Top left next to the dock."),
-                                        ("Turn right behind the pier.", "Turn left behind the pier.")])
+                                        ("Turn right behind the pier.", "Turn left behind the pier."),
+                                        ("Is it on the right there?", "Is it on the left there?")])
 def test_right_as_a_side_before_next_to_still_turns(said, image):
     assert tta.swap_words(said, "h") == image
 
