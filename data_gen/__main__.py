@@ -58,6 +58,23 @@ def synth_config(a, path):
     return load_with_tasks(path, synth_overrides(a), a.tasks)
 
 
+def config_in_out(config: str | None, out: str) -> str:
+    """Why ``--config`` cannot be ``--out``'s own config.yaml in a folder no synth run made (a project's
+    ``--config proj/config.yaml --out proj``): the run writes its resolved config there (defaults and key=value
+    overrides filled in, comments gone), so the file it was given would be replaced; "" where it is not that file.
+    In a set synth made (scenes/ beside it) the file is that run's resolved config, and rewriting it is the point."""
+    from pathlib import Path
+
+    own = Path(out) / "config.yaml"
+    if not config or (Path(out) / "scenes").is_dir() or not own.is_file() or not Path(config).is_file() \
+            or not own.samefile(config):
+        return ""
+    return (f"--config {config}: this run writes the config it resolved to {own} (defaults and overrides "
+            f"filled in, comments dropped), replacing the one given: give the set a folder of its own (--out "
+            f"{Path(out) / 'data'}), or rename your config (mv {own} {Path(out) / 'data.yaml'}; --config "
+            f"{Path(out) / 'data.yaml'})")
+
+
 def synth_main(argv: list[str]) -> int:
     from data_gen.argv import given_twice
     from data_gen.synth.run import synthesize
@@ -69,6 +86,9 @@ def synth_main(argv: list[str]) -> int:
         p.error(twice)  # argparse kept the last, and a flag won over its key=value: neither said
     if not a.out.strip():
         p.error("--out is empty (it would write into the current folder)")
+    if clash := config_in_out(a.config, a.out):
+        print(f"error: {clash}", file=sys.stderr)
+        return 2
     try:
         cfg = synth_config(a, a.config)
         synthesize(a.out, a.n, a.seed, cfg, workers=a.workers, progress=not a.no_progress)

@@ -95,6 +95,18 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     return report
 
 
+def no_pairs_note(cfg: InstructionConfig, report: dict, root) -> str:
+    """A note where change records were asked for (weight > 0) but none of the scenes under ``root`` is a pair:
+    the report said only "… not made: skipped, or more asked …" ("" otherwise; change alone is refused)."""
+    weight = float(cfg.task_weights.get("change", 0))
+    if report["pairs"] or weight <= 0 or not (cfg.all_tasks or cfg.records_per_image):
+        return ""
+    n = report["scenes"]
+    return (f"note: instructions.task_weights gives change {weight:g}, but none of the {n} scene{'s' * (n != 1)} "
+            f"under {Path(root) / 'scenes'} is a pair, which change records need: none was made (a set with pairs: "
+            "python -m data_gen synth --pairs-fraction F)")
+
+
 def no_scenes(root: Path) -> str:
     """Why ``root`` (rebuild's or preview's --dir) gives no scene: the error, naming --dir and, where it can,
     the folder meant (the scenes folder itself was given; a converted set, which has records but no scenes)."""
@@ -230,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
         if bare := report.get("scenes_without_split"):
             print(f"note: {bare['scenes']} scene(s) name no split and went to train (first: {bare['first']}); one "
                   "held out in an earlier set is now trained on: add \"split\" to their JSON", file=sys.stderr)
+        if note := no_pairs_note(cfg, report, a.dir):
+            print(note, file=sys.stderr)
         if gone := report.get("missing_images"):
             print(f"note: {gone['records']} record(s) left out: their image is missing (first: {gone['first']})",
                   file=sys.stderr)

@@ -130,6 +130,17 @@ def scene_panel(root: Path, scene: dict, scale: int = 3) -> Image.Image:
     return panel
 
 
+def _foreign_json(word: str, root: Path) -> bool:
+    """Whether ``word`` of --scenes is a scene JSON path that is not ``root/scenes``' file of its name (another
+    set's ``B/scenes/s0-000000.json``); a bare name, or ``scenes/NAME.json`` as ``ls`` in ``root`` shows it, is not."""
+    if not word.endswith(".json"):
+        return False
+    path, own = Path(word), root / "scenes" / Path(word).name
+    if path.is_file():
+        return not (own.is_file() and path.samefile(own))
+    return path.parent not in (Path("."), Path("scenes"))
+
+
 def main(argv: list[str] | None = None) -> int:
     from data_gen.instructions.rebuild import load_scene
 
@@ -150,9 +161,15 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"error: {no_scenes(root)}", file=sys.stderr)
         return 2
+    words = [w for w in (w.strip() for w in a.scenes.split(",")) if w]
+    if foreign := [w for w in words if _foreign_json(w, root)]:  # its stem named --dir's scene of that id, drawn unsaid
+        where = Path(foreign[0]).parent
+        their = f" (--dir {where.parent})" if where.name == "scenes" else " (the folder above its scenes/)"
+        print(f"error: --scenes {foreign[0]}: a scene JSON of another folder than {root / 'scenes'}; give --dir "
+              f"the set it belongs to{their}, or name a scene of --dir by its id", file=sys.stderr)
+        return 2
     # each once (s1,s1 drew it twice); a scene JSON's file name or path (ls scenes/) names its id
-    wanted = list(dict.fromkeys(Path(w).stem if w.endswith(".json") else w
-                                for w in (w.strip() for w in a.scenes.split(",")) if w))
+    wanted = list(dict.fromkeys(Path(w).stem if w.endswith(".json") else w for w in words))
     missing = [w for w in wanted if not (root / "scenes" / f"{w}.json").is_file()]
     if missing:
         print(f"error: --scenes {', '.join(missing)}: not under {root / 'scenes'} (first there: {paths[0].stem})",

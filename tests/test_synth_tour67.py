@@ -1,0 +1,70 @@
+"""Stop 67, area synth: synthetic scenes, preview and rebuild as a demanding user runs them."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def two_sets(tmp_path_factory):
+    """Two tiny sets of the same seed (so the same scene ids): ``a`` of single scenes, ``b`` of pairs only."""
+    from data_gen.instructions.build import load_with_tasks
+    from data_gen.synth.run import synthesize
+
+    root = tmp_path_factory.mktemp("sets")
+    for name, pairs in (("a", 0.0), ("b", 1.0)):
+        cfg = load_with_tasks(None, ["scene.size=32", f"scene.pairs_fraction={pairs}", 'modalities=["ir"]'], None)
+        synthesize(root / name, 2, seed=0, cfg=cfg, progress=False, verbose=False)
+    return root
+
+
+def test_synth_config_in_out_says_why_and_what_to_do(tmp_path, capsys):
+    # --config proj/config.yaml --out proj: "holds config.yaml that no synth run wrote … remove them first", which
+    # would remove the very config the run was given
+    from data_gen.__main__ import main
+
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    mine = "# my project\nscene:\n  size: 32\nmodalities: [ir]\n"
+    (proj / "config.yaml").write_text(mine)
+    argv = ["synth", "--config", str(proj / "config.yaml"), "--out", str(proj), "--n", "1", "--no-progress"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"--config {proj / 'config.yaml'}: this run writes the config it resolved to" in err
+    assert f"--out {proj / 'data'}" in err and f"mv {proj / 'config.yaml'} {proj / 'data.yaml'}" in err
+    assert (proj / "config.yaml").read_text() == mine and not (proj / "scenes").exists()
+    (proj / "config.yaml").rename(proj / "data.yaml")  # as it says: then the run is made, its config beside it
+    assert main(["synth", "--config", str(proj / "data.yaml"), "--out", str(proj), "--n", "1", "--no-progress"]) == 0
+    assert (proj / "data.yaml").read_text() == mine and (proj / "config.yaml").is_file()
+    # a set synth made: its own resolved config given back to it is fine (a run made again with a change)
+    assert main(["synth", "--config", str(proj / "config.yaml"), "--out", str(proj), "--n", "1", "--no-progress"]) == 0
+
+
+def test_preview_refuses_another_sets_scene_json(two_sets, tmp_path, capsys):
+    # --dir a --scenes b/scenes/s0-000000.json drew a's scene of that id (a single scene, not b's pair), exit 0
+    from data_gen.synth.preview import main as preview
+
+    a, b = two_sets / "a", two_sets / "b"
+    out = tmp_path / "pv"
+    assert preview(["--dir", str(a), "--out", str(out), "--scenes", str(b / "scenes" / "s0-000000.json")]) == 2
+    err = capsys.readouterr().err
+    assert "a scene JSON of another folder than" in err and f"(--dir {b})" in err
+    assert not out.exists() or not any(out.iterdir())
+    # its own JSON file, by any path, and scenes/NAME.json as ls in --dir shows it, still name its scenes
+    given = f"{a / 'scenes' / 's0-000000.json'},scenes/s0-000001.json"
+    assert preview(["--dir", str(a), "--out", str(out), "--scenes", given, "--scale", "1"]) == 0
+    assert len(capsys.readouterr().out.split()) == 2
+
+
+def test_rebuild_notes_change_records_it_could_not_make(two_sets, capsys):
+    # a rebuild of a set without pairs, change weighted beside det: no change record and no word of why (synth says)
+    from data_gen.instructions.rebuild import main as rebuild
+
+    a = two_sets / "a"
+    assert rebuild(["--dir", str(a), "--prefix", "cd_", "--tasks", "change,det", "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert f"none of the 2 scenes under {a / 'scenes'} is a pair, which change records need: none was made" in err
+    assert rebuild(["--dir", str(two_sets / "b"), "--prefix", "cd_", "--tasks", "change,det", "--no-progress"]) == 0
+    assert "change records need" not in capsys.readouterr().err  # pairs there: change records made
+    assert rebuild(["--dir", str(a), "--prefix", "det_", "--tasks", "det", "--no-progress"]) == 0
+    assert "change records need" not in capsys.readouterr().err  # none asked for
