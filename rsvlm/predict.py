@@ -171,6 +171,10 @@ def asked_question(args, image, say) -> str:
     if alone:  # was asked as the bare tag: [count] was answered with a box, [vqa] with a class (chat says so too)
         args.prompt = None if alone == args.task else inf.DEFAULT_PROMPTS[alone]
     question = region_question(args, image) or args.prompt or inf.DEFAULT_PROMPTS[args.task]
+    if args.region is None and "{box}" in question:  # "[vqa] What is in {box}?" was asked as typed, about nothing
+        raise ValueError("--prompt holds {box}, the place --region's box is written in, and no --region is given: "
+                         "--task regcap --region X1,Y1,X2,Y2 (in the image's pixels) asks about a region, or write "
+                         "its <box> in --prompt")
     if args.region and max(args.region) <= 1 and math.prod(inf.scene_wh(image)) > 100:  # 0.1,0.1,0.5,0.5: fractions
         # read as pixels; a tiny image's top-left pixel (1% of it or more: 0,0,1,1 of a 4x4 chip) may well be meant
         say(f"warning: --region {','.join(f'{v:g}' for v in args.region)} is in pixels: it lies within the top-left "

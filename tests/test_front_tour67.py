@@ -58,3 +58,15 @@ def test_predict_s_tiling_given_to_chat_says_the_chat_answers_whole(geotiff, cap
     assert "unrecognized arguments: --tile 96 --overlap 8 (predict's options; in the chat the image is answered " \
            "whole, read at most 2048 px a side; rsvlm predict --tile SIZE answers a large scene window by window)" \
            in err, err
+
+
+@pytest.mark.parametrize("prompt", [["--prompt", "[vqa] What is in {box}?"], ["--task", "cap", "--prompt", "Describe {box}."]])
+def test_a_box_placeholder_without_region_is_refused(geotiff, tmp_path, prompt, capsys):
+    """``--prompt '[vqa] What is in {box}?'`` without --region was asked with "{box}" as typed: an answer about
+    nothing; refused before the model loads (the model folder here does not exist)."""
+    from rsvlm.cli import main
+
+    assert main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), *prompt]) == 2
+    err = capsys.readouterr().err
+    assert "rsvlm predict: --prompt holds {box}, the place --region's box is written in, and no --region is given: " \
+           "--task regcap --region X1,Y1,X2,Y2 (in the image's pixels) asks about a region" in err, err
