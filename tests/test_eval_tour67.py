@@ -140,3 +140,15 @@ def test_loc_error_names_predictions_given_as_its_data_before_the_model_loads(tm
     assert e.value.code == 2 and loads == []
     assert f"--data {data} holds predictions ({{id, task, answer}} lines), not the test set's records" in \
         capsys.readouterr().err
+
+
+def test_the_scorers_take_format_in_any_case(tmp_path):
+    """--format GeoChat was refused ("invalid choice"), where rsvlm's own choices (--tta, --task) are taken in any
+    case."""
+    from eval import grounding
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "ground", "[ground] the ship",
+                                                         "<box><loc_100><loc_100><loc_300><loc_300></box>")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "answer": "{<10><10><30><30>}"}])
+    scores = grounding.main(["--gt", gt, "--pred", pred, "--format", "GeoChat"])
+    assert scores["format"] == "geochat" and scores["n_unparseable"] == 0
