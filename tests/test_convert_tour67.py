@@ -76,3 +76,59 @@ def test_binary_mask_takes_a_16_bit_mask_enlarged_and_refuses_16_bit_photos(tmp_
         except NotAMask:
             continue
         raise AssertionError(f"{name} passed as a mask")
+
+
+def _footprint_run(tmp_path, geometry):
+    """The geojson converter over ``footprints_scene``'s image, its one footprint's geometry replaced."""
+    import json
+
+    from convert_helpers import footprints_scene
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    img, lab = footprints_scene(tmp_path, [{}])
+    data = json.loads(lab.read_text())
+    ring = data["features"][0]["geometry"]["coordinates"][0]
+    data["features"][0]["geometry"] = geometry(ring)
+    lab.write_text(json.dumps(data))
+    try:
+        return convert(tmp_path / "o", "geojson", "--images", str(img), "--labels", str(lab))
+    except SystemExit:  # no record written: its stats.json still is
+        return json.loads((tmp_path / "o" / "stats.json").read_text()), []
+
+
+def _utm(x, y):
+    return [500000.0 + 2 * x, 5800000.0 - 2 * y]
+
+
+def test_geojson_hole_outside_its_polygon_is_dropped_not_made_a_footprint(tmp_path):
+    """A hole ring lying outside its outer ring (pixels 60…70): shapely's make_valid made it a second polygon,
+    a footprint nobody drew, noted as a self-intersection. The hole is left out, counted."""
+    hole = [_utm(60, 60), _utm(70, 60), _utm(70, 70), _utm(60, 70), _utm(60, 60)]
+    stats, recs = _footprint_run(tmp_path, lambda ring: {"type": "Polygon", "coordinates": [ring, hole]})
+    (seg,) = [r for r in recs if r["task"] == "seg"]
+    assert len(objs(seg)) == 1 and stats["notes"]["holes_outside_their_polygon_dropped"] == 1
+    assert "self_intersecting_polygons_split" not in stats["notes"]
+
+
+def test_geojson_empty_rings_are_counted_not_a_traceback(tmp_path):
+    """An empty outer ring before the real one ended the run in a ``min() arg is an empty sequence`` traceback;
+    it is a ``degenerate`` footprint now. An empty hole is left out, counted."""
+    stats, recs = _footprint_run(tmp_path, lambda ring: {"type": "Polygon", "coordinates": [[], ring]})
+    assert recs == [] and stats["skipped"] == {"degenerate": 1}
+    assert "outer ring of 0 vertices" in stats["skipped_examples"]["degenerate"]
+    stats, recs = _footprint_run(tmp_path / "h", lambda ring: {"type": "Polygon", "coordinates": [ring, []]})
+    assert len(recs) == 3 and stats["notes"]["degenerate_holes_dropped"] == 1
+
+
+def test_geojson_geometry_shape_mistakes_are_named(tmp_path):
+    """A ``geometry`` that is a list (was ``empty_geometry``), a Polygon of a bare ring (was "'float' object is
+    not subscriptable"), a lower-case type: each skipped with a message saying what is wrong."""
+    cases = {
+        "list": (lambda ring: [{"type": "Polygon", "coordinates": [ring]}], "unparsable_geometry", "is a JSON list"),
+        "ring": (lambda ring: {"type": "Polygon", "coordinates": ring}, "unparsable_geometry", "nested 2 deep, not 3"),
+        "case": (lambda ring: {"type": "polygon", "coordinates": [ring]}, "unsupported_geometry", "case-sensitive"),
+    }
+    for name, (geometry, reason, said) in cases.items():
+        stats, recs = _footprint_run(tmp_path / name, geometry)
+        assert recs == [] and stats["skipped"] == {reason: 1}, name
+        assert said in stats["skipped_examples"][reason], (name, stats["skipped_examples"])

@@ -14,7 +14,9 @@ with ``rasterio.warp.transform_geom``, thousands a call (the files with a footpr
 counted in the notes as ``reprojected_files``; one whose every feature was skipped before or in it, an
 empty one, is not); then every vertex goes
 through the inverse of the raster's affine transform. Records carry the raster's ``crs`` and ``transform`` (of the tile, when tiled).
-Polygons keep their holes; a MultiPolygon, or a GeometryCollection of polygons, gives one polygon per part
+Polygons keep their holes, but for one of under 3 vertices (``[]``) or one sharing no area with its outer
+ring (``make_valid`` made it a footprint of its own), left out and counted in the notes as
+``degenerate_holes_dropped`` / ``holes_outside_their_polygon_dropped``; a MultiPolygon, or a GeometryCollection of polygons, gives one polygon per part
 (noted as ``multipolygon_parts``). A ``--class-property`` whose value says only whether a feature is of
 its kind (OpenStreetMap's ``building=yes``, ``true``; SpaceNet's footprints carry it) gives the property's name
 as the class, noted as ``class_property_yes_read_as_its_name`` (every footprint was class ``yes``); ``no`` /
@@ -22,10 +24,10 @@ as the class, noted as ``class_property_yes_read_as_its_name`` (every footprint 
 footprints take over 2 s to read and reproject has a progress bar of its own (``footprints of NAME``)
 under the per-file one.
 
-Bad annotations: ``unsupported_geometry`` (points, lines), ``empty_geometry``,
-``unparsable_geometry`` (a feature that is not an object, coordinates that are not number
-pairs), ``unprojectable_geometry`` (reprojection failed, e.g. outside the raster CRS's domain),
-``degenerate`` (under 1 px² after projection; a ring that crosses itself, a bow-tie, is measured
+Bad annotations: ``unsupported_geometry`` (points, lines; ``polygon`` in lower case, named so), ``empty_geometry``,
+``unparsable_geometry`` (a feature or ``geometry`` that is not an object, coordinates that are not number
+pairs or not nested as the type's: a bare ring as a Polygon), ``unprojectable_geometry`` (reprojection failed, e.g. outside the raster CRS's domain),
+``degenerate`` (under 1 px² after projection, an outer ring of under 3 vertices; a ring that crosses itself, a bow-tie, is measured
 by its loops, whose signed areas cancel, and split at its crossings by ``detection.emit_objects``,
 counted in the notes as ``self_intersecting_polygons_split``), ``outside_image`` / ``mostly_outside_image``, plus
 ``missing_image`` / ``missing_labels`` for unmatched files (a GeoTIFF whose name ``--match``
@@ -170,14 +172,21 @@ class BadFeature(ValueError):
         self.reason = reason
 
 
-def feature_objects(geom: dict, label: str, inverse, reproject) -> list[dict]:
-    """Pixel-coordinate poly objects of one GeoJSON geometry; raises BadFeature when unusable."""
+def feature_objects(geom: dict, label: str, inverse, reproject, note=None) -> list[dict]:
+    """Pixel-coordinate poly objects of one GeoJSON geometry; raises BadFeature when unusable. ``note`` (a key,
+    a count) counts the holes left out (``_holes``)."""
     if isinstance(geom, dict) and geom.get("type") == "GeometryCollection":  # it was said empty_geometry
         geom = _collection_polygons(geom)
+    if geom is not None and not isinstance(geom, dict):  # a list of geometries was said empty_geometry
+        raise BadFeature("unparsable_geometry", f"'geometry' is a JSON {type(geom).__name__}, not an object "
+                         '({"type": "Polygon", "coordinates": [[[x, y], …]]})')
     if not isinstance(geom, dict) or not geom.get("coordinates"):
         raise BadFeature("empty_geometry")
     if geom.get("type") not in ("Polygon", "MultiPolygon"):
-        raise BadFeature("unsupported_geometry", str(geom.get("type")))
+        spelt = {"polygon": "Polygon", "multipolygon": "MultiPolygon"}.get(str(geom.get("type")).lower())
+        hint = f" (GeoJSON's types are case-sensitive: {spelt})" if spelt else ""
+        raise BadFeature("unsupported_geometry", f"{geom.get('type')}{hint}")
+    _check_nesting(geom)
     if reproject is not None:
         try:
             geom = reproject(geom)
@@ -188,11 +197,49 @@ def feature_objects(geom: dict, label: str, inverse, reproject) -> list[dict]:
     for rings in parts:
         px = [[list(inverse @ (float(p[0]), float(p[1]))) for p in ring] for ring in rings]
         px = [r[:-1] if len(r) > 1 and r[0] == r[-1] else r for r in px]
+        if not px or len(px[0]) < 3:  # an empty outer ring was a min() traceback, the whole run's end
+            raise BadFeature("degenerate", f"outer ring of {len(px[0]) if px else 0} vertices")
+        px = [px[0], *_holes(px[0], px[1:], note or (lambda *a: None))]
         obj = {"kind": "poly", "label": label, "coords": px[0]}
         if len(px) > 1:
             obj["rings"] = px
         objs.append(obj)
     return objs
+
+
+def _check_nesting(geom: dict) -> None:
+    """BadFeature ``unparsable_geometry`` where ``geom``'s coordinates are not nested as its type's are (a Polygon's
+    3 deep, ``[[[x, y], …]]``; a MultiPolygon's 4): a bare ring as a Polygon said "'float' object is not
+    subscriptable"."""
+    want = 3 if geom["type"] == "Polygon" else 4
+    depth, c = 0, geom["coordinates"]
+    while isinstance(c, (list, tuple)) and c:  # GDAL's reprojection gives tuples
+        filled = [e for e in c if not isinstance(e, (list, tuple)) or e]  # past an empty ring, of no depth
+        depth, c = depth + 1, (filled or c)[0]
+    if depth != want:
+        shape = "[" * want + "x, y], …" + "]" * (want - 1)
+        raise BadFeature("unparsable_geometry", f"{geom['type']} coordinates nested {depth} deep, not {want} "
+                         f"({shape}, each ring a list of [x, y] positions): a ring or polygon one level off?")
+
+
+def _holes(shell: list, holes: list, note) -> list:
+    """The ``holes`` (pixel rings) of ``shell`` kept: not one of under 3 vertices (an empty ``[]``: a ``min()``
+    traceback), nor one that shares no area with the shell (``shapely.make_valid`` made such a hole a polygon of
+    its own, a footprint nobody drew), each counted by ``note`` as ``degenerate_holes_dropped`` or
+    ``holes_outside_their_polygon_dropped``."""
+    import shapely
+
+    kept, outer = [], None
+    for hole in holes:
+        if len(hole) < 3:
+            note("degenerate_holes_dropped", 1)
+            continue
+        outer = outer if outer is not None else shapely.make_valid(shapely.Polygon(shell))
+        if not outer.intersection(shapely.make_valid(shapely.Polygon(hole))).area > 0:
+            note("holes_outside_their_polygon_dropped", 1)
+            continue
+        kept.append(hole)
+    return kept
 
 
 def _collection_polygons(geom: dict) -> dict:
@@ -335,7 +382,7 @@ def _run(args, out: Output) -> None:
                     label = args.class_property
             try:
                 objs = feature_objects(geom or feat.get("geometry"), clean_label(str(label)), ~transform,
-                                       None if geom else reproject)
+                                       None if geom else reproject, out.note)
             except BadFeature as e:
                 out.skip(e.reason, where, str(e))
                 continue
