@@ -31,6 +31,11 @@ def _value(text: str, kind=None):
         return text.strip()
 
 
+def _same(a, b) -> bool:
+    """Whether two values given are one: equal, or both NaN (``--pairs-fraction nan`` once was "given twice")."""
+    return a == b or (isinstance(a, float) and isinstance(b, float) and a != a and b != b)
+
+
 def _as_written(argv: list[str], given: list[tuple[str, object]]) -> list[tuple[str, str, object]]:
     """``given`` in order, each with the words that gave it (``--seed=1`` or ``--seed 1``): the k-th value
     of an option is its k-th word before any ``--``."""
@@ -70,7 +75,7 @@ def given_twice(parser: argparse.ArgumentParser, argv: list[str], overrides: lis
         key = key.strip().lstrip("-")
         said.setdefault(key, []).append((o, _value(value, key_kinds.get(key))))
     for name, given in said.items():
-        if other := [w for w, v in given if v != given[0][1]]:
+        if other := [w for w, v in given if not _same(v, given[0][1])]:
             return (f"{name} is given twice: {given[0][0]!r} and {other[0]!r}; which one is meant? "
                     "(give it once)")
     return None

@@ -68,3 +68,17 @@ def test_rebuild_notes_change_records_it_could_not_make(two_sets, capsys):
     assert "change records need" not in capsys.readouterr().err  # pairs there: change records made
     assert rebuild(["--dir", str(a), "--prefix", "det_", "--tasks", "det", "--no-progress"]) == 0
     assert "change records need" not in capsys.readouterr().err  # none asked for
+
+
+def test_nan_given_once_is_not_given_twice(tmp_path, capsys):
+    # --pairs-fraction nan: "--pairs-fraction is given twice: '--pairs-fraction nan' and '--pairs-fraction nan'"
+    # (nan != nan), a usage error instead of the range error naming the value
+    from data_gen.__main__ import main
+
+    argv = ["synth", "--out", str(tmp_path / "o"), "--n", "1", "--size", "32", "--no-progress", "--pairs-fraction", "nan"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "given twice" not in err and "scene.pairs_fraction nan must be in [0, 1]" in err
+    with pytest.raises(SystemExit):  # a different value beside it is still two values
+        main([*argv, "scene.pairs_fraction=0.5"])
+    assert "is given twice: '--pairs-fraction nan' and 'scene.pairs_fraction=0.5'" in capsys.readouterr().err
