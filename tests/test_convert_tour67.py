@@ -132,3 +132,11 @@ def test_geojson_geometry_shape_mistakes_are_named(tmp_path):
         stats, recs = _footprint_run(tmp_path / name, geometry)
         assert recs == [] and stats["skipped"] == {reason: 1}, name
         assert said in stats["skipped_examples"][reason], (name, stats["skipped_examples"])
+
+
+def test_geojson_hole_of_a_nan_vertex_is_non_finite_not_a_traceback(tmp_path):
+    """A hole with a NaN vertex (json reads ``NaN``) beside its polygon: the hole's area test must not end the run
+    (a GEOS "closed linestring" traceback); the footprint is ``non_finite_coordinates`` as any NaN one is."""
+    hole = [[float("nan"), 1.0], _utm(30, 15), _utm(30, 25), _utm(20, 25)]
+    stats, recs = _footprint_run(tmp_path, lambda ring: {"type": "Polygon", "coordinates": [ring, hole]})
+    assert recs == [] and stats["skipped"] == {"non_finite_coordinates": 1}

@@ -234,6 +234,9 @@ def _holes(shell: list, holes: list, note) -> list:
         if len(hole) < 3:
             note("degenerate_holes_dropped", 1)
             continue
+        if not all(math.isfinite(v) for p in (*shell, *hole) for v in p):  # skipped later: non_finite_coordinates
+            kept.append(hole)
+            continue
         outer = outer if outer is not None else shapely.make_valid(shapely.Polygon(shell))
         if not outer.intersection(shapely.make_valid(shapely.Polygon(hole))).area > 0:
             note("holes_outside_their_polygon_dropped", 1)
