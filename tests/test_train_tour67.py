@@ -72,3 +72,34 @@ def test_preflight_builds_each_lora_tower_once(tmp_path, monkeypatch):
                                                       "model.trainable.encoder=lora"])
     preflight(cfg)
     assert len(built) == len(cfg.model.encoders), built
+
+
+@pytest.mark.parametrize("edited", [False, True])
+def test_a_renamed_records_file_under_a_step_folder_with_5e2de20f_prints(tmp_path, capsys, edited):
+    """A step folder saved with 5e2de20f's prints ("SIZE:HASH" of the ends) matched no print of today's form: a
+    records file renamed, same bytes, was said to move the data position."""
+    import hashlib
+    import json
+
+    from rsvlm.config import save_config
+    from rsvlm.train.resume import check_changes
+
+    old, new = tmp_path / "train.jsonl", tmp_path / "train_v1.jsonl"
+    text = b'{"id": "a"}\n' * 100
+    old.write_bytes(text)
+    was = load_config(TrainConfig, None, [f"data.train={old}"])
+    save_config(was, tmp_path / "train_config.yaml")
+    h = hashlib.sha256(text)  # 5e2de20f: first MiB, then the MiB from max(size - 1 MiB, 0): the file twice here
+    h.update(text)
+    state = {"step": 2, "records": {"n": 1, "sha256": "0"}, "files": [f"{len(text)}:{h.hexdigest()[:16]}"]}
+    (tmp_path / "trainer_state_rank0.json").write_text(json.dumps(state))
+    old.rename(new)
+    if edited:
+        new.write_bytes(text.replace(b"a", b"b"))
+    check_changes(tmp_path, load_config(TrainConfig, None, [f"data.train={new}"]), 0)
+    err = capsys.readouterr().err
+    if edited:
+        assert "; data.train moves the data position" in err and "first and last MiB" not in err, err
+    else:
+        assert "; data.train: the same size and first and last MiB as the checkpoint's files" in err, err
+        assert "data position" not in err, err

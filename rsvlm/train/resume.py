@@ -97,7 +97,7 @@ def check_changes(folder: Path, cfg: TrainConfig, rank: int, files: list[str | N
         print(f"[rsvlm.train] warning: ckpt.resume: {folder} has no train_config.yaml (every step folder is saved with "
               "one): whether this run's model section and seed are those it trained cannot be checked", file=sys.stderr)
     renamed = [c.key for c in changes if c.key in ("data.train", "data.extra files")]
-    same = renamed if renamed and rank == 0 and (kept := same_files(folder, files or file_prints(cfg))) else []  # read where renamed
+    same = renamed if renamed and rank == 0 and (kept := same_files(folder, files or file_prints(cfg), cfg)) else []  # read where renamed
     read = [c.key for c in changes if c.key not in same and cfg.objective == "lm" and moved_files(c)
             and has_digest(folder)]  # elsewhere, by the same names
     moved = [c.key for c in changes if c.key not in read + same and _moves_data(c.key, cfg.objective)]
@@ -141,15 +141,40 @@ def file_prints(cfg: TrainConfig) -> list[str | None]:
     return [brief(p) for p in [cfg.data.train, *(src.path for src in cfg.data.extra)]]
 
 
-def same_files(folder: Path, files: list[str | None]) -> str | None:
+def ends_prints(cfg: TrainConfig) -> list[str | None]:
+    """``file_prints`` in the form step folders saved before ce27ad22 hold ("SIZE:HASH", 5e2de20f's): the SHA-256
+    of each file's first MiB and of the MiB from max(size - 1 MiB, 0), whatever its size; None for one not read."""
+    import hashlib
+
+    def brief(path: str) -> str | None:
+        try:
+            with open(path, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                h = hashlib.sha256(f.read(1 << 20))
+                f.seek(max(size - (1 << 20), 0))
+                h.update(f.read(1 << 20))
+        except (OSError, TypeError):
+            return None
+        return f"{size}:{h.hexdigest()[:16]}"
+
+    return [brief(p) for p in [cfg.data.train, *(src.path for src in cfg.data.extra)]]
+
+
+def same_files(folder: Path, files: list[str | None], cfg: TrainConfig | None = None) -> str | None:
     """What to say where this run's records files (``files``: ``file_prints``) match the checkpoint's, in its order, however
     they are named now: the same bytes (each hashed whole), or, where one is past ``WHOLE_HASH_MAX``, the same
-    size and first and last MiB, which is all that was compared; None where they differ, the step folder holds
-    no prints (saved before them, or in another form) or a file is not read."""
+    size and first and last MiB, which is all that was compared (so too where the folder holds ``ends_prints``, with
+    ``cfg``); None where they differ, the step folder holds no prints (saved before them) or a file is not read."""
     try:
         saved = ckpt.load_trainer_state(folder).get("files")
     except (OSError, ValueError):
         return None
+    if cfg is not None and saved and all(str(p).count(":") == 1 for p in saved):  # the older form, of the ends alone
+        if None in saved or saved != ends_prints(cfg):
+            return None
+        return ("the same size and first and last MiB as the checkpoint's files (renamed or copied; its step folder "
+                "keeps no more of them, being saved before whole files were hashed, so a record edited in the middle "
+                "goes unseen here), taken to move nothing")
     if not saved or None in saved or saved != files:
         return None
     if all(str(p).split(":")[1:2] == ["all"] for p in saved):
