@@ -82,3 +82,20 @@ def test_nan_given_once_is_not_given_twice(tmp_path, capsys):
     with pytest.raises(SystemExit):  # a different value beside it is still two values
         main([*argv, "scene.pairs_fraction=0.5"])
     assert "is given twice: '--pairs-fraction nan' and 'scene.pairs_fraction=0.5'" in capsys.readouterr().err
+
+
+def test_a_messages_record_is_told_to_name_its_key_conversations(tmp_path):
+    # a ShareGPT / OpenAI style record ("messages": role/content turns) was "field 'conversations': missing or
+    # empty", though renaming the key is all it needs
+    from conftest import write_jsonl
+
+    from rsvlm.data.read_report import ReadReport
+    from rsvlm.data.records import read_records
+
+    turns = [{"role": "user", "content": "<image>\nWhat is it?"}, {"role": "assistant", "content": "a ship"}]
+    path = write_jsonl(tmp_path / "r.jsonl", [{"id": "m", "images": ["x.png"], "messages": turns},
+                                              {"id": "c", "images": ["x.png"], "conversations": turns}])
+    report = ReadReport(path)
+    assert [r["id"] for r in read_records(path, strict=False, report=report)] == ["c"]  # renamed: read
+    assert report.examples == [f"{path}:1 (id m): field 'conversations': missing or empty (the record has "
+                               "'messages': name that key 'conversations'; role/content turns are read)"]

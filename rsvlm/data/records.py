@@ -185,7 +185,9 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) 
 
     convs = obj.get("conversations")
     if not isinstance(convs, list) or not convs:
-        raise _fail(where, "conversations", "missing or empty")
+        other = next((k for k in ("messages", "conversation", "turns") if k in obj and convs is None), None)
+        raise _fail(where, "conversations", "missing or empty" + (  # a ShareGPT / OpenAI style record said nothing more
+            f" (the record has {other!r}: name that key 'conversations'; role/content turns are read)" if other else ""))
     out_convs = []
     for i, turn in enumerate(convs):
         f = f"conversations[{i}]"
