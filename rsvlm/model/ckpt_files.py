@@ -1,7 +1,7 @@
 """What an rsvlm checkpoint folder holds, checked before anything is built: why a folder is no checkpoint
 (``no_checkpoint``), a part missing or pickled (``check_files``), an adapter trained on another base
 (``adapter_mismatch``), cut (``adapter_lacks``, ``lacks_tensor``) or holding tensors peft ignores
-(``adapter_extras``), weights stored as integers or NaN (``check_llm_values``, ``check_adapter_values``, once the
+(``adapter_extras``), weights stored as integers or NaN, a tied head held apart (``check_llm_values``, ``check_adapter_values``, once the
 LLM is built), the embedding rows its llm/ was saved with (``vocab_rows``), and the Hugging Face cache's folder of
 a base named by its hub name (``hub_snapshot``)."""
 
@@ -180,6 +180,26 @@ def check_llm_values(folder: Path, llm) -> None:
         if ints:
             raise ValueError(f"{folder / name}: {len(ints)} weight(s) stored as integers where the model's are "
                              f"floating point (first: {ints[0]}); not weights rsvlm saved (edited?)")
+    _check_untied_head(folder, llm)
+
+
+def _check_untied_head(folder: Path, llm) -> None:
+    """ValueError where ``llm`` ties its LM head to its input embeddings (config.json's ``tie_word_embeddings``)
+    but ``folder``'s weights hold a head of other values: the trained head was dropped for the embeddings, with
+    only transformers' warning (an edited config.json), every answer then another model's."""
+    from rsvlm.model.llm_files import weight_files
+
+    head, emb = llm.get_output_embeddings(), llm.get_input_embeddings()
+    if head is None or emb is None or not getattr(llm.config.get_text_config(), "tie_word_embeddings", False):
+        return
+    names = {m: n for n, m in llm.named_modules() if m is head or m is emb}
+    head_key, emb_key = f"{names[head]}.weight", f"{names[emb]}.weight"
+    for name in weight_files(folder):
+        with open_safetensors(folder / name) as h:
+            if head_key in h.keys() and emb_key in h.keys() and not h.get_tensor(head_key).equal(h.get_tensor(emb_key)):
+                raise ValueError(f"{folder / name}: holds its own {head_key}, but {folder / 'config.json'} ties the head "
+                                 f"to {emb_key} (tie_word_embeddings), which would drop it: is config.json the one "
+                                 "saved with these weights? (set tie_word_embeddings: false)")
 
 
 def lacks_tensor(path: Path, error: KeyError) -> str | None:
