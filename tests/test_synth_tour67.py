@@ -99,3 +99,14 @@ def test_a_messages_record_is_told_to_name_its_key_conversations(tmp_path):
     assert [r["id"] for r in read_records(path, strict=False, report=report)] == ["c"]  # renamed: read
     assert report.examples == [f"{path}:1 (id m): field 'conversations': missing or empty (the record has "
                                "'messages': name that key 'conversations'; role/content turns are read)"]
+
+
+@pytest.mark.parametrize("prefix", [" ", "stage1_ ", "\tx_"])
+def test_rebuild_refuses_a_prefix_of_white_space(two_sets, prefix, capsys):
+    # --prefix ' ' wrote " train.jsonl" … beside synth's train.jsonl (which a prefix of '' is refused over), exit 0
+    from data_gen.instructions.rebuild import main as rebuild
+
+    a = two_sets / "a"
+    assert rebuild(["--dir", str(a), "--prefix", prefix, "--no-progress"]) == 2
+    assert f"prefix {prefix!r} begins or ends with white space" in capsys.readouterr().err
+    assert not list(a.glob(f"{prefix}*"))

@@ -48,6 +48,9 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     if "/" in prefix or "\\" in prefix:
         raise ValueError(f"prefix {prefix!r} is a file name prefix, not a folder: the records stay in {root}, "
                          "as their image paths are relative to it")
+    if prefix != prefix.strip():  # --prefix ' ' wrote " train.jsonl" beside synth's train.jsonl, unsaid
+        raise ValueError(f"prefix {prefix!r} begins or ends with white space: the files would be named "
+                         f"{prefix + 'train.jsonl'!r} …, hard to tell from others; give e.g. stage1_")
     if not prefix and any((root / f"{s}.jsonl").exists() for s in SPLITS):
         raise ValueError(f"{root} holds the records synth wrote ({root / 'train.jsonl'} …): give --prefix (e.g. "
                          "stage1_) to write the new ones next to them, or remove them first to replace them")
