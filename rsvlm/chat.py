@@ -319,6 +319,10 @@ def _main(args) -> int:
         print("rsvlm chat: standard input is closed: the chat reads its questions there (pipe them in, or run it in a "
               "terminal); rsvlm predict answers one question", file=sys.stderr)
         return 2
+    if sys.stdout is None:  # "rsvlm chat >&-": input()'s "lost sys.stdout" traceback after the model loaded
+        print("rsvlm chat: standard output is closed: the chat writes its answers there (let it go to the terminal, "
+              "a pipe or a file: rsvlm chat … > answers.txt)", file=sys.stderr)
+        return 2
     try:
         specs = inf.image_specs(args.image or [], args.modality, args.bands)
     except ValueError as e:

@@ -53,17 +53,22 @@ def readers_may_close(who: str | None = None):
     ``who`` (the command, ``rsvlm train``), a block that ends without an exception is followed by ``say_lost``
     while the streams are still guarded (the stream still thought read may have lost its reader too: ``2>&1 |
     head``). The streams are put back, flushed, on leaving."""
-    closed: set[str] = set()
     saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = (_Guarded(s, n, closed) for s, n in zip(saved, ("stdout", "stderr")))
+    # a stream closed before the run (>&-) is None: its first write was an AttributeError's traceback
+    closed = {n for s, n in zip(saved, ("stdout", "stderr")) if s is None}
+    nulls = [open(os.devnull, "w") for _ in closed]  # noqa: SIM115  (closed on leaving)
+    sys.stdout, sys.stderr = (_Guarded(s if s is not None else nulls.pop(), n, closed)
+                              for s, n in zip(saved, ("stdout", "stderr")))
     try:
         yield closed
         if who is not None:
             say_lost(who, closed)
     finally:
-        for guarded in (sys.stdout, sys.stderr):
+        for guarded, was in zip((sys.stdout, sys.stderr), saved):
             if isinstance(guarded, _Guarded):
                 guarded.flush()
+                if was is None:  # the null device that stood in for it
+                    guarded._inner.close()
         sys.stdout, sys.stderr = saved
 
 

@@ -235,6 +235,9 @@ def main(args) -> int:
     if len(piped) > 1:
         print("rsvlm predict: --out - and --geojson - both ask for stdout; give one of them a file name", file=sys.stderr)
         return 2
+    if piped and sys.stdout is None:  # run with >&-: the answer ran to its end, then a traceback
+        print(f"rsvlm predict: {piped[0]}: standard output is closed; give it a file name", file=sys.stderr)
+        return 2
     # a reader gone (… 2>&1 | head -1) ended the run at its next line, before --out was written, with status 0
     # not piped: which stream lost its reader is said at the end, as eval and train say it (its files written)
     with readers_may_close(None if piped else "rsvlm predict") as closed, \

@@ -70,3 +70,40 @@ def test_a_box_placeholder_without_region_is_refused(geotiff, tmp_path, prompt, 
     err = capsys.readouterr().err
     assert "rsvlm predict: --prompt holds {box}, the place --region's box is written in, and no --region is given: " \
            "--task regcap --region X1,Y1,X2,Y2 (in the image's pixels) asks about a region" in err, err
+
+
+def test_a_chat_with_its_output_closed_is_refused_before_the_model_loads(geotiff, tmp_path, monkeypatch, capsys):
+    """``rsvlm chat >&-`` loaded the model, then ended in input()'s "lost sys.stdout" traceback."""
+    from rsvlm.cli import main
+
+    monkeypatch.setattr("sys.stdout", None)
+    assert main(["chat", "--model", str(tmp_path / "no-model"), "--image", str(geotiff)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("rsvlm chat: standard output is closed: the chat writes its answers there"), err
+    assert "loading model" not in err
+
+
+def test_predict_out_dash_with_its_output_closed_is_refused(geotiff, tmp_path, monkeypatch, capsys):
+    """``rsvlm predict --out - >&-`` answered, then ended in an AttributeError traceback writing the JSON."""
+    from rsvlm.cli import main
+
+    monkeypatch.setattr("sys.stdout", None)
+    assert main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), "--task", "det",
+                 "--out", "-"]) == 2
+    assert capsys.readouterr().err == "rsvlm predict: --out -: standard output is closed; give it a file name\n"
+
+
+def test_a_stream_closed_before_the_run_is_the_null_device_said_lost(monkeypatch, capsys):
+    """``rsvlm predict --out o.json >&-``: sys.stdout is None, and the guard's first write of it was an
+    AttributeError (… 'NoneType' object has no attribute 'write') ending the run before --out was written."""
+    import sys
+
+    from rsvlm.closed_pipes import readers_may_close
+
+    monkeypatch.setattr("sys.stdout", None)
+    with readers_may_close("rsvlm predict") as closed:
+        print("the answer")  # dropped
+        assert closed == {"stdout"}
+    assert sys.stdout is None
+    assert capsys.readouterr().err == ("rsvlm predict: standard output was closed by its reader; the run went on "
+                                       "to its end, and what it wrote there after that was not shown\n")
