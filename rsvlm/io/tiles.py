@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import numbers
 import sys
 from collections.abc import Callable
 
@@ -89,6 +90,9 @@ class TileMerger:
     def __init__(self, iou_threshold: float = 0.5, point_radius: float = 4.0, edge_tol: float = 2.0,
                  scene_size: tuple[int, int] | None = None, seam_share: float = 0.25, box_reach: float = 1.0,
                  min_score: float = 0.0):
+        if not (isinstance(min_score, numbers.Real) and min_score == min_score):  # NaN: no score reaches it
+            raise ValueError(f"TileMerger min_score {min_score!r}: give a number, 0 to 1 (predict's --min-score; "
+                             "0 keeps all)")
         self.min_score = min_score  # --min-score: ``n_on_nodata`` counts only the objects it keeps
         self.iou_threshold, self.point_radius, self.edge_tol = iou_threshold, point_radius, edge_tol
         self.seam_share = seam_share  # masks at an --overlap 0 seam: shared border / shorter section
@@ -190,9 +194,10 @@ class TileMerger:
                 kept += dedupe_points(self, items)
         self._restate(SEAM_GAPS, f"{self.n_seam_gaps} pair(s) of masks {SEAM_GAPS}" if self.n_seam_gaps else None)
         objects = [obj for _, obj in sorted(kept, key=lambda t: t[0])]
-        from rsvlm.output_options import above_min_score
-
-        kept_by_score = above_min_score(objects, self.min_score)[0]  # 3 said on nodata where --min-score left 1
+        # as predict's ``above_min_score`` keeps them (unscored kept, NaN not), a score "0.8" read as the number it
+        # names, as ``best_of`` reads it (``above_min_score`` met "'>=' not supported between 'str' and 'float'")
+        kept_by_score = objects if self.min_score <= 0 else [  # 3 said on nodata where --min-score left 1
+            o for o in objects if o.get("score") is None or float(o["score"]) >= self.min_score]
         self.n_on_nodata = self.validity.count(kept_by_score)  # per merged object, not per tile's view
         self._restate(NODATA_MARK, nodata_note(self.n_on_nodata) if self.n_on_nodata else None)
         return objects
