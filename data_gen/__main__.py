@@ -75,6 +75,12 @@ def config_in_out(config: str | None, out: str) -> str:
             f"{Path(out) / 'data.yaml'})")
 
 
+def _has_settings(path: str) -> bool:
+    """Whether the YAML file ``path`` (read as a config already) holds anything but blank lines and comments."""
+    with open(path, encoding="utf-8") as f:
+        return any(line.split("#", 1)[0].strip() for line in f)
+
+
 def synth_main(argv: list[str]) -> int:
     from data_gen.argv import given_twice
     from data_gen.synth.run import synthesize
@@ -91,6 +97,9 @@ def synth_main(argv: list[str]) -> int:
         return 2
     try:
         cfg = synth_config(a, a.config)
+        if a.config and not _has_settings(a.config):  # a file cut short or saved blank read as the defaults, unsaid
+            print(f"note: --config {a.config} holds no settings (empty, or comments only): the built-in defaults are "
+                  "used", file=sys.stderr)
         synthesize(a.out, a.n, a.seed, cfg, workers=a.workers, progress=not a.no_progress)
     except BrokenPipeError:
         raise  # a reader that closed stdout (| head) after the work: main() ends quietly

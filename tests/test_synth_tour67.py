@@ -110,3 +110,17 @@ def test_rebuild_refuses_a_prefix_of_white_space(two_sets, prefix, capsys):
     assert rebuild(["--dir", str(a), "--prefix", prefix, "--no-progress"]) == 2
     assert f"prefix {prefix!r} begins or ends with white space" in capsys.readouterr().err
     assert not list(a.glob(f"{prefix}*"))
+
+
+def test_synth_notes_a_config_file_with_no_settings(tmp_path, capsys):
+    # an empty --config (cut short, saved blank) made a set of the built-in defaults, exit 0, unsaid
+    from data_gen.__main__ import main
+
+    blank = tmp_path / "blank.yaml"
+    blank.write_text("# my settings, to come\n\n")
+    argv = ["synth", "--out", str(tmp_path / "o"), "--n", "1", "--no-progress", "--size", "32", "--modalities", "ir"]
+    assert main([*argv, "--config", str(blank)]) == 0
+    assert f"note: --config {blank} holds no settings (empty, or comments only)" in capsys.readouterr().err
+    blank.write_text("scene:\n  size: 32  # a setting\n")
+    assert main([*argv, "--config", str(blank)]) == 0
+    assert "holds no settings" not in capsys.readouterr().err
