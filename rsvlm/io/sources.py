@@ -368,8 +368,11 @@ class RasterioSource:
 
         from rsvlm.io.wavelengths import named_by_wavelength
 
+        # (GDAL leaves an ENVI header's "wavelength units = Index" or "Unknown" out of each band's tags: the header's)
+        unit = [{k: v for k, v in ds_.tags(ns="ENVI").items() if k == "wavelength_units"} for ds_ in src]
         self.descriptions, said = named_by_wavelength(  # an ENVI header's wavelengths: blue, nir …
-            self.descriptions, [{**ds_.tags(b + 1, "IMAGERY"), **ds_.tags(b + 1)} for ds_ in src for b in range(ds_.count)])
+            self.descriptions, [{**u, **ds_.tags(b + 1, "IMAGERY"), **ds_.tags(b + 1)}
+                                for ds_, u in zip(src, unit) for b in range(ds_.count)])
         notes += said
 
         ci = [c for ds_ in src for c in ds_.colorinterp]

@@ -24,7 +24,10 @@ _UNIT = r"(µm|μm|um|micrometers?|micrometres?|microns?|nm|nanometers?|nanometr
 _PER_UNIT = {"µm": 1.0, "μm": 1.0, "um": 1.0, "mic": 1.0, "nm": 1e-3, "nan": 1e-3, "mm": 1e3, "mil": 1e3,
              "cm": 1e4, "cen": 1e4, "m": 1e6, "met": 1e6}
 _IN_TEXT = re.compile(r"\(?\s*(\d+(?:\.\d+)?)\s*" + _UNIT + r"\s*\)?", re.I)  # "(0.4430 µm)", "490 nm"
-_GDAL_SUFFIX = re.compile(r"\s*\(\s*\d+(?:\.\d+)?\s*" + _UNIT + r"?\s*\)\s*$", re.I)  # GDAL's " (0.4430 Micrometers)"
+# GDAL's " (0.4430 Micrometers)", " (4.9e-7 Meters)", " (20408 Wavenumber)": an ENVI band's name and its header's
+# wavelength and unit (any of ENVI's; kept as the band's own name, a unit unknown here had named the bands by none)
+_GDAL_SUFFIX = re.compile(r"\s*\(\s*\d+(?:\.\d+)?(?:e[-+]?\d+)?\s*(?:" + _UNIT
+                          + r"|m|meters?|metres?|cm|centimeters?|wavenumber|[gm]hz|index|unknown)?\s*\)\s*$", re.I)
 _NO_NAME = re.compile(r"\s*(?:(?:band|layer|channel)?[\s_.-]*\d*\s*)?(?:" + _IN_TEXT.pattern + r")?\s*", re.I)
 
 
