@@ -157,8 +157,14 @@ def envi_cut_short(p, ds) -> ImageReadError | None:
     start = f"from byte {offset}" if ds.driver == "ENVI" else "at least"  # (an ESRI header's skipped bytes unread)
     return ImageReadError(f"{p}: the data file is cut short: {have} bytes, where {header} describes {need} "
                           f"({ds.count} band(s) of {ds.width}x{ds.height} {ds.dtypes[0]}, {start}; "
-                          f"{1 - max(have - offset, 0) / (need - offset):.0%} missing); a download or copy that "
-                          "stopped? (GDAL would read the missing part as 0)")
+                          f"{_share(1 - max(have - offset, 0) / (need - offset))} missing); a download or copy "
+                          "that stopped? Fetch or copy it again (GDAL would read the missing part as 0)")
+
+
+def _share(f: float) -> str:
+    """``f`` (0 … 1) as a percentage, rounded away from 0 % and 100 % where it is neither (50 bytes of 12800 was
+    ``0%``)."""
+    return "under 1%" if 0 < f < 0.01 else "over 99%" if 0.99 < f < 1 else f"{f:.0%}"
 
 
 def _header_text(files: list[str]) -> str:
