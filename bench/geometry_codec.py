@@ -90,11 +90,10 @@ def main(argv=None) -> int:
         budgets = []
     if not budgets or min(budgets) < 8:  # else a traceback from int() or from round_trip, after loading
         ap.error(f"--budgets {args.budgets!r}: give location-token budgets of 8 or more separated by commas")
-    require_out_file(ap, args.out)  # else found after the work
     args.realdata = args.realdata or default
     if not args.realdata.is_dir():
         ap.error(f"--realdata {args.realdata}: no such folder")
-    require_out_file(ap, args.out, {"realdata": [args.realdata / f for f in NEEDED]})  # a file it reads
+    require_out_file(ap, args.out, {"realdata": [args.realdata / f for f in NEEDED]})  # before the work; not a file it reads
     if missing := [f for f in NEEDED if not (args.realdata / f).is_file()]:  # else a RasterioIOError traceback
         ap.error(f"--realdata {args.realdata}: missing {', '.join(missing)}")
     data = load_masks(args.realdata)
