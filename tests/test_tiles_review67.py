@@ -59,3 +59,38 @@ def test_a_car_on_a_1px_wide_column_is_one_object(kind, xs):
     ys = [c[1], c[3]] if kind == "box" else [p[1] for p in c]
     assert (min(ys), max(ys)) == (40, 60)
 
+
+
+@pytest.fixture
+def collar_tif(tmp_path):
+    """A 200x200 GeoTIFF whose outer 60 px are nodata (0, declared)."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    valid = np.zeros((200, 200), bool)  # (H, W)
+    valid[60:-60, 60:-60] = True
+    data = np.random.default_rng(2).integers(1, 255, (3, 200, 200), dtype=np.uint8) * valid  # (C, H, W)
+    path = tmp_path / "collar.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=200, height=200, count=3, dtype="uint8", nodata=0,
+                       crs="EPSG:32631", transform=from_origin(500000.0, 4000000.0, 10.0, 10.0)) as ds:
+        ds.write(data)
+    return path
+
+
+def test_tiled_predict_still_says_a_nodata_object_min_score_keeps(ckpt, collar_tif, capsys, monkeypatch):
+    """The counterpart of tour 67's test (no note where --min-score dropped the object): the note is not
+    simply gone from tiled runs; the collar's box scored 0.2 is kept by --min-score 0.1 and said."""
+    from rsvlm import inference as inf
+    from rsvlm.cli import main
+
+    boxes = ("<ref>ship</ref><box><loc_50><loc_50><loc_150><loc_150></box>"  # (10, 10, 30, 30): on the collar
+             "<box><loc_450><loc_450><loc_550><loc_550></box>")  # (90, 90, 110, 110): on data
+
+    def answerer(*a, **k):
+        return lambda messages, images: [inf.Answer(boxes, [0.2, 0.9]) for _ in messages]
+
+    monkeypatch.setattr(inf, "answerer", answerer)
+    assert main(["predict", "--model", str(ckpt), "--image", str(collar_tif), "--max-new-tokens", "4",
+                 "--device", "cpu", "--task", "det", "--tile", "200", "--min-score", "0.1"]) == 0
+    err = capsys.readouterr().err
+    assert f"1 {NOTE}" in err, err
