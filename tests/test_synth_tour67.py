@@ -124,3 +124,25 @@ def test_synth_notes_a_config_file_with_no_settings(tmp_path, capsys):
     blank.write_text("scene:\n  size: 32  # a setting\n")
     assert main([*argv, "--config", str(blank)]) == 0
     assert "holds no settings" not in capsys.readouterr().err
+
+
+def test_rebuild_of_a_broken_scene_json_says_how_to_go_on(tmp_path, capsys):
+    # "error: DIR/scenes/s0-000001.json: not valid JSON (…)" and no word of what to do; the way it now names
+    # (synth again, the set's seed, --n and config.yaml) makes the same set, byte for byte
+    from data_gen.__main__ import main as data_gen
+
+    out = tmp_path / "set"
+    made = ["synth", "--out", str(out), "--n", "2", "--size", "32", "--modalities", "ir", "--no-progress"]
+    assert data_gen(made) == 0
+    whole = (out / "train.jsonl").read_bytes()
+    scene = out / "scenes" / "s0-000001.json"
+    scene.write_text(scene.read_text()[:100])
+    capsys.readouterr()
+    assert data_gen(["rebuild", "--dir", str(out), "--prefix", "r_", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"{scene}: not valid JSON" in err and "no records written" in err
+    assert f"Make it again (synth --out {out} with the set's --seed and --n, --config {out / 'config.yaml'})" in err
+    assert not list(out.glob("r_*"))
+    assert data_gen(["synth", "--out", str(out), "--n", "2", "--config", str(out / "config.yaml"), "--no-progress"]) == 0
+    assert (out / "train.jsonl").read_bytes() == whole
+    assert data_gen(["rebuild", "--dir", str(out), "--prefix", "r_", "--no-progress"]) == 0

@@ -62,7 +62,13 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     files = SplitFiles(root, prefix, keep_earlier=True)  # an earlier set of this prefix stays until this one is done
     try:
         for path in bar(paths, desc="records", unit="scene", disable=not progress):
-            scene = load_scene(path)
+            try:
+                scene = load_scene(path)
+            except ValueError as e:  # cut short (a killed run, a full disk): said what is wrong, not what to do
+                if not isinstance(e.__cause__, (json.JSONDecodeError, UnicodeDecodeError)):
+                    raise  # a JSON of another shape: not synth's to make again
+                raise ValueError(f"{e}; no records written. Make it again (synth --out {root} with the set's --seed "
+                                 f"and --n, --config {root / 'config.yaml'}) or remove it to leave its scene out") from e
             split = scene.get("split", "train")
             if "split" not in scene:  # made by hand, or before scenes stored their split
                 no_split.append(path)
