@@ -146,3 +146,22 @@ def test_rebuild_of_a_broken_scene_json_says_how_to_go_on(tmp_path, capsys):
     assert data_gen(["synth", "--out", str(out), "--n", "2", "--config", str(out / "config.yaml"), "--no-progress"]) == 0
     assert (out / "train.jsonl").read_bytes() == whole
     assert data_gen(["rebuild", "--dir", str(out), "--prefix", "r_", "--no-progress"]) == 0
+
+
+def test_preview_whose_reader_closed_stdout_draws_every_scene(two_sets, tmp_path):
+    # python -m data_gen.synth.preview … | head -1: BrokenPipeError's traceback at the second path printed, and the
+    # scenes after it were not drawn
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    out = tmp_path / "pv"
+    cmd = [sys.executable, "-m", "data_gen.synth.preview", "--dir", str(two_sets / "b"), "--out", str(out), "--scale", "1",
+           "--scenes", "s0-000000,s0-000001"]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()  # the reader gone before the first line
+    err = proc.stderr.read()
+    assert proc.wait() == 0, err
+    assert "Traceback" not in err and "standard output was closed by its reader; the run went on" in err
+    assert sorted(p.name.rsplit("_", 1)[-1] for p in out.iterdir()) == ["s0-000000.png", "s0-000001.png"]

@@ -219,5 +219,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def run(argv: list[str] | None = None) -> int:
+    """``main`` whose reader may close stdout (``… | head -2``): it draws every scene still (a BrokenPipeError
+    at the first path printed after it ended the run there, with a traceback), and says so on stderr."""
+    from rsvlm.closed_pipes import readers_may_close
+
+    with readers_may_close("python -m data_gen.synth.preview"):
+        return main(argv)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run())
