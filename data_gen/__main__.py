@@ -150,7 +150,12 @@ def main(argv: list[str] | None = None) -> int:
             close = difflib.get_close_matches(argv[0], commands, n=1)
             meant = ("; instruction records are written by 'synth' with its scenes, remade in another mix by 'rebuild', "
                      "chained into conversations by 'chat', made of a real dataset by 'convert'"
-                     if any(w in argv[0].lower() for w in ("instruction", "record")) else "")
+                     if any(w in argv[0].lower() for w in ("instruction", "record")) else
+                     "; overlays of a synth set's scenes are drawn by `python -m data_gen.synth.preview --dir DIR --out "
+                     "FOLDER`" if any(w in argv[0].lower() for w in ("preview", "overlay", "draw", "show")) else
+                     "; a set's statistics are printed by synth and rebuild at their end, and kept in DIR/stats.json "
+                     "(a rebuild's in DIR/PREFIXstats.json)" if argv[0].lower() in ("stats", "statistics", "report")
+                     else "")
             print(f"error: a command comes before the options ({argv[0]!r})" if argv[0].startswith("-") else
                   f"error: unknown command {argv[0]!r}" + (f"; did you mean {close[0]!r}?" if close else meant),
                   file=sys.stderr)

@@ -165,3 +165,14 @@ def test_preview_whose_reader_closed_stdout_draws_every_scene(two_sets, tmp_path
     assert proc.wait() == 0, err
     assert "Traceback" not in err and "standard output was closed by its reader; the run went on" in err
     assert sorted(p.name.rsplit("_", 1)[-1] for p in out.iterdir()) == ["s0-000000.png", "s0-000001.png"]
+
+
+@pytest.mark.parametrize("word, said", [("preview", "python -m data_gen.synth.preview --dir DIR --out FOLDER"),
+                                        ("stats", "kept in DIR/stats.json")])
+def test_data_gen_names_where_preview_and_stats_are(word, said, capsys):
+    # python -m data_gen preview: "unknown command 'preview'", nothing of the preview module docs/data.md shows
+    from data_gen.__main__ import main
+
+    assert main([word, "--dir", "x"]) == 2
+    err = capsys.readouterr().err
+    assert f"error: unknown command {word!r}; " in err and said in err
