@@ -213,17 +213,21 @@ def counter_spelling(*texts: str | None) -> str:
     return m.group(0).lower() if m else "counterclockwise"
 
 
-# the sense of a turn, no side: "turn left", "turns to the right", "veer left or right", "a left turn", "right-hand bend";
-# a mirror view (an odd number of steps) swaps it, a half or quarter turn keeps it (as ``ROTATION``); "turn left of" is a side
-_TURNING = (re.compile(r"(?<![^\W_])(?:u-)?(?:turn|turns|turned|turning|bend|bends|bent|bending|veer|veers|veered|veering"
-                       r"|curve|curves|curved|curving|swerve|swerves|swerved|swerving|swing|swings|swung|swinging)"
-                       r"\s+(?:(?:to|towards?)\s+(?:the\s+)?)?(left|right)(?:\s*(?:,|/|or|and)\s*(left|right))?"
-                       r"(?![^\W_]|[-_]|\s+of\b)", re.I),
+# the sense of a turn, no side: "turn left", "turns to the right", "veer left or right", "bend to the left or to the
+# right", "a left turn", "right-hand bend", the options of a which-way question after a stop ("Which way does the river
+# bend, left or right?"); a mirror view (an odd number of steps) swaps it, a half or quarter turn keeps it (as
+# ``ROTATION``); "turn left of" is a side, and so is "which way does it turn after the ship on the left or right?"
+_TO, _OR = r"(?:(?:to|towards?)\s+(?:the\s+)?)?", r"\s*(?:,?\s*(?:or|and)\b|,|/)\s*"
+_TURN_WORD = (r"(?<![^\W_])(?:u-)?(?:turn|turns|turned|turning|bend|bends|bent|bending|veer|veers|veered|veering"
+              r"|curve|curves|curved|curving|swerve|swerves|swerved|swerving|swing|swings|swung|swinging)(?![^\W_])")
+_TURNING = (re.compile(rf"{_TURN_WORD}\s+{_TO}(left|right)(?:{_OR}{_TO}(left|right))?(?![^\W_]|[-_]|\s+of\b)", re.I),
             re.compile(r"(?<![^\W_])(left|right)(?:\s*(?:,|/|or|and)\s*(left|right))?(?:[- _]?hand)?[- ]"
-                       r"(?:turns?|bends?|curves?|turning)(?![^\W_])", re.I))
+                       r"(?:turns?|bends?|curves?|turning)(?![^\W_])", re.I),
+            re.compile(rf"(?<![^\W_])(?:which|what)\s+(?:way|direction)\b[^.?!;]*?{_TURN_WORD}[^.?!;,:]*?"
+                       rf"(?:[,:–—]|\s-)\s*{_TO}(left|right){_OR}{_TO}(left|right)(?![^\W_]|[-_]|\s+of\b)", re.I))
 # "right" as "just" ("right next to the dock", "right behind the pier", "right there"), no side; "the right next to", "turn right behind" are
-_JUST = (re.compile(r"(?<![^\W_])(?:the|to|far|top|bottom|upper|lower|and|or|its|their|turn\w*|veer\w*|left|[-_])\s*$",
-                    re.I),
+_JUST = (re.compile(r"(?:(?<![^\W_])(?:the|to|far|top|bottom|upper|lower|and|or|its|their|turn\w*|veer\w*|left)|[-_–])"
+                    r"\s*$", re.I),  # "top-right next to": a corner, its joiner after a word
          re.compile(r"\s+(?:next\s+to|beside|behind|in\s+front\s+of|alongside|adjacent\s+to|against|by|along|across"
                     r"|in\s+the\s+(?:middle|centre|center)|away|now|here|there)\b", re.I))
 
@@ -259,7 +263,6 @@ def turn_question(*texts: str | None) -> bool:
     answer's "Left." is a sense too (``swap_words``'s ``turning``)."""
     text = next((t for t in texts if t), "")
     return any(p.search(text) for p in (*_TURNING, _WHICH_WAY))
-
 
 
 # a left or right before a word it qualifies ("left side", "right ship", a number: "left 3", a lane; not "left of", "left the dock", "left its
@@ -305,16 +308,25 @@ _PLACE = frozenset(("the", "to", "on", "at", "in", "of", "from", "into", "far", 
 # "left" as remaining, no side: "buildings left intact", "debris left behind", "How much forest is left?", "Is there any
 # water left?"; "the ship on the left behind the pier", "How many ships are left of the road?" are sides
 _REMAINING = (re.compile(r"\s+(?:intact|standing|undamaged|untouched|unchanged|unharmed|behind|over)\b", re.I),
-              re.compile(r"(?<![^\W_])(?:the|to|far|top|bottom|upper|lower|its|their|and|or|on|turn\w*|[-_])\s*$", re.I),
+              re.compile(r"(?:(?<![^\W_])(?:the|to|far|top|bottom|upper|lower|its|their|and|or|on|turn\w*)|[-_–])\s*$", re.I),
               re.compile(r"(?<![^\W_])(?:nothing|anything|something|much|little|many|any|none)(?:\s+[A-Za-z'-]+){0,3}?"
                          r"(?:\s+(?:is|are|was|were|still|remains?))*\s+$", re.I),
               re.compile(r"\s*(?:$|[.!?;,:)]|(?:after|now|today|in|on|at)\b)", re.I))
+
+
+# a verb of heading or moving before "left" makes it a side ("facing", "to", "at": ``_PLACE`` too): "planes face left"
+_TOWARDS = frozenset(("face", "point", "head", "moving", "going", "drive", "drives", "driving", "travel", "travels",
+                      "travelling", "traveling", "fly", "flies", "flying", "sail", "sails", "sailing", "lean", "leans",
+                      "leaning", "tilted", "tilts", "oriented", "angled", "aligned", "drift", "drifts", "drifting"))
 
 
 def _remaining(text: str, start: int, end: int) -> bool:
     """Whether "left" at ``text[start:end]`` means remaining (``_REMAINING``): "the buildings left intact", "How much
     forest is left?"; not "the ship on the left behind the pier"."""
     head = text[max(0, start - 80):start]
+    last = head.split()[-1].lower() if head.split() else ""
+    if last in _TOWARDS or last in _PLACE and last not in ("is", "are", "was", "were"):
+        return False  # "How many planes face left?", "Is any ship moving left?", "How many ships are at left?": a side
     return not _REMAINING[1].search(head) and bool(
         _REMAINING[0].match(text, end) or _REMAINING[2].search(head) and _REMAINING[3].match(text, end))
 

@@ -1,0 +1,69 @@
+"""Review of tour 67's --tta words (turn senses, "right" as "just", "left" as remaining)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rsvlm import tta
+
+VIEWS = ("h", "v", "hv", "t", "th", "tv", "thv")
+MIRRORS = ("h", "v", "t", "thv")  # an odd number of steps
+
+
+@pytest.mark.parametrize("said,image", [
+    ("The ship at the top-right next to the dock.", "The ship at the top-left next to the dock."),
+    ("The ship at the top_right beside the road.", "The ship at the top_left beside the road."),
+    ("Is the ship in the upper-left behind the pier?", "Is the ship in the upper-right behind the pier?"),
+    ("The car on the lower-left left intact.", "The car on the lower-right left intact.")])
+def test_a_hyphened_corner_before_next_to_or_behind_still_turns(said, image):
+    """'the top-right next to the dock' was read as 'right' meaning 'just' (the joiner's word before it was never
+    seen), so a left-right flip asked it of the other corner, and a transpose asked 'the left-right next to'."""
+    assert tta.swap_words(said, "h") == image
+    assert tta.swap_words("The ship at the top-right next to the dock.", "t") == (
+        "The ship at the bottom-left next to the dock.")
+
+
+@pytest.mark.parametrize("said,image", [("How many planes face left?", "How many planes face right?"),
+                                        ("Is any ship moving left?", "Is any ship moving right?"),
+                                        ("How many ships are at left?", "How many ships are at right?"),
+                                        ("Are any cars parked left behind the truck?",
+                                         "Are any cars parked right behind the truck?")])
+def test_a_heading_left_after_any_or_many_is_a_side(said, image):
+    """'How many planes face left?' was read as 'left' meaning remaining (after 'many'), so a left-right flip asked
+    it as written, of planes that face right in the image."""
+    assert tta.swap_words(said, "h") == image
+
+
+@pytest.mark.parametrize("text", ["How much of the forest is left?", "How many ships are still left?",
+                                  "Is there any water left in the lake?", "What debris was left behind?"])
+@pytest.mark.parametrize("view", VIEWS)
+def test_left_as_remaining_is_still_no_side(text, view):
+    assert tta.swap_words(text, view) == text
+
+
+def test_detecting_any_planes_facing_left_is_not_asked_of_the_crops():
+    msgs = [{"role": "user", "content": "<image>\n[det] Detect any planes facing left."}]
+    assert tta.croppable(msgs) is False
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_both_senses_of_a_bend_to_the_left_or_to_the_right_turn_together(view):
+    """'Does the river bend to the left or to the right?': its second option was read as a side, so a half turn
+    asked 'to the left or to the left?' and a transpose 'to the right or to the bottom?'."""
+    q = "Does the river bend to the left or to the right? Does the road turn left, or right?"
+    mirrored = "Does the river bend to the right or to the left? Does the road turn right, or left?"
+    assert tta.swap_words(q, view) == (mirrored if view in MIRRORS else q)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_the_options_of_a_which_way_question_are_senses(view):
+    """'Which way does the river bend, left or right?' was asked of a transpose as '..., top or bottom?', while its
+    answer 'Left.' was read back as a turn's sense."""
+    q = "Which way does the river bend, left or right?"
+    assert tta.turn_question(q)
+    assert tta.swap_words(q, view) == (q.replace("left or right", "right or left") if view in MIRRORS else q)
+
+
+def test_a_side_in_a_which_way_question_still_turns():
+    q = "Which way does the road turn after the ship on the left or right?"
+    assert tta.swap_words(q, "t") == "Which way does the road turn after the ship on the top or bottom?"
