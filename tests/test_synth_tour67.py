@@ -176,3 +176,18 @@ def test_data_gen_names_where_preview_and_stats_are(word, said, capsys):
     assert main([word, "--dir", "x"]) == 2
     err = capsys.readouterr().err
     assert f"error: unknown command {word!r}; " in err and said in err
+
+
+def test_chat_out_named_gz_is_gzip(two_sets, tmp_path):
+    # --out chat.jsonl.gz was plain text under a gzip name: zcat and gzip.open said "not a gzipped file"
+    import gzip
+
+    from data_gen.instructions.chat import main as chat
+
+    src = str(two_sets / "b" / "train.jsonl")
+    assert chat(["--src", src, "--out", str(tmp_path / "c.jsonl"), "--no-progress"]) == 0
+    assert chat(["--src", src, "--out", str(tmp_path / "c.jsonl.gz"), "--no-progress"]) == 0
+    packed = (tmp_path / "c.jsonl.gz").read_bytes()
+    assert gzip.decompress(packed) == (tmp_path / "c.jsonl").read_bytes() != b""
+    assert chat(["--src", src, "--out", str(tmp_path / "c.jsonl.gz"), "--no-progress"]) == 0
+    assert (tmp_path / "c.jsonl.gz").read_bytes() == packed  # no time stamp in it
