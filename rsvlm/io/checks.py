@@ -128,7 +128,7 @@ def text_start(p) -> str | None:
     return first[:60] + ("…" if len(first) > 60 else "")
 
 
-def envi_cut_short(p, ds) -> ImageReadError | None:
+def raw_cut_short(p, ds) -> ImageReadError | None:
     """The error for a raw raster's data file (``ds``, a rasterio dataset opened as ``p``; ENVI or ESRI ``.hdr``)
     shorter than its header says (header offset + samples × lines × bands × bytes a value; an ESRI header's skipped
     bytes and gaps only add, so its data alone is the least): GDAL reads such a file's missing rows as 0, unsaid
@@ -139,11 +139,12 @@ def envi_cut_short(p, ds) -> ImageReadError | None:
     if ds.driver not in ("ENVI", "EHdr") or not ds.files:
         return None
     envi = ds.tags(ns="ENVI")
+    hdr = next((f for f in ds.files[1:] if f.lower().endswith(".hdr")), None)
     try:
         offset = int(envi.get("header_offset", 0))
         compressed = int(envi.get("file_compression", 0))
         nbits = int(m[1]) if ds.driver == "EHdr" and (m := re.search(  # (GDAL keeps no NBITS tag of an ESRI header)
-            r"(?im)^\s*NBITS\s+(\d+)", _header_text(ds.files))) else 8
+            r"(?im)^\s*NBITS\s+(\d+)", _header_text(hdr))) else 8
     except ValueError:
         return None
     need = offset + ds.width * ds.height * ds.count * np.dtype(ds.dtypes[0]).itemsize
@@ -153,7 +154,7 @@ def envi_cut_short(p, ds) -> ImageReadError | None:
         return None
     if compressed or nbits < 8 or have >= need:
         return None
-    header = next((Path(f).name for f in ds.files[1:] if f.lower().endswith(".hdr")), "its header")
+    header = Path(hdr).name if hdr else "its header"
     start = f"from byte {offset}" if ds.driver == "ENVI" else "at least"  # (an ESRI header's skipped bytes unread)
     return ImageReadError(f"{p}: the data file is cut short: {have} bytes, where {header} describes {need} "
                           f"({ds.count} band(s) of {ds.width}x{ds.height} {ds.dtypes[0]}, {start}; "
@@ -167,12 +168,11 @@ def _share(f: float) -> str:
     return "under 1%" if 0 < f < 0.01 else "over 99%" if 0.99 < f < 1 else f"{f:.0%}"
 
 
-def _header_text(files: list[str]) -> str:
-    """The text of the ``.hdr`` among a raw raster's ``files`` (its first 64 KB), else ""."""
-    for f in files[1:]:
-        if f.lower().endswith(".hdr"):
-            with contextlib.suppress(OSError), open(f, "rb") as h:
-                return h.read(65536).decode("latin-1")
+def _header_text(hdr: str | None) -> str:
+    """The text of a raw raster's header ``hdr`` (its first 64 KB); "" where there is none or it cannot be read."""
+    if hdr:
+        with contextlib.suppress(OSError), open(hdr, "rb") as h:
+            return h.read(65536).decode("latin-1")
     return ""
 
 

@@ -23,11 +23,11 @@ from rsvlm.io.checks import (  # noqa: F401 (moved to checks.py; imported from h
     ImageReadError,
     _subdataset_file,
     check_image_path,
-    envi_cut_short,
     gdal_message,
     header_data,
     library_messages,
     not_readable,
+    raw_cut_short,
     text_start,
 )
 from rsvlm.io.large import PIL_DTYPES, DecodedWhole
@@ -306,7 +306,7 @@ class RasterioSource:
                         except (RasterioIOError, CPLE_BaseError) as e:
                             raise ImageReadError(f"{p}: read failed, file truncated or corrupt (GDAL could not decode "
                                                  f"all its rows: {gdal_message(e)})") from e
-                    if err := envi_cut_short(p, self.datasets[-1]):  # its missing rows were read as 0
+                    if err := raw_cut_short(p, self.datasets[-1]):  # its missing rows were read as 0
                         raise err
                     if self.datasets[-1].count == 0:  # a NetCDF / HDF container: its rasters are subdatasets
                         subs = self.datasets[-1].subdatasets
