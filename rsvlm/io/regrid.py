@@ -1,7 +1,8 @@
 """Band files of different resolutions on one footprint (Sentinel-2's 10 m B02 beside its 20 m B05, Landsat's
 15 m pan beside 30 m bands): the coarser ones are read through a GDAL warped VRT onto the finest file's grid
-(bilinear), for ``sources.RasterioSource``. Files of one resolution on different grids, or in different CRSs,
-are refused naming both and the ``gdalwarp`` command that puts one on the other's grid."""
+(bilinear), for ``sources.RasterioSource``; a nodata value the reader takes for a file that declares none
+(Sentinel-2's DN 0 collar) is then left out of their bilinear weights (``with_fill``). Files of one resolution on different grids, or in
+different CRSs, are refused naming both and the ``gdalwarp`` command that puts one on the other's grid."""
 
 from __future__ import annotations
 
@@ -29,6 +30,15 @@ def _same_footprint(a, b) -> bool:
     return all(abs(x - y) <= tol for x, y in zip(a.bounds, b.bounds))
 
 
+def _onto(f, grid, resampling, **fill):
+    """The file ``f`` read through a warped VRT onto ``grid``'s (a dataset's CRS, transform and size), with
+    ``fill`` (``src_nodata``, ``nodata``) where given."""
+    from rasterio.vrt import WarpedVRT
+
+    return WarpedVRT(f, crs=grid.crs, transform=grid.transform, width=grid.width, height=grid.height,
+                     resampling=resampling, **fill)
+
+
 def _bounds(d) -> str:
     """A dataset's bounds (left bottom right top) in full: ``500000 4999360 500640 5000000``."""
     return " ".join(f"{v:.12g}" for v in d.bounds)
@@ -51,7 +61,6 @@ def onto_finest(paths: list[str], datasets: list) -> tuple[list, list[str]]:
     resampled from what size; ``datasets`` as given where all share one grid. Raises ``grid_refusal`` where a
     file is in another CRS, covers another footprint, or has the finest's pixel size on another grid."""
     from rasterio.enums import Resampling
-    from rasterio.vrt import WarpedVRT
 
     fine_i = min(range(len(datasets)), key=lambda i: _pixel(datasets[i])[0] * _pixel(datasets[i])[1])
     fine = datasets[fine_i]
@@ -63,8 +72,7 @@ def onto_finest(paths: list[str], datasets: list) -> tuple[list, list[str]]:
             raise grid_refusal(p, paths[fine_i], "footprint", d, fine)
     if not any(coarse):
         return datasets, []
-    out = [WarpedVRT(d, crs=fine.crs, transform=fine.transform, width=fine.width, height=fine.height,
-                     resampling=Resampling.bilinear) if c else d for d, c in zip(datasets, coarse)]
+    out = [_onto(d, fine, Resampling.bilinear) if c else d for d, c in zip(datasets, coarse)]
     said = [f"{Path(p).name} ({d.width}x{d.height}, {_res(d)})" for p, d, c in zip(paths, datasets, coarse) if c]
     return out, [f"band files of different resolutions: {', '.join(said)} resampled (bilinear) onto "
                  f"{Path(paths[fine_i]).name}'s grid ({fine.width}x{fine.height}, {_res(fine)}) on read"]
@@ -75,15 +83,12 @@ def with_fill(datasets: list, nodata: float) -> list:
     ``nodata`` as its fill, so that bilinear weights leave the fill out: a Sentinel-2 20 m band's DN 0 collar had
     been blended into the valid pixels along its edge (half-dark DN) and spread half a coarse pixel into it. The
     VRTs replaced are closed (their files are kept)."""
-    from rasterio.vrt import WarpedVRT
-
     out = []
     for d in datasets:
         f = getattr(d, "src_dataset", None)
         if f is None or f.nodata is not None or d.src_nodata is not None:
             out.append(d)
             continue
-        out.append(WarpedVRT(f, crs=d.crs, transform=d.transform, width=d.width, height=d.height,
-                             resampling=d.resampling, src_nodata=nodata, nodata=nodata))
+        out.append(_onto(f, d, d.resampling, src_nodata=nodata, nodata=nodata))  # onto the VRT's own grid
         d.close()
     return out

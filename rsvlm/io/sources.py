@@ -484,8 +484,6 @@ class RasterioSource:
         was."""
         from rsvlm.io.regrid import with_fill
 
-        if not any(getattr(d, "src_dataset", None) is not None for d in self.datasets):
-            return False
         self.datasets, before = with_fill(self.datasets, nodata), self.datasets
         return self.datasets != before
 
