@@ -271,9 +271,9 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
 
 def _temperatures(lo: float, hi: float, scale: float, offset: float) -> bool:
     """Whether DN ``lo`` … ``hi`` (2nd, 98th percentiles) × ``scale`` + ``offset`` are a scene's temperatures: in
-    °C (−90 to 70, spanning 1° or more: not reflectance's 0.01-0.1) or kelvin (150-400)."""
+    °C (−90 to 70, spanning 1° or more: not reflectance's 0.01-0.1) or kelvin (``KELVIN_RANGE``, 150-400)."""
     a, b = sorted((lo * scale + offset, hi * scale + offset))
-    return -90 <= a and b <= 70 and b - a >= 1 or 150 <= a and b <= 400
+    return -90 <= a and b <= 70 and b - a >= 1 or KELVIN_RANGE[0] <= a and b <= KELVIN_RANGE[1]
 
 
 def unflagged_alpha_note(src, inferred: bool, band4: np.ndarray) -> str | None:
