@@ -20,7 +20,7 @@ COMMON_RANGES = (("coastal", 0.40, 0.45), ("blue", 0.45, 0.52), ("green", 0.52, 
                  ("rededge078", 0.76, 0.80), ("nir", 0.80, 0.90), ("nir09", 0.93, 0.96), ("cirrus", 1.35, 1.40),
                  ("swir16", 1.55, 1.75), ("swir22", 2.08, 2.35), ("lwir11", 10.3, 11.5), ("lwir12", 11.5, 12.5))
 _UNIT = r"(µm|μm|um|micrometers?|micrometres?|microns?|nm|nanometers?|nanometres?|mm|millimeters?|millimetres?)"
-# µm per unit (by the unit's first 3 letters, lower case): ENVI's "Millimeters" header read as µm named nothing
+# µm per unit (by the unit, lower case, else its first 3 letters): ENVI's "Millimeters" read as µm named nothing
 _PER_UNIT = {"µm": 1.0, "μm": 1.0, "um": 1.0, "mic": 1.0, "nm": 1e-3, "nan": 1e-3, "mm": 1e3, "mil": 1e3,
              "cm": 1e4, "cen": 1e4, "m": 1e6, "met": 1e6}
 _IN_TEXT = re.compile(r"\(?\s*(\d+(?:\.\d+)?)\s*" + _UNIT + r"\s*\)?", re.I)  # "(0.4430 µm)", "490 nm"
@@ -47,7 +47,7 @@ def _micrometres(value: float, unit: str | None) -> float | None:
 def band_wavelength(tags: dict, description: str | None) -> float | None:
     """A band's wavelength in µm: GDAL's band metadata (ENVI's ``wavelength``, ``wavelength_units``; GDAL 3.10's
     IMAGERY ``CENTRAL_WAVELENGTH_UM``, as a GeoTIFF keeps it), else the one its ``description`` gives with a unit;
-    None where none does."""
+    None where none does (a value in a unit of no wavelength, ENVI's ``Index``, is none)."""
     for value, unit in ((tags.get("wavelength"), tags.get("wavelength_units")), (tags.get("CENTRAL_WAVELENGTH_UM"), "um")):
         try:
             um = _micrometres(float(value), unit)
