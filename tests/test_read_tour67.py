@@ -9,21 +9,31 @@ from rsvlm.io.read import read_image  # noqa: E402
 from rsvlm.io.wavelengths import band_wavelength  # noqa: E402
 
 
-def _envi(folder, units: str, wavelengths: list[str]):
-    """A 4-band uint16 ENVI file (``scene.img`` + ``scene.hdr``) whose header gives ``wavelengths`` in ``units``."""
-    (np.random.default_rng(0).integers(100, 3000, (4, 20, 20)).astype("<u2")).tofile(folder / "scene.img")
+def envi_scene(folder, units: str, wavelengths: list[str], dtype: str = "<u2", code: int = 12):
+    """An ENVI file (``scene.img`` + ``scene.hdr``), one band a wavelength, of 20x20 ``dtype`` values (ENVI ``data
+    type = code``: 12 uint16), whose header gives ``wavelengths`` in ``units`` and names its bands ``Band 1`` …"""
+    n = len(wavelengths)
+    np.random.default_rng(0).integers(100, 3000, (n, 20, 20)).astype(dtype).tofile(folder / "scene.img")
     (folder / "scene.hdr").write_text(
-        "ENVI\nsamples = 20\nlines = 20\nbands = 4\nheader offset = 0\nfile type = ENVI Standard\ndata type = 12\n"
-        "interleave = bsq\nbyte order = 0\nband names = {Band 1, Band 2, Band 3, Band 4}\n"
+        f"ENVI\nsamples = 20\nlines = 20\nbands = {n}\nheader offset = 0\nfile type = ENVI Standard\n"
+        f"data type = {code}\ninterleave = bsq\nbyte order = 0\n"
+        f"band names = {{{', '.join(f'Band {i + 1}' for i in range(n))}}}\n"
         f"wavelength units = {units}\nwavelength = {{{', '.join(wavelengths)}}}\n")
     return folder / "scene.img"
 
 
 @pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
-def test_an_envi_header_in_millimeters_names_its_bands(tmp_path):
+@pytest.mark.parametrize("units, wavelengths", [
+    ("Millimeters", ["0.000490", "0.000560", "0.000665", "0.000842"]),
+    ("Meters", ["4.9e-7", "5.6e-7", "6.65e-7", "8.42e-7"]),
+    ("Wavenumber", ["20408", "17857", "15038", "11876"]),
+])
+def test_envi_bands_in_other_wavelength_units_are_named_by_their_wavelength(tmp_path, units, wavelengths):
     """ENVI's ``wavelength units = Millimeters`` was read as µm (0.00049 µm names nothing), so the bands kept
-    GDAL's ``Band 1 (0.000490 Millimeters)`` and the msi stem matched none of them."""
-    img = read_image(_envi(tmp_path, "Millimeters", ["0.000490", "0.000560", "0.000665", "0.000842"]))
+    GDAL's ``Band 1 (0.000490 Millimeters)`` and the msi stem matched none of them; in Meters or Wavenumber the
+    wavelengths were read right, but GDAL's ``Band 1 (4.9e-7 Meters)`` / ``(20408 Wavenumber)`` was kept as a
+    name of the band's own (its appended wavelength not recognised), so the bands were named by none."""
+    img = read_image(envi_scene(tmp_path, units, wavelengths))
     assert img.bands == ["blue", "green", "red", "nir"], img.notes
 
 
@@ -36,13 +46,16 @@ def test_envi_units_of_no_length_are_no_wavelength():
     assert band_wavelength({"wavelength": "4.9e-7", "wavelength_units": "Meters"}, None) == pytest.approx(0.49)
 
 
-def _band(path, dn, pixel: float):
-    """A one-band uint16 GeoTIFF of ``dn`` (H, W) at ``pixel`` m in UTM 33N, from (500000, 5000000), no nodata."""
+def _band(path, dn, pixel: float = 30.0, scale: float | None = None) -> str:
+    """A one-band uint16 GeoTIFF of ``dn`` (H, W) at ``pixel`` m in UTM 33N, from (500000, 5000000), no nodata,
+    with a GDAL scale (offset 0) where given."""
     from rasterio.transform import from_origin
 
     with rasterio.open(path, "w", driver="GTiff", width=dn.shape[1], height=dn.shape[0], count=1, dtype="uint16",
                        crs="EPSG:32633", transform=from_origin(500000, 5000000, pixel, pixel)) as ds:
         ds.write(dn[None])  # (1, H, W)
+        if scale is not None:
+            ds.scales, ds.offsets = (scale,), (0.0,)
     return str(path)
 
 
@@ -82,27 +95,15 @@ def test_an_unflagged_alpha_is_found_in_the_stretch_sample_without_a_second_read
     assert [c for c in calls if c[1] == [3]] == [] and len(calls) == 1, calls
 
 
-def _one_band(path, dn, scale=None):
-    """A one-band uint16 GeoTIFF of ``dn`` (1, H, W) in UTM 33N at 30 m, with a GDAL scale (offset 0) if given."""
-    from rasterio.transform import from_origin
-
-    with rasterio.open(path, "w", driver="GTiff", width=dn.shape[2], height=dn.shape[1], count=1, dtype="uint16",
-                       crs="EPSG:32633", transform=from_origin(500000, 5000000, 30, 30)) as ds:
-        ds.write(dn)
-        if scale is not None:
-            ds.scales, ds.offsets = (scale,), (0.0,)
-    return path
-
-
 def test_a_deci_celsius_band_that_declares_its_scale_is_not_read_as_a_pan_photo(tmp_path):
     """5-45 °C stored as DN × 0.1 (DN 50-450, spread wider than their median) met the panchromatic rule and was
     read as optical, though the file declares the 0.1 that makes them temperatures."""
-    dn = np.random.default_rng(1).uniform(50, 450, (1, 64, 64)).astype(np.uint16)  # (1, H, W)
-    img = read_image(_one_band(tmp_path / "scene.tif", dn, scale=0.1))
+    dn = np.random.default_rng(1).uniform(50, 450, (64, 64)).astype(np.uint16)  # (H, W)
+    img = read_image(_band(tmp_path / "scene.tif", dn, scale=0.1))
     assert img.modality == "ir", img.notes
-    pan = read_image(_one_band(tmp_path / "pan.tif", dn))  # no scale: values alone say pan, as before
+    pan = read_image(_band(tmp_path / "pan.tif", dn))  # no scale: values alone say pan, as before
     assert pan.modality == "optical" and "--modality ir" in pan.notes[0], pan.notes
-    refl = read_image(_one_band(tmp_path / "refl.tif", dn, scale=0.0001))  # reflectance: 0.005-0.045, no °C
+    refl = read_image(_band(tmp_path / "refl.tif", dn, scale=0.0001))  # reflectance: 0.005-0.045, no °C
     assert refl.modality == "optical", refl.notes
 
 
@@ -112,7 +113,7 @@ def test_an_envi_data_file_cut_short_is_refused_naming_what_is_missing(tmp_path)
     at 30 % read as a scene whose last three bands were black."""
     from rsvlm.io.checks import ImageReadError
 
-    img = _envi(tmp_path, "Nanometers", ["490", "560", "665", "842"])
+    img = envi_scene(tmp_path, "Nanometers", ["490", "560", "665", "842"])
     whole = img.read_bytes()
     img.write_bytes(whole[:1000])
     with pytest.raises(ImageReadError, match=r"scene\.img: the data file is cut short: 1000 bytes, where scene\.hdr "
