@@ -218,12 +218,17 @@ def counter_spelling(*texts: str | None) -> str:
 # bend, left or right?"); a mirror view (an odd number of steps) swaps it, a half or quarter turn keeps it (as
 # ``ROTATION``); "turn left of" is a side, and so is "which way does it turn after the ship on the left or right?"
 _TO, _OR = r"(?:(?:to|towards?)\s+(?:the\s+)?)?", r"\s*(?:,?\s*(?:or|and)\b|,|/)\s*"
+# "which way" and the words before a turn's verb, none of place nor a determiner: "Which way does the river bend";
+# not "Which way is the ship facing near the bend?" (a noun: the ship's heading is a side)
+_WHICH = (r"(?<![^\W_])(?:which|what)\s+(?:way|direction)(?:\s+(?!(?:at|near|after|before|past|around|by|on|in|from|of"
+          r"|beside|behind|along|across|into|through|over|under|towards?|to)\b)[\w'-]+)*?\s+"
+          + "".join(rf"(?<!\b{d}\s)" for d in ("the", "a", "an", "this", "that", "its", "their")))
 _TURN_WORD = (r"(?<![^\W_])(?:u-)?(?:turn|turns|turned|turning|bend|bends|bent|bending|veer|veers|veered|veering"
               r"|curve|curves|curved|curving|swerve|swerves|swerved|swerving|swing|swings|swung|swinging)(?![^\W_])")
 _TURNING = (re.compile(rf"{_TURN_WORD}\s+{_TO}(left|right)(?:{_OR}{_TO}(left|right))?(?![^\W_]|[-_]|\s+of\b)", re.I),
             re.compile(r"(?<![^\W_])(left|right)(?:\s*(?:,|/|or|and)\s*(left|right))?(?:[- _]?hand)?[- ]"
                        r"(?:turns?|bends?|curves?|turning)(?![^\W_])", re.I),
-            re.compile(rf"(?<![^\W_])(?:which|what)\s+(?:way|direction)\b[^.?!;]*?{_TURN_WORD}[^.?!;,:]*?"
+            re.compile(rf"{_WHICH}{_TURN_WORD}[^.?!;,:]*?"
                        rf"(?:[,:–—]|\s-)\s*{_TO}(left|right){_OR}{_TO}(left|right)(?![^\W_]|[-_]|\s+of\b)", re.I))
 # "right" as "just" ("right next to the dock", "right behind the pier", "right there"), no side; "the right next to", "turn right behind" are
 _JUST = (re.compile(r"(?:(?<![^\W_])(?:the|to|far|top|bottom|upper|lower|and|or|its|their|turn\w*|veer\w*|left)|[-_–])"
@@ -253,8 +258,8 @@ def _turn_senses(text: str, turning: bool = False) -> str:
 
 
 # "Which way does the river bend?": its answer "Left." is a turn's sense, though the question names none
-_WHICH_WAY = re.compile(r"(?<![^\W_])(?:which|what)\s+(?:way|direction)\b[^.?!;]*?(?<![^\W_])(?:turn|turns|turning|bend"
-                        r"|bends|bending|curve|curves|curving|veer|veers|veering|swerve|swerves|swing|swings)(?![^\W_])", re.I)
+_WHICH_WAY = re.compile(rf"{_WHICH}(?:turn|turns|turning|bend|bends|bending|curve|curves|curving|veer|veers|veering"
+                        r"|swerve|swerves|swing|swings)(?![^\W_])", re.I)
 
 
 def turn_question(*texts: str | None) -> bool:

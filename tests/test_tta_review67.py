@@ -67,3 +67,22 @@ def test_the_options_of_a_which_way_question_are_senses(view):
 def test_a_side_in_a_which_way_question_still_turns():
     q = "Which way does the road turn after the ship on the left or right?"
     assert tta.swap_words(q, "t") == "Which way does the road turn after the ship on the top or bottom?"
+
+
+@pytest.mark.parametrize("question", ["Which way is the ship facing near the bend?",
+                                      "Which direction does the ship face at the river bend?",
+                                      "Which way is the plane pointing, towards the curve?"])
+def test_a_heading_question_that_names_a_bend_is_no_turn_question(question):
+    """'Which way is the ship facing near the bend?' was read as a turn's question (any turn word after 'which way'),
+    so its answer 'Left.', a heading, was kept in the half turn and the transposes, where it is 'Right.' and 'Top.'."""
+    assert not tta.turn_question(question)
+    views = {"h": "Right.", "v": "Left.", "hv": "Right.", "t": "Top.", "th": "Top.", "tv": "Bottom.", "thv": "Bottom."}
+    assert {v: tta.swap_words(a, v, back=True, turning=tta.turn_question(question)) for v, a in views.items()} == {
+        v: "Left." for v in views}
+
+
+@pytest.mark.parametrize("question", ["Which way does the river bend?", "Which direction does the road curve?",
+                                      "Which way does the main road turn after the bridge?",
+                                      "Which way is the ship turning?"])
+def test_a_which_way_question_of_a_turn_still_is_one(question):
+    assert tta.turn_question(question)
