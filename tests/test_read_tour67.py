@@ -37,8 +37,9 @@ def test_envi_bands_in_other_wavelength_units_are_named_by_their_wavelength(tmp_
     assert img.bands == ["blue", "green", "red", "nir"], img.notes
 
 
-def test_envi_units_of_no_length_are_no_wavelength():
-    """ENVI's ``Index`` (band numbers 1 … N) was read as µm: an 11th band's index was lwir11, thermal."""
+def test_envi_wavelength_units_are_read_as_micrometres_or_as_no_wavelength():
+    """ENVI's ``Index`` (band numbers 1 … N) was read as µm: an 11th band's index was lwir11, thermal; units of a
+    length or its inverse (``Wavenumber``) are read as µm, ``Unknown`` as a unit unsaid (nm above 100)."""
     assert band_wavelength({"wavelength": "11", "wavelength_units": "Index"}, None) is None
     assert band_wavelength({"wavelength": "10.9", "wavelength_units": "GHz"}, None) is None
     assert band_wavelength({"wavelength": "20000", "wavelength_units": "Wavenumber"}, None) == pytest.approx(0.5)
