@@ -36,7 +36,9 @@ What a label can be, and what is taken as the class:
   pixels is no mask (a photo) unless at most ``RAMPS_MAX`` are mid-grey and ``RAMPS`` of them lie on smooth
   ramps (second differences at most 1/16 of the brightest value both ways), as an upsampled mask's do. A label
   of more than 256 values, not piecewise constant, is no mask (a 16-bit photo) unless half of it is 0 and a
-  fair share of the rest bright (``_resampled_wide``: a 0/65535 mask enlarged, which was refused so). A JPEG's (``lossy``) values
+  fair share of the rest bright (``_resampled_wide``: a 0/65535 mask enlarged, which was refused so; a photo mostly 0,
+  a scene's corner, passes so, its mid-grey share counted over its zeros too). A float label's mid-grey pixels
+  are counted as an integer one's (0.125-0.875 of a 0…1 label: a float photo passed unchecked). A JPEG's (``lossy``) values
   above ``CODES`` are no codes: a 0/100 mask at quality 95 decodes to 20-24 values, and every one of them, its
   noise around 0 too, was the class.
 
@@ -122,15 +124,19 @@ def _class_pixels(label, values, out: Output, lossy: bool):
         raise NotAMask(f"not a binary mask: {len(values)} distinct values (0…{peak:g}), not in flat regions as "
                        "instance ids are: a photo, or an image given as the label?")
     lo, hi = math.ceil(peak / 8), math.floor(peak * 7 / 8)  # 32, 223 for 0/255
-    midmask = (label > peak / 8) & (label < peak * 7 / 8) if top > 1 else np.zeros(label.shape, bool)
+    if label.dtype.kind == "f":  # 0.125, 0.875 of a 0…1 float label (not 1…0)
+        lo, hi = f"{peak / 8:.3g}", f"{peak * 7 / 8:.3g}"
+    # a float label's 0…1 values are grey too (a reflectance band given as the label passed unchecked)
+    grey = top > 1 or label.dtype.kind == "f"
+    midmask = (label > peak / 8) & (label < peak * 7 / 8) if grey else np.zeros(label.shape, bool)
     mid = int(np.count_nonzero(midmask))
     if mid > NOT_A_MASK * label.size:
         ramps = _on_ramps(label, midmask, peak)
         if mid > RAMPS_MAX * label.size or ramps < RAMPS:
             raise NotAMask(f"not a binary mask: {mid / label.size:.0%} of its pixels are mid-grey ({lo}…{hi} of "
                            f"0…{peak:g}), {ramps:.0%} of them on smooth ramps, {len(values)} distinct values: a "
-                           f"photo, or an image given as the label? A mask is 0 and one value ({top}, or 1) for "
-                           "the class")
+                           f"photo, or an image given as the label? A mask is 0 and one value "
+                           f"({f'{top}, or 1' if top > 1 else 1}) for the class")
         out.note("labels_resampled")
     out.note("labels_not_binary")
     if mid:
@@ -245,7 +251,8 @@ def _on_ramps(label, midmask, peak) -> float:
     ramps; a photo's texture is not, nor a flat region of one grey (a colour label's class read as grey)."""
     import numpy as np
 
-    a = label.astype(np.int16 if label.dtype == np.uint8 else np.int32)  # second differences fit (±510 for 8-bit)
+    # second differences fit (±510 for 8-bit); a float label's 0…1 kept (as int32 it was all 0 and 1)
+    a = label.astype(np.int16 if label.dtype == np.uint8 else np.float64 if label.dtype.kind == "f" else np.int32)
     smooth = np.zeros(a.shape, bool)  # (H, W): second differences at most peak / 16 across and down (0 at edges)
     smooth[:, 1:-1] = np.abs(a[:, 2:] - 2 * a[:, 1:-1] + a[:, :-2]) <= peak / 16
     smooth[:, [0, -1]] = True

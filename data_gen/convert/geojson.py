@@ -14,7 +14,7 @@ with ``rasterio.warp.transform_geom``, thousands a call (the files with a footpr
 counted in the notes as ``reprojected_files``; one whose every feature was skipped before or in it, an
 empty one, is not); then every vertex goes
 through the inverse of the raster's affine transform. Records carry the raster's ``crs`` and ``transform`` (of the tile, when tiled).
-Polygons keep their holes, but for one of under 3 vertices (``[]``) or one sharing no area with its outer
+Polygons keep their holes, but for one of under 3 vertices (``[]``) or of no area, or one sharing no area with its outer
 ring (``make_valid`` made it a footprint of its own), left out and counted in the notes as
 ``degenerate_holes_dropped`` / ``holes_outside_their_polygon_dropped``; a MultiPolygon, or a GeometryCollection of polygons, gives one polygon per part
 (noted as ``multipolygon_parts``). A ``--class-property`` whose value says only whether a feature is of
@@ -27,7 +27,7 @@ under the per-file one.
 Bad annotations: ``unsupported_geometry`` (points, lines; ``polygon`` in lower case, named so), ``empty_geometry``,
 ``unparsable_geometry`` (a feature or ``geometry`` that is not an object, coordinates that are not number
 pairs or not nested as the type's: a bare ring as a Polygon), ``unprojectable_geometry`` (reprojection failed, e.g. outside the raster CRS's domain),
-``degenerate`` (under 1 px² after projection, an outer ring of under 3 vertices; a ring that crosses itself, a bow-tie, is measured
+``degenerate`` (under 1 px² after projection, an outer ring of under 3 vertices: a MultiPolygon's part alone; a ring that crosses itself, a bow-tie, is measured
 by its loops, whose signed areas cancel, and split at its crossings by ``detection.emit_objects``,
 counted in the notes as ``self_intersecting_polygons_split``), ``outside_image`` / ``mostly_outside_image``, plus
 ``missing_image`` / ``missing_labels`` for unmatched files (a GeoTIFF whose name ``--match``
@@ -193,17 +193,21 @@ def feature_objects(geom: dict, label: str, inverse, reproject, note=None) -> li
         except Exception as e:  # noqa: BLE001 - GDAL's errors: outside the projection's domain, bad coordinates
             raise BadFeature("unprojectable_geometry", str(e)) from e
     parts = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
-    objs = []
+    objs, short = [], []
     for rings in parts:
         px = [[list(inverse @ (float(p[0]), float(p[1]))) for p in ring] for ring in rings]
         px = [r[:-1] if len(r) > 1 and r[0] == r[-1] else r for r in px]
-        if not px or len(px[0]) < 3:  # an empty outer ring was a min() traceback, the whole run's end
-            raise BadFeature("degenerate", f"outer ring of {len(px[0]) if px else 0} vertices")
+        if not px or len(px[0]) < 3:  # skipped as degenerate (under 1 px²) by the caller, the other parts kept
+            short.append(len(px[0]) if px else 0)
+            objs.append({"kind": "poly", "label": label, "coords": px[0] if px else []})
+            continue
         px = [px[0], *_holes(px[0], px[1:], note or (lambda *a: None))]
         obj = {"kind": "poly", "label": label, "coords": px[0]}
         if len(px) > 1:
             obj["rings"] = px
         objs.append(obj)
+    if len(short) == len(objs):  # no part to keep: an empty outer ring alone was a min() traceback, the run's end
+        raise BadFeature("degenerate", f"outer ring of {short[0]} vertices")
     return objs
 
 
@@ -224,7 +228,7 @@ def _check_nesting(geom: dict) -> None:
 
 def _holes(shell: list, holes: list, note) -> list:
     """The ``holes`` (pixel rings) of ``shell`` kept: not one of under 3 vertices (an empty ``[]``: a ``min()``
-    traceback), nor one that shares no area with the shell (``shapely.make_valid`` made such a hole a polygon of
+    traceback) or of no area (collinear), nor one that shares no area with the shell (``shapely.make_valid`` made such a hole a polygon of
     its own, a footprint nobody drew), each counted by ``note`` as ``degenerate_holes_dropped`` or
     ``holes_outside_their_polygon_dropped``."""
     import shapely
@@ -238,7 +242,11 @@ def _holes(shell: list, holes: list, note) -> list:
             kept.append(hole)
             continue
         outer = outer if outer is not None else shapely.make_valid(shapely.Polygon(shell))
-        if not outer.intersection(shapely.make_valid(shapely.Polygon(hole))).area > 0:
+        inner = shapely.make_valid(shapely.Polygon(hole))
+        if not inner.area > 0:  # collinear: of no area, as one of under 3 vertices (it was said outside)
+            note("degenerate_holes_dropped", 1)
+            continue
+        if not outer.intersection(inner).area > 0:
             note("holes_outside_their_polygon_dropped", 1)
             continue
         kept.append(hole)
