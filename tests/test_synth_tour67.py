@@ -191,3 +191,14 @@ def test_chat_out_named_gz_is_gzip(two_sets, tmp_path):
     assert gzip.decompress(packed) == (tmp_path / "c.jsonl").read_bytes() != b""
     assert chat(["--src", src, "--out", str(tmp_path / "c.jsonl.gz"), "--no-progress"]) == 0
     assert (tmp_path / "c.jsonl.gz").read_bytes() == packed  # no time stamp in it
+
+
+def test_a_modality_of_another_case_in_the_config_names_its_lower_case(tmp_path, capsys):
+    # --modalities SAR is taken, modalities: [SAR] in a config was "each must be of optical, …", naming no culprit
+    from data_gen.__main__ import main
+
+    argv = ["synth", "--out", str(tmp_path / "o"), "--n", "1", "--size", "32", "--no-progress"]
+    assert main([*argv, "modalities=[SAR, optical, rgb]"]) == 2
+    assert ("modalities ['SAR', 'optical', 'rgb']: each must be one of optical, msi, sar, ir ('SAR', 'rgb' are not; "
+            "in lower case: sar)") in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

@@ -59,8 +59,11 @@ def make_scene(i: int, split: str, *, cfg: SynthConfig, out: Path, seed: int, re
 def check_config(cfg: SynthConfig) -> None:
     bad = [m for m in cfg.modalities if m not in MODALITIES]
     if bad or not cfg.modalities:
-        raise ValueError(f"modalities {cfg.modalities}: " + ("name at least one" if not cfg.modalities else "each must be")
-                         + f" of {', '.join(MODALITIES)}")
+        cased = [str(m).lower() for m in bad if str(m).lower() in MODALITIES]  # --modalities takes any case, YAML not
+        why = f" ({', '.join(map(repr, bad))} {'is' if len(bad) == 1 else 'are'} not" if bad else ""
+        raise ValueError(f"modalities {cfg.modalities}: " + ("each must be one" if bad else "name at least one")
+                         + f" of {', '.join(MODALITIES)}" + why
+                         + (f"; in lower case: {', '.join(cased)})" if cased else ")" if bad else ""))
     twice = sorted({m for m in cfg.modalities if cfg.modalities.count(m) > 1})
     if twice:  # each is rendered once: the report's "x N modalities" and the quotas would not add up
         raise ValueError(f"modalities {cfg.modalities}: {', '.join(twice)} named more than once")
