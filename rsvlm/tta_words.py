@@ -236,6 +236,20 @@ _JUST = (re.compile(r"(?:(?<![^\W_])(?:the|to|far|top|bottom|upper|lower|and|or|
          re.compile(r"\s+(?:next\s+to|beside|behind|in\s+front\s+of|alongside|adjacent\s+to|against|by|along|across"
                     r"|in\s+the\s+(?:middle|centre|center)|away|now|here|there)\b", re.I))
 
+# a verb of heading or moving (or "at", "on") before "left" or "right" makes it a side, no "just" nor remaining: "planes
+# face left", "ships moving right along the road", "the ship at right by the dock"
+_TOWARDS = frozenset(("face", "faces", "facing", "point", "points", "pointing", "head", "heads", "heading", "headed",
+                      "move", "moves", "moved", "moving", "go", "goes", "going", "drive", "drives", "driving", "travel",
+                      "travels", "travelling", "traveling", "fly", "flies", "flying", "sail", "sails", "sailing", "lean",
+                      "leans", "leaning", "tilted", "tilts", "oriented", "angled", "aligned", "drift", "drifts",
+                      "drifting", "at", "on", "in", "from", "into"))
+
+
+def _word_before(text: str, start: int) -> str:
+    """The word before ``text[start:]``, lowercased ("" where none)."""
+    m = re.search(r"([A-Za-z'-]+)\s*$", text[max(0, start - 40):start])
+    return m.group(1).lower() if m else ""
+
 
 def _sense(text: str, start: int, end: int, turning: bool = False) -> bool:
     """Whether "left"/"right" at ``text[start:end]`` is the sense of a turn (``_TURNING``), every one of them with
@@ -247,7 +261,7 @@ def _sense(text: str, start: int, end: int, turning: bool = False) -> bool:
 def _just(text: str, start: int, end: int) -> bool:
     """Whether "right" at ``text[start:end]`` means "just" (``_JUST``): "the car right next to the ship"."""
     return (text[start:end].lower() == "right" and _JUST[1].match(text, end) is not None
-            and _JUST[0].search(text, 0, start) is None)
+            and _JUST[0].search(text, 0, start) is None and _word_before(text, start) not in _TOWARDS)
 
 
 def _turn_senses(text: str, turning: bool = False) -> str:
@@ -319,17 +333,11 @@ _REMAINING = (re.compile(r"\s+(?:intact|standing|undamaged|untouched|unchanged|u
               re.compile(r"\s*(?:$|[.!?;,:)]|(?:after|now|today|in|on|at)\b)", re.I))
 
 
-# a verb of heading or moving before "left" makes it a side ("facing", "to", "at": ``_PLACE`` too): "planes face left"
-_TOWARDS = frozenset(("face", "point", "head", "moving", "going", "drive", "drives", "driving", "travel", "travels",
-                      "travelling", "traveling", "fly", "flies", "flying", "sail", "sails", "sailing", "lean", "leans",
-                      "leaning", "tilted", "tilts", "oriented", "angled", "aligned", "drift", "drifts", "drifting"))
-
-
 def _remaining(text: str, start: int, end: int) -> bool:
     """Whether "left" at ``text[start:end]`` means remaining (``_REMAINING``): "the buildings left intact", "How much
     forest is left?"; not "the ship on the left behind the pier"."""
     head = text[max(0, start - 80):start]
-    last = head.split()[-1].lower() if head.split() else ""
+    last = _word_before(text, start)
     if last in _TOWARDS or last in _PLACE and last not in ("is", "are", "was", "were"):
         return False  # "How many planes face left?", "Is any ship moving left?", "How many ships are at left?": a side
     return not _REMAINING[1].search(head) and bool(

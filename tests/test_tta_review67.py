@@ -86,3 +86,19 @@ def test_a_heading_question_that_names_a_bend_is_no_turn_question(question):
                                       "Which way is the ship turning?"])
 def test_a_which_way_question_of_a_turn_still_is_one(question):
     assert tta.turn_question(question)
+
+
+@pytest.mark.parametrize("said,image", [("Ships moving right along the road.", "Ships moving left along the road."),
+                                        ("The plane facing right beside the hangar.",
+                                         "The plane facing left beside the hangar."),
+                                        ("Is the ship at right by the dock?", "Is the ship at left by the dock?")])
+def test_a_heading_right_before_next_to_or_along_is_a_side(said, image):
+    """'Ships moving right along the road.' was read as 'right' meaning 'just', kept in a left-right flip: the view
+    was asked of the ships moving left in the image."""
+    assert tta.swap_words(said, "h") == image
+
+
+@pytest.mark.parametrize("text", ["The car parked right next to the ship.", "The car is right next to the ship."])
+@pytest.mark.parametrize("view", VIEWS)
+def test_right_meaning_just_after_a_verb_of_place_is_still_no_side(text, view):
+    assert tta.swap_words(text, view) == text
