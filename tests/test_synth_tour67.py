@@ -202,3 +202,14 @@ def test_a_modality_of_another_case_in_the_config_names_its_lower_case(tmp_path,
     assert ("modalities ['SAR', 'optical', 'rgb']: each must be one of optical, msi, sar, ir ('SAR', 'rgb' are not; "
             "in lower case: sar)") in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_preview_of_a_dir_that_is_no_folder_says_so(tmp_path, capsys):
+    # preview --dir nope: "no scene JSON files under nope/scenes", as if a set were there without scenes
+    from data_gen.synth.preview import main as preview
+
+    (tmp_path / "f.json").write_text("{}")
+    for d, why in ((tmp_path / "nope", "no such folder"), (tmp_path / "f.json", "a file, not a folder")):
+        assert preview(["--dir", str(d), "--out", str(tmp_path / "pv")]) == 2
+        assert f"error: --dir {d}: {why}; give the output folder of `python -m data_gen synth`" in capsys.readouterr().err
+    assert not (tmp_path / "pv").exists()
