@@ -136,8 +136,9 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
             "gt", "pred") if not (v := getattr(args, k)).strip()), None):  # was read as '.', "a folder"
         ap.error(err)
     if args.image_root is not None and not (args.image_root.strip() and Path(args.image_root).is_dir()):  # else no note
-        ap.error(f"--image-root {args.image_root!r}: no such folder" if args.image_root.strip() else
-                 "--image-root '' names no folder (an unset shell variable?)")
+        root = args.image_root
+        ap.error(f"--image-root {root!r} names no folder (an unset shell variable?)" if not root.strip() else
+                 f"--image-root {root!r}: {'a file, not a folder' if Path(root).exists() else 'no such folder'}")
     if args.out:  # before scoring, which can take minutes
         for name in ("gt", "pred"):
             if Path(args.out).resolve() == Path(getattr(args, name)).resolve():

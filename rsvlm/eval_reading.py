@@ -18,11 +18,21 @@ from rsvlm.predictions import asked_digest
 def predictions_given(data: Path) -> str | None:
     """Why ``data`` cannot be the test set where its first line is a prediction (an ``answer`` or ``objects``, no
     ``conversations``: rsvlm eval's own --out given as --data, "field 'conversations': missing" of each line); None
-    otherwise."""
+    otherwise. Its first line is read to ``records_shape.HEAD_CAP`` bytes at most: a LLaVA JSON array is one line,
+    and a 104 MB one was read and decoded whole (9 s, 310 MB more peak) before loc_error loaded its model; a line cut
+    there tells by the keys read so far."""
+    from rsvlm.data import records_shape
     from rsvlm.data.records import GZIP_ERRORS, json_line, open_bytes
 
     with contextlib.suppress(*GZIP_ERRORS, ValueError), open_bytes(data) as f:
-        row = json_line(f.readline().decode("utf-8"))
+        raw = f.readline(records_shape.HEAD_CAP)
+        line = raw.decode("utf-8", "replace").removeprefix("\ufeff").lstrip()  # "replace": a character cut at the cap
+        try:
+            row = json_line(line)
+        except ValueError:  # longer than the cap (a mask's objects of MB): its keys so far tell
+            if len(raw) < records_shape.HEAD_CAP or not line.startswith("{"):
+                raise
+            row = dict.fromkeys(records_shape._open_lists(line)[1])
         if isinstance(row, dict) and "conversations" not in row and ("answer" in row or "objects" in row):
             return (f"--data {data} holds predictions ({{id, task, answer}} lines), not the test set's records: give "
                     f"the records (their conversations hold the questions); predictions are scored with python -m "
