@@ -209,7 +209,7 @@ def test_preview_of_a_dir_that_is_no_folder_says_so(tmp_path, capsys):
     from data_gen.synth.preview import main as preview
 
     (tmp_path / "f.json").write_text("{}")
-    for d, why in ((tmp_path / "nope", "no such folder"), (tmp_path / "f.json", "a file, not a folder")):
+    for d, why in ((tmp_path / "nope", "no folder here"), (tmp_path / "f.json", "a file, not a folder")):
         assert preview(["--dir", str(d), "--out", str(tmp_path / "pv")]) == 2
-        assert f"error: --dir {d}: {why}; give the output folder of `python -m data_gen synth`" in capsys.readouterr().err
+        assert f": --dir {d} is {why}; give the output folder of `python -m data_gen synth`" in capsys.readouterr().err
     assert not (tmp_path / "pv").exists()

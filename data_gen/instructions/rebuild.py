@@ -121,7 +121,7 @@ def no_scenes(root: Path) -> str:
     the folder meant (the scenes folder itself was given; a converted set, which has records but no scenes)."""
     said, root = f"no scene JSON files under {Path(root) / 'scenes'}", Path(root)
     if not root.is_dir():  # preview's --dir: a typo read as a set without scenes
-        return (f"--dir {root}: " + ("a file, not a folder" if root.exists() else "no such folder")
+        return (f"{said}: --dir {root} is " + ("a file, not a folder" if root.exists() else "no folder here")
                 + "; give the output folder of `python -m data_gen synth`")
     if any(root.glob("s*-*.json")) or (root.name == "scenes" and any(root.glob("*.json"))):  # --dir out/scenes
         return f"{said}: --dir {root} holds scene JSON files itself; give the folder above it, {root.parent}"
