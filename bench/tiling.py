@@ -48,6 +48,10 @@ from tiling_sim.cases import junction_rows, seam_errors, sliver_rows, strip_rows
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
 
+# the --only cases simulated without a model (tiling_sim/cases.py); all but seams' are rows(rng, n)
+SIM_ROWS = {"slivers": sliver_rows, "junctions": junction_rows, "strips": strip_rows}
+SIMULATED = ("seams", *SIM_ROWS)
+
 
 def write_scene(path: Path, size: int, seed: int = 0) -> None:
     """size x size x 3 uint8 GeoTIFF with bright rectangles, written block-row by block-row."""
@@ -233,8 +237,8 @@ def main() -> None:
     ap.add_argument("--timing-size", type=int, default=5000, help="scene side for the batching comparison")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=5, help="timing rounds (the median is reported)")
-    ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops", "seams", "slivers", "junctions", "strips"], default="both")
-    ap.add_argument("--seam-cases", type=int, default=300, help="simulated objects per case for --only seams, slivers, junctions, strips")
+    ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops", *SIMULATED], default="both")
+    ap.add_argument("--seam-cases", type=int, default=300, help=f"simulated objects per case for --only {', '.join(SIMULATED)}")
     ap.add_argument("--seam-noise", type=float, default=1.0,
                     help="± px of the noisy box rows of --only seams (1.5: where box_reach splits cut boxes)")
     ap.add_argument("--crop-size", type=int, default=4000, help="PNG side for --only crops (tile 1024, overlap 200)")
@@ -271,7 +275,7 @@ def main() -> None:
         if min(png_w, png_h) < 41 or args.png_cache_mb < 1:
             ap.error(f"--png-size {args.png_size!r} / --png-cache-mb {args.png_cache_mb}: give WxH of at least "
                      "41x41 px (e.g. 8000x1100) and a cache of 1 MiB or more")
-    if args.only in ("seams", "slivers", "junctions", "strips"):
+    if args.only in SIMULATED:
         require_at_least_one(ap, args, ("seam_cases",))
         if not 0 <= args.seam_noise <= 10:  # NaN too
             ap.error(f"--seam-noise {args.seam_noise}: give 0 to 10 px")
@@ -279,8 +283,7 @@ def main() -> None:
         import numpy as np
 
         rows = (seam_errors(args.seam_cases, noise=args.seam_noise) if args.only == "seams"
-                else {"slivers": sliver_rows, "junctions": junction_rows, "strips": strip_rows}[args.only](np.random.default_rng(0),
-                                                                                     args.seam_cases))
+                else SIM_ROWS[args.only](np.random.default_rng(0), args.seam_cases))
         for case, wrong, of in rows:
             print(f"| {case} | {wrong} | {of} |")
         return
