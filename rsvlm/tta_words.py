@@ -258,10 +258,20 @@ def _sense(text: str, start: int, end: int, turning: bool = False) -> bool:
                           if m.start(g) >= 0)
 
 
+# "right" as "correct", ending its clause after "that" or "this": "Is that right?", "That's right.", "Yes, this is right."
+_CORRECT = (re.compile(r"(?<![^\W_])(?:that|this)(?:'s|’s|\s+is|\s+was)?\s+(?:quite\s+|exactly\s+|all\s+)?$", re.I),
+            re.compile(r"\s*(?:$|[.!?,;:)])"))
+
+
 def _just(text: str, start: int, end: int) -> bool:
-    """Whether "right" at ``text[start:end]`` means "just" (``_JUST``): "the car right next to the ship"."""
-    return (text[start:end].lower() == "right" and _JUST[1].match(text, end) is not None
-            and _JUST[0].search(text, 0, start) is None and _word_before(text, start) not in _TOWARDS)
+    """Whether "right" at ``text[start:end]`` means "just" (``_JUST``: "the car right next to the ship") or "correct"
+    (``_CORRECT``: "Is that right?")."""
+    if text[start:end].lower() != "right":
+        return False
+    if _CORRECT[0].search(text, 0, start) and _CORRECT[1].match(text, end):
+        return True
+    return (_JUST[1].match(text, end) is not None and _JUST[0].search(text, 0, start) is None
+            and _word_before(text, start) not in _TOWARDS)
 
 
 def _turn_senses(text: str, turning: bool = False) -> str:

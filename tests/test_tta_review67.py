@@ -102,3 +102,20 @@ def test_a_heading_right_before_next_to_or_along_is_a_side(said, image):
 @pytest.mark.parametrize("view", VIEWS)
 def test_right_meaning_just_after_a_verb_of_place_is_still_no_side(text, view):
     assert tta.swap_words(text, view) == text
+
+
+@pytest.mark.parametrize("text", ["Is that right?", "That's right.", "Yes, this is right."])
+@pytest.mark.parametrize("view", VIEWS)
+def test_right_meaning_correct_is_no_side(text, view):
+    """'Is that right?' was asked of a left-right flip as 'Is that left?', of a transpose as 'Is that bottom?'; a view's
+    answer 'That's right.' came back 'That's left.', another vote."""
+    assert tta.swap_words(text, view) == text
+    assert tta.swap_words(text, view, back=True) == text
+
+
+@pytest.mark.parametrize("said,image", [("Is that right of the pier?", "Is that left of the pier?"),
+                                        ("Is that one on the right?", "Is that one on the left?"),
+                                        ("Yes, this is right, the ship is on the left.",
+                                         "Yes, this is right, the ship is on the right.")])
+def test_right_beside_that_as_a_side_still_turns(said, image):
+    assert tta.swap_words(said, "h") == image
