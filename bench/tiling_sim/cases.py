@@ -1,5 +1,5 @@
 """Simulated seam cases for ``bench/tiling.py --only seams``, ``--only slivers``, ``--only junctions`` and ``--only strips``:
-objects cut by a 100-px tiling (no model), each tile's view of them merged by
+objects cut by a 100-px tiling (the strips' 96x1 px; no model), each tile's view of them merged by
 ``rsvlm.io.merge_tile_objects``; each function returns (case, wrong, of) rows."""
 
 from __future__ import annotations
@@ -230,8 +230,9 @@ def junction_rows(rng, n: int) -> list[tuple[str, int, int]]:
 
 def strip_rows(rng, n: int) -> list[tuple[str, int, int]]:
     """``--only strips``: a car 8-40 px long on a 712x1 px strip tiled 96x1 (overlap 24, and 0), each window that
-    holds it drawing its box clipped to the window, with ±1 px noise along the strip and flat, y 0-0, 1-1 or 0-1 at random (a
-    model's rows on a 1-px window); the car kept more than once is wrong, as are two cars 3 px apart joined."""
+    holds it drawing its box clipped to the window, with ±1 px noise along the strip and y 0-0 or 1-1 (flat) or 0-1
+    at random (a model's rows on a 1-px window); the car kept more than once is wrong, as are two cars 3 px apart
+    joined."""
     from rsvlm.io import iter_windows, merge_tile_objects
 
     def views(cars, overlap):
