@@ -68,9 +68,10 @@ SEAM_GAPS = ("face each other 1-2 px apart across an --overlap 0 seam: kept apar
 
 def _pixel_wide(g, scene: tuple[int, int]):
     """A box or oriented box of no area (``g``: a line or point) as 1 px wide for matching; one flat along x
-    or y as the pixel row (or column) its line lies on, within the scene: on a 712x1 strip a model draws a
-    car's box from y 0 to 0 in one tile and 1 to 1 in the next, 1 px apart once each was widened about its
-    line, and the scene kept both (IoU 1/3). A slanted line is widened about itself."""
+    or y as the 1-px span about its line moved inside the scene (``scene``: (w, h); on a 1-px strip its one
+    pixel row): on a 712x1 strip a model draws a car's box from y 0 to 0 in one tile and 1 to 1 in the next,
+    1 px apart once each was widened about its line alone, and the scene kept both (IoU 1/3). A slanted line
+    is widened about itself."""
     from shapely.geometry import box
 
     b = list(g.bounds)  # (x0, y0, x1, y1)
@@ -110,7 +111,7 @@ class TileMerger:
         self.n_refused, self._first_refused = 0, ""  # ``add(skip_bad=True)``: objects whose geometry does not fit
         self.n_seam_gaps = 0  # ``result``: mask pieces 1-2 px apart across a seam, kept apart (said in ``notes``)
         self.validity = ValidityMap()  # run_tiled: each window's nodata, for ``n_on_nodata``
-        self.n_on_nodata = 0  # ``result``: merged objects drawn wholly on nodata, kept (said in ``notes``), of ``min_score``'s
+        self.n_on_nodata = 0  # ``result``: merged objects drawn wholly on nodata that ``min_score`` keeps (``notes``)
 
     def add(self, window: Window, objects: list[dict], skip_bad: bool = False) -> None:
         """Objects of one tile, in ``window``'s pixels; ValueError naming the tile and the object whose
@@ -194,13 +195,18 @@ class TileMerger:
                 kept += dedupe_points(self, items)
         self._restate(SEAM_GAPS, f"{self.n_seam_gaps} pair(s) of masks {SEAM_GAPS}" if self.n_seam_gaps else None)
         objects = [obj for _, obj in sorted(kept, key=lambda t: t[0])]
-        # as predict's ``above_min_score`` keeps them (unscored kept, NaN not), a score "0.8" read as the number it
-        # names, as ``best_of`` reads it (``above_min_score`` met "'>=' not supported between 'str' and 'float'")
-        kept_by_score = objects if self.min_score <= 0 else [  # 3 said on nodata where --min-score left 1
-            o for o in objects if o.get("score") is None or float(o["score"]) >= self.min_score]
-        self.n_on_nodata = self.validity.count(kept_by_score)  # per merged object, not per tile's view
+        # per merged object, not per tile's view; of those --min-score keeps (3 were said where it left 1)
+        self.n_on_nodata = self.validity.count(self._above_min_score(objects))
         self._restate(NODATA_MARK, nodata_note(self.n_on_nodata) if self.n_on_nodata else None)
         return objects
+
+    def _above_min_score(self, objects: list[dict]) -> list[dict]:
+        """``objects`` as predict's ``above_min_score`` keeps them (unscored kept, a NaN score not), a score "0.8"
+        compared as the number it names, as ``best_of`` reads it (``above_min_score`` compares it as given: a
+        TypeError)."""
+        if self.min_score <= 0:
+            return objects
+        return [o for o in objects if o.get("score") is None or float(o["score"]) >= self.min_score]
 
     def _restate(self, marker: str, said: str | None) -> None:
         """``notes`` less the note holding ``marker`` that an earlier ``result`` added, and with ``said``
