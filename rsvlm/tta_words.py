@@ -5,7 +5,7 @@ of a transpose as "top left", ``_AS_TOP``, and said back as the plain answer spe
 transpose leaves in an unusual order ("left top": ``_CORNER`` puts them back), and the words a corner crop changes the meaning
 of (``framing_words``), the "-hand" compounds a transpose says in one word (``HANDED``: "the right-hand
 ship" is "the bottom ship", not "the bottom-hand ship"; ``hand_spelling``: said back with the plain answer's "-hand") and the phrases whose direction word is none
-(``KEPT``: "a right-angled corner", "a top-down view"; "on top of" a thing, ``_ATOP``; "right next to", ``_JUST``), and the sense of a rotation
+(``KEPT``: "a right-angled corner", "a top-down view"; "on top of" a thing, ``_ATOP``; "right next to", ``_JUST``; "Is that right?", ``_CORRECT``), and the sense of a rotation
 or a turn ("turn left", ``_TURNING``) a view of an odd number of
 steps turns (``ROTATION``: "clockwise" is "counterclockwise" in a mirror; a half or quarter turn, two steps, keeps
 each word as written; ``counter_spelling``: which of "counterclockwise", "anticlockwise", ... a mirrored
