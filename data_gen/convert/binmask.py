@@ -123,11 +123,12 @@ def _class_pixels(label, values, out: Output, lossy: bool):
     if len(values) > 256 and not _resampled_wide(label, peak):  # a 16-bit photo has thousands of values
         raise NotAMask(f"not a binary mask: {len(values)} distinct values (0…{peak:g}), not in flat regions as "
                        "instance ids are: a photo, or an image given as the label?")
+    floating = label.dtype.kind == "f"
     lo, hi = math.ceil(peak / 8), math.floor(peak * 7 / 8)  # 32, 223 for 0/255
-    if label.dtype.kind == "f":  # 0.125, 0.875 of a 0…1 float label (not 1…0)
+    if floating:  # 0.125, 0.875 of a 0…1 float label (rounded to whole numbers they said 1…0)
         lo, hi = f"{peak / 8:.3g}", f"{peak * 7 / 8:.3g}"
     # a float label's 0…1 values are grey too (a reflectance band given as the label passed unchecked)
-    grey = top > 1 or label.dtype.kind == "f"
+    grey = top > 1 or floating
     midmask = (label > peak / 8) & (label < peak * 7 / 8) if grey else np.zeros(label.shape, bool)
     mid = int(np.count_nonzero(midmask))
     if mid > NOT_A_MASK * label.size:
@@ -149,16 +150,21 @@ def _apart(ids, out: Output):
     """``ids`` (H, W) > 0 less each pixel whose right or lower neighbour is another instance (a non-zero id of
     its own), counted in the notes as ``instance_boundary_pixels_cleared``: touching instances (row houses)
     were traced as one polygon."""
+    edge = _touching(ids)
+    if n := int(edge.sum()):
+        out.note("instance_boundary_pixels_cleared", n)
+    return (ids > 0) & ~edge
+
+
+def _touching(ids):
+    """The pixels (H, W) bool of ``ids`` (H, W) > 0 whose right or lower neighbour is another non-zero id: where
+    two instances touch (``_apart`` clears them; ``_few_ids`` asks whether there are any)."""
     import numpy as np
 
-    m = ids > 0  # (H, W)
     edge = np.zeros(ids.shape, bool)
     edge[:, :-1] = (ids[:, :-1] != ids[:, 1:]) & (ids[:, 1:] > 0)
     edge[:-1] |= (ids[:-1] != ids[1:]) & (ids[1:] > 0)
-    edge &= m
-    if n := int(edge.sum()):
-        out.note("instance_boundary_pixels_cleared", n)
-    return m & ~edge
+    return edge & (ids > 0)
 
 
 def _resampled_wide(label, peak) -> bool:
@@ -182,12 +188,10 @@ def _few_ids(label, values) -> bool:
     import numpy as np
     from scipy import ndimage
 
-    a = label
-    if not ((a[:, :-1] != a[:, 1:]) & (a[:, :-1] > 0) & (a[:, 1:] > 0)).any() and not (
-            (a[:-1] != a[1:]) & (a[:-1] > 0) & (a[1:] > 0)).any():
+    if not _touching(label).any():
         return False  # nothing to trace apart
     eight = np.ones((3, 3), bool)
-    return all(ndimage.label(a == v, structure=eight)[1] == 1 for v in values if v > 0)
+    return all(ndimage.label(label == v, structure=eight)[1] == 1 for v in values if v > 0)
 
 
 def _void_pixels(label, lossy: bool, values):

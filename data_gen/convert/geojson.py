@@ -27,7 +27,7 @@ under the per-file one.
 Bad annotations: ``unsupported_geometry`` (points, lines; ``polygon`` in lower case, named so), ``empty_geometry``,
 ``unparsable_geometry`` (a feature or ``geometry`` that is not an object, coordinates that are not number
 pairs or not nested as the type's: a bare ring as a Polygon), ``unprojectable_geometry`` (reprojection failed, e.g. outside the raster CRS's domain),
-``degenerate`` (under 1 px² after projection, an outer ring of under 3 vertices: a MultiPolygon's part alone; a ring that crosses itself, a bow-tie, is measured
+``degenerate`` (under 1 px² after projection, or an outer ring of under 3 vertices: of a MultiPolygon that part alone, its others kept; a ring that crosses itself, a bow-tie, is measured
 by its loops, whose signed areas cancel, and split at its crossings by ``detection.emit_objects``,
 counted in the notes as ``self_intersecting_polygons_split``), ``outside_image`` / ``mostly_outside_image``, plus
 ``missing_image`` / ``missing_labels`` for unmatched files (a GeoTIFF whose name ``--match``
@@ -193,18 +193,17 @@ def feature_objects(geom: dict, label: str, inverse, reproject, note=None) -> li
         except Exception as e:  # noqa: BLE001 - GDAL's errors: outside the projection's domain, bad coordinates
             raise BadFeature("unprojectable_geometry", str(e)) from e
     parts = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+    note = note or (lambda key, n: None)
     objs, short = [], []
     for rings in parts:
         px = [[list(inverse @ (float(p[0]), float(p[1]))) for p in ring] for ring in rings]
         px = [r[:-1] if len(r) > 1 and r[0] == r[-1] else r for r in px]
-        if not px or len(px[0]) < 3:  # skipped as degenerate (under 1 px²) by the caller, the other parts kept
-            short.append(len(px[0]) if px else 0)
-            objs.append({"kind": "poly", "label": label, "coords": px[0] if px else []})
-            continue
-        px = [px[0], *_holes(px[0], px[1:], note or (lambda *a: None))]
-        obj = {"kind": "poly", "label": label, "coords": px[0]}
-        if len(px) > 1:
-            obj["rings"] = px
+        shell, holes = (px[0], px[1:]) if px else ([], [])
+        obj = {"kind": "poly", "label": label, "coords": shell}
+        if len(shell) < 3:  # skipped as degenerate (under 1 px²) by the caller, the other parts kept
+            short.append(len(shell))
+        elif kept := _holes(shell, holes, note):
+            obj["rings"] = [shell, *kept]
         objs.append(obj)
     if len(short) == len(objs):  # no part to keep: an empty outer ring alone was a min() traceback, the run's end
         raise BadFeature("degenerate", f"outer ring of {short[0]} vertices")
