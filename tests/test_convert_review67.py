@@ -3,12 +3,10 @@ parts kept beside a degenerate one, a hole of no area counted as degenerate."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
-from convert_helpers import convert, footprints_scene, objs
-from PIL import Image
+from convert_helpers import objs
+from test_convert_tour67 import footprint_run, levir_enlarged, utm
 
 
 def test_binary_mask_refuses_a_float_photo_and_takes_a_float_mask_enlarged(tmp_path, realdata):
@@ -29,43 +27,23 @@ def test_binary_mask_refuses_a_float_photo_and_takes_a_float_mask_enlarged(tmp_p
         with pytest.raises(NotAMask, match=r"mid-grey \(0\.125…0\.875 of 0…") as e:
             binary_mask(photo, Output(tmp_path / name, "test"))
         assert "one value (1) for the class" in str(e.value), name
-    truth = np.asarray(Image.open(realdata / "cd_levir" / "test_7_0256_0512_label.png").convert("L")) > 0
-    small = Image.fromarray(truth.astype(np.float32)).resize((64, 64), Image.BILINEAR)
-    lab = np.asarray(small.resize((256, 256), Image.BILINEAR), np.float32)
+    truth, lab = levir_enlarged(realdata, 1.0)
     assert len(np.unique(lab)) > 256
     assert (binary_mask(lab, Output(tmp_path / "m", "test")) == truth).mean() > 0.97
 
 
-def _footprint(tmp_path, geometry):
-    """The geojson converter over ``footprints_scene``'s image (its footprint pixels 10…40, 10…30), the footprint's
-    geometry made by ``geometry`` from its ring."""
-    img, lab = footprints_scene(tmp_path, [{}])
-    data = json.loads(lab.read_text())
-    ring = data["features"][0]["geometry"]["coordinates"][0]
-    data["features"][0]["geometry"] = geometry(ring)
-    lab.write_text(json.dumps(data))
-    try:
-        return convert(tmp_path / "o", "geojson", "--images", str(img), "--labels", str(lab))
-    except SystemExit:  # no record written: its stats.json still is
-        return json.loads((tmp_path / "o" / "stats.json").read_text()), []
-
-
-def _utm(x, y):
-    return [500000.0 + 2 * x, 5800000.0 - 2 * y]
-
-
-@pytest.mark.parametrize("part", [[[]], [], [[_utm(60, 60), _utm(70, 70), _utm(60, 60)]]], ids=["empty-ring", "empty", "two"])
+@pytest.mark.parametrize("part", [[[]], [], [[utm(60, 60), utm(70, 70), utm(60, 60)]]], ids=["empty-ring", "empty", "two"])
 def test_geojson_multipolygon_keeps_its_parts_beside_a_degenerate_one(tmp_path, part):
     """A MultiPolygon one of whose parts has an empty or 2-vertex outer ring: the part was skipped as degenerate, the
     others kept; since 8324cb02 the whole footprint was skipped. The good part is written again."""
-    stats, recs = _footprint(tmp_path, lambda ring: {"type": "MultiPolygon", "coordinates": [[ring], part]})
+    stats, recs = footprint_run(tmp_path, lambda ring: {"type": "MultiPolygon", "coordinates": [[ring], part]})
     (seg,) = [r for r in recs if r["task"] == "seg"]
     assert len(objs(seg)) == 1 and stats["skipped"] == {"degenerate": 1}
 
 
 def test_geojson_hole_of_no_area_is_degenerate_not_outside(tmp_path):
     """A collinear hole (three points on a line inside the footprint) was counted as a hole outside its polygon."""
-    hole = [_utm(15, 15), _utm(20, 20), _utm(25, 25), _utm(15, 15)]
-    stats, recs = _footprint(tmp_path, lambda ring: {"type": "Polygon", "coordinates": [ring, hole]})
+    hole = [utm(15, 15), utm(20, 20), utm(25, 25), utm(15, 15)]
+    stats, recs = footprint_run(tmp_path, lambda ring: {"type": "Polygon", "coordinates": [ring, hole]})
     assert len(recs) == 3 and stats["notes"]["degenerate_holes_dropped"] == 1
     assert "holes_outside_their_polygon_dropped" not in stats["notes"]
