@@ -96,6 +96,7 @@ def _is_predictions(path: str | Path) -> bool:
     file's head (``records_shape.HEAD_CAP`` bytes): a records file of GB that cannot be read (a pretty-printed
     wrapper) was read and decoded whole to say so (946 MB peak for 136 MB), and a bad byte anywhere hid it."""
     from rsvlm.data import records_shape
+    from rsvlm.eval_reading import head_object
 
     with contextlib.suppress(*GZIP_ERRORS, ValueError), open_bytes(path) as f:  # gzip too, as the records are read
         head = f.read(records_shape.HEAD_CAP)
@@ -104,12 +105,8 @@ def _is_predictions(path: str | Path) -> bool:
             first = text[1:].lstrip()
         else:
             first = next((line for line in text.split("\n") if line.strip()), "null")
-        try:
-            first = json.JSONDecoder().raw_decode(first)[0] if first else None
-        except ValueError:  # longer than the head (an answer of MB): its keys read so far tell (were "no predictions")
-            if len(head) < records_shape.HEAD_CAP:
-                raise
-            first = dict.fromkeys(records_shape._open_lists(first)[1] if first.startswith("{") else ())  # its keys
+        # longer than the head (an answer of MB): its keys read so far tell (were "no predictions")
+        first = head_object(first, len(head) >= records_shape.HEAD_CAP, lambda t: json.JSONDecoder().raw_decode(t)[0])
         return isinstance(first, dict) and "conversations" not in first and (
             "answer" in first or "objects" in first or "text" in first and ("id" in first or "question_id" in first))
     return False

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,17 +28,27 @@ def predictions_given(data: Path) -> str | None:
     with contextlib.suppress(*GZIP_ERRORS, ValueError), open_bytes(data) as f:
         raw = f.readline(records_shape.HEAD_CAP)
         line = raw.decode("utf-8", "replace").removeprefix("\ufeff").lstrip()  # "replace": a character cut at the cap
-        try:
-            row = json_line(line)
-        except ValueError:  # longer than the cap (a mask's objects of MB): its keys so far tell
-            if len(raw) < records_shape.HEAD_CAP or not line.startswith("{"):
-                raise
-            row = dict.fromkeys(records_shape._open_lists(line)[1])
+        row = head_object(line, len(raw) >= records_shape.HEAD_CAP, json_line)  # a mask's objects of MB: its keys
         if isinstance(row, dict) and "conversations" not in row and ("answer" in row or "objects" in row):
             return (f"--data {data} holds predictions ({{id, task, answer}} lines), not the test set's records: give "
                     f"the records (their conversations hold the questions); predictions are scored with python -m "
                     f"eval.TASK --gt TEST.jsonl --pred {data}")
     return None
+
+
+def head_object(text: str, cut: bool, decode: Callable[[str], object]) -> object:
+    """``text``, the head of a file's first line or item, as ``decode`` reads it; where that fails and the head was
+    ``cut`` at ``records_shape.HEAD_CAP`` bytes (an object of MB), the keys read so far of the object it opens, as a
+    dict of them: they tell a prediction from a record. ValueError otherwise. Shared by ``predictions_given`` and
+    the scorers' swapped-file check (``eval.inputs``)."""
+    from rsvlm.data import records_shape
+
+    try:
+        return decode(text)
+    except ValueError:
+        if not cut or not text.startswith("{"):
+            raise
+        return dict.fromkeys(records_shape._open_lists(text)[1])
 
 
 def record_warnings(records: list[dict]) -> list[str]:
