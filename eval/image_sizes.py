@@ -1,7 +1,8 @@
 """The ground truth's ``meta.width`` × ``meta.height`` against its images' own sizes, where the image files are
-reachable (under ``--image-root``, else beside the ground truth, as ``rsvlm eval`` reads them): predicted ``objects`` are pixels,
-read against meta's size as the reference is, so a meta that is not the image's (images resized after the set was
-made, a hand edit) scores another tool's pixel objects, in the image's own pixels, in the wrong place."""
+reachable (under ``--image-root``, else beside the ground truth, as ``rsvlm eval`` reads them): predicted
+``objects`` are pixels, read against meta's size as the reference is, so a meta that is not the image's (images
+resized after the set was made, a hand edit) scores another tool's pixel objects, in the image's own pixels, in the
+wrong place."""
 
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ def _sample(items: list[Item]) -> list[Item]:
 def image_root(args) -> tuple[Path, str]:
     """The folder the records' relative image paths start from, and it in words: ``--image-root`` (as rsvlm eval was
     given it; a set whose images lie elsewhere had no note), else the ``--gt`` file's, where rsvlm eval reads them."""
-    if getattr(args, "image_root", None):
+    if args.image_root:
         return Path(args.image_root), f"under --image-root {args.image_root}"
     return Path(args.gt).parent, "beside the ground truth"
 
