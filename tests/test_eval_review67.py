@@ -61,10 +61,13 @@ def test_predictions_given_names_a_first_line_longer_than_the_cap_by_its_keys(tm
 
 
 @pytest.mark.parametrize("root, said", [
+    ("", "--image-root '' names no folder (an unset shell variable?)"),  # was read as not given
     (" ", "--image-root ' ' names no folder (an unset shell variable?)"),  # was "--image-root '' names …"
     ("gt.jsonl", "gt.jsonl': a file, not a folder"),  # was "no such folder" of a file that is there
+    ("nowhere", "nowhere': no such folder"),
 ])
 def test_image_root_says_what_is_wrong_with_it(tmp_path, capsys, root, said):
+    """The scorers' --image-root is refused (exit 2, said) where it names no folder: blank, a file, not there."""
     from eval import detection
 
     gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "det", "[det] Find the ships.", "None.")])

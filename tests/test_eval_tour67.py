@@ -23,9 +23,10 @@ def test_predictions_without_an_answer_given_as_gt_are_named_as_swapped(tmp_path
         detection.main(["--gt", pred_file, "--pred", gt])
 
 
-def test_the_meta_size_note_reads_the_images_under_image_root(tmp_path, capsys):
+def test_the_meta_size_note_reads_the_images_under_image_root(tmp_path):
     """A set answered with rsvlm eval --image-root (its images in another folder than the records) had no note of
-    a meta size that is not its image's: the note read images beside --gt only; the scorers take --image-root too."""
+    a meta size that is not its image's: the note read images beside --gt only; the scorers take --image-root too
+    (one that is no folder is refused: test_eval_review67)."""
     from PIL import Image
 
     from eval import detection
@@ -47,12 +48,6 @@ def test_the_meta_size_note_reads_the_images_under_image_root(tmp_path, capsys):
     assert note.startswith(f"1 of the 1 record(s) whose images were found under --image-root {images} give a "
                            f"meta.width x meta.height other than the image's (first: a: meta 200x100, image "
                            f"{images / 'a.png'} 100x50)")
-    with pytest.raises(SystemExit) as e:
-        detection.main(["--gt", gt, "--pred", pred, "--image-root", str(tmp_path / "nowhere")])
-    assert e.value.code == 2 and f"--image-root '{tmp_path / 'nowhere'}': no such folder" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as e:  # was read as not given
-        detection.main(["--gt", gt, "--pred", pred, "--image-root", ""])
-    assert e.value.code == 2 and "--image-root '' names no folder" in capsys.readouterr().err
 
 
 def test_the_context_cap_note_is_said_by_the_first_rank_that_loads_the_model(ckpt, tmp_path, capsys, monkeypatch):
