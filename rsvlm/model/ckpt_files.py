@@ -185,8 +185,9 @@ def check_llm_values(folder: Path, llm) -> None:
 
 def _check_untied_head(folder: Path, llm) -> None:
     """ValueError where ``llm`` ties its LM head to its input embeddings (config.json's ``tie_word_embeddings``)
-    but ``folder``'s weights hold a head of other values: the trained head was dropped for the embeddings, with
-    only transformers' warning (an edited config.json), every answer then another model's."""
+    but ``folder``'s weights hold a head of other values (an edited config.json): transformers keeps the two apart
+    at load, with a warning, but an adapter's trainable tokens of the head follow the embeddings' (its trained
+    rows dropped: other answers), and any later ``tie_weights`` (a token resize) ties the head to the embeddings."""
     from rsvlm.model.llm_files import weight_files
 
     head, emb = llm.get_output_embeddings(), llm.get_input_embeddings()
@@ -194,12 +195,19 @@ def _check_untied_head(folder: Path, llm) -> None:
         return
     names = {m: n for n, m in llm.named_modules() if m is head or m is emb}
     head_key, emb_key = f"{names[head]}.weight", f"{names[emb]}.weight"
+    where = {}  # each in whichever shard holds it (was: both in one file, or not checked: a sharded llm/)
     for name in weight_files(folder):
         with open_safetensors(folder / name) as h:
-            if head_key in h.keys() and emb_key in h.keys() and not h.get_tensor(head_key).equal(h.get_tensor(emb_key)):
-                raise ValueError(f"{folder / name}: holds its own {head_key}, but {folder / 'config.json'} ties the head "
-                                 f"to {emb_key} (tie_word_embeddings), which would drop it: is config.json the one "
-                                 "saved with these weights? (set tie_word_embeddings: false)")
+            where.update({k: folder / name for k in set(h.keys()) & {head_key, emb_key}})
+    if len(where) < 2:
+        return
+    with open_safetensors(where[head_key]) as h:
+        held = h.get_tensor(head_key)
+    with open_safetensors(where[emb_key]) as h:
+        if not held.equal(h.get_tensor(emb_key)):
+            raise ValueError(f"{where[head_key]}: holds its own {head_key}, but {folder / 'config.json'} ties the head "
+                             f"to {emb_key} (tie_word_embeddings), which would drop it: is config.json the one "
+                             "saved with these weights? (set tie_word_embeddings: false)")
 
 
 def lacks_tensor(path: Path, error: KeyError) -> str | None:
