@@ -189,12 +189,13 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
             raise ValueError(mismatch_note(cfg.name_or_path, llm, info["mismatched_keys"]))
         if info["missing_keys"]:  # was: transformers' load report, then a model with parts at random
             raise ValueError(lacking_note(cfg.name_or_path, llm, sorted(info["missing_keys"])))
-        report.release()  # unexpected tensors, say: transformers' table, not refused
         if extra := sorted(info.get("unexpected_keys") or ()):  # was that table alone, naming no folder or cause
+            report.clear()  # the table's rows are these alone (missing, misshapen: refused above); said below instead
             warnings.warn(f"llm.name_or_path {cfg.name_or_path}: {len(extra)} tensor(s) of its weights that the "
                           f"{type(llm).__name__} its config.json builds has no place for, ignored (first: "
                           f"{', '.join(extra[:3])}{' …' if len(extra) > 3 else ''}): edited, or another model's "
                           "weights?", stacklevel=2)
+        report.release()  # anything else in it, should transformers report more
     elif cfg.config:
         if quant:
             raise ValueError("4/8-bit loading needs llm.name_or_path (a saved model), not llm.config")

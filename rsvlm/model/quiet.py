@@ -110,8 +110,9 @@ def load_report_held():
     """transformers' ``from_pretrained`` logs a LOAD REPORT table (each tensor missing, unexpected or of another
     shape) as a warning; where rsvlm then refuses the load with its own one-line error, that table came first.
     While the block runs the report is held (yielded, a ``HeldRecords``): the caller ``release``s it where it
-    does not refuse the load, and an exception out of the block (transformers' own, which the report explains)
-    releases it before going on."""
+    does not refuse the load (or ``clear``s it where its own warning says the same rows: build_llm's unexpected
+    tensors), and an exception out of the block (transformers' own, which the report explains) releases it
+    before going on."""
     import logging
 
     held = HeldRecords()
