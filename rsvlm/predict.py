@@ -127,7 +127,7 @@ def region_question(args, image) -> str | None:
 def settle_task(args) -> str | None:
     """``args.task`` from the task tag ``--prompt`` opens with where ``--task`` is not given (``regcap`` for a
     ``--region`` with a ``--prompt`` of no tag); why the task cannot be settled (neither names one, an unknown
-    tag), else None."""
+    tag, a tag other than ``--task``'s), else None."""
     try:
         tag = opening_task(inf.tagged(args.prompt)) if args.prompt else None
     except ValueError as e:  # [detect]: asked_question says it where --task is given
@@ -142,7 +142,10 @@ def settle_task(args) -> str | None:
             return (f"give --task ({', '.join(inf.DEFAULT_PROMPTS)}), or a --prompt that opens with a task tag "
                     "(--prompt '[det] Detect all ships.')")
         args.task, args.task_given_as = tag, f"--prompt's [{tag}]"
-    return None  # a tag other than --task's: asked_question warns
+    elif tag is not None and tag != args.task:  # was a warning, the [cls] answer then read as --task det's
+        return (f"--task {args.task} and --prompt's [{tag}] name two tasks: leave --task out (the tag names the "
+                f"task), or open --prompt with [{args.task}]")
+    return None
 
 
 def text_advice(error: str, args) -> str:
@@ -163,8 +166,8 @@ def asked_question(args, image, say) -> str:
     """The question put to the model: ``--prompt`` (a task tag alone, ``[det]``, is that task's standard
     question, as in chat), ``--region``'s (``region_question``) or ``--task``'s standard one, its tag
     written as the model learnt it and ``--task``'s put before a question opening with none. Says (``say``)
-    where a tag differs from ``--task`` and where the detection options go unused; a ValueError naming
-    the option otherwise."""
+    where a tag differs from ``--task`` (predict's ``settle_task`` refuses that first) and where the detection
+    options go unused; a ValueError naming the option otherwise."""
     m = re.fullmatch(r"\s*\[(\w+)\]\s*", args.prompt or "")
     alone = m.group(1).lower() if m and m.group(1).lower() in inf.DEFAULT_PROMPTS else None
     given = args.prompt
@@ -173,8 +176,9 @@ def asked_question(args, image, say) -> str:
     question = region_question(args, image) or args.prompt or inf.DEFAULT_PROMPTS[args.task]
     if args.region is None and "{box}" in question:  # "[vqa] What is in {box}?" was asked as typed, about nothing
         raise ValueError("--prompt holds {box}, the place --region's box is written in, and no --region is given: "
-                         "--task regcap --region X1,Y1,X2,Y2 (in the image's pixels) asks about a region, or write "
-                         "its <box> in --prompt")
+                         + ("with --tile, write the region's <box> in --prompt, read in each tile's frame (--region "
+                            "is of the whole image)" if args.tile else "--task regcap --region X1,Y1,X2,Y2 (in the "
+                            "image's pixels) asks about a region, or write its <box> in --prompt"))
     if args.region and max(args.region) <= 1 and math.prod(inf.scene_wh(image)) > 100:  # 0.1,0.1,0.5,0.5: fractions
         # read as pixels; a tiny image's top-left pixel (1% of it or more: 0,0,1,1 of a 4x4 chip) may well be meant
         say(f"warning: --region {','.join(f'{v:g}' for v in args.region)} is in pixels: it lies within the top-left "
@@ -406,8 +410,10 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         for note in notes:  # the cut one too, the answer's or a view's, and past the context (ask)
             say(note if note.startswith("warning: ") else f"note: {note}")
         (sw, sh), last = inf.scene_wh(images[-1]), images[-1]  # shapes are in the scene's pixels, valid in its read's
-        # each axis its own: a shrunk read's height is rounded apart from its width (6000x500 read 2048x171)
-        if n := count_on_nodata(result["objects"], last.valid, (last.width / sw, last.height / sh)):  # on the collar
+        # each axis its own: a shrunk read's height is rounded apart from its width (6000x500 read 2048x171);
+        # of those --min-score keeps, as the tiled merger counts (a dropped one was said to lie on the collar)
+        kept = above_min_score(result["objects"], args.min_score)[0]
+        if n := count_on_nodata(kept, last.valid, (last.width / sw, last.height / sh)):  # on the collar
             say(nodata_note(n), labels[-1])
     kept, dropped = above_min_score(result["objects"], args.min_score)
     if dropped and not result["objects"]:  # nothing to drop: a note, not a count under a word answer

@@ -252,6 +252,6 @@ def test_detection_options_on_another_task_are_said_to_be_ignored(geotiff, tmp_p
     predict(tmp_path, geotiff, "--task", "cls", "--min-objects", "5", "--det-by-class")  # the last --task wins
     assert "rsvlm predict: warning: --min-objects and --det-by-class ignored: --task cls asks no [det] question" \
         in capsys.readouterr().err
-    for extra in (["--min-objects", "5"], ["--task", "cls", "--prompt", "[DET] Find ships.", "--min-objects", "5"]):
+    for extra in (["--min-objects", "5"], ["--prompt", "[DET] Find ships.", "--min-objects", "5"]):
         predict(tmp_path, geotiff, *extra)  # a [det] question: pushed
         assert "ignored" not in capsys.readouterr().err

@@ -194,8 +194,8 @@ def test_tiled_text_answers_are_tallied_not_dropped(ckpt, geotiff, capsys):
 
 
 def test_a_prompt_tagged_for_another_task_is_flagged(geotiff, tmp_path, capsys):
-    predict_det(tmp_path / "no-model", geotiff, "--prompt", "[cls] What scene is this?")  # --task det
-    assert "--prompt opens with [cls] but --task is det" in capsys.readouterr().err
+    assert predict_det(tmp_path / "no-model", geotiff, "--prompt", "[cls] What scene is this?") == 2  # --task det
+    assert "--task det and --prompt's [cls] name two tasks" in capsys.readouterr().err  # refused since stop 67
     predict_det(tmp_path / "no-model", geotiff, "--prompt", "[det] Find the ships.")
     assert "warning" not in capsys.readouterr().err
 

@@ -71,9 +71,14 @@ def test_detection_options_ignored_are_in_the_out_notes(ckpt, geotiff, tmp_path,
 
 
 def test_detection_options_under_another_tag_than_det_are_said_ignored(tmp_path, geotiff, capsys):
-    main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), "--task", "det",
+    main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff),
           "--prompt", "[cls] What is this?", "--min-objects", "3", "--device", "cpu"])
-    assert "--min-objects ignored: the question opens with [cls], not [det]" in capsys.readouterr().err  # was silent
+    assert "--min-objects ignored: --prompt's [cls] asks no [det] question" in capsys.readouterr().err  # was silent
+    # with --task det the tag's [cls] is another task: refused (stop 67), no longer asked with a warning
+    assert main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), "--task", "det",
+                 "--prompt", "[cls] What is this?", "--min-objects", "3", "--device", "cpu"]) == 2
+    assert capsys.readouterr().err == ("rsvlm predict: --task det and --prompt's [cls] name two tasks: leave --task "
+                                       "out (the tag names the task), or open --prompt with [det]\n")
 
 
 def test_a_tile_far_below_the_model_input_is_said_enlarged():

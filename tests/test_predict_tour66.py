@@ -47,8 +47,8 @@ def test_settle_task_names_an_unknown_tag_or_the_missing_task():
     assert settle_task(SimpleNamespace(task=None, prompt="ships?")).startswith("give --task (cls, vqa, ")
     args = SimpleNamespace(task=None, prompt=" [Count] How many cars?")
     assert settle_task(args) is None and args.task == "count"
-    args = SimpleNamespace(task="det", prompt="[cls] What scene?")  # asked_question warns of it
-    assert settle_task(args) is None and args.task == "det"
+    args = SimpleNamespace(task="det", prompt="[cls] What scene?")  # refused since stop 67 (was warned of)
+    assert settle_task(args).startswith("--task det and --prompt's [cls] name two tasks") and args.task == "det"
 
 
 def _image(w=96, h=64):
