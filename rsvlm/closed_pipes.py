@@ -59,10 +59,11 @@ def readers_may_close(who: str | None = None):
     nulls = [open(os.devnull, "w") for _ in closed]  # noqa: SIM115  (closed on leaving)
     sys.stdout, sys.stderr = (_Guarded(s if s is not None else nulls.pop(), n, closed)
                               for s, n in zip(saved, ("stdout", "stderr")))
+    before = frozenset(closed)
     try:
         yield closed
         if who is not None:
-            say_lost(who, closed)
+            say_lost(who, closed, before)
     finally:
         for guarded, was in zip((sys.stdout, sys.stderr), saved):
             if isinstance(guarded, _Guarded):
@@ -85,14 +86,17 @@ def stdout_to_null() -> None:
 _NAMES = {"stdout": "standard output", "stderr": "standard error"}
 
 
-def say_lost(who: str, closed: set[str]) -> None:
+def say_lost(who: str, closed: set[str], before: frozenset[str] = frozenset()) -> None:
     """Say on the stream still read which of ``closed`` (``readers_may_close``'s set) lost its reader and that
     the run went on (``rsvlm merge-lora … | head -1``: its checkpoint written, its later lines unseen); nothing
     where none did, or where both did (no one is left to read it). ``who``: the command, ``rsvlm train``.
-    ``readers_may_close(who)`` calls it, within: the stream still thought read may have lost its reader too."""
+    ``readers_may_close(who)`` calls it, within: the stream still thought read may have lost its reader too.
+    ``before``: those closed before the run began (``>&-``), said so: no reader closed them."""
     still = [s for s in ("stderr", "stdout") if s not in closed]
     if not closed or not still:
         return
     for name in sorted(closed):
-        print(f"{who}: {_NAMES[name]} was closed by its reader; the run went on to its end, and what it "
-              f"wrote there after that was not shown", file=getattr(sys, still[0]))
+        how = ("was closed before the run (>&-); the run went on to its end, and what it wrote there was not shown"
+               if name in before else "was closed by its reader; the run went on to its end, and what it wrote "
+               "there after that was not shown")
+        print(f"{who}: {_NAMES[name]} {how}", file=getattr(sys, still[0]))

@@ -105,5 +105,5 @@ def test_a_stream_closed_before_the_run_is_the_null_device_said_lost(monkeypatch
         print("the answer")  # dropped
         assert closed == {"stdout"}
     assert sys.stdout is None
-    assert capsys.readouterr().err == ("rsvlm predict: standard output was closed by its reader; the run went on "
-                                       "to its end, and what it wrote there after that was not shown\n")
+    assert capsys.readouterr().err == ("rsvlm predict: standard output was closed before the run (>&-); the run "
+                                       "went on to its end, and what it wrote there was not shown\n")
