@@ -297,7 +297,8 @@ def _main(args) -> int:
     except RecordError as e:  # a whole-file fault: a cut JSON array, not UTF-8
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2
-    # as typed: a Path drops the '/' of --out preds/; --data of predictions: each line's "conversations missing"
+    # --data of predictions said as such (was each line's "conversations: missing"); --out as typed: a Path drops
+    # the '/' of --out preds/
     if err := (not loaded[0] and predictions_given(Path(args.data))) or check_out(Path(args.data), args.out, loaded):
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2

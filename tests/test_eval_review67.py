@@ -24,10 +24,6 @@ def small_cap(monkeypatch):
             read.append(len(line := self.f.readline(*a)))
             return line
 
-        def read(self, *a):
-            read.append(len(data := self.f.read(*a)))
-            return data
-
     @contextlib.contextmanager
     def counting(path, *a, **k):
         with real(path, *a, **k) as f:
