@@ -132,15 +132,18 @@ def asks_all(messages: list[dict]) -> bool:
 
 
 def _spelt(plain: str, messages: list[dict]) -> dict:
-    """How a view's words are said back (``swap_words``'s ``counter``, ``hand``, ``upper`` and ``turning``), as the plain answer (``plain``),
-    else the last question, spells them: its counter sense ("Anticlockwise." and a mirror's "Clockwise." are one vote,
-    ``tta_words.counter_spelling``), its "-hand" ("Left-hand side." and a transpose's "Top side.", ``hand_spelling``)
-    and its corners ("Upper left." and a transpose's "Top left.", ``upper_spelling``)."""
+    """How a view's words are said back (``swap_words``'s ``counter``, ``hand``, ``upper`` and ``turning``): as the plain
+    answer (``plain``), else the last question, spells them: its counter sense ("Anticlockwise." and a mirror's
+    "Clockwise." are one vote, ``tta_words.counter_spelling``), its "-hand" ("Left-hand side." and a transpose's "Top
+    side.", ``hand_spelling``) and its corners ("Upper left." and a transpose's "Top left.", ``upper_spelling``); and
+    whether the last question alone asks a turn's sense (``turn_question``: "Does the road turn left or right?", its
+    "Left." a sense)."""
     from rsvlm.answering import last_question
 
-    said = (plain, last_question(messages))
+    question = last_question(messages)
+    said = (plain, question)
     return {"counter": counter_spelling(*said), "hand": hand_spelling(*said), "upper": upper_spelling(*said),
-            "turning": turn_question(said[1])}  # "Does the road turn left or right?": its "Left." is a sense
+            "turning": turn_question(question)}
 
 
 def _unfused(dec, first: list[dict] | None, text: str = "") -> str | None:

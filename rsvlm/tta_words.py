@@ -126,12 +126,12 @@ def frames(text: str) -> bool:
     """Whether ``text`` holds a word whose meaning a crop changes (``framing_words``; a compass letter as a
     direction only: "[ground] Building E" may be asked of a crop, "the ship in the E" not; "left" as a departure or
     as remaining and "right" as "just" name no side: "[det] the buildings left intact" may be)."""
-    return next((m for m in _points(framing_words(), text) if not _sideless(m)), None) is not None
+    return any(not _sideless(m) for m in _points(framing_words(), text))
 
 
 def _sideless(m: re.Match) -> bool:
-    """Whether a "left" or "right" match names no side: a departure, remaining (``_departed``, ``_remaining``) or
-    "just" (``_just``)."""
+    """Whether a "left" or "right" match names no side: "left" a departure or remaining (``_departed``,
+    ``_remaining``), "right" meaning "just" or "correct" (``_just``)."""
     word, at = m.group(0).lower(), (m.string, m.start(), m.end())
     return word == "left" and (_departed(*at) or _remaining(*at)) or word == "right" and _just(*at)
 
@@ -218,6 +218,7 @@ def counter_spelling(*texts: str | None) -> str:
 # bend, left or right?"); a mirror view (an odd number of steps) swaps it, a half or quarter turn keeps it (as
 # ``ROTATION``); "turn left of" is a side, and so is "which way does it turn after the ship on the left or right?"
 _TO, _OR = r"(?:(?:to|towards?)\s+(?:the\s+)?)?", r"\s*(?:,?\s*(?:or|and)\b|,|/)\s*"
+_SENSE_END = r"(?![^\W_]|[-_]|\s+of\b)"  # an option's end: not "left-hand", "left_side" nor "left of" (a side)
 # "which way" and the words before a turn's verb, none of place nor a determiner: "Which way does the river bend";
 # not "Which way is the ship facing near the bend?" (a noun: the ship's heading is a side)
 _WHICH = (r"(?<![^\W_])(?:which|what)\s+(?:way|direction)(?:\s+(?!(?:at|near|after|before|past|around|by|on|in|from|of"
@@ -225,14 +226,23 @@ _WHICH = (r"(?<![^\W_])(?:which|what)\s+(?:way|direction)(?:\s+(?!(?:at|near|aft
           + "".join(rf"(?<!\b{d}\s)" for d in ("the", "a", "an", "this", "that", "its", "their")))
 _TURN_WORD = (r"(?<![^\W_])(?:u-)?(?:turn|turns|turned|turning|bend|bends|bent|bending|veer|veers|veered|veering"
               r"|curve|curves|curved|curving|swerve|swerves|swerved|swerving|swing|swings|swung|swinging)(?![^\W_])")
-_TURNING = (re.compile(rf"{_TURN_WORD}\s+{_TO}(left|right)(?:{_OR}{_TO}(left|right))?(?![^\W_]|[-_]|\s+of\b)", re.I),
+_TURNING = (re.compile(rf"{_TURN_WORD}\s+{_TO}(left|right)(?:{_OR}{_TO}(left|right))?{_SENSE_END}", re.I),
             re.compile(r"(?<![^\W_])(left|right)(?:\s*(?:,|/|or|and)\s*(left|right))?(?:[- _]?hand)?[- ]"
                        r"(?:turns?|bends?|curves?|turning)(?![^\W_])", re.I),
             re.compile(rf"{_WHICH}{_TURN_WORD}[^.?!;,:]*?"
-                       rf"(?:[,:–—]|\s-)\s*{_TO}(left|right){_OR}{_TO}(left|right)(?![^\W_]|[-_]|\s+of\b)", re.I))
+                       rf"(?:[,:–—]|\s-)\s*{_TO}(left|right){_OR}{_TO}(left|right){_SENSE_END}", re.I))
+
+
+def _side_before(*more: str) -> re.Pattern:
+    """A text's end whose last word makes a "left" or "right" after it a side, not "just" nor remaining (a
+    determiner, "to", "far", "top", "turn", ... or ``more``: "the right next to", "top left intact"), or a corner's
+    joiner ("top-right next to": the word before it is one)."""
+    words = "|".join(("the", "to", "far", "top", "bottom", "upper", "lower", "and", "or", "its", "their", r"turn\w*", *more))
+    return re.compile(rf"(?:(?<![^\W_])(?:{words})|[-_–])\s*$", re.I)
+
+
 # "right" as "just" ("right next to the dock", "right behind the pier", "right there"), no side; "the right next to", "turn right behind" are
-_JUST = (re.compile(r"(?:(?<![^\W_])(?:the|to|far|top|bottom|upper|lower|and|or|its|their|turn\w*|veer\w*|left)|[-_–])"
-                    r"\s*$", re.I),  # "top-right next to": a corner, its joiner after a word
+_JUST = (_side_before(r"veer\w*", "left"),
          re.compile(r"\s+(?:next\s+to|beside|behind|in\s+front\s+of|alongside|adjacent\s+to|against|by|along|across"
                     r"|in\s+the\s+(?:middle|centre|center)|away|now|here|there)\b", re.I))
 
@@ -286,12 +296,10 @@ _WHICH_WAY = re.compile(rf"{_WHICH}(?:turn|turns|turning|bend|bends|bending|curv
                         r"|swerve|swerves|swing|swings)(?![^\W_])", re.I)
 
 
-def turn_question(*texts: str | None) -> bool:
-    """Whether the first of ``texts`` given asks the sense of a turn ("Does the road turn left or right?", "Which way
-    does the river bend?"): its
-    answer's "Left." is a sense too (``swap_words``'s ``turning``)."""
-    text = next((t for t in texts if t), "")
-    return any(p.search(text) for p in (*_TURNING, _WHICH_WAY))
+def turn_question(question: str | None) -> bool:
+    """Whether ``question`` asks the sense of a turn ("Does the road turn left or right?", "Which way does the river
+    bend?"): its answer's "Left." is a sense too (``swap_words``'s ``turning``)."""
+    return any(p.search(question or "") for p in (*_TURNING, _WHICH_WAY))
 
 
 # a left or right before a word it qualifies ("left side", "right ship", a number: "left 3", a lane; not "left of", "left the dock", "left its
@@ -337,7 +345,7 @@ _PLACE = frozenset(("the", "to", "on", "at", "in", "of", "from", "into", "far", 
 # "left" as remaining, no side: "buildings left intact", "debris left behind", "How much forest is left?", "Is there any
 # water left?"; "the ship on the left behind the pier", "How many ships are left of the road?" are sides
 _REMAINING = (re.compile(r"\s+(?:intact|standing|undamaged|untouched|unchanged|unharmed|behind|over)\b", re.I),
-              re.compile(r"(?:(?<![^\W_])(?:the|to|far|top|bottom|upper|lower|its|their|and|or|on|turn\w*)|[-_–])\s*$", re.I),
+              _side_before("on"),
               re.compile(r"(?<![^\W_])(?:nothing|anything|something|much|little|many|any|none)(?:\s+[A-Za-z'-]+){0,3}?"
                          r"(?:\s+(?:is|are|was|were|still|remains?))*\s+$", re.I),
               re.compile(r"\s*(?:$|[.!?;,:)]|(?:after|now|today|in|on|at)\b)", re.I))
@@ -380,7 +388,7 @@ _ATOP = (re.compile(r"(?<![^\W_])on\s+$", re.I),
 
 def _sub(text: str, step: str, said: dict[str, str] | None = None, turning: bool = False) -> str:
     """``text`` with ``step``'s words (``_swapper``) mapped, ``said`` overriding its table's images; a turn's sense
-    (``_sense``, every left/right with ``turning``) and a "right" meaning "just" (``_just``) kept."""
+    (``_sense``, every left/right with ``turning``) and a left or right naming no side (``_sideless``) kept."""
     table, pattern = _swapper(step)
     table = {**table, **said} if said else table
 
@@ -388,13 +396,11 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None, turning: bool
         word = m.group(0)
         if len(word) == 1 and word in "NSEW" and not _direction(m.string, m.start(), m.end()):
             return word  # a name ("Building E"), not a direction
-        if word.lower() == "left" and (_departed(m.string, m.start(), m.end()) or _remaining(m.string, m.start(), m.end())):
-            return word  # "One ship left.": a verb, no side; "How much forest is left?": remaining
+        if word.lower() in ("left", "right") and (_sideless(m) or _sense(m.string, m.start(), m.end(), turning)):
+            return word  # "One ship left.", "How much forest is left?", "right next to": no side; "turn left": a
+            # sense, turned by a mirror alone (``_turn_senses``)
         if word.lower() == "top" and _ATOP[0].search(m.string, 0, m.start()) and _ATOP[1].match(m.string, m.end()):
             return word  # "panels on top of the building": above it, no side of the image
-        if step in "thv" and word.lower() in ("left", "right") and (
-                _sense(m.string, m.start(), m.end(), turning) or _just(m.string, m.start(), m.end())):
-            return word  # "turn left": a sense, turned by a mirror alone (``_turn_senses``); "right next to": "just"
         new = table[word] if word in table else table[word.lower()]
         if word.istitle() and step != "rotation":  # "Top Left", "North-West": each word's capital kept
             return new.title()
