@@ -50,7 +50,8 @@ def test_a_side_beside_a_turn_still_turns():
 
 @pytest.mark.parametrize("text", ["The car right next to the ship.", "A tank right beside the road.",
                                   "The boat right behind the pier.", "A car right in front of the hangar.",
-                                  "The tree right in the middle.", "Is the ship right there?"])
+                                  "The tree right in the middle.", "Is the ship right there?",
+                                  "The car parked right next to the ship.", "The car is right next to the ship."])
 @pytest.mark.parametrize("view", DIHEDRAL_VIEWS)
 def test_right_meaning_just_is_no_side(text, view):
     """'the car right next to the ship' was asked of a left-right flip as 'the car left next to the ship', of a
@@ -102,7 +103,8 @@ def test_a_transposes_numbered_side_is_one_vote_with_the_mirrors():
 
 @pytest.mark.parametrize("text", ["How many buildings were left intact?", "What debris was left behind?",
                                   "How much forest is left?", "Is there any water left in the lake?",
-                                  "Is there anything left after the fire?", "Are any cars left on the road?"])
+                                  "Is there anything left after the fire?", "Are any cars left on the road?",
+                                  "How much of the forest is left?", "How many ships are still left?"])
 @pytest.mark.parametrize("view", DIHEDRAL_VIEWS)
 def test_left_as_remaining_is_no_side(text, view):
     """'How much forest is left?' was asked of a left-right flip as 'How much forest is right?', of a transpose as
