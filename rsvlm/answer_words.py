@@ -51,7 +51,8 @@ from functools import lru_cache
 
 _VERB = r"(?: (?:is|are|was|were|can be|could be|has been|have been))?"
 _SEEN = r" (?:found|detected|visible|present|seen|spotted|identified|observed)"
-_AFTER = rf"(?:{_VERB}(?:{_SEEN})?)?(?: in (?:the|this) (?:image|picture|scene|photo|area))?"
+_IMAGE = r"(?:the|this) (?:image|picture|scene|photo|area)"  # "in the image", "the image contains no ships"
+_AFTER = rf"(?:{_VERB}(?:{_SEEN})?)?(?: in {_IMAGE})?"
 _NOUN = r"(?!(?:there|it|they|but|is|are|was|were|i|we|the|idea|clue)\b)[a-z]+(?: (?!(?:is|are|was|were|be|but|except|only|besides)\b)[a-z]+){0,2}"
 _NOT = r"(?:do not|don t|does not|doesn t|did not|didn t|cannot|can not|can t|could not|couldn t)"
 _ANY = rf"any(?: {_NOUN})?{_AFTER}"
@@ -59,7 +60,7 @@ NONE_FORMS = re.compile(  # on the normalised answer (``_plain``); a "no ," repl
     rf"(?:no , )?(?:(?:there (?:is|are|were|was) )?(?:none|nothing|zero|(?:no|zero) {_NOUN}){_AFTER}|not found"
     rf"|there (?:(?:is|are|was|were) not|isn t|aren t|wasn t|weren t) {_ANY}"  # "There aren't any ships."
     rf"|(?:i|we) {_NOT} (?:see|find|detect|identify|spot|observe) {_ANY}"  # "I could not find any ships."
-    rf"|(?:the|this) (?:image|picture|scene|photo|area) (?:contains|shows|has|includes) no {_NOUN})")
+    rf"|{_IMAGE} (?:contains|shows|has|includes) no {_NOUN})")
 
 
 def _plain(text: str) -> str:
