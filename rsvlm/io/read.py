@@ -148,9 +148,6 @@ class SceneReader:
             # (given bands="blue,green,red,nir", Sentinel-2 files had their 0 collar read as data)
             self.nodata = 0  # ESA's NODATA: a tile's collar outside the swath (valid DN start at 1)
             self.notes.append("Sentinel-2 fill: DN 0 read as nodata (the file declares no nodata value)")
-        if (self.nodata is not None and not np.isnan(self.nodata) and hasattr(src, "resample_fill")
-                and src.resample_fill(self.nodata)):  # a 20 m band's fill out of its bilinear weights (was blended in)
-            self._decimated = None  # (a sample read before had the fill blended)
         if (self.nodata is None and not src.declares_nodata and modality == "msi"  # a collar read as black ground
               and (note := sc.msi_zero_note(*self._sample(None)))):
             self.notes.append(note)  # unsaid (an unnamed 13-band Sentinel-2 stack, a 4-band uint16 RGBN clip)
@@ -168,6 +165,7 @@ class SceneReader:
                 self.cfg.nodata = self.nodata  # carried by .scaling to reads that compute no stretch
                 valid = valid if self.nodata is None else _and(valid, ~(raw == self.nodata).all(axis=0))
                 self.notes.append(note)
+        self._fill_out_of_resampling()  # once the fill is known: found above, it had been blended into a 20 m band
         if float_sar or int_sar:  # dB read as amplitude had its contrast turned over (water bright)
             db, p2 = (sc.sar_in_db if float_sar else sc.sar_dn_in_db)(raw, valid)  # a sigma0 export, int16 dB × 100
             self.cfg.sar_input = "db" if db else "amplitude" if float_sar else None
@@ -228,14 +226,26 @@ class SceneReader:
             self.notes.append("georeferenced without a CRS: answers get no map coordinates and no GeoJSON; give the "
                               "file one (gdal_edit.py -a_srs EPSG:xxxx, or a .prj beside its world file)")
 
+    def _fill_out_of_resampling(self):
+        """Band files resampled on read (``regrid.py``) read with ``self.nodata`` (else NaN, in float files) out of
+        their bilinear weights: blended in, a fill had darkened (or NaN had voided) a coarser band's edge."""
+        fill = np.nan if self.nodata is None else self.nodata
+        if not hasattr(self.src, "resample_fill") or np.isnan(fill) and np.dtype(self.src.dtype).kind != "f":
+            return  # (NaN is no integer's)
+        names = self.src.resample_fill(fill)
+        if names and not np.isnan(fill):  # (NaN, never data, unsaid: every float band file would have said it)
+            self.notes.append(f"nodata {fill:g} left out of the bilinear resampling of {', '.join(names)}")
+
     def _sample(self, nodata):
         """The scene decimated to ``stats_max_side`` (raw (C, h, w), valid (h, w) or None), pixels equal to
         ``nodata`` in every band invalid: read once however many checks ask (a thermal file's declared
-        kelvin, then its stretch, had decoded an 8000² file without overviews twice)."""
+        kelvin, then its stretch, had decoded an 8000² file without overviews twice). Band files resampled on
+        read give their values as stored (``read_stored``, nearest): bilinear, a fill lay blended along its edge."""
         read_with = self._decimated[0] if self._decimated else None
         if self._decimated is None or read_with is not None and nodata != read_with and not (
                 nodata is not None and np.isnan(nodata) and np.isnan(read_with)):  # (no pixel to unmask)
-            self._decimated = nodata, *self.src.read_decimated(self.cfg.stats_max_side, self.indexes, nodata)
+            read = getattr(self.src, "read_stored", self.src.read_decimated)
+            self._decimated = nodata, *read(self.cfg.stats_max_side, self.indexes, nodata)
         read_with, raw, valid = self._decimated
         if nodata is None or read_with is not None:  # masked as asked already
             return raw, valid

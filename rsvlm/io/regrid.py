@@ -1,14 +1,16 @@
 """Band files of different resolutions on one footprint (Sentinel-2's 10 m B02 beside its 20 m B05, Landsat's
 15 m pan beside 30 m bands): the coarser ones are read through a GDAL warped VRT onto the finest file's grid
 (bilinear), for ``sources.RasterioSource``; a nodata value the reader takes for a file that declares none
-(Sentinel-2's DN 0 collar) is then left out of their bilinear weights (``with_fill``). Files of one resolution on different grids, or in
-different CRSs, are refused naming both and the ``gdalwarp`` command that puts one on the other's grid."""
+(Sentinel-2's DN 0 collar) is then left out of their bilinear weights (``with_fill``); the reader finds such a
+fill in the values as the files hold them (``as_stored``: nearest neighbour, no fill blended into the data).
+Files of one resolution on different grids, or in different CRSs, are refused naming both and the ``gdalwarp``
+command that puts one on the other's grid."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["onto_finest", "grid_refusal", "with_fill"]
+__all__ = ["onto_finest", "grid_refusal", "with_fill", "as_stored"]
 
 
 def _pixel(d) -> tuple[float, float]:
@@ -91,4 +93,18 @@ def with_fill(datasets: list, nodata: float) -> list:
             continue
         out.append(_onto(f, d, d.resampling, src_nodata=nodata, nodata=nodata))  # onto the VRT's own grid
         d.close()
+    return out
+
+
+def as_stored(datasets: list) -> list:
+    """``datasets`` with each resampled band's VRT (``onto_finest``'s) made anew by nearest neighbour, its fill kept:
+    each pixel a value its file holds, for finding a fill the files do not declare (a 20 m band's -9999 collar
+    read bilinear lay at -5000 … along its edge, which hid it). Close the new VRTs after use (not the files)."""
+    from rasterio.enums import Resampling
+
+    out = []
+    for d in datasets:
+        f = getattr(d, "src_dataset", None)
+        fill = {} if f is None or d.src_nodata is None else {"src_nodata": d.src_nodata, "nodata": d.nodata}
+        out.append(d if f is None else _onto(f, d, Resampling.nearest, **fill))
     return out

@@ -346,9 +346,9 @@ FILL_VALUES = (-9999.0, -32768.0, float(np.finfo(np.float32).min))  # GIS fill v
 def undeclared_fill(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.005
                     ) -> tuple[float | None, str] | None:
     """(nodata, note) for a fill value a file holds without declaring it: the lowest or highest value of
-    ``raw`` (C, h, w), in every band of ≥ ``share`` of the valid pixels, farther from the other values
-    than they span (-9999 beside dB in [-30, 5] stretched the scene flat). nodata is the value where
-    it is a known fill value (``FILL_VALUES``), else None (a saturated 65535 may be cloud); None
+    ``raw`` (C, h, w), in every band of ≥ ``share`` of the valid pixels, farther from the values of the pixels
+    where no band holds it than they span (-9999 beside dB in [-30, 5] stretched the scene flat). nodata is the
+    value where it is a known fill value (``FILL_VALUES``), else None (a saturated 65535 may be cloud); None
     where there is no such value."""
     if raw.dtype.kind == "c":  # a complex fill is amplitude 0, invalid already
         return None
@@ -357,8 +357,8 @@ def undeclared_fill(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.
     if v.shape[1] < 2:
         return None
     for x in (v.min(), v.max()):
-        held = (v == x).all(axis=0)  # (n,) the pixels where every band holds it
-        rest = v[:, ~held]
+        some = (v == x).any(axis=0)  # (n,) a fill's edge differs by a pixel or so from band to band (Sentinel-2's
+        held, rest = (v == x).all(axis=0), v[:, ~some]  # detectors): those pixels had hidden it, as the others' min
         if held.mean() < share or rest.size == 0 or abs(x - np.clip(x, rest.min(), rest.max())) <= np.ptp(rest):
             continue
         x, told = float(x), f"{held.mean():.1%} of the pixels hold {float(x):g}, far outside the others' " \

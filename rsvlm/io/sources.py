@@ -418,12 +418,13 @@ class RasterioSource:
             self.datasets, said = onto_finest(self.paths, self.datasets)  # coarser files read on the finest's grid
             self.notes += said
 
-    def _band_map(self, indexes: list[int]):
-        """0-based global band indexes → [(dataset, 1-based index)]."""
-        flat = [(d, i + 1) for d in self.datasets for i in range(d.count)]
+    def _band_map(self, indexes: list[int], datasets: list):
+        """0-based global band indexes → [(dataset of ``datasets``, 1-based index)]."""
+        flat = [(d, i + 1) for d in datasets for i in range(d.count)]
         return [flat[i] for i in indexes]
 
-    def _read(self, indexes, nodata, window=None, out_shape=None):
+    def _read(self, indexes, nodata, window=None, out_shape=None, datasets=None):
+        datasets = datasets or self.datasets  # (``read_stored``'s stand in for self.datasets, one for one)
         import rasterio
         from rasterio._err import CPLE_BaseError
         from rasterio.errors import RasterioIOError
@@ -439,11 +440,12 @@ class RasterioSource:
                 if self._masked[0]:
                     valid = self.datasets[0].dataset_mask(window=window, out_shape=out_shape) > 0
             # a run of bands of one file in one read: band by band, a PNG's rows were decoded once per band
-            runs = itertools.groupby(self._band_map(indexes) if self._palette is None else [], key=lambda db: db[0])
+            runs = itertools.groupby(self._band_map(indexes, datasets) if self._palette is None else [],
+                                     key=lambda db: db[0])
             for d, run in runs:
                 try:
                     bands.extend(d.read([bi for _, bi in run], window=window, out_shape=out_shape))  # (k, h, w)
-                    j = self.datasets.index(d)
+                    j = datasets.index(d)
                     if self._masked[j] and j not in masked_done:
                         masked_done.add(j)
                         m = d.dataset_mask(window=window, out_shape=out_shape) > 0
@@ -462,30 +464,46 @@ class RasterioSource:
         x0, y0, w, h = window
         return self._read(indexes, nodata, window=Window(x0, y0, w, h))
 
-    def read_decimated(self, max_side: int, indexes: list[int], nodata: float | None):
+    def read_decimated(self, max_side: int, indexes: list[int], nodata: float | None, datasets=None):
         """Whole scene at most ``max_side`` pixels a side (GDAL uses overviews where present). A multi-band
         GeoTIFF is read in strips of about 512 rows: whole, GDAL decompressed every block once per band
-        where the blocks outgrow its cache (a 6000 px 4-band scene's read took 8 s, not 2); same pixels."""
+        where the blocks outgrow its cache (a 6000 px 4-band scene's read took 8 s, not 2); same pixels.
+        ``datasets``: read instead of ``self.datasets`` (one for one; ``read_stored``'s)."""
         from rasterio.windows import Window
 
         step = max(1.0, max(self.width, self.height) / max_side)
         h, w = max(1, round(self.height / step)), max(1, round(self.width / step))
-        if h == self.height or not any(d.driver == "GTiff" and d.count > 1 for d in self.datasets):
-            return self._read(indexes, nodata, out_shape=(h, w))
+        if h == self.height or not any(d.driver == "GTiff" and d.count > 1 for d in datasets or self.datasets):
+            return self._read(indexes, nodata, out_shape=(h, w), datasets=datasets)
         ry, n = self.height / h, max(1, int(512 * h / self.height))  # source rows an output row; output rows a strip
         parts = [self._read(indexes, nodata, window=Window(0, j * ry, self.width, (min(h, j + n) - j) * ry),
-                            out_shape=(min(h, j + n) - j, w)) for j in range(0, h, n)]  # (C, n, w) each
+                            out_shape=(min(h, j + n) - j, w), datasets=datasets)
+                 for j in range(0, h, n)]  # (C, n, w) each
         valid = None if parts[0][1] is None else np.concatenate([v for _, v in parts])  # (h, w)
         return np.concatenate([r for r, _ in parts], axis=1), valid  # (C, h, w)
 
-    def resample_fill(self, nodata: float) -> bool:
+    def read_stored(self, max_side: int, indexes: list[int], nodata: float | None):
+        """``read_decimated`` with band files resampled on read (``regrid.onto_finest``) taken by nearest neighbour
+        (``regrid.as_stored``): each value one its file holds, for the reader's checks and stretch. Read bilinear, a
+        20 m band's undeclared -9999 or 65535 fill lay between fill and data along its edge, and was not found."""
+        from rsvlm.io.regrid import as_stored
+
+        stored = as_stored(self.datasets)
+        try:
+            return self.read_decimated(max_side, indexes, nodata, stored)
+        finally:
+            for d, s in zip(self.datasets, stored):
+                if s is not d:
+                    s.close()
+
+    def resample_fill(self, nodata: float) -> list[str]:
         """Band files resampled onto the finest's grid (``regrid.onto_finest``) read with ``nodata``, a fill the
-        reader found (Sentinel-2's or Landsat's undeclared DN 0), left out of the bilinear weights; whether any
-        was."""
+        reader found (Sentinel-2's or Landsat's undeclared DN 0, an undeclared -9999), left out of the bilinear
+        weights; the names of the files that were."""
         from rsvlm.io.regrid import with_fill
 
         self.datasets, before = with_fill(self.datasets, nodata), self.datasets
-        return self.datasets != before
+        return [Path(p).name for p, a, b in zip(self.paths, before, self.datasets) if a is not b]
 
     def close(self):
         for d in self.datasets:

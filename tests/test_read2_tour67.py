@@ -1,0 +1,105 @@
+"""Reading tour 67, round 2: an undeclared fill in band files of mixed resolutions found as in one resolution."""
+
+import numpy as np
+import pytest
+
+rasterio = pytest.importorskip("rasterio")
+
+from rsvlm.io.read import read_image  # noqa: E402
+from rsvlm.io.scaling import undeclared_fill  # noqa: E402
+
+
+def _band(path, a, pixel: float) -> str:
+    """A one-band GeoTIFF of ``a`` (H, W) at ``pixel`` m in UTM 33N from (500000, 5000000), no nodata declared."""
+    from rasterio.transform import from_origin
+
+    with rasterio.open(path, "w", driver="GTiff", width=a.shape[1], height=a.shape[0], count=1, dtype=a.dtype,
+                       crs="EPSG:32633", transform=from_origin(500000, 5000000, pixel, pixel)) as ds:
+        ds.write(a[None])  # (1, H, W)
+    return str(path)
+
+
+def _stacks(folder, fill, dtype, lo, hi):
+    """(one resolution, mixed) band-file stacks: two 40x40 10 m bands and a 20x20 20 m one (in the first stack the
+    same values repeated 2x2 at 10 m), each of random values in [lo, hi) with ``fill`` in its left 30 %."""
+    rng = np.random.default_rng(0)
+    fine = [rng.uniform(lo, hi, (40, 40)).astype(dtype) for _ in range(2)]
+    coarse = rng.uniform(lo, hi, (20, 20)).astype(dtype)
+    for a in fine:
+        a[:, :12] = fill
+    coarse[:, :6] = fill
+    paths = [_band(folder / f"{n}.tif", a, 10.0) for n, a in zip(("one", "two"), fine)]
+    same = _band(folder / "three_10m.tif", np.repeat(np.repeat(coarse, 2, 0), 2, 1), 10.0)
+    return [*paths, same], [*paths, _band(folder / "three_20m.tif", coarse, 20.0)]
+
+
+def _found(notes):
+    return [n for n in notes if "far outside the others'" in n]
+
+
+@pytest.mark.parametrize("fill, dtype, lo, hi, masked", [
+    (-9999, "float32", 0.01, 0.4, True),  # float reflectance with a -9999 collar: nodata
+    (65535, "uint16", 500, 3000, False),  # uint16 DN with a 65535 collar: said (a saturated 65535 may be cloud)
+    (0, "uint16", 5000, 8000, False),  # DN 0 far below DN 5000 …: said
+])
+def test_an_undeclared_fill_of_mixed_resolution_band_files_is_found_as_in_one_resolution(tmp_path, fill, dtype, lo,
+                                                                                         hi, masked):
+    """The 20 m band read bilinear onto the 10 m grid had values between its fill and its data along the fill's
+    edge, so the fill was never found: the -9999 was read as reflectance, with no note, where the same files at
+    one resolution had it masked (or a 65535 / 0 named)."""
+    one, mixed = _stacks(tmp_path, fill, dtype, lo, hi)
+    want = read_image(one, modality="msi")
+    got = read_image(mixed, modality="msi")
+    assert _found(got.notes) == _found(want.notes) and _found(want.notes), got.notes
+    if masked:
+        assert np.array_equal(got.valid, want.valid)
+        assert f"nodata {fill:g} left out of the bilinear resampling of three_20m.tif" in got.notes
+        coarse = got.data[2][got.valid]  # the 20 m band's valid pixels: none blended with the fill
+        assert coarse.min() >= lo - 1e-6, coarse.min()
+
+
+def test_an_undeclared_fill_found_is_left_out_of_the_resampling_in_sar_too(tmp_path):
+    """sar dB with a -9999 collar: the stretch of the 20 m band had run from -9999 (the fill, unfound) to 0.3 dB."""
+    one, mixed = _stacks(tmp_path, -9999, "float32", -25, 5)
+    img = read_image(mixed[::2], modality="sar")  # a 10 m VV beside a 20 m VH
+    stretch = [n for n in img.notes if n.startswith("stretch")]
+    assert stretch and "-9999" not in stretch[0], img.notes
+    assert np.array_equal(img.valid, read_image(one[::2], modality="sar").valid)
+
+
+def test_nan_of_a_coarser_float_band_does_not_void_the_data_beside_it(tmp_path):
+    """NaN, read bilinear onto the 10 m grid, voided the first column of data beside it (40 pixels lost)."""
+    one, mixed = _stacks(tmp_path, np.nan, "float32", 0.01, 0.4)
+    assert read_image(mixed, modality="msi").valid.sum() == read_image(one, modality="msi").valid.sum() == 1120
+
+
+def test_a_fill_whose_edge_differs_between_bands_is_found():
+    """Sentinel-2's detectors end a pixel or so apart from band to band: the pixels where some bands hold -9999 and
+    others data were counted among 'the others', whose minimum was then the fill itself: never found."""
+    raw = np.full((3, 10, 10), 0.2, np.float32)
+    raw[:, :, :4] = -9999
+    raw[1, :, 4] = -9999  # one band's collar a column wider
+    fill = undeclared_fill(raw, None)
+    assert fill is not None and fill[0] == -9999, fill
+
+
+def test_real_sentinel2_bands_with_a_minus_9999_collar_at_two_resolutions(tmp_path, realdata):
+    """The real B02, B03, B04 (900 m in this sample) and B08 taken every other pixel (1800 m), as float reflectance
+    with their DN 0 collar as -9999, named as no product: the collar is found and masked, and no valid pixel of
+    B08 holds the fill or a blend of it."""
+    from rasterio.transform import Affine
+
+    paths, s2 = [], realdata / "msi_s2"
+    for b, step in (("B02", 1), ("B03", 1), ("B04", 1), ("B08", 2)):
+        with rasterio.open(s2 / f"{b}.jp2") as d:
+            dn = d.read(1)[::step, ::step]
+            crs, transform = d.crs, d.transform @ Affine.scale(step)
+        a = np.where(dn == 0, -9999, dn / 10000).astype("float32")  # (H, W)
+        with rasterio.open(tmp_path / f"band_{b[1:]}.tif", "w", driver="GTiff", width=a.shape[1], height=a.shape[0],
+                           count=1, dtype="float32", crs=crs, transform=transform) as o:
+            o.write(a[None])
+        paths.append(str(tmp_path / f"band_{b[1:]}.tif"))
+    img = read_image(paths, modality="msi")
+    assert any(n.startswith("37.5% of the pixels hold -9999") for n in img.notes), img.notes
+    assert "nodata -9999 left out of the bilinear resampling of band_08.tif" in img.notes
+    assert 0.35 < 1 - img.valid.mean() < 0.4
