@@ -246,8 +246,8 @@ _JUST = (_side_before(r"veer\w*", "left"),
          re.compile(r"\s+(?:next\s+to|beside|behind|in\s+front\s+of|alongside|adjacent\s+to|against|by|along|across"
                     r"|in\s+the\s+(?:middle|centre|center)|away|now|here|there)\b", re.I))
 
-# a verb of heading or moving (or "at", "on") before "left" or "right" makes it a side, no "just" nor remaining: "planes
-# face left", "ships moving right along the road", "the ship at right by the dock"
+# a verb of heading or moving (or "at", "on", "in", "from", "into") before "left" or "right" makes it a side, no "just"
+# nor remaining: "planes face left", "ships moving right along the road", "the ship at right by the dock"
 _TOWARDS = frozenset(("face", "faces", "facing", "point", "points", "pointing", "head", "heads", "heading", "headed",
                       "move", "moves", "moved", "moving", "go", "goes", "going", "drive", "drives", "driving", "travel",
                       "travels", "travelling", "traveling", "fly", "flies", "flying", "sail", "sails", "sailing", "lean",
