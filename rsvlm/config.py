@@ -33,6 +33,7 @@ import yaml
 from rsvlm.config_hints import (
     ANY_KEY,
     entry_named,
+    exact_first,
     held_config,
     indent_hint,
     leaf_near,
@@ -316,9 +317,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
                         raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} has moved to "
                                           f"{_moved_to(node_cls, part)}")
                     keys_at = lambda at: _keys_at(cls, at)  # noqa: E731
-                    near = near_path(path, keys_at)  # lr=1e-4 for optim.lr=1e-4
-                    exact = leaf_near(path[-1:], keys_at)  # patch_size=16: an encoder's, no slip of batch_size
-                    near = exact if exact and exact[-1] == path[-1] and near and near[-1] != path[-1] else near
+                    near = exact_first(path, near_path(path, keys_at), keys_at)  # lr=1e-4: optim.lr; patch_size=16
                     if near and not isinstance(value, dict) and _keys_at(cls, near) is not None:
                         near = None  # encoder=lora is no model.encoders=lora (a mapping), llm=lora no model.llm
                     near = near or leaf_near(path, keys_at)  # lora_r=8, train.lora.r=8: model.llm.lora_r

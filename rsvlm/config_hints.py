@@ -9,30 +9,54 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 
-def near_keys(valid: Iterable[str], sections: set[str], unknown: list, prefix: str) -> str:
+def near_keys(valid: Iterable[str], sections: set[str], unknown: list, prefix: str,
+              far: dict[str, str] | None = None) -> str:
     """The valid keys the ``unknown`` ones are near spellings of (``max_step`` for ``max_steps``), as the end of
     the unknown-key message: " (did you mean max_steps?)"; "" where none is near. ``valid``: the keys at that
-    level, ``sections`` those of them that are sections (``optim``)."""
-    valid = list(valid)
-    near = {k: c for k in unknown if (c := near_key(str(k), valid, sections))
-            and str(k).split(":", 1)[0] not in valid}  # max_steps:3 is told of the space after the colon
+    level, ``sections`` those of them that are sections (``optim``). ``far``: the one key elsewhere each names
+    (lora_r: model.llm.lora_r), offered where none here is near, and first where it is that very name and the one
+    here a misspelling of it (patch_size: model.encoders.NAME.patch_size, not batch_size; ``exact_first``)."""
+    valid, far, near = list(valid), far or {}, {}
+    for k in unknown:
+        if str(k).split(":", 1)[0] in valid:  # max_steps:3 is told of the space after the colon
+            continue
+        c, n = near_key(str(k), valid, sections), far.get(k)
+        if n and not (c and (n.rsplit(".", 1)[-1] != k or words_within(c, str(k)))):
+            near[k] = n
+        elif c:
+            near[k] = f"{prefix}{c}"
     if not near:
         return ""
     if len(unknown) == 1:
-        return f" (did you mean {prefix}{next(iter(near.values()))}?)"
-    return f" (did you mean {', '.join(f'{prefix}{c} for {prefix}{k}' for k, c in near.items())}?)"
+        return f" (did you mean {next(iter(near.values()))}?)"
+    return f" (did you mean {', '.join(f'{c} for {prefix}{k}' for k, c in near.items())}?)"
+
+
+def words_within(a: str, b: str) -> bool:
+    """Whether one of two keys is the other with words added or left out (``target_modules``,
+    ``lora_target_modules``): no misspelling of another key, as ``batch_size`` is of ``patch_size``."""
+    short, long = sorted((a.split("_"), b.split("_")), key=len)
+    return any(long[i : i + len(short)] == short for i in range(len(long) - len(short) + 1))
+
+
+def exact_first(path: list[str], near: list[str] | None,
+                keys_at: Callable[[list[str]], tuple[list[str], set[str]] | None]) -> list[str] | None:
+    """``near`` (``near_path``'s hint for an override's ``path``), or, where it is a misspelling of ``path``'s last
+    name, the one key elsewhere of that very name (patch_size=16: model.encoders.NAME.patch_size, not batch_size;
+    model.llm.lora_target_modules keeps model.llm.target_modules, the same words less one)."""
+    if not near or near[-1] == path[-1] or words_within(near[-1], path[-1]):
+        return near
+    exact = leaf_near(path[-1:], keys_at)
+    return exact if exact and exact[-1] == path[-1] else near
 
 
 def unknown_refusal(cls_name: str, valid: Iterable[str], sections: dict[str, type], unknown: list[str],
                     prefix: str, far: dict[str, str]) -> str:
     """The refusal of ``unknown`` keys at ``prefix`` (keys ``valid``, of them ``sections`` (name: dataclass)),
-    ending with where they belong: one section down (``belongs_under``), a near spelling (``near_keys``), or
-    ``far``, the one key elsewhere each names (lora_r: model.llm.lora_r)."""
+    ending with where they belong: one section down (``belongs_under``), else, key by key, a near spelling or
+    ``far``, the one key elsewhere each names (lora_r: model.llm.lora_r), as ``near_keys`` weighs them."""
     valid = sorted(valid)
-    exact = far and all(far.get(k, "").endswith(f".{k}") for k in unknown)  # patch_size: no slip of batch_size
-    hint = belongs_under(sections, unknown, prefix) or ("" if exact else near_keys(valid, set(sections), unknown, prefix))
-    if not hint and far:
-        hint = f" (did you mean {', '.join(n + (f' for {prefix}{k}' if len(unknown) > 1 else '') for k, n in far.items())}?)"
+    hint = belongs_under(sections, unknown, prefix) or near_keys(valid, set(sections), unknown, prefix, far)
     return (f"unknown key(s) {', '.join(prefix + k for k in unknown)} for {cls_name}; valid keys at this level: "
             f"{', '.join(valid)}{hint}" + "".join(f"; YAML needs a space after the colon: {{{k.replace(':', ': ', 1)}}}"
                                                for k in unknown if ":" in k and k.split(":", 1)[0] in valid))
@@ -144,7 +168,7 @@ def leaf_near(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], s
 
 def entry_named(path: list[str], data: dict) -> tuple[list[str], str]:
     """``path`` (a ``leaf_near`` hint) with its ``ENTRY`` named as ``data`` names it where ``data`` holds one
-    entry there (model.encoders.default.patch_size), else as it was, with the names it may be: "; NAME: one of
+    entry there (model.encoders.default.patch_size), else as it was, with the names it may be: ", NAME one of
     default, sar" ("" where ``data`` holds none there)."""
     if ENTRY not in path:
         return path, ""
