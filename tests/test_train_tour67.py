@@ -101,5 +101,5 @@ def test_a_renamed_records_file_under_a_step_folder_with_5e2de20f_prints(tmp_pat
     if edited:
         assert "; data.train moves the data position" in err and "first and last MiB" not in err, err
     else:
-        assert "; data.train: the same size and first and last MiB as the checkpoint's files" in err, err
+        assert "; data.train: the same bytes as the checkpoint's files" in err, err  # its ends are all of it
         assert "data position" not in err, err

@@ -164,7 +164,8 @@ def same_files(folder: Path, files: list[str | None], cfg: TrainConfig | None = 
     """What to say where this run's records files (``files``: ``file_prints``) match the checkpoint's, in its order, however
     they are named now: the same bytes (each hashed whole), or, where one is past ``WHOLE_HASH_MAX``, the same
     size and first and last MiB, which is all that was compared (so too where the folder holds ``ends_prints``, with
-    ``cfg``); None where they differ, the step folder holds no prints (saved before them) or a file is not read."""
+    ``cfg``, of a file over 2 MiB); None where they differ, the step folder holds no prints (saved before them) or a
+    file is not read."""
     try:
         saved = ckpt.load_trainer_state(folder).get("files")
     except (OSError, ValueError):
@@ -172,6 +173,8 @@ def same_files(folder: Path, files: list[str | None], cfg: TrainConfig | None = 
     if cfg is not None and saved and all(str(p).count(":") == 1 for p in saved):  # the older form, of the ends alone
         if None in saved or saved != ends_prints(cfg):
             return None
+        if all(int(str(p).split(":")[0]) <= 2 << 20 for p in saved):  # its first and last MiB hold every byte
+            return "the same bytes as the checkpoint's files (renamed or copied), which moves nothing"
         return ("the same size and first and last MiB as the checkpoint's files (renamed or copied; its step folder "
                 "keeps no more of them, being saved before whole files were hashed, so a record edited in the middle "
                 "goes unseen here), taken to move nothing")
