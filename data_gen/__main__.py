@@ -76,9 +76,11 @@ def config_in_out(config: str | None, out: str) -> str:
 
 
 def _has_settings(path: str) -> bool:
-    """Whether the YAML file ``path`` (read as a config already) holds anything but blank lines and comments."""
-    with open(path, encoding="utf-8") as f:
-        return any(line.split("#", 1)[0].strip() for line in f)
+    """Whether the YAML file ``path`` (read as a config already) sets anything: not empty, comments only, ``{}``
+    or a bare ``---`` (read as YAML, as the config was: a line test took those two for settings)."""
+    from rsvlm.config import load_yaml
+
+    return bool(load_yaml(path))
 
 
 def synth_main(argv: list[str]) -> int:
@@ -99,7 +101,7 @@ def synth_main(argv: list[str]) -> int:
         cfg = synth_config(a, a.config)
         if a.config and not _has_settings(a.config):  # a file cut short or saved blank read as the defaults, unsaid
             print(f"note: --config {a.config} holds no settings (empty, or comments only): the built-in defaults are "
-                  "used", file=sys.stderr)
+                  "used, with any options given", file=sys.stderr)
         synthesize(a.out, a.n, a.seed, cfg, workers=a.workers, progress=not a.no_progress)
     except BrokenPipeError:
         raise  # a reader that closed stdout (| head) after the work: main() ends quietly

@@ -141,9 +141,10 @@ def test_rebuild_of_a_broken_scene_json_says_how_to_go_on(tmp_path, capsys):
     assert data_gen(["rebuild", "--dir", str(out), "--prefix", "r_", "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert f"{scene}: not valid JSON" in err and "no records written" in err
-    assert f"Make it again (synth --out {out} with the set's --seed and --n, --config {out / 'config.yaml'})" in err
+    assert f"Make it again (python -m data_gen synth --out {out} --seed 0 --n 2 --config {out / 'config.yaml'}, " in err
     assert not list(out.glob("r_*"))
-    assert data_gen(["synth", "--out", str(out), "--n", "2", "--config", str(out / "config.yaml"), "--no-progress"]) == 0
+    again = ["synth", "--out", str(out), "--seed", "0", "--n", "2", "--config", str(out / "config.yaml"), "--no-progress"]
+    assert data_gen(again) == 0
     assert (out / "train.jsonl").read_bytes() == whole
     assert data_gen(["rebuild", "--dir", str(out), "--prefix", "r_", "--no-progress"]) == 0
 

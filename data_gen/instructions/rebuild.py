@@ -67,8 +67,8 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
             except ValueError as e:  # cut short (a killed run, a full disk): said what is wrong, not what to do
                 if not isinstance(e.__cause__, (json.JSONDecodeError, UnicodeDecodeError)):
                     raise  # a JSON of another shape: not synth's to make again
-                raise ValueError(f"{e}; no records written. Make it again (synth --out {root} with the set's --seed "
-                                 f"and --n, --config {root / 'config.yaml'}) or remove it to leave its scene out") from e
+                raise ValueError(f"{e}; no records written. Make it again ({remake(root, path, paths)}) or remove it "
+                                 "to leave its scene out") from e
             split = scene.get("split", "train")
             if "split" not in scene:  # made by hand, or before scenes stored their split
                 no_split.append(path)
@@ -102,6 +102,17 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     (root / f"{prefix}stats.json").write_text(json.dumps(report, indent=1) + "\n")
     files.commit()
     return report
+
+
+def remake(root: Path, path: Path, paths: list[Path]) -> str:
+    """The synth command that makes the scene JSON ``path`` of ``root`` again: its seed and the run's --n read from
+    the scene file names (``s{seed}-{index}``: the highest index of that seed, plus one), its config the set's."""
+    seed = m[1] if (m := re.fullmatch(r"s(\d+)-\d{6,}", path.stem)) else None
+    if seed is None:  # renamed: neither can be read
+        return f"synth --out {root} with the set's --seed and --n, --config {root / 'config.yaml'}"
+    n = 1 + max(int(k[1]) for p in paths if (k := re.fullmatch(rf"s{seed}-(\d{{6,}})", p.stem)))
+    return (f"python -m data_gen synth --out {root} --seed {seed} --n {n} --config {root / 'config.yaml'}, the seed "
+            "and --n its scene files' names show")
 
 
 def no_pairs_note(cfg: InstructionConfig, report: dict, root) -> str:
