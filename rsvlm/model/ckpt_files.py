@@ -1,9 +1,9 @@
 """What an rsvlm checkpoint folder holds, checked before anything is built: why a folder is no checkpoint
 (``no_checkpoint``), a part missing or pickled (``check_files``), an adapter trained on another base
 (``adapter_mismatch``), cut (``adapter_lacks``, ``lacks_tensor``) or holding tensors peft ignores
-(``adapter_extras``), weights stored as integers or NaN, a tied head held apart (``check_llm_values``, ``check_adapter_values``, once the
-LLM is built), the embedding rows its llm/ was saved with (``vocab_rows``), and the Hugging Face cache's folder of
-a base named by its hub name (``hub_snapshot``)."""
+(``adapter_extras``), weights stored as integers or NaN, a tied head held apart (``check_llm_values``,
+``check_adapter_values``, once the LLM is built), the embedding rows its llm/ was saved with (``vocab_rows``), and
+the Hugging Face cache's folder of a base named by its hub name (``hub_snapshot``)."""
 
 from __future__ import annotations
 
@@ -169,17 +169,17 @@ _INTEGER_DTYPES = {"BOOL", "U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64"}
 
 def check_llm_values(folder: Path, llm) -> None:
     """ValueError where the checkpoint's own ``llm/`` (``folder``, loaded as ``llm``) stores a floating weight as
-    integers (headers only; transformers cast it without a word), as vision.safetensors and the adapter are refused.
-    Not scanned for NaN: a pass over every weight of a 7B model at each load (docs/models.md)."""
+    integers (headers only; transformers cast it without a word), as vision.safetensors and the adapter are refused,
+    or where its config.json ties a head its weights hold apart (``_check_untied_head``). Not scanned for NaN: a
+    pass over every weight of a 7B model at each load (docs/models.md)."""
     from rsvlm.model.llm_files import weight_files
 
     own = {k for k, t in llm.state_dict().items() if t.is_floating_point()}
     for name in weight_files(folder):
         with open_safetensors(folder / name) as h:
             ints = [k for k in h.keys() if k in own and h.get_slice(k).get_dtype() in _INTEGER_DTYPES]
-        if ints:
-            raise ValueError(f"{folder / name}: {len(ints)} weight(s) stored as integers where the model's are "
-                             f"floating point (first: {ints[0]}); not weights rsvlm saved (edited?)")
+            if ints:
+                raise ValueError(integers_note(folder / name, ints, h.get_slice(ints[0]).get_dtype().lower()))
     _check_untied_head(folder, llm)
 
 
@@ -224,6 +224,9 @@ def lacks_tensor(path: Path, error: KeyError) -> str | None:
             "saved, or an adapter of another model?")
 
 
+_LOADED = re.compile(r"(lora_[A-Za-z_]+|trainable_tokens_delta)\.default(\.|$)")  # an adapter's tensor, peft-loaded
+
+
 def check_adapter_values(path: Path, llm) -> None:
     """ValueError where the adapter file ``path`` holds a LoRA or token tensor stored as integers (its header), or
     where one of them that peft loaded into ``llm`` holds NaN/inf (a diverged run's): peft cast the one and loaded
@@ -238,9 +241,6 @@ def check_adapter_values(path: Path, llm) -> None:
            if _LOADED.search(n) and t.is_floating_point() and not all_finite(t)]
     if bad:
         raise ValueError(nan_note(path, bad))
-
-
-_LOADED = re.compile(r"(lora_[A-Za-z_]+|trainable_tokens_delta)\.default(\.|$)")  # an adapter's tensor, peft-loaded
 
 
 def vocab_rows(llm_dir: Path) -> int | None:
