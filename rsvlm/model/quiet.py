@@ -1,7 +1,8 @@
 """Context managers that keep libraries' notes out of rsvlm's output where rsvlm says the same itself or
 the note is not the user's to act on: one named logger at ERROR, bitsandbytes' kernel note, DeepSpeed's
 "Setting accelerator to CPU", transformers' progress bars for quick loads, peft's FutureWarning, and
-transformers' load report held back where rsvlm's own error says what went wrong (``load_report_held``)."""
+transformers' load report held back where rsvlm's own error or warning says what went wrong
+(``load_report_held``)."""
 
 from __future__ import annotations
 
