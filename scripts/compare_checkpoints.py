@@ -86,8 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     # tensors differ (40 in dtype)' for a float16 copy of 78 float32 weights), how many hold the same values
     kinds = collections.Counter(r["status"] for r in bad if unmeasured(r) or r["status"] == "dtype")
     label = {"shape": "in shape", "dtype": "in dtype", "differs": "in values |Δ| does not size"}
-    same = sum(r["status"] == "dtype" and r["max_abs"] == 0 for r in bad)
-    what = ", ".join(f"{n} {label.get(k, k)}" + (f": {same} of those equal in value" if k == "dtype" and same else "")
+    equal = sum(r["status"] == "dtype" and r["max_abs"] == 0 for r in bad)  # of the dtype rows
+    what = ", ".join(f"{n} {label.get(k, k)}" + (f": {equal} of those equal in value" if k == "dtype" and equal else "")
                      for k, n in sorted(kinds.items()))
     print("identical" if not bad else f"{len(bad)} of {len(rows)} tensors differ" + (f" ({what})" if what else ""))
     try:  # an adapter's factors alone differing: was a list of lora_A/lora_B names, unexplained
