@@ -1,6 +1,8 @@
-"""Model area, review of tour 67: a tied-head config over a sharded llm/ (head and embeddings in two shards)."""
+"""Model area, tour 67 and its review: a tied-head config.json over weights holding a head apart, in one file
+or in another shard than the embeddings (the review: the check looked in one file only)."""
 
 import json
+import re
 import shutil
 
 import pytest
@@ -13,22 +15,27 @@ def _tie(llm_dir) -> None:
     (llm_dir / "config.json").write_text(json.dumps({**conf, "tie_word_embeddings": True}))
 
 
-def test_a_tied_head_config_over_a_head_in_another_shard_is_refused(tmp_path, ckpt):
-    """The check looked for the head and the embeddings in one file: with the head in a shard of its own (a
-    sharded llm/), the edited config.json loaded without rsvlm's word."""
+@pytest.mark.parametrize("sharded", [False, True])
+def test_a_tied_head_config_over_a_head_of_its_own_is_refused(tmp_path, ckpt, sharded):
+    """llm/config.json edited to tie_word_embeddings: true over weights holding their own lm_head: the trained head
+    was replaced without rsvlm's word (transformers' warning said it would NOT tie them), every answer another
+    model's. With the head in a shard of its own (a sharded llm/), the check looked in one file only."""
     from rsvlm.model.checkpoint import load_pretrained
 
     d = shutil.copytree(ckpt, tmp_path / "ck")
     llm = d / "llm"
-    state = load_file(str(llm / "model.safetensors"))
-    head = {"lm_head.weight": state.pop("lm_head.weight")}
-    save_file(state, str(llm / "model-00001-of-00002.safetensors"), metadata={"format": "pt"})
-    save_file(head, str(llm / "model-00002-of-00002.safetensors"), metadata={"format": "pt"})
-    weight_map = {**{k: "model-00001-of-00002.safetensors" for k in state}, "lm_head.weight": "model-00002-of-00002.safetensors"}
-    (llm / "model.safetensors.index.json").write_text(json.dumps({"metadata": {}, "weight_map": weight_map}))
-    (llm / "model.safetensors").unlink()
+    held = "model.safetensors"
+    if sharded:
+        state = load_file(str(llm / held))
+        head = {"lm_head.weight": state.pop("lm_head.weight")}
+        held = "model-00002-of-00002.safetensors"
+        save_file(state, str(llm / "model-00001-of-00002.safetensors"), metadata={"format": "pt"})
+        save_file(head, str(llm / held), metadata={"format": "pt"})
+        weight_map = {**{k: "model-00001-of-00002.safetensors" for k in state}, "lm_head.weight": held}
+        (llm / "model.safetensors.index.json").write_text(json.dumps({"metadata": {}, "weight_map": weight_map}))
+        (llm / "model.safetensors").unlink()
     _tie(llm)
-    with pytest.raises(ValueError, match=r"model-00002-of-00002\.safetensors: holds its own lm_head\.weight, but "
+    with pytest.raises(ValueError, match=rf"llm/{re.escape(held)}: holds its own lm_head\.weight, but "
                                          r".*config\.json ties the head to model\.embed_tokens\.weight"):
         load_pretrained(d)
 

@@ -1,4 +1,5 @@
-"""Model area, tour 67: an LLM weight file's extra tensors said in rsvlm's own words, the adapter file read once."""
+"""Model area, tour 67: an LLM weight file's extra tensors said in rsvlm's own words, the adapter file read once
+(its tied-head config.json test is test_model_review67's, beside the review's sharded case)."""
 
 import shutil
 
@@ -111,20 +112,3 @@ def test_average_refuses_an_input_weight_of_nan_or_inf(tmp_path, monkeypatch, ca
     err = capsys.readouterr().err
     assert f"{tmp_path / 'b' / 'llm' / 'model.safetensors'}: tensor 'w' holds NaN or inf" in err
     assert not out.exists()
-
-
-def test_a_config_json_tying_a_head_its_weights_hold_apart_is_refused(tmp_path, ckpt):
-    """llm/config.json edited to tie_word_embeddings: true over weights holding their own lm_head: the trained head
-    was replaced without rsvlm's word (transformers' warning said it would NOT tie them), every answer another
-    model's."""
-    import json
-
-    from rsvlm.model.checkpoint import load_pretrained
-
-    d = shutil.copytree(ckpt, tmp_path / "ck")
-    conf = json.loads((d / "llm" / "config.json").read_text())
-    assert conf.get("tie_word_embeddings") is False
-    (d / "llm" / "config.json").write_text(json.dumps({**conf, "tie_word_embeddings": True}))
-    with pytest.raises(ValueError, match=r"llm/model\.safetensors: holds its own lm_head\.weight, but .*config\.json "
-                                         r"ties the head to model\.embed_tokens\.weight"):
-        load_pretrained(d)
