@@ -101,10 +101,12 @@ def encoders(p: argparse.ArgumentParser, specs: list[str]) -> dict:
 
 
 def check_counts(p: argparse.ArgumentParser, a: argparse.Namespace) -> None:
-    """--scenes and --steps of 1 or more, and an --out file in an existing folder, not an --encoder's: a usage
-    error otherwise (they failed as tracebacks from the generator or the table, or after the whole run; an
-    --encoder's file was replaced by the table)."""
+    """--scenes and --steps of 1 or more, --seed of 0 or more, and an --out file in an existing folder, not an
+    --encoder's: a usage error otherwise (they failed as tracebacks from the generator or the table, or after the
+    whole run; an --encoder's file was replaced by the table)."""
     require_at_least_one(p, a, ("scenes", "steps"))
+    if a.seed < 0:  # else the generator's ValueError traceback once the encoders are loaded
+        p.error(f"--seed {a.seed}: give 0 or more")
     require_out_file(p, a.out, {"encoder": [spec.partition("=")[2] for spec in a.encoder]})
 
 

@@ -91,6 +91,8 @@ def main() -> None:
     require_at_least_one(p, args, ("n", "batch_size", "repeat"))
     if args.steps < 2:  # else found after both runs, by steady()
         p.error(f"--steps {args.steps}: give 2 or more (the first step warms up and is not timed)")
+    if args.seed < 0:  # else numpy's "expected non-negative integer" traceback
+        p.error(f"--seed {args.seed}: give 0 or more")
     # the training's own lines (DeepSpeed's accelerator warning is printed to stdout) go with the progress
     with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(sys.stderr):
         data = make_data(Path(tmp) / "data", args.n, args.seed)
