@@ -103,3 +103,18 @@ def test_real_sentinel2_bands_with_a_minus_9999_collar_at_two_resolutions(tmp_pa
     assert any(n.startswith("37.5% of the pixels hold -9999") for n in img.notes), img.notes
     assert "nodata -9999 left out of the bilinear resampling of band_08.tif" in img.notes
     assert 0.35 < 1 - img.valid.mean() < 0.4
+
+
+def test_band_files_that_cannot_be_one_image_say_what_to_do(tmp_path):
+    """A 4-band file or a float file among uint16 band files was refused naming it, with no word of what to do."""
+    from rasterio.transform import from_origin
+
+    dn = _band(tmp_path / "B02.tif", np.full((8, 8), 900, np.uint16), 10.0)
+    flt = _band(tmp_path / "B03.tif", np.full((8, 8), 0.09, np.float32), 10.0)
+    with rasterio.open(tmp_path / "rgbn.tif", "w", driver="GTiff", width=8, height=8, count=4, dtype="uint16",
+                       crs="EPSG:32633", transform=from_origin(500000, 5000000, 10, 10)) as ds:
+        ds.write(np.ones((4, 8, 8), np.uint16))  # (4, H, W)
+    with pytest.raises(ValueError, match=r"B03.tif: dtype float32 differs .* must share one dtype"):
+        read_image([dn, flt])
+    with pytest.raises(ValueError, match=r"rgbn.tif: has 4 bands; .*gdal_translate -b 1 .*rgbn.tif .*rgbn_b1.tif"):
+        read_image([dn, str(tmp_path / "rgbn.tif")])

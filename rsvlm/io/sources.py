@@ -411,9 +411,13 @@ class RasterioSource:
         first = self.datasets[0]
         for p, d in zip(self.paths, self.datasets):
             if len(self.datasets) > 1 and d.count != 1:
-                raise ValueError(f"{p}: has {d.count} bands; files given one per band must hold 1 band each")
+                raise ValueError(f"{p}: has {d.count} bands; files given one per band must hold 1 band each: give it "
+                                 f"alone, or one of its bands as a file of its own (gdal_translate -b 1 {p} "
+                                 f"{Path(p).with_name(Path(p).stem + '_b1.tif')})")
             if d.dtypes[0] != first.dtypes[0]:
-                raise ValueError(f"{p}: dtype {d.dtypes[0]} differs from {self.paths[0]} ({first.dtypes[0]})")
+                raise ValueError(f"{p}: dtype {d.dtypes[0]} differs from {self.paths[0]} ({first.dtypes[0]}); band "
+                                 "files given one per band must share one dtype, as they are read as one image: write "
+                                 "them alike (float reflectance beside uint16 DN: one of them converted, scale and all)")
         if len(self.datasets) > 1 and len(self.paths) == len(self.datasets):  # band files (a page stack shares one grid)
             self.datasets, said = onto_finest(self.paths, self.datasets)  # coarser files read on the finest's grid
             self.notes += said
