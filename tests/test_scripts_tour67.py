@@ -1,9 +1,13 @@
-"""scripts/ and bench/ toured as a user (tour 67): bad numbers refused before any work."""
+"""scripts/ and bench/ toured as a user (tour 67): bad numbers refused before any work; the GPU scripts' interpreter."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from test_bench_args import bench_main
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("name, args", [
@@ -16,3 +20,24 @@ def test_benches_refuse_a_negative_seed_as_a_usage_error(monkeypatch, capsys, na
     with pytest.raises(SystemExit) as e:
         bench_main(name, monkeypatch, [*args, "--seed", "-1"])
     assert e.value.code == 2 and "--seed -1: give 0 or more" in capsys.readouterr().err
+
+
+def test_gpu_check_runs_the_interpreter_named_by_python(tmp_path):
+    """gpu_smoke.sh runs every part with $PYTHON (say .venv/bin/python) but gpu_check.sh ran python3 from PATH:
+    on a fresh GPU machine whose packages are in the venv, its part failed with ModuleNotFoundError."""
+    import os
+    import subprocess
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "nvidia-smi").write_text("#!/bin/sh\necho 'name, memory.total'\n")
+    (bin_dir / "python3").write_text("#!/bin/sh\necho \"No module named 'torch'\"; exit 1\n")  # the system's
+    (bin_dir / "venv-python").write_text('#!/bin/sh\necho "venv: $*"; case "$*" in *gpu_train.py*) exit 1;; esac\n')
+    for f in bin_dir.iterdir():
+        f.chmod(0o755)
+    run = subprocess.run(["bash", str(REPO / "bench" / "gpu_check.sh"), str(tmp_path / "out")], cwd=REPO,
+                         capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "LLMS": "lora",
+                              "PYTHON": str(bin_dir / "venv-python")})
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "venv: bench/gpu_train.py --llm lora" in (tmp_path / "out" / "log_lora.txt").read_text()
