@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from rsvlm.model.llm_files import weight_files
 from rsvlm.model.weights import PEFT_KEY, all_finite, integers_note, nan_note, open_safetensors
 
 
@@ -85,10 +86,10 @@ def check_files(root: Path, llm_cfg) -> None:
         if not (llm_dir / "config.json").is_file():  # transformers: 'Unrecognized model in …'
             raise FileNotFoundError(f"{llm_dir}: no config.json (the LLM's Hugging Face config, beside its weights)")
         # shards its index lists that are missing, and cut files: build_llm's check_llm_files names them
-    if llm_cfg.tokenizer and not Path(llm_cfg.tokenizer).exists():  # a relative one: looked for in root, then here
-        tok = llm_cfg.tokenizer
+    tok = llm_cfg.tokenizer
+    if tok and not Path(tok).exists():  # a relative one: looked for in root, then here (resolve_in)
         where = "" if Path(tok).is_absolute() else f": neither {root / tok} nor {Path.cwd() / tok}"
-        raise FileNotFoundError(f"{root}: tokenizer {llm_cfg.tokenizer!r} not found{where} (a checkpoint keeps it in "
+        raise FileNotFoundError(f"{root}: tokenizer {tok!r} not found{where} (a checkpoint keeps it in "
                                 f"tokenizer/; point llm.tokenizer in {root / 'config.yaml'} at a tokenizer folder)")
     adapter = root / "adapter"
     if adapter.is_dir():
@@ -172,8 +173,6 @@ def check_llm_values(folder: Path, llm) -> None:
     integers (headers only; transformers cast it without a word), as vision.safetensors and the adapter are refused,
     or where its config.json ties a head its weights hold apart (``_check_untied_head``). Not scanned for NaN: a
     pass over every weight of a 7B model at each load (docs/models.md)."""
-    from rsvlm.model.llm_files import weight_files
-
     own = {k for k, t in llm.state_dict().items() if t.is_floating_point()}
     for name in weight_files(folder):
         with open_safetensors(folder / name) as h:
@@ -188,8 +187,6 @@ def _check_untied_head(folder: Path, llm) -> None:
     but ``folder``'s weights hold a head of other values (an edited config.json): transformers keeps the two apart
     at load, with a warning, but an adapter's trainable tokens of the head follow the embeddings' (its trained
     rows dropped: other answers), and any later ``tie_weights`` (a token resize) ties the head to the embeddings."""
-    from rsvlm.model.llm_files import weight_files
-
     head, emb = llm.get_output_embeddings(), llm.get_input_embeddings()
     if head is None or emb is None or not getattr(llm.config.get_text_config(), "tie_word_embeddings", False):
         return
