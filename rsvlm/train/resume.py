@@ -123,65 +123,69 @@ def file_prints(cfg: TrainConfig) -> list[str | None]:
     a file renamed from another (``same_files``)."""
     import hashlib
 
-    def brief(path: str) -> str | None:
-        try:
-            with open(path, "rb") as f:
-                size, h = os.fstat(f.fileno()).st_size, hashlib.sha256()
-                if size <= WHOLE_HASH_MAX:
-                    while block := f.read(1 << 22):
-                        h.update(block)
-                else:
-                    h.update(f.read(1 << 20))
-                    f.seek(size - (1 << 20))
-                    h.update(f.read(1 << 20))
-        except (OSError, TypeError):
-            return None
-        return f"{size}:{'all' if size <= WHOLE_HASH_MAX else 'ends'}:{h.hexdigest()[:16]}"
+    def brief(f, size: int) -> str:
+        if size > WHOLE_HASH_MAX:
+            return f"{size}:ends:{_ends_hash(f, size)}"
+        h = hashlib.sha256()
+        while block := f.read(1 << 22):
+            h.update(block)
+        return f"{size}:all:{h.hexdigest()[:16]}"
 
-    return [brief(p) for p in [cfg.data.train, *(src.path for src in cfg.data.extra)]]
+    return _each_records_file(cfg, brief)
 
 
 def ends_prints(cfg: TrainConfig) -> list[str | None]:
     """``file_prints`` in the form step folders saved before ce27ad22 hold ("SIZE:HASH", 5e2de20f's): the SHA-256
     of each file's first MiB and of the MiB from max(size - 1 MiB, 0), whatever its size; None for one not read."""
+    return _each_records_file(cfg, lambda f, size: f"{size}:{_ends_hash(f, size)}")
+
+
+def _ends_hash(f, size: int) -> str:
+    """The SHA-256 of open file ``f``'s first MiB and then of the MiB from max(``size`` - 1 MiB, 0), in brief."""
     import hashlib
 
-    def brief(path: str) -> str | None:
+    h = hashlib.sha256(f.read(1 << 20))
+    f.seek(max(size - (1 << 20), 0))
+    h.update(f.read(1 << 20))
+    return h.hexdigest()[:16]
+
+
+def _each_records_file(cfg: TrainConfig, brief) -> list[str | None]:
+    """``brief(f, size)`` of each records file, ``data.train``'s then ``data.extra``'s, opened; None for one not read."""
+    out: list[str | None] = []
+    for path in [cfg.data.train, *(src.path for src in cfg.data.extra)]:
         try:
             with open(path, "rb") as f:
-                size = os.fstat(f.fileno()).st_size
-                h = hashlib.sha256(f.read(1 << 20))
-                f.seek(max(size - (1 << 20), 0))
-                h.update(f.read(1 << 20))
+                out.append(brief(f, os.fstat(f.fileno()).st_size))
         except (OSError, TypeError):
-            return None
-        return f"{size}:{h.hexdigest()[:16]}"
-
-    return [brief(p) for p in [cfg.data.train, *(src.path for src in cfg.data.extra)]]
+            out.append(None)
+    return out
 
 
-def same_files(folder: Path, files: list[str | None], cfg: TrainConfig | None = None) -> str | None:
+_SAME_BYTES = "the same bytes as the checkpoint's files (renamed or copied), which moves nothing"
+
+
+def same_files(folder: Path, files: list[str | None], cfg: TrainConfig) -> str | None:
     """What to say where this run's records files (``files``: ``file_prints``) match the checkpoint's, in its order, however
     they are named now: the same bytes (each hashed whole), or, where one is past ``WHOLE_HASH_MAX``, the same
-    size and first and last MiB, which is all that was compared (so too where the folder holds ``ends_prints``, with
-    ``cfg``, of a file over 2 MiB); None where they differ, the step folder holds no prints (saved before them) or a
-    file is not read."""
+    size and first and last MiB, which is all that was compared (so too where the folder holds ``ends_prints`` of
+    ``cfg``'s files, 5e2de20f's form, of a file over 2 MiB); None where they differ, the step folder holds no prints
+    (saved before them) or a file is not read."""
     try:
         saved = ckpt.load_trainer_state(folder).get("files")
     except (OSError, ValueError):
         return None
-    if cfg is not None and saved and all(str(p).count(":") == 1 for p in saved):  # the older form, of the ends alone
-        if None in saved or saved != ends_prints(cfg):
-            return None
+    old = bool(saved) and all(str(p).count(":") == 1 for p in saved)  # 5e2de20f's form, of the ends alone
+    if not saved or None in saved or saved != (ends_prints(cfg) if old else files):
+        return None
+    if old:
         if all(int(str(p).split(":")[0]) <= 2 << 20 for p in saved):  # its first and last MiB hold every byte
-            return "the same bytes as the checkpoint's files (renamed or copied), which moves nothing"
+            return _SAME_BYTES
         return ("the same size and first and last MiB as the checkpoint's files (renamed or copied; its step folder "
                 "keeps no more of them, being saved before whole files were hashed, so a record edited in the middle "
                 "goes unseen here), taken to move nothing")
-    if not saved or None in saved or saved != files:
-        return None
     if all(str(p).split(":")[1:2] == ["all"] for p in saved):
-        return "the same bytes as the checkpoint's files (renamed or copied), which moves nothing"
+        return _SAME_BYTES
     return (f"the same size and first and last MiB as the checkpoint's files (renamed or copied; a file over "
             f"{WHOLE_HASH_MAX >> 20} MiB is not hashed whole, so a record edited in its middle goes unseen here), "
             "taken to move nothing")
