@@ -21,7 +21,7 @@ def near_keys(valid: Iterable[str], sections: set[str], unknown: list, prefix: s
         if str(k).split(":", 1)[0] in valid:  # max_steps:3 is told of the space after the colon
             continue
         c, n = near_key(str(k), valid, sections), far.get(k)
-        if n and not (c and (n.rsplit(".", 1)[-1] != k or words_within(c, str(k)))):
+        if n and (not c or (n.rsplit(".", 1)[-1] == k and only_misspelt(c, str(k)))):
             near[k] = n
         elif c:
             near[k] = f"{prefix}{c}"
@@ -30,6 +30,13 @@ def near_keys(valid: Iterable[str], sections: set[str], unknown: list, prefix: s
     if len(unknown) == 1:
         return f" (did you mean {next(iter(near.values()))}?)"
     return f" (did you mean {', '.join(f'{c} for {prefix}{k}' for k, c in near.items())}?)"
+
+
+def only_misspelt(near: str, key: str) -> bool:
+    """Whether ``near``, a valid key near ``key``, is only a misspelling of it (``batch_size`` of ``patch_size``):
+    neither ``key`` itself nor it with words added or left out (``words_within``). A key elsewhere named ``key``
+    to the letter then goes before it (``near_keys``, ``exact_first``)."""
+    return near != key and not words_within(near, key)
 
 
 def words_within(a: str, b: str) -> bool:
@@ -44,7 +51,7 @@ def exact_first(path: list[str], near: list[str] | None,
     """``near`` (``near_path``'s hint for an override's ``path``), or, where it is a misspelling of ``path``'s last
     name, the one key elsewhere of that very name (patch_size=16: model.encoders.NAME.patch_size, not batch_size;
     model.llm.lora_target_modules keeps model.llm.target_modules, the same words less one)."""
-    if not near or near[-1] == path[-1] or words_within(near[-1], path[-1]):
+    if not near or not only_misspelt(near[-1], path[-1]):
         return near
     exact = leaf_near(path[-1:], keys_at)
     return exact if exact and exact[-1] == path[-1] else near
