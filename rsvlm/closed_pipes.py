@@ -1,8 +1,9 @@
 """Standard output and error whose reader may go away (``rsvlm predict … 2>&1 | head -1``): a write to a
 closed pipe raises BrokenPipeError wherever it happens (a note while the model loads), which ended the
 run before its ``--out`` file was written, with exit status 0. ``readers_may_close`` swaps both streams
-for ones that send what follows such an error to the null device, so the run goes on to write its files,
-and, given the command's name, says at the end which of them lost their reader (``say_lost``)."""
+for ones that send what follows such an error to the null device (and a stream closed before the run,
+``>&-``, to it from the start), so the run goes on to write its files, and, given the command's name, says
+at the end which of them lost their reader (``say_lost``)."""
 
 from __future__ import annotations
 
@@ -49,27 +50,26 @@ class _Guarded:
 @contextlib.contextmanager
 def readers_may_close(who: str | None = None):
     """Within: ``sys.stdout`` and ``sys.stderr`` go on (to the null device) where their reader closed them;
-    yields the set of those that lost their reader (``"stdout"``, ``"stderr"``), filled as it happens. Given
-    ``who`` (the command, ``rsvlm train``), a block that ends without an exception is followed by ``say_lost``
-    while the streams are still guarded (the stream still thought read may have lost its reader too: ``2>&1 |
-    head``). The streams are put back, flushed, on leaving."""
-    saved = sys.stdout, sys.stderr
+    yields the set of those that lost their reader (``"stdout"``, ``"stderr"``), filled as it happens, and of
+    those closed before the run (``>&-``: the null device stands in for them). Given ``who`` (the command,
+    ``rsvlm train``), a block that ends without an exception is followed by ``say_lost`` while the streams are
+    still guarded (the stream still thought read may have lost its reader too: ``2>&1 | head``). The streams
+    are put back, flushed, on leaving."""
+    saved, names = (sys.stdout, sys.stderr), ("stdout", "stderr")
     # a stream closed before the run (>&-) is None: its first write was an AttributeError's traceback
-    closed = {n for s, n in zip(saved, ("stdout", "stderr")) if s is None}
-    nulls = [open(os.devnull, "w") for _ in closed]  # noqa: SIM115  (closed on leaving)
-    sys.stdout, sys.stderr = (_Guarded(s if s is not None else nulls.pop(), n, closed)
-                              for s, n in zip(saved, ("stdout", "stderr")))
-    before = frozenset(closed)
+    nulls = {n: open(os.devnull, "w") for s, n in zip(saved, names) if s is None}  # noqa: SIM115  (closed on leaving)
+    closed, before = set(nulls), frozenset(nulls)
+    sys.stdout, sys.stderr = (_Guarded(nulls.get(n, s), n, closed) for s, n in zip(saved, names))
     try:
         yield closed
         if who is not None:
             say_lost(who, closed, before)
     finally:
-        for guarded, was in zip((sys.stdout, sys.stderr), saved):
+        for guarded in (sys.stdout, sys.stderr):
             if isinstance(guarded, _Guarded):
                 guarded.flush()
-                if was is None:  # the null device that stood in for it
-                    guarded._inner.close()
+        for null in nulls.values():
+            null.close()
         sys.stdout, sys.stderr = saved
 
 
