@@ -2,31 +2,18 @@
 name elsewhere where it is that name with a word left out or added."""
 
 import pytest
+from test_train_tour67 import TINY, refusal, resume_renamed_under_5e2de20f_prints, written
 
-from rsvlm.config import ConfigError, load_config
+from rsvlm.config import load_config
 from rsvlm.train.config import TrainConfig
 
-TINY = "configs/train/sft_tiny.yaml"
 
-
-def refusal(tmp_path, text=None, overrides=()):
-    path = TINY
-    if text is not None:
-        path = tmp_path / "run.yaml"
-        path.write_text(text)
-    with pytest.raises(ConfigError) as e:
-        load_config(TrainConfig, path, list(overrides))
-    return str(e.value)
-
-
-@pytest.mark.parametrize("override, hint", [
-    ("model.llm.lora_target_modules=[q]", "model.llm.target_modules=[q]"),
-    ("patch_size=16", "model.encoders.NAME.patch_size=16, NAME one of default, sar"),
-])
-def test_an_override_keeps_its_sections_key_with_a_word_more(tmp_path, override, hint):
+def test_an_override_keeps_its_sections_key_with_a_word_more():
     """Tour 67 put an exact name elsewhere before any near one in the section written: lora_target_modules
-    under model.llm was offered the encoders' key, though model.llm.target_modules is it less "lora_"."""
-    assert refusal(tmp_path, overrides=[override]).endswith(f"(did you mean {hint}?)")
+    under model.llm was offered the encoders' key, though model.llm.target_modules is it less "lora_" (patch_size=16
+    still gets the encoders' key: tour 67's test)."""
+    text = refusal(TINY, ["model.llm.lora_target_modules=[q]"])
+    assert text.endswith("(did you mean model.llm.target_modules=[q]?)"), text
 
 
 @pytest.mark.parametrize("text, hint", [
@@ -35,7 +22,8 @@ def test_an_override_keeps_its_sections_key_with_a_word_more(tmp_path, override,
 ])
 def test_a_recipe_keeps_its_sections_key_with_a_word_less_or_more(tmp_path, text, hint):
     """The same in a recipe: an encoder's target_modules was offered model.llm.target_modules."""
-    assert refusal(tmp_path, text).endswith(f"(did you mean {hint}?)")
+    said = refusal(written(tmp_path, text))
+    assert said.endswith(f"(did you mean {hint}?)"), said
 
 
 @pytest.mark.parametrize("text, hint", [
@@ -45,28 +33,15 @@ def test_a_recipe_keeps_its_sections_key_with_a_word_less_or_more(tmp_path, text
 def test_each_of_several_unknown_keys_gets_its_own_hint(tmp_path, text, hint):
     """With a second unknown key, patch_size was offered batch_size again (the exact name elsewhere counted only
     where every key had one), and lora_r nothing where another key was near one here."""
-    assert refusal(tmp_path, text).endswith(f"(did you mean {hint}?)")
+    said = refusal(written(tmp_path, text))
+    assert said.endswith(f"(did you mean {hint}?)"), said
 
 
 def test_a_renamed_records_file_over_2_mib_under_5e2de20f_prints_says_what_was_compared(tmp_path, capsys):
     """Tour 67 said of every file matched by 5e2de20f's prints that a record edited in its middle goes unseen: so it
     does past 2 MiB (a file up to 2 MiB is all in its first and last MiB, and is said to be the same bytes)."""
-    import hashlib
-    import json
-
-    from rsvlm.config import save_config
-    from rsvlm.train.resume import check_changes
-
-    old, new = tmp_path / "train.jsonl", tmp_path / "train_v1.jsonl"
     text = b"".join(b'{"id": "%07d"}\n' % i for i in range(200_000))  # 3.2 MB
-    old.write_bytes(text)
-    save_config(load_config(TrainConfig, None, [f"data.train={old}"]), tmp_path / "train_config.yaml")
-    h = hashlib.sha256(text[: 1 << 20])
-    h.update(text[-(1 << 20):])
-    state = {"step": 2, "records": {"n": 1, "sha256": "0"}, "files": [f"{len(text)}:{h.hexdigest()[:16]}"]}
-    (tmp_path / "trainer_state_rank0.json").write_text(json.dumps(state))
-    old.rename(new)
-    check_changes(tmp_path, load_config(TrainConfig, None, [f"data.train={new}"]), 0)
+    resume_renamed_under_5e2de20f_prints(tmp_path, text)
     err = capsys.readouterr().err
     assert "; data.train: the same size and first and last MiB as the checkpoint's files" in err, err
     assert "a record edited in the middle goes unseen" in err and "data position" not in err, err
