@@ -144,7 +144,12 @@ def main(argv: list[str] | None = None) -> dict:
         recipe = load_config(TrainConfig, a.recipe, a.overrides)  # a bad override, before any file is written
     except ConfigError as e:
         p.error(str(e))
-    vocab = a.base_vocab or memory_plan().TOKENIZER_LEN.get(Path(str(recipe.model.llm.name_or_path or "")).name, 0)
+    base = Path(str(recipe.model.llm.name_or_path or "")).name  # "" for a recipe whose LLM is built from its config
+    known = memory_plan().TOKENIZER_LEN
+    vocab = a.base_vocab or known.get(base, 0)
+    if base and not vocab:  # else the byte tokenizer's 260 rows stood in for the LLM's: FLOPs, memory and MFU off
+        p.error(f"--recipe {a.recipe}: no known tokenizer length for its LLM {base!r}; give --base-vocab N "
+                f"(known: {', '.join(known)})")
     tok_dir = out / "tokenizer"
     byte_tokenizer(vocab).save_pretrained(tok_dir)
     data = make_data(out / "data", a.records, 336, a.answer_tokens)  # the stems resize to the encoder

@@ -41,3 +41,15 @@ def test_gpu_check_runs_the_interpreter_named_by_python(tmp_path):
                               "PYTHON": str(bin_dir / "venv-python")})
     assert run.returncode == 1, run.stdout + run.stderr
     assert "venv: bench/gpu_train.py --llm lora" in (tmp_path / "out" / "log_lora.txt").read_text()
+
+
+def test_gpu_train_refuses_a_recipe_llm_of_unknown_vocabulary_before_writing(tmp_path, monkeypatch, capsys):
+    """A recipe naming an LLM outside memory_plan's TOKENIZER_LEN ran with the byte tokenizer's 260 rows in
+    place of the LLM's vocabulary (e.g. 128k): embeddings, LM head, FLOPs, memory and MFU all understated."""
+    with pytest.raises(SystemExit) as e:
+        bench_main("gpu_train", monkeypatch, ["--recipe", str(REPO / "configs/train/sft_tiny.yaml"),
+                                              "--out", str(tmp_path / "out"),
+                                              "model.llm.name_or_path=weights/llm/Llama-3.1-8B-Instruct"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "its LLM 'Llama-3.1-8B-Instruct'; give --base-vocab N" in err, err
+    assert not (tmp_path / "out").exists()
