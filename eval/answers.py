@@ -132,9 +132,19 @@ def read_as_known(known: set[str], labels: set[str]) -> dict[str, str]:
 # ----------------------------------------------------------------------------- answers → objects
 
 
+def ref_objects(item: Item) -> list[dict]:
+    """``gt_objects`` of ``item``'s record, decoded once per item (kept in ``item.extra``): a scorer reads them for the
+    whole set and again for each modality's part. Each call gets its own object dicts (a scorer's ``o["label"] = …``
+    reaches no other call's)."""
+    if "ref_objects" not in item.extra:
+        item.extra["ref_objects"] = gt_objects(item.record)
+    return [dict(o) for o in item.extra["ref_objects"]]
+
+
 def gt_objects(record: dict) -> list[dict]:
     """Objects of the reference answer in pixels as the scripts score them (``regions.for_scoring``: a box
-    narrower than one bin made one bin wide); a malformed reference raises ScoreError."""
+    narrower than one bin made one bin wide); a malformed reference raises ScoreError. The scorers read an item's
+    through ``ref_objects``, which decodes each once."""
     from rsvlm import geometry
 
     w, h = image_size(record)
@@ -174,6 +184,29 @@ def gt_difficult(record: dict, n_objects: int) -> set[int]:
 
 
 def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
+    """``read_pred_objects``, read once per item and format (kept in ``item.extra``: a scorer reads each prediction
+    for the whole set, again for its modality's part, and the notes again); each call gets its own ``Parsed`` and
+    object dicts."""
+    key = f"pred_objects:{fmt}"
+    if key not in item.extra:
+        item.extra[key] = read_pred_objects(item, fmt)
+    return _copy(item.extra[key])
+
+
+def answer_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
+    """The objects of a prediction's ``answer`` text as ``pred_objects`` reads them where no ``objects`` are given,
+    read once per item and format (``notes.objects_answer_note`` compares them with the ``objects`` given)."""
+    key = f"answer_objects:{fmt}"
+    if key not in item.extra:
+        item.extra[key] = _read_answer(item, fmt)
+    return _copy(item.extra[key])
+
+
+def _copy(parsed: Parsed) -> Parsed:
+    return Parsed([dict(o) for o in parsed.objects], parsed.status, list(parsed.problems))
+
+
+def read_pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
     """Objects of a prediction, in pixels, each with a ``score`` (1.0 where none was given, or null).
 
     An explicit ``objects`` list in the prediction is used as it is (pixel coordinates, the
@@ -210,6 +243,13 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
         objs = regions.for_scoring(objs, w, h)
         return Parsed([{**o, "score": 1.0 if o.get("score") is None else float(o["score"])} for o in objs],
                       PARTIAL if problems else OK, problems)
+    return answer_objects(item, fmt)
+
+
+def _read_answer(item: Item, fmt: str) -> Parsed:
+    """``answer_objects``, read."""
+    from eval import regions
+
     answer = item.pred.get("answer")
     if not isinstance(answer, str):
         return Parsed([], UNPARSEABLE, [f"'answer' is {not_text(answer)}, not text"])

@@ -46,6 +46,7 @@ from eval.answers import (  # noqa: F401  (re-exported: the scorers and tests us
     pred_objects,
     prompt,
     read_as_known,
+    ref_objects,
     single_label_fill,
 )
 from eval.flags import (  # noqa: F401  (re-exported: tests and scripts import them from here)

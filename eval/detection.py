@@ -143,7 +143,7 @@ def score(items: list[common.Item], args=None) -> dict:
     obb = {"gts": [], "dets": [], "sizes": []}
     n_gt_objects = n_gt_difficult = n_pred_objects = 0
     for it in common.progress(items, "detection"):
-        gt = [{**o, "label": common.norm_label(o.get("label"))} for o in common.gt_objects(it.record)]
+        gt = [{**o, "label": common.norm_label(o.get("label"))} for o in common.ref_objects(it)]
         for j in common.gt_difficult(it.record, len(gt)):
             gt[j]["difficult"] = True
         parsed = common.pred_objects(it, fmt)

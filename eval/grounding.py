@@ -68,7 +68,7 @@ def score(items: list[common.Item], args=None) -> dict:
     rec_ious, right = [], []
     n_gt = n_pred = hit = 0
     for it in common.progress(items, "grounding"):
-        gt = common.gt_objects(it.record)
+        gt = common.ref_objects(it)
         if any(o["kind"] not in regions.AREA_KINDS for o in gt):
             raise common.ScoreError(f"record {it.id!r}: a ground reference may hold only boxes, obbs or polygons")
         parsed = common.pred_objects(it, fmt)

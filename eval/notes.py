@@ -12,7 +12,16 @@ from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
-from eval.answers import FORMAT_MARKS, UNPARSEABLE, gt_answer, image_size, not_text, number_text, pred_objects
+from eval.answers import (
+    FORMAT_MARKS,
+    UNPARSEABLE,
+    answer_objects,
+    gt_answer,
+    image_size,
+    not_text,
+    number_text,
+    pred_objects,
+)
 from eval.flags import is_cut, is_errored, is_past_context
 from eval.image_sizes import image_root, size_note
 from eval.inputs import Item, PredictionFile, ScoreError, load_predictions, pred_task
@@ -255,7 +264,7 @@ def objects_answer_note(items: list[Item], fmt: str) -> str | None:
         objs, ans = _own_objects(it), it.pred.get("answer") if it.pred else None
         # a blank answer beside them says nothing (a tool that writes its shapes as objects alone): no other count
         if objs is not None and isinstance(ans, str) and ans.strip():
-            read = pred_objects(Item(it.record, {**it.pred, "objects": None}, it.order), fmt)
+            read = answer_objects(it, fmt)
             if read.status != UNPARSEABLE and len(read.objects) != len(objs):
                 odd.append(f"{it.id}: {len(objs)} in 'objects', {len(read.objects)} in 'answer'")
     if not odd:

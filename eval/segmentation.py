@@ -53,7 +53,7 @@ def asked_classes(items: list[common.Item]) -> None:
     """``extra["asked_class"]`` of each item (None where the reference holds objects): for an empty
     reference, the normalised phrase of a ``<ref>`` in it, else the one class of the set's references
     its question names (as the word or its plural; of nested names the longest), else ``UNASSIGNED``."""
-    refs = {it.id: common.gt_objects(it.record) for it in items}
+    refs = {it.id: common.ref_objects(it) for it in items}
     known = {common.norm_label(o.get("label")) for objs in refs.values() for o in objs} - {""}
     for it in items:
         if refs[it.id]:
@@ -119,7 +119,7 @@ def score(items: list[common.Item], args=None) -> dict:
         w, h = common.image_size(it.record)
         parsed = common.pred_objects(it, fmt)
         statuses.append(parsed.status)
-        gt = common.gt_objects(it.record)
+        gt = common.ref_objects(it)
         try:
             u, unknown = units(gt, parsed.objects, w, h, it.extra.get("asked_class", UNASSIGNED))
         except ValueError as e:
