@@ -76,8 +76,8 @@ def config_in_out(config: str | None, out: str) -> str:
 
 
 def _has_settings(path: str) -> bool:
-    """Whether the YAML file ``path`` (read as a config already) sets anything: not empty, comments only, ``{}``
-    or a bare ``---`` (read as YAML, as the config was: a line test took those two for settings)."""
+    """Whether the YAML file ``path`` (read as a config already) sets anything: an empty file, comments only, ``{}``
+    or a bare ``---`` does not (read as YAML, as the config was: a test of its lines took the last two for settings)."""
     from rsvlm.config import load_yaml
 
     return bool(load_yaml(path))
@@ -139,6 +139,22 @@ def rebuild_main(argv: list[str]) -> int:
     return main(argv)
 
 
+def _done_by(word: str) -> str:
+    """Where the work an unknown command ``word`` names is done, as the end of its error line ("" where it names
+    none of these): instruction records (synth, rebuild, chat, convert), overlays (the preview module), statistics."""
+    word = word.lower()
+    if any(w in word for w in ("instruction", "record")):
+        return ("; instruction records are written by 'synth' with its scenes, remade in another mix by 'rebuild', "
+                "chained into conversations by 'chat', made of a real dataset by 'convert'")
+    if any(w in word for w in ("preview", "overlay", "draw", "show")):
+        return ("; overlays of a synth set's scenes are drawn by `python -m data_gen.synth.preview --dir DIR --out "
+                "FOLDER`")
+    if word in ("stats", "statistics", "report"):
+        return ("; a set's statistics are printed by synth and rebuild at their end, and kept in DIR/stats.json "
+                "(a rebuild's in DIR/PREFIXstats.json)")
+    return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     commands = {"synth": synth_main, "convert": convert_main, "chat": chat_main, "rebuild": rebuild_main}
@@ -150,16 +166,9 @@ def main(argv: list[str] | None = None) -> int:
             import difflib
 
             close = difflib.get_close_matches(argv[0], commands, n=1)
-            meant = ("; instruction records are written by 'synth' with its scenes, remade in another mix by 'rebuild', "
-                     "chained into conversations by 'chat', made of a real dataset by 'convert'"
-                     if any(w in argv[0].lower() for w in ("instruction", "record")) else
-                     "; overlays of a synth set's scenes are drawn by `python -m data_gen.synth.preview --dir DIR --out "
-                     "FOLDER`" if any(w in argv[0].lower() for w in ("preview", "overlay", "draw", "show")) else
-                     "; a set's statistics are printed by synth and rebuild at their end, and kept in DIR/stats.json "
-                     "(a rebuild's in DIR/PREFIXstats.json)" if argv[0].lower() in ("stats", "statistics", "report")
-                     else "")
+            hint = f"; did you mean {close[0]!r}?" if close else _done_by(argv[0])
             print(f"error: a command comes before the options ({argv[0]!r})" if argv[0].startswith("-") else
-                  f"error: unknown command {argv[0]!r}" + (f"; did you mean {close[0]!r}?" if close else meant),
+                  f"error: unknown command {argv[0]!r}{hint}",
                   file=sys.stderr)
         return 0 if asked else 2
     rc = 0  # a command's own exit status stays, its error said on stderr, where stdout's reader has gone too
