@@ -188,6 +188,13 @@ def check_makeable(cfg: InstructionConfig, modalities, whose: str, pairs: bool, 
                          "(instructions.records_per_image=0 asks for none)")
 
 
+def unmade_change(cfg: InstructionConfig, pairs: int) -> float:
+    """change's weight where records are asked for, change has a weight > 0 and there are no ``pairs`` to make
+    its records of, so none was made (synth's and rebuild's notes say so); 0 otherwise."""
+    weight = float(cfg.task_weights.get("change", 0))
+    return weight if weight > 0 and not pairs and (cfg.all_tasks or cfg.records_per_image) else 0.0
+
+
 def _weights(cfg: InstructionConfig) -> dict[str, float]:
     check_weights(cfg)
     return {t: float(cfg.task_weights.get(t, 0.0)) for t in TASKS}

@@ -25,6 +25,7 @@ from data_gen.instructions.build import (
     check_makeable,
     check_weights,
     load_with_tasks,
+    unmade_change,
 )
 from data_gen.instructions.config import InstructionConfig
 from data_gen.instructions.splits import SPLITS, SplitFiles
@@ -107,10 +108,11 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
 def remake(root: Path, path: Path, paths: list[Path]) -> str:
     """The synth command that makes the scene JSON ``path`` of ``root`` again: its seed and the run's --n read from
     the scene file names (``s{seed}-{index}``: the highest index of that seed, plus one), its config the set's."""
-    seed = m[1] if (m := re.fullmatch(r"s(\d+)-\d{6,}", path.stem)) else None
-    if seed is None:  # renamed: neither can be read
+    name = re.compile(r"s(\d+)-(\d{6,})")  # synth's scene ids: s{seed}-{index:06d}
+    if not (m := name.fullmatch(path.stem)):  # renamed: neither can be read
         return f"synth --out {root} with the set's --seed and --n, --config {root / 'config.yaml'}"
-    n = 1 + max(int(k[1]) for p in paths if (k := re.fullmatch(rf"s{seed}-(\d{{6,}})", p.stem)))
+    seed = m[1]
+    n = 1 + max(int(k[2]) for p in paths if (k := name.fullmatch(p.stem)) and k[1] == seed)
     return (f"python -m data_gen synth --out {root} --seed {seed} --n {n} --config {root / 'config.yaml'}, the seed "
             "and --n its scene files' names show")
 
@@ -118,8 +120,7 @@ def remake(root: Path, path: Path, paths: list[Path]) -> str:
 def no_pairs_note(cfg: InstructionConfig, report: dict, root) -> str:
     """A note where change records were asked for (weight > 0) but none of the scenes under ``root`` is a pair:
     the report said only "… not made: skipped, or more asked …" ("" otherwise; change alone is refused)."""
-    weight = float(cfg.task_weights.get("change", 0))
-    if report["pairs"] or weight <= 0 or not (cfg.all_tasks or cfg.records_per_image):
+    if not (weight := unmade_change(cfg, report["pairs"])):
         return ""
     n = report["scenes"]
     return (f"note: instructions.task_weights gives change {weight:g}, but none of the {n} scene{'s' * (n != 1)} "

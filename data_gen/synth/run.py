@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from data_gen.instructions.build import build_scene_records
+from data_gen.instructions.build import build_scene_records, unmade_change
 from data_gen.instructions.splits import SplitFiles, assign_splits
 from data_gen.instructions.stats import Stats, format_report
 from data_gen.synth.config import SynthConfig
@@ -58,12 +58,13 @@ def make_scene(i: int, split: str, *, cfg: SynthConfig, out: Path, seed: int, re
 
 def check_config(cfg: SynthConfig) -> None:
     bad = [m for m in cfg.modalities if m not in MODALITIES]
-    if bad or not cfg.modalities:
+    if not cfg.modalities:
+        raise ValueError(f"modalities {cfg.modalities}: name at least one of {', '.join(MODALITIES)}")
+    if bad:
         cased = [str(m).lower() for m in bad if str(m).lower() in MODALITIES]  # --modalities takes any case, YAML not
-        why = f" ({', '.join(map(repr, bad))} {'is' if len(bad) == 1 else 'are'} not" if bad else ""
-        raise ValueError(f"modalities {cfg.modalities}: " + ("each must be one" if bad else "name at least one")
-                         + f" of {', '.join(MODALITIES)}" + why
-                         + (f"; in lower case: {', '.join(cased)})" if cased else ")" if bad else ""))
+        lower = f"; in lower case: {', '.join(cased)}" if cased else ""
+        raise ValueError(f"modalities {cfg.modalities}: each must be one of {', '.join(MODALITIES)} "
+                         f"({', '.join(map(repr, bad))} {'is' if len(bad) == 1 else 'are'} not{lower})")
     twice = sorted({m for m in cfg.modalities if cfg.modalities.count(m) > 1})
     if twice:  # each is rendered once: the report's "x N modalities" and the quotas would not add up
         raise ValueError(f"modalities {cfg.modalities}: {', '.join(twice)} named more than once")
@@ -282,14 +283,14 @@ def _no_pairs_note(cfg: SynthConfig, report: dict) -> str:
     needs (a few scenes at 0 < scene.pairs_fraction < 1): its records are missing, all of them where it is the only
     task; "" otherwise. The quota lines said only "not made: skipped, or more asked …"."""
     ins = cfg.instructions
-    weights = {t: float(w) for t, w in ins.task_weights.items() if float(w) > 0}
-    if report["pairs"] or not cfg.scene.pairs_fraction or "change" not in weights \
-            or not (ins.all_tasks or ins.records_per_image):  # pairs_fraction 0: none asked for (check_makeable)
+    weight = unmade_change(ins, report["pairs"])
+    if not weight or not cfg.scene.pairs_fraction:  # pairs_fraction 0: none asked for (check_makeable)
         return ""
+    alone = not any(float(w) > 0 for t, w in ins.task_weights.items() if t != "change")
     n = report["scenes"]
-    return (f"note: instructions.task_weights gives change {weights['change']:g}, but none of the {n} scene"
+    return (f"note: instructions.task_weights gives change {weight:g}, but none of the {n} scene"
             f"{'s' * (n != 1)} was drawn as a pair (scene.pairs_fraction {cfg.scene.pairs_fraction:g}), which "
-            + ("change records need: no record was made" if len(weights) == 1 else "change records need: none of them was made")
+            + ("change records need: no record was made" if alone else "change records need: none of them was made")
             + "; give --pairs-fraction 1 (every scene a pair) or more scenes")
 
 
