@@ -163,12 +163,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     words = [w for w in (w.strip() for w in a.scenes.split(",")) if w]
     if foreign := [w for w in words if _foreign_json(w, root)]:  # its stem named --dir's scene of that id, drawn unsaid
-        where = Path(foreign[0]).parent
-        their = f" (--dir {where.parent})" if where.name == "scenes" else " (the folder above its scenes/)"
         if not Path(foreign[0]).is_file():  # a typo of a path: "another folder … give --dir" sent to a set not there
             print(f"error: --scenes {foreign[0]}: no such file; name a scene of --dir by its id or as "
                   f"scenes/ID.json (first under {root / 'scenes'}: {paths[0].stem})", file=sys.stderr)
             return 2
+        where = Path(foreign[0]).parent
+        their = f" (--dir {where.parent})" if where.name == "scenes" else " (the folder above its scenes/)"
         print(f"error: --scenes {foreign[0]}: a scene JSON of another folder than {root / 'scenes'}; give --dir "
               f"the set it belongs to{their}, or name a scene of --dir by its id", file=sys.stderr)
         return 2

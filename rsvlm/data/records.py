@@ -185,7 +185,7 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) 
 
     convs = obj.get("conversations")
     if not isinstance(convs, list) or not convs:
-        other = next((k for k in ("messages", "conversation", "turns") if k in obj and convs is None), None)
+        other = next((k for k in ("messages", "conversation", "turns") if k in obj), None) if convs is None else None
         raise _fail(where, "conversations", "missing or empty" + (  # a ShareGPT / OpenAI style record said nothing more
             f" (the record has {other!r}: name that key 'conversations'; role/content turns are read)" if other else ""))
     out_convs = []
