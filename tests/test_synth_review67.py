@@ -1,5 +1,6 @@
-"""Review of stop 67, area synth: preview's --scenes path to no file, a --config of {} or ---, and the synth
-command a rebuild over a cut-short scene JSON names (the set's own seed and --n, read from its scene files)."""
+"""Review of stop 67, area synth: preview's --scenes path to no file, and the synth command a rebuild over a
+cut-short scene JSON names (the set's own seed and --n, read from its scene files). A --config of {} or --- is
+test_synth_tour67's test of a config with no settings."""
 
 from __future__ import annotations
 
@@ -30,33 +31,24 @@ def test_preview_json_path_to_no_file_is_said_so(seed3, tmp_path, capsys):
     assert not (tmp_path / "pv").exists()
 
 
-@pytest.mark.parametrize("text", ["{}\n", "---\n", "# to come\n"])
-def test_synth_notes_a_config_of_no_settings_however_written(tmp_path, text, capsys):
-    # {} and a bare --- (read as YAML, they set nothing) went unsaid: a line test took them for settings
-    from data_gen.__main__ import main
-
-    conf = tmp_path / "c.yaml"
-    conf.write_text(text)
-    argv = ["synth", "--out", str(tmp_path / "o"), "--n", "1", "--size", "32", "--modalities", "ir", "--no-progress"]
-    assert main([*argv, "--config", str(conf)]) == 0
-    assert f"note: --config {conf} holds no settings" in capsys.readouterr().err
-
-
 def test_rebuild_over_a_cut_short_scene_names_the_sets_seed_and_n(seed3, capsys):
-    # "synth … with the set's --seed and --n": which the user had to remember; the scene file names hold both
+    # "error: DIR/scenes/s3-000001.json: not valid JSON (…)" and no word of what to do; then "synth … with the set's
+    # --seed and --n", which the user had to remember: the scene file names hold both
     from data_gen.__main__ import main
 
     scene = seed3 / "scenes" / "s3-000001.json"
-    whole = scene.read_bytes()
+    whole, records = scene.read_bytes(), (seed3 / "train.jsonl").read_bytes()
     try:
         scene.write_bytes(whole[:80])
         assert main(["rebuild", "--dir", str(seed3), "--prefix", "r_", "--no-progress"]) == 2
         err = capsys.readouterr().err
+        assert f"{scene}: not valid JSON" in err and "no records written" in err
         said = f"python -m data_gen synth --out {seed3} --seed 3 --n 3 --config {seed3 / 'config.yaml'}"
         assert f"Make it again ({said}, the seed and --n its scene files' names show)" in err
-        # the command as said makes the scene again, byte for byte
+        assert not list(seed3.glob("r_*"))
+        # the command as said makes the same set again, byte for byte
         assert main([*said.split()[3:], "--no-progress"]) == 0
-        assert scene.read_bytes() == whole
+        assert scene.read_bytes() == whole and (seed3 / "train.jsonl").read_bytes() == records
         assert main(["rebuild", "--dir", str(seed3), "--prefix", "r_", "--no-progress"]) == 0
     finally:
         scene.write_bytes(whole)
