@@ -409,13 +409,12 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         print(text)
         for note in notes:  # the cut one too, the answer's or a view's, and past the context (ask)
             say(note if note.startswith("warning: ") else f"note: {note}")
-        (sw, sh), last = inf.scene_wh(images[-1]), images[-1]  # shapes are in the scene's pixels, valid in its read's
-        # each axis its own: a shrunk read's height is rounded apart from its width (6000x500 read 2048x171);
-        # of those --min-score keeps, as the tiled merger counts (a dropped one was said to lie on the collar)
-        kept = above_min_score(result["objects"], args.min_score)[0]
-        if n := count_on_nodata(kept, last.valid, (last.width / sw, last.height / sh)):  # on the collar
-            say(nodata_note(n), labels[-1])
     kept, dropped = above_min_score(result["objects"], args.min_score)
+    if not args.tile:  # objects on the collar, of those --min-score keeps, as the tiled merger counts them
+        (sw, sh), last = inf.scene_wh(images[-1]), images[-1]  # shapes are in the scene's pixels, valid in its read's
+        # each axis its own: a shrunk read's height is rounded apart from its width (6000x500 read 2048x171)
+        if n := count_on_nodata(kept, last.valid, (last.width / sw, last.height / sh)):
+            say(nodata_note(n), labels[-1])
     if dropped and not result["objects"]:  # nothing to drop: a note, not a count under a word answer
         say(f"note: {dropped}")
     elif dropped:  # the count on stdout, beside the table it shortens
