@@ -118,3 +118,31 @@ def test_band_files_that_cannot_be_one_image_say_what_to_do(tmp_path):
         read_image([dn, flt])
     with pytest.raises(ValueError, match=r"rgbn.tif: has 4 bands; .*gdal_translate -b 1 .*rgbn.tif .*rgbn_b1.tif"):
         read_image([dn, str(tmp_path / "rgbn.tif")])
+
+
+def test_a_fill_in_one_band_file_only_masks_the_pixel_as_a_declared_one_does(tmp_path):
+    """A -9999 collar a column wider in one band file (Sentinel-2's detectors): found, but the pixels where only
+    that band held it stayed valid, their reflectance -9999 fed to the model; a declared nodata masks them. (A DN 0
+    in one band keeps the others' data: ``test_io_read``'s real Sentinel-2 B08 beside B02's 0.)"""
+    rng = np.random.default_rng(1)
+    bands = [rng.uniform(0.01, 0.4, (20, 20)).astype("float32") for _ in range(3)]  # (H, W) each
+    for a in bands:
+        a[:, :5] = -9999
+    bands[2][:, 5] = -9999  # one column more in the third band
+    img = read_image([_band(tmp_path / f"band{i}.tif", a, 10.0) for i, a in enumerate(bands)], modality="msi")
+    assert any("hold -9999" in n for n in img.notes), img.notes
+    assert not img.valid[:, :6].any() and img.valid[:, 6:].all()
+    assert img.data.min() >= 0
+
+
+def test_i_and_q_files_with_a_nodata_mask_only_where_both_hold_it(tmp_path):
+    """I and Q band files read as one complex band: a nodata of -9999 masks where I and Q both hold it (I = -9999
+    beside Q = 3 is a valid SLC sample), not each file's own as other band files' -9999 does."""
+    i = np.full((8, 8), 5, np.int16)
+    q = np.full((8, 8), 3, np.int16)
+    i[:, :2] = -9999
+    q[:, :1] = -9999  # (-9999, -9999) in column 0; I = -9999 alone in column 1
+    paths = [_band(tmp_path / "scene_i_VV.tif", i, 10.0), _band(tmp_path / "scene_q_VV.tif", q, 10.0)]
+    img = read_image(paths, modality="sar", scaling={"nodata": -9999, "sar_iq": True})
+    assert img.data.shape[0] == 1, img.notes
+    assert not img.valid[:, 0].any() and img.valid[:, 1:].all()

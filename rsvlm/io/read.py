@@ -79,7 +79,9 @@ class SceneReader:
             self.src = open_source(self.files, self.cfg.gdal_cache_mb, png_checked)
             self.src.notes[:0] = headers
             try:
-                self.src = as_complex(self.src, self.paths, self.cfg.sar_iq, modality, self.name)  # I/Q bands
+                files, self.src = self.src, as_complex(self.src, self.paths, self.cfg.sar_iq, modality, self.name)
+                if self.src is not files:  # I and Q files read as complex bands: a nodata masks where both hold it
+                    files.band_files = False
                 self._decimated = None  # the sample _resolve reads, once (``_sample``)
                 self._resolve(modality, bands)
             except BaseException:
@@ -163,7 +165,7 @@ class SceneReader:
                     and (fill := sc.undeclared_fill(raw, valid))):
                 self.nodata, note = fill  # an undeclared -9999 had stretched a scene flat
                 self.cfg.nodata = self.nodata  # carried by .scaling to reads that compute no stretch
-                valid = valid if self.nodata is None else _and(valid, ~(raw == self.nodata).all(axis=0))
+                valid = valid if self.nodata is None else _and(valid, ~self._held(raw, self.nodata))
                 self.notes.append(note)
         self._fill_out_of_resampling()  # once the fill is known: found above, it had been blended into a 20 m band
         if float_sar or int_sar:  # dB read as amplitude had its contrast turned over (water bright)
@@ -249,8 +251,13 @@ class SceneReader:
         read_with, raw, valid = self._decimated
         if nodata is None or read_with is not None:  # masked as asked already
             return raw, valid
-        held = (np.isnan(raw) if np.isnan(nodata) else raw == nodata).all(axis=0)  # (h, w), as the sources mask
-        return raw, _and(valid, ~held)
+        return raw, _and(valid, ~self._held(raw, nodata))
+
+    def _held(self, raw, nodata):
+        """(h, w): the pixels of ``raw`` (C, h, w) that ``nodata`` masks, as the sources do: where every band holds
+        it, or any band where the source says so (``RasterioSource.masks_any_band``: band files' -9999)."""
+        held = np.isnan(raw) if np.isnan(nodata) else raw == nodata  # (C, h, w)
+        return held.any(axis=0) if getattr(self.src, "masks_any_band", lambda _: False)(nodata) else held.all(axis=0)
 
     def _check_whole(self, bands: int, least: bool = False):
         """Where the caller reads the whole scene (``whole``): SceneTooLarge naming the file unless

@@ -418,7 +418,8 @@ class RasterioSource:
                 raise ValueError(f"{p}: dtype {d.dtypes[0]} differs from {self.paths[0]} ({first.dtypes[0]}); band "
                                  "files given one per band must share one dtype, as they are read as one image: write "
                                  "them alike (float reflectance beside uint16 DN: one of them converted, scale and all)")
-        if len(self.datasets) > 1 and len(self.paths) == len(self.datasets):  # band files (a page stack shares one grid)
+        self.band_files = len(self.datasets) > 1 and len(self.paths) == len(self.datasets)  # one file a band
+        if self.band_files:  # (a page stack shares one grid)
             self.datasets, said = onto_finest(self.paths, self.datasets)  # coarser files read on the finest's grid
             self.notes += said
 
@@ -458,7 +459,8 @@ class RasterioSource:
                     raise read_failed(d.name, e) from e
         raw = np.stack(bands)  # (C, h, w)
         if nodata is not None:
-            v = ~(raw == nodata).all(axis=0)
+            held = raw == nodata  # (C, h, w)
+            v = ~(held.any(axis=0) if self.masks_any_band(nodata) else held.all(axis=0))
             valid = v if valid is None else valid & v
         return raw, valid
 
@@ -485,6 +487,15 @@ class RasterioSource:
                  for j in range(0, h, n)]  # (C, n, w) each
         valid = None if parts[0][1] is None else np.concatenate([v for _, v in parts])  # (h, w)
         return np.concatenate([r for r, _ in parts], axis=1), valid  # (C, h, w)
+
+    def masks_any_band(self, nodata: float) -> bool:
+        """Whether ``nodata`` (given or found, not declared) masks a pixel where any band holds it, not only where
+        every band does: in band files given one per band, a fill no real band holds (``scaling.FILL_VALUES``), as
+        a declared one masks each file's own (a -9999 collar a column wider in one band file had been read as
+        reflectance -9999). A DN 0 in one band keeps the others' data, as in one file."""
+        from rsvlm.io.scaling import FILL_VALUES
+
+        return self.band_files and nodata in FILL_VALUES
 
     def read_stored(self, max_side: int, indexes: list[int], nodata: float | None):
         """``read_decimated`` with band files resampled on read (``regrid.onto_finest``) taken by nearest neighbour
