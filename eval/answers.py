@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from eval.inputs import Item, ScoreError
 
@@ -17,6 +18,7 @@ FORMATS = ("rsvlm", "geochat", "falcon")
 # what each format's geometry looks like: an answer of another format decodes to nothing, silently
 FORMAT_MARKS = {"rsvlm": re.compile(r"<loc_\d+>"), "geochat": re.compile(r"\{\s*<\s*-?\d"),
                 "falcon": re.compile(r"<(?:box|quad|poly)>\s*<\d")}
+T = TypeVar("T")
 MISSING, UNPARSEABLE, PARTIAL, OK = "missing", "unparseable", "partial", "ok"
 NO_ANSWER = (MISSING, UNPARSEABLE)  # statuses of no answer: not even one of nothing ("None.")
 
@@ -136,9 +138,7 @@ def ref_objects(item: Item) -> list[dict]:
     """``gt_objects`` of ``item``'s record, decoded once per item (kept in ``item.extra``): a scorer reads them for the
     whole set and again for each modality's part. Each call gets its own object dicts (a scorer's ``o["label"] = …``
     reaches no other call's)."""
-    if "ref_objects" not in item.extra:
-        item.extra["ref_objects"] = gt_objects(item.record)
-    return [dict(o) for o in item.extra["ref_objects"]]
+    return [dict(o) for o in kept(item, "ref_objects", gt_objects, item.record)]
 
 
 def gt_objects(record: dict) -> list[dict]:
@@ -183,23 +183,25 @@ def gt_difficult(record: dict, n_objects: int) -> set[int]:
     return set(flags)
 
 
-def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
-    """``read_pred_objects``, read once per item and format (kept in ``item.extra``: a scorer reads each prediction
-    for the whole set, again for its modality's part, and the notes again); each call gets its own ``Parsed`` and
-    object dicts."""
-    key = f"pred_objects:{fmt}"
+def kept(item: Item, key: str, work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)``, done once per item and ``key`` (kept in ``item.extra``): what a scorer reads or works out of one
+    record for the whole set is the same for its modality's part and for the notes. The result is shared: a caller
+    that changes it hands out copies (``pred_objects``)."""
     if key not in item.extra:
-        item.extra[key] = read_pred_objects(item, fmt)
-    return _copy(item.extra[key])
+        item.extra[key] = work(*args)
+    return item.extra[key]
+
+
+def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
+    """``read_pred_objects``, read once per item and format (``kept``: a scorer reads each prediction for the whole
+    set, again for its modality's part, and the notes again); each call gets its own ``Parsed`` and object dicts."""
+    return _copy(kept(item, f"pred_objects:{fmt}", read_pred_objects, item, fmt))
 
 
 def answer_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
     """The objects of a prediction's ``answer`` text as ``pred_objects`` reads them where no ``objects`` are given,
     read once per item and format (``notes.objects_answer_note`` compares them with the ``objects`` given)."""
-    key = f"answer_objects:{fmt}"
-    if key not in item.extra:
-        item.extra[key] = _read_answer(item, fmt)
-    return _copy(item.extra[key])
+    return _copy(kept(item, f"answer_objects:{fmt}", _read_answer, item, fmt))
 
 
 def _copy(parsed: Parsed) -> Parsed:

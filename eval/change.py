@@ -69,7 +69,8 @@ def score(items: list[common.Item], args=None) -> dict:
         parsed = common.pred_objects(it, fmt)
         statuses.append(parsed.status)
         try:  # in the window of the shapes, not (H, W): outside it both masks are empty
-            t, f_p, f_n = regions.mask_overlap(common.ref_objects(it), parsed.objects, w, h)
+            t, f_p, f_n = common.kept(it, f"overlap:{fmt}", regions.mask_overlap,  # once a run: set, modality
+                                      common.ref_objects(it), parsed.objects, w, h)
         except ValueError as e:
             raise common.ScoreError(f"record {it.id!r}: {e}") from e
         tp, fp, fn, tn = tp + t, fp + f_p, fn + f_n, tn + w * h - t - f_p - f_n

@@ -39,6 +39,7 @@ from eval.answers import (  # noqa: F401  (re-exported: the scorers and tests us
     gt_difficult,
     gt_objects,
     image_size,
+    kept,
     modality,
     norm_label,
     not_text,

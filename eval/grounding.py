@@ -75,7 +75,8 @@ def score(items: list[common.Item], args=None) -> dict:
         statuses.append(parsed.status)
         pred = [o for o in parsed.objects if o.get("kind") in regions.AREA_KINDS]
         ignored.update(str(o.get("kind")) for o in parsed.objects if o.get("kind") not in regions.AREA_KINDS)
-        r, _, hits = record_iou(gt, pred, common.image_size(it.record))  # clipped to the image
+        r, _, hits = common.kept(it, f"record_iou:{fmt}", record_iou,  # once a run: set, modality
+                                 gt, pred, common.image_size(it.record))  # clipped to the image
         said = parsed.status not in common.NO_ANSWER  # no objects, but no answer of none either
         rec_ious.append(r if said else 0.0)  # a "None." reference: both empty gave 1
         right.append(said and len(gt) == len(pred) == hits)

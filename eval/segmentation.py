@@ -121,7 +121,9 @@ def score(items: list[common.Item], args=None) -> dict:
         statuses.append(parsed.status)
         gt = common.ref_objects(it)
         try:
-            u, unknown = units(gt, parsed.objects, w, h, it.extra.get("asked_class", UNASSIGNED))
+            asked = it.extra.get("asked_class", UNASSIGNED)
+            u, unknown = common.kept(it, f"units:{fmt}:{asked}", units,  # once a run: the whole set's, the modality's
+                                     gt, parsed.objects, w, h, asked)
         except ValueError as e:
             raise common.ScoreError(f"record {it.id!r}: {e}") from e
         said = parsed.status not in common.NO_ANSWER  # an empty map, but no answer of one

@@ -69,3 +69,22 @@ def test_a_cached_reading_hands_each_caller_its_own_objects():
     again = common.pred_objects(it)
     assert [o["label"] for o in again.objects] == ["ship"] and again.problems == []
     assert [o["label"] for o in common.ref_objects(it)] == ["ship"]
+
+
+@pytest.mark.parametrize(("script", "target"), [("segmentation", "eval.regions.mask_overlap"),
+                                                ("change", "eval.regions.mask_overlap"),
+                                                ("grounding", "eval.grounding.record_iou")])
+def test_each_record_is_rasterised_or_matched_once_per_run(tmp_path, monkeypatch, script, target):
+    """The masks of a segmentation or change record were rasterised, and a grounding record's shapes matched, for
+    the whole set and again for its modality's part: the same pixels counted twice over. Once now, same scores."""
+    import importlib
+
+    mod = importlib.import_module(f"eval.{script}")
+    gt, pred = _set(tmp_path, script)
+    first = mod.main(["--gt", gt, "--pred", pred])
+    owner, name = target.rsplit(".", 1)
+    owner = importlib.import_module(owner)
+    calls, work = [], getattr(owner, name)
+    monkeypatch.setattr(owner, name, lambda *a, **k: calls.append(1) or work(*a, **k))
+    assert mod.main(["--gt", gt, "--pred", pred]) == first
+    assert len(calls) == 6  # one a record
