@@ -60,16 +60,24 @@ def test_predict_s_tiling_given_to_chat_says_the_chat_answers_whole(geotiff, cap
            in err, err
 
 
-@pytest.mark.parametrize("prompt", [["--prompt", "[vqa] What is in {box}?"], ["--task", "cap", "--prompt", "Describe {box}."]])
-def test_a_box_placeholder_without_region_is_refused(geotiff, tmp_path, prompt, capsys):
+REGCAP = "--task regcap --region X1,Y1,X2,Y2 (in the image's pixels) asks about a region"
+TILED = "with --tile, write the region's <box> in --prompt"  # --tile refuses --region: it was offered there too
+
+
+@pytest.mark.parametrize("given, way", [(["--prompt", "[vqa] What is in {box}?"], REGCAP),
+                                        (["--task", "cap", "--prompt", "Describe {box}."], REGCAP),
+                                        (["--prompt", "[vqa] What is in {box}?", "--tile", "32"], TILED)],
+                         ids=["vqa", "cap", "tiled"])
+def test_a_box_placeholder_without_region_is_refused(geotiff, tmp_path, given, way, capsys):
     """``--prompt '[vqa] What is in {box}?'`` without --region was asked with "{box}" as typed: an answer about
-    nothing; refused before the model loads (the model folder here does not exist)."""
+    nothing; refused before the model loads (the model folder here does not exist), naming the way to ask."""
     from rsvlm.cli import main
 
-    assert main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), *prompt]) == 2
+    assert main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), *given]) == 2
     err = capsys.readouterr().err
-    assert "rsvlm predict: --prompt holds {box}, the place --region's box is written in, and no --region is given: " \
-           "--task regcap --region X1,Y1,X2,Y2 (in the image's pixels) asks about a region" in err, err
+    assert f"rsvlm predict: --prompt holds {{box}}, the place --region's box is written in, and no --region is " \
+           f"given: {way}" in err, err
+    assert way != TILED or "--task regcap --region" not in err, err
 
 
 def test_a_chat_with_its_output_closed_is_refused_before_the_model_loads(geotiff, tmp_path, monkeypatch, capsys):
