@@ -12,7 +12,8 @@ the LLM's folder, its weights and shards, the tokenizer's files; safetensors hea
 FileNotFoundError or ValueError naming the key; offline, for a hub name in the cache.
 
 ``image_tokens(cfg)``: one image's visual tokens per modality, as the built model counts them;
-``check_lora_names(cfg)``: LoRA targets, on the parts built on the meta device (no weights).
+``check_lora_names(cfg)``: LoRA targets, on the parts built on the meta device (no weights; ``meta_llm``,
+``meta_towers``: those parts, built once for every check that reads them).
 
 Cannot: check the width of an LLM loaded from ``name_or_path`` (it needs the folder's config), nor
 whether the files named are of this architecture, nor a hub name's files online (nor its LoRA
@@ -168,19 +169,30 @@ def meta_llm(cfg: LLMConfig, key: str = "llm"):
         return AutoModelForCausalLM.from_config(hf)
 
 
-def check_lora_names(cfg: VLMConfig, prefix: str = "model.", lm: bool = True, llm=None):
+def meta_towers(cfg: VLMConfig) -> dict[str, torch.nn.Module]:
+    """Each of ``cfg.encoders`` built on the meta device (shapes only, no weights read: ``pretrained`` unset)
+    where ``trainable.encoder`` is lora; {} otherwise. One build serves ``check_lora_names`` (``towers``), the
+    training preflight's rank note and its ``init_from`` check (``create_model``'s ``towers``)."""
+    if cfg.trainable.encoder != "lora":
+        return {}
+    with torch.device("meta"):
+        return {name: build_encoder(replace(vc, pretrained=None)) for name, vc in cfg.encoders.items()}
+
+
+def check_lora_names(cfg: VLMConfig, prefix: str = "model.", lm: bool = True, llm=None, towers=None):
     """ValueError naming ``llm.target_modules`` or ``encoders.NAME.lora_target_modules`` where an entry
     matches no module or one whose LoRA would go unused (``llm.check_lora_targets``), or a module whose
     new-token rows ``llm.lora_token_rows`` trains (``llm.check_token_rows``), on the part built on the
     meta device: shapes only, no weights read, nothing allocated. It was found once the model was
     loaded (minutes for a 7B one). An LLM by hub name, or a folder without config.json, is left to the
     build. ``check_model_config`` first (``create_model`` and the training preflight call it after).
-    ``llm``: the meta LLM (``meta_llm``) where the caller has it; returns the one it checked (or None)."""
+    ``llm``: the meta LLM (``meta_llm``), ``towers``: the meta encoders (``meta_towers``) where the caller has
+    them (built here otherwise); returns the LLM it checked (or None)."""
     if cfg.trainable.encoder == "lora":
+        towers = meta_towers(cfg) if towers is None else towers
         for name, vc in cfg.encoders.items():
-            with torch.device("meta"):
-                enc = build_encoder(replace(vc, pretrained=None))
-            check_lora_targets(enc, list(vc.lora_target_modules), f"{prefix}encoders.{name}.lora_target_modules")
+            check_lora_targets(towers[name], list(vc.lora_target_modules),
+                               f"{prefix}encoders.{name}.lora_target_modules")
     if not (lm and cfg.trainable.llm == "lora"):
         return llm
     if llm is None:

@@ -13,7 +13,8 @@ from rsvlm.model.vlm import RSVLM, VLMConfig, set_trainable
 
 
 def create_model(cfg: VLMConfig, device: str | torch.device | None = None, dtype: torch.dtype | None = None,
-                 shapes: nn.Module | None = None) -> tuple[RSVLM, Processor]:
+                 shapes: nn.Module | None = None,
+                 towers: dict[str, nn.Module] | None = None) -> tuple[RSVLM, Processor]:
     """Random or pretrained (``pretrained`` / ``name_or_path`` paths in cfg) model, trainability applied.
 
     The vision side is initialised from the global torch RNG (seed it for reproducible weights).
@@ -24,6 +25,8 @@ def create_model(cfg: VLMConfig, device: str | torch.device | None = None, dtype
     cannot take a LoRA (``checks.check_lora_names``), before the LLM is loaded.
     ``shapes``: this LLM already built on meta (``checks.meta_llm``; the training preflight's), used instead of
     building it again, as ``build_llm`` uses it (and changed where ``device`` is meta).
+    ``towers``: the encoders already built on meta (``checks.meta_towers``; the training preflight's), whose LoRA
+    targets are checked instead of building them again (``check_init_from`` built them a third time).
     """
     from rsvlm.model.checks import check_llm_files, check_lora_names, check_model_config, meta_llm
     from rsvlm.model.vision import check_pretrained
@@ -36,7 +39,7 @@ def create_model(cfg: VLMConfig, device: str | torch.device | None = None, dtype
     # one LLM on meta (shapes only) for the LoRA checks, a meta build and a 4-bit load's plan: was built twice
     if shapes is None and (cfg.trainable.llm == "lora" or meta or cfg.llm.load_in_4bit):
         shapes = meta_llm(cfg.llm)
-    shapes = check_lora_names(cfg, prefix="", llm=shapes)  # on meta: was found once the LLM had loaded
+    shapes = check_lora_names(cfg, prefix="", llm=shapes, towers=towers)  # on meta: was found once the LLM had loaded
     # elsewhere weights are made on the CPU and moved (same values on every device)
     with torch.device("meta") if meta else contextlib.nullcontext():
         llm, tokenizer, special = build_llm(cfg.llm, device, dtype, shapes=shapes)

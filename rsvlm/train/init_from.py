@@ -101,7 +101,7 @@ def hub_cached(name: str) -> bool:
         return False
 
 
-def check_init_from(cfg, shapes=None) -> None:
+def check_init_from(cfg, shapes=None, towers=None) -> None:
     """FileNotFoundError, before anything is built or written, where ``init_from`` holds no vision.safetensors,
     saying what it is instead (``init_from_hint``); ValueError where that file's header cannot be read or does
     not cover the file (cut short: a traceback once the model was built), or where its tensors do not fit the
@@ -110,7 +110,9 @@ def check_init_from(cfg, shapes=None) -> None:
     when its config is in the Hugging Face cache (``hub_cached``; always the case offline, where preflight
     requires it): a 7B hub LLM under a checkpoint of another width was exit 1 once that LLM had loaded.
     ``shapes``: the LLM preflight's LoRA checks built on the meta device (``checks.check_lora_names``), copied
-    for this build (which changes it) rather than built again: a 7B one took 1.1 s to build, 0.08 s to copy."""
+    for this build (which changes it) rather than built again: a 7B one took 1.1 s to build, 0.08 s to copy;
+    ``towers``: the encoders it built there (``checks.meta_towers``), whose LoRA targets this build checks on
+    them rather than building them a third time."""
     if not cfg.init_from:
         return
     path = Path(cfg.init_from) / "vision.safetensors"
@@ -133,7 +135,7 @@ def check_init_from(cfg, shapes=None) -> None:
     # unquantised: a quantised LLM loads its weights even on the meta device; the vision side's shapes are the same
     unquantised = replace(cfg.model, llm=replace(llm, load_in_4bit=False, load_in_8bit=False))
     try:  # the copy: the meta build resizes and wraps it, and the training build takes preflight's as it was
-        model, _ = create_model(unquantised, device="meta", shapes=copy.deepcopy(shapes))
+        model, _ = create_model(unquantised, device="meta", shapes=copy.deepcopy(shapes), towers=towers)
     except Exception:  # noqa: BLE001 — a model the meta device cannot build: left to the build, which says why
         return
     own = {k: tuple(v.shape) for k, v in model.state_dict().items() if not k.startswith("llm.")}

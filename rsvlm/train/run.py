@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 import os
 import sys
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -206,8 +205,7 @@ def preflight(cfg: TrainConfig) -> torch.nn.Module | None:
     runs it first, unless its caller has (``checked=True``). Returns the LLM its LoRA checks built on the meta
     device (``checks.check_lora_names``; None where they built none), for ``create_model``'s ``shapes``: the
     training build made it a second time."""
-    from rsvlm.model.checks import check_lora_names, check_model_config, check_model_files
-    from rsvlm.model.llm import check_lora_targets
+    from rsvlm.model.checks import check_lora_names, check_model_config, check_model_files, meta_towers
     from rsvlm.train.config import check_config, expand_home
 
     expand_home(cfg)  # a config's ~ is the home folder, as on the command line
@@ -235,46 +233,32 @@ def preflight(cfg: TrainConfig) -> torch.nn.Module | None:
         check_max_length(cfg)
         if cfg.log.tensorboard:
             check_tensorboard()
-    towers = meta_towers(cfg)  # built once for their LoRA targets and rank note: lora_rank_note built them again
-    for name, enc in towers.items():
-        check_lora_targets(enc, list(cfg.model.encoders[name].lora_target_modules),
-                           f"model.encoders.{name}.lora_target_modules")
-    llm_only = replace(cfg.model, trainable=replace(cfg.model.trainable, encoder="frozen"))  # towers checked above
-    shapes = check_lora_names(llm_only, lm=not clip)  # last of the config's: it builds parts on the meta device
-    if not clip:  # its meta model takes a copy of that LLM (it was built a third time there)
-        check_init_from(cfg, shapes)
+    towers = meta_towers(cfg.model)  # built once for their LoRA targets, rank note and init_from check
+    shapes = check_lora_names(cfg.model, lm=not clip, towers=towers)  # last of the config's: builds the meta LLM
+    if not clip:  # its meta model takes a copy of that LLM (it was built a third time there), and these towers
+        check_init_from(cfg, shapes, towers)
         if env_int("RANK", 0) == 0 and (note := lora_rank_note(shapes, cfg, towers)):
             print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
     check_resume(cfg, world, env_int("RANK", 0))  # the rank the launcher set; train checks again with the group's
     return shapes
 
 
-def meta_towers(cfg: TrainConfig) -> dict[str, torch.nn.Module]:
-    """Each of ``model.encoders`` built on the meta device (shapes only, no weights read, as
-    ``checks.check_lora_names`` builds them) where ``trainable.encoder`` is lora; {} otherwise."""
-    from rsvlm.model.vision import build_encoder
-
-    if cfg.model.trainable.encoder != "lora":
-        return {}
-    towers = {}
-    for name, vc in cfg.model.encoders.items():
-        with torch.device("meta"):
-            towers[name] = build_encoder(replace(vc, pretrained=None))
-    return towers
-
-
 def lora_rank_note(llm: torch.nn.Module | None, cfg: TrainConfig,
                    towers: dict[str, torch.nn.Module] | None = None) -> str | None:
     """What to say where a LoRA rank (``model.llm.lora_r``; with ``trainable.encoder=lora``, each
     ``model.encoders.NAME.lora_r``) is above min(in, out) of layers its LoRA adapts (``llm``: the meta LLM, None
-    where it is not checked; ``towers``: ``meta_towers``, built here where not given): the update B·A there
+    where it is not checked; ``towers``: ``checks.meta_towers``, built here where not given): the update B·A there
     cannot pass that rank, so the rest only adds parameters, and lora_alpha / lora_r scales the update down all
     the same. None where none is."""
     parts = []  # (key, lora_r, lora_alpha, module, its LoRA targets)
     if llm is not None and cfg.model.trainable.llm == "lora":
         c = cfg.model.llm
         parts.append(("model.llm", c.lora_r, c.lora_alpha, llm, c.target_modules))
-    for name, enc in (meta_towers(cfg) if towers is None else towers).items():
+    if towers is None:
+        from rsvlm.model.checks import meta_towers
+
+        towers = meta_towers(cfg.model)
+    for name, enc in towers.items():
         vc = cfg.model.encoders[name]
         parts.append((f"model.encoders.{name}", vc.lora_r, vc.lora_alpha, enc, vc.lora_target_modules))
     notes = [n for part in parts if (n := _rank_note(*part))]
