@@ -146,3 +146,14 @@ def test_i_and_q_files_with_a_nodata_mask_only_where_both_hold_it(tmp_path):
     img = read_image(paths, modality="sar", scaling={"nodata": -9999, "sar_iq": True})
     assert img.data.shape[0] == 1, img.notes
     assert not img.valid[:, 0].any() and img.valid[:, 1:].all()
+
+
+def test_a_damaged_coarser_band_file_is_named_as_the_file(tmp_path):
+    """A 20 m band file cut short, resampled on read, was named 'WarpedVRT(…/B8A.tif)' in the error."""
+    paths = [_band(tmp_path / "B02.tif", np.full((40, 40), 900, np.uint16), 10.0),
+             _band(tmp_path / "B8A.tif", np.arange(400, dtype=np.uint16).reshape(20, 20), 20.0)]
+    whole = (tmp_path / "B8A.tif").read_bytes()
+    (tmp_path / "B8A.tif").write_bytes(whole[: len(whole) - 600])  # its pixel data cut short (the header is first)
+    with pytest.raises(ValueError, match=r"^\S*B8A.tif: read failed") as err:
+        read_image(paths)
+    assert "WarpedVRT" not in str(err.value)

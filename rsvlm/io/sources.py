@@ -456,7 +456,7 @@ class RasterioSource:
                         m = d.dataset_mask(window=window, out_shape=out_shape) > 0
                         valid = m if valid is None else valid & m
                 except (RasterioIOError, CPLE_BaseError) as e:
-                    raise read_failed(d.name, e) from e
+                    raise read_failed(getattr(d, "src_dataset", d).name, e) from e  # not 'WarpedVRT(B8A.tif)'
         raw = np.stack(bands)  # (C, h, w)
         if nodata is not None:
             held = raw == nodata  # (C, h, w)
