@@ -175,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
     if not a.out.strip():  # `--out "$OUT"` with OUT unset: was a build into the current folder
         p.error("--out: empty; give a work folder")
     out = Path(a.out).resolve()
+    assets = ROOT / "rsvlm" / "assets"
+    if out.is_relative_to(assets.resolve()):  # was a build's data in the package; --ship then deleted the build
+        p.error(f"--out {a.out}: inside the package's {assets.relative_to(ROOT)} (the bundled model and samples); "
+                "give a work folder elsewhere, e.g. runs/default_model (--ship copies the result there)")
     if out.exists() and not out.is_dir():
         p.error(f"--out {a.out}: is a file; give a work folder")
     try:

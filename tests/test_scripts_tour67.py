@@ -53,3 +53,20 @@ def test_gpu_train_refuses_a_recipe_llm_of_unknown_vocabulary_before_writing(tmp
     err = capsys.readouterr().err
     assert e.value.code == 2 and "its LLM 'Llama-3.1-8B-Instruct'; give --base-vocab N" in err, err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("sub", ["default_model", "default_model/work", "samples"])
+def test_build_refuses_a_work_folder_inside_the_package_assets(tmp_path, monkeypatch, capsys, sub):
+    """`--out rsvlm/assets/default_model` wrote the stages' data and checkpoints into the bundled model (and the
+    wheel); with --ship, the bundled folder, the build inside it, was renamed away and deleted."""
+    from script_loader import load_script
+
+    b = load_script("build_default_model", monkeypatch)
+    monkeypatch.setattr(b, "ROOT", tmp_path)  # a stand-in repository: the real package is never written
+    (tmp_path / "rsvlm/assets/default_model").mkdir(parents=True)
+    (tmp_path / "rsvlm/assets/samples").mkdir()
+    monkeypatch.setattr(b, "run_build", lambda *a: pytest.fail("the build ran"))
+    with pytest.raises(SystemExit) as e:
+        b.main(["--out", str(tmp_path / "rsvlm/assets" / sub), "--only", "data"])
+    assert e.value.code == 2 and "inside the package's rsvlm/assets" in capsys.readouterr().err
+    assert sorted(p.name for p in (tmp_path / "rsvlm/assets").rglob("*")) == ["default_model", "samples"]
