@@ -229,14 +229,19 @@ class SceneReader:
                               "file one (gdal_edit.py -a_srs EPSG:xxxx, or a .prj beside its world file)")
 
     def _fill_out_of_resampling(self):
-        """Band files resampled on read (``regrid.py``) read with ``self.nodata`` (else NaN, in float files) out of
-        their bilinear weights: blended in, a fill had darkened (or NaN had voided) a coarser band's edge."""
-        fill = np.nan if self.nodata is None else self.nodata
-        if not hasattr(self.src, "resample_fill") or np.isnan(fill) and np.dtype(self.src.dtype).kind != "f":
+        """Band files resampled on read (``regrid.py``) that declare no nodata read with ``self.nodata`` (else the one
+        the other files declare, else NaN in float files) out of their bilinear weights: blended in, a fill had
+        darkened (or NaN had voided) a coarser band's edge."""
+        if not hasattr(self.src, "resample_fill"):
+            return
+        other = self.src.declared_fill() if self.nodata is None else None  # B02 -9999 beside a B05 of none: -2500s
+        fill = self.nodata if self.nodata is not None else np.nan if other is None else other
+        if np.isnan(fill) and np.dtype(self.src.dtype).kind != "f":
             return  # (NaN is no integer's)
         names = self.src.resample_fill(fill)
         if names and not np.isnan(fill):  # (NaN, never data, unsaid: every float band file would have said it)
-            self.notes.append(f"nodata {fill:g} left out of the bilinear resampling of {', '.join(names)}")
+            self.notes.append(f"nodata {fill:g}{' (as the other band files declare)' * (other is not None)} left out "
+                              f"of the bilinear resampling of {', '.join(names)}")
 
     def _sample(self, nodata):
         """The scene decimated to ``stats_max_side`` (raw (C, h, w), valid (h, w) or None), pixels equal to

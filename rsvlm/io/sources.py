@@ -488,6 +488,13 @@ class RasterioSource:
         valid = None if parts[0][1] is None else np.concatenate([v for _, v in parts])  # (h, w)
         return np.concatenate([r for r, _ in parts], axis=1), valid  # (C, h, w)
 
+    def declared_fill(self) -> float | None:
+        """The nodata value that band files given one per band declare, where those that declare one all declare the
+        same number (not NaN); else None. For ``resample_fill`` of a coarser file that declares none beside them."""
+        vals = {d.nodata for d, m in zip((getattr(d, "src_dataset", d) for d in self.datasets), self._masked)
+                if m and d.nodata is not None}
+        return vals.pop() if self.band_files and len(vals) == 1 and not np.isnan(next(iter(vals))) else None
+
     def masks_any_band(self, nodata: float) -> bool:
         """Whether ``nodata`` (given or found, not declared) masks a pixel where any band holds it, not only where
         every band does: in band files given one per band, a fill no real band holds (``scaling.FILL_VALUES``), as
