@@ -77,3 +77,33 @@ def test_check_lora_names_checks_the_towers_given_without_building_them(monkeypa
     with pytest.raises(ValueError, match="model.encoders.default.lora_target_modules"):
         check_lora_names(bad, towers=towers)
     assert built == []
+
+
+def test_init_from_check_reads_no_encoder_pretrained_weights(tmp_path, monkeypatch):
+    """check_init_from's meta build loaded each encoder's pretrained file whole (every tensor of an open_clip
+    release, for shapes it does not change); preflight now reads its header only, and still refuses a source of
+    another shape."""
+    from safetensors.torch import save_file
+
+    import rsvlm.model.vision
+    from rsvlm.model import create_model
+    from rsvlm.train.run import preflight
+
+    data = make_records(tmp_path / "d", n=4, ir_every=0)
+    argv = [f"data.train={data}", f"out_dir={tmp_path / 'out'}"]
+    src, _ = create_model(load_config(TrainConfig, recipe(tmp_path), argv).model)
+    src.save_pretrained(tmp_path / "src")
+    weights = tmp_path / "open_clip.safetensors"  # an open_clip release's layout (visual.*) for the tiny tower
+    save_file({f"visual.{k}": v.contiguous() for k, v in src.encoders["default"].visual.state_dict().items()}, weights)
+    read = []
+    real = rsvlm.model.vision.read_state_dict
+    monkeypatch.setattr(rsvlm.model.vision, "read_state_dict", lambda p: read.append(p) or real(p))
+    pretrained = f"model.encoders.default.pretrained={weights}"
+    cfg = load_config(TrainConfig, recipe(tmp_path), [*argv, f"init_from={tmp_path / 'src'}", pretrained])
+    preflight(cfg)
+    assert read == []
+    cfg = load_config(TrainConfig, recipe(tmp_path), [*argv, f"init_from={tmp_path / 'src'}", pretrained,
+                                                      "model.encoders.sar.width=48", "model.encoders.sar.heads=2"])
+    with pytest.raises(ValueError, match="tensor\\(s\\) of another shape"):
+        preflight(cfg)
+    assert read == []

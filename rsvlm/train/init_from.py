@@ -132,8 +132,10 @@ def check_init_from(cfg, shapes=None, towers=None) -> None:
 
     from rsvlm.model import create_model
 
-    # unquantised: a quantised LLM loads its weights even on the meta device; the vision side's shapes are the same
-    unquantised = replace(cfg.model, llm=replace(llm, load_in_4bit=False, load_in_8bit=False))
+    # unquantised: a quantised LLM loads its weights even on the meta device; no encoder pretrained: its file was
+    # read whole there (over 1 GB for a ViT-L/14), for shapes it does not change (preflight checked its header)
+    unquantised = replace(cfg.model, llm=replace(llm, load_in_4bit=False, load_in_8bit=False),
+                          encoders={n: replace(vc, pretrained=None) for n, vc in cfg.model.encoders.items()})
     try:  # the copy: the meta build resizes and wraps it, and the training build takes preflight's as it was
         model, _ = create_model(unquantised, device="meta", shapes=copy.deepcopy(shapes), towers=towers)
     except Exception:  # noqa: BLE001 — a model the meta device cannot build: left to the build, which says why
