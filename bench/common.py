@@ -54,6 +54,12 @@ def warm_up(model, processor, data: Path, out: Path, batch_size: int, max_new_to
     out.unlink(missing_ok=True)
 
 
+def cut_answers(pred: Path) -> int:
+    """How many of ``rsvlm eval``'s answers in ``pred`` reached --max-new-tokens (marked ``"cut": true``): scored
+    as written, so a table's low figure can be the token limit's, not the decoding's."""
+    return sum(bool(json.loads(line).get("cut")) for line in pred.read_text().splitlines() if line.strip())
+
+
 def fmt(x: float | None) -> str:
     """A table cell: '–' where there is no figure (None, NaN), else 3 decimals."""
     return "–" if x is None or math.isnan(x) else f"{x:.3f}"

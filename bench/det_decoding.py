@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import absolute_paths, fmt, warm_up
+from common import absolute_paths, cut_answers, fmt, warm_up
 
 from eval import common, detection
 from rsvlm import evaluate, inference
@@ -83,16 +83,18 @@ def main() -> None:
             evaluate.run(model, processor, sets["all"], pred, a.batch_size, a.max_new_tokens, progress=True,
                          min_objects=min_objects, by_class=by_class)
             sec = (time.perf_counter() - t) / n["all"]
-            rows.append((name, sec, {k: common.headline_scores(gt, pred, SCORERS) for k, gt in sets.items()}))
+            rows.append((name, sec, {k: common.headline_scores(gt, pred, SCORERS) for k, gt in sets.items()},
+                         cut_answers(pred)))
     base = rows[0][1]
     print(f"{n['all']} detection records of {a.data}: {n.get('generic', 0)} naming no class, "
           f"{n.get('named', 0)} naming one\n")
-    print("| decoding | s / record | × plain | hbb | obb | COCO | AR100 | 'all objects' hbb / obb | named class hbb / obb |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for name, sec, sc in rows:
+    print("| decoding | s / record | × plain | hbb | obb | COCO | AR100 | 'all objects' hbb / obb | named class hbb / obb "
+          "| cut at --max-new-tokens |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, sec, sc, cut in rows:
         cells = [fmt(sc["all"][k]) for k in SCORERS]
         cells += ["–" if k not in sc else f"{fmt(sc[k]['hbb'])} / {fmt(sc[k]['obb'])}" for k in ("generic", "named")]
-        print(f"| {name} | {sec:.3f} | {sec / base:.2f} | " + " | ".join(cells) + " |")
+        print(f"| {name} | {sec:.3f} | {sec / base:.2f} | " + " | ".join(cells) + f" | {cut} |")
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from common import absolute_paths, warm_up
+from common import absolute_paths, cut_answers, warm_up
 
 from eval import change, common, detection, grounding, segmentation
 from rsvlm import evaluate, inference
@@ -77,15 +77,15 @@ def main() -> None:
             t = time.perf_counter()
             evaluate.run(model, processor, gt, pred, a.batch_size, a.max_new_tokens, progress=True,
                          tta=None if mode == "none" else FuseConfig(views=MODES[mode]))
-            rows.append((mode, (time.perf_counter() - t) / n, scores(gt, pred)))
+            rows.append((mode, (time.perf_counter() - t) / n, scores(gt, pred), cut_answers(pred)))
     base = rows[0][1]
     print(f"{n} localisation records of {a.data} ("
           + ", ".join(f"{k} {per_task[k]}" for k in ("det", "ground", "seg", "change") if per_task[k]) + ")\n")
-    print("| --tta | s / record | × plain | " + " | ".join(SCORERS) + " |")
-    print("|---|---|---|" + "---|" * len(SCORERS))
-    for mode, sec, sc in rows:
+    print("| --tta | s / record | × plain | " + " | ".join(SCORERS) + " | cut at --max-new-tokens |")
+    print("|---|---|---|" + "---|" * (len(SCORERS) + 1))
+    for mode, sec, sc, cut in rows:
         cells = ["–" if sc[k] is None else f"{sc[k]:.3f}" for k in SCORERS]
-        print(f"| {mode} | {sec:.3f} | {sec / base:.2f} | " + " | ".join(cells) + " |")
+        print(f"| {mode} | {sec:.3f} | {sec / base:.2f} | " + " | ".join(cells) + f" | {cut} |")
 
 
 if __name__ == "__main__":

@@ -70,3 +70,43 @@ def test_build_refuses_a_work_folder_inside_the_package_assets(tmp_path, monkeyp
         b.main(["--out", str(tmp_path / "rsvlm/assets" / sub), "--only", "data"])
     assert e.value.code == 2 and "inside the package's rsvlm/assets" in capsys.readouterr().err
     assert sorted(p.name for p in (tmp_path / "rsvlm/assets").rglob("*")) == ["default_model", "samples"]
+
+
+def test_tta_bench_counts_the_answers_cut_at_the_token_limit(tmp_path, monkeypatch, capsys, ckpt):
+    """Answers cut at --max-new-tokens were scored as written with no word in the table (rsvlm eval's note named
+    a temporary file, gone by the end): a pass's low figure read as the fusion's."""
+    from test_probe_pointer_cells import ground_records
+
+    bench_main("tta", monkeypatch, ["--data", str(ground_records(tmp_path)), "--model", str(ckpt),
+                                    "--max-new-tokens", "1"])
+    lines = capsys.readouterr().out.splitlines()
+    n = int(lines[0].split()[0])
+    assert lines[2].endswith("| cut at --max-new-tokens |")
+    rows = [line for line in lines if line.startswith("| ") and "---" not in line][1:]
+    assert len(rows) == 5 and all(r.endswith(f"| {n} |") for r in rows), lines  # one token: every answer cut
+
+
+def test_det_decoding_bench_counts_the_answers_cut_at_the_token_limit(tmp_path, monkeypatch, capsys):
+    import json
+
+    import torch
+    from test_probe_pointer_cells import TINY, ground_records
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+
+    torch.manual_seed(0)
+    model, _ = create_model(load_config(VLMConfig, TINY, ["prompt.det_classes=[ship,plane]"]))
+    model.save_pretrained(tmp_path / "ckpt")
+    data = ground_records(tmp_path)
+    rows = [json.loads(line) for line in data.read_text().splitlines()]
+    for rec in rows:
+        rec["task"] = "det"
+        rec["conversations"][0]["value"] = "<image>\n[det] Detect every ship."
+        rec["conversations"][1]["value"] = "<ref>ship</ref>" + rec["conversations"][1]["value"]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    bench_main("det_decoding", monkeypatch, ["--data", str(data), "--model", str(tmp_path / "ckpt"), "--limit", "2",
+                                             "--max-new-tokens", "1", "--min-objects", "1"])
+    table = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
+    assert table[0].endswith("| cut at --max-new-tokens |") and len(table) == 5
+    assert all(r.endswith("| 2 |") for r in table[1:]), table  # one token: both answers cut in every pass
