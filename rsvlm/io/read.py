@@ -150,6 +150,9 @@ class SceneReader:
             # (given bands="blue,green,red,nir", Sentinel-2 files had their 0 collar read as data)
             self.nodata = 0  # ESA's NODATA: a tile's collar outside the swath (valid DN start at 1)
             self.notes.append("Sentinel-2 fill: DN 0 read as nodata (the file declares no nodata value)")
+        if self.nodata is None and (fill := getattr(src, "declared_fill", lambda: None)()) in sc.FILL_VALUES:
+            self.nodata = self.cfg.nodata = fill  # a band file declaring none beside files that declare -9999: its
+            # own -9999 collar had been read as reflectance -9999 (said with the sources' "declare different nodata")
         if (self.nodata is None and not src.declares_nodata and modality == "msi"  # a collar read as black ground
               and (note := sc.msi_zero_note(*self._sample(None)))):
             self.notes.append(note)  # unsaid (an unnamed 13-band Sentinel-2 stack, a 4-band uint16 RGBN clip)
@@ -234,7 +237,8 @@ class SceneReader:
         darkened (or NaN had voided) a coarser band's edge."""
         if not hasattr(self.src, "resample_fill"):
             return
-        other = self.src.declared_fill() if self.nodata is None else None  # B02 -9999 beside a B05 of none: -2500s
+        other = self.src.declared_fill()  # B02 -9999 beside a B05 of none: -2500s (taken as nodata above where a fill)
+        other = other if self.nodata is None or self.nodata == other else None
         fill = self.nodata if self.nodata is not None else np.nan if other is None else other
         if np.isnan(fill) and np.dtype(self.src.dtype).kind != "f":
             return  # (NaN is no integer's)

@@ -261,6 +261,17 @@ def read_failed(name: str, err: BaseException) -> ImageReadError:
     return ImageReadError(f"{name}: read failed, file truncated or corrupt ({why})")
 
 
+def _one_fill(files: list, masked: list[bool], any_value: bool = False) -> float | None:
+    """The one nodata value ``files`` (datasets; ``masked``: each masks pixels) declare, where some declare none: a
+    fill value (``scaling.FILL_VALUES``: no band holds it as data), or any number with ``any_value``; else None."""
+    from rsvlm.io.scaling import FILL_VALUES
+
+    vals = {d.nodata for d, m in zip(files, masked) if m and d.nodata is not None}
+    if len(vals) != 1 or all(d.nodata is not None for d in files) or np.isnan(fill := vals.pop()):
+        return None
+    return fill if any_value or fill in FILL_VALUES else None
+
+
 def _nodata_said(ds, masked: bool) -> str:
     """A rasterio dataset's nodata as a note says it: its value, "an internal mask", or "none" (``masked`` False:
     a GDAL_NODATA tag that is no number, which GDAL reads as 0)."""
@@ -396,7 +407,9 @@ class RasterioSource:
                 src, self._masked)])) > 1:
             notes.append("band files declare different nodata (" + ", ".join(  # B02 0, B03 65535, B04 none: unsaid
                 f"{Path(f).name} {x}" for f, x in zip(files, said)) + "): each masks its own band's, and a "
-                "pixel masked in any band is nodata in all; a file that declares none masks nothing")
+                "pixel masked in any band is nodata in all; a file that declares none masks nothing"
+                + (f" but the {fill:g} the others declare (a fill no band holds as data)" if (fill := _one_fill(
+                    src, self._masked)) is not None else ""))
         self.bilevel = any(d.tags(1, "IMAGE_STRUCTURE").get("NBITS") == "1" for d in src)  # a mask's 1 bit
         notes += exif_note(ds.tags().get("EXIF_Orientation"))  # a JPEG GDAL reads (too large for PIL, or named .tif)
         return notes
@@ -490,10 +503,10 @@ class RasterioSource:
 
     def declared_fill(self) -> float | None:
         """The nodata value that band files given one per band declare, where those that declare one all declare the
-        same number (not NaN); else None. For ``resample_fill`` of a coarser file that declares none beside them."""
-        vals = {d.nodata for d, m in zip((getattr(d, "src_dataset", d) for d in self.datasets), self._masked)
-                if m and d.nodata is not None}
-        return vals.pop() if self.band_files and len(vals) == 1 and not np.isnan(next(iter(vals))) else None
+        same number (not NaN) and some declare none; else None. For the files that declare none: a -9999 masks
+        their pixels too (``scaling.FILL_VALUES``, the reader), any such value is left out of their resampling."""
+        return _one_fill([getattr(d, "src_dataset", d) for d in self.datasets], self._masked, True) \
+            if self.band_files else None
 
     def masks_any_band(self, nodata: float) -> bool:
         """Whether ``nodata`` (given or found, not declared) masks a pixel where any band holds it, not only where
