@@ -45,7 +45,7 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
     root = image_root or data.parent
     index = D.build_index(data, tok, dict(processor.n_tokens), report, roots=[root],
                           late_system=late_system_of(processor))
-    skipped = dict(report.skipped)
+    skipped, first_bad = dict(report.skipped), None
     # cut at the LLM's context, not at 1024 tokens: a long answer's later coordinates were left out, unsaid
     ctx = max_length(model)
     ds = D.SFTDataset(index, root, processor, processor.prompt, ctx)
@@ -60,7 +60,7 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
         bar.update(min(n, start + batch_size) - start)
         cut += len(batch["cut"])
         for _, error in batch["bad"]:
-            reason = error.split(":", 1)[0]
+            reason, first_bad = error.split(":", 1)[0], first_bad or error
             skipped[reason] = skipped.get(reason, 0) + 1
         if not batch["ids"]:
             continue
@@ -88,7 +88,10 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
             count += len(coords)
     bar.close()
     if count == 0:
-        raise ValueError(f"{data}: no coordinate in the first {n} record(s)' answers")
+        # was the same words when every record's image was missing: the cause unsaid
+        unread = (f"; {sum(skipped.values())} record(s) not read ({', '.join(f'{k}: {v}' for k, v in skipped.items())})"
+                  + (f", the first: {first_bad} (--image-root?)" if first_bad else "") if skipped else "")
+        raise ValueError(f"{data}: no coordinate in the first {n} record(s)' answers{unread}")
     out = {k: {"mass": round(m / count, 4), "argmax_in_cell": round(a / count, 4)} for k, (m, a) in sums.items()}
     return {**out, "n": count, "skipped": skipped, "cut": cut}
 

@@ -110,3 +110,19 @@ def test_det_decoding_bench_counts_the_answers_cut_at_the_token_limit(tmp_path, 
     table = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
     assert table[0].endswith("| cut at --max-new-tokens |") and len(table) == 5
     assert all(r.endswith("| 2 |") for r in table[1:]), table  # one token: both answers cut in every pass
+
+
+def test_pointer_probe_says_why_no_coordinate_was_read(tmp_path, monkeypatch, capsys, ckpt):
+    """Every record's image missing (a --data copied without its images/): 'no coordinate in the first 4 record(s)'
+    answers', though each answer holds a box; the unread records and the first missing image were unsaid."""
+    import shutil
+
+    from script_loader import load_script
+    from test_probe_pointer_cells import ground_records
+
+    probe = load_script("probe_pointer_cells", monkeypatch)
+    data = ground_records(tmp_path)
+    shutil.rmtree(tmp_path / "images")
+    assert probe.main(["--model", str(ckpt), "--data", str(data)]) == 1
+    err = capsys.readouterr().err
+    assert "4 record(s) not read (FileNotFoundError: 4), the first: FileNotFoundError: image not found" in err, err
