@@ -72,7 +72,10 @@ def answer_logprobs(model, processor, rows: list[dict], image_root: Path, batch_
     for batch, logits in teacher_forced(model, data, tok.pad_token_id, batch_size):
         bar.update(len(batch["ids"]) + len(batch["bad"]))
         if batch["bad"]:
-            raise ValueError(f"unreadable sample(s): {batch['bad'][:2]}")
+            bar.close()  # was a list of tuples, the bar drawn after it, and no word of where the images are read
+            rid, error = batch["bad"][0]
+            raise ValueError(f"record {rid.split('|')[0]!r}: {error} ({len(batch['bad'])} unreadable sample(s) in its "
+                             f"batch); relative image paths are read against --image-root {image_root}")
         if batch["cut"]:  # a part of its answer scored against whole ones: the choice would be the shortest
             rid, n = batch["cut"][0]
             raise ValueError(f"record {rid.split('|')[0]!r} is {n} tokens long, past the LLM's context of {ctx}: "

@@ -126,3 +126,21 @@ def test_pointer_probe_says_why_no_coordinate_was_read(tmp_path, monkeypatch, ca
     assert probe.main(["--model", str(ckpt), "--data", str(data)]) == 1
     err = capsys.readouterr().err
     assert "4 record(s) not read (FileNotFoundError: 4), the first: FileNotFoundError: image not found" in err, err
+
+
+def test_sensor_probe_names_the_record_whose_image_is_missing(tmp_path, monkeypatch, ckpt):
+    """Was 'error: unreadable sample(s): [('r0|optical|optical', 'FileNotFoundError: ...'), (...)]', a list of
+    tuples with variant ids, not saying which folder the images were looked for in."""
+    import shutil
+
+    from script_loader import load_script
+    from test_scripts_probes import sensor_records
+
+    probe = load_script("probe_sensor_word", monkeypatch)
+    data = sensor_records(tmp_path)
+    shutil.rmtree(tmp_path / "images")
+    with pytest.raises(SystemExit) as e:
+        probe.main(["--model", str(ckpt), "--data", str(data)])
+    msg = str(e.value.code)
+    assert msg.startswith("error: record '") and "FileNotFoundError: image not found" in msg and "[(" not in msg
+    assert msg.endswith(f"relative image paths are read against --image-root {tmp_path}"), msg
