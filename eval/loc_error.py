@@ -209,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     from rsvlm.inference import load_model  # torch: not for --help or a usage error
 
     try:
-        model, processor = load_model(a.model, device=a.device)
+        # float32 on a GPU too (load_model's auto would take a bf16 checkpoint's own): one curve, one precision
+        model, processor = load_model(a.model, device=a.device, dtype="float32")
     except ValueError as e:  # a --device this machine does not have, a folder that is no checkpoint
         raise ScoreError(str(e)) from None
     res = location_errors(model, processor, path, tasks, a.batch_size, a.shuffle_images,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rsvlm import cli_values as val
 from rsvlm.argparsing import OnceParser, Parser  # noqa: F401  (Parser re-exported: tests import it from here)
+from rsvlm.loading import DTYPES, dtype_name
 
 TTA_MODES = ["none", "flip", "dihedral", "crops", "dihedral+crops"]  # rsvlm.tta.MODES, kept here: no import at parse
 
@@ -45,8 +46,20 @@ def _model_args(p: argparse.ArgumentParser) -> None:
     q.add_argument("--load-4bit", action="store_true", help="quantise the LLM to 4 bit (bitsandbytes)")
     q.add_argument("--load-8bit", action="store_true", help="quantise the LLM to 8 bit (bitsandbytes)")
     p.add_argument("--device", type=val.device, default=None, help="cpu, cuda, cuda:1 … in any case (default: cuda if available)")
+    p.add_argument("--dtype", type=_dtype, choices=DTYPES, default="auto",
+                   help="the dtype the model is loaded and run in (bf16, fp16, fp32 taken too): auto (default) is the "
+                        "checkpoint's own on a CUDA GPU (a bf16 7B in 14 GB, not 28) and float32 on a CPU or MPS; "
+                        "with --load-4bit/8bit, that of the parts left unquantised (docs/memory.md)")
     p.add_argument("--free-decoding", action="store_true",
                    help="do not hold geometry to its grammar while decoding (see rsvlm.model.grammar)")
+
+
+def _dtype(text: str) -> str:
+    """``--dtype``'s value as ``loading.DTYPES`` names it (``BF16``, ``torch.float16`` taken)."""
+    try:
+        return dtype_name(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _image_args(p: argparse.ArgumentParser, required: bool) -> None:

@@ -62,6 +62,7 @@ from rsvlm.eval_answers import (  # noqa: F401  (rsvlm.evaluate.NAME, as before 
     tagged_record,
 )
 from rsvlm.eval_reading import ReadNotes, predictions_given, record_images, record_warnings, undigested  # noqa: F401  (record_images: as before)
+from rsvlm.loading import dtype_of, pick_device
 from rsvlm.predictions import (  # noqa: F401  (inputs_digest: rsvlm.evaluate.inputs_digest, as before)
     answer_files,
     asked_digest,
@@ -73,6 +74,7 @@ from rsvlm.predictions import (  # noqa: F401  (inputs_digest: rsvlm.evaluate.in
     less_unchecked,
     merge_answers,
     part_path,
+    read_stamp,
     resume_state,
     run_stamp,
     stamp_path,
@@ -305,10 +307,14 @@ def _main(args) -> int:
     try:
         model_dir = inf.resolve_model_dir(args.model)
         stamp = run_stamp(model_dir, args)
-    except FileNotFoundError as e:
+        # auto as resolved here (float32 on a CPU, bfloat16 on a GPU): in the stamp, and what the model loads in
+        stamp["options"]["dtype"] = args.dtype = dtype_of(args.dtype, pick_device(device), model_dir, name=True)
+    except (FileNotFoundError, ValueError) as e:  # --model, --device
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2
-    if err := check_stamp(Path(args.out), stamp):
+    earlier = (read_stamp(Path(args.out)) or {}).get("options") or {}  # an older rsvlm eval's names none: float32
+    if err := check_stamp(Path(args.out), stamp if "dtype" in earlier or args.dtype != "float32" else
+                          {**stamp, "options": {k: v for k, v in stamp["options"].items() if k != "dtype"}}):
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
     # the records as answered, past --limit none
@@ -368,7 +374,7 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
         model, processor = None, SimpleNamespace(missing_bands=args.missing_bands)  # what run reads of it then
     else:
         try:
-            model, processor = inf.load_model(args.model, device, args.load_4bit, args.load_8bit)
+            model, processor = inf.load_model(args.model, device, args.load_4bit, args.load_8bit, args.dtype)
         except (FileNotFoundError, ValueError) as e:
             print(f"rsvlm eval: {e}", file=sys.stderr)
             return 2

@@ -1,7 +1,7 @@
-"""What chat, predict and eval share: finding and loading a model, reading the images a user
-names, writing the standard question of a task, and turning an answer into located objects.
-Generating the answers themselves (batches, cut answers, refusals, detection class by class):
-``rsvlm.answering``, whose names are importable from here too.
+"""What chat, predict and eval share: reading the images a user names, writing the standard question
+of a task, and turning an answer into located objects. Finding and loading the model (``--model``,
+``--device``, ``--dtype``): ``rsvlm.loading``; generating the answers themselves (batches, cut answers,
+refusals, detection class by class): ``rsvlm.answering``; the names of both are importable from here too.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from rsvlm.answering import (  # noqa: F401  (chat, predict, eval and tests use 
     plural,
 )
 from rsvlm.data.conversation import PromptConfig, image_turn
+from rsvlm.loading import bundled_model_dir, check_device, load_model, resolve_model_dir  # noqa: F401  (as inf.NAME)
 from rsvlm.tokens import IMAGE_TOKEN, TASKS, task_tag
 
 # Standard questions of `rsvlm predict --task T` when no --prompt is given.
@@ -46,65 +47,6 @@ DEFAULT_PROMPTS = {
     "seg": "[seg] Segment every building.",
     "change": "[change] What changed between the two images?",
 }
-
-
-def bundled_model_dir() -> Path:
-    """The default model shipped inside the package (``rsvlm/assets/default_model``)."""
-    return Path(__file__).resolve().parent / "assets" / "default_model"
-
-
-def resolve_model_dir(model: str | None) -> Path:
-    """The checkpoint folder ``--model`` names (the bundled one without it); FileNotFoundError saying
-    why it is none: missing, a file (its config.yaml, a weights file) rather than the folder, or a
-    folder of something else."""
-    path = Path(model).expanduser() if model else bundled_model_dir()
-    if not (path / "config.yaml").is_file():
-        if model is None:
-            raise FileNotFoundError(
-                f"no bundled default model in this installation ({path}); pass --model DIR "
-                "(a checkpoint from `rsvlm train` or `rsvlm convert-llava`)")
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: not an rsvlm checkpoint (no such folder)")
-        if path.is_file():
-            hint = f": give its folder, {path.parent}" if (path.parent / "config.yaml").is_file() else ""
-            raise FileNotFoundError(f"{path}: not an rsvlm checkpoint (a file; a checkpoint is a folder{hint})")
-        from rsvlm.model.checkpoint import no_checkpoint
-
-        raise FileNotFoundError(no_checkpoint(path))
-    return path
-
-
-def load_model(model: str | None, device: str | None = None, load_4bit: bool = False, load_8bit: bool = False):
-    """(model, processor) in eval mode; device defaults to CUDA when there is one."""
-    import torch
-
-    from rsvlm.model import load_pretrained
-
-    path = resolve_model_dir(model)
-    device = check_device(device) if device else ("cuda" if torch.cuda.is_available() else "cpu")
-    m, processor = load_pretrained(path, device=device, load_in_4bit=load_4bit, load_in_8bit=load_8bit)
-    return m.eval(), processor
-
-
-def check_device(device: str) -> str:
-    """``device`` if this machine has it; else a ValueError saying why (torch's own errors are
-    tracebacks from deep inside the model's loading)."""
-    import torch
-
-    try:
-        dev = torch.device(device)
-    except RuntimeError:
-        meant = " (did you mean cuda?)" if device.split(":")[0] in ("gpu", "nvidia") else ""
-        raise ValueError(f"--device {device!r} is not a device{meant}: cpu, cuda, cuda:1, mps") from None
-    if dev.type not in ("cpu", "cuda", "mps"):  # xpu, hpu, meta: a traceback from deep inside the model's loading
-        raise ValueError(f"--device {device}: rsvlm runs on cpu, cuda, cuda:N or mps, not {dev.type}")
-    if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"--device {device}: no CUDA GPU is usable here; use --device cpu")
-    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
-        raise ValueError(f"--device {device}: this machine has {torch.cuda.device_count()} CUDA device(s)")
-    if dev.type == "mps" and not torch.backends.mps.is_available():
-        raise ValueError(f"--device {device}: MPS (Apple GPU) is not available here; use --device cpu")
-    return device
 
 
 @dataclass

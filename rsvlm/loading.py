@@ -1,0 +1,175 @@
+"""Finding and loading the model chat, predict and eval answer with: its folder (``--model``, else the
+bundled one), the device (``--device``) and the dtype its weights are loaded in (``--dtype``).
+``rsvlm.inference`` re-exports these names (``inf.load_model``)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+DTYPES = ("auto", "float32", "bfloat16", "float16")  # --dtype's choices; names, not torch's: the CLI parses torch-free
+DTYPE_ALIASES = {"fp32": "float32", "float": "float32", "bf16": "bfloat16", "fp16": "float16", "half": "float16"}
+
+
+def dtype_name(text: str) -> str:
+    """``--dtype``'s value as one of ``DTYPES``: any case, ``torch.`` before it or a short name (``bf16``, ``fp16``,
+    ``half``, ``fp32``) taken; ValueError for another."""
+    name = text.strip().lower().removeprefix("torch.")
+    name = DTYPE_ALIASES.get(name, name)
+    if name not in DTYPES:
+        raise ValueError(f"{text!r} is not a dtype rsvlm loads a model in: {', '.join(DTYPES)} (or bf16, fp16, fp32)")
+    return name
+
+
+def bundled_model_dir() -> Path:
+    """The default model shipped inside the package (``rsvlm/assets/default_model``)."""
+    return Path(__file__).resolve().parent / "assets" / "default_model"
+
+
+def resolve_model_dir(model: str | None) -> Path:
+    """The checkpoint folder ``--model`` names (the bundled one without it); FileNotFoundError saying
+    why it is none: missing, a file (its config.yaml, a weights file) rather than the folder, or a
+    folder of something else."""
+    path = Path(model).expanduser() if model else bundled_model_dir()
+    if not (path / "config.yaml").is_file():
+        if model is None:
+            raise FileNotFoundError(
+                f"no bundled default model in this installation ({path}); pass --model DIR "
+                "(a checkpoint from `rsvlm train` or `rsvlm convert-llava`)")
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: not an rsvlm checkpoint (no such folder)")
+        if path.is_file():
+            hint = f": give its folder, {path.parent}" if (path.parent / "config.yaml").is_file() else ""
+            raise FileNotFoundError(f"{path}: not an rsvlm checkpoint (a file; a checkpoint is a folder{hint})")
+        from rsvlm.model.checkpoint import no_checkpoint
+
+        raise FileNotFoundError(no_checkpoint(path))
+    return path
+
+
+def load_model(model: str | None, device: str | None = None, load_4bit: bool = False, load_8bit: bool = False,
+               dtype: str | None = None):
+    """(model, processor) in eval mode; device defaults to CUDA when there is one, ``dtype`` (``DTYPES``;
+    None is auto) to ``load_dtype``'s choice."""
+    from rsvlm.model import load_pretrained
+
+    path = resolve_model_dir(model)
+    device = pick_device(device)
+    torch_dtype = load_dtype(dtype or "auto", device, path)
+    m, processor = load_pretrained(path, device=device, dtype=torch_dtype, load_in_4bit=load_4bit,
+                                   load_in_8bit=load_8bit)
+    return m.eval(), processor
+
+
+def pick_device(device: str | None) -> str:
+    """``device`` checked (``check_device``), or without one CUDA where there is one, else the CPU."""
+    import torch
+
+    return check_device(device) if device else ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def check_device(device: str) -> str:
+    """``device`` if this machine has it; else a ValueError saying why (torch's own errors are
+    tracebacks from deep inside the model's loading)."""
+    import torch
+
+    try:
+        dev = torch.device(device)
+    except RuntimeError:
+        meant = " (did you mean cuda?)" if device.split(":")[0] in ("gpu", "nvidia") else ""
+        raise ValueError(f"--device {device!r} is not a device{meant}: cpu, cuda, cuda:1, mps") from None
+    if dev.type not in ("cpu", "cuda", "mps"):  # xpu, hpu, meta: a traceback from deep inside the model's loading
+        raise ValueError(f"--device {device}: rsvlm runs on cpu, cuda, cuda:N or mps, not {dev.type}")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"--device {device}: no CUDA GPU is usable here; use --device cpu")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"--device {device}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"--device {device}: MPS (Apple GPU) is not available here; use --device cpu")
+    return device
+
+
+def load_dtype(choice: str, device: str, path: Path):
+    """The torch dtype ``--dtype`` ``choice`` loads the checkpoint at ``path`` in on ``device`` (``dtype_of``); a
+    half dtype asked where it runs slowly is warned of (a CPU whose matrix products have no bf16/fp16
+    instructions; a GPU without bfloat16): it still halves the memory."""
+    import torch
+
+    dtype, kind = dtype_of(choice, device, path), torch.device(device).type
+    if choice != "auto" and kind == "cpu" and dtype != torch.float32 and not _cpu_half(dtype):
+        warnings.warn(f"--dtype {choice}: this CPU has no {choice} instructions for matrix products (oneDNN), so "
+                      "the model runs several times slower than in float32, in half the memory", stacklevel=2)
+    if kind == "cuda" and dtype == torch.bfloat16 and not _cuda_bf16(device):
+        warnings.warn(f"--dtype bfloat16: {torch.cuda.get_device_name(device)} has no bfloat16 arithmetic (it came "
+                      "with Ampere GPUs), so it is emulated, slowly; --dtype float16 runs at full speed", stacklevel=2)
+    return dtype
+
+
+def dtype_of(choice: str, device: str, path: Path, name: bool = False):
+    """The torch dtype ``--dtype`` ``choice`` (``DTYPES``) means for the checkpoint at ``path`` on ``device``
+    (``name``: its name, ``bfloat16``).
+    ``auto``: on a CUDA GPU the dtype the checkpoint's LLM weights are stored in (``saved_dtype``; a bf16 7B
+    takes 14 GB, not float32's 28), float16 for bfloat16 ones where the GPU has no bfloat16 arithmetic
+    (before Ampere); float32 on a CPU or MPS, the dtype every operation there has fast kernels for."""
+    import torch
+
+    if name:
+        return str(dtype_of(choice, device, path)).removeprefix("torch.")
+    if choice != "auto":
+        return getattr(torch, dtype_name(choice))
+    if torch.device(device).type != "cuda":
+        return torch.float32
+    try:
+        stored = saved_dtype(path) or torch.float32
+    except (OSError, ValueError):  # an unreadable file: load_pretrained's checks name it and what to do
+        stored = torch.float32
+    return torch.float16 if stored == torch.bfloat16 and not _cuda_bf16(device) else stored
+
+
+def saved_dtype(path: Path):
+    """The floating torch dtype most of the checkpoint's LLM weights are stored in (its ``llm/``, or for
+    an adapter-only checkpoint the base it names), from the safetensors headers; else the LLM's
+    config.json ``dtype``; else that of ``vision.safetensors``; None where none says."""
+    import json
+
+    import torch
+
+    from rsvlm.config import load_yaml
+    from rsvlm.model.checkpoint import resolve_in
+    from rsvlm.model.ckpt_files import base_folder
+    from rsvlm.model.weights import saved_dtypes
+
+    def most(files: list[Path]):
+        stored = list(saved_dtypes([f for f in files if f.is_file()]).values())
+        return max(set(stored), key=stored.count) if stored else None
+
+    llm = ((load_yaml(path / "config.yaml") or {}).get("llm") or {}).get("name_or_path")
+    folder = base_folder(resolve_in(llm, path)) if isinstance(llm, str) and llm else None
+    if folder is not None and (stored := most(sorted(folder.glob("*.safetensors")))):
+        return stored
+    if folder is not None and (folder / "config.json").is_file():
+        conf = json.loads((folder / "config.json").read_text())
+        named = getattr(torch, str(conf.get("dtype") or conf.get("torch_dtype")), None) if isinstance(conf, dict) else None
+        if isinstance(named, torch.dtype) and named.is_floating_point:
+            return named
+    return most([path / "vision.safetensors"])
+
+
+def _cpu_half(dtype) -> bool:
+    """Whether this CPU multiplies ``dtype`` (bfloat16, float16) matrices in hardware through oneDNN
+    (AVX512-BF16 / AMX, AVX512-FP16): without, torch's fallback is several times slower than float32."""
+    import torch
+
+    ops = torch.ops.mkldnn
+    probe = ops._is_mkldnn_bf16_supported if dtype == torch.bfloat16 else ops._is_mkldnn_fp16_supported
+    try:
+        return bool(probe())
+    except (AttributeError, RuntimeError):  # a torch without the probe: said nothing
+        return True
+
+
+def _cuda_bf16(device: str) -> bool:
+    """Whether the CUDA ``device`` has bfloat16 arithmetic (compute capability 8, Ampere, or later)."""
+    import torch
+
+    return torch.cuda.get_device_capability(device)[0] >= 8
