@@ -53,7 +53,7 @@ from rsvlm.model.llm_files import home_expanded, names_unreadable
 from rsvlm.model.processor import Processor
 from rsvlm.model.quiet import bars_after, deepspeed_cpu_note_quietly, peft_quietly
 from rsvlm.model.vision import fit_positions, follow_hf_twins, shape_mismatches
-from rsvlm.model.vlm import RSVLM, VLMConfig
+from rsvlm.model.vlm import RSVLM, VLMConfig, place_vision_side
 from rsvlm.model.weights import (  # noqa: F401  (importable from here, as scripts and tests do)
     PEFT_KEY,
     PROVENANCE,
@@ -271,8 +271,7 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     model = RSVLM(dataclasses.replace(cfg, encoders=bare), llm, tokenizer, special)
     model.cfg = cfg
     set_trainable(model)
-    for part in (model.encoders, model.stems, model.projectors):
-        part.to(device=device, dtype=dtype)
+    place_vision_side(model, device, dtype)
     state = load_safetensors(root / "vision.safetensors")
     fit_positions(model.encoders, state, root / "vision.safetensors")
     built = model.state_dict()  # its names and shapes: the same after the load below

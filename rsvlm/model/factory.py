@@ -9,7 +9,7 @@ from torch import nn
 
 from rsvlm.model.llm import apply_llm_trainability, build_llm
 from rsvlm.model.processor import Processor
-from rsvlm.model.vlm import RSVLM, VLMConfig, set_trainable
+from rsvlm.model.vlm import RSVLM, VLMConfig, place_vision_side, set_trainable
 
 
 def create_model(cfg: VLMConfig, device: str | torch.device | None = None, dtype: torch.dtype | None = None,
@@ -45,7 +45,6 @@ def create_model(cfg: VLMConfig, device: str | torch.device | None = None, dtype
         llm, tokenizer, special = build_llm(cfg.llm, device, dtype, shapes=shapes)
         llm = apply_llm_trainability(llm, cfg.llm, cfg.trainable.llm, special)
         model = RSVLM(cfg, llm, tokenizer, special)
-    for part in (model.encoders, model.stems, model.projectors):
-        part.to(device=device, dtype=dtype)
+    place_vision_side(model, device, dtype)
     set_trainable(model)
     return model, model.make_processor()

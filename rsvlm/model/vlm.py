@@ -405,6 +405,15 @@ class TextStreamer:
         return ids
 
 
+def place_vision_side(model: RSVLM, device: str | torch.device | None, dtype: torch.dtype | None) -> None:
+    """Move the vision side (encoders, stems, projectors) to ``device`` and ``dtype``, and the loc pointer to
+    ``device`` alone: its maths runs in float32 (``LocPointer.log_prior``). The LLM is placed as it loads."""
+    for part in (model.encoders, model.stems, model.projectors):
+        part.to(device=device, dtype=dtype)
+    if model.loc_pointer is not None:  # was left on the CPU: a CUDA model with a pointer failed at its first answer
+        model.loc_pointer.to(device=device)
+
+
 def set_trainable(model: RSVLM) -> None:
     """Apply ``cfg.trainable`` to the vision side (the LLM is handled in ``apply_llm_trainability``)."""
     t = model.cfg.trainable
