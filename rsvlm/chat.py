@@ -339,7 +339,7 @@ def _main(args) -> int:
         # seconds on a CPU, minutes for a large model: the terminal sat silent; stderr keeps a piped stdout clean
         print(f"rsvlm chat: loading model from {inf.resolve_model_dir(args.model)} …", file=sys.stderr, flush=True)
         start = time.perf_counter()
-        model, processor = inf.load_model(args.model, args.device, args.load_4bit, args.load_8bit)
+        model, processor = inf.load_model(args.model, args.device, args.load_4bit, args.load_8bit, args.dtype)
     except (OSError, ValueError) as e:  # a DEM's advice: --modality, not read_image's argument
         print(f"rsvlm chat: {for_cli(str(e))}", file=sys.stderr)
         return 2

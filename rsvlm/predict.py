@@ -354,7 +354,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
     try:
-        model, processor = inf.load_model(args.model, args.device, args.load_4bit, args.load_8bit)
+        model, processor = inf.load_model(args.model, args.device, args.load_4bit, args.load_8bit, args.dtype)
     except (FileNotFoundError, ValueError) as e:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
