@@ -196,9 +196,13 @@ def require_out_file(p: argparse.ArgumentParser, out: str | Path | None,
 def check_model_args(p: argparse.ArgumentParser, a: argparse.Namespace,
                      counts: tuple[str, ...] = ("limit", "batch_size", "max_new_tokens")) -> None:
     """Usage errors (one line, exit 2) for the arguments of a script that answers a test set with a
-    model (bench/tta.py, det_decoding.py, missing_bands.py): a count below 1, a ``--data`` file
+    model (bench/tta.py, det_decoding.py, missing_bands.py): a count below 1, a ``--data`` folder or file
     that is not there, a ``--model`` folder that is no rsvlm checkpoint."""
     require_at_least_one(p, a, counts)
+    if Path(a.data).is_dir():  # was "no such file" for a set's folder
+        found = sorted(f.name for f in Path(a.data).glob("*.jsonl"))[:3]
+        p.error(f"--data {a.data}: is a folder; give the JSONL file of its records"
+                + (f" (it holds {', '.join(found)})" if found else ""))
     if not Path(a.data).is_file():
         p.error(f"--data {a.data}: no such file")
     if a.model and not (Path(a.model) / "config.yaml").is_file():

@@ -178,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     assets = ROOT / "rsvlm" / "assets"
     if out.is_relative_to(assets.resolve()):  # was a build's data in the package; --ship then deleted the build
         p.error(f"--out {a.out}: inside the package's {assets.relative_to(ROOT)} (the bundled model and samples); "
-                "give a work folder elsewhere, e.g. runs/default_model (--ship copies the result there)")
+                "give a work folder elsewhere, e.g. runs/default_model (--ship then copies its final model into "
+                f"{assets.relative_to(ROOT)}/default_model)")
     if out.exists() and not out.is_dir():
         p.error(f"--out {a.out}: is a file; give a work folder")
     try:

@@ -89,8 +89,12 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
     bar.close()
     if count == 0:
         # was the same words when every record's image was missing: the cause unsaid
-        unread = (f"; {sum(skipped.values())} record(s) not read ({', '.join(f'{k}: {v}' for k, v in skipped.items())})"
-                  + (f", the first: {first_bad} (--image-root?)" if first_bad else "") if skipped else "")
+        unread = ""
+        if skipped:
+            unread = f"; {sum(skipped.values())} record(s) not read ({', '.join(f'{k}: {v}' for k, v in skipped.items())})"
+        if first_bad:  # the hint only where an image was not found (a bad band count is no --image-root's)
+            unread += f", the first: {first_bad}" + (f"; relative image paths are read against --image-root {root}"
+                                                     if first_bad.startswith("FileNotFoundError") else "")
         raise ValueError(f"{data}: no coordinate in the first {n} record(s)' answers{unread}")
     out = {k: {"mass": round(m / count, 4), "argmax_in_cell": round(a / count, 4)} for k, (m, a) in sums.items()}
     return {**out, "n": count, "skipped": skipped, "cut": cut}
