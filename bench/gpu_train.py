@@ -6,7 +6,8 @@
 The recipe's model (its DeepSpeed config, precision and gradient checkpointing included) is built
 from its architecture values with random weights: no weight file and no tokenizer file. The
 tokenizer is a byte-level one padded to the base LLM's vocabulary (scripts/memory_plan.py's
-``TOKENIZER_LEN``, 151,665 for Qwen2.5), so the embeddings and LM head have their real size.
+``TOKENIZER_LEN``, 151,665 for Qwen2.5), so the embeddings and LM head have their real size; a
+recipe whose LLM is not listed there is refused unless ``--base-vocab N`` gives its tokenizer length.
 Every record is one random optical image and an answer of exactly ``--answer-tokens`` bytes (one
 token each), so every sample has the same length and the same FLOPs.
 
@@ -116,7 +117,9 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--answer-tokens", type=int, default=512)
     p.add_argument("--records", type=int, default=1024)
     p.add_argument("--profile-steps", type=int, default=3, help="profile steps 7.. (0: off)")
-    p.add_argument("--base-vocab", type=int, default=None, help="default: the base LLM's tokenizer length")
+    p.add_argument("--base-vocab", type=int, default=None,
+                   help="default: the base LLM's tokenizer length (needed for an LLM that scripts/memory_plan.py's "
+                   "TOKENIZER_LEN does not list)")
     p.add_argument("--peak-tflops", type=float, default=None, help="default: measured here")
     p.add_argument("--out", default=str(REPO / "runs/gpu_bench"))
     p.add_argument("overrides", nargs="*", help="more key=value overrides of the recipe")
