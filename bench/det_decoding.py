@@ -8,7 +8,8 @@ after the other in this process: plain, with ``--min-objects N`` (answers kept w
 classes asked once per class, ``inference.class_questions``), and with both. Each is scored with
 ``eval.detection`` over all records and over the two kinds of question apart. Prints seconds per
 record (after an untimed warm-up batch), the ratio to the plain pass, and mAP@0.5 (hbb, obb), COCO
-mAP and AR100; progress goes to stderr.
+mAP, AR100 and how many answers reached ``--max-new-tokens`` (scored as written); progress goes to
+stderr.
 The model defaults to the bundled one; ``--det-by-class`` needs a model whose config lists its
 classes (``prompt.det_classes``).
 """

@@ -5,7 +5,8 @@
 Each mode answers the same records (the localisation tasks of a test set: ground, det, seg,
 change) with the same model, one after the other in this process, and is scored with the eval
 scripts. Prints seconds per record (after an untimed warm-up batch), the ratio to the plain pass,
-and each task's headline score; progress goes to stderr.
+each task's headline score, and how many answers reached ``--max-new-tokens`` (scored as written);
+progress goes to stderr.
 The model defaults to the bundled one; the data must be a test set with references (e.g. the one
 the build writes, runs/default_model/data/test/test.jsonl).
 """
