@@ -62,9 +62,21 @@ def _dtype(text: str) -> str:
         raise argparse.ArgumentTypeError(str(e)) from None
 
 
+def _image(text: str) -> str:
+    """``--image`` as typed, refused where one of its band files is empty (``B02.jp2,,B03.jp2``: was dropped)."""
+    if text.strip(" ,"):  # naming no file at all: predict and chat say so
+        from rsvlm.inference import band_files  # numpy: not for --help
+
+        try:
+            band_files(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    return text
+
+
 def _image_args(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument(
-        "--image", action="append", required=required, metavar="PATH",
+        "--image", action="append", required=required, metavar="PATH", type=_image,
         help="image file; give twice for a bi-temporal pair; comma-separate one file per band (a,b,c)",
     )
     p.add_argument("--modality", action="append", type=str.lower, choices=["optical", "msi", "sar", "ir"],

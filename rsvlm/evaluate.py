@@ -74,7 +74,6 @@ from rsvlm.predictions import (  # noqa: F401  (inputs_digest: rsvlm.evaluate.in
     less_unchecked,
     merge_answers,
     part_path,
-    read_stamp,
     resume_state,
     run_stamp,
     stamp_path,
@@ -306,15 +305,13 @@ def _main(args) -> int:
         return 2
     try:
         model_dir = inf.resolve_model_dir(args.model)
+        # auto resolved here (float32 on a CPU, the checkpoint's own on a GPU): stamped, and what the model loads in
+        args.dtype = dtype_of(args.dtype, pick_device(device), model_dir, name=True)
         stamp = run_stamp(model_dir, args)
-        # auto as resolved here (float32 on a CPU, bfloat16 on a GPU): in the stamp, and what the model loads in
-        stamp["options"]["dtype"] = args.dtype = dtype_of(args.dtype, pick_device(device), model_dir, name=True)
     except (FileNotFoundError, ValueError) as e:  # --model, --device
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2
-    earlier = (read_stamp(Path(args.out)) or {}).get("options") or {}  # an older rsvlm eval's names none: float32
-    if err := check_stamp(Path(args.out), stamp if "dtype" in earlier or args.dtype != "float32" else
-                          {**stamp, "options": {k: v for k, v in stamp["options"].items() if k != "dtype"}}):
+    if err := check_stamp(Path(args.out), stamp):
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
     # the records as answered, past --limit none

@@ -60,14 +60,24 @@ class ImageSpec:
 
     @classmethod
     def parse(cls, text: str, modality: str | None = None, bands: str | None = None) -> ImageSpec:
-        """``a.tif`` or band files ``B02.jp2,B03.jp2`` (spaces around the commas allowed; a file whose
-        own name holds a comma, ``scene,2020.tif``, is one file); ValueError when it names no file."""
-        whole = os.path.expanduser(text.strip())
-        files = [whole] if "," in whole and os.path.isfile(whole) else \
-            [os.path.expanduser(p.strip()) for p in text.split(",") if p.strip()]
-        if not files:
-            raise ValueError(f"image {text!r} names no file")
-        return cls(files, modality, [b.strip() for b in bands.split(",")] if bands else None)
+        """``a.tif`` or band files ``B02.jp2,B03.jp2`` (``band_files``)."""
+        return cls(band_files(text), modality, [b.strip() for b in bands.split(",")] if bands else None)
+
+
+def band_files(text: str) -> list[str]:
+    """The files of an image as typed: ``a.tif`` or band files ``B02.jp2,B03.jp2`` (spaces around the commas
+    allowed; a file whose own name holds a comma, ``scene,2020.tif``, is one file); ValueError when it names no
+    file, or one of its band files is empty (``B02.jp2,,B03.jp2``: was dropped, the image a band short)."""
+    whole = os.path.expanduser(text.strip())
+    if "," in whole and os.path.isfile(whole):
+        return [whole]
+    files = [p.strip() for p in text.split(",")]
+    if not any(files):
+        raise ValueError(f"image {text!r} names no file")
+    if "" in files:
+        raise ValueError(f"image {text!r}: band file {files.index('') + 1} of {len(files)} is empty (two commas "
+                         "together, or one at an end); give one file per band, comma-separated: B02.jp2,B03.jp2")
+    return [os.path.expanduser(f) for f in files]
 
 
 def image_specs(images: list[str], modalities: list[str] | None, bands: list[str] | None) -> list[ImageSpec]:

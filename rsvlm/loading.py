@@ -131,6 +131,7 @@ def saved_dtype(path: Path):
     an adapter-only checkpoint the base it names), from the safetensors headers; else the LLM's
     config.json ``dtype``; else that of ``vision.safetensors``; None where none says."""
     import json
+    from collections import Counter
 
     import torch
 
@@ -139,11 +140,12 @@ def saved_dtype(path: Path):
     from rsvlm.model.ckpt_files import base_folder
     from rsvlm.model.weights import saved_dtypes
 
-    def most(files: list[Path]):
-        stored = list(saved_dtypes([f for f in files if f.is_file()]).values())
-        return max(set(stored), key=stored.count) if stored else None
+    def most(files: list[Path]):  # a tie: the first in the files' order (a set's could differ from run to run)
+        stored = Counter(saved_dtypes([f for f in files if f.is_file()]).values())
+        return stored.most_common(1)[0][0] if stored else None
 
-    llm = ((load_yaml(path / "config.yaml") or {}).get("llm") or {}).get("name_or_path")
+    section = load_yaml(path / "config.yaml").get("llm")  # a string there: load_pretrained names the fault
+    llm = section.get("name_or_path") if isinstance(section, dict) else None
     folder = base_folder(resolve_in(llm, path)) if isinstance(llm, str) and llm else None
     if folder is not None and (stored := most(sorted(folder.glob("*.safetensors")))):
         return stored

@@ -302,7 +302,9 @@ def check_out(data: Path, out: Path | str, loaded: tuple | None = None) -> str |
 
 
 ANSWER_OPTIONS = ("max_new_tokens", "free_decoding", "tta", "min_objects", "det_by_class", "missing_bands",
-                  "load_4bit", "load_8bit")
+                  "load_4bit", "load_8bit", "dtype")
+# an option a stamp written before rsvlm eval had it names none of: its answers were given so
+ANSWERED_BEFORE = {"dtype": "float32"}
 
 
 def run_stamp(model_dir: Path, args) -> dict:
@@ -380,8 +382,9 @@ def check_stamp(out: Path, stamp: dict) -> str | None:
     if old.get("weights") != stamp["weights"]:
         return (f"{who} hold{s} answers of other weights ({old.get('model')}); they are resumed, not replaced: "
                 f"{delete} or choose another --out")
-    changed = [f"--{k.replace('_', '-')} {old.get('options', {}).get(k)} → {v}" for k, v in stamp["options"].items()
-               if old.get("options", {}).get(k) != v]
+    opts = old.get("options")
+    given = {**ANSWERED_BEFORE, **(opts if isinstance(opts, dict) else {})}  # an older stamp's: float32's answers
+    changed = [f"--{k.replace('_', '-')} {given.get(k)} → {v}" for k, v in stamp["options"].items() if given.get(k) != v]
     if changed:
         return (f"{who} hold{s} answers given with other options ({'; '.join(changed)}): {delete} or choose "
                 "another --out")
