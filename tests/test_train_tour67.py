@@ -54,21 +54,12 @@ def test_a_recipe_key_of_an_encoder_at_the_top_names_where_it_goes(tmp_path):
 def test_preflight_builds_each_lora_tower_once(tmp_path, monkeypatch):
     """With trainable.encoder=lora each encoder was built on the meta device twice in preflight: for its LoRA
     targets (check_lora_names) and again for the rank note."""
+    from test_preflight_tour67 import counting_builds
     from test_train_utils import make_records, recipe
 
-    import rsvlm.model.checks
-    import rsvlm.model.vision
     from rsvlm.train.run import preflight
 
-    built = []
-    real = rsvlm.model.vision.build_encoder
-
-    def counted(vc):
-        built.append(vc)
-        return real(vc)
-
-    monkeypatch.setattr(rsvlm.model.vision, "build_encoder", counted)
-    monkeypatch.setattr(rsvlm.model.checks, "build_encoder", counted)
+    built = counting_builds(monkeypatch)
     data = make_records(tmp_path / "d", n=8)
     cfg = load_config(TrainConfig, recipe(tmp_path), [f"data.train={data}", f"out_dir={tmp_path / 'run'}",
                                                       "model.trainable.encoder=lora",
