@@ -18,6 +18,7 @@ from eval.answers import (
     answer_objects,
     gt_answer,
     image_size,
+    kept,
     not_text,
     number_text,
     pred_objects,
@@ -316,11 +317,9 @@ def _own_objects(it: Item) -> list[dict] | None:
     holding one was passed over by the notes, as if unreadable); None where there is no list, or one the scorers
     cannot read (an object ``regions.valid_object`` refuses, an RLE not of the image's size, no meta.width): it is
     unparseable as a whole (``answers.pred_objects``), its own note's. An RLE's counts are checked, its pixels not
-    set (``decoded(pixels=False)``), once per item (kept in ``it.extra``): three notes read each list, and setting
+    set (``decoded(pixels=False)``), once per item (``kept``): three notes read each list, and setting
     every 1024² mask's pixels each time cost them twice the scoring."""
-    if "notes_objects" not in it.extra:
-        it.extra["notes_objects"] = _read_own_objects(it)
-    return it.extra["notes_objects"]
+    return kept(it, "notes_objects", _read_own_objects, it)
 
 
 def _read_own_objects(it: Item) -> list[dict] | None:
