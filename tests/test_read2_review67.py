@@ -6,16 +6,7 @@ import pytest
 rasterio = pytest.importorskip("rasterio")
 
 from rsvlm.io.read import read_image  # noqa: E402
-
-
-def _band(path, a, pixel: float, nodata=None) -> str:
-    """A one-band GeoTIFF of ``a`` (H, W) at ``pixel`` m in UTM 33N from (500000, 5000000), declaring ``nodata``."""
-    from rasterio.transform import from_origin
-
-    with rasterio.open(path, "w", driver="GTiff", width=a.shape[1], height=a.shape[0], count=1, dtype=a.dtype,
-                       nodata=nodata, crs="EPSG:32633", transform=from_origin(500000, 5000000, pixel, pixel)) as ds:
-        ds.write(a[None])  # (1, H, W)
-    return str(path)
+from test_read2_tour67 import _band  # noqa: E402  (a one-band GeoTIFF, declaring the nodata given)
 
 
 @pytest.mark.parametrize("pixel", [10.0, 20.0])  # the third file at the others' resolution, or coarser

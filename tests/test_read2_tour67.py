@@ -9,12 +9,12 @@ from rsvlm.io.read import read_image  # noqa: E402
 from rsvlm.io.scaling import undeclared_fill  # noqa: E402
 
 
-def _band(path, a, pixel: float) -> str:
-    """A one-band GeoTIFF of ``a`` (H, W) at ``pixel`` m in UTM 33N from (500000, 5000000), no nodata declared."""
+def _band(path, a, pixel: float, nodata=None) -> str:
+    """A one-band GeoTIFF of ``a`` (H, W) at ``pixel`` m in UTM 33N from (500000, 5000000), declaring ``nodata``."""
     from rasterio.transform import from_origin
 
     with rasterio.open(path, "w", driver="GTiff", width=a.shape[1], height=a.shape[0], count=1, dtype=a.dtype,
-                       crs="EPSG:32633", transform=from_origin(500000, 5000000, pixel, pixel)) as ds:
+                       nodata=nodata, crs="EPSG:32633", transform=from_origin(500000, 5000000, pixel, pixel)) as ds:
         ds.write(a[None])  # (1, H, W)
     return str(path)
 
@@ -162,19 +162,11 @@ def test_a_damaged_coarser_band_file_is_named_as_the_file(tmp_path):
 def test_a_coarser_band_file_that_declares_no_nodata_beside_files_that_do_resamples_without_their_fill(tmp_path):
     """10 m files declaring -9999 beside a 20 m file with the same -9999 collar declaring none: its collar was blended
     into the data along its edge, valid pixels read as reflectance -2500 (at one resolution they are masked)."""
-    from rasterio.transform import from_origin
-
-    def declared(path, a):
-        with rasterio.open(path, "w", driver="GTiff", width=a.shape[1], height=a.shape[0], count=1, dtype=a.dtype,
-                           nodata=-9999, crs="EPSG:32633", transform=from_origin(500000, 5000000, 10, 10)) as ds:
-            ds.write(a[None])  # (1, H, W)
-        return str(path)
-
     one, mixed = _stacks(tmp_path, -9999, "float32", 0.01, 0.4)
     paths = []
     for i, p in enumerate(one[:2]):
         with rasterio.open(p) as ds:
-            paths.append(declared(tmp_path / f"d{i}.tif", ds.read(1)))
+            paths.append(_band(tmp_path / f"d{i}.tif", ds.read(1), 10.0, -9999))
     paths.append(mixed[2])
     img = read_image(paths, modality="msi")
     assert "nodata -9999 (as the other band files declare) left out of the bilinear resampling of three_20m.tif" in img.notes
