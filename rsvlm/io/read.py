@@ -79,9 +79,7 @@ class SceneReader:
             self.src = open_source(self.files, self.cfg.gdal_cache_mb, png_checked)
             self.src.notes[:0] = headers
             try:
-                files, self.src = self.src, as_complex(self.src, self.paths, self.cfg.sar_iq, modality, self.name)
-                if self.src is not files:  # I and Q files read as complex bands: a nodata masks where both hold it
-                    files.band_files = False
+                self.src = as_complex(self.src, self.paths, self.cfg.sar_iq, modality, self.name)  # I/Q bands
                 self._decimated = None  # the sample _resolve reads, once (``_sample``)
                 self._resolve(modality, bands)
             except BaseException:
