@@ -62,7 +62,7 @@ from rsvlm.eval_answers import (  # noqa: F401  (rsvlm.evaluate.NAME, as before 
     tagged_record,
 )
 from rsvlm.eval_reading import ReadNotes, predictions_given, record_images, record_warnings, undigested  # noqa: F401  (record_images: as before)
-from rsvlm.loading import dtype_of, pick_device
+from rsvlm.loading import pick_device, resolved_dtype_name
 from rsvlm.predictions import (  # noqa: F401  (inputs_digest: rsvlm.evaluate.inputs_digest, as before)
     answer_files,
     asked_digest,
@@ -306,7 +306,7 @@ def _main(args) -> int:
     try:
         model_dir = inf.resolve_model_dir(args.model)
         # auto resolved here (float32 on a CPU, the checkpoint's own on a GPU): stamped, and what the model loads in
-        args.dtype = dtype_of(args.dtype, pick_device(device), model_dir, name=True)
+        args.dtype = resolved_dtype_name(args.dtype, pick_device(device), model_dir)
         stamp = run_stamp(model_dir, args)
     except (FileNotFoundError, ValueError) as e:  # --model, --device
         print(f"rsvlm eval: {e}", file=sys.stderr)

@@ -1,7 +1,8 @@
 """What chat, predict and eval share: reading the images a user names, writing the standard question
 of a task, and turning an answer into located objects. Finding and loading the model (``--model``,
 ``--device``, ``--dtype``): ``rsvlm.loading``; generating the answers themselves (batches, cut answers,
-refusals, detection class by class): ``rsvlm.answering``; the names of both are importable from here too.
+refusals, detection class by class): ``rsvlm.answering``. Those of ``rsvlm.answering`` chat, predict and eval
+use, and ``rsvlm.loading``'s model finding and loading (not its dtype helpers), are importable from here too.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Finding and loading the model chat, predict and eval answer with: its folder (``--model``, else the
 bundled one), the device (``--device``) and the dtype its weights are loaded in (``--dtype``).
-``rsvlm.inference`` re-exports these names (``inf.load_model``)."""
+``rsvlm.inference`` re-exports the finding and loading ones (``inf.load_model``, ``inf.resolve_model_dir``,
+``inf.check_device``, ``inf.bundled_model_dir``)."""
 
 from __future__ import annotations
 
@@ -105,16 +106,14 @@ def load_dtype(choice: str, device: str, path: Path):
     return dtype
 
 
-def dtype_of(choice: str, device: str, path: Path, name: bool = False):
+def dtype_of(choice: str, device: str, path: Path):
     """The torch dtype ``--dtype`` ``choice`` (``DTYPES``) means for the checkpoint at ``path`` on ``device``
-    (``name``: its name, ``bfloat16``).
+    (``resolved_dtype_name``: its name).
     ``auto``: on a CUDA GPU the dtype the checkpoint's LLM weights are stored in (``saved_dtype``; a bf16 7B
     takes 14 GB, not float32's 28), float16 for bfloat16 ones where the GPU has no bfloat16 arithmetic
     (before Ampere); float32 on a CPU or MPS, the dtype every operation there has fast kernels for."""
     import torch
 
-    if name:
-        return str(dtype_of(choice, device, path)).removeprefix("torch.")
     if choice != "auto":
         return getattr(torch, dtype_name(choice))
     if torch.device(device).type != "cuda":
@@ -124,6 +123,11 @@ def dtype_of(choice: str, device: str, path: Path, name: bool = False):
     except (OSError, ValueError):  # an unreadable file: load_pretrained's checks name it and what to do
         stored = torch.float32
     return torch.float16 if stored == torch.bfloat16 and not _cuda_bf16(device) else stored
+
+
+def resolved_dtype_name(choice: str, device: str, path: Path) -> str:
+    """``dtype_of``'s dtype by ``DTYPES``' name (``bfloat16``): what ``rsvlm eval`` stamps and loads in."""
+    return str(dtype_of(choice, device, path)).removeprefix("torch.")
 
 
 def saved_dtype(path: Path):
