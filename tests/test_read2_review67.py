@@ -5,8 +5,9 @@ import pytest
 
 rasterio = pytest.importorskip("rasterio")
 
-from rsvlm.io.read import read_image  # noqa: E402
 from test_read2_tour67 import _band  # noqa: E402  (a one-band GeoTIFF, declaring the nodata given)
+
+from rsvlm.io.read import read_image  # noqa: E402
 
 
 @pytest.mark.parametrize("pixel", [10.0, 20.0])  # the third file at the others' resolution, or coarser

@@ -246,10 +246,11 @@ class SceneReader:
                               f"of the bilinear resampling of {', '.join(names)}")
 
     def _sample(self, nodata):
-        """The scene decimated to ``stats_max_side`` (raw (C, h, w), valid (h, w) or None), pixels equal to
-        ``nodata`` in every band invalid: read once however many checks ask (a thermal file's declared
-        kelvin, then its stretch, had decoded an 8000² file without overviews twice). Band files resampled on
-        read give their values as stored (``read_stored``, nearest): bilinear, a fill lay blended along its edge."""
+        """The scene decimated to ``stats_max_side`` (raw (C, h, w), valid (h, w) or None), pixels that ``nodata``
+        masks invalid (in every band; in any, band files' -9999: ``_held``): read once however many checks ask (a
+        thermal file's declared kelvin, then its stretch, had decoded an 8000² file without overviews twice). Band
+        files resampled on read give their values as stored (``read_stored``, nearest): bilinear, a fill lay blended
+        along its edge."""
         read_with = self._decimated[0] if self._decimated else None
         if self._decimated is None or read_with is not None and nodata != read_with and not (
                 nodata is not None and np.isnan(nodata) and np.isnan(read_with)):  # (no pixel to unmask)

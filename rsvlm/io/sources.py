@@ -532,9 +532,10 @@ class RasterioSource:
                     s.close()
 
     def resample_fill(self, nodata: float) -> list[str]:
-        """Band files resampled onto the finest's grid (``regrid.onto_finest``) read with ``nodata``, a fill the
-        reader found (Sentinel-2's or Landsat's undeclared DN 0, an undeclared -9999), left out of the bilinear
-        weights; the names of the files that were."""
+        """Band files resampled onto the finest's grid (``regrid.onto_finest``) that declare no nodata read with
+        ``nodata`` left out of the bilinear weights: the fill the reader takes (found: Sentinel-2's or Landsat's
+        undeclared DN 0, an undeclared -9999; given; the one the other files declare; NaN in float files, the
+        reader's ``_fill_out_of_resampling``); the names of the files that were."""
         from rsvlm.io.regrid import with_fill
 
         self.datasets, before = with_fill(self.datasets, nodata), self.datasets
