@@ -148,7 +148,6 @@ def test_eval_resumes_an_older_runs_answers_in_float32_the_dtype_it_gave_them_in
 
 def test_loc_error_measures_in_float32_whatever_the_checkpoint_stores(tmp_path, monkeypatch):
     """load_model's auto takes a bf16 checkpoint's own dtype on a GPU: a learning curve would change precision."""
-    import rsvlm.inference
     from eval import loc_error
     from eval.common import ScoreError
 
@@ -158,7 +157,7 @@ def test_loc_error_measures_in_float32_whatever_the_checkpoint_stores(tmp_path, 
         asked.append(k.get("dtype"))
         raise ValueError("stand-in: no model here")
 
-    monkeypatch.setattr(rsvlm.inference, "load_model", refuse)
+    monkeypatch.setattr(inf, "load_model", refuse)
     data = write_jsonl(tmp_path / "t.jsonl", [eval_record("a", "ground", "[ground] the ship", "<box>…</box>")])
     with pytest.raises(ScoreError, match="stand-in"):
         loc_error.main(["--data", data, "--tasks", "ground", "--device", "cpu"])
