@@ -5,7 +5,7 @@ import pytest
 
 rasterio = pytest.importorskip("rasterio")
 
-from test_read2_tour67 import _band  # noqa: E402  (a one-band GeoTIFF, declaring the nodata given)
+from test_read2_tour67 import band_file  # noqa: E402  (a one-band GeoTIFF, declaring the nodata given)
 
 from rsvlm.io.read import read_image  # noqa: E402
 
@@ -22,8 +22,8 @@ def test_a_file_declaring_no_nodata_beside_files_declaring_minus_9999_has_its_ow
     k = int(pixel // 10)
     third = rng.uniform(0.01, 0.4, (40 // k, 40 // k)).astype("float32")
     third[:, : 16 // k] = -9999
-    paths = [_band(tmp_path / f"d{i}.tif", a, 10.0, -9999) for i, a in enumerate(fine)]
-    img = read_image([*paths, _band(tmp_path / "third.tif", third, pixel)], modality="msi")
+    paths = [band_file(tmp_path / f"d{i}.tif", a, 10.0, -9999) for i, a in enumerate(fine)]
+    img = read_image([*paths, band_file(tmp_path / "third.tif", third, pixel)], modality="msi")
     assert not img.valid[:, :16].any() and img.valid[:, 17:].all(), img.notes
     assert img.data[:, img.valid].min() >= 0, img.notes
     note = [n for n in img.notes if n.startswith("band files declare different nodata")]
@@ -36,6 +36,6 @@ def test_a_file_declaring_no_nodata_beside_one_declaring_0_still_masks_nothing(t
     a[:, :2] = 0
     b = np.full((8, 8), 700, np.uint16)
     b[:, :3] = 0  # its 0 in column 2 is kept
-    img = read_image([_band(tmp_path / "a.tif", a, 10.0, 0), _band(tmp_path / "b.tif", b, 10.0)], modality="msi")
+    img = read_image([band_file(tmp_path / "a.tif", a, 10.0, 0), band_file(tmp_path / "b.tif", b, 10.0)], modality="msi")
     assert not img.valid[:, :2].any() and img.valid[:, 2:].all()
     assert any(n.endswith("a file that declares none masks nothing") for n in img.notes), img.notes

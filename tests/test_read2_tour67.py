@@ -9,7 +9,7 @@ from rsvlm.io.read import read_image  # noqa: E402
 from rsvlm.io.scaling import undeclared_fill  # noqa: E402
 
 
-def _band(path, a, pixel: float, nodata=None) -> str:
+def band_file(path, a, pixel: float, nodata=None) -> str:
     """A one-band GeoTIFF of ``a`` (H, W) at ``pixel`` m in UTM 33N from (500000, 5000000), declaring ``nodata``."""
     from rasterio.transform import from_origin
 
@@ -28,9 +28,9 @@ def _stacks(folder, fill, dtype, lo, hi):
     for a in fine:
         a[:, :12] = fill
     coarse[:, :6] = fill
-    paths = [_band(folder / f"{n}.tif", a, 10.0) for n, a in zip(("one", "two"), fine)]
-    same = _band(folder / "three_10m.tif", np.repeat(np.repeat(coarse, 2, 0), 2, 1), 10.0)
-    return [*paths, same], [*paths, _band(folder / "three_20m.tif", coarse, 20.0)]
+    paths = [band_file(folder / f"{n}.tif", a, 10.0) for n, a in zip(("one", "two"), fine)]
+    same = band_file(folder / "three_10m.tif", np.repeat(np.repeat(coarse, 2, 0), 2, 1), 10.0)
+    return [*paths, same], [*paths, band_file(folder / "three_20m.tif", coarse, 20.0)]
 
 
 def _found(notes):
@@ -109,8 +109,8 @@ def test_band_files_that_cannot_be_one_image_say_what_to_do(tmp_path):
     """A 4-band file or a float file among uint16 band files was refused naming it, with no word of what to do."""
     from rasterio.transform import from_origin
 
-    dn = _band(tmp_path / "B02.tif", np.full((8, 8), 900, np.uint16), 10.0)
-    flt = _band(tmp_path / "B03.tif", np.full((8, 8), 0.09, np.float32), 10.0)
+    dn = band_file(tmp_path / "B02.tif", np.full((8, 8), 900, np.uint16), 10.0)
+    flt = band_file(tmp_path / "B03.tif", np.full((8, 8), 0.09, np.float32), 10.0)
     with rasterio.open(tmp_path / "rgbn.tif", "w", driver="GTiff", width=8, height=8, count=4, dtype="uint16",
                        crs="EPSG:32633", transform=from_origin(500000, 5000000, 10, 10)) as ds:
         ds.write(np.ones((4, 8, 8), np.uint16))  # (4, H, W)
@@ -129,7 +129,7 @@ def test_a_fill_in_one_band_file_only_masks_the_pixel_as_a_declared_one_does(tmp
     for a in bands:
         a[:, :5] = -9999
     bands[2][:, 5] = -9999  # one column more in the third band
-    img = read_image([_band(tmp_path / f"band{i}.tif", a, 10.0) for i, a in enumerate(bands)], modality="msi")
+    img = read_image([band_file(tmp_path / f"band{i}.tif", a, 10.0) for i, a in enumerate(bands)], modality="msi")
     assert any("hold -9999" in n for n in img.notes), img.notes
     assert not img.valid[:, :6].any() and img.valid[:, 6:].all()
     assert img.data.min() >= 0
@@ -142,7 +142,7 @@ def test_i_and_q_files_with_a_nodata_mask_only_where_both_hold_it(tmp_path):
     q = np.full((8, 8), 3, np.int16)
     i[:, :2] = -9999
     q[:, :1] = -9999  # (-9999, -9999) in column 0; I = -9999 alone in column 1
-    paths = [_band(tmp_path / "scene_i_VV.tif", i, 10.0), _band(tmp_path / "scene_q_VV.tif", q, 10.0)]
+    paths = [band_file(tmp_path / "scene_i_VV.tif", i, 10.0), band_file(tmp_path / "scene_q_VV.tif", q, 10.0)]
     img = read_image(paths, modality="sar", scaling={"nodata": -9999, "sar_iq": True})
     assert img.data.shape[0] == 1, img.notes
     assert not img.valid[:, 0].any() and img.valid[:, 1:].all()
@@ -150,8 +150,8 @@ def test_i_and_q_files_with_a_nodata_mask_only_where_both_hold_it(tmp_path):
 
 def test_a_damaged_coarser_band_file_is_named_as_the_file(tmp_path):
     """A 20 m band file cut short, resampled on read, was named 'WarpedVRT(…/B8A.tif)' in the error."""
-    paths = [_band(tmp_path / "B02.tif", np.full((40, 40), 900, np.uint16), 10.0),
-             _band(tmp_path / "B8A.tif", np.arange(400, dtype=np.uint16).reshape(20, 20), 20.0)]
+    paths = [band_file(tmp_path / "B02.tif", np.full((40, 40), 900, np.uint16), 10.0),
+             band_file(tmp_path / "B8A.tif", np.arange(400, dtype=np.uint16).reshape(20, 20), 20.0)]
     whole = (tmp_path / "B8A.tif").read_bytes()
     (tmp_path / "B8A.tif").write_bytes(whole[: len(whole) - 600])  # its pixel data cut short (the header is first)
     with pytest.raises(ValueError, match=r"^\S*B8A.tif: read failed") as err:
@@ -166,7 +166,7 @@ def test_a_coarser_band_file_that_declares_no_nodata_beside_files_that_do_resamp
     paths = []
     for i, p in enumerate(one[:2]):
         with rasterio.open(p) as ds:
-            paths.append(_band(tmp_path / f"d{i}.tif", ds.read(1), 10.0, -9999))
+            paths.append(band_file(tmp_path / f"d{i}.tif", ds.read(1), 10.0, -9999))
     paths.append(mixed[2])
     img = read_image(paths, modality="msi")
     assert "nodata -9999 (as the other band files declare) left out of the bilinear resampling of three_20m.tif" in img.notes
