@@ -35,6 +35,7 @@ IN_PREDICT = {  # chat's options given to predict: what predict does in their pl
     "--temperature": "predict decodes greedily; rsvlm chat --temperature T samples",
     "--history": "predict asks one question; rsvlm chat --history N shows the model earlier exchanges",
 }
+_OTHERS_OPTIONS = {"chat": ("predict's options; in the chat ", IN_THE_CHAT), "predict": ("chat's options; ", IN_PREDICT)}
 GOES_ON = ("train", "merge-lora", "convert-llava")  # commands that write on where their stdout or stderr reader left
 
 TASK_CHOICES = ["det", "ground", "seg", "cls", "cap", "vqa", "count", "change", "regcap"]
@@ -382,13 +383,11 @@ def _stray(parser: argparse.ArgumentParser, command: str | None, extra: list[str
     before, after = extra[:cut], extra[cut + 1:]  # after "--" a word is no option, nor a typo of one
     message = f"unrecognized arguments: {' '.join(extra)}"
     heads = [a.split("=", 1)[0] for a in before if a.startswith("-")]
-    if command == "chat" and (said := dict.fromkeys(IN_THE_CHAT[h] for h in heads if h in IN_THE_CHAT)):
-        # chat --task det was asked "did you mean --tta?": predict's options are said as the chat does them
-        message += f" (predict's options; in the chat {'; '.join(said)})"
-        parser.explained = tuple(h for h in heads if h in IN_THE_CHAT)  # not "--task: did you mean --tta?"
-    elif command == "predict" and (said := dict.fromkeys(IN_PREDICT[h] for h in heads if h in IN_PREDICT)):
-        message += f" (chat's options; {'; '.join(said)})"
-        parser.explained = tuple(h for h in heads if h in IN_PREDICT)
+    # chat --task det was asked "did you mean --tta?": the other command's options are said as this one does them
+    lead, instead = _OTHERS_OPTIONS.get(command, ("", {}))
+    if said := dict.fromkeys(instead[h] for h in heads if h in instead):
+        message += f" ({lead}{'; '.join(said)})"
+        parser.explained = tuple(h for h in heads if h in instead)  # not "--task: did you mean --tta?"
     elif isinstance(parser, Parser):  # options are not abbreviated (--reg for --region): say the one meant
         message += "".join(dict.fromkeys(parser.meant(a) for a in before if a.startswith("-")))
     if after and command not in (None, "train"):  # was "--tile is no option: … did you mean --tile?"
