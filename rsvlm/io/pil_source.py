@@ -1,0 +1,149 @@
+"""The PIL backend behind ``sources.open_source`` (a plain PNG or JPEG, decoded whole) and ``ArraySource``,
+the in-memory source it and tifffile (``tiff.tifffile_source``) give. PIL leaves an image to GDAL
+(``_ForGdal``) past its decompression-bomb limit, as colour of 16 bits a channel, or where it is a TIFF
+misnamed (``_Misnamed``)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+from rsvlm.io.budget import check_fits
+from rsvlm.io.checks import ImageReadError, not_readable
+from rsvlm.io.large import PIL_DTYPES, DecodedWhole
+from rsvlm.io.pngcheck import check_whole_png
+
+PIL_AS_RGB = ("CMYK", "YCbCr", "LAB", "HSV")  # PIL modes read (and tiled: data_gen.crop) as RGB
+
+
+def pil_cuts_bits(im) -> bool:
+    """Whether PIL reads the open image ``im`` with fewer bits than stored: colour with 16 bits a
+    channel ("RGB;16B"), which it cuts to 8 (a 16-bit grey PNG it keeps)."""
+    return im.mode in ("RGB", "RGBA", "LA") and any(";16" in str(t[3]) for t in im.tile)
+
+
+def exif_note(turn) -> list[str]:
+    """The note for an EXIF orientation ``turn`` other than 1 (as stored), which no reader here applies."""
+    return [] if str(turn) in ("1", "None", "") else [
+        f"EXIF orientation {turn} ignored: pixels are read as stored, as GDAL reads them (a photo viewer "
+        "shows them turned or mirrored)"]
+
+
+class _ForGdal(Exception):
+    """An image PIL would not read as it is: past its decompression-bomb guard, or colour with 16
+    bits a channel, which PIL cuts to 8 (a 16-bit grey PNG it keeps)."""
+
+
+class _Misnamed(_ForGdal):
+    """A TIFF named as a photo (.png, .jpg): PIL reads its first 3 bands as RGB and drops the others, its
+    georeferencing and nodata; GDAL reads it as the TIFF it is. The message is the note that says so."""
+
+
+def _read_pil(path: Path, png_checked: set | None = None) -> tuple[np.ndarray, int | None, list[str], str]:
+    """(bands (C, H, W) as stored, alpha band index or None, notes: an EXIF orientation ignored,
+    frames after the first, 16-bit colour cut to 8 bits; its PIL mode as stored: "1" bilevel, "P" paletted). A PNG's pixel data is checked whole unless
+    ``png_checked`` holds it (``pngcheck.check_whole_png``)."""
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with warnings.catch_warnings():  # "possible decompression bomb DOS attack" on a large scene
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            im = Image.open(path)
+        with im:
+            if im.format == "TIFF":  # an RGBN GeoTIFF named .png read as RGB: its NIR band dropped unsaid
+                raise _Misnamed(f"{path.name} is a TIFF, though named {path.suffix}: read as one")
+            deep = pil_cuts_bits(im)
+            if deep and importlib.util.find_spec("rasterio") is not None:
+                raise _ForGdal(f"{im.mode} with 16 bits a channel")
+            _check_decode_fits(im)
+            im.load()
+            fmt, mode = im.format, im.mode
+            turn = im.getexif().get(0x0112, 1)  # EXIF Orientation: 1 = as stored
+            frames = getattr(im, "n_frames", 1)  # an animated GIF / WebP / APNG: PIL decodes the first
+            key = im.info.get("transparency") if im.mode not in ("P", "RGBA", "LA") else None  # a tRNS colour
+            if im.mode == "P":
+                im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+            elif im.mode in ("1", *PIL_AS_RGB):
+                im = im.convert("L" if im.mode == "1" else "RGB")
+            arr = np.asarray(im)
+            bands = im.getbands()
+    except Image.DecompressionBombError as e:
+        raise _ForGdal(str(e)) from e
+    except UnidentifiedImageError as e:
+        raise not_readable(path, "not a readable image", e) from e
+    except (OSError, SyntaxError, ValueError) as e:  # PIL reports truncation as OSError
+        raise ImageReadError(f"{path}: cannot decode image, truncated or corrupt ({e})") from e
+    if fmt == "PNG":  # after the decode: a file cut short is its "truncated" error
+        check_whole_png(path, png_checked)
+    arr = arr[None] if arr.ndim == 2 else np.moveaxis(arr, -1, 0)  # (H, W, C) → (C, H, W)
+    if arr.dtype == np.int32 and arr.size and arr.min() >= 0 and arr.max() < 65536:
+        arr = arr.astype(np.uint16)  # PIL "I" mode holds 16-bit PNGs
+    alpha = bands.index("A") if "A" in bands else None
+    if key is not None and alpha is None and len(np.atleast_1d(key)) == len(arr):  # a grey or RGB PNG's tRNS: was kept
+        arr, alpha = np.concatenate([arr, ~(arr == np.reshape(key, (-1, 1, 1))).all(0, keepdims=True)]), len(arr)
+    notes = exif_note(turn)
+    notes += ["16 bits a channel cut to 8 by PIL (rasterio, not installed, keeps them)"] if deep else []
+    notes += [f"the file holds {frames} frames; the first is read"] if frames > 1 else []
+    return arr, alpha, notes, mode
+
+
+def _check_decode_fits(im) -> None:
+    """Before PIL decodes the open image ``im`` whole (its pixels and then their numpy copy, a palette
+    as RGBA): ``_ForGdal`` where that does not fit in the memory free and rasterio is there to read
+    the file in windows, else a MemoryError (``budget.check_fits``)."""
+    bands = 4 if im.mode == "P" else 3 if im.mode in PIL_AS_RGB else len(im.getbands())
+    try:
+        check_fits(im.width, im.height, bands, PIL_DTYPES.get(im.mode, "uint8"), scaled=False, copies=2)
+    except MemoryError as e:
+        if importlib.util.find_spec("rasterio") is not None:
+            raise _ForGdal(f"too large to decode whole: {e}") from e
+        raise DecodedWhole(f"PIL decodes a {im.format} whole: {e}") from e
+
+
+class ArraySource:
+    """A decoded image held in memory (PIL / tifffile); not georeferenced."""
+
+    def __init__(self, path: Path, arr_alpha: tuple[np.ndarray, int | None], notes: list[str] | None = None, *,
+                 bilevel: bool = False, paletted: bool = False, colours: list[str | None] | None = None,
+                 nodata: float | None = None, mask: np.ndarray | None = None):
+        self.arr, self.alpha_index = arr_alpha  # (C, H, W)
+        self.mask = mask  # (H, W) bool, a TIFF's internal mask (valid where True), read by tifffile
+        self.bilevel = bilevel  # 1 bit a pixel (PIL mode "1", a bilevel TIFF): a mask's, not imagery's
+        self.paletted = paletted  # colour indices expanded to R, G, B (PIL mode "P")
+        self.file_nodata = nodata  # a TIFF's GDAL_NODATA tag, read by tifffile (NaN allowed)
+        self.paths = [path]
+        self.count, self.height, self.width = self.arr.shape
+        self.dtype = str(self.arr.dtype)
+        self.crs = self.transform = self.gcps = None
+        self.descriptions, self.units = [None] * self.count, [None] * self.count
+        self.colour_names = colours or (["R", "G", "B", None][: self.count] if self.count in (3, 4) else [None] * self.count)
+        self.notes = list(notes or [])
+        self.declares_nodata = nodata is not None or mask is not None  # PIL: an alpha band at most; tifffile: a
+        # GDAL_NODATA tag or an internal mask
+
+    def read(self, window, indexes: list[int], nodata: float | None):
+        x0, y0, w, h = window
+        raw = self.arr[indexes, y0 : y0 + h, x0 : x0 + w]  # (C, h, w)
+        valid = None
+        if self.alpha_index is not None:
+            valid = self.arr[self.alpha_index, y0 : y0 + h, x0 : x0 + w] > 0
+        if self.mask is not None:
+            m = self.mask[y0 : y0 + h, x0 : x0 + w]  # (h, w)
+            valid = m if valid is None else valid & m
+        for nd in (self.file_nodata, nodata):
+            if nd is not None:
+                v = ~(np.isnan(raw) if np.isnan(nd) else raw == nd).all(axis=0)  # (h, w)
+                valid = v if valid is None else valid & v
+        return raw, valid
+
+    def read_decimated(self, max_side: int, indexes: list[int], nodata: float | None):
+        step = max(1, int(np.ceil(max(self.width, self.height) / max_side)))
+        raw, valid = self.read((0, 0, self.width, self.height), indexes, nodata)
+        return raw[:, ::step, ::step], None if valid is None else valid[::step, ::step]
+
+    def close(self):
+        pass
