@@ -135,29 +135,23 @@ def saved_dtype(path: Path):
     an adapter-only checkpoint the base it names), from the safetensors headers; else the LLM's
     config.json ``dtype``; else that of ``vision.safetensors``; None where none says."""
     import json
-    from collections import Counter
-
-    import torch
 
     from rsvlm.config import load_yaml
     from rsvlm.model.checkpoint import resolve_in
     from rsvlm.model.ckpt_files import base_folder
-    from rsvlm.model.weights import saved_dtypes
+    from rsvlm.model.weights import most_saved_dtype, named_dtype
 
-    def most(files: list[Path]):  # a tie: the first in the files' order (a set's could differ from run to run)
-        stored = Counter(saved_dtypes([f for f in files if f.is_file()]).values())
-        return stored.most_common(1)[0][0] if stored else None
+    def most(files: list[Path]):  # those there: vision.safetensors may not be
+        return most_saved_dtype([f for f in files if f.is_file()])
 
     section = load_yaml(path / "config.yaml").get("llm")  # a string there: load_pretrained names the fault
     llm = section.get("name_or_path") if isinstance(section, dict) else None
     folder = base_folder(resolve_in(llm, path)) if isinstance(llm, str) and llm else None
     if folder is not None and (stored := most(sorted(folder.glob("*.safetensors")))):
         return stored
-    if folder is not None and (folder / "config.json").is_file():
-        conf = json.loads((folder / "config.json").read_text())
-        named = getattr(torch, str(conf.get("dtype") or conf.get("torch_dtype")), None) if isinstance(conf, dict) else None
-        if isinstance(named, torch.dtype) and named.is_floating_point:
-            return named
+    if folder is not None and (folder / "config.json").is_file() and \
+            (named := named_dtype(json.loads((folder / "config.json").read_text()))):
+        return named
     return most([path / "vision.safetensors"])
 
 

@@ -34,7 +34,7 @@ from rsvlm.model.projector import ProjectorConfig
 from rsvlm.model.stem import CLIP_MEAN, CLIP_STD, StemConfig
 from rsvlm.model.vision import VisionConfig, read_state_dict
 from rsvlm.model.vlm import TrainableConfig, VLMConfig
-from rsvlm.model.weights import open_safetensors, saved_dtypes
+from rsvlm.model.weights import most_saved_dtype, named_dtype, open_safetensors
 
 
 def check_shards(src: Path, pattern: str = "*.index.json") -> None:
@@ -135,13 +135,7 @@ def _preprocess(src: Path, default_resize: str) -> StemConfig:
 def _source_dtype(src: Path, conf: dict) -> torch.dtype:
     """The floating dtype most of ``src``'s safetensors weights are stored in (headers only), else the one
     its config.json names (``.bin`` weights), else float32."""
-    from collections import Counter
-
-    stored = Counter(saved_dtypes(sorted(src.glob("*.safetensors"))).values())
-    if stored:
-        return stored.most_common(1)[0][0]
-    named = getattr(torch, str(conf.get("dtype") or conf.get("torch_dtype") or ""), None)
-    return named if isinstance(named, torch.dtype) and named.is_floating_point else torch.float32
+    return most_saved_dtype(sorted(src.glob("*.safetensors"))) or named_dtype(conf) or torch.float32
 
 
 def check_key_typos(path: Path, conf: dict, part: str = "", model_type: str | None = None) -> None:

@@ -30,6 +30,22 @@ def saved_dtypes(files: list[Path]) -> dict[str, torch.dtype]:
     return out
 
 
+def most_saved_dtype(files: list[Path]) -> torch.dtype | None:
+    """The floating dtype most tensors of the safetensors ``files`` are stored in (``saved_dtypes``; a tie: the
+    first in the files' order, not a set's, which could differ from run to run); None where they hold none."""
+    from collections import Counter
+
+    stored = Counter(saved_dtypes(files).values())
+    return stored.most_common(1)[0][0] if stored else None
+
+
+def named_dtype(conf) -> torch.dtype | None:
+    """The floating dtype a transformers config.json (``conf``, as read) names, ``dtype`` or the older
+    ``torch_dtype``; None where it names none."""
+    named = getattr(torch, str(conf.get("dtype") or conf.get("torch_dtype") or ""), None) if isinstance(conf, dict) else None
+    return named if isinstance(named, torch.dtype) and named.is_floating_point else None
+
+
 def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
                         weights: list[float] | None = None, progress: bool = True) -> Path:
     """Weight-average full checkpoints of one architecture (a model soup): every floating tensor of
