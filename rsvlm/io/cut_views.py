@@ -1,8 +1,9 @@
-"""How far two tile views, one or both cut by an inner tile edge, are one object (``TileMerger._duplicate``)."""
+"""Tile views matched as one object (``TileMerger``): how far two views, one or both cut by an inner tile edge,
+are one (``_duplicate``), and a box of no area widened to 1 px for matching (``result``)."""
 
 from __future__ import annotations
 
-__all__ = ["cut_overlap"]
+__all__ = ["cut_overlap", "pixel_wide"]
 
 
 def cut_overlap(a: dict, b: dict, inter: float) -> float:
@@ -23,3 +24,21 @@ def cut_overlap(a: dict, b: dict, inter: float) -> float:
             if seen >= 0.25 * cut["geom"].area:
                 ios = max(ios, min(1.0, inter / max(seen, 1e-9)))
     return ios
+
+
+def pixel_wide(g, scene: tuple[int, int]):
+    """A box or oriented box of no area (``g``: a line or point) as 1 px wide for matching; one flat along x
+    or y as the 1-px span about its line moved inside the scene (``scene``: (w, h); on a 1-px strip its one
+    pixel row): on a 712x1 strip a model draws a car's box from y 0 to 0 in one tile and 1 to 1 in the next,
+    1 px apart once each was widened about its line alone, and the scene kept both (IoU 1/3). A slanted line
+    is widened about itself."""
+    from shapely.geometry import box
+
+    b = list(g.bounds)  # (x0, y0, x1, y1)
+    if b[2] > b[0] and b[3] > b[1]:  # a slanted line (an oriented box of no width)
+        return g.buffer(0.5, cap_style="square")
+    for i in (0, 1):
+        if b[i + 2] == b[i]:  # flat along this axis: the 1-px span about it, moved inside [0, side]
+            lo = min(max(b[i] - 0.5, 0.0), max(scene[i] - 1.0, 0.0)) if scene[i] else b[i] - 0.5
+            b[i], b[i + 2] = lo, lo + 1.0
+    return box(*b)

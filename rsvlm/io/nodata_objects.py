@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-__all__ = ["nodata_note", "count_on_nodata", "ValidityMap", "NODATA_MARK"]
+__all__ = ["nodata_note", "count_on_nodata", "ValidityMap", "NODATA_MARK", "scored_at_least"]
 
 NODATA_MARK = " lie wholly on nodata pixels (kept; the image has no data there)"
 
@@ -133,3 +133,12 @@ class ValidityMap:
             return 0
         win = np.array(self._windows).reshape(-1, 4)  # (N, 4) x0, y0, x1, y1
         return sum(span is not None and not self._has_data(span, win) for span in map(_pixels, objects))
+
+
+def scored_at_least(objects: list[dict], min_score: float) -> list[dict]:
+    """``objects`` as predict's ``above_min_score`` keeps them (unscored kept, a NaN score not), a score "0.8"
+    compared as the number it names, as ``TileMerger.best_of`` reads it (``above_min_score`` compares it as
+    given: a TypeError): the ones ``TileMerger``'s nodata count counts."""
+    if min_score <= 0:
+        return objects
+    return [o for o in objects if o.get("score") is None or float(o["score"]) >= min_score]

@@ -44,9 +44,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from rsvlm.io.cut_views import cut_overlap
+from rsvlm.io.cut_views import cut_overlap, pixel_wide
 from rsvlm.io.georef import on_object
-from rsvlm.io.nodata_objects import NODATA_MARK, ValidityMap, nodata_note
+from rsvlm.io.nodata_objects import NODATA_MARK, ValidityMap, nodata_note, scored_at_least
 from rsvlm.io.rows import RowReader, decodes_from_start
 from rsvlm.io.unions import dedupe_points, union_masks, union_polys
 from rsvlm.io.windows import (  # noqa: F401 (n_windows, touches_inner_edge: imported from here by predict_tiles, fusion)
@@ -64,24 +64,6 @@ __all__ = ["iter_windows", "n_windows", "TileMerger", "merge_tile_objects", "run
 
 SEAM_GAPS = ("face each other 1-2 px apart across an --overlap 0 seam: kept apart, as a gap there may be real (a "
              "path); a model that stops a pixel short of a tile's edge splits one object so, which an overlap joins")
-
-
-def _pixel_wide(g, scene: tuple[int, int]):
-    """A box or oriented box of no area (``g``: a line or point) as 1 px wide for matching; one flat along x
-    or y as the 1-px span about its line moved inside the scene (``scene``: (w, h); on a 1-px strip its one
-    pixel row): on a 712x1 strip a model draws a car's box from y 0 to 0 in one tile and 1 to 1 in the next,
-    1 px apart once each was widened about its line alone, and the scene kept both (IoU 1/3). A slanted line
-    is widened about itself."""
-    from shapely.geometry import box
-
-    b = list(g.bounds)  # (x0, y0, x1, y1)
-    if b[2] > b[0] and b[3] > b[1]:  # a slanted line (an oriented box of no width)
-        return g.buffer(0.5, cap_style="square")
-    for i in (0, 1):
-        if b[i + 2] == b[i]:  # flat along this axis: the 1-px span about it, moved inside [0, side]
-            lo = min(max(b[i] - 0.5, 0.0), max(scene[i] - 1.0, 0.0)) if scene[i] else b[i] - 0.5
-            b[i], b[i + 2] = lo, lo + 1.0
-    return box(*b)
 
 
 class TileMerger:
@@ -183,7 +165,7 @@ class TileMerger:
                     g = g if g.is_valid else shapely.make_valid(g)
                     if g.area == 0:  # x1 == x2 or y1 == y2 (a car on a 1-px strip): no IoU, its duplicates all kept
                         it["drawn"] = g  # matched as 1 px wide; its coords stay as drawn (``_joined`` too)
-                        g = _pixel_wide(g, scene)
+                        g = pixel_wide(g, scene)
                     it["geom"] = g
                     it["trunc"] = self._truncated(it, it["geom"], scene)
                 kept += self._nms(items, kind)
@@ -196,17 +178,9 @@ class TileMerger:
         self._restate(SEAM_GAPS, f"{self.n_seam_gaps} pair(s) of masks {SEAM_GAPS}" if self.n_seam_gaps else None)
         objects = [obj for _, obj in sorted(kept, key=lambda t: t[0])]
         # per merged object, not per tile's view; of those --min-score keeps (3 were said where it left 1)
-        self.n_on_nodata = self.validity.count(self._above_min_score(objects))
+        self.n_on_nodata = self.validity.count(scored_at_least(objects, self.min_score))
         self._restate(NODATA_MARK, nodata_note(self.n_on_nodata) if self.n_on_nodata else None)
         return objects
-
-    def _above_min_score(self, objects: list[dict]) -> list[dict]:
-        """``objects`` as predict's ``above_min_score`` keeps them (unscored kept, a NaN score not), a score "0.8"
-        compared as the number it names, as ``best_of`` reads it (``above_min_score`` compares it as given: a
-        TypeError)."""
-        if self.min_score <= 0:
-            return objects
-        return [o for o in objects if o.get("score") is None or float(o["score"]) >= self.min_score]
 
     def _restate(self, marker: str, said: str | None) -> None:
         """``notes`` less the note holding ``marker`` that an earlier ``result`` added, and with ``said``
