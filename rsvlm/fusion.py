@@ -47,7 +47,7 @@ import numpy as np
 
 from rsvlm.answer_text import vote_keys
 from rsvlm.answer_words import label_key, majority_label, says_none
-from rsvlm.fusion_masks import _needed, fuse_masks
+from rsvlm.fusion_masks import fuse_masks, views_needed
 from rsvlm.geometry.shapes import cover
 from rsvlm.inference import score_digits
 from rsvlm.tta_views import top_left
@@ -378,7 +378,7 @@ def voted_out(views: list[list[dict]], cfg: FuseConfig) -> str:
     head = f"test-time augmentation: \"None.\" in place of the plain answer's {k} shape(s), voted out: "
     if {o["kind"] for o in views[0]} <= set(MASKLIKE):
         slivers = f", or only slivers under {cfg.min_piece:g} of a view's instance" if cfg.min_piece else ""
-        return (f"{head}no pixel was drawn as one class by {_needed(cfg, n)} of the {n} views (min_share "
+        return (f"{head}no pixel was drawn as one class by {views_needed(cfg, n)} of the {n} views (min_share "
                 f"{cfg.min_share:g}){slivers}")
     return f"{head}no shape was found by {min(cfg.min_views, n)} of the {n} views (min_views)"
 

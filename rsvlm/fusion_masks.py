@@ -35,7 +35,7 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
         label = majority_label([o for objs in views for o in objs if label_key(o.get("label")) == key])
         masks = [geometry.objects_to_mask([o for o in objs if label_key(o.get("label")) == key], w, h)
                  for objs in views]  # (H,W) bool each
-        mask = _agreed(sum(m.astype(np.int32) for m in masks) >= _needed(cfg, len(views)), masks, cfg.min_piece)
+        mask = _agreed(sum(m.astype(np.int32) for m in masks) >= views_needed(cfg, len(views)), masks, cfg.min_piece)
         plain = [o for o in views[0] if label_key(o.get("label")) == key]  # the identity view's of this class
         if form == "poly" and plain and all(np.array_equal(m, mask) for m in masks) and all(map(_valid, plain)):
             out += [_as_fused(poly_rings(o), label) for o in plain]
@@ -62,7 +62,7 @@ def _as_fused(rings: list, label: str | None) -> dict:
     return {"kind": "poly", "label": label, "coords": rings[0], **({"rings": rings} if len(rings) > 1 else {})}
 
 
-def _needed(cfg: FuseConfig, n_views: int) -> int:
+def views_needed(cfg: FuseConfig, n_views: int) -> int:
     """Views that must cover a pixel for it to be kept (``cfg.min_share`` of them, at least one)."""
     return max(1, math.ceil(cfg.min_share * n_views - 1e-9))
 
