@@ -245,11 +245,11 @@ def read_pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
         objs = regions.for_scoring(objs, w, h)
         return Parsed([{**o, "score": 1.0 if o.get("score") is None else float(o["score"])} for o in objs],
                       PARTIAL if problems else OK, problems)
-    return answer_objects(item, fmt)
+    return _read_answer(item, fmt)  # (kept once, as pred_objects: answer_objects is the notes' where objects are given)
 
 
 def _read_answer(item: Item, fmt: str) -> Parsed:
-    """``answer_objects``, read."""
+    """``answer_objects``, read; ``read_pred_objects``'s where no ``objects`` are given."""
     from eval import regions
 
     answer = item.pred.get("answer")
@@ -285,7 +285,6 @@ def single_label_fill(objects: list[dict], gt: list[dict]) -> list[dict]:
     return [o if o.get("label") else {**o, "label": only} for o in objects]
 
 
-
 COCO_CLASS_ADVICE = ("carry a COCO 'category_id' and no 'label': classes are matched by name; give each its class "
                      "name as 'label'")  # detection's and segmentation's notes, after their count
 
@@ -294,6 +293,7 @@ def coco_unlabelled(objects: list[dict]) -> int:
     """How many of ``objects`` carry a COCO ``category_id`` (a class number) and no ``label``: no class name to
     match a reference's by (``COCO_CLASS_ADVICE``)."""
     return sum(o.get("category_id") is not None and not o.get("label") for o in objects)
+
 
 if __name__ == "__main__":  # python -m eval.answers: no command line; say so, and which scripts have one
     from eval.__main__ import library_main
