@@ -306,9 +306,23 @@ def _interrupted(argv: list[str], after: float = 0.05, when=None) -> int:
         sys.unraisablehook = hook
 
 
-def test_ctrl_c_during_rebuild_is_one_line_and_leaves_no_records_file(tmp_path, capsys):
+def test_ctrl_c_during_rebuild_is_one_line_and_leaves_no_records_file(tmp_path, capsys, monkeypatch):
+    import time
+
+    from data_gen.instructions import rebuild
+
     synthesize(tmp_path, 40, seed=0, cfg=_small(), progress=False, verbose=False)
-    rc = _interrupted(["rebuild", "--dir", str(tmp_path), "--prefix", "g_", "instructions.records_per_image=50"])
+    read, load = [], rebuild.load_scene
+
+    def slow_load(path):  # the tenth scene waits for the Ctrl-C: a fixed 0.05 s timer missed a rebuild of
+        read.append(path)  # ~0.04 s on a fast machine, or landed after its files were written
+        if len(read) == 10:
+            time.sleep(60)
+        return load(path)
+
+    monkeypatch.setattr(rebuild, "load_scene", slow_load)
+    rc = _interrupted(["rebuild", "--dir", str(tmp_path), "--prefix", "g_", "instructions.records_per_image=50"],
+                      when=lambda: len(read) >= 10)
     assert rc == 130 and "interrupted: no g_train/val/test.jsonl written" in capsys.readouterr().err
     assert not list(tmp_path.glob("g_*.jsonl"))
 
