@@ -1,6 +1,7 @@
 """Reading and band-matching notes said where they are shown: their advice names predict's options
 (``--modality sar``, ``--bands R,G,B,NIR``) and, for the bands, a record's field too (``stem.NAME_BANDS``).
 On the command line only the option fits; in a chat, the ``/image`` command that takes the same words.
+A question's four pixel numbers where a ``<box>`` belongs: the box to write for them (``pixel_box_hint``).
 
     for_chat("1 unnamed band taken as VV (name it with --bands, or …)", "vv.tif", "sar")
     # '1 unnamed band taken as VV (name it with /image vv.tif sar NAME,NAME,…)'
@@ -41,3 +42,18 @@ def for_chat(note: str, path: str, modality: str | None, bands: str | None = Non
     named = MODALITY.sub(modality_said, for_cli(note))
     named = MODALITY_ALONE.sub(lambda m: f"/image {q} MODALITY{f' {bands}' if bands else ''}", named)
     return BANDS.sub(bands_said, named)
+
+
+def pixel_box_hint(question: str, img) -> str:
+    """Where ``question`` holds four numbers X1,Y1,X2,Y2 that fit ``img`` (a pair's later image, whose
+    pixels shapes are read in) as pixels, as ``predict --region`` takes them: the box to write for them
+    ("; 10,10,50,50 as pixels of a.tif (600x600) is <box>…</box>"); "" otherwise."""
+    from rsvlm import inference as inf  # here: stem and records import this module, without torch
+
+    num = r"(\d+(?:\.\d+)?)"
+    if not (m := re.search(rf"(?<![\w.]){num}\s*,\s*{num}\s*,\s*{num}\s*,\s*{num}(?!\w|\.\d)", question)):
+        return ""
+    if not (box := inf.pixel_box(list(map(float, m.groups())), img)):
+        return ""
+    w, h = inf.scene_wh(img)
+    return f"; {m.group(0)} as pixels of {inf.image_label(img)} ({w}x{h}) is {box}"

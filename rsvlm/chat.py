@@ -20,7 +20,7 @@ import time
 
 from rsvlm import inference as inf
 from rsvlm import tables
-from rsvlm.advice import for_cli
+from rsvlm.advice import for_cli, pixel_box_hint
 from rsvlm.answering import context_cap, worded_note
 from rsvlm.chat_commands import Commands
 from rsvlm.closed_pipes import stdout_to_null
@@ -290,19 +290,6 @@ class ChatREPL:
             return True
         self.ask(line)
         return True
-
-
-def pixel_box_hint(question: str, img) -> str:
-    """Where ``question`` holds four numbers X1,Y1,X2,Y2 that fit ``img`` (a pair's later image, whose
-    pixels shapes are read in) as pixels, as ``predict --region`` takes them: the box to write for them
-    ("; 10,10,50,50 as pixels of a.tif (600x600) is <box>…</box>"); "" otherwise."""
-    num = r"(\d+(?:\.\d+)?)"
-    if not (m := re.search(rf"(?<![\w.]){num}\s*,\s*{num}\s*,\s*{num}\s*,\s*{num}(?!\w|\.\d)", question)):
-        return ""
-    if not (box := inf.pixel_box(list(map(float, m.groups())), img)):
-        return ""
-    w, h = inf.scene_wh(img)
-    return f"; {m.group(0)} as pixels of {inf.image_label(img)} ({w}x{h}) is {box}"
 
 
 def main(args) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from rsvlm import inference as inf
 from rsvlm import tables
-from rsvlm.advice import for_cli
+from rsvlm.advice import for_cli, pixel_box_hint
 from rsvlm.answering import context_cap, worded_note
 from rsvlm.closed_pipes import readers_may_close
 from rsvlm.io.nodata_objects import count_on_nodata, nodata_note
@@ -165,14 +165,14 @@ def named_task(args) -> str:
 def asked_question(args, image, say) -> str:
     """The question put to the model: ``--prompt`` (a task tag alone, ``[det]``, is that task's standard
     question, as in chat), ``--region``'s (``region_question``) or ``--task``'s standard one, its tag
-    written as the model learnt it and ``--task``'s put before a question opening with none. Says (``say``)
-    where a tag differs from ``--task`` (predict's ``settle_task`` refuses that first) and where the detection
-    options go unused; a ValueError naming the option otherwise."""
+    written as the model learnt it and ``--task``'s put before a question opening with none (a tag other
+    than ``--task``'s is ``settle_task``'s to refuse, first). Says (``say``) where the detection options go
+    unused; a ValueError naming the option otherwise."""
     m = re.fullmatch(r"\s*\[(\w+)\]\s*", args.prompt or "")
     alone = m.group(1).lower() if m and m.group(1).lower() in inf.DEFAULT_PROMPTS else None
     given = args.prompt
     if alone:  # was asked as the bare tag: [count] was answered with a box, [vqa] with a class (chat says so too)
-        args.prompt = None if alone == args.task else inf.DEFAULT_PROMPTS[alone]
+        args.prompt = None  # settle_task made it --task's (or refused another)
     question = region_question(args, image) or args.prompt or inf.DEFAULT_PROMPTS[args.task]
     if args.region is None and "{box}" in question:  # "[vqa] What is in {box}?" was asked as typed, about nothing
         raise ValueError("--prompt holds {box}, the place --region's box is written in, and no --region is given: "
@@ -189,22 +189,16 @@ def asked_question(args, image, say) -> str:
     except ValueError as e:
         raise ValueError(f"--prompt: {e}") from None
     if why := inf.shape_problem(question):  # <box>10,10,50,50</box> was asked as written: an answer about nothing
-        from rsvlm.chat import pixel_box_hint  # "; 10,10,50,50 as pixels of x.tif (96x64) is <box>…</box>"
-
         # --region is refused for any task but [regcap]: it was offered for a [vqa] question too
         raise ValueError(f"--prompt: {why}" + ("; --region X1,Y1,X2,Y2 gives a [regcap] box in pixels"
                          if (opening_task(question) or args.task) == "regcap" else pixel_box_hint(question, image)))
     if alone:
         say(f"note: --prompt {given.strip()!r} is a task tag alone: asked as the task's standard question, {question!r}")
-    if (tag := opening_task(question)) is None:  # "[1] of the ships?" opens with no tag: one is put before it
-        question, tag = f"[{args.task}] {question}", args.task
-    elif tag != args.task:
-        say(f"warning: --prompt opens with [{tag}] but --task is {args.task}: asked as [{tag}], "
-            f"the answer read as --task {args.task}")
+    if opening_task(question) is None:  # "[1] of the ships?" opens with no tag: one is put before it
+        question = f"[{args.task}] {question}"
     ignored = [o for o, on in (("--min-objects", args.min_objects), ("--det-by-class", args.det_by_class)) if on]
-    if ignored and tag != "det":  # was silent; now in --out's notes too (was a bare print in cli.main)
-        say(f"warning: {' and '.join(ignored)} ignored: " + (f"{named_task(args)} asks no [det] question"
-            if tag == args.task else f"the question opens with [{tag}], not [det]"))
+    if ignored and args.task != "det":  # was silent; now in --out's notes too (was a bare print in cli.main)
+        say(f"warning: {' and '.join(ignored)} ignored: {named_task(args)} asks no [det] question")
     return question
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import types
+from pathlib import Path
 
 import pytest
 
@@ -36,12 +37,13 @@ def test_a_task_tag_alone_asks_the_standard_question(prompt):
     assert any("is a task tag alone" in line for line in said.lines)
 
 
-def test_another_task_s_tag_alone_asks_that_task_s_question_and_warns():
-    from rsvlm.predict import Said, asked_question
-
-    said = Said()
-    assert asked_question(_args(task="det", prompt="[cls]"), _image(), said) == inf.DEFAULT_PROMPTS["cls"]
-    assert any("--prompt opens with [cls] but --task is det" in line for line in said.lines)
+def test_another_task_s_tag_alone_is_refused_as_two_tasks(tmp_path, capsys):
+    """--task det --prompt '[cls]' was asked as [cls] with a warning; it names two tasks, refused before the
+    model loads (settle_task, stop 67): asked_question's warning of it could not be reached, and is gone."""
+    sample = Path(__file__).resolve().parents[1] / "rsvlm" / "assets" / "samples" / "harbour_optical.png"
+    assert main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(sample), "--task", "det",
+                 "--prompt", "[cls]"]) == 2
+    assert "--task det and --prompt's [cls] name two tasks" in capsys.readouterr().err
 
 
 def test_a_regcap_tag_alone_takes_the_region_question():
