@@ -81,9 +81,9 @@ def bad_weights(weights: dict) -> dict:
     return {k: v for k, v in weights.items() if not ok(v)}
 
 
-TASKS_HELP = ("comma list of tasks to make records of, e.g. det,ground: the others' instructions.task_weights set "
-              "to 0 (a key=value weight > 0 of one of those is refused), these keep the config's weight (1 where "
-              "that is 0); default: the config's mix")
+TASKS_HELP = ("comma list of tasks to make records of, any case, each once, e.g. det,ground: the others' "
+              "instructions.task_weights set to 0 (a key=value weight > 0 of one of those is refused), these keep the "
+              "config's weight (1 where that is 0); default: the config's mix")
 
 
 def load_with_tasks(path, overrides: list[str], tasks: str | None):
@@ -132,6 +132,8 @@ def task_overrides(tasks: str, weights: dict | None = None) -> list[str]:
     names = [t.strip().lower().strip("[]") for t in tasks.split(",") if t.strip()]  # "[det]" as prompts tag it
     if not names:
         raise ValueError(f"--tasks {tasks!r} names no task; tasks are {', '.join(TASKS)}")
+    if twice := sorted({t for t in names if names.count(t) > 1}, key=names.index):  # det,DET: made once, unsaid
+        raise ValueError(f"--tasks {tasks!r}: {', '.join(twice)} named more than once (any case); name each task once")
     if bad := [t for t in names if t not in TASKS]:
         # "detection", "classification", "region caption": the tag shortens the word, which difflib finds too far
         near = [t for t in sorted(TASKS, key=len) if _shortens(t, bad[0])][-1:] or difflib.get_close_matches(
@@ -151,12 +153,14 @@ def _shortens(tag: str, word: str) -> bool:
 
 def check_weights(cfg: InstructionConfig) -> None:
     """Raise naming any unknown task or modality in the mix, or a negative weight."""
-    unknown = sorted(set(cfg.task_weights) - set(TASKS))
+    unknown = sorted(set(cfg.task_weights) - set(TASKS), key=str)
     if unknown:
-        raise ValueError(f"instructions.task_weights: unknown task(s) {unknown}; tasks are {', '.join(TASKS)}")
-    unknown = sorted(set(cfg.modality_weights) - set(MODALITIES))
+        raise ValueError(f"instructions.task_weights: unknown task(s) {unknown}{_lower(unknown, TASKS)}; tasks are "
+                         f"{', '.join(TASKS)}")
+    unknown = sorted(set(cfg.modality_weights) - set(MODALITIES), key=str)
     if unknown:
-        raise ValueError(f"instructions.modality_weights: unknown modality {unknown}; one of {', '.join(MODALITIES)}")
+        raise ValueError(f"instructions.modality_weights: unknown modality {unknown}{_lower(unknown, MODALITIES)}; one "
+                         f"of {', '.join(MODALITIES)}")
     for key in ("task_weights", "modality_weights"):
         if bad := bad_weights(getattr(cfg, key)):
             raise ValueError(f"instructions.{key}: weights must be finite numbers >= 0, got {bad}")
@@ -171,6 +175,13 @@ def check_weights(cfg: InstructionConfig) -> None:
     if cfg.mask_budget < 8 or cfg.max_det_objects < 1:
         raise ValueError(f"instructions: need mask_budget >= 8 (location tokens per instance) and max_det_objects >= 1, "
                          f"got {cfg.mask_budget} and {cfg.max_det_objects}")
+
+
+def _lower(names, known) -> str:
+    """"; config keys are lower case: det" where ``names`` hold a known name in another case (``--tasks`` and
+    ``--modalities`` take any case, a config's keys, as synth's ``modalities`` list, do not); "" otherwise."""
+    cased = [str(n).lower() for n in names if str(n).lower() in known]
+    return f" (config keys are lower case: {', '.join(cased)})" if cased else ""
 
 
 def check_makeable(cfg: InstructionConfig, modalities, whose: str, pairs: bool, no_pairs: str) -> None:

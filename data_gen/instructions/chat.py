@@ -162,9 +162,9 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
         return 2
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        # --out X.jsonl.gz was plain text under a gzip name (zcat: "not in gzip format"); mtime 0: same bytes each run
+        # --out X.jsonl.gz (.GZ too) was plain text under a gzip name (zcat: "not in gzip format"); mtime 0: same bytes
         with open(part, "wb") as raw, (gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0)
-                                       if out.name.endswith(".gz") else contextlib.nullcontext(raw)) as packed, \
+                                       if out.name.lower().endswith(".gz") else contextlib.nullcontext(raw)) as packed, \
                 io.TextIOWrapper(packed, encoding="utf-8") as f:
             for r in bar(chats, desc="chat: write", unit="conversation", disable=a.no_progress):
                 f.write(json.dumps(r) + "\n")

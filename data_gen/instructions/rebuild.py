@@ -59,6 +59,8 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     if not paths:
         raise FileNotFoundError(no_scenes(root))
     stats, missing, rendered, no_split = Stats(), [], set(), []
+    broken: list[tuple[Path, str]] = []  # cut short: every one is named, after the rest are checked, and no record is written
+    owner: dict[str, Path] = {}  # scene id -> its file: a copy under another name doubled its records' ids
     unfinished = (root / "train.jsonl.partial").is_file()  # synth's (or an unprefixed rebuild's) cut short
     files = SplitFiles(root, prefix, keep_earlier=True)  # an earlier set of this prefix stays until this one is done
     try:
@@ -68,8 +70,13 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
             except ValueError as e:  # cut short (a killed run, a full disk): said what is wrong, not what to do
                 if not isinstance(e.__cause__, (json.JSONDecodeError, UnicodeDecodeError)):
                     raise  # a JSON of another shape: not synth's to make again
-                raise ValueError(f"{e}; no records written. Make it again ({remake(root, path, paths)}) or remove it "
-                                 "to leave its scene out") from e
+                broken.append((path, str(e)))
+                continue
+            if (first := owner.setdefault(str(scene["scene"]), path)) != path:
+                raise ValueError(f"scene {scene['scene']!r} is in two files, {first} and {path}: its records would be "
+                                 "made twice, with the same ids; remove the copy")
+            if broken:  # only the rest's JSON is read now: no record will be written
+                continue
             split = scene.get("split", "train")
             if "split" not in scene:  # made by hand, or before scenes stored their split
                 no_split.append(path)
@@ -87,6 +94,8 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
                     continue
                 stats.add_record(r)
                 files.write(split, json.dumps(r, separators=(",", ":")))
+        if broken:
+            raise ValueError(broken_note(root, broken, paths))
         check_makeable(cfg, sorted(rendered), "modality of the scenes", bool(stats.pairs),
                        f"none of the {len(paths)} scenes is one")
     except BaseException:
@@ -103,6 +112,19 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     (root / f"{prefix}stats.json").write_text(json.dumps(report, indent=1) + "\n")
     files.commit()
     return report
+
+
+def broken_note(root: Path, broken: list[tuple[Path, str]], paths: list[Path]) -> str:
+    """The error for the scene JSON files ``broken`` of ``paths`` (each with its error: not valid JSON, cut short):
+    the first's error, then how many and each named (the first 20), and what to do. The first alone was said, and
+    each rebuild run again found the next."""
+    first, why = broken[0]
+    if len(broken) == 1:
+        return f"{why}; no records written. Make it again ({remake(root, first, paths)}) or remove it to leave its scene out"
+    names = ", ".join(p.name for p, _ in broken[:20]) + (f" and {len(broken) - 20} more" if len(broken) > 20 else "")
+    return (f"{why}; {len(broken)} of the {len(paths)} scene JSON files under {root / 'scenes'} are not valid JSON: "
+            f"{names}; no records written. Make them again ({remake(root, first, paths)}) or remove them to leave "
+            "their scenes out")
 
 
 def remake(root: Path, path: Path, paths: list[Path]) -> str:

@@ -1,0 +1,110 @@
+"""Tour of stop 68, area synth: a task named twice in --tasks, task names in any case (a record's "task", a config
+key in another case), every cut-short scene JSON of a rebuild named, a scene JSON copied under another name, and
+chat's --out named *.GZ."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+
+import pytest
+
+
+@pytest.fixture(scope="module")
+def seed5(tmp_path_factory):
+    """A tiny set of seed 5 (scene ids s5-000000 … s5-000003), made by the command line."""
+    from data_gen.__main__ import main
+
+    out = tmp_path_factory.mktemp("tour68") / "set"
+    argv = ["synth", "--out", str(out), "--n", "4", "--seed", "5", "--size", "32", "--modalities", "ir",
+            "--pairs-fraction", "0", "--no-progress"]
+    assert main(argv) == 0
+    return out
+
+
+@pytest.mark.parametrize("tasks, said", [("det,det", "det"), ("DET, [det],ground", "det")])
+def test_a_task_named_twice_is_refused(tasks, said, tmp_path, capsys):
+    # --tasks det,det made det records once, unsaid (a repeated modality was refused, naming it)
+    from data_gen.__main__ import main
+
+    argv = ["synth", "--out", str(tmp_path / "o"), "--n", "2", "--size", "32", "--tasks", tasks, "--no-progress"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"error: --tasks {tasks!r}: {said} named more than once" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_task_weight_key_in_upper_case_names_the_lower_case_key(tmp_path, capsys):
+    # --tasks DET and --modalities SAR take any case; instructions.task_weights.DET=1 said "unknown task(s) ['DET']"
+    # and no more, while modalities=[SAR] said "in lower case: sar"
+    from data_gen.__main__ import main
+
+    base = ["synth", "--out", str(tmp_path / "o"), "--n", "2", "--size", "32", "--no-progress"]
+    assert main([*base, "instructions.task_weights.DET=1"]) == 2
+    assert "unknown task(s) ['DET'] (config keys are lower case: det)" in capsys.readouterr().err
+    assert main([*base, "instructions.modality_weights.SAR=1"]) == 2
+    assert "unknown modality ['SAR'] (config keys are lower case: sar)" in capsys.readouterr().err
+
+
+def test_a_records_task_is_read_in_any_case():
+    # "modality": "SAR" was read as sar, "[DET]" in a prompt as det, but "task": "DET" refused the record
+    from rsvlm.data.records import RecordError, normalize_record
+
+    rec = {"id": "a", "images": [{"path": "a.tif", "modality": "SAR"}], "task": " DET ",
+           "conversations": [{"from": "human", "value": "<image>\n[det] Find ships."}, {"from": "gpt", "value": "None."}]}
+    assert normalize_record(rec)["task"] == "det"
+    assert normalize_record({**rec, "task": ""})["task"] == "det"  # blank is unsaid, as a blank modality: the tag's
+    with pytest.raises(RecordError, match="'detect' is not one of"):
+        normalize_record({**rec, "task": "Detect"})
+
+
+def test_rebuild_names_every_cut_short_scene(seed5, capsys):
+    # it stopped at the first: a user remade that one, ran again, and met the next
+    from data_gen.__main__ import main
+
+    scenes = sorted((seed5 / "scenes").glob("*.json"))
+    kept = {p: p.read_bytes() for p in scenes}
+    try:
+        for p in (scenes[1], scenes[3]):
+            p.write_bytes(kept[p][:60])
+        assert main(["rebuild", "--dir", str(seed5), "--prefix", "r_", "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        assert f"{scenes[1]}: not valid JSON" in err
+        assert f"2 of the 4 scene JSON files under {seed5 / 'scenes'} are not valid JSON: " \
+               f"{scenes[1].name}, {scenes[3].name}; no records written. Make them again (python -m data_gen synth " \
+               f"--out {seed5} --seed 5 --n 4" in err
+        assert not list(seed5.glob("r_*"))
+    finally:
+        for p, b in kept.items():
+            p.write_bytes(b)
+
+
+def test_rebuild_refuses_a_scene_copied_under_another_name(seed5, capsys):
+    # a copy (s5-000001 copy.json) made every record of its scene twice, with the same ids
+    from data_gen.__main__ import main
+    from rsvlm.data.records import load_records
+
+    src = seed5 / "scenes" / "s5-000001.json"
+    copy = seed5 / "scenes" / "s5-000001 copy.json"
+    shutil.copy(src, copy)
+    try:
+        assert main(["rebuild", "--dir", str(seed5), "--prefix", "d_", "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        assert f"error: scene 's5-000001' is in two files, {copy} and {src}: its records would be made twice" in err
+        assert not list(seed5.glob("d_*"))
+    finally:
+        copy.unlink()
+    assert main(["rebuild", "--dir", str(seed5), "--prefix", "d_", "--no-progress"]) == 0
+    _, report = load_records(seed5 / "d_train.jsonl")
+    assert report.duplicates == 0
+
+
+def test_chat_out_named_upper_case_gz_is_gzip(seed5, tmp_path, capsys):
+    # --out chat.jsonl.GZ was written as plain text under a gzip name
+    from data_gen.__main__ import main
+
+    out = tmp_path / "chat.jsonl.GZ"
+    assert main(["chat", "--src", str(seed5 / "train.jsonl"), "--out", str(out), "--no-progress"]) == 0
+    with gzip.open(out, "rt") as f:
+        assert json.loads(f.readline())["id"].startswith("chat-")
