@@ -15,6 +15,8 @@ import math
 
 import numpy as np
 
+from rsvlm.output_options import above_min_score
+
 __all__ = ["nodata_note", "count_on_nodata", "ValidityMap", "NODATA_MARK", "scored_at_least"]
 
 NODATA_MARK = " lie wholly on nodata pixels (kept; the image has no data there)"
@@ -136,9 +138,9 @@ class ValidityMap:
 
 
 def scored_at_least(objects: list[dict], min_score: float) -> list[dict]:
-    """``objects`` as predict's ``above_min_score`` keeps them (unscored kept, a NaN score not), a score "0.8"
-    compared as the number it names, as ``TileMerger.best_of`` reads it (``above_min_score`` compares it as
-    given: a TypeError): the ones ``TileMerger``'s nodata count counts."""
-    if min_score <= 0:
-        return objects
-    return [o for o in objects if o.get("score") is None or float(o["score"]) >= min_score]
+    """``objects`` as predict's --min-score keeps them, by its one rule (``output_options.above_min_score``: unscored
+    kept, a NaN score not), a score "0.8" read as the number it names first, as ``TileMerger.best_of`` reads it
+    (``above_min_score`` compares it as given: a TypeError): the ones ``TileMerger``'s nodata count counts."""
+    read = [dict(o, score=float(o["score"])) if isinstance(o.get("score"), str) else o for o in objects]
+    kept = {id(o) for o in above_min_score(read, min_score)[0]}
+    return [o for o, r in zip(objects, read) if id(r) in kept]
