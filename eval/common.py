@@ -137,9 +137,10 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
     if err := out_name_problem(args.out) or next((f"--{k} {v!r} names no file (an unset shell variable?)" for k in (
             "gt", "pred") if not (v := getattr(args, k)).strip()), None):  # was read as '.', "a folder"
         ap.error(err)
-    if (root := args.image_root) is not None and not (root.strip() and Path(root).is_dir()):  # else no note
-        ap.error(f"--image-root {root!r} names no folder (an unset shell variable?)" if not root.strip() else
-                 f"--image-root {root!r}: {'a file, not a folder' if Path(root).exists() else 'no such folder'}")
+    from rsvlm.eval_reading import image_root_problem  # one wording with rsvlm eval's and loc_error's
+
+    if err := image_root_problem(args.image_root):  # else no note
+        ap.error(err)
     if args.out:  # before scoring, which can take minutes
         for name in ("gt", "pred"):
             if Path(args.out).resolve() == Path(getattr(args, name)).resolve():

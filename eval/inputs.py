@@ -71,7 +71,9 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
     try:
         records = list(read_records(path, strict=True, report=report))  # plain or gzip-compressed
     except RecordError as e:
-        if _is_predictions(path):
+        from rsvlm.eval_reading import holds_predictions  # one rule with rsvlm eval's --data check
+
+        if holds_predictions(path):
             raise ScoreError(f"{path} holds predictions ({{id, task, answer}} lines), not ground-truth records: "
                              f"are --gt and --pred swapped? (read as records: {e})") from e
         raise
@@ -87,29 +89,6 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
         else:
             other[str(rec.get("task"))] += 1
     return kept, other, ids
-
-
-def _is_predictions(path: str | Path) -> bool:
-    """Whether the first line of ``path``, or the first item of a JSON array, reads as a prediction, as
-    ``load_predictions`` reads one: an object with an ``answer``, ``objects`` (a detector's own, without an answer; was
-    "field 'conversations': missing") or an id and a ``text`` (LLaVA's model_vqa), and no ``conversations``. Told from the
-    file's head (``records_shape.HEAD_CAP`` bytes): a records file of GB that cannot be read (a pretty-printed
-    wrapper) was read and decoded whole to say so (946 MB peak for 136 MB), and a bad byte anywhere hid it."""
-    from rsvlm.data import records_shape
-    from rsvlm.eval_reading import head_object
-
-    with contextlib.suppress(*GZIP_ERRORS, ValueError), open_bytes(path) as f:  # gzip too, as the records are read
-        head = f.read(records_shape.HEAD_CAP)
-        text = head.decode("utf-8", "replace").lstrip()  # a character cut at its end
-        if text.startswith("["):  # the first item
-            first = text[1:].lstrip()
-        else:
-            first = next((line for line in text.split("\n") if line.strip()), "null")
-        # longer than the head (an answer of MB): its keys read so far tell (were "no predictions")
-        first = head_object(first, len(head) >= records_shape.HEAD_CAP, lambda t: json.JSONDecoder().raw_decode(t)[0])
-        return isinstance(first, dict) and "conversations" not in first and (
-            "answer" in first or "objects" in first or "text" in first and ("id" in first or "question_id" in first))
-    return False
 
 
 def load_predictions(path: str | Path) -> PredictionFile:

@@ -200,9 +200,10 @@ def main(argv: list[str] | None = None) -> int:
         if Path(a.out).resolve() == path.resolve():
             p.error(f"--out {a.out} is the --data file: the result would overwrite it")
         out_dir(a.out)
-    if a.image_root and not Path(a.image_root).is_dir():
-        p.error(f"--image-root {a.image_root} is not a folder")
-    from rsvlm.eval_reading import predictions_given
+    from rsvlm.eval_reading import image_root_problem, predictions_given
+
+    if err := image_root_problem(a.image_root):  # '' was read as not given
+        p.error(err)
 
     if err := predictions_given(path):  # was "no usable record … 'conversations': missing", once the model loaded
         raise ScoreError(err)

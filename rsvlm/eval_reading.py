@@ -17,23 +17,60 @@ from rsvlm.predictions import asked_digest
 
 
 def predictions_given(data: Path) -> str | None:
-    """Why ``data`` cannot be the test set where its first line is a prediction (an ``answer`` or ``objects``, no
-    ``conversations``: rsvlm eval's own --out given as --data, "field 'conversations': missing" of each line); None
-    otherwise. Its first line is read to ``records_shape.HEAD_CAP`` bytes at most: a LLaVA JSON array is one line,
-    and a 104 MB one was read and decoded whole (9 s, 310 MB more peak) before loc_error loaded its model; a line cut
-    there tells by the keys read so far."""
-    from rsvlm.data import records_shape
-    from rsvlm.data.records import GZIP_ERRORS, json_line, open_bytes
-
-    with contextlib.suppress(*GZIP_ERRORS, ValueError), open_bytes(data) as f:
-        raw = f.readline(records_shape.HEAD_CAP)
-        line = raw.decode("utf-8", "replace").removeprefix("\ufeff").lstrip()  # "replace": a character cut at the cap
-        row = head_object(line, len(raw) >= records_shape.HEAD_CAP, json_line)  # a mask's objects of MB: its keys
-        if isinstance(row, dict) and "conversations" not in row and ("answer" in row or "objects" in row):
-            return (f"--data {data} holds predictions ({{id, task, answer}} lines), not the test set's records: give "
-                    f"the records (their conversations hold the questions); predictions are scored with python -m "
-                    f"eval.TASK --gt TEST.jsonl --pred {data}")
+    """Why ``data`` cannot be the test set where it holds predictions (``holds_predictions``: rsvlm eval's own --out
+    given as --data, "field 'conversations': missing" of each line); None otherwise."""
+    if holds_predictions(data):
+        return (f"--data {data} holds predictions ({{id, task, answer}} lines), not the test set's records: give "
+                f"the records (their conversations hold the questions); predictions are scored with python -m "
+                f"eval.TASK --gt TEST.jsonl --pred {data}")
     return None
+
+
+def is_prediction(row: object) -> bool:
+    """Whether ``row`` is a prediction as the scorers read one, not a record: an object without ``conversations``
+    holding an ``answer``, ``objects`` (a detector's own, without an answer) or an id and a ``text`` (LLaVA's
+    model_vqa). The one rule of rsvlm eval's --data check and the scorers' swapped-file check (each had its own)."""
+    return isinstance(row, dict) and "conversations" not in row and (
+        "answer" in row or "objects" in row or "text" in row and ("id" in row or "question_id" in row))
+
+
+def holds_predictions(path: str | Path) -> bool:
+    """Whether the first line of ``path``, or the first item of a JSON array (plain or gzip-compressed, UTF-8 with
+    or without a BOM or UTF-16), ``is_prediction``. Told from the file's head (``records_shape.HEAD_CAP`` bytes): a
+    LLaVA JSON array is one line, and a 104 MB one was read and decoded whole (9 s, 310 MB more peak) to say so; an
+    item cut there (a mask's objects of MB) tells by the keys read so far."""
+    from rsvlm.data import records_shape
+    from rsvlm.data.records import GZIP_ERRORS, open_bytes, text_encoding
+
+    with contextlib.suppress(*GZIP_ERRORS, ValueError, UnicodeError), open_bytes(path) as f:
+        head = f.read(records_shape.HEAD_CAP)
+        full = len(head) >= records_shape.HEAD_CAP
+        enc = text_encoding(head)
+        # "replace": a character cut at the cap (UTF-16: an odd byte count is cut to whole units)
+        text = head[:len(head) // 2 * 2 if enc == "utf-16" else None].decode(enc, "replace").lstrip()
+        text = text.removeprefix("\ufeff").lstrip()
+        if text.startswith("["):  # the first item
+            first, cut = text[1:].lstrip(), full
+        else:
+            lines = re.split(r"\r\n|\r|\n", text)  # the line ends the records reader takes
+            first = next((line.strip().removeprefix("\ufeff") for line in lines if line.strip()), "null")
+            cut = full and len(lines) == 1  # the line runs past the head
+        return is_prediction(head_object(first, cut, lambda t: json.JSONDecoder().raw_decode(t)[0]))
+    return False
+
+
+def image_root_problem(root: str | None) -> str | None:
+    """Why ``--image-root ROOT`` names no folder of images, in the words rsvlm eval, the scorers and eval.loc_error
+    all use (each had its own, and rsvlm eval and loc_error read a blank one, an unset variable, as not given); None
+    where it names a folder or is not given."""
+    if root is None:
+        return None
+    if not root.strip():
+        return f"--image-root {root!r} names no folder (an unset shell variable?)"
+    if Path(root).is_dir():
+        return None
+    return (f"--image-root {root!r}: {'a file, not a folder' if Path(root).exists() else 'no such folder'}; give the "
+            "folder the records' relative image paths start from")
 
 
 def head_object(text: str, cut: bool, decode: Callable[[str], object]) -> object:

@@ -284,8 +284,10 @@ def _main(args) -> int:
     except FileNotFoundError as e:  # missing, or a folder (its JSONL files named)
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2
-    if args.image_root and not Path(args.image_root).is_dir():
-        print(f"rsvlm eval: --image-root {args.image_root} is not a folder", file=sys.stderr)
+    from rsvlm.eval_reading import image_root_problem  # the scorers' and loc_error's words
+
+    if err := image_root_problem(args.image_root):
+        print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
     # a FIFO: resuming read it, and hung; /dev/stdout is one, or (`> log`) a file, beside which OUT.run.json went into /dev
     if out_paths.in_place(out := Path(args.out)):

@@ -74,9 +74,9 @@ def test_predictions_as_gt_are_told_when_their_first_line_is_longer_than_the_hea
     """The check that --gt holds predictions reads the file's head (records_shape.HEAD_CAP, 4 MB); a first answer
     longer than that (a segmentation's polygon of MB) could not be decoded from it, and "are --gt and --pred
     swapped?" became "field 'conversations': missing or empty". The keys the head holds tell it now."""
-    from eval import inputs
     from eval.inputs import ScoreError, load_gt
     from rsvlm.data import records_shape
+    from rsvlm.eval_reading import holds_predictions
 
     row = {"id": "a", "task": "seg", "answer": "<ref>x</ref><poly>" + "<loc_1><loc_2>" * (records_shape.HEAD_CAP // 14)
            + "</poly>"}
@@ -87,7 +87,7 @@ def test_predictions_as_gt_are_told_when_their_first_line_is_longer_than_the_hea
     rec = {"id": "a", "images": [], "conversations": [{"from": "human", "value": "[vqa] x" * (records_shape.HEAD_CAP // 7)},
                                                       {"from": "gpt", "value": "y"}], "answer": "z"}
     path.write_text(json.dumps(rec) + "\n")  # a record with an "answer" beside its conversations: no predictions
-    assert not inputs._is_predictions(path)
+    assert not holds_predictions(path)
 
 
 def test_loc_error_names_the_lines_of_the_records_it_leaves_out(tmp_path, monkeypatch, capsys):

@@ -1,0 +1,51 @@
+"""Stop 68's tour of the scoring scripts and rsvlm eval's input checks."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+from conftest import eval_record, write_jsonl
+
+
+@pytest.mark.parametrize("how", ["array", "bom", "utf16", "gzip", "llava_text"])
+def test_predictions_are_told_by_one_rule_for_rsvlm_eval_and_the_scorers(tmp_path, capsys, how):
+    """rsvlm eval's --data check and the scorers' swapped-file check told a predictions file by two rules: the first
+    missed a JSON array of predictions and LLaVA's {question_id, text} answers, the second a file opening with a
+    byte-order mark (said "field 'conversations': missing"); both read it as predictions now."""
+    from eval.inputs import ScoreError, load_gt
+    from rsvlm.cli import main
+
+    rows = [{"question_id": "a", "text": "None."}] if how == "llava_text" else [{"id": "a", "task": "det",
+                                                                                 "answer": "None."}]
+    lines = "".join(json.dumps(r) + "\n" for r in rows)
+    path = tmp_path / ("p.jsonl.gz" if how == "gzip" else "p.jsonl")
+    if how == "array":
+        path.write_text(json.dumps(rows))
+    elif how == "bom":
+        path.write_bytes(b"\xef\xbb\xbf" + lines.encode())
+    elif how == "utf16":
+        path.write_text(lines, encoding="utf-16")
+    elif how == "gzip":
+        path.write_bytes(gzip.compress(lines.encode()))
+    else:
+        path.write_text(lines)
+    assert main(["eval", "--data", str(path), "--model", str(tmp_path / "none"), "--out", str(tmp_path / "o.jsonl")]) == 2
+    assert f"--data {path} holds predictions" in capsys.readouterr().err
+    with pytest.raises(ScoreError, match="are --gt and --pred swapped?"):
+        load_gt(path, ("det",))
+
+
+def test_loc_error_words_its_image_root_refusal_as_the_scorers_do(tmp_path, capsys):
+    """eval.loc_error said "--image-root X is not a folder" of a file, a missing folder and (read as not given)
+    nothing of a blank one; it says what the scorers and rsvlm eval say."""
+    from eval import loc_error
+
+    data = write_jsonl(tmp_path / "t.jsonl", [eval_record("a", "det", "[det] Find the ships.", "None.")])
+    for root, said in (("", "names no folder (an unset shell variable?)"), (data, "a file, not a folder"),
+                       (str(tmp_path / "nowhere"), "no such folder")):
+        with pytest.raises(SystemExit) as e:
+            loc_error.main(["--data", data, "--model", str(tmp_path / "none"), "--image-root", root])
+        assert e.value.code == 2 and f"--image-root {root!r}: {said}" in capsys.readouterr().err.replace(
+            f"{root!r} names", f"{root!r}: names")
