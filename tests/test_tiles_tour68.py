@@ -20,3 +20,30 @@ def test_the_nodata_count_keeps_what_predicts_min_score_keeps(min_score):
 def test_a_numeric_string_score_is_kept_as_its_number_would_be():
     objs = [{"kind": "point", "coords": [0, 0], "score": s} for s in ("0.8", "0.3", "nan")]
     assert [o["score"] for o in scored_at_least(objs, 0.5)] == ["0.8"]  # the objects as given, not copies
+
+
+def test_a_seam_index_gives_no_seam_that_a_third_window_sees_across():
+    from rsvlm.io.seams import SeamIndex
+
+    index = SeamIndex()
+    for w in ((0, 0, 100, 100), (100, 0, 100, 100)):
+        index.see(w)
+    assert index.line((0, 0, 100, 100), (100, 0, 100, 100)) == ("x", 100, 0, 100)
+    index.see((50, 0, 100, 100))  # --overlap 50: window 50 holds x = 100 inside
+    assert index.line((0, 0, 100, 100), (100, 0, 100, 100)) is None
+
+
+def test_the_merger_joins_through_the_seams_module():
+    from shapely.geometry import box
+
+    from rsvlm.io import TileMerger
+    from rsvlm.io.seams import SeamIndex, at_seam
+
+    merger = TileMerger()
+    assert isinstance(merger.seams, SeamIndex)
+    for w, c in (((0, 0, 100, 100), [80, 10, 100, 30]), ((100, 0, 100, 100), [0, 10, 15, 30])):
+        merger.add(w, [{"kind": "box", "label": "car", "coords": c}])
+    assert len(merger.result()) == 1
+    a, b = ({"geom": box(*c), "window": w, "order": k}
+            for k, (w, c) in enumerate((((0, 0, 100, 100), (80, 10, 100, 30)), ((100, 0, 100, 100), (100, 10, 115, 30)))))
+    assert at_seam(merger.seams, a, b, 0.5, merger.edge_tol)

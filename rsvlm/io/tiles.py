@@ -48,6 +48,7 @@ from rsvlm.io.cut_views import cut_overlap, pixel_wide
 from rsvlm.io.georef import on_object
 from rsvlm.io.nodata_objects import NODATA_MARK, ValidityMap, nodata_note, scored_at_least
 from rsvlm.io.rows import RowReader, decodes_from_start
+from rsvlm.io.seams import SeamIndex, at_seam, slanted
 from rsvlm.io.unions import dedupe_points, union_masks, union_polys
 from rsvlm.io.windows import (  # noqa: F401 (n_windows, touches_inner_edge: imported from here by predict_tiles, fusion)
     Window,
@@ -68,7 +69,7 @@ SEAM_GAPS = ("face each other 1-2 px apart across an --overlap 0 seam: kept apar
 
 class TileMerger:
     """Collects per-tile objects (``add``) and returns scene objects with duplicates merged (``result``).
-    ``unions.py`` joins polygons, masks and points through ``clusters``, ``at_seam``, ``seam_line`` and ``best_of``."""
+    ``unions.py`` joins polygons, masks and points through ``clusters``, ``seams`` and ``best_of``."""
 
     def __init__(self, iou_threshold: float = 0.5, point_radius: float = 4.0, edge_tol: float = 2.0,
                  scene_size: tuple[int, int] | None = None, seam_share: float = 0.25, box_reach: float = 1.0,
@@ -79,13 +80,10 @@ class TileMerger:
         self.min_score = min_score  # --min-score: ``n_on_nodata`` counts only the objects it keeps
         self.iou_threshold, self.point_radius, self.edge_tol = iou_threshold, point_radius, edge_tol
         self.seam_share = seam_share  # masks at an --overlap 0 seam: shared border / shorter section
-        self.box_reach = box_reach  # plain boxes at an --overlap 0 seam: each piece drawn this near it (``at_seam``)
+        self.box_reach = box_reach  # plain boxes at an --overlap 0 seam: each piece drawn this near it (``seams.at_seam``)
         self.scene_size = scene_size
         self._items: list[dict] = []  # {"obj", "tile", "window", "order"}
-        # every window added, objects or not, as its span across each axis → its spans along it: what sees
-        # across a seam (a scan of every window per seam took 7.0 s of 6400 windows' merge, 1.8 s before it)
-        self._spans: dict[str, dict[tuple[int, int], set[tuple[int, int]]]] = {"x": {}, "y": {}}
-        self._seams: dict[tuple[Window, Window], tuple | None] = {}  # ``seam_line``'s answers
+        self.seams = SeamIndex()  # every window added, objects or not: the seams no other window sees across
         self.n_tiles = 0
         self.n_nodata = 0  # tiles run_tiled did not ask about: every pixel nodata
         self.notes: list[str] = []  # run_tiled: what reading a window said beyond the scene's notes (a damaged block)
@@ -101,10 +99,7 @@ class TileMerger:
         (``run_tiled``: a model's garbled object hours into a scene ended the run) such an object is
         counted in ``n_refused``, the first said in ``notes`` by ``result``, and the tile's others kept."""
         x0, y0 = window[0], window[1]
-        x, y, w, h = window
-        self._spans["x"].setdefault((x, x + w), set()).add((y, y + h))
-        self._spans["y"].setdefault((y, y + h), set()).add((x, x + w))
-        self._seams.clear()
+        self.seams.see(tuple(window))
         shifted_all = []
         for i, obj in enumerate(objects):
             try:
@@ -218,12 +213,13 @@ class TileMerger:
         reach = self.box_reach if kind == "box" else None  # plain boxes: each piece drawn to the seam
 
         def joined(a, b):  # abutting at a seam, or duplicates through views NMS gave to two survivors
-            return self.at_seam(a, b, self.iou_threshold, longer=True, reach=reach) or any(
+            return at_seam(self.seams, a, b, self.iou_threshold, self.edge_tol, longer=True, reach=reach) or any(
                 self._duplicate(va, vb) and not self._another(va, vb, b["views"]) and not self._another(vb, va, a["views"])
                 for va in a["views"] for vb in b["views"] if va["tile"] != vb["tile"])
 
         span = lambda it: shapely.union_all([v["geom"] for v in it["views"]]).bounds  # noqa: E731
-        lone = lambda a, b: self.at_seam(a, b, self.iou_threshold, reach=reach) or kind == "box" and self._slanted(a, b)  # noqa: E731
+        lone = lambda a, b: (at_seam(self.seams, a, b, self.iou_threshold, self.edge_tol, reach=reach)  # noqa: E731
+                             or kind == "box" and slanted(self.seams, a, b, self.edge_tol))
         return [self._joined(g, kind) for g in self.clusters(out, joined, span, lone)]
 
     def _another(self, v: dict, of: dict, views: list[dict]) -> bool:
@@ -257,69 +253,12 @@ class TileMerger:
         return iou >= self.iou_threshold or across and cut_overlap(a, b, inter) >= self.iou_threshold
 
     def at_seam(self, a: dict, b: dict, min_share: float, longer: bool = False, reach: float | None = None) -> bool:
-        """Whether views ``a`` and ``b`` from tiles that abut without overlapping (``--overlap 0``) are
-        one object cut at their seam (``seams.seam_join``); the gap a model left between them is kept
-        in ``a["bridges"]`` for a union. An NMS survivor is checked through each view it absorbed
-        (its ``views``): a rotated box's corner piece abuts the tile of the view NMS dropped, and was
-        kept as a second object. Through an absorbed view the two cross-sections must match
-        (``min_share`` of the longer, not the shorter): a ship's corner sliver, absorbed by its
-        survivor, is a pixel or two along the next seam, and fitted beside a moored neighbour's section
-        (two ships touching or under a pixel apart were one in 6 of 241 pairs in a simulated tour).
-        Boxes, oriented boxes and polygons (``longer``) ask half the longer of direct views too, then half the shorter of
-        survivors not yet joined to anything in the other's tile (``clusters``' ``lone``): half the
-        shorter alone joined moored ships, half the longer alone split single ones. Of 800 simulated
-        rotated ships and 747 moored pairs across 100-px tiles, 89 came out wrong with the shorter, 83
-        the longer, 41 both (92, 115, 37 with 1-px noise; another draw: 92, 101, 45 and 84, 133, 40);
-        as polygons (half as many), 34, 37, 16 (another draw: 44, 46, 12). Plain boxes asked half the shorter
-        alone: the box around a rotated car's corner piece, a few px along the seam, joined the next car in a packed
-        lot (DOTA P1888's 64 cars at --tile 64/100/128 --overlap 0 came back as 58/60/62, now 63/63/63). With ``reach`` (plain boxes:
-        ``box_reach``) each view must come that near the seam, or 2 coordinate bins of the larger window, not
-        ``edge_tol``: a box cut there is drawn to the tile's edge, and two cars nose to tail, one ending within
-        2 px of it, were one (17 of 1341 simulated pairs at --overlap 0; 6 left, each within 1 px; single boxes
-        with ±1 px noise split 2 of 1500 before and after, with ±1.5 px 14 before, 82 after)."""
-        from rsvlm.io.seams import seam_join
-        from rsvlm.tokens import NUM_BINS
-
-        for va in a.get("views", [a]):
-            for vb in b.get("views", [b]):
-                line = self.seam_line(va["window"], vb["window"])
-                if line is None:
-                    continue
-                tol = self.edge_tol if reach is None else min(self.edge_tol, max(reach, 2 * max(
-                    va["window"][2:] + vb["window"][2:]) / NUM_BINS))  # 2 coordinate bins of the larger window
-                same, bridge = seam_join(va["geom"], vb["geom"], line, tol, min_share,
-                                         of_longer=longer or (va["order"], vb["order"]) != (a["order"], b["order"]))
-                if bridge is not None:
-                    a.setdefault("bridges", []).append(bridge)
-                if same:
-                    return True
-        return False
+        """``seams.at_seam`` over this merger's windows and ``edge_tol``."""
+        return at_seam(self.seams, a, b, min_share, self.edge_tol, longer, reach)
 
     def seam_line(self, wa: Window, wb: Window):
-        """``seams.seam`` of two windows, None where another window sees across it: at ``--tile 100
-        --overlap 50`` windows 0 and 100 abut, but window 50 holds x = 100 inside, and two cars 3 px apart
-        either side of it were joined as one object cut there (9 of 500 simulated pairs)."""
-        from rsvlm.io.seams import seam
-
-        key = (tuple(wa), tuple(wb))
-        if key not in self._seams:
-            line = seam(wa, wb)
-            if line is not None:
-                axis, s, lo, hi = line
-                if any(a0 < s < a1 and any(o0 < hi and o1 > lo for o0, o1 in along)
-                       for (a0, a1), along in self._spans[axis].items()):
-                    line = None
-            self._seams[key] = line
-        return self._seams[key]
-
-    def _slanted(self, a: dict, b: dict) -> bool:
-        """Whether plain boxes ``a`` and ``b``, which no seam or overlap joined to anything, are the two
-        pieces of one slanted object cut at an ``--overlap 0`` seam (``seams.slant_join``)."""
-        from rsvlm.io.seams import slant_join
-
-        return any(line is not None and slant_join(va["geom"].bounds, vb["geom"].bounds, line, self.edge_tol)
-                   for va in a.get("views", [a]) for vb in b.get("views", [b])
-                   for line in [self.seam_line(va["window"], vb["window"])])
+        """``seams.SeamIndex.line`` over this merger's windows: None where another window sees across it."""
+        return self.seams.line(wa, wb)
 
     def _joined(self, group: list[dict], kind: str) -> tuple[int, dict]:
         """One box or oriented box from NMS survivors of one object: where no tile saw it whole, the

@@ -1,7 +1,7 @@
 """How ``tiles.TileMerger`` joins polygons, masks and points of one label across tiles (boxes and oriented
 boxes go through its NMS): each function takes the merger and the label's items, and returns (order, object)
 pairs. They use only the merger's public part: its thresholds (``iou_threshold``, ``point_radius``, ``edge_tol``,
-``seam_share``), ``n_seam_gaps``, and ``clusters``, ``at_seam``, ``seam_line`` and ``best_of``.
+``seam_share``), ``n_seam_gaps``, its ``seams`` (``seams.SeamIndex``, for ``seams.at_seam``), ``clusters`` and ``best_of``.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from rsvlm.io.seams import at_seam, masks_meet, seam_meeting
 from rsvlm.io.windows import mask_bbox, set_mask_box
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ __all__ = ["union_polys", "union_masks", "dedupe_points"]
 
 
 def union_polys(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]:
-    """Polygons of one label that overlap, or meet at an ``--overlap 0`` seam (``TileMerger.at_seam``), across
+    """Polygons of one label that overlap, or meet at an ``--overlap 0`` seam (``seams.at_seam``), across
     tiles: their union (its holes kept as ``rings``; a union in several parts, one object per part)."""
     import shapely
 
@@ -35,8 +36,8 @@ def union_polys(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]
         it["geom"] = geom  # buffer(0) repairs self-intersections
         areal.append(it)
     meet = lambda a, b: (a["geom"].intersection(b["geom"]).area > 0  # noqa: E731
-                         or merger.at_seam(a, b, merger.iou_threshold, True))
-    lone = lambda a, b: merger.at_seam(a, b, merger.iou_threshold)  # noqa: E731 (as oriented boxes: ``at_seam``)
+                         or at_seam(merger.seams, a, b, merger.iou_threshold, merger.edge_tol, True))
+    lone = lambda a, b: at_seam(merger.seams, a, b, merger.iou_threshold, merger.edge_tol)  # noqa: E731 (as oriented boxes)
     for g in merger.clusters(areal, meet, lambda it: it["geom"].bounds, lone):
         obj = merger.best_of(g)
         if len(g) > 1:  # (with the gaps a model left at a seam between them)
@@ -75,9 +76,7 @@ def union_masks(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]
     forks = set()  # (id(a), id(b)): a 1-px line along a seam meeting a road leaving it (masks_meet's ``fork``) only
 
     def meet(a, b):  # overlapping, or side by side across a seam between abutting tiles (--overlap 0)
-        from rsvlm.io.seams import masks_meet, seam_meeting
-
-        line = merger.seam_line(a["window"], b["window"])
+        line = merger.seams.line(a["window"], b["window"])
         if overlaps(a, b):
             return True
         if line is None:
