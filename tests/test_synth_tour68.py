@@ -108,3 +108,18 @@ def test_chat_out_named_upper_case_gz_is_gzip(seed5, tmp_path, capsys):
     assert main(["chat", "--src", str(seed5 / "train.jsonl"), "--out", str(out), "--no-progress"]) == 0
     with gzip.open(out, "rt") as f:
         assert json.loads(f.readline())["id"].startswith("chat-")
+
+
+def test_a_records_folder_names_its_gzip_and_upper_case_files(tmp_path):
+    # --data DIR of train.jsonl.gz (or TRAIN.JSONL) said "is a folder; give a JSONL file in it" and named none
+    from rsvlm.data.records import check_records_path, load_records
+
+    rec = {"id": "a", "image": "a.png", "conversations": [{"from": "human", "value": "<image>\n[cls] Scene?"},
+                                                         {"from": "gpt", "value": "harbour"}]}
+    with gzip.open(tmp_path / "train.jsonl.GZ", "wt") as f:
+        f.write(json.dumps(rec) + "\n")
+    (tmp_path / "VAL.JSONL").write_text(json.dumps(rec) + "\n")
+    (tmp_path / "notes.json").write_text("{}")
+    with pytest.raises(FileNotFoundError, match=r"is a folder; give a JSONL file in it \(VAL.JSONL, train.jsonl.GZ\)"):
+        check_records_path(tmp_path)
+    assert [r["id"] for r in load_records(tmp_path / "train.jsonl.GZ")[0]] == ["a"]  # told by its bytes, not its name

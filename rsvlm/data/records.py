@@ -68,9 +68,12 @@ def check_records_path(path: str | Path) -> None:
 
 
 def records_in(path: str | Path) -> list[Path]:
-    """The records files a folder holds (its JSONL files, else its JSON ones) or a pattern (not expanded) matches."""
+    """The records files a folder holds (its JSONL files, else its JSON ones; gzip-compressed too, ``.jsonl.gz``, names
+    in any case: a folder of ``train.jsonl.gz`` was said to hold none) or a pattern (not expanded) matches."""
     if Path(path).is_dir():
-        return sorted(Path(path).glob("*.jsonl")) or sorted(Path(path).glob("*.json"))
+        files = sorted(p for p in Path(path).iterdir() if p.is_file())
+        return [p for p in files if p.name.lower().endswith((".jsonl", ".jsonl.gz"))] or [
+            p for p in files if p.name.lower().endswith((".json", ".json.gz"))]
     return [Path(p) for p in sorted(glob.glob(str(path))) if Path(p).is_file()]
 
 
