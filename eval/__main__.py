@@ -53,14 +53,38 @@ def library_main(name: str) -> int:
     return 2
 
 
+TAGS = {"cls": "classification", "count": "counting", "cap": "captioning", "regcap": "captioning", "det": "detection",
+        "ground": "grounding", "seg": "segmentation"}  # rsvlm's task tags whose script is named otherwise
+
+
+EXAMPLE = {"report": "--dir scores/ --out report.md", "loc_error": "--model DIR --data TEST.jsonl"}  # others: --gt, --pred
+
+
+def script_of(word: str) -> str | None:
+    """The script ``word`` names: its own name, in any case and with ``-`` for ``_`` (``loc-error``), a task tag
+    (``det``), or that with ``eval.`` before it; None for anything else."""
+    name = word.strip().lower().removeprefix("eval.").replace("-", "_").removesuffix(".py")
+    return name if name in SCRIPTS else TAGS.get(name.strip("[]"))
+
+
 def main(argv: list[str] | None = None) -> int:
-    """The usage on stdout (status 0), or on stderr after a word that is no option (``python -m eval detection``:
-    status 2, the script named)."""
+    """The usage on stdout (status 0), or on stderr after a word that is no option (status 2): a script's name or
+    task tag (``python -m eval detection --gt …``) gets the command to run, its words kept; an option (``python -m
+    eval --gt …``) is told to name a script."""
+    import shlex
+
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] not in ("-h", "--help"):
-        hint = f": python -m eval.{args[0]} --help" if args[0] in SCRIPTS else ""
-        print(f"python -m eval: {args[0]!r} is no option; each script runs as python -m eval.NAME{hint}\n\n{usage()}",
-              file=sys.stderr)
+        if script := script_of(args[0]):  # "python -m eval.detection --help" still closes it: tests pin it
+            rest = shlex.join(args[1:]) or EXAMPLE.get(script, "--gt GT.jsonl --pred PRED.jsonl")
+            said = (f"{args[0]!r} names the script eval.{script}, which runs as python -m eval.NAME (a dot, not a "
+                    f"space): python -m eval.{script} {rest}\n(its options: python -m eval.{script} --help)")
+        elif args[0].startswith("-"):
+            said = (f"{args[0]!r}: name the script first, after a dot: python -m eval.TASK {shlex.join(args)}, TASK one "
+                    f"of {', '.join(SCRIPTS)}")
+        else:
+            said = f"{args[0]!r} is no script; each script runs as python -m eval.NAME"
+        print(f"python -m eval: {said}\n\n{usage()}", file=sys.stderr)
         return 2
     print(usage())
     return 0

@@ -49,3 +49,20 @@ def test_loc_error_words_its_image_root_refusal_as_the_scorers_do(tmp_path, caps
             loc_error.main(["--data", data, "--model", str(tmp_path / "none"), "--image-root", root])
         assert e.value.code == 2 and f"--image-root {root!r}: {said}" in capsys.readouterr().err.replace(
             f"{root!r} names", f"{root!r}: names")
+
+
+@pytest.mark.parametrize("argv, command", [
+    (["detection", "--gt", "g.jsonl", "--pred", "my p.jsonl"], "python -m eval.detection --gt g.jsonl --pred 'my p.jsonl'"),
+    (["det"], "python -m eval.detection --gt GT.jsonl --pred PRED.jsonl"),  # the task tag: its script
+    (["[seg]"], "python -m eval.segmentation --gt GT.jsonl --pred PRED.jsonl"),
+    (["loc-error"], "python -m eval.loc_error --model DIR --data TEST.jsonl"),
+    (["--gt", "g.jsonl"], "python -m eval.TASK --gt g.jsonl"),  # no script named
+])
+def test_python_m_eval_with_a_space_gives_the_command_to_run(capsys, argv, command):
+    """``python -m eval detection --gt … --pred …`` (a space for the dot) said "'detection' is no option" and named
+    the script's --help only; a task tag (``det``) or an option first was "no option" alone. Each now gets the
+    command to run, its own words kept (still refused: status 2)."""
+    from eval.__main__ import main
+
+    assert main(argv) == 2
+    assert command in capsys.readouterr().err
