@@ -199,7 +199,9 @@ class Commands:
         except (OSError, ValueError) as e:  # no image extension, no permission: the session goes on
             self.repl.say(f"error: /vis {args[0]}: {why(e, args[0])}")
             return
-        self.repl.say(f"wrote {args[0]}")
+        # no shapes: the image drawn alone all the same (was refused), as predict --vis draws it and /geojson
+        # writes an empty collection: a script's /vis per image finds a file for each
+        self.repl.say(f"wrote {args[0]}" + ("" if self.repl.last["objects"] else f" (no geometry {self._why_none()})"))
 
     def write_geojson(self, args: list[str]) -> None:
         if not self._have_answer(args, "/geojson out.geojson"):
@@ -253,9 +255,6 @@ class Commands:
             return False
         if not self.repl.last:  # nothing asked yet, or a new image / reset since
             self.repl.say("no answer to write yet: ask a question first")
-            return False
-        if not self.repl.last["objects"] and cmd != "/geojson":  # /geojson writes an empty collection
-            self.repl.say(f"no geometry {self._why_none()}")  # was "no geometry" where --min-score dropped them all
             return False
         inputs = {Path(f).resolve() for im in self.repl.images for f in im.files}  # band files: each
         if Path(args[0]).resolve() in inputs:

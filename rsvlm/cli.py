@@ -327,6 +327,8 @@ class WarningLines:
     def _say(line: str) -> None:
         from tqdm import tqdm
 
+        if sys.stderr is None:  # closed (2>&-): tqdm wrote to stdout, after predict --out -'s JSON
+            return
         tqdm.write(line, file=sys.stderr)  # above a progress bar, which a plain print would break
 
 

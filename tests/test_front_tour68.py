@@ -1,0 +1,47 @@
+"""Tour 68, the front door (predict and chat): chat's /vis of an answer with no shapes draws the image as
+predict --vis does; a Python warning's summary with standard error closed stays off standard output (the
+JSON of predict --out -)."""
+
+from __future__ import annotations
+
+import sys
+
+from test_predict_edges import chat_repl
+
+
+def test_chat_vis_of_an_answer_with_no_shapes_draws_the_image_alone(ckpt, geotiff, tmp_path):
+    """/vis refused an answer with no shapes ("no geometry in the last answer") and wrote no file, where
+    predict --vis draws the image and /geojson writes an empty collection: a script's /vis per image found
+    a file missing."""
+    from PIL import Image
+
+    repl, out = chat_repl(ckpt)
+    repl.load_image([str(geotiff), "optical"])
+    repl.last = {"question": "[cls] What is this?", "objects": []}
+    assert repl.handle(f"/vis {tmp_path / 'none.png'}")
+    assert Image.open(tmp_path / "none.png").size[0] >= 512  # the image, enlarged to the overlay's least side
+    assert out.getvalue().endswith(f"wrote {tmp_path / 'none.png'} (no geometry in the last answer)\n"), out.getvalue()
+
+
+def test_chat_vis_with_shapes_says_no_note(ckpt, geotiff, tmp_path):
+    repl, out = chat_repl(ckpt)
+    repl.load_image([str(geotiff), "optical"])
+    repl.last = {"question": "[det] Detect all ships.", "objects": [{"kind": "box", "label": "ship",
+                                                                     "coords": [2, 2, 20, 20]}]}
+    assert repl.handle(f"/vis {tmp_path / 'one.png'}")
+    assert out.getvalue().endswith(f"wrote {tmp_path / 'one.png'}\n") and (tmp_path / "one.png").is_file()
+
+
+def test_warning_lines_with_stderr_closed_write_nothing_to_stdout(monkeypatch, capsys):
+    """``rsvlm predict … --out - 2>&-``: the summary of a repeated warning, said after the run (outside the
+    guarded streams), went through tqdm.write to stdout, after the JSON (``| jq`` failed on it)."""
+    from rsvlm.cli import WarningLines
+
+    monkeypatch.setattr(sys, "stderr", None)
+    lines = WarningLines("predict")
+    for n in (82, 90):
+        lines.show(f"ran {n} token(s)", UserWarning, "x.py", 1)
+    lines.summary()
+    monkeypatch.undo()
+    assert capsys.readouterr().out == ""
+    assert lines.seen  # counted all the same
