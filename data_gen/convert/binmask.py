@@ -12,9 +12,10 @@ What a label can be, and what is taken as the class:
   value); a 0/1/255 label of 1 px lines is thresholded as before, its 255 the class.
 - At most ``CODES`` values none of which reaches half the range (codes 0, 1, 2): every non-zero value; of more
   than 4 values, not if over ``GRADIENT`` of its changes are small steps (``_small_steps``): a dark photo's
-  levels (the SIRST image at gamma 2.5-4: 7-25 values, 84-93%; 7 land-cover codes: 26%). Not told: the SIRST
-  image at gamma 5 (0, 1, 2: codes), and Landsat 8's band 10 stretched to 8 bits over its zero border (13%
-  mid-grey: a mask, 68% the class; no cheap rule found, docs/data-convert.md gives the figures).
+  levels (the SIRST image at gamma 2.5-4: 7-25 values, 84-93%; 7 land-cover codes: 26%). Not told by the values:
+  the SIRST image at gamma 5 (0, 1, 2: codes), and Landsat 8's band 10 stretched to 8 bits over its zero border
+  (13% mid-grey: a mask, 68% the class; no cheap rule found, docs/data-convert.md gives the figures); beside
+  their own image they are (``photo_of_image``: their values follow its pixels).
 - Piecewise constant, of more than ``CODES`` values (instance ids, 1…200): every non-zero value. Told by the
   pixels strictly between 0 and the brightest value: at least ``PLATEAU`` of them lie in a 2x2 block of one
   value (a 200-instance label: 1.00; photos and resampled masks: 0.00-0.44), and those flat pixels hold more
@@ -58,6 +59,7 @@ were refused).
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from data_gen.convert.common import ConversionError, Output
 
@@ -266,3 +268,64 @@ def _on_ramps(label, midmask, peak) -> float:
     slope[1:] |= a[1:] != a[:-1]
     smooth &= slope  # about 2x faster than int32 with full-size difference arrays (0.9 s → 0.5 s, a 4096² label)
     return float(smooth[midmask].mean())
+
+
+SAME_AS_IMAGE = 0.9  # rank agreement (chance-corrected) of a 3+ valued label with its image above which it is a photo
+SAMPLE = 262144  # pixels of label and image compared (a strided grid)
+
+
+def image_ranks(label, image) -> float:
+    """How far ``label`` (H, W) is a monotone function of ``image`` (H, W): its pixels ordered by the image's value,
+    the share whose label is the one that order gives (the label sorted, ascending or descending), chance-corrected
+    as Cohen's kappa (1: the label is the image quantised or stretched; 0: no more than its value shares give).
+    The real masks of ``../shared/realdata`` against their images (a band or the mean): 0.05-0.39, enlarged
+    again or as instance ids 0.01-0.26; the photos that pass as masks (Landsat 8 band 10 stretched to 8 bits, the
+    SIRST image at gamma 5): 1.0. Both arrays are sampled on one strided grid of at most ``SAMPLE`` pixels."""
+    import numpy as np
+
+    step = max(1, math.ceil(math.sqrt(label.size / SAMPLE)))
+    _, levels, counts = np.unique(label[::step, ::step].ravel(), return_inverse=True, return_counts=True)
+    levels = levels.reshape(-1)  # (N,) the level index of each sampled pixel
+    chance = float(((counts / levels.size) ** 2).sum())
+    if chance >= 1:
+        return 0.0
+    want = np.sort(levels)  # (N,) the levels in the order a monotone function of the image gives them
+    got = levels[np.argsort(image[::step, ::step].ravel(), kind="stable")]  # (N,) the levels in the image's order
+    agree = max(float(np.mean(got == want)), float(np.mean(got == want[::-1])))  # rising or falling
+    return (agree - chance) / (1 - chance)
+
+
+def photo_of_image(label, images) -> str | None:
+    """Why ``label`` (H, W), a label of more than two values that passed as a mask, is one of ``images`` (paths of
+    its size: the masks image, LEVIR-CD's A and B) given as the label: its values follow one band of the image (or
+    their mean) to ``SAME_AS_IMAGE`` (``image_ranks``); None where none does, or an image cannot be read (its reader
+    says so later). A stretched or darkened photo over a zero border (Landsat 8 band 10: 13% mid-grey) or of three
+    levels (SIRST at gamma 5: 0, 1, 2) looks like a mask by its values alone; beside its own image it is told. A
+    label of two values is not judged so: a mask made by thresholding its image is a mask."""
+    import numpy as np
+
+    step = max(1, math.ceil(math.sqrt(label.size / SAMPLE)))
+    lab = label[::step, ::step]  # (h, w) the sample compared
+    lab = np.nan_to_num(lab) if lab.dtype.kind == "f" else lab
+    if len(np.unique(lab)) <= 2:
+        return None
+    from data_gen.convert.images import open_raster
+
+    for path in images:
+        try:
+            with open_raster(path) as ds:
+                bands = ds.read()  # (C, H, W)
+        except Exception:  # noqa: BLE001 - an unreadable image is skipped by its reader, naming why
+            continue
+        if bands.shape[1:] != label.shape:
+            continue
+        bands = bands[:, ::step, ::step]  # (C, h, w) on the label's sample grid
+        views = [(f"band {k + 1} of", band) for k, band in enumerate(bands)]
+        if len(bands) > 1:  # an RGB photo made grey follows its mean, not one band
+            views.append(("the band mean of", bands.mean(0)))
+        name = f"{Path(path).parent.name}/{Path(path).name}"  # A/p.png, not p.png: LEVIR-CD's A and B share names
+        for which, band in views:
+            if (agree := image_ranks(lab, band)) >= SAME_AS_IMAGE:
+                return (f"not a binary mask: its values follow {which} {name} (rank agreement {agree:.2f}): the image "
+                        "given as the label? A mask is 0 and one value for the class")
+    return None

@@ -38,7 +38,7 @@ import contextlib
 from pathlib import Path
 
 from data_gen import crop
-from data_gen.convert.binmask import NotAMask, lossy_file, mask_and_void
+from data_gen.convert.binmask import NotAMask, lossy_file, mask_and_void, photo_of_image
 from data_gen.convert.common import (
     IMAGE_EXTS,
     ConversionError,
@@ -175,7 +175,8 @@ def run(args, out: Output) -> None:
         mark = out.mark()  # the notes of a pair then skipped (labels_not_binary) are taken back with it
         try:
             # (H, W) bool, and (H, W) bool of a 0/1 label's 255 or None
-            mask, void = mask_and_void(read_label(lab, rgb=False), out, lossy_file(lab))
+            raw = read_label(lab, rgb=False)  # (H, W) as read: compared with A and B where not two values
+            mask, void = mask_and_void(raw, out, lossy_file(lab))
         except NotAMask as e:  # a photo given as the label was thresholded into "changes", unsaid
             out.skip("label_not_a_mask", str(lab), str(e))
             continue
@@ -193,6 +194,10 @@ def run(args, out: Output) -> None:
         if not ((wa, ha) == (wb, hb) == mask.shape[::-1]):
             out.take_back(mark)
             out.skip("size_mismatch", str(lab), f"A {wa}x{ha}, B {wb}x{hb}, label {mask.shape[1]}x{mask.shape[0]} px")
+            continue
+        if why := photo_of_image(raw, [a, b]):  # A or B stretched or darkened: it passed as a mask of changes
+            out.take_back(mark)
+            out.skip("label_not_a_mask", str(lab), why)
             continue
         geo = {"A": georef(a), "B": georef(b)}  # read once: compared here, carried by an untiled pair's records
         if (why := grid_difference(a, b, geo["A"], geo["B"], out)) is not None:

@@ -43,7 +43,7 @@ import contextlib
 import re
 from pathlib import Path
 
-from data_gen.convert.binmask import NotAMask, binary_mask, lossy_file
+from data_gen.convert.binmask import NotAMask, binary_mask, lossy_file, photo_of_image
 from data_gen.convert.common import (
     ConversionError,
     Output,
@@ -352,6 +352,7 @@ def run(args, out: Output) -> None:
             out.skip("unreadable_label", str(lab), str(e))
             continue
         mark = out.mark()  # the notes of a label then skipped with its image (labels_not_binary) go with it
+        raw = label  # (H, W) as read: compared with the image where it passed as a mask of more than two values
         if args.binary:
             try:
                 label = binary_mask(label, out, lossy_file(lab)).astype("uint8")  # (H, W) 0/1
@@ -381,6 +382,10 @@ def run(args, out: Output) -> None:
         if (geo := georef(image)) and (on := georef(lab)) and (why := grid_difference(geo, on, "image", "label")):
             out.take_back(mark)  # a label raster on another grid: its classes drawn on other places, unsaid
             out.skip("grid_mismatch", str(lab), f"{image.name}: {why}")
+            continue
+        if args.binary and (why := photo_of_image(raw, [image])):  # the image stretched or darkened: it passed
+            out.take_back(mark)
+            out.skip("label_not_a_mask", str(lab), why)
             continue
         unknown_values(label, classes, ignored, out, str(lab))
         if empty := present.count(False):

@@ -1,0 +1,99 @@
+"""Stop 68 tour of the dataset converters: a photo that passes the mask rules by its values alone (stretched over
+a zero border, darkened to three levels) is told beside its own image, whose pixels it follows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from convert_helpers import convert
+from PIL import Image
+
+B10 = "ir_landsat8/LC08_L1TP_016037_20170813_20170814_01_RT_B10.TIF"
+
+
+def _stretched_b10(realdata) -> np.ndarray:
+    """Landsat 8 band 10 stretched to 8 bits (2-98% over every pixel, its zero border 32% of it): 13% mid-grey."""
+    import rasterio
+
+    with rasterio.open(realdata / B10) as src:
+        t = src.read(1).astype(np.float64)
+    lo, hi = np.percentile(t, [2, 98])
+    return np.clip((t - lo) / (hi - lo) * 255, 0, 255).round().astype(np.uint8)
+
+
+def _gamma5(realdata) -> np.ndarray:
+    """The SIRST infrared image darkened at gamma 5: values 0…3."""
+    grey = np.asarray(Image.open(realdata / "ir_sirst" / "Misc_100.png").convert("L"), np.float64)
+    return (255 * (grey / 255) ** 5).round().astype(np.uint8)
+
+
+def test_binary_mask_alone_cannot_tell_these_photos(tmp_path, realdata):
+    """The two limits the value rules leave (docs/data-convert.md): by its values alone each passes as a mask."""
+    from data_gen.convert.binmask import binary_mask
+    from data_gen.convert.common import Output
+
+    for name, photo in (("b10", _stretched_b10(realdata)), ("sirst", _gamma5(realdata))):
+        assert binary_mask(photo, Output(tmp_path / name, "test")).any(), name
+
+
+def test_masks_binary_refuses_band_10_stretched_as_its_own_label(tmp_path, realdata):
+    """Landsat 8 band 10 given with its 8-bit stretch as the label (``scene_mask.png``): it was thresholded into the
+    class, 68% of the scene, noted only as labels_not_binary. Its values follow the image's: label_not_a_mask."""
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "scene.tif").symlink_to(realdata / B10)
+    Image.fromarray(_stretched_b10(realdata)).save(tmp_path / "img" / "scene_mask.png")
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels",
+                          str(tmp_path / "img"), "--binary", "warm area", "--modality", "ir")
+    assert recs == [] and stats["skipped"] == {"label_not_a_mask": 1}
+    assert "follow band 1 of img/scene.tif (rank agreement 1.00)" in stats["skipped_examples"]["label_not_a_mask"]
+    assert "labels_not_binary" not in stats["notes"]  # the skipped label's notes go with it
+
+
+def test_levir_refuses_a_darkened_image_as_the_label(tmp_path, realdata):
+    """The SIRST image at gamma 5 (0…3, all under half the range) as a pair's label passed as class codes, 38% of it
+    "changed". It follows A's (and B's) pixels: label_not_a_mask, naming the image."""
+    src = tmp_path / "s"
+    for tag in ("A", "B", "label"):
+        (src / tag).mkdir(parents=True)
+    for tag in ("A", "B"):
+        (src / tag / "p.png").symlink_to(realdata / "ir_sirst" / "Misc_100.png")
+    Image.fromarray(_gamma5(realdata)).save(src / "label" / "p.png")
+    stats, recs = convert(tmp_path / "o", "levir-cd", "--src", str(src))
+    assert recs == [] and stats["skipped"] == {"label_not_a_mask": 1}
+    assert "follow band 1 of A/p.png" in stats["skipped_examples"]["label_not_a_mask"]
+
+
+def _ramp() -> np.ndarray:
+    """A grey ramp image (64, 96), rising left to right, noisy."""
+    rng = np.random.default_rng(0)
+    return np.clip(np.linspace(0, 250, 96)[None, :] + rng.normal(0, 2, (64, 96)), 0, 255).astype(np.uint8)
+
+
+def _ramp_scene(tmp_path, label: np.ndarray) -> tuple[dict, list[dict]]:
+    """``masks --binary`` of ``_ramp`` with ``label`` (64, 96)."""
+    (tmp_path / "img").mkdir()
+    (tmp_path / "lab").mkdir()
+    Image.fromarray(_ramp()).save(tmp_path / "img" / "a.png")
+    Image.fromarray(label).save(tmp_path / "lab" / "a.png")
+    return convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels", str(tmp_path / "lab"),
+                   "--binary", "field")
+
+
+def test_masks_binary_refuses_its_image_quantised_to_three_codes(tmp_path):
+    """The image cut into levels 0, 1, 2 (codes by their values: every non-zero pixel was the class, 2/3 of it)."""
+    stats, recs = _ramp_scene(tmp_path, np.digitize(_ramp(), [90, 180]).astype(np.uint8))
+    assert recs == [] and stats["skipped"] == {"label_not_a_mask": 1}
+    assert "follow band 1 of img/a.png" in stats["skipped_examples"]["label_not_a_mask"]
+
+
+@pytest.mark.parametrize("kind", ["threshold", "codes"])
+def test_masks_binary_keeps_a_threshold_mask_and_codes_unlike_the_image(tmp_path, kind):
+    """A mask made by thresholding its image (two values) is a mask; codes 0, 1, 2 in blocks the image does not
+    follow are codes: both written as before."""
+    lab = np.zeros((64, 96), np.uint8)
+    if kind == "threshold":
+        lab[:, 60:] = 255  # where the ramp is bright
+    else:
+        lab[8:30, 10:40], lab[34:60, 50:90], lab[34:60, 5:30] = 2, 1, 2
+    stats, recs = _ramp_scene(tmp_path, lab)
+    assert len(recs) == 1 and stats["skipped"] == {}
