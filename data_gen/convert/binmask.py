@@ -26,7 +26,8 @@ What a label can be, and what is taken as the class:
   photo?" past 127 ids. Where two instances touch, the pixels of one along the other are cleared (counted as
   ``instance_boundary_pixels_cleared``), so each is traced apart (row houses were one polygon); so too in a
   label of at most ``CODES`` values where each non-zero value is one region and two touch (``_few_ids``: ten
-  touching houses were one polygon). A colour label
+  touching houses were one polygon; codes of one region each that touch are so cut too: nothing tells them from
+  ids, and a seam costs less than merged instances). A colour label
   of a few classes read as grey (Potsdam's, under ``--binary``) is not taken whole so: its mid-grey classes make
   it ``label_not_a_mask``.
 - Otherwise a noisy or resampled binary mask (JPEG noise around 0/255, a mask resized with bilinear or
