@@ -123,3 +123,24 @@ def test_a_records_folder_names_its_gzip_and_upper_case_files(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"is a folder; give a JSONL file in it \(VAL.JSONL, train.jsonl.GZ\)"):
         check_records_path(tmp_path)
     assert [r["id"] for r in load_records(tmp_path / "train.jsonl.GZ")[0]] == ["a"]  # told by its bytes, not its name
+
+
+def test_rebuild_over_a_missing_or_cut_short_mask_says_what_to_do(seed5, capsys):
+    # "error: scene s5-000002: mask …_sem.png not found" and no more; a scene JSON cut short named the synth command
+    from data_gen.__main__ import main
+
+    mask = seed5 / "masks" / "s5-000002_sem.png"
+    whole = mask.read_bytes()
+    said = f"python -m data_gen synth --out {seed5} --seed 5 --n 4 --config {seed5 / 'config.yaml'}"
+    try:
+        mask.unlink()
+        assert main(["rebuild", "--dir", str(seed5), "--prefix", "m_", "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        assert f"error: scene s5-000002: mask {mask} not found; no records written. Make it again ({said}" in err
+        assert f"or remove {seed5 / 'scenes' / 's5-000002.json'} to leave its scene out" in err
+        mask.write_bytes(whole[:50])
+        assert main(["rebuild", "--dir", str(seed5), "--prefix", "m_", "--no-progress"]) == 2
+        assert f"mask {mask} cannot be read" in (err := capsys.readouterr().err) and f"Make it again ({said}" in err
+        assert not list(seed5.glob("m_*"))
+    finally:
+        mask.write_bytes(whole)

@@ -24,6 +24,7 @@ from data_gen.instructions.build import (
     build_scene_records,
     check_makeable,
     check_weights,
+    load_masks,
     load_with_tasks,
     unmade_change,
 )
@@ -80,8 +81,13 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
             split = scene.get("split", "train")
             if "split" not in scene:  # made by hand, or before scenes stored their split
                 no_split.append(path)
+            try:
+                masks = load_masks(scene, root)
+            except (FileNotFoundError, ValueError) as e:  # deleted or cut short: said, not what to do
+                raise type(e)(f"{e}; no records written. Make it again ({remake(root, path, paths)}) or remove "
+                              f"{path} to leave its scene out") from e
             rng = np.random.default_rng(scene_key(scene["scene"], seed))
-            recs, skipped, wanted = build_scene_records(scene, None, cfg, rng, split, root)
+            recs, skipped, wanted = build_scene_records(scene, masks, cfg, rng, split, root)
             stats.add_scene(scene, split)
             stats.add_wanted(wanted)
             stats.skipped.update(skipped)
