@@ -144,3 +144,16 @@ def test_rebuild_over_a_missing_or_cut_short_mask_says_what_to_do(seed5, capsys)
         assert not list(seed5.glob("m_*"))
     finally:
         mask.write_bytes(whole)
+
+
+@pytest.mark.parametrize("given", [",", " "])
+def test_preview_scenes_naming_none_is_refused(given, seed5, tmp_path, capsys):
+    # --scenes "," (or a shell variable left empty) drew the first scene of each class instead, unsaid
+    from data_gen.synth.preview import main as preview
+
+    with pytest.raises(SystemExit) as e:
+        preview(["--dir", str(seed5), "--out", str(tmp_path / "pv"), "--scenes", given])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert f"--scenes {given!r} names no scene; give ids (s5-000000,…)" in err
+    assert not (tmp_path / "pv").exists()

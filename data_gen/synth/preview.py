@@ -147,10 +147,11 @@ def main(argv: list[str] | None = None) -> int:
     p = Parser(prog="python -m data_gen.synth.preview")
     p.add_argument("--dir", required=True, help="output folder of `python -m data_gen synth`")
     p.add_argument("--out", required=True, help="folder for the PNGs")
-    p.add_argument("--scenes", default="",
+    p.add_argument("--scenes", default=None,
                    help="comma list of scene ids or their scenes/*.json files, each drawn once (default: the first "
                         "single scene and the first pair of each class)")
-    p.add_argument("--scale", type=int, default=3)
+    p.add_argument("--scale", type=int, default=3, help="pixels a scene pixel is drawn as (default 3; at most "
+                   f"{MAX_TILE} px a tile)")
     a = p.parse_args(argv)
     root, out = Path(a.dir), Path(a.out)
     if a.scale < 1:
@@ -161,7 +162,10 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"error: {no_scenes(root)}", file=sys.stderr)
         return 2
-    words = [w for w in (w.strip() for w in a.scenes.split(",")) if w]
+    words = [w for w in (w.strip() for w in (a.scenes or "").split(",")) if w]
+    if a.scenes is not None and not words:  # --scenes "," or "$EMPTY": every class's first was drawn instead, unsaid
+        p.error(f"--scenes {a.scenes!r} names no scene; give ids ({paths[0].stem},…), or leave --scenes out for the "
+                "first single scene and pair of each class")
     if foreign := [w for w in words if _foreign_json(w, root)]:  # its stem named --dir's scene of that id, drawn unsaid
         if not Path(foreign[0]).is_file():  # a typo of a path: "another folder … give --dir" sent to a set not there
             print(f"error: --scenes {foreign[0]}: no such file; name a scene of --dir by its id or as "
