@@ -157,3 +157,14 @@ def test_preview_scenes_naming_none_is_refused(given, seed5, tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"--scenes {given!r} names no scene; give ids (s5-000000,…)" in err
     assert not (tmp_path / "pv").exists()
+
+
+def test_chat_out_ending_in_a_slash_is_a_folder(seed5, tmp_path, capsys):
+    # --out new/ wrote a file named "new" (Path drops the slash), said as "-> new/"
+    from data_gen.__main__ import main
+
+    out = f"{tmp_path / 'new'}/"
+    assert main(["chat", "--src", str(seed5 / "train.jsonl"), "--out", out, "--no-progress"]) == 2
+    assert f"error: --out {out} is a folder; give a file, e.g. {tmp_path / 'new' / 'chat.jsonl'}" \
+        in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()

@@ -120,8 +120,8 @@ def main(argv: list[str] | None = None) -> int:
     if src.is_dir():
         print(f"error: --src {src} is a folder; give a records file, e.g. {src / 'train.jsonl'}", file=sys.stderr)
         return 2
-    if out.is_dir():  # it was read and chained, then the rename failed and left OUT.partial beside it
-        print(f"error: --out {out} is a folder; give a file, e.g. {out / 'chat.jsonl'}", file=sys.stderr)
+    if out.is_dir() or a.out.endswith(("/", "\\")):  # a folder (one not made yet, c6/: a file c6 was written)
+        print(f"error: --out {a.out} is a folder; give a file, e.g. {out / 'chat.jsonl'}", file=sys.stderr)
         return 2
     if out.exists() and src.exists() and out.samefile(src):
         print(f"error: --out {out} is the --src file; write the conversations to another file", file=sys.stderr)
