@@ -14,6 +14,7 @@ from pathlib import Path
 
 from eval.answers import (
     FORMAT_MARKS,
+    PARTIAL,
     UNPARSEABLE,
     answer_objects,
     gt_answer,
@@ -81,6 +82,8 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
                      "lower --max-new-tokens keep answers inside it")
     if scores.get("n_unparseable"):
         notes += unparseable_examples(items, task_name, args.format)
+    if task_name in GEOMETRY_SCRIPTS and scores.get("n_partially_parsed") and (note := partial_note(items, args.format)):
+        notes.append(note)
     if task_name in GEOMETRY_SCRIPTS:
         if empty := [it for it in items if it.pred is not None and not is_errored(it) and it.pred.get("objects") is None
                      and isinstance(it.pred.get("answer"), str) and not it.pred["answer"].strip()]:  # not even "None."
@@ -160,6 +163,22 @@ def unmerged_note(pred: str | Path, missing: list[Item]) -> str | None:
     return (f"{n} record(s) without a prediction in {Path(pred).name} are answered in the rank parts beside it "
             f"({', '.join(f.name for f in parts)}): rsvlm eval has not merged them into it (a process still "
             "running, or stopped); run rsvlm eval again with the same --out, on any number of processes, to merge")
+
+
+def partial_note(items: list[Item], fmt: str) -> str | None:
+    """What the answers scored on what could be read (``n_partially_parsed``) had wrong, the first quoted: they were
+    counted without a word. A box of ``objects`` whose corners come reversed is asked about COCO's ``[x, y, width,
+    height]`` (read as corners, it scored as a sliver)."""
+    partial = [(it, got) for it in items if it.pred is not None and (got := pred_objects(it, fmt)).status == PARTIAL]
+    if not partial:
+        return None
+    it, got = partial[0]
+    swapped = sum(it.pred.get("objects") is not None and any("has x1>x2 or y1>y2" in p for p in got.problems)
+                  for it, got in partial)
+    return (f"{len(partial)} answer(s) have parse problems and are scored on what could be read (first: {it.id!r}: "
+            f"{'; '.join(map(str, got.problems[:2]))})" + (
+                f"; {swapped} give 'objects' with a box whose corners come reversed, put in order: boxes in COCO's "
+                "[x, y, width, height]? 'objects' boxes are [x1, y1, x2, y2] in pixels" if swapped else ""))
 
 
 def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3) -> list[str]:

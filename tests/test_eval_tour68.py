@@ -66,3 +66,21 @@ def test_python_m_eval_with_a_space_gives_the_command_to_run(capsys, argv, comma
 
     assert main(argv) == 2
     assert command in capsys.readouterr().err
+
+
+def test_answers_scored_on_what_could_be_read_are_said_why(tmp_path):
+    """n_partially_parsed counted answers with parse problems without a word of what they were: a tool's boxes in
+    COCO's [x, y, width, height] (read as corners, reversed where width < x, scored as slivers) showed as a low
+    score and a count. A note quotes the first and asks about the box form."""
+    from eval import grounding
+
+    ref = "<ref>ship</ref><box><loc_100><loc_200><loc_300><loc_400></box>"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(i, "ground", "[ground] Where is the ship?", ref) for i in "ab"])
+    pred = write_jsonl(tmp_path / "p.jsonl", [
+        {"id": "a", "objects": [{"kind": "box", "coords": [100.5, 200.5, 200, 200]}]},  # x, y, w, h
+        {"id": "b", "answer": ref + "<box><loc_1><loc_2></box>"}])  # a box of 2 locations: dropped
+    s = grounding.main(["--gt", gt, "--pred", pred])
+    assert s["n_partially_parsed"] == 2
+    note = next(n for n in s["notes"] if "scored on what could be read" in n)
+    assert note.startswith("2 answer(s) have parse problems") and "first: 'a': object 0: box [100.5, 200.5, 200, 200]" \
+        in note and "1 give 'objects' with a box whose corners come reversed" in note and "[x, y, width, height]" in note
