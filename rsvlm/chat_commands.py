@@ -211,9 +211,10 @@ class Commands:
 
         img = self.repl.images[-1]
         if not img.georeferenced:  # was the reader's "…: not georeferenced", naming neither /geojson nor what is left
+            pixels = ("the table above gives them in pixels, and /vis draws them" if self.repl.last["objects"] else
+                      f"no geometry {self._why_none()} either")  # "the table above" was said of no table
             self.repl.say(f"error: /geojson: {inf.image_label(img)} is not georeferenced (no CRS with a transform or ground "
-                          "control points), so its shapes have no map coordinates; the table above gives them in pixels, "
-                          "and /vis draws them")
+                          f"control points), so its shapes have no map coordinates; {pixels}")
             return
         try:
             fc = objects_to_geojson(self.repl.last["objects"], img)

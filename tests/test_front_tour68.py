@@ -45,3 +45,20 @@ def test_warning_lines_with_stderr_closed_write_nothing_to_stdout(monkeypatch, c
     monkeypatch.undo()
     assert capsys.readouterr().out == ""
     assert lines.seen  # counted all the same
+
+
+def test_chat_geojson_of_no_shapes_on_an_image_without_a_crs_names_no_table(ckpt, tmp_path):
+    """/geojson on a PNG after "None.": "the table above gives them in pixels, and /vis draws them", of an
+    answer with no table and nothing to draw."""
+    from PIL import Image
+
+    png = tmp_path / "plain.png"
+    Image.new("RGB", (64, 48), (90, 120, 60)).save(png)
+    repl, out = chat_repl(ckpt)
+    repl.load_image([str(png), "optical"])
+    repl.last = {"question": "[det] Detect all ships.", "objects": []}
+    assert repl.handle(f"/geojson {tmp_path / 'none.geojson'}")
+    said = out.getvalue().splitlines()[-1]
+    assert said.startswith("error: /geojson: plain.png is not georeferenced") and "table above" not in said, said
+    assert said.endswith("no map coordinates; no geometry in the last answer either"), said
+    assert not (tmp_path / "none.geojson").exists()
