@@ -97,3 +97,46 @@ def test_masks_binary_keeps_a_threshold_mask_and_codes_unlike_the_image(tmp_path
         lab[8:30, 10:40], lab[34:60, 50:90], lab[34:60, 5:30] = 2, 1, 2
     stats, recs = _ramp_scene(tmp_path, lab)
     assert len(recs) == 1 and stats["skipped"] == {}
+
+
+def _quantized_mask(path) -> np.ndarray:
+    """A 0/255 mask (64, 96), its right part (x 51…) the class, saved by PIL's ``quantize(2)``: an indexed PNG whose
+    index 0 is white (the class) and 1 black; returns the mask."""
+    mask = np.zeros((64, 96), bool)
+    mask[:, 51:] = True
+    path.parent.mkdir(parents=True, exist_ok=True)
+    q = Image.fromarray(mask.astype(np.uint8) * 255).convert("RGB").quantize(2)
+    assert q.getpalette()[:6] == [255, 255, 255, 0, 0, 0] and np.asarray(q)[0, 90] == 0
+    q.save(path)
+    return mask
+
+
+def _decoded(rec) -> np.ndarray:
+    from rsvlm import geometry
+
+    d = geometry.decode(rec["conversations"][-1]["value"], rec["meta"]["width"], rec["meta"]["height"])
+    return geometry.objects_to_mask(d.objects, rec["meta"]["width"], rec["meta"]["height"])
+
+
+def test_masks_binary_reads_an_indexed_mask_by_its_colours(tmp_path):
+    """An indexed mask whose palette has white at index 0 and black at 1 (PIL's quantize, an editor's indexed PNG):
+    its indices were the values, so the black background (1) was the class and the white class (0) background."""
+    from convert_helpers import png
+
+    mask = _quantized_mask(tmp_path / "lab" / "a_mask.png")
+    png(tmp_path / "img" / "a.png", 96, 64)
+    _, (rec,) = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels",
+                        str(tmp_path / "lab"), "--binary", "field")
+    assert (_decoded(rec) == mask).mean() > 0.97
+
+
+def test_levir_reads_an_indexed_label_by_its_colours(tmp_path):
+    """The same indexed label as a LEVIR-CD pair's: its unchanged black part was the change."""
+    from convert_helpers import png
+
+    mask = _quantized_mask(tmp_path / "s" / "label" / "p.png")
+    for tag in ("A", "B"):
+        png(tmp_path / "s" / tag / "p.png", 96, 64)
+    _, recs = convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path / "s"))
+    (seg,) = [r for r in recs if not r["id"].endswith("-describe")]
+    assert (_decoded(seg) == mask).mean() > 0.97

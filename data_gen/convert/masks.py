@@ -11,7 +11,8 @@ value 0 / black unless a class claims it) are not objects; pixels whose value is
 ``unknown_label_value`` (counted per image and value, or raised under ``--strict``); a colour label
 under a palette of grey levels is ``unreadable_label``, named as such. With
 ``--binary CLASS`` a mask of 0 and one other value marks CLASS where it is not 0; a 0/1 mask with 255 has 255
-as void; codes and instance ids give every non-zero value; a noisy or resampled mask is thresholded, and a
+as void (an indexed mask whose grey palette has black at an index other than 0 is read by its greys);
+codes and instance ids give every non-zero value; a noisy or resampled mask is thresholded, and a
 photo given as the label is ``label_not_a_mask`` (``data_gen.convert.binmask`` says how each is told).
 
 Per image (or tile) and class present: one ``[seg]`` record whose answer is
@@ -189,6 +190,8 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False):
                 return np.repeat(np.asarray(im)[..., None], 3, axis=-1)  # (H, W, 3) (v, v, v), as a grey GeoTIFF's
             if rgb:
                 return np.asarray(im.convert("RGB"))
+            if im.mode == "P" and not grey_levels and (grey := _indexed_grey(im)) is not None:
+                return grey
             if im.mode in ("L", "P", "I", "I;16"):  # class codes as they are (P: palette indices)
                 return np.asarray(im)
             if grey_levels and im.mode in ("RGB", "RGBA", "CMYK", "YCbCr"):
@@ -198,6 +201,25 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False):
         raise
     except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
         raise ConversionError(f"{path}: cannot read label ({e})") from e
+
+
+def _indexed_grey(im):
+    """The grey values (H, W) uint8 of an indexed (``P``) binary label whose palette puts black at an index other
+    than 0, its used colours all grey (PIL's ``quantize(2)`` of a 0/255 mask: index 0 white, 1 black), else None
+    (its indices are read as they are). Read as indices, 0 was the class's white and 1 the black background:
+    ``--binary`` and ``levir-cd`` traced the background."""
+    import numpy as np
+
+    idx = np.asarray(im)  # (H, W) palette indices
+    used = np.unique(idx)
+    colours = np.asarray(im.getpalette() or [], np.uint8).reshape(-1, 3)  # (N, 3) RGB of each index
+    if used[-1] >= len(colours):
+        return None
+    rgb = colours[used]
+    if not (rgb == rgb[:, :1]).all():  # a colour palette: its indices are codes
+        return None
+    black = used[rgb[:, 0] == 0]
+    return colours[:, 0][idx] if len(black) and 0 not in black else None
 
 
 def _one_grey(path: Path, bands) -> None:
