@@ -168,3 +168,15 @@ def test_chat_out_ending_in_a_slash_is_a_folder(seed5, tmp_path, capsys):
     assert f"error: --out {out} is a folder; give a file, e.g. {tmp_path / 'new' / 'chat.jsonl'}" \
         in capsys.readouterr().err
     assert not (tmp_path / "new").exists()
+
+
+def test_a_scene_weight_key_in_another_case_or_with_underscores_names_the_class(tmp_path, capsys):
+    # "scene.scene_weights.Harbour=1" and "parking_lot" said "(unknown: ['Harbour'])" and no more
+    from data_gen.__main__ import main
+
+    base = ["synth", "--out", str(tmp_path / "o"), "--n", "2", "--size", "32", "--no-progress"]
+    assert main([*base, "scene.scene_weights.Harbour=1", "scene.scene_weights.parking_lot=2"]) == 2
+    assert "(unknown: ['Harbour', 'parking_lot']; meant: 'Harbour' is 'harbour', 'parking_lot' is 'parking lot')" \
+        in capsys.readouterr().err
+    assert main([*base, "scene.scene_weights.dock=1"]) == 2
+    assert capsys.readouterr().err.rstrip().endswith("(unknown: ['dock'])")

@@ -88,10 +88,14 @@ def check_config(cfg: SynthConfig) -> None:
     from data_gen.synth.classes import SCENE_CLASSES
 
     w = sc.scene_weights
-    unknown = sorted(set(w) - set(SCENE_CLASSES))
+    unknown = sorted(set(w) - set(SCENE_CLASSES), key=str)
     if unknown or bad_weights(w) or (len(w) == len(SCENE_CLASSES) and not any(float(v) for v in w.values())):
+        # Harbour, parking_lot: the class's name in another case or with "_" (as --tasks DET is one) said no more
+        meant = {str(k): c for k in unknown if (c := str(k).lower().replace("_", " ")) in SCENE_CLASSES}
         raise ValueError(f"scene.scene_weights {w}: weights >= 0, not all 0, for scene classes "
-                         f"{', '.join(SCENE_CLASSES)}" + (f" (unknown: {unknown})" if unknown else ""))
+                         f"{', '.join(SCENE_CLASSES)}" + (f" (unknown: {unknown}" if unknown else "") + (
+                             "; meant: " + ", ".join(f"{k!r} is {c!r}" for k, c in meant.items()) if meant else "")
+                         + (")" if unknown else ""))
 
 
 def check_run(n: int, seed: int, workers: int) -> None:
