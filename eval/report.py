@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 from eval import common
@@ -37,12 +38,13 @@ def source_labels(paths: list[Path]) -> list[str]:
 
 def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
     """Score dicts of ``paths``, each with the ``_source`` the tables name it by (``source_labels``);
-    with ``skip_foreign`` JSON files that are no score file are passed over with a printed note
+    with ``skip_foreign`` JSON files that are no score file are passed over with a note on stderr (on stdout, it opened
+    the markdown of ``report --dir scores > report.md``)
     (``--dir`` may hold a report.json), else they raise. A file given twice is read once, with a note."""
     out, seen, unique = [], set(), []
     for p in paths:
         if Path(p).resolve() in seen:
-            print(f"note: {p} is given twice; read once")
+            print(f"note: {p} is given twice; read once", file=sys.stderr)
             continue
         seen.add(Path(p).resolve())
         unique.append(p)
@@ -53,14 +55,14 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
             raise common.ScoreError(f"score file not found: {p}") from None
         except IsADirectoryError:  # was "[Errno 21] Is a directory: 'scores'"
             if skip_foreign:  # a folder named *.json in --dir
-                print(f"note: {p} is a folder, so no eval score file; left out")
+                print(f"note: {p} is a folder, so no eval score file; left out", file=sys.stderr)
                 continue
             raise common.ScoreError(f"--scores {p} is a folder: give its score files, or --dir {p}") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
             why = (f"{e.msg} at line {e.lineno}" if isinstance(e, json.JSONDecodeError)
                    else f"not UTF-8 text: {e.reason} at byte {e.start}")
             if skip_foreign:  # a predictions JSONL saved as .json beside the scores: it stopped the whole report
-                print(f"note: {p} is not JSON ({why}), so no eval score file; left out")
+                print(f"note: {p} is not JSON ({why}), so no eval score file; left out", file=sys.stderr)
                 continue
             lines = isinstance(e, json.JSONDecodeError) and e.msg == "Extra data" and e.colno == 1  # a second line
             raise common.ScoreError(f"{p}: not JSON ({why})" + (
@@ -68,7 +70,7 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
                 "--out" if lines else "")) from None
         if not isinstance(s, dict) or "task" not in s or "headline" not in s:
             if skip_foreign:
-                print(f"note: {p} is not an eval score file; left out")
+                print(f"note: {p} is not an eval score file; left out", file=sys.stderr)
                 continue
             raise common.ScoreError(f"{p}: not an eval score file (no 'task'/'headline' keys)")
         out.append({**s, "_source": label, "_path": Path(p)})

@@ -75,7 +75,7 @@ def test_the_report_tells_two_models_score_files_of_one_name_apart(tmp_path, cap
     rep = report.main(["--scores", str(a), str(b), str(a)])
     # were two rows named "vqa.json", and the file given twice a third
     assert [(r["source"], r["all"]) for r in rep["metrics"]] == [("a/vqa.json", 0.5), ("b/vqa.json", 0.75)]
-    assert f"note: {a} is given twice; read once" in capsys.readouterr().out
+    assert f"note: {a} is given twice; read once" in capsys.readouterr().err
     assert [r["source"] for r in report.main(["--scores", str(a)])["metrics"]] == ["vqa.json"]  # one: its name
 
 

@@ -139,7 +139,7 @@ def test_report_dir_leaves_out_a_predictions_jsonl_saved_as_json(tmp_path, capsy
     (tmp_path / "p.json").write_text((tmp_path / "p.jsonl").read_text())
     rep = report.main(["--dir", str(tmp_path)])
     assert [r["source"] for r in rep["metrics"]] == ["count.json", "count.json"]
-    assert "p.json is not JSON (Extra data at line 2), so no eval score file; left out" in capsys.readouterr().out
+    assert "p.json is not JSON (Extra data at line 2), so no eval score file; left out" in capsys.readouterr().err
     with pytest.raises(common.ScoreError, match="p.json: not JSON"):
         report.main(["--scores", str(tmp_path / "p.json")])
 

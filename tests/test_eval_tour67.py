@@ -99,8 +99,8 @@ def test_report_says_what_a_folder_or_a_jsonl_file_given_as_scores_is(tmp_path, 
         report.main(["--scores", pred])
     capsys.readouterr()
     report.main(["--dir", str(scores)])
-    said = capsys.readouterr().out
-    assert f"note: {scores / 'odd.json'} is a folder, so no eval score file; left out" in said and "| vqa " in said
+    said = capsys.readouterr()
+    assert f"note: {scores / 'odd.json'} is a folder, so no eval score file; left out" in said.err and "| vqa " in said.out
 
 
 def test_rsvlm_eval_names_predictions_given_as_its_data(tmp_path, capsys):

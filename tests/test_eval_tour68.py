@@ -84,3 +84,20 @@ def test_answers_scored_on_what_could_be_read_are_said_why(tmp_path):
     note = next(n for n in s["notes"] if "scored on what could be read" in n)
     assert note.startswith("2 answer(s) have parse problems") and "first: 'a': object 0: box [100.5, 200.5, 200, 200]" \
         in note and "1 give 'objects' with a box whose corners come reversed" in note and "[x, y, width, height]" in note
+
+
+def test_report_notes_stay_out_of_the_markdown_it_prints(tmp_path, capsys):
+    """``python -m eval.report --dir scores > report.md`` (no --out: the markdown is printed) opened the markdown with
+    "note: … is not an eval score file; left out": the notes go to stderr, the markdown alone to stdout."""
+    from eval import counting, report
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "count", "[count] How many ships?", "3")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "count", "answer": "3"}])
+    (scores := tmp_path / "scores").mkdir()
+    counting.main(["--gt", gt, "--pred", pred, "--out", str(scores / "count.json")])
+    (scores / "report.json").write_text('{"modalities": []}')  # an earlier report's JSON
+    capsys.readouterr()
+    report.main(["--dir", str(scores)])
+    said = capsys.readouterr()
+    assert said.out.startswith("# Evaluation report"), said.out[:200]
+    assert "note:" not in said.out and "report.json is not an eval score file; left out" in said.err
