@@ -180,3 +180,21 @@ def test_a_scene_weight_key_in_another_case_or_with_underscores_names_the_class(
         in capsys.readouterr().err
     assert main([*base, "scene.scene_weights.dock=1"]) == 2
     assert capsys.readouterr().err.rstrip().endswith("(unknown: ['dock'])")
+
+
+def test_a_scenes_only_set_is_rebuilt_as_its_note_says(tmp_path, capsys):
+    # records_per_image=0's note says "make records with python -m data_gen rebuild --dir DIR
+    # instructions.records_per_image=N"; that rebuild was refused: "DIR holds the records synth wrote"
+    from data_gen.__main__ import main
+
+    out = tmp_path / "s"
+    assert main(["synth", "--out", str(out), "--n", "3", "--size", "32", "--modalities", "ir", "--no-progress",
+                 "instructions.records_per_image=0"]) == 0
+    said = f"make records with python -m data_gen rebuild --dir {out} instructions.records_per_image=N"
+    assert said in capsys.readouterr().err
+    assert (out / "train.jsonl").read_text() == ""
+    assert main(["rebuild", "--dir", str(out), "--no-progress", "instructions.records_per_image=2"]) == 0
+    assert len((out / "train.jsonl").read_text().splitlines()) >= 1
+    # records there now: replacing them still needs --prefix or their removal
+    assert main(["rebuild", "--dir", str(out), "--no-progress", "instructions.records_per_image=2"]) == 2
+    assert "holds the records synth wrote" in capsys.readouterr().err

@@ -53,7 +53,8 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     if prefix != prefix.strip():  # --prefix ' ' wrote " train.jsonl" beside synth's train.jsonl, unsaid
         raise ValueError(f"prefix {prefix!r} begins or ends with white space: the files would be named "
                          f"{prefix + 'train.jsonl'!r} …, hard to tell from others; give e.g. stage1_")
-    if not prefix and any((root / f"{s}.jsonl").exists() for s in SPLITS):
+    if not prefix and any((root / f"{s}.jsonl").exists() and not _empty(root / f"{s}.jsonl") for s in SPLITS):
+        # empty ones (a scenes-only run's, whose note says to rebuild with no --prefix) are replaced
         raise ValueError(f"{root} holds the records synth wrote ({root / 'train.jsonl'} …): give --prefix (e.g. "
                          "stage1_) to write the new ones next to them, or remove them first to replace them")
     paths = sorted((root / "scenes").glob("*.json"))
@@ -118,6 +119,13 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     (root / f"{prefix}stats.json").write_text(json.dumps(report, indent=1) + "\n")
     files.commit()
     return report
+
+
+def _empty(path: Path) -> bool:
+    """Whether the records file ``path`` holds nothing (a synth run with records_per_image 0 wrote it so)."""
+    from rsvlm.data.records import blank_records_file
+
+    return path.is_file() and blank_records_file(path)
 
 
 def broken_note(root: Path, broken: list[tuple[Path, str]], paths: list[Path]) -> str:
