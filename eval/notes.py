@@ -49,6 +49,12 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
     if preds.n_text_answers:
         notes.append(f"{preds.n_text_answers} prediction line(s) have no 'answer' and are scored on their 'text' (as "
                      "LLaVA's model_vqa writes it)")
+        # LLaVA's question file ({question_id, image, text}: model_vqa's input) given as --pred: its questions scored
+        if asked := [it for it in items if it.pred is not None and "image" in it.pred and "prompt" not in it.pred
+                     and "answer_id" not in it.pred and it.pred.get("answer") is it.pred.get("text")]:
+            notes.append(f"{len(asked)} of them carry an 'image' and no 'prompt' (first: {asked[0].id}: "
+                         f"{asked[0].pred['text'][:60]!r}): the lines of LLaVA's question file (question_id, image, "
+                         "text), questions scored as answers? model_vqa's --answers-file holds the answers")
     if run_note:
         notes.append(run_note)
     # two runs' answers in one file (appended, or concatenated): which one counts matters, for the records scored here

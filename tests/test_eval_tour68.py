@@ -101,3 +101,21 @@ def test_report_notes_stay_out_of_the_markdown_it_prints(tmp_path, capsys):
     said = capsys.readouterr()
     assert said.out.startswith("# Evaluation report"), said.out[:200]
     assert "note:" not in said.out and "report.json is not an eval score file; left out" in said.err
+
+
+def test_llava_questions_given_as_predictions_are_said_to_be_questions(tmp_path):
+    """LLaVA's question file ({question_id, image, text}, model_vqa's input) given as --pred scored each question
+    as its answer, with notes that the lines were read as LLaVA's answers are; a note says they look like the
+    questions. model_vqa's answers ({question_id, prompt, text}) get no such note."""
+    from eval import classification
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(i, "cls", "[cls] What scene?", "lake") for i in "ab"])
+    asked = write_jsonl(tmp_path / "q.jsonl", [{"question_id": i, "image": f"{i}.png", "text": "What scene is this?"}
+                                               for i in "ab"])
+    notes = classification.main(["--gt", gt, "--pred", asked])["notes"]
+    assert any(n.startswith("2 of them carry an 'image' and no 'prompt' (first: a: 'What scene is this?')") and
+               "LLaVA's question file" in n for n in notes), notes
+    answered = write_jsonl(tmp_path / "a.jsonl", [{"question_id": i, "prompt": "What scene?", "text": "lake"}
+                                                  for i in "ab"])
+    s = classification.main(["--gt", gt, "--pred", answered])
+    assert s["accuracy"] == 1 and not any("question file" in n for n in s["notes"])
