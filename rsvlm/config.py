@@ -87,7 +87,8 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     if value is None:
         if optional or tp is Any:
             return None
-        key = where.rsplit(".", 1)[-1]
+        head, colon, value_text = where.partition(":")  # data.band_dropout.sra:0.5: the value's dot is no level
+        key = head.rsplit(".", 1)[-1] + colon + value_text
         hint = (f"; YAML needs a space after the colon: {{{key.replace(':', ': ', 1)}}}" if ":" in key else "")
         raise ConfigError(f"{where}: None is not allowed (expected {getattr(tp, '__name__', tp)}){hint}", keys=(where,))
     if dataclasses.is_dataclass(tp):

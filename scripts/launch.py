@@ -33,7 +33,6 @@ from pathlib import Path
 
 from rsvlm.argparsing import Parser
 
-GLOBAL_BATCH = re.compile(r"^#\s*global_batch:\s*(\d+)\s*$", re.MULTILINE)
 LAUNCHERS = ("deepspeed", "torchrun")
 
 
@@ -49,8 +48,9 @@ class LaunchPlan:
 
 def recipe_global_batch(path: str | Path) -> int:
     """The ``# global_batch: N`` header of a recipe."""
-    text = Path(path).read_text()
-    m = GLOBAL_BATCH.search(text)
+    from rsvlm.train.config import GLOBAL_BATCH
+
+    m = GLOBAL_BATCH.search(Path(path).read_text())
     if not m or int(m.group(1)) < 1:  # 0 passed as grad_accum=0
         raise ValueError(f"{path}: no '# global_batch: N' header comment with N >= 1; the launcher needs the global batch")
     return int(m.group(1))

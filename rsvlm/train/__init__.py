@@ -69,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"rsvlm train: {e}{other_file(e.keys, args.config) if isinstance(e, ConfigError) else ''}",
                           file=sys.stderr)
                 return 2
+            from rsvlm.train.config import global_batch_note
+
+            if first and several and (note := global_batch_note(cfg, args.config, int(os.environ["WORLD_SIZE"]))):
+                print(f"[rsvlm.train] note: {note}", file=sys.stderr)  # was: plain torchrun doubled it, unsaid
             from rsvlm.train.loop import train
 
             train(cfg, checked=True, stop=stop, shapes=shapes)  # preflight ran above

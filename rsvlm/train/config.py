@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 from dataclasses import dataclass, field, fields
 from functools import reduce
@@ -21,6 +22,7 @@ from rsvlm.model.vlm import TRAINABLE, VLMConfig
 BATCHING = ("length_grouped", "naive")
 OBJECTIVES = ("lm", "clip")
 BACKENDS = ("auto", "gloo", "nccl", "ucc", "mpi", "xccl")  # torch.distributed's, and auto
+GLOBAL_BATCH = re.compile(r"^#\s*global_batch:\s*(\d+)\s*$", re.MULTILINE)  # a recipe's header comment
 
 
 @dataclass
@@ -201,28 +203,31 @@ def check_config(cfg: TrainConfig) -> None:
             raise ValueError(f"data.band_dropout[{m!r}] must lie in [0, 1], got {p!r}")
         if m not in cfg.model.stems:  # was: a typo ('optics') trained without any dropout, unsaid
             raise ValueError(f"data.band_dropout[{m!r}]: the model has no stem for {m!r} (model.stems: "
-                             f"{', '.join(cfg.model.stems)})")
+                             f"{', '.join(cfg.model.stems)}){meant(m, cfg.model.stems)}")
         if float(p) > 0 and len(bands := cfg.model.stems[m].bands) < 2:  # was: never dropped, unsaid
             raise ValueError(f"data.band_dropout[{m!r}]: the {m} stem reads one band ({', '.join(bands)}); no proper "
                              "subset of it can be dropped: leave it out of data.band_dropout")
     for group in cfg.data.modality_weights:  # a records' modality set ("optical", "optical+sar") or "text"
         if (unknown := [m for m in group.split("+") if m not in cfg.model.stems]) and group != "text":
             raise ValueError(f"data.modality_weights[{group!r}]: the model has no stem for {', '.join(map(repr, unknown))}"
-                             f" (model.stems: {', '.join(cfg.model.stems)})")  # was exit 1 once the model was built
+                             f" (model.stems: {', '.join(cfg.model.stems)}){meant(unknown[0], cfg.model.stems)}")  # was exit 1 once the model was built
     check_task_names(cfg.data.task_weights)
+    check_links(cfg.model)
     from rsvlm.model.checks import check_prompt_text
 
     check_prompt_text(cfg.model.prompt)  # preflight's check_model_config has it too; launch.py has this one
     from rsvlm.model.stem import FILL_MODES
 
     if cfg.data.missing_bands not in FILL_MODES:  # was unknown to training: a band short was a bad sample, always
-        raise ValueError(f"data.missing_bands must be one of {', '.join(FILL_MODES)}, got {cfg.data.missing_bands!r}")
+        raise ValueError(f"data.missing_bands must be one of {', '.join(FILL_MODES)}, got {cfg.data.missing_bands!r}"
+                         + meant(cfg.data.missing_bands, FILL_MODES))
     if cfg.data.augment != "none" and cfg.data.augment not in ("flip", "dihedral"):
-        raise ValueError(f"data.augment must be none, flip or dihedral, got {cfg.data.augment!r}")
+        raise ValueError(f"data.augment must be none, flip or dihedral, got {cfg.data.augment!r}"
+                         + meant(cfg.data.augment, ("none", "flip", "dihedral")))
     if cfg.dist.backend not in BACKENDS:  # was used only once a process group formed: a typo passed one process
-        raise ValueError(f"dist.backend must be one of {BACKENDS}, got {cfg.dist.backend!r}")
+        raise ValueError(f"dist.backend must be one of {BACKENDS}, got {cfg.dist.backend!r}{meant(cfg.dist.backend, BACKENDS)}")
     if cfg.data.batching not in BATCHING:
-        raise ValueError(f"data.batching must be one of {BATCHING}, got {cfg.data.batching!r}")
+        raise ValueError(f"data.batching must be one of {BATCHING}, got {cfg.data.batching!r}{meant(cfg.data.batching, BATCHING)}")
     if not cfg.data.train:
         raise ValueError("data.train: no training file given")
     if not cfg.out_dir.strip():  # was: "" is the current folder, which got final/, checkpoints/, metrics.jsonl …
@@ -285,6 +290,55 @@ def meant(value, allowed) -> str:
 
     close = difflib.get_close_matches(str(value).strip().lower(), list(allowed), n=1, cutoff=0.6)
     return f"; did you mean {close[0]}?" if close else ""
+
+
+def check_links(model: VLMConfig) -> None:
+    """ValueError naming a stem or encoder entry that links to nothing, with the entry it is near: a stem whose
+    ``encoder`` is no encoder (``defualt``, ``SAR``), a stem whose key is not its modality (an override's misspelt
+    entry, ``model.stems.optcal.mean=…``, makes a new optical stem), an encoder no stem reads (an override's
+    misspelt entry, ``model.encoders.defualt.patch_size=16``, made a new encoder and the run trained without it)
+    whose name is near one a stem reads."""
+    encoders, stems = list(model.encoders), list(model.stems)
+    for name, stem in model.stems.items():
+        if stem.modality != name:
+            near = meant(name, [s for s in stems if s != name])
+            raise ValueError(f"model.stems.{name}.modality is {stem.modality!r}; it must equal its key {name!r}"
+                             + (f" (model.stems: {', '.join(stems)}: a key misspelt makes a new stem{near})" if near else ""))
+        if stem.encoder not in model.encoders:
+            raise ValueError(f"model.stems.{name}.encoder {stem.encoder!r} is not among model.encoders "
+                             f"({', '.join(encoders)}){meant(stem.encoder, encoders)}")
+    read = sorted({s.encoder for s in model.stems.values()})
+    for name in encoders:  # one unread and unlike any read one (stems left out by an override: sar) may stay
+        if name not in read and (near := meant(name, read)):
+            raise ValueError(f"model.encoders.{name}: no stem reads it (model.stems.NAME.encoder: {', '.join(read)}), "
+                             f"so it would be built and never trained (a key misspelt makes a new encoder){near} "
+                             "Point a stem at it with model.stems.NAME.encoder, or leave it out")
+
+
+def header_global_batch(path) -> int | None:
+    """The ``# global_batch: N`` header comment of a recipe (``scripts/launch.py`` keeps it for any world size);
+    None where it has none or cannot be read."""
+    try:
+        with open(os.path.expanduser(str(path)), encoding="utf-8") as f:
+            m = GLOBAL_BATCH.search(f.read())
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(m.group(1)) if m else None
+
+
+def global_batch_note(cfg: TrainConfig, recipe, world: int) -> str | None:
+    """What to say where a run on ``world`` > 1 processes (started by torchrun or deepspeed, not
+    ``scripts/launch.py``, which sets ``grad_accum`` for it) has another global batch than its recipe's
+    ``# global_batch: N`` header: ``sft_tiny.yaml``'s 4 was 8 on two processes, unsaid. None otherwise."""
+    want = header_global_batch(recipe) if world > 1 else None
+    have = cfg.batch_size * cfg.grad_accum * world
+    if not want or have == want:
+        return None
+    fit = (f"batch_size={want // (world * cfg.grad_accum)}" if want % (world * cfg.grad_accum) == 0 else
+           f"batch_size={want // world} grad_accum=1" if want % world == 0 else f"a world size that divides {want}")
+    return (f"global batch {have} (batch_size {cfg.batch_size} × grad_accum {cfg.grad_accum} × {world} processes), "
+            f"not the {want} of {recipe}'s '# global_batch: {want}' header (written for one process); for {want} "
+            f"set {fit}, or start the run with scripts/launch.py, which keeps it for the world size")
 
 
 def check_task_names(task_weights: dict) -> None:
