@@ -140,3 +140,28 @@ def test_levir_reads_an_indexed_label_by_its_colours(tmp_path):
     _, recs = convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path / "s"))
     (seg,) = [r for r in recs if not r["id"].endswith("-describe")]
     assert (_decoded(seg) == mask).mean() > 0.97
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA"])
+def test_binary_label_transparent_pixels_are_no_class(tmp_path, mode):
+    """A mask drawn white on a transparent layer (alpha 0 where nothing is, its colour white all over, as an editor
+    exports a layer): read as grey without its alpha, every pixel was the class, the whole image one polygon."""
+    from convert_helpers import png
+
+    mask = np.zeros((64, 96), bool)
+    mask[:, 51:] = True
+    lab = np.full((64, 96, len(mode)), 255, np.uint8)
+    lab[..., -1] = np.where(mask, 255, 0)
+    (tmp_path / "lab").mkdir()
+    Image.fromarray(lab, mode).save(tmp_path / "lab" / "a_mask.png")
+    png(tmp_path / "img" / "a.png", 96, 64)
+    _, (rec,) = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels",
+                        str(tmp_path / "lab"), "--binary", "field")
+    assert (_decoded(rec) == mask).mean() > 0.97
+    for tag in ("A", "B"):
+        png(tmp_path / "s" / tag / "p.png", 96, 64)
+    (tmp_path / "s" / "label").mkdir()
+    Image.fromarray(lab, mode).save(tmp_path / "s" / "label" / "p.png")
+    _, recs = convert(tmp_path / "o2", "levir-cd", "--src", str(tmp_path / "s"))
+    (seg,) = [r for r in recs if not r["id"].endswith("-describe")]
+    assert (_decoded(seg) == mask).mean() > 0.97

@@ -11,7 +11,8 @@ value 0 / black unless a class claims it) are not objects; pixels whose value is
 ``unknown_label_value`` (counted per image and value, or raised under ``--strict``); a colour label
 under a palette of grey levels is ``unreadable_label``, named as such. With
 ``--binary CLASS`` a mask of 0 and one other value marks CLASS where it is not 0; a 0/1 mask with 255 has 255
-as void (an indexed mask whose grey palette has black at an index other than 0 is read by its greys);
+as void (an indexed mask whose grey palette has black at an index other than 0 is read by its greys, a
+transparent pixel, alpha 0, is no class);
 codes and instance ids give every non-zero value; a noisy or resampled mask is thresholded, and a
 photo given as the label is ``label_not_a_mask`` (``data_gen.convert.binmask`` says how each is told).
 
@@ -196,7 +197,10 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False):
                 return np.asarray(im)
             if grey_levels and im.mode in ("RGB", "RGBA", "CMYK", "YCbCr"):
                 _one_grey(path, np.moveaxis(np.asarray(im.convert("RGB")), -1, 0))
-            return np.asarray(im.convert("L"))
+            grey = np.asarray(im.convert("L"))  # (H, W)
+            if not grey_levels and "A" in im.getbands():  # a binary mask's transparent pixels are no class
+                grey = np.where(np.asarray(im.getchannel("A")) == 0, np.uint8(0), grey)  # (white ones were)
+            return grey
     except ConversionError:
         raise
     except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
