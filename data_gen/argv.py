@@ -23,11 +23,17 @@ def record_values(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def _value(text: str, kind=None):
-    """``text`` as ``kind`` reads it (``scene.size=064`` is 64 beside ``--size 64``), else as written; the
+    """``text`` as ``kind`` reads it (``scene.size=064`` is 64 beside ``--size 64``), else a number as YAML reads it
+    (``records_per_image=1`` and ``=1.0`` are one value: "given twice … which one is meant?"), else as written; the
     text where it does not read (the config names a bad value itself)."""
+    import yaml
+
     try:
-        return kind(text) if kind is not None else text.strip()
-    except (TypeError, ValueError, argparse.ArgumentTypeError):
+        if kind is not None:
+            return kind(text)
+        number = yaml.safe_load(text)  # a text field's "yes" and "true" stay two values: only numbers are read
+        return number if isinstance(number, (int, float)) and not isinstance(number, bool) else text.strip()
+    except (TypeError, ValueError, argparse.ArgumentTypeError, yaml.YAMLError):
         return text.strip()
 
 

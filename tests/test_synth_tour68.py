@@ -198,3 +198,18 @@ def test_a_scenes_only_set_is_rebuilt_as_its_note_says(tmp_path, capsys):
     # records there now: replacing them still needs --prefix or their removal
     assert main(["rebuild", "--dir", str(out), "--no-progress", "instructions.records_per_image=2"]) == 2
     assert "holds the records synth wrote" in capsys.readouterr().err
+
+
+def test_a_key_given_twice_with_one_number_written_two_ways_is_one_value(seed5, tmp_path, capsys):
+    # records_per_image=1 and =1.0 were "given twice …; which one is meant?"; two different values still are
+    from data_gen.__main__ import main
+
+    same = ["instructions.records_per_image=1", "instructions.records_per_image=1.0"]
+    assert main(["rebuild", "--dir", str(seed5), "--prefix", "n_", "--no-progress", *same]) == 0
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["rebuild", "--dir", str(seed5), "--prefix", "n_", "--no-progress", same[0], "instructions.records_per_image=2"])
+    assert "instructions.records_per_image is given twice" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # a text value's words are compared as written
+        main(["synth", "--out", str(tmp_path / "o"), "--n", "1", "render.sar_looks=4", "render.sar_looks=x"])
+    assert "render.sar_looks is given twice" in capsys.readouterr().err
