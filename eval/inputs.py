@@ -120,6 +120,17 @@ def load_predictions(path: str | Path) -> PredictionFile:
     return _read_predictions(path, data)
 
 
+def _whole_kind(path: Path, whole: dict) -> str | None:
+    """What a one-object file given as --pred is where it is one of eval's or rsvlm eval's own: a score file (the
+    first one of several passed by a glob), the run stamp beside the predictions."""
+    if {"task", "headline"} <= set(whole):
+        return f"a score file (python -m eval.{whole['task']}'s --out), not predictions"
+    if path.name.endswith(".run.json"):
+        return (f"rsvlm eval's run stamp of the predictions beside it: give {path.name.removesuffix('.run.json')}, "
+                "the answers")
+    return None
+
+
 def _pipe_bytes(path: Path) -> bytes:
     """What a pipe (``--pred <(…)``, ``/dev/stdin``) holds, decompressed where it is gzip; it is read once, as it
     can be (``open_bytes`` peeks at a file's first bytes and goes back)."""
@@ -146,7 +157,8 @@ def _read_predictions(path: Path, data: bytes) -> PredictionFile:
                          + ("; an {id: answer} mapping becomes that with jq -c 'to_entries[] | {id: .key, answer: "
                             ".value}'" if whole and all(isinstance(v, str) for v in whole.values()) else
                             "; it is rsvlm predict's --out, one image's answer: answer a test set with rsvlm eval "
-                            "--data TEST.jsonl --out PRED.jsonl" if {"answer", "prompt", "task"} <= set(whole) else ""))
+                            "--data TEST.jsonl --out PRED.jsonl" if {"answer", "prompt", "task"} <= set(whole) else
+                            f"; it is {_whole_kind(path, whole)}" if _whole_kind(path, whole) else ""))
     array = whole if isinstance(whole, list) else None
     if array is not None:  # a JSON array of predictions (LLaVA's own answers files are such): each item a line
         out.json_array = True

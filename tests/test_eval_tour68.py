@@ -119,3 +119,20 @@ def test_llava_questions_given_as_predictions_are_said_to_be_questions(tmp_path)
                                                   for i in "ab"])
     s = classification.main(["--gt", gt, "--pred", answered])
     assert s["accuracy"] == 1 and not any("question file" in n for n in s["notes"])
+
+
+def test_a_score_file_or_run_stamp_given_as_predictions_is_named(tmp_path, capsys):
+    """A score file (eval's own --out) or rsvlm eval's PRED.jsonl.run.json given as --pred (tab completion stops
+    there) was "one JSON object, not JSONL" alone; the error says which file it is and what to give."""
+    from eval import counting
+    from eval.inputs import ScoreError, load_predictions
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "count", "[count] How many ships?", "3")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "count", "answer": "3"}])
+    counting.main(["--gt", gt, "--pred", pred, "--out", str(tmp_path / "count.json")])
+    with pytest.raises(ScoreError, match=r"count.json is one JSON object, not JSONL: .*; it is a score file "
+                                         r"\(python -m eval.counting's --out\), not predictions"):
+        load_predictions(tmp_path / "count.json")
+    (tmp_path / "p.jsonl.run.json").write_text(json.dumps({"model": "m", "options": {}}))
+    with pytest.raises(ScoreError, match=r"it is rsvlm eval's run stamp of the predictions beside it: give p.jsonl"):
+        load_predictions(tmp_path / "p.jsonl.run.json")
