@@ -213,3 +213,18 @@ def test_a_key_given_twice_with_one_number_written_two_ways_is_one_value(seed5, 
     with pytest.raises(SystemExit):  # a text value's words are compared as written
         main(["synth", "--out", str(tmp_path / "o"), "--n", "1", "render.sar_looks=4", "render.sar_looks=x"])
     assert "render.sar_looks is given twice" in capsys.readouterr().err
+
+
+def test_chat_over_records_that_are_multi_turn_already_says_so(tmp_path, capsys):
+    # a LLaVA file whose records hold several questions each: "each image of its 2 records has one question"
+    from conftest import write_jsonl
+
+    from data_gen.__main__ import main
+
+    turns = [{"from": "human", "value": "<image>\nHow many cars?"}, {"from": "gpt", "value": "2"},
+             {"from": "user", "value": "Any ships?"}, {"from": "assistant", "value": "no"}]
+    src = write_jsonl(tmp_path / "r.jsonl", [{"id": "a", "image": "a.png", "conversations": turns},
+                                            {"id": "b", "image": "b.png", "conversations": turns[:2]}])
+    assert main(["chat", "--src", src, "--out", str(tmp_path / "c.jsonl"), "--no-progress"]) == 2
+    assert (f"error: no conversations from {src}: each image of its 2 records has one record (1 of them multi-turn "
+            "already: their turns are a conversation as they are)") in capsys.readouterr().err

@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[bool]) -> int:
-    from rsvlm.data.records import ReadReport, read_records
+    from rsvlm.data.records import ROLES, ReadReport, read_records
     from rsvlm.progress import bar
 
     report = ReadReport(a.src)
@@ -156,7 +156,10 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
         print(f"note: {a.src} reuses record ids ({report.duplicates}, first: {report.first_duplicate}); a "
               "conversation id taken already gets -dup2, -dup3, …", file=sys.stderr)
     if not chats:
-        why = (f"each image of its {len(records)} records has one question" if any(r["images"] for r in records)
+        multi = sum(sum(ROLES[t["from"]] == "user" for t in r["conversations"]) > 1 for r in records)
+        why = (f"each image of its {len(records)} records has one record" + (
+               f" ({multi} of them multi-turn already: their turns are a conversation as they are)" if multi else "")
+               if any(r["images"] for r in records)
                else f"none of its {len(records)} records has an image" if records else "it holds no records")
         print(f"error: no conversations from {a.src}: {why}", file=sys.stderr)
         return 2
