@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_train_utils import make_records, recipe, two_ranks
+from test_train_utils import make_records, recipe, sigterm_once, two_ranks
 
 from rsvlm.train import main as train_main
 from rsvlm.train.checkpoint import resume_hint
@@ -221,21 +221,14 @@ def test_sigterm_before_the_first_step_stops_at_once_with_the_hint(sft_record, t
 def test_sigterm_mid_run_saves_a_complete_step_and_says_where_to_continue(tmp_path, capsys):
     """The loop takes a SIGTERM at its next step boundary, all ranks alike, and saves there (a save cut short
     by the scheduler's SIGKILL leaves a step_N.tmp only, which no resume takes)."""
-    import threading
 
     data = make_records(tmp_path / "d", n=8, ir_every=0)
     out = tmp_path / "run"
 
-    def scheduler():  # once step 1 is logged
-        deadline = time.monotonic() + 60
-        while not (out / "metrics.jsonl").is_file() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    threading.Thread(target=scheduler, daemon=True).start()
     argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}", "log.progress=false",
             "max_steps=50", "batch_size=4", "ckpt.every=1000", "slow_step_s=0.2"]
-    assert train_main(argv) == 143
+    with sigterm_once(out / "metrics.jsonl"):  # once step 1 is logged
+        assert train_main(argv) == 143
     err = capsys.readouterr().err
     steps = sorted(p.name for p in (out / "checkpoints").iterdir())
     assert len(steps) == 1 and steps[0] < "step_000050" and not steps[0].endswith(".tmp"), steps

@@ -6,27 +6,13 @@ from __future__ import annotations
 import json
 import os
 import signal
-import threading
-import time
 from pathlib import Path
 
 import pytest
 import torch
-from test_train_utils import make_records, recipe, two_ranks
+from test_train_utils import make_records, recipe, sigterm_once, two_ranks
 
 from rsvlm.train import main as train_main
-
-
-def _sigterm_once(path: Path, timeout_s: float = 60) -> None:
-    """Send this process SIGTERM, from a thread, once ``path`` exists (a run's first metrics line)."""
-
-    def scheduler():
-        deadline = time.monotonic() + timeout_s
-        while not path.is_file() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        os.kill(os.getpid(), signal.SIGTERM)
-
-    threading.Thread(target=scheduler, daemon=True).start()
 
 
 def test_sigterm_stops_contrastive_pretraining_at_a_step_with_a_step_folder_to_resume(tmp_path, capsys):
@@ -37,8 +23,8 @@ def test_sigterm_stops_contrastive_pretraining_at_a_step_with_a_step_folder_to_r
     cfg = recipe(tmp_path, "pretrain_encoder_tiny.yaml")
     argv = ["--config", str(cfg), f"data.train={data}", f"out_dir={out}", "log.progress=false", "batch_size=2",
             "ckpt.every=1000", "slow_step_s=0.2"]
-    _sigterm_once(out / "metrics.jsonl")
-    assert train_main([*argv, "max_steps=50"]) == 143
+    with sigterm_once(out / "metrics.jsonl"):
+        assert train_main([*argv, "max_steps=50"]) == 143
     err = capsys.readouterr().err
     steps = sorted(p.name for p in (out / "checkpoints").iterdir())
     assert len(steps) == 1 and steps[0] < "step_000050" and not steps[0].endswith(".tmp"), steps
@@ -74,10 +60,10 @@ def test_a_run_stopped_early_closes_its_profiler(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(loop, "StepProfiler", Profiler)
     data = make_records(tmp_path / "d", n=8, ir_every=0)
     out = tmp_path / "run"
-    _sigterm_once(out / "metrics.jsonl")
     argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}", "log.progress=false",
             "max_steps=50", "batch_size=2", "log.profile_steps=2", "slow_step_s=0.1"]
-    assert train_main(argv) == 143
+    with sigterm_once(out / "metrics.jsonl"):
+        assert train_main(argv) == 143
     assert len(made) == 1 and made[0].closed and 0 < made[0].steps < 50
 
 

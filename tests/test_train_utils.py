@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -79,7 +80,7 @@ def torchrun(cfg_path: Path, *overrides: str) -> subprocess.CompletedProcess:
     return subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
 
 
-def two_ranks(fn, tmp_path: Path, timeout_s: float = 60) -> None:
+def two_ranks(fn, tmp_path: Path, timeout_s: float = 180) -> None:
     """Run ``fn(rank, 2, store, results)`` on two forked processes (a file store under ``tmp_path``,
     results written under it); fail the test, killing both, if they have not finished in ``timeout_s``."""
     import time
@@ -95,3 +96,32 @@ def two_ranks(fn, tmp_path: Path, timeout_s: float = 60) -> None:
             for proc in procs.processes:
                 proc.kill()
             pytest.fail(f"the two processes did not finish within {timeout_s:g} s")
+
+
+@contextlib.contextmanager
+def sigterm_once(path: Path, timeout_s: float = 60):
+    """``with sigterm_once(path):`` this process gets SIGTERM, from a thread, once ``path`` exists (a run's first
+    metrics line), or after ``timeout_s`` (a run that hangs); never after the block: a run that ended without it
+    (a failure) must not stop a later test (the default handler would end the whole session)."""
+    import signal
+    import threading
+    import time
+
+    done, lock = threading.Event(), threading.Lock()
+
+    def scheduler():
+        deadline = time.monotonic() + timeout_s
+        while not path.is_file() and not done.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with lock:
+            if not done.is_set():
+                os.kill(os.getpid(), signal.SIGTERM)
+
+    thread = threading.Thread(target=scheduler, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        with lock:  # a kill already sent lands here, in this test, at the latest
+            done.set()
+        thread.join()
