@@ -228,3 +228,19 @@ def test_chat_over_records_that_are_multi_turn_already_says_so(tmp_path, capsys)
     assert main(["chat", "--src", src, "--out", str(tmp_path / "c.jsonl"), "--no-progress"]) == 2
     assert (f"error: no conversations from {src}: each image of its 2 records has one record (1 of them multi-turn "
             "already: their turns are a conversation as they are)") in capsys.readouterr().err
+
+
+def test_rebuild_that_makes_no_record_fails(seed5, tmp_path, capsys):
+    # every image gone: three empty files, "48 record(s) left out" in a note, and exit 0 for a pipeline to train on
+    from data_gen.__main__ import main
+
+    gone = tmp_path / "images"
+    shutil.move(seed5 / "images", gone)
+    try:
+        assert main(["rebuild", "--dir", str(seed5), "--prefix", "e_", "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        assert f"error: no record made of the 4 scenes under {seed5 / 'scenes'} (image file missing: " in err
+        assert f"first image missing: {seed5 / 'images' / 's5-000000_ir.tif'}); no e_train/val/test.jsonl written" in err
+        assert not list(seed5.glob("e_*"))
+    finally:
+        shutil.move(gone, seed5 / "images")

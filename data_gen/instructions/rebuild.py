@@ -105,6 +105,11 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
             raise ValueError(broken_note(root, broken, paths))
         check_makeable(cfg, sorted(rendered), "modality of the scenes", bool(stats.pairs),
                        f"none of the {len(paths)} scenes is one")
+        if not sum(stats.tasks.values()):  # three empty files and exit 0: a training run on them found nothing
+            why = ", ".join(f"{k}: {v}" for k, v in stats.skipped.most_common(3)) or "none asked of their images"
+            raise ValueError(f"no record made of the {len(paths)} scenes under {root / 'scenes'} ({why}"
+                             + (f"; first image missing: {root / missing[0]}" if missing else "")
+                             + f"); no {prefix}train/val/test.jsonl written")
     except BaseException:
         files.abort()
         raise
