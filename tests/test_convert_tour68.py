@@ -165,3 +165,21 @@ def test_binary_label_transparent_pixels_are_no_class(tmp_path, mode):
     _, recs = convert(tmp_path / "o2", "levir-cd", "--src", str(tmp_path / "s"))
     (seg,) = [r for r in recs if not r["id"].endswith("-describe")]
     assert (_decoded(seg) == mask).mean() > 0.97
+
+
+@pytest.mark.parametrize("counts", ["abc", 5])
+def test_coco_rle_that_does_not_decode_is_unparsable_not_degenerate(tmp_path, counts):
+    """A compressed RLE whose counts pycocotools cannot decode was counted as ``degenerate`` (an object of no area);
+    it is ``unparsable_annotation``, the example quoting its counts. The image's good box is written."""
+    import json
+
+    from convert_helpers import png
+
+    png(tmp_path / "img" / "a.png", 100, 80)
+    anns = [{"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 30, 20]},
+            {"id": 2, "image_id": 1, "category_id": 1, "segmentation": {"size": [80, 100], "counts": counts}}]
+    (tmp_path / "ann.json").write_text(json.dumps({"images": [{"id": 1, "file_name": "a.png", "width": 100, "height": 80}],
+                                                   "annotations": anns, "categories": [{"id": 1, "name": "car"}]}))
+    stats, recs = convert(tmp_path / "o", "coco", "--ann", str(tmp_path / "ann.json"), "--images", str(tmp_path / "img"))
+    assert stats["skipped"] == {"unparsable_annotation": 1} and recs
+    assert f"RLE counts {str(counts)!r} do not decode" in stats["skipped_examples"]["unparsable_annotation"]

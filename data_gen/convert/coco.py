@@ -13,7 +13,8 @@ annotation with only a ``bbox`` (``[x, y, w, h]``) becomes a ``box``. ``[det]`` 
 Bad annotations: ``unknown_category``, ``degenerate`` (bbox without area, no bbox and
 no ring of 3 points or more), ``unparsable_annotation`` (a key missing, an ``image_id`` or ``category_id``
 that is no number or string, a bbox that is not 4 numbers, a value that is no number, a segmentation
-neither polygons nor RLE, an uncompressed RLE whose counts do not sum to its size), ``missing_image`` (image entry without a file),
+neither polygons nor RLE, an uncompressed RLE whose counts do not sum to its size, a compressed one
+whose counts do not decode), ``missing_image`` (image entry without a file),
 ``orphan_annotation`` (image_id not among the images); a ring of fewer than 3 points beside a
 ``bbox`` or other rings is left out and counted in the notes as ``polygon_ring_under_3_points_dropped``
 (the box and the other rings are kept); a ring that crosses itself (a bow-tie) is split at its
@@ -197,7 +198,10 @@ def _polygons(ann: dict, label: str, width: int, height: int) -> list[dict]:
                 raise TypeError(f"uncompressed RLE counts sum to {n:g}, not its size "
                                 f"{h:g}x{w:g} = {h * w:g} pixels")
             rle = mask_utils.frPyObjects(seg, *seg["size"])
-        m = mask_utils.decode(rle).astype(bool)  # (h, w)
+        try:
+            m = mask_utils.decode(rle).astype(bool)  # (h, w)
+        except (ValueError, TypeError) as e:  # counts not of pycocotools' encoding: it was "degenerate"
+            raise TypeError(f"RLE counts {str(seg['counts'])!r:.40} do not decode ({e})") from e
         if width and height and m.shape != (height, width):
             raise ValueError(f"RLE size {m.shape} differs from image {height}x{width}")
         if not np.any(m):
