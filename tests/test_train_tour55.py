@@ -59,7 +59,7 @@ def test_a_rank_started_by_hand_whose_peer_never_comes_stops_at_dist_timeout_wit
             f"out_dir={tmp_path / 'run'}", "log.progress=false", "max_steps=1", "batch_size=2", "dist.timeout_s=1"]
     start = time.monotonic()
     assert train_main(argv) == 1  # plain torch.distributed (contrastive pretraining)
-    assert time.monotonic() - start < 30 and not torch.distributed.is_initialized()
+    assert time.monotonic() - start < 300 and not torch.distributed.is_initialized()  # not torch's 30 min
     line = capsys.readouterr().err.strip().splitlines()[-1]
     assert line.startswith(f"rsvlm train (rank 0): the 2 processes did not all meet at 127.0.0.1:{port} within "
                            "dist.timeout_s=1 ("), line
