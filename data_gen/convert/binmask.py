@@ -315,12 +315,15 @@ def photo_of_image(label, images) -> str | None:
     for path in images:
         try:
             with open_raster(path) as ds:
-                bands = ds.read()  # (C, H, W)
+                if (ds.height, ds.width) != label.shape:
+                    continue
+                # (C, h, w) on the label's sample grid; past 1 GB a band at a time (13 bands of 10980²: 3 GB),
+                # else at once (a PNG's bands read one by one are decoded once each)
+                whole = ds.count * ds.height * ds.width * np.dtype(ds.dtypes[0]).itemsize <= 2**30
+                bands = ds.read()[:, ::step, ::step] if whole else np.stack(
+                    [ds.read(k)[::step, ::step] for k in range(1, ds.count + 1)])
         except Exception:  # noqa: BLE001 - an unreadable image is skipped by its reader, naming why
             continue
-        if bands.shape[1:] != label.shape:
-            continue
-        bands = bands[:, ::step, ::step]  # (C, h, w) on the label's sample grid
         views = [(f"band {k + 1} of", band) for k, band in enumerate(bands)]
         if len(bands) > 1:  # an RGB photo made grey follows its mean, not one band
             views.append(("the band mean of", bands.mean(0)))
