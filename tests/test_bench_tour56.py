@@ -99,7 +99,7 @@ def test_constrained_decoding_times_no_warm_up(tmp_path, monkeypatch, capsys, ck
     bench_main("constrained_decoding", monkeypatch, ["--model", str(ckpt), "--scenes", "1", "--repeat", "1"])
     out = capsys.readouterr().out
     free = next(r for r in out.splitlines() if r.startswith("| free |")).split(" | ")
-    assert float(free[2]) > 40, free  # 4 records: at most 0.1 s, not 1 s and more
+    assert float(free[2]) > 8, free  # 4 records/s: at most 0.5 s (a loaded machine), not 1 s and more
     assert calls[:2] == [16, 16] and calls[2:] == [None, None]  # warm-ups of a batch, free and held; then the runs
 
 
@@ -112,7 +112,7 @@ def test_tta_bench_times_the_plain_pass_without_warm_up(tmp_path, monkeypatch, c
     calls = slow_first_eval(monkeypatch)
     bench_main("tta", monkeypatch, ["--data", str(ground_records(tmp_path)), "--model", str(ckpt)])
     plain = next(r for r in capsys.readouterr().out.splitlines() if r.startswith("| none |")).split(" | ")
-    assert float(plain[1]) < 0.1, plain  # 4 records: not 1 s and more
+    assert float(plain[1]) < 0.5, plain  # 4 records (0.5 s on a loaded machine at most): not 1 s and more
     assert calls[0] == 16 and None in calls[1:]
 
 

@@ -7,7 +7,7 @@ from test_bench_tour51 import bench_module
 
 
 def test_tiling_png_times_its_baseline_after_a_warm_up(tmp_path, monkeypatch):
-    """--only png timed row strips (the baseline, first) with the first calls' one-off costs (0.5 s
+    """--only png timed row strips (the baseline, first) with the first calls' one-off costs (1.5 s
     more here, on the stand-in's first call); the other modes warm up first."""
     import time
 
@@ -19,7 +19,7 @@ def test_tiling_png_times_its_baseline_after_a_warm_up(tmp_path, monkeypatch):
 
         def once(images):
             if not calls:
-                time.sleep(0.5)
+                time.sleep(1.5)  # far above the row's own time on a loaded machine
             calls.append(1)
             return predict(images)
 
@@ -30,7 +30,7 @@ def test_tiling_png_times_its_baseline_after_a_warm_up(tmp_path, monkeypatch):
     mod.write_png(path, 300, 200)
     rows = mod.png_timing(path, 128, 16, 4, 8)
     assert [r[0] for r in rows] == ["row strips", "window by window"] and rows[0][2] == rows[1][2] > 1
-    assert rows[0][1] < 0.4, rows  # was 0.5 s and more: the warm-up's
+    assert rows[0][1] < 1.0, rows  # was 1.5 s and more: the warm-up's
 
 
 def test_chat_latency_baseline_decodes_under_the_sessions_constraints(monkeypatch, capsys):
@@ -92,7 +92,7 @@ def test_train_throughput_data_fits_the_tiny_llms_context(tmp_path, monkeypatch)
 
 
 def test_tiling_crops_times_after_a_warm_up(tmp_path, monkeypatch):
-    """--only crops timed data_gen's cropper first with the first calls' one-off costs (0.5 s here)."""
+    """--only crops timed data_gen's cropper first with the first calls' one-off costs (1.5 s here)."""
     import time
 
     import data_gen.tiling
@@ -102,14 +102,14 @@ def test_tiling_crops_times_after_a_warm_up(tmp_path, monkeypatch):
 
     def slow_first(src):
         if not calls:
-            time.sleep(0.5)
+            time.sleep(1.5)
         calls.append(1)
         return make(src)
 
     monkeypatch.setattr(data_gen.tiling, "cropper", slow_first)
     rows = mod.crop_timing(tmp_path, 256, 128, 16)
     assert [r[0] for r in rows] == ["cropper: one decode", "crop_to_file per tile"] and rows[0][2] == rows[1][2] == 9
-    assert rows[0][1] < 0.4, rows
+    assert rows[0][1] < 1.0, rows  # not the 1.5 s warm-up
 
 
 def test_train_throughput_takes_each_arms_fastest_of_repeated_runs(monkeypatch, capsys):
