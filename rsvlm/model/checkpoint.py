@@ -49,6 +49,7 @@ from rsvlm.model.ckpt_files import (
     no_checkpoint,
     vocab_rows,
 )
+from rsvlm.model.half import float32_head
 from rsvlm.model.llm_files import home_expanded, names_unreadable
 from rsvlm.model.processor import Processor
 from rsvlm.model.quiet import bars_after, deepspeed_cpu_note_quietly, peft_quietly
@@ -265,6 +266,7 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     if mode == "full" and _is_peft(llm):  # (a LoRA on a tied head was merged into the input embeddings too)
         llm = llm_parts.merge_adapters(llm)
         llm.requires_grad_(True)
+    float32_head(llm)  # a half dtype: coordinates are chosen among near-tied logits (rsvlm.model.half)
     # the encoders' weights are in vision.safetensors: their training start (encoders.NAME.pretrained) is
     # neither read nor needed (was: FileNotFoundError on a machine without it); model.cfg keeps the name
     bare = {n: dataclasses.replace(e, pretrained=None) for n, e in cfg.encoders.items()}

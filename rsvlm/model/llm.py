@@ -80,19 +80,22 @@ def byte_tokenizer(size: int = 0):
                                    eos_token="</s>", pad_token="<pad>")
 
 
-def _compute_dtype() -> torch.dtype:
-    """bf16 matmuls on GPUs that have them; fp32 on CPU, where bitsandbytes' kernels expect it."""
+def _compute_dtype(dtype: torch.dtype | None = None) -> torch.dtype:
+    """A 4-bit layer's matmul dtype: ``dtype``, that of the parts left unquantised (``--dtype``; its output
+    is cast to its input's dtype anyway); without one, bf16 on GPUs that have it, else fp32."""
+    if dtype is not None:  # was always bf16 on such a GPU: --dtype float16/float32 changed only the rest
+        return dtype
     return torch.bfloat16 if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else torch.float32
 
 
-def _quant_config(cfg: LLMConfig, skip: list[str]):
+def _quant_config(cfg: LLMConfig, skip: list[str], dtype: torch.dtype | None = None):
     from transformers import BitsAndBytesConfig
 
     if cfg.load_in_4bit and cfg.load_in_8bit:
         raise ValueError("llm.load_in_4bit and llm.load_in_8bit are exclusive")
     if cfg.load_in_4bit:
         return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4",
-                                  bnb_4bit_compute_dtype=_compute_dtype(), llm_int8_skip_modules=skip)
+                                  bnb_4bit_compute_dtype=_compute_dtype(dtype), llm_int8_skip_modules=skip)
     return BitsAndBytesConfig(load_in_8bit=True, llm_int8_skip_modules=skip)
 
 
@@ -173,7 +176,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
             kwargs["device_map"] = str(device or "cpu")
             skip, note = (unquantisable(cfg.name_or_path, torch.device(kwargs["device_map"]).type == "cpu", shapes)
                           if cfg.load_in_4bit else (["lm_head"], None))
-            kwargs["quantization_config"] = _quant_config(cfg, skip)
+            kwargs["quantization_config"] = _quant_config(cfg, skip, dtype)
             if note:
                 warnings.warn(f"llm.load_in_4bit: {note}", stacklevel=2)
                 quiet = logger_quiet("transformers.integrations.bitsandbytes")  # "using eetq but no linear modules"
