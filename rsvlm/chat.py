@@ -14,6 +14,7 @@ on the mirror views (greedy, each view's whole conversation prefilled anew, not 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sys
 import time
@@ -294,9 +295,13 @@ class ChatREPL:
 
 def main(args) -> int:
     """``rsvlm chat``: a reader that closes its output ends it, status 1, wherever it happens (``… 2>&1 | head -1``
-    while the model loads was status 0 by cli's fallback; the lines piped in go unasked either way)."""
+    while the model loads was status 0 by cli's fallback; the lines piped in go unasked either way). With standard
+    error closed (``2>&-``), what it would say there is dropped, not put among the answers."""
     try:
-        return _main(args)
+        with contextlib.ExitStack() as closed:
+            if sys.stderr is None:  # 2>&-: print(file=None) wrote its notes ("loading model …") into the answers
+                closed.enter_context(contextlib.redirect_stderr(closed.enter_context(open(os.devnull, "w"))))
+            return _main(args)
     except BrokenPipeError:  # … | head -2: was status 0, as if every question had been answered
         return _reader_gone()
 

@@ -62,3 +62,16 @@ def test_chat_geojson_of_no_shapes_on_an_image_without_a_crs_names_no_table(ckpt
     assert said.startswith("error: /geojson: plain.png is not georeferenced") and "table above" not in said, said
     assert said.endswith("no map coordinates; no geometry in the last answer either"), said
     assert not (tmp_path / "none.geojson").exists()
+
+
+def test_chat_with_stderr_closed_keeps_its_notes_out_of_the_answers(ckpt, geotiff, monkeypatch, capsys):
+    """``rsvlm chat < q.txt > answers.txt 2>&-``: print(file=sys.stderr), stderr None, writes to stdout: the
+    answers file opened with "rsvlm chat: loading model from …"."""
+    from test_chat_tour54 import chat_main
+
+    monkeypatch.setattr(sys, "stderr", None)
+    assert chat_main(["--model", str(ckpt), "--device", "cpu", "--image", str(geotiff), "--max-new-tokens", "3"],
+                     ["[cls] What scene?"], monkeypatch) == 0
+    out = capsys.readouterr().out
+    assert "rsvlm chat:" not in out and "[cls] What scene?" in out, out  # the conversation alone
+    assert sys.stderr is None  # given back as it was
