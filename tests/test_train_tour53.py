@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
-from test_train_utils import make_records, recipe
+from test_train_utils import make_records, recipe, two_ranks
 
 from rsvlm.train import main as train_main
 
@@ -71,16 +70,7 @@ def test_every_process_reaches_the_same_bad_sample_verdict(tmp_path):
     """The LM loop decided the bad share (and an empty first micro-batch) per process: the process with
     the bad samples stopped while the others waited in the next collective, for ever (the contrastive
     loop summed the counts). Two gloo processes on the CPU."""
-    import torch.multiprocessing as mp
-
-    procs = mp.start_processes(_verdicts, args=(2, str(tmp_path / "store"), str(tmp_path)), nprocs=2, join=False,
-                               start_method="fork")  # fork: the children need not import torch again
-    deadline = time.monotonic() + 60  # a hang is what this guards against: never wait for ever
-    while not procs.join(timeout=1):  # True once both have ended (False while one still runs)
-        if time.monotonic() > deadline:
-            for proc in procs.processes:
-                proc.kill()
-            pytest.fail("the two processes did not finish within 60 s")
+    two_ranks(_verdicts, tmp_path)  # forked; a hang fails the test (60 s was short for a loaded machine)
     for case, (_, _, says) in CASES.items():
         said = [(tmp_path / f"{case}{r}.txt").read_text() for r in (0, 1)]
         assert all(says in s and "rec1" in s for s in said), said  # rank 0 too, naming rank 1's sample
