@@ -1,5 +1,6 @@
 """Tile views matched as one object (``TileMerger``): how far two views, one or both cut by an inner tile edge,
-are one (``_duplicate``), and a box of no area widened to 1 px for matching (``result``)."""
+are one (``_duplicate``), a cut piece's box as reaching the tile edge it stops a pixel short of (``to_cut_edge``), and a
+box of no area widened to 1 px for matching (``result``)."""
 
 from __future__ import annotations
 
