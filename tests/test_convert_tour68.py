@@ -183,3 +183,29 @@ def test_coco_rle_that_does_not_decode_is_unparsable_not_degenerate(tmp_path, co
     stats, recs = convert(tmp_path / "o", "coco", "--ann", str(tmp_path / "ann.json"), "--images", str(tmp_path / "img"))
     assert stats["skipped"] == {"unparsable_annotation": 1} and recs
     assert f"RLE counts {str(counts)!r} do not decode" in stats["skipped_examples"]["unparsable_annotation"]
+
+
+def test_binary_geotiff_label_nodata_is_no_class(tmp_path):
+    """A uint16 0/1 mask GeoTIFF declaring nodata 65535 (GDAL's usual for uint16) over a strip: 65535 was the
+    commonest bright value, so the strip became the class and the 1s were lost. Its nodata pixels are no class,
+    counted as label_pixels_nodata, in masks --binary and levir-cd alike."""
+    import rasterio
+    from convert_helpers import png
+
+    lab = np.zeros((64, 96), np.uint16)
+    lab[10:30, 10:40] = 1
+    lab[:, 80:] = 65535
+    for path in (tmp_path / "lab" / "a_mask.tif", tmp_path / "s" / "label" / "p.tif"):
+        path.parent.mkdir(parents=True)
+        with rasterio.open(path, "w", driver="GTiff", width=96, height=64, count=1, dtype="uint16",
+                           nodata=65535) as dst:
+            dst.write(lab, 1)
+    png(tmp_path / "img" / "a.png", 96, 64)
+    for tag in ("A", "B"):
+        png(tmp_path / "s" / tag / "p.png", 96, 64)
+    stats, (rec,) = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels",
+                            str(tmp_path / "lab"), "--binary", "field")
+    assert (_decoded(rec) == (lab == 1)).mean() > 0.97 and stats["notes"]["label_pixels_nodata"] == 64 * 16
+    stats, recs = convert(tmp_path / "o2", "levir-cd", "--src", str(tmp_path / "s"))
+    (seg,) = [r for r in recs if not r["id"].endswith("-describe")]
+    assert (_decoded(seg) == (lab == 1)).mean() > 0.97 and stats["notes"]["label_pixels_nodata"] == 64 * 16

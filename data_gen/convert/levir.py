@@ -175,7 +175,7 @@ def run(args, out: Output) -> None:
         mark = out.mark()  # the notes of a pair then skipped (labels_not_binary) are taken back with it
         try:
             # (H, W) bool, and (H, W) bool of a 0/1 label's 255 or None
-            raw = read_label(lab, rgb=False)  # (H, W) as read: compared with A and B where not two values
+            raw = read_label(lab, rgb=False, out=out)  # (H, W) as read: compared with A and B where not two values
             mask, void = mask_and_void(raw, out, lossy_file(lab))
         except NotAMask as e:  # a photo given as the label was thresholded into "changes", unsaid
             out.skip("label_not_a_mask", str(lab), str(e))

@@ -163,17 +163,24 @@ def _label_value(v, rgb: bool) -> bool:
     return (isinstance(v, list) and len(v) == 3 and all(level(x) and x <= 255 for x in v)) if rgb else level(v)
 
 
-def read_label(path: Path, rgb: bool, grey_levels: bool = False):
+def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | None = None):
     """Label array (H, W) or (H, W, 3); raises ConversionError naming the file. ``grey_levels``:
     its values are class codes (a grey-level palette), so a label whose colour bands differ is an
     error (a GeoTIFF's first band, or PIL's luminance of an RGB label, was taken for the codes, and
-    every colour came out as an unknown grey level)."""
+    every colour came out as an unknown grey level). A binary label's (neither ``rgb`` nor ``grey_levels``)
+    GeoTIFF nodata pixels are 0, no class, counted in ``out``'s notes as ``label_pixels_nodata`` (a 0/1 mask's
+    65535 was taken as the class, its 1s lost)."""
     import numpy as np
 
     try:
         if path.suffix.lower() in (".tif", ".tiff"):
             with open_raster(path) as ds:
-                a = ds.read()  # (bands, h, w)
+                a, nodata = ds.read(), ds.nodata  # (bands, h, w)
+            if not (rgb or grey_levels) and nodata not in (None, 0) and not np.isnan(nodata):
+                if n := int(np.count_nonzero(none := a[0] == nodata)):
+                    a = np.where(none, np.zeros((), a.dtype), a[0])[None]  # (1, h, w)
+                    if out is not None:
+                        out.note("label_pixels_nodata", n)
             if rgb and len(a) < 3:  # a grey label under an [r, g, b] palette: (v, v, v), as PIL's convert("RGB")
                 a = np.repeat(a[:1], 3, axis=0)
             if not rgb and grey_levels:
@@ -372,12 +379,12 @@ def run(args, out: Output) -> None:
         if image is None:
             out.skip("missing_image", str(lab), "no image with the label's stem")
             continue
+        mark = out.mark()  # the notes of a label then skipped with its image (labels_not_binary) go with it
         try:
-            label = read_label(lab, rgb, grey_levels=not args.binary)
+            label = read_label(lab, rgb, grey_levels=not args.binary, out=out)
         except ConversionError as e:
             out.skip("unreadable_label", str(lab), str(e))
             continue
-        mark = out.mark()  # the notes of a label then skipped with its image (labels_not_binary) go with it
         raw = label  # (H, W) as read: compared with the image where it passed as a mask of more than two values
         if args.binary:
             try:
