@@ -54,6 +54,7 @@ def test_a_records_task_is_read_in_any_case():
     rec = {"id": "a", "images": [{"path": "a.tif", "modality": "SAR"}], "task": " DET ",
            "conversations": [{"from": "human", "value": "<image>\n[det] Find ships."}, {"from": "gpt", "value": "None."}]}
     assert normalize_record(rec)["task"] == "det"
+    assert normalize_record({**rec, "task": "[Det]"})["task"] == "det"  # a tag's brackets read past, as eval's pred_task
     with pytest.raises(RecordError, match="field 'task': '' is not one of"):  # blank stays malformed (test_eval_tour60)
         normalize_record({**rec, "task": ""})
     with pytest.raises(RecordError, match="'detect' is not one of"):

@@ -222,8 +222,8 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) 
         raise _fail(where, "conversations", f"{n_ph} {IMAGE_TOKEN} placeholder(s) but {len(out_images)} image(s)")
 
     task = obj.get("task")
-    if isinstance(task, str) and task.strip():  # "DET", as prompts' "[DET]" and images' "SAR" are read in any case;
-        task = task.strip().lower()  # a blank one stays malformed (free chat leaves "task" out)
+    if isinstance(task, str) and task.strip():  # "DET", "[det]": as prompts' "[DET]", images' "SAR" and eval's
+        task = task.strip().lower().removeprefix("[").removesuffix("]").strip()  # pred_task; blank stays malformed
     if task in (None, "chat"):  # "chat": the group data.task_weights calls untagged records
         task = task_from_prompt(_first_user(out_convs))
     elif task not in TASKS:
