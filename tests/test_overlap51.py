@@ -171,14 +171,13 @@ def test_fast_on_many_training_records(tmp_path):
     assert line is not None and line.startswith("125 of 2000 ")  # i % 4 == 0 and i * 40 < 20 000: i < 500
 
 
-def test_realdata_image_listed_twice_matches(tmp_path):
+def test_realdata_image_listed_twice_matches(tmp_path, realdata):
     """A real GeoTIFF copied into a test folder still matches the training record naming the original."""
     import pytest
 
-    real = Path("/work/shared/realdata")
-    tifs = sorted(real.glob("*/*.tif"))[:1] if real.is_dir() else []
+    tifs = sorted(realdata.glob("*/*.tif"))[:1]  # the fixture's folder (RSVLM_REALDATA), not one machine's path
     if not tifs:
-        pytest.skip("no real GeoTIFF under /work/shared/realdata")
+        pytest.skip(f"no real GeoTIFF under {realdata}")
     train = write_jsonl(tmp_path / "train.jsonl", [rec("t0", str(tifs[0]))])
     model = checkpoint(tmp_path / "run/final", str(train))
     shutil.copy(tifs[0], tmp_path / "copy.tif")
