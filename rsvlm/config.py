@@ -322,6 +322,8 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
                     if near and not isinstance(value, dict) and _keys_at(cls, near) is not None:
                         near = None  # encoder=lora is no model.encoders=lora (a mapping), llm=lora no model.llm
                     near = near or leaf_near(path, keys_at)  # lora_r=8, train.lora.r=8: model.llm.lora_r
+                    if near and not isinstance(value, dict) and _keys_at(cls, near) is not None:
+                        near = None  # steps=3 is no model.stems=3 either
                     near, names = entry_named(near, data) if near else (near, "")  # model.encoders.NAME.x
                     item = re.fullmatch(r"(\w+)\[\d+\]", part)  # data.extra[0].path=x
                     raise ConfigError(

@@ -89,6 +89,27 @@ SYNONYMS = {"learning_rate": "lr", "lora_rank": "lora_r", "gradient_accumulation
             "per_device_train_batch_size": "batch_size", "train_batch_size": "batch_size"}
 
 
+# what other trainers (HF Trainer, DeepSpeed, LLaVA) call a key of ours elsewhere, by its dotted end as written; the
+# one slip hints offered none or one of another meaning (train_micro_batch_size_per_gpu: data.train, steps and
+# log.steps: model.stems)
+FOREIGN = {"train_micro_batch_size_per_gpu": "batch_size", "micro_batch_size": "batch_size", "steps": "max_steps",
+           "log.steps": "log.every", "log.interval": "log.every", "ckpt.steps": "ckpt.every", "ckpt.save_steps": "ckpt.every",
+           "ckpt.save_every": "ckpt.every", "ckpt.interval": "ckpt.every", "save_total_limit": "ckpt.keep",
+           "dataloader_num_workers": "data.num_workers", "data.workers": "data.num_workers",
+           "lr_scheduler_type": "optim.schedule", "model_max_length": "data.max_length", "adam_epsilon": "optim.eps",
+           "data_path": "data.train", "data.path": "data.train", "image_folder": "data.root",
+           "data.image_folder": "data.root", "data.image_root": "data.root"}
+
+
+def foreign(path: list[str]) -> list[str] | None:
+    """Our dotted key for ``path`` where its end is another trainer's name for it (``FOREIGN``; the longest end
+    first: log.steps is log.every, steps alone max_steps); None otherwise."""
+    for n in range(len(path), 0, -1):
+        if (ours := FOREIGN.get(".".join(path[-n:]))) is not None:
+            return ours.split(".")
+    return None
+
+
 class _AnyKey(list):
     """The keys of a mapping (``data.task_weights``): any name is one of them, none is offered for a slip."""
 
@@ -108,6 +129,9 @@ def near_path(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], s
     sections among them; None where ``prefix`` is no section. ``drop``: a level too many is looked for."""
     def valid(p: list[str]) -> bool:
         return all((at := keys_at(p[:j])) is not None and p[j] in at[0] for j in range(len(p)))
+
+    if (ours := foreign(path)) and valid(ours):
+        return ours
 
     i = next((j for j in range(len(path)) if not valid(path[: j + 1])), None)
     if i is None or keys_at(path[:i]) is None:
@@ -158,6 +182,8 @@ def leaf_near(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], s
     model.llm.lora_r), another trainer's name (``lora_rank``). The longest end of ``path`` that names some key
     decides; a key outside any mapping goes before ones in a mapping's entries (``lora_r``: the LLM's, not an
     encoder's); None where it names several alike (``seed``) or none."""
+    if ours := foreign(path):
+        return ours
     by_name: dict[str, list[tuple[str, ...]]] = {}
     for leaf in leaves(keys_at):
         by_name.setdefault(leaf[-1], []).append(leaf)

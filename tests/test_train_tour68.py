@@ -88,3 +88,30 @@ def test_a_tiny_recipes_own_launch_lines_keep_its_global_batch(name):
         sets = dict(w.split("=", 1) for w in words if "=" in w and not w.startswith("-"))
         batch, accum = int(sets.get("batch_size", base.batch_size)), int(sets.get("grad_accum", base.grad_accum))
         assert batch * accum * world == want, line
+
+
+@pytest.mark.parametrize("override, meant", [
+    ("train_micro_batch_size_per_gpu=2", "batch_size=2"),  # DeepSpeed's name: was data.train=2
+    ("steps=3", "max_steps=3"), ("log.steps=3", "log.every=3"),  # were model.stems=3, a mapping, for a number
+    ("micro_batch_size=2", "batch_size=2"), ("dataloader_num_workers=2", "data.num_workers=2"),  # were no hint
+    ("data.workers=2", "data.num_workers=2"), ("data.image_root=x", "data.root=x"), ("data_path=x", "data.train=x"),
+    ("ckpt.save_every=3", "ckpt.every=3"), ("save_total_limit=2", "ckpt.keep=2"), ("adam_epsilon=1e-8", "optim.eps=1e-8"),
+    ("lr_scheduler_type=cosine", "optim.schedule=cosine"), ("model_max_length=64", "data.max_length=64")])
+def test_another_trainers_name_for_a_key_elsewhere_is_told_ours(override, meant):
+    from rsvlm.config import ConfigError
+
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, SFT, [override])
+    assert str(e.value).endswith(f"(did you mean {meant}?)"), str(e.value)
+
+
+@pytest.mark.parametrize("text, meant", [("steps: 3\n", "max_steps"), ("log: {steps: 3}\n", "log.every"),
+                                         ("train_micro_batch_size_per_gpu: 2\n", "batch_size")])
+def test_a_recipe_key_named_as_another_trainer_names_it_elsewhere_is_told_ours(tmp_path, text, meant):
+    from rsvlm.config import ConfigError
+
+    path = tmp_path / "r.yaml"
+    path.write_text(f"base: {SFT}\n{text}")
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, path)
+    assert str(e.value).endswith(f"(did you mean {meant}?)"), str(e.value)
