@@ -84,3 +84,24 @@ def test_a_4bit_load_computes_in_the_dtype_asked(ckpt, dtype):
     ids = torch.tensor([[5, 9, 17]])
     with torch.no_grad():
         assert torch.isfinite(model.llm(input_ids=ids).logits).all()
+
+
+def test_a_tied_lora_checkpoint_loaded_in_bf16_answers_and_saves_back_in_bf16(tmp_path):
+    """A tied head under peft's token-row wrapper (``lora_token_rows``): the shared weight goes float32 once,
+    the embedding feeds the bf16 body, the logits are float32, and a save stores bf16 as loaded."""
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+
+    torch.manual_seed(0)
+    cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml", ["llm.config.tie_word_embeddings=true"])
+    create_model(cfg)[0].save_pretrained(tmp_path / "tied")
+    model, _ = inf.load_model(str(tmp_path / "tied"), "cpu", dtype="bfloat16")
+    ids = torch.tensor([[5, 9, 17]])
+    assert model.embed_tokens(ids).dtype == torch.bfloat16
+    with torch.no_grad():
+        logits = model.llm(input_ids=ids).logits  # (1,3,V)
+    assert logits.dtype == torch.float32 and torch.isfinite(logits).all()
+    model.save_pretrained(tmp_path / "again")
+    stored = saved_dtypes([tmp_path / "again" / "llm" / "model.safetensors"])
+    assert set(stored.values()) == {torch.bfloat16}
+    assert "lm_head.weight" not in stored  # stored once, as tied (two copies of a tied weight were written)

@@ -21,6 +21,8 @@ answers without autocast); a quantised head (bitsandbytes) is left as it is (rsv
 
 from __future__ import annotations
 
+import weakref
+
 import torch
 from torch import nn
 
@@ -43,10 +45,15 @@ def float32_head(llm: nn.Module) -> bool:
     tied = {n for n, p in emb.named_parameters() if id(p) in shared} if emb is not None else set()
     head.float()  # in place: a tied embedding shares the converted parameter
     head.register_forward_pre_hook(_upcast)
-    head.register_state_dict_post_hook(lambda _m, state, prefix, _meta: _downcast(state, prefix, set(half), body))
+    made: dict = {}  # id(parameter) -> (its _version, weakref to its half copy): a tied pair saves one tensor
+    head.register_state_dict_post_hook(
+        lambda m, state, prefix, _meta: _downcast(state, prefix, {n: p for n, p in m.named_parameters() if n in half},
+                                                  body, made))
     if tied:
         emb.register_forward_hook(lambda _m, _a, out: out.to(body))  # (B,T,D) in the body's dtype
-        emb.register_state_dict_post_hook(lambda _m, state, prefix, _meta: _downcast(state, prefix, tied, body))
+        emb.register_state_dict_post_hook(
+            lambda m, state, prefix, _meta: _downcast(state, prefix, {n: p for n, p in m.named_parameters() if n in tied},
+                                                      body, made))
     return True
 
 
@@ -55,8 +62,16 @@ def _upcast(_module: nn.Module, args: tuple) -> tuple:
     return tuple(a.float() if torch.is_tensor(a) and a.is_floating_point() else a for a in args)
 
 
-def _downcast(state: dict, prefix: str, names: set[str], dtype: torch.dtype) -> None:
-    """The tensors ``names`` (under ``prefix``) of ``state`` back in ``dtype`` (a state-dict post-hook)."""
-    for key in (prefix + n for n in names):
-        if torch.is_tensor(state.get(key)):
-            state[key] = state[key].to(dtype)
+def _downcast(state: dict, prefix: str, params: dict, dtype: torch.dtype, made: dict) -> None:
+    """The tensors of ``params`` (names under ``prefix``) in ``state`` back in ``dtype`` (a state-dict post-hook);
+    a tied weight's two names get one tensor, as transformers' save needs to store it once."""
+    for name, p in params.items():
+        key = prefix + name
+        if not torch.is_tensor(state.get(key)):
+            continue
+        version, ref = made.get(id(p), (None, lambda: None))
+        half = ref() if version == p._version else None
+        if half is None:
+            half = state[key].to(dtype)
+            made[id(p)] = (p._version, weakref.ref(half))
+        state[key] = half
