@@ -136,17 +136,22 @@ def parse_count(text: str) -> int | None:
     """The count an answer states: its first number outside geometry, rounded half up (``"about 1,204"`` →
     1204, ``"seven"`` → 7, ``"<point><loc_104><loc_208></point> 1"`` → 1); ``"none"``/``"nothing"``/
     ``"no …"`` without any number → 0; ``<point>`` elements and no number → how many points; else None.
-    A first number of over 15 digits (a degenerate ``"1111…"``, past what a float holds exactly), or a
-    negative one, is no count either: None. NFKC first, as ``normalize_answer`` (full-width ``Ｔｈｒｅｅ``, ``３．５``)."""
+    ``dozen`` is 12 times the number before it (``"two dozen"``, ``"2 dozen"`` → 24), or 12 alone (``"a dozen"``;
+    ``"half a dozen"`` → 6); ``"dozens"`` is no number. A first number of over 15 digits (a degenerate
+    ``"1111…"``, past what a float holds exactly), or a negative one, is no count either: None. NFKC first, as
+    ``normalize_answer`` (full-width ``Ｔｈｒｅｅ``, ``３．５``)."""
     text = unicodedata.normalize("NFKC", text).strip().lower()
     points = text.count("<point>")
     s = re.sub(r"(?<=\d),(?=\d{3}\b)", "", _SHAPE.sub(" ", _TAG.sub("", text)))
     if re.match(r"[^\d]*?(?<![\w.])[-\u2212]\d", s):  # "-3": no count (was read as 3); "3-4" is a range's 3
         return None
     words = number_words(_PUNCT.sub(" ", s).split())
-    for w in words:
-        if m := re.fullmatch(r"(\d+)(?:\.\d+)?", w):
-            return int(float(w) + 0.5) if len(m[1].lstrip("0")) <= 15 else None  # half up: 2.5 → 3, as 3.5 → 4
+    for i, w in enumerate(words):
+        if m := re.fullmatch(r"(\d+)(?:\.\d+)?", w):  # "two dozen", "2 dozen": times 12 (were read as 2)
+            times = 12 if words[i + 1:i + 2] == ["dozen"] else 1
+            return int(float(w) * times + 0.5) if len(m[1].lstrip("0")) <= 15 else None  # half up: 2.5 → 3
+        if w == "dozen":  # "a dozen" (was no count), "half a dozen"; "dozens" says no number
+            return 6 if "half" in words[max(0, i - 2):i] else 12
     if set(words) & {"none", "no", "nothing"}:
         return 0
     return points or None

@@ -1,0 +1,36 @@
+"""Stop 68's review of the scoring scripts: counts said in dozens."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import eval_record, write_jsonl
+
+
+@pytest.mark.parametrize("answer, count", [
+    ("A dozen.", 12), ("about a dozen ships", 12), ("two dozen", 24), ("2 dozen", 24), ("Two-dozen.", 24),
+    ("half a dozen", 6), ("1.5 dozen", 18), ("3 ships and a dozen cars", 3),  # the first number still
+    ("Dozens.", None), ("dozens, maybe 30", 30),  # "dozens" is no number
+])
+def test_parse_count_reads_a_dozen_as_twelve(answer, count):
+    """``a dozen`` was no count (the answer unparseable) and ``two dozen`` / ``2 dozen`` read as 2, their first
+    number: a dozen is 12, times the number before it; ``dozens`` says no number."""
+    from rsvlm.answer_text import parse_count
+
+    assert parse_count(answer) == count
+
+
+def test_counting_scores_and_tta_votes_read_dozens_alike(tmp_path):
+    """The counting scorer and a ``--tta`` vote (``vote_keys``) read a count through ``parse_count``: "a dozen",
+    "12" and "twelve ships" are one answer to both."""
+    from eval import counting
+    from rsvlm.answer_text import vote_keys
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(i, "count", "[count] How many ships?", n)
+                                             for i, n in (("a", "12"), ("b", "24"), ("c", "5"))])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "count", "answer": "A dozen."},
+                                              {"id": "b", "task": "count", "answer": "Two dozen ships."},
+                                              {"id": "c", "task": "count", "answer": "Dozens."}])
+    s = counting.main(["--gt", gt, "--pred", pred])
+    assert s["n_unparseable"] == 1 and s["accuracy"] == pytest.approx(2 / 3)
+    assert len(set(vote_keys(["a dozen", "12", "twelve ships"], "count"))) == 1
+    assert len(set(vote_keys(["A dozen.", "12", "12"], "vqa"))) == 1  # a whole-number vote: read as counts
