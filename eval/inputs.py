@@ -71,9 +71,11 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
     try:
         records = list(read_records(path, strict=True, report=report))  # plain or gzip-compressed
     except RecordError as e:
-        from rsvlm.eval_reading import holds_predictions  # one rule with rsvlm eval's --data check
+        from rsvlm.eval_reading import head_row, is_llava_question, is_prediction, llava_questions
 
-        if holds_predictions(path):
+        if is_llava_question(row := head_row(path)):  # one rule with rsvlm eval's --data check
+            raise ScoreError(f"--gt {llava_questions(path)}; --gt takes records with their answers") from e
+        if is_prediction(row):
             raise ScoreError(f"{path} holds predictions ({{id, task, answer}} lines), not ground-truth records: "
                              f"are --gt and --pred swapped? (read as records: {e})") from e
         raise

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +19,32 @@ from rsvlm.predictions import asked_digest
 
 def predictions_given(data: Path) -> str | None:
     """Why ``data`` cannot be the test set where it holds predictions (``holds_predictions``: rsvlm eval's own --out
-    given as --data, "field 'conversations': missing" of each line); None otherwise."""
-    if holds_predictions(data):
+    given as --data, "field 'conversations': missing" of each line) or LLaVA's questions (``is_llava_question``);
+    None otherwise."""
+    if is_llava_question(row := head_row(data)):
+        return f"--data {llava_questions(data)}"
+    if is_prediction(row):
         return (f"--data {data} holds predictions ({{id, task, answer}} lines), not the test set's records: give "
                 f"the records (their conversations hold the questions); predictions are scored with python -m "
                 f"eval.TASK --gt TEST.jsonl --pred {data}")
     return None
+
+
+def llava_questions(path: str | Path) -> str:
+    """What LLaVA's question file ``path``, given as rsvlm eval's --data or a scorer's --gt, is and how its lines
+    become records (said "holds predictions", which it does not)."""
+    return (f"{path} is LLaVA's question file ({{question_id, image, text}} lines: model_vqa's input), not rsvlm "
+            "records; its lines become records, each question in their conversations, with jq -c '{id: .question_id, "
+            "image: .image, conversations: [{from: \"human\", value: (\"<image>\\n\" + .text)}]}' "
+            f"{shlex.quote(str(path))} > TEST.jsonl (give each a \"task\", such as \"vqa\", for python -m eval.TASK "
+            "to score its answers)")
+
+
+def is_llava_question(row: object) -> bool:
+    """Whether ``row`` is a line of LLaVA's question file (``{question_id, image, text}``, model_vqa's input): no
+    answer of its own (``answer``, ``objects``, model_vqa's ``prompt`` or ``answer_id``), so no prediction either."""
+    return isinstance(row, dict) and {"question_id", "image", "text"} <= set(row) and not {
+        "answer", "objects", "prompt", "answer_id", "conversations"} & set(row)
 
 
 def is_prediction(row: object) -> bool:
@@ -35,10 +56,15 @@ def is_prediction(row: object) -> bool:
 
 
 def holds_predictions(path: str | Path) -> bool:
-    """Whether the first line of ``path``, or the first item of a JSON array (plain or gzip-compressed, UTF-8 with
-    or without a BOM or UTF-16), ``is_prediction``. Told from the file's head (``records_shape.HEAD_CAP`` bytes): a
-    LLaVA JSON array is one line, and a 104 MB one was read and decoded whole (9 s, 310 MB more peak) to say so; an
-    item cut there (a mask's objects of MB) tells by the keys read so far."""
+    """Whether the first line or item of ``path`` (``head_row``) ``is_prediction``."""
+    return is_prediction(head_row(path))
+
+
+def head_row(path: str | Path) -> object:
+    """The first line of ``path``, or the first item of a JSON array (plain or gzip-compressed, UTF-8 with or
+    without a BOM or UTF-16), decoded; None where it cannot be. Told from the file's head (``records_shape.HEAD_CAP``
+    bytes): a LLaVA JSON array is one line, and a 104 MB one was read and decoded whole (9 s, 310 MB more peak) to
+    say so; an item cut there (a mask's objects of MB) tells by the keys read so far."""
     from rsvlm.data import records_shape
     from rsvlm.data.records import GZIP_ERRORS, open_bytes, text_encoding
 
@@ -55,8 +81,8 @@ def holds_predictions(path: str | Path) -> bool:
             lines = re.split(r"\r\n|\r|\n", text)  # the line ends the records reader takes
             first = next((line.strip().removeprefix("\ufeff") for line in lines if line.strip()), "null")
             cut = full and len(lines) == 1  # the line runs past the head
-        return is_prediction(head_object(first, cut, lambda t: json.JSONDecoder().raw_decode(t)[0]))
-    return False
+        return head_object(first, cut, lambda t: json.JSONDecoder().raw_decode(t)[0])
+    return None
 
 
 def image_root_problem(root: str | None) -> str | None:

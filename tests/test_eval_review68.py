@@ -34,3 +34,23 @@ def test_counting_scores_and_tta_votes_read_dozens_alike(tmp_path):
     assert s["n_unparseable"] == 1 and s["accuracy"] == pytest.approx(2 / 3)
     assert len(set(vote_keys(["a dozen", "12", "twelve ships"], "count"))) == 1
     assert len(set(vote_keys(["A dozen.", "12", "12"], "vqa"))) == 1  # a whole-number vote: read as counts
+
+
+def test_llava_questions_given_as_data_or_gt_are_named_with_the_way_to_records(tmp_path, capsys):
+    """Since one rule tells a predictions file (stop 68), LLaVA's question file ({question_id, image, text}, no
+    answer) given as rsvlm eval's --data was said to hold predictions ({id, task, answer} lines); as a scorer's --gt,
+    "are --gt and --pred swapped?". Both name the question file and the jq line that makes records of it."""
+    from eval.inputs import ScoreError, load_gt
+    from rsvlm.cli import main
+
+    path = write_jsonl(tmp_path / "q.jsonl", [{"question_id": "a", "image": "a.png", "text": "What scene?"}])
+    assert main(["eval", "--data", path, "--model", str(tmp_path / "none"), "--out", str(tmp_path / "o.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert f"--data {path} is LLaVA's question file" in err and "holds predictions" not in err
+    assert "jq -c '{id: .question_id, image: .image, conversations: [{from: \"human\"" in err
+    with pytest.raises(ScoreError, match=r"--gt .*q.jsonl is LLaVA's question file .* > TEST.jsonl") as e:
+        load_gt(path, ("vqa",))
+    assert "swapped" not in str(e.value)
+    answers = write_jsonl(tmp_path / "a.jsonl", [{"question_id": "a", "prompt": "What scene?", "text": "lake"}])
+    with pytest.raises(ScoreError, match="are --gt and --pred swapped?"):  # model_vqa's answers: predictions still
+        load_gt(answers, ("vqa",))
