@@ -134,9 +134,6 @@ def positive(text: str) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rsvlm.config import ConfigError, load_config
-    from rsvlm.tta import MODES
-
     # the whole docstring: --help is where the stages, the resume rules and the limits are found
     p = Parser(description="\n\n".join(__doc__.split("\n\n", 2)[::2]),
                usage="%(prog)s [options] [key=value …]",
@@ -162,8 +159,19 @@ def main(argv: list[str] | None = None) -> int:
         for s in a.only:
             if s not in STAGES:
                 p.error(f"argument --only: invalid choice: {s!r} (choose from {', '.join(STAGES)})")
-    # `kill BUILD` would otherwise leave the running stage training on, orphaned, into the same folder
-    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+    # `kill BUILD` would otherwise leave the running stage training on, orphaned, into the same folder;
+    # the caller's handler comes back after (main() called in-process, as tests do, left it installed)
+    previous = signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
+    try:
+        return _build(p, a)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _build(p: argparse.ArgumentParser, a: argparse.Namespace) -> int:
+    from rsvlm.config import ConfigError, load_config
+    from rsvlm.tta import MODES
+
     try:
         bc = load_config(BuildConfig, a.config, a.overrides)
     except ConfigError as e:
