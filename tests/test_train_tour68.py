@@ -115,3 +115,24 @@ def test_a_recipe_key_named_as_another_trainer_names_it_elsewhere_is_told_ours(t
     with pytest.raises(ConfigError) as e:
         load_config(TrainConfig, path)
     assert str(e.value).endswith(f"(did you mean {meant}?)"), str(e.value)
+
+
+def test_accelerates_cpu_launcher_starting_one_of_several_processes_is_refused(tmp_path, monkeypatch, capsys,
+                                                                              sft_record):
+    """`accelerate launch --cpu --num_processes 2 -m rsvlm.train …` starts one process without RANK or WORLD_SIZE;
+    docs/distributed.md said it was refused, but without dist.deepspeed it trained that one alone, unsaid."""
+    from rsvlm.train.run import check_launch
+
+    for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
+        monkeypatch.delenv(k, raising=False)
+    monkeypatch.setenv("ACCELERATE_MIXED_PRECISION", "no")  # what accelerate 1.x's simple launcher sets, as N=1
+    cfg = load_config(TrainConfig, SFT, ["device=cpu"])
+    assert check_launch(cfg)[0] == 1  # one process asked: one started
+    monkeypatch.setenv("MASTER_ADDR", "127.0.0.1")  # set where N > 1 was asked
+    monkeypatch.setenv("MASTER_PORT", "29500")
+    out = tmp_path / "run"
+    argv = ["--config", str(SFT), f"data.train={sft_record}", f"out_dir={out}", "device=cpu"]
+    assert train_main(argv) == 2
+    err = capsys.readouterr().err
+    assert "accelerate launch was asked for several processes" in err and "torchrun --nproc_per_node N" in err, err
+    assert not out.exists()

@@ -110,6 +110,11 @@ def check_launch(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, bool]:
     any process group forms, for a launch this config cannot run. ``ddp``: several processes are allowed
     without DeepSpeed (plain ``torch.distributed``)."""
     _, world = process_rank()  # RANK checked against WORLD_SIZE too, as rsvlm eval does
+    if one_of_several_asked():  # was: one process trained, and the run looked like the N asked for
+        raise ValueError("accelerate launch was asked for several processes (it set MASTER_ADDR) but started this one "
+                         "alone, without RANK and WORLD_SIZE, as its CPU launcher does: start CPU ranks with torchrun "
+                         "--nproc_per_node N -m rsvlm.train … or scripts/launch.py RECIPE --gpus-per-node N --launcher "
+                         "torchrun (docs/distributed.md)")
     check_engine(cfg, world, ddp)
     unset = [k for k in ("RANK", "MASTER_ADDR", "MASTER_PORT") if not os.environ.get(k, "").strip()]
     if world > 1 and unset:  # was torch's env:// ValueError once the run had started, on every rank
@@ -131,6 +136,14 @@ def check_launch(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, bool]:
                          "deepspeed --num_gpus N -m rsvlm.train …, torchrun --nproc_per_node N -m rsvlm.train … "
                          "or scripts/launch.py")
     return world, local, cuda
+
+
+def one_of_several_asked() -> bool:
+    """Whether ``accelerate launch --num_processes N`` (N > 1) started this process alone: on the CPU it starts
+    one, with accelerate's variables and MASTER_ADDR but no RANK or WORLD_SIZE (accelerate 1.x)."""
+    env = os.environ
+    return ("ACCELERATE_MIXED_PRECISION" in env and bool(env.get("MASTER_ADDR", "").strip())
+            and not any(env.get(k, "").strip() for k in ("RANK", "WORLD_SIZE")))
 
 
 def check_engine(cfg: TrainConfig, world: int, ddp: bool = False) -> None:
