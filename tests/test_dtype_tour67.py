@@ -17,10 +17,19 @@ from rsvlm.cli import build_parser, main
 from rsvlm.model import ImageInput
 
 
+def head_dtypes(model) -> set:
+    """The dtypes of the LLM's output head (peft's wrapper included, a tied embedding being the same weight):
+    float32 under a half body since stop 68 (``rsvlm.model.half``: rounded logits tied the location bins)."""
+    return {p.dtype for p in model.llm.get_output_embeddings().parameters()}
+
+
 def weight_dtypes(model) -> set:
     """The dtypes of ``model``'s weights, but for the LLM's LoRA adapters: peft keeps those in float32
-    (``autocast_adapter_dtype``) under a half base, for stability, at a few MB."""
-    return {p.dtype for n, p in model.named_parameters() if "lora_" not in n and "trainable_tokens" not in n}
+    (``autocast_adapter_dtype``) under a half base, for stability, at a few MB; and but for the output head
+    (``head_dtypes``), kept float32."""
+    head = {id(p) for p in model.llm.get_output_embeddings().parameters()}
+    return {p.dtype for n, p in model.named_parameters()
+            if id(p) not in head and "lora_" not in n and "trainable_tokens" not in n}
 
 
 @pytest.fixture(scope="module")
@@ -47,10 +56,10 @@ def test_a_dtype_rsvlm_does_not_load_in_is_a_usage_error_naming_the_choices(caps
 
 @pytest.mark.parametrize("dtype", ["bfloat16", "float16"])
 def test_the_model_loads_in_the_dtype_asked_and_answers_with_images_reaching_the_encoder_in_it(ckpt, dtype):
-    """Every weight in the dtype (half float32's bytes; LoRA's aside), the pixels cast to it on their way into the encoder, and
-    a greedy answer under the grammar, end to end on the CPU."""
+    """Every weight in the dtype (half float32's bytes; LoRA's and the LM head's aside), the pixels cast to it on
+    their way into the encoder, and a greedy answer under the grammar, end to end on the CPU."""
     model, processor = inf.load_model(str(ckpt), "cpu", dtype=dtype)
-    assert weight_dtypes(model) == {getattr(torch, dtype)}
+    assert weight_dtypes(model) == {getattr(torch, dtype)} and head_dtypes(model) == {torch.float32}
     seen = []
     for encoder in model.encoders.values():
         encoder.register_forward_pre_hook(lambda module, args: seen.append(args[0].dtype))
@@ -125,7 +134,7 @@ def test_eval_answers_in_the_dtype_asked_and_stamps_it_so_a_resume_in_another_is
 
     monkeypatch.setattr(inf, "load_model", kept)
     assert main(_eval_argv(tmp_path, ckpt, "--dtype", "bf16")) == 0
-    assert weight_dtypes(loaded[0]) == {torch.bfloat16}
+    assert weight_dtypes(loaded[0]) == {torch.bfloat16} and head_dtypes(loaded[0]) == {torch.float32}
     stamp = json.loads((tmp_path / "p.jsonl.run.json").read_text())
     assert stamp["options"]["dtype"] == "bfloat16"
     assert main(_eval_argv(tmp_path, ckpt)) == 2  # auto: float32 on this CPU
