@@ -75,8 +75,9 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
                 broken.append((path, str(e)))
                 continue
             if (first := owner.setdefault(str(scene["scene"]), path)) != path:
+                copy = next((f for f in (path, first) if f.stem != str(scene["scene"])), path)  # synth names it by id
                 raise ValueError(f"scene {scene['scene']!r} is in two files, {first} and {path}: its records would be "
-                                 "made twice, with the same ids; remove the copy")
+                                 f"made twice, with the same ids; remove the copy ({copy})")
             if broken:  # only the rest's JSON is read now: no record will be written
                 continue
             split = scene.get("split", "train")

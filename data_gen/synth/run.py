@@ -112,7 +112,13 @@ def check_run(n: int, seed: int, workers: int) -> None:
 def check_out(out: Path) -> None:
     """FileExistsError where ``out`` holds records, stats or a config.yaml of its own names that no synth run wrote
     (no ``scenes/`` beside them: a set converted or made by hand, a project's own config): a run replaced them,
-    unsaid (synth makes scenes/ before it writes any of them)."""
+    unsaid (synth makes scenes/ before it writes any of them); ValueError where ``out``, a folder not made yet, is named
+    as a records file (``--out set.jsonl`` made a folder set.jsonl, unsaid)."""
+    suffix = next((s for s in (".jsonl.gz", ".json.gz", ".jsonl", ".json") if out.name.lower().endswith(s)), None)
+    if suffix and not out.is_dir():
+        raise ValueError(f"output folder {out} is named as a records file: synth makes a folder there (scenes/, "
+                         f"images/, train/val/test.jsonl in it); give a folder, e.g. "
+                         f"{out.with_name(out.name[:-len(suffix)] or 'set')}")
     if (out / "scenes").is_dir() or not out.is_dir():
         return
     names = ("train.jsonl", "val.jsonl", "test.jsonl", "stats.json", "config.yaml")

@@ -222,8 +222,10 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) 
         raise _fail(where, "conversations", f"{n_ph} {IMAGE_TOKEN} placeholder(s) but {len(out_images)} image(s)")
 
     task = obj.get("task")
-    if isinstance(task, str) and task.strip():  # "DET", "[det]": as prompts' "[DET]", images' "SAR" and eval's
-        task = task.strip().lower().removeprefix("[").removesuffix("]").strip()  # pred_task; blank stays malformed
+    # "DET", "[det]": read as images' "SAR" and eval's pred_task are; a blank one stays malformed. (A prompt's "[DET]"
+    # is no tag, tokens.opening_task: the model learnt "[det]".)
+    if isinstance(task, str) and task.strip():
+        task = task.strip().lower().removeprefix("[").removesuffix("]").strip()
     if task in (None, "chat"):  # "chat": the group data.task_weights calls untagged records
         task = task_from_prompt(_first_user(out_convs))
     elif task not in TASKS:

@@ -1,0 +1,61 @@
+"""Review of stop 68, area synth: synth --out named as a records file, the copy named where a scene id is in two
+files, and a record's task read by the one rule eval's pred_task reads a prediction's."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+
+@pytest.mark.parametrize("name, meant", [("set.jsonl", "set"), ("set.JSON.gz", "set")])
+def test_synth_out_named_as_a_records_file_is_refused(name, meant, tmp_path, capsys):
+    # --out set.jsonl made a folder named set.jsonl (scenes/, train.jsonl … in it), unsaid
+    from data_gen.__main__ import main
+
+    out = tmp_path / name
+    assert main(["synth", "--out", str(out), "--n", "1", "--size", "32", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"error: output folder {out} is named as a records file" in err
+    assert f"give a folder, e.g. {tmp_path / meant}" in err
+    assert not out.exists()
+
+
+def test_synth_out_an_existing_folder_named_so_is_kept(tmp_path):
+    # a folder made so earlier (a set there to run again) is no file name mistaken
+    from data_gen.synth.run import check_out
+
+    (tmp_path / "set.jsonl").mkdir()
+    check_out(tmp_path / "set.jsonl")
+
+
+def test_a_scene_in_two_files_names_the_copy(tmp_path, capsys):
+    # "remove the copy" named two files and not which: the copy sorts first ("s5-000001 copy.json" before the id's)
+    from data_gen.__main__ import main
+
+    out = tmp_path / "set"
+    assert main(["synth", "--out", str(out), "--n", "2", "--seed", "5", "--size", "32", "--modalities", "ir",
+                 "--pairs-fraction", "0", "--no-progress"]) == 0
+    copy = out / "scenes" / "s5-000001 copy.json"
+    shutil.copy(out / "scenes" / "s5-000001.json", copy)
+    assert main(["rebuild", "--dir", str(out), "--prefix", "d_", "--no-progress"]) == 2
+    assert f"remove the copy ({copy})" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("task", ["DET", " [Det] ", "[det", "det]", "Chat", "[chat]", "[]", "cnt", 5])
+def test_a_records_task_is_read_as_eval_reads_a_predictions(task):
+    # one rule: a record's task and a prediction's (eval.inputs.pred_task) name one task or none
+    from eval.inputs import pred_task
+    from rsvlm.data.records import RecordError, normalize_record
+    from rsvlm.tokens import TASKS
+
+    rec = {"id": "a", "images": [{"path": "a.tif", "modality": "sar"}], "task": task,
+           "conversations": [{"from": "human", "value": "<image>\n[det] Find ships."}, {"from": "gpt", "value": "None."}]}
+    meant = pred_task(task)
+    if meant in TASKS:
+        assert normalize_record(rec)["task"] == meant
+    elif meant == "chat":
+        assert normalize_record(rec)["task"] == "det"  # untagged: the prompt's tag
+    else:
+        with pytest.raises(RecordError, match="field 'task'"):
+            normalize_record(rec)
