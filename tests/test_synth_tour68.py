@@ -48,7 +48,7 @@ def test_a_task_weight_key_in_upper_case_names_the_lower_case_key(tmp_path, caps
 
 
 def test_a_records_task_is_read_in_any_case():
-    # "modality": "SAR" was read as sar, "[DET]" in a prompt as det, but "task": "DET" refused the record
+    # "modality": "SAR" was read as sar and a prediction's task "DET" as det, but "task": "DET" refused the record
     from rsvlm.data.records import RecordError, normalize_record
 
     rec = {"id": "a", "images": [{"path": "a.tif", "modality": "SAR"}], "task": " DET ",
