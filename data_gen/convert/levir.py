@@ -174,9 +174,12 @@ def run(args, out: Output) -> None:
             continue
         mark = out.mark()  # the notes of a pair then skipped (labels_not_binary) are taken back with it
         try:
+            # (H, W) as read: compared with A and B where not two values; its GeoTIFF nodata (H, W) bool in nodata
+            raw = read_label(lab, rgb=False, out=out, voids=(nodata := []))
             # (H, W) bool, and (H, W) bool of a 0/1 label's 255 or None
-            raw = read_label(lab, rgb=False, out=out)  # (H, W) as read: compared with A and B where not two values
             mask, void = mask_and_void(raw, out, lossy_file(lab))
+            if nodata:  # unlabelled, as a 0/1 label's 255 is: not "unchanged" (nodata 255 was void so before)
+                void = nodata[0] if void is None else void | nodata[0]
         except NotAMask as e:  # a photo given as the label was thresholded into "changes", unsaid
             out.skip("label_not_a_mask", str(lab), str(e))
             continue
@@ -195,7 +198,7 @@ def run(args, out: Output) -> None:
             out.take_back(mark)
             out.skip("size_mismatch", str(lab), f"A {wa}x{ha}, B {wb}x{hb}, label {mask.shape[1]}x{mask.shape[0]} px")
             continue
-        if why := photo_of_image(raw, [a, b]):  # A or B stretched or darkened: it passed as a mask of changes
+        if why := photo_of_image(raw, [a, b], void):  # A or B stretched or darkened: it passed as a mask of changes
             out.take_back(mark)
             out.skip("label_not_a_mask", str(lab), why)
             continue

@@ -45,7 +45,13 @@ import contextlib
 import re
 from pathlib import Path
 
-from data_gen.convert.binmask import NotAMask, binary_mask, lossy_file, photo_of_image
+from data_gen.convert.binmask import (
+    NotAMask,
+    binary_mask,  # noqa: F401 - imported from here too (tests/test_datagen_tour58.py)
+    lossy_file,
+    mask_and_void,
+    photo_of_image,
+)
 from data_gen.convert.common import (
     ConversionError,
     Output,
@@ -163,24 +169,33 @@ def _label_value(v, rgb: bool) -> bool:
     return (isinstance(v, list) and len(v) == 3 and all(level(x) and x <= 255 for x in v)) if rgb else level(v)
 
 
-def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | None = None):
+def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | None = None,
+               voids: list | None = None):
     """Label array (H, W) or (H, W, 3); raises ConversionError naming the file. ``grey_levels``:
     its values are class codes (a grey-level palette), so a label whose colour bands differ is an
     error (a GeoTIFF's first band, or PIL's luminance of an RGB label, was taken for the codes, and
     every colour came out as an unknown grey level). A binary label's (neither ``rgb`` nor ``grey_levels``)
     GeoTIFF nodata pixels are 0, no class, counted in ``out``'s notes as ``label_pixels_nodata`` (a 0/1 mask's
-    65535 was taken as the class, its 1s lost)."""
+    65535 was taken as the class, its 1s lost), and appended as (H, W) bool to ``voids`` where given (levir-cd's
+    void: unlabelled, not unchanged; a 0/1 label's nodata 255 was so before). A binary label's colour table (an
+    indexed PNG's palette, a GeoTIFF's colormap) is read by its greys where black is at an index other than 0
+    (``_indexed_grey``); an indexed PNG's transparent index (tRNS), as an alpha channel's 0, is no class."""
     import numpy as np
 
     try:
         if path.suffix.lower() in (".tif", ".tiff"):
             with open_raster(path) as ds:
                 a, nodata = ds.read(), ds.nodata  # (bands, h, w)
+                colormap = _colormap(ds) if not (rgb or grey_levels) and ds.count == 1 else None
             if not (rgb or grey_levels) and nodata not in (None, 0) and not np.isnan(nodata):
                 if n := int(np.count_nonzero(none := a[0] == nodata)):
                     a = np.where(none, np.zeros((), a.dtype), a[0])[None]  # (1, h, w)
                     if out is not None:
                         out.note("label_pixels_nodata", n)
+                    if voids is not None:
+                        voids.append(none)
+            if colormap is not None and (grey := _indexed_grey(a[0], colormap)) is not None:
+                return grey  # (H, W) its greys: by index, a 1-black colormap's background was the class
             if rgb and len(a) < 3:  # a grey label under an [r, g, b] palette: (v, v, v), as PIL's convert("RGB")
                 a = np.repeat(a[:1], 3, axis=0)
             if not rgb and grey_levels:
@@ -198,7 +213,10 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                 return np.repeat(np.asarray(im)[..., None], 3, axis=-1)  # (H, W, 3) (v, v, v), as a grey GeoTIFF's
             if rgb:
                 return np.asarray(im.convert("RGB"))
-            if im.mode == "P" and not grey_levels and (grey := _indexed_grey(im)) is not None:
+            if im.mode == "P" and not grey_levels and "transparency" in im.info:
+                im = im.convert("RGBA")  # its transparent index (tRNS) is no class, as an alpha channel's 0
+            if im.mode == "P" and not grey_levels and (grey := _indexed_grey(
+                    np.asarray(im), np.asarray(im.getpalette() or [], np.uint8).reshape(-1, 3))) is not None:
                 return grey
             if im.mode in ("L", "P", "I", "I;16"):  # class codes as they are (P: palette indices)
                 return np.asarray(im)
@@ -214,23 +232,35 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
         raise ConversionError(f"{path}: cannot read label ({e})") from e
 
 
-def _indexed_grey(im):
-    """The grey values (H, W) uint8 of an indexed (``P``) binary label whose palette puts black at an index other
-    than 0, its used colours all grey (PIL's ``quantize(2)`` of a 0/255 mask: index 0 white, 1 black), else None
-    (its indices are read as they are). Read as indices, 0 was the class's white and 1 the black background:
-    ``--binary`` and ``levir-cd`` traced the background."""
+def _indexed_grey(idx, colours):
+    """The grey values (H, W) uint8 of an indexed binary label ``idx`` (H, W) of palette indices whose colour table
+    ``colours`` (N, 3) RGB puts black at an index other than 0, its used colours all grey (PIL's ``quantize(2)`` of
+    a 0/255 mask: index 0 white, 1 black), else None (its indices are read as they are). Read as indices, 0 was the
+    class's white and 1 the black background: ``--binary`` and ``levir-cd`` traced the background."""
     import numpy as np
 
-    idx = np.asarray(im)  # (H, W) palette indices
     used = np.unique(idx)
-    colours = np.asarray(im.getpalette() or [], np.uint8).reshape(-1, 3)  # (N, 3) RGB of each index
-    if used[-1] >= len(colours):
+    if idx.dtype.kind not in "ui" or used[0] < 0 or used[-1] >= len(colours):
         return None
     rgb = colours[used]
     if not (rgb == rgb[:, :1]).all():  # a colour palette: its indices are codes
         return None
     black = used[rgb[:, 0] == 0]
     return colours[:, 0][idx] if len(black) and 0 not in black else None
+
+
+def _colormap(ds):
+    """The colour table (256, 3) uint8 RGB of a one-band GeoTIFF ``ds`` (open), or None where it has none."""
+    import numpy as np
+
+    try:
+        table = ds.colormap(1)  # {index: (r, g, b, a)}; ValueError where the band has none
+    except ValueError:
+        return None
+    colours = np.zeros((max(256, max(table) + 1), 3), np.uint8)
+    for k, rgba in table.items():
+        colours[k] = rgba[:3]
+    return colours
 
 
 def _one_grey(path: Path, bands) -> None:
@@ -381,14 +411,17 @@ def run(args, out: Output) -> None:
             continue
         mark = out.mark()  # the notes of a label then skipped with its image (labels_not_binary) go with it
         try:
-            label = read_label(lab, rgb, grey_levels=not args.binary, out=out)
+            label = read_label(lab, rgb, grey_levels=not args.binary, out=out, voids=(nodata := []))
         except ConversionError as e:
             out.skip("unreadable_label", str(lab), str(e))
             continue
-        raw = label  # (H, W) as read: compared with the image where it passed as a mask of more than two values
+        raw, void = label, None  # (H, W) as read: compared with the image where it passed as a mask of 3+ values
         if args.binary:
             try:
-                label = binary_mask(label, out, lossy_file(lab)).astype("uint8")  # (H, W) 0/1
+                mask, void = mask_and_void(label, out, lossy_file(lab))  # (H, W) bool, void (a 0/1 label's 255)
+                label = mask.astype("uint8")  # (H, W) 0/1
+                if nodata:  # its GeoTIFF nodata, 0 now, is left out of photo_of_image's look too
+                    void = nodata[0] if void is None else void | nodata[0]
             except NotAMask as e:  # a photo thresholded into class pixels; it was a traceback-free "success"
                 out.skip("label_not_a_mask", str(lab), str(e))
                 continue
@@ -416,7 +449,7 @@ def run(args, out: Output) -> None:
             out.take_back(mark)  # a label raster on another grid: its classes drawn on other places, unsaid
             out.skip("grid_mismatch", str(lab), f"{image.name}: {why}")
             continue
-        if args.binary and (why := photo_of_image(raw, [image])):  # the image stretched or darkened: it passed
+        if args.binary and (why := photo_of_image(raw, [image], void)):  # the image stretched or darkened: it passed
             out.take_back(mark)
             out.skip("label_not_a_mask", str(lab), why)
             continue
