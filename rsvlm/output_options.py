@@ -6,13 +6,14 @@ from __future__ import annotations
 
 def above_min_score(objects: list[dict], min_score: float) -> tuple[list[dict], str | None]:
     """The objects scored ``min_score`` or more (an unscored one is kept: no score says nothing of its
-    confidence), and the line to say of those dropped (None where ``min_score`` is 0). A ``min_score``
+    confidence; a NaN score is dropped; a score "0.8" is compared as the number it names, where it raised a
+    TypeError), and the line to say of those dropped (None where ``min_score`` is 0). A ``min_score``
     above 0 on an answer with no objects says that it has nothing to drop."""
     if min_score <= 0:
         return objects, None
     if not objects:  # "0 object(s) ... dropped" under a word answer
         return objects, f"--min-score {min_score:g} has nothing to drop: the answer has no objects"
-    kept = [o for o in objects if o.get("score") is None or o["score"] >= min_score]
+    kept = [o for o in objects if o.get("score") is None or float(o["score"]) >= min_score]
     n = sum(o.get("score") is None for o in objects)  # "0 of 2 … dropped" under a table of no score read as a bug
     return kept, (f"{len(objects) - len(kept)} of {len(objects)} object(s) scored below --min-score {min_score:g} "
                   f"dropped{f' ({n} unscored, kept)' if n else ''}")

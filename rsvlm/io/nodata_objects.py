@@ -139,8 +139,6 @@ class ValidityMap:
 
 def scored_at_least(objects: list[dict], min_score: float) -> list[dict]:
     """``objects`` as predict's --min-score keeps them, by its one rule (``output_options.above_min_score``: unscored
-    kept, a NaN score not), a score "0.8" read as the number it names first, as ``TileMerger.best_of`` reads it
-    (``above_min_score`` compares it as given: a TypeError): the ones ``TileMerger``'s nodata count counts."""
-    read = [dict(o, score=float(o["score"])) if isinstance(o.get("score"), str) else o for o in objects]
-    kept = {id(o) for o in above_min_score(read, min_score)[0]}
-    return [o for o, r in zip(objects, read) if id(r) in kept]
+    kept, a NaN score not, a score "0.8" compared as the number it names): the ones ``TileMerger``'s nodata count
+    counts."""
+    return above_min_score(objects, min_score)[0]
