@@ -51,7 +51,8 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
                      "LLaVA's model_vqa writes it)")
         # LLaVA's question file ({question_id, image, text}: model_vqa's input) given as --pred: its questions scored
         if asked := [it for it in items if it.pred is not None and "image" in it.pred and "prompt" not in it.pred
-                     and "answer_id" not in it.pred and it.pred.get("answer") is it.pred.get("text")]:
+                     and "answer_id" not in it.pred and "text" in it.pred and it.pred.get("answer") is it.pred["text"]]:
+            # (an "answer": null beside an "image" is no text read as the answer: it was asked[0]'s KeyError 'text')
             notes.append(f"{len(asked)} of them carry an 'image' and no 'prompt' (first: {asked[0].id}: "
                          f"{asked[0].pred['text'][:60]!r}): the lines of LLaVA's question file (question_id, image, "
                          "text), questions scored as answers? model_vqa's --answers-file holds the answers")

@@ -54,3 +54,16 @@ def test_llava_questions_given_as_data_or_gt_are_named_with_the_way_to_records(t
     answers = write_jsonl(tmp_path / "a.jsonl", [{"question_id": "a", "prompt": "What scene?", "text": "lake"}])
     with pytest.raises(ScoreError, match="are --gt and --pred swapped?"):  # model_vqa's answers: predictions still
         load_gt(answers, ("vqa",))
+
+
+def test_a_null_answer_beside_an_image_is_no_question_file_line(tmp_path):
+    """The note on LLaVA's question file given as --pred took any line with an 'image', no 'prompt' and an 'answer'
+    that ``is`` its 'text': an "answer": null with no text was one (None is None), and quoting its text raised
+    KeyError 'text', the whole scoring lost, where another line of the file was scored on its 'text'."""
+    from eval import classification
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(i, "cls", "[cls] What scene?", "lake") for i in "ab"])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "image": "a.png", "answer": None},
+                                              {"question_id": "b", "prompt": "What scene?", "text": "lake"}])
+    s = classification.main(["--gt", gt, "--pred", pred])
+    assert s["n_unparseable"] == 1 and s["accuracy"] == 0.5 and not any("question file" in n for n in s["notes"])
