@@ -62,8 +62,8 @@ EXAMPLE = {"report": "--dir scores/ --out report.md", "loc_error": "--model DIR 
 
 def script_of(word: str) -> str | None:
     """The script ``word`` names: its own name, in any case and with ``-`` for ``_`` (``loc-error``), a task tag
-    (``det``), or that with ``eval.`` before it; None for anything else."""
-    name = word.strip().lower().removeprefix("eval.").replace("-", "_").removesuffix(".py")
+    (``det``), or that with ``eval.`` or ``eval/`` before it (``.py`` after it); None for anything else."""
+    name = word.strip().lower().removeprefix("eval.").removeprefix("eval/").replace("-", "_").removesuffix(".py")
     return name if name in SCRIPTS else TAGS.get(name.strip("[]"))
 
 
@@ -82,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args[0].startswith("-"):
             said = (f"{args[0]!r}: name the script first, after a dot: python -m eval.TASK {shlex.join(args)}, TASK one "
                     f"of {', '.join(SCRIPTS)}")
+        elif (lib := args[0].strip().lower().removeprefix("eval.").removesuffix(".py")) in LIBRARY:  # was "no script" alone
+            said = f"{args[0]!r} names eval/{lib}.py, a library module with no command line: {LIBRARY[lib]}"
         else:
             said = f"{args[0]!r} is no script; each script runs as python -m eval.NAME"
         print(f"python -m eval: {said}\n\n{usage()}", file=sys.stderr)
