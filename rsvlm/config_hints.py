@@ -101,12 +101,14 @@ FOREIGN = {"train_micro_batch_size_per_gpu": "batch_size", "micro_batch_size": "
            "data.image_folder": "data.root", "data.image_root": "data.root"}
 
 
-def foreign(path: list[str]) -> list[str] | None:
+def foreign(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], set[str]] | None]) -> list[str] | None:
     """Our dotted key for ``path`` where its end is another trainer's name for it (``FOREIGN``; the longest end
-    first: log.steps is log.every, steps alone max_steps); None otherwise."""
+    first: log.steps is log.every, steps alone max_steps) and a key of the config ``keys_at`` reads (a model config
+    has no batch_size); None otherwise."""
     for n in range(len(path), 0, -1):
-        if (ours := FOREIGN.get(".".join(path[-n:]))) is not None:
-            return ours.split(".")
+        ours = FOREIGN.get(".".join(path[-n:]), "").split(".")
+        if ours != [""] and all((at := keys_at(ours[:j])) is not None and ours[j] in at[0] for j in range(len(ours))):
+            return ours
     return None
 
 
@@ -130,7 +132,7 @@ def near_path(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], s
     def valid(p: list[str]) -> bool:
         return all((at := keys_at(p[:j])) is not None and p[j] in at[0] for j in range(len(p)))
 
-    if (ours := foreign(path)) and valid(ours):
+    if ours := foreign(path, keys_at):
         return ours
 
     i = next((j for j in range(len(path)) if not valid(path[: j + 1])), None)
@@ -182,7 +184,7 @@ def leaf_near(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], s
     model.llm.lora_r), another trainer's name (``lora_rank``). The longest end of ``path`` that names some key
     decides; a key outside any mapping goes before ones in a mapping's entries (``lora_r``: the LLM's, not an
     encoder's); None where it names several alike (``seed``) or none."""
-    if ours := foreign(path):
+    if ours := foreign(path, keys_at):
         return ours
     by_name: dict[str, list[tuple[str, ...]]] = {}
     for leaf in leaves(keys_at):

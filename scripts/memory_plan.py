@@ -311,8 +311,10 @@ def sequence(seq: int | None, context: int) -> tuple[int, str]:
 
 
 def gpus(text: str) -> tuple[int, int, float]:
-    """argparse type: GiB, GPUSxGiB or NODESxGPUSxGiB (141, 8x80, 2x8x80) → (gpus per node, nodes, GiB per GPU)."""
+    """argparse type: GiB, GPUSxGiB or NODESxGPUSxGiB (141, 8x80, 2x8x80; the size may end in GiB or G, as the
+    metavar writes it: 8x80GiB was refused) → (gpus per node, nodes, GiB per GPU)."""
     *counts, gib = text.lower().replace("×", "x").split("x")
+    gib = gib.strip().removesuffix("gib").removesuffix("g")
     try:
         counts, size = [int(c) for c in counts], float(gib)
     except ValueError:

@@ -136,3 +136,27 @@ def test_accelerates_cpu_launcher_starting_one_of_several_processes_is_refused(t
     err = capsys.readouterr().err
     assert "accelerate launch was asked for several processes" in err and "torchrun --nproc_per_node N" in err, err
     assert not out.exists()
+
+
+def test_another_trainers_name_is_offered_only_a_key_the_config_has(tmp_path):
+    """A DeepSpeed JSON given as a model config (memory_plan's positional) was told batch_size, no VLMConfig key."""
+    from rsvlm.config import ConfigError
+    from rsvlm.model.vlm import VLMConfig
+
+    path = tmp_path / "m.yaml"
+    path.write_text("train_micro_batch_size_per_gpu: 2\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(VLMConfig, path)
+    assert "did you mean" not in str(e.value), str(e.value)
+
+
+def test_memory_plans_gpus_take_the_size_as_its_metavar_writes_it():
+    """--gpus 8x80GiB (the metavar is [NODESx][GPUSx]GiB) was refused: 'give GiB per GPU …'."""
+    from conftest import load_script
+
+    plan = load_script("memory_plan")
+    assert plan.gpus("8x80GiB") == plan.gpus("8x80") == (8, 1, 80.0)
+    assert plan.gpus("2x8x40G") == (8, 2, 40.0) and plan.gpus("141gib") == (1, 1, 141.0)
+    for bad in ("8x0GiB", "GiB", "80GB"):
+        with pytest.raises(Exception, match="give GiB per GPU"):
+            plan.gpus(bad)
