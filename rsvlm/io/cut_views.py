@@ -1,10 +1,9 @@
 """Tile views matched as one object (``TileMerger``): how far two views, one or both cut by an inner tile edge,
-are one (``_duplicate``), a cut piece's box as reaching the tile edge it stops a pixel short of (``to_cut_edge``), and a
-box of no area widened to 1 px for matching (``result``)."""
+are one (``_duplicate``), and a box of no area widened to 1 px for matching (``result``)."""
 
 from __future__ import annotations
 
-__all__ = ["cut_overlap", "pixel_wide", "to_cut_edge"]
+__all__ = ["cut_overlap", "pixel_wide"]
 
 
 def cut_overlap(a: dict, b: dict, inter: float) -> float:
@@ -42,20 +41,4 @@ def pixel_wide(g, scene: tuple[int, int]):
         if b[i + 2] == b[i]:  # flat along this axis: the 1-px span about it, moved inside [0, side]
             lo = min(max(b[i] - 0.5, 0.0), max(scene[i] - 1.0, 0.0)) if scene[i] else b[i] - 0.5
             b[i], b[i + 2] = lo, lo + 1.0
-    return box(*b)
-
-
-def to_cut_edge(g, window, scene: tuple[int, int], tol: float):
-    """A plain box ``g`` (shapely) seen in ``window`` (x0, y0, w, h) as reaching each edge of it inside ``scene``
-    (w, h) that it stops within ``tol`` short of: the piece of a car that the window cut there, drawn a pixel off
-    the edge, matched the whole car across it by 0.979 px of the 1.97 its tile saw (``TileMerger._duplicate``)."""
-    from shapely.geometry import box
-
-    x0, y0, w, h = window
-    b = list(g.bounds)  # (x0, y0, x1, y1)
-    for i, (lo, hi, side) in enumerate(((x0, x0 + w, scene[0]), (y0, y0 + h, scene[1]))):
-        if lo > 0 and b[i] <= lo + tol:
-            b[i] = min(b[i], float(lo))
-        if hi < side and b[i + 2] >= hi - tol:
-            b[i + 2] = max(b[i + 2], float(hi))
     return box(*b)

@@ -44,7 +44,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from rsvlm.io.cut_views import cut_overlap, pixel_wide, to_cut_edge
+from rsvlm.io.cut_views import cut_overlap, pixel_wide
 from rsvlm.io.georef import on_object
 from rsvlm.io.nodata_objects import NODATA_MARK, ValidityMap, nodata_note, scored_at_least
 from rsvlm.io.rows import RowReader, decodes_from_start
@@ -163,8 +163,6 @@ class TileMerger:
                         g = pixel_wide(g, scene)
                     it["geom"] = g
                     it["trunc"] = self._truncated(it, it["geom"], scene)
-                    if it["trunc"] and kind == "box":  # matched as drawn to the inner edge it stops short of
-                        it["to_edge"] = to_cut_edge(it["geom"], it["window"], scene, self.edge_tol)
                 kept += self._nms(items, kind)
             elif kind == "poly":
                 kept += union_polys(self, items)
@@ -246,27 +244,13 @@ class TileMerger:
 
     def _duplicate(self, a: dict, b: dict) -> bool:
         """Whether views ``a`` and ``b`` are one object: IoU, or across tiles where one is cut by an inner
-        tile edge ``cut_overlap`` (``cut_views.py``), at least ``iou_threshold``; a plain box's piece smaller than
-        the view it matches counts as reaching the cut edge it stops within ``edge_tol`` of (``to_cut_edge``: a
-        2.4-px piece drawn a pixel off it was a second car in 1 of 300 simulated on a 712x1 strip, now 0; one in
-        300 of boxes with ±1 px noise at --overlap 0 and at 50, now 0; 18, 3 and 4 with ±1.5 px, now 16, 2, 3).
-        Only the smaller: a whole car 2 px short of its window's edge, stretched to it, took the next car's
-        5-px piece there (DOTA P1888's 64 cars over 94 tilings, --tile 60-252, --overlap 0-48: merged counts
-        off by 86 in all, as before, 92 with both stretched; with ±1 px noise off by 87, 92 before, stray pieces
-        33, 47 before, and cars with no merged box at IoU 0.7 174 of 6016, 167 before)."""
+        tile edge ``cut_overlap`` (``cut_views.py``), at least ``iou_threshold``."""
         inter = a["geom"].intersection(b["geom"]).area
         if inter <= 0:
             return False
         iou = inter / (a["geom"].area + b["geom"].area - inter)
-        if iou >= self.iou_threshold or a["tile"] == b["tile"] or not (a["trunc"] or b["trunc"]):
-            return iou >= self.iou_threshold
-        if cut_overlap(a, b, inter) >= self.iou_threshold:
-            return True
-        small, big = sorted((a, b), key=lambda v: v["geom"].area)
-        if "to_edge" not in small:
-            return False
-        piece = dict(small, geom=small["to_edge"])
-        return cut_overlap(piece, big, piece["geom"].intersection(big["geom"]).area) >= self.iou_threshold
+        across = a["tile"] != b["tile"] and (a["trunc"] or b["trunc"])
+        return iou >= self.iou_threshold or across and cut_overlap(a, b, inter) >= self.iou_threshold
 
     def at_seam(self, a: dict, b: dict, min_share: float, longer: bool = False, reach: float | None = None) -> bool:
         """``seams.at_seam`` over this merger's windows and ``edge_tol``."""
