@@ -252,14 +252,6 @@ class TileMerger:
         across = a["tile"] != b["tile"] and (a["trunc"] or b["trunc"])
         return iou >= self.iou_threshold or across and cut_overlap(a, b, inter) >= self.iou_threshold
 
-    def at_seam(self, a: dict, b: dict, min_share: float, longer: bool = False, reach: float | None = None) -> bool:
-        """``seams.at_seam`` over this merger's windows and ``edge_tol``."""
-        return at_seam(self.seams, a, b, min_share, self.edge_tol, longer, reach)
-
-    def seam_line(self, wa: Window, wb: Window):
-        """``seams.SeamIndex.line`` over this merger's windows: None where another window sees across it."""
-        return self.seams.line(wa, wb)
-
     def _joined(self, group: list[dict], kind: str) -> tuple[int, dict]:
         """One box or oriented box from NMS survivors of one object: where no tile saw it whole, the
         extent of the union of its cut views."""
