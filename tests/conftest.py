@@ -18,10 +18,25 @@ def realdata() -> Path:
 
 @pytest.fixture(autouse=True)
 def _offline(monkeypatch):
-    """No test may reach a model or dataset hub."""
+    """No test may reach a model or dataset hub, nor read the runner's terminal width, launcher or tqdm
+    settings (a CI that sets COLUMNS or RANK would change help wrapping, progress or rank detection)."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    monkeypatch.setenv("COLUMNS", "80")
+    for name in ("TQDM_DISABLE", "RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "MASTER_ADDR",
+                 "MASTER_PORT"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def pytest_configure(config):
+    """Hypothesis tests try the same examples on every machine (a clean clone has no .hypothesis database)
+    and are not failed for a loaded machine's slowness."""
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile("rsvlm", derandomize=True, deadline=None,
+                              suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("rsvlm")
 
 
 @pytest.fixture(scope="module")
