@@ -29,6 +29,14 @@ def task_tag(task: str) -> str:
     return f"[{task}]"
 
 
+def task_name(task: object) -> str:
+    """A record's or a prediction's ``task`` field as the task name it means, by one rule: trimmed, any
+    case, one bracket read past on each side (``"DET"``, ``" [det] "`` → ``"det"``); ``""`` for None or
+    blank (malformed in a record, "no task" in a prediction: the caller says which). Not checked against
+    ``TASKS``: ``"[detect]"`` → ``"detect"``, for the caller to refuse or count."""
+    return "" if task is None else str(task).strip().lower().removeprefix("[").removesuffix("]").strip()
+
+
 def opening_task(text: str) -> str | None:
     """The task whose tag opens a user turn ``text``, after any image placeholders, bare or as a
     prompt writes them (``"SAR image: <image> (SAR)\\n"``): ``"<image>\\n[det] Detect ships"`` →

@@ -74,7 +74,8 @@ def test_dota_counts_bad_lines_and_keeps_quads(tmp_path):
     assert by["dota-a-ground-plane"]["meta"]["difficult"] == [] and stats["notes"]["difficult_objects"] == 1
     ex = stats["skipped_examples"]
     assert ex["unparsable_line"].endswith("a.txt:7: unparsable_line (not a label line)")
-    assert ex["mostly_outside_image"].endswith("a.txt:8: mostly_outside_image")
+    assert "a.txt:8: mostly_outside_image (" in ex["mostly_outside_image"]  # how much was inside: detection.share_inside
+    assert ex["mostly_outside_image"].endswith("(obb x 180…260, y 10…40 in a 200x100 px image: 25% of it inside, under --min-visible 0.5)")
 
 
 def test_dota_strict_names_file_and_line(tmp_path):

@@ -29,7 +29,8 @@ GeoChat spellings are rewritten into DESIGN.md's grammar:
   ``minAreaRect`` angle for an upright rectangle): those are ``[ground]`` answers in boxes, as
   DESIGN.md's ``[ground]`` gives them, not oriented boxes that are upright anyway.
 
-The record's ``task`` is its own ``task`` field, else the (rewritten) tag of its first user turn,
+The record's ``task`` is its own ``task`` field (any case, a tag's brackets read past: ``"DET"``, ``"[det]"``,
+``rsvlm.tokens.task_name``; one that is no rsvlm task's counted in the notes as ``unknown_task_left_out``), else the (rewritten) tag of its first user turn,
 else ``--task``; with none of these it is free chat (``task`` null). A record without
 ``<image>`` placeholders gets them in front of its first user turn (noted).
 
@@ -59,7 +60,7 @@ from data_gen.convert.common import (
 )
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.text import json_problem, text_codec
-from rsvlm.tokens import MODALITIES, TASKS
+from rsvlm.tokens import MODALITIES, TASKS, task_name
 
 TAG_MAP = {"refer": "ground", "identify": "regcap", "grounding": "cap", "caption": "cap"}
 _TAG = re.compile(r"\[(refer|identify|grounding|caption)\]")
@@ -267,7 +268,12 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
         out.note("added_image_placeholder")
     elif n_ph != len(images):
         raise BadBox("placeholder_mismatch", f"{n_ph} placeholders, {len(images)} images")
-    task = raw.get("task") if raw.get("task") in TASKS else None
+    # "DET", " [det] ": read by the one rule records and eval read a task by; one that is no task's (not "chat",
+    # free chat's name) is counted, not dropped unsaid, and the prompt's tag or --task is taken
+    task = task_name(raw.get("task"))
+    if task not in (*TASKS, "", "chat"):
+        out.note("unknown_task_left_out")
+    task = task if task in TASKS else None
     task = task or task_from_prompt(next((c["value"] for c in convs if c["from"] in ("human", "user")), ""))
     task = task or args.task
     geochat = any(_TAG.search(t.get("value", "")) or "{<" in t.get("value", "") for t in raw["conversations"])

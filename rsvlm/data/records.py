@@ -26,7 +26,7 @@ from rsvlm.data import records_shape
 from rsvlm.data.read_report import ReadReport
 from rsvlm.data.records_shape import long_line_wrapper, one_object, read_head
 from rsvlm.geometry import decode
-from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS, opening_tag, opening_task
+from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS, opening_tag, opening_task, task_name
 
 ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system"}
 _BLANK = " \t\n\r\f\v\u00a0\u200b\u200c\u200d\u2060\ufeff"  # str.strip() keeps the zero-width ones
@@ -222,10 +222,10 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) 
         raise _fail(where, "conversations", f"{n_ph} {IMAGE_TOKEN} placeholder(s) but {len(out_images)} image(s)")
 
     task = obj.get("task")
-    # "DET", "[det]": read as images' "SAR" and eval's pred_task are; a blank one stays malformed. (A prompt's "[DET]"
-    # is no tag, tokens.opening_task: the model learnt "[det]".)
+    # "DET", "[det]": tokens.task_name, the rule eval reads a prediction's by; a blank one stays malformed. (A
+    # prompt's "[DET]" is no tag, tokens.opening_task: the model learnt "[det]".)
     if isinstance(task, str) and task.strip():
-        task = task.strip().lower().removeprefix("[").removesuffix("]").strip()
+        task = task_name(task)
     if task in (None, "chat"):  # "chat": the group data.task_weights calls untagged records
         task = task_from_prompt(_first_user(out_convs))
     elif task not in TASKS:
