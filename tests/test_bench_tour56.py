@@ -239,19 +239,17 @@ def test_chat_latency_baseline_asks_what_the_session_asked_under_a_system_prompt
 
 
 def test_chat_latency_leaves_the_first_calls_costs_out_of_turn_1(monkeypatch, capsys):
-    """Turn 1's cached path came first and carried the first calls' one-off costs (1 s here, on the
-    LLM's first pass): its TTFT read slower than the same work re-prefilled. An untimed turn each
+    """Turn 1's cached path came first and carried the first calls' one-off costs (1000 s of the clock here,
+    on the LLM's first pass): its TTFT read slower than the same work re-prefilled. An untimed turn each
     way takes them."""
-    import time
-
     import rsvlm.model
 
-    create = rsvlm.model.create_model
+    create, spend = rsvlm.model.create_model, one_off_cost(monkeypatch)
 
     def slow_first_pass(cfg):
         model, processor = create(cfg)
         def once(*_):  # returns None: the pass's inputs stay as they are
-            time.sleep(1.0)
+            spend()
             hook.remove()
 
         hook = model.llm.register_forward_pre_hook(once)
@@ -260,29 +258,28 @@ def test_chat_latency_leaves_the_first_calls_costs_out_of_turn_1(monkeypatch, ca
     monkeypatch.setattr(rsvlm.model, "create_model", slow_first_pass)
     bench_main("chat_latency", monkeypatch, ["--turns", "2", "--new-tokens", "2", "--repeat", "1", *TINY])
     turn1 = next(r for r in capsys.readouterr().out.splitlines() if r.startswith("| 1 |")).split(" | ")
-    assert float(turn1[2]) < 500, turn1  # TTFT cached, ms
+    assert float(turn1[2]) < 100_000, turn1  # TTFT cached, ms: under 100 s, not 1000 s and more
 
 
 def test_geometry_codec_times_no_first_call_costs(monkeypatch, capsys, realdata):
     """The first row's milliseconds held the first calls' imports and one-off costs (177 ms for the
-    buildings' boxes against 69 ms timed again; 0.5 s more here)."""
-    import time
-
+    buildings' boxes against 69 ms timed again; 1000 s of the clock more here: a 0.5 s sleep against a
+    400 ms bound left 69 ms little margin on a loaded machine)."""
     from test_bench_tour51 import bench_module
 
     mod = bench_module("geometry_codec", monkeypatch)
-    box, calls = mod.box_baseline, []
+    box, calls, spend = mod.box_baseline, [], one_off_cost(monkeypatch)
 
     def slow_first(mask):
         if not calls:
-            time.sleep(0.5)
+            spend()
         calls.append(1)
         return box(mask)
 
     monkeypatch.setattr(mod, "box_baseline", slow_first)
     assert mod.main(["--realdata", str(realdata), "--budgets", "16"]) == 0
     first = next(r for r in capsys.readouterr().out.splitlines() if "box (baseline)" in r).split(" | ")
-    assert float(first[-1].rstrip(" |")) < 400, first
+    assert float(first[-1].rstrip(" |")) < 100_000, first  # ms: under 100 s, not 1000 s and more
 
 
 def test_synth_throughput_times_the_baseline_without_warm_up(monkeypatch, capsys):
