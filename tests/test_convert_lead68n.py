@@ -92,3 +92,21 @@ def test_a_sliver_inside_reads_under_one_percent(tmp_path):
     stats = _voc(tmp_path, (100, 11, 5000, 30))  # 1 px of 4901 inside
     assert "box x 99…5000, y 10…30 in a 100x80 px image: under 1% of it inside" in stats["skipped_examples"][
         "mostly_outside_image"]
+
+
+def test_printed_stats_say_it_as_written(tmp_path, capsys):
+    """The stats on stdout read ``x 50\\u2026150.4`` (JSON's escapes): the example the stats print is the one to read."""
+    _voc(tmp_path, (51, 21, 150.4, 40))
+    out = capsys.readouterr().out
+    assert "(box x 50…150.4, y 20…40 in a 100x80 px image" in out and "\\u2026" not in out
+
+
+def test_printed_stats_are_escaped_where_stdout_cannot_hold_them(tmp_path, monkeypatch):
+    import io
+    import sys
+
+    stream = io.TextIOWrapper(io.BytesIO(), encoding="ascii")
+    monkeypatch.setattr(sys, "stdout", stream)
+    stats = _voc(tmp_path, (51, 21, 150.4, 40))
+    stream.flush()
+    assert json.loads(stream.buffer.getvalue().decode("ascii")) == stats

@@ -74,7 +74,10 @@ def _convert(args: argparse.Namespace) -> dict:
             out.close()
         raise
     stats = out.close()
-    print(json.dumps(stats, indent=2))
+    try:  # as written: "x 10…40", a file named "港口.png" (stats.json keeps JSON's escapes), not "10\u202640"
+        print(json.dumps(stats, indent=2, ensure_ascii=False))
+    except UnicodeEncodeError:  # a stdout that cannot hold them (a cp1252 pipe): escaped, as before
+        print(json.dumps(stats, indent=2))
     return stats
 
 
