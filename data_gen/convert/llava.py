@@ -31,8 +31,8 @@ GeoChat spellings are rewritten into DESIGN.md's grammar:
 
 The record's ``task`` is its own ``task`` field (any case, a tag's brackets read past: ``"DET"``, ``"[det]"``,
 ``rsvlm.tokens.task_name``; one that is no rsvlm task's counted in the notes as ``unknown_task_left_out``),
-else the (rewritten) tag of its first user turn, else ``--task``; with none of these it is free chat (``task`` null). A record without
-``<image>`` placeholders gets them in front of its first user turn (noted).
+else the (rewritten) tag of its first user turn, else ``--task``; with none of these it is free chat (``task``
+null). A record without ``<image>`` placeholders gets them in front of its first user turn (noted).
 
 Bad records, skipped whole (one bad box would corrupt the conversation): ``unparsable_record``,
 ``missing_image``, ``unparsable_box`` (braces that look like a box but are not one),
