@@ -20,6 +20,7 @@ from pathlib import Path
 
 from eval.common import require_out_file, write_out
 from rsvlm.argparsing import Parser
+from rsvlm.eval_reading import image_root_problem
 
 
 def cell_stats(model, processor, data: Path, limit: int | None = None, batch_size: int = 16,
@@ -111,8 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--image-root", default=None, help="folder that the records' relative image paths start from "
                                                       "(default: the --data file's folder), as rsvlm eval's")
     a = p.parse_args(argv)
-    if a.image_root and not Path(a.image_root).is_dir():  # LLaVA-style records name images in a folder of their own
-        p.error(f"--image-root {a.image_root} is not a folder")
+    if why := image_root_problem(a.image_root):  # worded as rsvlm eval's; a blank one was read as not given
+        p.error(why)
     if not Path(a.data).is_file():  # a folder was 'no such file'
         p.error(f"--data {a.data}: a folder; give a JSONL file" if Path(a.data).is_dir() else f"--data: no such file {a.data}")
     if a.limit is not None and a.limit < 1:  # 0 meant every record, a negative one a ValueError

@@ -34,3 +34,18 @@ def test_build_main_that_runs_gives_the_callers_sigterm_handler_back(monkeypatch
         assert signal.getsignal(signal.SIGTERM) is _mine
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+@pytest.mark.parametrize("script", ["probe_pointer_cells", "probe_sensor_word"])
+@pytest.mark.parametrize("root, said", [("", "names no folder (an unset shell variable?)"),
+                                        ("missing", "no such folder; give the folder"),
+                                        ("file", "a file, not a folder")])
+def test_probe_scripts_word_a_bad_image_root_as_rsvlm_eval_does(monkeypatch, tmp_path, capsys, script, root, said):
+    """Both said "--image-root X is not a folder" of every case and took a blank one (an unset variable) as not
+    given; now rsvlm eval's words, before any model is loaded."""
+    (tmp_path / "file").write_text("")
+    (tmp_path / "d.jsonl").write_text("")
+    arg = {"": "", "missing": str(tmp_path / "missing"), "file": str(tmp_path / "file")}[root]
+    with pytest.raises(SystemExit) as refused:
+        load_script(script, monkeypatch).main(["--data", str(tmp_path / "d.jsonl"), "--image-root", arg])
+    assert refused.value.code == 2 and said in capsys.readouterr().err
