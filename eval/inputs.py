@@ -261,8 +261,10 @@ def foreign_tasks(preds: PredictionFile, ids: set[str]) -> Counter:
 def pred_task(task: object) -> str:
     """A prediction's ``task`` as the task name it means: any case, a tag's brackets read past (``"[count]"``, ``"DET"``:
     were an "rsvlm task" to one check and another tool's to the other, and a count record answered as ``"VQA"`` was
-    noted by neither); "" for none."""
-    return "" if task is None else str(task).strip().lower().removeprefix("[").removesuffix("]").strip()
+    noted by neither); "" for none. The rule records are read by too (``tokens.task_name``)."""
+    from rsvlm.tokens import task_name
+
+    return task_name(task)
 
 
 def _whole_json(text: str):
