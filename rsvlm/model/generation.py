@@ -126,14 +126,16 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
     seq_embeds = inputs_embeds  # (B,T,D), grows in the no-cache path
     seq_pos = pos
     step_embeds, step_pos = inputs_embeds, pos
-    hidden = {"output_hidden_states": True} if adjust is not None else {}
+    # the last position's logits alone (B,1,V): a prompt's (B,T,V), float32 from a half model's head
+    # (rsvlm.model.half), took T times the memory for nothing (Qwen2.5's 152k rows, T=700: 0.4 GB a row)
+    kw = {"logits_to_keep": 1, **({"output_hidden_states": True} if adjust is not None else {})}
     for _ in range(cfg.max_new_tokens):
         if cfg.use_cache:
             out = llm(inputs_embeds=step_embeds, attention_mask=mask, position_ids=step_pos,
-                      past_key_values=cache, use_cache=True, **hidden)
+                      past_key_values=cache, use_cache=True, **kw)
             cache = out.past_key_values
         else:
-            out = llm(inputs_embeds=seq_embeds, attention_mask=mask, position_ids=seq_pos, use_cache=False, **hidden)
+            out = llm(inputs_embeds=seq_embeds, attention_mask=mask, position_ids=seq_pos, use_cache=False, **kw)
         logits = raw = out.logits[:, -1, :cfg.vocab].float()  # (B,V)
         extra = None
         if constraint is not None:

@@ -12,8 +12,9 @@ rounding is the loss, so a checkpoint stored in bf16 gains as much (docs/benchma
 Hugging Face's ``_keep_in_fp32_modules`` does for modules that need the range: the body runs in half
 precision, the logits are float32. A tied input embedding (the same weight) stays float32 too, its
 output cast back to the body's dtype. Memory: the head's weights take 4 bytes each instead of 2
-(Vicuna-7B: +0.27 GB; Qwen2.5-7B: +1.1 GB), and a prompt's prefill logits (T,V) are float32. Its state
-dict gives the head back in the dtype it was loaded in, so a model saved after is stored as it was.
+(Vicuna-7B: +0.27 GB; Qwen2.5-7B: +1.1 GB), and logits are float32 (decoding asks for the last position's
+alone, ``logits_to_keep=1``; a whole-sequence ``forward`` makes (B,T,V) of them). Its state dict gives the
+head back in the body's dtype, so a model saved after is stored as it was loaded.
 
 Limits: under ``torch.autocast`` the head's matmul runs in autocast's dtype whatever its weights (rsvlm
 answers without autocast); a quantised head (bitsandbytes) is left as it is (rsvlm never quantises it).
@@ -32,46 +33,64 @@ HALF = (torch.float16, torch.bfloat16)
 def float32_head(llm: nn.Module) -> bool:
     """Keep ``llm``'s output head in float32 where it was loaded in a half dtype (module docstring); True
     where it changed it. The head may be peft's wrapper (a LoRA's ``trainable_token_indices`` rows, a
-    ``modules_to_save`` copy): all of it goes float32. Its state dict keeps the names and the half dtype
-    of what was half (a save writes what was loaded)."""
+    ``modules_to_save`` copy): all of it goes float32, and the hooks go on the wrapper and on each module
+    inside it that holds such a weight, which peft's ``merge_and_unload`` puts in the wrapper's place (it
+    was left with no hook: a float32 head fed bf16). Its state dict keeps the names and gives what was
+    half in the body's dtype (a save writes what was loaded). The hooks follow a later ``llm.to(dtype)``:
+    the head takes its input in its own weights' dtype, a tied embedding gives the body's, and the state
+    dict the body's (after ``.half()`` the head computes in float16 again, as asked)."""
     head = llm.get_output_embeddings()
-    half = {n: p for n, p in head.named_parameters()} if head is not None else {}
-    half = {n: p for n, p in half.items() if p.dtype in HALF}
+    half = [p for p in head.parameters() if p.dtype in HALF] if head is not None else []
     if not half:
         return False
-    body = next(iter(half.values())).dtype
+    body = half[0].dtype
+    shared = {id(p) for p in half}
+    # a body weight, whose dtype follows llm.to(...) (the same Parameter, new data): what the body computes in
+    ref = next((p for p in llm.parameters() if p.dtype == body and id(p) not in shared), None)
+    now = (lambda: ref.dtype) if ref is not None else (lambda: body)
     emb = llm.get_input_embeddings()
-    shared = {id(p) for p in half.values()}
-    tied = {n for n, p in emb.named_parameters() if id(p) in shared} if emb is not None else set()
-    head.float()  # in place: a tied embedding shares the converted parameter
-    head.register_forward_pre_hook(_upcast)
-    made: dict = {}  # id(parameter) -> (its _version, weakref to its half copy): a tied pair saves one tensor
-    head.register_state_dict_post_hook(
-        lambda m, state, prefix, _meta: _downcast(state, prefix, {n: p for n, p in m.named_parameters() if n in half},
-                                                  body, made))
-    if tied:
-        emb.register_forward_hook(lambda _m, _a, out: out.to(body))  # (B,T,D) in the body's dtype
-        emb.register_state_dict_post_hook(
-            lambda m, state, prefix, _meta: _downcast(state, prefix, {n: p for n, p in m.named_parameters() if n in tied},
-                                                      body, made))
+    tied = _holders(emb, shared) if emb is not None else []
+    head.float()  # in place, the same Parameters: a tied embedding shares the converted one
+    made: dict = {}  # id(parameter) -> (its version, weakref to its half copy): a tied pair saves one tensor
+    for m in _holders(head, shared):
+        m.register_forward_pre_hook(_upcast)
+        m.register_state_dict_post_hook(_saver(shared, now, made))
+    for m in tied:
+        m.register_forward_hook(lambda _m, _a, out: out.to(now()))  # (B,T,D) in the body's dtype
+        m.register_state_dict_post_hook(_saver(shared, now, made))
     return True
 
 
-def _upcast(_module: nn.Module, args: tuple) -> tuple:
-    """The head's input (B,T,D) in float32 (a forward pre-hook)."""
-    return tuple(a.float() if torch.is_tensor(a) and a.is_floating_point() else a for a in args)
+def _holders(module: nn.Module, ids: set[int]) -> list[nn.Module]:
+    """``module`` and the modules inside it that hold one of the parameters ``ids`` themselves; [] where none
+    does (an untied input embedding)."""
+    inner = [m for m in module.modules() if any(id(p) in ids for p in m.parameters(recurse=False))]
+    return [module, *(m for m in inner if m is not module)] if inner else []
+
+
+def _saver(ids: set[int], now, made: dict):
+    """A state-dict post-hook giving the parameters ``ids`` in the body's dtype ``now()`` (``_downcast``)."""
+    return lambda m, state, prefix, _meta: _downcast(state, prefix, {n: p for n, p in m.named_parameters()
+                                                                     if id(p) in ids}, now(), made)
+
+
+def _upcast(module: nn.Module, args: tuple) -> tuple:
+    """The head's input (B,T,D) in its weights' dtype: float32 (a forward pre-hook)."""
+    dtype = next((p.dtype for p in module.parameters() if p.is_floating_point()), torch.float32)
+    return tuple(a.to(dtype) if torch.is_tensor(a) and a.is_floating_point() else a for a in args)
 
 
 def _downcast(state: dict, prefix: str, params: dict, dtype: torch.dtype, made: dict) -> None:
-    """The tensors of ``params`` (names under ``prefix``) in ``state`` back in ``dtype`` (a state-dict post-hook);
+    """The tensors of ``params`` (names under ``prefix``) in ``state`` in ``dtype`` (a state-dict post-hook);
     a tied weight's two names get one tensor, as transformers' save needs to store it once."""
     for name, p in params.items():
         key = prefix + name
-        if not torch.is_tensor(state.get(key)):
+        if not torch.is_tensor(state.get(key)) or state[key].dtype == dtype:
             continue
-        version, ref = made.get(id(p), (None, lambda: None))
-        half = ref() if version == p._version else None
+        version = (p._version, p.data_ptr(), dtype)  # an in-place change or a .to() makes another copy
+        seen, ref = made.get(id(p), (None, lambda: None))
+        half = ref() if seen == version else None
         if half is None:
             half = state[key].to(dtype)
-            made[id(p)] = (p._version, weakref.ref(half))
+            made[id(p)] = (version, weakref.ref(half))
         state[key] = half
