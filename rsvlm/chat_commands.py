@@ -186,6 +186,8 @@ class Commands:
         # shapes are in scene pixels (a scene read shrunk is drawn shrunk); bands named with /vis are refused where
         # the image lacks them, --rgb-bands' only noted (a later /image may be of other bands than --image's)
         img, rgb = self.repl.images[-1], asked or self.repl.rgb_bands
+        w, h = inf.scene_wh(img)  # each axis its own: a 4100x5 strip is read 1367x2 (the width's ratio alone
+        # drew its lower rows' shapes above them, and left some as outside the image)
         if why_not := rgb_bands_problem(img, rgb, inf.image_label(img), f"/vis {args[0]}" if asked else "--rgb-bands"):
             if asked:
                 self.repl.say(f"error: {why_not}")
@@ -195,7 +197,7 @@ class Commands:
             rgb = None
         try:
             draw_overlay(img, self.repl.last["objects"], args[0], title=self.repl.last["question"],
-                         object_scale=img.width / inf.scene_wh(img)[0], rgb_bands=rgb)
+                         object_scale=(img.width / w, img.height / h), rgb_bands=rgb)
         except (OSError, ValueError) as e:  # no image extension, no permission: the session goes on
             self.repl.say(f"error: /vis {args[0]}: {why(e, args[0])}")
             return

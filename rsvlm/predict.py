@@ -444,11 +444,11 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     if args.vis:
         from rsvlm.io import draw_overlay
 
-        base = images[-1]
-        scale = base.width / inf.scene_wh(base)[0]  # below 1 for a scene read shrunk: shapes are in its pixels
+        base, (sw, sh) = images[-1], inf.scene_wh(images[-1])
         if args.tile:  # the scene shrunk to the overlay's size: a scene above 8192 px was not drawn at all
-            base = scene.read_overview(VIS_MAX_SIDE)
-            scale = base.width / scene.width
+            base, (sw, sh) = scene.read_overview(VIS_MAX_SIDE), (scene.width, scene.height)
+        # below 1 for a scene read shrunk (shapes are in its pixels), each axis its own as for count_on_nodata
+        scale = (base.width / sw, base.height / sh)
         draw_overlay(base, result["objects"], args.vis, title=question, max_side=VIS_MAX_SIDE, object_scale=scale,
                      rgb_bands=args.rgb_bands)
         print(f"wrote {args.vis}")

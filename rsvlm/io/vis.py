@@ -137,19 +137,19 @@ def _font(size: int):
         return ImageFont.load_default()
 
 
-def _anchor(obj: dict, s: float, mask_box: tuple | None) -> tuple[float, float]:
-    """Where ``obj``'s label goes on a canvas of ``s`` pixels per object pixel (a mask's at the
+def _anchor(obj: dict, s: tuple[float, float], mask_box: tuple | None) -> tuple[float, float]:
+    """Where ``obj``'s label goes on a canvas of ``s`` (x, y) pixels per object pixel (a mask's at the
     top-left of ``mask_box``, its pixels' box)."""
-    kind, c = obj["kind"], obj.get("coords")
+    (sx, sy), kind, c = s, obj["kind"], obj.get("coords")
     if kind == "box":
-        return min(c[0], c[2]) * s, min(c[1], c[3]) * s
+        return min(c[0], c[2]) * sx, min(c[1], c[3]) * sy
     if kind in ("obb", "poly"):
         x, y = min(c, key=lambda p: (p[1], p[0]))
-        return x * s, y * s
+        return x * sx, y * sy
     if kind == "point":
-        return c[0] * s + 6, c[1] * s - 6
+        return c[0] * sx + 6, c[1] * sy - 6
     x0, y0, _, _ = mask_box  # never empty: draw_overlay leaves empty masks out
-    return x0 * s, y0 * s
+    return x0 * sx, y0 * sy
 
 
 _COORDS = {"box": ((4,), "[x1, y1, x2, y2]"), "point": ((2,), "[x, y]"), "obb": ((4, 2), "4 [x, y] corners"),
@@ -258,7 +258,7 @@ def _score_or_inf(obj: dict) -> float:
 
 def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *, rgb_bands: list[str] | None = None,
                  ir_cmap: str = "inferno", max_side: int = 4096, min_side: int = 512, alpha: float = 0.4,
-                 object_scale: float = 1.0) -> Path:
+                 object_scale: float | tuple[float, float] = 1.0) -> Path:
     """Draw ``objects`` (scene pixel coordinates) on ``img`` and save a PNG; returns its path.
 
     Boxes, obbs and polygons are outlined (polygons and masks also filled at ``alpha``), points
@@ -267,8 +267,9 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     below the image gives each label's colour and count; objects wholly outside the image (and empty
     masks) are counted there too, not drawn. The image is scaled so its longer side lies in
     [min_side, max_side] (blocks of pixels averaged first where it shrinks 2× or more); ``title``
-    is wrapped above it. ``object_scale``: the image's pixels per object pixel, for objects of a
-    scene drawn on its shrunk overview (``SceneReader.read_overview``). A box's corners may come in
+    is wrapped above it. ``object_scale``: the image's pixels per object pixel, one number or (x, y) for
+    a read shrunk to other ratios across and down (a 4100x5 strip read as 1367x2), for objects of a scene
+    drawn on its shrunk read or overview (``SceneReader.read_overview``). A box's corners may come in
     either order; a label may be a class id, or a list of labels (drawn ``"ship, boat"``). ValueError
     naming an object that is no geometry, whose coords are not finite, whose score is no number or
     whose label is no text, number or list of them.
@@ -282,7 +283,8 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
                          "give e.g. overlay.png")
     if not 0 <= alpha <= 1:  # 40 (a percent) was numpy's "Python integer 10200 out of bounds for uint8"
         raise ValueError(f"alpha {alpha} must lie in [0, 1]: the opacity of mask and polygon fills")
-    if not (object_scale > 0 and min(max_side, min_side) >= 1):
+    fx, fy = (object_scale, object_scale) if np.ndim(object_scale) == 0 else object_scale
+    if not (fx > 0 and fy > 0 and min(max_side, min_side) >= 1):
         raise ValueError(f"object_scale {object_scale} must be above 0, max_side {max_side} and min_side "
                          f"{min_side} 1 or more")
     if isinstance(objects, dict):  # one object given alone: its keys were taken as objects
@@ -290,7 +292,7 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     W, H = img.width, img.height
     labels = per_object(objects, _drawn_label)
     every = [o if o.get("label") is label else dict(o, label=label) for o, label in zip(objects, labels)]
-    placed = per_object(every, lambda o: _where(o, W / object_scale, H / object_scale))
+    placed = per_object(every, lambda o: _where(o, W / fx, H / fy))
     where = [w for w, _ in placed]
     inside = [(o, m) for o, (w, m) in zip(every, placed) if w == "inside"]  # the others are counted in the legend
     objects, masks = [o for o, _ in inside], [m for _, m in inside]  # masks: (array, (x0, y0), box) or None
@@ -303,7 +305,7 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
                              Image.Resampling.NEAREST if s > 1 else Image.Resampling.BILINEAR)
     base.paste(shown, (0, 0))
     base = base.convert("RGBA")
-    s *= object_scale  # from here on s maps object coordinates to the canvas
+    sx, sy = s * fx, s * fy  # from here on these map object coordinates to the canvas
     lw = max(2, round(max(base.size) / 400))
     font = _font(max(12, round(max(base.size) / 55)))
     colours: dict = {}
@@ -315,11 +317,11 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
         col = colour(obj.get("label"))
         if obj["kind"] == "mask":
             m, (x0, y0), _ = mask  # (h, w)
-            size = (max(1, round(m.shape[1] * s)), max(1, round(m.shape[0] * s)))
+            size = (max(1, round(m.shape[1] * sx)), max(1, round(m.shape[0] * sy)))
             mi = Image.fromarray(m.astype(np.uint8) * a).resize(size, Image.Resampling.NEAREST)
-            fill.paste(Image.new("RGBA", size, col + (255,)), (round(x0 * s), round(y0 * s)), mi)
+            fill.paste(Image.new("RGBA", size, col + (255,)), (round(x0 * sx), round(y0 * sy)), mi)
         elif obj["kind"] == "poly" and len(obj["coords"]) >= 3:
-            rings = [np.asarray(r, np.float64) * s for r in poly_rings(obj)]  # (n, 2) each, on the canvas
+            rings = [np.asarray(r, np.float64) * (sx, sy) for r in poly_rings(obj)]  # (n, 2) each, on the canvas
             (x0, y0), (x1, y1) = np.floor(rings[0].min(axis=0)), np.floor(rings[0].max(axis=0)) + 2
             x0, y0, x1, y1 = int(max(x0, 0)), int(max(y0, 0)), int(min(x1, base.width)), int(min(y1, base.height))
             if x1 <= x0 or y1 <= y0:
@@ -336,21 +338,21 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
         col, kind, c = colour(obj.get("label")), obj["kind"], obj.get("coords")
         if kind == "box":  # corners in either order (a y-up source's box): PIL refused x1 < x0
             (x0, x1), (y0, y1) = sorted((c[0], c[2])), sorted((c[1], c[3]))
-            draw.rectangle([x0 * s, y0 * s, x1 * s, y1 * s], outline=col, width=lw)
+            draw.rectangle([x0 * sx, y0 * sy, x1 * sx, y1 * sy], outline=col, width=lw)
         elif kind in ("obb", "poly"):
             for ring in poly_rings(obj):
-                pts = [(x * s, y * s) for x, y in ring]
+                pts = [(x * sx, y * sy) for x, y in ring]
                 draw.line(pts + pts[:1], fill=col, width=lw, joint="curve")
         elif kind == "point":
             r = 2 * lw
-            draw.ellipse([c[0] * s - r, c[1] * s - r, c[0] * s + r, c[1] * s + r], fill=col, outline=(0, 0, 0))
+            draw.ellipse([c[0] * sx - r, c[1] * sy - r, c[0] * sx + r, c[1] * sy + r], fill=col, outline=(0, 0, 0))
     labels = []  # (rect, text, colour, x_lo, t) in drawing priority: unscored first, then by score
     for k in sorted(range(len(objects)), key=lambda k: (-_score_or_inf(objects[k]), k)):
         obj = objects[k]
         text = _label_text(obj.get("label"), obj["kind"])  # was: a class id 3 met "int + str"
         if obj.get("score") is not None:
             text += f" {float(obj['score']):.2f}"
-        x, y = _anchor(obj, s, masks[k] and masks[k][2])
+        x, y = _anchor(obj, (sx, sy), masks[k] and masks[k][2])
         x_lo, t, r, b = draw.textbbox((0, 0), text, font=font)
         x = max(0, min(x, out.width - (r - x_lo) - 4))  # keep the label inside the image
         y = max(0, y - (b - t) - 4)
