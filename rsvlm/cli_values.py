@@ -31,7 +31,9 @@ def number(low: float, high: float = float("inf")):
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
         if not low <= x <= high:  # NaN fails too
-            raise argparse.ArgumentTypeError(f"must be in [{low}, {high}], got {text}")
+            # bound below alone: "must be in [0.0, inf]" read as if inf were a value to give
+            raise argparse.ArgumentTypeError((f"must be in [{low}, {high}]" if high < float("inf") else
+                                              f"must be at least {low:g}") + f", got {text}")
         return x
 
     return parse
