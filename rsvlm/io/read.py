@@ -407,7 +407,8 @@ class SceneReader:
     def read_overview(self, max_side: int) -> RSImage:
         """The whole scene shrunk to at most ``max_side`` pixels a side (GDAL's overviews where the
         file has them), scaled as every window is; its transform is the shrunk grid's, and it has
-        no GCPs (for display: ``draw_overlay(..., object_scale=overview.width / scene width)``)."""
+        no GCPs (for display: ``draw_overlay(..., object_scale=(overview.width / scene width,
+        overview.height / scene height))``: each side is rounded on its own)."""
         with library_messages() as heard:
             data, valid = self._scaled(*self.src.read_decimated(max_side, self.indexes, self.nodata))  # (C, h, w)
         t = self.src.transform
