@@ -1,25 +1,8 @@
-"""Tour 68 (area A, tiling): tiling's --min-score rule is predict's one (``output_options.above_min_score``), and
-the seam helpers live in ``seams.py`` (``SeamIndex``, ``at_seam``, ``slanted``), not on ``TileMerger``."""
+"""Tour 68 (area A, tiling): the seam helpers live in ``seams.py`` (``SeamIndex``, ``at_seam``, ``slanted``), not
+on ``TileMerger``. (Tiling's --min-score is predict's one rule, ``output_options.above_min_score``: the nodata count
+under it is tests/test_tiles_tour67.py's and test_tiles_review67.py's.)"""
 
 from __future__ import annotations
-
-import pytest
-
-from rsvlm.io.nodata_objects import scored_at_least
-from rsvlm.output_options import above_min_score
-
-SCORES = [0.9, 0.5, 0.49, 0.0, 1.0, float("nan"), None, 1, 0]
-
-
-@pytest.mark.parametrize("min_score", [0.0, 0.5, 1.0, -1.0])
-def test_the_nodata_count_keeps_what_predicts_min_score_keeps(min_score):
-    objs = [{"kind": "point", "coords": [i, i], **({} if s is None else {"score": s})} for i, s in enumerate(SCORES)]
-    assert scored_at_least(objs, min_score) == above_min_score(objs, min_score)[0]
-
-
-def test_a_numeric_string_score_is_kept_as_its_number_would_be():
-    objs = [{"kind": "point", "coords": [0, 0], "score": s} for s in ("0.8", "0.3", "nan")]
-    assert [o["score"] for o in scored_at_least(objs, 0.5)] == ["0.8"]  # the objects as given, not copies
 
 
 def test_a_seam_index_gives_no_seam_that_a_third_window_sees_across():

@@ -15,9 +15,7 @@ import math
 
 import numpy as np
 
-from rsvlm.output_options import above_min_score
-
-__all__ = ["nodata_note", "count_on_nodata", "ValidityMap", "NODATA_MARK", "scored_at_least"]
+__all__ = ["nodata_note", "count_on_nodata", "ValidityMap", "NODATA_MARK"]
 
 NODATA_MARK = " lie wholly on nodata pixels (kept; the image has no data there)"
 
@@ -136,9 +134,3 @@ class ValidityMap:
         win = np.array(self._windows).reshape(-1, 4)  # (N, 4) x0, y0, x1, y1
         return sum(span is not None and not self._has_data(span, win) for span in map(_pixels, objects))
 
-
-def scored_at_least(objects: list[dict], min_score: float) -> list[dict]:
-    """``objects`` as predict's --min-score keeps them, by its one rule (``output_options.above_min_score``: unscored
-    kept, a NaN score not, a score "0.8" compared as the number it names): the ones ``TileMerger``'s nodata count
-    counts."""
-    return above_min_score(objects, min_score)[0]

@@ -46,7 +46,7 @@ import numpy as np
 
 from rsvlm.io.cut_views import cut_overlap, pixel_wide
 from rsvlm.io.georef import on_object
-from rsvlm.io.nodata_objects import NODATA_MARK, ValidityMap, nodata_note, scored_at_least
+from rsvlm.io.nodata_objects import NODATA_MARK, ValidityMap, nodata_note
 from rsvlm.io.rows import RowReader, decodes_from_start
 from rsvlm.io.seams import SeamIndex, at_seam, slanted
 from rsvlm.io.unions import dedupe_points, union_masks, union_polys
@@ -58,6 +58,7 @@ from rsvlm.io.windows import (  # noqa: F401 (n_windows, touches_inner_edge: imp
     shift_object,
     touches_inner_edge,
 )
+from rsvlm.output_options import above_min_score
 
 _shift = shift_object  # its name before windows.py (tests/test_tiles_tour55b)
 
@@ -172,8 +173,9 @@ class TileMerger:
                 kept += dedupe_points(self, items)
         self._restate(SEAM_GAPS, f"{self.n_seam_gaps} pair(s) of masks {SEAM_GAPS}" if self.n_seam_gaps else None)
         objects = [obj for _, obj in sorted(kept, key=lambda t: t[0])]
-        # per merged object, not per tile's view; of those --min-score keeps (3 were said where it left 1)
-        self.n_on_nodata = self.validity.count(scored_at_least(objects, self.min_score))
+        # per merged object, not per tile's view; of those --min-score keeps, by predict's one rule (3 were said
+        # where it left 1)
+        self.n_on_nodata = self.validity.count(above_min_score(objects, self.min_score)[0])
         self._restate(NODATA_MARK, nodata_note(self.n_on_nodata) if self.n_on_nodata else None)
         return objects
 
