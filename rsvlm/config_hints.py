@@ -93,6 +93,7 @@ SYNONYMS = {"learning_rate": "lr", "lora_rank": "lora_r", "gradient_accumulation
 # one slip hints offered none or one of another meaning (train_micro_batch_size_per_gpu: data.train, steps and
 # log.steps: model.stems)
 FOREIGN = {"train_micro_batch_size_per_gpu": "batch_size", "micro_batch_size": "batch_size", "steps": "max_steps",
+           "save_steps": "ckpt.every", "logging_steps": "log.every",  # HF Trainer's: difflib offered max_steps, log
            "log.steps": "log.every", "log.interval": "log.every", "ckpt.steps": "ckpt.every", "ckpt.save_steps": "ckpt.every",
            "ckpt.save_every": "ckpt.every", "ckpt.interval": "ckpt.every", "save_total_limit": "ckpt.keep",
            "dataloader_num_workers": "data.num_workers", "data.workers": "data.num_workers",

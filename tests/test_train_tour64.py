@@ -105,8 +105,9 @@ def test_misspelt_keys_in_a_recipe_name_the_keys_they_are_near_and_others_nothin
 
 
 @pytest.mark.parametrize("text, said", [
-    ("save_steps: 100\n", None),  # Trainer's name for ckpt.every: max_steps (difflib's 0.74) would stop the run
-    ("logging_steps: 10\n", None),  # log.every: slow_step_s (0.67), or log, the section
+    # Trainer's name for ckpt.every (stop 68's FOREIGN): never max_steps (difflib's 0.74), which would stop the run
+    ("save_steps: 100\n", "(did you mean ckpt.every?)"),
+    ("logging_steps: 10\n", "(did you mean log.every?)"),  # never slow_step_s (0.67), or log, the section
     ("optim: {warmup_ratio: 0.1}\n", None),  # a ratio, not warmup_steps
     ("model_name: x\n", None),  # not a key of model:
     ("output_dir: x\n", "(did you mean out_dir?)"),

@@ -51,7 +51,7 @@ def test_a_resume_says_which_change_to_data_extra_moves_the_data_position(tmp_pa
     # part's key, model.trainable.NAME, is named (it was no guess at all)
     ("encoder=lora", "model.trainable.encoder=lora"), ("llm=lora", "model.trainable.llm=lora"),
     ("projector=full", "model.trainable.projector=full"),
-    ("x.y.z=1", None), ("num_train_epochs=1", None), ("save_steps=100", None), ("warmup_ratio=0.1", None)])
+    ("x.y.z=1", None), ("num_train_epochs=1", None), ("save_steps=100", "ckpt.every=100"), ("warmup_ratio=0.1", None)])
 def test_a_misspelt_override_key_is_told_the_near_one_as_a_recipe_key_is(override, meant):
     """A recipe's `max_step: 4` was told "(did you mean max_steps?)", the override max_step=4 only the valid keys;
     optim.learning_rate=… (HF's name) neither; train.lr=1e-4 was sent to data.train.lr, a key below a path."""

@@ -337,7 +337,7 @@ def global_batch_note(cfg: TrainConfig, recipe, world: int) -> str | None:
     fit = (f"batch_size={want // (world * cfg.grad_accum)}" if want % (world * cfg.grad_accum) == 0 else
            f"batch_size={want // world} grad_accum=1" if want % world == 0 else f"a world size that divides {want}")
     return (f"global batch {have} (batch_size {cfg.batch_size} × grad_accum {cfg.grad_accum} × {world} processes), "
-            f"not the {want} of {recipe}'s '# global_batch: {want}' header (written for one process); for {want} "
+            f"not the {want} of {recipe}'s '# global_batch: {want}' header; for {want} "
             f"set {fit}, or start the run with scripts/launch.py, which keeps it for the world size")
 
 
