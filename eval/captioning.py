@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> dict:
     java = JavaOnce()
     return common.run("captioning", ("cap", "regcap", "change"), lambda items, args: score(items, args, java),
                       HEADLINE, argv, extra_args=extra,
-                      keep=lambda args: lambda r: r["task"] != "change" or is_text_change(r))
+                      keep=lambda args: lambda r: r["task"] != "change" or is_text_change(r), geometry=False)
 
 
 if __name__ == "__main__":

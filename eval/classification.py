@@ -71,7 +71,7 @@ def details(scores: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    return common.run("classification", ("cls",), score, HEADLINE, argv, details=details)
+    return common.run("classification", ("cls",), score, HEADLINE, argv, details=details, geometry=False)
 
 
 if __name__ == "__main__":

@@ -116,12 +116,12 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
         argv: list[str] | None = None, extra_args: Callable[[argparse.ArgumentParser], None] | None = None,
         details: Callable[[dict], str] | None = None,
         keep: Callable[[argparse.Namespace], Callable[[dict], bool]] | None = None,
-        prepare: Callable[[list[Item]], None] | None = None) -> dict:
+        prepare: Callable[[list[Item]], None] | None = None, geometry: bool = True) -> dict:
     """The command line shared by every ``python -m eval.TASK``: read, score overall and per
     modality, print a table, write ``--out``. Returns the scores dict. ``keep(args)`` gives the
     filter on ground-truth records of ``tasks`` from the parsed options (None: every record);
     ``prepare(items)`` notes in each item's ``extra`` what needs the whole set, before the set is
-    scored whole and per modality."""
+    scored whole and per modality; ``geometry=False``: the scorer reads no shapes (``load_gt``)."""
     ap = Parser(prog=f"python -m eval.{task_name}",
                 description=f"Score {task_name} predictions against ground truth.")
     ap.add_argument("--gt", required=True, help="ground-truth instruction records (JSONL)")
@@ -153,7 +153,7 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
 
         if not in_place(args.out) and (swept := sweep_temps(Path(args.out))):  # a scoring killed writing --out
             print(f"note: {swept}")
-    scores = evaluate(task_name, tasks, score_fn, headline, args, keep(args) if keep else None, prepare)
+    scores = evaluate(task_name, tasks, score_fn, headline, args, keep(args) if keep else None, prepare, geometry)
     if args.out:  # before printing: `… --out s.json | head` closed stdout under the table, and no scores were written
         write_out(args.out, json.dumps(scores, indent=1, sort_keys=False) + "\n")
         if held:  # a loop of the scripts over one --out: each replaced the last
@@ -212,9 +212,9 @@ def check_model_args(p: argparse.ArgumentParser, a: argparse.Namespace,
 
 def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: list[str],
              args: argparse.Namespace, keep: Callable[[dict], bool] | None = None,
-             prepare: Callable[[list[Item]], None] | None = None) -> dict:
+             prepare: Callable[[list[Item]], None] | None = None, geometry: bool = True) -> dict:
     """Scores as a dict: headline metrics and counts at top level, ``by_modality`` beside."""
-    records, other, all_ids = load_gt(args.gt, tasks, keep)
+    records, other, all_ids = load_gt(args.gt, tasks, keep, geometry)
     preds = load_predictions(args.pred)
     check_predictions(args.gt, args.pred, preds)
     if not records:  # no task: plain LLaVA data, or GeoChat's own tags ([refer], [identify]) left unconverted

@@ -186,8 +186,6 @@ class Commands:
         # shapes are in scene pixels (a scene read shrunk is drawn shrunk); bands named with /vis are refused where
         # the image lacks them, --rgb-bands' only noted (a later /image may be of other bands than --image's)
         img, rgb = self.repl.images[-1], asked or self.repl.rgb_bands
-        w, h = inf.scene_wh(img)  # each axis its own: a 4100x5 strip is read 1367x2 (the width's ratio alone
-        # drew its lower rows' shapes above them, and left some as outside the image)
         if why_not := rgb_bands_problem(img, rgb, inf.image_label(img), f"/vis {args[0]}" if asked else "--rgb-bands"):
             if asked:
                 self.repl.say(f"error: {why_not}")
@@ -195,6 +193,8 @@ class Commands:
             # an /image with other bands than --image's
             self.repl.say(f"  note: {why_not}: drawn in its own colours (/vis {shlex.quote(args[0])} R,G,B names others)")
             rgb = None
+        w, h = inf.scene_wh(img)  # each axis its own: a 4100x5 PNG strip is read 1367x2 (the width's ratio alone
+        # drew its lower rows' shapes above them, and left some as outside the image)
         try:
             draw_overlay(img, self.repl.last["objects"], args[0], title=self.repl.last["question"],
                          object_scale=(img.width / w, img.height / h), rgb_bands=rgb)
@@ -203,7 +203,7 @@ class Commands:
             return
         # no shapes: the image drawn alone all the same (was refused), as predict --vis draws it and /geojson
         # writes an empty collection: a script's /vis per image finds a file for each
-        self.repl.say(f"wrote {args[0]}" + ("" if self.repl.last["objects"] else f" (no geometry {self._why_none()})"))
+        self.repl.say(f"wrote {args[0]}" + ("" if self.repl.last["objects"] else f" ({self._no_geometry()})"))
 
     def write_geojson(self, args: list[str]) -> None:
         if not self._have_answer(args, "/geojson out.geojson"):
@@ -214,7 +214,7 @@ class Commands:
         img = self.repl.images[-1]
         if not img.georeferenced:  # was the reader's "…: not georeferenced", naming neither /geojson nor what is left
             pixels = ("the table above gives them in pixels, and /vis draws them" if self.repl.last["objects"] else
-                      f"no geometry {self._why_none()} either")  # "the table above" was said of no table
+                      f"{self._no_geometry()} either")  # "the table above" was said of no table
             self.repl.say(f"error: /geojson: {inf.image_label(img)} is not georeferenced (no CRS with a transform or ground "
                           f"control points), so its shapes have no map coordinates; {pixels}")
             return
@@ -231,14 +231,14 @@ class Commands:
             return
         # no shapes: an empty FeatureCollection all the same (was refused), so a script's /geojson per image
         # finds a file for each, as predict --geojson writes one
-        none = "" if self.repl.last["objects"] else f"; no geometry {self._why_none()}"
+        none = "" if self.repl.last["objects"] else f"; {self._no_geometry()}"
         self.repl.say(f"wrote {args[0]} ({inf.geojson_count(fc, self.repl.last['objects'])}{none})")
 
-    def _why_none(self) -> str:
-        """What is said of a last answer with no objects: none given, or all below --min-score."""
+    def _no_geometry(self) -> str:
+        """What /vis and /geojson say of a last answer with no objects: none given, or all below --min-score."""
         dropped = self.repl.last.get("dropped", 0)
-        return (f"left in the last answer: its {dropped} object(s) all scored below --min-score "
-                f"{self.repl.min_score:g}" if dropped else "in the last answer")
+        return (f"no geometry left in the last answer: its {dropped} object(s) all scored below --min-score "
+                f"{self.repl.min_score:g}" if dropped else "no geometry in the last answer")
 
     def _have_answer(self, args, usage) -> bool:
         cmd = usage.split()[0]

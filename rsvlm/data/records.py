@@ -132,7 +132,8 @@ def task_from_prompt(text: str) -> str | None:
     return opening_task(text)
 
 
-def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) -> dict[str, Any]:
+def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
+                     check_geometry: bool = True) -> dict[str, Any]:
     """Validate one record and return it in canonical form. Raises ``RecordError``.
 
     Plain LLaVA records (``"image": "path"``) become one image; ``"image": [a, b]`` two (a top-level
@@ -143,6 +144,8 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) 
     ``need_answer=False`` takes a record with no gpt turn if it ends on a question (a blind test
     set, which ``rsvlm eval`` answers); training and scoring need the answers. A system turn after the first
     is kept: whether the chat template writes one is the template's to say (``train.sft_index.late_system``).
+    ``check_geometry=False`` reads a turn's shapes unchecked (each is decoded in full otherwise): a reader that never
+    reads them (eval's text scorers) leaves that half of the reading out.
     """
     if not isinstance(obj, dict):
         raise RecordError(f"{where}: a record must be a JSON object, got {type(obj).__name__}")
@@ -206,7 +209,7 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True) 
             raise _fail(where, f"{f}.value", "an empty answer")
         if ROLES[role] == "assistant" and IMAGE_TOKEN in value:
             raise _fail(where, f"{f}.value", f"an answer with an {IMAGE_TOKEN} placeholder; images go in human turns")
-        if _GEOMETRY_RE.search(value):
+        if check_geometry and _GEOMETRY_RE.search(value):
             problems = decode(value, 1000, 1000).problems
             if problems:
                 raise _fail(where, f"{f}.value", f"geometry does not follow the grammar: {problems[0]}")
@@ -331,13 +334,14 @@ def _iter_raw(path: Path, arrays: dict | None = None) -> Iterator[tuple[str, str
 
 
 def read_records(path: str | Path, strict: bool = True, report: ReadReport | None = None,
-                 need_answer: bool = True, arrays: dict | None = None) -> Iterator[dict]:
+                 need_answer: bool = True, arrays: dict | None = None, check_geometry: bool = True) -> Iterator[dict]:
     """Yield canonical records from a JSONL (or JSON array) file, plain or gzip-compressed.
 
     ``strict``: the first bad line raises ``RecordError`` naming file, line and field.
     Otherwise bad lines are skipped and counted in ``report`` (pass one in to read it after).
     ``need_answer``: see ``normalize_record``. ``arrays``: a dict shared by reads of the same JSON array
     file, which parse it once (``_iter_raw``; training checks the records, then indexes them).
+    ``check_geometry``: see ``normalize_record``.
     """
     given, path = path, Path(path)
     check_records_path(path)
@@ -353,7 +357,7 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
                     raw = json_line(raw)
                 except ValueError as e:
                     raise RecordError(f"{where}: {e}", "json") from e
-            rec = normalize_record(raw, where, need_answer)
+            rec = normalize_record(raw, where, need_answer, check_geometry)
         except RecordError as e:
             if strict:
                 raise
