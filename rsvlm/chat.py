@@ -14,7 +14,6 @@ on the mirror views (greedy, each view's whole conversation prefilled anew, not 
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import sys
 import time
@@ -24,7 +23,7 @@ from rsvlm import tables
 from rsvlm.advice import for_cli, pixel_box_hint
 from rsvlm.answering import context_cap, worded_note
 from rsvlm.chat_commands import Commands
-from rsvlm.closed_pipes import stdout_to_null
+from rsvlm.closed_pipes import closed_stderr_to_null, stdout_to_null
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
 from rsvlm.tokens import opening_task, task_tag
 
@@ -298,9 +297,7 @@ def main(args) -> int:
     while the model loads was status 0 by cli's fallback; the lines piped in go unasked either way). With standard
     error closed (``2>&-``), what it would say there is dropped, not put among the answers."""
     try:
-        with contextlib.ExitStack() as closed:
-            if sys.stderr is None:  # 2>&-: print(file=None) wrote its notes ("loading model …") into the answers
-                closed.enter_context(contextlib.redirect_stderr(closed.enter_context(open(os.devnull, "w"))))
+        with closed_stderr_to_null():  # 2>&-: print(file=None) wrote its notes ("loading model …") into the answers
             return _main(args)
     except BrokenPipeError:  # … | head -2: was status 0, as if every question had been answered
         return _reader_gone()

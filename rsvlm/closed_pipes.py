@@ -3,7 +3,8 @@ closed pipe raises BrokenPipeError wherever it happens (a note while the model l
 run before its ``--out`` file was written, with exit status 0. ``readers_may_close`` swaps both streams
 for ones that send what follows such an error to the null device (and a stream closed before the run,
 ``>&-``, to it from the start), so the run goes on to write its files, and, given the command's name, says
-at the end which of them lost their reader (``say_lost``)."""
+at the end which of them lost their reader (``say_lost``). ``closed_stderr_to_null`` drops what a command that
+ends at a closed pipe (chat) would say on a standard error closed before it began."""
 
 from __future__ import annotations
 
@@ -71,6 +72,18 @@ def readers_may_close(who: str | None = None):
         for null in nulls.values():
             null.close()
         sys.stdout, sys.stderr = saved
+
+
+@contextlib.contextmanager
+def closed_stderr_to_null():
+    """Within: the null device stands in for a standard error closed before the run (``2>&-``: ``sys.stderr`` is
+    None, and ``print(file=None)`` writes to standard output, among a command's answers); put back on leaving.
+    A standard error that is there is left as it is."""
+    if sys.stderr is not None:
+        yield
+        return
+    with open(os.devnull, "w") as null, contextlib.redirect_stderr(null):
+        yield
 
 
 def stdout_to_null() -> None:
