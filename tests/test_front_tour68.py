@@ -23,15 +23,6 @@ def test_chat_vis_of_an_answer_with_no_shapes_draws_the_image_alone(ckpt, geotif
     assert out.getvalue().endswith(f"wrote {tmp_path / 'none.png'} (no geometry in the last answer)\n"), out.getvalue()
 
 
-def test_chat_vis_with_shapes_says_no_note(ckpt, geotiff, tmp_path):
-    repl, out = chat_repl(ckpt)
-    repl.load_image([str(geotiff), "optical"])
-    repl.last = {"question": "[det] Detect all ships.", "objects": [{"kind": "box", "label": "ship",
-                                                                     "coords": [2, 2, 20, 20]}]}
-    assert repl.handle(f"/vis {tmp_path / 'one.png'}")
-    assert out.getvalue().endswith(f"wrote {tmp_path / 'one.png'}\n") and (tmp_path / "one.png").is_file()
-
-
 def test_warning_lines_with_stderr_closed_write_nothing_to_stdout(monkeypatch, capsys):
     """``rsvlm predict … --out - 2>&-``: the summary of a repeated warning, said after the run (outside the
     guarded streams), went through tqdm.write to stdout, after the JSON (``| jq`` failed on it)."""
