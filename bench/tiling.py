@@ -8,6 +8,7 @@
     .venv/bin/python bench/tiling.py --only slivers        # merging: 1-px lines along a seam (seams.masks_meet)
     .venv/bin/python bench/tiling.py --only junctions      # merging: such a line meeting a fork and a car, a truck
     .venv/bin/python bench/tiling.py --only strips         # merging: flat boxes of cars on a 712x1 px strip
+    .venv/bin/python bench/tiling.py --only p1888          # merging: DOTA P1888's 64 cars, 100 tilings (real data)
 
 For each size a 3-band uint8 GeoTIFF (tiled 512, deflate) is written window by window into a
 temporary folder; then ``rsvlm.io.run_tiled`` runs over it in a fresh subprocess with a cheap
@@ -29,6 +30,11 @@ seam: 1-px roads at a slant split, cars 1-2 px apart joined, and roads a model d
 tile's edge split. ``--seam-noise 1.5`` shows what ``TileMerger.box_reach`` costs: cut boxes split at
 --overlap 0 (docs/benchmarks.md). The simulated cases of ``--only seams``, ``--only slivers``,
 ``--only junctions`` and ``--only strips`` are in ``bench/tiling_sim/cases.py``.
+
+``--only p1888`` merges the views of the real DOTA scene P1888's 64 cars (boxes of its quads clipped to each window;
+$RSVLM_REALDATA or shared/realdata beside the checkout, skipped with a note where absent) over the tilings of
+``--p1888-tiles`` x ``--p1888-overlaps`` (default 100), noise-free and with ``--p1888-draws`` seeded draws of
+±``--seam-noise`` px, against the whole scene as one window and every view's box kept (``bench/tiling_sim/p1888.py``).
 """
 
 from __future__ import annotations
@@ -44,6 +50,7 @@ import time
 from pathlib import Path
 
 from tiling_sim.cases import junction_rows, seam_errors, sliver_rows, strip_rows
+from tiling_sim.p1888 import int_list, load_cars, p1888_rows, print_table, realdata_dir, tilings
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
@@ -228,6 +235,36 @@ def run_child(path: Path, tile: int, overlap: int, batch: int, threads: int, pre
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def p1888(ap, args) -> None:
+    """``--only p1888``: the table of ``tiling_sim.p1888``, or a note where the real data is absent (skipped)."""
+    try:
+        tiles, overlaps = int_list(args.p1888_tiles), int_list(args.p1888_overlaps)
+    except ValueError:
+        tiles = overlaps = []
+    pairs, left_out = tilings(tiles, overlaps)
+    if min(tiles, default=0) < 8 or min(overlaps, default=-1) < 0:
+        ap.error(f"--p1888-tiles {args.p1888_tiles!r} / --p1888-overlaps {args.p1888_overlaps!r}: give tile sides of "
+                 "8 px or more and overlaps of 0 or more, as N,N or FIRST-LAST/STEP (e.g. 60-252/8 and 0,16,32,48)")
+    if not pairs:
+        ap.error(f"--p1888-overlaps {args.p1888_overlaps!r}: no overlap is below a tile of --p1888-tiles "
+                 f"{args.p1888_tiles!r} (the largest {max(tiles)} px)")
+    if args.p1888_draws < 0 or not 0 <= args.seam_noise <= 10:  # NaN too
+        ap.error(f"--p1888-draws {args.p1888_draws} / --seam-noise {args.seam_noise}: give 0 draws or more and "
+                 "0 to 10 px")
+    folder = realdata_dir()
+    try:
+        cars, size = load_cars(folder)
+    except FileNotFoundError as e:
+        print(f"tiling: --only p1888 skipped: {e} not found (the DOTA fixture of the real-data folder {folder}; "
+              "set RSVLM_REALDATA to that folder)", file=sys.stderr)
+        return
+    except (OSError, ValueError) as e:  # a bad label line (ConversionError, naming file and line), an unreadable PNG
+        sys.exit(f"tiling: --only p1888: {e}")
+    if left_out:
+        print(f"tiling: {left_out} (tile, overlap) pair(s) left out: the overlap not below the tile", file=sys.stderr)
+    print_table(p1888_rows(cars, size, pairs, args.seam_noise, args.p1888_draws), len(cars), size, pairs)
+
+
 def main() -> None:
     ap = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="2000,5000,10000,20000")
@@ -237,10 +274,14 @@ def main() -> None:
     ap.add_argument("--timing-size", type=int, default=5000, help="scene side for the batching comparison")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=5, help="timing rounds (the median is reported)")
-    ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops", *SIMULATED], default="both")
+    ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops", *SIMULATED, "p1888"], default="both")
     ap.add_argument("--seam-cases", type=int, default=300, help=f"simulated objects per case for --only {', '.join(SIMULATED)}")
     ap.add_argument("--seam-noise", type=float, default=1.0,
-                    help="± px of the noisy box rows of --only seams (1.5: where box_reach splits cut boxes)")
+                    help="± px of the noisy box rows of --only seams (1.5: where box_reach splits cut boxes) and "
+                         "of --only p1888's noisy draws")
+    ap.add_argument("--p1888-tiles", default="60-252/8", help="--only p1888's tile sides: N,N or FIRST-LAST/STEP")
+    ap.add_argument("--p1888-overlaps", default="0,16,32,48", help="--only p1888's overlaps (each below a tile)")
+    ap.add_argument("--p1888-draws", type=int, default=3, help="--only p1888's noisy draws (0: noise-free only)")
     ap.add_argument("--crop-size", type=int, default=4000, help="PNG side for --only crops (tile 1024, overlap 200)")
     ap.add_argument("--png-size", default="8000x1100", help="WxH of the PNG for --only png")
     ap.add_argument("--png-cache-mb", type=int, default=8, help="GDAL block cache for --only png")
@@ -287,6 +328,8 @@ def main() -> None:
         for case, wrong, of in rows:
             print(f"| {case} | {wrong} | {of} |")
         return
+    if args.only == "p1888":
+        return p1888(ap, args)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         if args.only == "crops":
             res = crop_timing(Path(tmp), args.crop_size, 1024, 200)
