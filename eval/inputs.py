@@ -56,20 +56,22 @@ class PredictionFile:
 
 
 def load_gt(path: str | Path, tasks: tuple[str, ...],
-            keep: Callable[[dict], bool] | None = None) -> tuple[list[dict], Counter, set[str]]:
+            keep: Callable[[dict], bool] | None = None, geometry: bool = True) -> tuple[list[dict], Counter, set[str]]:
     """Records of ``tasks`` (and passing ``keep``) from a ground-truth file, a count of the
     others by task (``"change (not kept)"`` for a record of ``tasks`` that ``keep`` refused), and
     the ids of every record in the file.
 
     A malformed ground-truth line raises (``rsvlm.data.records.RecordError``, naming the line); a
-    file of predictions given as ground truth raises ``ScoreError`` saying so.
+    file of predictions given as ground truth raises ``ScoreError`` saying so. ``geometry=False`` (a scorer that
+    reads no shapes: vqa, classification, captioning) leaves the turns' shapes unchecked, half the reading's time
+    (``read_records``' ``check_geometry``); a geometry scorer's check names the bad record's line either way.
     """
     from rsvlm.data.records import ReadReport, RecordError, read_records
 
     kept, other = [], Counter()
     ids, report = set(), ReadReport(str(path))
     try:
-        records = list(read_records(path, strict=True, report=report))  # plain or gzip-compressed
+        records = list(read_records(path, strict=True, report=report, check_geometry=geometry))  # or gzip-compressed
     except RecordError as e:
         from rsvlm.eval_reading import head_row, is_llava_question, is_prediction, llava_questions
 
