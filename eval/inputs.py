@@ -129,6 +129,12 @@ def _whole_kind(path: Path, whole: dict) -> str | None:
     first one of several passed by a glob), the run stamp beside the predictions."""
     if {"task", "headline"} <= set(whole):
         return f"a score file (python -m eval.{whole['task']}'s --out), not predictions"
+    if {"metrics", "counts"} <= set(whole):  # eval.report's report.json: was "one JSON object" alone
+        runs = whole.get("runs") if isinstance(whole.get("runs"), list) else []
+        preds = list(dict.fromkeys(r["pred"] for r in runs if isinstance(r, dict) and isinstance(r.get("pred"), str)))
+        return ("a report (python -m eval.report's JSON beside its markdown), not predictions" + (
+            f"; give one of the predictions files it tables: {', '.join(preds[:3])}" + (
+                f" and {len(preds) - 3} more" if len(preds) > 3 else "") if preds else ""))
     if path.name.endswith(".run.json"):
         return (f"rsvlm eval's run stamp of the predictions beside it: give {path.name.removesuffix('.run.json')}, "
                 "the answers")

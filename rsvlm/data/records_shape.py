@@ -32,6 +32,10 @@ def one_object(path: Path | str, text: str) -> str | None:
     one_line = "\n" not in text
     if isinstance(obj, dict) and _predict_result(obj):  # its lists were named as records: "jq '.objects'"
         return PREDICT_RESULT
+    if isinstance(obj, dict) and (kind := _eval_output(obj)):  # a report's lists were named: "jq '.metrics'"
+        return (f"{kind}, not records: give the records file of the test set (each record a line with its images and "
+                "conversations)" + (f"; these scores were made against {obj['gt']}" if isinstance(obj.get("gt"), str)
+                                    else ""))
     if end == len(text) and (by := _pandas(obj)):
         return (f"one JSON object of the records by {by} (pandas' DataFrame.to_json, orient='records' not given): "
                 "give JSONL, a record a line (df.to_json(path, orient='records', lines=True))")
@@ -61,6 +65,16 @@ def _predict_result(keys) -> bool:
     """Whether an object's top-level ``keys`` (those read so far) are those of ``rsvlm predict --out``'s result:
     "answer" and "objects", no "conversations" (a record's) and no "id" (an ``rsvlm eval`` answer row's)."""
     return {"answer", "objects"} <= set(keys) and not {"conversations", "id"} & set(keys)
+
+
+def _eval_output(obj: dict) -> str | None:
+    """What ``obj`` is where eval wrote it: a score file (``python -m eval.TASK --out``) or a report's JSON
+    (``python -m eval.report``); None otherwise."""
+    if {"task", "headline"} <= set(obj):
+        return f"a score file (python -m eval.{str(obj['task'])[:40]}'s --out)"
+    if {"metrics", "counts"} <= set(obj):
+        return "a report (python -m eval.report's JSON beside its markdown)"
+    return None
 
 
 def _pandas(obj: object) -> str | None:

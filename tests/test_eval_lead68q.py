@@ -1,0 +1,90 @@
+"""Stop 68, eval start-up: the text scorers read the ground truth without decoding its shapes (a geometry scorer
+still refuses a bad reference, naming its line), and a report's or score file's JSON given as --pred or --gt is
+named as what it is."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import eval_record, write_jsonl
+
+from eval import captioning, classification, common, detection, report, vqa
+from rsvlm.data import records
+from rsvlm.data.records import RecordError, normalize_record, read_records
+
+BAD_BOX = "<box><loc_10><loc_20></box>"  # two of a box's four locations
+
+
+def mixed_gt(tmp_path):
+    """A vqa, a cls, a cap and a det record, the det one's reference a malformed box (line 4)."""
+    return write_jsonl(tmp_path / "gt.jsonl", [
+        eval_record("q1", "vqa", "[vqa] Is there a ship?", "yes"),
+        eval_record("c1", "cls", "[cls] What scene?", "harbor"),
+        eval_record("p1", "cap", "[cap] Describe the image.", "Ships moored at a pier."),
+        eval_record("d1", "det", "[det] Detect all ships.", BAD_BOX)])
+
+
+def test_normalize_record_check_geometry_off_reads_a_bad_shape_unchecked():
+    rec = eval_record("d1", "det", "[det] Detect all ships.", BAD_BOX)
+    with pytest.raises(RecordError, match="geometry does not follow the grammar"):
+        normalize_record(rec, "x.jsonl:1")
+    assert normalize_record(rec, "x.jsonl:1", check_geometry=False)["conversations"][1]["value"] == BAD_BOX
+
+
+@pytest.mark.parametrize("module", [vqa, classification, captioning])
+def test_text_scorers_read_no_shapes(tmp_path, module, monkeypatch):
+    gt = mixed_gt(tmp_path)
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "q1", "task": "vqa", "answer": "yes"},
+                                                 {"id": "c1", "task": "cls", "answer": "harbor"},
+                                                 {"id": "p1", "task": "cap", "answer": "Ships at a pier."}])
+    decoded = []
+    real = records.decode
+    monkeypatch.setattr(records, "decode", lambda *a: decoded.append(a) or real(*a))
+    java = ["--no-java"] if module is captioning else []  # Java's METEOR: seconds, and no reading of the records
+    scores = module.main(["--gt", gt, "--pred", pred, *java])  # the det record's bad box refused the whole file before
+    assert scores["n_records"] == 1 and scores["n_missing"] == 0
+    assert decoded == []
+
+
+def test_geometry_scorer_still_refuses_a_bad_reference_naming_its_line(tmp_path):
+    gt = mixed_gt(tmp_path)
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "d1", "task": "det", "answer": BAD_BOX}])
+    with pytest.raises(RecordError, match=r"gt\.jsonl:4 \(id d1\).*geometry does not follow the grammar"):
+        detection.main(["--gt", gt, "--pred", pred])
+
+
+def test_read_records_checks_shapes_by_default(tmp_path):
+    gt = mixed_gt(tmp_path)
+    with pytest.raises(RecordError, match=r":4 "):
+        list(read_records(gt))
+    assert [r["id"] for r in read_records(gt, check_geometry=False)] == ["q1", "c1", "p1", "d1"]
+
+
+def reported(tmp_path):
+    """(ground truth, predictions, a score file, eval.report's JSON of it)."""
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("q1", "vqa", "[vqa] Is there a ship?", "yes")])
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "q1", "task": "vqa", "answer": "yes"}])
+    vqa.main(["--gt", gt, "--pred", pred, "--out", str(tmp_path / "vqa.json")])
+    report.main(["--scores", str(tmp_path / "vqa.json"), "--out", str(tmp_path / "rep.md")])
+    return gt, pred, tmp_path / "vqa.json", tmp_path / "rep.json"
+
+
+def test_a_report_given_as_pred_is_named_a_report(tmp_path):
+    gt, pred, _, rep = reported(tmp_path)
+    assert {"metrics", "counts"} <= set(json.loads(rep.read_text()))
+    with pytest.raises(common.ScoreError) as e:
+        vqa.main(["--gt", gt, "--pred", str(rep)])
+    assert "a report (python -m eval.report's JSON" in str(e.value)
+    assert f"give one of the predictions files it tables: {pred}" in str(e.value)
+
+
+@pytest.mark.parametrize("which, said", [("scores", "a score file (python -m eval.vqa's --out), not records"),
+                                         ("report", "a report (python -m eval.report's JSON beside its markdown), "
+                                                    "not records")])
+def test_scores_or_report_given_as_gt_are_named_not_told_to_jq_a_list(tmp_path, which, said):
+    gt, pred, scores, rep = reported(tmp_path)
+    with pytest.raises(RecordError) as e:
+        vqa.main(["--gt", str(scores if which == "scores" else rep), "--pred", pred])
+    assert said in str(e.value) and "jq" not in str(e.value)
+    assert (f"made against {gt}" in str(e.value)) == (which == "scores")
