@@ -16,14 +16,13 @@ def test_a_seam_index_gives_no_seam_that_a_third_window_sees_across():
     assert index.line((0, 0, 100, 100), (100, 0, 100, 100)) is None
 
 
-def test_the_merger_joins_through_the_seams_module():
+def test_a_box_cut_at_the_mergers_seam_is_one_and_at_seam_says_so():
     from shapely.geometry import box
 
     from rsvlm.io import TileMerger
-    from rsvlm.io.seams import SeamIndex, at_seam
+    from rsvlm.io.seams import at_seam
 
-    merger = TileMerger()
-    assert isinstance(merger.seams, SeamIndex)
+    merger = TileMerger()  # (its ``seams`` as a public attribute: tests/test_tiles_tour63.py)
     for w, c in (((0, 0, 100, 100), [80, 10, 100, 30]), ((100, 0, 100, 100), [0, 10, 15, 30])):
         merger.add(w, [{"kind": "box", "label": "car", "coords": c}])
     assert len(merger.result()) == 1

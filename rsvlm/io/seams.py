@@ -293,8 +293,8 @@ class SeamIndex:
 def at_seam(index: SeamIndex, a: dict, b: dict, min_share: float, edge_tol: float, longer: bool = False,
             reach: float | None = None) -> bool:
     """Whether views ``a`` and ``b`` from tiles that abut without overlapping (``--overlap 0``) are
-    one object cut at their seam (``seam_join``) of ``index``; the gap a model left between them is kept
-    in ``a["bridges"]`` for a union. An NMS survivor is checked through each view it absorbed
+    one object cut at the seam between their windows (``index.line``; ``seam_join``); the gap a model left
+    between them is kept in ``a["bridges"]`` for a union. An NMS survivor is checked through each view it absorbed
     (its ``views``): a rotated box's corner piece abuts the tile of the view NMS dropped, and was
     kept as a second object. Through an absorbed view the two cross-sections must match
     (``min_share`` of the longer, not the shorter): a ship's corner sliver, absorbed by its

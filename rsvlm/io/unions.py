@@ -36,7 +36,7 @@ def union_polys(merger: TileMerger, items: list[dict]) -> list[tuple[int, dict]]
         it["geom"] = geom  # buffer(0) repairs self-intersections
         areal.append(it)
     meet = lambda a, b: (a["geom"].intersection(b["geom"]).area > 0  # noqa: E731
-                         or at_seam(merger.seams, a, b, merger.iou_threshold, merger.edge_tol, True))
+                         or at_seam(merger.seams, a, b, merger.iou_threshold, merger.edge_tol, longer=True))
     lone = lambda a, b: at_seam(merger.seams, a, b, merger.iou_threshold, merger.edge_tol)  # noqa: E731 (as oriented boxes)
     for g in merger.clusters(areal, meet, lambda it: it["geom"].bounds, lone):
         obj = merger.best_of(g)
