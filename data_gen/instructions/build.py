@@ -129,7 +129,9 @@ def task_overrides(tasks: str, weights: dict | None = None) -> list[str]:
     det has count 0 in its config.yaml). ValueError naming --tasks and any name that is no task."""
     import difflib
 
-    names = [t.strip().lower().strip("[]") for t in tasks.split(",") if t.strip()]  # "[det]" as prompts tag it
+    # "[det]" as prompts tag it, "[det, ground]" as YAML lists it; "[]" or "[det,]" leave a blank name, read past as
+    # "det," is (it was refused as "'' is no task", naming nothing given)
+    names = [n for t in tasks.split(",") if (n := t.strip().lower().strip("[]").strip())]
     if not names:
         raise ValueError(f"--tasks {tasks!r} names no task; tasks are {', '.join(TASKS)}")
     if twice := sorted({t for t in names if names.count(t) > 1}, key=names.index):  # det,DET: made once, unsaid

@@ -122,9 +122,25 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
         report["scenes_without_split"] = {"scenes": len(no_split), "first": str(no_split[0])}
     if unfinished:
         report["unfinished_run"] = str(root / "train.jsonl.partial")
-    (root / f"{prefix}stats.json").write_text(json.dumps(report, indent=1) + "\n")
+    target = root / f"{prefix}stats.json"
+    report.update(scene_counts(target))  # synth's counts of the scenes, which a rebuild does not remake
+    target.write_text(json.dumps(report, indent=1) + "\n")
     files.commit()
     return report
+
+
+SCENE_KEYS = ("objects_too_small", "objects_not_fitted")  # synth's alone: what the recipes left out of the scenes
+
+
+def scene_counts(path: Path) -> dict:
+    """The counts of ``SCENE_KEYS`` in the stats file ``path`` a rebuild writes over (synth's ``stats.json``, with no
+    --prefix): they describe the scenes, which stay; a rebuild's own report dropped them unsaid. ``{}`` where it
+    holds none or is no JSON object."""
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: old[k] for k in SCENE_KEYS if isinstance(old, dict) and isinstance(old.get(k), dict)}
 
 
 def _empty(path: Path) -> bool:
