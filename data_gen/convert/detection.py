@@ -225,7 +225,9 @@ def share_inside(obj: dict, image: Window, min_visible: float) -> str:
     geom = object_shape(obj)  # clip_object read it already: a shape of some area
     x0, y0, x1, y1 = geom.bounds
     share = geom.intersection(box(image.x0, image.y0, image.x1, image.y1)).area / geom.area
-    pct = f"{math.floor(share * 100)}%" if share >= 0.01 else "under 1%"
+    # floored past float noise (29% inside is 28.999…%: it read "28%"), and below --min-visible as the rule it fails
+    pct = min(math.floor(round(share * 100, 6)), math.ceil(round(min_visible * 100, 6)) - 1)
+    pct = f"{pct}%" if share >= 0.01 else "under 1%"
     def num(v: float) -> str:  # 10, 10.5; never "-0"
         return f"{round(v, 1) or 0.0:.1f}".removesuffix(".0")
 

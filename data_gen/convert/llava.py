@@ -30,9 +30,10 @@ GeoChat spellings are rewritten into DESIGN.md's grammar:
   DESIGN.md's ``[ground]`` gives them, not oriented boxes that are upright anyway.
 
 The record's ``task`` is its own ``task`` field (any case, a tag's brackets read past: ``"DET"``, ``"[det]"``,
-``rsvlm.tokens.task_name``; one that is no rsvlm task's counted in the notes as ``unknown_task_left_out``),
-else the (rewritten) tag of its first user turn, else ``--task``; with none of these it is free chat (``task``
-null). A record without ``<image>`` placeholders gets them in front of its first user turn (noted).
+``rsvlm.tokens.task_name``; one that is no rsvlm task's counted in the notes as ``unknown_task_left_out``,
+the values given named in one more note), else the (rewritten) tag of its first user turn, else ``--task``; with
+none of these it is free chat (``task`` null). A record without ``<image>`` placeholders gets them in front of its
+first user turn (noted).
 
 Bad records, skipped whole (one bad box would corrupt the conversation): ``unparsable_record``,
 ``missing_image``, ``unparsable_box`` (braces that look like a box but are not one),
@@ -49,6 +50,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 from data_gen.convert.common import (
@@ -230,9 +232,11 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             raise TypeError("images[].band_files is not a list of paths")
         srcs = [_image_file(Path(args.images), f, out, listings) for f in files]
-        for src in srcs:  # all read before any is copied
+        for name, src in zip(files, srcs):  # all read before any is copied
             if not src.is_file():
-                raise BadBox("missing_image", str(src))
+                # the path alone (imgs/train/a.png) left the user to work out which folder was searched
+                under = "" if Path(name).is_absolute() else f" under --images {args.images}"  # an absolute one's own
+                raise BadBox("missing_image", f"{src}: no such file{under}")
             try:
                 got = image_size(src, out)  # every image read through: a truncated one is skipped here
                 if not bands and not own:  # --modality is ours to check; a record's own passes as given
@@ -270,15 +274,31 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
         raise BadBox("placeholder_mismatch", f"{n_ph} placeholders, {len(images)} images")
     # "DET", " [det] ": read by the one rule records and eval read a task by; one that is no task's (not "chat",
     # free chat's name) is counted, not dropped unsaid, and the prompt's tag or --task is taken
-    task = task_name(raw.get("task"))
-    if task not in (*TASKS, "", "chat"):
+    if unknown_task(raw.get("task")):
         out.note("unknown_task_left_out")
+    task = task_name(raw.get("task"))
     task = task if task in TASKS else None
     task = task or task_from_prompt(next((c["value"] for c in convs if c["from"] in ("human", "user")), ""))
     task = task or args.task
     geochat = any(_TAG.search(t.get("value", "")) or "{<" in t.get("value", "") for t in raw["conversations"])
     meta = make_meta("GeoChat" if geochat else "LLaVA", Path(args.src).name, width, height)
     return {"id": str(raw["id"]), "images": images, "conversations": convs, "task": task, "meta": meta}
+
+
+def unknown_task(value: object) -> bool:
+    """Whether a record's ``task`` field names no rsvlm task (``"detect"``, ``"[]"``, ``7``): left out, counted. Absent,
+    blank or ``"chat"`` (free chat's name) is no task given."""
+    blank = value is None or isinstance(value, str) and not value.strip()
+    return not blank and task_name(value) not in (*TASKS, "chat")
+
+
+def note_unknown_tasks(out: Output, seen: Counter) -> None:
+    """One note naming the ``task`` values ``unknown_task_left_out`` counts, the commonest first (a few; its count
+    is how many values): the count alone said nothing of what to map."""
+    if seen:
+        shown = ", ".join(f"{v} ({n})" for v, n in seen.most_common(5))
+        more = f" and {len(seen) - 5} more" if len(seen) > 5 else ""
+        out.note(f"unknown_task_left_out, the tasks given: {shown}{more}", len(seen))
 
 
 def run(args, out: Output) -> None:
@@ -288,6 +308,7 @@ def run(args, out: Output) -> None:
     if not Path(args.images).is_dir():
         raise ConversionError(f"{args.images}: no such image folder")
     listings: dict = {}  # folder → its files by lower-case name (_image_file), each listed once
+    unknown: Counter = Counter()  # repr of each task value unknown_task_left_out counts -> records
     for where, raw in bar(_records(Path(args.src), out), desc="llava", unit="record"):
         if isinstance(raw, BadBox):
             out.skip(raw.reason, where, raw.text)
@@ -297,6 +318,7 @@ def run(args, out: Output) -> None:
             if not isinstance(raw, dict):
                 raise TypeError("not a JSON object")
             rec = convert_record(raw, args, out, where, listings)
+            given = raw.get("task")
             normalize_record(rec, where)  # what the record loader would refuse: it was written, then skipped in training
         except BadBox as e:
             out.take_back(mark)
@@ -311,3 +333,6 @@ def run(args, out: Output) -> None:
             out.skip("invalid_record", where, str(e).removeprefix(f"{where} (id {rec['id']}): "))
             continue
         out.add(rec, where)
+        if unknown_task(given):
+            unknown[repr(given)] += 1
+    note_unknown_tasks(out, unknown)
