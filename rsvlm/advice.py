@@ -48,7 +48,7 @@ def pixel_box_hint(question: str, img) -> str:
     """Where ``question`` holds four numbers X1,Y1,X2,Y2 that fit ``img`` (a pair's later image, whose
     pixels shapes are read in) as pixels, as ``predict --region`` takes them: the box to write for them
     ("; 10,10,50,50 as pixels of a.tif (600x600) is <box>…</box>"); "" otherwise."""
-    from rsvlm import inference as inf  # here: stem and records import this module, without torch
+    from rsvlm import inference as inf  # here: inference imports rsvlm.data, whose records import this module
 
     num = r"(\d+(?:\.\d+)?)"
     if not (m := re.search(rf"(?<![\w.]){num}\s*,\s*{num}\s*,\s*{num}\s*,\s*{num}(?!\w|\.\d)", question)):
