@@ -144,3 +144,10 @@ def test_a_mostly_outside_share_is_floored_past_float_noise(tmp_path, xmin, min_
     stats, _ = convert(tmp_path / "o", "voc", "--src", str(tmp_path / "Annotations"), "--min-visible", min_visible)
     assert stats["skipped"] == {"mostly_outside_image": 1}
     assert stats["skipped_examples"]["mostly_outside_image"].endswith(f"px image: {says})")
+
+
+def test_a_long_unknown_task_is_named_by_its_head(tmp_path):
+    rows = [{"id": "a", "image": "a.png", "task": "Describe " + "the harbour " * 100, "conversations": _CONVS}]
+    notes = _llava(tmp_path, rows)["notes"]
+    said = next(k for k in notes if k.startswith("unknown_task_left_out, the tasks given: "))
+    assert said == "unknown_task_left_out, the tasks given: 'Describe the harbour the harbour the h… (1)"

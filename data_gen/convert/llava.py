@@ -333,6 +333,7 @@ def run(args, out: Output) -> None:
             out.skip("invalid_record", where, str(e).removeprefix(f"{where} (id {rec['id']}): "))
             continue
         out.add(rec, where)
-        if unknown_task(given):
-            unknown[repr(given)] += 1
+        if unknown_task(given):  # a long one (a prompt pasted as the task) cut to its head
+            said = repr(given)
+            unknown[said if len(said) <= 40 else said[:39] + "…"] += 1
     note_unknown_tasks(out, unknown)
