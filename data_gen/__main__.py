@@ -40,8 +40,11 @@ def synth_overrides(a) -> list[str]:
     come after them: synth_config)."""
     overrides = list(a.overrides)
     if a.modalities is not None:
-        names = [m.strip().lower() for m in a.modalities.split(",") if m.strip()]  # "Optical, SAR," is fine,
-        # as rsvlm's --modality takes any case
+        # "Optical, SAR," is fine, as rsvlm's --modality takes any case, and "[sar, ir]", a YAML list as --tasks reads
+        # one (it was refused as "'[sar', 'ir]' are not"); a stray bracket, "sar]", is still a name that is none
+        given = a.modalities.strip()
+        given = given[1:-1] if given.startswith("[") and given.endswith("]") else given
+        names = [m.strip().lower() for m in given.split(",") if m.strip()]
         overrides.append(f"modalities={json.dumps(names)}")  # JSON is YAML: any name reaches the check
     if a.size is not None:
         overrides.append(f"scene.size={a.size}")

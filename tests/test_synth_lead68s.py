@@ -138,7 +138,8 @@ def test_a_mostly_outside_share_is_floored_past_float_noise(tmp_path, xmin, min_
     (tmp_path / "Annotations").mkdir()
     (tmp_path / "Annotations" / "a.xml").write_text(  # VOC's 1-based xmin: a box 100 px wide from xmin - 1
         "<annotation><filename>a.jpg</filename><size><width>100</width><height>80</height></size>"
-        "<object><name>plane</name><bndbox><xmin>11</xmin><ymin>11</ymin><xmax>30</xmax><ymax>30</ymax></bndbox></object>"
+        "<object><name>plane</name><bndbox><xmin>11</xmin><ymin>11</ymin><xmax>30</xmax><ymax>30</ymax></bndbox>"
+        "</object>"
         f"<object><name>ship</name><bndbox><xmin>{xmin}</xmin><ymin>11</ymin><xmax>{float(xmin) + 99:.7f}"
         "</xmax><ymax>30</ymax></bndbox></object></annotation>")
     stats, _ = convert(tmp_path / "o", "voc", "--src", str(tmp_path / "Annotations"), "--min-visible", min_visible)
@@ -151,3 +152,16 @@ def test_a_long_unknown_task_is_named_by_its_head(tmp_path):
     notes = _llava(tmp_path, rows)["notes"]
     said = next(k for k in notes if k.startswith("unknown_task_left_out, the tasks given: "))
     assert said == "unknown_task_left_out, the tasks given: 'Describe the harbour the harbour the h… (1)"
+
+
+@pytest.mark.parametrize(("given", "names"), [("[sar, ir]", ["sar", "ir"]), ("[ SAR ]", ["sar"]),
+                                              ("Optical, SAR,", ["optical", "sar"]), ("[]", []),
+                                              ("sar]", ["sar]"])])  # a stray bracket: named as no modality
+def test_synth_modalities_read_a_yaml_list_as_tasks_does(given, names):
+    # --tasks "[det, ground]" was read, --modalities "[sar, ir]" refused: "'[sar', 'ir]' are not"
+    from argparse import Namespace
+
+    from data_gen.__main__ import synth_overrides
+
+    a = Namespace(overrides=[], modalities=given, size=None, pairs_fraction=None)
+    assert synth_overrides(a) == [f"modalities={json.dumps(names)}"]
