@@ -62,16 +62,21 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
     the ids of every record in the file.
 
     A malformed ground-truth line raises (``rsvlm.data.records.RecordError``, naming the line); a
-    file of predictions given as ground truth raises ``ScoreError`` saying so. ``geometry=False`` (a scorer that
-    reads no shapes: vqa, classification, captioning) leaves the turns' shapes unchecked, half the reading's time
-    (``read_records``' ``check_geometry``); a geometry scorer's check names the bad record's line either way.
+    file of predictions given as ground truth raises ``ScoreError`` saying so. The turns' shapes are checked
+    (``records.check_shapes``: each decoded in full, half the reading's time) in the records of ``tasks`` alone, and
+    in none where ``geometry=False`` (a scorer that reads no shapes: vqa, classification, captioning); a bad one is
+    a RecordError naming its line.
     """
-    from rsvlm.data.records import ReadReport, RecordError, read_records
+    from rsvlm.data.records import ReadReport, RecordError, check_shapes, read_records
 
     kept, other = [], Counter()
     ids, report = set(), ReadReport(str(path))
+    records = []
     try:
-        records = list(read_records(path, strict=True, report=report, check_geometry=geometry))  # or gzip-compressed
+        for rec in read_records(path, strict=True, report=report, check_geometry=False):  # or gzip-compressed
+            if geometry and rec["task"] in tasks:  # another task's shapes are its scorer's to check
+                check_shapes(rec, f"{report.at[1]}{report.at[2]}")
+            records.append(rec)
     except RecordError as e:
         from rsvlm.eval_reading import head_row, is_llava_question, is_prediction, llava_questions
 

@@ -54,6 +54,20 @@ def test_geometry_scorer_still_refuses_a_bad_reference_naming_its_line(tmp_path)
         detection.main(["--gt", gt, "--pred", pred])
 
 
+def test_geometry_scorer_checks_its_own_records_shapes_alone(tmp_path, monkeypatch):
+    gt = write_jsonl(tmp_path / "gt.jsonl", [
+        eval_record("q1", "vqa", "[vqa] Is <box><loc_1></box> a ship?", "yes"),  # another scorer's: not checked
+        eval_record("g1", "ground", "[ground] Where is the ship?", "<box><loc_10><loc_20><loc_30><loc_40></box>"),
+        eval_record("d1", "det", "[det] Detect all ships.", "<box><loc_10><loc_20><loc_30><loc_40></box>")])
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "d1", "task": "det",
+                                                  "answer": "<box><loc_10><loc_20><loc_30><loc_40></box>"}])
+    decoded = []
+    real = records.decode
+    monkeypatch.setattr(records, "decode", lambda *a: decoded.append(a[0]) or real(*a))
+    assert detection.main(["--gt", gt, "--pred", pred])["n_records"] == 1
+    assert decoded == ["<box><loc_10><loc_20><loc_30><loc_40></box>"]  # d1's answer; not g1's, nor q1's bad box
+
+
 def test_read_records_checks_shapes_by_default(tmp_path):
     gt = mixed_gt(tmp_path)
     with pytest.raises(RecordError, match=r":4 "):

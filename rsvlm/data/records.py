@@ -122,6 +122,20 @@ def _fail(where: str, field_name: str, msg: str) -> RecordError:
     return RecordError(f"{where}: field '{field_name}': {msg}", re.sub(r"\[\d+\]", "[]", field_name))
 
 
+def _check_turn_shapes(value: str, where: str, turn: str) -> None:
+    """RecordError where a turn's text ``value`` holds shapes that do not follow the grammar (each decoded in full)."""
+    if _GEOMETRY_RE.search(value) and (problems := decode(value, 1000, 1000).problems):
+        raise _fail(where, f"{turn}.value", f"geometry does not follow the grammar: {problems[0]}")
+
+
+def check_shapes(record: dict, where: str) -> None:
+    """``normalize_record``'s check of the shapes of a canonical ``record`` read with ``check_geometry=False``
+    (``where``: its file and line), for a reader that checks some records' alone (eval's geometry scorers, their
+    task's): the same RecordError."""
+    for i, turn in enumerate(record["conversations"]):
+        _check_turn_shapes(turn["value"], f"{where} (id {record['id']})", f"conversations[{i}]")
+
+
 def _first_user(turns: list[dict]) -> str:
     """The text of the first user turn ("" when none)."""
     return next((t["value"] for t in turns if ROLES[t["from"]] == "user"), "")
@@ -209,10 +223,8 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
             raise _fail(where, f"{f}.value", "an empty answer")
         if ROLES[role] == "assistant" and IMAGE_TOKEN in value:
             raise _fail(where, f"{f}.value", f"an answer with an {IMAGE_TOKEN} placeholder; images go in human turns")
-        if check_geometry and _GEOMETRY_RE.search(value):
-            problems = decode(value, 1000, 1000).problems
-            if problems:
-                raise _fail(where, f"{f}.value", f"geometry does not follow the grammar: {problems[0]}")
+        if check_geometry:
+            _check_turn_shapes(value, where, f)
         out_convs.append({"from": role, "value": value})
     if not any(ROLES[t["from"]] == "assistant" for t in out_convs):
         if need_answer:
