@@ -266,29 +266,40 @@ def main(argv: list[str] | None = None) -> int:
         print(f"launch: {plan.command[0]} not found on PATH nor beside {sys.executable}", file=sys.stderr)
         return 2
     # shell: ${NODE_RANK}; exec: the launcher takes the shell's place, so a signal sent to proc reaches it
-    proc = subprocess.Popen("exec " + shlex.quote(exe) + line[len(plan.command[0]):], shell=True)
-    return wait_for(proc, plan)
+    return wait_for(lambda: subprocess.Popen("exec " + shlex.quote(exe) + line[len(plan.command[0]):], shell=True),
+                    plan)
 
 
-def wait_for(proc: subprocess.Popen, plan: LaunchPlan) -> int:
-    """The launcher's exit status, after saying where to continue from when it failed. Ctrl-C (which the
-    launcher gets too) waits for it to stop its ranks (a second kills it), status 130; SIGTERM (a
-    scheduler's notice, sent to this process alone) is passed on to it, which passes it on to the ranks
-    (they stop at a step boundary, saving), and waited for, status 143."""
+def wait_for(start, plan: LaunchPlan) -> int:
+    """The exit status of the launcher ``start()`` starts, after saying where to continue from when it failed.
+    Ctrl-C (which the launcher gets too) waits for it to stop its ranks (a second kills it), status 130; SIGTERM
+    (a scheduler's notice, sent to this process alone) is passed on to it, which passes it on to the ranks (they
+    stop at a step boundary, saving), and waited for, status 143. The handler is in place before the launcher
+    starts: a notice in between killed this process and left the launcher and its ranks running."""
     import signal
 
     from rsvlm.train.checkpoint import resume_hint
 
-    name, termed = plan.command[0], []
+    name, termed, started, passed = plan.command[0], [], [], []
 
     def pass_on(signum, _frame):
         termed.append(signum)
-        proc.send_signal(signum)
+        if started:
+            passed.append(signum)
+            started[0].send_signal(signum)
 
     previous = signal.signal(signal.SIGTERM, pass_on)  # was: this process died, the launcher ran on unseen
     try:
+        proc = start()
+        started.append(proc)
+        if termed and not passed:  # came while it started: passed on now it can be
+            passed.append(termed[0])
+            proc.send_signal(termed[0])
         status = proc.wait()
     except KeyboardInterrupt:  # the launcher got Ctrl-C too: let it stop its ranks (subprocess.call killed it)
+        if not started:  # before it started
+            return 130
+        proc = started[0]
         print(f"launch: interrupted; waiting for {name} to stop (Ctrl-C again kills it)", file=sys.stderr)
         try:
             proc.wait()
@@ -305,6 +316,7 @@ def wait_for(proc: subprocess.Popen, plan: LaunchPlan) -> int:
         print(f"launch: {name} exited with status {status}; {resume_hint(plan.out_dir)} (its cause is in the output "
               "above)", file=sys.stderr)
     return status
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -49,3 +49,62 @@ def test_probe_scripts_word_a_bad_image_root_as_rsvlm_eval_does(monkeypatch, tmp
     with pytest.raises(SystemExit) as refused:
         load_script(script, monkeypatch).main(["--data", str(tmp_path / "d.jsonl"), "--image-root", arg])
     assert refused.value.code == 2 and said in capsys.readouterr().err
+
+
+def test_a_sigterm_while_the_launcher_starts_is_passed_on_to_it(tmp_path):
+    """launch.py installed its SIGTERM hand-on after starting the launcher: a scheduler's notice in between killed
+    launch.py with the default action and left torchrun and its ranks running (seen under load in a test run)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from script_loader import REPO
+
+    script = tmp_path / "race.py"
+    script.write_text(f"""
+import os, signal, subprocess, sys
+from pathlib import Path
+sys.path[:0] = [{str(REPO / 'scripts')!r}, {str(REPO / 'tests')!r}]
+from test_train_utils import make_records, recipe
+import launch
+tmp = Path({str(tmp_path)!r})
+fake = tmp / "bin" / "torchrun"
+fake.parent.mkdir()
+fake.write_text("#!/bin/sh\\ntrap 'exit 1' TERM\\nwhile :; do sleep 0.05; done\\n")
+fake.chmod(0o755)
+os.environ["PATH"] = f"{{fake.parent}}:{{os.environ['PATH']}}"
+cfg = tmp / "r.yaml"
+cfg.write_text("# global_batch: 4\\n" + recipe(tmp, out_dir=str(tmp / "run")).read_text())
+d = make_records(tmp / "d", n=4, ir_every=0)
+real = subprocess.Popen
+class Termed(real):  # the notice arrives the moment the launcher has started
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        if k.get("shell"):
+            os.kill(os.getpid(), signal.SIGTERM)
+launch.subprocess.Popen = Termed
+sys.exit(launch.main([str(cfg), "--launcher", "torchrun", "--gpus-per-node", "1", f"data.train={{d}}"]))
+""")
+    log = tmp_path / "err.txt"
+    with open(log, "w") as err_file:  # not a pipe: a stand-in left running would hold it open
+        proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.DEVNULL, stderr=err_file,
+                                start_new_session=True)
+    try:
+        proc.wait(timeout=240)
+        deadline, left = time.time() + 30, True
+        while left and time.time() < deadline:  # the stand-in's last `sleep` ends within 0.05 s
+            try:
+                os.killpg(proc.pid, 0)
+                time.sleep(0.1)
+            except ProcessLookupError:
+                left = False
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    err = log.read_text()
+    assert proc.returncode == 143, (proc.returncode, err[-2000:])
+    assert "SIGTERM passed on to torchrun" in err and not left  # the launcher stopped too, none left running
