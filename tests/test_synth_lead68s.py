@@ -81,6 +81,12 @@ def test_a_dota_line_of_commas_says_dotas_fields_are_separated_by_spaces(tmp_pat
         f"spaces: {line})")
 
 
+def test_a_dota_line_of_decimal_commas_is_not_said_to_be_comma_separated(tmp_path):
+    stats = _dota(tmp_path, ["10,5 10,5 40 10 40 30 10 30 ship 0", "10 10 40 10 40 30 10 30 ship 0"])
+    assert stats["skipped_examples"]["unparsable_line"].endswith("a.txt:1: unparsable_line (10,5 10,5 40 10 40 30 10 "
+                                                                 "30 ship 0)")
+
+
 def test_a_dota_line_of_no_numbers_with_commas_is_no_label_line_still(tmp_path):
     stats = _dota(tmp_path, ["source, DOTA, v1", "10 10 40 10 40 30 10 30 ship 0"])
     assert stats["skipped_examples"]["unparsable_line"].endswith("a.txt:1: unparsable_line (source, DOTA, v1)")

@@ -137,8 +137,8 @@ def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
 def _line_problem(parts: list[str]) -> str:
     """What is wrong with a label line split into ``parts``: too few numbers (a triangle's 6), no class, or a
     number among the class words; "" for a line that starts with no number."""
-    fields = [w for w in re.split(r"[\s,]+", " ".join(parts)) if w]
-    if any("," in w for w in parts) and len(fields) > 8 and all(re.fullmatch(r"[-+]?[\d.]+", w) for w in fields[:8]):
+    fields = re.split(r"\s*,\s*", " ".join(parts))  # not a decimal comma's "10,5 20,5 …": "5 20" is no number
+    if len(fields) > 8 and all(re.fullmatch(r"[-+]?[\d.]+", w) for w in fields[:8]):
         # "10,10,…,ship,0" (a CSV export) read as one field: "not a label line" said nothing of why
         return "fields separated by commas; DOTA separates x1 y1 … x4 y4 class difficult by spaces"
     n = 0
