@@ -69,10 +69,16 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
                 ": JSON lines (predictions, records?), where a score file is one JSON object, python -m eval.TASK's "
                 "--out" if lines else "")) from None
         if not isinstance(s, dict) or "task" not in s or "headline" not in s:
+            report = isinstance(s, dict) and {"metrics", "counts"} <= set(s)  # this script's own JSON
+            what = "a report (python -m eval.report's JSON), not a score file" if report else "not an eval score file"
             if skip_foreign:
-                print(f"note: {p} is not an eval score file; left out", file=sys.stderr)
+                print(f"note: {p} is {what}; left out", file=sys.stderr)
                 continue
-            raise common.ScoreError(f"{p}: not an eval score file (no 'task'/'headline' keys)")
+            rows = s["metrics"] if report and isinstance(s["metrics"], list) else []
+            sources = list(dict.fromkeys(str(r["source"]) for r in rows if isinstance(r, dict) and "source" in r))
+            raise common.ScoreError(f"{p}: {what}" + (f": give the score files it tables ({', '.join(sources[:3])}"
+                                                      f"{', …' if len(sources) > 3 else ''})" if sources else "")
+                                    + ("" if report else " (no 'task'/'headline' keys)"))
         out.append({**s, "_source": label, "_path": Path(p)})
     return out
 

@@ -102,3 +102,14 @@ def test_scores_or_report_given_as_gt_are_named_not_told_to_jq_a_list(tmp_path, 
         vqa.main(["--gt", str(scores if which == "scores" else rep), "--pred", pred])
     assert said in str(e.value) and "jq" not in str(e.value)
     assert (f"made against {gt}" in str(e.value)) == (which == "scores")
+
+
+def test_a_report_given_to_report_is_named_with_its_score_files(tmp_path, capsys):
+    _, _, scores, rep = reported(tmp_path)
+    with pytest.raises(common.ScoreError, match=r"rep\.json: a report \(python -m eval\.report's JSON\), not a score "
+                                                r"file: give the score files it tables \(vqa\.json\)"):
+        report.main(["--scores", str(rep)])
+    (tmp_path / "rep.md").unlink()
+    capsys.readouterr()
+    report.main(["--dir", str(tmp_path)])  # rep.json beside the scores: left out, said as what it is
+    assert "rep.json is a report (python -m eval.report's JSON), not a score file; left out" in capsys.readouterr().err
