@@ -171,3 +171,29 @@ def test_synth_modalities_read_a_yaml_list_as_tasks_does(given, names):
 
     a = Namespace(overrides=[], modalities=given, size=None, pairs_fraction=None)
     assert synth_overrides(a) == [f"modalities={json.dumps(names)}"]
+
+
+@pytest.mark.parametrize(("fmt", "takes"), [
+    ("coco", "--ann (COCO instances JSON), --images (image folder)"),
+    ("geojson", "--images (GeoTIFF file or folder), --labels (GeoJSON file or folder)"),
+    ("masks", "--images (image folder or file), --labels (label-mask folder or file)"),
+])
+@pytest.mark.parametrize("src", [["--src", "a.json"], ["--src=a.json"]])
+def test_src_to_a_converter_of_other_inputs_names_them(tmp_path, capsys, fmt, takes, src):
+    # "--src is no option: did you mean --strict?": the nearest spelling, not the input coco takes
+    from data_gen.convert import main
+
+    with pytest.raises(SystemExit) as e:
+        main([fmt, *src, "--out", str(tmp_path / "o")])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert err.rstrip().endswith(f"error: {fmt} takes no --src (the other converters' input): its inputs are {takes}")
+    assert "--strict" not in err.splitlines()[-1] and not (tmp_path / "o").exists()
+
+
+def test_src_after_double_dash_is_left_to_the_parser(tmp_path, capsys):
+    from data_gen.convert import main
+
+    with pytest.raises(SystemExit):
+        main(["coco", "--out", str(tmp_path / "o"), "--", "--src"])
+    assert "takes no --src" not in capsys.readouterr().err

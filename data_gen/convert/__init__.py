@@ -92,6 +92,20 @@ def inputs(args: argparse.Namespace) -> str:
     return " ".join(f"--{k} {words(v)}" for k in INPUTS if (v := getattr(args, k, None)) is not None)
 
 
+def src_not_taken(parser: argparse.ArgumentParser, argv: list[str]) -> str | None:
+    """The error for ``--src`` given to a converter whose inputs are named otherwise (``coco --ann``, ``masks`` and
+    ``geojson`` ``--images --labels``), naming those; None otherwise. It was "--src is no option: did you mean
+    --strict?", the one option nearest in spelling."""
+    sub = parser.commands.get(argv[0]) if argv else None
+    words = argv[:argv.index("--")] if "--" in argv else argv  # after "--" a word is no option
+    if sub is None or "--src" in sub._option_string_actions or not any(
+            w == "--src" or w.startswith("--src=") for w in words):
+        return None
+    takes = [a for k in INPUTS if (a := sub._option_string_actions.get(f"--{k}")) is not None]
+    return (f"{argv[0]} takes no --src (the other converters' input): its inputs are "
+            + ", ".join(f"{a.option_strings[0]} ({a.help})" for a in takes))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry for ``python -m data_gen convert``: 0 on success, 2 with the error on stderr; a run
     that writes no record at all is an error too, naming the input options and the empty records
@@ -101,6 +115,8 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = sys.argv[1:] if argv is None else argv
     parser = build_parser()
+    if said := src_not_taken(parser, argv):
+        parser.commands[argv[0]].error(said)
     args = parser.parse_args(argv)
     sub = parser.commands[args.format]
     if twice := given_twice(sub, argv):  # --ann a.json --ann b.json converted b.json alone, unsaid
