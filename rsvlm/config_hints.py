@@ -105,12 +105,21 @@ FOREIGN = {"train_micro_batch_size_per_gpu": "batch_size", "micro_batch_size": "
 def foreign(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], set[str]] | None]) -> list[str] | None:
     """Our dotted key for ``path`` where its end is another trainer's name for it (``FOREIGN``; the longest end
     first: log.steps is log.every, steps alone max_steps) and a key of the config ``keys_at`` reads (a model config
-    has no batch_size); None otherwise."""
+    has no batch_size); None otherwise, or where the word before the end joined to it is a key of ours (warmup.steps:
+    leaf_near's warmup_steps), and [] (no hint at all) where that word is a section of ours (optim.steps: neither
+    max_steps nor the likeness's model.stems); both were max_steps."""
+    held = False
     for n in range(len(path), 0, -1):
         ours = FOREIGN.get(".".join(path[-n:]), "").split(".")
-        if ours != [""] and all((at := keys_at(ours[:j])) is not None and ours[j] in at[0] for j in range(len(ours))):
-            return ours
-    return None
+        if ours == [""] or not all((at := keys_at(ours[:j])) is not None and ours[j] in at[0] for j in range(len(ours))):
+            continue
+        if n < len(path) and f"{path[-n - 1]}_{path[-n]}" in {leaf[-1] for leaf in leaves(keys_at)}:
+            return None  # leaf_near's own reading: warmup.steps is warmup_steps
+        if n < len(path) and (top := keys_at([])) and path[-n - 1] in top[1]:
+            held = True  # nor the likeness's model.stems for optim: {steps: 3}
+            continue
+        return ours
+    return [] if held else None
 
 
 class _AnyKey(list):
@@ -133,7 +142,7 @@ def near_path(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], s
     def valid(p: list[str]) -> bool:
         return all((at := keys_at(p[:j])) is not None and p[j] in at[0] for j in range(len(p)))
 
-    if ours := foreign(path, keys_at):
+    if drop and (ours := foreign(path, keys_at)):  # the path as written: warmup.steps less warmup is no max_steps
         return ours
 
     i = next((j for j in range(len(path)) if not valid(path[: j + 1])), None)
@@ -185,8 +194,8 @@ def leaf_near(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], s
     model.llm.lora_r), another trainer's name (``lora_rank``). The longest end of ``path`` that names some key
     decides; a key outside any mapping goes before ones in a mapping's entries (``lora_r``: the LLM's, not an
     encoder's); None where it names several alike (``seed``) or none."""
-    if ours := foreign(path, keys_at):
-        return ours
+    if (ours := foreign(path, keys_at)) is not None:
+        return ours or None
     by_name: dict[str, list[tuple[str, ...]]] = {}
     for leaf in leaves(keys_at):
         by_name.setdefault(leaf[-1], []).append(leaf)

@@ -65,6 +65,30 @@ def test_hugging_face_trainers_save_and_logging_steps_are_told_ours(override, me
     assert str(e.value).endswith(f"(did you mean {meant.split('=')[0]}?)"), str(e.value)
 
 
+@pytest.mark.parametrize("override, meant", [
+    ("optim.warmup.steps=3", "optim.warmup_steps=3"), ("warmup.steps=3", "optim.warmup_steps=3"),  # were max_steps=3
+    ("optim.steps=3", None), ("clip.steps=3", None),  # were max_steps=3: no run length of a section's
+    ("training.steps=3", "max_steps=3"), ("steps=3", "max_steps=3"), ("log.steps=3", "log.every=3")])
+def test_another_trainers_steps_is_no_max_steps_where_the_words_before_it_make_it_a_key_of_ours(override, meant):
+    """FOREIGN's steps: max_steps matched any path's end: optim.warmup.steps=3, our warmup written dotted (told
+    optim.warmup_steps before stop 68), was offered max_steps, which ends the run after 3 steps."""
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, SFT, [override])
+    said = str(e.value)
+    assert said.endswith(f"(did you mean {meant}?)") if meant else "did you mean" not in said, said
+
+
+@pytest.mark.parametrize("text, meant", [("optim: {steps: 3}\n", None), ("clip: {steps: 3}\n", None),
+                                         ("optim: {warmup: {steps: 3}}\n", "optim.warmup_steps")])
+def test_a_recipes_steps_in_a_section_of_ours_is_offered_no_max_steps(text, meant, tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text(f"base: {SFT}\n{text}")
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, path)
+    said = str(e.value)
+    assert said.endswith(f"(did you mean {meant}?)") if meant else "did you mean" not in said, said
+
+
 TRAIN = sorted([*(REPO / "configs" / "train").glob("*.yaml"), *(REPO / "configs" / "train" / "recipes").glob("*.yaml"),
                 *(REPO / "configs" / "default").glob("[agps]*.yaml")])
 MODELS = sorted([*(REPO / "configs" / "model").glob("*.yaml"), REPO / "configs" / "default" / "model.yaml",
