@@ -266,7 +266,6 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     if mode == "full" and _is_peft(llm):  # (a LoRA on a tied head was merged into the input embeddings too)
         llm = llm_parts.merge_adapters(llm)
         llm.requires_grad_(True)
-    float32_head(llm)  # a half dtype: coordinates are chosen among near-tied logits (rsvlm.model.half)
     # the encoders' weights are in vision.safetensors: their training start (encoders.NAME.pretrained) is
     # neither read nor needed (was: FileNotFoundError on a machine without it); model.cfg keeps the name
     bare = {n: dataclasses.replace(e, pretrained=None) for n, e in cfg.encoders.items()}
@@ -299,6 +298,9 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
                          "are of different models")
     if res.unexpected_keys:
         warnings.warn(f"{root / 'vision.safetensors'}: unexpected keys ignored: {res.unexpected_keys[:10]}", stacklevel=2)
+    # a half dtype: coordinates are chosen among near-tied logits (rsvlm.model.half); last, as the state
+    # dict above would have held a half copy of the head through the load
+    float32_head(model.llm)
     return model, model.make_processor()
 
 
