@@ -211,8 +211,21 @@ def one_box_then_stop(model, g):
     later = torch.zeros_like(first)
     later[list(model.eos_ids())] = 50.0
     later[g.ids.loc0 + 5], later[g.ids.open["box"]] = 40.0, 30.0
-    return model.llm.get_output_embeddings().register_forward_hook(
-        lambda m, a, out: out + (first if out.shape[1] > 1 else later).to(out.dtype))
+    prefill = [False]  # the LLM's input is the whole prompt (the head sees its last position alone)
+
+    def see(_m, _args, kwargs):
+        prefill[0] = kwargs["inputs_embeds"].shape[1] > 1
+
+    handles = [model.llm.register_forward_pre_hook(see, with_kwargs=True),
+               model.llm.get_output_embeddings().register_forward_hook(
+                   lambda m, a, out: out + (first if prefill[0] else later).to(out.dtype))]
+
+    class Hooks:
+        def remove(self):
+            for h in handles:
+                h.remove()
+
+    return Hooks()
 
 
 def test_min_shapes_keeps_an_answer_writing_objects_its_own_belief_scores_low(model_proc):

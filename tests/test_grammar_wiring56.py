@@ -44,20 +44,23 @@ def scripted(model, words: list[str]):
     ids = [tok.convert_tokens_to_ids(w if len(w) > 1 else "Ġ" if w == " " else w) for w in words]
     step = [0]
 
-    def hook(_module, _args, out):  # out: (B,T,V) logits
-        if out.shape[1] > 1:  # a prefill: the answer starts
+    def see(_module, _args, kwargs):  # the LLM's input: a prefill (the head sees its last position alone)
+        if kwargs["inputs_embeds"].shape[1] > 1:  # the answer starts
             step[0] = 0
+
+    def hook(_module, _args, out):  # out: (B,T,V) logits
         add = later.clone()
         if step[0] < len(ids):
             add[ids[step[0]]] = 30.0
         step[0] += 1
         return out + add.to(out.dtype)
 
-    handle = head.register_forward_hook(hook)
+    handles = [model.llm.register_forward_pre_hook(see, with_kwargs=True), head.register_forward_hook(hook)]
     try:
         yield
     finally:
-        handle.remove()
+        for handle in handles:
+            handle.remove()
 
 
 def kinds(answer: str) -> list[str]:
