@@ -1,0 +1,72 @@
+"""Review of stop 68's eval start-up: a text scorer reads no shapes even in its own task's records (23bff4fd left
+test_eval_lead68q's text-scorer test passing without geometry=False: its records held none); a geometry scorer
+still refuses a bad shape in its own records, the question's too; every reader outside eval keeps the check
+(training skips a bad shape's record at read time, naming it)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import eval_record, write_jsonl
+
+from eval import captioning, classification, counting, grounding, vqa
+from rsvlm.data import records
+from rsvlm.data.records import ReadReport, RecordError, load_records, read_records
+
+BAD_BOX = "<box><loc_10><loc_20></box>"  # two of a box's four locations
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.parametrize("module, rec, answer", [
+    (vqa, eval_record("q1", "vqa", f"[vqa] Is {BAD_BOX} a ship?", "yes"), "yes"),  # a region asked about
+    (classification, eval_record("c1", "cls", f"[cls] What is in {BAD_BOX}?", "harbor"), "harbor"),
+    (captioning, eval_record("p1", "cap", "[cap] Describe the image.", f"A <ref>ship</ref>{BAD_BOX} at a pier."),
+     "A ship at a pier.")])  # a grounded caption: its geometry is left out of the words scored
+def test_text_scorer_reads_its_own_records_shapes_unchecked(tmp_path, monkeypatch, module, rec, answer):
+    gt = write_jsonl(tmp_path / "gt.jsonl", [rec])
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": rec["id"], "task": rec["task"], "answer": answer}])
+    decoded = []
+    real = records.decode
+    monkeypatch.setattr(records, "decode", lambda *a: decoded.append(a[0]) or real(*a))
+    java = ["--no-java"] if module is captioning else []
+    assert module.main(["--gt", gt, "--pred", pred, *java])["n_records"] == 1  # was a RecordError naming line 1
+    assert decoded == []
+
+
+def test_geometry_scorer_refuses_a_bad_shape_in_its_own_question_naming_line_and_id(tmp_path):
+    good = "<box><loc_10><loc_20><loc_30><loc_40></box>"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("q1", "vqa", "[vqa] Is there a ship?", "yes"),
+                                             eval_record("g1", "ground", f"[ground] Is {BAD_BOX} a ship?", good)])
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "g1", "task": "ground", "answer": good}])
+    with pytest.raises(RecordError, match=r"gt\.jsonl:2 \(id g1\): field 'conversations\[0\]\.value': geometry does "
+                                          r"not follow the grammar"):
+        grounding.main(["--gt", gt, "--pred", pred])
+
+
+def test_counting_still_checks_its_points(tmp_path):
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("n1", "count", "[count] How many cars?", "<point><loc_5> 1")])
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "n1", "task": "count", "answer": "1"}])
+    with pytest.raises(RecordError, match=r"gt\.jsonl:1 \(id n1\).*geometry does not follow the grammar"):
+        counting.main(["--gt", gt, "--pred", pred])
+
+
+def test_training_reading_still_refuses_a_bad_shape_naming_the_record(tmp_path):
+    gt = write_jsonl(tmp_path / "train.jsonl", [eval_record("a", "vqa", "[vqa] Is there a ship?", "yes"),
+                                                eval_record("d1", "det", "[det] Detect all ships.", BAD_BOX)])
+    report = ReadReport(gt)
+    assert [r["id"] for r in read_records(gt, strict=False, report=report)] == ["a"]  # training's reading
+    assert report.skipped == {"bad field conversations[].value": 1}
+    assert re.search(r"train\.jsonl:2 \(id d1\): field 'conversations\[1\]\.value': geometry does not follow", report.examples[0])
+    with pytest.raises(RecordError, match=r"train\.jsonl:2 \(id d1\): .*geometry does not follow the grammar"):
+        load_records(gt)
+
+
+def test_only_eval_inputs_reads_records_unchecked():
+    """check_geometry=False is eval's ground-truth reading's alone (it checks a geometry scorer's records itself):
+    training, conversion, synth, rsvlm eval and the benches keep the check."""
+    users = sorted(str(p.relative_to(ROOT)) for d in ("rsvlm", "eval", "data_gen", "scripts", "bench")
+                   for p in (ROOT / d).rglob("*.py") if "check_geometry=False" in p.read_text(encoding="utf-8")
+                   and p.name != "records.py")
+    assert users == ["eval/inputs.py"]
