@@ -70,3 +70,18 @@ def test_only_eval_inputs_reads_records_unchecked():
                    for p in (ROOT / d).rglob("*.py") if "check_geometry=False" in p.read_text(encoding="utf-8")
                    and p.name != "records.py")
     assert users == ["eval/inputs.py"]
+
+
+def test_a_score_file_read_as_training_data_is_not_called_for_a_test_set(tmp_path):
+    """one_object's words serve training's reading too (data.train: scores.json): 'the records file of the test
+    set' was asked of it."""
+    import json
+
+    scores = tmp_path / "scores.json"
+    scores.write_text(json.dumps({"task": "vqa", "headline": ["accuracy"], "accuracy": 1.0, "gt": "test.jsonl"},
+                                 indent=1) + "\n")
+    with pytest.raises(RecordError) as e:
+        list(read_records(scores, strict=False))  # training reads non-strict
+    said = str(e.value)
+    assert "a score file (python -m eval.vqa's --out), not records: give a records file (each record a line" in said
+    assert "of the test set" not in said and said.endswith("these scores were made against test.jsonl")

@@ -33,9 +33,10 @@ def one_object(path: Path | str, text: str) -> str | None:
     if isinstance(obj, dict) and _predict_result(obj):  # its lists were named as records: "jq '.objects'"
         return PREDICT_RESULT
     if isinstance(obj, dict) and (kind := _eval_output(obj)):  # a report's lists were named: "jq '.metrics'"
-        return (f"{kind}, not records: give the records file of the test set (each record a line with its images and "
-                "conversations)" + (f"; these scores were made against {obj['gt']}" if isinstance(obj.get("gt"), str)
-                                    else ""))
+        # read as training data as well as a test set: "the records file of the test set" misled the former
+        return (f"{kind}, not records: give a records file (each record a line with its images and conversations; "
+                "to score, the test set's)" + (f"; these scores were made against {obj['gt']}"
+                                                if isinstance(obj.get("gt"), str) else ""))
     if end == len(text) and (by := _pandas(obj)):
         return (f"one JSON object of the records by {by} (pandas' DataFrame.to_json, orient='records' not given): "
                 "give JSONL, a record a line (df.to_json(path, orient='records', lines=True))")
