@@ -61,7 +61,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     if not paths:
         raise FileNotFoundError(no_scenes(root))
     stats, missing, rendered, no_split = Stats(), [], set(), []
-    broken: list[tuple[Path, str]] = []  # cut short: every one is named, after the rest are checked, and no record is written
+    broken: list[tuple[Path, str]] = []  # cut short: every one is named, after the rest are checked; no record written
     owner: dict[str, Path] = {}  # scene id -> its file: a copy under another name doubled its records' ids
     unfinished = (root / "train.jsonl.partial").is_file()  # synth's (or an unprefixed rebuild's) cut short
     files = SplitFiles(root, prefix, keep_earlier=True)  # an earlier set of this prefix stays until this one is done
@@ -69,7 +69,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
         for path in bar(paths, desc="records", unit="scene", disable=not progress):
             try:
                 scene = load_scene(path)
-            except ValueError as e:  # cut short (a killed run, a full disk): said what is wrong, not what to do
+            except ValueError as e:  # cut short (a killed run, a full disk): named with the others, at the end
                 if not isinstance(e.__cause__, (json.JSONDecodeError, UnicodeDecodeError)):
                     raise  # a JSON of another shape: not synth's to make again
                 broken.append((path, str(e)))
@@ -86,8 +86,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
             try:
                 masks = load_masks(scene, root)
             except (FileNotFoundError, ValueError) as e:  # deleted or cut short: said, not what to do
-                raise type(e)(f"{e}; no records written. Make it again ({remake(root, path, paths)}) or remove "
-                              f"{path} to leave its scene out") from e
+                raise type(e)(f"{e}; {make_again(root, path, paths, str(path))}") from e
             rng = np.random.default_rng(scene_key(scene["scene"], seed))
             recs, skipped, wanted = build_scene_records(scene, masks, cfg, rng, split, root)
             stats.add_scene(scene, split)
@@ -103,7 +102,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
                 stats.add_record(r)
                 files.write(split, json.dumps(r, separators=(",", ":")))
         if broken:
-            raise ValueError(broken_note(root, broken, paths))
+            raise ValueError(cut_short_error(root, broken, paths))
         check_makeable(cfg, sorted(rendered), "modality of the scenes", bool(stats.pairs),
                        f"none of the {len(paths)} scenes is one")
         if not sum(stats.tasks.values()):  # three empty files and exit 0: a training run on them found nothing
@@ -129,18 +128,19 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     return report
 
 
-SCENE_KEYS = ("objects_too_small", "objects_not_fitted")  # synth's alone: what the recipes left out of the scenes
+# synth's alone: what the recipes left out of the scenes (not _SCENE_KEYS, a scene JSON's keys)
+SCENE_COUNT_KEYS = ("objects_too_small", "objects_not_fitted")
 
 
 def scene_counts(path: Path) -> dict:
-    """The counts of ``SCENE_KEYS`` in the stats file ``path`` a rebuild writes over (synth's ``stats.json``, with no
-    --prefix): they describe the scenes, which stay; a rebuild's own report dropped them unsaid. ``{}`` where it
-    holds none or is no JSON object."""
+    """The counts of ``SCENE_COUNT_KEYS`` in the stats file ``path`` a rebuild writes over (synth's ``stats.json``,
+    with no --prefix): they describe the scenes, which stay; a rebuild's own report dropped them unsaid. ``{}`` where
+    it holds none or is no JSON object."""
     try:
         old = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {k: old[k] for k in SCENE_KEYS if isinstance(old, dict) and isinstance(old.get(k), dict)}
+    return {k: old[k] for k in SCENE_COUNT_KEYS if isinstance(old, dict) and isinstance(old.get(k), dict)}
 
 
 def _empty(path: Path) -> bool:
@@ -150,17 +150,23 @@ def _empty(path: Path) -> bool:
     return path.is_file() and blank_records_file(path)
 
 
-def broken_note(root: Path, broken: list[tuple[Path, str]], paths: list[Path]) -> str:
+def cut_short_error(root: Path, broken: list[tuple[Path, str]], paths: list[Path]) -> str:
     """The error for the scene JSON files ``broken`` of ``paths`` (each with its error: not valid JSON, cut short):
     the first's error, then how many and each named (the first 20), and what to do. The first alone was said, and
     each rebuild run again found the next."""
     first, why = broken[0]
     if len(broken) == 1:
-        return f"{why}; no records written. Make it again ({remake(root, first, paths)}) or remove it to leave its scene out"
+        return f"{why}; {make_again(root, first, paths, 'it')}"
     names = ", ".join(p.name for p, _ in broken[:20]) + (f" and {len(broken) - 20} more" if len(broken) > 20 else "")
     return (f"{why}; {len(broken)} of the {len(paths)} scene JSON files under {root / 'scenes'} are not valid JSON: "
             f"{names}; no records written. Make them again ({remake(root, first, paths)}) or remove them to leave "
             "their scenes out")
+
+
+def make_again(root: Path, path: Path, paths: list[Path], remove: str) -> str:
+    """What to do about one scene of ``root`` whose JSON ``path`` (or a mask of it) is gone or cut short: the synth
+    command that makes it again (``remake``), or ``remove`` (the file, as the error names it) to leave it out."""
+    return f"no records written. Make it again ({remake(root, path, paths)}) or remove {remove} to leave its scene out"
 
 
 def remake(root: Path, path: Path, paths: list[Path]) -> str:
