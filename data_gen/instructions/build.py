@@ -157,12 +157,12 @@ def check_weights(cfg: InstructionConfig) -> None:
     """Raise naming any unknown task or modality in the mix, or a negative weight."""
     unknown = sorted(set(cfg.task_weights) - set(TASKS), key=str)
     if unknown:
-        raise ValueError(f"instructions.task_weights: unknown task(s) {unknown}{_lower(unknown, TASKS)}; tasks are "
-                         f"{', '.join(TASKS)}")
+        raise ValueError(f"instructions.task_weights: unknown task(s) {unknown}{_keys_lower_case(unknown, TASKS)}; "
+                         f"tasks are {', '.join(TASKS)}")
     unknown = sorted(set(cfg.modality_weights) - set(MODALITIES), key=str)
     if unknown:
-        raise ValueError(f"instructions.modality_weights: unknown modality {unknown}{_lower(unknown, MODALITIES)}; one "
-                         f"of {', '.join(MODALITIES)}")
+        raise ValueError(f"instructions.modality_weights: unknown modality {unknown}"
+                         f"{_keys_lower_case(unknown, MODALITIES)}; one of {', '.join(MODALITIES)}")
     for key in ("task_weights", "modality_weights"):
         if bad := bad_weights(getattr(cfg, key)):
             raise ValueError(f"instructions.{key}: weights must be finite numbers >= 0, got {bad}")
@@ -179,10 +179,15 @@ def check_weights(cfg: InstructionConfig) -> None:
                          f"got {cfg.mask_budget} and {cfg.max_det_objects}")
 
 
-def _lower(names, known) -> str:
-    """"; config keys are lower case: det" where ``names`` hold a known name in another case (``--tasks`` and
-    ``--modalities`` take any case, a config's keys, as synth's ``modalities`` list, do not); "" otherwise."""
-    cased = [str(n).lower() for n in names if str(n).lower() in known]
+def lower_case_of(names, known) -> list[str]:
+    """Those of ``names`` that are one of ``known`` in another case, in lower case (``--tasks`` and ``--modalities``
+    take any case; a config's keys and synth's ``modalities`` list do not)."""
+    return [str(n).lower() for n in names if str(n).lower() in known]
+
+
+def _keys_lower_case(names, known) -> str:
+    """" (config keys are lower case: det)" where ``names`` hold a known name in another case; "" otherwise."""
+    cased = lower_case_of(names, known)
     return f" (config keys are lower case: {', '.join(cased)})" if cased else ""
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from data_gen.instructions.build import build_scene_records, unmade_change
+from data_gen.instructions.build import build_scene_records, lower_case_of, unmade_change
 from data_gen.instructions.splits import SplitFiles, assign_splits
 from data_gen.instructions.stats import Stats, format_report
 from data_gen.synth.config import SynthConfig
@@ -61,7 +61,7 @@ def check_config(cfg: SynthConfig) -> None:
     if not cfg.modalities:
         raise ValueError(f"modalities {cfg.modalities}: name at least one of {', '.join(MODALITIES)}")
     if bad:
-        cased = [str(m).lower() for m in bad if str(m).lower() in MODALITIES]  # --modalities takes any case, YAML not
+        cased = lower_case_of(bad, MODALITIES)  # --modalities takes any case, YAML not
         lower = f"; in lower case: {', '.join(cased)}" if cased else ""
         raise ValueError(f"modalities {cfg.modalities}: each must be one of {', '.join(MODALITIES)} "
                          f"({', '.join(map(repr, bad))} {'is' if len(bad) == 1 else 'are'} not{lower})")
@@ -91,11 +91,10 @@ def check_config(cfg: SynthConfig) -> None:
     unknown = sorted(set(w) - set(SCENE_CLASSES), key=str)
     if unknown or bad_weights(w) or (len(w) == len(SCENE_CLASSES) and not any(float(v) for v in w.values())):
         # Harbour, parking_lot: the class's name in another case or with "_" (as --tasks DET is one) said no more
-        meant = {str(k): c for k in unknown if (c := str(k).lower().replace("_", " ")) in SCENE_CLASSES}
+        meant = [f"{str(k)!r} is {c!r}" for k in unknown if (c := str(k).lower().replace("_", " ")) in SCENE_CLASSES]
+        said = f"unknown: {unknown}" + (f"; meant: {', '.join(meant)}" if meant else "")
         raise ValueError(f"scene.scene_weights {w}: weights >= 0, not all 0, for scene classes "
-                         f"{', '.join(SCENE_CLASSES)}" + (f" (unknown: {unknown}" if unknown else "") + (
-                             "; meant: " + ", ".join(f"{k!r} is {c!r}" for k, c in meant.items()) if meant else "")
-                         + (")" if unknown else ""))
+                         f"{', '.join(SCENE_CLASSES)}" + (f" ({said})" if unknown else ""))
 
 
 def check_run(n: int, seed: int, workers: int) -> None:
