@@ -156,11 +156,14 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
         print(f"note: {a.src} reuses record ids ({report.duplicates}, first: {report.first_duplicate}); a "
               "conversation id taken already gets -dup2, -dup3, …", file=sys.stderr)
     if not chats:
-        multi = sum(sum(ROLES[t["from"]] == "user" for t in r["conversations"]) > 1 for r in records)
-        why = (f"each image of its {len(records)} records has one record" + (
-               f" ({multi} of them multi-turn already: their turns are a conversation as they are)" if multi else "")
-               if any(r["images"] for r in records)
-               else f"none of its {len(records)} records has an image" if records else "it holds no records")
+        if not records:
+            why = "it holds no records"
+        elif not any(r["images"] for r in records):
+            why = f"none of its {len(records)} records has an image"
+        else:
+            multi = sum(sum(ROLES[t["from"]] == "user" for t in r["conversations"]) > 1 for r in records)
+            why = f"each image of its {len(records)} records has one record" + (
+                f" ({multi} of them multi-turn already: their turns are a conversation as they are)" if multi else "")
         print(f"error: no conversations from {a.src}: {why}", file=sys.stderr)
         return 2
     try:
