@@ -85,3 +85,17 @@ def test_a_score_file_read_as_training_data_is_not_called_for_a_test_set(tmp_pat
     said = str(e.value)
     assert "a score file (python -m eval.vqa's --out), not records: give a records file (each record a line" in said
     assert "of the test set" not in said and said.endswith("these scores were made against test.jsonl")
+
+
+def test_bench_eval_start_reads_every_scorers_records(tmp_path, capsys):
+    """bench/eval_start.py (docs/benchmarks.md's 'Stop 68 — eval start-up') runs: a row a scorer, its records
+    counted as the scorer keeps them (no timing asserted)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("eval_start", ROOT / "bench" / "eval_start.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    rows = bench.main(["--n", "14", "--repeats", "1", "--out", str(tmp_path / "rows.json")])["rows"]
+    assert {r["scorer"]: r["records"] for r in rows} == {f"python -m eval.{s}": 2 for s in (
+        "vqa", "classification", "captioning", "detection", "grounding", "segmentation", "counting")}
+    assert (tmp_path / "rows.json").is_file() and "| `python -m eval.counting` (2) |" in capsys.readouterr().out
