@@ -280,6 +280,11 @@ SAME_AS_IMAGE = 0.99
 SAMPLE = 262144  # pixels of label and image compared (a strided grid)
 
 
+def _sample_step(size: int) -> int:
+    """The stride, along each axis, of the grid that leaves about ``SAMPLE`` of ``size`` pixels."""
+    return max(1, math.ceil(math.sqrt(size / SAMPLE)))
+
+
 def image_ranks(label, image) -> float:
     """How far ``label`` (H, W) is a monotone function of ``image`` (H, W): its pixels ordered by the image's value,
     the share whose label is the one that order gives (the label sorted, ascending or descending), chance-corrected
@@ -290,7 +295,7 @@ def image_ranks(label, image) -> float:
     pixels of 1-D arrays, the void left out, taken every so many)."""
     import numpy as np
 
-    step = max(1, math.ceil(math.sqrt(label.size / SAMPLE)))
+    step = _sample_step(label.size)
 
     def sample(a):
         return a[::step, ::step].ravel() if a.ndim == 2 else a.ravel()[:: step * step]
@@ -318,9 +323,10 @@ def photo_of_image(label, images, void=None) -> str | None:
     scene's zero collar, followed the band, falling)."""
     import numpy as np
 
-    step = max(1, math.ceil(math.sqrt(label.size / SAMPLE)))
-    keep = np.ones(label[::step, ::step].shape, bool) if void is None else ~void[::step, ::step]  # (h, w)
-    lab = label[::step, ::step][keep]  # (n,) the sample compared, less the void
+    step = _sample_step(label.size)
+    grid = label[::step, ::step]  # (h, w)
+    keep = np.ones(grid.shape, bool) if void is None else ~void[::step, ::step]  # (h, w)
+    lab = grid[keep]  # (n,) the sample compared, less the void
     lab = np.nan_to_num(lab) if lab.dtype.kind == "f" else lab
     if len(np.unique(lab)) <= 2:
         return None
