@@ -38,7 +38,7 @@ import contextlib
 from pathlib import Path
 
 from data_gen import crop
-from data_gen.convert.binmask import NotAMask, lossy_file, mask_and_void, photo_of_image
+from data_gen.convert.binmask import NotAMask, photo_of_image
 from data_gen.convert.common import (
     IMAGE_EXTS,
     ConversionError,
@@ -53,7 +53,7 @@ from data_gen.convert.common import (
 )
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
-from data_gen.convert.masks import read_label, seg_records, trace
+from data_gen.convert.masks import read_binary_label, seg_records, trace
 from data_gen.convert.options import check_tiling, int_at_least, tile_size
 from data_gen.crop import cropper, georef, tile_suffix
 from data_gen.tiling import near_duplicate_edges, tile_progress, tile_windows
@@ -174,12 +174,8 @@ def run(args, out: Output) -> None:
             continue
         mark = out.mark()  # the notes of a pair then skipped (labels_not_binary) are taken back with it
         try:
-            # (H, W) as read: compared with A and B where not two values; its GeoTIFF nodata (H, W) bool in nodata
-            raw = read_label(lab, rgb=False, out=out, voids=(nodata := []))
-            # (H, W) bool, and (H, W) bool of a 0/1 label's 255 or None
-            mask, void = mask_and_void(raw, out, lossy_file(lab))
-            if nodata:  # unlabelled, as a 0/1 label's 255 is: not "unchanged" (nodata 255 was void so before)
-                void = nodata[0] if void is None else void | nodata[0]
+            # (H, W) as read: compared with A and B where not two values; (H, W) bool; void (H, W) bool or None
+            raw, mask, void = read_binary_label(lab, out)
         except NotAMask as e:  # a photo given as the label was thresholded into "changes", unsaid
             out.skip("label_not_a_mask", str(lab), str(e))
             continue

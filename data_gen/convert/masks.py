@@ -176,8 +176,8 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     error (a GeoTIFF's first band, or PIL's luminance of an RGB label, was taken for the codes, and
     every colour came out as an unknown grey level). A binary label's (neither ``rgb`` nor ``grey_levels``)
     GeoTIFF nodata pixels are 0, no class, counted in ``out``'s notes as ``label_pixels_nodata`` (a 0/1 mask's
-    65535 was taken as the class, its 1s lost), and appended as (H, W) bool to ``voids`` where given (levir-cd's
-    void: unlabelled, not unchanged; a 0/1 label's nodata 255 was so before). A binary label's colour table (an
+    65535 was taken as the class, its 1s lost), and appended as (H, W) bool to ``voids`` where given
+    (``read_binary_label``'s void). A binary label's colour table (an
     indexed PNG's palette, a GeoTIFF's colormap) is read by its greys where black is at an index other than 0
     (``_indexed_grey``); an indexed PNG's transparent index (tRNS), as an alpha channel's 0, is no class."""
     import numpy as np
@@ -230,6 +230,18 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
         raise
     except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
         raise ConversionError(f"{path}: cannot read label ({e})") from e
+
+
+def read_binary_label(path: Path, out: Output):
+    """A binary label's (``masks --binary``, ``levir-cd``) array (H, W) as read, its mask (H, W) bool
+    (``mask_and_void``) and its void (H, W) bool or None: a 0/1 label's 255 and its GeoTIFF nodata, unlabelled, not
+    background or unchanged (a 0/1 label's nodata 255 was void so before its nodata was read). Raises
+    ``NotAMask`` for a photo, ``ConversionError`` for a file that cannot be read."""
+    raw = read_label(path, rgb=False, out=out, voids=(nodata := []))
+    mask, void = mask_and_void(raw, out, lossy_file(path))
+    if nodata:  # 0 in the label now: left out of photo_of_image's look too
+        void = nodata[0] if void is None else void | nodata[0]
+    return raw, mask, void
 
 
 def _indexed_grey(idx, colours):
@@ -411,20 +423,17 @@ def run(args, out: Output) -> None:
             continue
         mark = out.mark()  # the notes of a label then skipped with its image (labels_not_binary) go with it
         try:
-            label = read_label(lab, rgb, grey_levels=not args.binary, out=out, voids=(nodata := []))
+            if args.binary:  # raw (H, W) as read: compared with the image where it passed as a mask of 3+ values
+                raw, mask, void = read_binary_label(lab, out)
+                label = mask.astype("uint8")  # (H, W) 0/1
+            else:
+                label = read_label(lab, rgb, grey_levels=True)
+        except NotAMask as e:  # a photo thresholded into class pixels; it was a traceback-free "success"
+            out.skip("label_not_a_mask", str(lab), str(e))
+            continue
         except ConversionError as e:
             out.skip("unreadable_label", str(lab), str(e))
             continue
-        raw, void = label, None  # (H, W) as read: compared with the image where it passed as a mask of 3+ values
-        if args.binary:
-            try:
-                mask, void = mask_and_void(label, out, lossy_file(lab))  # (H, W) bool, void (a 0/1 label's 255)
-                label = mask.astype("uint8")  # (H, W) 0/1
-                if nodata:  # its GeoTIFF nodata, 0 now, is left out of photo_of_image's look too
-                    void = nodata[0] if void is None else void | nodata[0]
-            except NotAMask as e:  # a photo thresholded into class pixels; it was a traceback-free "success"
-                out.skip("label_not_a_mask", str(lab), str(e))
-                continue
         height, width = label.shape[:2]
         windows = tile_windows(width, height, args.tile, args.overlap or 0)  # the image's, once sizes agree
         # which windows hold a class; their masks are made again one window at a time (kept for
