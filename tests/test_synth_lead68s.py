@@ -1,5 +1,5 @@
-"""Stop 68, area S2: small data-side messages (rebuild's stats.json, --tasks, DOTA's separator, llava's missing image
-and unknown tasks, a mostly_outside_image share)."""
+"""Stop 68, area S2: small data-side messages (rebuild's stats.json, --tasks and --modalities as YAML lists, DOTA's
+separator, llava's missing image and unknown tasks, a mostly_outside_image share, --src to coco/masks/geojson)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from convert_helpers import convert, png
 
 
-def test_rebuild_without_prefix_keeps_synths_counts_of_the_scenes(tmp_path, capsys):
+def test_rebuild_without_prefix_keeps_synths_counts_of_the_scenes(tmp_path):
     # a scenes-only synth run, then rebuild without --prefix (as synth's note says): stats.json lost
     # objects_too_small / objects_not_fitted, which describe the scenes the rebuild read, not remade
     from data_gen.__main__ import main
@@ -33,7 +33,7 @@ def test_rebuild_without_prefix_keeps_synths_counts_of_the_scenes(tmp_path, caps
     assert (out / "p_stats.json").is_file()
 
 
-def test_rebuild_over_a_stats_file_of_another_shape_writes_its_own(tmp_path):
+def test_a_stats_file_of_another_shape_gives_no_scene_counts(tmp_path):
     from data_gen.instructions.rebuild import scene_counts
 
     for text in ("[1, 2]", "{not json", '{"objects_too_small": 3}', ""):

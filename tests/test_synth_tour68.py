@@ -1,6 +1,7 @@
-"""Tour of stop 68, area synth: a task named twice in --tasks, task names in any case (a record's "task", a config
-key in another case), every cut-short scene JSON of a rebuild named, a scene JSON copied under another name, and
-chat's --out named *.GZ."""
+"""Tour of stop 68, area synth: a task named twice in --tasks, a config key in another case, a record's blank or
+unknown "task", a number given twice written two ways; rebuild's every cut-short scene JSON named, a scene JSON
+copied under another name, a missing mask, no record made, a scenes-only set rebuilt; chat's --out named *.GZ or
+DIR/ and its multi-turn source; preview's --scenes naming none."""
 
 from __future__ import annotations
 
@@ -47,14 +48,12 @@ def test_a_task_weight_key_in_upper_case_names_the_lower_case_key(tmp_path, caps
     assert "unknown modality ['SAR'] (config keys are lower case: sar)" in capsys.readouterr().err
 
 
-def test_a_records_task_is_read_in_any_case():
-    # "modality": "SAR" was read as sar and a prediction's task "DET" as det, but "task": "DET" refused the record
+def test_a_records_blank_or_unknown_task_is_malformed_naming_it():
+    # any case and a tag's brackets ("DET", " [Det] ") read as det: test_synth_review68's one rule with pred_task
     from rsvlm.data.records import RecordError, normalize_record
 
-    rec = {"id": "a", "images": [{"path": "a.tif", "modality": "SAR"}], "task": " DET ",
+    rec = {"id": "a", "images": [{"path": "a.tif", "modality": "SAR"}],
            "conversations": [{"from": "human", "value": "<image>\n[det] Find ships."}, {"from": "gpt", "value": "None."}]}
-    assert normalize_record(rec)["task"] == "det"
-    assert normalize_record({**rec, "task": "[Det]"})["task"] == "det"  # a tag's brackets read past, as eval's pred_task
     with pytest.raises(RecordError, match="field 'task': '' is not one of"):  # blank stays malformed (test_eval_tour60)
         normalize_record({**rec, "task": ""})
     with pytest.raises(RecordError, match="'detect' is not one of"):
@@ -94,6 +93,8 @@ def test_rebuild_refuses_a_scene_copied_under_another_name(seed5, capsys):
         assert main(["rebuild", "--dir", str(seed5), "--prefix", "d_", "--no-progress"]) == 2
         err = capsys.readouterr().err
         assert f"error: scene 's5-000001' is in two files, {copy} and {src}: its records would be made twice" in err
+        # the copy is named, not the first of the two: "s5-000001 copy.json" sorts before the id's own
+        assert err.rstrip().endswith(f"remove the copy ({copy})")
         assert not list(seed5.glob("d_*"))
     finally:
         copy.unlink()
