@@ -228,6 +228,7 @@ def share_inside(obj: dict, image: Window, min_visible: float) -> str:
     # floored past float noise (29% inside is 28.999…%: it read "28%"), and below --min-visible as the rule it fails
     pct = min(math.floor(round(share * 100, 6)), math.ceil(round(min_visible * 100, 6)) - 1)
     pct = f"{pct}%" if share >= 0.01 else "under 1%"
+
     def num(v: float) -> str:  # 10, 10.5; never "-0"
         return f"{round(v, 1) or 0.0:.1f}".removesuffix(".0")
 

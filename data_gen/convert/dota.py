@@ -135,8 +135,9 @@ def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
 
 
 def _line_problem(parts: list[str]) -> str:
-    """What is wrong with a label line split into ``parts``: too few numbers (a triangle's 6), no class, or a
-    number among the class words; "" for a line that starts with no number."""
+    """What is wrong with a label line split into ``parts``: fields separated by commas (a CSV export's
+    ``10,10,…,ship,0``), too few numbers (a triangle's 6), no class, or a number among the class words; "" for a line
+    that starts with no number."""
     fields = re.split(r"\s*,\s*", " ".join(parts))  # not a decimal comma's "10,5 20,5 …": "5 20" is no number
     if len(fields) > 8 and all(re.fullmatch(r"[-+]?[\d.]+", w) for w in fields[:8]):
         # "10,10,…,ship,0" (a CSV export) read as one field: "not a label line" said nothing of why

@@ -29,8 +29,8 @@ GeoChat spellings are rewritten into DESIGN.md's grammar:
   ``minAreaRect`` angle for an upright rectangle): those are ``[ground]`` answers in boxes, as
   DESIGN.md's ``[ground]`` gives them, not oriented boxes that are upright anyway.
 
-The record's ``task`` is its own ``task`` field (any case, a tag's brackets read past: ``"DET"``, ``"[det]"``,
-``rsvlm.tokens.task_name``; one that is no rsvlm task's counted in the notes as ``unknown_task_left_out``,
+The record's ``task`` is its own ``task`` field as ``rsvlm.tokens.task_name`` reads it (any case, a tag's brackets
+read past: ``"DET"``, ``"[det]"``; one that is no rsvlm task's counted in the notes as ``unknown_task_left_out``,
 the values given named in one more note), else the (rewritten) tag of its first user turn, else ``--task``; with
 none of these it is free chat (``task`` null). A record without ``<image>`` placeholders gets them in front of its
 first user turn (noted).
