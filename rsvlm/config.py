@@ -294,6 +294,12 @@ def _as_written(text: str, raw: str) -> Any:
     return raw
 
 
+def _fitting(near: list[str] | None, value: Any, cls: type) -> list[str] | None:
+    """An override's hint ``near``, or None where it is a section or mapping and ``value`` none: encoder=lora is
+    no model.encoders=lora, llm=lora no model.llm, steps=3 no model.stems=3."""
+    return near if near and (isinstance(value, dict) or _keys_at(cls, near) is None) else None
+
+
 def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None = None,
                     source: str = "the config it overrides") -> dict[str, Any]:
     """Set dotted keys in a nested dict. With ``cls``, unknown keys fail here with the valid keys listed,
@@ -318,12 +324,8 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
                         raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} has moved to "
                                           f"{_moved_to(node_cls, part)}")
                     keys_at = lambda at: _keys_at(cls, at)  # noqa: E731
-                    near = exact_first(path, near_path(path, keys_at), keys_at)  # lr=1e-4: optim.lr; patch_size=16
-                    if near and not isinstance(value, dict) and _keys_at(cls, near) is not None:
-                        near = None  # encoder=lora is no model.encoders=lora (a mapping), llm=lora no model.llm
-                    near = near or leaf_near(path, keys_at)  # lora_r=8, train.lora.r=8: model.llm.lora_r
-                    if near and not isinstance(value, dict) and _keys_at(cls, near) is not None:
-                        near = None  # steps=3 is no model.stems=3 either
+                    near = _fitting(exact_first(path, near_path(path, keys_at), keys_at), value, cls)  # lr, patch_size
+                    near = near or _fitting(leaf_near(path, keys_at), value, cls)  # lora_r=8, train.lora.r=8: model.llm.lora_r
                     near, names = entry_named(near, data) if near else (near, "")  # model.encoders.NAME.x
                     item = re.fullmatch(r"(\w+)\[\d+\]", part)  # data.extra[0].path=x
                     raise ConfigError(

@@ -102,6 +102,11 @@ FOREIGN = {"train_micro_batch_size_per_gpu": "batch_size", "micro_batch_size": "
            "data.image_folder": "data.root", "data.image_root": "data.root"}
 
 
+def is_key(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], set[str]] | None]) -> bool:
+    """Whether dotted ``path`` is a key (or section) of the config ``keys_at`` reads, level by level."""
+    return all((at := keys_at(path[:j])) is not None and path[j] in at[0] for j in range(len(path)))
+
+
 def foreign(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], set[str]] | None]) -> list[str] | None:
     """Our dotted key for ``path`` where its end is another trainer's name for it (``FOREIGN``; the longest end
     first: log.steps is log.every, steps alone max_steps) and a key of the config ``keys_at`` reads (a model config
@@ -111,7 +116,7 @@ def foreign(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], set
     held = False
     for n in range(len(path), 0, -1):
         ours = FOREIGN.get(".".join(path[-n:]), "").split(".")
-        if ours == [""] or not all((at := keys_at(ours[:j])) is not None and ours[j] in at[0] for j in range(len(ours))):
+        if ours == [""] or not is_key(ours, keys_at):
             continue
         if n < len(path) and f"{path[-n - 1]}_{path[-n]}" in {leaf[-1] for leaf in leaves(keys_at)}:
             return None  # leaf_near's own reading: warmup.steps is warmup_steps
@@ -140,7 +145,7 @@ def near_path(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], s
     slip first; None where none fits, or several do alike. ``keys_at(prefix)``: the keys at ``prefix`` and the
     sections among them; None where ``prefix`` is no section. ``drop``: a level too many is looked for."""
     def valid(p: list[str]) -> bool:
-        return all((at := keys_at(p[:j])) is not None and p[j] in at[0] for j in range(len(p)))
+        return is_key(p, keys_at)
 
     if drop and (ours := foreign(path, keys_at)):  # the path as written: warmup.steps less warmup is no max_steps
         return ours
