@@ -47,13 +47,13 @@ class LaunchPlan:
 
 
 def recipe_global_batch(path: str | Path) -> int:
-    """The ``# global_batch: N`` header of a recipe."""
-    from rsvlm.train.config import GLOBAL_BATCH
+    """The ``# global_batch: N`` header of a recipe (``train.config.header_global_batch``, which rsvlm train's
+    note on a run of another global batch reads too); ValueError where it has none."""
+    from rsvlm.train.config import header_global_batch
 
-    m = GLOBAL_BATCH.search(Path(path).read_text())
-    if not m or int(m.group(1)) < 1:  # 0 passed as grad_accum=0
+    if not (n := header_global_batch(path)):  # 0 passed as grad_accum=0
         raise ValueError(f"{path}: no '# global_batch: N' header comment with N >= 1; the launcher needs the global batch")
-    return int(m.group(1))
+    return n
 
 
 def fitting(global_batch: int, world: int) -> str:

@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from rsvlm.processes import SameOnEveryRank, StopOnTerm, Terminated
     from rsvlm.train.checkpoint import resume_hint
-    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.config import TrainConfig, global_batch_note
     from rsvlm.train.resume import OutDirRefused
     from rsvlm.train.run import lost_group, lost_group_line, preflight
 
@@ -69,8 +69,6 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"rsvlm train: {e}{other_file(e.keys, args.config) if isinstance(e, ConfigError) else ''}",
                           file=sys.stderr)
                 return 2
-            from rsvlm.train.config import global_batch_note
-
             if first and several and (note := global_batch_note(cfg, args.config, int(os.environ["WORLD_SIZE"]))):
                 print(f"[rsvlm.train] note: {note}", file=sys.stderr)  # was: plain torchrun doubled it, unsaid
             from rsvlm.train.loop import train

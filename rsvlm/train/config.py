@@ -20,6 +20,7 @@ from typing import ClassVar
 from rsvlm.model.vlm import TRAINABLE, VLMConfig
 
 BATCHING = ("length_grouped", "naive")
+AUGMENTS = ("none", "flip", "dihedral")
 OBJECTIVES = ("lm", "clip")
 BACKENDS = ("auto", "gloo", "nccl", "ucc", "mpi", "xccl")  # torch.distributed's, and auto
 GLOBAL_BATCH = re.compile(r"^#\s*global_batch:\s*(\d+)\s*$", re.MULTILINE)  # a recipe's header comment
@@ -221,9 +222,9 @@ def check_config(cfg: TrainConfig) -> None:
     if cfg.data.missing_bands not in FILL_MODES:  # was unknown to training: a band short was a bad sample, always
         raise ValueError(f"data.missing_bands must be one of {', '.join(FILL_MODES)}, got {cfg.data.missing_bands!r}"
                          + meant(cfg.data.missing_bands, FILL_MODES))
-    if cfg.data.augment != "none" and cfg.data.augment not in ("flip", "dihedral"):
+    if cfg.data.augment not in AUGMENTS:
         raise ValueError(f"data.augment must be none, flip or dihedral, got {cfg.data.augment!r}"
-                         + meant(cfg.data.augment, ("none", "flip", "dihedral")))
+                         + meant(cfg.data.augment, AUGMENTS))
     if cfg.dist.backend not in BACKENDS:  # was used only once a process group formed: a typo passed one process
         raise ValueError(f"dist.backend must be one of {BACKENDS}, got {cfg.dist.backend!r}{meant(cfg.dist.backend, BACKENDS)}")
     if cfg.data.batching not in BATCHING:
