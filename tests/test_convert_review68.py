@@ -8,18 +8,7 @@ from __future__ import annotations
 import numpy as np
 from convert_helpers import convert, png
 from PIL import Image
-
-
-def _mask_of(rec) -> np.ndarray:
-    from rsvlm import geometry
-
-    w, h = rec["meta"]["width"], rec["meta"]["height"]
-    return geometry.objects_to_mask(geometry.decode(rec["conversations"][-1]["value"], w, h).objects, w, h)
-
-
-def _masks_binary(tmp_path, out="o") -> tuple[dict, list[dict]]:
-    return convert(tmp_path / out, "masks", "--images", str(tmp_path / "img"), "--labels", str(tmp_path / "lab"),
-                   "--binary", "field")
+from test_convert_tour68 import decoded_mask, levir_seg, masks_binary, right_part
 
 
 def test_masks_binary_keeps_a_threshold_mask_of_a_smooth_image_saved_as_jpeg(tmp_path, realdata):
@@ -31,9 +20,9 @@ def test_masks_binary_keeps_a_threshold_mask_of_a_smooth_image_saved_as_jpeg(tmp
     grey = np.asarray(Image.open(realdata / "ir_sirst" / "Misc_100.png").convert("L"))
     truth = grey > np.median(grey)
     Image.fromarray(truth.astype(np.uint8) * 255).save(tmp_path / "lab" / "a_mask.jpg", quality=95)
-    stats, recs = _masks_binary(tmp_path)
+    stats, recs = masks_binary(tmp_path)
     assert stats["skipped"] == {} and len(recs) == 1
-    assert (_mask_of(recs[0]) == truth).mean() > 0.97
+    assert (decoded_mask(recs[0]) == truth).mean() > 0.97
 
 
 def _collar_scene() -> tuple[np.ndarray, np.ndarray]:
@@ -54,9 +43,9 @@ def test_masks_binary_keeps_a_0_1_mask_with_void_over_the_collar_thresholded_fro
     (tmp_path / "lab").mkdir()
     Image.fromarray(band).save(png(tmp_path / "img" / "a.png", 96, 64))
     Image.fromarray(label).save(tmp_path / "lab" / "a_mask.png")
-    stats, recs = _masks_binary(tmp_path)
+    stats, recs = masks_binary(tmp_path)
     assert stats["skipped"] == {} and len(recs) == 1 and stats["notes"]["label_pixels_ignored_255"] == 64 * 16
-    assert (_mask_of(recs[0]) == (label == 1)).mean() > 0.97
+    assert (decoded_mask(recs[0]) == (label == 1)).mean() > 0.97
 
 
 def test_masks_binary_refuses_the_image_made_grey_by_luma_and_quantised(tmp_path):
@@ -70,7 +59,7 @@ def test_masks_binary_refuses_the_image_made_grey_by_luma_and_quantised(tmp_path
     Image.fromarray(rgb).save(png(tmp_path / "img" / "a.png", 96, 64))
     codes = np.digitize(np.asarray(Image.fromarray(rgb).convert("L")), [90, 170]).astype(np.uint8)
     Image.fromarray(codes).save(tmp_path / "lab" / "a_mask.png")
-    stats, recs = _masks_binary(tmp_path)
+    stats, recs = masks_binary(tmp_path)
     assert recs == [] and stats["skipped"] == {"label_not_a_mask": 1}
     assert "follow the luma of img/a.png" in stats["skipped_examples"]["label_not_a_mask"]
 
@@ -106,16 +95,15 @@ def test_levir_geotiff_label_nodata_is_void_not_unchanged(tmp_path):
 def test_binary_label_transparent_index_of_an_indexed_png_is_no_class(tmp_path):
     """An indexed mask: index 0 red (the class), index 1 white made transparent by tRNS (the background), as an
     editor saves a layer. Read by index, the transparent background (1) was the class."""
-    mask = np.zeros((64, 96), bool)
-    mask[:, 51:] = True
+    mask = right_part()
     im = Image.fromarray(np.where(mask, 0, 1).astype(np.uint8), "P")
     im.putpalette([255, 0, 0, 255, 255, 255] + [0] * 762)
     (tmp_path / "lab").mkdir()
     im.save(tmp_path / "lab" / "a_mask.png", transparency=1)
     assert "transparency" in Image.open(tmp_path / "lab" / "a_mask.png").info
     png(tmp_path / "img" / "a.png", 96, 64)
-    _, (rec,) = _masks_binary(tmp_path)
-    assert (_mask_of(rec) == mask).mean() > 0.97
+    _, (rec,) = masks_binary(tmp_path)
+    assert (decoded_mask(rec) == mask).mean() > 0.97
 
 
 def test_binary_geotiff_label_with_a_colormap_is_read_by_its_greys(tmp_path):
@@ -123,8 +111,7 @@ def test_binary_geotiff_label_with_a_colormap_is_read_by_its_greys(tmp_path):
     is read: by index its black background was the change and the change background."""
     import rasterio
 
-    mask = np.zeros((64, 96), bool)
-    mask[:, 51:] = True
+    mask = right_part()
     (tmp_path / "s" / "label").mkdir(parents=True)
     for tag in ("A", "B"):
         png(tmp_path / "s" / tag / "p.png", 96, 64)
@@ -132,7 +119,6 @@ def test_binary_geotiff_label_with_a_colormap_is_read_by_its_greys(tmp_path):
                        dtype="uint8", photometric="palette") as dst:
         dst.write(np.where(mask, 0, 1).astype(np.uint8), 1)
         dst.write_colormap(1, {0: (255, 255, 255, 255), 1: (0, 0, 0, 255)})
-    _, recs = convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path / "s"))
-    (seg,) = [r for r in recs if not r["id"].endswith("-describe")]
-    assert (_mask_of(seg) == mask).mean() > 0.97
+    _, seg = levir_seg(tmp_path / "s", tmp_path / "o")
+    assert (decoded_mask(seg) == mask).mean() > 0.97
 

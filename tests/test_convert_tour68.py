@@ -69,13 +69,13 @@ def _ramp() -> np.ndarray:
     return np.clip(np.linspace(0, 250, 96)[None, :] + rng.normal(0, 2, (64, 96)), 0, 255).astype(np.uint8)
 
 
-def _masks_binary(tmp_path) -> tuple[dict, list[dict]]:
+def masks_binary(tmp_path) -> tuple[dict, list[dict]]:
     """``masks --binary field`` of the images in ``tmp_path/img`` and the labels in ``tmp_path/lab``."""
     return convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels", str(tmp_path / "lab"),
                    "--binary", "field")
 
 
-def _levir_seg(src, out) -> tuple[dict, dict]:
+def levir_seg(src, out) -> tuple[dict, dict]:
     """The stats of ``levir-cd --src src`` and its one geometry record (not the ``-describe`` text)."""
     stats, recs = convert(out, "levir-cd", "--src", str(src))
     (seg,) = [r for r in recs if not r["id"].endswith("-describe")]
@@ -88,7 +88,7 @@ def _ramp_scene(tmp_path, label: np.ndarray) -> tuple[dict, list[dict]]:
     (tmp_path / "lab").mkdir()
     Image.fromarray(_ramp()).save(tmp_path / "img" / "a.png")
     Image.fromarray(label).save(tmp_path / "lab" / "a.png")
-    return _masks_binary(tmp_path)
+    return masks_binary(tmp_path)
 
 
 def test_masks_binary_refuses_its_image_quantised_to_three_codes(tmp_path):
@@ -111,7 +111,7 @@ def test_masks_binary_keeps_a_threshold_mask_and_codes_unlike_the_image(tmp_path
     assert len(recs) == 1 and stats["skipped"] == {}
 
 
-def _right_part() -> np.ndarray:
+def right_part() -> np.ndarray:
     """A mask (64, 96) bool whose right part (x 51…) is the class."""
     mask = np.zeros((64, 96), bool)
     mask[:, 51:] = True
@@ -119,9 +119,9 @@ def _right_part() -> np.ndarray:
 
 
 def _quantized_mask(path) -> np.ndarray:
-    """``_right_part`` as 0/255 saved by PIL's ``quantize(2)``: an indexed PNG whose index 0 is white (the class) and
+    """``right_part`` as 0/255 saved by PIL's ``quantize(2)``: an indexed PNG whose index 0 is white (the class) and
     1 black; returns the mask."""
-    mask = _right_part()
+    mask = right_part()
     path.parent.mkdir(parents=True, exist_ok=True)
     q = Image.fromarray(mask.astype(np.uint8) * 255).convert("RGB").quantize(2)
     assert q.getpalette()[:6] == [255, 255, 255, 0, 0, 0] and np.asarray(q)[0, 90] == 0
@@ -129,7 +129,7 @@ def _quantized_mask(path) -> np.ndarray:
     return mask
 
 
-def _decoded(rec) -> np.ndarray:
+def decoded_mask(rec) -> np.ndarray:
     from rsvlm import geometry
 
     d = geometry.decode(rec["conversations"][-1]["value"], rec["meta"]["width"], rec["meta"]["height"])
@@ -143,8 +143,8 @@ def test_masks_binary_reads_an_indexed_mask_by_its_colours(tmp_path):
 
     mask = _quantized_mask(tmp_path / "lab" / "a_mask.png")
     png(tmp_path / "img" / "a.png", 96, 64)
-    _, (rec,) = _masks_binary(tmp_path)
-    assert (_decoded(rec) == mask).mean() > 0.97
+    _, (rec,) = masks_binary(tmp_path)
+    assert (decoded_mask(rec) == mask).mean() > 0.97
 
 
 def test_levir_reads_an_indexed_label_by_its_colours(tmp_path):
@@ -154,8 +154,8 @@ def test_levir_reads_an_indexed_label_by_its_colours(tmp_path):
     mask = _quantized_mask(tmp_path / "s" / "label" / "p.png")
     for tag in ("A", "B"):
         png(tmp_path / "s" / tag / "p.png", 96, 64)
-    _, seg = _levir_seg(tmp_path / "s", tmp_path / "o")
-    assert (_decoded(seg) == mask).mean() > 0.97
+    _, seg = levir_seg(tmp_path / "s", tmp_path / "o")
+    assert (decoded_mask(seg) == mask).mean() > 0.97
 
 
 @pytest.mark.parametrize("mode", ["RGBA", "LA"])
@@ -164,20 +164,20 @@ def test_binary_label_transparent_pixels_are_no_class(tmp_path, mode):
     exports a layer): read as grey without its alpha, every pixel was the class, the whole image one polygon."""
     from convert_helpers import png
 
-    mask = _right_part()
+    mask = right_part()
     lab = np.full((64, 96, len(mode)), 255, np.uint8)
     lab[..., -1] = np.where(mask, 255, 0)
     (tmp_path / "lab").mkdir()
     Image.fromarray(lab, mode).save(tmp_path / "lab" / "a_mask.png")
     png(tmp_path / "img" / "a.png", 96, 64)
-    _, (rec,) = _masks_binary(tmp_path)
-    assert (_decoded(rec) == mask).mean() > 0.97
+    _, (rec,) = masks_binary(tmp_path)
+    assert (decoded_mask(rec) == mask).mean() > 0.97
     for tag in ("A", "B"):
         png(tmp_path / "s" / tag / "p.png", 96, 64)
     (tmp_path / "s" / "label").mkdir()
     Image.fromarray(lab, mode).save(tmp_path / "s" / "label" / "p.png")
-    _, seg = _levir_seg(tmp_path / "s", tmp_path / "o2")
-    assert (_decoded(seg) == mask).mean() > 0.97
+    _, seg = levir_seg(tmp_path / "s", tmp_path / "o2")
+    assert (decoded_mask(seg) == mask).mean() > 0.97
 
 
 @pytest.mark.parametrize("counts", ["abc", 5])
@@ -216,7 +216,7 @@ def test_binary_geotiff_label_nodata_is_no_class(tmp_path):
     png(tmp_path / "img" / "a.png", 96, 64)
     for tag in ("A", "B"):
         png(tmp_path / "s" / tag / "p.png", 96, 64)
-    stats, (rec,) = _masks_binary(tmp_path)
-    assert (_decoded(rec) == (lab == 1)).mean() > 0.97 and stats["notes"]["label_pixels_nodata"] == 64 * 16
-    stats, seg = _levir_seg(tmp_path / "s", tmp_path / "o2")
-    assert (_decoded(seg) == (lab == 1)).mean() > 0.97 and stats["notes"]["label_pixels_nodata"] == 64 * 16
+    stats, (rec,) = masks_binary(tmp_path)
+    assert (decoded_mask(rec) == (lab == 1)).mean() > 0.97 and stats["notes"]["label_pixels_nodata"] == 64 * 16
+    stats, seg = levir_seg(tmp_path / "s", tmp_path / "o2")
+    assert (decoded_mask(seg) == (lab == 1)).mean() > 0.97 and stats["notes"]["label_pixels_nodata"] == 64 * 16
