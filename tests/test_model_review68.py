@@ -4,26 +4,17 @@ position's logits alone (a prompt's (B,T,V), float32 now, took T times the memor
 
 import pytest
 import torch
-from conftest import REPO
+from test_model_tour68 import tiny_bf16_llama, tiny_lora_ckpt
 
 from rsvlm import inference as inf
 from rsvlm.model.half import float32_head
-
-
-def _tiny_llama(tie: bool):
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(0)
-    conf = LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                       num_attention_heads=2, num_key_value_heads=2, tie_word_embeddings=tie)
-    return LlamaForCausalLM(conf).to(torch.bfloat16).eval()
 
 
 @pytest.mark.parametrize("tie", [False, True])
 def test_a_half_model_cast_to_float16_after_the_load_answers_in_float16(tie):
     """The head's pre-hook cast its input to float32 whatever the head then was: after ``.half()`` a
     float32 input met float16 weights ('expected m1 and m2 to have the same dtype')."""
-    llm = _tiny_llama(tie)
+    llm = tiny_bf16_llama(tie)
     assert float32_head(llm) is True
     llm.half()
     with torch.no_grad():
@@ -36,7 +27,7 @@ def test_a_half_model_cast_to_float16_after_the_load_answers_in_float16(tie):
 def test_a_half_model_cast_to_float32_after_the_load_saves_its_head_in_float32(tie):
     """The state dict gave the head back in the dtype it was loaded in even after ``.float()``: a float32
     copy saved its head rounded to bf16 beside float32 weights."""
-    llm = _tiny_llama(tie)
+    llm = tiny_bf16_llama(tie)
     float32_head(llm)
     head = llm.get_output_embeddings().weight.detach().clone()  # float32
     llm.float()
@@ -74,13 +65,7 @@ def test_decoding_asks_the_head_for_the_last_positions_logits_only(ckpt):
 def test_a_lora_checkpoint_loaded_in_bf16_and_merged_with_peft_answers_and_saves_in_bf16(tmp_path, tie):
     """peft's ``merge_and_unload`` puts the wrapper's inner Linear (and a tied embedding's) in its place: the
     hooks were on the wrapper alone, so the float32 head met bf16 ('expected m1 and m2 to have the same dtype')."""
-    from rsvlm.config import load_config
-    from rsvlm.model import VLMConfig, create_model
-
-    torch.manual_seed(0)
-    cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml", [f"llm.config.tie_word_embeddings={str(tie).lower()}"])
-    create_model(cfg)[0].save_pretrained(tmp_path / "ckpt")
-    model, _ = inf.load_model(str(tmp_path / "ckpt"), "cpu", dtype="bfloat16")
+    model, _ = inf.load_model(str(tiny_lora_ckpt(tmp_path / "ckpt", tie)), "cpu", dtype="bfloat16")
     assert type(model.llm.get_output_embeddings()).__name__ == "TrainableTokensWrapper"  # the token rows' wrapper
     llm = model.llm.merge_and_unload()
     assert isinstance(llm.get_output_embeddings(), torch.nn.Linear)

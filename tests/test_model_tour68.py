@@ -11,6 +11,27 @@ from rsvlm.model.half import float32_head
 from rsvlm.model.weights import saved_dtypes
 
 
+def tiny_bf16_llama(tie: bool):
+    """A one-layer Llama in bfloat16 (vocabulary 64), its head tied to its input embedding or not."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    conf = LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                       num_attention_heads=2, num_key_value_heads=2, tie_word_embeddings=tie)
+    return LlamaForCausalLM(conf).to(torch.bfloat16).eval()
+
+
+def tiny_lora_ckpt(path, tie: bool):
+    """``path``: a checkpoint of configs/model/tiny.yaml (its LoRA's token rows under peft's wrapper), tied or not."""
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+
+    torch.manual_seed(0)
+    cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml", [f"llm.config.tie_word_embeddings={str(tie).lower()}"])
+    create_model(cfg)[0].save_pretrained(path)
+    return path
+
+
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
 def test_a_model_loaded_in_a_half_dtype_gives_float32_logits_from_its_half_body(ckpt, dtype):
     model, _ = inf.load_model(str(ckpt), "cpu", dtype=str(dtype).removeprefix("torch."))
@@ -43,12 +64,7 @@ def test_a_float32_model_is_left_as_it_is(ckpt):
 def test_a_tied_head_stays_tied_and_its_embedding_feeds_the_half_body():
     """Qwen2.5-0.5B and others tie the head to the input embedding: one weight, now float32, whose
     embedding output is cast back to the body's dtype (a float32 input failed in the bf16 layers)."""
-    from transformers import LlamaConfig, LlamaForCausalLM
-
-    torch.manual_seed(0)
-    conf = LlamaConfig(vocab_size=64, hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                       num_attention_heads=2, num_key_value_heads=2, tie_word_embeddings=True)
-    llm = LlamaForCausalLM(conf).to(torch.bfloat16).eval()
+    llm = tiny_bf16_llama(tie=True)
     assert float32_head(llm) is True
     emb, head = llm.get_input_embeddings(), llm.get_output_embeddings()
     assert emb.weight is head.weight and head.weight.dtype == torch.float32
@@ -89,13 +105,7 @@ def test_a_4bit_load_computes_in_the_dtype_asked(ckpt, dtype):
 def test_a_tied_lora_checkpoint_loaded_in_bf16_answers_and_saves_back_in_bf16(tmp_path):
     """A tied head under peft's token-row wrapper (``lora_token_rows``): the shared weight goes float32 once,
     the embedding feeds the bf16 body, the logits are float32, and a save stores bf16 as loaded."""
-    from rsvlm.config import load_config
-    from rsvlm.model import VLMConfig, create_model
-
-    torch.manual_seed(0)
-    cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml", ["llm.config.tie_word_embeddings=true"])
-    create_model(cfg)[0].save_pretrained(tmp_path / "tied")
-    model, _ = inf.load_model(str(tmp_path / "tied"), "cpu", dtype="bfloat16")
+    model, _ = inf.load_model(str(tiny_lora_ckpt(tmp_path / "tied", tie=True)), "cpu", dtype="bfloat16")
     ids = torch.tensor([[5, 9, 17]])
     assert model.embed_tokens(ids).dtype == torch.bfloat16
     with torch.no_grad():
