@@ -1,7 +1,7 @@
 """Records for one scene: which tasks, on which modality and frame, and the record dicts.
 
 ``build_scene_records(scene, masks, cfg, rng, split)`` is what ``data_gen synth`` calls per
-scene; ``masks`` may be None to read them from ``root`` (rebuilding records from a synth folder).
+scene; ``data_gen rebuild`` reads a written scene's ``masks`` with ``load_masks`` first.
 """
 
 from __future__ import annotations
@@ -227,15 +227,11 @@ def _task_order(weights: dict[str, float], rng: np.random.Generator, pair: bool)
     return [tasks[i] for i in np.argsort(-keys)]
 
 
-def build_scene_records(scene: dict, masks: dict | None, cfg: InstructionConfig, rng: np.random.Generator,
-                        split: str = "train", root: str | Path | None = None) -> tuple[list[dict], Counter, int]:
+def build_scene_records(scene: dict, masks: dict, cfg: InstructionConfig, rng: np.random.Generator,
+                        split: str = "train") -> tuple[list[dict], Counter, int]:
     """Records of one scene for every rendered modality, the skipped ones by reason, and how many
     records were wanted (the quotas summed; an image is asked each task at most once, so a quota
     above the usable tasks, or skips, leave it short)."""
-    if masks is None:
-        if root is None:
-            raise ValueError("build_scene_records needs masks or the root folder to read them from")
-        masks = load_masks(scene, root)
     weights = _weights(cfg)
     pair = bool(scene["pair"])
     records, skipped, cache, wanted = [], Counter(), {}, 0

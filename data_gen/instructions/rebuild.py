@@ -88,7 +88,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
             except (FileNotFoundError, ValueError) as e:  # deleted or cut short: said, not what to do
                 raise type(e)(f"{e}; {make_again(root, path, paths, str(path))}") from e
             rng = np.random.default_rng(scene_key(scene["scene"], seed))
-            recs, skipped, wanted = build_scene_records(scene, masks, cfg, rng, split, root)
+            recs, skipped, wanted = build_scene_records(scene, masks, cfg, rng, split)
             stats.add_scene(scene, split)
             stats.add_wanted(wanted)
             stats.skipped.update(skipped)
