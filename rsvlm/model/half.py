@@ -14,7 +14,7 @@ precision, the logits are float32. A tied input embedding (the same weight) stay
 output cast back to the body's dtype. Memory: the head's weights take 4 bytes each instead of 2
 (Vicuna-7B: +0.27 GB; Qwen2.5-7B: +1.1 GB), and logits are float32 (decoding asks for the last position's
 alone, ``logits_to_keep=1``; a whole-sequence ``forward`` makes (B,T,V) of them). Its state dict gives the
-head back in the body's dtype, so a model saved after is stored as it was loaded.
+head back in the body's dtype, so a model saved after is stored as it was loaded (or as it was cast since).
 
 Limits: under ``torch.autocast`` the head's matmul runs in autocast's dtype whatever its weights (rsvlm
 answers without autocast); a quantised head (bitsandbytes) is left as it is (rsvlm never quantises it).
@@ -53,7 +53,7 @@ def float32_head(llm: nn.Module) -> bool:
     head.float()  # in place, the same Parameters: a tied embedding shares the converted one
     made: dict = {}  # id(parameter) -> (its version, weakref to its half copy): a tied pair saves one tensor
     for m in _holders(head, shared):
-        m.register_forward_pre_hook(_upcast)
+        m.register_forward_pre_hook(_in_head_dtype)
         m.register_state_dict_post_hook(_saver(shared, now, made))
     for m in tied:
         m.register_forward_hook(lambda _m, _a, out: out.to(now()))  # (B,T,D) in the body's dtype
@@ -74,8 +74,9 @@ def _saver(ids: set[int], now, made: dict):
                                                                      if id(p) in ids}, now(), made)
 
 
-def _upcast(module: nn.Module, args: tuple) -> tuple:
-    """The head's input (B,T,D) in its weights' dtype: float32 (a forward pre-hook)."""
+def _in_head_dtype(module: nn.Module, args: tuple) -> tuple:
+    """The head's input (B,T,D) in its weights' dtype (a forward pre-hook): float32, or what a later
+    ``llm.to(dtype)`` made them."""
     dtype = next((p.dtype for p in module.parameters() if p.is_floating_point()), torch.float32)
     return tuple(a.to(dtype) if torch.is_tensor(a) and a.is_floating_point() else a for a in args)
 
