@@ -119,6 +119,13 @@ def scene_wh(img) -> tuple[int, int]:
     return img.scene_size if img.window is None and img.scene_size else (img.width, img.height)
 
 
+def read_scale(img) -> tuple[float, float]:
+    """(x, y): what a length in ``scene_wh``'s pixels, which answers are given in, is multiplied by in ``img``'s
+    own; below 1 where the scene was read shrunk, each axis its own (a 4100x5 strip is read 2048x2)."""
+    w, h = scene_wh(img)
+    return img.width / w, img.height / h
+
+
 def pixel_box(coords, img) -> str | None:
     """The ``<box>`` of X1,Y1,X2,Y2 in ``img``'s pixels (``scene_wh``), as ``predict --region`` and chat's pixel
     hint write it; None where the box is no box of the image (outside it, or its corners reversed)."""

@@ -1,6 +1,6 @@
 """Review of stop 68's float32 LM head (``rsvlm.model.half``): a half model cast again (``.half()``,
 ``.float()``) still answers and saves in the dtype it now has, and decoding asks the head for the last
-position's logits alone (a prompt's (B,T,V), float32 now, took T times the memory)."""
+position's logits alone (a prompt's (B,T,V), float32 now, took T times the memory); ``inference.read_scale``."""
 
 import pytest
 import torch
@@ -76,3 +76,13 @@ def test_a_lora_checkpoint_loaded_in_bf16_and_merged_with_peft_answers_and_saves
     assert {v.dtype for v in state.values() if v.is_floating_point()} == {torch.bfloat16}
     if tie:
         assert state["lm_head.weight"] is state["model.embed_tokens.weight"]  # saved once
+
+
+def test_read_scale_gives_each_axis_the_ratio_of_the_read_to_the_scene():
+    """predict's nodata count, predict --vis and chat's /vis each worked out (width / w, height / h) of ``scene_wh``."""
+    from types import SimpleNamespace
+
+    strip = SimpleNamespace(width=2048, height=2, window=None, scene_size=(4100, 5))  # read shrunk whole
+    assert inf.read_scale(strip) == (2048 / 4100, 2 / 5)
+    window = SimpleNamespace(width=300, height=200, window=(0, 0, 300, 200), scene_size=(4100, 5))
+    assert inf.read_scale(window) == (1.0, 1.0)  # a window's answers are in its own pixels
