@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsvlm.data.records import GZIP_ERRORS, GZIP_MAGIC, LINE_END, json_line, open_bytes, text_encoding
+from rsvlm.data.records_shape import is_report, is_score_file
 
 
 class ScoreError(ValueError):
@@ -132,9 +133,9 @@ def load_predictions(path: str | Path) -> PredictionFile:
 def _whole_kind(path: Path, whole: dict) -> str | None:
     """What a one-object file given as --pred is where it is one of eval's or rsvlm eval's own: a score file (the
     first one of several passed by a glob), the run stamp beside the predictions."""
-    if {"task", "headline"} <= set(whole):
+    if is_score_file(whole):
         return f"a score file (python -m eval.{whole['task']}'s --out), not predictions"
-    if {"metrics", "counts"} <= set(whole):  # eval.report's report.json: was "one JSON object" alone
+    if is_report(whole):  # eval.report's report.json: was "one JSON object" alone
         runs = whole.get("runs") if isinstance(whole.get("runs"), list) else []
         preds = list(dict.fromkeys(r["pred"] for r in runs if isinstance(r, dict) and isinstance(r.get("pred"), str)))
         return ("a report (python -m eval.report's JSON beside its markdown), not predictions" + (
@@ -173,7 +174,7 @@ def _read_predictions(path: Path, data: bytes) -> PredictionFile:
                             ".value}'" if whole and all(isinstance(v, str) for v in whole.values()) else
                             "; it is rsvlm predict's --out, one image's answer: answer a test set with rsvlm eval "
                             "--data TEST.jsonl --out PRED.jsonl" if {"answer", "prompt", "task"} <= set(whole) else
-                            f"; it is {_whole_kind(path, whole)}" if _whole_kind(path, whole) else ""))
+                            f"; it is {kind}" if (kind := _whole_kind(path, whole)) else ""))
     array = whole if isinstance(whole, list) else None
     if array is not None:  # a JSON array of predictions (LLaVA's own answers files are such): each item a line
         out.json_array = True

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from eval import common
 from rsvlm.argparsing import Parser
+from rsvlm.data.records_shape import is_report, is_score_file
 
 MARKDOWN_HEAD = "# Evaluation report"  # what a report's markdown opens with: --out holding it is replaced
 
@@ -68,8 +69,8 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
             raise common.ScoreError(f"{p}: not JSON ({why})" + (
                 ": JSON lines (predictions, records?), where a score file is one JSON object, python -m eval.TASK's "
                 "--out" if lines else "")) from None
-        if not isinstance(s, dict) or "task" not in s or "headline" not in s:
-            report = isinstance(s, dict) and {"metrics", "counts"} <= set(s)  # this script's own JSON
+        if not is_score_file(s):
+            report = is_report(s)  # this script's own JSON
             what = "a report (python -m eval.report's JSON), not a score file" if report else "not an eval score file"
             if skip_foreign:
                 print(f"note: {p} is {what}; left out", file=sys.stderr)

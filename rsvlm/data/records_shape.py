@@ -71,11 +71,22 @@ def _predict_result(keys) -> bool:
 def _eval_output(obj: dict) -> str | None:
     """What ``obj`` is where eval wrote it: a score file (``python -m eval.TASK --out``) or a report's JSON
     (``python -m eval.report``); None otherwise."""
-    if {"task", "headline"} <= set(obj):
+    if is_score_file(obj):
         return f"a score file (python -m eval.{str(obj['task'])[:40]}'s --out)"
-    if {"metrics", "counts"} <= set(obj):
+    if is_report(obj):
         return "a report (python -m eval.report's JSON beside its markdown)"
     return None
+
+
+def is_score_file(obj: object) -> bool:
+    """Whether ``obj`` is a score file's JSON (``python -m eval.TASK --out``: its ``task`` and ``headline``); the one
+    rule of the records reader, the scorers' --pred and eval.report's --scores."""
+    return isinstance(obj, dict) and {"task", "headline"} <= set(obj)
+
+
+def is_report(obj: object) -> bool:
+    """Whether ``obj`` is ``python -m eval.report``'s JSON (beside its markdown: its ``metrics`` and ``counts``)."""
+    return isinstance(obj, dict) and {"metrics", "counts"} <= set(obj)
 
 
 def _pandas(obj: object) -> str | None:
