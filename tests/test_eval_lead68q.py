@@ -1,5 +1,5 @@
 """Stop 68, eval start-up: the text scorers read the ground truth without decoding its shapes (a geometry scorer
-still refuses a bad reference, naming its line), and a report's or score file's JSON given as --pred or --gt is
+decodes its own task's records' alone; its refusal of a bad one: test_eval_review68q), and a report's or score file's JSON given as --pred or --gt is
 named as what it is."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from conftest import eval_record, write_jsonl
 
 from eval import captioning, classification, common, detection, report, vqa
 from rsvlm.data import records
-from rsvlm.data.records import RecordError, normalize_record, read_records
+from rsvlm.data.records import RecordError, read_records
 
 BAD_BOX = "<box><loc_10><loc_20></box>"  # two of a box's four locations
 
@@ -25,33 +25,16 @@ def mixed_gt(tmp_path):
         eval_record("d1", "det", "[det] Detect all ships.", BAD_BOX)])
 
 
-def test_normalize_record_check_geometry_off_reads_a_bad_shape_unchecked():
-    rec = eval_record("d1", "det", "[det] Detect all ships.", BAD_BOX)
-    with pytest.raises(RecordError, match="geometry does not follow the grammar"):
-        normalize_record(rec, "x.jsonl:1")
-    assert normalize_record(rec, "x.jsonl:1", check_geometry=False)["conversations"][1]["value"] == BAD_BOX
-
-
 @pytest.mark.parametrize("module", [vqa, classification, captioning])
-def test_text_scorers_read_no_shapes(tmp_path, module, monkeypatch):
+def test_text_scorers_read_past_another_tasks_bad_shape(tmp_path, module):
+    """(That they decode no shapes of their own records: test_eval_review68q.)"""
     gt = mixed_gt(tmp_path)
     pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "q1", "task": "vqa", "answer": "yes"},
                                                  {"id": "c1", "task": "cls", "answer": "harbor"},
                                                  {"id": "p1", "task": "cap", "answer": "Ships at a pier."}])
-    decoded = []
-    real = records.decode
-    monkeypatch.setattr(records, "decode", lambda *a: decoded.append(a) or real(*a))
     java = ["--no-java"] if module is captioning else []  # Java's METEOR: seconds, and no reading of the records
     scores = module.main(["--gt", gt, "--pred", pred, *java])  # the det record's bad box refused the whole file before
     assert scores["n_records"] == 1 and scores["n_missing"] == 0
-    assert decoded == []
-
-
-def test_geometry_scorer_still_refuses_a_bad_reference_naming_its_line(tmp_path):
-    gt = mixed_gt(tmp_path)
-    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "d1", "task": "det", "answer": BAD_BOX}])
-    with pytest.raises(RecordError, match=r"gt\.jsonl:4 \(id d1\).*geometry does not follow the grammar"):
-        detection.main(["--gt", gt, "--pred", pred])
 
 
 def test_geometry_scorer_checks_its_own_records_shapes_alone(tmp_path, monkeypatch):
@@ -68,11 +51,12 @@ def test_geometry_scorer_checks_its_own_records_shapes_alone(tmp_path, monkeypat
     assert decoded == ["<box><loc_10><loc_20><loc_30><loc_40></box>"]  # d1's answer; not g1's, nor q1's bad box
 
 
-def test_read_records_checks_shapes_by_default(tmp_path):
+def test_read_records_checks_shapes_unless_check_geometry_is_false(tmp_path):
     gt = mixed_gt(tmp_path)
-    with pytest.raises(RecordError, match=r":4 "):
+    with pytest.raises(RecordError, match=r":4 .*geometry does not follow the grammar"):
         list(read_records(gt))
-    assert [r["id"] for r in read_records(gt, check_geometry=False)] == ["q1", "c1", "p1", "d1"]
+    read = list(read_records(gt, check_geometry=False))
+    assert [r["id"] for r in read] == ["q1", "c1", "p1", "d1"] and read[3]["conversations"][1]["value"] == BAD_BOX
 
 
 def reported(tmp_path):

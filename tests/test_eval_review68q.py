@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from conftest import eval_record, write_jsonl
 
-from eval import captioning, classification, counting, grounding, vqa
+from eval import captioning, classification, counting, detection, grounding, vqa
 from rsvlm.data import records
 from rsvlm.data.records import ReadReport, RecordError, load_records, read_records
 
 BAD_BOX = "<box><loc_10><loc_20></box>"  # two of a box's four locations
+GOOD_BOX = "<box><loc_10><loc_20><loc_30><loc_40></box>"
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -35,21 +36,16 @@ def test_text_scorer_reads_its_own_records_shapes_unchecked(tmp_path, monkeypatc
     assert decoded == []
 
 
-def test_geometry_scorer_refuses_a_bad_shape_in_its_own_question_naming_line_and_id(tmp_path):
-    good = "<box><loc_10><loc_20><loc_30><loc_40></box>"
-    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("q1", "vqa", "[vqa] Is there a ship?", "yes"),
-                                             eval_record("g1", "ground", f"[ground] Is {BAD_BOX} a ship?", good)])
-    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "g1", "task": "ground", "answer": good}])
-    with pytest.raises(RecordError, match=r"gt\.jsonl:2 \(id g1\): field 'conversations\[0\]\.value': geometry does "
-                                          r"not follow the grammar"):
-        grounding.main(["--gt", gt, "--pred", pred])
-
-
-def test_counting_still_checks_its_points(tmp_path):
-    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("n1", "count", "[count] How many cars?", "<point><loc_5> 1")])
-    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "n1", "task": "count", "answer": "1"}])
-    with pytest.raises(RecordError, match=r"gt\.jsonl:1 \(id n1\).*geometry does not follow the grammar"):
-        counting.main(["--gt", gt, "--pred", pred])
+@pytest.mark.parametrize("module, rec, turn", [
+    (detection, eval_record("d1", "det", "[det] Detect all ships.", BAD_BOX), 1),  # an answer
+    (grounding, eval_record("g1", "ground", f"[ground] Is {BAD_BOX} a ship?", GOOD_BOX), 0),  # a region asked about
+    (counting, eval_record("n1", "count", "[count] How many cars?", "<point><loc_5> 1"), 1)])  # its points
+def test_geometry_scorer_refuses_a_bad_shape_in_its_own_records_naming_line_id_and_turn(tmp_path, module, rec, turn):
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("q1", "vqa", "[vqa] Is there a ship?", "yes"), rec])
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": rec["id"], "task": rec["task"], "answer": GOOD_BOX}])
+    with pytest.raises(RecordError, match=rf"gt\.jsonl:2 \(id {rec['id']}\): field 'conversations\[{turn}\]\.value': "
+                                          r"geometry does not follow the grammar"):
+        module.main(["--gt", gt, "--pred", pred])
 
 
 def test_training_reading_still_refuses_a_bad_shape_naming_the_record(tmp_path):

@@ -43,12 +43,11 @@ def test_loc_error_words_its_image_root_refusal_as_the_scorers_do(tmp_path, caps
     from eval import loc_error
 
     data = write_jsonl(tmp_path / "t.jsonl", [eval_record("a", "det", "[det] Find the ships.", "None.")])
-    for root, said in (("", "names no folder (an unset shell variable?)"), (data, "a file, not a folder"),
-                       (str(tmp_path / "nowhere"), "no such folder")):
+    for root, said in (("", "'' names no folder (an unset shell variable?)"), (data, f"{data!r}: a file, not a folder"),
+                       (nowhere := str(tmp_path / "nowhere"), f"{nowhere!r}: no such folder")):
         with pytest.raises(SystemExit) as e:
             loc_error.main(["--data", data, "--model", str(tmp_path / "none"), "--image-root", root])
-        assert e.value.code == 2 and f"--image-root {root!r}: {said}" in capsys.readouterr().err.replace(
-            f"{root!r} names", f"{root!r}: names")
+        assert e.value.code == 2 and f"--image-root {said}" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("argv, command", [
