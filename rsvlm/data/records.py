@@ -159,7 +159,8 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
     set, which ``rsvlm eval`` answers); training and scoring need the answers. A system turn after the first
     is kept: whether the chat template writes one is the template's to say (``train.sft_index.late_system``).
     ``check_geometry=False`` reads a turn's shapes unchecked (each is decoded in full otherwise): a reader that never
-    reads them (eval's text scorers) leaves that half of the reading out.
+    reads them leaves that half of the reading out, or checks some records' alone with ``check_shapes`` (eval's
+    ground truth: a geometry scorer's own task's, a text scorer's none).
     """
     if not isinstance(obj, dict):
         raise RecordError(f"{where}: a record must be a JSON object, got {type(obj).__name__}")
