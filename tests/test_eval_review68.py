@@ -1,4 +1,5 @@
-"""Stop 68's review of the scoring scripts: counts said in dozens."""
+"""Stop 68's review of the scoring scripts: counts said in dozens, and LLaVA's question file given as rsvlm eval's
+--data, a scorer's --gt or --pred (python -m eval's words: test_eval_tour68)."""
 
 from __future__ import annotations
 
@@ -67,16 +68,3 @@ def test_a_null_answer_beside_an_image_is_no_question_file_line(tmp_path):
                                               {"question_id": "b", "prompt": "What scene?", "text": "lake"}])
     s = classification.main(["--gt", gt, "--pred", pred])
     assert s["n_unparseable"] == 1 and s["accuracy"] == 0.5 and not any("question file" in n for n in s["notes"])
-
-
-@pytest.mark.parametrize("word, said", [
-    ("common", "'common' names eval/common.py, a library module with no command line: what the scoring scripts share"),
-    ("eval/detection.py", "python -m eval.detection --gt GT.jsonl --pred PRED.jsonl"),  # the script's path
-])
-def test_python_m_eval_names_a_library_module_or_a_script_s_path(capsys, word, said):
-    """``python -m eval common`` said "'common' is no script" (it is a library module the scripts import) and a
-    script's path (``eval/detection.py``) the same; the first is named as a library module, the second its command."""
-    from eval.__main__ import main
-
-    assert main([word]) == 2
-    assert said in capsys.readouterr().err

@@ -56,11 +56,15 @@ def test_loc_error_words_its_image_root_refusal_as_the_scorers_do(tmp_path, caps
     (["[seg]"], "python -m eval.segmentation --gt GT.jsonl --pred PRED.jsonl"),
     (["loc-error"], "python -m eval.loc_error --model DIR --data TEST.jsonl"),
     (["--gt", "g.jsonl"], "python -m eval.TASK --gt g.jsonl"),  # no script named
+    (["eval/detection.py"], "python -m eval.detection --gt GT.jsonl --pred PRED.jsonl"),  # the script's path
+    (["common"], "'common' names eval/common.py, a library module with no command line: what the scoring scripts "
+                 "share"),  # was "'common' is no script"
 ])
-def test_python_m_eval_with_a_space_gives_the_command_to_run(capsys, argv, command):
+def test_python_m_eval_with_a_space_says_what_to_run(capsys, argv, command):
     """``python -m eval detection --gt … --pred …`` (a space for the dot) said "'detection' is no option" and named
-    the script's --help only; a task tag (``det``) or an option first was "no option" alone. Each now gets the
-    command to run, its own words kept (still refused: status 2)."""
+    the script's --help only; a task tag (``det``), a script's path or an option first was "no option" alone. Each
+    now gets the command to run, its own words kept, and a library module (``common``) is named as one (still
+    refused: status 2)."""
     from eval.__main__ import main
 
     assert main(argv) == 2
