@@ -8,7 +8,6 @@ import contextlib
 import json
 import re
 import shlex
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,7 +80,7 @@ def head_row(path: str | Path) -> object:
             lines = re.split(r"\r\n|\r|\n", text)  # the line ends the records reader takes
             first = next((line.strip().removeprefix("\ufeff") for line in lines if line.strip()), "null")
             cut = full and len(lines) == 1  # the line runs past the head
-        return head_object(first, cut, lambda t: json.JSONDecoder().raw_decode(t)[0])
+        return _head_object(first, cut)
     return None
 
 
@@ -99,15 +98,14 @@ def image_root_problem(root: str | None) -> str | None:
             "folder the records' relative image paths start from")
 
 
-def head_object(text: str, cut: bool, decode: Callable[[str], object]) -> object:
-    """``text``, the head of a file's first line or item, as ``decode`` reads it; where that fails and the head was
-    ``cut`` at ``records_shape.HEAD_CAP`` bytes (an object of MB), the keys read so far of the object it opens, as a
-    dict of them: they tell a prediction from a record. ValueError otherwise. Shared by ``predictions_given`` and
-    the scorers' swapped-file check (``eval.inputs``)."""
+def _head_object(text: str, cut: bool) -> object:
+    """The JSON value ``text``, the head of a file's first line or item, opens with (``head_row``'s); where it does
+    not decode and the head was ``cut`` at ``records_shape.HEAD_CAP`` bytes (an object of MB), the keys read so far
+    of the object it opens, as a dict of them: they tell a prediction from a record. ValueError otherwise."""
     from rsvlm.data import records_shape
 
     try:
-        return decode(text)
+        return json.JSONDecoder().raw_decode(text)[0]
     except ValueError:
         if not cut or not text.startswith("{"):
             raise
