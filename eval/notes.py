@@ -89,9 +89,9 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
                      "lower --max-new-tokens keep answers inside it")
     if scores.get("n_unparseable"):
         notes += unparseable_examples(items, task_name, args.format)
-    if task_name in GEOMETRY_SCRIPTS and scores.get("n_partially_parsed") and (note := partial_note(items, args.format)):
-        notes.append(note)
     if task_name in GEOMETRY_SCRIPTS:
+        if scores.get("n_partially_parsed") and (note := partial_note(items, args.format)):
+            notes.append(note)
         if empty := [it for it in items if it.pred is not None and not is_errored(it) and it.pred.get("objects") is None
                      and isinstance(it.pred.get("answer"), str) and not it.pred["answer"].strip()]:  # not even "None."
             notes.append(f"{len(empty)} prediction(s) have an empty answer, scored as finding nothing (first: "
