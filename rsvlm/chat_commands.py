@@ -193,11 +193,11 @@ class Commands:
             # an /image with other bands than --image's
             self.repl.say(f"  note: {why_not}: drawn in its own colours (/vis {shlex.quote(args[0])} R,G,B names others)")
             rgb = None
-        w, h = inf.scene_wh(img)  # each axis its own: a 4100x5 PNG strip is read 1367x2 (the width's ratio alone
-        # drew its lower rows' shapes above them, and left some as outside the image)
+        # each axis its own: a 4100x5 PNG strip is read 1367x2 (the width's ratio alone drew its lower rows' shapes
+        # above them, and left some as outside the image)
         try:
             draw_overlay(img, self.repl.last["objects"], args[0], title=self.repl.last["question"],
-                         object_scale=(img.width / w, img.height / h), rgb_bands=rgb)
+                         object_scale=inf.read_scale(img), rgb_bands=rgb)
         except (OSError, ValueError) as e:  # no image extension, no permission: the session goes on
             self.repl.say(f"error: /vis {args[0]}: {why(e, args[0])}")
             return

@@ -405,9 +405,9 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
             say(note if note.startswith("warning: ") else f"note: {note}")
     kept, dropped = above_min_score(result["objects"], args.min_score)
     if not args.tile:  # objects on the collar, of those --min-score keeps, as the tiled merger counts them
-        (sw, sh), last = inf.scene_wh(images[-1]), images[-1]  # shapes are in the scene's pixels, valid in its read's
+        last = images[-1]  # shapes are in the scene's pixels, valid in its read's
         # each axis its own: a shrunk read's height is rounded apart from its width (6000x500 read 2048x171)
-        if n := count_on_nodata(kept, last.valid, (last.width / sw, last.height / sh)):
+        if n := count_on_nodata(kept, last.valid, inf.read_scale(last)):
             say(nodata_note(n), labels[-1])
     if dropped and not result["objects"]:  # nothing to drop: a note, not a count under a word answer
         say(f"note: {dropped}")
@@ -444,11 +444,11 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     if args.vis:
         from rsvlm.io import draw_overlay
 
-        base, (sw, sh) = images[-1], inf.scene_wh(images[-1])
-        if args.tile:  # the scene shrunk to the overlay's size: a scene above 8192 px was not drawn at all
-            base, (sw, sh) = scene.read_overview(VIS_MAX_SIDE), (scene.width, scene.height)
         # below 1 for a scene read shrunk (shapes are in its pixels), each axis its own as for count_on_nodata
-        scale = (base.width / sw, base.height / sh)
+        base, scale = images[-1], inf.read_scale(images[-1])
+        if args.tile:  # the scene shrunk to the overlay's size: a scene above 8192 px was not drawn at all
+            base = scene.read_overview(VIS_MAX_SIDE)
+            scale = (base.width / scene.width, base.height / scene.height)
         draw_overlay(base, result["objects"], args.vis, title=question, max_side=VIS_MAX_SIDE, object_scale=scale,
                      rgb_bands=args.rgb_bands)
         print(f"wrote {args.vis}")
