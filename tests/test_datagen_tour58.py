@@ -336,8 +336,8 @@ def test_a_palette_giving_one_value_to_two_classes_is_an_error_naming_both(tmp_p
 def test_a_change_label_of_small_codes_is_not_read_as_no_change(tmp_path):
     """A label of 0, 1 and 2 was thresholded at 127.5 (meant for a JPEG's noise around 0/255): the
     pair was described 'No change.' over 1,000 changed pixels."""
+    from data_gen.convert.binmask import binary_mask
     from data_gen.convert.common import Output
-    from data_gen.convert.masks import binary_mask
 
     lab = np.zeros((64, 64), np.uint8)
     lab[5:20, 5:20], lab[30:50, 30:50] = 1, 2

@@ -47,7 +47,6 @@ from pathlib import Path
 
 from data_gen.convert.binmask import (
     NotAMask,
-    binary_mask,  # noqa: F401 - imported from here too (tests/test_datagen_tour58.py)
     lossy_file,
     mask_and_void,
     photo_of_image,
