@@ -12,7 +12,6 @@ and every view's box kept (tiled, nothing merged). A noisy draw ``d`` of ``(tile
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 __all__ = ["int_list", "load_cars", "p1888_rows", "print_table", "realdata_dir", "tilings"]
@@ -116,7 +115,8 @@ def p1888_rows(cars, size, pairs, noise: float, draws: int, progress: bool = Tru
     """(setting, how, tilings, {metric: sum}) per noise setting (none, then ``draws`` of ±``noise`` px where
     ``noise`` > 0 and ``draws`` > 0) and baseline: ``whole`` (one window), ``kept``, ``merged``."""
     import numpy as np
-    from tqdm import tqdm
+
+    from rsvlm.progress import bar
 
     settings = [("no noise", 0.0, [0])] + ([(f"±{noise:g} px noise, {draws} draw(s)", noise, range(draws))]
                                           if noise > 0 and draws > 0 else [])
@@ -124,7 +124,7 @@ def p1888_rows(cars, size, pairs, noise: float, draws: int, progress: bool = Tru
     for name, z, seeds in settings:
         sums = {how: dict.fromkeys(METRICS, 0) for how in ("whole", "kept", "merged")}
         runs = [(d, t, o) for d in seeds for t, o in pairs]
-        for d, t, o in tqdm(runs, desc=f"P1888 {name}", unit="tiling", disable=not progress, file=sys.stderr):
+        for d, t, o in bar(runs, desc=f"P1888 {name}", unit="tiling", disable=not progress):
             got = _one_tiling(cars, size, t, o, z, np.random.default_rng(d * 1000 + t * 10 + o))
             for how, score in got.items():
                 for k in METRICS:
