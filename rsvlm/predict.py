@@ -444,11 +444,10 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     if args.vis:
         from rsvlm.io import draw_overlay
 
+        # tiled: the scene shrunk to the overlay's size (a scene above 8192 px was not drawn at all)
+        base = scene.read_overview(VIS_MAX_SIDE) if args.tile else images[-1]
         # below 1 for a scene read shrunk (shapes are in its pixels), each axis its own as for count_on_nodata
-        base, scale = images[-1], inf.read_scale(images[-1])
-        if args.tile:  # the scene shrunk to the overlay's size: a scene above 8192 px was not drawn at all
-            base = scene.read_overview(VIS_MAX_SIDE)
-            scale = (base.width / scene.width, base.height / scene.height)
+        scale = inf.read_scale(base)  # an overview's scene_size is the scene's: its ratio to it
         draw_overlay(base, result["objects"], args.vis, title=question, max_side=VIS_MAX_SIDE, object_scale=scale,
                      rgb_bands=args.rgb_bands)
         print(f"wrote {args.vis}")
