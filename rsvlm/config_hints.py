@@ -144,13 +144,10 @@ def near_path(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], s
     left out (lr, model.lora_r, learning_rate), or a level too many (train.lr, training.max_steps). The likelier
     slip first; None where none fits, or several do alike. ``keys_at(prefix)``: the keys at ``prefix`` and the
     sections among them; None where ``prefix`` is no section. ``drop``: a level too many is looked for."""
-    def valid(p: list[str]) -> bool:
-        return is_key(p, keys_at)
-
     if drop and (ours := foreign(path, keys_at)):  # the path as written: warmup.steps less warmup is no max_steps
         return ours
 
-    i = next((j for j in range(len(path)) if not valid(path[: j + 1])), None)
+    i = next((j for j in range(len(path)) if not is_key(path[: j + 1], keys_at)), None)
     if i is None or keys_at(path[:i]) is None:
         return None
     head, part, tail = path[:i], path[i], path[i + 1 :]
@@ -161,7 +158,7 @@ def near_path(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], s
              [[*head, s, near_key(part, *at) or part, *tail] for s, at in below.items()],
              [[*head, *tail]] if tail and drop else []]
     for tier in tiers:
-        if len(fits := {tuple(t) for t in tier if valid(t)}) == 1:
+        if len(fits := {tuple(t) for t in tier if is_key(t, keys_at)}) == 1:
             return list(fits.pop())
         if fits:
             return None
