@@ -262,23 +262,14 @@ def check_predictions(gt: str | Path, pred: str | Path, preds: PredictionFile) -
 
 def foreign_tasks(preds: PredictionFile, ids: set[str]) -> Counter:
     """How many predictions for ``ids`` (the records scored) name a task that is no rsvlm task
-    (``rsvlm.tokens.TASKS``, read by ``pred_task``), by that task; one without a ``task``, ``null``, blank or ``chat`` (the
-    records' word for untagged) names none (other tools write none; was tallied under ``""``). They are scored
+    (``rsvlm.tokens.TASKS``, read by ``tokens.task_name`` as records are: any case, a tag's brackets read past), by
+    that task; one without a ``task``, ``null``, blank or ``chat`` (the records' word for untagged) names none (other tools write none; was tallied under ``""``). They are scored
     against the record of their id: another tool's name for the task ("referring"), or another benchmark's
     answers under ids that repeat these."""
-    from rsvlm.tokens import TASKS
+    from rsvlm.tokens import TASKS, task_name
 
     named = ((str(p.get("task")), pid) for pid, (_, p) in preds.by_id.items() if p.get("task") is not None)
-    return Counter(task[:40] for task, pid in named if pid in ids and pred_task(task) not in (*TASKS, "", "chat"))
-
-
-def pred_task(task: object) -> str:
-    """A prediction's ``task`` as the task name it means: any case, a tag's brackets read past (``"[count]"``, ``"DET"``:
-    were an "rsvlm task" to one check and another tool's to the other, and a count record answered as ``"VQA"`` was
-    noted by neither); "" for none. The rule records are read by too (``tokens.task_name``)."""
-    from rsvlm.tokens import task_name
-
-    return task_name(task)
+    return Counter(task[:40] for task, pid in named if pid in ids and task_name(task) not in (*TASKS, "", "chat"))
 
 
 def _whole_json(text: str):

@@ -26,7 +26,8 @@ from eval.answers import (
 )
 from eval.flags import is_cut, is_errored, is_past_context
 from eval.image_sizes import image_root, size_note
-from eval.inputs import Item, PredictionFile, ScoreError, load_predictions, pred_task
+from eval.inputs import Item, PredictionFile, ScoreError, load_predictions
+from rsvlm import tokens
 
 GEOMETRY_SCRIPTS = ("detection", "grounding", "segmentation", "change")  # the scripts that score shapes
 
@@ -119,8 +120,8 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
             notes.append(f"{args.pred} holds no prediction: every record is missing")
         else:
             by_task = Counter(str(p.get("task")) for _, p in preds.by_id.values())
-            # the task is right ("COUNT", "[count]" too, as pred_task reads it), the ids are not
-            if n_ours := sum(n for t, n in by_task.items() if pred_task(t) in tasks):
+            # the task is right ("COUNT", "[count]" too, as tokens.task_name reads it), the ids are not
+            if n_ours := sum(n for t, n in by_task.items() if tokens.task_name(t) in tasks):
                 notes.append(f"none of the {len(preds.by_id)} predictions names a {'/'.join(tasks)} record of "
                              f"{args.gt}, though {n_ours} of them are {'/'.join(tasks)} predictions: the answers to "
                              f"another test set? (ids such as {next(iter(preds.by_id))!r} in the predictions, "
@@ -413,8 +414,8 @@ def _other_task(items: list[Item]) -> list[Item]:
     theirs otherwise) other than its record's."""
     from rsvlm.tokens import TASKS
 
-    return [it for it in items if it.pred is not None and pred_task(it.pred.get("task")) in TASKS
-            and it.record.get("task") in TASKS and pred_task(it.pred["task"]) != it.record["task"]]
+    return [it for it in items if it.pred is not None and tokens.task_name(it.pred.get("task")) in TASKS
+            and it.record.get("task") in TASKS and tokens.task_name(it.pred["task"]) != it.record["task"]]
 
 
 def count_notes(scores: dict) -> list[str]:

@@ -242,7 +242,8 @@ def test_off_by_one_accuracy_counts_a_missing_answer_wrong_not_as_the_answer_0(t
 
 def test_predictions_of_no_record_in_capitals_are_still_this_tasks(tmp_path, capsys):
     """Predictions none of whose ids is a record's, their task "COUNT": the note asked "a predictions file of another
-    task?", reading the task exactly where the other checks read it through pred_task (any case, a tag's brackets)."""
+    task?", reading the task exactly where the other checks read it, through tokens.task_name (any case, a tag's
+    brackets)."""
     from eval import counting
 
     counting.main(_count_files(tmp_path, json.dumps({"id": "x", "task": "COUNT", "answer": "3"}) + "\n"

@@ -1,5 +1,5 @@
 """Review of stop 68, area synth: synth --out named as a records file, and a record's task read by the one rule
-eval's pred_task reads a prediction's (the copy named where a scene id is in two files: test_synth_tour68)."""
+eval reads a prediction's by, tokens.task_name (the copy named where a scene id is in two files: test_synth_tour68)."""
 
 from __future__ import annotations
 
@@ -29,14 +29,13 @@ def test_synth_out_an_existing_folder_named_so_is_kept(tmp_path):
 
 @pytest.mark.parametrize("task", ["DET", " [Det] ", "[det", "det]", "Chat", "[chat]", "[]", "cnt", 5])
 def test_a_records_task_is_read_as_eval_reads_a_predictions(task):
-    # one rule: a record's task and a prediction's (eval.inputs.pred_task) name one task or none
-    from eval.inputs import pred_task
+    # one rule: a record's task and a prediction's (eval reads it by tokens.task_name) name one task or none
     from rsvlm.data.records import RecordError, normalize_record
-    from rsvlm.tokens import TASKS
+    from rsvlm.tokens import TASKS, task_name
 
     rec = {"id": "a", "images": [{"path": "a.tif", "modality": "sar"}], "task": task,
            "conversations": [{"from": "human", "value": "<image>\n[det] Find ships."}, {"from": "gpt", "value": "None."}]}
-    meant = pred_task(task)
+    meant = task_name(task)
     if meant in TASKS:
         assert normalize_record(rec)["task"] == meant
     elif meant == "chat":
