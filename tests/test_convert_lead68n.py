@@ -27,16 +27,18 @@ def _rec(task) -> dict:
                               {"from": "gpt", "value": "yes"}]}
 
 
-@pytest.mark.parametrize("raw", ["DET", " [det] ", "[Count]", "cls", "[detect]", "Chat", "[]"])
+@pytest.mark.parametrize("raw", ["DET", " [det] ", " [Det] ", "[Count]", "cls", "[detect]", "[det", "det]", "Chat",
+                                 "[chat]", "[]", "cnt", 5])
 def test_a_records_task_is_read_by_task_name(raw):
-    """The loader names the task ``task_name`` names (chat: the prompt's tag) and refuses one that names none."""
+    """The loader names the task ``task_name`` names (chat: the prompt's tag) and refuses one that names none: the
+    rule eval reads a prediction's task by."""
     meant = task_name(raw)
     if meant in TASKS:
         assert normalize_record(_rec(raw), "x.jsonl:1")["task"] == meant
     elif meant == "chat":
         assert normalize_record(_rec(raw), "x.jsonl:1")["task"] == "vqa"
     else:
-        with pytest.raises(RecordError, match="is not one of"):
+        with pytest.raises(RecordError, match="field 'task': .* is not one of"):
             normalize_record(_rec(raw), "x.jsonl:1")
 
 

@@ -1,5 +1,6 @@
-"""Review of stop 68, area synth: synth --out named as a records file, and a record's task read by the one rule
-eval reads a prediction's by, tokens.task_name (the copy named where a scene id is in two files: test_synth_tour68)."""
+"""Review of stop 68, area synth: synth --out named as a records file (the copy named where a scene id is in two
+files: test_synth_tour68; a record's task read by tokens.task_name, the rule eval reads a prediction's by:
+test_convert_lead68n)."""
 
 from __future__ import annotations
 
@@ -25,21 +26,3 @@ def test_synth_out_an_existing_folder_named_so_is_kept(tmp_path):
 
     (tmp_path / "set.jsonl").mkdir()
     check_out(tmp_path / "set.jsonl")
-
-
-@pytest.mark.parametrize("task", ["DET", " [Det] ", "[det", "det]", "Chat", "[chat]", "[]", "cnt", 5])
-def test_a_records_task_is_read_as_eval_reads_a_predictions(task):
-    # one rule: a record's task and a prediction's (eval reads it by tokens.task_name) name one task or none
-    from rsvlm.data.records import RecordError, normalize_record
-    from rsvlm.tokens import TASKS, task_name
-
-    rec = {"id": "a", "images": [{"path": "a.tif", "modality": "sar"}], "task": task,
-           "conversations": [{"from": "human", "value": "<image>\n[det] Find ships."}, {"from": "gpt", "value": "None."}]}
-    meant = task_name(task)
-    if meant in TASKS:
-        assert normalize_record(rec)["task"] == meant
-    elif meant == "chat":
-        assert normalize_record(rec)["task"] == "det"  # untagged: the prompt's tag
-    else:
-        with pytest.raises(RecordError, match="field 'task'"):
-            normalize_record(rec)

@@ -49,7 +49,7 @@ def test_a_task_weight_key_in_upper_case_names_the_lower_case_key(tmp_path, caps
 
 
 def test_a_records_blank_or_unknown_task_is_malformed_naming_it():
-    # any case and a tag's brackets ("DET", " [Det] ") read as det: test_synth_review68's one rule with eval's
+    # any case and a tag's brackets ("DET", " [Det] ") read as det: test_convert_lead68n's one rule with eval's
     from rsvlm.data.records import RecordError, normalize_record
 
     rec = {"id": "a", "images": [{"path": "a.tif", "modality": "SAR"}],
