@@ -3,6 +3,7 @@ record's answer, compare coordinates within one bin, and write small images."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,13 @@ def convert(out: Path, *argv: str) -> tuple[dict, list[dict]]:
     records, _ = load_records(out / "records.jsonl", strict=True)
     assert stats["records"] == len(records)
     return stats, records
+
+
+def llava_rows(tmp_path: Path, rows: list[dict], *argv: str) -> tuple[dict, list[dict]]:
+    """``convert llava`` of ``rows`` (l.json, one JSON list) over one 64x48 image, imgs/a.png; ``argv`` after."""
+    png(tmp_path / "imgs" / "a.png", 64, 48)
+    (tmp_path / "l.json").write_text(json.dumps(rows))
+    return convert(tmp_path / "o", "llava", "--src", str(tmp_path / "l.json"), "--images", str(tmp_path / "imgs"), *argv)
 
 
 def objs(rec: dict) -> list[dict]:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from convert_helpers import convert, png
+from convert_helpers import convert, llava_rows, png
 
 from rsvlm.data.records import RecordError, normalize_record
 from rsvlm.tokens import TASKS, task_name
@@ -42,14 +42,6 @@ def test_a_records_task_is_read_by_task_name(raw):
             normalize_record(_rec(raw), "x.jsonl:1")
 
 
-def _llava(tmp_path: Path, rows: list[dict]) -> tuple[dict, dict]:
-    png(tmp_path / "imgs" / "a.png", 64, 48)
-    (tmp_path / "l.json").write_text(json.dumps(rows))
-    stats, recs = convert(tmp_path / "o", "llava", "--src", str(tmp_path / "l.json"), "--images",
-                          str(tmp_path / "imgs"), "--task", "cls")
-    return stats, {r["id"]: r["task"] for r in recs}
-
-
 def test_a_llava_task_in_another_case_or_in_brackets_is_kept(tmp_path):
     """``"task": "DET"`` or ``"[count]"`` was dropped (no exact task name) and the record trained under its prompt's
     tag or ``--task``; one that is no task's falls back as before, now counted in the notes."""
@@ -61,8 +53,8 @@ def test_a_llava_task_in_another_case_or_in_brackets_is_kept(tmp_path):
             {"id": "d", "image": "a.png", "task": "[detect]", "conversations": plain},
             {"id": "e", "image": "a.png", "task": "  ", "conversations": plain},
             {"id": "f", "image": "a.png", "task": "chat", "conversations": convs}]
-    stats, tasks = _llava(tmp_path, rows)
-    assert tasks == {"a": "det", "b": "count", "c": "vqa", "d": "cls", "e": "cls", "f": "vqa"}
+    stats, recs = llava_rows(tmp_path, rows, "--task", "cls")
+    assert {r["id"]: r["task"] for r in recs} == {"a": "det", "b": "count", "c": "vqa", "d": "cls", "e": "cls", "f": "vqa"}
     assert stats["notes"]["unknown_task_left_out"] == 2 and stats["skipped"] == {}
 
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from convert_helpers import convert, png
+from convert_helpers import convert, llava_rows, png
 
 
 def test_rebuild_without_prefix_keeps_synths_counts_of_the_scenes(tmp_path):
@@ -92,19 +92,12 @@ def test_a_dota_line_of_no_numbers_with_commas_is_no_label_line_still(tmp_path):
     assert stats["skipped_examples"]["unparsable_line"].endswith("a.txt:1: unparsable_line (source, DOTA, v1)")
 
 
-def _llava(tmp_path: Path, rows: list[dict]) -> dict:
-    png(tmp_path / "imgs" / "a.png", 64, 48)
-    (tmp_path / "l.json").write_text(json.dumps(rows))
-    stats, _ = convert(tmp_path / "o", "llava", "--src", str(tmp_path / "l.json"), "--images", str(tmp_path / "imgs"))
-    return stats
-
-
 _CONVS = [{"from": "human", "value": "<image>\nWhat is it?"}, {"from": "gpt", "value": "a harbour"}]
 
 
 def test_a_llava_missing_image_says_the_folder_searched(tmp_path):
-    stats = _llava(tmp_path, [{"id": "a", "image": "train/b.png", "conversations": _CONVS},
-                              {"id": "b", "image": "a.png", "conversations": _CONVS}])
+    stats, _ = llava_rows(tmp_path, [{"id": "a", "image": "train/b.png", "conversations": _CONVS},
+                                     {"id": "b", "image": "a.png", "conversations": _CONVS}])
     imgs = tmp_path / "imgs"
     assert stats["skipped"] == {"missing_image": 1}
     assert stats["skipped_examples"]["missing_image"].endswith(
@@ -113,7 +106,7 @@ def test_a_llava_missing_image_says_the_folder_searched(tmp_path):
 
 def test_a_llava_missing_image_of_an_absolute_path_names_no_folder(tmp_path):
     gone = tmp_path / "elsewhere" / "b.png"
-    stats = _llava(tmp_path, [{"id": "a", "image": str(gone), "conversations": _CONVS}])
+    stats, _ = llava_rows(tmp_path, [{"id": "a", "image": str(gone), "conversations": _CONVS}])
     assert stats["skipped_examples"]["missing_image"].endswith(f"missing_image ({gone}: no such file)")
 
 
@@ -122,14 +115,14 @@ def test_llava_unknown_tasks_are_named_in_the_notes(tmp_path):
     rows = [{"id": str(i), "image": "a.png", "task": t, "conversations": _CONVS}
             for i, t in enumerate(["detect", "detect", "Caption", "[]", 7, "det", "chat", "  ", None])]
     rows.append({"id": "gone", "image": "b.png", "task": "segment", "conversations": _CONVS})  # skipped: not counted
-    notes = _llava(tmp_path, rows)["notes"]
+    notes = llava_rows(tmp_path, rows)[0]["notes"]
     assert notes["unknown_task_left_out"] == 5
     assert notes["unknown_task_left_out, the tasks given: 'detect' (2), 'Caption' (1), '[]' (1), 7 (1)"] == 4
 
 
 def test_llava_unknown_tasks_name_five_and_count_the_rest(tmp_path):
     rows = [{"id": str(i), "image": "a.png", "task": f"t{i}", "conversations": _CONVS} for i in range(7)]
-    notes = _llava(tmp_path, rows)["notes"]
+    notes = llava_rows(tmp_path, rows)[0]["notes"]
     assert notes["unknown_task_left_out, the tasks given: 't0' (1), 't1' (1), 't2' (1), 't3' (1), 't4' (1) "
                  "and 2 more"] == 7
 
@@ -155,7 +148,7 @@ def test_a_mostly_outside_share_is_floored_past_float_noise(tmp_path, xmin, min_
 
 def test_a_long_unknown_task_is_named_by_its_head(tmp_path):
     rows = [{"id": "a", "image": "a.png", "task": "Describe " + "the harbour " * 100, "conversations": _CONVS}]
-    notes = _llava(tmp_path, rows)["notes"]
+    notes = llava_rows(tmp_path, rows)[0]["notes"]
     said = next(k for k in notes if k.startswith("unknown_task_left_out, the tasks given: "))
     assert said == "unknown_task_left_out, the tasks given: 'Describe the harbour the harbour the h… (1)"
 
