@@ -273,9 +273,7 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
     elif n_ph != len(images):
         raise BadBox("placeholder_mismatch", f"{n_ph} placeholders, {len(images)} images")
     # "DET", " [det] ": read by the one rule records and eval read a task by; one that is no task's (not "chat",
-    # free chat's name) is counted, not dropped unsaid, and the prompt's tag or --task is taken
-    if unknown_task(raw.get("task")):
-        out.note("unknown_task_left_out")
+    # free chat's name) is counted by run, not dropped unsaid, and the prompt's tag or --task is taken
     task = task_name(raw.get("task"))
     task = task if task in TASKS else None
     task = task or task_from_prompt(next((c["value"] for c in convs if c["from"] in ("human", "user")), ""))
@@ -333,7 +331,8 @@ def run(args, out: Output) -> None:
             out.skip("invalid_record", where, str(e).removeprefix(f"{where} (id {rec['id']}): "))
             continue
         out.add(rec, where)
-        if unknown_task(given):  # a long one (a prompt pasted as the task) cut to its head
+        if unknown_task(given):  # counted for the records written; named, a long one (a prompt pasted) by its head
+            out.note("unknown_task_left_out")
             said = repr(given)
             unknown[said if len(said) <= 40 else said[:39] + "…"] += 1
     note_unknown_tasks(out, unknown)
