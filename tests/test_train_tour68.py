@@ -23,7 +23,7 @@ SFT = REPO / "configs" / "train" / "sft_tiny.yaml"
                                              "makes a new encoder); did you mean default?"),
     # these named the encoders but offered none
     ("model.stems.optical.encoder=defualt", "model.stems.optical.encoder 'defualt' is not among model.encoders "
-                                            "(default, sar); did you mean default?"),
+                                            "['default', 'sar']; did you mean default?"),
     ("model.stems.sar.encoder=SAR", "; did you mean sar?"),
     ("model.stems.optcal.mean=[0,0,0]", "model.stems.optcal.modality is 'optical'; it must equal its key 'optcal' "
                                         "(model.stems: optical, msi, sar, ir, optcal: a key misspelt makes a new stem; "

@@ -295,19 +295,21 @@ def meant(value, allowed) -> str:
 
 def check_links(model: VLMConfig) -> None:
     """ValueError naming a stem or encoder entry that links to nothing, with the entry it is near: a stem whose
-    ``encoder`` is no encoder (``defualt``, ``SAR``), a stem whose key is not its modality (an override's misspelt
-    entry, ``model.stems.optcal.mean=…``, makes a new optical stem), an encoder no stem reads (an override's
-    misspelt entry, ``model.encoders.defualt.patch_size=16``, made a new encoder and the run trained without it)
-    whose name is near one a stem reads."""
+    ``encoder`` is no encoder (``defualt``, ``SAR``) or whose key is not its modality (an override's misspelt
+    entry, ``model.stems.optcal.mean=…``, makes a new optical stem), both in ``vlm.check_stem_links``' words (the
+    model's own check, one wording), and an encoder no stem reads (an override's misspelt entry,
+    ``model.encoders.defualt.patch_size=16``, made a new encoder and the run trained without it) whose name is
+    near one a stem reads."""
+    from rsvlm.model.vlm import check_stem_links
+
     encoders, stems = list(model.encoders), list(model.stems)
-    for name, stem in model.stems.items():
-        if stem.modality != name:
-            near = meant(name, [s for s in stems if s != name])
-            raise ValueError(f"model.stems.{name}.modality is {stem.modality!r}; it must equal its key {name!r}"
-                             + (f" (model.stems: {', '.join(stems)}: a key misspelt makes a new stem{near})" if near else ""))
-        if stem.encoder not in model.encoders:
-            raise ValueError(f"model.stems.{name}.encoder {stem.encoder!r} is not among model.encoders "
-                             f"({', '.join(encoders)}){meant(stem.encoder, encoders)}")
+    try:
+        check_stem_links(model, "model.")
+    except ValueError as e:  # the first stem it names, in its order: the near name to offer
+        name, stem = next((n, s) for n, s in model.stems.items() if s.modality != n or s.encoder not in encoders)
+        near = meant(name, [s for s in stems if s != name]) if stem.modality != name else ""
+        raise ValueError(f"{e} (model.stems: {', '.join(stems)}: a key misspelt makes a new stem{near})" if near else
+                         f"{e}{'' if stem.modality != name else meant(stem.encoder, encoders)}") from None
     read = sorted({s.encoder for s in model.stems.values()})
     for name in encoders:  # one unread and unlike any read one (stems left out by an override: sar) may stay
         if name not in read and (near := meant(name, read)):
