@@ -333,6 +333,15 @@ class WarningLines:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command ``argv`` names. With standard error closed (``2>&-``), what would be said there is dropped:
+    ``print(file=None)`` and argparse's usage wrote the refusals to stdout (before ``predict --out -``'s JSON)."""
+    from rsvlm.closed_pipes import closed_stderr_to_null
+
+    with closed_stderr_to_null():
+        return _main(argv)
+
+
+def _main(argv: list[str] | None) -> int:
     ap = build_parser()
     argv = typed = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["train"]:  # --max_steps=3 (as HF Trainer takes it) is the override max_steps=3, not an error

@@ -102,8 +102,8 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
 def region_question(args, image) -> str | None:
     """The ``[regcap]`` question with ``--region`` as its box (in ``{box}``'s place, or after it), None where
     the question is ``--prompt``'s or the task's own; a ValueError where the region is missing (the default
-    question named none: the model drew a box), outside the image, with ``--tile``, another task or a
-    ``--prompt`` opening with another task's tag."""
+    question named none: the model drew a box), outside the image, with ``--tile`` or another task (a
+    ``--prompt`` opening with another task's tag is that task, or ``settle_task`` refused it beside ``--task regcap``)."""
     if args.region is None:
         if args.task == "regcap" and not (args.prompt and "<box>" in args.prompt):
             raise ValueError(f"{named_task(args)} asks about a region: " + (
@@ -115,9 +115,6 @@ def region_question(args, image) -> str | None:
     if args.task != "regcap" or args.tile:
         raise ValueError("--region is for --task regcap" + (", of the whole image (not --tile)" if args.tile else "") + (
             f"; {named_task(args)} asks about none" if args.task != "regcap" else ""))  # the task from a tag: as given
-    m = re.match(r"\s*\[(\w+)\]", args.prompt or "")
-    if m and m.group(1).lower() != "regcap" and m.group(1).lower() in inf.DEFAULT_PROMPTS:  # was put after a [det] one
-        raise ValueError(f"--region is for a [regcap] question; --prompt opens with [{m.group(1)}]")
     if (box := inf.pixel_box(args.region, image)) is None:  # X1 < X2, Y1 < Y2: cli_values.region
         raise ValueError(f"--region {x1:g},{y1:g},{x2:g},{y2:g} lies outside the {w}x{h} image")
     q = args.prompt or "[regcap] What is in {box}?"
