@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The GPU figures of docs/benchmarks.md ("GPU training"): the Qwen2.5-1.5B recipe with random weights,
+# The GPU figures of docs/benchmarks/gpu_train.md ("GPU training"): the Qwen2.5-1.5B recipe with random weights,
 # bf16, ZeRO-2, gradient checkpointing, once with LoRA (the recipe) and once fully fine-tuned.
 #   bash bench/gpu_check.sh OUT_DIR      (needs a CUDA GPU; the Python environment of the README; STEPS=40 and LLMS="lora full" by default;
 #   PYTHON=.venv/bin/python for another interpreter than python3, as bench/gpu_smoke.sh passes its own)

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU paths that the CPU test suite cannot reach, in one call of about 8 minutes on one H200
-# (results: docs/benchmarks.md, "GPU checks"). Each part runs under its own time limit and is
+# (results: docs/benchmarks/gpu_checks.md, "GPU checks"). Each part runs under its own time limit and is
 # reported PASS or FAIL in OUT/summary.txt; a failed part does not stop the others.
 #   1. train: the default model's encoder pretraining (contrastive + dense presence target) and a
 #      LoRA fine-tune of the bundled model (the multi-sensor stage's recipe), on CUDA in fp32 and bf16;

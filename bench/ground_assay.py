@@ -150,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
                         "before them, where each visual token can attend to it")
     p.add_argument("--no-oracle", action="store_true", help="skip the oracle row")
     p.add_argument("--scene", action="append", default=[], metavar="KEY=VALUE",
-                   help="scene config override, e.g. min_object_px=0 for the nominal sizes of docs/benchmarks.md (g)")
+                   help="scene config override, e.g. min_object_px=0 for the nominal sizes of docs/benchmarks/ground_assay.md")
     p.add_argument("--out", type=Path, help="also write the rows as JSON")
     a = p.parse_args(argv)
     check_counts(p, a)

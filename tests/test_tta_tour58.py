@@ -68,7 +68,7 @@ def test_the_docs_quote_the_memory_plan_of_today_beside_the_measured_figures(mon
         for answer in (514, None):
             (row,) = plan.plan(inv, 817, 1, ["zero2"], [(1, 1, 141)], answer)
             said[llm, answer] = f"{row.state_gb + 16 * row.act_gb:.1f}"  # micro-batch 16, reserve aside
-    bench = (Path(REPO) / "docs/benchmarks.md").read_text()
+    bench = (Path(REPO) / "docs/benchmarks/gpu_train.md").read_text()
     part = bench[bench.index("**Against the memory plan.**"):][:900]
     assert re.findall(r"(LoRA|full): ([\d.]+) GiB against", part) == [("LoRA", said["lora", 514]),
                                                                       ("full", said["full", 514])]
