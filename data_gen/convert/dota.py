@@ -135,13 +135,17 @@ def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
 
 
 def _line_problem(parts: list[str]) -> str:
-    """What is wrong with a label line split into ``parts``: fields separated by commas (a CSV export's
-    ``10,10,…,ship,0``), too few numbers (a triangle's 6), no class, or a number among the class words; "" for a line
-    that starts with no number."""
-    fields = re.split(r"\s*,\s*", " ".join(parts))  # not a decimal comma's "10,5 20,5 …": "5 20" is no number
-    if len(fields) > 8 and all(re.fullmatch(r"[-+]?[\d.]+", w) for w in fields[:8]):
-        # "10,10,…,ship,0" (a CSV export) read as one field: "not a label line" said nothing of why
-        return "fields separated by commas; DOTA separates x1 y1 … x4 y4 class difficult by spaces"
+    """What is wrong with a label line split into ``parts``: fields separated by commas or semicolons (a CSV
+    export's ``10,10,…,ship,0``), too few numbers (a triangle's 6), no class, or a number among the class words; ""
+    for a line that starts with no number."""
+    line = " ".join(parts)
+    for sep, name, number in ((",", "commas", r"[-+]?[\d.]+"), (";", "semicolons", r"[-+]?[\d.,]*\d[\d.,]*")):
+        # "10,10,…,ship,0" (a CSV export) or "10,5;10;…;ship;0" (one of a decimal-comma locale) read as one field:
+        # "not a label line" said nothing of why; not a decimal comma's "10,5 20,5 …": "5 20" is no number
+        fields = re.split(rf"\s*{sep}\s*", line)
+        if len(fields) > 8 and all(re.fullmatch(number, w) for w in fields[:8]):
+            point = " with decimal points" if any("," in w for w in fields[:8]) else ""
+            return f"fields separated by {name}; DOTA separates x1 y1 … x4 y4 class difficult by spaces{point}"
     n = 0
     for w in parts[:8]:
         try:

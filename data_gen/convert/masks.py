@@ -188,6 +188,11 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                 colormap = _colormap(ds) if not (rgb or grey_levels) and ds.count == 1 else None
             if not (rgb or grey_levels) and nodata not in (None, 0) and not np.isnan(nodata):
                 if n := int(np.count_nonzero(none := a[0] == nodata)):
+                    if 0 < n < none.size and not np.any(a[0][~none]):  # 0 and nodata alone: the class read as none
+                        raise ConversionError(
+                            f"{path}: its only value besides 0 is {nodata:g}, its GeoTIFF nodata: read so, its {n} "
+                            f"pixel(s) of it are no data and the mask empty; if {nodata:g} marks the class, unset the "
+                            f"nodata (gdal_edit.py -unsetnodata {path}) and convert again")
                     a = np.where(none, np.zeros((), a.dtype), a[0])[None]  # (1, h, w)
                     if out is not None:
                         out.note("label_pixels_nodata", n)
@@ -223,7 +228,12 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                 _one_grey(path, np.moveaxis(np.asarray(im.convert("RGB")), -1, 0))
             grey = np.asarray(im.convert("L"))  # (H, W)
             if not grey_levels and "A" in im.getbands():  # a binary mask's transparent pixels are no class
-                grey = np.where(np.asarray(im.getchannel("A")) == 0, np.uint8(0), grey)  # (white ones were)
+                alpha = np.asarray(im.getchannel("A"))  # (H, W)
+                grey = np.where(alpha == 0, np.uint8(0), grey)  # (white ones were)
+                if not grey.any() and alpha.any() and not alpha.all():  # black drawn on transparent: read empty
+                    if out is not None:
+                        out.note("labels_read_by_alpha")
+                    return alpha  # (H, W) the drawn shape: opaque pixels are the class
             return grey
     except ConversionError:
         raise

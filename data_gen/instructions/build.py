@@ -15,7 +15,7 @@ from data_gen.instructions.builders import Sample, Skip, View, build_cap, build_
 from data_gen.instructions.builders_geo import build_change, build_det, build_ground, build_regcap, build_seg
 from data_gen.instructions.config import InstructionConfig
 from data_gen.instructions.stats import answer_tokens
-from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS
+from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS, task_name
 
 BUILDERS = {"cls": build_cls, "vqa": build_vqa, "cap": build_cap, "count": build_count, "det": build_det,
             "ground": build_ground, "regcap": build_regcap, "seg": build_seg, "change": build_change}
@@ -129,9 +129,10 @@ def task_overrides(tasks: str, weights: dict | None = None) -> list[str]:
     det has count 0 in its config.yaml). ValueError naming --tasks and any name that is no task."""
     import difflib
 
-    # "[det]" as prompts tag it, "[det, ground]" as YAML lists it; "[]" or "[det,]" leave a blank name, read past as
+    # "[det]" as prompts tag it, "[det, ground]" as YAML lists it, each name read by tokens.task_name (one bracket
+    # pair, as a record's task: "[[det]]" is refused as "[det]"); "[]" or "[det,]" leave a blank name, read past as
     # "det," is (it was refused as "'' is no task", naming nothing given)
-    names = [n for t in tasks.split(",") if (n := t.strip().lower().strip("[]").strip())]
+    names = [n for t in tasks.split(",") if (n := task_name(t))]
     if not names:
         raise ValueError(f"--tasks {tasks!r} names no task; tasks are {', '.join(TASKS)}")
     if twice := sorted({t for t in names if names.count(t) > 1}, key=names.index):  # det,DET: made once, unsaid

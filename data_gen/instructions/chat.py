@@ -51,9 +51,11 @@ def _files(im: dict) -> list[str]:
 
 
 def check_turns(turns: int, seed: int) -> None:
-    """ValueError naming them unless ``turns`` >= 2 and ``seed`` >= 0."""
+    """ValueError naming them, and what to give, unless ``turns`` >= 2 and ``seed`` >= 0."""
     if turns < 2 or seed < 0:
-        raise ValueError(f"turns must be at least 2 and seed >= 0, got turns={turns}, seed={seed}")
+        do = ("give --turns 2 or more (default 3): a conversation of one turn is the single-turn record --src holds "
+              "as it is" if turns < 2 else "give --seed 0 or more (default 0)")
+        raise ValueError(f"turns must be at least 2 and seed >= 0, got turns={turns}, seed={seed}: {do}")
 
 
 def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:

@@ -231,6 +231,8 @@ def load_scene(path: Path) -> dict:
         scene = json.loads(Path(path).read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:  # cut short by a killed run, or not JSON
         raise ValueError(f"{path}: not valid JSON ({e})") from e
+    if isinstance(scene, dict) and isinstance(scene.get("split"), str):  # "TRAIN", " val": any case, as --tasks
+        scene["split"] = scene["split"].strip().lower()
     _check_scene(scene, path)
     return scene
 
@@ -267,7 +269,7 @@ def _check_scene(scene, path: Path) -> None:
             if c["type"] not in _CHANGE_TYPES:
                 return f"changes[{j}] has type {c['type']!r}, not one of {', '.join(_CHANGE_TYPES)}"
         if scene.get("split", "train") not in SPLITS:
-            return f"split {scene['split']!r} is not one of {', '.join(SPLITS)}"
+            return f"split {scene['split']!r} is not one of {', '.join(SPLITS)} (any case)"
         return ""
 
     if why := problem():

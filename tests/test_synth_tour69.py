@@ -1,0 +1,179 @@
+"""Stop 69, area G: --tasks read by tokens.task_name, a scene's split in any case, chat's --turns refusal saying what
+to give, a DOTA line of semicolons, a label mask drawn black on transparent, and a 0/255 GeoTIFF mask whose nodata
+is its class."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from convert_helpers import convert, png
+from PIL import Image
+
+from rsvlm.tokens import TASKS, task_name
+
+
+@pytest.mark.parametrize("given", ["det", "DET", "[det]", " [Det] ", "[[det]]", "[det", "det]", "[ det ]"])
+def test_tasks_reads_each_name_as_a_records_task_is_read(given):
+    # "[[det]]" was read as det (every bracket stripped) while a record's task "[[det]]" is refused: one rule now
+    from data_gen.instructions.build import task_overrides
+
+    meant = task_name(given)
+    if meant not in TASKS:
+        with pytest.raises(ValueError, match=re.escape(f"--tasks {given!r}: '[det]' is no task (did you mean 'det'?)")):
+            task_overrides(given)
+        return
+    kept = set(TASKS) - {o.split(".")[-1].removesuffix("=0") for o in task_overrides(given)}
+    assert kept == {meant}
+
+
+def _scene_split(out: Path, split: str) -> None:
+    for path in sorted((out / "scenes").glob("*.json")):
+        scene = json.loads(path.read_text())
+        scene["split"] = split
+        path.write_text(json.dumps(scene))
+
+
+@pytest.fixture(scope="module")
+def synth_set(tmp_path_factory) -> Path:
+    from data_gen.__main__ import main
+
+    out = tmp_path_factory.mktemp("synth") / "s"
+    assert main(["synth", "--out", str(out), "--n", "3", "--size", "32", "--no-progress"]) == 0
+    return out
+
+
+@pytest.mark.parametrize(("split", "file"), [("TRAIN", "train"), (" Val ", "val"), ("Test", "test")])
+def test_a_scene_split_in_another_case_is_its_split(synth_set, tmp_path, split, file):
+    # "TRAIN" was refused ("split 'TRAIN' is not one of train, val, test") while --tasks DET is read
+    import shutil
+
+    from data_gen.__main__ import main
+
+    out = tmp_path / "s"
+    shutil.copytree(synth_set, out)
+    _scene_split(out, split)
+    assert main(["rebuild", "--dir", str(out), "--prefix", "p_", "--no-progress"]) == 0
+    got = {s: len((out / f"p_{s}.jsonl").read_text().splitlines()) for s in ("train", "val", "test")}
+    assert got[file] > 0 and sum(got.values()) == got[file]
+
+
+def test_a_scene_split_of_no_split_says_any_case_is_read(synth_set, tmp_path, capsys):
+    import shutil
+
+    from data_gen.__main__ import main
+
+    out = tmp_path / "s"
+    shutil.copytree(synth_set, out)
+    _scene_split(out, "Dev")
+    assert main(["rebuild", "--dir", str(out), "--prefix", "p_", "--no-progress"]) == 2
+    assert "(split 'dev' is not one of train, val, test (any case))" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["--turns", "0"], "got turns=0, seed=0: give --turns 2 or more (default 3): a conversation of one turn is the "
+                       "single-turn record --src holds as it is"),
+    (["--turns", "1", "--seed", "-1"], "got turns=1, seed=-1: give --turns 2 or more (default 3): a conversation of "
+                                       "one turn is the single-turn record --src holds as it is"),
+    (["--seed", "-1"], "got turns=3, seed=-1: give --seed 0 or more (default 0)"),
+])
+def test_chat_turns_refusal_says_what_to_give(tmp_path, capsys, argv, says):
+    # "turns must be at least 2 and seed >= 0, got turns=0, seed=0" said what was wrong, not what to give
+    from data_gen.__main__ import main
+
+    assert main(["chat", "--src", str(tmp_path / "r.jsonl"), "--out", str(tmp_path / "c.jsonl"), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: turns must be at least 2 and seed >= 0, ") and err.rstrip().endswith(says)
+
+
+def _dota(tmp_path: Path, lines: list[str]) -> dict:
+    png(tmp_path / "d" / "images" / "a.png", 100, 80)
+    (tmp_path / "d" / "labelTxt").mkdir()
+    (tmp_path / "d" / "labelTxt" / "a.txt").write_text("\n".join(lines) + "\n")
+    stats, _ = convert(tmp_path / "o", "dota", "--src", str(tmp_path / "d"))
+    return stats
+
+
+@pytest.mark.parametrize(("line", "after"), [
+    ("10;10;40;10;40;30;10;30;ship;0", ""),
+    ("10 ; 10 ; 40 ; 10 ; 40 ; 30 ; 10 ; 30 ; small-vehicle ; 0", ""),
+    ("10,5;10,5;40;10;40;30;10;30;ship;0", " with decimal points"),  # a decimal-comma locale's CSV
+])
+def test_a_dota_line_of_semicolons_says_dotas_fields_are_separated_by_spaces(tmp_path, line, after):
+    # commas got the hint; semicolons (a CSV export where the comma is the decimal mark) got the bare line
+    stats = _dota(tmp_path, [line, "10 10 40 10 40 30 10 30 ship 0"])
+    assert stats["skipped"] == {"unparsable_line": 1} and stats["records"] > 0
+    assert stats["skipped_examples"]["unparsable_line"].endswith(
+        f"a.txt:1: unparsable_line (fields separated by semicolons; DOTA separates x1 y1 … x4 y4 class difficult by "
+        f"spaces{after}: {line})")
+
+
+def _rgba_label(tmp_path: Path, rgb: int, alpha: np.ndarray) -> tuple[Path, Path]:
+    img = png(tmp_path / "img" / "a.png", 64, 48)
+    lab = tmp_path / "lab" / "a.png"
+    lab.parent.mkdir()
+    a = np.zeros((48, 64, 4), np.uint8)  # (H, W, RGBA)
+    a[..., :3], a[..., 3] = rgb, alpha
+    a[10:30, 10:40, :3] = 0  # the object: drawn black
+    Image.fromarray(a, "RGBA").save(lab)
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(img)
+    return img.parent, lab.parent
+
+
+@pytest.mark.parametrize("background", [0, 255])  # the transparent pixels' colour: black or white
+def test_a_mask_drawn_black_on_transparent_is_read_by_its_alpha(tmp_path, background):
+    # it read as empty (black object, transparent background both 0): "no records written", the class lost unsaid
+    alpha = np.zeros((48, 64), np.uint8)
+    alpha[10:30, 10:40] = 255
+    images, labels = _rgba_label(tmp_path, background, alpha)
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(images), "--labels", str(labels),
+                          "--binary", "building")
+    assert stats["notes"]["labels_read_by_alpha"] == 1 and len(recs) == 1
+    from convert_helpers import objs, same_ring
+
+    (obj,) = objs(recs[0])
+    assert same_ring(obj["coords"], [[10, 10], [40, 10], [40, 30], [10, 30]], 64)
+
+
+def test_an_opaque_black_mask_is_empty_still(tmp_path):
+    # alpha 255 everywhere draws no shape: the mask is its colours', which hold no class
+    images, labels = _rgba_label(tmp_path, 0, np.full((48, 64), 255, np.uint8))
+    stats, _ = convert(tmp_path / "o", "masks", "--images", str(images), "--labels", str(labels), "--binary", "building")
+    assert stats["records"] == 0 and stats["notes"] == {"images_without_objects_not_read": 1}
+
+
+def _tif_label(path: Path, data: np.ndarray, nodata: float) -> None:
+    import rasterio
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with rasterio.open(path, "w", driver="GTiff", width=data.shape[1], height=data.shape[0], count=1,
+                       dtype="uint8", nodata=nodata) as ds:
+        ds.write(data[None])  # (1, H, W)
+
+
+def test_a_0_255_mask_whose_nodata_is_255_is_skipped_with_a_hint(tmp_path):
+    # every 255 was read as nodata: the mask empty, "images_without_objects_not_read", the class lost unsaid
+    png(tmp_path / "img" / "a.png", 64, 48)
+    lab = np.zeros((48, 64), np.uint8)
+    lab[10:30, 10:40] = 255
+    _tif_label(tmp_path / "lab" / "a_mask.tif", lab, 255)
+    stats, _ = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels", str(tmp_path / "lab"),
+                       "--binary", "building")
+    assert stats["skipped"] == {"unreadable_label": 1} and stats["records"] == 0
+    said = stats["skipped_examples"]["unreadable_label"]
+    assert "its only value besides 0 is 255, its GeoTIFF nodata: read so, its 600 pixel(s) of it are no data" in said
+    assert said.endswith(f"unset the nodata (gdal_edit.py -unsetnodata {tmp_path / 'lab' / 'a_mask.tif'}) and "
+                         "convert again)")
+
+
+def test_a_0_1_mask_whose_nodata_is_255_keeps_its_nodata(tmp_path):
+    png(tmp_path / "img" / "a.png", 64, 48)
+    lab = np.zeros((48, 64), np.uint8)
+    lab[10:30, 10:40], lab[:, 60:] = 1, 255  # 255: a nodata collar
+    _tif_label(tmp_path / "lab" / "a_mask.tif", lab, 255)
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels",
+                          str(tmp_path / "lab"), "--binary", "building")
+    assert len(recs) == 1 and stats["notes"]["label_pixels_nodata"] == 48 * 4 and stats["skipped"] == {}
