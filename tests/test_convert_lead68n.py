@@ -1,5 +1,6 @@
 """Stop 68, area N: one rule for a record's task (``rsvlm.tokens.task_name``), read by the records loader and the
-LLaVA converter alike; a ``mostly_outside_image`` skip says how much of the object was inside."""
+LLaVA converter alike; a ``mostly_outside_image`` skip says how much of the object was inside. With stop 68 area
+S2's converter tests (DOTA's separator, llava's missing image and unknown tasks, --src to coco/masks/geojson)."""
 
 from __future__ import annotations
 
@@ -104,3 +105,119 @@ def test_printed_stats_are_escaped_where_stdout_cannot_hold_them(tmp_path, monke
     stats = _voc(tmp_path, (51, 21, 150.4, 40))
     stream.flush()
     assert json.loads(stream.buffer.getvalue().decode("ascii")) == stats
+
+
+def _dota(tmp_path: Path, lines: list[str]) -> dict:
+    png(tmp_path / "d" / "images" / "a.png", 100, 80)
+    (tmp_path / "d" / "labelTxt").mkdir()
+    (tmp_path / "d" / "labelTxt" / "a.txt").write_text("\n".join(lines) + "\n")
+    stats, _ = convert(tmp_path / "o", "dota", "--src", str(tmp_path / "d"))
+    return stats
+
+
+@pytest.mark.parametrize("line", ["10,10,40,10,40,30,10,30,ship,0", "10, 10, 40, 10, 40, 30, 10, 30, small-vehicle, 0",
+                                  "10,10,40,10,40,30,10,30,ship"])
+def test_a_dota_line_of_commas_says_dotas_fields_are_separated_by_spaces(tmp_path, line):
+    stats = _dota(tmp_path, [line, "10 10 40 10 40 30 10 30 ship 0"])
+    assert stats["skipped"] == {"unparsable_line": 1} and stats["records"] > 0  # counted as before
+    assert stats["skipped_examples"]["unparsable_line"].endswith(
+        f"a.txt:1: unparsable_line (fields separated by commas; DOTA separates x1 y1 … x4 y4 class difficult by "
+        f"spaces: {line})")
+
+
+def test_a_dota_line_of_decimal_commas_is_not_said_to_be_comma_separated(tmp_path):
+    stats = _dota(tmp_path, ["10,5 10,5 40 10 40 30 10 30 ship 0", "10 10 40 10 40 30 10 30 ship 0"])
+    assert stats["skipped_examples"]["unparsable_line"].endswith("a.txt:1: unparsable_line (10,5 10,5 40 10 40 30 10 "
+                                                                 "30 ship 0)")
+
+
+def test_a_dota_line_of_no_numbers_with_commas_is_no_label_line_still(tmp_path):
+    stats = _dota(tmp_path, ["source, DOTA, v1", "10 10 40 10 40 30 10 30 ship 0"])
+    assert stats["skipped_examples"]["unparsable_line"].endswith("a.txt:1: unparsable_line (source, DOTA, v1)")
+
+
+_CONVS = [{"from": "human", "value": "<image>\nWhat is it?"}, {"from": "gpt", "value": "a harbour"}]
+
+
+def test_a_llava_missing_image_says_the_folder_searched(tmp_path):
+    stats, _ = llava_rows(tmp_path, [{"id": "a", "image": "train/b.png", "conversations": _CONVS},
+                                     {"id": "b", "image": "a.png", "conversations": _CONVS}])
+    imgs = tmp_path / "imgs"
+    assert stats["skipped"] == {"missing_image": 1}
+    assert stats["skipped_examples"]["missing_image"].endswith(
+        f"record 0: missing_image ({imgs / 'train' / 'b.png'}: no such file under --images {imgs})")
+
+
+def test_a_llava_missing_image_of_an_absolute_path_names_no_folder(tmp_path):
+    gone = tmp_path / "elsewhere" / "b.png"
+    stats, _ = llava_rows(tmp_path, [{"id": "a", "image": str(gone), "conversations": _CONVS}])
+    assert stats["skipped_examples"]["missing_image"].endswith(f"missing_image ({gone}: no such file)")
+
+
+def test_llava_unknown_tasks_are_named_in_the_notes(tmp_path):
+    # "unknown_task_left_out": 4 said nothing of which values to map; "[]" was left out unsaid
+    rows = [{"id": str(i), "image": "a.png", "task": t, "conversations": _CONVS}
+            for i, t in enumerate(["detect", "detect", "Caption", "[]", 7, "det", "chat", "  ", None])]
+    rows.append({"id": "gone", "image": "b.png", "task": "segment", "conversations": _CONVS})  # skipped: not counted
+    notes = llava_rows(tmp_path, rows)[0]["notes"]
+    assert notes["unknown_task_left_out"] == 5
+    assert notes["unknown_task_left_out, the tasks given: 'detect' (2), 'Caption' (1), '[]' (1), 7 (1)"] == 4
+
+
+def test_llava_unknown_tasks_name_five_and_count_the_rest(tmp_path):
+    rows = [{"id": str(i), "image": "a.png", "task": f"t{i}", "conversations": _CONVS} for i in range(7)]
+    notes = llava_rows(tmp_path, rows)[0]["notes"]
+    assert notes["unknown_task_left_out, the tasks given: 't0' (1), 't1' (1), 't2' (1), 't3' (1), 't4' (1) "
+                 "and 2 more"] == 7
+
+
+@pytest.mark.parametrize(("xmin", "min_visible", "says"), [
+    ("72", "0.3", "29% of it inside, under --min-visible 0.3"),  # 29 of 100 px: 28.999…% read "28%"
+    ("71.0000001", "0.3", "29% of it inside, under --min-visible 0.3"),  # 29.9999999 px: never the 30% it is under
+    ("42", "0.6", "59% of it inside, under --min-visible 0.6"),
+])
+def test_a_mostly_outside_share_is_floored_past_float_noise(tmp_path, xmin, min_visible, says):
+    png(tmp_path / "JPEGImages" / "a.jpg", 100, 80)
+    (tmp_path / "Annotations").mkdir()
+    (tmp_path / "Annotations" / "a.xml").write_text(  # VOC's 1-based xmin: a box 100 px wide from xmin - 1
+        "<annotation><filename>a.jpg</filename><size><width>100</width><height>80</height></size>"
+        "<object><name>plane</name><bndbox><xmin>11</xmin><ymin>11</ymin><xmax>30</xmax><ymax>30</ymax></bndbox>"
+        "</object>"
+        f"<object><name>ship</name><bndbox><xmin>{xmin}</xmin><ymin>11</ymin><xmax>{float(xmin) + 99:.7f}"
+        "</xmax><ymax>30</ymax></bndbox></object></annotation>")
+    stats, _ = convert(tmp_path / "o", "voc", "--src", str(tmp_path / "Annotations"), "--min-visible", min_visible)
+    assert stats["skipped"] == {"mostly_outside_image": 1}
+    assert stats["skipped_examples"]["mostly_outside_image"].endswith(f"px image: {says})")
+
+
+def test_a_long_unknown_task_is_named_by_its_head(tmp_path):
+    rows = [{"id": "a", "image": "a.png", "task": "Describe " + "the harbour " * 100, "conversations": _CONVS}]
+    notes = llava_rows(tmp_path, rows)[0]["notes"]
+    said = next(k for k in notes if k.startswith("unknown_task_left_out, the tasks given: "))
+    assert said == "unknown_task_left_out, the tasks given: 'Describe the harbour the harbour the h… (1)"
+
+
+@pytest.mark.parametrize(("fmt", "takes"), [
+    ("coco", "--ann (COCO instances JSON), --images (image folder)"),
+    ("geojson", "--images (GeoTIFF file or folder), --labels (GeoJSON file or folder)"),
+    ("masks", "--images (image folder or file), --labels (label-mask folder or file)"),
+])
+@pytest.mark.parametrize("src", [["--src", "a.json"], ["--src=a.json"]])
+def test_src_to_a_converter_of_other_inputs_names_them(tmp_path, capsys, fmt, takes, src):
+    # "--src is no option: did you mean --strict?": the nearest spelling, not the input coco takes
+    from data_gen.convert import main
+
+    with pytest.raises(SystemExit) as e:
+        main([fmt, *src, "--out", str(tmp_path / "o")])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert err.rstrip().endswith(f"error: {fmt} takes no --src (the other converters' input): its inputs are {takes}")
+    assert "--strict" not in err.splitlines()[-1] and not (tmp_path / "o").exists()
+
+
+def test_src_after_double_dash_is_left_to_the_parser(tmp_path, capsys):
+    from data_gen.convert import main
+
+    with pytest.raises(SystemExit):
+        main(["coco", "--out", str(tmp_path / "o"), "--", "--src"])
+    assert "takes no --src" not in capsys.readouterr().err
