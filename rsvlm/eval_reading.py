@@ -17,8 +17,8 @@ from rsvlm.predictions import asked_digest
 
 
 def predictions_given(data: Path) -> str | None:
-    """Why ``data`` cannot be the test set where it holds predictions (``holds_predictions``: rsvlm eval's own --out
-    given as --data, "field 'conversations': missing" of each line) or LLaVA's questions (``is_llava_question``);
+    """Why ``data`` cannot be the test set where it holds predictions (its first row ``is_prediction``: rsvlm eval's own
+    --out given as --data, "field 'conversations': missing" of each line) or LLaVA's questions (``is_llava_question``);
     None otherwise."""
     if is_llava_question(row := head_row(data)):
         return f"--data {llava_questions(data)}"
@@ -52,11 +52,6 @@ def is_prediction(row: object) -> bool:
     model_vqa). The one rule of rsvlm eval's --data check and the scorers' swapped-file check (each had its own)."""
     return isinstance(row, dict) and "conversations" not in row and (
         "answer" in row or "objects" in row or "text" in row and ("id" in row or "question_id" in row))
-
-
-def holds_predictions(path: str | Path) -> bool:
-    """Whether the first line or item of ``path`` (``head_row``) ``is_prediction``."""
-    return is_prediction(head_row(path))
 
 
 def head_row(path: str | Path) -> object:

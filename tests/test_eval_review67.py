@@ -24,7 +24,7 @@ def small_cap(monkeypatch):
             read.append(len(line := self.f.readline(*a)))
             return line
 
-        def read(self, *a):  # holds_predictions reads the head whole (stop 68: one rule with the scorers')
+        def read(self, *a):  # head_row reads the head whole (stop 68: one rule with the scorers')
             read.append(len(data := self.f.read(*a)))
             return data
 

@@ -76,7 +76,7 @@ def test_predictions_as_gt_are_told_when_their_first_line_is_longer_than_the_hea
     swapped?" became "field 'conversations': missing or empty". The keys the head holds tell it now."""
     from eval.inputs import ScoreError, load_gt
     from rsvlm.data import records_shape
-    from rsvlm.eval_reading import holds_predictions
+    from rsvlm.eval_reading import head_row, is_prediction
 
     row = {"id": "a", "task": "seg", "answer": "<ref>x</ref><poly>" + "<loc_1><loc_2>" * (records_shape.HEAD_CAP // 14)
            + "</poly>"}
@@ -87,7 +87,7 @@ def test_predictions_as_gt_are_told_when_their_first_line_is_longer_than_the_hea
     rec = {"id": "a", "images": [], "conversations": [{"from": "human", "value": "[vqa] x" * (records_shape.HEAD_CAP // 7)},
                                                       {"from": "gpt", "value": "y"}], "answer": "z"}
     path.write_text(json.dumps(rec) + "\n")  # a record with an "answer" beside its conversations: no predictions
-    assert not holds_predictions(path)
+    assert not is_prediction(head_row(path))
 
 
 def test_loc_error_names_the_lines_of_the_records_it_leaves_out(tmp_path, monkeypatch, capsys):
