@@ -49,6 +49,7 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
             continue
         seen.add(Path(p).resolve())
         unique.append(p)
+    left_out = []  # --dir's files that are no score file, each noted: counted at the end
     for p, label in zip(unique, source_labels(unique)):
         try:
             s = json.loads(Path(p).read_text())
@@ -57,13 +58,16 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
         except IsADirectoryError:  # was "[Errno 21] Is a directory: 'scores'"
             if skip_foreign:  # a folder named *.json in --dir
                 print(f"note: {p} is a folder, so no eval score file; left out", file=sys.stderr)
+                left_out.append(p)
                 continue
             raise common.ScoreError(f"--scores {p} is a folder: give its score files, or --dir {p}") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            why = (f"{e.msg} at line {e.lineno}" if isinstance(e, json.JSONDecodeError)
+            why = (f"{e.msg.removesuffix(' at')} at line {e.lineno}" + (f" column {e.colno}" if e.msg.endswith(" at") else "")
+                   if isinstance(e, json.JSONDecodeError)  # "Unterminated string starting at": was "… at at line 1"
                    else f"not UTF-8 text: {e.reason} at byte {e.start}")
             if skip_foreign:  # a predictions JSONL saved as .json beside the scores: it stopped the whole report
                 print(f"note: {p} is not JSON ({why}), so no eval score file; left out", file=sys.stderr)
+                left_out.append(p)
                 continue
             lines = isinstance(e, json.JSONDecodeError) and e.msg == "Extra data" and e.colno == 1  # a second line
             raise common.ScoreError(f"{p}: not JSON ({why})" + (
@@ -74,14 +78,40 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
             what = "a report (python -m eval.report's JSON), not a score file" if report else "not an eval score file"
             if skip_foreign:
                 print(f"note: {p} is {what}; left out", file=sys.stderr)
+                left_out.append(p)
                 continue
             rows = s["metrics"] if report and isinstance(s["metrics"], list) else []
             sources = list(dict.fromkeys(str(r["source"]) for r in rows if isinstance(r, dict) and "source" in r))
             raise common.ScoreError(f"{p}: {what}" + (f": give the score files it tables ({', '.join(sources[:3])}"
                                                       f"{', …' if len(sources) > 3 else ''})" if sources else "")
                                     + ("" if report else " (no 'task'/'headline' keys)"))
+        if why := malformed(s):  # a score file edited or written by another tool: a traceback from the tables
+            if not skip_foreign:
+                raise common.ScoreError(f"{p}: a score file whose {why}; score the predictions again (python -m "
+                                        f"eval.TASK --out {p})")
+            print(f"note: {p} is a score file whose {why}; left out", file=sys.stderr)
+            left_out.append(p)
+            continue
         out.append({**s, "_source": label, "_path": Path(p)})
+    if left_out and out:  # the notes above may be many screens apart: what the report lacks, in one line
+        print(f"note: {len(left_out)} of the {len(unique)} .json file(s) read were left out (first: {left_out[0]}); "
+              f"the report tables the other {len(out)}", file=sys.stderr)
     return out
+
+
+def malformed(s: dict) -> str | None:
+    """What in score file ``s`` is not as ``build`` reads it (a ``headline`` that is no list of metric names, a
+    ``by_modality`` that is no mapping of modalities to scores, a ``run`` that is no mapping), else None."""
+    if not isinstance(s["task"], str):
+        return f"'task' is {json.dumps(s['task'])[:40]}, not a task name"
+    if not isinstance(s["headline"], list) or not all(isinstance(k, str) for k in s["headline"]):
+        return f"'headline' is {json.dumps(s['headline'])[:40]}, not a list of metric names"
+    bym = s.get("by_modality", {})
+    if not isinstance(bym, dict) or not all(isinstance(v, dict) for v in bym.values()):
+        return f"'by_modality' is {json.dumps(bym)[:40]}, not a mapping of modalities to their scores"
+    if s.get("run") is not None and not isinstance(s["run"], dict):
+        return f"'run' is {json.dumps(s['run'])[:40]}, not a mapping (model, options)"
+    return None
 
 
 def build(scores: list[dict]) -> dict:
