@@ -177,3 +177,16 @@ def test_a_0_1_mask_whose_nodata_is_255_keeps_its_nodata(tmp_path):
     stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels",
                           str(tmp_path / "lab"), "--binary", "building")
     assert len(recs) == 1 and stats["notes"]["label_pixels_nodata"] == 48 * 4 and stats["skipped"] == {}
+
+
+@pytest.mark.parametrize(("given", "says"), [
+    ("rgb,sar", "('rgb' is not); 'rgb' is optical here"),
+    ("Thermal, Multispectral", "('thermal', 'multispectral' are not); 'thermal' is ir, 'multispectral' is msi here"),
+    ("foo", "('foo' is not)"),
+])
+def test_synth_modalities_of_other_words_name_ours(tmp_path, capsys, given, says):
+    # "--modalities rgb" said only "'rgb' is not": the word a user of RGB tiles types, unmapped
+    from data_gen.__main__ import main
+
+    assert main(["synth", "--out", str(tmp_path / "s"), "--n", "1", "--modalities", given, "--no-progress"]) == 2
+    assert capsys.readouterr().err.rstrip().endswith(says) and not (tmp_path / "s").exists()

@@ -56,6 +56,10 @@ def make_scene(i: int, split: str, *, cfg: SynthConfig, out: Path, seed: int, re
     return gt, recs, skipped, wanted, graph.too_small, graph.not_fitted
 
 
+MODALITY_WORDS = {"rgb": "optical", "rgbn": "msi", "aerial": "optical", "multispectral": "msi", "ms": "msi",
+                  "radar": "sar", "thermal": "ir", "infrared": "ir", "tir": "ir", "lwir": "ir"}  # others' words for ours
+
+
 def check_config(cfg: SynthConfig) -> None:
     bad = [m for m in cfg.modalities if m not in MODALITIES]
     if not cfg.modalities:
@@ -63,8 +67,10 @@ def check_config(cfg: SynthConfig) -> None:
     if bad:
         cased = lower_case_of(bad, MODALITIES)  # --modalities takes any case, YAML not
         lower = f"; in lower case: {', '.join(cased)}" if cased else ""
+        meant = [f"{m!r} is {MODALITY_WORDS[str(m).lower()]}" for m in bad if str(m).lower() in MODALITY_WORDS]
         raise ValueError(f"modalities {cfg.modalities}: each must be one of {', '.join(MODALITIES)} "
-                         f"({', '.join(map(repr, bad))} {'is' if len(bad) == 1 else 'are'} not{lower})")
+                         f"({', '.join(map(repr, bad))} {'is' if len(bad) == 1 else 'are'} not{lower})"
+                         + (f"; {', '.join(meant)} here" if meant else ""))  # "rgb,thermal" said only "are not"
     twice = sorted({m for m in cfg.modalities if cfg.modalities.count(m) > 1})
     if twice:  # each is rendered once: the report's "x N modalities" and the quotas would not add up
         raise ValueError(f"modalities {cfg.modalities}: {', '.join(twice)} named more than once")
