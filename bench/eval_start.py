@@ -4,9 +4,10 @@ its own task's records' alone), in the same run.
 
     .venv/bin/python bench/eval_start.py [--gt TEST.jsonl] [--n 3200] [--repeats 3] [--out results.json]
 
-Without ``--gt`` it writes a mixed synthetic set of ``--n`` records to a temporary folder, a seventh each of det (12
-boxes), ground (1 box), count (points), seg (a polygon), vqa, cls and cap, each about a 1000 px image. CPU seconds
-(``time.process_time``), best of ``--repeats``, after one untimed read of the file.
+Without ``--gt`` it writes a mixed synthetic set of ``--n`` records to a temporary folder, an eighth each of det (12
+boxes), ground (1 box), count (points), seg (a polygon), change (a polygon on a pair), vqa, cls and cap, each about a
+1000 px image. A scorer's records are those it keeps (``eval.change`` a change map's, ``eval.captioning`` a worded
+change's). CPU seconds (``time.process_time``), best of ``--repeats``, after one untimed read of the file.
 """
 
 from __future__ import annotations
@@ -17,20 +18,31 @@ import tempfile
 import time
 from pathlib import Path
 
+from eval.captioning import is_text_change
+from eval.change import is_change_map
 from eval.common import require_at_least_one, require_out_file
 from eval.inputs import load_gt
 from rsvlm.argparsing import Parser
 from rsvlm.data.records import read_records
 
-# scorer -> (its tasks, whether it scores shapes), as each eval.NAME calls common.run
-SCORERS = {"vqa": (("vqa",), False), "classification": (("cls",), False),
-           "captioning": (("cap", "regcap", "change"), False), "detection": (("det",), True),
-           "grounding": (("ground",), True), "segmentation": (("seg",), True), "counting": (("count",), True)}
+
+def worded(record: dict) -> bool:
+    """A record eval.captioning keeps: a caption's, or a change's in words (a change map's is eval.change's)."""
+    return record["task"] != "change" or is_text_change(record)
 
 
-def before(gt: Path, tasks: tuple[str, ...]) -> list[dict]:
-    """What ``load_gt`` read before stop 68: every record, its shapes checked, then those of ``tasks`` kept."""
-    return [r for r in read_records(gt, strict=True) if r["task"] in tasks]
+# scorer -> (its tasks, whether it scores shapes, the records it keeps of them: None for all), as each eval.NAME calls
+# common.run
+SCORERS = {"vqa": (("vqa",), False, None), "classification": (("cls",), False, None),
+           "captioning": (("cap", "regcap", "change"), False, worded), "detection": (("det",), True, None),
+           "grounding": (("ground",), True, None), "segmentation": (("seg",), True, None),
+           "counting": (("count",), True, None), "change": (("change",), True, is_change_map)}
+
+
+def before(gt: Path, tasks: tuple[str, ...], keep=None) -> list[dict]:
+    """What ``load_gt`` read before stop 68: every record, its shapes checked, then those of ``tasks`` (passing
+    ``keep``) kept."""
+    return [r for r in read_records(gt, strict=True) if r["task"] in tasks and (keep is None or keep(r))]
 
 
 def synthetic(n: int) -> list[dict]:
@@ -51,15 +63,19 @@ def synthetic(n: int) -> list[dict]:
         "vqa": lambda i: "yes" if i % 2 else "no",
         "cls": lambda i: "harbor",
         "cap": lambda i: "Several ships are moored along the pier of a harbour.",
+        "change": lambda i: encode([{"kind": "poly", "coords": [[200, 200], [320 + i % 40, 210], [300, 330], [190, 310]],
+                                     "label": "building"}], 1000, 1000),
     }
     tasks = list(answers)
     out = []
     for i in range(n):
         task = tasks[i % len(tasks)]
-        out.append({"id": f"r{i}", "task": task, "images": [{"path": f"img{i}.png", "modality": "optical"}],
-                    "conversations": [{"from": "human", "value": f"<image>\n[{task}] What is shown?"},
+        pair = task == "change"  # a before and an after image, a change map asked for
+        out.append({"id": f"r{i}", "task": task,
+                    "images": [{"path": f"img{i}{t}.png", "modality": "optical"} for t in (("_a", "_b") if pair else ("",))],
+                    "conversations": [{"from": "human", "value": "<image>\n" * (1 + pair) + f"[{task}] What is shown?"},
                                       {"from": "gpt", "value": answers[task](i)}],
-                    "meta": {"width": 1000, "height": 1000}})
+                    "meta": {"width": 1000, "height": 1000, **({"subtask": "change_seg_poly"} if pair else {})}})
     return out
 
 
@@ -90,9 +106,10 @@ def main(argv: list[str] | None = None) -> dict:
             gt.write_text("".join(json.dumps(r) + "\n" for r in synthetic(a.n)))
         load_gt(gt, ("vqa",))  # untimed: imports, the file in the page cache
         rows = []
-        for name, (tasks, shapes) in SCORERS.items():
-            then, _ = best(lambda tasks=tasks: before(gt, tasks), a.repeats)
-            now, (kept, _, _) = best(lambda tasks=tasks, shapes=shapes: load_gt(gt, tasks, geometry=shapes), a.repeats)
+        for name, (tasks, shapes, keep) in SCORERS.items():
+            then, _ = best(lambda tasks=tasks, keep=keep: before(gt, tasks, keep), a.repeats)
+            now, (kept, _, _) = best(lambda tasks=tasks, shapes=shapes, keep=keep: load_gt(gt, tasks, keep, shapes),
+                                     a.repeats)
             rows.append({"scorer": f"python -m eval.{name}", "records": len(kept), "baseline_s": round(then, 3),
                          "now_s": round(now, 3), "ratio": round(now / then, 2) if then else None})
     print(f"load_gt of {a.gt or f'a synthetic set of {a.n} records'}, CPU s, best of {a.repeats}")

@@ -91,7 +91,7 @@ def test_bench_eval_start_reads_every_scorers_records(tmp_path, capsys):
     spec = importlib.util.spec_from_file_location("eval_start", ROOT / "bench" / "eval_start.py")
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    rows = bench.main(["--n", "14", "--repeats", "1", "--out", str(tmp_path / "rows.json")])["rows"]
+    rows = bench.main(["--n", "16", "--repeats", "1", "--out", str(tmp_path / "rows.json")])["rows"]
     assert {r["scorer"]: r["records"] for r in rows} == {f"python -m eval.{s}": 2 for s in (
-        "vqa", "classification", "captioning", "detection", "grounding", "segmentation", "counting")}
+        "vqa", "classification", "captioning", "detection", "grounding", "segmentation", "counting", "change")}
     assert (tmp_path / "rows.json").is_file() and "| `python -m eval.counting` (2) |" in capsys.readouterr().out
