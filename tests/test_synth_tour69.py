@@ -190,3 +190,15 @@ def test_synth_modalities_of_other_words_name_ours(tmp_path, capsys, given, says
 
     assert main(["synth", "--out", str(tmp_path / "s"), "--n", "1", "--modalities", given, "--no-progress"]) == 2
     assert capsys.readouterr().err.rstrip().endswith(says) and not (tmp_path / "s").exists()
+
+
+def test_preview_reads_a_scene_id_in_any_case(synth_set, tmp_path, capsys):
+    # "--scenes S0-000001" was "not under …/scenes (first there: s0-000000)", the scene beside it unsaid
+    from data_gen.synth.preview import main
+
+    first = sorted((synth_set / "scenes").glob("*.json"))[0].stem
+    assert main(["--dir", str(synth_set), "--out", str(tmp_path / "pv"), "--scenes",
+                 f"{first.upper()},{first},scenes/{first.upper()}.JSON"]) == 0
+    assert [p.name.endswith(f"_{first}.png") for p in (tmp_path / "pv").iterdir()] == [True]
+    assert main(["--dir", str(synth_set), "--out", str(tmp_path / "pv"), "--scenes", "X1"]) == 2
+    assert "--scenes X1: not under" in capsys.readouterr().err

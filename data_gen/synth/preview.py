@@ -177,7 +177,10 @@ def main(argv: list[str] | None = None) -> int:
               f"the set it belongs to{their}, or name a scene of --dir by its id", file=sys.stderr)
         return 2
     # each once (s1,s1 drew it twice); a scene JSON's file name or path (ls scenes/) names its id
-    wanted = list(dict.fromkeys(Path(w).stem if w.endswith(".json") else w for w in words))
+    # in any case (S0-000001, as a split or --tasks is read) where no scene has the id as given
+    stems, lower = {q.stem for q in paths}, {q.stem.lower(): q.stem for q in paths}
+    ids = (Path(w).stem if w.lower().endswith(".json") else w for w in words)
+    wanted = list(dict.fromkeys(i if i in stems else lower.get(i.lower(), i) for i in ids))
     missing = [w for w in wanted if not (root / "scenes" / f"{w}.json").is_file()]
     if missing:
         print(f"error: --scenes {', '.join(missing)}: not under {root / 'scenes'} (first there: {paths[0].stem})",
