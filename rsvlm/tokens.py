@@ -15,6 +15,8 @@ IMAGE_TOKEN = "<image>"
 GEOMETRY_TAGS = ("ref", "box", "obb", "point", "poly", "mask")
 TASKS = ("cls", "vqa", "cap", "count", "det", "ground", "regcap", "seg", "change")
 MODALITIES = ("optical", "msi", "sar", "ir")
+MODALITY_WORDS = {"rgb": "optical", "rgbn": "msi", "aerial": "optical", "multispectral": "msi", "ms": "msi",
+                  "radar": "sar", "thermal": "ir", "infrared": "ir", "tir": "ir", "lwir": "ir"}  # others' words for ours
 
 
 def loc_token(i: int) -> str:

@@ -202,3 +202,25 @@ def test_preview_reads_a_scene_id_in_any_case(synth_set, tmp_path, capsys):
     assert [p.name.endswith(f"_{first}.png") for p in (tmp_path / "pv").iterdir()] == [True]
     assert main(["--dir", str(synth_set), "--out", str(tmp_path / "pv"), "--scenes", "X1"]) == 2
     assert "--scenes X1: not under" in capsys.readouterr().err
+
+
+def _record(images: list, first: str) -> dict:
+    return {"id": "r", "images": images, "conversations": [{"from": "human", "value": first},
+                                                           {"from": "gpt", "value": "no"}]}
+
+
+@pytest.mark.parametrize(("rec", "says"), [
+    (_record([{"path": "a.png", "modality": "RGB"}], "<image>\n[vqa] Ships?"),
+     "field 'images[0].modality': 'rgb' is not one of optical, msi, sar, ir ('rgb' is optical here)"),
+    (_record([{"path": "a.png", "modality": "thermal"}], "<image>\n[vqa] Ships?"), "('thermal' is ir here)"),
+    (_record([{"path": "a.png"}], "[vqa] Ships?"),
+     "field 'conversations': 0 <image> placeholder(s) but 1 image(s): put one <image> per image, in order, in the "
+     "human turns (e.g. '<image>\\n[vqa] Is there a ship?')"),
+])
+def test_a_records_refusal_says_what_to_write(rec, says):
+    # "'rgb' is not one of …" and "0 <image> placeholder(s) but 1 image(s)" said what was wrong, not what to write
+    from rsvlm.data.records import RecordError, normalize_record
+
+    with pytest.raises(RecordError) as e:
+        normalize_record(rec, "x.jsonl:1")
+    assert str(e.value).endswith(says)

@@ -24,7 +24,7 @@ from data_gen.synth.config import SynthConfig
 from data_gen.synth.render import rasterise
 from data_gen.synth.scene import RECIPES, check_size, generate_scene
 from data_gen.synth.write import MODALITY_INDEX, render_frame_images, write_scene
-from rsvlm.tokens import MODALITIES
+from rsvlm.tokens import MODALITIES, MODALITY_WORDS
 
 MAX_SCENES = 10_000_000
 _ALWAYS_OBJECTS = {c for c, recipe in RECIPES.items() if any(r[2][0] > 0 for r in recipe)}  # at least one object
@@ -54,10 +54,6 @@ def make_scene(i: int, split: str, *, cfg: SynthConfig, out: Path, seed: int, re
         return gt, [], Counter(), 0, graph.too_small, graph.not_fitted
     recs, skipped, wanted = build_scene_records(gt, masks, cfg.instructions, np.random.default_rng([seed, i, 3]), split)
     return gt, recs, skipped, wanted, graph.too_small, graph.not_fitted
-
-
-MODALITY_WORDS = {"rgb": "optical", "rgbn": "msi", "aerial": "optical", "multispectral": "msi", "ms": "msi",
-                  "radar": "sar", "thermal": "ir", "infrared": "ir", "tir": "ir", "lwir": "ir"}  # others' words for ours
 
 
 def check_config(cfg: SynthConfig) -> None:

@@ -26,7 +26,7 @@ from rsvlm.data import records_shape
 from rsvlm.data.read_report import ReadReport
 from rsvlm.data.records_shape import long_line_wrapper, one_object, read_head
 from rsvlm.geometry import decode
-from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS, opening_tag, opening_task, task_name
+from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, MODALITY_WORDS, TASKS, opening_tag, opening_task, task_name
 
 ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system"}
 _BLANK = " \t\n\r\f\v\u00a0\u200b\u200c\u200d\u2060\ufeff"  # str.strip() keeps the zero-width ones
@@ -195,7 +195,8 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
         if isinstance(mod, str):  # "SAR", as --modality takes it
             mod = mod.strip().lower() or None
         if mod is not None and mod not in MODALITIES:
-            raise _fail(where, f"{f}.modality", f"{mod!r} is not one of {', '.join(MODALITIES)}")
+            meant = f" ({mod!r} is {MODALITY_WORDS[mod]} here)" if mod in MODALITY_WORDS else ""  # "rgb"
+            raise _fail(where, f"{f}.modality", f"{mod!r} is not one of {', '.join(MODALITIES)}{meant}")
         bf = im.get("band_files")
         if bf is not None and (not isinstance(bf, list) or not all(isinstance(p, str) for p in bf)):
             raise _fail(where, f"{f}.band_files", "must be a list of paths")
@@ -235,7 +236,9 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
 
     n_ph = sum(t["value"].count(IMAGE_TOKEN) for t in out_convs)
     if n_ph != len(out_images):
-        raise _fail(where, "conversations", f"{n_ph} {IMAGE_TOKEN} placeholder(s) but {len(out_images)} image(s)")
+        raise _fail(where, "conversations", f"{n_ph} {IMAGE_TOKEN} placeholder(s) but {len(out_images)} image(s): "
+                    f"put one {IMAGE_TOKEN} per image, in order, in the human turns (e.g. "
+                    f"'{IMAGE_TOKEN}\\n[vqa] Is there a ship?')")
 
     task = obj.get("task")
     # "DET", "[det]": tokens.task_name, the rule eval reads a prediction's by; a blank one stays malformed. (A
