@@ -38,6 +38,7 @@ from rsvlm.config_hints import (
     indent_hint,
     leaf_near,
     near_path,
+    no_eval,
     tab_hint,
     unknown_refusal,
     yaml_problem,
@@ -193,9 +194,10 @@ def _unknown_keys(cls: type, data: dict, where: str, root: tuple[type, str], at:
         moved = [k for k in unknown if _moved_to(cls, k)]
         far = {k: f"{root[1]}.{'.'.join(n)}".lstrip(".") for k in unknown
                if (n := leaf_near([*at, k], lambda p: _keys_at(root[0], p)))}  # lora_r: model.llm.lora_r
+        evals = {k: h for k in unknown if (h := no_eval([*at, k], lambda p: _keys_at(root[0], p)))}  # eval: {…}
         errors.append(ConfigError(f"{prefix}{moved[0]} has moved to {_moved_to(cls, moved[0])}; write it there"
                                   if moved else unknown_refusal(cls.__name__, ftypes, _sections(ftypes), unknown,
-                                                                prefix, far),
+                                                                prefix, far, (list(evals), next(iter(evals.values()), ""))),
                                   keys=tuple(prefix + k for k in moved[:1] or unknown)))
     for k, v in data.items():
         tp = _unwrap_optional(ftypes[k])[0] if k in ftypes and isinstance(v, dict) else None
@@ -324,6 +326,9 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
                         raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} has moved to "
                                           f"{_moved_to(node_cls, part)}")
                     keys_at = lambda at: _keys_at(cls, at)  # noqa: E731
+                    if evals := no_eval(path, keys_at):  # eval.steps: not max_steps
+                        raise ConfigError(f"override {text!r}: unknown key {'.'.join(path[: i + 1])!r} for "
+                                          f"{node_cls.__name__}{evals}")
                     near = _fitting(exact_first(path, near_path(path, keys_at), keys_at), value, cls)  # lr, patch_size
                     near = near or _fitting(leaf_near(path, keys_at), value, cls)  # lora_r=8, train.lora.r=8: model.llm.lora_r
                     near, names = entry_named(near, data) if near else (near, "")  # model.encoders.NAME.x

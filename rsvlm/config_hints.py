@@ -58,12 +58,14 @@ def exact_first(path: list[str], near: list[str] | None,
 
 
 def unknown_refusal(cls_name: str, valid: Iterable[str], sections: dict[str, type], unknown: list[str],
-                    prefix: str, far: dict[str, str]) -> str:
+                    prefix: str, far: dict[str, str], instead: tuple[list[str], str] = ([], "")) -> str:
     """The refusal of ``unknown`` keys at ``prefix`` (keys ``valid``, of them ``sections`` (name: dataclass)),
     ending with where they belong: one section down (``belongs_under``), else, key by key, a near spelling or
-    ``far``, the one key elsewhere each names (lora_r: model.llm.lora_r), as ``near_keys`` weighs them."""
-    valid = sorted(valid)
-    hint = belongs_under(sections, unknown, prefix) or near_keys(valid, set(sections), unknown, prefix, far)
+    ``far``, the one key elsewhere each names (lora_r: model.llm.lora_r), as ``near_keys`` weighs them;
+    ``instead``: keys no config of this kind has, offered no near key, and what to do in their place (``no_eval``)."""
+    valid, rest = sorted(valid), [k for k in unknown if k not in instead[0]]
+    hint = (belongs_under(sections, rest, prefix) or near_keys(valid, set(sections), rest, prefix, far)
+            if rest else "") + instead[1]
     return (f"unknown key(s) {', '.join(prefix + k for k in unknown)} for {cls_name}; valid keys at this level: "
             f"{', '.join(valid)}{hint}" + "".join(f"; YAML needs a space after the colon: {{{k.replace(':', ': ', 1)}}}"
                                                for k in unknown if ":" in k and k.split(":", 1)[0] in valid))
@@ -100,6 +102,25 @@ FOREIGN = {"train_micro_batch_size_per_gpu": "batch_size", "micro_batch_size": "
            "lr_scheduler_type": "optim.schedule", "model_max_length": "data.max_length", "adam_epsilon": "optim.eps",
            "data_path": "data.train", "data.path": "data.train", "image_folder": "data.root",
            "data.image_folder": "data.root", "data.image_root": "data.root"}
+
+
+# words of a key that asks a trainer to evaluate while it trains (HF Trainer's eval_steps, do_eval,
+# evaluation_strategy; a data.val or eval: section): rsvlm train has none, and difflib offered max_steps for eval.steps
+EVAL_WORDS = {"eval", "evaluate", "evaluation", "val", "valid", "validate", "validation"}
+
+
+def no_eval(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], set[str]] | None]) -> str:
+    """What to do instead where ``path``, a key no training config has, asks for evaluation while it trains (a
+    word of ``EVAL_WORDS``), as the end of the refusal; "" otherwise, and for a config that is no training one
+    (``keys_at([])``, its top keys, without ``max_steps`` and ``ckpt``)."""
+    top = keys_at([])
+    if not top or not {"max_steps", "ckpt"} <= set(top[0]) or not any(
+            w in EVAL_WORDS for part in path for w in str(part).lower().replace("-", "_").split("_")):
+        return ""
+    return ("; rsvlm train does not evaluate while it trains: save step folders with ckpt.every=N, write one as a "
+            "model with python scripts/export_step.py OUT_DIR/checkpoints/step_NNNNNN --out DIR and answer a test "
+            "set with rsvlm eval --model DIR --data test.jsonl --out predictions.jsonl (docs/eval.md); OUT_DIR/final "
+            "is a model as it is")
 
 
 def is_key(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], set[str]] | None]) -> bool:
