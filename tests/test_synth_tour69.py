@@ -150,7 +150,7 @@ def _tif_label(path: Path, data: np.ndarray, nodata: float) -> None:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with rasterio.open(path, "w", driver="GTiff", width=data.shape[1], height=data.shape[0], count=1,
-                       dtype="uint8", nodata=nodata) as ds:
+                       dtype=data.dtype.name, nodata=nodata) as ds:
         ds.write(data[None])  # (1, H, W)
 
 
@@ -224,3 +224,15 @@ def test_a_records_refusal_says_what_to_write(rec, says):
     with pytest.raises(RecordError) as e:
         normalize_record(rec, "x.jsonl:1")
     assert str(e.value).endswith(says)
+
+
+def test_an_empty_mask_by_a_negative_nodata_collar_is_no_error(tmp_path):
+    # -9999 is no class value: 0s by a -9999 collar are an empty tile, not a class read as nodata
+    png(tmp_path / "img" / "a.png", 64, 48)
+    lab = np.zeros((48, 64), np.int16)
+    lab[:, 60:] = -9999
+    _tif_label(tmp_path / "lab" / "a_mask.tif", lab, -9999)
+    stats, _ = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels", str(tmp_path / "lab"),
+                       "--binary", "building")
+    assert stats["skipped"] == {} and stats["notes"] == {"label_pixels_nodata": 48 * 4,
+                                                         "images_without_objects_not_read": 1}

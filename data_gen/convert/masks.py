@@ -188,7 +188,8 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                 colormap = _colormap(ds) if not (rgb or grey_levels) and ds.count == 1 else None
             if not (rgb or grey_levels) and nodata not in (None, 0) and not np.isnan(nodata):
                 if n := int(np.count_nonzero(none := a[0] == nodata)):
-                    if 0 < n < none.size and not np.any(a[0][~none]):  # 0 and nodata alone: the class read as none
+                    if nodata > 0 and n < none.size and not np.any(a[0][~none]):  # 0 and nodata alone: the class
+                        # read as none (a negative nodata, -9999 by 0s, is no class: a collar by an empty mask)
                         raise ConversionError(
                             f"{path}: its only value besides 0 is {nodata:g}, its GeoTIFF nodata: read so, its {n} "
                             f"pixel(s) of it are no data and the mask empty; if {nodata:g} marks the class, unset the "
