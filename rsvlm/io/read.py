@@ -163,7 +163,7 @@ class SceneReader:
             raw, valid = self._sample(self.nodata)
             self.notes += [note] if (note := md.two_values_note(src, g, raw, valid)) else []  # a mask?
             if (self.nodata is None and not src.declares_nodata and src.dtype != "uint8"  # (uint8: no stretch)
-                    and (fill := sc.undeclared_fill(raw, valid))):
+                    and (fill := sc.undeclared_fill(raw, valid, bands=self._band_labels()))):
                 self.nodata, note = fill  # an undeclared -9999 had stretched a scene flat
                 self.cfg.nodata = self.nodata  # carried by .scaling to reads that compute no stretch
                 valid = valid if self.nodata is None else _and(valid, ~self._held(raw, self.nodata))
@@ -260,6 +260,12 @@ class SceneReader:
         if nodata is None or read_with is not None:  # masked as asked already
             return raw, valid
         return raw, _and(valid, ~self._held(raw, nodata))
+
+    def _band_labels(self) -> list[str]:
+        """The bands' names for notes: with the file each is read from where band files are given one per band."""
+        if len(self.paths) == len(self.bands) > 1:
+            return [f"{b} ({p.name})" for b, p in zip(self.bands, self.paths)]
+        return list(self.bands)
 
     def _held(self, raw, nodata):
         """(h, w): the pixels of ``raw`` (C, h, w) that ``nodata`` masks, as the sources do: where every band holds

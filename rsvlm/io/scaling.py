@@ -343,13 +343,15 @@ def sar_db_note(p2: float, cfg: ReadConfig, name: str, kind: str) -> str:
 FILL_VALUES = (-9999.0, -32768.0, float(np.finfo(np.float32).min))  # GIS fill values no real band holds
 
 
-def undeclared_fill(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.005
+def undeclared_fill(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.005, bands: list[str] | None = None
                     ) -> tuple[float | None, str] | None:
     """(nodata, note) for a fill value a file holds without declaring it: the lowest or highest value of
     ``raw`` (C, h, w), in every band of ≥ ``share`` of the valid pixels, farther from the values of the pixels
     where no band holds it than they span (-9999 beside dB in [-30, 5] stretched the scene flat). nodata is the
     value where it is a known fill value (``FILL_VALUES``), else None (a saturated 65535 may be cloud); None
-    where there is no such value."""
+    where there is no such value. A known fill held by some bands only (of ``bands``, their names) at ≥ ``share``
+    of the pixels is nodata too, the note naming those bands: no band holds -9999 as data (a 4-band file's band 3
+    collar had been read as reflectance -9999); the sources mask a pixel where any band holds it."""
     if raw.dtype.kind == "c":  # a complex fill is amplitude 0, invalid already
         return None
     v = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (C, n)
@@ -359,7 +361,11 @@ def undeclared_fill(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.
     for x in (v.min(), v.max()):
         some = (v == x).any(axis=0)  # (n,) a fill's edge differs by a pixel or so from band to band (Sentinel-2's
         held, rest = (v == x).all(axis=0), v[:, ~some]  # detectors): those pixels had hidden it, as the others' min
-        if held.mean() < share or rest.size == 0 or abs(x - np.clip(x, rest.min(), rest.max())) <= np.ptp(rest):
+        if rest.size == 0 or abs(x - np.clip(x, rest.min(), rest.max())) <= np.ptp(rest):
+            continue
+        if held.mean() < share:
+            if float(x) in FILL_VALUES and some.mean() >= share:
+                return float(x), _some_bands_fill(v == x, float(x), rest, bands)
             continue
         x, told = float(x), f"{held.mean():.1%} of the pixels hold {float(x):g}, far outside the others' " \
                              f"[{float(rest.min()):g}, {float(rest.max()):g}], and the file declares no nodata"
@@ -367,6 +373,16 @@ def undeclared_fill(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.
             return x, f"{told}: read as nodata (ReadConfig.nodata=... says otherwise)"
         return None, f"{told}: if that is fill, give it as nodata (gdal_edit.py -a_nodata {x:g}, or ReadConfig.nodata)"
     return None
+
+
+def _some_bands_fill(held: np.ndarray, x: float, rest: np.ndarray, bands: list[str] | None) -> str:
+    """The note for a known fill ``x`` that ``held`` (C, n) shows in some bands only (``undeclared_fill``)."""
+    names = bands if bands is not None and len(bands) == len(held) else [f"b{c + 1}" for c in range(len(held))]
+    which = [names[c] for c in range(len(held)) if held[c].any()]
+    return (f"{held.any(axis=0).mean():.1%} of the pixels hold {x:g} in band{'s' * (len(which) > 1)} "
+            f"{', '.join(which)} only, far outside the others' [{float(rest.min()):g}, "
+            f"{float(rest.max()):g}], and no nodata is declared: no band holds {x:g} as data, so those pixels "
+            "are read as nodata in every band (ReadConfig.nodata=... says otherwise)")
 
 
 def msi_zero_note(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.005) -> str | None:

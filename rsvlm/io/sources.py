@@ -50,13 +50,19 @@ WHOLE_DECODED = ("PNG", "JPEG", "GIF", "WEBP")
 def open_raster(path, mode: str = "r", **kwargs):
     """``rasterio.open`` without its NotGeoreferencedWarning: a plain TIFF (no CRS, no transform) is
     a fine image here (``RSImage.georeferenced`` says whether there is a CRS), and the warning named
-    no file."""
+    no file. Read with ``GDAL_DISABLE_READDIR_ON_OPEN=TRUE`` (unless the user's environment sets it):
+    GDAL then asks for each sidecar by name (``.aux.xml``, ``.ovr``, a world file, an ENVI ``.hdr``)
+    instead of listing the file's whole folder, which took seconds on a folder of thousands of files
+    or a network drive, at every open."""
+    import os
     import warnings
 
     import rasterio
     from rasterio.errors import NotGeoreferencedWarning
 
-    with warnings.catch_warnings():
+    readdir = {} if mode != "r" or "GDAL_DISABLE_READDIR_ON_OPEN" in os.environ else {
+        "GDAL_DISABLE_READDIR_ON_OPEN": "TRUE"}
+    with warnings.catch_warnings(), rasterio.Env(**readdir):
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
         return rasterio.open(path, mode, **kwargs)
 
@@ -171,6 +177,7 @@ class RasterioSource:
 
         self._cache = gdal_cache_mb * 1024 * 1024
         self.paths, self.datasets, self.notes = list(names), [], []  # names as given, for messages
+        self.fill_in_any_band = True  # a -9999 masks a pixel where any band holds it (``masks_any_band``)
         # in an Env GDAL's messages go to rasterio's loggers (``library_messages``), not to stderr as
         # "ERROR 1: …", and an error GDAL met listing a damaged TIFF's pages is not raised later by
         # an unrelated call (colorinterp) as a CPLE_AppDefinedError naming no file
@@ -386,12 +393,13 @@ class RasterioSource:
 
     def masks_any_band(self, nodata: float) -> bool:
         """Whether ``nodata`` (given or found, not declared) masks a pixel where any band holds it, not only where
-        every band does: in band files given one per band, a fill no real band holds (``scaling.FILL_VALUES``), as
+        every band does: a fill no real band holds (``scaling.FILL_VALUES``), in band files given one per band, as
         a declared one masks each file's own (a -9999 collar a column wider in one band file had been read as
-        reflectance -9999). A DN 0 in one band keeps the others' data, as in one file."""
+        reflectance -9999), and in one file's bands alike (its band 3's -9999 collar was reflectance -9999). A DN 0
+        in one band keeps the others' data; I and Q files (``iq.ComplexPairs``) mask where both hold it."""
         from rsvlm.io.scaling import FILL_VALUES
 
-        return self.band_files and nodata in FILL_VALUES
+        return self.fill_in_any_band and nodata in FILL_VALUES
 
     def read_stored(self, max_side: int, indexes: list[int], nodata: float | None):
         """``read_decimated`` with band files resampled on read (``regrid.onto_finest``) taken by nearest neighbour
