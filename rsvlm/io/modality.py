@@ -90,7 +90,9 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     # one Sentinel-2 band file alone (B02.jp2): one named msi band, not a thermal frame
     g.s2_band = sentinel2_alone(paths[0]) if len(paths) == 1 and src.count == 1 else None
     one = [i for i in range(src.count) if i != src.alpha_index and i not in angle]
-    sample = functools.cache(lambda: src.read_decimated(256, one, nodata))  # by_values' and described_clash's, once
+    # by_values' and described_clash's, once; band files resampled on read as they hold them (``read_stored``,
+    # nearest), as the stretch's sample: bilinear, the guess weighed values no file holds
+    sample = functools.cache(lambda: getattr(src, "read_stored", src.read_decimated)(256, one, nodata))
     name = ", ".join(str(p) for p in paths)
     if modality is not None:
         if len(one) == 1 and (dem := elevation_said(src, one[0])):
@@ -242,7 +244,9 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
     identical, seen = False, True  # seen: the sample held a valid pixel to compare
     colour = [i for i in range(src.count) if i not in g.skip and i != src.alpha_index]
     if (g.modality in ("sar", "ir") or g.inferred and g.modality == "optical") and len(colour) == 3:
-        sample, ok = src.read_decimated(256, colour, nodata)  # (3, h, w), without the alpha band
+        # (3, h, w), without the alpha band; band files as they hold them (``read_stored``): bilinear, a grey
+        # image's three files, one of them finer, were no longer alike
+        sample, ok = getattr(src, "read_stored", src.read_decimated)(256, colour, nodata)
         if sample.dtype.kind in "fc":  # an all-infinite RGB was "a grey image stored as RGB"
             ok = np.isfinite(sample).all(axis=0) & (True if ok is None else ok)
         seen = ok is None or bool(ok.any())
