@@ -65,6 +65,22 @@ def s2_numbered(names: list[str]) -> tuple[list[str], str] | None:
     return list(S2_ORDER), ", ".join(f"{b} as {o}" for b, o in zip(names[8:], S2_ORDER[8:]))
 
 
+def landsat_numbered(names: list[str]) -> tuple[tuple[str, str], str] | None:
+    """((mission, numbering), why) where the bands' own names say a Landsat numbering though no file name does:
+    Landsat 7's thermal pair ``B6_VCID_1``, ``B6_VCID_2`` beside them (Earth Engine's ``LANDSAT/LE07`` stacks), or
+    11 bands numbered ``B1 … B11`` in order, Landsat 8/9's own set (``LANDSAT/LC08`` TOA; Sentinel-2 has no such
+    11 without its B8A). Read as Sentinel-2's, Landsat's pan ``B8`` was the model's near infrared, its NIR ``B5``
+    red edge. None otherwise."""
+    upper = [str(b).upper() for b in names]
+    if any(re.fullmatch(r"B6_VCID_[12]", b) for b in upper):
+        return ("Landsat 7", "tm"), "B6_VCID_1 / B6_VCID_2 beside them are Landsat 7's alone"
+    if upper == [f"B{i}" for i in range(1, 12)]:
+        s2 = ",".join(S2_ORDER[:8] + S2_ORDER[9:12])
+        return ("Landsat 8/9", "oli"), ("11 bands numbered B1 … B11 in order are Landsat 8/9's set, which Sentinel-2 "
+                                        f"has not without its B8A; if they are Sentinel-2's, --bands {s2}")
+    return None
+
+
 def band_numbers(names: list[str], mission: tuple[str, str] | None) -> tuple[list[str], str | None]:
     """(names, note): bare band numbers (``b4``, ``B4``, ``B11``) among ``names`` read by the
     ``mission`` (``mission_from_names``) numbering them: Landsat's as the band they are there
@@ -83,10 +99,14 @@ def band_numbers(names: list[str], mission: tuple[str, str] | None) -> tuple[lis
     if (mission is None and all(s2[b] == b for b in bare)
             and any(re.fullmatch(r"B(0\d|8A)", b, re.I) for b in names)):
         return names, None  # B11, B12 beside B02 … B08: Sentinel-2's own names (Landsat pads none)
-    if mission is not None and mission[1] != "s2":
+    own = landsat_numbered(names) if mission is None else None
+    if own or mission is not None and mission[1] != "s2":
+        mission = own[0] if own else mission
         table = LANDSAT_BANDS[mission[1]]
         out = [table.get(b.upper(), b) for b in names]
         told = ", ".join(f"{b} as {table[b.upper()]}" for b in bare if b.upper() in table)
+        if own:  # the bands' names say it: B8 is Landsat's pan, not Sentinel-2's near infrared
+            return out, f"band numbers read by {mission[0]}'s numbering: {told}; {own[1]}"
         return out, f"band numbers read by {mission[0]}'s numbering (the file name says {mission[0]}): {told}"
     out = [s2.get(b, b) for b in names]
     told = ", ".join(f"{b} as {s2[b]} ({S2_WAVELENGTHS.get(s2[b], 'no band')})" for b in bare)
