@@ -3,8 +3,8 @@ closed pipe raises BrokenPipeError wherever it happens (a note while the model l
 run before its ``--out`` file was written, with exit status 0. ``readers_may_close`` swaps both streams
 for ones that send what follows such an error to the null device (and a stream closed before the run,
 ``>&-``, to it from the start), so the run goes on to write its files, and, given the command's name, says
-at the end which of them lost their reader (``say_lost``). ``closed_stderr_to_null`` drops what a command that
-ends at a closed pipe (chat) would say on a standard error closed before it began."""
+at the end which of them lost their reader (``say_lost``). ``closed_stderr_to_null`` drops what a command
+would say on a standard error closed before it began (``rsvlm.cli.main`` runs every command within it)."""
 
 from __future__ import annotations
 
