@@ -236,3 +236,28 @@ def test_an_empty_mask_by_a_negative_nodata_collar_is_no_error(tmp_path):
                        "--binary", "building")
     assert stats["skipped"] == {} and stats["notes"] == {"label_pixels_nodata": 48 * 4,
                                                          "images_without_objects_not_read": 1}
+
+
+@pytest.mark.parametrize(("given", "says"), [
+    ("det;ground", "--tasks 'det;ground': 'det;ground' is no task; separate tasks by commas: --tasks det,ground"),
+    ("cls,det ground", "'det ground' is no task; separate tasks by commas: --tasks cls,det,ground"),
+    ("det|foo", "'det|foo' is no task (did you mean 'det'?)"),  # not every word a task: as before
+])
+def test_tasks_of_another_separator_say_commas(given, says):
+    # "det ground" was "no task (did you mean 'det'?)": ground, meant too, unsaid
+    from data_gen.instructions.build import task_overrides
+
+    with pytest.raises(ValueError) as e:
+        task_overrides(given)
+    assert says in str(e.value)
+
+
+@pytest.mark.parametrize(("given", "says"), [
+    ("sar;ir", "('sar;ir' is not); separate modalities by commas: sar,ir"),
+    ("sar ir,RGB", "('sar ir', 'rgb' are not); 'rgb' is optical here; separate modalities by commas: sar,ir"),
+])
+def test_modalities_of_another_separator_say_commas(tmp_path, capsys, given, says):
+    from data_gen.__main__ import main
+
+    assert main(["synth", "--out", str(tmp_path / "s"), "--n", "1", "--modalities", given, "--no-progress"]) == 2
+    assert capsys.readouterr().err.rstrip().endswith(says)

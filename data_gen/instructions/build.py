@@ -6,6 +6,7 @@ scene; ``data_gen rebuild`` reads a written scene's ``masks`` with ``load_masks`
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -138,6 +139,9 @@ def task_overrides(tasks: str, weights: dict | None = None) -> list[str]:
     if twice := sorted({t for t in names if names.count(t) > 1}, key=names.index):  # det,DET: made once, unsaid
         raise ValueError(f"--tasks {tasks!r}: {', '.join(twice)} named more than once (any case); name each task once")
     if bad := [t for t in names if t not in TASKS]:
+        if len(run := re.split(r"[\s;|/+]+", bad[0])) > 1 and all(t in TASKS for t in run):  # "det ground", "det;seg"
+            listed = ",".join(x for n in names for x in (run if n == bad[0] else [n]))
+            raise ValueError(f"--tasks {tasks!r}: {bad[0]!r} is no task; separate tasks by commas: --tasks {listed}")
         # "detection", "classification", "region caption": the tag shortens the word, which difflib finds too far
         near = [t for t in sorted(TASKS, key=len) if _shortens(t, bad[0])][-1:] or difflib.get_close_matches(
             bad[0], TASKS, n=1, cutoff=0.6)

@@ -64,9 +64,12 @@ def check_config(cfg: SynthConfig) -> None:
         cased = lower_case_of(bad, MODALITIES)  # --modalities takes any case, YAML not
         lower = f"; in lower case: {', '.join(cased)}" if cased else ""
         meant = [f"{m!r} is {MODALITY_WORDS[str(m).lower()]}" for m in bad if str(m).lower() in MODALITY_WORDS]
+        runs = [",".join(run) for m in bad  # "sar;ir", "sar ir": one name to the check
+                if len(run := re.split(r"[\s;|/+]+", str(m))) > 1 and all(r in MODALITIES for r in run)]
         raise ValueError(f"modalities {cfg.modalities}: each must be one of {', '.join(MODALITIES)} "
                          f"({', '.join(map(repr, bad))} {'is' if len(bad) == 1 else 'are'} not{lower})"
-                         + (f"; {', '.join(meant)} here" if meant else ""))  # "rgb,thermal" said only "are not"
+                         + (f"; {', '.join(meant)} here" if meant else "")  # "rgb,thermal" said only "are not"
+                         + (f"; separate modalities by commas: {', '.join(runs)}" if runs else ""))
     twice = sorted({m for m in cfg.modalities if cfg.modalities.count(m) > 1})
     if twice:  # each is rendered once: the report's "x N modalities" and the quotas would not add up
         raise ValueError(f"modalities {cfg.modalities}: {', '.join(twice)} named more than once")
