@@ -152,18 +152,19 @@ def ref_objects(item: Item) -> list[dict]:
     """``gt_objects`` of ``item``'s record, decoded once per item (kept in ``item.extra``): a scorer reads them for the
     whole set and again for each modality's part. Each call gets its own object dicts (a scorer's ``o["label"] = …``
     reaches no other call's)."""
-    return [dict(o) for o in kept(item, "ref_objects", gt_objects, item.record)]
+    return [dict(o) for o in kept(item, "ref_objects", gt_objects, item.record, item.extra.get("ref_decoded"))]
 
 
-def gt_objects(record: dict) -> list[dict]:
+def gt_objects(record: dict, decoded=None) -> list[dict]:
     """Objects of the reference answer in pixels as the scripts score them (``regions.for_scoring``: a box
     narrower than one bin made one bin wide); a malformed reference raises ScoreError. The scorers read an item's
-    through ``ref_objects``, which decodes each once."""
+    through ``ref_objects``, which decodes each once, or takes what ``load_gt``'s check decoded (``decoded``:
+    ``rsvlm.geometry.decode`` of the answer at the record's size)."""
     from rsvlm import geometry
 
     w, h = image_size(record)
     answer = gt_answer(record)
-    dec = geometry.decode(answer, w, h)
+    dec = decoded if decoded is not None else geometry.decode(answer, w, h)
     if dec.problems:
         raise ScoreError(f"record {record['id']!r}: ground-truth answer does not parse: {dec.problems[:3]}")
     # a GeoChat set scored unconverted: its boxes read as no object, and every answer as a false positive

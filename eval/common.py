@@ -214,14 +214,15 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
              args: argparse.Namespace, keep: Callable[[dict], bool] | None = None,
              prepare: Callable[[list[Item]], None] | None = None, geometry: bool = True) -> dict:
     """Scores as a dict: headline metrics and counts at top level, ``by_modality`` beside."""
-    records, other, all_ids = load_gt(args.gt, tasks, keep, geometry)
+    decoded: dict = {}  # id -> the reference answer decoded as load_gt checked it, for the scorer to read
+    records, other, all_ids = load_gt(args.gt, tasks, keep, geometry, decoded)
     preds = load_predictions(args.pred)
     check_predictions(args.gt, args.pred, preds)
     if not records:  # no task: plain LLaVA data, or GeoChat's own tags ([refer], [identify]) left unconverted
         untasked = (f"; 'None' is {other['None']} record(s) with no \"task\" field and no tag such as [vqa] opening the "
                     "question (python -m data_gen convert llava rewrites GeoChat's tags and takes --task)") if other["None"] else ""
         raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'no record at all: an empty file'}){untasked}")
-    items = pair(records, preds)
+    items = pair(records, preds, decoded)
     scores = {"task": task_name, "gt": str(args.gt), "pred": str(args.pred), "format": args.format,
               "headline": headline}
     try:

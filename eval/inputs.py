@@ -56,8 +56,8 @@ class PredictionFile:
         return sum(self.repeats.values())
 
 
-def load_gt(path: str | Path, tasks: tuple[str, ...],
-            keep: Callable[[dict], bool] | None = None, geometry: bool = True) -> tuple[list[dict], Counter, set[str]]:
+def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], bool] | None = None, geometry: bool = True,
+            decoded: dict | None = None) -> tuple[list[dict], Counter, set[str]]:
     """Records of ``tasks`` (and passing ``keep``) from a ground-truth file, a count of the
     others by task (``"change (not kept)"`` for a record of ``tasks`` that ``keep`` refused), and
     the ids of every record in the file.
@@ -66,9 +66,10 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
     file of predictions given as ground truth raises ``ScoreError`` saying so. The turns' shapes are checked
     (``records.check_shapes``: each decoded in full, half the reading's time) in the records of ``tasks`` alone, and
     in none where ``geometry=False`` (a scorer that reads no shapes: vqa, classification, captioning); a bad one is
-    a RecordError naming its line.
+    a RecordError naming its line. The check decodes a checked record's reference answer at its ``meta`` size and
+    keeps it in ``decoded`` by id where given (``_check_shapes``): the scorer reads it from there, not decoding it twice.
     """
-    from rsvlm.data.records import ReadReport, RecordError, check_shapes, read_records
+    from rsvlm.data.records import ReadReport, RecordError, read_records
 
     kept, other = [], Counter()
     ids, report = set(), ReadReport(str(path))
@@ -76,7 +77,7 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
     try:
         for rec in read_records(path, strict=True, report=report, check_geometry=False):  # or gzip-compressed
             if geometry and rec["task"] in tasks:  # another task's shapes are its scorer's to check
-                check_shapes(rec, f"{report.at[1]}{report.at[2]}")
+                _check_shapes(rec, f"{report.at[1]}{report.at[2]}", {} if decoded is None else decoded)
             records.append(rec)
     except RecordError as e:
         from rsvlm.eval_reading import head_row, is_llava_question, is_prediction, llava_questions
@@ -99,6 +100,29 @@ def load_gt(path: str | Path, tasks: tuple[str, ...],
         else:
             other[str(rec.get("task"))] += 1
     return kept, other, ids
+
+
+def _check_shapes(rec: dict, where: str, decoded: dict) -> None:
+    """``records.check_shapes`` of ``rec`` (``where``: its file and line), its reference answer decoded at its ``meta``
+    size (``rsvlm.geometry.decode``, as ``answers.gt_objects`` reads it) and kept in ``decoded`` by id: the check decoded
+    it at a size of its own, and the scorer once more. Without a reference or a size, the check alone (the scorer says
+    what is missing)."""
+    from rsvlm import geometry
+    from rsvlm.data.records import check_shapes
+
+    turns = rec["conversations"]
+    last = next((i for i in range(len(turns) - 1, -1, -1) if turns[i]["from"] in ("gpt", "assistant")), None)
+    meta = rec.get("meta") or {}
+    size = meta.get("width"), meta.get("height")
+    if last is None or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in size):
+        check_shapes(rec, where)  # a float size is answers.image_size's to read (as int) or refuse
+        return
+    dec = geometry.decode(turns[last]["value"], *size)
+    if dec.problems:  # the check's own error, naming the turn (on the way to an error: decoded again)
+        check_shapes(rec, where)
+    else:  # the questions' shapes (a region asked about), the reference's read
+        check_shapes({**rec, "conversations": [*turns[:last], {**turns[last], "value": ""}, *turns[last + 1:]]}, where)
+    decoded[rec["id"]] = dec
 
 
 def load_predictions(path: str | Path) -> PredictionFile:
@@ -283,13 +307,14 @@ def _whole_json(text: str):
     return None
 
 
-def pair(records: list[dict], preds: PredictionFile) -> list[Item]:
-    """Ground-truth records paired with predictions, in predictions-file order, missing last."""
+def pair(records: list[dict], preds: PredictionFile, decoded: dict | None = None) -> list[Item]:
+    """Ground-truth records paired with predictions, in predictions-file order, missing last; a record's reference
+    answer as ``load_gt`` decoded it (``decoded``) in its item's ``extra["ref_decoded"]``."""
     n = len(preds.by_id)
     items = []
     for i, rec in enumerate(records):
         order, p = preds.by_id.get(rec["id"], (n + i, None))
-        items.append(Item(rec, p, order))
+        items.append(Item(rec, p, order, {"ref_decoded": decoded[rec["id"]]} if decoded and rec["id"] in decoded else {}))
     return sorted(items, key=lambda it: it.order)
 
 

@@ -49,7 +49,7 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
             continue
         seen.add(Path(p).resolve())
         unique.append(p)
-    left_out = []  # --dir's files that are no score file, each noted: counted at the end
+    left_out = []  # --dir's files that are no score file (a report's JSON aside: --out beside them), counted at the end
     for p, label in zip(unique, source_labels(unique)):
         try:
             s = json.loads(Path(p).read_text())
@@ -78,7 +78,7 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
             what = "a report (python -m eval.report's JSON), not a score file" if report else "not an eval score file"
             if skip_foreign:
                 print(f"note: {p} is {what}; left out", file=sys.stderr)
-                left_out.append(p)
+                left_out += [] if report else [p]
                 continue
             rows = s["metrics"] if report and isinstance(s["metrics"], list) else []
             sources = list(dict.fromkeys(str(r["source"]) for r in rows if isinstance(r, dict) and "source" in r))
@@ -94,8 +94,8 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
             continue
         out.append({**s, "_source": label, "_path": Path(p)})
     if left_out and out:  # the notes above may be many screens apart: what the report lacks, in one line
-        print(f"note: {len(left_out)} of the {len(unique)} .json file(s) read were left out (first: {left_out[0]}); "
-              f"the report tables the other {len(out)}", file=sys.stderr)
+        print(f"note: {len(left_out)} .json file(s) left out as no readable score file (first: {left_out[0]}); the "
+              f"report tables {len(out)}", file=sys.stderr)
     return out
 
 

@@ -10,6 +10,7 @@ import pytest
 from conftest import eval_record, write_jsonl
 
 from eval import captioning, classification, common, detection, report, vqa
+from rsvlm import geometry
 from rsvlm.data import records
 from rsvlm.data.records import RecordError, read_records
 
@@ -45,10 +46,12 @@ def test_geometry_scorer_checks_its_own_records_shapes_alone(tmp_path, monkeypat
     pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "d1", "task": "det",
                                                   "answer": "<box><loc_10><loc_20><loc_30><loc_40></box>"}])
     decoded = []
-    real = records.decode
+    real, real_geometry = records.decode, geometry.decode
     monkeypatch.setattr(records, "decode", lambda *a: decoded.append(a[0]) or real(*a))
+    monkeypatch.setattr(geometry, "decode", lambda *a: decoded.append(a[0]) or real_geometry(*a))  # the scorer's
     assert detection.main(["--gt", gt, "--pred", pred])["n_records"] == 1
-    assert decoded == ["<box><loc_10><loc_20><loc_30><loc_40></box>"]  # d1's answer; not g1's, nor q1's bad box
+    # d1's answer (once, stop 69: the check's decoding is the one scored) and its prediction; not g1's, nor q1's bad box
+    assert decoded == ["<box><loc_10><loc_20><loc_30><loc_40></box>"] * 2
 
 
 def test_read_records_checks_shapes_unless_check_geometry_is_false(tmp_path):

@@ -57,7 +57,7 @@ def test_report_leaves_out_a_malformed_score_file_named_and_counted(tmp_path, ca
     rep = report.main(["--dir", str(good.parent)])
     assert {r["source"] for r in rep["metrics"]} == {"good.json"}
     err = capsys.readouterr().err
-    assert f"{bad} is a score file whose '{key}'" in err and "1 of the 2 .json file(s) read were left out" in err
+    assert f"{bad} is a score file whose '{key}'" in err and "1 .json file(s) left out as no readable score file" in err
     with pytest.raises(SystemExit) as stop:  # given by --scores: an error naming it, as any other bad file
         _guarded(report.main, ["--scores", str(good), str(bad)])
     assert stop.value.code == 2 and f"error: {bad}: a score file whose '{key}'" in capsys.readouterr().err
@@ -70,10 +70,11 @@ def test_report_says_where_a_cut_score_file_stops_being_json(tmp_path, capsys):
     good, bad = _two_scores(tmp_path)
     bad.write_text('{"task": "counting", "headline')
     capsys.readouterr()
-    report.main(["--dir", str(good.parent)])
+    report.main(["--dir", str(good.parent), "--out", str(good.parent / "report.md")])
+    report.main(["--dir", str(good.parent)])  # its own report.json among the scores: noted, not counted
     err = capsys.readouterr().err
+    assert "report.json is a report" in err and err.count("1 .json file(s) left out as no readable score file") == 2
     assert f"{bad} is not JSON (Unterminated string starting at line 1 column 22)" in err
-    assert "1 of the 2 .json file(s) read were left out" in err
 
 
 def _guarded(fn, argv):
@@ -81,3 +82,42 @@ def _guarded(fn, argv):
     from eval.common import main_guard
 
     main_guard(lambda: fn(argv))
+
+
+BOX = "<ref>ship</ref><box><loc_100><loc_200><loc_300><loc_400></box>"
+
+
+@pytest.mark.parametrize(("task", "module"), [("det", "detection"), ("ground", "grounding"), ("seg", "segmentation"),
+                                              ("change", "change")])
+def test_a_geometry_scorer_decodes_each_reference_once(tmp_path, monkeypatch, task, module):
+    """load_gt's check of a geometry scorer's own records decoded each reference answer, and the scoring decoded it
+    again; the check's decoding, at the record's size, is the one scored now (the scores themselves: every other
+    test of the scorers)."""
+    import importlib
+
+    from rsvlm import geometry
+    from rsvlm.data import records
+
+    rec = eval_record("a", task, f"[{task}] Where are the ships?", BOX, width=640, height=480,
+                      **({"subtask": "change_seg_box"} if task == "change" else {}))
+    gt = write_jsonl(tmp_path / "gt.jsonl", [rec])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": task, "answer": BOX.replace("100", "101")}])
+    decoded = []
+    real_records, real_geometry = records.decode, geometry.decode
+    monkeypatch.setattr(records, "decode", lambda *a: decoded.append(a) or real_records(*a))
+    monkeypatch.setattr(geometry, "decode", lambda *a: decoded.append(a) or real_geometry(*a))
+    scores = importlib.import_module(f"eval.{module}").main(["--gt", gt, "--pred", pred])
+    assert scores["n_records"] == 1 and scores["n_unparseable"] == 0
+    assert [a for a in decoded if a[0] == BOX] == [(BOX, 640, 480)]
+
+
+def test_a_bad_reference_is_still_refused_naming_its_line_and_turn(tmp_path):
+    """The check names the turn as before, now that it decodes the reference at the record's size."""
+    from eval import grounding
+    from rsvlm.data.records import RecordError
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("v", "vqa", "[vqa] Any ships?", "yes"),
+                                             eval_record("g", "ground", "[ground] The ship.", "<box><loc_1></box>")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "g", "task": "ground", "answer": BOX}])
+    with pytest.raises(RecordError, match=r"gt\.jsonl:2 \(id g\): field 'conversations\[1\]\.value': geometry does not"):
+        grounding.main(["--gt", gt, "--pred", pred])
