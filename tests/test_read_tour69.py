@@ -155,3 +155,32 @@ def test_four_bare_numbers_with_b8_still_say_the_landsat_reading(tmp_path):
     img = read_image(_described(tmp_path / "sub.tif", ["B4", "B3", "B2", "B8"]))
     assert img.bands == ["B04", "B03", "B02", "B08"]
     assert any("--bands R,G,B,pan" in n for n in img.notes)
+
+
+def _local_gcps(turn_deg, y0):
+    """25 GCPs of a 20 m local grid in metres (x from 5, y from ``y0`` down), turned ``turn_deg``, with no CRS."""
+    from rasterio.control import GroundControlPoint
+
+    t = np.radians(turn_deg)
+    return [GroundControlPoint(row=r, col=c, x=5 + 0.2 * (c * np.cos(t) - r * np.sin(t)),
+                               y=y0 - 0.2 * (c * np.sin(t) + r * np.cos(t)))
+            for r in range(0, 101, 25) for c in range(0, 101, 25)]
+
+
+def test_a_small_local_grid_read_as_degrees_too_says_both_readings():
+    """GCPs of a local grid in metres within 30 units of their centre were taken as degrees alone: turned 30° at
+    y 70-90, put on the tangent plane near latitude 80° it was said turned 68°, and one turned 0.5° not north-up."""
+    from rsvlm.io.georef import gcp_orientation_note
+
+    note = gcp_orientation_note(_local_gcps(30, 90), None)
+    assert "have no CRS, and read as longitude and latitude or as a local grid" in note
+    assert "as a local grid not north-up: rotated -30°" in note and "gdal_edit.py -a_srs" in note
+    assert "as a local grid north-up" in gcp_orientation_note(_local_gcps(0.5, 90), None)
+
+
+def test_where_both_readings_agree_the_note_is_as_before():
+    from rsvlm.io.georef import gcp_orientation_note
+
+    assert gcp_orientation_note(_local_gcps(0, 20), None) is None  # north-up either way
+    note = gcp_orientation_note(_local_gcps(20, 20), None)  # near the equator degrees and metres turn alike
+    assert note.startswith("the image is not north-up: rotated") and "taken as longitude and latitude" in note

@@ -89,6 +89,14 @@ def orientation_note(t, what: str = "transform") -> str | None:
     (e > 0: the image is upside down on a map), it is mirrored, or rotated; the model reads the pixels as they lie,
     so 'top' and 'left' in its answers are not north and west. None for a north-up transform, or one rotated less
     than 1° (rotation terms of 1e-14, a writer's rounding, were "rotated -5.73e-14°"). ``what`` names ``t``."""
+    said = _turned(t, what)
+    return None if said is None else (
+        f"the image is not north-up: {said}; its pixels are read as they lie, so top and left in answers are not "
+        "north and west (map coordinates are right)")
+
+
+def _turned(t, what: str) -> str | None:
+    """How the affine ``t`` turns the image (``orientation_note``'s words), None where it is north-up."""
     if t is None:
         return None
     a, b, _, d, e, _ = (float(v) for v in t[:6])
@@ -100,9 +108,7 @@ def orientation_note(t, what: str = "transform") -> str | None:
            "mirrored (one axis reversed)" if flip else f"rotated {angle:.3g}°")
     # where its top and right face: "mirrored" alone hid that the SpaceNet-6 tile's top is east, its right north
     top, right = _facing(-b, -e), _facing(a, d)
-    return (f"the image is not north-up: {how}, its top facing {top} and its right {right} ({what} {a:g}, {b:g}, "
-            f"{d:g}, {e:g}); its pixels are read as they lie, so top and left in answers are not north and west (map "
-            "coordinates are right)")
+    return f"{how}, its top facing {top} and its right {right} ({what} {a:g}, {b:g}, {d:g}, {e:g})"
 
 
 def gcp_orientation_note(gcps, crs) -> str | None:
@@ -133,12 +139,52 @@ def gcp_orientation_note(gcps, crs) -> str | None:
         xy = _east_north(xy)
         if xy is None:
             return unchecked
+    fit = _affine(pix, xy)
+    if fit is None:
+        return unchecked
+    taken = " (with no CRS, taken as longitude and latitude)" if guessed else ""
+    note = orientation_note(fit, f"an affine fitted to its {len(gcps)} GCPs{taken}:")
+    # a local grid in metres within GUESS_ARC of its centre (a survey's 0-30 m) reads as degrees too: where the two
+    # readings differ (a grid at y 80-90 turned 30° is 55° as degrees there), both are said, not a guess
+    own = np.array([[g.x, g.y] for g in gcps], dtype=np.float64)  # (n, 2) as written
+    raw = _affine(pix, own) if guessed else None
+    if raw is None or _alike(raw, fit) or not _fits_well(pix, own, raw):
+        return note
+    what = f"an affine fitted to its {len(gcps)} GCPs"
+    deg, local = _turned(fit, f"{what} on the tangent plane:"), _turned(raw, f"{what} as they are:")
+    return (f"its {len(gcps)} GCPs have no CRS, and read as longitude and latitude or as a local grid (in metres) "
+            f"they differ: as longitude and latitude the image is {f'not north-up: {deg}' if deg else 'north-up'}; "
+            f"as a local grid {f'not north-up: {local}' if local else 'north-up'}; its pixels are read as they lie, "
+            "so top and left in answers may not be north and west; give the GCPs' CRS to say which (gdal_edit.py "
+            "-a_srs EPSG:4326 where they are longitude and latitude)")
+
+
+def _affine(pix: np.ndarray, xy: np.ndarray) -> tuple | None:
+    """(a, b, c, d, e, f) least-squares fitted to pixel (col, row) ``pix`` (n, 2) → map ``xy`` (n, 2); None where
+    it is degenerate."""
     design = np.column_stack([pix, np.ones(len(pix))])  # (n, 3): x = a col + b row + c, y = d col + e row + f
     (a, d), (b, e), (c, f) = np.linalg.lstsq(design, xy, rcond=None)[0]
     if not np.isfinite([a, b, d, e]).all() or abs(a * e - b * d) == 0:
-        return unchecked
-    taken = " (with no CRS, taken as longitude and latitude)" if guessed else ""
-    return orientation_note((a, b, c, d, e, f), f"an affine fitted to its {len(gcps)} GCPs{taken}:")
+        return None
+    return a, b, c, d, e, f
+
+
+def _alike(t, u) -> bool:
+    """Whether affines ``t`` and ``u`` turn the pixel axes the same way on the map, within 1° each (what
+    ``orientation_note`` tells: a 30° turn read as 55° is not alike)."""
+    def turns(v):  # the map directions (degrees) of the pixel x and y axes
+        a, b, _, d, e, _ = v
+        return np.degrees([np.arctan2(d, a), np.arctan2(e, b)])
+
+    return bool((np.abs((turns(t) - turns(u) + 180) % 360 - 180) < 1).all())
+
+
+def _fits_well(pix: np.ndarray, xy: np.ndarray, t, tol: float = 0.01) -> bool:
+    """Whether the affine ``t`` puts every GCP within ``tol`` of their extent of its place: a local grid's would
+    (across the antimeridian, 179.9 beside -179.9, raw numbers fit none)."""
+    a, b, c, d, e, f = t
+    got = np.column_stack([a * pix[:, 0] + b * pix[:, 1] + c, d * pix[:, 0] + e * pix[:, 1] + f])  # (n, 2)
+    return float(np.abs(got - xy).max()) <= tol * max(float(np.ptp(xy, axis=0).max()), 1e-300)
 
 
 def _unit_vectors(lonlat: np.ndarray) -> np.ndarray:
