@@ -261,3 +261,25 @@ def test_modalities_of_another_separator_say_commas(tmp_path, capsys, given, say
 
     assert main(["synth", "--out", str(tmp_path / "s"), "--n", "1", "--modalities", given, "--no-progress"]) == 2
     assert capsys.readouterr().err.rstrip().endswith(says)
+
+
+_TURNS = [{"from": "human", "value": "<image>\nWhat is it?"}, {"from": "gpt", "value": "a harbour"}]
+
+
+def test_llava_reads_role_content_messages_and_names_a_missing_field(tmp_path):
+    # "messages" of role/content turns (ShareGPT's, OpenAI's) was "unparsable_record (KeyError('conversations'))"
+    from convert_helpers import llava_rows
+
+    rows = [{"id": "a", "image": "a.png", "messages": [{"role": "user", "content": "<image>\nWhat is it?"},
+                                                       {"role": "assistant", "content": "a harbour"}]},
+            {"id": "b", "image": "a.png", "dialogue": _TURNS},
+            {"id": "c", "image": "a.png", "conversations": "<image>\nWhat is it?"},
+            {"id": "d", "image": "a.png", "conversations": ["<image>\nWhat is it?", "a harbour"]},
+            {"image": "a.png", "conversations": _TURNS}]
+    stats, recs = llava_rows(tmp_path, rows)
+    assert [r["id"] for r in recs] == ["a"]
+    assert recs[0]["conversations"][1] == {"from": "assistant", "value": "a harbour"}
+    assert stats["skipped"] == {"unparsable_record": 4}
+    assert stats["skipped_examples"]["unparsable_record"].endswith(
+        "l.json: record 1: unparsable_record (no 'conversations' field (a LLaVA record has id, image, conversations "
+        "of from/value turns))")

@@ -1,6 +1,7 @@
 """LLaVA / GeoChat conversation JSON → rsvlm records.
 
-``--src`` is a JSON array or JSONL of LLaVA records (``id``, ``image``, ``conversations``); a file
+``--src`` is a JSON array or JSONL of LLaVA records (``id``, ``image``, ``conversations``; ``messages`` of
+role/content turns, ShareGPT's and OpenAI's, read as them; a record lacking a field is skipped naming it); a file
 that is one JSON object is one record, or (a wrapper such as ``{"data": [...]}``) an error naming its lists;
 ``--images`` is the folder the ``image`` paths are relative to (a path written on Windows, ``train\\a.png``, read
 with ``/``, counted in the notes as ``windows_paths_read``; a file name of another case than the one file so named,
@@ -255,11 +256,19 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
         images.append({**{k: v for k, v in spec.items() if k not in ("modality", "path")}, **where_to,
                        **({"modality": modality} if modality else {})})
     width, height = size or (1, 1)
-    convs = []
-    for turn in raw["conversations"]:
-        role, value = turn["from"], turn["value"]
+    convs, given = [], []
+    turns = raw["conversations"] if "conversations" in raw or "messages" not in raw else raw["messages"]
+    if not isinstance(turns, list):
+        raise TypeError("conversations is not a list of turns")
+    for turn in turns:  # role/content turns under "messages" (ShareGPT's, OpenAI's) as the records loader reads them
+        if not isinstance(turn, dict):
+            raise TypeError("a conversation turn is not a JSON object")
+        role, value = turn.get("from", turn.get("role")), turn.get("value", turn.get("content"))
+        if role is None:
+            raise KeyError("from")
         if not isinstance(value, str):
             raise TypeError("conversation value is not a string")
+        given.append(value)
         if images or role == "human":
             value = rewrite_text(value, width, height) if images else value
         convs.append({"from": role, "value": value})
@@ -278,7 +287,7 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
     task = task if task in TASKS else None
     task = task or task_from_prompt(next((c["value"] for c in convs if c["from"] in ("human", "user")), ""))
     task = task or args.task
-    geochat = any(_TAG.search(t.get("value", "")) or "{<" in t.get("value", "") for t in raw["conversations"])
+    geochat = any(_TAG.search(v) or "{<" in v for v in given)  # as written, before rewrite_text
     meta = make_meta("GeoChat" if geochat else "LLaVA", Path(args.src).name, width, height)
     return {"id": str(raw["id"]), "images": images, "conversations": convs, "task": task, "meta": meta}
 
@@ -323,8 +332,10 @@ def run(args, out: Output) -> None:
             out.skip(e.reason, where, e.text)
             continue
         except (KeyError, TypeError) as e:
-            out.take_back(mark)
-            out.skip("unparsable_record", where, repr(e))
+            out.take_back(mark)  # KeyError('conversations') said no more of what was missing where
+            said = f"no {e.args[0]!r} field (a LLaVA record has id, image, conversations of from/value turns)" \
+                if isinstance(e, KeyError) and e.args else repr(e)
+            out.skip("unparsable_record", where, said)
             continue
         except RecordError as e:
             out.take_back(mark)
