@@ -151,8 +151,8 @@ def read_as_known(known: set[str], labels: set[str]) -> dict[str, str]:
 def ref_objects(item: Item) -> list[dict]:
     """``gt_objects`` of ``item``'s record, decoded once per item (kept in ``item.extra``): a scorer reads them for the
     whole set and again for each modality's part. Each call gets its own object dicts (a scorer's ``o["label"] = …``
-    reaches no other call's)."""
-    return [dict(o) for o in kept(item, "ref_objects", gt_objects, item.record, item.extra.get("ref_decoded"))]
+    reaches no other call's). What ``load_gt`` decoded of it is read once and let go (a mask's, held twice)."""
+    return [dict(o) for o in kept(item, "ref_objects", gt_objects, item.record, item.extra.pop("ref_decoded", None))]
 
 
 def gt_objects(record: dict, decoded=None) -> list[dict]:
