@@ -184,3 +184,19 @@ def test_where_both_readings_agree_the_note_is_as_before():
     assert gcp_orientation_note(_local_gcps(0, 20), None) is None  # north-up either way
     note = gcp_orientation_note(_local_gcps(20, 20), None)  # near the equator degrees and metres turn alike
     assert note.startswith("the image is not north-up: rotated") and "taken as longitude and latitude" in note
+
+
+def test_an_alpha_band_beside_a_declared_nodata_masks_with_it(tmp_path, recwarn):
+    """An RGBA GeoTIFF declaring nodata 0: GDAL's mask took every band's nodata, the alpha's 255 too, so the
+    colour bands' nodata pixels and the alpha's transparent ones were all read as valid, with rasterio's
+    NodataShadowWarning on stderr naming no file."""
+    data = np.random.default_rng(0).integers(1, 255, (4, 32, 32)).astype("uint8")  # (C, H, W)
+    data[3] = 255
+    data[3, :, :8] = 0  # transparent strip, colours not 0
+    data[:3, :4] = 0  # nodata rows, alpha 255 beyond the strip
+    path = _tif(tmp_path / "rgba.tif", data, nodata=0, photometric="RGB", alpha="YES")
+    img = read_image(path)
+    assert img.modality == "optical" and img.valid is not None
+    assert not img.valid[:, :8].any() and not img.valid[:4].any() and img.valid[4:, 8:].all()
+    assert any("rgba.tif declares nodata 0 and has an alpha band" in n for n in img.notes)
+    assert not [w for w in recwarn if "shadowing" in str(w.message)]

@@ -293,6 +293,13 @@ class RasterioSource:
                 "pixel masked in any band is nodata in all; a file that declares none masks nothing"
                 + (f" but the {fill:g} the others declare (a fill no band holds as data)" if (fill := _one_fill(
                     src, self._masked)) is not None else ""))
+        # an alpha band beside a declared nodata: GDAL's mask takes the nodata of every band, the alpha's too
+        # (rasterio's unnamed NodataShadowWarning on stderr), so the alpha's 255 kept nodata pixels valid and its 0
+        # masked nothing: both mask (``_read``)
+        self._alpha_too = self.alpha_index is not None and len(src) == 1 and ds.nodata is not None and self._masked[0]
+        if self._alpha_too:
+            notes.append(f"{Path(files[0]).name} declares nodata {ds.nodata:g} and has an alpha band: a pixel is nodata "
+                         "where either says so (GDAL's mask had let the one hide the other)")
         self.bilevel = any(d.tags(1, "IMAGE_STRUCTURE").get("NBITS") == "1" for d in src)  # a mask's 1 bit
         notes += exif_note(ds.tags().get("EXIF_Orientation"))  # a JPEG GDAL reads (too large for PIL, or named .tif)
         return notes
@@ -326,9 +333,11 @@ class RasterioSource:
 
     def _read(self, indexes, nodata, window=None, out_shape=None, datasets=None):
         datasets = datasets or self.datasets  # (``read_stored``'s stand in for self.datasets, one for one)
+        import warnings
+
         import rasterio
         from rasterio._err import CPLE_BaseError
-        from rasterio.errors import RasterioIOError
+        from rasterio.errors import NodataShadowWarning, RasterioIOError
 
         bands, valid, masked_done = [], None, set()
         with rasterio.Env(GDAL_CACHEMAX=self._cache):  # bounded block cache: peak memory independent of scene
@@ -349,7 +358,15 @@ class RasterioSource:
                     j = datasets.index(d)
                     if self._masked[j] and j not in masked_done:
                         masked_done.add(j)
-                        m = d.dataset_mask(window=window, out_shape=out_shape) > 0
+                        if self._alpha_too:  # the colour bands' nodata, and the alpha: GDAL's mask took the
+                            # nodata of every band, the alpha's 255 too, so neither masked a pixel
+                            colour = [k + 1 for k in range(d.count) if k != self.alpha_index]
+                            with warnings.catch_warnings():  # said once, as a note naming the file
+                                warnings.simplefilter("ignore", NodataShadowWarning)
+                                m = (d.read_masks(colour, window=window, out_shape=out_shape) > 0).any(axis=0)
+                            m &= d.read(self.alpha_index + 1, window=window, out_shape=out_shape) > 0  # (h, w)
+                        else:
+                            m = d.dataset_mask(window=window, out_shape=out_shape) > 0  # (h, w)
                         valid = m if valid is None else valid & m
                 except (RasterioIOError, CPLE_BaseError) as e:
                     raise read_failed(getattr(d, "src_dataset", d).name, e) from e  # not 'WarpedVRT(B8A.tif)'
