@@ -5,10 +5,12 @@ bench/count_assay.py). Imported as ``common`` (bench/ is on sys.path when a scri
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import math
 import sys
+import tempfile
 from pathlib import Path
 
 import torch
@@ -27,6 +29,41 @@ def absolute_paths(rec: dict, root: Path) -> None:
             im["path"] = str((root / im["path"]).resolve())
         if im.get("band_files"):  # else read against the temporary folder: every such record answered empty
             im["band_files"] = [str((root / f).resolve()) for f in im["band_files"]]
+
+
+def keep_option(ap: argparse.ArgumentParser) -> None:
+    """``--keep DIR``: the records and each pass's predictions of a bench that answers with ``rsvlm eval``."""
+    ap.add_argument("--keep", type=Path, metavar="DIR",
+                    help="keep the records and each pass's predictions (the files rsvlm eval's notes name) in DIR, a "
+                         "new or empty folder; default: a temporary folder, removed at the end")
+
+
+def check_keep(ap: argparse.ArgumentParser, keep: Path | None) -> None:
+    """A usage error, before any work, unless ``keep`` is None or a new or empty folder (made here): rsvlm eval
+    resumes the answers already in a file, so an old run's predictions would be scored and timed as this one's."""
+    if keep is None:
+        return
+    try:
+        keep.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        ap.error(f"--keep {keep}: cannot make it ({e.strerror}); give a new or empty folder")
+    if any(keep.iterdir()):
+        ap.error(f"--keep {keep}: not empty (rsvlm eval would resume the answers already there); give a new or empty "
+                 "folder")
+
+
+@contextlib.contextmanager
+def work_dir(keep: Path | None, name: str):
+    """``keep`` (checked by ``check_keep``), or a temporary folder removed at the end; either way stderr says
+    where the files that rsvlm eval's notes named are."""
+    if keep is not None:
+        yield keep
+        print(f"{name}: the records and predictions are kept in {keep}", file=sys.stderr)
+        return
+    with tempfile.TemporaryDirectory(prefix=f"{name}_") as tmp:
+        yield Path(tmp)
+    print(f"{name}: the records and predictions (the files rsvlm eval's notes name) were in {tmp}, now removed; "
+          "--keep DIR keeps them", file=sys.stderr)
 
 
 def steady(metrics: Path, after: int) -> dict:
@@ -86,7 +123,10 @@ def synth_scenes(out: Path, n: int, seed: int, overrides: list[str]) -> Path:
     cfg = load_config(SynthConfig, ROOT / "configs/default/data_train.yaml", overrides)
     rep = synthesize(out, n, seed, cfg, workers=1, progress=False, verbose=False)
     if rep["records_short"]:  # scenes without the asked record: fewer than asked for, said why
-        why = ", ".join(f"{v} {k}" for k, v in rep["skipped"].items())
+        why = [f"{v} {k}" for k, v in rep["skipped"].items()]
+        if (rest := rep["records_short"] - sum(rep["skipped"].values())) > 0:  # was: said as '()'
+            why.append(f"{rest}: more asked of a scene than it has tasks to ask, each asked once a scene")
+        why = ", ".join(why)
         print(f"{out.name}: {rep['records']} of the {rep['records_wanted']} records asked of {n} scenes were made "
               f"({why})", file=sys.stderr)
     return out / "train.jsonl"

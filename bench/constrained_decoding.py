@@ -19,12 +19,11 @@ import contextlib
 import json
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-from common import warm_up
+from common import check_keep, keep_option, warm_up, work_dir
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
@@ -59,12 +58,14 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--max-new-tokens", type=int, default=200)
     ap.add_argument("--repeat", type=int, default=2)
+    keep_option(ap)
     args = ap.parse_args()
     require_at_least_one(ap, args, ("scenes", "batch_size", "max_new_tokens", "repeat"))
     if args.seed < 0:  # else data_gen's usage error, as a CalledProcessError traceback after loading the model
         ap.error(f"--seed {args.seed}: give 0 or more")
     if args.model and not (Path(args.model) / "config.yaml").is_file():
         ap.error(f"--model {args.model}: not an rsvlm checkpoint (no config.yaml)")
+    check_keep(ap, args.keep)
 
     import torch
 
@@ -72,8 +73,8 @@ def main() -> None:
     from rsvlm import inference as inf
 
     model, processor = inf.load_model(args.model, "cpu")
-    with tempfile.TemporaryDirectory() as tmp:
-        data = Path(tmp) / "data"
+    with work_dir(args.keep, "constrained_decoding") as tmp:
+        data = tmp / "data"
         print(f"constrained_decoding: {args.scenes} test scene(s) …", file=sys.stderr)
         made = subprocess.run([sys.executable, "-m", "data_gen", "synth", "--out", str(data), "--n", str(args.scenes),
                                "--seed", str(args.seed), "--config", str(REPO / "configs/default/data_test.yaml"),
@@ -85,11 +86,11 @@ def main() -> None:
         answers: dict[bool, list[dict]] = {}
         ntok: dict[bool, int] = {}
         for constrain in (False, True):
-            warm_up(model, processor, data / "test.jsonl", Path(tmp) / "warm.jsonl", args.batch_size,
+            warm_up(model, processor, data / "test.jsonl", tmp / "warm.jsonl", args.batch_size,
                     args.max_new_tokens, constrain=constrain)
         for r in range(args.repeat):
             for constrain in (False, True):
-                out = Path(tmp) / f"pred-{constrain}-{r}.jsonl"
+                out = tmp / f"pred-{constrain}-{r}.jsonl"
                 print(f"constrained_decoding: run {r + 1} of {args.repeat}, {'held' if constrain else 'free'}",
                       file=sys.stderr)  # rsvlm eval's bar follows
                 with counting_tokens(model) as counts:

@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from common import absolute_paths, cut_answers, fmt, warm_up
+from common import absolute_paths, check_keep, cut_answers, fmt, keep_option, warm_up, work_dir
 
 from eval import common, detection
 from rsvlm import evaluate, inference
@@ -60,25 +59,27 @@ def main() -> None:
     ap.add_argument("--min-objects", type=int, default=10)
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--max-new-tokens", type=int, default=200)
+    keep_option(ap)
     a = ap.parse_args()
     common.check_model_args(ap, a, ("limit", "batch_size", "max_new_tokens", "min_objects"))
+    check_keep(ap, a.keep)
     model, processor = inference.load_model(a.model, "cpu")
     if err := inference.no_det_classes(processor, a.model):
         raise SystemExit(err)
     variants = {"plain": (0, False), f"--min-objects {a.min_objects}": (a.min_objects, False),
                 "--det-by-class": (0, True), "both": (a.min_objects, True)}
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
+    with work_dir(a.keep, "det_decoding") as tmp:
         try:
-            sets = detection_sets(a.data, Path(tmp), processor.prompt, a.limit)
+            sets = detection_sets(a.data, tmp, processor.prompt, a.limit)
         except RecordError as e:
             ap.error(f"--data: {e}")
         if "all" not in sets:  # else a KeyError
             ap.error(f"--data {a.data}: no det record")
         n = {k: sum(1 for _ in p.open()) for k, p in sets.items()}
-        warm_up(model, processor, sets["all"], Path(tmp) / "warm.jsonl", a.batch_size, a.max_new_tokens)
+        warm_up(model, processor, sets["all"], tmp / "warm.jsonl", a.batch_size, a.max_new_tokens)
         for name, (min_objects, by_class) in variants.items():
-            pred = Path(tmp) / f"pred{len(rows)}.jsonl"
+            pred = tmp / f"pred{len(rows)}.jsonl"
             print(f"det_decoding: pass {len(rows) + 1} of {len(variants)}, {name}", file=sys.stderr)  # its bar follows
             t = time.perf_counter()
             evaluate.run(model, processor, sets["all"], pred, a.batch_size, a.max_new_tokens, progress=True,

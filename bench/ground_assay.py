@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
                          **llm_assay(tr, btr, ctr, te, bte, cte, a.steps, a.seed, order)})
     print(f"\n{len(btr)} training / {len(bte)} test single-object scenes, {a.steps} steps of batch 32, "
           f"{(time.perf_counter() - t0) / 60:.1f} min; chance cell probe {1 / 36:.3f}")
-    print("| tokens | order | cell probe | x1/y1 MAE | shuffled tokens | real/shuffled | acc@0.5 | final loss |")
+    print("| tokens | order | cell probe | x1/y1 MAE (bins) | shuffled tokens | real/shuffled | acc@0.5 | final loss |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['tokens']} | {r['order']} | {r['cell_probe']:.3f} | {r['mae_xy1']:.1f} | {r['mae_xy1_shuffled']:.1f} | "

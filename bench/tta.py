@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
 
-from common import absolute_paths, cut_answers, warm_up
+from common import absolute_paths, check_keep, cut_answers, keep_option, warm_up, work_dir
 
 from eval import change, common, detection, grounding, segmentation
 from rsvlm import evaluate, inference
@@ -58,10 +57,12 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None, help="only the first N localisation records")
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--max-new-tokens", type=int, default=200)
+    keep_option(ap)
     a = ap.parse_args()
     common.check_model_args(ap, a)
-    with tempfile.TemporaryDirectory() as tmp:
-        gt = Path(tmp) / "loc.jsonl"
+    check_keep(ap, a.keep)
+    with work_dir(a.keep, "tta") as tmp:
+        gt = tmp / "loc.jsonl"
         try:
             per_task = localisation_subset(a.data, gt, a.limit)
             n = per_task.total()
@@ -70,10 +71,10 @@ def main() -> None:
         if not n:  # else a ZeroDivisionError after the first pass
             ap.error(f"--data {a.data}: no ground, det, seg or change record")
         model, processor = inference.load_model(a.model, "cpu")
-        warm_up(model, processor, gt, Path(tmp) / "warm.jsonl", a.batch_size, a.max_new_tokens)  # else in plain's time
+        warm_up(model, processor, gt, tmp / "warm.jsonl", a.batch_size, a.max_new_tokens)  # else in plain's time
         rows = []
         for i, mode in enumerate(("none", *MODES), 1):
-            pred = Path(tmp) / f"{mode}.jsonl"
+            pred = tmp / f"{mode}.jsonl"
             print(f"tta: pass {i} of {len(MODES) + 1}, --tta {mode}", file=sys.stderr)  # its bar follows
             t = time.perf_counter()
             evaluate.run(model, processor, gt, pred, a.batch_size, a.max_new_tokens, progress=True,

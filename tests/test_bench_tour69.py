@@ -68,3 +68,56 @@ def test_every_bench_command_of_a_page_names_a_script_that_exists():
         said |= set(re.findall(r"bench/([\w/]+\.(?:py|sh))", page.read_text()))
     absent = sorted(s for s in said if not (REPO / "bench" / s).is_file())
     assert said and not absent, absent
+
+
+def test_tta_keeps_its_predictions_where_keep_says_and_says_where_they_went(tmp_path, monkeypatch, capsys, ckpt):
+    """rsvlm eval's notes ('marked "cut": true in /tmp/tmpXXXX/dihedral.jsonl') named files of a temporary
+    folder the bench removed as it ended: the user went to look and found nothing. ``--keep DIR`` keeps them, and
+    without it stderr says the folder is gone."""
+    from test_bench_args import bench_main
+    from test_probe_pointer_cells import ground_records
+
+    from rsvlm.tta import MODES
+
+    data, keep = ground_records(tmp_path), tmp_path / "kept"
+    argv = ["--data", str(data), "--model", str(ckpt), "--limit", "1", "--max-new-tokens", "2"]
+    bench_main("tta", monkeypatch, [*argv, "--keep", str(keep)])
+    out, err = capsys.readouterr()
+    assert sorted(p.name for p in keep.iterdir()) == sorted(["loc.jsonl", "none.jsonl", *(f"{m}.jsonl" for m in MODES)])
+    assert f"tta: the records and predictions are kept in {keep}" in err and "| none | " in out
+    bench_main("tta", monkeypatch, argv)
+    err = capsys.readouterr().err
+    assert "now removed; --keep DIR keeps them" in err
+
+
+def test_keep_refuses_a_folder_with_files_before_any_work(tmp_path, monkeypatch, capsys):
+    """rsvlm eval resumes the answers already in its --out file: a kept folder of an earlier run would have its
+    answers scored and timed as this run's."""
+    import pytest
+    from test_bench_args import bench_main
+
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "none.jsonl").write_text("{}\n")
+    (tmp_path / "file").write_text("")
+    (tmp_path / "d.jsonl").write_text("")
+    data = ["--data", str(tmp_path / "d.jsonl")]
+    for name, extra in [("tta", data), ("det_decoding", data), ("constrained_decoding", [])]:
+        for keep, says in [("old", "not empty (rsvlm eval would resume the answers already there)"),
+                           ("file/x", "cannot make it")]:
+            with pytest.raises(SystemExit) as e:
+                bench_main(name, monkeypatch, [*extra, "--keep", str(tmp_path / keep)])
+            assert e.value.code == 2 and f"--keep {tmp_path / keep}: {says}" in capsys.readouterr().err, name
+
+
+def test_assay_scenes_say_why_fewer_records_were_made(tmp_path, monkeypatch, capsys):
+    """count_assay asks two records of a scene of one task: one is made, and stderr said 'train: 2 of the 4
+    records asked of 2 scenes were made ()', the reason left empty."""
+    from test_bench_tour51 import bench_module
+
+    common = bench_module("common", monkeypatch)
+    common.synth_scenes(tmp_path / "train", 2, 0, ["modalities=[optical]", "scene.pairs_fraction=0",
+                                                   "instructions.task_weights={count: 1}",
+                                                   "instructions.records_per_image=2"])
+    err = capsys.readouterr().err
+    assert "train: 2 of the 4 records asked of 2 scenes were made (2: more asked of a scene than it has tasks to " \
+           "ask, each asked once a scene)" in err, err
