@@ -1,5 +1,6 @@
 """Stop 69, training: one wording for a stem's broken link (check_links is vlm.check_stem_links plus the near
-name), …"""
+name), a key asking for evaluation while it trains told that training never evaluates, and a stage that leaves out
+some of its init_from source's stems or encoders (restating model.stems or model.encoders) starting from the rest."""
 
 from __future__ import annotations
 
@@ -62,3 +63,46 @@ def test_a_config_that_is_no_training_one_is_not_told_of_training():
     with pytest.raises(ConfigError) as e:
         load_config(VLMConfig, REPO / "configs" / "model" / "tiny.yaml", ["val=1"])
     assert "unknown key 'val'" in str(e.value) and "rsvlm train" not in str(e.value)
+
+
+OPTICAL = ("model.stems={optical: {modality: optical, bands: [R, G, B], mean: [0.5, 0.5, 0.5], "
+           "std: [0.25, 0.25, 0.25], encoder: default}}")
+ONE_ENCODER = ("model.encoders={default: {type: open_clip, width: 64, layers: 2, heads: 4, patch_size: 8, "
+               "image_size: 32, feature_layer: -2, pos_embed: learned}}")
+
+
+def test_a_stage_leaving_out_its_sources_sar_encoder_and_stems_starts_from_the_rest(ckpt, capsys):
+    """An optical-only stage from a four-stem source was refused ("unexpected ['encoders.sar.visual…']") whatever
+    it restated: no stage could leave a part of its source out. The rest is loaded; what is left out is named."""
+    import torch
+
+    from rsvlm.model import create_model
+    from rsvlm.model.weights import open_safetensors
+    from rsvlm.train.init_from import check_init_from
+    from rsvlm.train.loop import init_vision
+
+    cfg = load_config(TrainConfig, SFT, [OPTICAL, ONE_ENCODER, f"init_from={ckpt}"])
+    check_init_from(cfg)  # preflight's check: was a ValueError
+    model, _ = create_model(cfg.model)
+    init_vision(model, ckpt)
+    err = capsys.readouterr().err
+    assert "encoders.sar, projectors.sar, stems.ir, stems.msi, stems.sar of " in err and "left out" in err, err
+    with open_safetensors(ckpt / "vision.safetensors") as h:
+        for k in ("encoders.default.visual.conv1.weight", "stems.optical.mix", "projectors.default.net.0.weight"):
+            own = model.state_dict()[k]
+            assert torch.equal(own, h.get_tensor(k).to(own.dtype)), k
+
+
+def test_a_stage_with_a_stem_its_source_lacks_is_told_which_and_what_to_write(ckpt, tmp_path):
+    """The other way round (an optical-only source, a four-stem stage) named 72 keys as "missing [first 8]"."""
+    from rsvlm.model import create_model
+    from rsvlm.train.init_from import check_init_from
+
+    source, _ = create_model(load_config(TrainConfig, SFT, [OPTICAL]).model)
+    source.save_pretrained(tmp_path / "optical")
+    cfg = load_config(TrainConfig, SFT, [f"init_from={tmp_path / 'optical'}"])
+    with pytest.raises(ValueError) as e:
+        check_init_from(cfg)
+    said = str(e.value)
+    assert "model section has model.stems.ir, model.stems.msi, model.stems.sar, which the source lacks" in said, said
+    assert "model.stems={…}" in said and "missing [" not in said

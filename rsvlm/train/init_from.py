@@ -63,14 +63,37 @@ def onto_lora(saved, own) -> dict[str, str]:
             and (alt := re.sub(r"\.(weight|bias)$", r".base_layer.\1", k)) in own}
 
 
+ENTRIES = ("encoders", "stems", "projectors")  # the vision side's mappings: a stage may leave an entry out
+
+
+def entry(key: str) -> str | None:
+    """The mapping entry a vision tensor belongs to (``encoders.sar`` for ``encoders.sar.visual.conv1.weight``)."""
+    parts = key.split(".")
+    return ".".join(parts[:2]) if parts[0] in ENTRIES and len(parts) > 2 else None
+
+
+def left_out(saved, own) -> list[str]:
+    """The source's entries (``encoders.sar``, ``stems.msi``, ``projectors.sar``) of which this model has no tensor:
+    a stage that restates ``model.stems`` or ``model.encoders`` without them leaves them out (not loaded);
+    ``saved``, ``own``: collections of tensor names."""
+    mine = {entry(k) for k in own}
+    return sorted({e for k in saved if (e := entry(k)) and e not in mine})
+
+
+def left_out_note(path: Path, dropped: list[str]) -> str:
+    """What a stage leaving ``dropped`` entries of its source ``path`` out is told (once, as it loads)."""
+    return (f"[rsvlm.train] init_from: {', '.join(dropped)} of {path} left out: this stage's model section has no "
+            "such entry (model.stems and model.encoders name what it keeps)")
+
+
 def vision_mismatch(path: Path, saved: dict[str, tuple], own: dict[str, tuple]) -> str | None:
     """What keeps ``path``'s tensors (``saved``: name → shape) from starting the vision side ``own`` (this model's
     non-LLM tensors, name → shape), as ``init_vision`` refuses it; None where they fit. A location
     pointer may be missing (it starts fresh), a position table of another grid is resized, and a layer this
     stage's encoder LoRA wraps takes the source's weights as its base layer's (``onto_lora``); a source's
     encoder LoRA carries on into the same LoRA, and is refused, saying to merge it, into a stage without one."""
-    names = onto_lora(saved, own)
-    saved = {names.get(k, k): v for k, v in saved.items()}
+    names, dropped = onto_lora(saved, own), left_out(saved, own)  # a stage without the source's sar encoder
+    saved = {names.get(k, k): v for k, v in saved.items() if entry(k) not in dropped}
     fresh = not any(k.startswith("loc_pointer.") for k in saved)  # a pointer added in this stage
     missing = sorted(k for k in own if k not in saved and "lora_" not in k  # this stage's LoRA starts fresh
                      and not (fresh and k.startswith("loc_pointer.")))
@@ -80,6 +103,13 @@ def vision_mismatch(path: Path, saved: dict[str, tuple], own: dict[str, tuple]) 
                 f"tensors, e.g. {next(k for k in extra if 'lora_' in k)}) and this stage's has none; fold them in "
                 f"with rsvlm merge-lora --model {path.parent} --out DIR and give init_from=DIR, or set "
                 "model.trainable.encoder=lora with the same LoRA settings to carry them on")
+    had = {entry(k) for k in saved}
+    if added := sorted({e for k in missing if (e := entry(k)) and e not in had and not e.startswith("projectors.")}):
+        one, listed = len(added) == 1, ", ".join(f"model.{e}" for e in added)  # a projector goes with its encoder
+        return (f"init_from {path}: this stage's model section has {listed}, which the source lacks "
+                f"({'it' if one else 'they'} would start untrained); leave {'it' if one else 'them'} out (a mapping "
+                "given whole, model.stems={…} or model.encoders={…}, replaces the recipe's), or start from a source "
+                f"that has {'it' if one else 'them'}")
     if missing or extra:
         return f"init_from {path}: missing {missing[:8]}, unexpected {extra[:8]}"
     shapes = [f"{k} {tuple(v)} (this model {tuple(own[k])})" for k, v in saved.items()

@@ -186,7 +186,8 @@ def export_step(folder: Path, out: Path) -> Path:
 def init_vision(model, ckpt_dir: Path) -> None:
     """Start stems, encoders and projectors from a previous stage's checkpoint (the LLM comes through
     ``model.llm.name_or_path``). Every vision key must be present, except a location pointer's, which
-    starts fresh when the source has none; a layer this stage's encoder LoRA wraps takes a plain source's weights
+    starts fresh when the source has none; a source's stem, encoder or projector entry this model has none of (a
+    stage restating ``model.stems`` without ``sar``) is left out, saying so; a layer this stage's encoder LoRA wraps takes a plain source's weights
     as its base layer's (its LoRA A/B start as LoRA starts), a source's LoRA carries on into the same LoRA and
     is refused into a stage without one (``rsvlm merge-lora`` it first).
     A ViT position table of another grid is made to fit (``vision.fit_positions``, as ``load_pretrained`` does):
@@ -194,7 +195,14 @@ def init_vision(model, ckpt_dir: Path) -> None:
     resized too, into frozen positions that were no grid's); any other shape difference is refused, naming
     the tensor (``init_from.vision_mismatch``, which preflight asks too)."""
     from rsvlm.model.vision import fit_positions, read_state_dict
-    from rsvlm.train.init_from import init_from_hint, onto_lora, vision_mismatch
+    from rsvlm.train.init_from import (
+        entry,
+        init_from_hint,
+        left_out,
+        left_out_note,
+        onto_lora,
+        vision_mismatch,
+    )
 
     path = ckpt_dir / "vision.safetensors"
     if not path.is_file():
@@ -202,7 +210,9 @@ def init_vision(model, ckpt_dir: Path) -> None:
     state = read_state_dict(path)  # a file cut short: a ValueError naming it (a SafetensorError traceback)
     own = {k: tuple(v.shape) for k, v in model.state_dict().items() if not k.startswith("llm.")}
     names = onto_lora(state, own)  # trainable.encoder=lora: the source's c_fc.weight is this c_fc.base_layer.weight
-    state = {names.get(k, k): v for k, v in state.items()}
+    if dropped := left_out(state, own):  # model.stems/encoders restated without some of the source's
+        print(left_out_note(path, dropped), file=sys.stderr)
+    state = {names.get(k, k): v for k, v in state.items() if entry(k) not in dropped}
     saved = {k: tuple(v.shape) for k, v in state.items()}
     if (why := vision_mismatch(path, saved, own)) is not None:
         raise ValueError(why)
