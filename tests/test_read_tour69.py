@@ -200,3 +200,21 @@ def test_an_alpha_band_beside_a_declared_nodata_masks_with_it(tmp_path, recwarn)
     assert not img.valid[:, :8].any() and not img.valid[:4].any() and img.valid[4:, 8:].all()
     assert any("rgba.tif declares nodata 0 and has an alpha band" in n for n in img.notes)
     assert not [w for w in recwarn if "shadowing" in str(w.message)]
+
+
+def test_gdal_sidecars_among_band_files_are_left_out_with_a_note(tmp_path):
+    """A folder's ``*`` holds GDAL's B02.tif.aux.xml (QGIS's statistics): it was refused as 'a text file, not an
+    image'."""
+    files = []
+    for k, b in enumerate(("B02", "B03")):
+        data = np.random.default_rng(k).integers(500, 3000, (1, 16, 16)).astype("uint16")
+        files.append(str(_tif(tmp_path / f"{b}.tif", data)))
+    aux = tmp_path / "B02.tif.aux.xml"
+    aux.write_text("<PAMDataset></PAMDataset>")
+    img = read_image([files[0], str(aux), files[1]])
+    assert img.bands == ["B02", "B03"] and img.files == files
+    assert any(n.startswith("GDAL sidecar B02.tif.aux.xml given beside its image: left out") for n in img.notes)
+    lone = tmp_path / "other.tif.aux.xml"  # a sidecar of no file given is no band either: refused, named
+    lone.write_text("<PAMDataset></PAMDataset>")
+    with pytest.raises(ValueError, match="other.tif.aux.xml"):
+        read_image([*files, str(lone)])

@@ -231,8 +231,9 @@ def band_headers(names: list[str]) -> tuple[list[str], list[str]]:
     a header whose data file is given too is left out, one given alone stands for its data file (``header_data``),
     with a note saying which; ``names`` as given where fewer than two or none is a header. Raises ImageReadError,
     naming the header, where no data file is beside it (GDAL's refusal said 'not a readable raster')."""
+    names, sidecars = _without_sidecars(names)
     if len(names) < 2 or not any(Path(n).suffix.lower() == ".hdr" for n in names):
-        return names, []
+        return names, sidecars
     given = [Path(n) for n in names if Path(n).suffix.lower() != ".hdr"]
     out, dropped, swapped = [], [], []
     for n in names:
@@ -251,7 +252,23 @@ def band_headers(names: list[str]) -> tuple[list[str], list[str]]:
             swapped.append(f"{p.name} by its data file {found[0].name}")
     notes = [f"raster header{'s' * (len(dropped) > 1)} {', '.join(dropped)} given beside {'their' if len(dropped) > 1 else 'its'} "
              f"data file{'s' * (len(dropped) > 1)}: left out (a header is no band)"] if dropped else []
-    return out, notes + ([f"read {', '.join(swapped)} (a header is no band)"] if swapped else [])
+    return out, sidecars + notes + ([f"read {', '.join(swapped)} (a header is no band)"] if swapped else [])
+
+
+SIDECARS = (".aux.xml", ".ovr", ".msk")  # GDAL's own files beside an image, named after it whole (B02.jp2.aux.xml)
+
+
+def _without_sidecars(names: list[str]) -> tuple[list[str], list[str]]:
+    """``names`` without GDAL's sidecars of another of them (``B02.jp2.aux.xml`` beside ``B02.jp2``: a folder's
+    ``*`` after QGIS computed its statistics; it was refused as 'a text file, not an image'), and a note naming
+    them; as given where there is none."""
+    given = {str(n).lower() for n in names}
+    side = [n for n in names for s in SIDECARS if str(n).lower().endswith(s) and str(n).lower()[: -len(s)] in given]
+    if not side or len(side) == len(names):
+        return names, []
+    kept = [n for n in names if n not in side]
+    return kept, [f"GDAL sidecar{'s' * (len(side) > 1)} {', '.join(Path(n).name for n in side)} given beside "
+                  f"{'their' if len(side) > 1 else 'its'} image: left out (GDAL reads it with the image; it is no band)"]
 
 
 def check_image_path(name: Path | str) -> None:
