@@ -10,10 +10,13 @@ from conftest import eval_record, write_jsonl
 
 @pytest.mark.parametrize(("reference", "answer", "right"), [
     ("a dozen", "12", True), ("Two dozen.", "24 ships", True), ("half a dozen", "six", True),
-    ("a dozen", "13", False), ("12", "a dozen", True), ("twelve", "12", True), ("a dozen ships", "12", False)])
+    ("a dozen", "13", False), ("12", "a dozen", True), ("twelve", "12", True), ("a dozen ships", "12", False),
+    ("None.", "0", True), ("nothing", "There are no ships.", True), ("0", "none", True), ("none", "1", False),
+    ("No.", "0", False)])
 def test_vqa_reads_a_reference_written_as_a_dozen_as_the_answer_is_read(tmp_path, reference, answer, right):
     """A reference "a dozen" was compared as text ("dozen") while the answer "a dozen" to the reference "12" was read
-    as 12: the answer 12 was wrong to "a dozen" and "a dozen" right to 12. Both sides are read by one rule now."""
+    as 12: the answer 12 was wrong to "a dozen" and "a dozen" right to 12; so "0" to "none". Both sides are read by one
+    rule now (a yes/no "No." stays one)."""
     from eval import vqa
 
     gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "vqa", "[vqa] How many ships?", reference)])
