@@ -205,8 +205,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--encoder", action="append", default=[], metavar="NAME=PATH",
                    help="a vision.safetensors of a checkpoint or an encoder.safetensors of pretraining (repeatable)")
     p.add_argument("--scenes", type=int, default=3000, help="training scenes (the test set is 300)")
-    p.add_argument("--steps", type=int, default=900)
-    p.add_argument("--seed", type=int, default=202)
+    p.add_argument("--steps", type=int, default=900, help="LLM training steps of batch 32 per row (default 900)")
+    p.add_argument("--seed", type=int, default=202, help="scene and training seed (default 202)")
     p.add_argument("--answer", choices=["direct", "points", "both"], default="direct",
                    help="the count token alone, or the asked class's centres and then the count (greedy)")
     p.add_argument("--order", choices=[*ORDERS, "both"], default="image-first",

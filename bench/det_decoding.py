@@ -53,12 +53,12 @@ def detection_sets(data: Path, dest: Path, prompt, limit: int | None) -> dict[st
 
 def main() -> None:
     ap = Parser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, required=True)
-    ap.add_argument("--model", default=None)
+    ap.add_argument("--data", type=Path, required=True, help="a test set's records with references (JSONL); its det records are answered")
+    ap.add_argument("--model", default=None, help="checkpoint folder (default: the bundled model, rsvlm/assets/default_model)")
     ap.add_argument("--limit", type=int, default=None, help="only the first N detection records")
-    ap.add_argument("--min-objects", type=int, default=10)
-    ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--max-new-tokens", type=int, default=200)
+    ap.add_argument("--min-objects", type=int, default=10, help="N of the --min-objects passes (default 10)")
+    ap.add_argument("--batch-size", type=int, default=16, help="records answered together (default 16)")
+    ap.add_argument("--max-new-tokens", type=int, default=200, help="answer length limit (default 200)")
     keep_option(ap)
     a = ap.parse_args()
     common.check_model_args(ap, a, ("limit", "batch_size", "max_new_tokens", "min_objects"))

@@ -143,8 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--encoder", action="append", default=[], metavar="NAME=PATH",
                    help="a vision.safetensors of a checkpoint or an encoder.safetensors of pretraining (repeatable)")
     p.add_argument("--scenes", type=int, default=6000, help="training scenes (the test set is 300)")
-    p.add_argument("--steps", type=int, default=900)
-    p.add_argument("--seed", type=int, default=102)
+    p.add_argument("--steps", type=int, default=900, help="LLM training steps of batch 32 per row (default 900)")
+    p.add_argument("--seed", type=int, default=102, help="scene and training seed (default 102)")
     p.add_argument("--order", choices=[*ORDERS, "both"], default="image-first",
                    help="the asked class after the visual tokens (as the default model's prompts are written) or "
                         "before them, where each visual token can attend to it")

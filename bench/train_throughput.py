@@ -80,10 +80,10 @@ def fastest(runs: list[dict]) -> dict:
 
 def main() -> None:
     p = Parser(description=__doc__.splitlines()[0])
-    p.add_argument("--steps", type=int, default=30)
-    p.add_argument("--n", type=int, default=192)
-    p.add_argument("--batch-size", type=int, default=8)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=int, default=30, help="training steps per run; tokens/s over steps 2.. (default 30)")
+    p.add_argument("--n", type=int, default=192, help="generated records (default 192)")
+    p.add_argument("--batch-size", type=int, default=8, help="batch size (default 8)")
+    p.add_argument("--seed", type=int, default=0, help="data and training seed (default 0)")
     p.add_argument("--repeat", type=int, default=1, help="runs of each arm, alternated; each arm's fastest counts")
     args = p.parse_args()
     # as rsvlm.cli: peft imports bitsandbytes, which logs that it cannot fetch an optional CPU kernel
