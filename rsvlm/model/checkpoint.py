@@ -54,7 +54,7 @@ from rsvlm.model.llm_files import home_expanded, names_unreadable
 from rsvlm.model.processor import Processor
 from rsvlm.model.quiet import bars_after, deepspeed_cpu_note_quietly, peft_quietly
 from rsvlm.model.vision import fit_positions, follow_hf_twins, shape_mismatches
-from rsvlm.model.vlm import RSVLM, VLMConfig, place_vision_side
+from rsvlm.model.vlm import RSVLM, VLMConfig, left_on_meta, params_on_meta, place_vision_side
 from rsvlm.model.weights import (  # noqa: F401  (importable from here, as scripts and tests do)
     PEFT_KEY,
     PROVENANCE,
@@ -269,10 +269,11 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     # the encoders' weights are in vision.safetensors: their training start (encoders.NAME.pretrained) is
     # neither read nor needed (was: FileNotFoundError on a machine without it); model.cfg keeps the name
     bare = {n: dataclasses.replace(e, pretrained=None) for n, e in cfg.encoders.items()}
-    model = RSVLM(dataclasses.replace(cfg, encoders=bare), llm, tokenizer, special)
+    with params_on_meta():  # every vision weight is vision.safetensors' (was: made at random first)
+        model = RSVLM(dataclasses.replace(cfg, encoders=bare), llm, tokenizer, special)
     model.cfg = cfg
     set_trainable(model)
-    place_vision_side(model, device, dtype)
+    place_vision_side(model, None, dtype)  # the dtype alone, on meta: placed once loaded
     state = load_safetensors(root / "vision.safetensors")
     fit_positions(model.encoders, state, root / "vision.safetensors")
     built = model.state_dict()  # its names and shapes: the same after the load below
@@ -283,11 +284,14 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
                          f"{odd}; the weights and the config are of different models")
     if note := odd_values(root / "vision.safetensors", state, dict(model.named_parameters())):  # was: loaded
         raise ValueError(note)
-    res = model.load_state_dict(state, strict=False)
-    missing = [k for k in res.missing_keys if not k.startswith("llm.")]
-    if missing:
+    # in the dtype built (a bf16 file into float32 weights, as copying cast it), kept rather than copied
+    state = {k: v.to(built[k].dtype) if k in built and v.is_floating_point() else v for k, v in state.items()}
+    res = model.load_state_dict(state, strict=False, assign=True)
+    missing = [k for k in dict.fromkeys(res.missing_keys + left_on_meta(model)) if not k.startswith("llm.")]
+    if missing:  # (a meta tensor left would fail at the first image, naming nothing)
         raise ValueError(f"{root / 'vision.safetensors'}: missing keys {missing[:10]}"
                          f"{f' (+{len(missing) - 10} more)' if len(missing) > 10 else ''}")
+    place_vision_side(model, device, dtype)
     parts = _parts({k.rsplit(".", 1)[0] for k in built})
     # a part this config builds, saved with more in it (projector.type mlp2x_gelu edited to linear): it loaded
     # with the first layer alone, a warning its only word; a part the config does not build (a stem left out) warns

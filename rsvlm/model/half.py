@@ -16,8 +16,11 @@ output cast back to the body's dtype. Memory: the head's weights take 4 bytes ea
 alone, ``logits_to_keep=1``; a whole-sequence ``forward`` makes (B,T,V) of them). Its state dict gives the
 head back in the body's dtype, so a model saved after is stored as it was loaded (or as it was cast since).
 
-Limits: under ``torch.autocast`` the head's matmul runs in autocast's dtype whatever its weights (rsvlm
-answers without autocast); a quantised head (bitsandbytes) is left as it is (rsvlm never quantises it).
+Limits: under ``torch.autocast`` the head's matmul runs in autocast's dtype whatever its weights, on CUDA as on
+the CPU (``linear`` is on both autocast lists; the bundled model's logits came out bfloat16 under CPU autocast,
+float32 without; CUDA untested): rsvlm answers without autocast (training's autocast runs a float32 model, whose
+head this leaves alone). Without autocast a CUDA head computes in float32 (TF32 only where the user allows it).
+A quantised head (bitsandbytes) is left as it is (rsvlm never quantises it).
 """
 
 from __future__ import annotations

@@ -79,8 +79,11 @@ def fit_positions(encoders: nn.ModuleDict, state: dict[str, torch.Tensor], path:
         for key in (f"encoders.{name}.{k}" for k in POS_KEYS):
             if key not in state or key not in own or state[key].shape == own[key].shape:
                 continue
-            if getattr(enc, "fixed_positions", False):  # fixed, not learned: those of the new grid
-                state[key] = own[key].detach().clone()
+            # fixed, not learned: those of the new grid, made as open_clip does (the encoder's own are on meta)
+            if getattr(enc, "fixed_positions", False):
+                from open_clip.pos_embed import get_2d_sincos_pos_embed
+
+                state[key] = torch.from_numpy(get_2d_sincos_pos_embed(enc.width, enc.grid[0], cls_token=True)).float()
                 continue
             fitted = fit_pos_table(state[key], enc.grid)
             if fitted is None:

@@ -1,0 +1,79 @@
+"""Start-up of ``load_model`` (what ``rsvlm predict`` / ``chat`` / ``eval`` pay before the first answer): wall
+seconds and peak RSS of a fresh process that imports rsvlm and loads a checkpoint, for this tree and, in the same
+run, a baseline git revision (``--baseline``; its ``rsvlm/`` exported to a temporary folder).
+
+    .venv/bin/python bench/load_time.py [--model DIR ...] [--baseline REV] [--repeats 3]
+
+``--model`` defaults to the bundled model; give a checkpoint with a large tower (a CLIP-L-sized hf_clip) to see what
+building the vision side costs. Each figure is the best of ``--repeats`` processes; torch, transformers and
+open_clip are imported before the clock starts (``load``: wall seconds; ``cpu``: the process's CPU seconds, steadier
+on a shared machine).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+from rsvlm.argparsing import Parser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHILD = """
+import json, resource, sys, time
+import torch, transformers, transformers.models.llama, open_clip  # the imports any load pays, untimed
+from rsvlm.loading import load_model
+t0, c0 = time.perf_counter(), time.process_time()
+load_model(sys.argv[1] or None, device="cpu")
+t1, c1 = time.perf_counter(), time.process_time()
+print(json.dumps({"load": t1 - t0, "cpu": c1 - c0, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def measure(src: Path, model: str, repeats: int) -> dict:
+    """Best ``load`` and ``cpu`` seconds and least peak RSS (MiB) over ``repeats`` processes run with ``src`` first
+    on the path."""
+    env = {**os.environ, "PYTHONPATH": str(src), "HF_HUB_OFFLINE": "1", "PYTHONWARNINGS": "ignore"}
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-c", CHILD, model], env=env, cwd=src, capture_output=True, text=True)
+        if out.returncode:
+            raise SystemExit(f"load of {model or 'the bundled model'} from {src} failed:\n{out.stderr[-2000:]}")
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return {k: min(r[k] for r in runs) for k in runs[0]}
+
+
+def export(rev: str, into: Path) -> Path:
+    """``rev``'s ``rsvlm/`` (and its bundled model) written below ``into``."""
+    archive = into / "rev.tar"
+    subprocess.run(["git", "-C", str(ROOT), "archive", "-o", str(archive), rev, "rsvlm"], check=True)
+    with tarfile.open(archive) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = Parser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--model", action="append", default=None, help="checkpoint folder (repeatable; default: the bundled one)")
+    p.add_argument("--baseline", default="HEAD", help="git revision to compare with (default HEAD)")
+    p.add_argument("--repeats", type=int, default=3)
+    a = p.parse_args(argv)
+    models = a.model or [""]
+    print("| model | tree | load s | CPU s | peak RSS MiB | CPU ratio (baseline/now) |\n|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        base = export(a.baseline, Path(tmp))
+        for model in models:
+            was, now = measure(base, model, a.repeats), measure(ROOT, model, a.repeats)
+            name = model or "bundled"
+            print(f"| {name} | {a.baseline} | {was['load']:.2f} | {was['cpu']:.2f} | {was['rss_mb']:.0f} | |")
+            print(f"| {name} | working tree | {now['load']:.2f} | {now['cpu']:.2f} | {now['rss_mb']:.0f} | "
+                  f"{was['cpu'] / now['cpu']:.2f}x |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
