@@ -218,3 +218,19 @@ def test_gdal_sidecars_among_band_files_are_left_out_with_a_note(tmp_path):
     lone.write_text("<PAMDataset></PAMDataset>")
     with pytest.raises(ValueError, match="other.tif.aux.xml"):
         read_image([*files, str(lone)])
+
+
+def test_an_undeclared_fill_is_found_through_averaged_overviews(tmp_path):
+    """The checks' sample is a decimated read, which takes a file's overviews: built by averaging (gdaladdo -r
+    average), they blend a -9999 collar with the data along its edge, and the -7500s between hid the fill, which
+    was then read as reflectance -9999."""
+    from rasterio.enums import Resampling
+
+    data = np.random.default_rng(3).uniform(0.02, 0.4, (4, 512, 512)).astype("float32")  # (C, H, W)
+    data[:, :, :39] = -9999  # an edge 3/4 into an overview pixel: -7500 there
+    path = _tif(tmp_path / "ov.tif", data, tiled=True, blockxsize=64, blockysize=64)
+    with rasterio.open(path, "r+") as ds:
+        ds.build_overviews([2, 4], Resampling.average)
+    img = read_image(path, scaling={"stats_max_side": 128})
+    assert img.valid is not None and not img.valid[:, :39].any() and img.valid[:, 39:].all()
+    assert any("hold -9999, far outside" in n and "read as nodata" in n for n in img.notes)

@@ -361,8 +361,17 @@ def undeclared_fill(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.
     for x in (v.min(), v.max()):
         some = (v == x).any(axis=0)  # (n,) a fill's edge differs by a pixel or so from band to band (Sentinel-2's
         held, rest = (v == x).all(axis=0), v[:, ~some]  # detectors): those pixels had hidden it, as the others' min
-        if rest.size == 0 or abs(x - np.clip(x, rest.min(), rest.max())) <= np.ptp(rest):
+        if rest.size == 0:
             continue
+        if abs(x - np.clip(x, rest.min(), rest.max())) <= np.ptp(rest):
+            if float(x) not in FILL_VALUES:
+                continue
+            # an overview averaged (gdaladdo -r average), which the decimated sample reads, blends a fill with the
+            # data along its edge: a -9999 collar beside reflectance left -4000s between, and was not found
+            lo, hi = np.quantile(rest, [0.02, 0.98])  # as the stretch's percentiles
+            if abs(x - np.clip(x, lo, hi)) <= hi - lo:
+                continue
+            rest = np.clip(rest, lo, hi)  # the note's range: the data's, not the blend's
         if held.mean() < share:
             if float(x) in FILL_VALUES and some.mean() >= share:
                 return float(x), _some_bands_fill(v == x, float(x), rest, bands)
