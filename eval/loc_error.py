@@ -29,7 +29,7 @@ from pathlib import Path
 
 from eval.common import ScoreError, at_least_one, main_guard, out_dir, out_name_problem, write_out
 from rsvlm.argparsing import Parser
-from rsvlm.tokens import TASKS
+from rsvlm.tokens import TASKS, task_name
 
 
 def shuffle_images(records: list[str], seed: int, left_out: list[tuple[int, str]] | None = None) -> list[str | None]:
@@ -112,8 +112,8 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
                               roots=[image_root or records_path.parent], late_system=late_system_of(processor))
     except ValueError as e:  # no usable record (an empty file, every line malformed): was a traceback
         raise ScoreError(str(e)) from None
-    if tasks:
-        index = index.filter(lambda t: t in tasks, input_columns="task")
+    if tasks:  # select, not filter: datasets' own "Filter:" bar drew its \r redraws into a log (rsvlm.progress.bar's rule)
+        index = index.select([i for i, t in enumerate(index["task"]) if t in tasks])
     if len(index) == 0:
         raise ScoreError(f"{records_path}: no record of task(s) {sorted(tasks or [])}")
     unshuffled = None  # measured in the plain run, not in the shuffled one
@@ -189,11 +189,16 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(a.data)
     if not path.is_file():
         p.error(f"--data: no such file {path}")
-    tasks = {t.strip() for t in a.tasks.split(",") if t.strip()}
+    tasks = {task_name(t) for t in a.tasks.split(",") if t.strip()}  # as records' tasks read: "DET", "[det]" are det
     if not tasks:  # '' (an unset variable) scored every task's records, as if no --tasks were given, unsaid
         p.error(f"--tasks {a.tasks!r} names no task (give a comma-separated list, such as ground,det)")
     if unknown := sorted(tasks - set(TASKS)):  # a misspelt one was silently left out of the figure
-        p.error(f"--tasks: unknown task(s) {unknown} (known: {', '.join(TASKS)})")
+        from eval.__main__ import TAGS  # "detection": the scorer's name, whose task is det
+
+        tags = [f"{u!r} is python -m eval.{u}'s, whose task{'s are' if len(ts) > 1 else ' is'} {' and '.join(ts)}"
+                for u in unknown if (ts := [t for t, s in TAGS.items() if s == u])]
+        p.error(f"--tasks: unknown task(s) {unknown} (known: {', '.join(TASKS)})" + (
+            f"; the names are the records' task tags, not the scorers': {'; '.join(tags)}" if tags else ""))
     if err := out_name_problem(a.out):  # '' (an unset variable) skipped --out without a word
         p.error(err)
     if a.out:  # before the model loads and the set is run

@@ -13,7 +13,7 @@ from conftest import eval_record, write_jsonl
     ("a dozen", "13", False), ("12", "a dozen", True), ("twelve", "12", True), ("a dozen ships", "12", False),
     ("None.", "0", True), ("nothing", "There are no ships.", True), ("0", "none", True), ("none", "1", False),
     ("No.", "0", False)])
-def test_vqa_reads_a_reference_written_as_a_dozen_as_the_answer_is_read(tmp_path, reference, answer, right):
+def test_vqa_reads_a_whole_number_reference_in_words_as_the_answer_is_read(tmp_path, reference, answer, right):
     """A reference "a dozen" was compared as text ("dozen") while the answer "a dozen" to the reference "12" was read
     as 12: the answer 12 was wrong to "a dozen" and "a dozen" right to 12; so "0" to "none". Both sides are read by one
     rule now (a yes/no "No." stays one)."""
@@ -124,3 +124,31 @@ def test_a_bad_reference_is_still_refused_naming_its_line_and_turn(tmp_path):
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "g", "task": "ground", "answer": BOX}])
     with pytest.raises(RecordError, match=r"gt\.jsonl:2 \(id g\): field 'conversations\[1\]\.value': geometry does not"):
         grounding.main(["--gt", gt, "--pred", pred])
+
+
+def test_loc_error_reads_tasks_as_records_do_and_draws_no_bar_of_its_own(tmp_path, monkeypatch, capsys):
+    """--tasks DET was an unknown task, where a record's "DET" is det; and the index's task filter drew datasets'
+    own "Filter:" bar, its \\r redraws into a log (every bar goes through rsvlm.progress.bar)."""
+    from test_probe_pointer_cells import ground_records, model
+
+    import rsvlm.inference
+    from eval import loc_error
+
+    data = ground_records(tmp_path)
+    monkeypatch.setattr(rsvlm.inference, "load_model", lambda *a, **k: model())
+    assert loc_error.main(["--data", str(data), "--tasks", "GROUND,[det]", "--device", "cpu"]) == 0
+    said = capsys.readouterr()
+    assert json.loads(said.out)["task:ground"]["n"] > 0
+    assert "Filter" not in said.err and "\r" not in said.err
+
+
+def test_loc_error_points_a_scorer_s_name_to_its_task(tmp_path, capsys):
+    """--tasks detection (the scorer's name) said "unknown task" beside the list alone."""
+    from eval import loc_error
+
+    data = write_jsonl(tmp_path / "t.jsonl", [eval_record("a", "det", "[det] Find the ships.", "None.")])
+    with pytest.raises(SystemExit) as stop:
+        loc_error.main(["--data", data, "--model", str(tmp_path), "--tasks", "detection,captioning"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "'detection' is python -m eval.detection's, whose task is det" in err
+    assert "'captioning' is python -m eval.captioning's, whose tasks are cap and regcap" in err
