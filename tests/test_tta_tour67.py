@@ -20,6 +20,17 @@ def _fused(question: str, plain: str, views: list[str], mode: str = "dihedral"):
     return fused
 
 
+def _asked_alike_in_every_view(texts):
+    """Parametrize a test by each text and each dihedral view; the test asserts the view asks the text unchanged."""
+    def wrap(test):
+        return pytest.mark.parametrize("view", DIHEDRAL_VIEWS)(pytest.mark.parametrize("text", texts)(test))
+    return wrap
+
+
+def _assert_asked_alike(text: str, view: str):
+    assert tta.swap_words(text, view) == text
+
+
 @pytest.mark.parametrize("view", DIHEDRAL_VIEWS)
 def test_a_turns_sense_is_asked_as_a_sense(view):
     """'Does the road turn left or right?' was asked of each view as a side: a half turn asked it 'turn right or
@@ -48,15 +59,14 @@ def test_a_side_beside_a_turn_still_turns():
     assert not tta.turn_question("Is the ship on the left or the right?")
 
 
-@pytest.mark.parametrize("text", ["The car right next to the ship.", "A tank right beside the road.",
-                                  "The boat right behind the pier.", "A car right in front of the hangar.",
-                                  "The tree right in the middle.", "Is the ship right there?",
-                                  "The car parked right next to the ship.", "The car is right next to the ship."])
-@pytest.mark.parametrize("view", DIHEDRAL_VIEWS)
+@_asked_alike_in_every_view(["The car right next to the ship.", "A tank right beside the road.",
+                             "The boat right behind the pier.", "A car right in front of the hangar.",
+                             "The tree right in the middle.", "Is the ship right there?",
+                             "The car parked right next to the ship.", "The car is right next to the ship."])
 def test_right_meaning_just_is_no_side(text, view):
     """'the car right next to the ship' was asked of a left-right flip as 'the car left next to the ship', of a
     transpose as 'bottom next to': another question."""
-    assert tta.swap_words(text, view) == text
+    _assert_asked_alike(text, view)
 
 
 @pytest.mark.parametrize("said,image", [("The ship on the right next to the dock.", "The ship on the left next to the dock."),
@@ -101,15 +111,14 @@ def test_a_transposes_numbered_side_is_one_vote_with_the_mirrors():
     assert fused.answer == "Left-hand 3." and fused.note is None
 
 
-@pytest.mark.parametrize("text", ["How many buildings were left intact?", "What debris was left behind?",
-                                  "How much forest is left?", "Is there any water left in the lake?",
-                                  "Is there anything left after the fire?", "Are any cars left on the road?",
-                                  "How much of the forest is left?", "How many ships are still left?"])
-@pytest.mark.parametrize("view", DIHEDRAL_VIEWS)
+@_asked_alike_in_every_view(["How many buildings were left intact?", "What debris was left behind?",
+                             "How much forest is left?", "Is there any water left in the lake?",
+                             "Is there anything left after the fire?", "Are any cars left on the road?",
+                             "How much of the forest is left?", "How many ships are still left?"])
 def test_left_as_remaining_is_no_side(text, view):
     """'How much forest is left?' was asked of a left-right flip as 'How much forest is right?', of a transpose as
     '... is top?': another question, or none."""
-    assert tta.swap_words(text, view) == text
+    _assert_asked_alike(text, view)
 
 
 @pytest.mark.parametrize("said,image", [("How many ships are left of the road?", "How many ships are right of the road?"),
