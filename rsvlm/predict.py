@@ -257,8 +257,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         if path:
             setattr(args, option, os.path.expanduser(path))
     as_geojson = bool(args.out and str(args.out).lower().endswith(".geojson") and not args.geojson)
-    if as_geojson:
-        say(f"note: {args.out} written as GeoJSON (--geojson); --out is rsvlm's JSON")
+    if as_geojson:  # said once the image is known to have map coordinates (else refused: nothing is written)
         args.geojson, args.out = args.out, None
     try:
         specs = inf.image_specs(args.image, args.modality, args.bands)
@@ -339,6 +338,8 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
               + ("give --out a .json name for rsvlm's JSON in pixel coordinates" if as_geojson
                  else "--out writes pixel coordinates"), file=sys.stderr)
         return 2
+    if as_geojson:
+        say(f"note: {args.geojson} written as GeoJSON (--geojson); --out is rsvlm's JSON")
     try:
         question = asked_question(args, images[-1], say)
     except ValueError as e:
