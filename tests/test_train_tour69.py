@@ -1,6 +1,6 @@
 """Stop 69, training: one wording for a stem's broken link (check_links is vlm.check_stem_links plus the near
 name), a key asking for evaluation while it trains told that training never evaluates, and a stage that leaves out
-some of its init_from source's stems or encoders (restating model.stems or model.encoders) starting from the rest."""
+some of its init_from source's stems or encoders (restating model.stems or model.encoders) starting from the rest, and a run none of whose images was found told where relative image paths are read from."""
 
 from __future__ import annotations
 
@@ -106,3 +106,23 @@ def test_a_stage_with_a_stem_its_source_lacks_is_told_which_and_what_to_write(ck
     said = str(e.value)
     assert "model section has model.stems.ir, model.stems.msi, model.stems.sar, which the source lacks" in said, said
     assert "model.stems={…}" in said and "missing [" not in said
+
+
+def test_a_run_none_of_whose_images_is_found_says_where_relative_paths_are_read_from(tmp_path):
+    """Records copied away from their images failed with 52 'image not found' samples and no word of data.root."""
+    from rsvlm.train.run import TooManyBadSamples, check_bad
+
+    cfg = load_config(TrainConfig, SFT, [f"data.train={tmp_path / 'copy' / 'train.jsonl'}"])
+    state = {"samples": 52, "bad": 52, "bad_ids": ["a"], "first_bad": "a: FileNotFoundError: image not found: x.png"}
+    with pytest.raises(TooManyBadSamples) as e:
+        check_bad(state, cfg, final=False)
+    said = str(e.value)
+    assert f"read from the records file's folder ({tmp_path / 'copy'}), data.root being unset" in said, said
+    assert "set data.root to the folder they are relative to" in said
+    cfg.data.root = str(tmp_path / "images")
+    with pytest.raises(TooManyBadSamples, match=f"read from data.root={tmp_path / 'images'} "):
+        check_bad(state, cfg, final=False)
+    state.update(bad=40)  # some found: the records point at their images; no word of where they are read from
+    with pytest.raises(TooManyBadSamples) as e:
+        check_bad(state, cfg, final=False)
+    assert "data.root" not in str(e.value)

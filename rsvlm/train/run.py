@@ -348,7 +348,18 @@ def check_bad(state: dict, cfg: TrainConfig, final: bool, saved: Path | None = N
         kept = f" (the model trained on the rest is saved all the same: {saved})" if saved else ""
         raise TooManyBadSamples(f"{bad} of {seen} samples could not be used (> data.max_bad_fraction="
                                 f"{cfg.data.max_bad_fraction}); first ids: {list(dict.fromkeys(state['bad_ids']))[:10]}"
-                                f"{first}{kept}")
+                                f"{first}{kept}{no_image_found(state, cfg)}")
+
+
+def no_image_found(state: dict, cfg: TrainConfig) -> str:
+    """Where no sample's image was found (an image root moved, or the records' folder not theirs): where relative
+    image paths are read from, as the end of the bad-samples refusal; "" otherwise."""
+    if state["bad"] < state["samples"] or "image not found" not in str(state.get("first_bad")):
+        return ""
+    where = (f"data.root={cfg.data.root}" if cfg.data.root else
+             f"the records file's folder ({Path(cfg.data.train).parent}), data.root being unset")
+    return (f". No sample's image was found: a record's relative image paths are read from {where} (data.extra's "
+            "from their own root); set data.root to the folder they are relative to")
 
 
 def host_group(world: int, timeout_s: float):
