@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     p = Parser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", action="append", default=None, help="checkpoint folder (repeatable; default: the bundled one)")
     p.add_argument("--baseline", default="HEAD", help="git revision to compare with (default HEAD)")
-    p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--repeats", type=int, default=3, help="processes per figure, the best kept (default 3)")
     a = p.parse_args(argv)
     models = a.model or [""]
     print("| model | tree | load s | CPU s | peak RSS MiB | CPU ratio (baseline/now) |\n|---|---|---|---|---|---|")
