@@ -35,9 +35,9 @@ def header_size(name: str) -> Size | None:
     with contextlib.suppress(Exception), Image.open(Path(name)) as im:
         return im.width, im.height, len(im.getbands()), PIL_DTYPES.get(im.mode, "uint8")
     with contextlib.suppress(Exception):
-        import rasterio
+        from rsvlm.io.sources import open_raster  # GDAL_DISABLE_READDIR_ON_OPEN, as every other open
 
-        with rasterio.open(name) as ds:
+        with open_raster(name) as ds:
             return ds.width, ds.height, ds.count, ds.dtypes[0]
     return None
 
