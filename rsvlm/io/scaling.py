@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -341,15 +342,27 @@ def sar_db_note(p2: float, cfg: ReadConfig, name: str, kind: str) -> str:
 
 
 FILL_VALUES = (-9999.0, -32768.0, float(np.finfo(np.float32).min))  # GIS fill values no real band holds
+NO_NODATA = "the file declares no nodata"  # the fill notes' ``declares``: one file's words
 
 
-def undeclared_fill(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.005, bands: list[str] | None = None
-                    ) -> tuple[float | None, str] | None:
+def no_nodata_declared(paths) -> str:
+    """The fill notes' ``declares`` for the files ``paths`` read: ``NO_NODATA`` for one, else the band files
+    named (at most 4; more as the first two … the last): "the file" had been said of a folder of band files."""
+    names = [Path(p).name for p in paths]
+    if len(names) < 2:
+        return NO_NODATA
+    shown = ", ".join(names if len(names) <= 4 else [*names[:2], "…", names[-1]])
+    return f"the {len(names)} band files {shown} declare no nodata" if len(names) > 4 else \
+        f"the band files {shown} declare no nodata"
+
+
+def undeclared_fill(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.005, bands: list[str] | None = None,
+                    declares: str = NO_NODATA) -> tuple[float | None, str] | None:
     """(nodata, note) for a fill value a file holds without declaring it: the lowest or highest value of
     ``raw`` (C, h, w), in every band of ≥ ``share`` of the valid pixels, farther from the values of the pixels
     where no band holds it than they span (-9999 beside dB in [-30, 5] stretched the scene flat). nodata is the
     value where it is a known fill value (``FILL_VALUES``), else None (a saturated 65535 may be cloud); None
-    where there is no such value. A known fill held by some bands only (of ``bands``, their names) at ≥ ``share``
+    where there is no such value; the note says ``declares`` (``no_nodata_declared``). A known fill held by some bands only (of ``bands``, their names) at ≥ ``share``
     of the pixels is nodata too, the note naming those bands: no band holds -9999 as data (a 4-band file's band 3
     collar had been read as reflectance -9999); the sources mask a pixel where any band holds it."""
     if raw.dtype.kind == "c":  # a complex fill is amplitude 0, invalid already
@@ -377,7 +390,7 @@ def undeclared_fill(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.
                 return float(x), _some_bands_fill(v == x, float(x), rest, bands)
             continue
         x, told = float(x), f"{held.mean():.1%} of the pixels hold {float(x):g}, far outside the others' " \
-                             f"[{float(rest.min()):g}, {float(rest.max()):g}], and the file declares no nodata"
+                             f"[{float(rest.min()):g}, {float(rest.max()):g}], and {declares}"
         if x in FILL_VALUES:
             return x, f"{told}: read as nodata (ReadConfig.nodata=... says otherwise)"
         return None, f"{told}: if that is fill, give it as nodata (gdal_edit.py -a_nodata {x:g}, or ReadConfig.nodata)"
@@ -394,27 +407,29 @@ def _some_bands_fill(held: np.ndarray, x: float, rest: np.ndarray, bands: list[s
             "are read as nodata in every band (ReadConfig.nodata=... says otherwise)")
 
 
-def msi_zero_note(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.005) -> str | None:
+def msi_zero_note(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.005, declares: str = NO_NODATA
+                  ) -> str | None:
     """A note where integer msi ``raw`` (C, h, w), C ≥ 2, of a file that declares no nodata holds DN 0 in every
     band at ≥ ``share`` of its pixels: no surface reflects nothing in every band, so that is likely fill (a
     scene's collar, read as black ground unsaid), but nothing names the product, so it is only said (a named
-    Sentinel-2 or Landsat file's is masked). None where there is no such pixel."""
+    Sentinel-2 or Landsat file's is masked). None where there is no such pixel; the note says ``declares``."""
     if len(raw) < 2 or raw.dtype.kind not in "ui":
         return None
     held = (raw == 0).all(axis=0) & (True if valid is None else valid)  # (h, w)
     if held.mean() < share:
         return None
-    return (f"{held.mean():.1%} of the pixels are DN 0 in all {len(raw)} bands and the file declares no nodata: "
+    return (f"{held.mean():.1%} of the pixels are DN 0 in all {len(raw)} bands and {declares}: "
             "read as data, though no surface reflects nothing in every band; if that is fill (a collar), give it as "
             "nodata (gdal_edit.py -a_nodata 0, or ReadConfig.nodata=0)")
 
 
 def db_zero_note(raw: np.ndarray, valid: np.ndarray | None, bands: list[str] | None = None,
-                 share: float = 0.005) -> str | None:
+                 share: float = 0.005, declares: str = NO_NODATA) -> str | None:
     """A note where sar in dB (or dB × k) ``raw`` (C, h, w) holds exactly 0 at ≥ ``share`` of its valid pixels,
     more than lie near 0 (within 2 % of the band's 2-98 % spread): 0 dB is a bright but valid value, so a fill
     of 0 the file does not declare is read as data. In every band: a nodata fixes it; in some ``bands`` only
-    (VV filled, VH not): named, as nodata masks only pixels where every band holds it. None otherwise."""
+    (VV filled, VH not): named, as nodata masks only pixels where every band holds it. None otherwise; the note
+    says ``declares`` (``no_nodata_declared``)."""
     v = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (C, n)
     v = v[:, np.isfinite(v).all(axis=0)].astype(np.float64)
     if not v.size:
@@ -424,7 +439,7 @@ def db_zero_note(raw: np.ndarray, valid: np.ndarray | None, bands: list[str] | N
     notes = []
     if _zero_fill(v[0], every, share):
         notes.append(f"{every.mean():.1%} of the pixels hold exactly 0 (0 dB, bright), far more than lie near it, and "
-                     "the file declares no nodata: read as data; if that is fill, give it as nodata (gdal_edit.py "
+                     f"{declares}: read as data; if that is fill, give it as nodata (gdal_edit.py "
                      "-a_nodata 0, or ReadConfig.nodata=0)")
     names = bands if bands is not None and len(bands) == len(v) else [f"b{c + 1}" for c in range(len(v))]
     alone = [(names[c], float((zero[c] & ~every).mean())) for c in range(len(v))

@@ -1,0 +1,82 @@
+"""Reading images, stop 69 review: fill notes name the band files that declare no nodata (they said "the file" of
+a folder of band files); a header's size is read with GDAL's folder listing off, as every other open."""
+
+import numpy as np
+import pytest
+
+rasterio = pytest.importorskip("rasterio")
+
+from rasterio.transform import from_origin  # noqa: E402
+
+from rsvlm.io import read_image  # noqa: E402
+from rsvlm.io.scaling import NO_NODATA, no_nodata_declared  # noqa: E402
+
+
+def _band(path, a, pixel=10.0):
+    """``a`` (H, W) as a one-band GeoTIFF in UTM 33N, declaring no nodata."""
+    with rasterio.open(path, "w", driver="GTiff", width=a.shape[1], height=a.shape[0], count=1, dtype=a.dtype,
+                       crs="EPSG:32633", transform=from_origin(500000, 4000000, pixel, pixel)) as ds:
+        ds.write(a[None])  # (1, H, W)
+    return str(path)
+
+
+def _collared(dtype, lo, hi, fill, seed):
+    a = np.random.default_rng(seed).uniform(lo, hi, (32, 32)).astype(dtype)  # (H, W)
+    a[:, :8] = fill
+    return a
+
+
+def test_sentinel2_fill_of_band_files_names_them(tmp_path):
+    """B02.tif … B04.tif with a DN 0 collar: the note said "the file declares no nodata value"."""
+    files = [_band(tmp_path / f"{b}.tif", _collared("uint16", 500, 3000, 0, k)) for k, b in
+             enumerate(("B02", "B03", "B04"))]
+    img = read_image(files)
+    assert ("Sentinel-2 fill: DN 0 read as nodata (the band files B02.tif, B03.tif, B04.tif declare no nodata "
+            "value)") in img.notes, img.notes
+
+
+def test_an_undeclared_minus_9999_in_every_band_file_names_them(tmp_path):
+    files = [_band(tmp_path / f"x_{b}.tif", _collared("float32", 0.02, 0.4, -9999, k)) for k, b in
+             enumerate(("B02", "B03", "B04", "B08"))]
+    img = read_image(files)
+    note = next(n for n in img.notes if "far outside the others'" in n)
+    assert "and the band files x_B02.tif, x_B03.tif, x_B04.tif, x_B08.tif declare no nodata: read as nodata" in note
+    assert "the file declares" not in note
+
+
+def test_dn0_in_every_unnamed_band_file_names_them(tmp_path):
+    """Integer msi band files no name calls Sentinel-2 or Landsat keep DN 0 as data, said with the files named."""
+    files = [_band(tmp_path / f"scene_{b}.tif", _collared("uint16", 500, 3000, 0, k)) for k, b in
+             enumerate(("blue", "green", "red"))]
+    img = read_image(files, modality="msi")
+    note = next(n for n in img.notes if "DN 0 in all 3 bands" in n)
+    assert "the band files scene_blue.tif, scene_green.tif, scene_red.tif declare no nodata" in note
+
+
+def test_one_file_still_says_the_file():
+    assert no_nodata_declared(["stack.tif"]) == NO_NODATA == "the file declares no nodata"
+
+
+def test_many_band_files_are_named_first_two_and_last():
+    told = no_nodata_declared([f"/data/T33UUP_B{i:02d}.jp2" for i in range(1, 13)])
+    assert told == "the 12 band files T33UUP_B01.jp2, T33UUP_B02.jp2, …, T33UUP_B12.jp2 declare no nodata"
+
+
+def test_a_header_size_is_read_without_listing_the_folder(tmp_path, monkeypatch):
+    """``large.header_size`` (a file PIL cannot read: 4 bands of float32) called rasterio.open itself, without
+    GDAL_DISABLE_READDIR_ON_OPEN, which every other open sets."""
+    from rsvlm.io.large import header_size
+
+    path = tmp_path / "four.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=6, height=5, count=4, dtype="float32") as ds:
+        ds.write(np.zeros((4, 5, 6), np.float32))
+    monkeypatch.delenv("GDAL_DISABLE_READDIR_ON_OPEN", raising=False)
+    seen, real = [], rasterio.open
+
+    def opening(*a, **k):
+        seen.append(rasterio.env.get_gdal_config("GDAL_DISABLE_READDIR_ON_OPEN"))
+        return real(*a, **k)
+
+    monkeypatch.setattr(rasterio, "open", opening)
+    assert header_size(str(path)) == (6, 5, 4, "float32")
+    assert seen and all(str(v).upper() == "TRUE" for v in seen)
