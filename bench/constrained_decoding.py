@@ -3,8 +3,8 @@
     OMP_NUM_THREADS=2 .venv/bin/python bench/constrained_decoding.py [--scenes 12] [--model DIR]
 
 Generates a small held-out synthetic test set (``configs/default/data_test.yaml``, a seed no build
-trains on) into a temporary folder, answers it with the model (default: the bundled one) through
-``rsvlm eval``'s batched path, once decoding freely and once held to the geometry grammar, and
+trains on) into a temporary folder (``--keep DIR`` keeps it), answers it with the model (default:
+the bundled one) through ``rsvlm eval``'s batched path, once decoding freely and once held to the geometry grammar, and
 prints per task the answers ``geometry.decode`` reports problems for (records ``rsvlm eval`` could
 not answer are counted apart, with the first one's error), and the records and answer
 tokens per second of both (best of --repeat, the two interleaved, after an untimed warm-up batch):
@@ -53,11 +53,14 @@ def counting_tokens(model):
 def main() -> None:
     ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--scenes", type=int, default=12, help="synthetic test scenes to answer")
-    ap.add_argument("--seed", type=int, default=9101, help="data_gen synth seed of the test scenes (default 9101, held out)")
-    ap.add_argument("--model", default=None, help="checkpoint folder (default: the bundled model, rsvlm/assets/default_model)")
+    ap.add_argument("--seed", type=int, default=9101,
+                    help="data_gen synth seed of the test scenes (default 9101, held out)")
+    ap.add_argument("--model", default=None,
+                    help="checkpoint folder (default: the bundled model, rsvlm/assets/default_model)")
     ap.add_argument("--batch-size", type=int, default=16, help="records answered together (default 16)")
     ap.add_argument("--max-new-tokens", type=int, default=200, help="answer length limit (default 200)")
-    ap.add_argument("--repeat", type=int, default=2, help="runs of each decoding, interleaved; the fastest counts (default 2)")
+    ap.add_argument("--repeat", type=int, default=2,
+                    help="runs of each decoding, interleaved; the fastest counts (default 2)")
     keep_option(ap)
     args = ap.parse_args()
     require_at_least_one(ap, args, ("scenes", "batch_size", "max_new_tokens", "repeat"))

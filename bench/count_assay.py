@@ -54,8 +54,10 @@ MAX_COUNT = 8  # the generator's max_objects: no count above it
 
 
 def make_scenes(out: Path, n: int, seed: int) -> Path:
+    # one record a scene: a scene is asked each task once, so 2 made the same records and a note that half of
+    # them were missing (the same scenes and records either way: the quota's draw is made regardless)
     return synth_scenes(out, n, seed, ["modalities=[optical]", "scene.pairs_fraction=0",
-                                       "instructions.task_weights={count: 1}", "instructions.records_per_image=2"])
+                                       "instructions.task_weights={count: 1}", "instructions.records_per_image=1"])
 
 
 def load_counts(jsonl: Path):

@@ -53,8 +53,10 @@ def detection_sets(data: Path, dest: Path, prompt, limit: int | None) -> dict[st
 
 def main() -> None:
     ap = Parser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, required=True, help="a test set's records with references (JSONL); its det records are answered")
-    ap.add_argument("--model", default=None, help="checkpoint folder (default: the bundled model, rsvlm/assets/default_model)")
+    ap.add_argument("--data", type=Path, required=True,
+                    help="a test set's records with references (JSONL); its det records are answered")
+    ap.add_argument("--model", default=None,
+                    help="checkpoint folder (default: the bundled model, rsvlm/assets/default_model)")
     ap.add_argument("--limit", type=int, default=None, help="only the first N detection records")
     ap.add_argument("--min-objects", type=int, default=10, help="N of the --min-objects passes (default 10)")
     ap.add_argument("--batch-size", type=int, default=16, help="records answered together (default 16)")

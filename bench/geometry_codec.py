@@ -78,7 +78,9 @@ def main(argv=None) -> int:
     default = Path(os.environ.get("RSVLM_REALDATA", Path(__file__).resolve().parents[1].parent / "shared" / "realdata"))
     ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--realdata", type=Path, default=None, help=f"the real-data folder (default {default})")
-    ap.add_argument("--budgets", default="16,32,64,128,256", help="location-token budgets of the polygon and grid forms, comma-separated (default 16,32,64,128,256)")
+    ap.add_argument("--budgets", default="16,32,64,128,256",
+                    help="location-token budgets of the polygon and grid forms, comma-separated (default "
+                         "16,32,64,128,256)")
     ap.add_argument("--out", type=Path, help="also write the rows as JSON here")
     args = ap.parse_args(argv)
     if args.realdata is None and not default.is_dir():  # the default's absence is a skip, a folder given is not

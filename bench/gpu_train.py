@@ -110,7 +110,8 @@ def flops_per_sample(cfg, seq_len: int, answer_len: int) -> dict:
 
 def main(argv: list[str] | None = None) -> dict:
     p = Parser(description=__doc__.splitlines()[0])
-    p.add_argument("--recipe", default=str(REPO / "configs/train/recipes/qwen2.5-1.5b-sft.yaml"), help="training recipe (default configs/train/recipes/qwen2.5-1.5b-sft.yaml)")
+    p.add_argument("--recipe", default=str(REPO / "configs/train/recipes/qwen2.5-1.5b-sft.yaml"),
+                   help="training recipe (default configs/train/recipes/qwen2.5-1.5b-sft.yaml)")
     p.add_argument("--llm", choices=("lora", "full", "recipe"), default="recipe", help="LLM trainability")
     p.add_argument("--steps", type=int, default=30, help="training steps; at least 8 + --profile-steps (default 30)")
     p.add_argument("--batch-size", type=int, default=16, help="micro-batch per GPU (grad_accum 1)")

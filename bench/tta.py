@@ -52,8 +52,11 @@ def scores(gt: Path, pred: Path) -> dict[str, float | None]:
 
 def main() -> None:
     ap = Parser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", type=Path, required=True, help="a test set's records with references (JSONL); its ground, det, seg and change records are answered")
-    ap.add_argument("--model", default=None, help="checkpoint folder (default: the bundled model, rsvlm/assets/default_model)")
+    ap.add_argument("--data", type=Path, required=True,
+                    help="a test set's records with references (JSONL); its ground, det, seg and change records "
+                         "are answered")
+    ap.add_argument("--model", default=None,
+                    help="checkpoint folder (default: the bundled model, rsvlm/assets/default_model)")
     ap.add_argument("--limit", type=int, default=None, help="only the first N localisation records")
     ap.add_argument("--batch-size", type=int, default=16, help="records answered together (default 16)")
     ap.add_argument("--max-new-tokens", type=int, default=200, help="answer length limit (default 200)")
