@@ -101,7 +101,8 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
 
 def malformed(s: dict) -> str | None:
     """What in score file ``s`` is not as ``build`` reads it (a ``headline`` that is no list of metric names, a
-    ``by_modality`` that is no mapping of modalities to scores, a ``run`` that is no mapping), else None."""
+    ``by_modality`` that is no mapping of modalities to scores, a ``run`` or its ``options`` that is no mapping), else
+    None."""
     if not isinstance(s["task"], str):
         return f"'task' is {json.dumps(s['task'])[:40]}, not a task name"
     if not isinstance(s["headline"], list) or not all(isinstance(k, str) for k in s["headline"]):
@@ -111,6 +112,8 @@ def malformed(s: dict) -> str | None:
         return f"'by_modality' is {json.dumps(bym)[:40]}, not a mapping of modalities to their scores"
     if s.get("run") is not None and not isinstance(s["run"], dict):
         return f"'run' is {json.dumps(s['run'])[:40]}, not a mapping (model, options)"
+    if (opts := (s.get("run") or {}).get("options")) is not None and not isinstance(opts, dict):  # run_row's .items()
+        return f"'run.options' is {json.dumps(opts)[:40]}, not a mapping of option names to values"
     return None
 
 
