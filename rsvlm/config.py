@@ -39,6 +39,7 @@ from rsvlm.config_hints import (
     leaf_near,
     near_path,
     no_eval,
+    null_refusal,
     tab_hint,
     unknown_refusal,
     yaml_problem,
@@ -88,10 +89,7 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     if value is None:
         if optional or tp is Any:
             return None
-        head, colon, value_text = where.partition(":")  # data.band_dropout.sra:0.5: the value's dot is no level
-        key = head.rsplit(".", 1)[-1] + colon + value_text
-        hint = (f"; YAML needs a space after the colon: {{{key.replace(':', ': ', 1)}}}" if ":" in key else "")
-        raise ConfigError(f"{where}: None is not allowed (expected {getattr(tp, '__name__', tp)}){hint}", keys=(where,))
+        raise ConfigError(null_refusal(where, tp), keys=(where,))  # data.band_dropout.sra:0.5: its dot is no level
     if dataclasses.is_dataclass(tp):
         if isinstance(value, tp):
             return value
@@ -153,6 +151,8 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: expected a mapping, got {value!r}", keys=(where,))
         args = typing.get_args(tp)
+        if dataclasses.is_dataclass(args[-1] if args else None) and (gone := [f"{where}.{k}" for k, v in value.items() if v is None]):
+            raise ConfigError(null_refusal(gone[0], args[-1], [k for k, v in value.items() if v is not None]), keys=gone[:1])
         if args and args[1] is not Any:  # each value checked as its field says ({cls: x} for dict[str, float])
             return {k: _coerce(v, args[1], f"{where}.{k}") for k, v in value.items()}
         return dict(value)

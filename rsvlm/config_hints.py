@@ -123,6 +123,26 @@ def no_eval(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], set
             "is a model as it is")
 
 
+def colon_hint(where: str) -> str:
+    """The end of a refusal of null at ``where`` whose last part holds a colon (``data.band_dropout.sra:0.5``: the
+    value's dot was read as a level): YAML needs a space after it; "" otherwise."""
+    head, colon, value_text = where.partition(":")
+    key = head.rsplit(".", 1)[-1] + colon + value_text
+    return f"; YAML needs a space after the colon: {{{key.replace(':', ': ', 1)}}}" if ":" in key else ""
+
+
+def null_refusal(where: str, tp, kept: list[str] | None = None) -> str:
+    """The refusal of null at ``where``, expected of type ``tp``, ending with the YAML colon hint (``colon_hint``);
+    ``kept``: where ``where`` is an entry of a mapping of sections (``model.stems.sar=null``), the other entries:
+    null removes no entry, and the refusal says what to write to leave it out, the mapping given whole."""
+    if kept is None:
+        return f"{where}: None is not allowed (expected {getattr(tp, '__name__', tp)}){colon_hint(where)}"
+    at, name = where.rsplit(".", 1)
+    whole = f", {at}={{{', '.join(f'{k}: {{…}}' for k in kept)}}}" if kept else ""
+    return (f"{where}: null does not remove an entry of {at}; give {at} whole, with the entries to keep and without "
+            f"{name}{whole} (a mapping given whole replaces its base's or the recipe's)")
+
+
 def is_key(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], set[str]] | None]) -> bool:
     """Whether dotted ``path`` is a key (or section) of the config ``keys_at`` reads, level by level."""
     return all((at := keys_at(path[:j])) is not None and path[j] in at[0] for j in range(len(path)))

@@ -126,3 +126,19 @@ def test_a_run_none_of_whose_images_is_found_says_where_relative_paths_are_read_
     with pytest.raises(TooManyBadSamples) as e:
         check_bad(state, cfg, final=False)
     assert "data.root" not in str(e.value)
+
+
+def test_null_for_a_stem_says_how_to_leave_it_out(tmp_path):
+    """model.stems.sar=null said "None is not allowed (expected StemConfig)": not how a stage leaves sar out."""
+    from rsvlm.config import ConfigError
+
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, SFT, ["model.stems.sar=null"])
+    assert ("model.stems.sar: null does not remove an entry of model.stems; give model.stems whole, with the entries "
+            "to keep and without sar, model.stems={optical: {…}, msi: {…}, ir: {…}}") in str(e.value), str(e.value)
+    path = tmp_path / "r.yaml"
+    path.write_text(f"base: {SFT}\nmodel:\n  encoders:\n    sar: null\n")
+    with pytest.raises(ConfigError, match=r"model\.encoders\.sar: null does not remove an entry of model\.encoders"):
+        load_config(TrainConfig, path)
+    with pytest.raises(ConfigError, match=r"model\.llm: None is not allowed \(expected LLMConfig\)"):
+        load_config(TrainConfig, SFT, ["model.llm=null"])  # a section, no entry: as before
