@@ -85,3 +85,18 @@ def given_twice(parser: argparse.ArgumentParser, argv: list[str], overrides: lis
             return (f"{name} is given twice: {given[0][0]!r} and {other[0]!r}; which one is meant? "
                     "(give it once)")
     return None
+
+
+def required_said(parser: argparse.ArgumentParser, message: str) -> str:
+    """argparse's ``message``, where it is "the following arguments are required: --src", followed by what each
+    missing option is to be given, from its help (``: give --src (DOTA split folder (images/, labelTxt/) or flat
+    folder)``): it named the option alone (``convert dota`` without ``--src``), the layout it expects unsaid."""
+    head = "the following arguments are required: "
+    if not message.startswith(head):
+        return message
+    said = []
+    for name in message[len(head):].split(", "):
+        action = parser._option_string_actions.get(name)  # argparse keeps no public map
+        if action is not None and action.help and action.help != argparse.SUPPRESS:
+            said.append(f"{name} ({action.help})")
+    return f"{message}: give {' and '.join(said)}" if said else message

@@ -87,20 +87,21 @@ def near_duplicate_edges(windows: list[Window], overlap: int = 0) -> bool:
     return False
 
 
-def tile_progress(windows: list[Window], name: str):
+def tile_progress(windows: list[Window], name: str, progress: bool = True):
     """``windows`` under a progress bar of the tiles of image ``name`` (``inner_progress``: a
     DOTA-v2 scene at --tile 1024 is hundreds of tiles, minutes under a per-image bar at 0)."""
-    return inner_progress(windows, f"tiles of {name}", "tile")
+    return inner_progress(windows, f"tiles of {name}", "tile", progress)
 
 
-def inner_progress(items: list, desc: str, unit: str):
+def inner_progress(items: list, desc: str, unit: str, progress: bool = True):
     """``items``, the parts of one input under a converter's per-input bar, under a bar of their own
-    that is shown once they take over 2 s and cleared when done (none for a single item)."""
+    that is shown once they take over 2 s and cleared when done (none for a single item, nor where
+    ``progress`` is False: ``convert --no-progress``)."""
     import tqdm
 
     from rsvlm.progress import bar
 
-    return bar(items, desc=desc, unit=unit, leave=False, delay=2, disable=len(items) < 2,
+    return bar(items, desc=desc, unit=unit, leave=False, delay=2, disable=not progress or len(items) < 2,
                tqdm_class=tqdm.tqdm)  # std tqdm as before (no notebook widget under a converter's bar)
 
 

@@ -41,9 +41,19 @@ def converter(fmt: str):
     return import_module(f"data_gen.convert.{CONVERTERS[fmt][0]}")
 
 
+class _Parser(Parser):
+    """The converters' parser (each format's is one too): a required option left out is said with what it is given
+    (``data_gen.argv.required_said``: ``dota`` without ``--src`` said only "required: --src")."""
+
+    def error(self, message: str):
+        from data_gen.argv import required_said
+
+        super().error(required_said(self, message))
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="python -m data_gen convert",
-                    description="Convert a real dataset into rsvlm records.")
+    parser = _Parser(prog="python -m data_gen convert",
+                     description="Convert a real dataset into rsvlm records.")
     from data_gen.argv import record_values
 
     sub = parser.add_subparsers(dest="format", required=True, metavar="FORMAT")
@@ -52,6 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
         p = record_values(sub.add_parser(name, help=help_, description=help_))
         p.add_argument("--out", required=True, help="output folder (records.jsonl, images/, stats.json)")
         p.add_argument("--strict", action="store_true", help="raise on the first bad annotation")
+        p.add_argument("--no-progress", action="store_true", help="no progress bars (on stderr), tiles' included")
         converter(name).add_arguments(p)
     return parser
 
@@ -66,7 +77,7 @@ def convert(argv: list[str]) -> dict:
 def _convert(args: argparse.Namespace) -> dict:
     from data_gen.convert.common import Output
 
-    out = Output(args.out, source=args.format, strict=args.strict)
+    out = Output(args.out, source=args.format, strict=args.strict, progress=not getattr(args, "no_progress", False))
     try:
         converter(args.format).run(args, out)
     except BaseException:

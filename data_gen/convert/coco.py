@@ -262,7 +262,8 @@ def run(args, out: Output) -> None:
     per_image: dict = {i: [] for i in images}
     ids_as_text, cats_as_text = {str(i): i for i in images}, {str(i): i for i in cats}
     anns, data = data["annotations"], None  # each parsed annotation let go once read: its objects replace it
-    for k in bar(range(len(anns)), desc="coco annotations", unit="ann"):  # RLE tracing is slow
+    # RLE tracing is slow
+    for k in bar(range(len(anns)), desc="coco annotations", unit="ann", disable=not out.progress):
         ann, anns[k] = anns[k], None
         if not isinstance(ann, dict):
             out.skip("unparsable_annotation", f"{args.ann}: annotations[{k}]", "not a JSON object")
@@ -310,7 +311,7 @@ def run(args, out: Output) -> None:
     every: dict[str, list[Path]] = {}
     index = index_images(args.images, out, every)
     folders = {f for im in images.values() for f in _folders(im["file_name"])}
-    for image_id, objects in bar(per_image.items(), desc="coco images", unit="image"):
+    for image_id, objects in bar(per_image.items(), desc="coco images", unit="image", disable=not out.progress):
         im = images[image_id]
         path = _by_folders(args.images, im["file_name"], every) or find_image(index, Path(im["file_name"]).name, out)
         if path is not None and (theirs := _other_entries_folder(args.images, im["file_name"], path, folders)):

@@ -44,8 +44,10 @@ class ConversionError(ValueError):
 class Output:
     """The output folder of one conversion run; use as a context manager or call ``close()``."""
 
-    def __init__(self, out_dir: str | Path, source: str, strict: bool = False, name: str = "records"):
+    def __init__(self, out_dir: str | Path, source: str, strict: bool = False, name: str = "records",
+                 progress: bool = True):
         self.dir = Path(out_dir)
+        self.progress = progress  # False: --no-progress, no bar drawn (the converters' and their tiles')
         self.images_dir = self.dir / "images"
         self.source = source
         self.strict = strict

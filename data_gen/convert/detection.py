@@ -195,7 +195,7 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
         written: set = set()  # the source annotations (their "src", else the object) some record holds
         tiled = len(windows) > 1
         with cropper(image) if tiled and any(per_window) else contextlib.nullcontext() as crop:  # a PNG decoded once
-            for win, objs in zip(tile_progress(windows, Path(image).name), per_window):
+            for win, objs in zip(tile_progress(windows, Path(image).name, out.progress), per_window):
                 if not objs:
                     out.note("empty_images")
                     continue

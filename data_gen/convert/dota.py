@@ -195,7 +195,7 @@ def run(args, out: Output) -> None:
     for p in sorted(set(index.values())):
         stems.setdefault(p.stem, []).append(p.name)
     named = []  # the images some label file names
-    for path in bar(files, desc="dota", unit="image"):
+    for path in bar(files, desc="dota", unit="image", disable=not out.progress):
         image = find_image(index, path.stem, out)
         if image is None:  # before its lines: they were counted too (unknown_class…), the file once more
             out.skip("missing_image", str(path), f"no image named {path.stem}.* in {image_dir}")

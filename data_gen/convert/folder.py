@@ -225,7 +225,7 @@ def run(args, out: Output) -> None:
     items = kept
     classes = sorted({c for _, c, _ in items})
     choices = f" Answer with one of: {', '.join(classes)}." if 1 < len(classes) <= args.max_choices else ""
-    for paths, cls, scene in bar(items, desc="folder", unit="image"):
+    for paths, cls, scene in bar(items, desc="folder", unit="image", disable=not out.progress):
         if len(paths) > 1 and (twice := repeated_bands(paths)):
             out.skip("band_given_twice", ", ".join(map(str, paths)), f"band(s) {', '.join(twice)} in two files")
             continue

@@ -330,7 +330,7 @@ def _run(args, out: Output) -> None:
     pairs = pair_files(Path(args.images), Path(args.labels), args.match, out)
     if not pairs and not out.skipped:
         raise ConversionError(f"{args.images} / {args.labels}: no GeoTIFF / GeoJSON files")
-    for tif, gj in bar(pairs, desc="geojson", unit="image"):
+    for tif, gj in bar(pairs, desc="geojson", unit="image", disable=not out.progress):
         try:  # the header only: the pixels are read through once there are footprints to write
             with open_raster(tif) as ds:  # without a transform: said below as no_georeference
                 crs, transform, width, height, gcps = ds.crs, ds.transform, ds.width, ds.height, ds.gcps[0]
@@ -368,7 +368,8 @@ def _run(args, out: Output) -> None:
         features = data["features"]
         done = reprojected(features, reproject) if reproject is not None else itertools.repeat(None)
         objects, tiny = [], []  # a city's footprints in one file: minutes of reprojection under the per-file bar
-        for k, (feat, geom) in enumerate(zip(inner_progress(features, f"footprints of {gj.name}", "footprint"), done)):
+        shown = inner_progress(features, f"footprints of {gj.name}", "footprint", out.progress)
+        for k, (feat, geom) in enumerate(zip(shown, done)):
             where = f"{gj}: features[{k}]"
             if not isinstance(feat, dict):
                 out.skip("unparsable_geometry", where, "not a JSON object")

@@ -168,7 +168,7 @@ def run(args, out: Output) -> None:
     befores = out.drop_macos_metadata(sorted((src / "A").glob("*.*")) if (src / "label").is_dir() else
                                       sorted(p for p in src.iterdir() if p.stem.lower().endswith("_a")))
     note_unlabelled(out, {str(p): p for p in befores if _image(p)}, [a for _, a, _, _ in triples if a])
-    for name, a, b, lab in bar(triples, desc="levir-cd", unit="pair"):
+    for name, a, b, lab in bar(triples, desc="levir-cd", unit="pair", disable=not out.progress):
         if a is None or b is None:
             out.skip("missing_image", str(lab), f"{'A' if a is None else 'B'} image of {name}")
             continue
@@ -210,7 +210,7 @@ def run(args, out: Output) -> None:
             out.note("images_with_near_duplicate_edge_tiles")
         with one_image(out, "unreadable_image", str(lab)), contextlib.ExitStack() as stack:  # A, B each decoded once
             crops = {tag: stack.enter_context(cropper(p)) for tag, p in (("A", a), ("B", b))} if tiled else {}
-            for win in tile_progress(windows, name):
+            for win in tile_progress(windows, name, out.progress):
                 if void is not None and void[win.y0:win.y1, win.x0:win.x1].mean() > 0.5:  # "No change." of the unknown
                     out.note("windows_mostly_void")
                     continue

@@ -316,7 +316,7 @@ def run(args, out: Output) -> None:
         raise ConversionError(f"{args.images}: no such image folder")
     listings: dict = {}  # folder → its files by lower-case name (_image_file), each listed once
     unknown: Counter = Counter()  # repr of each task value unknown_task_left_out counts -> records
-    for where, raw in bar(_records(Path(args.src), out), desc="llava", unit="record"):
+    for where, raw in bar(_records(Path(args.src), out), desc="llava", unit="record", disable=not out.progress):
         if isinstance(raw, BadBox):
             out.skip(raw.reason, where, raw.text)
             continue

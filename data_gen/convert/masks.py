@@ -168,6 +168,17 @@ def _label_value(v, rgb: bool) -> bool:
     return (isinstance(v, list) and len(v) == 3 and all(level(x) and x <= 255 for x in v)) if rgb else level(v)
 
 
+def _collar(none) -> bool:
+    """Whether the pixels ``none`` (H, W) bool, a label's nodata, are a collar: each patch of them touches the border
+    (a footprint's outside), none an island inside, as a 0/255 mask's objects are."""
+    import numpy as np
+    from scipy import ndimage
+
+    patches, n = ndimage.label(none)  # (H, W) int, 0 outside
+    on_border = set(np.unique(np.concatenate([patches[0], patches[-1], patches[:, 0], patches[:, -1]])).tolist())
+    return n > 0 and len(on_border - {0}) == n
+
+
 def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | None = None,
                voids: list | None = None):
     """Label array (H, W) or (H, W, 3); raises ConversionError naming the file. ``grey_levels``:
@@ -188,8 +199,9 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                 colormap = _colormap(ds) if not (rgb or grey_levels) and ds.count == 1 else None
             if not (rgb or grey_levels) and nodata not in (None, 0) and not np.isnan(nodata):
                 if n := int(np.count_nonzero(none := a[0] == nodata)):
-                    if nodata > 0 and n < none.size and not np.any(a[0][~none]):  # 0 and nodata alone: the class
-                        # read as none (a negative nodata, -9999 by 0s, is no class: a collar by an empty mask)
+                    if nodata > 0 and n < none.size and not np.any(a[0][~none]) and not _collar(none):
+                        # 0 and nodata alone: the class read as none (a negative nodata, -9999 by 0s, is no class,
+                        # nor is a collar along the border: an empty mask's, a 0/1 label's tile with no 1)
                         raise ConversionError(
                             f"{path}: its only value besides 0 is {nodata:g}, its GeoTIFF nodata: read so, its {n} "
                             f"pixel(s) of it are no data and the mask empty; if {nodata:g} marks the class, unset the "
@@ -427,7 +439,7 @@ def run(args, out: Output) -> None:
     pairs = pair_files(Path(args.images), Path(args.labels), args.label_suffix, out)
     if not pairs:
         raise ConversionError(f"{args.labels}: no label images")
-    for image, lab in bar(pairs, desc="masks", unit="image"):
+    for image, lab in bar(pairs, desc="masks", unit="image", disable=not out.progress):
         if image is None:
             out.skip("missing_image", str(lab), "no image with the label's stem")
             continue
@@ -480,7 +492,7 @@ def run(args, out: Output) -> None:
             out.note("images_with_near_duplicate_edge_tiles")
         with one_image(out, "unreadable_image", str(lab)), \
                 cropper(image) if tiled else contextlib.nullcontext() as crop:  # a PNG decoded once, not per tile
-            for win, has in zip(tile_progress(windows, image.name), present):
+            for win, has in zip(tile_progress(windows, image.name, out.progress), present):
                 if not has:
                     continue
                 traced = trace(out, class_masks(label[win.y0:win.y1, win.x0:win.x1], classes), args.form,

@@ -86,7 +86,7 @@ def run(args, out: Output) -> None:
         lines = read_lines(txt)
         if not any(line.strip() for line in lines):  # "nothing to convert" named no file
             out.note(f"{txt}: empty file")
-        for n, line in enumerate(bar(lines, desc=f"rsivqa {Path(txt).name}", unit="line"), 1):
+        for n, line in enumerate(bar(lines, desc=f"rsivqa {Path(txt).name}", unit="line", disable=not out.progress), 1):
             if not line.strip():
                 continue
             where = f"{txt}:{n}"

@@ -74,7 +74,7 @@ def run(args, out: Output) -> None:
         other_split = _inactive_images(src, prefix, out)
         answers = {a["id"]: a for a in _load(src, prefix, "answers")
                    if isinstance(a, dict) and isinstance(a.get("id"), (int, str))}
-        for k, q in enumerate(bar(questions, desc=f"rsvqa {prefix}", unit="question")):
+        for k, q in enumerate(bar(questions, desc=f"rsvqa {prefix}", unit="question", disable=not out.progress)):
             where = f"{src / prefix}_questions.json: questions[{k}]"
             if (not isinstance(q, dict) or not isinstance(q.get("question"), str)
                     or not isinstance(q.get("img_id"), (int, str)) or not isinstance(q.get("answers_ids", []), list)):

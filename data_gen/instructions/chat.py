@@ -85,7 +85,7 @@ def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
                 turns_j = [dict(t) for t in r["conversations"]]
                 if j:
                     for t in turns_j:
-                        if t["from"] == "human":
+                        if t["from"] in ("human", "user"):  # a converted record's role ("messages": user)
                             t["value"] = _strip_images(t["value"])
                 convs += turns_j
             first, last = part[0], part[-1]  # the last turn is the one scored: its meta
