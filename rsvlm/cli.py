@@ -449,8 +449,8 @@ def _run(args) -> int:
 
         # a progress line to a closed pipe (… 2>&1 | head -1) ended it early; which stream is said at the end,
         # as predict says its --out - cut short
-        with readers_may_close(f"rsvlm {args.command}"):
-            return int(handler(args) or 0)
+        with readers_may_close(f"rsvlm {args.command}") as closed:  # a failed run said so, not gone on to its end
+            return closed.ended(handler(args))
     except FileNotFoundError as e:  # a path the user gave: say which, without a traceback
         return _fail(args.command, e)
     except KeyboardInterrupt:  # before the handler's own Ctrl-C handling (loading the model): no traceback

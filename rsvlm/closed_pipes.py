@@ -48,23 +48,36 @@ class _Guarded:
         return getattr(self._inner, name)
 
 
+class Lost(set):
+    """``readers_may_close``'s set of the streams that lost their reader, with the run's exit status where the
+    block gives it (``ended``), for ``say_lost`` to say a failed run so."""
+
+    status = 0
+
+    def ended(self, status) -> int:
+        """``status`` (a handler's, None for 0) as an int, kept for ``say_lost``."""
+        self.status = int(status or 0)
+        return self.status
+
+
 @contextlib.contextmanager
 def readers_may_close(who: str | None = None):
     """Within: ``sys.stdout`` and ``sys.stderr`` go on (to the null device) where their reader closed them;
     yields the set of those that lost their reader (``"stdout"``, ``"stderr"``), filled as it happens, and of
     those closed before the run (``>&-``: the null device stands in for them). Given ``who`` (the command,
     ``rsvlm train``), a block that ends without an exception is followed by ``say_lost`` while the streams are
-    still guarded (the stream still thought read may have lost its reader too: ``2>&1 | head``). The streams
-    are put back, flushed, on leaving."""
+    still guarded (the stream still thought read may have lost its reader too: ``2>&1 | head``), of the exit
+    status the block gave ``ended`` (``return closed.ended(main())``: a failed run was said to have gone on to its
+    end). The streams are put back, flushed, on leaving."""
     saved, names = (sys.stdout, sys.stderr), ("stdout", "stderr")
     # a stream closed before the run (>&-) is None: its first write was an AttributeError's traceback
     nulls = {n: open(os.devnull, "w") for s, n in zip(saved, names) if s is None}  # noqa: SIM115  (closed on leaving)
-    closed, before = set(nulls), frozenset(nulls)
+    closed, before = Lost(nulls), frozenset(nulls)
     sys.stdout, sys.stderr = (_Guarded(nulls.get(n, s), n, closed) for s, n in zip(saved, names))
     try:
         yield closed
         if who is not None:
-            say_lost(who, closed, before)
+            say_lost(who, closed, before, closed.status)
     finally:
         for guarded in (sys.stdout, sys.stderr):
             if isinstance(guarded, _Guarded):
@@ -99,17 +112,22 @@ def stdout_to_null() -> None:
 _NAMES = {"stdout": "standard output", "stderr": "standard error"}
 
 
-def say_lost(who: str, closed: set[str], before: frozenset[str] = frozenset()) -> None:
+def say_lost(who: str, closed: set[str], before: frozenset[str] = frozenset(), status: int = 0) -> None:
     """Say on the stream still read which of ``closed`` (``readers_may_close``'s set) lost its reader and that
     the run went on (``rsvlm merge-lora … | head -1``: its checkpoint written, its later lines unseen); nothing
     where none did, or where both did (no one is left to read it). ``who``: the command, ``rsvlm train``.
     ``readers_may_close(who)`` calls it, within: the stream still thought read may have lost its reader too.
-    ``before``: those closed before the run began (``>&-``), said so: no reader closed them."""
+    ``before``: those closed before the run began (``>&-``), said so: no reader closed them. ``status``: the
+    run's exit status; a run that failed (or was stopped: 130) is said so, not to have gone on to its end."""
     still = [s for s in ("stderr", "stdout") if s not in closed]
     if not closed or not still:
         return
+    end = ("went on to its end" if not status else "was stopped (Ctrl-C)" if status == 130
+           else f"failed (exit status {status})")
     for name in sorted(closed):
-        how = ("was closed before the run (>&-); the run went on to its end, and what it wrote there was not shown"
-               if name in before else "was closed by its reader; the run went on to its end, and what it wrote "
+        how = (f"was closed before the run (>&-); the run {end}, and what it wrote there was not shown"
+               if name in before else f"was closed by its reader; the run {end}, and what it wrote "
                "there after that was not shown")
+        if status not in (0, 130) and name == "stderr":  # why it failed was said there, most likely
+            how += " (run it again with standard error read to see why)"
         print(f"{who}: {_NAMES[name]} {how}", file=getattr(sys, still[0]))

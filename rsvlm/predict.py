@@ -240,7 +240,7 @@ def main(args) -> int:
         stdout = sys.stdout
         if piped:  # stdout holds the JSON alone (… --out - | jq): the answer, its table and "wrote" go to stderr
             open_scenes.enter_context(contextlib.redirect_stdout(sys.stderr))
-        code = _main(args, open_scenes, stdout)
+        code = closed.ended(_main(args, open_scenes, stdout))  # a failed run is said so by say_lost
     if piped and "stdout" in closed:  # its reader took part of the JSON at most
         print(f"rsvlm predict: {piped[0]}: standard output was closed before the whole answer was written to it",
               file=sys.stderr)
