@@ -31,7 +31,7 @@ def test_sentinel2_fill_of_band_files_names_them(tmp_path):
     files = [_band(tmp_path / f"{b}.tif", _collared("uint16", 500, 3000, 0, k)) for k, b in
              enumerate(("B02", "B03", "B04"))]
     img = read_image(files)
-    assert ("Sentinel-2 fill: DN 0 read as nodata (the band files B02.tif, B03.tif, B04.tif declare no nodata "
+    assert ("Sentinel-2 fill: DN 0 read as nodata (the band files (B02.tif, B03.tif, B04.tif) declare no nodata "
             "value)") in img.notes, img.notes
 
 
@@ -40,7 +40,7 @@ def test_an_undeclared_minus_9999_in_every_band_file_names_them(tmp_path):
              enumerate(("B02", "B03", "B04", "B08"))]
     img = read_image(files)
     note = next(n for n in img.notes if "far outside the others'" in n)
-    assert "and the band files x_B02.tif, x_B03.tif, x_B04.tif, x_B08.tif declare no nodata: read as nodata" in note
+    assert "and the band files (x_B02.tif, x_B03.tif, x_B04.tif, x_B08.tif) declare no nodata: read as" in note
     assert "the file declares" not in note
 
 
@@ -50,7 +50,7 @@ def test_dn0_in_every_unnamed_band_file_names_them(tmp_path):
              enumerate(("blue", "green", "red"))]
     img = read_image(files, modality="msi")
     note = next(n for n in img.notes if "DN 0 in all 3 bands" in n)
-    assert "the band files scene_blue.tif, scene_green.tif, scene_red.tif declare no nodata" in note
+    assert "the band files (scene_blue.tif, scene_green.tif, scene_red.tif) declare no nodata" in note
 
 
 def test_one_file_still_says_the_file():
@@ -59,7 +59,7 @@ def test_one_file_still_says_the_file():
 
 def test_many_band_files_are_named_first_two_and_last():
     told = no_nodata_declared([f"/data/T33UUP_B{i:02d}.jp2" for i in range(1, 13)])
-    assert told == "the 12 band files T33UUP_B01.jp2, T33UUP_B02.jp2, …, T33UUP_B12.jp2 declare no nodata"
+    assert told == "the 12 band files (T33UUP_B01.jp2, T33UUP_B02.jp2, …, T33UUP_B12.jp2) declare no nodata"
 
 
 def test_a_header_size_is_read_without_listing_the_folder(tmp_path, monkeypatch):
@@ -80,3 +80,57 @@ def test_a_header_size_is_read_without_listing_the_folder(tmp_path, monkeypatch)
     monkeypatch.setattr(rasterio, "open", opening)
     assert header_size(str(path)) == (6, 5, 4, "float32")
     assert seen and all(str(v).upper() == "TRUE" for v in seen)
+
+
+def test_a_users_rasterio_env_readdir_setting_is_kept(monkeypatch, geotiff):
+    """A ``rasterio.Env(GDAL_DISABLE_READDIR_ON_OPEN=...)`` around the read: only the environment variable had
+    been looked at, so the user's setting was overridden with TRUE at each open."""
+    monkeypatch.delenv("GDAL_DISABLE_READDIR_ON_OPEN", raising=False)
+    seen, real = [], rasterio.open
+
+    def opening(*a, **k):
+        seen.append(rasterio.env.get_gdal_config("GDAL_DISABLE_READDIR_ON_OPEN"))
+        return real(*a, **k)
+
+    monkeypatch.setattr(rasterio, "open", opening)
+    with rasterio.Env(GDAL_DISABLE_READDIR_ON_OPEN="FALSE"):
+        read_image(geotiff)
+    assert seen and all(str(v).upper() == "FALSE" for v in seen), seen
+
+
+def _described(path, names):
+    data = np.random.default_rng(2).uniform(0.02, 0.4, (len(names), 16, 16)).astype("float32")  # (C, H, W)
+    with rasterio.open(path, "w", driver="GTiff", width=16, height=16, count=len(names), dtype="float32",
+                       crs="EPSG:32633", transform=from_origin(500000, 4000000, 30, 30)) as ds:
+        ds.write(data)
+        for i, n in enumerate(names):
+            ds.set_band_description(i + 1, n)
+    return str(path)
+
+
+def test_landsat_8_b1_to_b11_beside_its_qa_band_is_landsat(tmp_path):
+    """Earth Engine's LANDSAT/LC08 TOA image exported whole, B1 … B11 and QA_PIXEL: only exactly B1 … B11 had
+    said Landsat, so its pan B8 was read as Sentinel-2's near infrared."""
+    img = read_image(_described(tmp_path / "export.tif", [f"B{i}" for i in range(1, 12)] + ["QA_PIXEL"]))
+    assert img.bands[:8] == ["coastal", "B", "G", "R", "NIR", "SWIR1", "SWIR2", "pan"]
+    note = next(n for n in img.notes if "Landsat 8/9's numbering" in n)
+    assert "--bands B01,B02,B03,B04,B05,B06,B07,B08,B09,B10,B11,QA_PIXEL" in note  # one name a band, as given
+    # a B8A among them is Sentinel-2's
+    s2 = read_image(_described(tmp_path / "s2.tif", [f"B{i}" for i in range(1, 9)] + ["B8A", "B9", "B10", "B11"]))
+    assert "pan" not in s2.bands
+
+
+def test_the_files_named_keep_a_notes_kind_one_for_every_record(tmp_path):
+    """The evaluation groups notes by their words up to the first ``(`` or ``:``: file names before it had made
+    each record's note a kind of its own."""
+    from rsvlm.eval_reading import ReadNotes
+
+    kinds = set()
+    for scene in ("a", "b"):
+        (tmp_path / scene).mkdir()
+        files = [_band(tmp_path / scene / f"{scene}_{b}.tif", _collared("float32", 0.02, 0.4, -9999, k))
+                 for k, b in enumerate(("B02", "B03", "B04"))]
+        note = next(n for n in read_image(files).notes if "far outside the others'" in n)
+        assert f"({scene}_B02.tif, {scene}_B03.tif, {scene}_B04.tif)" in note
+        kinds.add(ReadNotes.kind(note))
+    assert len(kinds) == 1, kinds

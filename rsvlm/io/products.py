@@ -68,14 +68,16 @@ def s2_numbered(names: list[str]) -> tuple[list[str], str] | None:
 def landsat_numbered(names: list[str]) -> tuple[tuple[str, str], str] | None:
     """((mission, numbering), why) where the bands' own names say a Landsat numbering though no file name does:
     Landsat 7's thermal pair ``B6_VCID_1``, ``B6_VCID_2`` beside them (Earth Engine's ``LANDSAT/LE07`` stacks), or
-    11 bands numbered ``B1 … B11`` in order, Landsat 8/9's own set (``LANDSAT/LC08`` TOA; Sentinel-2 has no such
-    11 without its B8A). Read as Sentinel-2's, Landsat's pan ``B8`` was the model's near infrared, its NIR ``B5``
-    red edge. None otherwise."""
+    11 bands numbered ``B1 … B11`` in order, Landsat 8/9's own set (``LANDSAT/LC08`` TOA, also beside bands of
+    other names, its ``QA_PIXEL``, ``SZA``: an export of the whole image had been read as Sentinel-2's; Sentinel-2
+    has no such 11 without its B8A). Read as Sentinel-2's, Landsat's pan ``B8`` was the model's near infrared, its
+    NIR ``B5`` red edge. None otherwise."""
     upper = [str(b).upper() for b in names]
     if any(re.fullmatch(r"B6_VCID_[12]", b) for b in upper):
         return ("Landsat 7", "tm"), "B6_VCID_1 / B6_VCID_2 beside them are Landsat 7's alone"
-    if upper == [f"B{i}" for i in range(1, 12)]:
-        s2 = ",".join(S2_ORDER[:8] + S2_ORDER[9:12])
+    if ([b for b in upper if re.fullmatch(r"B\d+", b)] == [f"B{i}" for i in range(1, 12)]
+            and not any(re.fullmatch(r"B0?8A", b) for b in upper)):
+        s2 = ",".join(f"B{int(b[1:]):02d}" if re.fullmatch(r"B\d+", b, re.I) else str(b) for b in names)
         return ("Landsat 8/9", "oli"), ("11 bands numbered B1 … B11 in order are Landsat 8/9's set, which Sentinel-2 "
                                         f"has not without its B8A; if they are Sentinel-2's, --bands {s2}")
     return None

@@ -347,13 +347,15 @@ NO_NODATA = "the file declares no nodata"  # the fill notes' ``declares``: one f
 
 def no_nodata_declared(paths) -> str:
     """The fill notes' ``declares`` for the files ``paths`` read: ``NO_NODATA`` for one, else the band files
-    named (at most 4; more as the first two … the last): "the file" had been said of a folder of band files."""
+    named (at most 4; more as the first two … the last): "the file" had been said of a folder of band files.
+    The names in parentheses: a note's kind (``eval_reading.ReadNotes.kind``, up to its first ``(`` or ``:``)
+    stays one for every record's files."""
     names = [Path(p).name for p in paths]
     if len(names) < 2:
         return NO_NODATA
     shown = ", ".join(names if len(names) <= 4 else [*names[:2], "…", names[-1]])
-    return f"the {len(names)} band files {shown} declare no nodata" if len(names) > 4 else \
-        f"the band files {shown} declare no nodata"
+    return f"the {len(names)} band files ({shown}) declare no nodata" if len(names) > 4 else \
+        f"the band files ({shown}) declare no nodata"
 
 
 def undeclared_fill(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.005, bands: list[str] | None = None,

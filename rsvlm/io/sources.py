@@ -50,18 +50,19 @@ WHOLE_DECODED = ("PNG", "JPEG", "GIF", "WEBP")
 def open_raster(path, mode: str = "r", **kwargs):
     """``rasterio.open`` without its NotGeoreferencedWarning: a plain TIFF (no CRS, no transform) is
     a fine image here (``RSImage.georeferenced`` says whether there is a CRS), and the warning named
-    no file. Read with ``GDAL_DISABLE_READDIR_ON_OPEN=TRUE`` (unless the user's environment sets it):
-    GDAL then asks for each sidecar by name (``.aux.xml``, ``.ovr``, a world file, an ENVI ``.hdr``)
-    instead of listing the file's whole folder, which took seconds on a folder of thousands of files
-    or a network drive, at every open."""
-    import os
+    no file. Read with ``GDAL_DISABLE_READDIR_ON_OPEN=TRUE`` (unless the user sets it, in the
+    environment or a ``rasterio.Env`` around the call, which a bare check of ``os.environ`` had
+    overridden): GDAL then asks for each sidecar by name (``.aux.xml``, ``.ovr``, a world file, an
+    ENVI ``.hdr``) instead of listing the file's whole folder, which took seconds on a folder of
+    thousands of files or a network drive, at every open."""
     import warnings
 
     import rasterio
+    from rasterio.env import get_gdal_config
     from rasterio.errors import NotGeoreferencedWarning
 
-    readdir = {} if mode != "r" or "GDAL_DISABLE_READDIR_ON_OPEN" in os.environ else {
-        "GDAL_DISABLE_READDIR_ON_OPEN": "TRUE"}
+    readdir = {} if mode != "r" or get_gdal_config("GDAL_DISABLE_READDIR_ON_OPEN") is not None else {
+        "GDAL_DISABLE_READDIR_ON_OPEN": "TRUE"}  # (GDAL's config falls back to the environment variable)
     with warnings.catch_warnings(), rasterio.Env(**readdir):
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
         return rasterio.open(path, mode, **kwargs)
