@@ -136,8 +136,17 @@ def rbox_to_quad(cx: float, cy: float, w: float, h: float, angle_deg: float) -> 
 
     ``angle_deg`` rotates the width axis from +x towards +y, i.e. **clockwise on screen**
     (OpenCV ``boxPoints`` / mmrotate convention): at 90 the width runs along +y.
-    The result is not in canonical order; ``canonical_quad`` (or ``encode``) sorts it.
+    The result is not in canonical order; ``canonical_quad`` (or ``encode``) sorts it. A negative size
+    is the same box (its magnitude); a non-finite value raises ValueError naming it.
     """
+    vals = {"cx": cx, "cy": cy, "w": w, "h": h, "angle_deg": angle_deg}
+    try:
+        bad = [f"{k}={v!r}" for k, v in vals.items() if not math.isfinite(float(v))]
+    except (TypeError, ValueError):
+        raise ValueError(f"rbox_to_quad: expected numbers, got {vals}") from None
+    if bad:  # NaN came back as NaN corners, inf as "math domain error"
+        raise ValueError(f"rbox_to_quad: {', '.join(bad)} is not finite")
+    w, h = abs(w), abs(h)  # a negative size turned the corners counter-clockwise
     a = math.radians(angle_deg)
     ux, uy = math.cos(a), math.sin(a)  # width axis
     vx, vy = -math.sin(a), math.cos(a)  # height axis
