@@ -144,3 +144,15 @@ def test_a_0_255_label_with_an_island_of_its_nodata_is_refused_still(tmp_path):
                        "--binary", "building")
     assert stats["skipped"] == {"unreadable_label": 1}
     assert "unset the nodata" in stats["skipped_examples"]["unreadable_label"]
+
+
+def test_llava_images_entry_without_a_path_is_named_so(tmp_path):
+    # KeyError('path') of an images[] entry was said "no 'path' field (a LLaVA record has id, image, conversations…)"
+    from convert_helpers import llava_rows
+
+    rows = [{"id": "a", "images": [{"modality": "optical"}], "conversations": [
+        {"from": "human", "value": "<image>\nWhat is it?"}, {"from": "gpt", "value": "a harbour"}]},
+        {"id": "b", "image": "a.png", "conversations": [{"from": "human", "value": "<image>\nWhat is it?"},
+                                                         {"from": "gpt", "value": "a harbour"}]}]
+    stats, _ = llava_rows(tmp_path, rows)
+    assert stats["skipped_examples"]["unparsable_record"].endswith("record 0: unparsable_record (no 'path' field)")

@@ -70,7 +70,7 @@ def test_a_scene_split_of_no_split_says_any_case_is_read(synth_set, tmp_path, ca
     shutil.copytree(synth_set, out)
     _scene_split(out, "Dev")
     assert main(["rebuild", "--dir", str(out), "--prefix", "p_", "--no-progress"]) == 2
-    assert "(split 'dev' is not one of train, val, test (any case))" in capsys.readouterr().err
+    assert "(split 'Dev' is not one of train, val, test (any case))" in capsys.readouterr().err  # as written
 
 
 @pytest.mark.parametrize(("argv", "says"), [

@@ -333,8 +333,9 @@ def run(args, out: Output) -> None:
             continue
         except (KeyError, TypeError) as e:
             out.take_back(mark)  # KeyError('conversations') said no more of what was missing where
-            said = f"no {e.args[0]!r} field (a LLaVA record has id, image, conversations of from/value turns)" \
-                if isinstance(e, KeyError) and e.args else repr(e)
+            said = f"no {e.args[0]!r} field" + (  # an images[] entry's 'path' is no record's field
+                " (a LLaVA record has id, image, conversations of from/value turns)" if e.args[0] in (
+                    "id", "image", "conversations", "from") else "") if isinstance(e, KeyError) and e.args else repr(e)
             out.skip("unparsable_record", where, said)
             continue
         except RecordError as e:

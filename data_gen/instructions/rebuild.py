@@ -231,8 +231,9 @@ def load_scene(path: Path) -> dict:
         scene = json.loads(Path(path).read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as e:  # cut short by a killed run, or not JSON
         raise ValueError(f"{path}: not valid JSON ({e})") from e
-    if isinstance(scene, dict) and isinstance(scene.get("split"), str):  # "TRAIN", " val": any case, as --tasks
-        scene["split"] = scene["split"].strip().lower()
+    if isinstance(scene, dict) and isinstance(scene.get("split"), str) and (
+            split := scene["split"].strip().lower()) in SPLITS:  # "TRAIN", " val": any case, as --tasks; another
+        scene["split"] = split  # named as written ("Dev")
     _check_scene(scene, path)
     return scene
 
