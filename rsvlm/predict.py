@@ -324,7 +324,8 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
             return 2
     if args.tile:
         overlap_notes(args, images[0].scene_size, labels[0], say)
-    if err := output_problem(args, [f for s in specs for f in s.files]):  # before the model runs: its answer would be lost
+    # before the model runs: its answer would be lost; --out o.geojson named as typed
+    if err := output_problem(args, [f for s in specs for f in s.files], "--out" if as_geojson else "--geojson"):
         print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
     if args.rgb_bands and not args.vis:  # was no option at all; unused, it is said

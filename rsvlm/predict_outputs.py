@@ -10,13 +10,16 @@ from pathlib import Path
 from rsvlm import out_paths
 
 
-def output_problem(args, inputs: list[str] = ()) -> str | None:
+def output_problem(args, inputs: list[str] = (), geojson_as: str = "--geojson") -> str | None:
     """Why ``--out``, ``--geojson`` or ``--vis`` cannot be written (a folder, a folder that cannot
     be made, an image extension PIL cannot write, another output's or an input's file), or None. Makes
-    nothing: a run that fails later (on the model) leaves no empty folders; ``write_output`` makes them."""
+    nothing: a run that fails later (on the model) leaves no empty folders; ``write_output`` makes them.
+    ``geojson_as``: the option ``args.geojson`` was typed as (``--out o.geojson``, written as GeoJSON)."""
 
     typed = {"--out": (args.out, "result.json"), "--geojson": (args.geojson, "answer.geojson"),
              "--vis": (args.vis, "overlay.png")}
+    if geojson_as == "--out":  # was "--geojson o.geojson is a folder", an option not typed (args.out is None then)
+        typed = {"--out": typed["--geojson"], "--vis": typed["--vis"]}
     # (option, as typed, Path): messages name the path as typed (--out out/. was said as "--out out")
     given = [(o, p, Path(p)) for o, (p, _) in typed.items() if p and not (p == "-" and o != "--vis")]  # -: stdout
     if args.vis == "-":  # was "unknown image extension '(none)'"

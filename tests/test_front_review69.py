@@ -65,3 +65,17 @@ def test_predict_whose_reader_went_away_says_it_failed(geotiff, tmp_path, monkey
     assert main(argv) == 2
     assert "rsvlm predict: standard output was closed by its reader; the run failed (exit status 2)" in kept.text, \
         kept.text
+
+
+def test_out_with_a_geojson_name_is_named_as_typed_where_it_cannot_be_written(geotiff, tmp_path, capsys):
+    """``--out d.geojson`` (a folder) said "--geojson d.geojson is a folder", an option not typed: since tour 69 the
+    note "written as GeoJSON (--geojson)" no longer comes first to say why."""
+    folder = tmp_path / "d.geojson"
+    folder.mkdir()
+    base = ["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), "--task", "det"]
+    assert main([*base, "--out", str(folder)]) == 2
+    assert f"rsvlm predict: --out {folder} is a folder; give a file name" in capsys.readouterr().err
+    same = tmp_path / "x.geojson"
+    assert main([*base, "--out", str(same), "--vis", str(same)]) == 2
+    err = capsys.readouterr().err
+    assert f"--out and --vis name the same file {same}" in err and "--geojson" not in err, err
