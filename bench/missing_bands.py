@@ -1,6 +1,6 @@
 """Missing bands: what a model loses when an image lacks bands it was trained on.
 
-    OMP_NUM_THREADS=2 .venv/bin/python bench/missing_bands.py --data TEST.jsonl [--model DIR]
+    OMP_NUM_THREADS=2 .venv/bin/python bench/missing_bands.py --data TEST.jsonl [--model DIR] [--keep DIR]
 
 Real files often carry fewer bands than the model's stem: Sentinel-1 scenes in VV only, 4-band
 R,G,B,NIR products for a Sentinel-2 stem. ``rsvlm predict`` and ``rsvlm chat`` then fill each
@@ -10,7 +10,8 @@ of the model's stem (the baseline, in the same run) and, per reduced band set (`
 the stem has), once with each fill, and scores them with the eval scripts. Prints each headline
 score and its ratio to the baseline; records left out (an unreadable image, bands the stem
 cannot take) are counted below the table, and so are records the model refuses (a prompt past its
-context), which are scored wrong. Progress goes to stderr.
+context), which are scored wrong. Progress goes to stderr. Each modality's records and each run's
+predictions go to a temporary folder, removed at the end (stderr says so); ``--keep DIR`` keeps them.
 The model defaults to the bundled one. Limit: the test images are synthetic, so this measures the
 model's reliance on a band, not how a real VV-only scene differs from a dual-polarisation one.
 """
@@ -19,10 +20,11 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+
+from common import check_keep, keep_option, work_dir
 
 from eval import classification, common, counting, grounding, vqa
 from rsvlm import evaluate, inference
@@ -120,12 +122,15 @@ def scores(gt: Path, pred: Path) -> dict[str, float | None]:
 def main() -> None:
     ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True, help="test records with references (JSONL)")
-    ap.add_argument("--model", default=None)
+    ap.add_argument("--model", default=None,
+                    help="checkpoint folder (default: the bundled model, rsvlm/assets/default_model)")
     ap.add_argument("--limit", type=int, default=None, help="only the first N records per modality")
-    ap.add_argument("--batch-size", type=int, default=16)
-    ap.add_argument("--max-new-tokens", type=int, default=40)
+    ap.add_argument("--batch-size", type=int, default=16, help="records answered together (default 16)")
+    ap.add_argument("--max-new-tokens", type=int, default=40, help="answer length limit (default 40)")
+    keep_option(ap)
     a = ap.parse_args()
     common.check_model_args(ap, a)
+    check_keep(ap, a.keep)
     try:
         records = list(read_records(a.data))  # a bad line is a RecordError naming it; blank lines are skipped
     except RecordError as e:
@@ -134,7 +139,7 @@ def main() -> None:
         ap.error(f"--data {a.data}: no {' or '.join(REDUCED)} record of task {', '.join(SCORERS)}")
     model, processor = inference.load_model(a.model, "cpu")
     rows, left_out, refusals = [], [], {}
-    with tempfile.TemporaryDirectory() as tmp:
+    with work_dir(a.keep, "missing_bands") as tmp:
         for modality in REDUCED:
             recs = subset(records, modality, a.limit)
             if not recs:
@@ -151,14 +156,14 @@ def main() -> None:
                                 + ", ".join(f"{v} {k}" for k, v in why.items()) + f" (first: {examples[0]})")
             if not recs:
                 continue
-            gt = Path(tmp) / f"{modality}.jsonl"
+            gt = tmp / f"{modality}.jsonl"
             gt.write_text("".join(json.dumps(r) + "\n" for r in recs))
             sets, notes = variants(stem)
             left_out += notes
             base = None
             for k, (label, bands) in enumerate(sets):
                 for fill in ("error",) if k == 0 else ("copy", "mean"):
-                    pred = Path(tmp) / f"{modality}-{len(bands)}-{fill}.jsonl"
+                    pred = tmp / f"{modality}-{'all' if k == 0 else '+'.join(bands)}-{fill}.jsonl"  # VV, VH: 1 band each
                     t = time.perf_counter()
                     desc = f"{modality} {label}" + ("" if k == 0 else f", {fill}")
                     refused = answer(model, processor, recs, a.data.parent, stem, bands, a.batch_size,

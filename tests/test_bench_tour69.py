@@ -4,11 +4,8 @@ cite ("docs/benchmarks.md (g)", "GPU checks", "Missing bands", ...)."""
 
 from __future__ import annotations
 
-import argparse
 import re
 from pathlib import Path
-
-from rsvlm.cli import build_parser
 
 REPO = Path(__file__).resolve().parents[1]
 INDEX = REPO / "docs" / "benchmarks.md"
@@ -45,21 +42,6 @@ def test_the_section_names_other_docs_cite_are_headings_of_the_index():
     for name in ["(a)", "(b)", "(c)", "(d)", "(e)", "(f)", "(g)", "(h)", "Missing bands", "GPU training",
                  "GPU checks", "Scoring", "Stop 68 — half precision", "Stop 68 — tiling", "Stop 68 — eval start-up"]:
         assert any(h[3:].startswith(name) for h in heads), name
-
-
-def test_every_rsvlm_option_a_benchmark_page_names_exists():
-    """tests/test_docs_tour54.py checks docs/*.md alone; the pages under docs/benchmarks/ are checked here."""
-    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    opts = {name: {s for a in p._actions for s in a.option_strings} for name, p in sub.choices.items()}
-    pattern = re.compile(rf"rsvlm ({'|'.join(map(re.escape, opts))})\b(.*?)(?=`|#|rsvlm |$)")
-    wrong, pages = [], sorted(PAGES.glob("*.md"))
-    assert pages
-    for page in pages:
-        for no, line in enumerate(page.read_text().splitlines(), 1):
-            for m in pattern.finditer(line):
-                wrong += [f"{page.name}:{no}: {o}" for o in re.findall(r"(?<![\w-])--[a-z][a-z0-9-]*", m.group(2))
-                          if o not in opts[m.group(1)]]
-    assert not wrong, wrong
 
 
 def test_every_bench_command_of_a_page_names_a_script_that_exists():

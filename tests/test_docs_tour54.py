@@ -16,7 +16,7 @@ from rsvlm import geometry
 from rsvlm.cli import build_parser, main
 
 REPO = Path(__file__).resolve().parents[1]
-DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md")), *sorted((REPO / "docs" / "benchmarks").glob("*.md"))]
 SUBCOMMANDS = ("chat", "predict", "train", "eval", "merge-lora", "convert-llava")
 
 
@@ -43,11 +43,11 @@ def test_the_option_finder_sees_options_and_stops_at_the_next_command():
                      (1, "eval", "--limit"), (2, "chat", "--image")]
 
 
-@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.relative_to(REPO).as_posix())
 def test_every_rsvlm_option_a_doc_names_exists(doc):
     opts = _parser_options()
     assert set(SUBCOMMANDS) <= set(opts)
-    wrong = [f"{doc.name}:{no}: rsvlm {sub} {o}" for no, sub, o in _named_options(doc.read_text()) if o not in opts[sub]]
+    wrong = [f"{doc.relative_to(REPO)}:{no}: rsvlm {sub} {o}" for no, sub, o in _named_options(doc.read_text()) if o not in opts[sub]]
     assert not wrong, f"options the parser does not have: {wrong}"
 
 
