@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from common import check_keep, keep_option, work_dir
+from common import absolute_paths, check_keep, keep_option, work_dir
 
 from eval import classification, common, counting, grounding, vqa
 from rsvlm import evaluate, inference
@@ -157,6 +157,8 @@ def main() -> None:
             if not recs:
                 continue
             gt = tmp / f"{modality}.jsonl"
+            for r in recs:  # the kept records answer from anywhere (rsvlm eval --data kept/sar.jsonl)
+                absolute_paths(r, a.data.parent)
             gt.write_text("".join(json.dumps(r) + "\n" for r in recs))
             sets, notes = variants(stem)
             left_out += notes

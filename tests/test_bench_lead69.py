@@ -5,6 +5,7 @@ every bench option says what it is in ``--help``, and missing_bands keeps its re
 from __future__ import annotations
 
 import ast
+import json
 import re
 from pathlib import Path
 
@@ -55,6 +56,8 @@ def test_missing_bands_keeps_every_runs_predictions_where_keep_says(tmp_path, mo
     assert sorted(p.name for p in keep.iterdir()) == ["sar-VH-copy.jsonl", "sar-VH-mean.jsonl", "sar-VV-copy.jsonl",
                                                       "sar-VV-mean.jsonl", "sar-all-error.jsonl", "sar.jsonl"]
     assert all(len(p.read_text().splitlines()) == 2 for p in keep.iterdir())
+    kept = [json.loads(line) for line in (keep / "sar.jsonl").read_text().splitlines()]
+    assert all(Path(r["images"][0]["path"]).is_absolute() and Path(r["images"][0]["path"]).is_file() for r in kept)
     assert f"missing_bands: the records and predictions are kept in {keep}" in err and "| sar | VV only |" in out
     bench_main("missing_bands", monkeypatch, argv)
     assert "now removed; --keep DIR keeps them" in capsys.readouterr().err
