@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from eval.captioning import is_text_change
+from eval.captioning import is_worded
 from eval.change import is_change_map
 from eval.common import require_at_least_one, require_out_file
 from eval.inputs import load_gt
@@ -26,15 +26,10 @@ from rsvlm.argparsing import Parser
 from rsvlm.data.records import read_records
 
 
-def worded(record: dict) -> bool:
-    """A record eval.captioning keeps: a caption's, or a change's in words (a change map's is eval.change's)."""
-    return record["task"] != "change" or is_text_change(record)
-
-
 # scorer -> (its tasks, whether it scores shapes, the records it keeps of them: None for all), as each eval.NAME calls
 # common.run
 SCORERS = {"vqa": (("vqa",), False, None), "classification": (("cls",), False, None),
-           "captioning": (("cap", "regcap", "change"), False, worded), "detection": (("det",), True, None),
+           "captioning": (("cap", "regcap", "change"), False, is_worded), "detection": (("det",), True, None),
            "grounding": (("ground",), True, None), "segmentation": (("seg",), True, None),
            "counting": (("count",), True, None), "change": (("change",), True, is_change_map)}
 

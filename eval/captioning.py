@@ -46,10 +46,12 @@ _PTB_PUNCT = {"\"", "''", "'", "``", "`", "-LRB-", "-RRB-", "-LCB-", "-RCB-", ".
 _SPLIT = re.compile(r"\.\.\.|--|\w+(?=n't\b)|n't\b|'\w+|\w+(?:[-.]\w+)*|[^\w\s]")
 
 
-def is_text_change(record: dict) -> bool:
+def is_worded(record: dict) -> bool:
+    """A record of this script's tasks that it scores: a caption's, a region's, or a change's in words (a change map's,
+    ``eval.change.is_change_map``, is ``eval.change``'s)."""
     from eval.change import is_change_map
 
-    return record.get("task") == "change" and not is_change_map(record)
+    return record.get("task") != "change" or not is_change_map(record)
 
 
 def python_tokenize(text: str) -> str:
@@ -201,7 +203,7 @@ def main(argv: list[str] | None = None) -> dict:
     java = JavaOnce()
     return common.run("captioning", ("cap", "regcap", "change"), lambda items, args: score(items, args, java),
                       HEADLINE, argv, extra_args=extra,
-                      keep=lambda args: lambda r: r["task"] != "change" or is_text_change(r), geometry=False)
+                      keep=lambda args: is_worded, geometry=False)
 
 
 if __name__ == "__main__":
