@@ -25,7 +25,6 @@ from eval.inputs import load_gt
 from rsvlm.argparsing import Parser
 from rsvlm.data.records import read_records
 
-
 # scorer -> (its tasks, whether it scores shapes, the records it keeps of them: None for all), as each eval.NAME calls
 # common.run
 SCORERS = {"vqa": (("vqa",), False, None), "classification": (("cls",), False, None),
