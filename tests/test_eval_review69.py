@@ -2,36 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from conftest import eval_record, write_jsonl
-
-BOX = "<ref>ship</ref><box><loc_100><loc_200><loc_300><loc_400></box>"
-
-
-def test_report_leaves_out_a_score_file_whose_run_options_are_no_mapping(tmp_path, capsys):
-    """A score file whose run's ``options`` is no mapping (edited by hand, another tool's) passed eval.report's shape
-    check and stopped --dir with an AttributeError from the "What answered" table; it is left out, named, as a
-    ``run`` that is no mapping is, and given by --scores it is an error naming it."""
-    from eval import counting, report
-    from eval.common import main_guard
-
-    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "count", "[count] How many ships?", "2")])
-    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "count", "answer": "2"}])
-    folder = tmp_path / "scores"
-    folder.mkdir()
-    for name in ("good", "bad"):
-        counting.main(["--gt", gt, "--pred", pred, "--out", str(folder / f"{name}.json")])
-    bad = folder / "bad.json"
-    bad.write_text(json.dumps({**json.loads(bad.read_text()), "run": {"model": "m", "options": "--tta flip"}}))
-    capsys.readouterr()
-    rep = report.main(["--dir", str(folder)])
-    assert [r["source"] for r in rep["runs"]] == ["good.json"]
-    assert f"{bad} is a score file whose 'run.options' is \"--tta flip\"" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as stop:
-        main_guard(lambda: report.main(["--scores", str(folder / "good.json"), str(bad)]))
-    assert stop.value.code == 2 and f"error: {bad}: a score file whose 'run.options'" in capsys.readouterr().err
+from test_eval_tour69 import BOX
 
 
 def test_decoding_the_reference_once_still_checks_an_earlier_answer_turn(tmp_path):

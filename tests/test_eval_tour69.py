@@ -47,23 +47,25 @@ def _two_scores(tmp_path) -> tuple:
     return folder / "good.json", folder / "bad.json"
 
 
-@pytest.mark.parametrize(("key", "value"), [("headline", "accuracy"), ("by_modality", [1]), ("run", "x"),
-                                            ("task", None)])
-def test_report_leaves_out_a_malformed_score_file_named_and_counted(tmp_path, capsys, key, value):
+@pytest.mark.parametrize(("key", "value", "named"), [
+    ("headline", "accuracy", "headline"), ("by_modality", [1], "by_modality"), ("run", "x", "run"),
+    ("task", None, "task"), ("run", {"model": "m", "options": "--tta flip"}, "run.options")])
+def test_report_leaves_out_a_malformed_score_file_named_and_counted(tmp_path, capsys, key, value, named):
     """A score file of the right keys but a wrong shape (edited by hand, another tool's) stopped eval.report --dir with
-    a traceback, and no report of the good files; it is left out, named, and the left-out files counted."""
+    a traceback (a run whose ``options`` is no mapping: an AttributeError from the "What answered" table), and no
+    report of the good files; it is left out, named, and the left-out files counted."""
     from eval import report
 
     good, bad = _two_scores(tmp_path)
     bad.write_text(json.dumps({**json.loads(bad.read_text()), key: value}))
     capsys.readouterr()
     rep = report.main(["--dir", str(good.parent)])
-    assert {r["source"] for r in rep["metrics"]} == {"good.json"}
+    assert {r["source"] for r in rep["metrics"]} == {r["source"] for r in rep["runs"]} == {"good.json"}
     err = capsys.readouterr().err
-    assert f"{bad} is a score file whose '{key}'" in err and "1 .json file(s) left out as no readable score file" in err
+    assert f"{bad} is a score file whose '{named}'" in err and "1 .json file(s) left out as no readable score file" in err
     with pytest.raises(SystemExit) as stop:  # given by --scores: an error naming it, as any other bad file
         _guarded(report.main, ["--scores", str(good), str(bad)])
-    assert stop.value.code == 2 and f"error: {bad}: a score file whose '{key}'" in capsys.readouterr().err
+    assert stop.value.code == 2 and f"error: {bad}: a score file whose '{named}'" in capsys.readouterr().err
 
 
 def test_report_says_where_a_cut_score_file_stops_being_json(tmp_path, capsys):
