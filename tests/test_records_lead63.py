@@ -9,5 +9,7 @@ def test_jsons_own_at_is_not_said_twice(tmp_path):
     path.write_text('{"id": "a", "x": "open\n{"id": "b", "x": "open', encoding="utf-8")
     recs, report = load_records(path, strict=False)
     assert recs == []
-    assert report.examples[:2] == [f"{path}:1: not valid JSON (Invalid control character at column 23)",
-                                   f"{path}:2: not valid JSON (Unterminated string starting at column 18)"]
+    # line 1 was "Invalid control character at column 23" (its newline read into the string: stop 69 says both so)
+    assert [e.split("; ")[0] for e in report.examples[:2]] == [
+        f"{path}:{n}: not valid JSON (Unterminated string starting at column 18)" for n in (1, 2)]
+    assert not any(" at at " in e for e in report.examples)

@@ -5,9 +5,12 @@ question of a chat from no learned context at all (docs/default-model.md, "Chat:
 
     python -m data_gen chat --src DIR/train.jsonl --out DIR/chat.jsonl [--turns 3] [--seed 0] [--no-progress]
 
-Records are grouped by their images (the same files, in order); each group is shuffled and cut
-into conversations of two to ``turns`` turns (a lone remainder joins the conversation before
-it). The first question keeps its image placeholders; the later ones lose theirs. A record's
+Records are grouped by their images (the same files, in order) and their opening system turn
+(none, or its text: a conversation has one system turn, first, the one training reads, and a
+question is not moved under another's instruction); each group is shuffled and cut into
+conversations of two to ``turns`` turns (a lone remainder joins the conversation before it).
+The first question keeps its image placeholders; the later ones lose theirs, and their system
+turn, the first's again. A record's
 ``task`` is its last turn's (what ``rsvlm eval`` answers and ``python -m eval.TASK`` scores, the
 earlier turns given as recorded); ``meta.turn_tasks`` and ``meta.turn_ids`` list every turn's.
 Malformed source lines are skipped and counted; a group of one record gives no conversation, nor
@@ -50,6 +53,22 @@ def _files(im: dict) -> list[str]:
     return list(im["band_files"]) if im.get("band_files") else [im["path"]]
 
 
+def _system(r: dict) -> str | None:
+    """The text of ``r``'s opening system turn, None where it opens with none."""
+    first = r["conversations"][0] if r["conversations"] else None
+    return first["value"] if first is not None and first["from"] == "system" else None
+
+
+def system_splits(records: list[dict]) -> int:
+    """How many images (``chain``'s groups) have records under more than one system turn (none counts as one):
+    their records are chained apart, one conversation per system turn."""
+    seen: dict[tuple, set] = defaultdict(set)
+    for r in records:
+        if r["images"]:
+            seen[tuple(_image_id(im) for im in r["images"])].add(_system(r))
+    return sum(len(v) > 1 for v in seen.values())
+
+
 def check_turns(turns: int, seed: int) -> None:
     """ValueError naming them, and what to give, unless ``turns`` >= 2 and ``seed`` >= 0."""
     if turns < 2 or seed < 0:
@@ -64,10 +83,10 @@ def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in records:
         if r["images"]:  # text-only records share no image: chaining them would join unrelated questions
-            groups[tuple(_image_id(im) for im in r["images"])].append(r)
+            groups[(tuple(_image_id(im) for im in r["images"]), _system(r))].append(r)
     rng = np.random.default_rng(seed)
     out, used = [], set()
-    for key in sorted(groups, key=str):  # a fixed order: the output depends on the seed only
+    for key in sorted(groups, key=lambda k: (str(k[0]), str(k[1]))):  # a fixed order: the output depends on the seed
         group = [groups[key][i] for i in rng.permutation(len(groups[key]))]
         sizes = []
         left = len(group)
@@ -84,6 +103,7 @@ def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
             for j, r in enumerate(part):
                 turns_j = [dict(t) for t in r["conversations"]]
                 if j:
+                    turns_j = turns_j[_system(r) is not None:]  # the group's system turn, which the first opens with
                     for t in turns_j:
                         if t["from"] in ("human", "user"):  # a converted record's role ("messages": user)
                             t["value"] = _strip_images(t["value"])
@@ -164,7 +184,7 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
             why = f"none of its {len(records)} records has an image"
         else:
             multi = sum(sum(ROLES[t["from"]] == "user" for t in r["conversations"]) > 1 for r in records)
-            why = f"each image of its {len(records)} records has one record" + (
+            why = f"each image of its {len(records)} records has one record{_UNDER if system_splits(records) else ''}" + (
                 f" ({multi} of them multi-turn already: their turns are a conversation as they are)" if multi else "")
         print(f"error: no conversations from {a.src}: {why}", file=sys.stderr)
         return 2
@@ -185,12 +205,19 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
         return 2
     used = sum(len(r["meta"]["turn_ids"]) for r in chats)
     text = sum(not r["images"] for r in records)
+    split = system_splits(records)
     print(f"{len(chats)} conversations of {used} of {len(records)} records ({len(records) - used - text} "
-          f"left alone: the only question of their images" + (f"; {text} without an image" if text else "")
-          + f") -> {a.out}")
+          f"left alone: the only question of their images{_UNDER if split else ''}"
+          + (f"; {text} without an image" if text else "") + f") -> {a.out}")
+    if split:  # a conversation opens with one system turn (training reads no later one): chained apart, said
+        print(f"note: the records of {split} image(s) differ in their opening system turn (or its absence): each "
+              "conversation joins records of one system turn, which opens it", file=sys.stderr)
     for line in _image_notes(chats, src, out):
         print(f"note: {line}", file=sys.stderr)
     return 0
+
+
+_UNDER = " under their system turn"
 
 
 def _image_notes(chats: list[dict], src: Path, out: Path) -> list[str]:

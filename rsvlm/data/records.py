@@ -394,8 +394,10 @@ def json_line(line: str):
     """One JSONL line read as JSON. A BOM opening it is read past (files of a Windows editor's joined by
     ``cat a.jsonl b.jsonl``); ValueError ``not valid JSON (…)`` otherwise, saying what to do where the line opens
     with a record separator (``jq --seq``'s \\x1e), ends in a comma (a JSON array's item) or quotes with ' (a
-    Python dict's repr). Shared by the records reader and eval's predictions reader."""
-    text = line.removeprefix("\ufeff")
+    Python dict's repr). Shared by the records reader and eval's predictions reader. The line's end is no part of
+    it: a line cut inside a string was "Invalid control character" (the newline read into the string) where the
+    file's last line, cut so, was "Unterminated string", and ``{"id": 1`` was "at column 1" (of the next line)."""
+    text = line.removeprefix("\ufeff").rstrip("\r\n")
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
@@ -414,6 +416,8 @@ def _json_hint(text: str, e: json.JSONDecodeError) -> str:
         return "; a trailing comma: remove it"
     if e.msg.startswith("Expecting") and text[e.pos:e.pos + 1] == "'":
         return "; Python's repr? write JSON (json.dumps)"
+    if e.msg.startswith("Unterminated string"):
+        return "; the line ends inside it: cut short? (a line break inside a string is written \\n)"
     return ""
 
 
