@@ -16,7 +16,8 @@ from rsvlm import geometry
 from rsvlm.cli import build_parser, main
 
 REPO = Path(__file__).resolve().parents[1]
-DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md")), *sorted((REPO / "docs" / "benchmarks").glob("*.md"))]
+DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md")),
+        *sorted((REPO / "docs" / "benchmarks").glob("*.md"))]  # the index's pages too
 SUBCOMMANDS = ("chat", "predict", "train", "eval", "merge-lora", "convert-llava")
 
 
