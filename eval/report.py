@@ -39,9 +39,9 @@ def source_labels(paths: list[Path]) -> list[str]:
 
 def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
     """Score dicts of ``paths``, each with the ``_source`` the tables name it by (``source_labels``);
-    with ``skip_foreign`` JSON files that are no score file are passed over with a note on stderr (on stdout, it opened
-    the markdown of ``report --dir scores > report.md``)
-    (``--dir`` may hold a report.json), else they raise. A file given twice is read once, with a note."""
+    with ``skip_foreign`` (``--dir``, which may hold a report.json) JSON files that are no score file are passed over
+    with a note on stderr each (on stdout, it opened the markdown of ``report --dir scores > report.md``) and a last
+    note counting them, a report's JSON aside; else they raise. A file given twice is read once, with a note."""
     out, seen, unique = [], set(), []
     for p in paths:
         if Path(p).resolve() in seen:
@@ -50,6 +50,12 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
         seen.add(Path(p).resolve())
         unique.append(p)
     left_out = []  # --dir's files that are no score file (a report's JSON aside: --out beside them), counted at the end
+
+    def leave_out(p, said: str, counted: bool = True) -> None:
+        print(f"note: {p} {said}; left out", file=sys.stderr)
+        if counted:
+            left_out.append(p)
+
     for p, label in zip(unique, source_labels(unique)):
         try:
             s = json.loads(Path(p).read_text())
@@ -57,8 +63,7 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
             raise common.ScoreError(f"score file not found: {p}") from None
         except IsADirectoryError:  # was "[Errno 21] Is a directory: 'scores'"
             if skip_foreign:  # a folder named *.json in --dir
-                print(f"note: {p} is a folder, so no eval score file; left out", file=sys.stderr)
-                left_out.append(p)
+                leave_out(p, "is a folder, so no eval score file")
                 continue
             raise common.ScoreError(f"--scores {p} is a folder: give its score files, or --dir {p}") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
@@ -66,8 +71,7 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
                    if isinstance(e, json.JSONDecodeError)  # "Unterminated string starting at": was "… at at line 1"
                    else f"not UTF-8 text: {e.reason} at byte {e.start}")
             if skip_foreign:  # a predictions JSONL saved as .json beside the scores: it stopped the whole report
-                print(f"note: {p} is not JSON ({why}), so no eval score file; left out", file=sys.stderr)
-                left_out.append(p)
+                leave_out(p, f"is not JSON ({why}), so no eval score file")
                 continue
             lines = isinstance(e, json.JSONDecodeError) and e.msg == "Extra data" and e.colno == 1  # a second line
             raise common.ScoreError(f"{p}: not JSON ({why})" + (
@@ -77,8 +81,7 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
             report = is_report(s)  # this script's own JSON
             what = "a report (python -m eval.report's JSON), not a score file" if report else "not an eval score file"
             if skip_foreign:
-                print(f"note: {p} is {what}; left out", file=sys.stderr)
-                left_out += [] if report else [p]
+                leave_out(p, f"is {what}", counted=not report)
                 continue
             rows = s["metrics"] if report and isinstance(s["metrics"], list) else []
             sources = list(dict.fromkeys(str(r["source"]) for r in rows if isinstance(r, dict) and "source" in r))
@@ -86,12 +89,11 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
                                                       f"{', …' if len(sources) > 3 else ''})" if sources else "")
                                     + ("" if report else " (no 'task'/'headline' keys)"))
         if why := malformed(s):  # a score file edited or written by another tool: a traceback from the tables
-            if not skip_foreign:
-                raise common.ScoreError(f"{p}: a score file whose {why}; score the predictions again (python -m "
-                                        f"eval.TASK --out {p})")
-            print(f"note: {p} is a score file whose {why}; left out", file=sys.stderr)
-            left_out.append(p)
-            continue
+            if skip_foreign:
+                leave_out(p, f"is a score file whose {why}")
+                continue
+            raise common.ScoreError(f"{p}: a score file whose {why}; score the predictions again (python -m "
+                                    f"eval.TASK --out {p})")
         out.append({**s, "_source": label, "_path": Path(p)})
     if left_out and out:  # the notes above may be many screens apart: what the report lacks, in one line
         print(f"note: {len(left_out)} .json file(s) left out as no readable score file (first: {left_out[0]}); the "
@@ -100,9 +102,9 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
 
 
 def malformed(s: dict) -> str | None:
-    """What in score file ``s`` is not as ``build`` reads it (a ``headline`` that is no list of metric names, a
-    ``by_modality`` that is no mapping of modalities to scores, a ``run`` or its ``options`` that is no mapping), else
-    None."""
+    """What in score file ``s`` is not as ``build`` reads it (a ``task`` that is no name, a ``headline`` that is no list
+    of metric names, a ``by_modality`` that is no mapping of modalities to scores, a ``run`` or its ``options`` that is
+    no mapping), else None."""
     if not isinstance(s["task"], str):
         return f"'task' is {json.dumps(s['task'])[:40]}, not a task name"
     if not isinstance(s["headline"], list) or not all(isinstance(k, str) for k in s["headline"]):
