@@ -100,8 +100,19 @@ def _iou(a: dict, b: dict, reach: tuple[float, float]) -> float:
         (ax, ay), (bx, by) = a["coords"], b["coords"]
         return max(0.0, 1.0 - math.hypot((ax - bx) / reach[0], (ay - by) / reach[1]))
     if a["kind"] == "box" and b["kind"] == "box":
-        return geometry.box_iou(a["coords"], b["coords"])
-    return geometry.polygon_iou(geometry.object_ring(a), geometry.object_ring(b))
+        iou = geometry.box_iou(a["coords"], b["coords"])
+    else:
+        iou = geometry.polygon_iou(geometry.object_ring(a), geometry.object_ring(b))
+    return 1.0 if iou == 0 and _same_spot(a, b) else iou
+
+
+def _same_spot(a: dict, b: dict) -> bool:
+    """Whether two shapes of no area (a box one bin wide, ``<box><loc_5><loc_5><loc_5><loc_5></box>``) lie on the
+    same pixels: their IoU is 0/0, so every view's one speck was a shape of its own (8 boxes, each scored 1/8)."""
+    if a["kind"] != b["kind"] or a["kind"] == "mask":
+        return False
+    pa, pb = (np.unique(np.round(np.asarray(o["coords"], dtype=float).reshape(-1, 2), 6), axis=0) for o in (a, b))  # (K,2)
+    return pa.shape == pb.shape and bool(np.allclose(pa, pb, rtol=0, atol=1e-6))
 
 
 def _rect(quad) -> tuple[np.ndarray, float, float, float]:
@@ -213,7 +224,7 @@ class Extents:
             return list(range(len(self.rows)))
         if self.ext is None:
             self.ext = np.array(self.rows)  # (K,4)
-        e = extent(o)
+        e = extent(o) + (-1e-6, -1e-6, 1e-6, 1e-6)  # a view's shape mapped back is a float step off (``_same_spot``)
         return np.nonzero((self.ext[:, :2] <= e[2:]).all(1) & (self.ext[:, 2:] >= e[:2]).all(1))[0].tolist()
 
 
