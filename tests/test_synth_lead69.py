@@ -69,3 +69,72 @@ def test_chat_joins_records_of_one_system_turn_only_and_says_so(tmp_path, capsys
         assert all(t["from"] != "system" for t in c["conversations"][1:])
     assert "records of 1 image(s) differ in their opening system turn" in out.err
     assert "3 conversations of 6 of 6 records" in out.out
+
+
+def _palette_label(tmp_path, label, mode: str, palette: dict):
+    """images/a.png (64x48) and its label ``label`` (H, W, C) saved as labels/a_mask.png in ``mode``; the palette."""
+    import numpy as np
+    from convert_helpers import png
+    from PIL import Image
+
+    png(tmp_path / "images" / "a.png", 64, 48)
+    (tmp_path / "labels").mkdir()
+    Image.fromarray(np.ascontiguousarray(label), mode).save(tmp_path / "labels" / "a_mask.png")
+    write_jsonl(tmp_path / "p.json", [palette])  # one object on one line: the palette's JSON
+    return ["--images", str(tmp_path / "images"), "--labels", str(tmp_path / "labels"),
+            "--palette", str(tmp_path / "p.json")]
+
+
+def test_a_palette_labels_transparent_pixels_are_no_class(tmp_path):
+    # a label drawn on a transparent layer whose hidden colour is white (a Photoshop export): --palette read its
+    # alpha-0 pixels by that colour, the whole background traced as the white class
+    import numpy as np
+    from convert_helpers import convert, objs, same_ring
+
+    label = np.zeros((48, 64, 4), np.uint8)
+    label[..., :3] = 255  # (H, W, RGBA) white, transparent
+    label[10:30, 10:40] = (255, 0, 0, 255)  # an opaque red building
+    args = _palette_label(tmp_path, label, "RGBA", {"building": [255, 0, 0], "cloud": [255, 255, 255]})
+    stats, recs = convert(tmp_path / "o", "masks", *args)
+    assert [r["id"] for r in recs] == ["seg-a-building-poly"]
+    (obj,) = objs(recs[0])
+    assert same_ring(obj["coords"], [[10, 10], [40, 10], [40, 30], [10, 30]], 64)
+    assert stats["notes"]["label_pixels_transparent"] == 48 * 64 - 20 * 30
+    assert "unknown_label_value" not in stats.get("skipped", {})
+
+
+def test_a_grey_palettes_la_label_reads_its_transparent_pixels_as_no_class(tmp_path):
+    # the same with grey levels (LA): transparent 255s were "tree" all over the background
+    import numpy as np
+    from convert_helpers import convert
+
+    label = np.zeros((48, 64, 2), np.uint8)
+    label[..., 0] = 255  # (H, W, LA) grey 255, transparent
+    label[5:20, 5:25] = (1, 255)
+    stats, recs = convert(tmp_path / "o", "masks", *_palette_label(tmp_path, label, "LA", {"water": 1, "tree": 255}))
+    assert [r["id"] for r in recs] == ["seg-a-water-poly"]
+
+
+def test_an_rgba_geotiff_label_under_a_grey_palette_reads_its_alpha_band(tmp_path):
+    # its alpha band was taken for a colour: "a colour label (4 bands that differ)", the label skipped unread
+    import numpy as np
+    import rasterio
+    from convert_helpers import convert, png
+    from rasterio.enums import ColorInterp
+
+    png(tmp_path / "images" / "a.png", 64, 48)
+    (tmp_path / "labels").mkdir()
+    grey = np.zeros((48, 64), np.uint8)
+    grey[10:30, 10:40] = 2
+    grey[0:5, :] = 7  # hidden under alpha 0: no class, nor an unknown value
+    alpha = np.where(np.arange(48)[:, None] < 5, 0, 255).astype(np.uint8) * np.ones((1, 64), np.uint8)
+    with rasterio.open(tmp_path / "labels" / "a_mask.tif", "w", driver="GTiff", width=64, height=48, count=4,
+                       dtype="uint8", photometric="RGB", alpha="YES") as ds:  # GDAL's extra sample: alpha
+        ds.write(np.stack([grey, grey, grey, alpha]))  # (4, H, W)
+    with rasterio.open(tmp_path / "labels" / "a_mask.tif") as ds:
+        assert ds.colorinterp[3] == ColorInterp.alpha
+    write_jsonl(tmp_path / "p.json", [{"field": 2}])
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "images"), "--labels",
+                          str(tmp_path / "labels"), "--palette", str(tmp_path / "p.json"))
+    assert [r["id"] for r in recs] == ["seg-a-field-poly"]
+    assert stats["notes"]["label_pixels_transparent"] == 5 * 64 and "skipped" not in stats or not stats["skipped"]

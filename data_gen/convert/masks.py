@@ -9,7 +9,8 @@ JSON, UTF-8 or UTF-16 as Windows Notepad saves "Unicode": ``{class: value}`` whe
 ``_ignore: [values]``) or a ``--preset`` (below). Pixels of ignored values (background, no-data;
 value 0 / black unless a class claims it) are not objects; pixels whose value is in no map are
 ``unknown_label_value`` (counted per image and value, or raised under ``--strict``); a colour label
-under a palette of grey levels is ``unreadable_label``, named as such. With
+under a palette of grey levels is ``unreadable_label``, named as such; a palette label's transparent
+pixels (alpha 0) are no class, whatever colour they hide (``label_pixels_transparent``, in the notes). With
 ``--binary CLASS`` a mask of 0 and one other value marks CLASS where it is not 0; a 0/1 mask with 255 has 255
 as void (an indexed mask whose grey palette has black at an index other than 0 is read by its greys, a
 transparent pixel, alpha 0, is no class);
@@ -189,7 +190,10 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     65535 was taken as the class, its 1s lost), and appended as (H, W) bool to ``voids`` where given
     (``read_binary_label``'s void). A binary label's colour table (an
     indexed PNG's palette, a GeoTIFF's colormap) is read by its greys where black is at an index other than 0
-    (``_indexed_grey``); an indexed PNG's transparent index (tRNS), as an alpha channel's 0, is no class."""
+    (``_indexed_grey``); an indexed PNG's transparent index (tRNS), as an alpha channel's 0, is no class. A palette's
+    label (``rgb`` or ``grey_levels``) is read by its colours, its transparent pixels (alpha 0: an alpha channel or
+    band, a transparent index) appended as (H, W) bool to ``voids`` where given and any are (no class: their
+    colour is none drawn, ``run``), an alpha band left out of its colour bands."""
     import numpy as np
 
     try:
@@ -197,6 +201,11 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
             with open_raster(path) as ds:
                 a, nodata = ds.read(), ds.nodata  # (bands, h, w)
                 colormap = _colormap(ds) if not (rgb or grey_levels) and ds.count == 1 else None
+                alpha = [i for i, c in enumerate(ds.colorinterp) if c.name == "alpha"] if rgb or grey_levels else []
+            if alpha and len(alpha) < len(a):  # an RGBA label: its alpha is no colour ("4 bands that differ")
+                if voids is not None and (clear := a[alpha[0]] == 0).any():
+                    voids.append(clear)
+                a = np.delete(a, alpha, axis=0)
             if not (rgb or grey_levels) and nodata not in (None, 0) and not np.isnan(nodata):
                 if n := int(np.count_nonzero(none := a[0] == nodata)):
                     if nodata > 0 and n < none.size and not np.any(a[0][~none]) and not _collar(none):
@@ -226,6 +235,8 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
             check_png_data(path)
         with Image.open(path) as im:
             im.load()
+            if (rgb or grey_levels) and voids is not None and (clear := _transparent(im)) is not None:
+                voids.append(clear)
             if rgb and im.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit grey: PIL's RGB clipped 1000 to 255
                 return np.repeat(np.asarray(im)[..., None], 3, axis=-1)  # (H, W, 3) (v, v, v), as a grey GeoTIFF's
             if rgb:
@@ -252,6 +263,20 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
         raise
     except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
         raise ConversionError(f"{path}: cannot read label ({e})") from e
+
+
+def _transparent(im):
+    """Where the PIL image ``im``'s alpha is 0, (H, W) bool, from its alpha channel or transparent index or colour
+    (tRNS); None where it has none or no pixel is transparent."""
+    import numpy as np
+
+    if "A" not in im.getbands() and "transparency" not in im.info:
+        return None
+    try:
+        clear = np.asarray(im.convert("RGBA").getchannel("A")) == 0  # (H, W)
+    except (ValueError, OSError):  # a mode PIL cannot give an alpha (a 16-bit grey's colour key): read as it is
+        return None
+    return clear if clear.any() else None
 
 
 def read_binary_label(path: Path, out: Output):
@@ -304,15 +329,18 @@ def _one_grey(path: Path, bands) -> None:
                               "levels: give the classes as [r, g, b] colours (or --binary CLASS)")
 
 
-def unknown_values(label, classes: dict[str, object], ignored: list, out: Output, where: str) -> None:
+def unknown_values(label, classes: dict[str, object], ignored: list, out: Output, where: str, void=None) -> None:
     """Count each value of ``label`` (H, W) or (H, W, 3) that no class claims nor is ignored, once
-    per label image (it was once per tile, an overlapped pixel twice) as ``unknown_label_value``."""
+    per label image (it was once per tile, an overlapped pixel twice) as ``unknown_label_value``; pixels of
+    ``void`` (H, W) bool (transparent ones) are none."""
     import numpy as np
 
     if "nonzero" in classes.values():
         return  # --binary: every value but 0 is the class
     rgb = label.ndim == 3
     flat = label.reshape(-1, 3) if rgb else label.reshape(-1)
+    if void is not None:
+        flat = flat[~void.reshape(-1)]
     packed = rgb and flat.dtype == np.uint8  # one uint32 per colour: np.unique of rows is many times slower
     if packed:
         flat = (flat[:, 0].astype(np.uint32) << 16) | (flat[:, 1].astype(np.uint32) << 8) | flat[:, 2]
@@ -324,8 +352,9 @@ def unknown_values(label, classes: dict[str, object], ignored: list, out: Output
             out.skip("unknown_label_value", where, f"value {key} on {n} pixels")
 
 
-def class_masks(label, classes: dict[str, object]) -> dict:
-    """class → bool mask (H, W) for the classes present in ``label`` (H, W) or (H, W, 3)."""
+def class_masks(label, classes: dict[str, object], void=None) -> dict:
+    """class → bool mask (H, W) for the classes present in ``label`` (H, W) or (H, W, 3), none on ``void``
+    (H, W) bool where given (a palette label's transparent pixels)."""
     import numpy as np
 
     rgb = label.ndim == 3
@@ -335,6 +364,8 @@ def class_masks(label, classes: dict[str, object]) -> dict:
             m = (label != 0) if not rgb else np.any(label != 0, axis=-1)
         else:
             m = np.all(label == np.asarray(v), axis=-1) if rgb else (label == v)
+        if void is not None:
+            m &= ~void
         if m.any():
             masks[c] = m
     return masks
@@ -448,8 +479,11 @@ def run(args, out: Output) -> None:
             if args.binary:  # raw (H, W) as read: compared with the image where it passed as a mask of 3+ values
                 raw, mask, void = read_binary_label(lab, out)
                 label = mask.astype("uint8")  # (H, W) 0/1
-            else:
-                label = read_label(lab, rgb, grey_levels=True)
+            else:  # a transparent pixel (alpha 0) is no class, whatever colour it hides: void, counted
+                label, void = read_label(lab, rgb, grey_levels=True, voids=(clear := [])), None
+                if clear:
+                    void = clear[0]
+                    out.note("label_pixels_transparent", int(void.sum()))
         except NotAMask as e:  # a photo thresholded into class pixels; it was a traceback-free "success"
             out.skip("label_not_a_mask", str(lab), str(e))
             continue
@@ -460,9 +494,9 @@ def run(args, out: Output) -> None:
         windows = tile_windows(width, height, args.tile, args.overlap or 0)  # the image's, once sizes agree
         # which windows hold a class; their masks are made again one window at a time (kept for
         # every window, a large scene's tiles held a scene's worth of masks per class at once)
-        present = [bool(class_masks(label[w.y0:w.y1, w.x0:w.x1], classes)) for w in windows]
+        present = [bool(class_masks(label[w.y0:w.y1, w.x0:w.x1], classes, _at(void, w))) for w in windows]
         if not any(present):  # nothing to write: the image is not opened, let alone decoded
-            unknown_values(label, classes, ignored, out, str(lab))
+            unknown_values(label, classes, ignored, out, str(lab), void)
             out.note("images_without_objects_not_read")
             continue
         try:
@@ -484,7 +518,7 @@ def run(args, out: Output) -> None:
             out.take_back(mark)
             out.skip("label_not_a_mask", str(lab), why)
             continue
-        unknown_values(label, classes, ignored, out, str(lab))
+        unknown_values(label, classes, ignored, out, str(lab), void)
         if empty := present.count(False):
             out.note("empty_images", empty)
         tiled = len(windows) > 1
@@ -495,8 +529,8 @@ def run(args, out: Output) -> None:
             for win, has in zip(tile_progress(windows, image.name, out.progress), present):
                 if not has:
                     continue
-                traced = trace(out, class_masks(label[win.y0:win.y1, win.x0:win.x1], classes), args.form,
-                               args.budget)
+                traced = trace(out, class_masks(label[win.y0:win.y1, win.x0:win.x1], classes, _at(void, win)),
+                               args.form, args.budget)
                 if not traced:  # every class too small to trace: nothing to write the image for
                     out.note("empty_images")
                     continue
@@ -510,3 +544,8 @@ def run(args, out: Output) -> None:
                 meta = make_meta("masks", lab.name, win.width, win.height, win.as_list())
                 rid = f"seg-{image.stem}" + (f"-{win.x0}-{win.y0}" if tiled else "")
                 seg_records(out, traced, rid=rid, images=images, meta=meta)
+
+
+def _at(void, win):
+    """``void`` (H, W) bool or None cut to the window ``win``."""
+    return None if void is None else void[win.y0:win.y1, win.x0:win.x1]
