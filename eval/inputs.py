@@ -67,7 +67,8 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
     (``records.check_shapes``: each decoded in full, half the reading's time) in the records of ``tasks`` alone, and
     in none where ``geometry=False`` (a scorer that reads no shapes: vqa, classification, captioning); a bad one is
     a RecordError naming its line. The check decodes a checked record's reference answer at its ``meta`` size and
-    keeps it in ``decoded`` by id where given (``_check_shapes``): the scorer reads it from there, not decoding it twice.
+    keeps it in ``decoded`` by id where given (``_check_keeping_reference``): the scorer reads it from there, not
+    decoding it twice.
     """
     from rsvlm.data.records import ReadReport, RecordError, read_records
 
@@ -77,7 +78,7 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
     try:
         for rec in read_records(path, strict=True, report=report, check_geometry=False):  # or gzip-compressed
             if geometry and rec["task"] in tasks:  # another task's shapes are its scorer's to check
-                _check_shapes(rec, f"{report.at[1]}{report.at[2]}", {} if decoded is None else decoded)
+                _check_keeping_reference(rec, f"{report.at[1]}{report.at[2]}", decoded)
             records.append(rec)
     except RecordError as e:
         from rsvlm.eval_reading import head_row, is_llava_question, is_prediction, llava_questions
@@ -102,11 +103,11 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
     return kept, other, ids
 
 
-def _check_shapes(rec: dict, where: str, decoded: dict) -> None:
+def _check_keeping_reference(rec: dict, where: str, decoded: dict | None) -> None:
     """``records.check_shapes`` of ``rec`` (``where``: its file and line), its reference answer decoded at its ``meta``
-    size (``rsvlm.geometry.decode``, as ``answers.gt_objects`` reads it) and kept in ``decoded`` by id: the check decoded
-    it at a size of its own, and the scorer once more. Without a reference or a size, the check alone (the scorer says
-    what is missing)."""
+    size (``rsvlm.geometry.decode``, as ``answers.gt_objects`` reads it) and kept in ``decoded`` by id where given: the
+    check decoded it at a size of its own, and the scorer once more. Without a reference or a size, the check alone
+    (the scorer says what is missing)."""
     from rsvlm import geometry
     from rsvlm.data.records import check_shapes
 
@@ -122,7 +123,8 @@ def _check_shapes(rec: dict, where: str, decoded: dict) -> None:
         check_shapes(rec, where)
     else:  # the questions' shapes (a region asked about), the reference's read
         check_shapes({**rec, "conversations": [*turns[:last], {**turns[last], "value": ""}, *turns[last + 1:]]}, where)
-    decoded[rec["id"]] = dec
+    if decoded is not None:
+        decoded[rec["id"]] = dec
 
 
 def load_predictions(path: str | Path) -> PredictionFile:
