@@ -21,9 +21,9 @@ its reading from here.
 
 It cannot see meaning: synonyms (``automobile`` / ``car``) or plural forms stay different.
 
-``whole_number`` tells a reference that is a whole number (``5``, ``five``, ``5.0``, ``1,204``); VQA reads
-the answer to such a reference as counting does (``parse_count``), so ``5.0``, ``five`` and ``5 ships``
-match ``5``.
+``whole_number`` tells a reference that is a whole number (``5``, ``five``, ``5.0``, ``1,204``, ``a dozen``,
+``half a dozen``, and ``none`` or ``nothing`` alone, 0); VQA reads the answer to such a reference as counting
+does (``parse_count``), so ``5.0``, ``five`` and ``5 ships`` match ``5``, ``12`` matches ``a dozen``.
 """
 
 from __future__ import annotations
@@ -124,10 +124,13 @@ def is_yes_no(reference: str) -> bool:
 
 
 def whole_number(reference: str) -> int | None:
-    """The whole number a reference answer is and says alone (``"5"``, ``"Five."``, ``"5.0"``, ``"1,204"``),
-    read as ``parse_count`` reads it; None for anything else (``"5 ships"``, ``"2.5"``, ``"0m2"``, ``"-3"``)."""
+    """The whole number a reference answer is and says alone (``"5"``, ``"Five."``, ``"5.0"``, ``"1,204"``; a dozen's,
+    ``"a dozen"``, ``"two dozen"``, ``"half a dozen"``; ``"None."`` or ``"nothing"`` alone, 0), read as ``parse_count``
+    reads it; None for anything else (``"5 ships"``, ``"2.5"``, ``"0m2"``, ``"-3"``, ``"dozens"``, ``"a dozen ships"``,
+    ``"no"``: a yes/no reply)."""
     s = re.sub(r"(?<=\d),(?=\d{3}\b)", "", reference)  # thousands commas, as parse_count drops them
-    if not re.fullmatch(r"\d+(?:\.0+)?", normalize_answer(s, yes_no=False)):
+    # a dozen and none were read as text ("dozen", "none"), while eval read the answer "a dozen" to "12" as 12
+    if not re.fullmatch(r"\d+(?:\.0+)?|(?:\d+ |half )?dozen|none|nothing", normalize_answer(s, yes_no=False)):
         return None
     return parse_count(reference)
 
@@ -161,7 +164,8 @@ def vote_keys(answers: list[str], task: str | None) -> list[str] | None:
     """Each of ``answers`` (one question's, over views) as eval scores it under ``task``, for ``fusion.vote``: two
     answers of one key score alike. ``count``: the count ``parse_count`` reads ("3", "three", "3 ships": 3; "None.",
     "0": 0), else the words; ``vqa``: ``normalize_answer``, read as a count where more answers are a whole number
-    alone (``whole_number``) than a yes/no reply (eval reads a whole-number reference so: "3" is "3 ships"), else
+    alone (``whole_number``: "3", "a dozen"; "None." alone is no side) than a yes/no reply (eval reads a
+    whole-number reference so: "3" is "3 ships"), else
     yes/no folded where any is a yes/no reply (``is_yes_no``, as eval folds where the reference is one: "Yes." is
     "Yes, it is."; no reply read so, "No damage" stays a class); ``cls``: ``normalize_answer`` unfolded ("A church."
     is "church"). None for another task: the caller reads the answers its own way."""
@@ -170,7 +174,10 @@ def vote_keys(answers: list[str], task: str | None) -> list[str] | None:
     if task == "cls":
         return [normalize_answer(a, yes_no=False) for a in answers]
     replies = sum(is_yes_no(a) for a in answers)
-    numbers = task == "count" or sum(whole_number(a) is not None for a in answers) > replies
+    # "None." alone may be a count of 0 or a class's none ("no damage"): it is read as the others are, choosing none
+    said = sum(whole_number(a) is not None and normalize_answer(a, yes_no=False) not in ("none", "nothing")
+               for a in answers)
+    numbers = task == "count" or said > replies
     fold = not numbers and replies > 0
     return [f"#{n}" if numbers and (n := parse_count(a)) is not None else normalize_answer(a, yes_no=fold)
             for a in answers]

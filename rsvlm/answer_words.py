@@ -9,8 +9,10 @@ The rule for "none" (an answer with no shape to a question that asks for shapes)
 * ``no`` or ``zero`` (not a hyphened ``zero-emission``: a compound) + a noun phrase of one to three words (``no ships``, ``no objects``, ``no white planes``),
   optionally followed by ``found`` / ``detected`` / ``visible`` / ``present`` / ``seen`` / ``spotted`` /
   ``identified`` / ``observed``, with or without ``is`` / ``are`` / ``was`` / ``were`` / ``can be`` / ``could be``
-  / ``has been`` / ``have been`` before it, and by ``in the image`` (``picture``, ``scene``, ``photo``, ``area``)
-  (``no ships were detected``, ``no ships are visible in this image``, ``no vessels could be found``);
+  / ``has been`` / ``have been`` before it, or by ``changed`` / ``has changed`` / ``have changed``, and by
+  ``in the image`` (``picture``, ``scene``, ``photo``, ``area``) (``no ships were detected``, ``no ships are
+  visible in this image``, ``no vessels could be found``, ``nothing changed``: data_gen's caption of a pair
+  with no change);
 * any of those after ``there is`` / ``there are`` (``there are none``, ``there are no ships``);
 * ``not found``;
 * ``there is not`` / ``there aren't`` (``isn't``, ``wasn't``, ``weren't``) ``any`` + an optional noun phrase, as above
@@ -52,7 +54,8 @@ from functools import lru_cache
 _VERB = r"(?: (?:is|are|was|were|can be|could be|has been|have been))?"
 _SEEN = r" (?:found|detected|visible|present|seen|spotted|identified|observed)"
 _IMAGE = r"(?:the|this) (?:image|picture|scene|photo|area)"  # "in the image", "the image contains no ships"
-_AFTER = rf"(?:{_VERB}(?:{_SEEN})?)?(?: in {_IMAGE})?"
+# "Nothing changed." (data_gen's caption of a pair with no change, which the bundled model writes), "has changed"
+_AFTER = rf"(?:{_VERB}(?:{_SEEN})?|(?: has| have)? changed)?(?: in {_IMAGE})?"
 _NOUN = r"(?!(?:there|it|they|but|is|are|was|were|i|we|the|idea|clue)\b)[a-z]+(?: (?!(?:is|are|was|were|be|but|except|only|besides)\b)[a-z]+){0,2}"
 _NOT = r"(?:do not|don t|does not|doesn t|did not|didn t|cannot|can not|can t|could not|couldn t)"
 _ANY = rf"any(?: {_NOUN})?{_AFTER}"

@@ -327,9 +327,9 @@ class WarningLines:
     def _say(line: str) -> None:
         from tqdm import tqdm
 
-        if sys.stderr is None:  # closed (2>&-): tqdm wrote to stdout, after predict --out -'s JSON
-            return
-        tqdm.write(line, file=sys.stderr)  # above a progress bar, which a plain print would break
+        # above a progress bar, which a plain print would break; a closed stderr (2>&-) is the null device here
+        # (cli.main runs within closed_stderr_to_null): tqdm.write(file=None) wrote to stdout, after the JSON
+        tqdm.write(line, file=sys.stderr)
 
 
 def main(argv: list[str] | None = None) -> int:

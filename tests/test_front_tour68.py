@@ -23,19 +23,29 @@ def test_chat_vis_of_an_answer_with_no_shapes_draws_the_image_alone(ckpt, geotif
     assert out.getvalue().endswith(f"wrote {tmp_path / 'none.png'} (no geometry in the last answer)\n"), out.getvalue()
 
 
-def test_warning_lines_with_stderr_closed_write_nothing_to_stdout(monkeypatch, capsys):
+def test_warning_lines_with_stderr_closed_write_nothing_to_stdout(monkeypatch, tmp_path, capsys):
     """``rsvlm predict … --out - 2>&-``: the summary of a repeated warning, said after the run (outside the
-    guarded streams), went through tqdm.write to stdout, after the JSON (``| jq`` failed on it)."""
-    from rsvlm.cli import WarningLines
+    guarded streams), went through tqdm.write to stdout, after the JSON (``| jq`` failed on it). Through
+    ``cli.main``, as a user meets it (it runs each command with a closed stderr as the null device)."""
+    import warnings
 
+    from conftest import stubbed_command
+
+    from rsvlm.cli import main
+
+    def work(args):
+        for n in (82, 90):
+            warnings.warn(f"ran {n} token(s)", UserWarning, stacklevel=1)
+        return 0
+
+    argv = stubbed_command(monkeypatch, tmp_path, "merge-lora", work)
+    assert main(argv) == 0
+    assert "rsvlm merge-lora: the warning \"ran 82 token(s)\" came 2 times in all" in capsys.readouterr().err
     monkeypatch.setattr(sys, "stderr", None)
-    lines = WarningLines("predict")
-    for n in (82, 90):
-        lines.show(f"ran {n} token(s)", UserWarning, "x.py", 1)
-    lines.summary()
+    assert main(argv) == 0
+    assert sys.stderr is None  # given back as it was
     monkeypatch.undo()
     assert capsys.readouterr().out == ""
-    assert lines.seen  # counted all the same
 
 
 def test_chat_geojson_of_no_shapes_on_an_image_without_a_crs_names_no_table(ckpt, tmp_path):
