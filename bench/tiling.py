@@ -28,7 +28,7 @@ does not divide (the last window shifted), each tile's view the box clipped to i
 (``--seam-noise``) or none, split in two or joined to a neighbour 1-2 px away; masks at an ``--overlap 0``
 seam: 1-px roads at a slant split, cars 1-2 px apart joined, and roads a model drew a pixel short of the
 tile's edge split. ``--seam-noise 1.5`` shows what ``TileMerger.box_reach`` costs: cut boxes split at
---overlap 0 (docs/benchmarks.md). The simulated cases of ``--only seams``, ``--only slivers``,
+--overlap 0 (docs/benchmarks/tiling.md). The simulated cases of ``--only seams``, ``--only slivers``,
 ``--only junctions`` and ``--only strips`` are in ``bench/tiling_sim/cases.py``.
 
 ``--only p1888`` merges the views of the real DOTA scene P1888's 64 cars (boxes of its quads clipped to each window;
@@ -267,25 +267,39 @@ def p1888(ap, args) -> None:
 
 def main() -> None:
     ap = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="2000,5000,10000,20000")
-    ap.add_argument("--tile", type=int, default=512)
-    ap.add_argument("--overlap", type=int, default=64)
-    ap.add_argument("--batch", type=int, default=8)
-    ap.add_argument("--timing-size", type=int, default=5000, help="scene side for the batching comparison")
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--repeat", type=int, default=5, help="timing rounds (the median is reported)")
-    ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops", *SIMULATED, "p1888"], default="both")
-    ap.add_argument("--seam-cases", type=int, default=300, help=f"simulated objects per case for --only {', '.join(SIMULATED)}")
+    ap.add_argument("--sizes", default="2000,5000,10000,20000",
+                    help="scene sides (px) of the memory table, by commas, each 41 or more (default 2000,5000,10000,20000)")
+    ap.add_argument("--tile", type=int, default=512,
+                    help="run_tiled's tile side (px) in the memory, timing and png runs (default 512)")
+    ap.add_argument("--overlap", type=int, default=64,
+                    help="run_tiled's overlap (px) in those runs, 0 or more and below --tile (default 64)")
+    ap.add_argument("--batch", type=int, default=8,
+                    help="tiles a batch in the memory and png runs, and the timing table's batched rows (default 8)")
+    ap.add_argument("--timing-size", type=int, default=5000,
+                    help="scene side (px) of the timing table, 41 or more (default 5000)")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch and OpenMP threads of the memory and timing runs (default 1)")
+    ap.add_argument("--repeat", type=int, default=5, help="timing rounds, the median reported (default 5)")
+    ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops", *SIMULATED, "p1888"], default="both",
+                    help="the table(s) to make, each mode described above (default both: memory, then timing)")
+    ap.add_argument("--seam-cases", type=int, default=300,
+                    help=f"simulated objects per case for --only {', '.join(SIMULATED)} (default 300)")
     ap.add_argument("--seam-noise", type=float, default=1.0,
                     help="± px of the noisy box rows of --only seams (1.5: where box_reach splits cut boxes) and "
-                         "of --only p1888's noisy draws")
-    ap.add_argument("--p1888-tiles", default="60-252/8", help="--only p1888's tile sides: N,N or FIRST-LAST/STEP")
-    ap.add_argument("--p1888-overlaps", default="0,16,32,48", help="--only p1888's overlaps (each below a tile)")
-    ap.add_argument("--p1888-draws", type=int, default=3, help="--only p1888's noisy draws (0: noise-free only)")
-    ap.add_argument("--crop-size", type=int, default=4000, help="PNG side for --only crops (tile 1024, overlap 200)")
-    ap.add_argument("--png-size", default="8000x1100", help="WxH of the PNG for --only png")
-    ap.add_argument("--png-cache-mb", type=int, default=8, help="GDAL block cache for --only png")
-    ap.add_argument("--workdir", default=None, help="where scenes are written (default: a temp dir, removed)")
+                         "of --only p1888's noisy draws (default 1.0)")
+    ap.add_argument("--p1888-tiles", default="60-252/8",
+                    help="--only p1888's tile sides: N,N or FIRST-LAST/STEP (default 60-252/8)")
+    ap.add_argument("--p1888-overlaps", default="0,16,32,48",
+                    help="--only p1888's overlaps, each below a tile (default 0,16,32,48)")
+    ap.add_argument("--p1888-draws", type=int, default=3,
+                    help="--only p1888's noisy draws (0: noise-free only; default 3)")
+    ap.add_argument("--crop-size", type=int, default=4000,
+                    help="PNG side (px) for --only crops, tiles 1024 with overlap 200 (default 4000)")
+    ap.add_argument("--png-size", default="8000x1100", help="WxH of the PNG for --only png (default 8000x1100)")
+    ap.add_argument("--png-cache-mb", type=int, default=8, help="GDAL block cache (MiB) for --only png (default 8)")
+    ap.add_argument("--workdir", default=None,
+                    help="the folder where the scenes' temporary folder is made, removed at the end (default: the "
+                         "system's temporary folder)")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--no-prefetch", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
