@@ -35,14 +35,20 @@ def flip_array(a: np.ndarray, view: str) -> np.ndarray:
     if "t" in view:
         a = a.swapaxes(-1, -2)
     axes = tuple(ax for ax, flag in ((-1, "h" in view), (-2, "v" in view)) if flag)
-    return np.ascontiguousarray(np.flip(a, axes) if axes else a)
+    return _contiguous(np.flip(a, axes) if axes else a)
+
+
+def _contiguous(a: np.ndarray) -> np.ndarray:
+    """``a`` C-contiguous with no negative stride: numpy calls a flipped axis of length 1 contiguous as it is, and
+    torch refuses its stride (a 1-pixel-wide image's left-right view could not be asked)."""
+    return a.copy() if any(s < 0 for s in a.strides) else np.ascontiguousarray(a)
 
 
 def unflip_array(a: np.ndarray, view: str) -> np.ndarray:
     """The inverse of ``flip_array``."""
     axes = tuple(ax for ax, flag in ((-1, "h" in view), (-2, "v" in view)) if flag)
     a = np.flip(a, axes) if axes else a
-    return np.ascontiguousarray(a.swapaxes(-1, -2) if "t" in view else a)
+    return _contiguous(a.swapaxes(-1, -2) if "t" in view else a)
 
 
 def view_size(view: str, w: int, h: int) -> tuple[int, int]:

@@ -75,3 +75,20 @@ def test_flip_views_of_a_one_bin_box_answer_it_once():
                                  tta.FuseConfig(views="flip"))
     assert fused.answer == car(5, 5)
     assert [o["score"] for o in fused.objects] == [0.5]
+
+
+@pytest.mark.parametrize("shape", [(3, 1, 1), (3, 40, 1), (3, 1, 40), (1, 1)])
+@pytest.mark.parametrize("view", ["h", "v", "hv", "t", "th", "tv", "thv"])
+def test_a_views_array_of_a_one_pixel_side_is_readable_by_torch(shape, view):
+    """A 1 × 1 image (or a 1-pixel strip) under --tta: numpy called its flipped axis of length 1 contiguous and kept
+    the stride -1, so 'view h could not be asked (At least one stride in the given numpy array is negative …)'."""
+    import numpy as np
+    import torch
+
+    from rsvlm.tta_views import flip_array, unflip_array
+
+    a = np.arange(int(np.prod(shape)), dtype=np.float32).reshape(shape)
+    seen = flip_array(a, view)
+    assert torch.from_numpy(seen).numpy().tolist() == seen.tolist()
+    back = unflip_array(seen, view)
+    assert min(back.strides) >= 0 and np.array_equal(back, a)
