@@ -109,17 +109,12 @@ def reference_words(record: dict, yes_no: bool) -> str:
 
 def reference_number(reference: str) -> int | None:
     """The whole number a VQA reference states alone, read as an answer's count is (``eval.text.parse_count``), so
-    that both sides follow one rule: ``whole_number``'s (``5``, ``five``, ``5.0``, ``1,204``), a dozen's (``a dozen`` →
-    12, ``two dozen`` → 24, ``half a dozen`` → 6) and ``none`` or ``nothing`` alone (0), which were compared as text
-    (``dozen``, ``none``) while the answers ``a dozen`` and ``none`` to the references ``12`` and ``0`` were read as
-    12 and 0; None for anything else (``a dozen ships``, ``dozens``, ``no``: a yes/no reference)."""
-    from eval.text import normalize_answer, parse_count, whole_number
+    that both sides follow one rule: ``eval.text.whole_number``'s (``5``, ``five``, ``5.0``, ``1,204``, ``a dozen`` →
+    12, ``half a dozen`` → 6, ``none`` or ``nothing`` alone → 0), which the ``--tta`` vote reads too; None for anything
+    else (``a dozen ships``, ``dozens``, ``no``: a yes/no reference)."""
+    from eval.text import whole_number
 
-    if (n := whole_number(reference)) is not None:
-        return n
-    if re.fullmatch(r"(?:\d+ |half )?dozen|none|nothing", normalize_answer(reference, yes_no=False)):
-        return parse_count(reference)
-    return None
+    return whole_number(reference)
 
 
 def norm_label(label: Any) -> str:
