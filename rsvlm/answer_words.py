@@ -10,16 +10,17 @@ The rule for "none" (an answer with no shape to a question that asks for shapes)
   optionally followed by ``found`` / ``detected`` / ``visible`` / ``present`` / ``seen`` / ``spotted`` /
   ``identified`` / ``observed``, with or without ``is`` / ``are`` / ``was`` / ``were`` / ``can be`` / ``could be``
   / ``has been`` / ``have been`` before it, or by ``changed`` / ``has changed`` / ``have changed``, and by
-  ``in the image`` (``picture``, ``scene``, ``photo``, ``area``) (``no ships were detected``, ``no ships are
+  ``in the image`` (``picture``, ``scene``, ``photo``, ``area``) or ``in`` / ``between the two images``
+  (``these``, ``both``; ``pictures``, ``scenes``, ``photos``) (``no ships were detected``, ``no ships are
   visible in this image``, ``no vessels could be found``, ``nothing changed``: data_gen's caption of a pair
-  with no change);
+  with no change, ``there is no change between the two images``);
 * any of those after ``there is`` / ``there are`` (``there are none``, ``there are no ships``);
 * ``not found``;
 * ``there is not`` / ``there aren't`` (``isn't``, ``wasn't``, ``weren't``) ``any`` + an optional noun phrase, as above
   (``there aren't any ships``), ``I`` / ``we`` + ``do not`` / ``don't`` / ``did not`` / ``cannot`` / ``could not`` / ...
   + ``see`` / ``find`` / ``detect`` / ``identify`` / ``spot`` / ``observe`` + ``any`` ... (``I could not find any ships``),
   and ``the image`` (``picture``, ``scene``, ``photo``, ``area``) ``contains`` / ``shows`` / ``has`` / ``includes`` + ``no``
-  and a noun phrase (``the image contains no ships``);
+  and a noun phrase (``the image contains no ships``), so ``the two images show no change``;
 * any of those after a ``no`` reply (``no, there are no ships``: ``no, there are 3 ships`` is words).
 
 A stop between words (``,`` ``.`` ``;`` ``:`` ``!`` ``?``) is kept apart, not read as a space: ``no,
@@ -55,7 +56,8 @@ _VERB = r"(?: (?:is|are|was|were|can be|could be|has been|have been))?"
 _SEEN = r" (?:found|detected|visible|present|seen|spotted|identified|observed)"
 _IMAGE = r"(?:the|this) (?:image|picture|scene|photo|area)"  # "in the image", "the image contains no ships"
 # "Nothing changed." (data_gen's caption of a pair with no change, which the bundled model writes), "has changed"
-_AFTER = rf"(?:{_VERB}(?:{_SEEN})?|(?: has| have)? changed)?(?: in {_IMAGE})?"
+_PAIR = r"(?:the|these|both) (?:two )?(?:images|pictures|scenes|photos)"  # "no change between the two images"
+_AFTER = rf"(?:{_VERB}(?:{_SEEN})?|(?: has| have)? changed)?(?: in {_IMAGE}| (?:in|between) {_PAIR})?"
 _NOUN = r"(?!(?:there|it|they|but|is|are|was|were|i|we|the|idea|clue)\b)[a-z]+(?: (?!(?:is|are|was|were|be|but|except|only|besides)\b)[a-z]+){0,2}"
 _NOT = r"(?:do not|don t|does not|doesn t|did not|didn t|cannot|can not|can t|could not|couldn t)"
 _ANY = rf"any(?: {_NOUN})?{_AFTER}"
@@ -63,7 +65,7 @@ NONE_FORMS = re.compile(  # on the normalised answer (``_plain``); a "no ," repl
     rf"(?:no , )?(?:(?:there (?:is|are|were|was) )?(?:none|nothing|zero|(?:no|zero) {_NOUN}){_AFTER}|not found"
     rf"|there (?:(?:is|are|was|were) not|isn t|aren t|wasn t|weren t) {_ANY}"  # "There aren't any ships."
     rf"|(?:i|we) {_NOT} (?:see|find|detect|identify|spot|observe) {_ANY}"  # "I could not find any ships."
-    rf"|{_IMAGE} (?:contains|shows|has|includes) no {_NOUN})")
+    rf"|{_IMAGE} (?:contains|shows|has|includes) no {_NOUN}|{_PAIR} (?:contain|show|have|include) no {_NOUN})")
 
 
 def _plain(text: str) -> str:

@@ -32,13 +32,17 @@ def test_a_vqa_vote_reads_a_dozen_as_a_count(answers, voted):
     assert vote(answers, task="vqa") == voted
 
 
-@pytest.mark.parametrize("words", ["Nothing changed.", "Nothing has changed.", "No buildings have changed."])
+@pytest.mark.parametrize("words", ["Nothing changed.", "Nothing has changed.", "No buildings have changed.",
+                                   "There is no change between the two images.", "The two images show no change.",
+                                   "No, nothing changed between these images."])
 def test_nothing_changed_says_none(words):
-    """data_gen's caption of a pair with no change, which the bundled model writes, said nothing was found."""
+    """data_gen's caption of a pair with no change, which the bundled model writes, said nothing was found; so
+    did a pair's "no change between the two images" (another tool's)."""
     from rsvlm.answer_words import says_none
 
     assert says_none(words)
-    assert not says_none("Nothing changed but a ship left.") and not says_none("Something changed.")
+    assert not any(map(says_none, ["Nothing changed but a ship left.", "Something changed.",
+                                   "No change between the two images but a ship left.", "Two ships between the images."]))
 
 
 def test_change_all_maps_takes_nothing_changed_for_a_none(tmp_path):
