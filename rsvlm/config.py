@@ -6,7 +6,7 @@ config nests them. This module knows nothing about those classes: it walks datac
     cfg = load_config(TrainConfig, "configs/train/sft.yaml", ["optim.lr=1e-4", "model.llm.lora_r=8"])
     save_config(cfg, out_dir / "config.yaml")
 
-Override values are parsed as YAML scalars/lists (``lr=1e-4`` → float, ``bands=[B02,B03]`` → list,
+Override values (``rsvlm.overrides``) are parsed as YAML scalars/lists (``lr=1e-4`` → float, ``bands=[B02,B03]`` → list,
 ``name=null`` → None), except that a text field takes the text as written (``model.prompt.system=
 Answer briefly: one word.``, ``out_dir=runs/a #2``); ``null`` or ``~`` still mean None there, and a
 quoted value is YAML's. Types are checked against the field annotations where they are simple
@@ -21,7 +21,6 @@ section such as ``model:``, then lists only what differs (``with_bases``).
 from __future__ import annotations
 
 import dataclasses
-import re
 import sys
 import types
 import typing
@@ -32,12 +31,9 @@ import yaml
 
 from rsvlm.config_hints import (
     ANY_KEY,
-    entry_named,
-    exact_first,
     held_config,
     indent_hint,
     leaf_near,
-    near_path,
     no_eval,
     null_refusal,
     tab_hint,
@@ -241,30 +237,6 @@ def to_dict(cfg: Any) -> dict[str, Any]:
     return plain(cfg)
 
 
-def _split_override(text: str) -> tuple[list[str], str]:
-    """``"a.b.c=1e-4"`` → (["a", "b", "c"], "1e-4")."""
-    if "=" not in text:
-        raise ConfigError(f"override {text!r} is not of the form key=value")
-    key, raw = text.split("=", 1)
-    key = key.strip().lstrip("-")
-    if not key:
-        raise ConfigError(f"override {text!r} has an empty key")
-    return key.split("."), raw
-
-
-def _yaml_value(text: str, raw: str) -> Any:
-    try:
-        return yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError as e:
-        raise ConfigError(f"override {text!r}: value is not valid YAML ({yaml_problem(e)})") from e
-
-
-def parse_override(text: str) -> tuple[list[str], Any]:
-    """``"a.b.c=1e-4"`` → (["a", "b", "c"], 1e-4). Values are YAML scalars or flow lists/maps."""
-    path, raw = _split_override(text)
-    return path, _yaml_value(text, raw)
-
-
 def _annotation(cls: type | None, path: list[str]) -> Any:
     """The annotation of dotted ``path`` in dataclass ``cls``, through nested dataclasses and the
     values of ``dict[str, X]`` fields; None where it cannot be told."""
@@ -280,83 +252,6 @@ def _annotation(cls: type | None, path: list[str]) -> Any:
         if tp is None:
             return None
     return tp
-
-
-def _as_written(text: str, raw: str) -> Any:
-    """A text field's override value: the text as written, not what YAML makes of it (a mapping
-    for "Answer: yes", False for "no", a date, a comment cut off at " #", an error for "{pl}: x");
-    None for null/~, and a quoted value as YAML reads it."""
-    raw = raw.strip()
-    if raw in ("null", "Null", "NULL", "~"):
-        return None
-    if raw[:1] in ("'", '"'):
-        value = _yaml_value(text, raw)
-        if isinstance(value, str):
-            return value
-    return raw
-
-
-def _fitting(near: list[str] | None, value: Any, cls: type) -> list[str] | None:
-    """An override's hint ``near``, or None where it is a section or mapping and ``value`` none: encoder=lora is
-    no model.encoders=lora, llm=lora no model.llm, steps=3 no model.stems=3."""
-    return near if near and (isinstance(value, dict) or _keys_at(cls, near) is None) else None
-
-
-def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None = None,
-                    source: str = "the config it overrides") -> dict[str, Any]:
-    """Set dotted keys in a nested dict. With ``cls``, unknown keys fail here with the valid keys listed,
-    and a text field takes its value as written (``_as_written``). A key set below a value that is no
-    mapping (``optim.lr=…`` over a file's ``optim: fast``) fails, naming ``source``, where ``data`` came from."""
-    for text in overrides:
-        path, raw = _split_override(text)
-        leaf = _annotation(cls, path) if cls is not None else None
-        value = _as_written(text, raw) if _unwrap_optional(leaf)[0] is str else _yaml_value(text, raw)
-        node, node_cls = data, cls
-        for i, part in enumerate(path):
-            if i < len(path) - 1 and cls is not None:  # a key below a number or text: say so, not "expected float"
-                tp = _unwrap_optional(_annotation(cls, path[: i + 1]))[0]
-                if tp in (int, float, bool, str) or typing.get_origin(tp) in (list, tuple) or tp in (list, tuple):
-                    kind = getattr(typing.get_origin(tp) or tp, "__name__", str(tp))
-                    raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} is a {kind} and has no "
-                                      f"key {path[i + 1]!r}")
-            if node_cls is not None and dataclasses.is_dataclass(node_cls):
-                ftypes = _field_types(node_cls)
-                if part not in ftypes:
-                    if _moved_to(node_cls, part):
-                        raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} has moved to "
-                                          f"{_moved_to(node_cls, part)}")
-                    keys_at = lambda at: _keys_at(cls, at)  # noqa: E731
-                    if evals := no_eval(path, keys_at):  # eval.steps: not max_steps
-                        raise ConfigError(f"override {text!r}: unknown key {'.'.join(path[: i + 1])!r} for "
-                                          f"{node_cls.__name__}{evals}")
-                    near = _fitting(exact_first(path, near_path(path, keys_at), keys_at), value, cls)  # lr, patch_size
-                    near = near or _fitting(leaf_near(path, keys_at), value, cls)  # lora_r=8, train.lora.r=8: model.llm.lora_r
-                    near, names = entry_named(near, data) if near else (near, "")  # model.encoders.NAME.x
-                    item = re.fullmatch(r"(\w+)\[\d+\]", part)  # data.extra[0].path=x
-                    raise ConfigError(
-                        f"override {text!r}: unknown key {'.'.join(path[: i + 1])!r} for {node_cls.__name__}; "
-                        f"valid keys at this level: {', '.join(sorted(ftypes))}"
-                        + (f" (did you mean {'.'.join(near)}={raw}{names}?)" if near else "")
-                        + (f" (a list's items are not set one by one: give the whole list, "
-                           f"{'.'.join([*path[:i], item[1]])}=[…])" if item and item[1] in ftypes else "")
-                    )
-                sub_tp, _ = _unwrap_optional(ftypes[part])
-                node_cls = sub_tp if dataclasses.is_dataclass(sub_tp) else None
-            else:
-                node_cls = None
-            if i == len(path) - 1:
-                node[part] = value
-            else:
-                nxt = node.get(part)
-                if nxt is not None and not isinstance(nxt, dict):  # was replaced by {}: the value lost unsaid
-                    raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} is {nxt!r:.60} in {source}, "
-                                      f"not a mapping to set {path[i + 1]!r} in; fix that value first",
-                                      keys=(".".join(path[: i + 1]),))
-                if nxt is None:
-                    nxt = {}
-                    node[part] = nxt
-                node = nxt
-    return data
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -407,15 +302,17 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
     else:
         path = Path(path)
         data = _merge(to_dict(cls()), with_bases(load_yaml(path), cls, path.parent, (path.resolve(),)), cls)
+    from rsvlm.overrides import apply_overrides, joined_hint, split_override
+
     overrides = list(overrides or [])
     data = apply_overrides(data, overrides, cls, *([str(path)] if path is not None else []))
     try:
         return from_dict(cls, data)
     except ConfigError as e:  # blame the override that set a bad key (or a mapping holding it), else the file
-        culprit = [o for o in overrides if any(_within(key, _split_override(o)[0]) for key in e.keys)]
-        if culprit or path is None:
-            raise ConfigError(f"override {culprit[-1]!r}: {e}" if culprit else f"{cls.__name__}: {e}",
-                              keys=e.keys) from e
+        culprit = [o for o in overrides if any(_within(key, split_override(o)[0]) for key in e.keys)]
+        if culprit or path is None:  # optim.lr=1e-4,max_steps=3: its value is '1e-4,max_steps=3'
+            raise ConfigError(f"override {culprit[-1]!r}: {e}{joined_hint(culprit[-1], cls)}" if culprit
+                              else f"{cls.__name__}: {e}", keys=e.keys) from e
         origin = next((f for key in e.keys if (f := _origin(load_yaml(path), path, key)) is not None), path)
         where = str(path) if Path(origin).resolve() == path.resolve() else f"{origin} (a base of {path})"
         raise ConfigError(f"{where}: {e}", keys=e.keys) from e
@@ -497,3 +394,11 @@ def save_config(cfg: Any, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))
     return path
+
+
+def __getattr__(name: str) -> Any:  # apply_overrides, parse_override: moved to rsvlm.overrides (it imports this)
+    if name in ("apply_overrides", "parse_override"):
+        from rsvlm import overrides
+
+        return getattr(overrides, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

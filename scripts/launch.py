@@ -97,7 +97,8 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     draws them (``check_data_plan``), as its ranks would refuse them, before any of them starts."""
     from dataclasses import replace
 
-    from rsvlm.config import load_config, parse_override
+    from rsvlm.config import load_config
+    from rsvlm.overrides import parse_override
     from rsvlm.train.config import TrainConfig, check_config, expand_home
     from rsvlm.train.run import check_engine
 

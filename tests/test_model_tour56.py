@@ -123,8 +123,9 @@ def test_a_typo_in_an_hf_clip_towers_hf_config_is_refused_naming_the_key():
 def test_create_model_refuses_a_bad_config_in_one_line_naming_the_key(override, says):
     import copy
 
-    from rsvlm.config import apply_overrides, from_dict, load_yaml
+    from rsvlm.config import from_dict, load_yaml
     from rsvlm.model import VLMConfig, create_model
+    from rsvlm.overrides import apply_overrides
 
     raw = copy.deepcopy(load_yaml(TINY))
     cfg = from_dict(VLMConfig, apply_overrides(raw, [override], VLMConfig))

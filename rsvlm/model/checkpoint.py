@@ -163,8 +163,8 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
 
     An adapter-only checkpoint whose ``adapter/rsvlm_base.json`` records another base than the one named (same
     shapes, other weights: ``base_print``) is refused; ``any_base`` loads it with a warning instead."""
-    from rsvlm.config import apply_overrides
     from rsvlm.model.vlm import set_trainable
+    from rsvlm.overrides import apply_overrides
 
     root = Path(ckpt_dir)
     if not (root / "config.yaml").is_file():

@@ -1,0 +1,133 @@
+"""``key=value`` overrides (``optim.lr=1e-4``, ``model.llm.lora_r=8``) set into a config's nested mapping before
+``rsvlm.config.from_dict`` checks it: ``apply_overrides`` (unknown keys refused here, with the valid keys and a
+near one), ``parse_override`` and ``joined_hint`` (two overrides given as one argument). Moved out of
+``rsvlm.config`` (which ``load_config`` still applies them from); ``rsvlm.config`` re-exports ``apply_overrides``
+and ``parse_override`` for its callers."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import typing
+from typing import Any
+
+import yaml
+
+from rsvlm.config import ConfigError, _annotation, _field_types, _keys_at, _moved_to, _unwrap_optional
+from rsvlm.config_hints import entry_named, exact_first, is_key, leaf_near, near_path, no_eval, yaml_problem
+
+
+def split_override(text: str) -> tuple[list[str], str]:
+    """``"a.b.c=1e-4"`` → (["a", "b", "c"], "1e-4")."""
+    if "=" not in text:
+        raise ConfigError(f"override {text!r} is not of the form key=value")
+    key, raw = text.split("=", 1)
+    key = key.strip().lstrip("-")
+    if not key:
+        raise ConfigError(f"override {text!r} has an empty key")
+    return key.split("."), raw
+
+
+def _yaml_value(text: str, raw: str) -> Any:
+    try:
+        return yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as e:
+        raise ConfigError(f"override {text!r}: value is not valid YAML ({yaml_problem(e)})") from e
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """``"a.b.c=1e-4"`` → (["a", "b", "c"], 1e-4). Values are YAML scalars or flow lists/maps."""
+    path, raw = split_override(text)
+    return path, _yaml_value(text, raw)
+
+
+def _as_written(text: str, raw: str) -> Any:
+    """A text field's override value: the text as written, not what YAML makes of it (a mapping
+    for "Answer: yes", False for "no", a date, a comment cut off at " #", an error for "{pl}: x");
+    None for null/~, and a quoted value as YAML reads it."""
+    raw = raw.strip()
+    if raw in ("null", "Null", "NULL", "~"):
+        return None
+    if raw[:1] in ("'", '"'):
+        value = _yaml_value(text, raw)
+        if isinstance(value, str):
+            return value
+    return raw
+
+
+def _fitting(near: list[str] | None, value: Any, cls: type) -> list[str] | None:
+    """An override's hint ``near``, or None where it is a section or mapping and ``value`` none: encoder=lora is
+    no model.encoders=lora, llm=lora no model.llm, steps=3 no model.stems=3."""
+    return near if near and (isinstance(value, dict) or _keys_at(cls, near) is None) else None
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None = None,
+                    source: str = "the config it overrides") -> dict[str, Any]:
+    """Set dotted keys in a nested dict. With ``cls``, unknown keys fail here with the valid keys listed,
+    and a text field takes its value as written (``_as_written``). A key set below a value that is no
+    mapping (``optim.lr=…`` over a file's ``optim: fast``) fails, naming ``source``, where ``data`` came from."""
+    for text in overrides:
+        path, raw = split_override(text)
+        leaf = _annotation(cls, path) if cls is not None else None
+        try:
+            value = _as_written(text, raw) if _unwrap_optional(leaf)[0] is str else _yaml_value(text, raw)
+        except ConfigError as e:  # bands=[R,G],max_steps=3: not valid YAML, two overrides in one
+            raise ConfigError(f"{e}{joined_hint(text, cls) if cls is not None else ''}") from e
+        node, node_cls = data, cls
+        for i, part in enumerate(path):
+            if i < len(path) - 1 and cls is not None:  # a key below a number or text: say so, not "expected float"
+                tp = _unwrap_optional(_annotation(cls, path[: i + 1]))[0]
+                if tp in (int, float, bool, str) or typing.get_origin(tp) in (list, tuple) or tp in (list, tuple):
+                    kind = getattr(typing.get_origin(tp) or tp, "__name__", str(tp))
+                    raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} is a {kind} and has no "
+                                      f"key {path[i + 1]!r}")
+            if node_cls is not None and dataclasses.is_dataclass(node_cls):
+                ftypes = _field_types(node_cls)
+                if part not in ftypes:
+                    if _moved_to(node_cls, part):
+                        raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} has moved to "
+                                          f"{_moved_to(node_cls, part)}")
+                    keys_at = lambda at: _keys_at(cls, at)  # noqa: E731
+                    if evals := no_eval(path, keys_at):  # eval.steps: not max_steps
+                        raise ConfigError(f"override {text!r}: unknown key {'.'.join(path[: i + 1])!r} for "
+                                          f"{node_cls.__name__}{evals}")
+                    near = _fitting(exact_first(path, near_path(path, keys_at), keys_at), value, cls)  # lr, patch_size
+                    near = near or _fitting(leaf_near(path, keys_at), value, cls)  # lora_r=8, train.lora.r=8: model.llm.lora_r
+                    near, names = entry_named(near, data) if near else (near, "")  # model.encoders.NAME.x
+                    item = re.fullmatch(r"(\w+)\[\d+\]", part)  # data.extra[0].path=x
+                    raise ConfigError(
+                        f"override {text!r}: unknown key {'.'.join(path[: i + 1])!r} for {node_cls.__name__}; "
+                        f"valid keys at this level: {', '.join(sorted(ftypes))}"
+                        + (f" (did you mean {'.'.join(near)}={raw}{names}?)" if near else "")
+                        + (f" (a list's items are not set one by one: give the whole list, "
+                           f"{'.'.join([*path[:i], item[1]])}=[…])" if item and item[1] in ftypes else "")
+                    )
+                sub_tp, _ = _unwrap_optional(ftypes[part])
+                node_cls = sub_tp if dataclasses.is_dataclass(sub_tp) else None
+            else:
+                node_cls = None
+            if i == len(path) - 1:
+                node[part] = value
+            else:
+                nxt = node.get(part)
+                if nxt is not None and not isinstance(nxt, dict):  # was replaced by {}: the value lost unsaid
+                    raise ConfigError(f"override {text!r}: {'.'.join(path[: i + 1])} is {nxt!r:.60} in {source}, "
+                                      f"not a mapping to set {path[i + 1]!r} in; fix that value first",
+                                      keys=(".".join(path[: i + 1]),))
+                if nxt is None:
+                    nxt = {}
+                    node[part] = nxt
+                node = nxt
+    return data
+
+
+def joined_hint(text: str, cls: type) -> str:
+    """Where override ``text`` holds others after commas (``optim.lr=1e-4,max_steps=3``: a value of
+    ``1e-4,max_steps=3``), each ``,KEY=`` a key of ``cls``: the end of its refusal, saying to give one key=value per
+    argument, split; "" otherwise (a list's ``[a,b]`` or a text's comma names no key)."""
+    cuts = [m.start() for m in re.finditer(r",\s*-*([\w.]+)=", text)
+            if is_key(m[1].split("."), lambda at: _keys_at(cls, at))]
+    if not cuts:
+        return ""
+    parts = [text[a:b].strip(", ") for a, b in zip([0, *cuts], [*cuts, len(text)])]
+    return f"; one key=value per argument: {' '.join(parts)}"
