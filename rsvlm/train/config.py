@@ -306,7 +306,10 @@ def check_links(model: VLMConfig) -> None:
     try:
         check_stem_links(model, "model.")
     except ValueError as e:  # the first stem it names, in its order: the near name to offer
-        name, stem = next((n, s) for n, s in model.stems.items() if s.modality != n or s.encoder not in encoders)
+        hit = next(((n, s) for n, s in model.stems.items() if s.modality != n or s.encoder not in encoders), None)
+        if hit is None:  # a check of its own that this one does not mirror: its words as they are
+            raise
+        name, stem = hit
         near = meant(name, [s for s in stems if s != name]) if stem.modality != name else ""
         raise ValueError(f"{e} (model.stems: {', '.join(stems)}: a key misspelt makes a new stem{near})" if near else
                          f"{e}{'' if stem.modality != name else meant(stem.encoder, encoders)}") from None

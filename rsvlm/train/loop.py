@@ -139,15 +139,16 @@ def save_final(engine, cfg: TrainConfig, rank: int) -> Path:
     return out
 
 
-def build_model(cfg: TrainConfig, device: torch.device, shapes: torch.nn.Module | None = None):
+def build_model(cfg: TrainConfig, device: torch.device, shapes: torch.nn.Module | None = None, rank: int = 0):
     """(model, processor) as training starts: ``cfg.model`` seeded with ``cfg.seed``, the vision side
-    from ``init_from`` (the LLM from ``model.llm.name_or_path``). ``shapes``: preflight's meta LLM."""
+    from ``init_from`` (the LLM from ``model.llm.name_or_path``; its notes said by ``rank`` 0 alone). ``shapes``:
+    preflight's meta LLM."""
     from rsvlm.model import create_model
 
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank
     model, processor = create_model(cfg.model, device=device, shapes=shapes)
     if cfg.init_from:
-        init_vision(model, Path(cfg.init_from))
+        init_vision(model, Path(cfg.init_from), rank)
     return model, processor
 
 
@@ -183,7 +184,7 @@ def export_step(folder: Path, out: Path) -> Path:
     return out
 
 
-def init_vision(model, ckpt_dir: Path) -> None:
+def init_vision(model, ckpt_dir: Path, rank: int = 0) -> None:
     """Start stems, encoders and projectors from a previous stage's checkpoint (the LLM comes through
     ``model.llm.name_or_path``). Every vision key must be present, except a location pointer's, which
     starts fresh when the source has none; a source's stem, encoder or projector entry this model has none of (a
@@ -193,7 +194,8 @@ def init_vision(model, ckpt_dir: Path) -> None:
     A ViT position table of another grid is made to fit (``vision.fit_positions``, as ``load_pretrained`` does):
     a learned one resized bicubically (as open_clip and GeoChat do), fixed sin-cos ones recomputed (they were
     resized too, into frozen positions that were no grid's); any other shape difference is refused, naming
-    the tensor (``init_from.vision_mismatch``, which preflight asks too)."""
+    the tensor (``init_from.vision_mismatch``, which preflight asks too). What is left out or resized is said by
+    ``rank`` 0 alone (under a launcher every rank loads alike: it was said once per rank)."""
     from rsvlm.model.vision import fit_positions, read_state_dict
     from rsvlm.train.init_from import (
         entry,
@@ -210,14 +212,14 @@ def init_vision(model, ckpt_dir: Path) -> None:
     state = read_state_dict(path)  # a file cut short: a ValueError naming it (a SafetensorError traceback)
     own = {k: tuple(v.shape) for k, v in model.state_dict().items() if not k.startswith("llm.")}
     names = onto_lora(state, own)  # trainable.encoder=lora: the source's c_fc.weight is this c_fc.base_layer.weight
-    if dropped := left_out(state, own):  # model.stems/encoders restated without some of the source's
+    if (dropped := left_out(state, own)) and rank == 0:  # model.stems/encoders restated without some of the source's
         print(left_out_note(path, dropped), file=sys.stderr)
     state = {names.get(k, k): v for k, v in state.items() if entry(k) not in dropped}
     saved = {k: tuple(v.shape) for k, v in state.items()}
     if (why := vision_mismatch(path, saved, own)) is not None:
         raise ValueError(why)
     fit_positions(model.encoders, state, path)
-    for k in (k for k, v in state.items() if tuple(v.shape) != saved[k]):
+    for k in (k for k, v in state.items() if tuple(v.shape) != saved[k] and rank == 0):
         fixed = getattr(model.encoders[k.split(".")[1]], "fixed_positions", False)
         print(f"[rsvlm.train] init_from: {k} resized from {saved[k][0]} to {state[k].shape[0]} positions "
               f"({'the fixed sin-cos ones of this grid' if fixed else 'bicubic'})", file=sys.stderr)
@@ -256,7 +258,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     data = read_train_data(cfg, rank, world, arrays)  # and checked, before the model is built and out_dir written
     del arrays
     note_schedule(cfg, rank)
-    model, processor = build_model(cfg, device, shapes)
+    model, processor = build_model(cfg, device, shapes, rank)
     del shapes  # a meta LLM, not held for the run
     processor.missing_bands = cfg.data.missing_bands  # a band an image lacks: a bad sample ("error") or filled
     if dict(processor.n_tokens) != data.n_tokens:  # the index's lengths were counted from the config
