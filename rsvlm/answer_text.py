@@ -165,10 +165,10 @@ def vote_keys(answers: list[str], task: str | None) -> list[str] | None:
     answers of one key score alike. ``count``: the count ``parse_count`` reads ("3", "three", "3 ships": 3; "None.",
     "0": 0), else the words; ``vqa``: ``normalize_answer``, read as a count where more answers are a whole number
     alone (``whole_number``: "3", "a dozen"; "None." alone is no side) than a yes/no reply (eval reads a
-    whole-number reference so: "3" is "3 ships"), else
-    yes/no folded where any is a yes/no reply (``is_yes_no``, as eval folds where the reference is one: "Yes." is
-    "Yes, it is."; no reply read so, "No damage" stays a class); ``cls``: ``normalize_answer`` unfolded ("A church."
-    is "church"). None for another task: the caller reads the answers its own way."""
+    whole-number reference so: "3" is "3 ships"), else yes/no folded where any is a yes/no reply (``is_yes_no``, as
+    eval folds where the reference is one: "Yes." is "Yes, it is."; no reply read so, "No damage" stays a class);
+    ``cls``: ``normalize_answer`` unfolded ("A church." is "church"). None for another task: the caller reads the
+    answers its own way."""
     if task not in ("count", "vqa", "cls"):
         return None
     if task == "cls":
