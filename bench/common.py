@@ -32,15 +32,15 @@ def absolute_paths(rec: dict, root: Path) -> None:
 
 
 def keep_option(ap: argparse.ArgumentParser) -> None:
-    """``--keep DIR``: the records and each pass's predictions of a bench that answers with ``rsvlm eval``."""
+    """``--keep DIR``: the records and each run's predictions of a bench that answers a test set."""
     ap.add_argument("--keep", type=Path, metavar="DIR",
-                    help="keep the records and each pass's predictions (the files rsvlm eval's notes name) in DIR, a "
-                         "new or empty folder; default: a temporary folder, removed at the end")
+                    help="keep the records and each run's predictions (the files the notes name) in DIR, a new or "
+                         "empty folder; default: a temporary folder, removed at the end")
 
 
 def check_keep(ap: argparse.ArgumentParser, keep: Path | None) -> None:
-    """A usage error, before any work, unless ``keep`` is None or a new or empty folder (made here): rsvlm eval
-    resumes the answers already in a file, so an old run's predictions would be scored and timed as this one's."""
+    """A usage error, before any work, unless ``keep`` is None or a new or empty folder (made here): an old run's
+    files there would be taken for this one's (rsvlm eval resumes the answers already in a file) or written over."""
     if keep is None:
         return
     try:
@@ -48,22 +48,27 @@ def check_keep(ap: argparse.ArgumentParser, keep: Path | None) -> None:
     except OSError as e:
         ap.error(f"--keep {keep}: cannot make it ({e.strerror}); give a new or empty folder")
     if any(keep.iterdir()):
-        ap.error(f"--keep {keep}: not empty (rsvlm eval would resume the answers already there); give a new or empty "
-                 "folder")
+        ap.error(f"--keep {keep}: not empty (an earlier run's files there would be resumed as this run's answers or "
+                 "written over); give a new or empty folder")
 
 
 @contextlib.contextmanager
 def work_dir(keep: Path | None, name: str):
     """``keep`` (checked by ``check_keep``), or a temporary folder removed at the end; either way stderr says
-    where the files that rsvlm eval's notes named are."""
+    where the files the notes named are, or that the run wrote none (every record left out)."""
     if keep is not None:
         yield keep
-        print(f"{name}: the records and predictions are kept in {keep}", file=sys.stderr)
+        if any(keep.iterdir()):
+            print(f"{name}: the records and predictions are kept in {keep}", file=sys.stderr)
+        else:  # was: 'kept in DIR' of an empty folder
+            print(f"{name}: no record was answered, so {keep} is left empty", file=sys.stderr)
         return
     with tempfile.TemporaryDirectory(prefix=f"{name}_") as tmp:
         yield Path(tmp)
-    print(f"{name}: the records and predictions (the files rsvlm eval's notes name) were in {tmp}, now removed; "
-          "--keep DIR keeps them", file=sys.stderr)
+        wrote = any(Path(tmp).iterdir())
+    if wrote:
+        print(f"{name}: the records and predictions (the files the notes name) were in {tmp}, now removed; "
+              "--keep DIR keeps them", file=sys.stderr)
 
 
 def steady(metrics: Path, after: int) -> dict:

@@ -84,7 +84,7 @@ def test_keep_refuses_a_folder_with_files_before_any_work(tmp_path, monkeypatch,
     (tmp_path / "d.jsonl").write_text("")
     data = ["--data", str(tmp_path / "d.jsonl")]
     for name, extra in [("tta", data), ("det_decoding", data), ("constrained_decoding", [])]:
-        for keep, says in [("old", "not empty (rsvlm eval would resume the answers already there)"),
+        for keep, says in [("old", "not empty (an earlier run's files there would be resumed"),
                            ("file/x", "cannot make it")]:
             with pytest.raises(SystemExit) as e:
                 bench_main(name, monkeypatch, [*extra, "--keep", str(tmp_path / keep)])
