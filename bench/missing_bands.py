@@ -8,12 +8,13 @@ missing band (``--missing-bands copy | mean``, ``rsvlm.model.stem.match_bands``)
 SAR and MSI records of a test set with references (cls, count, vqa, ground) once with every band
 of the model's stem (the baseline, in the same run) and, per reduced band set (``REDUCED``, those
 the stem has), once with each fill, and scores them with the eval scripts. Prints each headline
-score and its ratio to the baseline; records left out (an unreadable image, bands the stem
-cannot take) are counted below the table, and so are records the model refuses (a prompt past its
-context), which are scored wrong. Progress goes to stderr. Each modality's records and each run's
-predictions go to a temporary folder, removed at the end (stderr says so); ``--keep DIR`` keeps them.
-The model defaults to the bundled one. Limit: the test images are synthetic, so this measures the
-model's reliance on a band, not how a real VV-only scene differs from a dual-polarisation one.
+score and its ratio to the baseline; records left out (an unreadable image, one without a band
+of the stem, so with no every-band baseline, or bands the stem cannot take) are counted below the
+table, and so are records the model refuses (a prompt past its context), which are scored wrong.
+Progress goes to stderr. Each modality's records and each run's predictions go to a temporary
+folder, removed at the end (stderr says so); ``--keep DIR`` keeps them. The model defaults to the
+bundled one. Limit: the test images are synthetic, so this measures the model's reliance on a
+band, not how a real VV-only scene differs from a dual-polarisation one.
 """
 
 from __future__ import annotations
@@ -65,15 +66,22 @@ def variants(stem: StemConfig) -> tuple[list[tuple[str, list[str]]], list[str]]:
 
 def usable(records: list[dict], root: Path, stem: StemConfig, desc: str) -> tuple[list[dict], Counter, list[str]]:
     """The records whose images read and carry every band of ``stem``; the others counted by reason,
-    with the first few errors (which name the image)."""
+    with the first few errors (which name the image). An image the stem takes with a fill (VV only) is left out
+    too: it has no every-band baseline to be the ratios' 1."""
     keep, why, examples = [], Counter(), []
     for rec in bar(records, desc=desc, unit="rec", leave=False):
         reason = "unreadable image"
         try:
             images = inference.record_inputs(rec, root)
-            reason = "bands the model's stem cannot take"
+            reason = "image with bands the model's stem cannot take"
             for im in images:
-                match_bands(stem, im.bands, im.array.shape[0] if im.array.ndim == 3 else 1, im.name)
+                n = im.array.shape[0] if im.array.ndim == 3 else 1
+                try:
+                    match_bands(stem, im.bands, n, im.name)
+                except ValueError:  # the missing bands named; was said 'cannot take' of VV only, which a fill takes
+                    match_bands(stem, im.bands, n, im.name, fill="copy")  # raises where no fill takes it either
+                    reason = "image without a band of the stem (no every-band baseline)"
+                    raise
         except (OSError, ValueError) as e:
             why[reason] += 1
             if len(examples) < 3:

@@ -60,7 +60,8 @@ def test_missing_bands_leaves_out_unusable_records_with_a_count(tmp_path, monkey
     assert [line.split(" | ")[1:4] for line in table] == [
         ["VV, VH", "–", "2"], ["VV only", "copy", "2"], ["VV only", "mean", "2"],
         ["VH only", "copy", "2"], ["VH only", "mean", "2"]]
-    assert "left out: 2 sar record(s): 1 unreadable image, 1 bands the model's stem cannot take" in out
+    assert ("left out: 2 sar record(s): 1 unreadable image, 1 image without a band of the stem (no every-band "
+            "baseline)") in out
     assert "sar1: image not found" in out
     assert "no msi record" in err and "sar VV only, copy" in err  # progress and timings on stderr only
     assert "records in" not in out
