@@ -1,6 +1,7 @@
 """Review of stop 69, area G: ``convert --no-progress`` (every converter's bar and its tiles'), a converter's missing
 required option said with what to give, ``chat`` over records whose turns are role/content ``user``s (``convert
-llava`` of ``messages``), and a 0/1 GeoTIFF label whose only non-zero pixels are a nodata collar."""
+llava`` of ``messages``), and a 0/1 GeoTIFF label whose only non-zero pixels are a nodata collar. Review of G2: a grey
+palette label's transparent pixels are no class whatever colour they hide, a colour left there included."""
 
 from __future__ import annotations
 
@@ -156,3 +157,28 @@ def test_llava_images_entry_without_a_path_is_named_so(tmp_path):
                                                          {"from": "gpt", "value": "a harbour"}]}]
     stats, _ = llava_rows(tmp_path, rows)
     assert stats["skipped_examples"]["unparsable_record"].endswith("record 0: unparsable_record (no 'path' field)")
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+def test_a_grey_palettes_rgba_label_with_colour_under_its_transparency_is_read(tmp_path, suffix):
+    # the colour left under alpha 0 (an editor's leftovers) was checked as drawn: "a colour label (3 bands that
+    # differ) under a palette of grey levels", the label skipped, though its transparent pixels are no class
+    import rasterio
+    from PIL import Image
+
+    png(tmp_path / "images" / "a.png", 64, 48)
+    (tmp_path / "labels").mkdir()
+    label = np.zeros((48, 64, 4), np.uint8)
+    label[..., :3] = (200, 30, 30)  # (H, W, RGBA) red, transparent
+    label[10:30, 10:40] = (2, 2, 2, 255)  # an opaque grey 2
+    if suffix == ".png":
+        Image.fromarray(label, "RGBA").save(tmp_path / "labels" / "a_mask.png")
+    else:
+        with rasterio.open(tmp_path / "labels" / "a_mask.tif", "w", driver="GTiff", width=64, height=48, count=4,
+                           dtype="uint8", photometric="RGB", alpha="YES") as ds:
+            ds.write(np.moveaxis(label, -1, 0))  # (4, H, W)
+    (tmp_path / "p.json").write_text(json.dumps({"field": 2}))
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "images"), "--labels",
+                          str(tmp_path / "labels"), "--palette", str(tmp_path / "p.json"))
+    assert [r["id"] for r in recs] == ["seg-a-field-poly"] and not stats.get("skipped")
+    assert stats["notes"]["label_pixels_transparent"] == 48 * 64 - 20 * 30

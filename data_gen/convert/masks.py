@@ -193,7 +193,7 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     (``_indexed_grey``); an indexed PNG's transparent index (tRNS), as an alpha channel's 0, is no class. A palette's
     label (``rgb`` or ``grey_levels``) is read by its colours, its transparent pixels (alpha 0: an alpha channel or
     band, a transparent index) appended as (H, W) bool to ``voids`` where given and any are (no class: their
-    colour is none drawn, ``run``), an alpha band left out of its colour bands."""
+    colour is none drawn, ``run``, nor checked by ``_one_grey``), an alpha band left out of its colour bands."""
     import numpy as np
 
     try:
@@ -202,8 +202,9 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                 a, nodata = ds.read(), ds.nodata  # (bands, h, w)
                 colormap = _colormap(ds) if not (rgb or grey_levels) and ds.count == 1 else None
                 alpha = [i for i, c in enumerate(ds.colorinterp) if c.name == "alpha"] if rgb or grey_levels else []
+            clear = None
             if alpha and len(alpha) < len(a):  # an RGBA label: its alpha is no colour ("4 bands that differ")
-                if voids is not None and (clear := a[alpha[0]] == 0).any():
+                if (clear := a[alpha[0]] == 0).any() and voids is not None:
                     voids.append(clear)
                 a = np.delete(a, alpha, axis=0)
             if not (rgb or grey_levels) and nodata not in (None, 0) and not np.isnan(nodata):
@@ -225,7 +226,7 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
             if rgb and len(a) < 3:  # a grey label under an [r, g, b] palette: (v, v, v), as PIL's convert("RGB")
                 a = np.repeat(a[:1], 3, axis=0)
             if not rgb and grey_levels:
-                _one_grey(path, a)
+                _one_grey(path, a, clear)
             return np.moveaxis(a[:3], 0, -1) if rgb else a[0]
         from PIL import Image
 
@@ -235,7 +236,8 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
             check_png_data(path)
         with Image.open(path) as im:
             im.load()
-            if (rgb or grey_levels) and voids is not None and (clear := _transparent(im)) is not None:
+            clear = _transparent(im) if rgb or grey_levels else None
+            if clear is not None and voids is not None:
                 voids.append(clear)
             if rgb and im.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit grey: PIL's RGB clipped 1000 to 255
                 return np.repeat(np.asarray(im)[..., None], 3, axis=-1)  # (H, W, 3) (v, v, v), as a grey GeoTIFF's
@@ -249,7 +251,7 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
             if im.mode in ("L", "P", "I", "I;16"):  # class codes as they are (P: palette indices)
                 return np.asarray(im)
             if grey_levels and im.mode in ("RGB", "RGBA", "CMYK", "YCbCr"):
-                _one_grey(path, np.moveaxis(np.asarray(im.convert("RGB")), -1, 0))
+                _one_grey(path, np.moveaxis(np.asarray(im.convert("RGB")), -1, 0), clear)
             grey = np.asarray(im.convert("L"))  # (H, W)
             if not grey_levels and "A" in im.getbands():  # a binary mask's transparent pixels are no class
                 alpha = np.asarray(im.getchannel("A"))  # (H, W)
@@ -322,8 +324,11 @@ def _colormap(ds):
     return colours
 
 
-def _one_grey(path: Path, bands) -> None:
-    """ConversionError unless every band of ``bands`` (C, H, W) holds the same values."""
+def _one_grey(path: Path, bands, clear=None) -> None:
+    """ConversionError unless every band of ``bands`` (C, H, W) holds the same values, but where ``clear`` (H, W)
+    bool, transparent, is (a colour hidden there is none drawn: a grey label's leftovers were "a colour label")."""
+    if clear is not None:
+        bands = bands[:, ~clear]  # (C, N)
     if len(bands) > 1 and not (bands == bands[:1]).all():
         raise ConversionError(f"{path}: a colour label ({len(bands)} bands that differ) under a palette of grey "
                               "levels: give the classes as [r, g, b] colours (or --binary CLASS)")
