@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--baseline", default="HEAD", help="git revision to compare with (default HEAD)")
     p.add_argument("--repeats", type=int, default=3, help="processes per figure, the best kept (default 3)")
     a = p.parse_args(argv)
-    models = a.model or [""]
+    # the processes run in the tree measured (cwd): a relative DIR was looked for there, not where it was given
+    models = [str(Path(m).resolve()) if m else "" for m in (a.model or [""])]
     print("| model | tree | load s | CPU s | peak RSS MiB | CPU ratio (baseline/now) |\n|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         base = export(a.baseline, Path(tmp))

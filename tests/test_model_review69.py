@@ -1,0 +1,53 @@
+"""Stop 69 review, model area: the meta-built load on the parts tour69 did not load (encoder LoRA, the loc pointer,
+the patch-skip gate), and bench/load_time.py's --model read where it was given."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import torch
+
+from rsvlm.model import load_pretrained
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_encoder_lora_pointer_and_gate_load_as_saved_with_their_trainability(tmp_path):
+    """peft's LoRA layers are injected into a tower whose weights are on meta (``set_trainable`` runs before the
+    load): they, the loc pointer and the patch-skip gate come out as saved, trainable as built, none on meta."""
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+
+    torch.manual_seed(0)
+    over = ["trainable.encoder=lora", "loc_pointer.enabled=true", "encoders.default.patch_skip=true"]
+    model, _ = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml", over))
+    with torch.no_grad():  # not their starting values (LoRA B and the gate start at 0)
+        for n, p in model.named_parameters():
+            if "lora_B" in n or n.endswith(".gate"):
+                p.add_(0.5)
+    model.save_pretrained(tmp_path)
+    loaded, _ = load_pretrained(tmp_path)
+    want = {n: p for n, p in model.named_parameters() if not n.startswith("llm.")}
+    got = {n: p for n, p in loaded.named_parameters() if not n.startswith("llm.")}
+    assert any("lora_B" in n for n in got) and loaded.loc_pointer is not None
+    assert set(got) == set(want)
+    assert not [n for n, p in got.items() if p.is_meta or not torch.equal(p, want[n])]
+    assert {n for n, p in got.items() if p.requires_grad} == {n for n, p in want.items() if p.requires_grad}
+
+
+def test_load_time_reads_a_relative_model_where_it_was_given(tmp_path, monkeypatch, capsys):
+    """Its processes run in the tree measured (the baseline's a temporary folder): ``--model runs/x`` was looked for
+    there, and failed for the baseline (or measured another folder)."""
+    spec = importlib.util.spec_from_file_location("bench_load_time", REPO / "bench" / "load_time.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    asked = []
+    monkeypatch.setattr(bench, "export", lambda rev, into: into)
+    monkeypatch.setattr(bench, "measure", lambda src, model, repeats: asked.append(model) or
+                        {"load": 1.0, "cpu": 1.0, "rss_mb": 1.0})
+    (tmp_path / "ck").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert bench.main(["--model", "ck", "--model", "", "--repeats", "1"]) == 0
+    assert asked == [str((tmp_path / "ck").resolve())] * 2 + ["", ""]
+    assert "| bundled |" in capsys.readouterr().out
