@@ -6,8 +6,8 @@ config nests them. This module knows nothing about those classes: it walks datac
     cfg = load_config(TrainConfig, "configs/train/sft.yaml", ["optim.lr=1e-4", "model.llm.lora_r=8"])
     save_config(cfg, out_dir / "config.yaml")
 
-Override values (``rsvlm.overrides``) are parsed as YAML scalars/lists (``lr=1e-4`` → float, ``bands=[B02,B03]`` → list,
-``name=null`` → None), except that a text field takes the text as written (``model.prompt.system=
+Override values (``rsvlm.overrides``) are parsed as YAML scalars/lists (``lr=1e-4`` → float,
+``bands=[B02,B03]`` → list, ``name=null`` → None), except that a text field takes the text as written (``model.prompt.system=
 Answer briefly: one word.``, ``out_dir=runs/a #2``); ``null`` or ``~`` still mean None there, and a
 quoted value is YAML's. Types are checked against the field annotations where they are simple
 (int, float, bool, str, list, dict, tuple (``tuple[float, float]``: that many values, each of its
@@ -302,7 +302,7 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
     else:
         path = Path(path)
         data = _merge(to_dict(cls()), with_bases(load_yaml(path), cls, path.parent, (path.resolve(),)), cls)
-    from rsvlm.overrides import apply_overrides, joined_hint, split_override
+    from rsvlm.overrides import apply_overrides, joined_hint, split_override  # it imports this module
 
     overrides = list(overrides or [])
     data = apply_overrides(data, overrides, cls, *([str(path)] if path is not None else []))
@@ -394,11 +394,3 @@ def save_config(cfg: Any, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))
     return path
-
-
-def __getattr__(name: str) -> Any:  # apply_overrides, parse_override: moved to rsvlm.overrides (it imports this)
-    if name in ("apply_overrides", "parse_override"):
-        from rsvlm import overrides
-
-        return getattr(overrides, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

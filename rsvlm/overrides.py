@@ -1,8 +1,7 @@
 """``key=value`` overrides (``optim.lr=1e-4``, ``model.llm.lora_r=8``) set into a config's nested mapping before
 ``rsvlm.config.from_dict`` checks it: ``apply_overrides`` (unknown keys refused here, with the valid keys and a
-near one), ``parse_override`` and ``joined_hint`` (two overrides given as one argument). Moved out of
-``rsvlm.config`` (which ``load_config`` still applies them from); ``rsvlm.config`` re-exports ``apply_overrides``
-and ``parse_override`` for its callers."""
+near one), ``parse_override`` and ``joined_hint`` (two overrides given as one argument). ``rsvlm.config``'s
+``load_config`` applies them, importing this module inside the function (this module imports ``rsvlm.config``)."""
 
 from __future__ import annotations
 
@@ -36,7 +35,8 @@ def _yaml_value(text: str, raw: str) -> Any:
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
-    """``"a.b.c=1e-4"`` → (["a", "b", "c"], 1e-4). Values are YAML scalars or flow lists/maps."""
+    """``"a.b.c=0.5"`` → (["a", "b", "c"], 0.5). Values are YAML scalars or flow lists/maps, as PyYAML reads them:
+    ``1e-4`` (no dot) is the text '1e-4' there, which ``rsvlm.config.from_dict`` makes a float for a float field."""
     path, raw = split_override(text)
     return path, _yaml_value(text, raw)
 
