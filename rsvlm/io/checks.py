@@ -261,14 +261,21 @@ SIDECARS = (".aux.xml", ".ovr", ".msk")  # GDAL's own files beside an image, nam
 def _without_sidecars(names: list[str]) -> tuple[list[str], list[str]]:
     """``names`` without GDAL's sidecars of another of them (``B02.jp2.aux.xml`` beside ``B02.jp2``: a folder's
     ``*`` after QGIS computed its statistics; it was refused as 'a text file, not an image'), and a note naming
-    them; as given where there is none."""
+    them; as given where there is none. ESRI's ``B02.aux.xml`` (the image's name without its extension) is one of
+    ``B02.tif`` given too, as ArcGIS writes it."""
     given = {str(n).lower() for n in names}
-    side = [n for n in names for s in SIDECARS if str(n).lower().endswith(s) and str(n).lower()[: -len(s)] in given]
+    esri = {str(Path(n).with_suffix("")).lower() for n in names if Path(n).suffix and not _sidecar_named(str(n))}
+    side = [n for n in names for s in SIDECARS if str(n).lower().endswith(s) and (
+        str(n).lower()[: -len(s)] in given or s == ".aux.xml" and str(n).lower()[: -len(s)] in esri)]
     if not side or len(side) == len(names):
         return names, []
     kept = [n for n in names if n not in side]
     return kept, [f"GDAL sidecar{'s' * (len(side) > 1)} {', '.join(Path(n).name for n in side)} given beside "
-                  f"{'their' if len(side) > 1 else 'its'} image: left out (GDAL reads it with the image; it is no band)"]
+                  f"{'their' if len(side) > 1 else 'its'} image: left out (it holds the image's statistics or metadata, no band)"]
+
+
+def _sidecar_named(name: str) -> bool:
+    return any(name.lower().endswith(s) for s in SIDECARS)
 
 
 def check_image_path(name: Path | str) -> None:

@@ -87,6 +87,10 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         g.skip = angle
         g.notes.append(f"band{'s' * (len(angle) > 1)} {', '.join(src.descriptions[i] for i in sorted(angle))} (the "
                        "incidence angle, in degrees: no backscatter) left out of the read")
+    low, high = pr.thermal_gains(src.descriptions) if len(paths) == 1 else (None, None)
+    if high is not None and high not in g.skip:  # Earth Engine's LANDSAT/LE07 stack: B6_VCID_1 and B6_VCID_2
+        g.skip = {*g.skip, high}
+        g.notes.append(pr.GAIN_NOTE.format(low=src.descriptions[low], high=src.descriptions[high]))
     # one Sentinel-2 band file alone (B02.jp2): one named msi band, not a thermal frame
     g.s2_band = sentinel2_alone(paths[0]) if len(paths) == 1 and src.count == 1 else None
     one = [i for i in range(src.count) if i != src.alpha_index and i not in angle]

@@ -31,6 +31,35 @@ def exif_note(turn) -> list[str]:
         "shows them turned or mirrored)"]
 
 
+# The one format each image extension names (.img, .dat, .bin name none: ENVI's and ERDAS's both) and the format each
+# of GDAL's drivers and PIL's format names reads; a file whose extension names another than its own is said so
+NAMED_FORMAT = {".tif": "TIFF", ".tiff": "TIFF", ".jp2": "JPEG 2000", ".j2k": "JPEG 2000", ".png": "PNG",
+                ".jpg": "JPEG", ".jpeg": "JPEG", ".gif": "GIF", ".webp": "WebP", ".bmp": "BMP"}
+READ_FORMAT = {"GTiff": "TIFF", "COG": "TIFF", "TIFF": "TIFF", "JP2OpenJPEG": "JPEG 2000", "JP2KAK": "JPEG 2000",
+               "JP2ECW": "JPEG 2000", "JP2MrSID": "JPEG 2000", "JPEG2000": "JPEG 2000", "PNG": "PNG", "JPEG": "JPEG",
+               "MPO": "JPEG", "GIF": "GIF", "WEBP": "WebP", "BMP": "BMP"}
+
+
+def misnamed_note(path: Path, read_as: str) -> str | None:
+    """The note for a file whose extension names one format (``NAMED_FORMAT``) but that GDAL's driver or PIL's
+    format ``read_as`` reads as another (Sentinel-2 band files saved as GeoTIFFs named ``.jp2``; a GeoTIFF named
+    ``.png``); None where they agree or the extension names no one format (``.img``)."""
+    named = NAMED_FORMAT.get(path.suffix.lower())
+    held = READ_FORMAT.get(read_as, f"{read_as} file (GDAL's driver)")
+    return None if named is None or held == named else f"{path.name} is a {held}, though named {path.suffix}: read as one"
+
+
+def misnamed_notes(read: list[tuple[Path, str]]) -> list[str]:
+    """``misnamed_note`` of each (path, format read) of band files, one note for those alike (four Sentinel-2 band
+    files: one note naming them, not four)."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for p, fmt in read:
+        if note := misnamed_note(p, fmt):
+            groups.setdefault((note.split(" is a ", 1)[1], p.suffix), []).append(p.name)
+    return [f"{names[0]} is a {tail}" if len(names) == 1 else
+            f"{', '.join(names)} are each a {tail}" for (tail, _), names in groups.items()]
+
+
 class _ForGdal(Exception):
     """An image PIL would not read as it is: past its decompression-bomb guard, or colour with 16
     bits a channel, which PIL cuts to 8 (a 16-bit grey PNG it keeps)."""
@@ -54,8 +83,9 @@ def _read_pil(path: Path, png_checked: set | None = None) -> tuple[np.ndarray, i
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im = Image.open(path)
         with im:
+            misnamed = misnamed_note(path, im.format)
             if im.format == "TIFF":  # an RGBN GeoTIFF named .png read as RGB: its NIR band dropped unsaid
-                raise _Misnamed(f"{path.name} is a TIFF, though named {path.suffix}: read as one")
+                raise _Misnamed(misnamed)
             deep = pil_cuts_bits(im)
             if deep and importlib.util.find_spec("rasterio") is not None:
                 raise _ForGdal(f"{im.mode} with 16 bits a channel")
@@ -85,7 +115,7 @@ def _read_pil(path: Path, png_checked: set | None = None) -> tuple[np.ndarray, i
     alpha = bands.index("A") if "A" in bands else None
     if key is not None and alpha is None and len(np.atleast_1d(key)) == len(arr):  # a grey or RGB PNG's tRNS: was kept
         arr, alpha = np.concatenate([arr, ~(arr == np.reshape(key, (-1, 1, 1))).all(0, keepdims=True)]), len(arr)
-    notes = exif_note(turn)
+    notes = exif_note(turn) + ([misnamed] if misnamed else [])  # a JPEG named .png
     notes += ["16 bits a channel cut to 8 by PIL (rasterio, not installed, keeps them)"] if deep else []
     notes += [f"the file holds {frames} frames; the first is read"] if frames > 1 else []
     return arr, alpha, notes, mode

@@ -83,6 +83,22 @@ def landsat_numbered(names: list[str]) -> tuple[tuple[str, str], str] | None:
     return None
 
 
+GAIN_NOTE = ("Landsat 7's high-gain band 6 left out of the read: {high} (the same thermal band as {low}, at low gain, "
+             "which saturates less over hot ground and is read as TIR)")
+
+
+def thermal_gains(names: list[str]) -> tuple[int | None, int | None]:
+    """(index of the name of ``names`` read as Landsat 7's TIR, index of the one left out of the read) among Landsat
+    7's two readings of its band 6: ``B6_VCID_1`` (low gain) and ``B6_VCID_2`` (high gain), as band descriptions or
+    band file names end (``LE07_…_B6_VCID_2.TIF``). Both given: the low gain is TIR, the high gain left out (two
+    bands of one name, or two thermal files read as one ir band, had been refused); either alone is TIR."""
+    tails = [re.search(r"(?:^|_)B6_VCID_([12])$", Path(str(n)).stem.upper() if Path(str(n)).suffix.lower() in (
+        ".tif", ".tiff") else str(n).upper()) for n in names]
+    low = next((i for i, m in enumerate(tails) if m and m[1] == "1"), None)
+    high = next((i for i, m in enumerate(tails) if m and m[1] == "2"), None)
+    return (low, high) if low is not None else (high, None)
+
+
 def band_numbers(names: list[str], mission: tuple[str, str] | None) -> tuple[list[str], str | None]:
     """(names, note): bare band numbers (``b4``, ``B4``, ``B11``) among ``names`` read by the
     ``mission`` (``mission_from_names``) numbering them: Landsat's as the band they are there
@@ -90,7 +106,8 @@ def band_numbers(names: list[str], mission: tuple[str, str] | None) -> tuple[lis
     read as Sentinel-2's, and the note says how to name them for another (Landsat 7's band 4 is
     near infrared, Sentinel-2's red). ``(names, None)`` when there is no bare number."""
     bare = [b for b in names if re.fullmatch(r"[Bb][1-9]\d?", b)]
-    if not bare:
+    six = thermal_gains(names)[0]  # B6_VCID_1: Landsat 7's thermal band by its own name
+    if not bare and six is None:
         return names, None
     s2 = {b: f"B{int(b[1:]):02d}" for b in bare}
     if (mission is None or mission[1] == "s2") and (s2_stack := s2_numbered(names)):
@@ -107,6 +124,9 @@ def band_numbers(names: list[str], mission: tuple[str, str] | None) -> tuple[lis
         table = LANDSAT_BANDS[mission[1]]
         out = [table.get(b.upper(), b) for b in names]
         told = ", ".join(f"{b} as {table[b.upper()]}" for b in bare if b.upper() in table)
+        if six is not None and mission[1] == "tm":
+            out[six] = "TIR"
+            told = ", ".join(filter(None, [told, f"{names[six]} as TIR"]))
         if own:  # the bands' names say it: B8 is Landsat's pan, not Sentinel-2's near infrared
             return out, f"band numbers read by {mission[0]}'s numbering: {told}; {own[1]}"
         return out, f"band numbers read by {mission[0]}'s numbering (the file name says {mission[0]}): {told}"

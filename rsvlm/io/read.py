@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import numpy as np
 
@@ -37,6 +38,7 @@ from rsvlm.io.bandnames import (
     default_description,
     polarisation_from_file,
     polarisation_in,
+    same_band,
 )
 from rsvlm.io.budget import check_fits
 from rsvlm.io.checks import band_headers
@@ -64,6 +66,7 @@ class SceneReader:
         as_paths(path)  # none, an empty name, or a file twice: said as given
         # as given: a file named "a, b.png" is one file, which ``name`` cannot tell; an ENVI band set's headers not bands
         self.files, headers = band_headers(file_names(path))
+        self.files, headers = _one_thermal_gain(self.files, headers)
         self.paths = as_paths(self.files)
         self._whole = whole  # the caller reads the whole scene: refused before the stretch where it does not fit
         self.name = ", ".join(self.files)
@@ -103,6 +106,7 @@ class SceneReader:
         sc.check_dtype(modality, src.dtype, name)  # (a modality given is checked by ``md.given_modality``)
         self.modality = modality
         self.indexes, notes = md.plan(src, g, name, self.cfg.nodata)
+        self._left_out = [src.descriptions[i] or f"band {i + 1}" for i in range(src.count) if i not in self.indexes]
         self.notes += notes
         self._check_whole(len(self.indexes))  # before the stretch's sample read (32 s of a sparse 100000 x 80000 RGB)
         mission = pr.mission_from_names(self.paths)  # (mission, numbering) the file names say, or None
@@ -190,7 +194,13 @@ class SceneReader:
             self.notes.append(f"the file declares its values as {told} (GDAL scale / offset), not applied: {modality} "
                               "is read from the DN" + (" (ir_kelvin=[scale, offset] if that is kelvin)" * (modality == "ir")))
         if float_msi:  # an Earth Engine export's float32 DN were taken as reflectance 1000s
-            self.cfg.msi_float_dn, p98 = sc.float_msi_dn(raw, valid)
+            # (C, h, w) without thermal bands: a TOA stack's B6 / B10 in kelvin had made its reflectance "DN" / 10000
+            cool = [i for i, b in enumerate(self.bands) if (same_band(b) or ("",))[0] not in pr.THERMAL] or None
+            self.cfg.msi_float_dn, p98 = sc.float_msi_dn(raw if cool is None else raw[cool], valid)
+            if cool is not None and len(cool) < len(self.bands) and not self.cfg.msi_float_dn:
+                hot = [b for i, b in enumerate(self.bands) if i not in cool]
+                self.notes.append(f"thermal band{'s' * (len(hot) > 1)} {', '.join(hot)} kept as stored beside reflectance "
+                                  "(kelvin in a top-of-atmosphere export): not taken for DN of the others")
             if self.cfg.msi_float_dn:
                 dn = f"(DN {self.cfg.msi_offset:+g})" if self.cfg.msi_offset else "DN"
                 self.notes.append(f"float values up to {p98:.4g} (98th percentile) are no reflectance: read as "
@@ -303,8 +313,7 @@ class SceneReader:
         n = len(self.indexes)
         if bands is not None:
             if len(bands) != n:
-                raise ValueError(f"{self.name}: {len(bands)} band names {list(bands)} given; "
-                                 f"the image has {n} band(s) as {self.modality}")
+                raise ValueError(self._count_error(bands))
             return [str(b) for b in bands]
         if self.landsat and len(self.indexes) == len(self.landsat):
             names, missions, nums = zip(*self.landsat)
@@ -356,6 +365,23 @@ class SceneReader:
             elif note := md.unflagged_alpha_note(self.src, self.inferred, band4):
                 self.notes.append(note)
         return named
+
+    def _count_error(self, bands) -> str:
+        """Why ``bands`` (a count other than the bands read) are refused, and the way out: as many names, or none
+        (the names the image then gets, where the file has any; "--bands" as ``advice`` turns it for a chat: one
+        mention, its example, which a chat says as the /image command)."""
+        n, kept = len(self.indexes), self.notes[:]
+        try:
+            own = self._named(None)
+        finally:
+            self.notes[:] = kept  # (its notes belong to a read without --bands)
+        generic = own == [f"b{i + 1}" for i in self.indexes]
+        example = ",".join(f"B{i + 1}" for i in range(n)) if generic else ",".join(own)
+        out = self._left_out  # an alpha band, Earth Engine's QA bands: --bands names the bands read alone
+        left = f" ({', '.join(out)} of the file left out of the read)" if out else ""
+        return (f"{self.name}: {len(bands)} band names {list(bands)} given; the image has {n} band(s) as "
+                f"{self.modality}{left}: give {n} names in the order of the bands (e.g. --bands {example}), or "
+                f"give none" + ("" if generic else f" (they are then read as {', '.join(own)})"))
 
     @property
     def width(self) -> int:
@@ -449,6 +475,16 @@ class SceneReader:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def _one_thermal_gain(files: list[str], notes: list[str]) -> tuple[list[str], list[str]]:
+    """Landsat 7's band 6 as two band files, low and high gain (``…_B6_VCID_1.TIF``, ``…_B6_VCID_2.TIF``): the high
+    gain's left out, with a note (``products.thermal_gains``); ``files`` as given otherwise."""
+    low, high = pr.thermal_gains(files)
+    if high is None or not all(pr.landsat_band(as_paths([files[i]])[0]) for i in (low, high)):
+        return files, notes
+    note = pr.GAIN_NOTE.format(low=Path(files[low]).name, high=Path(files[high]).name)
+    return [f for i, f in enumerate(files) if i != high], [*notes, note]
 
 
 def _sentinel2_names(names) -> bool:

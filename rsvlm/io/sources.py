@@ -38,6 +38,7 @@ from rsvlm.io.pil_source import (  # noqa: F401 (PIL_AS_RGB, pil_cuts_bits: impo
     _Misnamed,
     _read_pil,
     exif_note,
+    misnamed_notes,
     pil_cuts_bits,
 )
 
@@ -97,9 +98,7 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: s
     tiff = len(paths) == 1 and (paths[0].suffix.lower() in TIFF_SUFFIXES or misnamed)  # tifffile's to try
     told = f" ({misnamed})" if misnamed else ""
     try:
-        src = RasterioSource([str(p) for p in names], gdal_cache_mb)
-        src.notes += [misnamed] if misnamed else []
-        return src
+        return RasterioSource([str(p) for p in names], gdal_cache_mb)  # (which says a misnamed file itself)
     except ImportError:
         if tiff:
             return _tifffile(paths[0], "rasterio not installed: read by tifffile" + told)
@@ -215,6 +214,7 @@ class RasterioSource:
                             self.notes.append(note)
                         else:
                             self.notes.append(first_page_note(subs))
+                self.notes += misnamed_notes([(Path(p), d.driver) for p, d in zip(names, self.datasets)])  # .jp2 TIFFs
                 self._check_grid()
                 try:
                     described = self._describe()

@@ -1,0 +1,144 @@
+"""Reading images, stop 69 follow-ups: a --bands of the wrong count says the way out, Landsat 7's two band 6 gains,
+ESRI's B02.aux.xml among band files, and one rule for a file whose extension names another format."""
+
+import numpy as np
+import pytest
+import rasterio
+from PIL import Image
+from rasterio.transform import from_origin
+
+from rsvlm.io import read_image
+
+LE07 = "LE07_L1TP_016037_20020813_20200903_02_T1"
+
+
+def _tif(path, data, names=None, driver="GTiff"):
+    """``data`` (C, H, W) written by GDAL's ``driver`` in UTM 33N, 30 m pixels; ``names`` its band descriptions."""
+    c, h, w = data.shape
+    with rasterio.open(path, "w", driver=driver, width=w, height=h, count=c, dtype=data.dtype, crs="EPSG:32633",
+                       transform=from_origin(500000, 4000000, 30, 30)) as ds:
+        ds.write(data)
+        for i, n in enumerate(names or []):
+            ds.set_band_description(i + 1, n)
+    return path
+
+
+def _rgbn(tmp_path):
+    data = np.random.default_rng(0).integers(100, 4000, (4, 16, 16)).astype("uint16")  # (C, H, W)
+    return _tif(tmp_path / "rgbn.tif", data, ["R", "G", "B", "NIR"])
+
+
+def test_a_wrong_count_of_band_names_says_how_many_to_give_or_to_give_none(tmp_path):
+    """It said '3 band names [...] given; the image has 4 band(s) as msi' and no way out."""
+    with pytest.raises(ValueError) as e:
+        read_image(_rgbn(tmp_path), bands="R,G,B")
+    assert str(e.value).endswith("3 band names ['R', 'G', 'B'] given; the image has 4 band(s) as msi: give 4 names "
+                                 "in the order of the bands (e.g. --bands R,G,B,NIR), or give none (they are then "
+                                 "read as R, G, B, NIR)")
+    grey = _tif(tmp_path / "grey.tif", np.random.default_rng(1).integers(0, 9999, (2, 8, 8)).astype("uint16"))
+    with pytest.raises(ValueError, match=r"give 2 names in the order of the bands \(e.g. --bands B1,B2\), or give "
+                                         r"none$"):  # unnamed: no names to offer, a made-up example
+        read_image(grey, modality="msi", bands=["VV"])
+
+
+def test_a_wrong_count_of_band_names_is_said_with_the_way_out_by_predict_and_chat(tmp_path, ckpt, capsys):
+    from test_predict_edges import chat_repl
+
+    from rsvlm.cli import main
+
+    path = _rgbn(tmp_path)
+    assert main(["predict", "--model", str(ckpt), "--image", str(path), "--bands", "R,G,B", "--prompt",
+                 "[cls] scene?"]) != 0
+    assert "give 4 names in the order of the bands (e.g. --bands R,G,B,NIR), or give none" in capsys.readouterr().err
+    repl, out = chat_repl(ckpt)
+    assert not repl.load_image([str(path), "msi", "R,G,B"])
+    assert (f"give 4 names in the order of the bands (e.g. /image {path} msi R,G,B,NIR), or give none (they are "
+            "then read as R, G, B, NIR)") in out.getvalue()
+
+
+def _dn(n, seed=0):
+    return np.random.default_rng(seed).integers(60, 200, (n, 16, 16)).astype("uint8")  # (C, H, W) Landsat 7 DN
+
+
+def test_landsat7_both_band_6_gains_as_band_files_read_the_low_gain_as_tir(tmp_path):
+    """B6_VCID_1 and B6_VCID_2 files were both named TIR (two bands of one name), and given alone as the scene's
+    thermal band they were refused: '2 band(s) cannot be read as ir'."""
+    files = [str(_tif(tmp_path / f"{LE07}_{b}.TIF", _dn(1, k)))
+             for k, b in enumerate(["B3", "B4", "B6_VCID_1", "B6_VCID_2"])]
+    img = read_image(files)
+    assert img.modality == "msi" and img.bands == ["R", "NIR", "TIR"] and img.files == files[:3]
+    note = (f"Landsat 7's high-gain band 6 left out of the read: {LE07}_B6_VCID_2.TIF (the same thermal band as "
+            f"{LE07}_B6_VCID_1.TIF, at low gain, which saturates less over hot ground and is read as TIR)")
+    assert note in img.notes
+    thermal = read_image(files[2:])
+    assert thermal.modality == "ir" and thermal.bands == ["TIR"] and note in thermal.notes
+    assert read_image(files[3:]).bands == ["TIR"]  # the high gain alone is the band read
+
+
+def test_landsat7_stack_reads_b6_vcid_1_as_tir_and_leaves_b6_vcid_2_out(tmp_path):
+    """Earth Engine's LANDSAT/LE07 stack: both gains kept their raw names, matched by no model band."""
+    names = ["B1", "B2", "B3", "B4", "B5", "B6_VCID_1", "B6_VCID_2", "B7", "B8"]
+    path = _tif(tmp_path / "export.tif", _dn(9), names)
+    img = read_image(path)
+    assert img.bands == ["B", "G", "R", "NIR", "SWIR1", "TIR", "SWIR2", "pan"] and img.data.shape[0] == 8
+    assert any(n.startswith("Landsat 7's high-gain band 6 left out of the read: B6_VCID_2 (") for n in img.notes)
+    assert any("Landsat 7's numbering" in n and "B6_VCID_1 as TIR" in n for n in img.notes)
+    with pytest.raises(ValueError, match=r"the image has 8 band\(s\) as msi \(B6_VCID_2 of the file left out of the "
+                                         r"read\): give 8 names"):  # 9 names for 9 bands: the one left out is said
+        read_image(path, bands=",".join(names))
+    high = read_image(_tif(tmp_path / "high.tif", _dn(3), ["B3", "B4", "B6_VCID_2"]))
+    assert high.bands == ["R", "NIR", "TIR"]  # the high gain alone is TIR
+
+
+def test_an_esri_aux_xml_among_band_files_is_left_out_as_gdals_is(tmp_path):
+    """ArcGIS's B02.aux.xml (no image extension in its name) beside B02.tif was refused as 'a text file'."""
+    files = [str(_tif(tmp_path / f"{b}.tif", np.random.default_rng(k).integers(500, 3000, (1, 16, 16))
+                      .astype("uint16"))) for k, b in enumerate(("B02", "B03"))]
+    aux = tmp_path / "B02.aux.xml"
+    aux.write_text("<PAMDataset></PAMDataset>")
+    img = read_image([files[0], str(aux), files[1]])
+    assert img.bands == ["B02", "B03"] and img.files == files
+    assert "GDAL sidecar B02.aux.xml given beside its image: left out (it holds the image's statistics or " \
+           "metadata, no band)" in img.notes
+    lone = tmp_path / "B04.aux.xml"  # no B04.<ext> given: no band either, refused, named
+    lone.write_text("<PAMDataset></PAMDataset>")
+    with pytest.raises(ValueError, match="B04.aux.xml"):
+        read_image([*files, str(lone)])
+
+
+def test_a_file_whose_extension_names_another_format_is_said_whatever_the_extension(tmp_path):
+    """The real msi_s2 band files are GeoTIFFs named .jp2: unsaid, where a TIFF named .png was said."""
+    data = np.random.default_rng(2).integers(500, 3000, (1, 16, 16)).astype("uint16")
+    files = [str(_tif(tmp_path / f"{b}.jp2", data)) for b in ("B02", "B03")]
+    assert "B02.jp2 is a TIFF, though named .jp2: read as one" in read_image(files[0]).notes
+    both = read_image(files).notes  # one note for the band files alike, not one each
+    assert [n for n in both if "though named" in n] == ["B02.jp2, B03.jp2 are each a TIFF, though named .jp2: read "
+                                                        "as one"]
+    png = _tif(tmp_path / "scene.tif", np.random.default_rng(3).integers(0, 255, (3, 16, 16)).astype("uint8"),
+               driver="PNG")
+    assert "scene.tif is a PNG, though named .tif: read as one" in read_image(png).notes
+    jpeg = tmp_path / "photo.png"
+    Image.fromarray(np.random.default_rng(4).integers(0, 255, (16, 16, 3), dtype=np.uint8)).save(jpeg, "JPEG")
+    assert "photo.png is a JPEG, though named .png: read as one" in read_image(jpeg).notes
+    plain = _tif(tmp_path / "plain.tif", data)  # extension and format agree: nothing said
+    assert not [n for n in read_image(plain).notes if "though named" in n]
+
+
+def test_the_real_sentinel2_band_files_say_they_are_tiffs(realdata):
+    names = [str(realdata / "msi_s2" / f"{b}.jp2") for b in ("B02", "B03", "B04", "B08")]
+    notes = read_image(names).notes
+    assert "B02.jp2, B03.jp2, B04.jp2, B08.jp2 are each a TIFF, though named .jp2: read as one" in notes
+
+
+def test_a_float_toa_stack_with_thermal_bands_in_kelvin_keeps_its_reflectance(tmp_path):
+    """Earth Engine's LANDSAT/LC08 TOA export: reflectance 0-1 beside B10, B11 in kelvin, whose 300s made the 98th
+    percentile pass 2: every band was read as float DN / 10000 (red 0.2 as 2e-5)."""
+    data = np.random.default_rng(5).uniform(0.02, 0.4, (11, 16, 16)).astype("float32")  # (C, H, W)
+    data[9:] = np.random.default_rng(6).uniform(280, 310, (2, 16, 16))
+    img = read_image(_tif(tmp_path / "toa.tif", data, [f"B{i}" for i in range(1, 12)]))
+    red = img.bands.index("R")
+    np.testing.assert_allclose(img.data[red], data[3], rtol=1e-5)  # reflectance as stored
+    assert not any("are no reflectance" in n for n in img.notes)
+    assert any(n.startswith("thermal bands TIR, TIR2 kept as stored beside reflectance") for n in img.notes)
+    dn = read_image(_tif(tmp_path / "dn.tif", data * np.float32(10000), [f"B{i}" for i in range(1, 12)]))
+    np.testing.assert_allclose(dn.data[red], data[3], rtol=1e-4)  # float DN still read as DN / 10000
