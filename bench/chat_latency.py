@@ -79,8 +79,8 @@ def held(session: ChatSession, question: str) -> dict:
 def main() -> None:
     ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--turns", type=int, default=8, help="chat turns per run (default 8)")
-    ap.add_argument("--new-tokens", type=int, default=16, help="per turn (an answer of one token has no decode rate: –)")
-    ap.add_argument("--repeat", type=int, default=3, help="runs; the best of them counts")
+    ap.add_argument("--new-tokens", type=int, default=16, help="new tokens per turn (default 16; an answer of one token has no decode rate: –)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs; the best of them counts (default 3)")
     ap.add_argument("overrides", nargs="*", help="model size overrides, key=value of configs/model/tiny.yaml")
     args = ap.parse_args()
     require_at_least_one(ap, args, ("new_tokens", "repeat"))

@@ -52,7 +52,7 @@ def counting_tokens(model):
 
 def main() -> None:
     ap = Parser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--scenes", type=int, default=12, help="synthetic test scenes to answer")
+    ap.add_argument("--scenes", type=int, default=12, help="synthetic test scenes to answer (default 12)")
     ap.add_argument("--seed", type=int, default=9101,
                     help="data_gen synth seed of the test scenes (default 9101, held out)")
     ap.add_argument("--model", default=None,

@@ -112,12 +112,12 @@ def main(argv: list[str] | None = None) -> dict:
     p = Parser(description=__doc__.splitlines()[0])
     p.add_argument("--recipe", default=str(REPO / "configs/train/recipes/qwen2.5-1.5b-sft.yaml"),
                    help="training recipe (default configs/train/recipes/qwen2.5-1.5b-sft.yaml)")
-    p.add_argument("--llm", choices=("lora", "full", "recipe"), default="recipe", help="LLM trainability")
+    p.add_argument("--llm", choices=("lora", "full", "recipe"), default="recipe", help="LLM trainability: LoRA, fully trained, or as the recipe says (default recipe)")
     p.add_argument("--steps", type=int, default=30, help="training steps; at least 8 + --profile-steps (default 30)")
-    p.add_argument("--batch-size", type=int, default=16, help="micro-batch per GPU (grad_accum 1)")
+    p.add_argument("--batch-size", type=int, default=16, help="micro-batch per GPU, grad_accum 1 (default 16)")
     p.add_argument("--answer-tokens", type=int, default=512, help="answer tokens per sample (default 512)")
     p.add_argument("--records", type=int, default=1024, help="synthetic records made (default 1024)")
-    p.add_argument("--profile-steps", type=int, default=3, help="profile steps 7.. (0: off)")
+    p.add_argument("--profile-steps", type=int, default=3, help="steps profiled after 6 warm-up steps, into profile.txt (0: off; default 3)")
     p.add_argument("--base-vocab", type=int, default=None,
                    help="default: the base LLM's tokenizer length (needed for an LLM that scripts/memory_plan.py's "
                    "TOKENIZER_LEN does not list)")

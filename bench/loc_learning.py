@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     p = Parser(description=__doc__.split("\n\n")[0])
     p.add_argument("--steps", type=int, default=300, help="training steps per variant (default 300)")
     p.add_argument("--every", type=int, default=50, help="score every N steps (default 50)")
-    p.add_argument("--seeds", default="0", help="comma-separated seeds; the table shows their mean")
+    p.add_argument("--seeds", default="0", help="comma-separated seeds; the table shows their mean (default 0)")
     p.add_argument("--out", default=None, help="also write the results as JSON here")
     a = p.parse_args(argv)
     require_at_least_one(p, a, ("steps", "every"))

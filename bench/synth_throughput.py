@@ -109,11 +109,11 @@ def table(title: str, rows, unit: str) -> str:
 
 def main(argv=None) -> int:
     p = Parser(description=__doc__.split("\n")[0])
-    p.add_argument("--n", type=int, default=400, help="scenes per pipeline run")
+    p.add_argument("--n", type=int, default=400, help="scenes per pipeline run (default 400)")
     p.add_argument("--workers", type=int, default=2, help="K of the K-worker run, against 1 (default 2)")
     p.add_argument("--size", type=int, default=128, help="scene side in px (default 128)")
     p.add_argument("--config", default=None, help="data_gen synth config (default: the synth defaults)")
-    p.add_argument("--repeat", type=int, default=2, help="interleaved runs per variant; the fastest counts")
+    p.add_argument("--repeat", type=int, default=2, help="interleaved runs per variant; the fastest counts (default 2)")
     a = p.parse_args(argv)
     require_at_least_one(p, a, ("n", "workers", "repeat"))
     try:

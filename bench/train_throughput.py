@@ -84,7 +84,8 @@ def main() -> None:
     p.add_argument("--n", type=int, default=192, help="generated records (default 192)")
     p.add_argument("--batch-size", type=int, default=8, help="batch size (default 8)")
     p.add_argument("--seed", type=int, default=0, help="data and training seed (default 0)")
-    p.add_argument("--repeat", type=int, default=1, help="runs of each arm, alternated; each arm's fastest counts")
+    p.add_argument("--repeat", type=int, default=1,
+                   help="runs of each arm, alternated; each arm's fastest counts (default 1)")
     args = p.parse_args()
     # as rsvlm.cli: peft imports bitsandbytes, which logs that it cannot fetch an optional CPU kernel
     logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)

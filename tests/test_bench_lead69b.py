@@ -4,12 +4,16 @@ an image is left out (a VV-only one has no every-band baseline; the stem takes i
 
 from __future__ import annotations
 
+import ast
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from test_bench_args import bench_main
 from test_bench_tour51 import bench_module, sar_records
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_an_empty_kept_folder_is_said_to_be_empty_and_a_removed_one_is_not_offered(tmp_path, monkeypatch, capsys):
@@ -72,3 +76,23 @@ def test_missing_bands_says_a_vv_only_image_lacks_a_band_not_that_the_stem_canno
                            "image with bands the model's stem cannot take": 1, "unreadable image": 1})
     assert examples[0].startswith("sar1: ") and "missing ['VH']" in examples[0]
     assert examples[1].startswith("sar2: ") and "none of the bands ['B02']" in examples[1]
+
+
+def test_every_bench_option_with_a_default_says_it_in_help():
+    """tiling.py's --tile, --overlap, … and 13 options of 9 other scripts (constrained_decoding's --scenes,
+    synth_throughput's --n, …) gave --help with no default: argparse does not show one, and the value was in the
+    source alone. An option whose default is None, False or [] has none to say. bench/eval_start.py's --n and
+    --repeats are another area's to say."""
+    silent = []
+    for script in sorted(p for p in (REPO / "bench").rglob("*.py") if p.name != "eval_start.py"):
+        for node in ast.walk(ast.parse(script.read_text())):
+            if not (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "add_argument"):
+                continue
+            kw = {k.arg: k.value for k in node.keywords}
+            if "default" not in kw or ast.unparse(kw["default"]) in ("None", "False", "[]"):
+                continue
+            helped = ast.unparse(kw["help"]) if "help" in kw else ""
+            if "default" not in helped.replace("default model", "").replace("default_model", "") \
+                    and "SUPPRESS" not in helped:
+                silent.append(f"{script.relative_to(REPO)} {ast.unparse(node.args[0])}")
+    assert not silent, silent
