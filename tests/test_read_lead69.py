@@ -142,3 +142,18 @@ def test_a_float_toa_stack_with_thermal_bands_in_kelvin_keeps_its_reflectance(tm
     assert any(n.startswith("thermal bands TIR, TIR2 kept as stored beside reflectance") for n in img.notes)
     dn = read_image(_tif(tmp_path / "dn.tif", data * np.float32(10000), [f"B{i}" for i in range(1, 12)]))
     np.testing.assert_allclose(dn.data[red], data[3], rtol=1e-4)  # float DN still read as DN / 10000
+
+
+def test_a_band_flagged_alpha_but_described_nir_is_read_as_nir(tmp_path):
+    """rasterio's (GDAL's) default flags a 4-band uint8 GeoTIFF's 4th band alpha: an RGBN file described R, G, B, NIR
+    was read as optical, its NIR dropped as transparency and its 0s masked, said only as 'alpha band dropped'."""
+    data = np.random.default_rng(7).integers(1, 250, (4, 16, 16)).astype("uint8")  # (C, H, W)
+    data[3, :2] = 0  # NIR 0: dark water, no transparency
+    img = read_image(_tif(tmp_path / "rgbn8.tif", data, ["R", "G", "B", "NIR"]))
+    assert img.modality == "msi" and img.bands == ["R", "G", "B", "NIR"] and img.valid is None
+    assert "band 4 is flagged alpha but described NIR: read as NIR, no alpha (GDAL flags a 4th uint8 band alpha " \
+           "unless told otherwise)" in img.notes
+    data[3] = 255
+    data[3, :2] = 0
+    rgba = read_image(_tif(tmp_path / "rgba.tif", data))  # an alpha described as none stays one
+    assert rgba.modality == "optical" and not rgba.valid[:2].any() and rgba.valid[2:].all()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rsvlm.io.bandnames import same_band
 from rsvlm.io.budget import check_fits
 from rsvlm.io.checks import (  # noqa: F401 (moved to checks.py; imported from here by read.py, data_gen, tests)
     LIBRARY_LOGGERS,
@@ -272,6 +273,14 @@ class RasterioSource:
 
         ci = [c for ds_ in src for c in ds_.colorinterp]
         self.alpha_index = ci.index(ColorInterp.alpha) if ColorInterp.alpha in ci else None
+        if self.alpha_index is not None and same_band(said := self.descriptions[self.alpha_index] or ""):
+            # rasterio's and GDAL's default for a 4-band uint8 GeoTIFF flags the 4th alpha: an RGBN file's NIR,
+            # described so, was dropped as transparency and the image read as optical
+            notes.append(f"band {self.alpha_index + 1} is flagged alpha but described {said}: read as {said}, "
+                         "no alpha (GDAL flags a 4th uint8 band alpha unless told otherwise)")
+            self.alpha_index, misflagged = None, True
+        else:
+            misflagged = False
         rgb = {ColorInterp.red: "R", ColorInterp.green: "G", ColorInterp.blue: "B"}
         self.colour_names = [rgb.get(c) for c in ci]  # "R"/"G"/"B" where the file says so, else None
         self._palette = None  # (256, 3) uint8: the colours of a paletted band's indices
@@ -285,6 +294,9 @@ class RasterioSource:
         self.paletted = self._palette is not None
         files = self._files()
         self._masked, said = gdal_nodata(files, src)  # "n/a" GDAL read as 0 masks nothing, said
+        if misflagged and len(src) == 1 and ds.nodata is None and all(  # GDAL's mask is that band's: none
+                {f.name for f in flags} <= {"per_dataset", "alpha", "all_valid"} for flags in ds.mask_flag_enums):
+            self._masked = [False]
         self.declares_nodata = any(self._masked)  # a nodata value or an internal mask in any file
         notes += said
         if len(set(files)) > 1 and len(set(said := [_nodata_said(d, m) for d, m in zip(
