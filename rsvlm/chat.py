@@ -23,7 +23,7 @@ from rsvlm import tables
 from rsvlm.advice import for_cli, pixel_box_hint
 from rsvlm.answering import context_cap, worded_note
 from rsvlm.chat_commands import Commands
-from rsvlm.closed_pipes import closed_stderr_to_null, stdout_to_null
+from rsvlm.closed_pipes import stdout_to_null
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
 from rsvlm.tokens import opening_task, task_tag
 
@@ -295,10 +295,10 @@ class ChatREPL:
 def main(args) -> int:
     """``rsvlm chat``: a reader that closes its output ends it, status 1, wherever it happens (``… 2>&1 | head -1``
     while the model loads was status 0 by cli's fallback; the lines piped in go unasked either way). With standard
-    error closed (``2>&-``), what it would say there is dropped, not put among the answers."""
+    error closed (``2>&-``), what it would say there is dropped, not put among the answers (``cli.main`` runs it
+    within ``closed_pipes.closed_stderr_to_null``)."""
     try:
-        with closed_stderr_to_null():  # 2>&-: print(file=None) wrote its notes ("loading model …") into the answers
-            return _main(args)
+        return _main(args)
     except BrokenPipeError:  # … | head -2: was status 0, as if every question had been answered
         return _reader_gone()
 
