@@ -80,6 +80,13 @@ def left_out(saved, own) -> list[str]:
     return sorted({e for k in saved if (e := entry(k)) and e not in mine})
 
 
+def onto_model(saved: dict, own) -> tuple[dict, list[str]]:
+    """``saved`` (source tensor name → tensor or shape) under this model's names (``onto_lora``), without the
+    entries this model leaves out, and those entries (``left_out``); ``own``: this model's tensor names."""
+    names, dropped = onto_lora(saved, own), left_out(saved, own)
+    return {names.get(k, k): v for k, v in saved.items() if entry(k) not in dropped}, dropped
+
+
 def left_out_note(path: Path, dropped: list[str]) -> str:
     """What a stage leaving ``dropped`` entries of its source ``path`` out is told (once, as it loads)."""
     return (f"[rsvlm.train] init_from: {', '.join(dropped)} of {path} left out: this stage's model section has no "
@@ -90,10 +97,10 @@ def vision_mismatch(path: Path, saved: dict[str, tuple], own: dict[str, tuple]) 
     """What keeps ``path``'s tensors (``saved``: name → shape) from starting the vision side ``own`` (this model's
     non-LLM tensors, name → shape), as ``init_vision`` refuses it; None where they fit. A location
     pointer may be missing (it starts fresh), a position table of another grid is resized, and a layer this
-    stage's encoder LoRA wraps takes the source's weights as its base layer's (``onto_lora``); a source's
-    encoder LoRA carries on into the same LoRA, and is refused, saying to merge it, into a stage without one."""
-    names, dropped = onto_lora(saved, own), left_out(saved, own)  # a stage without the source's sar encoder
-    saved = {names.get(k, k): v for k, v in saved.items() if entry(k) not in dropped}
+    stage's encoder LoRA wraps takes the source's weights as its base layer's, and a source's entry this stage has
+    none of (a stage without the source's sar encoder) is left out (``onto_model``); a source's encoder LoRA carries
+    on into the same LoRA, and is refused, saying to merge it, into a stage without one."""
+    saved = onto_model(saved, own)[0]
     fresh = not any(k.startswith("loc_pointer.") for k in saved)  # a pointer added in this stage
     missing = sorted(k for k in own if k not in saved and "lora_" not in k  # this stage's LoRA starts fresh
                      and not (fresh and k.startswith("loc_pointer.")))
