@@ -310,9 +310,12 @@ def check_links(model: VLMConfig) -> None:
         if hit is None:  # a check of its own that this one does not mirror: its words as they are
             raise
         name, stem = hit
-        near = meant(name, [s for s in stems if s != name]) if stem.modality != name else ""
-        raise ValueError(f"{e} (model.stems: {', '.join(stems)}: a key misspelt makes a new stem{near})" if near else
-                         f"{e}{'' if stem.modality != name else meant(stem.encoder, encoders)}") from None
+        if stem.modality != name:  # a key misspelt (optcal): the stem entry it is near
+            near = meant(name, [s for s in stems if s != name])
+            hint = f" (model.stems: {', '.join(stems)}: a key misspelt makes a new stem{near})" if near else ""
+        else:  # an encoder misspelt (defualt): the encoder it is near
+            hint = meant(stem.encoder, encoders)
+        raise ValueError(f"{e}{hint}") from None
     read = sorted({s.encoder for s in model.stems.values()})
     for name in encoders:  # one unread and unlike any read one (stems left out by an override: sar) may stay
         if name not in read and (near := meant(name, read)):
