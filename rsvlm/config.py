@@ -7,9 +7,9 @@ config nests them. This module knows nothing about those classes: it walks datac
     save_config(cfg, out_dir / "config.yaml")
 
 Override values (``rsvlm.overrides``) are parsed as YAML scalars/lists (``lr=1e-4`` → float,
-``bands=[B02,B03]`` → list, ``name=null`` → None), except that a text field takes the text as written (``model.prompt.system=
-Answer briefly: one word.``, ``out_dir=runs/a #2``); ``null`` or ``~`` still mean None there, and a
-quoted value is YAML's. Types are checked against the field annotations where they are simple
+``bands=[B02,B03]`` → list, ``name=null`` → None), except that a text field takes the text as written
+(``model.prompt.system=Answer briefly: one word.``, ``out_dir=runs/a #2``); ``null`` or ``~`` still mean None
+there, and a quoted value is YAML's. Types are checked against the field annotations where they are simple
 (int, float, bool, str, list, dict, tuple (``tuple[float, float]``: that many values, each of its
 type), Optional of these; an int field takes a whole number written ``1e4``); anything else is
 passed through.
