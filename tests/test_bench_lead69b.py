@@ -1,19 +1,15 @@
-"""Stop 69, bench follow-ups: bench/common.py's ``--keep`` words fit every bench that takes it (missing_bands writes
-its predictions over, rsvlm eval resumes them) and an empty kept folder is said to be empty; missing_bands says why
-an image is left out (a VV-only one has no every-band baseline; the stem takes it with a fill)."""
+"""Stop 69, bench follow-ups: an empty kept folder is said to be empty (--keep's refusal, in words that fit every
+bench, is tested in test_bench_tour69.py); missing_bands says why an image is left out (a VV-only one has no
+every-band baseline; the stem takes it with a fill)."""
 
 from __future__ import annotations
 
-import ast
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from test_bench_args import bench_main
 from test_bench_tour51 import bench_module, sar_records
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def test_an_empty_kept_folder_is_said_to_be_empty_and_a_removed_one_is_not_offered(tmp_path, monkeypatch, capsys):
@@ -47,19 +43,6 @@ def test_missing_bands_says_its_kept_folder_is_empty_when_every_record_is_left_o
     assert f"no record was answered, so {keep} is left empty" in err and "kept in" not in err
 
 
-def test_a_keep_folder_with_files_is_refused_in_words_that_fit_missing_bands(tmp_path, monkeypatch, capsys):
-    """missing_bands writes its predictions over; it was told 'rsvlm eval would resume the answers already there'."""
-    (tmp_path / "old").mkdir()
-    (tmp_path / "old" / "sar.jsonl").write_text("{}\n")
-    with pytest.raises(SystemExit) as e:
-        bench_main("missing_bands", monkeypatch, ["--data", str(sar_records(tmp_path, [["VV", "VH"]])),
-                                                  "--keep", str(tmp_path / "old")])
-    err = capsys.readouterr().err
-    assert e.value.code == 2 and "rsvlm eval" not in err
-    assert (f"--keep {tmp_path / 'old'}: not empty (an earlier run's files there would be resumed as this run's "
-            "answers or written over); give a new or empty folder") in err
-
-
 def test_missing_bands_says_a_vv_only_image_lacks_a_band_not_that_the_stem_cannot_take_it(tmp_path, monkeypatch):
     """A VV-only image was left out as 'bands the model's stem cannot take': the stem takes it with a fill (the
     point of the bench); it is left out for want of a baseline. An image of none of the stem's bands is one the stem
@@ -76,23 +59,3 @@ def test_missing_bands_says_a_vv_only_image_lacks_a_band_not_that_the_stem_canno
                            "image with bands the model's stem cannot take": 1, "unreadable image": 1})
     assert examples[0].startswith("sar1: ") and "missing ['VH']" in examples[0]
     assert examples[1].startswith("sar2: ") and "none of the bands ['B02']" in examples[1]
-
-
-def test_every_bench_option_with_a_default_says_it_in_help():
-    """tiling.py's --tile, --overlap, … and 13 options of 9 other scripts (constrained_decoding's --scenes,
-    synth_throughput's --n, …) gave --help with no default: argparse does not show one, and the value was in the
-    source alone. An option whose default is None, False or [] has none to say. bench/eval_start.py's --n and
-    --repeats are another area's to say."""
-    silent = []
-    for script in sorted(p for p in (REPO / "bench").rglob("*.py") if p.name != "eval_start.py"):
-        for node in ast.walk(ast.parse(script.read_text())):
-            if not (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "add_argument"):
-                continue
-            kw = {k.arg: k.value for k in node.keywords}
-            if "default" not in kw or ast.unparse(kw["default"]) in ("None", "False", "[]"):
-                continue
-            helped = ast.unparse(kw["help"]) if "help" in kw else ""
-            if "default" not in helped.replace("default model", "").replace("default_model", "") \
-                    and "SUPPRESS" not in helped:
-                silent.append(f"{script.relative_to(REPO)} {ast.unparse(node.args[0])}")
-    assert not silent, silent
