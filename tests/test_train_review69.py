@@ -4,15 +4,11 @@ mirror."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from test_train_tour69 import OPTICAL, SFT
 
 from rsvlm.config import ConfigError, load_config
 from rsvlm.train.config import TrainConfig
-
-REPO = Path(__file__).resolve().parents[1]
-SFT = REPO / "configs" / "train" / "sft_tiny.yaml"
 
 
 def test_parse_override_reads_a_dashed_key_and_a_yaml_value():
@@ -42,8 +38,6 @@ def test_a_comma_naming_no_key_gets_no_split_hint(override):
     assert "per argument" not in str(e.value), str(e.value)
 
 
-OPTICAL = ("model.stems={optical: {modality: optical, bands: [R, G, B], mean: [0.5, 0.5, 0.5], "
-           "std: [0.25, 0.25, 0.25], encoder: default}}")
 GROWN = ("model.encoders={default: {type: open_clip, width: 64, layers: 2, heads: 4, patch_size: 8, "
          "image_size: 48, feature_layer: -2, pos_embed: learned}}")
 

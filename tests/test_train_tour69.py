@@ -1,6 +1,8 @@
 """Stop 69, training: one wording for a stem's broken link (check_links is vlm.check_stem_links plus the near
-name), a key asking for evaluation while it trains told that training never evaluates, and a stage that leaves out
-some of its init_from source's stems or encoders (restating model.stems or model.encoders) starting from the rest, and a run none of whose images was found told where relative image paths are read from."""
+name), a key asking for evaluation while it trains told that training never evaluates, a stage that leaves out
+some of its init_from source's stems or encoders (restating model.stems or model.encoders) starting from the rest,
+a run none of whose images was found told where relative image paths are read from, and model.stems.sar=null told
+how to leave an entry out."""
 
 from __future__ import annotations
 
