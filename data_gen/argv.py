@@ -100,3 +100,12 @@ def required_said(parser: argparse.ArgumentParser, message: str) -> str:
         if action is not None and action.help and action.help != argparse.SUPPRESS:
             said.append(f"{name} ({action.help})")
     return f"{message}: give {' and '.join(said)}" if said else message
+
+
+def run_together(word: str, names) -> list[str] | None:
+    """The names of ``names`` that ``word`` runs together, separated by spaces, ';', '|', '/' or '+' where a comma
+    was meant (``det;ground``, ``sar ir``: one name to a check, which said only that it was none), else None."""
+    import re
+
+    run = re.split(r"[\s;|/+]+", word)
+    return run if len(run) > 1 and all(r in names for r in run) else None

@@ -6,12 +6,12 @@ scene; ``data_gen rebuild`` reads a written scene's ``masks`` with ``load_masks`
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
+from data_gen.argv import run_together
 from data_gen.instructions.builders import Sample, Skip, View, build_cap, build_cls, build_count, build_vqa
 from data_gen.instructions.builders_geo import build_change, build_det, build_ground, build_regcap, build_seg
 from data_gen.instructions.config import InstructionConfig
@@ -139,7 +139,7 @@ def task_overrides(tasks: str, weights: dict | None = None) -> list[str]:
     if twice := sorted({t for t in names if names.count(t) > 1}, key=names.index):  # det,DET: made once, unsaid
         raise ValueError(f"--tasks {tasks!r}: {', '.join(twice)} named more than once (any case); name each task once")
     if bad := [t for t in names if t not in TASKS]:
-        if len(run := re.split(r"[\s;|/+]+", bad[0])) > 1 and all(t in TASKS for t in run):  # "det ground", "det;seg"
+        if run := run_together(bad[0], TASKS):  # "det ground", "det;seg"
             listed = ",".join(x for n in names for x in (run if n == bad[0] else [n]))
             raise ValueError(f"--tasks {tasks!r}: {bad[0]!r} is no task; separate tasks by commas: --tasks {listed}")
         # "detection", "classification", "region caption": the tag shortens the word, which difflib finds too far

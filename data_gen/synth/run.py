@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from data_gen.argv import run_together
 from data_gen.instructions.build import build_scene_records, lower_case_of, unmade_change
 from data_gen.instructions.splits import SplitFiles, assign_splits
 from data_gen.instructions.stats import Stats, format_report
@@ -64,8 +65,7 @@ def check_config(cfg: SynthConfig) -> None:
         cased = lower_case_of(bad, MODALITIES)  # --modalities takes any case, YAML not
         lower = f"; in lower case: {', '.join(cased)}" if cased else ""
         meant = [f"{m!r} is {MODALITY_WORDS[str(m).lower()]}" for m in bad if str(m).lower() in MODALITY_WORDS]
-        runs = [",".join(run) for m in bad  # "sar;ir", "sar ir": one name to the check
-                if len(run := re.split(r"[\s;|/+]+", str(m))) > 1 and all(r in MODALITIES for r in run)]
+        runs = [",".join(run) for m in bad if (run := run_together(str(m), MODALITIES))]  # "sar;ir", "sar ir"
         raise ValueError(f"modalities {cfg.modalities}: each must be one of {', '.join(MODALITIES)} "
                          f"({', '.join(map(repr, bad))} {'is' if len(bad) == 1 else 'are'} not{lower})"
                          + (f"; {', '.join(meant)} here" if meant else "")  # "rgb,thermal" said only "are not"
