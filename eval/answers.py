@@ -107,16 +107,6 @@ def reference_words(record: dict, yes_no: bool) -> str:
                          "A') in the references and the answers" if letter else ""))
 
 
-def reference_number(reference: str) -> int | None:
-    """The whole number a VQA reference states alone, read as an answer's count is (``eval.text.parse_count``), so
-    that both sides follow one rule: ``eval.text.whole_number``'s (``5``, ``five``, ``5.0``, ``1,204``, ``a dozen`` →
-    12, ``half a dozen`` → 6, ``none`` or ``nothing`` alone → 0), which the ``--tta`` vote reads too; None for anything
-    else (``a dozen ships``, ``dozens``, ``no``: a yes/no reference)."""
-    from eval.text import whole_number
-
-    return whole_number(reference)
-
-
 def norm_label(label: Any) -> str:
     """Class names compare NFKC-normalised (as answers are: a decomposed "é" is the composed one), lowercased, with
     ``-``/``_`` as spaces and whitespace collapsed."""

@@ -23,7 +23,6 @@ from eval.answers import (
     not_text,
     number_text,
     pred_objects,
-    reference_number,
 )
 from eval.flags import is_cut, is_errored, is_past_context
 from eval.image_sizes import image_root, size_note
@@ -194,14 +193,14 @@ def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3
     """Why the first ``n`` unreadable predictions could not be read: an ``answer`` that is not a
     string, (geometry scripts) the decoder's problems, (counting) no count, (others) an empty answer. ``rsvlm
     eval``'s error rows are left to their own note, which gives the error (was also "answer '' is empty")."""
-    from eval.text import normalize_answer, parse_count
+    from eval.text import normalize_answer, parse_count, whole_number
 
     out = []
     for it in items:
         if it.pred is None or len(out) >= n or is_errored(it):
             continue
         ans = it.pred.get("answer")
-        if number_text(ans) and (task_name == "counting" or task_name == "vqa" and reference_number(gt_answer(it.record))
+        if number_text(ans) and (task_name == "counting" or task_name == "vqa" and whole_number(gt_answer(it.record))
                                  is not None):
             ans = number_text(ans)  # a number is an answer here, read as its digits
         if not isinstance(ans, str) and it.pred.get("objects") is None:

@@ -5,7 +5,7 @@
 A prediction is right when ``eval.text.normalize_answer`` of its answer equals that of the
 reference (lowercase, no punctuation or articles, number words as digits, yes/no canonical where the
 reference answers yes or no: ``"No, there is none."`` does, RescueNet's ``no damage`` does not, so the
-answer ``"No."`` is wrong there). Where the reference is a whole number alone (``eval.answers.reference_number``:
+answer ``"No."`` is wrong there). Where the reference is a whole number alone (``eval.text.whole_number``:
 ``5``, ``five``, ``5.0``, ``a dozen``), the answer is read as ``eval.counting`` reads a count (``eval.text.parse_count``:
 its first number, number words, a decimal rounded half up, ``none`` → 0), so ``"5.0"``, ``"five"`` and
 ``"5 ships"`` are right and ``"6"`` is wrong, as they are in counting; there an answer that is a JSON number
@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections import defaultdict
 
 from eval import common
-from eval.answers import reference_number, reference_words
-from eval.text import is_yes_no, normalize_answer, parse_count
+from eval.answers import reference_words
+from eval.text import is_yes_no, normalize_answer, parse_count, whole_number
 
 HEADLINE = ["accuracy", "mean_qtype_accuracy"]
 
@@ -33,7 +33,7 @@ def score(items: list[common.Item], args=None) -> dict:
         ref = common.gt_answer(it.record)
         yes_no = is_yes_no(ref)  # "no damage" is no "no": the answer "No." is wrong there
         gt = reference_words(it.record, yes_no)  # "-", "?": an error, as no answer could match it
-        number = reference_number(ref)  # "5", "a dozen": "5.0", "five", "5 ships" read as counting reads
+        number = whole_number(ref)  # "5", "a dozen": "5.0", "five", "5 ships" read as counting reads
         ans = None if it.pred is None else it.pred.get("answer")
         if number is not None:  # "answer": 5 (another tool's JSON) answers "5"; to another question it is unreadable
             ans = common.number_text(ans) or ans
