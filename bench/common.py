@@ -9,6 +9,7 @@ import contextlib
 import functools
 import json
 import math
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -55,9 +56,19 @@ def check_keep(ap: argparse.ArgumentParser, keep: Path | None) -> None:
 @contextlib.contextmanager
 def work_dir(keep: Path | None, name: str):
     """``keep`` (checked by ``check_keep``), or a temporary folder removed at the end; either way stderr says
-    where the files the notes named are, or that the run wrote none (every record left out)."""
+    where the files the notes named are, or that the run wrote none (every record left out). A usage error inside
+    (tta's ``--data`` with no record to answer) empties ``keep`` again, so the same ``--keep`` is taken next time."""
     if keep is not None:
-        yield keep
+        try:
+            yield keep
+        except SystemExit as e:
+            if e.code == 2:  # was: the records' copy stayed, and the corrected run was refused as 'not empty'
+                for f in keep.iterdir():  # all this run's: check_keep found it empty
+                    if f.is_dir():
+                        shutil.rmtree(f)
+                    else:
+                        f.unlink()
+            raise
         if any(keep.iterdir()):
             print(f"{name}: the records and predictions are kept in {keep}", file=sys.stderr)
         else:  # was: 'kept in DIR' of an empty folder

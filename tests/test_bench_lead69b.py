@@ -59,3 +59,19 @@ def test_missing_bands_says_a_vv_only_image_lacks_a_band_not_that_the_stem_canno
                            "image with bands the model's stem cannot take": 1, "unreadable image": 1})
     assert examples[0].startswith("sar1: ") and "missing ['VH']" in examples[0]
     assert examples[1].startswith("sar2: ") and "none of the bands ['B02']" in examples[1]
+
+
+def test_a_usage_error_inside_the_run_leaves_the_keep_folder_empty_for_the_next_run(tmp_path, monkeypatch, capsys):
+    """tta --data of no localisation record --keep DIR was refused after copying the records into DIR: the corrected
+    run with the same --keep was refused as 'not empty' by a file of the refused one."""
+    cls = {"id": "c0", "task": "cls", "images": [{"path": "x.png", "modality": "optical"}],
+           "conversations": [{"from": "human", "value": "<image>\n[cls] What scene is this?"},
+                             {"from": "gpt", "value": "harbor"}]}
+    (tmp_path / "cls.jsonl").write_text(json.dumps(cls) + "\n")
+    keep = tmp_path / "kept"
+    for _ in range(2):
+        with pytest.raises(SystemExit) as e:
+            bench_main("tta", monkeypatch, ["--data", str(tmp_path / "cls.jsonl"), "--keep", str(keep)])
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and "no ground, det, seg or change record" in err and "not empty" not in err
+        assert keep.is_dir() and not any(keep.iterdir())
