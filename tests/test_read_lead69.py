@@ -157,3 +157,17 @@ def test_a_band_flagged_alpha_but_described_nir_is_read_as_nir(tmp_path):
     data[3, :2] = 0
     rgba = read_image(_tif(tmp_path / "rgba.tif", data))  # an alpha described as none stays one
     assert rgba.modality == "optical" and not rgba.valid[:2].any() and rgba.valid[2:].all()
+
+
+def test_landsat7_8_bit_thermal_band_is_put_in_kelvin_by_its_mtl(tmp_path):
+    """Landsat 5/7 Level-1 bands are uint8: the _MTL.txt's brightness temperature, as docs/readers.md promises for
+    LE07_…_B6_VCID_1.TIF, was applied to uint16 alone, and the 8-bit DN were stretched as they were, unsaid."""
+    band = _tif(tmp_path / f"{LE07}_B6_VCID_1.TIF", _dn(1))
+    (tmp_path / f"{LE07}_MTL.txt").write_text(  # written after the band: GDAL's create deletes an _MTL.txt beside it
+        "GROUP = LEVEL1_RADIOMETRIC_RESCALING\n    RADIANCE_MULT_BAND_6_VCID_1 = 6.7087E-02\n"
+        "    RADIANCE_ADD_BAND_6_VCID_1 = -0.06709\n    K1_CONSTANT_BAND_6_VCID_1 = 666.09\n"
+        "    K2_CONSTANT_BAND_6_VCID_1 = 1282.71\nEND\n")
+    img = read_image(band)
+    assert img.modality == "ir" and any(n.startswith("Landsat Level-1 brightness temperature from the _MTL.txt")
+                                        for n in img.notes)
+    assert any(n.startswith("stretch (2-98 percentiles, K)") for n in img.notes)

@@ -126,7 +126,7 @@ class SceneReader:
                 and (how := pr.landsat_reflectance(self.paths, [n for _, _, n in self.landsat or []], surface))):
             self.cfg.msi_scale, self.cfg.msi_offset, note = how
             self.notes.append(note)
-        elif (landsat_dn and modality == "ir" and len(self.paths) == 1 and src.dtype == "uint16"
+        elif (landsat_dn and modality == "ir" and len(self.paths) == 1 and src.dtype in ("uint8", "uint16")  # 5/7: 8 bit
               and self.cfg.ir_kelvin is None
               and (how := pr.landsat_thermal(self.paths[0], [src.descriptions[i] for i in self.indexes]))):
             self.cfg.ir_kelvin, note = how
