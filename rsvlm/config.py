@@ -193,7 +193,7 @@ def _unknown_keys(cls: type, data: dict, where: str, root: tuple[type, str], at:
         evals = {k: h for k in unknown if (h := no_eval([*at, k], lambda p: _keys_at(root[0], p)))}  # eval: {…}
         errors.append(ConfigError(f"{prefix}{moved[0]} has moved to {_moved_to(cls, moved[0])}; write it there"
                                   if moved else unknown_refusal(cls.__name__, ftypes, _sections(ftypes), unknown,
-                                                                prefix, far, (list(evals), next(iter(evals.values()), ""))),
+                                                                prefix, far, evals),
                                   keys=tuple(prefix + k for k in moved[:1] or unknown)))
     for k, v in data.items():
         tp = _unwrap_optional(ftypes[k])[0] if k in ftypes and isinstance(v, dict) else None

@@ -58,17 +58,18 @@ def exact_first(path: list[str], near: list[str] | None,
 
 
 def unknown_refusal(cls_name: str, valid: Iterable[str], sections: dict[str, type], unknown: list[str],
-                    prefix: str, far: dict[str, str], instead: tuple[list[str], str] = ([], "")) -> str:
+                    prefix: str, far: dict[str, str], instead: dict[str, str] | None = None) -> str:
     """The refusal of ``unknown`` keys at ``prefix`` (keys ``valid``, of them ``sections`` (name: dataclass)),
     ending with where they belong: one section down (``belongs_under``), else, key by key, a near spelling or
     ``far``, the one key elsewhere each names (lora_r: model.llm.lora_r), as ``near_keys`` weighs them;
-    ``instead``: keys no config of this kind has, offered no near key, and what to do in their place (``no_eval``)."""
-    valid, rest = sorted(valid), [k for k in unknown if k not in instead[0]]
+    ``instead``: keys no config of this kind has, offered no near key, each with what to do in its place
+    (``no_eval``'s words, said once), and a key written with its value (``lr:0.5``) the YAML colon hint."""
+    instead = instead or {}
+    valid, rest = sorted(valid), [k for k in unknown if k not in instead]
     hint = (belongs_under(sections, rest, prefix) or near_keys(valid, set(sections), rest, prefix, far)
-            if rest else "") + instead[1]
+            if rest else "") + next(iter(instead.values()), "")
     return (f"unknown key(s) {', '.join(prefix + k for k in unknown)} for {cls_name}; valid keys at this level: "
-            f"{', '.join(valid)}{hint}" + "".join(f"; YAML needs a space after the colon: {{{k.replace(':', ': ', 1)}}}"
-                                               for k in unknown if ":" in k and k.split(":", 1)[0] in valid))
+            f"{', '.join(valid)}{hint}" + "".join(colon_hint(k) for k in unknown if k.split(":", 1)[0] in valid))
 
 
 def belongs_under(sections: dict[str, type], unknown: list[str], prefix: str) -> str:
