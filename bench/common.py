@@ -44,6 +44,8 @@ def check_keep(ap: argparse.ArgumentParser, keep: Path | None) -> None:
     files there would be taken for this one's (rsvlm eval resumes the answers already in a file) or written over."""
     if keep is None:
         return
+    if keep.is_file():  # was: 'cannot make it (File exists)'
+        ap.error(f"--keep {keep}: a file, not a folder; give a new or empty folder")
     try:
         keep.mkdir(parents=True, exist_ok=True)
     except OSError as e:

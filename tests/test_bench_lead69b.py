@@ -75,3 +75,13 @@ def test_a_usage_error_inside_the_run_leaves_the_keep_folder_empty_for_the_next_
         err = capsys.readouterr().err
         assert e.value.code == 2 and "no ground, det, seg or change record" in err and "not empty" not in err
         assert keep.is_dir() and not any(keep.iterdir())
+
+
+def test_a_keep_that_is_a_file_is_said_to_be_a_file(tmp_path, monkeypatch, capsys):
+    """--keep results.jsonl (a file the user meant to write) said 'cannot make it (File exists)'."""
+    (tmp_path / "cls.jsonl").write_text("")
+    with pytest.raises(SystemExit) as e:
+        bench_main("missing_bands", monkeypatch, ["--data", str(tmp_path / "cls.jsonl"), "--keep",
+                                                  str(tmp_path / "cls.jsonl")])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and f"--keep {tmp_path / 'cls.jsonl'}: a file, not a folder; give a new or empty" in err
