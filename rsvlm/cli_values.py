@@ -23,14 +23,16 @@ def count(least: int):
 
 
 def number(low: float, high: float = float("inf")):
-    """argparse type: a float in [low, high]."""
+    """argparse type: a finite float in [low, high]."""
 
     def parse(text: str) -> float:
         try:
             x = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-        if not low <= x <= high:  # NaN fails too
+        if not math.isfinite(x):  # nan was told "must be at least 0", which it is not below
+            raise argparse.ArgumentTypeError(f"expected a finite number, got {text}")
+        if not low <= x <= high:
             # bound below alone: "must be in [0.0, inf]" read as if inf were a value to give
             raise argparse.ArgumentTypeError((f"must be in [{low}, {high}]" if high < float("inf") else
                                               f"must be at least {low:g}") + f", got {text}")
@@ -58,11 +60,8 @@ def history(text: str) -> int | str:
 
 
 def temperature(text: str) -> float:
-    """``--temperature``: a finite number >= 0 (inf reached the sampler's check as a traceback)."""
-    t = number(0.0)(text)
-    if t == float("inf"):
-        raise argparse.ArgumentTypeError(f"must be finite (0 = greedy), got {text}")
-    return t
+    """``--temperature``: a finite number >= 0 (``number``; inf reached the sampler's check as a traceback)."""
+    return number(0.0)(text)
 
 
 def region(text: str) -> list[float]:
@@ -71,7 +70,9 @@ def region(text: str) -> list[float]:
         xs = [float(v) for v in text.split(",")]
     except ValueError:
         xs = []
-    if len(xs) != 4 or not all(map(math.isfinite, xs)) or xs[0] >= xs[2] or xs[1] >= xs[3]:
+    if len(xs) == 4 and not all(map(math.isfinite, xs)):  # nan was told "X1 < X2", which it may not be
+        raise argparse.ArgumentTypeError(f"expected a finite number for each of X1,Y1,X2,Y2 (pixels), got {text!r}")
+    if len(xs) != 4 or xs[0] >= xs[2] or xs[1] >= xs[3]:
         raise argparse.ArgumentTypeError(f"expected X1,Y1,X2,Y2 in pixels, X1 < X2 and Y1 < Y2; got {text!r}")
     return xs
 

@@ -25,7 +25,7 @@ def test_train_help_explains_overrides(capsys):
     (["eval", "--data", "d", "--out", "o", "--limit", "0"], "--limit", "must be at least 1"),  # was: every record
     (["eval", "--data", "d", "--out", "o", "--limit", "-1"], "--limit", "must be at least 1"),  # was: all but one
     (["predict", "--image", "a", "--task", "det", "--min-score", "1.5"], "--min-score", "must be in [0.0, 1.0]"),
-    (["predict", "--image", "a", "--task", "det", "--min-score", "nan"], "--min-score", "must be in"),
+    (["predict", "--image", "a", "--task", "det", "--min-score", "nan"], "--min-score", "expected a finite number"),
     (["chat", "--temperature", "-1"], "--temperature", "must be at least 0, got -1"),  # was "in [0.0, inf]"
     (["chat", "--max-new-tokens", "ten"], "--max-new-tokens", "expected a whole number, got 'ten'"),
     (["chat", "--min-objects", "-2"], "--min-objects", "must be at least 0"),

@@ -79,3 +79,21 @@ def test_out_with_a_geojson_name_is_named_as_typed_where_it_cannot_be_written(ge
     assert main([*base, "--out", str(same), "--vis", str(same)]) == 2
     err = capsys.readouterr().err
     assert f"--out and --vis name the same file {same}" in err and "--geojson" not in err, err
+
+
+@pytest.mark.parametrize(("argv", "value"), [
+    (["chat", "--temperature"], "nan"), (["chat", "--temperature"], "inf"), (["chat", "--temperature"], "-inf"),
+    (["predict", "--image", "a.tif", "--task", "det", "--min-score"], "nan"),
+    (["predict", "--image", "a.tif", "--task", "det", "--min-score"], "inf"),
+    (["predict", "--image", "a.tif", "--task", "det", "--region"], "nan,0,5,5"),
+    (["predict", "--image", "a.tif", "--task", "det", "--region"], "0,0,inf,5")])
+def test_a_numeric_option_of_nan_or_inf_is_told_to_be_finite(argv, value, capsys):
+    """``rsvlm chat --temperature nan`` said "must be at least 0, got nan" (a NaN fails every comparison), and
+    ``--region nan,0,5,5`` "X1 < X2": neither said what was wrong with the value."""
+    from rsvlm.cli import build_parser
+
+    *argv, option = argv
+    with pytest.raises(SystemExit) as e:
+        build_parser().parse_args([*argv, f"{option}={value}"])  # =: "-inf" is no option
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and f"argument {option}: expected a finite number" in err and value in err, err
