@@ -9,7 +9,8 @@ classes asked once per class, ``inference.class_questions``), and with both. Eac
 ``eval.detection`` over all records and over the two kinds of question apart. Prints seconds per
 record (after an untimed warm-up batch), the ratio to the plain pass, and mAP@0.5 (hbb, obb), COCO
 mAP, AR100 and how many answers reached ``--max-new-tokens`` (scored as written); progress goes to
-stderr.
+stderr. The records and each pass's predictions go to a temporary folder, removed at the end (stderr
+says so); ``--keep DIR`` keeps them.
 The model defaults to the bundled one; ``--det-by-class`` needs a model whose config lists its
 classes (``prompt.det_classes``).
 """

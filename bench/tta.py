@@ -6,7 +6,8 @@ Each mode answers the same records (the localisation tasks of a test set: ground
 change) with the same model, one after the other in this process, and is scored with the eval
 scripts. Prints seconds per record (after an untimed warm-up batch), the ratio to the plain pass,
 each task's headline score, and how many answers reached ``--max-new-tokens`` (scored as written);
-progress goes to stderr.
+progress goes to stderr. The records and each pass's predictions go to a temporary folder, removed at
+the end (stderr says so); ``--keep DIR`` keeps them.
 The model defaults to the bundled one; the data must be a test set with references (e.g. the one
 the build writes, runs/default_model/data/test/test.jsonl).
 """
