@@ -5,22 +5,23 @@ read answers so; a plain answer's reader should too (``answering.join_shapes``).
 The rule for "none" (an answer with no shape to a question that asks for shapes): the whole answer,
 ``<ref>`` labels left out, case, punctuation and spacing ignored, is one of
 
-* ``none``, ``nothing``, ``zero``, ``none found`` / ``detected`` / ``visible`` / ``present``;
-* ``no`` or ``zero`` (not a hyphened ``zero-emission``: a compound) + a noun phrase of one to three words (``no ships``, ``no objects``, ``no white planes``),
-  optionally followed by ``found`` / ``detected`` / ``visible`` / ``present`` / ``seen`` / ``spotted`` /
-  ``identified`` / ``observed``, with or without ``is`` / ``are`` / ``was`` / ``were`` / ``can be`` / ``could be``
-  / ``has been`` / ``have been`` before it, or by ``changed`` / ``has changed`` / ``have changed``, and by
-  ``in the image`` (``picture``, ``scene``, ``photo``, ``area``) or ``in`` / ``between the two images``
-  (``these``, ``both``; ``pictures``, ``scenes``, ``photos``) (``no ships were detected``, ``no ships are
-  visible in this image``, ``no vessels could be found``, ``nothing changed``: data_gen's caption of a pair
-  with no change, ``there is no change between the two images``);
+* ``none``, ``nothing`` or ``zero``, or ``no`` or ``zero`` (not a hyphened ``zero-emission``: a compound) + a noun
+  phrase of one to three words (``no ships``, ``no objects``, ``no white planes``), either optionally followed by
+  ``found`` / ``detected`` / ``visible`` / ``present`` / ``seen`` / ``spotted`` / ``identified`` / ``observed``,
+  with or without ``is`` / ``are`` / ``was`` / ``were`` / ``can be`` / ``could be`` / ``has been`` / ``have been``
+  before it, or by ``changed`` / ``has changed`` / ``have changed``, and by ``in the image`` (``picture``,
+  ``scene``, ``photo``, ``area``) or ``in`` / ``between the two images`` (``these``, ``both``; ``pictures``,
+  ``scenes``, ``photos``) (``none found``, ``no ships were detected``, ``no ships are visible in this image``,
+  ``no vessels could be found``, ``nothing changed``: data_gen's caption of a pair with no change, ``there is no
+  change between the two images``);
 * any of those after ``there is`` / ``there are`` (``there are none``, ``there are no ships``);
 * ``not found``;
 * ``there is not`` / ``there aren't`` (``isn't``, ``wasn't``, ``weren't``) ``any`` + an optional noun phrase, as above
   (``there aren't any ships``), ``I`` / ``we`` + ``do not`` / ``don't`` / ``did not`` / ``cannot`` / ``could not`` / ...
   + ``see`` / ``find`` / ``detect`` / ``identify`` / ``spot`` / ``observe`` + ``any`` ... (``I could not find any ships``),
   and ``the image`` (``picture``, ``scene``, ``photo``, ``area``) ``contains`` / ``shows`` / ``has`` / ``includes`` + ``no``
-  and a noun phrase (``the image contains no ships``), so ``the two images show no change``;
+  and a noun phrase (``the image contains no ships``), and ``the two images`` (as above) ``contain`` / ``show`` /
+  ``have`` / ``include`` + ``no`` and a noun phrase (``the two images show no change``);
 * any of those after a ``no`` reply (``no, there are no ships``: ``no, there are 3 ships`` is words).
 
 A stop between words (``,`` ``.`` ``;`` ``:`` ``!`` ``?``) is kept apart, not read as a space: ``no,
@@ -55,8 +56,8 @@ from functools import lru_cache
 _VERB = r"(?: (?:is|are|was|were|can be|could be|has been|have been))?"
 _SEEN = r" (?:found|detected|visible|present|seen|spotted|identified|observed)"
 _IMAGE = r"(?:the|this) (?:image|picture|scene|photo|area)"  # "in the image", "the image contains no ships"
-# "Nothing changed." (data_gen's caption of a pair with no change, which the bundled model writes), "has changed"
 _PAIR = r"(?:the|these|both) (?:two )?(?:images|pictures|scenes|photos)"  # "no change between the two images"
+# "Nothing changed." (data_gen's caption of a pair with no change, which the bundled model writes), "has changed"
 _AFTER = rf"(?:{_VERB}(?:{_SEEN})?|(?: has| have)? changed)?(?: in {_IMAGE}| (?:in|between) {_PAIR})?"
 _NOUN = r"(?!(?:there|it|they|but|is|are|was|were|i|we|the|idea|clue)\b)[a-z]+(?: (?!(?:is|are|was|were|be|but|except|only|besides)\b)[a-z]+){0,2}"
 _NOT = r"(?:do not|don t|does not|doesn t|did not|didn t|cannot|can not|can t|could not|couldn t)"
