@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
 import torch
 
 from rsvlm.model import load_pretrained
@@ -51,3 +52,12 @@ def test_load_time_reads_a_relative_model_where_it_was_given(tmp_path, monkeypat
     assert bench.main(["--model", "ck", "--model", "", "--repeats", "1"]) == 0
     assert asked == [str((tmp_path / "ck").resolve())] * 2 + ["", ""]
     assert "| bundled |" in capsys.readouterr().out
+
+
+def test_a_part_an_override_adds_is_missing_with_the_way_out(ckpt):
+    """``trainable.encoder=lora`` (or ``loc_pointer.enabled``) on a checkpoint saved without them: 'missing keys
+    [...]' alone said neither that the config builds them nor that the overrides asked for it."""
+    with pytest.raises(ValueError, match=r"vision\.safetensors: missing keys \['loc_pointer\.q\.weight', "
+                                         r"'loc_pointer\.k\.weight'\], which .*config\.yaml with the overrides given "
+                                         "builds; the weights and the config are of different models"):
+        load_pretrained(ckpt, overrides=["loc_pointer.enabled=true"])

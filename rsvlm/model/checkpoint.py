@@ -290,7 +290,9 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     missing = [k for k in dict.fromkeys(res.missing_keys + left_on_meta(model)) if not k.startswith("llm.")]
     if missing:  # (a meta tensor left would fail at the first image, naming nothing)
         raise ValueError(f"{root / 'vision.safetensors'}: missing keys {missing[:10]}"
-                         f"{f' (+{len(missing) - 10} more)' if len(missing) > 10 else ''}")
+                         f"{f' (+{len(missing) - 10} more)' if len(missing) > 10 else ''}, which {root / 'config.yaml'}"
+                         f"{' with the overrides given' if overrides else ''} builds; the weights and the config are "
+                         "of different models")
     place_vision_side(model, device, dtype)
     parts = _parts({k.rsplit(".", 1)[0] for k in built})
     # a part this config builds, saved with more in it (projector.type mlp2x_gelu edited to linear): it loaded
