@@ -5,7 +5,7 @@ of a transpose as "top left", ``_AS_TOP``, and said back as the plain answer spe
 transpose leaves in an unusual order ("left top": ``_CORNER`` puts them back), and the words a corner crop changes the meaning
 of (``framing_words``), the "-hand" compounds a transpose says in one word (``HANDED``: "the right-hand
 ship" is "the bottom ship", not "the bottom-hand ship"; ``hand_spelling``: said back with the plain answer's "-hand") and the phrases whose direction word is none
-(``KEPT``: "a right-angled corner", "a top-down view"; "on top of" a thing, ``_ATOP``; "right next to", ``_JUST``; "Is that right?", ``_CORRECT``), and the sense of a rotation
+(``KEPT``: "a right-angled corner", "a top-down view"; "on top of" a thing, ``_ATOP``; "above 50%", ``_LEVEL``; "right next to", ``_JUST``; "Is that right?", ``_CORRECT``), and the sense of a rotation
 or a turn ("turn left", ``_TURNING``) a view of an odd number of
 steps turns (``ROTATION``: "clockwise" is "counterclockwise" in a mirror; a half or quarter turn, two steps, keeps
 each word as written; ``counter_spelling``: which of "counterclockwise", "anticlockwise", ... a mirrored
@@ -81,7 +81,8 @@ FRAMED = ("centre", "center", "middle", "corner", "edge", "border", "side", "hal
 
 HANDED = {f"{side}{sep}hand": side for side in ("left", "right") for sep in "- _"}  # before a transpose: no "top-hand"
 KEPT = ("right angle", "right angles", "right-angle", "right-angled", "top-down", "bottom-up",  # no direction in them
-        "right of way", "right-of-way")  # a corridor (a pipeline's, a railway's)
+        "right of way", "right-of-way",  # a corridor (a pipeline's, a railway's)
+        "top view", "top views", "top-view")  # seen from above (it was a transpose's "left view")
 
 
 # a lone compass letter, not one joined to a word ("S-shaped", "N/A", "U.S.", "B&W", "E.g."; "N-S" is two letters)
@@ -359,7 +360,14 @@ def _remaining(text: str, start: int, end: int) -> bool:
     if last in _TOWARDS or last in _PLACE and last not in ("is", "are", "was", "were"):
         return False  # "How many planes face left?", "Is any ship moving left?", "How many ships are at left?": a side
     return not _REMAINING[1].search(head) and bool(
-        _REMAINING[0].match(text, end) or _REMAINING[2].search(head) and _REMAINING[3].match(text, end))
+        _REMAINING[0].match(text, end) or _REMAINING[2].search(head) and _REMAINING[3].match(text, end)
+        or _REMAINS_OF[0].search(head) and _REMAINS_OF[1].match(text, end))
+
+
+# "left of" a thing as what remains of it: "What is left of the fort?", "Nothing was left of the pier." (a transpose
+# asked "What is above the fort?"); "How many ships are left of the road?" is a side
+_REMAINS_OF = (re.compile(r"(?<![^\W_])(?:what|nothing|anything|something|much|little|all\s+that|none)\s+(?:is|was|remains)"
+                          r"\s+(?:still\s+)?$", re.I), re.compile(r"\s+of\b", re.I))
 
 
 def _departed(text: str, start: int, end: int) -> bool:
@@ -382,8 +390,38 @@ def _sides() -> re.Pattern:
 
 
 # "on top of" a thing is above it (a roof's panels), no side; "on top of the image" is one
-_ATOP = (re.compile(r"(?<![^\W_])on\s+$", re.I),
+_ATOP = (re.compile(r"(?<![^\W_])on\s+(?:the\s+)?$", re.I),  # "on the top of the pier" too (was its "bottom")
          re.compile(r"\s+of\b(?!\s+(?:the|this|its)\s+(?:image|picture|photo|scene|frame|map|tile|view|crop)s?\b)", re.I))
+
+
+# a side of another thing ("the ship left of the pier", "to the right of it", "on the left of the road"), which a
+# transpose says "above" / "below" ("top of it" read as its top, "on the top of it" as on it, "to the bottom of" as
+# down to it); not the image's own side ("on the left of the image": "on the top of the image"), nor a noun ("the
+# far left of", "top left of", ``_NOUNED``), nor "right of way"
+_BESIDE = re.compile(r"(?<![^\W_])(?:(?:to|on)\s+the\s+)?(left|right)\s+of(?![^\W_])(?!\s+way\b)"
+                     r"(?!\s+(?:the|this|its)\s+(?:image|picture|photo|scene|frame|map|tile|view|crop)s?\b)", re.I)
+_NOUNED = frozenset(("the", "a", "an", "far", "extreme", "very", "top", "bottom", "upper", "lower", "north", "south",
+                     "east", "west", "its", "their", "his", "her", "our", "your", "my", "this", "that"))
+_LR = re.compile(r"(?i:left|right)")
+# "above" / "below" an amount, no side: "cloud cover above 50%", "below sea level" (a top-bottom flip asked "above
+# 50%" as "below 50%", the other question; a transpose skipped it); so "lower than 10%", "the upper limit"
+_AMOUNT = (r"(?:[-+~≈<>]?\s*\d|(?:the\s+)?(?:average|mean|median|normal|threshold|limit|sea\s+level|ground\s+level|zero"
+           r"|freezing|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundred"
+           r"|a\s+(?:hundred|thousand|third|quarter|half))(?![^\W_]))")
+_LEVEL = re.compile(rf"(?<![^\W_])(?:(?:lower|upper)(?=\s+(?:limit|bound)s?(?![^\W_]))"
+                    rf"|(?:above|below|(?:lower|upper)\s+than)(?=\s+{_AMOUNT}))", re.I)
+
+
+def _beside(m: re.Match, turning: bool = False) -> str:
+    """A transpose's "above" / "below" for a ``_BESIDE`` side of a thing, in the case of its first word; the
+    match as it is where its "left" or "right" is a noun (``_NOUNED``, a corner's "top-left of"), names no side
+    (``_sideless``: "What is left of the fort?", ``_REMAINS_OF``) or is a turn's sense (``_sense``)."""
+    text, at = m.string, m.start(1)
+    side = _LR.match(text, at)
+    if (at == m.start() and (_word_before(text, at) in _NOUNED or text[at - 1:at] in ("-", "_", "–"))
+            or _sideless(side) or _sense(text, at, side.end(), turning)):
+        return m.group(0)
+    return _cased({"left": "above", "right": "below"}[m.group(1).lower()], m.group(0).split()[0])
 
 
 def _sub(text: str, step: str, said: dict[str, str] | None = None, turning: bool = False) -> str:
@@ -399,6 +437,8 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None, turning: bool
         if word.lower() in ("left", "right") and (_sideless(m) or _sense(m.string, m.start(), m.end(), turning)):
             return word  # "One ship left.", "How much forest is left?", "right next to": no side; "turn left": a
             # sense, turned by a mirror alone (``_turn_senses``)
+        if word.lower() in ("above", "below", "lower", "upper") and _LEVEL.match(m.string, m.start()):
+            return word  # "above 50%", "below sea level": an amount, no side
         if word.lower() == "top" and _ATOP[0].search(m.string, 0, m.start()) and _ATOP[1].match(m.string, m.end()):
             return word  # "panels on top of the building": above it, no side of the image
         new = table[word] if word in table else table[word.lower()]
@@ -414,7 +454,7 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None, turning: bool
 def swap_words(text: str, view: str, back: bool = False, counter: str | None = None,
                hand: str | None = None, upper: bool = False, turning: bool = False) -> str | None:
     """``text`` with each direction word mapped by ``view``'s steps (a leading capital kept; a
-    transpose says "left-hand" as "top"), or
+    transpose says "left-hand" as "top", and "left of it" as "above it", ``_BESIDE``), or
     with ``back`` from the view to the image (the steps undone in reverse order); None when it
     holds a word a step has no one-word image for ("above" under a transpose). A mirror's "clockwise" is said
     as ``counter`` (``counter_spelling``: "anticlockwise"; default "counterclockwise"); a transpose's "top side"
@@ -429,9 +469,12 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
         # (its "upper" written back below): a label, said back with none, keeps no vote on the fused one (None)
         if step == "t" and (upper or not back):
             text = _respell(text, _AS_TOP)
-        if any(re.search(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE) for w in UNMAPPED.get(step, ())):
+        if any(not _LEVEL.match(m.string, m.start()) for w in UNMAPPED.get(step, ())
+               for m in re.finditer(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE)):
             return None
-        text = _sub(_sub(text, "hand") if step == "t" else text, step, turning=turning)  # "right-hand" → "bottom"
+        if step == "t":  # "right-hand" → "bottom"; "left of it" → "above it" (not "top of it", its top)
+            text = _BESIDE.sub(lambda m: _beside(m, turning), _sub(text, "hand"))
+        text = _sub(text, step, turning=turning)
         if back and step == "t" and hand:  # the last step back: every left/right was a top/bottom
             text = _HANDS.sub(lambda m: m.group(0) + ("" if _sides().match(m.string[m.end():].lstrip())
                                                       or _departed(m.string, m.start(), m.end())

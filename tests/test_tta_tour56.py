@@ -188,7 +188,7 @@ def test_a_fusion_that_keeps_no_shape_answers_none_not_an_empty_string():
     ("the NE quadrant", "t", "the SW quadrant"),
     ("the south-western field", "t", "the north-eastern field"),  # was: "east-northern"
     ("the NORTHERN dock", "t", "the WESTERN dock"),  # was: "Western"
-    ("Left of the Top Left building", "t", "Top of the Top Left building"),  # was: "Top left"
+    ("Left side of the Top Left building", "t", "Top side of the Top Left building"),  # was: "Top left"
     ("se ne nw", "h", "se ne nw"),  # compass points in capitals only
 ])
 def test_compass_points_and_their_cases_follow_the_view(question, view, want):

@@ -1,0 +1,92 @@
+"""Review of stop 69's geometry / --tta work (area X): the transpose's words for a side of a thing."""
+
+from __future__ import annotations
+
+import pytest
+
+from rsvlm import tta
+
+VIEWS = ("h", "v", "hv", "t", "th", "tv", "thv")
+
+
+def _seen(view: str, dx: int, dy: int) -> tuple[int, int]:
+    """Where a thing ``dx``, ``dy`` from another lies in ``view`` (its steps in order: t swaps x and y, h turns x, v
+    turns y; as ``tta_views.flip_array`` takes them)."""
+    if "t" in view:
+        dx, dy = dy, dx
+    return (-dx if "h" in view else dx), (-dy if "v" in view else dy)
+
+
+_SAID = {(-1, 0): "left of", (1, 0): "right of", (0, -1): "above", (0, 1): "below"}
+
+
+@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("said,dx", [("left of", -1), ("to the left of", -1), ("on the left of", -1),
+                                     ("right of", 1), ("to the right of", 1), ("on the right of", 1)])
+def test_a_side_of_a_thing_is_said_where_the_view_puts_it(said, dx, view):
+    """"Is the car left of it?" was asked of a transpose as "Is the car top of it?" (its top: "on top of it"), "to the
+    right of the ship" as "to the bottom of the ship" (down to its bottom): the view's words name where it lies."""
+    where = _SAID[_seen(view, dx, 0)]
+    mirrored = said.replace("left" if dx < 0 else "right", where.split()[0])  # a flip alone keeps "to the", "on the"
+    assert tta.swap_words(f"Is the car {said} the ship?", view) == f"Is the car {where if 't' in view else mirrored} the ship?"
+
+
+@pytest.mark.parametrize("view", ["t", "th", "tv", "thv"])
+def test_a_transposed_views_side_of_a_thing_is_said_back_where_the_image_has_it(view):
+    """A transposed view's answer "The car is left of the ship." said back of the image (the steps undone)."""
+    for dx in (-1, 1):
+        image = next(d for d in ((-1, 0), (1, 0), (0, -1), (0, 1)) if _seen(view, *d) == (dx, 0))
+        said = "left of" if dx < 0 else "right of"
+        assert tta.swap_words(f"The car is {said} the ship.", view, back=True) == f"The car is {_SAID[image]} the ship."
+
+
+@pytest.mark.parametrize("text,t", [
+    ("LEFT OF THE ROAD", "ABOVE THE ROAD"), ("To the right of the road.", "Below the road."),
+    ("The car just right of the ship.", "The car just below the ship."),
+    ("How many ships are left of the road?", "How many ships are above the road?"),
+    # the image's own side, a noun, a corner and no side at all keep their words' images
+    ("The ship on the left of the image.", "The ship on the top of the image."),
+    ("The far left of the pier.", "The far top of the pier."),
+    ("The ship top left of the pier.", "The ship top left of the pier."),
+    ("The ship top-right of the pier.", "The ship bottom-left of the pier."),
+    ("A right of way.", "A right of way."), ("How much forest is left?", "How much forest is left?")])
+def test_which_sides_a_transpose_says_above_or_below(text, t):
+    assert tta.swap_words(text, "t") == t
+
+
+@pytest.mark.parametrize("view", ["v", "hv", "t", "tv"])
+@pytest.mark.parametrize("text", ["What is on the top of the building?", "A top view of a harbour."])
+def test_a_things_top_and_a_top_view_are_no_side(text, view):
+    """"on the top of the building" (its roof) was asked of a top-bottom flip as "on the bottom of the building", and "a
+    top view" as "a bottom view" (of a transpose: "a left view")."""
+    assert tta.swap_words(text, view) == text
+
+
+@pytest.mark.parametrize("view", ["v", "hv", "t", "tv"])
+@pytest.mark.parametrize("text", ["Is the cloud cover above 50%?", "Is the field below sea level?",
+                                  "Are there above 3 ships?", "Is the water level below the average?",
+                                  "Is the cloud cover lower than 10%?", "What is the upper limit?"])
+def test_above_an_amount_is_no_side(text, view):
+    """"Is the cloud cover above 50%?" was asked of a top-bottom flip as "... below 50%?", the other question (its
+    "Yes." outvoted the plain "No."), and not asked of a transpose at all."""
+    assert tta.swap_words(text, view) == text
+
+
+def test_above_a_thing_is_still_no_transpose_and_a_flip_of_it_still_turns():
+    assert tta.swap_words("The ship above the pier.", "t") is None
+    assert tta.swap_words("Above 3 ships, above the pier.", "v") == "Above 3 ships, below the pier."
+
+
+@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("text", ["What is left of the fort?", "Nothing was left of the pier.",
+                                  "Is this all that is left of the old harbour?"])
+def test_what_is_left_of_a_thing_is_no_side(text, view):
+    """"What is left of the fort?" (what remains of it) was asked of a left-right flip as "What is right of the fort?"
+    and of a transpose as "What is top of the fort?"."""
+    assert tta.swap_words(text, view) == text
+
+
+@pytest.mark.parametrize("text,h", [("The ship that is left of the fort.", "The ship that is right of the fort."),
+                                    ("How many ships are left of the road?", "How many ships are right of the road?")])
+def test_a_thing_left_of_another_is_still_a_side(text, h):
+    assert tta.swap_words(text, "h") == h
