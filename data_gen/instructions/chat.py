@@ -10,9 +10,9 @@ Records are grouped by their images (the same files, in order) and their opening
 question is not moved under another's instruction); each group is shuffled and cut into
 conversations of two to ``turns`` turns (a lone remainder joins the conversation before it).
 The first question keeps its image placeholders; the later ones lose theirs, and their system
-turn, the first's again. A record's
-``task`` is its last turn's (what ``rsvlm eval`` answers and ``python -m eval.TASK`` scores, the
-earlier turns given as recorded); ``meta.turn_tasks`` and ``meta.turn_ids`` list every turn's.
+turn, the first's again. A record's ``task`` is its last turn's (what ``rsvlm eval`` answers and
+``python -m eval.TASK`` scores, the earlier turns given as recorded); ``meta.turn_tasks`` and
+``meta.turn_ids`` list every turn's.
 Malformed source lines are skipped and counted; a group of one record gives no conversation, nor
 do records without an image (their questions are unrelated).
 
@@ -49,6 +49,11 @@ def _image_id(im: dict) -> str | tuple[str, ...]:
     return tuple(im["band_files"]) if im.get("band_files") else im["path"]
 
 
+def _images(r: dict) -> tuple:
+    """What names ``r``'s images, in order (``_image_id`` of each): ``chain`` joins records that share it."""
+    return tuple(_image_id(im) for im in r["images"])
+
+
 def _files(im: dict) -> list[str]:
     return list(im["band_files"]) if im.get("band_files") else [im["path"]]
 
@@ -60,12 +65,12 @@ def _system(r: dict) -> str | None:
 
 
 def system_splits(records: list[dict]) -> int:
-    """How many images (``chain``'s groups) have records under more than one system turn (none counts as one):
-    their records are chained apart, one conversation per system turn."""
+    """How many images have records under more than one opening system turn (none counts as one): ``chain``
+    groups their records apart, one group per system turn."""
     seen: dict[tuple, set] = defaultdict(set)
     for r in records:
         if r["images"]:
-            seen[tuple(_image_id(im) for im in r["images"])].add(_system(r))
+            seen[_images(r)].add(_system(r))
     return sum(len(v) > 1 for v in seen.values())
 
 
@@ -83,7 +88,7 @@ def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in records:
         if r["images"]:  # text-only records share no image: chaining them would join unrelated questions
-            groups[(tuple(_image_id(im) for im in r["images"]), _system(r))].append(r)
+            groups[(_images(r), _system(r))].append(r)
     rng = np.random.default_rng(seed)
     out, used = [], set()
     for key in sorted(groups, key=lambda k: (str(k[0]), str(k[1]))):  # a fixed order: the output depends on the seed
