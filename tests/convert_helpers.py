@@ -81,3 +81,33 @@ def footprints_scene(tmp_path: Path, properties: list[dict]) -> tuple[Path, Path
     crs = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32631"}}
     (tmp_path / "a.geojson").write_text(json.dumps({"type": "FeatureCollection", "crs": crs, "features": feats}))
     return tmp_path / "a.tif", tmp_path / "a.geojson"
+
+
+def dota_lines(tmp_path: Path, lines: list[str]) -> dict:
+    """``convert dota``'s stats over one 100x80 image whose label file holds ``lines``."""
+    png(tmp_path / "d" / "images" / "a.png", 100, 80)
+    (tmp_path / "d" / "labelTxt").mkdir()
+    (tmp_path / "d" / "labelTxt" / "a.txt").write_text("\n".join(lines) + "\n")
+    stats, _ = convert(tmp_path / "o", "dota", "--src", str(tmp_path / "d"))
+    return stats
+
+
+def tif_label(path: Path, data: np.ndarray, nodata: float) -> None:
+    """``data`` (H, W) written to ``path`` as a one-band GeoTIFF label whose nodata is ``nodata``."""
+    import rasterio
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with rasterio.open(path, "w", driver="GTiff", width=data.shape[1], height=data.shape[0], count=1,
+                       dtype=data.dtype.name, nodata=nodata) as ds:
+        ds.write(data[None])  # (1, H, W)
+
+
+def palette_label(tmp_path: Path, label: np.ndarray, mode: str, palette: dict) -> list[str]:
+    """images/a.png (64x48) and its label ``label`` (H, W, C) saved as labels/a_mask.png in ``mode``, and the
+    palette p.json; ``convert masks``' arguments for them."""
+    png(tmp_path / "images" / "a.png", 64, 48)
+    (tmp_path / "labels").mkdir()
+    Image.fromarray(np.ascontiguousarray(label), mode).save(tmp_path / "labels" / "a_mask.png")
+    (tmp_path / "p.json").write_text(json.dumps(palette) + "\n")  # one object on one line: the palette's JSON
+    return ["--images", str(tmp_path / "images"), "--labels", str(tmp_path / "labels"),
+            "--palette", str(tmp_path / "p.json")]

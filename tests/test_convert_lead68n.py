@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from convert_helpers import convert, llava_rows, png
+from convert_helpers import convert, dota_lines, llava_rows, png
 
 from rsvlm.data.records import RecordError, normalize_record
 from rsvlm.tokens import TASKS, task_name
@@ -107,18 +107,10 @@ def test_printed_stats_are_escaped_where_stdout_cannot_hold_them(tmp_path, monke
     assert json.loads(stream.buffer.getvalue().decode("ascii")) == stats
 
 
-def _dota(tmp_path: Path, lines: list[str]) -> dict:
-    png(tmp_path / "d" / "images" / "a.png", 100, 80)
-    (tmp_path / "d" / "labelTxt").mkdir()
-    (tmp_path / "d" / "labelTxt" / "a.txt").write_text("\n".join(lines) + "\n")
-    stats, _ = convert(tmp_path / "o", "dota", "--src", str(tmp_path / "d"))
-    return stats
-
-
 @pytest.mark.parametrize("line", ["10,10,40,10,40,30,10,30,ship,0", "10, 10, 40, 10, 40, 30, 10, 30, small-vehicle, 0",
                                   "10,10,40,10,40,30,10,30,ship"])
 def test_a_dota_line_of_commas_says_dotas_fields_are_separated_by_spaces(tmp_path, line):
-    stats = _dota(tmp_path, [line, "10 10 40 10 40 30 10 30 ship 0"])
+    stats = dota_lines(tmp_path, [line, "10 10 40 10 40 30 10 30 ship 0"])
     assert stats["skipped"] == {"unparsable_line": 1} and stats["records"] > 0  # counted as before
     assert stats["skipped_examples"]["unparsable_line"].endswith(
         f"a.txt:1: unparsable_line (fields separated by commas; DOTA separates x1 y1 … x4 y4 class difficult by "
@@ -126,13 +118,13 @@ def test_a_dota_line_of_commas_says_dotas_fields_are_separated_by_spaces(tmp_pat
 
 
 def test_a_dota_line_of_decimal_commas_is_not_said_to_be_comma_separated(tmp_path):
-    stats = _dota(tmp_path, ["10,5 10,5 40 10 40 30 10 30 ship 0", "10 10 40 10 40 30 10 30 ship 0"])
+    stats = dota_lines(tmp_path, ["10,5 10,5 40 10 40 30 10 30 ship 0", "10 10 40 10 40 30 10 30 ship 0"])
     assert stats["skipped_examples"]["unparsable_line"].endswith("a.txt:1: unparsable_line (10,5 10,5 40 10 40 30 10 "
                                                                  "30 ship 0)")
 
 
 def test_a_dota_line_of_no_numbers_with_commas_is_no_label_line_still(tmp_path):
-    stats = _dota(tmp_path, ["source, DOTA, v1", "10 10 40 10 40 30 10 30 ship 0"])
+    stats = dota_lines(tmp_path, ["source, DOTA, v1", "10 10 40 10 40 30 10 30 ship 0"])
     assert stats["skipped_examples"]["unparsable_line"].endswith("a.txt:1: unparsable_line (source, DOTA, v1)")
 
 

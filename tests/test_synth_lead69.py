@@ -71,30 +71,16 @@ def test_chat_joins_records_of_one_system_turn_only_and_says_so(tmp_path, capsys
     assert "3 conversations of 6 of 6 records" in out.out
 
 
-def _palette_label(tmp_path, label, mode: str, palette: dict):
-    """images/a.png (64x48) and its label ``label`` (H, W, C) saved as labels/a_mask.png in ``mode``; the palette."""
-    import numpy as np
-    from convert_helpers import png
-    from PIL import Image
-
-    png(tmp_path / "images" / "a.png", 64, 48)
-    (tmp_path / "labels").mkdir()
-    Image.fromarray(np.ascontiguousarray(label), mode).save(tmp_path / "labels" / "a_mask.png")
-    write_jsonl(tmp_path / "p.json", [palette])  # one object on one line: the palette's JSON
-    return ["--images", str(tmp_path / "images"), "--labels", str(tmp_path / "labels"),
-            "--palette", str(tmp_path / "p.json")]
-
-
 def test_a_palette_labels_transparent_pixels_are_no_class(tmp_path):
     # a label drawn on a transparent layer whose hidden colour is white (a Photoshop export): --palette read its
     # alpha-0 pixels by that colour, the whole background traced as the white class
     import numpy as np
-    from convert_helpers import convert, objs, same_ring
+    from convert_helpers import convert, objs, palette_label, same_ring
 
     label = np.zeros((48, 64, 4), np.uint8)
     label[..., :3] = 255  # (H, W, RGBA) white, transparent
     label[10:30, 10:40] = (255, 0, 0, 255)  # an opaque red building
-    args = _palette_label(tmp_path, label, "RGBA", {"building": [255, 0, 0], "cloud": [255, 255, 255]})
+    args = palette_label(tmp_path, label, "RGBA", {"building": [255, 0, 0], "cloud": [255, 255, 255]})
     stats, recs = convert(tmp_path / "o", "masks", *args)
     assert [r["id"] for r in recs] == ["seg-a-building-poly"]
     (obj,) = objs(recs[0])
@@ -106,12 +92,12 @@ def test_a_palette_labels_transparent_pixels_are_no_class(tmp_path):
 def test_a_grey_palettes_la_label_reads_its_transparent_pixels_as_no_class(tmp_path):
     # the same with grey levels (LA): transparent 255s were "tree" all over the background
     import numpy as np
-    from convert_helpers import convert
+    from convert_helpers import convert, palette_label
 
     label = np.zeros((48, 64, 2), np.uint8)
     label[..., 0] = 255  # (H, W, LA) grey 255, transparent
     label[5:20, 5:25] = (1, 255)
-    stats, recs = convert(tmp_path / "o", "masks", *_palette_label(tmp_path, label, "LA", {"water": 1, "tree": 255}))
+    stats, recs = convert(tmp_path / "o", "masks", *palette_label(tmp_path, label, "LA", {"water": 1, "tree": 255}))
     assert [r["id"] for r in recs] == ["seg-a-water-poly"]
 
 

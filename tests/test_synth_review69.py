@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from convert_helpers import convert, png
+from convert_helpers import convert, png, tif_label
 
 from data_gen.convert import CONVERTERS
 
@@ -113,22 +113,13 @@ def test_chat_over_converted_role_content_records_keeps_one_image_placeholder(tm
                ["conversations"]) == 1 and len(chat["conversations"]) == 6
 
 
-def _tif_label(path: Path, data: np.ndarray, nodata: float) -> None:
-    import rasterio
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with rasterio.open(path, "w", driver="GTiff", width=data.shape[1], height=data.shape[0], count=1,
-                       dtype=data.dtype.name, nodata=nodata) as ds:
-        ds.write(data[None])  # (1, H, W)
-
-
 def test_a_0_1_labels_nodata_collar_beside_0s_alone_is_an_empty_tile(tmp_path):
     # a 0/1 mask with nodata 255 whose tile holds no 1 (0s and the 255 collar) was refused as a 0/255 mask's class
     # read as nodata, "unset the nodata": a way out that would have made its collar the class
     png(tmp_path / "img" / "a.png", 64, 48)
     lab = np.zeros((48, 64), np.uint8)
     lab[:, 56:], lab[40:, :] = 255, 255  # an L-shaped collar along two edges
-    _tif_label(tmp_path / "lab" / "a_mask.tif", lab, 255)
+    tif_label(tmp_path / "lab" / "a_mask.tif", lab, 255)
     stats, _ = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels", str(tmp_path / "lab"),
                        "--binary", "building")
     assert stats["skipped"] == {} and stats["notes"] == {"label_pixels_nodata": int((lab == 255).sum()),
@@ -140,7 +131,7 @@ def test_a_0_255_label_with_an_island_of_its_nodata_is_refused_still(tmp_path):
     png(tmp_path / "img" / "a.png", 64, 48)
     lab = np.zeros((48, 64), np.uint8)
     lab[:, 60:], lab[10:30, 10:40] = 255, 255
-    _tif_label(tmp_path / "lab" / "a_mask.tif", lab, 255)
+    tif_label(tmp_path / "lab" / "a_mask.tif", lab, 255)
     stats, _ = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels", str(tmp_path / "lab"),
                        "--binary", "building")
     assert stats["skipped"] == {"unreadable_label": 1}
@@ -164,21 +155,17 @@ def test_a_grey_palettes_rgba_label_with_colour_under_its_transparency_is_read(t
     # the colour left under alpha 0 (an editor's leftovers) was checked as drawn: "a colour label (3 bands that
     # differ) under a palette of grey levels", the label skipped, though its transparent pixels are no class
     import rasterio
-    from PIL import Image
+    from convert_helpers import palette_label
 
-    png(tmp_path / "images" / "a.png", 64, 48)
-    (tmp_path / "labels").mkdir()
     label = np.zeros((48, 64, 4), np.uint8)
     label[..., :3] = (200, 30, 30)  # (H, W, RGBA) red, transparent
     label[10:30, 10:40] = (2, 2, 2, 255)  # an opaque grey 2
-    if suffix == ".png":
-        Image.fromarray(label, "RGBA").save(tmp_path / "labels" / "a_mask.png")
-    else:
+    args = palette_label(tmp_path, label, "RGBA", {"field": 2})
+    if suffix == ".tif":  # the same label as an RGBA GeoTIFF (GDAL's extra sample: alpha)
+        (tmp_path / "labels" / "a_mask.png").unlink()
         with rasterio.open(tmp_path / "labels" / "a_mask.tif", "w", driver="GTiff", width=64, height=48, count=4,
                            dtype="uint8", photometric="RGB", alpha="YES") as ds:
             ds.write(np.moveaxis(label, -1, 0))  # (4, H, W)
-    (tmp_path / "p.json").write_text(json.dumps({"field": 2}))
-    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "images"), "--labels",
-                          str(tmp_path / "labels"), "--palette", str(tmp_path / "p.json"))
+    stats, recs = convert(tmp_path / "o", "masks", *args)
     assert [r["id"] for r in recs] == ["seg-a-field-poly"] and not stats.get("skipped")
     assert stats["notes"]["label_pixels_transparent"] == 48 * 64 - 20 * 30

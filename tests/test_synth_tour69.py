@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from convert_helpers import convert, png
+from convert_helpers import convert, dota_lines, png, tif_label
 from PIL import Image
 
 from rsvlm.tokens import TASKS, task_name
@@ -89,14 +89,6 @@ def test_chat_turns_refusal_says_what_to_give(tmp_path, capsys, argv, says):
     assert err.startswith("error: turns must be at least 2 and seed >= 0, ") and err.rstrip().endswith(says)
 
 
-def _dota(tmp_path: Path, lines: list[str]) -> dict:
-    png(tmp_path / "d" / "images" / "a.png", 100, 80)
-    (tmp_path / "d" / "labelTxt").mkdir()
-    (tmp_path / "d" / "labelTxt" / "a.txt").write_text("\n".join(lines) + "\n")
-    stats, _ = convert(tmp_path / "o", "dota", "--src", str(tmp_path / "d"))
-    return stats
-
-
 @pytest.mark.parametrize(("line", "after"), [
     ("10;10;40;10;40;30;10;30;ship;0", ""),
     ("10 ; 10 ; 40 ; 10 ; 40 ; 30 ; 10 ; 30 ; small-vehicle ; 0", ""),
@@ -104,7 +96,7 @@ def _dota(tmp_path: Path, lines: list[str]) -> dict:
 ])
 def test_a_dota_line_of_semicolons_says_dotas_fields_are_separated_by_spaces(tmp_path, line, after):
     # commas got the hint; semicolons (a CSV export where the comma is the decimal mark) got the bare line
-    stats = _dota(tmp_path, [line, "10 10 40 10 40 30 10 30 ship 0"])
+    stats = dota_lines(tmp_path, [line, "10 10 40 10 40 30 10 30 ship 0"])
     assert stats["skipped"] == {"unparsable_line": 1} and stats["records"] > 0
     assert stats["skipped_examples"]["unparsable_line"].endswith(
         f"a.txt:1: unparsable_line (fields separated by semicolons; DOTA separates x1 y1 … x4 y4 class difficult by "
@@ -145,21 +137,12 @@ def test_an_opaque_black_mask_is_empty_still(tmp_path):
     assert stats["records"] == 0 and stats["notes"] == {"images_without_objects_not_read": 1}
 
 
-def _tif_label(path: Path, data: np.ndarray, nodata: float) -> None:
-    import rasterio
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with rasterio.open(path, "w", driver="GTiff", width=data.shape[1], height=data.shape[0], count=1,
-                       dtype=data.dtype.name, nodata=nodata) as ds:
-        ds.write(data[None])  # (1, H, W)
-
-
 def test_a_0_255_mask_whose_nodata_is_255_is_skipped_with_a_hint(tmp_path):
     # every 255 was read as nodata: the mask empty, "images_without_objects_not_read", the class lost unsaid
     png(tmp_path / "img" / "a.png", 64, 48)
     lab = np.zeros((48, 64), np.uint8)
     lab[10:30, 10:40] = 255
-    _tif_label(tmp_path / "lab" / "a_mask.tif", lab, 255)
+    tif_label(tmp_path / "lab" / "a_mask.tif", lab, 255)
     stats, _ = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels", str(tmp_path / "lab"),
                        "--binary", "building")
     assert stats["skipped"] == {"unreadable_label": 1} and stats["records"] == 0
@@ -173,7 +156,7 @@ def test_a_0_1_mask_whose_nodata_is_255_keeps_its_nodata(tmp_path):
     png(tmp_path / "img" / "a.png", 64, 48)
     lab = np.zeros((48, 64), np.uint8)
     lab[10:30, 10:40], lab[:, 60:] = 1, 255  # 255: a nodata collar
-    _tif_label(tmp_path / "lab" / "a_mask.tif", lab, 255)
+    tif_label(tmp_path / "lab" / "a_mask.tif", lab, 255)
     stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels",
                           str(tmp_path / "lab"), "--binary", "building")
     assert len(recs) == 1 and stats["notes"]["label_pixels_nodata"] == 48 * 4 and stats["skipped"] == {}
@@ -231,7 +214,7 @@ def test_an_empty_mask_by_a_negative_nodata_collar_is_no_error(tmp_path):
     png(tmp_path / "img" / "a.png", 64, 48)
     lab = np.zeros((48, 64), np.int16)
     lab[:, 60:] = -9999
-    _tif_label(tmp_path / "lab" / "a_mask.tif", lab, -9999)
+    tif_label(tmp_path / "lab" / "a_mask.tif", lab, -9999)
     stats, _ = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels", str(tmp_path / "lab"),
                        "--binary", "building")
     assert stats["skipped"] == {} and stats["notes"] == {"label_pixels_nodata": 48 * 4,
