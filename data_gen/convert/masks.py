@@ -485,9 +485,9 @@ def run(args, out: Output) -> None:
                 raw, mask, void = read_binary_label(lab, out)
                 label = mask.astype("uint8")  # (H, W) 0/1
             else:  # a transparent pixel (alpha 0) is no class, whatever colour it hides: void, counted
-                label, void = read_label(lab, rgb, grey_levels=True, voids=(clear := [])), None
-                if clear:
-                    void = clear[0]
+                label = read_label(lab, rgb, grey_levels=True, voids=(clear := []))
+                void = clear[0] if clear else None
+                if void is not None:
                     out.note("label_pixels_transparent", int(void.sum()))
         except NotAMask as e:  # a photo thresholded into class pixels; it was a traceback-free "success"
             out.skip("label_not_a_mask", str(lab), str(e))
