@@ -90,3 +90,10 @@ def test_what_is_left_of_a_thing_is_no_side(text, view):
                                     ("How many ships are left of the road?", "How many ships are right of the road?")])
 def test_a_thing_left_of_another_is_still_a_side(text, h):
     assert tta.swap_words(text, "h") == h
+
+
+def test_rbox_to_quad_names_every_value_that_is_not_finite():
+    from rsvlm import geometry
+
+    with pytest.raises(ValueError, match=r"cx=nan, h=inf are not finite .*angle_deg in degrees"):
+        geometry.rbox_to_quad(float("nan"), 2, 3, float("inf"), 0)

@@ -145,7 +145,8 @@ def rbox_to_quad(cx: float, cy: float, w: float, h: float, angle_deg: float) -> 
     except (TypeError, ValueError):
         raise ValueError(f"rbox_to_quad: expected numbers, got {vals}") from None
     if bad:  # NaN came back as NaN corners, inf as "math domain error"
-        raise ValueError(f"rbox_to_quad: {', '.join(bad)} is not finite")
+        raise ValueError(f"rbox_to_quad: {', '.join(bad)} {'is' if len(bad) == 1 else 'are'} not finite (a blank or "
+                         "overflowed cell of the box's table?): give cx, cy, w, h in pixels and angle_deg in degrees")
     w, h = abs(w), abs(h)  # a negative size turned the corners counter-clockwise
     a = math.radians(angle_deg)
     ux, uy = math.cos(a), math.sin(a)  # width axis
