@@ -333,10 +333,7 @@ def run(args, out: Output) -> None:
             continue
         except (KeyError, TypeError) as e:
             out.take_back(mark)  # KeyError('conversations') said no more of what was missing where
-            said = f"no {e.args[0]!r} field" + (  # an images[] entry's 'path' is no record's field
-                " (a LLaVA record has id, image, conversations of from/value turns)" if e.args[0] in (
-                    "id", "image", "conversations", "from") else "") if isinstance(e, KeyError) and e.args else repr(e)
-            out.skip("unparsable_record", where, said)
+            out.skip("unparsable_record", where, _missing(e))
             continue
         except RecordError as e:
             out.take_back(mark)
@@ -348,3 +345,13 @@ def run(args, out: Output) -> None:
             said = repr(given)
             unknown[said if len(said) <= 40 else said[:39] + "…"] += 1
     note_unknown_tasks(out, unknown)
+
+
+def _missing(e: KeyError | TypeError) -> str:
+    """What a record that ``convert_record`` could not read lacks: ``no 'FIELD' field``, saying a LLaVA record's
+    fields where FIELD is one (an images[] entry's 'path' is no record's field), else ``e``'s repr."""
+    if not isinstance(e, KeyError) or not e.args:
+        return repr(e)
+    fields = " (a LLaVA record has id, image, conversations of from/value turns)" if e.args[0] in (
+        "id", "image", "conversations", "from") else ""
+    return f"no {e.args[0]!r} field{fields}"
