@@ -124,18 +124,19 @@ def _anchors(text: str) -> set[str]:
 
 
 def test_default_model_md_links_reach_their_files_and_headings():
-    page = REPO / "docs/default-model.md"
-    text = page.read_text()
+    """The page and the pages split from it (docs/default-model/) in stop 69: a link that crossed pages reaches
+    ``page.md#anchor``."""
     broken, links = [], 0
-    for m in re.finditer(r"\]\(([^)\s]+)\)", text):
-        path, _, anchor = m.group(1).partition("#")
-        if re.match(r"[a-z][a-z0-9+.-]*:", path):
-            continue
-        links += 1
-        file = (page.parent / path).resolve() if path else page
-        if not file.exists() or (anchor and anchor not in _anchors(file.read_text())):
-            broken.append(m.group(1))
-    assert links >= 5 and not broken, f"default-model.md: {broken}"
+    for page in [REPO / "docs/default-model.md", *sorted((REPO / "docs/default-model").glob("*.md"))]:
+        for m in re.finditer(r"\]\(([^)\s]+)\)", page.read_text()):
+            path, _, anchor = m.group(1).partition("#")
+            if re.match(r"[a-z][a-z0-9+.-]*:", path):
+                continue
+            links += 1
+            file = (page.parent / path).resolve() if path else page
+            if not file.exists() or (anchor and anchor not in _anchors(file.read_text())):
+                broken.append(f"{page.name}: {m.group(1)}")
+    assert links >= 5 and not broken, broken
 
 
 def _commands_of(text: str) -> list[str]:
@@ -144,7 +145,8 @@ def _commands_of(text: str) -> list[str]:
     return _code_lines(text) + [s.replace("\n", " ") for s in spans]
 
 
-@pytest.mark.parametrize("name", ["docs/default-model.md", "docs/design.md"])
+@pytest.mark.parametrize("name", ["docs/default-model.md", "docs/design.md",
+                                  *sorted(f"docs/default-model/{p.name}" for p in (REPO / "docs/default-model").glob("*.md"))])
 def test_the_commands_of_the_model_and_design_pages_take_the_options_they_name(name):
     """Each ``python -m data_gen|eval.*`` and ``python scripts/X.py`` of the page, fenced or inline, is a
     command with the options it gives."""
