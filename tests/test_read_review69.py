@@ -1,5 +1,7 @@
 """Reading images, stop 69 review: fill notes name the band files that declare no nodata (they said "the file" of
-a folder of band files); a header's size is read with GDAL's folder listing off, as every other open."""
+a folder of band files); a header's size is read with GDAL's folder listing off, as every other open; lead69's
+follow-ups: a misflagged alpha keeps the file's internal mask, a wrong --bands count names the left-out B6_VCID_2
+file, a file of an unlisted GDAL driver is named by it."""
 
 import numpy as np
 import pytest
@@ -134,3 +136,49 @@ def test_the_files_named_keep_a_notes_kind_one_for_every_record(tmp_path):
         assert f"({scene}_B02.tif, {scene}_B03.tif, {scene}_B04.tif)" in note
         kinds.add(ReadNotes.kind(note))
     assert len(kinds) == 1, kinds
+
+
+def _rgbn8(path, mask=None):
+    """A 4-band uint8 GeoTIFF described R, G, B, NIR (GDAL flags its 4th band alpha), ``mask`` (H, W) its internal
+    mask where given."""
+    data = np.random.default_rng(8).integers(1, 250, (4, 16, 16)).astype("uint8")  # (C, H, W)
+    with rasterio.Env(GDAL_TIFF_INTERNAL_MASK=True), rasterio.open(
+            path, "w", driver="GTiff", width=16, height=16, count=4, dtype="uint8", crs="EPSG:32633",
+            transform=from_origin(500000, 4000000, 10, 10)) as ds:
+        ds.write(data)
+        for i, n in enumerate(("R", "G", "B", "NIR")):
+            ds.set_band_description(i + 1, n)
+        if mask is not None:
+            ds.write_mask(mask)
+    return str(path)
+
+
+def test_a_band_flagged_alpha_but_described_nir_keeps_the_files_internal_mask(tmp_path):
+    """lead69 read the misflagged NIR as a band and took GDAL's mask for that band's: an internal mask (flags
+    per_dataset, no alpha) was dropped too, its masked rows read as valid."""
+    mask = np.full((16, 16), 255, np.uint8)  # (H, W)
+    mask[:4] = 0
+    img = read_image(_rgbn8(tmp_path / "masked.tif", mask))
+    assert img.bands == ["R", "G", "B", "NIR"] and img.valid is not None
+    assert not img.valid[:4].any() and img.valid[4:].all()
+    assert read_image(_rgbn8(tmp_path / "plain.tif")).valid is None  # no mask but the misflagged band's: none
+
+
+def test_a_wrong_band_count_names_the_landsat7_high_gain_file_left_out(tmp_path):
+    """Four band files and four names: the B6_VCID_2 file, left out before the read, went unsaid in the refusal
+    ('the image has 3 band(s)')."""
+    le07 = "LE07_L1TP_016037_20020813_20200903_02_T1"
+    a = np.random.default_rng(9).integers(60, 200, (16, 16)).astype("uint8")  # (H, W)
+    files = [_band(tmp_path / f"{le07}_{b}.TIF", a, 30.0) for b in ("B3", "B4", "B6_VCID_1", "B6_VCID_2")]
+    with pytest.raises(ValueError, match=rf"the image has 3 band\(s\) as msi \({le07}_B6_VCID_2.TIF left out of "
+                                         r"the read\): give 3 names"):
+        read_image(files, bands="R,NIR,TIR,TIR2")
+
+
+def test_a_file_read_by_an_unlisted_gdal_driver_is_named_by_its_driver(tmp_path):
+    """An ENVI file named .tif: 'e.tif is a ENVI file (GDAL's driver), though named .tif'."""
+    with rasterio.open(tmp_path / "e.tif", "w", driver="ENVI", width=8, height=8, count=3, dtype="uint16",
+                       crs="EPSG:32633", transform=from_origin(500000, 4000000, 10, 10)) as ds:
+        ds.write(np.random.default_rng(10).integers(500, 3000, (3, 8, 8)).astype("uint16"))  # (C, H, W)
+    notes = read_image(tmp_path / "e.tif", modality="msi").notes
+    assert "e.tif is a file GDAL's ENVI driver reads, though named .tif: read as one" in notes

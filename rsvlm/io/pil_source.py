@@ -45,7 +45,7 @@ def misnamed_note(path: Path, read_as: str) -> str | None:
     format ``read_as`` reads as another (Sentinel-2 band files saved as GeoTIFFs named ``.jp2``; a GeoTIFF named
     ``.png``); None where they agree or the extension names no one format (``.img``)."""
     named = NAMED_FORMAT.get(path.suffix.lower())
-    held = READ_FORMAT.get(read_as, f"{read_as} file (GDAL's driver)")
+    held = READ_FORMAT.get(read_as, f"file GDAL's {read_as} driver reads")  # ENVI: "a file GDAL's ENVI driver reads"
     return None if named is None or held == named else f"{path.name} is a {held}, though named {path.suffix}: read as one"
 
 

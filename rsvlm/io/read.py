@@ -66,7 +66,8 @@ class SceneReader:
         as_paths(path)  # none, an empty name, or a file twice: said as given
         # as given: a file named "a, b.png" is one file, which ``name`` cannot tell; an ENVI band set's headers not bands
         self.files, headers = band_headers(file_names(path))
-        self.files, headers = _one_thermal_gain(self.files, headers)
+        given, (self.files, headers) = self.files, _one_thermal_gain(self.files, headers)
+        self._gain_left_out = [Path(f).name for f in given if f not in self.files]  # for a --bands count's error
         self.paths = as_paths(self.files)
         self._whole = whole  # the caller reads the whole scene: refused before the stretch where it does not fit
         self.name = ", ".join(self.files)
@@ -377,8 +378,9 @@ class SceneReader:
             self.notes[:] = kept  # (its notes belong to a read without --bands)
         generic = own == [f"b{i + 1}" for i in self.indexes]
         example = ",".join(f"B{i + 1}" for i in range(n)) if generic else ",".join(own)
-        out = self._left_out  # an alpha band, Earth Engine's QA bands: --bands names the bands read alone
-        left = f" ({', '.join(out)} of the file left out of the read)" if out else ""
+        # an alpha band, Earth Engine's QA bands, Landsat 7's B6_VCID_2 file: --bands names the bands read alone
+        out = [*self._gain_left_out, *[f"{', '.join(self._left_out)} of the file"] * bool(self._left_out)]
+        left = f" ({', '.join(out)} left out of the read)" if out else ""
         return (f"{self.name}: {len(bands)} band names {list(bands)} given; the image has {n} band(s) as "
                 f"{self.modality}{left}: give {n} names in the order of the bands (e.g. --bands {example}), or "
                 f"give none" + ("" if generic else f" (they are then read as {', '.join(own)})"))

@@ -294,8 +294,8 @@ class RasterioSource:
         self.paletted = self._palette is not None
         files = self._files()
         self._masked, said = gdal_nodata(files, src)  # "n/a" GDAL read as 0 masks nothing, said
-        if misflagged and len(src) == 1 and ds.nodata is None and all(  # GDAL's mask is that band's: none
-                {f.name for f in flags} <= {"per_dataset", "alpha", "all_valid"} for flags in ds.mask_flag_enums):
+        if misflagged and len(src) == 1 and ds.nodata is None and all(  # GDAL's mask is that band's: none (an
+                {"alpha", "all_valid"} & {f.name for f in flags} for flags in ds.mask_flag_enums):  # internal one kept)
             self._masked = [False]
         self.declares_nodata = any(self._masked)  # a nodata value or an internal mask in any file
         notes += said
