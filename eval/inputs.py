@@ -233,9 +233,11 @@ def _read_predictions(path: Path, data: bytes) -> PredictionFile:
             first_bad = first_bad if out.n_bad_lines > 1 else entry
             cut = array is None and where == entries[-1][0] and not text.endswith(("\n", "\r")) and str(e).startswith(
                 "not valid JSON")  # a run killed while writing its last answer
-            if len(out.bad_examples) < 5 or cut:
-                out.bad_examples.append(f"{path}:{where}: {e}" + ("; the last line, without its line end: cut short, a "
-                                                                  "run killed while writing it?" if cut else ""))
+            if len(out.bad_examples) < 5 or cut:  # json_line's "cut short? (… written \\n)" fits no killed run
+                said = str(e).partition("; the line ends inside it")[0] if cut else str(e)
+                out.bad_examples.append(f"{path}:{where}: {said}" + (
+                    "; the last line, without its line end: cut short, a run killed while writing it? (rerun "
+                    "`rsvlm eval` with the same --out: it resumes)" if cut else ""))
             continue
         pid = str(obj["id"])
         if pid in out.by_id:
