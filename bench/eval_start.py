@@ -86,8 +86,8 @@ def best(fn, repeats: int):
 def main(argv: list[str] | None = None) -> dict:
     p = Parser(prog="bench/eval_start.py", description=__doc__.split("\n\n")[0])
     p.add_argument("--gt", help="a ground-truth records file to read (default: a synthetic mixed set)")
-    p.add_argument("--n", type=int, default=3200, help="records of the synthetic set")
-    p.add_argument("--repeats", type=int, default=3, help="timed reads of each kind; the best is kept")
+    p.add_argument("--n", type=int, default=3200, help="records of the synthetic set, unused with --gt (default 3200)")
+    p.add_argument("--repeats", type=int, default=3, help="timed reads of each kind; the best is kept (default 3)")
     p.add_argument("--out", help="write the table's rows here as JSON")
     a = p.parse_args(argv)
     require_at_least_one(p, a, ("n", "repeats"))
