@@ -99,6 +99,16 @@ def thermal_gains(names: list[str]) -> tuple[int | None, int | None]:
     return (low, high) if low is not None else (high, None)
 
 
+def one_thermal_gain(files: list[str], notes: list[str]) -> tuple[list[str], list[str]]:
+    """Landsat 7's band 6 as two band files, low and high gain (``…_B6_VCID_1.TIF``, ``…_B6_VCID_2.TIF``): the high
+    gain's left out, with a note (``thermal_gains``); ``files`` as given otherwise."""
+    low, high = thermal_gains(files)
+    if high is None or not all(landsat_band(Path(files[i])) for i in (low, high)):
+        return files, notes
+    note = GAIN_NOTE.format(low=Path(files[low]).name, high=Path(files[high]).name)
+    return [f for i, f in enumerate(files) if i != high], [*notes, note]
+
+
 def band_numbers(names: list[str], mission: tuple[str, str] | None) -> tuple[list[str], str | None]:
     """(names, note): bare band numbers (``b4``, ``B4``, ``B11``) among ``names`` read by the
     ``mission`` (``mission_from_names``) numbering them: Landsat's as the band they are there

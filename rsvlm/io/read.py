@@ -66,7 +66,7 @@ class SceneReader:
         as_paths(path)  # none, an empty name, or a file twice: said as given
         # as given: a file named "a, b.png" is one file, which ``name`` cannot tell; an ENVI band set's headers not bands
         self.files, headers = band_headers(file_names(path))
-        given, (self.files, headers) = self.files, _one_thermal_gain(self.files, headers)
+        given, (self.files, headers) = self.files, pr.one_thermal_gain(self.files, headers)
         self._gain_left_out = [Path(f).name for f in given if f not in self.files]  # for a --bands count's error
         self.paths = as_paths(self.files)
         self._whole = whole  # the caller reads the whole scene: refused before the stretch where it does not fit
@@ -477,16 +477,6 @@ class SceneReader:
 
     def __exit__(self, *exc):
         self.close()
-
-
-def _one_thermal_gain(files: list[str], notes: list[str]) -> tuple[list[str], list[str]]:
-    """Landsat 7's band 6 as two band files, low and high gain (``…_B6_VCID_1.TIF``, ``…_B6_VCID_2.TIF``): the high
-    gain's left out, with a note (``products.thermal_gains``); ``files`` as given otherwise."""
-    low, high = pr.thermal_gains(files)
-    if high is None or not all(pr.landsat_band(as_paths([files[i]])[0]) for i in (low, high)):
-        return files, notes
-    note = pr.GAIN_NOTE.format(low=Path(files[low]).name, high=Path(files[high]).name)
-    return [f for i, f in enumerate(files) if i != high], [*notes, note]
 
 
 def _sentinel2_names(names) -> bool:
