@@ -27,7 +27,7 @@ def lm_losses(logits: torch.Tensor, labels: torch.Tensor, loc_start: int | None 
     logits, labels = logits[:, :-1], labels[:, 1:]  # predict token t+1 from position t
     dev_labels = labels.to(logits.device, non_blocking=True)  # (B,T-1)
     # (N,V) rows, not (B,V,T): the class-dim-in-the-middle layout runs a spatial softmax kernel that
-    # took a quarter of a GPU step (docs/benchmarks.md, GPU training)
+    # took a quarter of a GPU step (docs/benchmarks/gpu_train.md)
     tok = F.cross_entropy(logits.float().flatten(0, 1), dev_labels.flatten(), ignore_index=-100,
                           reduction="none")  # (B*(T-1),)
     if loc_sigma > 0 and loc_start is not None:
