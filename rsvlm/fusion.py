@@ -59,6 +59,7 @@ if TYPE_CHECKING:
 BOXLIKE = ("box", "obb", "point")
 MASKLIKE = ("poly", "mask")
 SQUARE = 0.8  # short / long side at or above which an obb's long side is taken as a guess (``average``)
+_SPOT = 1e-6  # px: corners this near are one spot (``_same_spot``: a view's shape mapped back is a float step off)
 
 
 @dataclass
@@ -111,8 +112,9 @@ def _same_spot(a: dict, b: dict) -> bool:
     same pixels: their IoU is 0/0, so every view's one speck was a shape of its own (8 boxes, each scored 1/8)."""
     if a["kind"] != b["kind"] or a["kind"] == "mask":
         return False
-    pa, pb = (np.unique(np.round(np.asarray(o["coords"], dtype=float).reshape(-1, 2), 6), axis=0) for o in (a, b))  # (K,2)
-    return pa.shape == pb.shape and bool(np.allclose(pa, pb, rtol=0, atol=1e-6))
+    pa, pb = (np.unique(np.round(np.asarray(o["coords"], dtype=float).reshape(-1, 2), 6), axis=0)  # (K,2): to _SPOT
+              for o in (a, b))
+    return pa.shape == pb.shape and bool(np.allclose(pa, pb, rtol=0, atol=_SPOT))
 
 
 def _rect(quad) -> tuple[np.ndarray, float, float, float]:
@@ -224,7 +226,7 @@ class Extents:
             return list(range(len(self.rows)))
         if self.ext is None:
             self.ext = np.array(self.rows)  # (K,4)
-        e = extent(o) + (-1e-6, -1e-6, 1e-6, 1e-6)  # a view's shape mapped back is a float step off (``_same_spot``)
+        e = extent(o) + (-_SPOT, -_SPOT, _SPOT, _SPOT)  # a speck mapped back a float step off is near (``_same_spot``)
         return np.nonzero((self.ext[:, :2] <= e[2:]).all(1) & (self.ext[:, 2:] >= e[:2]).all(1))[0].tolist()
 
 
