@@ -79,11 +79,9 @@ def fit_positions(encoders: nn.ModuleDict, state: dict[str, torch.Tensor], path:
         for key in (f"encoders.{name}.{k}" for k in POS_KEYS):
             if key not in state or key not in own or state[key].shape == own[key].shape:
                 continue
-            # fixed, not learned: those of the new grid, made as open_clip does (the encoder's own are on meta)
+            # fixed, not learned: those of the new grid, computed (load_pretrained builds the encoder's own on meta)
             if getattr(enc, "fixed_positions", False):
-                from open_clip.pos_embed import get_2d_sincos_pos_embed
-
-                state[key] = torch.from_numpy(get_2d_sincos_pos_embed(enc.width, enc.grid[0], cls_token=True)).float()
+                state[key] = _sincos_table(enc.width, enc.grid[0])
                 continue
             fitted = fit_pos_table(state[key], enc.grid)
             if fitted is None:
@@ -95,13 +93,18 @@ def fit_positions(encoders: nn.ModuleDict, state: dict[str, torch.Tensor], path:
 
 def _is_sincos(pos: torch.Tensor) -> bool:
     """Whether a (1+g², D) table is open_clip's fixed 2-D sin-cos positions of a g×g grid (to bf16 precision)."""
-    from open_clip.pos_embed import get_2d_sincos_pos_embed
-
     g = math.isqrt(pos.shape[0] - 1) if pos.shape[0] > 1 else 0
     if g * g + 1 != pos.shape[0] or pos.shape[1] % 4:
         return False
-    want = torch.from_numpy(get_2d_sincos_pos_embed(pos.shape[1], g, cls_token=True)).float()  # (1+g²,D)
-    return torch.allclose(pos.float(), want, atol=1e-2)
+    return torch.allclose(pos.float(), _sincos_table(pos.shape[1], g), atol=1e-2)
+
+
+def _sincos_table(width: int, g: int) -> torch.Tensor:
+    """open_clip's fixed 2-D sin-cos positions of a g×g grid with a class row, (1+g², width) float32: what an
+    encoder with ``pos_embed: sincos2d`` builds."""
+    from open_clip.pos_embed import get_2d_sincos_pos_embed
+
+    return torch.from_numpy(get_2d_sincos_pos_embed(width, g, cls_token=True)).float()
 
 
 def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
