@@ -1,4 +1,6 @@
-"""Stop 69, model area: a checkpoint's vision side is not built at random before its weights replace it."""
+"""Stop 69, model area: a checkpoint's vision side is not built at random before its weights replace it.
+
+A tensor the file lacks is named (not left on meta): test_model_checkpoint's test_missing_vision_keys_are_reported."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from safetensors.torch import load_file, save_file
 from torch.overrides import TorchFunctionMode
 
 from rsvlm.model import load_pretrained
+
+RANDOM_FILLS = {"uniform_", "normal_", "trunc_normal_", "bernoulli_", "random_", "exponential_"}
 
 
 class InitCalls(TorchFunctionMode):
@@ -26,12 +30,10 @@ class InitCalls(TorchFunctionMode):
         return func(*args, **(kwargs or {}))
 
 
-RANDOM_FILLS = {"uniform_", "normal_", "trunc_normal_", "bernoulli_", "random_", "exponential_"}
-
-
 def test_load_initialises_no_weight_at_random(ckpt):
-    """Loading built the encoders, stems and projectors at random (17 s and 1.2 GB for a CLIP-L tower), then
-    replaced every weight with vision.safetensors'; their parameters are now made on meta and the file's assigned."""
+    """Loading built the encoders, stems and projectors at random (for a CLIP-L tower 3.3× the CPU time and 1158 MiB
+    more peak RSS), then replaced every weight with vision.safetensors'; their parameters are now made on meta and the
+    file's assigned."""
     with InitCalls() as mode:
         load_pretrained(ckpt)
     assert mode.calls == []
@@ -59,17 +61,6 @@ def test_a_bf16_file_loads_into_float32_weights(ckpt, tmp_path):
     model, _ = load_pretrained(tmp_path / "c")
     w = model.projectors["default"].state_dict()
     assert {t.dtype for t in w.values()} == {torch.float32}
-
-
-def test_a_missing_tensor_is_named_not_left_on_meta(ckpt, tmp_path):
-    import shutil
-
-    shutil.copytree(ckpt, tmp_path / "c")
-    saved = load_file(str(ckpt / "vision.safetensors"))
-    gone = "encoders.default.visual.conv1.weight"
-    save_file({k: v for k, v in saved.items() if k != gone}, str(tmp_path / "c" / "vision.safetensors"))
-    with pytest.raises(ValueError, match=rf"vision\.safetensors: missing keys \['{gone}'\]"):
-        load_pretrained(tmp_path / "c")
 
 
 @pytest.fixture(scope="module")

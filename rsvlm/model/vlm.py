@@ -417,7 +417,8 @@ def place_vision_side(model: RSVLM, device: str | torch.device | None, dtype: to
 def params_on_meta():
     """A context in which parameters are made on the meta device (no memory, no random init) and buffers as usual:
     non-persistent ones (CLIP's ``position_ids``) are in no checkpoint. For a vision side whose every weight a
-    checkpoint replaces next (``load_pretrained``; was: built at random first, 17 s and 1.2 GB for a CLIP-L tower)."""
+    checkpoint replaces next (``load_pretrained``; was: built at random first, for a CLIP-L tower 3.3× the CPU time
+    and 1158 MiB more peak RSS: docs/benchmarks/load_time.md)."""
     from accelerate import init_empty_weights
 
     return init_empty_weights(include_buffers=False)
