@@ -18,6 +18,7 @@ band each of one size and dtype (``tifffile.imwrite`` of a (C, H, W) array) read
 bands; other pages (overviews, thumbnails, images that differ) are not bands (``tiff.py``).
 
 Band files of different resolutions on one footprint are resampled onto the finest's grid (``regrid.py``).
+The bands' names, given (``--bands``) or from the file, are ``naming.py``'s (``BandNaming``).
 Cannot: reproject band files in different CRSs or footprints onto a common grid, apply
 radiometric calibration, or read windows of PNG/JPEG without decoding the whole file.
 """
@@ -33,26 +34,21 @@ import numpy as np
 from rsvlm.io import modality as md
 from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
-from rsvlm.io.bandnames import (
-    band_name_from_file,
-    default_description,
-    polarisation_from_file,
-    polarisation_in,
-    same_band,
-)
+from rsvlm.io.bandnames import band_name_from_file, same_band
 from rsvlm.io.budget import check_fits
 from rsvlm.io.checks import band_headers
 from rsvlm.io.georef import gcp_orientation_note, orientation_note, shift_gcps, shift_transform
 from rsvlm.io.image import RSImage, Window, as_paths, file_names, image_size
 from rsvlm.io.iq import as_complex, iq_note
 from rsvlm.io.large import header_size, out_of_memory
+from rsvlm.io.naming import BandNaming
 from rsvlm.io.sources import ImageReadError, library_messages, open_source
 from rsvlm.io.thermal import BARE_UNIT, celsius_reading
 
 __all__ = ["RSImage", "SceneReader", "read_image", "read_window", "image_size", "ImageReadError"]
 
 
-class SceneReader:
+class SceneReader(BandNaming):
     """An open scene: resolves modality, bands and scaling once, then reads windows as ``RSImage``.
     ``bands``: the bands' names, a list or comma-separated (``"B02,B03,B04,B08"``). ``whole``: the
     caller reads the whole scene, so one that does not fit in memory is refused before its stretch.
@@ -294,96 +290,6 @@ class SceneReader:
             what = "the whole scene" + (" (even one band of it)" if least and self.src.count > 1 else "")
             with out_of_memory(self.name, lambda: (w, h, bands, dtype), what):
                 check_fits(w, h, bands, dtype)
-
-    def _band_names(self, bands, mission):
-        """The bands' names: given, else from the file; bare band numbers (``b4``) by the mission
-        the file names say (``products.band_numbers``), since Landsat 7's band 4 is Sentinel-2's B08."""
-        names = self._named(bands)
-        unnamed = ([f"b{i + 1}" for i in self.indexes], [f"b{i + 1}" for i in range(len(names))])
-        if names in unnamed:  # the reader's own names for unnamed bands (or a user's spelling of them)
-            return names
-        out, note = pr.band_numbers(names, mission)
-        low = [b.lower() for b in out]
-        if bands is not None and (dup := [b for i, b in enumerate(out) if low.count(low[i]) > 1 and low.index(low[i]) == i]):
-            raise ValueError(f"{self.name}: band names {list(bands)} name {', '.join(dup)} twice; "
-                             "band matching would take one and leave the other unread")
-        self.notes += [note] if note else []
-        return out
-
-    def _named(self, bands):
-        n = len(self.indexes)
-        if bands is not None:
-            if len(bands) != n:
-                raise ValueError(self._count_error(bands))
-            return [str(b) for b in bands]
-        if self.landsat and len(self.indexes) == len(self.landsat):
-            names, missions, nums = zip(*self.landsat)
-            plural = "s" if len(names) > 1 else ""
-            self.notes.append(f"{' / '.join(dict.fromkeys(missions))} band{plural} {', '.join(nums)} "
-                              f"named {', '.join(names)}")
-            return list(names)
-        if len(self.paths) == self.src.count > 1:  # one band a file (not I and Q files read as one complex band)
-            return [band_name_from_file(p) for p in self.paths]
-        if self.s2_band and self.modality == "msi":
-            return [self.s2_band]
-        desc = [self.src.descriptions[i] for i in self.indexes]
-        if any(desc) and all(default_description(d, i + 1) for d, i in zip(desc, self.indexes)):
-            self.notes.append(f"band description{'s' * (n > 1)} {', '.join(desc)} {'are' if n > 1 else 'is'} a "
-                              f"writer's default (GDAL's ENVI writes {'them' if n > 1 else 'it'}): no name"
-                              f"{'s' * (n > 1)}, the band{'s are' if n > 1 else ' is'} read as unnamed")  # no R in 'Band 1'
-            desc = [None] * n
-        pols = [polarisation_in(d) for d in desc]  # Sigma0_VV: the stem's VV, which it did not match
-        if self.modality == "sar" and all(pols) and len(set(pols)) == n and pols != desc:
-            self.notes.append(f"band{'s' * (n > 1)} named {', '.join(pols)} from the description{'s' * (n > 1)} "
-                              f"{', '.join(desc)}")
-            return pols
-        if all(desc) and len(set(desc)) == n:
-            return list(desc)
-        colour = [self.src.colour_names[i] for i in self.indexes]
-        if self.modality == "optical" and sorted(colour, key=str) == ["B", "G", "R"] and colour != ["R", "G", "B"]:
-            self.notes.append(f"bands stored {', '.join(colour)} (the file's colour interpretation)")
-            return colour  # a BGR file: its blue band was named R, fed to the model's red and drawn red
-        if self.modality == "optical":
-            return ["R", "G", "B"]
-        if self.modality == "sar" and n == 1 and (pol := polarisation_from_file(self.paths[0])):
-            self.notes.append(f"band named {pol} from the file name")
-            return [pol]
-        if self.modality != "msi":  # a grey image stored as RGB is not a red SAR or thermal band
-            return [f"b{i + 1}" for i in self.indexes]
-        if len({c for c in colour if c}) != sum(map(bool, colour)) or not any(colour):
-            return [f"b{i + 1}" for i in self.indexes]
-        # beside R, G, B a band without a colour is "band4", not "b4": band matching reads b4 as
-        # Sentinel-2's red B04, and an RGBN file's NIR took the place of its red band
-        named = [c or f"band{i + 1}" for c, i in zip(colour, self.indexes)]
-        # the stretch's sample (``_sample``, read once): its own 256-px read of the 4th band had decoded a
-        # pixel-interleaved 6000² GeoTIFF without overviews a second time (1.5 s), and so had the alpha check's
-        if n == 4 and sorted(colour[:3], key=str) == ["B", "G", "R"] and colour[3] is None:
-            band4 = self._sample(None)[0][3]  # (h, w)
-            if len(np.unique(band4)) > 2:  # 0/255: an alpha unflagged
-                named[3] = "NIR"  # NAIP's and 4-band aerial RGBN files' order: left out, B08 was filled from red
-                self.notes.append(f"the 4th band, with no colour beside {', '.join(colour[:3])}, read as NIR (NAIP "
-                                  "and 4-band aerial files store it so); if it is not, name the bands with --bands")
-            elif note := md.unflagged_alpha_note(self.src, self.inferred, band4):
-                self.notes.append(note)
-        return named
-
-    def _count_error(self, bands) -> str:
-        """Why ``bands`` (a count other than the bands read) are refused, and the way out: as many names, or none
-        (the names the image then gets, where the file has any; "--bands" as ``advice`` turns it for a chat: one
-        mention, its example, which a chat says as the /image command)."""
-        n, kept = len(self.indexes), self.notes[:]
-        try:
-            own = self._named(None)
-        finally:
-            self.notes[:] = kept  # (its notes belong to a read without --bands)
-        generic = own == [f"b{i + 1}" for i in self.indexes]
-        example = ",".join(f"B{i + 1}" for i in range(n)) if generic else ",".join(own)
-        # an alpha band, Earth Engine's QA bands, Landsat 7's B6_VCID_2 file: --bands names the bands read alone
-        out = [*self._gain_left_out, *[f"{', '.join(self._left_out)} of the file"] * bool(self._left_out)]
-        left = f" ({', '.join(out)} left out of the read)" if out else ""
-        return (f"{self.name}: {len(bands)} band names {list(bands)} given; the image has {n} band(s) as "
-                f"{self.modality}{left}: give {n} names in the order of the bands (e.g. --bands {example}), or "
-                f"give none" + ("" if generic else f" (they are then read as {', '.join(own)})"))
 
     @property
     def width(self) -> int:
