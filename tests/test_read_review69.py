@@ -1,6 +1,5 @@
 """Reading images, stop 69 review: fill notes name the band files that declare no nodata (they said "the file" of
-a folder of band files); a header's size is read with GDAL's folder listing off, as every other open; lead69's
-follow-ups: a misflagged alpha keeps the file's internal mask, a wrong --bands count names the left-out B6_VCID_2
+a folder of band files); Landsat 8's B1 … B11 beside QA_PIXEL; lead69's follow-ups: a misflagged alpha keeps the file's internal mask, a wrong --bands count names the left-out B6_VCID_2
 file, a file of an unlisted GDAL driver is named by it."""
 
 import numpy as np
@@ -62,42 +61,6 @@ def test_one_file_still_says_the_file():
 def test_many_band_files_are_named_first_two_and_last():
     told = no_nodata_declared([f"/data/T33UUP_B{i:02d}.jp2" for i in range(1, 13)])
     assert told == "the 12 band files (T33UUP_B01.jp2, T33UUP_B02.jp2, …, T33UUP_B12.jp2) declare no nodata"
-
-
-def test_a_header_size_is_read_without_listing_the_folder(tmp_path, monkeypatch):
-    """``large.header_size`` (a file PIL cannot read: 4 bands of float32) called rasterio.open itself, without
-    GDAL_DISABLE_READDIR_ON_OPEN, which every other open sets."""
-    from rsvlm.io.large import header_size
-
-    path = tmp_path / "four.tif"
-    with rasterio.open(path, "w", driver="GTiff", width=6, height=5, count=4, dtype="float32") as ds:
-        ds.write(np.zeros((4, 5, 6), np.float32))
-    monkeypatch.delenv("GDAL_DISABLE_READDIR_ON_OPEN", raising=False)
-    seen, real = [], rasterio.open
-
-    def opening(*a, **k):
-        seen.append(rasterio.env.get_gdal_config("GDAL_DISABLE_READDIR_ON_OPEN"))
-        return real(*a, **k)
-
-    monkeypatch.setattr(rasterio, "open", opening)
-    assert header_size(str(path)) == (6, 5, 4, "float32")
-    assert seen and all(str(v).upper() == "TRUE" for v in seen)
-
-
-def test_a_users_rasterio_env_readdir_setting_is_kept(monkeypatch, geotiff):
-    """A ``rasterio.Env(GDAL_DISABLE_READDIR_ON_OPEN=...)`` around the read: only the environment variable had
-    been looked at, so the user's setting was overridden with TRUE at each open."""
-    monkeypatch.delenv("GDAL_DISABLE_READDIR_ON_OPEN", raising=False)
-    seen, real = [], rasterio.open
-
-    def opening(*a, **k):
-        seen.append(rasterio.env.get_gdal_config("GDAL_DISABLE_READDIR_ON_OPEN"))
-        return real(*a, **k)
-
-    monkeypatch.setattr(rasterio, "open", opening)
-    with rasterio.Env(GDAL_DISABLE_READDIR_ON_OPEN="FALSE"):
-        read_image(geotiff)
-    assert seen and all(str(v).upper() == "FALSE" for v in seen), seen
 
 
 def _described(path, names):

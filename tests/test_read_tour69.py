@@ -1,5 +1,6 @@
-"""Reading images, stop 69: a fill held by some bands only, GDAL's folder listing at open, the modality's checks
-on the values band files hold, band numbers that say Landsat."""
+"""Reading images, stop 69: a fill held by some bands only, GDAL's folder listing at open (a header's size, a
+user's rasterio.Env: the review's, here beside the spy they share), the modality's checks on the values band files
+hold, band numbers that say Landsat."""
 
 import numpy as np
 import pytest
@@ -97,6 +98,30 @@ def test_a_users_readdir_setting_is_kept(monkeypatch, geotiff):
     seen = _config_at_open(monkeypatch)
     read_image(geotiff)
     assert seen and all(v in (None, "EMPTY_DIR") for v in seen)
+
+
+def test_a_header_size_is_read_without_listing_the_folder(tmp_path, monkeypatch):
+    """``large.header_size`` (a file PIL cannot read: 4 bands of float32) called rasterio.open itself, without
+    GDAL_DISABLE_READDIR_ON_OPEN, which every other open sets."""
+    from rsvlm.io.large import header_size
+
+    path = tmp_path / "four.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=6, height=5, count=4, dtype="float32") as ds:
+        ds.write(np.zeros((4, 5, 6), np.float32))
+    monkeypatch.delenv("GDAL_DISABLE_READDIR_ON_OPEN", raising=False)
+    seen = _config_at_open(monkeypatch)
+    assert header_size(str(path)) == (6, 5, 4, "float32")
+    assert seen and all(str(v).upper() == "TRUE" for v in seen)
+
+
+def test_a_users_rasterio_env_readdir_setting_is_kept(monkeypatch, geotiff):
+    """A ``rasterio.Env(GDAL_DISABLE_READDIR_ON_OPEN=...)`` around the read: only the environment variable had
+    been looked at, so the user's setting was overridden with TRUE at each open."""
+    monkeypatch.delenv("GDAL_DISABLE_READDIR_ON_OPEN", raising=False)
+    seen = _config_at_open(monkeypatch)
+    with rasterio.Env(GDAL_DISABLE_READDIR_ON_OPEN="FALSE"):
+        read_image(geotiff)
+    assert seen and all(str(v).upper() == "FALSE" for v in seen), seen
 
 
 def test_world_file_and_prj_still_found_without_listing(tmp_path):
