@@ -4,7 +4,9 @@ mirrors (``SWAPS``), those it has no one-word image for (``UNMAPPED``; "upper le
 of a transpose as "top left", ``_AS_TOP``, and said back as the plain answer spells it, ``upper_spelling``), the corner phrases a
 transpose leaves in an unusual order ("left top": ``_CORNER`` puts them back), and the words a corner crop changes the meaning
 of (``framing_words``), the "-hand" compounds a transpose says in one word (``HANDED``: "the right-hand
-ship" is "the bottom ship", not "the bottom-hand ship"; ``hand_spelling``: said back with the plain answer's "-hand") and the phrases whose direction word is none
+ship" is "the bottom ship", not "the bottom-hand ship"; ``hand_spelling``: said back with the plain answer's "-hand"), a side of
+another thing a transpose says "above" or "below" (``_BESIDE``: "left of the pier" is "above the pier", not "top of the pier",
+its top) and the phrases whose direction word is none
 (``KEPT``: "a right-angled corner", "a top-down view"; "on top of" a thing, ``_ATOP``; "above 50%", ``_LEVEL``; "right next to", ``_JUST``; "Is that right?", ``_CORRECT``), and the sense of a rotation
 or a turn ("turn left", ``_TURNING``) a view of an odd number of
 steps turns (``ROTATION``: "clockwise" is "counterclockwise" in a mirror; a half or quarter turn, two steps, keeps
@@ -351,6 +353,11 @@ _REMAINING = (re.compile(r"\s+(?:intact|standing|undamaged|untouched|unchanged|u
                          r"(?:\s+(?:is|are|was|were|still|remains?))*\s+$", re.I),
               re.compile(r"\s*(?:$|[.!?;,:)]|(?:after|now|today|in|on|at)\b)", re.I))
 
+# "left of" a thing as what remains of it: "What is left of the fort?", "Nothing was left of the pier." (a transpose
+# asked "What is above the fort?"); "How many ships are left of the road?" is a side
+_REMAINS_OF = (re.compile(r"(?<![^\W_])(?:what|nothing|anything|something|much|little|all\s+that|none)\s+(?:is|was|remains)"
+                          r"\s+(?:still\s+)?$", re.I), re.compile(r"\s+of\b", re.I))
+
 
 def _remaining(text: str, start: int, end: int) -> bool:
     """Whether "left" at ``text[start:end]`` means remaining (``_REMAINING``): "the buildings left intact", "How much
@@ -362,12 +369,6 @@ def _remaining(text: str, start: int, end: int) -> bool:
     return not _REMAINING[1].search(head) and bool(
         _REMAINING[0].match(text, end) or _REMAINING[2].search(head) and _REMAINING[3].match(text, end)
         or _REMAINS_OF[0].search(head) and _REMAINS_OF[1].match(text, end))
-
-
-# "left of" a thing as what remains of it: "What is left of the fort?", "Nothing was left of the pier." (a transpose
-# asked "What is above the fort?"); "How many ships are left of the road?" is a side
-_REMAINS_OF = (re.compile(r"(?<![^\W_])(?:what|nothing|anything|something|much|little|all\s+that|none)\s+(?:is|was|remains)"
-                          r"\s+(?:still\s+)?$", re.I), re.compile(r"\s+of\b", re.I))
 
 
 def _departed(text: str, start: int, end: int) -> bool:
@@ -389,17 +390,18 @@ def _sides() -> re.Pattern:
     return _words(_side_words())
 
 
+# not "of" the image itself: "on top of the image", "on the left of the image" name its side (``_ATOP``, ``_BESIDE``)
+_NOT_OF_IMAGE = r"(?!\s+(?:the|this|its)\s+(?:image|picture|photo|scene|frame|map|tile|view|crop)s?\b)"
 # "on top of" a thing is above it (a roof's panels), no side; "on top of the image" is one
 _ATOP = (re.compile(r"(?<![^\W_])on\s+(?:the\s+)?$", re.I),  # "on the top of the pier" too (was its "bottom")
-         re.compile(r"\s+of\b(?!\s+(?:the|this|its)\s+(?:image|picture|photo|scene|frame|map|tile|view|crop)s?\b)", re.I))
+         re.compile(rf"\s+of\b{_NOT_OF_IMAGE}", re.I))
 
 
 # a side of another thing ("the ship left of the pier", "to the right of it", "on the left of the road"), which a
 # transpose says "above" / "below" ("top of it" read as its top, "on the top of it" as on it, "to the bottom of" as
 # down to it); not the image's own side ("on the left of the image": "on the top of the image"), nor a noun ("the
 # far left of", "top left of", ``_NOUNED``), nor "right of way"
-_BESIDE = re.compile(r"(?<![^\W_])(?:(?:to|on)\s+the\s+)?(left|right)\s+of(?![^\W_])(?!\s+way\b)"
-                     r"(?!\s+(?:the|this|its)\s+(?:image|picture|photo|scene|frame|map|tile|view|crop)s?\b)", re.I)
+_BESIDE = re.compile(rf"(?<![^\W_])(?:(?:to|on)\s+the\s+)?(left|right)\s+of(?![^\W_])(?!\s+way\b){_NOT_OF_IMAGE}", re.I)
 _NOUNED = frozenset(("the", "a", "an", "far", "extreme", "very", "top", "bottom", "upper", "lower", "north", "south",
                      "east", "west", "its", "their", "his", "her", "our", "your", "my", "this", "that"))
 _LR = re.compile(r"(?i:left|right)")
