@@ -364,9 +364,10 @@ def undeclared_fill(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.
     ``raw`` (C, h, w), in every band of ≥ ``share`` of the valid pixels, farther from the values of the pixels
     where no band holds it than they span (-9999 beside dB in [-30, 5] stretched the scene flat). nodata is the
     value where it is a known fill value (``FILL_VALUES``), else None (a saturated 65535 may be cloud); None
-    where there is no such value; the note says ``declares`` (``no_nodata_declared``). A known fill held by some bands only (of ``bands``, their names) at ≥ ``share``
-    of the pixels is nodata too, the note naming those bands: no band holds -9999 as data (a 4-band file's band 3
-    collar had been read as reflectance -9999); the sources mask a pixel where any band holds it."""
+    where there is no such value; the note says ``declares`` (``no_nodata_declared``). A known fill held by some
+    bands only (of ``bands``, their names) at ≥ ``share`` of the pixels is nodata too, the note naming those bands:
+    no band holds -9999 as data (a 4-band file's band 3 collar had been read as reflectance -9999); the sources mask
+    a pixel where any band holds it."""
     if raw.dtype.kind == "c":  # a complex fill is amplitude 0, invalid already
         return None
     v = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (C, n)
