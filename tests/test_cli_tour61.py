@@ -35,7 +35,8 @@ def test_every_option_the_help_lists_is_in_the_readme_and_the_docs():
     readme = (REPO / "README.md").read_text()
     block = readme.split("## Command line", 1)[1].split("```")[1]
     docs = "".join(p.read_text() for p in [*sorted((REPO / "docs").glob("*.md")),
-                                           *sorted((REPO / "docs" / "benchmarks").glob("*.md"))])
+                                           *sorted((REPO / "docs" / "benchmarks").glob("*.md")),
+                                           *sorted((REPO / "docs" / "default-model").glob("*.md"))])
     missing = []
     for name, parser in _subparsers().items():
         for option in (o for a in parser._actions for o in a.option_strings if o not in ("-h", "--help")):

@@ -17,7 +17,8 @@ from rsvlm.cli import build_parser, main
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md")),
-        *sorted((REPO / "docs" / "benchmarks").glob("*.md"))]  # the index's pages too
+        *sorted((REPO / "docs" / "benchmarks").glob("*.md")),
+        *sorted((REPO / "docs" / "default-model").glob("*.md"))]  # the split pages too
 SUBCOMMANDS = ("chat", "predict", "train", "eval", "merge-lora", "convert-llava")
 
 

@@ -1,7 +1,7 @@
 """Multi-turn records from single-turn ones: the questions asked of one image chained into one
 conversation, so that a model learns to answer a second question after its first answer, which is
 what ``rsvlm chat`` asks of it. A model trained on single-turn records only answers the second
-question of a chat from no learned context at all (docs/default-model.md, "Chat: later turns").
+question of a chat from no learned context at all (docs/default-model/chat.md, "Chat: later turns").
 
     python -m data_gen chat --src DIR/train.jsonl --out DIR/chat.jsonl [--turns 3] [--seed 0] [--no-progress]
 

@@ -14,7 +14,7 @@ class's share (``dense_target: share``, soft cross-entropy) or which classes are
 carry what is where. ``share`` lets a patch's land cover drown a 5-px object; ``presence`` on a
 2×2 sub-grid makes every token say which objects it holds and in which quarter. With the encoder
 frozen in the instruction stages the default model uses ``presence`` (build 9 in
-docs/default-model.md; build 5, which trained the encoder on, lost by it). Records without a readable ``sem_mask`` count as bad samples.
+docs/default-model/builds-3-to-11.md; build 5, which trained the encoder on, lost by it). Records without a readable ``sem_mask`` count as bad samples.
 
 With ``clip.box_weight > 0`` a second linear head says, per patch token, whether an object's box
 centre lies in its patch (binary cross-entropy) and, where one does, that box's edges relative to
