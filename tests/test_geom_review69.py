@@ -1,4 +1,5 @@
-"""Review of stop 69's geometry / --tta work (area X): the transpose's words for a side of a thing."""
+"""Review of stop 69's geometry / --tta work (area X): a view's words for a side of a thing, and for what is no side
+(an amount, a thing's top, a top view, what is left of a thing)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import pytest
 
 from rsvlm import tta
 
-VIEWS = ("h", "v", "hv", "t", "th", "tv", "thv")
+VIEWS = tta.DIHEDRAL[1:]  # every view but the identity
 
 
 def _seen(view: str, dx: int, dy: int) -> tuple[int, int]:
@@ -90,10 +91,3 @@ def test_what_is_left_of_a_thing_is_no_side(text, view):
                                     ("How many ships are left of the road?", "How many ships are right of the road?")])
 def test_a_thing_left_of_another_is_still_a_side(text, h):
     assert tta.swap_words(text, "h") == h
-
-
-def test_rbox_to_quad_names_every_value_that_is_not_finite():
-    from rsvlm import geometry
-
-    with pytest.raises(ValueError, match=r"cx=nan, h=inf are not finite .*angle_deg in degrees"):
-        geometry.rbox_to_quad(float("nan"), 2, 3, float("inf"), 0)

@@ -6,16 +6,18 @@ import math
 
 import pytest
 
-from rsvlm import geometry
+from rsvlm import geometry, tta
+from rsvlm.fusion import fuse
 
 
 @pytest.mark.parametrize("args,named", [((10, 20, 4, 2, math.nan), "angle_deg=nan"),
                                         ((10, 20, 4, 2, math.inf), "angle_deg=inf"),
                                         ((math.nan, 20, 4, 2, 30), "cx=nan"),
-                                        ((10, 20, 4, -math.inf, 30), "h=-inf")])
-def test_rbox_to_quad_names_a_value_that_is_not_finite(args, named):
+                                        ((10, 20, 4, -math.inf, 30), "h=-inf"),
+                                        ((math.nan, 2, 3, math.inf, 0), r"cx=nan, h=inf are not finite .*angle_deg in degrees")])
+def test_rbox_to_quad_names_each_value_that_is_not_finite(args, named):
     """A NaN angle (a blank cell of a converted table) came back as four NaN corners, an infinite one as
-    'math domain error', naming nothing."""
+    'math domain error', naming nothing; several are named together, with what to give."""
     with pytest.raises(ValueError, match=named):
         geometry.rbox_to_quad(*args)
 
@@ -42,18 +44,12 @@ def _speck_views(kind: str, n: int = 8) -> list[list[dict]]:
 def test_a_speck_every_view_drew_is_one_shape(kind):
     """A box one bin wide (<box><loc_5><loc_5><loc_5><loc_5></box>, a tiny car on a large image) has no area, so
     its IoU with every view's same box was 0/0 = 0: --tta dihedral gave 8 boxes on one spot, each scored 1/8."""
-    from rsvlm import tta
-    from rsvlm.fusion import fuse
-
     out = fuse(_speck_views(kind), 640, 480, tta.FuseConfig(), many=True)
     assert len(out) == 2
     assert all(o["score"] == pytest.approx(0.6) for o in out)
 
 
 def test_specks_on_other_spots_stay_apart():
-    from rsvlm import tta
-    from rsvlm.fusion import fuse
-
     views = [[{"kind": "box", "label": "car", "coords": [10 + v, 20, 10 + v, 20], "score": 0.6}] for v in range(3)]
     assert len(fuse(views, 640, 480, tta.FuseConfig(), many=True)) == 3
 
@@ -63,8 +59,6 @@ def test_flip_views_of_a_one_bin_box_answer_it_once():
     <box><loc_5><loc_5><loc_5><loc_5></box> four times, each scored 0.125 (mapped back, the views' boxes were a
     float step apart, 0.21999999999999886 and 0.21999999999999997)."""
     from conftest import blank_image
-
-    from rsvlm import tta
 
     def car(x, y):
         return f"<ref>car</ref><box><loc_{x}><loc_{y}><loc_{x}><loc_{y}></box>"
@@ -78,7 +72,7 @@ def test_flip_views_of_a_one_bin_box_answer_it_once():
 
 
 @pytest.mark.parametrize("shape", [(3, 1, 1), (3, 40, 1), (3, 1, 40), (1, 1)])
-@pytest.mark.parametrize("view", ["h", "v", "hv", "t", "th", "tv", "thv"])
+@pytest.mark.parametrize("view", tta.DIHEDRAL[1:])
 def test_a_views_array_of_a_one_pixel_side_is_readable_by_torch(shape, view):
     """A 1 × 1 image (or a 1-pixel strip) under --tta: numpy called its flipped axis of length 1 contiguous and kept
     the stride -1, so 'view h could not be asked (At least one stride in the given numpy array is negative …)'."""
