@@ -67,6 +67,8 @@ from rsvlm.model.weights import (  # noqa: F401  (importable from here, as scrip
     saved_dtypes,
 )
 
+_OTHER_MODEL = "the weights and the config are of different models"  # how vision.safetensors' misfits end
+
 
 def _is_peft(llm) -> bool:
     # no PeftModel exists unless peft was imported; importing it just to ask would import
@@ -210,10 +212,11 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     cfg = dataclasses.replace(cfg, llm=llm_cfg, trainable=dataclasses.replace(cfg.trainable, llm=mode))
     from rsvlm.model.checks import check_model_config
 
+    built_by = f"{root / 'config.yaml'}{' with the overrides given' if overrides else ''}"  # the model's config as read
     try:  # create_model's checks: an override (a pool that does not divide the grid) was a traceback, or loaded
         check_model_config(cfg, prefix="")
     except ValueError as e:
-        raise ValueError(f"{root / 'config.yaml'}{' with the overrides given' if overrides else ''}: {e}") from None
+        raise ValueError(f"{built_by}: {e}") from None
     own_llm = Path(llm_cfg.name_or_path).resolve() == (root / "llm").resolve()
     saved_rows = vocab_rows(root / "llm") if own_llm else None
     # a cached hub base loads from its cached folder: by its name, transformers asks the hub for a newer
@@ -279,9 +282,8 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     built = model.state_dict()  # its names and shapes: the same after the load below
     n, odd = shape_mismatches(state, built)
     if n:  # torch's RuntimeError named no file and no cause
-        raise ValueError(f"{root / 'vision.safetensors'}: {n} tensor(s) of another shape than "
-                         f"{root / 'config.yaml'}{' with the overrides given' if overrides else ''} builds: "
-                         f"{odd}; the weights and the config are of different models")
+        raise ValueError(f"{root / 'vision.safetensors'}: {n} tensor(s) of another shape than {built_by} builds: "
+                         f"{odd}; {_OTHER_MODEL}")
     if note := odd_values(root / "vision.safetensors", state, dict(model.named_parameters())):  # was: loaded
         raise ValueError(note)
     # in the dtype built (a bf16 file into float32 weights, as copying cast it), kept rather than copied
@@ -290,18 +292,15 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     missing = [k for k in dict.fromkeys(res.missing_keys + left_on_meta(model)) if not k.startswith("llm.")]
     if missing:  # (a meta tensor left would fail at the first image, naming nothing)
         raise ValueError(f"{root / 'vision.safetensors'}: missing keys {missing[:10]}"
-                         f"{f' (+{len(missing) - 10} more)' if len(missing) > 10 else ''}, which {root / 'config.yaml'}"
-                         f"{' with the overrides given' if overrides else ''} builds; the weights and the config are "
-                         "of different models")
+                         f"{f' (+{len(missing) - 10} more)' if len(missing) > 10 else ''}, which {built_by} builds; "
+                         f"{_OTHER_MODEL}")
     place_vision_side(model, device, dtype)
     parts = _parts({k.rsplit(".", 1)[0] for k in built})
     # a part this config builds, saved with more in it (projector.type mlp2x_gelu edited to linear): it loaded
     # with the first layer alone, a warning its only word; a part the config does not build (a stem left out) warns
     if ours := [k for k in res.unexpected_keys if any(k.startswith(p + ".") for p in parts)]:
-        raise ValueError(f"{root / 'vision.safetensors'}: {len(ours)} tensor(s) of parts that "
-                         f"{root / 'config.yaml'}{' with the overrides given' if overrides else ''} builds without "
-                         f"them ({', '.join(ours[:3])}{' …' if len(ours) > 3 else ''}); the weights and the config "
-                         "are of different models")
+        raise ValueError(f"{root / 'vision.safetensors'}: {len(ours)} tensor(s) of parts that {built_by} builds "
+                         f"without them ({', '.join(ours[:3])}{' …' if len(ours) > 3 else ''}); {_OTHER_MODEL}")
     if res.unexpected_keys:
         warnings.warn(f"{root / 'vision.safetensors'}: unexpected keys ignored: {res.unexpected_keys[:10]}", stacklevel=2)
     # a half dtype: coordinates are chosen among near-tied logits (rsvlm.model.half); last, as the state
