@@ -77,10 +77,10 @@ def _cited_names() -> set[str]:
             if f.suffix not in (".py", ".md", ".yaml", ".sh") or f == MAIN or PAGES in f.parents:
                 continue
             text = re.sub(r"\s+", " ", f.read_text(errors="replace"))
-            for m in re.finditer(r"default-model\.md[,;]? ?\(?([^()|]{0,300})", text):  # up to the ( ) or | ending it
+            for m in re.finditer(r"default-model(?:/[\w-]+)?\.md[,;]? ?\(?([^()|]{0,300})", text):  # up to the ( ) or | ending it
                 names |= set(re.findall(r"\"([^\"]+)\"", m.group(1)))
-            names |= {f"Build {n} " for n in re.findall(r"default-model\.md[,;]? builds? (\d+)", text)}
-            names |= {f"Build {n} " for n in re.findall(r"builds? (\d+) in docs/default-model\.md", text)}
+            names |= {f"Build {n} " for n in re.findall(r"default-model(?:/[\w-]+)?\.md[,;]? builds? (\d+)", text)}
+            names |= {f"Build {n} " for n in re.findall(r"builds? (\d+) in docs/default-model(?:/[\w-]+)?\.md", text)}
     return names
 
 
