@@ -45,12 +45,12 @@ def test_a_transposed_views_side_of_a_thing_is_said_back_where_the_image_has_it(
     ("LEFT OF THE ROAD", "ABOVE THE ROAD"), ("To the right of the road.", "Below the road."),
     ("The car just right of the ship.", "The car just below the ship."),
     ("How many ships are left of the road?", "How many ships are above the road?"),
-    # the image's own side, a noun, a corner and no side at all keep their words' images
+    # the image's own side, a noun and a corner keep their words' images (no side at all, "right of way" and "How
+    # much forest is left?", is kept in every view: tour66, tour67)
     ("The ship on the left of the image.", "The ship on the top of the image."),
     ("The far left of the pier.", "The far top of the pier."),
     ("The ship top left of the pier.", "The ship top left of the pier."),
-    ("The ship top-right of the pier.", "The ship bottom-left of the pier."),
-    ("A right of way.", "A right of way."), ("How much forest is left?", "How much forest is left?")])
+    ("The ship top-right of the pier.", "The ship bottom-left of the pier.")])
 def test_which_sides_a_transpose_says_above_or_below(text, t):
     assert tta.swap_words(text, "t") == t
 
@@ -87,7 +87,7 @@ def test_what_is_left_of_a_thing_is_no_side(text, view):
     assert tta.swap_words(text, view) == text
 
 
-@pytest.mark.parametrize("text,h", [("The ship that is left of the fort.", "The ship that is right of the fort."),
-                                    ("How many ships are left of the road?", "How many ships are right of the road?")])
-def test_a_thing_left_of_another_is_still_a_side(text, h):
-    assert tta.swap_words(text, "h") == h
+def test_a_thing_left_of_another_is_still_a_side():
+    """"What is left of the fort?" names no side, but "the ship that is left of the fort" does (and "How many ships
+    are left of the road?", tour67)."""
+    assert tta.swap_words("The ship that is left of the fort.", "h") == "The ship that is right of the fort."
