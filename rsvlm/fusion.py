@@ -94,7 +94,8 @@ class Fused:
 
 
 def _iou(a: dict, b: dict, reach: tuple[float, float]) -> float:
-    """IoU of two shapes; of two points, 1 at the same spot falling to 0 ``reach`` (x, y) pixels apart."""
+    """IoU of two shapes (1 for two of no area on the same spot, ``_same_spot``: 0/0); of two points, 1 at the same
+    spot falling to 0 ``reach`` (x, y) pixels apart."""
     from rsvlm import geometry
 
     if a["kind"] == "point" or b["kind"] == "point":
