@@ -6,7 +6,7 @@ close together: rounded, many tie, and the argmax takes the lowest tied id. On t
 teacher-forced over 618 coordinates of detection and segmentation answers, the bf16 argmax matched
 float32's at 20% of them; with the head alone computed in float32 at 77% (fp16: 75% → 96%), the rest
 being the bf16 body's own noise. The head's weights rounded to bf16 changed nothing there: the output
-rounding is the loss, so a checkpoint stored in bf16 gains as much (docs/benchmarks.md, stop 68).
+rounding is the loss, so a checkpoint stored in bf16 gains as much (docs/benchmarks/half_precision.md, stop 68).
 
 ``float32_head`` keeps the output head in float32 and upcasts its input (the final hidden state), as
 Hugging Face's ``_keep_in_fp32_modules`` does for modules that need the range: the body runs in half

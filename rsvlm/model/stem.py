@@ -108,7 +108,7 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
     missing is filled: ``copy`` with the nearest present band (in the configured order) rescaled to
     the missing band's training mean and spread, so it is the present band after normalisation;
     ``mean`` with its training mean (zero after normalisation). At least one band must match. The
-    model saw no filled band in training; docs/benchmarks.md ("Missing bands") measures the cost
+    model saw no filled band in training; docs/benchmarks/missing_bands.md measures the cost
     (SAR without VH: scene class 0.875 with ``copy``, 0.225 with ``mean``, against 0.975).
     """
     if fill not in FILL_MODES:
