@@ -1,10 +1,14 @@
-"""How the bands a ``SceneReader`` reads are named (``read.py``'s ``BandNaming``): as given by ``bands=``
+"""How the bands a ``SceneReader`` reads are named (``BandNaming``, which it builds once its bands are planned): as given by ``bands=``
 (``--bands``), refused where their count is not the bands read, with the way out; else from the file: Landsat band
 files by their mission, one band a file by the file names, a lone Sentinel-2 band file, the bands' descriptions,
 SAR polarisations, the file's colour interpretation (an RGBN file's 4th band read as NIR); bare band numbers
 (``b4``) by the mission the file names say (``products.band_numbers``)."""
 
 from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -18,95 +22,109 @@ from rsvlm.io.bandnames import (
 )
 
 
+@dataclasses.dataclass(frozen=True)
 class BandNaming:
-    """``SceneReader``'s band naming. Reads the reader's ``src``, ``indexes``, ``modality``, ``paths``, ``landsat``,
-    ``s2_band``, ``inferred``, ``name``, ``_left_out``, ``_gain_left_out`` and ``_sample``; adds to its ``notes``."""
+    """What a scene's bands are named from: its source ``src``, the bands read (``indexes``, 0-based) as
+    ``modality``, the files (``paths``; ``name`` as said), the modality guess's ``landsat`` bands, lone Sentinel-2
+    band (``s2_band``) and ``inferred``; ``sample(nodata)``, the reader's decimated read (raw (C, h, w), valid);
+    bands left out of the read: the file's (``left_out``, described or ``band k``) and band files
+    (``gain_left_out``: Landsat 7's ``B6_VCID_2``), for a ``--bands`` count's refusal."""
 
-    def _band_names(self, bands, mission):
-        """The bands' names: given, else from the file; bare band numbers (``b4``) by the mission
-        the file names say (``products.band_numbers``), since Landsat 7's band 4 is Sentinel-2's B08."""
-        names = self._named(bands)
+    src: object
+    indexes: list[int]
+    modality: str
+    paths: list[Path]
+    name: str
+    landsat: list | None
+    s2_band: str | None
+    inferred: bool
+    sample: Callable
+    left_out: list[str]
+    gain_left_out: list[str]
+
+    def names(self, bands, mission) -> tuple[list[str], list[str]]:
+        """The bands' names, and the notes that say where they come from: given, else from the file; bare band
+        numbers (``b4``) by the mission the file names say (``products.band_numbers``), since Landsat 7's band 4
+        is Sentinel-2's B08."""
+        names, notes = self._named(bands)
         unnamed = ([f"b{i + 1}" for i in self.indexes], [f"b{i + 1}" for i in range(len(names))])
         if names in unnamed:  # the reader's own names for unnamed bands (or a user's spelling of them)
-            return names
+            return names, notes
         out, note = pr.band_numbers(names, mission)
         low = [b.lower() for b in out]
         if bands is not None and (dup := [b for i, b in enumerate(out) if low.count(low[i]) > 1 and low.index(low[i]) == i]):
             raise ValueError(f"{self.name}: band names {list(bands)} name {', '.join(dup)} twice; "
                              "band matching would take one and leave the other unread")
-        self.notes += [note] if note else []
-        return out
+        return out, [*notes, *[note] * bool(note)]
 
-    def _named(self, bands):
-        n = len(self.indexes)
+    def _named(self, bands) -> tuple[list[str], list[str]]:
+        """The names given, else the file's, and the notes on them (``names`` less the bare numbers)."""
+        n, notes = len(self.indexes), []
         if bands is not None:
             if len(bands) != n:
-                raise ValueError(self._count_error(bands))
-            return [str(b) for b in bands]
+                raise ValueError(self.count_error(bands))
+            return [str(b) for b in bands], notes
         if self.landsat and len(self.indexes) == len(self.landsat):
             names, missions, nums = zip(*self.landsat)
             plural = "s" if len(names) > 1 else ""
-            self.notes.append(f"{' / '.join(dict.fromkeys(missions))} band{plural} {', '.join(nums)} "
-                              f"named {', '.join(names)}")
-            return list(names)
+            notes.append(f"{' / '.join(dict.fromkeys(missions))} band{plural} {', '.join(nums)} "
+                         f"named {', '.join(names)}")
+            return list(names), notes
         if len(self.paths) == self.src.count > 1:  # one band a file (not I and Q files read as one complex band)
-            return [band_name_from_file(p) for p in self.paths]
+            return [band_name_from_file(p) for p in self.paths], notes
         if self.s2_band and self.modality == "msi":
-            return [self.s2_band]
+            return [self.s2_band], notes
         desc = [self.src.descriptions[i] for i in self.indexes]
         if any(desc) and all(default_description(d, i + 1) for d, i in zip(desc, self.indexes)):
-            self.notes.append(f"band description{'s' * (n > 1)} {', '.join(desc)} {'are' if n > 1 else 'is'} a "
-                              f"writer's default (GDAL's ENVI writes {'them' if n > 1 else 'it'}): no name"
-                              f"{'s' * (n > 1)}, the band{'s are' if n > 1 else ' is'} read as unnamed")  # no R in 'Band 1'
+            notes.append(f"band description{'s' * (n > 1)} {', '.join(desc)} {'are' if n > 1 else 'is'} a "
+                         f"writer's default (GDAL's ENVI writes {'them' if n > 1 else 'it'}): no name"
+                         f"{'s' * (n > 1)}, the band{'s are' if n > 1 else ' is'} read as unnamed")  # no R in 'Band 1'
             desc = [None] * n
         pols = [polarisation_in(d) for d in desc]  # Sigma0_VV: the stem's VV, which it did not match
         if self.modality == "sar" and all(pols) and len(set(pols)) == n and pols != desc:
-            self.notes.append(f"band{'s' * (n > 1)} named {', '.join(pols)} from the description{'s' * (n > 1)} "
-                              f"{', '.join(desc)}")
-            return pols
+            notes.append(f"band{'s' * (n > 1)} named {', '.join(pols)} from the description{'s' * (n > 1)} "
+                         f"{', '.join(desc)}")
+            return pols, notes
         if all(desc) and len(set(desc)) == n:
-            return list(desc)
+            return list(desc), notes
         colour = [self.src.colour_names[i] for i in self.indexes]
         if self.modality == "optical" and sorted(colour, key=str) == ["B", "G", "R"] and colour != ["R", "G", "B"]:
-            self.notes.append(f"bands stored {', '.join(colour)} (the file's colour interpretation)")
-            return colour  # a BGR file: its blue band was named R, fed to the model's red and drawn red
+            notes.append(f"bands stored {', '.join(colour)} (the file's colour interpretation)")
+            return colour, notes  # a BGR file: its blue band was named R, fed to the model's red and drawn red
         if self.modality == "optical":
-            return ["R", "G", "B"]
+            return ["R", "G", "B"], notes
         if self.modality == "sar" and n == 1 and (pol := polarisation_from_file(self.paths[0])):
-            self.notes.append(f"band named {pol} from the file name")
-            return [pol]
+            notes.append(f"band named {pol} from the file name")
+            return [pol], notes
         if self.modality != "msi":  # a grey image stored as RGB is not a red SAR or thermal band
-            return [f"b{i + 1}" for i in self.indexes]
+            return [f"b{i + 1}" for i in self.indexes], notes
         if len({c for c in colour if c}) != sum(map(bool, colour)) or not any(colour):
-            return [f"b{i + 1}" for i in self.indexes]
+            return [f"b{i + 1}" for i in self.indexes], notes
         # beside R, G, B a band without a colour is "band4", not "b4": band matching reads b4 as
         # Sentinel-2's red B04, and an RGBN file's NIR took the place of its red band
         named = [c or f"band{i + 1}" for c, i in zip(colour, self.indexes)]
-        # the stretch's sample (``_sample``, read once): its own 256-px read of the 4th band had decoded a
+        # the stretch's sample (``sample``, the reader's, read once): its own 256-px read of the 4th band had decoded a
         # pixel-interleaved 6000² GeoTIFF without overviews a second time (1.5 s), and so had the alpha check's
         if n == 4 and sorted(colour[:3], key=str) == ["B", "G", "R"] and colour[3] is None:
-            band4 = self._sample(None)[0][3]  # (h, w)
+            band4 = self.sample(None)[0][3]  # (h, w)
             if len(np.unique(band4)) > 2:  # 0/255: an alpha unflagged
                 named[3] = "NIR"  # NAIP's and 4-band aerial RGBN files' order: left out, B08 was filled from red
-                self.notes.append(f"the 4th band, with no colour beside {', '.join(colour[:3])}, read as NIR (NAIP "
-                                  "and 4-band aerial files store it so); if it is not, name the bands with --bands")
+                notes.append(f"the 4th band, with no colour beside {', '.join(colour[:3])}, read as NIR (NAIP "
+                             "and 4-band aerial files store it so); if it is not, name the bands with --bands")
             elif note := md.unflagged_alpha_note(self.src, self.inferred, band4):
-                self.notes.append(note)
-        return named
+                notes.append(note)
+        return named, notes
 
-    def _count_error(self, bands) -> str:
+    def count_error(self, bands) -> str:
         """Why ``bands`` (a count other than the bands read) are refused, and the way out: as many names, or none
         (the names the image then gets, where the file has any; "--bands" as ``advice`` turns it for a chat: one
         mention, its example, which a chat says as the /image command)."""
-        n, kept = len(self.indexes), self.notes[:]
-        try:
-            own = self._named(None)
-        finally:
-            self.notes[:] = kept  # (its notes belong to a read without --bands)
+        n = len(self.indexes)
+        own = self._named(None)[0]  # (its notes belong to a read without --bands)
         generic = own == [f"b{i + 1}" for i in self.indexes]
         example = ",".join(f"B{i + 1}" for i in range(n)) if generic else ",".join(own)
         # an alpha band, Earth Engine's QA bands, Landsat 7's B6_VCID_2 file: --bands names the bands read alone
-        out = [*self._gain_left_out, *[f"{', '.join(self._left_out)} of the file"] * bool(self._left_out)]
+        out = [*self.gain_left_out, *[f"{', '.join(self.left_out)} of the file"] * bool(self.left_out)]
         left = f" ({', '.join(out)} left out of the read)" if out else ""
         return (f"{self.name}: {len(bands)} band names {list(bands)} given; the image has {n} band(s) as "
                 f"{self.modality}{left}: give {n} names in the order of the bands (e.g. --bands {example}), or "

@@ -18,7 +18,7 @@ band each of one size and dtype (``tifffile.imwrite`` of a (C, H, W) array) read
 bands; other pages (overviews, thumbnails, images that differ) are not bands (``tiff.py``).
 
 Band files of different resolutions on one footprint are resampled onto the finest's grid (``regrid.py``).
-The bands' names, given (``--bands``) or from the file, are ``naming.py``'s (``BandNaming``).
+The bands' names, given (``--bands``) or from the file, are ``naming.py``'s (a ``BandNaming`` the reader builds).
 Cannot: reproject band files in different CRSs or footprints onto a common grid, apply
 radiometric calibration, or read windows of PNG/JPEG without decoding the whole file.
 """
@@ -48,7 +48,7 @@ from rsvlm.io.thermal import BARE_UNIT, celsius_reading
 __all__ = ["RSImage", "SceneReader", "read_image", "read_window", "image_size", "ImageReadError"]
 
 
-class SceneReader(BandNaming):
+class SceneReader:
     """An open scene: resolves modality, bands and scaling once, then reads windows as ``RSImage``.
     ``bands``: the bands' names, a list or comma-separated (``"B02,B03,B04,B08"``). ``whole``: the
     caller reads the whole scene, so one that does not fit in memory is refused before its stretch.
@@ -107,7 +107,10 @@ class SceneReader(BandNaming):
         self.notes += notes
         self._check_whole(len(self.indexes))  # before the stretch's sample read (32 s of a sparse 100000 x 80000 RGB)
         mission = pr.mission_from_names(self.paths)  # (mission, numbering) the file names say, or None
-        self.bands = self._band_names(bands, mission)
+        naming = BandNaming(src, self.indexes, modality, self.paths, name, self.landsat, self.s2_band, self.inferred,
+                            self._sample, self._left_out, self._gain_left_out)
+        self.bands, notes = naming.names(bands, mission)
+        self.notes += notes
         default = sc.ReadConfig()
         declared = sc.declared_scaling(src, self.indexes)  # [(scale, offset)] GDAL gives the bands read
         if len(declared) == 1 and declared[0][0] and modality == "msi" and np.allclose(
