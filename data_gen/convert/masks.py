@@ -13,7 +13,7 @@ under a palette of grey levels is ``unreadable_label``, named as such; a palette
 pixels (alpha 0) are no class, whatever colour they hide (``label_pixels_transparent``, in the notes). With
 ``--binary CLASS`` a mask of 0 and one other value marks CLASS where it is not 0; a 0/1 mask with 255 has 255
 as void (an indexed mask whose grey palette has black at an index other than 0 is read by its greys, a
-transparent pixel, alpha 0, is no class);
+transparent pixel, alpha 0, of a PNG or a GeoTIFF alpha band, is no class, a colour mask is read by its luminance);
 codes and instance ids give every non-zero value; a noisy or resampled mask is thresholded, and a
 photo given as the label is ``label_not_a_mask`` (``data_gen.convert.binmask`` says how each is told).
 
@@ -201,12 +201,15 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
             with open_raster(path) as ds:
                 a, nodata = ds.read(), ds.nodata  # (bands, h, w)
                 colormap = _colormap(ds) if not (rgb or grey_levels) and ds.count == 1 else None
-                alpha = [i for i, c in enumerate(ds.colorinterp) if c.name == "alpha"] if rgb or grey_levels else []
-            clear = None
+                alpha = [i for i, c in enumerate(ds.colorinterp) if c.name == "alpha"]
+            clear = opacity = None
             if alpha and len(alpha) < len(a):  # an RGBA label: its alpha is no colour ("4 bands that differ")
-                if (clear := a[alpha[0]] == 0).any() and voids is not None:
+                opacity = a[alpha[0]]  # (h, w)
+                if (clear := opacity == 0).any() and voids is not None and (rgb or grey_levels):
                     voids.append(clear)
                 a = np.delete(a, alpha, axis=0)
+            if not (rgb or grey_levels) and len(a) >= 3:  # a colour binary label: its luminance, as PIL's "L"
+                a = _luminance(a[:3])[None]  # (1, h, w) its red band alone read a green or blue mask empty
             if not (rgb or grey_levels) and nodata not in (None, 0) and not np.isnan(nodata):
                 if n := int(np.count_nonzero(none := a[0] == nodata)):
                     if nodata > 0 and n < none.size and not np.any(a[0][~none]) and not _collar(none):
@@ -223,6 +226,8 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                         voids.append(none)
             if colormap is not None and (grey := _indexed_grey(a[0], colormap)) is not None:
                 return grey  # (H, W) its greys: by index, a 1-black colormap's background was the class
+            if opacity is not None and not (rgb or grey_levels):
+                return _by_alpha(a[0], opacity, out)
             if rgb and len(a) < 3:  # a grey label under an [r, g, b] palette: (v, v, v), as PIL's convert("RGB")
                 a = np.repeat(a[:1], 3, axis=0)
             if not rgb and grey_levels:
@@ -253,18 +258,38 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
             if grey_levels and im.mode in ("RGB", "RGBA", "CMYK", "YCbCr"):
                 _one_grey(path, np.moveaxis(np.asarray(im.convert("RGB")), -1, 0), clear)
             grey = np.asarray(im.convert("L"))  # (H, W)
-            if not grey_levels and "A" in im.getbands():  # a binary mask's transparent pixels are no class
-                alpha = np.asarray(im.getchannel("A"))  # (H, W)
-                grey = np.where(alpha == 0, np.uint8(0), grey)  # (white ones were)
-                if not grey.any() and alpha.any() and not alpha.all():  # black drawn on transparent: read empty
-                    if out is not None:
-                        out.note("labels_read_by_alpha")
-                    return alpha  # (H, W) the drawn shape: opaque pixels are the class
+            if not grey_levels and "A" in im.getbands():
+                return _by_alpha(grey, np.asarray(im.getchannel("A")), out)
             return grey
     except ConversionError:
         raise
     except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
         raise ConversionError(f"{path}: cannot read label ({e})") from e
+
+
+def _by_alpha(grey, alpha, out: Output | None):
+    """A binary label's grey values ``grey`` (H, W) under its alpha ``alpha`` (H, W), a PNG's channel or a GeoTIFF's
+    band: its transparent pixels (alpha 0) are no class (white ones were); one whose opaque pixels are all black on a
+    transparent background (a shape drawn black on an empty layer, read empty so) is its alpha, opaque pixels the
+    class, counted in ``out``'s notes as ``labels_read_by_alpha``."""
+    import numpy as np
+
+    grey = np.where(alpha == 0, np.zeros((), grey.dtype), grey)  # (H, W)
+    if not grey.any() and alpha.any() and not alpha.all():
+        if out is not None:
+            out.note("labels_read_by_alpha")
+        return alpha  # (H, W) the drawn shape
+    return grey
+
+
+def _luminance(rgb):
+    """The grey values (H, W) of colour bands ``rgb`` (3, H, W), as PIL's ``convert("L")`` makes them of 8 bits."""
+    import numpy as np
+
+    if rgb.dtype == np.uint8:  # PIL's own integer weights (ITU-R 601-2), rounded
+        return ((rgb.astype(np.uint32) * np.array([19595, 38470, 7471], np.uint32)[:, None, None]).sum(0)
+                + 0x8000 >> 16).astype(np.uint8)
+    return np.tensordot([0.299, 0.587, 0.114], rgb, axes=1).round().astype(rgb.dtype)
 
 
 def _transparent(im):

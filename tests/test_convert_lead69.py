@@ -1,0 +1,75 @@
+"""Converters, stop 69 round 3: a binary GeoTIFF label's alpha band and colour bands are read as a PNG's are."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import rasterio
+from convert_helpers import convert, objs, png, same_ring
+
+SHAPE = [[10, 10], [40, 10], [40, 30], [10, 30]]
+
+
+def _label_tif(path, bands, **kw):
+    """``bands`` (C, 48, 64) uint8 written to ``path`` as a GeoTIFF label (``kw``: photometric, alpha)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with rasterio.open(path, "w", driver="GTiff", width=64, height=48, count=len(bands), dtype="uint8", **kw) as ds:
+        ds.write(np.stack(bands))  # (C, H, W)
+
+
+def _shape():
+    a = np.zeros((48, 64), np.uint8)
+    a[10:30, 10:40] = 255
+    return a
+
+
+def _masks(tmp_path, bands, **kw):
+    png(tmp_path / "img" / "a.png", 64, 48)
+    _label_tif(tmp_path / "lab" / "a_mask.tif", bands, **kw)
+    return convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels", str(tmp_path / "lab"),
+                   "--binary", "building", "--no-progress")
+
+
+GREY_ALPHA = {"photometric": "MINISBLACK", "alpha": "YES"}
+RGB_ALPHA = {"photometric": "RGB", "alpha": "YES"}
+
+
+@pytest.mark.parametrize("colours,kw", [(1, GREY_ALPHA), (3, RGB_ALPHA)], ids=["grey+alpha", "rgba"])
+def test_a_binary_geotiff_drawn_black_on_its_alpha_band_is_read_by_its_alpha(tmp_path, colours, kw):
+    # its alpha band was ignored: black everywhere read as an empty mask, the class lost ("no records written")
+    zero = np.zeros((48, 64), np.uint8)
+    stats, recs = _masks(tmp_path, [zero] * colours + [_shape()], **kw)
+    assert stats["notes"]["labels_read_by_alpha"] == 1 and len(recs) == 1
+    (obj,) = objs(recs[0])
+    assert same_ring(obj["coords"], SHAPE, 64)
+
+
+@pytest.mark.parametrize("colours,kw", [(1, GREY_ALPHA), (3, RGB_ALPHA)], ids=["grey+alpha", "rgba"])
+def test_a_binary_geotiffs_transparent_pixels_are_no_class(tmp_path, colours, kw):
+    # white under alpha 0 (an editor's export) was the class all over: one polygon of the whole image
+    white = np.full((48, 64), 255, np.uint8)
+    stats, recs = _masks(tmp_path, [white] * colours + [_shape()], **kw)
+    assert len(recs) == 1 and "labels_read_by_alpha" not in stats["notes"]
+    (obj,) = objs(recs[0])
+    assert same_ring(obj["coords"], SHAPE, 64)
+
+
+def test_a_levir_cd_geotiff_label_drawn_black_on_its_alpha_band_is_read_by_its_alpha(tmp_path):
+    for side in ("A", "B"):
+        png(tmp_path / "cd" / side / "a.png", 64, 48)
+    zero = np.zeros((48, 64), np.uint8)
+    _label_tif(tmp_path / "cd" / "label" / "a.tif", [zero, _shape()], **GREY_ALPHA)
+    stats, recs = convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path / "cd"), "--no-progress")
+    assert stats["notes"]["labels_read_by_alpha"] == 1
+    assert any(same_ring(o["coords"], SHAPE, 64) for r in recs for o in objs(r) if "coords" in o)
+
+
+@pytest.mark.parametrize("band", [1, 2])
+def test_a_binary_geotiff_mask_in_green_or_blue_is_read_by_its_luminance(tmp_path, band):
+    # its red band alone was read: a green or blue mask was empty, its class lost unsaid
+    bands = [np.zeros((48, 64), np.uint8) for _ in range(3)]
+    bands[band] = _shape()
+    stats, recs = _masks(tmp_path, bands, photometric="RGB")
+    assert len(recs) == 1 and not stats["skipped"]
+    (obj,) = objs(recs[0])
+    assert same_ring(obj["coords"], SHAPE, 64)
