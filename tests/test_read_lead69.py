@@ -110,24 +110,23 @@ def test_a_file_whose_extension_names_another_format_is_said_whatever_the_extens
     """The real msi_s2 band files are GeoTIFFs named .jp2: unsaid, where a TIFF named .png was said."""
     data = np.random.default_rng(2).integers(500, 3000, (1, 16, 16)).astype("uint16")
     files = [str(_tif(tmp_path / f"{b}.jp2", data)) for b in ("B02", "B03")]
-    assert "B02.jp2 is a TIFF, though named .jp2: read as one" in read_image(files[0]).notes
+    assert "a TIFF named .jp2: B02.jp2 read as one" in read_image(files[0]).notes
     both = read_image(files).notes  # one note for the band files alike, not one each
-    assert [n for n in both if "though named" in n] == ["B02.jp2, B03.jp2 are each a TIFF, though named .jp2: read "
-                                                        "as one"]
+    assert [n for n in both if " named .jp2:" in n] == ["a TIFF named .jp2: B02.jp2, B03.jp2 each read as one"]
     png = _tif(tmp_path / "scene.tif", np.random.default_rng(3).integers(0, 255, (3, 16, 16)).astype("uint8"),
                driver="PNG")
-    assert "scene.tif is a PNG, though named .tif: read as one" in read_image(png).notes
+    assert "a PNG named .tif: scene.tif read as one" in read_image(png).notes
     jpeg = tmp_path / "photo.png"
     Image.fromarray(np.random.default_rng(4).integers(0, 255, (16, 16, 3), dtype=np.uint8)).save(jpeg, "JPEG")
-    assert "photo.png is a JPEG, though named .png: read as one" in read_image(jpeg).notes
+    assert "a JPEG named .png: photo.png read as one" in read_image(jpeg).notes
     plain = _tif(tmp_path / "plain.tif", data)  # extension and format agree: nothing said
-    assert not [n for n in read_image(plain).notes if "though named" in n]
+    assert not [n for n in read_image(plain).notes if " named .tif:" in n]
 
 
 def test_the_real_sentinel2_band_files_say_they_are_tiffs(realdata):
     names = [str(realdata / "msi_s2" / f"{b}.jp2") for b in ("B02", "B03", "B04", "B08")]
     notes = read_image(names).notes
-    assert "B02.jp2, B03.jp2, B04.jp2, B08.jp2 are each a TIFF, though named .jp2: read as one" in notes
+    assert "a TIFF named .jp2: B02.jp2, B03.jp2, B04.jp2, B08.jp2 each read as one" in notes
 
 
 def test_a_float_toa_stack_with_thermal_bands_in_kelvin_keeps_its_reflectance(tmp_path):

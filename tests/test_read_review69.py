@@ -144,4 +144,4 @@ def test_a_file_read_by_an_unlisted_gdal_driver_is_named_by_its_driver(tmp_path)
                        crs="EPSG:32633", transform=from_origin(500000, 4000000, 10, 10)) as ds:
         ds.write(np.random.default_rng(10).integers(500, 3000, (3, 8, 8)).astype("uint16"))  # (C, H, W)
     notes = read_image(tmp_path / "e.tif", modality="msi").notes
-    assert "e.tif is a file GDAL's ENVI driver reads, though named .tif: read as one" in notes
+    assert "a file GDAL's ENVI driver reads, named .tif: e.tif read as one" in notes

@@ -135,7 +135,7 @@ def test_geotiff_named_as_photo_reads_all_bands_and_georef(tmp_path, suffix):
     shutil.copy(_rgbn(tmp_path), p := tmp_path / f"scene{suffix}")
     img = read_image(p)
     assert img.modality == "msi" and img.data.shape[0] == 4 and img.georeferenced, (img.modality, img.notes)
-    assert f"scene{suffix} is a TIFF, though named {suffix}: read as one" in img.notes
+    assert f"a TIFF named {suffix}: scene{suffix} read as one" in img.notes
 
 
 def test_geotiff_named_as_photo_without_rasterio_is_read_by_tifffile(tmp_path, no_rasterio):
@@ -143,7 +143,7 @@ def test_geotiff_named_as_photo_without_rasterio_is_read_by_tifffile(tmp_path, n
 
     shutil.copy(_rgbn(tmp_path), p := tmp_path / "scene.png")
     img = read_image(p)
-    assert img.data.shape[0] == 4 and "scene.png is a TIFF, though named .png: read as one" in img.notes[0], img.notes
+    assert img.data.shape[0] == 4 and "a TIFF named .png: scene.png read as one" in img.notes[0], img.notes
 
 
 def test_sar_asked_of_bands_described_b1_b2_still_reads(tmp_path):
@@ -229,7 +229,7 @@ def test_geotiff_named_as_photo_that_gdal_cannot_open_is_read_by_tifffile(tmp_pa
     monkeypatch.setattr(sources, "RasterioSource", gdal_fails)
     img = read_image(p)
     assert img.data.shape[0] == 4, img.notes
-    assert any("read by tifffile" in n and "scene.png is a TIFF, though named .png" in n for n in img.notes), img.notes
+    assert any("read by tifffile" in n and "a TIFF named .png: scene.png read as one" in n for n in img.notes), img.notes
 
 
 def test_readers_md_says_what_this_tour_changed():
@@ -240,6 +240,6 @@ def test_readers_md_says_what_this_tour_changed():
     doc = " ".join((Path(__file__).resolve().parents[1] / "docs" / "readers.md").read_text().split())
     for said in ("netCDF-style `units` band tag", "where `ir_kelvin_range` asks for kelvin it is read as kelvin",
                  "declared offset of −273.15", "is `K` is read in kelvin whether `ir` is inferred or given",
-                 "except `sar` asked of two or more bands", "`scene.png is a TIFF, though named .png: read as one`",
+                 "except `sar` asked of two or more bands", "`a TIFF named .png: scene.png read as one`",
                  "NaN or −9999 declared on a uint16 GeoTIFF", "only pairs of valid pixels count"):
         assert said in doc, said

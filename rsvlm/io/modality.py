@@ -35,6 +35,7 @@ from rsvlm.io.bandnames import (
     sentinel2_alone,
 )
 from rsvlm.io.checks import ImageReadError
+from rsvlm.io.sources import read_as_stored
 from rsvlm.io.thermal import CELSIUS_UNITS, KELVIN_UNITS, band_unit, described_unit, unit_kelvin
 
 MSI_BAND = r"[Bb]\d{1,2}[Aa]?"  # B02, B8A: a multispectral band's name
@@ -96,7 +97,7 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     one = [i for i in range(src.count) if i != src.alpha_index and i not in angle]
     # by_values' and described_clash's, once; band files resampled on read as they hold them (``read_stored``,
     # nearest), as the stretch's sample: bilinear, the guess weighed values no file holds
-    sample = functools.cache(lambda: getattr(src, "read_stored", src.read_decimated)(256, one, nodata))
+    sample = functools.cache(lambda: read_as_stored(src, 256, one, nodata))
     name = ", ".join(str(p) for p in paths)
     if modality is not None:
         if len(one) == 1 and (dem := elevation_said(src, one[0])):
@@ -250,7 +251,7 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
     if (g.modality in ("sar", "ir") or g.inferred and g.modality == "optical") and len(colour) == 3:
         # (3, h, w), without the alpha band; band files as they hold them (``read_stored``): bilinear, a grey
         # image's three files, one of them finer, were no longer alike
-        sample, ok = getattr(src, "read_stored", src.read_decimated)(256, colour, nodata)
+        sample, ok = read_as_stored(src, 256, colour, nodata)
         if sample.dtype.kind in "fc":  # an all-infinite RGB was "a grey image stored as RGB"
             ok = np.isfinite(sample).all(axis=0) & (True if ok is None else ok)
         seen = ok is None or bool(ok.any())

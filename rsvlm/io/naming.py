@@ -21,6 +21,8 @@ from rsvlm.io.bandnames import (
     polarisation_in,
 )
 
+SAR_EXAMPLE = {1: "VV", 2: "VV,VH", 4: "HH,HV,VH,VV"}  # a --bands count's example for unnamed SAR bands
+
 
 @dataclasses.dataclass(frozen=True)
 class BandNaming:
@@ -122,7 +124,8 @@ class BandNaming:
         n = len(self.indexes)
         own = self._named(None)[0]  # (its notes belong to a read without --bands)
         generic = own == [f"b{i + 1}" for i in self.indexes]
-        example = ",".join(f"B{i + 1}" for i in range(n)) if generic else ",".join(own)
+        example = ",".join(own) if not generic else SAR_EXAMPLE.get(n) if self.modality == "sar" else None
+        example = example or ",".join(f"B{i + 1}" for i in range(n))  # (B1,B2 of SAR bands: no polarisation)
         # an alpha band, Earth Engine's QA bands, Landsat 7's B6_VCID_2 file: --bands names the bands read alone
         out = [*self.gain_left_out, *[f"{', '.join(self.left_out)} of the file"] * bool(self.left_out)]
         left = f" ({', '.join(out)} left out of the read)" if out else ""

@@ -43,21 +43,26 @@ READ_FORMAT = {"GTiff": "TIFF", "COG": "TIFF", "TIFF": "TIFF", "JP2OpenJPEG": "J
 def misnamed_note(path: Path, read_as: str) -> str | None:
     """The note for a file whose extension names one format (``NAMED_FORMAT``) but that GDAL's driver or PIL's
     format ``read_as`` reads as another (Sentinel-2 band files saved as GeoTIFFs named ``.jp2``; a GeoTIFF named
-    ``.png``); None where they agree or the extension names no one format (``.img``)."""
+    ``.png``); None where they agree or the extension names no one format (``.img``). Its kind comes first ("a TIFF
+    named .jp2: B02.jp2 read as one"), so that an eval's notes of many such files are one kind, not one a file."""
+    return misnamed_notes([(path, read_as)])[0] if _misnamed_kind(path, read_as) else None
+
+
+def _misnamed_kind(path: Path, read_as: str) -> str | None:
+    """"a TIFF named .jp2" (``misnamed_note``), else None."""
     named = NAMED_FORMAT.get(path.suffix.lower())
-    held = READ_FORMAT.get(read_as, f"file GDAL's {read_as} driver reads")  # ENVI: "a file GDAL's ENVI driver reads"
-    return None if named is None or held == named else f"{path.name} is a {held}, though named {path.suffix}: read as one"
+    held = READ_FORMAT.get(read_as, f"file GDAL's {read_as} driver reads,")  # ENVI: "a file GDAL's ENVI driver reads"
+    return None if named is None or held == named else f"a {held} named {path.suffix}"
 
 
 def misnamed_notes(read: list[tuple[Path, str]]) -> list[str]:
     """``misnamed_note`` of each (path, format read) of band files, one note for those alike (four Sentinel-2 band
-    files: one note naming them, not four)."""
-    groups: dict[tuple[str, str], list[str]] = {}
+    files: "a TIFF named .jp2: B02.jp2, B03.jp2, B04.jp2, B08.jp2 each read as one", not four notes)."""
+    groups: dict[str, list[str]] = {}
     for p, fmt in read:
-        if note := misnamed_note(p, fmt):
-            groups.setdefault((note.split(" is a ", 1)[1], p.suffix), []).append(p.name)
-    return [f"{names[0]} is a {tail}" if len(names) == 1 else
-            f"{', '.join(names)} are each a {tail}" for (tail, _), names in groups.items()]
+        if kind := _misnamed_kind(p, fmt):
+            groups.setdefault(kind, []).append(p.name)
+    return [f"{kind}: {', '.join(names)}{' each' * (len(names) > 1)} read as one" for kind, names in groups.items()]
 
 
 class _ForGdal(Exception):

@@ -73,8 +73,10 @@ def landsat_numbered(names: list[str]) -> tuple[tuple[str, str], str] | None:
     has no such 11 without its B8A). Read as Sentinel-2's, Landsat's pan ``B8`` was the model's near infrared, its
     NIR ``B5`` red edge. None otherwise."""
     upper = [str(b).upper() for b in names]
-    if any(re.fullmatch(r"B6_VCID_[12]", b) for b in upper):
-        return ("Landsat 7", "tm"), "B6_VCID_1 / B6_VCID_2 beside them are Landsat 7's alone"
+    if gains := [str(b) for b, u in zip(names, upper) if re.fullmatch(r"B6_VCID_[12]", u)]:
+        beside = " beside them" * any(re.fullmatch(r"B[1-9]\d?", b) for b in upper)  # ("them": bare numbers alone)
+        return ("Landsat 7", "tm"), (f"{' / '.join(gains)}{beside} {'are band names' if len(gains) > 1 else 'is a band name'}"
+                                     " of Landsat 7's alone")
     if ([b for b in upper if re.fullmatch(r"B\d+", b)] == [f"B{i}" for i in range(1, 12)]
             and not any(re.fullmatch(r"B0?8A", b) for b in upper)):
         s2 = ",".join(f"B{int(b[1:]):02d}" if re.fullmatch(r"B\d+", b, re.I) else str(b) for b in names)

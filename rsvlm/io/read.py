@@ -42,7 +42,7 @@ from rsvlm.io.image import RSImage, Window, as_paths, file_names, image_size
 from rsvlm.io.iq import as_complex, iq_note
 from rsvlm.io.large import header_size, out_of_memory
 from rsvlm.io.naming import BandNaming
-from rsvlm.io.sources import ImageReadError, library_messages, open_source
+from rsvlm.io.sources import ImageReadError, library_messages, open_source, read_as_stored
 from rsvlm.io.thermal import BARE_UNIT, celsius_reading
 
 __all__ = ["RSImage", "SceneReader", "read_image", "read_window", "image_size", "ImageReadError"]
@@ -266,8 +266,7 @@ class SceneReader:
         read_with = self._decimated[0] if self._decimated else None
         if self._decimated is None or read_with is not None and nodata != read_with and not (
                 nodata is not None and np.isnan(nodata) and np.isnan(read_with)):  # (no pixel to unmask)
-            read = getattr(self.src, "read_stored", self.src.read_decimated)
-            self._decimated = nodata, *read(self.cfg.stats_max_side, self.indexes, nodata)
+            self._decimated = nodata, *read_as_stored(self.src, self.cfg.stats_max_side, self.indexes, nodata)
         read_with, raw, valid = self._decimated
         if nodata is None or read_with is not None:  # masked as asked already
             return raw, valid

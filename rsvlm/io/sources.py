@@ -116,6 +116,13 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: s
         raise
 
 
+def read_as_stored(src, max_side: int, indexes: list[int], nodata: float | None):
+    """``src.read_decimated``, band files resampled on read taken as they hold them (``RasterioSource.read_stored``,
+    nearest): (raw (C, h, w), valid (h, w) or None) for the reader's checks and stretch, where bilinear values
+    would be ones no file holds."""
+    return getattr(src, "read_stored", src.read_decimated)(max_side, indexes, nodata)
+
+
 def _tifffile(path: Path, note: str):
     """``tiff.tifffile_source``, which decodes the file whole: first a MemoryError where its first
     series (read from the header) does not fit in the memory free (``budget.check_fits``)."""
