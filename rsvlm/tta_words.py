@@ -7,8 +7,10 @@ of (``framing_words``), the "-hand" compounds a transpose says in one word (``HA
 ship" is "the bottom ship", not "the bottom-hand ship"; ``hand_spelling``: said back with the plain answer's "-hand"), a side of
 another thing a transpose says "above" or "below" (``_BESIDE``: "left of the pier" is "above the pier", not "top of the pier",
 its top) and the phrases whose direction word is none
-(``KEPT``: "a right-angled corner", "a top-down view"; "on top of" a thing, ``_ATOP``; "above 50%", ``_LEVEL``; "right next to", ``_JUST``; "Is that right?", ``_CORRECT``), and the sense of a rotation
-or a turn ("turn left", ``_TURNING``) a view of an odd number of
+(``KEPT``: "a right-angled corner", "a top-down view"; "on top of" a thing, ``_ATOP``; "above 50%", "lower than the
+pier", ``_LEVEL``; "right next to", "right away", ``_JUST``, ``_NOW``; "Is that right?", "all right", ``_CORRECT``; "the top 3
+largest", ``_RANK``), and the sense of a rotation or a turn ("turn left", ``_TURNING``; a river's "left bank", ``_BANK``)
+a view of an odd number of
 steps turns (``ROTATION``: "clockwise" is "counterclockwise" in a mirror; a half or quarter turn, two steps, keeps
 each word as written; ``counter_spelling``: which of "counterclockwise", "anticlockwise", ... a mirrored
 "clockwise" is said as). ``swap_words`` maps a text into a view and back.
@@ -264,16 +266,31 @@ def _word_before(text: str, start: int) -> str:
     return m.group(1).lower() if m else ""
 
 
+# a river's left or right bank, named facing downstream, no side of the image: a mirror view swaps it (the river
+# flows the other way round), a half or quarter turn keeps it, as a turn's sense ("the left and right banks" too)
+_BANK = re.compile(r"(?<![^\W_])(left|right)(?:[-_ ]?hand)?(?:\s+(?:and|or|&)\s+(left|right)(?:[-_ ]?hand)?)?"
+                   r"\s+(?:river\s*)?banks?(?![^\W_])", re.I)
+
+
 def _sense(text: str, start: int, end: int, turning: bool = False) -> bool:
-    """Whether "left"/"right" at ``text[start:end]`` is the sense of a turn (``_TURNING``), every one of them with
-    ``turning`` (the answer to a turn's question, "Left."), no side."""
-    return turning or any(m.start(g) == start for p in _TURNING for m in p.finditer(text) for g in (1, 2)
+    """Whether "left"/"right" at ``text[start:end]`` is the sense of a turn (``_TURNING``) or a river's bank
+    (``_BANK``), every one of them with ``turning`` (the answer to a turn's question, "Left."), no side."""
+    return turning or any(m.start(g) == start for p in (*_TURNING, _BANK) for m in p.finditer(text) for g in (1, 2)
                           if m.start(g) >= 0)
 
 
 # "right" as "correct", ending its clause after "that" or "this": "Is that right?", "That's right.", "Yes, this is right."
 _CORRECT = (re.compile(r"(?<![^\W_])(?:that|this)(?:'s|’s|\s+is|\s+was)?\s+(?:quite\s+|exactly\s+|all\s+)?$", re.I),
-            re.compile(r"\s*(?:$|[.!?,;:)])"))
+            re.compile(r"\s*(?:$|[.!?,;:)])"),
+            # "all right" ending its clause ("Is it all right?", "It is all right with the runway."; not "all left or
+            # all right?"), a tag question ("Right?", "The ship is on the left, right?"; not "left, right?")
+            re.compile(r"(?<![^\W_])(?<!\bor\s)(?<!\band\s)(?<!\bnor\s)all\s+$", re.I),
+            re.compile(r"\s*(?:$|[.!?,;:)]|\s+(?:with|for|now)\b)", re.I),
+            re.compile(r"(?:^|[.!?]\s*|(?<![^\W_])(?!(?i:left|right|top|bottom|upper|lower|or|and)\b)[A-Za-z']+\s*,\s*)$"),
+            re.compile(r"\s*\?"))
+# "right" as "at once", "at this moment", "in this place": "right away", "right now", "right here" (a verb of moving
+# before it too: "Go right away."); "ships moving right away from the dock" is a side
+_NOW = re.compile(r"\s+(?:now|here|away(?!\s+from\b))(?![^\W_])", re.I)
 
 
 def _just(text: str, start: int, end: int) -> bool:
@@ -281,7 +298,9 @@ def _just(text: str, start: int, end: int) -> bool:
     (``_CORRECT``: "Is that right?")."""
     if text[start:end].lower() != "right":
         return False
-    if _CORRECT[0].search(text, 0, start) and _CORRECT[1].match(text, end):
+    if any(_CORRECT[i].search(text, 0, start) and _CORRECT[i + 1].match(text, end) for i in (0, 2, 4)):
+        return True
+    if _NOW.match(text, end) and _JUST[0].search(text, 0, start) is None:
         return True
     return (_JUST[1].match(text, end) is not None and _JUST[0].search(text, 0, start) is None
             and _word_before(text, start) not in _TOWARDS)
@@ -406,12 +425,32 @@ _NOUNED = frozenset(("the", "a", "an", "far", "extreme", "very", "top", "bottom"
                      "east", "west", "its", "their", "his", "her", "our", "your", "my", "this", "that"))
 _LR = re.compile(r"(?i:left|right)")
 # "above" / "below" an amount, no side: "cloud cover above 50%", "below sea level" (a top-bottom flip asked "above
-# 50%" as "below 50%", the other question; a transpose skipped it); so "lower than 10%", "the upper limit"
+# 50%" as "below 50%", the other question; a transpose skipped it); so "the upper limit"; and "lower than" a thing,
+# a height as "higher than" (never turned) is ("Is the ship lower than the pier?" was "upper than" under v), and a
+# predicate's "lower" ("Which building is lower?"): a side in the image is "below" it
 _AMOUNT = (r"(?:[-+~≈<>]?\s*\d|(?:the\s+)?(?:average|mean|median|normal|threshold|limit|sea\s+level|ground\s+level|zero"
            r"|freezing|one|two|three|four|five|six|seven|eight|nine|ten|twenty|thirty|forty|fifty|hundred"
            r"|a\s+(?:hundred|thousand|third|quarter|half))(?![^\W_]))")
-_LEVEL = re.compile(rf"(?<![^\W_])(?:(?:lower|upper)(?=\s+(?:limit|bound)s?(?![^\W_]))"
-                    rf"|(?:above|below|(?:lower|upper)\s+than)(?=\s+{_AMOUNT}))", re.I)
+_AFTER_BE = "|".join(rf"(?<=\b{w}\s)" for w in ("is", "are", "was", "were", "be", "sits", "lies"))  # "... is lower"
+_LEVEL = re.compile(rf"(?<![^\W_])(?:(?:lower|upper)(?=\s+(?:limit|bound)s?(?![^\W_]))|lower(?=\s+than(?![^\W_]))"
+                    rf"|(?:{_AFTER_BE})lower(?=\s*(?:$|[.!?;,:)]|\s+or\b))"
+                    rf"|(?:above|below)(?=\s+{_AMOUNT}))", re.I)
+
+
+# "top N" as a ranking, no side: "the top 3 largest ships", "top 5 ships by area", "the top-3 ships", "the top few";
+# so "bottom N"; kept in every view ("top 3", "The top 2 lanes." with no such word after are a lane and turn); a
+# "left"/"right" so ("the left 3 largest") would be asked of a transpose as the ranking: no one-word image there
+_RANK = re.compile(r"(?<![^\W_])(?:top|bottom|left|right)(?=(?:-\d|(?:[- ]\d+|\s+(?:two|three|four|five|six|seven"
+                   r"|eight|nine|ten|twelve|twenty|fifty|hundred|dozen))(?![^\W_])\s+(?:[A-Za-z'-]+\s+){0,2}?"
+                   r"(?:(?![A-Za-z]*(?:west|east|rest|nest|test|vest|quest|chest)\b)[A-Za-z]+est|most|least|by|ranked"
+                   r"|in\s+terms\s+of|according\s+to)\b"
+                   r"|\s+(?:few|several|handful)\b))", re.I)
+
+
+def _ranked(text: str, start: int) -> bool:
+    """Whether the "top" (or "left", ...) at ``text[start:]`` begins a ranking (``_RANK``; "-est" no compass word nor
+    noun: "the top 3 west piers", "the top 3 forest patches" are lanes)."""
+    return _RANK.match(text, start) is not None
 
 
 def _beside(m: re.Match, turning: bool = False) -> str:
@@ -436,11 +475,13 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None, turning: bool
         word = m.group(0)
         if len(word) == 1 and word in "NSEW" and not _direction(m.string, m.start(), m.end()):
             return word  # a name ("Building E"), not a direction
-        if word.lower() in ("left", "right") and (_sideless(m) or _sense(m.string, m.start(), m.end(), turning)):
+        if word.lower() in ("left", "right", *HANDED) and (_sideless(m) or _sense(m.string, m.start(), m.end(), turning)):
             return word  # "One ship left.", "How much forest is left?", "right next to": no side; "turn left": a
             # sense, turned by a mirror alone (``_turn_senses``)
         if word.lower() in ("above", "below", "lower", "upper") and _LEVEL.match(m.string, m.start()):
             return word  # "above 50%", "below sea level": an amount, no side
+        if word.lower() in ("top", "bottom") and _ranked(m.string, m.start()):
+            return word  # "the top 3 largest ships": a ranking, no side
         if word.lower() == "top" and _ATOP[0].search(m.string, 0, m.start()) and _ATOP[1].match(m.string, m.end()):
             return word  # "panels on top of the building": above it, no side of the image
         new = table[word] if word in table else table[word.lower()]
@@ -474,6 +515,8 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
         if any(not _LEVEL.match(m.string, m.start()) for w in UNMAPPED.get(step, ())
                for m in re.finditer(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE)):
             return None
+        if step == "t" and any(_ranked(text, m.start()) for m in _LR.finditer(text)):
+            return None  # "the left 3 largest" would be asked as "the top 3 largest", a ranking
         if step == "t":  # "right-hand" → "bottom"; "left of it" → "above it" (not "top of it", its top)
             text = _BESIDE.sub(lambda m: _beside(m, turning), _sub(text, "hand"))
         text = _sub(text, step, turning=turning)
