@@ -239,6 +239,29 @@ def landsat_reflectance(paths: list[Path], bands: list[str], surface: bool) -> t
     return None
 
 
+def landsat_8bit_reflectance(paths: list[Path], bands: list[str]) -> tuple[list[list[float]] | None, str] | None:
+    """(``ReadConfig.msi_band_scaling``, note) for Landsat Level-1 bands stored as 8-bit DN (Landsat 4/5/7's
+    Collection products; ``bands`` the files' band numbers): top-of-atmosphere reflectance (DN × M + A) / sin(sun
+    elevation) with each band's own M and A (they differ by band, as 8/9's do not) from the product's ``_MTL.txt``
+    beside the files; ``(None, note)`` where that file is not there or lacks a number (the DN are then read as DN /
+    255, as other 8-bit msi is: said); None for files that are no Level-1 product."""
+    stems = [p.stem.upper() for p in paths]
+    if not bands or not all(len(s.split("_")) > 1 and s.split("_")[1].startswith("L1") for s in stems):
+        return None
+    as_is = "the 8-bit DN are read as DN / 255, not as reflectance"
+    if (mtl := landsat_mtl(paths[0])) is None:  # a band file copied away from its product
+        return None, (f"no {landsat_mtl_name(paths[0])} beside the files: {as_is} (put it beside them, or give "
+                      "ReadConfig.msi_band_scaling=[[gain, offset], …], one a band)")
+    keys = [k for b in bands for k in (f"REFLECTANCE_MULT_BAND_{b[1:]}", f"REFLECTANCE_ADD_BAND_{b[1:]}")]
+    values, elev = [mtl_number(mtl, k) for k in keys], mtl_number(mtl, "SUN_ELEVATION")
+    if missing := [k for k, v in zip(keys, values) if v is None] + ["SUN_ELEVATION"] * (not elev or elev <= 0):
+        return None, f"the _MTL.txt beside them has no number for {', '.join(missing)}: {as_is}"  # (a thermal band)
+    sin = math.sin(math.radians(elev))
+    told = ", ".join(f"{b} DN × {m:g} {'−' if a < 0 else '+'} {abs(a):g}" for b, m, a in zip(bands, values[::2], values[1::2]))
+    return ([[m / sin, a / sin] for m, a in zip(values[::2], values[1::2])],
+            f"Landsat Level-1 reflectance from the _MTL.txt, by band: ({told}) / sin({elev:.1f}° sun elevation)")
+
+
 LANDSAT_ST = (0.00341802, 149.0)  # Collection 2 Level-2 surface temperature: K = DN × gain + offset
 
 

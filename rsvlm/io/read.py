@@ -105,6 +105,9 @@ class SceneReader:
         self.indexes, notes = md.plan(src, g, name, self.cfg.nodata)
         self._left_out = [src.descriptions[i] or f"band {i + 1}" for i in range(src.count) if i not in self.indexes]
         self.notes += notes
+        if self.cfg.msi_band_scaling is not None and len(self.cfg.msi_band_scaling) != len(self.indexes):
+            raise ValueError(f"{name}: scaling.msi_band_scaling has {len(self.cfg.msi_band_scaling)} bands, image has "
+                             f"{len(self.indexes)}: give one [gain, offset] a band read")
         self._check_whole(len(self.indexes))  # before the stretch's sample read (32 s of a sparse 100000 x 80000 RGB)
         mission = pr.mission_from_names(self.paths)  # (mission, numbering) the file names say, or None
         naming = BandNaming(src, self.indexes, modality, self.paths, name, self.landsat, self.s2_band, self.inferred,
@@ -116,15 +119,22 @@ class SceneReader:
         if len(declared) == 1 and declared[0][0] and modality == "msi" and np.allclose(
                 (self.cfg.msi_scale * declared[0][0], self.cfg.msi_offset * declared[0][0]), (1, declared[0][1])):
             declared = []  # applied already: a scene's .scaling passed on to read its windows
+        own = (self.cfg.msi_scale, self.cfg.msi_offset, self.cfg.msi_band_scaling) == (
+            default.msi_scale, default.msi_offset, None)  # no scale given (nor a scene's passed on)
         if (len(declared) == 1 and declared[0][0] and modality == "msi" and np.dtype(src.dtype).kind in "ui"
-                and (self.cfg.msi_scale, self.cfg.msi_offset) == (default.msi_scale, default.msi_offset)):
+                and own):
             (gain, offset), declared = declared[0], []  # an Earth Search Sentinel-2 COG: DN × 0.0001 − 0.1
             self.cfg.msi_scale, self.cfg.msi_offset = 1 / gain, offset / gain
+            if src.dtype == "uint8":  # (msi_scale had been set and 8-bit DN read / 255, said "as the file declares")
+                self.cfg.msi_band_scaling = [[gain, offset]] * len(self.indexes)
             self.notes.append(f"reflectance as the file declares it (GDAL scale / offset): {sc.dn_text(gain, offset)}")
-        elif (landsat_dn and modality == "msi" and src.dtype == "uint16" and (self.cfg.msi_scale, self.cfg.msi_offset)
-                == (default.msi_scale, default.msi_offset)
+        elif (landsat_dn and modality == "msi" and src.dtype == "uint16" and own
                 and (how := pr.landsat_reflectance(self.paths, [n for _, _, n in self.landsat or []], surface))):
             self.cfg.msi_scale, self.cfg.msi_offset, note = how
+            self.notes.append(note)
+        elif (landsat_dn and modality == "msi" and src.dtype == "uint8" and own and len(self.landsat or []) == len(
+                self.indexes) and (how := pr.landsat_8bit_reflectance(self.paths, [n for _, _, n in self.landsat]))):
+            self.cfg.msi_band_scaling, note = how  # Landsat 5/7 Level-1: each band's M and A (DN / 255 had been read)
             self.notes.append(note)
         elif (landsat_dn and modality == "ir" and len(self.paths) == 1 and src.dtype in ("uint8", "uint16")  # 5/7: 8 bit
               and self.cfg.ir_kelvin is None

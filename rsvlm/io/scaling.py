@@ -33,6 +33,9 @@ class ReadConfig:
     percentiles: tuple[float, float] = (2.0, 98.0)  # stretch of uint16/float optical & ir, and of sar dB
     msi_scale: float = 10000.0  # msi uint16 DN → reflectance: (DN + msi_offset) / msi_scale
     msi_offset: float = 0.0  # e.g. -1000 for Sentinel-2 processing baseline >= 04.00
+    # msi integer DN → reflectance DN × gain + offset, one [gain, offset] a band, 8-bit too (a Landsat 5/7 _MTL.txt's,
+    # whose bands' gains differ); None: msi_scale / msi_offset (8-bit: / 255)
+    msi_band_scaling: list[list[float]] | None = None
     msi_float_dn: bool | None = None  # float msi holds DN (scaled as integers are), not reflectance; None: from its values
     sar_input: str | None = None  # real sar: "amplitude" (20·log10), "intensity" (10·log10) or "db" (as is); None: from its values
     sar_iq: bool | None = None  # real sar bands 1+2, 3+4 … are the I and Q parts of complex data; None: from band names (iq.py)
@@ -96,6 +99,10 @@ def check_config(cfg: ReadConfig) -> None:
     if not (np.isfinite(cfg.msi_scale) and cfg.msi_scale > 0 and np.isfinite(cfg.msi_offset)):
         raise ValueError(f"ReadConfig.msi_scale {cfg.msi_scale} must be a number above 0 (and msi_offset "
                          f"{cfg.msi_offset} finite): reflectance is (DN + msi_offset) / msi_scale")
+    if cfg.msi_band_scaling is not None and not all(len(g) == 2 and np.isfinite(g).all() and g[0] > 0
+                                                    for g in cfg.msi_band_scaling):
+        raise ValueError(f"ReadConfig.msi_band_scaling {cfg.msi_band_scaling} must be one [gain, offset] a band, each "
+                         "gain a number above 0: reflectance is DN × gain + offset")
     if cfg.stats_max_side < 1:
         raise ValueError(f"ReadConfig.stats_max_side {cfg.stats_max_side} must be 1 or more (pixels a side)")
     if cfg.gdal_cache_mb < 1:  # was handed to GDAL as a cache of minus 5 MiB without a word
@@ -176,6 +183,7 @@ def to_physical(raw: np.ndarray, modality: str, cfg: ReadConfig) -> tuple[np.nda
     ir with ``cfg.ir_kelvin`` is DN·gain + offset (float values too: [1, 0, K1, K2] for radiance):
     kelvin itself for two numbers (a surface-temperature product), radiance for four, turned into
     brightness temperature K2 / ln(K1 / radiance + 1) (invalid where radiance <= 0 or not finite).
+    Integer msi with ``cfg.msi_band_scaling`` is DN × gain + offset band by band, 8-bit DN too (else / 255).
     """
     kind = raw.dtype.kind
     if modality == "ir" and kind != "c" and cfg.ir_kelvin is not None:  # float ir too (radiance), once left as it was
@@ -203,6 +211,9 @@ def to_physical(raw: np.ndarray, modality: str, cfg: ReadConfig) -> tuple[np.nda
         with np.errstate(divide="ignore", invalid="ignore"):
             db = factor * np.log10(np.where(amp > 0, amp, 1.0))
         return db.astype(np.float32), bad, "dB"
+    if modality == "msi" and kind in "ui" and cfg.msi_band_scaling is not None:  # 8-bit Landsat DN by the _MTL.txt
+        gain, offset = (np.asarray(v, np.float32)[:, None, None] for v in zip(*cfg.msi_band_scaling))  # (C, 1, 1)
+        return raw.astype(np.float32) * gain + offset, None, "reflectance"
     if kind == "u" and raw.dtype.itemsize == 1:
         return raw.astype(np.float32) / 255.0, None, "unit"
     vals = raw.astype(np.float32)
