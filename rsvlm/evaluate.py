@@ -258,8 +258,8 @@ def main(args) -> int:
     line, before its records were answered, with status 0: the answers and ``--out`` are written whatever reads the
     messages (``readers_may_close``), and the stream still read says which lost its reader (``say_lost``: the
     run went on, its later lines unseen), as train and merge-lora say it."""
-    with readers_may_close("rsvlm eval"):
-        return _main(args)
+    with readers_may_close("rsvlm eval") as closed:  # a failed run said so, not gone on to its end
+        return closed.ended(_main(args))
 
 
 def _main(args) -> int:

@@ -235,8 +235,8 @@ def run(argv: list[str] | None = None) -> int:
     at the first path printed after it ended the run there, with a traceback), and says so on stderr."""
     from rsvlm.closed_pipes import readers_may_close
 
-    with readers_may_close("python -m data_gen.synth.preview"):
-        return main(argv)
+    with readers_may_close("python -m data_gen.synth.preview") as closed:  # a failed run said so
+        return closed.ended(main(argv))
 
 
 if __name__ == "__main__":
