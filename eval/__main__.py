@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import sys
 
+from eval.tags import TAGS
+
 SCRIPTS = {  # python -m eval.NAME: what it gives
     "classification": "scene classification: accuracy, per-class accuracy, confusion matrix",
     "vqa": "visual question answering: exact match, per question type",
@@ -32,6 +34,7 @@ LIBRARY = {  # eval/NAME.py the scripts import: no command line of their own
     "out_file": "the scores' --out file: refused, made and written whole",
     "rle": "COCO run-length masks among a prediction's objects read as mask arrays",
     "image_sizes": "the ground truth's meta sizes against its reachable image files",
+    "tags": "rsvlm's task tags whose scoring script is named otherwise (det: detection)",
 }
 
 
@@ -51,10 +54,6 @@ def library_main(name: str) -> int:
     print(f"python -m eval.{name}: eval/{name}.py is a library module with no command line: {LIBRARY[name]}. "
           f"The scripts that have one:\n\n{usage()}", file=sys.stderr)
     return 2
-
-
-TAGS = {"cls": "classification", "count": "counting", "cap": "captioning", "regcap": "captioning", "det": "detection",
-        "ground": "grounding", "seg": "segmentation"}  # rsvlm's task tags whose script is named otherwise
 
 
 EXAMPLE = {"report": "--dir scores/ --out report.md", "loc_error": "--model DIR --data TEST.jsonl"}  # others: --gt, --pred

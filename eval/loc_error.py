@@ -28,6 +28,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from eval.common import ScoreError, at_least_one, main_guard, out_dir, out_name_problem, write_out
+from eval.tags import TAGS  # "detection": the scorer's name, whose task is det
 from rsvlm.argparsing import Parser
 from rsvlm.tokens import TASKS, task_name
 
@@ -190,11 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     if not path.is_file():
         p.error(f"--data: no such file {path}")
     tasks = {task_name(t) for t in a.tasks.split(",") if t.strip()}  # as records' tasks read: "DET", "[det]" are det
+    if blank := [t.strip() for t in a.tasks.split(",") if t.strip() and not task_name(t)]:  # "[]": was "unknown ['']"
+        p.error(f"--tasks: {', '.join(map(repr, blank))} names no task (give task tags, such as ground,det or [det])")
     if not tasks:  # '' (an unset variable) scored every task's records, as if no --tasks were given, unsaid
         p.error(f"--tasks {a.tasks!r} names no task (give a comma-separated list, such as ground,det)")
     if unknown := sorted(tasks - set(TASKS)):  # a misspelt one was silently left out of the figure
-        from eval.__main__ import TAGS  # "detection": the scorer's name, whose task is det
-
         tags = [f"{u!r} is python -m eval.{u}'s, whose task{'s are' if len(ts) > 1 else ' is'} {' and '.join(ts)}"
                 for u in unknown if (ts := [t for t, s in TAGS.items() if s == u])]
         p.error(f"--tasks: unknown task(s) {unknown} (known: {', '.join(TASKS)})" + (
