@@ -1,6 +1,7 @@
 """``key=value`` overrides (``optim.lr=1e-4``, ``model.llm.lora_r=8``) set into a config's nested mapping before
 ``rsvlm.config.from_dict`` checks it: ``apply_overrides`` (unknown keys refused here, with the valid keys and a
-near one), ``parse_override`` and ``joined_hint`` (two overrides given as one argument). ``rsvlm.config``'s
+near one; a text value holding ``,KEY=`` warned of), ``parse_override`` and ``joined_hint`` (two overrides
+given as one argument). ``rsvlm.config``'s
 ``load_config`` applies them, importing this module inside the function (this module imports ``rsvlm.config``)."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import typing
+import warnings
 from typing import Any
 
 import yaml
@@ -69,10 +71,15 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
     for text in overrides:
         path, raw = split_override(text)
         leaf = _annotation(cls, path) if cls is not None else None
+        as_text = _unwrap_optional(leaf)[0] is str
         try:
-            value = _as_written(text, raw) if _unwrap_optional(leaf)[0] is str else _yaml_value(text, raw)
+            value = _as_written(text, raw) if as_text else _yaml_value(text, raw)
         except ConfigError as e:  # bands=[R,G],max_steps=3: not valid YAML, two overrides in one
             raise ConfigError(f"{e}{joined_hint(text, cls) if cls is not None else ''}") from e
+        if as_text and isinstance(value, str) and raw.strip()[:1] not in ("'", '"') \
+                and len(parts := _split_form(text, cls)) > 1:  # out_dir=runs/a,max_steps=3: a text, taken whole unsaid
+            warnings.warn(f"override {text!r}: {'.'.join(path)} is set to the one text {value!r}; if that was "
+                          f"several overrides, give one key=value per argument: {' '.join(parts)}", stacklevel=3)
         node, node_cls = data, cls
         for i, part in enumerate(path):
             if i < len(path) - 1 and cls is not None:  # a key below a number or text: say so, not "expected float"
@@ -125,9 +132,13 @@ def joined_hint(text: str, cls: type) -> str:
     """Where override ``text`` holds others after commas (``optim.lr=1e-4,max_steps=3``: a value of
     ``1e-4,max_steps=3``), each ``,KEY=`` a key of ``cls``: the end of its refusal, saying to give one key=value per
     argument, split; "" otherwise (a list's ``[a,b]`` or a text's comma names no key)."""
+    parts = _split_form(text, cls)
+    return f"; one key=value per argument: {' '.join(parts)}" if len(parts) > 1 else ""
+
+
+def _split_form(text: str, cls: type) -> list[str]:
+    """Override ``text`` cut before each ``,KEY=`` whose KEY is a key of ``cls`` (``out_dir=a,max_steps=3`` →
+    ``["out_dir=a", "max_steps=3"]``); ``[text]`` where none is."""
     cuts = [m.start() for m in re.finditer(r",\s*-*([\w.]+)=", text)
             if is_key(m[1].split("."), lambda at: _keys_at(cls, at))]
-    if not cuts:
-        return ""
-    parts = [text[a:b].strip(", ") for a, b in zip([0, *cuts], [*cuts, len(text)])]
-    return f"; one key=value per argument: {' '.join(parts)}"
+    return [text[a:b].strip(", ") for a, b in zip([0, *cuts], [*cuts, len(text)])]
