@@ -82,7 +82,8 @@ def band_files(text: str) -> list[str]:
 
 
 def image_specs(images: list[str], modalities: list[str] | None, bands: list[str] | None) -> list[ImageSpec]:
-    """Pair each ``--image`` with its ``--modality`` / ``--bands`` (one given for all is shared)."""
+    """Pair each ``--image`` with its ``--modality`` / ``--bands`` (one given for all is shared); a ``--bands`` that
+    is empty for every image is refused, one empty side of a pair is that image's bands unnamed."""
     def nth(values, i, option):
         if not values:
             return None
@@ -91,6 +92,9 @@ def image_specs(images: list[str], modalities: list[str] | None, bands: list[str
                              f"or one per --image")
         return values[i] if len(values) > 1 else values[0]
 
+    if images and bands and not any(b.strip() for b in bands):  # --bands "$BANDS" unset: was no names, unsaid
+        raise ValueError(f"--bands {bands[0]!r} names no band (an unset variable?): give the bands' names, "
+                         "comma-separated (--bands VV,VH), or leave --bands out to read the file's own")
     return [ImageSpec.parse(p, nth(modalities, i, "--modality"), nth(bands, i, "--bands"))
             for i, p in enumerate(images)]
 
@@ -143,7 +147,8 @@ def tagged(question: str) -> str:
     text, for ``<image>``, and for bytes that are no UTF-8."""
     if bad := re.search("[\udc80-\udcff]", question):  # stdin's surrogateescape: the tokenizer failed, chat with it
         raise ValueError(f"the question is not UTF-8 text (byte 0x{ord(bad.group()) - 0xdc00:x}): set the terminal "
-                         "to UTF-8")
+                         "to UTF-8, or, where the questions come from a file, convert that file to UTF-8 first "
+                         "(from Latin-1: iconv -f latin1 -t utf-8 q.txt > q-utf8.txt)")
     if IMAGE_TOKEN in question:  # it took the image's place in the first turn, and failed in a later one
         raise ValueError(f"{IMAGE_TOKEN} is where an image goes in the prompt, and rsvlm writes it there; "
                          "a question refers to the image in words")
