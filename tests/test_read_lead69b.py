@@ -113,3 +113,13 @@ def test_msi_band_scaling_of_another_count_or_a_gain_of_0_is_refused(tmp_path):
     img = read_image(path, scaling={"msi_band_scaling": [[1e-4, 0], [2e-4, -0.1]]})
     dn = rasterio.open(path).read().astype(np.float64)
     assert np.allclose(img.data, [dn[0] * 1e-4, dn[1] * 2e-4 - 0.1], atol=1e-6)
+
+
+def test_landsat7_8_bit_bands_with_the_thermal_band_say_why_they_stay_dn_over_255(tmp_path):
+    files = _landsat7_bands(tmp_path, mtl=False)
+    files.append(_tif(tmp_path / f"{LE07}_B6_VCID_1.TIF", np.full((1, 8, 8), 120, "uint8")))
+    _landsat7_bands(tmp_path, mtl=True)  # (the MTL after the last band written)
+    img = read_image(files)
+    assert img.bands == ["R", "NIR", "TIR"] and img.data.max() <= 1.0
+    assert "B6, thermal, has no reflectance: the 8-bit DN are read as DN / 255, not as reflectance (read the thermal " \
+           "band on its own, as ir: its _MTL.txt puts it in kelvin)" in img.notes, img.notes

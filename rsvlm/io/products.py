@@ -252,6 +252,9 @@ def landsat_8bit_reflectance(paths: list[Path], bands: list[str]) -> tuple[list[
     if (mtl := landsat_mtl(paths[0])) is None:  # a band file copied away from its product
         return None, (f"no {landsat_mtl_name(paths[0])} beside the files: {as_is} (put it beside them, or give "
                       "ReadConfig.msi_band_scaling=[[gain, offset], …], one a band)")
+    if hot := [b for b in bands if LANDSAT_BANDS["tm"].get(b) in THERMAL]:  # band 6: radiance, no reflectance
+        return None, (f"{', '.join(hot)}, thermal, has no reflectance: {as_is} (read the thermal band on its own, as "
+                      "ir: its _MTL.txt puts it in kelvin)")
     keys = [k for b in bands for k in (f"REFLECTANCE_MULT_BAND_{b[1:]}", f"REFLECTANCE_ADD_BAND_{b[1:]}")]
     values, elev = [mtl_number(mtl, k) for k in keys], mtl_number(mtl, "SUN_ELEVATION")
     if missing := [k for k, v in zip(keys, values) if v is None] + ["SUN_ELEVATION"] * (not elev or elev <= 0):
