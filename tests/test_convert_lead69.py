@@ -73,3 +73,26 @@ def test_a_binary_geotiff_mask_in_green_or_blue_is_read_by_its_luminance(tmp_pat
     assert len(recs) == 1 and not stats["skipped"]
     (obj,) = objs(recs[0])
     assert same_ring(obj["coords"], SHAPE, 64)
+
+
+def test_llava_reads_content_given_as_text_and_image_parts(tmp_path):
+    # OpenAI's / Hugging Face chat templates' content parts: "unparsable_record (conversation value is not a string)"
+    from convert_helpers import llava_rows
+
+    parts = [{"type": "image"}, {"type": "text", "text": "What is this?"}]
+    rows = [{"id": "a", "image": "a.png", "messages": [
+        {"role": "user", "content": parts}, {"role": "assistant", "content": [{"type": "text", "text": "a church"}]}]}]
+    stats, recs = llava_rows(tmp_path, rows)
+    assert not stats["skipped"] and [r["conversations"] for r in recs] == [
+        [{"from": "user", "value": "<image>\nWhat is this?"}, {"from": "assistant", "value": "a church"}]]
+
+
+def test_llava_names_a_content_part_it_cannot_read(tmp_path):
+    from convert_helpers import llava_rows
+
+    rows = [{"id": "a", "image": "a.png", "messages": [
+        {"role": "user", "content": [{"type": "video"}, {"type": "text", "text": "What?"}]},
+        {"role": "assistant", "content": "x"}]}]
+    stats, recs = llava_rows(tmp_path, rows)
+    assert recs == [] and "a content part of type 'video': text and image parts are read" in stats[
+        "skipped_examples"]["unparsable_record"]

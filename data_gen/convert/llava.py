@@ -1,7 +1,8 @@
 """LLaVA / GeoChat conversation JSON → rsvlm records.
 
 ``--src`` is a JSON array or JSONL of LLaVA records (``id``, ``image``, ``conversations``; ``messages`` of
-role/content turns, ShareGPT's and OpenAI's, read as them; a record lacking a field is skipped naming it); a file
+role/content turns, ShareGPT's and OpenAI's, read as them, content given as text and image parts too, ``_parts``; a
+record lacking a field is skipped naming it); a file
 that is one JSON object is one record, or (a wrapper such as ``{"data": [...]}``) an error naming its lists;
 ``--images`` is the folder the ``image`` paths are relative to (a path written on Windows, ``train\\a.png``, read
 with ``/``, counted in the notes as ``windows_paths_read``; a file name of another case than the one file so named,
@@ -63,7 +64,7 @@ from data_gen.convert.common import (
 )
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.text import json_problem, text_codec
-from rsvlm.tokens import MODALITIES, TASKS, task_name
+from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS, task_name
 
 TAG_MAP = {"refer": "ground", "identify": "regcap", "grounding": "cap", "caption": "cap"}
 _TAG = re.compile(r"\[(refer|identify|grounding|caption)\]")
@@ -213,7 +214,6 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
     """One rsvlm record from one LLaVA/GeoChat record; raises BadBox / KeyError / TypeError. ``listings``:
     ``_image_file``'s folder listings, kept across records."""
     from rsvlm.data.records import task_from_prompt
-    from rsvlm.tokens import IMAGE_TOKEN
 
     if "images" in raw:
         specs = [im if isinstance(im, dict) else {"path": im} for im in raw["images"]]
@@ -266,6 +266,7 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
         role, value = turn.get("from", turn.get("role")), turn.get("value", turn.get("content"))
         if role is None:
             raise KeyError("from")
+        value = _parts(value) if isinstance(value, list) else value
         if not isinstance(value, str):
             raise TypeError("conversation value is not a string")
         given.append(value)
@@ -345,6 +346,24 @@ def run(args, out: Output) -> None:
             said = repr(given)
             unknown[said if len(said) <= 40 else said[:39] + "…"] += 1
     note_unknown_tasks(out, unknown)
+
+
+def _parts(parts: list) -> str:
+    """A turn's content given as parts (OpenAI's and Hugging Face chat templates' ``[{"type": "image"}, {"type":
+    "text", "text": …}]``) as one text: text parts as written, an image part (``image``, ``image_url``) an ``<image>``
+    placeholder where it stands, one part a line; any other part a TypeError naming its type (it was "conversation
+    value is not a string", the record skipped)."""
+    said = []
+    for part in parts:
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind == "text" and isinstance(part.get("text"), str):
+            said.append(part["text"])
+        elif kind in ("image", "image_url"):
+            said.append(IMAGE_TOKEN)
+        else:
+            raise TypeError(f"a content part of type {kind!r}: text and image parts are read "
+                            "([{'type': 'image'}, {'type': 'text', 'text': '...'}])")
+    return "\n".join(said)
 
 
 def _missing(e: KeyError | TypeError) -> str:
