@@ -172,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "(- for stdout, as --out -)")
     p.add_argument("--vis", metavar="FILE", help="write an overlay image here (out.png)")
     _output_args(p, "--vis")
+    p.add_argument("--on-nodata", type=str.lower, choices=["keep", "drop"], default="keep",
+                   help="objects drawn wholly on nodata (a transparent or nodata part of the image, where the model "
+                        "guessed): keep them (default) or leave them out of the answer, --out, --geojson and --vis; "
+                        "a note counts them either way")
     _detection_args(p)
     p.add_argument("--tile", type=int, metavar="SIZE",  # range: predict
                    help="run over SIZE×SIZE windows of a whole scene (96: the bundled model's own input)")

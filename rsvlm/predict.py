@@ -17,7 +17,7 @@ from rsvlm import tables
 from rsvlm.advice import for_cli, pixel_box_hint
 from rsvlm.answering import context_cap, worded_note
 from rsvlm.closed_pipes import readers_may_close
-from rsvlm.io.nodata_objects import count_on_nodata, nodata_note
+from rsvlm.io.nodata_objects import ValidityMap, dropped_note, nodata_note, on_nodata
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
 from rsvlm.predict_outputs import output_problem, write_output
 from rsvlm.predict_tiles import (
@@ -377,10 +377,12 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
 
     tta = FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None
     stopped = None  # why a tiled run ended early (Ctrl-C), its tiles' objects still written
+    drop = args.on_nodata == "drop"  # objects wholly on nodata left out, not only counted
     if args.tile:
+        seen = ValidityMap(drop=drop)  # each window's nodata; with drop, the merger says no "kept" note
         try:  # tile_predictor looked up here: a test stands in for it
             result, stopped = run_scene(scene, images[0], labels[0], args, model, processor, question, tta, say,
-                                        tile_predictor)
+                                        tile_predictor, validity=seen)
         except ValueError as e:  # a prompt past the LLM's context: the first batch of tiles says so
             print(f"rsvlm predict: {text_advice(str(e), args)}", file=sys.stderr)
             return 2
@@ -403,18 +405,20 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         for note in notes:  # the cut one too, the answer's or a view's, and past the context (ask)
             say(note if note.startswith("warning: ") else f"note: {note}")
     kept, dropped = above_min_score(result["objects"], args.min_score)
-    if not args.tile:  # objects on the collar, of those --min-score keeps, as the tiled merger counts them
-        last = images[-1]  # shapes are in the scene's pixels, valid in its read's
-        # each axis its own: a shrunk read's height is rounded apart from its width (6000x500 read 2048x171)
-        if n := count_on_nodata(kept, last.valid, inf.read_scale(last)):
-            say(nodata_note(n), labels[-1])
+    # objects on the collar, of those --min-score keeps (as the tiled merger counts them); shapes are in the
+    # scene's pixels, valid in its read's, each axis its own (a shrunk 6000x500 read is 2048x171)
+    flags = seen.on_nodata(kept) if args.tile else on_nodata(kept, images[-1].valid, inf.read_scale(images[-1]))
+    if (n := sum(flags)) and drop:  # left out of --out, --geojson and --vis alike
+        say(dropped_note(n), labels[-1])
+    elif n and not args.tile:  # kept: the tiled merger said it
+        say(nodata_note(n), labels[-1])
     if dropped and not result["objects"]:  # nothing to drop: a note, not a count under a word answer
         say(f"note: {dropped}")
     elif dropped:  # the count on stdout, beside the table it shortens
         print(dropped)
         say(dropped, printed=True)
-    result["objects"] = kept
-    if unscored := unscored_note(kept):  # the table has no score column then, and --out no "score": why
+    result["objects"] = [o for o, on in zip(kept, flags) if not (drop and on)]
+    if unscored := unscored_note(result["objects"]):  # the table has no score column then, and --out no "score": why
         say(f"note: {unscored}")
     table = tables.objects_table(result["objects"], most=tables.TABLE_ROWS)  # a tiled scene's thousands flooded the terminal
     if table:

@@ -161,16 +161,20 @@ def window_notes(tile: int, scene_size: tuple[int, int], n: int, label: str, say
 
 
 def run_scene(scene, image, label: str, args, model, processor, question: str, tta: FuseConfig | None, say,
-              predictor=tile_predictor) -> tuple[dict, str | None]:
+              predictor=tile_predictor, validity=None) -> tuple[dict, str | None]:
     """``question`` asked of each ``--tile`` window of the open ``scene`` (``image``: its 1-pixel read, which
     carries CRS and transform) and the answers merged: predict's result (its ``"answer"`` the line printed
     on stdout) and why the run ended early (Ctrl-C: the tiles done are kept), or None. ``predictor``:
-    ``tile_predictor`` or a stand-in. A ValueError (a prompt past the LLM's context) is the caller's to say."""
+    ``tile_predictor`` or a stand-in; ``validity``: the ``nodata_objects.ValidityMap`` the windows read are
+    seen by (the caller's, to tell objects on nodata after the merge). A ValueError (a prompt past the LLM's
+    context) is the caller's to say."""
     from rsvlm.io import TileMerger, run_tiled
     from rsvlm.io.tiles import n_windows
 
     tiles: list = []
     merger, stopped = TileMerger(min_score=args.min_score), None
+    if validity is not None:
+        merger.validity = validity
     unsaid: list[str] = []  # notes run_tiled did not print: it was stopped before its merge
     seen: dict = {}  # --tta: the views asked of any tile, and the first tile's question and answer
     try:

@@ -1,12 +1,14 @@
-"""Objects drawn wholly on nodata pixels (a scene's collar): kept, and counted for a note.
+"""Objects drawn wholly on nodata pixels (a scene's collar): kept and counted for a note, or left out
+(predict's ``--on-nodata drop``) and counted for another.
 
     n = count_on_nodata(objects, img.valid, scale=(img.width / scene_w, img.height / scene_h))  # one image, whole
-    seen = ValidityMap(); seen.see(window, tile.valid) ...; seen.count(objects)  # a tiled scene
+    flags = on_nodata(objects, img.valid, scale)  # which of them: True where wholly on nodata
+    seen = ValidityMap(); seen.see(window, tile.valid) ...; seen.count(objects)  # a tiled scene (.on_nodata too)
 
 An object is "on nodata" where every pixel of its bounding box (its mask's pixels, for a mask) is nodata:
 a rotated box or polygon whose box reaches a valid pixel is not counted (cannot: its exact outline).
 An object off the image is not counted. Nodata has no pixels to see, so a model's shape there is a
-guess; it is kept (the caller's to drop) and said once per scene.
+guess; it is kept unless the caller drops it, and said once per scene either way.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import math
 
 import numpy as np
 
-__all__ = ["nodata_note", "count_on_nodata", "ValidityMap", "NODATA_MARK"]
+__all__ = ["nodata_note", "dropped_note", "count_on_nodata", "on_nodata", "ValidityMap", "NODATA_MARK"]
 
 NODATA_MARK = " lie wholly on nodata pixels (kept; the image has no data there)"
 
@@ -23,6 +25,11 @@ NODATA_MARK = " lie wholly on nodata pixels (kept; the image has no data there)"
 def nodata_note(n: int) -> str:
     """The note for ``n`` objects on nodata: "note: 3 object(s) lie wholly on nodata pixels (kept; ...)"."""
     return f"note: {n} object(s){NODATA_MARK}"
+
+
+def dropped_note(n: int) -> str:
+    """The note for ``n`` objects on nodata left out (``--on-nodata drop``)."""
+    return f"note: {n} object(s) wholly on nodata pixels left out (--on-nodata drop; the image has no data there)"
 
 
 def _pixels(obj: dict, scale: float | tuple[float, float] = 1.0
@@ -73,21 +80,29 @@ def _on_nodata(span, valid: np.ndarray) -> bool:
     return not seen.any()
 
 
+def on_nodata(objects: list[dict], valid: np.ndarray | None, scale: float | tuple[float, float] = 1.0
+              ) -> list[bool]:
+    """Whether each of ``objects`` (in the image's pixels divided by ``scale``: one number, or (x, y) as
+    ``_pixels``) lies wholly on the nodata of ``valid`` (bool (H, W), False at nodata; None: no nodata)."""
+    if valid is None:
+        return [False] * len(objects)
+    return [span is not None and _on_nodata(span, valid) for span in (_pixels(o, scale) for o in objects)]
+
+
 def count_on_nodata(objects: list[dict], valid: np.ndarray | None, scale: float | tuple[float, float] = 1.0
                     ) -> int:
-    """How many of ``objects`` (in the image's pixels divided by ``scale``: one number, or (x, y) as
-    ``_pixels``) lie wholly on the nodata of ``valid`` (bool (H, W), False at nodata; None: no nodata, 0)."""
-    if valid is None:
-        return 0
-    return sum(span is not None and _on_nodata(span, valid) for span in (_pixels(o, scale) for o in objects))
+    """How many of ``objects`` lie wholly on the nodata of ``valid`` (``on_nodata``)."""
+    return sum(on_nodata(objects, valid, scale))
 
 
 class ValidityMap:
     """Which pixels of a tiled scene hold data, from the windows read (``see``): windows with nodata kept
     (a collar's edge windows as bit-packed masks, all-nodata windows as their extent), so that ``count`` can
-    tell merged objects drawn wholly on nodata."""
+    tell merged objects drawn wholly on nodata. ``drop``: the caller leaves them out (``on_nodata`` says which),
+    so ``count``, of those kept, is 0 (``TileMerger``'s note "… (kept; …)" is not said)."""
 
-    def __init__(self):
+    def __init__(self, drop: bool = False):
+        self.drop = drop
         self._windows: list[tuple[int, int, int, int]] = []  # (x0, y0, x1, y1) of every window seen
         self._state: list[int] = []  # 1 all valid, 0 all nodata, 2 partial (its mask in ``_masks``)
         self._masks: dict[int, tuple[np.ndarray, int]] = {}  # bits packed per row (h, ceil(w / 8)), w
@@ -127,10 +142,15 @@ class ValidityMap:
                 return True
         return False
 
-    def count(self, objects: list[dict]) -> int:
-        """How many of ``objects`` (scene pixels) lie wholly on nodata pixels of the windows seen."""
+    def on_nodata(self, objects: list[dict]) -> list[bool]:
+        """Whether each of ``objects`` (scene pixels) lies wholly on nodata pixels of the windows seen."""
         if not self.any_nodata:
-            return 0
+            return [False] * len(objects)
         win = np.array(self._windows).reshape(-1, 4)  # (N, 4) x0, y0, x1, y1
-        return sum(span is not None and not self._has_data(span, win) for span in map(_pixels, objects))
+        return [span is not None and not self._has_data(span, win) for span in map(_pixels, objects)]
+
+    def count(self, objects: list[dict]) -> int:
+        """How many of ``objects`` (scene pixels) lie wholly on nodata pixels of the windows seen and are kept
+        (0 where ``drop``)."""
+        return 0 if self.drop else sum(self.on_nodata(objects))
 
