@@ -318,10 +318,14 @@ _WHICH_WAY = re.compile(rf"{_WHICH}(?:turn|turns|turning|bend|bends|bending|curv
                         r"|swerve|swerves|swing|swings)(?![^\W_])", re.I)
 
 
+_WHICH_BANK = re.compile(r"(?<![^\W_])(?:which|what)\s+(?:river\s*)?bank(?![^\W_])", re.I)  # "Which bank is it on?"
+
+
 def turn_question(question: str | None) -> bool:
     """Whether ``question`` asks the sense of a turn ("Does the road turn left or right?", "Which way does the river
-    bend?"): its answer's "Left." is a sense too (``swap_words``'s ``turning``)."""
-    return any(p.search(question or "") for p in (*_TURNING, _WHICH_WAY))
+    bend?") or a river's bank ("Which bank is the ship on?", "Is it on the left or right bank?", ``_BANK``): its
+    answer's "Left." is a sense too (``swap_words``'s ``turning``)."""
+    return any(p.search(question or "") for p in (*_TURNING, _WHICH_WAY, _BANK, _WHICH_BANK))
 
 
 # a left or right before a word it qualifies ("left side", "right ship", a number: "left 3", a lane; not "left of", "left the dock", "left its

@@ -103,3 +103,17 @@ def test_a_transposed_view_is_asked_a_lower_than_question(view):
                                                                                   "the ship above the pier")])
 def test_a_lower_or_below_in_the_image_still_turns(text, v):
     assert tta.swap_words(text, "v") == v and tta.swap_words(text, "t") is None
+
+
+@pytest.mark.parametrize("question", ["[vqa] Which bank of the river is the ship on?",
+                                      "[vqa] Is the ship on the left or right bank?"])
+def test_a_banks_answer_from_every_view_is_one_vote(question):
+    """Each view answers the bank as it sees it (a mirror the other one); a top-bottom flip's "Right." was said back
+    "Right.", a transpose's "Bottom.": the wrong plain answer won, 3 votes to the truth's 1."""
+    from conftest import blank_image
+
+    views = iter(["Right." if len(v) % 2 else "Left." for v in VIEWS])  # the true bank "Left." in each view's words
+    msgs = [[{"role": "user", "content": f"<image>\n{question}"}]]
+    (fused,) = tta.fused_answers(lambda m, i: [(next(views), [])], msgs, [blank_image()], [("Right.", [])],
+                                 tta.FuseConfig(views="dihedral"))
+    assert fused.answer == "Left." and fused.note is None
