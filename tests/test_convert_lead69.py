@@ -96,3 +96,15 @@ def test_llava_names_a_content_part_it_cannot_read(tmp_path):
     stats, recs = llava_rows(tmp_path, rows)
     assert recs == [] and "a content part of type 'video': text and image parts are read" in stats[
         "skipped_examples"]["unparsable_record"]
+
+
+@pytest.mark.parametrize("classes", ["ship;large-vehicle", "ship | large-vehicle"])
+def test_classes_run_together_by_semicolons_say_commas(tmp_path, capsys, classes):
+    # read as one class no annotation had: every ship and large vehicle left out, "no records written"
+    from data_gen.convert import main
+
+    png(tmp_path / "d" / "images" / "a.png", 100, 80)
+    (tmp_path / "d" / "labelTxt").mkdir()
+    (tmp_path / "d" / "labelTxt" / "a.txt").write_text("10 10 40 10 40 30 10 30 ship 0\n")
+    assert main(["dota", "--src", str(tmp_path / "d"), "--out", str(tmp_path / "o"), "--classes", classes]) == 2
+    assert "separate classes by commas: --classes ship,large-vehicle" in capsys.readouterr().err
