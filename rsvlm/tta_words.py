@@ -285,7 +285,7 @@ _CORRECT = (re.compile(r"(?<![^\W_])(?:that|this)(?:'s|’s|\s+is|\s+was)?\s+(?:
             # "all right" ending its clause ("Is it all right?", "It is all right with the runway."; not "all left or
             # all right?"), a tag question ("Right?", "The ship is on the left, right?"; not "left, right?")
             re.compile(r"(?<![^\W_])(?<!\bor\s)(?<!\band\s)(?<!\bnor\s)all\s+$", re.I),
-            re.compile(r"\s*(?:$|[.!?,;:)]|\s+(?:with|for|now)\b)", re.I),
+            re.compile(r"\s*(?:$|[.!?,;:)]|\s+(?:with|for|now|that|if)\b)", re.I),
             re.compile(r"(?:^|[.!?]\s*|(?<![^\W_])(?!(?i:left|right|top|bottom|upper|lower|or|and)\b)[A-Za-z']+\s*,\s*)$"),
             re.compile(r"\s*\?"))
 # "right" as "at once", "at this moment", "in this place": "right away", "right now", "right here" (a verb of moving

@@ -47,7 +47,7 @@ def test_top_n_with_no_ranking_word_is_still_a_side(text, v, t):
     assert (tta.swap_words(text, "v"), tta.swap_words(text, "t")) == (v, t)
 
 
-@_kept_in_every_view(["Is it all right?", "It is all right with the runway.", "Go right away.", "Do it right now.",
+@_kept_in_every_view(["Is it all right?", "It is all right with the runway.", "Is it all right that it is wet?", "Go right away.", "Do it right now.",
                             "The ship is right here.", "Right?", "The ship is near the pier, right?", "Alright.",
                             "That's all right."])
 def test_right_as_correct_or_at_once_is_kept_in_every_view(text, view):
