@@ -123,3 +123,14 @@ def test_landsat7_8_bit_bands_with_the_thermal_band_say_why_they_stay_dn_over_25
     assert img.bands == ["R", "NIR", "TIR"] and img.data.max() <= 1.0
     assert "B6, thermal, has no reflectance: the 8-bit DN are read as DN / 255, not as reflectance (read the thermal " \
            "band on its own, as ir: its _MTL.txt puts it in kelvin)" in img.notes, img.notes
+
+
+def test_an_msi_scale_given_for_8_bit_dn_is_said_not_applied(tmp_path):
+    """msi_scale / msi_offset scale 16-bit DN; given for an 8-bit file they were dropped unsaid (read / 255)."""
+    path = _tif(tmp_path / "rgbn8.tif", np.random.default_rng(8).integers(1, 255, (4, 8, 8)).astype("uint8"),
+                ["B02", "B03", "B04", "B08"])
+    img = read_image(path, scaling={"msi_scale": 250, "msi_offset": -5})
+    assert "msi_scale / msi_offset (DN × 0.004 − 0.02) not applied: 8-bit DN are read as DN / 255; " \
+           "ReadConfig.msi_band_scaling=[[gain, offset], …], one a band, scales them" in img.notes, img.notes
+    assert np.allclose(img.data, rasterio.open(path).read() / 255, atol=1e-6)
+    assert not [n for n in read_image(path).notes if "not applied" in n]
