@@ -108,3 +108,25 @@ def test_classes_run_together_by_semicolons_say_commas(tmp_path, capsys, classes
     (tmp_path / "d" / "labelTxt" / "a.txt").write_text("10 10 40 10 40 30 10 30 ship 0\n")
     assert main(["dota", "--src", str(tmp_path / "d"), "--out", str(tmp_path / "o"), "--classes", classes]) == 2
     assert "separate classes by commas: --classes ship,large-vehicle" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("palette,notes,classes", [
+    ({"field": 1, "house": 2}, {"label_pixels_nodata": 8 * 48}, {"field", "house"}),
+    ({"field": 1, "house": 2, "edge": 255}, {}, {"field", "house", "edge"}),  # a class claims it: kept
+])
+def test_a_palette_geotiff_labels_nodata_is_no_class(tmp_path, palette, notes, classes):
+    # its declared nodata 255 was "unknown_label_value (value 255 on 384 pixels)", a bad annotation (--strict raised)
+    import json
+
+    from convert_helpers import tif_label
+
+    png(tmp_path / "img" / "a.png", 64, 48)
+    lab = np.ones((48, 64), np.uint8)
+    lab[10:30, 10:40] = 2
+    lab[:, :8] = 255  # a collar of no data
+    tif_label(tmp_path / "lab" / "a_mask.tif", lab, 255)
+    (tmp_path / "p.json").write_text(json.dumps(palette))
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels",
+                          str(tmp_path / "lab"), "--palette", str(tmp_path / "p.json"), "--strict")
+    assert not stats["skipped"] and stats["notes"] == notes
+    assert {r["id"].split("-")[2] for r in recs} == classes

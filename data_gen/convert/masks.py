@@ -181,7 +181,7 @@ def _collar(none) -> bool:
 
 
 def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | None = None,
-               voids: list | None = None):
+               voids: list | None = None, nodata_at: list | None = None):
     """Label array (H, W) or (H, W, 3); raises ConversionError naming the file. ``grey_levels``:
     its values are class codes (a grey-level palette), so a label whose colour bands differ is an
     error (a GeoTIFF's first band, or PIL's luminance of an RGB label, was taken for the codes, and
@@ -193,7 +193,8 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     (``_indexed_grey``); an indexed PNG's transparent index (tRNS), as an alpha channel's 0, is no class. A palette's
     label (``rgb`` or ``grey_levels``) is read by its colours, its transparent pixels (alpha 0: an alpha channel or
     band, a transparent index) appended as (H, W) bool to ``voids`` where given and any are (no class: their
-    colour is none drawn, ``run``, nor checked by ``_one_grey``), an alpha band left out of its colour bands."""
+    colour is none drawn, ``run``, nor checked by ``_one_grey``), an alpha band left out of its colour bands, and its
+    GeoTIFF nodata other than 0 appended to ``nodata_at`` as (value, (H, W) bool) where given and any pixel is it."""
     import numpy as np
 
     try:
@@ -208,6 +209,9 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                 if (clear := opacity == 0).any() and voids is not None and (rgb or grey_levels):
                     voids.append(clear)
                 a = np.delete(a, alpha, axis=0)
+            if nodata_at is not None and nodata not in (None, 0) and not np.isnan(nodata):
+                if (none := (a == nodata).all(axis=0)).any():  # (h, w)
+                    nodata_at.append((nodata, none))
             if not (rgb or grey_levels) and len(a) >= 3:  # a colour binary label: its luminance, as PIL's "L"
                 a = _luminance(a[:3])[None]  # (1, h, w) its red band alone read a green or blue mask empty
             if not (rgb or grey_levels) and nodata not in (None, 0) and not np.isnan(nodata):
@@ -290,6 +294,11 @@ def _luminance(rgb):
         return ((rgb.astype(np.uint32) * np.array([19595, 38470, 7471], np.uint32)[:, None, None]).sum(0)
                 + 0x8000 >> 16).astype(np.uint8)
     return np.tensordot([0.299, 0.587, 0.114], rgb, axes=1).round().astype(rgb.dtype)
+
+
+def _unclaimed(nodata: float, classes: dict, rgb: bool) -> bool:
+    """Whether a palette label's GeoTIFF nodata value is no class's (a class claiming it keeps it)."""
+    return (([nodata] * 3) if rgb else nodata) not in list(classes.values())
 
 
 def _transparent(im):
@@ -510,10 +519,13 @@ def run(args, out: Output) -> None:
                 raw, mask, void = read_binary_label(lab, out)
                 label = mask.astype("uint8")  # (H, W) 0/1
             else:  # a transparent pixel (alpha 0) is no class, whatever colour it hides: void, counted
-                label = read_label(lab, rgb, grey_levels=True, voids=(clear := []))
+                label = read_label(lab, rgb, grey_levels=True, voids=(clear := []), nodata_at=(nodata := []))
                 void = clear[0] if clear else None
                 if void is not None:
                     out.note("label_pixels_transparent", int(void.sum()))
+                if nodata and _unclaimed(nodata[0][0], classes, rgb):  # its declared nodata: no class, not unknown
+                    void = nodata[0][1] if void is None else void | nodata[0][1]
+                    out.note("label_pixels_nodata", int(nodata[0][1].sum()))
         except NotAMask as e:  # a photo thresholded into class pixels; it was a traceback-free "success"
             out.skip("label_not_a_mask", str(lab), str(e))
             continue
