@@ -83,7 +83,8 @@ def band_files(text: str) -> list[str]:
 
 def image_specs(images: list[str], modalities: list[str] | None, bands: list[str] | None) -> list[ImageSpec]:
     """Pair each ``--image`` with its ``--modality`` / ``--bands`` (one given for all is shared); a ``--bands`` that
-    is empty for every image is refused, one empty side of a pair is that image's bands unnamed."""
+    is empty for every image is refused, one empty side of a pair is that image's bands unnamed; either given with no
+    ``--image`` (chat's) is refused."""
     def nth(values, i, option):
         if not values:
             return None
@@ -92,6 +93,10 @@ def image_specs(images: list[str], modalities: list[str] | None, bands: list[str
                              f"or one per --image")
         return values[i] if len(values) > 1 else values[0]
 
+    if not images and (given := [o for o, v in (("--modality", modalities), ("--bands", bands)) if v]):  # chat: dropped
+        raise ValueError(f"{' and '.join(given)} given without --image: they describe an image; give it (--image "
+                         "scene.tif --modality sar --bands VV,VH), or name them with /image in the chat (/image "
+                         "scene.tif sar VV,VH)")
     if images and bands and not any(b.strip() for b in bands):  # --bands "$BANDS" unset: was no names, unsaid
         raise ValueError(f"--bands {bands[0]!r} names no band (an unset variable?): give the bands' names, "
                          "comma-separated (--bands VV,VH), or leave --bands out to read the file's own")

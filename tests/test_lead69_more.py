@@ -156,3 +156,17 @@ def test_predict_refuses_an_empty_bands(geotiff, tmp_path, capsys):
     assert main(["predict", "--model", str(tmp_path / "none"), "--image", str(geotiff), "--bands", "",
                  "--task", "cls"]) == 2
     assert "rsvlm predict: --bands '' names no band" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("options, said", [(["--modality", "sar"], "--modality given without --image"),
+                                           (["--bands", "VV"], "--bands given without --image"),
+                                           (["--modality", "sar", "--bands", "VV"],
+                                            "--modality and --bands given without --image")])
+def test_chat_refuses_modality_or_bands_without_an_image(options, said, tmp_path, capsys):
+    """``rsvlm chat --modality sar --bands VV`` with no --image loaded the model and dropped both, unsaid: the
+    chat's /image took none of them."""
+    from rsvlm.cli import main
+
+    assert main(["chat", "--model", str(tmp_path / "none"), *options]) == 2
+    err = capsys.readouterr().err
+    assert f"rsvlm chat: {said}" in err and "/image scene.tif sar VV,VH" in err, err
