@@ -13,7 +13,7 @@ under a palette of grey levels is ``unreadable_label``, named as such; a palette
 pixels (alpha 0) are no class, whatever colour they hide (``label_pixels_transparent``, in the notes). With
 ``--binary CLASS`` a mask of 0 and one other value marks CLASS where it is not 0; a 0/1 mask with 255 has 255
 as void (an indexed mask whose grey palette has black at an index other than 0 is read by its greys, a
-transparent pixel, alpha 0, of a PNG or a GeoTIFF alpha band, is no class, a colour mask is read by its luminance);
+transparent pixel, alpha 0, of a PNG or a GeoTIFF alpha band, is no class, a colour GeoTIFF mask read by its brightest band);
 codes and instance ids give every non-zero value; a noisy or resampled mask is thresholded, and a
 photo given as the label is ``label_not_a_mask`` (``data_gen.convert.binmask`` says how each is told).
 
@@ -212,8 +212,8 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
             if nodata_at is not None and nodata not in (None, 0) and not np.isnan(nodata):
                 if (none := (a == nodata).all(axis=0)).any():  # (h, w)
                     nodata_at.append((nodata, none))
-            if not (rgb or grey_levels) and len(a) >= 3:  # a colour binary label: its luminance, as PIL's "L"
-                a = _luminance(a[:3])[None]  # (1, h, w) its red band alone read a green or blue mask empty
+            if not (rgb or grey_levels) and len(a) >= 3:  # a colour binary label: not 0 where any band is not
+                a = a[:3].max(axis=0, keepdims=True)  # (1, h, w) its red band alone read a green or blue mask empty
             if not (rgb or grey_levels) and nodata not in (None, 0) and not np.isnan(nodata):
                 if n := int(np.count_nonzero(none := a[0] == nodata)):
                     if nodata > 0 and n < none.size and not np.any(a[0][~none]) and not _collar(none):
@@ -284,16 +284,6 @@ def _by_alpha(grey, alpha, out: Output | None):
             out.note("labels_read_by_alpha")
         return alpha  # (H, W) the drawn shape
     return grey
-
-
-def _luminance(rgb):
-    """The grey values (H, W) of colour bands ``rgb`` (3, H, W), as PIL's ``convert("L")`` makes them of 8 bits."""
-    import numpy as np
-
-    if rgb.dtype == np.uint8:  # PIL's own integer weights (ITU-R 601-2), rounded
-        return ((rgb.astype(np.uint32) * np.array([19595, 38470, 7471], np.uint32)[:, None, None]).sum(0)
-                + 0x8000 >> 16).astype(np.uint8)
-    return np.tensordot([0.299, 0.587, 0.114], rgb, axes=1).round().astype(rgb.dtype)
 
 
 def _unclaimed(nodata: float, classes: dict, rgb: bool) -> bool:
