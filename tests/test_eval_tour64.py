@@ -233,7 +233,7 @@ def test_rsvlm_eval_says_which_stream_lost_its_reader(closed, monkeypatch):
     monkeypatch.setattr(evaluate, "_main", run)
     kept, said = one_stream_closed(monkeypatch, closed)
     assert evaluate.main(None) == 3
-    assert f"rsvlm eval: {said} was closed by its reader; the run went on to its end" in kept.text
+    assert f"rsvlm eval: {said} was closed by its reader; the run failed (exit status 3)" in kept.text
 
 
 def test_the_answer_key_named_is_the_one_whose_text_differs(tmp_path):

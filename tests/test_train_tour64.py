@@ -305,7 +305,7 @@ def test_python_m_rsvlm_train_says_which_stream_lost_its_reader(closed, monkeypa
     monkeypatch.setattr(entry, "main", work)
     kept, said = one_stream_closed(monkeypatch, closed)
     assert entry.run() == 3
-    assert f"rsvlm train: {said} was closed by its reader; the run went on to its end" in kept.text, kept.text
+    assert f"rsvlm train: {said} was closed by its reader; the run failed (exit status 3)" in kept.text, kept.text
 
 
 def test_the_config_module_stays_under_500_lines():
