@@ -172,9 +172,7 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
     from rsvlm.io.tiles import n_windows
 
     tiles: list = []
-    merger, stopped = TileMerger(min_score=args.min_score), None
-    if validity is not None:
-        merger.validity = validity
+    merger, stopped = TileMerger(min_score=args.min_score, validity=validity), None
     unsaid: list[str] = []  # notes run_tiled did not print: it was stopped before its merge
     seen: dict = {}  # --tta: the views asked of any tile, and the first tile's question and answer
     try:
@@ -182,7 +180,7 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
                                              not args.free_decoding, tta, args.min_objects, args.det_by_class,
                                              seen=seen),
                             tile=args.tile, overlap=args.overlap, batch_size=args.batch_size or TILE_BATCH,
-                            merger=merger)
+                            merger=merger, label=label)  # the bar and its notes name the scene as predict's do
     except KeyboardInterrupt:  # hours into a scene: keep what the tiles so far found
         objects, unsaid = merger.merged()  # what merging found (empty masks): printed below
         total = n_windows(*image.scene_size, args.tile, args.overlap)

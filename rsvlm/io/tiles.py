@@ -74,7 +74,7 @@ class TileMerger:
 
     def __init__(self, iou_threshold: float = 0.5, point_radius: float = 4.0, edge_tol: float = 2.0,
                  scene_size: tuple[int, int] | None = None, seam_share: float = 0.25, box_reach: float = 1.0,
-                 min_score: float = 0.0):
+                 min_score: float = 0.0, validity: ValidityMap | None = None):
         if not (isinstance(min_score, numbers.Real) and min_score == min_score):  # NaN: no score reaches it
             raise ValueError(f"TileMerger min_score {min_score!r}: give a number, 0 to 1 (predict's --min-score; "
                              "0 keeps all)")
@@ -91,7 +91,8 @@ class TileMerger:
         self.n_empty_masks = 0  # tile answers' masks without a pixel: no object to keep (said in ``notes``)
         self.n_refused, self._first_refused = 0, ""  # ``add(skip_bad=True)``: objects whose geometry does not fit
         self.n_seam_gaps = 0  # ``result``: mask pieces 1-2 px apart across a seam, kept apart (said in ``notes``)
-        self.validity = ValidityMap()  # run_tiled: each window's nodata, for ``n_on_nodata``
+        # run_tiled: each window's nodata, for ``n_on_nodata`` (a caller's, to tell the objects on it after)
+        self.validity = ValidityMap() if validity is None else validity
         self.n_on_nodata = 0  # ``result``: merged objects drawn wholly on nodata that ``min_score`` keeps (``notes``)
 
     def add(self, window: Window, objects: list[dict], skip_bad: bool = False) -> None:
@@ -342,8 +343,8 @@ def merge_tile_objects(per_tile: list[tuple[Window, list[dict]]], iou_threshold:
 
 def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: int = 8,
               modality: str | None = None, progress: bool = True, *, bands: list[str] | None = None,
-              scaling=None, iou_threshold: float = 0.5, prefetch: bool = False, merger: TileMerger | None = None
-              ) -> list[dict]:
+              scaling=None, iou_threshold: float = 0.5, prefetch: bool = False, merger: TileMerger | None = None,
+              label: str | None = None) -> list[dict]:
     """Run ``predict_fn`` over a scene window by window, in batches, and merge the results.
 
     ``path`` is a file, a list of band files, or an open ``SceneReader`` (left open; its modality, bands
@@ -358,6 +359,7 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
     that the scene's did not, how many masks of the answers held no pixel, how many merged objects lie wholly
     on nodata (kept: ``nodata_objects.py``; of those its ``min_score`` keeps), and how many objects were refused
     for a geometry that does not fit their kind (a NaN coordinate: skipped, not the run's end; printed with ``progress``).
+    ``label``: the scene's name on the bar and in those notes (predict's base name; the scene's path when None).
     """
     from rsvlm.io.read import SceneReader
     from rsvlm.progress import bar as progress_bar
@@ -371,6 +373,7 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
     else:
         raise ValueError("run_tiled: an open SceneReader has its own modality, bands and scaling; give them to it")
     with opened as scene:
+        name = scene.name if label is None else label
         windows = iter_windows(scene.width, scene.height, tile, overlap)
         merger = merger or TileMerger(iou_threshold, scene_size=(scene.width, scene.height))
         merger.scene_size = (scene.width, scene.height)
@@ -378,7 +381,7 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
         read_window = RowReader(scene, strips=decodes_from_start(scene))
         read = lambda b: [read_window(w) for w in b]  # noqa: E731
         with cf.ThreadPoolExecutor(max_workers=1) as pool, progress_bar(
-                total=len(windows), desc=f"tiles of {scene.name}", unit="tile",
+                total=len(windows), desc=f"tiles of {name}", unit="tile",
                 disable=not progress) as bar:  # on a pipe or file: a line each 30 s, not redraws
             pending = pool.submit(read, batches[0]) if prefetch else None
             for k, batch in enumerate(batches):
@@ -388,7 +391,7 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
                 for note in (n for im in imgs for n in im.notes if n not in scene.notes and n not in merger.notes):
                     merger.notes.append(note)  # e.g. GDAL's warning on a damaged block only this window read
                     if progress:
-                        bar.write(f"[{scene.name}] {note}", file=sys.stderr)
+                        bar.write(f"[{name}] {note}", file=sys.stderr)
                 for w, im in zip(batch, imgs):
                     merger.validity.see(w, im.valid)
                 asked = [(w, im) for w, im in zip(batch, imgs) if im.valid is None or im.valid.any()]
@@ -406,5 +409,5 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
                     bar.set_postfix(nodata=merger.n_nodata)
         objects, added = merger.merged()
         for note in added if progress else []:  # what merging found (empty masks)
-            print(f"[{scene.name}] {note}", file=sys.stderr)
+            print(f"[{name}] {note}", file=sys.stderr)
         return objects
