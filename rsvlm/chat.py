@@ -382,7 +382,8 @@ def _talk(repl: ChatREPL) -> int:
             return 0
         except UnicodeDecodeError as e:  # a strict stdin: the traceback ended the chat
             repl.say(f"error: the line is not {e.encoding} text (byte 0x{e.object[e.start]:x}): set the terminal "
-                     f"to {e.encoding}")
+                     f"to {e.encoding}, or, where the questions come from a file, convert that file to {e.encoding} "
+                     f"first (from Latin-1: iconv -f latin1 -t {e.encoding} q.txt > q-{e.encoding}.txt)")
             continue
         except KeyboardInterrupt:
             repl.say("\n(Ctrl-D or /quit to leave)")

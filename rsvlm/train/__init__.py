@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     import logging
     import sys
+    import warnings
 
     from rsvlm.config import ConfigError, load_config
 
@@ -62,7 +63,13 @@ def main(argv: list[str] | None = None) -> int:
             # exit 2: refused before anything was built or written (the config, a file it names, out_dir, the
             # launcher's variables, the step folder to resume from); 1: failed once the run started
             try:
-                cfg = load_config(TrainConfig, args.config, args.overrides)
+                with warnings.catch_warnings(record=True) as said:  # an override's warning: one line, rank 0
+                    warnings.simplefilter("always")
+                    try:
+                        cfg = load_config(TrainConfig, args.config, args.overrides)
+                    finally:
+                        for w in said if first else ():
+                            print(f"rsvlm train: warning: {w.message}", file=sys.stderr)
                 shapes = preflight(cfg)  # its meta LLM, for the build
             except (ConfigError, ValueError, FileNotFoundError, FileExistsError, PermissionError) as e:
                 if first:  # a DeepSpeed JSON or a data_gen YAML given as the recipe: said what it is
