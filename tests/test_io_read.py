@@ -277,7 +277,7 @@ def test_declared_alpha_band_is_dropped_and_masks(tmp_path):
     arr[3] = 255
     arr[3, :2] = 0
     img = read_image(write_tif(tmp_path / "rgba.tif", arr, photometric="rgb", alpha="YES"))
-    assert img.modality == "optical" and img.data.shape == (3, 8, 8) and "alpha band dropped" in img.notes
+    assert img.modality == "optical" and img.data.shape == (3, 8, 8) and "alpha band read as nodata (transparent pixels masked), not as a band" in img.notes
     assert not img.valid[:2].any() and img.valid[2:].all()
 
 

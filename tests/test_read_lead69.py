@@ -145,7 +145,7 @@ def test_a_float_toa_stack_with_thermal_bands_in_kelvin_keeps_its_reflectance(tm
 
 def test_a_band_flagged_alpha_but_described_nir_is_read_as_nir(tmp_path):
     """rasterio's (GDAL's) default flags a 4-band uint8 GeoTIFF's 4th band alpha: an RGBN file described R, G, B, NIR
-    was read as optical, its NIR dropped as transparency and its 0s masked, said only as 'alpha band dropped'."""
+    was read as optical, its NIR dropped as transparency and its 0s masked, said only as 'alpha band read as nodata (transparent pixels masked), not as a band'."""
     data = np.random.default_rng(7).integers(1, 250, (4, 16, 16)).astype("uint8")  # (C, H, W)
     data[3, :2] = 0  # NIR 0: dark water, no transparency
     img = read_image(_tif(tmp_path / "rgbn8.tif", data, ["R", "G", "B", "NIR"]))

@@ -152,7 +152,7 @@ def plan_bands(modality: str, count: int, alpha_index: int | None, identical: bo
     if modality not in MODALITIES:
         raise ValueError(f"{path}: unknown modality {modality!r}; expected one of {', '.join(MODALITIES)}")
     keep = [i for i in range(count) if i != alpha_index and i not in skip]
-    note = "alpha band dropped" if alpha_index is not None else None
+    note = "alpha band read as nodata (transparent pixels masked), not as a band" if alpha_index is not None else None
     n = len(keep)
     if modality == "optical":
         if n == 3:
