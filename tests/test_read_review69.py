@@ -145,3 +145,44 @@ def test_a_file_read_by_an_unlisted_gdal_driver_is_named_by_its_driver(tmp_path)
         ds.write(np.random.default_rng(10).integers(500, 3000, (3, 8, 8)).astype("uint16"))  # (C, H, W)
     notes = read_image(tmp_path / "e.tif", modality="msi").notes
     assert "a file GDAL's ENVI driver reads, named .tif: e.tif read as one" in notes
+
+
+# R3's round (7f4e14c4 … 9c78eb79): ReadConfig.msi_band_scaling and Landsat 5/7's 8-bit reflectance
+
+
+def test_msi_band_scaling_in_a_config_shared_with_rgb_images_leaves_them_alone(tmp_path):
+    """msi_band_scaling scales msi alone (as msi_scale does), yet its count was checked against any image's bands: a
+    training config's scaling for 4-band Landsat refused every RGB image of the set ('has 4 bands, image has 3')."""
+    from PIL import Image
+
+    rgb = np.random.default_rng(11).integers(0, 255, (8, 8, 3)).astype("uint8")  # (H, W, 3)
+    Image.fromarray(rgb).save(tmp_path / "rgb.png")
+    img = read_image(tmp_path / "rgb.png", scaling={"msi_band_scaling": [[1e-3, 0.0]] * 4})
+    assert img.modality == "optical" and np.allclose(img.data, rgb.transpose(2, 0, 1) / 255, atol=1e-6)
+
+
+def test_an_mtl_without_a_bands_numbers_is_named_in_its_note(tmp_path):
+    """The note began 'the _MTL.txt beside them has no number for …', 'them' being no word of the note."""
+    stem = "LE07_L1TP_016037_20020813_20200903_02_T1"
+    files = [_band(tmp_path / f"{stem}_B{b}.TIF", np.random.default_rng(b).integers(1, 255, (8, 8)).astype("uint8"))
+             for b in (3, 4)]
+    (tmp_path / f"{stem}_MTL.txt").write_text(  # band 4's numbers left out
+        "GROUP = LEVEL1_RADIOMETRIC_RESCALING\n    REFLECTANCE_MULT_BAND_3 = 1.0814E-03\n"
+        "    REFLECTANCE_ADD_BAND_3 = -0.003221\nEND\nGROUP = IMAGE_ATTRIBUTES\n    SUN_ELEVATION = 30.0\nEND\n")
+    img = read_image(files)
+    assert (f"{stem}_MTL.txt has no number for REFLECTANCE_MULT_BAND_4, REFLECTANCE_ADD_BAND_4: the 8-bit DN are read "
+            "as DN / 255, not as reflectance") in img.notes, img.notes
+    assert img.data.max() <= 1.0
+
+
+def test_a_sentinel2_offset_is_not_said_where_msi_band_scaling_scales_the_dn(tmp_path):
+    """A tile sensed after baseline 04.00 got 'DN offset by -1000 before / 10000' beside a msi_band_scaling given,
+    which is what scales the DN: the note said a scaling that was not applied."""
+    files = [_band(tmp_path / f"T33UUP_20230613T101559_{b}_10m.tif",
+                   np.random.default_rng(k).integers(1000, 4000, (8, 8)).astype("uint16")) for k, b in
+             enumerate(("B04", "B08"))]
+    assert any("baseline 04.00" in n for n in read_image(files).notes)  # (the offset said without one given)
+    img = read_image(files, scaling={"msi_band_scaling": [[1e-4, -0.1], [1e-4, -0.1]]})
+    assert not [n for n in img.notes if "baseline 04.00" in n], img.notes
+    dn = np.stack([rasterio.open(f).read(1) for f in files]).astype(np.float64)  # (C, H, W)
+    assert np.allclose(img.data, dn * 1e-4 - 0.1, atol=1e-6)

@@ -258,7 +258,7 @@ def landsat_8bit_reflectance(paths: list[Path], bands: list[str]) -> tuple[list[
     keys = [k for b in bands for k in (f"REFLECTANCE_MULT_BAND_{b[1:]}", f"REFLECTANCE_ADD_BAND_{b[1:]}")]
     values, elev = [mtl_number(mtl, k) for k in keys], mtl_number(mtl, "SUN_ELEVATION")
     if missing := [k for k, v in zip(keys, values) if v is None] + ["SUN_ELEVATION"] * (not elev or elev <= 0):
-        return None, f"the _MTL.txt beside them has no number for {', '.join(missing)}: {as_is}"  # (a thermal band)
+        return None, f"{landsat_mtl_name(paths[0])} has no number for {', '.join(missing)}: {as_is}"  # (an _MTL.txt cut short)
     sin = math.sin(math.radians(elev))
     told = ", ".join(f"{b} DN × {m:g} {'−' if a < 0 else '+'} {abs(a):g}" for b, m, a in zip(bands, values[::2], values[1::2]))
     return ([[m / sin, a / sin] for m, a in zip(values[::2], values[1::2])],

@@ -105,7 +105,8 @@ class SceneReader:
         self.indexes, notes = md.plan(src, g, name, self.cfg.nodata)
         self._left_out = [src.descriptions[i] or f"band {i + 1}" for i in range(src.count) if i not in self.indexes]
         self.notes += notes
-        if self.cfg.msi_band_scaling is not None and len(self.cfg.msi_band_scaling) != len(self.indexes):
+        if modality == "msi" and self.cfg.msi_band_scaling is not None and len(self.cfg.msi_band_scaling) != len(
+                self.indexes):  # (msi alone: a config shared with RGB images scales none of them)
             raise ValueError(f"{name}: scaling.msi_band_scaling has {len(self.cfg.msi_band_scaling)} bands, image has "
                              f"{len(self.indexes)}: give one [gain, offset] a band read")
         self._check_whole(len(self.indexes))  # before the stretch's sample read (32 s of a sparse 100000 x 80000 RGB)
@@ -148,7 +149,7 @@ class SceneReader:
             self.cfg.nodata = 0 if fill else self.cfg.nodata  # its DN 0 (149 K) had stretched from 149 K
             self.notes.append(note)
         elif (modality == "msi" and src.dtype == "uint16" and self.cfg.msi_offset == default.msi_offset
-              and (s2 := pr.sentinel2_offset(self.paths))):
+              and self.cfg.msi_band_scaling is None and (s2 := pr.sentinel2_offset(self.paths))):
             self.cfg.msi_offset, note = s2
             self.notes.append(note)
         if (modality == "msi" and src.dtype == "uint8" and self.cfg.msi_band_scaling is None  # given, had been unsaid
