@@ -437,17 +437,25 @@ _AMOUNT = (r"(?:[-+~≈<>]?\s*\d|(?:the\s+)?(?:average|mean|median|normal|thresh
            r"|a\s+(?:hundred|thousand|third|quarter|half))(?![^\W_]))")
 _AFTER_BE = "|".join(rf"(?<=\b{w}\s)" for w in ("is", "are", "was", "were", "be", "sits", "lies"))  # "... is lower"
 _LEVEL = re.compile(rf"(?<![^\W_])(?:(?:lower|upper)(?=\s+(?:limit|bound)s?(?![^\W_]))|lower(?=\s+than(?![^\W_]))"
-                    rf"|(?:{_AFTER_BE})lower(?=\s*(?:$|[.!?;,:)]|\s+or\b))"
+                    rf"|(?:{_AFTER_BE})lower(?=\s*(?:$|[.!?;,:)]|\s+or\b|\s+and\s+which\b))"
                     rf"|(?:above|below)(?=\s+{_AMOUNT}))", re.I)
 
 
-# "top N" as a ranking, no side: "the top 3 largest ships", "top 5 ships by area", "the top-3 ships", "the top few";
-# so "bottom N"; kept in every view ("top 3", "The top 2 lanes." with no such word after are a lane and turn); a
-# "left"/"right" so ("the left 3 largest") would be asked of a transpose as the ranking: no one-word image there
+# a word ending "-est" that is none of a superlative, a compass word or a noun ("the top 3 west piers" is a lane): the
+# whole word, as "lowest", "nearest", "shortest", "brightest" and "fastest" end in "west", "rest" and "test"
+_NOT_SUPERLATIVE = (r"(?:north|south|mid)?(?:west|east)|forest|(?:un)?rest|nest|test|vest|quest|chest|crest|guest"
+                    r"|pest|zest|interest|harvest|contest|protest|request|conquest|inquest|arrest|honest|modest"
+                    r"|earnest|digest|manifest|suggest|invest|tempest")
+
+
+# "top N" as a ranking, no side: "the top 3 largest ships", "top 5 ships by area" (not "by the pier", a place), "the
+# top-3 ships", "the top few"; so "bottom N"; kept in every view ("top 3", "The top 2 lanes." with no such word after
+# are a lane and turn); a "left"/"right" so ("the left 3 largest") would be asked of a transpose as the ranking: no
+# one-word image there
 _RANK = re.compile(r"(?<![^\W_])(?:top|bottom|left|right)(?=(?:-\d|(?:[- ]\d+|\s+(?:two|three|four|five|six|seven"
                    r"|eight|nine|ten|twelve|twenty|fifty|hundred|dozen))(?![^\W_])\s+(?:[A-Za-z'-]+\s+){0,2}?"
-                   r"(?:(?![A-Za-z]*(?:west|east|rest|nest|test|vest|quest|chest)\b)[A-Za-z]+est|most|least|by|ranked"
-                   r"|in\s+terms\s+of|according\s+to)\b"
+                   rf"(?:(?!(?:{_NOT_SUPERLATIVE})\b)[A-Za-z]+est|most|least|ranked|in\s+terms\s+of|according\s+to"
+                   r"|by(?!\s+(?:the|a|an|this|that|these|those)\b))\b"
                    r"|\s+(?:few|several|handful)\b))", re.I)
 
 

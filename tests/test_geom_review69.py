@@ -91,3 +91,35 @@ def test_a_thing_left_of_another_is_still_a_side():
     """"What is left of the fort?" names no side, but "the ship that is left of the fort" does (and "How many ships
     are left of the road?", tour67)."""
     assert tta.swap_words("The ship that is left of the fort.", "h") == "The ship that is right of the fort."
+
+
+@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("text", ["the top 3 lowest piers", "the top 3 nearest ships", "the top 3 shortest runways",
+                                  "the top 5 fastest boats", "the top 3 brightest roofs", "the top 2 newest tanks",
+                                  "the top 3 ships by their length"])
+def test_a_superlative_ending_in_west_rest_or_test_is_a_ranking(text, view):
+    """tour69's ranking took a word ending in "west", "rest" or "test" for a compass word or a noun ("the top 3 west
+    piers", "forest"): "the top 3 lowest piers" was asked of a top-bottom flip as "the bottom 3 lowest piers", of a
+    transpose as "the left 3 lowest piers"."""
+    assert tta.swap_words(text, view) == text
+    assert tta.swap_words(text, view, back=True) == text
+
+
+@pytest.mark.parametrize("text,v,t", [("the top 3 southwest piers", "the bottom 3 northwest piers",
+                                       "the left 3 northeast piers"),
+                                      ("the top 3 ships of interest", "the bottom 3 ships of interest",
+                                       "the left 3 ships of interest"),
+                                      ("the top 2 ships by the pier", "the bottom 2 ships by the pier",
+                                       "the left 2 ships by the pier")])
+def test_a_compass_word_a_noun_or_by_a_place_is_no_ranking(text, v, t):
+    """A lane's "top 3" before a compass word or a noun ending "-est", or "by" a place (not "by area"), still turns."""
+    assert (tta.swap_words(text, "v"), tta.swap_words(text, "t")) == (v, t)
+
+
+@pytest.mark.parametrize("view", VIEWS)
+def test_lower_and_which_is_higher_is_a_height_kept_in_every_view(view):
+    """"Which building is lower and which is higher?" was asked of a top-bottom flip as "... is upper and which is
+    higher?" and skipped by the transposed views (tour69 kept "is lower?" and "is lower, A or B?" alone)."""
+    text = "Which building is lower and which is higher?"
+    assert tta.swap_words(text, view) == text
+    assert tta.swap_words(text, view, back=True) == text
