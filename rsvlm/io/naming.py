@@ -1,8 +1,8 @@
-"""How the bands a ``SceneReader`` reads are named (``BandNaming``, which it builds once its bands are planned): as given by ``bands=``
-(``--bands``), refused where their count is not the bands read, with the way out; else from the file: Landsat band
-files by their mission, one band a file by the file names, a lone Sentinel-2 band file, the bands' descriptions,
-SAR polarisations, the file's colour interpretation (an RGBN file's 4th band read as NIR); bare band numbers
-(``b4``) by the mission the file names say (``products.band_numbers``)."""
+"""How the bands a ``SceneReader`` reads are named (``BandNaming``, which it builds once its bands are planned):
+as given by ``bands=`` (``--bands``), refused where their count is not the bands read, with the way out; else from
+the file: Landsat band files by their mission, one band a file by the file names, a lone Sentinel-2 band file, the
+bands' descriptions, SAR polarisations, the file's colour interpretation (an RGBN file's 4th band read as NIR); bare
+band numbers (``b4``) by the mission the file names say (``products.band_numbers``)."""
 
 from __future__ import annotations
 

@@ -154,9 +154,9 @@ class SceneReader:
             self.notes.append(note)
         if (modality == "msi" and src.dtype == "uint8" and self.cfg.msi_band_scaling is None  # given, had been unsaid
                 and (self.cfg.msi_scale, self.cfg.msi_offset) != (default.msi_scale, default.msi_offset)):
-            self.notes.append(f"msi_scale / msi_offset ({sc.dn_text(1 / self.cfg.msi_scale, self.cfg.msi_offset / self.cfg.msi_scale)}"
-                              ") not applied: 8-bit DN are read as DN / 255; ReadConfig.msi_band_scaling=[[gain, offset], "
-                              "…], one a band, scales them")
+            given = sc.dn_text(1 / self.cfg.msi_scale, self.cfg.msi_offset / self.cfg.msi_scale)
+            self.notes.append(f"msi_scale / msi_offset ({given}) not applied: 8-bit DN are read as DN / 255; "
+                              "ReadConfig.msi_band_scaling=[[gain, offset], …], one a band, scales them")
         self.nodata = self.cfg.nodata
         declares = sc.no_nodata_declared(self.paths)  # the band files named: "the file" was said of a folder of them
         named_landsat = (mission or ("", ""))[1] in pr.LANDSAT_BANDS  # LE07_…_stack.tif
