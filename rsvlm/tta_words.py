@@ -268,8 +268,11 @@ def _word_before(text: str, start: int) -> str:
 
 # a river's left or right bank, named facing downstream, no side of the image: a mirror view swaps it (the river
 # flows the other way round), a half or quarter turn keeps it, as a turn's sense ("the left and right banks" too)
+# ("a bank of solar panels", a row of things, is no river's: its "left bank" is a side)
+_OF_THINGS = (r"(?!\s+of\s+(?:[A-Za-z-]+\s+)?(?:panels|cells|arrays|modules|tanks|silos|containers|windows|lights"
+              r"|lamps|batteries|pumps|machines|turbines|generators|transformers|trees|garages|boxes)(?![^\W_]))")
 _BANK = re.compile(r"(?<![^\W_])(left|right)(?:[-_ ]?hand)?(?:\s+(?:and|or|&)\s+(left|right)(?:[-_ ]?hand)?)?"
-                   r"\s+(?:river\s*)?banks?(?![^\W_])", re.I)
+                   rf"\s+(?:river\s*)?banks?(?![^\W_]){_OF_THINGS}", re.I)
 
 
 def _sense(text: str, start: int, end: int, turning: bool = False) -> bool:
@@ -318,7 +321,8 @@ _WHICH_WAY = re.compile(rf"{_WHICH}(?:turn|turns|turning|bend|bends|bending|curv
                         r"|swerve|swerves|swing|swings)(?![^\W_])", re.I)
 
 
-_WHICH_BANK = re.compile(r"(?<![^\W_])(?:which|what)\s+(?:river\s*)?bank(?![^\W_])", re.I)  # "Which bank is it on?"
+# "Which bank is it on?" (not "Which bank of panels ...?", ``_OF_THINGS``)
+_WHICH_BANK = re.compile(rf"(?<![^\W_])(?:which|what)\s+(?:river\s*)?bank(?![^\W_]){_OF_THINGS}", re.I)
 
 
 def turn_question(question: str | None) -> bool:

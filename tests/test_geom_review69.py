@@ -123,3 +123,20 @@ def test_lower_and_which_is_higher_is_a_height_kept_in_every_view(view):
     text = "Which building is lower and which is higher?"
     assert tta.swap_words(text, view) == text
     assert tta.swap_words(text, view, back=True) == text
+
+
+@pytest.mark.parametrize("text,v,t", [("the left bank of solar panels", "the left bank of solar panels",
+                                       "the top bank of solar panels"),
+                                      ("the right bank of oil tanks", "the right bank of oil tanks",
+                                       "the bottom bank of oil tanks"),
+                                      ("the right bank of the Thames", "the left bank of the Thames",
+                                       "the left bank of the Thames")])
+def test_a_bank_of_things_is_a_side_and_a_rivers_bank_a_handedness(text, v, t):
+    """"the left bank of solar panels" (a row of them) was read as a river's bank: a top-bottom flip said "the right
+    bank of solar panels" (the other row), a transpose "right" (not "top")."""
+    assert (tta.swap_words(text, "v"), tta.swap_words(text, "t")) == (v, t)
+
+
+def test_a_question_of_a_bank_of_things_reads_its_answers_left_as_a_side():
+    assert tta.turn_question("Which bank of panels is larger?") is False
+    assert tta.turn_question("Which bank of the river is the ship on?") is True
