@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             # launcher's variables, the step folder to resume from); 1: failed once the run started
             try:
                 with warnings.catch_warnings(record=True) as said:  # an override's warning: one line, rank 0
-                    warnings.simplefilter("always")
+                    warnings.filterwarnings("always", category=UserWarning)  # as cli's: no library's deprecation
                     try:
                         cfg = load_config(TrainConfig, args.config, args.overrides)
                     finally:
