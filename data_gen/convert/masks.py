@@ -186,8 +186,9 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     its values are class codes (a grey-level palette), so a label whose colour bands differ is an
     error (a GeoTIFF's first band, or PIL's luminance of an RGB label, was taken for the codes, and
     every colour came out as an unknown grey level). A binary label's (neither ``rgb`` nor ``grey_levels``)
-    GeoTIFF nodata pixels are 0, no class, counted in ``out``'s notes as ``label_pixels_nodata`` (a 0/1 mask's
-    65535 was taken as the class, its 1s lost), and appended as (H, W) bool to ``voids`` where given
+    GeoTIFF nodata pixels (a colour one's, where every band is it) are 0, no class, counted in ``out``'s notes as
+    ``label_pixels_nodata`` (a 0/1 mask's 65535 was taken as the class, its 1s lost), and appended as (H, W) bool to
+    ``voids`` where given
     (``read_binary_label``'s void). A binary label's colour table (an
     indexed PNG's palette, a GeoTIFF's colormap) is read by its greys where black is at an index other than 0
     (``_indexed_grey``); an indexed PNG's transparent index (tRNS), as an alpha channel's 0, is no class. A palette's
@@ -212,10 +213,12 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
             if nodata_at is not None and nodata not in (None, 0) and not np.isnan(nodata):
                 if (none := (a == nodata).all(axis=0)).any():  # (h, w)
                     nodata_at.append((nodata, none))
+            if binary_nodata := not (rgb or grey_levels) and nodata not in (None, 0) and not np.isnan(nodata):
+                none = (a[:3] == nodata).all(axis=0) if len(a) >= 3 else a[0] == nodata  # (h, w) every colour at it
             if not (rgb or grey_levels) and len(a) >= 3:  # a colour binary label: not 0 where any band is not
                 a = a[:3].max(axis=0, keepdims=True)  # (1, h, w) its red band alone read a green or blue mask empty
-            if not (rgb or grey_levels) and nodata not in (None, 0) and not np.isnan(nodata):
-                if n := int(np.count_nonzero(none := a[0] == nodata)):
+            if binary_nodata:  # a green (0, 255, 0) class under nodata 255 was nodata by its brightest band
+                if n := int(np.count_nonzero(none)):
                     if nodata > 0 and n < none.size and not np.any(a[0][~none]) and not _collar(none):
                         # 0 and nodata alone: the class read as none (a negative nodata, -9999 by 0s, is no class,
                         # nor is a collar along the border: an empty mask's, a 0/1 label's tile with no 1)
