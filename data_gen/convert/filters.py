@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import shlex
 
 from data_gen.convert.common import ConversionError, Output, clean_label
 
@@ -23,17 +24,18 @@ def class_name(v: str) -> str:
 
 
 class ClassFilter:
-    """Whether a class name is among ``--classes`` (comma-separated; ``;`` or ``|`` between names is refused, saying
-    so: ``ship;harbor`` was one class of none, every annotation left out). Names match as ``clean_label``
-    writes them, so case, ``-``, ``_`` and spaces do not matter: ``Small-Vehicle``, ``small_vehicle``
+    """Whether a class name is among ``--classes`` (comma-separated; a ``;`` or ``|`` in it is refused, saying so,
+    the hint quoted for a shell: ``ship;harbor`` or ``ship;`` was one class of none, every annotation left out).
+    Names match as ``clean_label`` writes them, so case, ``-``, ``_`` and spaces do not matter: ``Small-Vehicle``, ``small_vehicle``
     and ``small vehicle`` are all ``small vehicle`` (they become the same record label anyway). A name given
     in the plural (``small vehicles``, ``ships``, ``buses``) takes its singular class too (it matched nothing, said
     only as no annotation of the class), noted as ``--classes NAME: read as CLASS``.
     ``chosen``: the user gave the classes (else they are a converter's default list, DOTA's)."""
 
     def __init__(self, classes: str, chosen: bool = True) -> None:
-        if len(run := [c for c in re.split(r"\s*[;|]\s*", classes) if c]) > 1:  # one class of none: all left out
-            raise ConversionError(f"--classes {classes!r}: separate classes by commas: --classes {','.join(run)}")
+        if re.search(r"[;|]", classes):  # one class of none ("ship;harbor", "ship;"): every annotation left out
+            run = ",".join(c for c in re.split(r"\s*[;|,]\s*", classes.strip()) if c)
+            raise ConversionError(f"--classes {classes!r}: separate classes by commas: --classes {shlex.quote(run)}")
         self.wanted = {clean_label(c) for c in classes.split(",") if c.strip()}
         self.seen: set[str] = set()
         self.plurals: dict[str, str] = {}  # a wanted plural name -> the singular class it took
