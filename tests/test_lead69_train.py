@@ -37,3 +37,21 @@ def test_chat_s_line_that_is_no_utf8_says_how_to_convert_a_questions_file(ckpt, 
     said = capsys.readouterr().out
     assert "error: the line is not utf-8 text (byte 0xe9): set the terminal to utf-8, or, where the questions come " \
            "from a file, convert that file to utf-8 first (from Latin-1: iconv -f latin1 -t utf-8 q.txt" in said
+
+
+def test_launch_says_an_override_warning_in_one_line(tmp_path, capsys):
+    """scripts/launch.py reads the recipe with the user's overrides as the ranks do; an override holding ``,KEY=``
+    was warned of in Python's two-line ``UserWarning`` form there, before rank 0 said it again in one line."""
+    import warnings
+
+    from conftest import load_script
+
+    launch = load_script("launch")
+    recipe = REPO / "configs" / "train" / "recipes" / "qwen2.5-1.5b-sft.yaml"
+    with warnings.catch_warnings(record=True) as leaked:
+        warnings.simplefilter("always")
+        rc = launch.main([str(recipe), "--dry-run", f"out_dir={tmp_path}/a,max_steps=3"])
+    err = capsys.readouterr().err
+    ours = [line for line in err.splitlines() if "out_dir is set to the one text" in line]
+    assert len(ours) == 1 and ours[0].startswith("launch: warning: override "), (rc, err)
+    assert not [w for w in leaked if "out_dir is set to" in str(w.message)]
