@@ -14,7 +14,7 @@ import shlex
 
 # the tail of stem.NAME_BANDS ("--bands" + RECORD_TOO), defined here, where no torch is imported
 RECORD_TOO = ', or "bands" in a record\'s image'
-LIBRARY_TOO = ", or read_image(..., modality=...)"  # io.modality.elevation_error's advice to a caller of the library
+LIBRARY_TOO = ", or read_image(..., modality=...)"  # io.band_evidence.elevation_error's advice to a caller of the library
 MODALITY = re.compile(r"--modality (\w+)((?: or \w+)*)")  # "--modality sar or ir"
 MODALITY_ALONE = re.compile(r"--modality(?! \w)")  # "give the modality (--modality) if it is imagery"
 BANDS = re.compile(r"--bands(?: ([A-Z0-9]\w*(?:,\w+)*))?")  # "--bands B1,B2", "name them with --bands"

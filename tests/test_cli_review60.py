@@ -65,7 +65,7 @@ def test_a_file_named_like_an_option_is_still_an_image_path():
 
 def test_chat_advice_names_the_image_command_for_a_bare_modality_and_no_library_call():
     from rsvlm.advice import for_chat, for_cli
-    from rsvlm.io.modality import elevation_error
+    from rsvlm.io.band_evidence import elevation_error
 
     dem = str(elevation_error("dem.tif", "band 1's unit 'm'"))
     assert "give the modality (--modality) to read it" in for_cli(dem) and "read_image" not in for_cli(dem)

@@ -7,8 +7,8 @@ import pytest
 
 rasterio = pytest.importorskip("rasterio")
 
+from rsvlm.io.fills import undeclared_fill  # noqa: E402
 from rsvlm.io.read import read_image  # noqa: E402
-from rsvlm.io.scaling import undeclared_fill  # noqa: E402
 
 
 def band_file(path, a, pixel: float, nodata=None) -> str:

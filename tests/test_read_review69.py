@@ -10,7 +10,7 @@ rasterio = pytest.importorskip("rasterio")
 from rasterio.transform import from_origin  # noqa: E402
 
 from rsvlm.io import read_image  # noqa: E402
-from rsvlm.io.scaling import NO_NODATA, no_nodata_declared  # noqa: E402
+from rsvlm.io.fills import NO_NODATA, no_nodata_declared  # noqa: E402
 
 
 def _band(path, a, pixel=10.0):

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from rsvlm.data.records import as_record_fields
-from rsvlm.io.modality import elevation_error
+from rsvlm.io.band_evidence import elevation_error
 from rsvlm.io.read import read_image
 
 

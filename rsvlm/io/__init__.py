@@ -5,6 +5,7 @@
 Importing this package loads numpy only; rasterio, shapely and PIL are imported on use.
 """
 
+from rsvlm.io.band_evidence import infer_modality
 from rsvlm.io.georef import (
     map_coords,
     map_to_pixel,
@@ -14,7 +15,6 @@ from rsvlm.io.georef import (
     pixel_to_map,
 )
 from rsvlm.io.large import SceneTooLarge
-from rsvlm.io.modality import infer_modality
 from rsvlm.io.read import ImageReadError, RSImage, SceneReader, image_size, read_image, read_window
 from rsvlm.io.scaling import ReadConfig
 from rsvlm.io.tiles import TileMerger, iter_windows, merge_tile_objects, run_tiled

@@ -179,8 +179,8 @@ class ArraySource:
 
     def masks_any_band(self, nodata: float) -> bool:
         """Whether ``nodata`` (given or found, not the file's tag) masks a pixel where any band holds it: a fill no
-        real band holds (``scaling.FILL_VALUES``), as ``RasterioSource.masks_any_band``."""
-        from rsvlm.io.scaling import FILL_VALUES
+        real band holds (``fills.FILL_VALUES``), as ``RasterioSource.masks_any_band``."""
+        from rsvlm.io.fills import FILL_VALUES
 
         return self.fill_in_any_band and nodata in FILL_VALUES
 

@@ -304,7 +304,7 @@ def declared_kelvin(raw: np.ndarray, valid: np.ndarray | None, declared: tuple[f
     is fill where ``fill_free`` (no nodata declared or given), the sample holds it and it would be colder than
     any surface (the offset below 150 K: Landsat ST's 149 K had stretched from 149 K). None where the values
     are no kelvin (radiance, °C, reflectance)."""
-    from rsvlm.io.modality import KELVIN_RANGE
+    from rsvlm.io.band_evidence import KELVIN_RANGE
 
     v = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (C, n)
     k = v[(v != 0) & np.isfinite(v)].astype(np.float64) * declared[0] + declared[1]

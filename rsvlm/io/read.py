@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rsvlm.io import fills as fl
 from rsvlm.io import modality as md
 from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
@@ -158,7 +159,7 @@ class SceneReader:
             self.notes.append(f"msi_scale / msi_offset ({given}) not applied: 8-bit DN are read as DN / 255; "
                               "ReadConfig.msi_band_scaling=[[gain, offset], …], one a band, scales them")
         self.nodata = self.cfg.nodata
-        declares = sc.no_nodata_declared(self.paths)  # the band files named: "the file" was said of a folder of them
+        declares = fl.no_nodata_declared(self.paths)  # the band files named: "the file" was said of a folder of them
         named_landsat = (mission or ("", ""))[1] in pr.LANDSAT_BANDS  # LE07_…_stack.tif
         if (landsat_dn or named_landsat and modality == "msi") and self.nodata is None and not src.declares_nodata:
             self.nodata = 0  # USGS Landsat Collection products fill with DN 0 and often do not say so
@@ -169,11 +170,11 @@ class SceneReader:
             # (given bands="blue,green,red,nir", Sentinel-2 files had their 0 collar read as data)
             self.nodata = 0  # ESA's NODATA: a tile's collar outside the swath (valid DN start at 1)
             self.notes.append(f"Sentinel-2 fill: DN 0 read as nodata ({declares} value)")
-        if self.nodata is None and (fill := getattr(src, "declared_fill", lambda: None)()) in sc.FILL_VALUES:
+        if self.nodata is None and (fill := getattr(src, "declared_fill", lambda: None)()) in fl.FILL_VALUES:
             self.nodata = self.cfg.nodata = fill  # a band file declaring none beside files that declare -9999: its
             # own -9999 collar had been read as reflectance -9999 (said with the sources' "declare different nodata")
         if (self.nodata is None and not src.declares_nodata and modality == "msi"  # a collar read as black ground
-              and (note := sc.msi_zero_note(*self._sample(None), declares=declares))):
+              and (note := fl.msi_zero_note(*self._sample(None), declares=declares))):
             self.notes.append(note)  # unsaid (an unnamed 13-band Sentinel-2 stack, a 4-band uint16 RGBN clip)
         float_msi = modality == "msi" and np.dtype(src.dtype).kind == "f" and self.cfg.msi_float_dn is None
         float_sar = modality == "sar" and np.dtype(src.dtype).kind == "f" and self.cfg.sar_input is None
@@ -184,7 +185,7 @@ class SceneReader:
             raw, valid = self._sample(self.nodata)
             self.notes += [note] if (note := md.two_values_note(src, g, raw, valid)) else []  # a mask?
             if (self.nodata is None and not src.declares_nodata and src.dtype != "uint8"  # (uint8: no stretch)
-                    and (fill := sc.undeclared_fill(raw, valid, bands=self._band_labels(), declares=declares))):
+                    and (fill := fl.undeclared_fill(raw, valid, bands=self._band_labels(), declares=declares))):
                 self.nodata, note = fill  # an undeclared -9999 had stretched a scene flat
                 self.cfg.nodata = self.nodata  # carried by .scaling to reads that compute no stretch
                 valid = valid if self.nodata is None else _and(valid, ~self._held(raw, self.nodata))
@@ -200,7 +201,7 @@ class SceneReader:
         if (float_sar or int_sar) and db:
             self.notes.append(sc.sar_db_note(p2, self.cfg, self.name, "float" if float_sar else "integer"))
             if self.nodata is None and not src.declares_nodata and (
-                    note := sc.db_zero_note(raw, valid, self.bands, declares=declares)):
+                    note := fl.db_zero_note(raw, valid, self.bands, declares=declares)):
                 self.notes.append(note)  # a fill of 0 beside dB in [-25, 5] had been read as bright pixels unsaid
         if modality == "ir" and len(declared) == 1 and len(self.cfg.ir_kelvin or []) == 2 and (np.allclose(
                 self.cfg.ir_kelvin, declared[0]) or g.ir_unit and self.cfg.ir_kelvin == g.ir_unit[0]):
@@ -227,7 +228,7 @@ class SceneReader:
             none = usable is not None and not usable.any()
             if none:
                 shrunk = max(src.width, src.height) > self.cfg.stats_max_side  # a small valid patch may fall between samples
-                self.notes.append(sc.no_valid_note(valid, bad, src, self.nodata, shrunk, self.unit))
+                self.notes.append(fl.no_valid_note(valid, bad, src, self.nodata, shrunk, self.unit))
             valid = usable
             self.cfg.stretch, flat = sc.compute_stretch(values, valid, self.cfg, self.unit)
             if flat:  # (a constant band had read as 0, black)

@@ -1,6 +1,7 @@
 """Raw band values → physically scaled float32 in [0, 1] (per modality); modality.py guesses the modality.
 
-Pure numpy; no file access (``declared_scaling`` and ``no_valid_note`` read an open source's metadata). ``read.py`` feeds it raw arrays (C, H, W) in the file's dtype.
+Pure numpy; no file access (``declared_scaling`` reads an open source's metadata). Fill values a file does
+not declare, and their notes: ``fills.py``. ``read.py`` feeds it raw arrays (C, H, W) in the file's dtype.
 
 What it cannot do: radiometric calibration. Sentinel-1 DN and SpaceNet-6 complex values are
 turned into uncalibrated dB (``20·log10(amplitude)``) and stretched; set ``sar_db_range`` only
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
@@ -352,151 +352,9 @@ def sar_db_note(p2: float, cfg: ReadConfig, name: str, kind: str) -> str:
             "ReadConfig.sar_input='amplitude' says otherwise")
 
 
-FILL_VALUES = (-9999.0, -32768.0, float(np.finfo(np.float32).min))  # GIS fill values no real band holds
-NO_NODATA = "the file declares no nodata"  # the fill notes' ``declares``: one file's words
-
-
-def no_nodata_declared(paths) -> str:
-    """The fill notes' ``declares`` for the files ``paths`` read: ``NO_NODATA`` for one, else the band files
-    named (at most 4; more as the first two … the last): "the file" had been said of a folder of band files.
-    The names in parentheses: a note's kind (``eval_reading.ReadNotes.kind``, up to its first ``(`` or ``:``)
-    stays one for every record's files."""
-    names = [Path(p).name for p in paths]
-    if len(names) < 2:
-        return NO_NODATA
-    shown = ", ".join(names if len(names) <= 4 else [*names[:2], "…", names[-1]])
-    return f"the {len(names)} band files ({shown}) declare no nodata" if len(names) > 4 else \
-        f"the band files ({shown}) declare no nodata"
-
-
-def undeclared_fill(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.005, bands: list[str] | None = None,
-                    declares: str = NO_NODATA) -> tuple[float | None, str] | None:
-    """(nodata, note) for a fill value a file holds without declaring it: the lowest or highest value of
-    ``raw`` (C, h, w), in every band of ≥ ``share`` of the valid pixels, farther from the values of the pixels
-    where no band holds it than they span (-9999 beside dB in [-30, 5] stretched the scene flat). nodata is the
-    value where it is a known fill value (``FILL_VALUES``), else None (a saturated 65535 may be cloud); None
-    where there is no such value; the note says ``declares`` (``no_nodata_declared``). A known fill held by some
-    bands only (of ``bands``, their names) at ≥ ``share`` of the pixels is nodata too, the note naming those bands:
-    no band holds -9999 as data (a 4-band file's band 3 collar had been read as reflectance -9999); the sources mask
-    a pixel where any band holds it."""
-    if raw.dtype.kind == "c":  # a complex fill is amplitude 0, invalid already
-        return None
-    v = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (C, n)
-    v = v[:, np.isfinite(v).all(axis=0)].astype(np.float64)  # uint16 0 - 4 wrapped round
-    if v.shape[1] < 2:
-        return None
-    for x in (v.min(), v.max()):
-        some = (v == x).any(axis=0)  # (n,) a fill's edge differs by a pixel or so from band to band (Sentinel-2's
-        held, rest = (v == x).all(axis=0), v[:, ~some]  # detectors): those pixels had hidden it, as the others' min
-        if rest.size == 0:
-            continue
-        if abs(x - np.clip(x, rest.min(), rest.max())) <= np.ptp(rest):
-            if float(x) not in FILL_VALUES:
-                continue
-            # an overview averaged (gdaladdo -r average), which the decimated sample reads, blends a fill with the
-            # data along its edge: a -9999 collar beside reflectance left -4000s between, and was not found
-            lo, hi = np.quantile(rest, [0.02, 0.98])  # as the stretch's percentiles
-            if abs(x - np.clip(x, lo, hi)) <= hi - lo:
-                continue
-            rest = np.clip(rest, lo, hi)  # the note's range: the data's, not the blend's
-        if held.mean() < share:
-            if float(x) in FILL_VALUES and some.mean() >= share:
-                return float(x), _some_bands_fill(v == x, float(x), rest, bands)
-            continue
-        x, told = float(x), f"{held.mean():.1%} of the pixels hold {float(x):g}, far outside the others' " \
-                             f"[{float(rest.min()):g}, {float(rest.max()):g}], and {declares}"
-        if x in FILL_VALUES:
-            return x, f"{told}: read as nodata (ReadConfig.nodata=... says otherwise)"
-        return None, f"{told}: if that is fill, give it as nodata (gdal_edit.py -a_nodata {x:g}, or ReadConfig.nodata)"
-    return None
-
-
-def _some_bands_fill(held: np.ndarray, x: float, rest: np.ndarray, bands: list[str] | None) -> str:
-    """The note for a known fill ``x`` that ``held`` (C, n) shows in some bands only (``undeclared_fill``)."""
-    names = bands if bands is not None and len(bands) == len(held) else [f"b{c + 1}" for c in range(len(held))]
-    which = [names[c] for c in range(len(held)) if held[c].any()]
-    return (f"{held.any(axis=0).mean():.1%} of the pixels hold {x:g} in band{'s' * (len(which) > 1)} "
-            f"{', '.join(which)} only, far outside the others' [{float(rest.min()):g}, "
-            f"{float(rest.max()):g}], and no nodata is declared: no band holds {x:g} as data, so those pixels "
-            "are read as nodata in every band (ReadConfig.nodata=... says otherwise)")
-
-
-def msi_zero_note(raw: np.ndarray, valid: np.ndarray | None, share: float = 0.005, declares: str = NO_NODATA
-                  ) -> str | None:
-    """A note where integer msi ``raw`` (C, h, w), C ≥ 2, of a file that declares no nodata holds DN 0 in every
-    band at ≥ ``share`` of its pixels: no surface reflects nothing in every band, so that is likely fill (a
-    scene's collar, read as black ground unsaid), but nothing names the product, so it is only said (a named
-    Sentinel-2 or Landsat file's is masked). None where there is no such pixel; the note says ``declares``."""
-    if len(raw) < 2 or raw.dtype.kind not in "ui":
-        return None
-    held = (raw == 0).all(axis=0) & (True if valid is None else valid)  # (h, w)
-    if held.mean() < share:
-        return None
-    return (f"{held.mean():.1%} of the pixels are DN 0 in all {len(raw)} bands and {declares}: "
-            "read as data, though no surface reflects nothing in every band; if that is fill (a collar), give it as "
-            "nodata (gdal_edit.py -a_nodata 0, or ReadConfig.nodata=0)")
-
-
-def db_zero_note(raw: np.ndarray, valid: np.ndarray | None, bands: list[str] | None = None,
-                 share: float = 0.005, declares: str = NO_NODATA) -> str | None:
-    """A note where sar in dB (or dB × k) ``raw`` (C, h, w) holds exactly 0 at ≥ ``share`` of its valid pixels,
-    more than lie near 0 (within 2 % of the band's 2-98 % spread): 0 dB is a bright but valid value, so a fill
-    of 0 the file does not declare is read as data. In every band: a nodata fixes it; in some ``bands`` only
-    (VV filled, VH not): named, as nodata masks only pixels where every band holds it. None otherwise; the note
-    says ``declares`` (``no_nodata_declared``)."""
-    v = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (C, n)
-    v = v[:, np.isfinite(v).all(axis=0)].astype(np.float64)
-    if not v.size:
-        return None
-    zero = v == 0  # (C, n)
-    every = zero.all(axis=0)  # (n,)
-    notes = []
-    if _zero_fill(v[0], every, share):
-        notes.append(f"{every.mean():.1%} of the pixels hold exactly 0 (0 dB, bright), far more than lie near it, and "
-                     f"{declares}: read as data; if that is fill, give it as nodata (gdal_edit.py "
-                     "-a_nodata 0, or ReadConfig.nodata=0)")
-    names = bands if bands is not None and len(bands) == len(v) else [f"b{c + 1}" for c in range(len(v))]
-    alone = [(names[c], float((zero[c] & ~every).mean())) for c in range(len(v))
-             if _zero_fill(v[c], zero[c] & ~every, share, zero[c])]
-    if alone:
-        told = ", ".join(f"{b} at {f:.1%}" for b, f in alone)
-        notes.append(f"band{'s' * (len(alone) > 1)} {told} of the pixels hold{'s' * (len(alone) == 1)} exactly 0 (0 dB, "
-                     "bright) where another band holds data, far more than lie near it: read as data; nodata "
-                     "(ReadConfig.nodata) masks only pixels where every band holds it, so if that is fill, set those "
-                     "pixels to 0 in every band of the file")
-    return "; ".join(notes) or None
-
-
-def _zero_fill(band: np.ndarray, held: np.ndarray, share: float, zero: np.ndarray | None = None) -> bool:
-    """Whether ``held`` (n,) marks ≥ ``share`` but not all of ``band`` (n,), more pixels than its other
-    values (not ``zero``, default ``held``) hold near 0 (within 2 % of their 2-98 % spread)."""
-    zero = held if zero is None else zero
-    if held.mean() < share or zero.all():
-        return False
-    lo, hi = np.percentile(band[~zero], [2, 98])
-    return bool(held.sum() > (np.abs(band[~zero]) <= 0.02 * (hi - lo)).sum())
-
-
 def declared_scaling(src, indexes: list[int]) -> list[tuple[float, float]]:
     """The distinct (scale, offset) a GDAL raster declares for the bands read (value = DN × scale +
     offset); [] where every one is (1, 0), or the source is no GDAL raster."""
     pairs = [(float(a), float(b)) for d in getattr(src, "datasets", []) for a, b in zip(d.scales, d.offsets)]
     used = list(dict.fromkeys(pairs[i] for i in indexes)) if len(pairs) == src.count else []  # not a palette's RGB
     return [] if used == [(1.0, 0.0)] else used
-
-
-def no_valid_note(valid, bad, src, nodata, shrunk: bool, unit: str = "") -> str:
-    """The note for a decimated read whose ``valid`` (h, w) and values' own ``bad`` (h, w) (in ``unit``,
-    ``to_physical``'s) leave no valid pixel, saying which masks did it."""
-    why = []
-    if valid is not None and not valid.any():
-        why += ["transparent (alpha 0)"] if src.alpha_index is not None else []
-        why += ["masked by the file's nodata value or mask"] if src.declares_nodata else []
-        why += [f"equal to nodata {nodata:g} in every band"] if nodata is not None else []
-    if bad is not None and bad.all():
-        why.append("without a usable value (" + {"dB": "not finite, or an amplitude of 0, whose dB is undefined",
-                                                  "K": "not finite, or no temperature above 0 K"}.get(
-            unit, "not finite: NaN or infinity") + ")")  # an all-NaN RGB was told of amplitudes and dB
-    where = " (of those read for the stretch, the scene shrunk)" if shrunk else ""
-    return (f"no valid pixel: every pixel{where} is {' or '.join(why) or 'nodata'}; the image reads as zeros "
-            "where RSImage.valid is False")

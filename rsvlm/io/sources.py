@@ -153,8 +153,8 @@ def read_failed(name: str, err: BaseException) -> ImageReadError:
 
 def _one_fill(files: list, masked: list[bool], any_value: bool = False) -> float | None:
     """The one nodata value ``files`` (datasets; ``masked``: each masks pixels) declare, where some declare none: a
-    fill value (``scaling.FILL_VALUES``: no band holds it as data), or any number with ``any_value``; else None."""
-    from rsvlm.io.scaling import FILL_VALUES
+    fill value (``fills.FILL_VALUES``: no band holds it as data), or any number with ``any_value``; else None."""
+    from rsvlm.io.fills import FILL_VALUES
 
     vals = {d.nodata for d, m in zip(files, masked) if m and d.nodata is not None}
     if len(vals) != 1 or all(d.nodata is not None for d in files) or np.isnan(fill := vals.pop()):
@@ -424,17 +424,17 @@ class RasterioSource:
     def declared_fill(self) -> float | None:
         """The nodata value that band files given one per band declare, where those that declare one all declare the
         same number (not NaN) and some declare none; else None. For the files that declare none: a -9999 masks
-        their pixels too (``scaling.FILL_VALUES``, the reader), any such value is left out of their resampling."""
+        their pixels too (``fills.FILL_VALUES``, the reader), any such value is left out of their resampling."""
         return _one_fill([getattr(d, "src_dataset", d) for d in self.datasets], self._masked, True) \
             if self.band_files else None
 
     def masks_any_band(self, nodata: float) -> bool:
         """Whether ``nodata`` (given or found, not declared) masks a pixel where any band holds it, not only where
-        every band does: a fill no real band holds (``scaling.FILL_VALUES``), in band files given one per band, as
+        every band does: a fill no real band holds (``fills.FILL_VALUES``), in band files given one per band, as
         a declared one masks each file's own (a -9999 collar a column wider in one band file had been read as
         reflectance -9999), and in one file's bands alike (its band 3's -9999 collar was reflectance -9999). A DN 0
         in one band keeps the others' data; I and Q files (``iq.ComplexPairs``) mask where both hold it."""
-        from rsvlm.io.scaling import FILL_VALUES
+        from rsvlm.io.fills import FILL_VALUES
 
         return self.fill_in_any_band and nodata in FILL_VALUES
 

@@ -11,7 +11,7 @@ stretched as it is, which a percentile stretch makes the same to the model as ke
 ``ir_kelvin_range`` asks for kelvin it is read as kelvin (+ 273.15).
 A description of a difference or spread ("difference from mean (C)", "LST anomaly °C") says no °C to add
 273.15 to, nor does a bare "(C)" without a temperature word. Cannot: tell °C from dB or metres by values alone
-(``modality.infer_modality``).
+(``band_evidence.infer_modality``).
 """
 
 from __future__ import annotations
