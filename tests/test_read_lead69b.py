@@ -4,7 +4,7 @@ reflectance by the _MTL.txt, a SAR --bands example of polarisations, and band_nu
 import numpy as np
 import pytest
 import rasterio
-from rasterio.transform import from_origin
+from test_read_lead69 import utm_tif
 
 from rsvlm.eval_reading import ReadNotes
 from rsvlm.io import read_image
@@ -14,22 +14,11 @@ from rsvlm.io.read import SceneReader
 LE07 = "LE07_L1TP_016037_20020813_20200903_02_T1"
 
 
-def _tif(path, data, names=None):
-    """``data`` (C, H, W) as a GeoTIFF in UTM 33N, 30 m pixels; ``names`` its band descriptions."""
-    c, h, w = data.shape
-    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=c, dtype=data.dtype, crs="EPSG:32633",
-                       transform=from_origin(500000, 4000000, 30, 30)) as ds:
-        ds.write(data)
-        for i, n in enumerate(names or []):
-            ds.set_band_description(i + 1, n)
-    return path
-
-
 def test_misnamed_files_notes_are_one_kind_in_an_eval_summary(tmp_path):
     """The note began with the file name ('B02.jp2 is a TIFF, though named .jp2'), so eval's summary, which groups
     notes by their opening words, listed every such file as a kind of its own."""
     data = np.random.default_rng(0).integers(500, 3000, (1, 8, 8)).astype("uint16")  # (C, H, W)
-    notes = [next(n for n in read_image(_tif(tmp_path / f"{b}.jp2", data)).notes if " named .jp2" in n)
+    notes = [next(n for n in read_image(utm_tif(tmp_path / f"{b}.jp2", data)).notes if " named .jp2" in n)
              for b in ("B02", "scene_7")]
     assert notes == ["a TIFF named .jp2: B02.jp2 read as one", "a TIFF named .jp2: scene_7.jp2 read as one"]
     seen = ReadNotes()
@@ -43,7 +32,7 @@ def test_a_wrong_count_of_unnamed_sar_bands_is_shown_polarisations(tmp_path):
     data = np.random.default_rng(1).integers(1, 3000, (2, 8, 8)).astype("uint16")  # (C, H, W) amplitude
     with pytest.raises(ValueError, match=r"the image has 2 band\(s\) as sar: give 2 names in the order of the bands "
                                          r"\(e.g. --bands VV,VH\), or give none$"):
-        read_image(_tif(tmp_path / "s1.tif", data), modality="sar", bands="VV")
+        read_image(utm_tif(tmp_path / "s1.tif", data), modality="sar", bands="VV")
 
 
 @pytest.mark.parametrize("names, said", [
@@ -60,7 +49,7 @@ def _landsat7_bands(tmp_path, mtl: bool):
     """Landsat 7 Level-1 bands 3 and 4 as 8-bit band files, with the _MTL.txt's reflectance rescaling (each band its
     own M and A, as ETM+'s are) beside them where ``mtl``."""
     rng = np.random.default_rng(5)
-    files = [_tif(tmp_path / f"{LE07}_B{b}.TIF", rng.integers(1, 255, (1, 8, 8)).astype("uint8")) for b in (3, 4)]
+    files = [utm_tif(tmp_path / f"{LE07}_B{b}.TIF", rng.integers(1, 255, (1, 8, 8)).astype("uint8")) for b in (3, 4)]
     if mtl:  # written after the bands: GDAL's create deletes an _MTL.txt beside it
         (tmp_path / f"{LE07}_MTL.txt").write_text(
             "GROUP = LEVEL1_RADIOMETRIC_RESCALING\n    REFLECTANCE_MULT_BAND_3 = 1.0814E-03\n"
@@ -93,7 +82,7 @@ def test_landsat7_8_bit_bands_without_their_mtl_say_they_are_read_as_dn_over_255
 
 def test_an_8_bit_msi_files_declared_scale_is_applied_as_its_note_says(tmp_path):
     """msi_scale was set from the GDAL scale, said 'reflectance as the file declares it', and the 8-bit DN read / 255."""
-    path = _tif(tmp_path / "rgbn8.tif", np.random.default_rng(6).integers(1, 255, (4, 8, 8)).astype("uint8"),
+    path = utm_tif(tmp_path / "rgbn8.tif", np.random.default_rng(6).integers(1, 255, (4, 8, 8)).astype("uint8"),
                 ["B02", "B03", "B04", "B08"])
     with rasterio.open(path, "r+") as ds:
         ds.scales, ds.offsets = [0.004] * 4, [0.0] * 4
@@ -104,7 +93,7 @@ def test_an_8_bit_msi_files_declared_scale_is_applied_as_its_note_says(tmp_path)
 
 
 def test_msi_band_scaling_of_another_count_or_a_gain_of_0_is_refused(tmp_path):
-    path = _tif(tmp_path / "s.tif", np.random.default_rng(7).integers(1, 3000, (2, 8, 8)).astype("uint16"),
+    path = utm_tif(tmp_path / "s.tif", np.random.default_rng(7).integers(1, 3000, (2, 8, 8)).astype("uint16"),
                 ["B04", "B08"])
     with pytest.raises(ValueError, match=r"s.tif: scaling.msi_band_scaling has 1 bands, image has 2"):
         read_image(path, scaling={"msi_band_scaling": [[1e-4, 0]]})
@@ -117,7 +106,7 @@ def test_msi_band_scaling_of_another_count_or_a_gain_of_0_is_refused(tmp_path):
 
 def test_landsat7_8_bit_bands_with_the_thermal_band_say_why_they_stay_dn_over_255(tmp_path):
     files = _landsat7_bands(tmp_path, mtl=False)
-    files.append(_tif(tmp_path / f"{LE07}_B6_VCID_1.TIF", np.full((1, 8, 8), 120, "uint8")))
+    files.append(utm_tif(tmp_path / f"{LE07}_B6_VCID_1.TIF", np.full((1, 8, 8), 120, "uint8")))
     _landsat7_bands(tmp_path, mtl=True)  # (the MTL after the last band written)
     img = read_image(files)
     assert img.bands == ["R", "NIR", "TIR"] and img.data.max() <= 1.0
@@ -127,7 +116,7 @@ def test_landsat7_8_bit_bands_with_the_thermal_band_say_why_they_stay_dn_over_25
 
 def test_an_msi_scale_given_for_8_bit_dn_is_said_not_applied(tmp_path):
     """msi_scale / msi_offset scale 16-bit DN; given for an 8-bit file they were dropped unsaid (read / 255)."""
-    path = _tif(tmp_path / "rgbn8.tif", np.random.default_rng(8).integers(1, 255, (4, 8, 8)).astype("uint8"),
+    path = utm_tif(tmp_path / "rgbn8.tif", np.random.default_rng(8).integers(1, 255, (4, 8, 8)).astype("uint8"),
                 ["B02", "B03", "B04", "B08"])
     img = read_image(path, scaling={"msi_scale": 250, "msi_offset": -5})
     assert "msi_scale / msi_offset (DN × 0.004 − 0.02) not applied: 8-bit DN are read as DN / 255; " \
