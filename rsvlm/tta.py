@@ -38,6 +38,8 @@ from dataclasses import dataclass
 
 from rsvlm.answer_words import says_none
 from rsvlm.fusion import BOXLIKE, Fused, cut_by, fits, fusable, fuse, vote, voted_out
+from rsvlm.tta_senses import turn_question
+from rsvlm.tta_tables import COMPASS, FRAMED, SWAPS, UNMAPPED  # noqa: F401 (tables: importable here)
 from rsvlm.tta_text import (  # noqa: F401 (importable here: the views' messages)
     SPAN,
     _view_messages,
@@ -59,17 +61,12 @@ from rsvlm.tta_views import (  # noqa: F401 (importable here, as the other views
     unflip_array,
     view_size,
 )
-from rsvlm.tta_words import (  # noqa: F401 (tables: importable here)
-    COMPASS,
-    FRAMED,
-    SWAPS,
-    UNMAPPED,
+from rsvlm.tta_words import (  # noqa: F401 (importable here)
     counter_spelling,
     frames,
     framing_words,
     hand_spelling,
     swap_words,
-    turn_question,
     upper_spelling,
 )
 

@@ -29,6 +29,11 @@ may be other words and are left alone; a lone letter joined to a word, "S-shaped
 one is a point only where it reads as a direction, ``_DIRECTION``: "to the N", "E of the river", "a N-S
 road", "an E – W runway", "facing N or S", not "Building E" or "<ref>Gate N</ref>"); a compass bearing
 in degrees is not turned. "left" as a verb, a departure ("One ship left.", "A ship left the dock.", "The ship has left.": ``_departed``), and as remaining ("How much forest is left?": ``_remaining``), is no direction.
+
+The word tables (``SWAPS``, ``COMPASS``, ``ROTATION``, ``UNMAPPED``, ``FRAMED``, ``HANDED``, ``KEPT``) and how a word
+is matched (``_words``, ``_direction``, ``_cased``) are in ``rsvlm.tta_tables``; the "left" and "right" that name no
+side (a turn's sense, a river's bank, "just", "correct", a departure, remaining: ``_sense``, ``_just``,
+``_departed``, ``_remaining``, ``turn_question``) in ``rsvlm.tta_senses``; this module maps a text with them.
 """
 
 from __future__ import annotations
@@ -36,95 +41,31 @@ from __future__ import annotations
 import functools
 import re
 
-
-def _ward(*pairs: tuple[str, str]) -> dict[str, str]:
-    """The "-ward" and "-wards" words of ``pairs`` (``("left", "right")``: leftward → rightward, …)."""
-    return {f"{a}{end}": f"{b}{end}" for a, b in pairs for end in ("ward", "wards")}
-
-
-HEADINGS = ("", "ern", "ernmost", "erly", "ward", "wards")  # the forms of a compass word: north, northern, northernmost, …
-
-
-def _diagonal(*pairs: tuple[str, str]) -> dict[str, str]:
-    """``pairs`` of intercardinal words in every form of ``HEADINGS`` (northwest → northeast,
-    northwesterly → northeasterly, …)."""
-    return {f"{a}{end}": f"{b}{end}" for a, b in pairs for end in HEADINGS}
-
-
-SWAPS = {  # per step of a view, in the order t, h, v: the words it mirrors (both ways)
-    "t": {"left": "top", "right": "bottom", "leftmost": "topmost", "rightmost": "bottommost", "west": "north",
-          "east": "south", "western": "northern", "eastern": "southern", "westernmost": "northernmost",
-          "easternmost": "southernmost", "horizontal": "vertical", "horizontally": "vertically",
-          **_diagonal(("northeast", "southwest")),  # northwest, southeast: their own image
-          "topright": "bottomleft",  # one-word corners: topleft, bottomright their own image
-          **_ward(("left", "up"), ("right", "down"), ("west", "north"), ("east", "south")),
-          "westerly": "northerly", "easterly": "southerly"},
-    "h": {"left": "right", "leftmost": "rightmost", "west": "east", "western": "eastern",
-          "westernmost": "easternmost", **_diagonal(("northwest", "northeast"), ("southwest", "southeast")),
-          "topleft": "topright", "bottomleft": "bottomright",
-          **_ward(("left", "right"), ("west", "east")), "westerly": "easterly"},
-    "v": {"top": "bottom", "topmost": "bottommost", "upper": "lower", "uppermost": "lowermost",
-          "above": "below", "north": "south", "northern": "southern", "northernmost": "southernmost",
-          **_diagonal(("northwest", "southwest"), ("northeast", "southeast")),
-          "topleft": "bottomleft", "topright": "bottomright",
-          **_ward(("up", "down"), ("north", "south")), "northerly": "southerly"},
-}
-POINTS = ("N", "NNE", "NE", "ENE", "E", "ESE", "SE", "SSE", "S", "SSW", "SW", "WSW", "W", "WNW", "NW", "NNW")  # 22.5°
-TURNS = {"t": 12, "h": 0, "v": 8}  # a step takes point i of POINTS to TURNS[step] - i: N ↔ W under t, N ↔ S under v
-COMPASS = {  # per step, the compass points in capitals it moves, matched in capitals only ("ne" may be another word)
-    step: {p: POINTS[(turn - i) % 16] for i, p in enumerate(POINTS) if POINTS[(turn - i) % 16] != p}
-    for step, turn in TURNS.items()}  # t: NW, SE their own image; h: N, S; v: E, W
-# every step is a mirror: a view of an odd number of them turns the sense of a rotation, once (``swap_words``:
-# step by step, an even view's "anticlockwise" came back "counterclockwise", no vote for the plain view's word);
-# one way for the other spellings ("anticlockwise" → "clockwise"), "counter clockwise" two words too
-ROTATION = {"clockwise": "counterclockwise", "counterclockwise": "clockwise",
-            **{f"{a}{j}clockwise": "clockwise" for a in ("counter", "anti") for j in ("", " ", "-", "–")}}
-UNMAPPED = {"t": ("above", "below", "upper", "lower", "uppermost", "lowermost")}  # no one-word image
-FRAMED = ("centre", "center", "middle", "corner", "edge", "border", "side", "half", "quadrant", "largest",
-          "smallest", "biggest", "nearest", "closest", "farthest", "furthest")  # besides SWAPS: words a crop changes the meaning of
-
-HANDED = {f"{side}{sep}hand": side for side in ("left", "right") for sep in "- _"}  # before a transpose: no "top-hand"
-KEPT = ("right angle", "right angles", "right-angle", "right-angled", "top-down", "bottom-up",  # no direction in them
-        "right of way", "right-of-way",  # a corridor (a pipeline's, a railway's)
-        "top view", "top views", "top-view")  # seen from above (it was a transpose's "left view")
-
-
-# a lone compass letter, not one joined to a word ("S-shaped", "N/A", "U.S.", "B&W", "E.g."; "N-S" is two letters)
-_LONE = r"(?<![.&'])(?<!\w\w[-/–])(?<![^\WNSEW][-/–])(?:{})(?![-/–](?:\w\w|[^\WNSEW])|['&]|\.\w)"
-
-
-# a lone compass letter is a direction after these words ("to the N", "5 km E", "facing W") or before them
-# ("N of the dock", "the W side"), joined to another ("N-S", "E/W"), listed with others ("N or S", "N, S, E or
-# W": _LISTED), or alone ("N.", a short answer); else a name ("Building E")
-_BEFORE = frozenset(("the", "a", "an", "to", "toward", "towards", "from", "in", "into", "at", "on", "its", "their",
-                     "due", "far", "further", "farther", "furthest", "farthest", "facing", "faces", "face", "heading",
-                     "heads", "head", "headed", "pointing", "points", "run", "runs", "running", "flow", "flows",
-                     "flowing", "lie", "lies", "lying",
-                     "km", "m", "mi", "nm", "miles", "metres", "meters", "kilometres", "kilometers"))
-_AFTER = frozenset(("of", "side", "sides", "end", "ends", "edge", "part", "half", "corner", "bank", "shore",
-                    "coast", "quadrant", "wing", "facing", "bound", "ward", "wards", "to"))
-_DIRECTION = (re.compile(r"(?:^|[^\w-])([A-Za-z]+)\s+$"), re.compile(r"^\s+([A-Za-z]+)\b"),
-              re.compile(r"\b[NSEW] ?[-/–] ?$"), re.compile(r"^ ?[-/–] ?[NSEW]\b"), re.compile(r"\w"))
-_POINT = "(?:N|S|E|W|NE|NW|SE|SW|NNE|ENE|ESE|SSE|SSW|WSW|WNW|NNW)"
-_LISTED = re.compile(rf"\b{_POINT}(?:\s*,\s*{_POINT})*,?\s+(?:or|and)\s+{_POINT}\b")  # "N or S", "N, S, E or W"
-
-
-def _direction(text: str, start: int, end: int) -> bool:
-    """Whether a lone compass letter at ``text[start:end]`` reads as a direction (``_BEFORE``, ``_AFTER``,
-    joined to another letter, listed with other points, or no word beside it): "the ship in the N", "E of
-    the river", "a N-S road", "facing N or S", "N."; not "Building E"."""
-    head, tail = text[:start], text[end:]
-    before, after = _DIRECTION[0].search(head), _DIRECTION[1].match(tail)
-    return bool(before and before.group(1).lower() in _BEFORE or after and after.group(1).lower() in _AFTER
-                or _DIRECTION[2].search(head) or _DIRECTION[3].match(tail)
-                or not (_DIRECTION[4].search(head) or _DIRECTION[4].search(tail))
-                or any(m.start() <= start and end <= m.end() for m in _LISTED.finditer(text)))
-
-
-def _points(pattern: re.Pattern, text: str):
-    """``pattern``'s matches in ``text``, but a lone compass letter that is no direction (``_direction``)."""
-    return (m for m in pattern.finditer(text) if len(m.group(0)) > 1 or m.group(0) not in "NSEW"
-            or _direction(text, m.start(), m.end()))
+from rsvlm.tta_senses import (
+    _departed,
+    _just,
+    _remaining,
+    _sense,
+    _sideless,
+    _sides,
+    _turn_senses,
+    _word_before,
+)
+from rsvlm.tta_tables import (
+    _EDGE,
+    COMPASS,
+    FRAMED,
+    HANDED,
+    KEPT,
+    ROTATION,
+    SWAPS,
+    UNMAPPED,
+    _cased,
+    _direction,
+    _points,
+    _side_words,
+    _words,
+)
 
 
 def frames(text: str) -> bool:
@@ -132,31 +73,6 @@ def frames(text: str) -> bool:
     direction only: "[ground] Building E" may be asked of a crop, "the ship in the E" not; "left" as a departure or
     as remaining and "right" as "just" name no side: "[det] the buildings left intact" may be)."""
     return any(not _sideless(m) for m in _points(framing_words(), text))
-
-
-def _sideless(m: re.Match) -> bool:
-    """Whether a "left" or "right" match names no side: "left" a departure or remaining (``_departed``,
-    ``_remaining``), "right" meaning "just" or "correct" (``_just``)."""
-    word, at = m.group(0).lower(), (m.string, m.start(), m.end())
-    return word == "left" and (_departed(*at) or _remaining(*at)) or word == "right" and _just(*at)
-
-
-_EDGE = (r"(?<![^\W_])", r"(?![^\W_])")  # a word's edges, an underscore one too ("top_left" is "top" "left")
-
-
-def _words(words, capitals=()) -> re.Pattern:
-    """A pattern of ``words`` whole in any case, longest first, and of ``capitals`` whole as written
-    (a lone letter not joined to another word, ``_LONE``)."""
-    lone = [c for c in capitals if len(c) == 1]
-    alts = [f"(?i:{'|'.join(sorted(words, key=len, reverse=True))})",
-            *sorted(set(capitals) - set(lone), key=len, reverse=True)]
-    alts += [_LONE.format("|".join(sorted(lone)))] if lone else []
-    return re.compile(rf"{_EDGE[0]}({'|'.join(alts)}){_EDGE[1]}")
-
-
-def _side_words() -> set[str]:
-    """Every word of ``SWAPS``, either side of a pair, of any step."""
-    return {w for table in SWAPS.values() for pair in table.items() for w in pair}
 
 
 @functools.cache
@@ -176,14 +92,6 @@ def _swapper(step: str) -> tuple[dict[str, str], re.Pattern]:
     words, capitals = ({**t[step], **{b: a for a, b in t[step].items()}} for t in (SWAPS, COMPASS))
     words |= {w: w for w in KEPT}
     return {**words, **capitals}, _words(words, capitals)
-
-
-def _cased(new: str, like: str) -> str:
-    """``new`` in the case ``like`` is written in: all capitals ("NORTHERN", as "NE" stays), a leading
-    capital, or as it is."""
-    if like.isupper() and len(like) > 1:
-        return new.upper()
-    return new.capitalize() if like[:1].isupper() else new
 
 
 # the words a one-word compound joins ("upper" and "lower" whole: "UpperMost" is "Upper" "Most", as "LowerMost")
@@ -218,120 +126,6 @@ def counter_spelling(*texts: str | None) -> str:
     return m.group(0).lower() if m else "counterclockwise"
 
 
-# the sense of a turn, no side: "turn left", "turns to the right", "veer left or right", "bend to the left or to the
-# right", "a left turn", "right-hand bend", the options of a which-way question after a stop ("Which way does the river
-# bend, left or right?"); a mirror view (an odd number of steps) swaps it, a half or quarter turn keeps it (as
-# ``ROTATION``); "turn left of" is a side, and so is "which way does it turn after the ship on the left or right?"
-_TO, _OR = r"(?:(?:to|towards?)\s+(?:the\s+)?)?", r"\s*(?:,?\s*(?:or|and)\b|,|/)\s*"
-_SENSE_END = r"(?![^\W_]|[-_]|\s+of\b)"  # an option's end: not "left-hand", "left_side" nor "left of" (a side)
-# "which way" and the words before a turn's verb, none of place nor a determiner: "Which way does the river bend";
-# not "Which way is the ship facing near the bend?" (a noun: the ship's heading is a side)
-_WHICH = (r"(?<![^\W_])(?:which|what)\s+(?:way|direction)(?:\s+(?!(?:at|near|after|before|past|around|by|on|in|from|of"
-          r"|beside|behind|along|across|into|through|over|under|towards?|to)\b)[\w'-]+)*?\s+"
-          + "".join(rf"(?<!\b{d}\s)" for d in ("the", "a", "an", "this", "that", "its", "their")))
-_TURN_WORD = (r"(?<![^\W_])(?:u-)?(?:turn|turns|turned|turning|bend|bends|bent|bending|veer|veers|veered|veering"
-              r"|curve|curves|curved|curving|swerve|swerves|swerved|swerving|swing|swings|swung|swinging)(?![^\W_])")
-_TURNING = (re.compile(rf"{_TURN_WORD}\s+{_TO}(left|right)(?:{_OR}{_TO}(left|right))?{_SENSE_END}", re.I),
-            re.compile(r"(?<![^\W_])(left|right)(?:\s*(?:,|/|or|and)\s*(left|right))?(?:[- _]?hand)?[- ]"
-                       r"(?:turns?|bends?|curves?|turning)(?![^\W_])", re.I),
-            re.compile(rf"{_WHICH}{_TURN_WORD}[^.?!;,:]*?"
-                       rf"(?:[,:–—]|\s-)\s*{_TO}(left|right){_OR}{_TO}(left|right){_SENSE_END}", re.I))
-
-
-def _side_before(*more: str) -> re.Pattern:
-    """A text's end whose last word makes a "left" or "right" after it a side, not "just" nor remaining (a
-    determiner, "to", "far", "top", "turn", ... or ``more``: "the right next to", "top left intact"), or a corner's
-    joiner ("top-right next to": the word before it is one)."""
-    words = "|".join(("the", "to", "far", "top", "bottom", "upper", "lower", "and", "or", "its", "their", r"turn\w*", *more))
-    return re.compile(rf"(?:(?<![^\W_])(?:{words})|[-_–])\s*$", re.I)
-
-
-# "right" as "just" ("right next to the dock", "right behind the pier", "right there"), no side; "the right next to", "turn right behind" are
-_JUST = (_side_before(r"veer\w*", "left"),
-         re.compile(r"\s+(?:next\s+to|beside|behind|in\s+front\s+of|alongside|adjacent\s+to|against|by|along|across"
-                    r"|in\s+the\s+(?:middle|centre|center)|away|now|here|there)\b", re.I))
-
-# a verb of heading or moving (or "at", "on", "in", "from", "into") before "left" or "right" makes it a side, no "just"
-# nor remaining: "planes face left", "ships moving right along the road", "the ship at right by the dock"
-_TOWARDS = frozenset(("face", "faces", "facing", "point", "points", "pointing", "head", "heads", "heading", "headed",
-                      "move", "moves", "moved", "moving", "go", "goes", "going", "drive", "drives", "driving", "travel",
-                      "travels", "travelling", "traveling", "fly", "flies", "flying", "sail", "sails", "sailing", "lean",
-                      "leans", "leaning", "tilted", "tilts", "oriented", "angled", "aligned", "drift", "drifts",
-                      "drifting", "at", "on", "in", "from", "into"))
-
-
-def _word_before(text: str, start: int) -> str:
-    """The word before ``text[start:]``, lowercased ("" where none)."""
-    m = re.search(r"([A-Za-z'-]+)\s*$", text[max(0, start - 40):start])
-    return m.group(1).lower() if m else ""
-
-
-# a river's left or right bank, named facing downstream, no side of the image: a mirror view swaps it (the river
-# flows the other way round), a half or quarter turn keeps it, as a turn's sense ("the left and right banks" too)
-# ("a bank of solar panels", a row of things, is no river's: its "left bank" is a side)
-_OF_THINGS = (r"(?!\s+of\s+(?:[A-Za-z-]+\s+)?(?:panels|cells|arrays|modules|tanks|silos|containers|windows|lights"
-              r"|lamps|batteries|pumps|machines|turbines|generators|transformers|trees|garages|boxes)(?![^\W_]))")
-_BANK = re.compile(r"(?<![^\W_])(left|right)(?:[-_ ]?hand)?(?:\s+(?:and|or|&)\s+(left|right)(?:[-_ ]?hand)?)?"
-                   rf"\s+(?:river\s*)?banks?(?![^\W_]){_OF_THINGS}", re.I)
-
-
-def _sense(text: str, start: int, end: int, turning: bool = False) -> bool:
-    """Whether "left"/"right" at ``text[start:end]`` is the sense of a turn (``_TURNING``) or a river's bank
-    (``_BANK``), every one of them with ``turning`` (the answer to a turn's question, "Left."), no side."""
-    return turning or any(m.start(g) == start for p in (*_TURNING, _BANK) for m in p.finditer(text) for g in (1, 2)
-                          if m.start(g) >= 0)
-
-
-# "right" as "correct", ending its clause after "that" or "this": "Is that right?", "That's right.", "Yes, this is right."
-_CORRECT = (re.compile(r"(?<![^\W_])(?:that|this)(?:'s|’s|\s+is|\s+was)?\s+(?:quite\s+|exactly\s+|all\s+)?$", re.I),
-            re.compile(r"\s*(?:$|[.!?,;:)])"),
-            # "all right" ending its clause ("Is it all right?", "It is all right with the runway."; not "all left or
-            # all right?"), a tag question ("Right?", "The ship is on the left, right?"; not "left, right?")
-            re.compile(r"(?<![^\W_])(?<!\bor\s)(?<!\band\s)(?<!\bnor\s)all\s+$", re.I),
-            re.compile(r"\s*(?:$|[.!?,;:)]|\s+(?:with|for|now|that|if)\b)", re.I),
-            re.compile(r"(?:^|[.!?]\s*|(?<![^\W_])(?!(?i:left|right|top|bottom|upper|lower|or|and)\b)[A-Za-z']+\s*,\s*)$"),
-            re.compile(r"\s*\?"))
-# "right" as "at once", "at this moment", "in this place": "right away", "right now", "right here" (a verb of moving
-# before it too: "Go right away."); "ships moving right away from the dock" is a side
-_NOW = re.compile(r"\s+(?:now|here|away(?!\s+from\b))(?![^\W_])", re.I)
-
-
-def _just(text: str, start: int, end: int) -> bool:
-    """Whether "right" at ``text[start:end]`` means "just" (``_JUST``: "the car right next to the ship") or "correct"
-    (``_CORRECT``: "Is that right?")."""
-    if text[start:end].lower() != "right":
-        return False
-    if any(_CORRECT[i].search(text, 0, start) and _CORRECT[i + 1].match(text, end) for i in (0, 2, 4)):
-        return True
-    if _NOW.match(text, end) and _JUST[0].search(text, 0, start) is None:
-        return True
-    return (_JUST[1].match(text, end) is not None and _JUST[0].search(text, 0, start) is None
-            and _word_before(text, start) not in _TOWARDS)
-
-
-def _turn_senses(text: str, turning: bool = False) -> str:
-    """``text`` with each turn's sense (``_sense``) the other way: "turn left" is "turn right" in a mirror."""
-    swap = {"left": "right", "right": "left"}
-    return re.sub(r"(?<![^\W_])(?i:left|right)(?![^\W_])", lambda m: _cased(swap[m.group(0).lower()], m.group(0))
-                  if _sense(m.string, m.start(), m.end(), turning) else m.group(0), text)
-
-
-# "Which way does the river bend?": its answer "Left." is a turn's sense, though the question names none
-_WHICH_WAY = re.compile(rf"{_WHICH}(?:turn|turns|turning|bend|bends|bending|curve|curves|curving|veer|veers|veering"
-                        r"|swerve|swerves|swing|swings)(?![^\W_])", re.I)
-
-
-# "Which bank is it on?" (not "Which bank of panels ...?", ``_OF_THINGS``)
-_WHICH_BANK = re.compile(rf"(?<![^\W_])(?:which|what)\s+(?:river\s*)?bank(?![^\W_]){_OF_THINGS}", re.I)
-
-
-def turn_question(question: str | None) -> bool:
-    """Whether ``question`` asks the sense of a turn ("Does the road turn left or right?", "Which way does the river
-    bend?") or a river's bank ("Which bank is the ship on?", "Is it on the left or right bank?", ``_BANK``): its
-    answer's "Left." is a sense too (``swap_words``'s ``turning``)."""
-    return any(p.search(question or "") for p in (*_TURNING, _WHICH_WAY, _BANK, _WHICH_BANK))
-
-
 # a left or right before a word it qualifies ("left side", "right ship", a number: "left 3", a lane; not "left of", "left the dock", "left its
 # berth", "top left", nor the right of "a right angle", ``KEPT``)
 _HANDS = re.compile(r"(?<![^\W_])(?i:left|right)(?=[ \t]+(?!(?i:of|the|a|an|its|their|this|that|these|those|and|or|to|in"
@@ -352,69 +146,6 @@ def upper_spelling(*texts: str | None) -> bool:
     answer in the vote (the view is asked "top left": "upper" has no one-word transpose)."""
     m = _first(_CORNER_HEAD, texts)
     return bool(m and m.group(1).lower() in _AS_TOP)
-
-
-# "left" as a verb, a departure (the change captions' "One ship left.", "Two ships left, one arrived."), no side:
-# after a count and one to three words, none of them one of place ("one ship on the left", "two ships top left"),
-# at the end of its clause, or of its object's ("A ship left the dock."; "left of the road", "left side" are sides), its sentence holding no other direction
-# word ("Two ships left, one right." are sides)
-_COUNT = (r"(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|some|many|few|both|all"
-          r"|the|these|those|this|that)")  # "The ship left.", "The ship has left the port."
-_DEPART = (re.compile(rf"(?:^|[,:(]\s*|\b(?:and|but|while|then)\s+){_COUNT}\s+((?:[A-Za-z'-]+\s+){{1,3}})$", re.I),
-           re.compile(r"(?:\s+(?:the|its|their|this|that|a|an)(?:\s+[A-Za-z'-]+){1,3}?)?"  # its object: "left the dock"
-                      r"\s*(?:$|[.!?;,:)]|(?:and|but|while|then)\b)", re.I))
-_PLACE = frozenset(("the", "to", "on", "at", "in", "of", "from", "into", "far", "near", "upper", "lower", "top",
-                    "bottom", "middle", "centre", "center", "its", "their", "is", "are", "was", "were", "turn", "turns",
-                    "turned", "go", "goes", "move", "moves", "moved", "facing", "faces", "pointing", "points",
-                    "heading", "heads", "lie", "lies", "lying", "and", "or", "side", "sides",
-                    "further", "farther", "furthest", "farthest", "most", "slightly", "bit",  # "the ship further left"
-                    "located", "situated", "positioned", "placed", "parked", "moored", "docked", "visible", "seen",
-                    "shown"))  # "the car parked left"
-
-
-# "left" as remaining, no side: "buildings left intact", "debris left behind", "How much forest is left?", "Is there any
-# water left?"; "the ship on the left behind the pier", "How many ships are left of the road?" are sides
-_REMAINING = (re.compile(r"\s+(?:intact|standing|undamaged|untouched|unchanged|unharmed|behind|over)\b", re.I),
-              _side_before("on"),
-              re.compile(r"(?<![^\W_])(?:nothing|anything|something|much|little|many|any|none)(?:\s+[A-Za-z'-]+){0,3}?"
-                         r"(?:\s+(?:is|are|was|were|still|remains?))*\s+$", re.I),
-              re.compile(r"\s*(?:$|[.!?;,:)]|(?:after|now|today|in|on|at)\b)", re.I))
-
-# "left of" a thing as what remains of it: "What is left of the fort?", "Nothing was left of the pier." (a transpose
-# asked "What is above the fort?"); "How many ships are left of the road?" is a side
-_REMAINS_OF = (re.compile(r"(?<![^\W_])(?:what|nothing|anything|something|much|little|all\s+that|none)\s+(?:is|was|remains)"
-                          r"\s+(?:still\s+)?$", re.I), re.compile(r"\s+of\b", re.I))
-
-
-def _remaining(text: str, start: int, end: int) -> bool:
-    """Whether "left" at ``text[start:end]`` means remaining (``_REMAINING``): "the buildings left intact", "How much
-    forest is left?"; not "the ship on the left behind the pier"."""
-    head = text[max(0, start - 80):start]
-    last = _word_before(text, start)
-    if last in _TOWARDS or last in _PLACE and last not in ("is", "are", "was", "were"):
-        return False  # "How many planes face left?", "Is any ship moving left?", "How many ships are at left?": a side
-    return not _REMAINING[1].search(head) and bool(
-        _REMAINING[0].match(text, end) or _REMAINING[2].search(head) and _REMAINING[3].match(text, end)
-        or _REMAINS_OF[0].search(head) and _REMAINS_OF[1].match(text, end))
-
-
-def _departed(text: str, start: int, end: int) -> bool:
-    """Whether "left" at ``text[start:end]`` is a verb, a departure (``_DEPART``): "One ship left.", "Two ships
-    left, one arrived.", "A ship left the dock."; not "the ship on the left", "left of the road", "top left", "Two ships left, one right."."""
-    stops = [m.end() for m in re.finditer(r"[.!?;\n](?!\d)", text[:start])]
-    head = text[stops[-1] if stops else 0:start]
-    after = re.search(r"[.!?;\n](?!\d)", text[end:])
-    counted = _DEPART[0].search(head.lstrip())
-    return bool(counted and not _PLACE.intersection(counted.group(1).lower().split())
-                and _DEPART[1].match(text, end)
-                and not any(m.group(0).lower() != "left" for m in _sides().finditer(
-                    head + text[end:end + after.start() if after else len(text)])))
-
-
-@functools.cache
-def _sides() -> re.Pattern:
-    """Any word of ``SWAPS``, whole, in any case (built once, on first use)."""
-    return _words(_side_words())
 
 
 # not "of" the image itself: "on top of the image", "on the left of the image" name its side (``_ATOP``, ``_BESIDE``)

@@ -1,0 +1,199 @@
+"""The "left" and "right" of a text that name no side of the image (``rsvlm.tta_words`` keeps them as
+written, or turns them as a mirror does): the sense of a turn ("turn left", "a right turn", ``_TURNING``) or a
+river's bank (``_BANK``), which a mirror view swaps and a half or quarter turn keeps (``_sense``,
+``_turn_senses``; ``turn_question``: a question whose answer "Left." is such a sense); "right" as "just" or
+"correct" ("right next to", "right away", "Is that right?": ``_just``, ``_JUST``, ``_NOW``, ``_CORRECT``);
+"left" as a verb, a departure ("One ship left.", "A ship left the dock.": ``_departed``), and as remaining
+("How much forest is left?": ``_remaining``); ``_sideless`` for any of these.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from rsvlm.tta_tables import _cased, _side_words, _words
+
+
+def _sideless(m: re.Match) -> bool:
+    """Whether a "left" or "right" match names no side: "left" a departure or remaining (``_departed``,
+    ``_remaining``), "right" meaning "just" or "correct" (``_just``)."""
+    word, at = m.group(0).lower(), (m.string, m.start(), m.end())
+    return word == "left" and (_departed(*at) or _remaining(*at)) or word == "right" and _just(*at)
+
+
+# the sense of a turn, no side: "turn left", "turns to the right", "veer left or right", "bend to the left or to the
+# right", "a left turn", "right-hand bend", the options of a which-way question after a stop ("Which way does the river
+# bend, left or right?"); a mirror view (an odd number of steps) swaps it, a half or quarter turn keeps it (as
+# ``ROTATION``); "turn left of" is a side, and so is "which way does it turn after the ship on the left or right?"
+_TO, _OR = r"(?:(?:to|towards?)\s+(?:the\s+)?)?", r"\s*(?:,?\s*(?:or|and)\b|,|/)\s*"
+_SENSE_END = r"(?![^\W_]|[-_]|\s+of\b)"  # an option's end: not "left-hand", "left_side" nor "left of" (a side)
+# "which way" and the words before a turn's verb, none of place nor a determiner: "Which way does the river bend";
+# not "Which way is the ship facing near the bend?" (a noun: the ship's heading is a side)
+_WHICH = (r"(?<![^\W_])(?:which|what)\s+(?:way|direction)(?:\s+(?!(?:at|near|after|before|past|around|by|on|in|from|of"
+          r"|beside|behind|along|across|into|through|over|under|towards?|to)\b)[\w'-]+)*?\s+"
+          + "".join(rf"(?<!\b{d}\s)" for d in ("the", "a", "an", "this", "that", "its", "their")))
+_TURN_WORD = (r"(?<![^\W_])(?:u-)?(?:turn|turns|turned|turning|bend|bends|bent|bending|veer|veers|veered|veering"
+              r"|curve|curves|curved|curving|swerve|swerves|swerved|swerving|swing|swings|swung|swinging)(?![^\W_])")
+_TURNING = (re.compile(rf"{_TURN_WORD}\s+{_TO}(left|right)(?:{_OR}{_TO}(left|right))?{_SENSE_END}", re.I),
+            re.compile(r"(?<![^\W_])(left|right)(?:\s*(?:,|/|or|and)\s*(left|right))?(?:[- _]?hand)?[- ]"
+                       r"(?:turns?|bends?|curves?|turning)(?![^\W_])", re.I),
+            re.compile(rf"{_WHICH}{_TURN_WORD}[^.?!;,:]*?"
+                       rf"(?:[,:–—]|\s-)\s*{_TO}(left|right){_OR}{_TO}(left|right){_SENSE_END}", re.I))
+
+
+def _side_before(*more: str) -> re.Pattern:
+    """A text's end whose last word makes a "left" or "right" after it a side, not "just" nor remaining (a
+    determiner, "to", "far", "top", "turn", ... or ``more``: "the right next to", "top left intact"), or a corner's
+    joiner ("top-right next to": the word before it is one)."""
+    words = "|".join(("the", "to", "far", "top", "bottom", "upper", "lower", "and", "or", "its", "their", r"turn\w*", *more))
+    return re.compile(rf"(?:(?<![^\W_])(?:{words})|[-_–])\s*$", re.I)
+
+
+# "right" as "just" ("right next to the dock", "right behind the pier", "right there"), no side; "the right next to", "turn right behind" are
+_JUST = (_side_before(r"veer\w*", "left"),
+         re.compile(r"\s+(?:next\s+to|beside|behind|in\s+front\s+of|alongside|adjacent\s+to|against|by|along|across"
+                    r"|in\s+the\s+(?:middle|centre|center)|away|now|here|there)\b", re.I))
+
+# a verb of heading or moving (or "at", "on", "in", "from", "into") before "left" or "right" makes it a side, no "just"
+# nor remaining: "planes face left", "ships moving right along the road", "the ship at right by the dock"
+_TOWARDS = frozenset(("face", "faces", "facing", "point", "points", "pointing", "head", "heads", "heading", "headed",
+                      "move", "moves", "moved", "moving", "go", "goes", "going", "drive", "drives", "driving", "travel",
+                      "travels", "travelling", "traveling", "fly", "flies", "flying", "sail", "sails", "sailing", "lean",
+                      "leans", "leaning", "tilted", "tilts", "oriented", "angled", "aligned", "drift", "drifts",
+                      "drifting", "at", "on", "in", "from", "into"))
+
+
+def _word_before(text: str, start: int) -> str:
+    """The word before ``text[start:]``, lowercased ("" where none)."""
+    m = re.search(r"([A-Za-z'-]+)\s*$", text[max(0, start - 40):start])
+    return m.group(1).lower() if m else ""
+
+
+# a river's left or right bank, named facing downstream, no side of the image: a mirror view swaps it (the river
+# flows the other way round), a half or quarter turn keeps it, as a turn's sense ("the left and right banks" too)
+# ("a bank of solar panels", a row of things, is no river's: its "left bank" is a side)
+_OF_THINGS = (r"(?!\s+of\s+(?:[A-Za-z-]+\s+)?(?:panels|cells|arrays|modules|tanks|silos|containers|windows|lights"
+              r"|lamps|batteries|pumps|machines|turbines|generators|transformers|trees|garages|boxes)(?![^\W_]))")
+_BANK = re.compile(r"(?<![^\W_])(left|right)(?:[-_ ]?hand)?(?:\s+(?:and|or|&)\s+(left|right)(?:[-_ ]?hand)?)?"
+                   rf"\s+(?:river\s*)?banks?(?![^\W_]){_OF_THINGS}", re.I)
+
+
+def _sense(text: str, start: int, end: int, turning: bool = False) -> bool:
+    """Whether "left"/"right" at ``text[start:end]`` is the sense of a turn (``_TURNING``) or a river's bank
+    (``_BANK``), every one of them with ``turning`` (the answer to a turn's question, "Left."), no side."""
+    return turning or any(m.start(g) == start for p in (*_TURNING, _BANK) for m in p.finditer(text) for g in (1, 2)
+                          if m.start(g) >= 0)
+
+
+# "right" as "correct", ending its clause after "that" or "this": "Is that right?", "That's right.", "Yes, this is right."
+_CORRECT = (re.compile(r"(?<![^\W_])(?:that|this)(?:'s|’s|\s+is|\s+was)?\s+(?:quite\s+|exactly\s+|all\s+)?$", re.I),
+            re.compile(r"\s*(?:$|[.!?,;:)])"),
+            # "all right" ending its clause ("Is it all right?", "It is all right with the runway."; not "all left or
+            # all right?"), a tag question ("Right?", "The ship is on the left, right?"; not "left, right?")
+            re.compile(r"(?<![^\W_])(?<!\bor\s)(?<!\band\s)(?<!\bnor\s)all\s+$", re.I),
+            re.compile(r"\s*(?:$|[.!?,;:)]|\s+(?:with|for|now|that|if)\b)", re.I),
+            re.compile(r"(?:^|[.!?]\s*|(?<![^\W_])(?!(?i:left|right|top|bottom|upper|lower|or|and)\b)[A-Za-z']+\s*,\s*)$"),
+            re.compile(r"\s*\?"))
+# "right" as "at once", "at this moment", "in this place": "right away", "right now", "right here" (a verb of moving
+# before it too: "Go right away."); "ships moving right away from the dock" is a side
+_NOW = re.compile(r"\s+(?:now|here|away(?!\s+from\b))(?![^\W_])", re.I)
+
+
+def _just(text: str, start: int, end: int) -> bool:
+    """Whether "right" at ``text[start:end]`` means "just" (``_JUST``: "the car right next to the ship") or "correct"
+    (``_CORRECT``: "Is that right?")."""
+    if text[start:end].lower() != "right":
+        return False
+    if any(_CORRECT[i].search(text, 0, start) and _CORRECT[i + 1].match(text, end) for i in (0, 2, 4)):
+        return True
+    if _NOW.match(text, end) and _JUST[0].search(text, 0, start) is None:
+        return True
+    return (_JUST[1].match(text, end) is not None and _JUST[0].search(text, 0, start) is None
+            and _word_before(text, start) not in _TOWARDS)
+
+
+def _turn_senses(text: str, turning: bool = False) -> str:
+    """``text`` with each turn's sense (``_sense``) the other way: "turn left" is "turn right" in a mirror."""
+    swap = {"left": "right", "right": "left"}
+    return re.sub(r"(?<![^\W_])(?i:left|right)(?![^\W_])", lambda m: _cased(swap[m.group(0).lower()], m.group(0))
+                  if _sense(m.string, m.start(), m.end(), turning) else m.group(0), text)
+
+
+# "Which way does the river bend?": its answer "Left." is a turn's sense, though the question names none
+_WHICH_WAY = re.compile(rf"{_WHICH}(?:turn|turns|turning|bend|bends|bending|curve|curves|curving|veer|veers|veering"
+                        r"|swerve|swerves|swing|swings)(?![^\W_])", re.I)
+
+
+# "Which bank is it on?" (not "Which bank of panels ...?", ``_OF_THINGS``)
+_WHICH_BANK = re.compile(rf"(?<![^\W_])(?:which|what)\s+(?:river\s*)?bank(?![^\W_]){_OF_THINGS}", re.I)
+
+
+def turn_question(question: str | None) -> bool:
+    """Whether ``question`` asks the sense of a turn ("Does the road turn left or right?", "Which way does the river
+    bend?") or a river's bank ("Which bank is the ship on?", "Is it on the left or right bank?", ``_BANK``): its
+    answer's "Left." is a sense too (``swap_words``'s ``turning``)."""
+    return any(p.search(question or "") for p in (*_TURNING, _WHICH_WAY, _BANK, _WHICH_BANK))
+
+
+# "left" as a verb, a departure (the change captions' "One ship left.", "Two ships left, one arrived."), no side:
+# after a count and one to three words, none of them one of place ("one ship on the left", "two ships top left"),
+# at the end of its clause, or of its object's ("A ship left the dock."; "left of the road", "left side" are sides), its sentence holding no other direction
+# word ("Two ships left, one right." are sides)
+_COUNT = (r"(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|some|many|few|both|all"
+          r"|the|these|those|this|that)")  # "The ship left.", "The ship has left the port."
+_DEPART = (re.compile(rf"(?:^|[,:(]\s*|\b(?:and|but|while|then)\s+){_COUNT}\s+((?:[A-Za-z'-]+\s+){{1,3}})$", re.I),
+           re.compile(r"(?:\s+(?:the|its|their|this|that|a|an)(?:\s+[A-Za-z'-]+){1,3}?)?"  # its object: "left the dock"
+                      r"\s*(?:$|[.!?;,:)]|(?:and|but|while|then)\b)", re.I))
+_PLACE = frozenset(("the", "to", "on", "at", "in", "of", "from", "into", "far", "near", "upper", "lower", "top",
+                    "bottom", "middle", "centre", "center", "its", "their", "is", "are", "was", "were", "turn", "turns",
+                    "turned", "go", "goes", "move", "moves", "moved", "facing", "faces", "pointing", "points",
+                    "heading", "heads", "lie", "lies", "lying", "and", "or", "side", "sides",
+                    "further", "farther", "furthest", "farthest", "most", "slightly", "bit",  # "the ship further left"
+                    "located", "situated", "positioned", "placed", "parked", "moored", "docked", "visible", "seen",
+                    "shown"))  # "the car parked left"
+
+
+# "left" as remaining, no side: "buildings left intact", "debris left behind", "How much forest is left?", "Is there any
+# water left?"; "the ship on the left behind the pier", "How many ships are left of the road?" are sides
+_REMAINING = (re.compile(r"\s+(?:intact|standing|undamaged|untouched|unchanged|unharmed|behind|over)\b", re.I),
+              _side_before("on"),
+              re.compile(r"(?<![^\W_])(?:nothing|anything|something|much|little|many|any|none)(?:\s+[A-Za-z'-]+){0,3}?"
+                         r"(?:\s+(?:is|are|was|were|still|remains?))*\s+$", re.I),
+              re.compile(r"\s*(?:$|[.!?;,:)]|(?:after|now|today|in|on|at)\b)", re.I))
+
+# "left of" a thing as what remains of it: "What is left of the fort?", "Nothing was left of the pier." (a transpose
+# asked "What is above the fort?"); "How many ships are left of the road?" is a side
+_REMAINS_OF = (re.compile(r"(?<![^\W_])(?:what|nothing|anything|something|much|little|all\s+that|none)\s+(?:is|was|remains)"
+                          r"\s+(?:still\s+)?$", re.I), re.compile(r"\s+of\b", re.I))
+
+
+def _remaining(text: str, start: int, end: int) -> bool:
+    """Whether "left" at ``text[start:end]`` means remaining (``_REMAINING``): "the buildings left intact", "How much
+    forest is left?"; not "the ship on the left behind the pier"."""
+    head = text[max(0, start - 80):start]
+    last = _word_before(text, start)
+    if last in _TOWARDS or last in _PLACE and last not in ("is", "are", "was", "were"):
+        return False  # "How many planes face left?", "Is any ship moving left?", "How many ships are at left?": a side
+    return not _REMAINING[1].search(head) and bool(
+        _REMAINING[0].match(text, end) or _REMAINING[2].search(head) and _REMAINING[3].match(text, end)
+        or _REMAINS_OF[0].search(head) and _REMAINS_OF[1].match(text, end))
+
+
+def _departed(text: str, start: int, end: int) -> bool:
+    """Whether "left" at ``text[start:end]`` is a verb, a departure (``_DEPART``): "One ship left.", "Two ships
+    left, one arrived.", "A ship left the dock."; not "the ship on the left", "left of the road", "top left", "Two ships left, one right."."""
+    stops = [m.end() for m in re.finditer(r"[.!?;\n](?!\d)", text[:start])]
+    head = text[stops[-1] if stops else 0:start]
+    after = re.search(r"[.!?;\n](?!\d)", text[end:])
+    counted = _DEPART[0].search(head.lstrip())
+    return bool(counted and not _PLACE.intersection(counted.group(1).lower().split())
+                and _DEPART[1].match(text, end)
+                and not any(m.group(0).lower() != "left" for m in _sides().finditer(
+                    head + text[end:end + after.start() if after else len(text)])))
+
+
+@functools.cache
+def _sides() -> re.Pattern:
+    """Any word of ``SWAPS``, whole, in any case (built once, on first use)."""
+    return _words(_side_words())
