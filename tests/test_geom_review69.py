@@ -18,6 +18,17 @@ def _seen(view: str, dx: int, dy: int) -> tuple[int, int]:
     return (-dx if "h" in view else dx), (-dy if "v" in view else dy)
 
 
+def _kept(text: str, view: str) -> None:
+    """``text`` said of ``view`` and said back from it as it is: it holds no side (a ranking, a height)."""
+    assert tta.swap_words(text, view) == text
+    assert tta.swap_words(text, view, back=True) == text
+
+
+def _of_v_and_t(text: str) -> tuple[str | None, str | None]:
+    """``text`` said of a top-bottom flip and of a transpose."""
+    return tta.swap_words(text, "v"), tta.swap_words(text, "t")
+
+
 _SAID = {(-1, 0): "left of", (1, 0): "right of", (0, -1): "above", (0, 1): "below"}
 
 
@@ -101,8 +112,7 @@ def test_a_superlative_ending_in_west_rest_or_test_is_a_ranking(text, view):
     """tour69's ranking took a word ending in "west", "rest" or "test" for a compass word or a noun ("the top 3 west
     piers", "forest"): "the top 3 lowest piers" was asked of a top-bottom flip as "the bottom 3 lowest piers", of a
     transpose as "the left 3 lowest piers"."""
-    assert tta.swap_words(text, view) == text
-    assert tta.swap_words(text, view, back=True) == text
+    _kept(text, view)
 
 
 @pytest.mark.parametrize("text,v,t", [("the top 3 southwest piers", "the bottom 3 northwest piers",
@@ -113,7 +123,7 @@ def test_a_superlative_ending_in_west_rest_or_test_is_a_ranking(text, view):
                                        "the left 2 ships by the pier")])
 def test_a_compass_word_a_noun_or_by_a_place_is_no_ranking(text, v, t):
     """A lane's "top 3" before a compass word or a noun ending "-est", or "by" a place (not "by area"), still turns."""
-    assert (tta.swap_words(text, "v"), tta.swap_words(text, "t")) == (v, t)
+    assert _of_v_and_t(text) == (v, t)
 
 
 @pytest.mark.parametrize("view", VIEWS)
@@ -121,8 +131,7 @@ def test_lower_and_which_is_higher_is_a_height_kept_in_every_view(view):
     """"Which building is lower and which is higher?" was asked of a top-bottom flip as "... is upper and which is
     higher?" and skipped by the transposed views (tour69 kept "is lower?" and "is lower, A or B?" alone)."""
     text = "Which building is lower and which is higher?"
-    assert tta.swap_words(text, view) == text
-    assert tta.swap_words(text, view, back=True) == text
+    _kept(text, view)
 
 
 @pytest.mark.parametrize("text,v,t", [("the left bank of solar panels", "the left bank of solar panels",
@@ -134,7 +143,7 @@ def test_lower_and_which_is_higher_is_a_height_kept_in_every_view(view):
 def test_a_bank_of_things_is_a_side_and_a_rivers_bank_a_handedness(text, v, t):
     """"the left bank of solar panels" (a row of them) was read as a river's bank: a top-bottom flip said "the right
     bank of solar panels" (the other row), a transpose "right" (not "top")."""
-    assert (tta.swap_words(text, "v"), tta.swap_words(text, "t")) == (v, t)
+    assert _of_v_and_t(text) == (v, t)
 
 
 def test_a_question_of_a_bank_of_things_reads_its_answers_left_as_a_side():
