@@ -53,7 +53,8 @@ from data_gen.convert.common import (
 )
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
-from data_gen.convert.masks import read_binary_label, seg_records, trace
+from data_gen.convert.labelread import read_binary_label
+from data_gen.convert.masks import seg_records, trace
 from data_gen.convert.options import check_tiling, int_at_least, tile_size
 from data_gen.crop import cropper, georef, tile_suffix
 from data_gen.tiling import near_duplicate_edges, tile_progress, tile_windows

@@ -46,12 +46,7 @@ import contextlib
 import re
 from pathlib import Path
 
-from data_gen.convert.binmask import (
-    NotAMask,
-    lossy_file,
-    mask_and_void,
-    photo_of_image,
-)
+from data_gen.convert.binmask import NotAMask, photo_of_image
 from data_gen.convert.common import (
     ConversionError,
     Output,
@@ -64,7 +59,8 @@ from data_gen.convert.common import (
 )
 from data_gen.convert.detection import label_problem
 from data_gen.convert.filters import class_name
-from data_gen.convert.images import WrongBands, check_bands, image_size, open_raster
+from data_gen.convert.images import WrongBands, check_bands, image_size
+from data_gen.convert.labelread import read_binary_label, read_label
 from data_gen.convert.options import check_tiling, int_at_least, tile_size
 from data_gen.convert.text import read_json, text_codec
 from data_gen.crop import cropper, georef, grid_difference, tile_suffix
@@ -169,196 +165,9 @@ def _label_value(v, rgb: bool) -> bool:
     return (isinstance(v, list) and len(v) == 3 and all(level(x) and x <= 255 for x in v)) if rgb else level(v)
 
 
-def _collar(none) -> bool:
-    """Whether the pixels ``none`` (H, W) bool, a label's nodata, are a collar: each patch of them touches the border
-    (a footprint's outside), none an island inside, as a 0/255 mask's objects are."""
-    import numpy as np
-    from scipy import ndimage
-
-    patches, n = ndimage.label(none)  # (H, W) int, 0 outside
-    on_border = set(np.unique(np.concatenate([patches[0], patches[-1], patches[:, 0], patches[:, -1]])).tolist())
-    return n > 0 and len(on_border - {0}) == n
-
-
-def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | None = None,
-               voids: list | None = None, nodata_at: list | None = None):
-    """Label array (H, W) or (H, W, 3); raises ConversionError naming the file. ``grey_levels``:
-    its values are class codes (a grey-level palette), so a label whose colour bands differ is an
-    error (a GeoTIFF's first band, or PIL's luminance of an RGB label, was taken for the codes, and
-    every colour came out as an unknown grey level). A binary label's (neither ``rgb`` nor ``grey_levels``)
-    GeoTIFF nodata pixels (a colour one's, where every band is it) are 0, no class, counted in ``out``'s notes as
-    ``label_pixels_nodata`` (a 0/1 mask's 65535 was taken as the class, its 1s lost), and appended as (H, W) bool to
-    ``voids`` where given
-    (``read_binary_label``'s void). A binary label's colour table (an
-    indexed PNG's palette, a GeoTIFF's colormap) is read by its greys where black is at an index other than 0
-    (``_indexed_grey``); an indexed PNG's transparent index (tRNS), as an alpha channel's 0, is no class. A palette's
-    label (``rgb`` or ``grey_levels``) is read by its colours, its transparent pixels (alpha 0: an alpha channel or
-    band, a transparent index) appended as (H, W) bool to ``voids`` where given and any are (no class: their
-    colour is none drawn, ``run``, nor checked by ``_one_grey``), an alpha band left out of its colour bands, and its
-    GeoTIFF nodata other than 0 appended to ``nodata_at`` as (value, (H, W) bool) where given and any pixel is it."""
-    import numpy as np
-
-    try:
-        if path.suffix.lower() in (".tif", ".tiff"):
-            with open_raster(path) as ds:
-                a, nodata = ds.read(), ds.nodata  # (bands, h, w)
-                colormap = _colormap(ds) if not (rgb or grey_levels) and ds.count == 1 else None
-                alpha = [i for i, c in enumerate(ds.colorinterp) if c.name == "alpha"]
-            clear = opacity = None
-            if alpha and len(alpha) < len(a):  # an RGBA label: its alpha is no colour ("4 bands that differ")
-                opacity = a[alpha[0]]  # (h, w)
-                if (clear := opacity == 0).any() and voids is not None and (rgb or grey_levels):
-                    voids.append(clear)
-                a = np.delete(a, alpha, axis=0)
-            if nodata_at is not None and nodata not in (None, 0) and not np.isnan(nodata):
-                if (none := (a == nodata).all(axis=0)).any():  # (h, w)
-                    nodata_at.append((nodata, none))
-            if binary_nodata := not (rgb or grey_levels) and nodata not in (None, 0) and not np.isnan(nodata):
-                none = (a[:3] == nodata).all(axis=0) if len(a) >= 3 else a[0] == nodata  # (h, w) every colour at it
-            if not (rgb or grey_levels) and len(a) >= 3:  # a colour binary label: not 0 where any band is not
-                a = a[:3].max(axis=0, keepdims=True)  # (1, h, w) its red band alone read a green or blue mask empty
-            if binary_nodata:  # a green (0, 255, 0) class under nodata 255 was nodata by its brightest band
-                if n := int(np.count_nonzero(none)):
-                    if nodata > 0 and n < none.size and not np.any(a[0][~none]) and not _collar(none):
-                        # 0 and nodata alone: the class read as none (a negative nodata, -9999 by 0s, is no class,
-                        # nor is a collar along the border: an empty mask's, a 0/1 label's tile with no 1)
-                        raise ConversionError(
-                            f"{path}: its only value besides 0 is {nodata:g}, its GeoTIFF nodata: read so, its {n} "
-                            f"pixel(s) of it are no data and the mask empty; if {nodata:g} marks the class, unset the "
-                            f"nodata (gdal_edit.py -unsetnodata {path}) and convert again")
-                    a = np.where(none, np.zeros((), a.dtype), a[0])[None]  # (1, h, w)
-                    if out is not None:
-                        out.note("label_pixels_nodata", n)
-                    if voids is not None:
-                        voids.append(none)
-            if colormap is not None and (grey := _indexed_grey(a[0], colormap)) is not None:
-                return grey  # (H, W) its greys: by index, a 1-black colormap's background was the class
-            if opacity is not None and not (rgb or grey_levels):
-                return _by_alpha(a[0], opacity, out)
-            if rgb and len(a) < 3:  # a grey label under an [r, g, b] palette: (v, v, v), as PIL's convert("RGB")
-                a = np.repeat(a[:1], 3, axis=0)
-            if not rgb and grey_levels:
-                _one_grey(path, a, clear)
-            return np.moveaxis(a[:3], 0, -1) if rgb else a[0]
-        from PIL import Image
-
-        from rsvlm.io.pngcheck import check_png_data, is_png
-
-        if is_png(path):  # PIL decodes a stream that ends early without a word, the rows it lacks 0: no change
-            check_png_data(path)
-        with Image.open(path) as im:
-            im.load()
-            clear = _transparent(im) if rgb or grey_levels else None
-            if clear is not None and voids is not None:
-                voids.append(clear)
-            if rgb and im.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit grey: PIL's RGB clipped 1000 to 255
-                return np.repeat(np.asarray(im)[..., None], 3, axis=-1)  # (H, W, 3) (v, v, v), as a grey GeoTIFF's
-            if rgb:
-                return np.asarray(im.convert("RGB"))
-            if im.mode == "P" and not grey_levels and "transparency" in im.info:
-                im = im.convert("RGBA")  # its transparent index (tRNS) is no class, as an alpha channel's 0
-            if im.mode == "P" and not grey_levels and (grey := _indexed_grey(
-                    np.asarray(im), np.asarray(im.getpalette() or [], np.uint8).reshape(-1, 3))) is not None:
-                return grey
-            if im.mode in ("L", "P", "I", "I;16"):  # class codes as they are (P: palette indices)
-                return np.asarray(im)
-            if grey_levels and im.mode in ("RGB", "RGBA", "CMYK", "YCbCr"):
-                _one_grey(path, np.moveaxis(np.asarray(im.convert("RGB")), -1, 0), clear)
-            grey = np.asarray(im.convert("L"))  # (H, W)
-            if not grey_levels and "A" in im.getbands():
-                return _by_alpha(grey, np.asarray(im.getchannel("A")), out)
-            return grey
-    except ConversionError:
-        raise
-    except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
-        raise ConversionError(f"{path}: cannot read label ({e})") from e
-
-
-def _by_alpha(grey, alpha, out: Output | None):
-    """A binary label's grey values ``grey`` (H, W) under its alpha ``alpha`` (H, W), a PNG's channel or a GeoTIFF's
-    band: its transparent pixels (alpha 0) are no class (white ones were); one whose opaque pixels are all black on a
-    transparent background (a shape drawn black on an empty layer, read empty so) is its alpha, opaque pixels the
-    class, counted in ``out``'s notes as ``labels_read_by_alpha``."""
-    import numpy as np
-
-    grey = np.where(alpha == 0, np.zeros((), grey.dtype), grey)  # (H, W)
-    if not grey.any() and alpha.any() and not alpha.all():
-        if out is not None:
-            out.note("labels_read_by_alpha")
-        return alpha  # (H, W) the drawn shape
-    return grey
-
-
 def _unclaimed(nodata: float, classes: dict, rgb: bool) -> bool:
     """Whether a palette label's GeoTIFF nodata value is no class's (a class claiming it keeps it)."""
     return (([nodata] * 3) if rgb else nodata) not in list(classes.values())
-
-
-def _transparent(im):
-    """Where the PIL image ``im``'s alpha is 0, (H, W) bool, from its alpha channel or transparent index or colour
-    (tRNS); None where it has none or no pixel is transparent."""
-    import numpy as np
-
-    if "A" not in im.getbands() and "transparency" not in im.info:
-        return None
-    try:
-        clear = np.asarray(im.convert("RGBA").getchannel("A")) == 0  # (H, W)
-    except (ValueError, OSError):  # a mode PIL cannot give an alpha (a 16-bit grey's colour key): read as it is
-        return None
-    return clear if clear.any() else None
-
-
-def read_binary_label(path: Path, out: Output):
-    """A binary label's (``masks --binary``, ``levir-cd``) array (H, W) as read, its mask (H, W) bool
-    (``mask_and_void``) and its void (H, W) bool or None: a 0/1 label's 255 and its GeoTIFF nodata, unlabelled, not
-    background or unchanged (a 0/1 label's nodata 255 was void so before its nodata was read). Raises
-    ``NotAMask`` for a photo, ``ConversionError`` for a file that cannot be read."""
-    raw = read_label(path, rgb=False, out=out, voids=(nodata := []))
-    mask, void = mask_and_void(raw, out, lossy_file(path))
-    if nodata:  # 0 in the label now: left out of photo_of_image's look too
-        void = nodata[0] if void is None else void | nodata[0]
-    return raw, mask, void
-
-
-def _indexed_grey(idx, colours):
-    """The grey values (H, W) uint8 of an indexed binary label ``idx`` (H, W) of palette indices whose colour table
-    ``colours`` (N, 3) RGB puts black at an index other than 0, its used colours all grey (PIL's ``quantize(2)`` of
-    a 0/255 mask: index 0 white, 1 black), else None (its indices are read as they are). Read as indices, 0 was the
-    class's white and 1 the black background: ``--binary`` and ``levir-cd`` traced the background."""
-    import numpy as np
-
-    used = np.unique(idx)
-    if idx.dtype.kind not in "ui" or used[0] < 0 or used[-1] >= len(colours):
-        return None
-    rgb = colours[used]
-    if not (rgb == rgb[:, :1]).all():  # a colour palette: its indices are codes
-        return None
-    black = used[rgb[:, 0] == 0]
-    return colours[:, 0][idx] if len(black) and 0 not in black else None
-
-
-def _colormap(ds):
-    """The colour table (256, 3) uint8 RGB of a one-band GeoTIFF ``ds`` (open), or None where it has none."""
-    import numpy as np
-
-    try:
-        table = ds.colormap(1)  # {index: (r, g, b, a)}; ValueError where the band has none
-    except ValueError:
-        return None
-    colours = np.zeros((max(256, max(table) + 1), 3), np.uint8)
-    for k, rgba in table.items():
-        colours[k] = rgba[:3]
-    return colours
-
-
-def _one_grey(path: Path, bands, clear=None) -> None:
-    """ConversionError unless every band of ``bands`` (C, H, W) holds the same values, but where ``clear`` (H, W)
-    bool, transparent, is (a colour hidden there is none drawn: a grey label's leftovers were "a colour label")."""
-    if clear is not None:
-        bands = bands[:, ~clear]  # (C, N)
-    if len(bands) > 1 and not (bands == bands[:1]).all():
-        raise ConversionError(f"{path}: a colour label ({len(bands)} bands that differ) under a palette of grey "
-                              "levels: give the classes as [r, g, b] colours (or --binary CLASS)")
 
 
 def unknown_values(label, classes: dict[str, object], ignored: list, out: Output, where: str, void=None) -> None:
