@@ -1,13 +1,15 @@
 """``key=value`` overrides (``optim.lr=1e-4``, ``model.llm.lora_r=8``) set into a config's nested mapping before
 ``rsvlm.config.from_dict`` checks it: ``apply_overrides`` (unknown keys refused here, with the valid keys and a
 near one; a text value holding ``,KEY=`` warned of), ``parse_override`` and ``joined_hint`` (two overrides
-given as one argument). ``rsvlm.config``'s
+given as one argument), ``warnings_as_lines`` (what a command says of them). ``rsvlm.config``'s
 ``load_config`` applies them, importing this module inside the function (this module imports ``rsvlm.config``)."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import re
+import sys
 import typing
 import warnings
 from typing import Any
@@ -142,3 +144,17 @@ def _split_form(text: str, cls: type) -> list[str]:
     cuts = [m.start() for m in re.finditer(r",\s*-*([\w.]+)=", text)
             if is_key(m[1].split("."), lambda at: _keys_at(cls, at))]
     return [text[a:b].strip(", ") for a, b in zip([0, *cuts], [*cuts, len(text)])]
+
+
+@contextlib.contextmanager
+def warnings_as_lines(who: str, say: bool = True):
+    """Within (``load_config`` with the overrides): a warning (an override holding ``,KEY=``) is said on leaving as
+    one ``WHO: warning: …`` line, not Python's two-line UserWarning; ``say``: False on a launcher's other ranks.
+    ``rsvlm train`` and scripts/launch.py read the recipe within it."""
+    with warnings.catch_warnings(record=True) as said:
+        warnings.filterwarnings("always", category=UserWarning)  # as cli's: no library's deprecation
+        try:
+            yield
+        finally:
+            for w in said if say else ():
+                print(f"{who}: warning: {w.message}", file=sys.stderr)

@@ -28,7 +28,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -248,16 +247,13 @@ def main(argv: list[str] | None = None) -> int:
     for flag, n in (("--nodes", args.nodes), ("--gpus-per-node", args.gpus_per_node)):
         if n < 1:  # was "nodes and gpus_per_node must be >= 1", the names of build()'s arguments
             ap.error(f"{flag} {n}: give 1 or more")
+    from rsvlm.overrides import warnings_as_lines
+
     try:
-        with warnings.catch_warnings(record=True) as said:  # an override's warning: one line, as rsvlm train's
-            warnings.filterwarnings("always", category=UserWarning)
-            try:
-                plan = build(args.recipe, args.launcher, args.nodes, args.gpus_per_node, args.hostfile,
-                             args.master_addr, args.master_port, args.overrides, check_hostfile=not args.dry_run or
-                             bool(args.hostfile and Path(args.hostfile).is_file()), check_out=not args.dry_run)
-            finally:
-                for w in said:
-                    print(f"launch: warning: {w.message}", file=sys.stderr)
+        with warnings_as_lines("launch"):  # an override's warning: one line, as rsvlm train's
+            plan = build(args.recipe, args.launcher, args.nodes, args.gpus_per_node, args.hostfile, args.master_addr,
+                         args.master_port, args.overrides, check_hostfile=not args.dry_run or
+                         bool(args.hostfile and Path(args.hostfile).is_file()), check_out=not args.dry_run)
     except (ValueError, OSError) as e:
         from rsvlm.train.flags import other_file  # a DeepSpeed JSON or a data_gen YAML given as the recipe
 

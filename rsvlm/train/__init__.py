@@ -19,9 +19,9 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
     import logging
     import sys
-    import warnings
 
     from rsvlm.config import ConfigError, load_config
+    from rsvlm.overrides import warnings_as_lines
 
     # as rsvlm.cli: bitsandbytes (imported by peft) logs that it cannot fetch an optional CPU kernel
     # from the hub; its built-in fallback runs and nothing is downloaded (torchrun starts here)
@@ -63,13 +63,8 @@ def main(argv: list[str] | None = None) -> int:
             # exit 2: refused before anything was built or written (the config, a file it names, out_dir, the
             # launcher's variables, the step folder to resume from); 1: failed once the run started
             try:
-                with warnings.catch_warnings(record=True) as said:  # an override's warning: one line, rank 0
-                    warnings.filterwarnings("always", category=UserWarning)  # as cli's: no library's deprecation
-                    try:
-                        cfg = load_config(TrainConfig, args.config, args.overrides)
-                    finally:
-                        for w in said if first else ():
-                            print(f"rsvlm train: warning: {w.message}", file=sys.stderr)
+                with warnings_as_lines("rsvlm train", first):  # an override's warning: one line, rank 0
+                    cfg = load_config(TrainConfig, args.config, args.overrides)
                 shapes = preflight(cfg)  # its meta LLM, for the build
             except (ConfigError, ValueError, FileNotFoundError, FileExistsError, PermissionError) as e:
                 if first:  # a DeepSpeed JSON or a data_gen YAML given as the recipe: said what it is
