@@ -211,8 +211,6 @@ def _polygons(ann: dict, label: str, width: int, height: int) -> list[dict]:
 
 
 def run(args, out: Output) -> None:
-    from rsvlm.progress import bar
-
     opts = det_options(args)  # a usage error before any work
     data = read_json(args.ann)
     if not isinstance(data, dict) or not all(isinstance(data.get(k), list) for k in ("images", "annotations")):
@@ -263,7 +261,7 @@ def run(args, out: Output) -> None:
     ids_as_text, cats_as_text = {str(i): i for i in images}, {str(i): i for i in cats}
     anns, data = data["annotations"], None  # each parsed annotation let go once read: its objects replace it
     # RLE tracing is slow
-    for k in bar(range(len(anns)), desc="coco annotations", unit="ann", disable=not out.progress):
+    for k in out.bar(range(len(anns)), "coco annotations", "ann"):
         ann, anns[k] = anns[k], None
         if not isinstance(ann, dict):
             out.skip("unparsable_annotation", f"{args.ann}: annotations[{k}]", "not a JSON object")
@@ -311,7 +309,7 @@ def run(args, out: Output) -> None:
     every: dict[str, list[Path]] = {}
     index = index_images(args.images, out, every)
     folders = {f for im in images.values() for f in _folders(im["file_name"])}
-    for image_id, objects in bar(per_image.items(), desc="coco images", unit="image", disable=not out.progress):
+    for image_id, objects in out.bar(per_image.items(), "coco images", "image"):
         im = images[image_id]
         path = _by_folders(args.images, im["file_name"], every) or find_image(index, Path(im["file_name"]).name, out)
         if path is not None and (theirs := _other_entries_folder(args.images, im["file_name"], path, folders)):

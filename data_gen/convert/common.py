@@ -66,6 +66,12 @@ class Output:
         self._ids: dict[str, str] = {}  # record id -> where it came from (file:line, record index or file name)
         self._macos: dict[Path, None] = {}  # macOS archive metadata files left out (macos_metadata), each once
 
+
+    def bar(self, items, desc: str, unit: str):
+        """``items`` under ``rsvlm.progress.bar``, none drawn where ``progress`` is False (``--no-progress``)."""
+        from rsvlm.progress import bar
+
+        return bar(items, desc=desc, unit=unit, disable=not self.progress)
     def _start(self) -> None:
         """Create the folder and open ``records.jsonl`` (once, on the first write)."""
         if self._fh is not None:

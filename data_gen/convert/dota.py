@@ -177,8 +177,6 @@ def _label_folder_hint(src: Path, image_dir: Path) -> str:
 
 
 def run(args, out: Output) -> None:
-    from rsvlm.progress import bar
-
     opts = det_options(args)  # a usage error before any work
     src = Path(args.src)
     label_dir = src / "labelTxt" if (src / "labelTxt").is_dir() else src
@@ -195,7 +193,7 @@ def run(args, out: Output) -> None:
     for p in sorted(set(index.values())):
         stems.setdefault(p.stem, []).append(p.name)
     named = []  # the images some label file names
-    for path in bar(files, desc="dota", unit="image", disable=not out.progress):
+    for path in out.bar(files, "dota", "image"):
         image = find_image(index, path.stem, out)
         if image is None:  # before its lines: they were counted too (unknown_class…), the file once more
             out.skip("missing_image", str(path), f"no image named {path.stem}.* in {image_dir}")

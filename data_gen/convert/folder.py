@@ -211,8 +211,6 @@ def _modality(path: Path, out: Output) -> str:
 
 
 def run(args, out: Output) -> None:
-    from rsvlm.progress import bar
-
     items = _items(Path(args.src), out)
     if not items:
         raise ConversionError(f"{args.src}: no images found")
@@ -225,7 +223,7 @@ def run(args, out: Output) -> None:
     items = kept
     classes = sorted({c for _, c, _ in items})
     choices = f" Answer with one of: {', '.join(classes)}." if 1 < len(classes) <= args.max_choices else ""
-    for paths, cls, scene in bar(items, desc="folder", unit="image", disable=not out.progress):
+    for paths, cls, scene in out.bar(items, "folder", "image"):
         if len(paths) > 1 and (twice := repeated_bands(paths)):
             out.skip("band_given_twice", ", ".join(map(str, paths)), f"band(s) {', '.join(twice)} in two files")
             continue

@@ -320,8 +320,6 @@ def _run(args, out: Output) -> None:
     from rasterio.crs import CRS
     from rasterio.warp import transform_geom
 
-    from rsvlm.progress import bar
-
     opts = det_options(args)
     try:
         labels_crs = CRS.from_user_input(args.labels_crs)  # parsed once, not per file
@@ -330,7 +328,7 @@ def _run(args, out: Output) -> None:
     pairs = pair_files(Path(args.images), Path(args.labels), args.match, out)
     if not pairs and not out.skipped:
         raise ConversionError(f"{args.images} / {args.labels}: no GeoTIFF / GeoJSON files")
-    for tif, gj in bar(pairs, desc="geojson", unit="image", disable=not out.progress):
+    for tif, gj in out.bar(pairs, "geojson", "image"):
         try:  # the header only: the pixels are read through once there are footprints to write
             with open_raster(tif) as ds:  # without a transform: said below as no_georeference
                 crs, transform, width, height, gcps = ds.crs, ds.transform, ds.width, ds.height, ds.gcps[0]

@@ -154,8 +154,6 @@ def describe(mask, label: str, void=None) -> str:
 
 
 def run(args, out: Output) -> None:
-    from rsvlm.progress import bar
-
     check_tiling(args.tile, args.overlap)
     src = Path(args.src)
     if not src.is_dir():
@@ -169,7 +167,7 @@ def run(args, out: Output) -> None:
     befores = out.drop_macos_metadata(sorted((src / "A").glob("*.*")) if (src / "label").is_dir() else
                                       sorted(p for p in src.iterdir() if p.stem.lower().endswith("_a")))
     note_unlabelled(out, {str(p): p for p in befores if _image(p)}, [a for _, a, _, _ in triples if a])
-    for name, a, b, lab in bar(triples, desc="levir-cd", unit="pair", disable=not out.progress):
+    for name, a, b, lab in out.bar(triples, "levir-cd", "pair"):
         if a is None or b is None:
             out.skip("missing_image", str(lab), f"{'A' if a is None else 'B'} image of {name}")
             continue

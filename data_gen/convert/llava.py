@@ -311,13 +311,12 @@ def note_unknown_tasks(out: Output, seen: Counter) -> None:
 
 def run(args, out: Output) -> None:
     from rsvlm.data.records import RecordError, normalize_record
-    from rsvlm.progress import bar
 
     if not Path(args.images).is_dir():
         raise ConversionError(f"{args.images}: no such image folder")
     listings: dict = {}  # folder → its files by lower-case name (_image_file), each listed once
     unknown: Counter = Counter()  # repr of each task value unknown_task_left_out counts -> records
-    for where, raw in bar(_records(Path(args.src), out), desc="llava", unit="record", disable=not out.progress):
+    for where, raw in out.bar(_records(Path(args.src), out), "llava", "record"):
         if isinstance(raw, BadBox):
             out.skip(raw.reason, where, raw.text)
             continue

@@ -303,15 +303,13 @@ def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | Non
 
 
 def run(args, out: Output) -> None:
-    from rsvlm.progress import bar
-
     check_tiling(args.tile, args.overlap)
     classes, ignored = load_palette(args)
     rgb = any(isinstance(v, list) for v in classes.values())
     pairs = pair_files(Path(args.images), Path(args.labels), args.label_suffix, out)
     if not pairs:
         raise ConversionError(f"{args.labels}: no label images")
-    for image, lab in bar(pairs, desc="masks", unit="image", disable=not out.progress):
+    for image, lab in out.bar(pairs, "masks", "image"):
         if image is None:
             out.skip("missing_image", str(lab), "no image with the label's stem")
             continue

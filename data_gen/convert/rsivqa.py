@@ -77,8 +77,6 @@ def _text_files(src: list[Path], out: Output | None = None) -> list[Path]:
 
 
 def run(args, out: Output) -> None:
-    from rsvlm.progress import bar
-
     index = index_images(args.images, out)
     sizes: dict[Path, tuple[int, int] | ConversionError] = {}  # size, or why it cannot be used (readable_size)
     asked: dict[tuple, str] = {}  # (image, question, answer) → where first
@@ -86,7 +84,7 @@ def run(args, out: Output) -> None:
         lines = read_lines(txt)
         if not any(line.strip() for line in lines):  # "nothing to convert" named no file
             out.note(f"{txt}: empty file")
-        for n, line in enumerate(bar(lines, desc=f"rsivqa {Path(txt).name}", unit="line", disable=not out.progress), 1):
+        for n, line in enumerate(out.bar(lines, f"rsivqa {Path(txt).name}", "line"), 1):
             if not line.strip():
                 continue
             where = f"{txt}:{n}"

@@ -60,8 +60,6 @@ def _inactive_images(src: Path, prefix: str, out: Output) -> set:
 
 
 def run(args, out: Output) -> None:
-    from rsvlm.progress import bar
-
     src = Path(args.src)
     prefixes = [args.prefix] if args.prefix else sorted(  # not ._X_questions.json (a Mac's zip): it stopped the run
         p.name[: -len("_questions.json")] for p in out.drop_macos_metadata(sorted(src.glob("*_questions.json"))))
@@ -74,7 +72,7 @@ def run(args, out: Output) -> None:
         other_split = _inactive_images(src, prefix, out)
         answers = {a["id"]: a for a in _load(src, prefix, "answers")
                    if isinstance(a, dict) and isinstance(a.get("id"), (int, str))}
-        for k, q in enumerate(bar(questions, desc=f"rsvqa {prefix}", unit="question", disable=not out.progress)):
+        for k, q in enumerate(out.bar(questions, f"rsvqa {prefix}", "question")):
             where = f"{src / prefix}_questions.json: questions[{k}]"
             if (not isinstance(q, dict) or not isinstance(q.get("question"), str)
                     or not isinstance(q.get("img_id"), (int, str)) or not isinstance(q.get("answers_ids", []), list)):

@@ -185,8 +185,6 @@ def default_image_dirs(src: Path) -> list[Path]:
 
 
 def run(args, out: Output) -> None:
-    from rsvlm.progress import bar
-
     def rbox():
         from rsvlm.geometry import rbox_to_quad
 
@@ -206,7 +204,7 @@ def run(args, out: Output) -> None:
         raise ConversionError(f"{src}: no .xml files")
     note_shared_names(out, src, files)
     named: dict[Path, list[Path]] = {}  # the images some XML names, and which
-    for path in bar(files, desc="voc", unit="image", disable=not out.progress):
+    for path in out.bar(files, "voc", "image"):
         try:
             root = ET.parse(path).getroot()
         except ET.ParseError as e:  # "no element found: line 1, column 0" for an empty file
