@@ -8,6 +8,7 @@ import pytest
 rasterio = pytest.importorskip("rasterio")
 
 from rasterio.transform import from_origin  # noqa: E402
+from test_read_tour69 import described  # noqa: E402
 
 from rsvlm.io import read_image  # noqa: E402
 from rsvlm.io.fills import NO_NODATA, no_nodata_declared  # noqa: E402
@@ -63,25 +64,15 @@ def test_many_band_files_are_named_first_two_and_last():
     assert told == "the 12 band files (T33UUP_B01.jp2, T33UUP_B02.jp2, …, T33UUP_B12.jp2) declare no nodata"
 
 
-def _described(path, names):
-    data = np.random.default_rng(2).uniform(0.02, 0.4, (len(names), 16, 16)).astype("float32")  # (C, H, W)
-    with rasterio.open(path, "w", driver="GTiff", width=16, height=16, count=len(names), dtype="float32",
-                       crs="EPSG:32633", transform=from_origin(500000, 4000000, 30, 30)) as ds:
-        ds.write(data)
-        for i, n in enumerate(names):
-            ds.set_band_description(i + 1, n)
-    return str(path)
-
-
 def test_landsat_8_b1_to_b11_beside_its_qa_band_is_landsat(tmp_path):
     """Earth Engine's LANDSAT/LC08 TOA image exported whole, B1 … B11 and QA_PIXEL: only exactly B1 … B11 had
     said Landsat, so its pan B8 was read as Sentinel-2's near infrared."""
-    img = read_image(_described(tmp_path / "export.tif", [f"B{i}" for i in range(1, 12)] + ["QA_PIXEL"]))
+    img = read_image(described(tmp_path / "export.tif", [f"B{i}" for i in range(1, 12)] + ["QA_PIXEL"]))
     assert img.bands[:8] == ["coastal", "B", "G", "R", "NIR", "SWIR1", "SWIR2", "pan"]
     note = next(n for n in img.notes if "Landsat 8/9's numbering" in n)
     assert "--bands B01,B02,B03,B04,B05,B06,B07,B08,B09,B10,B11,QA_PIXEL" in note  # one name a band, as given
     # a B8A among them is Sentinel-2's
-    s2 = read_image(_described(tmp_path / "s2.tif", [f"B{i}" for i in range(1, 9)] + ["B8A", "B9", "B10", "B11"]))
+    s2 = read_image(described(tmp_path / "s2.tif", [f"B{i}" for i in range(1, 9)] + ["B8A", "B9", "B10", "B11"]))
     assert "pan" not in s2.bands
 
 

@@ -146,7 +146,8 @@ def test_grey_in_three_band_files_of_two_resolutions_is_said(tmp_path):
     assert any("3 bands are identical" in n for n in img.notes)
 
 
-def _described(path, names, dtype="float32"):
+def described(path, names, dtype="float32"):
+    """A 16x16 GeoTIFF of reflectance whose bands are described by ``names`` (as Earth Engine's export names them)."""
     data = np.random.default_rng(2).uniform(0.02, 0.4, (len(names), 16, 16)).astype(dtype)  # (C, H, W)
     _tif(path, data, 30.0)
     with rasterio.open(path, "r+") as ds:
@@ -158,26 +159,26 @@ def _described(path, names, dtype="float32"):
 def test_landsat7_stack_named_by_its_thermal_pair_is_read_by_landsat_numbering(tmp_path):
     """Earth Engine's LANDSAT/LE07 TOA stack (B1 … B5, B6_VCID_1, B6_VCID_2, B7, B8), its file named by the user:
     read as Sentinel-2's, its pan B8 was the model's near infrared and its NIR B4 red."""
-    img = read_image(_described(tmp_path / "export.tif", ["B1", "B2", "B3", "B4", "B5", "B6_VCID_1", "B6_VCID_2",
-                                                          "B7", "B8"]))
+    img = read_image(described(tmp_path / "export.tif", ["B1", "B2", "B3", "B4", "B5", "B6_VCID_1", "B6_VCID_2",
+                                                         "B7", "B8"]))
     assert img.bands == ["B", "G", "R", "NIR", "SWIR1", "TIR", "SWIR2", "pan"]  # B6_VCID_2 left out (test_read_lead69)
     assert any("Landsat 7's numbering" in n and "B8 as pan" in n for n in img.notes)
 
 
 def test_eleven_bands_b1_to_b11_are_landsat_8_9(tmp_path):
     names = [f"B{i}" for i in range(1, 12)]
-    img = read_image(_described(tmp_path / "toa.tif", names))
+    img = read_image(described(tmp_path / "toa.tif", names))
     assert img.bands == ["coastal", "B", "G", "R", "NIR", "SWIR1", "SWIR2", "pan", "cirrus", "TIR", "TIR2"]
     note = next(n for n in img.notes if "Landsat 8/9's numbering" in n)
     assert "--bands B01,B02,B03,B04,B05,B06,B07,B08,B09,B10,B11" in note
     # a product name saying Sentinel-2 keeps Sentinel-2's numbering
-    s2 = read_image(_described(tmp_path / "S2B_MSIL1C_20230613T101559_stack.tif", names))
+    s2 = read_image(described(tmp_path / "S2B_MSIL1C_20230613T101559_stack.tif", names))
     assert s2.bands[7] == "B08" and "pan" not in s2.bands
 
 
 def test_four_bare_numbers_with_b8_still_say_the_landsat_reading(tmp_path):
     """No mission said: read as Sentinel-2's (B8 near infrared), the note offering Landsat's pan."""
-    img = read_image(_described(tmp_path / "sub.tif", ["B4", "B3", "B2", "B8"]))
+    img = read_image(described(tmp_path / "sub.tif", ["B4", "B3", "B2", "B8"]))
     assert img.bands == ["B04", "B03", "B02", "B08"]
     assert any("--bands R,G,B,pan" in n for n in img.notes)
 
