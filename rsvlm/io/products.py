@@ -211,6 +211,12 @@ def landsat_described(descriptions: list[str | None], p: Path) -> tuple[list[tup
     return [(LANDSAT_BANDS[kind][n], mission, n) for n in nums], surface, left, skip
 
 
+def _level1(stem: str) -> bool:
+    """Whether a file's upper-case ``stem`` is a Landsat Level-1 product ID's (``LE07_L1TP_…``: its second part)."""
+    parts = stem.split("_")
+    return len(parts) > 1 and parts[1].startswith("L1")
+
+
 def landsat_reflectance(paths: list[Path], bands: list[str], surface: bool) -> tuple[float, float, str] | None:
     """(msi_scale, msi_offset, note) turning Landsat Collection DN into reflectance as
     ``(DN + offset) / scale``: Level-2 surface reflectance (``surface``: ``…_SR_B*`` files or
@@ -221,7 +227,7 @@ def landsat_reflectance(paths: list[Path], bands: list[str], surface: bool) -> t
     stems = [p.stem.upper() for p in paths]
     if surface:
         return 1 / 2.75e-5, -0.2 / 2.75e-5, "Landsat Collection 2 Level-2 surface reflectance: DN × 2.75e-5 − 0.2"
-    if not all(len(s.split("_")) > 1 and s.split("_")[1].startswith("L1") for s in stems):
+    if not all(map(_level1, stems)):
         return None  # a Level-1 product ID names every file (an Earth Engine export's name need not)
     mtl = landsat_mtl(paths[0])
     if mtl is not None:
@@ -246,7 +252,7 @@ def landsat_8bit_reflectance(paths: list[Path], bands: list[str]) -> tuple[list[
     beside the files; ``(None, note)`` where that file is not there or lacks a number (the DN are then read as DN /
     255, as other 8-bit msi is: said); None for files that are no Level-1 product."""
     stems = [p.stem.upper() for p in paths]
-    if not bands or not all(len(s.split("_")) > 1 and s.split("_")[1].startswith("L1") for s in stems):
+    if not bands or not all(map(_level1, stems)):
         return None
     as_is = "the 8-bit DN are read as DN / 255, not as reflectance"
     if (mtl := landsat_mtl(paths[0])) is None:  # a band file copied away from its product
@@ -278,7 +284,7 @@ def landsat_thermal(path: Path, descriptions: list[str | None]) -> tuple[list[fl
     if "_ST_B" in stem or [(d or "").upper()[:4] for d in descriptions] == ["ST_B"]:
         return list(LANDSAT_ST), f"Landsat Collection 2 Level-2 surface temperature: DN × {LANDSAT_ST[0]:g} + {LANDSAT_ST[1]:g} K"
     m = re.search(r"_B(\d+(?:_VCID_\d)?)$", stem)
-    level1 = m and len(stem.split("_")) > 1 and stem.split("_")[1].startswith("L1")
+    level1 = m and _level1(stem)
     mtl = landsat_mtl(path) if level1 else None
     if mtl is None:  # a band file copied away from its product: stretched as DN, said (it had been silent)
         thermal = (landsat_band(path) or ("",))[0] in THERMAL
