@@ -17,6 +17,16 @@ FILL_VALUES = (-9999.0, -32768.0, float(np.finfo(np.float32).min))  # GIS fill v
 NO_NODATA = "the file declares no nodata"  # the fill notes' ``declares``: one file's words
 
 
+def masks_any_band(src, nodata: float) -> bool:
+    """Whether ``nodata`` (given or found, not declared) masks a pixel of the source ``src`` where any band holds it,
+    not only where every band does: a fill no real band holds (``FILL_VALUES``), in band files given one per band,
+    as a declared one masks each file's own (a -9999 collar a column wider in one band file had been read as
+    reflectance -9999), and in one file's bands alike (its band 3's -9999 collar was reflectance -9999). A DN 0 in
+    one band keeps the others' data; I and Q files (``iq.ComplexPairs``, ``src.fill_in_any_band`` False) and a
+    source without ``fill_in_any_band`` mask where every band holds it."""
+    return bool(getattr(src, "fill_in_any_band", False)) and nodata in FILL_VALUES
+
+
 def no_nodata_declared(paths) -> str:
     """The fill notes' ``declares`` for the files ``paths`` read: ``NO_NODATA`` for one, else the band files
     named (at most 4; more as the first two … the last): "the file" had been said of a folder of band files.

@@ -64,7 +64,7 @@ class ComplexPairs:
     def __init__(self, src, pairs: list[tuple[int, int, str]], notes: list[str]):
         self.src, self.pairs = src, pairs
         src.band_files = src.fill_in_any_band = False  # I and Q files: a nodata masks where both hold it
-        # (``RasterioSource.masks_any_band``)
+        # (``fills.masks_any_band``)
         self.paths, self.width, self.height = src.paths, src.width, src.height
         self.count, self.dtype = len(pairs), "complex64"
         self.crs, self.transform, self.gcps = src.crs, src.transform, src.gcps

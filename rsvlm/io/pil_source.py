@@ -12,6 +12,7 @@ import numpy as np
 
 from rsvlm.io.budget import check_fits
 from rsvlm.io.checks import ImageReadError, not_readable
+from rsvlm.io.fills import masks_any_band
 from rsvlm.io.large import PIL_DTYPES, DecodedWhole
 from rsvlm.io.pngcheck import check_whole_png
 
@@ -157,7 +158,7 @@ class ArraySource:
         self.descriptions, self.units = [None] * self.count, [None] * self.count
         self.colour_names = colours or (["R", "G", "B", None][: self.count] if self.count in (3, 4) else [None] * self.count)
         self.notes = list(notes or [])
-        self.fill_in_any_band = True  # but I and Q bands (``iq.ComplexPairs``): ``masks_any_band``
+        self.fill_in_any_band = True  # but I and Q bands (``iq.ComplexPairs``): ``fills.masks_any_band``
         self.declares_nodata = nodata is not None or mask is not None  # PIL: an alpha band at most; tifffile: a
         # GDAL_NODATA tag or an internal mask
 
@@ -170,19 +171,12 @@ class ArraySource:
         if self.mask is not None:
             m = self.mask[y0 : y0 + h, x0 : x0 + w]  # (h, w)
             valid = m if valid is None else valid & m
-        for nd, any_band in ((self.file_nodata, False), (nodata, nodata is not None and self.masks_any_band(nodata))):
+        for nd, any_band in ((self.file_nodata, False), (nodata, nodata is not None and masks_any_band(self, nodata))):
             if nd is not None:
                 held = np.isnan(raw) if np.isnan(nd) else raw == nd  # (C, h, w)
                 v = ~(held.any(axis=0) if any_band else held.all(axis=0))  # (h, w)
                 valid = v if valid is None else valid & v
         return raw, valid
-
-    def masks_any_band(self, nodata: float) -> bool:
-        """Whether ``nodata`` (given or found, not the file's tag) masks a pixel where any band holds it: a fill no
-        real band holds (``fills.FILL_VALUES``), as ``RasterioSource.masks_any_band``."""
-        from rsvlm.io.fills import FILL_VALUES
-
-        return self.fill_in_any_band and nodata in FILL_VALUES
 
     def read_decimated(self, max_side: int, indexes: list[int], nodata: float | None):
         step = max(1, int(np.ceil(max(self.width, self.height) / max_side)))

@@ -297,9 +297,9 @@ class SceneReader:
 
     def _held(self, raw, nodata):
         """(h, w): the pixels of ``raw`` (C, h, w) that ``nodata`` masks, as the sources do: where every band holds
-        it, or any band where the source says so (``RasterioSource.masks_any_band``: band files' -9999)."""
+        it, or any band where the source says so (``fills.masks_any_band``: band files' -9999)."""
         held = np.isnan(raw) if np.isnan(nodata) else raw == nodata  # (C, h, w)
-        return held.any(axis=0) if getattr(self.src, "masks_any_band", lambda _: False)(nodata) else held.all(axis=0)
+        return held.any(axis=0) if fl.masks_any_band(self.src, nodata) else held.all(axis=0)
 
     def _check_whole(self, bands: int, least: bool = False):
         """Where the caller reads the whole scene (``whole``): SceneTooLarge naming the file unless

@@ -31,6 +31,7 @@ from rsvlm.io.checks import (  # noqa: F401 (moved to checks.py; imported from h
     raw_cut_short,
     text_start,
 )
+from rsvlm.io.fills import masks_any_band
 from rsvlm.io.large import DecodedWhole
 from rsvlm.io.pil_source import (  # noqa: F401 (PIL_AS_RGB, pil_cuts_bits: imported from here by data_gen.crop)
     PIL_AS_RGB,
@@ -185,7 +186,7 @@ class RasterioSource:
 
         self._cache = gdal_cache_mb * 1024 * 1024
         self.paths, self.datasets, self.notes = list(names), [], []  # names as given, for messages
-        self.fill_in_any_band = True  # a -9999 masks a pixel where any band holds it (``masks_any_band``)
+        self.fill_in_any_band = True  # a -9999 masks a pixel where any band holds it (``fills.masks_any_band``)
         # in an Env GDAL's messages go to rasterio's loggers (``library_messages``), not to stderr as
         # "ERROR 1: …", and an error GDAL met listing a damaged TIFF's pages is not raised later by
         # an unrelated call (colorinterp) as a CPLE_AppDefinedError naming no file
@@ -393,7 +394,7 @@ class RasterioSource:
         raw = np.stack(bands)  # (C, h, w)
         if nodata is not None:
             held = raw == nodata  # (C, h, w)
-            v = ~(held.any(axis=0) if self.masks_any_band(nodata) else held.all(axis=0))
+            v = ~(held.any(axis=0) if masks_any_band(self, nodata) else held.all(axis=0))
             valid = v if valid is None else valid & v
         return raw, valid
 
@@ -427,16 +428,6 @@ class RasterioSource:
         their pixels too (``fills.FILL_VALUES``, the reader), any such value is left out of their resampling."""
         return _one_fill([getattr(d, "src_dataset", d) for d in self.datasets], self._masked, True) \
             if self.band_files else None
-
-    def masks_any_band(self, nodata: float) -> bool:
-        """Whether ``nodata`` (given or found, not declared) masks a pixel where any band holds it, not only where
-        every band does: a fill no real band holds (``fills.FILL_VALUES``), in band files given one per band, as
-        a declared one masks each file's own (a -9999 collar a column wider in one band file had been read as
-        reflectance -9999), and in one file's bands alike (its band 3's -9999 collar was reflectance -9999). A DN 0
-        in one band keeps the others' data; I and Q files (``iq.ComplexPairs``) mask where both hold it."""
-        from rsvlm.io.fills import FILL_VALUES
-
-        return self.fill_in_any_band and nodata in FILL_VALUES
 
     def read_stored(self, max_side: int, indexes: list[int], nodata: float | None):
         """``read_decimated`` with band files resampled on read (``regrid.onto_finest``) taken by nearest neighbour
