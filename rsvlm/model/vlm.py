@@ -67,15 +67,25 @@ class GenerateOutput:
     past_context: list[bool] = field(default_factory=list)  # True where prompt and answer ran past the LLM's context
 
 
+class StemLinkError(ValueError):
+    """A stem whose modality is not its key or whose encoder is not in ``cfg.encoders``: ``stem`` names the
+    entry, ``field`` the broken link (``"modality"`` or ``"encoder"``)."""
+
+    def __init__(self, message: str, stem: str, field: str):
+        super().__init__(message)
+        self.stem, self.field = stem, field
+
+
 def check_stem_links(cfg: VLMConfig, prefix: str = "") -> None:
-    """ValueError naming the first stem whose modality is not its key or whose encoder is not in
+    """StemLinkError naming the first stem whose modality is not its key or whose encoder is not in
     ``cfg.encoders``; ``prefix``: where the model section sits (``"model."`` in a training config)."""
     for name, stem in cfg.stems.items():
         key = f"{prefix}stems.{name}"
         if stem.modality != name:
-            raise ValueError(f"{key}.modality is {stem.modality!r}; it must equal its key {name!r}")
+            raise StemLinkError(f"{key}.modality is {stem.modality!r}; it must equal its key {name!r}", name, "modality")
         if stem.encoder not in cfg.encoders:
-            raise ValueError(f"{key}.encoder {stem.encoder!r} is not among {prefix}encoders {sorted(cfg.encoders)}")
+            raise StemLinkError(f"{key}.encoder {stem.encoder!r} is not among {prefix}encoders {sorted(cfg.encoders)}",
+                                name, "encoder")
 
 
 class RSVLM(nn.Module):

@@ -297,24 +297,20 @@ def check_links(model: VLMConfig) -> None:
     """ValueError naming a stem or encoder entry that links to nothing, with the entry it is near: a stem whose
     ``encoder`` is no encoder (``defualt``, ``SAR``) or whose key is not its modality (an override's misspelt
     entry, ``model.stems.optcal.mean=…``, makes a new optical stem), both in ``vlm.check_stem_links``' words (the
-    model's own check, one wording), and an encoder no stem reads (an override's misspelt entry,
-    ``model.encoders.defualt.patch_size=16``, made a new encoder and the run trained without it) whose name is
-    near one a stem reads."""
-    from rsvlm.model.vlm import check_stem_links
+    model's own check, whose ``StemLinkError`` names the stem and link), and an encoder no stem reads (an
+    override's misspelt entry, ``model.encoders.defualt.patch_size=16``, made a new encoder and the run trained
+    without it) whose name is near one a stem reads."""
+    from rsvlm.model.vlm import StemLinkError, check_stem_links
 
     encoders, stems = list(model.encoders), list(model.stems)
     try:
         check_stem_links(model, "model.")
-    except ValueError as e:  # the first stem it names, in its order: the near name to offer
-        hit = next(((n, s) for n, s in model.stems.items() if s.modality != n or s.encoder not in encoders), None)
-        if hit is None:  # a check of its own that this one does not mirror: its words as they are
-            raise
-        name, stem = hit
-        if stem.modality != name:  # a key misspelt (optcal): the stem entry it is near
-            near = meant(name, [s for s in stems if s != name])
+    except StemLinkError as e:  # the stem it names and its broken link: the near name to offer
+        if e.field == "modality":  # a key misspelt (optcal): the stem entry it is near
+            near = meant(e.stem, [s for s in stems if s != e.stem])
             hint = f" (model.stems: {', '.join(stems)}: a key misspelt makes a new stem{near})" if near else ""
         else:  # an encoder misspelt (defualt): the encoder it is near
-            hint = meant(stem.encoder, encoders)
+            hint = meant(model.stems[e.stem].encoder, encoders)
         raise ValueError(f"{e}{hint}") from None
     read = sorted({s.encoder for s in model.stems.values()})
     for name in encoders:  # one unread and unlike any read one (stems left out by an override: sar) may stay

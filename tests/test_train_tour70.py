@@ -1,0 +1,26 @@
+"""Stop 70, training: the model's stem-link check names the stem it found (one owner of the condition)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rsvlm.config import load_config
+from rsvlm.train.config import TrainConfig
+
+REPO = Path(__file__).resolve().parents[1]
+SFT = REPO / "configs" / "train" / "sft_tiny.yaml"
+
+
+@pytest.mark.parametrize("override,stem,field", [("model.stems.ir.encoder=thermal", "ir", "encoder"),
+                                                 ("model.stems.ir.modality=tir", "ir", "modality")])
+def test_the_stem_link_check_names_its_stem_and_link(override, stem, field):
+    """check_links found the stem again with a copy of check_stem_links' two conditions."""
+    from rsvlm.model.vlm import StemLinkError, check_stem_links
+
+    cfg = load_config(TrainConfig, SFT, [override])
+    with pytest.raises(StemLinkError) as e:
+        check_stem_links(cfg.model, "model.")
+    assert (e.value.stem, e.value.field) == (stem, field)
+    assert isinstance(e.value, ValueError)
