@@ -349,18 +349,20 @@ def run(args, out: Output) -> None:
 
 def _parts(parts: list) -> str:
     """A turn's content given as parts (OpenAI's and Hugging Face chat templates' ``[{"type": "image"}, {"type":
-    "text", "text": …}]``) as one text: text parts as written, an image part (``image``, ``image_url``) an ``<image>``
-    placeholder where it stands, one part a line; any other part a TypeError naming its type (it was "conversation
-    value is not a string", the record skipped)."""
+    "text", "text": …}]``; OpenAI's Responses API's ``input_text`` / ``output_text`` and ``input_image``) as one text:
+    text parts as written, an image part (``image``, ``image_url``, ``input_image``) an ``<image>`` placeholder where
+    it stands, one part a line; any other part a TypeError naming its type (it was "conversation value is not a
+    string", the record skipped)."""
     said = []
     for part in parts:
         kind = part.get("type") if isinstance(part, dict) else None
-        if kind == "text" and isinstance(part.get("text"), str):
+        if kind in ("text", "input_text", "output_text") and isinstance(part.get("text"), str):
             said.append(part["text"])
-        elif kind in ("image", "image_url"):
+        elif kind in ("image", "image_url", "input_image"):
             said.append(IMAGE_TOKEN)
         else:
-            raise TypeError(f"a content part of type {kind!r}: text and image parts are read "
+            raise TypeError(f"a content part of type {kind!r}: text and image parts are read (text, input_text, "
+                            "output_text; image, image_url, input_image) "
                             "([{'type': 'image'}, {'type': 'text', 'text': '...'}])")
     return "\n".join(said)
 
