@@ -28,8 +28,8 @@ it); a view whose answer has problems or another shape kind counts as finding no
 one is no vote (``Fused.note`` counts such views); a question a view cannot say (``above`` under a
 transpose) skips that view; crops are not asked where the conversation holds shapes or the answer is
 a polygon or mask; the views assume the scene has no handedness the model relies on (sun azimuth and
-shadows, text on the ground). Measured in docs/default-model.md
-("Test-time augmentation").
+shadows, text on the ground). Measured in
+docs/default-model/test-time-augmentation.md ("Test-time augmentation").
 """
 
 from __future__ import annotations
