@@ -66,6 +66,8 @@ def unknown_refusal(cls_name: str, valid: Iterable[str], sections: dict[str, typ
     (``no_eval``'s words, said once), and a key written with its value (``lr:0.5``) the YAML colon hint."""
     instead = instead or {}
     valid, rest = sorted(valid), [k for k in unknown if k not in instead]
+    if instead and not rest:  # eval: only keys with a place of their own, said as an override's are
+        return no_eval_refusal([prefix + k for k in unknown], cls_name, next(iter(instead.values())))
     hint = (belongs_under(sections, rest, prefix) or near_keys(valid, set(sections), rest, prefix, far)
             if rest else "") + next(iter(instead.values()), "")
     return (f"unknown key(s) {', '.join(prefix + k for k in unknown)} for {cls_name}; valid keys at this level: "
@@ -122,6 +124,12 @@ def no_eval(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], set
             "model with python scripts/export_step.py OUT_DIR/checkpoints/step_NNNNNN --out DIR and answer a test "
             "set with rsvlm eval --model DIR --data test.jsonl --out predictions.jsonl (docs/eval.md); OUT_DIR/final "
             "is a model as it is")
+
+
+def no_eval_refusal(keys: list[str], cls_name: str, hint: str) -> str:
+    """The refusal of ``keys`` that ask for evaluation while it trains (``hint``: ``no_eval``'s words), one
+    wording for a recipe's and an override's: no list of valid keys, none of which evaluates."""
+    return f"unknown key{'s' * (len(keys) > 1)} {', '.join(map(repr, keys))} for {cls_name}{hint}"
 
 
 def colon_hint(where: str) -> str:

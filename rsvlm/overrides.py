@@ -17,7 +17,16 @@ from typing import Any
 import yaml
 
 from rsvlm.config import ConfigError, _annotation, _field_types, _keys_at, _moved_to, _unwrap_optional
-from rsvlm.config_hints import entry_named, exact_first, is_key, leaf_near, near_path, no_eval, yaml_problem
+from rsvlm.config_hints import (
+    entry_named,
+    exact_first,
+    is_key,
+    leaf_near,
+    near_path,
+    no_eval,
+    no_eval_refusal,
+    yaml_problem,
+)
 
 
 def split_override(text: str) -> tuple[list[str], str]:
@@ -98,8 +107,8 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
                                           f"{_moved_to(node_cls, part)}")
                     keys_at = lambda at: _keys_at(cls, at)  # noqa: E731
                     if evals := no_eval(path, keys_at):  # eval.steps: not max_steps
-                        raise ConfigError(f"override {text!r}: unknown key {'.'.join(path[: i + 1])!r} for "
-                                          f"{node_cls.__name__}{evals}")
+                        raise ConfigError(f"override {text!r}: "
+                                          + no_eval_refusal(['.'.join(path[: i + 1])], node_cls.__name__, evals))
                     near = _fitting(exact_first(path, near_path(path, keys_at), keys_at), value, cls)  # lr, patch_size
                     near = near or _fitting(leaf_near(path, keys_at), value, cls)  # lora_r=8, train.lora.r=8: model.llm.lora_r
                     near, names = entry_named(near, data) if near else (near, "")  # model.encoders.NAME.x

@@ -24,3 +24,19 @@ def test_the_stem_link_check_names_its_stem_and_link(override, stem, field):
         check_stem_links(cfg.model, "model.")
     assert (e.value.stem, e.value.field) == (stem, field)
     assert isinstance(e.value, ValueError)
+
+
+def test_an_evaluation_key_reads_alike_in_a_recipe_and_an_override(tmp_path):
+    """A recipe's eval: said "unknown key(s) eval for TrainConfig; valid keys at this level: batch_size, …" (keys
+    none of which evaluates), an override's eval.steps "unknown key 'eval' for TrainConfig": two wordings."""
+    from rsvlm.config import ConfigError
+
+    path = tmp_path / "r.yaml"
+    path.write_text(f"base: {SFT}\neval: {{steps: 500}}\n")
+    with pytest.raises(ConfigError) as recipe:
+        load_config(TrainConfig, path)
+    with pytest.raises(ConfigError) as override:
+        load_config(TrainConfig, SFT, ["eval.steps=500"])
+    said = str(recipe.value).split(": ", 1)[1]  # after the file's name
+    assert said.startswith("unknown key 'eval' for TrainConfig; rsvlm train does not evaluate"), said
+    assert str(override.value) == f"override 'eval.steps=500': {said}"
