@@ -1,9 +1,8 @@
 """Stop 69 review, model area: the meta-built load on the parts tour69 did not load (encoder LoRA, the loc pointer,
-the patch-skip gate), and bench/load_time.py's --model read where it was given."""
+the patch-skip gate), and a part an override adds that the weights lack."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
@@ -35,23 +34,6 @@ def test_encoder_lora_pointer_and_gate_load_as_saved_with_their_trainability(tmp
     assert set(got) == set(want)
     assert not [n for n, p in got.items() if p.is_meta or not torch.equal(p, want[n])]
     assert {n for n, p in got.items() if p.requires_grad} == {n for n, p in want.items() if p.requires_grad}
-
-
-def test_load_time_reads_a_relative_model_where_it_was_given(tmp_path, monkeypatch, capsys):
-    """Its processes run in the tree measured (the baseline's a temporary folder): ``--model runs/x`` was looked for
-    there, and failed for the baseline (or measured another folder)."""
-    spec = importlib.util.spec_from_file_location("bench_load_time", REPO / "bench" / "load_time.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    asked = []
-    monkeypatch.setattr(bench, "export", lambda rev, into: into)
-    monkeypatch.setattr(bench, "measure", lambda src, model, repeats: asked.append(model) or
-                        {"load": 1.0, "cpu": 1.0, "rss_mb": 1.0})
-    (tmp_path / "ck").mkdir()
-    monkeypatch.chdir(tmp_path)
-    assert bench.main(["--model", "ck", "--model", "", "--repeats", "1"]) == 0
-    assert asked == [str((tmp_path / "ck").resolve())] * 2 + ["", ""]
-    assert "| bundled |" in capsys.readouterr().out
 
 
 def test_a_part_an_override_adds_is_missing_with_the_way_out(ckpt):
