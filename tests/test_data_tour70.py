@@ -3,7 +3,13 @@ transparency, a class named by words that are classes, and chained records with 
 
 from __future__ import annotations
 
-from convert_helpers import llava_rows
+import numpy as np
+import pytest
+import rasterio
+from convert_helpers import convert, llava_rows, objs, png, same_ring
+from PIL import Image
+
+SHAPE = [[10, 10], [40, 10], [40, 30], [10, 30]]
 
 
 def test_llava_reads_responses_api_content_parts(tmp_path):
@@ -15,3 +21,51 @@ def test_llava_reads_responses_api_content_parts(tmp_path):
     stats, recs = llava_rows(tmp_path, rows)
     assert not stats["skipped"] and [r["conversations"] for r in recs] == [
         [{"from": "user", "value": "<image>\nWhat is this?"}, {"from": "assistant", "value": "a church"}]]
+
+
+def _binary(tmp_path, name: str) -> tuple[dict, list[dict]]:
+    png(tmp_path / "img" / "a.png", 64, 48)
+    return convert(tmp_path / "o", "masks", "--images", str(tmp_path / "img"), "--labels", str(tmp_path / "lab"),
+                   "--binary", "building", "--no-progress")
+
+
+def _blue(value: int) -> np.ndarray:
+    """(3, 48, 64) uint8: a pure-blue (0, 0, ``value``) rectangle SHAPE on black."""
+    a = np.zeros((3, 48, 64), np.uint8)
+    a[2, 10:30, 10:40] = value
+    return a
+
+
+@pytest.mark.parametrize("value", [1, 255])
+@pytest.mark.parametrize("kind", ["png", "tif"])
+def test_a_pure_blue_binary_label_reads_its_shape_as_png_and_as_geotiff(tmp_path, kind, value):
+    # a PNG was read by its luminance: a 0/1 blue (0, 0, 1) mask was 0 everywhere, "no records written"; a GeoTIFF's
+    # brightest band read it
+    (tmp_path / "lab").mkdir()
+    if kind == "png":
+        Image.fromarray(np.moveaxis(_blue(value), 0, -1), "RGB").save(tmp_path / "lab" / "a_mask.png")
+    else:
+        with rasterio.open(tmp_path / "lab" / "a_mask.tif", "w", driver="GTiff", width=64, height=48, count=3,
+                           dtype="uint8", photometric="RGB") as ds:
+            ds.write(_blue(value))
+    stats, recs = _binary(tmp_path, kind)
+    assert len(recs) == 1 and [o["label"] for o in objs(recs[0])] == ["building"]
+    assert same_ring(objs(recs[0])[0]["coords"], SHAPE, 64)
+
+
+def test_a_geotiff_labels_mask_band_is_no_data(tmp_path):
+    # a GDAL mask band (rasterio's write_mask) was ignored: the 255s under it, masked out, read as a second building
+    a = np.zeros((1, 48, 64), np.uint8)
+    a[0, 10:30, 10:40] = 255
+    a[0, :, 50:] = 255  # under the mask: no data
+    valid = np.full((48, 64), 255, np.uint8)
+    valid[:, 50:] = 0
+    (tmp_path / "lab").mkdir()
+    with rasterio.open(tmp_path / "lab" / "a_mask.tif", "w", driver="GTiff", width=64, height=48, count=1,
+                       dtype="uint8") as ds:
+        ds.write(a)
+        ds.write_mask(valid)
+    stats, recs = _binary(tmp_path, "tif")
+    assert len(recs) == 1 and len(objs(recs[0])) == 1
+    assert same_ring(objs(recs[0])[0]["coords"], SHAPE, 64)
+    assert stats["notes"]["label_pixels_masked"] == 48 * 14

@@ -51,12 +51,20 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                 a, nodata = ds.read(), ds.nodata  # (bands, h, w)
                 colormap = _colormap(ds) if not (rgb or grey_levels) and ds.count == 1 else None
                 alpha = [i for i, c in enumerate(ds.colorinterp) if c.name == "alpha"]
+                masked = None if alpha else _mask_band(ds)  # (h, w) a GDAL mask band's, 0 where masked out
             clear = opacity = None
             if alpha and len(alpha) < len(a):  # an RGBA label: its alpha is no colour ("4 bands that differ")
                 opacity = a[alpha[0]]  # (h, w)
-                if (clear := opacity == 0).any() and voids is not None and (rgb or grey_levels):
-                    voids.append(clear)
                 a = np.delete(a, alpha, axis=0)
+            if opacity is not None and (clear := opacity == 0).any() and voids is not None and (rgb or grey_levels):
+                voids.append(clear)
+            if masked is not None and (clear := masked == 0).any():  # a mask band (.msk, internal): no data there
+                if voids is not None:  # no class, as a palette label's transparent pixel or a binary one's nodata
+                    voids.append(clear)
+                if not (rgb or grey_levels):
+                    a = np.where(clear, np.zeros((), a.dtype), a)  # (bands, h, w) its pixels under the mask 0
+                    if out is not None:
+                        out.note("label_pixels_masked", int(np.count_nonzero(clear)))
             if nodata_at is not None and nodata not in (None, 0) and not np.isnan(nodata):
                 if (none := (a == nodata).all(axis=0)).any():  # (h, w)
                     nodata_at.append((nodata, none))
@@ -111,7 +119,10 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                 return np.asarray(im)
             if grey_levels and im.mode in ("RGB", "RGBA", "CMYK", "YCbCr"):
                 _one_grey(path, np.moveaxis(np.asarray(im.convert("RGB")), -1, 0), clear)
-            grey = np.asarray(im.convert("L"))  # (H, W)
+            # (H, W) a colour binary label's brightest channel, as a GeoTIFF's brightest band: by luminance a 0/1
+            # pure-blue (0, 0, 1) mask read empty
+            colour = len([b for b in im.getbands() if b != "A"]) >= 3
+            grey = np.asarray(im.convert("RGB")).max(axis=-1) if colour else np.asarray(im.convert("L"))
             if not grey_levels and "A" in im.getbands():
                 return _by_alpha(grey, np.asarray(im.getchannel("A")), out)
             return grey
@@ -136,6 +147,18 @@ def _by_alpha(grey, alpha, out: Output | None):
     return grey
 
 
+def _mask_band(ds):
+    """The GDAL mask band (H, W) uint8 of an open GeoTIFF ``ds`` (an internal mask or a ``.msk`` file beside it, one
+    for the dataset, rasterio's ``write_mask``), 0 where masked out; None where it has none (its nodata or alpha is
+    read apart)."""
+    from rasterio.enums import MaskFlags
+
+    if not any(MaskFlags.per_dataset in f and MaskFlags.alpha not in f and MaskFlags.nodata not in f
+               for f in ds.mask_flag_enums):
+        return None
+    return ds.dataset_mask()  # (H, W) 0 or 255
+
+
 def _transparent(im):
     """Where the PIL image ``im``'s alpha is 0, (H, W) bool, from its alpha channel or transparent index or colour
     (tRNS); None where it has none or no pixel is transparent."""
@@ -157,8 +180,8 @@ def read_binary_label(path: Path, out: Output):
     ``NotAMask`` for a photo, ``ConversionError`` for a file that cannot be read."""
     raw = read_label(path, rgb=False, out=out, voids=(nodata := []))
     mask, void = mask_and_void(raw, out, lossy_file(path))
-    if nodata:  # 0 in the label now: left out of photo_of_image's look too
-        void = nodata[0] if void is None else void | nodata[0]
+    for none in nodata:  # 0 in the label now (its nodata, its mask band's): left out of photo_of_image's look too
+        void = none if void is None else void | none
     return raw, mask, void
 
 
