@@ -85,9 +85,11 @@ def test_hf_clip_round_trip_keeps_every_buffer(hf_ckpt):
     """``position_ids`` is not saved (transformers makes it non-persistent); it is made, not left on meta."""
     out, model = hf_ckpt
     assert not any("position_ids" in k for k in load_file(str(out / "vision.safetensors")))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         loaded, processor = load_pretrained(out)
+    # the loader's own (unexpected / missing / left-on-meta keys) name the checkpoint; a library's deprecation does not
+    assert not [str(w.message) for w in caught if str(out) in str(w.message) or "position_ids" in str(w.message)]
     want = {n: b for n, b in model.named_buffers() if not n.startswith("llm.")}
     got = {n: b for n, b in loaded.named_buffers() if not n.startswith("llm.")}
     assert want and set(got) == set(want)
