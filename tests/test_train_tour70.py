@@ -40,3 +40,21 @@ def test_an_evaluation_key_reads_alike_in_a_recipe_and_an_override(tmp_path):
     said = str(recipe.value).split(": ", 1)[1]  # after the file's name
     assert said.startswith("unknown key 'eval' for TrainConfig; rsvlm train does not evaluate"), said
     assert str(override.value) == f"override 'eval.steps=500': {said}"
+
+
+def test_records_with_absolute_image_paths_are_not_told_of_relative_ones(tmp_path):
+    """Records whose absolute image paths had moved were told "a record's relative image paths are read from
+    data.root=…; set data.root", which no data.root could mend: an absolute path does not use it."""
+    from rsvlm.train.run import TooManyBadSamples, check_bad
+
+    cfg = load_config(TrainConfig, SFT, [f"data.train={tmp_path / 'train.jsonl'}", f"data.root={tmp_path / 'im'}"])
+    gone = "/nonexistent/moved/images/a_optical.png"
+    state = {"samples": 52, "bad": 52, "bad_ids": ["a"], "first_bad": f"a: FileNotFoundError: image not found: {gone}"}
+    with pytest.raises(TooManyBadSamples) as e:
+        check_bad(state, cfg, final=False)
+    said = str(e.value)
+    assert f"the first is an absolute path ({gone}): data.root is not used for a record's absolute paths" in said, said
+    assert "set data.root" not in said
+    state["first_bad"] = f"a: FileNotFoundError: image not found: {tmp_path / 'im' / 'a.png'}"  # a relative one, joined
+    with pytest.raises(TooManyBadSamples, match=f"relative image paths are read from data.root={tmp_path / 'im'} "):
+        check_bad(state, cfg, final=False)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -353,9 +354,19 @@ def check_bad(state: dict, cfg: TrainConfig, final: bool, saved: Path | None = N
 
 def no_image_found(state: dict, cfg: TrainConfig) -> str:
     """Where no sample's image was found (an image root moved, or the records' folder not theirs): where relative
-    image paths are read from, as the end of the bad-samples refusal; "" otherwise."""
+    image paths are read from, or, where the first missing image is an absolute path under no image root (the
+    records hold absolute paths), that no root is used for them; as the end of the bad-samples refusal; ""
+    otherwise."""
     if state["bad"] < state["samples"] or "image not found" not in str(state.get("first_bad")):
         return ""
+    roots = [cfg.data.root or Path(cfg.data.train).parent, *(s.root or Path(s.path).parent for s in cfg.data.extra)]
+    named = re.search(r"image not found: (.+?)(?:; |$)", str(state["first_bad"]))
+    image = Path(named[1]) if named else None
+    if image is not None and image.is_absolute() and not any(
+            image.is_relative_to(Path(r).expanduser().absolute()) for r in roots):
+        return (f". No sample's image was found, and the first is an absolute path ({image}): data.root is not used "
+                "for a record's absolute paths; write the records' paths where the images are now (relative ones "
+                "are read from data.root, else the records file's folder)")
     where = (f"data.root={cfg.data.root}" if cfg.data.root else
              f"the records file's folder ({Path(cfg.data.train).parent}), data.root being unset")
     return (f". No sample's image was found: a record's relative image paths are read from {where} (data.extra's "
