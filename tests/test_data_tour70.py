@@ -69,3 +69,19 @@ def test_a_geotiff_labels_mask_band_is_no_data(tmp_path):
     assert len(recs) == 1 and len(objs(recs[0])) == 1
     assert same_ring(objs(recs[0])[0]["coords"], SHAPE, 64)
     assert stats["notes"]["label_pixels_masked"] == 48 * 14
+
+
+def test_classes_run_together_by_spaces_are_told_to_be_separated(tmp_path):
+    # "ship large-vehicle" is one class name (spaces are legal): every ship and large vehicle was left out, said
+    # only as "--classes ship large vehicle: no annotation of this class"
+    png(tmp_path / "d" / "images" / "a.png", 100, 80)
+    (tmp_path / "d" / "labelTxt").mkdir()
+    (tmp_path / "d" / "labelTxt" / "a.txt").write_text("10 10 40 10 40 30 10 30 ship 0\n"
+                                                       "50 50 70 50 70 70 50 70 large-vehicle 0\n")
+    stats, recs = convert(tmp_path / "o", "dota", "--src", str(tmp_path / "d"), "--classes", "ship large-vehicle,ship",
+                          "--no-progress")
+    assert "--classes ship large vehicle: no annotation of this class (but ship, large vehicle are: separate " \
+           "classes by commas, --classes ship,large-vehicle)" in stats["notes"]
+    plain, _ = convert(tmp_path / "o2", "dota", "--src", str(tmp_path / "d"), "--classes", "ship,small vehicle",
+                      "--no-progress")  # words that are no classes there: the plain note
+    assert "--classes small vehicle: no annotation of this class" in plain["notes"]

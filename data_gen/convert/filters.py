@@ -29,20 +29,25 @@ class ClassFilter:
     Names match as ``clean_label`` writes them, so case, ``-``, ``_`` and spaces do not matter: ``Small-Vehicle``, ``small_vehicle``
     and ``small vehicle`` are all ``small vehicle`` (they become the same record label anyway). A name given
     in the plural (``small vehicles``, ``ships``, ``buses``) takes its singular class too (it matched nothing, said
-    only as no annotation of the class), noted as ``--classes NAME: read as CLASS``.
+    only as no annotation of the class), noted as ``--classes NAME: read as CLASS``. A name no annotation had whose
+    words are classes the data has (``ship large-vehicle``: a space is legal in a class name) is noted with the
+    hint to separate them by commas.
     ``chosen``: the user gave the classes (else they are a converter's default list, DOTA's)."""
 
     def __init__(self, classes: str, chosen: bool = True) -> None:
         if re.search(r"[;|]", classes):  # one class of none ("ship;harbor", "ship;"): every annotation left out
             run = ",".join(c for c in re.split(r"\s*[;|,]\s*", classes.strip()) if c)
             raise ConversionError(f"--classes {classes!r}: separate classes by commas: --classes {shlex.quote(run)}")
-        self.wanted = {clean_label(c) for c in classes.split(",") if c.strip()}
+        self.given = {clean_label(c): c.strip() for c in classes.split(",") if c.strip()}  # as written, by label
+        self.wanted = set(self.given)
         self.seen: set[str] = set()
+        self.met: set[str] = set()  # every class asked about: a name of classes run together by spaces is told
         self.plurals: dict[str, str] = {}  # a wanted plural name -> the singular class it took
         self.chosen = chosen
 
     def __call__(self, name: str) -> bool:
         label = clean_label(name)
+        self.met.add(label)
         if label in self.wanted:
             self.seen.add(label)
             return True
@@ -74,7 +79,16 @@ class ClassFilter:
             if name in self.plurals:
                 out.note(f"--classes {name}: read as {self.plurals[name]}")
             elif name not in self.seen:
-                out.note(f"--classes {name}: no annotation of this class")
+                out.note(f"--classes {name}: no annotation of this class{self._run_together(name)}")
+
+    def _run_together(self, name: str) -> str:
+        """Where the asked-for ``name`` (no annotation's) is classes the data has run together by spaces (``ship
+        large-vehicle``, a space being legal in a class name): the hint to separate them by commas; "" otherwise."""
+        words = self.given[name].split()
+        if len(words) < 2 or not all(clean_label(w) in self.met for w in words):
+            return ""
+        run = shlex.quote(",".join(words))
+        return f" (but {', '.join(map(clean_label, words))} are: separate classes by commas, --classes {run})"
 
 
 def class_filter(classes: str, chosen: bool = True) -> ClassFilter | None:
