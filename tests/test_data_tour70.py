@@ -85,3 +85,33 @@ def test_classes_run_together_by_spaces_are_told_to_be_separated(tmp_path):
     plain, _ = convert(tmp_path / "o2", "dota", "--src", str(tmp_path / "d"), "--classes", "ship,small vehicle",
                       "--no-progress")  # words that are no classes there: the plain note
     assert "--classes small vehicle: no annotation of this class" in plain["notes"]
+
+
+def _vqa(rid: str, late: bool = False) -> dict:
+    turns = [{"from": "human", "value": f"<image>\n[vqa] Q{rid}?"}, {"from": "gpt", "value": "yes"}]
+    if late:  # a system turn after the first: then a second question under it
+        turns += [{"from": "system", "value": "Answer in one word."}, {"from": "human", "value": "Sure?"},
+                  {"from": "gpt", "value": "yes"}]
+    return {"id": rid, "images": [{"path": "a.png", "modality": "optical"}], "task": "vqa", "conversations": turns}
+
+
+def test_chat_joins_a_record_with_a_late_system_turn_with_no_other_and_says_so(tmp_path, capsys):
+    # it was chained as it was: a system turn mid-way through a conversation of several records, which many chat
+    # templates cannot write (training left the whole conversation out), the others' questions with it
+    from conftest import write_jsonl
+
+    from data_gen.instructions.chat import main
+    from rsvlm.data.records import load_records
+
+    src = write_jsonl(tmp_path / "src.jsonl", [_vqa("a"), _vqa("b"), _vqa("late", late=True)])
+    assert main(["--src", src, "--out", str(tmp_path / "c.jsonl"), "--no-progress", "--turns", "3"]) == 0
+    (chat,), _ = load_records(tmp_path / "c.jsonl", strict=True)
+    assert chat["meta"]["turn_ids"] in (["a", "b"], ["b", "a"])
+    assert all(t["from"] != "system" for t in chat["conversations"])
+    said = capsys.readouterr()
+    assert "1 conversations of 2 of 3 records (0 left alone" in said.out and "1 with a system turn after" in said.out
+    assert "1 record(s) hold a system turn after their first (first: id late)" in said.err
+
+    src = write_jsonl(tmp_path / "late.jsonl", [_vqa("x", late=True), _vqa("y", late=True)])
+    assert main(["--src", src, "--out", str(tmp_path / "d.jsonl"), "--no-progress"]) == 2
+    assert "each of its 2 records with an image holds a system turn after its first" in capsys.readouterr().err

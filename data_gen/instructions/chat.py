@@ -16,6 +16,10 @@ turn, the first's again. A record's ``task`` is its last turn's (what ``rsvlm ev
 Malformed source lines are skipped and counted; a group of one record gives no conversation, nor
 do records without an image (their questions are unrelated).
 
+A record holding a system turn after its first turn is joined with no other (counted and named in a note): chained
+as it is, its conversation would hold that turn mid-way, which many chat templates cannot write, and moved to the
+front it would rule the questions before it.
+
 Limits: the turns are independent questions about the image; none refers to an earlier answer
 ("and the one left of it?"). Records with more than one assistant turn are taken as they are,
 never split.
@@ -64,6 +68,13 @@ def _system(r: dict) -> str | None:
     return first["value"] if first is not None and first["from"] == "system" else None
 
 
+def late_system(r: dict) -> bool:
+    """Whether ``r`` holds a system turn after its first turn: ``chain`` leaves it alone. Moved to the front it would
+    rule the questions before it; chained as it is, many chat templates cannot write it (training leaves the whole
+    conversation out, ``rsvlm.train.sft_index.late_system``), the other records' questions with it."""
+    return any(t["from"] == "system" for t in r["conversations"][1:])
+
+
 def system_splits(records: list[dict]) -> int:
     """How many images have records under more than one opening system turn (none counts as one): ``chain``
     groups their records apart, one group per system turn."""
@@ -87,7 +98,7 @@ def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
     check_turns(turns, seed)
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in records:
-        if r["images"]:  # text-only records share no image: chaining them would join unrelated questions
+        if r["images"] and not late_system(r):  # text-only records share no image: chaining them would join unrelated
             groups[(_images(r), _system(r))].append(r)
     rng = np.random.default_rng(seed)
     out, used = [], set()
@@ -187,10 +198,13 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
             why = "it holds no records"
         elif not any(r["images"] for r in records):
             why = f"none of its {len(records)} records has an image"
+        elif (late := sum(late_system(r) for r in records if r["images"])) == sum(bool(r["images"]) for r in records):
+            why = f"each of its {late} records with an image holds a system turn after its first, joined with none"
         else:
             multi = sum(sum(ROLES[t["from"]] == "user" for t in r["conversations"]) > 1 for r in records)
             why = f"each image of its {len(records)} records has one record{_UNDER if system_splits(records) else ''}" + (
                 f" ({multi} of them multi-turn already: their turns are a conversation as they are)" if multi else "")
+            why += f"; {late} hold a system turn after their first, joined with none" if late else ""
         print(f"error: no conversations from {a.src}: {why}", file=sys.stderr)
         return 2
     try:
@@ -211,9 +225,16 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
     used = sum(len(r["meta"]["turn_ids"]) for r in chats)
     text = sum(not r["images"] for r in records)
     split = system_splits(records)
-    print(f"{len(chats)} conversations of {used} of {len(records)} records ({len(records) - used - text} "
+    late = [r for r in records if r["images"] and late_system(r)]
+    print(f"{len(chats)} conversations of {used} of {len(records)} records ({len(records) - used - text - len(late)} "
           f"left alone: the only question of their images{_UNDER if split else ''}"
-          + (f"; {text} without an image" if text else "") + f") -> {a.out}")
+          + (f"; {text} without an image" if text else "")
+          + (f"; {len(late)} with a system turn after their first" if late else "") + f") -> {a.out}")
+    if late:  # moved to the front it would rule the questions before it; kept, many chat templates cannot write it
+        print(f"note: {len(late)} record(s) hold a system turn after their first (first: id {late[0]['id']}): joined "
+              "with no other record, as a conversation they opened or joined would hold that turn mid-way, which many "
+              "chat templates cannot write (training leaves such a conversation out) and which moved to the front "
+              "would rule the questions before it; put it first in the record to chain it", file=sys.stderr)
     if split:  # a conversation opens with one system turn (training reads no later one): chained apart, said
         print(f"note: the records of {split} image(s) differ in their opening system turn (or its absence): each "
               "conversation joins records of one system turn, which opens it", file=sys.stderr)
