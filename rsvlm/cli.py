@@ -177,9 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "guessed): keep them (default) or leave them out of the answer, --out, --geojson and --vis; "
                         "a note counts them either way")
     _detection_args(p)
-    p.add_argument("--tile", type=int, metavar="SIZE",  # range: predict
+    p.add_argument("--tile", type=val.pixels(1, "the side of each window; 96: the bundled model's input"),  # range: predict
+                   metavar="SIZE",
                    help="run over SIZE×SIZE windows of a whole scene (96: the bundled model's own input)")
-    p.add_argument("--overlap", type=int, default=None, metavar="PX",
+    p.add_argument("--overlap", type=val.pixels(0, "shared by neighbouring windows, under --tile"), default=None,
+                   metavar="PX",
                    help="overlap of the tiles in pixels (default: a quarter of --tile, at most 64)")
     p.add_argument("--batch-size", type=val.count(1), default=None, metavar="N",
                    help="tiles per forward pass with --tile (default 4); without --tile the image (or pair) is one "

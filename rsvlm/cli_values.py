@@ -22,6 +22,21 @@ def count(least: int):
     return parse
 
 
+def pixels(least: int, what: str):
+    """argparse type: a whole number of pixels (``--tile``, ``--overlap``); ``inf``, ``1e3`` or ``64.5`` was
+    argparse's bare "invalid int value". One below ``least`` is left to the command, which says it with the
+    other options it depends on (``--overlap < --tile``)."""
+
+    def parse(text: str) -> int:
+        try:
+            return int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number of pixels >= {least} ({what}), got "
+                                              f"{text!r}") from None
+
+    return parse
+
+
 def number(low: float, high: float = float("inf")):
     """argparse type: a finite float in [low, high]."""
 

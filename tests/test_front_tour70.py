@@ -1,0 +1,70 @@
+"""Tour 70 of the front door (rsvlm predict / chat) and tiling."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rsvlm.cli import main
+from tests.conftest import usage_error
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e3", "64.5"])
+def test_a_tile_that_is_no_whole_number_says_what_tile_takes(value, capsys):
+    """``--tile inf`` was argparse's bare "invalid int value: 'inf'"."""
+    err = usage_error(["predict", "--image", "a.tif", "--task", "det", "--tile", value], capsys)
+    assert f"argument --tile: expected a whole number of pixels >= 1 (the side of each window; 96: the bundled " \
+           f"model's input), got '{value}'" in err, err
+
+
+def test_an_overlap_that_is_no_whole_number_says_what_overlap_takes(capsys):
+    err = usage_error(["predict", "--image", "a.tif", "--task", "det", "--tile", "96", "--overlap", "1.5"], capsys)
+    assert "argument --overlap: expected a whole number of pixels >= 0" in err and "'1.5'" in err, err
+
+
+def test_the_geojson_note_is_not_said_before_a_refused_model(geotiff, tmp_path, capsys):
+    """``--out o.geojson`` said "note: o.geojson written as GeoJSON", then refused the missing --model: nothing
+    was written."""
+    out = tmp_path / "o.geojson"
+    assert main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), "--task", "det",
+                 "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "no-model" in err and "written as GeoJSON" not in err, err
+
+
+def _scored_boxes(monkeypatch):
+    """predict's tile_predictor replaced: each tile answers one box, scored 0.9 in the left column, else 0.2."""
+    import rsvlm.predict as predict
+
+    def predictor(model, processor, question, max_new_tokens, answers, *a, **k):
+        def run(tiles):
+            out = []
+            for t in tiles:
+                score = 0.9 if t.window[0] == 0 else 0.2
+                answers.append({"window": list(t.window), "answer": "<box>", "problems": []})
+                out.append([{"kind": "box", "label": "ship", "coords": [4.0, 4.0, 12.0, 12.0], "score": score}])
+            return out
+        return run
+
+    monkeypatch.setattr(predict, "tile_predictor", predictor)
+
+
+def test_the_tiled_line_counts_the_objects_written_not_those_min_score_left_out(ckpt, geotiff, tmp_path,
+                                                                                monkeypatch, capsys):
+    """"6 object(s) from 6 tiles" was printed (and put in --out's "answer") where --min-score kept 2."""
+    _scored_boxes(monkeypatch)
+    out = tmp_path / "t.json"
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
+                 "--tile", "32", "--overlap", "0", "--min-score", "0.5", "--out", str(out)]) == 0
+    res = json.loads(out.read_text())
+    line = "2 object(s) from 6 tiles (6 found; 4 below --min-score)"
+    assert res["answer"] == line and len(res["objects"]) == 2
+    assert capsys.readouterr().out.splitlines()[0] == line
+
+
+def test_the_tiled_line_is_unchanged_where_nothing_is_left_out(ckpt, geotiff, tmp_path, monkeypatch, capsys):
+    _scored_boxes(monkeypatch)
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
+                 "--tile", "32", "--overlap", "0"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "6 object(s) from 6 tiles"
