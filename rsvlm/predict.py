@@ -24,6 +24,7 @@ from rsvlm.predict_tiles import (
     default_overlap,
     overlap_notes,
     run_scene,
+    shapes_line,
     tile_answers,  # noqa: F401  (predict.tile_answers, as before the move)
     tile_note,
     tile_predictor,
@@ -339,8 +340,6 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
               + ("give --out a .json name for rsvlm's JSON in pixel coordinates" if as_geojson
                  else "--out writes pixel coordinates"), file=sys.stderr)
         return 2
-    if as_geojson:
-        say(f"note: {args.geojson} written as GeoJSON (--geojson); --out is rsvlm's JSON")
     try:
         question = asked_question(args, images[-1], say)
     except ValueError as e:
@@ -374,6 +373,8 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     except ValueError as e:  # its advice: --bands alone ("or a record's field" is eval's)
         print(f"rsvlm predict: {for_cli(str(e))}", file=sys.stderr)
         return 2
+    if as_geojson:  # said once every check has passed (it came before a missing --model's refusal)
+        say(f"note: {args.geojson} written as GeoJSON (--geojson); --out is rsvlm's JSON")
 
     tta = FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None
     stopped = None  # why a tiled run ended early (Ctrl-C), its tiles' objects still written
@@ -408,6 +409,10 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     # objects on the collar, of those --min-score keeps (as the tiled merger counts them); shapes are in the
     # scene's pixels, valid in its read's, each axis its own (a shrunk 6000x500 read is 2048x171)
     flags = seen.on_nodata(kept) if args.tile else on_nodata(kept, images[-1].valid, inf.read_scale(images[-1]))
+    n_left = sum(flags) if drop else 0
+    if args.tile and result["answer"] is None:  # shapes: the objects written, not those merged before the filters
+        result["answer"] = shapes_line(result, len(kept) - n_left, len(result["objects"]) - len(kept), n_left)
+        print(result["answer"])
     if (n := sum(flags)) and drop:  # left out of --out, --geojson and --vis alike
         say(dropped_note(n), labels[-1])
     elif n and not args.tile:  # kept: the tiled merger said it

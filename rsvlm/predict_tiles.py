@@ -201,15 +201,29 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
         say(f"note: {no_view_note(*seen['first'], tta)} (the first tile's reason; no view was asked of any of the "
             f"{len(tiles)} tile(s))", label)
     tile_run_notes(tiles, args, model, say)
-    nodata = merger.n_nodata
-    skipped = f" ({nodata} tile{'s' * (nodata != 1)} all nodata, not asked)" if nodata else ""
     if args.task in TEXT_TASKS and tiles:  # words are not merged: they were only in --out, if given
-        result["answer"] = tile_answers(tiles) + skipped
+        result["answer"] = tile_answers(tiles) + _skipped(merger.n_nodata)
         print(result["answer"] + ("" if args.out else " (--out keeps each tile's answer)"))
-    else:
-        result["answer"] = f"{len(objects)} object(s) from {len(tiles)} tile{'s' * (len(tiles) != 1)}{skipped}"
-        print(result["answer"])
+    else:  # shapes: counted by the caller once --min-score and --on-nodata have left out theirs (shapes_line)
+        result["answer"] = None
     return result, stopped
+
+
+def _skipped(nodata: int) -> str:
+    return f" ({nodata} tile{'s' * (nodata != 1)} all nodata, not asked)" if nodata else ""
+
+
+def shapes_line(result: dict, n_kept: int, n_low: int, n_on_nodata: int) -> str:
+    """A tiled shape answer's line: the ``n_kept`` objects written, and where filters left some of the merged
+    ``result["objects"]`` out, how many were found and why (``n_low`` below --min-score, ``n_on_nodata`` wholly on
+    nodata under --on-nodata drop); it counted the objects found as if all were written."""
+    n_tiles = len(result["tiles"])
+    line = f"{n_kept} object(s) from {n_tiles} tile{'s' * (n_tiles != 1)}"
+    why = [f"{n} below --min-score" for n in [n_low] if n] + [f"{n} wholly on nodata left out (--on-nodata drop)"
+                                                                for n in [n_on_nodata] if n]
+    if why:
+        line += f" ({len(result['objects'])} found; {', '.join(why)})"
+    return line + _skipped(result["nodata_tiles"])
 
 
 def tile_run_notes(tiles: list[dict], args, model, say) -> None:

@@ -45,7 +45,7 @@ def test_a_region_beside_another_task_s_tag_is_refused_before_the_model(geotiff,
 
 def test_out_with_a_geojson_name_is_said_written_only_where_it_will_be(geotiff, tmp_path, capsys):
     """``--out o.geojson`` for a PNG said "note: o.geojson written as GeoJSON", then refused it (no map
-    coordinates): nothing was written. The note now follows the check; a GeoTIFF still hears it before the model."""
+    coordinates): nothing was written. The note now follows every check (tour 70: also the model's)."""
     from PIL import Image
 
     png = tmp_path / "plain.png"
@@ -55,7 +55,7 @@ def test_out_with_a_geojson_name_is_said_written_only_where_it_will_be(geotiff, 
     assert main([*base, "--image", str(png)]) == 2
     err = capsys.readouterr().err
     assert f"--out {out}: {png} is not georeferenced" in err and "written as GeoJSON" not in err, err
-    assert main([*base, "--image", str(geotiff)]) == 2  # refused at the missing model, after the note
+    assert main([*base, "--image", str(geotiff)]) == 2  # refused at the missing model: no note (tour 70)
     err = capsys.readouterr().err
-    assert f"rsvlm predict: note: {out} written as GeoJSON (--geojson)" in err and "no-model" in err, err
+    assert "written as GeoJSON" not in err and "no-model" in err, err
     assert not out.exists()
