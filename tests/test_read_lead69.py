@@ -37,8 +37,8 @@ def test_a_wrong_count_of_band_names_says_how_many_to_give_or_to_give_none(tmp_p
                                  "in the order of the bands (e.g. --bands R,G,B,NIR), or give none (they are then "
                                  "read as R, G, B, NIR)")
     grey = utm_tif(tmp_path / "grey.tif", np.random.default_rng(1).integers(0, 9999, (2, 8, 8)).astype("uint16"))
-    with pytest.raises(ValueError, match=r"give 2 names in the order of the bands \(e.g. --bands B1,B2\), or give "
-                                         r"none$"):  # unnamed: no names to offer, a made-up example
+    with pytest.raises(ValueError, match=r"give 2 names in the order of the bands \(e.g. --bands B04,B08\), or "
+                                         r"give none$"):  # unnamed: Sentinel-2's red and NIR as the example
         read_image(grey, modality="msi", bands=["VV"])
 
 

@@ -128,6 +128,9 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         g.modality = "ir" if thermal else "msi"
         where = "file name(s)" if len(paths) > 1 or pr.landsat_band(paths[0]) else "band descriptions"
         g.notes.append(f"modality inferred as {g.modality} from Landsat {where}")
+        if g.modality == "msi" and len(paths) == 1 and src.count == 1:  # LE07_…_B3.TIF alone had been refused
+            g.notes.append(f"one Landsat band ({g.landsat[0][0]}) read alone; give the scene's band files "
+                           "comma-separated (…_B2.TIF,…_B3.TIF,…) to read all of them")
     elif len(paths) > 1 and all(re.fullmatch(MSI_BAND, band_name_from_file(p)) for p in paths):
         g.modality = "msi"  # B02, B8A: multispectral band files whatever their number (two are not a SAR pair)
         g.notes.append(f"modality inferred as msi from bands "
@@ -254,7 +257,7 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
         sample = sample[:, ok] if seen and ok is not None else sample  # (3, n) valid pixels only
         identical = bool((sample == sample[:1]).all())
     indexes, note = sc.plan_bands(g.modality, src.count, src.alpha_index, identical, name, g.skip,
-                                  one_named_band=bool(g.s2_band))
+                                  one_named_band=bool(g.s2_band) or _lone_landsat(g, src))
     notes = [note] if note else []
     if g.modality == "sar" and not g.inferred and len(indexes) > 1 and (said := colour_bands(src, g, indexes)):
         raise ValueError(f"{name}: {len(indexes)} bands ({said}) cannot be read as sar, as asked: rsvlm reads SAR as "
@@ -359,3 +362,10 @@ def two_values_note(src, g: Guess, raw: np.ndarray, valid: np.ndarray | None) ->
     two = " and ".join(str(v[0]) if len(v) == 1 else str(v) for v in values)
     return (f"it holds two values only ({two}), as a mask or label does: if it is one, it goes in the record's "
             "answer (<mask>, <poly>), not as its image")
+
+
+def _lone_landsat(g: Guess, src) -> bool:
+    """One Landsat Collection reflectance band file alone (``LE07_…_B3.TIF``): one named msi band, as a lone
+    Sentinel-2 band file is (it had been refused as 1 band of msi, naming only Sentinel-2's)."""
+    return src.count == 1 and bool(g.landsat) and len(g.landsat) == 1 and g.landsat[0][0] not in pr.THERMAL
+

@@ -24,6 +24,16 @@ from rsvlm.io.bandnames import (
 SAR_EXAMPLE = {1: "VV", 2: "VV,VH", 4: "HH,HV,VH,VV"}  # a --bands count's example for unnamed SAR bands
 
 
+def msi_example(n: int) -> str:
+    """A --bands example of ``n`` real Sentinel-2 names for unnamed msi bands: its 13 (Level-1C) or 12 (Level-2A,
+    no B10) in their order, red and NIR for 2, its 10 m set for 4, the default model's 6; else its first ``n`` (B1,B2
+    named no mission's bands, and B1 … B12 read by number is no Level-2A stack)."""
+    l2a = [b for b in pr.S2_ORDER if b != "B10"]
+    own = {2: ["B04", "B08"], 4: ["B02", "B03", "B04", "B08"], 6: ["B02", "B03", "B04", "B08", "B11", "B12"], 12: l2a}
+    names = own.get(n) or (list(pr.S2_ORDER[:n]) if n <= len(pr.S2_ORDER) else [f"b{i + 1}" for i in range(n)])
+    return ",".join(names)
+
+
 @dataclasses.dataclass(frozen=True)
 class BandNaming:
     """What a scene's bands are named from: its source ``src``, the bands read (``indexes``, 0-based) as
@@ -125,7 +135,7 @@ class BandNaming:
         own = self._named(None)[0]  # (its notes belong to a read without --bands)
         generic = own == [f"b{i + 1}" for i in self.indexes]
         example = ",".join(own) if not generic else SAR_EXAMPLE.get(n) if self.modality == "sar" else None
-        example = example or ",".join(f"B{i + 1}" for i in range(n))  # (B1,B2 of SAR bands: no polarisation)
+        example = example or (msi_example(n) if self.modality == "msi" else ",".join(f"B{i + 1}" for i in range(n)))
         # an alpha band, Earth Engine's QA bands, Landsat 7's B6_VCID_2 file: --bands names the bands read alone
         out = [*self.gain_left_out, *[f"{', '.join(self.left_out)} of the file"] * bool(self.left_out)]
         left = f" ({', '.join(out)} left out of the read)" if out else ""

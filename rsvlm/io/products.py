@@ -271,6 +271,43 @@ def landsat_8bit_reflectance(paths: list[Path], bands: list[str]) -> tuple[list[
             f"Landsat Level-1 reflectance from the _MTL.txt, by band: ({told}) / sin({elev:.1f}° sun elevation)")
 
 
+def landsat_stack_reflectance(path: Path, bands: list[str]) -> tuple[list[list[float]] | None, str] | None:
+    """(``ReadConfig.msi_band_scaling``, note) for one multi-band file of a Landsat Level-1 product (``LC08_L1TP_…_
+    stack.tif``) beside its ``_MTL.txt`` (the product ID's seven parts + ``_MTL.txt``, or the name band files take):
+    each band's top-of-atmosphere reflectance (DN × M + A) / sin(sun elevation), as band files get, where every
+    band read (``bands``, named by the mission's numbering: ``R``, ``NIR``) is one of the MTL's band numbers; else
+    ``(None, note)`` saying why and how (unnamed bands: which of the product's bands they are is not known). None
+    where the name is no Level-1 product ID or no ``_MTL.txt`` lies beside it (it had had no scaling, unsaid)."""
+    stem, mission = path.stem.upper(), landsat_mission(path)
+    if mission is None or not _level1(stem):
+        return None
+    names = ["_".join(path.stem.split("_")[:7]) + "_MTL.txt", landsat_mtl_name(path)]
+    if (mtl_path := next((path.with_name(n) for n in names if path.with_name(n).is_file()), None)) is None:
+        return None
+    pairs = (line.split("=", 1) for line in mtl_path.read_text(errors="replace").splitlines() if "=" in line)
+    mtl = {k.strip(): v.strip().strip('"') for k, v in pairs}
+    number = {v.upper(): k for k, v in LANDSAT_BANDS[mission[1]].items()}  # "R" → "B4" (Landsat 7's: "B3")
+    nums = [number.get(str(b).upper()) for b in bands]
+    as_is = f"the stack's DN are read as other msi is (uint16 / 10000, 8-bit / 255), not by {mtl_path.name}"
+    if None in nums:
+        example = ",".join(f"b{i}" for i in range(2, 2 + len(bands)))
+        return None, (f"{as_is}: its bands ({', '.join(bands)}) are not {mission[0]}'s bands by name, so which "
+                      f"of its reflectance numbers each takes is not known; name them by {mission[0]}'s numbering "
+                      f"with --bands (e.g. {example}) to read them as reflectance")
+    if hot := [b for b, n in zip(bands, nums) if LANDSAT_BANDS[mission[1]][n] in THERMAL]:
+        return None, (f"{as_is}: {', '.join(hot)}, thermal, has no reflectance (read it on its own as ir, or a "
+                      "stack without it)")
+    keys = [k for n in nums for k in (f"REFLECTANCE_MULT_BAND_{n[1:]}", f"REFLECTANCE_ADD_BAND_{n[1:]}")]
+    values, elev = [mtl_number(mtl, k) for k in keys], mtl_number(mtl, "SUN_ELEVATION")
+    if missing := [k for k, v in zip(keys, values) if v is None] + ["SUN_ELEVATION"] * (not elev or elev <= 0):
+        return None, f"{as_is}: it has no number for {', '.join(missing)}"
+    sin = math.sin(math.radians(elev))
+    told = ", ".join(f"{b} ({n}) DN × {m:g} {'−' if a < 0 else '+'} {abs(a):g}"
+                     for b, n, m, a in zip(bands, nums, values[::2], values[1::2]))
+    return ([[m / sin, a / sin] for m, a in zip(values[::2], values[1::2])],
+            f"Landsat Level-1 reflectance from {mtl_path.name}, by band: ({told}) / sin({elev:.1f}° sun elevation)")
+
+
 LANDSAT_ST = (0.00341802, 149.0)  # Collection 2 Level-2 surface temperature: K = DN × gain + offset
 
 

@@ -138,6 +138,10 @@ class SceneReader:
                 self.indexes) and (how := pr.landsat_8bit_reflectance(self.paths, [n for _, _, n in self.landsat]))):
             self.cfg.msi_band_scaling, note = how  # Landsat 5/7 Level-1: each band's M and A (DN / 255 had been read)
             self.notes.append(note)
+        elif (not landsat_dn and modality == "msi" and src.dtype in ("uint8", "uint16") and own and len(self.paths) == 1
+              and (how := pr.landsat_stack_reflectance(self.paths[0], self.bands))):
+            self.cfg.msi_band_scaling, note = how  # a Landsat Level-1 stack beside its _MTL.txt: had read as DN / 10000
+            self.notes.append(note)
         elif (landsat_dn and modality == "ir" and len(self.paths) == 1 and src.dtype in ("uint8", "uint16")  # 5/7: 8 bit
               and self.cfg.ir_kelvin is None
               and (how := pr.landsat_thermal(self.paths[0], [src.descriptions[i] for i in self.indexes]))):
@@ -215,13 +219,17 @@ class SceneReader:
             cool = [i for i, b in enumerate(self.bands) if (same_band(b) or ("",))[0] not in pr.THERMAL] or None
             self.cfg.msi_float_dn, p98 = sc.float_msi_dn(raw if cool is None else raw[cool], valid)
             if cool is not None and len(cool) < len(self.bands) and not self.cfg.msi_float_dn:
-                hot = [b for i, b in enumerate(self.bands) if i not in cool]
-                self.notes.append(f"thermal band{'s' * (len(hot) > 1)} {', '.join(hot)} kept as stored beside reflectance "
-                                  "(kelvin in a top-of-atmosphere export): not taken for DN of the others")
+                self.notes.append(self._kelvin_note(raw, valid, [i for i in range(len(self.bands)) if i not in cool]))
             if self.cfg.msi_float_dn:
                 dn = f"(DN {self.cfg.msi_offset:+g})" if self.cfg.msi_offset else "DN"
+                how = ("DN × gain + offset, one a band (ReadConfig.msi_band_scaling)" if self.cfg.msi_band_scaling
+                       else f"{dn} / {self.cfg.msi_scale:g}")
                 self.notes.append(f"float values up to {p98:.4g} (98th percentile) are no reflectance: read as "
-                                  f"{dn} / {self.cfg.msi_scale:g} (ReadConfig.msi_float_dn=False keeps them)")
+                                  f"{how} (ReadConfig.msi_float_dn=False keeps them)")
+        if (modality == "msi" and np.dtype(src.dtype).kind == "f" and not self.cfg.msi_float_dn
+                and self.cfg.msi_band_scaling is not None):  # given, had been dropped unsaid
+            self.notes.append("ReadConfig.msi_band_scaling not applied: the float values are read as reflectance "
+                              "already (ReadConfig.msi_float_dn=True reads them as DN, scaled by it)")
         if self.cfg.stretch is None:
             values, bad, self.unit = sc.to_physical(raw, modality, self.cfg)
             usable = _and(valid, None if bad is None else ~bad)
@@ -288,6 +296,26 @@ class SceneReader:
         if nodata is None or read_with is not None:  # masked as asked already
             return raw, valid
         return raw, _and(valid, ~self._held(raw, nodata))
+
+    def _kelvin_note(self, raw: np.ndarray, valid: np.ndarray | None, hot: list[int]) -> str:
+        """What becomes of the thermal bands ``hot`` (positions in the read; ``raw`` (C, h, w) the sample) of a
+        float top-of-atmosphere stack: kept in kelvin, unscaled beside reflectance (no stretch: reflectance has
+        none), so a model band of that name sees ~300 where training saw 0-1; the way to their temperatures."""
+        names = [self.bands[i] for i in hot]
+        told = []
+        for i in hot:
+            v = raw[i] if valid is None else raw[i][valid]  # (n,) or (h, w)
+            v = v[np.isfinite(v)]
+            told.append(f"{self.bands[i]} median {np.median(v):.4g}" if v.size else self.bands[i])
+        told = ", ".join(told)
+        first = self.indexes[hot[0]]
+        how = (f"gdal_translate -b {first + 1} {self.paths[0].name} tir.tif, then --modality ir" if len(self.paths) == 1
+               else f"give {self.paths[first].name} alone with --modality ir" if len(self.paths) == self.src.count
+               else "--modality ir")
+        return (f"thermal band{'s' * (len(hot) > 1)} {', '.join(names)} kept as stored beside reflectance (kelvin in a "
+                f"top-of-atmosphere export: {told}): not taken for DN of the others, and not scaled: a model whose msi "
+                "bands include a thermal band would see these values, far outside reflectance's 0-1 (the default "
+                f"model's msi stem has none and leaves them out); for temperatures read a thermal band alone as ir ({how})")
 
     def _band_labels(self) -> list[str]:
         """The bands' names for notes: with the file each is read from where band files are given one per band."""

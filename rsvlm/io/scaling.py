@@ -183,7 +183,8 @@ def to_physical(raw: np.ndarray, modality: str, cfg: ReadConfig) -> tuple[np.nda
     ir with ``cfg.ir_kelvin`` is DN·gain + offset (float values too: [1, 0, K1, K2] for radiance):
     kelvin itself for two numbers (a surface-temperature product), radiance for four, turned into
     brightness temperature K2 / ln(K1 / radiance + 1) (invalid where radiance <= 0 or not finite).
-    Integer msi with ``cfg.msi_band_scaling`` is DN × gain + offset band by band, 8-bit DN too (else / 255).
+    Integer msi with ``cfg.msi_band_scaling`` is DN × gain + offset band by band, 8-bit DN too (else / 255), and
+    float msi holding DN (``cfg.msi_float_dn``) too; float reflectance is not scaled (``read.py`` says so).
     """
     kind = raw.dtype.kind
     if modality == "ir" and kind != "c" and cfg.ir_kelvin is not None:  # float ir too (radiance), once left as it was
@@ -211,7 +212,7 @@ def to_physical(raw: np.ndarray, modality: str, cfg: ReadConfig) -> tuple[np.nda
         with np.errstate(divide="ignore", invalid="ignore"):
             db = factor * np.log10(np.where(amp > 0, amp, 1.0))
         return db.astype(np.float32), bad, "dB"
-    if modality == "msi" and kind in "ui" and cfg.msi_band_scaling is not None:  # 8-bit Landsat DN by the _MTL.txt
+    if modality == "msi" and (kind in "ui" or cfg.msi_float_dn) and cfg.msi_band_scaling is not None:  # float DN too
         gain, offset = (np.asarray(v, np.float32)[:, None, None] for v in zip(*cfg.msi_band_scaling))  # (C, 1, 1)
         return raw.astype(np.float32) * gain + offset, None, "reflectance"
     if kind == "u" and raw.dtype.itemsize == 1:
