@@ -115,3 +115,25 @@ def test_chat_joins_a_record_with_a_late_system_turn_with_no_other_and_says_so(t
     src = write_jsonl(tmp_path / "late.jsonl", [_vqa("x", late=True), _vqa("y", late=True)])
     assert main(["--src", src, "--out", str(tmp_path / "d.jsonl"), "--no-progress"]) == 2
     assert "each of its 2 records with an image holds a system turn after its first" in capsys.readouterr().err
+
+
+def test_a_palette_geotiff_labels_mask_band_is_no_class(tmp_path):
+    # a value no class has (9) under the mask band was unknown_label_value, an error under --strict
+    import json
+
+    png(tmp_path / "images" / "a.png", 64, 48)
+    a = np.zeros((1, 48, 64), np.uint8)
+    a[0, 10:30, 10:40] = 1
+    a[0, :, 50:] = 9
+    valid = np.full((48, 64), 255, np.uint8)
+    valid[:, 50:] = 0
+    (tmp_path / "labels").mkdir()
+    with rasterio.open(tmp_path / "labels" / "a_mask.tif", "w", driver="GTiff", width=64, height=48, count=1,
+                       dtype="uint8") as ds:
+        ds.write(a)
+        ds.write_mask(valid)
+    (tmp_path / "p.json").write_text(json.dumps({"background": 0, "building": 1}))
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "images"), "--labels",
+                          str(tmp_path / "labels"), "--palette", str(tmp_path / "p.json"), "--strict", "--no-progress")
+    assert not stats["skipped"] and stats["notes"]["label_pixels_transparent"] == 48 * 14
+    assert sorted(o["label"] for r in recs for o in objs(r)) == ["background", "building"]
