@@ -26,7 +26,7 @@ from rsvlm.argparsing import Parser
 from rsvlm.data.records import read_records
 
 # scorer -> (its tasks, whether it scores shapes, the records it keeps of them: None for all), as each eval.NAME calls
-# common.run
+# common.run (tests/test_eval_tour70.py holds each scorer's call to this copy)
 SCORERS = {"vqa": (("vqa",), False, None), "classification": (("cls",), False, None),
            "captioning": (("cap", "regcap", "change"), False, is_worded), "detection": (("det",), True, None),
            "grounding": (("ground",), True, None), "segmentation": (("seg",), True, None),

@@ -116,12 +116,13 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
         argv: list[str] | None = None, extra_args: Callable[[argparse.ArgumentParser], None] | None = None,
         details: Callable[[dict], str] | None = None,
         keep: Callable[[argparse.Namespace], Callable[[dict], bool]] | None = None,
-        prepare: Callable[[list[Item]], None] | None = None, geometry: bool = True) -> dict:
+        prepare: Callable[[list[Item]], None] | None = None, geometry: bool = True, references: bool = True) -> dict:
     """The command line shared by every ``python -m eval.TASK``: read, score overall and per
     modality, print a table, write ``--out``. Returns the scores dict. ``keep(args)`` gives the
     filter on ground-truth records of ``tasks`` from the parsed options (None: every record);
     ``prepare(items)`` notes in each item's ``extra`` what needs the whole set, before the set is
-    scored whole and per modality; ``geometry=False``: the scorer reads no shapes (``load_gt``)."""
+    scored whole and per modality; ``geometry=False``: the scorer reads no shapes (``load_gt``); ``references=False``:
+    it checks its records' shapes but reads no decoded reference (counting reads the count's words)."""
     ap = Parser(prog=f"python -m eval.{task_name}",
                 description=f"Score {task_name} predictions against ground truth.")
     ap.add_argument("--gt", required=True, help="ground-truth instruction records (JSONL)")
@@ -153,7 +154,8 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
 
         if not in_place(args.out) and (swept := sweep_temps(Path(args.out))):  # a scoring killed writing --out
             print(f"note: {swept}")
-    scores = evaluate(task_name, tasks, score_fn, headline, args, keep(args) if keep else None, prepare, geometry)
+    scores = evaluate(task_name, tasks, score_fn, headline, args, keep(args) if keep else None, prepare, geometry,
+                      references)
     if args.out:  # before printing: `… --out s.json | head` closed stdout under the table, and no scores were written
         write_out(args.out, json.dumps(scores, indent=1, sort_keys=False) + "\n")
         if held:  # a loop of the scripts over one --out: each replaced the last
@@ -212,9 +214,10 @@ def check_model_args(p: argparse.ArgumentParser, a: argparse.Namespace,
 
 def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: list[str],
              args: argparse.Namespace, keep: Callable[[dict], bool] | None = None,
-             prepare: Callable[[list[Item]], None] | None = None, geometry: bool = True) -> dict:
+             prepare: Callable[[list[Item]], None] | None = None, geometry: bool = True,
+             references: bool = True) -> dict:
     """Scores as a dict: headline metrics and counts at top level, ``by_modality`` beside."""
-    decoded: dict = {}  # id -> the reference answer decoded as load_gt checked it, for the scorer to read
+    decoded: dict | None = {} if references else None  # id -> the reference decoded as load_gt checked it, read
     records, other, all_ids = load_gt(args.gt, tasks, keep, geometry, decoded)
     preds = load_predictions(args.pred)
     check_predictions(args.gt, args.pred, preds)
@@ -223,7 +226,8 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
                     "question (python -m data_gen convert llava rewrites GeoChat's tags and takes --task)") if other["None"] else ""
         raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'no record at all: an empty file'}){untasked}")
     items = pair(records, preds, decoded)
-    decoded.clear()  # held by the items now, each let go once read (ref_objects)
+    if decoded:
+        decoded.clear()  # held by the items now, each let go once read (ref_objects)
     scores = {"task": task_name, "gt": str(args.gt), "pred": str(args.pred), "format": args.format,
               "headline": headline}
     try:

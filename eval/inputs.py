@@ -78,7 +78,9 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
     try:
         for rec in read_records(path, strict=True, report=report, check_geometry=False):  # or gzip-compressed
             if geometry and rec["task"] in tasks:  # another task's shapes are its scorer's to check
-                _check_keeping_reference(rec, f"{report.at[1]}{report.at[2]}", decoded)
+                # kept for the records scored alone: a worded change is eval.captioning's, its decoding unread here
+                _check_keeping_reference(rec, f"{report.at[1]}{report.at[2]}",
+                                         decoded if keep is None or keep(rec) else None)
             records.append(rec)
     except RecordError as e:
         from rsvlm.eval_reading import head_row, is_llava_question, is_prediction, llava_questions
@@ -358,11 +360,16 @@ def read_run(pred: str | Path) -> tuple[dict | None, str | None]:
             raise ValueError("not a JSON object")
     except (OSError, ValueError) as e:
         return None, f"{side} cannot be read ({e}): the model and options that gave the predictions are not known"
-    run = {k: stamp.get(k) for k in ("model", "options", "unchecked_answers")}
+    run = {k: stamp.get(k) for k in ("model", "options", "unchecked_answers", "limit")}
+    notes = []
+    if (lim := stamp.get("limit")) is not None:  # a partial run's scores passed as the full set's
+        notes.append(f"{side.name} says the last rsvlm eval to write {pred.name} ran with --limit {lim}: it answered "
+                     "the first records of its --data alone, so this is no full set's score (the records it left "
+                     "count as missing)")
     if n := stamp.get("unchecked_answers"):
-        return run, (f"{n} answer(s) in {pred.name} were there before {side.name} was written (an older rsvlm "
+        notes.append(f"{n} answer(s) in {pred.name} were there before {side.name} was written (an older rsvlm "
                      "eval, or another tool): which model and options gave those is not recorded")
-    return run, None
+    return run, "; ".join(notes) or None
 
 
 if __name__ == "__main__":  # python -m eval.inputs: no command line; say so, and which scripts have one

@@ -141,10 +141,13 @@ def build(scores: list[dict]) -> dict:
 
 def run_row(run: dict | None) -> dict:
     """``{"model", "options"}`` as text for the table: the options that were set (not None, False,
-    0 or "none"), and the count of answers run.json does not vouch for."""
+    0 or "none"), ``limit=N`` where a ``--limit`` answered part of the set, and the count of answers run.json does
+    not vouch for."""
     if not run:
         return {"model": "not recorded", "options": "-"}
     opts = " ".join(f"{k}={v}" for k, v in (run.get("options") or {}).items() if v not in (None, False, 0, "none"))
+    if run.get("limit") is not None:  # the first N records alone: a partial run's scores
+        opts += f" limit={run['limit']}"
     if n := run.get("unchecked_answers"):
         opts += f" ({n} answer(s) unrecorded)"
     return {"model": str(run.get("model")), "options": opts.strip() or "-"}

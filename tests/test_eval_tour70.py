@@ -1,0 +1,85 @@
+"""Stop 70's tour of the scorers (area F): the run stamp's --limit, the bench's scorer list, counts read as words,
+a cut gzip predictions file, hand-made bad prediction files."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import eval_record, finished_eval, write_jsonl
+
+
+def test_rsvlm_eval_stamps_its_limit_and_a_scorer_says_a_partial_run(tmp_path, monkeypatch, capsys):
+    """`rsvlm eval --limit N` answers the first N records, but OUT.run.json did not say so: scored against the full
+    ground truth, the records past N counted as missing with no word that the run never asked them, and a limited
+    run's score could pass as a full one. The stamp keeps the limit; the scorer notes it, and eval.report shows it."""
+    from eval import classification, report
+    from rsvlm.cli import main
+
+    argv, out, rows, _ = finished_eval(tmp_path, monkeypatch)
+    write_jsonl(out, rows[:1])
+    assert main([*argv, "--limit", "1"]) == 0, capsys.readouterr().err  # the record asked is answered: no model loads
+    capsys.readouterr()
+    stamp = json.loads((tmp_path / "p.jsonl.run.json").read_text())
+    assert stamp["limit"] == 1
+    scores = classification.main(["--gt", argv[2], "--pred", str(out), "--out", str(tmp_path / "s.json")])
+    assert scores["run"]["limit"] == 1
+    assert any("--limit 1" in n and "no full set's score" in n for n in scores["notes"]), scores["notes"]
+    assert "limit=1" in report.run_row(scores["run"])["options"]
+    assert "limit" not in report.run_row({**scores["run"], "limit": None})["options"]
+
+
+def test_the_start_bench_scores_each_scorers_own_tasks_geometry_and_records(monkeypatch):
+    """bench/eval_start.py's SCORERS copied each scorer's tasks, geometry flag and record filter, and nothing checked
+    the copy: a scorer given another task or geometry=False would be timed as it no longer reads. Each scorer's
+    main is run with common.run caught, and what it passes is the bench's row."""
+    import argparse
+    import importlib
+    import importlib.util
+    from pathlib import Path
+
+    from eval import common
+
+    spec = importlib.util.spec_from_file_location("eval_start", Path(__file__).parents[1] / "bench" / "eval_start.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    seen = {}
+
+    def caught(name, tasks, score_fn, headline, argv=None, extra_args=None, details=None, keep=None, prepare=None,
+               geometry=True, references=True):
+        seen[name] = (tuple(tasks), geometry, keep(argparse.Namespace(all_maps=False)) if keep else None)
+        return {}
+
+    monkeypatch.setattr(common, "run", caught)
+    for name in bench.SCORERS:
+        importlib.import_module(f"eval.{name}").main([])
+    assert seen == bench.SCORERS
+
+
+def test_counting_and_worded_change_records_keep_no_decoded_reference(tmp_path, monkeypatch):
+    """load_gt decodes each geometry scorer's records' references as it checks them and kept every one for the
+    scorer; eval.counting reads the count's words, never that decoding, and eval.change leaves its worded change
+    records (captions) to eval.captioning, yet both were kept to the end of the scoring. Only what is read is kept;
+    the shapes are still checked."""
+    import pytest
+
+    from eval import counting, inputs
+    from eval.change import is_change_map
+    from rsvlm.data.records import RecordError
+
+    recs = [eval_record("m", "change", "[change] Segment the change.", "<poly><loc_1><loc_1><loc_9><loc_1><loc_9><loc_9></poly>"),
+            eval_record("w", "change", "[change] What changed?", "A road was built.")]
+    decoded = {}
+    kept, _, _ = inputs.load_gt(write_jsonl(tmp_path / "c.jsonl", recs), ("change",), is_change_map, True, decoded)
+    assert [r["id"] for r in kept] == ["m"] and set(decoded) == {"m"}
+
+    gt = write_jsonl(tmp_path / "n.jsonl", [eval_record("a", "count", "[count] How many ships?",
+                                                         "<point><loc_10><loc_10></point> 1")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "count", "answer": "1"}])
+    extras = []
+    real = counting.score
+    monkeypatch.setattr(counting, "score", lambda items, args=None: extras.extend(it.extra for it in items) or real(items, args))
+    assert counting.main(["--gt", gt, "--pred", pred])["accuracy"] == 1.0
+    assert extras and not any("ref_decoded" in e for e in extras)
+    bad = write_jsonl(tmp_path / "b.jsonl", [eval_record("a", "count", "[count] How many?", "<point><loc_10></point> 1")])
+    with pytest.raises(RecordError):  # the check stands
+        counting.main(["--gt", bad, "--pred", pred])
