@@ -79,10 +79,19 @@ _BANK = re.compile(r"(?<![^\W_])(left|right)(?:[-_ ]?hand)?(?:\s+(?:and|or|&)\s+
                    rf"\s+(?:river\s*)?banks?(?![^\W_]){_OF_THINGS}", re.I)
 
 
+# a "left" or "right" that is a side even in the answer to a turn's or a bank's question: of another thing ("left of the
+# pier"), a part of one ("the left side", "its right-hand edge") or a corner ("top left", "left-top")
+_PLACED = (re.compile(r"(?:[-_ ]?hand)?(?:\s+of\b|\s+(?:side|sides|edge|edges|corner|corners|half|part|end|ends|wing"
+                      r"|quadrant)(?![^\W_])|(?:\s+|\s*[-_–]\s*)(?:top|bottom|upper|lower)(?![^\W_]))", re.I),
+           re.compile(r"(?<![^\W_])(?:top|bottom|upper|lower)(?:\s+|\s*[-_–]\s*)$", re.I))
+
+
 def _sense(text: str, start: int, end: int, turning: bool = False) -> bool:
     """Whether "left"/"right" at ``text[start:end]`` is the sense of a turn (``_TURNING``) or a river's bank
-    (``_BANK``), every one of them with ``turning`` (the answer to a turn's question, "Left."), no side."""
-    return turning or any(m.start(g) == start for p in (*_TURNING, _BANK) for m in p.finditer(text) for g in (1, 2)
+    (``_BANK``), every one of them with ``turning`` (the answer to a turn's question, "Left.") but a side tied to
+    a thing (``_PLACED``: "The left bank, left of the pier."), no side."""
+    placed = turning and (_PLACED[0].match(text, end) or _PLACED[1].search(text, max(0, start - 12), start))
+    return turning and not placed or any(m.start(g) == start for p in (*_TURNING, _BANK) for m in p.finditer(text) for g in (1, 2)
                           if m.start(g) >= 0)
 
 

@@ -71,8 +71,11 @@ from rsvlm.tta_tables import (
 def frames(text: str) -> bool:
     """Whether ``text`` holds a word whose meaning a crop changes (``framing_words``; a compass letter as a
     direction only: "[ground] Building E" may be asked of a crop, "the ship in the E" not; "left" as a departure or
-    as remaining and "right" as "just" name no side: "[det] the buildings left intact" may be)."""
-    return any(not _sideless(m) for m in _points(framing_words(), text))
+    as remaining and "right" as "just" name no side: "[det] the buildings left intact" may be; a river's bank and a
+    turn's sense, ``_sense``, are named the same in a crop: "[det] the ships on the left bank" may be; a ranking,
+    "the top 3 largest", ranks other things in a crop)."""
+    return any(not (_sideless(m) or m.group(0).lower() in ("left", "right") and _sense(text, m.start(), m.end()))
+               for m in _points(framing_words(), text))
 
 
 @functools.cache
@@ -90,7 +93,7 @@ def _swapper(step: str) -> tuple[dict[str, str], re.Pattern]:
         table = {"hand": HANDED, "rotation": ROTATION}[step]
         return table, _words(table)
     words, capitals = ({**t[step], **{b: a for a, b in t[step].items()}} for t in (SWAPS, COMPASS))
-    words |= {w: w for w in KEPT}
+    words |= {w: w for w in KEPT} | ({"higher": "higher"} if step == "v" else {})  # "higher" turns with a side only
     return {**words, **capitals}, _words(words, capitals)
 
 
@@ -176,6 +179,16 @@ _LEVEL = re.compile(rf"(?<![^\W_])(?:(?:lower|upper)(?=\s+(?:limit|bound)s?(?![^
                     rf"|(?:above|below)(?=\s+{_AMOUNT}))", re.I)
 
 
+# "lower" / "higher" (or "upper") said with a side, a place in the image, not a height: "lower and to the left", "higher,
+# further right", "left and lower": a top-bottom flip says it "higher" ("upper and to the left" is no English), a
+# transpose has no one-word image for it ("higher" was kept there: "higher and to the top")
+_SIDE_AFTER = r"(?:further\s+|farther\s+|more\s+)?(?:(?:to|on|towards?)\s+(?:the\s+)?)?(?i:left|right)(?![^\W_])"
+_HEIGHT = re.compile(rf"(?<![^\W_])(?:lower|higher|upper)(?=\s*(?:,\s*(?:and\s+)?|\s(?:and|or|but)\s+){_SIDE_AFTER})"
+                     r"|(?:(?<=\bleft\sand\s)|(?<=\bright\sand\s)|(?<=\bleft,\s)|(?<=\bright,\s))"
+                     r"(?:lower|higher|upper)(?![^\W_])", re.I)
+_HEIGHT_V = {"lower": "higher", "higher": "lower", "upper": "lower"}
+
+
 # a word ending "-est" that is none of a superlative, a compass word or a noun ("the top 3 west piers" is a lane): the
 # whole word, as "lowest", "nearest", "shortest", "brightest" and "fastest" end in "west", "rest" and "test"
 _NOT_SUPERLATIVE = (r"(?:north|south|mid)?(?:west|east)|forest|(?:un)?rest|nest|test|vest|quest|chest|crest|guest"
@@ -187,8 +200,11 @@ _NOT_SUPERLATIVE = (r"(?:north|south|mid)?(?:west|east)|forest|(?:un)?rest|nest|
 # top-3 ships", "the top few"; so "bottom N"; kept in every view ("top 3", "The top 2 lanes." with no such word after
 # are a lane and turn); a "left"/"right" so ("the left 3 largest") would be asked of a transpose as the ranking: no
 # one-word image there
-_RANK = re.compile(r"(?<![^\W_])(?:top|bottom|left|right)(?=(?:-\d|(?:[- ]\d+|\s+(?:two|three|four|five|six|seven"
-                   r"|eight|nine|ten|twelve|twenty|fifty|hundred|dozen))(?![^\W_])\s+(?:[A-Za-z'-]+\s+){0,2}?"
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+_NUMBER = (rf"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:{_UNITS}))?|ten|eleven|twelve"
+           rf"|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|{_UNITS}|hundred|thousand|dozen)")
+_RANK = re.compile(r"(?<![^\W_])(?:top|bottom|left|right)(?=(?:-\d|(?:[- ]\d+|\s+" + _NUMBER + r")"
+                   r"(?![^\W_])\s+(?:[A-Za-z'-]+\s+){0,2}?"
                    rf"(?:(?!(?:{_NOT_SUPERLATIVE})\b)[A-Za-z]+est|most|least|ranked|in\s+terms\s+of|according\s+to"
                    r"|by(?!\s+(?:the|a|an|this|that|these|those)\b))\b"
                    r"|\s+(?:few|several|handful)\b))", re.I)
@@ -225,6 +241,8 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None, turning: bool
         if word.lower() in ("left", "right", *HANDED) and (_sideless(m) or _sense(m.string, m.start(), m.end(), turning)):
             return word  # "One ship left.", "How much forest is left?", "right next to": no side; "turn left": a
             # sense, turned by a mirror alone (``_turn_senses``)
+        if step == "v" and word.lower() in _HEIGHT_V and _HEIGHT.match(m.string, m.start()):
+            return _cased(_HEIGHT_V[word.lower()], word)  # "lower and to the left": "higher" in a top-bottom flip
         if word.lower() in ("above", "below", "lower", "upper") and _LEVEL.match(m.string, m.start()):
             return word  # "above 50%", "below sea level": an amount, no side
         if word.lower() in ("top", "bottom") and _ranked(m.string, m.start()):
@@ -259,9 +277,11 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
         # (its "upper" written back below): a label, said back with none, keeps no vote on the fused one (None)
         if step == "t" and (upper or not back):
             text = _respell(text, _AS_TOP)
-        if any(not _LEVEL.match(m.string, m.start()) for w in UNMAPPED.get(step, ())
+        if any(not _LEVEL.match(m.string, m.start()) or _HEIGHT.match(m.string, m.start()) for w in UNMAPPED.get(step, ())
                for m in re.finditer(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE)):
             return None
+        if step == "t" and _HEIGHT.search(text):
+            return None  # "higher and to the left": a place with no one-word image in a transpose
         if step == "t" and any(_ranked(text, m.start()) for m in _LR.finditer(text)):
             return None  # "the left 3 largest" would be asked as "the top 3 largest", a ranking
         if step == "t":  # "right-hand" → "bottom"; "left of it" → "above it" (not "top of it", its top)

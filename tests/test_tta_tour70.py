@@ -1,0 +1,76 @@
+"""Stop 70 (area X, tta): a ranking's number words ("the top eleven largest"), a place said "lower and to the left"
+in each view, the answer to a bank's question whose other left/right is a side ("The left bank, left of the
+pier."), and crops for a bank's and a ranking's words."""
+
+from __future__ import annotations
+
+import pytest
+
+from rsvlm import tta
+from rsvlm.tta_text import croppable
+
+VIEWS = tta.DIHEDRAL[1:]  # every view but the identity
+
+
+@pytest.mark.parametrize("view", VIEWS)
+@pytest.mark.parametrize("text", ["the top one largest ship", "the top eleven largest ships",
+                                  "The top fifteen biggest tanks.", "the top thirty largest ships",
+                                  "the top twenty-five largest ships", "the bottom nineteen smallest tanks"])
+def test_every_number_word_of_a_ranking_is_a_ranking(text, view):
+    """"the top eleven largest ships" was asked of a transpose as "the left eleven largest ships", of a top-bottom flip
+    as "the bottom eleven largest": the ranking knew two..ten, twelve, twenty, fifty, hundred, dozen only."""
+    assert tta.swap_words(text, view) == text
+    assert tta.swap_words(text, view, back=True) == text
+
+
+@pytest.mark.parametrize("text,h,v", [
+    ("The ship is lower and to the left.", "The ship is lower and to the right.", "The ship is higher and to the left."),
+    ("Higher, further right.", "Higher, further left.", "Lower, further right."),
+    ("It is to the left and lower.", "It is to the right and lower.", "It is to the left and higher."),
+    ("the ship lower and to the left of the pier", "the ship lower and to the right of the pier",
+     "the ship higher and to the left of the pier")])
+def test_lower_said_with_a_side_is_a_place_in_each_view(text, h, v):
+    """"lower and to the left" was asked of a top-bottom flip as "upper and to the left" (no English) and "higher and
+    to the left" kept its "higher" there (another place); a transpose, with no one-word image for either, skips."""
+    assert (tta.swap_words(text, "h"), tta.swap_words(text, "v"), tta.swap_words(text, "v", back=True)) == (h, v, v)
+    for view in ("t", "th", "tv", "thv"):
+        assert tta.swap_words(text, view) is None
+
+
+@pytest.mark.parametrize("text", ["Is the ship higher than the pier?", "Which building is lower?", "the upper half"])
+def test_a_height_or_a_half_with_no_side_is_as_before(text):
+    assert tta.swap_words(text, "v") == {"the upper half": "the lower half"}.get(text, text)
+
+
+@pytest.mark.parametrize("view,image", [("h", "The right bank, right of the pier."),
+                                        ("v", "The right bank, left of the pier."),
+                                        ("t", "The right bank, above the pier.")])
+def test_a_bank_answers_side_of_another_thing_is_a_side(view, image):
+    """The answer to "Which bank is the ship on?" read every left/right as a bank: a top-bottom flip's "left of the
+    pier" came back "right of the pier" (a bank, swapped by a mirror), another place than the plain answer's."""
+    assert tta.swap_words("The left bank, left of the pier.", view, back=True, turning=True) == image
+
+
+def test_a_bank_answers_part_and_corner_are_sides():
+    said = "Left bank, on the right side, near the top left corner."
+    assert tta.swap_words(said, "v", back=True, turning=True) == "Right bank, on the right side, near the bottom left corner."
+    assert tta.swap_words("Left.", "v", back=True, turning=True) == "Right."  # the bank itself: a mirror swaps it
+
+
+def _asked(text: str) -> list[dict]:
+    return [{"role": "user", "content": text}]
+
+
+@pytest.mark.parametrize("text", ["[det] the ships on the left bank", "[ground] the ship on the right bank",
+                                  "[det] the cars turning left"])
+def test_a_bank_or_a_turns_sense_is_asked_of_crops(text):
+    """A river's bank (named facing downstream) and a turn's sense are the same in a crop, which neither turns nor
+    mirrors the image: no crops were asked, as for "the leftmost ship"."""
+    assert croppable(_asked(text))
+
+
+@pytest.mark.parametrize("text", ["[det] the top 3 largest ships", "[det] the top 3 ships by area",
+                                  "[det] the ships on the left bank near the left edge"])
+def test_a_ranking_is_not_asked_of_crops(text):
+    """A crop ranks other ships: "the top 3 largest" of a corner are not the image's."""
+    assert not croppable(_asked(text))
