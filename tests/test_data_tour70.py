@@ -137,3 +137,13 @@ def test_a_palette_geotiff_labels_mask_band_is_no_class(tmp_path):
                           str(tmp_path / "labels"), "--palette", str(tmp_path / "p.json"), "--strict", "--no-progress")
     assert not stats["skipped"] and stats["notes"]["label_pixels_transparent"] == 48 * 14
     assert sorted(o["label"] for r in recs for o in objs(r)) == ["background", "building"]
+
+
+def test_llava_reads_openais_developer_role_as_system(tmp_path):
+    # OpenAI's chat format names the system turn "developer" (o1 models on): the record was invalid_record
+    rows = [{"id": "a", "image": "a.png", "messages": [
+        {"role": "developer", "content": "Answer briefly."}, {"role": "user", "content": "What is this?"},
+        {"role": "assistant", "content": "a church"}]}]
+    stats, recs = llava_rows(tmp_path, rows)
+    assert not stats["skipped"] and stats["notes"]["developer_role_read_as_system"] == 1
+    assert [t["from"] for t in recs[0]["conversations"]] == ["system", "user", "assistant"]

@@ -1,7 +1,8 @@
 """LLaVA / GeoChat conversation JSON → rsvlm records.
 
 ``--src`` is a JSON array or JSONL of LLaVA records (``id``, ``image``, ``conversations``; ``messages`` of
-role/content turns, ShareGPT's and OpenAI's, read as them, content given as text and image parts too, ``_parts``; a
+role/content turns, ShareGPT's and OpenAI's, read as them, OpenAI's ``developer`` as ``system``, content given as text
+and image parts too, ``_parts``; a
 record lacking a field is skipped naming it); a file
 that is one JSON object is one record, or (a wrapper such as ``{"data": [...]}``) an error naming its lists;
 ``--images`` is the folder the ``image`` paths are relative to (a path written on Windows, ``train\\a.png``, read
@@ -266,6 +267,9 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
         role, value = turn.get("from", turn.get("role")), turn.get("value", turn.get("content"))
         if role is None:
             raise KeyError("from")
+        if role == "developer":  # OpenAI's name of the system turn since its o1 models: invalid_record, unread
+            role = "system"
+            out.note("developer_role_read_as_system")
         value = _parts(value) if isinstance(value, list) else value
         if not isinstance(value, str):
             raise TypeError("conversation value is not a string")
