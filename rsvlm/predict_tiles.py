@@ -219,7 +219,7 @@ def shapes_line(result: dict, n_kept: int, n_low: int, n_on_nodata: int) -> str:
     nodata under --on-nodata drop); it counted the objects found as if all were written."""
     n_tiles = len(result["tiles"])
     line = f"{n_kept} object(s) from {n_tiles} tile{'s' * (n_tiles != 1)}"
-    why = [f"{n} below --min-score" for n in [n_low] if n] + [f"{n} wholly on nodata left out (--on-nodata drop)"
+    why = [f"{n} below --min-score" for n in [n_low] if n] + [f"{n} wholly on nodata left out by --on-nodata drop"
                                                                 for n in [n_on_nodata] if n]
     if why:
         line += f" ({len(result['objects'])} found; {', '.join(why)})"

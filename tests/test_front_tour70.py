@@ -68,3 +68,24 @@ def test_the_tiled_line_is_unchanged_where_nothing_is_left_out(ckpt, geotiff, tm
     assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
                  "--tile", "32", "--overlap", "0"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "6 object(s) from 6 tiles"
+
+
+def test_the_tiled_line_counts_out_the_objects_on_nodata_that_on_nodata_drop_leaves_out(ckpt, tmp_path,
+                                                                                        monkeypatch, capsys):
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path = tmp_path / "collar.tif"
+    data = np.full((3, 64, 96), 120, np.uint8)  # (C, H, W)
+    data[:, :, :16] = 0  # a nodata collar down the left: each left tile's box [4, 4, 12, 12] lies wholly on it
+    with rasterio.open(path, "w", driver="GTiff", width=96, height=64, count=3, dtype="uint8", nodata=0,
+                       crs="EPSG:32631", transform=from_origin(500000.0, 4000000.0, 0.5, 0.5)) as ds:
+        ds.write(data)
+    _scored_boxes(monkeypatch)
+    out = tmp_path / "t.json"
+    assert main(["predict", "--model", str(ckpt), "--image", str(path), "--task", "det", "--device", "cpu",
+                 "--tile", "32", "--overlap", "0", "--on-nodata", "drop", "--out", str(out)]) == 0
+    line = "4 object(s) from 6 tiles (6 found; 2 wholly on nodata left out by --on-nodata drop)"
+    assert json.loads(out.read_text())["answer"] == line
+    assert capsys.readouterr().out.splitlines()[0] == line
