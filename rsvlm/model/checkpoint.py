@@ -28,6 +28,7 @@ import difflib
 import re
 import shutil
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -68,6 +69,8 @@ from rsvlm.model.weights import (  # noqa: F401  (importable from here, as scrip
 )
 
 _OTHER_MODEL = "the weights and the config are of different models"  # how vision.safetensors' misfits end
+# one load at a time: params_on_meta (accelerate) swaps nn.Module.register_parameter process-wide while it builds
+_LOADING = threading.RLock()
 
 
 def _is_peft(llm) -> bool:
@@ -164,7 +167,13 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     vision.safetensors).
 
     An adapter-only checkpoint whose ``adapter/rsvlm_base.json`` records another base than the one named (same
-    shapes, other weights: ``base_print``) is refused; ``any_base`` loads it with a warning instead."""
+    shapes, other weights: ``base_print``) is refused; ``any_base`` loads it with a warning instead.
+    Threads loading at once take turns (``_LOADING``)."""
+    with _LOADING:
+        return _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_base)
+
+
+def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_base) -> tuple[RSVLM, Processor]:
     from rsvlm.model.vlm import set_trainable
     from rsvlm.overrides import apply_overrides
 
@@ -260,10 +269,10 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
         if error and not any_base:
             raise ValueError(error)
         if note := note or error:
-            warnings.warn(note, stacklevel=2)
+            warnings.warn(note, stacklevel=3)
         if extra := adapter_extras(llm, root / "adapter"):  # peft ignored them without a word
             warnings.warn(f"{root / 'adapter' / 'adapter_model.safetensors'}: {len(extra)} tensor(s) this LLM's "
-                          f"adapter has no place for, ignored (first: {', '.join(extra[:3])})", stacklevel=2)
+                          f"adapter has no place for, ignored (first: {', '.join(extra[:3])})", stacklevel=3)
     else:
         llm = llm_parts.apply_llm_trainability(llm, llm_cfg, mode, special)
     if mode == "full" and _is_peft(llm):  # (a LoRA on a tied head was merged into the input embeddings too)
@@ -302,7 +311,7 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
         raise ValueError(f"{root / 'vision.safetensors'}: {len(ours)} tensor(s) of parts that {built_by} builds "
                          f"without them ({', '.join(ours[:3])}{' …' if len(ours) > 3 else ''}); {_OTHER_MODEL}")
     if res.unexpected_keys:
-        warnings.warn(f"{root / 'vision.safetensors'}: unexpected keys ignored: {res.unexpected_keys[:10]}", stacklevel=2)
+        warnings.warn(f"{root / 'vision.safetensors'}: unexpected keys ignored: {res.unexpected_keys[:10]}", stacklevel=3)
     # a half dtype: coordinates are chosen among near-tied logits (rsvlm.model.half); last, as the state
     # dict above would have held a half copy of the head through the load
     float32_head(model.llm)
@@ -327,7 +336,7 @@ def _old_hf_sincos(saved: VLMConfig, cfg: VLMConfig, root: Path) -> VLMConfig:
         return cfg
     warnings.warn(f"{root / 'config.yaml'}: {', '.join(f'encoders.{n}.pos_embed' for n in old)} 'sincos2d' on an hf_clip "
                   "tower, which has CLIP's learned positions (older rsvlm ignored the setting and trained the "
-                  "learned table vision.safetensors holds): loaded as pos_embed: learned", stacklevel=3)
+                  "learned table vision.safetensors holds): loaded as pos_embed: learned", stacklevel=4)
     fixed = {n: dataclasses.replace(e, pos_embed="learned") if n in old else e for n, e in cfg.encoders.items()}
     return dataclasses.replace(cfg, encoders=fixed)
 

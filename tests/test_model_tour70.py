@@ -1,0 +1,57 @@
+"""Stop 70, model area: loading from several threads at once (a user's server), and what start-up imports."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import torch
+
+import rsvlm.model.checkpoint as checkpoint
+from rsvlm.model import load_pretrained
+
+
+def test_two_threads_loading_at_once_leave_nn_module_as_it_was(ckpt, monkeypatch):
+    """The vision side is built under accelerate's ``init_empty_weights``, which swaps ``nn.Module.register_parameter``
+    process-wide and puts back what it found on the way out: a second load entering while the first was inside, and
+    leaving after it, put back the first's swap, and every module built afterwards in the process (anyone's) had its
+    parameters on meta. Loads take turns now."""
+    # (restored after the test even where a load left it swapped)
+    monkeypatch.setattr(torch.nn.Module, "register_parameter", torch.nn.Module.register_parameter)
+    original = torch.nn.Module.register_parameter
+    build, first_in, met = checkpoint.RSVLM, threading.Event(), threading.Barrier(2)
+
+    def build_slowly(*args, **kwargs):  # called inside the meta build
+        if threading.current_thread().name == "first":
+            first_in.set()
+        try:
+            met.wait(timeout=3)  # both inside at once, where nothing keeps them apart
+        except threading.BrokenBarrierError:
+            pass
+        if threading.current_thread().name == "second":
+            time.sleep(0.3)  # the one that came in second leaves last
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(checkpoint, "RSVLM", build_slowly)
+    loaded, errors = {}, []
+
+    def load(name):
+        try:
+            if name == "second":
+                first_in.wait(timeout=10)
+            loaded[name] = load_pretrained(ckpt)[0]
+        except Exception as e:  # noqa: BLE001  (reported below, not lost in the thread)
+            errors.append(e)
+
+    threads = [threading.Thread(target=load, args=(n,), name=n) for n in ("first", "second")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors and set(loaded) == {"first", "second"}
+    assert torch.nn.Module.register_parameter is original
+    assert not torch.nn.Linear(2, 2).weight.is_meta
+    for model in loaded.values():
+        assert not [n for n, p in model.named_parameters() if p.is_meta]
+    a, b = (dict(loaded[n].named_parameters()) for n in ("first", "second"))
+    assert all(torch.equal(a[n], b[n]) for n in a)
