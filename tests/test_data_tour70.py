@@ -147,3 +147,21 @@ def test_llava_reads_openais_developer_role_as_system(tmp_path):
     stats, recs = llava_rows(tmp_path, rows)
     assert not stats["skipped"] and stats["notes"]["developer_role_read_as_system"] == 1
     assert [t["from"] for t in recs[0]["conversations"]] == ["system", "user", "assistant"]
+
+
+def test_a_missing_images_example_names_the_folder_searched(tmp_path):
+    # "missing_image (00433.jpg)": the name alone, left the user to work out where it had been looked for
+    png(tmp_path / "imgs" / "a.png", 32, 32)
+    (tmp_path / "q.txt").write_text("a.png:what is this?church\nb.jpg:what is this?airport\n")
+    stats, _ = convert(tmp_path / "o", "rsivqa", "--src", str(tmp_path / "q.txt"), "--images", str(tmp_path / "imgs"),
+                       "--no-progress")
+    assert stats["skipped_examples"]["missing_image"].endswith(
+        f"missing_image (b.jpg: no such image under --images {tmp_path / 'imgs'})")
+
+    (tmp_path / "labels").mkdir()
+    Image.fromarray(np.zeros((32, 32), np.uint8)).save(tmp_path / "labels" / "c_mask.png")
+    Image.fromarray(np.full((32, 32), 255, np.uint8)).save(tmp_path / "labels" / "a_mask.png")
+    stats, _ = convert(tmp_path / "m", "masks", "--images", str(tmp_path / "imgs"), "--labels", str(tmp_path / "labels"),
+                       "--binary", "building", "--no-progress")
+    assert stats["skipped_examples"]["missing_image"].endswith(
+        f"missing_image (no image with the label's stem under --images {tmp_path / 'imgs'})")
