@@ -39,6 +39,20 @@ def keep_option(ap: argparse.ArgumentParser) -> None:
                          "empty folder; default: a temporary folder, removed at the end")
 
 
+def model_options(ap: argparse.ArgumentParser, max_new_tokens: int = 200) -> None:
+    """``--model``, ``--batch-size`` and ``--max-new-tokens``: a bench that answers records with a checkpoint."""
+    ap.add_argument("--model", default=None,
+                    help="checkpoint folder (default: the bundled model, rsvlm/assets/default_model)")
+    ap.add_argument("--batch-size", type=int, default=16, help="records answered together (default 16)")
+    ap.add_argument("--max-new-tokens", type=int, default=max_new_tokens,
+                    help=f"answer length limit (default {max_new_tokens})")
+
+
+def markdown_table(head: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table of ``head``'s cells and each row's (already formatted) cells."""
+    return "\n".join("| " + " | ".join(cells) + " |" for cells in [head, ["---"] * len(head), *rows])
+
+
 def check_keep(ap: argparse.ArgumentParser, keep: Path | None) -> None:
     """A usage error, before any work, unless ``keep`` is None or a new or empty folder (made here): an old run's
     files there would be taken for this one's (rsvlm eval resumes the answers already in a file) or written over."""

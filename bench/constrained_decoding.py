@@ -23,7 +23,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from common import check_keep, keep_option, warm_up, work_dir
+from common import check_keep, keep_option, model_options, warm_up, work_dir
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
@@ -55,10 +55,7 @@ def main() -> None:
     ap.add_argument("--scenes", type=int, default=12, help="synthetic test scenes to answer (default 12)")
     ap.add_argument("--seed", type=int, default=9101,
                     help="data_gen synth seed of the test scenes (default 9101, held out)")
-    ap.add_argument("--model", default=None,
-                    help="checkpoint folder (default: the bundled model, rsvlm/assets/default_model)")
-    ap.add_argument("--batch-size", type=int, default=16, help="records answered together (default 16)")
-    ap.add_argument("--max-new-tokens", type=int, default=200, help="answer length limit (default 200)")
+    model_options(ap)
     ap.add_argument("--repeat", type=int, default=2,
                     help="runs of each decoding, interleaved; the fastest counts (default 2)")
     keep_option(ap)

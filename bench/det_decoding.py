@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import absolute_paths, check_keep, cut_answers, fmt, keep_option, warm_up, work_dir
+from common import absolute_paths, check_keep, cut_answers, fmt, keep_option, model_options, warm_up, work_dir
 
 from eval import common, detection
 from rsvlm import evaluate, inference
@@ -56,12 +56,9 @@ def main() -> None:
     ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True,
                     help="a test set's records with references (JSONL); its det records are answered")
-    ap.add_argument("--model", default=None,
-                    help="checkpoint folder (default: the bundled model, rsvlm/assets/default_model)")
     ap.add_argument("--limit", type=int, default=None, help="only the first N detection records")
     ap.add_argument("--min-objects", type=int, default=10, help="N of the --min-objects passes (default 10)")
-    ap.add_argument("--batch-size", type=int, default=16, help="records answered together (default 16)")
-    ap.add_argument("--max-new-tokens", type=int, default=200, help="answer length limit (default 200)")
+    model_options(ap)
     keep_option(ap)
     a = ap.parse_args()
     common.check_model_args(ap, a, ("limit", "batch_size", "max_new_tokens", "min_objects"))
@@ -96,10 +93,17 @@ def main() -> None:
     print("| decoding | s / record | × plain | hbb | obb | COCO | AR100 | 'all objects' hbb / obb | named class hbb / obb "
           "| cut at --max-new-tokens |")
     print("|---|---|---|---|---|---|---|---|---|---|")
+    dash = False
     for name, sec, sc, cut in rows:
         cells = [fmt(sc["all"][k]) for k in SCORERS]
-        cells += ["–" if k not in sc else f"{fmt(sc[k]['hbb'])} / {fmt(sc[k]['obb'])}" for k in ("generic", "named")]
+        # was: '–' for a kind of question no record asks, as for a score with no reference
+        cells += ["n/a (no record)" if k not in sc else f"{fmt(sc[k]['hbb'])} / {fmt(sc[k]['obb'])}"
+                  for k in ("generic", "named")]
+        dash = dash or any("–" in c for c in cells)
         print(f"| {name} | {sec:.3f} | {sec / base:.2f} | " + " | ".join(cells) + f" | {cut} |")
+    if dash:
+        print("\n–: no score: the records scored hold no reference of that kind (obb: no oriented box), or "
+              f"eval.detection refused them (python -m eval.detection --gt {a.data} --pred PRED says why)")
 
 
 if __name__ == "__main__":

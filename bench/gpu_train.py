@@ -1,7 +1,7 @@
 """GPU training of a real-scale recipe with random weights: tokens/s, peak memory and MFU.
 
     python bench/gpu_train.py [--recipe configs/train/recipes/qwen2.5-1.5b-sft.yaml] [--llm lora|full]
-        [--steps 30] [--batch-size 16] [--answer-tokens 512] [--profile-steps 3] [--out runs/gpu_bench]
+        [--steps 30] [--batch-size 16] [--answer-tokens 512] [--profile-steps 3] [--out DIR]
 
 The recipe's model (its DeepSpeed config, precision and gradient checkpointing included) is built
 from its architecture values with random weights: no weight file and no tokenizer file. The
@@ -29,6 +29,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -122,7 +123,9 @@ def main(argv: list[str] | None = None) -> dict:
                    help="default: the base LLM's tokenizer length (needed for an LLM that scripts/memory_plan.py's "
                    "TOKENIZER_LEN does not list)")
     p.add_argument("--peak-tflops", type=float, default=None, help="default: measured here")
-    p.add_argument("--out", default=str(REPO / "runs/gpu_bench"), help="output folder (default runs/gpu_bench)")
+    p.add_argument("--out", default=None,
+                   help="output folder, kept (default: a new gpu_train_* folder in the system's temporary folder, "
+                        "named on stderr; was runs/gpu_bench in the repository)")
     p.add_argument("overrides", nargs="*", help="more key=value overrides of the recipe")
     a = p.parse_args(argv)
     require_at_least_one(p, a, ("batch_size", "answer_tokens", "records", "base_vocab"))
@@ -133,7 +136,7 @@ def main(argv: list[str] | None = None) -> dict:
     if a.steps < 8 + a.profile_steps:  # else found after the whole run, by steady()
         p.error(f"--steps {a.steps}: give at least {8 + a.profile_steps} (6 warm-up steps, {a.profile_steps} "
                 "profiled and 1 settling come before the measured ones)")
-    if Path(a.out).exists() and not Path(a.out).is_dir():
+    if a.out and Path(a.out).exists() and not Path(a.out).is_dir():
         p.error(f"--out {a.out}: is a file; give a folder")
 
     import torch
@@ -142,7 +145,6 @@ def main(argv: list[str] | None = None) -> dict:
     from rsvlm.model.llm import byte_tokenizer
     from rsvlm.train.config import TrainConfig
 
-    out = Path(a.out)
     gpus = max(1, torch.cuda.device_count())
     try:
         recipe = load_config(TrainConfig, a.recipe, a.overrides)  # a bad override, before any file is written
@@ -154,6 +156,8 @@ def main(argv: list[str] | None = None) -> dict:
     if base and not vocab:  # else the byte tokenizer's 260 rows stood in for the LLM's: FLOPs, memory and MFU off
         p.error(f"--recipe {a.recipe}: no known tokenizer length for its LLM {base!r}; give --base-vocab N "
                 f"(known: {', '.join(known)})")
+    out = Path(a.out or tempfile.mkdtemp(prefix="gpu_train_"))  # after the usage errors: none leaves a folder
+    print(f"gpu_train: the run's files (data, config, result, profile) go to {out}", file=sys.stderr)
     tok_dir = out / "tokenizer"
     byte_tokenizer(vocab).save_pretrained(tok_dir)
     data = make_data(out / "data", a.records, 336, a.answer_tokens)  # the stems resize to the encoder

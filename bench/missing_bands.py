@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from common import absolute_paths, check_keep, keep_option, work_dir
+from common import absolute_paths, check_keep, keep_option, model_options, work_dir
 
 from eval import classification, common, counting, grounding, vqa
 from rsvlm import evaluate, inference
@@ -130,11 +130,8 @@ def scores(gt: Path, pred: Path) -> dict[str, float | None]:
 def main() -> None:
     ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True, help="test records with references (JSONL)")
-    ap.add_argument("--model", default=None,
-                    help="checkpoint folder (default: the bundled model, rsvlm/assets/default_model)")
     ap.add_argument("--limit", type=int, default=None, help="only the first N records per modality")
-    ap.add_argument("--batch-size", type=int, default=16, help="records answered together (default 16)")
-    ap.add_argument("--max-new-tokens", type=int, default=40, help="answer length limit (default 40)")
+    model_options(ap, max_new_tokens=40)
     keep_option(ap)
     a = ap.parse_args()
     common.check_model_args(ap, a)

@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from common import steady
+from common import markdown_table, steady
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
@@ -106,13 +106,12 @@ def main() -> None:
         res = fastest(runs)
     print(f"\ntiny recipe, {args.steps} steps, batch {args.batch_size}, {args.n} records, 1 CPU process; "
           f"timed: steps 2..{args.steps}; each arm's fastest of {args.repeat} run(s)")
-    print(f"{'batching':<16}{'tokens/s':>12}{'non-pad':>10}{'tokens':>10}{'seconds':>10}{'cut':>6}")
-    for name, r in res.items():
-        print(f"{name:<16}{r['tokens_per_s']:>12.0f}{r['non_pad_fraction']:>10.3f}{r['tokens']:>10}{r['seconds']:>10.1f}"
-              f"{r['cut']:>6}")
+    rows = [[name, f"{r['tokens_per_s']:.0f}", f"{r['non_pad_fraction']:.3f}", str(r["tokens"]), f"{r['seconds']:.1f}",
+             str(r["cut"])] for name, r in res.items()]
     g, nv = res["length_grouped"], res["naive"]
-    print(f"{'ratio':<16}{g['tokens_per_s'] / nv['tokens_per_s']:>12.2f}"
-          f"{g['non_pad_fraction'] / nv['non_pad_fraction']:>10.2f}")
+    rows.append(["ratio grouped / naive", f"{g['tokens_per_s'] / nv['tokens_per_s']:.2f}",
+                 f"{g['non_pad_fraction'] / nv['non_pad_fraction']:.2f}", "", "", ""])
+    print(markdown_table(["batching", "tokens/s", "non-pad", "tokens", "seconds", "cut"], rows))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from common import absolute_paths, check_keep, cut_answers, keep_option, warm_up, work_dir
+from common import absolute_paths, check_keep, cut_answers, keep_option, model_options, warm_up, work_dir
 
 from eval import change, common, detection, grounding, segmentation
 from rsvlm import evaluate, inference
@@ -56,11 +56,8 @@ def main() -> None:
     ap.add_argument("--data", type=Path, required=True,
                     help="a test set's records with references (JSONL); its ground, det, seg and change records "
                          "are answered")
-    ap.add_argument("--model", default=None,
-                    help="checkpoint folder (default: the bundled model, rsvlm/assets/default_model)")
     ap.add_argument("--limit", type=int, default=None, help="only the first N localisation records")
-    ap.add_argument("--batch-size", type=int, default=16, help="records answered together (default 16)")
-    ap.add_argument("--max-new-tokens", type=int, default=200, help="answer length limit (default 200)")
+    model_options(ap)
     keep_option(ap)
     a = ap.parse_args()
     common.check_model_args(ap, a)

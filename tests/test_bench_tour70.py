@@ -1,0 +1,119 @@
+"""bench/ toured as a user (tour 70): det_decoding says what an empty cell means, train_throughput prints the
+shared Markdown table, gpu_train leaves no files in the repository by default, the answering benches share
+--model/--batch-size/--max-new-tokens, and every bench script answers --help."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from test_bench_args import bench_main
+from test_bench_tour51 import bench_module
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_det_decoding_names_an_empty_group_and_explains_a_dash(tmp_path, monkeypatch, capsys):
+    """Records that all name a class: the 'all objects' column was '–', as a score with no reference is, and the
+    table said neither what it meant."""
+    import torch
+    from PIL import Image
+    from test_probe_pointer_cells import TINY, ground_records
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+
+    torch.manual_seed(0)
+    model, _ = create_model(load_config(VLMConfig, TINY, ["prompt.det_classes=[ship,plane]"]))
+    model.save_pretrained(tmp_path / "ckpt")
+    data = ground_records(tmp_path)
+    rows = [json.loads(line) for line in data.read_text().splitlines()]
+    for rec in rows:
+        rec["task"] = "det"
+        rec["conversations"][0]["value"] = "<image>\n[det] Detect every ship."
+        rec["conversations"][1]["value"] = "<ref>ship</ref>" + rec["conversations"][1]["value"]
+        w, h = Image.open(tmp_path / rec["images"][0]["path"]).size
+        rec["meta"] = {**rec.get("meta", {}), "width": w, "height": h}  # else eval.detection refuses every record
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    bench_main("det_decoding", monkeypatch, ["--data", str(data), "--model", str(tmp_path / "ckpt"), "--limit", "2",
+                                             "--max-new-tokens", "8"])
+    out = capsys.readouterr().out
+    table = [[c.strip() for c in line.strip("|").split("|")] for line in out.splitlines() if line.startswith("| ")]
+    head, body = table[0], table[1:]
+    generic = head.index("'all objects' hbb / obb")
+    assert len(body) == 4 and all(r[generic] == "n/a (no record)" for r in body), body
+    hbb, obb = head.index("hbb"), head.index("obb")
+    assert all(r[hbb] != "–" and r[obb] == "–" for r in body), body  # the references are hbb only
+    assert "–: no score: the records scored hold no reference of that kind (obb: no oriented box)" in out, out
+
+
+def fake_arm(data, out, batching, steps, batch_size):
+    return {"tokens_per_s": 100.0 if batching == "naive" else 250.0, "non_pad_fraction": 0.4 if batching == "naive"
+            else 0.8, "tokens": 10, "seconds": 0.1, "cut": 0}
+
+
+def test_train_throughput_prints_the_shared_markdown_table(monkeypatch, capsys):
+    """Was: plain space-aligned columns, where every other bench prints a Markdown table (docs paste them)."""
+    mod = bench_module("train_throughput", monkeypatch)
+    monkeypatch.setattr(mod, "run", fake_arm)
+    monkeypatch.setattr(mod, "make_data", lambda root, n, seed: root)
+    monkeypatch.setattr(sys, "argv", ["train_throughput", "--steps", "2", "--n", "1"])
+    mod.main()
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("|")]
+    assert lines[:2] == ["| batching | tokens/s | non-pad | tokens | seconds | cut |", "| --- | --- | --- | --- | --- | --- |"]
+    assert lines[2] == "| naive | 100 | 0.400 | 10 | 0.1 | 0 |"
+    assert lines[4] == "| ratio grouped / naive | 2.50 | 2.00 |  |  |  |"
+
+
+def test_gpu_train_writes_to_a_temporary_folder_not_the_repository_by_default(tmp_path, monkeypatch, capsys):
+    """Was: --out defaulted to runs/gpu_bench inside the repository, so a run left data, a tokenizer and a
+    config there."""
+    import subprocess as sp
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(sp, "run", lambda cmd, env: sp.CompletedProcess(cmd, 1))  # training 'fails': no GPU run here
+    before = (REPO / "runs" / "gpu_bench").exists()
+    with pytest.raises(SystemExit, match="training exited with status 1"):
+        bench_main("gpu_train", monkeypatch, ["--recipe", str(REPO / "configs/train/sft_tiny.yaml"), "--records", "2",
+                                              "--answer-tokens", "4", "--peak-tflops", "1"])
+    made = [p for p in tmp_path.iterdir() if p.name.startswith("gpu_train_")]
+    assert len(made) == 1 and (made[0] / "config_recipe.yaml").is_file() and (made[0] / "data" / "train.jsonl").is_file()
+    assert f"go to {made[0]}" in capsys.readouterr().err
+    assert (REPO / "runs" / "gpu_bench").exists() == before
+
+
+def test_gpu_train_usage_error_leaves_no_temporary_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(SystemExit) as e:
+        bench_main("gpu_train", monkeypatch, ["--recipe", str(tmp_path / "missing.yaml")])
+    assert e.value.code == 2 and not list(tmp_path.iterdir())
+
+
+ANSWERING = {"det_decoding": 200, "tta": 200, "constrained_decoding": 200, "missing_bands": 40}
+
+
+@pytest.mark.parametrize("name, tokens", ANSWERING.items())
+def test_answering_benches_declare_model_options_once_in_common(name, tokens):
+    """Four scripts each declared --model, --batch-size and --max-new-tokens: now bench/common.model_options,
+    with the same names, defaults and help."""
+    src = (REPO / "bench" / f"{name}.py").read_text()
+    assert '"--model"' not in src and '"--batch-size"' not in src and "model_options(ap" in src
+    r = subprocess.run([sys.executable, str(REPO / "bench" / f"{name}.py"), "--help"], capture_output=True, text=True,
+                       timeout=120)
+    flat = " ".join(r.stdout.split())
+    assert r.returncode == 0, r.stderr
+    assert "--model MODEL checkpoint folder (default: the bundled model, rsvlm/assets/default_model)" in flat
+    assert "--batch-size BATCH_SIZE records answered together (default 16)" in flat
+    assert f"--max-new-tokens MAX_NEW_TOKENS answer length limit (default {tokens})" in flat
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in (REPO / "bench").glob("*.py") if p.name != "common.py"))
+def test_every_bench_script_answers_help(script, tmp_path):
+    r = subprocess.run([sys.executable, str(REPO / "bench" / script), "--help"], capture_output=True, text=True,
+                       timeout=120, cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.startswith("usage:"), r.stdout + r.stderr
+    assert not list(tmp_path.iterdir())
