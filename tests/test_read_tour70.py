@@ -132,3 +132,42 @@ def test_a_landsat_stack_whose_bands_cannot_be_matched_to_its_mtl_says_so_and_ho
     cut = read_image(write_tif(tmp_path / f"{LC08}_stack.tif", dn, ["B4", "B3", "B2", "B5"]))
     assert any(n.endswith("it has no number for REFLECTANCE_MULT_BAND_4, REFLECTANCE_ADD_BAND_4, "
                           "REFLECTANCE_MULT_BAND_5, REFLECTANCE_ADD_BAND_5") for n in cut.notes)
+
+
+def _with_averaged_overviews(path, data, colorinterp=None):
+    """``data`` (C, H, W) uint8 written with overviews built by averaging (``gdaladdo -r average``)."""
+    from rasterio.enums import Resampling
+
+    write_tif(path, data, photometric="RGB" if colorinterp else None)
+    with rasterio.open(path, "r+") as dst:
+        if colorinterp:
+            dst.colorinterp = colorinterp
+        dst.build_overviews([2, 4], Resampling.average)
+    return str(path)
+
+
+def _checkerboard() -> np.ndarray:
+    yy, xx = np.mgrid[:256, :256]
+    return ((yy // 7 + xx // 5) % 2 * 255).astype("uint8")[None]  # (1, 256, 256) 0/255, edges every few pixels
+
+
+@pytest.mark.parametrize("whole", [True, False])
+def test_a_mask_with_averaged_overviews_is_still_said_to_hold_two_values(tmp_path, monkeypatch, whole):
+    """The check read the overviews, whose averaging put 128 along every edge: a 0/255 mask given as the image
+    was read as ir without a word. A file too large to decode whole is checked on its centre at full resolution."""
+    if not whole:
+        monkeypatch.setattr("rsvlm.io.sources.FULL_READ_PIXELS", 1000)
+    img = read_image(_with_averaged_overviews(tmp_path / "mask.tif", _checkerboard()), scaling={"stats_max_side": 64})
+    assert any(n.startswith("it holds two values only (0 and 255), as a mask or label does") for n in img.notes)
+
+
+def test_an_unflagged_alpha_with_averaged_overviews_is_not_read_as_nir(tmp_path):
+    """Its overviews' 128s made the 4th band look like data: it was named NIR (fed the model's B08)."""
+    from rasterio.enums import ColorInterp
+
+    rgb = np.random.default_rng(1).integers(1, 250, (3, 256, 256)).astype("uint8")
+    path = _with_averaged_overviews(tmp_path / "rgba.tif", np.concatenate([rgb, _checkerboard()]),
+                                    [ColorInterp.red, ColorInterp.green, ColorInterp.blue, ColorInterp.undefined])
+    img = read_image(path, scaling={"stats_max_side": 64})
+    assert img.bands == ["R", "G", "B", "band4"]
+    assert any(n.startswith("band 4 holds only 0 and 255 as an alpha band does") for n in img.notes)

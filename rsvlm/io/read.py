@@ -113,7 +113,7 @@ class SceneReader:
         self._check_whole(len(self.indexes))  # before the stretch's sample read (32 s of a sparse 100000 x 80000 RGB)
         mission = pr.mission_from_names(self.paths)  # (mission, numbering) the file names say, or None
         naming = BandNaming(src, self.indexes, modality, self.paths, name, self.landsat, self.s2_band, self.inferred,
-                            self._sample, self._left_out, self._gain_left_out)
+                            self._unblended, self._left_out, self._gain_left_out)  # (its 4th band's 0/255 alpha)
         self.bands, notes = naming.names(bands, mission)
         self.notes += notes
         default = sc.ReadConfig()
@@ -187,7 +187,8 @@ class SceneReader:
             int_sar, float_sar, self.cfg.sar_input = False, False, "db"  # the user says it is dB × k
         if float_msi or float_sar or int_sar or self.cfg.stretch is None:
             raw, valid = self._sample(self.nodata)
-            self.notes += [note] if (note := md.two_values_note(src, g, raw, valid)) else []  # a mask?
+            if g.inferred and src.dtype == "uint8" and len(self.indexes) <= 3:  # a mask? (not its averaged overviews)
+                self.notes += [note] if (note := md.two_values_note(src, g, *self._unblended(self.nodata))) else []
             if (self.nodata is None and not src.declares_nodata and src.dtype != "uint8"  # (uint8: no stretch)
                     and (fill := fl.undeclared_fill(raw, valid, bands=self._band_labels(), declares=declares))):
                 self.nodata, note = fill  # an undeclared -9999 had stretched a scene flat
@@ -296,6 +297,12 @@ class SceneReader:
         if nodata is None or read_with is not None:  # masked as asked already
             return raw, valid
         return raw, _and(valid, ~self._held(raw, nodata))
+
+    def _unblended(self, nodata):
+        """``_sample`` for the checks of which values a band holds, read from full resolution where the file has
+        overviews (``RasterioSource.read_unblended``): ``gdaladdo -r average`` blends a mask's or an alpha's 0/255."""
+        read = getattr(self.src, "read_unblended", lambda *_: None)  # (PIL, tifffile: no overviews)
+        return read(self.cfg.stats_max_side, self.indexes, nodata) or self._sample(nodata)
 
     def _kelvin_note(self, raw: np.ndarray, valid: np.ndarray | None, hot: list[int]) -> str:
         """What becomes of the thermal bands ``hot`` (positions in the read; ``raw`` (C, h, w) the sample) of a

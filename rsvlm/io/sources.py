@@ -47,6 +47,7 @@ from rsvlm.io.pil_source import (  # noqa: F401 (PIL_AS_RGB, pil_cuts_bits: impo
 GEO_SIDECARS = (".aux.xml", ".pgw", ".pngw", ".jgw", ".jpgw", ".wld")
 # formats GDAL decodes whole, without raising at a cut (PNG and JPEG past PIL's pixel limit, with a
 # world file, 16-bit colour): RasterioSource decodes them whole at each open to find a truncated file
+FULL_READ_PIXELS = 4096 * 4096  # ``read_unblended`` decodes a file this size whole (64 MB a uint8 band), else a window
 WHOLE_DECODED = ("PNG", "JPEG", "GIF", "WEBP")
 
 
@@ -421,6 +422,27 @@ class RasterioSource:
                  for j in range(0, h, n)]  # (C, n, w) each
         valid = None if parts[0][1] is None else np.concatenate([v for _, v in parts])  # (h, w)
         return np.concatenate([r for r, _ in parts], axis=1), valid  # (C, h, w)
+
+    def read_unblended(self, max_side: int, indexes: list[int], nodata: float | None):
+        """(raw (C, h, w), valid) as ``read_decimated`` at most ``max_side`` a side, from full resolution, not
+        overviews: the whole scene decimated by nearest where it holds ``FULL_READ_PIXELS`` or fewer, else its
+        centre ``max_side`` square. None where no file read has overviews (``read_decimated``'s are stored values)."""
+        from rasterio.windows import Window
+
+        def has(d):
+            try:
+                return bool(d.overviews(1))
+            except Exception:  # a resampled band file's VRT: its file's
+                return bool(getattr(d, "src_dataset", None) and d.src_dataset.overviews(1))
+
+        if not any(has(d) for d in self.datasets):
+            return None
+        if self.width * self.height <= FULL_READ_PIXELS:
+            step = max(1, int(np.ceil(max(self.width, self.height) / max_side)))
+            raw, valid = self._read(indexes, nodata)  # (C, H, W), (H, W) or None
+            return raw[:, ::step, ::step], None if valid is None else valid[::step, ::step]
+        w, h = min(max_side, self.width), min(max_side, self.height)
+        return self._read(indexes, nodata, window=Window((self.width - w) // 2, (self.height - h) // 2, w, h))
 
     def declared_fill(self) -> float | None:
         """The nodata value that band files given one per band declare, where those that declare one all declare the
