@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import gzip
 import json
 import re
+import zlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -139,7 +139,7 @@ def load_predictions(path: str | Path) -> PredictionFile:
     that is one JSON object without an id (an ``{id: answer}`` mapping) raises ScoreError saying what to do."""
     path = Path(path)
     if path.exists() and not path.is_file() and not path.is_dir():  # --pred <(jq …), /dev/stdin: read once, whole
-        return _read_predictions(path, _pipe_bytes(path))
+        return _read_predictions(path, *_pipe_bytes(path))
     if not path.is_file():
         from rsvlm.predictions import answer_files
 
@@ -148,14 +148,36 @@ def load_predictions(path: str | Path) -> PredictionFile:
             f" (rank parts beside it, {parts}: rsvlm eval on several processes has not merged them, a process still "
             "running or stopped; run it again with the same --out, on any number of processes, to merge)"
             if parts else ""))
-    with open_bytes(path) as f:  # pred.jsonl.gz: read as it is, as every line would be a bad one
+    data = path.read_bytes()  # pred.jsonl.gz: read as it is, as every line would be a bad one
+    return _read_predictions(path, *_gunzip(path, data)) if data[:2] == GZIP_MAGIC else _read_predictions(path, data)
+
+
+def _gunzip(path: Path, data: bytes) -> tuple[bytes, str | None]:
+    """gzip ``data`` (every member) decompressed, and None; where the stream is cut short (a copy or a run stopped
+    midway), its complete lines before the cut and a note naming the file and the lost tail (was a refusal of the
+    whole file, every answer before the cut with it). Corrupt data (a bad CRC, not deflate), or a cut before the
+    first line's end, is a ScoreError."""
+    out, rest = [], data
+    while rest[:2] == GZIP_MAGIC:
+        unzip = zlib.decompressobj(wbits=31)
         try:
-            data = f.read()
-        except GZIP_ERRORS as e:  # a plain file's read errors are no gzip's
-            if not isinstance(f, gzip.GzipFile):
-                raise
+            out.append(unzip.decompress(rest))
+        except zlib.error as e:
             raise ScoreError(f"{path}: a gzip file that cannot be decompressed ({e})") from None
-    return _read_predictions(path, data)
+        if not unzip.eof:  # cut short: whole lines up to the cut, the line it splits dropped
+            text = b"".join(out)
+            end = {b"\xff\xfe": b"\n\x00", b"\xfe\xff": b"\x00\n"}.get(text[:2], b"\n")  # UTF-16's line end
+            whole = text[:text.rfind(end) + len(end)] if end in text else b""
+            if not whole.strip():
+                raise ScoreError(f"{path}: a gzip file that cannot be decompressed (cut short before its first line "
+                                 "ends: Compressed file ended before the end-of-stream marker was reached)")
+            return whole, (f"{path}: the gzip file is cut short (its end-of-stream marker missing: a copy or a "
+                           f"compression stopped midway): its {whole.count(end)} whole line(s) before the cut are "
+                           f"read, and the {len(text) - len(whole)} byte(s) of the line the cut splits dropped with "
+                           "whatever followed; the records whose answers were there count as missing: compress the whole "
+                           "file again")
+        rest = unzip.unused_data.lstrip(b"\x00")  # the next member (cat a.gz b.gz), gzip's zero padding read past
+    return b"".join(out), None
 
 
 def _whole_kind(path: Path, whole: dict) -> str | None:
@@ -175,21 +197,16 @@ def _whole_kind(path: Path, whole: dict) -> str | None:
     return None
 
 
-def _pipe_bytes(path: Path) -> bytes:
+def _pipe_bytes(path: Path) -> tuple[bytes, str | None]:
     """What a pipe (``--pred <(…)``, ``/dev/stdin``) holds, decompressed where it is gzip; it is read once, as it
     can be (``open_bytes`` peeks at a file's first bytes and goes back)."""
     data = path.read_bytes()
-    if data[:2] != GZIP_MAGIC:
-        return data
-    try:
-        return gzip.decompress(data)
-    except GZIP_ERRORS as e:
-        raise ScoreError(f"{path}: gzip data that cannot be decompressed ({e})") from None
+    return _gunzip(path, data) if data[:2] == GZIP_MAGIC else (data, None)
 
 
-def _read_predictions(path: Path, data: bytes) -> PredictionFile:
-    """``load_predictions`` of the bytes ``data`` read from ``path``."""
-    out = PredictionFile(by_id={})
+def _read_predictions(path: Path, data: bytes, cut_note: str | None = None) -> PredictionFile:
+    """``load_predictions`` of the bytes ``data`` read from ``path`` (``cut_note``: a gzip file's cut, ``_gunzip``)."""
+    out = PredictionFile(by_id={}, bad_examples=[cut_note] if cut_note else [])
     try:
         text = data.decode(text_encoding(data))  # the records' rule: UTF-16 by its BOM (PowerShell's `>`), a UTF-8 BOM dropped
     except UnicodeDecodeError as e:
@@ -235,7 +252,7 @@ def _read_predictions(path: Path, data: bytes) -> PredictionFile:
             first_bad = first_bad if out.n_bad_lines > 1 else entry
             cut = array is None and where == entries[-1][0] and not text.endswith(("\n", "\r")) and str(e).startswith(
                 "not valid JSON")  # a run killed while writing its last answer
-            if len(out.bad_examples) < 5 or cut:  # json_line's "cut short? (… written \\n)" fits no killed run
+            if len(out.bad_examples) < 5 + bool(cut_note) or cut:  # json_line's "cut short? (… written \\n)" fits no killed run
                 said = str(e).partition("; the line ends inside it")[0] if cut else str(e)
                 out.bad_examples.append(f"{path}:{where}: {said}" + (
                     "; the last line, without its line end: cut short, a run killed while writing it? (rerun "

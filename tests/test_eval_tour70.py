@@ -83,3 +83,40 @@ def test_counting_and_worded_change_records_keep_no_decoded_reference(tmp_path, 
     bad = write_jsonl(tmp_path / "b.jsonl", [eval_record("a", "count", "[count] How many?", "<point><loc_10></point> 1")])
     with pytest.raises(RecordError):  # the check stands
         counting.main(["--gt", bad, "--pred", pred])
+
+
+def test_a_gzip_predictions_file_cut_midway_is_scored_on_its_whole_lines_with_a_note(tmp_path):
+    """A pred.jsonl.gz cut midway (a copy stopped, a disk full) was refused whole: 'a gzip file that cannot be
+    decompressed', every answer before the cut with it. Its whole lines are read now, the line the cut splits is
+    dropped, and a note names the file and the cut; the records past it count as missing. Corrupt data and a cut
+    before the first line's end are still refused."""
+    import gzip
+
+    import pytest
+
+    from eval import common, vqa
+
+    n = 4000
+    recs = [eval_record(f"r{i}", "vqa", "[vqa] Is there a ship?", "yes") for i in range(n)]
+    gt = write_jsonl(tmp_path / "gt.jsonl", recs)
+    rows = "".join(json.dumps({"id": f"r{i}", "task": "vqa", "answer": "yes", "pad": f"{i * 7919 % 10007}"}) + "\n"
+                   for i in range(n))
+    packed = gzip.compress(rows.encode())
+    cut = tmp_path / "pred.jsonl.gz"
+    cut.write_bytes(packed[:len(packed) // 2])
+    got = common.load_predictions(cut)
+    assert 0 < len(got.by_id) < n and got.n_bad_lines == 0
+    assert list(got.by_id) == [f"r{i}" for i in range(len(got.by_id))]  # the lines before the cut, in order
+    scores = vqa.main(["--gt", gt, "--pred", str(cut)])
+    assert scores["n_missing"] == n - len(got.by_id) and scores["n_pred_bad_lines"] == 0
+    assert any(str(cut) in note and "cut short" in note and f"{len(got.by_id)} whole line(s)" in note
+               for note in scores["notes"]), scores["notes"]
+    (tmp_path / "two.gz").write_bytes(gzip.compress(b'{"id": "x", "answer": "no"}\n') + packed[:len(packed) // 2])  # cat a.gz b.gz
+    assert len(common.load_predictions(tmp_path / "two.gz").by_id) == len(got.by_id) + 1
+    (tmp_path / "head.gz").write_bytes(packed[:20])
+    with pytest.raises(common.ScoreError, match="head.gz: a gzip file that cannot be decompressed"):
+        common.load_predictions(tmp_path / "head.gz")
+    whole = gzip.compress(rows[:2000].encode())
+    (tmp_path / "crc.gz").write_bytes(whole[:-8] + bytes(8))  # the data whole, its check wrong
+    with pytest.raises(common.ScoreError, match="crc.gz: a gzip file that cannot be decompressed"):
+        common.load_predictions(tmp_path / "crc.gz")
