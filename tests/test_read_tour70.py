@@ -171,3 +171,18 @@ def test_an_unflagged_alpha_with_averaged_overviews_is_not_read_as_nir(tmp_path)
     img = read_image(path, scaling={"stats_max_side": 64})
     assert img.bands == ["R", "G", "B", "band4"]
     assert any(n.startswith("band 4 holds only 0 and 255 as an alpha band does") for n in img.notes)
+
+
+def test_a_landsat_level2_stack_and_an_oli_level1_stack_without_mtl_get_their_products_scale(tmp_path):
+    """Both were read as DN / 10000, unsaid, where their band files get DN × 2.75e-5 − 0.2 and DN × 2e-5 − 0.1."""
+    dn = np.random.default_rng(7).integers(7000, 20000, (4, 16, 16)).astype("uint16")
+    l2 = read_image(write_tif(tmp_path / "LC08_L2SP_016041_20200101_20200917_02_T1_stack.tif", dn,
+                              ["B4", "B3", "B2", "B5"]))
+    np.testing.assert_allclose(l2.data, dn * 2.75e-5 - 0.2, rtol=1e-4, atol=1e-6)
+    assert "Landsat Collection 2 Level-2 surface reflectance (the file name says L2): DN × 2.75e-5 − 0.2" in l2.notes
+    l1 = read_image(write_tif(tmp_path / f"{LC08}_stack.tif", dn, ["B4", "B3", "B2", "B5"]))
+    np.testing.assert_allclose(l1.data, dn * 2e-5 - 0.1, rtol=1e-4, atol=1e-6)
+    assert any(n.startswith("Landsat 8/9 Level-1 reflectance: DN × 2e-5 − 0.1 (no _MTL.txt beside the stack")
+               for n in l1.notes)
+    l7 = read_image(write_tif(tmp_path / f"{LE07}_stack.tif", dn.astype("uint8"), ["B3", "B4", "B2", "B1"]))
+    assert not any("_MTL.txt" in n or "Landsat Level-1" in n for n in l7.notes)  # no fixed scale for 4/5/7: as before

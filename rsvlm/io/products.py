@@ -272,23 +272,25 @@ def landsat_8bit_reflectance(paths: list[Path], bands: list[str]) -> tuple[list[
 
 
 def landsat_stack_reflectance(path: Path, bands: list[str]) -> tuple[list[list[float]] | None, str] | None:
-    """(``ReadConfig.msi_band_scaling``, note) for one multi-band file of a Landsat Level-1 product (``LC08_L1TP_…_
-    stack.tif``) beside its ``_MTL.txt`` (the product ID's seven parts + ``_MTL.txt``, or the name band files take):
-    each band's top-of-atmosphere reflectance (DN × M + A) / sin(sun elevation), as band files get, where every
-    band read (``bands``, named by the mission's numbering: ``R``, ``NIR``) is one of the MTL's band numbers; else
-    ``(None, note)`` saying why and how (unnamed bands: which of the product's bands they are is not known). None
-    where the name is no Level-1 product ID or no ``_MTL.txt`` lies beside it (it had had no scaling, unsaid)."""
+    """(``ReadConfig.msi_band_scaling``, note) for one multi-band file of a Landsat product (``LC08_L1TP_…_stack.tif``)
+    whose bands read (``bands``) are named by the mission's numbering (``R``, ``NIR``), as its band files are scaled:
+    Level-2 (``L2SP``) surface reflectance DN × 2.75e-5 − 0.2; Level-1 each band's (DN × M + A) / sin(sun elevation)
+    from the ``_MTL.txt`` beside it (the product ID's seven parts + ``_MTL.txt``), else Landsat 8/9's fixed DN × 2e-5
+    − 0.1. ``(None, note)`` where that cannot be done (unnamed bands: which of the product's each is, is not known; a
+    thermal band; numbers the MTL lacks). None where the name is no such product ID (or a Landsat 4/5/7 Level-1
+    without its ``_MTL.txt``, as before)."""
     stem, mission = path.stem.upper(), landsat_mission(path)
-    if mission is None or not _level1(stem):
+    level = stem.split("_")[1][:2] if mission and len(stem.split("_")) > 1 else ""
+    if level not in ("L1", "L2"):
         return None
     names = ["_".join(path.stem.split("_")[:7]) + "_MTL.txt", landsat_mtl_name(path)]
-    if (mtl_path := next((path.with_name(n) for n in names if path.with_name(n).is_file()), None)) is None:
-        return None
-    pairs = (line.split("=", 1) for line in mtl_path.read_text(errors="replace").splitlines() if "=" in line)
-    mtl = {k.strip(): v.strip().strip('"') for k, v in pairs}
+    mtl_path = next((path.with_name(n) for n in names if path.with_name(n).is_file()), None)
+    if level == "L1" and mtl_path is None and mission[1] != "oli":
+        return None  # (no fixed scale for Landsat 4/5/7's DN)
     number = {v.upper(): k for k, v in LANDSAT_BANDS[mission[1]].items()}  # "R" → "B4" (Landsat 7's: "B3")
     nums = [number.get(str(b).upper()) for b in bands]
-    as_is = f"the stack's DN are read as other msi is (uint16 / 10000, 8-bit / 255), not by {mtl_path.name}"
+    by = mtl_path.name if mtl_path else "the product's scale"
+    as_is = f"the stack's DN are read as other msi is (uint16 / 10000, 8-bit / 255), not by {by}"
     if None in nums:
         example = ",".join(f"b{i}" for i in range(2, 2 + len(bands)))
         return None, (f"{as_is}: its bands ({', '.join(bands)}) are not {mission[0]}'s bands by name, so which "
@@ -297,6 +299,14 @@ def landsat_stack_reflectance(path: Path, bands: list[str]) -> tuple[list[list[f
     if hot := [b for b, n in zip(bands, nums) if LANDSAT_BANDS[mission[1]][n] in THERMAL]:
         return None, (f"{as_is}: {', '.join(hot)}, thermal, has no reflectance (read it on its own as ir, or a "
                       "stack without it)")
+    if level == "L2":
+        return [[2.75e-5, -0.2]] * len(bands), ("Landsat Collection 2 Level-2 surface reflectance (the file name says "
+                                                "L2): DN × 2.75e-5 − 0.2")
+    if mtl_path is None:
+        return [[2e-5, -0.1]] * len(bands), ("Landsat 8/9 Level-1 reflectance: DN × 2e-5 − 0.1 (no _MTL.txt beside "
+                                             "the stack: no sun-elevation correction)")
+    pairs = (line.split("=", 1) for line in mtl_path.read_text(errors="replace").splitlines() if "=" in line)
+    mtl = {k.strip(): v.strip().strip('"') for k, v in pairs}
     keys = [k for n in nums for k in (f"REFLECTANCE_MULT_BAND_{n[1:]}", f"REFLECTANCE_ADD_BAND_{n[1:]}")]
     values, elev = [mtl_number(mtl, k) for k in keys], mtl_number(mtl, "SUN_ELEVATION")
     if missing := [k for k, v in zip(keys, values) if v is None] + ["SUN_ELEVATION"] * (not elev or elev <= 0):
