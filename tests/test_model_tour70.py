@@ -55,3 +55,17 @@ def test_two_threads_loading_at_once_leave_nn_module_as_it_was(ckpt, monkeypatch
         assert not [n for n, p in model.named_parameters() if p.is_meta]
     a, b = (dict(loaded[n].named_parameters()) for n in ("first", "second"))
     assert all(torch.equal(a[n], b[n]) for n in a)
+
+
+def test_a_load_lists_rsvlm_tokens_a_few_times_not_once_per_vocabulary_entry(ckpt, monkeypatch):
+    """build_llm's check that the tokenizer's ids fit the LLM built the set of rsvlm's 1026 tokens again for every
+    vocabulary entry: about half a second of every load of the bundled model (2026 entries), tens of seconds
+    for a 150k vocabulary (Qwen2.5)."""
+    import rsvlm.tokens
+
+    listed = []
+    every = rsvlm.tokens.all_special_tokens
+    monkeypatch.setattr(rsvlm.tokens, "all_special_tokens", lambda: listed.append(1) or every())
+    model, _ = load_pretrained(ckpt)
+    assert len(model.tokenizer.get_vocab()) > 1000
+    assert 0 < len(listed) < 10
