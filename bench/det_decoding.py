@@ -102,8 +102,8 @@ def main() -> None:
         dash = dash or any("–" in c for c in cells)
         print(f"| {name} | {sec:.3f} | {sec / base:.2f} | " + " | ".join(cells) + f" | {cut} |")
     if dash:
-        print("\n–: no score: the records scored hold no reference of that kind (obb: no oriented box), or "
-              f"eval.detection refused them (python -m eval.detection --gt {a.data} --pred PRED says why)")
+        print("\n–: no score: the records scored hold no reference of that kind (hbb: no axis-aligned box, obb: no "
+              f"oriented box), or eval.detection refused them (python -m eval.detection --gt {a.data} --pred PRED says why)")
 
 
 if __name__ == "__main__":

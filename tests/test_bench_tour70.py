@@ -48,7 +48,7 @@ def test_det_decoding_names_an_empty_group_and_explains_a_dash(tmp_path, monkeyp
     assert len(body) == 4 and all(r[generic] == "n/a (no record)" for r in body), body
     hbb, obb = head.index("hbb"), head.index("obb")
     assert all(r[hbb] != "–" and r[obb] == "–" for r in body), body  # the references are hbb only
-    assert "–: no score: the records scored hold no reference of that kind (obb: no oriented box)" in out, out
+    assert "–: no score: the records scored hold no reference of that kind (hbb: no axis-aligned box, obb: no oriented box)" in out, out
 
 
 def fake_arm(data, out, batching, steps, batch_size):
