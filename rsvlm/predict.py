@@ -21,6 +21,7 @@ from rsvlm.io.nodata_objects import ValidityMap, dropped_note, nodata_note, on_n
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
 from rsvlm.predict_outputs import output_problem, write_output
 from rsvlm.predict_tiles import (
+    TILE_BATCH,
     default_overlap,
     overlap_notes,
     run_scene,
@@ -29,6 +30,7 @@ from rsvlm.predict_tiles import (
     tile_note,
     tile_predictor,
     window_notes,
+    window_problem,
 )
 from rsvlm.tokens import opening_task
 from rsvlm.tta import MODES, FuseConfig
@@ -325,6 +327,9 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
             return 2
     if args.tile:
         overlap_notes(args, images[0].scene_size, labels[0], say)
+        if err := window_problem(scene, args.tile, args.overlap, args.batch_size or TILE_BATCH, labels[0]):
+            print(f"rsvlm predict: {err}", file=sys.stderr)
+            return 2
     # before the model runs: its answer would be lost; --out o.geojson named as typed
     if err := output_problem(args, [f for s in specs for f in s.files], "--out" if as_geojson else "--geojson"):
         print(f"rsvlm predict: {err}", file=sys.stderr)

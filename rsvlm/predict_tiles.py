@@ -147,6 +147,24 @@ def _most_over(side: int, tile: int, overlap: int) -> int:
     return int((np.searchsorted(starts, starts + tile) - np.arange(len(starts))).max())
 
 
+def window_problem(scene, tile: int, overlap: int, batch_size: int, label: str) -> str | None:
+    """Why ``--tile``'s windows of the open ``scene`` cannot be read: ``batch_size`` of them at once need more
+    memory than is free (``budget.check_fits``); None where they fit. Asked before the model loads: a --tile
+    60000 was refused after it, as "not enough memory to read the whole scene … (rsvlm predict --tile 512 …)"."""
+    from rsvlm.io.budget import check_fits
+    from rsvlm.io.tiles import n_windows
+
+    w, h, bands, dtype = min(tile, scene.width), min(tile, scene.height), len(scene.indexes), scene.src.dtype
+    batch_size = min(batch_size, n_windows(scene.width, scene.height, tile, overlap))
+    try:
+        check_fits(w * batch_size, h, bands, dtype)  # the batch's windows side by side: their pixels, scaled
+    except MemoryError as e:
+        return (f"--tile {tile}: {batch_size} window(s) of {label} at once, each {w}x{h} px of {bands} band(s) of "
+                f"{dtype}, do not fit in memory ({e}); give a smaller --tile (96: the bundled model's input)"
+                + (" or --batch-size" if batch_size > 1 else ""))
+    return None
+
+
 def window_notes(tile: int, scene_size: tuple[int, int], n: int, label: str, say, resize: str = "stretch") -> None:
     """Say where ``--tile``'s windows are far from the model's ``n`` px input (``inference.scale_gap``):
     shrunk more than 4x (small objects vanish) or enlarged more than 4x (an 8 px tile blown up to 96 px, a

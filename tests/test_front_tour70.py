@@ -89,3 +89,17 @@ def test_the_tiled_line_counts_out_the_objects_on_nodata_that_on_nodata_drop_lea
     line = "4 object(s) from 6 tiles (6 found; 2 wholly on nodata left out by --on-nodata drop)"
     assert json.loads(out.read_text())["answer"] == line
     assert capsys.readouterr().out.splitlines()[0] == line
+
+
+def test_a_tile_whose_windows_do_not_fit_in_memory_is_refused_before_the_model(geotiff, tmp_path, monkeypatch,
+                                                                                capsys):
+    """``--tile 60000`` on a 60000 px scene loaded the model, then said "not enough memory to read the whole
+    scene at once … read it in windows (rsvlm predict --tile 512 …)", to one who had given --tile."""
+    import rsvlm.io.budget as budget
+
+    monkeypatch.setattr(budget, "available_bytes", lambda *a, **k: 20_000)  # a 1-px read fits, a 64x64 window not
+    assert main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), "--task", "det",
+                 "--tile", "64", "--overlap", "0", "--batch-size", "8"]) == 2
+    err = capsys.readouterr().err
+    assert "rsvlm predict: --tile 64: 2 window(s) of scene.tif at once, each 64x64 px of 3 band(s) of " in err, err
+    assert "do not fit in memory" in err and "give a smaller --tile" in err and "no-model" not in err, err
