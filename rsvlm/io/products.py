@@ -261,14 +261,22 @@ def landsat_8bit_reflectance(paths: list[Path], bands: list[str]) -> tuple[list[
     if hot := [b for b in bands if LANDSAT_BANDS["tm"].get(b) in THERMAL]:  # band 6: radiance, no reflectance
         return None, (f"{', '.join(hot)}, thermal, has no reflectance: {as_is} (read the thermal band on its own, as "
                       "ir: its _MTL.txt puts it in kelvin)")
-    keys = [k for b in bands for k in (f"REFLECTANCE_MULT_BAND_{b[1:]}", f"REFLECTANCE_ADD_BAND_{b[1:]}")]
+    scaling, told = band_reflectance(mtl, bands, bands)
+    if scaling is None:
+        return None, f"{landsat_mtl_name(paths[0])} has no number for {told}: {as_is}"  # (an _MTL.txt cut short)
+    return scaling, f"Landsat Level-1 reflectance from the _MTL.txt, by band: {told}"
+
+
+def band_reflectance(mtl: dict[str, str], nums: list[str], labels: list[str]) -> tuple[list[list[float]] | None, str]:
+    """(``ReadConfig.msi_band_scaling``, how) for Level-1 bands numbered ``nums`` (``B3``): each one's (DN × M + A) /
+    sin(sun elevation) from the ``_MTL.txt`` pairs ``mtl``, said by ``labels``; ``(None, the keys it lacks)``."""
+    keys = [k for n in nums for k in (f"REFLECTANCE_MULT_BAND_{n[1:]}", f"REFLECTANCE_ADD_BAND_{n[1:]}")]
     values, elev = [mtl_number(mtl, k) for k in keys], mtl_number(mtl, "SUN_ELEVATION")
     if missing := [k for k, v in zip(keys, values) if v is None] + ["SUN_ELEVATION"] * (not elev or elev <= 0):
-        return None, f"{landsat_mtl_name(paths[0])} has no number for {', '.join(missing)}: {as_is}"  # (an _MTL.txt cut short)
+        return None, ", ".join(missing)
     sin = math.sin(math.radians(elev))
-    told = ", ".join(f"{b} DN × {m:g} {'−' if a < 0 else '+'} {abs(a):g}" for b, m, a in zip(bands, values[::2], values[1::2]))
-    return ([[m / sin, a / sin] for m, a in zip(values[::2], values[1::2])],
-            f"Landsat Level-1 reflectance from the _MTL.txt, by band: ({told}) / sin({elev:.1f}° sun elevation)")
+    told = ", ".join(f"{b} DN × {m:g} {'−' if a < 0 else '+'} {abs(a):g}" for b, m, a in zip(labels, values[::2], values[1::2]))
+    return [[m / sin, a / sin] for m, a in zip(values[::2], values[1::2])], f"({told}) / sin({elev:.1f}° sun elevation)"
 
 
 def landsat_stack_reflectance(path: Path, bands: list[str]) -> tuple[list[list[float]] | None, str] | None:
@@ -305,17 +313,10 @@ def landsat_stack_reflectance(path: Path, bands: list[str]) -> tuple[list[list[f
     if mtl_path is None:
         return [[2e-5, -0.1]] * len(bands), ("Landsat 8/9 Level-1 reflectance: DN × 2e-5 − 0.1 (no _MTL.txt beside "
                                              "the stack: no sun-elevation correction)")
-    pairs = (line.split("=", 1) for line in mtl_path.read_text(errors="replace").splitlines() if "=" in line)
-    mtl = {k.strip(): v.strip().strip('"') for k, v in pairs}
-    keys = [k for n in nums for k in (f"REFLECTANCE_MULT_BAND_{n[1:]}", f"REFLECTANCE_ADD_BAND_{n[1:]}")]
-    values, elev = [mtl_number(mtl, k) for k in keys], mtl_number(mtl, "SUN_ELEVATION")
-    if missing := [k for k, v in zip(keys, values) if v is None] + ["SUN_ELEVATION"] * (not elev or elev <= 0):
-        return None, f"{as_is}: it has no number for {', '.join(missing)}"
-    sin = math.sin(math.radians(elev))
-    told = ", ".join(f"{b} ({n}) DN × {m:g} {'−' if a < 0 else '+'} {abs(a):g}"
-                     for b, n, m, a in zip(bands, nums, values[::2], values[1::2]))
-    return ([[m / sin, a / sin] for m, a in zip(values[::2], values[1::2])],
-            f"Landsat Level-1 reflectance from {mtl_path.name}, by band: ({told}) / sin({elev:.1f}° sun elevation)")
+    scaling, told = band_reflectance(mtl_pairs(mtl_path), nums, [f"{b} ({n})" for b, n in zip(bands, nums)])
+    if scaling is None:
+        return None, f"{as_is}: it has no number for {told}"
+    return scaling, f"Landsat Level-1 reflectance from {mtl_path.name}, by band: {told}"
 
 
 LANDSAT_ST = (0.00341802, 149.0)  # Collection 2 Level-2 surface temperature: K = DN × gain + offset
@@ -378,8 +379,11 @@ def landsat_mtl_name(p: Path) -> str:
 def landsat_mtl(p: Path) -> dict[str, str] | None:
     """``KEY = VALUE`` pairs of the ``_MTL.txt`` of the Landsat product a band file belongs to."""
     mtl = p.with_name(landsat_mtl_name(p))
-    if not mtl.is_file():
-        return None
+    return mtl_pairs(mtl) if mtl.is_file() else None
+
+
+def mtl_pairs(mtl: Path) -> dict[str, str]:
+    """``KEY = VALUE`` pairs of an ``_MTL.txt``, quotes taken off."""
     pairs = (line.split("=", 1) for line in mtl.read_text(errors="replace").splitlines() if "=" in line)
     return {k.strip(): v.strip().strip('"') for k, v in pairs}
 
