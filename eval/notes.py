@@ -119,13 +119,18 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
         if not preds.by_id:
             notes.append(f"{args.pred} holds no prediction: every record is missing")
         else:
-            by_task = Counter(str(p.get("task")) for _, p in preds.by_id.values())
-            # the task is right ("COUNT", "[count]" too, as tokens.task_name reads it), the ids are not
-            if n_ours := sum(n for t, n in by_task.items() if tokens.task_name(t) in tasks):
+            # no "task" (another tool's lines) was {'None': 1} and "a predictions file of another task?"
+            by_task = Counter(str(t) if (t := p.get("task")) is not None and str(t).strip() else "(no task)"
+                              for _, p in preds.by_id.values())
+            # the task is right ("COUNT", "[count]" too, as tokens.task_name reads it), or unsaid: the ids are not
+            n_ours = sum(n for t, n in by_task.items() if tokens.task_name(t) in tasks)
+            if n_ours or set(by_task) == {"(no task)"}:
                 notes.append(f"none of the {len(preds.by_id)} predictions names a {'/'.join(tasks)} record of "
-                             f"{args.gt}, though {n_ours} of them are {'/'.join(tasks)} predictions: the answers to "
-                             f"another test set? (ids such as {next(iter(preds.by_id))!r} in the predictions, "
-                             f"{records[0]['id']!r} in the ground truth)")
+                             f"{args.gt}, though {n_ours} of them are {'/'.join(tasks)} predictions" if n_ours else
+                             f"none of the {len(preds.by_id)} predictions (none naming its task) names a "
+                             f"{'/'.join(tasks)} record of {args.gt}")
+                notes[-1] += (f": the answers to another test set? (ids such as {next(iter(preds.by_id))!r} in the "
+                              f"predictions, {records[0]['id']!r} in the ground truth)")
             else:
                 notes.append(f"none of the {len(preds.by_id)} predictions names a {'/'.join(tasks)} record of "
                              f"{args.gt} (their tasks: {dict(by_task)}); a predictions file of another task?")

@@ -120,3 +120,20 @@ def test_a_gzip_predictions_file_cut_midway_is_scored_on_its_whole_lines_with_a_
     (tmp_path / "crc.gz").write_bytes(whole[:-8] + bytes(8))  # the data whole, its check wrong
     with pytest.raises(common.ScoreError, match="crc.gz: a gzip file that cannot be decompressed"):
         common.load_predictions(tmp_path / "crc.gz")
+
+
+def test_predictions_naming_no_task_and_no_record_are_said_to_be_another_test_sets(tmp_path):
+    """Another tool's lines carry no "task"; where none of their ids is a record's, the note listed their tasks as
+    {'None': 1} and asked "a predictions file of another task?". It is the ids that do not match: the note says
+    so, with an id of each file."""
+    from eval import vqa
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("v1", "vqa", "[vqa] Ship?", "yes")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "0001", "answer": "yes"}])
+    notes = vqa.main(["--gt", gt, "--pred", pred])["notes"]
+    said = next(n for n in notes if n.startswith("none of the 1 predictions"))
+    assert "'None'" not in said and "another task" not in said
+    assert "another test set" in said and "'0001'" in said and "'v1'" in said
+    other = write_jsonl(tmp_path / "o.jsonl", [{"id": "x", "task": "det", "answer": "None."}, {"id": "y", "answer": "no"}])
+    said = next(n for n in vqa.main(["--gt", gt, "--pred", other])["notes"] if n.startswith("none of the 2"))
+    assert "{'det': 1, '(no task)': 1}" in said and "another task?" in said
