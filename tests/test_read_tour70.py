@@ -52,6 +52,15 @@ def test_a_lone_landsat_band_file_is_read_as_one_msi_band(tmp_path, dtype, name,
     assert read_image(write_tif(tmp_path / name, dn), modality="msi").bands == ["R"]
 
 
+def test_a_lone_landsat_pan_band_file_is_a_grey_image(tmp_path):
+    """Read as one msi band 'pan', no model band took it ('none of the bands ['pan'] is one of modality msi's')."""
+    img = read_image(write_tif(tmp_path / f"{LC08}_B8.TIF",
+                               np.random.default_rng(2).integers(7000, 20000, (1, 16, 16)).astype("uint16")))
+    assert img.modality == "optical" and img.data.shape == (3, 16, 16)
+    assert ("modality inferred as optical from Landsat file name(s) (its panchromatic band alone: a grey image, as a "
+            "pan chip is)") in img.notes
+
+
 def test_a_lone_landsat_thermal_band_file_is_still_ir(tmp_path):
     img = read_image(write_tif(tmp_path / f"{LC08}_B10.TIF",
                                np.random.default_rng(2).integers(20000, 30000, (1, 16, 16)).astype("uint16")))

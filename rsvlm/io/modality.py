@@ -125,9 +125,11 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
                              "read_image(..., modality=...)) to read it as an image anyway")
     if g.landsat_dn:
         thermal = bool(g.landsat) and all(b in pr.THERMAL for b, *_ in g.landsat)
-        g.modality = "ir" if thermal else "msi"
+        pan = bool(g.landsat) and [b for b, *_ in g.landsat] == ["pan"]  # one panchromatic band: grey, no msi band
+        g.modality = "ir" if thermal else "optical" if pan else "msi"
         where = "file name(s)" if len(paths) > 1 or pr.landsat_band(paths[0]) else "band descriptions"
-        g.notes.append(f"modality inferred as {g.modality} from Landsat {where}")
+        g.notes.append(f"modality inferred as {g.modality} from Landsat {where}" + (
+            " (its panchromatic band alone: a grey image, as a pan chip is)" if pan else ""))
         if g.modality == "msi" and len(paths) == 1 and src.count == 1:  # LE07_…_B3.TIF alone had been refused
             g.notes.append(f"one Landsat band ({g.landsat[0][0]}) read alone; give the scene's band files "
                            "comma-separated (…_B2.TIF,…_B3.TIF,…) to read all of them")
