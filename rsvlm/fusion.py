@@ -41,7 +41,7 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -93,9 +93,9 @@ class Fused:
         return answering.Answer(self.answer, self.scores, cut=self.cut, past_context=self.past_context)
 
 
-def _iou(a: dict, b: dict, reach: tuple[float, float]) -> float:
-    """IoU of two shapes (1 for two of no area on the same spot, ``_same_spot``: 0/0); of two points, 1 at the same
-    spot falling to 0 ``reach`` (x, y) pixels apart."""
+def _iou(a: dict, b: dict, reach: tuple[float, ...]) -> float:
+    """IoU of two shapes (1 for two of no area on the same spot, within a ``Reach``'s spot, ``_same_spot``:
+    0/0); of two points, 1 at the same spot falling to 0 ``reach`` (x, y) pixels apart."""
     from rsvlm import geometry
 
     if a["kind"] == "point" or b["kind"] == "point":
@@ -105,17 +105,18 @@ def _iou(a: dict, b: dict, reach: tuple[float, float]) -> float:
         iou = geometry.box_iou(a["coords"], b["coords"])
     else:
         iou = geometry.polygon_iou(geometry.object_ring(a), geometry.object_ring(b))
-    return 1.0 if iou == 0 and _same_spot(a, b) else iou
+    return 1.0 if iou == 0 and _same_spot(a, b, reach[2:] or (_SPOT, _SPOT)) else iou
 
 
-def _same_spot(a: dict, b: dict) -> bool:
+def _same_spot(a: dict, b: dict, spot=(_SPOT, _SPOT)) -> bool:
     """Whether two shapes of no area (a box one bin wide, ``<box><loc_5><loc_5><loc_5><loc_5></box>``) lie on the
-    same pixels: their IoU is 0/0, so every view's one speck was a shape of its own (8 boxes, each scored 1/8)."""
+    same pixels, each corner within ``spot`` (x, y) pixels (a ``Reach``'s: a location bin, a view's answer a bin off
+    once mapped back): their IoU is 0/0, so every view's one speck was a shape of its own (8 boxes, each scored 1/8)."""
     if a["kind"] != b["kind"] or a["kind"] == "mask":
         return False
     pa, pb = (np.unique(np.round(np.asarray(o["coords"], dtype=float).reshape(-1, 2), 6), axis=0)  # (K,2): to _SPOT
               for o in (a, b))
-    return pa.shape == pb.shape and bool(np.allclose(pa, pb, rtol=0, atol=_SPOT))
+    return pa.shape == pb.shape and bool((np.abs(pa - pb) <= np.asarray(spot)).all())
 
 
 def _rect(quad) -> tuple[np.ndarray, float, float, float]:
@@ -160,12 +161,25 @@ def average(shapes: list[dict]) -> dict:
     return {**shapes[0], "coords": [(c + sx * u + sy * v).tolist() for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))]}
 
 
-def _reach(cfg: FuseConfig, size: tuple[int, int] | None) -> tuple[float, float]:
+class Reach(NamedTuple):
+    """(x, y) pixels at which two points stop agreeing, and (``spot_x``, ``spot_y``) those within which two shapes
+    of no area are one spot (``_same_spot``): a location bin and a float step (a speck a view answered a bin off,
+    once mapped back, was another object)."""
+
+    x: float
+    y: float
+    spot_x: float = _SPOT
+    spot_y: float = _SPOT
+
+
+def _reach(cfg: FuseConfig, size: tuple[int, int] | None) -> Reach:
     """(x, y) pixels at which two points of a ``size`` (w, h) image stop agreeing: ``cfg.point_reach``
     of its width and height (a location bin is a share of each side, as a box's IoU is of its size);
     None: the default model's 96 px, 4 px."""
+    from rsvlm.tokens import NUM_BINS
+
     w, h = size or (96, 96)
-    return cfg.point_reach * w, cfg.point_reach * h
+    return Reach(cfg.point_reach * w, cfg.point_reach * h, w / NUM_BINS + _SPOT, h / NUM_BINS + _SPOT)
 
 
 def _same_label(a: str | None, b: str | None) -> bool:
@@ -214,8 +228,10 @@ class Extents:
     "IoU" (within ``reach``) are 0 apart, so only those are compared (clustering compared every pair: a
     dense scene of 8 views of 150 obbs took a minute). ``everywhere``: every shape (a threshold of 0)."""
 
-    def __init__(self, reach: tuple[float, float], everywhere: bool = False):
-        self.reach, self.everywhere, self.rows = np.array([*reach, *reach]) * (-1, -1, 1, 1), everywhere, []
+    def __init__(self, reach: tuple[float, ...], everywhere: bool = False):
+        self.reach, self.everywhere, self.rows = np.array([*reach[:2], *reach[:2]]) * (-1, -1, 1, 1), everywhere, []
+        spot = reach[2:] or (_SPOT, _SPOT)
+        self.spot = np.array([*spot, *spot]) * (-1, -1, 1, 1)  # (4,) a speck's reach (``_same_spot``)
         self.ext = np.empty((0, 4))  # (K,4), a point's grown by ``reach``
 
     def add(self, o: dict) -> None:
@@ -227,7 +243,7 @@ class Extents:
             return list(range(len(self.rows)))
         if self.ext is None:
             self.ext = np.array(self.rows)  # (K,4)
-        e = extent(o) + (-_SPOT, -_SPOT, _SPOT, _SPOT)  # a speck mapped back a float step off is near (``_same_spot``)
+        e = extent(o) + self.spot  # a speck mapped back a bin off is near (``_same_spot``)
         return np.nonzero((self.ext[:, :2] <= e[2:]).all(1) & (self.ext[:, 2:] >= e[:2]).all(1))[0].tolist()
 
 

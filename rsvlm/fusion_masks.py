@@ -1,7 +1,8 @@
 """Fusing polygons or grid masks of several views (``rsvlm.fusion.fuse``, which names ``fuse_masks``
 too): per class, the pixels at least ``FuseConfig.min_share`` of the views cover, less the
 slivers views that drew different things share (``_agreed``, ``min_piece``), re-encoded in the identity view's
-form, polygons smoothed out of the pixel grid's staircases (``smooth_poly``, ``smooth_px``)."""
+form, polygons smoothed out of the pixel grid's staircases (``smooth_poly``, ``smooth_px``); a polygon covering no
+pixel centre (a speck, ``_speck``) voted as a spot instead (``_voted_specks``)."""
 
 from __future__ import annotations
 
@@ -33,6 +34,9 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
     out = []
     for key in keys:
         label = majority_label([o for objs in views for o in objs if label_key(o.get("label")) == key])
+        specks = [[o for o in objs if label_key(o.get("label")) == key and _speck(o)] for objs in views]
+        out += [_as_fused(poly_rings(o), label) for o in _voted_specks(specks, w, h, views_needed(cfg, len(views)))]
+        views = [[o for o in objs if not any(o is s for s in sp)] for objs, sp in zip(views, specks)]
         masks = [geometry.objects_to_mask([o for o in objs if label_key(o.get("label")) == key], w, h)
                  for objs in views]  # (H,W) bool each
         mask = _agreed(sum(m.astype(np.int32) for m in masks) >= views_needed(cfg, len(views)), masks, cfg.min_piece)
@@ -45,6 +49,39 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
         else:
             out += geometry.mask_to_objects(mask, label, form=form, budget=cfg.budget)
     return out
+
+
+def _speck(o: dict) -> bool:
+    """Whether polygon ``o`` covers no pixel centre (a one-bin speck on a large image, ``<poly>`` of one spot): it
+    casts no vote in the pixels, so every view's was dropped, the views all agreeing on it."""
+    from rsvlm.geometry.shapes import fill_rings, poly_rings
+
+    if o.get("kind") != "poly":
+        return False
+    rings = [np.asarray(r, dtype=float) for r in poly_rings(o)]  # (K,2) each
+    pts = np.concatenate(rings)
+    x0, y0 = np.floor(pts.min(0)).astype(int)
+    x1, y1 = np.ceil(pts.max(0)).astype(int) + 1
+    return not fill_rings([r - (x0, y0) for r in rings], x1 - x0, y1 - y0).any()
+
+
+def _voted_specks(specks: list[list[dict]], w: int, h: int, needed: int) -> list[dict]:
+    """Per spot, the first view's speck (the identity view's where it drew one) where at least ``needed`` views drew
+    one there: specks whose centres lie within a location bin of the spot's first (a view's answer a bin off once
+    mapped back) are one, at most one per view."""
+    from rsvlm.tokens import NUM_BINS
+
+    bin_ = np.array([w, h], dtype=float) / NUM_BINS + 1e-6  # (2,) px: a bin, and a float step
+    spots: list[tuple[np.ndarray, dict, set[int]]] = []  # (centre (2,), first speck, views)
+    for v, objs in enumerate(specks):
+        for o in objs:
+            c = np.asarray(o["coords"], dtype=float).reshape(-1, 2).mean(0)  # (2,)
+            spot = next((s for s in spots if v not in s[2] and (np.abs(s[0] - c) <= bin_).all()), None)
+            if spot is None:
+                spots.append((c, o, {v}))
+            else:
+                spot[2].add(v)
+    return [o for _, o, seen in spots if len(seen) >= needed]
 
 
 def _valid(o: dict) -> bool:

@@ -74,3 +74,37 @@ def test_a_bank_or_a_turns_sense_is_asked_of_crops(text):
 def test_a_ranking_is_not_asked_of_crops(text):
     """A crop ranks other ships: "the top 3 largest" of a corner are not the image's."""
     assert not croppable(_asked(text))
+
+
+def _box_speck(x: float, y: float, label: str = "car") -> dict:
+    return {"kind": "box", "label": label, "coords": [x, y, x, y]}
+
+
+def test_box_specks_a_bin_apart_across_views_are_one_object():
+    """A box of no area (one bin on a 2000 px image) that half the views answered a bin off, once mapped back, was
+    another object: two cars fused from one, each scored by half the views."""
+    from rsvlm import fusion
+
+    views = [[_box_speck(11, 11.25, "car"), _box_speck(611, 600.75)]] * 4 \
+        + [[_box_speck(13, 11.25), _box_speck(613, 600.75)]] * 4  # bin 5 and bin 6 of 1000
+    out = fusion.fuse(views, 2000, 1500, tta.FuseConfig(views=tta.DIHEDRAL), many=True)
+    assert sorted(o["coords"] for o in out) == [[12.0, 11.25, 12.0, 11.25], [612.0, 600.75, 612.0, 600.75]]
+    far = [[_box_speck(11, 11.25)]] * 4 + [[_box_speck(15, 11.25)]] * 4  # two bins apart: two objects
+    assert len(fusion.fuse(far, 2000, 1500, tta.FuseConfig(views=tta.DIHEDRAL), many=True)) == 2
+
+
+def _poly_speck(x: float, y: float) -> dict:
+    return {"kind": "poly", "label": "car", "coords": [[x, y], [x, y], [x, y]]}
+
+
+def test_a_polygon_speck_every_view_drew_is_kept():
+    """A polygon of one spot covers no pixel centre: it cast no vote, so the fused answer dropped it though all 8
+    views drew it; a bin off in half the views it is still one car."""
+    from rsvlm.fusion_masks import fuse_masks
+
+    cfg = tta.FuseConfig(views=tta.DIHEDRAL)
+    assert fuse_masks([[_poly_speck(11, 11.25)]] * 8, 2000, 1500, "poly", cfg) == [
+        {"kind": "poly", "label": "car", "coords": [[11, 11.25]] * 3}]
+    half = [[_poly_speck(11, 11.25)]] * 4 + [[_poly_speck(13, 11.25)]] * 4
+    assert len(fuse_masks(half, 2000, 1500, "poly", cfg)) == 1
+    assert fuse_masks([[_poly_speck(11, 11.25)]] * 3 + [[]] * 5, 2000, 1500, "poly", cfg) == []  # 3 of 8: voted down
