@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import torch
 
 import rsvlm.model.checkpoint as checkpoint
 from rsvlm.model import load_pretrained
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_two_threads_loading_at_once_leave_nn_module_as_it_was(ckpt, monkeypatch):
@@ -59,7 +64,7 @@ def test_two_threads_loading_at_once_leave_nn_module_as_it_was(ckpt, monkeypatch
 
 def test_a_load_lists_rsvlm_tokens_a_few_times_not_once_per_vocabulary_entry(ckpt, monkeypatch):
     """build_llm's check that the tokenizer's ids fit the LLM built the set of rsvlm's 1026 tokens again for every
-    vocabulary entry: about half a second of every load of the bundled model (2026 entries), tens of seconds
+    vocabulary entry: about half a second of every load of the bundled model (2026 entries), minutes
     for a 150k vocabulary (Qwen2.5)."""
     import rsvlm.tokens
 
@@ -69,3 +74,22 @@ def test_a_load_lists_rsvlm_tokens_a_few_times_not_once_per_vocabulary_entry(ckp
     model, _ = load_pretrained(ckpt)
     assert len(model.tokenizer.get_vocab()) > 1000
     assert 0 < len(listed) < 10
+
+
+def test_an_hf_clip_checkpoint_builds_saves_and_loads_without_importing_open_clip(tmp_path):
+    """open_clip (and the timm it imports, ~0.6 s of start-up) is the open_clip tower's alone: a model of hf_clip
+    towers never imports it (a fresh process: what start-up pays)."""
+    code = f"""
+import sys
+from rsvlm.config import load_config
+from rsvlm.model import VLMConfig, create_model, load_pretrained
+cfg = load_config(VLMConfig, {str(REPO / "configs/model/tiny.yaml")!r})
+for enc in cfg.encoders.values():
+    enc.type, enc.pos_embed = "hf_clip", "learned"
+create_model(cfg)[0].save_pretrained({str(tmp_path / "ck")!r})
+load_pretrained({str(tmp_path / "ck")!r})
+print(sorted(m for m in ("open_clip", "timm") if m in sys.modules))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
