@@ -58,3 +58,19 @@ def test_records_with_absolute_image_paths_are_not_told_of_relative_ones(tmp_pat
     state["first_bad"] = f"a: FileNotFoundError: image not found: {tmp_path / 'im' / 'a.png'}"  # a relative one, joined
     with pytest.raises(TooManyBadSamples, match=f"relative image paths are read from data.root={tmp_path / 'im'} "):
         check_bad(state, cfg, final=False)
+
+
+def test_measuring_samples_counts_records_not_chunks_of_a_thousand(tmp_path, capsys):
+    """256 records were measured under "measuring samples: 100% 1/1 [… k records/s]": one chunk of 1000."""
+    import json
+
+    from rsvlm.data.records import ReadReport
+    from rsvlm.train import data as D
+
+    turns = [{"from": "human", "value": "hi"}, {"from": "gpt", "value": "ok"}]
+    (tmp_path / "t.jsonl").write_text("".join(json.dumps({"id": f"r{i}", "conversations": turns}) + "\n"
+                                              for i in range(3)))
+    D.build_index(tmp_path / "t.jsonl", lambda texts, **k: {"input_ids": [[0]] * len(texts)}, {"optical": 16},
+                  ReadReport("t"), progress=True)
+    err = capsys.readouterr().err
+    assert "measuring samples: 100% 3/3 [" in err and " records/s]" in err, repr(err)

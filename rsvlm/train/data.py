@@ -110,9 +110,11 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
                 first = f"; the first: {report.examples[said]}" if len(report.examples) > said else ""
                 raise ValueError(f"{path}: no usable record ({report.summary()}{left}){first}")
     texts, rows["length"] = rows.pop("text"), []
-    for i in bar(range(0, len(texts), 1000), desc="measuring samples", unit="k records", disable=not progress):
-        ids = tokenizer(texts[i : i + 1000], add_special_tokens=False)["input_ids"]
-        rows["length"] += [len(t) + n for t, n in zip(ids, rows["n_visual"][i : i + 1000])]
+    with bar(total=len(texts), desc="measuring samples", unit=" records", disable=not progress) as shown:
+        for i in range(0, len(texts), 1000):  # was a bar of 1000-record chunks: 256 records read "1/1 k records"
+            ids = tokenizer(texts[i : i + 1000], add_special_tokens=False)["input_ids"]
+            rows["length"] += [len(t) + n for t, n in zip(ids, rows["n_visual"][i : i + 1000])]
+            shown.update(len(ids))
     del rows["n_visual"]
     return Dataset.from_dict(rows)
 
