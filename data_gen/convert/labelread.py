@@ -46,7 +46,11 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     import numpy as np
 
     try:
-        if path.suffix.lower() in (".tif", ".tiff"):
+        if deep := not (rgb or grey_levels) and _deep_colour_png(path):
+            from rsvlm.io.pngcheck import check_png_data
+
+            check_png_data(path)  # GDAL reads its bands at 16 bits (PIL's RGB kept the high byte: a 0/1 mask read 0)
+        if path.suffix.lower() in (".tif", ".tiff") or deep:
             with open_raster(path) as ds:
                 a, nodata = ds.read(), ds.nodata  # (bands, h, w)
                 colormap = _colormap(ds) if not (rgb or grey_levels) and ds.count == 1 else None
@@ -157,6 +161,13 @@ def _mask_band(ds):
                for f in ds.mask_flag_enums):
         return None
     return ds.dataset_mask()  # (H, W) 0 or 255
+
+
+def _deep_colour_png(path: Path) -> bool:
+    """Whether ``path`` is a PNG of 16-bit colour (RGB or RGBA, its IHDR's bit depth 16, colour type 2 or 6)."""
+    with open(path, "rb") as f:
+        head = f.read(26)  # signature (8), IHDR length and type (8), width, height (8), bit depth, colour type
+    return head[:8] == b"\x89PNG\r\n\x1a\n" and len(head) == 26 and head[24] == 16 and head[25] in (2, 6)
 
 
 def _transparent(im):
