@@ -5,7 +5,9 @@
 The class is the reference answer of each ``cls`` record; a prediction is right when its answer
 equals it after ``eval.text.normalize_answer`` without its yes/no folding (so ``"A church."`` matches
 ``church``, and xBD's ``no-damage`` is not the answer ``"No."``). It
-cannot accept synonyms or a class hidden in a sentence (``"This is a church"`` is wrong).
+cannot accept synonyms or a class hidden in a sentence (``"This is a church"`` is wrong). An answer that is a class
+in another spelling (``harbour`` for ``harbor``, ``rsvlm.answer_words.SPELLINGS``: British for American, as detection
+and segmentation read labels) is that class, counted (``n_answers_spelt_otherwise``) and noted.
 Missing and unparseable answers are wrong and appear in the confusion matrix as the
 columns ``(missing)`` and ``(unparseable)``; answers that are no ground-truth class are
 the column ``(other)``.
@@ -18,6 +20,7 @@ from collections import Counter, defaultdict
 from eval import common
 from eval.answers import reference_words
 from eval.text import normalize_answer
+from rsvlm.answer_words import SPELLINGS
 
 HEADLINE = ["accuracy", "mean_class_accuracy"]
 
@@ -31,6 +34,11 @@ def predicted_label(item: common.Item) -> tuple[str | None, str]:
     return (label, common.OK) if label else (None, common.UNPARSEABLE)
 
 
+def _spelling(label: str) -> str:
+    """``label`` with each word in one spelling (``SPELLINGS``: "harbours" → "harbors")."""
+    return " ".join(SPELLINGS.get(w, w) for w in label.split())
+
+
 def score(items: list[common.Item], args=None) -> dict:
     statuses, pairs = [], []
     for it in common.progress(items, "classification"):
@@ -38,6 +46,13 @@ def score(items: list[common.Item], args=None) -> dict:
         statuses.append(status)
         pairs.append((reference_words(it.record, yes_no=False), pred, status))  # "." or "-": an error
     classes = sorted({g for g, _, _ in pairs})
+    # the bundled model says "harbour", NWPU-RESISC45 "harbor": was wrong, "(other)"
+    spelt = {_spelling(c): c for c in classes}
+    respelt = []
+    for i, (gt, pred, status) in enumerate(pairs):
+        if status == common.OK and pred not in classes and (cls := spelt.get(_spelling(pred))):
+            respelt.append((pred, cls))
+            pairs[i] = gt, cls, status
     confusion: dict[str, Counter] = defaultdict(Counter)
     for gt, pred, status in pairs:
         col = pred if status == common.OK and pred in classes else (
@@ -45,7 +60,8 @@ def score(items: list[common.Item], args=None) -> dict:
         confusion[gt][col] += 1
     per_class = {c: confusion[c][c] / sum(confusion[c].values()) for c in classes}
     n_right = sum(confusion[c][c] for c in classes)
-    notes = []
+    notes = [f"{len(respelt)} answer(s) spell a class another way and score as it (first: {respelt[0][0]!r} for "
+             f"{respelt[0][1]!r})"] if respelt else []
     # the (other) column says how many, not which: a class spelt another way ("denseresidential") shows here
     if other := Counter(p for _, p, status in pairs if status == common.OK and p not in classes):
         notes.append(f"{sum(other.values())} answer(s) name no class of the ground truth and score as wrong; most "
@@ -54,6 +70,7 @@ def score(items: list[common.Item], args=None) -> dict:
         "accuracy": n_right / len(items),
         "mean_class_accuracy": sum(per_class.values()) / len(classes),
         "n_correct": n_right,
+        "n_answers_spelt_otherwise": len(respelt),
         **common.counts(items, statuses),
         "per_class_accuracy": per_class,
         "confusion_matrix": {c: dict(confusion[c]) for c in classes},  # row: true class, column: answer

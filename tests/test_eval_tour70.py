@@ -137,3 +137,21 @@ def test_predictions_naming_no_task_and_no_record_are_said_to_be_another_test_se
     other = write_jsonl(tmp_path / "o.jsonl", [{"id": "x", "task": "det", "answer": "None."}, {"id": "y", "answer": "no"}])
     said = next(n for n in vqa.main(["--gt", gt, "--pred", other])["notes"] if n.startswith("none of the 2"))
     assert "{'det': 1, '(no task)': 1}" in said and "another task?" in said
+
+
+def test_a_class_in_british_spelling_is_that_class(tmp_path):
+    """The bundled model names NWPU-RESISC45's "harbor" "harbour": scored wrong, under (other), where detection and
+    segmentation read the two spellings as one label. The answer is that class now, counted and noted; an answer
+    that is a class as spelt is untouched, and one that is no class in any spelling is still (other)."""
+    from eval import classification
+
+    recs = [eval_record(f"c{i}", "cls", "[cls] What scene?", cls) for i, cls in enumerate(["harbor", "harbor",
+                                                                                            "storage tank", "airport"])]
+    gt = write_jsonl(tmp_path / "gt.jsonl", recs)
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "c0", "answer": "Harbour."}, {"id": "c1", "answer": "harbor"},
+                                              {"id": "c2", "answer": "storage tanks"}, {"id": "c3", "answer": "aerodrome"}])
+    got = classification.main(["--gt", gt, "--pred", pred])
+    assert got["n_correct"] == 2 and got["n_answers_spelt_otherwise"] == 1
+    assert got["confusion_matrix"]["harbor"] == {"harbor": 2}
+    assert got["confusion_matrix"]["storage tank"] == {"(other)": 1}  # a plural is not a spelling
+    assert any("'harbour' for 'harbor'" in n for n in got["notes"]), got["notes"]
