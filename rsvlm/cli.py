@@ -64,7 +64,12 @@ def _dtype(text: str) -> str:
 
 
 def _image(text: str) -> str:
-    """``--image`` as typed, refused where one of its band files is empty (``B02.jp2,,B03.jp2``: was dropped)."""
+    """``--image`` as typed, refused where one of its band files is empty (``B02.jp2,,B03.jp2``: was dropped), or
+    where it is ``-`` (was "image not found: -": an image is not read from standard input)."""
+    if text == "-":
+        raise argparse.ArgumentTypeError("'-' (standard input): an image is read from a file, not from standard "
+                                         "input; give its path (save a piped image to a file first; ./- for a file "
+                                         "named '-')")
     if text.strip(" ,"):  # naming no file at all: predict and chat say so
         from rsvlm.inference import band_files  # numpy: not for --help
 

@@ -103,3 +103,10 @@ def test_a_tile_whose_windows_do_not_fit_in_memory_is_refused_before_the_model(g
     err = capsys.readouterr().err
     assert "rsvlm predict: --tile 64: 2 window(s) of scene.tif at once, each 64x64 px of 3 band(s) of " in err, err
     assert "do not fit in memory" in err and "give a smaller --tile" in err and "no-model" not in err, err
+
+
+@pytest.mark.parametrize("command", ["predict", "chat"])
+def test_an_image_of_dash_says_images_are_not_read_from_standard_input(command, capsys):
+    """``--image -`` (an image piped in) was "image not found: -"."""
+    err = usage_error([command, "--image", "-", *(["--task", "det"] if command == "predict" else [])], capsys)
+    assert "argument --image: '-' (standard input): an image is read from a file, not from standard input" in err, err
