@@ -74,3 +74,17 @@ def test_measuring_samples_counts_records_not_chunks_of_a_thousand(tmp_path, cap
                   ReadReport("t"), progress=True)
     err = capsys.readouterr().err
     assert "measuring samples: 100% 3/3 [" in err and " records/s]" in err, repr(err)
+
+
+@pytest.mark.parametrize("device,said", [("gpu", "did you mean cuda?"), ("GPU", "did you mean cuda?"),
+                                         ("cuda:1", "did you mean cuda? (a process's GPU is chosen by its launcher's "
+                                                    "LOCAL_RANK, or on one process by CUDA_VISIBLE_DEVICES=1)"),
+                                         ("cpus", "did you mean cpu?")])
+def test_a_gpu_by_another_name_is_offered_cuda(device, said):
+    """device=gpu was offered cpu (the spelling it is nearest), the opposite of what was asked."""
+    from rsvlm.train.config import check_config
+
+    cfg = load_config(TrainConfig, SFT, [f"device={device}"])
+    with pytest.raises(ValueError) as e:
+        check_config(cfg)
+    assert str(e.value).endswith(f"; {said}"), str(e.value)

@@ -260,7 +260,7 @@ def check_config(cfg: TrainConfig) -> None:
         raise ValueError(f"optim.schedule must be cosine or constant, got {cfg.optim.schedule!r}"
                          + meant(cfg.optim.schedule, ("cosine", "constant")))
     if cfg.device not in ("auto", "cpu", "cuda"):
-        raise ValueError(f"device must be auto, cpu or cuda, got {cfg.device!r}{meant(cfg.device, ('auto', 'cpu', 'cuda'))}")
+        raise ValueError(f"device must be auto, cpu or cuda, got {cfg.device!r}{device_hint(cfg.device)}")
     if cfg.precision not in ("fp32", "bf16", "fp16"):
         raise ValueError(f"precision must be fp32, bf16 or fp16, got {cfg.precision!r}"
                          + meant(cfg.precision, ("fp32", "bf16", "fp16")))
@@ -291,6 +291,16 @@ def meant(value, allowed) -> str:
 
     close = difflib.get_close_matches(str(value).strip().lower(), list(allowed), n=1, cutoff=0.6)
     return f"; did you mean {close[0]}?" if close else ""
+
+
+def device_hint(value) -> str:
+    """The end of a refused ``device``: a GPU's other name (``gpu``) and one GPU by number (``cuda:1``) are cuda,
+    not the device a spelling is near (``gpu`` was offered cpu)."""
+    word = str(value).strip().lower()
+    if one := re.fullmatch(r"(?:cuda|gpu):?(\d+)", word):
+        return (f"; did you mean cuda? (a process's GPU is chosen by its launcher's LOCAL_RANK, or on one process by "
+                f"CUDA_VISIBLE_DEVICES={one[1]})")
+    return "; did you mean cuda?" if word in ("gpu", "gpus", "nvidia") else meant(value, ("auto", "cpu", "cuda"))
 
 
 def check_links(model: VLMConfig) -> None:
