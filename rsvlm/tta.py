@@ -67,6 +67,7 @@ from rsvlm.tta_words import (  # noqa: F401 (importable here)
     framing_words,
     hand_spelling,
     swap_words,
+    unsaid_word,
     upper_spelling,
 )
 
@@ -175,12 +176,16 @@ def _unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
             f"(first: view {view!r}: {why})")
 
 
-def skipped_note(skipped: list[str], n: int) -> str | None:
-    """The ``Fused.unasked`` for the other views (of ``n``) not asked of a record, and why; None where none."""
+def skipped_note(skipped: list[str], n: int, question: str | None = None) -> str | None:
+    """The ``Fused.unasked`` for the other views (of ``n``) not asked of a record, and why (the word of ``question``,
+    its last, that has no image there, ``unsaid_word``, where it holds one); None where none."""
     if not skipped:
         return None
+    word = unsaid_word(question or "")
+    said = f"the question's {word!r}" if word else "'above'"
     why = [w for w, ok in (
-        ("a turn cannot be said in a mirror view (a word with no one-word image there: 'above' under a transpose)",
+        (f"the conversation cannot be said in a mirror view (a word with no one-word image there: {said} under a "
+         "transpose)",
          any(not v.startswith("c") for v in skipped)),
         (CROPS_FOR, any(v.startswith("c") for v in skipped))) if ok]
     return (f"test-time augmentation: {len(skipped)} other view(s) not asked, {n - len(skipped)} asked "
@@ -217,7 +222,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     ``unasked``, where given, gets the index of each record of which no other view was asked, none refused
     (``no_view_note`` says why): the records whose answer is None, none refused, where fused."""
     from rsvlm import geometry
-    from rsvlm.answering import last_task
+    from rsvlm.answering import last_question, last_task
     from rsvlm.inference import is_cut, is_past_context, with_scores
 
     cfg = cfg or FuseConfig()
@@ -285,7 +290,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         said = {"cut": cut[i], "past_context": past[i], "past_views": tuple(past_views.get(i, ())),
                 "answers": 1 + n_asked.get(i, 0),
                 "note": _unfused_note(left[i], n_asked[i], shapes) if i in left else None,
-                "unasked": skipped_note(skipped.get(i, []), len(cfg.views) - 1)}
+                "unasked": skipped_note(skipped.get(i, []), len(cfg.views) - 1, last_question(messages[i]))}
         if not shapes:
             fused[i] = Fused(vote(views[i], task=last_task(messages[i])), **said)
             continue

@@ -301,6 +301,17 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
     return _respell(text, {b: a for a, b in _AS_TOP.items()}) if back and upper else text
 
 
+def unsaid_word(text: str) -> str | None:
+    """The first word of ``text``, as written, a transpose has no one-word image for ("above", "lower": ``UNMAPPED``
+    but an amount's, "above 50%"; "higher" said with a side, ``_HEIGHT``; "left" before a ranking, ``_RANK``): what a
+    note says skipped the transposed views; None where none."""
+    text = _respell(text, _AS_TOP)  # "upper left", a corner, is asked "top left"
+    found = [m for w in UNMAPPED["t"] for m in re.finditer(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE)
+             if not _LEVEL.match(text, m.start()) or _HEIGHT.match(text, m.start())]
+    found += [m for m in (_HEIGHT.search(text),) if m] + [m for m in _LR.finditer(text) if _ranked(text, m.start())]
+    return min(found, key=lambda m: m.start()).group(0) if found else None
+
+
 _GAP = r"[^\S\n]+|[^\S\n]*[-–_][^\S\n]*"  # a corner's joiner, with any spaces or tabs: "top  left", "north - west"
 _CORNER = re.compile(rf"{_EDGE[0]}(?i:(left|right)({_GAP})(top|bottom)|(west|east)({_GAP})(north|south)"
                      rf"(ernmost|erly|ern|wards|ward)?){_EDGE[1]}")

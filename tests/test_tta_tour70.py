@@ -108,3 +108,15 @@ def test_a_polygon_speck_every_view_drew_is_kept():
     half = [[_poly_speck(11, 11.25)]] * 4 + [[_poly_speck(13, 11.25)]] * 4
     assert len(fuse_masks(half, 2000, 1500, "poly", cfg)) == 1
     assert fuse_masks([[_poly_speck(11, 11.25)]] * 3 + [[]] * 5, 2000, 1500, "poly", cfg) == []  # 3 of 8: voted down
+
+
+@pytest.mark.parametrize("question,word", [("[vqa] Is the largest ship lower and to the left of the pier?", "'lower'"),
+                                           ("[vqa] Is the ship above the pier?", "'above'"),
+                                           ("[vqa] Is it Higher, further right?", "'Higher'"),
+                                           ("[det] the left 3 largest ships", "'left'")])
+def test_the_note_of_views_not_asked_names_the_questions_word(question, word):
+    """The note said "a turn cannot be said in a mirror view (... 'above' under a transpose)" whatever word of the
+    question it was: "lower" in "lower and to the left" read as a word the user never wrote."""
+    note = tta.skipped_note(["t", "th"], 7, question)
+    assert note.startswith("test-time augmentation: 2 other view(s) not asked, 5 asked ('t', 'th' not)")
+    assert f"(a word with no one-word image there: the question's {word} under a transpose)" in note
