@@ -253,7 +253,7 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     firsts = (("n_missing", next((it.id for it in items if it.pred is None), None)),
               ("n_pred_duplicate_ids", next(iter(repeated), None)), ("n_pred_not_in_gt", next(iter(not_in_gt), None)))
     scores["first_ids"] = {k: i for k, i in firsts if i is not None}  # counted, and named: which to look at
-    scores["run"], run_note = read_run(args.pred)
+    scores["run"], run_note = read_run(args.pred, scores["n_missing"])
     scores.setdefault("notes", []).extend(prediction_notes(items, preds, records, tasks, task_name, args, scores,
                                                             run_note, not_in_gt))
     return scores

@@ -359,10 +359,11 @@ def record_line(gt: str | Path, error: str) -> str | None:
     return str(gt)
 
 
-def read_run(pred: str | Path) -> tuple[dict | None, str | None]:
+def read_run(pred: str | Path, n_missing: int = 1) -> tuple[dict | None, str | None]:
     """What ``rsvlm eval`` recorded about the answers in ``pred`` (``PRED.run.json``: the model, the
-    options, ``unchecked_answers``: answers already there when it was first written), and a note when
-    that is not known: no such file (an older rsvlm eval, another tool), or one that cannot be read."""
+    options, ``unchecked_answers``: answers already there when it was first written, ``limit``: its ``--limit``), and
+    a note when that is not known: no such file (an older rsvlm eval, another tool), or one that cannot be read; or
+    when a ``--limit`` left ``n_missing`` records scored here unanswered (none: the limit cut no record of them)."""
     pred = Path(pred)
     side = pred.with_name(pred.name + ".run.json")
     if pred.exists() and not pred.is_file() and not pred.is_dir():  # no "no stdin.run.json beside" /dev/stdin
@@ -379,10 +380,10 @@ def read_run(pred: str | Path) -> tuple[dict | None, str | None]:
         return None, f"{side} cannot be read ({e}): the model and options that gave the predictions are not known"
     run = {k: stamp.get(k) for k in ("model", "options", "unchecked_answers", "limit")}
     notes = []
-    if (lim := stamp.get("limit")) is not None:  # a partial run's scores passed as the full set's
+    if (lim := stamp.get("limit")) is not None and n_missing:  # a partial run's scores passed as the full set's
         notes.append(f"{side.name} says the last rsvlm eval to write {pred.name} ran with --limit {lim}: it answered "
-                     "the first records of its --data alone, so this is no full set's score (the records it left "
-                     "count as missing)")
+                     f"the first records of its --data alone, so this is no full set's score (the {n_missing} record(s) "
+                     "without an answer count as missing)")
     if n := stamp.get("unchecked_answers"):
         notes.append(f"{n} answer(s) in {pred.name} were there before {side.name} was written (an older rsvlm "
                      "eval, or another tool): which model and options gave those is not recorded")

@@ -26,6 +26,10 @@ def test_rsvlm_eval_stamps_its_limit_and_a_scorer_says_a_partial_run(tmp_path, m
     assert any("--limit 1" in n and "no full set's score" in n for n in scores["notes"]), scores["notes"]
     assert "limit=1" in report.run_row(scores["run"])["options"]
     assert "limit" not in report.run_row({**scores["run"], "limit": None})["options"]
+    write_jsonl(out, rows)  # a limit that left no record of these unanswered: a full score, unnoted
+    assert main([*argv, "--limit", "2"]) == 0, capsys.readouterr().err
+    scores = classification.main(["--gt", argv[2], "--pred", str(out)])
+    assert scores["run"]["limit"] == 2 and not any("--limit" in n for n in scores["notes"]), scores["notes"]
 
 
 def test_the_start_bench_scores_each_scorers_own_tasks_geometry_and_records(monkeypatch):
