@@ -48,6 +48,16 @@ def model_options(ap: argparse.ArgumentParser, max_new_tokens: int = 200) -> Non
                     help=f"answer length limit (default {max_new_tokens})")
 
 
+def no_score_note(data: Path, scorers: dict) -> str:
+    """The line under a table that holds a '–' score (``scorers`` as ``eval.common.headline_scores`` takes them):
+    what it means, and how to see the scorer's reason."""
+    mods = sorted({mod.__name__ for mod, _ in scorers.values()})
+    run = mods[0] if len(mods) == 1 else "SCORER"
+    return (f"–: no score: the records scored hold no reference of that task or kind (hbb: no axis-aligned box, obb: "
+            f"no oriented box), or the scorer ({', '.join(mods)}) refused them: python -m {run} --gt {data} "
+            "--pred PRED says why")
+
+
 def markdown_table(head: list[str], rows: list[list[str]]) -> str:
     """A Markdown table of ``head``'s cells and each row's (already formatted) cells."""
     return "\n".join("| " + " | ".join(cells) + " |" for cells in [head, ["---"] * len(head), *rows])

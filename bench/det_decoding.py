@@ -22,7 +22,17 @@ import sys
 import time
 from pathlib import Path
 
-from common import absolute_paths, check_keep, cut_answers, fmt, keep_option, model_options, warm_up, work_dir
+from common import (
+    absolute_paths,
+    check_keep,
+    cut_answers,
+    fmt,
+    keep_option,
+    model_options,
+    no_score_note,
+    warm_up,
+    work_dir,
+)
 
 from eval import common, detection
 from rsvlm import evaluate, inference
@@ -102,8 +112,7 @@ def main() -> None:
         dash = dash or any("–" in c for c in cells)
         print(f"| {name} | {sec:.3f} | {sec / base:.2f} | " + " | ".join(cells) + f" | {cut} |")
     if dash:
-        print("\n–: no score: the records scored hold no reference of that kind (hbb: no axis-aligned box, obb: no "
-              f"oriented box), or eval.detection refused them (python -m eval.detection --gt {a.data} --pred PRED says why)")
+        print("\n" + no_score_note(a.data, SCORERS))
 
 
 if __name__ == "__main__":

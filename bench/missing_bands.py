@@ -25,7 +25,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from common import absolute_paths, check_keep, keep_option, model_options, work_dir
+from common import absolute_paths, check_keep, keep_option, model_options, no_score_note, work_dir
 
 from eval import classification, common, counting, grounding, vqa
 from rsvlm import evaluate, inference
@@ -197,6 +197,8 @@ def main() -> None:
                 ratio = f" ({sc[k] / base[k]:.2f}×)" if base[k] else ""
                 cells.append(f"{sc[k]:.3f}{ratio}")
         print(f"| {modality} | {label} | {fill} | {n} | " + " | ".join(cells) + " |")
+    if any(v is None for row in rows for v in row[4].values()):  # was: '–' said nothing
+        print(no_score_note(a.data, SCORERS))
     for line in left_out:
         print(f"left out: {line}")
     for modality, r in refusals.items():

@@ -20,7 +20,16 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from common import absolute_paths, check_keep, cut_answers, keep_option, model_options, warm_up, work_dir
+from common import (
+    absolute_paths,
+    check_keep,
+    cut_answers,
+    keep_option,
+    model_options,
+    no_score_note,
+    warm_up,
+    work_dir,
+)
 
 from eval import change, common, detection, grounding, segmentation
 from rsvlm import evaluate, inference
@@ -89,6 +98,8 @@ def main() -> None:
     for mode, sec, sc, cut in rows:
         cells = ["–" if sc[k] is None else f"{sc[k]:.3f}" for k in SCORERS]
         print(f"| {mode} | {sec:.3f} | {sec / base:.2f} | " + " | ".join(cells) + f" | {cut} |")
+    if any(v is None for row in rows for v in row[2].values()):  # was: '–' said nothing
+        print("\n" + no_score_note(a.data, SCORERS))
 
 
 if __name__ == "__main__":

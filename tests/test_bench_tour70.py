@@ -48,7 +48,8 @@ def test_det_decoding_names_an_empty_group_and_explains_a_dash(tmp_path, monkeyp
     assert len(body) == 4 and all(r[generic] == "n/a (no record)" for r in body), body
     hbb, obb = head.index("hbb"), head.index("obb")
     assert all(r[hbb] != "–" and r[obb] == "–" for r in body), body  # the references are hbb only
-    assert "–: no score: the records scored hold no reference of that kind (hbb: no axis-aligned box, obb: no oriented box)" in out, out
+    assert ("–: no score: the records scored hold no reference of that task or kind (hbb: no axis-aligned box, obb: no "
+            f"oriented box), or the scorer (eval.detection) refused them: python -m eval.detection --gt {data}") in out, out
 
 
 def fake_arm(data, out, batching, steps, batch_size):
@@ -117,3 +118,22 @@ def test_every_bench_script_answers_help(script, tmp_path):
                        timeout=120, cwd=tmp_path)
     assert r.returncode == 0 and r.stdout.startswith("usage:"), r.stdout + r.stderr
     assert not list(tmp_path.iterdir())
+
+
+def test_tta_bench_says_what_a_dash_means(tmp_path, monkeypatch, capsys):
+    """A set with no change record (most): the change column was '–' in every row and nothing said why."""
+    from test_probe_pointer_cells import ground_records
+
+    mod = bench_module("tta", monkeypatch)
+    data = ground_records(tmp_path)
+    monkeypatch.setattr(mod.inference, "load_model", lambda model, device: (None, None))
+    monkeypatch.setattr(mod, "warm_up", lambda *a, **k: None)
+    monkeypatch.setattr(mod.evaluate, "run", lambda model, proc, gt, pred, *a, **k: pred.write_text(""))
+    monkeypatch.setattr(mod, "scores", lambda gt, pred: {k: (0.5 if k == "ground" else None) for k in mod.SCORERS})
+    monkeypatch.setattr(sys, "argv", ["tta", "--data", str(data)])
+    mod.main()
+    out = capsys.readouterr().out
+    assert "| none | " in out and "| 0.500 | – |" in out
+    assert out.rstrip().splitlines()[-1].startswith("–: no score: the records scored hold no reference of that task")
+    assert "eval.change, eval.detection, eval.grounding, eval.segmentation) refused them: python -m SCORER" in out
+
