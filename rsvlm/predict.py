@@ -414,11 +414,12 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     # objects on the collar, of those --min-score keeps (as the tiled merger counts them); shapes are in the
     # scene's pixels, valid in its read's, each axis its own (a shrunk 6000x500 read is 2048x171)
     flags = seen.on_nodata(kept) if args.tile else on_nodata(kept, images[-1].valid, inf.read_scale(images[-1]))
-    n_left = sum(flags) if drop else 0
+    n = sum(flags)
+    n_left = n if drop else 0  # of those on nodata, left out
     if args.tile and result["answer"] is None:  # shapes: the objects written, not those merged before the filters
         result["answer"] = shapes_line(result, len(kept) - n_left, len(result["objects"]) - len(kept), n_left)
         print(result["answer"])
-    if (n := sum(flags)) and drop:  # left out of --out, --geojson and --vis alike
+    if n and drop:  # left out of --out, --geojson and --vis alike
         say(dropped_note(n), labels[-1])
     elif n and not args.tile:  # kept: the tiled merger said it
         say(nodata_note(n), labels[-1])
