@@ -359,8 +359,11 @@ def object_problem(o: Any) -> str | None:
     if kind == "mask" and o.get("mask") is not None and (why := mask_values_problem(o["mask"])):
         return why
     if kind not in shapes:  # a well-formed COCO run-length mask is decoded before this (eval.rle): say what is amiss
+        rle_in_coords = isinstance(c, dict) and "counts" in c  # was told of grids and arrays alone, not where RLE goes
         return ("a mask needs a grid (coords: box, size, rows) or a 2-D 'mask' array, at an 'offset' of two finite numbers"
-                + (f"; {why}" if (why := rle_problem(o)) else ""))
+                + (f"; {why}" if (why := rle_problem(o)) else "") + (
+                    "; a COCO run-length mask ({size, counts}) is read as the object's own 'size' and 'counts', or under "
+                    "'rle' or 'segmentation', not under 'coords'" if rle_in_coords else ""))
     flat = kind in ("obb", "poly") and isinstance(c, list) and len(c) >= 6 and not len(c) % 2 and all(map(_num, c))
     return f"{kind} coords must be {shapes[kind]} of finite numbers" + (
         f", not a flat list of {len(c)} numbers (DOTA's x1 y1 x2 y2 …): pair them, [[x1, y1], [x2, y2], …]" if flat else "")

@@ -159,3 +159,18 @@ def test_a_class_in_british_spelling_is_that_class(tmp_path):
     assert got["confusion_matrix"]["harbor"] == {"harbor": 2}
     assert got["confusion_matrix"]["storage tank"] == {"(other)": 1}  # a plural is not a spelling
     assert any("'harbour' for 'harbor'" in n for n in got["notes"]), got["notes"]
+
+
+def test_a_run_length_mask_under_coords_is_told_where_it_goes(tmp_path):
+    """SAM-style {"kind": "mask", "coords": {"size", "counts"}} was unparseable with "a mask needs a grid … or a 2-D
+    'mask' array": nothing said that the run-length mask is read, only elsewhere in the object."""
+    from eval import segmentation
+
+    poly = "<ref>building</ref><poly><loc_100><loc_100><loc_300><loc_100><loc_300><loc_300></poly>"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("s1", "seg", "[seg] Segment buildings.", poly)])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "s1", "objects": [
+        {"kind": "mask", "coords": {"size": [1000, 1000], "counts": [1000000]}}]}])
+    got = segmentation.main(["--gt", gt, "--pred", pred])
+    assert got["n_unparseable"] == 1
+    said = next(n for n in got["notes"] if "unparseable 's1'" in n)
+    assert "'size' and 'counts', or under 'rle' or 'segmentation', not under 'coords'" in said
