@@ -34,6 +34,7 @@ from rsvlm.config_hints import (
     held_config,
     indent_hint,
     leaf_near,
+    near_file,
     no_eval,
     null_refusal,
     tab_hint,
@@ -279,7 +280,7 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     if path.is_dir():
         raise ConfigError(f"{path} is a folder; give a config file (.yaml){held_config(path)}")
     if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
+        raise ConfigError(f"config file not found: {path}{near_file(path)}")
     try:
         data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_UniqueKeyLoader)
     except UnicodeDecodeError as e:

@@ -132,6 +132,17 @@ def no_eval_refusal(keys: list[str], cls_name: str, hint: str) -> str:
     return f"unknown key{'s' * (len(keys) > 1)} {', '.join(map(repr, keys))} for {cls_name}{hint}"
 
 
+def near_file(path: Path) -> str:
+    """The end of "config file not found" for ``path``: the YAML file beside it whose name it is near
+    (``sft_tiny.yml``: ``sft_tiny.yaml``), or that its folder is not there; "" otherwise."""
+    folder = path.parent
+    if not folder.is_dir():
+        return f" (its folder {folder} is not there)"
+    names = sorted(p.name for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.75)
+    return f"; did you mean {folder / close[0]}?" if close else ""
+
+
 def colon_hint(where: str) -> str:
     """The end of a refusal of null at ``where`` whose last part holds a colon (``data.band_dropout.sra:0.5``: the
     value's dot was read as a level): YAML needs a space after it; "" otherwise."""

@@ -88,3 +88,17 @@ def test_a_gpu_by_another_name_is_offered_cuda(device, said):
     with pytest.raises(ValueError) as e:
         check_config(cfg)
     assert str(e.value).endswith(f"; {said}"), str(e.value)
+
+
+def test_a_recipe_not_found_is_offered_the_yaml_file_beside_it(tmp_path):
+    """configs/train/sft_tiny.yml said "config file not found" of a file one letter from sft_tiny.yaml."""
+    from rsvlm.config import ConfigError
+
+    (tmp_path / "sft_tiny.yaml").write_text("max_steps: 3\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, tmp_path / "sft_tiny.yml")
+    assert str(e.value) == f"config file not found: {tmp_path / 'sft_tiny.yml'}; did you mean {tmp_path / 'sft_tiny.yaml'}?"
+    with pytest.raises(ConfigError, match=r"\(its folder .*trian is not there\)$"):
+        load_config(TrainConfig, tmp_path / "trian" / "sft_tiny.yaml")
+    with pytest.raises(ConfigError, match=r"not found: .*other\.yaml$"):
+        load_config(TrainConfig, tmp_path / "other.yaml")
