@@ -80,9 +80,11 @@ _BANK = re.compile(r"(?<![^\W_])(left|right)(?:[-_ ]?hand)?(?:\s+(?:and|or|&)\s+
 
 
 # a "left" or "right" that is a side even in the answer to a turn's or a bank's question: of another thing ("left of the
-# pier"), a part of one ("the left side", "its right-hand edge") or a corner ("top left", "left-top")
-_PLACED = (re.compile(r"(?:[-_ ]?hand)?(?:\s+of\b|\s+(?:side|sides|edge|edges|corner|corners|half|part|end|ends|wing"
-                      r"|quadrant)(?![^\W_])|(?:\s+|\s*[-_–]\s*)(?:top|bottom|upper|lower)(?![^\W_]))", re.I),
+# pier"), a part of one ("the right side of the bridge", "its right-hand edge of the dock") or a corner ("top left",
+# "left-top"); not of the river ("the left side of the river", "The left side.": its bank)
+_PLACED = (re.compile(r"(?:[-_ ]?hand)?(?:(?:\s+(?:side|sides|edge|edges|corner|corners|half|part|end|ends|wing|quadrant))?"
+                      r"\s+of\b(?!\s+(?:the\s+|this\s+|that\s+|its\s+)?(?:river|stream|creek|canal|channel|waterway)s?\b)"
+                      r"|(?:\s+|\s*[-_–]\s*)(?:top|bottom|upper|lower)(?![^\W_]))", re.I),
            re.compile(r"(?<![^\W_])(?:top|bottom|upper|lower)(?:\s+|\s*[-_–]\s*)$", re.I))
 
 

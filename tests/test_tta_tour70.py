@@ -52,8 +52,11 @@ def test_a_bank_answers_side_of_another_thing_is_a_side(view, image):
 
 
 def test_a_bank_answers_part_and_corner_are_sides():
-    said = "Left bank, on the right side, near the top left corner."
-    assert tta.swap_words(said, "v", back=True, turning=True) == "Right bank, on the right side, near the bottom left corner."
+    said = "Left bank, on the right side of the bridge, near the top left corner."
+    assert (tta.swap_words(said, "v", back=True, turning=True)
+            == "Right bank, on the right side of the bridge, near the bottom left corner.")
+    for bank in ("The left side.", "On the left side of the river."):  # a side of the river: its bank
+        assert tta.swap_words(bank, "v", back=True, turning=True) == bank.replace("left", "right")
     assert tta.swap_words("Left.", "v", back=True, turning=True) == "Right."  # the bank itself: a mirror swaps it
 
 
