@@ -27,6 +27,7 @@ from eval.answers import (
 from eval.flags import is_cut, is_errored, is_past_context
 from eval.image_sizes import image_root, size_note
 from eval.inputs import Item, PredictionFile, ScoreError, load_predictions
+from eval.tags import TAGS
 from rsvlm import tokens
 
 GEOMETRY_SCRIPTS = ("detection", "grounding", "segmentation", "change")  # the scripts that score shapes
@@ -433,7 +434,13 @@ def count_notes(scores: dict) -> list[str]:
         ("n_pred_bad_lines", "line(s) of the predictions file unreadable"),
         ("n_pred_duplicate_ids", "prediction(s) repeat an id (the first one counts)"),
         ("n_pred_not_in_gt", "prediction(s) name no record of the ground truth")) if what and (n := scores.get(key))]
-    if other := scores.get("n_pred_other_task"):
+    ours = {k for k in other if tokens.task_name(k) == scores.get("task")} if (other := scores.get("n_pred_other_task")) else ()
+    if other and set(other) == ours:  # "detection" in eval.detection: the script's name, no other benchmark's answers
+        tags = [t for t, script in TAGS.items() if script == scores.get("task")]
+        out.append(f"{sum(other.values())} prediction(s) name their task as this script is named ({other}), not by "
+                   f"its rsvlm tag ({'/'.join(tags)}, as rsvlm eval writes it); they are scored as any prediction is, "
+                   "against the record of their id")
+    elif other:
         out.append(f"{sum(other.values())} prediction(s) name a task that is no rsvlm task ({other}); they are "
                    "scored against the record of their id: another tool's name for the task, or another benchmark's "
                    "answers under ids that repeat these?")

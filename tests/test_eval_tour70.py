@@ -174,3 +174,19 @@ def test_a_run_length_mask_under_coords_is_told_where_it_goes(tmp_path):
     assert got["n_unparseable"] == 1
     said = next(n for n in got["notes"] if "unparseable 's1'" in n)
     assert "'size' and 'counts', or under 'rle' or 'segmentation', not under 'coords'" in said
+
+
+def test_predictions_naming_their_task_as_the_script_is_named_get_no_other_benchmark_alarm(tmp_path):
+    """"task": "detection" (the scorer's name, not rsvlm's tag det) was noted as "a task that is no rsvlm task …
+    another benchmark's answers under ids that repeat these?". It is the script's name: said so, with the tag; a name
+    no script has keeps the old note."""
+    from eval import common, detection
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("d1", "det", "[det] Detect ships.", "None.")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "d1", "task": "Detection", "answer": "None."}])
+    scores = detection.main(["--gt", gt, "--pred", pred])
+    said = " ".join(common.count_notes(scores))
+    assert "as this script is named" in said and "(det, as rsvlm eval writes it)" in said
+    assert "another benchmark" not in said
+    other = write_jsonl(tmp_path / "o.jsonl", [{"id": "d1", "task": "referring", "answer": "None."}])
+    assert "another benchmark" in " ".join(common.count_notes(detection.main(["--gt", gt, "--pred", other])))
