@@ -207,10 +207,10 @@ def main(argv: list[str] | None = None) -> dict:
     mem = f"{res['peak_memory_gib']:.1f}" if res["peak_memory_gib"] is not None else "n/a"
     print(f"\n{res['recipe']} (LLM {res['llm']}), {gpus} × {res['device']}, {cfg.dist.deepspeed}, "
           f"{cfg.precision}, micro-batch {a.batch_size}, {seq:.0f} tokens/sample")
-    print(f"{'tokens/s':>10}{'samples/s':>11}{'step s':>8}{'GFLOP/sample':>14}{'TFLOP/s':>9}"
-          f"{'peak TFLOP/s':>14}{'MFU':>7}{'peak GiB':>10}")
-    print(f"{res['tokens_per_s']:>10.0f}{samples_s:>11.2f}{res['step_s']:>8.3f}{flops['total'] / 1e9:>14.4g}"
-          f"{achieved:>9.1f}{peak:>14.1f}{res['mfu']:>7.1%}{mem:>10}")
+    print(bench_common().markdown_table(  # was: plain columns, unlike every other bench
+        ["tokens/s", "samples/s", "step s", "GFLOP/sample", "TFLOP/s", "peak TFLOP/s", "MFU", "peak GiB"],
+        [[f"{res['tokens_per_s']:.0f}", f"{samples_s:.2f}", f"{res['step_s']:.3f}", f"{flops['total'] / 1e9:.4g}",
+          f"{achieved:.1f}", f"{peak:.1f}", f"{res['mfu']:.1%}", mem]]))
     if a.profile_steps:
         print("\n" + "\n".join((run_dir / "profile.txt").read_text().splitlines()[:24]))
     return res
