@@ -122,6 +122,19 @@ def _fail(where: str, field_name: str, msg: str) -> RecordError:
     return RecordError(f"{where}: field '{field_name}': {msg}", re.sub(r"\[\d+\]", "[]", field_name))
 
 
+def _not_a_role(role: object) -> str:
+    """Why a turn's ``role`` is refused, naming every role read (``ROLES``'s keys: ``user`` and ``assistant`` were
+    left unsaid) and the way out for a capitalised one or OpenAI's ``developer``."""
+    said = f"{role!r} is not one of {', '.join(ROLES)}"
+    low = role.strip().lower() if isinstance(role, str) else None
+    if low in ROLES:
+        return f"{said} (roles are lower-case: write {low!r})"
+    if low == "developer":  # data_gen's llava converter reads it as system
+        return f"{said} (OpenAI's developer turn is a system turn: write 'system', or convert the file with " \
+               "python -m data_gen convert llava, which reads it so)"
+    return said
+
+
 def _check_turn_shapes(value: str, where: str, turn: str) -> None:
     """RecordError where a turn's text ``value`` holds shapes that do not follow the grammar (each decoded in full)."""
     if _GEOMETRY_RE.search(value) and (problems := decode(value, 1000, 1000).problems):
@@ -216,8 +229,8 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
         if not isinstance(turn, dict):
             raise _fail(where, f, "must be an object with 'from' and 'value'")
         role = turn.get("from", turn.get("role"))
-        if role not in ROLES:
-            raise _fail(where, f"{f}.from", f"{role!r} is not one of human, gpt, system")
+        if not isinstance(role, str) or role not in ROLES:  # a list was a TypeError (unhashable), no record named
+            raise _fail(where, f"{f}.from", _not_a_role(role))
         value = turn.get("value", turn.get("content"))
         if not isinstance(value, str):
             raise _fail(where, f"{f}.value", "must be a string")
