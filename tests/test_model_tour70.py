@@ -93,3 +93,19 @@ print(sorted(m for m in ("open_clip", "timm") if m in sys.modules))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_checkpoint_whose_tokenizer_lost_its_vocabulary_is_refused_naming_it(tmp_path):
+    """The bundled model's tokenizer/ without tokenizer.json (a copy cut short): transformers built a LlamaTokenizer
+    of the special tokens alone, every prompt became no tokens, and ``rsvlm predict`` answered nothing, exit 0."""
+    import os
+    import shutil
+
+    import pytest
+
+    copy = tmp_path / "ck"  # links to the bundled model's files, one of them then removed
+    shutil.copytree(REPO / "rsvlm/assets/default_model", copy, copy_function=os.symlink)
+    (copy / "tokenizer" / "tokenizer.json").unlink()
+    with pytest.raises(ValueError, match=r"llm\.tokenizer .*tokenizer: a tokenizer with no vocabulary \('ship' is no "
+                                         r"tokens\): its tokenizer\.json .* is missing; copy the folder again"):
+        load_pretrained(copy)

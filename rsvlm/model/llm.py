@@ -131,7 +131,11 @@ def llm_tokenizer(cfg: LLMConfig):
     from transformers import AutoTokenizer
 
     with names_unreadable("llm.tokenizer", tok_path, ValueError):  # a cut tokenizer.json: "Expecting value: line 11"
-        return AutoTokenizer.from_pretrained(tok_path)
+        tok = AutoTokenizer.from_pretrained(tok_path)
+    if not tok("ship", add_special_tokens=False)["input_ids"]:  # its vocabulary file lost: every prompt was ''
+        raise ValueError(f"llm.tokenizer {tok_path}: a tokenizer with no vocabulary ('ship' is no tokens): its "
+                         "tokenizer.json (or tokenizer.model, vocab.json) is missing; copy the folder again")
+    return tok
 
 
 def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: torch.dtype | None = None,
