@@ -65,3 +65,25 @@ def test_a_binary_geotiff_labels_nodata_and_mask_band_are_both_void(tmp_path):
     assert mask.sum() == 20 * 30
     assert void is not None and void[:, 50:].all() and void[40:, :20].all()
     assert void.sum() == 48 * 14 + 8 * 20
+
+
+def test_chat_a_late_system_records_opening_system_turn_splits_no_image(tmp_path, capsys):
+    # the record joined with none still counted its image as split by system turn: "the records of 1 image(s) differ
+    # in their opening system turn", and its records "left alone … under their system turn", which none were
+    from conftest import write_jsonl
+
+    from data_gen.instructions.chat import main
+
+    def vqa(rid: str, *system: str) -> dict:
+        turns = [{"from": "human", "value": f"<image>\n[vqa] Q{rid}?"}, {"from": "gpt", "value": "yes"}]
+        if system:  # opening with one system turn, another after its first question
+            turns = [{"from": "system", "value": system[0]}, *turns, {"from": "system", "value": "Briefly."},
+                     {"from": "human", "value": "Sure?"}, {"from": "gpt", "value": "yes"}]
+        return {"id": rid, "images": [{"path": "a.png", "modality": "optical"}], "task": "vqa", "conversations": turns}
+
+    src = write_jsonl(tmp_path / "src.jsonl", [vqa("a"), vqa("b"), vqa("late", "Be careful.")])
+    assert main(["--src", src, "--out", str(tmp_path / "c.jsonl"), "--no-progress"]) == 0
+    said = capsys.readouterr()
+    assert "1 conversations of 2 of 3 records (0 left alone: the only question of their images;" in said.out
+    assert "1 record(s) hold a system turn after their first (first: id late)" in said.err
+    assert "differ in their opening system turn" not in said.err

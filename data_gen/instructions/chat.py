@@ -77,10 +77,11 @@ def late_system(r: dict) -> bool:
 
 def system_splits(records: list[dict]) -> int:
     """How many images have records under more than one opening system turn (none counts as one): ``chain``
-    groups their records apart, one group per system turn."""
+    groups their records apart, one group per system turn. A record with a late system turn is in no group
+    (``late_system``, said apart): its opening one split nothing."""
     seen: dict[tuple, set] = defaultdict(set)
     for r in records:
-        if r["images"]:
+        if r["images"] and not late_system(r):
             seen[_images(r)].add(_system(r))
     return sum(len(v) > 1 for v in seen.values())
 
