@@ -255,6 +255,10 @@ def landsat_8bit_reflectance(paths: list[Path], bands: list[str]) -> tuple[list[
     if not bands or not all(map(_level1, stems)):
         return None
     as_is = "the 8-bit DN are read as DN / 255, not as reflectance"
+    if (mission := landsat_mission(paths[0])) and mission[1] == "oli":  # its 16-bit M and A made 8-bit DN ~ -0.1
+        return None, (f"{mission[0]}'s Level-1 DN are 16-bit, so 8-bit ones are a rescaled copy that its _MTL.txt's "
+                      f"numbers do not fit: {as_is} (give ReadConfig.msi_band_scaling=[[gain, offset], …], one a "
+                      "band, where the rescaling is known)")
     if (mtl := landsat_mtl(paths[0])) is None:  # a band file copied away from its product
         return None, (f"no {landsat_mtl_name(paths[0])} beside the files: {as_is} (put it beside them, or give "
                       "ReadConfig.msi_band_scaling=[[gain, offset], …], one a band)")
@@ -279,14 +283,16 @@ def band_reflectance(mtl: dict[str, str], nums: list[str], labels: list[str]) ->
     return [[m / sin, a / sin] for m, a in zip(values[::2], values[1::2])], f"({told}) / sin({elev:.1f}° sun elevation)"
 
 
-def landsat_stack_reflectance(path: Path, bands: list[str]) -> tuple[list[list[float]] | None, str] | None:
+def landsat_stack_reflectance(path: Path, bands: list[str], dtype: str = "uint16") -> tuple[list[list[float]] | None,
+                                                                                            str] | None:
     """(``ReadConfig.msi_band_scaling``, note) for one multi-band file of a Landsat product (``LC08_L1TP_…_stack.tif``)
     whose bands read (``bands``) are named by the mission's numbering (``R``, ``NIR``), as its band files are scaled:
     Level-2 (``L2SP``) surface reflectance DN × 2.75e-5 − 0.2; Level-1 each band's (DN × M + A) / sin(sun elevation)
     from the ``_MTL.txt`` beside it (the product ID's seven parts + ``_MTL.txt``), else Landsat 8/9's fixed DN × 2e-5
     − 0.1. ``(None, note)`` where that cannot be done (unnamed bands: which of the product's each is, is not known; a
-    thermal band; numbers the MTL lacks). None where the name is no such product ID (or a Landsat 4/5/7 Level-1
-    without its ``_MTL.txt``, as before)."""
+    thermal band; numbers the MTL lacks; 8-bit ``dtype`` of a product whose DN are 16-bit, Level-2 or Landsat 8/9: a
+    rescaled copy). None where the name is no such product ID (or a Landsat 4/5/7 Level-1 without its ``_MTL.txt``,
+    as before)."""
     stem, mission = path.stem.upper(), landsat_mission(path)
     level = stem.split("_")[1][:2] if mission and len(stem.split("_")) > 1 else ""
     if level not in ("L1", "L2"):
@@ -299,11 +305,15 @@ def landsat_stack_reflectance(path: Path, bands: list[str]) -> tuple[list[list[f
     nums = [number.get(str(b).upper()) for b in bands]
     by = mtl_path.name if mtl_path else "the product's scale"
     as_is = f"the stack's DN are read as other msi is (uint16 / 10000, 8-bit / 255), not by {by}"
+    if dtype == "uint8" and (level == "L2" or mission[1] == "oli"):  # (its 16-bit numbers made 8-bit DN all ~ -0.1)
+        return None, (f"{as_is}: {mission[0]}'s {'Level-2' if level == 'L2' else 'Level-1'} DN are 16-bit, so 8-bit "
+                      "ones are a rescaled copy that its numbers do not fit (give ReadConfig.msi_band_scaling=[[gain, "
+                      "offset], …], one a band, where the rescaling is known)")
     if None in nums:
-        example = ",".join(f"b{i}" for i in range(2, 2 + len(bands)))
+        example = f" (e.g. {stack_example(mission[1], len(bands))})" if len(bands) <= len(LANDSAT_BANDS[mission[1]]) else ""
         return None, (f"{as_is}: its bands ({', '.join(bands)}) are not {mission[0]}'s bands by name, so which "
                       f"of its reflectance numbers each takes is not known; name them by {mission[0]}'s numbering "
-                      f"with --bands (e.g. {example}) to read them as reflectance")
+                      f"with --bands{example} to read them as reflectance")
     if hot := [b for b, n in zip(bands, nums) if LANDSAT_BANDS[mission[1]][n] in THERMAL]:
         return None, (f"{as_is}: {', '.join(hot)}, thermal, has no reflectance (read it on its own as ir, or a "
                       "stack without it)")
@@ -317,6 +327,18 @@ def landsat_stack_reflectance(path: Path, bands: list[str]) -> tuple[list[list[f
     if scaling is None:
         return None, f"{as_is}: it has no number for {told}"
     return scaling, f"Landsat Level-1 reflectance from {mtl_path.name}, by band: {told}"
+
+
+def stack_example(numbering: str, n: int) -> str:
+    """A --bands example of ``n`` band numbers (``b2,b3,b4,b5``) for an unnamed stack of a Landsat product numbered
+    ``numbering``: its reflectance bands in order (no thermal, no pan; Landsat 8/9 from blue where coastal is not
+    needed), all its bands in order where ``n`` outnumbers them (``b2 … b{n + 1}`` had named pan and thermal bands,
+    and numbers no mission has). Upper case where lower would be ``b1 … bn`` in order, which --bands reads as unnamed."""
+    own = sorted(LANDSAT_BANDS[numbering], key=lambda b: int(b[1:]))
+    refl = [b for b in own if LANDSAT_BANDS[numbering][b] not in THERMAL | {"pan"}]
+    start = int(numbering == "oli" and n <= len(refl) - 2)  # (B2 … B7 for 6 or fewer: coastal B1 is seldom stacked)
+    names = refl[start:start + n] if n <= len(refl) else own[:n]
+    return ",".join(names if names == [f"B{i + 1}" for i in range(n)] else [b.lower() for b in names])
 
 
 LANDSAT_ST = (0.00341802, 149.0)  # Collection 2 Level-2 surface temperature: K = DN × gain + offset

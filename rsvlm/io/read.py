@@ -139,7 +139,7 @@ class SceneReader:
             self.cfg.msi_band_scaling, note = how  # Landsat 5/7 Level-1: each band's M and A (DN / 255 had been read)
             self.notes.append(note)
         elif (not landsat_dn and modality == "msi" and src.dtype in ("uint8", "uint16") and own and len(self.paths) == 1
-              and (how := pr.landsat_stack_reflectance(self.paths[0], self.bands))):
+              and (how := pr.landsat_stack_reflectance(self.paths[0], self.bands, src.dtype))):
             self.cfg.msi_band_scaling, note = how  # a Landsat Level-1 stack beside its _MTL.txt: had read as DN / 10000
             self.notes.append(note)
         elif (landsat_dn and modality == "ir" and len(self.paths) == 1 and src.dtype in ("uint8", "uint16")  # 5/7: 8 bit

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rsvlm.io.bandnames import same_band
+from rsvlm.io.bandnames import band_name_from_file, same_band
 from rsvlm.io.budget import check_fits
 from rsvlm.io.checks import (  # noqa: F401 (moved to checks.py; imported from here by read.py, data_gen, tests)
     LIBRARY_LOGGERS,
@@ -282,10 +282,17 @@ class RasterioSource:
 
         ci = [c for ds_ in src for c in ds_.colorinterp]
         self.alpha_index = ci.index(ColorInterp.alpha) if ColorInterp.alpha in ci else None
-        if self.alpha_index is not None and same_band(said := self.descriptions[self.alpha_index] or ""):
+        k = self.alpha_index
+        # a band file (one band a file, several files) is named by its file: B08.tif cut by gdal_translate -b 4 out of
+        # an RGBN file keeps its alpha flag, and had been left out as the list's alpha (then refused: 1 band of msi)
+        as_file = k is not None and len(src) == self.count > 1 and not self.descriptions[k]
+        if k is not None and same_band(said := (band_name_from_file(Path(src[k].name)) if as_file
+                                                else self.descriptions[k] or "")):
             # rasterio's and GDAL's default for a 4-band uint8 GeoTIFF flags the 4th alpha: an RGBN file's NIR,
             # described so, was dropped as transparency and the image read as optical
-            notes.append(f"band {self.alpha_index + 1} is flagged alpha but described {said}: read as {said}, "
+            notes.append(f"{Path(src[k].name).name} is flagged alpha but named {said}: read as {said}, no alpha "
+                         "(a band cut out of a file whose 4th band GDAL flagged alpha keeps the flag)" if as_file else
+                         f"band {k + 1} is flagged alpha but described {said}: read as {said}, "
                          "no alpha (GDAL flags a 4th uint8 band alpha unless told otherwise)")
             self.alpha_index, misflagged = None, True
         else:
@@ -306,6 +313,9 @@ class RasterioSource:
         if misflagged and len(src) == 1 and ds.nodata is None and all(  # GDAL's mask is that band's: none (an
                 {"alpha", "all_valid"} & {f.name for f in flags} for flags in ds.mask_flag_enums):  # internal one kept)
             self._masked = [False]
+        elif misflagged and len(src) == self.count > 1 and src[k].nodata is None and {"alpha", "all_valid"} & {
+                f.name for f in src[k].mask_flag_enums[0]}:  # a band file's, as one file's: its GDAL mask is none
+            self._masked = [m and j != k for j, m in enumerate(self._masked)]
         self.declares_nodata = any(self._masked)  # a nodata value or an internal mask in any file
         notes += said
         if len(set(files)) > 1 and len(set(said := [_nodata_said(d, m) for d, m in zip(
