@@ -182,7 +182,9 @@ _LEVEL = re.compile(rf"(?<![^\W_])(?:(?:lower|upper)(?=\s+(?:limit|bound)s?(?![^
 # "lower" / "higher" (or "upper") said with a side, a place in the image, not a height: "lower and to the left", "higher,
 # further right", "left and lower": a top-bottom flip says it "higher" ("upper and to the left" is no English), a
 # transpose has no one-word image for it ("higher" was kept there: "higher and to the top")
-_SIDE_AFTER = r"(?:further\s+|farther\s+|more\s+)?(?:(?:to|on|towards?)\s+(?:the\s+)?)?(?i:left|right)(?![^\W_])"
+# ("Which tower is higher, left or right?", a choice, and "the lower, left corner" are a height and a corner)
+_SIDE_AFTER = (r"(?:further\s+|farther\s+|more\s+)?(?:(?:to|on|towards?)\s+(?:the\s+)?)?(?i:left|right)(?![^\W_])"
+               r"(?!\s+or\s|\s*[-_]?\s*corners?(?![^\W_]))")
 _HEIGHT = re.compile(rf"(?<![^\W_])(?:lower|higher|upper)(?=\s*(?:,\s*(?:and\s+)?|\s(?:and|or|but)\s+){_SIDE_AFTER})"
                      r"|(?:(?<=\bleft\sand\s)|(?<=\bright\sand\s)|(?<=\bleft,\s)|(?<=\bright,\s))"
                      r"(?:lower|higher|upper)(?![^\W_])", re.I)
@@ -201,8 +203,12 @@ _NOT_SUPERLATIVE = (r"(?:north|south|mid)?(?:west|east)|forest|(?:un)?rest|nest|
 # are a lane and turn); a "left"/"right" so ("the left 3 largest") would be asked of a transpose as the ranking: no
 # one-word image there
 _UNITS = "one|two|three|four|five|six|seven|eight|nine"
+# (not a bare "one", ``_UNITS[4:]``, the pronoun: "Is the top one the largest?" asks of the one at the top; "one hundred"
+# is a number)
 _NUMBER = (rf"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:{_UNITS}))?|ten|eleven|twelve"
-           rf"|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|{_UNITS}|hundred|thousand|dozen)")
+           rf"|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|{_UNITS[4:]}"
+           r"|(?:one\s+)?(?:hundred|thousand)"
+           r"|dozen)")
 _RANK = re.compile(r"(?<![^\W_])(?:top|bottom|left|right)(?=(?:-\d|(?:[- ]\d+|\s+" + _NUMBER + r")"
                    r"(?![^\W_])\s+(?:[A-Za-z'-]+\s+){0,2}?"
                    rf"(?:(?!(?:{_NOT_SUPERLATIVE})\b)[A-Za-z]+est|most|least|ranked|in\s+terms\s+of|according\s+to"

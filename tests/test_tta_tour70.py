@@ -13,7 +13,7 @@ VIEWS = tta.DIHEDRAL[1:]  # every view but the identity
 
 
 @pytest.mark.parametrize("view", VIEWS)
-@pytest.mark.parametrize("text", ["the top one largest ship", "the top eleven largest ships",
+@pytest.mark.parametrize("text", ["the top one hundred largest buildings", "the top eleven largest ships",
                                   "The top fifteen biggest tanks.", "the top thirty largest ships",
                                   "the top twenty-five largest ships", "the bottom nineteen smallest tanks"])
 def test_every_number_word_of_a_ranking_is_a_ranking(text, view):
