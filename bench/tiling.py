@@ -265,38 +265,34 @@ def p1888(ap, args) -> None:
     print_table(p1888_rows(cars, size, pairs, args.seam_noise, args.p1888_draws), len(cars), size, pairs)
 
 
+# tiling's options of one value each: (flag, type, default, help without its default), in --help's order
+OPTIONS = (
+    ("--sizes", str, "2000,5000,10000,20000", "scene sides (px) of the memory table, by commas, each 41 or more"),
+    ("--tile", int, 512, "run_tiled's tile side (px) in the memory, timing and png runs"),
+    ("--overlap", int, 64, "run_tiled's overlap (px) in those runs, 0 or more and below --tile"),
+    ("--batch", int, 8, "tiles a batch in the memory and png runs, and the timing table's batched rows"),
+    ("--timing-size", int, 5000, "scene side (px) of the timing table, 41 or more"),
+    ("--threads", int, 1, "torch and OpenMP threads of the memory and timing runs"),
+    ("--repeat", int, 5, "timing rounds, the median reported"),
+    ("--seam-cases", int, 300, f"simulated objects per case for --only {', '.join(SIMULATED)}"),
+    ("--seam-noise", float, 1.0, "± px of the noisy box rows of --only seams (1.5: where box_reach splits cut boxes) "
+                                 "and of --only p1888's noisy draws"),
+    ("--p1888-tiles", str, "60-252/8", "--only p1888's tile sides: N,N or FIRST-LAST/STEP"),
+    ("--p1888-overlaps", str, "0,16,32,48", "--only p1888's overlaps, each below a tile"),
+    ("--crop-size", int, 4000, "PNG side (px) for --only crops, tiles 1024 with overlap 200"),
+    ("--png-size", str, "8000x1100", "WxH of the PNG for --only png"),
+    ("--png-cache-mb", int, 8, "GDAL block cache (MiB) for --only png"),
+)
+
+
 def main() -> None:
     ap = Parser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", default="2000,5000,10000,20000",
-                    help="scene sides (px) of the memory table, by commas, each 41 or more (default 2000,5000,10000,20000)")
-    ap.add_argument("--tile", type=int, default=512,
-                    help="run_tiled's tile side (px) in the memory, timing and png runs (default 512)")
-    ap.add_argument("--overlap", type=int, default=64,
-                    help="run_tiled's overlap (px) in those runs, 0 or more and below --tile (default 64)")
-    ap.add_argument("--batch", type=int, default=8,
-                    help="tiles a batch in the memory and png runs, and the timing table's batched rows (default 8)")
-    ap.add_argument("--timing-size", type=int, default=5000,
-                    help="scene side (px) of the timing table, 41 or more (default 5000)")
-    ap.add_argument("--threads", type=int, default=1,
-                    help="torch and OpenMP threads of the memory and timing runs (default 1)")
-    ap.add_argument("--repeat", type=int, default=5, help="timing rounds, the median reported (default 5)")
+    for flag, kind, default, what in OPTIONS:  # each said with its default, as argparse does not
+        ap.add_argument(flag, type=kind, default=default, help=f"{what} (default {default})")
     ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops", *SIMULATED, "p1888"], default="both",
                     help="the table(s) to make, each mode described above (default both: memory, then timing)")
-    ap.add_argument("--seam-cases", type=int, default=300,
-                    help=f"simulated objects per case for --only {', '.join(SIMULATED)} (default 300)")
-    ap.add_argument("--seam-noise", type=float, default=1.0,
-                    help="± px of the noisy box rows of --only seams (1.5: where box_reach splits cut boxes) and "
-                         "of --only p1888's noisy draws (default 1.0)")
-    ap.add_argument("--p1888-tiles", default="60-252/8",
-                    help="--only p1888's tile sides: N,N or FIRST-LAST/STEP (default 60-252/8)")
-    ap.add_argument("--p1888-overlaps", default="0,16,32,48",
-                    help="--only p1888's overlaps, each below a tile (default 0,16,32,48)")
     ap.add_argument("--p1888-draws", type=int, default=3,
                     help="--only p1888's noisy draws (0: noise-free only; default 3)")
-    ap.add_argument("--crop-size", type=int, default=4000,
-                    help="PNG side (px) for --only crops, tiles 1024 with overlap 200 (default 4000)")
-    ap.add_argument("--png-size", default="8000x1100", help="WxH of the PNG for --only png (default 8000x1100)")
-    ap.add_argument("--png-cache-mb", type=int, default=8, help="GDAL block cache (MiB) for --only png (default 8)")
     ap.add_argument("--workdir", default=None,
                     help="the folder where the scenes' temporary folder is made, removed at the end (default: the "
                          "system's temporary folder)")

@@ -153,3 +153,24 @@ def test_gpu_train_prints_its_figures_as_a_markdown_table(tmp_path, capsys):
     table = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
     assert table[0] == "| tokens/s | samples/s | step s | GFLOP/sample | TFLOP/s | peak TFLOP/s | MFU | peak GiB |"
     assert table[2].startswith(f"| {res['tokens_per_s']:.0f} | {res['samples_per_s']:.2f} | ")
+
+
+
+def test_tiling_declares_its_one_value_options_once_with_their_defaults(monkeypatch):
+    """bench/tiling.py wrote 14 add_argument calls of one shape, each default twice (the value and its help): now a
+    table (tiling.OPTIONS), each help said with the default it is given; --help shows the same options."""
+    import argparse
+
+    class Stop(argparse.ArgumentParser):
+        def parse_args(self, *a, **k):
+            raise SystemExit(self)
+
+    mod = bench_module("tiling", monkeypatch)
+    monkeypatch.setattr(mod, "Parser", Stop)
+    with pytest.raises(SystemExit) as e:
+        mod.main()
+    acts = {a.option_strings[0]: a for a in e.value.code._actions if a.option_strings}
+    for flag, kind, default, _ in mod.OPTIONS:
+        assert acts[flag].type is kind and acts[flag].default == default, flag
+        assert acts[flag].help.endswith(f"(default {default})"), flag
+    assert acts["--tile"].default == 512 and acts["--seam-noise"].type is float and acts["--p1888-draws"].default == 3
