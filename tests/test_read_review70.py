@@ -103,3 +103,21 @@ def test_a_band_file_flagged_alpha_in_a_list_is_read_as_the_band_its_name_says(t
     plain = _tif(tmp_path / "B03.tif", rng.integers(1, 250, (1, 32, 32)).astype("uint8"))
     kept = read_image([red, plain, alpha], modality="msi")
     assert not any("flagged alpha but named" in n for n in kept.notes)
+
+
+def test_an_alpha_file_in_a_list_masks_its_transparent_pixels_and_is_no_band(tmp_path):
+    """Leftover 7: a list's file flagged alpha was left out of the data but named a band (['B04', 'B03', 'alpha']
+    over 2 bands), and its 0s masked nothing, as its own GDAL mask is all valid, though a note said 'transparent
+    pixels masked'."""
+    from rasterio.enums import ColorInterp
+
+    rng = np.random.default_rng(6)
+    files = [_tif(tmp_path / f"{b}.tif", rng.integers(1, 250, (1, 32, 32)).astype("uint8")) for b in ("B04", "B03")]
+    a = np.where(rng.random((1, 32, 32)) < 0.25, 0, 255).astype("uint8")  # (1, H, W)
+    alpha = _tif(tmp_path / "alpha.tif", a)
+    with rasterio.open(alpha, "r+") as dst:
+        dst.colorinterp = [ColorInterp.alpha]
+    img = read_image([*files, alpha], modality="msi")
+    assert img.bands == ["B04", "B03"] and img.data.shape == (2, 32, 32)
+    assert img.valid is not None and np.array_equal(img.valid, a[0] > 0)
+    assert "alpha band read as nodata (transparent pixels masked), not as a band" in img.notes

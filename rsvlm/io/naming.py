@@ -83,7 +83,7 @@ class BandNaming:
                          f"named {', '.join(names)}")
             return list(names), notes
         if len(self.paths) == self.src.count > 1:  # one band a file (not I and Q files read as one complex band)
-            return [band_name_from_file(p) for p in self.paths], notes
+            return [band_name_from_file(self.paths[i]) for i in self.indexes], notes  # (an alpha file left out)
         if self.s2_band and self.modality == "msi":
             return [self.s2_band], notes
         desc = [self.src.descriptions[i] for i in self.indexes]

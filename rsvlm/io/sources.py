@@ -316,7 +316,10 @@ class RasterioSource:
         elif misflagged and len(src) == self.count > 1 and src[k].nodata is None and {"alpha", "all_valid"} & {
                 f.name for f in src[k].mask_flag_enums[0]}:  # a band file's, as one file's: its GDAL mask is none
             self._masked = [m and j != k for j, m in enumerate(self._masked)]
-        self.declares_nodata = any(self._masked)  # a nodata value or an internal mask in any file
+        # a band file of a list flagged alpha (named as no band): left out as the list's alpha, but its own GDAL mask is
+        # all valid, so its 0s masked nothing (``_read``)
+        self._list_alpha = self.alpha_index is not None and len(src) == self.count > 1 and self._palette is None
+        self.declares_nodata = any(self._masked) or self._list_alpha  # a nodata value or an internal mask in any file
         notes += said
         if len(set(files)) > 1 and len(set(said := [_nodata_said(d, m) for d, m in zip(
                 src, self._masked)])) > 1:
@@ -402,6 +405,13 @@ class RasterioSource:
                         valid = m if valid is None else valid & m
                 except (RasterioIOError, CPLE_BaseError) as e:
                     raise read_failed(getattr(d, "src_dataset", d).name, e) from e  # not 'WarpedVRT(B8A.tif)'
+            if self._list_alpha:  # its 0s are the other bands' transparent pixels
+                d = datasets[self.alpha_index]
+                try:
+                    m = d.read(1, window=window, out_shape=out_shape) > 0  # (h, w)
+                except (RasterioIOError, CPLE_BaseError) as e:
+                    raise read_failed(getattr(d, "src_dataset", d).name, e) from e
+                valid = m if valid is None else valid & m
         raw = np.stack(bands)  # (C, h, w)
         if nodata is not None:
             held = raw == nodata  # (C, h, w)
