@@ -156,9 +156,9 @@ def _gunzip(path: Path, data: bytes) -> tuple[bytes, str | None]:
     """gzip ``data`` (every member) decompressed, and None; where the stream is cut short (a copy or a run stopped
     midway), its complete lines before the cut and a note naming the file and the lost tail (was a refusal of the
     whole file, every answer before the cut with it). Corrupt data (a bad CRC, not deflate), or a cut before the
-    first line's end, is a ScoreError."""
+    first line's end, is a ScoreError, as are bytes after the gzip data that are no gzip member (were dropped unsaid)."""
     out, rest = [], data
-    while rest[:2] == GZIP_MAGIC:
+    while rest[:2] == GZIP_MAGIC or rest == GZIP_MAGIC[:1]:  # one byte of the next member's: cut in its header
         unzip = zlib.decompressobj(wbits=31)
         try:
             out.append(unzip.decompress(rest))
@@ -177,6 +177,10 @@ def _gunzip(path: Path, data: bytes) -> tuple[bytes, str | None]:
                            "whatever followed; the records whose answers were there count as missing: compress the whole "
                            "file again")
         rest = unzip.unused_data.lstrip(b"\x00")  # the next member (cat a.gz b.gz), gzip's zero padding read past
+    if rest:  # not gzip (a file appended uncompressed, a member's header corrupt): its records were lost unsaid
+        raise ScoreError(f"{path}: a gzip file that cannot be decompressed (the {len(rest)} byte(s) after its gzip "
+                         f"data, from {rest[:8]!r}, are no gzip member: a corrupt member, or a file appended to it "
+                         "uncompressed?); compress the whole predictions file again")
     return b"".join(out), None
 
 

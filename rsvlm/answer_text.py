@@ -22,7 +22,8 @@ its reading from here.
 It cannot see meaning: synonyms (``automobile`` / ``car``) or plural forms stay different.
 
 ``whole_number`` tells a reference that is a whole number (``5``, ``five``, ``5.0``, ``1,204``, ``a dozen``,
-``half a dozen``, and ``none`` or ``nothing`` alone, 0); VQA reads the answer to such a reference as counting
+``half a dozen``, ``0.5 dozen`` (a decimal's dozen where it is whole: ``0.3 dozen`` is not), and ``none`` or
+``nothing`` alone, 0); VQA reads the answer to such a reference as counting
 does (``parse_count``), so ``5.0``, ``five`` and ``5 ships`` match ``5``, ``12`` matches ``a dozen``.
 """
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from fractions import Fraction
 
 NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -45,6 +47,8 @@ _PUNCT = re.compile(r"(?<!\d)\.|\.(?!\d)|[^\w\s.]|_")
 _END = r"(?:\s*(?:</s>|<\|[A-Za-z_]+\|>|<eos>|<end_of_turn>))+\s*$"
 _TAG = re.compile(r"^\s*\[\w+\]\s*|" + _END)  # those, and an echoed task tag
 _SHAPE = re.compile(r"<(ref|box|obb|point|poly|mask)>.*?</\1>|<[^<>\s]+>")  # geometry elements, stray tags
+# ".5" with no 0 before its point: was read as 5 (the point a punctuation mark), ".5 dozen" as 60; read as 0.5
+_BARE_POINT = re.compile(r"(?<![\w.])\.(?=\d)")
 
 
 def _below(words: list[str], i: int, limit: int) -> tuple[int, int] | None:
@@ -125,12 +129,18 @@ def is_yes_no(reference: str) -> bool:
 
 def whole_number(reference: str) -> int | None:
     """The whole number a reference answer is and says alone (``"5"``, ``"Five."``, ``"5.0"``, ``"1,204"``; a dozen's,
-    ``"a dozen"``, ``"two dozen"``, ``"half a dozen"``; ``"None."`` or ``"nothing"`` alone, 0), read as ``parse_count``
-    reads it; None for anything else (``"5 ships"``, ``"2.5"``, ``"0m2"``, ``"-3"``, ``"dozens"``, ``"a dozen ships"``,
+    ``"a dozen"``, ``"two dozen"``, ``"half a dozen"``, and a decimal's where it makes a whole number, ``"0.5 dozen"``
+    6, ``"1.5 dozen"`` 18; ``"None."`` or ``"nothing"`` alone, 0), read as ``parse_count`` reads it; None for anything
+    else (``"5 ships"``, ``"2.5"``, ``".5"``, ``"0.3 dozen"``: 3.6, ``"0m2"``, ``"-3"``, ``"dozens"``, ``"a dozen ships"``,
     ``"no"``: a yes/no reply)."""
-    s = re.sub(r"(?<=\d),(?=\d{3}\b)", "", reference)  # thousands commas, as parse_count drops them
+    # thousands commas and a bare point (".5"), as parse_count reads them
+    s = _BARE_POINT.sub("0.", re.sub(r"(?<=\d),(?=\d{3}\b)", "", unicodedata.normalize("NFKC", reference)))
     # a dozen and none were read as text ("dozen", "none"), while eval read the answer "a dozen" to "12" as 12
-    if not re.fullmatch(r"\d+(?:\.0+)?|(?:\d+ |half )?dozen|none|nothing", normalize_answer(s, yes_no=False)):
+    if not (m := re.fullmatch(r"\d+(?:\.0+)?|(?:(\d+(?:\.\d+)?) |half )?dozen|none|nothing",
+                              normalize_answer(s, yes_no=False))):
+        return None
+    # "0.5 dozen" was text while "half a dozen" was 6 (and parse_count read both as 6); "0.3 dozen" (3.6) no count
+    if m[1] and (Fraction(m[1]) * 12).denominator != 1:
         return None
     return parse_count(reference)
 
@@ -140,12 +150,12 @@ def parse_count(text: str) -> int | None:
     1204, ``"seven"`` → 7, ``"<point><loc_104><loc_208></point> 1"`` → 1); ``"none"``/``"nothing"``/
     ``"no …"`` without any number → 0; ``<point>`` elements and no number → how many points; else None.
     ``dozen`` is 12 times the number before it (``"two dozen"``, ``"2 dozen"`` → 24), or 12 alone (``"a dozen"``;
-    ``"half a dozen"`` → 6); ``"dozens"`` is no number. A first number of over 15 digits (a degenerate
+    ``"half a dozen"`` → 6); ``"dozens"`` is no number; ``".5"`` is 0.5 (was 5). A first number of over 15 digits (a degenerate
     ``"1111…"``, past what a float holds exactly), or a negative one, is no count either: None. NFKC first, as
     ``normalize_answer`` (full-width ``Ｔｈｒｅｅ``, ``３．５``)."""
     text = unicodedata.normalize("NFKC", text).strip().lower()
     points = text.count("<point>")
-    s = re.sub(r"(?<=\d),(?=\d{3}\b)", "", _SHAPE.sub(" ", _TAG.sub("", text)))
+    s = _BARE_POINT.sub("0.", re.sub(r"(?<=\d),(?=\d{3}\b)", "", _SHAPE.sub(" ", _TAG.sub("", text))))
     if re.match(r"[^\d]*?(?<![\w.])[-\u2212]\d", s):  # "-3": no count (was read as 3); "3-4" is a range's 3
         return None
     words = number_words(_PUNCT.sub(" ", s).split())
