@@ -181,8 +181,9 @@ def window_notes(tile: int, scene_size: tuple[int, int], n: int, label: str, say
 def run_scene(scene, image, label: str, args, model, processor, question: str, tta: FuseConfig | None, say,
               predictor=tile_predictor, validity=None) -> tuple[dict, str | None]:
     """``question`` asked of each ``--tile`` window of the open ``scene`` (``image``: its 1-pixel read, which
-    carries CRS and transform) and the answers merged: predict's result (its ``"answer"`` the line printed
-    on stdout) and why the run ended early (Ctrl-C: the tiles done are kept), or None. ``predictor``:
+    carries CRS and transform) and the answers merged: predict's result (its ``"answer"`` a word task's tally,
+    printed on stdout; None for shapes, which the caller counts once its filters ran: ``shapes_line``) and why
+    the run ended early (Ctrl-C: the tiles done are kept), or None. ``predictor``:
     ``tile_predictor`` or a stand-in; ``validity``: the ``nodata_objects.ValidityMap`` the windows read are
     seen by (the caller's, to tell objects on nodata after the merge). A ValueError (a prompt past the LLM's
     context) is the caller's to say."""
@@ -205,7 +206,7 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
         stopped = f"stopped (Ctrl-C) after {merger.n_tiles + merger.n_nodata} of {total} tiles"
         print(f"\nrsvlm predict: {stopped}; writing what they found", file=sys.stderr)
     result = inf.locate("", image)
-    result.update(objects=objects, tiles=tiles,  # "answer": the line printed below (was null)
+    result.update(objects=objects, tiles=tiles,  # "answer": set below (was null)
                   problems=[f"tile {t['window']}: {p}" for t in tiles for p in t["problems"]])
     result["objects"] = inf.with_map_coords(objects, image, result["problems"])
     result["nodata_tiles"] = merger.n_nodata
