@@ -34,7 +34,7 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
     out = []
     for key in keys:
         label = majority_label([o for objs in views for o in objs if label_key(o.get("label")) == key])
-        specks = [[o for o in objs if label_key(o.get("label")) == key and _speck(o)] for objs in views]
+        specks = [[o for o in objs if label_key(o.get("label")) == key and _speck(o, w, h)] for objs in views]
         out += [_as_fused(poly_rings(o), label) for o in _voted_specks(specks, w, h, views_needed(cfg, len(views)))]
         views = [[o for o in objs if not any(o is s for s in sp)] for objs, sp in zip(views, specks)]
         masks = [geometry.objects_to_mask([o for o in objs if label_key(o.get("label")) == key], w, h)
@@ -51,15 +51,19 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
     return out
 
 
-def _speck(o: dict) -> bool:
-    """Whether polygon ``o`` covers no pixel centre (a one-bin speck on a large image, ``<poly>`` of one spot): it
-    casts no vote in the pixels, so every view's was dropped, the views all agreeing on it."""
+def _speck(o: dict, w: int, h: int) -> bool:
+    """Whether polygon ``o`` of a ``w`` × ``h`` image lies within a location bin and covers no pixel centre (a one-bin
+    speck on a large image, ``<poly>`` of one spot): it casts no vote in the pixels, so every view's was dropped, the
+    views all agreeing on it. A longer shape of no area (a line) is none: its centre says little of where it lies."""
     from rsvlm.geometry.shapes import fill_rings, poly_rings
+    from rsvlm.tokens import NUM_BINS
 
     if o.get("kind") != "poly":
         return False
     rings = [np.asarray(r, dtype=float) for r in poly_rings(o)]  # (K,2) each
     pts = np.concatenate(rings)
+    if (np.ptp(pts, axis=0) > np.array([w, h], dtype=float) / NUM_BINS + 1e-6).any():
+        return False
     x0, y0 = np.floor(pts.min(0)).astype(int)
     x1, y1 = np.ceil(pts.max(0)).astype(int) + 1
     return not fill_rings([r - (x0, y0) for r in rings], x1 - x0, y1 - y0).any()

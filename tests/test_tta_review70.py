@@ -41,3 +41,31 @@ def test_small_boxes_side_by_side_are_not_averaged_together():
     b = {"kind": "box", "label": "car", "coords": [1015.0, 1005.0, 1025.0, 1015.0]}
     out = fusion.fuse([[a, b]] * 8, 10000, 10000, tta.FuseConfig(views=tta.DIHEDRAL), many=True)
     assert sorted(o["coords"] for o in out) == [a["coords"], b["coords"]]
+
+
+def test_a_fused_answers_note_names_the_words_of_its_own_question():
+    """``fused_answers`` hands each record's last question to the note: the word is the record's, not 'above'."""
+    import numpy as np
+
+    from rsvlm.answering import Answer
+    from rsvlm.model.processor import ImageInput
+
+    def generate(msgs, ims):
+        return [Answer("3", [])] * len(msgs)
+
+    questions = ["[count] How many ships are lower and to the left of the pier?", "[count] How many ships are below it?"]
+    msgs = [[{"role": "user", "content": f"<image>\n{q}"}] for q in questions]
+    image = [ImageInput(np.zeros((3, 96, 96), np.float32))]
+    fused = tta.fused_answers(generate, msgs, [image, image], [Answer("3", [])] * 2, tta.FuseConfig(views="dihedral"))
+    assert ["the question's 'lower' under a transpose" in f.unasked for f in fused] == [True, False]
+    assert "the question's 'below' under a transpose" in fused[1].unasked
+
+
+def test_lines_of_no_area_crossing_at_one_centre_are_no_speck():
+    """A polygon of no area longer than a bin (a line) is no speck: voted by its centre alone, one view's line across
+    and another's line down, crossing at the same centre, were kept as one agreed shape."""
+    from rsvlm.fusion_masks import fuse_masks
+
+    across = {"kind": "poly", "label": "road", "coords": [[100, 200], [300, 200], [100, 200]]}
+    down = {"kind": "poly", "label": "road", "coords": [[200, 100], [200, 300], [200, 100]]}
+    assert fuse_masks([[across]] * 4 + [[down]] * 4, 2000, 1500, "poly", tta.FuseConfig(views=tta.DIHEDRAL)) == []
