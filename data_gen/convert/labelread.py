@@ -46,7 +46,7 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     import numpy as np
 
     try:
-        if deep := not (rgb or grey_levels) and _deep_colour_png(path):
+        if deep := _deep_png(path):
             from rsvlm.io.pngcheck import check_png_data
 
             check_png_data(path)  # GDAL reads its bands at 16 bits (PIL's RGB kept the high byte: a 0/1 mask read 0)
@@ -55,20 +55,26 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                 a, nodata = ds.read(), ds.nodata  # (bands, h, w)
                 colormap = _colormap(ds) if not (rgb or grey_levels) and ds.count == 1 else None
                 alpha = [i for i, c in enumerate(ds.colorinterp) if c.name == "alpha"]
-                masked = None if alpha else _mask_band(ds)  # (h, w) a GDAL mask band's, 0 where masked out
-            clear = opacity = None
+                masked = _mask_band(ds)  # (h, w) a GDAL mask band's, 0 where masked out (beside an alpha band too)
+            if deep and (rgb or grey_levels):
+                a = _eight_bit(a, alpha, out)
+            clear = opacity = None  # clear: (h, w) bool, a palette label's no-class pixels, alpha's and mask band's
             if alpha and len(alpha) < len(a):  # an RGBA label: its alpha is no colour ("4 bands that differ")
                 opacity = a[alpha[0]]  # (h, w)
                 a = np.delete(a, alpha, axis=0)
-            if opacity is not None and (clear := opacity == 0).any() and voids is not None and (rgb or grey_levels):
-                voids.append(clear)
-            if masked is not None and (clear := masked == 0).any():  # a mask band (.msk, internal): no data there
+            if opacity is not None and (see := opacity == 0).any() and (rgb or grey_levels):
+                clear = see
+                if voids is not None:
+                    voids.append(see)
+            if masked is not None and (see := masked == 0).any():  # a mask band (.msk, internal): no data there
                 if voids is not None:  # no class, as a palette label's transparent pixel or a binary one's nodata
-                    voids.append(clear)
-                if not (rgb or grey_levels):
-                    a = np.where(clear, np.zeros((), a.dtype), a)  # (bands, h, w) its pixels under the mask 0
+                    voids.append(see)
+                if rgb or grey_levels:
+                    clear = see if clear is None else clear | see
+                else:
+                    a = np.where(see, np.zeros((), a.dtype), a)  # (bands, h, w) its pixels under the mask 0
                     if out is not None:
-                        out.note("label_pixels_masked", int(np.count_nonzero(clear)))
+                        out.note("label_pixels_masked", int(np.count_nonzero(see)))
             if nodata_at is not None and nodata not in (None, 0) and not np.isnan(nodata):
                 if (none := (a == nodata).all(axis=0)).any():  # (h, w)
                     nodata_at.append((nodata, none))
@@ -163,11 +169,28 @@ def _mask_band(ds):
     return ds.dataset_mask()  # (H, W) 0 or 255
 
 
-def _deep_colour_png(path: Path) -> bool:
-    """Whether ``path`` is a PNG of 16-bit colour (RGB or RGBA, its IHDR's bit depth 16, colour type 2 or 6)."""
+def _deep_png(path: Path) -> bool:
+    """Whether ``path`` is a 16-bit PNG that PIL reads at 8 bits, its high byte: RGB, RGBA or grey with alpha (its
+    IHDR's bit depth 16, colour type 2, 6 or 4; PIL reads a 16-bit grey one at 16 bits)."""
     with open(path, "rb") as f:
         head = f.read(26)  # signature (8), IHDR length and type (8), width, height (8), bit depth, colour type
-    return head[:8] == b"\x89PNG\r\n\x1a\n" and len(head) == 26 and head[24] == 16 and head[25] in (2, 6)
+    return head[:8] == b"\x89PNG\r\n\x1a\n" and len(head) == 26 and head[24] == 16 and head[25] in (2, 4, 6)
+
+
+def _eight_bit(a, alpha: list[int], out: Output | None):
+    """A 16-bit palette label's bands ``a`` (C, H, W) as read, or their 8-bit values where every colour band is an
+    8-bit one stretched to 16 bits (v x 257, ImageMagick's ``-depth 16``: 255 is 65535), counted in ``out``'s notes
+    as ``labels_16_bit_read_as_8_bit``; ``alpha``: the alpha bands' indices, left as they are (0 is 0)."""
+    import numpy as np
+
+    bands = [i for i in range(len(a)) if i not in alpha]
+    if a[bands].max(initial=0) <= 255 or np.any(a[bands] % 257):
+        return a  # its codes or colours as they are: 0/1/2 (PIL's high byte read them all 0)
+    if out is not None:
+        out.note("labels_16_bit_read_as_8_bit")
+    a = a.copy()
+    a[bands] //= 257  # (C, H, W) an alpha band as it is: its 0 alone is read
+    return a
 
 
 def _transparent(im):

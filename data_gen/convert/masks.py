@@ -303,6 +303,8 @@ def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | Non
 
 
 def run(args, out: Output) -> None:
+    import numpy as np
+
     check_tiling(args.tile, args.overlap)
     classes, ignored = load_palette(args)
     rgb = any(isinstance(v, list) for v in classes.values())
@@ -319,8 +321,8 @@ def run(args, out: Output) -> None:
                 raw, mask, void = read_binary_label(lab, out)
                 label = mask.astype("uint8")  # (H, W) 0/1
             else:  # a transparent pixel (alpha 0) is no class, whatever colour it hides: void, counted
-                label = read_label(lab, rgb, grey_levels=True, voids=(clear := []), nodata_at=(nodata := []))
-                void = clear[0] if clear else None
+                label = read_label(lab, rgb, grey_levels=True, out=out, voids=(clear := []), nodata_at=(nodata := []))
+                void = np.logical_or.reduce(clear) if clear else None  # (H, W) every void: alpha's, a mask band's
                 if void is not None:
                     out.note("label_pixels_transparent", int(void.sum()))
                 if nodata and _unclaimed(nodata[0][0], classes, rgb):  # its declared nodata: no class, not unknown
