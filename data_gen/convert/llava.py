@@ -34,7 +34,8 @@ GeoChat spellings are rewritten into DESIGN.md's grammar:
 
 The record's ``task`` is its own ``task`` field as ``rsvlm.tokens.task_name`` reads it (any case, a tag's brackets
 read past: ``"DET"``, ``"[det]"``; one that is no rsvlm task's counted in the notes as ``unknown_task_left_out``,
-the values given named in one more note), else the (rewritten) tag of its first user turn, else ``--task``; with
+the values given named in one more note), else the (rewritten) tag of its first user turn, else ``--task`` (a
+``det``, ``ground`` or ``seg`` one on answers holding no geometry counted in a note naming the first); with
 none of these it is free chat (``task`` null). A record without ``<image>`` placeholders gets them in front of its
 first user turn (noted).
 
@@ -65,8 +66,10 @@ from data_gen.convert.common import (
 )
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.text import json_problem, text_codec
-from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS, task_name
+from rsvlm.tokens import GEOMETRY_TAGS, IMAGE_TOKEN, MODALITIES, TASKS, task_name
 
+GEOMETRY_ANSWERS = ("det", "ground", "seg")  # tasks whose answers are geometry (DESIGN.md's table)
+NO_GEOMETRY = "no_geometry_in_answers_tagged_{task}_by_--task"
 TAG_MAP = {"refer": "ground", "identify": "regcap", "grounding": "cap", "caption": "cap"}
 _TAG = re.compile(r"\[(refer|identify|grounding|caption)\]")
 _NUM = r"\s*<\s*(-?\d+(?:\.\d+)?)\s*>\s*"
@@ -291,6 +294,9 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
     task = task_name(raw.get("task"))
     task = task if task in TASKS else None
     task = task or task_from_prompt(next((c["value"] for c in convs if c["from"] in ("human", "user")), ""))
+    if task is None and args.task in GEOMETRY_ANSWERS and not any(
+            f"<{g}>" in c["value"] for c in convs if c["from"] in ("gpt", "assistant") for g in GEOMETRY_TAGS[1:]):
+        out.note(NO_GEOMETRY.format(task=args.task))  # a VQA answer tagged det by the flag: it was unsaid
     task = task or args.task
     geochat = any(_TAG.search(v) or "{<" in v for v in given)  # as written, before rewrite_text
     meta = make_meta("GeoChat" if geochat else "LLaVA", Path(args.src).name, width, height)
@@ -320,6 +326,7 @@ def run(args, out: Output) -> None:
         raise ConversionError(f"{args.images}: no such image folder")
     listings: dict = {}  # folder → its files by lower-case name (_image_file), each listed once
     unknown: Counter = Counter()  # repr of each task value unknown_task_left_out counts -> records
+    bare, first_bare = NO_GEOMETRY.format(task=args.task), None  # records --task tagged that hold no geometry
     for where, raw in out.bar(_records(Path(args.src), out), "llava", "record"):
         if isinstance(raw, BadBox):
             out.skip(raw.reason, where, raw.text)
@@ -344,11 +351,15 @@ def run(args, out: Output) -> None:
             out.skip("invalid_record", where, str(e).removeprefix(f"{where} (id {rec['id']}): "))
             continue
         out.add(rec, where)
+        if first_bare is None and out.notes[bare]:
+            first_bare = rec["id"]
         if unknown_task(given):  # counted for the records written; named, a long one (a prompt pasted) by its head
             out.note("unknown_task_left_out")
             said = repr(given)
             unknown[said if len(said) <= 40 else said[:39] + "…"] += 1
     note_unknown_tasks(out, unknown)
+    if n := out.notes.pop(bare, 0):  # named by its first record: where to look
+        out.note(f"{bare} (first: id {first_bare!r})", n)
 
 
 def _parts(parts: list) -> str:
