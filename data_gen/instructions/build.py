@@ -94,6 +94,7 @@ def load_with_tasks(path, overrides: list[str], tasks: str | None):
     from data_gen.synth.config import SynthConfig
     from rsvlm.config import load_config
 
+    check_named(path)
     if tasks is None:
         return load_config(SynthConfig, path, overrides)
     first = [*overrides, *task_overrides(tasks)]
@@ -101,6 +102,20 @@ def load_with_tasks(path, overrides: list[str], tasks: str | None):
     check_left_out(path, overrides, tasks, cfg.instructions.task_weights)
     then = [*overrides, *task_overrides(tasks, cfg.instructions.task_weights)]  # a named task at weight 0 → 1
     return cfg if then == first else load_config(SynthConfig, path, then)  # read again only where one is
+
+
+def check_named(path) -> None:
+    """ConfigError where ``path`` (``--config``), no file, is the name of one of the package's data configs
+    (``optical_only``, ``cpu96.yaml``): "config file not found: optical_only" said not where they are."""
+    from rsvlm.config import ConfigError
+
+    if path is None or Path(path).exists() or Path(path).parent != Path("."):
+        return
+    folder = Path(__file__).resolve().parents[2] / "configs" / "data"  # data_gen/instructions/ -> the repo's
+    found = next((f for f in (folder / path, folder / f"{path}.yaml") if f.suffix == ".yaml" and f.is_file()), None)
+    if found is not None:
+        shown = found.relative_to(Path.cwd()) if found.is_relative_to(Path.cwd()) else found
+        raise ConfigError(f"config file not found: {path}; --config takes a file's path: --config {shown}")
 
 
 def check_left_out(path, overrides: list[str], tasks: str, weights: dict) -> None:
@@ -170,18 +185,29 @@ def check_weights(cfg: InstructionConfig) -> None:
                          f"{_keys_lower_case(unknown, MODALITIES)}; one of {', '.join(MODALITIES)}")
     for key in ("task_weights", "modality_weights"):
         if bad := bad_weights(getattr(cfg, key)):
-            raise ValueError(f"instructions.{key}: weights must be finite numbers >= 0, got {bad}")
+            raise ValueError(f"instructions.{key}: weights must be finite numbers >= 0, got {shown(bad)}")
     if not 0 <= cfg.records_per_image < float("inf"):
-        raise ValueError(f"instructions.records_per_image must be finite and >= 0, got {cfg.records_per_image}")
+        raise ValueError(f"instructions.records_per_image must be finite and >= 0, got {given(cfg.records_per_image)}")
     if (cfg.all_tasks or cfg.records_per_image > 0) and not any(float(w) > 0 for w in cfg.task_weights.values()):
-        raise ValueError(f"instructions.task_weights {cfg.task_weights}: no task has a weight > 0, so no record "
+        raise ValueError(f"instructions.task_weights {shown(cfg.task_weights)}: no task has a weight > 0, so no record "
                          "could be made (instructions.records_per_image=0 asks for none)")
     for key in ("point_count_share", "obb_fraction", "grid_fraction"):
         if not 0 <= getattr(cfg, key) <= 1:
-            raise ValueError(f"instructions.{key} must be in [0, 1], got {getattr(cfg, key)}")
-    if cfg.mask_budget < 8 or cfg.max_det_objects < 1:
-        raise ValueError(f"instructions: need mask_budget >= 8 (location tokens per instance) and max_det_objects >= 1, "
-                         f"got {cfg.mask_budget} and {cfg.max_det_objects}")
+            raise ValueError(f"instructions.{key} must be in [0, 1], got {given(getattr(cfg, key))}")
+    if cfg.mask_budget < 8:
+        raise ValueError(f"instructions.mask_budget must be >= 8 (location tokens per instance), got {cfg.mask_budget}")
+    if cfg.max_det_objects < 1:
+        raise ValueError(f"instructions.max_det_objects must be >= 1, got {cfg.max_det_objects}")
+
+
+def given(value) -> str:
+    """A config number as it was given: a float field's whole number without its ``.0`` (``-1``, not ``-1.0``)."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def shown(weights: dict) -> str:
+    """``weights`` as YAML writes a mapping, each number as ``given`` (``{det: 0, change: 2}``, not ``0.0``)."""
+    return "{" + ", ".join(f"{k}: {given(v)}" for k, v in weights.items()) + "}"
 
 
 def lower_case_of(names, known) -> list[str]:
@@ -203,10 +229,10 @@ def check_makeable(cfg: InstructionConfig, modalities, whose: str, pairs: bool, 
     if not (cfg.all_tasks or cfg.records_per_image > 0):
         return
     if not pairs and not any(float(w) > 0 for t, w in cfg.task_weights.items() if t != "change"):
-        raise ValueError(f"instructions.task_weights {cfg.task_weights}: change is the only task with a weight > 0, "
+        raise ValueError(f"instructions.task_weights {shown(cfg.task_weights)}: change is the only task with a weight > 0, "
                          f"and it needs pairs, but {no_pairs}: no record could be made")
     if not any(float(cfg.modality_weights.get(m, 1.0)) > 0 for m in modalities):
-        raise ValueError(f"instructions.modality_weights {cfg.modality_weights}: every {whose} "
+        raise ValueError(f"instructions.modality_weights {shown(cfg.modality_weights)}: every {whose} "
                          f"({', '.join(modalities)}) has weight 0, so no record could be made "
                          "(instructions.records_per_image=0 asks for none)")
 

@@ -24,7 +24,10 @@ def assign_splits(n_scenes: int, val: float, test: float, seed: int) -> list[str
     ``test=1`` puts every scene in test (an evaluation set).
     """
     if not (val >= 0 and test >= 0 and val + test <= 1):  # NaN fails too
-        raise ValueError(f"split fractions split.val={val}, split.test={test} must be >= 0 and sum to at most 1")
+        from data_gen.instructions.build import given
+
+        raise ValueError(f"split fractions split.val={given(val)}, split.test={given(test)} must be >= 0 and sum to "
+                         "at most 1")
     n_val, n_test = split_count(n_scenes, val), split_count(n_scenes, test)
     if n_scenes >= 3:
         n_val, n_test = max(n_val, int(val > 0)), max(n_test, int(test > 0))

@@ -74,21 +74,21 @@ def check_config(cfg: SynthConfig) -> None:
     if twice:  # each is rendered once: the report's "x N modalities" and the quotas would not add up
         raise ValueError(f"modalities {cfg.modalities}: {', '.join(twice)} named more than once")
     check_size(cfg.scene.size, "scene.size")
-    from data_gen.instructions.build import bad_weights, check_makeable, check_weights
+    from data_gen.instructions.build import bad_weights, check_makeable, check_weights, given
 
     check_weights(cfg.instructions)
     check_makeable(cfg.instructions, cfg.modalities, "rendered modality", cfg.scene.pairs_fraction != 0,
                    "scene.pairs_fraction is 0")
     sc, rc = cfg.scene, cfg.render
     if not 0 <= sc.pairs_fraction <= 1:
-        raise ValueError(f"scene.pairs_fraction {sc.pairs_fraction} must be in [0, 1]")
+        raise ValueError(f"scene.pairs_fraction {given(sc.pairs_fraction)} must be in [0, 1]")
     for key, value, ok in (("scene.max_objects", sc.max_objects, sc.max_objects >= 0),
                            ("scene.object_scale", sc.object_scale, 0 < sc.object_scale < float("inf")),
                            ("scene.min_object_px", sc.min_object_px, 0 <= sc.min_object_px < float("inf")),
                            ("render.sar_looks", rc.sar_looks, rc.sar_looks >= 1),
                            ("render.png_compress_level", rc.png_compress_level, 0 <= rc.png_compress_level <= 9)):
         if not ok:  # NaN fails every comparison
-            raise ValueError(f"{key} {value} is out of range (max_objects >= 0, object_scale > 0, "
+            raise ValueError(f"{key} {given(value)} is out of range (max_objects >= 0, object_scale > 0, "
                              "min_object_px >= 0, sar_looks >= 1, png_compress_level 0-9)")
     from data_gen.synth.classes import SCENE_CLASSES
 
