@@ -112,7 +112,10 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     # nearest), as the stretch's sample: bilinear, the guess weighed values no file holds
     sample = functools.cache(lambda: read_as_stored(src, 256, one, nodata))
     name = ", ".join(str(p) for p in paths)
+    qa = [(p.name, q) for p in paths if (q := pr.landsat_qa(p))]  # a QA_PIXEL read as a thermal frame, unsaid
     if modality is not None:
+        g.notes += [f"{', '.join(n for n, _ in qa)} {'is a quality band' if len(qa) == 1 else 'are quality bands'} "
+                    f"(bit flags, not brightness): read as {modality}, as asked"] if qa else []
         if len(one) == 1 and (dem := elevation_said(src, one[0])):
             g.notes.append(f"{dem} says it holds elevation (a DEM): read as {modality}, as asked")
         if getattr(src, "bilevel", False):
@@ -123,6 +126,13 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         raise ImageReadError(f"{name}: {BILEVEL}; a segmentation or change label goes in the record's answer "
                              "(<mask>, <poly>), not as its image; give the modality (--modality, or "
                              "read_image(..., modality=...)) to read it as an image anyway")
+    if qa:
+        what = (f"a Landsat quality band ({qa[0][1]})" if len(paths) == 1 else
+                ", ".join(f"{n} is a Landsat quality band ({q})" for n, q in qa))
+        raise ImageReadError(f"{name}: {what}: bit flags "
+                             "for fill, cloud, shadow, snow and saturation, not an image; give the scene's band files "
+                             f"({pr.sibling_bands(Path(qa[0][0]))},…) without it, or the modality (--modality) to "
+                             "read it as an image anyway")
     if g.landsat_dn:
         thermal = bool(g.landsat) and all(b in pr.THERMAL for b, *_ in g.landsat)
         pan = bool(g.landsat) and [b for b, *_ in g.landsat] == ["pan"]  # one panchromatic band: grey, no msi band
@@ -132,11 +142,12 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
             " (its panchromatic band alone: a grey image, as a pan chip is)" if pan else ""))
         if g.modality == "msi" and len(paths) == 1 and src.count == 1:  # LE07_…_B3.TIF alone had been refused
             g.notes.append(f"one Landsat band ({g.landsat[0][0]}) read alone; give the scene's band files "
-                           "comma-separated (…_B2.TIF,…_B3.TIF,…) to read all of them")
-    elif len(paths) > 1 and all(re.fullmatch(MSI_BAND, band_name_from_file(p)) for p in paths):
+                           f"comma-separated ({pr.sibling_bands(paths[0])},…) to read all of them")
+    elif len(files := _band_files(src, paths)) > 1 and all(re.fullmatch(MSI_BAND, band_name_from_file(p)) for p in files):
         g.modality = "msi"  # B02, B8A: multispectral band files whatever their number (two are not a SAR pair)
         g.notes.append(f"modality inferred as msi from bands "
-                       f"{', '.join(band_name_from_file(p) for p in paths)} in {len(paths)} files")
+                       f"{', '.join(band_name_from_file(p) for p in files)} in {len(files)} files"
+                       + (f", beside the alpha file {paths[src.alpha_index].name}" if len(files) < len(paths) else ""))
     elif g.s2_band:
         g.modality = "msi"
         g.notes.append(f"modality inferred as msi from the file name: one Sentinel-2 band ({g.s2_band}); "
@@ -371,3 +382,9 @@ def _lone_landsat(g: Guess, src) -> bool:
     Sentinel-2 band file is (it had been refused as 1 band of msi, naming only Sentinel-2's)."""
     return src.count == 1 and bool(g.landsat) and len(g.landsat) == 1 and g.landsat[0][0] not in pr.THERMAL
 
+
+
+def _band_files(src, paths: list[Path]) -> list[Path]:
+    """``paths`` less the list's alpha file (``alpha.tif`` flagged alpha): its name is no band's, and a list of
+    Sentinel-2 band files beside it had been inferred from the count (2 bands with alpha: sar)."""
+    return [p for i, p in enumerate(paths) if i != src.alpha_index] if len(paths) == src.count else paths

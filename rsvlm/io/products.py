@@ -160,6 +160,25 @@ def band_numbers(names: list[str], mission: tuple[str, str] | None) -> tuple[lis
                  f"{other} zero-padded for Sentinel-2 (--bands {','.join(out)}) to say so")
 
 
+LANDSAT_QA = re.compile(r"_(QA_PIXEL|QA_RADSAT|SR_QA_AEROSOL|QA_AEROSOL|SR_CLOUD_QA|BQA)$")  # bit flags (C1's BQA)
+
+
+def landsat_qa(p: Path) -> str | None:
+    """The quality band a Landsat Collection band file is (``…_QA_PIXEL.TIF`` → ``QA_PIXEL``: bit flags for fill,
+    cloud, shadow, snow, saturation, no image); None for any other file."""
+    m = LANDSAT_QA.search(p.stem.upper())
+    return m.group(1) if m and landsat_mission(p) else None
+
+
+def sibling_bands(p: Path) -> str:
+    """Two of the band files of the Landsat product a band file ``p`` is of, named as it is (``…_SR_B2.TIF,…_SR_B3.TIF``
+    for Level-2's ``…_SR_B4.TIF``; ``…_B2.TIF`` had been asked of it, a name no Level-2 file has)."""
+    m = re.search(r"_((?:SR_)?)(B)\d+$", p.stem, re.IGNORECASE)
+    level2 = len(parts := p.stem.upper().split("_")) > 1 and parts[1].startswith("L2")  # (a QA_PIXEL file's product)
+    kind, b = m.groups() if m else ("SR_" * level2, "B")
+    return ",".join(f"…_{kind}{b}{n}{p.suffix}" for n in (2, 3))
+
+
 def landsat_band(p: Path) -> tuple[str, str, str] | None:
     """``LC08_L2SP_…_SR_B5.TIF`` → ``("NIR", "Landsat 8", "B5")``: a Landsat Collection band file's
     band by its mission's numbering (Landsat 7's ``B6_VCID_1`` is its thermal band); None for any
@@ -245,16 +264,23 @@ def landsat_reflectance(paths: list[Path], bands: list[str], surface: bool) -> t
     return None
 
 
-def landsat_8bit_reflectance(paths: list[Path], bands: list[str]) -> tuple[list[list[float]] | None, str] | None:
+def landsat_8bit_reflectance(paths: list[Path], bands: list[str], surface: bool = False) -> tuple[list[list[float]] | None,
+                                                                                               str] | None:
     """(``ReadConfig.msi_band_scaling``, note) for Landsat Level-1 bands stored as 8-bit DN (Landsat 4/5/7's
     Collection products; ``bands`` the files' band numbers): top-of-atmosphere reflectance (DN × M + A) / sin(sun
     elevation) with each band's own M and A (they differ by band, as 8/9's do not) from the product's ``_MTL.txt``
     beside the files; ``(None, note)`` where that file is not there or lacks a number (the DN are then read as DN /
-    255, as other 8-bit msi is: said); None for files that are no Level-1 product."""
+    255, as other 8-bit msi is: said), as for Level-2 surface reflectance (``surface``), whose DN are 16-bit: an 8-bit
+    copy's had been read as DN / 255 unsaid; None for files that are no Level-1 or Level-2 product."""
     stems = [p.stem.upper() for p in paths]
+    as_is = "the 8-bit DN are read as DN / 255, not as reflectance"
+    if bands and surface:
+        mission = landsat_mission(paths[0]) or ("Landsat",)
+        return None, (f"{mission[0]}'s Level-2 surface reflectance DN are 16-bit (DN × 2.75e-5 − 0.2), so 8-bit ones "
+                      f"are a rescaled copy that those numbers do not fit: {as_is} (give ReadConfig.msi_band_scaling="
+                      "[[gain, offset], …], one a band, where the rescaling is known)")
     if not bands or not all(map(_level1, stems)):
         return None
-    as_is = "the 8-bit DN are read as DN / 255, not as reflectance"
     if (mission := landsat_mission(paths[0])) and mission[1] == "oli":  # its 16-bit M and A made 8-bit DN ~ -0.1
         return None, (f"{mission[0]}'s Level-1 DN are 16-bit, so 8-bit ones are a rescaled copy that its _MTL.txt's "
                       f"numbers do not fit: {as_is} (give ReadConfig.msi_band_scaling=[[gain, offset], …], one a "

@@ -135,7 +135,7 @@ class SceneReader:
             self.cfg.msi_scale, self.cfg.msi_offset, note = how
             self.notes.append(note)
         elif (landsat_dn and modality == "msi" and src.dtype == "uint8" and own and len(self.landsat or []) == len(
-                self.indexes) and (how := pr.landsat_8bit_reflectance(self.paths, [n for _, _, n in self.landsat]))):
+                self.indexes) and (how := pr.landsat_8bit_reflectance(self.paths, [n for _, _, n in self.landsat], surface))):
             self.cfg.msi_band_scaling, note = how  # Landsat 5/7 Level-1: each band's M and A (DN / 255 had been read)
             self.notes.append(note)
         elif (not landsat_dn and modality == "msi" and src.dtype in ("uint8", "uint16") and own and len(self.paths) == 1
