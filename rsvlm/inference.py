@@ -266,15 +266,17 @@ def resize_of(processor, modality: str) -> str:
     return getattr(getattr(processor, "stems", {}).get(modality), "resize", "stretch")
 
 
-def size_note(img, input_size: int, factor: int = 4, resize: str = "stretch") -> str | None:
+def size_note(img, input_size: int, factor: int = 4, resize: str = "stretch", *, tiling: bool = True) -> str | None:
     """A hint when an untiled RSImage is far from the model's input: far larger (shrunk whole), far
     smaller (a 3x3 px image enlarged 32x), or ``factor`` times or more longer one way than the other
-    (a 5x300 px strip; what becomes of it is the stem's ``resize``: ``RESIZED``)."""
+    (a 5x300 px strip; what becomes of it is the stem's ``resize``: ``RESIZED``). ``tiling`` False (an
+    image of a change pair, which ``--tile`` refuses): a far larger one is told to be cropped, not tiled."""
     w, h = scene_wh(img)
     notes = []
     if max(w, h) > factor * input_size:
-        notes.append(f"{w}x{h} px shrunk whole to the model's {input_size} px input, so small objects "
-                     f"vanish; rsvlm predict --tile {input_size} looks at it window by window")
+        way = (f"rsvlm predict --tile {input_size} looks at it window by window" if tiling else
+               "crop it to the part that matters (a pair is not tiled)")
+        notes.append(f"{w}x{h} px shrunk whole to the model's {input_size} px input, so small objects vanish; {way}")
     elif gap := scale_gap(max(w, h), input_size, factor):
         notes.append(f"{w}x{h} px {gap}")
     if strip := aspect_gap(w, h, input_size, resize, factor):  # a 5x300 px strip
