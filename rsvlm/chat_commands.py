@@ -11,6 +11,7 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm import out_paths
 from rsvlm.advice import for_chat, for_cli
+from rsvlm.cli_values import STDIN_IMAGE
 from rsvlm.output_options import rgb_bands_problem
 
 HELP = """commands:
@@ -76,6 +77,9 @@ class Commands:
         """``/image PATH [modality] [bands]``; False when nothing was loaded (the error said)."""
         if not args:
             self.repl.say("usage: /image PATH [modality] [bands]")
+            return False
+        if args[0] == "-":  # was "image not found: -", as predict's and chat's --image - were (cli._image)
+            self.repl.say(f"error: /image {STDIN_IMAGE}")
             return False
         if said := option_words(args):  # "--modality sar" was "unknown modality '--modality'"; --bands=VV a band name
             self.repl.say(f"error: {said}")

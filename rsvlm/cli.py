@@ -67,9 +67,7 @@ def _image(text: str) -> str:
     """``--image`` as typed, refused where one of its band files is empty (``B02.jp2,,B03.jp2``: was dropped), or
     where it is ``-`` (was "image not found: -": an image is not read from standard input)."""
     if text == "-":
-        raise argparse.ArgumentTypeError("'-' (standard input): an image is read from a file, not from standard "
-                                         "input; give its path (save a piped image to a file first; ./- for a file "
-                                         "named '-')")
+        raise argparse.ArgumentTypeError(val.STDIN_IMAGE)
     if text.strip(" ,"):  # naming no file at all: predict and chat say so
         from rsvlm.inference import band_files  # numpy: not for --help
 
@@ -365,7 +363,7 @@ def _main(argv: list[str] | None) -> int:
     if extra:  # said by the command's parser, with its usage (was rsvlm's: "usage: rsvlm [-h] COMMAND")
         _stray(ap.commands.get(args.command, ap), args.command, extra)
     if args.command == "predict" and args.task is None and args.region is None and \
-            not re.match(r"\s*\[\w+\]|\s*$", args.prompt or "x"):  # a tag or --region names it (predict.settle_task)
+            not re.match(r"\s*\[\w+\]|\s*$", args.prompt or "x"):  # a tag or --region names it (predict_question.settle_task)
         # after the stray words: --promt '[det] …' is the typo to hear of, not a --task wanted
         ap.commands["predict"].error("the following arguments are required: --task (or a --prompt that opens "
                                      "with its task tag: --prompt '[det] Detect all ships.')")

@@ -6,6 +6,10 @@ from __future__ import annotations
 import argparse
 import math
 
+# ``--image -`` (predict, chat) and chat's ``/image -``: it was "image not found: -"
+STDIN_IMAGE = ("'-' (standard input): an image is read from a file, not from standard input; give its path (save a "
+               "piped image to a file first; ./- for a file named '-')")
+
 
 def count(least: int):
     """argparse type: an int of at least ``least`` (a usage error naming the option otherwise)."""

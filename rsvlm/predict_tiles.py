@@ -96,7 +96,7 @@ def tile_answers(tiles: list[dict], most: int = 10) -> str:
 def tile_note(task: str, given_as: str | None = None) -> str | None:
     """What ``--tile`` does to ``task``'s answer, where the scene's answer is not simply the tiles'
     merged shapes (det and seg): None for those. ``given_as``: the task as the user gave it (``--prompt's
-    [count]``; predict's ``named_task``), ``--task TASK`` where None."""
+    [count]``; predict_question's ``named_task``), ``--task TASK`` where None."""
     head = f"--tile asks each window on its own, so {given_as or f'--task {task}'} is answered per tile"
     if task == "ground":  # "the largest ship" has one answer per window
         return (f"{head}: each tile gives its own box for the question (the largest object of each tile, not of "
@@ -232,13 +232,15 @@ def _skipped(nodata: int) -> str:
     return f" ({nodata} tile{'s' * (nodata != 1)} all nodata, not asked)" if nodata else ""
 
 
-def shapes_line(result: dict, n_kept: int, n_low: int, n_on_nodata: int) -> str:
+def shapes_line(result: dict, n_kept: int, n_low: int, n_on_nodata: int, min_score: float | None = None) -> str:
     """A tiled shape answer's line: the ``n_kept`` objects written, and where filters left some of the merged
-    ``result["objects"]`` out, how many were found and why (``n_low`` below --min-score, ``n_on_nodata`` wholly on
-    nodata under --on-nodata drop); it counted the objects found as if all were written."""
+    ``result["objects"]`` out, how many were found and why (``n_low`` below --min-score ``min_score``, ``n_on_nodata``
+    wholly on nodata under --on-nodata drop); it counted the objects found as if all were written. The one line
+    of those --min-score drops: predict says no "… scored below --min-score … dropped" beside it."""
     n_tiles = len(result["tiles"])
     line = f"{n_kept} object(s) from {n_tiles} tile{'s' * (n_tiles != 1)}"
-    why = [f"{n} below --min-score" for n in [n_low] if n] + [f"{n} wholly on nodata left out by --on-nodata drop"
+    score = f" {min_score:g}" if min_score is not None else ""
+    why = [f"{n} below --min-score{score}" for n in [n_low] if n] + [f"{n} wholly on nodata left out by --on-nodata drop"
                                                                 for n in [n_on_nodata] if n]
     if why:
         line += f" ({len(result['objects'])} found; {', '.join(why)})"

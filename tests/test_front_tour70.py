@@ -58,7 +58,7 @@ def test_the_tiled_line_counts_the_objects_written_not_those_min_score_left_out(
     assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
                  "--tile", "32", "--overlap", "0", "--min-score", "0.5", "--out", str(out)]) == 0
     res = json.loads(out.read_text())
-    line = "2 object(s) from 6 tiles (6 found; 4 below --min-score)"
+    line = "2 object(s) from 6 tiles (6 found; 4 below --min-score 0.5)"
     assert res["answer"] == line and len(res["objects"]) == 2
     assert capsys.readouterr().out.splitlines()[0] == line
 

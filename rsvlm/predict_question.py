@@ -1,0 +1,111 @@
+"""The question ``rsvlm predict`` asks: its task settled from ``--task`` or ``--prompt``'s tag (``settle_task``),
+``--region``'s ``[regcap]`` box (``region_question``) and the question as the model learnt it (``asked_question``)."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from rsvlm import inference as inf
+from rsvlm.advice import pixel_box_hint
+from rsvlm.tokens import opening_task
+
+
+def region_question(args, image) -> str | None:
+    """The ``[regcap]`` question with ``--region`` as its box (in ``{box}``'s place, or after it), None where
+    the question is ``--prompt``'s or the task's own; a ValueError where the region is missing (the default
+    question named none: the model drew a box), outside the image, with ``--tile`` or another task (a
+    ``--prompt`` opening with another task's tag is that task, or ``settle_task`` refused it beside ``--task regcap``)."""
+    if args.region is None:
+        if args.task == "regcap" and not (args.prompt and "<box>" in args.prompt):
+            raise ValueError(f"{named_task(args)} asks about a region: " + (
+                "with --tile, give it as a <box> in --prompt, read in each tile's frame (--region is of the whole "
+                "image)" if args.tile else "give it as --region X1,Y1,X2,Y2 in the image's pixels (or a <box> in "
+                "--prompt)"))  # --region with --tile is refused: it was the one way out named
+        return None
+    (w, h), (x1, y1, x2, y2) = inf.scene_wh(image), args.region
+    if args.task != "regcap" or args.tile:
+        raise ValueError("--region is for --task regcap" + (", of the whole image (not --tile)" if args.tile else "") + (
+            f"; {named_task(args)} asks about none" if args.task != "regcap" else ""))  # the task from a tag: as given
+    if (box := inf.pixel_box(args.region, image)) is None:  # X1 < X2, Y1 < Y2: cli_values.region
+        raise ValueError(f"--region {x1:g},{y1:g},{x2:g},{y2:g} lies outside the {w}x{h} image")
+    q = args.prompt or "[regcap] What is in {box}?"
+    return q.replace("{box}", box) if "{box}" in q else f"{q.rstrip()} {box}"
+
+
+def settle_task(args) -> str | None:
+    """``args.task`` from the task tag ``--prompt`` opens with where ``--task`` is not given (``regcap`` for a
+    ``--region`` with a ``--prompt`` of no tag); why the task cannot be settled (neither names one, an unknown
+    tag, a tag other than ``--task``'s), else None."""
+    try:
+        tag = opening_task(inf.tagged(args.prompt)) if args.prompt else None
+    except ValueError as e:  # [detect]: asked_question says it where --task is given
+        if args.task is None:
+            return f"--prompt: {e}"
+        tag = None
+    if args.task is None:
+        if tag is None and getattr(args, "region", None) is not None:  # --region is regcap's alone
+            args.task, args.task_given_as = "regcap", "--region's [regcap]"
+            return None
+        if tag is None:
+            return (f"give --task ({', '.join(inf.DEFAULT_PROMPTS)}), or a --prompt that opens with a task tag "
+                    "(--prompt '[det] Detect all ships.')")
+        args.task, args.task_given_as = tag, f"--prompt's [{tag}]"
+    elif tag is not None and tag != args.task:  # was a warning, the [cls] answer then read as --task det's
+        return (f"--task {args.task} and --prompt's [{tag}] name two tasks: leave --task out (the tag names the "
+                f"task), or open --prompt with [{args.task}]")
+    return None
+
+
+def text_advice(error: str, args) -> str:
+    """``error`` (``VLM.check_context``'s, ending "a shorter text") with the text named as the user gave it: "a
+    shorter --prompt" where they gave one; else the task's own short question is not what to shorten."""
+    if not error.endswith("; use a shorter text"):  # "fewer images or a shorter text" stands as it is
+        return error
+    return error.removesuffix("a shorter text") + ("a shorter --prompt" if args.prompt else
+                                                    "an LLM with a longer context (the task's question is short)")
+
+
+def named_task(args) -> str:
+    """The task as the user gave it, for messages: ``--task det``, or ``--prompt's [det]`` (``settle_task``)."""
+    return getattr(args, "task_given_as", None) or f"--task {args.task}"
+
+
+def asked_question(args, image, say) -> str:
+    """The question put to the model: ``--prompt`` (a task tag alone, ``[det]``, is that task's standard
+    question, as in chat), ``--region``'s (``region_question``) or ``--task``'s standard one, its tag
+    written as the model learnt it and ``--task``'s put before a question opening with none (a tag other
+    than ``--task``'s is ``settle_task``'s to refuse, first). Says (``say``) where the detection options go
+    unused; a ValueError naming the option otherwise."""
+    m = re.fullmatch(r"\s*\[(\w+)\]\s*", args.prompt or "")
+    alone = m.group(1).lower() if m and m.group(1).lower() in inf.DEFAULT_PROMPTS else None
+    given = args.prompt
+    if alone:  # was asked as the bare tag: [count] was answered with a box, [vqa] with a class (chat says so too)
+        args.prompt = None  # settle_task made it --task's (or refused another)
+    question = region_question(args, image) or args.prompt or inf.DEFAULT_PROMPTS[args.task]
+    if args.region is None and "{box}" in question:  # "[vqa] What is in {box}?" was asked as typed, about nothing
+        raise ValueError("--prompt holds {box}, the place --region's box is written in, and no --region is given: "
+                         + ("with --tile, write the region's <box> in --prompt, read in each tile's frame (--region "
+                            "is of the whole image)" if args.tile else "--task regcap --region X1,Y1,X2,Y2 (in the "
+                            "image's pixels) asks about a region, or write its <box> in --prompt"))
+    if args.region and max(args.region) <= 1 and math.prod(inf.scene_wh(image)) > 100:  # 0.1,0.1,0.5,0.5: fractions
+        # read as pixels; a tiny image's top-left pixel (1% of it or more: 0,0,1,1 of a 4x4 chip) may well be meant
+        say(f"warning: --region {','.join(f'{v:g}' for v in args.region)} is in pixels: it lies within the top-left "
+            f"pixel of the {'x'.join(map(str, inf.scene_wh(image)))} image; for fractions of the image, multiply "
+            "them by its width and height")
+    try:  # a tag as the model learnt it ([DET]Find → [det] Find: it read the other as plain characters)
+        question = inf.tagged(question)
+    except ValueError as e:
+        raise ValueError(f"--prompt: {e}") from None
+    if why := inf.shape_problem(question):  # <box>10,10,50,50</box> was asked as written: an answer about nothing
+        # --region is refused for any task but [regcap]: it was offered for a [vqa] question too
+        raise ValueError(f"--prompt: {why}" + ("; --region X1,Y1,X2,Y2 gives a [regcap] box in pixels"
+                         if (opening_task(question) or args.task) == "regcap" else pixel_box_hint(question, image)))
+    if alone:
+        say(f"note: --prompt {given.strip()!r} is a task tag alone: asked as the task's standard question, {question!r}")
+    if opening_task(question) is None:  # "[1] of the ships?" opens with no tag: one is put before it
+        question = f"[{args.task}] {question}"
+    ignored = [o for o, on in (("--min-objects", args.min_objects), ("--det-by-class", args.det_by_class)) if on]
+    if ignored and args.task != "det":  # was silent; now in --out's notes too (was a bare print in cli.main)
+        say(f"warning: {' and '.join(ignored)} ignored: {named_task(args)} asks no [det] question")
+    return question

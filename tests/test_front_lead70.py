@@ -1,0 +1,73 @@
+"""Stop 70, front door round 2: a tiled run says --min-score's count once, chat's ``/image -`` says images are
+not read from standard input, and predict's question-building names stay importable from ``rsvlm.predict``."""
+
+from __future__ import annotations
+
+import json
+
+from test_predict_edges import chat_repl
+
+from rsvlm.cli import main
+
+
+def _scored_boxes(monkeypatch):
+    """predict's tile_predictor replaced: each tile answers one box, scored 0.9 in the left column, else 0.2."""
+    import rsvlm.predict as predict
+
+    def predictor(model, processor, question, max_new_tokens, answers, *a, **k):
+        def run(tiles):
+            out = []
+            for t in tiles:
+                score = 0.9 if t.window[0] == 0 else 0.2
+                answers.append({"window": list(t.window), "answer": "<box>", "problems": []})
+                out.append([{"kind": "box", "label": "ship", "coords": [4.0, 4.0, 12.0, 12.0], "score": score}])
+            return out
+        return run
+
+    monkeypatch.setattr(predict, "tile_predictor", predictor)
+
+
+def test_a_tiled_run_says_what_min_score_dropped_once(ckpt, geotiff, tmp_path, monkeypatch, capsys):
+    """The count line "(6 found; 4 below --min-score)" was followed by "4 of 6 object(s) scored below --min-score
+    0.5 dropped", the same count again (in --out's notes too); the count line now names the threshold."""
+    _scored_boxes(monkeypatch)
+    out = tmp_path / "t.json"
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
+                 "--tile", "32", "--overlap", "0", "--min-score", "0.5", "--out", str(out)]) == 0
+    said = capsys.readouterr()
+    line = "2 object(s) from 6 tiles (6 found; 4 below --min-score 0.5)"
+    res = json.loads(out.read_text())
+    assert said.out.splitlines()[0] == line and res["answer"] == line
+    assert "dropped" not in said.out + said.err, said
+    assert not [n for n in res["notes"] if "--min-score" in n], res["notes"]
+
+
+def test_an_untiled_run_still_prints_what_min_score_dropped(ckpt, geotiff, monkeypatch, capsys):
+    """Without --tile there is no count line: the "… dropped" line stays the one that says it."""
+    import rsvlm.predict as predict
+    from rsvlm import inference as inf
+
+    monkeypatch.setattr(predict, "ask", lambda *a, **k: inf.Answer("<box><loc_1><loc_1><loc_9><loc_9></box>", [0.2]))
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
+                 "--min-score", "0.5"]) == 0
+    assert "1 of 1 object(s) scored below --min-score 0.5 dropped" in capsys.readouterr().out
+
+
+def test_chats_image_dash_says_images_are_not_read_from_standard_input(ckpt):
+    """``/image -`` said "image not found: -", where ``--image -`` is a usage error saying why (5e99ad2b)."""
+    repl, out = chat_repl(ckpt)
+    assert repl.handle("/image -")
+    said = out.getvalue()
+    assert "error: /image '-' (standard input): an image is read from a file, not from standard input; give its " \
+           "path (save a piped image to a file first; ./- for a file named '-')" in said, said
+    assert "not found" not in said and not repl.images
+
+
+def test_the_question_names_stay_importable_from_predict():
+    """Moved to rsvlm.predict_question (predict.py was at the 500-line flag): tests and callers import them from
+    rsvlm.predict."""
+    import rsvlm.predict as predict
+    import rsvlm.predict_question as pq
+
+    for name in ("asked_question", "region_question", "settle_task", "text_advice", "named_task"):
+        assert getattr(predict, name) is getattr(pq, name)
