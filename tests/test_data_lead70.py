@@ -129,3 +129,22 @@ def test_synth_config_given_by_name_is_told_its_path(tmp_path, capsys):
     assert "--config takes a file's path: --config " in err and err.rstrip().endswith("optical_only.yaml")
     assert main(["synth", "--out", str(tmp_path / "o"), "--n", "1", "--no-progress", "--config", "nosuch"]) == 2
     assert capsys.readouterr().err == "error: config file not found: nosuch\n"
+
+
+def test_chat_refuses_a_missing_src_before_its_progress_bar(tmp_path, capsys):
+    # an empty "chat: read: 0record" bar came before "records file not found"
+    from data_gen.instructions.chat import main
+
+    missing = tmp_path / "nosuch.jsonl"
+    assert main(["--src", str(missing), "--out", str(tmp_path / "c.jsonl")]) == 2
+    assert capsys.readouterr().err == f"error: records file not found: {missing}\n"
+
+
+def test_chat_of_records_all_skipped_says_so(tmp_path, capsys):
+    # "it holds no records", under the line saying 2 were skipped
+    from data_gen.instructions.chat import main
+
+    (tmp_path / "bad.jsonl").write_text('{"id": 1}\nnot json\n')
+    assert main(["--src", str(tmp_path / "bad.jsonl"), "--out", str(tmp_path / "c.jsonl"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.rstrip().endswith("none of its records could be read (2 skipped, above)") and "holds no" not in err

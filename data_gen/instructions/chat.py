@@ -140,6 +140,7 @@ def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
 
 def main(argv: list[str] | None = None) -> int:
     from data_gen.argv import given_twice, record_values
+    from rsvlm.data.records import check_records_path
 
     p = record_values(Parser(prog="python -m data_gen chat", description=__doc__.split("\n\n")[0]))
     p.add_argument("--src", required=True, help="single-turn records (JSONL)")
@@ -158,6 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     src, out = Path(a.src), Path(a.out)
     if src.is_dir():
         print(f"error: --src {src} is a folder; give a records file, e.g. {src / 'train.jsonl'}", file=sys.stderr)
+        return 2
+    try:  # not found (a pipe, a '*' pattern): said after an empty "chat: read 0record" bar
+        check_records_path(src)
+    except FileNotFoundError as e:
+        print(f"error: {e}", file=sys.stderr)
         return 2
     if out.is_dir() or a.out.endswith(("/", "\\")):  # a folder (one not made yet, c6/: a file c6 was written)
         print(f"error: --out {a.out} is a folder; give a file, e.g. {out / 'chat.jsonl'}", file=sys.stderr)
@@ -195,8 +201,9 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
         print(f"note: {a.src} reuses record ids ({report.duplicates}, first: {report.first_duplicate}); a "
               "conversation id taken already gets -dup2, -dup3, …", file=sys.stderr)
     if not chats:
-        if not records:
-            why = "it holds no records"
+        if not records:  # "it holds no records" under the line saying how many were skipped
+            why = f"none of its records could be read ({report.n_skipped} skipped, above)" if report.n_skipped \
+                else "it holds no records"
         elif not any(r["images"] for r in records):
             why = f"none of its {len(records)} records has an image"
         elif (late := sum(late_system(r) for r in records if r["images"])) == sum(bool(r["images"]) for r in records):
