@@ -138,7 +138,10 @@ def near_file(path: Path) -> str:
     folder = path.parent
     if not folder.is_dir():
         return f" (its folder {folder} is not there)"
-    names = sorted(p.name for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    try:  # a folder that cannot be listed (no read permission) has no hint: not a PermissionError for it
+        names = sorted(p.name for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    except OSError:
+        return ""
     close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.75)
     return f"; did you mean {folder / close[0]}?" if close else ""
 
@@ -294,7 +297,12 @@ def near_key(key: str, valid: list[str], sections: set[str] = frozenset()) -> st
     """The one key of ``valid`` that ``key`` is a misspelling (``max_step``, ``lrr``, ``output_dir``) or a
     shortening or lengthening (``warmup``, ``train_file``, ``grad_accumulation``; a section's name only as one
     word, ``optimizer``: ``model_name`` is no key of model:) of; None where none is, or several are. A looser
-    likeness named keys of another meaning (``save_steps`` max_steps, ``logging_steps`` slow_step_s or log)."""
+    likeness named keys of another meaning (``save_steps`` max_steps, ``logging_steps`` slow_step_s or log). A key
+    in capitals (``VAL``, ``LR``, ``MAX_STEP``: difflib scored ``VAL`` against ``val`` at 0) is read as written
+    small: the one key it is but for case, else the one its small spelling is near."""
+    if (low := key.casefold()) != key and key not in valid:
+        same = [v for v in valid if v.casefold() == low]
+        return (same[0] if len(same) == 1 else None) if same else near_key(low, valid, sections)
     if SYNONYMS.get(key) in valid:
         return SYNONYMS[key]
     if close := difflib.get_close_matches(key, valid, n=1, cutoff=0.8):

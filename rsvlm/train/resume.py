@@ -61,8 +61,10 @@ def model_changes(folder: Path, cfg: TrainConfig) -> list[ckpt.Change]:
         frozen = [c.key for c in model if c.key in FROZEN_FROM]
         why = (f" ({' and '.join(frozen)}: the frozen weights, which step folders do not hold, are made from "
                f"{'it' if len(frozen) == 1 else 'them'} again)" if frozen else "")
-        raise ValueError(f"ckpt.resume: {folder} was trained with another model section: {'; '.join(map(str, model))}"
-                         f"{why}; set it back to resume, or start a new run (another out_dir, or overwrite=true)")
+        what = ["model section"] * any(c.key not in FROZEN_FROM for c in model) + frozen  # seed is no model key
+        raise ValueError(f"ckpt.resume: {folder} was trained with another {' and another '.join(what)}: "
+                         f"{'; '.join(map(str, model))}{why}; set {'them' if len(model) > 1 else 'it'} back to "
+                         "resume, or start a new run (another out_dir, or overwrite=true)")
     return changes
 
 
