@@ -83,3 +83,42 @@ def test_a_landsat_qa_bitmask_is_refused_as_an_image(tmp_path):
         read_image([band, path])
     asked = read_image(path, modality="ir")  # given a modality: read as asked, said
     assert any("is a quality band (bit flags, not brightness): read as ir, as asked" in n for n in asked.notes)
+
+
+def _overviewed(path, data):
+    """``_tif`` of ``data`` (C, H, W) with averaged overviews (``gdaladdo -r average``), its 4th band no alpha."""
+    from rasterio.enums import Resampling
+
+    c, h, w = data.shape
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=c, dtype=data.dtype, crs="EPSG:32633",
+                       transform=from_origin(500000, 4000000, 1, 1), tiled=True, photometric="RGB",
+                       alpha="UNSPECIFIED") as dst:
+        dst.write(data)
+    with rasterio.open(path, "r+") as dst:
+        dst.build_overviews([2, 4], Resampling.average)
+    return str(path)
+
+
+def test_the_value_checks_read_of_a_photo_stops_at_its_first_strip(tmp_path):
+    """Leftover 6's cost: a file with overviews was decoded whole for the mask / alpha checks (0.10 s to open a 4096²
+    deflate RGB, 0.02 s without). A strip in which every band holds a third value settles both checks' verdicts."""
+    from rsvlm.io.sources import RasterioSource
+
+    rgbn = np.random.default_rng(5).integers(1, 250, (4, 1200, 64)).astype("uint8")  # (C, H, W)
+    src = RasterioSource([_overviewed(tmp_path / "rgbn.tif", rgbn)])
+    raw, _ = src.read_unblended(1024, [0, 1, 2, 3], None)
+    assert raw.shape == (4, 512 * 1024 // 1200, 55)  # the first strip (512 source rows) of the 1024-row decimation
+    assert set(np.unique(raw)) <= set(np.unique(rgbn))
+    assert read_image(str(src.paths[0])).bands == ["R", "G", "B", "NIR"]
+
+
+def test_an_alpha_whose_first_strip_holds_two_values_is_read_on_to_its_third(tmp_path):
+    """Guard: a 4th band 0/255 down to its last strip, where it holds a third value, is data (NIR), and one 0/255
+    throughout an unflagged alpha, with averaged overviews (which blend it) as without."""
+    rng = np.random.default_rng(6)
+    rgb = rng.integers(1, 250, (3, 1200, 64)).astype("uint8")
+    band4 = np.where(rng.random((1, 1200, 64)) < 0.5, 0, 255).astype("uint8")  # (1, H, W)
+    alpha = read_image(_overviewed(tmp_path / "rgba.tif", np.concatenate([rgb, band4])))
+    assert alpha.bands == ["R", "G", "B", "band4"]
+    band4[0, 1150:] = 128
+    assert read_image(_overviewed(tmp_path / "rgbn.tif", np.concatenate([rgb, band4]))).bands == ["R", "G", "B", "NIR"]

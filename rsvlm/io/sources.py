@@ -425,44 +425,35 @@ class RasterioSource:
         x0, y0, w, h = window
         return self._read(indexes, nodata, window=Window(x0, y0, w, h))
 
-    def read_decimated(self, max_side: int, indexes: list[int], nodata: float | None, datasets=None):
+    def read_decimated(self, max_side: int, indexes: list[int], nodata: float | None, datasets=None, settled=None):
         """Whole scene at most ``max_side`` pixels a side (GDAL uses overviews where present). A multi-band
         GeoTIFF is read in strips of about 512 rows: whole, GDAL decompressed every block once per band
         where the blocks outgrow its cache (a 6000 px 4-band scene's read took 8 s, not 2); same pixels.
-        ``datasets``: read instead of ``self.datasets`` (one for one; ``read_stored``'s)."""
+        ``datasets``: read instead of ``self.datasets`` (one for one; ``read_stored``'s). ``settled(raw, valid)``:
+        read in strips, stopping at the first strip it is true of, which is returned alone (``read_unblended``)."""
         from rasterio.windows import Window
 
         step = max(1.0, max(self.width, self.height) / max_side)
         h, w = max(1, round(self.height / step)), max(1, round(self.width / step))
-        if h == self.height or not any(d.driver == "GTiff" and d.count > 1 for d in datasets or self.datasets):
+        if h == self.height or settled is None and not any(
+                d.driver == "GTiff" and d.count > 1 for d in datasets or self.datasets):
             return self._read(indexes, nodata, out_shape=(h, w), datasets=datasets)
         ry, n = self.height / h, max(1, int(512 * h / self.height))  # source rows an output row; output rows a strip
-        parts = [self._read(indexes, nodata, window=Window(0, j * ry, self.width, (min(h, j + n) - j) * ry),
-                            out_shape=(min(h, j + n) - j, w), datasets=datasets)
-                 for j in range(0, h, n)]  # (C, n, w) each
+        parts = []
+        for j in range(0, h, n):
+            parts.append(self._read(indexes, nodata, window=Window(0, j * ry, self.width, (min(h, j + n) - j) * ry),
+                                    out_shape=(min(h, j + n) - j, w), datasets=datasets))  # (C, n, w), (n, w)
+            if settled is not None and settled(*parts[-1]):
+                return parts[-1]
         valid = None if parts[0][1] is None else np.concatenate([v for _, v in parts])  # (h, w)
         return np.concatenate([r for r, _ in parts], axis=1), valid  # (C, h, w)
 
     def read_unblended(self, max_side: int, indexes: list[int], nodata: float | None):
-        """(raw (C, h, w), valid) as ``read_decimated`` at most ``max_side`` a side, from full resolution, not
-        overviews: the whole scene decimated by nearest where it holds ``FULL_READ_PIXELS`` or fewer, else its
-        centre ``max_side`` square. None where no file read has overviews (``read_decimated``'s are stored values)."""
-        from rasterio.windows import Window
+        """(raw (C, h, w), valid) for the checks of which values a band holds, from full resolution, not overviews
+        (``unblended.read_unblended``); None where no file read has overviews."""
+        from rsvlm.io.unblended import read_unblended
 
-        def has(d):
-            try:
-                return bool(d.overviews(1))
-            except Exception:  # a resampled band file's VRT: its file's
-                return bool(getattr(d, "src_dataset", None) and d.src_dataset.overviews(1))
-
-        if not any(has(d) for d in self.datasets):
-            return None
-        if self.width * self.height <= FULL_READ_PIXELS:
-            step = max(1, int(np.ceil(max(self.width, self.height) / max_side)))
-            raw, valid = self._read(indexes, nodata)  # (C, H, W), (H, W) or None
-            return raw[:, ::step, ::step], None if valid is None else valid[::step, ::step]
-        w, h = min(max_side, self.width), min(max_side, self.height)
-        return self._read(indexes, nodata, window=Window((self.width - w) // 2, (self.height - h) // 2, w, h))
+        return read_unblended(self, max_side, indexes, nodata)
 
     def declared_fill(self) -> float | None:
         """The nodata value that band files given one per band declare, where those that declare one all declare the
