@@ -26,6 +26,7 @@ LIBRARY = {  # eval/NAME.py the scripts import: no command line of their own
     "answers": "records and answers read into objects in pixels; the modality of a record",
     "inputs": "ground truth and predictions read and paired by id",
     "notes": "the notes a score file carries about its predictions file",
+    "object_notes": "the notes a score file carries about the objects its predictions give",
     "flags": "what rsvlm eval marks in a prediction row (error, cut, past_context)",
     "regions": "objects as regions: IoUs, masks, what a prediction's objects may be",
     "foreign": "GeoChat and Falcon answers read as rsvlm objects (--format)",

@@ -201,7 +201,7 @@ def pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
 
 def answer_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
     """The objects of a prediction's ``answer`` text as ``pred_objects`` reads them where no ``objects`` are given,
-    read once per item and format (``notes.objects_answer_note`` compares them with the ``objects`` given)."""
+    read once per item and format (``object_notes.objects_answer_note`` compares them with the ``objects`` given)."""
     return _copy(kept(item, f"answer_objects:{fmt}", _read_answer, item, fmt))
 
 
@@ -220,7 +220,7 @@ def read_pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
     with problems keeps what was recovered (status ``partial``) unless nothing usable was (no object,
     or only polygons of under 3 vertices): then, like an answer that is not a string, it is
     ``unparseable``. An answer that cleanly says nothing spatial is an empty list (``ok``): "None.", a worded
-    none, or words that say no such thing ("There are 3 ships."), which ``notes.worded_answers_note`` counts.
+    none, or words that say no such thing ("There are 3 ships."), which ``object_notes.worded_answers_note`` counts.
     """
     from eval import regions
 
