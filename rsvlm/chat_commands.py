@@ -78,8 +78,10 @@ class Commands:
         if not args:
             self.repl.say("usage: /image PATH [modality] [bands]")
             return False
-        if args[0] == "-":  # was "image not found: -", as predict's and chat's --image - were (cli._image)
-            self.repl.say(f"error: /image {STDIN_IMAGE}")
+        files = [f.strip() for f in args[0].split(",")]  # '-', or a band file '-': was "image not found: -"
+        if "-" in files and not Path(args[0]).is_file():  # as predict's and chat's --image - were (cli._image)
+            self.repl.say(f"error: /image {STDIN_IMAGE}" if args[0] == "-" else
+                          f"error: /image {args[0]}: band file {files.index('-') + 1} is {STDIN_IMAGE}")
             return False
         if said := option_words(args):  # "--modality sar" was "unknown modality '--modality'"; --bands=VV a band name
             self.repl.say(f"error: {said}")
@@ -151,7 +153,8 @@ class Commands:
         w, h = inf.scene_wh(img)
         self.repl.say(f"loaded {inf.image_label(img)}: {w}x{h} {img.modality} {img.bands}{geo}")
         proc = self.repl.session.processor
-        size = inf.size_note(img, proc.image_sizes[img.modality], resize=inf.resize_of(proc, img.modality))
+        size = inf.size_note(img, proc.image_sizes[img.modality], resize=inf.resize_of(proc, img.modality),
+                             tiling=len(self.repl.unsent) == 1)  # a pair's second: cropped (--tile refuses pairs)
         for note in img.notes + band_notes + ([size] if size else []):
             self.repl.say(f"  note: {fit(note)}")
         if len(self.repl.unsent) == 2:  # a second /image to look at another scene instead made a pair without a word

@@ -72,9 +72,11 @@ def _image(text: str) -> str:
         from rsvlm.inference import band_files  # numpy: not for --help
 
         try:
-            band_files(text)
+            files = band_files(text)
         except ValueError as e:
             raise argparse.ArgumentTypeError(str(e)) from None
+        if "-" in files:  # a band file '-' (B02.jp2,-): "image not found: -" once read
+            raise argparse.ArgumentTypeError(f"{text!r}: band file {files.index('-') + 1} is {val.STDIN_IMAGE}")
     return text
 
 

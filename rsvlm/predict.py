@@ -267,8 +267,9 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     if capped:
         say(f"note: {capped}")
     processor.missing_bands = args.missing_bands
-    for im, label in zip(images, labels) if not args.tile else []:
-        if note := inf.size_note(im, processor.image_sizes[im.modality], resize=inf.resize_of(processor, im.modality)):
+    for im, label in zip(images, labels) if not args.tile else []:  # a pair's member: cropped, not --tile (refused)
+        if note := inf.size_note(im, processor.image_sizes[im.modality], resize=inf.resize_of(processor, im.modality),
+                                 tiling=len(images) == 1):
             say(note, label)
     if args.tile:
         window_notes(args.tile, images[0].scene_size, processor.image_sizes[images[0].modality], labels[0], say,

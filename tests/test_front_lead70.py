@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from conftest import usage_error
 from test_predict_edges import chat_repl
 
 from rsvlm.cli import main
@@ -71,3 +72,49 @@ def test_the_question_names_stay_importable_from_predict():
 
     for name in ("asked_question", "region_question", "settle_task", "text_advice", "named_task"):
         assert getattr(predict, name) is getattr(pq, name)
+
+
+def test_a_large_change_pair_is_not_advised_to_use_tile(ckpt, tmp_path, monkeypatch, capsys):
+    """Each image of a large pair was told "rsvlm predict --tile N looks at it window by window", which
+    ``--tile`` then refused ("--tile takes exactly one --image")."""
+    import numpy as np
+    from PIL import Image
+
+    import rsvlm.predict as predict
+    from rsvlm import inference as inf
+
+    paths = []
+    for name in ("before.png", "after.png"):
+        Image.fromarray(np.full((600, 600, 3), 90, np.uint8)).save(tmp_path / name)  # (H, W, C)
+        paths += ["--image", str(tmp_path / name)]
+    monkeypatch.setattr(predict, "ask", lambda *a, **k: inf.Answer("No change.", []))
+    assert main(["predict", "--model", str(ckpt), *paths, "--task", "change", "--device", "cpu"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("shrunk whole to the model's") == 2, err
+    assert "--tile" not in err and err.count("crop it to the part that matters (a pair is not tiled)") == 2, err
+
+
+def test_a_chats_second_large_image_of_a_pair_is_not_advised_to_use_tile(ckpt, tmp_path):
+    """The first large /image may be asked alone (predict --tile looks at it); the second makes a pair, which
+    ``--tile`` refuses: it is told to be cropped."""
+    import numpy as np
+    from PIL import Image
+
+    repl, out = chat_repl(ckpt)
+    for name in ("before.png", "after.png"):
+        Image.fromarray(np.full((600, 600, 3), 90, np.uint8)).save(tmp_path / name)  # (H, W, C)
+        assert repl.load_image([str(tmp_path / name)])
+    said = out.getvalue()
+    first, second = said.split("loaded after.png")
+    assert "looks at it window by window" in first and "crop it" not in first, said
+    assert "--tile" not in second and "crop it to the part that matters (a pair is not tiled)" in second, said
+
+
+def test_a_band_file_of_dash_says_images_are_not_read_from_standard_input(ckpt, capsys):
+    """``--image B02.png,-`` and ``/image B02.png,-`` said "image not found: -" once the first band was read."""
+    err = usage_error(["predict", "--image", "B02.png,-", "--task", "det"], capsys)
+    assert "argument --image: 'B02.png,-': band file 2 is '-' (standard input): an image is read from a file" in err
+    repl, out = chat_repl(ckpt)
+    assert repl.handle("/image B02.png,- sar")
+    assert "error: /image B02.png,-: band file 2 is '-' (standard input): an image is read from a file" \
+        in out.getvalue(), out.getvalue()
