@@ -55,7 +55,7 @@ def no_score_note(data: Path, scorers: dict) -> str:
     run = mods[0] if len(mods) == 1 else "SCORER"
     return (f"–: no score: the records scored hold no reference of that task or kind (hbb: no axis-aligned box, obb: "
             f"no oriented box), or the scorer ({', '.join(mods)}) refused them: python -m {run} --gt {data} "
-            "--pred PRED says why")
+            "--pred PRED says why (PRED: a run's predictions, which --keep DIR keeps)")
 
 
 def markdown_table(head: list[str], rows: list[list[str]]) -> str:

@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> dict:
     p.add_argument("--peak-tflops", type=float, default=None, help="default: measured here")
     p.add_argument("--out", default=None,
                    help="output folder, kept (default: a new gpu_train_* folder in the system's temporary folder, "
-                        "named on stderr; was runs/gpu_bench in the repository)")
+                        "named on stderr)")
     p.add_argument("overrides", nargs="*", help="more key=value overrides of the recipe")
     a = p.parse_args(argv)
     require_at_least_one(p, a, ("batch_size", "answer_tokens", "records", "base_vocab"))

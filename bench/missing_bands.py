@@ -197,14 +197,14 @@ def main() -> None:
                 ratio = f" ({sc[k] / base[k]:.2f}×)" if base[k] else ""
                 cells.append(f"{sc[k]:.3f}{ratio}")
         print(f"| {modality} | {label} | {fill} | {n} | " + " | ".join(cells) + " |")
-    if any(v is None for row in rows for v in row[4].values()):  # was: '–' said nothing
-        print(no_score_note(a.data, SCORERS))
-    for line in left_out:
-        print(f"left out: {line}")
+    below = [no_score_note(a.data, SCORERS)] if any(v is None for row in rows for v in row[4].values()) else []
+    below += [f"left out: {line}" for line in left_out]
     for modality, r in refusals.items():
         runs = sum(row[0] == modality for row in rows)
-        print(f"not answered: {len(r['ids'])} {modality} record(s) the model refused in {r['runs']} of {runs} run(s), "
-              f"answered empty and scored wrong (first: {r['first'][0]}: {r['first'][1]})")
+        below.append(f"not answered: {len(r['ids'])} {modality} record(s) the model refused in {r['runs']} of {runs} "
+                     f"run(s), answered empty and scored wrong (first: {r['first'][0]}: {r['first'][1]})")
+    if below:  # a line apart from the table: Markdown read a line right under it as one more row
+        print("\n" + "\n".join(below))
 
 
 if __name__ == "__main__":
