@@ -122,3 +122,17 @@ def test_an_alpha_whose_first_strip_holds_two_values_is_read_on_to_its_third(tmp
     assert alpha.bands == ["R", "G", "B", "band4"]
     band4[0, 1150:] = 128
     assert read_image(_overviewed(tmp_path / "rgbn.tif", np.concatenate([rgb, band4]))).bands == ["R", "G", "B", "NIR"]
+
+
+@pytest.mark.parametrize("name", [f"{L2}_ST_B10.TIF", "LC08_L1TP_016041_20200101_20200917_02_T1_B10.TIF"])
+def test_an_8bit_copy_of_a_16bit_landsat_thermal_band_is_not_put_in_kelvin_by_16bit_numbers(tmp_path, name):
+    """An 8-bit Level-2 ST_B10 was DN × 0.00341802 + 149: every pixel about 149.5 K, said to be kelvin (and a
+    Landsat 8 Level-1 B10 beside its _MTL.txt alike by the MTL's radiance numbers)."""
+    (tmp_path / "LC08_L1TP_016041_20200101_20200917_02_T1_MTL.txt").write_text(
+        "RADIANCE_MULT_BAND_10 = 3.342E-04\nRADIANCE_ADD_BAND_10 = 0.1\nK1_CONSTANT_BAND_10 = 774.8853\n"
+        "K2_CONSTANT_BAND_10 = 1321.0789\n")
+    img = read_image(_tif(tmp_path / name, np.random.default_rng(7).integers(100, 250, (1, 16, 16)).astype("uint8")))
+    assert img.modality == "ir"
+    assert any("thermal DN are 16-bit, so 8-bit ones are a rescaled copy that its numbers do not fit: stretched as "
+               "they are, not turned into kelvin" in n for n in img.notes), img.notes
+    assert not any("surface temperature: DN ×" in n or "brightness temperature from" in n for n in img.notes)

@@ -129,8 +129,8 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     if qa:
         what = (f"a Landsat quality band ({qa[0][1]})" if len(paths) == 1 else
                 ", ".join(f"{n} is a Landsat quality band ({q})" for n, q in qa))
-        raise ImageReadError(f"{name}: {what}: bit flags "
-                             "for fill, cloud, shadow, snow and saturation, not an image; give the scene's band files "
+        raise ImageReadError(f"{name}: {what}: bit flags saying what each pixel is (fill, cloud, shadow, "
+                             "saturation …), not an image; give the scene's band files "
                              f"({pr.sibling_bands(Path(qa[0][0]))},…) without it, or the modality (--modality) to "
                              "read it as an image anyway")
     if g.landsat_dn:

@@ -370,17 +370,25 @@ def stack_example(numbering: str, n: int) -> str:
 LANDSAT_ST = (0.00341802, 149.0)  # Collection 2 Level-2 surface temperature: K = DN × gain + offset
 
 
-def landsat_thermal(path: Path, descriptions: list[str | None]) -> tuple[list[float] | None, str] | None:
+def landsat_thermal(path: Path, descriptions: list[str | None], dtype: str = "uint16") -> tuple[list[float] | None,
+                                                                                             str] | None:
     """(``ReadConfig.ir_kelvin``, note) for one Landsat thermal band: Collection 2 Level-2 surface
     temperature (``…_ST_B10.TIF`` or an ``ST_B10`` band description) is DN × 0.00341802 + 149 K;
     a Level-1 band becomes brightness temperature at the sensor with the radiance rescaling and
     K1, K2 of its product's ``_MTL.txt`` beside it; ``(None, note)`` where that file lacks them (a
-    truncated download) or is not there. None otherwise (the DN are stretched as they are)."""
+    truncated download) or is not there, and for 8-bit ``dtype`` of a product whose DN are 16-bit (Level-2, Landsat
+    8/9: a rescaled copy, whose DN × 0.00341802 + 149 had all been about 149.5 K). None otherwise (the DN are
+    stretched as they are)."""
     stem = path.stem.upper()
-    if "_ST_B" in stem or [(d or "").upper()[:4] for d in descriptions] == ["ST_B"]:
-        return list(LANDSAT_ST), f"Landsat Collection 2 Level-2 surface temperature: DN × {LANDSAT_ST[0]:g} + {LANDSAT_ST[1]:g} K"
+    level2 = "_ST_B" in stem or [(d or "").upper()[:4] for d in descriptions] == ["ST_B"]
     m = re.search(r"_B(\d+(?:_VCID_\d)?)$", stem)
     level1 = m and _level1(stem)
+    if dtype == "uint8" and (level2 or level1 and (landsat_mission(path) or ("", ""))[1] == "oli"):
+        return None, (f"{(landsat_mission(path) or ('Landsat',))[0]}'s {'Level-2' if level2 else 'Level-1'} thermal DN "
+                      "are 16-bit, so 8-bit ones are a rescaled copy that its numbers do not fit: stretched as they "
+                      "are, not turned into kelvin (give ir_kelvin=[gain, offset] where the rescaling is known)")
+    if level2:
+        return list(LANDSAT_ST), f"Landsat Collection 2 Level-2 surface temperature: DN × {LANDSAT_ST[0]:g} + {LANDSAT_ST[1]:g} K"
     mtl = landsat_mtl(path) if level1 else None
     if mtl is None:  # a band file copied away from its product: stretched as DN, said (it had been silent)
         thermal = (landsat_band(path) or ("",))[0] in THERMAL

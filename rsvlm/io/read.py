@@ -144,7 +144,7 @@ class SceneReader:
             self.notes.append(note)
         elif (landsat_dn and modality == "ir" and len(self.paths) == 1 and src.dtype in ("uint8", "uint16")  # 5/7: 8 bit
               and self.cfg.ir_kelvin is None
-              and (how := pr.landsat_thermal(self.paths[0], [src.descriptions[i] for i in self.indexes]))):
+              and (how := pr.landsat_thermal(self.paths[0], [src.descriptions[i] for i in self.indexes], src.dtype))):
             self.cfg.ir_kelvin, note = how
             self.notes.append(note)
         elif (modality == "ir" and len(declared) == 1 and declared[0][0] and self.cfg.ir_kelvin is None
