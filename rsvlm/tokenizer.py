@@ -107,13 +107,12 @@ def load_tokenizer(name_or_path: str | Path, chat_template: str | None = None):
 
     Never passes ``trust_remote_code``. Where the tokenizer has no chat template and none is
     given, ``RSVLM_CHAT_TEMPLATE`` is set. A local folder with no tokenizer files (an rsvlm
-    checkpoint's, whose tokenizer is in ``tokenizer/``), a file, or one it cannot read is an error
+    checkpoint's, whose tokenizer is in ``tokenizer/``), a file, one it cannot read, or one with no
+    vocabulary (a folder that lost its tokenizer.json, as ``build_llm`` refuses it) is an error
     naming it.
     """
-    from transformers import AutoTokenizer
-
     from rsvlm.model.checks import TOKENIZER_FILES
-    from rsvlm.model.llm_files import home_expanded, local_folder, names_unreadable
+    from rsvlm.model.llm_files import home_expanded, local_folder, read_tokenizer
 
     path = home_expanded(str(name_or_path))  # '~/tok': transformers' "Repo id must use alphanumeric chars"
     folder = local_folder(path, "tokenizer")  # a file: "Repo id must be in the form …"
@@ -123,8 +122,7 @@ def load_tokenizer(name_or_path: str | Path, chat_template: str | None = None):
             if (folder / "tokenizer").is_dir() else ""
         raise FileNotFoundError(f"tokenizer: {folder} holds no tokenizer (tokenizer.json, tokenizer.model, "
                                 f"vocab.json, …){hint}")
-    with names_unreadable("tokenizer", path, ValueError):  # a cut tokenizer.json: "Unterminated string …"
-        tok = AutoTokenizer.from_pretrained(path)
+    tok = read_tokenizer(path, "tokenizer")
     if chat_template is not None or not getattr(tok, "chat_template", None):
         tok.chat_template = chat_template or RSVLM_CHAT_TEMPLATE
     add_special_tokens(tok)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+import pytest
 import torch
 
 import rsvlm.model.checkpoint as checkpoint
@@ -95,17 +98,31 @@ print(sorted(m for m in ("open_clip", "timm") if m in sys.modules))
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
+NO_VOCABULARY = (r"/tokenizer: a tokenizer with no vocabulary \('ship' is no tokens\): its tokenizer\.json .* is missing; "
+                 r"copy the folder again")  # the refusal, after the key and the folder it names
+
+
+def _bundled_without_tokenizer_json(tmp_path) -> Path:
+    """Links to the bundled model's files (a copy cut short), its tokenizer/tokenizer.json then removed."""
+    copy = tmp_path / "ck"
+    shutil.copytree(REPO / "rsvlm/assets/default_model", copy, copy_function=os.symlink)
+    (copy / "tokenizer" / "tokenizer.json").unlink()
+    return copy
+
+
 def test_a_checkpoint_whose_tokenizer_lost_its_vocabulary_is_refused_naming_it(tmp_path):
     """The bundled model's tokenizer/ without tokenizer.json (a copy cut short): transformers built a LlamaTokenizer
     of the special tokens alone, every prompt became no tokens, and ``rsvlm predict`` answered nothing, exit 0."""
-    import os
-    import shutil
-
-    import pytest
-
-    copy = tmp_path / "ck"  # links to the bundled model's files, one of them then removed
-    shutil.copytree(REPO / "rsvlm/assets/default_model", copy, copy_function=os.symlink)
-    (copy / "tokenizer" / "tokenizer.json").unlink()
-    with pytest.raises(ValueError, match=r"llm\.tokenizer .*tokenizer: a tokenizer with no vocabulary \('ship' is no "
-                                         r"tokens\): its tokenizer\.json .* is missing; copy the folder again"):
+    copy = _bundled_without_tokenizer_json(tmp_path)
+    with pytest.raises(ValueError, match=r"^llm\.tokenizer .*" + NO_VOCABULARY):
         load_pretrained(copy)
+
+
+def test_load_tokenizer_refuses_a_tokenizer_that_lost_its_vocabulary_as_a_load_does(tmp_path):
+    """rsvlm.tokenizer.load_tokenizer took the same folder (its tokenizer_config.json counts as a tokenizer file) and
+    gave a tokenizer of the special and rsvlm's tokens alone, 'ship' no tokens."""
+    from rsvlm.tokenizer import load_tokenizer
+
+    tok_dir = _bundled_without_tokenizer_json(tmp_path) / "tokenizer"
+    with pytest.raises(ValueError, match=r"^tokenizer .*" + NO_VOCABULARY):
+        load_tokenizer(tok_dir)

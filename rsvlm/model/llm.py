@@ -30,6 +30,7 @@ from rsvlm.model.llm_files import (
     local_folder,
     mismatch_note,
     names_unreadable,
+    read_tokenizer,
 )
 from rsvlm.model.quiet import bars_after, bitsandbytes_quietly, load_report_held, logger_quiet, peft_quietly
 from rsvlm.tokens import SpecialTokenIds, add_special_tokens
@@ -124,18 +125,12 @@ def unquantisable(path: str, cpu: bool = True, model: nn.Module | None = None) -
 
 def llm_tokenizer(cfg: LLMConfig):
     """The tokenizer of ``cfg`` as loaded, before rsvlm's tokens are added: ``tokenizer`` or ``name_or_path``
-    (a leading ``~`` expanded), else the byte tokenizer; a file it cannot read is a ValueError naming it."""
+    (a leading ``~`` expanded), else the byte tokenizer; a file it cannot read, or a tokenizer with no vocabulary,
+    is a ValueError naming it (``read_tokenizer``)."""
     tok_path = home_expanded(cfg.tokenizer or cfg.name_or_path)
     if not tok_path:
         return byte_tokenizer()
-    from transformers import AutoTokenizer
-
-    with names_unreadable("llm.tokenizer", tok_path, ValueError):  # a cut tokenizer.json: "Expecting value: line 11"
-        tok = AutoTokenizer.from_pretrained(tok_path)
-    if not tok("ship", add_special_tokens=False)["input_ids"]:  # its vocabulary file lost: every prompt was ''
-        raise ValueError(f"llm.tokenizer {tok_path}: a tokenizer with no vocabulary ('ship' is no tokens): its "
-                         "tokenizer.json (or tokenizer.model, vocab.json) is missing; copy the folder again")
-    return tok
+    return read_tokenizer(tok_path, "llm.tokenizer")
 
 
 def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: torch.dtype | None = None,

@@ -1,7 +1,8 @@
 """An LLM's Hugging Face folder before transformers reads it: where it is (a local folder or a hub name),
 its files that cannot be read (one error naming the config key), config keys transformers does not
 define, and whether its config.json builds tensors of the shapes its safetensors hold (from the headers
-alone, so a config typo is named before any weight is read, and before transformers' load report)."""
+alone, so a config typo is named before any weight is read, and before transformers' load report); and its
+tokenizer read with the same errors, one with no vocabulary refused (``read_tokenizer``)."""
 
 from __future__ import annotations
 
@@ -63,6 +64,21 @@ def names_unreadable(key: str, path: str, *also: type[Exception]):
         cut = bad_json(path)  # a JSON error names a line, not its file (a cut tokenizer.json)
         where = f" in {cut.name}" if cut is not None and cut.name not in str(e) else ""
         raise ValueError(f"{key} {path}: cannot be read ({type(e).__name__}{where}: {e})") from e
+
+
+def read_tokenizer(path: str, key: str):
+    """``AutoTokenizer.from_pretrained(path)``, refusing with a ValueError naming ``key`` and ``path`` a file it cannot
+    read (``names_unreadable``; a cut tokenizer.json: "Expecting value: line 11") and a tokenizer with no vocabulary
+    (a folder that lost its tokenizer.json: transformers built its special tokens alone, and every prompt was no
+    tokens: an empty answer, exit 0)."""
+    from transformers import AutoTokenizer
+
+    with names_unreadable(key, path, ValueError):
+        tok = AutoTokenizer.from_pretrained(path)
+    if not tok("ship", add_special_tokens=False)["input_ids"]:
+        raise ValueError(f"{key} {path}: a tokenizer with no vocabulary ('ship' is no tokens): its tokenizer.json "
+                         "(or tokenizer.model, vocab.json) is missing; copy the folder again")
+    return tok
 
 
 def bad_json(path: str) -> Path | None:
