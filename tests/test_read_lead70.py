@@ -136,3 +136,14 @@ def test_an_8bit_copy_of_a_16bit_landsat_thermal_band_is_not_put_in_kelvin_by_16
     assert any("thermal DN are 16-bit, so 8-bit ones are a rescaled copy that its numbers do not fit: stretched as "
                "they are, not turned into kelvin" in n for n in img.notes), img.notes
     assert not any("surface temperature: DN ×" in n or "brightness temperature from" in n for n in img.notes)
+
+
+def test_an_unflagged_file_named_alpha_in_a_list_is_no_band_name_against_msi_and_is_said(tmp_path):
+    """B04, B03 beside an unflagged alpha.tif were inferred as optical, the alpha read as their blue, unsaid."""
+    rng = np.random.default_rng(8)
+    files = [_tif(tmp_path / f"{b}.tif", rng.integers(1, 250, (1, 32, 32)).astype("uint8")) for b in ("B04", "B03")]
+    alpha = _tif(tmp_path / "alpha.tif", np.where(rng.random((1, 32, 32)) < 0.25, 0, 255).astype("uint8"))
+    img = read_image([*files, alpha])
+    assert img.modality == "msi" and img.bands == ["B04", "B03", "alpha"]
+    assert any(n.startswith("alpha.tif is named alpha but not flagged alpha: read as a band, masking nothing; flag it "
+                            "(gdal_edit.py -colorinterp_1 alpha") for n in img.notes), img.notes

@@ -145,9 +145,13 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
                            f"comma-separated ({pr.sibling_bands(paths[0])},…) to read all of them")
     elif len(files := _band_files(src, paths)) > 1 and all(re.fullmatch(MSI_BAND, band_name_from_file(p)) for p in files):
         g.modality = "msi"  # B02, B8A: multispectral band files whatever their number (two are not a SAR pair)
+        aside = [p for p in paths if p not in files]
         g.notes.append(f"modality inferred as msi from bands "
                        f"{', '.join(band_name_from_file(p) for p in files)} in {len(files)} files"
-                       + (f", beside the alpha file {paths[src.alpha_index].name}" if len(files) < len(paths) else ""))
+                       + (f", beside the alpha file {aside[0].name}" if aside else ""))
+        if aside and src.alpha_index is None:  # named alpha, not flagged: a band (R, G, B of an optical guess)
+            g.notes.append(f"{aside[0].name} is named alpha but not flagged alpha: read as a band, masking nothing; "
+                           f"flag it (gdal_edit.py -colorinterp_1 alpha {aside[0]}) to mask its 0s")
     elif g.s2_band:
         g.modality = "msi"
         g.notes.append(f"modality inferred as msi from the file name: one Sentinel-2 band ({g.s2_band}); "
@@ -385,6 +389,11 @@ def _lone_landsat(g: Guess, src) -> bool:
 
 
 def _band_files(src, paths: list[Path]) -> list[Path]:
-    """``paths`` less the list's alpha file (``alpha.tif`` flagged alpha): its name is no band's, and a list of
-    Sentinel-2 band files beside it had been inferred from the count (2 bands with alpha: sar)."""
-    return [p for i, p in enumerate(paths) if i != src.alpha_index] if len(paths) == src.count else paths
+    """``paths`` less the list's alpha file (flagged alpha, else one named ``alpha``): its name is no band's, and a
+    list of Sentinel-2 band files beside it had been inferred from the count (2 bands with alpha: sar; with an
+    unflagged one, 3 bands: optical, its alpha blue)."""
+    if len(paths) != src.count:
+        return paths
+    named = [i for i, p in enumerate(paths) if band_name_from_file(p).lower() == "alpha"]  # unflagged: one alone
+    out = src.alpha_index if src.alpha_index is not None else named[0] if len(named) == 1 else None
+    return [p for i, p in enumerate(paths) if i != out]
