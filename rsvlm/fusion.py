@@ -47,7 +47,7 @@ import numpy as np
 
 from rsvlm.answer_text import vote_keys
 from rsvlm.answer_words import label_key, majority_label, says_none
-from rsvlm.fusion_masks import fuse_masks, views_needed
+from rsvlm.fusion_masks import bin_px, fuse_masks, views_needed
 from rsvlm.geometry.shapes import cover
 from rsvlm.inference import score_digits
 from rsvlm.tta_views import top_left
@@ -93,7 +93,7 @@ class Fused:
         return answering.Answer(self.answer, self.scores, cut=self.cut, past_context=self.past_context)
 
 
-def _iou(a: dict, b: dict, reach: tuple[float, ...]) -> float:
+def _iou(a: dict, b: dict, reach: Reach) -> float:
     """IoU of two shapes (1 for two of no area on the same spot, within a ``Reach``'s spot, ``_same_spot``:
     0/0); of two points, 1 at the same spot falling to 0 ``reach`` (x, y) pixels apart."""
     from rsvlm import geometry
@@ -105,10 +105,10 @@ def _iou(a: dict, b: dict, reach: tuple[float, ...]) -> float:
         iou = geometry.box_iou(a["coords"], b["coords"])
     else:
         iou = geometry.polygon_iou(geometry.object_ring(a), geometry.object_ring(b))
-    return 1.0 if iou == 0 and _same_spot(a, b, reach[2:] or (_SPOT, _SPOT)) else iou
+    return 1.0 if iou == 0 and _same_spot(a, b, reach[2:]) else iou
 
 
-def _same_spot(a: dict, b: dict, spot=(_SPOT, _SPOT)) -> bool:
+def _same_spot(a: dict, b: dict, spot: tuple[float, float]) -> bool:
     """Whether two shapes of no area (a box one bin wide, ``<box><loc_5><loc_5><loc_5><loc_5></box>``) lie on the
     same pixels, each corner within ``spot`` (x, y) pixels (a ``Reach``'s: a location bin, a view's answer a bin off
     once mapped back): their IoU is 0/0, so every view's one speck was a shape of its own (8 boxes, each scored 1/8)."""
@@ -183,11 +183,9 @@ class Reach(NamedTuple):
 def _reach(cfg: FuseConfig, size: tuple[int, int] | None) -> Reach:
     """(x, y) pixels at which two points of a ``size`` (w, h) image stop agreeing: ``cfg.point_reach``
     of its width and height (a location bin is a share of each side, as a box's IoU is of its size);
-    None: the default model's 96 px, 4 px."""
-    from rsvlm.tokens import NUM_BINS
-
+    None: the default model's 96 px, 4 px; and its specks' spot (``bin_px``: a location bin and a float step)."""
     w, h = size or (96, 96)
-    return Reach(cfg.point_reach * w, cfg.point_reach * h, w / NUM_BINS + _SPOT, h / NUM_BINS + _SPOT)
+    return Reach(cfg.point_reach * w, cfg.point_reach * h, *bin_px(w, h).tolist())
 
 
 def _same_label(a: str | None, b: str | None) -> bool:
@@ -236,9 +234,9 @@ class Extents:
     "IoU" (within ``reach``) are 0 apart, so only those are compared (clustering compared every pair: a
     dense scene of 8 views of 150 obbs took a minute). ``everywhere``: every shape (a threshold of 0)."""
 
-    def __init__(self, reach: tuple[float, ...], everywhere: bool = False):
+    def __init__(self, reach: Reach, everywhere: bool = False):
         self.reach, self.everywhere, self.rows = np.array([*reach[:2], *reach[:2]]) * (-1, -1, 1, 1), everywhere, []
-        spot = reach[2:] or (_SPOT, _SPOT)
+        spot = reach[2:]
         self.spot = np.array([*spot, *spot]) * (-1, -1, 1, 1)  # (4,) a speck's reach (``_same_spot``)
         self.ext = np.empty((0, 4))  # (K,4), a point's grown by ``reach``
 

@@ -51,18 +51,25 @@ def fuse_masks(views: list[list[dict]], w: int, h: int, form: str, cfg: FuseConf
     return out
 
 
+def bin_px(w: int, h: int) -> np.ndarray:
+    """(2,) px: a location bin of a ``w`` × ``h`` image, and a float step (as ``fusion._SPOT``): how far apart two
+    specks may lie and be one spot (a view's answer a bin off once mapped back), and how long a speck may be."""
+    from rsvlm.tokens import NUM_BINS
+
+    return np.array([w, h], dtype=float) / NUM_BINS + 1e-6
+
+
 def _speck(o: dict, w: int, h: int) -> bool:
     """Whether polygon ``o`` of a ``w`` × ``h`` image lies within a location bin and covers no pixel centre (a one-bin
     speck on a large image, ``<poly>`` of one spot): it casts no vote in the pixels, so every view's was dropped, the
     views all agreeing on it. A longer shape of no area (a line) is none: its centre says little of where it lies."""
     from rsvlm.geometry.shapes import fill_rings, poly_rings
-    from rsvlm.tokens import NUM_BINS
 
     if o.get("kind") != "poly":
         return False
     rings = [np.asarray(r, dtype=float) for r in poly_rings(o)]  # (K,2) each
     pts = np.concatenate(rings)
-    if (np.ptp(pts, axis=0) > np.array([w, h], dtype=float) / NUM_BINS + 1e-6).any():
+    if (np.ptp(pts, axis=0) > bin_px(w, h)).any():
         return False
     x0, y0 = np.floor(pts.min(0)).astype(int)
     x1, y1 = np.ceil(pts.max(0)).astype(int) + 1
@@ -73,9 +80,7 @@ def _voted_specks(specks: list[list[dict]], w: int, h: int, needed: int) -> list
     """Per spot, the first view's speck (the identity view's where it drew one) where at least ``needed`` views drew
     one there: specks whose centres lie within a location bin of the spot's first (a view's answer a bin off once
     mapped back) are one, at most one per view."""
-    from rsvlm.tokens import NUM_BINS
-
-    bin_ = np.array([w, h], dtype=float) / NUM_BINS + 1e-6  # (2,) px: a bin, and a float step
+    bin_ = bin_px(w, h)
     spots: list[tuple[np.ndarray, dict, set[int]]] = []  # (centre (2,), first speck, views)
     for v, objs in enumerate(specks):
         for o in objs:
