@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 
 from rsvlm.tta_senses import (
     _departed,
@@ -270,7 +271,7 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
     """``text`` with each direction word mapped by ``view``'s steps (a leading capital kept; a
     transpose says "left-hand" as "top", and "left of it" as "above it", ``_BESIDE``), or
     with ``back`` from the view to the image (the steps undone in reverse order); None when it
-    holds a word a step has no one-word image for ("above" under a transpose). A mirror's "clockwise" is said
+    holds a word a step has no one-word image for ("above" under a transpose, ``_unsaid``). A mirror's "clockwise" is said
     as ``counter`` (``counter_spelling``: "anticlockwise"; default "counterclockwise"); a transpose's "top side"
     said back as "left" ``hand`` "side" (``hand_spelling``: "-hand"; default "left side"), and its corner "top left"
     as "upper left" with ``upper`` (``upper_spelling``). The sense of a turn ("turn left", "a right turn"; every
@@ -283,13 +284,8 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
         # (its "upper" written back below): a label, said back with none, keeps no vote on the fused one (None)
         if step == "t" and (upper or not back):
             text = _respell(text, _AS_TOP)
-        if any(not _LEVEL.match(m.string, m.start()) or _HEIGHT.match(m.string, m.start()) for w in UNMAPPED.get(step, ())
-               for m in re.finditer(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE)):
+        if step == "t" and next(_unsaid(text), None):
             return None
-        if step == "t" and _HEIGHT.search(text):
-            return None  # "higher and to the left": a place with no one-word image in a transpose
-        if step == "t" and any(_ranked(text, m.start()) for m in _LR.finditer(text)):
-            return None  # "the left 3 largest" would be asked as "the top 3 largest", a ranking
         if step == "t":  # "right-hand" → "bottom"; "left of it" → "above it" (not "top of it", its top)
             text = _BESIDE.sub(lambda m: _beside(m, turning), _sub(text, "hand"))
         text = _sub(text, step, turning=turning)
@@ -307,14 +303,21 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
     return _respell(text, {b: a for a, b in _AS_TOP.items()}) if back and upper else text
 
 
+def _unsaid(text: str) -> Iterator[re.Match]:
+    """Each word of ``text`` a transpose has no one-word image for, so that ``swap_words`` skips it: "above", "lower"
+    (``UNMAPPED``) but an amount's ("above 50%", ``_LEVEL``); "lower" or "higher" said with a side ("higher and to the
+    left", ``_HEIGHT``); "left" before a ranking ("the left 3 largest" would be asked as "the top 3 largest", ``_RANK``)."""
+    for w in UNMAPPED["t"]:
+        yield from (m for m in re.finditer(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE)
+                    if not _LEVEL.match(text, m.start()) or _HEIGHT.match(text, m.start()))
+    yield from (m for m in (_HEIGHT.search(text),) if m)
+    yield from (m for m in _LR.finditer(text) if _ranked(text, m.start()))
+
+
 def unsaid_word(text: str) -> str | None:
-    """The first word of ``text``, as written, a transpose has no one-word image for ("above", "lower": ``UNMAPPED``
-    but an amount's, "above 50%"; "higher" said with a side, ``_HEIGHT``; "left" before a ranking, ``_RANK``): what a
-    note says skipped the transposed views; None where none."""
-    text = _respell(text, _AS_TOP)  # "upper left", a corner, is asked "top left"
-    found = [m for w in UNMAPPED["t"] for m in re.finditer(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE)
-             if not _LEVEL.match(text, m.start()) or _HEIGHT.match(text, m.start())]
-    found += [m for m in (_HEIGHT.search(text),) if m] + [m for m in _LR.finditer(text) if _ranked(text, m.start())]
+    """The first word of ``text``, as written, a transpose has no one-word image for (``_unsaid``): what a note says
+    skipped the transposed views; None where none."""
+    found = list(_unsaid(_respell(text, _AS_TOP)))  # "upper left", a corner, is asked "top left"
     return min(found, key=lambda m: m.start()).group(0) if found else None
 
 
