@@ -74,8 +74,9 @@ def test_a_bank_or_a_turns_sense_is_asked_of_crops(text):
 
 @pytest.mark.parametrize("text", ["[det] the top 3 largest ships", "[det] the top 3 ships by area",
                                   "[det] the ships on the left bank near the left edge"])
-def test_a_ranking_is_not_asked_of_crops(text):
-    """A crop ranks other ships: "the top 3 largest" of a corner are not the image's."""
+def test_a_ranking_or_a_side_beside_a_bank_is_not_asked_of_crops(text):
+    """A crop ranks other ships: "the top 3 largest" of a corner are not the image's; nor is a crop's "left edge"
+    the image's, though the question names a bank too."""
     assert not croppable(_asked(text))
 
 
