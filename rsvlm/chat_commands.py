@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -11,7 +12,7 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm import out_paths
 from rsvlm.advice import for_chat, for_cli
-from rsvlm.cli_values import STDIN_IMAGE
+from rsvlm.cli_values import stdin_image
 from rsvlm.output_options import rgb_bands_problem
 
 HELP = """commands:
@@ -78,11 +79,10 @@ class Commands:
         if not args:
             self.repl.say("usage: /image PATH [modality] [bands]")
             return False
-        files = [f.strip() for f in args[0].split(",")]  # '-', or a band file '-': was "image not found: -"
-        if "-" in files and not Path(args[0]).is_file():  # as predict's and chat's --image - were (cli._image)
-            self.repl.say(f"error: /image {STDIN_IMAGE}" if args[0] == "-" else
-                          f"error: /image {args[0]}: band file {files.index('-') + 1} is {STDIN_IMAGE}")
-            return False
+        with contextlib.suppress(ValueError):  # an empty band file: read_spec says it
+            if why := stdin_image(args[0], inf.band_files(args[0])):  # as --image - (cli._image)
+                self.repl.say(f"error: /image {why}")
+                return False
         if said := option_words(args):  # "--modality sar" was "unknown modality '--modality'"; --bands=VV a band name
             self.repl.say(f"error: {said}")
             return False

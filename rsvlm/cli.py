@@ -66,8 +66,6 @@ def _dtype(text: str) -> str:
 def _image(text: str) -> str:
     """``--image`` as typed, refused where one of its band files is empty (``B02.jp2,,B03.jp2``: was dropped), or
     where it is ``-`` (was "image not found: -": an image is not read from standard input)."""
-    if text == "-":
-        raise argparse.ArgumentTypeError(val.STDIN_IMAGE)
     if text.strip(" ,"):  # naming no file at all: predict and chat say so
         from rsvlm.inference import band_files  # numpy: not for --help
 
@@ -75,8 +73,8 @@ def _image(text: str) -> str:
             files = band_files(text)
         except ValueError as e:
             raise argparse.ArgumentTypeError(str(e)) from None
-        if "-" in files:  # a band file '-' (B02.jp2,-): "image not found: -" once read
-            raise argparse.ArgumentTypeError(f"{text!r}: band file {files.index('-') + 1} is {val.STDIN_IMAGE}")
+        if why := val.stdin_image(text, files):  # '-', or a band file '-' (B02.jp2,-)
+            raise argparse.ArgumentTypeError(why)
     return text
 
 

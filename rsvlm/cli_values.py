@@ -6,9 +6,15 @@ from __future__ import annotations
 import argparse
 import math
 
-# ``--image -`` (predict, chat) and chat's ``/image -``: it was "image not found: -"
-STDIN_IMAGE = ("'-' (standard input): an image is read from a file, not from standard input; give its path (save a "
-               "piped image to a file first; ./- for a file named '-')")
+
+def stdin_image(text: str, files: list[str]) -> str | None:
+    """Why an image typed as ``text`` (its band files ``files``: ``inference.band_files``) is refused: it, or one of
+    its band files, is ``-`` (``--image -``, ``/image -``: it was "image not found: -"); None where none is."""
+    if "-" not in files:
+        return None
+    why = ("'-' (standard input): an image is read from a file, not from standard input; give its path (save a piped "
+           "image to a file first; ./- for a file named '-')")
+    return why if len(files) == 1 else f"{text!r}: band file {files.index('-') + 1} of {len(files)} is {why}"
 
 
 def count(least: int):

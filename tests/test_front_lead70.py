@@ -113,8 +113,9 @@ def test_a_chats_second_large_image_of_a_pair_is_not_advised_to_use_tile(ckpt, t
 def test_a_band_file_of_dash_says_images_are_not_read_from_standard_input(ckpt, capsys):
     """``--image B02.png,-`` and ``/image B02.png,-`` said "image not found: -" once the first band was read."""
     err = usage_error(["predict", "--image", "B02.png,-", "--task", "det"], capsys)
-    assert "argument --image: 'B02.png,-': band file 2 is '-' (standard input): an image is read from a file" in err
+    assert "argument --image: 'B02.png,-': band file 2 of 2 is '-' (standard input): an image is read from a " \
+        "file" in err, err
     repl, out = chat_repl(ckpt)
     assert repl.handle("/image B02.png,- sar")
-    assert "error: /image B02.png,-: band file 2 is '-' (standard input): an image is read from a file" \
+    assert "error: /image 'B02.png,-': band file 2 of 2 is '-' (standard input): an image is read from a file" \
         in out.getvalue(), out.getvalue()
