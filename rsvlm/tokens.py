@@ -101,9 +101,11 @@ def add_special_tokens(tokenizer) -> SpecialTokenIds:
     if had and had != list(range(had[0], had[0] + NUM_BINS)):  # checked before the tokenizer is changed
         raise RuntimeError(f"the tokenizer already has {len(had)} of the {NUM_BINS} <loc_N> tokens, not all at "
                            f"consecutive ids (<loc_N> is <loc_0>'s id + N); use one that has none or all of them in order")
-    if _supports_replace(tokenizer):  # transformers 5 looks each token up in its list, rebuilt per token: those
-        listed = set(map(str, getattr(tokenizer, "extra_special_tokens", None) or []))  # it has are left out here
-        if new := [t for t in tokens if t not in listed]:  # (every load of a saved tokenizer: 1026 lists of 1026)
+    if _supports_replace(tokenizer):
+        # transformers 5 looks each token up in its extra_special_tokens, a list rebuilt at every read (a saved
+        # tokenizer, every load: 1026 lists of 1026): those it lists already are left out of the call
+        listed = set(map(str, getattr(tokenizer, "extra_special_tokens", None) or []))
+        if new := [t for t in tokens if t not in listed]:
             tokenizer.add_special_tokens({"additional_special_tokens": new}, replace_extra_special_tokens=False)
     else:
         tokenizer.add_special_tokens({"additional_special_tokens": tokens})
