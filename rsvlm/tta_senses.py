@@ -1,7 +1,8 @@
 """The "left" and "right" of a text that name no side of the image (``rsvlm.tta_words`` keeps them as
 written, or turns them as a mirror does): the sense of a turn ("turn left", "a right turn", ``_TURNING``) or a
 river's bank (``_BANK``), which a mirror view swaps and a half or quarter turn keeps (``_sense``,
-``_turn_senses``; ``turn_question``: a question whose answer "Left." is such a sense); "right" as "just" or
+``_turn_senses``; ``turn_question``: a question whose answer "Left." is such a sense, but a side tied to another
+thing, ``_PLACED``: "The left bank, left of the pier."); "right" as "just" or
 "correct" ("right next to", "right away", "Is that right?": ``_just``, ``_JUST``, ``_NOW``, ``_CORRECT``);
 "left" as a verb, a departure ("One ship left.", "A ship left the dock.": ``_departed``), and as remaining
 ("How much forest is left?": ``_remaining``); ``_sideless`` for any of these.

@@ -1,6 +1,7 @@
 """The direction words of a question or answer said of a mirror view of its image (``rsvlm.tta``):
 per step of a view (``t`` transpose, ``h`` left-right flip, ``v`` top-bottom flip) the words it
-mirrors (``SWAPS``), those it has no one-word image for (``UNMAPPED``; "upper left" as a corner is asked
+mirrors (``SWAPS``), those it has no one-word image for (``UNMAPPED``, all found by ``_unsaid``: "lower" or "higher"
+said with a side too, ``_HEIGHT``, which a top-bottom flip says the other way; "upper left" as a corner is asked
 of a transpose as "top left", ``_AS_TOP``, and said back as the plain answer spells it, ``upper_spelling``), the corner phrases a
 transpose leaves in an unusual order ("left top": ``_CORNER`` puts them back), and the words a corner crop changes the meaning
 of (``framing_words``), the "-hand" compounds a transpose says in one word (``HANDED``: "the right-hand
