@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from script_loader import load_bench
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -23,13 +24,8 @@ def test_tiling_bench_refuses_bad_arguments(tmp_path, args, says):
 
 def bench_main(name, monkeypatch, argv):
     """bench/NAME.py's main on ``argv`` in this process (bench/ on sys.path, as when run as a script)."""
-    import importlib.util
-
-    monkeypatch.syspath_prepend(str(REPO / "bench"))
     monkeypatch.setattr(sys, "argv", [name, *argv])
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "bench" / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
+    mod = load_bench(name, monkeypatch)
     return mod.main(argv) if "argv" in mod.main.__code__.co_varnames else mod.main()
 
 

@@ -3,18 +3,13 @@ it was given."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
-REPO = Path(__file__).resolve().parents[1]
+from script_loader import load_bench
 
 
 def test_load_time_reads_a_relative_model_where_it_was_given(tmp_path, monkeypatch, capsys):
     """Its processes run in the tree measured (the baseline's a temporary folder): ``--model runs/x`` was looked for
     there, and failed for the baseline (or measured another folder)."""
-    spec = importlib.util.spec_from_file_location("bench_load_time", REPO / "bench" / "load_time.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_bench("load_time", monkeypatch)
     asked = []
     monkeypatch.setattr(bench, "export", lambda rev, into: into)
     monkeypatch.setattr(bench, "measure", lambda src, model, repeats: asked.append(model) or

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from script_loader import load_script
+from script_loader import load_bench, load_script
 from test_bench_args import bench_main
 from test_probe_pointer_cells import ground_records
 
@@ -18,13 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def bench_module(name, monkeypatch):
     """bench/NAME.py as a module, not run (bench/ on sys.path, as when run as a script)."""
-    import importlib.util
-
-    monkeypatch.syspath_prepend(str(REPO / "bench"))
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", REPO / "bench" / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+    return load_bench(name, monkeypatch)
 
 
 def sar_records(root, bands_per_image):

@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from script_loader import load_bench
 from test_bench_args import bench_main
 from test_bench_tour51 import bench_module
 
@@ -139,17 +140,12 @@ def test_tta_bench_says_what_a_dash_means(tmp_path, monkeypatch, capsys):
 
 
 
-def test_gpu_train_prints_its_figures_as_a_markdown_table(tmp_path, capsys):
+def test_gpu_train_prints_its_figures_as_a_markdown_table(tmp_path, monkeypatch, capsys):
     """Was: plain space-aligned columns, unlike every other bench's table."""
     bench_main_args = ["--recipe", str(REPO / "configs/train/sft_tiny.yaml"), "--steps", "9", "--batch-size", "1",
                        "--answer-tokens", "4", "--records", "4", "--profile-steps", "0", "--peak-tflops", "1",
                        "--out", str(tmp_path)]
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("gpu_train", REPO / "bench" / "gpu_train.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    res = mod.main(bench_main_args)
+    res = load_bench("gpu_train", monkeypatch, module="gpu_train").main(bench_main_args)
     table = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
     assert table[0] == "| tokens/s | samples/s | step s | GFLOP/sample | TFLOP/s | peak TFLOP/s | MFU | peak GiB |"
     assert table[2].startswith(f"| {res['tokens_per_s']:.0f} | {res['samples_per_s']:.2f} | ")

@@ -83,14 +83,12 @@ def test_a_score_file_read_as_training_data_is_not_called_for_a_test_set(tmp_pat
     assert "of the test set" not in said and said.endswith("these scores were made against test.jsonl")
 
 
-def test_bench_eval_start_reads_every_scorers_records(tmp_path, capsys):
+def test_bench_eval_start_reads_every_scorers_records(tmp_path, monkeypatch, capsys):
     """bench/eval_start.py (docs/benchmarks.md's 'Stop 68 — eval start-up') runs: a row a scorer, its records
     counted as the scorer keeps them (no timing asserted)."""
-    import importlib.util
+    from script_loader import load_bench
 
-    spec = importlib.util.spec_from_file_location("eval_start", ROOT / "bench" / "eval_start.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_bench("eval_start", monkeypatch, module="eval_start")
     rows = bench.main(["--n", "16", "--repeats", "1", "--out", str(tmp_path / "rows.json")])["rows"]
     assert {r["scorer"]: r["records"] for r in rows} == {f"python -m eval.{s}": 2 for s in (
         "vqa", "classification", "captioning", "detection", "grounding", "segmentation", "counting", "change")}

@@ -38,14 +38,12 @@ def test_the_start_bench_scores_each_scorers_own_tasks_geometry_and_records(monk
     main is run with common.run caught, and what it passes is the bench's row."""
     import argparse
     import importlib
-    import importlib.util
-    from pathlib import Path
+
+    from script_loader import load_bench
 
     from eval import common
 
-    spec = importlib.util.spec_from_file_location("eval_start", Path(__file__).parents[1] / "bench" / "eval_start.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    bench = load_bench("eval_start", monkeypatch, module="eval_start")
     seen = {}
 
     def caught(name, tasks, score_fn, headline, argv=None, extra_args=None, details=None, keep=None, prepare=None,

@@ -1,9 +1,9 @@
 """bench/gpu_train.py end to end on CPU (tiny recipe), and the training loop's step profiler."""
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from script_loader import load_bench
 
 from rsvlm.config import load_config
 from rsvlm.train.config import TrainConfig, check_config
@@ -11,15 +11,8 @@ from rsvlm.train.config import TrainConfig, check_config
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("gpu_train", REPO / "bench" / "gpu_train.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-def test_gpu_bench_runs_on_cpu_and_reports_a_consistent_mfu(tmp_path):
-    res = _bench().main(["--recipe", str(REPO / "configs/train/sft_tiny.yaml"), "--steps", "10",
+def test_gpu_bench_runs_on_cpu_and_reports_a_consistent_mfu(tmp_path, monkeypatch):
+    res = load_bench("gpu_train", monkeypatch, module="gpu_train").main(["--recipe", str(REPO / "configs/train/sft_tiny.yaml"), "--steps", "10",
                          "--batch-size", "2", "--answer-tokens", "20", "--records", "24", "--profile-steps", "2",
                          "--out", str(tmp_path)])
     run = tmp_path / "run_recipe"
