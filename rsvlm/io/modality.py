@@ -387,7 +387,6 @@ def _lone_landsat(g: Guess, src) -> bool:
     return src.count == 1 and bool(g.landsat) and len(g.landsat) == 1 and g.landsat[0][0] not in pr.THERMAL
 
 
-
 def _band_files(src, paths: list[Path]) -> list[Path]:
     """``paths`` less the list's alpha file (flagged alpha, else one named ``alpha``): its name is no band's, and a
     list of Sentinel-2 band files beside it had been inferred from the count (2 bands with alpha: sar; with an
