@@ -48,7 +48,7 @@ import numpy as np
 from rsvlm.answer_text import vote_keys
 from rsvlm.answer_words import label_key, majority_label, says_none
 from rsvlm.fusion_masks import bin_px, fuse_masks, views_needed
-from rsvlm.geometry.shapes import cover
+from rsvlm.geometry.shapes import cover, object_ring, signed_area
 from rsvlm.inference import score_digits
 from rsvlm.tta_views import top_left
 
@@ -112,19 +112,11 @@ def _same_spot(a: dict, b: dict, spot: tuple[float, float]) -> bool:
     """Whether two shapes of no area (a box one bin wide, ``<box><loc_5><loc_5><loc_5><loc_5></box>``) lie on the
     same pixels, each corner within ``spot`` (x, y) pixels (a ``Reach``'s: a location bin, a view's answer a bin off
     once mapped back): their IoU is 0/0, so every view's one speck was a shape of its own (8 boxes, each scored 1/8)."""
-    if a["kind"] != b["kind"] or a["kind"] == "mask" or _area(a) > _SPOT or _area(b) > _SPOT:
+    if a["kind"] != b["kind"] or a["kind"] == "mask" or any(abs(signed_area(object_ring(o))) > _SPOT for o in (a, b)):
         return False  # two small shapes with area side by side (cars a bin wide) are two, IoU 0 as they are
     pa, pb = (np.unique(np.round(np.asarray(o["coords"], dtype=float).reshape(-1, 2), 6), axis=0)  # (K,2): to _SPOT
               for o in (a, b))
     return pa.shape == pb.shape and bool((np.abs(pa - pb) <= np.asarray(spot)).all())
-
-
-def _area(o: dict) -> float:
-    """Area in px² of a box, obb or polygon's outer ring (shoelace)."""
-    from rsvlm.geometry.shapes import object_ring
-
-    x, y = np.asarray(object_ring(o), dtype=float).T  # (K,) each
-    return abs(float(x @ np.roll(y, -1) - y @ np.roll(x, -1))) / 2
 
 
 def _rect(quad) -> tuple[np.ndarray, float, float, float]:
