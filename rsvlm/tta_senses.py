@@ -93,9 +93,10 @@ def _sense(text: str, start: int, end: int, turning: bool = False) -> bool:
     """Whether "left"/"right" at ``text[start:end]`` is the sense of a turn (``_TURNING``) or a river's bank
     (``_BANK``), every one of them with ``turning`` (the answer to a turn's question, "Left.") but a side tied to
     a thing (``_PLACED``: "The left bank, left of the pier."), no side."""
-    placed = turning and (_PLACED[0].match(text, end) or _PLACED[1].search(text, max(0, start - 12), start))
-    return turning and not placed or any(m.start(g) == start for p in (*_TURNING, _BANK) for m in p.finditer(text) for g in (1, 2)
-                          if m.start(g) >= 0)
+    if turning and not (_PLACED[0].match(text, end) or _PLACED[1].search(text, max(0, start - 12), start)):
+        return True  # 12: room for a corner's first word and its joiner before it ("bottom - left")
+    return any(m.start(g) == start for p in (*_TURNING, _BANK) for m in p.finditer(text) for g in (1, 2)
+               if m.start(g) >= 0)
 
 
 # "right" as "correct", ending its clause after "that" or "this": "Is that right?", "That's right.", "Yes, this is right."
