@@ -21,6 +21,7 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -292,17 +293,45 @@ def _scored(items: list[Item], score_fn: ScoreFn, args: argparse.Namespace) -> d
     return out
 
 
-def headline_scores(gt: str | Path, pred: str | Path, scorers: dict[str, tuple[Any, str]]) -> dict[str, float | None]:
-    """``{name: score}`` for ``scorers`` ``{name: (eval module, score key)}``, each module's ``main``
-    run on ``gt`` and ``pred`` without printing; None where ``gt`` holds none of its task."""
+@dataclass
+class Headline:
+    """One scorer's headline figure on a set (``headline_results``); where it is None, ``why``: the scorer's
+    refusal (a ``ScoreError``: no record of its task, one without ``meta.width``) or what its scores lack."""
+
+    score: float | None
+    why: str | None = None
+
+
+def headline_results(gt: str | Path, pred: str | Path, scorers: dict[str, tuple[Any, str]]) -> dict[str, Headline]:
+    """``{name: Headline}`` for ``scorers`` ``{name: (eval module, score key)}``, each module's ``main`` run on
+    ``gt`` and ``pred`` without printing, once per module (two keys of one scorer read one run). A refusal was
+    None alone, so a bench showed '–' for records without ``meta.width`` as for a set without the task."""
+    runs: dict[Any, dict | ScoreError] = {}
     out = {}
     for name, (mod, key) in scorers.items():
-        with contextlib.redirect_stdout(io.StringIO()):
-            try:
-                out[name] = mod.main(["--gt", str(gt), "--pred", str(pred)]).get(key)
-            except ScoreError:
-                out[name] = None
+        if mod not in runs:
+            with contextlib.redirect_stdout(io.StringIO()):
+                try:
+                    runs[mod] = mod.main(["--gt", str(gt), "--pred", str(pred)])
+                except ScoreError as e:
+                    runs[mod] = e
+        got, script = runs[mod], mod.__name__
+        if isinstance(got, ScoreError):
+            out[name] = Headline(None, f"{script} refused the records: {got}")
+        elif got.get(key) is None:  # AR100 is absent where no record has an axis-aligned box: no typo's alone
+            kinds = ", ".join(f"{k} {v}" for k, v in got.items() if k.startswith("n_records_"))
+            out[name] = Headline(None, f"{script} scored {got.get('n_records')} record(s) and gives no {key}: none "
+                                       "holds a reference it is taken from" + (f" ({kinds})" if kinds else "") + (
+                f", or {key!r} is no score of {script} (its headline: {', '.join(got.get('headline', []))})"
+                if key not in got else ""))  # a bench's typo: was '–' as if the set held no such reference
+        else:
+            out[name] = Headline(got[key])
     return out
+
+
+def headline_scores(gt: str | Path, pred: str | Path, scorers: dict[str, tuple[Any, str]]) -> dict[str, float | None]:
+    """``{name: score}`` of ``headline_results``: None where there is none (its ``why`` says the reason)."""
+    return {name: h.score for name, h in headline_results(gt, pred, scorers).items()}
 
 
 def progress(items: list[Item], desc: str):
