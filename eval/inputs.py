@@ -11,6 +11,7 @@ import ast
 import contextlib
 import json
 import re
+import struct
 import zlib
 from collections import Counter
 from collections.abc import Callable
@@ -164,6 +165,12 @@ def _gunzip(path: Path, data: bytes) -> tuple[bytes, str | None]:
             out.append(unzip.decompress(rest))
         except zlib.error as e:
             raise ScoreError(f"{path}: a gzip file that cannot be decompressed ({e})") from None
+        if not unzip.eof and (lacking := _trailer_lacking(unzip, out[-1])):  # its data whole: nothing lost
+            checked = ("the data matches its checksum" if lacking <= 4 else "its checksum is cut, so the data could "
+                       "not be checked against it")
+            return b"".join(out), (f"{path}: the gzip file lacks the last {lacking} of the 8 bytes gzip ends with "
+                                   f"(its trailer: a copy stopped just short of its end): every line was read, none "
+                                   f"lost, and {checked}; compress the whole file again")
         if not unzip.eof:  # cut short: whole lines up to the cut, the line it splits dropped
             text = b"".join(out)
             end = {b"\xff\xfe": b"\n\x00", b"\xfe\xff": b"\x00\n"}.get(text[:2], b"\n")  # UTF-16's line end
@@ -182,6 +189,20 @@ def _gunzip(path: Path, data: bytes) -> tuple[bytes, str | None]:
                          f"data, from {rest[:8]!r}, are no gzip member: a corrupt member, or a file appended to it "
                          "uncompressed?); compress the whole predictions file again")
     return b"".join(out), None
+
+
+def _trailer_lacking(unzip, member: bytes) -> int | None:
+    """How many bytes of its 8-byte trailer (CRC-32, then size) a gzip member lacks whose deflate data is whole
+    (``unzip`` fed all of it, no end reached; ``member``: what it decompressed to); None where the data itself is
+    cut. Tried by completing the trailer as ``member`` makes it, on a copy: zlib checks the file's own bytes of it
+    with the rest (a cut in the trailer was "0 byte(s) dropped" of a cut midway, the checksum unsaid)."""
+    trailer = struct.pack("<II", zlib.crc32(member), len(member) & 0xFFFFFFFF)
+    for present in range(8):
+        test = unzip.copy()
+        with contextlib.suppress(zlib.error):  # a wrong count of bytes present: no trailer, or no data's end
+            if not test.decompress(trailer[present:]) and test.eof and not test.unused_data:
+                return 8 - present
+    return None
 
 
 def _whole_kind(path: Path, whole: dict) -> str | None:
