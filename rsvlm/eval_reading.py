@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rsvlm import inference as inf
 from rsvlm.data.records import as_record_fields
-from rsvlm.predictions import asked_digest
+from rsvlm.predictions import answer_files, asked_digest, read_stamp
 
 
 def predictions_given(data: Path) -> str | None:
@@ -150,6 +150,19 @@ def undigested(files: list[Path], records: dict[str, dict]) -> list[str]:
                         continue
                     (bare if row.get("asked_digest") != asked_digest(records[row["id"]]) else vouched).add(row["id"])
     return [i for i in records if i in bare - vouched]
+
+
+def stamped_limit(out: Path, limit: int | None) -> int | None:
+    """The ``--limit`` for ``out``'s run stamp: ``limit``, or, where ``out`` (or a rank part) holds answers under a
+    stamp, the wider of it and the stamp's (None, no limit, the widest): a rerun with a smaller ``--limit`` that
+    found its records answered stamped its own, and the scorers' note named it for the answers of the larger one.
+    A stamp without the key (an rsvlm eval before the limit was stamped) says no limit either way: ``limit``."""
+    old = read_stamp(out)
+    if old is None or "limit" not in old or not any(f.stat().st_size for f in answer_files(out)):
+        return limit
+    if limit is None or old["limit"] is None:
+        return None
+    return max(limit, old["limit"]) if isinstance(old["limit"], int) else limit
 
 
 def record_images(record: dict, root: Path, notes: list[str] | None = None,
