@@ -261,14 +261,16 @@ def count_notes(scores: dict) -> list[str]:
         ("n_pred_bad_lines", "line(s) of the predictions file unreadable"),
         ("n_pred_duplicate_ids", "prediction(s) repeat an id (the first one counts)"),
         ("n_pred_not_in_gt", "prediction(s) name no record of the ground truth")) if what and (n := scores.get(key))]
-    ours = {k for k in other if tokens.task_name(k) == scores.get("task")} if (other := scores.get("n_pred_other_task")) else ()
-    if other and set(other) == ours:  # "detection" in eval.detection: the script's name, no other benchmark's answers
+    other = scores.get("n_pred_other_task") or {}
+    # "detection" in eval.detection: the script's name, no other benchmark's answers (said apart in a mix with one)
+    ours = {k: n for k, n in other.items() if tokens.task_name(k) == scores.get("task")}
+    if ours:
         tags = [t for t, script in TAGS.items() if script == scores.get("task")]
-        out.append(f"{sum(other.values())} prediction(s) name their task as this script is named ({other}), not by "
+        out.append(f"{sum(ours.values())} prediction(s) name their task as this script is named ({ours}), not by "
                    f"its rsvlm tag ({'/'.join(tags)}, as rsvlm eval writes it); they are scored as any prediction is, "
                    "against the record of their id")
-    elif other:
-        out.append(f"{sum(other.values())} prediction(s) name a task that is no rsvlm task ({other}); they are "
+    if rest := {k: n for k, n in other.items() if k not in ours}:
+        out.append(f"{sum(rest.values())} prediction(s) name a task that is no rsvlm task ({rest}); they are "
                    "scored against the record of their id: another tool's name for the task, or another benchmark's "
                    "answers under ids that repeat these?")
     if n := (scores.get("n_gt_other_tasks") or {}).get("change (not kept)"):  # counted in the file, unsaid
