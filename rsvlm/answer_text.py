@@ -150,7 +150,8 @@ def parse_count(text: str) -> int | None:
     1204, ``"seven"`` → 7, ``"<point><loc_104><loc_208></point> 1"`` → 1); ``"none"``/``"nothing"``/
     ``"no …"`` without any number → 0; ``<point>`` elements and no number → how many points; else None.
     ``dozen`` is 12 times the number before it (``"two dozen"``, ``"2 dozen"`` → 24), or 12 alone (``"a dozen"``;
-    ``"half a dozen"`` → 6); ``"dozens"`` is no number; ``".5"`` is 0.5 (was 5). A first number of over 15 digits (a degenerate
+    ``"half a dozen"`` → 6); ``"dozens"`` is no number; ``".5"`` is 0.5 (was 5), ``"...5"`` 5 (an ellipsis, as NFKC
+    writes ``"…"``: punctuation before the number, as ``normalize_answer`` reads it). A first number of over 15 digits (a degenerate
     ``"1111…"``, past what a float holds exactly), or a negative one, is no count either: None. NFKC first, as
     ``normalize_answer`` (full-width ``Ｔｈｒｅｅ``, ``３．５``)."""
     text = unicodedata.normalize("NFKC", text).strip().lower()
