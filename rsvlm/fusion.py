@@ -168,8 +168,8 @@ class Reach(NamedTuple):
 
     x: float
     y: float
-    spot_x: float = _SPOT
-    spot_y: float = _SPOT
+    spot_x: float
+    spot_y: float
 
 
 def _reach(cfg: FuseConfig, size: tuple[int, int] | None) -> Reach:
