@@ -32,6 +32,7 @@ import yaml
 from rsvlm.config_hints import (
     ANY_KEY,
     held_config,
+    in_places,
     indent_hint,
     leaf_near,
     near_file,
@@ -47,11 +48,12 @@ T = TypeVar("T")
 
 class ConfigError(ValueError):
     """A config file or override does not fit the dataclass it is loaded into; ``keys``: the dotted
-    keys at fault where one is known (``optim.lr``, ``extra[0].pth``), which tell whose fault it is."""
+    keys at fault where one is known (``optim.lr``, ``extra[0].pth``), which tell whose fault it is; ``evals``: those
+    of them that ask for evaluation while it trains (``config_hints.no_eval``)."""
 
-    def __init__(self, *args, keys: tuple[str, ...] = ()):
+    def __init__(self, *args, keys: tuple[str, ...] = (), evals: tuple[str, ...] = ()):
         super().__init__(*args)
-        self.keys = tuple(keys)
+        self.keys, self.evals = tuple(keys), tuple(evals)
 
 
 def _field_types(cls: type) -> dict[str, Any]:
@@ -170,8 +172,7 @@ def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
     if errors := _unknown_keys(cls, data, where, (cls, where), ()):  # every section's, at once: not one rerun each
         if len(errors) == 1:
             raise errors[0]
-        raise ConfigError(f"unknown keys in {len(errors)} places:\n  " + "\n  ".join(map(str, errors)),
-                          keys=tuple(k for e in errors for k in e.keys))
+        raise ConfigError(in_places([(str(e), e.evals) for e in errors]), keys=tuple(k for e in errors for k in e.keys))
     one = getattr(cls, "ONE_VALUE", {})  # several values where one is expected: the class says where the others go
     for k, v in data.items():
         if k in one and (isinstance(v, (list, tuple)) or isinstance(v, str) and v.startswith("[") and v.endswith("]")):
@@ -195,7 +196,8 @@ def _unknown_keys(cls: type, data: dict, where: str, root: tuple[type, str], at:
         errors.append(ConfigError(f"{prefix}{moved[0]} has moved to {_moved_to(cls, moved[0])}; write it there"
                                   if moved else unknown_refusal(cls.__name__, ftypes, _sections(ftypes), unknown,
                                                                 prefix, far, evals),
-                                  keys=tuple(prefix + k for k in moved[:1] or unknown)))
+                                  keys=tuple(prefix + k for k in moved[:1] or unknown),
+                                  evals=() if moved else tuple(prefix + k for k in evals)))
     for k, v in data.items():
         tp = _unwrap_optional(ftypes[k])[0] if k in ftypes and isinstance(v, dict) else None
         key = f"{where}.{k}" if where else k

@@ -120,10 +120,24 @@ def no_eval(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], set
     if not top or not {"max_steps", "ckpt"} <= set(top[0]) or not any(
             w in EVAL_WORDS for part in path for w in str(part).lower().replace("-", "_").split("_")):
         return ""
-    return ("; rsvlm train does not evaluate while it trains: save step folders with ckpt.every=N, write one as a "
-            "model with python scripts/export_step.py OUT_DIR/checkpoints/step_NNNNNN --out DIR and answer a test "
-            "set with rsvlm eval --model DIR --data test.jsonl --out predictions.jsonl (docs/eval.md); OUT_DIR/final "
-            "is a model as it is")
+    return "; " + NO_EVAL
+
+
+NO_EVAL = ("rsvlm train does not evaluate while it trains: save step folders with ckpt.every=N, write one as a "
+           "model with python scripts/export_step.py OUT_DIR/checkpoints/step_NNNNNN --out DIR and answer a test "
+           "set with rsvlm eval --model DIR --data test.jsonl --out predictions.jsonl (docs/eval.md); OUT_DIR/final "
+           "is a model as it is")
+
+
+def in_places(errors: list[tuple[str, tuple[str, ...]]]) -> str:
+    """One refusal of unknown keys in several places (``errors``: each place's refusal, and its keys that ask for
+    evaluation while it trains): ``no_eval``'s words said once, after the list, naming every such key, where
+    more than one place has one (each line said them again)."""
+    said, evals = [m for m, _ in errors], [k for _, ks in errors for k in ks]
+    tail = ""
+    if sum(bool(ks) for _, ks in errors) > 1:
+        said, tail = [m.replace("; " + NO_EVAL, "") for m in said], f"\n{', '.join(evals)}: {NO_EVAL}"
+    return f"unknown keys in {len(errors)} places:\n  " + "\n  ".join(said) + tail
 
 
 def no_eval_refusal(keys: list[str], cls_name: str, hint: str) -> str:
@@ -134,9 +148,12 @@ def no_eval_refusal(keys: list[str], cls_name: str, hint: str) -> str:
 
 def near_file(path: Path) -> str:
     """The end of "config file not found" for ``path``: the YAML file beside it whose name it is near
-    (``sft_tiny.yml``: ``sft_tiny.yaml``), or that its folder is not there; "" otherwise."""
+    (``sft_tiny.yml``: ``sft_tiny.yaml``), or that its folder is not there, or is a file (``x.yaml/y.yaml``, the
+    first file on its path named); "" otherwise."""
     folder = path.parent
     if not folder.is_dir():
+        if file := next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()), None):
+            return f" ({file}, on its path, is a file, not a folder)"
         return f" (its folder {folder} is not there)"
     try:  # a folder that cannot be listed (no read permission) has no hint: not a PermissionError for it
         names = sorted(p.name for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
