@@ -131,14 +131,15 @@ def test_deepspeed_without_a_launcher_says_how_to_start_it(tmp_path, capsys, mon
 def test_too_many_bad_samples_names_each_once_and_says_why(tmp_path, capsys):
     import ast
 
-    data = make_records(tmp_path / "d", n=4, ir_every=0)
-    data.write_text(data.read_text().replace("images/", "gone/"))  # every image missing
+    data = make_records(tmp_path / "d", n=5, ir_every=0)
+    lines = data.read_text().splitlines(keepends=True)  # every image but rec0's missing (none there: refused up
+    data.write_text(lines[0] + "".join(line.replace("images/", "gone/") for line in lines[1:]))  # front, lead70)
     argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={tmp_path / 'run'}",
             "log.progress=false", "max_steps=2", "batch_size=4"]
     assert train_main(argv) == 1
     last = capsys.readouterr().err.strip().splitlines()[-1]
     ids = ast.literal_eval(last.split("first ids: ")[1].split("]")[0] + "]")
-    assert sorted(ids) == [f"rec{i}" for i in range(4)]  # each once, though every epoch re-read them
+    assert sorted(ids) == [f"rec{i}" for i in range(1, 5)]  # each once, though every epoch re-read them
     assert "image not found" in last and "gone" in last
 
 

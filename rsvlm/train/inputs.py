@@ -175,4 +175,86 @@ def check_enough_records(cfg, world: int) -> dict:
         raise TooFewRecords(f"batch_size={cfg.batch_size}: {where} {total} usable record(s){bad}, fewer than one "
                             f"global batch of {need} (batch_size × {world} process(es)), so no step could be drawn; "
                             f"give {fix}, or add records")
+    check_images_there(cfg, arrays)
     return arrays
+
+
+class NoImageFound(RefusedData, FileNotFoundError):
+    """None of the image files the first records name is there (a wrong ``data.root``, a moved image folder):
+    found before anything is built or written (``rsvlm train`` exits 2); it was every sample skipped as bad,
+    ``TooManyBadSamples`` 50 samples into the run (exit 1), ``out_dir`` written."""
+
+
+IMAGE_LOOK = 1000  # records of each file whose images are looked for before none found is a verdict
+
+
+def check_images_there(cfg, arrays: dict | None = None) -> None:
+    """NoImageFound where none of the image files named by the first ``IMAGE_LOOK`` records of each records file
+    (``data.train``, ``data.extra``; under its image root) is there, with where relative paths are read from
+    (``image_root_hint``). It stops at the first file found: one ``stat`` where the images are there. Images
+    that are there but cannot be read, and some missing among found ones, are the training loop's bad samples
+    (counted, and over ``data.max_bad_fraction`` a failure), as before."""
+    from rsvlm.data.records import ReadReport, image_paths, read_records
+    from rsvlm.train.sft_index import data_sources
+
+    paths, roots, _ = data_sources(cfg)
+    keys = ["data.train", *(f"data.extra[{i}].path" for i in range(len(cfg.data.extra)))]
+    looked, first = [], None  # looked: (key, records, files) per records file
+    for key, path, root in zip(keys, paths, roots):
+        n = k = 0
+        for rec in read_records(path, strict=False, report=ReadReport(str(path)), arrays=arrays):
+            files = [f for fs in image_paths(rec, root) for f in fs]
+            for f in files:
+                if (why := missing_image(f)) is None:
+                    return
+                first = first or f"{rec['id']}: FileNotFoundError: {why}"
+            n, k = n + bool(files), k + len(files)
+            if n >= IMAGE_LOOK:
+                break
+        looked.append((key, n, k))
+    if first is None:  # no record names an image
+        return
+    said = ", ".join(f"{k} named by {'the first' if n >= IMAGE_LOOK else 'the'} {n} record(s) of {key}"
+                     for key, n, k in looked if n)
+    raise NoImageFound(f"none of the image files is there: {said}; every sample would be skipped as bad; "
+                       f"the first: {first}{image_root_hint(cfg, first)}")
+
+
+def missing_image(f: Path) -> str | None:
+    """Why the image file ``f`` is not there (``check_image_path``'s FileNotFoundError: "image not found: f", with
+    a hint where it has one: an unexpanded ``~``, a URL); None where it is there, as a file or anything else the
+    read judges later (a folder, an empty file, a GDAL subdataset name)."""
+    import os
+
+    from rsvlm.io.checks import check_image_path
+
+    if os.path.lexists(f):
+        return None
+    try:
+        check_image_path(f)
+    except FileNotFoundError as e:
+        return str(e)
+    except (OSError, ValueError):  # a name past its length limit, a folder above it that may not be read
+        return None
+    return None
+
+
+def image_root_hint(cfg, first_bad: str) -> str:
+    """Where no sample's image was found (``first_bad``: the first's error, "ID: FileNotFoundError: image not
+    found: PATH"): where relative image paths are read from, or, where that first is an absolute path under no
+    image root (the records hold absolute paths), that no root is used for them; "" where ``first_bad`` is
+    another error. The end of the refusal of ``check_images_there`` and of ``run.check_bad``'s."""
+    if "image not found" not in first_bad:
+        return ""
+    roots = [cfg.data.root or Path(cfg.data.train).parent, *(s.root or Path(s.path).parent for s in cfg.data.extra)]
+    named = re.search(r"image not found: (.+?)(?:; |$)", first_bad)
+    image = Path(named[1]) if named else None
+    if image is not None and image.is_absolute() and not any(
+            image.is_relative_to(Path(r).expanduser().absolute()) for r in roots):
+        return (f". No sample's image was found, and the first is an absolute path ({image}): data.root is not used "
+                "for a record's absolute paths; write the records' paths where the images are now (relative ones "
+                "are read from data.root, else the records file's folder)")
+    where = (f"data.root={cfg.data.root}" if cfg.data.root else
+             f"the records file's folder ({Path(cfg.data.train).parent}), data.root being unset")
+    return (f". No sample's image was found: a record's relative image paths are read from {where} (data.extra's "
+            "from their own root); set data.root to the folder they are relative to")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import os
-import re
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +18,7 @@ from rsvlm.processes import SameOnEveryRank, env_int, process_rank
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.config import TrainConfig
 from rsvlm.train.init_from import check_init_from
-from rsvlm.train.inputs import RefusedData, check_data_paths
+from rsvlm.train.inputs import RefusedData, check_data_paths, image_root_hint
 from rsvlm.train.logging import check_tensorboard
 from rsvlm.train.max_length import check_max_length
 from rsvlm.train.resume import check_out_dir, model_changes, resume_folder  # preflight looks them up here
@@ -354,23 +353,11 @@ def check_bad(state: dict, cfg: TrainConfig, final: bool, saved: Path | None = N
 
 def no_image_found(state: dict, cfg: TrainConfig) -> str:
     """Where no sample's image was found (an image root moved, or the records' folder not theirs): where relative
-    image paths are read from, or, where the first missing image is an absolute path under no image root (the
-    records hold absolute paths), that no root is used for them; as the end of the bad-samples refusal; ""
-    otherwise."""
-    if state["bad"] < state["samples"] or "image not found" not in str(state.get("first_bad")):
+    image paths are read from, or that no root is used for absolute ones (``inputs.image_root_hint``); as the
+    end of the bad-samples refusal; "" otherwise."""
+    if state["bad"] < state["samples"]:
         return ""
-    roots = [cfg.data.root or Path(cfg.data.train).parent, *(s.root or Path(s.path).parent for s in cfg.data.extra)]
-    named = re.search(r"image not found: (.+?)(?:; |$)", str(state["first_bad"]))
-    image = Path(named[1]) if named else None
-    if image is not None and image.is_absolute() and not any(
-            image.is_relative_to(Path(r).expanduser().absolute()) for r in roots):
-        return (f". No sample's image was found, and the first is an absolute path ({image}): data.root is not used "
-                "for a record's absolute paths; write the records' paths where the images are now (relative ones "
-                "are read from data.root, else the records file's folder)")
-    where = (f"data.root={cfg.data.root}" if cfg.data.root else
-             f"the records file's folder ({Path(cfg.data.train).parent}), data.root being unset")
-    return (f". No sample's image was found: a record's relative image paths are read from {where} (data.extra's "
-            "from their own root); set data.root to the folder they are relative to")
+    return image_root_hint(cfg, str(state.get("first_bad")))
 
 
 def host_group(world: int, timeout_s: float):
