@@ -158,8 +158,13 @@ def objects_to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
     that is no positive int (0 gave an empty mask, 712.0 a TypeError).
     """
     width, height = check_size(width, height)
+    if isinstance(objects, (dict, str, bytes)) or not hasattr(objects, "__iter__"):  # a dict iterated its keys
+        hint = " (wrap one object in a list: [obj])" if isinstance(objects, dict) else ""
+        raise ValueError(f"objects must be a list of dicts, got a {type(objects).__name__}{hint}")
     out = np.zeros((height, width), dtype=bool)
     for i, o in enumerate(objects):
+        if not isinstance(o, dict):  # a bare [x1, y1, x2, y2] was "'list' object has no attribute 'get'"
+            raise ValueError(f"object {i}: expected a dict with 'kind' and 'coords', got {type(o).__name__} {o!r:.60}")
         kind, c = o.get("kind"), o.get("coords")
         try:
             parts = poly_rings(o) if kind == "poly" else [c] if kind in ("box", "obb") else []

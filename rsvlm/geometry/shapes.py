@@ -48,7 +48,13 @@ def quantize(x: float, size: int) -> int:
 
 
 def dequantize(b: int, size: int) -> float:
-    """Bin -> pixel coordinate of its centre, ``(b + 0.5) / 1000 * size``."""
+    """Bin -> pixel coordinate of its centre, ``(b + 0.5) / 1000 * size``; ValueError for a bin that is no
+    whole number in 0..999 (1000 gave a point off the image, 5.5 or NaN one of no bin) or a size that is
+    not positive."""
+    if isinstance(b, bool) or not isinstance(b, numbers.Integral) or not 0 <= b < NUM_BINS:
+        raise ValueError(f"bin must be a whole number in 0..{NUM_BINS - 1}, got {b!r}")
+    if not size > 0:
+        raise ValueError(f"image size must be positive, got {size!r}")
     return (b + 0.5) / NUM_BINS * size
 
 
@@ -128,7 +134,19 @@ def canonical_quad(quad: Sequence[Sequence[float]]) -> list[list[float]]:
     top-most (then left-most) corner. Repeated corners are kept (an obb always has 4)."""
     if len(quad) != 4:
         raise ValueError(f"an oriented box needs 4 corners, got {len(quad)}")
+    _check_finite(quad, "an oriented box")
     return canonical_ring(quad, dedupe=False)
+
+
+def _check_finite(ring, what: str) -> None:
+    """ValueError naming ``ring`` where a coordinate is NaN or infinite (a NaN corner was sorted into a
+    quad of NaN corners; shapely raised its own "probable noding error")."""
+    try:
+        ok = bool(np.isfinite(np.asarray(ring, dtype=float)).all())
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"{what} must be [x, y] pairs of numbers, got {ring!r:.80}") from e
+    if not ok:
+        raise ValueError(f"{what} has a coordinate that is not finite: {ring!r:.80}")
 
 
 def rbox_to_quad(cx: float, cy: float, w: float, h: float, angle_deg: float) -> list[list[float]]:
@@ -189,9 +207,11 @@ def ordered_box(box: Sequence[float]) -> list:
 
 def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
     """IoU of two ``[x1, y1, x2, y2]`` boxes, x1 <= x2 and y1 <= y2 as ``decode`` gives them (0 when
-    both are empty); ValueError for anything but 4 numbers each."""
+    both are empty); ValueError for anything but 4 finite numbers each."""
     if len(a) != 4 or len(b) != 4:  # a 3-number box was an IndexError, a 5-number one used its first 4
         raise ValueError(f"box_iou takes two [x1, y1, x2, y2] boxes, got {list(a)!r} and {list(b)!r}")
+    if not all(math.isfinite(v) for v in (*a, *b)):  # NaN came back as IoU 0, a silent miss
+        raise ValueError(f"box_iou: a coordinate is not finite in {list(a)!r} or {list(b)!r}")
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     inter = ix * iy
@@ -205,6 +225,7 @@ def _polygon(g):
     from shapely.geometry import Polygon
 
     if not isinstance(g, shapely.Geometry):
+        _check_finite(g, "a polygon ring")
         g = Polygon(g) if len(g) >= 3 else Polygon()
     return g if g.is_valid else shapely.make_valid(g)
 
@@ -212,7 +233,8 @@ def _polygon(g):
 def polygon_iou(a, b) -> float:
     """IoU of two polygons given as rings (``[[x, y], ...]``) or shapely geometries.
 
-    Invalid (self-intersecting) rings are repaired with ``shapely.make_valid``; empty -> 0.
+    Invalid (self-intersecting) rings are repaired with ``shapely.make_valid``; empty -> 0; a ring with a
+    NaN or infinite coordinate raises ValueError naming it.
     """
     ga, gb = _polygon(a), _polygon(b)
     union = ga.union(gb).area

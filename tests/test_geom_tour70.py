@@ -1,0 +1,46 @@
+"""Stop 70's tour of the geometry API: non-finite and out-of-range inputs are clear errors, not
+silent wrong shapes or library tracebacks."""
+
+import math
+
+import pytest
+
+from rsvlm import geometry
+
+
+@pytest.mark.parametrize("b", [1000, -1, 5.5, math.nan, True])
+def test_dequantize_refuses_what_is_no_bin(b):
+    # 1000 gave 10.005 on a 10 px image (off the image), 5.5 a point between bins, NaN a NaN
+    with pytest.raises(ValueError, match="0..999"):
+        geometry.dequantize(b, 10)
+
+
+def test_dequantize_keeps_bin_centres():
+    assert geometry.dequantize(0, 10) == pytest.approx(0.005)
+    assert geometry.dequantize(999, 2000) == pytest.approx(1999.0)
+
+
+def test_canonical_quad_refuses_a_nan_corner():
+    with pytest.raises(ValueError, match="not finite"):  # was a quad of NaN corners
+        geometry.canonical_quad([[0, 0], [1, 0], [1, 1], [math.nan, 0]])
+
+
+def test_polygon_iou_names_a_nan_ring():
+    ring = [[0, 0], [1, 0], [math.nan, 1]]
+    with pytest.raises(ValueError, match="not finite"):  # was shapely's GEOSException "probable noding error"
+        geometry.polygon_iou(ring, [[0, 0], [1, 0], [1, 1]])
+
+
+def test_box_iou_refuses_nan_instead_of_scoring_zero():
+    with pytest.raises(ValueError, match="not finite"):
+        geometry.box_iou([0, 0, math.nan, 1], [0, 0, 1, 1])
+    assert geometry.box_iou([0, 0, 2, 2], [1, 1, 3, 3]) == pytest.approx(1 / 7)
+
+
+def test_objects_to_mask_names_a_bare_object():
+    obj = {"kind": "box", "coords": [0, 0, 1, 1]}
+    with pytest.raises(ValueError, match=r"wrap one object in a list"):  # was AttributeError: 'str' … 'get'
+        geometry.objects_to_mask(obj, 3, 3)
+    with pytest.raises(ValueError, match="object 0: expected a dict"):  # a bare box list
+        geometry.objects_to_mask([[0, 0, 1, 1]], 3, 3)
+    assert geometry.objects_to_mask([obj], 3, 3).sum() == 1
