@@ -231,7 +231,7 @@ def test_chat_refuses_turns_under_2_before_reading_anything(tmp_path, capsys):
     _small_set(tmp_path)
     assert main(["chat", "--src", str(tmp_path / "train.jsonl"), "--out", str(tmp_path / "c.jsonl"), "--turns", "1"]) == 2
     err = capsys.readouterr().err
-    assert "error: turns must be at least 2 and seed >= 0, got turns=1, seed=0" in err and "read" not in err
+    assert "error: --turns=1 must be at least 2: give --turns 2 or more" in err and "read" not in err
 
 
 def test_folder_counts_loose_images_whose_whole_name_became_their_class(tmp_path):

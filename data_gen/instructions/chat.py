@@ -87,11 +87,17 @@ def system_splits(records: list[dict]) -> int:
 
 
 def check_turns(turns: int, seed: int) -> None:
-    """ValueError naming them, and what to give, unless ``turns`` >= 2 and ``seed`` >= 0."""
-    if turns < 2 or seed < 0:
-        do = ("give --turns 2 or more (default 3): a conversation of one turn is the single-turn record --src holds "
-              "as it is" if turns < 2 else "give --seed 0 or more (default 0)")
-        raise ValueError(f"turns must be at least 2 and seed >= 0, got turns={turns}, seed={seed}: {do}")
+    """ValueError naming what is wrong of ``turns`` (at least 2) and ``seed`` (>= 0), and what to give: "turns must
+    be at least 2 and seed >= 0, got turns=1, seed=0" named the seed, which was right."""
+    turns_do = ("give --turns 2 or more (default 3): a conversation of one turn is the single-turn record --src holds "
+                "as it is")
+    if turns < 2 and seed < 0:
+        raise ValueError(f"--turns={turns} and --seed={seed} are out of range (--turns at least 2, --seed >= 0): give "
+                         f"--seed 0 or more (default 0), and {turns_do}")
+    if turns < 2:
+        raise ValueError(f"--turns={turns} must be at least 2: {turns_do}")
+    if seed < 0:
+        raise ValueError(f"--seed={seed} must be >= 0: give --seed 0 or more (default 0)")
 
 
 def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
