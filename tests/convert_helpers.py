@@ -51,6 +51,24 @@ def png(path: Path, w: int, h: int, mode="RGB") -> Path:
     return path
 
 
+def png16(path: Path, a: np.ndarray, colour_type: int | None = None) -> Path:
+    """``a`` (H, W, C) written to ``path`` as a 16-bit PNG, which PIL writes for no colour image: ``colour_type`` 0
+    grey, 4 grey + alpha, 2 RGB or 6 RGBA (by default the one of C channels, 1, 2, 3 or 4)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    h, w, c = a.shape
+    colour_type = {1: 0, 2: 4, 3: 2, 4: 6}[c] if colour_type is None else colour_type
+    rows = b"".join(b"\x00" + a[y].astype(">u2").tobytes() for y in range(h))  # filter 0 (none) per row
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, colour_type, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+    return path
+
+
 def rsvqa_split(tmp_path: Path, question: str, answer: str, kind: str) -> Path:
     """An RSVQA ``--src`` folder of one test-split question on image 0 (``tmp_path/lr/0.tif``, 32×32)."""
     import json

@@ -4,25 +4,11 @@ without geometry, and synth's refusals showing numbers as given."""
 from __future__ import annotations
 
 import json
-import struct
-import zlib
 
 import numpy as np
 import pytest
 import rasterio
-from convert_helpers import convert, llava_rows, objs, png
-
-
-def _png16(path, a, colour_type: int) -> None:
-    """``a`` (H, W, C) uint16 written to ``path`` as a 16-bit PNG of ``colour_type`` (2 RGB, 4 grey + alpha, 6
-    RGBA; PIL writes none of them)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    h, w, _ = a.shape
-    rows = b"".join(b"\x00" + a[y].astype(">u2").tobytes() for y in range(h))
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, colour_type, 0, 0, 0))
-                     + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+from convert_helpers import convert, llava_rows, objs, png, png16
 
 
 def _codes(channels: int, scale: int = 1) -> np.ndarray:
@@ -45,7 +31,7 @@ def _codes(channels: int, scale: int = 1) -> np.ndarray:
 def test_a_16_bit_colour_png_palette_label_reads_its_codes(tmp_path, colour_type, channels, scale, note):
     png(tmp_path / "images" / "a.png", 64, 48)
     (tmp_path / "labels").mkdir()
-    _png16(tmp_path / "labels" / "a_mask.png", _codes(channels, scale), colour_type)
+    png16(tmp_path / "labels" / "a_mask.png", _codes(channels, scale), colour_type)
     (tmp_path / "p.json").write_text(json.dumps({"building": 1, "road": 2}))
     stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "images"), "--labels",
                           str(tmp_path / "labels"), "--palette", str(tmp_path / "p.json"), "--strict", "--no-progress")
@@ -58,7 +44,7 @@ def test_a_16_bit_colour_png_under_an_rgb_palette_reads_its_colours(tmp_path):
     a[10:30, 10:40] = [0, 0, 255]  # 255 at 16 bits: its high byte is 0
     png(tmp_path / "images" / "a.png", 64, 48)
     (tmp_path / "labels").mkdir()
-    _png16(tmp_path / "labels" / "a_mask.png", a, 2)
+    png16(tmp_path / "labels" / "a_mask.png", a, 2)
     (tmp_path / "p.json").write_text(json.dumps({"building": [0, 0, 255]}))
     stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "images"), "--labels",
                           str(tmp_path / "labels"), "--palette", str(tmp_path / "p.json"), "--strict", "--no-progress")

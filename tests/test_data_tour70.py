@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import rasterio
-from convert_helpers import convert, llava_rows, objs, png, same_ring
+from convert_helpers import convert, llava_rows, objs, png, png16, same_ring
 from PIL import Image
 
 SHAPE = [[10, 10], [40, 10], [40, 30], [10, 30]]
@@ -167,25 +167,11 @@ def test_a_missing_images_example_names_the_folder_searched(tmp_path):
         f"missing_image (no image with the label's stem under --images {tmp_path / 'imgs'})")
 
 
-def _png16(path, a) -> None:
-    """``a`` (H, W, 3) uint16 written to ``path`` as a 16-bit RGB PNG (PIL writes none)."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    h, w, _ = a.shape
-    rows = b"".join(b"\x00" + a[y].astype(">u2").tobytes() for y in range(h))
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 16, 2, 0, 0, 0))
-                     + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
-
-
 def test_a_16_bit_colour_png_binary_label_reads_its_shape(tmp_path):
     # PIL reads a 16-bit RGB PNG as 8-bit RGB, its high byte: a 0/1 mask was 0 everywhere, its class lost
     a = np.zeros((48, 64, 3), np.uint16)
     a[10:30, 10:40, 0] = 1
     (tmp_path / "lab").mkdir()
-    _png16(tmp_path / "lab" / "a_mask.png", a)
+    png16(tmp_path / "lab" / "a_mask.png", a)
     stats, recs = _binary(tmp_path, "png")
     assert len(recs) == 1 and same_ring(objs(recs[0])[0]["coords"], SHAPE, 64)
