@@ -40,9 +40,11 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     indexed PNG's palette, a GeoTIFF's colormap) is read by its greys where black is at an index other than 0
     (``_indexed_grey``); an indexed PNG's transparent index (tRNS), as an alpha channel's 0, is no class. A palette's
     label (``rgb`` or ``grey_levels``) is read by its colours, its transparent pixels (alpha 0: an alpha channel or
-    band, a transparent index) appended as (H, W) bool to ``voids`` where given and any are (no class: their
-    colour is none drawn, ``run``, nor checked by ``_one_grey``), an alpha band left out of its colour bands, and its
-    GeoTIFF nodata other than 0 appended to ``nodata_at`` as (value, (H, W) bool) where given and any pixel is it."""
+    band, a transparent index) and those under a GDAL mask band each appended as (H, W) bool to ``voids`` where
+    given and any are (no class: their colour is none drawn, ``run``, nor checked by ``_one_grey``), an alpha band
+    left out of its colour bands, and its GeoTIFF nodata other than 0 appended to ``nodata_at`` as (value, (H, W)
+    bool) where given and any pixel is it. A 16-bit colour PNG (``_deep_png``; PIL reads its high byte) is read
+    through GDAL at 16 bits, a palette's 8-bit one widened to 16 as its 8-bit values (``_eight_bit``)."""
     import numpy as np
 
     try:
@@ -179,17 +181,23 @@ def _deep_png(path: Path) -> bool:
 
 def _eight_bit(a, alpha: list[int], out: Output | None):
     """A 16-bit palette label's bands ``a`` (C, H, W) as read, or their 8-bit values where every colour band is an
-    8-bit one stretched to 16 bits (v x 257, ImageMagick's ``-depth 16``: 255 is 65535), counted in ``out``'s notes
-    as ``labels_16_bit_read_as_8_bit``; ``alpha``: the alpha bands' indices, left as they are (0 is 0)."""
+    8-bit one widened to 16 bits, stretched (v x 257, ImageMagick's ``-depth 16``: 255 is 65535) or shifted (v x 256,
+    ``astype(uint16) << 8``: 255 is 65280, which PIL's high byte read right), counted in ``out``'s notes as
+    ``labels_16_bit_read_as_8_bit``; ``alpha``: the alpha bands' indices, left as they are (0 is 0), the colours under
+    their 0 not looked at (white there, 65535, is no shifted colour)."""
     import numpy as np
 
     bands = [i for i in range(len(a)) if i not in alpha]
-    if a[bands].max(initial=0) <= 255 or np.any(a[bands] % 257):
+    seen = a[bands][:, (a[alpha] != 0).all(axis=0)] if alpha else a[bands]  # (C, N) a colour under alpha 0 is none
+    if seen.max(initial=0) <= 255:
         return a  # its codes or colours as they are: 0/1/2 (PIL's high byte read them all 0)
+    step = next((s for s in (257, 256) if not np.any(seen % s)), None)  # only 0 is a multiple of both
+    if step is None:
+        return a
     if out is not None:
         out.note("labels_16_bit_read_as_8_bit")
     a = a.copy()
-    a[bands] //= 257  # (C, H, W) an alpha band as it is: its 0 alone is read
+    a[bands] //= step  # (C, H, W) an alpha band as it is: its 0 alone is read
     return a
 
 

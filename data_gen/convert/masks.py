@@ -10,7 +10,8 @@ JSON, UTF-8 or UTF-16 as Windows Notepad saves "Unicode": ``{class: value}`` whe
 value 0 / black unless a class claims it) are not objects; pixels whose value is in no map are
 ``unknown_label_value`` (counted per image and value, or raised under ``--strict``); a colour label
 under a palette of grey levels is ``unreadable_label``, named as such; a palette label's transparent
-pixels (alpha 0) are no class, whatever colour they hide (``label_pixels_transparent``, in the notes). With
+pixels (alpha 0) and those under a GeoTIFF's mask band are no class, whatever colour they hide
+(``label_pixels_transparent``, in the notes). With
 ``--binary CLASS`` a mask of 0 and one other value marks CLASS where it is not 0; a 0/1 mask with 255 has 255
 as void (an indexed mask whose grey palette has black at an index other than 0 is read by its greys, a
 transparent pixel, alpha 0, of a PNG or a GeoTIFF alpha band, is no class, a colour GeoTIFF mask read by its brightest band);
