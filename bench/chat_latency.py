@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from common import markdown_table
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
@@ -133,12 +134,12 @@ def main() -> None:
     print(f"model: ViT {cfg.encoders['default'].width}x{cfg.encoders['default'].layers}, {n_vis} visual tokens; "
           f"LLM {cfg.llm.config['hidden_size']}x{cfg.llm.config['num_hidden_layers']}; "
           f"{args.new_tokens} new tokens per turn; threads={torch.get_num_threads()}")
-    print("| turn | prefill tokens cached / full | TTFT cached ms | TTFT full ms | TTFT ratio | "
-          "tok/s cached | tok/s full | tok/s ratio |")
-    print("|---|---|---|---|---|---|---|---|")
+    rows = []
     for k, ((tc, sc, pc), (tb, sb, pb)) in enumerate(zip(cached, baseline), 1):
         rates = ["–"] * 3 if math.isnan(sc) or math.isnan(sb) else [f"{sc:.1f}", f"{sb:.1f}", f"{sc / sb:.2f}x"]
-        print(f"| {k} | {pc} / {pb} | {tc * 1e3:.1f} | {tb * 1e3:.1f} | {tb / tc:.2f}x | " + " | ".join(rates) + " |")
+        rows.append([str(k), f"{pc} / {pb}", f"{tc * 1e3:.1f}", f"{tb * 1e3:.1f}", f"{tb / tc:.2f}x", *rates])
+    print(markdown_table(["turn", "prefill tokens cached / full", "TTFT cached ms", "TTFT full ms", "TTFT ratio",
+                          "tok/s cached", "tok/s full", "tok/s ratio"], rows))
     tc = sum(x[0] for x in cached[1:]) / max(1, len(cached) - 1)
     tb = sum(x[0] for x in baseline[1:]) / max(1, len(baseline) - 1)
     print(f"\nturns 2..{args.turns}: mean TTFT cached {tc * 1e3:.1f} ms vs full {tb * 1e3:.1f} ms ({tb / tc:.2f}x)")

@@ -13,11 +13,12 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-
-import torch
-from safetensors import SafetensorError
+from typing import TYPE_CHECKING
 
 from eval.common import require_at_least_one, require_out_file
+
+if TYPE_CHECKING:  # torch is imported where used: the benches that only print a table start without it
+    import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,14 +54,26 @@ def no_score_note(data: Path, scorers: dict) -> str:
     what it means, and how to see the scorer's reason."""
     mods = sorted({mod.__name__ for mod, _ in scorers.values()})
     run = mods[0] if len(mods) == 1 else "SCORER"
-    return (f"–: no score: the records scored hold no reference of that task or kind (hbb: no axis-aligned box, obb: "
-            f"no oriented box), or the scorer ({', '.join(mods)}) refused them: python -m {run} --gt {data} "
-            "--pred PRED says why (PRED: a run's predictions, which --keep DIR keeps)")
+    # was: hbb and obb named under missing_bands's table too, which has neither
+    kinds = [say for kind, say in (("hbb", "hbb: no axis-aligned box"), ("obb", "obb: no oriented box"))
+             if any(kind in name for name in scorers)]
+    what = f"task or kind ({', '.join(kinds)})" if kinds else "task"
+    return (f"–: no score: the records scored hold no reference of that {what}, or the scorer ({', '.join(mods)}) "
+            f"refused them: python -m {run} --gt {data} --pred PRED says why (PRED: a run's predictions, which --keep "
+            "DIR keeps)")
 
 
-def markdown_table(head: list[str], rows: list[list[str]]) -> str:
-    """A Markdown table of ``head``'s cells and each row's (already formatted) cells."""
-    return "\n".join("| " + " | ".join(cells) + " |" for cells in [head, ["---"] * len(head), *rows])
+def markdown_table(head: list[str], rows: list[list[str]], align: str = "") -> str:
+    """The Markdown table every bench prints (as docs/benchmarks/ records them): ``head``'s cells, ``|---|`` lines,
+    then each row's (already formatted) cells, a '|' in a cell escaped; ``align`` one letter a column, ``r``
+    right-aligned (``---:``), else left. Not ``eval.common.table``: that one pads the cells and writes None as '-'
+    and floats with 4 decimals."""
+    if bad := [r for r in rows if len(r) != len(head)]:
+        raise ValueError(f"a row of {len(bad[0])} cells in a table of {len(head)} columns: {bad[0]}")
+    sep = ["---:" if a == "r" else "---" for a in align.ljust(len(head), "l")]
+    cells = [[str(c).replace("|", "\\|") for c in r] for r in (head, *rows)]
+    return "\n".join(["| " + " | ".join(cells[0]) + " |", "|" + "|".join(sep) + "|",
+                      *("| " + " | ".join(r) + " |" for r in cells[1:])])
 
 
 def check_keep(ap: argparse.ArgumentParser, keep: Path | None) -> None:
@@ -176,6 +189,8 @@ def synth_scenes(out: Path, n: int, seed: int, overrides: list[str]) -> Path:
 
 def encoders(p: argparse.ArgumentParser, specs: list[str]) -> dict:
     """``--encoder NAME=PATH`` specs → {name: frozen encoder}; a bad spec is a usage error."""
+    from safetensors import SafetensorError
+
     out = {}
     for spec in specs:
         name, _, path = spec.partition("=")
@@ -214,14 +229,17 @@ def load_encoder(path: Path):
     return enc
 
 
-@torch.no_grad()
 def encode(enc, pix: torch.Tensor) -> torch.Tensor:
-    return torch.cat([enc(pix[i:i + 64]) for i in range(0, len(pix), 64)])  # (n,36,W)
+    import torch
+
+    with torch.no_grad():
+        return torch.cat([enc(pix[i:i + 64]) for i in range(0, len(pix), 64)])  # (n,36,W)
 
 
 def fresh_llm(vocab_size: int, token_width: int, seed: int):
     """A fresh Llama of the default model's dims (seeded), a LayerNorm+Linear projector from
     ``token_width``, and AdamW (lr 1e-3) over both."""
+    import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(seed)
@@ -240,6 +258,8 @@ ORDERS = ("image-first", "question-first")
 def prompt(emb, proj, tok: torch.Tensor, cls: torch.Tensor, order: str) -> torch.Tensor:
     """(b,39,d): ``<bos> <image tokens> <class> <sep>``, or with ``question-first`` ``<bos> <class>
     <image tokens> <sep>``, where every visual token can attend to the asked class."""
+    import torch
+
     b = len(tok)
     bos, sep, q = emb(torch.full((b, 1), 5)), emb(torch.full((b, 1), 6)), emb(10 + cls[:, None])
     parts = [bos, proj(tok), q, sep] if order == "image-first" else [bos, q, proj(tok), sep]

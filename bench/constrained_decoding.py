@@ -23,7 +23,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from common import check_keep, keep_option, model_options, warm_up, work_dir
+from common import check_keep, keep_option, markdown_table, model_options, warm_up, work_dir
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
@@ -113,19 +113,17 @@ def main() -> None:
                 bad[c][row["task"]] += 1
     print(f"{n} records of {args.scenes} scenes (seed {args.seed}); batch {args.batch_size}, "
           f"max {args.max_new_tokens} new tokens; threads={torch.get_num_threads()}")
-    print("| task | records | with problems, free | with problems, held |")
-    print("|---|---|---|---|")
-    for task in sorted(total):
-        print(f"| {task} | {total[task]} | {bad[False][task]} | {bad[True][task]} |")
-    print(f"| all | {n} | {sum(bad[False].values())} | {sum(bad[True].values())} |")
+    rows = [[task, str(total[task]), str(bad[False][task]), str(bad[True][task])] for task in sorted(total)]
+    rows.append(["all", str(n), str(sum(bad[False].values())), str(sum(bad[True].values()))])
+    print(markdown_table(["task", "records", "with problems, free", "with problems, held"], rows))
     for c, rows in failed.items():
         if rows:
             print(f"\n{len(rows)} record(s) not answered {'held' if c else 'free'} (counted in neither column; first: "
                   f"{rows[0]['id']}: {rows[0]['error']})")
     tf, tc = min(times[False]), min(times[True])
-    print("\n| decoding | answer tokens | records/s | answer tokens/s |\n|---|---|---|---|")
-    print(f"| free | {ntok[False]} | {n / tf:.2f} | {ntok[False] / tf:.1f} |")
-    print(f"| held | {ntok[True]} | {n / tc:.2f} | {ntok[True] / tc:.1f} |")
+    print("\n" + markdown_table(["decoding", "answer tokens", "records/s", "answer tokens/s"],
+                               [[name, str(ntok[c]), f"{n / t:.2f}", f"{ntok[c] / t:.1f}"]
+                                for name, c, t in (("free", False, tf), ("held", True, tc))]))
     if ntok[False]:  # else every free answer was empty: no ratio of tokens
         print(f"\nheld / free: {tc / tf:.2f}x the time, {ntok[True] / ntok[False]:.2f}x the tokens, "
               f"{(ntok[True] / tc) / (ntok[False] / tf):.2f}x the tokens/s")

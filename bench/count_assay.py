@@ -41,6 +41,7 @@ from common import (
     encoders,
     fmt,
     fresh_llm,
+    markdown_table,
     prompt,
     synth_scenes,
 )
@@ -246,13 +247,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{len(ntr)} training / {len(nte)} test counting records ({len(ptr)} / {len(pte)} scenes; test counts "
           f"0: {n0}, 1: {(nte == 1).sum()}, 2: {(nte == 2).sum()}, 3+: {(nte >= 3).sum()}), {a.steps} steps of "
           f"batch 32, {(time.perf_counter() - t0) / 60:.1f} min")
-    print("| tokens | order | answer | exact | count 0 | 1 | 2 | 3+ | points written, exact | shuffled tokens | final loss |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    cells = []
     for r in rows:
         m = r["llm"]
-        cells = [m["all"], m["0"], m["1"], m["2"], m["3+"], r["points"]["all"] if "points" in r else None,
-                 r["shuffled"], r["final_loss"]]
-        print(f"| {r['tokens']} | {r['order']} | {r['answer']} | " + " | ".join(map(fmt, cells)) + " |")
+        cells.append([r["tokens"], r["order"], r["answer"], *map(fmt, [
+            m["all"], m["0"], m["1"], m["2"], m["3+"], r["points"]["all"] if "points" in r else None, r["shuffled"],
+            r["final_loss"]])])
+    print(markdown_table(["tokens", "order", "answer", "exact", "count 0", "1", "2", "3+", "points written, exact",
+                          "shuffled tokens", "final loss"], cells))
     if a.out:
         a.out.write_text(json.dumps(rows, indent=1))
     return 0

@@ -28,6 +28,7 @@ from common import (
     cut_answers,
     fmt,
     keep_option,
+    markdown_table,
     model_options,
     no_score_note,
     warm_up,
@@ -100,17 +101,16 @@ def main() -> None:
     base = rows[0][1]
     print(f"{n['all']} detection records of {a.data}: {n.get('generic', 0)} naming no class, "
           f"{n.get('named', 0)} naming one\n")
-    print("| decoding | s / record | × plain | hbb | obb | COCO | AR100 | 'all objects' hbb / obb | named class hbb / obb "
-          "| cut at --max-new-tokens |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    dash = False
+    table = []
     for name, sec, sc, cut in rows:
         cells = [fmt(sc["all"][k]) for k in SCORERS]
         # was: '–' for a kind of question no record asks, as for a score with no reference
         cells += ["n/a (no record)" if k not in sc else f"{fmt(sc[k]['hbb'])} / {fmt(sc[k]['obb'])}"
                   for k in ("generic", "named")]
-        dash = dash or any("–" in c for c in cells)
-        print(f"| {name} | {sec:.3f} | {sec / base:.2f} | " + " | ".join(cells) + f" | {cut} |")
+        table.append([name, f"{sec:.3f}", f"{sec / base:.2f}", *cells, str(cut)])
+    dash = any("–" in c for row in table for c in row[3:-1])
+    print(markdown_table(["decoding", "s / record", "× plain", *SCORERS, "'all objects' hbb / obb",
+                          "named class hbb / obb", "cut at --max-new-tokens"], table))
     if dash:
         print("\n" + no_score_note(a.data, SCORERS))
 

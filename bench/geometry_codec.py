@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from common import markdown_table
 
 from eval.common import require_out_file
 from rsvlm.argparsing import Parser
@@ -118,14 +119,14 @@ def main(argv=None) -> int:
             print(f"{name} {label} {budget}: decode problems {r['problems'][:3]}", file=sys.stderr)
     rows.sort(key=lambda r: (list(data).index(r["mask"]), r["form"] != "box (baseline)", r["form"], r["budget"]))
 
-    head = "| mask | form | budget | instances | loc tokens / inst | all tokens / inst | mean IoU | mask IoU | vs box | ms (round trip + IoU) |"
-    print(head)
-    print("| --- " * (head.count("|") - 1) + "|")
+    table = []
     for r in rows:
         n = max(r["instances"], 1)
-        print(f"| {r['mask']} | {r['form']} | {r['budget']} | {r['instances']} | {r['loc_tokens'] / n:.1f} | "
-              f"{r['tokens'] / n:.1f} | {r['mean_iou']:.3f} | {r['mask_iou']:.3f} | "
-              f"{r['mean_iou'] / base[r['mask']]:.2f} | {1000 * r['seconds']:.0f} |")
+        table.append([r["mask"], r["form"], str(r["budget"]), str(r["instances"]), f"{r['loc_tokens'] / n:.1f}",
+                      f"{r['tokens'] / n:.1f}", f"{r['mean_iou']:.3f}", f"{r['mask_iou']:.3f}",
+                      f"{r['mean_iou'] / base[r['mask']]:.2f}", f"{1000 * r['seconds']:.0f}"])
+    print(markdown_table(["mask", "form", "budget", "instances", "loc tokens / inst", "all tokens / inst", "mean IoU",
+                          "mask IoU", "vs box", "ms (round trip + IoU)"], table))
     if args.out:
         args.out.write_text(json.dumps(rows, indent=1))
     return 0

@@ -42,6 +42,7 @@ from common import (
     encode,
     encoders,
     fresh_llm,
+    markdown_table,
     prompt,
     synth_scenes,
 )
@@ -185,11 +186,10 @@ def main(argv: list[str] | None = None) -> int:
                          **llm_assay(tr, btr, ctr, te, bte, cte, a.steps, a.seed, order)})
     print(f"\n{len(btr)} training / {len(bte)} test single-object scenes, {a.steps} steps of batch 32, "
           f"{(time.perf_counter() - t0) / 60:.1f} min; chance cell probe {1 / 36:.3f}")
-    print("| tokens | order | cell probe | x1/y1 MAE (bins) | shuffled tokens | real/shuffled | acc@0.5 | final loss |")
-    print("|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['tokens']} | {r['order']} | {r['cell_probe']:.3f} | {r['mae_xy1']:.1f} | {r['mae_xy1_shuffled']:.1f} | "
-              f"{r['mae_xy1'] / r['mae_xy1_shuffled']:.2f} | {r['acc50']:.3f} | {r['final_loss']:.3f} |")
+    print(markdown_table(
+        ["tokens", "order", "cell probe", "x1/y1 MAE (bins)", "shuffled tokens", "real/shuffled", "acc@0.5", "final loss"],
+        [[r["tokens"], r["order"], f"{r['cell_probe']:.3f}", f"{r['mae_xy1']:.1f}", f"{r['mae_xy1_shuffled']:.1f}",
+          f"{r['mae_xy1'] / r['mae_xy1_shuffled']:.2f}", f"{r['acc50']:.3f}", f"{r['final_loss']:.3f}"] for r in rows]))
     if a.out:
         a.out.write_text(json.dumps(rows, indent=1))
     return 0

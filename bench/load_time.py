@@ -20,6 +20,8 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from common import markdown_table
+
 from rsvlm.argparsing import Parser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,15 +66,16 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     # the processes run in the tree measured (cwd): a relative DIR was looked for there, not where it was given
     models = [str(Path(m).resolve()) if m else "" for m in (a.model or [""])]
-    print("| model | tree | load s | CPU s | peak RSS MiB | CPU ratio (baseline/now) |\n|---|---|---|---|---|---|")
+    rows = []
     with tempfile.TemporaryDirectory() as tmp:
         base = export(a.baseline, Path(tmp))
         for model in models:
             was, now = measure(base, model, a.repeats), measure(ROOT, model, a.repeats)
             name = model or "bundled"
-            print(f"| {name} | {a.baseline} | {was['load']:.2f} | {was['cpu']:.2f} | {was['rss_mb']:.0f} | |")
-            print(f"| {name} | working tree | {now['load']:.2f} | {now['cpu']:.2f} | {now['rss_mb']:.0f} | "
-                  f"{was['cpu'] / now['cpu']:.2f}x |")
+            rows.append([name, a.baseline, f"{was['load']:.2f}", f"{was['cpu']:.2f}", f"{was['rss_mb']:.0f}", ""])
+            rows.append([name, "working tree", f"{now['load']:.2f}", f"{now['cpu']:.2f}", f"{now['rss_mb']:.0f}",
+                         f"{was['cpu'] / now['cpu']:.2f}x"])
+    print(markdown_table(["model", "tree", "load s", "CPU s", "peak RSS MiB", "CPU ratio (baseline/now)"], rows))
     return 0
 
 

@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import torch
+from common import markdown_table
 
 from eval.common import require_at_least_one, require_out_file
 from rsvlm.argparsing import Parser
@@ -107,11 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     steps = next(iter(results.values()))["steps"]
     base = results["random σ=0"]["mae"]
     print(f"x2/y2 expected-bin MAE (teacher-forced; floor {FLOOR:g}, mean-guess ≈ 200), seeds {seeds}")
-    print("| loc_init, loss | " + " | ".join(f"step {s}" for s in steps) + " | excess over floor at the end vs baseline |")
-    print("|---|" + "---|" * len(steps) + "---|")
-    for name, r in results.items():
-        ratio = (r["mae"][-1] - FLOOR) / max(1e-9, base[-1] - FLOOR)
-        print(f"| {name} | " + " | ".join(f"{v:.1f}" for v in r["mae"]) + f" | {ratio:.2f}× |")
+    table = [[name, *(f"{v:.1f}" for v in r["mae"]), f"{(r['mae'][-1] - FLOOR) / max(1e-9, base[-1] - FLOOR):.2f}×"]
+             for name, r in results.items()]
+    print(markdown_table(["loc_init, loss", *(f"step {s}" for s in steps), "excess over floor at the end vs baseline"],
+                         table))
     if a.out:
         Path(a.out).write_text(json.dumps(results, indent=1))
     return 0

@@ -25,7 +25,15 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from common import absolute_paths, check_keep, keep_option, model_options, no_score_note, work_dir
+from common import (
+    absolute_paths,
+    check_keep,
+    keep_option,
+    markdown_table,
+    model_options,
+    no_score_note,
+    work_dir,
+)
 
 from eval import classification, common, counting, grounding, vqa
 from rsvlm import evaluate, inference
@@ -37,6 +45,7 @@ from rsvlm.progress import bar
 
 SCORERS = {"cls": (classification, "accuracy"), "count": (counting, "accuracy"), "vqa": (vqa, "accuracy"),
            "ground": (grounding, "acc50")}
+BASELINE = "n/a (every band)"  # the fill column of the every-band run: no band is filled
 REDUCED = {  # modality → (label, bands kept) taken from the stem's bands; the baseline is all of them
     "sar": [("VV only", ["VV"]), ("VH only", ["VH"])],
     "msi": [("10 m: B02 B03 B04 B08", ["B02", "B03", "B04", "B08"]), ("B02 B03 B04", ["B02", "B03", "B04"])],
@@ -181,22 +190,18 @@ def main() -> None:
                         r["runs"] += 1
                     sc = scores(gt, pred)
                     base = base or sc
-                    rows.append((modality, label, "–" if k == 0 else fill, len(recs), sc, base))
+                    # was '–', the mark the note below explains as 'no score'
+                    rows.append((modality, label, BASELINE if k == 0 else fill, len(recs), sc, base))
                     print(f"{desc}: {len(recs)} records in {time.perf_counter() - t:.0f} s", file=sys.stderr)
     if not rows:
         raise SystemExit(f"missing_bands: nothing to score in {a.data}: " + "; ".join(left_out))
     print(f"\n{a.data}, model {a.model or 'bundled'}; ratio to every band in brackets\n")
-    print("| modality | bands given | fill | records | " + " | ".join(SCORERS) + " |")
-    print("|---|---|---|---|" + "---|" * len(SCORERS))
+    table = []
     for modality, label, fill, n, sc, base in rows:
-        cells = []
-        for k in SCORERS:
-            if sc[k] is None:
-                cells.append("–")
-            else:
-                ratio = f" ({sc[k] / base[k]:.2f}×)" if base[k] else ""
-                cells.append(f"{sc[k]:.3f}{ratio}")
-        print(f"| {modality} | {label} | {fill} | {n} | " + " | ".join(cells) + " |")
+        cells = ["–" if sc[k] is None else f"{sc[k]:.3f}" + (f" ({sc[k] / base[k]:.2f}×)" if base[k] else "")
+                 for k in SCORERS]
+        table.append([modality, label, fill, str(n), *cells])
+    print(markdown_table(["modality", "bands given", "fill", "records", *SCORERS], table))
     below = [no_score_note(a.data, SCORERS)] if any(v is None for row in rows for v in row[4].values()) else []
     below += [f"left out: {line}" for line in left_out]
     for modality, r in refusals.items():

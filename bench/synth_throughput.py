@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from common import markdown_table
 
 from data_gen.synth.config import SynthConfig
 from data_gen.synth.raster import fill_convex
@@ -99,12 +100,10 @@ def bench_pipeline(n: int, workers: int, cfg: SynthConfig, repeat: int) -> list[
 def table(title: str, rows, unit: str) -> str:
     base = rows[0][1] / rows[0][2]
     cpu = len(rows[0]) > 3
-    head = f"| variant | seconds | {unit} | {unit}/s | speed-up vs baseline |" + (" CPU-s | CPU-ms per scene |" if cpu else "")
-    lines = [title, head, "|" + " --- |" + " ---: |" * (head.count("|") - 2)]
-    for name, sec, n, *c in rows:
-        extra = f" {c[0]:.1f} | {1000 * c[0] / n:.1f} |" if cpu else ""
-        lines.append(f"| {name} | {sec:.2f} | {n} | {n / sec:.1f} | {base / (sec / n):.2f}x |{extra}")
-    return "\n".join(lines)
+    head = ["variant", "seconds", unit, f"{unit}/s", "speed-up vs baseline", *(["CPU-s", "CPU-ms per scene"] if cpu else [])]
+    cells = [[name, f"{sec:.2f}", str(n), f"{n / sec:.1f}", f"{base / (sec / n):.2f}x",
+              *([f"{c[0]:.1f}", f"{1000 * c[0] / n:.1f}"] if cpu else [])] for name, sec, n, *c in rows]
+    return title + "\n" + markdown_table(head, cells, align="l" + "r" * (len(head) - 1))
 
 
 def main(argv=None) -> int:

@@ -49,6 +49,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import markdown_table
 from tiling_sim.cases import junction_rows, seam_errors, sliver_rows, strip_rows
 from tiling_sim.p1888 import int_list, load_cars, p1888_rows, print_table, realdata_dir, tilings
 
@@ -330,13 +331,11 @@ def main() -> None:
         require_at_least_one(ap, args, ("seam_cases",))
         if not 0 <= args.seam_noise <= 10:  # NaN too
             ap.error(f"--seam-noise {args.seam_noise}: give 0 to 10 px")
-        print("\n| case | wrong | of |\n|---|---|---|")
         import numpy as np
 
         rows = (seam_errors(args.seam_cases, noise=args.seam_noise) if args.only == "seams"
                 else SIM_ROWS[args.only](np.random.default_rng(0), args.seam_cases))
-        for case, wrong, of in rows:
-            print(f"| {case} | {wrong} | {of} |")
+        print("\n" + markdown_table(["case", "wrong", "of"], [[case, str(wrong), str(of)] for case, wrong, of in rows]))
         return
     if args.only == "p1888":
         return p1888(ap, args)
@@ -344,10 +343,8 @@ def main() -> None:
         if args.only == "crops":
             res = crop_timing(Path(tmp), args.crop_size, 1024, 200)
             print(f"\nTiles of a {args.crop_size}x{args.crop_size} RGB PNG written by data_gen.tiling (tile 1024, overlap 200)\n")
-            print("| how | s | tiles | slower than one decode |")
-            print("|---|---|---|---|")
-            for how, dt, n in res:  # the first row (cropper) is the baseline
-                print(f"| {how} | {dt:.1f} | {n} | {dt / max(res[0][1], 1e-9):.2f}x |")
+            print(markdown_table(["how", "s", "tiles", "slower than one decode"],  # the first row (cropper): baseline
+                                 [[how, f"{dt:.1f}", str(n), f"{dt / max(res[0][1], 1e-9):.2f}x"] for how, dt, n in res]))
             return
         if args.only == "png":
             path = Path(tmp) / "scene.png"
@@ -355,10 +352,9 @@ def main() -> None:
             res = png_timing(path, args.tile, args.overlap, args.batch, args.png_cache_mb)
             print(f"\nrun_tiled over a {png_w}x{png_h} 16-bit RGB PNG read by GDAL (tile {args.tile}, overlap "
                   f"{args.overlap}, batch {args.batch}, GDAL cache {args.png_cache_mb} MiB)\n")
-            print("| reads | s | tiles | objects | slower than row strips |")
-            print("|---|---|---|---|---|")
-            for how, dt, n, objs in res:
-                print(f"| {how} | {dt:.1f} | {n} | {objs} | {dt / max(res[0][1], 1e-9):.2f}x |")
+            print(markdown_table(["reads", "s", "tiles", "objects", "slower than row strips"],
+                                 [[how, f"{dt:.1f}", str(n), str(objs), f"{dt / max(res[0][1], 1e-9):.2f}x"]
+                                  for how, dt, n, objs in res]))
             return
         rows = []
         for size in sizes:
@@ -372,14 +368,13 @@ def main() -> None:
         if rows:
             print(f"\nPeak memory of run_tiled (tile {args.tile}, overlap {args.overlap}, batch {args.batch}; "
                   f"3-band uint8 GeoTIFF, deflate; peak RSS of a fresh process)\n")
-            print("| scene (px) | file MiB | raw pixels MiB | tiles | baseline RSS MiB | peak RSS MiB | "
-                  "run growth MiB | peak / smallest | run s |")
-            print("|---|---|---|---|---|---|---|---|---|")
             first = min(rows, key=lambda r: r[0])[4]["peak_mb"]  # the smallest scene's, whatever the order of --sizes
-            for size, fmb, rawmb, _, r in rows:
-                print(f"| {size}x{size} | {fmb:.0f} | {rawmb:.0f} | {r['tiles']} | {r['base_mb']:.0f} | "
-                      f"{r['peak_mb']:.0f} | {r['peak_mb'] - r['base_mb']:.0f} | {r['peak_mb'] / first:.2f} | "
-                      f"{r['seconds']:.1f} |")
+            print(markdown_table(["scene (px)", "file MiB", "raw pixels MiB", "tiles", "baseline RSS MiB", "peak RSS MiB",
+                                  "run growth MiB", "peak / smallest", "run s"],
+                                 [[f"{size}x{size}", f"{fmb:.0f}", f"{rawmb:.0f}", str(r["tiles"]), f"{r['base_mb']:.0f}",
+                                   f"{r['peak_mb']:.0f}", f"{r['peak_mb'] - r['base_mb']:.0f}",
+                                   f"{r['peak_mb'] / first:.2f}", f"{r['seconds']:.1f}"]
+                                  for size, fmb, rawmb, _, r in rows]))
         if args.only == "memory":
             return
 
@@ -391,10 +386,9 @@ def main() -> None:
         base = res[0][2]
         print(f"\nBatched vs one tile at a time ({size}x{size}, {res[0][4]} tiles, {args.threads} thread(s); "
               f"settings interleaved, median of {args.repeat} rounds; baseline: batch 1, no prefetch)\n")
-        print("| batch_size | prefetch | median s | min s | tiles/s | speed-up vs baseline | objects |")
-        print("|---|---|---|---|---|---|---|")
-        for b, pf, med, best, tiles, n in res:
-            print(f"| {b} | {'yes' if pf else 'no'} | {med:.2f} | {best:.2f} | {tiles / med:.1f} | {base / med:.2f}x | {n} |")
+        print(markdown_table(["batch_size", "prefetch", "median s", "min s", "tiles/s", "speed-up vs baseline", "objects"],
+                             [[str(b), "yes" if pf else "no", f"{med:.2f}", f"{best:.2f}", f"{tiles / med:.1f}",
+                               f"{base / med:.2f}x", str(n)] for b, pf, med, best, tiles, n in res]))
 
 if __name__ == "__main__":
     main()

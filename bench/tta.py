@@ -25,6 +25,7 @@ from common import (
     check_keep,
     cut_answers,
     keep_option,
+    markdown_table,
     model_options,
     no_score_note,
     warm_up,
@@ -93,11 +94,10 @@ def main() -> None:
     base = rows[0][1]
     print(f"{n} localisation records of {a.data} ("
           + ", ".join(f"{k} {per_task[k]}" for k in ("det", "ground", "seg", "change") if per_task[k]) + ")\n")
-    print("| --tta | s / record | × plain | " + " | ".join(SCORERS) + " | cut at --max-new-tokens |")
-    print("|---|---|---|" + "---|" * (len(SCORERS) + 1))
-    for mode, sec, sc, cut in rows:
-        cells = ["–" if sc[k] is None else f"{sc[k]:.3f}" for k in SCORERS]
-        print(f"| {mode} | {sec:.3f} | {sec / base:.2f} | " + " | ".join(cells) + f" | {cut} |")
+    print(markdown_table(["--tta", "s / record", "× plain", *SCORERS, "cut at --max-new-tokens"],
+                         [[mode, f"{sec:.3f}", f"{sec / base:.2f}", *("–" if sc[k] is None else f"{sc[k]:.3f}"
+                                                                     for k in SCORERS), str(cut)]
+                          for mode, sec, sc, cut in rows]))
     if any(v is None for row in rows for v in row[2].values()):  # was: '–' said nothing
         print("\n" + no_score_note(a.data, SCORERS))
 

@@ -19,7 +19,7 @@ def test_missing_bands_explains_a_dash_a_line_apart_from_its_table(tmp_path, mon
     assert lines[last].endswith("| – | – | – |"), lines[last]
     assert lines[last + 1] == "", lines[last:]
     note = lines[last + 2]
-    assert note.startswith("–: no score: the records scored hold no reference of that task or kind"), note
+    assert note.startswith("–: no score: the records scored hold no reference of that task, or"), note
     assert "(eval.classification, eval.counting, eval.grounding, eval.vqa) refused them: python -m SCORER" in note
     assert f"--gt {data} --pred PRED says why (PRED: a run's predictions, which --keep DIR keeps)" in note
     assert lines[last + 3].startswith("left out: 1 sar record(s): 1 unreadable image"), lines[last:]

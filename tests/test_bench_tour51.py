@@ -52,7 +52,7 @@ def test_missing_bands_leaves_out_unusable_records_with_a_count(tmp_path, monkey
     out, err = capsys.readouterr()
     table = [line for line in out.splitlines() if line.startswith("| sar")]
     assert [line.split(" | ")[1:4] for line in table] == [
-        ["VV, VH", "–", "2"], ["VV only", "copy", "2"], ["VV only", "mean", "2"],
+        ["VV, VH", "n/a (every band)", "2"], ["VV only", "copy", "2"], ["VV only", "mean", "2"],
         ["VH only", "copy", "2"], ["VH only", "mean", "2"]]
     assert ("left out: 2 sar record(s): 1 unreadable image, 1 image without a band of the stem (no every-band "
             "baseline)") in out
@@ -79,7 +79,7 @@ def test_missing_bands_follows_the_models_stem_not_the_default_models(tmp_path, 
                ["--data", str(tmp_path / "d.jsonl"), "--model", str(ckpt), "--max-new-tokens", "2"])
     out = capsys.readouterr().out
     rows = [line.split(" | ")[1:3] for line in out.splitlines() if line.startswith("| msi")]
-    assert rows == [["all 4", "–"], ["B02 B03 B04", "copy"], ["B02 B03 B04", "mean"]]
+    assert rows == [["all 4", "n/a (every band)"], ["B02 B03 B04", "copy"], ["B02 B03 B04", "mean"]]
     assert "left out: msi 10 m: B02 B03 B04 B08: the model's stem has bands" in out
 
 

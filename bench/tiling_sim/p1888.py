@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from common import markdown_table
+
 __all__ = ["int_list", "load_cars", "p1888_rows", "print_table", "realdata_dir", "tilings"]
 
 METRICS = ("off", "stray", "miss05", "miss07")
@@ -157,14 +159,13 @@ def print_table(rows: list[tuple], n_cars: int, size, pairs) -> None:
     print(f"\nDOTA P1888 ({size[0]}x{size[1]} px, {n_cars} cars: boxes of its quads clipped to each window), "
           f"{len(pairs)} tiling(s): --tile {sides}, --overlap {'/'.join(map(str, overlaps))}; sums over the tilings "
           "(and draws); merged by rsvlm.io.merge_tile_objects; ratio -: both 0, more: only merged above 0\n")
-    print("| setting | tilings x draws | count off by | boxes matching no car at IoU 0.5 | cars with no box at IoU 0.5 "
-          "| at IoU 0.7 |")
-    print("|---|---|---|---|---|---|")
     by = {(name, how): (n, sums) for name, how, n, sums in rows}
+    table = []
     for name, how, n, sums in rows:
-        print(f"| {name}: {HOW[how]} | {n} | " + " | ".join(str(sums[k]) for k in METRICS) + " |")
+        table.append([f"{name}: {HOW[how]}", str(n), *(str(sums[k]) for k in METRICS)])
         if how == "merged":
             kept = by[(name, "kept")][1]
-            print(f"| {name}: merged / every box kept | {n} | "
-                  + " | ".join(f"{sums[k] / kept[k]:.2f}x" if kept[k] else "-" if not sums[k] else "more"
-                               for k in METRICS) + " |")
+            table.append([f"{name}: merged / every box kept", str(n),
+                          *(f"{sums[k] / kept[k]:.2f}x" if kept[k] else "-" if not sums[k] else "more" for k in METRICS)])
+    print(markdown_table(["setting", "tilings x draws", "count off by", "boxes matching no car at IoU 0.5",
+                          "cars with no box at IoU 0.5", "at IoU 0.7"], table))
