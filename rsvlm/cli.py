@@ -65,7 +65,8 @@ def _dtype(text: str) -> str:
 
 def _image(text: str) -> str:
     """``--image`` as typed, refused where one of its band files is empty (``B02.jp2,,B03.jp2``: was dropped), or
-    where it is ``-`` (was "image not found: -": an image is not read from standard input)."""
+    where it or one of its band files is ``-`` (was "image not found: -": an image is not read from standard input;
+    ``cli_values.stdin_image``, as chat's ``/image``)."""
     if text.strip(" ,"):  # naming no file at all: predict and chat say so
         from rsvlm.inference import band_files  # numpy: not for --help
 

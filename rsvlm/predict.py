@@ -322,9 +322,9 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     flags = seen.on_nodata(kept) if args.tile else on_nodata(kept, images[-1].valid, inf.read_scale(images[-1]))
     n = sum(flags)
     n_left = n if drop else 0  # of those on nodata, left out
+    n_low = len(result["objects"]) - len(kept)  # below --min-score
     if counted := args.tile and result["answer"] is None:  # shapes: the objects written, not those merged before
-        result["answer"] = shapes_line(result, len(kept) - n_left, len(result["objects"]) - len(kept), n_left,
-                                       args.min_score)  # the filters; it says --min-score's count (said once)
+        result["answer"] = shapes_line(result, len(kept) - n_left, n_low, n_left, args.min_score)  # the filters
         print(result["answer"])
     if n and drop:  # left out of --out, --geojson and --vis alike
         say(dropped_note(n), labels[-1])
@@ -332,7 +332,8 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         say(nodata_note(n), labels[-1])
     if dropped and not result["objects"]:  # nothing to drop: a note, not a count under a word answer
         say(f"note: {dropped}")
-    elif dropped and not counted:  # the count on stdout, beside the table it shortens (tiled: in shapes_line's)
+    elif dropped and not (counted and n_low):  # the count on stdout, beside the table it shortens; a tiled count
+        # line with some below --min-score says it (said once); "0 of 6 … dropped" stays: the count line names none then
         print(dropped)
         say(dropped, printed=True)
     result["objects"] = [o for o, on in zip(kept, flags) if not (drop and on)]

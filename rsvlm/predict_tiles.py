@@ -235,8 +235,9 @@ def _skipped(nodata: int) -> str:
 def shapes_line(result: dict, n_kept: int, n_low: int, n_on_nodata: int, min_score: float | None = None) -> str:
     """A tiled shape answer's line: the ``n_kept`` objects written, and where filters left some of the merged
     ``result["objects"]`` out, how many were found and why (``n_low`` below --min-score ``min_score``, ``n_on_nodata``
-    wholly on nodata under --on-nodata drop); it counted the objects found as if all were written. The one line
-    of those --min-score drops: predict says no "… scored below --min-score … dropped" beside it."""
+    wholly on nodata under --on-nodata drop); it counted the objects found as if all were written. Where ``n_low``
+    is not 0, the one line of those --min-score drops: predict says no "… scored below --min-score … dropped" beside
+    it (where it is 0, this line names no --min-score, and predict's "0 of N … dropped" says it)."""
     n_tiles = len(result["tiles"])
     line = f"{n_kept} object(s) from {n_tiles} tile{'s' * (n_tiles != 1)}"
     score = f" {min_score:g}" if min_score is not None else ""
