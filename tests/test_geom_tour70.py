@@ -44,3 +44,14 @@ def test_objects_to_mask_names_a_bare_object():
     with pytest.raises(ValueError, match="object 0: expected a dict"):  # a bare box list
         geometry.objects_to_mask([[0, 0, 1, 1]], 3, 3)
     assert geometry.objects_to_mask([obj], 3, 3).sum() == 1
+
+
+def test_canonical_ring_refuses_a_nan_vertex():
+    with pytest.raises(ValueError, match="not finite"):  # was [[0, 0], [nan, 1], [1, 0]]
+        geometry.canonical_ring([[0, 0], [1, 0], [math.nan, 1]])
+    assert geometry.canonical_ring([]) == []
+
+
+def test_rbox_to_quad_reads_numbers_given_as_strings():
+    # a CSV table's cells: "10" + 2.0 was "can only concatenate str (not "float") to str"
+    assert geometry.rbox_to_quad("10", "20", "4", "2", "90") == geometry.rbox_to_quad(10, 20, 4, 2, 90)

@@ -116,7 +116,9 @@ def least_rotation(ring: list[list[float]]) -> list[list[float]]:
 def canonical_ring(ring: Sequence[Sequence[float]], hole: bool = False, dedupe: bool = True) -> list[list[float]]:
     """One spelling per ring: deduped, clockwise on screen (counter-clockwise if ``hole``),
     starting at the top-most then left-most vertex. Works on pixels or on bins; the codec
-    applies it to bins, after quantisation, so that equal token sequences mean equal shapes."""
+    applies it to bins, after quantisation, so that equal token sequences mean equal shapes.
+    A NaN or infinite coordinate raises ValueError (a NaN vertex was sorted anywhere)."""
+    _check_finite(ring, "a ring")
     r = dedupe_ring(ring) if dedupe else [[p[0], p[1]] for p in ring]
     if len(r) < 2:
         return r
@@ -155,7 +157,8 @@ def rbox_to_quad(cx: float, cy: float, w: float, h: float, angle_deg: float) -> 
     ``angle_deg`` rotates the width axis from +x towards +y, i.e. **clockwise on screen**
     (OpenCV ``boxPoints`` / mmrotate convention): at 90 the width runs along +y.
     The result is not in canonical order; ``canonical_quad`` (or ``encode``) sorts it. A negative size
-    is the same box (its magnitude); a non-finite value raises ValueError naming it.
+    is the same box (its magnitude); numbers as strings ("10", a table's cells) are read as numbers;
+    a non-finite value raises ValueError naming it.
     """
     vals = {"cx": cx, "cy": cy, "w": w, "h": h, "angle_deg": angle_deg}
     try:
@@ -165,6 +168,7 @@ def rbox_to_quad(cx: float, cy: float, w: float, h: float, angle_deg: float) -> 
     if bad:  # NaN came back as NaN corners, inf as "math domain error"
         raise ValueError(f"rbox_to_quad: {', '.join(bad)} {'is' if len(bad) == 1 else 'are'} not finite (a blank or "
                          "overflowed cell of the box's table?): give cx, cy, w, h in pixels and angle_deg in degrees")
+    cx, cy, w, h, angle_deg = (float(v) for v in vals.values())  # "10" from a CSV cell: str + float was a TypeError
     w, h = abs(w), abs(h)  # a negative size turned the corners counter-clockwise
     a = math.radians(angle_deg)
     ux, uy = math.cos(a), math.sin(a)  # width axis
