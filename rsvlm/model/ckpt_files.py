@@ -72,7 +72,8 @@ def _pickles(folder: Path) -> str:
 def check_files(root: Path, llm_cfg) -> None:
     """FileNotFoundError naming the part of checkpoint ``root`` that is missing or is not safetensors,
     before anything is built: vision.safetensors, the LLM folder's weights (a local one, or a hub name's in the
-    Hugging Face cache), the tokenizer folder (a missing one was looked up on the hub), the adapter's weights."""
+    Hugging Face cache), the tokenizer folder (a missing one was looked up on the hub), the adapter's weights;
+    ValueError where the adapter's config gives another rank than its weights (``_rank_mismatch``)."""
     if not (root / "vision.safetensors").is_file():
         raise FileNotFoundError(f"{root}: no vision.safetensors (stems, encoders, projector){_pickles(root)}")
     llm_dir = Path(llm_cfg.name_or_path)
@@ -96,6 +97,37 @@ def check_files(root: Path, llm_cfg) -> None:
         for name in ("adapter_config.json", "adapter_model.safetensors"):
             if not (adapter / name).is_file():
                 raise FileNotFoundError(f"{adapter}: no {name} (a peft LoRA adapter){_pickles(adapter)}")
+        if why := _rank_mismatch(adapter):  # was peft's 'size mismatch for …' traceback, a line per tensor
+            raise ValueError(why)
+
+
+# where a LoRA tensor keeps its rank: A (r, in[, k, k]), B (out, r[, 1, 1]); embeddings' A (r, rows), B (dim, r)
+_RANK_AXIS = {"lora_A": 0, "lora_B": 1, "lora_embedding_A": 0, "lora_embedding_B": 1}
+
+
+def _rank_mismatch(adapter: Path) -> str | None:
+    """Why the adapter folder's adapter_config.json is not the one saved with its adapter_model.safetensors: a
+    LoRA tensor of a rank neither its ``r`` nor a ``rank_pattern`` value gives (an edited config, or another
+    adapter's copied over); None where they agree or either cannot be read (the load names that)."""
+    import json
+
+    try:
+        conf = json.loads((adapter / "adapter_config.json").read_text())
+        header = open_safetensors(adapter / "adapter_model.safetensors")
+    except (OSError, ValueError):
+        return None
+    if not isinstance(conf, dict) or not isinstance(conf.get("r"), int):
+        return None
+    ranks = {conf["r"], *(v for v in (conf.get("rank_pattern") or {}).values() if isinstance(v, int))}
+    with header as h:
+        for key in sorted(h.keys()):
+            if (axis := _RANK_AXIS.get(m.group(1)) if (m := PEFT_KEY.search(key + ".")) else None) is None:
+                continue
+            if len(shape := h.get_slice(key).get_shape()) > axis and (got := shape[axis]) not in ranks:
+                return (f"{adapter / 'adapter_config.json'}: says r={conf['r']}, but {key} in adapter_model.safetensors "
+                        f"is {list(shape)}, of rank {got}: the two files are of different adapters (one edited or copied "
+                        f"over); put back the adapter_config.json saved with these weights (r: {got})")
+    return None
 
 
 def adapter_mismatch(llm, adapter: Path) -> str | None:

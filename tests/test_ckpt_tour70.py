@@ -1,0 +1,57 @@
+"""Checkpoints and LoRA merges, tour 70: an adapter_config.json whose rank is not its weights' is refused in one
+line naming both files' ranks, before anything is built (was peft's 'size mismatch' traceback, a line per tensor)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+
+def _rank_edited(ckpt, tmp_path, r: int):
+    """A copy of ``ckpt`` whose adapter_config.json says rank ``r`` (its weights are of another)."""
+    src = shutil.copytree(ckpt, tmp_path / "ck")
+    conf = json.loads((src / "adapter" / "adapter_config.json").read_text())
+    assert conf["r"] != r
+    (src / "adapter" / "adapter_config.json").write_text(json.dumps({**conf, "r": r}))
+    return src, conf["r"]
+
+
+def test_merge_lora_refuses_an_adapter_config_of_another_rank_in_one_line(ckpt, tmp_path, capsys):
+    from rsvlm.cli import main
+
+    src, was = _rank_edited(ckpt, tmp_path, 8)
+    assert main(["merge-lora", "--model", str(src), "--out", str(tmp_path / "merged")]) != 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "size mismatch" not in err and len(err.strip().splitlines()) == 1
+    assert f"{src / 'adapter' / 'adapter_config.json'}: says r=8" in err and f"(r: {was})" in err
+    assert not (tmp_path / "merged").exists()
+
+
+def test_load_pretrained_names_the_rank_mismatch_before_building(ckpt, tmp_path):
+    from rsvlm.model import load_pretrained
+
+    src, was = _rank_edited(ckpt, tmp_path, 2)
+    with pytest.raises(ValueError, match=rf"says r=2, but .*lora_[AB]\.weight .* of rank {was}"):
+        load_pretrained(src)
+
+
+def _adapter(folder, conf: dict, ranks: dict[str, int]):
+    folder.mkdir()
+    (folder / "adapter_config.json").write_text(json.dumps(conf))
+    save_file({f"base_model.model.{name}.lora_A.weight": torch.zeros(r, 16) for name, r in ranks.items()}
+              | {f"base_model.model.{name}.lora_B.weight": torch.zeros(16, r) for name, r in ranks.items()},
+              str(folder / "adapter_model.safetensors"))
+    return folder
+
+
+def test_a_rank_pattern_layer_of_its_own_rank_passes_the_check(tmp_path):
+    """peft's rank_pattern gives some layers other ranks: those are the adapter's own, not a mismatch."""
+    from rsvlm.model.ckpt_files import _rank_mismatch
+
+    ranks = {"model.layers.0.self_attn.q_proj": 4, "model.layers.0.self_attn.v_proj": 8}
+    assert _rank_mismatch(_adapter(tmp_path / "a", {"r": 4, "rank_pattern": {"v_proj": 8}}, ranks)) is None
+    assert "of rank 8" in _rank_mismatch(_adapter(tmp_path / "b", {"r": 4}, ranks))
