@@ -3,6 +3,7 @@ silent wrong shapes or library tracebacks."""
 
 import math
 
+import numpy as np
 import pytest
 
 from rsvlm import geometry
@@ -55,3 +56,11 @@ def test_canonical_ring_refuses_a_nan_vertex():
 def test_rbox_to_quad_reads_numbers_given_as_strings():
     # a CSV table's cells: "10" + 2.0 was "can only concatenate str (not "float") to str"
     assert geometry.rbox_to_quad("10", "20", "4", "2", "90") == geometry.rbox_to_quad(10, 20, 4, 2, 90)
+
+
+def test_objects_to_mask_refuses_a_probability_map():
+    prob = np.full((3, 3), 0.01)  # read as "on" wherever not 0: the whole image
+    with pytest.raises(ValueError, match=r"object 0 \(mask\).*0 and 1 only"):
+        geometry.objects_to_mask([{"kind": "mask", "mask": prob}], 3, 3)
+    assert geometry.objects_to_mask([{"kind": "mask", "mask": (prob > 0.5).astype(float)}], 3, 3).sum() == 0
+    assert geometry.objects_to_mask([{"kind": "mask", "mask": np.full((3, 3), 255, np.uint8)}], 3, 3).all()

@@ -182,7 +182,7 @@ def objects_to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
                 if o.get("mask") is None:
                     out |= grid.grid_to_mask(c, width, height)
                 else:  # a full-size array, or a crop placed at "offset" (merged tiles)
-                    m = np.asarray(o["mask"], dtype=bool)
+                    m = _check_mask(o["mask"])  # (h, w) bool; a probability map was on wherever it was not 0
                     ox, oy = (int(v) for v in o.get("offset", (0, 0)))
                     x0, y0 = max(ox, 0), max(oy, 0)
                     x1, y1 = min(ox + m.shape[1], width), min(oy + m.shape[0], height)
