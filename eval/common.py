@@ -1,7 +1,7 @@
 """Shared plumbing of the scoring scripts: the command line, the printed table and the scores JSON
 (reading and pairing the inputs: ``eval.inputs``; reading records and answers into objects:
-``eval.answers``; the notes about a predictions file as a whole: ``eval.notes``; what ``rsvlm eval``
-marks in a row and its counts: ``eval.flags``).
+``eval.answers``; the notes about a predictions file as a whole: ``eval.notes``, about the objects its answers
+give: ``eval.object_notes``; what ``rsvlm eval`` marks in a row and its counts: ``eval.flags``).
 
 Ground truth is a file of DESIGN.md instruction records; the reference answer is the last
 ``gpt`` turn. Predictions are ``{"id", "task", "answer", optional "objects"}`` lines. Every

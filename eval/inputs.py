@@ -140,7 +140,7 @@ def load_predictions(path: str | Path) -> PredictionFile:
     that is one JSON object without an id (an ``{id: answer}`` mapping) raises ScoreError saying what to do."""
     path = Path(path)
     if path.exists() and not path.is_file() and not path.is_dir():  # --pred <(jq …), /dev/stdin: read once, whole
-        return _read_predictions(path, *_pipe_bytes(path))
+        return _read_predictions(path, *_whole_bytes(path))
     if not path.is_file():
         from rsvlm.predictions import answer_files
 
@@ -149,15 +149,16 @@ def load_predictions(path: str | Path) -> PredictionFile:
             f" (rank parts beside it, {parts}: rsvlm eval on several processes has not merged them, a process still "
             "running or stopped; run it again with the same --out, on any number of processes, to merge)"
             if parts else ""))
-    data = path.read_bytes()  # pred.jsonl.gz: read as it is, as every line would be a bad one
-    return _read_predictions(path, *_gunzip(path, data)) if data[:2] == GZIP_MAGIC else _read_predictions(path, data)
+    return _read_predictions(path, *_whole_bytes(path))
 
 
 def _gunzip(path: Path, data: bytes) -> tuple[bytes, str | None]:
     """gzip ``data`` (every member) decompressed, and None; where the stream is cut short (a copy or a run stopped
     midway), its complete lines before the cut and a note naming the file and the lost tail (was a refusal of the
-    whole file, every answer before the cut with it). Corrupt data (a bad CRC, not deflate), or a cut before the
-    first line's end, is a ScoreError, as are bytes after the gzip data that are no gzip member (were dropped unsaid)."""
+    whole file, every answer before the cut with it); where it is cut in its 8-byte trailer alone
+    (``_trailer_lacking``), all of it and a note saying nothing is lost. Corrupt data (a bad CRC, not deflate), or
+    a cut before the first line's end, is a ScoreError, as are bytes after the gzip data that are no gzip member
+    (were dropped unsaid)."""
     out, rest = [], data
     while rest[:2] == GZIP_MAGIC or rest == GZIP_MAGIC[:1]:  # one byte of the next member's: cut in its header
         unzip = zlib.decompressobj(wbits=31)
@@ -178,10 +179,11 @@ def _gunzip(path: Path, data: bytes) -> tuple[bytes, str | None]:
             if not whole.strip():
                 raise ScoreError(f"{path}: a gzip file that cannot be decompressed (cut short before its first line "
                                  "ends: Compressed file ended before the end-of-stream marker was reached)")
+            lost = (f"the {len(text) - len(whole)} byte(s) of the line the cut splits dropped with whatever followed"
+                    if len(text) > len(whole) else "whatever followed the cut (at a line's end) lost")  # was "0 byte(s)"
             return whole, (f"{path}: the gzip file is cut short (its end-of-stream marker missing: a copy or a "
                            f"compression stopped midway): its {whole.count(end)} whole line(s) before the cut are "
-                           f"read, and the {len(text) - len(whole)} byte(s) of the line the cut splits dropped with "
-                           "whatever followed; the records whose answers were there count as missing: compress the whole "
+                           f"read, and {lost}; the records whose answers were there count as missing: compress the whole "
                            "file again")
         rest = unzip.unused_data.lstrip(b"\x00")  # the next member (cat a.gz b.gz), gzip's zero padding read past
     if rest:  # not gzip (a file appended uncompressed, a member's header corrupt): its records were lost unsaid
@@ -222,9 +224,9 @@ def _whole_kind(path: Path, whole: dict) -> str | None:
     return None
 
 
-def _pipe_bytes(path: Path) -> tuple[bytes, str | None]:
-    """What a pipe (``--pred <(…)``, ``/dev/stdin``) holds, decompressed where it is gzip; it is read once, as it
-    can be (``open_bytes`` peeks at a file's first bytes and goes back)."""
+def _whole_bytes(path: Path) -> tuple[bytes, str | None]:
+    """What a predictions file or pipe (``--pred <(…)``, ``/dev/stdin``: read once, as it can be) holds, read whole,
+    and ``_gunzip``'s note: decompressed where it is gzip, whatever its name (read as it is, every line is a bad one)."""
     data = path.read_bytes()
     return _gunzip(path, data) if data[:2] == GZIP_MAGIC else (data, None)
 

@@ -173,15 +173,16 @@ def record_images(record: dict, root: Path, notes: list[str] | None = None,
     pixel (every pixel nodata or not finite), which predict refuses too: it reads as zeros, and the
     model would answer about a black image. What reading noted is added to ``notes``, and with the
     model's ``input_sizes`` (by modality) a scene so much larger that small objects vanish
-    (``inf.size_note``, with the stem's ``resizes`` by modality: "stretch" where not given)."""
+    (``inf.size_note``, with the stem's ``resizes`` by modality: "stretch" where not given; an image of a pair told
+    to be cropped, as ``--tile`` takes one image: was "rsvlm predict --tile N" of a change record's)."""
     from rsvlm.data.records import image_paths
 
     out = []
     for files, im in zip(image_paths(record, root), record["images"]):
         img = inf.read_spec(inf.ImageSpec(files, im.get("modality"), im.get("bands")), max_side=inf.READ_MAX_SIDE)
         if notes is not None:
-            size = (inf.size_note(img, input_sizes[img.modality], resize=(resizes or {}).get(img.modality, "stretch"))
-                    if img.modality in (input_sizes or {}) else None)
+            size = (inf.size_note(img, input_sizes[img.modality], resize=(resizes or {}).get(img.modality, "stretch"),
+                                  tiling=len(record["images"]) == 1) if img.modality in (input_sizes or {}) else None)
             notes += img.notes + ([size] if size else []) + meta_size_note(record, inf.scene_wh(img))
         if err := inf.all_nodata(img):
             raise ValueError(err)
