@@ -294,8 +294,9 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
 
 
 def unflagged_alpha_note(src, inferred: bool, band4: np.ndarray) -> str | None:
-    """The note for 4 uint8 bands R, G, B and one without a colour whose ``band4`` sample (the stretch's, read
-    once) holds only 0 and 255, as an alpha band does, where the modality was inferred; else None."""
+    """The note for 4 uint8 bands R, G, B and one without a colour whose ``band4`` sample (the reader's
+    ``_unblended``: not averaged overviews) holds only 0 and 255, as an alpha band does, where the modality was
+    inferred; else None."""
     if not (inferred and src.dtype == "uint8" and src.colour_names == ["R", "G", "B", None]
             and set(np.unique(band4).tolist()) <= {0, 255}):
         return None

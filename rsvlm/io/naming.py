@@ -38,7 +38,8 @@ def msi_example(n: int) -> str:
 class BandNaming:
     """What a scene's bands are named from: its source ``src``, the bands read (``indexes``, 0-based) as
     ``modality``, the files (``paths``; ``name`` as said), the modality guess's ``landsat`` bands, lone Sentinel-2
-    band (``s2_band``) and ``inferred``; ``sample(nodata)``, the reader's decimated read (raw (C, h, w), valid);
+    band (``s2_band``) and ``inferred``; ``sample(nodata)``, the reader's read for the checks of which values a band
+    holds (raw (C, h, w), valid: ``SceneReader._unblended``, its stretch's sample unless the file has overviews);
     bands left out of the read: the file's (``left_out``, described or ``band k``) and band files
     (``gain_left_out``: Landsat 7's ``B6_VCID_2``), for a ``--bands`` count's refusal."""
 
@@ -115,8 +116,8 @@ class BandNaming:
         # beside R, G, B a band without a colour is "band4", not "b4": band matching reads b4 as
         # Sentinel-2's red B04, and an RGBN file's NIR took the place of its red band
         named = [c or f"band{i + 1}" for c, i in zip(colour, self.indexes)]
-        # the stretch's sample (``sample``, the reader's, read once): its own 256-px read of the 4th band had decoded a
-        # pixel-interleaved 6000² GeoTIFF without overviews a second time (1.5 s), and so had the alpha check's
+        # the reader's ``sample`` (its stretch's, read once, where the file has no overviews): its own 256-px read of
+        # the 4th band had decoded a pixel-interleaved 6000² GeoTIFF without overviews a second time (1.5 s)
         if n == 4 and sorted(colour[:3], key=str) == ["B", "G", "R"] and colour[3] is None:
             band4 = self.sample(None)[0][3]  # (h, w)
             if len(np.unique(band4)) > 2:  # 0/255: an alpha unflagged

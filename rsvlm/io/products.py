@@ -173,9 +173,11 @@ def landsat_qa(p: Path) -> str | None:
 def sibling_bands(p: Path) -> str:
     """Two of the band files of the Landsat product a band file ``p`` is of, named as it is (``…_SR_B2.TIF,…_SR_B3.TIF``
     for Level-2's ``…_SR_B4.TIF``; ``…_B2.TIF`` had been asked of it, a name no Level-2 file has)."""
-    m = re.search(r"_((?:SR_)?)(B)\d+$", p.stem, re.IGNORECASE)
-    level2 = len(parts := p.stem.upper().split("_")) > 1 and parts[1].startswith("L2")  # (a QA_PIXEL file's product)
-    kind, b = m.groups() if m else ("SR_" * level2, "B")
+    if m := re.search(r"_((?:SR_)?)(B)\d+$", p.stem, re.IGNORECASE):
+        kind, b = m.groups()
+    else:  # a quality band file (…_QA_PIXEL.TIF): its product's naming, in its case (…_qa_pixel.tif: …_sr_b2.tif)
+        kind, b = "SR_" * (_level(p.stem.upper()) == "L2"), "B"
+        kind, b = (kind.lower(), b.lower()) if p.stem.islower() else (kind, b)
     return ",".join(f"…_{kind}{b}{n}{p.suffix}" for n in (2, 3))
 
 
@@ -230,10 +232,26 @@ def landsat_described(descriptions: list[str | None], p: Path) -> tuple[list[tup
     return [(LANDSAT_BANDS[kind][n], mission, n) for n in nums], surface, left, skip
 
 
-def _level1(stem: str) -> bool:
-    """Whether a file's upper-case ``stem`` is a Landsat Level-1 product ID's (``LE07_L1TP_…``: its second part)."""
+def _level(stem: str) -> str:
+    """The processing level of the Landsat product ID a file's upper-case ``stem`` starts with (``LE07_L1TP_…`` →
+    ``L1``, ``LC08_L2SP_…`` → ``L2``: its second part); else ``""``."""
     parts = stem.split("_")
-    return len(parts) > 1 and parts[1].startswith("L1")
+    return parts[1][:2] if len(parts) > 1 else ""
+
+
+def _level1(stem: str) -> bool:
+    """Whether a file's upper-case ``stem`` is a Landsat Level-1 product ID's (``LE07_L1TP_…``)."""
+    return _level(stem) == "L1"
+
+
+def _rescaled_copy(mission: str, level: str, numbers: str = "its numbers", scale: str = "") -> str:
+    """Why 8-bit DN of a product whose DN are 16-bit (Level-2; Landsat 8/9's Level-1) are not scaled by that product's
+    numbers (``scale``, said after "16-bit"): a rescaled copy (its 16-bit numbers had made every reflectance ~ -0.1,
+    every temperature ~ 150 K). The one wording of the stack, band file and thermal notes."""
+    return f"{mission}'s {level} DN are 16-bit{scale}, so 8-bit ones are a rescaled copy that {numbers} do not fit"
+
+
+RESCALING_KNOWN = "give ReadConfig.msi_band_scaling=[[gain, offset], …], one a band, where the rescaling is known"
 
 
 def landsat_reflectance(paths: list[Path], bands: list[str], surface: bool) -> tuple[float, float, str] | None:
@@ -276,15 +294,12 @@ def landsat_8bit_reflectance(paths: list[Path], bands: list[str], surface: bool 
     as_is = "the 8-bit DN are read as DN / 255, not as reflectance"
     if bands and surface:
         mission = landsat_mission(paths[0]) or ("Landsat",)
-        return None, (f"{mission[0]}'s Level-2 surface reflectance DN are 16-bit (DN × 2.75e-5 − 0.2), so 8-bit ones "
-                      f"are a rescaled copy that those numbers do not fit: {as_is} (give ReadConfig.msi_band_scaling="
-                      "[[gain, offset], …], one a band, where the rescaling is known)")
+        return None, (_rescaled_copy(mission[0], "Level-2 surface reflectance", "those numbers", " (DN × 2.75e-5 − 0.2)")
+                      + f": {as_is} ({RESCALING_KNOWN})")
     if not bands or not all(map(_level1, stems)):
         return None
     if (mission := landsat_mission(paths[0])) and mission[1] == "oli":  # its 16-bit M and A made 8-bit DN ~ -0.1
-        return None, (f"{mission[0]}'s Level-1 DN are 16-bit, so 8-bit ones are a rescaled copy that its _MTL.txt's "
-                      f"numbers do not fit: {as_is} (give ReadConfig.msi_band_scaling=[[gain, offset], …], one a "
-                      "band, where the rescaling is known)")
+        return None, _rescaled_copy(mission[0], "Level-1", "its _MTL.txt's numbers") + f": {as_is} ({RESCALING_KNOWN})"
     if (mtl := landsat_mtl(paths[0])) is None:  # a band file copied away from its product
         return None, (f"no {landsat_mtl_name(paths[0])} beside the files: {as_is} (put it beside them, or give "
                       "ReadConfig.msi_band_scaling=[[gain, offset], …], one a band)")
@@ -320,7 +335,7 @@ def landsat_stack_reflectance(path: Path, bands: list[str], dtype: str = "uint16
     rescaled copy). None where the name is no such product ID (or a Landsat 4/5/7 Level-1 without its ``_MTL.txt``,
     as before)."""
     stem, mission = path.stem.upper(), landsat_mission(path)
-    level = stem.split("_")[1][:2] if mission and len(stem.split("_")) > 1 else ""
+    level = _level(stem) if mission else ""
     if level not in ("L1", "L2"):
         return None
     names = ["_".join(path.stem.split("_")[:7]) + "_MTL.txt", landsat_mtl_name(path)]
@@ -332,9 +347,8 @@ def landsat_stack_reflectance(path: Path, bands: list[str], dtype: str = "uint16
     by = mtl_path.name if mtl_path else "the product's scale"
     as_is = f"the stack's DN are read as other msi is (uint16 / 10000, 8-bit / 255), not by {by}"
     if dtype == "uint8" and (level == "L2" or mission[1] == "oli"):  # (its 16-bit numbers made 8-bit DN all ~ -0.1)
-        return None, (f"{as_is}: {mission[0]}'s {'Level-2' if level == 'L2' else 'Level-1'} DN are 16-bit, so 8-bit "
-                      "ones are a rescaled copy that its numbers do not fit (give ReadConfig.msi_band_scaling=[[gain, "
-                      "offset], …], one a band, where the rescaling is known)")
+        why = _rescaled_copy(mission[0], "Level-2" if level == "L2" else "Level-1")
+        return None, f"{as_is}: {why} ({RESCALING_KNOWN})"
     if None in nums:
         example = f" (e.g. {stack_example(mission[1], len(bands))})" if len(bands) <= len(LANDSAT_BANDS[mission[1]]) else ""
         return None, (f"{as_is}: its bands ({', '.join(bands)}) are not {mission[0]}'s bands by name, so which "
@@ -384,9 +398,9 @@ def landsat_thermal(path: Path, descriptions: list[str | None], dtype: str = "ui
     m = re.search(r"_B(\d+(?:_VCID_\d)?)$", stem)
     level1 = m and _level1(stem)
     if dtype == "uint8" and (level2 or level1 and (landsat_mission(path) or ("", ""))[1] == "oli"):
-        return None, (f"{(landsat_mission(path) or ('Landsat',))[0]}'s {'Level-2' if level2 else 'Level-1'} thermal DN "
-                      "are 16-bit, so 8-bit ones are a rescaled copy that its numbers do not fit: stretched as they "
-                      "are, not turned into kelvin (give ir_kelvin=[gain, offset] where the rescaling is known)")
+        who = (landsat_mission(path) or ("Landsat",))[0]
+        return None, (_rescaled_copy(who, f"{'Level-2' if level2 else 'Level-1'} thermal") + ": stretched as they are, "
+                      "not turned into kelvin (give ir_kelvin=[gain, offset] where the rescaling is known)")
     if level2:
         return list(LANDSAT_ST), f"Landsat Collection 2 Level-2 surface temperature: DN × {LANDSAT_ST[0]:g} + {LANDSAT_ST[1]:g} K"
     mtl = landsat_mtl(path) if level1 else None

@@ -300,7 +300,8 @@ class SceneReader:
 
     def _unblended(self, nodata):
         """``_sample`` for the checks of which values a band holds, read from full resolution where the file has
-        overviews (``RasterioSource.read_unblended``): ``gdaladdo -r average`` blends a mask's or an alpha's 0/255."""
+        overviews (``RasterioSource.read_unblended``; its first strip alone where every band holds a third value there,
+        which settles them): ``gdaladdo -r average`` blends a mask's or an alpha's 0/255."""
         read = getattr(self.src, "read_unblended", lambda *_: None)  # (PIL, tifffile: no overviews)
         return read(self.cfg.stats_max_side, self.indexes, nodata) or self._sample(nodata)
 

@@ -45,9 +45,9 @@ from rsvlm.io.pil_source import (  # noqa: F401 (PIL_AS_RGB, pil_cuts_bits: impo
 )
 
 GEO_SIDECARS = (".aux.xml", ".pgw", ".pngw", ".jgw", ".jpgw", ".wld")
+FULL_READ_PIXELS = 4096 * 4096  # ``read_unblended`` reads a scene this size whole (by nearest, in strips), else a window
 # formats GDAL decodes whole, without raising at a cut (PNG and JPEG past PIL's pixel limit, with a
 # world file, 16-bit colour): RasterioSource decodes them whole at each open to find a truncated file
-FULL_READ_PIXELS = 4096 * 4096  # ``read_unblended`` decodes a file this size whole (64 MB a uint8 band), else a window
 WHOLE_DECODED = ("PNG", "JPEG", "GIF", "WEBP")
 
 
