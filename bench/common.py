@@ -49,18 +49,22 @@ def model_options(ap: argparse.ArgumentParser, max_new_tokens: int = 200) -> Non
                     help=f"answer length limit (default {max_new_tokens})")
 
 
-def no_score_note(data: Path, scorers: dict) -> str:
-    """The line under a table that holds a '–' score (``scorers`` as ``eval.common.headline_scores`` takes them):
-    what it means, and how to see the scorer's reason."""
-    mods = sorted({mod.__name__ for mod, _ in scorers.values()})
-    run = mods[0] if len(mods) == 1 else "SCORER"
-    # was: hbb and obb named under missing_bands's table too, which has neither
-    kinds = [say for kind, say in (("hbb", "hbb: no axis-aligned box"), ("obb", "obb: no oriented box"))
-             if any(kind in name for name in scorers)]
-    what = f"task or kind ({', '.join(kinds)})" if kinds else "task"
-    return (f"–: no score: the records scored hold no reference of that {what}, or the scorer ({', '.join(mods)}) "
-            f"refused them: python -m {run} --gt {data} --pred PRED says why (PRED: a run's predictions, which --keep "
-            "DIR keeps)")
+def no_score_note(dashes: list[tuple[str, str, str | None]], rows: set[str]) -> str:
+    """The lines under a table that holds a '–' score: each column's reason, as its scorer gave it
+    (``eval.common.headline_results``' ``why``: no record of the task, no reference of that kind, records without
+    ``meta.width``), once, with the rows it holds for where not every row. ``dashes``: (row, column, why) of each '–'
+    cell; ``rows``: the table's row labels. Was: one line for every table, 'no reference, or the scorer refused
+    them', and a command to run to learn which."""
+    seen: dict[tuple[str, str], list[str]] = {}
+    for row, col, why in dashes:
+        where = seen.setdefault((col, why or "the scorer gave no reason"), [])
+        if row not in where:
+            where.append(row)
+    lines = ["–: no score; the scorer's reason:"]
+    lines += [f"- {col}: {why}" + ("" if set(where) == rows else f" ({', '.join(where)})")
+              for (col, why), where in seen.items()]
+    return "\n".join([*lines, "(a file named there is the records scored; --keep DIR keeps it and each run's "
+                                 "predictions)"])
 
 
 def markdown_table(head: list[str], rows: list[list[str]], align: str = "") -> str:

@@ -42,6 +42,7 @@ from rsvlm.data.records import RecordError, read_records
 
 SCORERS = {"hbb": (detection, "mAP50"), "obb": (detection, "mAP50_obb"), "COCO": (detection, "mAP"),
            "AR100": (detection, "AR100")}
+GROUPS = {"generic": "'all objects'", "named": "named class"}  # the sets beside "all": which questions ask
 
 
 def detection_sets(data: Path, dest: Path, prompt, limit: int | None) -> dict[str, Path]:
@@ -96,23 +97,24 @@ def main() -> None:
             evaluate.run(model, processor, sets["all"], pred, a.batch_size, a.max_new_tokens, progress=True,
                          min_objects=min_objects, by_class=by_class)
             sec = (time.perf_counter() - t) / n["all"]
-            rows.append((name, sec, {k: common.headline_scores(gt, pred, SCORERS) for k, gt in sets.items()},
+            rows.append((name, sec, {k: common.headline_results(gt, pred, SCORERS) for k, gt in sets.items()},
                          cut_answers(pred)))
     base = rows[0][1]
     print(f"{n['all']} detection records of {a.data}: {n.get('generic', 0)} naming no class, "
           f"{n.get('named', 0)} naming one\n")
-    table = []
+    table, dashes = [], []
     for name, sec, sc, cut in rows:
-        cells = [fmt(sc["all"][k]) for k in SCORERS]
+        cells = [fmt(sc["all"][k].score) for k in SCORERS]
         # was: '–' for a kind of question no record asks, as for a score with no reference
-        cells += ["n/a (no record)" if k not in sc else f"{fmt(sc[k]['hbb'])} / {fmt(sc[k]['obb'])}"
+        cells += ["n/a (no record)" if k not in sc else f"{fmt(sc[k]['hbb'].score)} / {fmt(sc[k]['obb'].score)}"
                   for k in ("generic", "named")]
         table.append([name, f"{sec:.3f}", f"{sec / base:.2f}", *cells, str(cut)])
-    dash = any("–" in c for row in table for c in row[3:-1])
-    print(markdown_table(["decoding", "s / record", "× plain", *SCORERS, "'all objects' hbb / obb",
-                          "named class hbb / obb", "cut at --max-new-tokens"], table))
-    if dash:
-        print("\n" + no_score_note(a.data, SCORERS))
+        dashes += [(name, k if group == "all" else f"{GROUPS[group]} {k}", h.why) for group, got in sc.items()
+                   for k, h in got.items() if h.score is None and (group == "all" or k in ("hbb", "obb"))]
+    print(markdown_table(["decoding", "s / record", "× plain", *SCORERS, f"{GROUPS['generic']} hbb / obb",
+                          f"{GROUPS['named']} hbb / obb", "cut at --max-new-tokens"], table))
+    if dashes:
+        print("\n" + no_score_note(dashes, {row[0] for row in rows}))
 
 
 if __name__ == "__main__":

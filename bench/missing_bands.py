@@ -132,8 +132,8 @@ def answer(model, processor, records: list[dict], root: Path, stem: StemConfig, 
     return refused
 
 
-def scores(gt: Path, pred: Path) -> dict[str, float | None]:
-    return common.headline_scores(gt, pred, SCORERS)
+def scores(gt: Path, pred: Path) -> dict[str, common.Headline]:
+    return common.headline_results(gt, pred, SCORERS)
 
 
 def main() -> None:
@@ -198,11 +198,12 @@ def main() -> None:
     print(f"\n{a.data}, model {a.model or 'bundled'}; ratio to every band in brackets\n")
     table = []
     for modality, label, fill, n, sc, base in rows:
-        cells = ["–" if sc[k] is None else f"{sc[k]:.3f}" + (f" ({sc[k] / base[k]:.2f}×)" if base[k] else "")
-                 for k in SCORERS]
+        cells = ["–" if sc[k].score is None else f"{sc[k].score:.3f}"
+                 + (f" ({sc[k].score / base[k].score:.2f}×)" if base[k].score else "") for k in SCORERS]
         table.append([modality, label, fill, str(n), *cells])
     print(markdown_table(["modality", "bands given", "fill", "records", *SCORERS], table))
-    below = [no_score_note(a.data, SCORERS)] if any(v is None for row in rows for v in row[4].values()) else []
+    dashes = [(row[0], k, h.why) for row in rows for k, h in row[4].items() if h.score is None]
+    below = [no_score_note(dashes, {row[0] for row in rows})] if dashes else []
     below += [f"left out: {line}" for line in left_out]
     for modality, r in refusals.items():
         runs = sum(row[0] == modality for row in rows)

@@ -24,6 +24,7 @@ from common import (
     absolute_paths,
     check_keep,
     cut_answers,
+    fmt,
     keep_option,
     markdown_table,
     model_options,
@@ -57,8 +58,8 @@ def localisation_subset(data: Path, dest: Path, limit: int | None) -> Counter:
     return Counter(tasks[: len(rows)])
 
 
-def scores(gt: Path, pred: Path) -> dict[str, float | None]:
-    return common.headline_scores(gt, pred, SCORERS)
+def scores(gt: Path, pred: Path) -> dict[str, common.Headline]:
+    return common.headline_results(gt, pred, SCORERS)
 
 
 def main() -> None:
@@ -95,11 +96,11 @@ def main() -> None:
     print(f"{n} localisation records of {a.data} ("
           + ", ".join(f"{k} {per_task[k]}" for k in ("det", "ground", "seg", "change") if per_task[k]) + ")\n")
     print(markdown_table(["--tta", "s / record", "× plain", *SCORERS, "cut at --max-new-tokens"],
-                         [[mode, f"{sec:.3f}", f"{sec / base:.2f}", *("–" if sc[k] is None else f"{sc[k]:.3f}"
-                                                                     for k in SCORERS), str(cut)]
+                         [[mode, f"{sec:.3f}", f"{sec / base:.2f}", *(fmt(sc[k].score) for k in SCORERS), str(cut)]
                           for mode, sec, sc, cut in rows]))
-    if any(v is None for row in rows for v in row[2].values()):  # was: '–' said nothing
-        print("\n" + no_score_note(a.data, SCORERS))
+    dashes = [(mode, k, h.why) for mode, _, sc, _ in rows for k, h in sc.items() if h.score is None]
+    if dashes:  # was: '–' said nothing, then only the command that says why
+        print("\n" + no_score_note(dashes, {row[0] for row in rows}))
 
 
 if __name__ == "__main__":

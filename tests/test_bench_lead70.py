@@ -34,13 +34,14 @@ def test_every_bench_prints_its_tables_through_the_one_helper():
 
 def test_missing_bands_marks_the_every_band_row_apart_from_a_missing_score(tmp_path, monkeypatch, capsys, ckpt):
     """The every-band row's fill was '–', the mark the note under the table explains as 'no score'; and the note
-    spoke of hbb and obb, which no missing_bands column scores."""
+    spoke of hbb and obb, which no missing_bands column scores, and gave a command to run for the reason: it gives
+    the scorer's reason now (eval.common.headline_results)."""
     data = sar_records(tmp_path, [["VV", "VH"], ["VV", "VH"]])
     bench_main("missing_bands", monkeypatch, ["--data", str(data), "--model", str(ckpt), "--max-new-tokens", "2"])
     out = capsys.readouterr().out
     rows = [[c.strip() for c in line.strip("|").split("|")] for line in out.splitlines() if line.startswith("| sar")]
     assert [r[2] for r in rows] == ["n/a (every band)", "copy", "mean", "copy", "mean"], rows
     assert all(r[5:] == ["–", "–", "–"] for r in rows), rows  # cls records only: count, vqa and ground unscored
-    note = next(line for line in out.splitlines() if line.startswith("–: "))
-    assert note.startswith("–: no score: the records scored hold no reference of that task, or the scorer"), note
+    note = out[out.index("\n–: "):]
+    assert "\n- vqa: eval.vqa refused the records: " in note and "no records of task vqa (found {'cls': 2})" in note
     assert "hbb" not in note and "obb" not in note

@@ -3,8 +3,6 @@ the note says where the PRED it asks for comes from."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from test_bench_args import bench_main
 from test_bench_tour51 import bench_module, sar_records
 
@@ -18,17 +16,15 @@ def test_missing_bands_explains_a_dash_a_line_apart_from_its_table(tmp_path, mon
     last = max(i for i, line in enumerate(lines) if line.startswith("| sar"))
     assert lines[last].endswith("| – | – | – |"), lines[last]
     assert lines[last + 1] == "", lines[last:]
-    note = lines[last + 2]
-    assert note.startswith("–: no score: the records scored hold no reference of that task, or"), note
-    assert "(eval.classification, eval.counting, eval.grounding, eval.vqa) refused them: python -m SCORER" in note
-    assert f"--gt {data} --pred PRED says why (PRED: a run's predictions, which --keep DIR keeps)" in note
-    assert lines[last + 3].startswith("left out: 1 sar record(s): 1 unreadable image"), lines[last:]
+    assert lines[last + 2] == "–: no score; the scorer's reason:", lines[last:]
+    assert lines[last + 3].startswith("- count: eval.counting refused the records: "), lines[last:]
+    assert lines[last + 6].startswith("(a file named there is the records scored"), lines[last:]
+    assert lines[last + 7].startswith("left out: 1 sar record(s): 1 unreadable image"), lines[last:]
 
 
-def test_no_score_note_names_the_one_scorer_to_run(monkeypatch):
+def test_no_score_note_gives_each_reason_once_with_the_rows_it_holds_for(monkeypatch):
+    """Was: the note named the command to run (python -m eval.detection --gt … --pred PRED) to learn the reason."""
     common = bench_module("common", monkeypatch)
-    from eval import detection
-
-    note = common.no_score_note(Path("t.jsonl"), {"hbb": (detection, "mAP50"), "obb": (detection, "mAP50_obb")})
-    assert "the scorer (eval.detection) refused them: python -m eval.detection --gt t.jsonl --pred PRED" in note
-    assert note.endswith("(PRED: a run's predictions, which --keep DIR keeps)")
+    note = common.no_score_note([("none", "obb", "no obb"), ("both", "obb", "no obb"), ("both", "COCO", "refused")],
+                                {"none", "both"})
+    assert note.splitlines()[1:3] == ["- obb: no obb", "- COCO: refused (both)"], note

@@ -49,8 +49,7 @@ def test_det_decoding_names_an_empty_group_and_explains_a_dash(tmp_path, monkeyp
     assert len(body) == 4 and all(r[generic] == "n/a (no record)" for r in body), body
     hbb, obb = head.index("hbb"), head.index("obb")
     assert all(r[hbb] != "–" and r[obb] == "–" for r in body), body  # the references are hbb only
-    assert ("–: no score: the records scored hold no reference of that task or kind (hbb: no axis-aligned box, obb: no "
-            f"oriented box), or the scorer (eval.detection) refused them: python -m eval.detection --gt {data}") in out, out
+    assert "\n–: no score; the scorer's reason:\n- obb: eval.detection scored 2 record(s) and gives no mAP50_obb" in out, out
 
 
 def fake_arm(data, out, batching, steps, batch_size):
@@ -130,13 +129,13 @@ def test_tta_bench_says_what_a_dash_means(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(mod.inference, "load_model", lambda model, device: (None, None))
     monkeypatch.setattr(mod, "warm_up", lambda *a, **k: None)
     monkeypatch.setattr(mod.evaluate, "run", lambda model, proc, gt, pred, *a, **k: pred.write_text(""))
-    monkeypatch.setattr(mod, "scores", lambda gt, pred: {k: (0.5 if k == "ground" else None) for k in mod.SCORERS})
+    monkeypatch.setattr(mod, "scores", lambda gt, pred: {k: mod.common.Headline(0.5) if k == "ground" else
+                                                         mod.common.Headline(None, f"no {k}") for k in mod.SCORERS})
     monkeypatch.setattr(sys, "argv", ["tta", "--data", str(data)])
     mod.main()
     out = capsys.readouterr().out
     assert "| none | " in out and "| 0.500 | – |" in out
-    assert out.rstrip().splitlines()[-1].startswith("–: no score: the records scored hold no reference of that task")
-    assert "eval.change, eval.detection, eval.grounding, eval.segmentation) refused them: python -m SCORER" in out
+    assert "\n\n–: no score; the scorer's reason:\n- det: no det\n- det obb: no det obb\n- seg: no seg\n- change: no change\n(" in out
 
 
 
