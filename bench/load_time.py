@@ -22,6 +22,7 @@ from pathlib import Path
 
 from common import markdown_table
 
+from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,6 +65,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--baseline", default="HEAD", help="git revision to compare with (default HEAD)")
     p.add_argument("--repeats", type=int, default=3, help="processes per figure, the best kept (default 3)")
     a = p.parse_args(argv)
+    require_at_least_one(p, a, ("repeats",))  # was: an IndexError traceback after exporting the baseline
+    for m in a.model or []:  # was: each child's traceback, after the baseline's export
+        if m and not Path(m).is_dir():
+            p.error(f"--model {m}: {'a file' if Path(m).is_file() else 'no such folder'}; give a checkpoint folder "
+                    "(\"\" for the bundled model)")
+    if subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet", f"{a.baseline}^{{commit}}"],
+                      capture_output=True).returncode:  # was: git archive's CalledProcessError traceback
+        p.error(f"--baseline {a.baseline}: not a commit of {ROOT}; give a revision git knows (HEAD~1, a hash, a tag)")
     # the processes run in the tree measured (cwd): a relative DIR was looked for there, not where it was given
     models = [str(Path(m).resolve()) if m else "" for m in (a.model or [""])]
     rows = []

@@ -45,3 +45,18 @@ def test_missing_bands_marks_the_every_band_row_apart_from_a_missing_score(tmp_p
     note = out[out.index("\n–: "):]
     assert "\n- vqa: eval.vqa refused the records: " in note and "no records of task vqa (found {'cls': 2})" in note
     assert "hbb" not in note and "obb" not in note
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--baseline", "nosuchrev"], "--baseline nosuchrev: not a commit of"),  # was: git archive's traceback
+    (["--repeats", "0"], "--repeats 0: give 1 or more"),  # was: an IndexError after exporting the baseline
+    (["--model", "{tmp}/missing"], "--model {tmp}/missing: no such folder; give a checkpoint folder"),
+])
+def test_load_time_refuses_a_bad_option_before_any_load(tmp_path, monkeypatch, capsys, args, says):
+    bench = load_bench("load_time", monkeypatch)
+    monkeypatch.setattr(bench, "measure", lambda *a: pytest.fail("measured despite a bad option"))
+    monkeypatch.setattr(bench, "export", lambda rev, into: into)
+    with pytest.raises(SystemExit) as e:
+        bench.main([a.format(tmp=tmp_path) for a in args])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and says.format(tmp=tmp_path) in err and "Traceback" not in err, err
