@@ -50,19 +50,22 @@ def model_options(ap: argparse.ArgumentParser, max_new_tokens: int = 200) -> Non
 
 
 def no_score_note(dashes: list[tuple[str, str, str | None]], rows: set[str]) -> str:
-    """The lines under a table that holds a '–' score: each column's reason, as its scorer gave it
+    """The lines under a table that holds a '–' score: each reason, as its scorer gave it
     (``eval.common.headline_results``' ``why``: no record of the task, no reference of that kind, records without
-    ``meta.width``), once, with the rows it holds for where not every row. ``dashes``: (row, column, why) of each '–'
-    cell; ``rows``: the table's row labels. Was: one line for every table, 'no reference, or the scorer refused
-    them', and a command to run to learn which."""
-    seen: dict[tuple[str, str], list[str]] = {}
+    ``meta.width``), once, after the columns it holds for, and the rows where not every row. ``dashes``: (row,
+    column, why) of each '–' cell; ``rows``: the table's row labels. Was: one line for every table, 'no reference,
+    or the scorer refused them', and a command to run to learn which."""
+    where: dict[tuple[str, str], list[str]] = {}  # (column, why) → its rows
     for row, col, why in dashes:
-        where = seen.setdefault((col, why or "the scorer gave no reason"), [])
-        if row not in where:
-            where.append(row)
+        got = where.setdefault((col, why or "the scorer gave no reason"), [])
+        if row not in got:
+            got.append(row)
+    cols: dict[tuple[str, tuple[str, ...]], list[str]] = {}  # (why, rows) → its columns
+    for (col, why), got in where.items():
+        cols.setdefault((why, tuple(got)), []).append(col)
     lines = ["–: no score; the scorer's reason:"]
-    lines += [f"- {col}: {why}" + ("" if set(where) == rows else f" ({', '.join(where)})")
-              for (col, why), where in seen.items()]
+    lines += [f"- {', '.join(names)}: {why}" + ("" if set(got) == rows else f" ({', '.join(got)})")
+              for (why, got), names in cols.items()]
     return "\n".join([*lines, "(a file named there is the records scored; --keep DIR keeps it and each run's "
                                  "predictions)"])
 

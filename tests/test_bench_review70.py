@@ -25,6 +25,6 @@ def test_missing_bands_explains_a_dash_a_line_apart_from_its_table(tmp_path, mon
 def test_no_score_note_gives_each_reason_once_with_the_rows_it_holds_for(monkeypatch):
     """Was: the note named the command to run (python -m eval.detection --gt … --pred PRED) to learn the reason."""
     common = bench_module("common", monkeypatch)
-    note = common.no_score_note([("none", "obb", "no obb"), ("both", "obb", "no obb"), ("both", "COCO", "refused")],
-                                {"none", "both"})
-    assert note.splitlines()[1:3] == ["- obb: no obb", "- COCO: refused (both)"], note
+    note = common.no_score_note([("none", "obb", "no obb"), ("both", "obb", "no obb"), ("both", "COCO", "refused"),
+                                 ("both", "AR100", "refused")], {"none", "both"})
+    assert note.splitlines()[1:3] == ["- obb: no obb", "- COCO, AR100: refused (both)"], note
