@@ -355,8 +355,12 @@ def model_config(path: Path, llm: str | None = None):
                          "loaded); give a model YAML, a training recipe or a checkpoint folder")
     root = checkpoint_root(path)
     if root is not None:
-        if not (root / "config.yaml").is_file():
-            raise ValueError(no_checkpoint(root))
+        if not (root / "config.yaml").is_file():  # configs/model: was 'not an rsvlm checkpoint' alone
+            why, yamls = no_checkpoint(root), sorted(p.name for p in root.glob("*.yaml"))
+            if yamls and why.endswith("(no config.yaml)"):  # nothing else it looks like (a run's out_dir names its final/)
+                why += (f"; it holds {len(yamls)} YAML file(s) ({', '.join(yamls[:3])}{', …' if len(yamls) > 3 else ''}):"
+                        f" give them as files ({root / '*.yaml'})")
+            raise ValueError(why)
         cfg = load_config(VLMConfig, root / "config.yaml", [f"trainable.llm={llm}"] if llm else [])
         llm = dataclasses.replace(cfg.llm, name_or_path=resolve_in(cfg.llm.name_or_path, root),
                                   tokenizer=resolve_in(cfg.llm.tokenizer, root))  # as load_pretrained reads them
@@ -388,7 +392,8 @@ def recipe_sizes(path: Path) -> tuple[int | None, int | None]:
 def main(argv: list[str] | None = None) -> int:
     ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("configs", nargs="*",
-                    help="model YAMLs or training recipes (default: configs/model/*.yaml except tiny)")
+                    help="model YAMLs, training recipes or checkpoint folders (default: configs/model/*.yaml "
+                         "except tiny)")
     ap.add_argument("--seq-len", type=positive, help="tokens per sample, visual tokens included (default: a "
                     "recipe's data.max_length, else 2048 or the LLM's context where shorter)")
     ap.add_argument("--images", type=positive, default=1, help="images per sample (2 for change detection)")

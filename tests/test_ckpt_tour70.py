@@ -55,3 +55,22 @@ def test_a_rank_pattern_layer_of_its_own_rank_passes_the_check(tmp_path):
     ranks = {"model.layers.0.self_attn.q_proj": 4, "model.layers.0.self_attn.v_proj": 8}
     assert _rank_mismatch(_adapter(tmp_path / "a", {"r": 4, "rank_pattern": {"v_proj": 8}}, ranks)) is None
     assert "of rank 8" in _rank_mismatch(_adapter(tmp_path / "b", {"r": 4}, ranks))
+
+
+def test_memory_plan_names_the_yaml_files_of_a_config_folder_given_whole(tmp_path, monkeypatch, capsys):
+    """``memory_plan.py configs/model`` said 'not an rsvlm checkpoint (no config.yaml)' alone, not that the folder
+    holds the model YAMLs to give; a run's out_dir keeps pointing at its final/ instead."""
+    from script_loader import REPO, load_script
+
+    plan = load_script("memory_plan", monkeypatch)
+    folder = shutil.copytree(REPO / "configs" / "model", tmp_path / "model")
+    assert plan.main([str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "geochat-7b.yaml" in err and f"give them as files ({folder / '*.yaml'})" in err
+    run = tmp_path / "run"
+    (run / "final").mkdir(parents=True)
+    (run / "final" / "config.yaml").write_text("{}")
+    (run / "train_config.yaml").write_text("{}")
+    assert plan.main([str(run)]) == 2
+    err = capsys.readouterr().err
+    assert f"whose model is {run / 'final'}" in err and "give them as files" not in err
