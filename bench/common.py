@@ -52,7 +52,7 @@ def model_options(ap: argparse.ArgumentParser, max_new_tokens: int = 200) -> Non
 def no_score_note(dashes: list[tuple[str, str, str | None]], rows: set[str]) -> str:
     """The lines under a table that holds a '–' score: each reason, as its scorer gave it
     (``eval.common.headline_results``' ``why``: no record of the task, no reference of that kind, records without
-    ``meta.width``), once, after the columns it holds for, and the rows where not every row. ``dashes``: (row,
+    ``meta.width``), once, after the columns it holds for and, in brackets, the rows where not every row. ``dashes``: (row,
     column, why) of each '–' cell; ``rows``: the table's row labels. Was: one line for every table, 'no reference,
     or the scorer refused them', and a command to run to learn which."""
     where: dict[tuple[str, str], list[str]] = {}  # (column, why) → its rows
@@ -64,7 +64,7 @@ def no_score_note(dashes: list[tuple[str, str, str | None]], rows: set[str]) -> 
     for (col, why), got in where.items():
         cols.setdefault((why, tuple(got)), []).append(col)
     lines = ["–: no score; the scorer's reason:"]
-    lines += [f"- {', '.join(names)}: {why}" + ("" if set(got) == rows else f" ({', '.join(got)})")
+    lines += [f"- {', '.join(names)}" + ("" if set(got) == rows else f" ({', '.join(got)})") + f": {why}"
               for (why, got), names in cols.items()]
     return "\n".join([*lines, "(a file named there is the records scored; --keep DIR keeps it and each run's "
                                  "predictions)"])

@@ -27,4 +27,4 @@ def test_no_score_note_gives_each_reason_once_with_the_rows_it_holds_for(monkeyp
     common = bench_module("common", monkeypatch)
     note = common.no_score_note([("none", "obb", "no obb"), ("both", "obb", "no obb"), ("both", "COCO", "refused"),
                                  ("both", "AR100", "refused")], {"none", "both"})
-    assert note.splitlines()[1:3] == ["- obb: no obb", "- COCO, AR100: refused (both)"], note
+    assert note.splitlines()[1:3] == ["- obb: no obb", "- COCO, AR100 (both): refused"], note
