@@ -8,7 +8,7 @@ A and B are two checkpoint folders (``final/``, ``merged/``, a stage's ``final/`
 |difference|) and the tensors that differ most (one of another shape with both shapes: ``(4, 16)
 vs (8, 16)``). Exit status 0 when every tensor is equal, 1 when any differs or is missing on one
 side, 2 on an error (folders with no weight file in common
-among them; a training step folder against a model, which scripts/export_step.py writes as one
+among them, two files with no tensor name in common; a training step folder against a model, which scripts/export_step.py writes as one
 first), 130 on Ctrl-C. Configs and tokenizers are not compared. Where only a LoRA adapter's tensors
 differ (unmerged adapters, one side's adapter alone, untrained ones: lora_A only, lora_B zero), a
 'note:' line says so in words.
@@ -62,6 +62,14 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:  # it only reads: nothing to clean up
         print("\nstopped (Ctrl-C): nothing compared", file=sys.stderr)
         return 130
+
+    if a.is_file() and rows and all(r["status"].startswith("only in") for r in rows):  # was '99 of 99 differ'
+        held = collections.Counter(r["status"][-1] for r in rows)
+        if len(held) == 2:  # both hold tensors, none of one name: a vision.safetensors against an llm/ weights file
+            print(f"error: {a} ({held['A']} tensors) and {b} ({held['B']}): no tensor name in common, so not two "
+                  "versions of one weights file; compare the same file of two checkpoints (or the two folders)",
+                  file=sys.stderr)
+            return 2
 
     def far(r: dict) -> float:  # a NaN |Δ| (one side NaN: a run that diverged) is the largest, not hidden
         return math.inf if math.isnan(r["max_abs"]) else r["max_abs"]

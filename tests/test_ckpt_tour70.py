@@ -74,3 +74,21 @@ def test_memory_plan_names_the_yaml_files_of_a_config_folder_given_whole(tmp_pat
     assert plan.main([str(run)]) == 2
     err = capsys.readouterr().err
     assert f"whose model is {run / 'final'}" in err and "give them as files" not in err
+
+
+def test_compare_two_weight_files_with_no_tensor_name_in_common_is_an_error(tmp_path, monkeypatch, capsys):
+    """vision.safetensors against llm/model.safetensors was '99 of 99 tensors differ (78 only in A, 21 only in B)',
+    exit 1, as if two versions of one file differed; one file empty is still a difference (exit 1)."""
+    from script_loader import load_script
+
+    cmp = load_script("compare_checkpoints", monkeypatch)
+    files = {}
+    for name, keys in (("a", ["x.weight", "y.weight"]), ("b", ["z.weight"]), ("c", []), ("d", ["x.weight"])):
+        save_file({k: torch.ones(2) for k in keys}, str(tmp_path / f"{name}.safetensors"))
+        files[name] = str(tmp_path / f"{name}.safetensors")
+    assert cmp.main([files["a"], files["b"]]) == 2
+    err = capsys.readouterr().err
+    assert f"{files['a']} (2 tensors) and {files['b']} (1): no tensor name in common" in err
+    assert cmp.main([files["a"], files["c"]]) == 1  # an empty file: its tensors are missing, the same file's name
+    assert cmp.main([files["a"], files["d"]]) == 1  # one name shared: y.weight only in A
+    assert "only in A" in capsys.readouterr().out
