@@ -12,6 +12,8 @@ instance itself is empty); holes that do not fit the budget are dropped, smalles
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from rsvlm.geometry import grid
@@ -24,15 +26,17 @@ DEFAULT_MASK_BUDGET = 32  # location tokens per instance; see the table in docs/
 
 def _check_mask(mask) -> np.ndarray:
     """``mask`` as a (H, W) bool array: nonzero is True for bool and integer masks (0/1, 0/255); a
-    float mask must hold 0 and 1 only (a probability map, or NaN for nodata, read as True wherever
-    it is not 0: a map of 0.01s encoded as the whole image)."""
+    float mask must hold 0 and 1 only, or 0 and 255 only (a PNG's values read as floats, which the
+    scorers' ``eval.regions.valid_mask`` takes too: they raised here mid-scoring); a probability map,
+    or NaN for nodata, was read as True wherever it is not 0: a map of 0.01s encoded as the whole image."""
     m = np.asarray(mask)
     if m.ndim != 2:
         raise ValueError(f"mask must be 2-D (height, width), got shape {m.shape}")
     bad = m[~np.isin(m, (0, 1))] if m.dtype.kind in "fc" else None
-    if bad is not None and bad.size:
+    if bad is not None and bad.size and not np.isin(m, (0, 255)).all():
         raise ValueError(f"a {m.dtype} mask must hold 0 and 1 only; it has {bad.size} other value(s) (e.g. "
-                         f"{float(bad.flat[0].real)}): threshold a probability map (mask >= 0.5) and set nodata to 0 first")
+                         f"{float(bad.flat[0].real)}; nor is it 0 and 255 only, a PNG's): threshold a probability map "
+                         "(mask >= 0.5) and set nodata to 0 first")
     return m.astype(bool, copy=False)
 
 
@@ -159,11 +163,12 @@ def objects_to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
     """
     width, height = check_size(width, height)
     if isinstance(objects, (dict, str, bytes)) or not hasattr(objects, "__iter__"):  # a dict iterated its keys
-        hint = " (wrap one object in a list: [obj])" if isinstance(objects, dict) else ""
+        hint = (" (wrap one object in a list: [obj])" if isinstance(objects, dict) else
+                " (a Decoded: pass its .objects)" if hasattr(objects, "objects") else "")
         raise ValueError(f"objects must be a list of dicts, got a {type(objects).__name__}{hint}")
     out = np.zeros((height, width), dtype=bool)
     for i, o in enumerate(objects):
-        if not isinstance(o, dict):  # a bare [x1, y1, x2, y2] was "'list' object has no attribute 'get'"
+        if not isinstance(o, Mapping):  # a bare [x1, y1, x2, y2] was "'list' object has no attribute 'get'"
             raise ValueError(f"object {i}: expected a dict with 'kind' and 'coords', got {type(o).__name__} {o!r:.60}")
         kind, c = o.get("kind"), o.get("coords")
         try:
