@@ -7,7 +7,6 @@ Thin wrappers over ``rsvlm.geometry`` and shapely. A ``point`` has no area and a
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 from typing import Any
@@ -144,7 +143,7 @@ def _extent(o: dict, width: int, height: int) -> tuple[float, float, float, floa
             ext = tuple(float(v) for v in o["coords"]["box"])
         elif kind == "mask":  # an array, full-size or a crop at "offset"
             h, w = np.asarray(o["mask"]).shape
-            ox, oy = (int(v) for v in o.get("offset", (0, 0)))
+            ox, oy = _offset(o)
             ext = (ox, oy, ox + w, oy + h)
         else:
             ext = ()
@@ -153,6 +152,12 @@ def _extent(o: dict, width: int, height: int) -> tuple[float, float, float, floa
     except (TypeError, KeyError, ValueError, IndexError, OverflowError):
         pass
     return 0.0, 0.0, float(width), float(height)
+
+
+def _offset(o: dict) -> tuple[int, int]:
+    """(x, y) of a mask array's top-left pixel: its ``offset`` (a list, tuple or array), (0, 0) where none is given."""
+    ox, oy = (0, 0) if o.get("offset") is None else o["offset"]
+    return int(ox), int(oy)
 
 
 def bands(gt: list[dict], pred: list[dict], width: int, height: int) -> list[tuple[int, int, int, list, list]]:
@@ -184,8 +189,10 @@ def bands(gt: list[dict], pred: list[dict], width: int, height: int) -> list[tup
 
 def shifted(objects: list[dict], dy: int) -> list[dict]:
     """``objects`` moved up by ``dy`` whole rows, into a band starting at row ``dy``. With ``dy`` no more than
-    any y of theirs (``bands``), ``y - dy`` is exact in floating point, so the same pixel centres fall inside."""
-    if not dy:
+    any y of theirs (``bands``), ``y - dy`` is exact in floating point, so the same pixel centres fall inside.
+    A mask array gets an explicit ``offset`` even at ``dy`` 0: without one ``objects_to_mask`` takes it for the
+    whole (band-sized) image and refuses any other shape."""
+    if not dy and not any(o.get("kind") == "mask" and o.get("mask") is not None for o in objects):
         return objects
 
     def pts(ring):
@@ -206,7 +213,7 @@ def shifted(objects: list[dict], dy: int) -> list[dict]:
             x1, y1, x2, y2 = (float(v) for v in o["coords"]["box"])
             o = {**o, "coords": {**o["coords"], "box": [x1, y1 - dy, x2, y2 - dy]}}
         elif kind == "mask":
-            ox, oy = (int(v) for v in o.get("offset", (0, 0)))
+            ox, oy = _offset(o)
             o = {**o, "offset": [ox, oy - dy]}
         out.append(o)
     return out
@@ -370,22 +377,21 @@ def object_problem(o: Any) -> str | None:
 
 
 def mask_values_problem(mask: Any) -> str | None:
-    """Why ``mask`` is no 2-D array of 0/1 (or true/false, or 0/255 as a PNG holds it), or None. Read as booleans, a
+    """Why ``mask`` is no 2-D array of 0/1 (or true/false, or 0/255 as a PNG holds it), or None: the rule of
+    ``rsvlm.geometry.masks.mask_fault``, integers held to it too, worded for a prediction. Read as booleans, a
     probability map's 0.01, a NaN or a string "0" each was a mask pixel: the mask covered what the model doubted."""
-    with contextlib.suppress(TypeError, ValueError):
-        a = np.asarray(mask)
-        if a.ndim != 2:
-            return f"its 'mask' array is {a.ndim}-D, not 2-D (rows of pixels)"
-        if a.dtype == bool or a.size == 0:
-            return None
-        vals = set(np.unique(a).tolist()) if a.dtype.kind in "iuf" else None
-        if vals is not None and (vals <= {0, 1} or vals <= {0, 255}):
-            return None
-        other = next((v for v in sorted(vals, key=str) if v not in (0, 1, 255)), None) if vals else None
-        return ("its 'mask' values must be 0/1 (or true/false, or 0/255); " + (
-            f"it holds {other!r}: a probability map? threshold it" if other is not None else
-            f"they are {a.dtype.name} (text?)" if vals is None else "it mixes 1 and 255"))
-    return "its 'mask' is no array of numbers"
+    from rsvlm.geometry.masks import mask_fault
+
+    f = mask_fault(mask, any_integer=False)
+    if f is None:
+        return None
+    if f.what == "array":
+        return "its 'mask' is no array of numbers"
+    if f.what == "ndim":
+        return f"its 'mask' array is {len(f.shape)}-D, not 2-D (rows of pixels)"
+    return "its 'mask' values must be 0/1 (or true/false, or 0/255); " + (
+        f"it holds {f.example!r}: a probability map? threshold it" if f.what == "values" else
+        f"they are {f.dtype} (text?)" if f.what == "text" else "it mixes 1 and 255")
 
 
 def valid_mask(o: dict) -> bool:

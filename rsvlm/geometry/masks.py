@@ -13,6 +13,8 @@ instance itself is empty); holes that do not fit the budget are dropped, smalles
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -24,20 +26,61 @@ DEFAULT_MASK_FORM = "poly"  # wins on building / ship / change instances; use "g
 DEFAULT_MASK_BUDGET = 32  # location tokens per instance; see the table in docs/geometry.md
 
 
-def _check_mask(mask) -> np.ndarray:
-    """``mask`` as a (H, W) bool array: nonzero is True for bool and integer masks (0/1, 0/255); a
-    float mask must hold 0 and 1 only, or 0 and 255 only (a PNG's values read as floats, which the
-    scorers' ``eval.regions.valid_mask`` takes too: they raised here mid-scoring); a probability map,
-    or NaN for nodata, was read as True wherever it is not 0: a map of 0.01s encoded as the whole image."""
-    m = np.asarray(mask)
+@dataclass(frozen=True)
+class MaskFault:
+    """Why an array is no mask (``mask_fault``): ``what`` is "array" (no array: ragged rows), "ndim",
+    "text" (strings, objects, complex numbers), "mixed" (0, 1 and 255) or "values" (others: ``example``,
+    one of ``count``); ``str()`` words it as the geometry helpers raise it."""
+
+    what: str
+    dtype: str = ""
+    shape: tuple = ()
+    example: Any = None
+    count: int = 0
+
+    def __str__(self) -> str:
+        if self.what == "array":
+            return "mask is no (height, width) array of numbers (ragged rows?)"
+        if self.what == "ndim":
+            return f"mask must be 2-D (height, width), got shape {self.shape}"
+        if self.what == "text":
+            return f"a {self.dtype} mask holds no numbers (text?): its values must be 0/1, true/false or 0/255"
+        if self.what == "mixed":
+            return f"a {self.dtype} mask must hold 0 and 1 only, or 0 and 255 only; it mixes 1 and 255"
+        return (f"a {self.dtype} mask must hold 0 and 1 only; it has {self.count} other value(s) (e.g. "
+                f"{self.example}; nor is it 0 and 255 only, a PNG's): threshold a probability map "
+                "(mask >= 0.5) and set nodata to 0 first")
+
+
+def mask_fault(mask, any_integer: bool = True) -> MaskFault | None:
+    """The one rule of which values make a mask, for the helpers here and the scorers (``eval.regions``):
+    a 2-D array of bools, or of numbers that are 0 and 1 only or 0 and 255 only (a PNG's, floats too);
+    integers of any value (nonzero is on: a class-label raster is the mask of every class) where
+    ``any_integer``. None for a mask, else what is wrong: a probability map or NaN for nodata was read as
+    on wherever it is not 0 (a map of 0.01s encoded as the whole image), a string "0" as on."""
+    try:
+        m = np.asarray(mask)
+    except (TypeError, ValueError):
+        return MaskFault("array")
     if m.ndim != 2:
-        raise ValueError(f"mask must be 2-D (height, width), got shape {m.shape}")
-    bad = m[~np.isin(m, (0, 1))] if m.dtype.kind in "fc" else None
-    if bad is not None and bad.size and not np.isin(m, (0, 255)).all():
-        raise ValueError(f"a {m.dtype} mask must hold 0 and 1 only; it has {bad.size} other value(s) (e.g. "
-                         f"{float(bad.flat[0].real)}; nor is it 0 and 255 only, a PNG's): threshold a probability map "
-                         "(mask >= 0.5) and set nodata to 0 first")
-    return m.astype(bool, copy=False)
+        return MaskFault("ndim", m.dtype.name, m.shape)
+    if m.dtype == bool or m.size == 0 or (any_integer and m.dtype.kind in "iu"):
+        return None
+    if m.dtype.kind not in "iuf":
+        return MaskFault("text", m.dtype.name)
+    bad = m[~np.isin(m, (0, 1))]  # NaN is in neither set
+    if not bad.size or np.isin(m, (0, 255)).all():
+        return None
+    if not (off := bad[~np.isin(bad, (0, 1, 255))]).size:
+        return MaskFault("mixed", m.dtype.name)
+    return MaskFault("values", m.dtype.name, example=np.unique(off)[0].item(), count=int(off.size))
+
+
+def _check_mask(mask) -> np.ndarray:
+    """``mask`` as a (H, W) bool array, or ValueError saying why it is none (``mask_fault``)."""
+    if (fault := mask_fault(mask)) is not None:
+        raise ValueError(str(fault))
+    return np.asarray(mask).astype(bool, copy=False)
 
 
 def instances(mask: np.ndarray) -> tuple[np.ndarray, int]:
@@ -158,8 +201,10 @@ def objects_to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
     """Rasterise box/obb/poly/mask objects (pixel centres inside) to a (height, width) bool mask.
 
     Each poly object is filled even-odd over its rings (so holes cut), objects are OR-ed.
-    Points cover no area and are skipped. Raises ValueError naming a malformed object, or a size
-    that is no positive int (0 gave an empty mask, 712.0 a TypeError).
+    Points cover no area and are skipped. A ``"mask"`` array is the image's (height, width), or a crop
+    placed at its ``"offset"`` (pixels past the image cut). Raises ValueError naming a malformed object
+    (a mask array without an offset of another shape than the image's: a transposed one was cropped
+    without a word), or a size that is no positive int (0 gave an empty mask, 712.0 a TypeError).
     """
     width, height = check_size(width, height)
     if isinstance(objects, (dict, str, bytes)) or not hasattr(objects, "__iter__"):  # a dict iterated its keys
@@ -188,7 +233,11 @@ def objects_to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
                     out |= grid.grid_to_mask(c, width, height)
                 else:  # a full-size array, or a crop placed at "offset" (merged tiles)
                     m = _check_mask(o["mask"])  # (h, w) bool; a probability map was on wherever it was not 0
-                    ox, oy = (int(v) for v in o.get("offset", (0, 0)))
+                    if o.get("offset") is None and m.shape != (height, width):  # transposed: cropped unsaid
+                        raise ValueError(f"its 'mask' array is {m.shape[1]}x{m.shape[0]} pixels (width x height), "
+                                         f"the image {width}x{height}: resize it to the image, or give the "
+                                         "'offset' of a crop")
+                    ox, oy = (0, 0) if o.get("offset") is None else (int(v) for v in o["offset"])
                     x0, y0 = max(ox, 0), max(oy, 0)
                     x1, y1 = min(ox + m.shape[1], width), min(oy + m.shape[0], height)
                     if x1 > x0 and y1 > y0:
