@@ -92,3 +92,20 @@ def test_compare_two_weight_files_with_no_tensor_name_in_common_is_an_error(tmp_
     assert cmp.main([files["a"], files["c"]]) == 1  # an empty file: its tensors are missing, the same file's name
     assert cmp.main([files["a"], files["d"]]) == 1  # one name shared: y.weight only in A
     assert "only in A" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("edit, said", [
+    (lambda conf: [conf], "not a JSON object (peft's adapter config)"),
+    (lambda conf: {**conf, "r": "4"}, "r is '4', not a rank"),
+    (lambda conf: {**conf, "r": 0}, "r is 0, not a rank"),
+])
+def test_an_adapter_config_that_is_no_object_or_gives_no_rank_is_named(ckpt, tmp_path, capsys, edit, said):
+    """Was 'adapter …: cannot be read (TypeError: list indices must be integers …)' or '(TypeError: '<=' not
+    supported between instances of 'str' and 'int')', naming neither the file nor the key."""
+    from rsvlm.cli import main
+
+    src = shutil.copytree(ckpt, tmp_path / "ck")
+    path = src / "adapter" / "adapter_config.json"
+    path.write_text(json.dumps(edit(json.loads(path.read_text()))))
+    assert main(["merge-lora", "--model", str(src), "--out", str(tmp_path / "merged")]) != 0
+    assert f"{path}: {said}" in capsys.readouterr().err

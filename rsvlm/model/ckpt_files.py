@@ -108,7 +108,8 @@ _RANK_AXIS = {"lora_A": 0, "lora_B": 1, "lora_embedding_A": 0, "lora_embedding_B
 def _rank_mismatch(adapter: Path) -> str | None:
     """Why the adapter folder's adapter_config.json is not the one saved with its adapter_model.safetensors: a
     LoRA tensor of a rank neither its ``r`` nor a ``rank_pattern`` value gives (an edited config, or another
-    adapter's copied over); None where they agree or either cannot be read (the load names that)."""
+    adapter's copied over), or a config that is no JSON object or whose ``r`` is no rank; None where they agree
+    or either cannot be read (the load names that)."""
     import json
 
     try:
@@ -116,7 +117,13 @@ def _rank_mismatch(adapter: Path) -> str | None:
         header = open_safetensors(adapter / "adapter_model.safetensors")
     except (OSError, ValueError):
         return None
-    if not isinstance(conf, dict) or not isinstance(conf.get("r"), int):
+    if not isinstance(conf, dict):  # was 'cannot be read (TypeError: list indices must be integers …)'
+        return f"{adapter / 'adapter_config.json'}: not a JSON object (peft's adapter config): edited or cut?"
+    # r: "4" was "cannot be read (TypeError: '<=' not supported between instances of 'str' and 'int')"
+    if "r" in conf and (isinstance(conf["r"], bool) or not isinstance(conf["r"], int) or conf["r"] < 1):
+        return (f"{adapter / 'adapter_config.json'}: r is {conf['r']!r}, not a rank (a whole number of 1 or more; "
+                "its weights' lora_A rows): edited?")
+    if not isinstance(conf.get("r"), int):
         return None
     ranks = {conf["r"], *(v for v in (conf.get("rank_pattern") or {}).values() if isinstance(v, int))}
     with header as h:
