@@ -388,8 +388,10 @@ def mask_values_problem(mask: Any) -> str | None:
     if f.what == "array":
         return "its 'mask' is no array of numbers"
     if f.what == "ndim":
-        return f"its 'mask' array is {len(f.shape)}-D, not 2-D (rows of pixels)"
+        return f"its 'mask' array is {len(f.shape)}-D, not 2-D (rows of pixels){f.band_hint}"
     return "its 'mask' values must be 0/1 (or true/false, or 0/255); " + (
+        f"it holds {f.example!r}: a class-label raster? give one class's mask (labels == k)"
+        if f.what == "values" and isinstance(f.example, int) else  # "a probability map?" misled of a label raster
         f"it holds {f.example!r}: a probability map? threshold it" if f.what == "values" else
         f"they are {f.dtype} (text?)" if f.what == "text" else "it mixes 1 and 255")
 

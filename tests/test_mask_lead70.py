@@ -57,7 +57,17 @@ def test_each_caller_keeps_its_wording():
     assert str(mask_fault(soft)).startswith("a float64 mask must hold 0 and 1 only; it has 2 other value(s) (e.g. 0.01")
     assert regions.mask_values_problem(soft).endswith("it holds 0.01: a probability map? threshold it")
     assert regions.mask_values_problem([[0, 1, 255]]).endswith("it mixes 1 and 255")
-    assert regions.mask_values_problem([[[0]]]) == "its 'mask' array is 3-D, not 2-D (rows of pixels)"
+    assert regions.mask_values_problem([[0, 2, 1]]).endswith(  # was "a probability map? threshold it"
+        "it holds 2: a class-label raster? give one class's mask (labels == k)")
+    assert regions.mask_values_problem([[[0, 0]]]) == "its 'mask' array is 3-D, not 2-D (rows of pixels)"
+
+
+def test_a_mask_read_with_its_bands_says_to_pass_one():
+    rgb = np.zeros((4, 5, 3), np.uint8)  # a PNG mask read as RGB: "must be 2-D" said nothing of what to do
+    with pytest.raises(ValueError, match=r"object 0 \(mask\): .*got shape \(4, 5, 3\): a PNG read with its 3 band"
+                                         r"\(s\)\? pass one band, mask\[\.\.\., 0\]"):
+        geometry.objects_to_mask([{"kind": "mask", "mask": rgb}], 5, 4)
+    assert regions.mask_values_problem(rgb[..., :1]).endswith("? pass one band, mask[..., 0]")
 
 
 def test_a_transposed_full_image_mask_is_refused_naming_it_and_both_shapes():

@@ -38,11 +38,18 @@ class MaskFault:
     example: Any = None
     count: int = 0
 
+    @property
+    def band_hint(self) -> str:
+        """What a (height, width, bands) array is likely to be, and what to pass instead; "" otherwise."""
+        if len(self.shape) == 3 and self.shape[-1] in (1, 3, 4):  # a PNG read with its bands: (H, W, C)
+            return f": a PNG read with its {self.shape[-1]} band(s)? pass one band, mask[..., 0]"
+        return ""
+
     def __str__(self) -> str:
         if self.what == "array":
             return "mask is no (height, width) array of numbers (ragged rows?)"
         if self.what == "ndim":
-            return f"mask must be 2-D (height, width), got shape {self.shape}"
+            return f"mask must be 2-D (height, width), got shape {self.shape}{self.band_hint}"
         if self.what == "text":
             return f"a {self.dtype} mask holds no numbers (text?): its values must be 0/1, true/false or 0/255"
         if self.what == "mixed":
