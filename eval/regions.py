@@ -367,7 +367,7 @@ def object_problem(o: Any) -> str | None:
         return why
     if kind not in shapes:  # a well-formed COCO run-length mask is decoded before this (eval.rle): say what is amiss
         rle_in_coords = isinstance(c, dict) and "counts" in c  # was told of grids and arrays alone, not where RLE goes
-        return ("a mask needs a grid (coords: box, size, rows) or a 2-D 'mask' array, at an 'offset' of two finite numbers"
+        return ("a mask needs a grid (coords: box, size, rows) or a 2-D 'mask' array, at an 'offset' of two whole numbers (pixels)"
                 + (f"; {why}" if (why := rle_problem(o)) else "") + (
                     "; a COCO run-length mask ({size, counts}) is read as the object's own 'size' and 'counts', or under "
                     "'rle' or 'segmentation', not under 'coords'" if rle_in_coords else ""))
@@ -398,13 +398,14 @@ def mask_values_problem(mask: Any) -> str | None:
 
 def valid_mask(o: dict) -> bool:
     """A mask object ``objects_to_mask`` can rasterise: grid coords (``box``, ``size``, ``rows``) or
-    a 2-D ``mask`` array, placed at an ``offset`` of two finite numbers where one is given; anything
+    a 2-D ``mask`` array, placed at an ``offset`` of two whole numbers where one is given (2.7 was cut to 2 unsaid); anything
     else would stop the whole scoring at that record."""
     from rsvlm.geometry import grid
 
     if o.get("mask") is not None:
         off = o.get("offset")
-        if off is not None and not (isinstance(off, (list, tuple)) and len(off) == 2 and all(map(_num, off))):
+        if off is not None and not (isinstance(off, (list, tuple)) and len(off) == 2
+                                    and all(_num(v) and float(v).is_integer() for v in off)):
             return False
         return mask_values_problem(o["mask"]) is None
 

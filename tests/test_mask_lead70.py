@@ -121,3 +121,15 @@ def test_segmentation_counts_and_names_a_transposed_mask_prediction(tmp_path, ca
     out = capsys.readouterr().out
     assert s["n_unparseable"] == 1
     assert "mask array is 12x20 pixels, the image 20x12" in out and "'s'" in out
+
+
+@pytest.mark.parametrize("offset", [[2.7, 0], [1, 2, 3], ["a", 0], [float("nan"), 0], "12"])
+def test_a_mask_offset_that_is_no_whole_pixel_pair_is_refused(offset, tmp_path):
+    obj = {"kind": "mask", "label": "x", "mask": np.ones((2, 2), bool), "offset": offset}
+    with pytest.raises(ValueError, match=r"object 0 \(mask\): cannot rasterise: its 'offset' must be \[x, y\], two "
+                                         r"whole numbers of pixels"):  # [2.7, 0] was placed at 2 without a word
+        geometry.objects_to_mask([obj], 6, 6)
+    assert not regions.valid_object(obj)
+    assert "at an 'offset' of two whole numbers (pixels)" in regions.object_problem(obj)
+    obj["offset"] = [2.0, 1]  # whole numbers, as floats too, are pixels
+    assert geometry.objects_to_mask([obj], 6, 6)[1:3, 2:4].all() and regions.valid_object(obj)

@@ -244,7 +244,7 @@ def objects_to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
                         raise ValueError(f"its 'mask' array is {m.shape[1]}x{m.shape[0]} pixels (width x height), "
                                          f"the image {width}x{height}: resize it to the image, or give the "
                                          "'offset' of a crop")
-                    ox, oy = (0, 0) if o.get("offset") is None else (int(v) for v in o["offset"])
+                    ox, oy = (0, 0) if o.get("offset") is None else _pixel_offset(o["offset"])
                     x0, y0 = max(ox, 0), max(oy, 0)
                     x1, y1 = min(ox + m.shape[1], width), min(oy + m.shape[0], height)
                     if x1 > x0 and y1 > y0:
@@ -254,6 +254,18 @@ def objects_to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
         except (TypeError, KeyError, ValueError) as e:
             raise ValueError(f"object {i} ({kind}): cannot rasterise: {e}") from e
     return out
+
+
+def _pixel_offset(offset) -> tuple[int, int]:
+    """``[x, y]`` of a mask crop's top-left pixel as two ints; ValueError unless two whole numbers (2.7 was cut
+    to 2 without a word, three numbers said "too many values to unpack")."""
+    try:
+        v = np.asarray(offset, dtype=float) if not isinstance(offset, (str, bytes)) else np.zeros(0)  # (2,)
+    except (TypeError, ValueError):
+        v = np.zeros(0)
+    if v.shape != (2,) or not np.isfinite(v).all() or (v != np.round(v)).any():
+        raise ValueError(f"its 'offset' must be [x, y], two whole numbers of pixels, got {offset!r:.60}")
+    return int(v[0]), int(v[1])
 
 
 def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
