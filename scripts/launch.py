@@ -92,9 +92,10 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     """The launch command for ``recipe`` on ``nodes`` × ``gpus_per_node`` processes; ``check_out``: refuse an
     ``out_dir`` (``check_out_dir``, read-only), then a missing or empty records file or a missing image root
     (``check_data_paths``), a ``ckpt.resume`` step folder the ranks cannot resume (``run.check_resume``: its
-    files, world size, ZeRO stage, model section), and for the LM objective records files of no usable record
-    or fewer than one global batch (``inputs.check_enough_records``) or that fill no global batch as the config
-    draws them (``check_data_plan``), as its ranks would refuse them, before any of them starts."""
+    files, world size, ZeRO stage, model section), and for the LM objective records files of no usable record,
+    fewer than one global batch or none of whose images is there (``inputs.check_enough_records``) or that fill
+    no global batch as the config draws them (``check_data_plan``), as its ranks would refuse them, before any
+    of them starts."""
     from dataclasses import replace
 
     from rsvlm.config import load_config

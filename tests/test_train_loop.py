@@ -154,7 +154,10 @@ def test_extra_record_files_use_their_own_image_root_and_weight(tmp_path):
     drawn = sum("loss/task/count" in r for r in logged)
     assert drawn >= 2  # p(a count record) = 4/5 per draw at weight 4: a batch of 4 without one is rare
 
-    with pytest.raises(TooManyBadSamples, match="samples could not be used"):  # under a/'s root: images missing
+    from rsvlm.train.inputs import NoImageFound
+
+    # under a/'s root none of its images is there: refused before the run (was TooManyBadSamples 50 samples in)
+    with pytest.raises(NoImageFound, match=r"of data\.extra\[0\]\.path; .* set data\.extra\[0\]\.root to"):
         train(cfg_for(tmp_path, main, "wrong", "max_steps=2", "batch_size=4", "data.max_bad_fraction=0.1",
                       f"data.extra=[{{path: {extra}, root: {tmp_path / 'a'}, weight: 4}}]"))
     empty = tmp_path / "empty.jsonl"

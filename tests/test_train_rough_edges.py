@@ -132,8 +132,9 @@ def test_too_many_bad_samples_names_each_once_and_says_why(tmp_path, capsys):
     import ast
 
     data = make_records(tmp_path / "d", n=5, ir_every=0)
-    lines = data.read_text().splitlines(keepends=True)  # every image but rec0's missing (none there: refused up
-    data.write_text(lines[0] + "".join(line.replace("images/", "gone/") for line in lines[1:]))  # front, lead70)
+    # every image but rec0's missing: with none there the run is refused up front (NoImageFound, lead70)
+    lines = data.read_text().splitlines(keepends=True)
+    data.write_text(lines[0] + "".join(line.replace("images/", "gone/") for line in lines[1:]))
     argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={tmp_path / 'run'}",
             "log.progress=false", "max_steps=2", "batch_size=4"]
     assert train_main(argv) == 1

@@ -87,6 +87,11 @@ def _reads_as_text(head: bytes, encoding: str) -> bool:
     return "\x00" not in text and undecoded <= UNDECODED_SHARE * len(text)
 
 
+def records_sources(cfg) -> list[tuple[str, str]]:
+    """(key, path) of every records file: ``data.train``, then each ``data.extra[i].path``."""
+    return [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
+
+
 def check_data_paths(cfg) -> None:
     """FileNotFoundError or ValueError, naming the key, where a records file (``data.train``, ``data.extra``) is
     missing, binary (an image or archive given by mistake: ``binary_found``) or holds no record line, or an image
@@ -94,7 +99,7 @@ def check_data_paths(cfg) -> None:
     refused it, then the launcher said no step folder was saved)."""
     from rsvlm.data.records import blank_records_file, check_records_path, records_in
 
-    sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
+    sources = records_sources(cfg)
     for key, path in sources:
         try:
             check_records_path(path)
@@ -145,11 +150,12 @@ def check_enough_records(cfg, world: int) -> dict:
     records (a JSON array cut short). Each file is read only until it has given a record and the files together
     a global batch, so a large one costs a few lines (a JSON array file is parsed whole, as its reader parses
     it, once: returned, for ``data.build_index`` to read them unparsed: ``records.read_records``'s ``arrays``);
-    records the model has no stem for, or whose images cannot be read, are found later, as before."""
+    then a file none of whose first records' images is there is refused (``check_images_there``); records the
+    model has no stem for, or whose images cannot be read, are found later, as before."""
     from rsvlm.data.records import ReadReport, RecordError, read_records
 
     need, total, malformed, arrays = cfg.batch_size * world, 0, 0, {}
-    sources = [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
+    sources = records_sources(cfg)
     for key, path in sources:
         report, found = ReadReport(str(path)), 0
         try:
@@ -180,44 +186,54 @@ def check_enough_records(cfg, world: int) -> dict:
 
 
 class NoImageFound(RefusedData, FileNotFoundError):
-    """None of the image files the first records name is there (a wrong ``data.root``, a moved image folder):
-    found before anything is built or written (``rsvlm train`` exits 2); it was every sample skipped as bad,
-    ``TooManyBadSamples`` 50 samples into the run (exit 1), ``out_dir`` written."""
+    """None of the image files the first records of a records file name is there (a wrong ``data.root`` or
+    ``data.extra[i].root``, a moved image folder): found before anything is built or written (``rsvlm train``
+    exits 2); it was every sample of that file skipped as bad, ``TooManyBadSamples`` 50 samples into the run
+    (exit 1), ``out_dir`` written."""
 
 
 IMAGE_LOOK = 1000  # records of each file whose images are looked for before none found is a verdict
 
 
 def check_images_there(cfg, arrays: dict | None = None) -> None:
-    """NoImageFound where none of the image files named by the first ``IMAGE_LOOK`` records of each records file
-    (``data.train``, ``data.extra``; under its image root) is there, with where relative paths are read from
-    (``image_root_hint``). It stops at the first file found: one ``stat`` where the images are there. Images
-    that are there but cannot be read, and some missing among found ones, are the training loop's bad samples
-    (counted, and over ``data.max_bad_fraction`` a failure), as before."""
-    from rsvlm.data.records import ReadReport, image_paths, read_records
+    """NoImageFound where none of the image files named by the first ``IMAGE_LOOK`` records of a records file
+    (``data.train``, each of ``data.extra``; under its own image root) is there, naming the file and where its
+    relative paths are read from (``image_root_hint``). Each file is read until its first image file found: one
+    ``stat`` where the images are there; records that name no image count towards ``IMAGE_LOOK`` too (a
+    text-only file was read whole). Images that are there but cannot be read, and some missing among found ones,
+    are the training loop's bad samples (counted, and over ``data.max_bad_fraction`` a failure), as before."""
     from rsvlm.train.sft_index import data_sources
 
     paths, roots, _ = data_sources(cfg)
-    keys = ["data.train", *(f"data.extra[{i}].path" for i in range(len(cfg.data.extra)))]
-    looked, first = [], None  # looked: (key, records, files) per records file
-    for key, path, root in zip(keys, paths, roots):
-        n = k = 0
-        for rec in read_records(path, strict=False, report=ReadReport(str(path)), arrays=arrays):
-            files = [f for fs in image_paths(rec, root) for f in fs]
-            for f in files:
-                if (why := missing_image(f)) is None:
-                    return
-                first = first or f"{rec['id']}: FileNotFoundError: {why}"
-            n, k = n + bool(files), k + len(files)
-            if n >= IMAGE_LOOK:
-                break
-        looked.append((key, n, k))
-    if first is None:  # no record names an image
-        return
-    said = ", ".join(f"{k} named by {'the first' if n >= IMAGE_LOOK else 'the'} {n} record(s) of {key}"
-                     for key, n, k in looked if n)
-    raise NoImageFound(f"none of the image files is there: {said}; every sample would be skipped as bad; "
-                       f"the first: {first}{image_root_hint(cfg, first)}")
+    for source, ((key, _), path, root) in enumerate(zip(records_sources(cfg), paths, roots)):
+        if (none := _none_there(path, root, arrays)) is None:
+            continue
+        read, named, files, first = none
+        of = f"the {'first ' * (read >= IMAGE_LOOK)}{read} record(s) of {key}"
+        by = of if named == read else f"{named} of {of}"  # records naming no image among them
+        raise NoImageFound(f"none of the image files is there: {files} named by {by}; every sample "
+                           f"{'of it ' * bool(cfg.data.extra)}would be skipped as bad; the first: {first}"
+                           f"{image_root_hint(cfg, first, source)}")
+
+
+def _none_there(path: Path, root: Path, arrays: dict | None) -> tuple[int, int, int, str] | None:
+    """(records read, of them naming an image, image files named, the first one's error "ID: FileNotFoundError:
+    …") where the first ``IMAGE_LOOK`` records of ``path`` name image files (under ``root``) none of which is
+    there; None where one is there or no record names one."""
+    from rsvlm.data.records import ReadReport, image_paths, read_records
+
+    read = named = n_files = 0
+    first = None
+    for rec in read_records(path, strict=False, report=ReadReport(str(path)), arrays=arrays):
+        files = [f for fs in image_paths(rec, root) for f in fs]
+        for f in files:
+            if (why := missing_image(f)) is None:
+                return None
+            first = first or f"{rec['id']}: FileNotFoundError: {why}"
+        read, named, n_files = read + 1, named + bool(files), n_files + len(files)
+        if read >= IMAGE_LOOK:
+            break
+    return (read, named, n_files, first) if first is not None else None
 
 
 def missing_image(f: Path) -> str | None:
@@ -239,22 +255,30 @@ def missing_image(f: Path) -> str | None:
     return None
 
 
-def image_root_hint(cfg, first_bad: str) -> str:
+def image_root_hint(cfg, first_bad: str, source: int = 0) -> str:
     """Where no sample's image was found (``first_bad``: the first's error, "ID: FileNotFoundError: image not
     found: PATH"): where relative image paths are read from, or, where that first is an absolute path under no
     image root (the records hold absolute paths), that no root is used for them; "" where ``first_bad`` is
-    another error. The end of the refusal of ``check_images_there`` and of ``run.check_bad``'s."""
+    another error. ``source``: the records file, 0 ``data.train`` (whose words name ``data.root``), i
+    ``data.extra[i - 1]`` (its own root). The end of the refusal of ``check_images_there`` and of
+    ``run.check_bad``'s."""
+    from rsvlm.train.sft_index import data_sources
+
     if "image not found" not in first_bad:
         return ""
-    roots = [cfg.data.root or Path(cfg.data.train).parent, *(s.root or Path(s.path).parent for s in cfg.data.extra)]
+    roots = data_sources(cfg)[1]
+    extra = cfg.data.extra[source - 1] if source else None
+    key = f"data.extra[{source - 1}].root" if extra else "data.root"
+    none = f"No image of data.extra[{source - 1}].path was found" if extra else "No sample's image was found"
     named = re.search(r"image not found: (.+?)(?:; |$)", first_bad)
     image = Path(named[1]) if named else None
     if image is not None and image.is_absolute() and not any(
             image.is_relative_to(Path(r).expanduser().absolute()) for r in roots):
-        return (f". No sample's image was found, and the first is an absolute path ({image}): data.root is not used "
-                "for a record's absolute paths; write the records' paths where the images are now (relative ones "
-                "are read from data.root, else the records file's folder)")
-    where = (f"data.root={cfg.data.root}" if cfg.data.root else
-             f"the records file's folder ({Path(cfg.data.train).parent}), data.root being unset")
-    return (f". No sample's image was found: a record's relative image paths are read from {where} (data.extra's "
-            "from their own root); set data.root to the folder they are relative to")
+        return (f". {none}, and the first is an absolute path ({image}): {key} is not used for a record's absolute "
+                f"paths; write the records' paths where the images are now (relative ones are read from {key}, else "
+                "the records file's folder)")
+    root, records = (extra.root, extra.path) if extra else (cfg.data.root, cfg.data.train)
+    where = f"{key}={root}" if root else f"the records file's folder ({Path(records).parent}), {key} being unset"
+    return (f". {none}: a record's relative image paths are read from {where}"
+            + ("" if extra else " (data.extra's from their own root)") + f"; set {key} to the folder they are "
+            "relative to")
