@@ -213,11 +213,11 @@ def preflight(cfg: TrainConfig) -> torch.nn.Module | None:
     launcher's variables and the ``dist.deepspeed`` file, (LM loop) ``init_from`` and ``log.tensorboard``,
     (contrastive) the pairs per step, and the step folder ``ckpt.resume`` names (its files, its number of
     processes, its model section); the LM loop's ``train`` then reads the records (``check_enough_records``:
-    one global batch, a file's images there) before it builds or writes anything. ``rsvlm train`` exits 2 on them (ValueError,
-    FileNotFoundError, FileExistsError, PermissionError), 1 on a failure once the run has started; ``train``
-    runs it first, unless its caller has (``checked=True``). Returns the LLM its LoRA checks built on the meta
-    device (``checks.check_lora_names``; None where they built none), for ``create_model``'s ``shapes``: the
-    training build made it a second time."""
+    one global batch, a file's images there) before it builds or writes anything. ``rsvlm train`` exits 2 on
+    them (ValueError, FileNotFoundError, FileExistsError, PermissionError), 1 on a failure once the run has
+    started; ``train`` runs it first, unless its caller has (``checked=True``). Returns the LLM its LoRA checks
+    built on the meta device (``checks.check_lora_names``; None where they built none), for ``create_model``'s
+    ``shapes``: the training build made it a second time."""
     from rsvlm.model.checks import check_lora_names, check_model_config, check_model_files, meta_towers
     from rsvlm.train.config import check_config, expand_home
 
