@@ -4,13 +4,13 @@ shared Markdown table, gpu_train leaves no files in the repository by default, t
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import pytest
+from bench_helpers import det_checkpoint, det_records
 from script_loader import load_bench
 from test_bench_args import bench_main
 from test_bench_tour51 import bench_module
@@ -21,27 +21,9 @@ REPO = Path(__file__).resolve().parents[1]
 def test_det_decoding_names_an_empty_group_and_explains_a_dash(tmp_path, monkeypatch, capsys):
     """Records that all name a class: the 'all objects' column was '–', as a score with no reference is, and the
     table said neither what it meant."""
-    import torch
-    from PIL import Image
-    from test_probe_pointer_cells import TINY, ground_records
-
-    from rsvlm.config import load_config
-    from rsvlm.model import VLMConfig, create_model
-
-    torch.manual_seed(0)
-    model, _ = create_model(load_config(VLMConfig, TINY, ["prompt.det_classes=[ship,plane]"]))
-    model.save_pretrained(tmp_path / "ckpt")
-    data = ground_records(tmp_path)
-    rows = [json.loads(line) for line in data.read_text().splitlines()]
-    for rec in rows:
-        rec["task"] = "det"
-        rec["conversations"][0]["value"] = "<image>\n[det] Detect every ship."
-        rec["conversations"][1]["value"] = "<ref>ship</ref>" + rec["conversations"][1]["value"]
-        w, h = Image.open(tmp_path / rec["images"][0]["path"]).size
-        rec["meta"] = {**rec.get("meta", {}), "width": w, "height": h}  # else eval.detection refuses every record
-    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    bench_main("det_decoding", monkeypatch, ["--data", str(data), "--model", str(tmp_path / "ckpt"), "--limit", "2",
-                                             "--max-new-tokens", "8"])
+    data = det_records(tmp_path)  # with meta.width/height: else eval.detection refuses every record
+    bench_main("det_decoding", monkeypatch, ["--data", str(data), "--model", str(det_checkpoint(tmp_path)), "--limit",
+                                             "2", "--max-new-tokens", "8"])
     out = capsys.readouterr().out
     table = [[c.strip() for c in line.strip("|").split("|")] for line in out.splitlines() if line.startswith("| ")]
     head, body = table[0], table[1:]

@@ -52,12 +52,10 @@ def test_no_benchmark_imports_another_only_the_shared_bench_common():
     assert scripts >= {"tta", "det_decoding", "ground_assay", "count_assay"} and crossed == []
 
 
-def test_bench_common_resolves_record_paths_and_dashes_missing_figures(tmp_path):
-    import importlib.util
+def test_bench_common_resolves_record_paths_and_dashes_missing_figures(tmp_path, monkeypatch):
+    from script_loader import load_bench
 
-    spec = importlib.util.spec_from_file_location("bench_common", REPO / "bench" / "common.py")
-    common = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(common)
+    common = load_bench("common", monkeypatch)
     rec = {"images": [{"path": "a.tif"}, {"band_files": ["b/B02.tif", "b/B03.tif"]}]}
     common.absolute_paths(rec, tmp_path)
     assert rec["images"][0]["path"] == str(tmp_path / "a.tif")

@@ -87,26 +87,11 @@ def test_tta_bench_counts_the_answers_cut_at_the_token_limit(tmp_path, monkeypat
 
 
 def test_det_decoding_bench_counts_the_answers_cut_at_the_token_limit(tmp_path, monkeypatch, capsys):
-    import json
+    from bench_helpers import det_checkpoint, det_records
 
-    import torch
-    from test_probe_pointer_cells import TINY, ground_records
-
-    from rsvlm.config import load_config
-    from rsvlm.model import VLMConfig, create_model
-
-    torch.manual_seed(0)
-    model, _ = create_model(load_config(VLMConfig, TINY, ["prompt.det_classes=[ship,plane]"]))
-    model.save_pretrained(tmp_path / "ckpt")
-    data = ground_records(tmp_path)
-    rows = [json.loads(line) for line in data.read_text().splitlines()]
-    for rec in rows:
-        rec["task"] = "det"
-        rec["conversations"][0]["value"] = "<image>\n[det] Detect every ship."
-        rec["conversations"][1]["value"] = "<ref>ship</ref>" + rec["conversations"][1]["value"]
-    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    bench_main("det_decoding", monkeypatch, ["--data", str(data), "--model", str(tmp_path / "ckpt"), "--limit", "2",
-                                             "--max-new-tokens", "1", "--min-objects", "1"])
+    data = det_records(tmp_path, sizes=False)
+    bench_main("det_decoding", monkeypatch, ["--data", str(data), "--model", str(det_checkpoint(tmp_path)), "--limit",
+                                             "2", "--max-new-tokens", "1", "--min-objects", "1"])
     table = [line for line in capsys.readouterr().out.splitlines() if line.startswith("| ")]
     assert table[0].endswith("| cut at --max-new-tokens |") and len(table) == 5
     assert all(r.endswith("| 2 |") for r in table[1:]), table  # one token: both answers cut in every pass
