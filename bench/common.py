@@ -77,6 +77,8 @@ def markdown_table(head: list[str], rows: list[list[str]], align: str = "") -> s
     and floats with 4 decimals."""
     if bad := [r for r in rows if len(r) != len(head)]:
         raise ValueError(f"a row of {len(bad[0])} cells in a table of {len(head)} columns: {bad[0]}")
+    if len(align) > len(head) or set(align) - {"l", "r"}:  # was: a separator cell per letter, any letter left
+        raise ValueError(f"align {align!r}: one letter a column, l or r, for a table of {len(head)} columns")
     sep = ["---:" if a == "r" else "---" for a in align.ljust(len(head), "l")]
     cells = [[str(c).replace("|", "\\|") for c in r] for r in (head, *rows)]
     return "\n".join(["| " + " | ".join(cells[0]) + " |", "|" + "|".join(sep) + "|",

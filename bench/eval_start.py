@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from common import markdown_table
+
 from eval.captioning import is_worded
 from eval.change import is_change_map
 from eval.common import require_at_least_one, require_out_file
@@ -107,10 +109,9 @@ def main(argv: list[str] | None = None) -> dict:
             rows.append({"scorer": f"python -m eval.{name}", "records": len(kept), "baseline_s": round(then, 3),
                          "now_s": round(now, 3), "ratio": round(now / then, 2) if then else None})
     print(f"load_gt of {a.gt or f'a synthetic set of {a.n} records'}, CPU s, best of {a.repeats}")
-    print("| scorer (its records) | every record's shapes decoded (baseline) s | now s | now / baseline |")
-    print("|---|---|---|---|")
-    for r in rows:
-        print(f"| `{r['scorer']}` ({r['records']:,}) | {r['baseline_s']:.3f} | {r['now_s']:.3f} | {r['ratio']} |")
+    print(markdown_table(["scorer (its records)", "every record's shapes decoded (baseline) s", "now s", "now / baseline"],
+                         [[f"`{r['scorer']}` ({r['records']:,})", f"{r['baseline_s']:.3f}", f"{r['now_s']:.3f}",
+                           str(r["ratio"])] for r in rows]))
     if a.out:
         Path(a.out).write_text(json.dumps(rows, indent=1) + "\n")
     return {"rows": rows}
