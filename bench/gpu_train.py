@@ -34,6 +34,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from common import markdown_table, steady
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
@@ -79,14 +80,6 @@ def measured_peak_tflops(n: int = 8192, reps: int = 10) -> float:
         a @ b
     sync()
     return 2 * n**3 * reps / (time.perf_counter() - t0) / 1e12
-
-
-def bench_common():
-    """bench/common.py (on sys.path when a bench script runs; not when this file is loaded as a module)."""
-    sys.path.insert(0, str(REPO / "bench"))
-    import common
-
-    return common
 
 
 def memory_plan():
@@ -190,7 +183,7 @@ def main(argv: list[str] | None = None) -> dict:
     seq = summary["tokens"] / summary["samples"]  # every sample has this length (non-pad fraction 1)
     answer = a.answer_tokens + 1  # the answer and its end-of-turn token: the loop keeps their logits
     flops = flops_per_sample(cfg, round(seq), answer)
-    st = bench_common().steady(run_dir / "metrics.jsonl", 6 + a.profile_steps + 1)
+    st = steady(run_dir / "metrics.jsonl", 6 + a.profile_steps + 1)
     samples_s = st["tokens_per_s"] / seq
     achieved = flops["total"] * samples_s / 1e12
     res = {"recipe": Path(a.recipe).name, "llm": cfg.model.trainable.llm, "gpus": gpus,
@@ -207,7 +200,7 @@ def main(argv: list[str] | None = None) -> dict:
     mem = f"{res['peak_memory_gib']:.1f}" if res["peak_memory_gib"] is not None else "n/a"
     print(f"\n{res['recipe']} (LLM {res['llm']}), {gpus} × {res['device']}, {cfg.dist.deepspeed}, "
           f"{cfg.precision}, micro-batch {a.batch_size}, {seq:.0f} tokens/sample")
-    print(bench_common().markdown_table(  # was: plain columns, unlike every other bench
+    print(markdown_table(  # was: plain columns, unlike every other bench
         ["tokens/s", "samples/s", "step s", "GFLOP/sample", "TFLOP/s", "peak TFLOP/s", "MFU", "peak GiB"],
         [[f"{res['tokens_per_s']:.0f}", f"{samples_s:.2f}", f"{res['step_s']:.3f}", f"{flops['total'] / 1e9:.4g}",
           f"{achieved:.1f}", f"{peak:.1f}", f"{res['mfu']:.1%}", mem]]))
