@@ -320,8 +320,12 @@ def for_scoring(objects: list[dict], width: int, height: int) -> list[dict]:
 
 
 def _num(v: Any) -> bool:
-    """A finite int or float (not a bool)."""
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    """A finite int or float (not a bool; NumPy's integers too: an offset of np.int64s was refused, and an int past
+    float's range met OverflowError mid-scoring)."""
+    try:
+        return isinstance(v, (int, float, np.integer)) and not isinstance(v, bool) and math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 def valid_object(o: Any) -> bool:

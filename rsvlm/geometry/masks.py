@@ -261,7 +261,7 @@ def _pixel_offset(offset) -> tuple[int, int]:
     to 2 without a word, three numbers said "too many values to unpack")."""
     try:
         v = np.asarray(offset, dtype=float) if not isinstance(offset, (str, bytes)) else np.zeros(0)  # (2,)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # an int past float's range met OverflowError, naming nothing
         v = np.zeros(0)
     if v.shape != (2,) or not np.isfinite(v).all() or (v != np.round(v)).any():
         raise ValueError(f"its 'offset' must be [x, y], two whole numbers of pixels, got {offset!r:.60}")
