@@ -50,11 +50,11 @@ def _adapter(folder, conf: dict, ranks: dict[str, int]):
 
 def test_a_rank_pattern_layer_of_its_own_rank_passes_the_check(tmp_path):
     """peft's rank_pattern gives some layers other ranks: those are the adapter's own, not a mismatch."""
-    from rsvlm.model.ckpt_files import _rank_mismatch
+    from rsvlm.model.ckpt_files import adapter_rank_mismatch
 
     ranks = {"model.layers.0.self_attn.q_proj": 4, "model.layers.0.self_attn.v_proj": 8}
-    assert _rank_mismatch(_adapter(tmp_path / "a", {"r": 4, "rank_pattern": {"v_proj": 8}}, ranks)) is None
-    assert "of rank 8" in _rank_mismatch(_adapter(tmp_path / "b", {"r": 4}, ranks))
+    assert adapter_rank_mismatch(_adapter(tmp_path / "a", {"r": 4, "rank_pattern": {"v_proj": 8}}, ranks)) is None
+    assert "of rank 8" in adapter_rank_mismatch(_adapter(tmp_path / "b", {"r": 4}, ranks))
 
 
 def test_memory_plan_names_the_yaml_files_of_a_config_folder_given_whole(tmp_path, monkeypatch, capsys):

@@ -1,6 +1,7 @@
 """What an rsvlm checkpoint folder holds, checked before anything is built: why a folder is no checkpoint
 (``no_checkpoint``), a part missing or pickled (``check_files``), an adapter trained on another base
-(``adapter_mismatch``), cut (``adapter_lacks``, ``lacks_tensor``) or holding tensors peft ignores
+(``adapter_mismatch``), its config of another rank than its weights (``adapter_rank_mismatch``), cut
+(``adapter_lacks``, ``lacks_tensor``) or holding tensors peft ignores
 (``adapter_extras``), weights stored as integers or NaN, a tied head held apart (``check_llm_values``,
 ``check_adapter_values``, once the LLM is built), the embedding rows its llm/ was saved with (``vocab_rows``), and
 the Hugging Face cache's folder of a base named by its hub name (``hub_snapshot``)."""
@@ -11,7 +12,15 @@ import re
 from pathlib import Path
 
 from rsvlm.model.llm_files import weight_files
-from rsvlm.model.weights import PEFT_KEY, all_finite, integers_note, nan_note, open_safetensors
+from rsvlm.model.weights import (
+    MERGED,
+    PEFT_KEY,
+    all_finite,
+    integers_note,
+    merged_adapters,
+    nan_note,
+    open_safetensors,
+)
 
 
 def no_checkpoint(root: Path) -> str:
@@ -73,7 +82,8 @@ def check_files(root: Path, llm_cfg) -> None:
     """FileNotFoundError naming the part of checkpoint ``root`` that is missing or is not safetensors,
     before anything is built: vision.safetensors, the LLM folder's weights (a local one, or a hub name's in the
     Hugging Face cache), the tokenizer folder (a missing one was looked up on the hub), the adapter's weights;
-    ValueError where the adapter's config gives another rank than its weights (``_rank_mismatch``)."""
+    ValueError where the adapter's config gives another rank than its weights (``adapter_rank_mismatch``), or where it is
+    the adapter a merge folded into these weights (``MERGED``)."""
     if not (root / "vision.safetensors").is_file():
         raise FileNotFoundError(f"{root}: no vision.safetensors (stems, encoders, projector){_pickles(root)}")
     llm_dir = Path(llm_cfg.name_or_path)
@@ -97,15 +107,33 @@ def check_files(root: Path, llm_cfg) -> None:
         for name in ("adapter_config.json", "adapter_model.safetensors"):
             if not (adapter / name).is_file():
                 raise FileNotFoundError(f"{adapter}: no {name} (a peft LoRA adapter){_pickles(adapter)}")
-        if why := _rank_mismatch(adapter):  # was peft's 'size mismatch for …' traceback, a line per tensor
+        if why := adapter_rank_mismatch(adapter):  # was peft's 'size mismatch for …' traceback, a line per tensor
             raise ValueError(why)
+        if (root / MERGED).is_file() and adapter_sha256(root) in merged_adapters(root):  # applied on top, again
+            raise ValueError(f"{adapter}: merged into {root}'s weights already ({root / MERGED} records it); loaded "
+                             f"or merged again it would count twice: remove {adapter} (a copy of the adapter put "
+                             "back beside them), or load the unmerged checkpoint it was saved with")
+
+
+def adapter_sha256(root: Path) -> str | None:
+    """The SHA-256 of checkpoint ``root``'s adapter weights (adapter/adapter_model.safetensors); None for none."""
+    import hashlib
+
+    path = root / "adapter" / "adapter_model.safetensors"
+    if not path.is_file():
+        return None
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 # where a LoRA tensor keeps its rank: A (r, in[, k, k]), B (out, r[, 1, 1]); embeddings' A (r, rows), B (dim, r)
 _RANK_AXIS = {"lora_A": 0, "lora_B": 1, "lora_embedding_A": 0, "lora_embedding_B": 1}
 
 
-def _rank_mismatch(adapter: Path) -> str | None:
+def adapter_rank_mismatch(adapter: Path) -> str | None:
     """Why the adapter folder's adapter_config.json is not the one saved with its adapter_model.safetensors: a
     LoRA tensor of a rank neither its ``r`` nor a ``rank_pattern`` value gives (an edited config, or another
     adapter's copied over), or a config that is no JSON object or whose ``r`` is no rank; None where they agree
@@ -118,11 +146,12 @@ def _rank_mismatch(adapter: Path) -> str | None:
     except (OSError, ValueError):
         return None
     if not isinstance(conf, dict):  # was 'cannot be read (TypeError: list indices must be integers …)'
-        return f"{adapter / 'adapter_config.json'}: not a JSON object (peft's adapter config): edited or cut?"
+        return (f"{adapter / 'adapter_config.json'}: not a JSON object (peft's adapter config): edited or cut? put "
+                "back the adapter_config.json saved with these weights")
     # r: "4" was "cannot be read (TypeError: '<=' not supported between instances of 'str' and 'int')"
     if "r" in conf and (isinstance(conf["r"], bool) or not isinstance(conf["r"], int) or conf["r"] < 1):
         return (f"{adapter / 'adapter_config.json'}: r is {conf['r']!r}, not a rank (a whole number of 1 or more; "
-                "its weights' lora_A rows): edited?")
+                "its weights' lora_A rows): edited? put back the adapter_config.json saved with these weights")
     if not isinstance(conf.get("r"), int):
         return None
     ranks = {conf["r"], *(v for v in (conf.get("rank_pattern") or {}).values() if isinstance(v, int))}

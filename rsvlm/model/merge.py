@@ -15,10 +15,10 @@ from rsvlm.model.checkpoint import (
     save_pretrained,
     undone_on_failure,
 )
-from rsvlm.model.ckpt_files import base_folder
+from rsvlm.model.ckpt_files import adapter_sha256, base_folder
 from rsvlm.model.llm_files import weight_files
 from rsvlm.model.vlm import RSVLM
-from rsvlm.model.weights import PROVENANCE, saved_dtypes
+from rsvlm.model.weights import PROVENANCE, merged_adapters, record_merged, saved_dtypes
 
 
 def merge_lora(src_dir: str | Path, out_dir: str | Path, any_base: bool = False) -> Path:
@@ -28,6 +28,8 @@ def merge_lora(src_dir: str | Path, out_dir: str | Path, any_base: bool = False)
     merges onto a base of other weights than the adapter's recorded one (``load_pretrained``), with a warning."""
     out, src = Path(out_dir), Path(src_dir)
     check_new_folder(out, "merged checkpoint", "merge")
+    # recorded beside the merged weights (with those merged into src before): put back, it is refused (check_files)
+    merged = merged_adapters(src) | ({adapter} if (adapter := adapter_sha256(src)) else set())
     if src.resolve() in out.resolve().parents:  # a checkpoint inside a checkpoint: every rglob of it sees two
         raise ValueError(f"{out}: inside the checkpoint {src}; merge into a folder outside it")
     if (outer := enclosing_checkpoint(out)) is not None:  # another one's (runs/x/final/merged): it was written there
@@ -54,6 +56,7 @@ def merge_lora(src_dir: str | Path, out_dir: str | Path, any_base: bool = False)
         for name in PROVENANCE:
             if (provenance := src / name).is_file():
                 shutil.copyfile(provenance, out / name)
+        record_merged(out, merged)
     if note := _untied_note(llm_files, sorted((out / "llm").glob("*.safetensors")), model.llm):
         warnings.warn(note, stacklevel=2)
     return out

@@ -16,6 +16,27 @@ from rsvlm.config import load_yaml
 
 PEFT_KEY = re.compile(r"(lora_[A-Za-z_]+|trainable_tokens_delta)\.")  # a LoRA / trainable-token adapter's tensor
 PROVENANCE = ("train_config.yaml", "training_data.json")  # beside a model: what it was trained on
+MERGED = "merged_lora.json"  # beside a merged model (rsvlm merge-lora): the SHA-256 of each adapter merged in
+
+
+def merged_adapters(root: Path) -> set[str]:
+    """The SHA-256s of the adapter files merged into checkpoint ``root``'s weights, as its ``MERGED`` file records
+    them (``rsvlm merge-lora``, ``average_checkpoints``); empty where there is none or it cannot be read."""
+    import json
+
+    try:
+        said = json.loads((Path(root) / MERGED).read_text()).get("adapter_sha256")
+    except (OSError, ValueError, AttributeError):  # none, cut, or no JSON object
+        return set()
+    return {h for h in ([said] if isinstance(said, str) else said if isinstance(said, list) else []) if isinstance(h, str)}
+
+
+def record_merged(out: Path, hashes: set[str]) -> None:
+    """Write ``out``'s ``MERGED`` file naming ``hashes`` (sorted); nothing where there are none."""
+    import json
+
+    if hashes:
+        (out / MERGED).write_text(json.dumps({"adapter_sha256": sorted(hashes)}) + "\n")
 
 
 _SAFETENSORS_DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
@@ -51,7 +72,8 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
     """Weight-average full checkpoints of one architecture (a model soup): every floating tensor of
     every ``*.safetensors`` file becomes the weighted mean (computed in float32, stored in its own
     dtype); everything else is copied from the first, but for ``PROVENANCE`` (each input's training
-    config and data, which differ between fine-tunes): the card names the inputs instead. Only
+    config and data, which differ between fine-tunes): the card names the inputs instead, and ``MERGED``
+    (each merged input's adapter): the average records all of them, each still in its weights. Only
     meaningful for models fine-tuned from one starting point. Refuses LoRA factors (an adapter/ or
     encoder LoRA: averaging A and B apart is not averaging their product; ``rsvlm merge-lora``
     first), differing configs (naming the settings) or tokenizers, and tensors that differ in name,
@@ -76,7 +98,7 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
 
     def files(r: Path) -> dict[str, Path]:  # the model's files: not its card, nor what each was trained on
         return {rel: p for p in sorted(r.rglob("*")) if p.is_file()
-                and (rel := str(p.relative_to(r))) not in ("README.md", *PROVENANCE)}
+                and (rel := str(p.relative_to(r))) not in ("README.md", MERGED, *PROVENANCE)}
 
     first = files(roots[0])
     if not any(rel.endswith(".safetensors") for rel in first):
@@ -127,6 +149,8 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
             else:
                 raise ValueError(f"{rel}: non-floating tensor {k!r} differs between checkpoints")
         save_file(merged, str(dest), metadata=handles[0].metadata())
+    # a merged input's adapter is in the average too (weighted): put back beside it, it would count again
+    record_merged(out, set().union(*(merged_adapters(r) for r, x in zip(roots, w) if x > 0)))
     card = (roots[0] / "README.md").read_text() if (roots[0] / "README.md").is_file() else ""
     kept = [n for n in PROVENANCE if any((r / n).is_file() for r in roots)]
     (out / "README.md").write_text(card + "\nWeight average of: " + ", ".join(
