@@ -179,13 +179,14 @@ def unmerged_note(pred: str | Path, missing: list[Item]) -> str | None:
 
 def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3) -> list[str]:
     """Why the first ``n`` unreadable predictions could not be read: an ``answer`` that is not a
-    string, (geometry scripts) the decoder's problems, (counting) no count, (others) an empty answer. ``rsvlm
-    eval``'s error rows are left to their own note, which gives the error (was also "answer '' is empty")."""
+    string, (geometry scripts) the decoder's problems, (counting) no count, (others) an empty answer; a last line
+    counts those past ``n`` (they went unsaid). ``rsvlm eval``'s error rows are left to their own note, which gives
+    the error (was also "answer '' is empty")."""
     from eval.text import normalize_answer, parse_count, whole_number
 
     out = []
     for it in items:
-        if it.pred is None or len(out) >= n or is_errored(it):
+        if it.pred is None or is_errored(it):
             continue
         ans = it.pred.get("answer")
         if number_text(ans) and (task_name == "counting" or task_name == "vqa" and whole_number(gt_answer(it.record))
@@ -212,7 +213,8 @@ def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3
                     "shapes with eval.detection)" if shapes else ""))
         elif not (ans.strip() if task_name == "captioning" else normalize_answer(ans)):
             out.append(f"unparseable {it.id!r}: answer {ans[:40]!r} is empty")
-    return out
+    more = f"(and {len(out) - n} more unparseable prediction(s), not quoted)"
+    return out[:n] + [more] * (len(out) > n)
 
 
 _IMAGE_EXT = re.compile(r"\.(?:png|jpe?g|tiff?|bmp|webp|jp2)$")
