@@ -10,7 +10,8 @@ classes asked once per class, ``inference.class_questions``), and with both. Eac
 record (after an untimed warm-up batch), the ratio to the plain pass, and mAP@0.5 (hbb, obb), COCO
 mAP, AR100 and how many answers reached ``--max-new-tokens`` (scored as written); progress goes to
 stderr. The records and each pass's predictions go to a temporary folder, removed at the end (stderr
-says so); ``--keep DIR`` keeps them.
+says so); ``--keep DIR`` keeps them. Det records without ``meta.width``/``meta.height`` (which
+``eval.detection`` needs) are refused before the model loads.
 The model defaults to the bundled one; ``--det-by-class`` needs a model whose config lists its
 classes (``prompt.det_classes``).
 """
@@ -36,6 +37,8 @@ from common import (
 )
 
 from eval import common, detection
+from eval.answers import image_size
+from eval.inputs import ScoreError
 from rsvlm import evaluate, inference
 from rsvlm.argparsing import Parser
 from rsvlm.data.records import RecordError, read_records
@@ -64,6 +67,23 @@ def detection_sets(data: Path, dest: Path, prompt, limit: int | None) -> dict[st
     return out
 
 
+def unsized(data: Path, limit: int | None) -> tuple[int, int, str | None]:
+    """How many of the det records ``detection_sets`` would take lack a usable ``meta.width``/``meta.height``, of how
+    many, and the first such record's id: read before the model loads (``eval.detection`` refuses each one)."""
+    n = bad = 0
+    first = None
+    for rec in read_records(data):
+        if rec["task"] != "det" or (limit and n >= limit):
+            continue
+        n += 1
+        try:
+            image_size(rec)
+        except ScoreError:
+            bad += 1
+            first = rec["id"] if first is None else first
+    return bad, n, first
+
+
 def main() -> None:
     ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", type=Path, required=True,
@@ -75,6 +95,14 @@ def main() -> None:
     a = ap.parse_args()
     common.check_model_args(ap, a, ("limit", "batch_size", "max_new_tokens", "min_objects"))
     check_keep(ap, a.keep)
+    try:  # was: every pass answered, then a dash per score and the scorer's reason after the table
+        bad, n_det, first = unsized(a.data, a.limit)
+    except RecordError as e:
+        ap.error(f"--data: {e}")
+    if bad:
+        ap.error(f"--data {a.data}: {bad} of {n_det} det record(s) have no meta.width/meta.height (first: id "
+                 f"{first!r}), which eval.detection needs to score their boxes; add each image's size to the "
+                 "record's meta, or leave those records out")
     model, processor = inference.load_model(a.model, "cpu")
     if err := inference.no_det_classes(processor, a.model):
         raise SystemExit(err)

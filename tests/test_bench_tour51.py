@@ -130,6 +130,7 @@ def test_det_decoding_bench_shows_each_pass_on_stderr(tmp_path, monkeypatch, cap
     """Four decodings of every detection record: each pass is named with a bar on stderr (was:
     minutes without a word), the table alone on stdout."""
     import torch
+    from PIL import Image
     from test_probe_pointer_cells import TINY
 
     from rsvlm.config import load_config
@@ -144,6 +145,8 @@ def test_det_decoding_bench_shows_each_pass_on_stderr(tmp_path, monkeypatch, cap
         rec["task"] = "det"
         rec["conversations"][0]["value"] = "<image>\n[det] " + ("Detect every ship." if i % 2 else "List all objects.")
         rec["conversations"][1]["value"] = "<ref>ship</ref>" + rec["conversations"][1]["value"]
+        w, h = Image.open(tmp_path / rec["images"][0]["path"]).size  # unsized det records are refused (lead 70b)
+        rec["meta"] = {**rec.get("meta", {}), "width": w, "height": h}
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
     bench_main("det_decoding", monkeypatch, ["--data", str(data), "--model", str(tmp_path / "ckpt"), "--limit", "2",
                                              "--max-new-tokens", "2", "--min-objects", "1"])

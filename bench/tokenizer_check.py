@@ -1,0 +1,75 @@
+"""build_llm's check that a tokenizer's ids fit the LLM: the way rsvlm does it now against the way before 21d7fc8f,
+on a synthetic vocabulary (no download).
+
+    .venv/bin/python bench/tokenizer_check.py [--size 152064] [--repeats 3]
+
+The vocabulary is ``--size`` plain entries (``tok_0`` ...) followed by rsvlm's special tokens, as a checkpoint's
+tokenizer lists them. Both ways compute the verdict ``build_llm`` compares with the LLM's rows: one past the highest
+id that is not one of rsvlm's tokens. **now** builds the set of rsvlm's tokens once (``rsvlm/model/llm.py``);
+**old (before 21d7fc8f)** is re-implemented here as it was, the set rebuilt for every vocabulary entry. Prints CPU
+milliseconds (``time.process_time``, best of ``--repeats``; the old way runs once, it is quadratic-ish: about
+1 ms per entry) and the ratio.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from common import markdown_table
+
+from rsvlm.argparsing import Parser
+from rsvlm.tokens import all_special_tokens
+
+
+def synthetic_vocab(size: int) -> dict[str, int]:
+    """``size`` plain entries, then rsvlm's tokens at the following ids."""
+    names = [f"tok_{i}" for i in range(size)] + all_special_tokens()
+    return {t: i for i, t in enumerate(names)}
+
+
+def own_now(vocab: dict[str, int]) -> int:
+    """As ``build_llm`` does it now (21d7fc8f): rsvlm's tokens listed once."""
+    ours = set(all_special_tokens())
+    return max((i for t, i in vocab.items() if t not in ours), default=-1) + 1
+
+
+def own_old(vocab: dict[str, int]) -> int:
+    """OLD WAY, before 21d7fc8f, kept only as this bench's baseline: the set rebuilt once per vocabulary entry."""
+    return max((i for t, i in vocab.items() if t not in set(all_special_tokens())), default=-1) + 1
+
+
+def cpu_ms(fn, vocab: dict[str, int], repeats: int) -> tuple[float, int]:
+    """Best CPU milliseconds of ``repeats`` calls of ``fn(vocab)``, and its verdict."""
+    best, got = float("inf"), -1
+    for _ in range(repeats):
+        t = time.process_time()
+        got = fn(vocab)
+        best = min(best, (time.process_time() - t) * 1000)
+    return best, got
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = Parser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--size", type=int, default=152064,
+                   help="plain vocabulary entries (default 152064, Qwen2.5's vocabulary; the old way takes about "
+                        "1 ms an entry)")
+    p.add_argument("--repeats", type=int, default=3, help="calls of the new way, the best kept (default 3)")
+    a = p.parse_args(argv)
+    for name in ("size", "repeats"):
+        if getattr(a, name) < 1:
+            p.error(f"--{name} {getattr(a, name)}: give 1 or more")
+    vocab = synthetic_vocab(a.size)
+    old, old_own = cpu_ms(own_old, vocab, 1)
+    now, now_own = cpu_ms(own_now, vocab, a.repeats)
+    if old_own != now_own:
+        raise SystemExit(f"tokenizer_check: the two ways disagree ({old_own} vs {now_own}); the bench is wrong")
+    print(markdown_table(["vocabulary", "ids checked up to", "old (before 21d7fc8f) CPU ms", "now CPU ms",
+                          "ratio (old/now)"],
+                         [[f"synthetic, {a.size:,} entries + {len(vocab) - a.size} rsvlm tokens", str(now_own),
+                           f"{old:.1f}", f"{now:.2f}", f"{old / max(now, 1e-6):.0f}x"]]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
