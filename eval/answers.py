@@ -6,7 +6,6 @@ a prediction's status, ok, partial, missing or unparseable). ``eval.common`` re-
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,7 +66,9 @@ def modality(record: dict, pred: dict | None = None) -> str:
 def image_size(record: dict) -> tuple[int, int]:
     meta = record.get("meta") or {}
     w, h = meta.get("width"), meta.get("height")
-    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 1 for v in (w, h)):
+    from eval.regions import is_number
+
+    if not all(is_number(v) and v >= 1 for v in (w, h)):  # np.int64 too (a record built in Python)
         raise ScoreError(f"record {record['id']!r}: meta.width/meta.height missing or not positive numbers (got "
                          f"{w!r:.20} x {h!r:.20}); geometry cannot be put in pixels without them")  # NaN: a traceback
     return int(w), int(h)
@@ -75,11 +76,13 @@ def image_size(record: dict) -> tuple[int, int]:
 
 def number_text(answer: Any) -> str | None:
     """An answer given as a JSON number (``"answer": 7``, ``7.0``; not ``true``, not NaN) as its digits,
-    where a number is an answer (a count, a VQA answer that is a number); None for anything else."""
-    if isinstance(answer, int) and not isinstance(answer, bool):
-        return str(answer)
-    if isinstance(answer, float) and math.isfinite(answer):
-        return f"{answer:f}".rstrip("0").rstrip(".")  # 1e+20 is no "1e 20", a count of 20; 7.0 is "7"
+    where a number is an answer (a count, a VQA answer that is a number; NumPy's too); None for anything else."""
+    from eval.regions import is_number
+
+    if is_number(answer, whole=True):
+        return str(int(answer))
+    if is_number(answer):
+        return f"{float(answer):f}".rstrip("0").rstrip(".")  # 1e+20 is no "1e 20", a count of 20; 7.0 is "7"
     return None
 
 
@@ -170,8 +173,9 @@ def gt_difficult(record: dict, n_objects: int) -> set[int]:
     flags = (record.get("meta") or {}).get("difficult")
     if flags is None:
         return set()
-    ok = isinstance(flags, list) and all(
-        isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n_objects for i in flags)
+    from eval.regions import is_number
+
+    ok = isinstance(flags, list) and all(is_number(i, whole=True) and 0 <= i < n_objects for i in flags)
     if not ok:  # [true, false]: a flag per object, as VOC's XML and some exports write it
         bools = isinstance(flags, list) and flags and all(isinstance(i, bool) for i in flags)
         raise ScoreError(f"record {record['id']!r}: meta.difficult must list indices 0..{n_objects - 1} "

@@ -59,8 +59,10 @@ def mismatches(items: list[Item], root: Path) -> tuple[int, list[str]]:
 def _sizable(it: Item) -> bool:
     """Whether ``it``'s prediction gives ``objects`` and its record a numeric meta size and images."""
     meta = it.record.get("meta") or {}
+    from eval.regions import is_number
+
     return (it.pred is not None and it.pred.get("objects") is not None and bool(it.record.get("images")) and all(
-        isinstance(meta.get(k), (int, float)) and not isinstance(meta.get(k), bool) for k in ("width", "height")))
+        is_number(meta.get(k)) for k in ("width", "height")))
 
 
 def _sample(items: list[Item]) -> list[Item]:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from eval.answers import FORMAT_MARKS, PARTIAL, UNPARSEABLE, answer_objects, image_size, kept, pred_objects
 from eval.flags import is_errored
 from eval.inputs import Item, ScoreError
+from eval.regions import is_number
 
 
 def partial_note(items: list[Item], fmt: str) -> str | None:
@@ -114,7 +115,7 @@ def normalised_objects_note(items: list[Item]) -> str | None:
     if not values or not all(0 <= v <= 1 for v in values):
         return None
     sizes = [(it.record.get("meta") or {}).get("width") for it in items]
-    if not any(isinstance(w, (int, float)) and w > 8 for w in sizes):
+    if not any(is_number(w) and w > 8 for w in sizes):
         return None
     return (f"every coordinate of the {n} predicted object(s) given as 'objects' lies in [0, 1]: normalised to the "
             "image? 'objects' are in pixels (meta.width × meta.height), so these score as specks in the top-left "
@@ -130,7 +131,7 @@ def outside_objects_note(items: list[Item]) -> str | None:
     for it, xy in _shape_coords(items):
         meta = it.record.get("meta") or {}
         w, h = meta.get("width"), meta.get("height")
-        if len(xy) >= 2 and all(isinstance(v, (int, float)) and v > 0 for v in (w, h)):
+        if len(xy) >= 2 and all(is_number(v) and v > 0 for v in (w, h)):
             xs, ys = xy[0::2], xy[1::2]
             if max(xs) < 0 or min(xs) > w or max(ys) < 0 or min(ys) > h:
                 out.append(it.id)
@@ -177,7 +178,7 @@ def _shape_coords(items: list[Item]):
     for it in items:
         for o in _own_objects(it) or ():
             if isinstance(o, dict) and o.get("kind") in ("box", "point", "obb", "poly"):
-                yield it, [v for v in _flat(o.get("coords")) if isinstance(v, (int, float))]
+                yield it, [v for v in _flat(o.get("coords")) if is_number(v)]
 
 
 def _flat(v) -> list:

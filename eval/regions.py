@@ -319,13 +319,17 @@ def for_scoring(objects: list[dict], width: int, height: int) -> list[dict]:
     return one_bin_wide(convex_obbs(objects), width, height)
 
 
-def _num(v: Any) -> bool:
-    """A finite int or float (not a bool; NumPy's integers too: an offset of np.int64s was refused, and an int past
-    float's range met OverflowError mid-scoring)."""
+def is_number(v: Any, whole: bool = False) -> bool:
+    """A finite int or float, or NumPy's integer or float scalar (objects built in Python: an offset of np.int64s, a
+    box of np.float32s read from a tensor, were "unparseable"); not a bool (nor np.bool_); ``whole``: integers alone.
+    The one rule of what a number is to eval's checks (an int past float's range met OverflowError mid-scoring)."""
+    if whole:  # exact, of any size: a count, an index
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool)
     try:
-        return isinstance(v, (int, float, np.integer)) and not isinstance(v, bool) and math.isfinite(v)
+        return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
     except OverflowError:
         return False
+
 
 
 def valid_object(o: Any) -> bool:
@@ -339,16 +343,16 @@ def object_problem(o: Any) -> str | None:
     where it is one."""
     if not isinstance(o, dict):
         return "not a JSON object"
-    if not (o.get("score") is None or _num(o["score"])):  # null: no score given
+    if not (o.get("score") is None or is_number(o["score"])):  # null: no score given
         return "its score is no finite number"
     kind, c = o.get("kind"), o.get("coords")
 
     def pts(v, n_min):
         return isinstance(v, list) and len(v) >= n_min and all(
-            isinstance(p, (list, tuple)) and len(p) == 2 and all(map(_num, p)) for p in v)
+            isinstance(p, (list, tuple)) and len(p) == 2 and all(map(is_number, p)) for p in v)
 
-    ok = {"box": lambda: isinstance(c, list) and len(c) == 4 and all(map(_num, c)),
-          "point": lambda: isinstance(c, list) and len(c) == 2 and all(map(_num, c)),
+    ok = {"box": lambda: isinstance(c, list) and len(c) == 4 and all(map(is_number, c)),
+          "point": lambda: isinstance(c, list) and len(c) == 2 and all(map(is_number, c)),
           "obb": lambda: pts(c, 4) and len(c) == 4,
           "poly": lambda: pts(c, 3) and (o.get("rings") is None or isinstance(o["rings"], list)
                                          and all(pts(r, 3) for r in o["rings"])),
@@ -375,7 +379,7 @@ def object_problem(o: Any) -> str | None:
                 + (f"; {why}" if (why := rle_problem(o)) else "") + (
                     "; a COCO run-length mask ({size, counts}) is read as the object's own 'size' and 'counts', or under "
                     "'rle' or 'segmentation', not under 'coords'" if rle_in_coords else ""))
-    flat = kind in ("obb", "poly") and isinstance(c, list) and len(c) >= 6 and not len(c) % 2 and all(map(_num, c))
+    flat = kind in ("obb", "poly") and isinstance(c, list) and len(c) >= 6 and not len(c) % 2 and all(map(is_number, c))
     return f"{kind} coords must be {shapes[kind]} of finite numbers" + (
         f", not a flat list of {len(c)} numbers (DOTA's x1 y1 x2 y2 …): pair them, [[x1, y1], [x2, y2], …]" if flat else "")
 
@@ -409,7 +413,7 @@ def valid_mask(o: dict) -> bool:
     if o.get("mask") is not None:
         off = o.get("offset")
         if off is not None and not (isinstance(off, (list, tuple)) and len(off) == 2
-                                    and all(_num(v) and float(v).is_integer() for v in off)):
+                                    and all(is_number(v) and float(v).is_integer() for v in off)):
             return False
         return mask_values_problem(o["mask"]) is None
 

@@ -87,8 +87,9 @@ def decoded(o: dict, width: int, height: int, pixels: bool = True) -> tuple[dict
         return o, None
     where, rle = found
     size, counts = rle.get("size"), rle.get("counts")
-    if not (isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) and not isinstance(v, bool)
-                                                              and v > 0 for v in size)):
+    from eval.regions import is_number  # NumPy's integers too: a run-length mask built in Python
+
+    if not (isinstance(size, list) and len(size) == 2 and all(is_number(v, whole=True) and v > 0 for v in size)):
         return o, f"its COCO run-length mask ({where}) has size {str(size)[:40]}, not [height, width]"
     h, w = size
     try:
@@ -96,7 +97,7 @@ def decoded(o: dict, width: int, height: int, pixels: bool = True) -> tuple[dict
             counts = counts.decode("ascii")
         if isinstance(counts, str):
             runs = string_counts(counts)
-        elif isinstance(counts, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in counts):
+        elif isinstance(counts, list) and all(is_number(v, whole=True) for v in counts):
             runs = counts
         else:
             raise ValueError(f"its counts are {type(counts).__name__}, neither a string nor a list of integers")
