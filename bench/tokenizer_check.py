@@ -7,8 +7,8 @@ The vocabulary is ``--size`` plain entries (``tok_0`` ...) followed by rsvlm's s
 tokenizer lists them. Both ways compute the verdict ``build_llm`` compares with the LLM's rows: one past the highest
 id that is not one of rsvlm's tokens. **now** builds the set of rsvlm's tokens once (``rsvlm/model/llm.py``);
 **old (before 21d7fc8f)** is re-implemented here as it was, the set rebuilt for every vocabulary entry. Prints CPU
-milliseconds (``time.process_time``, best of ``--repeats``; the old way runs once, it is quadratic-ish: about
-1 ms per entry) and the ratio.
+milliseconds (``time.process_time``, best of ``--repeats``; the old way runs once: it lists rsvlm's 1026 tokens per
+entry, about 0.15 ms each, 22 s at the default size) and the ratio; a smaller ``--size`` for a quick run.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     p = Parser(description=__doc__.split("\n\n")[0])
     p.add_argument("--size", type=int, default=152064,
                    help="plain vocabulary entries (default 152064, Qwen2.5's vocabulary; the old way takes about "
-                        "1 ms an entry)")
+                        "0.15 CPU ms an entry, 22 s at the default)")
     p.add_argument("--repeats", type=int, default=3, help="calls of the new way, the best kept (default 3)")
     a = p.parse_args(argv)
     for name in ("size", "repeats"):
