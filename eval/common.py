@@ -128,9 +128,10 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
                 description=f"Score {task_name} predictions against ground truth.")
     ap.add_argument("--gt", required=True, help="ground-truth instruction records (JSONL)")
     ap.add_argument("--pred", required=True, help="predictions JSONL: {id, task, answer[, objects]}")
-    ap.add_argument("--out", help="write the scores here as JSON")
+    ap.add_argument("--out", help="write the scores here as JSON (default: printed only)")
     ap.add_argument("--format", type=str.lower, choices=FORMATS, default="rsvlm",  # any case, as rsvlm's --tta
-                    help="answer format of the predictions")
+                    help="geometry format of the answers: rsvlm <loc_N>, geochat {<x><y>...}, falcon <box><x>... "
+                    "(default rsvlm)")
     ap.add_argument("--image-root", help="folder the records' relative image paths start from, as rsvlm eval's "
                     "--image-root (default: the --gt file's folder); read for the meta-size note only")
     if extra_args:

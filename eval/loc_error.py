@@ -175,14 +175,15 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = Parser(prog="python -m eval.loc_error", description=__doc__.split("\n\n")[0])
+    p = Parser(prog="python -m eval.loc_error", description=__doc__.split("\n\n")[0].replace("``", ""))
     p.add_argument("--model", default=None, help="checkpoint folder (default: the bundled model)")
     p.add_argument("--data", required=True, help="JSONL records with ground-truth answers")
     p.add_argument("--tasks", default="ground,det", help="comma-separated task tags (default ground,det)")
-    p.add_argument("--batch-size", type=at_least_one, default=16)
+    p.add_argument("--batch-size", type=at_least_one, default=16,
+                   help="records a forward pass (default 16; lower it where memory runs out)")
     p.add_argument("--shuffle-images", type=int, default=None, metavar="SEED",
                    help="control: give each record another scene's images (same modality and task)")
-    p.add_argument("--out", default=None, help="write the result JSON here too")
+    p.add_argument("--out", default=None, help="write the result JSON here too (default: printed only)")
     p.add_argument("--image-root", default=None, help="folder that the records' relative image paths start from "
                                                       "(default: the --data file's folder), as rsvlm eval's")
     p.add_argument("--device", default=None, help="cuda, cuda:N or cpu (default: CUDA when there is one)")

@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> dict:
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--scores", nargs="+", type=Path, help="score JSON files")
     src.add_argument("--dir", type=Path, help="a folder of score JSON files")
-    ap.add_argument("--out", help="write the markdown here and its .json beside it")
+    ap.add_argument("--out", help="write the markdown here and its .json beside it (default: printed only)")
     args = ap.parse_args(argv)
     if err := common.out_name_problem(args.out, "report.md"):  # as typed: a Path drops the '/' of reports/, '' is '.'
         ap.error(err)

@@ -73,3 +73,22 @@ def test_numpy_numbers_pass_eval_s_other_checks_as_python_s_do():
     assert answers.gt_difficult({"id": "a", "meta": {"difficult": [np.int64(1)]}}, 2) == {1}
     obj, problem = rle.decoded({"size": [np.int64(2), np.int64(2)], "counts": list(np.array([1, 2, 1]))}, 2, 2)
     assert problem is None and obj["mask"].tolist() == [[False, True], [True, False]]
+
+
+def test_every_eval_script_s_help_gives_each_option_s_default(capsys):
+    """--format said 'answer format of the predictions' (no default, no word of what each is), --out not that it is
+    optional, loc_error's --batch-size nothing at all and its description ``<loc_N>`` as reST."""
+    import importlib
+
+    import pytest
+
+    scripts = ["classification", "vqa", "captioning", "counting", "detection", "grounding", "segmentation", "change"]
+    for name in scripts + ["report", "loc_error"]:
+        with pytest.raises(SystemExit):
+            importlib.import_module(f"eval.{name}").main(["--help"])
+        said = " ".join(capsys.readouterr().out.split())
+        assert "``" not in said, name
+        assert "--out OUT write" in said and "(default: printed only)" in said, name
+        if name in scripts:
+            assert "geochat {<x><y>...}, falcon <box><x>... (default rsvlm)" in said, name
+    assert "records a forward pass (default 16" in said
