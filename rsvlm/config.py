@@ -163,6 +163,13 @@ def _moved_to(cls: type, key: str) -> str | None:
     return getattr(cls, "MOVED_KEYS", {}).get(key)
 
 
+def no_key(cls: type, key: str, prefix: str = "") -> str:
+    """The end of the refusal of ``key``, a key ``cls`` has not, where the class says what to give instead (its
+    ``NO_KEY``, ``{prefix}`` the section's dotted place: split.train, what val and test leave); "" otherwise."""
+    hint = getattr(cls, "NO_KEY", {}).get(key)
+    return f"; {hint.format(prefix=prefix)}" if hint else ""
+
+
 def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:
     """Build dataclass ``cls`` from a (nested) mapping. Unknown keys raise and list the valid ones."""
     if not isinstance(data, dict):
@@ -193,9 +200,10 @@ def _unknown_keys(cls: type, data: dict, where: str, root: tuple[type, str], at:
         far = {k: f"{root[1]}.{'.'.join(n)}".lstrip(".") for k in unknown
                if (n := leaf_near([*at, k], lambda p: _keys_at(root[0], p)))}  # lora_r: model.llm.lora_r
         evals = {k: h for k in unknown if (h := no_eval([*at, k], lambda p: _keys_at(root[0], p)))}  # eval: {…}
+        absent = "".join(no_key(cls, k, prefix) for k in unknown)
         errors.append(ConfigError(f"{prefix}{moved[0]} has moved to {_moved_to(cls, moved[0])}; write it there"
                                   if moved else unknown_refusal(cls.__name__, ftypes, _sections(ftypes), unknown,
-                                                                prefix, far, evals),
+                                                                prefix, far, evals) + absent,
                                   keys=tuple(prefix + k for k in moved[:1] or unknown),
                                   evals=() if moved else tuple(prefix + k for k in evals)))
     for k, v in data.items():
@@ -374,7 +382,7 @@ def with_bases(data: dict[str, Any], cls: type | None, here: Path, seen: tuple[P
     if path.is_dir():  # was 'not found'
         raise ConfigError(f"base {path} is a folder; give a config file (.yaml){held_config(path)} (named in {named_in})")
     if not path.is_file():
-        raise ConfigError(f"base file not found: {path} (named in {named_in})")
+        raise ConfigError(f"base file not found: {path} (named in {named_in}){near_file(path)}")
     return _merge(with_bases(load_yaml(path), cls, path.parent, (*seen, path)), out, cls)
 
 

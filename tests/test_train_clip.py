@@ -15,7 +15,8 @@ from test_train_utils import make_records, recipe, torchrun
 
 from rsvlm.config import load_config
 from rsvlm.train.config import TrainConfig
-from rsvlm.train.loop import TooManyBadSamples, lr_lambda, train
+from rsvlm.train.inputs import NoImageFound
+from rsvlm.train.loop import lr_lambda, train
 
 
 def _cfg_path(tmp_path: Path, data: Path, out: Path) -> Path:
@@ -171,13 +172,12 @@ def test_extra_files_are_read_from_their_own_root_and_drawn_by_weight(tmp_path):
     assert {p[2] for p in pairs} == {tmp_path / "a", moved}
     summary = train(_cfg(tmp_path, data, tmp_path / "ok", *common))
     assert summary["bad_samples"] == 0 and summary["samples"] == 16
-    # the extra file's images are not beside it: its root is needed, and the misses are counted
+    # the extra file's images are not beside it: its root is needed, refused up front (lead 70b), as the LM loop's
     no_root = ["batch_size=4", "max_steps=6", f"data.extra=[{{path: {extra}}}]"]
-    with pytest.raises(TooManyBadSamples, match=r"samples could not be used"):
-        train(_cfg(tmp_path, data, tmp_path / "bad", *no_root))
-    lenient = train(_cfg(tmp_path, data, tmp_path / "lenient", *no_root, "data.max_bad_fraction=1.0"))
-    assert 0 < lenient["bad_samples"] < lenient["samples"]
-    assert all(i.startswith("b-") for i in lenient["bad_ids"])  # only the extra file's images are missed
+    for lenient in ((), ("data.max_bad_fraction=1.0",)):
+        with pytest.raises(NoImageFound, match=r"of data.extra\[0\].path; .*set data.extra\[0\].root to"):
+            train(_cfg(tmp_path, data, tmp_path / "bad", *no_root, *lenient))
+    assert not (tmp_path / "bad").exists()
 
 
 def test_extra_file_without_captions_and_refused_keys(tmp_path):

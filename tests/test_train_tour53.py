@@ -142,10 +142,10 @@ def test_a_contrastive_run_whose_every_step_was_passed_over_fails_and_saves_noth
     out = tmp_path / "clip"
     argv = ["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"data.train={data}", f"out_dir={out}",
             "log.progress=false", "batch_size=4", "max_steps=2", "data.max_bad_fraction=1"]
-    assert train_main(argv) == 1
+    assert train_main(argv) == 2  # refused up front since lead 70b (inputs.check_images_there), max_bad_fraction or not
     err = capsys.readouterr().err.strip().splitlines()
-    assert "done:" not in "".join(err) and "no step of this run had 2 readable caption pairs (2 passed over" in err[-1]
-    assert "image not found" in err[-1] and not (out / "final").exists()
+    assert "done:" not in "".join(err) and "NoImageFound: none of the image files is there" in err[-1]
+    assert "image not found" in err[-1] and not out.exists()
 
 
 def test_a_contrastive_step_folder_of_two_processes_is_refused_for_one_before_anything_is_built(tmp_path, capsys):

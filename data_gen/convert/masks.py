@@ -11,7 +11,8 @@ value 0 / black unless a class claims it) are not objects; pixels whose value is
 ``unknown_label_value`` (counted per image and value, or raised under ``--strict``); a colour label
 under a palette of grey levels is ``unreadable_label``, named as such; a palette label's transparent
 pixels (alpha 0) and those under a GeoTIFF's mask band are no class, whatever colour they hide
-(``label_pixels_transparent``, in the notes). With
+(``label_pixels_transparent``, in the notes; a pixel also at its GeoTIFF nodata value is counted there
+alone, not again as ``label_pixels_nodata``). With
 ``--binary CLASS`` a mask of 0 and one other value marks CLASS where it is not 0; a 0/1 mask with 255 has 255
 as void (an indexed mask whose grey palette has black at an index other than 0 is read by its greys, a
 transparent pixel, alpha 0, of a PNG or a GeoTIFF alpha band, is no class, a colour GeoTIFF mask read by its brightest band);
@@ -327,8 +328,11 @@ def run(args, out: Output) -> None:
                 if void is not None:
                     out.note("label_pixels_transparent", int(void.sum()))
                 if nodata and _unclaimed(nodata[0][0], classes, rgb):  # its declared nodata: no class, not unknown
+                    # (H, W) a pixel both transparent and at nodata is counted once, as transparent
+                    own = nodata[0][1] if void is None else nodata[0][1] & ~void
                     void = nodata[0][1] if void is None else void | nodata[0][1]
-                    out.note("label_pixels_nodata", int(nodata[0][1].sum()))
+                    if n := int(own.sum()):
+                        out.note("label_pixels_nodata", n)
         except NotAMask as e:  # a photo thresholded into class pixels; it was a traceback-free "success"
             out.skip("label_not_a_mask", str(lab), str(e))
             continue

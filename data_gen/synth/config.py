@@ -32,6 +32,9 @@ class SplitConfig:
     val: float = 0.1  # fractions of scenes; the rest is train
     test: float = 0.1
 
+    NO_KEY = {"train": "train is what val and test leave (1 - val - test): give {prefix}val and {prefix}test instead "
+                       "(train 0.5: {prefix}val=0.25 {prefix}test=0.25)"}  # rsvlm.config's unknown-key refusal
+
 
 def _modalities() -> list[str]:
     return ["optical", "sar", "ir", "msi"]

@@ -77,7 +77,7 @@ from rsvlm.train.clip_heads import (
     patch_targets,
 )
 from rsvlm.train.config import LM_ONLY, note_unused, unused_settings  # noqa: F401 (importable here as before)
-from rsvlm.train.inputs import TooFewRecords
+from rsvlm.train.inputs import TooFewRecords, check_images_there
 from rsvlm.train.resume import (
     check_changes,
     continues_own,
@@ -244,6 +244,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     if folder is not None:
         check_changes(folder, cfg, rank, files)  # (rank 0) names the other settings it changes
     pairs, weights, report = caption_pool(cfg)  # and checked before out_dir is written (exit 2, as the LM loop's)
+    check_images_there(cfg)  # a wrong data.root: NoImageFound (exit 2), not every draw bad once out_dir was written
     pairs, weights, no_stem = without_stem(pairs, weights, cfg)
     left_out = ", ".join(f"{n} {m}" for m, n in no_stem.items())
     if no_stem and rank == 0:
