@@ -192,10 +192,14 @@ def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3
         if number_text(ans) and (task_name == "counting" or task_name == "vqa" and whole_number(gt_answer(it.record))
                                  is not None):
             ans = number_text(ans)  # a number is an answer here, read as its digits
-        if not isinstance(ans, str) and it.pred.get("objects") is None:
-            out.append(f"unparseable {it.id!r}: 'answer' is {not_text(ans)}, where a {task_name} answer is text"
+        objs = it.pred.get("objects")  # read by the geometry scripts alone: elsewhere such a row went unsaid
+        if not isinstance(ans, str) and (objs is None or task_name not in GEOMETRY_SCRIPTS):
+            out.append(f"unparseable {it.id!r}: " + (f"'answer' is {not_text(ans)}" if "answer" in it.pred else
+                                                     "no 'answer'") + f", where a {task_name} answer is text"
                        + (" (a JSON number is read as a count only in counting, and in vqa where the reference is "
-                          "a whole number)" if number_text(ans) else ""))
+                          "a whole number)" if number_text(ans) else "")
+                       + (f"; its 'objects' ({len(objs) if isinstance(objs, list) else 'given'}) are read by "
+                          f"{', '.join(GEOMETRY_SCRIPTS)} alone" if objs is not None else ""))
         elif task_name in GEOMETRY_SCRIPTS:
             got = pred_objects(it, fmt)
             if got.status == UNPARSEABLE:

@@ -92,3 +92,17 @@ def test_every_eval_script_s_help_gives_each_option_s_default(capsys):
         if name in scripts:
             assert "geochat {<x><y>...}, falcon <box><x>... (default rsvlm)" in said, name
     assert "records a forward pass (default 16" in said
+
+
+def test_a_row_of_objects_and_no_answer_is_explained_where_the_script_reads_no_objects(tmp_path):
+    """counting (vqa, classification, captioning) scores the answer text: a row of 'objects' alone was unparseable
+    with no note of why, the examples skipping any row that gives 'objects'."""
+    from eval import counting
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("n", "count", "[count] How many ships?", "2")])
+    points = [{"kind": "point", "coords": [1, 2]}, {"kind": "point", "coords": [3, 4]}]
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "n", "task": "count", "objects": points}])
+    s = counting.main(["--gt", gt, "--pred", pred])
+    assert s["n_unparseable"] == 1
+    assert ("unparseable 'n': no 'answer', where a counting answer is text; its 'objects' (2) are read by detection, "
+            "grounding, segmentation, change alone") in s["notes"]
