@@ -33,7 +33,7 @@ from rsvlm.model.llm_files import (
     read_tokenizer,
 )
 from rsvlm.model.quiet import bars_after, bitsandbytes_quietly, load_report_held, logger_quiet, peft_quietly
-from rsvlm.tokens import SpecialTokenIds, add_special_tokens
+from rsvlm.tokens import SpecialTokenIds, add_special_tokens, base_vocab_end
 
 TRAINABILITY = ("frozen", "lora", "full")
 LOC_INITS = ("random", "sincos")  # LLMConfig.loc_init
@@ -222,11 +222,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
     tok_path = cfg.tokenizer or cfg.name_or_path
     tokenizer = llm_tokenizer(cfg)
     if cfg.name_or_path:  # a tokenizer of another model: its ids past the table would get fresh rows silently
-        from rsvlm.tokens import all_special_tokens
-
-        vocab = tokenizer.get_vocab()
-        ours = set(all_special_tokens())  # once: was per vocabulary entry (~0.5 s a load; 152k entries: 148 s)
-        own = max((i for t, i in vocab.items() if t not in ours), default=-1) + 1
+        own = base_vocab_end(tokenizer.get_vocab())
         rows_now = llm.get_input_embeddings().num_embeddings
         if own > rows_now:
             raise ValueError(f"llm.tokenizer {tok_path}: its ids run to {own - 1} but the LLM {cfg.name_or_path} "
