@@ -57,6 +57,7 @@ from rsvlm.model.quiet import bars_after, deepspeed_cpu_note_quietly, peft_quiet
 from rsvlm.model.vision import fit_positions, follow_hf_twins, shape_mismatches
 from rsvlm.model.vlm import RSVLM, VLMConfig, left_on_meta, params_on_meta, place_vision_side
 from rsvlm.model.weights import (  # noqa: F401  (importable from here, as scripts and tests do)
+    MERGED,
     PEFT_KEY,
     PROVENANCE,
     average_checkpoints,
@@ -143,6 +144,7 @@ def save_pretrained(model: RSVLM, out_dir: str | Path, adapter_only: bool = Fals
             record_base(out / "adapter", llm_cfg.name_or_path, base_folder(cfg.llm.name_or_path))
     elif (out / "adapter").is_dir():  # an older save's adapter would be applied on top of these weights
         shutil.rmtree(out / "adapter")
+    (out / MERGED).unlink(missing_ok=True)  # an older merged save's: not these weights' (merge_lora records anew)
     save_config(dataclasses.replace(cfg, llm=llm_cfg), out / "config.yaml")
     (out / "README.md").write_text(_model_card(cfg, adapter_only))
     return out
