@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from rsvlm.config import ConfigError, _annotation, _field_types, _keys_at, _moved_to, _unwrap_optional
+from rsvlm.config import ConfigError, _annotation, _field_types, _keys_at, _moved_to, _unwrap_optional, no_key
 from rsvlm.config_hints import (
     entry_named,
     exact_first,
@@ -117,6 +117,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
                         f"override {text!r}: unknown key {'.'.join(path[: i + 1])!r} for {node_cls.__name__}; "
                         f"valid keys at this level: {', '.join(sorted(ftypes))}"
                         + (f" (did you mean {'.'.join(near)}={raw}{names}?)" if near else "")
+                        + no_key(node_cls, part, ".".join(path[:i]) + "." if i else "")
                         + (f" (a list's items are not set one by one: give the whole list, "
                            f"{'.'.join([*path[:i], item[1]])}=[…])" if item and item[1] in ftypes else "")
                     )
