@@ -310,8 +310,8 @@ def _unsaid(text: str) -> Iterator[re.Match]:
     left", ``_HEIGHT``); "left" before a ranking ("the left 3 largest" would be asked as "the top 3 largest", ``_RANK``)."""
     for w in UNMAPPED["t"]:
         yield from (m for m in re.finditer(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE)
-                    if not _LEVEL.match(text, m.start()) or _HEIGHT.match(text, m.start()))
-    yield from (m for m in (_HEIGHT.search(text),) if m)
+                    if not _LEVEL.match(text, m.start()))
+    yield from (m for m in (_HEIGHT.search(text),) if m)  # (one an amount's too: "left and lower limit")
     yield from (m for m in _LR.finditer(text) if _ranked(text, m.start()))
 
 
