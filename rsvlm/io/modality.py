@@ -360,13 +360,15 @@ def count_colours(pixels: np.ndarray) -> int:
     return len(distinct_colours(pixels))
 
 
-def two_values_note(src, g: Guess, raw: np.ndarray, valid: np.ndarray | None) -> str | None:
-    """A note where an 8-bit image of 3 bands or fewer whose modality was inferred (``g``) holds exactly
-    two pixel values in the valid pixels (64 at least) of ``raw`` (C, h, w), a decimated read: it looks
-    like a mask (LEVIR-CD's 0/255 change label read as ir without a word). A paletted one's is said by
-    ``plan``."""
-    if not g.inferred or src.dtype != "uint8" or len(raw) > 3 or getattr(src, "paletted", False):
+def two_values_note(src, g: Guess, n_bands: int, sample) -> str | None:
+    """A note where an 8-bit image of ``n_bands`` bands, 3 or fewer, whose modality was inferred (``g``) holds
+    exactly two pixel values in the valid pixels (64 at least) of ``sample()`` (raw (C, h, w), valid), a decimated
+    read made only for such an image (the reader's ``_unblended``: from full resolution where the file has
+    overviews): it looks like a mask (LEVIR-CD's 0/255 change label read as ir without a word). A paletted one's
+    is said by ``plan``."""
+    if not g.inferred or src.dtype != "uint8" or n_bands > 3 or getattr(src, "paletted", False):
         return None
+    raw, valid = sample()
     pixels = raw[:, valid] if valid is not None else raw.reshape(len(raw), -1)  # (C, n)
     if pixels.shape[1] < 64:
         return None

@@ -187,8 +187,9 @@ class SceneReader:
             int_sar, float_sar, self.cfg.sar_input = False, False, "db"  # the user says it is dB × k
         if float_msi or float_sar or int_sar or self.cfg.stretch is None:
             raw, valid = self._sample(self.nodata)
-            if g.inferred and src.dtype == "uint8" and len(self.indexes) <= 3:  # a mask? (not its averaged overviews)
-                self.notes += [note] if (note := md.two_values_note(src, g, *self._unblended(self.nodata))) else []
+            # a mask? (read from full resolution, not averaged overviews)
+            self.notes += [note] if (note := md.two_values_note(src, g, len(self.indexes),
+                                                                lambda: self._unblended(self.nodata))) else []
             if (self.nodata is None and not src.declares_nodata and src.dtype != "uint8"  # (uint8: no stretch)
                     and (fill := fl.undeclared_fill(raw, valid, bands=self._band_labels(), declares=declares))):
                 self.nodata, note = fill  # an undeclared -9999 had stretched a scene flat
