@@ -5,7 +5,7 @@ on a synthetic vocabulary (no download).
 
 The vocabulary is ``--size`` plain entries (``tok_0`` ...) followed by rsvlm's special tokens, as a checkpoint's
 tokenizer lists them. Both ways compute the verdict ``build_llm`` compares with the LLM's rows: one past the highest
-id that is not one of rsvlm's tokens. **now** builds the set of rsvlm's tokens once (``rsvlm/model/llm.py``);
+id that is not one of rsvlm's tokens. **now** is ``rsvlm.tokens.base_vocab_end``, which ``build_llm`` calls;
 **old (before 21d7fc8f)** is re-implemented here as it was, the set rebuilt for every vocabulary entry. Prints CPU
 milliseconds (``time.process_time``, best of ``--repeats``; the old way runs once: it lists rsvlm's 1026 tokens per
 entry, about 0.15 ms each, 22 s at the default size) and the ratio; a smaller ``--size`` for a quick run.
@@ -19,7 +19,7 @@ import time
 from common import markdown_table
 
 from rsvlm.argparsing import Parser
-from rsvlm.tokens import all_special_tokens
+from rsvlm.tokens import all_special_tokens, base_vocab_end
 
 
 def synthetic_vocab(size: int) -> dict[str, int]:
@@ -28,10 +28,7 @@ def synthetic_vocab(size: int) -> dict[str, int]:
     return {t: i for i, t in enumerate(names)}
 
 
-def own_now(vocab: dict[str, int]) -> int:
-    """As ``build_llm`` does it now (21d7fc8f): rsvlm's tokens listed once."""
-    ours = set(all_special_tokens())
-    return max((i for t, i in vocab.items() if t not in ours), default=-1) + 1
+own_now = base_vocab_end  # build_llm's own check (21d7fc8f): rsvlm's tokens listed once
 
 
 def own_old(vocab: dict[str, int]) -> int:
