@@ -48,13 +48,21 @@ SCORERS = {"hbb": (detection, "mAP50"), "obb": (detection, "mAP50_obb"), "COCO":
 GROUPS = {"generic": "'all objects'", "named": "named class"}  # the sets beside "all": which questions ask
 
 
+def det_records(data: Path, limit: int | None):
+    """The det records of ``data`` the bench takes, the first ``limit`` (every line is read: a bad one is a
+    RecordError naming it; blank lines are skipped)."""
+    n = 0
+    for rec in read_records(data):
+        if rec["task"] == "det" and not (limit and n >= limit):
+            n += 1
+            yield rec
+
+
 def detection_sets(data: Path, dest: Path, prompt, limit: int | None) -> dict[str, Path]:
     """The det records of ``data`` (image paths made absolute) as ``dest/all.jsonl``, and split by
     whether ``--det-by-class`` would ask them class by class (``generic``) or as they are (``named``)."""
     rows: dict[str, list[str]] = {"all": [], "generic": [], "named": []}
-    for rec in read_records(data):  # a bad line is a RecordError naming it; blank lines are skipped
-        if rec["task"] != "det" or (limit and len(rows["all"]) >= limit):
-            continue
+    for rec in det_records(data, limit):
         absolute_paths(rec, data.parent)
         kind = "generic" if inference.class_questions(evaluate.prompt_of(rec, prompt), prompt) else "named"
         rows["all"].append(json.dumps(rec))
@@ -68,20 +76,16 @@ def detection_sets(data: Path, dest: Path, prompt, limit: int | None) -> dict[st
 
 
 def unsized(data: Path, limit: int | None) -> tuple[int, int, str | None]:
-    """How many of the det records ``detection_sets`` would take lack a usable ``meta.width``/``meta.height``, of how
+    """How many of the det records ``detection_sets`` takes lack a usable ``meta.width``/``meta.height``, of how
     many, and the first such record's id: read before the model loads (``eval.detection`` refuses each one)."""
-    n = bad = 0
-    first = None
-    for rec in read_records(data):
-        if rec["task"] != "det" or (limit and n >= limit):
-            continue
+    n, bad = 0, []
+    for rec in det_records(data, limit):
         n += 1
         try:
             image_size(rec)
         except ScoreError:
-            bad += 1
-            first = rec["id"] if first is None else first
-    return bad, n, first
+            bad.append(rec["id"])
+    return len(bad), n, (bad[0] if bad else None)
 
 
 def main() -> None:
