@@ -129,26 +129,15 @@ def test_sensor_probe_shows_progress_on_stderr(tmp_path, monkeypatch, capsys, ck
 def test_det_decoding_bench_shows_each_pass_on_stderr(tmp_path, monkeypatch, capsys):
     """Four decodings of every detection record: each pass is named with a bar on stderr (was:
     minutes without a word), the table alone on stdout."""
-    import torch
-    from PIL import Image
-    from test_probe_pointer_cells import TINY
+    from bench_helpers import det_checkpoint, det_records
 
-    from rsvlm.config import load_config
-    from rsvlm.model import VLMConfig, create_model
-
-    torch.manual_seed(0)
-    model, _ = create_model(load_config(VLMConfig, TINY, ["prompt.det_classes=[ship,plane]"]))
-    model.save_pretrained(tmp_path / "ckpt")
-    data = ground_records(tmp_path)
+    ckpt = det_checkpoint(tmp_path)
+    data = det_records(tmp_path)  # sized: unsized det records are refused (lead 70b)
     rows = [json.loads(line) for line in data.read_text().splitlines()]
-    for i, rec in enumerate(rows):
-        rec["task"] = "det"
-        rec["conversations"][0]["value"] = "<image>\n[det] " + ("Detect every ship." if i % 2 else "List all objects.")
-        rec["conversations"][1]["value"] = "<ref>ship</ref>" + rec["conversations"][1]["value"]
-        w, h = Image.open(tmp_path / rec["images"][0]["path"]).size  # unsized det records are refused (lead 70b)
-        rec["meta"] = {**rec.get("meta", {}), "width": w, "height": h}
+    for rec in rows[::2]:  # every other record asks for all objects, not a class
+        rec["conversations"][0]["value"] = "<image>\n[det] List all objects."
     data.write_text("".join(json.dumps(r) + "\n" for r in rows))
-    bench_main("det_decoding", monkeypatch, ["--data", str(data), "--model", str(tmp_path / "ckpt"), "--limit", "2",
+    bench_main("det_decoding", monkeypatch, ["--data", str(data), "--model", str(ckpt), "--limit", "2",
                                              "--max-new-tokens", "2", "--min-objects", "1"])
     out, err = capsys.readouterr()
     assert [f"pass {i} of 4" in err for i in (1, 2, 3, 4)] == [True] * 4 and "2/2" in err
