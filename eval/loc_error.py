@@ -175,7 +175,7 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = Parser(prog="python -m eval.loc_error", description=__doc__.split("\n\n")[0].replace("``", ""))
+    p = Parser(prog="python -m eval.loc_error", description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=None, help="checkpoint folder (default: the bundled model)")
     p.add_argument("--data", required=True, help="JSONL records with ground-truth answers")
     p.add_argument("--tasks", default="ground,det", help="comma-separated task tags (default ground,det)")
