@@ -6,32 +6,16 @@ from __future__ import annotations
 import json
 
 from conftest import usage_error
+from predict_helpers import scored_boxes
 from test_predict_edges import chat_repl
 
 from rsvlm.cli import main
 
 
-def _scored_boxes(monkeypatch):
-    """predict's tile_predictor replaced: each tile answers one box, scored 0.9 in the left column, else 0.2."""
-    import rsvlm.predict as predict
-
-    def predictor(model, processor, question, max_new_tokens, answers, *a, **k):
-        def run(tiles):
-            out = []
-            for t in tiles:
-                score = 0.9 if t.window[0] == 0 else 0.2
-                answers.append({"window": list(t.window), "answer": "<box>", "problems": []})
-                out.append([{"kind": "box", "label": "ship", "coords": [4.0, 4.0, 12.0, 12.0], "score": score}])
-            return out
-        return run
-
-    monkeypatch.setattr(predict, "tile_predictor", predictor)
-
-
 def test_a_tiled_run_says_what_min_score_dropped_once(ckpt, geotiff, tmp_path, monkeypatch, capsys):
     """The count line "(6 found; 4 below --min-score)" was followed by "4 of 6 object(s) scored below --min-score
     0.5 dropped", the same count again (in --out's notes too); the count line now names the threshold."""
-    _scored_boxes(monkeypatch)
+    scored_boxes(monkeypatch)
     out = tmp_path / "t.json"
     assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
                  "--tile", "32", "--overlap", "0", "--min-score", "0.5", "--out", str(out)]) == 0

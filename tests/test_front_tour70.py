@@ -8,6 +8,7 @@ import pytest
 
 from rsvlm.cli import main
 from tests.conftest import usage_error
+from tests.predict_helpers import scored_boxes
 
 
 @pytest.mark.parametrize("value", ["inf", "nan", "1e3", "64.5"])
@@ -33,27 +34,10 @@ def test_the_geojson_note_is_not_said_before_a_refused_model(geotiff, tmp_path, 
     assert "no-model" in err and "written as GeoJSON" not in err, err
 
 
-def _scored_boxes(monkeypatch):
-    """predict's tile_predictor replaced: each tile answers one box, scored 0.9 in the left column, else 0.2."""
-    import rsvlm.predict as predict
-
-    def predictor(model, processor, question, max_new_tokens, answers, *a, **k):
-        def run(tiles):
-            out = []
-            for t in tiles:
-                score = 0.9 if t.window[0] == 0 else 0.2
-                answers.append({"window": list(t.window), "answer": "<box>", "problems": []})
-                out.append([{"kind": "box", "label": "ship", "coords": [4.0, 4.0, 12.0, 12.0], "score": score}])
-            return out
-        return run
-
-    monkeypatch.setattr(predict, "tile_predictor", predictor)
-
-
 def test_the_tiled_line_counts_the_objects_written_not_those_min_score_left_out(ckpt, geotiff, tmp_path,
                                                                                 monkeypatch, capsys):
     """"6 object(s) from 6 tiles" was printed (and put in --out's "answer") where --min-score kept 2."""
-    _scored_boxes(monkeypatch)
+    scored_boxes(monkeypatch)
     out = tmp_path / "t.json"
     assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
                  "--tile", "32", "--overlap", "0", "--min-score", "0.5", "--out", str(out)]) == 0
@@ -64,7 +48,7 @@ def test_the_tiled_line_counts_the_objects_written_not_those_min_score_left_out(
 
 
 def test_the_tiled_line_is_unchanged_where_nothing_is_left_out(ckpt, geotiff, tmp_path, monkeypatch, capsys):
-    _scored_boxes(monkeypatch)
+    scored_boxes(monkeypatch)
     assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
                  "--tile", "32", "--overlap", "0"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "6 object(s) from 6 tiles"
@@ -82,7 +66,7 @@ def test_the_tiled_line_counts_out_the_objects_on_nodata_that_on_nodata_drop_lea
     with rasterio.open(path, "w", driver="GTiff", width=96, height=64, count=3, dtype="uint8", nodata=0,
                        crs="EPSG:32631", transform=from_origin(500000.0, 4000000.0, 0.5, 0.5)) as ds:
         ds.write(data)
-    _scored_boxes(monkeypatch)
+    scored_boxes(monkeypatch)
     out = tmp_path / "t.json"
     assert main(["predict", "--model", str(ckpt), "--image", str(path), "--task", "det", "--device", "cpu",
                  "--tile", "32", "--overlap", "0", "--on-nodata", "drop", "--out", str(out)]) == 0
