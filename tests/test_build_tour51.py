@@ -81,7 +81,7 @@ def test_help_lists_the_stages_and_how_a_build_resumes(build, capsys):
     # was: the docstring's first line only, and the stage names only inside a 4-line --only choice list
     for name in ("pretrain_encoder", "ground_multi", "merge_chat", "eval_tta"):
         assert f"\n    {name} " in text, name
-    assert "delete ``OUT/STAGE/DONE`` to redo one" in text and "--only STAGE [STAGE ...]" in text
+    assert "delete OUT/STAGE/DONE to redo one" in text and "--only STAGE [STAGE ...]" in text
     assert "--config CONFIG       build settings" in text  # had no help
 
 
