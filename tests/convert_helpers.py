@@ -120,6 +120,19 @@ def tif_label(path: Path, data: np.ndarray, nodata: float) -> None:
         ds.write(data[None])  # (1, H, W)
 
 
+def rgba_label_with_mask(tmp_path: Path, rgba: np.ndarray, valid: np.ndarray) -> None:
+    """images/a.png (64x48) and labels/a_mask.tif: ``rgba`` (4, 48, 64) as an RGB GeoTIFF with an alpha band, and
+    ``valid`` (48, 64; 0 = masked) as its GDAL mask band."""
+    import rasterio
+
+    png(tmp_path / "images" / "a.png", 64, 48)
+    (tmp_path / "labels").mkdir()
+    with rasterio.open(tmp_path / "labels" / "a_mask.tif", "w", driver="GTiff", width=64, height=48, count=4,
+                       dtype="uint8", photometric="RGB", alpha="YES") as ds:
+        ds.write(rgba)
+        ds.write_mask(valid)
+
+
 def palette_label(tmp_path: Path, label: np.ndarray, mode: str, palette: dict) -> list[str]:
     """images/a.png (64x48) and its label ``label`` (H, W, C) saved as labels/a_mask.png in ``mode``, and the
     palette p.json; ``convert masks``' arguments for them."""

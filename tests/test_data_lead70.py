@@ -7,8 +7,7 @@ import json
 
 import numpy as np
 import pytest
-import rasterio
-from convert_helpers import convert, llava_rows, objs, png, png16
+from convert_helpers import convert, llava_rows, objs, png, png16, rgba_label_with_mask
 
 
 def _codes(channels: int, scale: int = 1) -> np.ndarray:
@@ -61,12 +60,7 @@ def test_an_rgba_geotiff_labels_alpha_and_mask_band_are_both_no_class(tmp_path):
     a[3, :, 57:] = 0  # transparent at columns 57-63
     valid = np.full((48, 64), 255, np.uint8)
     valid[:, 50:57] = 0  # masked out at columns 50-56
-    png(tmp_path / "images" / "a.png", 64, 48)
-    (tmp_path / "labels").mkdir()
-    with rasterio.open(tmp_path / "labels" / "a_mask.tif", "w", driver="GTiff", width=64, height=48, count=4,
-                       dtype="uint8", photometric="RGB", alpha="YES") as ds:
-        ds.write(a)
-        ds.write_mask(valid)
+    rgba_label_with_mask(tmp_path, a, valid)
     (tmp_path / "p.json").write_text(json.dumps({"building": [255, 0, 0]}))
     stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "images"), "--labels",
                           str(tmp_path / "labels"), "--palette", str(tmp_path / "p.json"), "--strict", "--no-progress")

@@ -9,8 +9,7 @@ import json
 
 import numpy as np
 import pytest
-import rasterio
-from convert_helpers import convert, llava_rows, objs, png, png16, same_ring
+from convert_helpers import convert, llava_rows, objs, png, png16, rgba_label_with_mask, same_ring
 
 SHAPE = [[10, 10], [40, 10], [40, 30], [10, 30]]
 
@@ -67,12 +66,7 @@ def test_a_binary_labels_mask_band_beside_its_alpha_band_is_void(tmp_path):
     a[3] = 255
     valid = np.full((48, 64), 255, np.uint8)
     valid[:, 48:] = 0
-    png(tmp_path / "images" / "a.png", 64, 48)
-    (tmp_path / "labels").mkdir()
-    with rasterio.open(tmp_path / "labels" / "a_mask.tif", "w", driver="GTiff", width=64, height=48, count=4,
-                       dtype="uint8", photometric="RGB", alpha="YES") as ds:
-        ds.write(a)
-        ds.write_mask(valid)
+    rgba_label_with_mask(tmp_path, a, valid)
     stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "images"), "--labels",
                           str(tmp_path / "labels"), "--binary", "building", "--no-progress")
     assert len(recs) == 1 and len(objs(recs[0])) == 1 and same_ring(objs(recs[0])[0]["coords"], SHAPE, 64)
