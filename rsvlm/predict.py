@@ -19,10 +19,9 @@ from rsvlm.closed_pipes import readers_may_close
 from rsvlm.io.nodata_objects import ValidityMap, dropped_note, nodata_note, on_nodata
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
 from rsvlm.predict_outputs import output_problem, write_output
-from rsvlm.predict_question import (  # region_question, settle_task: predict's names, as before the move
+from rsvlm.predict_question import (
     asked_question,
     named_task,
-    region_question,  # noqa: F401
     settle_task,
     text_advice,
 )

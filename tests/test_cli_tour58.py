@@ -200,7 +200,7 @@ def test_regcap_asks_about_the_region_given_in_pixels(geotiff, tmp_path, capsys)
     """``--task regcap``'s standard question named no region ("What is in the centre of the image?"), and the
     bundled model answered it with a box; a region could only be given as location tokens in --prompt."""
     from rsvlm import geometry
-    from rsvlm.predict import region_question
+    from rsvlm.predict_question import region_question
 
     def args(**kw):
         return types.SimpleNamespace(**{"task": "regcap", "prompt": None, "region": None, "tile": None, **kw})

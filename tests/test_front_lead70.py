@@ -54,7 +54,7 @@ def test_the_question_names_stay_importable_from_predict():
     import rsvlm.predict as predict
     import rsvlm.predict_question as pq
 
-    for name in ("asked_question", "region_question", "settle_task", "text_advice", "named_task"):
+    for name in ("asked_question", "settle_task", "text_advice", "named_task"):
         assert getattr(predict, name) is getattr(pq, name)
 
 
