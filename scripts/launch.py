@@ -52,7 +52,8 @@ def recipe_global_batch(path: str | Path) -> int:
     from rsvlm.train.config import header_global_batch
 
     if not (n := header_global_batch(path)):  # 0 passed as grad_accum=0
-        raise ValueError(f"{path}: no '# global_batch: N' header comment with N >= 1; the launcher needs the global batch")
+        raise ValueError(f"{path}: no '# global_batch: N' header comment with N >= 1; the launcher needs the global "
+                         "batch")
     return n
 
 
@@ -206,13 +207,15 @@ def here_processor(cfg):
     from rsvlm.train.sft_index import data_processor
 
     llm = cfg.model.llm
-    key, path = ("model.llm.tokenizer", llm.tokenizer) if llm.tokenizer else ("model.llm.name_or_path", llm.name_or_path)
+    key, path = (("model.llm.tokenizer", llm.tokenizer) if llm.tokenizer
+                 else ("model.llm.name_or_path", llm.name_or_path))
     try:
         tokenizer = llm_tokenizer(llm)
     except (ValueError, OSError) as e:
         if Path(home_expanded(path)).exists():  # a folder, or a file (tokenizer.json named): the ranks' too
             raise
-        print(f"launch: note: {key}={path} cannot be loaded on this machine ({(str(e).splitlines() or [type(e).__name__])[0][:160]}); the "
+        why = (str(e).splitlines() or [type(e).__name__])[0][:160]
+        print(f"launch: note: {key}={path} cannot be loaded on this machine ({why}); the "
               "records' token lengths, and whether they fill a global batch as the ranks draw them, are left to the "
               "ranks, which check them before training (the other checks ran here). To check them here too, this "
               "machine needs the tokenizer's files (tokenizer.json or tokenizer.model, with tokenizer_config.json) "

@@ -119,8 +119,9 @@ def check_data_paths(cfg) -> None:
     roots = [("data.root", cfg.data.root), *((f"data.extra[{i}].root", s.root) for i, s in enumerate(cfg.data.extra))]
     for key, root in roots:  # was: every image 'not found', a bad sample each, 50 samples into the run
         if root is not None and not Path(root).is_dir():
-            raise FileNotFoundError(f"{key}: {root} is {'a file' if Path(root).exists() else 'not there'}; give the "
-                                    "folder the records' image paths are relative to (unset: the records file's folder)")
+            raise FileNotFoundError(f"{key}: {root} is {'a file' if Path(root).exists() else 'not there'}; give "
+                                    "the folder the records' image paths are relative to (unset: the records file's "
+                                    "folder)")
     check_twice(sources, roots)
 
 

@@ -111,16 +111,17 @@ def check_launch(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, bool]:
     without DeepSpeed (plain ``torch.distributed``)."""
     _, world = process_rank()  # RANK checked against WORLD_SIZE too, as rsvlm eval does
     if one_of_several_asked():  # was: one process trained, and the run looked like the N asked for
-        raise ValueError("accelerate launch was asked for several processes (it set MASTER_ADDR) but started this one "
-                         "alone, without RANK and WORLD_SIZE, as its CPU launcher does: start CPU ranks with torchrun "
-                         "--nproc_per_node N -m rsvlm.train … or scripts/launch.py RECIPE --gpus-per-node N --launcher "
-                         "torchrun (docs/distributed.md)")
+        raise ValueError("accelerate launch was asked for several processes (it set MASTER_ADDR) but started "
+                         "this one alone, without RANK and WORLD_SIZE, as its CPU launcher does: start CPU ranks with "
+                         "torchrun --nproc_per_node N -m rsvlm.train … or scripts/launch.py RECIPE --gpus-per-node N "
+                         "--launcher torchrun (docs/distributed.md)")
     check_engine(cfg, world, ddp)
     unset = [k for k in ("RANK", "MASTER_ADDR", "MASTER_PORT") if not os.environ.get(k, "").strip()]
     if world > 1 and unset:  # was torch's env:// ValueError once the run had started, on every rank
-        raise ValueError(f"WORLD_SIZE={world} is set but {' and '.join(unset)} {'is' if len(unset) == 1 else 'are'} not "
-                         "(each process needs its RANK, and the same MASTER_ADDR and MASTER_PORT to meet at); start the "
-                         "job with scripts/launch.py (or torchrun / deepspeed), which sets them all")
+        raise ValueError(f"WORLD_SIZE={world} is set but {' and '.join(unset)} "
+                         f"{'is' if len(unset) == 1 else 'are'} not (each process needs its RANK, and the same "
+                         "MASTER_ADDR and MASTER_PORT to meet at); start the job with scripts/launch.py (or torchrun / "
+                         "deepspeed), which sets them all")
     cuda = torch.cuda.is_available() and cfg.device in ("auto", "cuda")
     if cfg.device == "cuda" and not torch.cuda.is_available():
         raise ValueError("device=cuda but no CUDA device is visible (device=auto uses one when there is)")
