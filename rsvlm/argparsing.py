@@ -26,8 +26,9 @@ class Parser(argparse.ArgumentParser):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("allow_abbrev", False)  # --reg ran as --region unsaid; a typo is said with the option meant
-        if isinstance(kwargs.get("description"), str):  # a module docstring's reST ``x`` reads as x in --help
-            kwargs["description"] = kwargs["description"].replace("``", "")
+        for text in ("description", "epilog"):  # a module docstring's reST ``x`` reads as x in --help
+            if isinstance(kwargs.get(text), str):
+                kwargs[text] = kwargs[text].replace("``", "")
         super().__init__(*args, **kwargs)
 
     def meant(self, word: str) -> str:
