@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rsvlm import inference as inf
 from rsvlm.data.records import as_record_fields
-from rsvlm.predictions import answer_files, asked_digest, read_stamp
+from rsvlm.predictions import answered_ids, asked_digest, read_stamp
 
 
 def predictions_given(data: Path) -> str | None:
@@ -152,17 +152,23 @@ def undigested(files: list[Path], records: dict[str, dict]) -> list[str]:
     return [i for i in records if i in bare - vouched]
 
 
-def stamped_limit(out: Path, limit: int | None) -> int | None:
-    """The ``--limit`` for ``out``'s run stamp: ``limit``, or, where ``out`` (or a rank part) holds answers under a
-    stamp, the wider of it and the stamp's (None, no limit, the widest): a rerun with a smaller ``--limit`` that
-    found its records answered stamped its own, and the scorers' note named it for the answers of the larger one.
-    A stamp without the key (an rsvlm eval before the limit was stamped) says no limit either way: ``limit``."""
+def stamped_limit(out: Path, limit: int | None, ids: list[str]) -> int | None:
+    """The ``--limit`` for ``out``'s run stamp, what the file holds once this run is done: ``limit``, or, where
+    ``out`` (or a rank part) holds every answer of the run its stamp names (the first ``limit`` of ``ids``, the
+    record ids in order, or all), the wider of it and the stamp's (None, no limit, the widest): a rerun with a
+    smaller ``--limit`` that found its records answered stamped its own, and the scorers' note named it for the
+    answers of the larger one. An interrupted run's stamp names answers the file lacks and is not kept (a full run
+    stopped early, rerun with ``--limit 5``, was stamped no limit). A stamp without the key (an rsvlm eval before
+    the limit was stamped) says no limit either way: ``limit``."""
     old = read_stamp(out)
-    if old is None or "limit" not in old or not any(f.stat().st_size for f in answer_files(out)):
+    if old is None or "limit" not in old or not isinstance(old["limit"], (int, type(None))):
         return limit
+    held = answered_ids(out)
+    if not all(i in held for i in (ids[:old["limit"]] if old["limit"] is not None else ids)):
+        return limit  # that run did not finish: its limit is not what the file holds
     if limit is None or old["limit"] is None:
         return None
-    return max(limit, old["limit"]) if isinstance(old["limit"], int) else limit
+    return max(limit, old["limit"])
 
 
 def record_images(record: dict, root: Path, notes: list[str] | None = None,

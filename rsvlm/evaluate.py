@@ -309,7 +309,7 @@ def _main(args) -> int:
         model_dir = inf.resolve_model_dir(args.model)
         # auto resolved here (float32 on a CPU, the checkpoint's own on a GPU): stamped, and what the model loads in
         args.dtype = resolved_dtype_name(args.dtype, pick_device(device), model_dir)
-        stamp = {**run_stamp(model_dir, args), "limit": stamped_limit(out, args.limit)}  # a partial run told as such
+        stamp = {**run_stamp(model_dir, args), "limit": stamped_limit(out, args.limit, [r["id"] for r in loaded[0]])}  # a partial run told as such
     except (FileNotFoundError, ValueError) as e:  # --model, --device
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2

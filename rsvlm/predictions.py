@@ -63,7 +63,7 @@ def _rows(path: Path, bad: list[str] | None = None) -> list[dict]:
     return rows
 
 
-def _answered_ids(out: Path) -> set[str]:
+def answered_ids(out: Path) -> set[str]:
     """Ids answered (an error row included) in ``out`` or any of its rank parts."""
     return {row["id"] for f in answer_files(out) for row in _rows(f)}
 
@@ -293,7 +293,7 @@ def check_out(data: Path, out: Path | str, loaded: tuple | None = None) -> str |
     if not records:
         return (f"no records to answer: {report.summary()}; first: {report.examples[0]}" if report.n_skipped
                 else f"{data}: no records to answer (an empty file)")
-    stale = sorted(_answered_ids(out) - {r["id"] for r in records})
+    stale = sorted(answered_ids(out) - {r["id"] for r in records})
     if stale:
         who, s, delete = _holders(out)
         return (f"{who} already hold{s} {len(stale)} answer(s) to records not in {data} (first: {stale[0]}); "
@@ -346,7 +346,7 @@ def unstamped_answers(out: Path, stamp: dict) -> tuple[dict, str | None]:
     readable ``OUT.run.json`` vouches for (an older rsvlm eval, another tool, a deleted stamp): they
     are resumed as they are, unchecked, and the stamp then counts them (``unchecked_answers``), so
     that the scorers can say so."""
-    n = len(_answered_ids(out))
+    n = len(answered_ids(out))
     old = read_stamp(out)
     if old is not None or not n:
         carried = (old or {}).get("unchecked_answers") if n else None
@@ -376,7 +376,7 @@ def check_stamp(out: Path, stamp: dict) -> str | None:
     model and options, or None. Files without a readable ``OUT.run.json`` are resumed as they are
     (``unstamped_answers`` warns)."""
     old = read_stamp(out)
-    if old is None or not _answered_ids(out):
+    if old is None or not answered_ids(out):
         return None
     who, s, delete = _holders(out)
     if old.get("weights") != stamp["weights"]:
