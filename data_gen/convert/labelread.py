@@ -28,7 +28,7 @@ def _collar(none) -> bool:
 
 
 def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | None = None,
-               voids: list | None = None, nodata_at: list | None = None):
+               voids: list | None = None, nodata_at: list | None = None, levels: set | None = None):
     """Label array (H, W) or (H, W, 3); raises ConversionError naming the file. ``grey_levels``:
     its values are class codes (a grey-level palette), so a label whose colour bands differ is an
     error (a GeoTIFF's first band, or PIL's luminance of an RGB label, was taken for the codes, and
@@ -44,7 +44,9 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     given and any are (no class: their colour is none drawn, ``run``, nor checked by ``_one_grey``), an alpha band
     left out of its colour bands, and its GeoTIFF nodata other than 0 appended to ``nodata_at`` as (value, (H, W)
     bool) where given and any pixel is it. A 16-bit colour PNG (``_deep_png``; PIL reads its high byte) is read
-    through GDAL at 16 bits, a palette's 8-bit one widened to 16 as its 8-bit values (``_eight_bit``)."""
+    through GDAL at 16 bits, a palette's 8-bit one widened to 16 as its 8-bit values (``_eight_bit``), as is a 16-bit
+    grey PNG (PIL reads it at 16 bits), unless its values as read are all of ``levels`` (a grey palette's values,
+    its classes' and ``_ignore``'s: codes 256 and 512 are no widened 1 and 2)."""
     import numpy as np
 
     try:
@@ -59,7 +61,7 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                 alpha = [i for i, c in enumerate(ds.colorinterp) if c.name == "alpha"]
                 masked = _mask_band(ds)  # (h, w) a GDAL mask band's, 0 where masked out (beside an alpha band too)
             if deep and (rgb or grey_levels):
-                a = _eight_bit(a, alpha, out)
+                a = _eight_bit(a, alpha, out, levels)
             clear = opacity = None  # clear: (h, w) bool, a palette label's no-class pixels, alpha's and mask band's
             if alpha and len(alpha) < len(a):  # an RGBA label: its alpha is no colour ("4 bands that differ")
                 opacity = a[alpha[0]]  # (h, w)
@@ -118,8 +120,10 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
             clear = _transparent(im) if rgb or grey_levels else None
             if clear is not None and voids is not None:
                 voids.append(clear)
-            if rgb and im.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit grey: PIL's RGB clipped 1000 to 255
-                return np.repeat(np.asarray(im)[..., None], 3, axis=-1)  # (H, W, 3) (v, v, v), as a grey GeoTIFF's
+            if (rgb or grey_levels) and im.mode in ("I", "I;16", "I;16B", "I;16L"):  # 16-bit grey, as GDAL's is:
+                grey = _eight_bit(np.asarray(im)[None], [], out, levels)[0]  # (H, W) 0/65535 read 0/255
+                # (H, W, 3) (v, v, v), as a grey GeoTIFF's: PIL's RGB clipped 1000 to 255
+                return np.repeat(grey[..., None], 3, axis=-1) if rgb else grey
             if rgb:
                 return np.asarray(im.convert("RGB"))
             if im.mode == "P" and not grey_levels and "transparency" in im.info:
@@ -179,18 +183,19 @@ def _deep_png(path: Path) -> bool:
     return head[:8] == b"\x89PNG\r\n\x1a\n" and len(head) == 26 and head[24] == 16 and head[25] in (2, 4, 6)
 
 
-def _eight_bit(a, alpha: list[int], out: Output | None):
+def _eight_bit(a, alpha: list[int], out: Output | None, levels: set | None = None):
     """A 16-bit palette label's bands ``a`` (C, H, W) as read, or their 8-bit values where every colour band is an
     8-bit one widened to 16 bits, stretched (v x 257, ImageMagick's ``-depth 16``: 255 is 65535) or shifted (v x 256,
     ``astype(uint16) << 8``: 255 is 65280, which PIL's high byte read right), counted in ``out``'s notes as
     ``labels_16_bit_read_as_8_bit``; ``alpha``: the alpha bands' indices, left as they are (0 is 0), the colours under
-    their 0 not looked at (white there, 65535, is no shifted colour)."""
+    their 0 not looked at (white there, 65535, is no shifted colour). Read as they are where every value is one of
+    ``levels``, a grey palette's (codes 256 and 512 were read 1 and 2, unknown)."""
     import numpy as np
 
     bands = [i for i in range(len(a)) if i not in alpha]
     seen = a[bands][:, (a[alpha] != 0).all(axis=0)] if alpha else a[bands]  # (C, N) a colour under alpha 0 is none
-    if seen.max(initial=0) <= 255:
-        return a  # its codes or colours as they are: 0/1/2 (PIL's high byte read them all 0)
+    if seen.max(initial=0) <= 255 or levels and set(np.unique(seen).tolist()) <= levels:
+        return a  # its codes or colours as they are: 0/1/2 (PIL's high byte read them all 0), the palette's 256
     step = next((s for s in (257, 256) if not np.any(seen % s)), None)  # only 0 is a multiple of both
     if step is None:
         return a

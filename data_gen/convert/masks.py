@@ -323,7 +323,8 @@ def run(args, out: Output) -> None:
                 raw, mask, void = read_binary_label(lab, out)
                 label = mask.astype("uint8")  # (H, W) 0/1
             else:  # a transparent pixel (alpha 0) is no class, whatever colour it hides: void, counted
-                label = read_label(lab, rgb, grey_levels=True, out=out, voids=(clear := []), nodata_at=(nodata := []))
+                label = read_label(lab, rgb, grey_levels=True, out=out, voids=(clear := []), nodata_at=(nodata := []),
+                                   levels=None if rgb else {*classes.values(), *ignored})
                 void = np.logical_or.reduce(clear) if clear else None  # (H, W) every void: alpha's, a mask band's
                 if void is not None:
                     out.note("label_pixels_transparent", int(void.sum()))

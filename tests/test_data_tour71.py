@@ -1,0 +1,59 @@
+"""Tour 71 of the data area: label bit depths and palettes, converters' wording, chat previews, instruction sets."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from convert_helpers import convert, objs, png, png16
+
+
+def _masks16(tmp_path, label: np.ndarray, *argv: str, palette: dict | None = None) -> tuple[dict, list[dict]]:
+    """``masks`` over images/a.png (64x48) and ``label`` (H, W, C) uint16 written as labels/a_mask.png at 16 bits."""
+    png(tmp_path / "images" / "a.png", 64, 48)
+    png16(tmp_path / "labels" / "a_mask.png", label)
+    if palette is not None:
+        (tmp_path / "p.json").write_text(json.dumps(palette))
+        argv = (*argv, "--palette", str(tmp_path / "p.json"))
+    return convert(tmp_path / "o", "masks", "--images", str(tmp_path / "images"), "--labels",
+                   str(tmp_path / "labels"), *argv, "--no-progress")
+
+
+@pytest.mark.parametrize("value", [65535, 255 << 8])
+@pytest.mark.parametrize("palette", [{"building": 255}, {"building": [255, 255, 255]}])
+def test_a_16_bit_grey_png_label_widened_from_8_bits_reads_its_8_bit_values(tmp_path, value, palette):
+    # a grey PNG without alpha (colour type 0) is read by PIL at 16 bits: 65535 was unknown_label_value, where the
+    # same label with an alpha channel (read through GDAL) was read 255
+    a = np.zeros((48, 64, 1), np.uint16)
+    a[10:30, 10:40] = value
+    stats, recs = _masks16(tmp_path, a, "--strict", palette=palette)
+    assert [o["label"] for r in recs for o in objs(r)] == ["building"]
+    assert stats["notes"] == {"labels_16_bit_read_as_8_bit": 1}
+
+
+@pytest.mark.parametrize("label", ["binary", "codes"])
+def test_a_16_bit_grey_binary_or_code_label_is_not_squashed(tmp_path, label):
+    a = np.zeros((48, 64, 1), np.uint16)
+    if label == "binary":  # 0/65535 under --binary: the class, whatever its bit depth
+        a[10:30, 10:40] = 65535
+        stats, recs = _masks16(tmp_path, a, "--binary", "building", "--strict")
+        assert [o["label"] for r in recs for o in objs(r)] == ["building"]
+    else:  # codes 1 and 2 at 16 bits stay 1 and 2
+        a[10:30, 10:40], a[35:45, 5:20] = 1, 2
+        stats, recs = _masks16(tmp_path, a, "--strict", palette={"building": 1, "road": 2})
+        assert sorted(o["label"] for r in recs for o in objs(r)) == ["building", "road"]
+    assert stats["notes"] == {}
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_a_16_bit_label_of_the_palettes_own_codes_is_read_as_it_is(tmp_path, channels):
+    # codes 256 and 512, multiples of 256, were taken for 8-bit 1 and 2 widened by a shift (grey + alpha: read
+    # through GDAL) and every pixel was unknown_label_value; the palette names them: they are read as they are
+    a = np.zeros((48, 64, channels), np.uint16)
+    a[10:30, 10:40, 0], a[35:45, 5:20, 0] = 256, 512
+    if channels == 2:
+        a[..., 1] = 65535  # opaque
+    stats, recs = _masks16(tmp_path, a, "--strict", palette={"building": 256, "road": 512})
+    assert sorted(o["label"] for r in recs for o in objs(r)) == ["building", "road"]
+    assert stats["notes"] == {}
