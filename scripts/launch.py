@@ -151,7 +151,9 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
         if len(hosts) < nodes or any(s < gpus_per_node for _, s in hosts[:nodes]):
             raise ValueError(f"{hostfile}: {hosts} does not give {nodes} node(s) with {gpus_per_node} slots each")
         master_addr = master_addr or hosts[0][0]
-    if check_out and cfg.objective != "clip":  # else every rank refused it once the launcher had started them all
+    if check_out and cfg.objective == "clip":  # its ranks' own reading of the caption pairs: each refused alike
+        check_clip_pairs(cfg, world)
+    elif check_out:  # else every rank refused it once the launcher had started them all
         from rsvlm.train.inputs import check_enough_records
 
         check_data_plan(cfg, world, check_enough_records(cfg, world))
@@ -194,6 +196,22 @@ def check_data_plan(cfg, world: int, arrays: dict | None) -> None:
         with contextlib.redirect_stderr(io.StringIO()):
             read_train_data(quiet, 0, world, arrays, processor)
     except SameOnEveryRank as e:  # DataPlanError, TooManyBadSamples: as rsvlm train says them
+        raise ValueError(f"{type(e).__name__}: {e}") from None
+
+
+def check_clip_pairs(cfg, world: int) -> None:
+    """Contrastive pretraining's data checks (``clip.read_pairs``: no image there, fewer than 2 caption pairs a
+    process, too many malformed records), here before any process starts; its notes are left to the ranks."""
+    import contextlib
+    import io
+
+    from rsvlm.train.clip import read_pairs
+    from rsvlm.train.run import MalformedRecords
+
+    try:  # TooFewRecords and NoImageFound are a ValueError and an OSError, said as the LM objective's are
+        with contextlib.redirect_stderr(io.StringIO()):
+            read_pairs(cfg, world, rank=1)
+    except MalformedRecords as e:  # a RuntimeError, as rsvlm train says it
         raise ValueError(f"{type(e).__name__}: {e}") from None
 
 

@@ -152,6 +152,34 @@ def check_clip_batch(cfg) -> None:
                          "per process and step; a contrastive step needs 2 or more")
 
 
+def read_pairs(cfg, world: int, rank: int) -> tuple[list, torch.Tensor | None, object, dict[str, int]]:
+    """The caption pairs (``caption_pool``) with a stem, their draw weights, read report and pairs left out by
+    modality (``without_stem``), refused as every rank
+    refuses them before out_dir is written (exit 2): no image there (``NoImageFound``), fewer than 2 pairs a
+    process (``TooFewRecords``), too many malformed records; ``rank`` 0 says what it leaves out. scripts/launch.py
+    asks it too, before any process starts (it skipped these checks for this objective: each rank refused alike)."""
+    pairs, weights, report = caption_pool(cfg)
+    check_images_there(cfg)  # a wrong data.root: NoImageFound (exit 2), not every draw bad once out_dir was written
+    pairs, weights, no_stem = without_stem(pairs, weights, cfg)
+    left_out = ", ".join(f"{n} {m}" for m, n in no_stem.items())
+    if no_stem and rank == 0:
+        print(f"[rsvlm.train] {left_out} caption pair(s) left out: model.stems has no stem for "
+              f"{'that modality' if len(no_stem) == 1 else 'those modalities'} (it has {', '.join(cfg.model.stems)}); "
+              "counted as no_stem_pairs in summary.json, not as bad samples", file=sys.stderr)
+    if len(pairs) < 2 * world:
+        raise TooFewRecords(f"{cfg.data.train}: {len(pairs)} single-image caption pair(s)"
+                         + (f" with a stem ({left_out} without one)" if no_stem else "")
+                         + f"; contrastive training on {world} process(es) needs at least {2 * world} ({report.summary()})")
+    if (per_step := cfg.batch_size * cfg.grad_accum * world) > len(pairs) and rank == 0:  # was unsaid
+        print(f"[rsvlm.train] warning: {len(pairs)} caption pair(s), fewer than a global batch of {per_step} (batch_size "
+              f"× grad_accum × processes): each step contrasts {len(pairs) // world * world} of them", file=sys.stderr)
+    if len(pairs) < report.n_ok and rank == 0:  # records of other tasks, image pairs and the like are not used
+        print(f"[rsvlm.train] {len(pairs)} caption pair(s) from {report.n_ok} record(s): a file's single-image [cap] "
+              "records, or the first answer of each single-image record where it has none", file=sys.stderr)
+    check_malformed(report, cfg, rank)
+    return pairs, weights, report, no_stem
+
+
 def _mean_over_ranks(values: list[float], device: torch.device, world: int) -> list[float]:
     if world == 1:
         return values
@@ -243,25 +271,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     files = file_prints(cfg) if rank == 0 else None  # as the LM loop's: a records file renamed on resume moves nothing
     if folder is not None:
         check_changes(folder, cfg, rank, files)  # (rank 0) names the other settings it changes
-    pairs, weights, report = caption_pool(cfg)  # and checked before out_dir is written (exit 2, as the LM loop's)
-    check_images_there(cfg)  # a wrong data.root: NoImageFound (exit 2), not every draw bad once out_dir was written
-    pairs, weights, no_stem = without_stem(pairs, weights, cfg)
-    left_out = ", ".join(f"{n} {m}" for m, n in no_stem.items())
-    if no_stem and rank == 0:
-        print(f"[rsvlm.train] {left_out} caption pair(s) left out: model.stems has no stem for "
-              f"{'that modality' if len(no_stem) == 1 else 'those modalities'} (it has {', '.join(cfg.model.stems)}); "
-              "counted as no_stem_pairs in summary.json, not as bad samples", file=sys.stderr)
-    if len(pairs) < 2 * world:
-        raise TooFewRecords(f"{cfg.data.train}: {len(pairs)} single-image caption pair(s)"
-                         + (f" with a stem ({left_out} without one)" if no_stem else "")
-                         + f"; contrastive training on {world} process(es) needs at least {2 * world} ({report.summary()})")
-    if (per_step := cfg.batch_size * cfg.grad_accum * world) > len(pairs) and rank == 0:  # was unsaid
-        print(f"[rsvlm.train] warning: {len(pairs)} caption pair(s), fewer than a global batch of {per_step} (batch_size "
-              f"× grad_accum × processes): each step contrasts {len(pairs) // world * world} of them", file=sys.stderr)
-    if len(pairs) < report.n_ok and rank == 0:  # records of other tasks, image pairs and the like are not used
-        print(f"[rsvlm.train] {len(pairs)} caption pair(s) from {report.n_ok} record(s): a file's single-image [cap] "
-              "records, or the first answer of each single-image record where it has none", file=sys.stderr)
-    check_malformed(report, cfg, rank)
+    pairs, weights, report, no_stem = read_pairs(cfg, world, rank)  # checked before out_dir is written (exit 2)
     note_schedule(cfg, rank)
     if (elsewhere := other_encoders(pairs, cfg)) and rank == 0:
         print(f"[rsvlm.train] {elsewhere}: their stems feed other encoders in the model, but contrastive pretraining "

@@ -1,0 +1,59 @@
+"""Rough-edge tour 71 of training and the launch path: the launcher's up-front data checks for contrastive
+pretraining, and what it says of them on several nodes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_train_utils import make_records
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def clip_recipe(tmp_path: Path) -> Path:
+    """pretrain_encoder_tiny.yaml with its launch header (global batch 32)."""
+    path = tmp_path / "clip.yaml"
+    path.write_text((REPO / "configs" / "train" / "pretrain_encoder_tiny.yaml").read_text())
+    return path
+
+
+def test_the_launcher_checks_contrastive_records_before_it_starts_any_rank(tmp_path, monkeypatch, capsys):
+    """objective clip skipped the launcher's records checks: an image root holding none of the images, or too
+    few caption pairs, was refused by every rank alike once torchrun had started them, then the launcher's
+    report ('no step folder was saved'). Now the launcher refuses them first (exit 2), as for the LM loop."""
+    from script_loader import load_script
+
+    launch = load_script("launch", monkeypatch)
+    data = make_records(tmp_path / "d", n=12, ir_every=0)  # 4 caption records
+    (tmp_path / "empty").mkdir()
+    base = [str(clip_recipe(tmp_path)), "--launcher", "torchrun", "--gpus-per-node", "2", "batch_size=16",
+            f"data.train={data}", f"out_dir={tmp_path / 'out'}"]
+    monkeypatch.setattr(launch, "wait_for", lambda start, plan: pytest.fail(f"started {plan.command}"))
+    assert launch.main([*base, f"data.root={tmp_path / 'empty'}"]) == 2
+    err = capsys.readouterr().err
+    assert "launch: none of the image files is there" in err and "data.root" in err, err
+    few = make_records(tmp_path / "f", n=3, ir_every=0)  # 3 records, 1 caption record: fewer than 2 a process
+    assert launch.main([*base, f"data.train={few}"]) == 2
+    err = capsys.readouterr().err
+    assert "single-image caption pair(s)" in err and "needs at least 4" in err, err
+    bad = tmp_path / "bad.jsonl"  # 12 good records, 13 malformed lines: over data.max_bad_fraction
+    bad.write_text(data.read_text() + "{not json\n" * 13)
+    assert launch.main([*base, f"data.train={bad}", f"data.root={data.parent}"]) == 2
+    err = capsys.readouterr().err
+    assert "MalformedRecords: 13 of 25 record lines are malformed" in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_launcher_starts_contrastive_pretraining_on_fit_records(tmp_path, monkeypatch, capsys):
+    """The checks pass good records on (and say nothing of them: the ranks say their notes)."""
+    from script_loader import load_script
+
+    launch = load_script("launch", monkeypatch)
+    data = make_records(tmp_path / "d", n=12, ir_every=0)  # 4 caption records
+    started = []
+    monkeypatch.setattr(launch, "wait_for", lambda start, plan: started.append(plan.command) or 0)
+    assert launch.main([str(clip_recipe(tmp_path)), "--launcher", "torchrun", "--gpus-per-node", "2",
+                        "batch_size=16", f"data.train={data}", f"out_dir={tmp_path / 'out'}"]) == 0
+    assert started and "grad_accum=1" in started[0]
+    assert "caption pair" not in capsys.readouterr().err
