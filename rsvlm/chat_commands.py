@@ -161,6 +161,11 @@ class Commands:
             before, after = (inf.image_label(im) for im in self.repl.unsent)
             self.repl.say(f"(a pair: {before} before, {after} after, both sent with the next question; "
                           "a third /image starts anew)")
+            first = self.repl.unsent[0]  # told "predict --tile looks at it" when it was alone: a pair is not tiled
+            said = [inf.size_note(first, proc.image_sizes[first.modality], resize=inf.resize_of(proc, first.modality),
+                                  tiling=t) for t in (True, False)]
+            if said[0] != said[1]:
+                self.repl.say(f"  note: {before}, now the pair's before image: {said[1]}")
             for note in inf.pair_notes(*self.repl.unsent):
                 self.repl.say(f"  warning: {note}")
         return None

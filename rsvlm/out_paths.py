@@ -1,7 +1,8 @@
-"""Output paths refused before a model runs: ones the system refuses or that would leave a folder behind
-(``missing/../x.json``), new names among the system's devices (/dev, /proc), and overlay extensions PIL
-cannot write, and a name ending with "/" (a folder). Each returns why, or None; predict, chat and eval say it naming their option. ``in_place``:
-whether an output is a device, pipe or name under /dev or /proc, written into rather than replaced."""
+"""Output paths refused before a model runs: ones the system refuses (a name too long) or that would leave
+a folder behind (``missing/../x.json``), new names among the system's devices (/dev, /proc), and overlay
+extensions PIL cannot write, and a name ending with "/" (a folder). Each returns why, or None; predict, chat
+and eval say it naming their option. ``in_place``: whether an output is a device, pipe or name under /dev or
+/proc, written into rather than replaced."""
 
 from __future__ import annotations
 
@@ -46,10 +47,26 @@ def new_in_system_folder(path: str | Path, beside: str = "") -> str | None:
             f"would make a file among them{beside}; give a path in an ordinary folder (/dev/shm is one)")
 
 
+def too_long(path: str | Path) -> str | None:
+    """Why an output ``path`` whose name, or a folder name in it, is longer than its file system takes is
+    refused, or None (a 300-character --out name ended predict with a traceback, "File name too long")."""
+    p = Path(os.path.abspath(path))
+    up = next((q for q in p.parents if os.path.isdir(q)), Path("/"))  # isdir says False on any error
+    try:
+        most = os.pathconf(up, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        most = 255
+    for part in Path(path).parts:
+        if len(os.fsencode(part)) > most:
+            return (f"the name {part[:20]}… is {len(os.fsencode(part))} bytes long, more than the {most} its file "
+                    f"system takes; give a shorter name")
+    return None
+
+
 def refused(path: str | Path, beside: str = "") -> str | None:
-    """Why an output ``path`` is refused whatever it holds (``through_missing``, ``new_in_system_folder``, which
-    ``beside`` goes to), or None."""
-    return through_missing(path) or new_in_system_folder(path, beside)
+    """Why an output ``path`` is refused whatever it holds (``too_long``, ``through_missing``,
+    ``new_in_system_folder``, which ``beside`` goes to), or None."""
+    return too_long(path) or through_missing(path) or new_in_system_folder(path, beside)
 
 
 def folder_named(path: str, example: str) -> str | None:

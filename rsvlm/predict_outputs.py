@@ -40,7 +40,7 @@ def output_problem(args, inputs: list[str] = (), geojson_as: str = "--geojson") 
             return f"--vis {text}: {why}; give e.g. overlay.png"
         up = next(q for q in p.absolute().parents if q.exists())  # the folder it goes in, or the one it is made in
         if not up.is_dir():
-            return f"{option} {text}: cannot make its folder {p.parent} ({up} is a file)"
+            return f"{option} {text}: cannot make its folder {p.parent} ({up} is a file); give a path in a folder"
         if not os.access(up, os.W_OK | os.X_OK):
             return f"{option} {text}: folder {up} is not writable" if up == p.parent.absolute() else \
                 f"{option} {text}: cannot make its folder {p.parent} (folder {up} is not writable)"
