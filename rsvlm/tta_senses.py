@@ -82,9 +82,14 @@ _BANK = re.compile(r"(?<![^\W_])(left|right)(?:[-_ ]?hand)?(?:\s+(?:and|or|&)\s+
 
 # a "left" or "right" that is a side even in the answer to a turn's or a bank's question: of another thing ("left of the
 # pier"), a part of one ("the right side of the bridge", "its right-hand edge of the dock") or a corner ("top left",
-# "left-top"); not of the river ("the left side of the river", "The left side.": its bank)
+# "left-top"); not of the river ("the left side of the river", "The left side.": its bank), but of a place on it ("left
+# of the river mouth", "the river's mouth", "the river bend": a thing with sides of its own, ``_ON_RIVER``)
+_ON_RIVER = (r"(?:\s*['’]s)?\s+(?:mouths?|deltas?|estuar(?:y|ies)|bends?|meanders?|confluences?|crossings?|islands?"
+             r"|bridges?|dams?|ports?|harbou?rs?|locks?|ferr(?:y|ies)|sources?|outlets?|inlets?|junctions?|forks?|piers?"
+             r"|docks?|quays?|wharfs?|wharves|weirs?|fords?)(?![^\W_])")
 _PLACED = (re.compile(r"(?:[-_ ]?hand)?(?:(?:\s+(?:side|sides|edge|edges|corner|corners|half|part|end|ends|wing|quadrant))?"
-                      r"\s+of\b(?!\s+(?:the\s+|this\s+|that\s+|its\s+)?(?:river|stream|creek|canal|channel|waterway)s?\b)"
+                      r"\s+of\b(?!\s+(?:the\s+|this\s+|that\s+|its\s+)?(?:river|stream|creek|canal|channel|waterway)s?"
+                      rf"(?![^\W_])(?!{_ON_RIVER}))"
                       r"|(?:\s+|\s*[-_–]\s*)(?:top|bottom|upper|lower)(?![^\W_]))", re.I),
            re.compile(r"(?<![^\W_])(?:top|bottom|upper|lower)(?:\s+|\s*[-_–]\s*)$", re.I))
 
