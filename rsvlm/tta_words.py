@@ -203,7 +203,8 @@ _NOT_SUPERLATIVE = (r"(?:north|south|mid)?(?:west|east)|forest|(?:un)?rest|nest|
 # "top N" as a ranking, no side: "the top 3 largest ships", "top 5 ships by area" (not "by the pier", a place), "the
 # top-3 ships", "the top few"; so "bottom N"; kept in every view ("top 3", "The top 2 lanes." with no such word after
 # are a lane and turn); a "left"/"right" so ("the left 3 largest") would be asked of a transpose as the ranking: no
-# one-word image there
+# one-word image there; a "the" before the "-est" starts another phrase, the ones at the top its subject ("Are the
+# top two the largest?" asks of the two at the top, as "Is the top one the largest?"; "the top 3 of the largest" ranks)
 _UNITS = "one|two|three|four|five|six|seven|eight|nine"
 # (not a bare "one", ``_UNITS[4:]``, the pronoun: "Is the top one the largest?" asks of the one at the top; "one hundred"
 # is a number)
@@ -212,7 +213,7 @@ _NUMBER = (rf"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- 
            r"|(?:one\s+)?(?:hundred|thousand)"
            r"|dozen)")
 _RANK = re.compile(r"(?<![^\W_])(?:top|bottom|left|right)(?=(?:-\d|(?:[- ]\d+|\s+" + _NUMBER + r")"
-                   r"(?![^\W_])\s+(?:[A-Za-z'-]+\s+){0,2}?"
+                   r"(?![^\W_])\s+(?:(?:of|among)\s+the\s+|(?!(?:the|an?)\s)[A-Za-z'-]+\s+){0,2}?"
                    rf"(?:(?!(?:{_NOT_SUPERLATIVE})\b)[A-Za-z]+est|most|least|ranked|in\s+terms\s+of|according\s+to"
                    r"|by(?!\s+(?:the|a|an|this|that|these|those)\b))\b"
                    r"|\s+(?:few|several|handful)\b))", re.I)
