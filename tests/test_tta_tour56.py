@@ -88,11 +88,21 @@ def test_points_agree_within_a_share_of_the_image_not_a_fixed_four_pixels():
     found = fusion.fuse([[_pt(100, 100, "car")], [_pt(110, 100, "car")]], 960, 960, many=True)
     assert [o["coords"] for o in found] == [pytest.approx([105, 100])]  # one car seen twice, not two
     # at the default model's 96 px the reach is 4 px, as it was; across a non-square image, a share of each side
-    reach = fusion._reach(tta.FuseConfig(), (96, 96))
     for d in (0.0, 1.0, 2.8, 3.9, 4.0, 7.0):
-        assert fusion._iou(_pt(10, 10), _pt(10 + d, 10), reach) == pytest.approx(max(0.0, 1 - d / 4))
-    wide = fusion._reach(tta.FuseConfig(), (960, 480))
-    assert fusion._iou(_pt(0, 0), _pt(20, 0), wide) == pytest.approx(0.5) == fusion._iou(_pt(0, 0), _pt(0, 10), wide)
+        _agree_at(_pt(10, 10), _pt(10 + d, 10), (96, 96), max(0.0, 1 - d / 4))
+    _agree_at(_pt(0, 0), _pt(20, 0), (960, 480), 0.5)
+    _agree_at(_pt(0, 0), _pt(0, 10), (960, 480), 0.5)
+
+
+def _agree_at(a: dict, b: dict, size: tuple[int, int], iou: float) -> None:
+    """Points ``a`` and ``b`` of a ``size`` (w, h) image agree at IoU ``iou`` (1 at one spot, falling to 0 at
+    ``point_reach`` of each side): ``fusion.fuse_single`` averages the two at an ``agree`` up to it, not above it."""
+    mid = np.mean([a["coords"], b["coords"]], axis=0).tolist()
+    if iou > 0:
+        assert fusion.fuse_single([a, b], tta.FuseConfig(agree=iou - 1e-6), size)["coords"] == pytest.approx(mid)
+    if iou < 1:  # ties: the medoid is the earlier, ``a``
+        above = tta.FuseConfig(agree=min(1.0, iou + 1e-6))
+        assert fusion.fuse_single([a, b], above, size)["coords"] == pytest.approx(a["coords"])
 
 
 def test_a_fuse_config_refuses_a_point_reach_out_of_range():
