@@ -96,7 +96,7 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     files, world size, ZeRO stage, model section), and for the LM objective records files of no usable record,
     fewer than one global batch or none of whose images is there (``inputs.check_enough_records``) or that fill
     no global batch as the config draws them (``check_data_plan``), as its ranks would refuse them, before any
-    of them starts."""
+    of them starts (``check_here``; on several nodes its refusal says it checked this host's paths)."""
     from dataclasses import replace
 
     from rsvlm.config import load_config
@@ -137,12 +137,6 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
             raise FileNotFoundError(f"{recipe}: dist.deepspeed: {e}") from None
         except ValueError as e:  # not type(e): UnicodeDecodeError's takes five arguments
             raise ValueError(f"{recipe}: dist.deepspeed: {e}") from None
-    if check_out:  # else one refusal per rank ("already holds a run"), then the launcher's report
-        from rsvlm.train.run import check_data_paths, check_out_dir, check_resume
-
-        check_out_dir(cfg)
-        check_data_paths(cfg)  # else each rank refused it, then "no step folder was saved" from main
-        check_resume(cfg, world)  # a step folder of another world size or ZeRO stage
     if nodes > 1 and launcher == "deepspeed" and not hostfile:
         raise ValueError("more than one node with deepspeed needs --hostfile")
     explicit_master = master_addr
@@ -151,12 +145,13 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
         if len(hosts) < nodes or any(s < gpus_per_node for _, s in hosts[:nodes]):
             raise ValueError(f"{hostfile}: {hosts} does not give {nodes} node(s) with {gpus_per_node} slots each")
         master_addr = master_addr or hosts[0][0]
-    if check_out and cfg.objective == "clip":  # its ranks' own reading of the caption pairs: each refused alike
-        check_clip_pairs(cfg, world)
-    elif check_out:  # else every rank refused it once the launcher had started them all
-        from rsvlm.train.inputs import check_enough_records
-
-        check_data_plan(cfg, world, check_enough_records(cfg, world))
+    if check_out:  # else each rank refused them alike once the launcher had started them all
+        try:
+            check_here(cfg, world)
+        except (ValueError, OSError) as e:  # several nodes: the paths are this host's, which the nodes may not share
+            if nodes == 1:
+                raise
+            raise (ValueError if isinstance(e, ValueError) else OSError)(f"{e}{elsewhere(nodes)}") from None
     train = ["--config", str(recipe), f"grad_accum={accum}", *overrides]
     if launcher == "deepspeed":
         cmd = ["deepspeed"]
@@ -175,6 +170,35 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
             cmd += ["--node_rank", "${NODE_RANK}", "--master_addr", master_addr]
         cmd += ["--master_port", str(master_port), "-m", "rsvlm.train"]
     return LaunchPlan(cmd + train, world, micro, accum, global_batch, str(cfg.out_dir))
+
+
+def check_here(cfg, world: int) -> None:
+    """The ranks' checks of paths and records, on this host: an ``out_dir`` holding another run, a missing or
+    empty records file or image root (``check_data_paths``), a ``ckpt.resume`` step folder of another world size or
+    ZeRO stage, then the records themselves (``check_clip_pairs`` for contrastive pretraining, else
+    ``inputs.check_enough_records`` and ``check_data_plan``)."""
+    from rsvlm.train.run import check_data_paths, check_out_dir, check_resume
+
+    check_out_dir(cfg)
+    check_data_paths(cfg)  # else each rank refused it, then "no step folder was saved" from main
+    check_resume(cfg, world)  # a step folder of another world size or ZeRO stage
+    if cfg.objective == "clip":
+        check_clip_pairs(cfg, world)
+    else:
+        from rsvlm.train.inputs import check_enough_records
+
+        check_data_plan(cfg, world, check_enough_records(cfg, world))
+
+
+def elsewhere(nodes: int) -> str:
+    """The end of a refusal of ``check_here`` on a run of several ``nodes``: it checked the paths as this host sees
+    them, and what to do where this host is none of the nodes."""
+    import socket
+
+    return (f" (checked on this host, {socket.gethostname()}: the ranks on each of the {nodes} nodes read the same "
+            "paths; where this host is not one of the nodes and does not see their files, print the command with "
+            "--dry-run, which checks no path, and run it where they are: deepspeed's on the first node, torchrun's "
+            "on each)")
 
 
 def check_data_plan(cfg, world: int, arrays: dict | None) -> None:

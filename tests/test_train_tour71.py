@@ -57,3 +57,29 @@ def test_the_launcher_starts_contrastive_pretraining_on_fit_records(tmp_path, mo
                         "batch_size=16", f"data.train={data}", f"out_dir={tmp_path / 'out'}"]) == 0
     assert started and "grad_accum=1" in started[0]
     assert "caption pair" not in capsys.readouterr().err
+
+
+def test_a_multi_node_launch_says_its_path_checks_are_this_hosts(tmp_path, monkeypatch, capsys):
+    """The launcher checks records and images where it runs, which on several nodes may be no node (a login host
+    with DeepSpeed's pdsh): its refusal read as if the nodes lacked them. It now names this host, says every node
+    reads the same paths and how to launch without the check; one node's refusal is as it was."""
+    import socket
+
+    from script_loader import load_script
+
+    launch = load_script("launch", monkeypatch)
+    data = make_records(tmp_path / "d", n=12, ir_every=0)
+    (tmp_path / "empty").mkdir()
+    hostfile = tmp_path / "hosts"
+    hostfile.write_text("node1 slots=1\nnode2 slots=1\n")
+    monkeypatch.setattr(launch, "wait_for", lambda start, plan: pytest.fail(f"started {plan.command}"))
+    base = [str(clip_recipe(tmp_path)), "--gpus-per-node", "1", "batch_size=16", f"data.train={data}",
+            f"data.root={tmp_path / 'empty'}", f"out_dir={tmp_path / 'out'}"]
+    assert launch.main([*base, "--nodes", "2", "--hostfile", str(hostfile)]) == 2
+    err = capsys.readouterr().err
+    assert "none of the image files is there" in err, err
+    assert f"checked on this host, {socket.gethostname()}" in err and "each of the 2 nodes" in err, err
+    assert "--dry-run" in err, err
+    assert launch.main([*base, "--launcher", "torchrun", "batch_size=32"]) == 2
+    err = capsys.readouterr().err
+    assert "none of the image files is there" in err and "checked on this host" not in err, err
