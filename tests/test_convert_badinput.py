@@ -164,7 +164,7 @@ def test_llava_skip_examples_name_the_reason_once(tmp_path):
     (tmp_path / "l.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
     stats, _ = convert(tmp_path / "o", "llava", "--src", str(tmp_path / "l.jsonl"), "--images", str(tmp_path / "imgs"))
     assert stats["skipped_examples"] == {"missing_image": f"{tmp_path / 'l.jsonl'}:2: missing_image "
-                                                          f"({tmp_path / 'imgs' / 'nope.png'}: no such file under "
+                                                          f"({tmp_path / 'imgs' / 'nope.png'}: no such image under "
                                                           f"--images {tmp_path / 'imgs'})"}
 
 

@@ -137,13 +137,13 @@ def test_a_llava_missing_image_says_the_folder_searched(tmp_path):
     imgs = tmp_path / "imgs"
     assert stats["skipped"] == {"missing_image": 1}
     assert stats["skipped_examples"]["missing_image"].endswith(
-        f"record 0: missing_image ({imgs / 'train' / 'b.png'}: no such file under --images {imgs})")
+        f"record 0: missing_image ({imgs / 'train' / 'b.png'}: no such image under --images {imgs})")
 
 
 def test_a_llava_missing_image_of_an_absolute_path_names_no_folder(tmp_path):
     gone = tmp_path / "elsewhere" / "b.png"
     stats, _ = llava_rows(tmp_path, [{"id": "a", "image": str(gone), "conversations": _CONVS}])
-    assert stats["skipped_examples"]["missing_image"].endswith(f"missing_image ({gone}: no such file)")
+    assert stats["skipped_examples"]["missing_image"].endswith(f"missing_image ({gone}: no such image)")
 
 
 def test_llava_unknown_tasks_are_named_in_the_notes(tmp_path):

@@ -57,3 +57,44 @@ def test_a_16_bit_label_of_the_palettes_own_codes_is_read_as_it_is(tmp_path, cha
     stats, recs = _masks16(tmp_path, a, "--strict", palette={"building": 256, "road": 512})
     assert sorted(o["label"] for r in recs for o in objs(r)) == ["building", "road"]
     assert stats["notes"] == {}
+
+
+def _missing(tmp_path, converter: str) -> tuple[list[str], str]:
+    """A converter's arguments over inputs whose one record's image, b, is not there; the folder searched."""
+    from PIL import Image
+
+    imgs = tmp_path / "imgs"
+    png(imgs / "a.png", 32, 32)
+    if converter == "dota":
+        (tmp_path / "lab").mkdir()
+        for s in "ab":
+            (tmp_path / "lab" / f"{s}.txt").write_text("1 1 9 1 9 9 1 9 ship 0\n")
+        return ["dota", "--src", str(tmp_path / "lab"), "--images", str(imgs)], "b.*"
+    if converter == "voc":
+        (tmp_path / "ann").mkdir()
+        for s in "ab":
+            (tmp_path / "ann" / f"{s}.xml").write_text(
+                f"<annotation><filename>{s}.png</filename><object><name>ship</name><bndbox><xmin>2</xmin>"
+                "<ymin>2</ymin><xmax>9</xmax><ymax>9</ymax></bndbox></object></annotation>")
+        return ["voc", "--src", str(tmp_path / "ann"), "--images", str(imgs)], "b.png"
+    if converter == "levir-cd":
+        for side in ("A", "B", "label"):
+            png(tmp_path / "cd" / side / "a.png", 32, 32, "L")
+        png(tmp_path / "cd" / "label" / "b.png", 32, 32, "L")
+        png(tmp_path / "cd" / "A" / "b.png", 32, 32)
+        return ["levir-cd", "--src", str(tmp_path / "cd")], "B/b.*"
+    (tmp_path / "labels").mkdir()
+    for s in "ab":
+        Image.fromarray(np.full((32, 32), 255, np.uint8)).save(tmp_path / "labels" / f"{s}_mask.png")
+    return ["masks", "--images", str(imgs), "--labels", str(tmp_path / "labels"), "--binary", "building"], "b.*"
+
+
+@pytest.mark.parametrize("converter", ["dota", "voc", "levir-cd", "masks"])
+def test_every_converters_missing_image_reads_one_way(tmp_path, converter):
+    # "no image named b.* in DIR", "b not in DIR", "B image of b", "no image with the label's stem under …": four
+    # wordings of one skip; now each is "NAME: no such image under OPTION FOLDER"
+    argv, name = _missing(tmp_path, converter)
+    stats, _ = convert(tmp_path / "o", *argv, "--no-progress")
+    folder = f"--src {tmp_path / 'cd'}" if converter == "levir-cd" else f"--images {tmp_path / 'imgs'}"
+    assert stats["skipped"] == {"missing_image": 1}
+    assert stats["skipped_examples"]["missing_image"].endswith(f": missing_image ({name}: no such image under {folder})")

@@ -318,8 +318,7 @@ def run(args, out: Output) -> None:
                      f"{theirs}, a folder other entries name")
             continue
         if path is None:
-            out.skip("missing_image", f"{args.ann}: image id {image_id}",
-                     f"{im['file_name']}: no such image under --images {args.images}")
+            out.missing_image(f"{args.ann}: image id {image_id}", im["file_name"], args.images)
             continue
         if nothing_to_write(out, objects):
             continue

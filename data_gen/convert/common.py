@@ -120,6 +120,12 @@ class Output:
         self.skipped[reason] += 1
         self.examples.setdefault(reason, msg)
 
+    def missing_image(self, where: str, name: str, folder=None, option: str | None = "--images", hint: str = "") -> None:
+        """Skip one record whose image ``name`` is not found, as ``missing_image``, in one wording for every
+        converter: ``NAME: no such image under OPTION FOLDER`` (``folder`` None: an absolute path's own), then
+        ``hint`` ("; give --match …")."""
+        self.skip("missing_image", where, no_image(name, folder, option) + hint)
+
     def filter(self, option: str, what: str) -> None:
         """Count one annotation that ``option`` left out (``--classes``, ``--skip-difficult``, ``--skip-crowd``),
         keyed ``OPTION: WHAT`` (``--skip-difficult: plane``); no bad
@@ -271,6 +277,12 @@ def one_image(out: Output, reason: str, where: str):
     except ImageReadError as e:
         out.take_back(mark)
         out.skip(reason, where, str(e))
+
+
+def no_image(name: str, folder=None, option: str | None = "--images") -> str:
+    """``missing_image``'s detail: ``NAME: no such image under OPTION FOLDER`` (``Output.missing_image``)."""
+    under = "" if folder is None else f" under {option} {folder}" if option else f" under {folder}"
+    return f"{name}: no such image{under}"
 
 
 def _check_writable(folder: Path) -> None:

@@ -196,7 +196,7 @@ def run(args, out: Output) -> None:
     for path in out.bar(files, "dota", "image"):
         image = find_image(index, path.stem, out)
         if image is None:  # before its lines: they were counted too (unknown_class…), the file once more
-            out.skip("missing_image", str(path), f"no image named {path.stem}.* in {image_dir}")
+            out.missing_image(str(path), f"{path.stem}.*", image_dir, "--images" if args.images else None)
             continue
         if len(names := stems.get(path.stem, [])) > 1:  # the other was images_without_label, the choice unsaid
             out.note("labels_matching_several_images")

@@ -131,9 +131,11 @@ def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> 
     pairs, used = [], set()
     for g in gjs:
         k = _key(g.stem, pattern)
-        if k is None or k not in by_key:
-            out.skip("missing_image", str(g), f"--match {pattern!r} finds no key in its name" if k is None
-                     else f"no GeoTIFF with key {k!r}" + ("" if pattern else _WHOLE_STEM))
+        if k is None:
+            out.skip("missing_image", str(g), f"--match {pattern!r} finds no key in its name")
+            continue
+        if k not in by_key:
+            out.missing_image(str(g), f"a GeoTIFF of key {k!r}", images, hint="" if pattern else _WHOLE_STEM)
             continue
         pairs.append((by_key[k], g))
         used.add(k)

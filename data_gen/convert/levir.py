@@ -169,7 +169,8 @@ def run(args, out: Output) -> None:
     note_unlabelled(out, {str(p): p for p in befores if _image(p)}, [a for _, a, _, _ in triples if a])
     for name, a, b, lab in out.bar(triples, "levir-cd", "pair"):
         if a is None or b is None:
-            out.skip("missing_image", str(lab), f"{'A' if a is None else 'B'} image of {name}")
+            out.missing_image(str(lab), f"{'A' if a is None else 'B'}/{name}.*" if (src / "label").is_dir()
+                              else f"{name}_{'A' if a is None else 'B'}.*", src, "--src")
             continue
         mark = out.mark()  # the notes of a pair then skipped (labels_not_binary) are taken back with it
         try:

@@ -63,6 +63,7 @@ from data_gen.convert.common import (
     by_lower_case,
     in_any_case,
     make_meta,
+    no_image,
 )
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.text import json_problem, text_codec
@@ -240,8 +241,7 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
         for name, src in zip(files, srcs):  # all read before any is copied
             if not src.is_file():
                 # the path alone (imgs/train/a.png) left the user to work out which folder was searched
-                under = "" if Path(name).is_absolute() else f" under --images {args.images}"  # an absolute one's own
-                raise BadBox("missing_image", f"{src}: no such file{under}")
+                raise BadBox("missing_image", no_image(str(src), None if Path(name).is_absolute() else args.images))
             try:
                 got = image_size(src, out)  # every image read through: a truncated one is skipped here
                 if not bands and not own:  # --modality is ours to check; a record's own passes as given

@@ -315,7 +315,8 @@ def run(args, out: Output) -> None:
         raise ConversionError(f"{args.labels}: no label images")
     for image, lab in out.bar(pairs, "masks", "image"):
         if image is None:
-            out.skip("missing_image", str(lab), f"no image with the label's stem under --images {args.images}")
+            out.missing_image(str(lab), f"{_less_suffix(lab.stem, [args.label_suffix] if args.label_suffix else LABEL_SUFFIXES) or lab.stem}.*",
+                              args.images)
             continue
         mark = out.mark()  # the notes of a label then skipped with its image (labels_not_binary) go with it
         try:

@@ -101,7 +101,7 @@ def run(args, out: Output) -> None:
                 continue
             image = find_image(index, name, out)
             if image is None:
-                out.skip("missing_image", where, f"{name}: no such image under --images {args.images}")
+                out.missing_image(where, name, args.images)
                 continue
             if (first := asked.setdefault((image, q, a), where)) != where:  # it was a second record, unsaid
                 out.skip("duplicate_question", where, f"{name}: {q} {a}, as {first}")

@@ -91,7 +91,7 @@ def run(args, out: Output) -> None:
                 continue
             image = find_image(index, f"{q['img_id']}.tif", out)
             if image is None:
-                out.skip("missing_image", where, f"{q['img_id']}.tif")
+                out.missing_image(where, f"{q['img_id']}.tif", args.images)
                 continue
             if (size := readable_size(image, out, where, args.modality, sizes)) is None:
                 continue

@@ -249,7 +249,7 @@ def run(args, out: Output) -> None:
         image = find_image(index, fname, out) if fname else None
         image = image or find_image(index, path.stem, out)
         if image is None:
-            out.skip("missing_image", str(path), f"{fname or path.stem} not in {image_dir}")
+            out.missing_image(str(path), fname or f"{path.stem}.*", image_dir, "--images" if args.images else None)
             continue
         named.setdefault(image, []).append(path)
         if nothing_to_write(out, objects):
