@@ -36,6 +36,7 @@ LIBRARY = {  # eval/NAME.py the scripts import: no command line of their own
     "rle": "COCO run-length masks among a prediction's objects read as mask arrays",
     "image_sizes": "the ground truth's meta sizes against its reachable image files",
     "tags": "rsvlm's task tags whose scoring script is named otherwise (det: detection)",
+    "thresholds": "the IoU thresholds the scorers report at, said to an option asking for one (--iou)",
 }
 
 

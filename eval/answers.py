@@ -244,6 +244,7 @@ def read_pred_objects(item: Item, fmt: str = "rsvlm") -> Parsed:
              if (why := regions.object_problem(o))), None)  # which one and why: a NaN score among hundreds of objects
         if bad is not None:
             return Parsed([], UNPARSEABLE, [f"'objects' is not a list of {{kind, coords[, label, score]}}{bad}"])
+        objs = regions.as_lists(objs)  # tuples, arrays from Python callers
         if bad := regions.mask_size_problems(objs, w, h):
             return Parsed([], UNPARSEABLE, bad)
         objs, problems = regions.ordered_boxes(objs)

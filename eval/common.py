@@ -77,6 +77,7 @@ from eval.out_file import (  # noqa: F401  (re-exported: report, loc_error and t
     ours_or_empty,
     out_dir,
     out_name_problem,
+    unlisted_scores,
     write_out,
 )
 from rsvlm.argparsing import Parser
@@ -136,7 +137,13 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
                     "--image-root (default: the --gt file's folder); read for the meta-size note only")
     if extra_args:
         extra_args(ap)
-    args = ap.parse_args(argv)
+    args, extra = ap.parse_known_args(argv)
+    if extra:  # --iou 0.7: was "did you mean --out?"; the thresholds are fixed, and said
+        from eval.thresholds import threshold_hint
+
+        asked, hint = threshold_hint(task_name, extra)
+        ap.explained = tuple(asked)
+        ap.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
     if err := out_name_problem(args.out) or next((f"--{k} {v!r} names no file (an unset shell variable?)" for k in (
             "gt", "pred") if not (v := getattr(args, k)).strip()), None):  # was read as '.', "a folder"
         ap.error(err)
@@ -148,7 +155,7 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
         for name in ("gt", "pred"):
             if Path(args.out).resolve() == Path(getattr(args, name)).resolve():
                 ap.error(f"--out {args.out} is the --{name} file: the scores would overwrite it")
-        if err := not_scores(args.out):
+        if err := not_scores(args.out) or unlisted_scores(args.out):
             ap.error(err)
         held = other_scores(args.out, task_name)  # read now, said once replaced: a scoring that fails replaces nothing
         out_dir(args.out)

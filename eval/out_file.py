@@ -58,6 +58,16 @@ def not_scores(out: str | Path) -> str | None:
     return f"--out {out} is a file that holds no scores ({what}): the scores would replace it; give a new path, or delete it"
 
 
+def unlisted_scores(out: str | Path) -> str | None:
+    """Why ``out`` is no name for a score file, or None: one not ending ``.json`` (``scores.jsonl``), which
+    ``python -m eval.report --dir`` passes over without a word, reading ``*.json`` alone (a device or pipe such as
+    /dev/stdout aside: nothing is kept there for a report to find)."""
+    if in_place(out) or Path(out).suffix == ".json" or Path(out).is_dir():  # a folder: out_dir says so
+        return None
+    return (f"--out {out}: eval.report --dir reads the .json files of a folder alone and would pass these scores "
+            f"over: name it {Path(out).with_suffix('.json')}")
+
+
 def other_scores(out: str | Path, task: str) -> str | None:
     """Whose scores the score file at ``out`` holds where they are another task's than ``task`` ("change's scores
     (of P against G)"), which the scores replace; None otherwise (no file, the same task's: a rerun)."""

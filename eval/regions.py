@@ -331,6 +331,21 @@ def is_number(v: Any, whole: bool = False) -> bool:
         return False
 
 
+def is_sequence(v: Any) -> bool:
+    """A list, tuple or NumPy array (not text, not a mapping): what coordinates may come in from Python callers
+    (a box as a tuple, an obb's corners as an (4, 2) array were "unparseable"); ``as_lists`` makes lists of them."""
+    return isinstance(v, (list, tuple, np.ndarray)) and not (isinstance(v, np.ndarray) and v.ndim == 0)
+
+
+def as_lists(objects: list[dict]) -> list[dict]:
+    """``objects`` (each ``valid_object``) with a box's, point's, obb's or polygon's ``coords`` and ``rings`` given
+    as tuples or NumPy arrays made lists, as read from JSON, which every scorer takes; lists are left as they are."""
+    def listed(v):
+        return v if isinstance(v, list) and not any(isinstance(p, np.ndarray) for p in v) else np.asarray(v).tolist()
+
+    return [{**o, "coords": listed(o["coords"]), **({"rings": [listed(r) for r in o["rings"]]} if o.get("rings") else {})}
+            if o.get("kind") in ("box", "point", "obb", "poly") else o for o in objects]
+
 
 def valid_object(o: Any) -> bool:
     """A prediction-supplied object: known kind, coordinates of the right shape, finite numbers (a
@@ -348,13 +363,13 @@ def object_problem(o: Any) -> str | None:
     kind, c = o.get("kind"), o.get("coords")
 
     def pts(v, n_min):
-        return isinstance(v, list) and len(v) >= n_min and all(
-            isinstance(p, (list, tuple)) and len(p) == 2 and all(map(is_number, p)) for p in v)
+        return is_sequence(v) and len(v) >= n_min and all(
+            is_sequence(p) and len(p) == 2 and all(map(is_number, p)) for p in v)
 
-    ok = {"box": lambda: isinstance(c, list) and len(c) == 4 and all(map(is_number, c)),
-          "point": lambda: isinstance(c, list) and len(c) == 2 and all(map(is_number, c)),
+    ok = {"box": lambda: is_sequence(c) and len(c) == 4 and all(map(is_number, c)),
+          "point": lambda: is_sequence(c) and len(c) == 2 and all(map(is_number, c)),
           "obb": lambda: pts(c, 4) and len(c) == 4,
-          "poly": lambda: pts(c, 3) and (o.get("rings") is None or isinstance(o["rings"], list)
+          "poly": lambda: pts(c, 3) and (o.get("rings") is None or is_sequence(o["rings"])
                                          and all(pts(r, 3) for r in o["rings"])),
           "mask": lambda: valid_mask(o)}
     if not isinstance(kind, str) or kind not in ok:  # "kind": ["box"] is unhashable: a TypeError, not a note

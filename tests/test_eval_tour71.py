@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import finished_eval
+import pytest
+from conftest import eval_record, finished_eval, write_jsonl
 
 
 def test_an_interrupted_runs_limit_is_not_kept_by_a_rerun_with_another(tmp_path, monkeypatch, capsys):
@@ -28,3 +29,69 @@ def test_an_interrupted_runs_limit_is_not_kept_by_a_rerun_with_another(tmp_path,
     stamp.write_text(json.dumps({**write(stamp.read_text()), "limit": None}))
     assert main([*argv, "--limit", "1"]) == 0, capsys.readouterr().err
     assert write(stamp.read_text())["limit"] is None
+
+
+def test_a_score_file_not_named_json_is_refused_as_report_would_pass_it_over(tmp_path, capsys):
+    """`--out scores.jsonl` wrote the scores, and `python -m eval.report --dir` (which reads *.json alone) left them
+    out without a word. The name is refused before scoring, naming the one to give; /dev/stdout stays allowed."""
+    from eval import report, vqa
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("q", "vqa", "[vqa] Is there a ship?", "yes")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "q", "task": "vqa", "answer": "yes"}])
+    scores = tmp_path / "s"
+    for name in ("vqa.jsonl", "vqa", "vqa.JSON"):
+        with pytest.raises(SystemExit) as e:
+            vqa.main(["--gt", gt, "--pred", pred, "--out", str(scores / name)])
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and f"--out {scores / name}" in err and "eval.report" in err
+        assert f"name it {scores / 'vqa.json'}" in err and not (scores / name).exists()
+    vqa.main(["--gt", gt, "--pred", pred, "--out", str(scores / "vqa.json")])
+    report.main(["--dir", str(scores), "--out", str(tmp_path / "r.md")])
+    assert "vqa.json" in (tmp_path / "r.md").read_text()
+    assert vqa.main(["--gt", gt, "--pred", pred, "--out", "/dev/stdout"])["accuracy"] == 1.0
+
+
+def test_objects_coords_may_be_tuples_or_numpy_arrays_from_python_callers(tmp_path):
+    """object_problem refused a box given as a tuple and an obb's corners as a (4, 2) array ("kind box: coords …"),
+    so a Python caller's objects read as unparseable. Any sequence of numbers is taken, scored as the lists JSON
+    gives; text is still no coordinates."""
+    import numpy as np
+
+    from eval import answers, regions
+    from eval.inputs import Item
+
+    box = {"kind": "box", "coords": (10, 20, 50, 60), "label": "ship"}
+    obb = {"kind": "obb", "coords": np.array([[10, 20], [50, 20], [50, 60], [10, 60]], np.float32)}
+    poly = {"kind": "poly", "coords": [np.array([10, 20]), np.array([50, 20]), np.array([30, 60])]}
+    for o in (box, obb, poly, {"kind": "point", "coords": np.array([3.0, 4.0])}):
+        assert regions.object_problem(o) is None, o
+    assert regions.object_problem({"kind": "box", "coords": "1234"}) is not None
+    assert regions.object_problem({"kind": "box", "coords": np.float32(3)}) is not None
+    rec = eval_record("g", "ground", "[ground] The ship.", "None.")
+    got = answers.read_pred_objects(Item(rec, {"id": "g", "objects": [box, obb, poly]}, 0))
+    assert got.status == answers.OK
+    as_json = answers.read_pred_objects(Item(rec, {"id": "g", "objects": json.loads(json.dumps(regions.as_lists(
+        [box, obb, poly])))}, 0))
+    assert [o["coords"] for o in got.objects] == [o["coords"] for o in as_json.objects]
+    assert all(isinstance(o["coords"], list) for o in got.objects)
+
+
+@pytest.mark.parametrize("script, option, said", [("detection", "--iou", "mAP50_obb at IoU > 0.5"),
+                                                  ("grounding", "--iou-thr=0.7", "acc50"),
+                                                  ("segmentation", "--threshold", "P@0.7"),
+                                                  ("vqa", "--iou", "scores no shapes")])
+def test_an_iou_threshold_option_is_told_the_thresholds_are_fixed(capsys, script, option, said):
+    """`python -m eval.detection … --iou 0.7` was answered "did you mean --out?": no scorer has an IoU threshold
+    option (each reports its metrics at fixed ones). The error says so and what the script reports; a typo of a real
+    option is still told the option meant."""
+    import importlib
+
+    main = importlib.import_module(f"eval.{script}").main
+    with pytest.raises(SystemExit) as e:
+        main(["--gt", "g.jsonl", "--pred", "p.jsonl", option, "0.7"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and f"{option.split('=')[0]}: eval.{script} takes no IoU threshold" in err and said in err
+    assert "did you mean" not in err
+    with pytest.raises(SystemExit):
+        main(["--gt", "g.jsonl", "--pred", "p.jsonl", "--ou", "s.json"])
+    assert "did you mean --out?" in capsys.readouterr().err
