@@ -80,7 +80,7 @@ def held(session: ChatSession, question: str) -> dict:
 def main() -> None:
     ap = Parser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--turns", type=int, default=8, help="chat turns per run (default 8)")
-    ap.add_argument("--new-tokens", type=int, default=16, help="new tokens per turn (default 16; an answer of one token has no decode rate: –)")
+    ap.add_argument("--new-tokens", type=int, default=16, help="new tokens per turn (default 16; an answer of one token has no decode rate: n/a)")
     ap.add_argument("--repeat", type=int, default=3, help="runs; the best of them counts (default 3)")
     ap.add_argument("overrides", nargs="*", help="model size overrides, key=value of configs/model/tiny.yaml")
     args = ap.parse_args()
@@ -136,7 +136,7 @@ def main() -> None:
           f"{args.new_tokens} new tokens per turn; threads={torch.get_num_threads()}")
     rows = []
     for k, ((tc, sc, pc), (tb, sb, pb)) in enumerate(zip(cached, baseline), 1):
-        rates = ["–"] * 3 if math.isnan(sc) or math.isnan(sb) else [f"{sc:.1f}", f"{sb:.1f}", f"{sc / sb:.2f}x"]
+        rates = ["n/a (1 token)"] * 3 if math.isnan(sc) or math.isnan(sb) else [f"{sc:.1f}", f"{sb:.1f}", f"{sc / sb:.2f}x"]
         rows.append([str(k), f"{pc} / {pb}", f"{tc * 1e3:.1f}", f"{tb * 1e3:.1f}", f"{tb / tc:.2f}x", *rates])
     print(markdown_table(["turn", "prefill tokens cached / full", "TTFT cached ms", "TTFT full ms", "TTFT ratio",
                           "tok/s cached", "tok/s full", "tok/s ratio"], rows))

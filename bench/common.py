@@ -56,8 +56,9 @@ def no_score_note(dashes: list[tuple[str, str, str | None]], rows: set[str]) -> 
     column, why) of each '–' cell; ``rows``: the table's row labels. Was: one line for every table, 'no reference,
     or the scorer refused them', and a command to run to learn which."""
     where: dict[tuple[str, str], list[str]] = {}  # (column, why) → its rows
-    for row, col, why in dashes:
-        got = where.setdefault((col, why or "the scorer gave no reason"), [])
+    for row, col, why in dashes:  # a reason of several lines: its lines indented under its item, blank ones dropped
+        why = "\n  ".join(x.strip() for x in (why or "").splitlines() if x.strip()) or "the scorer gave no reason"
+        got = where.setdefault((col, why), [])
         if row not in got:
             got.append(row)
     cols: dict[tuple[str, tuple[str, ...]], list[str]] = {}  # (why, rows) → its columns
@@ -68,6 +69,16 @@ def no_score_note(dashes: list[tuple[str, str, str | None]], rows: set[str]) -> 
               for (why, got), names in cols.items()]
     return "\n".join([*lines, "(a file named there is the records scored; --keep DIR keeps it and each run's "
                                  "predictions)"])
+
+
+def no_score(h) -> str | None:
+    """Why the ``eval.common.Headline`` ``h`` shows '–' (its ``why``; for a NaN, which ``fmt`` also shows as '–',
+    that it is NaN), or None where it holds a figure: the ``why`` of a ``no_score_note`` dash."""
+    if h.score is None:
+        return h.why or "the scorer gave no reason"
+    if math.isnan(h.score):  # was: '–' in the table and no line in the note
+        return "the scorer's figure is NaN (not a number: a mean over nothing, or a ratio of zeros)"
+    return None
 
 
 def markdown_table(head: list[str], rows: list[list[str]], align: str = "") -> str:
@@ -161,9 +172,10 @@ def cut_answers(pred: Path) -> int:
     return sum(bool(json.loads(line).get("cut")) for line in pred.read_text().splitlines() if line.strip())
 
 
-def fmt(x: float | None) -> str:
-    """A table cell: '–' where there is no figure (None, NaN), else 3 decimals."""
-    return "–" if x is None or math.isnan(x) else f"{x:.3f}"
+def fmt(x: float | None, nan: str = "–") -> str:
+    """A table cell: '–' where there is no figure (None; NaN unless ``nan`` says why: ``"n/a (no record)"``), else
+    3 decimals."""
+    return "–" if x is None else nan if math.isnan(x) else f"{x:.3f}"
 
 
 # -- the frozen-token assays --------------------------------------------------------------------

@@ -250,9 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     cells = []
     for r in rows:
         m = r["llm"]
-        cells.append([r["tokens"], r["order"], r["answer"], *map(fmt, [
-            m["all"], m["0"], m["1"], m["2"], m["3+"], r["points"]["all"] if "points" in r else None, r["shuffled"],
-            r["final_loss"]])])
+        cells.append([r["tokens"], r["order"], r["answer"], *(fmt(x, "n/a (no test record)") for x in [
+            m["all"], m["0"], m["1"], m["2"], m["3+"]]), *map(fmt, [  # NaN: no test scene of that count; was '–'
+            r["points"]["all"] if "points" in r else None, r["shuffled"], r["final_loss"]])])
     print(markdown_table(["tokens", "order", "answer", "exact", "count 0", "1", "2", "3+", "points written, exact",
                           "shuffled tokens", "final loss"], cells))
     if a.out:

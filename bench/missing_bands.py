@@ -31,6 +31,7 @@ from common import (
     keep_option,
     markdown_table,
     model_options,
+    no_score,
     no_score_note,
     work_dir,
 )
@@ -198,11 +199,12 @@ def main() -> None:
     print(f"\n{a.data}, model {a.model or 'bundled'}; ratio to every band in brackets\n")
     table = []
     for modality, label, fill, n, sc, base in rows:
-        cells = ["–" if sc[k].score is None else f"{sc[k].score:.3f}"
-                 + (f" ({sc[k].score / base[k].score:.2f}×)" if base[k].score else "") for k in SCORERS]
+        cells = ["–" if no_score(sc[k]) else f"{sc[k].score:.3f}"  # NaN: was 'nan (nan×)', in no note
+                 + (f" ({sc[k].score / base[k].score:.2f}×)" if base[k].score and not no_score(base[k]) else "")
+                 for k in SCORERS]
         table.append([modality, label, fill, str(n), *cells])
     print(markdown_table(["modality", "bands given", "fill", "records", *SCORERS], table))
-    dashes = [(row[0], k, h.why) for row in rows for k, h in row[4].items() if h.score is None]
+    dashes = [(row[0], k, why) for row in rows for k, h in row[4].items() if (why := no_score(h))]
     below = [no_score_note(dashes, {row[0] for row in rows})] if dashes else []
     below += [f"left out: {line}" for line in left_out]
     for modality, r in refusals.items():

@@ -28,6 +28,7 @@ from common import (
     keep_option,
     markdown_table,
     model_options,
+    no_score,
     no_score_note,
     warm_up,
     work_dir,
@@ -98,7 +99,7 @@ def main() -> None:
     print(markdown_table(["--tta", "s / record", "× plain", *SCORERS, "cut at --max-new-tokens"],
                          [[mode, f"{sec:.3f}", f"{sec / base:.2f}", *(fmt(sc[k].score) for k in SCORERS), str(cut)]
                           for mode, sec, sc, cut in rows]))
-    dashes = [(mode, k, h.why) for mode, _, sc, _ in rows for k, h in sc.items() if h.score is None]
+    dashes = [(mode, k, why) for mode, _, sc, _ in rows for k, h in sc.items() if (why := no_score(h))]
     if dashes:  # was: '–' said nothing, then only the command that says why
         print("\n" + no_score_note(dashes, {row[0] for row in rows}))
 

@@ -159,7 +159,8 @@ def test_count_assay_marks_the_priors_missing_figures_with_a_dash(tmp_path, monk
     monkeypatch.setattr(count_assay, "load_counts", counts)
     assert count_assay.main(["--scenes", "1", "--steps", "1", "--no-oracle", "--out", str(out)]) == 0
     prior = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| prior"))
-    assert prior.split(" | ")[3:] == ["0.750", "1.000", "0.000", "–", "1.000", "–", "–", "– |"], prior
+    assert prior.split(" | ")[3:] == ["0.750", "1.000", "0.000", "n/a (no test record)", "1.000", "–", "–",
+                                      "– |"], prior  # no count-2 record: n/a (tour71, was '–')
     assert json.loads(out.read_text())[0]["final_loss"] is None
 
 
@@ -177,7 +178,7 @@ def test_chat_latency_marks_turns_without_a_decode_rate_with_a_dash(monkeypatch,
     out, err = capsys.readouterr()
     assert "chat_latency turns:" in err and "/2 [" in err and "turns:" not in out  # was: minutes without a word
     rows = [line for line in out.splitlines() if line.startswith(("| 1 |", "| 2 |"))]
-    assert len(rows) == 2 and all(r.endswith("| – | – | – |") and "nan" not in r for r in rows), rows
+    assert len(rows) == 2 and all(r.endswith("| n/a (1 token) | n/a (1 token) | n/a (1 token) |") and "nan" not in r for r in rows), rows
     assert logger.level == logging.ERROR
 
 
