@@ -30,16 +30,14 @@ def read_unblended(src, max_side: int, indexes: list[int], nodata: float | None)
     values or more there (``settled``: a 4096² deflate RGB opened in 0.027 s, 0.099 s decoded whole, 0.020 s
     unchecked); resampled band files (VRTs), a paletted file, decoded whole; larger scenes, their centre
     ``max_side`` square. None where no file read has overviews (``read_decimated``'s are then stored values)."""
-    from rasterio.windows import Window
-
     from rsvlm.io import sources
 
     if not any(has_overviews(d) for d in src.datasets):
         return None
     if src.width * src.height > sources.FULL_READ_PIXELS:
         w, h = min(max_side, src.width), min(max_side, src.height)
-        return src._read(indexes, nodata, window=Window((src.width - w) // 2, (src.height - h) // 2, w, h))
-    if src._palette is None and all(d.driver != "VRT" for d in src.datasets):
+        return src.read(((src.width - w) // 2, (src.height - h) // 2, w, h), indexes, nodata)
+    if not src.paletted and all(d.driver != "VRT" for d in src.datasets):
         with contextlib.ExitStack() as opened:
             try:
                 full = [opened.enter_context(sources.open_raster(d.name, OVERVIEW_LEVEL="NONE")) for d in src.datasets]
@@ -48,5 +46,5 @@ def read_unblended(src, max_side: int, indexes: list[int], nodata: float | None)
             if full:
                 return src.read_decimated(max_side, indexes, nodata, full, settled)
     step = max(1, int(np.ceil(max(src.width, src.height) / max_side)))
-    raw, valid = src._read(indexes, nodata)  # (C, H, W), (H, W) or None
+    raw, valid = src.read((0, 0, src.width, src.height), indexes, nodata)  # (C, H, W), (H, W) or None
     return raw[:, ::step, ::step], None if valid is None else valid[::step, ::step]
