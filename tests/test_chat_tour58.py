@@ -217,7 +217,7 @@ def test_a_misspelt_modality_is_named_as_one_not_read_as_a_band_name(ckpt, geoti
         assert f"error: /image: unknown modality {word!r} (did you mean optical?): the modalities are optical" \
             in out.getvalue()
     assert not repl.load_image([str(geotiff), "NIR"])  # a band name still: the image has 3 bands
-    assert out.getvalue().count("unknown modality") == 2 and "1 band names ['NIR'] given" in out.getvalue()
+    assert out.getvalue().count("unknown modality") == 2 and "1 band name ['NIR'] given" in out.getvalue()
     assert repl.load_image([str(geotiff), "OPTICAL"]) and repl.images[0].modality == "optical"
 
 

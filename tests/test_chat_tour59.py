@@ -63,7 +63,7 @@ def test_a_word_after_the_path_that_is_no_modality_is_said_to_be_read_as_a_band_
     repl, out = chat_repl(ckpt)
     assert not repl.load_image([str(geotiff), "lidar"])  # was "1 band names ['lidar'] given; the image has 3 …" alone
     said = out.getvalue()
-    assert "1 band names ['lidar'] given" in said and said.endswith(
+    assert "1 band name ['lidar'] given" in said and said.endswith(
         "('lidar' was read as a band name: it is no modality, and the modalities are optical, msi, sar, ir)\n")
     out.seek(0), out.truncate()
     assert not repl.load_image([str(geotiff), "R,G"])  # band names, comma-separated: no such hint

@@ -33,7 +33,7 @@ def test_a_wrong_count_of_band_names_says_how_many_to_give_or_to_give_none(tmp_p
     """It said '3 band names [...] given; the image has 4 band(s) as msi' and no way out."""
     with pytest.raises(ValueError) as e:
         read_image(_rgbn(tmp_path), bands="R,G,B")
-    assert str(e.value).endswith("3 band names ['R', 'G', 'B'] given; the image has 4 band(s) as msi: give 4 names "
+    assert str(e.value).endswith("3 band names ['R', 'G', 'B'] given; the image has 4 bands as msi: give 4 names "
                                  "in the order of the bands (e.g. --bands R,G,B,NIR), or give none (they are then "
                                  "read as R, G, B, NIR)")
     grey = utm_tif(tmp_path / "grey.tif", np.random.default_rng(1).integers(0, 9999, (2, 8, 8)).astype("uint16"))
@@ -84,7 +84,7 @@ def test_landsat7_stack_reads_b6_vcid_1_as_tir_and_leaves_b6_vcid_2_out(tmp_path
     assert img.bands == ["B", "G", "R", "NIR", "SWIR1", "TIR", "SWIR2", "pan"] and img.data.shape[0] == 8
     assert any(n.startswith("Landsat 7's high-gain band 6 left out of the read: B6_VCID_2 (") for n in img.notes)
     assert any("Landsat 7's numbering" in n and "B6_VCID_1 as TIR" in n for n in img.notes)
-    with pytest.raises(ValueError, match=r"the image has 8 band\(s\) as msi \(B6_VCID_2 of the file left out of the "
+    with pytest.raises(ValueError, match=r"the image has 8 bands as msi \(B6_VCID_2 of the file left out of the "
                                          r"read\): give 8 names"):  # 9 names for 9 bands: the one left out is said
         read_image(path, bands=",".join(names))
     high = read_image(utm_tif(tmp_path / "high.tif", _dn(3), ["B3", "B4", "B6_VCID_2"]))

@@ -30,7 +30,7 @@ def test_misnamed_files_notes_are_one_kind_in_an_eval_summary(tmp_path):
 def test_a_wrong_count_of_unnamed_sar_bands_is_shown_polarisations(tmp_path):
     """The example was '--bands B1,B2', which is no SAR band's name (and Sentinel-2's numbering in an msi read)."""
     data = np.random.default_rng(1).integers(1, 3000, (2, 8, 8)).astype("uint16")  # (C, H, W) amplitude
-    with pytest.raises(ValueError, match=r"the image has 2 band\(s\) as sar: give 2 names in the order of the bands "
+    with pytest.raises(ValueError, match=r"the image has 2 bands as sar: give 2 names in the order of the bands "
                                          r"\(e.g. --bands VV,VH\), or give none$"):
         read_image(utm_tif(tmp_path / "s1.tif", data), modality="sar", bands="VV")
 

@@ -46,6 +46,7 @@ from rsvlm.io.bandnames import (
     sentinel2_alone,
 )
 from rsvlm.io.checks import ImageReadError
+from rsvlm.io.quality import landsat_qa, qa_asked, qa_what
 from rsvlm.io.sources import read_as_stored
 from rsvlm.io.thermal import band_unit, described_unit, unit_kelvin
 
@@ -112,10 +113,9 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     # nearest), as the stretch's sample: bilinear, the guess weighed values no file holds
     sample = functools.cache(lambda: read_as_stored(src, 256, one, nodata))
     name = ", ".join(str(p) for p in paths)
-    qa = [(p.name, q) for p in paths if (q := pr.landsat_qa(p))]  # a QA_PIXEL read as a thermal frame, unsaid
+    qa = [(p.name, q) for p in paths if (q := landsat_qa(p))]  # a QA_PIXEL read as a thermal frame, unsaid
     if modality is not None:
-        g.notes += [f"{', '.join(n for n, _ in qa)} {'is a quality band' if len(qa) == 1 else 'are quality bands'} "
-                    f"(bit flags, not brightness): read as {modality}, as asked"] if qa else []
+        g.notes += [f"{n} is {qa_asked(q)}: read as {modality}, as asked" for n, q in qa]
         if len(one) == 1 and (dem := elevation_said(src, one[0])):
             g.notes.append(f"{dem} says it holds elevation (a DEM): read as {modality}, as asked")
         if getattr(src, "bilevel", False):
@@ -127,10 +127,8 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
                              "(<mask>, <poly>), not as its image; give the modality (--modality, or "
                              "read_image(..., modality=...)) to read it as an image anyway")
     if qa:
-        what = (f"a Landsat quality band ({qa[0][1]})" if len(paths) == 1 else
-                ", ".join(f"{n} is a Landsat quality band ({q})" for n, q in qa))
-        raise ImageReadError(f"{name}: {what}: bit flags saying what each pixel is (fill, cloud, shadow, "
-                             "saturation …), not an image; give the scene's band files "
+        what = qa_what(qa[0][1]) if len(paths) == 1 else "; ".join(f"{n} is {qa_what(q)}" for n, q in qa)
+        raise ImageReadError(f"{name}: {what}, not an image; give the scene's band files "
                              f"({pr.sibling_bands(Path(qa[0][0]))},…) without it, or the modality (--modality) to "
                              "read it as an image anyway")
     if g.landsat_dn:
@@ -143,11 +141,14 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         if g.modality == "msi" and len(paths) == 1 and src.count == 1:  # LE07_…_B3.TIF alone had been refused
             g.notes.append(f"one Landsat band ({g.landsat[0][0]}) read alone; give the scene's band files "
                            f"comma-separated ({pr.sibling_bands(paths[0])},…) to read all of them")
-    elif len(files := _band_files(src, paths)) > 1 and all(re.fullmatch(MSI_BAND, band_name_from_file(p)) for p in files):
-        g.modality = "msi"  # B02, B8A: multispectral band files whatever their number (two are not a SAR pair)
-        aside = [p for p in paths if p not in files]
-        g.notes.append(f"modality inferred as msi from bands "
-                       f"{', '.join(band_name_from_file(p) for p in files)} in {len(files)} files"
+    elif (len(files := _band_files(src, paths)) > 1 or len(files) < len(paths)) and all(
+            re.fullmatch(MSI_BAND, band_name_from_file(p)) for p in files):
+        g.modality = "msi"  # B02, B8A: multispectral band files whatever their number (two are not a SAR pair;
+        aside = [p for p in paths if p not in files]  # B04 beside alpha.tif, one band, was sar by the count)
+        if len(files) == 1 and src.alpha_index is not None:  # one band file, its alpha flagged: one named band
+            g.s2_band = sentinel2_alone(files[0])
+        g.notes.append(f"modality inferred as msi from band{'s' * (len(files) > 1)} "
+                       f"{', '.join(band_name_from_file(p) for p in files)} in {len(files)} file{'s' * (len(files) > 1)}"
                        + (f", beside the alpha file {aside[0].name}" if aside else ""))
         if aside and src.alpha_index is None:  # named alpha, not flagged: a band (R, G, B of an optical guess)
             g.notes.append(f"{aside[0].name} is named alpha but not flagged alpha: read as a band, masking nothing; "

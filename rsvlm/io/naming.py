@@ -141,6 +141,7 @@ class BandNaming:
         out = [*self.gain_left_out, *[f"{', '.join(self.left_out)} of the file"] * bool(self.left_out)]
         left = f" ({', '.join(out)} left out of the read)" if out else ""
         how = "1 name" if n == 1 else f"{n} names in the order of the bands"  # (one band: "give 1 names")
-        return (f"{self.name}: {len(bands)} band names {list(bands)} given; the image has {n} band(s) as "
+        return (f"{self.name}: {len(bands)} band name{'s' * (len(bands) != 1)} {list(bands)} given; the image has "
+                f"{n} band{'s' * (n != 1)} as "
                 f"{self.modality}{left}: give {how} (e.g. --bands {example}), or give none"
                 + ("" if generic else f" ({'it is' if n == 1 else 'they are'} then read as {', '.join(own)})"))

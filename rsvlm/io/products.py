@@ -160,21 +160,13 @@ def band_numbers(names: list[str], mission: tuple[str, str] | None) -> tuple[lis
                  f"{other} zero-padded for Sentinel-2 (--bands {','.join(out)}) to say so")
 
 
-LANDSAT_QA = re.compile(r"_(QA_PIXEL|QA_RADSAT|SR_QA_AEROSOL|QA_AEROSOL|SR_CLOUD_QA|BQA)$")  # bit flags (C1's BQA)
-
-
-def landsat_qa(p: Path) -> str | None:
-    """The quality band a Landsat Collection band file is (``…_QA_PIXEL.TIF`` → ``QA_PIXEL``: bit flags for fill,
-    cloud, shadow, snow, saturation, no image); None for any other file."""
-    m = LANDSAT_QA.search(p.stem.upper())
-    return m.group(1) if m and landsat_mission(p) else None
-
-
 def sibling_bands(p: Path) -> str:
     """Two of the band files of the Landsat product a band file ``p`` is of, named as it is (``…_SR_B2.TIF,…_SR_B3.TIF``
     for Level-2's ``…_SR_B4.TIF``; ``…_B2.TIF`` had been asked of it, a name no Level-2 file has)."""
     if m := re.search(r"_((?:SR_)?)(B)\d+$", p.stem, re.IGNORECASE):
         kind, b = m.groups()
+    elif re.search(r"_(pixel_qa|radsat_qa|sr_aerosol|sr_cloud_qa)$", p.stem, re.IGNORECASE):  # Collection 1 ESPA's
+        return f"…_sr_band2{p.suffix},…_sr_band3{p.suffix}"
     else:  # a quality band file (…_QA_PIXEL.TIF): its product's naming, in its case (…_qa_pixel.tif: …_sr_b2.tif)
         kind, b = "SR_" * (_level(p.stem.upper()) == "L2"), "B"
         kind, b = (kind.lower(), b.lower()) if p.stem.islower() else (kind, b)

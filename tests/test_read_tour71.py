@@ -1,0 +1,83 @@
+"""Reading images, stop 71: a band file beside its alpha file is read by the names (msi), not guessed from the count;
+Collection 1 quality files and Collection 2's surface-temperature ancillary bands are refused as images, named;
+one band name's --bands refusal in the singular."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.enums import ColorInterp
+from rasterio.transform import from_origin
+
+from rsvlm.io import read_image
+from rsvlm.io.checks import ImageReadError
+
+C1 = "LC08_L1TP_044034_20170614_20170628_01_T1"
+L2 = "LC08_L2SP_044034_20210508_20210518_02_T1"
+
+
+def _tif(path, data, alpha: bool = False):
+    """A UTM GeoTIFF of ``data`` (C, H, W); ``alpha``: its one band flagged alpha."""
+    c, h, w = data.shape
+    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=c, dtype=data.dtype, crs="EPSG:32633",
+                       transform=from_origin(500000, 4000000, 30, 30)) as dst:
+        dst.write(data)
+        if alpha:
+            dst.colorinterp = [ColorInterp.alpha]
+    return str(path)
+
+
+def _dn(seed: int = 0, dtype="uint16"):
+    return np.random.default_rng(seed).integers(50, 3000 if dtype == "uint16" else 250, (1, 32, 32)).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16"])
+def test_one_band_file_beside_an_alpha_file_is_read_by_its_name(tmp_path, dtype):
+    """B04.tif + alpha.tif was inferred as sar from the count (2 bands in 2 files: dual polarisation)."""
+    mask = np.full((1, 32, 32), 255 if dtype == "uint8" else 1, dtype)  # (1, H, W)
+    mask[:, :4] = 0
+    band = _tif(tmp_path / "B04.tif", _dn(0, dtype))
+    img = read_image([band, _tif(tmp_path / "alpha.tif", mask)])  # unflagged: a band, said
+    assert img.modality == "msi" and img.bands == ["B04", "alpha"], (img.modality, img.notes)
+    assert img.notes[0] == "modality inferred as msi from band B04 in 1 file, beside the alpha file alpha.tif"
+    flagged = read_image([band, _tif(tmp_path / "mask.tif", mask, alpha=True)])  # flagged: one band, its 0s masked
+    assert flagged.modality == "msi" and flagged.bands == ["B04"] and flagged.data.shape[0] == 1, flagged.notes
+    assert not flagged.valid[:4].any() and flagged.valid[4:].all()
+
+
+@pytest.mark.parametrize("suffix,qa", [("pixel_qa", "PIXEL_QA"), ("radsat_qa", "RADSAT_QA"),
+                                       ("sr_aerosol", "SR_AEROSOL")])
+def test_a_collection1_quality_file_is_refused_as_an_image(tmp_path, suffix, qa):
+    """ESPA's Collection 1 bit-flag files were read as a grey panchromatic photo (12-bit DN spread wide)."""
+    path = _tif(tmp_path / f"{C1}_{suffix}.tif", _dn(1))
+    with pytest.raises(ImageReadError) as e:
+        read_image(path)
+    assert f"a Landsat quality band ({qa}): bit flags saying what each pixel is" in str(e.value), e.value
+    assert "(…_sr_band2.tif,…_sr_band3.tif,…) without it" in str(e.value) and "--modality" in str(e.value)
+
+
+@pytest.mark.parametrize("aux", ["ST_QA", "ST_EMIS", "ST_EMSD", "ST_ATRAN", "ST_CDIST", "ST_TRAD", "ST_URAD",
+                                 "ST_DRAD"])
+def test_a_surface_temperature_ancillary_band_is_refused_not_read_as_thermal(tmp_path, aux):
+    """``…_ST_QA.TIF`` (int16: the temperature's uncertainty) and the other ST_ by-products were guessed ir by dtype."""
+    path = _tif(tmp_path / f"{L2}_{aux}.TIF", _dn(2).astype("int16"))
+    with pytest.raises(ImageReadError) as e:
+        read_image(path)
+    assert f"{path}: a Landsat surface-temperature ancillary band ({aux}): " in str(e.value), e.value
+    assert "not an image; give the scene's band files (…_SR_B2.TIF,…_SR_B3.TIF,…)" in str(e.value)
+
+
+def test_st_qa_read_with_a_modality_is_said_and_not_turned_into_kelvin(tmp_path):
+    """Given --modality ir, ST_QA is read as asked, said to be an uncertainty; no Level-2 DN × 0.0034 + 149 K."""
+    img = read_image(_tif(tmp_path / f"{L2}_ST_QA.TIF", _dn(3).astype("int16")), modality="ir")
+    assert any(n.startswith(f"{L2}_ST_QA.TIF is a surface-temperature ancillary band (ST_QA: the surface "
+                            "temperature's uncertainty") and n.endswith("read as ir, as asked") for n in img.notes)
+    assert not any("surface temperature: DN ×" in n for n in img.notes), img.notes
+
+
+def test_one_band_name_refusal_is_singular(tmp_path):
+    """It said '1 band names ['VV'] given; the image has 2 band(s) as sar'."""
+    two = _tif(tmp_path / "two.tif", np.random.default_rng(0).integers(1, 5000, (2, 16, 16)).astype("uint16"))
+    with pytest.raises(ValueError, match=r"two.tif: 1 band name \['VV'\] given; the image has 2 bands as sar"):
+        read_image(two, modality="sar", bands="VV")
