@@ -155,9 +155,18 @@ def _extent(o: dict, width: int, height: int) -> tuple[float, float, float, floa
 
 
 def _offset(o: dict) -> tuple[int, int]:
-    """(x, y) of a mask array's top-left pixel: its ``offset`` (a list, tuple or array), (0, 0) where none is given."""
-    ox, oy = (0, 0) if o.get("offset") is None else o["offset"]
-    return int(ox), int(oy)
+    """(x, y) of a mask array's top-left pixel: its ``offset`` (``whole_offset``), (0, 0) where none is given."""
+    return (0, 0) if o.get("offset") is None else whole_offset(o["offset"])
+
+
+def whole_offset(offset: Any) -> tuple[int, int]:
+    """``offset`` as the two ints (x, y) of a mask crop's top-left pixel: a list, tuple or NumPy array of two whole
+    numbers (``is_number``: 2 or 2.0, NumPy's too; no bool, no text); ValueError otherwise. eval's one rule of an
+    offset, for the check (``valid_mask``) and the scoring alike: the check took lists and tuples alone, and the
+    scoring ``int()`` of anything two long (an array's offset refused, then rasterised where given otherwise)."""
+    if not (is_sequence(offset) and len(offset) == 2 and all(is_number(v) and float(v).is_integer() for v in offset)):
+        raise ValueError(f"its 'offset' must be [x, y], two whole numbers of pixels, got {offset!r:.60}")
+    return int(offset[0]), int(offset[1])
 
 
 def bands(gt: list[dict], pred: list[dict], width: int, height: int) -> list[tuple[int, int, int, list, list]]:
@@ -426,9 +435,9 @@ def valid_mask(o: dict) -> bool:
     from rsvlm.geometry import grid
 
     if o.get("mask") is not None:
-        off = o.get("offset")
-        if off is not None and not (isinstance(off, (list, tuple)) and len(off) == 2
-                                    and all(is_number(v) and float(v).is_integer() for v in off)):
+        try:
+            _offset(o)
+        except ValueError:
             return False
         return mask_values_problem(o["mask"]) is None
 

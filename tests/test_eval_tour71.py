@@ -95,3 +95,31 @@ def test_an_iou_threshold_option_is_told_the_thresholds_are_fixed(capsys, script
     with pytest.raises(SystemExit):
         main(["--gt", "g.jsonl", "--pred", "p.jsonl", "--ou", "s.json"])
     assert "did you mean --out?" in capsys.readouterr().err
+
+
+def test_a_mask_offset_is_read_by_one_rule_in_the_check_and_the_scoring(tmp_path):
+    """The check of a mask's offset took a list or tuple of two whole numbers, while the scoring took int() of anything
+    two long: an offset given as a NumPy array (as a Python caller crops one) was refused as unparseable, though
+    rasterised right where it got through. One rule (regions.whole_offset) now serves both: any sequence of two
+    whole numbers, never a bool or text."""
+    import numpy as np
+
+    from eval import answers, regions
+    from eval.inputs import Item
+    from rsvlm.geometry import objects_to_mask
+
+    crop = np.ones((4, 5), bool)
+    rec = eval_record("s", "seg", "[seg] Segment the ships.", "None.")
+    for offset, ok in [(np.array([2, 3]), True), ((2.0, np.int64(3)), True), ([2, 3], True), ([True, 0], False),
+                       (["2", "3"], False), ([2.5, 3], False), ([2, 3, 4], False), (np.array(2), False)]:
+        o = {"kind": "mask", "mask": crop, "offset": offset}
+        assert regions.valid_mask(o) is ok, offset
+        got = answers.read_pred_objects(Item(rec, {"id": "s", "objects": [o]}, 0))
+        assert (got.status == answers.OK) is ok, (offset, got.problems)
+        if ok:
+            assert regions.whole_offset(offset) == (2, 3)
+            drawn = objects_to_mask(got.objects, 64, 64)  # (64, 64): the crop at rows 3..6, columns 2..6
+            assert drawn.sum() == 20 and drawn[3:7, 2:7].all()
+        else:
+            with pytest.raises(ValueError, match="two whole numbers"):
+                regions.whole_offset(offset)
