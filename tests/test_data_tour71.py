@@ -98,3 +98,32 @@ def test_every_converters_missing_image_reads_one_way(tmp_path, converter):
     folder = f"--src {tmp_path / 'cd'}" if converter == "levir-cd" else f"--images {tmp_path / 'imgs'}"
     assert stats["skipped"] == {"missing_image": 1}
     assert stats["skipped_examples"]["missing_image"].endswith(f": missing_image ({name}: no such image under {folder})")
+
+
+SYNTH = ["--n", "2", "--size", "32", "--modalities", "optical", "--no-progress", "scene.pairs_fraction=0",
+         "instructions.records_per_image=0"]
+
+
+def test_the_preview_refuses_the_sets_own_root_as_out(tmp_path, capsys):
+    # --out DIR itself was allowed: the panels were written beside records and stats.json
+    from data_gen.__main__ import main as data_gen_main
+    from data_gen.synth.preview import main as preview
+
+    assert data_gen_main(["synth", "--out", str(tmp_path / "d"), *SYNTH]) == 0
+    before = sorted(p.name for p in (tmp_path / "d").iterdir())
+    capsys.readouterr()
+    assert preview(["--dir", str(tmp_path / "d"), "--out", str(tmp_path / "d" / ".")]) == 2
+    err = capsys.readouterr().err
+    assert f"is the set's own folder (--dir {tmp_path / 'd'})" in err and f"--out {tmp_path / 'd' / 'preview'}" in err
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == before
+
+
+def test_chat_names_the_records_files_a_folder_src_holds(tmp_path, capsys):
+    # a folder --src said "give a records file, e.g. DIR/train.jsonl", a file it does not hold
+    from data_gen.__main__ import main as data_gen_main
+
+    (tmp_path / "val.jsonl").write_text("")
+    assert data_gen_main(["chat", "--src", str(tmp_path), "--out", str(tmp_path / "chat.jsonl")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: --src: records file {tmp_path} is a folder; give a JSONL file in it (val.jsonl)\n"
+    assert not (tmp_path / "chat.jsonl").exists()

@@ -163,13 +163,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     src, out = Path(a.src), Path(a.out)
-    if src.is_dir():
-        print(f"error: --src {src} is a folder; give a records file, e.g. {src / 'train.jsonl'}", file=sys.stderr)
-        return 2
-    try:  # not found (a pipe, a '*' pattern): said after an empty "chat: read 0record" bar
-        check_records_path(src)
+    try:  # not found (a pipe, a '*' pattern): said after an empty "chat: read 0record" bar; a folder, naming
+        check_records_path(src)  # the JSONL files it holds (it said "e.g. DIR/train.jsonl", there or not)
     except FileNotFoundError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: --src: {e}", file=sys.stderr)
         return 2
     if out.is_dir() or a.out.endswith(("/", "\\")):  # a folder (one not made yet, c6/: a file c6 was written)
         print(f"error: --out {a.out} is a folder; give a file, e.g. {out / 'chat.jsonl'}", file=sys.stderr)

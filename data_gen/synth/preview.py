@@ -186,6 +186,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: --scenes {', '.join(missing)}: not under {root / 'scenes'} (first there: {paths[0].stem})",
               file=sys.stderr)
         return 2
+    if out.resolve() == root.resolve():  # the panels were written among the set's records and stats
+        print(f"error: --out {out} is the set's own folder (--dir {root}); give a folder outside it or under it, "
+              f"e.g. --out {root / 'preview'}", file=sys.stderr)
+        return 2
     if own := next((sub for sub in ("images", "masks", "scenes")
                     if out.resolve().is_relative_to((root / sub).resolve())), None):  # overlays mixed into the set
         print(f"error: --out {out} is in the set's own {own}/ folder ({root / own}); give a folder outside it, e.g. "
