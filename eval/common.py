@@ -337,11 +337,6 @@ def headline_results(gt: str | Path, pred: str | Path, scorers: dict[str, tuple[
     return out
 
 
-def headline_scores(gt: str | Path, pred: str | Path, scorers: dict[str, tuple[Any, str]]) -> dict[str, float | None]:
-    """``{name: score}`` of ``headline_results``: None where there is none (its ``why`` says the reason)."""
-    return {name: h.score for name, h in headline_results(gt, pred, scorers).items()}
-
-
 def progress(items: list[Item], desc: str):
     """A tqdm bar over the records (on stderr) where there are enough of them to wait for."""
     from rsvlm.progress import bar

@@ -1,7 +1,7 @@
-"""eval.common.headline_scores: several eval scripts run on one prediction file, as the benchmarks use them."""
+"""eval.common.headline_results: several eval scripts run on one prediction file, as the benchmarks use them."""
 
 
-def test_headline_scores_runs_each_scorer_quietly_and_marks_absent_tasks(tmp_path, capsys):
+def test_headline_results_runs_each_scorer_quietly_and_marks_absent_tasks(tmp_path, capsys):
     import json
 
     from eval import classification, common, grounding
@@ -12,8 +12,8 @@ def test_headline_scores_runs_each_scorer_quietly_and_marks_absent_tasks(tmp_pat
     gt, pred = tmp_path / "gt.jsonl", tmp_path / "pred.jsonl"
     gt.write_text("".join(json.dumps(r) + "\n" for r in recs))
     pred.write_text('{"id": "r0", "task": "cls", "answer": "Lake."}\n{"id": "r1", "task": "cls", "answer": "lake"}\n')
-    out = common.headline_scores(gt, pred, {"cls": (classification, "accuracy"), "ground": (grounding, "acc50")})
-    assert out == {"cls": 0.5, "ground": None} and capsys.readouterr().out == ""
+    out = common.headline_results(gt, pred, {"cls": (classification, "accuracy"), "ground": (grounding, "acc50")})
+    assert {k: h.score for k, h in out.items()} == {"cls": 0.5, "ground": None} and capsys.readouterr().out == ""
 
 
 def test_a_predictions_file_that_matches_no_record_says_so(tmp_path, capsys):

@@ -12,8 +12,7 @@ from conftest import eval_record, finished_eval, write_jsonl
 
 def test_a_headline_score_with_none_says_why(tmp_path):
     """headline_scores turned a ScoreError into None, so a bench showed '–' for det records without
-    meta.width/height as for a set without det records, and could not say which. headline_results keeps the reason;
-    headline_scores still gives the figures alone."""
+    meta.width/height as for a set without det records, and could not say which. headline_results keeps the reason."""
     from eval import classification, common, detection
 
     box = "<ref>ship</ref><box><loc_100><loc_100><loc_300><loc_300></box>"
@@ -29,7 +28,6 @@ def test_a_headline_score_with_none_says_why(tmp_path):
     assert got["obb"].why == got["det"].why  # one run of the scorer, both keys
     assert got["typo"].score is None and "'acuracy' is no score of eval.classification (its headline: accuracy" in (
         got["typo"].why)
-    assert common.headline_scores(gt, pred, scorers) == {"det": None, "obb": None, "cls": 1.0, "typo": None}
     gt = write_jsonl(tmp_path / "gt2.jsonl", [eval_record("d1", "det", "[det] Detect ships.", box)])  # meta whole
     got = common.headline_results(gt, pred, scorers)
     assert got["det"].score == pytest.approx(1.0)
