@@ -83,3 +83,29 @@ def test_a_multi_node_launch_says_its_path_checks_are_this_hosts(tmp_path, monke
     assert launch.main([*base, "--launcher", "torchrun", "batch_size=32"]) == 2
     err = capsys.readouterr().err
     assert "none of the image files is there" in err and "checked on this host" not in err, err
+
+
+def test_one_list_names_every_records_file_with_its_key_root_and_weight(tmp_path):
+    """``records_sources`` (keys and paths, for the checks) and ``sft_index.data_sources`` (paths, roots and
+    weights, for the index) listed the same files twice, and the contrastive pairs and the resume's file prints
+    a third and fourth time: one list now, each file with its key, image root and weight, which all of them read."""
+    from rsvlm.config import load_config
+    from rsvlm.train.clip_data import caption_pool
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.inputs import records_sources
+    from rsvlm.train.resume import file_prints
+
+    data = make_records(tmp_path / "d", n=12, ir_every=0)
+    extra = make_records(tmp_path / "e", n=6, ir_every=0)
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    (tmp_path / "e" / "images").rename(moved / "images")
+    cfg = load_config(TrainConfig, clip_recipe(tmp_path), [
+        f"data.train={data}", f"data.extra=[{{path: {extra}, root: {moved}, weight: 3.0}}]"])
+    got = [(s.key, s.path, s.root_key, s.image_root, s.weight) for s in records_sources(cfg)]
+    assert got == [("data.train", str(data), "data.root", data.parent, 1.0),
+                   ("data.extra[0].path", str(extra), "data.extra[0].root", moved, 3.0)]
+    assert len(file_prints(cfg)) == 2 and None not in file_prints(cfg)
+    pairs, weights, _ = caption_pool(cfg)  # 4 + 2 caption pairs, the extra's read under its own root
+    assert sorted({str(root) for _, _, root in pairs}) == sorted({str(data.parent), str(moved)})
+    assert weights.tolist() == [1.0] * 4 + [3.0] * 2

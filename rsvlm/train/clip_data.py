@@ -43,13 +43,14 @@ def caption_pool(cfg) -> tuple[list[tuple[dict, str, Path]], torch.Tensor | None
     counted in the report; a pair whose file cannot be opened is left out, counted as skipped)."""
     from rsvlm.data.modality import ModalityFinder
     from rsvlm.data.records import RecordError
+    from rsvlm.train.inputs import records_sources
 
-    files = [(Path(cfg.data.train), cfg.data.root, 1.0), *((Path(x.path), x.root, x.weight) for x in cfg.data.extra)]
+    files = [(Path(s.path), s.image_root, s.weight) for s in records_sources(cfg)]
     report = ReadReport(" + ".join(str(f) for f, _, _ in files))
     pairs, weights = [], []
     with ModalityFinder() as finder:
         for path, root, weight in files:
-            root, found = Path(root or path.parent), []
+            found = []
             for rec, cap in caption_pairs(list(read_records(path, strict=False, report=report))):
                 try:
                     found.append((finder.fill(rec, root, report), cap, root))

@@ -5,6 +5,7 @@ outputs before the run reads it."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from rsvlm.processes import SameOnEveryRank
@@ -87,9 +88,28 @@ def _reads_as_text(head: bytes, encoding: str) -> bool:
     return "\x00" not in text and undecoded <= UNDECODED_SHARE * len(text)
 
 
-def records_sources(cfg) -> list[tuple[str, str]]:
-    """(key, path) of every records file: ``data.train``, then each ``data.extra[i].path``."""
-    return [("data.train", cfg.data.train), *((f"data.extra[{i}].path", s.path) for i, s in enumerate(cfg.data.extra))]
+@dataclass(frozen=True)
+class Source:
+    """One records file a run reads, as its config names it."""
+
+    key: str  # data.train, data.extra[i].path
+    path: str
+    root_key: str  # data.root, data.extra[i].root
+    root: str | None  # as given; None: the records file's folder
+    weight: float  # its share of the draws (data.train's 1)
+
+    @property
+    def image_root(self) -> Path:
+        """The folder its records' relative image paths are read from."""
+        return Path(self.root or Path(self.path).parent)
+
+
+def records_sources(cfg) -> list[Source]:
+    """Every records file, ``data.train`` then each ``data.extra[i]``: the one list the checks, the index, the
+    contrastive loop's pairs and the resume's file prints read."""
+    return [Source("data.train", cfg.data.train, "data.root", cfg.data.root, 1.0),
+            *(Source(f"data.extra[{i}].path", s.path, f"data.extra[{i}].root", s.root, s.weight)
+              for i, s in enumerate(cfg.data.extra))]
 
 
 def check_data_paths(cfg) -> None:
@@ -100,7 +120,7 @@ def check_data_paths(cfg) -> None:
     from rsvlm.data.records import blank_records_file, check_records_path, records_in
 
     sources = records_sources(cfg)
-    for key, path in sources:
+    for key, path in ((s.key, s.path) for s in sources):
         try:
             check_records_path(path)
         except FileNotFoundError as e:  # data.train=a.jsonl,b.jsonl: several files, as a list is told (ONE_VALUE)
@@ -116,21 +136,20 @@ def check_data_paths(cfg) -> None:
         if blank_records_file(path):  # was exit 1 once the model was built and out_dir written: "0 records read"
             raise ValueError(f"{key}: {path} is empty (no record line): an empty split? give a records file that "
                              "holds records")
-    roots = [("data.root", cfg.data.root), *((f"data.extra[{i}].root", s.root) for i, s in enumerate(cfg.data.extra))]
-    for key, root in roots:  # was: every image 'not found', a bad sample each, 50 samples into the run
+    for key, root in ((s.root_key, s.root) for s in sources):  # was: every image 'not found', a bad sample each, 50 samples into the run
         if root is not None and not Path(root).is_dir():
             raise FileNotFoundError(f"{key}: {root} is {'a file' if Path(root).exists() else 'not there'}; give "
                                     "the folder the records' image paths are relative to (unset: the records file's "
                                     "folder)")
-    check_twice(sources, roots)
+    check_twice(sources)
 
 
-def check_twice(sources: list[tuple[str, str]], roots: list[tuple[str, str | None]]) -> None:
+def check_twice(sources: list[Source]) -> None:
     """ValueError where two records sources are one file under one image root (``data.extra`` naming
     ``data.train`` again): every record was drawn twice as often, said only as 'kept with an id already read'."""
     seen: dict[tuple[Path, Path], str] = {}
-    for (key, path), (_, root) in zip(sources, roots):
-        where = (Path(path).resolve(), Path(root or Path(path).parent).resolve())
+    for key, path, root in ((s.key, s.path, s.image_root) for s in sources):
+        where = (Path(path).resolve(), root.resolve())
         if (first := seen.get(where)) is not None:
             raise ValueError(f"{key}: {path} is the records file {first} gives already, under the same image root: "
                              "each record would be drawn twice as often; leave it out (weight a file with "
@@ -156,8 +175,7 @@ def check_enough_records(cfg, world: int) -> dict:
     from rsvlm.data.records import ReadReport, RecordError, read_records
 
     need, total, malformed, arrays = cfg.batch_size * world, 0, 0, {}
-    sources = records_sources(cfg)
-    for key, path in sources:
+    for key, path in ((s.key, s.path) for s in records_sources(cfg)):
         report, found = ReadReport(str(path)), 0
         try:
             for _ in read_records(path, strict=False, report=report, arrays=arrays):
@@ -203,10 +221,7 @@ def check_images_there(cfg, arrays: dict | None = None) -> None:
     ``stat`` where the images are there; records that name no image count towards ``IMAGE_LOOK`` too (a
     text-only file was read whole). Images that are there but cannot be read, and some missing among found ones,
     are the training loop's bad samples (counted, and over ``data.max_bad_fraction`` a failure), as before."""
-    from rsvlm.train.sft_index import data_sources
-
-    paths, roots, _ = data_sources(cfg)
-    for source, ((key, _), path, root) in enumerate(zip(records_sources(cfg), paths, roots)):
+    for source, (key, path, root) in enumerate((s.key, Path(s.path), s.image_root) for s in records_sources(cfg)):
         if (none := _none_there(path, root, arrays)) is None:
             continue
         read, named, files, first = none
@@ -263,11 +278,9 @@ def image_root_hint(cfg, first_bad: str, source: int = 0) -> str:
     another error. ``source``: the records file, 0 ``data.train`` (whose words name ``data.root``), i
     ``data.extra[i - 1]`` (its own root). The end of the refusal of ``check_images_there`` and of
     ``run.check_bad``'s."""
-    from rsvlm.train.sft_index import data_sources
-
     if "image not found" not in first_bad:
         return ""
-    roots = data_sources(cfg)[1]
+    roots = [s.image_root for s in records_sources(cfg)]
     extra = cfg.data.extra[source - 1] if source else None
     key = f"data.extra[{source - 1}].root" if extra else "data.root"
     none = f"No image of data.extra[{source - 1}].path was found" if extra else "No sample's image was found"

@@ -155,7 +155,9 @@ def _ends_hash(f, size: int) -> str:
 def _each_records_file(cfg: TrainConfig, brief) -> list[str | None]:
     """``brief(f, size)`` of each records file, ``data.train``'s then ``data.extra``'s, opened; None for one not read."""
     out: list[str | None] = []
-    for path in [cfg.data.train, *(src.path for src in cfg.data.extra)]:
+    from rsvlm.train.inputs import records_sources
+
+    for path in (s.path for s in records_sources(cfg)):
         try:
             with open(path, "rb") as f:
                 out.append(brief(f, os.fstat(f.fileno()).st_size))

@@ -19,6 +19,7 @@ import numpy as np
 from rsvlm.data.records import ReadReport
 from rsvlm.train import data as D
 from rsvlm.train.batches import check_naive_groups, no_full_batch
+from rsvlm.train.inputs import records_sources
 
 
 @dataclass
@@ -75,14 +76,6 @@ def late_system(processor, template: str | None) -> str | None:
     return None if LATE_SYSTEM_PROBE in text else f"{name} leaves out (its text is not in the prompt)"
 
 
-def data_sources(cfg) -> tuple[list[Path], list[Path], list[float]]:
-    """(records files, their image roots, their weights): ``data.train`` first, then ``data.extra``."""
-    train = Path(cfg.data.train)
-    paths = [train, *(Path(src.path) for src in cfg.data.extra)]
-    roots = [Path(cfg.data.root or train.parent), *(Path(src.root or Path(src.path).parent) for src in cfg.data.extra)]
-    return paths, roots, [1.0, *(src.weight for src in cfg.data.extra)]
-
-
 def undropped_modalities(band_dropout: dict[str, float], groups: list[str]) -> str | None:
     """What ``data.band_dropout`` asks of modalities no record has an image of (a group is ``optical+sar``),
     or None: it drops nothing there, and was unsaid."""
@@ -131,7 +124,9 @@ def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None, proc
     from rsvlm.train.run import check_malformed
 
     processor = processor or data_processor(cfg)
-    paths, roots, file_weights = data_sources(cfg)
+    sources = records_sources(cfg)
+    paths, roots, file_weights = [Path(s.path) for s in sources], [s.image_root for s in sources], [
+        s.weight for s in sources]
     report, no_stem = ReadReport(" + ".join(map(str, paths))), Counter()
     index = D.build_index(paths, processor.tokenizer, dict(processor.n_tokens), report, no_stem, roots,
                           cfg.log.progress and rank == 0, arrays=arrays,
