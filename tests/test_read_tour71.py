@@ -81,3 +81,13 @@ def test_one_band_name_refusal_is_singular(tmp_path):
     two = _tif(tmp_path / "two.tif", np.random.default_rng(0).integers(1, 5000, (2, 16, 16)).astype("uint16"))
     with pytest.raises(ValueError, match=r"two.tif: 1 band name \['VV'\] given; the image has 2 bands as sar"):
         read_image(two, modality="sar", bands="VV")
+
+
+def test_an_unflagged_alpha_file_beside_a_polarisation_is_said_read_as_a_band(tmp_path):
+    """VV.tif + alpha.tif (not flagged alpha) was read as a SAR pair of VV and alpha in dB, nothing said of it."""
+    mask = np.full((1, 32, 32), 1, "uint16")  # (1, H, W)
+    mask[:, :4] = 0
+    img = read_image([_tif(tmp_path / "VV.tif", _dn(4)), _tif(tmp_path / "alpha.tif", mask)])
+    assert img.bands == ["VV", "alpha"]
+    assert any(n.startswith("alpha.tif is named alpha but not flagged alpha: read as a band, masking nothing; flag "
+                            "it (gdal_edit.py -colorinterp_1 alpha") for n in img.notes), img.notes

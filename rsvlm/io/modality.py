@@ -151,8 +151,7 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
                        f"{', '.join(band_name_from_file(p) for p in files)} in {len(files)} file{'s' * (len(files) > 1)}"
                        + (f", beside the alpha file {aside[0].name}" if aside else ""))
         if aside and src.alpha_index is None:  # named alpha, not flagged: a band (R, G, B of an optical guess)
-            g.notes.append(f"{aside[0].name} is named alpha but not flagged alpha: read as a band, masking nothing; "
-                           f"flag it (gdal_edit.py -colorinterp_1 alpha {aside[0]}) to mask its 0s")
+            g.notes.append(_unflagged_alpha(aside[0]))
     elif g.s2_band:
         g.modality = "msi"
         g.notes.append(f"modality inferred as msi from the file name: one Sentinel-2 band ({g.s2_band}); "
@@ -187,6 +186,8 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
             g.modality = "msi"  # two bands described red and NIR were read as a polarisation pair
             why = f"modality inferred as msi from 2 bands described {', '.join(names)}"
         g.notes.append(why)
+        if src.alpha_index is None and (aside := [p for p in paths if p not in files]):  # VV.tif, alpha.tif: a pair
+            g.notes.append(_unflagged_alpha(aside[0]))  # of VV and alpha in dB, unsaid
         if composite:  # VV, VH, VV/VH: read as optical without a word
             g.notes.append(f"its bands are described {', '.join(names)}: a SAR colour composite, read as optical; "
                            "rsvlm reads SAR as 1, 2 or 4 polarisation bands: give those alone for sar")
@@ -389,6 +390,12 @@ def _lone_landsat(g: Guess, src) -> bool:
     """One Landsat Collection reflectance band file alone (``LE07_…_B3.TIF``): one named msi band, as a lone
     Sentinel-2 band file is (it had been refused as 1 band of msi, naming only Sentinel-2's)."""
     return src.count == 1 and bool(g.landsat) and len(g.landsat) == 1 and g.landsat[0][0] not in pr.THERMAL
+
+
+def _unflagged_alpha(p: Path) -> str:
+    """The note on a list's file named alpha but not flagged alpha: read as a band, and how to flag it."""
+    return (f"{p.name} is named alpha but not flagged alpha: read as a band, masking nothing; "
+            f"flag it (gdal_edit.py -colorinterp_1 alpha {p}) to mask its 0s")
 
 
 def _band_files(src, paths: list[Path]) -> list[Path]:
