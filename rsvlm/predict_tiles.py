@@ -149,18 +149,21 @@ def _most_over(side: int, tile: int, overlap: int) -> int:
 
 def window_problem(scene, tile: int, overlap: int, batch_size: int, label: str) -> str | None:
     """Why ``--tile``'s windows of the open ``scene`` cannot be read: ``batch_size`` of them at once need more
-    memory than is free (``budget.check_fits``); None where they fit. Asked before the model loads: a --tile
+    memory than is free (``budget.batch_bytes``: as ``run_tiled`` holds them); None where they fit. Asked before the model loads: a --tile
     60000 was refused after it, as "not enough memory to read the whole scene … (rsvlm predict --tile 512 …)"."""
-    from rsvlm.io.budget import check_fits
+    from rsvlm.io.budget import batch_bytes, check_need
+    from rsvlm.io.rows import decodes_from_start
     from rsvlm.io.tiles import n_windows
 
     w, h, bands, dtype = min(tile, scene.width), min(tile, scene.height), len(scene.indexes), scene.src.dtype
     batch_size = min(batch_size, n_windows(scene.width, scene.height, tile, overlap))
+    strip = scene.width if decodes_from_start(scene) else 0  # a PNG: a row of windows read as one strip
     try:
-        check_fits(w * batch_size, h, bands, dtype)  # the batch's windows side by side: their pixels, scaled
+        check_need(batch_bytes(w, h, bands, dtype, batch_size, strip))  # as run_tiled holds them, not each at its peak
     except MemoryError as e:
+        rows = f" (read a row of windows at a time, as a {strip}x{h} px strip)" if strip > w else ""
         return (f"--tile {tile}: {batch_size} window(s) of {label} at once, each {w}x{h} px of {bands} band(s) of "
-                f"{dtype}, do not fit in memory ({e}); give a smaller --tile (96: the bundled model's input)"
+                f"{dtype}{rows}, do not fit in memory ({e}); give a smaller --tile (96: the bundled model's input)"
                 + (" or --batch-size" if batch_size > 1 else ""))
     return None
 

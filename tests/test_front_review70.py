@@ -23,7 +23,7 @@ def test_the_memory_check_counts_no_more_windows_than_the_scene_has_and_names_ba
         monkeypatch):
     import rsvlm.io.budget as budget
 
-    monkeypatch.setattr(budget, "available_bytes", lambda *a, **k: 100 * 100 * 3 * 13 * 2)  # two 100x100 windows
+    monkeypatch.setattr(budget, "available_bytes", lambda *a, **k: budget.batch_bytes(100, 100, 3, "uint8", 2))
     assert window_problem(_scene(200, 100), 100, 0, 8, "s.tif") is None  # the scene's 2 windows, not a batch of 8
     err = window_problem(_scene(300, 100), 100, 0, 8, "s.tif")
     assert err.startswith("--tile 100: 3 window(s) of s.tif at once, each 100x100 px of 3 band(s) of uint8") and \

@@ -80,3 +80,39 @@ def _save_blank(path):
     from PIL import Image
 
     Image.fromarray(np.full((64, 64, 3), 90, np.uint8)).save(path)  # (H, W, C)
+
+
+def _scene(width: int, height: int, bands: int = 3, dtype: str = "uint8", driver: str = "GTiff"):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(width=width, height=height, indexes=list(range(bands)),
+                           src=SimpleNamespace(dtype=dtype, datasets=[SimpleNamespace(driver=driver)]))
+
+
+def test_the_tile_memory_check_counts_the_batch_as_it_is_held_not_each_window_at_its_reads_peak(monkeypatch):
+    """8 windows were counted each with its raw values and scaling temporaries (13 bytes a pixel and band for
+    uint8), about 3x what run_tiled holds: 7 windows scaled (4 bytes) and the one being read. A machine with room
+    for the batch as held was refused it."""
+    import rsvlm.io.budget as budget
+    from rsvlm.predict_tiles import window_problem
+
+    px = 96 * 96 * 3
+    held = 7 * px * 4 + px * (1 + budget.SCALED_BYTES)
+    assert budget.batch_bytes(96, 96, 3, "uint8", 8) == held
+    monkeypatch.setattr(budget, "available_bytes", lambda *a, **k: held)
+    assert window_problem(_scene(800, 800), 96, 0, 8, "s.tif") is None
+    monkeypatch.setattr(budget, "available_bytes", lambda *a, **k: held - 1)
+    assert "8 window(s) of s.tif at once" in window_problem(_scene(800, 800), 96, 0, 8, "s.tif")
+
+
+def test_the_tile_memory_check_counts_a_pngs_row_strip(monkeypatch):
+    """A file decoded from its start is read a row of windows at a time, as a strip the scene's width: the
+    strip's read is what the check counts, not one window's (a 40000 px wide PNG passed at --tile 96)."""
+    import rsvlm.io.budget as budget
+    from rsvlm.predict_tiles import window_problem
+
+    monkeypatch.setattr(budget, "available_bytes", lambda *a, **k: budget.batch_bytes(96, 96, 3, "uint8", 1, 40000) - 1)
+    assert window_problem(_scene(40000, 96, driver="GTiff"), 96, 0, 1, "s.tif") is None
+    err = window_problem(_scene(40000, 96, driver="PNG"), 96, 0, 1, "s.png")
+    assert "1 window(s) of s.png at once, each 96x96 px of 3 band(s) of uint8 (read a row of windows at a time, " \
+        "as a 40000x96 px strip), do not fit" in err, err

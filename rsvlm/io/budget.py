@@ -115,8 +115,22 @@ def check_fits(width: int, height: int, bands: int, dtype: str, available: int |
     of them at once) and, where ``scaled``, scaling them to float32 needs more than ``available``
     bytes (default: ``available_bytes()``). A file decoded whole at open (PIL, tifffile) is checked
     unscaled: the reader scales it a window at a time."""
+    check_need(width * height * bands * (np.dtype(dtype).itemsize * copies + SCALED_BYTES * scaled), available)
+
+
+def batch_bytes(width: int, height: int, bands: int, dtype: str, batch: int, strip_width: int = 0) -> int:
+    """Bytes ``run_tiled`` holds at once for a batch of ``batch`` windows of ``width`` x ``height`` px: those
+    read before the last, scaled (float32, 4 bytes a pixel and band), and the last being read, its raw values
+    and the stretch's temporaries (``SCALED_BYTES``); ``strip_width``: that read is a strip so wide (a file
+    decoded from its start, read a row of windows at a time: ``rows.RowReader``). Was ``batch`` windows each
+    at its read's peak: about 3x high for a batch of 8."""
+    read = max(width, strip_width) * height * bands * (np.dtype(dtype).itemsize + SCALED_BYTES)
+    return (batch - 1) * width * height * bands * 4 + read
+
+
+def check_need(need: int, available: int | None = None) -> None:
+    """MemoryError where ``need`` bytes are more than ``available`` (default: ``available_bytes()``)."""
     free = available_bytes() if available is None else available
-    need = width * height * bands * (np.dtype(dtype).itemsize * copies + SCALED_BYTES * scaled)
     if free is not None and need > free:
         left, where = memory_left() if available is None else (None, "")
         by = f" (left by {where})" if left == free and where != "MemAvailable" else ""  # a job's limit, not the machine's
