@@ -38,3 +38,20 @@ def test_count_assay_says_why_a_count_column_has_no_figure(monkeypatch):
     got = count.by_count(torch.tensor([0, 1, 1]), torch.tensor([0, 1, 2]))
     assert common.fmt(got["3+"], "n/a (no test record)") == "n/a (no test record)"
     assert common.fmt(None, "n/a (no test record)") == "–" and common.fmt(got["1"]) == "1.000"
+
+
+def test_tokenizer_check_times_the_bundled_tokenizer(monkeypatch, capsys):
+    """Was: the bundled tokenizer's figure in docs/benchmarks/load_time.md came from a script that was not kept."""
+    import pytest
+
+    from rsvlm.loading import bundled_model_dir
+
+    DEFAULT_MODEL = bundled_model_dir()
+
+    bench = load_bench("tokenizer_check", monkeypatch)
+    assert bench.main(["--size", "20", "--repeats", "1", "--tokenizer", str(DEFAULT_MODEL / "tokenizer")]) == 0
+    rows = capsys.readouterr().out.splitlines()[2:]
+    assert len(rows) == 2 and rows[1].startswith(f"| {DEFAULT_MODEL / 'tokenizer'}, 2,026 entries | 1000 |"), rows
+    with pytest.raises(SystemExit) as e:  # a checkpoint folder, not its tokenizer: a usage error naming where it is
+        bench.main(["--size", "20", "--tokenizer", str(DEFAULT_MODEL)])
+    assert e.value.code == 2 and "--tokenizer" in capsys.readouterr().err
