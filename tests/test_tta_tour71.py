@@ -4,6 +4,8 @@ changes an oriented box's shape is said; a label, ``per_instance`` or an image s
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import blank_image
 
@@ -79,3 +81,90 @@ def test_each_view_is_asked_of_the_same_two_and_its_yes_is_one_vote():
     assert asked == [f"<image>\n[vqa] Are the {w} two the largest?"
                      for w in ("top", "bottom", "bottom", "left", "right", "left", "right")]
     assert fused.answer == "Yes."
+
+
+# ---------------------------------------------------------------- the geometry API
+
+
+def test_encode_says_which_oriented_box_or_polygon_the_clamp_changed():
+    """An oriented box partly off the image was written with its off corners clamped one by one (no rectangle any
+    more) without a word; a box is cut to the image and a point moved onto its edge as before, unsaid."""
+    from rsvlm import geometry
+
+    off = geometry.rbox_to_quad(5, 50, 20, 6, 30)  # two corners left of x = 0
+    objs = [{"kind": "obb", "label": "ship", "coords": off},
+            {"kind": "box", "label": "ship", "coords": [-5, 0, 10, 10]},
+            {"kind": "point", "label": "ship", "coords": [120, 50]},
+            {"kind": "poly", "label": None, "coords": [[-10, 1], [10, 1], [10, 10]]},
+            {"kind": "obb", "label": None, "coords": [[-0.05, 0], [100.05, 0], [100, 100], [0, 100]]}]  # under a bin
+    notes: list[str] = []
+    text = geometry.encode(objs, 100, 100, clamped=notes)
+    assert text == geometry.encode(objs, 100, 100)  # the text is as before
+    assert notes == [
+        "object 0 (obb 'ship'): 2 of its 4 vertices off the 100x100 image, each clamped to its edge: its shape changed "
+        "(clip it to the image first: shapely's intersection)",
+        "object 3 (poly): 1 of its 3 vertices off the 100x100 image, each clamped to its edge: its shape changed "
+        "(clip it to the image first: shapely's intersection)"]
+
+
+def test_a_polygons_hole_off_the_image_is_said_too():
+    from rsvlm import geometry
+
+    ring, hole = [[0, 0], [50, 0], [50, 50], [0, 50]], [[10, 10], [10, 60], [20, 10]]
+    notes: list[str] = []
+    geometry.encode([{"kind": "poly", "coords": ring, "rings": [ring, hole]}], 50, 50, clamped=notes)
+    assert len(notes) == 1 and notes[0].startswith("object 0 (poly): 1 of its 7 vertices off the 50x50 image")
+
+
+@pytest.mark.parametrize("label,said", [(3, "got int 3 (a class id: pass its name, or str(id))"),
+                                        ("", "got str ''"), (["ship"], "got list ['ship']")])
+def test_mask_to_objects_refuses_a_label_encode_cannot_write(label, said):
+    """A class id 3 made objects labelled 3, refused later by ``encode`` as "object 0: label must be ...", which named
+    no argument of the call that made them."""
+    import numpy as np
+
+    from rsvlm import geometry
+
+    m = np.zeros((8, 8), bool)
+    m[2:4, 2:4] = True
+    with pytest.raises(ValueError, match=rf"mask_to_objects: label must be None or a non-empty str, {re.escape(said)}"):
+        geometry.mask_to_objects(m, label)
+    assert geometry.mask_to_objects(m, None)[0]["label"] is None
+
+
+@pytest.mark.parametrize("flag", ["no", 1, "False"])
+def test_mask_to_objects_refuses_a_per_instance_that_is_no_bool(flag):
+    """``per_instance="no"`` (truthy) split the grid per instance without a word."""
+    import numpy as np
+
+    from rsvlm import geometry
+
+    m = np.zeros((8, 8), bool)
+    m[1, 1] = m[5, 5] = True
+    with pytest.raises(ValueError, match=rf"per_instance must be None, True or False, got {type(flag).__name__}"):
+        geometry.mask_to_objects(m, "car", form="grid", per_instance=flag)
+    assert len(geometry.mask_to_objects(m, "car", form="grid", per_instance=np.True_)) == 2
+    assert len(geometry.mask_to_objects(m, "car", form="grid", per_instance=False)) == 1
+
+
+@pytest.mark.parametrize("size", [96.0, 47.5, True, "96"])
+def test_quantize_and_dequantize_refuse_an_image_size_that_is_no_int(size):
+    """``quantize(x, 96.0)`` and ``quantize(x, 47.5)`` (a width halved) quantised on a grid no image has, where
+    ``encode`` and ``decode`` refuse such a size; ``True`` was a 1 px image, "96" a TypeError naming nothing."""
+    import numpy as np
+
+    from rsvlm import geometry
+
+    with pytest.raises(ValueError, match=r"image size must be positive and a whole number of pixels \(an int\), got"):
+        geometry.quantize(10.0, size)
+    with pytest.raises(ValueError, match="image size must be positive and a whole number of pixels"):
+        geometry.dequantize(10, size)
+    assert geometry.quantize(10.0, np.int64(96)) == geometry.quantize(10.0, 96) == 104
+
+
+@pytest.mark.parametrize("x", ["10", True, None])
+def test_quantize_refuses_a_coordinate_that_is_no_number(x):
+    from rsvlm import geometry
+
+    with pytest.raises(ValueError, match="coordinate must be a number, got"):
+        geometry.quantize(x, 96)

@@ -156,12 +156,26 @@ def _shape_text(obj: dict, w: int, h: int, where: str) -> str:
     raise ValueError(f"{where}: unknown kind {kind!r} (expected one of {KINDS})")
 
 
-def encode(objects: list[dict], width: int, height: int) -> str:
+def _off_image(obj: dict, w: int, h: int) -> tuple[int, int]:
+    """(vertices, of how many) of an obb or polygon (every ring) lying more than a location bin off the ``w`` × ``h``
+    image: clamped to its edge one by one, so the shape written is another (an oriented box no rectangle); (0, 0) for
+    other kinds, whose clamp cuts them to the image as they are (a box, a grid) or moves a point onto its edge."""
+    rings = [obj["coords"]] if obj["kind"] == "obb" else poly_rings(obj) if obj["kind"] == "poly" else []
+    if not rings:
+        return 0, 0
+    pts = np.concatenate([np.asarray(r, dtype=float).reshape(-1, 2) for r in rings])  # (V, 2)
+    lo, hi = -np.array([w, h]) / NUM_BINS, np.array([w, h]) * (1 + 1 / NUM_BINS)  # (2,) a bin's slack either side
+    return int(((pts < lo) | (pts > hi)).any(axis=1).sum()), len(pts)
+
+
+def encode(objects: list[dict], width: int, height: int, clamped: list[str] | None = None) -> str:
     """Objects with pixel coords -> answer text (no spaces between tokens).
 
     Raises ValueError naming the object on bad input (unknown kind, wrong coordinate count,
     non-finite values, an rsvlm token inside a label: a tag, ``<image>``, a task tag).
-    Coordinates outside the image are clamped.
+    Coordinates outside the image are clamped to its edge: a box or a point as it is, but an oriented box
+    or a polygon with a vertex more than a bin off the image changes shape (each vertex moves alone), and
+    ``clamped``, where given, gets one line per such object, naming it, for the caller to count or say.
     A ``{"kind": "mask", "mask": array}`` object (an ndarray or nested lists, (height, width)) is first
     split by ``mask_to_objects`` with its ``"form"`` and ``"budget"`` (defaults ``DEFAULT_MASK_FORM`` /
     ``DEFAULT_MASK_BUDGET``); an empty mask writes nothing, not even its label.
@@ -197,6 +211,10 @@ def encode(objects: list[dict], width: int, height: int) -> str:
                 parts.append("<ref></ref>" if label is None else f"<ref>{label}</ref>")
                 current = label
             parts.append(_shape_text(o, width, height, where))
+            if clamped is not None and (off := _off_image(o, width, height))[0]:
+                clamped.append(f"{where} ({o['kind']}{f' {label!r}' if label else ''}): {off[0]} of its {off[1]} "
+                               f"vertices off the {width}x{height} image, each clamped to its edge: its shape changed "
+                               "(clip it to the image first: shapely's intersection)")
     return "".join(parts)
 
 

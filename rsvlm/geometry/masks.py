@@ -172,10 +172,19 @@ def mask_to_objects(mask: np.ndarray, label: str | None, form: str = DEFAULT_MAS
     ``form="poly"``: one ``poly`` object per 4-connected instance (``"rings"``: exterior, holes),
     at most ``budget`` location tokens each. ``form="grid"``: one ``mask`` object for the whole
     mask with ``budget`` x instances location tokens, or one per instance with
-    ``per_instance=True``. ``budget`` is a whole number (8 or more), else ValueError.
+    ``per_instance=True``. ``budget`` is a whole number (8 or more); ``label`` None or a non-empty str (``encode``
+    writes no other: a class id 3 was refused only there, naming no argument); ``per_instance`` None or a bool ("no"
+    split the mask per instance); else ValueError naming the argument.
     """
     m = _check_mask(mask)
-    if form not in MASK_FORMS:
+    if label is not None and (not isinstance(label, str) or not label.strip()):
+        hint = "" if isinstance(label, str) else " (a class id: pass its name, or str(id))"
+        raise ValueError(f"mask_to_objects: label must be None or a non-empty str, got {type(label).__name__} "
+                         f"{label!r:.40}{hint}")
+    if per_instance is not None and not isinstance(per_instance, (bool, np.bool_)):
+        raise ValueError(f"mask_to_objects: per_instance must be None, True or False, got {type(per_instance).__name__} "
+                         f"{per_instance!r:.40}")
+    if not isinstance(form, str) or form not in MASK_FORMS:
         raise ValueError(f"unknown mask form {form!r} (expected one of {MASK_FORMS})")
     budget = grid._whole(budget, "mask budget")  # "32" was a TypeError, NaN or 32.7 passed unread
     lab, n = instances(m)

@@ -5,7 +5,8 @@ Conventions (image coordinates: x to the right, y *down*, pixel ``(r, c)`` cover
 
 * ``quantize(x, size) = min(999, floor(x / size * 1000))`` clamped to 0..999; ``dequantize``
   returns the bin centre, so a round trip moves a coordinate inside ``[0, size]`` by at most
-  half a bin (``size / 2000``). Coordinates outside the image are clamped, not reported.
+  half a bin (``size / 2000``). Coordinates outside the image are clamped (``codec.encode``'s ``clamped`` says
+  where that changed an oriented box's or a polygon's shape).
 * Orientation: ``signed_area`` is the shoelace sum in image coordinates; it is positive for a
   ring that runs **clockwise as seen on screen** (y down). Exterior rings and oriented boxes
   are written clockwise, polygon holes counter-clockwise (GeoJSON's rule after the y flip).
@@ -35,12 +36,25 @@ def check_size(width, height) -> tuple[int, int]:
     return int(width), int(height)
 
 
+def _pixels(size) -> int:
+    """``size`` (an image's width or height) as an int: a positive whole number of pixels, numpy's too; else ValueError
+    naming it (0 divided by zero, a negative size put every coordinate in bin 0, and a float, 96.0 or a width halved
+    to 47.5, quantised on a grid no image has: ``check_size`` refuses it in ``encode`` and ``decode``)."""
+    if type(size) is not int and (isinstance(size, bool) or not isinstance(size, numbers.Integral)):
+        raise ValueError(f"image size must be positive and a whole number of pixels (an int), got {size!r}")
+    if size <= 0:
+        raise ValueError(f"image size must be positive, got {size!r}")
+    return int(size)
+
+
 def quantize(x: float, size: int) -> int:
-    """Pixel coordinate -> bin ``floor(x * 1000 / size)``, clamped to 0..999."""
+    """Pixel coordinate -> bin ``floor(x * 1000 / size)``, clamped to 0..999; ValueError for an ``x`` that is no
+    finite number, or a ``size`` that is no positive int (``_pixels``)."""
+    if type(x) is not float and type(x) is not int and (isinstance(x, bool) or not isinstance(x, numbers.Real)):
+        raise ValueError(f"coordinate must be a number, got {x!r:.40}")  # "3" said "must be real number, not str"
     if not math.isfinite(x):
         raise ValueError(f"coordinate {x!r} is not finite")
-    if not size > 0:  # 0 divided by zero; a negative size put every coordinate in bin 0
-        raise ValueError(f"image size must be positive, got {size!r}")
+    size = _pixels(size)
     q = x * NUM_BINS / size  # x·1000 first: exact for pixel centres
     if math.isinf(q):  # a huge finite x (1e308) overflows: floor(inf) raised OverflowError, not clamped
         return NUM_BINS - 1 if q > 0 else 0
@@ -50,12 +64,10 @@ def quantize(x: float, size: int) -> int:
 def dequantize(b: int, size: int) -> float:
     """Bin -> pixel coordinate of its centre, ``(b + 0.5) / 1000 * size``; ValueError for a bin that is no
     whole number in 0..999 (1000 gave a point off the image, 5.5 or NaN one of no bin) or a size that is
-    not positive."""
+    no positive int (``_pixels``)."""
     if isinstance(b, bool) or not isinstance(b, numbers.Integral) or not 0 <= b < NUM_BINS:
         raise ValueError(f"bin must be a whole number in 0..{NUM_BINS - 1}, got {b!r}")
-    if not size > 0:
-        raise ValueError(f"image size must be positive, got {size!r}")
-    return (b + 0.5) / NUM_BINS * size
+    return (b + 0.5) / NUM_BINS * _pixels(size)
 
 
 def signed_area(ring: Sequence[Sequence[float]]) -> float:
