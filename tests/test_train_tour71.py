@@ -109,3 +109,38 @@ def test_one_list_names_every_records_file_with_its_key_root_and_weight(tmp_path
     pairs, weights, _ = caption_pool(cfg)  # 4 + 2 caption pairs, the extra's read under its own root
     assert sorted({str(root) for _, _, root in pairs}) == sorted({str(data.parent), str(moved)})
     assert weights.tolist() == [1.0] * 4 + [3.0] * 2
+
+
+def test_final_carries_the_merge_record_of_a_merged_llm_base(tmp_path):
+    """A stage on a merged model (init_from=MERGED, model.llm.name_or_path=MERGED/llm) wrote a final/ without
+    MERGED's merged_lora.json: the adapters folded into the LLM it stands on were no longer recorded, so one put
+    back into its adapter/ loaded twice unrefused, and a merge of it recorded only its own. A stage whose LLM base
+    is another model's carries no such record (those adapters are not in its weights)."""
+    import contextlib
+    from types import SimpleNamespace
+
+    from rsvlm.config import load_config
+    from rsvlm.model.weights import MERGED, merged_adapters, record_merged
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.loop import save_final
+
+    merged, other = tmp_path / "merged", tmp_path / "base"
+    (merged / "llm").mkdir(parents=True)
+    other.mkdir()
+    record_merged(merged, {"a" * 64, "b" * 64})
+
+    class Engine:  # save_final's engine: the model saved, under the gathered weights
+        module = SimpleNamespace(save_pretrained=lambda out, adapter_only: Path(out).mkdir(parents=True))
+
+        @contextlib.contextmanager
+        def gathered(self):
+            yield
+
+    def final(name: str, base: Path) -> Path:
+        cfg = load_config(TrainConfig, REPO / "configs" / "train" / "sft_tiny.yaml", [
+            f"out_dir={tmp_path / name}", f"init_from={merged}", f"model.llm.name_or_path={base}"])
+        return save_final(Engine(), cfg, rank=0)
+
+    assert merged_adapters(final("on_llm", merged / "llm")) == {"a" * 64, "b" * 64}
+    assert merged_adapters(final("on_root", merged)) == {"a" * 64, "b" * 64}
+    assert not (final("elsewhere", other) / MERGED).exists()

@@ -180,3 +180,17 @@ def check_init_from(cfg, shapes=None, towers=None) -> None:
     own = {k: tuple(v.shape) for k, v in model.state_dict().items() if not k.startswith("llm.")}
     if (why := vision_mismatch(path, saved, own)) is not None:
         raise ValueError(why)
+
+
+def carry_merged(cfg, out: Path) -> None:
+    """Write ``out``'s ``merged_lora.json`` where the run's LLM base (``model.llm.name_or_path``) is a merged
+    model's (``rsvlm merge-lora``: its ``llm/``, or its folder), as ``init_from`` a merged model's vision side goes
+    with: the adapters that record names are in the weights this run's model is on, so an ``adapter/`` of one of them
+    put back is refused, and a merge of ``out`` records them with its own, as for the merged model. A run on another
+    LLM base carries none (those adapters are not in its weights): its ``train_config.yaml`` names ``init_from``."""
+    from rsvlm.model.weights import merged_adapters, record_merged
+
+    if not (name := cfg.model.llm.name_or_path):
+        return
+    base = Path(name).expanduser()
+    record_merged(out, set().union(*(merged_adapters(root) for root in (base, base.parent) if base.is_dir())))

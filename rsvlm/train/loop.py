@@ -44,6 +44,7 @@ from rsvlm.train.batches import (  # noqa: F401 (find_stand_in, short_of_batch: 
 )
 from rsvlm.train.checkpoint import barrier
 from rsvlm.train.config import PROFILE_AFTER, TrainConfig, note_unused
+from rsvlm.train.init_from import carry_merged
 from rsvlm.train.inputs import check_enough_records
 from rsvlm.train.logging import Metrics, StepProfiler
 from rsvlm.train.losses import answer_window, lm_losses, pointer_loss, pointer_targets
@@ -136,6 +137,7 @@ def save_final(engine, cfg: TrainConfig, rank: int) -> Path:
         if rank == 0:
             engine.module.save_pretrained(out, adapter_only=_adapter_only(cfg))
             save_config(cfg, out / "train_config.yaml")
+            carry_merged(cfg, out)  # a merged base's record: it was lost here
     return out
 
 
@@ -181,6 +183,7 @@ def export_step(folder: Path, out: Path) -> Path:
     if (folder / FINGERPRINT).is_file() and (out / "adapter").is_dir():  # the base it trained on, not the one now
         shutil.copyfile(folder / FINGERPRINT, out / "adapter" / FINGERPRINT)
     save_config(cfg, out / "train_config.yaml")
+    carry_merged(cfg, out)
     return out
 
 
