@@ -111,17 +111,13 @@ def load_tokenizer(name_or_path: str | Path, chat_template: str | None = None):
     vocabulary (a folder that lost its tokenizer.json, as ``build_llm`` refuses it) is an error
     naming it.
     """
-    from rsvlm.model.checks import TOKENIZER_FILES
+    from rsvlm.model.llm_checks import check_tokenizer_folder
     from rsvlm.model.llm_files import home_expanded, local_folder, read_tokenizer
 
     path = home_expanded(str(name_or_path))  # '~/tok': transformers' "Repo id must use alphanumeric chars"
     folder = local_folder(path, "tokenizer")  # a file: "Repo id must be in the form …"
-    if folder is not None and not any(f.is_file() for p in TOKENIZER_FILES for f in folder.glob(p)):
-        # transformers said "Couldn't instantiate the backend tokenizer … install sentencepiece or tiktoken"
-        hint = f"; {folder} is an rsvlm checkpoint, whose tokenizer is {folder / 'tokenizer'}" \
-            if (folder / "tokenizer").is_dir() else ""
-        raise FileNotFoundError(f"tokenizer: {folder} holds no tokenizer (tokenizer.json, tokenizer.model, "
-                                f"vocab.json, …){hint}")
+    if folder is not None:
+        check_tokenizer_folder(folder, "tokenizer")
     tok = read_tokenizer(path, "tokenizer")
     if chat_template is not None or not getattr(tok, "chat_template", None):
         tok.chat_template = chat_template or RSVLM_CHAT_TEMPLATE

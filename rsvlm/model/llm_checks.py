@@ -97,16 +97,28 @@ def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True) -
                 raise ValueError(f"{key}: {e}") from None
     tok, key = (cfg.tokenizer, f"{prefix}.tokenizer") if cfg.tokenizer else (cfg.name_or_path, key)
     folder = local_folder(tok, key) if tok else None
-    if folder is not None and not any(f.is_file() for p in TOKENIZER_FILES for f in folder.glob(p)):
-        hint = ""
-        if (folder / "tokenizer").is_dir():
-            hint = f"; {folder} is an rsvlm checkpoint, whose tokenizer is {folder / 'tokenizer'}"
-        elif not cfg.tokenizer:  # the LLM's folder, with no tokenizer of its own
-            hint = f"; give {prefix}.tokenizer"
-            if (folder.parent / "tokenizer").is_dir():
-                hint += f" (its checkpoint's is {folder.parent / 'tokenizer'})"
-        raise FileNotFoundError(f"{key}: {folder} holds no tokenizer (tokenizer.json, tokenizer.model, vocab.json, "
-                                f"…){hint}")
+    if folder is not None:
+        check_tokenizer_folder(folder, key, None if cfg.tokenizer else f"{prefix}.tokenizer")
+
+
+def check_tokenizer_folder(folder: Path, key: str, give: str | None = None) -> None:
+    """FileNotFoundError naming ``key`` where the local ``folder`` holds no tokenizer file (``TOKENIZER_FILES``):
+    an rsvlm checkpoint's is named (its ``tokenizer/``), and so is a checkpoint's ``llm/``'s (its sibling
+    ``tokenizer/``); ``give``, the key to set where ``folder`` is an LLM's with no tokenizer of its own, is
+    suggested. The one check of ``check_llm_files`` and ``rsvlm.tokenizer.load_tokenizer`` (was written in both, hints differing).
+    Transformers said "Couldn't instantiate the backend tokenizer … install sentencepiece or tiktoken"."""
+    if any(f.is_file() for p in TOKENIZER_FILES for f in folder.glob(p)):
+        return
+    hint = ""
+    if (folder / "tokenizer").is_dir():
+        hint = f"; {folder} is an rsvlm checkpoint, whose tokenizer is {folder / 'tokenizer'}"
+    elif (folder.parent / "tokenizer").is_dir():  # a checkpoint's llm/, with no tokenizer of its own
+        hint = f"; give {give} (its checkpoint's is {folder.parent / 'tokenizer'})" if give else \
+            f"; its checkpoint's tokenizer is {folder.parent / 'tokenizer'}"
+    elif give:  # the LLM's folder, with no tokenizer of its own
+        hint = f"; give {give}"
+    raise FileNotFoundError(f"{key}: {folder} holds no tokenizer (tokenizer.json, tokenizer.model, vocab.json, "
+                            f"…){hint}")
 
 
 def _checkpoint_hint(folder: Path) -> str:
