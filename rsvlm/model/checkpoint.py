@@ -38,9 +38,9 @@ import rsvlm.model.llm as llm_parts
 from rsvlm.config import ConfigError, from_dict, load_yaml, save_config
 from rsvlm.model.base_print import FINGERPRINT, other_base, record_base
 from rsvlm.model.ckpt_files import (
-    adapter_extras,
     adapter_lacks,
     adapter_mismatch,
+    adapter_notes,
     base_folder,
     check_adapter_values,
     check_files,
@@ -272,9 +272,8 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
             raise ValueError(error)
         if note := note or error:
             warnings.warn(note, stacklevel=3)
-        if extra := adapter_extras(llm, root / "adapter"):  # peft ignored them without a word
-            warnings.warn(f"{root / 'adapter' / 'adapter_model.safetensors'}: {len(extra)} tensor(s) this LLM's "
-                          f"adapter has no place for, ignored (first: {', '.join(extra[:3])})", stacklevel=3)
+        for note in adapter_notes(llm, root / "adapter", cfg.llm, root / "config.yaml"):  # were without a word
+            warnings.warn(note, stacklevel=3)
     else:
         llm = llm_parts.apply_llm_trainability(llm, llm_cfg, mode, special)
     if mode == "full" and _is_peft(llm):  # (a LoRA on a tied head was merged into the input embeddings too)

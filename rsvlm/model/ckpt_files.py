@@ -2,7 +2,7 @@
 (``no_checkpoint``), a part missing or pickled (``check_files``), an adapter trained on another base
 (``adapter_mismatch``), its config of another rank than its weights (``adapter_rank_mismatch``), cut
 (``adapter_lacks``, ``lacks_tensor``) or holding tensors peft ignores
-(``adapter_extras``), weights stored as integers or NaN, a tied head held apart (``check_llm_values``,
+(``adapter_extras``) or a config.yaml rank other than its own (``adapter_notes``), weights stored as integers or NaN, a tied head held apart (``check_llm_values``,
 ``check_adapter_values``, once the LLM is built), the embedding rows its llm/ was saved with (``vocab_rows``), and
 the Hugging Face cache's folder of a base named by its hub name (``hub_snapshot``)."""
 
@@ -145,6 +145,12 @@ def adapter_rank_mismatch(adapter: Path) -> str | None:
         header = open_safetensors(adapter / "adapter_model.safetensors")
     except (OSError, ValueError):
         return None
+    with header as h:  # closed on every return (the early ones left it to the garbage collector)
+        return _rank_mismatch(adapter, conf, h)
+
+
+def _rank_mismatch(adapter: Path, conf, h) -> str | None:
+    """``adapter_rank_mismatch``'s checks of the parsed adapter_config.json ``conf`` against the open header ``h``."""
     if not isinstance(conf, dict):  # was 'cannot be read (TypeError: list indices must be integers …)'
         return (f"{adapter / 'adapter_config.json'}: not a JSON object (peft's adapter config): edited or cut? put "
                 "back the adapter_config.json saved with these weights")
@@ -155,14 +161,13 @@ def adapter_rank_mismatch(adapter: Path) -> str | None:
     if not isinstance(conf.get("r"), int):
         return None
     ranks = {conf["r"], *(v for v in (conf.get("rank_pattern") or {}).values() if isinstance(v, int))}
-    with header as h:
-        for key in sorted(h.keys()):
-            if (axis := _RANK_AXIS.get(m.group(1)) if (m := PEFT_KEY.search(key + ".")) else None) is None:
-                continue
-            if len(shape := h.get_slice(key).get_shape()) > axis and (got := shape[axis]) not in ranks:
-                return (f"{adapter / 'adapter_config.json'}: says r={conf['r']}, but {key} in adapter_model.safetensors "
-                        f"is {list(shape)}, of rank {got}: the two files are of different adapters (one edited or copied "
-                        f"over); put back the adapter_config.json saved with these weights (r: {got})")
+    for key in sorted(h.keys()):
+        if (axis := _RANK_AXIS.get(m.group(1)) if (m := PEFT_KEY.search(key + ".")) else None) is None:
+            continue
+        if len(shape := h.get_slice(key).get_shape()) > axis and (got := shape[axis]) not in ranks:
+            return (f"{adapter / 'adapter_config.json'}: says r={conf['r']}, but {key} in adapter_model.safetensors "
+                    f"is {list(shape)}, of rank {got}: the two files are of different adapters (one edited or copied "
+                    f"over); put back the adapter_config.json saved with these weights (r: {got})")
     return None
 
 
@@ -232,6 +237,36 @@ def adapter_extras(llm, adapter: Path) -> list[str]:
                       if k not in have and PEFT_KEY.sub(lambda m: f"{m.group(1)}.default.", k + ".")[:-1] not in have)
 
 
+def adapter_notes(llm, adapter: Path, llm_cfg, config_yaml: Path) -> list[str]:
+    """What to say once the adapter in folder ``adapter`` is loaded into ``llm``: tensors it has no place for
+    (``adapter_extras``; peft ignored them), and a rank or alpha of ``llm_cfg`` (``config_yaml``'s llm section,
+    overrides included) other than the adapter_config.json's, which peft builds the adapter from (was: merged
+    and loaded with the adapter's without a word, as if llm.lora_r counted)."""
+    import json
+
+    notes = []
+    if extra := adapter_extras(llm, adapter):
+        notes.append(f"{adapter / 'adapter_model.safetensors'}: {len(extra)} tensor(s) this LLM's adapter has no "
+                     f"place for, ignored (first: {', '.join(extra[:3])})")
+    try:
+        conf = json.loads((adapter / "adapter_config.json").read_text())
+    except (OSError, ValueError):  # read by peft just now: cannot happen but for a race
+        conf = None
+    if isinstance(conf, dict) and conf.get("peft_type", "LORA") == "LORA":
+        pairs = [("lora_r", llm_cfg.lora_r, "r"), ("lora_alpha", llm_cfg.lora_alpha, "lora_alpha")]
+        if odd := [(k, ours, conf[theirs], theirs) for k, ours, theirs in pairs
+                   if isinstance(conf.get(theirs), (int, float)) and conf[theirs] != ours]:
+            said = ", ".join(f"llm.{k}={ours}" for k, ours, _, _ in odd)
+            used = ", ".join(f"{theirs}={v}" for _, _, v, theirs in odd)
+            notes.append(f"{config_yaml} (or an override) gives {said}, but {adapter / 'adapter_config.json'} says "
+                         f"{used}: loaded with the adapter's {used} (peft builds a saved adapter from its own config, "
+                         "whose rank its weights have; llm.lora_r and llm.lora_alpha only shape a new adapter): "
+                         "write the adapter's values into config.yaml to silence this")
+    return notes
+
+
+# the most floating values of a checkpoint's own llm/ scanned for NaN/inf at each load: 0.25 s on one CPU thread
+SCAN_VALUES = 100_000_000
 # safetensors' integer dtype names: a first letter "B" took BF16, every bf16 checkpoint's, for BOOL (25b3c124)
 _INTEGER_DTYPES = {"BOOL", "U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64"}
 
@@ -239,14 +274,17 @@ _INTEGER_DTYPES = {"BOOL", "U8", "I8", "U16", "I16", "U32", "I32", "U64", "I64"}
 def check_llm_values(folder: Path, llm) -> None:
     """ValueError where the checkpoint's own ``llm/`` (``folder``, loaded as ``llm``) stores a floating weight as
     integers (headers only; transformers cast it without a word), as vision.safetensors and the adapter are refused,
-    or where its config.json ties a head its weights hold apart (``_check_untied_head``). Not scanned for NaN: a
-    pass over every weight of a 7B model at each load (docs/models.md)."""
-    own = {k for k, t in llm.state_dict().items() if t.is_floating_point()}
+    or where its config.json ties a head its weights hold apart (``_check_untied_head``), or, for an LLM of at most
+    ``SCAN_VALUES`` floating values, one holding NaN or inf (a diverged full fine-tune's: was loaded, every answer
+    garbage); a larger one is not scanned: a pass over every weight of a 7B model at each load (docs/models.md)."""
+    own = {k: t for k, t in llm.state_dict().items() if t.is_floating_point()}
     for name in weight_files(folder):
         with open_safetensors(folder / name) as h:
             ints = [k for k in h.keys() if k in own and h.get_slice(k).get_dtype() in _INTEGER_DTYPES]
             if ints:
                 raise ValueError(integers_note(folder / name, ints, h.get_slice(ints[0]).get_dtype().lower()))
+    if sum(t.numel() for t in own.values()) <= SCAN_VALUES and (bad := [k for k, t in own.items() if not all_finite(t)]):
+        raise ValueError(nan_note(folder, bad))
     _check_untied_head(folder, llm)
 
 
