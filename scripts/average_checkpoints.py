@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"--weights {' '.join(map(str, args.weights))}: give non-negative numbers, not all zero")
     if args.weights and len(args.weights) != len(args.models):
         ap.error(f"--weights: {len(args.weights)} weight(s) for {len(args.models)} models; give one per model")
+    if args.weights and (zero := [m for m, w in zip(args.models, args.weights) if w == 0]):  # was a silent copy
+        ap.error(f"--weights {' '.join(map(str, args.weights))}: {', '.join(zero)} would get weight 0 and play no part "
+                 "in the average; leave it out of the models, or give it a positive weight")
     seen: dict[Path, str] = {}
     for m in args.models:  # the same model twice was 'averaged' with itself: a copy, said to be a soup
         if Path(m).resolve() in seen:

@@ -76,9 +76,9 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
     (each merged input's adapter): the average records all of them, each still in its weights. Only
     meaningful for models fine-tuned from one starting point. Refuses LoRA factors (an adapter/ or
     encoder LoRA: averaging A and B apart is not averaging their product; ``rsvlm merge-lora``
-    first), differing configs (naming the settings) or tokenizers, and tensors that differ in name,
-    shape or dtype, or (non-floating) in value. ``progress``: a bar per weight file, on a terminal or
-    not (a 7B soup written to a log file reads for minutes)."""
+    first), differing configs (naming the settings) or tokenizers, tensors that differ in name,
+    shape or dtype, or (non-floating) in value, and a zero weight (leave that input out instead).
+    ``progress``: a bar per weight file, on a terminal or not (a 7B soup written to a log file reads for minutes)."""
     from safetensors.torch import save_file
 
     from rsvlm.progress import bar as progress_bar
@@ -89,6 +89,8 @@ def average_checkpoints(src_dirs: list[str | Path], out_dir: str | Path,
     w = [1.0 / len(roots)] * len(roots) if weights is None else [float(x) for x in weights]
     if len(w) != len(roots) or not all(0 <= x < float("inf") for x in w) or sum(w) <= 0:  # NaN, inf: a NaN model
         raise ValueError(f"weights {weights}: need one finite non-negative weight per checkpoint, not all zero")
+    if zero := [str(r) for r, x in zip(roots, w) if x == 0]:  # 1, 0: a copy of the first, written as an average
+        raise ValueError(f"weights {weights}: {', '.join(zero)} would get weight 0; leave it out instead")
     w = [x / sum(w) for x in w]
     for r in roots:
         if not (r / "config.yaml").is_file():

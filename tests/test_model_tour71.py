@@ -1,0 +1,128 @@
+"""Model loading and checkpoint scripts (tour 71): one tokenizer-folder check, the adapter header closed on every
+return, a config.yaml rank other than the adapter's said, zero averaging weights refused, a small llm/ scanned for
+NaN."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import warnings
+
+import pytest
+import yaml
+
+from tests.conftest import load_script
+
+
+def test_load_tokenizer_on_an_llm_folder_without_tokenizer_names_the_checkpoints_tokenizer(ckpt, tmp_path):
+    """load_tokenizer wrote its own copy of check_llm_files' check, without the hint to the checkpoint's tokenizer/
+    beside an llm/ that has none: one check now, one wording."""
+    from rsvlm.tokenizer import load_tokenizer
+
+    with pytest.raises(FileNotFoundError, match=rf"tokenizer: {ckpt / 'llm'} holds no tokenizer .*its checkpoint's tokenizer is "
+                                                rf"{ckpt / 'tokenizer'}"):
+        load_tokenizer(ckpt / "llm")
+
+
+def test_adapter_rank_mismatch_closes_the_header_on_an_early_return(tmp_path, monkeypatch):
+    """A config that is no JSON object returned before the `with`: the opened header was left to the garbage
+    collector."""
+    import rsvlm.model.ckpt_files as ckpt_files
+
+    class Header:
+        closed = False
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            Header.closed = True
+
+    (tmp_path / "adapter_config.json").write_text("[1, 2]")
+    (tmp_path / "adapter_model.safetensors").write_bytes(b"")
+    monkeypatch.setattr(ckpt_files, "open_safetensors", lambda path: Header())
+    assert "not a JSON object" in ckpt_files.adapter_rank_mismatch(tmp_path)
+    assert Header.closed
+
+
+def _with_config(ckpt, out, **llm):
+    shutil.copytree(ckpt, out)
+    conf = yaml.safe_load((out / "config.yaml").read_text())
+    conf["llm"].update(llm)
+    (out / "config.yaml").write_text(yaml.safe_dump(conf))
+    return out
+
+
+def test_a_config_rank_other_than_the_adapters_is_said_at_load_with_the_value_used(ckpt, tmp_path):
+    from rsvlm.model.checkpoint import load_pretrained
+
+    r = json.loads((ckpt / "adapter" / "adapter_config.json").read_text())["r"]
+    src = _with_config(ckpt, tmp_path / "ck", lora_r=r * 4)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model, _ = load_pretrained(src)
+    said = [str(w.message) for w in caught if "lora_r" in str(w.message)]
+    assert len(said) == 1 and f"gives llm.lora_r={r * 4}" in said[0] and f"loaded with the adapter's r={r}" in said[0]
+    assert model.llm.peft_config["default"].r == r
+
+
+def test_a_config_rank_equal_to_the_adapters_says_nothing(ckpt):
+    from rsvlm.model.checkpoint import load_pretrained
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_pretrained(ckpt)
+    assert not [w for w in caught if "lora_r" in str(w.message)]
+
+
+def test_merge_lora_says_the_adapters_rank_was_used(ckpt, tmp_path, capsys):
+    from rsvlm.cli import main
+
+    src = _with_config(ckpt, tmp_path / "ck", lora_r=32)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert main(["merge-lora", "--model", str(src), "--out", str(tmp_path / "merged")]) == 0
+    said = " ".join(str(w.message) for w in caught) + capsys.readouterr().err
+    assert "llm.lora_r=32" in said and "loaded with the adapter's r=4" in said
+
+
+@pytest.mark.parametrize("weights", [["1", "0"], ["0", "2"]])
+def test_average_checkpoints_refuses_a_zero_weight_naming_the_model(ckpt, tmp_path, capsys, weights):
+    """--weights 1 0 wrote a copy of the first model, said to be their average."""
+    main = load_script("average_checkpoints").main
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(ckpt, a)
+    shutil.copytree(ckpt, b)
+    with pytest.raises(SystemExit) as e:
+        main([str(a), str(b), "--out", str(tmp_path / "avg"), "--weights", *weights])
+    assert e.value.code == 2 and not (tmp_path / "avg").exists()
+    zero = a if weights[0] == "0" else b
+    assert f"{zero} would get weight 0" in capsys.readouterr().err
+
+
+def test_average_checkpoints_function_refuses_a_zero_weight(tmp_path):
+    from rsvlm.model.weights import average_checkpoints
+
+    with pytest.raises(ValueError, match=rf"{tmp_path / 'b'} would get weight 0; leave it out"):
+        average_checkpoints([tmp_path / "a", tmp_path / "b"], tmp_path / "avg", [1.0, 0.0])
+
+
+def test_a_small_checkpoint_whose_own_llm_holds_nan_is_refused(tmp_path):
+    """A diverged full fine-tune's llm/ loaded without a word (the vision weights and the adapter were refused)."""
+    from safetensors.torch import load_file, save_file
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+    from rsvlm.model.checkpoint import load_pretrained
+    from tests.conftest import REPO
+
+    model, _ = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml", ["trainable.llm=full"]))
+    out = tmp_path / "ck"
+    model.save_pretrained(out)
+    path = out / "llm" / "model.safetensors"
+    state = load_file(path)
+    name = next(k for k in sorted(state) if "mlp" in k)
+    state[name][0, 0] = float("nan")
+    save_file(state, path, metadata={"format": "pt"})
+    with pytest.raises(ValueError, match=rf"{out / 'llm'}: 1 weight\(s\) hold NaN or inf \(first: {name}\)"):
+        load_pretrained(out)
