@@ -91,3 +91,15 @@ def test_an_unflagged_alpha_file_beside_a_polarisation_is_said_read_as_a_band(tm
     assert img.bands == ["VV", "alpha"]
     assert any(n.startswith("alpha.tif is named alpha but not flagged alpha: read as a band, masking nothing; flag "
                             "it (gdal_edit.py -colorinterp_1 alpha") for n in img.notes), img.notes
+
+
+def test_grey_and_an_unflagged_alpha_band_is_said_to_look_like_alpha(tmp_path):
+    """A 2-band uint8 GeoTIFF, grey + alpha written without ALPHA=YES, was read as a SAR pair, nothing said."""
+    rng = np.random.default_rng(5)
+    grey = np.stack([rng.integers(1, 255, (32, 32)), np.where(rng.random((32, 32)) > 0.2, 255, 0)]).astype("uint8")
+    img = read_image(_tif(tmp_path / "grey_alpha.tif", grey))
+    assert img.modality == "sar" and any(n.startswith(
+        "band 2 holds only 0 and 255 as an alpha band does, but the file does not say it is alpha: if it is, say so "
+        "(gdal_edit.py -colorinterp_2 alpha) and band 1 reads alone") for n in img.notes), img.notes
+    pair = rng.integers(1, 255, (2, 32, 32)).astype("uint8")  # (2, H, W): a pair of 8-bit SAR chips, no note
+    assert not any("as an alpha band does" in n for n in read_image(_tif(tmp_path / "pair.tif", pair)).notes)

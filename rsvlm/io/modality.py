@@ -295,15 +295,16 @@ def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], lis
     return indexes, notes
 
 
-def unflagged_alpha_note(src, inferred: bool, band4: np.ndarray) -> str | None:
-    """The note for 4 uint8 bands R, G, B and one without a colour whose ``band4`` sample (the reader's
-    ``_unblended``: not averaged overviews) holds only 0 and 255, as an alpha band does, where the modality was
-    inferred; else None."""
-    if not (inferred and src.dtype == "uint8" and src.colour_names == ["R", "G", "B", None]
-            and set(np.unique(band4).tolist()) <= {0, 255}):
+def unflagged_alpha_note(src, inferred: bool, band4: np.ndarray, k: int = 4) -> str | None:
+    """The note for 4 uint8 bands R, G, B and one without a colour, or (``k`` 2) 2 uint8 bands, whose last band's
+    sample ``band4`` (the reader's ``_unblended``: not averaged overviews) holds only 0 and 255, as an alpha band
+    does, where the modality was inferred; else None. (Grey + an unflagged alpha had been a SAR pair, unsaid.)"""
+    if not (inferred and src.dtype == "uint8" and src.count == k
+            and (k == 2 or src.colour_names == ["R", "G", "B", None]) and set(np.unique(band4).tolist()) <= {0, 255}):
         return None
-    return ("band 4 holds only 0 and 255 as an alpha band does, but the file does not say it is alpha: "
-            "if it is, say so (gdal_edit.py -colorinterp_4 alpha) and it reads as optical RGB")
+    reads = "it reads as optical RGB" if k == 4 else "band 1 reads alone, its pixels masked where band 2 is 0"
+    return (f"band {k} holds only 0 and 255 as an alpha band does, but the file does not say it is alpha: "
+            f"if it is, say so (gdal_edit.py -colorinterp_{k} alpha) and {reads}")
 
 
 def colour_bands(src, g: Guess, indexes: list[int]) -> str | None:

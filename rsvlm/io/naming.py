@@ -110,6 +110,10 @@ class BandNaming:
             notes.append(f"band named {pol} from the file name")
             return [pol], notes
         if self.modality != "msi":  # a grey image stored as RGB is not a red SAR or thermal band
+            if self.modality == "sar" and n == 2 and self.inferred and self.src.dtype == "uint8":
+                raw = self.sample(None)[0]  # (2, h, w)
+                if len(np.unique(raw[0])) > 2 and (note := md.unflagged_alpha_note(self.src, True, raw[1], 2)):
+                    notes.append(note)  # grey + an alpha not flagged: a SAR pair, unsaid
             return [f"b{i + 1}" for i in self.indexes], notes
         if len({c for c in colour if c}) != sum(map(bool, colour)) or not any(colour):
             return [f"b{i + 1}" for i in self.indexes], notes
