@@ -324,13 +324,22 @@ def record_line(gt: str | Path, error: str) -> str | None:
     return str(gt)
 
 
+def stamp_of(pred: str | Path) -> Path:
+    """The run stamp ``rsvlm eval`` wrote beside ``pred``: ``PRED.run.json``, or for a ``PRED.gz`` without one,
+    ``PRED.run.json`` where it is there (``gzip pred.jsonl`` leaves pred.jsonl.run.json as it was)."""
+    pred = Path(pred)
+    side = pred.with_name(pred.name + ".run.json")
+    plain = pred.with_name(pred.name.removesuffix(".gz") + ".run.json")
+    return plain if not side.is_file() and pred.name.endswith(".gz") and plain.is_file() else side
+
+
 def read_run(pred: str | Path, n_missing: int = 1) -> tuple[dict | None, str | None]:
     """What ``rsvlm eval`` recorded about the answers in ``pred`` (``PRED.run.json``: the model, the
     options, ``unchecked_answers``: answers already there when it was first written, ``limit``: its ``--limit``), and
     a note when that is not known: no such file (an older rsvlm eval, another tool), or one that cannot be read; or
     when a ``--limit`` left ``n_missing`` records scored here unanswered (none: the limit cut no record of them)."""
     pred = Path(pred)
-    side = pred.with_name(pred.name + ".run.json")
+    side = stamp_of(pred)
     if pred.exists() and not pred.is_file() and not pred.is_dir():  # no "no stdin.run.json beside" /dev/stdin
         return None, (f"the predictions were read from a pipe ({pred}): the model and options that gave them are not "
                       "known (rsvlm eval records them in PRED.run.json beside its --out)")
@@ -344,7 +353,8 @@ def read_run(pred: str | Path, n_missing: int = 1) -> tuple[dict | None, str | N
     except (OSError, ValueError) as e:
         return None, f"{side} cannot be read ({e}): the model and options that gave the predictions are not known"
     run = {k: stamp.get(k) for k in ("model", "options", "unchecked_answers", "limit")}
-    notes = []
+    notes = [] if side.name == f"{pred.name}.run.json" else [  # gzip pred.jsonl: "no pred.jsonl.gz.run.json beside"
+        f"{side.name} is read as the run stamp of {pred.name}, its answers compressed"]
     if (lim := stamp.get("limit")) is not None and n_missing:  # a partial run's scores passed as the full set's
         notes.append(f"{side.name} says the last rsvlm eval to write {pred.name} ran with --limit {lim}: it answered "
                      f"the first records of its --data alone, so this is no full set's score (the {n_missing} record(s) "

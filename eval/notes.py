@@ -16,7 +16,7 @@ from pathlib import Path
 from eval.answers import FORMAT_MARKS, UNPARSEABLE, gt_answer, not_text, number_text, pred_objects
 from eval.flags import is_cut, is_errored, is_past_context
 from eval.image_sizes import image_root, size_note
-from eval.inputs import Item, PredictionFile, ScoreError, load_predictions
+from eval.inputs import Item, PredictionFile, ScoreError, load_predictions, stamp_of
 from eval.object_notes import (
     normalised_objects_note,
     objects_answer_note,
@@ -78,7 +78,7 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
                      f"(first: {failed[0].record['id']}: {failed[0].pred['error'][:200]})")
     if cut := [it for it in items if is_cut(it)]:  # under the grammar a cut answer reads as a whole one
         limit = ((scores["run"] or {}).get("options") or {}).get("max_new_tokens")
-        at = f" of {limit} tokens ({Path(args.pred).name}.run.json)" if isinstance(limit, int) else ""
+        at = f" of {limit} tokens ({stamp_of(args.pred).name})" if isinstance(limit, int) else ""
         notes.append(f"{len(cut)} answer(s) reached rsvlm eval's token limit{at} (\"cut\": true) and may be cut; "
                      f"they are scored as they stand, as if whole: a detection without its later objects, a caption "
                      f"without its end (first: {cut[0].record['id']}); raise --max-new-tokens (rsvlm eval into "

@@ -123,3 +123,24 @@ def test_a_mask_offset_is_read_by_one_rule_in_the_check_and_the_scoring(tmp_path
         else:
             with pytest.raises(ValueError, match="two whole numbers"):
                 regions.whole_offset(offset)
+
+
+def test_a_gzipped_predictions_file_reads_the_run_stamp_of_the_file_it_compresses(tmp_path):
+    """`gzip pred.jsonl` leaves pred.jsonl.run.json beside pred.jsonl.gz, and the scorers looked for
+    pred.jsonl.gz.run.json alone: "the model and options that gave them are not recorded", run null in the score
+    file and "not recorded" in eval.report, though the stamp was there. It is read, and a note says whose it is."""
+    import gzip
+
+    from eval import vqa
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("q", "vqa", "[vqa] Is there a ship?", "yes")])
+    pred = tmp_path / "pred.jsonl.gz"
+    pred.write_bytes(gzip.compress(b'{"id": "q", "task": "vqa", "answer": "yes"}\n'))
+    stamp = {"model": {"dir": "m"}, "options": {"max_new_tokens": 64}, "limit": None}
+    (tmp_path / "pred.jsonl.run.json").write_text(json.dumps(stamp))
+    scores = vqa.main(["--gt", gt, "--pred", str(pred)])
+    assert scores["run"]["model"] == {"dir": "m"} and not any("not recorded" in n for n in scores["notes"])
+    assert any("pred.jsonl.run.json is read as the run stamp of pred.jsonl.gz" in n for n in scores["notes"])
+    (tmp_path / "pred.jsonl.gz.run.json").write_text(json.dumps({**stamp, "model": {"dir": "own"}}))  # its own first
+    scores = vqa.main(["--gt", gt, "--pred", str(pred)])
+    assert scores["run"]["model"] == {"dir": "own"} and not any("is read as the run stamp" in n for n in scores["notes"])
