@@ -65,7 +65,11 @@ def test_a_surface_temperature_ancillary_band_is_refused_not_read_as_thermal(tmp
     with pytest.raises(ImageReadError) as e:
         read_image(path)
     assert f"{path}: a Landsat surface-temperature ancillary band ({aux}): " in str(e.value), e.value
-    assert "not an image; give the scene's band files (…_SR_B2.TIF,…_SR_B3.TIF,…)" in str(e.value)
+    assert ("not an image; give the scene's band files (…_SR_B2.TIF,…_SR_B3.TIF,…; its surface temperature: "
+            "…_ST_B10.TIF) without it") in str(e.value)
+    le07 = _tif(tmp_path / f"le07_l2sp_044034_20210508_20210518_02_t1_{aux.lower()}.tif", _dn(2).astype("int16"))
+    with pytest.raises(ImageReadError, match="its surface temperature: …_st_b6.tif"):  # Landsat 7's thermal band
+        read_image(le07)
 
 
 def test_st_qa_read_with_a_modality_is_said_and_not_turned_into_kelvin(tmp_path):

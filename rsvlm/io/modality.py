@@ -46,7 +46,7 @@ from rsvlm.io.bandnames import (
     sentinel2_alone,
 )
 from rsvlm.io.checks import ImageReadError
-from rsvlm.io.quality import landsat_qa, qa_asked, qa_what
+from rsvlm.io.quality import landsat_qa, qa_asked, qa_way_out, qa_what
 from rsvlm.io.sources import read_as_stored
 from rsvlm.io.thermal import band_unit, described_unit, unit_kelvin
 
@@ -129,8 +129,8 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     if qa:
         what = qa_what(qa[0][1]) if len(paths) == 1 else "; ".join(f"{n} is {qa_what(q)}" for n, q in qa)
         raise ImageReadError(f"{name}: {what}, not an image; give the scene's band files "
-                             f"({pr.sibling_bands(Path(qa[0][0]))},…) without it, or the modality (--modality) to "
-                             "read it as an image anyway")
+                             f"({qa_way_out(Path(qa[0][0]), qa[0][1], pr.sibling_bands(Path(qa[0][0])))}) without it, or "
+                             "the modality (--modality) to read it as an image anyway")
     if g.landsat_dn:
         thermal = bool(g.landsat) and all(b in pr.THERMAL for b, *_ in g.landsat)
         pan = bool(g.landsat) and [b for b, *_ in g.landsat] == ["pan"]  # one panchromatic band: grey, no msi band

@@ -40,3 +40,12 @@ def qa_asked(q: str) -> str:
     if q in LANDSAT_ST_AUX:
         return f"a surface-temperature ancillary band ({q}: {LANDSAT_ST_AUX[q]})"
     return "a quality band (bit flags, not brightness)"
+
+
+def qa_way_out(p: Path, q: str, siblings: str) -> str:
+    """The band files to give instead of ``landsat_qa`` band file ``p`` (``siblings``: two of its product's
+    reflectance band files), its surface temperature band too for an ``LANDSAT_ST_AUX`` one (``…_ST_B10.TIF``)."""
+    if q not in LANDSAT_ST_AUX:
+        return f"{siblings},…"
+    st = f"ST_B{10 if landsat_mission(p)[1] == 'oli' else 6}{p.suffix}"
+    return f"{siblings},…; its surface temperature: …_{st.lower() if p.stem.islower() else st}"
