@@ -89,6 +89,10 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
         if is_prediction(row):
             raise ScoreError(f"{path} holds predictions ({{id, task, answer}} lines), not ground-truth records: "
                              f"are --gt and --pred swapped? (read as records: {e})") from e
+        if str(e).endswith("has no gpt (assistant) turn"):  # a blind record: said as the format's fault alone
+            raise ScoreError(f"{e}: a blind record (its question without the reference answer, as a benchmark's public "
+                             "questions come) cannot be scored; give --gt the set with its answers (rsvlm eval answers "
+                             "a blind set; its scores come from the benchmark's own server or answer key)") from e
         raise
     if report.duplicates:  # which line: was the id alone, in a file of thousands
         raise ScoreError(f"{path}: duplicate record id {report.first_duplicate} ({report.duplicates} repeated id(s)); "

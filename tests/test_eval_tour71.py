@@ -144,3 +144,19 @@ def test_a_gzipped_predictions_file_reads_the_run_stamp_of_the_file_it_compresse
     (tmp_path / "pred.jsonl.gz.run.json").write_text(json.dumps({**stamp, "model": {"dir": "own"}}))  # its own first
     scores = vqa.main(["--gt", gt, "--pred", str(pred)])
     assert scores["run"]["model"] == {"dir": "own"} and not any("is read as the run stamp" in n for n in scores["notes"])
+
+
+def test_a_blind_record_in_the_ground_truth_says_what_it_is_and_what_to_give(tmp_path, capsys):
+    """A --gt record without its reference answer (a blind benchmark's question) was refused with the format's
+    words alone, "field 'conversations': has no gpt (assistant) turn", which said neither why a scorer needs one nor
+    what to give. The error names the line and id, says it is a blind record and asks for the set with its answers."""
+    from eval import common, vqa
+
+    blind = eval_record("b", "vqa", "[vqa] Is there a ship?", "yes")
+    blind["conversations"] = blind["conversations"][:1]
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "vqa", "[vqa] Is there a ship?", "yes"), blind])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "answer": "yes"}, {"id": "b", "answer": "no"}])
+    with pytest.raises(common.ScoreError) as e:
+        vqa.main(["--gt", gt, "--pred", pred])
+    assert f"{gt}:2 (id b)" in str(e.value) and "a blind record" in str(e.value)
+    assert "give --gt the set with its answers" in str(e.value)
