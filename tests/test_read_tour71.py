@@ -107,3 +107,24 @@ def test_grey_and_an_unflagged_alpha_band_is_said_to_look_like_alpha(tmp_path):
         "(gdal_edit.py -colorinterp_2 alpha) and band 1 reads alone") for n in img.notes), img.notes
     pair = rng.integers(1, 255, (2, 32, 32)).astype("uint8")  # (2, H, W): a pair of 8-bit SAR chips, no note
     assert not any("as an alpha band does" in n for n in read_image(_tif(tmp_path / "pair.tif", pair)).notes)
+
+
+def test_a_uint16_pan_band_georeferenced_by_rpcs_is_read_as_a_grey_photo(tmp_path):
+    """A WorldView L1B pan (RPCs, no CRS, 11-bit DN) was guessed ir by its type, as a map-georeferenced one is not."""
+    from rasterio.rpc import RPC
+
+    one, zero = [1.0] + [0.0] * 19, [0.0] * 20
+    rpc = RPC(height_off=100, height_scale=500, lat_off=40.0, lat_scale=0.05, line_den_coeff=one,
+              line_num_coeff=[0.0, 0.0, -1.0] + zero[3:], line_off=32, line_scale=32, long_off=10.0, long_scale=0.05,
+              samp_den_coeff=one, samp_num_coeff=[0.0, 1.0] + zero[2:], samp_off=32, samp_scale=32)
+    pan = np.random.default_rng(6).integers(80, 2047, (1, 64, 64)).astype("uint16")  # (1, H, W): 11-bit DN
+    with rasterio.open(tmp_path / "l1b_pan.tif", "w", driver="GTiff", width=64, height=64, count=1,
+                       dtype="uint16") as dst:
+        dst.write(pan)
+        dst.rpcs = rpc
+    img = read_image(str(tmp_path / "l1b_pan.tif"))
+    assert img.modality == "optical" and img.notes[0].startswith("georeferenced by RPCs"), img.notes
+    assert img.notes[1].startswith("modality inferred as optical (a grey panchromatic band) from 1 band uint16")
+    with rasterio.open(tmp_path / "bare.tif", "w", driver="GTiff", width=64, height=64, count=1, dtype="uint16") as dst:
+        dst.write(pan)  # no CRS, no RPCs: nothing says a satellite photo (a FLIR frame's counts), the guess stays
+    assert read_image(str(tmp_path / "bare.tif")).modality == "ir"

@@ -169,7 +169,8 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
             g.ir_kelvin = [1.0, 0.0] if fix[2] else None
         if (fix is None and g.modality == "ir" and len(one) == 1 and src.dtype == "uint16"
                 and not src.descriptions[one[0]] and not band_unit(src, one[0])
-                and getattr(src, "crs", None)  # a map-georeferenced scene: SpaceNet's WorldView pan
+                and (getattr(src, "crs", None) or getattr(src, "rpcs", False))  # a map-georeferenced scene (SpaceNet's
+                # WorldView pan) or a satellite L1 product by its RPCs (WorldView L1B pan: was ir)
                 and not THERMAL_WORDS.search(paths[0].stem) and (pan := pan_like(*sample(), sc.declared_scaling(src, one)))):
             g.modality = "optical"
             why = f"modality inferred as optical (a grey panchromatic band) from 1 band uint16: {pan}"

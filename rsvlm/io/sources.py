@@ -258,7 +258,8 @@ class RasterioSource:
         if self.crs is None and self.transform is not None and (prj := prj_beside(ds.files)):
             self.crs, said = prj  # a PNG's .pgw + .prj: GDAL reads the world file only
             notes.append(said)
-        if self.transform is None and not self.gcps and ds.rpcs is not None:  # a satellite L1 product (WorldView L1B)
+        self.rpcs = self.transform is None and not self.gcps and ds.rpcs is not None  # a satellite L1 product (WorldView L1B)
+        if self.rpcs:
             notes.append("georeferenced by RPCs (rational polynomial coefficients), which rsvlm does not use: "
                          "no map coordinates; orthorectify it first (gdalwarp -rpc -t_srs EPSG:…)")
         src = [getattr(d, "src_dataset", d) for d in self.datasets]  # a band file resampled on read: its file's word
