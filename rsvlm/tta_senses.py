@@ -132,9 +132,10 @@ def _just(text: str, start: int, end: int) -> bool:
 
 
 def _turn_senses(text: str, turning: bool = False) -> str:
-    """``text`` with each turn's sense (``_sense``) the other way: "turn left" is "turn right" in a mirror."""
+    """``text`` with each turn's sense (``_sense``) the other way: "turn left" is "turn right" in a mirror ("a lefthand
+    turn" a "righthand" one)."""
     swap = {"left": "right", "right": "left"}
-    return re.sub(r"(?<![^\W_])(?i:left|right)(?![^\W_])", lambda m: _cased(swap[m.group(0).lower()], m.group(0))
+    return re.sub(r"(?<![^\W_])(?i:left|right)(?=(?i:hand)?(?![^\W_]))", lambda m: _cased(swap[m.group(0).lower()], m.group(0))
                   if _sense(m.string, m.start(), m.end(), turning) else m.group(0), text)
 
 

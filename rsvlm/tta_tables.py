@@ -34,7 +34,7 @@ SWAPS = {  # per step of a view, in the order t, h, v: the words it mirrors (bot
           "topright": "bottomleft",  # one-word corners: topleft, bottomright their own image
           **_ward(("left", "up"), ("right", "down"), ("west", "north"), ("east", "south")),
           "westerly": "northerly", "easterly": "southerly"},
-    "h": {"left": "right", "leftmost": "rightmost", "west": "east", "western": "eastern",
+    "h": {"left": "right", "leftmost": "rightmost", "lefthand": "righthand", "west": "east", "western": "eastern",
           "westernmost": "easternmost", **_diagonal(("northwest", "northeast"), ("southwest", "southeast")),
           "topleft": "topright", "bottomleft": "bottomright",
           **_ward(("left", "right"), ("west", "east")), "westerly": "easterly"},
@@ -58,7 +58,8 @@ UNMAPPED = {"t": ("above", "below", "upper", "lower", "uppermost", "lowermost")}
 FRAMED = ("centre", "center", "middle", "corner", "edge", "border", "side", "half", "quadrant", "largest",
           "smallest", "biggest", "nearest", "closest", "farthest", "furthest")  # besides SWAPS: words a crop changes the meaning of
 
-HANDED = {f"{side}{sep}hand": side for side in ("left", "right") for sep in "- _"}  # before a transpose: no "top-hand"
+HANDED = {f"{side}{sep}hand": side for side in ("left", "right")  # before a transpose: no "top-hand"
+          for sep in ("-", " ", "_", "")}  # "lefthand" too
 KEPT = ("right angle", "right angles", "right-angle", "right-angled", "top-down", "bottom-up",  # no direction in them
         "right of way", "right-of-way",  # a corridor (a pipeline's, a railway's)
         "top view", "top views", "top-view")  # seen from above (it was a transpose's "left view")

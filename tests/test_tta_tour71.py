@@ -168,3 +168,31 @@ def test_quantize_refuses_a_coordinate_that_is_no_number(x):
 
     with pytest.raises(ValueError, match="coordinate must be a number, got"):
         geometry.quantize(x, 96)
+
+
+# ---------------------------------------------------------------- one-word "lefthand"
+
+
+@pytest.mark.parametrize("text,h,t", [
+    ("the ship on the lefthand side", "the ship on the righthand side", "the ship on the top side"),
+    ("the LeftHand ship", "the RightHand ship", "the Top ship"),
+    ("Righthand.", "Lefthand.", "Bottom.")])
+def test_lefthand_in_one_word_turns_as_left_hand_does(text, h, t):
+    """"the ship on the lefthand side" was asked as it is of every view: a left-right flip asked of the other side."""
+    assert (tta.swap_words(text, "h"), tta.swap_words(text, "v"), tta.swap_words(text, "t")) == (h, text, t)
+
+
+def test_the_views_lefthand_and_righthand_are_said_back_as_the_image_has_them():
+    """The plain answer misplaced the ship; the left-right flip's and the half turn's "Righthand side." came back as they
+    were, two votes for the plain answer's wrong side; a transpose's "Top side." comes back "Lefthand" too."""
+    msgs = [[{"role": "user", "content": "<image>\n[vqa] Which side is the ship on?"}]]
+    said = iter(["Righthand side.", "Lefthand side.", "Righthand side.", "Top side."])  # h, v, hv, t: each view's side
+    asked = tta.FuseConfig(views=("", "h", "v", "hv", "t"))
+    (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [blank_image()], [("Righthand side.", [])], asked)
+    assert fused.answer == "Lefthand side." and fused.note is None
+
+
+@pytest.mark.parametrize("text", ["Is it on the lefthand bank?", "Does the road make a lefthand turn?"])
+def test_a_lefthand_bank_or_turn_is_a_sense_a_mirror_swaps(text):
+    other = text.replace("lefthand", "righthand")
+    assert [tta.swap_words(text, v) for v in ("h", "v", "hv", "t")] == [other, other, text, other]
