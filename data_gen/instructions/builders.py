@@ -142,9 +142,12 @@ def _attribute_kinds(v: View) -> list[str]:
 
 
 def build_vqa(v: View) -> Sample:
-    types = ["presence", "count", "comparison", "modality"]
+    """One VQA pair; yes/no questions (presence, comparison) only of scenes with objects, each answer drawn
+    even: in an empty scene (a lake, bare land) both were always "no", and a comparison's second class mostly
+    absent or tied (1 yes in 3 overall)."""
+    types = ["count", "modality"]
     if v.objects:
-        types += ["position", "attribute"]
+        types = ["presence", "count", "comparison", "modality", "position", "attribute"]
     qtype = v.pick(types)
     counts = v.counts()
     if qtype == "presence":
@@ -155,10 +158,10 @@ def build_vqa(v: View) -> Sample:
         cls = _count_class(v, 0.8)
         return Sample(v.pick(P.VQA["count"]).format(pl=P.plural(cls)), str(counts[cls]), "vqa", qtype, cls,
                       [o["id"] for o in v.objects if o["class"] == cls])
-    if qtype == "comparison":
-        a = _count_class(v, 0.8)
-        b = v.pick([c for c in OBJECT_CLASSES if c != a])
-        if v.rng.uniform() < 0.5:
+    if qtype == "comparison":  # a class present, b one of another count (no tie): yes or no, one each half
+        a = _count_class(v, 1.0)
+        b = v.pick([c for c in OBJECT_CLASSES if counts[c] != counts[a]] or [c for c in OBJECT_CLASSES if c != a])
+        if (counts[a] > counts[b]) != (v.rng.uniform() < 0.5):
             a, b = b, a
         ans = "yes" if counts[a] > counts[b] else "no"
         q = v.pick(P.VQA["comparison"]).format(a=P.plural(a), b=P.plural(b))

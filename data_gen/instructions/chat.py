@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     try:  # not found (a pipe, a '*' pattern): said after an empty "chat: read 0record" bar; a folder, naming
         check_records_path(src)  # the JSONL files it holds (it said "e.g. DIR/train.jsonl", there or not)
     except FileNotFoundError as e:
-        print(f"error: --src: {e}", file=sys.stderr)
+        print(f"error: {e}", file=sys.stderr)
         return 2
     if out.is_dir() or a.out.endswith(("/", "\\")):  # a folder (one not made yet, c6/: a file c6 was written)
         print(f"error: --out {a.out} is a folder; give a file, e.g. {out / 'chat.jsonl'}", file=sys.stderr)
