@@ -55,3 +55,37 @@ def test_tokenizer_check_times_the_bundled_tokenizer(monkeypatch, capsys):
     with pytest.raises(SystemExit) as e:  # a checkpoint folder, not its tokenizer: a usage error naming where it is
         bench.main(["--size", "20", "--tokenizer", str(DEFAULT_MODEL)])
     assert e.value.code == 2 and "--tokenizer" in capsys.readouterr().err
+
+
+def _grey(h: int = 64, w: int = 64):
+    import numpy as np
+
+    from rsvlm.io import RSImage
+
+    return RSImage(data=np.full((3, h, w), 0.5, np.float32), modality="optical", bands=["R", "G", "B"], path="grey")
+
+
+def test_labels_in_chinese_are_told_apart(tmp_path):
+    """Was: Pillow's default font drew every character it lacks (é, 建, 船) as one box, so the labels '建筑' and
+    '船舶' (and a legend of them) were drawn alike. Now a system font that has them, else their code points."""
+    import numpy as np
+    from PIL import Image
+
+    from rsvlm.io import draw_overlay
+
+    drawn = []
+    for label in ("建筑", "船舶", "建筑"):
+        obj = {"kind": "box", "coords": [20, 30, 40, 50], "label": label}
+        drawn.append(np.asarray(Image.open(draw_overlay(_grey(), [obj], tmp_path / "o.png", title=label))))
+    assert drawn[0].shape == drawn[1].shape and not np.array_equal(drawn[0], drawn[1])
+    assert np.array_equal(drawn[0], drawn[2])
+
+
+def test_a_character_no_font_has_is_written_as_its_code(monkeypatch):
+    from PIL import ImageFont
+
+    from rsvlm.io import vis
+
+    fonts = [ImageFont.load_default(size=14)]  # Pillow's own: ASCII only
+    assert vis._fit("édifice 建筑 2", fonts, {})[1] == "edifice U+5EFA U+7B51 2"
+    assert vis._fit("ship 0.50", fonts, {}) == (fonts[0], "ship 0.50")

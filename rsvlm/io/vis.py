@@ -11,6 +11,10 @@ model's stem names them: ``red`` = ``B04`` = ``B4``) for optical, msi (false col
 one value has nothing to stretch: it is drawn as it is where it lies in [0, 1] (reflectance, a
 float image in display range), else mid-grey (``scaling.percentile_range``).
 
+Labels, legend and title are drawn in a system font that has their characters (DejaVu Sans, Noto, Arial …; Noto
+CJK, WenQuanYi, Microsoft YaHei … for Chinese, Japanese, Korean), else Pillow's own (ASCII): a character no font
+found has is drawn unaccented ("é" → "e") or as its code ("U+5EFA").
+
 Cannot: keep full resolution beyond ``max_side`` (large scenes are downscaled for display;
 objects are scaled with them).
 """
@@ -128,13 +132,58 @@ def _binned(img, k: int):
     return dataclasses.replace(img, data=data, valid=valid)
 
 
-def _font(size: int):
+# fonts looked up by file name where the system keeps them (PIL's truetype search): one with accents, Greek and
+# Cyrillic first, then ones with Chinese, Japanese and Korean; Pillow's own (ASCII only) where none is found
+_FONT_FILES = ("DejaVuSans.ttf", "NotoSans-Regular.ttf", "Arial Unicode.ttf", "arial.ttf", "Arial.ttf",
+               "NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular.otf", "wqy-microhei.ttc", "wqy-zenhei.ttc",
+               "msyh.ttc", "PingFang.ttc", "AppleSDGothicNeo.ttc")
+
+
+def _fonts(size: int) -> list:
+    """The fonts a label may be drawn in, at ``size`` px: those of ``_FONT_FILES`` found, else Pillow's default."""
     from PIL import ImageFont
 
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow built without FreeType
-        return ImageFont.load_default()
+    found = []
+    for name in _FONT_FILES:
+        try:
+            found.append(ImageFont.truetype(name, size))
+        except OSError:  # not on this system (or no FreeType)
+            pass
+    if not found:
+        try:
+            found.append(ImageFont.load_default(size=size))
+        except TypeError:  # Pillow built without FreeType
+            found.append(ImageFont.load_default())
+    return found
+
+
+def _lacks(font, ch: str, notdef: dict) -> bool:
+    """Whether ``font`` draws ``ch`` as its missing-glyph box (the glyph of an unassigned code point); ASCII never."""
+    if ch < "\x80" or ch.isspace():
+        return False
+    if font not in notdef:
+        notdef[font] = bytes(font.getmask("\U0010fffd"))
+    return bytes(font.getmask(ch)) == notdef[font]
+
+
+def _fit(text: str, fonts: list, notdef: dict) -> tuple:
+    """(font, text): the first of ``fonts`` that draws every character of ``text``; else the first, each character
+    it lacks written as its unaccented letter ("é" → "e") or its code ("U+5EFA"). Was: Pillow's default font drew
+    "é" and "建筑" as boxes, so two labels in Chinese looked alike."""
+    if text.isascii():
+        return fonts[0], text
+    for font in fonts:
+        if not any(_lacks(font, ch, notdef) for ch in text):
+            return font, text
+    import unicodedata
+
+    out = ""
+    for ch in text:
+        if _lacks(fonts[0], ch, notdef):
+            base = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
+            ch = base or (" " if out[-6:-4] == "U+" else "") + f"U+{ord(ch):04X}"  # codes one apart: U+5EFA U+7B51
+        out += ch
+    return fonts[0], out
 
 
 def _anchor(obj: dict, s: tuple[float, float], mask_box: tuple | None) -> tuple[float, float]:
@@ -197,7 +246,7 @@ def place_labels(rects: list[tuple[float, float, float, float]]) -> list[bool]:
     return out
 
 
-def _with_legend(img, objects: list[dict], colour, font, said: list[str]):
+def _with_legend(img, objects: list[dict], colour, fonts: list, notdef: dict, said: list[str]):
     """``img`` with a legend strip below it: each label's colour and object count, then ``said``
     (how many labels were left out where they overlapped, how many objects lie outside)."""
     from collections import Counter
@@ -208,15 +257,16 @@ def _with_legend(img, objects: list[dict], colour, font, said: list[str]):
     items = [(f"{_label_text(label, 'unlabelled')} {n}", colour(label)) for label, n in counts.most_common()]
     items += [(f"({text})", None) for text in said]
     probe = ImageDraw.Draw(img)
-    x_lo, t, _, b = probe.textbbox((0, 0), "Ag", font=font)
+    x_lo, t, _, b = probe.textbbox((0, 0), "Ag", font=fonts[0])
     h, pad = b - t, 6
     lines, line, width = [], [], pad
     for text, col in items:
+        font, text = _fit(text, fonts, notdef)
         w = probe.textbbox((0, 0), text, font=font)[2] - x_lo + (h + 4 if col else 0) + 2 * pad
         if line and width + w > img.width:
             lines.append(line)
             line, width = [], pad
-        line.append((text, col, width))
+        line.append((text, col, width, font))
         width += w
     lines.append(line)
     canvas = Image.new("RGB", (img.width, img.height + len(lines) * (h + pad) + pad), (24, 24, 24))
@@ -224,7 +274,7 @@ def _with_legend(img, objects: list[dict], colour, font, said: list[str]):
     draw = ImageDraw.Draw(canvas)
     for i, line in enumerate(lines):
         y = img.height + pad + i * (h + pad)
-        for text, col, x in line:
+        for text, col, x, font in line:
             if col:
                 draw.rectangle([x, y, x + h, y + h], fill=col)
                 x += h + 4
@@ -307,7 +357,7 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     base = base.convert("RGBA")
     sx, sy = s * fx, s * fy  # from here on these map object coordinates to the canvas
     lw = max(2, round(max(base.size) / 400))
-    font = _font(max(12, round(max(base.size) / 55)))
+    fonts, notdef = _fonts(max(12, round(max(base.size) / 55))), {}
     colours: dict = {}
     colour = lambda label: colours.setdefault(label, _PALETTE[len(colours) % len(_PALETTE)])  # noqa: E731
 
@@ -353,12 +403,13 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
         if obj.get("score") is not None:
             text += f" {float(obj['score']):.2f}"
         x, y = _anchor(obj, (sx, sy), masks[k] and masks[k][2])
+        font, text = _fit(text, fonts, notdef)
         x_lo, t, r, b = draw.textbbox((0, 0), text, font=font)
         x = max(0, min(x, out.width - (r - x_lo) - 4))  # keep the label inside the image
         y = max(0, y - (b - t) - 4)
-        labels.append(((x, y, x + (r - x_lo) + 4, y + (b - t) + 4), text, colour(obj.get("label")), x_lo, t))
+        labels.append(((x, y, x + (r - x_lo) + 4, y + (b - t) + 4), text, colour(obj.get("label")), x_lo, t, font))
     shown = place_labels([rect for rect, *_ in labels])
-    for (rect, text, col, x_lo, t), keep in zip(labels, shown):  # labels last, on top of every outline
+    for (rect, text, col, x_lo, t, font), keep in zip(labels, shown):  # labels last, on top of every outline
         if keep:
             draw.rectangle(list(rect), fill=col)
             ink = (0, 0, 0) if sum(col) > 380 else (255, 255, 255)
@@ -370,10 +421,11 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
          ("empty mask", "empty masks"): where.count("empty")}
     said = [f"{k} {what[k > 1]} not drawn" for what, k in n.items() if k]
     if said:
-        out = _with_legend(out, every, colour, font, said)
+        out = _with_legend(out, every, colour, fonts, notdef, said)
     if title:  # wrapped to the image's width: a long question ran off its edge
         import textwrap
 
+        font, title = _fit(title, fonts, notdef)
         flat = " ".join(title.splitlines())  # PIL measures no multiline text: a question of two lines failed
         per_char = draw.textlength(flat, font=font) / max(1, len(flat))
         width = max(8, int((out.width - 12) / max(per_char, 1.0)))
