@@ -5,6 +5,7 @@ NaN."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import warnings
 
@@ -126,3 +127,47 @@ def test_a_small_checkpoint_whose_own_llm_holds_nan_is_refused(tmp_path):
     save_file(state, path, metadata={"format": "pt"})
     with pytest.raises(ValueError, match=rf"{out / 'llm'}: 1 weight\(s\) hold NaN or inf \(first: {name}\)"):
         load_pretrained(out)
+
+
+@pytest.mark.parametrize(("setting", "said"), [
+    ({"max_new_tokens": True}, "max_new_tokens must be an integer >= 1, got True"),
+    ({"do_sample": "no"}, "do_sample must be True or False, got 'no'"),
+    ({"use_cache": None}, "use_cache must be True or False, got None"),
+    ({"temperature": "1", "do_sample": True}, "temperature must be a number, got '1'"),
+    ({"top_p": "0.5"}, "top_p must be a number, got '0.5'"),
+    ({"stop_strings": [""]}, "stop_strings must be non-empty strings, got ''"),
+    ({"stop_strings": [3]}, "stop_strings must be non-empty strings, got 3"),
+])
+def test_generation_settings_of_the_wrong_kind_are_refused_naming_them(setting, said):
+    """True ran as one token, do_sample="no" sampled, a stop string "" ended every answer before its first
+    token (empty, 'finished'), a str temperature or an int stop string was a TypeError naming neither."""
+    from rsvlm.model.generation import GenerationConfig
+
+    with pytest.raises(ValueError, match=re.escape(said)):
+        GenerationConfig(**setting)
+
+
+def test_generation_settings_numpy_and_int_flags_still_pass():
+    import numpy as np
+
+    from rsvlm.model.generation import GenerationConfig
+
+    assert GenerationConfig(do_sample=np.bool_(True), use_cache=1, temperature=np.float32(0.7)).do_sample
+
+
+@pytest.fixture(scope="module")
+def tiny(ckpt):
+    from rsvlm.model.checkpoint import load_pretrained
+
+    return load_pretrained(ckpt)
+
+
+@pytest.mark.parametrize("mins", [-1, [0, -2], [1.5]])
+def test_generate_refuses_a_min_shapes_below_zero_or_not_whole(tiny, mins):
+    """min_shapes=-1 ran as 0 without a word."""
+    import torch
+
+    model, _ = tiny
+    ids = torch.tensor([[1, 5, 6]] * (len(mins) if isinstance(mins, list) else 1))
+    with pytest.raises(ValueError, match=r"min_shapes .*: a whole number of shapes >= 0"):
+        model.generate(ids, max_new_tokens=4, min_shapes=mins)

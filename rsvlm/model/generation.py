@@ -29,12 +29,22 @@ class GenerationConfig:
     vocab: int | None = None  # ids from here on (padded embedding rows, no token) are never chosen
 
     def __post_init__(self):  # a bad value answered '' (max_new_tokens <= 0) or failed in torch.multinomial
-        if not (isinstance(self.max_new_tokens, numbers.Integral) and self.max_new_tokens >= 1):
+        if isinstance(self.max_new_tokens, bool) or not (isinstance(self.max_new_tokens, numbers.Integral)
+                                                         and self.max_new_tokens >= 1):  # True ran as 1
             raise ValueError(f"max_new_tokens must be an integer >= 1, got {self.max_new_tokens!r}")
+        for key in ("do_sample", "use_cache"):  # "no" was true: sampled, or cached
+            if isinstance(getattr(self, key), str) or getattr(self, key) not in (True, False):  # (1, numpy's bool pass)
+                raise ValueError(f"{key} must be True or False, got {getattr(self, key)!r}")
+        for key in ("temperature", "top_p"):  # "1" was a TypeError from a comparison, naming neither
+            if isinstance(getattr(self, key), bool) or not isinstance(getattr(self, key), numbers.Real):
+                raise ValueError(f"{key} must be a number, got {getattr(self, key)!r}")
         if self.do_sample and not 0 < self.temperature < float("inf"):
             raise ValueError(f"temperature must be > 0 and finite for sampling, got {self.temperature}")
         if not 0 < self.top_p <= 1:
             raise ValueError(f"top_p must be in (0, 1], got {self.top_p}")
+        # "" stopped every answer before its first token (an empty answer, 'finished'); 3 was a TypeError
+        if bad := [s for s in self.stop_strings if not isinstance(s, str) or not s]:
+            raise ValueError(f"stop_strings must be non-empty strings, got {bad[0]!r}")
 
 
 @dataclass

@@ -364,6 +364,8 @@ class GrammarConstraint:
         self.min_shapes = [min_shapes] * batch if isinstance(min_shapes, int) else list(min_shapes)
         if len(self.min_shapes) != batch:
             raise ValueError(f"min_shapes has {len(self.min_shapes)} entries for a batch of {batch}")
+        if bad := [n for n in self.min_shapes if isinstance(n, bool) or not isinstance(n, int) or n < 0]:  # -1: 0
+            raise ValueError(f"min_shapes {bad[0]!r}: a whole number of shapes >= 0")
 
     def __call__(self, tokens: list[list[int]], vocab_size: int) -> torch.Tensor:
         if self.g is None or self.g.vocab != vocab_size:
