@@ -187,7 +187,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--image-root", default=None, help="folder that the records' relative image paths start from "
                                                       "(default: the --data file's folder), as rsvlm eval's")
     p.add_argument("--device", default=None, help="cuda, cuda:N or cpu (default: CUDA when there is one)")
-    a = p.parse_args(argv)
+    a, extra = p.parse_known_args(argv)
+    if extra:  # --iou: was "did you mean --out?"
+        from eval.thresholds import threshold_hint
+
+        asked, hint = threshold_hint("loc_error", extra)
+        p.explained = tuple(asked)
+        p.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
     path = Path(a.data)
     if not path.is_file():
         p.error(f"--data: no such file {path}")

@@ -9,7 +9,8 @@ import re
 FIXED = {"detection": "mAP over IoU 0.50:0.05:0.95, mAP50 and mAP75 (COCO's), mAP50_obb at IoU > 0.5 (DOTA's)",
          "grounding": "acc50, object_recall50 and object_precision50 at IoU 0.5, mIoU over every record",
          "segmentation": "P@0.5, P@0.7 and P@0.9, gIoU, cIoU and mIoU over every unit",
-         "change": "pixel counts (F1, IoU_change, mIoU), with no threshold"}
+         "change": "pixel counts (F1, IoU_change, mIoU), with no threshold",
+         "loc_error": "the location error in bins (mae_bins, within10: within 10 bins), with no IoU"}
 
 _ASKS = re.compile(r"--[\w-]*(iou|thr|thresh)[\w-]*", re.IGNORECASE)  # --iou, --iou-thr, --iou_threshold, --thresh
 
@@ -21,7 +22,7 @@ def threshold_hint(task: str, extra: list[str]) -> tuple[list[str], str]:
     asked = [h for w in words if _ASKS.fullmatch(h := w.split("=", 1)[0])]
     if not asked:
         return [], ""
-    what = (f"it reports {FIXED[task]}, all in its score file" if task in FIXED else "it scores no shapes")
+    what = f"it reports {FIXED[task]}" if task in FIXED else "it scores no shapes"
     return asked, f" ({', '.join(asked)}: eval.{task} takes no IoU threshold; {what})"
 
 

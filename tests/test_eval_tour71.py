@@ -79,7 +79,8 @@ def test_objects_coords_may_be_tuples_or_numpy_arrays_from_python_callers(tmp_pa
 @pytest.mark.parametrize("script, option, said", [("detection", "--iou", "mAP50_obb at IoU > 0.5"),
                                                   ("grounding", "--iou-thr=0.7", "acc50"),
                                                   ("segmentation", "--threshold", "P@0.7"),
-                                                  ("vqa", "--iou", "scores no shapes")])
+                                                  ("vqa", "--iou", "scores no shapes"),
+                                                  ("loc_error", "--iou_threshold", "location error in bins")])
 def test_an_iou_threshold_option_is_told_the_thresholds_are_fixed(capsys, script, option, said):
     """`python -m eval.detection … --iou 0.7` was answered "did you mean --out?": no scorer has an IoU threshold
     option (each reports its metrics at fixed ones). The error says so and what the script reports; a typo of a real
@@ -88,12 +89,14 @@ def test_an_iou_threshold_option_is_told_the_thresholds_are_fixed(capsys, script
 
     main = importlib.import_module(f"eval.{script}").main
     with pytest.raises(SystemExit) as e:
-        main(["--gt", "g.jsonl", "--pred", "p.jsonl", option, "0.7"])
+        main(["--gt", "g.jsonl", "--pred", "p.jsonl", option, "0.7"] if script != "loc_error" else
+             ["--data", "t.jsonl", option, "0.7"])
     err = capsys.readouterr().err
     assert e.value.code == 2 and f"{option.split('=')[0]}: eval.{script} takes no IoU threshold" in err and said in err
     assert "did you mean" not in err
     with pytest.raises(SystemExit):
-        main(["--gt", "g.jsonl", "--pred", "p.jsonl", "--ou", "s.json"])
+        main(["--gt", "g.jsonl", "--pred", "p.jsonl", "--ou", "s.json"] if script != "loc_error" else
+             ["--data", "t.jsonl", "--ou", "s.json"])
     assert "did you mean --out?" in capsys.readouterr().err
 
 
