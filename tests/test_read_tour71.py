@@ -128,3 +128,20 @@ def test_a_uint16_pan_band_georeferenced_by_rpcs_is_read_as_a_grey_photo(tmp_pat
     with rasterio.open(tmp_path / "bare.tif", "w", driver="GTiff", width=64, height=64, count=1, dtype="uint16") as dst:
         dst.write(pan)  # no CRS, no RPCs: nothing says a satellite photo (a FLIR frame's counts), the guess stays
     assert read_image(str(tmp_path / "bare.tif")).modality == "ir"
+
+
+def test_a_file_whose_bands_differ_in_type_is_refused_naming_it(tmp_path):
+    """A VRT stacking uint16 DN and a float32 band (gdalbuildvrt -separate) failed in rasterio's read: "more than
+    one 'dtype' found", naming no file and no way out."""
+    _tif(tmp_path / "dn.tif", _dn(7))
+    _tif(tmp_path / "ndvi.tif", np.random.default_rng(7).random((1, 32, 32)).astype("float32"))
+    bands = "".join(f'<VRTRasterBand dataType="{t}" band="{i + 1}"><SimpleSource><SourceFilename relativeToVRT="1">'
+                    f"{f}</SourceFilename><SourceBand>1</SourceBand></SimpleSource></VRTRasterBand>"
+                    for i, (t, f) in enumerate([("UInt16", "dn.tif"), ("Float32", "ndvi.tif")]))
+    vrt = tmp_path / "stack.vrt"
+    vrt.write_text(f'<VRTDataset rasterXSize="32" rasterYSize="32"><SRS>EPSG:32633</SRS>'
+                   f"<GeoTransform>500000,30,0,4000000,0,-30</GeoTransform>{bands}</VRTDataset>")
+    with pytest.raises(ValueError) as e:
+        read_image(str(vrt))
+    assert str(e.value) == (f"{vrt}: its bands are of different types (uint16, float32), read as one image of one "
+                            f"type: write them as one (gdal_translate -ot Float32 {vrt} stack_one_type.tif)")

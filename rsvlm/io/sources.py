@@ -353,6 +353,10 @@ class RasterioSource:
                 raise ValueError(f"{p}: has {d.count} bands; files given one per band must hold 1 band each: give it "
                                  f"alone, or one of its bands as a file of its own (gdal_translate -b 1 {p} "
                                  f"{Path(p).with_name(Path(p).stem + '_b1.tif')})")
+            if len(set(d.dtypes)) > 1:  # a VRT or ERDAS IMG of mixed types: rasterio's "more than one 'dtype' found"
+                ot = str(np.result_type(*d.dtypes)).title().replace("Uint", "UInt").replace("UInt8", "Byte")  # GDAL's
+                raise ValueError(f"{p}: its bands are of different types ({', '.join(d.dtypes)}), read as one image of one "
+                                 f"type: write them as one (gdal_translate -ot {ot} {p} {Path(p).stem}_one_type.tif)")
             if d.dtypes[0] != first.dtypes[0]:
                 raise ValueError(f"{p}: dtype {d.dtypes[0]} differs from {self.paths[0]} ({first.dtypes[0]}); band "
                                  "files given one per band must share one dtype, as they are read as one image: write "
