@@ -210,6 +210,11 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         if args.batch_size is not None:
             say(f"warning: --batch-size {args.batch_size} ignored: it applies to --tile SIZE (without it the "
                 "question is one forward pass, and each --tta view one more)")
+    if args.tile and args.region is not None and args.task == "regcap":  # was refused after the tile note, which said how it would be asked
+        print(f"rsvlm predict: --region {','.join(f'{v:g}' for v in args.region)} is in the whole image's pixels, and "
+              "--tile asks each window on its own: leave --tile out to ask about that region, or give it as a <box> "
+              "in --prompt, read in each tile's frame", file=sys.stderr)
+        return 2
     if args.tile and (note := tile_note(args.task, named_task(args))):
         say(f"note: {note}")
     scene = None  # --tile: the scene, open for its tiles and --vis (a PNG that GDAL reads is decoded at each open)

@@ -14,7 +14,7 @@ from rsvlm.tokens import opening_task
 def region_question(args, image) -> str | None:
     """The ``[regcap]`` question with ``--region`` as its box (in ``{box}``'s place, or after it), None where
     the question is ``--prompt``'s or the task's own; a ValueError where the region is missing (the default
-    question named none: the model drew a box), outside the image, with ``--tile`` or another task (a
+    question named none: the model drew a box), outside the image, or with another task (a
     ``--prompt`` opening with another task's tag is that task, or ``settle_task`` refused it beside ``--task regcap``)."""
     if args.region is None:
         if args.task == "regcap" and not (args.prompt and "<box>" in args.prompt):
@@ -24,9 +24,8 @@ def region_question(args, image) -> str | None:
                 "--prompt)"))  # --region with --tile is refused: it was the one way out named
         return None
     (w, h), (x1, y1, x2, y2) = inf.scene_wh(image), args.region
-    if args.task != "regcap" or args.tile:
-        raise ValueError("--region is for --task regcap" + (", of the whole image (not --tile)" if args.tile else "") + (
-            f"; {named_task(args)} asks about none" if args.task != "regcap" else ""))  # the task from a tag: as given
+    if args.task != "regcap":  # with --tile: predict refused it before the image was read
+        raise ValueError(f"--region is for --task regcap; {named_task(args)} asks about none")  # the task: as given
     if (box := inf.pixel_box(args.region, image)) is None:  # X1 < X2, Y1 < Y2: cli_values.region
         raise ValueError(f"--region {x1:g},{y1:g},{x2:g},{y2:g} lies outside the {w}x{h} image")
     q = args.prompt or "[regcap] What is in {box}?"

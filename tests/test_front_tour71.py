@@ -116,3 +116,20 @@ def test_the_tile_memory_check_counts_a_pngs_row_strip(monkeypatch):
     err = window_problem(_scene(40000, 96, driver="PNG"), 96, 0, 1, "s.png")
     assert "1 window(s) of s.png at once, each 96x96 px of 3 band(s) of uint8 (read a row of windows at a time, " \
         "as a 40000x96 px strip), do not fit" in err, err
+
+
+def test_a_region_with_tile_is_refused_before_the_tile_note_says_how_it_would_be_asked(tmp_path, capsys):
+    """``--task regcap --region … --tile 256`` first noted "--task regcap is answered per tile: a region the question
+    gives is read in each tile's pixels", read the image, then refused "--region is for --task regcap, of the whole
+    image (not --tile)", naming no way on."""
+    from rsvlm.cli import main
+
+    image = tmp_path / "a.png"
+    _save_blank(image)
+    code = main(["predict", "--image", str(image), "--task", "regcap", "--region", "10,10,20,20", "--tile", "32"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("rsvlm predict: --region 10,10,20,20 is in the whole image's pixels, and --tile asks each "
+                          "window on its own: leave --tile out to ask about that region, or give it as a <box> in "
+                          "--prompt, read in each tile's frame"), err
+    assert "answered per tile" not in err and "modality inferred" not in err, err
