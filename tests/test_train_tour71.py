@@ -3,6 +3,7 @@ pretraining, and what it says of them on several nodes."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -144,3 +145,22 @@ def test_final_carries_the_merge_record_of_a_merged_llm_base(tmp_path):
     assert merged_adapters(final("on_llm", merged / "llm")) == {"a" * 64, "b" * 64}
     assert merged_adapters(final("on_root", merged)) == {"a" * 64, "b" * 64}
     assert not (final("elsewhere", other) / MERGED).exists()
+
+
+def test_a_zero_section_without_a_stage_is_refused_naming_it(tmp_path):
+    """A ``zero_optimization`` section without ``"stage"`` (offload settings copied from a stage-3 example, the stage
+    line left behind) ran DeepSpeed's stage 0: no ZeRO sharding, its offload settings passed over, unsaid."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.deepspeed_config import load_deepspeed_config
+
+    ds = json.loads((REPO / "configs" / "deepspeed" / "zero3_offload.json").read_text())
+    del ds["zero_optimization"]["stage"]
+    path = tmp_path / "ds.json"
+    path.write_text(json.dumps(ds))
+    cfg = load_config(TrainConfig, REPO / "configs" / "train" / "sft_tiny.yaml", ["batch_size=2"])
+    with pytest.raises(ValueError, match=r'zero_optimization has no "stage" \(keys: .*offload_optimizer.*stage 0'):
+        load_deepspeed_config(str(path), cfg, 2)
+    ds["zero_optimization"]["stage"] = 3  # as shipped: filled
+    path.write_text(json.dumps(ds))
+    assert load_deepspeed_config(str(path), cfg, 2)["zero_optimization"]["stage"] == 3

@@ -64,6 +64,10 @@ def fill_auto(ds: dict, cfg, world_size: int) -> dict:
                 node[k] = values[key]
 
     walk(out, "")
+    if "zero_optimization" in out and "stage" not in out["zero_optimization"]:  # was DeepSpeed's 0, unsaid
+        raise ValueError(f"zero_optimization has no \"stage\" (keys: {', '.join(out['zero_optimization']) or 'none'}): "
+                         "DeepSpeed would run stage 0, without ZeRO sharding, and pass its other settings over; set "
+                         f"\"stage\" to one of {ZERO_STAGES}")
     stage = out.get("zero_optimization", {}).get("stage", 0)
     if type(stage) is not int or stage not in ZERO_STAGES:  # true passed as stage 1
         raise ValueError(f"zero_optimization.stage is {json.dumps(stage)}; ZeRO stages are {ZERO_STAGES}")
