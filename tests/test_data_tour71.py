@@ -151,3 +151,16 @@ def test_synthetic_yes_no_questions_are_balanced_and_asked_of_scenes_with_object
     for q, seen in answers.items():
         assert sum(seen.values()) >= 25, (q, seen)
         assert 0.4 <= seen["yes"] / sum(seen.values()) <= 0.6, (q, seen)
+
+
+def test_chat_turns_help_says_a_remainder_makes_one_more(tmp_path, capsys):
+    # "--turns: most turns per conversation", yet three records of one image under --turns 2 make one of 3 turns
+    from data_gen.instructions.chat import chain, main
+
+    recs = [{"id": str(i), "images": [{"path": "a.png", "modality": "optical"}], "task": "cls", "meta": {},
+             "conversations": [{"from": "human", "value": "<image>\n[cls] Scene?"}, {"from": "gpt", "value": "lake"}]}
+            for i in range(3)]
+    assert [len(c["meta"]["turn_ids"]) for c in chain(recs, turns=2)] == [3]
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "up to this + 1" in " ".join(capsys.readouterr().out.split())
