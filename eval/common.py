@@ -70,7 +70,7 @@ from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scr
     read_run,
     record_line,
 )
-from eval.notes import count_notes, prediction_notes
+from eval.notes import change_left, count_notes, prediction_notes
 from eval.out_file import (  # noqa: F401  (re-exported: report, loc_error and tests use them as common.X)
     not_scores,
     other_scores,
@@ -233,7 +233,8 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     if not records:  # no task: plain LLaVA data, or GeoChat's own tags ([refer], [identify]) left unconverted
         untasked = (f"; 'None' is {other['None']} record(s) with no \"task\" field and no tag such as [vqa] opening the "
                     "question (python -m data_gen convert llava rewrites GeoChat's tags and takes --task)") if other["None"] else ""
-        raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'no record at all: an empty file'}){untasked}")
+        left = f"; {change_left(n, task_name)}" if (n := other.get("change (not kept)")) else ""  # was the count alone
+        raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'no record at all: an empty file'}){untasked}{left}")
     items = pair(records, preds, decoded)
     if decoded:
         decoded.clear()  # held by the items now, each let go once read (ref_objects)

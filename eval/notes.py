@@ -280,14 +280,19 @@ def count_notes(scores: dict) -> list[str]:
                    "scored against the record of their id: another tool's name for the task, or another benchmark's "
                    "answers under ids that repeat these?")
     if n := (scores.get("n_gt_other_tasks") or {}).get("change (not kept)"):  # counted in the file, unsaid
-        out.append(f"{n} change record(s) of the ground truth are not scored here (n_gt_other_tasks): " + (
-            "their reference is in words, no change map: eval.captioning scores them, or --all-maps scores every change "
-            "record as a map" if scores.get("task") == "change" else "they ask for or give a change map: eval.change "
-            "scores them"))
+        out.append(change_left(n, scores.get("task")))
     if n := scores.get("n_gt_no_task"):
         out.append(f"{n} ground-truth record(s) have no task (no \"task\" field, no tag such as [vqa] opening the "
                    "question) and are scored by no script")
     return out
+
+
+def change_left(n: int, task: str | None) -> str:
+    """What is said of the ``n`` change records that the ``task`` script (change or captioning) leaves to the other:
+    in a note, or in the error where they are all its records of the task."""
+    return f"{n} change record(s) of the ground truth are not scored here (n_gt_other_tasks): " + (
+        "their reference is in words, no change map: eval.captioning scores them, or --all-maps scores every change "
+        "record as a map" if task == "change" else "they ask for or give a change map: eval.change scores them")
 
 
 if __name__ == "__main__":  # python -m eval.notes: no command line; say so, and which scripts have one

@@ -163,3 +163,23 @@ def test_a_blind_record_in_the_ground_truth_says_what_it_is_and_what_to_give(tmp
         vqa.main(["--gt", gt, "--pred", pred])
     assert f"{gt}:2 (id b)" in str(e.value) and "a blind record" in str(e.value)
     assert "give --gt the set with its answers" in str(e.value)
+
+
+def test_a_set_whose_change_records_are_all_the_other_scripts_says_which_script(tmp_path):
+    """eval.captioning on a set whose change records all ask for a map (meta.subtask change_seg_*) refused with
+    "no records of task cap/regcap/change (found {'change (not kept)': 2})", and eval.change on worded ones so: the
+    note that names the script for them is made only where some record is scored. The error says it too."""
+    from eval import captioning, change, common
+
+    rec = eval_record("c", "change", "[change] Segment the changed buildings.",
+                      "<ref>building</ref><box><loc_100><loc_100><loc_300><loc_300></box>", subtask="change_seg_building")
+    gt = write_jsonl(tmp_path / "gt.jsonl", [rec])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "c", "answer": "No change."}])
+    with pytest.raises(common.ScoreError, match="1 change record.*a change map: eval.change scores them"):
+        captioning.main(["--gt", gt, "--pred", pred])
+    worded = {**rec, "meta": {"width": 1000, "height": 1000},
+              "conversations": [rec["conversations"][0], {"from": "gpt", "value": "No change."}]}
+    gt = write_jsonl(tmp_path / "gt.jsonl", [worded])
+    with pytest.raises(common.ScoreError, match="eval.captioning scores them, or --all-maps"):
+        change.main(["--gt", gt, "--pred", pred])
+    assert change.main(["--gt", gt, "--pred", pred, "--all-maps"])["n_records"] == 1
