@@ -41,9 +41,16 @@ def test_one_band_file_beside_an_alpha_file_is_read_by_its_name(tmp_path, dtype)
     img = read_image([band, _tif(tmp_path / "alpha.tif", mask)])  # unflagged: a band, said
     assert img.modality == "msi" and img.bands == ["B04", "alpha"], (img.modality, img.notes)
     assert img.notes[0] == "modality inferred as msi from band B04 in 1 file, beside the alpha file alpha.tif"
+    asked = read_image([band, str(tmp_path / "alpha.tif")], modality="msi")  # given msi: said so too
+    assert asked.bands == ["B04", "alpha"] and any(n.startswith("alpha.tif is named alpha but not flagged alpha: read "
+                                                                "as a band") for n in asked.notes), asked.notes
     flagged = read_image([band, _tif(tmp_path / "mask.tif", mask, alpha=True)])  # flagged: one band, its 0s masked
     assert flagged.modality == "msi" and flagged.bands == ["B04"] and flagged.data.shape[0] == 1, flagged.notes
     assert not flagged.valid[:4].any() and flagged.valid[4:].all()
+    b4 = _tif(tmp_path / "B4.tif", _dn(0, dtype))  # unpadded: one band too, read by the numbering (a note says so)
+    for img in (read_image([b4, str(tmp_path / "mask.tif")]), read_image([band, str(tmp_path / "mask.tif")],
+                                                                       modality="msi")):
+        assert img.modality == "msi" and img.bands == ["B04"] and img.data.shape[0] == 1, img.notes
 
 
 @pytest.mark.parametrize("suffix,qa", [("pixel_qa", "PIXEL_QA"), ("radsat_qa", "RADSAT_QA"),

@@ -108,6 +108,9 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         g.notes.append(pr.GAIN_NOTE.format(low=src.descriptions[low], high=src.descriptions[high]))
     # one Sentinel-2 band file alone (B02.jp2): one named msi band, not a thermal frame
     g.s2_band = sentinel2_alone(paths[0]) if len(paths) == 1 and src.count == 1 else None
+    if len(lone := _band_files(src, paths)) == 1 < len(paths) and src.alpha_index is not None and re.fullmatch(
+            MSI_BAND, band := band_name_from_file(lone[0])):  # B04.tif + its flagged alpha: one named band, so too
+        g.s2_band = sentinel2_alone(lone[0]) or band  # (B4: by the numbering note)
     one = [i for i in range(src.count) if i != src.alpha_index and i not in angle]
     # by_values' and described_clash's, once; band files resampled on read as they hold them (``read_stored``,
     # nearest), as the stretch's sample: bilinear, the guess weighed values no file holds
@@ -120,6 +123,8 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
             g.notes.append(f"{dem} says it holds elevation (a DEM): read as {modality}, as asked")
         if getattr(src, "bilevel", False):
             g.notes.append(f"{BILEVEL}: read as {modality}, as asked")
+        if src.alpha_index is None and (aside := [p for p in paths if p not in _band_files(src, paths)]):
+            g.notes.append(_unflagged_alpha(aside[0]))  # read as a band, as the inferred reads say
         return _thermal_unit(g, src, one, sample)
     if getattr(src, "bilevel", False):  # a segmentation mask given as the image was read as a black-and-white photo
         # (an ImageReadError, a ValueError: not an image, as a damaged header read as 1 bit is not either)
@@ -145,8 +150,6 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
             re.fullmatch(MSI_BAND, band_name_from_file(p)) for p in files):
         g.modality = "msi"  # B02, B8A: multispectral band files whatever their number (two are not a SAR pair;
         aside = [p for p in paths if p not in files]  # B04 beside alpha.tif, one band, was sar by the count)
-        if len(files) == 1 and src.alpha_index is not None:  # one band file, its alpha flagged: one named band
-            g.s2_band = sentinel2_alone(files[0])
         g.notes.append(f"modality inferred as msi from band{'s' * (len(files) > 1)} "
                        f"{', '.join(band_name_from_file(p) for p in files)} in {len(files)} file{'s' * (len(files) > 1)}"
                        + (f", beside the alpha file {aside[0].name}" if aside else ""))
