@@ -183,9 +183,10 @@ def skipped_note(skipped: list[str], n: int, question: str | None = None) -> str
         return None
     word = unsaid_word(question or "")
     said = f"the question's {word!r}" if word else "'above'"
+    under = "a top-bottom flip or a transpose" if word and word.lower() in ("up", "down") else "a transpose"
     why = [w for w, ok in (
-        (f"the conversation cannot be said in a mirror view (a word with no one-word image there: {said} under a "
-         "transpose)",
+        (f"the conversation cannot be said in a mirror view (a word with no one-word image there: {said} under "
+         f"{under})",
          any(not v.startswith("c") for v in skipped)),
         (CROPS_FOR, any(v.startswith("c") for v in skipped))) if ok]
     return (f"test-time augmentation: {len(skipped)} other view(s) not asked, {n - len(skipped)} asked "

@@ -25,7 +25,7 @@ Limits: English only: a question in another language keeps its direction words a
 mirror view asks it of another object (use no TTA there). Whole words and the compounds of ``HANDED``
 and ``KEPT`` only, and the one-word corners ("TopLeft", "topleft": each capital kept, "TopRight", as "NorthEast" is
 "NorthWest"; an underscore joins two words as a hyphen does, "top_left", "north_west"), "up" and "down" left alone
-(rarely the image's); compass points in letters are the 16 in capitals ("N", "NW", "NNE"; "ne" or "Sw"
+(rarely the image's; but as a way, "facing up", "further down", ``_UPDOWN``, no view but a left-right flip is asked); compass points in letters are the 16 in capitals ("N", "NW", "NNE"; "ne" or "Sw"
 may be other words and are left alone; a lone letter joined to a word, "S-shaped", "N/A", is none, and
 one is a point only where it reads as a direction, ``_DIRECTION``: "to the N", "E of the river", "a N-S
 road", "an E – W runway", "facing N or S", not "Building E" or "<ref>Gate N</ref>"); a compass bearing
@@ -268,6 +268,16 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None, turning: bool
     return pattern.sub(sub, text)
 
 
+# "up" / "down" as a way in the image ("facing up", "pointing down or up", "further up", an answer "Up."): no word of the
+# tables, as they are rarely the image's ("built-up", "up to 5", "moving down the river"); a top-bottom flip or a
+# transpose asked it as written, of another way ("Is the ship facing up?" of a flipped ship), so those views are not
+# asked of it (``swap_words`` None), a left-right flip keeps it
+_UPDOWN = re.compile(r"(?:(?<![^\W_])(?:fac(?:e|es|ed|ing)|point(?:s|ed|ing)?|head(?:s|ed|ing)?|mov(?:e|es|ed|ing)|go(?:es|ing)?"
+                     r"|lean(?:s|ed|ing)?|tilt(?:s|ed|ing)?|oriented|angled|further|farther|more|straight)\s+|^\s*)"
+                     r"(up|down)(?![^\W_]|-)(?=\s*(?:$|[.,;:!?)]|(?:or|and)(?![^\W_])|in\s+the\s+(?:image|picture|frame|scene)\b))",
+                     re.I)
+
+
 def swap_words(text: str, view: str, back: bool = False, counter: str | None = None,
                hand: str | None = None, upper: bool = False, turning: bool = False) -> str | None:
     """``text`` with each direction word mapped by ``view``'s steps (a leading capital kept; a
@@ -278,7 +288,10 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
     said back as "left" ``hand`` "side" (``hand_spelling``: "-hand"; default "left side"), and its corner "top left"
     as "upper left" with ``upper`` (``upper_spelling``). The sense of a turn ("turn left", "a right turn"; every
     "left"/"right" with ``turning``, ``turn_question``: the answer "Left." to "Does the road turn left or right?") is
-    turned as "clockwise" is: by a mirror view, not a half or quarter turn."""
+    turned as "clockwise" is: by a mirror view, not a half or quarter turn. "up" or "down" as a way ("facing up",
+    ``_UPDOWN``) has no image but in a left-right flip: None for any other view."""
+    if ("t" in view or "v" in view) and _UPDOWN.search(text):
+        return None
     for step in ("vht" if back else "thv"):
         if step not in view:
             continue
@@ -317,10 +330,11 @@ def _unsaid(text: str) -> Iterator[re.Match]:
 
 
 def unsaid_word(text: str) -> str | None:
-    """The first word of ``text``, as written, a transpose has no one-word image for (``_unsaid``): what a note says
-    skipped the transposed views; None where none."""
-    found = list(_unsaid(_respell(text, _AS_TOP)))  # "upper left", a corner, is asked "top left"
-    return min(found, key=lambda m: m.start()).group(0) if found else None
+    """The first word of ``text``, as written, a transpose has no one-word image for (``_unsaid``; "up" or "down" as a
+    way, ``_UPDOWN``, which a top-bottom flip has none for either): what a note says skipped the views; None where none."""
+    found = [*_unsaid(_respell(text, _AS_TOP)), *_UPDOWN.finditer(text)]  # "upper left", a corner, is asked "top left"
+    first = min(found, key=lambda m: m.start(m.lastindex or 0)) if found else None
+    return first.group(first.lastindex or 0) if first else None
 
 
 _GAP = r"[^\S\n]+|[^\S\n]*[-–_][^\S\n]*"  # a corner's joiner, with any spaces or tabs: "top  left", "north - west"

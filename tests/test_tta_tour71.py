@@ -196,3 +196,42 @@ def test_the_views_lefthand_and_righthand_are_said_back_as_the_image_has_them():
 def test_a_lefthand_bank_or_turn_is_a_sense_a_mirror_swaps(text):
     other = text.replace("lefthand", "righthand")
     assert [tta.swap_words(text, v) for v in ("h", "v", "hv", "t")] == [other, other, text, other]
+
+
+# ---------------------------------------------------------------- "up" and "down" as a way
+
+
+def test_a_question_facing_up_is_asked_of_the_left_right_flip_alone():
+    """"Is the ship facing up?" was asked as written of the top-bottom flip and the half turn, whose ship faces down:
+    two votes for "no" against the plain "yes"; now only the left-right flip is asked, and a note says why."""
+    asked: list[str] = []
+
+    def answer(messages, images):
+        asked.extend(m[-1]["content"] for m in messages)
+        return [("No.", [])] * len(messages)
+
+    msgs = [[{"role": "user", "content": "<image>\n[vqa] Is the ship facing up?"}]]
+    (fused,) = tta.fused_answers(answer, msgs, [blank_image()], [("Yes.", [])])
+    assert asked == ["<image>\n[vqa] Is the ship facing up?"]  # the left-right flip's: the same words
+    assert fused.answer == "Yes."  # a tie of one view with the plain answer: the plain answer's
+    assert fused.unasked == ("test-time augmentation: 2 other view(s) not asked, 1 asked ('v', 'hv' not): the "
+                             "conversation cannot be said in a mirror view (a word with no one-word image there: the "
+                             "question's 'up' under a top-bottom flip or a transpose)")
+
+
+def test_a_views_answer_up_or_down_is_no_vote_but_in_a_left_right_flip():
+    """"Which way is the ship facing?" holds no direction word, so every view is asked; the top-bottom flip's "Down."
+    was a vote as it was said (another way than the plain "Up.")."""
+    msgs = [[{"role": "user", "content": "<image>\n[vqa] Which way is the ship facing?"}]]
+    said = iter(["Up.", "Down.", "Down."])  # h, v, hv
+    (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [blank_image()], [("Left.", [])])
+    assert fused.answer == "Left."  # "Up." once (h) against the plain "Left.": a tie, the plain answer's
+    assert fused.note == ("test-time augmentation: 2 of 3 other view answer(s) could not be fused, left out of the "
+                          "vote (first: view 'v': a direction word of it has no one-word image back)")
+
+
+@pytest.mark.parametrize("text", ["the built-up area", "up to 5 ships", "ships moving down the river",
+                                  "Pick up the ships.", "Is the upper ship larger?"])
+def test_up_and_down_that_are_no_way_in_the_image_are_as_before(text):
+    assert tta.swap_words(text, "v") == text.replace("upper", "lower")
+    assert tta.swap_words(text, "h") == text
