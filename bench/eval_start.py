@@ -23,9 +23,9 @@ from common import markdown_table
 from eval.captioning import is_worded
 from eval.change import is_change_map
 from eval.common import require_at_least_one, require_out_file
-from eval.inputs import load_gt
+from eval.inputs import ScoreError, load_gt
 from rsvlm.argparsing import Parser
-from rsvlm.data.records import read_records
+from rsvlm.data.records import RecordError, read_records
 
 # scorer -> (its tasks, whether it scores shapes, the records it keeps of them: None for all), as each eval.NAME calls
 # common.run (tests/test_eval_tour70.py holds each scorer's call to this copy)
@@ -100,7 +100,12 @@ def main(argv: list[str] | None = None) -> dict:
         gt = Path(a.gt) if a.gt else Path(tmp) / "gt.jsonl"
         if not a.gt:
             gt.write_text("".join(json.dumps(r) + "\n" for r in synthetic(a.n)))
-        load_gt(gt, ("vqa",))  # untimed: imports, the file in the page cache
+        try:  # untimed: imports, the file in the page cache; a file that is no records set said in one line
+            if not load_gt(gt, ("vqa",))[2]:  # was a table of 0-record rows, as if timed
+                p.error(f"--gt {a.gt}: no record in it; give a ground-truth records file (or no --gt)")
+            before(gt, ())  # the baseline's check of every record's shapes: a bad one was a traceback in the first row
+        except (ScoreError, RecordError) as e:  # predictions given as --gt, a malformed line: was a traceback
+            p.error(f"--gt {a.gt}: {e}" if str(a.gt) not in str(e) else str(e))
         rows = []
         for name, (tasks, shapes, keep) in SCORERS.items():
             then, _ = best(lambda tasks=tasks, keep=keep: before(gt, tasks, keep), a.repeats)

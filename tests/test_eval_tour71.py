@@ -183,3 +183,20 @@ def test_a_set_whose_change_records_are_all_the_other_scripts_says_which_script(
     with pytest.raises(common.ScoreError, match="eval.captioning scores them, or --all-maps"):
         change.main(["--gt", gt, "--pred", pred])
     assert change.main(["--gt", gt, "--pred", pred, "--all-maps"])["n_records"] == 1
+
+
+def test_bench_eval_start_refuses_a_gt_that_is_no_records_set_in_one_line(tmp_path, monkeypatch, capsys):
+    """bench/eval_start.py --gt of an empty file printed a table of 0-record rows, timed as if read; of predictions,
+    or a record whose shapes break the grammar, a traceback. Each is a usage error naming the file."""
+    from script_loader import load_bench
+
+    bench = load_bench("eval_start", monkeypatch, module="eval_start")
+    empty, preds = tmp_path / "empty.jsonl", write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "answer": "yes"}])
+    empty.write_text("")
+    bad = eval_record("d", "det", "[det] Detect ships.", "<box><loc_1></box>")
+    for gt, said in [(str(empty), "no record in it"), (preds, "holds predictions"),
+                     (write_jsonl(tmp_path / "bad.jsonl", [bad]), "<box> needs 4 location tokens")]:
+        with pytest.raises(SystemExit) as e:
+            bench.main(["--gt", gt, "--repeats", "1"])
+        err = capsys.readouterr()
+        assert e.value.code == 2 and gt in err.err and said in err.err and "|" not in err.out, gt
