@@ -152,3 +152,16 @@ def test_a_file_whose_bands_differ_in_type_is_refused_naming_it(tmp_path):
         read_image(str(vrt))
     assert str(e.value) == (f"{vrt}: its bands are of different types (uint16, float32), read as one image of one "
                             f"type: write them as one (gdal_translate -ot Float32 {vrt} stack_one_type.tif)")
+
+
+def test_collection1_espa_band_files_are_named_by_their_mission(tmp_path):
+    """ESPA's Collection 1 …_sr_band2.tif … were bands 'band2' … 'band5', which match no band the model knows."""
+    from rsvlm.io.bandnames import band_name_from_file
+
+    dn = np.random.default_rng(8).integers(100, 4000, (4, 1, 16, 16)).astype("int16")  # (C, 1, H, W)
+    paths = [_tif(tmp_path / f"{C1}_sr_band{b}.tif", dn[i]) for i, b in enumerate((2, 3, 4, 5))]
+    img = read_image(paths)
+    assert img.modality == "msi" and img.bands == ["B", "G", "R", "NIR"], img.notes
+    assert "band numbers read by Landsat 8's numbering (the file name says Landsat 8): B2 as B, B3 as G" in img.notes[1]
+    np.testing.assert_allclose(img.data, dn[:, 0] / np.float32(1e4), rtol=1e-5)  # ESPA's scale: DN × 0.0001
+    assert band_name_from_file(tmp_path / "scene_band2.tif") == "band2"  # (no Landsat product ID: as it was)
