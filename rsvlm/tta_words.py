@@ -29,7 +29,7 @@ and ``KEPT`` only, and the one-word corners ("TopLeft", "topleft": each capital 
 may be other words and are left alone; a lone letter joined to a word, "S-shaped", "N/A", is none, and
 one is a point only where it reads as a direction, ``_DIRECTION``: "to the N", "E of the river", "a N-S
 road", "an E – W runway", "facing N or S", not "Building E" or "<ref>Gate N</ref>"); a compass bearing
-in degrees is not turned. "left" as a verb, a departure ("One ship left.", "A ship left the dock.", "The ship has left.": ``_departed``), and as remaining ("How much forest is left?": ``_remaining``), is no direction.
+in degrees is not turned (a clock position is: "at 2 o'clock", ``_clock``). "left" as a verb, a departure ("One ship left.", "A ship left the dock.", "The ship has left.": ``_departed``), and as remaining ("How much forest is left?": ``_remaining``), is no direction.
 
 The word tables (``SWAPS``, ``COMPASS``, ``ROTATION``, ``UNMAPPED``, ``FRAMED``, ``HANDED``, ``KEPT``) and how a word
 is matched (``_words``, ``_direction``, ``_cased``) are in ``rsvlm.tta_tables``; the "left" and "right" that name no
@@ -278,6 +278,31 @@ _UPDOWN = re.compile(r"(?:(?<![^\W_])(?:fac(?:e|es|ed|ing)|point(?:s|ed|ing)?|he
                      re.I)
 
 
+# a clock position ("the ship at 2 o'clock from the tank", "facing ten o'clock"): a step takes hour n to
+# ``_CLOCK_TURNS[step] - n`` (12 for 0): 3 ↔ 9 in a left-right flip, 12 ↔ 6 in a top-bottom one, 12 ↔ 9 and 3 ↔ 6 in a
+# transpose; not a time of day ("taken at 10 o'clock", "at 9 o'clock in the morning", ``_TIME``)
+_HOURS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
+_CLOCK = re.compile(rf"(?<![^\W_])(1[0-2]|[1-9]|{'|'.join(_HOURS)})(\s*o['’]?\s*clock)(?![^\W_])", re.I)
+_CLOCK_TURNS = {"h": 12, "v": 6, "t": 9}
+_TIME = (re.compile(r"(?<![^\W_])(?:taken|acquired|captured|imaged|recorded|photographed|shot|observed|collected|until"
+                    r"|till|since|before|after|by|around|about)\s+(?:at\s+)?(?:around\s+|about\s+)?$", re.I),
+         re.compile(r"\s*(?:in\s+the\s+(?:morning|afternoon|evening)|at\s+night|(?:local|solar)\s+time|a\.?m\b|p\.?m\b|utc"
+                    r"|gmt|sharp)", re.I))
+
+
+def _clock(text: str, step: str) -> str:
+    """``text`` with each clock position (``_CLOCK``, no time of day: ``_TIME``) as ``step`` turns it, in its form
+    ("2 o'clock" → "10 o'clock", "Two o'clock" → "Ten o'clock" in a left-right flip)."""
+    def turn(m: re.Match) -> str:
+        if _TIME[0].search(m.string, 0, m.start()) or _TIME[1].match(m.string, m.end()):
+            return m.group(0)
+        said = m.group(1)
+        n = (_CLOCK_TURNS[step] - (int(said) if said.isdigit() else _HOURS.index(said.lower()) + 1)) % 12 or 12
+        return (str(n) if said.isdigit() else _cased(_HOURS[n - 1], said)) + m.group(2)
+
+    return _CLOCK.sub(turn, text)
+
+
 def swap_words(text: str, view: str, back: bool = False, counter: str | None = None,
                hand: str | None = None, upper: bool = False, turning: bool = False) -> str | None:
     """``text`` with each direction word mapped by ``view``'s steps (a leading capital kept; a
@@ -289,7 +314,8 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
     as "upper left" with ``upper`` (``upper_spelling``). The sense of a turn ("turn left", "a right turn"; every
     "left"/"right" with ``turning``, ``turn_question``: the answer "Left." to "Does the road turn left or right?") is
     turned as "clockwise" is: by a mirror view, not a half or quarter turn. "up" or "down" as a way ("facing up",
-    ``_UPDOWN``) has no image but in a left-right flip: None for any other view."""
+    ``_UPDOWN``) has no image but in a left-right flip: None for any other view. A clock position ("at 2 o'clock",
+    ``_clock``) turns with each step."""
     if ("t" in view or "v" in view) and _UPDOWN.search(text):
         return None
     for step in ("vht" if back else "thv"):
@@ -303,7 +329,7 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
             return None
         if step == "t":  # "right-hand" → "bottom"; "left of it" → "above it" (not "top of it", its top)
             text = _BESIDE.sub(lambda m: _beside(m, turning), _sub(text, "hand"))
-        text = _sub(text, step, turning=turning)
+        text = _clock(_sub(text, step, turning=turning), step)
         if back and step == "t" and hand:  # the last step back: every left/right was a top/bottom
             text = _HANDS.sub(lambda m: m.group(0) + ("" if _sides().match(m.string[m.end():].lstrip())
                                                       or _departed(m.string, m.start(), m.end())

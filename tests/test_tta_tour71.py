@@ -235,3 +235,30 @@ def test_a_views_answer_up_or_down_is_no_vote_but_in_a_left_right_flip():
 def test_up_and_down_that_are_no_way_in_the_image_are_as_before(text):
     assert tta.swap_words(text, "v") == text.replace("upper", "lower")
     assert tta.swap_words(text, "h") == text
+
+
+# ---------------------------------------------------------------- clock positions
+
+
+@pytest.mark.parametrize("text,said", [
+    ("the ship at 2 o'clock from the tank", ["10", "4", "8", "7", "5", "11", "1"]),
+    ("Is the plane facing twelve o'clock?", ["twelve", "six", "six", "nine", "three", "nine", "three"])])
+def test_a_clock_position_turns_with_each_view(text, said):
+    """"the ship at 2 o'clock from the tank" was asked as written of every view: of another ship in all seven."""
+    hour = text.split(" o'clock")[0].split()[-1]
+    assert [tta.swap_words(text, v) for v in tta.DIHEDRAL[1:]] == [text.replace(f"{hour} o'", f"{h} o'") for h in said]
+    for v in tta.DIHEDRAL[1:]:
+        assert tta.swap_words(tta.swap_words(text, v), v, back=True) == text
+
+
+def test_a_views_clock_answer_is_said_back_and_voted_with_the_plain_one():
+    msgs = [[{"role": "user", "content": "<image>\n[vqa] Where is the ship from the tank?"}]]
+    said = iter(["10 o'clock.", "4 o'clock.", "8 o'clock."])  # h, v, hv: each view's hour of the image's 2
+    (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [blank_image()], [("3 o'clock.", [])])
+    assert fused.answer == "2 o'clock."
+
+
+@pytest.mark.parametrize("text", ["Was the image taken at 10 o'clock?", "at 9 o'clock in the morning",
+                                  "the shadows at 4 o'clock local time"])
+def test_a_time_of_day_is_no_clock_position(text):
+    assert {tta.swap_words(text, v) for v in tta.DIHEDRAL[1:]} == {text}
