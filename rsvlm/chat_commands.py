@@ -263,7 +263,8 @@ class Commands:
             return False
         if args[0] == "-":  # /geojson - wrote a file named '-', /vis - said "unknown image extension '(none)'"
             self.repl.say(f"error: {cmd} -: the chat writes it to a file ({usage}); its standard output "
-                          "is the conversation (rsvlm predict --geojson - writes GeoJSON there)")
+                          "is the conversation" + (" (rsvlm predict --geojson - writes GeoJSON there)"
+                                                   if cmd == "/geojson" else ""))  # an overlay is an image
             return False
         if not args[0].strip():  # /geojson '' was "error: /geojson : a folder" (the current one)
             self.repl.say(f"error: {cmd} {shlex.quote(args[0])}: an empty path; give a file name ({usage})")
@@ -285,7 +286,7 @@ class Commands:
                           f"{out / ('overlay.png' if cmd == '/vis' else 'answer.geojson')}")
             return False
         if not (up := next(p for p in out.absolute().parents if p.exists())).is_dir():  # "[Errno 17] File exists"
-            self.repl.say(f"error: {cmd} {args[0]}: {up} is a file, not a folder")
+            self.repl.say(f"error: {cmd} {args[0]}: {up} is a file, not a folder; give a path in a folder")
             return False
         if wrong := other_kind(cmd, out):  # /geojson out.png wrote GeoJSON into a file named as an image
             self.repl.say(f"error: {cmd} {args[0]}: {wrong}")

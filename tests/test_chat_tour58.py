@@ -37,7 +37,7 @@ def test_a_write_command_under_a_file_or_refused_by_the_system_says_why_once(ckp
     for cmd in ("/vis", "/geojson"):  # was "[Errno 17] File exists: '…/notes.txt'"
         assert repl.handle(f"{cmd} {tmp_path / 'notes.txt' / 'sub' / 'out.png'}")
         assert f"error: {cmd} {tmp_path / 'notes.txt' / 'sub' / 'out.png'}: {tmp_path / 'notes.txt'} is a file, " \
-               "not a folder\n" in out.getvalue()
+               "not a folder; give a path in a folder\n" in out.getvalue()
 
     def refused(img, objects, path, **kw):
         raise PermissionError(13, "Permission denied", str(path))

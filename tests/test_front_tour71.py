@@ -133,3 +133,29 @@ def test_a_region_with_tile_is_refused_before_the_tile_note_says_how_it_would_be
                           "window on its own: leave --tile out to ask about that region, or give it as a <box> in "
                           "--prompt, read in each tile's frame"), err
     assert "answered per tile" not in err and "modality inferred" not in err, err
+
+
+def test_chat_vis_to_stdout_is_not_told_of_predicts_geojson(ckpt):
+    """``/vis -`` was told "(rsvlm predict --geojson - writes GeoJSON there)": about GeoJSON, for an overlay image."""
+    from test_predict_edges import chat_repl
+
+    repl, out = chat_repl(ckpt)
+    repl.handle("/vis -")
+    repl.handle("/geojson -")
+    vis, geojson = out.getvalue().splitlines()
+    assert vis == "error: /vis -: the chat writes it to a file (/vis out.png [R,G,B]); its standard output is the " \
+        "conversation", vis
+    assert geojson.endswith("(rsvlm predict --geojson - writes GeoJSON there)"), geojson
+
+
+def test_chat_vis_under_a_regular_file_says_to_give_a_path_in_a_folder(ckpt, tmp_path):
+    from test_predict_edges import chat_repl
+
+    repl, out = chat_repl(ckpt)
+    _save_blank(tmp_path / "a.png")
+    (tmp_path / "somefile.txt").write_text("x")
+    assert repl.load_image([str(tmp_path / "a.png")])
+    repl.handle("[det]")
+    repl.handle(f"/vis {tmp_path / 'somefile.txt' / 'o.png'}")
+    assert f"{tmp_path / 'somefile.txt'} is a file, not a folder; give a path in a folder" in out.getvalue(), \
+        out.getvalue()
