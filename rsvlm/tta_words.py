@@ -290,6 +290,17 @@ _TIME = (re.compile(r"(?<![^\W_])(?:taken|acquired|captured|imaged|recorded|phot
                     r"|gmt|sharp)", re.I))
 
 
+# a row or column named by its side ("the top row", "the left-most column"): a transpose's "left row" was no row of its
+# view; the noun turns with the side, a row being a column there (``swap_words``)
+_LINE = re.compile(r"(?<![^\W_])((?:left|right|top|bottom)(?:[-_ ]?most)?)(\s+|[-_])(rows?|columns?)(?![^\W_])", re.I)
+_LINES = {"row": "column", "rows": "columns", "column": "row", "columns": "rows"}
+
+
+def _lines(text: str) -> str:
+    """``text`` with each ``_LINE`` row a column and back, in its case, for a transpose."""
+    return _LINE.sub(lambda m: m.group(1) + m.group(2) + _cased(_LINES[m.group(3).lower()], m.group(3)), text)
+
+
 def _clock(text: str, step: str) -> str:
     """``text`` with each clock position (``_CLOCK``, no time of day: ``_TIME``) as ``step`` turns it, in its form
     ("2 o'clock" → "10 o'clock", "Two o'clock" → "Ten o'clock" in a left-right flip)."""
@@ -327,8 +338,8 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
             text = _respell(text, _AS_TOP)
         if step == "t" and next(_unsaid(text), None):
             return None
-        if step == "t":  # "right-hand" → "bottom"; "left of it" → "above it" (not "top of it", its top)
-            text = _BESIDE.sub(lambda m: _beside(m, turning), _sub(text, "hand"))
+        if step == "t":  # "right-hand" → "bottom"; "left of it" → "above it" (not "top of it", its top); "top row" a column
+            text = _lines(_BESIDE.sub(lambda m: _beside(m, turning), _sub(text, "hand")))
         text = _clock(_sub(text, step, turning=turning), step)
         if back and step == "t" and hand:  # the last step back: every left/right was a top/bottom
             text = _HANDS.sub(lambda m: m.group(0) + ("" if _sides().match(m.string[m.end():].lstrip())

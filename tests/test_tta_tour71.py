@@ -262,3 +262,23 @@ def test_a_views_clock_answer_is_said_back_and_voted_with_the_plain_one():
                                   "the shadows at 4 o'clock local time"])
 def test_a_time_of_day_is_no_clock_position(text):
     assert {tta.swap_words(text, v) for v in tta.DIHEDRAL[1:]} == {text}
+
+
+# ---------------------------------------------------------------- a row or column by its side
+
+
+@pytest.mark.parametrize("text,t,th", [
+    ("How many cars are in the top row?", "How many cars are in the left column?", "How many cars are in the right column?"),
+    ("the ships in the left column", "the ships in the top row", "the ships in the top row"),
+    ("The Bottom Rows.", "The Right Columns.", "The Left Columns."),
+    ("the bottom-row cars", "the right-column cars", "the left-column cars")])
+def test_a_row_by_its_side_is_a_column_of_a_transposed_view(text, t, th):
+    """"the top row" was asked of a transpose as "the left row": a row of the image is a column of that view."""
+    assert (tta.swap_words(text, "t"), tta.swap_words(text, "th")) == (t, th)
+    assert tta.swap_words(th, "th", back=True) == text
+    assert ("row" in tta.swap_words(text, "hv").lower()) == ("row" in text.lower())  # no transpose: the noun kept
+
+
+def test_a_row_with_no_side_is_kept():
+    text = "How many rows of containers are there?"
+    assert {tta.swap_words(text, v) for v in tta.DIHEDRAL[1:]} == {text}
