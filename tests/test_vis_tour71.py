@@ -89,3 +89,39 @@ def test_a_character_no_font_has_is_written_as_its_code(monkeypatch):
     fonts = [ImageFont.load_default(size=14)]  # Pillow's own: ASCII only
     assert vis._fit("édifice 建筑 2", fonts, {})[1] == "edifice U+5EFA U+7B51 2"
     assert vis._fit("ship 0.50", fonts, {}) == (fonts[0], "ship 0.50")
+
+
+def test_a_mask_has_an_opaque_rim_around_its_fill(tmp_path):
+    """Was: a mask was a 40 % fill alone, lost on ground of its colour (LEVIR-CD's red roofs under the first
+    palette colour, red). Its rim is now drawn opaque, its inside still blended."""
+    import numpy as np
+    from PIL import Image
+
+    from rsvlm.io import draw_overlay
+    from rsvlm.io.vis import _PALETTE
+
+    m = np.zeros((64, 64), bool)
+    m[10:30, 10:30] = True  # the canvas is 8x the image: the mask covers 80..240
+    out = np.asarray(Image.open(draw_overlay(_grey(), [{"kind": "mask", "mask": m, "label": "roof"}],
+                                             tmp_path / "m.png")))
+    assert out.shape == (512, 512, 3)
+    assert tuple(out[160, 81]) == tuple(out[81, 160]) == tuple(out[238, 160]) == _PALETTE[0]  # the rim
+    inside = 0.6 * 128 + 0.4 * np.array(_PALETTE[0])
+    assert np.abs(out[160, 160] - inside).max() <= 2  # the fill, blended as before
+    assert tuple(out[160, 250]) == (128, 128, 128)  # outside
+
+
+def test_polygon_and_mask_fills_blend_their_own_colour(tmp_path):
+    """Was: the colour was pasted through the fill's opacity onto a clear layer, blending it with black first, so a
+    40 % fill drew 16 % of its colour: a red polygon read as dark brown. A mask left of the image is cut, not refused."""
+    import numpy as np
+    from PIL import Image
+
+    from rsvlm.io import draw_overlay
+    from rsvlm.io.vis import _PALETTE
+
+    objs = [{"kind": "poly", "coords": [[10, 10], [40, 10], [40, 40], [10, 40]], "label": "field"},
+            {"kind": "mask", "mask": np.ones((20, 20), bool), "offset": (-5, 44), "label": "pond"}]
+    out = np.asarray(Image.open(draw_overlay(_grey(), objs, tmp_path / "p.png", alpha=0.5))).astype(float)
+    for (y, x), col in (((200, 200), _PALETTE[0]), ((420, 40), _PALETTE[1])):  # inside each, away from the rims
+        assert np.abs(out[y, x] - (0.5 * 128 + 0.5 * np.array(col))).max() <= 2, (y, x, out[y, x])

@@ -306,6 +306,25 @@ def _score_or_inf(obj: dict) -> float:
     return float("inf") if obj.get("score") is None else float(obj["score"])
 
 
+def _tint(col: tuple, alpha):
+    """An RGBA layer of colour ``col`` with the L image ``alpha`` as its opacity. Was: ``col`` pasted through
+    ``alpha`` onto the clear fill layer, which blended the colour with that layer's black too: a 40 % fill drew
+    0.4 × 0.4 of the colour (a red mask dark brown)."""
+    from PIL import Image
+
+    layer = Image.new("RGBA", alpha.size, (*col, 0))
+    layer.putalpha(alpha)
+    return layer
+
+
+def _composite(canvas, layer, x: int, y: int) -> None:
+    """``layer`` composited onto ``canvas`` (both RGBA) at (x, y), in place; a part left or above it cut off
+    (older Pillow refuses a negative destination: a mask whose offset lies left of the image)."""
+    cx, cy = max(0, -x), max(0, -y)
+    if cx < layer.width and cy < layer.height:
+        canvas.alpha_composite(layer, (max(0, x), max(0, y)), (cx, cy))
+
+
 def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *, rgb_bands: list[str] | None = None,
                  ir_cmap: str = "inferno", max_side: int = 4096, min_side: int = 512, alpha: float = 0.4,
                  object_scale: float | tuple[float, float] = 1.0) -> Path:
@@ -325,6 +344,7 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     whose label is no text, number or list of them.
     """
     from PIL import Image, ImageDraw
+    from scipy import ndimage
 
     from rsvlm.geometry.shapes import poly_rings
 
@@ -368,8 +388,11 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
         if obj["kind"] == "mask":
             m, (x0, y0), _ = mask  # (h, w)
             size = (max(1, round(m.shape[1] * sx)), max(1, round(m.shape[0] * sy)))
-            mi = Image.fromarray(m.astype(np.uint8) * a).resize(size, Image.Resampling.NEAREST)
-            fill.paste(Image.new("RGBA", size, col + (255,)), (round(x0 * sx), round(y0 * sy)), mi)
+            on = np.asarray(Image.fromarray(m.astype(np.uint8)).resize(size, Image.Resampling.NEAREST)) > 0  # (h', w')
+            # its fill, and an opaque rim lw px wide: a fill alone hid on ground of its colour (a red roof)
+            rim = on & ~ndimage.binary_erosion(on, np.ones((3, 3), bool), iterations=lw, border_value=0)
+            mi = Image.fromarray(np.where(rim, np.uint8(255), on.astype(np.uint8) * np.uint8(a)))  # (h', w') alpha
+            _composite(fill, _tint(col, mi), round(x0 * sx), round(y0 * sy))
         elif obj["kind"] == "poly" and len(obj["coords"]) >= 3:
             rings = [np.asarray(r, np.float64) * (sx, sy) for r in poly_rings(obj)]  # (n, 2) each, on the canvas
             (x0, y0), (x1, y1) = np.floor(rings[0].min(axis=0)), np.floor(rings[0].max(axis=0)) + 2
@@ -380,7 +403,7 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
             mdraw = ImageDraw.Draw(mi)
             for k, ring in enumerate(rings):  # exterior filled, holes cut
                 mdraw.polygon([(x - x0, y - y0) for x, y in ring.tolist()], fill=a if k == 0 else 0)
-            fill.paste(Image.new("RGBA", mi.size, col + (255,)), (x0, y0), mi)
+            _composite(fill, _tint(col, mi), x0, y0)
     out = Image.alpha_composite(base, fill)
 
     draw = ImageDraw.Draw(out)
