@@ -330,7 +330,7 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
                  object_scale: float | tuple[float, float] = 1.0) -> Path:
     """Draw ``objects`` (scene pixel coordinates) on ``img`` and save a PNG; returns its path.
 
-    Boxes, obbs and polygons are outlined (polygons and masks also filled at ``alpha``), points
+    Boxes, obbs, polygons and masks are outlined (polygons and masks also filled at ``alpha``), points
     are dots; each object is labelled (with its score when it has one); colours are per label.
     Where labels would overlap, the higher-scored one is drawn (``place_labels``) and a legend strip
     below the image gives each label's colour and count; objects wholly outside the image (and empty
