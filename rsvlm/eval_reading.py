@@ -158,14 +158,17 @@ def stamped_limit(out: Path, limit: int | None, ids: list[str]) -> int | None:
     record ids in order, or all), the wider of it and the stamp's (None, no limit, the widest): a rerun with a
     smaller ``--limit`` that found its records answered stamped its own, and the scorers' note named it for the
     answers of the larger one. An interrupted run's stamp names answers the file lacks and is not kept (a full run
-    stopped early, rerun with ``--limit 5``, was stamped no limit). A stamp without the key (an rsvlm eval before
+    stopped early, rerun with ``--limit 5``, was stamped no limit): the wider of ``limit`` and the count of the
+    first records the file answers is. A stamp without the key (an rsvlm eval before
     the limit was stamped) says no limit either way: ``limit``."""
     old = read_stamp(out)
     if old is None or "limit" not in old or not isinstance(old["limit"], (int, type(None))):
         return limit
     held = answered_ids(out)
     if not all(i in held for i in (ids[:old["limit"]] if old["limit"] is not None else ids)):
-        return limit  # that run did not finish: its limit is not what the file holds
+        # that run did not finish: its limit is not what the file holds, the first records it answers are
+        first = next((n for n, i in enumerate(ids) if i not in held), len(ids))
+        return None if limit is None or first == len(ids) else max(limit, first)
     if limit is None or old["limit"] is None:
         return None
     return max(limit, old["limit"])

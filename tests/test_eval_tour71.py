@@ -4,6 +4,7 @@ coords, the near-option hint, one whole-number offset rule, and what the tour of
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from conftest import eval_record, finished_eval, write_jsonl
@@ -29,6 +30,10 @@ def test_an_interrupted_runs_limit_is_not_kept_by_a_rerun_with_another(tmp_path,
     stamp.write_text(json.dumps({**write(stamp.read_text()), "limit": None}))
     assert main([*argv, "--limit", "1"]) == 0, capsys.readouterr().err
     assert write(stamp.read_text())["limit"] is None
+    more = [*map(json.loads, open(argv[2])), eval_record("c", "cls", "[cls] What scene?", "lake")]
+    write_jsonl(Path(argv[2]), more)  # a full run of three stopped after two: the file holds the first two
+    assert main([*argv, "--limit", "1"]) == 0, capsys.readouterr().err
+    assert write(stamp.read_text())["limit"] == 2
 
 
 def test_a_score_file_not_named_json_is_refused_as_report_would_pass_it_over(tmp_path, capsys):
