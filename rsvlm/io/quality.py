@@ -17,6 +17,7 @@ LANDSAT_ST_AUX = {"ST_QA": "the surface temperature's uncertainty (K × 0.01), n
                   "ST_ATRAN": "atmospheric transmittance (× 0.0001)", "ST_CDIST": "the distance to cloud (km × 0.01)",
                   "ST_TRAD": "thermal radiance (× 0.001)", "ST_URAD": "upwelled radiance (× 0.001)",
                   "ST_DRAD": "downwelled radiance (× 0.001)"}
+LANDSAT_ST_AUX_NAME = re.compile(rf"_({'|'.join(LANDSAT_ST_AUX)})$")
 
 
 def landsat_qa(p: Path) -> str | None:
@@ -24,7 +25,7 @@ def landsat_qa(p: Path) -> str | None:
     for fill, cloud, shadow, snow, saturation; ``…_ST_QA.TIF`` → ``ST_QA``: ``LANDSAT_ST_AUX``; no image); None for
     any other file."""
     stem = p.stem.upper()
-    m = LANDSAT_QA.search(stem) or re.search(rf"_({'|'.join(LANDSAT_ST_AUX)})$", stem)
+    m = LANDSAT_QA.search(stem) or LANDSAT_ST_AUX_NAME.search(stem)
     return m.group(1) if m and landsat_mission(p) else None
 
 
