@@ -164,3 +164,25 @@ def test_chat_turns_help_says_a_remainder_makes_one_more(tmp_path, capsys):
     with pytest.raises(SystemExit):
         main(["--help"])
     assert "up to this + 1" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("palette", [{"building": [255, 0, 0], "water": [0, 0, 255]}, {"building": 1, "water": 2}])
+def test_a_geotiff_label_with_a_colormap_is_read_by_colour_under_an_rgb_palette(tmp_path, palette):
+    # a one-band GeoTIFF whose colormap paints 1 red and 2 blue was read (1, 1, 1) under an [r, g, b] palette: every
+    # class unknown_label_value, where the same label as an indexed PNG was read by its colours; a grey palette reads
+    # its indices still
+    import rasterio
+
+    png(tmp_path / "images" / "a.png", 64, 48)
+    (tmp_path / "labels").mkdir()
+    a = np.zeros((48, 64), np.uint8)
+    a[10:30, 10:40], a[35:45, 5:20] = 1, 2
+    with rasterio.open(tmp_path / "labels" / "a_mask.tif", "w", driver="GTiff", width=64, height=48, count=1,
+                       dtype="uint8") as ds:
+        ds.write(a[None])  # (1, H, W)
+        ds.write_colormap(1, {0: (0, 0, 0, 255), 1: (255, 0, 0, 255), 2: (0, 0, 255, 255)})
+    (tmp_path / "p.json").write_text(json.dumps(palette))
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "images"), "--labels",
+                          str(tmp_path / "labels"), "--palette", str(tmp_path / "p.json"), "--strict", "--no-progress")
+    assert sorted(o["label"] for r in recs for o in objs(r)) == ["building", "water"]
+    assert stats["skipped"] == {}

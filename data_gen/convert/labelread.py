@@ -38,7 +38,9 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     ``voids`` where given
     (``read_binary_label``'s void). A binary label's colour table (an
     indexed PNG's palette, a GeoTIFF's colormap) is read by its greys where black is at an index other than 0
-    (``_indexed_grey``); an indexed PNG's transparent index (tRNS), as an alpha channel's 0, is no class. A palette's
+    (``_indexed_grey``); under an [r, g, b] palette (``rgb``) a one-band GeoTIFF's colormap gives its colours, as an
+    indexed PNG's palette does (it was read (1, 1, 1), every class unknown), a grey palette its indices; an indexed
+    PNG's transparent index (tRNS), as an alpha channel's 0, is no class. A palette's
     label (``rgb`` or ``grey_levels``) is read by its colours, its transparent pixels (alpha 0: an alpha channel or
     band, a transparent index) and those under a GDAL mask band each appended as (H, W) bool to ``voids`` where
     given and any are (no class: their colour is none drawn, ``run``, nor checked by ``_one_grey``), an alpha band
@@ -57,7 +59,7 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
         if path.suffix.lower() in (".tif", ".tiff") or deep:
             with open_raster(path) as ds:
                 a, nodata = ds.read(), ds.nodata  # (bands, h, w)
-                colormap = _colormap(ds) if not (rgb or grey_levels) and ds.count == 1 else None
+                colormap = _colormap(ds) if (rgb or not grey_levels) and ds.count == 1 else None
                 alpha = [i for i, c in enumerate(ds.colorinterp) if c.name == "alpha"]
                 masked = _mask_band(ds)  # (h, w) a GDAL mask band's, 0 where masked out (beside an alpha band too)
             if deep and (rgb or grey_levels):
@@ -100,11 +102,13 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                         out.note("label_pixels_nodata", n)
                     if voids is not None:
                         voids.append(none)
-            if colormap is not None and (grey := _indexed_grey(a[0], colormap)) is not None:
+            if colormap is not None and not rgb and (grey := _indexed_grey(a[0], colormap)) is not None:
                 return grey  # (H, W) its greys: by index, a 1-black colormap's background was the class
             if opacity is not None and not (rgb or grey_levels):
                 return _by_alpha(a[0], opacity, out)
-            if rgb and len(a) < 3:  # a grey label under an [r, g, b] palette: (v, v, v), as PIL's convert("RGB")
+            if rgb and len(a) < 3 and colormap is not None and a[0].max(initial=0) < len(colormap):
+                a = np.moveaxis(colormap[a[0]], -1, 0)  # (3, h, w) its colours, as an indexed PNG's (by index: (1, 1, 1))
+            elif rgb and len(a) < 3:  # a grey label under an [r, g, b] palette: (v, v, v), as PIL's convert("RGB")
                 a = np.repeat(a[:1], 3, axis=0)
             if not rgb and grey_levels:
                 _one_grey(path, a, clear)
