@@ -14,6 +14,7 @@ into one score (rows stay per file) or re-score anything.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -179,6 +180,19 @@ def not_a_report(out: Path) -> str | None:
     return None
 
 
+def misnamed_scores(folder: Path) -> list[Path]:
+    """The score files in ``folder`` whose name does not end ``.json`` (``vqa.jsonl``, written by a scorer before it
+    refused such an ``--out``), which ``--dir`` does not read: small files (under 1 MiB, as score files are; a
+    predictions file beside them is read no further than JSON's first error) that are one score file's JSON."""
+    found = []
+    for f in sorted(folder.iterdir()):
+        if f.suffix != ".json" and f.is_file() and f.stat().st_size < 1 << 20:
+            with contextlib.suppress(OSError, ValueError):
+                if is_score_file(json.loads(f.read_text(encoding="utf-8"))):
+                    found.append(f)
+    return found
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = Parser(prog="python -m eval.report", description=__doc__.splitlines()[0])
     src = ap.add_mutually_exclusive_group(required=True)
@@ -199,6 +213,9 @@ def main(argv: list[str] | None = None) -> dict:
     if args.dir and not args.dir.is_dir():
         raise common.ScoreError(f"--dir {args.dir}: no such folder")
     paths = args.scores or sorted(args.dir.glob("*.json"))
+    if args.dir and (named := misnamed_scores(args.dir)):  # an older scorer's --out scores.jsonl, passed over unsaid
+        print(f"note: {len(named)} score file(s) in {args.dir} not named .json are left out (first: {named[0]}): "
+              "give them by --scores, or name them .json", file=sys.stderr)
     if not paths:
         raise common.ScoreError(f"{args.dir}: no .json score files")
     scores = load_scores(paths, skip_foreign=args.dir is not None)

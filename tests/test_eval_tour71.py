@@ -205,3 +205,21 @@ def test_bench_eval_start_refuses_a_gt_that_is_no_records_set_in_one_line(tmp_pa
             bench.main(["--gt", gt, "--repeats", "1"])
         err = capsys.readouterr()
         assert e.value.code == 2 and gt in err.err and said in err.err and "|" not in err.out, gt
+
+
+def test_report_dir_names_score_files_not_named_json_that_it_leaves_out(tmp_path, capsys):
+    """A folder holding vqa.jsonl, written by a scorer before `--out` had to end .json, was tabled without it and
+    without a word. --dir names it in a note (a predictions file beside it is no score file, and said nothing of)."""
+    from eval import report, vqa
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("q", "vqa", "[vqa] Is there a ship?", "yes")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "q", "task": "vqa", "answer": "yes"}])
+    scores = tmp_path / "s"
+    vqa.main(["--gt", gt, "--pred", pred, "--out", str(scores / "vqa.json")])
+    (scores / "old.jsonl").write_text((scores / "vqa.json").read_text())
+    (scores / "p.jsonl").write_text(Path(pred).read_text())
+    capsys.readouterr()
+    report.main(["--dir", str(scores)])
+    err = capsys.readouterr().err
+    assert f"1 score file(s) in {scores} not named .json are left out (first: {scores / 'old.jsonl'})" in err
+    assert "p.jsonl" not in err
