@@ -21,6 +21,7 @@ objects are scaled with them).
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -139,16 +140,26 @@ _FONT_FILES = ("DejaVuSans.ttf", "NotoSans-Regular.ttf", "Arial Unicode.ttf", "a
                "msyh.ttc", "PingFang.ttc", "AppleSDGothicNeo.ttc")
 
 
-def _fonts(size: int) -> list:
-    """The fonts a label may be drawn in, at ``size`` px: those of ``_FONT_FILES`` found, else Pillow's default."""
+@functools.cache
+def _font_paths() -> tuple[str, ...]:
+    """Where the fonts of ``_FONT_FILES`` lie on this system, those found: looked up once (each name not found
+    walks the system's font folders)."""
     from PIL import ImageFont
 
     found = []
     for name in _FONT_FILES:
         try:
-            found.append(ImageFont.truetype(name, size))
+            found.append(ImageFont.truetype(name, 12).path)
         except OSError:  # not on this system (or no FreeType)
             pass
+    return tuple(dict.fromkeys(found))  # "Arial Unicode.ttf" may be found as a Latin and as a CJK font
+
+
+def _fonts(size: int) -> list:
+    """The fonts a label may be drawn in, at ``size`` px: those of ``_FONT_FILES`` found, else Pillow's default."""
+    from PIL import ImageFont
+
+    found = [ImageFont.truetype(path, size) for path in _font_paths()]
     if not found:
         try:
             found.append(ImageFont.load_default(size=size))
