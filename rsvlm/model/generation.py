@@ -110,7 +110,7 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
 
     ``logprobs`` holds, per generated id, its log-probability under the model at temperature 1
     among the tokens the constraint allowed (the confidence ``rsvlm.model.grammar.shape_scores``
-    turns into a score per shape), and those ``constraint.also_scored()`` names (B, V) where it has
+    turns into a score per shape), and those ``constraint.also_scored(logits)`` names (B, V) where it has
     that method (``GrammarConstraint``: EOS where only an owed box hid it, so the box's score holds
     the model's wish to stop); where ``push`` held a sequence, among those it left and those
     ``constraint.stopping()`` (V,) names (EOS, a whole stop string: the wish to stop; not the text or
@@ -151,7 +151,7 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
         if constraint is not None:
             allowed = constraint(tokens, logits.shape[-1]).to(logits.device)  # (B,V) bool
             logits = logits.masked_fill(~allowed, float("-inf"))
-            extra = widen() if widen is not None else None  # (B,V) bool or None
+            extra = widen(raw) if widen is not None else None  # (B,V) bool or None
         if adjust is not None:
             logits = adjust(out, logits)
         scored = logits if extra is None else torch.where(extra.to(logits.device), raw, logits)  # (B,V)

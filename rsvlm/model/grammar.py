@@ -41,7 +41,9 @@ opens only with room for a label token and a shape after its ``</ref>``, and its
 while that shape still fits. An answer in which the budget hid, at any step, the token the model
 ranked first (a shape it wanted, its label's next piece, a polygon's next vertex) is ``cut``
 (``GrammarConstraint.cut_by_budget``): the grammar cannot know a label's length in advance, so a
-label can still be closed mid-word (``<ref>b</ref>`` of "building"), but never silently.
+label can still be closed mid-word (``<ref>b</ref>`` of "building"), but never silently, and where the answer
+could not end there the mass the budget hid counts in that shape's score (``also_scored``): near 0, not a
+confident-looking ``<point>`` in a corner.
 
 Cannot: check meaning (the right class, the canonical corner order, a simple ring), stop a
 model from spending its budget on one long shape, or keep the token limit from cutting text on
@@ -382,15 +384,24 @@ class GrammarConstraint:
                 if s.mode == "text" and self.g.owes(s, left) else None
         return torch.stack(self.allowed_now)  # (B,V)
 
-    def also_scored(self) -> torch.Tensor | None:
+    def also_scored(self, logits: torch.Tensor | None = None) -> torch.Tensor | None:
         """(B, V) bool: the tokens, beyond those the last call allowed, that ``decode``'s log-probabilities
         count (those only an owed box hides: EOS, and text that would end the answer; not text that goes on,
-        nor the other shapes' tags, which no [ground] answer writes), or None where there
-        are none. So the owed box's score holds the model's wish to stop: ``decode`` gives the share of the
-        mass the hold left (``DecodeResult.held``), which ``shape_scores`` multiplies in once."""
-        if all(o is None for o in self.owed):
+        nor the other shapes' tags, which no [ground] answer writes; and, given the unconstrained ``logits``
+        (B, V), those only the token budget hid where it hid the one ranked first, ``cut_by_budget``), or None
+        where there are none. So the owed box's score holds the model's wish to stop, and a shape the budget
+        bent (a label closed mid-word, a ``<point>`` where the model wanted a ``<box>`` that no longer fit) the
+        model's wish for what it hid: ``decode`` gives the share of the mass left (``DecodeResult.held``),
+        which ``shape_scores`` multiplies in once (such a corner point scored 0.29, above the whole answer's
+        boxes). A step whose first choice the budget left, or where the answer may end (EOS allowed: going on
+        is the model's own choice among what fits), is scored as before."""
+        eos = list(self.g.eos) if self.g is not None else []
+        bent = [h if logits is not None and h is not None and not (eos and bool(self.allowed_now[i][eos].any()))
+                and self.cut_by_budget(i, logits[i]) else None for i, h in enumerate(self.hidden)]
+        rows = [h if o is None else o if h is None else o | h.to(o.device) for o, h in zip(self.owed, bent)]
+        if all(r is None for r in rows):
             return None
-        return torch.stack([torch.zeros_like(a) if o is None else o for o, a in zip(self.owed, self.allowed_now)])
+        return torch.stack([torch.zeros_like(a) if r is None else r for r, a in zip(rows, self.allowed_now)])
 
     def stopping(self) -> torch.Tensor:
         """(V,) bool: the tokens that end an answer where text may (EOS, text holding a whole stop string):
