@@ -109,17 +109,20 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
                     if evals := no_eval(path, keys_at):  # eval.steps: not max_steps
                         raise ConfigError(f"override {text!r}: "
                                           + no_eval_refusal(['.'.join(path[: i + 1])], node_cls.__name__, evals))
-                    near = _fitting(exact_first(path, near_path(path, keys_at), keys_at), value, cls)  # lr, patch_size
-                    near = near or _fitting(leaf_near(path, keys_at), value, cls)  # lora_r=8, train.lora.r=8: model.llm.lora_r
-                    near, names = entry_named(near, data) if near else (near, "")  # model.encoders.NAME.x
                     item = re.fullmatch(r"(\w+)\[\d+\]", part)  # data.extra[0].path=x
+                    item = item if item and item[1] in ftypes else None
+                    near = None
+                    if not item:  # a list's item gets its own hint alone: it was optim.weight_decay's too
+                        near = _fitting(exact_first(path, near_path(path, keys_at), keys_at), value, cls)  # lr
+                        near = near or _fitting(leaf_near(path, keys_at), value, cls)  # lora_r=8: model.llm.lora_r
+                    near, names = entry_named(near, data) if near else (near, "")  # model.encoders.NAME.x
                     raise ConfigError(
                         f"override {text!r}: unknown key {'.'.join(path[: i + 1])!r} for {node_cls.__name__}; "
                         f"valid keys at this level: {', '.join(sorted(ftypes))}"
                         + (f" (did you mean {'.'.join(near)}={raw}{names}?)" if near else "")
                         + no_key(node_cls, part, ".".join(path[:i]) + "." if i else "")
                         + (f" (a list's items are not set one by one: give the whole list, "
-                           f"{'.'.join([*path[:i], item[1]])}=[…])" if item and item[1] in ftypes else "")
+                           f"{'.'.join([*path[:i], item[1]])}=[…])" if item else "")
                     )
                 sub_tp, _ = _unwrap_optional(ftypes[part])
                 node_cls = sub_tp if dataclasses.is_dataclass(sub_tp) else None

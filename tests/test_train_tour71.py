@@ -164,3 +164,16 @@ def test_a_zero_section_without_a_stage_is_refused_naming_it(tmp_path):
     ds["zero_optimization"]["stage"] = 3  # as shipped: filled
     path.write_text(json.dumps(ds))
     assert load_deepspeed_config(str(path), cfg, 2)["zero_optimization"]["stage"] == 3
+
+
+def test_a_list_items_key_is_told_to_give_the_list_without_a_far_suggestion():
+    """``data.extra[0].weight=2`` was told "did you mean optim.weight_decay=2?" (a key of another section, matched
+    on ``weight``) before the right hint, to give the whole list ``data.extra=[…]``: the list's hint stands alone."""
+    from rsvlm.config import ConfigError, load_config
+    from rsvlm.train.config import TrainConfig
+
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, REPO / "configs" / "train" / "sft_tiny.yaml", ["data.extra[0].weight=2"])
+    assert "give the whole list, data.extra=[…]" in str(e.value) and "did you mean" not in str(e.value), e.value
+    with pytest.raises(ConfigError, match=r"did you mean optim\.lr=2\?"):  # a near key elsewhere: as before
+        load_config(TrainConfig, REPO / "configs" / "train" / "sft_tiny.yaml", ["optim.lrr=2"])
