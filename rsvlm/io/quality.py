@@ -1,6 +1,6 @@
 """Landsat quality and ancillary band files, which hold no image: bit flags (``…_QA_PIXEL.TIF``, Collection 1's
 ``…_pixel_qa.tif``, ``…_BQA.TIF``) or surface-temperature by-products (``…_ST_QA.TIF``: an uncertainty, not a
-temperature). ``SceneReader`` refuses them unless a modality is given (``modality.infer``)."""
+temperature). ``modality.guess_modality`` refuses them unless a modality is given."""
 
 from __future__ import annotations
 
