@@ -177,3 +177,21 @@ def test_a_list_items_key_is_told_to_give_the_list_without_a_far_suggestion():
     assert "give the whole list, data.extra=[…]" in str(e.value) and "did you mean" not in str(e.value), e.value
     with pytest.raises(ConfigError, match=r"did you mean optim\.lr=2\?"):  # a near key elsewhere: as before
         load_config(TrainConfig, REPO / "configs" / "train" / "sft_tiny.yaml", ["optim.lrr=2"])
+
+
+def test_a_new_stem_without_its_modality_is_told_to_name_it():
+    """``model.stems.dem.bands=[…]`` (a new stem, near no other) was told "model.stems.dem.modality is 'optical'; it
+    must equal its key 'dem'", with no word that optical is the default an override's new stem takes."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig, check_config
+
+    def refusal(*overrides: str) -> str:
+        cfg = load_config(TrainConfig, REPO / "configs" / "train" / "sft_tiny.yaml", list(overrides))
+        with pytest.raises(ValueError) as e:
+            check_config(cfg)
+        return str(e.value)
+
+    said = refusal("model.stems.dem.bands=[B1]", "model.stems.dem.mean=[0.5]", "model.stems.dem.std=[0.2]")
+    assert "optical is the default: give a new stem its modality too, model.stems.dem.modality=dem" in said, said
+    assert "did you mean optical" in refusal("model.stems.opticl.bands=[R,G,B]")  # a misspelt stem: as before
+    assert refusal("model.stems.sar.modality=ir").endswith("it must equal its key 'sar'")  # no default involved

@@ -318,7 +318,9 @@ def check_links(model: VLMConfig) -> None:
     except StemLinkError as e:  # the stem it names and its broken link: the near name to offer
         if e.field == "modality":  # a key misspelt (optcal): the stem entry it is near
             near = meant(e.stem, [s for s in stems if s != e.stem])
-            hint = f" (model.stems: {', '.join(stems)}: a key misspelt makes a new stem{near})" if near else ""
+            hint = f" (model.stems: {', '.join(stems)}: a key misspelt makes a new stem{near})" if near else (
+                f" (optical is the default: give a new stem its modality too, model.stems.{e.stem}.modality="
+                f"{e.stem})" if model.stems[e.stem].modality == "optical" else "")
         else:  # an encoder misspelt (defualt): the encoder it is near
             hint = meant(model.stems[e.stem].encoder, encoders)
         raise ValueError(f"{e}{hint}") from None
