@@ -236,7 +236,8 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
             return 2
     if args.tile:
         overlap_notes(args, images[0].scene_size, labels[0], say)
-        if err := window_problem(scene, args.tile, args.overlap, args.batch_size or TILE_BATCH, labels[0]):
+        if err := window_problem(scene, args.tile, args.overlap, args.batch_size or TILE_BATCH, labels[0],
+                                 args.tta != "none"):  # --tta: a view of each window too
             print(f"rsvlm predict: {err}", file=sys.stderr)
             return 2
     # before the model runs: its answer would be lost; --out o.geojson named as typed

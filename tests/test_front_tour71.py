@@ -159,3 +159,18 @@ def test_chat_vis_under_a_regular_file_says_to_give_a_path_in_a_folder(ckpt, tmp
     repl.handle(f"/vis {tmp_path / 'somefile.txt' / 'o.png'}")
     assert f"{tmp_path / 'somefile.txt'} is a file, not a folder; give a path in a folder" in out.getvalue(), \
         out.getvalue()
+
+
+def test_the_tile_memory_check_counts_ttas_view_of_each_window(monkeypatch):
+    """--tta copies one mirror view of every window of the batch at once while the model runs: 8 windows held
+    and 8 views, more than the read's peak, which was all the check counted."""
+    import rsvlm.io.budget as budget
+    from rsvlm.predict_tiles import window_problem
+
+    px = 96 * 96 * 3
+    assert budget.batch_bytes(96, 96, 3, "uint8", 8, views=True) == 8 * px * 4 * 2
+    monkeypatch.setattr(budget, "available_bytes", lambda *a, **k: budget.batch_bytes(96, 96, 3, "uint8", 8))
+    assert window_problem(_scene(800, 800), 96, 0, 8, "s.tif") is None
+    err = window_problem(_scene(800, 800), 96, 0, 8, "s.tif", views=True)
+    assert "8 window(s) of s.tif at once, each 96x96 px of 3 band(s) of uint8 and a --tta view of each, do not " \
+        "fit in memory" in err, err

@@ -118,14 +118,18 @@ def check_fits(width: int, height: int, bands: int, dtype: str, available: int |
     check_need(width * height * bands * (np.dtype(dtype).itemsize * copies + SCALED_BYTES * scaled), available)
 
 
-def batch_bytes(width: int, height: int, bands: int, dtype: str, batch: int, strip_width: int = 0) -> int:
-    """Bytes ``run_tiled`` holds at once for a batch of ``batch`` windows of ``width`` x ``height`` px: those
-    read before the last, scaled (float32, 4 bytes a pixel and band), and the last being read, its raw values
-    and the stretch's temporaries (``SCALED_BYTES``); ``strip_width``: that read is a strip so wide (a file
-    decoded from its start, read a row of windows at a time: ``rows.RowReader``). Was ``batch`` windows each
-    at its read's peak: about 3x high for a batch of 8."""
-    read = max(width, strip_width) * height * bands * (np.dtype(dtype).itemsize + SCALED_BYTES)
-    return (batch - 1) * width * height * bands * 4 + read
+def batch_bytes(width: int, height: int, bands: int, dtype: str, batch: int, strip_width: int = 0,
+                views: bool = False) -> int:
+    """Bytes ``run_tiled`` holds at once for a batch of ``batch`` windows of ``width`` x ``height`` px, the more
+    of: while the last is read, those read before it, scaled (float32, 4 bytes a pixel and band), and the last's
+    raw values and the stretch's temporaries (``SCALED_BYTES``; ``strip_width``: that read is a strip so wide, for
+    a file decoded from its start, read a row of windows at a time: ``rows.RowReader``); while the model runs, the
+    batch scaled and, with ``views`` (``--tta``), one mirror view of each window, copied at once. Was ``batch``
+    windows each at its read's peak: about 3x high for a batch of 8."""
+    window = width * height * bands  # values of one window
+    read = (batch - 1) * window * 4 + max(width, strip_width) * height * bands * (np.dtype(dtype).itemsize
+                                                                                  + SCALED_BYTES)
+    return max(read, batch * window * 4 * (2 if views else 1))
 
 
 def check_need(need: int, available: int | None = None) -> None:
