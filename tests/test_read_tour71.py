@@ -165,3 +165,25 @@ def test_collection1_espa_band_files_are_named_by_their_mission(tmp_path):
     assert "band numbers read by Landsat 8's numbering (the file name says Landsat 8): B2 as B, B3 as G" in img.notes[1]
     np.testing.assert_allclose(img.data, dn[:, 0] / np.float32(1e4), rtol=1e-5)  # ESPA's scale: DN × 0.0001
     assert band_name_from_file(tmp_path / "scene_band2.tif") == "band2"  # (no Landsat product ID: as it was)
+
+
+@pytest.mark.parametrize("name,q,way", [
+    ("T33UUP_20230613T101559_SCL_20m.jp2", "SCL", "(…_B02_10m.jp2,…_B03_10m.jp2,…)"),
+    ("SCL.tif", "SCL", "(B02.tif,B03.tif,…)"),  # Earth Search's asset
+    ("MSK_CLDPRB_20m.jp2", "CLDPRB", "(B02.jp2,B03.jp2,…)"),
+    ("T33UUP_20230613T101559_AOT_10m.jp2", "AOT", "(…_B02_10m.jp2,…_B03_10m.jp2,…)"),
+    ("T33UUP_20230613T101559_WVP_10m.jp2", "WVP", "(…_B02_10m.jp2,…_B03_10m.jp2,…)")])
+def test_a_sentinel2_level2a_product_file_is_refused_as_an_image(tmp_path, name, q, way):
+    """A Level-2A scene classification (SCL: classes 0-11), cloud probability, AOT or WVP was read as a thermal
+    frame, guessed from its type."""
+    classes = np.random.default_rng(9).choice([0, 4, 5, 8, 9, 10], (1, 32, 32)).astype("uint8")  # (1, H, W)
+    path = tmp_path / name
+    with rasterio.open(path, "w", driver="GTiff", width=32, height=32, count=1, dtype="uint8", crs="EPSG:32633",
+                       transform=from_origin(500000, 4000000, 20, 20)) as dst:  # (a GeoTIFF so named: GDAL reads it)
+        dst.write(classes)
+    with pytest.raises(ImageReadError) as e:
+        read_image(str(path))
+    assert f"{path}: a Sentinel-2 Level-2A product ({q}): " in str(e.value), e.value
+    assert f"not an image; give the scene's band files {way} without it, or the modality" in str(e.value)
+    asked = read_image(str(path), modality="optical")
+    assert any(n.startswith(f"{name} is a Sentinel-2 Level-2A product ({q}: ") for n in asked.notes), asked.notes

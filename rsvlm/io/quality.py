@@ -1,13 +1,14 @@
-"""Landsat quality and ancillary band files, which hold no image: bit flags (``…_QA_PIXEL.TIF``, Collection 1's
-``…_pixel_qa.tif``, ``…_BQA.TIF``) or surface-temperature by-products (``…_ST_QA.TIF``: an uncertainty, not a
-temperature). ``modality.guess_modality`` refuses them unless a modality is given."""
+"""Landsat and Sentinel-2 quality and ancillary band files, which hold no image: bit flags (``…_QA_PIXEL.TIF``,
+Collection 1's ``…_pixel_qa.tif``, ``…_BQA.TIF``), surface-temperature by-products (``…_ST_QA.TIF``: an uncertainty,
+not a temperature), Sentinel-2 Level-2A's classes and retrievals (``…_SCL_20m.jp2``, ``AOT``, ``WVP``,
+``MSK_CLDPRB_20m.jp2``). ``modality.guess_modality`` refuses them unless a modality is given."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from rsvlm.io.products import landsat_mission
+from rsvlm.io.products import landsat_mission, sibling_bands
 
 # bit flags: Collection 2's, Collection 1's (its BQA; ESPA's pixel_qa, radsat_qa, sr_aerosol, sr_cloud_qa)
 LANDSAT_QA = re.compile(r"_(QA_PIXEL|QA_RADSAT|SR_QA_AEROSOL|QA_AEROSOL|SR_CLOUD_QA|BQA|PIXEL_QA|RADSAT_QA|SR_AEROSOL)$")
@@ -18,34 +19,52 @@ LANDSAT_ST_AUX = {"ST_QA": "the surface temperature's uncertainty (K × 0.01), n
                   "ST_TRAD": "thermal radiance (× 0.001)", "ST_URAD": "upwelled radiance (× 0.001)",
                   "ST_DRAD": "downwelled radiance (× 0.001)"}
 LANDSAT_ST_AUX_NAME = re.compile(rf"_({'|'.join(LANDSAT_ST_AUX)})$")
+# Sentinel-2 Level-2A's products beside its bands (a .SAFE's IMG_DATA and QI_DATA, Earth Search's SCL.tif): no
+# brightness (an SCL had been read as a thermal frame); CLD / SNW: the older L2A's names of the two probabilities
+S2_AUX = {"SCL": "scene classification: a class a pixel (cloud, shadow, water, vegetation …)",
+          "CLDPRB": "cloud probability (%)", "SNWPRB": "snow probability (%)", "CLD": "cloud probability (%)",
+          "SNW": "snow probability (%)", "AOT": "aerosol optical thickness (× 0.001)",
+          "WVP": "water vapour (cm × 0.001)"}
+S2_AUX_NAME = re.compile(r"(?:^|_)(SCL|AOT|WVP|MSK_(?:CLDPRB|SNWPRB))(?:_[126]0M)?$"
+                         r"|^(?:L2A_)?T\d{2}[A-Z]{3}_\d{8}T\d{6}_(CLD|SNW)(?:_[126]0M)?$")
 
 
 def landsat_qa(p: Path) -> str | None:
     """The quality or ancillary band a Landsat Collection band file is (``…_QA_PIXEL.TIF`` → ``QA_PIXEL``: bit flags
-    for fill, cloud, shadow, snow, saturation; ``…_ST_QA.TIF`` → ``ST_QA``: ``LANDSAT_ST_AUX``; no image); None for
-    any other file."""
+    for fill, cloud, shadow, snow, saturation; ``…_ST_QA.TIF`` → ``ST_QA``: ``LANDSAT_ST_AUX``), or a Sentinel-2
+    Level-2A product file (``…_SCL_20m.jp2`` → ``SCL``: ``S2_AUX``); no image. None for any other file."""
     stem = p.stem.upper()
     m = LANDSAT_QA.search(stem) or LANDSAT_ST_AUX_NAME.search(stem)
-    return m.group(1) if m and landsat_mission(p) else None
+    if m and landsat_mission(p):
+        return m.group(1)
+    m = S2_AUX_NAME.search(stem)  # Sentinel-2's: SCL, AOT, WVP, CLDPRB (MSK_CLDPRB_20m.jp2) …
+    return m and (m.group(1) or m.group(2)).removeprefix("MSK_")
 
 
 def qa_what(q: str) -> str:
     """What a ``landsat_qa`` band holds, said in its refusal: bit flags, or an ``LANDSAT_ST_AUX`` quantity."""
     if q in LANDSAT_ST_AUX:
         return f"a Landsat surface-temperature ancillary band ({q}): {LANDSAT_ST_AUX[q]}"
+    if q in S2_AUX:
+        return f"a Sentinel-2 Level-2A product ({q}): {S2_AUX[q]}"
     return f"a Landsat quality band ({q}): bit flags saying what each pixel is (fill, cloud, shadow, saturation …)"
 
 
 def qa_asked(q: str) -> str:
     """What a ``landsat_qa`` band is, in the note of one read with a modality given."""
-    if q in LANDSAT_ST_AUX:
-        return f"a surface-temperature ancillary band ({q}: {LANDSAT_ST_AUX[q]})"
+    if q in LANDSAT_ST_AUX or q in S2_AUX:
+        return f"{qa_what(q).split(' (')[0].replace('a Landsat ', 'a ')} ({q}: {LANDSAT_ST_AUX.get(q) or S2_AUX[q]})"
     return "a quality band (bit flags, not brightness)"
 
 
-def qa_way_out(p: Path, q: str, siblings: str) -> str:
-    """The band files to give instead of ``landsat_qa`` band file ``p`` (``siblings``: two of its product's
-    reflectance band files), its surface temperature band too for an ``LANDSAT_ST_AUX`` one (``…_ST_B10.TIF``)."""
+def qa_way_out(p: Path, q: str) -> str:
+    """The band files to give instead of ``landsat_qa`` band file ``p``: two of its product's reflectance band files
+    (``products.sibling_bands``; Sentinel-2's ``…_B02_10m.jp2``), its surface temperature band too for an
+    ``LANDSAT_ST_AUX`` one (``…_ST_B10.TIF``)."""
+    if q in S2_AUX:
+        tiled = re.match(r"(?:L2A_)?T\d{2}[A-Z]{3}_\d{8}T\d{6}_", p.stem, re.I)
+        return ",".join(f"…_B0{n}_10m{p.suffix}" if tiled else f"B0{n}{p.suffix}" for n in (2, 3)) + ",…"
+    siblings = sibling_bands(p)
     if q not in LANDSAT_ST_AUX:
         return f"{siblings},…"
     st = f"ST_B{10 if landsat_mission(p)[1] == 'oli' else 6}{p.suffix}"
