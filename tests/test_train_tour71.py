@@ -195,3 +195,17 @@ def test_a_new_stem_without_its_modality_is_told_to_name_it():
     assert "optical is the default: give a new stem its modality too, model.stems.dem.modality=dem" in said, said
     assert "did you mean optical" in refusal("model.stems.opticl.bands=[R,G,B]")  # a misspelt stem: as before
     assert refusal("model.stems.sar.modality=ir").endswith("it must equal its key 'sar'")  # no default involved
+
+
+def test_a_missing_deepspeed_config_names_those_beside_it(tmp_path, monkeypatch, capsys):
+    """``dist.deepspeed=configs/deepspeed/zero9.json`` was "DeepSpeed config not found" alone: the configs in that
+    folder (the shipped zero2.json … zero3_offload.json) are named now."""
+    from script_loader import load_script
+
+    launch = load_script("launch", monkeypatch)
+    monkeypatch.chdir(REPO)
+    assert launch.main(["configs/train/sft_tiny.yaml", "--launcher", "torchrun", "--gpus-per-node", "2",
+                        "batch_size=2", "dist.deepspeed=configs/deepspeed/zero9.json", "--dry-run"]) == 2
+    err = capsys.readouterr().err
+    assert "DeepSpeed config not found: configs/deepspeed/zero9.json" in err, err
+    assert "configs/deepspeed holds zero2.json, zero2_offload.json, zero3.json, zero3_offload.json" in err, err

@@ -189,7 +189,9 @@ def load_deepspeed_config(path: str | Path, cfg, world_size: int) -> dict:
     path = Path(path)
     if not path.is_file():  # a recipe's configs/deepspeed/… from outside the repository: the folder it was looked in
         where = "" if path.is_absolute() else f" (relative to the working directory {Path.cwd()})"
-        raise FileNotFoundError(f"DeepSpeed config not found: {path}{where}")
+        there = sorted(p.name for p in path.parent.glob("*.json")) if path.parent.is_dir() else []
+        held = f"; {path.parent} holds {', '.join(there)}" if there else ""  # zero9.json for one of the shipped
+        raise FileNotFoundError(f"DeepSpeed config not found: {path}{where}{held}")
     try:
         ds = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as e:  # a binary file: was UnicodeDecodeError unnamed (a TypeError in launch.py)
