@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from script_loader import load_bench
 
 from eval.common import Headline
@@ -125,3 +126,23 @@ def test_polygon_and_mask_fills_blend_their_own_colour(tmp_path):
     out = np.asarray(Image.open(draw_overlay(_grey(), objs, tmp_path / "p.png", alpha=0.5))).astype(float)
     for (y, x), col in (((200, 200), _PALETTE[0]), ((420, 40), _PALETTE[1])):  # inside each, away from the rims
         assert np.abs(out[y, x] - (0.5 * 128 + 0.5 * np.array(col))).max() <= 2, (y, x, out[y, x])
+
+
+@pytest.mark.parametrize("wide", [True, False])
+def test_a_strip_gets_room_for_its_labels(tmp_path, wide):
+    """Was: a 30000 x 20 strip was drawn 4096 x 3 px and its labels cut to those 3 rows (or, standing, 3 columns);
+    now a margin in the legend's colour below (right of) it holds them."""
+    import numpy as np
+    from PIL import Image
+
+    from rsvlm.io import RSImage, draw_overlay
+    from rsvlm.io.vis import _PALETTE
+
+    shape, box = ((3, 20, 30000), [100, 2, 400, 18]) if wide else ((3, 30000, 20), [2, 100, 18, 400])
+    img = RSImage(data=np.full(shape, 0.5, np.float32), modality="optical", bands=["R", "G", "B"], path="strip")
+    out = np.asarray(Image.open(draw_overlay(img, [{"kind": "box", "coords": box, "label": "road"}],
+                                             tmp_path / "s.png")))
+    label = (out == _PALETTE[0]).all(-1)  # (H, W): the label's box and the outline
+    assert label.any(axis=1).sum() > 40 and label.any(axis=0).sum() > 100, out.shape  # the whole label
+    strip = out[:3, :4096] if wide else out[:4096, :3]
+    assert (strip == 128).all(-1).any() and tuple(out[-1, -1]) == (24, 24, 24)  # the image, then the margin

@@ -346,7 +346,8 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     Where labels would overlap, the higher-scored one is drawn (``place_labels``) and a legend strip
     below the image gives each label's colour and count; objects wholly outside the image (and empty
     masks) are counted there too, not drawn. The image is scaled so its longer side lies in
-    [min_side, max_side] (blocks of pixels averaged first where it shrinks 2× or more); ``title``
+    [min_side, max_side] (blocks of pixels averaged first where it shrinks 2× or more; a strip thinner than a
+    label gets a margin below or right of it for its labels); ``title``
     is wrapped above it. ``object_scale``: the image's pixels per object pixel, one number or (x, y) for
     a read shrunk to other ratios across and down (a 4100x5 strip read as 1367x2), for objects of a scene
     drawn on its shrunk read or overview (``SceneReader.read_overview``). A box's corners may come in
@@ -389,6 +390,13 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     sx, sy = s * fx, s * fy  # from here on these map object coordinates to the canvas
     lw = max(2, round(max(base.size) / 400))
     fonts, notdef = _fonts(max(12, round(max(base.size) / 55))), {}
+    _, t, _, b = fonts[0].getbbox("Ag")
+    if min(base.size) < (row := b - t + 8):  # a strip (30000 x 20 drawn 4096 x 3): its labels were cut; a margin
+        wide = max((fonts[0].getlength(_label_text(o.get("label"), o["kind"]) + " 0.00") for o in objects), default=0)
+        room = Image.new("RGBA", (base.width if base.width >= row else max(base.width, min(max_side, round(wide) + 8)),
+                                  max(base.height, row)), (24, 24, 24, 255))  # right of or below it, the legend's colour
+        room.paste(base, (0, 0))
+        base = room
     colours: dict = {}
     colour = lambda label: colours.setdefault(label, _PALETTE[len(colours) % len(_PALETTE)])  # noqa: E731
 
