@@ -174,3 +174,21 @@ def test_the_tile_memory_check_counts_ttas_view_of_each_window(monkeypatch):
     err = window_problem(_scene(800, 800), 96, 0, 8, "s.tif", views=True)
     assert "8 window(s) of s.tif at once, each 96x96 px of 3 band(s) of uint8 and a --tta view of each, do not " \
         "fit in memory" in err, err
+
+
+def test_chat_image_with_its_options_before_the_path_names_the_command_meant(ckpt, tmp_path):
+    """``/image --modality sar a.png`` was "/image takes one image at a time, got 2 files: /image --modality,
+    then /image a.png for a bi-temporal pair"; ``/image --modality sar`` was "image not found: /image --modality
+    MODALITY"."""
+    from test_predict_edges import chat_repl
+
+    repl, out = chat_repl(ckpt)
+    _save_blank(tmp_path / "a.png")
+    for line in (f"/image --modality sar {tmp_path / 'a.png'}", "/image --modality=sar --bands VV b.tif",
+                 "/image --modality sar"):
+        assert repl.handle(line)
+    said = out.getvalue().splitlines()
+    assert said == [f"error: /image takes the modality and bands without option names: /image {tmp_path / 'a.png'} sar",
+                    "error: /image takes the modality and bands without option names: /image b.tif sar VV",
+                    "error: /image takes PATH [modality] [bands], the path first and no option names; no path in "
+                    "['--modality', 'sar']"], said
