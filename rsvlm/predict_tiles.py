@@ -150,8 +150,8 @@ def _most_over(side: int, tile: int, overlap: int) -> int:
 def window_problem(scene, tile: int, overlap: int, batch_size: int, label: str, views: bool = False) -> str | None:
     """Why ``--tile``'s windows of the open ``scene`` cannot be read: ``batch_size`` of them at once need more
     memory than is free (``budget.batch_bytes``: as ``run_tiled`` holds them; ``views``: --tta's mirror views too);
-    None where they fit. Asked before the model loads: a --tile
-    60000 was refused after it, as "not enough memory to read the whole scene … (rsvlm predict --tile 512 …)"."""
+    None where they fit. Asked before the model loads: a --tile 60000 was refused after it, as "not enough memory
+    to read the whole scene … (rsvlm predict --tile 512 …)"."""
     from rsvlm.io.budget import batch_bytes, check_need
     from rsvlm.io.rows import decodes_from_start
     from rsvlm.io.tiles import n_windows
