@@ -181,9 +181,10 @@ def skipped_note(skipped: list[str], n: int, question: str | None = None) -> str
     its last, that has no image there, ``unsaid_word``, where it holds one); None where none."""
     if not skipped:
         return None
-    word = unsaid_word(question or "")
-    said = f"the question's {word!r}" if word else "'above'"
-    under = "a top-bottom flip or a transpose" if word and word.lower() in ("up", "down") else "a transpose"
+    flip = any(not v.startswith("c") and "t" not in v for v in skipped)  # a view but a transpose: an "up" or "down"
+    word = unsaid_word(question or "", way=flip)
+    said = f"the question's {word!r}" if word else "'up'" if flip else "'above'"
+    under = "a top-bottom flip or a transpose" if flip else "a transpose"
     why = [w for w, ok in (
         (f"the conversation cannot be said in a mirror view (a word with no one-word image there: {said} under "
          f"{under})",

@@ -204,7 +204,8 @@ _NOT_SUPERLATIVE = (r"(?:north|south|mid)?(?:west|east)|forest|(?:un)?rest|nest|
 # top-3 ships", "the top few"; so "bottom N"; kept in every view ("top 3", "The top 2 lanes." with no such word after
 # are a lane and turn); a "left"/"right" so ("the left 3 largest") would be asked of a transpose as the ranking: no
 # one-word image there; a "the" before the "-est" starts another phrase, the ones at the top its subject ("Are the
-# top two the largest?" asks of the two at the top, as "Is the top one the largest?"; "the top 3 of the largest" ranks)
+# top two the largest?" asks of the two at the top, as "Is the top one the largest?"; "the top 3 of the largest" ranks,
+# "the top 3 ships of the largest harbour" is a place: "of the" only right after the number)
 _UNITS = "one|two|three|four|five|six|seven|eight|nine"
 # (not a bare "one", ``_UNITS[4:]``, the pronoun: "Is the top one the largest?" asks of the one at the top; "one hundred"
 # is a number)
@@ -213,7 +214,7 @@ _NUMBER = (rf"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- 
            r"|(?:one\s+)?(?:hundred|thousand)"
            r"|dozen)")
 _RANK = re.compile(r"(?<![^\W_])(?:top|bottom|left|right)(?=(?:-\d|(?:[- ]\d+|\s+" + _NUMBER + r")"
-                   r"(?![^\W_])\s+(?:(?:of|among)\s+the\s+|(?!(?:the|an?)\s)[A-Za-z'-]+\s+){0,2}?"
+                   r"(?![^\W_])\s+(?:(?:of|among)\s+the\s+|(?:(?!(?:the|an?)\s)[A-Za-z'-]+\s+){0,2}?)"
                    rf"(?:(?!(?:{_NOT_SUPERLATIVE})\b)[A-Za-z]+est|most|least|ranked|in\s+terms\s+of|according\s+to"
                    r"|by(?!\s+(?:the|a|an|this|that|these|those)\b))\b"
                    r"|\s+(?:few|several|handful)\b))", re.I)
@@ -290,15 +291,18 @@ _TIME = (re.compile(r"(?<![^\W_])(?:taken|acquired|captured|imaged|recorded|phot
                     r"|gmt|sharp)", re.I))
 
 
-# a row or column named by its side ("the top row", "the left-most column"): a transpose's "left row" was no row of its
-# view; the noun turns with the side, a row being a column there (``swap_words``)
-_LINE = re.compile(r"(?<![^\W_])((?:left|right|top|bottom)(?:[-_ ]?most)?)(\s+|[-_])(rows?|columns?)(?![^\W_])", re.I)
+# a row or column named by its side ("the top row", "the left-most column", "the top two rows", "the second row from the
+# top"): a transpose's "left row" was no row of its view; the noun turns with the side, a row being a column there
+_LINE = re.compile(r"(?<![^\W_])(?:((?:left|right|top|bottom)(?:[-_ ]?most)?(?:\s+(?:\d+|" + _NUMBER + r"))?(?:\s+|[-_]))"
+                   r"(rows?|columns?)|(rows?|columns?)(?=\s+(?:(?:counting\s+)?from|at|on|in|nearest|closest\s+to)\s+the"
+                   r"\s+(?:very\s+|far\s+)?(?:left|right|top|bottom)(?![^\W_])))(?![^\W_])", re.I)
 _LINES = {"row": "column", "rows": "columns", "column": "row", "columns": "rows"}
 
 
 def _lines(text: str) -> str:
     """``text`` with each ``_LINE`` row a column and back, in its case, for a transpose."""
-    return _LINE.sub(lambda m: m.group(1) + m.group(2) + _cased(_LINES[m.group(3).lower()], m.group(3)), text)
+    return _LINE.sub(lambda m: m.group(0) if m.group(1) and _ranked(text, m.start()) else  # "the top 3 rows by area"
+                     (m.group(1) or "") + _cased(_LINES[(w := m.group(2) or m.group(3)).lower()], w), text)
 
 
 def _clock(text: str, step: str) -> str:
@@ -366,10 +370,12 @@ def _unsaid(text: str) -> Iterator[re.Match]:
     yield from (m for m in _LR.finditer(text) if _ranked(text, m.start()))
 
 
-def unsaid_word(text: str) -> str | None:
+def unsaid_word(text: str, way: bool = False) -> str | None:
     """The first word of ``text``, as written, a transpose has no one-word image for (``_unsaid``; "up" or "down" as a
-    way, ``_UPDOWN``, which a top-bottom flip has none for either): what a note says skipped the views; None where none."""
+    way, ``_UPDOWN``, which a top-bottom flip has none for either: the first such with ``way``, a view but a transpose
+    skipped): what a note says skipped the views; None where none."""
     found = [*_unsaid(_respell(text, _AS_TOP)), *_UPDOWN.finditer(text)]  # "upper left", a corner, is asked "top left"
+    found = [m for m in found if m.re is _UPDOWN] or found if way else found
     first = min(found, key=lambda m: m.start(m.lastindex or 0)) if found else None
     return first.group(first.lastindex or 0) if first else None
 
