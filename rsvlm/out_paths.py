@@ -31,8 +31,9 @@ def in_place(path: str | Path) -> bool:
     """Whether an output ``path`` is written straight into rather than replaced: a device, pipe or socket, or a
     name under /dev or /proc (``/dev/stdout``; a temp file and a rename put a file in /dev in the device's place)
     but /dev/shm (``--out /dev/shm/s.json`` was refused as no such device)."""
-    p = Path(path)
-    return (p.exists() and not p.is_file() and not p.is_dir()) or _in_system_folder(Path(os.path.abspath(p)).parts)
+    p = Path(path)  # os.path's tests: False, not an OSError, for a name too long (eval --out: a traceback)
+    return (os.path.exists(p) and not os.path.isfile(p) and not os.path.isdir(p)) or \
+        _in_system_folder(Path(os.path.abspath(p)).parts)
 
 
 def new_in_system_folder(path: str | Path, beside: str = "") -> str | None:

@@ -192,3 +192,12 @@ def test_chat_image_with_its_options_before_the_path_names_the_command_meant(ckp
                     "error: /image takes the modality and bands without option names: /image b.tif sar VV",
                     "error: /image takes PATH [modality] [bands], the path first and no option names; no path in "
                     "['--modality', 'sar']"], said
+
+
+def test_in_place_of_a_name_too_long_is_false_not_an_oserror(tmp_path):
+    """``rsvlm eval --out`` with a 300-character name ended in a traceback in ``out_paths.in_place``'s stat."""
+    from rsvlm import out_paths
+
+    long = tmp_path / ("a" * 300 + ".jsonl")
+    assert out_paths.in_place(long) is False
+    assert "is 306 bytes long" in out_paths.refused(long)
