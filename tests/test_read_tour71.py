@@ -151,7 +151,7 @@ def test_a_file_whose_bands_differ_in_type_is_refused_naming_it(tmp_path):
     with pytest.raises(ValueError) as e:
         read_image(str(vrt))
     assert str(e.value) == (f"{vrt}: its bands are of different types (uint16, float32), read as one image of one "
-                            f"type: write them as one (gdal_translate -ot Float32 {vrt} stack_one_type.tif)")
+                            f"type: write them as one (gdal_translate -ot Float32 {vrt} {tmp_path / 'stack_one_type.tif'})")
 
 
 def test_collection1_espa_band_files_are_named_by_their_mission(tmp_path):

@@ -361,3 +361,15 @@ def _subdataset_file(p) -> Path | None:
         return None
     quoted = re.findall(r'"([^"]+)"', m.group(1))
     return next((Path(c) for c in quoted or m.group(1).split(":") if c and Path(c).is_file()), None)
+
+
+def mixed_types(name: str, dtypes: tuple[str, ...]) -> ValueError:
+    """The refusal of file ``name`` whose bands read differ in type (a ``gdalbuildvrt -separate`` VRT of uint16 DN and
+    a float32 band: rasterio said only "more than one 'dtype' found"), with the ``gdal_translate -ot`` writing them as
+    one type; bands of another type left out of the read (an incidence angle) are no matter."""
+    import numpy as np
+    from rasterio.dtypes import dtype_rev, typename_fwd  # GDAL's type names: Float32, CFloat32
+
+    ot = typename_fwd[dtype_rev[str(np.result_type(*("complex64" if t == "complex_int16" else t for t in dtypes)))]]
+    return ValueError(f"{name}: its bands are of different types ({', '.join(dtypes)}), read as one image of one type: "
+                      f"write them as one (gdal_translate -ot {ot} {name} {Path(name).with_suffix('')}_one_type.tif)")

@@ -116,7 +116,8 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     # nearest), as the stretch's sample: bilinear, the guess weighed values no file holds
     sample = functools.cache(lambda: read_as_stored(src, 256, one, nodata))
     name = ", ".join(str(p) for p in paths)
-    qa = [(p.name, q) for p in paths if (q := landsat_qa(p))]  # a QA_PIXEL read as a thermal frame, unsaid
+    qa = [(p.name, q) for p in paths if (q := landsat_qa(p)) and (len(paths) > 1 or len(one) == 1)]  # a QA_PIXEL
+    # read as a thermal frame, unsaid; a quality file holds one band (an RGB photo so named is none)
     if modality is not None:
         g.notes += [f"{n} is {qa_asked(q)}: read as {modality}, as asked" for n, q in qa]
         if len(one) == 1 and (dem := elevation_said(src, one[0])):

@@ -20,13 +20,17 @@ LANDSAT_ST_AUX = {"ST_QA": "the surface temperature's uncertainty (K × 0.01), n
                   "ST_DRAD": "downwelled radiance (× 0.001)"}
 LANDSAT_ST_AUX_NAME = re.compile(rf"_({'|'.join(LANDSAT_ST_AUX)})$")
 # Sentinel-2 Level-2A's products beside its bands (a .SAFE's IMG_DATA and QI_DATA, Earth Search's SCL.tif): no
-# brightness (an SCL had been read as a thermal frame); CLD / SNW: the older L2A's names of the two probabilities
+# brightness (an SCL had been read as a thermal frame); CLD / SNW: the older L2A's names of the two probabilities.
+# Anchored to the product's naming: the name alone (SCL.tif, MSK_CLDPRB_20m.jp2, AWS's CLD_20m.jp2) or after a tile's
+# (T33UUP_20230613T101559_) or a Sentinel-2 product's (S2B_…_) name; coast_scl.tif, harbour_aot.tif are no product
 S2_AUX = {"SCL": "scene classification: a class a pixel (cloud, shadow, water, vegetation …)",
           "CLDPRB": "cloud probability (%)", "SNWPRB": "snow probability (%)", "CLD": "cloud probability (%)",
           "SNW": "snow probability (%)", "AOT": "aerosol optical thickness (× 0.001)",
           "WVP": "water vapour (cm × 0.001)"}
-S2_AUX_NAME = re.compile(r"(?:^|_)(SCL|AOT|WVP|MSK_(?:CLDPRB|SNWPRB))(?:_[126]0M)?$"
-                         r"|^(?:L2A_)?T\d{2}[A-Z]{3}_\d{8}T\d{6}_(CLD|SNW)(?:_[126]0M)?$")
+S2_TILE = r"(?:L2A_)?T\d{2}[A-Z]{3}_\d{8}T\d{6}_"  # a .SAFE's file names: T33UUP_20230613T101559_SCL_20m.jp2
+S2_NAMED = rf"(?:{S2_TILE}|S2[A-D]_\w*_)"  # …, or a product's: S2B_10TES_20230101_0_L2A_SCL.tif
+S2_AUX_NAME = re.compile(rf"^{S2_NAMED}?(SCL|AOT|WVP|MSK_(?:CLDPRB|SNWPRB))(?:_[126]0M)?$"
+                         rf"|^{S2_NAMED}(CLD|SNW)(?:_[126]0M)?$|^(CLD|SNW)_[126]0M$")
 
 
 def landsat_qa(p: Path) -> str | None:
@@ -38,7 +42,7 @@ def landsat_qa(p: Path) -> str | None:
     if m and landsat_mission(p):
         return m.group(1)
     m = S2_AUX_NAME.search(stem)  # Sentinel-2's: SCL, AOT, WVP, CLDPRB (MSK_CLDPRB_20m.jp2) …
-    return m and (m.group(1) or m.group(2)).removeprefix("MSK_")
+    return m and next(g for g in m.groups() if g).removeprefix("MSK_")
 
 
 def qa_what(q: str) -> str:
@@ -62,8 +66,9 @@ def qa_way_out(p: Path, q: str) -> str:
     (``products.sibling_bands``; Sentinel-2's ``…_B02_10m.jp2``), its surface temperature band too for an
     ``LANDSAT_ST_AUX`` one (``…_ST_B10.TIF``)."""
     if q in S2_AUX:
-        tiled = re.match(r"(?:L2A_)?T\d{2}[A-Z]{3}_\d{8}T\d{6}_", p.stem, re.I)
-        return ",".join(f"…_B0{n}_10m{p.suffix}" if tiled else f"B0{n}{p.suffix}" for n in (2, 3)) + ",…"
+        tiled, named = re.match(S2_TILE, p.stem, re.I), re.match(S2_NAMED, p.stem, re.I)
+        return ",".join(f"…_B0{n}_10m{p.suffix}" if tiled else f"…_B0{n}{p.suffix}" if named else f"B0{n}{p.suffix}"
+                        for n in (2, 3)) + ",…"
     siblings = sibling_bands(p)
     if q not in LANDSAT_ST_AUX:
         return f"{siblings},…"

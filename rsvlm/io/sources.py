@@ -27,6 +27,7 @@ from rsvlm.io.checks import (  # noqa: F401 (moved to checks.py; imported from h
     gdal_message,
     header_data,
     library_messages,
+    mixed_types,
     not_readable,
     raw_cut_short,
     text_start,
@@ -353,10 +354,6 @@ class RasterioSource:
                 raise ValueError(f"{p}: has {d.count} bands; files given one per band must hold 1 band each: give it "
                                  f"alone, or one of its bands as a file of its own (gdal_translate -b 1 {p} "
                                  f"{Path(p).with_name(Path(p).stem + '_b1.tif')})")
-            if len(set(d.dtypes)) > 1:  # a VRT or ERDAS IMG of mixed types: rasterio's "more than one 'dtype' found"
-                ot = str(np.result_type(*d.dtypes)).title().replace("Uint", "UInt").replace("UInt8", "Byte")  # GDAL's
-                raise ValueError(f"{p}: its bands are of different types ({', '.join(d.dtypes)}), read as one image of one "
-                                 f"type: write them as one (gdal_translate -ot {ot} {p} {Path(p).stem}_one_type.tif)")
             if d.dtypes[0] != first.dtypes[0]:
                 raise ValueError(f"{p}: dtype {d.dtypes[0]} differs from {self.paths[0]} ({first.dtypes[0]}); band "
                                  "files given one per band must share one dtype, as they are read as one image: write "
@@ -394,7 +391,10 @@ class RasterioSource:
                                      key=lambda db: db[0])
             for d, run in runs:
                 try:
-                    bands.extend(d.read([bi for _, bi in run], window=window, out_shape=out_shape))  # (k, h, w)
+                    run = [bi for _, bi in run]
+                    if len({d.dtypes[bi - 1] for bi in run}) > 1:  # a VRT of mixed types (those left out may differ)
+                        raise mixed_types(getattr(d, "src_dataset", d).name, d.dtypes)
+                    bands.extend(d.read(run, window=window, out_shape=out_shape))  # (k, h, w)
                     j = datasets.index(d)
                     if self._masked[j] and j not in masked_done:
                         masked_done.add(j)
