@@ -286,7 +286,7 @@ _HOURS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine"
 _CLOCK = re.compile(rf"(?<![^\W_])(1[0-2]|[1-9]|{'|'.join(_HOURS)})(\s*o['’]?\s*clock)(?![^\W_])", re.I)
 _CLOCK_TURNS = {"h": 12, "v": 6, "t": 9}
 _TIME = (re.compile(r"(?<![^\W_])(?:taken|acquired|captured|imaged|recorded|photographed|shot|observed|collected|until"
-                    r"|till|since|before|after|by|around|about)\s+(?:at\s+)?(?:around\s+|about\s+)?$", re.I),
+                    r"|till|since|before|after|by)\s+(?:at\s+)?(?:around\s+|about\s+)?$", re.I),  # not "a ship around 2 o'clock"
          re.compile(r"\s*(?:in\s+the\s+(?:morning|afternoon|evening)|at\s+night|(?:local|solar)\s+time|a\.?m\b|p\.?m\b|utc"
                     r"|gmt|sharp)", re.I))
 

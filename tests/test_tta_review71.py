@@ -77,3 +77,19 @@ def test_of_the_after_a_noun_is_no_ranking(text, v, t):
 def test_a_ranking_of_rows_keeps_its_rows(text):
     """A ranking is kept in every view, and so is its noun: "the top 3 rows by area" is no "top 3 columns"."""
     assert {tta.swap_words(text, w) for w in tta.DIHEDRAL[1:]} == {text}
+
+
+@pytest.mark.parametrize("text,h", [
+    ("Is there a ship around 2 o'clock from the tank?", "Is there a ship around 10 o'clock from the tank?"),
+    ("Do the shadows point at about 10 o'clock?", "Do the shadows point at about 2 o'clock?")])
+def test_a_clock_position_about_or_around_an_hour_turns(text, h):
+    """20392c47 read a bare "around"/"about" before the hour as a time of day: "a ship around 2 o'clock from the tank"
+    was asked as written of every view (of another ship); a time needs its verb ("taken around 10 o'clock")."""
+    assert tta.swap_words(text, "h") == h
+    assert tta.swap_words(h, "h", back=True) == text
+
+
+@pytest.mark.parametrize("text", ["Was the image taken at around 10 o'clock?", "Was it acquired about 9 o'clock?",
+                                  "Was it imaged before 10 o'clock?"])
+def test_a_time_of_day_with_its_verb_stays(text):
+    assert {tta.swap_words(text, v) for v in tta.DIHEDRAL[1:]} == {text}
