@@ -47,8 +47,8 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     left out of its colour bands, and its GeoTIFF nodata other than 0 appended to ``nodata_at`` as (value, (H, W)
     bool) where given and any pixel is it. A 16-bit colour PNG (``_deep_png``; PIL reads its high byte) is read
     through GDAL at 16 bits, a palette's 8-bit one widened to 16 as its 8-bit values (``_eight_bit``), as is a 16-bit
-    grey PNG (PIL reads it at 16 bits), unless its values as read are all of ``levels`` (a grey palette's values,
-    its classes' and ``_ignore``'s: codes 256 and 512 are no widened 1 and 2)."""
+    grey PNG (PIL reads it at 16 bits), unless ``levels`` (a grey palette's values, its classes' and ``_ignore``'s)
+    name its pixels as read, as many as in 8 bits (codes 256 and 512 are no widened 1 and 2, a stray 768 or not)."""
     import numpy as np
 
     try:
@@ -192,17 +192,22 @@ def _eight_bit(a, alpha: list[int], out: Output | None, levels: set | None = Non
     8-bit one widened to 16 bits, stretched (v x 257, ImageMagick's ``-depth 16``: 255 is 65535) or shifted (v x 256,
     ``astype(uint16) << 8``: 255 is 65280, which PIL's high byte read right), counted in ``out``'s notes as
     ``labels_16_bit_read_as_8_bit``; ``alpha``: the alpha bands' indices, left as they are (0 is 0), the colours under
-    their 0 not looked at (white there, 65535, is no shifted colour). Read as they are where every value is one of
-    ``levels``, a grey palette's (codes 256 and 512 were read 1 and 2, unknown)."""
+    their 0 not looked at (white there, 65535, is no shifted colour). Read as they are where ``levels``, a grey
+    palette's values, name some of its pixels other than 0 as read, and no fewer than in 8 bits (codes 256 and 512
+    were read 1 and 2, unknown; one stray code 768 the palette lacks turned them all so)."""
     import numpy as np
 
     bands = [i for i in range(len(a)) if i not in alpha]
     seen = a[bands][:, (a[alpha] != 0).all(axis=0)] if alpha else a[bands]  # (C, N) a colour under alpha 0 is none
-    if seen.max(initial=0) <= 255 or levels and set(np.unique(seen).tolist()) <= levels:
-        return a  # its codes or colours as they are: 0/1/2 (PIL's high byte read them all 0), the palette's 256
+    if seen.max(initial=0) <= 255:
+        return a  # its codes or colours as they are: 0/1/2 (PIL's high byte read them all 0)
     step = next((s for s in (257, 256) if not np.any(seen % s)), None)  # only 0 is a multiple of both
     if step is None:
         return a
+    if levels:  # the palette's own 16-bit codes (256, 512) as they are, a stray one it lacks or not
+        named = [v for v in levels if isinstance(v, int | float) and v]
+        if (as_is := np.isin(seen, named).sum()) and as_is >= np.isin(seen // step, named).sum():
+            return a
     if out is not None:
         out.note("labels_16_bit_read_as_8_bit")
     a = a.copy()
