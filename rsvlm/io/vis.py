@@ -169,8 +169,15 @@ def _fonts(size: int) -> list:
 
 
 def _lacks(font, ch: str, notdef: dict) -> bool:
-    """Whether ``font`` draws ``ch`` as its missing-glyph box (the glyph of an unassigned code point); ASCII never."""
-    if ch < "\x80" or ch.isspace():
+    """Whether ``font`` draws ``ch`` as its missing-glyph box (the glyph of an unassigned code point); ASCII never.
+    A bitmap font (Pillow's own without FreeType, or before 10.1) lacks every other: it raised UnicodeEncodeError."""
+    from PIL import ImageFont
+
+    if ch < "\x80":
+        return False
+    if not isinstance(font, ImageFont.FreeTypeFont):
+        return True
+    if ch.isspace():
         return False
     if font not in notdef:
         notdef[font] = bytes(font.getmask("\U0010fffd"))
@@ -188,12 +195,14 @@ def _fit(text: str, fonts: list, notdef: dict) -> tuple:
             return font, text
     import unicodedata
 
-    out = ""
+    out, coded = "", False  # coded: the last character was written as its code
     for ch in text:
-        if _lacks(fonts[0], ch, notdef):
-            base = unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
-            ch = base or (" " if out[-6:-4] == "U+" else "") + f"U+{ord(ch):04X}"  # codes one apart: U+5EFA U+7B51
-        out += ch
+        was, ch = ch, (unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode()
+                       if _lacks(fonts[0], ch, notdef) else ch)
+        code = not ch and not unicodedata.combining(was)  # a lone accent mark no font has: dropped
+        if code:  # codes one apart: U+5EFA U+7B51 (was run together past 4 digits: U+1F600U+1F601)
+            ch = (" " if coded else "") + f"U+{ord(was):04X}"
+        out, coded = out + ch, code
     return fonts[0], out
 
 
