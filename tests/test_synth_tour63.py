@@ -109,14 +109,13 @@ def test_synth_progress_on_a_stderr_that_is_no_terminal_is_lines_not_redraws(tmp
     assert "synth:" not in capsys.readouterr().err
 
 
-def test_synth_throughput_refuses_more_scenes_than_synth_makes_before_any_run(capsys):
+def test_synth_throughput_refuses_more_scenes_than_synth_makes_before_any_run(capsys, monkeypatch):
     # --n 20000000 passed its check (at least 1), ran the warm-up, then synthesize's ValueError was a traceback
-    from script_loader import REPO  # noqa: F401 (puts the repository on sys.path)
+    from script_loader import load_bench
 
-    from bench.synth_throughput import main
-
+    bench = load_bench("synth_throughput", monkeypatch)
     with pytest.raises(SystemExit) as e:
-        main(["--n", "20000000", "--size", "32"])
+        bench.main(["--n", "20000000", "--size", "32"])
     err = capsys.readouterr().err
     assert e.value.code == 2 and "n=20000000: at most 10000000 scenes a run" in err and "run 1 of" not in err
 
