@@ -190,7 +190,22 @@ def carry_merged(cfg, out: Path) -> None:
     LLM base carries none (those adapters are not in its weights): its ``train_config.yaml`` names ``init_from``."""
     from rsvlm.model.weights import merged_adapters, record_merged
 
-    if not (name := cfg.model.llm.name_or_path):
-        return
-    base = Path(name).expanduser()
-    record_merged(out, set().union(*(merged_adapters(root) for root in (base, base.parent) if base.is_dir())))
+    record_merged(out, set().union(*map(merged_adapters, merged_roots(cfg.model.llm.name_or_path))))
+
+
+def merged_roots(name: str | None) -> set[Path]:
+    """The checkpoint folders (a ``config.yaml``) whose LLM the local folder ``name`` is: the one whose ``llm/`` it
+    is, or the folder itself, as written (``merged/llm/``, relative, ``~``) and as its links resolve (a link to a
+    merged ``llm/``). A Hugging Face folder that merely sits beside a ``merged_lora.json`` is none (was read as one:
+    any base's parent folder was); a hub name or a missing path gives none."""
+    import os
+
+    if not name or not (given := Path(name).expanduser()).is_dir():
+        return set()
+    roots = set()
+    for folder in {Path(os.path.abspath(given)), given.resolve()}:  # merged/llm/.. is merged, as the path reads
+        if (folder / "config.yaml").is_file():  # the merged folder itself
+            roots.add(folder)
+        elif folder.name == "llm" and (folder.parent / "config.yaml").is_file():  # its llm/
+            roots.add(folder.parent)
+    return roots
