@@ -14,6 +14,7 @@ from rsvlm.geometry.masks import (
     DEFAULT_MASK_FORM,
     MASK_FORMS,
     mask_iou,
+    mask_offset,
     mask_to_objects,
     objects_to_mask,
 )
@@ -31,6 +32,6 @@ from rsvlm.geometry.shapes import (
 
 __all__ = [
     "KINDS", "Decoded", "decode", "encode", "quantize", "dequantize", "rbox_to_quad", "canonical_quad",
-    "canonical_ring", "object_ring", "ordered_box", "mask_to_objects", "objects_to_mask", "box_iou", "polygon_iou", "mask_iou",
+    "canonical_ring", "object_ring", "ordered_box", "mask_to_objects", "objects_to_mask", "mask_offset", "box_iou", "polygon_iou", "mask_iou",
     "DEFAULT_MASK_FORM", "DEFAULT_MASK_BUDGET", "MASK_FORMS",
 ]

@@ -12,6 +12,7 @@ instance itself is empty); holes that do not fit the budget are dropped, smalles
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -253,7 +254,7 @@ def objects_to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
                         raise ValueError(f"its 'mask' array is {m.shape[1]}x{m.shape[0]} pixels (width x height), "
                                          f"the image {width}x{height}: resize it to the image, or give the "
                                          "'offset' of a crop")
-                    ox, oy = (0, 0) if o.get("offset") is None else _pixel_offset(o["offset"])
+                    ox, oy = (0, 0) if o.get("offset") is None else mask_offset(o["offset"])
                     x0, y0 = max(ox, 0), max(oy, 0)
                     x1, y1 = min(ox + m.shape[1], width), min(oy + m.shape[0], height)
                     if x1 > x0 and y1 > y0:
@@ -265,16 +266,24 @@ def objects_to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
     return out
 
 
-def _pixel_offset(offset) -> tuple[int, int]:
-    """``[x, y]`` of a mask crop's top-left pixel as two ints; ValueError unless two whole numbers (2.7 was cut
-    to 2 without a word, three numbers said "too many values to unpack")."""
-    try:
-        v = np.asarray(offset, dtype=float) if not isinstance(offset, (str, bytes)) else np.zeros(0)  # (2,)
-    except (TypeError, ValueError, OverflowError):  # an int past float's range met OverflowError, naming nothing
-        v = np.zeros(0)
-    if v.shape != (2,) or not np.isfinite(v).all() or (v != np.round(v)).any():
-        raise ValueError(f"its 'offset' must be [x, y], two whole numbers of pixels, got {offset!r:.60}")
-    return int(v[0]), int(v[1])
+def mask_offset(offset) -> tuple[int, int]:
+    """``offset`` as the two ints (x, y) of a mask crop's top-left pixel: a list, tuple or NumPy array of two whole
+    numbers (2 or 2.0, NumPy's too; never a bool, text or a non-finite number); ValueError naming the offset
+    otherwise. The one rule of an offset (``objects_to_mask``; eval's check and scoring): ``["1", "2"]`` and
+    ``[True, False]`` had been drawn at (1, 2) and (1, 0), 2.7 cut to 2."""
+    def whole(v) -> bool:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            return False
+        try:
+            return math.isfinite(v) and float(v).is_integer()
+        except OverflowError:  # an int past float's range
+            return False
+
+    seq = isinstance(offset, (list, tuple)) or (isinstance(offset, np.ndarray) and offset.ndim == 1)
+    if not (seq and len(offset) == 2 and all(whole(v) for v in offset)):
+        raise ValueError(f"its 'offset' must be [x, y], two whole numbers of pixels (a list, tuple or array; "
+                         f"no bool, no text), got {offset!r:.60}")
+    return int(offset[0]), int(offset[1])
 
 
 def mask_iou(a: np.ndarray, b: np.ndarray) -> float:
