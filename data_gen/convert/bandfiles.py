@@ -47,7 +47,8 @@ def scene_name(path: Path) -> str:
     """``path``'s stem less its band part (``scene_b02`` → ``scene``; ``B02`` → ``""``)."""
     parts = Path(path).stem.split("_")
     band = band_part(path)
-    k = max(i for i, x in enumerate(parts) if x == band)  # the part band_name_from_file chose: the last such
+    # the part band_name_from_file chose: the last such (an ESPA name's band4 for B4)
+    k = max(i for i, x in enumerate(parts) if x == band or x.lower() == f"band{band[1:]}")
     return "_".join(parts[:k] + parts[k + 1 :])
 
 
