@@ -5,7 +5,8 @@ maps their shapes back first). ``fuse`` takes, by what the answers hold:
   summed IoU with the others' (a vote on which object is meant), averaged with every view that
   agrees with it (IoU >= ``agree``): boxes corner by corner, obbs as centre, side lengths and
   angle (mod 180°; mod 90° with the sides swapped where every view's box is near-square,
-  ``SQUARE``: which side is long is then a guess), points by mean (two points' "IoU" falls from 1 at
+  ``SQUARE``: which side is long is then a guess; moved into the image whole where the averaged angle
+  turned a corner past its edge, ``held_in``), points by mean (two points' "IoU" falls from 1 at
   one spot to 0 ``point_reach`` of the image's width and height apart: 4 px at the default model's 96 px);
 * several boxes or obbs, or any for a question asking for every object (detection,
   ``many``; also where the identity view found none, "None."): shapes of all views clustered greedily by label and IoU
@@ -159,6 +160,24 @@ def average(shapes: list[dict]) -> dict:
     u = np.array([math.cos(a), math.sin(a)]) * along / 2
     v = np.array([-math.sin(a), math.cos(a)]) * across / 2
     return {**shapes[0], "coords": [(c + sx * u + sy * v).tolist() for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1))]}
+
+
+def held_in(o: dict, w: int, h: int) -> dict:
+    """An averaged obb ``o`` moved into the ``w`` × ``h`` image where a corner sticks out (its views' obbs lay inside,
+    but averaging their angles can turn a corner past the edge: 0.7 px for two 40 px ships at 0° and 30° on the
+    left edge, which ``encode`` then clamped alone, writing no rectangle), and shrunk about its centre first where
+    it is wider or taller than the image; as it is otherwise, as is any other kind (an average of shapes inside)."""
+    if o["kind"] != "obb":
+        return o
+    q = np.asarray(o["coords"], dtype=float)  # (4,2)
+    lo, hi = q.min(0), q.max(0)  # (2,) each
+    if (lo >= 0).all() and (hi <= (w, h)).all():
+        return o
+    c = (lo + hi) / 2
+    q = c + (q - c) * min(1.0, *(np.array([w, h]) / np.maximum(hi - lo, 1e-9)))  # (4,2): no wider or taller than it
+    lo, hi = q.min(0), q.max(0)
+    q = q + np.maximum(0, -lo) - np.maximum(0, hi - (w, h))  # (4,2): the overhang taken back, its shape kept
+    return {**o, "coords": q.tolist()}
 
 
 class Reach(NamedTuple):
@@ -385,6 +404,7 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
         out = [fuse_single([objs[0] for objs in usable if objs], cfg, (w, h))]
     else:
         out = fuse_many(usable, cfg, windows, (w, h))
+    out = [held_in(o, w, h) for o in out]  # an averaged obb's corner turned past the edge: encode bent it alone
     keys = [label_key(o.get("label")) for o in out]
     order = {k: n for n, k in enumerate(dict.fromkeys(keys))}
     # each class in one spelling, its shapes' most common ("ship" and "ships" clusters: one <ref>, not two)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import blank_image
 
 from rsvlm import geometry
 
@@ -26,3 +27,62 @@ def test_a_mask_offset_of_text_bools_or_fractions_is_refused_naming_it(offset):
     obj = {"kind": "mask", "mask": np.ones((4, 5), bool), "offset": offset}
     with pytest.raises(ValueError, match=r"object 0 \(mask\): cannot rasterise: its 'offset' must be"):
         geometry.objects_to_mask([obj], 64, 64)
+
+
+def _on_left_edge(long_: float, short: float, deg: float) -> list:
+    """A ``long_`` × ``short`` obb turned ``deg`` with its leftmost corner on the image's left edge, at y 50."""
+    q = np.array(geometry.rbox_to_quad(0, 50, long_, short, deg))  # (4,2)
+    q[:, 0] -= q[:, 0].min()
+    return q.tolist()
+
+
+def _right_angled(quad) -> bool:
+    q = np.asarray(quad, dtype=float)  # (4,2)
+    e = np.roll(q, -1, axis=0) - q  # (4,2) edges
+    return all(abs(float(np.dot(e[k], e[(k + 1) % 4]))) < 1e-6 * float(np.dot(e[k], e[k])) for k in range(4))
+
+
+def test_a_fused_obb_whose_averaged_angle_turns_a_corner_off_the_image_is_moved_in_whole():
+    """Two views' 40 x 10 ships on the left edge, at 0° and 30°, each inside the image: their average (15°) turned
+    a corner 0.7 px past the edge, which encode clamped alone (a note said its shape changed): the answer's obb was
+    no rectangle. It is now moved into the image, a rectangle still."""
+    from rsvlm import fusion
+    from rsvlm.tta import FuseConfig
+
+    views = [[{"kind": "obb", "label": "ship", "coords": _on_left_edge(40, 10, deg)}] for deg in (0, 30)]
+    (out,) = fusion.fuse(views, 100, 100, FuseConfig())
+    q = np.asarray(out["coords"])  # (4,2)
+    assert q.min() >= 0 and q.max() <= 100 and q[:, 0].min() == pytest.approx(0, abs=1e-9)
+    assert _right_angled(q)
+    bent: list[str] = []
+    geometry.encode([out], 100, 100, clamped=bent)
+    assert bent == []
+
+
+def test_the_tta_answer_of_such_obbs_is_the_fused_rectangle():
+    """Through ``tta.fused_answers``: a [ground] obb answered at 0° and, by the left-right flip, at 30° (mirrored)."""
+    from rsvlm import tta
+
+    plain = geometry.encode([{"kind": "obb", "label": "ship", "coords": _on_left_edge(40, 10, 0)}], 100, 100)
+    mirrored = [[100 - x, y] for x, y in _on_left_edge(40, 10, 30)]  # the 30° ship as the flipped view sees it
+    flipped = geometry.encode([{"kind": "obb", "label": "ship", "coords": mirrored}], 100, 100)
+    msgs = [[{"role": "user", "content": "<image>\n[ground] Locate the ship."}]]
+    (fused,) = tta.fused_answers(lambda m, i: [(flipped, [])], msgs, [blank_image(100, 100)], [(plain, [])],
+                                 tta.FuseConfig(views=("", "h")))
+    assert fused.answers == 2 and fused.note is None
+    q = np.asarray(fused.objects[0]["coords"])  # (4,2)
+    assert q.min() >= 0 and q.max() <= 100 and _right_angled(q)
+    (back,) = geometry.decode(fused.answer, 100, 100).objects
+    assert np.abs(np.asarray(back["coords"]) - q).max() <= 0.1  # the text says the fused rectangle, to a bin
+
+
+def test_held_in_shrinks_an_obb_larger_than_the_image_about_its_centre_then_moves_it_in():
+    from rsvlm import fusion
+
+    big = {"kind": "obb", "label": "ship", "coords": geometry.rbox_to_quad(50, 50, 140, 20, 30)}
+    q = np.asarray(fusion.held_in(big, 100, 100)["coords"])  # (4,2)
+    assert q.min() == pytest.approx(0, abs=1e-9) and q.max() == pytest.approx(100) and _right_angled(q)
+    inside = {"kind": "obb", "coords": geometry.rbox_to_quad(50, 50, 40, 10, 30)}
+    assert fusion.held_in(inside, 100, 100) is inside
+    box = {"kind": "box", "coords": [-5, 0, 20, 20]}
+    assert fusion.held_in(box, 100, 100) is box
