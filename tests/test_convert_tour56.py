@@ -213,7 +213,7 @@ def test_real_scenes_are_written_with_the_modality_the_reader_reads_them_as(tmp_
     (src / "rgbn_suba.txt").write_text("4 4 30 4 30 20 4 20 ship 0\n")
     from data_gen.convert.common import ConversionError
 
-    with pytest.raises(ConversionError, match=r"rgbn_suba.tif: 4 band\(s\) cannot be read as optical.*--modality msi"):
+    with pytest.raises(ConversionError, match=r"rgbn_suba.tif: wrong_band_count \(4 band\(s\) cannot be read as optical.*--modality msi"):
         convert(tmp_path / "o", "dota", "--src", str(src), "--strict")
 
 
@@ -317,7 +317,7 @@ def test_a_colour_label_under_a_grey_palette_is_named_not_a_flood_of_unknown_gre
     args = ["masks", "--images", str(tmp_path / "a.png"), "--labels", str(tmp_path / "a_label.png")]
     from data_gen.convert.common import ConversionError
 
-    with pytest.raises(ConversionError, match=r"a_label.png: a colour label \(3 bands that differ\) under a "
+    with pytest.raises(ConversionError, match=r"a_label.png: unreadable_label \(a colour label \(3 bands that differ\) under a "
                                               r"palette of grey levels"):
         convert(tmp_path / "o", *args, "--palette", str(pal), "--strict")
     Image.fromarray(np.repeat(lab[..., 2:] // 255 * 2, 3, axis=2)).save(tmp_path / "a_label.png")  # grey as RGB

@@ -144,7 +144,7 @@ def test_a_change_label_png_cut_short_is_not_read_as_no_change(tmp_path):
         (tmp_path / "cd" / sub).mkdir(parents=True)
         shutil.copy(ok, tmp_path / "cd" / sub / "p.png")
     shutil.copy(short, tmp_path / "cd" / "label" / "p.png")
-    with pytest.raises(Exception, match=r"label[/\\]p\.png: cannot read label .*holds 4632 bytes"):
+    with pytest.raises(Exception, match=r"label[/\\]p\.png: unreadable_label \(cannot read label .*holds 4632 bytes"):
         run_convert(["levir-cd", "--src", str(tmp_path / "cd"), "--out", str(tmp_path / "o"), "--strict"])
 
 

@@ -40,7 +40,7 @@ def test_a_tiled_dota_image_that_does_not_decode_is_counted_and_the_run_goes_on(
         (src / f"{stem}.txt").write_text("10 10 40 10 40 30 10 30 plane 0\n80 80 120 80 120 110 80 110 ship 0\n")
     stats, records = convert(tmp_path / "o", "dota", "--src", str(src), "--tile", "64", "--overlap", "0")
     assert stats["skipped"] == {"unreadable_image": 1}
-    assert "a.png: cannot read image (broken compressed pixel data" in stats["skipped_examples"]["unreadable_image"]
+    assert "a.png: unreadable_image (cannot read image (broken compressed pixel data" in stats["skipped_examples"]["unreadable_image"]
     assert records and {r["meta"]["file"] for r in records} == {"b.txt"}
     assert sorted(p.name for p in (tmp_path / "o" / "images").iterdir()) == ["dota-b_0_0.png", "dota-b_64_64.png"]
 

@@ -113,7 +113,9 @@ class Output:
 
     def skip(self, reason: str, where: str, detail: str = "") -> None:
         """Count one bad annotation; under ``strict`` raise instead, naming ``where`` (file:line). What an
-        option left out by the user's choice is no bad annotation: ``filter``."""
+        option left out by the user's choice is no bad annotation: ``filter``. A ``detail`` that begins
+        with ``where`` (a reader's error naming its file) is given without it: the file is named once."""
+        detail = detail.removeprefix(f"{where}: ")
         msg = f"{where}: {reason}" + (f" ({detail})" if detail else "")
         if self.strict:
             raise ConversionError(msg)

@@ -26,6 +26,8 @@ GeoChat spellings are rewritten into DESIGN.md's grammar:
   turned by θ degrees about its centre, in pixels, counter-clockwise on screen as GeoChat's demo
   draws it (``cv2.getRotationMatrix2D(centre, θ, 1)``) and as ``eval.foreign`` reads GeoChat's
   answers (GeoChat documents no convention; this one makes its data and its answers agree).
+  A rotated box partly off the image is written as its part on it, 4 vertices on the image (noted as
+  ``obbs_clipped_at_image_edge``; one ``geometry.encode`` still clamps out of shape, ``obbs_clamped_at_image_edge``).
   θ absent or a multiple of 90 leaves the
   rectangle upright, which is written as the ``<box>`` it is (at 90 and 270 its width and height
   swapped about the centre). GeoChat writes most of its boxes ``|<90>`` (OpenCV's
@@ -53,6 +55,7 @@ error wherever the record is read).
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections import Counter
 from pathlib import Path
@@ -92,8 +95,33 @@ def add_arguments(p) -> None:
     p.add_argument("--task", default=None, choices=TASKS, help="task of records that name none (default: free chat)")
 
 
-def rewrite_boxes(text: str, width: int, height: int) -> str:
-    """GeoChat ``{<x1><y1><x2><y2>|<θ>}`` → ``<box>``/``<obb>`` tokens; raises BadBox."""
+def _visible_quad(quad: list, width: int, height: int) -> list | None:
+    """The part of an oriented box ``quad`` (4 (x, y)) inside the ``width`` × ``height`` image as 4 vertices, or None
+    where it lies inside: the intersection, its shortest edge merged into its midpoint while it has more than 4
+    (DOTA devkit's ``GetPoly4FromPoly5``), so every vertex stays on the image. Clamping each vertex alone made
+    another shape (a corner 15 px off moved the box's edge 9 px along the image's side); a minimum rotated
+    rectangle of the part sticks out again where the image's edge cuts the box at a slant."""
+    from shapely.geometry import Polygon, box
+
+    if all(0 <= x <= width and 0 <= y <= height for x, y in quad):
+        return None
+    part = Polygon(quad).intersection(box(0, 0, width, height)).simplify(0)
+    pts = [tuple(p) for p in part.exterior.coords[:-1]] if part.geom_type == "Polygon" else []  # (V, 2)
+    if len(pts) < 4:  # a sliver or a triangle: its rectangle (encode's clamp says where that still moves)
+        return [list(p) for p in part.minimum_rotated_rectangle.exterior.coords[:4]] if len(pts) == 3 else None
+    while len(pts) > 4:
+        i = min(range(len(pts)), key=lambda k: math.dist(pts[k], pts[(k + 1) % len(pts)]))
+        j = (i + 1) % len(pts)
+        mid = ((pts[i][0] + pts[j][0]) / 2, (pts[i][1] + pts[j][1]) / 2)
+        pts = [mid if k == i else p for k, p in enumerate(pts) if k != j]
+    return [list(p) for p in pts]
+
+
+def rewrite_boxes(text: str, width: int, height: int, out: Output | None = None) -> str:
+    """GeoChat ``{<x1><y1><x2><y2>|<θ>}`` → ``<box>``/``<obb>`` tokens; raises BadBox. A rotated box partly off
+    the image is written as its part on it (``_visible_quad``), counted in ``out``'s notes as
+    ``obbs_clipped_at_image_edge``; one whose shape ``geometry.encode`` still changes by clamping it, as
+    ``obbs_clamped_at_image_edge``."""
     from rsvlm import geometry
 
     def one(m: re.Match) -> str:
@@ -114,8 +142,16 @@ def rewrite_boxes(text: str, width: int, height: int) -> str:
         else:
             # rbox_to_quad turns clockwise on screen; GeoChat's θ turns counter-clockwise
             quad = geometry.rbox_to_quad((x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1, -theta)
+            if (part := _visible_quad(quad, width, height)) is not None:
+                quad = part
+                if out is not None:
+                    out.note("obbs_clipped_at_image_edge")
             obj = {"kind": "obb", "label": None, "coords": quad}
-        return geometry.encode([obj], width=width, height=height)
+        clamped: list[str] = []
+        text = geometry.encode([obj], width=width, height=height, clamped=clamped)
+        if clamped and out is not None:
+            out.note("obbs_clamped_at_image_edge")
+        return text
 
     out = _BOX.sub(one, text)
     left = _BOXLIKE.search(out)
@@ -124,10 +160,10 @@ def rewrite_boxes(text: str, width: int, height: int) -> str:
     return out
 
 
-def rewrite_text(text: str, width: int, height: int) -> str:
+def rewrite_text(text: str, width: int, height: int, out: Output | None = None) -> str:
     text = _TAG.sub(lambda m: f"[{TAG_MAP[m.group(1)]}]", text)
     text = text.replace("<p>", "<ref>").replace("</p>", "</ref>").replace("<delim>", "")
-    return rewrite_boxes(text, width, height)
+    return rewrite_boxes(text, width, height, out)
 
 
 def _records(path: Path, out: Output) -> list[tuple[str, object]]:
@@ -278,7 +314,7 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
             raise TypeError("conversation value is not a string")
         given.append(value)
         if images or role == "human":
-            value = rewrite_text(value, width, height) if images else value
+            value = rewrite_text(value, width, height, out) if images else value
         convs.append({"from": role, "value": value})
     n_ph = sum(c["value"].count(IMAGE_TOKEN) for c in convs)
     if n_ph == 0 and images:

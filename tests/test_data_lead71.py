@@ -1,0 +1,44 @@
+"""Lead 71, round 2 of area data: a GeoChat rotated box at the image's edge, a skip's file named once, the
+synth options named as typed, a record's task field against its prompt's tag, GeoTIFF colormaps of mask labels,
+the label of a DOTA image that cannot be read."""
+
+from __future__ import annotations
+
+from convert_helpers import convert, llava_rows, objs, png
+
+
+def test_a_skipped_unreadable_image_is_named_once(tmp_path):
+    """'P2.png: unreadable_image (P2.png: cannot read image (…))': the reader's error named the file again."""
+    src = tmp_path / "dota"
+    png(src / "P1.png", 64, 64)
+    (src / "P2.png").write_bytes((src / "P1.png").read_bytes()[:60])
+    for stem in ("P1", "P2"):
+        (src / f"{stem}.txt").write_text("4 4 30 4 30 20 4 20 ship 0\n")
+    stats, _ = convert(tmp_path / "o", "dota", "--src", str(src))
+    said = stats["skipped_examples"]["unreadable_image"]
+    assert said.startswith(f"{src / 'P2.png'}: unreadable_image (cannot read image (") and said.count("P2.png") == 1
+
+
+def _geochat(box: str) -> dict:
+    return {"id": "g", "image": "a.png",
+            "conversations": [{"from": "human", "value": "<image>\n[refer] the <p>ship</p>"},
+                              {"from": "gpt", "value": f"<p>ship</p> {box}"}]}
+
+
+def test_a_geochat_rotated_box_off_the_images_edge_is_written_as_its_part_on_it(tmp_path):
+    """A rotated box whose corners lie off the image was clamped vertex by vertex: its edge at the image's side moved
+    (on a 100 x 100 image 47..59 px became 56..64 px), the part written no longer the part seen."""
+    from shapely.geometry import Polygon, box
+
+    from rsvlm import geometry
+
+    stats, recs = llava_rows(tmp_path / "inside", [_geochat("{<30><45><70><55>|<30>}")])
+    assert stats["records"] == 1 and "obbs_clipped_at_image_edge" not in stats["notes"]
+    # on the 64 x 48 image: centre (1.28, 24), 2.56 x 28.8 px, turned 30 degrees: two corners 6 and 8 px off its left
+    stats, recs = llava_rows(tmp_path, [_geochat("{<0><20><4><80>|<30>}")])
+    assert stats["notes"]["obbs_clipped_at_image_edge"] == 1 and "obbs_clamped_at_image_edge" not in stats["notes"]
+    (o,) = objs(recs[0])
+    quad = geometry.rbox_to_quad(2 * 64 / 100, 24, 4 * 64 / 100, 60 * 48 / 100, -30)
+    seen = Polygon(quad).intersection(box(0, 0, 64, 48))
+    written = Polygon(o["coords"])
+    assert o["kind"] == "obb" and seen.symmetric_difference(written).area < 0.05 * seen.area
