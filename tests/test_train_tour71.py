@@ -127,6 +127,7 @@ def test_final_carries_the_merge_record_of_a_merged_llm_base(tmp_path):
 
     merged, other = tmp_path / "merged", tmp_path / "base"
     (merged / "llm").mkdir(parents=True)
+    (merged / "config.yaml").write_text("llm: {name_or_path: llm}\n")  # a checkpoint, as merge-lora writes one
     other.mkdir()
     record_merged(merged, {"a" * 64, "b" * 64})
 
