@@ -86,3 +86,32 @@ def test_held_in_shrinks_an_obb_larger_than_the_image_about_its_centre_then_move
     assert fusion.held_in(inside, 100, 100) is inside
     box = {"kind": "box", "coords": [-5, 0, 20, 20]}
     assert fusion.held_in(box, 100, 100) is box
+
+
+@pytest.mark.parametrize("question", ["Is the ship pointing, up or down?", "Which way does it face, up or down?",
+                                      "Is it facing: up or down?", "Is the ship pointing either up or down?",
+                                      "Is the arrow pointing (up or down)?"])
+def test_up_or_down_after_a_comma_is_a_way_asked_of_the_left_right_flip_alone(question):
+    """A comma (or colon, "either", a bracket) between the verb and "up" hid the way from the match (54f314b8): the
+    question was asked as written of the top-bottom flip and the half turn, whose ship points the other way."""
+    from rsvlm import tta
+
+    asked: list[str] = []
+
+    def answer(messages, images):
+        asked.extend(m[-1]["content"] for m in messages)
+        return [("Down.", [])] * len(messages)
+
+    msgs = [[{"role": "user", "content": f"<image>\n[vqa] {question}"}]]
+    (fused,) = tta.fused_answers(answer, msgs, [blank_image()], [("Up.", [])])
+    assert asked == [f"<image>\n[vqa] {question}"]  # the left-right flip's: the same words
+    assert fused.unasked.endswith("the question's 'up' under a top-bottom flip or a transpose)")
+    assert tta.swap_words(question, "v") is None and tta.swap_words(question, "h") == question
+
+
+@pytest.mark.parametrize("text", ["Is the ship heading, up the river?", "moving, down the river",
+                                  "Is the road going up to 5 km?"])
+def test_up_or_down_after_a_comma_that_is_no_way_is_kept(text):
+    from rsvlm import tta
+
+    assert tta.swap_words(text, "v") == text == tta.swap_words(text, "t")
