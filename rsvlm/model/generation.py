@@ -112,9 +112,10 @@ def decode(llm, embed: Callable[[torch.Tensor], torch.Tensor], inputs_embeds: to
     among the tokens the constraint allowed (the confidence ``rsvlm.model.grammar.shape_scores``
     turns into a score per shape), and those ``constraint.also_scored(logits)`` names (B, V) where it has
     that method (``GrammarConstraint``: EOS where only an owed box hid it, so the box's score holds
-    the model's wish to stop); where ``push`` held a sequence, among those it left and those
-    ``constraint.stopping()`` (V,) names (EOS, a whole stop string: the wish to stop; not the text or
-    other tags it hid, which go on). ``held`` holds, per generated id, the log of the share of that mass
+    the model's wish to stop; what the token budget hid where it hid the model's first choice and the
+    answer could not end, so a shape the budget bent scores near 0); where ``push`` held a sequence,
+    among those it left and those ``constraint.stopping()`` (V,) names (EOS, a whole stop string: the
+    wish to stop; not the text or other tags it hid, which go on). ``held`` holds, per generated id, the log of the share of that mass
     left to choose from: ``logprobs`` less ``held`` is the id's log-probability among those tokens, so an
     object owed (a box ``need_shape`` holds, one ``push`` holds) counts its wish to stop once, in full.
     """

@@ -56,6 +56,7 @@ tokenizer without rsvlm's tokens gets no constraint (``RSVLM.grammar_constraint`
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import replace
 
 import torch
@@ -363,11 +364,13 @@ class GrammarConstraint:
         self.allowed_now: list[torch.Tensor | None] = [None] * batch  # (V,) per sequence, after the last call
         self.hidden: list[torch.Tensor | None] = [None] * batch  # (V,) what only the budget hides now, or None
         self.owed: list[torch.Tensor | None] = [None] * batch  # (V,) what only an owed box hides now, or None
-        self.min_shapes = [min_shapes] * batch if isinstance(min_shapes, int) else list(min_shapes)
+        # numpy's integers too (np.int64(2) was refused as "not a whole number", or not iterable)
+        self.min_shapes = [min_shapes] * batch if isinstance(min_shapes, numbers.Integral) else list(min_shapes)
         if len(self.min_shapes) != batch:
             raise ValueError(f"min_shapes has {len(self.min_shapes)} entries for a batch of {batch}")
-        if bad := [n for n in self.min_shapes if isinstance(n, bool) or not isinstance(n, int) or n < 0]:  # -1: 0
-            raise ValueError(f"min_shapes {bad[0]!r}: a whole number of shapes >= 0")
+        if bad := [n for n in self.min_shapes if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 0]:
+            raise ValueError(f"min_shapes {bad[0]!r}: a whole number of shapes >= 0")  # -1 ran as 0
+        self.min_shapes = [int(n) for n in self.min_shapes]
 
     def __call__(self, tokens: list[list[int]], vocab_size: int) -> torch.Tensor:
         if self.g is None or self.g.vocab != vocab_size:

@@ -104,17 +104,20 @@ def check_llm_files(cfg: LLMConfig, prefix: str = "llm", weights: bool = True) -
 def check_tokenizer_folder(folder: Path, key: str, give: str | None = None) -> None:
     """FileNotFoundError naming ``key`` where the local ``folder`` holds no tokenizer file (``TOKENIZER_FILES``):
     an rsvlm checkpoint's is named (its ``tokenizer/``), and so is a checkpoint's ``llm/``'s (its sibling
-    ``tokenizer/``); ``give``, the key to set where ``folder`` is an LLM's with no tokenizer of its own, is
-    suggested. The one check of ``check_llm_files`` and ``rsvlm.tokenizer.load_tokenizer`` (was written in both, hints differing).
+    ``tokenizer/``; a checkpoint's own ``tokenizer/``, emptied, is said to be, not named as its own hint);
+    ``give``, the key to set where ``folder`` is an LLM's with no tokenizer of its own, is suggested. The one
+    check of ``check_llm_files`` and ``rsvlm.tokenizer.load_tokenizer`` (was written in both, hints differing).
     Transformers said "Couldn't instantiate the backend tokenizer … install sentencepiece or tiktoken"."""
     if any(f.is_file() for p in TOKENIZER_FILES for f in folder.glob(p)):
         return
-    hint = ""
+    hint, sibling = "", folder.parent / "tokenizer"
     if (folder / "tokenizer").is_dir():
         hint = f"; {folder} is an rsvlm checkpoint, whose tokenizer is {folder / 'tokenizer'}"
-    elif (folder.parent / "tokenizer").is_dir():  # a checkpoint's llm/, with no tokenizer of its own
-        hint = f"; give {give} (its checkpoint's is {folder.parent / 'tokenizer'})" if give else \
-            f"; its checkpoint's tokenizer is {folder.parent / 'tokenizer'}"
+    elif sibling.is_dir() and sibling.resolve() == folder.resolve():  # was named as its own hint
+        if (folder.parent / "config.yaml").is_file():  # a checkpoint's own tokenizer/, emptied
+            hint = f"; the checkpoint {folder.parent} lost its tokenizer files: copy them back from a whole copy of it"
+    elif sibling.is_dir():  # a checkpoint's llm/, with no tokenizer of its own
+        hint = f"; give {give} (its checkpoint's is {sibling})" if give else f"; its checkpoint's tokenizer is {sibling}"
     elif give:  # the LLM's folder, with no tokenizer of its own
         hint = f"; give {give}"
     raise FileNotFoundError(f"{key}: {folder} holds no tokenizer (tokenizer.json, tokenizer.model, vocab.json, "
