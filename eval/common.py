@@ -151,11 +151,14 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
 
     if err := image_root_problem(args.image_root):  # else no note
         ap.error(err)
-    if args.out:  # before scoring, which can take minutes
+    held = None  # another task's scores at --out, said once replaced
+    if args.out == "-" and sys.stdout is None:  # `>&-`: else said after the scoring
+        ap.error("--out -: standard output is closed; give a file name")
+    if args.out and args.out != "-":  # before scoring, which can take minutes; `-` is standard output
         for name in ("gt", "pred"):
             if Path(args.out).resolve() == Path(getattr(args, name)).resolve():
                 ap.error(f"--out {args.out} is the --{name} file: the scores would overwrite it")
-        if err := not_scores(args.out) or unlisted_scores(args.out):
+        if err := not_scores(args.out):
             ap.error(err)
         held = other_scores(args.out, task_name)  # read now, said once replaced: a scoring that fails replaces nothing
         out_dir(args.out)
@@ -166,10 +169,12 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
     scores = evaluate(task_name, tasks, score_fn, headline, args, keep(args) if keep else None, prepare, geometry,
                       references)
     if args.out:  # before printing: `… --out s.json | head` closed stdout under the table, and no scores were written
-        write_out(args.out, json.dumps(scores, indent=1, sort_keys=False) + "\n")
+        write_out(args.out, json.dumps(scores, indent=1, sort_keys=False) + "\n", dash=True)
         if held:  # a loop of the scripts over one --out: each replaced the last
             print(f"warning: --out {args.out} held {held}: the {task_name} scores replaced them; give each task its "
                   "own file to keep both", file=sys.stderr)
+        if unlisted := unlisted_scores(args.out):  # vqa.jsonl: written, as a script's vqa.json.tmp is, and said
+            print(f"note: {unlisted}", file=sys.stderr)
     print(f"{task_name}: {args.pred} against {args.gt} ({args.format} format)")
     print(summary_table(scores))
     if details:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -59,13 +60,17 @@ def not_scores(out: str | Path) -> str | None:
 
 
 def unlisted_scores(out: str | Path) -> str | None:
-    """Why ``out`` is no name for a score file, or None: one not ending ``.json`` (``scores.jsonl``), which
-    ``python -m eval.report --dir`` passes over without a word, reading ``*.json`` alone (a device or pipe such as
-    /dev/stdout aside: nothing is kept there for a report to find)."""
-    if in_place(out) or Path(out).suffix == ".json" or Path(out).is_dir():  # a folder: out_dir says so
+    """What to say of a score file at ``out`` not named ``.json`` (``scores.jsonl``), which ``python -m eval.report
+    --dir`` reads no further than to name it, or None (a ``.json``, standard output, a device or pipe such as
+    /dev/stdout: nothing kept there for a report to find). Said, not refused: ``--out vqa.json.tmp`` renamed by a
+    script after the scoring was refused, as was ``--out -``."""
+    if str(out) == "-" or in_place(out) or Path(out).suffix == ".json" or Path(out).is_dir():  # a folder: out_dir says so
         return None
-    return (f"--out {out}: eval.report --dir reads the .json files of a folder alone and would pass these scores "
-            f"over: name it {Path(out).with_suffix('.json')}")
+    name = Path(out).name
+    at = name.lower().find(".json")  # vqa.json.tmp: vqa.json, not vqa.json.json
+    meant = Path(out).with_name(name[:at] + ".json") if at > 0 else Path(out).with_suffix(".json")
+    return (f"--out {out} is not named .json: eval.report --dir reads a folder's .json files alone and passes it over "
+            f"(naming it in a note); give it by eval.report --scores, or name it {meant}")
 
 
 def other_scores(out: str | Path, task: str) -> str | None:
@@ -79,9 +84,17 @@ def other_scores(out: str | Path, task: str) -> str | None:
     return f"{held['task']}'s scores (of {held.get('pred')} against {held.get('gt')})"
 
 
-def write_out(path: str | Path, text: str) -> None:
+def write_out(path: str | Path, text: str, dash: bool = False) -> None:
     """Write an ``--out`` file whole: a temp file beside it and a rename, so a kill leaves the old file or the
-    new (of a link, the file it names: the link stays), or straight into a device or pipe (``in_place``)."""
+    new (of a link, the file it names: the link stays), or straight into a device or pipe (``in_place``); ``-``
+    where ``dash`` (the scorers'), or the file standard output goes to (``--out /dev/stdout > log``: the table printed
+    after overwrote the JSON), is written through ``sys.stdout``."""
+    if (dash and str(path) == "-") or _is_stdout(path):
+        if sys.stdout is None:  # `>&-`
+            raise ScoreError(f"--out {path}: standard output is closed; give a file name")
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
     if not in_place(path):
         from rsvlm.temp_files import replace_text
 
@@ -92,6 +105,13 @@ def write_out(path: str | Path, text: str) -> None:
             f.write(text)
     except OSError as e:  # /dev/full: "No space left on device", naming no file
         raise ScoreError(f"--out {path}: cannot write to it ({e.strerror})") from e
+
+
+def _is_stdout(path: str | Path) -> bool:
+    """Whether ``path`` is the open file standard output writes to (``/dev/stdout``, or the log it is redirected to)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):  # pytest's capture: no fileno
+        return in_place(path) and os.path.samestat(os.stat(path), os.fstat(sys.stdout.fileno()))
+    return False
 
 
 def out_dir(path: str | Path) -> None:

@@ -181,8 +181,8 @@ def not_a_report(out: Path) -> str | None:
 
 
 def misnamed_scores(folder: Path) -> list[Path]:
-    """The score files in ``folder`` whose name does not end ``.json`` (``vqa.jsonl``, written by a scorer before it
-    refused such an ``--out``), which ``--dir`` does not read: small files (under 1 MiB, as score files are; a
+    """The score files in ``folder`` whose name does not end ``.json`` (``vqa.jsonl``: a scorer writes such an ``--out``,
+    with a note), which ``--dir`` does not read: small files (under 1 MiB, as score files are; a
     predictions file beside them is read no further than JSON's first error) that are one score file's JSON."""
     found = []
     for f in sorted(folder.iterdir()):
@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> dict:
     if args.dir and not args.dir.is_dir():
         raise common.ScoreError(f"--dir {args.dir}: no such folder")
     paths = args.scores or sorted(args.dir.glob("*.json"))
-    if args.dir and (named := misnamed_scores(args.dir)):  # an older scorer's --out scores.jsonl, passed over unsaid
+    if args.dir and (named := misnamed_scores(args.dir)):  # a scorer's --out scores.jsonl, passed over unsaid
         print(f"note: {len(named)} score file(s) in {args.dir} not named .json are left out (first: {named[0]}): "
               "give them by --scores, or name them .json", file=sys.stderr)
     if not paths:
