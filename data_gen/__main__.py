@@ -54,11 +54,16 @@ def synth_overrides(a) -> list[str]:
 
 
 def synth_config(a, path):
-    """The SynthConfig of parsed synth arguments ``a`` over the config file ``path`` (None: the defaults); a task
-    ``--tasks`` names whose weight is 0 there gets 1. ConfigError / ValueError naming what is wrong."""
+    """The SynthConfig of parsed synth arguments ``a`` over the config file ``path`` (None: the defaults), checked
+    (``check_config``: a value an option set named by the option, ``--size 8``); a task ``--tasks`` names whose
+    weight is 0 there gets 1. ConfigError / ValueError naming what is wrong."""
     from data_gen.instructions.build import load_with_tasks
+    from data_gen.synth.run import check_config
 
-    return load_with_tasks(path, synth_overrides(a), a.tasks)
+    cfg = load_with_tasks(path, synth_overrides(a), a.tasks)
+    flags = {"--size": a.size, "--pairs-fraction": a.pairs_fraction, "--modalities": a.modalities}
+    check_config(cfg, {key: flag for flag, key in SYNTH_FLAGS.items() if flags[flag] is not None})
+    return cfg
 
 
 def config_in_out(config: str | None, out: str) -> str:

@@ -4,6 +4,7 @@ the label of a DOTA image that cannot be read."""
 
 from __future__ import annotations
 
+import pytest
 from convert_helpers import convert, llava_rows, objs, png
 
 
@@ -42,3 +43,21 @@ def test_a_geochat_rotated_box_off_the_images_edge_is_written_as_its_part_on_it(
     seen = Polygon(quad).intersection(box(0, 0, 64, 48))
     written = Polygon(o["coords"])
     assert o["kind"] == "obb" and seen.symmetric_difference(written).area < 0.05 * seen.area
+
+
+@pytest.mark.parametrize("given, says", [
+    (["--size", "8"], "error: --size 8 must be between 16 and 4096"),
+    (["scene.size=8"], "error: scene.size 8 must be between 16 and 4096"),
+    (["--pairs-fraction", "2"], "error: --pairs-fraction 2 must be in [0, 1]"),
+    (["scene.pairs_fraction=2"], "error: scene.pairs_fraction 2 must be in [0, 1]"),
+    (["--modalities", "rgb"], "error: --modalities rgb: each must be one of optical, msi, sar, ir"),
+    (["modalities=[rgb]"], "error: modalities ['rgb']: each must be one of optical, msi, sar, ir"),
+    (["--pairs-fraction", "0", "--tasks", "change"], "needs pairs, but --pairs-fraction is 0"),
+])
+def test_synth_names_the_option_the_user_typed_and_the_key_of_a_key_value(tmp_path, capsys, given, says):
+    """'data_gen synth --size 8' said 'scene.size 8 must be …', a key the user never typed."""
+    from data_gen.__main__ import main
+
+    assert main(["synth", "--out", str(tmp_path / "o"), "--n", "1", "--no-progress", *given]) == 2
+    err = capsys.readouterr().err
+    assert says in err and not (tmp_path / "o").exists(), err

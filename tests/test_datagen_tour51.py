@@ -56,7 +56,7 @@ def test_a_modality_named_twice_or_none_is_a_one_line_error(tmp_path, capsys):
         out = tmp_path / (mods or "none")
         assert data_gen_main(["synth", "--out", str(out), "--n", "1", "--modalities", mods, "--no-progress"]) == 2
         err = capsys.readouterr().err
-        assert err.startswith("error: modalities") and words in err and err.count("\n") == 1 and not out.exists()
+        assert err.startswith("error: --modalities") and words in err and err.count("\n") == 1 and not out.exists()
 
 
 def test_no_object_overhangs_the_top_or_left_border():

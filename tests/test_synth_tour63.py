@@ -50,10 +50,10 @@ def test_records_per_image_0_is_scenes_only_in_synth_and_refused_by_rebuild(tmp_
     ("{data: [--seed=-1]}", "extra.data: '--seed=-1': the build gives each synth run its own"),
     ("{data: [--workers, '0']}", "extra.data: out of range: --workers 0 (at least 1) (the train run"),
     ("{data: [--wokers, '2']}", "extra.data: unrecognized arguments: --wokers (--wokers is no option: did you mean"),
-    ("{data: [--size, '8']}", "extra.data: scene.size 8 must be between 16 and 4096"),
+    ("{data: [--size, '8']}", "extra.data: --size 8 must be between 16 and 4096"),
     ("{data: [scene.size=-3]}", "extra.data: scene.size -3 must be between 16 and 4096"),
     ("{data: [--size, '64', scene.size=96]}", "extra.data: scene.size is given twice"),
-    ("{data: [--modalities, 'sar,foo']}", "extra.data: modalities ['sar', 'foo']: each must be"),
+    ("{data: [--modalities, 'sar,foo']}", "extra.data: --modalities sar,foo: each must be"),
     ("{data: [--help]}", "extra.data: --help shows synth's options"),
 ])
 def test_build_yaml_extra_data_options_are_checked_before_any_stage(monkeypatch, tmp_path, capsys, extra, says):

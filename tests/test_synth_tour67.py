@@ -78,7 +78,7 @@ def test_nan_given_once_is_not_given_twice(tmp_path, capsys):
     argv = ["synth", "--out", str(tmp_path / "o"), "--n", "1", "--size", "32", "--no-progress", "--pairs-fraction", "nan"]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "given twice" not in err and "scene.pairs_fraction nan must be in [0, 1]" in err
+    assert "given twice" not in err and "--pairs-fraction nan must be in [0, 1]" in err
     with pytest.raises(SystemExit):  # a different value beside it is still two values
         main([*argv, "scene.pairs_fraction=0.5"])
     assert "is given twice: '--pairs-fraction nan' and 'scene.pairs_fraction=0.5'" in capsys.readouterr().err

@@ -57,31 +57,38 @@ def make_scene(i: int, split: str, *, cfg: SynthConfig, out: Path, seed: int, re
     return gt, recs, skipped, wanted, graph.too_small, graph.not_fitted
 
 
-def check_config(cfg: SynthConfig) -> None:
+def check_config(cfg: SynthConfig, flags: dict[str, str] | None = None) -> None:
+    """ValueError naming what of ``cfg`` synth cannot make. ``flags``: config key → the option that set it
+    (``{"scene.size": "--size"}``, ``data_gen.__main__.SYNTH_FLAGS``), named instead of the key ("--size 8 must be",
+    not "scene.size 8", which the user never typed); a key a config file or key=value set is named as the key."""
+    flags = flags or {}
+    size_is, pairs_is = flags.get("scene.size", "scene.size"), flags.get("scene.pairs_fraction", "scene.pairs_fraction")
+    modalities = (f"--modalities {','.join(map(str, cfg.modalities)) or repr('')}" if "modalities" in flags
+                  else f"modalities {cfg.modalities}")
     bad = [m for m in cfg.modalities if m not in MODALITIES]
     if not cfg.modalities:
-        raise ValueError(f"modalities {cfg.modalities}: name at least one of {', '.join(MODALITIES)}")
+        raise ValueError(f"{modalities}: name at least one of {', '.join(MODALITIES)}")
     if bad:
         cased = lower_case_of(bad, MODALITIES)  # --modalities takes any case, YAML not
         lower = f"; in lower case: {', '.join(cased)}" if cased else ""
         meant = [f"{m!r} is {MODALITY_WORDS[str(m).lower()]}" for m in bad if str(m).lower() in MODALITY_WORDS]
         runs = [",".join(run) for m in bad if (run := run_together(str(m), MODALITIES))]  # "sar;ir", "sar ir"
-        raise ValueError(f"modalities {cfg.modalities}: each must be one of {', '.join(MODALITIES)} "
+        raise ValueError(f"{modalities}: each must be one of {', '.join(MODALITIES)} "
                          f"({', '.join(map(repr, bad))} {'is' if len(bad) == 1 else 'are'} not{lower})"
                          + (f"; {', '.join(meant)} here" if meant else "")  # "rgb,thermal" said only "are not"
                          + (f"; separate modalities by commas: {', '.join(runs)}" if runs else ""))
     twice = sorted({m for m in cfg.modalities if cfg.modalities.count(m) > 1})
     if twice:  # each is rendered once: the report's "x N modalities" and the quotas would not add up
-        raise ValueError(f"modalities {cfg.modalities}: {', '.join(twice)} named more than once")
-    check_size(cfg.scene.size, "scene.size")
+        raise ValueError(f"{modalities}: {', '.join(twice)} named more than once")
+    check_size(cfg.scene.size, size_is)
     from data_gen.instructions.build import bad_weights, check_makeable, check_weights, given
 
     check_weights(cfg.instructions)
     check_makeable(cfg.instructions, cfg.modalities, "rendered modality", cfg.scene.pairs_fraction != 0,
-                   "scene.pairs_fraction is 0")
+                   f"{pairs_is} is 0")
     sc, rc = cfg.scene, cfg.render
     if not 0 <= sc.pairs_fraction <= 1:
-        raise ValueError(f"scene.pairs_fraction {given(sc.pairs_fraction)} must be in [0, 1]")
+        raise ValueError(f"{pairs_is} {given(sc.pairs_fraction)} must be in [0, 1]")
     for key, value, ok in (("scene.max_objects", sc.max_objects, sc.max_objects >= 0),
                            ("scene.object_scale", sc.object_scale, 0 < sc.object_scale < float("inf")),
                            ("scene.min_object_px", sc.min_object_px, 0 <= sc.min_object_px < float("inf")),
