@@ -136,7 +136,8 @@ def check_data_paths(cfg) -> None:
         if blank_records_file(path):  # was exit 1 once the model was built and out_dir written: "0 records read"
             raise ValueError(f"{key}: {path} is empty (no record line): an empty split? give a records file that "
                              "holds records")
-    for key, root in ((s.root_key, s.root) for s in sources):  # was: every image 'not found', a bad sample each, 50 samples into the run
+    # was: every image 'not found', a bad sample each, 50 samples into the run
+    for key, root in ((s.root_key, s.root) for s in sources):
         if root is not None and not Path(root).is_dir():
             raise FileNotFoundError(f"{key}: {root} is {'a file' if Path(root).exists() else 'not there'}; give "
                                     "the folder the records' image paths are relative to (unset: the records file's "
