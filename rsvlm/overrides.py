@@ -110,7 +110,9 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
                         raise ConfigError(f"override {text!r}: "
                                           + no_eval_refusal(['.'.join(path[: i + 1])], node_cls.__name__, evals))
                     item = re.fullmatch(r"(\w+)\[\d+\]", part)  # data.extra[0].path=x
-                    item = item if item and item[1] in ftypes else None
+                    tp = _unwrap_optional(ftypes[item[1]])[0] if item and item[1] in ftypes else None
+                    kind = typing.get_origin(tp) or tp  # optim.lr[0]: a float, was told to give the whole list
+                    item = item if kind in (list, tuple, dict) else None
                     near = None
                     if not item:  # a list's item gets its own hint alone: it was optim.weight_decay's too
                         near = _fitting(exact_first(path, near_path(path, keys_at), keys_at), value, cls)  # lr
@@ -122,7 +124,9 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
                         + (f" (did you mean {'.'.join(near)}={raw}{names}?)" if near else "")
                         + no_key(node_cls, part, ".".join(path[:i]) + "." if i else "")
                         + (f" (a list's items are not set one by one: give the whole list, "
-                           f"{'.'.join([*path[:i], item[1]])}=[…])" if item else "")
+                           f"{'.'.join([*path[:i], item[1]])}=[…])" if item and kind is not dict else "")
+                        + (f" ({'.'.join([*path[:i], item[1]])} is a mapping: its entries are set by name, "
+                           f"{'.'.join([*path[:i], item[1], 'NAME', *path[i + 1:]])}={raw})" if kind is dict else "")
                     )
                 sub_tp, _ = _unwrap_optional(ftypes[part])
                 node_cls = sub_tp if dataclasses.is_dataclass(sub_tp) else None

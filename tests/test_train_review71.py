@@ -12,6 +12,8 @@ from types import SimpleNamespace
 import pytest
 from test_train_utils import make_records, recipe
 
+REPO = Path(__file__).resolve().parents[1]
+
 
 def _carried(name: str, tmp_path: Path) -> set[str]:
     """The hashes ``carry_merged`` writes into a fresh folder for a run whose ``model.llm.name_or_path`` is ``name``."""
@@ -80,3 +82,58 @@ def test_a_stage_on_a_merged_model_records_its_adapters_through_the_next_merge(c
     shutil.copytree(ckpt / "adapter", final / "adapter")
     with pytest.raises(ValueError, match="merged into .* weights already"):
         load_pretrained(final)
+
+
+def test_a_deepspeed_config_given_as_a_folder_is_told_so_and_a_crowded_folder_is_cut_short(tmp_path):
+    """``dist.deepspeed=configs/deepspeed`` (the folder) said "DeepSpeed config not found", naming no file of it;
+    a missing file's listing named every JSON file beside it, however many."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.deepspeed_config import load_deepspeed_config
+
+    cfg = load_config(TrainConfig, REPO / "configs" / "train" / "sft_tiny.yaml", ["batch_size=2"])
+    with pytest.raises(FileNotFoundError, match=r"is a folder, not a JSON file: .*configs/deepspeed; .*holds "
+                                                r"zero2\.json, zero2_offload\.json, zero3\.json, zero3_offload\.json$"):
+        load_deepspeed_config(REPO / "configs" / "deepspeed", cfg, 2)
+    for i in range(12):
+        (tmp_path / f"run{i:02d}.json").write_text("{}")
+    with pytest.raises(FileNotFoundError) as e:
+        load_deepspeed_config(tmp_path / "zero9.json", cfg, 2)
+    assert str(e.value).endswith("holds run00.json, run01.json, run02.json, run03.json, run04.json, run05.json, "
+                                 "run06.json, run07.json, … (12 in all)"), e.value
+
+
+def test_an_empty_zero_section_is_refused_without_other_settings_said_passed_over(tmp_path):
+    """``"zero_optimization": {}`` was told DeepSpeed would 'pass its other settings over' (keys: none)."""
+    import json
+
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.deepspeed_config import load_deepspeed_config
+
+    cfg = load_config(TrainConfig, REPO / "configs" / "train" / "sft_tiny.yaml", ["batch_size=2"])
+    path = tmp_path / "ds.json"
+    path.write_text(json.dumps({"zero_optimization": {}}))
+    with pytest.raises(ValueError) as e:
+        load_deepspeed_config(path, cfg, 2)
+    assert 'no "stage" (an empty section): DeepSpeed would run stage 0, without ZeRO sharding; set' in str(e.value)
+    assert "passed over" not in str(e.value) and "pass its" not in str(e.value), e.value
+
+
+def test_an_indexed_override_of_a_mapping_or_a_number_is_not_told_to_give_a_list():
+    """``model.stems[0].bands=[R]`` and ``optim.lr[0]=1`` were told "give the whole list, model.stems=[…]" /
+    "optim.lr=[…]": model.stems is a mapping (set by name) and optim.lr a number; a real list keeps its hint."""
+    from rsvlm.config import ConfigError, load_config
+    from rsvlm.train.config import TrainConfig
+
+
+    def refusal(override: str) -> str:
+        with pytest.raises(ConfigError) as e:
+            load_config(TrainConfig, REPO / "configs" / "train" / "sft_tiny.yaml", [override])
+        return str(e.value)
+
+    said = refusal("model.stems[0].bands=[R]")
+    assert said.endswith("(model.stems is a mapping: its entries are set by name, model.stems.NAME.bands=[R])"), said
+    assert "whole list" not in said
+    assert "whole list" not in refusal("optim.lr[0]=1")
+    assert refusal("data.extra[0].weight=2").endswith("give the whole list, data.extra=[…])")

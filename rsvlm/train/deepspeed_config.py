@@ -64,10 +64,11 @@ def fill_auto(ds: dict, cfg, world_size: int) -> dict:
                 node[k] = values[key]
 
     walk(out, "")
-    if "zero_optimization" in out and "stage" not in out["zero_optimization"]:  # was DeepSpeed's 0, unsaid
-        raise ValueError(f"zero_optimization has no \"stage\" (keys: {', '.join(out['zero_optimization']) or 'none'}): "
-                         "DeepSpeed would run stage 0, without ZeRO sharding, and pass its other settings over; set "
-                         f"\"stage\" to one of {ZERO_STAGES}")
+    if "zero_optimization" in out and "stage" not in (zero := out["zero_optimization"]):  # was DeepSpeed's 0, unsaid
+        others = f" (keys: {', '.join(zero)})" if zero else " (an empty section)"
+        raise ValueError(f"zero_optimization has no \"stage\"{others}: DeepSpeed would run stage 0, without ZeRO "
+                         f"sharding{', and pass its other settings over' if zero else ''}; set \"stage\" to one of "
+                         f"{ZERO_STAGES}")
     stage = out.get("zero_optimization", {}).get("stage", 0)
     if type(stage) is not int or stage not in ZERO_STAGES:  # true passed as stage 1
         raise ValueError(f"zero_optimization.stage is {json.dumps(stage)}; ZeRO stages are {ZERO_STAGES}")
@@ -189,9 +190,12 @@ def load_deepspeed_config(path: str | Path, cfg, world_size: int) -> dict:
     path = Path(path)
     if not path.is_file():  # a recipe's configs/deepspeed/… from outside the repository: the folder it was looked in
         where = "" if path.is_absolute() else f" (relative to the working directory {Path.cwd()})"
-        there = sorted(p.name for p in path.parent.glob("*.json")) if path.parent.is_dir() else []
-        held = f"; {path.parent} holds {', '.join(there)}" if there else ""  # zero9.json for one of the shipped
-        raise FileNotFoundError(f"DeepSpeed config not found: {path}{where}{held}")
+        folder = path if path.is_dir() else path.parent  # dist.deepspeed=configs/deepspeed: was 'not found' alone
+        there = sorted(p.name for p in folder.glob("*.json")) if folder.is_dir() else []
+        shown = ", ".join(there[:8]) + (f", … ({len(there)} in all)" if len(there) > 8 else "")  # a crowded folder
+        held = f"; {folder} holds {shown}" if there else ""  # zero9.json for one of the shipped
+        what = "is a folder, not a JSON file" if path.is_dir() else "not found"
+        raise FileNotFoundError(f"DeepSpeed config {what}: {path}{where}{held}")
     try:
         ds = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as e:  # a binary file: was UnicodeDecodeError unnamed (a TypeError in launch.py)
