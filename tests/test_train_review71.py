@@ -41,12 +41,16 @@ def test_a_merged_llm_is_known_however_its_path_is_written_and_a_neighbour_is_no
     (models / "qwen").mkdir(parents=True)
     (models / "llm").mkdir()
     record_merged(models, {"c" * 64})  # no checkpoint (no config.yaml): its llm/ is no merged model's
+    other = tmp_path / "other"  # a checkpoint whose config.yaml names another LLM than the llm/ in it
+    (other / "llm").mkdir(parents=True)
+    (other / "config.yaml").write_text(f"llm: {{name_or_path: {models / 'qwen'}}}\n")
+    record_merged(other, {"d" * 64})
     (tmp_path / "outs").mkdir()
     monkeypatch.chdir(tmp_path)
     for name in ("merged/llm", "merged/llm/", "./merged/llm", str(merged / "llm"), "merged", "short",
                  str(tmp_path / "short")):
         assert _carried(name, tmp_path) == {"a" * 64}, name
-    for name in ("models/qwen", "models/llm", str(models / "qwen"), "Qwen/Qwen2-0.5B", "nowhere/llm"):
+    for name in ("models/qwen", "models/llm", str(models / "qwen"), "Qwen/Qwen2-0.5B", "nowhere/llm", "other/llm"):
         assert _carried(name, tmp_path) == set(), name
     monkeypatch.chdir(merged / "llm")
     assert _carried(".", tmp_path) == {"a" * 64}

@@ -194,10 +194,11 @@ def carry_merged(cfg, out: Path) -> None:
 
 
 def merged_roots(name: str | None) -> set[Path]:
-    """The checkpoint folders (a ``config.yaml``) whose LLM the local folder ``name`` is: the one whose ``llm/`` it
-    is, or the folder itself, as written (``merged/llm/``, relative, ``~``) and as its links resolve (a link to a
-    merged ``llm/``). A Hugging Face folder that merely sits beside a ``merged_lora.json`` is none (was read as one:
-    any base's parent folder was); a hub name or a missing path gives none."""
+    """The checkpoint folders (a ``config.yaml``) whose LLM the local folder ``name`` is: the one whose config.yaml
+    names it as its own LLM (a merged model's ``llm/``), or the folder itself, as written (``merged/llm/``, relative,
+    ``~``) and as its links resolve (a link to a merged ``llm/``). A Hugging Face folder that merely sits beside a
+    ``merged_lora.json`` is none (was read as one: any base's parent folder was); a hub name or a missing path gives
+    none."""
     import os
 
     if not name or not (given := Path(name).expanduser()).is_dir():
@@ -206,6 +207,19 @@ def merged_roots(name: str | None) -> set[Path]:
     for folder in {Path(os.path.abspath(given)), given.resolve()}:  # merged/llm/.. is merged, as the path reads
         if (folder / "config.yaml").is_file():  # the merged folder itself
             roots.add(folder)
-        elif folder.name == "llm" and (folder.parent / "config.yaml").is_file():  # its llm/
+        elif (own := own_llm(folder.parent)) is not None and own.resolve() == folder.resolve():  # its llm/
             roots.add(folder.parent)
     return roots
+
+
+def own_llm(root: Path) -> Path | None:
+    """The LLM folder checkpoint ``root``'s config.yaml names (``llm.name_or_path``, a relative one in ``root``:
+    ``llm`` where the weights are its own, as a merged model's); None where it names none or cannot be read."""
+    import yaml
+
+    try:
+        llm = (yaml.safe_load((root / "config.yaml").read_text()) or {}).get("llm")
+    except (OSError, ValueError, AttributeError, yaml.YAMLError):  # none, cut, or no mapping
+        return None
+    name = llm.get("name_or_path") if isinstance(llm, dict) else None
+    return root / name if isinstance(name, str) and name else None
