@@ -259,11 +259,12 @@ def check_out(data: Path, out: Path | str, loaded: tuple | None = None) -> str |
     out = Path(out)
     if str(out) == "-":  # made a file named '-': predict's --out - is stdout, but eval's file is resumed
         return "--out -: rsvlm eval writes a predictions file that a later run resumes, not stdout; give a file name"
-    if out.is_dir():
-        return f"--out {out} is a folder; give a file name (predictions JSONL)"
-    # gone/../p.jsonl: the folder gone was made and left behind; /dev/p.jsonl as root: a file among the devices
+    # before any stat (a name too long: is_dir's OSError was a traceback); gone/../p.jsonl: the folder gone was
+    # made and left behind; /dev/p.jsonl as root: a file among the devices
     if why := refused(out, f" (and its run stamp, {stamp_path(out).name}, beside it)"):
         return f"--out {out}: {why}"
+    if out.is_dir():
+        return f"--out {out} is a folder; give a file name (predictions JSONL)"
     # a file where a folder of the path should be: was a traceback after the model loaded; the folder
     # itself is made only when answers are written (a refused run left it behind, empty)
     folder = out.parent.absolute()
