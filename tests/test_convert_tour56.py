@@ -111,7 +111,7 @@ def test_an_image_whose_bands_do_not_fit_the_modality_is_skipped_naming_it(tmp_p
     stats = json.loads((tmp_path / "o" / "stats.json").read_text())
     assert stats["skipped"] == {"wrong_band_count": 1}
     said = stats["skipped_examples"]["wrong_band_count"]
-    assert str(tif) in said and "4 band(s) cannot be read as optical" in said and "--modality msi" in said
+    assert str(tif) in said and "4 bands cannot be read as optical" in said and "--modality msi" in said
     stats, recs = convert(tmp_path / "o2", "dota", "--src", str(src), "--modality", "msi")
     assert stats["skipped"] == {} and {r["images"][0]["modality"] for r in recs} == {"msi"}
 
@@ -125,7 +125,7 @@ def test_a_change_pair_that_is_not_one_band_is_not_written_as_ir(tmp_path):
     label_png(tmp_path / "p_label.png", 32, 32, [(4, 4, 12, 12, 255)])
     from data_gen.convert.common import ConversionError
 
-    with pytest.raises(ConversionError, match=r"p_A.png: 3 band\(s\) cannot be read as ir.*--modality optical"):
+    with pytest.raises(ConversionError, match=r"p_A.png: 3 bands cannot be read as ir.*--modality optical"):
         convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path), "--modality", "ir", "--strict")
     stats, recs = convert(tmp_path / "o2", "levir-cd", "--src", str(tmp_path))
     assert len(recs) == 2 and stats["skipped"] == {}
@@ -213,7 +213,7 @@ def test_real_scenes_are_written_with_the_modality_the_reader_reads_them_as(tmp_
     (src / "rgbn_suba.txt").write_text("4 4 30 4 30 20 4 20 ship 0\n")
     from data_gen.convert.common import ConversionError
 
-    with pytest.raises(ConversionError, match=r"rgbn_suba.tif: wrong_band_count \(4 band\(s\) cannot be read as optical.*--modality msi"):
+    with pytest.raises(ConversionError, match=r"rgbn_suba.tif: wrong_band_count \(4 bands cannot be read as optical.*--modality msi"):
         convert(tmp_path / "o", "dota", "--src", str(src), "--strict")
 
 

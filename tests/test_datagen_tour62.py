@@ -49,7 +49,7 @@ def test_band_files_not_of_the_modality_asked_are_skipped_saying_what_they_read_
     band_tif(tmp_path / "river" / "b_B04.tif", value=30)
     stats, recs = convert(tmp_path / "o", "folder", "--src", str(tmp_path), "--modality", "optical")
     assert stats["skipped"] == {"wrong_band_count": 1} and [r["conversations"][1]["value"] for r in recs] == ["river"]
-    assert "a_B08.tif: wrong_band_count (4 band(s) cannot be read as optical" in stats["skipped_examples"]["wrong_band_count"]
+    assert "a_B08.tif: wrong_band_count (4 bands cannot be read as optical" in stats["skipped_examples"]["wrong_band_count"]
     assert "they read as msi (--modality msi)" in stats["skipped_examples"]["wrong_band_count"]
 
 

@@ -162,14 +162,14 @@ def test_earth_engine_landsat_exports_are_named_and_scaled_by_their_band_descrip
     assert ("SR_QA_AEROSOL, ST_B10, ST_QA, QA_PIXEL, QA_RADSAT left out of the read (Landsat Level-2 thermal and "
             "quality bands, on other scales)") in ee.notes
     np.testing.assert_allclose(ee.data[:, 0, -1], 0.1, atol=1e-4)  # reflectance, the thermal DN not among it
-    with pytest.raises(ValueError, match=r"7 band\(s\) \(5 more left out\) cannot be read as optical"):
+    with pytest.raises(ValueError, match=r"7 bands \(5 more left out\) cannot be read as optical"):
         read_image(tmp_path / "LC08_044034_20210508.tif", modality="optical")
     rgb = read_image(export("LC08_044034_20210509.tif", ["SR_B4", "SR_B3", "SR_B2", "QA_PIXEL"]), modality="optical")
     assert rgb.bands == ["R", "G", "B"]
     lst = read_image(export("LC09_lst.tif", ["ST_B10", "ST_QA", "QA_PIXEL"]))
     assert lst.modality == "ir" and lst.bands == ["TIR"] and "ST_QA, QA_PIXEL left out" in lst.notes[0]
     assert any(n.startswith("Landsat Collection 2 Level-2 surface temperature") for n in lst.notes)
-    with pytest.raises(ValueError, match=r"qa.tif: 1 band\(s\) \(1 more left out\) cannot be read as msi"):
+    with pytest.raises(ValueError, match=r"qa.tif: 1 band \(1 more left out\) cannot be read as msi"):
         read_image(export("qa.tif", ["SR_B4", "QA_PIXEL"]), modality="msi")
 
 

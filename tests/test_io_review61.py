@@ -20,7 +20,7 @@ def test_a_polarisation_word_in_a_file_name_alone_names_the_other_readings(tmp_p
     Image.fromarray(grey).save(p := tmp_path / "pylon_hv_01.png")
     img = read_image(p)
     assert img.modality == "sar" and img.bands == ["HV"]
-    assert img.notes[0] == ("modality inferred as sar from 1 band(s) uint8 named HV (polarisations, by a word of the "
+    assert img.notes[0] == ("modality inferred as sar from 1 band uint8 named HV (polarisations, by a word of the "
                             "file name only; a thermal band: --modality ir; a grey or panchromatic photo: "
                             "--modality optical)")
     assert read_image(p, modality="optical").modality == "optical"

@@ -435,7 +435,7 @@ def test_geojson_in_degrees_names_a_crs_whose_axes_are_longitude_then_latitude(t
 def test_three_different_sar_bands_are_refused_without_saying_three_would_do(tmp_path):
     """The refusal of 3 different bands as sar said "expected 1 to 4 polarisation bands"."""
     a = np.random.default_rng(0).random((3, 16, 16)).astype(np.float32)
-    with pytest.raises(ValueError, match=r"3 band\(s\) cannot be read as sar; expected 1, 2 or 4 .*read it as optical"):
+    with pytest.raises(ValueError, match=r"3 bands cannot be read as sar; expected 1, 2 or 4 .*read it as optical"):
         read_image(write_tif(tmp_path / "pauli.tif", a), "sar")
 
 

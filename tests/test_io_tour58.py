@@ -282,7 +282,7 @@ def test_one_part_of_an_i_q_pair_alone_is_said_to_lack_its_other_part(tmp_path):
     i, q = _iq()
     img = read_image(_tif(tmp_path / "i_VV.tif", i[:1]), "sar")
     assert img.data.shape == (1, 32, 32)
-    assert any("i_VV named as I or Q parts of complex SAR do not pair up" in n for n in img.notes), img.notes
+    assert any("i_VV named as I or Q parts of complex SAR does not pair up" in n for n in img.notes), img.notes
 
 
 def test_a_multi_band_geotiff_is_shrunk_in_strips_to_the_same_pixels(tmp_path, monkeypatch):

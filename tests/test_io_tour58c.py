@@ -155,7 +155,7 @@ def test_pages_of_several_sizes_read_the_first_and_name_page_2(tmp_path):
             w.write(np.full((16 - k, 20), k, np.uint8))
     src = open_source([tmp_path / "pages.tif"])
     assert src.count == 1
-    assert any("holds 11 images" in n and f"GTIFF_DIR:2:{tmp_path / 'pages.tif'}" in n and "page 2 is 1 band(s) "
+    assert any("holds 11 images" in n and f"GTIFF_DIR:2:{tmp_path / 'pages.tif'}" in n and "page 2 is 1 band "
                "of 20 x 15 uint8" in n for n in src.notes), src.notes
     src.close()
 

@@ -269,7 +269,7 @@ def test_bands_described_as_polarisations_read_as_sar(tmp_path):
     quad = _described(tmp_path / "quad.tif", rng.gamma(1, 0.05, (4, 32, 32)).astype(np.float32), ["HH", "HV", "VH", "VV"])
     img = read_image(quad)
     assert (img.modality, img.bands) == ("sar", ["HH", "HV", "VH", "VV"]), img.notes
-    assert img.notes[0] == "modality inferred as sar from 4 band(s) float32 named HH, HV, VH, VV (polarisations)"
+    assert img.notes[0] == "modality inferred as sar from 4 bands float32 named HH, HV, VH, VV (polarisations)"
     dn = (rng.random((1, 32, 32)) * 3000 + 1).astype(np.uint16)
     one = read_image(_described(tmp_path / "grd.tif", dn, ["Sigma0_VV"]))
     assert (one.modality, one.bands) == ("sar", ["VV"]), one.notes

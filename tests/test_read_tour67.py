@@ -118,7 +118,7 @@ def test_an_envi_data_file_cut_short_is_refused_naming_what_is_missing(tmp_path)
     whole = img.read_bytes()
     img.write_bytes(whole[:1000])
     with pytest.raises(ImageReadError, match=r"scene\.img: the data file is cut short: 1000 bytes, where scene\.hdr "
-                                             r"describes 3200 \(4 band\(s\) of 20x20 uint16"):
+                                             r"describes 3200 \(4 bands of 20x20 uint16"):
         read_image(img)
     img.write_bytes(whole + b"\0" * 10)  # longer than described: read as before
     assert read_image(img).data.shape == (4, 20, 20)

@@ -62,7 +62,7 @@ def infer_modality(count: int, dtype: str, *, gcps_only: bool = False, alpha: bo
     (as radar GRD products are); ``by_values`` then corrects a float band in kelvin (ir) and an
     int16 band of dB (sar). Temperatures in °C without a unit or description read as dB.
     """
-    kind = np.dtype(dtype).kind
+    kind = "c" if dtype == "CInt16" else np.dtype(dtype).kind  # (GDAL's name: checks.dtype_said)
     n = count - bool(alpha)  # an alpha band says which pixels are valid, not what was sensed
     what = (f"{n} band{'s' if n != 1 else ''} {dtype}" + (" with alpha" if alpha else "")
             + (f" in {n_files} files" if n_files > 1 else ""))

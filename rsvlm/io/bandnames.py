@@ -76,7 +76,7 @@ def band_name_from_file(p: Path) -> str:
     """``T19UDP_20170729_B02.jp2`` → ``B02``: the last ``_``-separated part of the stem that names
     a band like ``B02`` / ``B8A`` (Sentinel-2 Level-2A adds the resolution: ``…_B04_10m.jp2``),
     else the last part."""
-    if m := re.fullmatch(r"L[COTE]0\d_.+_(?:sr|toa)_band(\d{1,2})", p.stem, re.I):  # Landsat Collection 1 as ESPA
+    if m := re.fullmatch(r"L[COTE]0\d_.+_(?:sr|toa|bt)_band(\d{1,2})", p.stem, re.I):  # Landsat Collection 1 as ESPA
         return f"B{m[1]}"  # names it (…_sr_band4.tif): band4 had matched no band; its numbering is the mission's
     parts = p.stem.split("_")
     return next((x for x in reversed(parts) if re.fullmatch(r"[Bb]\d{1,2}[Aa]?", x)), parts[-1])

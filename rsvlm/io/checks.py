@@ -157,7 +157,7 @@ def raw_cut_short(p, ds) -> ImageReadError | None:
     header = Path(hdr).name if hdr else "its header"
     start = f"from byte {offset}" if ds.driver == "ENVI" else "at least"  # (an ESRI header's skipped bytes unread)
     return ImageReadError(f"{p}: the data file is cut short: {have} bytes, where {header} describes {need} "
-                          f"({ds.count} band(s) of {ds.width}x{ds.height} {ds.dtypes[0]}, {start}; "
+                          f"({n_bands(ds.count)} of {ds.width}x{ds.height} {ds.dtypes[0]}, {start}; "
                           f"{_share(1 - max(have - offset, 0) / (need - offset))} missing); a download or copy "
                           "that stopped? Fetch or copy it again (GDAL would read the missing part as 0)")
 
@@ -361,6 +361,18 @@ def _subdataset_file(p) -> Path | None:
         return None
     quoted = re.findall(r'"([^"]+)"', m.group(1))
     return next((Path(c) for c in quoted or m.group(1).split(":") if c and Path(c).is_file()), None)
+
+
+def n_bands(n: int) -> str:
+    """``n`` bands said with the right number: "1 band", "2 bands"."""
+    return f"{n} band{'s' * (n != 1)}"
+
+
+def dtype_said(src) -> str:
+    """The type of a source's values as notes say it: GDAL's ``CInt16`` for a Sentinel-1 SLC's complex 16-bit
+    integers, which rasterio reads as numpy's complex64 (a note had said "complex64"), else ``src.dtype``."""
+    datasets = getattr(src, "datasets", None) or [None]
+    return "CInt16" if getattr(datasets[0], "dtypes", ("",))[0] == "complex_int16" else src.dtype
 
 
 def mixed_types(name: str, dtypes: tuple[str, ...]) -> ValueError:

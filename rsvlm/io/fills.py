@@ -163,3 +163,17 @@ def no_valid_note(valid, bad, src, nodata, shrunk: bool, unit: str = "") -> str:
     where = " (of those read for the stretch, the scene shrunk)" if shrunk else ""
     return (f"no valid pixel: every pixel{where} is {' or '.join(why) or 'nodata'}; the image reads as zeros "
             "where RSImage.valid is False")
+
+
+NODATA_SHARE = 0.25  # a whole read this much nodata or more says so (``nodata_share_note``)
+
+
+def nodata_share_note(valid: np.ndarray | None) -> str | None:
+    """The note for a whole read whose ``valid`` (h, w) marks ≥ ``NODATA_SHARE`` of the pixels nodata, but not all
+    (``no_valid_note`` says that): the model is given the image whole and sees 0 there, the bottom of each band's
+    stretch (black), which it cannot tell from dark ground (a Landsat scene's tilted collar: a third of its frame)."""
+    if valid is None or not valid.any() or (share := 1.0 - float(valid.mean())) < NODATA_SHARE:
+        return None
+    return (f"{share:.0%} of the image is nodata: the model sees it as 0, the bottom of each band's stretch (black), "
+            "and cannot tell it from dark ground; crop the image to its valid area, or read it tiled (--tile 512: "
+            "windows wholly nodata are skipped)")

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rsvlm.io.checks import n_bands
+
 __all__ = ["iq_pairs", "as_complex", "ComplexPairs", "iq_note"]
 
 _POL = r"(?P<pol>[hv][hv])"
@@ -104,23 +106,23 @@ def as_complex(src, paths: list[Path], sar_iq: bool | None, modality: str | None
     found = iq_pairs(names) if sar_iq is None else None
     if sar_iq:
         if src.count % 2 or src.alpha_index is not None:
-            raise ValueError(f"{name}: ReadConfig.sar_iq reads bands as I/Q pairs, but the file has {src.count} "
-                             "band(s)" + (" with alpha" if src.alpha_index is not None else ""))
+            raise ValueError(f"{name}: ReadConfig.sar_iq reads bands as I/Q pairs, but the file has "
+                             f"{n_bands(src.count)}" + (" with alpha" if src.alpha_index is not None else ""))
         pols = [(_part(names[k]) or ("", ""))[1] for k in range(0, src.count, 2)]
         found = [(k, k + 1, pol) for k, pol in zip(range(0, src.count, 2), pols)], []
     if found is None:
         half = [n for n in names if _part(n)] if sar_iq is None else []
         if half:  # one part of the pair alone (i_VV.img without q_VV.img) reads as |I|: said, not silent
-            src.notes.append(f"band(s) {', '.join(half)} named as I or Q parts of complex SAR do not pair up (each "
-                             "needs its other part): read as real values; give both parts, e.g. i_VV and q_VV, "
+            src.notes.append(f"band{'s' * (len(half) > 1)} {', '.join(half)} named as I or Q parts of complex SAR "
+                             f"{'do' if len(half) > 1 else 'does'} not pair up (each needs its other part): read as real values; give both parts, e.g. i_VV and q_VV, "
                              "for the amplitude")
         return src
     pairs, left = found
     told = ", ".join(f"{names[i] or f'b{i + 1}'} + {names[q] or f'b{q + 1}'}" for i, q, _ in pairs)
     why = "ReadConfig.sar_iq" if sar_iq else "their names"
-    notes = [f"I/Q bands of complex SAR (by {why}): {told} read as {len(pairs)} complex band(s), amplitude in dB"]
+    notes = [f"I/Q bands of complex SAR (by {why}): {told} read as {len(pairs)} complex band{'s' * (len(pairs) > 1)}, amplitude in dB"]
     if left:
-        notes.append(f"band(s) {', '.join(str(names[k]) for k in left)} derived from them left out")
+        notes.append(f"band{'s' * (len(left) > 1)} {', '.join(str(names[k]) for k in left)} derived from them left out")
     return ComplexPairs(src, pairs, notes)
 
 

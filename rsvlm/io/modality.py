@@ -45,8 +45,8 @@ from rsvlm.io.bandnames import (
     polarisations_in,
     sentinel2_alone,
 )
-from rsvlm.io.checks import ImageReadError
-from rsvlm.io.quality import landsat_qa, qa_asked, qa_way_out, qa_what
+from rsvlm.io.checks import ImageReadError, dtype_said, n_bands
+from rsvlm.io.quality import qa_asked, qa_way_out, qa_what, quality_band
 from rsvlm.io.sources import read_as_stored
 from rsvlm.io.thermal import band_unit, described_unit, unit_kelvin
 
@@ -116,7 +116,7 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     # nearest), as the stretch's sample: bilinear, the guess weighed values no file holds
     sample = functools.cache(lambda: read_as_stored(src, 256, one, nodata))
     name = ", ".join(str(p) for p in paths)
-    qa = [(p.name, q) for p in paths if (q := landsat_qa(p)) and (len(paths) > 1 or len(one) == 1)]  # a QA_PIXEL
+    qa = [(p.name, q) for p in paths if (q := quality_band(p)) and (len(paths) > 1 or len(one) == 1)]  # a QA_PIXEL
     # read as a thermal frame, unsaid; a quality file holds one band (an RGB photo so named is none)
     if modality is not None:
         g.notes += [f"{n} is {qa_asked(q)}: read as {modality}, as asked" for n, q in qa]
@@ -163,13 +163,13 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     else:
         if len(one) == 1 and (dem := elevation_said(src, one[0])):  # a DEM was read as thermal or SAR unsaid
             raise elevation_error(name, dem)
-        g.modality, why = infer_modality(src.count, src.dtype, gcps_only=bool(src.gcps),
+        g.modality, why = infer_modality(src.count, dtype_said(src), gcps_only=bool(src.gcps),
                                          alpha=src.alpha_index is not None, n_files=len(paths))
         fix = None
         if len(one) == 1 and np.dtype(src.dtype).kind in "fi" and g.modality in ("sar", "ir") and (fix := by_values(
                 g.modality, *sample(), src.descriptions[one[0]], band_unit(src, one[0]),
                 paths[0].name, sc.declared_scaling(src, one))):  # kelvin as "sar", int16 dB as "ir"
-            g.modality, why = fix[0], f"modality inferred as {fix[0]} from 1 band {src.dtype}: {fix[1]}"
+            g.modality, why = fix[0], f"modality inferred as {fix[0]} from 1 band {dtype_said(src)}: {fix[1]}"
             g.ir_kelvin = [1.0, 0.0] if fix[2] else None
         if (fix is None and g.modality == "ir" and len(one) == 1 and src.dtype == "uint16"
                 and not src.descriptions[one[0]] and not band_unit(src, one[0])
@@ -183,7 +183,7 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         if fix is None and g.modality != "sar" and len(one) in (1, 2, 4) and all(pols) and len(set(pols)) == len(pols):
             g.modality = "sar"  # HH, HV, VH, VV were 4 msi bands; a uint16 VV band thermal
             by_name = not all(polarisation_in(d) for d in names)  # a word of a file's name (pylon_hv_01.png)
-            why = (f"modality inferred as sar from {len(one)} band(s) {src.dtype} named {', '.join(pols)} (polarisations"
+            why = (f"modality inferred as sar from {n_bands(len(one))} {dtype_said(src)} named {', '.join(pols)} (polarisations"
                    + (", by a word of the file name only; a thermal band: --modality ir; a grey or panchromatic photo: "
                       "--modality optical)" if by_name else ")"))
         composite = g.modality == "optical" and len(one) == 3 and len(set().union(*map(polarisations_in, names))) >= 2

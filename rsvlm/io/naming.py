@@ -7,6 +7,7 @@ band numbers (``b4``) by the mission the file names say (``products.band_numbers
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +33,26 @@ def msi_example(n: int) -> str:
     own = {2: ["B04", "B08"], 4: ["B02", "B03", "B04", "B08"], 6: ["B02", "B03", "B04", "B08", "B11", "B12"], 12: l2a}
     names = own.get(n) or (list(pr.S2_ORDER[:n]) if n <= len(pr.S2_ORDER) else [f"b{i + 1}" for i in range(n)])
     return ",".join(names)
+
+
+def canonical(band: str) -> str:
+    """A band name given (``--bands``, a chat's ``/image … sar vh``) as the file's and the model's own spell it: a
+    polarisation in capitals (``vh`` → ``VH``), a Sentinel-2 number zero-padded in capitals (``b04`` → ``B04``,
+    ``b8a`` → ``B8A``); any other as given (``b4`` stays a bare number, ``red`` a word)."""
+    b = band.strip()
+    return b.upper() if re.fullmatch(r"vv|vh|hh|hv|b0[1-9]|b1[0-2]|b8a", b, re.I) else band
+
+
+def unnamed_msi_note(names: list[str]) -> str:
+    """The note on msi bands the file names none of (``b1 … bN``): what they are taken for, and the ``--bands``
+    that says otherwise (a PlanetScope 4-band file's blue, green, red, NIR; an 8-band one's)."""
+    n = len(names)
+    own = {4: "B,G,R,NIR (PlanetScope's 4 bands) or B02,B03,B04,B08 (Sentinel-2's 10 m bands)",
+           8: "coastal,B,green_i,G,yellow,R,B05,NIR (PlanetScope's 8 bands)"}.get(n, msi_example(n))
+    drawn = f", and which overlays draw as Sentinel-2's numbers ({', '.join(names[3:0:-1])} as red, green, blue)"
+    return (f"the file names none of its {n} bands: read as {', '.join(names) if n < 4 else f'{names[0]} … {names[-1]}'}"
+            f", which a model takes in the order of its own msi bands only where it has {n} (else it asks for names)"
+            f"{drawn * (n >= 4)}; name them with --bands, e.g. --bands {own}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,6 +83,8 @@ class BandNaming:
         names, notes = self._named(bands)
         unnamed = ([f"b{i + 1}" for i in self.indexes], [f"b{i + 1}" for i in range(len(names))])
         if names in unnamed:  # the reader's own names for unnamed bands (or a user's spelling of them)
+            if bands is None and self.modality == "msi" and len(names) > 1:
+                notes.append(unnamed_msi_note(names))  # a PlanetScope B, G, R, NIR drawn as Sentinel-2's b4, b3, b2
             return names, notes
         out, note = pr.band_numbers(names, mission)
         low = [b.lower() for b in out]
@@ -76,7 +99,7 @@ class BandNaming:
         if bands is not None:
             if len(bands) != n:
                 raise ValueError(self.count_error(bands))
-            return [str(b) for b in bands], notes
+            return [canonical(str(b)) for b in bands], notes
         if self.landsat and len(self.indexes) == len(self.landsat):
             names, missions, nums = zip(*self.landsat)
             plural = "s" if len(names) > 1 else ""

@@ -165,7 +165,8 @@ def sibling_bands(p: Path) -> str:
     for Level-2's ``…_SR_B4.TIF``; ``…_B2.TIF`` had been asked of it, a name no Level-2 file has)."""
     if m := re.search(r"_((?:SR_)?)(B)\d+$", p.stem, re.IGNORECASE):
         kind, b = m.groups()
-    elif re.search(r"_(pixel_qa|radsat_qa|sr_aerosol|sr_cloud_qa)$", p.stem, re.IGNORECASE):  # Collection 1 ESPA's
+    elif re.search(r"_(pixel_qa|radsat_qa|sr_aerosol|sr_cloud_qa|sr_atmos_opacity|(solar|sensor)_(zenith|azimuth)"
+                   r"_band\d+)$", p.stem, re.IGNORECASE):  # Collection 1 ESPA's
         return f"…_sr_band2{p.suffix},…_sr_band3{p.suffix}"
     else:  # a quality band file (…_QA_PIXEL.TIF): its product's naming, in its case (…_qa_pixel.tif: …_sr_b2.tif)
         kind, b = "SR_" * (_level(p.stem.upper()) == "L2"), "B"
@@ -173,15 +174,24 @@ def sibling_bands(p: Path) -> str:
     return ",".join(f"…_{kind}{b}{n}{p.suffix}" for n in (2, 3))
 
 
+def espa_named(paths: list[Path]) -> bool:
+    """Whether every file is named as ESPA names Landsat Collection 1 band files (``LC08_…_sr_band4.tif``,
+    ``_toa_band4``, ``_bt_band10``): int16 (uint8 for some TM, ETM+), -9999 their fill, not USGS's DN 0."""
+    return bool(paths) and all(landsat_mission(p) and re.search(r"_(sr|toa|bt)_band\d+$", p.stem, re.I) for p in paths)
+
+
 def landsat_band(p: Path) -> tuple[str, str, str] | None:
     """``LC08_L2SP_…_SR_B5.TIF`` → ``("NIR", "Landsat 8", "B5")``: a Landsat Collection band file's
-    band by its mission's numbering (Landsat 7's ``B6_VCID_1`` is its thermal band); None for any
-    other name."""
+    band by its mission's numbering (Landsat 7's ``B6_VCID_1`` is its thermal band; so is ESPA's ``…_bt_band6``, and
+    its ``_bt_band10`` Landsat 8's ``TIR``); None for any other name."""
     landsat = landsat_mission(p)
     m = re.search(r"_(B\d+)(?:_VCID_\d)?$", p.stem.upper())
-    if landsat is None or m is None or m.group(1) not in LANDSAT_BANDS[landsat[1]]:
+    if bt := re.search(r"_BT_BAND(\d+)$", p.stem.upper()):  # ESPA's brightness temperature (…_bt_band10.tif)
+        m = bt if landsat and LANDSAT_BANDS[landsat[1]].get(f"B{bt[1]}") in THERMAL else None
+    band = m and f"B{m[1].removeprefix('B')}"
+    if landsat is None or m is None or band not in LANDSAT_BANDS[landsat[1]]:
         return None
-    return LANDSAT_BANDS[landsat[1]][m.group(1)], landsat[0], m.group(1)
+    return LANDSAT_BANDS[landsat[1]][band], landsat[0], band
 
 
 def landsat_described(descriptions: list[str | None], p: Path) -> tuple[list[tuple[str, str, str]] | None, bool,
@@ -374,6 +384,7 @@ def stack_example(numbering: str, n: int) -> str:
 
 
 LANDSAT_ST = (0.00341802, 149.0)  # Collection 2 Level-2 surface temperature: K = DN × gain + offset
+ESPA_BT = (0.1, 0.0)  # ESPA's Collection 1 brightness temperature (…_bt_band10.tif): K × 10
 
 
 def landsat_thermal(path: Path, descriptions: list[str | None], dtype: str = "uint16") -> tuple[list[float] | None,
@@ -386,6 +397,8 @@ def landsat_thermal(path: Path, descriptions: list[str | None], dtype: str = "ui
     8/9: a rescaled copy, whose DN × 0.00341802 + 149 had all been about 149.5 K). None otherwise (the DN are
     stretched as they are)."""
     stem = path.stem.upper()
+    if re.search(r"_BT_BAND\d+$", stem) and landsat_mission(path):  # ESPA's Collection 1 (int16, -9999 fill)
+        return list(ESPA_BT), f"Landsat ESPA brightness temperature: DN × {ESPA_BT[0]:g} K"
     level2 = "_ST_B" in stem or [(d or "").upper()[:4] for d in descriptions] == ["ST_B"]
     m = re.search(r"_B(\d+(?:_VCID_\d)?)$", stem)
     level1 = m and _level1(stem)

@@ -1,7 +1,8 @@
 """Landsat and Sentinel-2 quality and ancillary band files, which hold no image: bit flags (``…_QA_PIXEL.TIF``,
 Collection 1's ``…_pixel_qa.tif``, ``…_BQA.TIF``), surface-temperature by-products (``…_ST_QA.TIF``: an uncertainty,
 not a temperature), Sentinel-2 Level-2A's classes and retrievals (``…_SCL_20m.jp2``, ``AOT``, ``WVP``,
-``MSK_CLDPRB_20m.jp2``). ``modality.guess_modality`` refuses them unless a modality is given."""
+``MSK_CLDPRB_20m.jp2``), ESPA's Collection 1 ancillary bands (``…_sr_atmos_opacity.tif``, sun and sensor angles).
+``modality.guess_modality`` refuses them unless a modality is given."""
 
 from __future__ import annotations
 
@@ -19,6 +20,12 @@ LANDSAT_ST_AUX = {"ST_QA": "the surface temperature's uncertainty (K × 0.01), n
                   "ST_TRAD": "thermal radiance (× 0.001)", "ST_URAD": "upwelled radiance (× 0.001)",
                   "ST_DRAD": "downwelled radiance (× 0.001)"}
 LANDSAT_ST_AUX_NAME = re.compile(rf"_({'|'.join(LANDSAT_ST_AUX)})$")
+# ESPA's Collection 1 ancillary bands beside its sr_band files: quantities, not brightness (a lone one was guessed
+# thermal and stretched as DN)
+ESPA_AUX = {"SR_ATMOS_OPACITY": "atmospheric opacity (× 0.001)", "SOLAR_ZENITH": "the sun's zenith angle (° × 100)",
+            "SOLAR_AZIMUTH": "the sun's azimuth (° × 100)", "SENSOR_ZENITH": "the sensor's zenith angle (° × 100)",
+            "SENSOR_AZIMUTH": "the sensor's azimuth (° × 100)"}
+ESPA_AUX_NAME = re.compile(r"_(SR_ATMOS_OPACITY|(?:SOLAR|SENSOR)_(?:ZENITH|AZIMUTH))(?:_BAND\d+)?$")
 # Sentinel-2 Level-2A's products beside its bands (a .SAFE's IMG_DATA and QI_DATA, Earth Search's SCL.tif): no
 # brightness (an SCL had been read as a thermal frame); CLD / SNW: the older L2A's names of the two probabilities.
 # Anchored to the product's naming: the name alone (SCL.tif, MSK_CLDPRB_20m.jp2, AWS's CLD_20m.jp2) or after a tile's
@@ -33,12 +40,13 @@ S2_AUX_NAME = re.compile(rf"^{S2_NAMED}?(SCL|AOT|WVP|MSK_(?:CLDPRB|SNWPRB))(?:_[
                          rf"|^{S2_NAMED}(CLD|SNW)(?:_[126]0M)?$|^(CLD|SNW)_[126]0M$")
 
 
-def landsat_qa(p: Path) -> str | None:
+def quality_band(p: Path) -> str | None:
     """The quality or ancillary band a Landsat Collection band file is (``…_QA_PIXEL.TIF`` → ``QA_PIXEL``: bit flags
-    for fill, cloud, shadow, snow, saturation; ``…_ST_QA.TIF`` → ``ST_QA``: ``LANDSAT_ST_AUX``), or a Sentinel-2
-    Level-2A product file (``…_SCL_20m.jp2`` → ``SCL``: ``S2_AUX``); no image. None for any other file."""
+    for fill, cloud, shadow, snow, saturation; ``…_ST_QA.TIF`` → ``ST_QA``: ``LANDSAT_ST_AUX``; ESPA's
+    ``…_sr_atmos_opacity.tif``: ``ESPA_AUX``), or a Sentinel-2 Level-2A product file (``…_SCL_20m.jp2`` → ``SCL``:
+    ``S2_AUX``); no image. None for any other file."""
     stem = p.stem.upper()
-    m = LANDSAT_QA.search(stem) or LANDSAT_ST_AUX_NAME.search(stem)
+    m = LANDSAT_QA.search(stem) or LANDSAT_ST_AUX_NAME.search(stem) or ESPA_AUX_NAME.search(stem)
     if m and landsat_mission(p):
         return m.group(1)
     m = S2_AUX_NAME.search(stem)  # Sentinel-2's: SCL, AOT, WVP, CLDPRB (MSK_CLDPRB_20m.jp2) …
@@ -46,23 +54,26 @@ def landsat_qa(p: Path) -> str | None:
 
 
 def qa_what(q: str) -> str:
-    """What a ``landsat_qa`` band holds, said in its refusal: bit flags, or an ``LANDSAT_ST_AUX`` quantity."""
+    """What a ``quality_band`` band holds, said in its refusal: bit flags, or an ``LANDSAT_ST_AUX`` quantity."""
     if q in LANDSAT_ST_AUX:
         return f"a Landsat surface-temperature ancillary band ({q}): {LANDSAT_ST_AUX[q]}"
     if q in S2_AUX:
         return f"a Sentinel-2 Level-2A product ({q}): {S2_AUX[q]}"
+    if q in ESPA_AUX:
+        return f"a Landsat ancillary band ({q}): {ESPA_AUX[q]}"
     return f"a Landsat quality band ({q}): bit flags saying what each pixel is (fill, cloud, shadow, saturation …)"
 
 
 def qa_asked(q: str) -> str:
-    """What a ``landsat_qa`` band is, in the note of one read with a modality given."""
-    if q in LANDSAT_ST_AUX or q in S2_AUX:
-        return f"{qa_what(q).split(' (')[0].replace('a Landsat ', 'a ')} ({q}: {LANDSAT_ST_AUX.get(q) or S2_AUX[q]})"
+    """What a ``quality_band`` band is, in the note of one read with a modality given."""
+    if q in LANDSAT_ST_AUX or q in S2_AUX or q in ESPA_AUX:
+        what = LANDSAT_ST_AUX.get(q) or S2_AUX.get(q) or ESPA_AUX[q]
+        return f"{qa_what(q).split(' (')[0].replace('a Landsat ', 'a ')} ({q}: {what})"
     return "a quality band (bit flags, not brightness)"
 
 
 def qa_way_out(p: Path, q: str) -> str:
-    """The band files to give instead of ``landsat_qa`` band file ``p``: two of its product's reflectance band files
+    """The band files to give instead of ``quality_band`` file ``p``: two of its product's reflectance band files
     (``products.sibling_bands``; Sentinel-2's ``…_B02_10m.jp2``), its surface temperature band too for an
     ``LANDSAT_ST_AUX`` one (``…_ST_B10.TIF``)."""
     if q in S2_AUX:

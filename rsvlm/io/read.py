@@ -142,7 +142,8 @@ class SceneReader:
               and (how := pr.landsat_stack_reflectance(self.paths[0], self.bands, src.dtype))):
             self.cfg.msi_band_scaling, note = how  # a Landsat Level-1 stack beside its _MTL.txt: had read as DN / 10000
             self.notes.append(note)
-        elif (landsat_dn and modality == "ir" and len(self.paths) == 1 and src.dtype in ("uint8", "uint16")  # 5/7: 8 bit
+        elif (landsat_dn and modality == "ir" and len(self.paths) == 1  # 5/7: 8 bit; ESPA's brightness temperature int16
+              and src.dtype in ("uint8", "uint16", "int16")
               and self.cfg.ir_kelvin is None
               and (how := pr.landsat_thermal(self.paths[0], [src.descriptions[i] for i in self.indexes], src.dtype))):
             self.cfg.ir_kelvin, note = how
@@ -166,8 +167,9 @@ class SceneReader:
         declares = fl.no_nodata_declared(self.paths)  # the band files named: "the file" was said of a folder of them
         named_landsat = (mission or ("", ""))[1] in pr.LANDSAT_BANDS  # LE07_…_stack.tif
         if (landsat_dn or named_landsat and modality == "msi") and self.nodata is None and not src.declares_nodata:
-            self.nodata = 0  # USGS Landsat Collection products fill with DN 0 and often do not say so
-            self.notes.append(f"Landsat fill: DN 0 read as nodata ({declares} value)")
+            # USGS Landsat Collection products fill with DN 0 and often do not say so; ESPA's int16 files with -9999
+            self.nodata = -9999 if pr.espa_named(self.paths) and np.dtype(src.dtype).kind == "i" else 0
+            self.notes.append(f"Landsat {'ESPA ' * bool(self.nodata)}fill: DN {self.nodata} read as nodata ({declares} value)")
         elif (self.nodata is None and not src.declares_nodata and modality == "msi" and src.dtype == "uint16"
               and (_sentinel2_names(self.bands)  # not the reader's b1 … bN; the files' names too: B02.jp2 …
                    or len(self.paths) == src.count and _sentinel2_names(map(band_name_from_file, self.paths)))):
@@ -377,11 +379,12 @@ class SceneReader:
                                                         "the whole scene" if whole else f"window {(x0, y0, w, h)}"):
             check_fits(w, h, len(self.indexes), self.src.dtype)  # before the kernel kills us for it
             data, valid = self._scaled(*self.src.read((x0, y0, w, h), self.indexes, self.nodata))  # (C, h, w)
+        share = [note] if whole and (note := fl.nodata_share_note(valid)) else []  # a collar the model sees as black
         return RSImage(
             data=data, modality=self.modality, bands=list(self.bands),
             path=self.name, files=list(self.files), valid=valid, crs=self.src.crs,
             transform=shift_transform(self.src.transform, x0, y0),
-            gcps=shift_gcps(self.src.gcps, x0, y0), inferred_modality=self.inferred, notes=self._notes(heard),
+            gcps=shift_gcps(self.src.gcps, x0, y0), inferred_modality=self.inferred, notes=self._notes(heard) + share,
             window=None if whole else (x0, y0, w, h), scene_size=(W, H),
         )
 
@@ -396,8 +399,9 @@ class SceneReader:
             return self.read()
         with library_messages() as heard:
             data, valid = self._scaled(*self.src.read_decimated(max_side, self.indexes, self.nodata))  # (C, h, w)
-        notes = [*self._notes(heard), f"read shrunk from {W}x{H} to {data.shape[2]}x{data.shape[1]} px (the model shrinks "
-                              "it further); shapes are given in the scene's pixels"]
+        share = [note] if (note := fl.nodata_share_note(valid)) else []  # a collar the model sees as black
+        notes = [*self._notes(heard), *share, f"read shrunk from {W}x{H} to {data.shape[2]}x{data.shape[1]} px (the "
+                 "model shrinks it further); shapes are given in the scene's pixels"]
         return RSImage(data=data, modality=self.modality, bands=list(self.bands), path=self.name,
                        files=list(self.files), valid=valid, crs=self.src.crs, transform=self.src.transform,
                        gcps=self.src.gcps, inferred_modality=self.inferred, notes=notes, scene_size=(W, H))

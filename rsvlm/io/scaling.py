@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rsvlm.io.checks import n_bands
+
 MODALITIES = ("optical", "msi", "sar", "ir")
 SAR_INPUTS = ("amplitude", "intensity", "db")  # what real-valued sar holds (ReadConfig.sar_input)
 
@@ -172,7 +174,7 @@ def plan_bands(modality: str, count: int, alpha_index: int | None, identical: bo
             return keep, note
         if n == 3 and identical:
             return keep[:1], "3 identical bands (grey stored as RGB) read as 1 ir band"
-    have = f"{n} band(s) ({len(skip)} more left out)" if skip else f"{count} band(s)"
+    have = f"{n_bands(n)} ({len(skip)} more left out)" if skip else n_bands(count)
     raise ValueError(f"{path}: {have} cannot be read as {modality}; expected {expected_bands(modality)}")
 
 

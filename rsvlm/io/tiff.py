@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rsvlm.io.checks import n_bands
 from rsvlm.io.sources import ArraySource, ImageReadError, open_raster
 
 
@@ -234,7 +235,7 @@ def page_datasets(ds, subs: list[str]) -> tuple[list, str]:
             p = pages[-1]
             if (p.count, p.width, p.height, p.dtypes[0], p.transform, p.crs) != (
                     1, ds.width, ds.height, ds.dtypes[0], ds.transform, ds.crs):
-                why = (f"page {_page(s)} is {p.count} band(s) of {p.width} x {p.height} {p.dtypes[0]}, page 1 one "
+                why = (f"page {_page(s)} is {n_bands(p.count)} of {p.width} x {p.height} {p.dtypes[0]}, page 1 one "
                        f"band of {ds.width} x {ds.height} {ds.dtypes[0]}: not one stack of bands")
                 break
     except BaseException:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 
-from rsvlm.io.bandnames import band_at
+from rsvlm.io.bandnames import band_at, same_band
 
-__all__ = ["COMMON_RANGES", "band_wavelength", "common_name", "named_by_wavelength"]
+__all__ = ["COMMON_RANGES", "PLANET_BANDS", "band_wavelength", "common_name", "named_by_wavelength", "planet_names"]
 
 # STAC eo common names and the wavelengths (µm) they name: each a contiguous range, none overlapping; lwir11 meets
 # lwir12 at 11.5 µm as STAC's do (Landsat 5/7's broad B6, centred 11.45 µm, is STAC's lwir: TIR as lwir11 is)
@@ -71,6 +71,39 @@ def _own_name(d: str | None) -> str | None:
     return d if not own or _NO_NAME.fullmatch(own) else own
 
 
+# PlanetScope SuperDove's band descriptions (Planet's 8-band analytic assets) and their centres (µm): coastal_blue,
+# green_i, yellow and rededge are no name band matching knows (``bandnames.SAME_BAND``); blue, green, red, nir are
+PLANET_BANDS = {"coastal_blue": 0.443, "blue": 0.490, "green_i": 0.531, "green": 0.565, "yellow": 0.610,
+                "red": 0.665, "rededge": 0.705, "nir": 0.865}
+PLANET_OWN = ("coastal_blue", "green_i", "rededge")  # names only Planet gives: the file is Planet's
+
+
+def planet_names(descriptions: list[str | None]) -> tuple[list[str | None], list[str]]:
+    """(descriptions, note): PlanetScope's band names (``PLANET_BANDS``; all of them, one of ``PLANET_OWN`` among
+    them) that band matching knows by no name read as the STAC common name of their wavelength where it knows that
+    and no other band has it (``coastal_blue`` → ``coastal``, Sentinel-2's B01; ``rededge`` at 705 nm →
+    ``rededge071``, its B05), the others said to match no band (``green_i`` beside ``green``; ``yellow``, which
+    Sentinel-2 has not): they had all matched nothing, unsaid. Unchanged, no note, for any other names."""
+    low = [(d or "").strip().lower() for d in descriptions]
+    if not low or not all(d in PLANET_BANDS for d in low) or not set(low) & set(PLANET_OWN):
+        return descriptions, []
+    out, named, unmatched = list(descriptions), [], []
+    for i, d in enumerate(low):
+        if same_band(d):  # blue, green, red, nir: matched by their own name
+            continue
+        c = common_name(PLANET_BANDS[d])
+        if c and same_band(c) and band_at([x or "" for x in out], c) is None:
+            out[i] = c
+            named.append(f"{descriptions[i]} as {c} ({PLANET_BANDS[d] * 1000:g} nm)")
+        else:
+            unmatched.append(f"{descriptions[i]} ({PLANET_BANDS[d] * 1000:g} nm)")
+    said = f"{', '.join(named)}; " if named else ""
+    left = (f"; {', '.join(unmatched)} match{'es' * (len(unmatched) == 1)} no band models are trained on (Sentinel-2's):"
+            f" a model leaves {'it' if len(unmatched) == 1 else 'them'} out") if unmatched else ""
+    return out, [f"PlanetScope band names read by their wavelengths (STAC's common names): {said}".rstrip("; ")
+                 + left + " (if wrong, name them with --bands)"]
+
+
 def named_by_wavelength(descriptions: list[str | None], tags: list[dict]) -> tuple[list[str | None], list[str]]:
     """The bands' ``descriptions`` with those that name no band (none, a writer's ``Band 1``, a wavelength alone,
     GDAL's appended ``(0.4430 Micrometers)``) named by the common name of their wavelength, the others without
@@ -79,7 +112,14 @@ def named_by_wavelength(descriptions: list[str | None], tags: list[dict]) -> tup
     cube's 200 bands), own names without GDAL's appended wavelength (a 12-band Sentinel-2 export's B08 and B8A
     are both nir: its ``B8A (865 Nanometers)`` is B8A). Either way, bare band numbers are read by the numbering
     (Sentinel-2's, Landsat's) their wavelengths agree with (``_numbers_by_wavelength``: ``B2`` at 490 nm is
-    ``B02``), with a note."""
+    ``B02``), with a note. PlanetScope's band names first (``planet_names``)."""
+    descriptions, planet = planet_names(descriptions)
+    out, said = _by_wavelength(descriptions, tags)
+    return out, [*planet, *said]
+
+
+def _by_wavelength(descriptions: list[str | None], tags: list[dict]) -> tuple[list[str | None], list[str]]:
+    """``named_by_wavelength`` less PlanetScope's names."""
     um = [band_wavelength(t, d) for t, d in zip(tags, descriptions)]
     names = [common_name(w) if w is not None else None for w in um]
     if not names or None in names or len(set(names)) < len(names):  # Sentinel-2's B08 and B8A are both nir
