@@ -37,14 +37,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rsvlm.answer_words import says_none
-from rsvlm.fusion import BOXLIKE, Fused, cut_by, fits, fusable, fuse, vote, voted_out
+from rsvlm.fusion import Fused, cut_by, fits, fusable, fuse, vote, voted_out
 from rsvlm.tta_senses import turn_question
 from rsvlm.tta_tables import COMPASS, FRAMED, SWAPS, UNMAPPED  # noqa: F401 (tables: importable here)
 from rsvlm.tta_text import (  # noqa: F401 (importable here: the views' messages)
+    CROPS_FOR,
     SPAN,
     _view_messages,
     crop_messages,
     croppable,
+    crops_barred,
     flip_view,
     labels_back,
     map_text,
@@ -54,6 +56,7 @@ from rsvlm.tta_views import (  # noqa: F401 (importable here, as the other views
     crop_view,
     crop_window,
     flip_array,
+    new_crop,
     to_view,
     top_left,
     uncrop,
@@ -75,7 +78,6 @@ VIEWS = ("", "h", "v", "hv")  # the identity and the mirror images: ``rsvlm eval
 DIHEDRAL = VIEWS + ("t", "th", "tv", "thv")  # and transposed: all 8 symmetries of a square (``dihedral``)
 CROPS = ("c0", "c1", "c2", "c3")  # corner crops, top left, top right, bottom left, bottom right: detection only
 NONE = "None."  # a fused answer where no shape is kept: what the model answers where it finds none
-CROPS_FOR = "crops are only for [det]/[ground] questions with no position words, whose answer is boxes"  # croppable
 MODES = {"flip": VIEWS, "dihedral": DIHEDRAL, "crops": ("",) + CROPS, "dihedral+crops": DIHEDRAL + CROPS}
 
 
@@ -109,12 +111,10 @@ class FuseConfig:
         self.views = views
         bad = [f"{k} {v!r}" for k, v, ok in (
             ("agree", self.agree, 0 <= self.agree <= 1), ("cluster_iou", self.cluster_iou, 0 <= self.cluster_iou <= 1),
-            ("contain", self.contain, 0 < self.contain <= 1),
-            ("min_views", self.min_views, self.min_views >= 1), ("min_share", self.min_share, 0 < self.min_share <= 1),
-            ("min_piece", self.min_piece, 0 <= self.min_piece <= 1),
+            ("contain", self.contain, 0 < self.contain <= 1), ("min_views", self.min_views, self.min_views >= 1),
+            ("min_share", self.min_share, 0 < self.min_share <= 1), ("min_piece", self.min_piece, 0 <= self.min_piece <= 1),
             ("text_words", self.text_words, self.text_words >= 0), ("budget", self.budget, self.budget >= 1),
-            ("crop_share", self.crop_share, 0 < self.crop_share <= 1),
-            ("point_reach", self.point_reach, 0 < self.point_reach <= 1),
+            ("crop_share", self.crop_share, 0 < self.crop_share <= 1), ("point_reach", self.point_reach, 0 < self.point_reach <= 1),
             ("smooth_px", self.smooth_px, 0 <= self.smooth_px < float("inf"))) if not ok]
         if bad:
             raise ValueError(f"FuseConfig: {', '.join(bad)} out of range (IoUs in [0, 1], min_views and budget at "
@@ -176,9 +176,10 @@ def _unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
             f"(first: view {view!r}: {why})")
 
 
-def skipped_note(skipped: list[str], n: int, question: str | None = None) -> str | None:
+def skipped_note(skipped: list[str], n: int, question: str | None = None, crops: str = CROPS_FOR) -> str | None:
     """The ``Fused.unasked`` for the other views (of ``n``) not asked of a record, and why (the word of ``question``,
-    its last, that has no image there, ``unsaid_word``, where it holds one); None where none."""
+    its last, that has no image there, ``unsaid_word``, where it holds one; ``crops``: why its crops were not, the
+    question's kind or the image too small, ``crops_barred``); None where none."""
     if not skipped:
         return None
     flip = any(not v.startswith("c") and "t" not in v for v in skipped)  # a view but a transpose: an "up" or "down"
@@ -189,7 +190,7 @@ def skipped_note(skipped: list[str], n: int, question: str | None = None) -> str
         (f"the conversation cannot be said in a mirror view (a word with no one-word image there: {said} under "
          f"{under})",
          any(not v.startswith("c") for v in skipped)),
-        (CROPS_FOR, any(v.startswith("c") for v in skipped))) if ok]
+        (crops, any(v.startswith("c") for v in skipped))) if ok]
     return (f"test-time augmentation: {len(skipped)} other view(s) not asked, {n - len(skipped)} asked "
             f"({', '.join(map(repr, skipped))} not): {'; '.join(why)}")
 
@@ -231,7 +232,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     todo, views = _plain_views(messages, images, first, cfg)  # (record, width, height, shapes?); answers per view
     if on_views is not None:
         on_views(tuple(v for v in cfg.views[1:]
-                       if any(_asks(v, messages[i], w, h, sh, views[i][0]) for i, w, h, sh in todo)))
+                       if any(_asks(v, messages[i], w, h, sh, views[i][0], cfg) for i, w, h, sh in todo)))
     windows = {i: [(0, 0, w, h)] for i, w, h, _ in todo}  # per record, the part of the image each of its views saw
     cut = {i: is_cut(a) for i, a in enumerate(first)}
     past = {i: is_past_context(a) for i, a in enumerate(first)}
@@ -243,7 +244,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     spelt = {i: _spelt(views[i][0], messages[i]) for i, _, _, shapes in todo if not shapes}  # text: said back so
     for view in cfg.views[1:] if todo else ():
         asked = [(i, w, h, shapes, v) for i, w, h, shapes in todo if i not in refused
-                 and (v := _view_of(images[i], messages[i], view, w, h, shapes, views[i][0], cfg.crop_share)) is not None]
+                 and (v := _view_of(images[i], messages[i], view, w, h, shapes, views[i][0], cfg)) is not None]
         for i in {t[0] for t in todo} - {a[0] for a in asked} - refused.keys():  # this view not asked of it
             skipped.setdefault(i, []).append(view)
         out = _ask_view(generate, asked, view, refused)
@@ -292,7 +293,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         said = {"cut": cut[i], "past_context": past[i], "past_views": tuple(past_views.get(i, ())),
                 "answers": 1 + n_asked.get(i, 0),
                 "note": _unfused_note(left[i], n_asked[i], shapes) if i in left else None,
-                "unasked": skipped_note(skipped.get(i, []), len(cfg.views) - 1, last_question(messages[i]))}
+                "unasked": skipped_note(skipped.get(i, []), len(cfg.views) - 1, last_question(messages[i]),
+                                        crops_barred(messages[i], w, h, shapes, views[i][0], cfg) or CROPS_FOR)}
         if not shapes:
             fused[i] = Fused(vote(views[i], task=last_task(messages[i])), **said)
             continue
@@ -318,13 +320,13 @@ def no_view_note(messages: list[dict], images: list, first: tuple[str, list[floa
     if not images:  # a text-only record (eval): _plain_views skips it
         return f"{mode}: no view asked of this question (it holds no image); the plain answer stands"
     h, w = images[-1].array.shape[-2:]  # the answer's frame, as _plain_views reads it
-    why = _not_fused(messages, geometry.decode(first[0], w, h), first[0], cfg)
-    if why is None:  # fused, yet no view could be asked of it
-        if all(v.startswith("c") for v in cfg.views[1:]):
-            why = (f"{CROPS_FOR}, "
-                   "in a conversation whose turns hold no shape; a short text answer is voted over mirror views")
-        else:
-            why = "a turn of the conversation cannot be said in a mirror view"
+    why = _not_fused(messages, dec := geometry.decode(first[0], w, h), first[0], cfg)
+    if why is None and not all(v.startswith("c") for v in cfg.views[1:]):  # fused, yet no view could be asked of it
+        why = "a turn of the conversation cannot be said in a mirror view"
+    elif why is None:  # crops alone: the question or its answer is not for them, or the image too small
+        why = crops_barred(messages, w, h, bool(dec.objects) or asks_all(messages), dec.objects, cfg) or CROPS_FOR
+        if why == CROPS_FOR:
+            why += ", in a conversation whose turns hold no shape; a short text answer is voted over mirror views"
     return f"{mode}: no view asked of this question ({why}); the plain answer stands"
 
 
@@ -365,24 +367,23 @@ def _plain_views(messages: list[list[dict]], images: list[list], first: list,
     return todo, views
 
 
-def _asks(view: str, messages: list[dict], w: int, h: int, shapes: bool, plain) -> bool:
-    """Whether a record is asked ``view`` (``plain``: its plain answer's shapes, or text): a crop where its
-    question keeps its meaning in one (``croppable``) and the shapes are boxes (a crop's masks cannot be
-    shifted back); a mirror view where every turn can be said in it."""
+def _asks(view: str, messages: list[dict], w: int, h: int, shapes: bool, plain, cfg: FuseConfig) -> bool:
+    """Whether a record is asked ``view`` (``plain``: its plain answer's shapes, or text): a crop ``crops_barred`` does
+    not bar that shows something new (``new_crop``); a mirror view where every turn can be said in it."""
     if view.startswith("c"):
-        return shapes and croppable(messages) and {o["kind"] for o in plain} <= set(BOXLIKE)
+        return crops_barred(messages, w, h, shapes, plain, cfg) != CROPS_FOR and new_crop(view, cfg, w, h)
     return _view_messages(messages, view, w, h) is not None
 
 
 def _view_of(images: list, messages: list[dict], view: str, w: int, h: int, shapes: bool, plain,
-             share: float) -> tuple[list, list] | None:
+             cfg: FuseConfig) -> tuple[list, list] | None:
     """(ImageInputs, messages) of a record seen in ``view``: a crop's, or a mirror view's (``flip_view``);
     None where the record is not asked ``view`` (``_asks``; a mirror view's turns mapped once)."""
     if not view.startswith("c"):
         return flip_view(images, messages, view)
-    if not _asks(view, messages, w, h, shapes, plain):
+    if not _asks(view, messages, w, h, shapes, plain, cfg):
         return None
-    return crop_view(images, view, share), crop_messages(messages, crop_window(view, w, h, share))
+    return crop_view(images, view, cfg.crop_share), crop_messages(messages, crop_window(view, w, h, cfg.crop_share))
 
 
 def _ask_view(generate, asked: list[tuple], view: str, refused: dict[int, str]) -> list:

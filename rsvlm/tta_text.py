@@ -1,16 +1,23 @@
 """The turns of a conversation said of a view of its image (``rsvlm.tta``): a mirror view's
 messages (``flip_view``, ``map_text``: direction words through ``rsvlm.tta_words``, shapes through
 ``rsvlm.tta_views``), a crop's (``crop_messages``, and ``croppable``: whether a crop keeps the
-question's meaning), whether an answer is shapes only (``shapes_only``), and a view's labels said of
+question's meaning; ``crops_barred``: why not every crop is asked), whether an answer is shapes only (``shapes_only``), and a view's labels said of
 the image (``labels_back``). All importable from ``rsvlm.tta``."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
+from fractions import Fraction
+from typing import TYPE_CHECKING
 
-from rsvlm.tta_views import flip_array, to_view, top_left, view_size
+from rsvlm.tta_views import crop_window, flip_array, new_crop, to_view, top_left, view_size
 from rsvlm.tta_words import frames, swap_words
+
+if TYPE_CHECKING:
+    from rsvlm.tta import FuseConfig
+
+CROPS_FOR = "crops are only for [det]/[ground] questions with no position words, whose answer is boxes"  # croppable
 
 
 def croppable(messages: list[dict]) -> bool:
@@ -26,6 +33,24 @@ def croppable(messages: list[dict]) -> bool:
         return False
     text = last_question(messages)  # "the ships in the top half": another half of a crop
     return opening_task(text) in ("det", "ground") and not frames(text)
+
+
+def crops_barred(messages: list[dict], w: int, h: int, shapes: bool, plain, cfg: FuseConfig) -> str | None:
+    """Why not every crop of ``cfg.views`` is asked of a record (``plain``: its plain answer's shapes,
+    or text): its question changes its meaning in a crop (``croppable``) or its shapes are no boxes (a crop's masks
+    cannot be shifted back), ``CROPS_FOR``; or its ``w`` × ``h`` image is too small for each crop to show something
+    new (``new_crop``: a 3 × 3 px image's crops were the image itself). None: every crop is asked."""
+    from rsvlm.fusion import BOXLIKE
+
+    if not (shapes and croppable(messages) and {o["kind"] for o in plain} <= set(BOXLIKE)):
+        return CROPS_FOR
+    if all(new_crop(v, cfg, w, h) for v in cfg.views if v.startswith("c")):
+        return None
+    cw, ch = crop_window("c0", w, h, cfg.crop_share)[2:]
+    share = Fraction(cfg.crop_share).limit_denominator(100)  # 11/12, not 0.917
+    share = share if abs(float(share) - cfg.crop_share) < 1e-9 else f"{cfg.crop_share:.3g}"
+    return (f"the {w}x{h} px image is too small for distinct corner crops ({share} of each side, {cw}x{ch} px, "
+            "repeats the whole image or another crop)")
 
 
 def crop_messages(messages: list[dict], window: tuple[int, int, int, int]) -> list[dict]:

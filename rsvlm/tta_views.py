@@ -1,6 +1,6 @@
 """The pixels of a test-time augmentation view (``rsvlm.tta``): an image array turned into a mirror
 view and back (``flip_array``, ``unflip_array``), its size there (``view_size``), shapes moved into a
-view (``to_view``) and back (``unflip``), and corner crops cut (``crop_window``, ``crop_view``) and
+view (``to_view``) and back (``unflip``), and corner crops cut (``crop_window``, ``crop_view``; ``new_crop``) and
 their shapes shifted back (``uncrop``). A view is a string of steps: ``t`` transpose first, then
 ``h`` left-right and ``v`` top-bottom flips; ``c0`` … ``c3`` are the corner crops.
 """
@@ -8,14 +8,29 @@ their shapes shifted back (``uncrop``). A view is a string of steps: ``t`` trans
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from rsvlm.tta import FuseConfig
 
 
 def crop_window(view: str, w: int, h: int, share: float) -> tuple[int, int, int, int]:
     """(x0, y0, width, height) of corner crop ``view`` (``c0`` … ``c3``) of a ``w`` × ``h`` image."""
     cw, ch, k = max(1, round(w * share)), max(1, round(h * share)), int(view[1:])
     return (w - cw if k % 2 else 0, h - ch if k >= 2 else 0, cw, ch)
+
+
+def new_crop(view: str, cfg: FuseConfig, w: int, h: int) -> bool:
+    """Whether corner crop ``view`` (of ``cfg.crop_share`` a side) of a ``w`` × ``h`` image shows what neither the
+    whole image nor a crop before it in ``cfg.views`` does: under 6 px a side, 11/12 of it rounds to all of it, so each
+    crop of a 3 × 3 px image was the image itself, asked four more times as if four views had found its boxes (and c0
+    and c1 of a 4 px wide strip were one)."""
+    window, views = crop_window(view, w, h, cfg.crop_share), tuple(cfg.views)
+    earlier = views[:views.index(view)] if view in views else views
+    return window != (0, 0, w, h) and all(crop_window(v, w, h, cfg.crop_share) != window
+                                          for v in earlier if v.startswith("c"))
 
 
 def crop_view(images: list, view: str, share: float) -> list:

@@ -115,3 +115,59 @@ def test_up_or_down_after_a_comma_that_is_no_way_is_kept(text):
     from rsvlm import tta
 
     assert tta.swap_words(text, "v") == text == tta.swap_words(text, "t")
+
+
+BOX = "<ref>ship</ref><box><loc_100><loc_100><loc_500><loc_500></box>"
+DET = [[{"role": "user", "content": "<image>\n[det] Detect all ships."}]]
+
+
+@pytest.mark.parametrize("side", [3, 5])
+def test_crops_of_an_image_too_small_to_crop_are_not_asked_and_the_note_says_why(side):
+    """11/12 of a side under 6 px rounds to all of it: each corner crop of a 3 x 3 px image was the image itself, asked
+    four more times, so its boxes counted as found by five views (--tta views: 4/4, the crops said to be asked)."""
+    from rsvlm import tta
+
+    asked, seen = [], []
+    cfg = tta.FuseConfig(views="crops")
+    (fused,) = tta.fused_answers(lambda m, i: asked.extend(m) or [(BOX, [0.5])] * len(m), DET,
+                                 [blank_image(side, side)], [(BOX, [0.5])], cfg, on_views=seen.append)
+    assert fused is None and asked == [] and seen == [()]
+    assert tta.no_view_note(DET[0], blank_image(side, side), (BOX, [0.5]), cfg) == (
+        f"--tta crops: no view asked of this question (the {side}x{side} px image is too small for distinct corner "
+        f"crops (11/12 of each side, {side}x{side} px, repeats the whole image or another crop)); the plain answer stands")
+
+
+def test_a_strip_too_thin_to_crop_across_asks_each_distinct_crop_once():
+    """A 100 x 4 px strip: its top and bottom crops are one window (c0 is c2, c1 is c3), each asked twice."""
+    from rsvlm import tta
+
+    windows: list = []
+
+    def answer(messages, images):
+        windows.extend(tuple(m[-1]["window"]) for m in messages)
+        return [(BOX, [0.5])] * len(messages)
+
+    (fused,) = tta.fused_answers(answer, DET, [blank_image(100, 4)], [(BOX, [0.5])], tta.FuseConfig(views="crops"))
+    assert windows == [(0, 0, 92, 4), (8, 0, 92, 4)] and fused.answers == 3
+    assert fused.unasked == ("test-time augmentation: 2 other view(s) not asked, 2 asked ('c2', 'c3' not): the 100x4 px "
+                             "image is too small for distinct corner crops (11/12 of each side, 92x4 px, repeats the "
+                             "whole image or another crop)")
+
+
+def test_dihedral_crops_of_a_tiny_image_asks_the_mirror_views_and_says_why_not_the_crops():
+    from rsvlm import tta
+
+    (fused,) = tta.fused_answers(lambda m, i: [(BOX, [0.5])] * len(m), DET, [blank_image(3, 3)], [(BOX, [0.5])],
+                                 tta.FuseConfig(views="dihedral+crops"))
+    assert fused.answers == 8
+    assert fused.unasked.startswith("test-time augmentation: 4 other view(s) not asked, 7 asked ('c0', 'c1', 'c2', "
+                                    "'c3' not): the 3x3 px image is too small for distinct corner crops")
+
+
+def test_crops_of_a_12_px_image_are_asked_as_before():
+    from rsvlm import tta
+
+    seen: list = []
+    (fused,) = tta.fused_answers(lambda m, i: [(BOX, [0.5])] * len(m), DET, [blank_image(12, 12)], [(BOX, [0.5])],
+                                 tta.FuseConfig(views="crops"), on_views=seen.append)
+    assert seen == [("c0", "c1", "c2", "c3")] and fused.answers == 5 and fused.unasked is None
