@@ -183,7 +183,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="records a forward pass (default 16; lower it where memory runs out)")
     p.add_argument("--shuffle-images", type=int, default=None, metavar="SEED",
                    help="control: give each record another scene's images (same modality and task)")
-    p.add_argument("--out", default=None, help="write the result JSON here too (default: printed only)")
+    p.add_argument("--out", default=None,
+                   help="write the result JSON here too, or - for standard output (default: printed only)")
     p.add_argument("--image-root", default=None, help="folder that the records' relative image paths start from "
                                                       "(default: the --data file's folder), as rsvlm eval's")
     p.add_argument("--device", default=None, help="cuda, cuda:N or cpu (default: CUDA when there is one)")
@@ -209,6 +210,8 @@ def main(argv: list[str] | None = None) -> int:
             f"; the names are the records' task tags, not the scorers': {'; '.join(tags)}" if tags else ""))
     if err := out_name_problem(a.out):  # '' (an unset variable) skipped --out without a word
         p.error(err)
+    if a.out == "-":  # standard output, as the scorers' --out - (was a file named '-'): where the JSON goes anyway
+        a.out = None
     if a.out:  # before the model loads and the set is run
         if Path(a.out).resolve() == path.resolve():
             p.error(f"--out {a.out} is the --data file: the result would overwrite it")
@@ -252,9 +255,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"note: {res['malformed_records']}; left out, first:" + "".join(
             f"\n  {line[:300]}" for line in res.get("malformed_first", [])), file=sys.stderr)
     text = json.dumps(res, indent=1)
-    if a.out:
-        write_out(a.out, text + "\n")  # a kill leaves the old result or the new; /dev/stdout is written into
-    print(text)
+    # a kill leaves the old result or the new; /dev/stdout is written into, once (was the JSON twice in `> log`)
+    if not (a.out and write_out(a.out, text + "\n")):
+        print(text)
     return 0
 
 

@@ -84,27 +84,28 @@ def other_scores(out: str | Path, task: str) -> str | None:
     return f"{held['task']}'s scores (of {held.get('pred')} against {held.get('gt')})"
 
 
-def write_out(path: str | Path, text: str, dash: bool = False) -> None:
+def write_out(path: str | Path, text: str, dash: bool = False) -> bool:
     """Write an ``--out`` file whole: a temp file beside it and a rename, so a kill leaves the old file or the
     new (of a link, the file it names: the link stays), or straight into a device or pipe (``in_place``); ``-``
-    where ``dash`` (the scorers'), or the file standard output goes to (``--out /dev/stdout > log``: the table printed
-    after overwrote the JSON), is written through ``sys.stdout``."""
+    where ``dash`` (the scorers' and loc_error's), or the file standard output goes to (``--out /dev/stdout > log``:
+    the table printed after overwrote the JSON), is written through ``sys.stdout``. Whether it went there."""
     if (dash and str(path) == "-") or _is_stdout(path):
         if sys.stdout is None:  # `>&-`
             raise ScoreError(f"--out {path}: standard output is closed; give a file name")
         sys.stdout.write(text)
         sys.stdout.flush()
-        return
+        return True
     if not in_place(path):
         from rsvlm.temp_files import replace_text
 
         replace_text(Path(os.path.realpath(path) if Path(path).is_symlink() else path), text)
-        return
+        return False
     try:
         with open(path, "w") as f:
             f.write(text)
     except OSError as e:  # /dev/full: "No space left on device", naming no file
         raise ScoreError(f"--out {path}: cannot write to it ({e.strerror})") from e
+    return False
 
 
 def _is_stdout(path: str | Path) -> bool:

@@ -206,6 +206,9 @@ def main(argv: list[str] | None = None) -> dict:
     if args.out:
         if args.out.suffix == ".json":  # the JSON goes to out.with_suffix(".json"): the same file
             ap.error(f"--out {args.out}: give the markdown's path (report.md); the JSON is written beside it")
+        if str(args.out) == "-":  # wrote a file named '-' (the scorers' --out - is stdout) and '-.json' beside it
+            ap.error("--out -: the report is a markdown file and its JSON beside it, which standard output cannot "
+                     "hold both of; without --out the markdown is printed, or give a file (report.md)")
         if common.in_place(args.out):  # /dev/stdout: its JSON went to a new file /dev/stdout.json
             ap.error(f"--out {args.out}: give a file (report.md), the JSON is written beside it; the markdown is "
                      "printed without --out")

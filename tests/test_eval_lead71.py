@@ -3,7 +3,9 @@ hint for sequences, and what the tour of eval.report over two runs found."""
 
 from __future__ import annotations
 
-from conftest import finished_eval
+import json
+
+from conftest import eval_record, finished_eval, write_jsonl
 
 
 def test_eval_out_with_a_name_too_long_is_one_line_naming_out(tmp_path, monkeypatch, capsys):
@@ -19,3 +21,32 @@ def test_eval_out_with_a_name_too_long_is_one_line_naming_out(tmp_path, monkeypa
         assert err.startswith(f"rsvlm eval: --out {out}: the name ") and "bytes long, more than the" in err, err
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert loads == []
+
+
+def test_report_and_loc_error_out_dash_agree_with_the_scorers(tmp_path, monkeypatch, capfd):
+    """``eval.report --out -`` and ``eval.loc_error --out -`` wrote a file named '-' (report a '-.json' beside it)
+    while the scorers' ``--out -`` is standard output. loc_error prints its JSON there, once (``--out /dev/stdout``
+    printed it twice: two JSON documents in ``> log``); report, whose JSON goes beside its markdown, refuses '-'
+    saying why and what to give."""
+    import pytest
+
+    import rsvlm.inference
+    from eval import loc_error, report, vqa
+
+    monkeypatch.chdir(tmp_path)
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("q", "vqa", "[vqa] Is there a ship?", "yes")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "q", "task": "vqa", "answer": "yes"}])
+    vqa.main(["--gt", gt, "--pred", pred, "--out", "vqa.json"])
+    capfd.readouterr()
+    with pytest.raises(SystemExit) as e:
+        report.main(["--scores", "vqa.json", "--out", "-"])
+    err = capfd.readouterr().err
+    assert e.value.code == 2 and "--out -: the report is a markdown file and its JSON beside it" in err, err
+    assert "without --out the markdown is printed" in err
+    monkeypatch.setattr(rsvlm.inference, "load_model", lambda *a, **k: (None, None))
+    monkeypatch.setattr(loc_error, "location_errors", lambda *a, **k: {"all": {"n": 3, "mae_bins": 1.5}})
+    for out in ("-", "/dev/stdout"):
+        assert loc_error.main(["--data", gt, "--out", out]) == 0
+        said = capfd.readouterr().out
+        assert json.loads(said) == {"all": {"n": 3, "mae_bins": 1.5}}, said  # one JSON document
+    assert not (tmp_path / "-").exists() and not (tmp_path / "-.json").exists()
