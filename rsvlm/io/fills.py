@@ -174,6 +174,6 @@ def nodata_share_note(valid: np.ndarray | None) -> str | None:
     stretch (black), which it cannot tell from dark ground (a Landsat scene's tilted collar: a third of its frame)."""
     if valid is None or not valid.any() or (share := 1.0 - float(valid.mean())) < NODATA_SHARE:
         return None
-    return (f"{share:.0%} of the image is nodata: the model sees it as 0, the bottom of each band's stretch (black), "
-            "and cannot tell it from dark ground; crop the image to its valid area, or read it tiled (--tile 512: "
-            "windows wholly nodata are skipped)")
+    return (f"{share:.0%} of the image is nodata (its nodata value or mask, alpha 0 or no usable value): the model "
+            "sees it as 0, the bottom of each band's stretch (black), and cannot tell it from dark ground; crop the "
+            "image to its valid area, or read it tiled (rsvlm predict --tile SIZE skips windows wholly nodata)")
