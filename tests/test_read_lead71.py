@@ -141,3 +141,4 @@ def test_band_names_given_in_lower_case_read_as_the_files_spell_them(tmp_path):
     assert read_image(vh, modality="sar", bands="vh").bands == ["VH"]
     dn = np.random.default_rng(8).integers(300, 4000, (3, 16, 16)).astype(np.uint16)
     assert read_image(_tif(tmp_path / "s2.tif", dn), bands=["b02", "b8a", "red"]).bands == ["B02", "B8A", "red"]
+    assert read_image(str(tmp_path / "s2.tif"), bands="b1,b2,b3").bands == ["b1", "b2", "b3"]  # still unnamed

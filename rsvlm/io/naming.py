@@ -40,7 +40,7 @@ def canonical(band: str) -> str:
     polarisation in capitals (``vh`` → ``VH``), a Sentinel-2 number zero-padded in capitals (``b04`` → ``B04``,
     ``b8a`` → ``B8A``); any other as given (``b4`` stays a bare number, ``red`` a word)."""
     b = band.strip()
-    return b.upper() if re.fullmatch(r"vv|vh|hh|hv|b0[1-9]|b1[0-2]|b8a", b, re.I) else band
+    return b.upper() if re.fullmatch(r"vv|vh|hh|hv|b0[1-9]|b8a", b, re.I) else band  # (b10: a bare number, b1 … b12 unnamed)
 
 
 def unnamed_msi_note(names: list[str]) -> str:
