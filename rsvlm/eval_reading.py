@@ -166,9 +166,10 @@ def stamped_limit(out: Path, limit: int | None, ids: list[str]) -> int | None:
         return limit
     held = answered_ids(out)
     if not all(i in held for i in (ids[:old["limit"]] if old["limit"] is not None else ids)):
-        # that run did not finish: its limit is not what the file holds, the first records it answers are
-        first = next((n for n, i in enumerate(ids) if i not in held), len(ids))
-        return None if limit is None or first == len(ids) else max(limit, first)
+        # that run did not finish: its limit is not what the file holds, the first records it answers are (one of
+        # ids is unanswered, so first < len(ids))
+        first = next(n for n, i in enumerate(ids) if i not in held)
+        return None if limit is None else max(limit, first)
     if limit is None or old["limit"] is None:
         return None
     return max(limit, old["limit"])
