@@ -149,7 +149,7 @@ def _most_over(side: int, tile: int, overlap: int) -> int:
 
 def window_problem(scene, tile: int, overlap: int, batch_size: int, label: str, views: bool = False) -> str | None:
     """Why ``--tile``'s windows of the open ``scene`` cannot be read: ``batch_size`` of them at once need more
-    memory than is free (``budget.batch_bytes``: as ``run_tiled`` holds them; ``views``: --tta's mirror views too);
+    memory than is free (``budget.batch_bytes``: as ``run_tiled`` holds them; ``views``: --tta's mirror copies too);
     None where they fit. Asked before the model loads: a --tile 60000 was refused after it, as "not enough memory
     to read the whole scene … (rsvlm predict --tile 512 …)"."""
     from rsvlm.io.budget import batch_bytes, check_need
@@ -163,7 +163,7 @@ def window_problem(scene, tile: int, overlap: int, batch_size: int, label: str, 
         check_need(batch_bytes(w, h, bands, dtype, batch_size, strip, views))  # as run_tiled holds them
     except MemoryError as e:
         rows = (f" (read a row of windows at a time, as a {strip}x{h} px strip)" if strip > w else "") + (
-            " and a --tta view of each" if views else "")
+            " and two --tta views of each" if views else "")
         return (f"--tile {tile}: {batch_size} window(s) of {label} at once, each {w}x{h} px of {bands} band(s) of "
                 f"{dtype}{rows}, do not fit in memory ({e}); give a smaller --tile (96: the bundled model's input)"
                 + (" or --batch-size" if batch_size > 1 else ""))

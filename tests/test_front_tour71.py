@@ -97,7 +97,7 @@ def test_the_tile_memory_check_counts_the_batch_as_it_is_held_not_each_window_at
     from rsvlm.predict_tiles import window_problem
 
     px = 96 * 96 * 3
-    held = 7 * px * 4 + px * (1 + budget.SCALED_BYTES)
+    held = 7 * px * 4 + px * (1 + budget.SCALED_BYTES) + budget.BLOCK_CACHE
     assert budget.batch_bytes(96, 96, 3, "uint8", 8) == held
     monkeypatch.setattr(budget, "available_bytes", lambda *a, **k: held)
     assert window_problem(_scene(800, 800), 96, 0, 8, "s.tif") is None
@@ -162,17 +162,19 @@ def test_chat_vis_under_a_regular_file_says_to_give_a_path_in_a_folder(ckpt, tmp
 
 
 def test_the_tile_memory_check_counts_ttas_view_of_each_window(monkeypatch):
-    """--tta copies one mirror view of every window of the batch at once while the model runs: 8 windows held
-    and 8 views, more than the read's peak, which was all the check counted."""
+    """--tta copies a mirror view of every window of the batch at once while the model runs (and the last view's
+    copies are still held as the next's are made: test_front_review71), more than the read's peak, which was all
+    the check counted."""
     import rsvlm.io.budget as budget
     from rsvlm.predict_tiles import window_problem
 
     px = 96 * 96 * 3
-    assert budget.batch_bytes(96, 96, 3, "uint8", 8, views=True) == 8 * px * 4 * 2
+    assert budget.batch_bytes(96, 96, 3, "uint8", 8, views=True) == \
+        8 * px * 4 * 3 + px * (budget.PREPARE_BYTES + 4) + budget.BLOCK_CACHE  # test_front_review71
     monkeypatch.setattr(budget, "available_bytes", lambda *a, **k: budget.batch_bytes(96, 96, 3, "uint8", 8))
     assert window_problem(_scene(800, 800), 96, 0, 8, "s.tif") is None
     err = window_problem(_scene(800, 800), 96, 0, 8, "s.tif", views=True)
-    assert "8 window(s) of s.tif at once, each 96x96 px of 3 band(s) of uint8 and a --tta view of each, do not " \
+    assert "8 window(s) of s.tif at once, each 96x96 px of 3 band(s) of uint8 and two --tta views of each, do not " \
         "fit in memory" in err, err
 
 

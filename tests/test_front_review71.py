@@ -1,0 +1,41 @@
+"""Review of the front door's stop 71: --tile's memory pre-check against what --tta really holds, and chat's
+/image with its options before a name too long."""
+
+import inspect
+
+
+def test_the_tile_memory_check_counts_every_tta_copy_held_at_once():
+    """``tta.fused_answers`` makes one view's copies of every window of the batch while the last view's are
+    still held: with the batch itself, three copies at once (measured: 8 windows of 2000x2000x3 uint16 with
+    --tta flip held 1183 MiB; the count said 732). numpy's allocations are what tracemalloc sees here."""
+    import tracemalloc
+
+    import numpy as np
+
+    from rsvlm import tta
+    from rsvlm.io import budget
+    from rsvlm.model import ImageInput
+
+    batch, side = 8, 200
+    window = 3 * side * side  # values of one window
+    images = [[ImageInput(np.random.default_rng(k).random((3, side, side), dtype=np.float32))] for k in range(batch)]
+    msgs = [[{"role": "user", "content": "<image>\n[det] ships"}] for _ in range(batch)]
+    box = ("<box><loc_100><loc_100><loc_300><loc_300></box>", [0.9])
+    tracemalloc.start()
+    try:
+        tta.fused_answers(lambda m, i: [box] * len(m), msgs, images, [box] * batch, tta.FuseConfig(views="flip"))
+        made = tracemalloc.get_traced_memory()[1]  # the views' copies at their peak
+    finally:
+        tracemalloc.stop()
+    assert made >= 2 * batch * window * 4 * 0.9, made  # two views' copies of the batch: what is being counted
+    held = batch * window * 4  # the batch, read and scaled
+    assert held + made <= budget.batch_bytes(side, side, 3, "uint8", batch, views=True) - budget.BLOCK_CACHE
+
+
+def test_the_block_cache_counted_is_the_one_the_reader_sets():
+    from rsvlm.io import budget
+    from rsvlm.io.sources import RasterioSource
+
+    mb = inspect.signature(RasterioSource).parameters["gdal_cache_mb"].default
+    assert budget.BLOCK_CACHE == mb * 2**20
+
