@@ -298,10 +298,10 @@ def option_words(args: list[str]) -> str | None:
     """Why ``/image``'s words ``args`` (path first) are refused where they hold command-line options
     (``--modality sar``, ``--bands=VV,VH``): /image takes the values alone, and the command meant is said;
     None where they hold none."""
-    if args and re.fullmatch(r"--[A-Za-z][\w-]*(=.*)?", args[0]) and not Path(args[0]).exists():  # not --x.tif
+    if args and re.fullmatch(r"--[A-Za-z][\w-]*(=.*)?", args[0]) and not os.path.exists(args[0]):  # not --x.tif
         # /image --modality sar a.tif: was "one image at a time, got 2 files: /image --modality, then /image a.tif";
-        # the path is the file named among them
-        path = next((a for a in args if Path(a).exists()), None) or \
+        # the path is the file named among them (os.path's test: False for a name too long, not an OSError)
+        path = next((a for a in args if os.path.exists(a)), None) or \
             next((a for a in args if Path(a).suffix and not a.startswith("-")), None)
         if path is None:  # /image --modality sar: was "image not found: /image --modality MODALITY"
             return f"/image takes PATH [modality] [bands], the path first and no option names; no path in {args}"

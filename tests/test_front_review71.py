@@ -39,3 +39,14 @@ def test_the_block_cache_counted_is_the_one_the_reader_sets():
     mb = inspect.signature(RasterioSource).parameters["gdal_cache_mb"].default
     assert budget.BLOCK_CACHE == mb * 2**20
 
+
+def test_chat_image_with_an_option_before_a_name_too_long_is_told_the_command_not_an_oserror(ckpt):
+    """``/image --modality sar <300 characters>.tif``: ``Path.exists`` raised "File name too long" and ended
+    the chat with a traceback (9fa254c5's search for the path among the words)."""
+    from test_predict_edges import chat_repl
+
+    repl, out = chat_repl(ckpt)
+    long = "a" * 300 + ".tif"
+    assert repl.handle(f"/image --modality sar {long}")
+    assert out.getvalue() == f"error: /image takes the modality and bands without option names: /image {long} sar\n", \
+        out.getvalue()
