@@ -95,7 +95,7 @@ def test_espa_brightness_temperature_is_read_in_kelvin(tmp_path):
     dn = np.random.default_rng(3).integers(2700, 3100, (1, 32, 32)).astype(np.int16)  # 270-310 K
     dn[:, :, :4] = -9999
     img = read_image(_tif(tmp_path / f"{C1}_bt_band10.tif", dn))
-    assert img.modality == "ir" and img.bands == ["TIR"], img.notes
+    assert img.modality == "ir" and img.bands == ["TIR"] and img.notes[0] == "modality inferred as ir from Landsat file name"
     assert "Landsat ESPA brightness temperature: DN × 0.1 K" in img.notes
     assert "Landsat ESPA fill: DN -9999 read as nodata (the file declares no nodata value)" in img.notes
     stretch = next(n for n in img.notes if n.startswith("stretch"))

@@ -57,7 +57,7 @@ def test_a_lone_landsat_pan_band_file_is_a_grey_image(tmp_path):
     img = read_image(write_tif(tmp_path / f"{LC08}_B8.TIF",
                                np.random.default_rng(2).integers(7000, 20000, (1, 16, 16)).astype("uint16")))
     assert img.modality == "optical" and img.data.shape == (3, 16, 16)
-    assert ("modality inferred as optical from Landsat file name(s) (its panchromatic band alone: a grey image, as a "
+    assert ("modality inferred as optical from Landsat file name (its panchromatic band alone: a grey image, as a "
             "pan chip is)") in img.notes
 
 

@@ -141,7 +141,7 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         thermal = bool(g.landsat) and all(b in pr.THERMAL for b, *_ in g.landsat)
         pan = bool(g.landsat) and [b for b, *_ in g.landsat] == ["pan"]  # one panchromatic band: grey, no msi band
         g.modality = "ir" if thermal else "optical" if pan else "msi"
-        where = "file name(s)" if len(paths) > 1 or pr.landsat_band(paths[0]) else "band descriptions"
+        where = f"file name{'s' * (len(paths) > 1)}" if len(paths) > 1 or pr.landsat_band(paths[0]) else "band descriptions"
         g.notes.append(f"modality inferred as {g.modality} from Landsat {where}" + (
             " (its panchromatic band alone: a grey image, as a pan chip is)" if pan else ""))
         if g.modality == "msi" and len(paths) == 1 and src.count == 1:  # LE07_…_B3.TIF alone had been refused
