@@ -61,3 +61,32 @@ def test_synth_names_the_option_the_user_typed_and_the_key_of_a_key_value(tmp_pa
     assert main(["synth", "--out", str(tmp_path / "o"), "--n", "1", "--no-progress", *given]) == 2
     err = capsys.readouterr().err
     assert says in err and not (tmp_path / "o").exists(), err
+
+
+def _rec(rid: str, task: str, *prompts: str, **meta) -> dict:
+    turns = [t for k, p in enumerate(prompts) for t in ({"from": "human", "value": ("<image>\n" if not k else "") + p},
+                                                          {"from": "gpt", "value": "ok"})]
+    return {"id": rid, "image": "a.png", "task": task, "conversations": turns, "meta": meta}
+
+
+def test_a_records_task_field_other_than_its_prompts_tag_is_counted_and_named(tmp_path):
+    """'"task": "det"' over '[ground] …' was read without a word: training reads the tag, eval scores by the field.
+    A chained chat record carries its last turn's task: its first turn's tag is no clash."""
+    from conftest import write_jsonl
+
+    from rsvlm.data.read_report import ReadReport
+    from rsvlm.data.records import read_records
+
+    path = write_jsonl(tmp_path / "r.jsonl", [
+        _rec("same", "det", "[det] Detect all ships."),
+        _rec("clash", "det", "[ground] Locate the red car."),
+        _rec("untagged", "vqa", "How many ships?"),
+        _rec("chain", "det", "[vqa] Is there a ship?", "[det] Detect all ships.", turn_tasks=["vqa", "det"]),
+        _rec("chain-clash", "det", "[det] Detect all ships.", "[count] How many?", turn_tasks=["det", "det"]),
+    ])
+    report = ReadReport(path)
+    assert len(list(read_records(path, strict=False, report=report))) == 5  # a note, not a refusal
+    assert report.task_clashes == 2 and report.notable
+    assert report.task_clash_first == [f"{path}:2 (id clash): task 'det', prompt [ground]",
+                                       f"{path}:5 (id chain-clash): task 'det', prompt [count]"]
+    assert "2 kept whose task field is not their prompt's tag" in report.summary()

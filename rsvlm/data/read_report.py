@@ -1,5 +1,6 @@
 """What reading a records file did (``rsvlm.data.records.read_records``'s ``ReadReport``): lines read, records
-kept, skipped lines by reason, ids read twice, untagged prompts opening with a tag, modalities inferred."""
+kept, skipped lines by reason, ids read twice, untagged prompts opening with a tag, records whose task field is not
+their prompt's tag, modalities inferred."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ class ReadReport:
     # image files the records leave the modality of unsaid (rsvlm.data.modality): (modality, from what) -> files
     inferred: Counter = field(default_factory=Counter)
     inferred_first: str | None = None
+    # kept records whose "task" is not the task their prompt's tag names (training reads the tag, eval the field)
+    task_clashes: int = 0
+    task_clash_first: list[str] = field(default_factory=list)  # the first three, "FILE:LINE (id X): …"
     # the last record read_records gave: (its file as given, as read, ":line", its id), for ``drop`` to say where
     at: tuple[str, ...] = field(default=(), repr=False)
 
@@ -36,7 +40,7 @@ class ReadReport:
     @property
     def notable(self) -> bool:
         """Whether the summary says more than "all records read": worth printing."""
-        return bool(self.n_skipped or self.duplicates or self.unknown_tags or self.inferred)
+        return bool(self.n_skipped or self.duplicates or self.unknown_tags or self.inferred or self.task_clashes)
 
     @property
     def inferred_by_modality(self) -> dict[str, int]:
@@ -63,6 +67,12 @@ class ReadReport:
         if len(self.examples) < 5:
             self.examples.append(example)
 
+    def note_task_clash(self, where: str, task: str, tag: str) -> None:
+        """One record kept whose ``task`` field is not its prompt's ``[tag]``: counted, the first three named."""
+        self.task_clashes += 1
+        if len(self.task_clash_first) < 3:
+            self.task_clash_first.append(f"{where}: task {task!r}, prompt [{tag}]")
+
     def note_id(self, rid: str, where: str) -> None:
         if rid in self.ids:
             self.duplicates += 1
@@ -79,6 +89,9 @@ class ReadReport:
             tags = ", ".join(f"[{t}] x{n}" for t, n in self.unknown_tags.most_common(5))
             s += (f"; {sum(self.unknown_tags.values())} kept as untagged chat whose prompt opens with a tag "
                   f"that is not a task ({tags}; tasks: {', '.join(TASKS)})")
+        if self.task_clashes:
+            s += (f"; {self.task_clashes} kept whose task field is not their prompt's tag (training reads the tag, "
+                  f"eval scores by the field; first: {'; '.join(self.task_clash_first)})")
         if self.inferred:
             kinds = ", ".join(f"{m} {n} ({why})" for (m, why), n in self.inferred.most_common(6))
             more = f" and {len(self.inferred) - 6} more kind(s)" if len(self.inferred) > 6 else ""

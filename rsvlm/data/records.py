@@ -154,6 +154,14 @@ def _first_user(turns: list[dict]) -> str:
     return next((t["value"] for t in turns if ROLES[t["from"]] == "user"), "")
 
 
+def _tagged_turn(record: dict) -> str:
+    """The user turn whose tag a record's ``task`` belongs to: a chained chat record's (``meta.turn_tasks``,
+    ``data_gen chat``) last, whose task it carries; another's first, where a record without one takes it from."""
+    users = [t["value"] for t in record["conversations"] if ROLES[t["from"]] == "user"]
+    chained = isinstance(record.get("meta"), dict) and "turn_tasks" in record["meta"]
+    return (users[-1] if chained else users[0]) if users else ""
+
+
 def task_from_prompt(text: str) -> str | None:
     """The task tag that opens a user turn (``"<image>\\n[det] …"`` → ``"det"``), or None."""
     return opening_task(text)
@@ -400,6 +408,8 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
         if rec["task"] is None:  # "[detect] …" would train as plain chat with the typo in its prompt
             if tag := opening_tag(_first_user(rec["conversations"])):
                 report.unknown_tags[tag] += 1
+        elif (tag := opening_task(_tagged_turn(rec))) and tag != rec["task"]:
+            report.note_task_clash(f"{where} (id {rec['id']})", rec["task"], tag)  # "det" over "[ground] …"
         yield rec
 
 
