@@ -89,7 +89,8 @@ def object_problem(o: Any) -> str | None:
                 + (f"; {why}" if (why := rle_problem(o)) else "") + (
                     "; a COCO run-length mask ({size, counts}) is read as the object's own 'size' and 'counts', or under "
                     "'rle' or 'segmentation', not under 'coords'" if rle_in_coords else ""))
-    flat = kind in ("obb", "poly") and isinstance(c, list) and len(c) >= 6 and not len(c) % 2 and all(map(is_number, c))
+    # a tuple or NumPy array too (a Python caller's DOTA row): was told no hint
+    flat = kind in ("obb", "poly") and is_sequence(c) and len(c) >= 6 and not len(c) % 2 and all(map(is_number, c))
     return f"{kind} coords must be {shapes[kind]} of finite numbers" + (
         f", not a flat list of {len(c)} numbers (DOTA's x1 y1 x2 y2 …): pair them, [[x1, y1], [x2, y2], …]" if flat else "")
 

@@ -50,3 +50,21 @@ def test_report_and_loc_error_out_dash_agree_with_the_scorers(tmp_path, monkeypa
         said = capfd.readouterr().out
         assert json.loads(said) == {"all": {"n": 3, "mae_bins": 1.5}}, said  # one JSON document
     assert not (tmp_path / "-").exists() and not (tmp_path / "-.json").exists()
+
+
+def test_a_flat_run_of_numbers_is_told_to_pair_them_as_a_tuple_or_array_too(tmp_path):
+    """An obb's or polygon's coords as a flat list of numbers (DOTA's x1 y1 … x4 y4) got the hint to pair them; the
+    same numbers as a tuple or a NumPy array (as a Python caller gives them, which the scorers take since stop 71)
+    were told only the shape."""
+    import numpy as np
+
+    from eval.given_objects import object_problem
+
+    flat = [10, 10, 50, 10, 50, 30, 10, 30]
+    for coords in (flat, tuple(flat), np.array(flat), np.array(flat, dtype=np.float32)):
+        for kind, shape in (("obb", "4 [x, y] corners"), ("poly", "3 or more [x, y] points")):
+            said = object_problem({"kind": kind, "coords": coords})
+            assert said == (f"{kind} coords must be {shape} of finite numbers, not a flat list of 8 numbers (DOTA's "
+                            "x1 y1 x2 y2 …): pair them, [[x1, y1], [x2, y2], …]"), (type(coords), said)
+    assert "flat" not in object_problem({"kind": "obb", "coords": np.array(flat).reshape(2, 4)})  # no run of numbers
+    assert object_problem({"kind": "obb", "coords": np.array(flat).reshape(4, 2)}) is None
