@@ -4,6 +4,7 @@ the label of a DOTA image that cannot be read."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from convert_helpers import convert, llava_rows, objs, png
 
@@ -90,3 +91,28 @@ def test_a_records_task_field_other_than_its_prompts_tag_is_counted_and_named(tm
     assert report.task_clash_first == [f"{path}:2 (id clash): task 'det', prompt [ground]",
                                        f"{path}:5 (id chain-clash): task 'det', prompt [count]"]
     assert "2 kept whose task field is not their prompt's tag" in report.summary()
+
+
+def test_a_colormapped_labels_nodata_is_claimed_by_the_class_of_its_colour(tmp_path):
+    """A one-band GeoTIFF label read by its colormap under an [r, g, b] palette: its nodata index 2 (green) was
+    looked for as the colour (2, 2, 2), claimed by no class, so the forest painted green was no data, lost."""
+    import json
+
+    import rasterio
+
+    png(tmp_path / "images" / "a.png", 64, 48)
+    (tmp_path / "labels").mkdir()
+    a = np.zeros((48, 64), np.uint8)  # (H, W)
+    a[10:30, 10:40], a[35:45, 5:20] = 1, 2
+    with rasterio.open(tmp_path / "labels" / "a_mask.tif", "w", driver="GTiff", width=64, height=48, count=1,
+                       dtype="uint8", nodata=2) as ds:
+        ds.write(a[None])  # (1, H, W)
+        ds.write_colormap(1, {0: (0, 0, 0, 255), 1: (255, 0, 0, 255), 2: (0, 255, 0, 255)})
+    (tmp_path / "p.json").write_text(json.dumps({"field": [255, 0, 0], "forest": [0, 255, 0]}))
+    argv = ("masks", "--images", str(tmp_path / "images"), "--labels", str(tmp_path / "labels"), "--no-progress")
+    stats, recs = convert(tmp_path / "o", *argv, "--palette", str(tmp_path / "p.json"), "--strict")
+    assert sorted({o["label"] for r in recs for o in objs(r)}) == ["field", "forest"]
+    assert "label_pixels_nodata" not in stats["notes"]
+    (tmp_path / "p2.json").write_text(json.dumps({"field": [255, 0, 0], "water": [2, 2, 2]}))  # (v, v, v) is none
+    stats, recs = convert(tmp_path / "o2", *argv, "--palette", str(tmp_path / "p2.json"), "--strict")
+    assert {o["label"] for r in recs for o in objs(r)} == {"field"} and stats["notes"]["label_pixels_nodata"] == 150

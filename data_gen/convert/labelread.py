@@ -45,7 +45,7 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     band, a transparent index) and those under a GDAL mask band each appended as (H, W) bool to ``voids`` where
     given and any are (no class: their colour is none drawn, ``run``, nor checked by ``_one_grey``), an alpha band
     left out of its colour bands, and its GeoTIFF nodata other than 0 appended to ``nodata_at`` as (value, (H, W)
-    bool) where given and any pixel is it. A 16-bit colour PNG (``_deep_png``; PIL reads its high byte) is read
+    bool) where given and any pixel is it (read by a colormap: the value's [r, g, b] colour). A 16-bit colour PNG (``_deep_png``; PIL reads its high byte) is read
     through GDAL at 16 bits, a palette's 8-bit one widened to 16 as its 8-bit values (``_eight_bit``), as is a 16-bit
     grey PNG (PIL reads it at 16 bits), unless ``levels`` (a grey palette's values, its classes' and ``_ignore``'s)
     name its pixels as read, as many as in 8 bits (codes 256 and 512 are no widened 1 and 2, a stray 768 or not)."""
@@ -81,8 +81,9 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                     a = np.where(see, np.zeros((), a.dtype), a)  # (bands, h, w) its pixels under the mask 0
                     if out is not None:
                         out.note("label_pixels_masked", int(np.count_nonzero(see)))
+            found = False  # whether nodata_at got this label's nodata
             if nodata_at is not None and nodata not in (None, 0) and not np.isnan(nodata):
-                if (none := (a == nodata).all(axis=0)).any():  # (h, w)
+                if found := bool((none := (a == nodata).all(axis=0)).any()):  # (h, w)
                     nodata_at.append((nodata, none))
             if binary_nodata := not (rgb or grey_levels) and nodata not in (None, 0) and not np.isnan(nodata):
                 none = (a[:3] == nodata).all(axis=0) if len(a) >= 3 else a[0] == nodata  # (h, w) every colour at it
@@ -108,6 +109,8 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                 return _by_alpha(a[0], opacity, out)
             if rgb and len(a) < 3 and colormap is not None and a[0].max(initial=0) < len(colormap):
                 a = np.moveaxis(colormap[a[0]], -1, 0)  # (3, h, w) its colours, as an indexed PNG's (by index: (1, 1, 1))
+                if found and float(nodata).is_integer() and 0 <= nodata < len(colormap):  # its nodata's colour too,
+                    nodata_at[-1] = (colormap[int(nodata)].tolist(), nodata_at[-1][1])  # which a class may claim
             elif rgb and len(a) < 3:  # a grey label under an [r, g, b] palette: (v, v, v), as PIL's convert("RGB")
                 a = np.repeat(a[:1], 3, axis=0)
             if not rgb and grey_levels:

@@ -167,9 +167,11 @@ def _label_value(v, rgb: bool) -> bool:
     return (isinstance(v, list) and len(v) == 3 and all(level(x) and x <= 255 for x in v)) if rgb else level(v)
 
 
-def _unclaimed(nodata: float, classes: dict, rgb: bool) -> bool:
-    """Whether a palette label's GeoTIFF nodata value is no class's (a class claiming it keeps it)."""
-    return (([nodata] * 3) if rgb else nodata) not in list(classes.values())
+def _unclaimed(nodata: float | list, classes: dict, rgb: bool) -> bool:
+    """Whether a palette label's GeoTIFF nodata value is no class's (a class claiming it keeps it): under an
+    [r, g, b] palette its colour, the colormap's ``[r, g, b]`` where ``read_label`` read one, else (v, v, v)."""
+    colour = nodata if isinstance(nodata, list) else [nodata] * 3
+    return (colour if rgb else nodata) not in list(classes.values())
 
 
 def unknown_values(label, classes: dict[str, object], ignored: list, out: Output, where: str, void=None) -> None:
