@@ -142,3 +142,23 @@ def test_band_names_given_in_lower_case_read_as_the_files_spell_them(tmp_path):
     dn = np.random.default_rng(8).integers(300, 4000, (3, 16, 16)).astype(np.uint16)
     assert read_image(_tif(tmp_path / "s2.tif", dn), bands=["b02", "b8a", "red"]).bands == ["B02", "B8A", "red"]
     assert read_image(str(tmp_path / "s2.tif"), bands="b1,b2,b3").bands == ["b1", "b2", "b3"]  # still unnamed
+
+
+@pytest.mark.parametrize("kind", ["L2", "ESPA"])
+def test_a_thermal_band_file_among_reflectance_band_files_is_refused_naming_it(tmp_path, kind):
+    """SR_B2 … SR_B4 + ST_B10 (or ESPA's sr_band + bt_band10) were read as 4 msi bands: the kelvin DN scaled as
+    reflectance (DN / 10000: ~4.5), and the Level-2 reflectance scale lost for the others, unsaid."""
+    rng = np.random.default_rng(9)
+    prefix = "LC08_L2SP_044034_20210508_20210518_02_T1" if kind == "L2" else C1
+    names = [f"{prefix}_SR_B{b}.TIF" for b in (2, 3, 4)] + [f"{prefix}_ST_B10.TIF"] if kind == "L2" else \
+        [f"{C1}_sr_band{b}.tif" for b in (2, 3, 4)] + [f"{C1}_bt_band10.tif"]
+    paths = [_tif(tmp_path / n, rng.integers(7000, 20000, (1, 16, 16)).astype(np.uint16 if kind == "L2" else np.int16))
+             for n in names]
+    with pytest.raises(ImageReadError) as e:
+        read_image(paths)
+    assert f"{names[3]} is a thermal band (temperature, on another scale than reflectance) among reflectance band " \
+           "files; give the reflectance band files without it" in str(e.value), str(e.value)
+    asked = read_image(paths, modality="msi")
+    assert asked.bands == ["B", "G", "R", "TIR"] and f"{names[3]} is a thermal band: read as msi, as asked, beside " \
+        "the others and scaled as they are" in asked.notes, asked.notes
+    assert read_image(paths[:3]).bands == ["B", "G", "R"]

@@ -118,7 +118,13 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     name = ", ".join(str(p) for p in paths)
     qa = [(p.name, q) for p in paths if (q := quality_band(p)) and (len(paths) > 1 or len(one) == 1)]  # a QA_PIXEL
     # read as a thermal frame, unsaid; a quality file holds one band (an RGB photo so named is none)
+    # a Landsat thermal band file among reflectance band files (…_ST_B10.TIF, ESPA's …_bt_band10.tif): its kelvin DN
+    # were scaled as reflectance beside them (and the others' Level-2 scale lost), unsaid
+    hot = [p.name for p in paths if (pr.landsat_band(p) or ("",))[0] in pr.THERMAL] if len(paths) > 1 else []
+    hot = hot if len(hot) < len(paths) else []
     if modality is not None:
+        g.notes += [f"{', '.join(hot)} {'is a thermal band' if len(hot) == 1 else 'are thermal bands'}: read as "
+                    f"{modality}, as asked, beside the others and scaled as they are"] if hot and modality != "ir" else []
         g.notes += [f"{n} is {qa_asked(q)}: read as {modality}, as asked" for n, q in qa]
         if len(one) == 1 and (dem := elevation_said(src, one[0])):
             g.notes.append(f"{dem} says it holds elevation (a DEM): read as {modality}, as asked")
@@ -137,6 +143,12 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         raise ImageReadError(f"{name}: {what}, not an image; give the scene's band files "
                              f"({qa_way_out(Path(qa[0][0]), qa[0][1])}) without it, or "
                              "the modality (--modality) to read it as an image anyway")
+    if hot:
+        raise ImageReadError(f"{name}: {', '.join(hot)} {'is a thermal band' if len(hot) == 1 else 'are thermal bands'} "
+                             "(temperature, on another scale than reflectance) among reflectance band files; give the "
+                             f"reflectance band files without {'it' if len(hot) == 1 else 'them'}, and read "
+                             f"{'it' if len(hot) == 1 else 'each'} alone for temperatures (ir), or give the modality "
+                             "(--modality msi) to read them all as reflectance anyway")
     if g.landsat_dn:
         thermal = bool(g.landsat) and all(b in pr.THERMAL for b, *_ in g.landsat)
         pan = bool(g.landsat) and [b for b, *_ in g.landsat] == ["pan"]  # one panchromatic band: grey, no msi band
