@@ -116,3 +116,16 @@ def test_a_colormapped_labels_nodata_is_claimed_by_the_class_of_its_colour(tmp_p
     (tmp_path / "p2.json").write_text(json.dumps({"field": [255, 0, 0], "water": [2, 2, 2]}))  # (v, v, v) is none
     stats, recs = convert(tmp_path / "o2", *argv, "--palette", str(tmp_path / "p2.json"), "--strict")
     assert {o["label"] for r in recs for o in objs(r)} == {"field"} and stats["notes"]["label_pixels_nodata"] == 150
+
+
+def test_a_dota_label_of_an_image_that_cannot_be_read_is_said_unchecked(tmp_path):
+    """P2.png cannot be read: its label's line far off the image (outside_image, which needs the image's size) was
+    counted nowhere, the label file passing for sound. Its objects are counted as unchecked."""
+    src = tmp_path / "dota"
+    png(src / "P1.png", 64, 64)
+    (src / "P2.png").write_bytes((src / "P1.png").read_bytes()[:60])
+    (src / "P1.txt").write_text("4 4 30 4 30 20 4 20 ship 0\n")
+    (src / "P2.txt").write_text("4 4 30 4 30 20 4 20 ship 0\n900 900 950 900 950 950 900 950 plane 0\nbad line\n")
+    stats, _ = convert(tmp_path / "o", "dota", "--src", str(src))
+    assert stats["skipped"] == {"unreadable_image": 1, "unparsable_line": 1}
+    assert stats["notes"]["objects_unchecked_image_unreadable"] == 2

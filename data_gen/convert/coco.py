@@ -56,7 +56,13 @@ from data_gen.convert.common import (
     find_image,
     index_images,
 )
-from data_gen.convert.detection import add_det_arguments, det_options, emit_objects, nothing_to_write
+from data_gen.convert.detection import (
+    add_det_arguments,
+    det_options,
+    emit_objects,
+    nothing_to_write,
+    unchecked,
+)
 from data_gen.convert.images import readable_size
 from data_gen.convert.text import read_json
 from rsvlm.tokens import MODALITIES
@@ -324,6 +330,7 @@ def run(args, out: Output) -> None:
             continue
         size = readable_size(path, out, f"{args.ann}: image id {image_id} ({path})", args.modality)
         if size is None:
+            unchecked(out, objects)  # their lines' problems that need its size: unknown
             continue
         if (im.get("width") or size[0], im.get("height") or size[1]) != size:
             out.skip("size_mismatch", f"{args.ann}: image id {image_id}",

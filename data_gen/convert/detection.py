@@ -344,6 +344,13 @@ def nothing_to_write(out: Output, objects: list[dict]) -> bool:
     return True
 
 
+def unchecked(out: Output, objects: list[dict]) -> None:
+    """The objects of an image then skipped as unreadable (or of the wrong bands): parsed, but never checked against
+    its size (outside it, under a bin, which need it), so counted in the notes as
+    ``objects_unchecked_image_unreadable``, not left as though their label file were sound."""
+    out.note("objects_unchecked_image_unreadable", len(objects))
+
+
 def collapses(obj: dict, width: int, height: int) -> bool:
     """Whether ``obj`` (as it is, or as its box) loses all its area on the codec's 1000-bin grid
     of a ``width`` x ``height`` image: an object under one bin wide or high, which no answer can

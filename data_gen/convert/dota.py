@@ -57,6 +57,7 @@ from data_gen.convert.detection import (
     det_options,
     emit_objects,
     nothing_to_write,
+    unchecked,
     under_a_pixel,
 )
 from data_gen.convert.filters import class_filter
@@ -209,6 +210,7 @@ def run(args, out: Output) -> None:
             continue
         size = readable_size(image, out, str(image), args.modality)
         if size is None:
+            unchecked(out, objects)  # their lines' problems that need its size: unknown
             continue
         width, height = size
         emit_objects(out, rid=f"dota-{path.stem}", source="DOTA", file=path.name, image=image,

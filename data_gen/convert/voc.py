@@ -61,6 +61,7 @@ from data_gen.convert.detection import (
     det_options,
     emit_objects,
     nothing_to_write,
+    unchecked,
     under_a_pixel,
 )
 from data_gen.convert.filters import class_filter
@@ -256,6 +257,7 @@ def run(args, out: Output) -> None:
             continue
         size = readable_size(image, out, str(image), args.modality)
         if size is None:
+            unchecked(out, objects)  # their lines' problems that need its size: unknown
             continue
         width, height = size
         if (said := _xml_size(root)) and said != (width, height):
