@@ -83,11 +83,11 @@ def test_planet_8_band_names_are_matched_by_their_wavelengths(tmp_path):
     img = read_image(_tif(tmp_path / "sd.tif", dn, descriptions=PLANET))
     assert img.bands == ["coastal", "blue", "green_i", "green", "yellow", "red", "rededge071", "nir"], img.bands
     assert band_at(img.bands, "B01") == 0 and band_at(img.bands, "B05") == 6 and band_at(img.bands, "B03") == 3
-    said = [n for n in img.notes if n.startswith("PlanetScope band names read by their wavelengths")]
+    said = [n for n in img.notes if n.startswith("Planet band names read by their wavelengths")]
     assert len(said) == 1 and "coastal_blue as coastal (443 nm), rededge as rededge071 (705 nm)" in said[0] \
         and "green_i (531 nm), yellow (610 nm) match no band" in said[0], img.notes
     plain = read_image(_tif(tmp_path / "bgrn.tif", dn[[1, 3, 5, 7]], descriptions=["blue", "green", "red", "nir"]))
-    assert plain.bands == ["blue", "green", "red", "nir"] and not any("PlanetScope" in n for n in plain.notes)
+    assert plain.bands == ["blue", "green", "red", "nir"] and not any("Planet band names" in n for n in plain.notes)
 
 
 def test_espa_brightness_temperature_is_read_in_kelvin(tmp_path):

@@ -97,11 +97,10 @@ def planet_names(descriptions: list[str | None]) -> tuple[list[str | None], list
             named.append(f"{descriptions[i]} as {c} ({PLANET_BANDS[d] * 1000:g} nm)")
         else:
             unmatched.append(f"{descriptions[i]} ({PLANET_BANDS[d] * 1000:g} nm)")
-    said = f"{', '.join(named)}; " if named else ""
-    left = (f"; {', '.join(unmatched)} match{'es' * (len(unmatched) == 1)} no band models are trained on (Sentinel-2's):"
-            f" a model leaves {'it' if len(unmatched) == 1 else 'them'} out") if unmatched else ""
-    return out, [f"PlanetScope band names read by their wavelengths (STAC's common names): {said}".rstrip("; ")
-                 + left + " (if wrong, name them with --bands)"]
+    said = [f"read by their wavelengths (STAC's common names): {', '.join(named)}"] if named else []
+    said += [f"{', '.join(unmatched)} match{'es' * (len(unmatched) == 1)} no band models are trained on (Sentinel-2's):"
+             f" a model leaves {'it' if len(unmatched) == 1 else 'them'} out"] if unmatched else []
+    return out, [f"Planet band names {'; '.join(said)} (if wrong, name them with --bands)"]
 
 
 def named_by_wavelength(descriptions: list[str | None], tags: list[dict]) -> tuple[list[str | None], list[str]]:
