@@ -45,7 +45,8 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     band, a transparent index) and those under a GDAL mask band each appended as (H, W) bool to ``voids`` where
     given and any are (no class: their colour is none drawn, ``run``, nor checked by ``_one_grey``), an alpha band
     left out of its colour bands, and its GeoTIFF nodata other than 0 appended to ``nodata_at`` as (value, (H, W)
-    bool) where given and any pixel is it (read by a colormap: the value's [r, g, b] colour). A 16-bit colour PNG (``_deep_png``; PIL reads its high byte) is read
+    bool) where given and any pixel is it (read by a colormap: the value's [r, g, b] colour). A 16-bit colour PNG
+    (``_deep_png``; PIL reads its high byte) is read
     through GDAL at 16 bits, a palette's 8-bit one widened to 16 as its 8-bit values (``_eight_bit``), as is a 16-bit
     grey PNG (PIL reads it at 16 bits), unless ``levels`` (a grey palette's values, its classes' and ``_ignore``'s)
     name its pixels as read, as many as in 8 bits (codes 256 and 512 are no widened 1 and 2, a stray 768 or not)."""

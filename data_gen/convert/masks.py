@@ -317,8 +317,8 @@ def run(args, out: Output) -> None:
         raise ConversionError(f"{args.labels}: no label images")
     for image, lab in out.bar(pairs, "masks", "image"):
         if image is None:
-            out.missing_image(str(lab), f"{_less_suffix(lab.stem, [args.label_suffix] if args.label_suffix else LABEL_SUFFIXES) or lab.stem}.*",
-                              args.images)
+            suffixes = [args.label_suffix] if args.label_suffix else LABEL_SUFFIXES
+            out.missing_image(str(lab), f"{_less_suffix(lab.stem, suffixes) or lab.stem}.*", args.images)
             continue
         mark = out.mark()  # the notes of a label then skipped with its image (labels_not_binary) go with it
         try:

@@ -151,8 +151,9 @@ def main(argv: list[str] | None = None) -> int:
     p = record_values(Parser(prog="python -m data_gen chat", description=__doc__.split("\n\n")[0]))
     p.add_argument("--src", required=True, help="single-turn records (JSONL)")
     p.add_argument("--out", required=True, help="multi-turn records (JSONL)")
-    p.add_argument("--turns", type=int, default=3, help="turns per conversation, 2 to this; a lone remainder joins the one before it, "
-                   "up to this + 1 (at least 2; default 3)")
+    p.add_argument("--turns", type=int, default=3,
+                   help="turns per conversation, 2 to this; a lone remainder joins the one before it, "
+                        "up to this + 1 (at least 2; default 3)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-progress", action="store_true", help="no progress bars (on stderr)")
     a = p.parse_args(argv)

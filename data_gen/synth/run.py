@@ -62,7 +62,8 @@ def check_config(cfg: SynthConfig, flags: dict[str, str] | None = None) -> None:
     (``{"scene.size": "--size"}``, ``data_gen.__main__.SYNTH_FLAGS``), named instead of the key ("--size 8 must be",
     not "scene.size 8", which the user never typed); a key a config file or key=value set is named as the key."""
     flags = flags or {}
-    size_is, pairs_is = flags.get("scene.size", "scene.size"), flags.get("scene.pairs_fraction", "scene.pairs_fraction")
+    size_is = flags.get("scene.size", "scene.size")
+    pairs_is = flags.get("scene.pairs_fraction", "scene.pairs_fraction")
     modalities = (f"--modalities {','.join(map(str, cfg.modalities)) or repr('')}" if "modalities" in flags
                   else f"modalities {cfg.modalities}")
     bad = [m for m in cfg.modalities if m not in MODALITIES]
