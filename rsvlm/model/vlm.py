@@ -82,7 +82,8 @@ def check_stem_links(cfg: VLMConfig, prefix: str = "") -> None:
     for name, stem in cfg.stems.items():
         key = f"{prefix}stems.{name}"
         if stem.modality != name:
-            raise StemLinkError(f"{key}.modality is {stem.modality!r}; it must equal its key {name!r}", name, "modality")
+            raise StemLinkError(f"{key}.modality is {stem.modality!r}; it must equal its key {name!r}", name,
+                                "modality")
         if stem.encoder not in cfg.encoders:
             raise StemLinkError(f"{key}.encoder {stem.encoder!r} is not among {prefix}encoders {sorted(cfg.encoders)}",
                                 name, "encoder")
@@ -201,8 +202,9 @@ class RSVLM(nn.Module):
         out.logits = self.loc_pointer.adjust_logits(out.logits, out.hidden_states[-1], input_ids, self.pointer_ids())
         if labels is not None:  # the LLM's own loss would miss the pointer's term
             n = out.logits.shape[1]
-            out.loss = torch.nn.functional.cross_entropy(out.logits[:, :-1].flatten(0, 1).float(),
-                                                         labels[:, labels.shape[1] - n + 1:].flatten(), ignore_index=-100)
+            out.loss = torch.nn.functional.cross_entropy(out.logits[:, :-1].flatten(0, 1).float(),  # (B*(n-1),V)
+                                                         labels[:, labels.shape[1] - n + 1:].flatten(),
+                                                         ignore_index=-100)
         return out
 
     def pointer_ids(self):
@@ -249,7 +251,7 @@ class RSVLM(nn.Module):
     @torch.no_grad()
     def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, images=None,
                  max_new_tokens: int = 64, do_sample: bool = False, temperature: float = 1.0, top_p: float = 1.0,
-                 use_cache: bool = True, stop_strings: list[str] | None = None,
+                 use_cache: bool = True, stop_strings: str | list[str] | None = None,
                  on_token: Callable[[str], None] | None = None, generator: torch.Generator | None = None,
                  constrain: bool = True, min_shapes: int | list[int] = 0,
                  need_shape: bool | str | list[bool | str] = False, warn_context: bool = True) -> GenerateOutput:
@@ -263,8 +265,10 @@ class RSVLM(nn.Module):
         ``need_shape`` (per sequence or for all; needs the grammar) holds an answer to boxes (``<box>``,
         ``<obb>``) and keeps it from ending before it has closed one (a ``[ground]`` answer), or, as
         ``grammar.NO_SHAPE`` (``grammar.shape_need``: ``[cls]``, ``[vqa]``, ``[regcap]``), lets it open no shape tag.
-        The grammar also keeps text from finishing one of ``stop_strings`` where EOS may not come (inside
-        ``<ref>``, before an owed shape)."""
+        ``stop_strings`` (one string, or a list) end an answer where its text holds one; the grammar also keeps
+        text from finishing one where EOS may not come (inside ``<ref>``, before an owed shape). Without the
+        grammar (``constrain=False``) ``need_shape`` is a task's default the free answer is not held to, and a
+        ``min_shapes`` above 0 is refused (``decode_hooks``)."""
         device = self.llm.get_input_embeddings().weight.device  # the processor gives CPU tensors
         input_ids = input_ids.to(device)  # (B,T)
         attention_mask = torch.ones_like(input_ids) if attention_mask is None else attention_mask.to(device)
@@ -275,8 +279,8 @@ class RSVLM(nn.Module):
             if not any(m):  # the LLM failed on it with a reshape error
                 raise ValueError(f"sequence {k}: empty prompt (no tokens); ask something")
             self.check_context([i for i, keep in zip(row, m) if keep])
-        gcfg = GenerationConfig(max_new_tokens, do_sample, temperature, top_p, use_cache, list(stop_strings or []),
-                                len(self.tokenizer))
+        stops = [stop_strings] if isinstance(stop_strings, str) else list(stop_strings or [])  # "ship": one, not 4
+        gcfg = GenerationConfig(max_new_tokens, do_sample, temperature, top_p, use_cache, stops, len(self.tokenizer))
         embeds = self.embed_inputs(input_ids, images)
         streamer = TextStreamer(self.tokenizer, self.eos_ids(), gcfg.stop_strings, on_token)
         constraint, adjust = self.decode_hooks(input_ids, max_new_tokens, constrain, min_shapes=min_shapes,
@@ -299,9 +303,14 @@ class RSVLM(nn.Module):
                      vis: list | None = None, min_shapes: int | list[int] = 0,
                      need_shape: bool | str | list[bool | str] = False,
                      stop_strings: list[str] = ()) -> tuple[GrammarConstraint | None, PointerDecoder | None]:
-        """``decode``'s constraint (None when ``constrain`` is False: ``min_shapes``, ``need_shape`` and
-        ``stop_strings`` then do nothing) and, for a model with a loc pointer, its ``adjust`` (which needs
-        the grammar to know where coordinates are); ``vis`` carries a chat's earlier visual states."""
+        """``decode``'s constraint (None when ``constrain`` is False: ``need_shape`` and the grammar's hold on
+        ``stop_strings`` then do nothing, and a ``min_shapes`` above 0, which only the grammar can keep, is a
+        ValueError) and, for a model with a loc pointer, its ``adjust`` (which needs the grammar to know where
+        coordinates are); ``vis`` carries a chat's earlier visual states."""
+        if not constrain and any(min_shapes if isinstance(min_shapes, (list, tuple)) else [min_shapes]):
+            raise ValueError(f"min_shapes={min_shapes!r} needs the geometry grammar, which constrain=False turns "
+                             "off (free decoding cannot keep an answer writing objects): give min_shapes=0, or "
+                             "decode under the grammar (constrain=True)")
         constraint = self.grammar_constraint(input_ids.shape[0], max_new_tokens, min_shapes, need_shape,
                                              stop_strings) if constrain else None
         if self.loc_pointer is None or constraint is None:

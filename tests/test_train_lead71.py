@@ -1,0 +1,52 @@
+"""Training lead 71 (round 2): ``RSVLM.generate``'s stop string given as one str, ``min_shapes`` without the grammar,
+and the shipped recipes (configs/) each loading and running on CPU as their headers say."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+
+    torch.manual_seed(0)
+    model, proc = create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml"))
+    return model.eval(), proc
+
+
+def test_a_stop_string_given_as_one_str_stops_at_that_string_not_at_its_first_character(tiny_model):
+    """``list(stop_strings or [])`` split stop_strings="<loc_7>" into its characters: the answer stopped at its
+    first "<" (or "l", "o", ...) instead of where the whole string is."""
+    import torch
+
+    model, proc = tiny_model
+    ids = torch.tensor([proc.tokenizer.encode("hello there")])  # (1,T)
+    free = model.generate(ids, max_new_tokens=30, constrain=False).text[0]
+    locs = re.findall(r"<loc_\d+>", free)
+    assert len(locs) >= 2, free  # the tiny model's free answer, seeded: loc tokens among other text
+    stop = next(s for s in locs[1:] if free.index(s) > free.index(locs[0]))  # its characters come earlier
+    cut = model.generate(ids, max_new_tokens=30, constrain=False, stop_strings=stop).text[0]
+    assert cut == free[:free.index(stop)] == model.generate(ids, max_new_tokens=30, constrain=False,
+                                                             stop_strings=[stop]).text[0]
+    assert len(cut) > free.index("<")  # not cut at the first of its characters
+
+
+@pytest.mark.parametrize("mins", [2, [0, 3]])
+def test_min_shapes_without_the_grammar_is_refused_not_ignored(tiny_model, mins):
+    """``min_shapes`` only works through the geometry grammar; with constrain=False it was dropped without a word."""
+    import torch
+
+    model, proc = tiny_model
+    ids = torch.tensor([proc.tokenizer.encode("[det] ships")] * 2)  # (2,T)
+    with pytest.raises(ValueError, match=r"min_shapes=.* needs the geometry grammar.*constrain=False.*min_shapes=0"):
+        model.generate(ids, max_new_tokens=4, constrain=False, min_shapes=mins)
+    assert len(model.generate(ids, max_new_tokens=4, constrain=False, min_shapes=[0, 0]).text) == 2  # 0: as before
