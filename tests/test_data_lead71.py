@@ -129,3 +129,17 @@ def test_a_dota_label_of_an_image_that_cannot_be_read_is_said_unchecked(tmp_path
     stats, _ = convert(tmp_path / "o", "dota", "--src", str(src))
     assert stats["skipped"] == {"unreadable_image": 1, "unparsable_line": 1}
     assert stats["notes"]["objects_unchecked_image_unreadable"] == 2
+
+
+def test_chat_over_records_of_one_question_an_image_says_how_to_make_more(tmp_path, capsys):
+    """'no conversations from X: each image of its 829 records has one record' (a set built with --tasks
+    change,regcap: one of each a frame) said what, not what to do."""
+    from conftest import write_jsonl
+
+    from data_gen.__main__ import main
+
+    src = write_jsonl(tmp_path / "r.jsonl", [_rec("a", "det", "[det] Detect all ships."),
+                                            {**_rec("b", "det", "[det] Detect all ships."), "image": "b.png"}])
+    assert main(["chat", "--src", src, "--out", str(tmp_path / "c.jsonl"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "each image of its 2 records has one record" in err and "instructions.records_per_image=2 or more" in err

@@ -218,6 +218,9 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
             why = f"each image of its {len(records)} records has one record{_UNDER if system_splits(records) else ''}" + (
                 f" ({multi} of them multi-turn already: their turns are a conversation as they are)" if multi else "")
             why += f"; {late} hold a system turn after their first, joined with none" if late else ""
+            why += ("; chat joins the questions asked of one image: make two or more of each (data_gen synth or "
+                    "rebuild with instructions.records_per_image=2 or more, and as many tasks of weight > 0 that "
+                    "its images can have)")
         print(f"error: no conversations from {a.src}: {why}", file=sys.stderr)
         return 2
     try:
