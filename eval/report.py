@@ -7,8 +7,9 @@ Each input is the ``--out`` JSON of a ``python -m eval.TASK`` run. The table has
 (score file, headline metric) and one column per modality found in any file, besides ``all``;
 a second table gives the record counts (records, missing, unparseable, rsvlm eval's errors, answers
 cut by its token limit and answers past the LLM's context), a third what answered each predictions
-file (``rsvlm eval``'s run.json, as the score file keeps it: model and options; "not recorded" without one). ``--out report.md``
-also writes ``report.json`` beside it with the same rows. It cannot merge two files of one task
+file (``rsvlm eval``'s run.json, as the score file keeps it: model and options; "not recorded" without one); one
+metric's rows of the files given stand together, a file that is not its whole set's score marked ``(partial)``.
+``--out report.md`` also writes ``report.json`` beside it with the same rows. It cannot merge two files of one task
 into one score (rows stay per file) or re-score anything.
 """
 
@@ -121,13 +122,19 @@ def malformed(s: dict) -> str | None:
 
 
 def build(scores: list[dict]) -> dict:
-    """{"modalities", "metrics": [row…], "counts": [row…]}: rows are flat dicts."""
+    """{"modalities", "metrics": [row…], "counts": [row…], "runs": [row…], "partial": {source: why}, "notes": [text…]}:
+    rows are flat dicts, one task's together and, within it, one metric's (or count's) rows of every file side by
+    side, in the order given (two runs' scores were a screen apart); a metric row's ``partial``: its file's score is
+    not the whole set's (``partial_why``); ``notes``: tasks whose files are of different test sets (``apart``)."""
     mods = sorted({m for s in scores for m in s.get("by_modality", {})})
-    metrics, counts, runs = [], [], []
+    order = {t: i for i, t in enumerate(dict.fromkeys(s["task"] for s in scores))}  # the tasks as first given
+    metrics, counts, runs, partial = [], [], [], {}
     for s in scores:
         bym = s.get("by_modality", {})
+        if why := partial_why(s):
+            partial[s["_source"]] = why
         for k in s["headline"]:
-            row = {"task": s["task"], "source": s["_source"], "metric": k, "all": s.get(k)}
+            row = {"task": s["task"], "source": s["_source"], "metric": k, "all": s.get(k), "partial": bool(why)}
             row.update({m: bym.get(m, {}).get(k) for m in mods})
             metrics.append(row)
         for k in ("n_records", "n_missing", "n_unparseable", *common.PRED_FLAGS):
@@ -137,7 +144,41 @@ def build(scores: list[dict]) -> dict:
             row.update({m: bym.get(m, {}).get(k) for m in mods})
             counts.append(row)
         runs.append({"task": s["task"], "source": s["_source"], "pred": s.get("pred"), **run_row(s.get("run"))})
-    return {"modalities": mods, "metrics": metrics, "counts": counts, "runs": runs}
+    for rows, key in ((metrics, "metric"), (counts, "count")):  # stable: files in the order given
+        place = {}
+        rows.sort(key=lambda r: (order[r["task"]], place.setdefault((r["task"], r[key]), len(place))))
+    runs.sort(key=lambda r: order[r["task"]])
+    return {"modalities": mods, "metrics": metrics, "counts": counts, "runs": runs, "partial": partial,
+            "notes": apart(scores)}
+
+
+def partial_why(s: dict) -> str | None:
+    """Why score file ``s`` is not its whole test set's score, or None: records with no answer (an rsvlm eval
+    ``--limit``, an interrupted run) or answered empty on an rsvlm eval error, each scored as wrong."""
+    said = []
+    if n := s.get("n_missing"):
+        limit = (s.get("run") or {}).get("limit")
+        said.append(f"{n} of {s.get('n_records')} record(s) have no answer" + (
+            f" (rsvlm eval ran with --limit {limit})" if limit is not None else ""))
+    if n := s.get("n_pred_errors"):
+        said.append(f"{n} answered empty on an rsvlm eval error")
+    return "; ".join(said) + ", scored as wrong: not the whole set's score" if said else None
+
+
+def apart(scores: list[dict]) -> list[str]:
+    """A note for each task whose score files count different records: not of one test set, so their rows do not
+    compare (two runs scored against another --gt each, or with another --gt filter)."""
+    by_task: dict[str, list[dict]] = {}
+    for s in scores:
+        by_task.setdefault(s["task"], []).append(s)
+    notes = []
+    for task, ss in by_task.items():
+        if len({s.get("n_records") for s in ss}) > 1:
+            counts = ", ".join(f"{s['_source']}: {s.get('n_records')}" for s in ss)
+            gts = ", ".join(dict.fromkeys(str(s.get("gt")) for s in ss))
+            notes.append(f"{task}: the score files count different records ({counts}; ground truth {gts}): they are "
+                         "not one test set's scores and do not compare")
+    return notes
 
 
 def run_row(run: dict | None) -> dict:
@@ -156,8 +197,12 @@ def run_row(run: dict | None) -> dict:
 
 def to_markdown(rep: dict) -> str:
     cols = ["all", *rep["modalities"]]
-    m = common.table([[r["task"], r["source"], r["metric"], *(r[c] for c in cols)] for r in rep["metrics"]],
-                     ["task", "scores", "metric", *cols])
+    m = common.table([[r["task"], r["source"] + (" (partial)" if r.get("partial") else ""), r["metric"],
+                       *(r[c] for c in cols)] for r in rep["metrics"]], ["task", "scores", "metric", *cols])
+    said = [f"- {src} (partial): {why}" for src, why in rep.get("partial", {}).items()]
+    said += [f"- {n}" for n in rep.get("notes", [])]
+    if said:  # a partial run's rows marked (was in the options' limit=N alone), and files of other test sets
+        m += "\n\n" + "\n".join(said)
     c = common.table([[r["task"], r["source"], r["count"], *(r[c] for c in cols)] for r in rep["counts"]],
                      ["task", "scores", "count", *cols])
     r = common.table([[r["task"], r["source"], r["pred"], r["model"], r["options"]] for r in rep["runs"]],

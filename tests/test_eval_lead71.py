@@ -68,3 +68,39 @@ def test_a_flat_run_of_numbers_is_told_to_pair_them_as_a_tuple_or_array_too(tmp_
                             "x1 y1 x2 y2 …): pair them, [[x1, y1], [x2, y2], …]"), (type(coords), said)
     assert "flat" not in object_problem({"kind": "obb", "coords": np.array(flat).reshape(2, 4)})  # no run of numbers
     assert object_problem({"kind": "obb", "coords": np.array(flat).reshape(4, 2)}) is None
+
+
+def test_report_of_two_runs_puts_their_rows_side_by_side_and_marks_a_partial_one(tmp_path, capsys):
+    """Two runs' score files given to eval.report were tabled file by file, a run's rows a screen from the other's;
+    a --limit run's scores (records with no answer, scored as wrong) were told apart by 'limit=N' in the last
+    table's options alone; score files of different test sets stood side by side unsaid. Now each metric's rows of
+    the files given are together, a partial file's rows are marked '(partial)' with why under the table (and in the
+    JSON), and a task whose files count different records is said not to compare."""
+    from eval import report, vqa
+
+    recs = [eval_record(i, "vqa", "[vqa] Is there a ship?", "yes") for i in "abc"]
+    gt, small = write_jsonl(tmp_path / "gt.jsonl", recs), write_jsonl(tmp_path / "small.jsonl", recs[:2])
+    a = write_jsonl(tmp_path / "a.jsonl", [{"id": i, "task": "vqa", "answer": "yes"} for i in "abc"])
+    b = write_jsonl(tmp_path / "b.jsonl", [{"id": i, "task": "vqa", "answer": "no"} for i in "ab"])
+    stamp = {"model": "/m", "options": {"max_new_tokens": 24}, "limit": 2}
+    (tmp_path / "b.jsonl.run.json").write_text(json.dumps(stamp))
+    for run, pred in (("A", a), ("B", b)):
+        vqa.main(["--gt", gt, "--pred", pred, "--out", str(tmp_path / run / "vqa.json")])
+    rep = report.main(["--scores", str(tmp_path / "A" / "vqa.json"), str(tmp_path / "B" / "vqa.json"),
+                       "--out", str(tmp_path / "r.md")])
+    md = (tmp_path / "r.md").read_text()
+    rows = [line.split("|")[2:4] for line in md.split("## Records")[0].splitlines() if line.startswith("| vqa")]
+    assert [(s.strip(), m.strip()) for s, m in rows] == [
+        ("A/vqa.json", "accuracy"), ("B/vqa.json (partial)", "accuracy"),
+        ("A/vqa.json", "mean_qtype_accuracy"), ("B/vqa.json (partial)", "mean_qtype_accuracy")], md
+    why = "1 of 3 record(s) have no answer (rsvlm eval ran with --limit 2), scored as wrong: not the whole set's score"
+    assert f"\n- B/vqa.json (partial): {why}\n" in md
+    assert rep["partial"] == {"B/vqa.json": why} and [r["partial"] for r in rep["metrics"]] == [False, True] * 2
+    assert json.loads((tmp_path / "r.json").read_text())["partial"] == rep["partial"]
+    assert rep["notes"] == [] and "do not compare" not in md
+    vqa.main(["--gt", small, "--pred", a, "--out", str(tmp_path / "S" / "vqa.json")])
+    capsys.readouterr()
+    rep = report.main(["--scores", str(tmp_path / "A" / "vqa.json"), str(tmp_path / "S" / "vqa.json")])
+    assert rep["notes"] == [f"vqa: the score files count different records (A/vqa.json: 3, S/vqa.json: 2; ground truth "
+                            f"{gt}, {small}): they are not one test set's scores and do not compare"]
+    assert f"- {rep['notes'][0]}" in capsys.readouterr().out
