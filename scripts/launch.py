@@ -151,7 +151,7 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
         except (ValueError, OSError) as e:  # several nodes: the paths are this host's, which the nodes may not share
             if nodes == 1:
                 raise
-            raise (ValueError if isinstance(e, ValueError) else OSError)(f"{e}{elsewhere(nodes)}") from None
+            raise with_tail(e, elsewhere(nodes)) from e
     train = ["--config", str(recipe), f"grad_accum={accum}", *overrides]
     if launcher == "deepspeed":
         cmd = ["deepspeed"]
@@ -199,6 +199,19 @@ def elsewhere(nodes: int) -> str:
             "paths; where this host is not one of the nodes and does not see their files, print the command with "
             "--dry-run, which checks no path, and run it where they are: deepspeed's on the first node, torchrun's "
             "on each)")
+
+
+def with_tail(e: Exception, tail: str) -> Exception:
+    """``e`` with ``tail`` after its message: of its own class (``NoImageFound`` stays one, its attributes kept)
+    where that takes one message, else of the nearest class above it that does (UnicodeDecodeError's takes five)."""
+    for kind in type(e).__mro__:
+        try:
+            out = kind(f"{e}{tail}")
+        except TypeError:
+            continue
+        out.__dict__.update(vars(e))
+        return out
+    raise e  # not reached: BaseException takes one message
 
 
 def check_data_plan(cfg, world: int, arrays: dict | None) -> None:

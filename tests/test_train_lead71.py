@@ -50,3 +50,25 @@ def test_min_shapes_without_the_grammar_is_refused_not_ignored(tiny_model, mins)
     with pytest.raises(ValueError, match=r"min_shapes=.* needs the geometry grammar.*constrain=False.*min_shapes=0"):
         model.generate(ids, max_new_tokens=4, constrain=False, min_shapes=mins)
     assert len(model.generate(ids, max_new_tokens=4, constrain=False, min_shapes=[0, 0]).text) == 2  # 0: as before
+
+
+def test_a_multi_node_launch_keeps_the_kind_of_its_refusal_and_its_cause(tmp_path, monkeypatch):
+    """On several nodes ``launch.build`` re-raised a missing records file (FileNotFoundError) or an image root of
+    none of the images (NoImageFound) as a plain OSError, its original dropped (``from None``)."""
+    from script_loader import load_script
+    from test_train_utils import make_records
+
+    from rsvlm.train.inputs import NoImageFound
+
+    launch = load_script("launch", monkeypatch)
+    data = make_records(tmp_path / "d", n=12, ir_every=0)
+    (tmp_path / "empty").mkdir()
+    two = dict(launcher="torchrun", nodes=2, gpus_per_node=1, master_addr="127.0.0.1", check_out=True)
+    base = [f"out_dir={tmp_path / 'out'}", "batch_size=2", f"dist.deepspeed={REPO / 'configs/deepspeed/zero2.json'}"]
+    with pytest.raises(FileNotFoundError, match="checked on this host") as missing:
+        launch.build(REPO / "configs/train/sft_tiny.yaml", overrides=[*base, f"data.train={tmp_path / 'nope.jsonl'}"], **two)
+    assert isinstance(missing.value.__cause__, FileNotFoundError) and "nope.jsonl" in str(missing.value)
+    with pytest.raises(NoImageFound, match="none of the image files is there.*checked on this host") as none:
+        launch.build(REPO / "configs/train/sft_tiny.yaml", **two,
+                     overrides=[*base, f"data.train={data}", f"data.root={tmp_path / 'empty'}"])
+    assert type(none.value.__cause__) is NoImageFound
