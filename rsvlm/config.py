@@ -150,8 +150,10 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: expected a mapping, got {value!r}", keys=(where,))
         args = typing.get_args(tp)
-        if dataclasses.is_dataclass(args[-1] if args else None) and (gone := [f"{where}.{k}" for k, v in value.items() if v is None]):
-            raise ConfigError(null_refusal(gone[0], args[-1], [k for k, v in value.items() if v is not None]), keys=gone[:1])
+        if dataclasses.is_dataclass(args[-1] if args else None) and (
+                gone := [f"{where}.{k}" for k, v in value.items() if v is None]):
+            raise ConfigError(null_refusal(gone[0], args[-1], [k for k, v in value.items() if v is not None]),
+                              keys=gone[:1])
         if args and args[1] is not Any:  # each value checked as its field says ({cls: x} for dict[str, float])
             return {k: _coerce(v, args[1], f"{where}.{k}") for k, v in value.items()}
         return dict(value)
@@ -298,7 +300,8 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise ConfigError(f"{where}: not valid YAML ({yaml_problem(e, at_mark=False)}){tab_hint(e)}{indent_hint(e)}") from e
+        raise ConfigError(f"{where}: not valid YAML ({yaml_problem(e, at_mark=False)}){tab_hint(e)}"
+                          f"{indent_hint(e)}") from e
     if data is None:  # empty, or comments only
         return {}
     if not isinstance(data, dict):  # "[]" or "false" read as {} before, so the file was silently ignored
@@ -380,7 +383,8 @@ def with_bases(data: dict[str, Any], cls: type | None, here: Path, seen: tuple[P
     if path in seen:
         raise ConfigError(f"'base' cycle: {' → '.join(str(p) for p in (*seen, path))}")
     if path.is_dir():  # was 'not found'
-        raise ConfigError(f"base {path} is a folder; give a config file (.yaml){held_config(path)} (named in {named_in})")
+        raise ConfigError(f"base {path} is a folder; give a config file (.yaml){held_config(path)} "
+                          f"(named in {named_in})")
     if not path.is_file():
         raise ConfigError(f"base file not found: {path} (named in {named_in}){near_file(path)}")
     return _merge(with_bases(load_yaml(path), cls, path.parent, (*seen, path)), out, cls)

@@ -99,7 +99,8 @@ SYNONYMS = {"learning_rate": "lr", "lora_rank": "lora_r", "gradient_accumulation
 # log.steps: model.stems)
 FOREIGN = {"train_micro_batch_size_per_gpu": "batch_size", "micro_batch_size": "batch_size", "steps": "max_steps",
            "save_steps": "ckpt.every", "logging_steps": "log.every",  # HF Trainer's: difflib offered max_steps, log
-           "log.steps": "log.every", "log.interval": "log.every", "ckpt.steps": "ckpt.every", "ckpt.save_steps": "ckpt.every",
+           "log.steps": "log.every", "log.interval": "log.every", "ckpt.steps": "ckpt.every",
+           "ckpt.save_steps": "ckpt.every",
            "ckpt.save_every": "ckpt.every", "ckpt.interval": "ckpt.every", "save_total_limit": "ckpt.keep",
            "dataloader_num_workers": "data.num_workers", "data.workers": "data.num_workers",
            "lr_scheduler_type": "optim.schedule", "model_max_length": "data.max_length", "adam_epsilon": "optim.eps",
@@ -368,8 +369,8 @@ def indent_hint(e: Exception) -> str:
         return ""
     lines = text.rstrip("\0").split("\n")
     here = lines[mark.line] if mark.line < len(lines) else ""
-    before = next((n for n in range(mark.line - 1, -1, -1) if lines[n].strip() and not lines[n].lstrip().startswith("#")),
-                  None)
+    before = next((n for n in range(mark.line - 1, -1, -1)
+                   if lines[n].strip() and not lines[n].lstrip().startswith("#")), None)
     if before is None:
         return ""
     prev = lines[before]

@@ -95,7 +95,8 @@ def short_of_batch(n_by_group: dict[str, int], batch_size: int, world: int, grou
     fits = (most if grouped else total) // world
     fix = (f"batch_size={fits} or lower" if fits else f"fewer processes than {world} (there are fewer "
            f"{'records of any one modality' if grouped else 'records'})")
-    return fix + (", or data.batching=naive" if grouped and world == 1 and total >= batch_size else "") + ", or add records"
+    return fix + (", or data.batching=naive" if grouped and world == 1 and total >= batch_size
+                  else "") + ", or add records"
 
 
 def no_full_batch(path: str, groups: list[str], batch_size: int, world: int, grouped: bool,
@@ -103,6 +104,7 @@ def no_full_batch(path: str, groups: list[str], batch_size: int, world: int, gro
     """The error for records (``groups``: each one's modality group) that fill no global batch."""
     by = ", ".join(f"{n} {m}" for m, n in sorted(Counter(groups).items()))
     return DataPlanError(f"{path}: {len(groups)} records ({by}) cannot fill one global batch of {batch_size * world} "
-                         f"(batch_size={batch_size} × {world} process(es)" + (", one modality a batch" if grouped else "")
+                         f"(batch_size={batch_size} × {world} process(es)"
+                         + (", one modality a batch" if grouped else "")
                          + (f", in {D.EMPTY_EPOCHS} epochs of weighted draws" if weighted else "")
                          + f"): give {short_of_batch(Counter(groups), batch_size, world, grouped)}")

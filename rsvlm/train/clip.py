@@ -14,7 +14,8 @@ class's share (``dense_target: share``, soft cross-entropy) or which classes are
 carry what is where. ``share`` lets a patch's land cover drown a 5-px object; ``presence`` on a
 2×2 sub-grid makes every token say which objects it holds and in which quarter. With the encoder
 frozen in the instruction stages the default model uses ``presence`` (build 9 in
-docs/default-model/builds-3-to-11.md; build 5, which trained the encoder on, lost by it). Records without a readable ``sem_mask`` count as bad samples.
+docs/default-model/builds-3-to-11.md; build 5, which trained the encoder on, lost by it). Records without a
+readable ``sem_mask`` count as bad samples.
 
 With ``clip.box_weight > 0`` a second linear head says, per patch token, whether an object's box
 centre lies in its patch (binary cross-entropy) and, where one does, that box's edges relative to
@@ -44,8 +45,8 @@ then cosine or constant).
 ``grad_accum`` > 1 contrasts ``batch_size`` × ``grad_accum`` × processes pairs per step with the
 activations of ``batch_size`` at a time, and the same gradients as one batch (``accumulate``).
 
-Limits: plain ``torch.distributed``, not DeepSpeed (the encoder and text tower are small); learned stems are not trained here
-(bands are mixed by the stem's fixed initial map); the per-patch heads are dropped after training (only
+Limits: plain ``torch.distributed``, not DeepSpeed (the encoder and text tower are small); learned stems are not
+trained here (bands are mixed by the stem's fixed initial map); the per-patch heads are dropped after training (only
 the encoder is saved).
 """
 
@@ -169,10 +170,12 @@ def read_pairs(cfg, world: int, rank: int) -> tuple[list, torch.Tensor | None, o
     if len(pairs) < 2 * world:
         raise TooFewRecords(f"{cfg.data.train}: {len(pairs)} single-image caption pair(s)"
                          + (f" with a stem ({left_out} without one)" if no_stem else "")
-                         + f"; contrastive training on {world} process(es) needs at least {2 * world} ({report.summary()})")
+                         + f"; contrastive training on {world} process(es) needs at least {2 * world} "
+                           f"({report.summary()})")
     if (per_step := cfg.batch_size * cfg.grad_accum * world) > len(pairs) and rank == 0:  # was unsaid
-        print(f"[rsvlm.train] warning: {len(pairs)} caption pair(s), fewer than a global batch of {per_step} (batch_size "
-              f"× grad_accum × processes): each step contrasts {len(pairs) // world * world} of them", file=sys.stderr)
+        print(f"[rsvlm.train] warning: {len(pairs)} caption pair(s), fewer than a global batch of {per_step} "
+              f"(batch_size × grad_accum × processes): each step contrasts {len(pairs) // world * world} of them",
+              file=sys.stderr)
     if len(pairs) < report.n_ok and rank == 0:  # records of other tasks, image pairs and the like are not used
         print(f"[rsvlm.train] {len(pairs)} caption pair(s) from {report.n_ok} record(s): a file's single-image [cap] "
               "records, or the first answer of each single-image record where it has none", file=sys.stderr)
@@ -362,7 +365,8 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
                 except (OSError, ValueError) as e:  # every draw counted, each sample named once
                     if rec["id"] not in named:
                         named.add(rec["id"])
-                        print(f"[rsvlm.train] rank {rank}: skipped sample {rec['id']}: {type(e).__name__}: {e}", file=sys.stderr)
+                        print(f"[rsvlm.train] rank {rank}: skipped sample {rec['id']}: {type(e).__name__}: {e}",
+                              file=sys.stderr)
                     state["bad"] += 1  # every draw counted; the first 1000 ids kept, each once (as the LM loop)
                     if len(state["bad_ids"]) < 1000 and rec["id"] not in state["bad_ids"]:
                         state["bad_ids"].append(rec["id"])
@@ -379,16 +383,19 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
                 torch.distributed.all_reduce(n_t, op=torch.distributed.ReduceOp.MIN)
                 n = int(n_t)
             # the bad-share verdict on the counts of all ranks, and whether any rank has been sent SIGTERM
-            stopping |= check_micro_batch(state, cfg, False, world, counts_group, stop=stop is not None and stop.requested)
+            stopping |= check_micro_batch(state, cfg, False, world, counts_group,
+                                          stop=stop is not None and stop.requested)
             if n < 2:  # no contrast without two pairs (every rank alike: n is the least)
                 state["step"], state["skipped_steps"] = step + 1, state.get("skipped_steps", 0) + 1
                 if rank == 0:
-                    print(f"[rsvlm.train] step {step + 1}: {n} readable caption pair(s), fewer than the 2 a contrastive "
-                          "step needs; passed over (counted in summary.json)", file=sys.stderr)
+                    print(f"[rsvlm.train] step {step + 1}: {n} readable caption pair(s), fewer than the 2 a "
+                          "contrastive step needs; passed over (counted in summary.json)", file=sys.stderr)
                 lr = opt.param_groups[0]["lr"]
                 with warnings.catch_warnings():  # torch's "lr_scheduler.step() before optimizer.step()": meant here
-                    warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step", category=UserWarning)
-                    sched.step()  # the schedule follows the step count, as in the LM loop (it lagged by the steps passed over)
+                    warnings.filterwarnings("ignore", message="Detected call of `lr_scheduler.step",
+                                            category=UserWarning)
+                    sched.step()  # the schedule follows the step count, as in the LM loop (it lagged by the steps
+                    # passed over)
                 if log_due():  # was no line at all: the LM loop logs such a window as "loss": null
                     log_from = write_line(out_dir, state, log_from, lr)
                 step_boundary()
@@ -446,7 +453,8 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
                "skipped_steps": state.get("skipped_steps", 0),
                "losses": state["losses"], **{f"{k}_losses": state[f"{k}_losses"] for k in PATCH_HEADS},
                "samples": samples, "bad_samples": bad, "bad_ids": sorted(set(ids)), "cut_captions": cut,
-               "no_stem_pairs": no_stem, "malformed_records": report.n_skipped, "malformed_reasons": dict(report.skipped),
+               "no_stem_pairs": no_stem, "malformed_records": report.n_skipped,
+               "malformed_reasons": dict(report.skipped),
                "inferred_modalities": report.inferred_by_modality, "duplicate_ids": report.duplicates,
                "final": str(final / "encoder.safetensors")}
     if rank == 0:
@@ -458,8 +466,9 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     check_bad({"samples": samples, "bad": bad, "bad_ids": ids, "first_bad": first}, cfg,
               final=True, saved=Path(summary["final"]))  # the verdict before "done", as the LM loop's
     if rank == 0:
-        more = "".join(f", {summary[k]} {what}" for k, what in (("cut_captions", "cut caption(s)"),
-                                                                 ("skipped_steps", "step(s) passed over")) if summary[k])
+        more = "".join(f", {summary[k]} {what}"
+                       for k, what in (("cut_captions", "cut caption(s)"), ("skipped_steps", "step(s) passed over"))
+                       if summary[k])
         print(f"[rsvlm.train] done: {summary['steps']} steps, {bad} bad sample(s) skipped, {report.n_skipped} "
               f"malformed record(s){more}; encoder in {summary['final']}", file=sys.stderr)
     if world > 1:

@@ -153,7 +153,8 @@ class LossConfig:
 @dataclass
 class TrainConfig:
     out_dir: str = "runs/train"
-    init_from: str | None = None  # checkpoint dir whose vision.safetensors starts stems/encoders/projectors (stage chaining)
+    # checkpoint dir whose vision.safetensors starts stems/encoders/projectors (stage chaining)
+    init_from: str | None = None
     objective: str = "lm"  # "lm": next-token loss on assistant tokens | "clip": contrastive encoder pretraining
     model: VLMConfig = field(default_factory=VLMConfig)
     data: DataConfig = field(default_factory=DataConfig)
@@ -192,10 +193,12 @@ def check_config(cfg: TrainConfig) -> None:
     """Reject values the loop cannot honour, naming the key."""
     for part, modes in TRAINABLE.items():
         if getattr(cfg.model.trainable, part) not in modes:
-            raise ValueError(f"model.trainable.{part} must be one of {modes}, got {getattr(cfg.model.trainable, part)!r}"
+            raise ValueError(f"model.trainable.{part} must be one of {modes}, got "
+                             f"{getattr(cfg.model.trainable, part)!r}"
                              + meant(getattr(cfg.model.trainable, part), modes))
     if cfg.objective not in OBJECTIVES:
-        raise ValueError(f"objective must be one of {OBJECTIVES}, got {cfg.objective!r}{meant(cfg.objective, OBJECTIVES)}")
+        raise ValueError(f"objective must be one of {OBJECTIVES}, got {cfg.objective!r}"
+                         f"{meant(cfg.objective, OBJECTIVES)}")
     if cfg.objective == "lm" and all(getattr(cfg.model.trainable, part) == "frozen" for part in TRAINABLE):
         raise ValueError(f"model.trainable: {', '.join(TRAINABLE)} are all frozen: nothing would train (it was found "
                          "once the model was built); make one of them full or lora")
@@ -210,8 +213,10 @@ def check_config(cfg: TrainConfig) -> None:
                              "subset of it can be dropped: leave it out of data.band_dropout")
     for group in cfg.data.modality_weights:  # a records' modality set ("optical", "optical+sar") or "text"
         if (unknown := [m for m in group.split("+") if m not in cfg.model.stems]) and group != "text":
-            raise ValueError(f"data.modality_weights[{group!r}]: the model has no stem for {', '.join(map(repr, unknown))}"
-                             f" (model.stems: {', '.join(cfg.model.stems)}){meant(unknown[0], cfg.model.stems)}")  # was exit 1 once the model was built
+            # was exit 1 once the model was built
+            raise ValueError(f"data.modality_weights[{group!r}]: the model has no stem for "
+                             f"{', '.join(map(repr, unknown))} (model.stems: {', '.join(cfg.model.stems)})"
+                             f"{meant(unknown[0], cfg.model.stems)}")
     check_task_names(cfg.data.task_weights)
     check_links(cfg.model)
     from rsvlm.model.checks import check_prompt_text
@@ -226,9 +231,11 @@ def check_config(cfg: TrainConfig) -> None:
         raise ValueError(f"data.augment must be none, flip or dihedral, got {cfg.data.augment!r}"
                          + meant(cfg.data.augment, AUGMENTS))
     if cfg.dist.backend not in BACKENDS:  # was used only once a process group formed: a typo passed one process
-        raise ValueError(f"dist.backend must be one of {BACKENDS}, got {cfg.dist.backend!r}{meant(cfg.dist.backend, BACKENDS)}")
+        raise ValueError(f"dist.backend must be one of {BACKENDS}, got {cfg.dist.backend!r}"
+                         f"{meant(cfg.dist.backend, BACKENDS)}")
     if cfg.data.batching not in BATCHING:
-        raise ValueError(f"data.batching must be one of {BATCHING}, got {cfg.data.batching!r}{meant(cfg.data.batching, BATCHING)}")
+        raise ValueError(f"data.batching must be one of {BATCHING}, got {cfg.data.batching!r}"
+                         f"{meant(cfg.data.batching, BATCHING)}")
     if not cfg.data.train:
         raise ValueError("data.train: no training file given")
     if not cfg.out_dir.strip():  # was: "" is the current folder, which got final/, checkpoints/, metrics.jsonl …

@@ -76,10 +76,12 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
         for source, (path, root) in enumerate(zip(paths, roots)):
             before, said = len(rows["id"]), len(report.examples)
             records = read_records(path, strict=False, report=report, arrays=arrays)  # a bar once reading has taken 2 s
-            for rec in bar(records, desc=f"reading {Path(path).name}", unit=" records", delay=2.0, disable=not progress):
+            for rec in bar(records, desc=f"reading {Path(path).name}", unit=" records", delay=2.0,
+                           disable=not progress):
                 # scanned only where the chat format cannot write a later system turn (None: every record kept)
                 if late_system is not None and (late := next(
-                        (i for i, t in enumerate(rec["conversations"]) if i and t["from"] == "system"), None)) is not None:
+                        (i for i, t in enumerate(rec["conversations"]) if i and t["from"] == "system"),
+                        None)) is not None:
                     report.drop("system turn after the first",
                                 f"{path}: record {rec['id']}: {late_system_words(late, late_system)}")
                     continue
@@ -94,8 +96,9 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
                         report.n_ok -= 1
                         no_stem[unfit[0]] += 1
                         continue
-                    report.drop(f"modality the model has no stem for: {unfit[0]}", f"{path}: record {rec['id']}: no stem "
-                                f"for modality {unfit[0]!r}; the model has {sorted(n_visual_tokens)}")
+                    report.drop(f"modality the model has no stem for: {unfit[0]}",
+                                f"{path}: record {rec['id']}: no stem for modality {unfit[0]!r}; the model has "
+                                f"{sorted(n_visual_tokens)}")
                     continue
                 rows["record"].append(json.dumps(rec))
                 rows["id"].append(rec["id"])
@@ -213,7 +216,8 @@ class SFTDataset(torch.utils.data.Dataset):
             messages = record_messages(with_modalities(rec, [im.modality for im in images]), self.prompt)
             if self.views[k]:
                 images, messages = view_of(images, messages, self.views[k])
-            rng = np.random.default_rng([self.seed, self.epoch, int(i) + k * len(self.index), 0xBD]) if self.band_dropout else None
+            rng = (np.random.default_rng([self.seed, self.epoch, int(i) + k * len(self.index), 0xBD])
+                   if self.band_dropout else None)
             pixels, undropped = [], []  # undropped: images band dropout cannot thin (their bands unnamed)
             for im in images:
                 stem = self.processor.stems.get(im.modality)

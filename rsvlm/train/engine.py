@@ -80,7 +80,8 @@ def set_timeouts(groups: list, timeout_s: float) -> None:
     """Every collective on ``groups`` waits ``timeout_s`` seconds before it fails."""
     import torch.distributed as dist
 
-    set_timeout = getattr(dist, "set_timeout", None) or dist.distributed_c10d._set_pg_timeout  # an older torch: its earlier name
+    # an older torch: its earlier name
+    set_timeout = getattr(dist, "set_timeout", None) or dist.distributed_c10d._set_pg_timeout
     for group in groups:
         set_timeout(timedelta(seconds=timeout_s), group)
 

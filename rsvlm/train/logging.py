@@ -78,7 +78,8 @@ class Metrics:
     def add_batch(self, loss: torch.Tensor, per_sample: torch.Tensor, tasks: list[str], modalities: list[str],
                   n_real: int, n_slots: int) -> None:
         if per_sample.numel() != len(tasks) or len(tasks) != len(modalities):
-            raise ValueError(f"{per_sample.numel()} per-sample losses for {len(tasks)} tasks, {len(modalities)} modalities")
+            raise ValueError(f"{per_sample.numel()} per-sample losses for {len(tasks)} tasks, "
+                             f"{len(modalities)} modalities")
         self.losses.append(loss.detach().float().reshape(()))
         self.per_sample.append(per_sample.detach().float().flatten())
         self.keys.extend(zip(tasks, modalities))

@@ -333,9 +333,10 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     profiler = None
     if cfg.log.profile_steps and cfg.max_steps - state["step"] < PROFILE_AFTER + cfg.log.profile_steps:  # resumed late
         if rank == 0:
-            print(f"[rsvlm.train] log.profile_steps={cfg.log.profile_steps} profiles this run's steps {PROFILE_AFTER + 1} to "
-                  f"{PROFILE_AFTER + cfg.log.profile_steps}, but it has {max(0, cfg.max_steps - state['step'])} left after step "
-                  f"{state['step']}: no profile.txt is written", file=sys.stderr)
+            print(f"[rsvlm.train] log.profile_steps={cfg.log.profile_steps} profiles this run's steps "
+                  f"{PROFILE_AFTER + 1} to {PROFILE_AFTER + cfg.log.profile_steps}, but it has "
+                  f"{max(0, cfg.max_steps - state['step'])} left after step {state['step']}: no profile.txt is written",
+                  file=sys.stderr)
     elif cfg.log.profile_steps:
         profiler = StepProfiler(out_dir, cfg.log.profile_steps, rank, cuda=device.type == "cuda",
                                 wait=PROFILE_AFTER - 1)
@@ -354,7 +355,8 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
             try:
                 batch = next(it)
             except StopIteration:
-                if stand_ins.last_good is None and whole_epoch:  # else, with data.max_bad_fraction=1, it read the data forever
+                # else, with data.max_bad_fraction=1, it read the data forever
+                if stand_ins.last_good is None and whole_epoch:
                     check_bad(state, cfg, final=True)  # the usual verdict, where the limit is below all
                     raise TooManyBadSamples(f"{report.path}: no sample of a whole epoch could be used ({state['bad']} "
                                             f"bad); the first: {state.get('first_bad')}") from None
@@ -368,7 +370,8 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
             count_dropped(state, batch, rank, cfg.data.max_length)
             empty = batch["input_ids"].shape[0] == 0
             stand_in = stand_ins.update(batch, planned[state["micro_in_epoch"] - 1])
-            stopping |= check_micro_batch(state, cfg, empty and stand_in is None, world, counts_group,  # alike on every rank
+            stopping |= check_micro_batch(state, cfg, empty and stand_in is None, world,
+                                          counts_group,  # alike on every rank
                                           stop=stop is not None and stop.requested)
             weight = 1.0
             if empty:
@@ -384,7 +387,8 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
             loss, per_sample = lm_losses(out.logits, batch["labels"][:, start:], loc_start, cfg.loss.loc_sigma)
             total = loss  # the LM loss alone is what metrics log as "loss"
             if use_pointer:
-                ptr = pointer_loss(out.hidden_states[-1], pointer_targets(batch["input_ids"], batch["labels"], pids, grid))
+                ptr = pointer_loss(out.hidden_states[-1],  # (B,T,D)
+                                   pointer_targets(batch["input_ids"], batch["labels"], pids, grid))
                 if ptr is not None:
                     total = loss + cfg.loss.pointer_weight * ptr
                     pointer_sum, pointer_n = pointer_sum + ptr.detach(), pointer_n + 1  # a tensor: no sync

@@ -31,9 +31,9 @@ def check_max_length(cfg: TrainConfig) -> dict[str, int]:
     tokens, limit = image_tokens(cfg.model), cfg.data.max_length
     if all(n >= limit for n in tokens.values()):
         each = ", ".join(f"{m} {n}" for m, n in tokens.items())
-        raise ValueError(f"data.max_length={limit} cannot hold one image and an answer: one image is {min(tokens.values())}"
-                         f" or more tokens before any text ({each}); raise data.max_length above that plus the prompt "
-                         "and answers, or pool the image tokens (model.projector.pool)")
+        raise ValueError(f"data.max_length={limit} cannot hold one image and an answer: one image is "
+                         f"{min(tokens.values())} or more tokens before any text ({each}); raise data.max_length "
+                         "above that plus the prompt and answers, or pool the image tokens (model.projector.pool)")
     return tokens
 
 
@@ -176,7 +176,8 @@ def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> list[int] | No
     if unfit_ids:
         n, total = len(unfit_ids), len(index)
         parts = [f"{k} {m} record(s), whose shortest sample runs {shortest_sample(processor, cfg.model.prompt, m)}"
-                 f" tokens ({processor.n_tokens[m]} of them the image) before its answer" for m, k in sorted(unfit.items())]
+                 f" tokens ({processor.n_tokens[m]} of them the image) before its answer"
+                 for m, k in sorted(unfit.items())]
         if words:
             parts.append(f"{len(words)} record(s) whose own turns do not fit (the first, {words[0][0]}: {words[0][1]})")
         what = (f"{'at least ' if unchecked else ''}{n} of {total} records cannot fit data.max_length={limit}: "
@@ -184,7 +185,8 @@ def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> list[int] | No
                 + (f" ({unchecked} more records near the limit are found as they are drawn)" if unchecked else ""))
         if n / total > cfg.data.max_bad_fraction:
             raise UnfitRecords(f"{what}, more than data.max_bad_fraction={cfg.data.max_bad_fraction}: raise "
-                               "data.max_length, pool the image tokens (model.projector.pool), or leave those records out")
+                               "data.max_length, pool the image tokens (model.projector.pool), or leave those "
+                               "records out")
         if rank == 0:
             print(f"[rsvlm.train] warning: {what}", file=sys.stderr)
     if rank != 0:  # the warnings below are rank 0's, and so is the caller's use of the lengths

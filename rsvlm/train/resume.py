@@ -99,7 +99,8 @@ def check_changes(folder: Path, cfg: TrainConfig, rank: int, files: list[str | N
         print(f"[rsvlm.train] warning: ckpt.resume: {folder} has no train_config.yaml (every step folder is saved with "
               "one): whether this run's model section and seed are those it trained cannot be checked", file=sys.stderr)
     renamed = [c.key for c in changes if c.key in ("data.train", "data.extra files")]
-    same = renamed if renamed and rank == 0 and (kept := same_files(folder, files or file_prints(cfg), cfg)) else []  # read where renamed
+    # read where renamed
+    same = renamed if renamed and rank == 0 and (kept := same_files(folder, files or file_prints(cfg), cfg)) else []
     read = [c.key for c in changes if c.key not in same and cfg.objective == "lm" and moved_files(c)
             and has_digest(folder)]  # elsewhere, by the same names
     moved = [c.key for c in changes if c.key not in read + same and _moves_data(c.key, cfg.objective)]
@@ -108,8 +109,8 @@ def check_changes(folder: Path, cfg: TrainConfig, rank: int, files: list[str | N
               f"{'; '.join(map(str, changes))} (optim and max_steps take effect from the resumed step"
               + (f"; {', '.join(moved)} {'moves' if len(moved) == 1 else 'move'} the data position: the batches from "
                  "here are not those the checkpoint's run would have drawn" if moved else "")
-              + (f"; {' and '.join(read)}: whether the records are the checkpoint's, in its order, is checked once they "
-                 "are read (a copy of them elsewhere moves nothing)" if read else "")
+              + (f"; {' and '.join(read)}: whether the records are the checkpoint's, in its order, is checked once "
+                 "they are read (a copy of them elsewhere moves nothing)" if read else "")
               + (f"; {' and '.join(same)}: {kept}" if same else "") + ")", file=sys.stderr)
 
 
@@ -121,8 +122,8 @@ WHOLE_HASH_MAX = 256 << 20
 def file_prints(cfg: TrainConfig) -> list[str | None]:
     """Each records file's bytes in brief, ``data.train``'s then ``data.extra``'s: its size and the SHA-256 of the
     whole file (``all``), or of its first and last MiB (``ends``) past ``WHOLE_HASH_MAX``; None for one not read.
-    A renamed or copied file keeps it. Saved in each step folder's trainer state (rank 0's ``files``), for a resume to tell
-    a file renamed from another (``same_files``)."""
+    A renamed or copied file keeps it. Saved in each step folder's trainer state (rank 0's ``files``), for a resume
+    to tell a file renamed from another (``same_files``)."""
     import hashlib
 
     def brief(f, size: int) -> str:
@@ -153,7 +154,8 @@ def _ends_hash(f, size: int) -> str:
 
 
 def _each_records_file(cfg: TrainConfig, brief) -> list[str | None]:
-    """``brief(f, size)`` of each records file, ``data.train``'s then ``data.extra``'s, opened; None for one not read."""
+    """``brief(f, size)`` of each records file, ``data.train``'s then ``data.extra``'s, opened; None for one not
+    read."""
     out: list[str | None] = []
     from rsvlm.train.inputs import records_sources
 
@@ -170,8 +172,8 @@ _SAME_BYTES = "the same bytes as the checkpoint's files (renamed or copied), whi
 
 
 def same_files(folder: Path, files: list[str | None], cfg: TrainConfig) -> str | None:
-    """What to say where this run's records files (``files``: ``file_prints``) match the checkpoint's, in its order, however
-    they are named now: the same bytes (each hashed whole), or, where one is past ``WHOLE_HASH_MAX``, the same
+    """What to say where this run's records files (``files``: ``file_prints``) match the checkpoint's, in its order,
+    however they are named now: the same bytes (each hashed whole), or, where one is past ``WHOLE_HASH_MAX``, the same
     size and first and last MiB, which is all that was compared (so too where the folder holds ``ends_prints`` of
     ``cfg``'s files, 5e2de20f's form, of a file over 2 MiB); None where they differ, the step folder holds no prints
     (saved before them) or a file is not read."""
@@ -276,8 +278,8 @@ def note_resume(cfg: TrainConfig, found: bool, step: int) -> None:
               f"(raise max_steps to train on); final/ is written from step {step}", file=sys.stderr)
     if later := ckpt.later_steps(Path(cfg.out_dir) / "checkpoints", step):
         print(f"[rsvlm.train] ckpt.resume: {len(later)} step folder(s) in {later[0].parent} past step {step} "
-              f"({', '.join(p.name for p in later[:3])}{', …' if len(later) > 3 else ''}) are of the run that went on "
-              "from it; this run's first save removes them (give another out_dir to keep them)", file=sys.stderr)
+              f"({', '.join(p.name for p in later[:3])}{', …' if len(later) > 3 else ''}) are of the run that went "
+              "on from it; this run's first save removes them (give another out_dir to keep them)", file=sys.stderr)
     dropped = trim_metrics(Path(cfg.out_dir), step)
     if dropped:
         print(f"[rsvlm.train] metrics.jsonl: dropped {dropped} line(s) logged after step {step}", file=sys.stderr)
@@ -333,8 +335,8 @@ def check_out_dir(cfg: TrainConfig) -> None:
         return
     if cfg.ckpt.resume == "auto" and (out / "final").exists() and ckpt.latest_checkpoint(out / "checkpoints") is None:
         raise FileExistsError(f"ckpt.resume=auto: out_dir {out} holds a finished run (final/) but no step folder to "
-                              "continue from (it ran without ckpt.every); train it anew with overwrite=true, or choose another "
-                              "out_dir")
+                              "continue from (it ran without ckpt.every); train it anew with overwrite=true, or choose "
+                              "another out_dir")
     if continues_own(cfg):
         return
     found = [n for n in RUN_OUTPUTS if (Path(cfg.out_dir) / n).exists()]
@@ -347,8 +349,8 @@ def check_out_dir(cfg: TrainConfig) -> None:
                                 + _auto_hint(Path(cfg.ckpt.resume)))
     if found and cfg.ckpt.resume:  # was: mixed in, its later step folders removed as stale at the first save
         raise FileExistsError(f"out_dir {cfg.out_dir} already holds a run ({', '.join(found)}), and ckpt.resume="
-                              f"{cfg.ckpt.resume} is not one of its step folders: continuing another run there would mix "
-                              "the two; choose another out_dir, or replace that run with overwrite=true")
+                              f"{cfg.ckpt.resume} is not one of its step folders: continuing another run there would "
+                              "mix the two; choose another out_dir, or replace that run with overwrite=true")
     if found:
         raise FileExistsError(f"out_dir {cfg.out_dir} already holds a run ({', '.join(found)}); continue it with "
                               "ckpt.resume=auto, replace it with overwrite=true, or choose another out_dir")
