@@ -174,6 +174,18 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
     return out
 
 
+def what_ran(a, tasks: set[str]) -> dict:
+    """What a result is of, as its ``run``: the checkpoint (full path) and its weights as rsvlm eval's run stamp
+    hashes them (a retrained checkpoint in the same folder is told apart), the records file, tasks and
+    ``--shuffle-images`` seed (None: the right images)."""
+    from rsvlm.loading import resolve_model_dir
+    from rsvlm.predictions import run_stamp
+
+    stamp = run_stamp(resolve_model_dir(a.model), a)  # the folder load_model loaded
+    return {"model": stamp["model"], "weights": stamp["weights"], "data": str(Path(a.data).resolve()),
+            "tasks": sorted(tasks), "shuffle_images": a.shuffle_images}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = Parser(prog="python -m eval.loc_error", description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default=None, help="checkpoint folder (default: the bundled model)")
@@ -232,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         raise ScoreError(str(e)) from None
     res = location_errors(model, processor, path, tasks, a.batch_size, a.shuffle_images,
                           Path(a.image_root) if a.image_root else None)
+    res = {"run": what_ran(a, tasks), **res}  # two models' (or a shuffled run's) files were told apart by name alone
     if "all" not in res and (skipped := res.get("skipped")):  # was "hold no <loc_N>": the images were not found
         first = skipped["first"][0]
         raise ScoreError(f"{path}: none of its {a.tasks} records could be read ({skipped['n']} skipped; first: "

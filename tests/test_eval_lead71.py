@@ -4,6 +4,7 @@ hint for sequences, and what the tour of eval.report over two runs found."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from conftest import eval_record, finished_eval, write_jsonl
 
@@ -48,7 +49,7 @@ def test_report_and_loc_error_out_dash_agree_with_the_scorers(tmp_path, monkeypa
     for out in ("-", "/dev/stdout"):
         assert loc_error.main(["--data", gt, "--out", out]) == 0
         said = capfd.readouterr().out
-        assert json.loads(said) == {"all": {"n": 3, "mae_bins": 1.5}}, said  # one JSON document
+        assert json.loads(said)["all"] == {"n": 3, "mae_bins": 1.5}, said  # one JSON document
     assert not (tmp_path / "-").exists() and not (tmp_path / "-.json").exists()
 
 
@@ -104,3 +105,24 @@ def test_report_of_two_runs_puts_their_rows_side_by_side_and_marks_a_partial_one
     assert rep["notes"] == [f"vqa: the score files count different records (A/vqa.json: 3, S/vqa.json: 2; ground truth "
                             f"{gt}, {small}): they are not one test set's scores and do not compare"]
     assert f"- {rep['notes'][0]}" in capsys.readouterr().out
+
+
+def test_loc_error_result_says_which_model_data_and_control_it_is_of(tmp_path, monkeypatch, capsys):
+    """Two models' loc_error results (or a run and its --shuffle-images control) held only the figures: nothing in
+    the JSON said which checkpoint, which records or whether the images were shuffled. Its ``run`` says, the
+    weights hashed as rsvlm eval's run stamp does (a checkpoint retrained in the same folder told apart)."""
+    import rsvlm.inference
+    from eval import loc_error
+    from rsvlm.loading import bundled_model_dir
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("q", "det", "[det] Detect all ships.", "None.")])
+    monkeypatch.setattr(rsvlm.inference, "load_model", lambda *a, **k: (None, None))
+    monkeypatch.setattr(loc_error, "location_errors", lambda *a, **k: {"all": {"n": 3, "mae_bins": 1.5}})
+    for extra, seed in (([], None), (["--shuffle-images", "3"], 3)):
+        assert loc_error.main(["--data", gt, "--tasks", "det,[ground]", "--out", str(tmp_path / "e.json"), *extra]) == 0
+        res = json.loads((tmp_path / "e.json").read_text())
+        assert list(res) == ["run", "all"] and json.loads(capsys.readouterr().out) == res
+        run = res["run"]
+        assert run["model"] == str(bundled_model_dir().resolve()) and run["data"] == str(Path(gt).resolve())
+        assert run["tasks"] == ["det", "ground"] and run["shuffle_images"] == seed
+        assert set(run["weights"]) >= {"config.yaml", "vision.safetensors"}, run["weights"]
