@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import torch
+
 from rsvlm.model.llm_files import weight_files
 from rsvlm.model.weights import (
     MERGED,
@@ -283,9 +285,30 @@ def check_llm_values(folder: Path, llm) -> None:
             ints = [k for k in h.keys() if k in own and h.get_slice(k).get_dtype() in _INTEGER_DTYPES]
             if ints:
                 raise ValueError(integers_note(folder / name, ints, h.get_slice(ints[0]).get_dtype().lower()))
-    if sum(t.numel() for t in own.values()) <= SCAN_VALUES and (bad := [k for k, t in own.items() if not all_finite(t)]):
-        raise ValueError(nan_note(folder, bad))
+    first = {}  # one name a tensor: a tied head is the embeddings' (was counted, and scanned, twice)
+    for k, t in own.items():
+        first.setdefault((t.data_ptr(), t.numel()), k)
+    scan = {k: own[k] for k in first.values()}
+    if sum(t.numel() for t in scan.values()) <= SCAN_VALUES and (bad := [k for k, t in scan.items() if not all_finite(t)]):
+        raise ValueError(overflow_note(folder, bad[0], own[bad[0]].dtype) or nan_note(folder, bad))
     _check_untied_head(folder, llm)
+
+
+def overflow_note(folder: Path, name: str, dtype) -> str | None:
+    """Why the weight ``name``, loaded in ``dtype`` and no longer finite, is finite as ``folder`` stores it (in a
+    wider type: float32 values past float16's 65504 became inf), or None (stored so: a diverged run's)."""
+    for file in weight_files(folder):
+        with open_safetensors(folder / file) as h:
+            if name not in h.keys():
+                continue
+            stored = h.get_tensor(name)
+            if stored.dtype == dtype or not stored.is_floating_point() or not all_finite(stored):
+                return None
+            top = float(stored.abs().max())
+            return (f"{folder}: {name} holds values up to {top:.4g} as stored ({str(stored.dtype).removeprefix('torch.')}),"
+                    f" past what {str(dtype).removeprefix('torch.')} holds ({torch.finfo(dtype).max:.4g}): they became inf "
+                    f"when loaded in it; load it in bfloat16 or float32 (--dtype bfloat16, load_pretrained(dtype=...))")
+    return None
 
 
 def _check_untied_head(folder: Path, llm) -> None:
