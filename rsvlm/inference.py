@@ -34,7 +34,7 @@ from rsvlm.answering import (  # noqa: F401  (chat, predict, eval and tests use 
 )
 from rsvlm.data.conversation import PromptConfig, image_turn
 from rsvlm.loading import bundled_model_dir, check_device, load_model, resolve_model_dir  # noqa: F401  (as inf.NAME)
-from rsvlm.tokens import IMAGE_TOKEN, TASKS, task_tag
+from rsvlm.tokens import tagged  # noqa: F401  (chat, predict and eval use it as inf.tagged)
 
 # Standard questions of `rsvlm predict --task T` when no --prompt is given.
 DEFAULT_PROMPTS = {
@@ -143,27 +143,6 @@ def pixel_box(coords, img) -> str | None:
     (w, h), (x1, y1, x2, y2) = scene_wh(img), coords
     box = [{"kind": "box", "label": None, "coords": [x1, y1, x2, y2]}]
     return geometry.encode(box, width=w, height=h) if 0 <= x1 < x2 <= w and 0 <= y1 < y2 <= h else None
-
-
-def tagged(question: str) -> str:
-    """``question`` (chat's, predict's ``--prompt``) with its leading task tag as the model learnt it:
-    lower case, one space after (``[DET]Detect ships`` → ``[det] Detect ships``); a ValueError for a
-    bracketed first word that is no task tag (``[detect]``), which the model would read as plain
-    text, for ``<image>``, and for bytes that are no UTF-8."""
-    if bad := re.search("[\udc80-\udcff]", question):  # stdin's surrogateescape: the tokenizer failed, chat with it
-        raise ValueError(f"the question is not UTF-8 text (byte 0x{ord(bad.group()) - 0xdc00:x}): set the terminal "
-                         "to UTF-8, or, where the questions come from a file, convert that file to UTF-8 first "
-                         "(from Latin-1: iconv -f latin1 -t utf-8 q.txt > q-utf8.txt)")
-    if IMAGE_TOKEN in question:  # it took the image's place in the first turn, and failed in a later one
-        raise ValueError(f"{IMAGE_TOKEN} is where an image goes in the prompt, and rsvlm writes it there; "
-                         "a question refers to the image in words")
-    m = re.match(r"\s*\[([A-Za-z]\w*)\]\s*", question)
-    if not m:
-        return question.strip()
-    if m.group(1).lower() not in TASKS:
-        raise ValueError(f"unknown task tag [{m.group(1)}]: the tags are {' '.join(map(task_tag, TASKS))}; "
-                         "a question without one is free chat")
-    return f"{task_tag(m.group(1).lower())} {question[m.end():]}".rstrip()
 
 
 def shape_problem(question: str) -> str | None:

@@ -7,6 +7,7 @@ embeddings and mark the new rows trainable.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -57,6 +58,55 @@ def opening_tag(text: str) -> str | None:
     a task's tag or not (``"<image>\\n[detect] ships"`` → ``"detect"``); None where none does."""
     m = _OPENING_TAG.match(text)
     return m.group(1) if m else None
+
+
+# words written in a task tag's place, and the task each means: [detection] is [det] (read by ``tag_meant``)
+TASK_WORDS = {
+    "detect": "det", "detection": "det", "detections": "det", "objects": "det", "obj": "det",
+    "classify": "cls", "classification": "cls", "class": "cls", "scene": "cls", "clf": "cls",
+    "qa": "vqa", "question": "vqa", "answer": "vqa",
+    "caption": "cap", "captioning": "cap", "describe": "cap", "description": "cap",
+    "counting": "count", "counts": "count", "number": "count", "howmany": "count",
+    "grounding": "ground", "locate": "ground", "localize": "ground", "localization": "ground",
+    "refer": "ground", "referring": "ground", "rec": "ground",
+    "region": "regcap", "regioncap": "regcap", "regioncaption": "regcap", "regcaption": "regcap",
+    "segment": "seg", "segmentation": "seg", "mask": "seg", "segm": "seg",
+    "changes": "change", "changed": "change", "changedetection": "change", "cd": "change",
+}
+
+
+def tag_meant(word: str) -> str | None:
+    """The task a bracketed word that is no task tag likely means, any case, ``_``/``-`` ignored (``detection``,
+    ``Change-Detection``) or misspelt (``dte``, ``segmnt``); None where none is near (``note``)."""
+    w = re.sub(r"[_\-]", "", word.lower())
+    if w in TASKS or w in TASK_WORDS:
+        return TASK_WORDS.get(w, w)
+    near = difflib.get_close_matches(w, TASKS, n=1, cutoff=0.6) or difflib.get_close_matches(w, TASK_WORDS, n=1,
+                                                                                              cutoff=0.8)
+    return TASK_WORDS.get(near[0], near[0]) if near else None
+
+
+def tagged(question: str) -> str:
+    """``question`` (chat's, predict's ``--prompt``, ``ChatSession.ask``'s) with its leading task tag as the model
+    learnt it: lower case, one space after (``[DET]Detect ships`` → ``[det] Detect ships``); a ValueError for a
+    bracketed first word that is no task tag (``[detection]``, which the model would read as plain text: the tag
+    it likely means is said, ``tag_meant``), for ``<image>``, and for bytes that are no UTF-8."""
+    if bad := re.search("[\udc80-\udcff]", question):  # stdin's surrogateescape: the tokenizer failed, chat with it
+        raise ValueError(f"the question is not UTF-8 text (byte 0x{ord(bad.group()) - 0xdc00:x}): set the terminal "
+                         "to UTF-8, or, where the questions come from a file, convert that file to UTF-8 first "
+                         "(from Latin-1: iconv -f latin1 -t utf-8 q.txt > q-utf8.txt)")
+    if IMAGE_TOKEN in question:  # it took the image's place in the first turn, and failed in a later one
+        raise ValueError(f"{IMAGE_TOKEN} is where an image goes in the prompt, and rsvlm writes it there; "
+                         "a question refers to the image in words")
+    m = re.match(r"\s*\[([A-Za-z][\w-]*)\]\s*", question)  # [change-detection] too: was free chat, unsaid
+    if not m:
+        return question.strip()
+    if m.group(1).lower() not in TASKS:
+        meant = tag_meant(m.group(1))
+        raise ValueError(f"unknown task tag [{m.group(1)}]"
+                         + (f": did you mean {task_tag(meant)}? The tags" if meant else ": the tags")
+                         + f" are {' '.join(map(task_tag, TASKS))}; a question without one is free chat")
+    return f"{task_tag(m.group(1).lower())} {question[m.end():]}".rstrip()
 
 
 def task_tag_tokens() -> list[str]:

@@ -23,7 +23,7 @@ def test_a_task_tag_is_read_in_any_case_and_an_unknown_one_is_refused(ckpt, geot
     assert repl.handle("[Change] what changed?")  # was asked about one image: a made-up change
     assert "[change] compares two images" in out.getvalue()
     assert repl.handle("[detect] ships")
-    assert "error: unknown task tag [detect]: the tags are [cls] [vqa]" in out.getvalue()
+    assert "error: unknown task tag [detect]: did you mean [det]? The tags are [cls] [vqa]" in out.getvalue()
     assert len(repl.session.stats) == 1  # neither was asked
     assert repl.handle("[1] is the free-chat question it looks like")
     assert last_question(repl) == "[1] is the free-chat question it looks like"

@@ -57,15 +57,18 @@ class Processor:
         self.missing_bands = "error"  # how a band an image lacks is filled: stem.FILL_MODES ("copy" in the CLI)
 
     # -- images -------------------------------------------------------------------------------
-    def prepare_image(self, image: ImageInput | Pixels | np.ndarray, fill: str | None = None) -> Pixels:
-        """Checked, resized, normalised pixels; ``fill`` overrides ``missing_bands`` for this image."""
+    def prepare_image(self, image, fill: str | None = None, name: str = "image") -> Pixels:
+        """Checked, resized, normalised pixels of any image ``image_args`` takes (an array, tensor, path, PIL
+        image, RSImage, ImageInput), named ``name`` in errors where it has no name of its own; ``fill``
+        overrides ``missing_bands`` for this image."""
+        from rsvlm.model.image_args import as_image_input
+
+        image = as_image_input(image, name)  # an array keeps its dtype: prepare refuses integer counts
         if isinstance(image, Pixels):
             return image
-        if not isinstance(image, ImageInput):  # an array keeps its dtype: prepare refuses integer counts
-            image = ImageInput(image if isinstance(image, np.ndarray) else np.asarray(image, dtype=np.float32))
         cfg = self._stem(image)
         x = prepare(cfg, image.array, self.image_sizes[image.modality], image.bands, image.name,
-                    fill or self.missing_bands)
+                    fill or self.missing_bands, units=True)
         return Pixels(x, image.modality)
 
     def band_notes(self, image: ImageInput) -> list[str]:
@@ -129,17 +132,21 @@ class Processor:
         texts = [text] if isinstance(text, str) else list(text)
         if not texts:
             raise ValueError("no texts given (an empty batch)")
-        if isinstance(images, (ImageInput, Pixels, np.ndarray)):
+        from rsvlm.model.image_args import is_one_image
+
+        if is_one_image(images):
             images = [images]  # one image for one text
         if images is None:
             images = [[] for _ in texts]
         elif isinstance(text, str):
             images = [list(images)]
-        elif any(isinstance(ims, (ImageInput, Pixels, np.ndarray)) for ims in images):
+        elif any(is_one_image(ims) for ims in images):
             raise ValueError("a batch of texts takes one list of images per text, e.g. [[image_a], [image_b]]")
         if len(images) != len(texts):
             raise ValueError(f"{len(texts)} text(s) but {len(images)} image list(s)")
-        prepared = [[self.prepare_image(im) for im in ims] for ims in images]
+        at = "images[{j}]" if isinstance(text, str) else "images[{i}][{j}]"  # the argument an error names
+        prepared = [[self.prepare_image(im, name=at.format(i=i, j=j)) for j, im in enumerate(ims)]
+                    for i, ims in enumerate(images)]
         seqs = []
         for i, (t, ims) in enumerate(zip(texts, prepared)):
             try:

@@ -9,6 +9,8 @@ given with a turn are encoded once, in that turn.
     chat = ChatSession(model, processor)
     chat.ask("What is in this image?", images=[ImageInput(arr, "optical")], on_token=print)
     chat.ask("[det] Detect every ship.")
+    # images: whatever the processor takes (rsvlm.model.image_args: a path, PIL image, (C,H,W) array, RSImage, …);
+    # the question's tag is read as chat's (rsvlm.tokens.tagged: [DET] is [det], [detection] refused)
     chat.stats   # per turn: prefill_tokens, reused (cached tokens kept), images_encoded, new_tokens,
                  # dropped_turns (earlier exchanges left out: history, or the LLM's context),
                  # cut (True where max_new_tokens ended the answer, not the model),
@@ -39,10 +41,10 @@ import torch
 from rsvlm.data.conversation import image_turn, system_messages
 from rsvlm.model.generation import GenerationConfig, decode
 from rsvlm.model.grammar import SMALLEST_SHAPE, shape_need, shape_scores
+from rsvlm.model.image_args import as_image_input, is_one_image
 from rsvlm.model.llm import context_length
-from rsvlm.model.processor import ImageInput, Pixels
 from rsvlm.model.vlm import RSVLM, TextStreamer
-from rsvlm.tokens import IMAGE_TOKEN, opening_task
+from rsvlm.tokens import IMAGE_TOKEN, opening_task, tagged
 
 
 class ContextError(ValueError):
@@ -96,7 +98,10 @@ class ChatSession:
     @torch.no_grad()
     def ask(self, text: str, images: list | None = None, on_token: Callable[[str], None] | None = None,
             generator: torch.Generator | None = None, **gen_overrides) -> str:
-        images = [images] if isinstance(images, (ImageInput, Pixels)) else list(images or [])  # one, or a list
+        images = [images] if is_one_image(images) else list(images if images is not None else [])  # one, or a list
+        images = [as_image_input(im, f"images[{j}]") for j, im in enumerate(images)]  # arrays, paths, PIL …
+        if IMAGE_TOKEN not in text:  # (a text with placeholders of its own is taken as written: image_turn)
+            text = tagged(text)  # [DET] as [det]; [detection] refused, [det] suggested (as chat's)
         question = text
         text = image_turn(text, [im.modality for im in images], self.processor.prompt)
         messages = self.messages + [{"role": "user", "content": text}]

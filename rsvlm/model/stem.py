@@ -116,7 +116,9 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
     filling = fill != "error"
     want, m = list(cfg.bands), cfg.modality
     if bands is not None and len(bands) != n_channels:
-        raise ValueError(f"{name}: {len(bands)} band names {list(bands)} for {n_channels} channels")
+        k = len(bands)  # (was "1 band names ['VV'] for 2 channels")
+        raise ValueError(f"{name}: {k} band name{'s' * (k != 1)} {list(bands)} given for {n_channels} "
+                         f"channel{'s' * (n_channels != 1)}: give one name per channel, in their order, or none")
     if bands is None or generic_band_names(bands):
         if n_channels == len(want):  # R, G, B is what unnamed optical bands mean; other sets vary
             guess = (f"{n_channels} unnamed bands taken in the order {', '.join(want)} (if not, name them "
@@ -183,29 +185,52 @@ def _filled(index: list[int | None], want: list[str], fill: str, notes: list[str
     return BandMatch(index, notes, copy_from if fill == "copy" else {})
 
 
-def check_channels_first(cfg: StemConfig, shape: tuple[int, ...], bands: list[str] | None, name: str) -> None:
+def check_channels_first(cfg: StemConfig, shape: tuple[int, ...], bands: list[str] | None, name: str,
+                         counts: bool = False) -> None:
     """ValueError naming an unnamed (H,W,C) array (``np.asarray`` of a PIL image), which would
-    read as H bands."""
+    read as H bands; ``counts``: it holds integers, and the fix says to scale them too."""
     n = len(cfg.bands)
     if bands is None and len(shape) == 3 and shape[0] != n and shape[2] == n and shape[0] > 4 * n:
-        raise ValueError(f"{name}: shape {shape} looks like (H,W,C) with {n} bands last; "
-                         f"the array must be (C,H,W) (e.g. arr.transpose(2, 0, 1))")
+        fix = ("(C,H,W) floats scaled as rsvlm.io's readers scale them (8-bit: arr.transpose(2, 0, 1) / 255)"
+               if counts else "(C,H,W) (e.g. arr.transpose(2, 0, 1))")  # was: transpose, then refused as counts
+        raise ValueError(f"{name}: shape {shape} looks like (H,W,C) with {n} bands last; the array must be {fix}")
+
+
+FAR = 30  # a band whose mean lies this many of the stem's std from its training mean is in other units (``prepare``)
+
+
+def far_from_training(cfg: StemConfig, x: torch.Tensor, index: list[int | None], name: str) -> str | None:
+    """Why ``x`` (C,H,W, finite floats) holds values in other units than the stem was trained on, or None: a band
+    read (``index``) whose mean is ``FAR`` stds or more from its training mean (8-bit counts as floats, DN, dB, kelvin:
+    read as if scaled, every answer about another image). Readers' values never are: [0, 1], msi reflectance."""
+    for c, i in enumerate(index):
+        if i is None:
+            continue
+        m = float(x[i].mean())  # one pass a band
+        if abs(m - cfg.mean[c]) > FAR * cfg.std[c]:
+            return (f"{name}: band {cfg.bands[c]} averages {m:.4g}, {abs(m - cfg.mean[c]) / cfg.std[c]:.0f} standard "
+                    f"deviations from the {cfg.mean[c]:.3g} the model's {cfg.modality} images had in training: "
+                    f"values in other units (8-bit counts as floats? divide by 255); give them scaled as rsvlm.io's "
+                    f"readers scale them (optical, sar, ir in [0, 1]; msi reflectance), or read the file with "
+                    f"rsvlm.io.read_image")
+    return None
 
 
 def prepare(cfg: StemConfig, array: np.ndarray | torch.Tensor, image_size: int,
-            bands: list[str] | None = None, name: str = "image", fill: str = "error") -> torch.Tensor:
+            bands: list[str] | None = None, name: str = "image", fill: str = "error",
+            units: bool = False) -> torch.Tensor:
     """(C,H,W) float image → normalised (len(cfg.bands), image_size, image_size) float32 tensor.
 
     The configured bands are picked from the array by ``match_bands`` (``bands`` names the array's
     channels), which also says how a band the image lacks is filled (``fill``). An array that
     cannot be one image (complex, integer counts, empty, not numbers, NaN, channels last) is a ValueError
-    naming it.
-    """
+    naming it; with ``units`` (the processor's), so is one whose values are in other units than training's
+    (``far_from_training``)."""
     if not isinstance(array, torch.Tensor):
         array = np.asarray(array)
         if array.dtype.kind not in "biufc":  # strings, objects: torch's TypeError named no image
             raise ValueError(f"{name}: pixel values of dtype {array.dtype} are not numbers")
-    x = torch.as_tensor(array)
+    x = torch.as_tensor(array).detach().cpu()  # a tensor on a GPU, or one that requires grad, as an array
     if x.ndim == 2:
         x = x[None]
     if x.ndim != 3:
@@ -215,7 +240,7 @@ def prepare(cfg: StemConfig, array: np.ndarray | torch.Tensor, image_size: int,
                          f"rsvlm.io's readers make it (amplitude → dB)")
     if x.shape[1] == 0 or x.shape[2] == 0:
         raise ValueError(f"{name}: empty image of shape {tuple(x.shape)}")
-    check_channels_first(cfg, tuple(x.shape), bands, name)
+    check_channels_first(cfg, tuple(x.shape), bands, name, counts=not x.is_floating_point())
     if not x.is_floating_point():  # raw counts (np.asarray of a PIL image): 0…255 went in as if scaled
         raise ValueError(f"{name}: pixel values of dtype {str(x.dtype).removeprefix('torch.')} are raw counts; the "
                          f"stem takes physically scaled floats, as rsvlm.io's readers make them (8-bit optical: "
@@ -224,6 +249,8 @@ def prepare(cfg: StemConfig, array: np.ndarray | torch.Tensor, image_size: int,
     x = x.float()
     if not torch.isfinite(x).all():
         raise ValueError(f"{name}: contains NaN or infinite values (mask nodata before the model)")
+    if units and (far := far_from_training(cfg, x, match.index, name)):  # float 0-255 was read as if in [0, 1]
+        raise ValueError(far)
     mean = torch.tensor(cfg.mean, dtype=torch.float32)[:, None, None]  # (C,1,1)
     std = torch.tensor(cfg.std, dtype=torch.float32)[:, None, None]
     planes = []  # one (H,W) per configured band, in physical units

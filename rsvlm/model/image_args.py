@@ -1,0 +1,104 @@
+"""What the processor and ``ChatSession`` take as an image, turned into an ``ImageInput`` (``as_image_input``).
+
+Taken: an ``ImageInput`` or ``Pixels``; a (C,H,W) NumPy array or torch tensor of floats scaled as ``rsvlm.io``'s
+readers scale them (optical, sar, ir in [0, 1]; msi reflectance); an ``RSImage`` (``rsvlm.io.read_image``'s); a
+file path (read by ``read_image``, its notes warned); an 8-bit PIL image (/ 255, grey repeated into R, G, B for
+optical, as the reader does). Anything else, and a PIL image without a fixed scale (16-bit, float) or with
+transparent pixels, is a ValueError naming the argument and what to pass. An ``ImageInput`` may hold any of
+these as its ``array``; its ``modality`` and ``bands`` then say how to read it.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import numpy as np
+import torch
+
+from rsvlm.model.processor import ImageInput, Pixels
+
+WHAT_TO_PASS = ("a (C,H,W) float array or tensor scaled as rsvlm.io's readers scale them (8-bit optical: / 255), "
+                "a file path, a PIL image, rsvlm.io.read_image's RSImage, or an ImageInput")
+
+
+def is_one_image(x) -> bool:
+    """Whether ``x`` is one image (not a list of them): a path is one, though a str is iterable."""
+    return isinstance(x, (ImageInput, Pixels, np.ndarray, torch.Tensor, str, os.PathLike)) or _is_pil(x) \
+        or _is_rs_image(x)
+
+
+def as_image_input(image, name: str = "image") -> ImageInput | Pixels:
+    """``image`` (any of the module docstring's) as an ``ImageInput`` named ``name`` where it has no name of its own
+    (the argument: ``images[0]``), or the ``Pixels`` given."""
+    if isinstance(image, Pixels):
+        return image
+    if isinstance(image, ImageInput):
+        own = image.name if image.name != "image" else name
+        if isinstance(image.array, np.ndarray):
+            return ImageInput(image.array, image.modality, image.bands, own)
+        return _read(image.array, own, image.modality, image.bands)
+    return _read(image, name, None, None)
+
+
+def _read(x, name: str, modality: str | None, bands: list[str] | None) -> ImageInput:
+    """``x``, not yet an ImageInput, read as one of ``modality`` (None: the reader's guess for a file, else optical)."""
+    if x is None:
+        raise ValueError(f"{name} is None: pass {WHAT_TO_PASS}")
+    if isinstance(x, np.ndarray):
+        return ImageInput(x, modality or "optical", bands, name)
+    if isinstance(x, torch.Tensor):  # kept a tensor: its dtype says raw counts (np.asarray as float32 hid it)
+        return ImageInput(x.detach().cpu(), modality or "optical", bands, name)
+    if isinstance(x, (str, os.PathLike)):
+        return _from_file(os.fspath(x), name, modality, bands)
+    if _is_rs_image(x):
+        return ImageInput(x.data, x.modality, list(x.bands), x.path)  # read as its file's modality and bands
+    if _is_pil(x):
+        return ImageInput(_from_pil(x, name, modality or "optical"), modality or "optical", bands, name)
+    if isinstance(x, (list, tuple)):  # nested numbers: their own dtype (integers are refused as raw counts)
+        return ImageInput(np.asarray(x), modality or "optical", bands, name)
+    raise ValueError(f"{name}: a {type(x).__name__} is no image: pass {WHAT_TO_PASS}")
+
+
+def _from_file(path: str, name: str, modality: str | None, bands: list[str] | None) -> ImageInput:
+    from rsvlm.io import read_image
+
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{name}: no file {path!r} (a path is read with rsvlm.io.read_image; pass "
+                                f"an existing file, or the pixels: {WHAT_TO_PASS})")
+    img = read_image(path, modality=modality, bands=bands)
+    for note in img.notes:  # what the reader assumed (a grey band repeated, a modality inferred…)
+        warnings.warn(f"{path}: {note}", stacklevel=4)
+    return ImageInput(img.data, img.modality, list(img.bands), img.path)
+
+
+def _from_pil(img, name: str, modality: str) -> np.ndarray:
+    """An 8-bit PIL image → (C,H,W) float32 in [0, 1]; (3,H,W) for an optical grey one, as the reader reads it."""
+    mode = img.mode
+    if mode not in ("1", "L", "P", "RGB", "RGBA", "LA", "PA", "CMYK", "YCbCr", "RGBX"):  # I;16, I, F: no scale
+        raise ValueError(f"{name}: a PIL image of mode {mode!r} has no fixed scale: read its file with "
+                         f"rsvlm.io.read_image (stretched as training's images were), or pass a (C,H,W) float "
+                         f"array scaled to [0, 1]")
+    if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in img.info):
+        if img.convert("RGBA").getextrema()[3][0] < 255:
+            raise ValueError(f"{name}: a PIL image with transparent pixels (mode {mode}): read its file with "
+                             f"rsvlm.io.read_image, which masks them as nodata, or drop the alpha "
+                             f"(img.convert('RGB')) if its pixels there hold the scene")
+    grey = mode in ("1", "L", "LA")
+    arr = np.asarray(img.convert("L" if grey else "RGB"), dtype=np.float32) / 255.0  # (H,W) or (H,W,3)
+    if arr.ndim == 2:
+        return np.repeat(arr[None], 3, axis=0) if modality == "optical" else arr[None]  # (C,H,W)
+    return np.ascontiguousarray(arr.transpose(2, 0, 1))  # (3,H,W)
+
+
+def _is_pil(x) -> bool:
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - Pillow is a dependency
+        return False
+    return isinstance(x, Image.Image)
+
+
+def _is_rs_image(x) -> bool:
+    """An ``rsvlm.io.RSImage`` (by its fields: the check imports no reader)."""
+    return all(hasattr(x, a) for a in ("data", "modality", "bands", "path")) and isinstance(x.data, np.ndarray)
