@@ -81,15 +81,18 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
                 "--out" if lines else "")) from None
         if not is_score_file(s):
             report = is_report(s)  # this script's own JSON
-            what = "a report (python -m eval.report's JSON), not a score file" if report else "not an eval score file"
+            loc = is_loc_error(s)  # saved beside the scores: was "not an eval score file (no 'task'/'headline' keys)"
+            what = ("a report (python -m eval.report's JSON), not a score file" if report else
+                    "python -m eval.loc_error's result, a location error in bins, not a task's score file: the report "
+                    "tables score files alone" if loc else "not an eval score file")
             if skip_foreign:
-                leave_out(p, f"is {what}", counted=not report)
+                leave_out(p, f"is {what}", counted=not (report or loc))
                 continue
             rows = s["metrics"] if report and isinstance(s["metrics"], list) else []
             sources = list(dict.fromkeys(str(r["source"]) for r in rows if isinstance(r, dict) and "source" in r))
             raise common.ScoreError(f"{p}: {what}" + (f": give the score files it tables ({', '.join(sources[:3])}"
                                                       f"{', …' if len(sources) > 3 else ''})" if sources else "")
-                                    + ("" if report else " (no 'task'/'headline' keys)"))
+                                    + ("" if report or loc else " (no 'task'/'headline' keys)"))
         if why := malformed(s):  # a score file edited or written by another tool: a traceback from the tables
             if skip_foreign:
                 leave_out(p, f"is a score file whose {why}")
@@ -101,6 +104,11 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
         print(f"note: {len(left_out)} .json file(s) left out as no readable score file (first: {left_out[0]}); the "
               f"report tables {len(out)}", file=sys.stderr)
     return out
+
+
+def is_loc_error(s) -> bool:
+    """Whether JSON ``s`` is ``python -m eval.loc_error``'s result: groups ("all", "task:det", …) of ``mae_bins``."""
+    return isinstance(s, dict) and isinstance(s.get("all"), dict) and "mae_bins" in s["all"]
 
 
 def malformed(s: dict) -> str | None:

@@ -126,3 +126,27 @@ def test_loc_error_result_says_which_model_data_and_control_it_is_of(tmp_path, m
         assert run["model"] == str(bundled_model_dir().resolve()) and run["data"] == str(Path(gt).resolve())
         assert run["tasks"] == ["det", "ground"] and run["shuffle_images"] == seed
         assert set(run["weights"]) >= {"config.yaml", "vision.safetensors"}, run["weights"]
+
+
+def test_report_names_a_loc_error_result_as_such(tmp_path, capsys):
+    """A loc_error result given to eval.report (--scores, or saved into the --dir of score files) was 'not an eval
+    score file (no task/headline keys)', as if broken. It is named as loc_error's, which the report does not table;
+    in --dir it is left out with that note and not counted among the unreadable files."""
+    import pytest
+
+    from eval import common, report, vqa
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("q", "vqa", "[vqa] Is there a ship?", "yes")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "q", "task": "vqa", "answer": "yes"}])
+    scores = tmp_path / "s"
+    vqa.main(["--gt", gt, "--pred", pred, "--out", str(scores / "vqa.json")])
+    loc = scores / "loc_error.json"
+    loc.write_text(json.dumps({"run": {"model": "/m"}, "all": {"n": 4, "mae_bins": 2.0}, "task:det": {"n": 4}}))
+    capsys.readouterr()
+    said = "python -m eval.loc_error's result, a location error in bins, not a task's score file"
+    with pytest.raises(common.ScoreError) as e:
+        report.main(["--scores", str(loc), str(scores / "vqa.json")])
+    assert str(e.value) == f"{loc}: {said}: the report tables score files alone"
+    assert report.main(["--dir", str(scores)])["metrics"][0]["task"] == "vqa"
+    err = capsys.readouterr().err
+    assert f"note: {loc} is {said}" in err and "left out as no readable score file" not in err, err
