@@ -92,7 +92,8 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     g = Guess(modality or "", modality is None)
     landsat = [pr.landsat_band(p) for p in paths] if src.count == len(paths) else []
     g.landsat = landsat if landsat and all(landsat) else None
-    g.surface = bool(g.landsat) and all("_SR_B" in p.stem.upper() for p in paths)
+    g.surface = bool(g.landsat) and all("_SR_B" in p.stem.upper() for p, (b, *_) in zip(paths, g.landsat)
+                                        if b not in pr.THERMAL)  # (an ST_B10 among them: _thermal_among)
     if g.landsat is None and len(paths) == 1 and src.alpha_index is None:
         g.landsat, g.surface, note, g.skip = pr.landsat_described(src.descriptions, paths[0])
         g.notes += [note] if note else []
@@ -123,8 +124,7 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     hot = [p.name for p in paths if (pr.landsat_band(p) or ("",))[0] in pr.THERMAL] if len(paths) > 1 else []
     hot = hot if len(hot) < len(paths) else []
     if modality is not None:
-        g.notes += [f"{', '.join(hot)} {'is a thermal band' if len(hot) == 1 else 'are thermal bands'}: read as "
-                    f"{modality}, as asked, beside the others and scaled as they are"] if hot and modality != "ir" else []
+        g.notes += [_thermal_among(hot)] if hot and modality == "msi" else []
         g.notes += [f"{n} is {qa_asked(q)}: read as {modality}, as asked" for n, q in qa]
         if len(one) == 1 and (dem := elevation_said(src, one[0])):
             g.notes.append(f"{dem} says it holds elevation (a DEM): read as {modality}, as asked")
@@ -143,12 +143,6 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         raise ImageReadError(f"{name}: {what}, not an image; give the scene's band files "
                              f"({qa_way_out(Path(qa[0][0]), qa[0][1])}) without it, or "
                              "the modality (--modality) to read it as an image anyway")
-    if hot:
-        raise ImageReadError(f"{name}: {', '.join(hot)} {'is a thermal band' if len(hot) == 1 else 'are thermal bands'} "
-                             "(temperature, on another scale than reflectance) among reflectance band files; give the "
-                             f"reflectance band files without {'it' if len(hot) == 1 else 'them'}, and read "
-                             f"{'it' if len(hot) == 1 else 'each'} alone for temperatures (ir), or give the modality "
-                             "(--modality msi) to read them all as reflectance anyway")
     if g.landsat_dn:
         thermal = bool(g.landsat) and all(b in pr.THERMAL for b, *_ in g.landsat)
         pan = bool(g.landsat) and [b for b, *_ in g.landsat] == ["pan"]  # one panchromatic band: grey, no msi band
@@ -216,7 +210,17 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         if len(paths) == 1 and src.count == 1 and re.fullmatch(MSI_BAND, band):
             g.notes.append(f"the file holds one multispectral band ({band}), read as a grey {g.modality} image; "
                            "for msi give the scene's band files comma-separated (B02.jp2,B03.jp2,B04.jp2,…)")
+    g.notes += [_thermal_among(hot)] if hot and g.modality == "msi" else []
     return _thermal_unit(g, src, one, sample)
+
+
+def _thermal_among(hot: list[str]) -> str:
+    """The note on Landsat thermal band files ``hot`` read among reflectance band files as msi."""
+    one = len(hot) == 1
+    return (f"{', '.join(hot)} {'is a thermal band' if one else 'are thermal bands'} (temperature, no reflectance) "
+            "read beside the reflectance band files and scaled as they are: a model whose msi bands include a thermal "
+            "band sees values of no temperature there (the default model's msi bands have none and leave it out); "
+            f"read {'it' if one else 'each'} alone (ir) for temperatures")
 
 
 def _thermal_unit(g: Guess, src, one: list[int], sample) -> Guess:
