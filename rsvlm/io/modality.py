@@ -92,8 +92,8 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     g = Guess(modality or "", modality is None)
     landsat = [pr.landsat_band(p) for p in paths] if src.count == len(paths) else []
     g.landsat = landsat if landsat and all(landsat) else None
-    g.surface = bool(g.landsat) and all("_SR_B" in p.stem.upper() for p, (b, *_) in zip(paths, g.landsat)
-                                        if b not in pr.THERMAL)  # (an ST_B10 among them: _thermal_among)
+    refl = [p for p, (b, *_) in zip(paths, g.landsat or []) if b not in pr.THERMAL]  # (an ST_B10 among them: said)
+    g.surface = bool(refl) and all("_SR_B" in p.stem.upper() for p in refl)
     if g.landsat is None and len(paths) == 1 and src.alpha_index is None:
         g.landsat, g.surface, note, g.skip = pr.landsat_described(src.descriptions, paths[0])
         g.notes += [note] if note else []
