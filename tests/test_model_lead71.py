@@ -246,3 +246,15 @@ def test_an_llm_loaded_in_float16_past_its_range_is_said_to_overflow(tmp_path):
     llm.save_pretrained(tmp_path)
     with pytest.raises(ValueError, match="diverged run"):
         ckpt_files.check_llm_values(tmp_path, LlamaForCausalLM.from_pretrained(tmp_path, dtype=torch.float16))
+
+
+def test_load_pretrained_takes_a_dtype_by_name(ckpt):
+    """dtype="bfloat16" (as --dtype takes it) failed as a TypeError from .to() deep in the load."""
+    from rsvlm.model import load_pretrained
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model, _ = load_pretrained(ckpt, dtype="bf16")
+    assert model.llm.get_input_embeddings().weight.dtype == torch.bfloat16
+    with pytest.raises(ValueError, match=r"'int4' is not a dtype rsvlm loads a model in: auto, float32"):
+        load_pretrained(ckpt, dtype="int4")

@@ -36,6 +36,7 @@ import torch
 
 import rsvlm.model.llm as llm_parts
 from rsvlm.config import ConfigError, from_dict, load_yaml, save_config
+from rsvlm.loading import dtype_of
 from rsvlm.model.base_print import FINGERPRINT, other_base, record_base
 from rsvlm.model.ckpt_files import (
     adapter_lacks,
@@ -158,7 +159,7 @@ def resolve_in(path: str | None, root: Path) -> str | None:
 
 
 def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = None,
-                    dtype: torch.dtype | None = None, load_in_4bit: bool = False, load_in_8bit: bool = False,
+                    dtype: torch.dtype | str | None = None, load_in_4bit: bool = False, load_in_8bit: bool = False,
                     overrides: list[str] | None = None, any_base: bool = False) -> tuple[RSVLM, Processor]:
     """Rebuild the model from a checkpoint dir; missing vision keys raise, and so do unexpected ones in a part
     the config builds (an edited projector type); those of a part it does not build (a stem left out) warn.
@@ -171,6 +172,8 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     An adapter-only checkpoint whose ``adapter/rsvlm_base.json`` records another base than the one named (same
     shapes, other weights: ``base_print``) is refused; ``any_base`` loads it with a warning instead.
     Threads loading at once take turns (``_LOADING``)."""
+    if isinstance(dtype, str):  # "bfloat16", "bf16", "auto" as --dtype takes them (was a TypeError in .to)
+        dtype = dtype_of(dtype, str(device or "cpu"), Path(ckpt_dir))
     with _LOADING:
         return _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_base)
 
