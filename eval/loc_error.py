@@ -27,7 +27,16 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from eval.common import ScoreError, at_least_one, main_guard, out_dir, out_name_problem, write_out
+from eval.common import (
+    ScoreError,
+    at_least_one,
+    in_place,
+    main_guard,
+    ours_or_empty,
+    out_dir,
+    out_name_problem,
+    write_out,
+)
 from eval.tags import TAGS  # "detection": the scorer's name, whose task is det
 from rsvlm.argparsing import Parser
 from rsvlm.tokens import TASKS, task_name
@@ -174,6 +183,11 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
     return out
 
 
+def is_result(s) -> bool:
+    """Whether JSON ``s`` is this script's result: groups ("all", "task:det", …) of ``mae_bins``."""
+    return isinstance(s, dict) and isinstance(s.get("all"), dict) and "mae_bins" in s["all"]
+
+
 def what_ran(a, tasks: set[str]) -> dict:
     """What a result is of, as its ``run``: the checkpoint (full path) and its weights as rsvlm eval's run stamp
     hashes them (a retrained checkpoint in the same folder is told apart), the records file, tasks and
@@ -227,6 +241,9 @@ def main(argv: list[str] | None = None) -> int:
     if a.out:  # before the model loads and the set is run
         if Path(a.out).resolve() == path.resolve():
             p.error(f"--out {a.out} is the --data file: the result would overwrite it")
+        if not in_place(a.out) and not ours_or_empty(Path(a.out), lambda text: is_result(json.loads(text))):
+            p.error(f"--out {a.out} is a file that holds no loc_error result (predictions, scores or another file): "
+                    "the result would replace it; give a new path, or delete it")  # a slip replaced predictions
         out_dir(a.out)
     from rsvlm.eval_reading import image_root_problem, predictions_given
 

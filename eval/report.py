@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from eval import common
+from eval.loc_error import is_result
 from rsvlm.argparsing import Parser
 from rsvlm.data.records_shape import is_report, is_score_file
 
@@ -81,7 +82,7 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
                 "--out" if lines else "")) from None
         if not is_score_file(s):
             report = is_report(s)  # this script's own JSON
-            loc = is_loc_error(s)  # saved beside the scores: was "not an eval score file (no 'task'/'headline' keys)"
+            loc = is_result(s)  # saved beside the scores: was "not an eval score file (no 'task'/'headline' keys)"
             what = ("a report (python -m eval.report's JSON), not a score file" if report else
                     "python -m eval.loc_error's result, a location error in bins, not a task's score file: the report "
                     "tables score files alone" if loc else "not an eval score file")
@@ -104,11 +105,6 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
         print(f"note: {len(left_out)} .json file(s) left out as no readable score file (first: {left_out[0]}); the "
               f"report tables {len(out)}", file=sys.stderr)
     return out
-
-
-def is_loc_error(s) -> bool:
-    """Whether JSON ``s`` is ``python -m eval.loc_error``'s result: groups ("all", "task:det", …) of ``mae_bins``."""
-    return isinstance(s, dict) and isinstance(s.get("all"), dict) and "mae_bins" in s["all"]
 
 
 def malformed(s: dict) -> str | None:

@@ -150,3 +150,27 @@ def test_report_names_a_loc_error_result_as_such(tmp_path, capsys):
     assert report.main(["--dir", str(scores)])["metrics"][0]["task"] == "vqa"
     err = capsys.readouterr().err
     assert f"note: {loc} is {said}" in err and "left out as no readable score file" not in err, err
+
+
+def test_loc_error_out_does_not_replace_a_file_that_is_no_loc_error_result(tmp_path, monkeypatch, capsys):
+    """``eval.loc_error --out pred.jsonl`` (a slip for err.json) replaced the predictions, hours of rsvlm eval, with
+    its JSON; the scorers refuse such an --out. It is refused before the model loads; an earlier result, an empty
+    file or a new name is written."""
+    import pytest
+
+    import rsvlm.inference
+    from eval import loc_error
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("q", "det", "[det] Detect all ships.", "None.")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "q", "task": "det", "answer": "None."}])
+    loads = []
+    monkeypatch.setattr(rsvlm.inference, "load_model", lambda *a, **k: loads.append(a) or (None, None))
+    monkeypatch.setattr(loc_error, "location_errors", lambda *a, **k: {"all": {"n": 3, "mae_bins": 1.5}})
+    with pytest.raises(SystemExit) as e:
+        loc_error.main(["--data", gt, "--out", pred])
+    assert e.value.code == 2 and loads == [] and json.loads(Path(pred).read_text())["answer"] == "None."
+    assert f"--out {pred} is a file that holds no loc_error result" in capsys.readouterr().err
+    (tmp_path / "empty.json").write_text("")
+    for out in ("e.json", "e.json", "empty.json"):  # new, then its own result again, then an empty file
+        assert loc_error.main(["--data", gt, "--out", str(tmp_path / out)]) == 0
+        assert json.loads((tmp_path / out).read_text())["all"]["n"] == 3
