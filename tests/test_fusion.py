@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from geometry_helpers import measured
 
 from rsvlm import fusion, geometry
 from rsvlm.tta import FuseConfig
@@ -32,24 +33,13 @@ def _rbox(cx, cy, long_, short, deg):
     return {"kind": "obb", "label": None, "coords": geometry.rbox_to_quad(cx, cy, long_, short, deg)}
 
 
-def _measured(quad) -> tuple[np.ndarray, float, float, float]:
-    """(centre, long side, short side, long side's angle in radians) of a rectangle's 4 corners, measured edge by edge
-    (the public shapes only: no fusion internals)."""
-    q = np.asarray(quad, dtype=float)  # (4,2)
-    e = np.roll(q, -1, axis=0) - q  # (4,2) edges
-    lens = np.linalg.norm(e, axis=1)  # (4,)
-    assert lens[:2] == pytest.approx(lens[2:]) and abs(float(np.dot(e[0], e[1]))) < 1e-6 * lens[0] * lens[1]  # a rectangle
-    i = int(lens[1] > lens[0])
-    return q.mean(0), float(lens[i]), float(lens[1 - i]), math.atan2(e[i][1], e[i][0])
-
-
 def _angle(o) -> float:
-    return math.degrees(_measured(o["coords"])[3]) % 180
+    return math.degrees(measured(o["coords"])[3]) % 180
 
 
 def test_oriented_boxes_average_centre_sides_and_angle_modulo_180():
     out = fusion.average([_rbox(20, 20, 12, 4, 10), _rbox(22, 20, 14, 4, -10)])
-    c, long_, short, _ = _measured(out["coords"])
+    c, long_, short, _ = measured(out["coords"])
     assert c == pytest.approx([21, 20]) and long_ == pytest.approx(13) and short == pytest.approx(4)
     assert _angle(out) == pytest.approx(0, abs=1e-6) or _angle(out) == pytest.approx(180, abs=1e-6)
     # 89° and 91° (= -89°) are 2° apart: their mean is vertical, not horizontal

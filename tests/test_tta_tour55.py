@@ -3,23 +3,11 @@ oriented boxes, records whose images differ in size, view answers that do not pa
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
+from geometry_helpers import measured
 
 from rsvlm import fusion, geometry, tta
-
-
-def _measured(quad) -> tuple[np.ndarray, float, float, float]:
-    """(centre, long side, short side, long side's angle in radians) of a rectangle's 4 corners, measured edge by edge
-    (the public shapes only: no fusion internals)."""
-    q = np.asarray(quad, dtype=float)  # (4,2)
-    e = np.roll(q, -1, axis=0) - q  # (4,2) edges
-    lens = np.linalg.norm(e, axis=1)  # (4,)
-    assert lens[:2] == pytest.approx(lens[2:]) and abs(float(np.dot(e[0], e[1]))) < 1e-6 * lens[0] * lens[1]  # a rectangle
-    i = int(lens[1] > lens[0])
-    return q.mean(0), float(lens[i]), float(lens[1 - i]), math.atan2(e[i][1], e[i][0])
 
 
 def _rbox(cx, cy, w, h, deg, label=None):
@@ -31,11 +19,11 @@ def test_a_near_square_obb_averages_with_one_whose_long_side_is_the_other():
     # doubled-angle mean of 30° and 120° cancelled, and the average came out turned to 67.5°
     a, b = _rbox(50, 50, 20, 19, 30), _rbox(50, 50, 19, 20, 30)
     assert geometry.polygon_iou(a["coords"], b["coords"]) > 0.9
-    assert _measured(b["coords"])[3] % np.pi == pytest.approx(np.radians(120))
+    assert measured(b["coords"])[3] % np.pi == pytest.approx(np.radians(120))
     out = fusion.average([a, b])
     for o in (a, b):
         assert geometry.polygon_iou(out["coords"], o["coords"]) > 0.9
-    c, along, across, angle = _measured(out["coords"])
+    c, along, across, angle = measured(out["coords"])
     assert c == pytest.approx([50, 50]) and {round(along, 6), round(across, 6)} == {19.5}
     # an elongated box averaged with itself turned by 180° and with corners listed from elsewhere
     q = _rbox(30, 25, 10, 3, 100)
@@ -327,6 +315,6 @@ def test_an_elongated_obb_keeps_its_long_side_when_views_disagree_on_its_angle()
     # keeps 30 x 20; aligning mod 90° took the 60° view for a 20 x 30 box at -30° and averaged a
     # 25 x 25 square at -15° (on the 160-scene set's grounding, --tta dihedral acc@0.5 0.373 -> 0.354)
     out = fusion.average([_rbox(40, 40, 30, 20, 0), _rbox(40, 40, 30, 20, 60)])
-    _, long_, short, angle = _measured(out["coords"])
+    _, long_, short, angle = measured(out["coords"])
     assert (long_, short) == pytest.approx((30, 20))
     assert np.degrees(angle) % 180 == pytest.approx(30)
