@@ -5,8 +5,7 @@ maps their shapes back first). ``fuse`` takes, by what the answers hold:
   summed IoU with the others' (a vote on which object is meant), averaged with every view that
   agrees with it (IoU >= ``agree``): boxes corner by corner, obbs as centre, side lengths and
   angle (mod 180°; mod 90° with the sides swapped where every view's box is near-square,
-  ``SQUARE``: which side is long is then a guess; moved into the image whole where the averaged angle
-  turned a corner past its edge, ``held_in``), points by mean (two points' "IoU" falls from 1 at
+  ``SQUARE``: which side is long is then a guess), points by mean (two points' "IoU" falls from 1 at
   one spot to 0 ``point_reach`` of the image's width and height apart: 4 px at the default model's 96 px);
 * several boxes or obbs, or any for a question asking for every object (detection,
   ``many``; also where the identity view found none, "None."): shapes of all views clustered greedily by label and IoU
@@ -14,6 +13,8 @@ maps their shapes back first). ``fuse`` takes, by what the answers hold:
   where one lies mostly inside the other (``join_near``: one object drawn a little differently); a cluster found in at least
   ``min_views`` views is kept, averaged as above, its score the mean of its members' times the
   share of the views that saw all of it which found it (so AP ranks the shapes few views found last);
+  a fused obb whose averaged angle turned a corner past the image's edge, in either case, is moved in whole
+  (``held_in``: ``encode`` would clamp that corner alone, writing no rectangle);
 * polygons or grid masks (segmentation, change; ``rsvlm.fusion_masks``): each label's mask rasterised per view, flipped
   back, and a pixel kept where at least ``min_share`` of the views have it, but no piece under ``min_piece`` of
   the smallest view instance it overlaps (``_agreed``: views that disagree share slivers); re-encoded in the identity

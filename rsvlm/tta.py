@@ -219,9 +219,9 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     A view whose prompt ``generate`` refuses (ValueError: a view's words or shapes can take a token
     more than the plain prompt, past the LLM's context) is asked record by record; a record it still
     refuses keeps its plain answer (None), and ``notes``, where given, says why under its index.
-    ``on_views``, where given, is called before any view is asked with the tuple of other views that will
-    be asked of any record, in order (a refusal aside; none where no plain answer is fused, no crop the
-    question or answer rules out: ``croppable``): what a progress count ("view k of N") is out of.
+    ``on_views``, where given, is called before any view is asked with the tuple of other views that will be asked of
+    any record, in order (a refusal aside; none where no plain answer is fused, no crop the question or answer rules
+    out, ``croppable``, or that shows nothing new, ``new_crop``): what a progress count ("view k of N") is out of.
     ``unasked``, where given, gets the index of each record of which no other view was asked, none refused
     (``no_view_note`` says why): the records whose answer is None, none refused, where fused."""
     from rsvlm import geometry

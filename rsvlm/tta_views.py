@@ -24,9 +24,9 @@ def crop_window(view: str, w: int, h: int, share: float) -> tuple[int, int, int,
 
 def new_crop(view: str, cfg: FuseConfig, w: int, h: int) -> bool:
     """Whether corner crop ``view`` (of ``cfg.crop_share`` a side) of a ``w`` × ``h`` image shows what neither the
-    whole image nor a crop before it in ``cfg.views`` does: under 6 px a side, 11/12 of it rounds to all of it, so each
-    crop of a 3 × 3 px image was the image itself, asked four more times as if four views had found its boxes (and c0
-    and c1 of a 4 px wide strip were one)."""
+    whole image nor a crop before it in ``cfg.views`` does: at 6 px a side or under, 11/12 of it rounds to all of it,
+    so each crop of a 3 × 3 px image was the image itself, asked four more times as if four views had found its boxes
+    (and c0 and c1 of a 4 px wide strip were one)."""
     window, views = crop_window(view, w, h, cfg.crop_share), tuple(cfg.views)
     earlier = views[:views.index(view)] if view in views else views
     return window != (0, 0, w, h) and all(crop_window(v, w, h, cfg.crop_share) != window

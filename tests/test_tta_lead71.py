@@ -121,10 +121,10 @@ BOX = "<ref>ship</ref><box><loc_100><loc_100><loc_500><loc_500></box>"
 DET = [[{"role": "user", "content": "<image>\n[det] Detect all ships."}]]
 
 
-@pytest.mark.parametrize("side", [3, 5])
+@pytest.mark.parametrize("side", [3, 5, 6])  # 6: 11/12 of it, 5.5, rounds to 6 (to even)
 def test_crops_of_an_image_too_small_to_crop_are_not_asked_and_the_note_says_why(side):
-    """11/12 of a side under 6 px rounds to all of it: each corner crop of a 3 x 3 px image was the image itself, asked
-    four more times, so its boxes counted as found by five views (--tta views: 4/4, the crops said to be asked)."""
+    """11/12 of a side of 6 px or under rounds to all of it: each corner crop of a 3 x 3 px image was the image itself,
+    asked four more times, so its boxes counted as found by five views (--tta views: 4/4, the crops said to be asked)."""
     from rsvlm import tta
 
     asked, seen = [], []

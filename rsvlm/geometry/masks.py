@@ -269,8 +269,8 @@ def objects_to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
 def mask_offset(offset) -> tuple[int, int]:
     """``offset`` as the two ints (x, y) of a mask crop's top-left pixel: a list, tuple or NumPy array of two whole
     numbers (2 or 2.0, NumPy's too; never a bool, text or a non-finite number); ValueError naming the offset
-    otherwise. The one rule of an offset (``objects_to_mask``; eval's check and scoring): ``["1", "2"]`` and
-    ``[True, False]`` had been drawn at (1, 2) and (1, 0), 2.7 cut to 2."""
+    otherwise. The one rule of an offset (``objects_to_mask``), eval's too (``eval.given_objects.whole_offset``):
+    ``["1", "2"]`` and ``[True, False]`` had been drawn at (1, 2) and (1, 0), 2.7 cut to 2."""
     def whole(v) -> bool:
         if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
             return False
