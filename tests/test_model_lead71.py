@@ -258,3 +258,18 @@ def test_load_pretrained_takes_a_dtype_by_name(ckpt):
     assert model.llm.get_input_embeddings().weight.dtype == torch.bfloat16
     with pytest.raises(ValueError, match=r"'int4' is not a dtype rsvlm loads a model in: auto, float32"):
         load_pretrained(ckpt, dtype="int4")
+
+
+def test_chat_session_refuses_a_change_question_about_other_than_two_images(tiny, scaled):
+    """'[change] What changed?' about one image was answered: a made-up change (chat and predict refuse it)."""
+    from rsvlm.model import ChatSession
+
+    model, proc = tiny
+    chat = ChatSession(model, proc, max_new_tokens=2)
+    with pytest.raises(ValueError, match=r"\[change\] compares two images, and this conversation has 1: ask it with "
+                                         r"images=\[before, after\]$"):
+        chat.ask("[change] What changed?", images=[scaled[0]])
+    assert not chat.stats  # nothing asked
+    chat.ask("[change] What changed?", images=[scaled[0], scaled[0]])
+    with pytest.raises(ValueError, match=r"has 3: ask it with images=\[before, after\] after reset\(\)"):
+        chat.ask("[change] And now?", images=[scaled[0]])

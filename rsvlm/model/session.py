@@ -103,6 +103,9 @@ class ChatSession:
         if IMAGE_TOKEN not in text:  # (a text with placeholders of its own is taken as written: image_turn)
             text = tagged(text)  # [DET] as [det]; [detection] refused, [det] suggested (as chat's)
         question = text
+        if opening_task(text) == "change" and (n := len(self.pixels) + len(images)) != 2:  # was answered about one
+            raise ValueError(f"[change] compares two images, and this conversation has {n}: ask it with "
+                             "images=[before, after]" + (" after reset()" if self.pixels else ""))
         text = image_turn(text, [im.modality for im in images], self.processor.prompt)
         messages = self.messages + [{"role": "user", "content": text}]
         dropped = 0
