@@ -273,3 +273,13 @@ def test_chat_session_refuses_a_change_question_about_other_than_two_images(tiny
     chat.ask("[change] What changed?", images=[scaled[0], scaled[0]])
     with pytest.raises(ValueError, match=r"has 3: ask it with images=\[before, after\] after reset\(\)"):
         chat.ask("[change] And now?", images=[scaled[0]])
+
+
+def test_16_bit_counts_are_told_how_to_scale_them(tiny):
+    """A uint16 array was told only '8-bit optical: array / 255'."""
+    from rsvlm.model import ImageInput
+
+    _, proc = tiny
+    with pytest.raises(ValueError, match=r"dtype uint16 are raw counts.*other counts: read the file with "
+                                         r"rsvlm\.io\.read_image, which .* msi DN to reflectance \(/ 10000\)"):
+        proc.prepare_image(ImageInput(np.full((4, 8, 8), 1200, np.uint16), "msi"))

@@ -242,9 +242,11 @@ def prepare(cfg: StemConfig, array: np.ndarray | torch.Tensor, image_size: int,
         raise ValueError(f"{name}: empty image of shape {tuple(x.shape)}")
     check_channels_first(cfg, tuple(x.shape), bands, name, counts=not x.is_floating_point())
     if not x.is_floating_point():  # raw counts (np.asarray of a PIL image): 0…255 went in as if scaled
+        wide = x.dtype not in (torch.uint8, torch.bool)  # 16-bit DN: no fixed scale (the readers stretch them)
         raise ValueError(f"{name}: pixel values of dtype {str(x.dtype).removeprefix('torch.')} are raw counts; the "
                          f"stem takes physically scaled floats, as rsvlm.io's readers make them (8-bit optical: "
-                         f"array / 255)")
+                         f"array / 255" + ("; other counts: read the file with rsvlm.io.read_image, which stretches "
+                                           "optical, sar and ir and scales msi DN to reflectance (/ 10000)" * wide) + ")")
     match = match_bands(cfg, bands, x.shape[0], name, fill)
     x = x.float()
     if not torch.isfinite(x).all():
