@@ -338,7 +338,7 @@ def stamp_of(pred: str | Path) -> Path:
 
 
 def read_run(pred: str | Path, n_missing: int = 1) -> tuple[dict | None, str | None]:
-    """What ``rsvlm eval`` recorded about the answers in ``pred`` (``PRED.run.json``: the model, the
+    """What ``rsvlm eval`` recorded about the answers in ``pred`` (``PRED.run.json``: the model, its weights, the
     options, ``unchecked_answers``: answers already there when it was first written, ``limit``: its ``--limit``), and
     a note when that is not known: no such file (an older rsvlm eval, another tool), or one that cannot be read; or
     when a ``--limit`` left ``n_missing`` records scored here unanswered (none: the limit cut no record of them)."""
@@ -356,7 +356,7 @@ def read_run(pred: str | Path, n_missing: int = 1) -> tuple[dict | None, str | N
             raise ValueError("not a JSON object")
     except (OSError, ValueError) as e:
         return None, f"{side} cannot be read ({e}): the model and options that gave the predictions are not known"
-    run = {k: stamp.get(k) for k in ("model", "options", "unchecked_answers", "limit")}
+    run = {k: stamp.get(k) for k in ("model", "weights", "options", "unchecked_answers", "limit")}
     notes = [] if side.name == f"{pred.name}.run.json" else [  # gzip pred.jsonl: "no pred.jsonl.gz.run.json beside"
         f"{side.name} is read as the run stamp of {pred.name}, its answers compressed"]
     if (lim := stamp.get("limit")) is not None and n_missing:  # a partial run's scores passed as the full set's

@@ -16,6 +16,7 @@ into one score (rows stay per file) or re-score anything.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import sys
@@ -152,6 +153,7 @@ def build(scores: list[dict]) -> dict:
         place = {}
         rows.sort(key=lambda r: (order[r["task"]], place.setdefault((r["task"], r[key]), len(place))))
     runs.sort(key=lambda r: order[r["task"]])
+    retrained(runs, scores)
     return {"modalities": mods, "metrics": metrics, "counts": counts, "runs": runs, "partial": partial,
             "notes": apart(scores)}
 
@@ -183,6 +185,23 @@ def apart(scores: list[dict]) -> list[str]:
             notes.append(f"{task}: the score files count different records ({counts}; ground truth {gts}): they are "
                          "not one test set's scores and do not compare")
     return notes
+
+
+def retrained(runs: list[dict], scores: list[dict]) -> None:
+    """Name the weights in ``runs``' model text where one checkpoint folder answered with other weights in another
+    file (retrained in place: two runs told apart by their predictions' paths alone): ``(weights HASH)``, a hash of
+    the run stamp's ``weights``, "not recorded" where a score file has none."""
+    def digest(run: dict) -> str:
+        w = run.get("weights")
+        return hashlib.sha256(json.dumps(w, sort_keys=True).encode()).hexdigest()[:8] if w else "not recorded"
+
+    of = {s["_source"]: (str(s["run"].get("model")), digest(s["run"])) for s in scores if s.get("run")}
+    kinds: dict[str, set] = {}
+    for model, d in of.values():
+        kinds.setdefault(model, set()).add(d)
+    for r in runs:
+        if r["source"] in of and len(kinds[(m := of[r["source"]])[0]]) > 1:
+            r["model"] += f" (weights {m[1]})"
 
 
 def run_row(run: dict | None) -> dict:

@@ -174,3 +174,28 @@ def test_loc_error_out_does_not_replace_a_file_that_is_no_loc_error_result(tmp_p
     for out in ("e.json", "e.json", "empty.json"):  # new, then its own result again, then an empty file
         assert loc_error.main(["--data", gt, "--out", str(tmp_path / out)]) == 0
         assert json.loads((tmp_path / out).read_text())["all"]["n"] == 3
+
+
+def test_report_names_the_weights_where_one_checkpoint_folder_answered_with_others(tmp_path, capsys):
+    """A checkpoint retrained in its own folder, scored before and after: the report's 'what answered' rows named the
+    same model and options, the two runs told apart by their predictions' paths alone. The score file keeps the run
+    stamp's weights and, where one folder answered with other weights, the report names a hash of each."""
+    from eval import report, vqa
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("q", "vqa", "[vqa] Is there a ship?", "yes")])
+    weights = {"old": {"config.yaml": "9:aa", "llm/model.safetensors": "5:bb"},
+               "new": {"config.yaml": "9:aa", "llm/model.safetensors": "5:cc"}}
+    runs = {"a": "old", "b": "new", "c": "old"}
+    for run, w in runs.items():
+        pred = write_jsonl(tmp_path / f"{run}.jsonl", [{"id": "q", "task": "vqa", "answer": "yes"}])
+        stamp = {"model": "/runs/x/final", "weights": weights[w], "options": {"max_new_tokens": 256}, "limit": None}
+        (tmp_path / f"{run}.jsonl.run.json").write_text(json.dumps(stamp))
+        assert vqa.main(["--gt", gt, "--pred", pred, "--out", str(tmp_path / run / "vqa.json")])["run"]["weights"] == \
+            weights[w]
+    rep = report.main(["--scores", *(str(tmp_path / run / "vqa.json") for run in runs)])
+    models = [r["model"] for r in rep["runs"]]
+    assert [m.split(" (weights ")[0] for m in models] == ["/runs/x/final"] * 3 and models[0] == models[2] != models[1]
+    assert all(m.endswith(")") and len(m.split(" (weights ")[1]) == 9 for m in models), models
+    assert models[1] in capsys.readouterr().out
+    one = report.main(["--scores", str(tmp_path / "a" / "vqa.json"), str(tmp_path / "c" / "vqa.json")])
+    assert [r["model"] for r in one["runs"]] == ["/runs/x/final"] * 2  # one folder, one set of weights: no hash
