@@ -99,6 +99,8 @@ def test_report_of_two_runs_puts_their_rows_side_by_side_and_marks_a_partial_one
     assert rep["partial"] == {"B/vqa.json": why} and [r["partial"] for r in rep["metrics"]] == [False, True] * 2
     assert json.loads((tmp_path / "r.json").read_text())["partial"] == rep["partial"]
     assert rep["notes"] == [] and "do not compare" not in md
+    assert report.partial_why({"n_records": 3, "n_missing": 0, "n_pred_errors": 2}) == \
+        "2 answered empty on an rsvlm eval error, scored as wrong: not the whole set's score"
     vqa.main(["--gt", small, "--pred", a, "--out", str(tmp_path / "S" / "vqa.json")])
     capsys.readouterr()
     rep = report.main(["--scores", str(tmp_path / "A" / "vqa.json"), str(tmp_path / "S" / "vqa.json")])
