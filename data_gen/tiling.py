@@ -10,7 +10,8 @@ unchanged. An object that a window border cuts is kept in that window only when 
 ``min_visible`` (default 0.5) of its area lies inside; it is then clipped to the window:
 
 * ``box``  → the bounds of the clipped part;
-* ``obb``  → the minimum rotated rectangle of the clipped part (4 corners);
+* ``obb``  → the clipped part's own 4 corners (``four_corners``; its minimum rotated rectangle where it is no
+  polygon);
 * ``poly`` → the clipped polygon (holes kept as ``rings``); one the border splits in two gives one
   ``poly`` per part;
 * ``point`` → kept when inside the window, never "cut".
@@ -148,6 +149,31 @@ def _polygons(geom) -> list:
     return []
 
 
+def four_corners(part) -> list[list[float]] | None:
+    """A shapely Polygon ``part`` (an oriented box's part inside a window or image) as 4 vertices, all on it: its
+    own where it has 4, else its shortest edge merged into its midpoint while it has more (DOTA devkit's
+    ``GetPoly4FromPoly5``), a triangle's longest edge given its midpoint (a corner of the box: the quad is the
+    triangle); None for another geometry. A minimum rotated rectangle of the part stuck out of the window again
+    where its edge cuts the box at a slant, and the codec's clamp then bent it."""
+    import math
+
+    if part.geom_type != "Polygon":
+        return None
+    pts = [tuple(p) for p in part.simplify(0).exterior.coords[:-1]]  # (V, 2)
+    if len(pts) < 3:
+        return None
+    if len(pts) == 3:
+        i = max(range(3), key=lambda k: math.dist(pts[k], pts[(k + 1) % 3]))
+        j = (i + 1) % 3
+        pts.insert(i + 1, ((pts[i][0] + pts[j][0]) / 2, (pts[i][1] + pts[j][1]) / 2))
+    while len(pts) > 4:
+        i = min(range(len(pts)), key=lambda k: math.dist(pts[k], pts[(k + 1) % len(pts)]))
+        j = (i + 1) % len(pts)
+        mid = ((pts[i][0] + pts[j][0]) / 2, (pts[i][1] + pts[j][1]) / 2)
+        pts = [mid if k == i else p for k, p in enumerate(pts) if k != j]
+    return [list(p) for p in pts]
+
+
 def _shift(points, dx: float, dy: float) -> list[list[float]]:
     return [[float(x) - dx, float(y) - dy] for x, y in points]
 
@@ -192,8 +218,8 @@ def clip_object(obj: dict, window: Window, min_visible: float = 0.5,
     if kind == "box":
         x1, y1, x2, y2 = inter.bounds
         return [{**obj, "coords": [x1 - dx, y1 - dy, x2 - dx, y2 - dy]}], None
-    if kind == "obb":
-        quad = list(inter.minimum_rotated_rectangle.exterior.coords)[:4]
+    if kind == "obb":  # its part in the window, 4 corners there (a triangle or pieces: their rectangle)
+        quad = four_corners(inter) or list(inter.minimum_rotated_rectangle.exterior.coords)[:4]
         return [{**obj, "coords": _shift(quad, dx, dy)}], None
     parts = [p for p in _polygons(inter) if p.area > 0]
     return [_poly_obj(obj, [list(r.coords)[:-1] for r in (p.exterior, *p.interiors)], dx, dy) for p in parts], None

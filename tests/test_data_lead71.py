@@ -143,3 +143,25 @@ def test_chat_over_records_of_one_question_an_image_says_how_to_make_more(tmp_pa
     assert main(["chat", "--src", src, "--out", str(tmp_path / "c.jsonl"), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "each image of its 2 records has one record" in err and "instructions.records_per_image=2 or more" in err
+
+
+def test_an_oriented_box_a_tile_border_cuts_is_written_as_its_part_in_the_tile(tmp_path):
+    """The part of a DOTA box a tile border cut was written as its minimum rotated rectangle, which stuck out of the
+    tile where the border cut the box at a slant; the codec clamped its corners one by one into another shape (DOTA
+    P1888 at --tile 256: its cut vehicles). Now the part's own corners, 4 inside the tile."""
+    from shapely.geometry import Polygon, box
+
+    from rsvlm import geometry
+
+    src = tmp_path / "dota"
+    png(src / "P1.png", 128, 128)
+    quad = geometry.rbox_to_quad(60, 40, 40, 8, 30)  # crosses x = 64 at a slant
+    (src / "P1.txt").write_text(" ".join(f"{v:.2f}" for p in quad for v in p) + " ship 0\n")
+    stats, recs = convert(tmp_path / "o", "dota", "--src", str(src), "--tile", "64", "--overlap", "0")
+    obbs = {r["images"][0]["path"]: o for r in recs if r["id"].endswith("det-obb") for o in objs(r)}
+    assert len(obbs) == 2, obbs
+    for path, o in obbs.items():
+        x0 = 0 if path.endswith("_0_0.png") else 64
+        seen = Polygon(quad).intersection(box(x0, 0, x0 + 64, 64))
+        written = Polygon([(x + x0, y) for x, y in o["coords"]])
+        assert seen.symmetric_difference(written).area < 0.03 * seen.area, (path, o["coords"])

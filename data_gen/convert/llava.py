@@ -55,7 +55,6 @@ error wherever the record is read).
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections import Counter
 from pathlib import Path
@@ -96,25 +95,17 @@ def add_arguments(p) -> None:
 
 
 def _visible_quad(quad: list, width: int, height: int) -> list | None:
-    """The part of an oriented box ``quad`` (4 (x, y)) inside the ``width`` × ``height`` image as 4 vertices, or None
-    where it lies inside: the intersection, its shortest edge merged into its midpoint while it has more than 4
-    (DOTA devkit's ``GetPoly4FromPoly5``), so every vertex stays on the image. Clamping each vertex alone made
-    another shape (a corner 15 px off moved the box's edge 9 px along the image's side); a minimum rotated
-    rectangle of the part sticks out again where the image's edge cuts the box at a slant."""
+    """The part of an oriented box ``quad`` (4 (x, y)) on the ``width`` × ``height`` image as 4 vertices there
+    (``tiling.four_corners``; a triangle: its rectangle), or None where the box lies on it. Clamping each vertex
+    alone made another shape (a corner 15 px off moved the box's edge 9 px along the image's side)."""
     from shapely.geometry import Polygon, box
+
+    from data_gen.tiling import four_corners
 
     if all(0 <= x <= width and 0 <= y <= height for x, y in quad):
         return None
-    part = Polygon(quad).intersection(box(0, 0, width, height)).simplify(0)
-    pts = [tuple(p) for p in part.exterior.coords[:-1]] if part.geom_type == "Polygon" else []  # (V, 2)
-    if len(pts) < 4:  # a sliver or a triangle: its rectangle (encode's clamp says where that still moves)
-        return [list(p) for p in part.minimum_rotated_rectangle.exterior.coords[:4]] if len(pts) == 3 else None
-    while len(pts) > 4:
-        i = min(range(len(pts)), key=lambda k: math.dist(pts[k], pts[(k + 1) % len(pts)]))
-        j = (i + 1) % len(pts)
-        mid = ((pts[i][0] + pts[j][0]) / 2, (pts[i][1] + pts[j][1]) / 2)
-        pts = [mid if k == i else p for k, p in enumerate(pts) if k != j]
-    return [list(p) for p in pts]
+    part = Polygon(quad).intersection(box(0, 0, width, height))
+    return four_corners(part) or [list(p) for p in part.minimum_rotated_rectangle.exterior.coords[:4]]
 
 
 def rewrite_boxes(text: str, width: int, height: int, out: Output | None = None) -> str:
