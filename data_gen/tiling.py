@@ -218,7 +218,7 @@ def clip_object(obj: dict, window: Window, min_visible: float = 0.5,
     if kind == "box":
         x1, y1, x2, y2 = inter.bounds
         return [{**obj, "coords": [x1 - dx, y1 - dy, x2 - dx, y2 - dy]}], None
-    if kind == "obb":  # its part in the window, 4 corners there (a triangle or pieces: their rectangle)
+    if kind == "obb":  # its part in the window, 4 corners there (no polygon: its rectangle)
         quad = four_corners(inter) or list(inter.minimum_rotated_rectangle.exterior.coords)[:4]
         return [{**obj, "coords": _shift(quad, dx, dy)}], None
     parts = [p for p in _polygons(inter) if p.area > 0]

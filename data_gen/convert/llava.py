@@ -96,7 +96,7 @@ def add_arguments(p) -> None:
 
 def _visible_quad(quad: list, width: int, height: int) -> list | None:
     """The part of an oriented box ``quad`` (4 (x, y)) on the ``width`` × ``height`` image as 4 vertices there
-    (``tiling.four_corners``; a triangle: its rectangle), or None where the box lies on it. Clamping each vertex
+    (``tiling.four_corners``), or None where the box lies on it. Clamping each vertex
     alone made another shape (a corner 15 px off moved the box's edge 9 px along the image's side)."""
     from shapely.geometry import Polygon, box
 
