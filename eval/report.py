@@ -1,7 +1,7 @@
 """Gather score files into one table by task and by modality (markdown and JSON).
 
 ``python -m eval.report --scores a.json b.json … [--out report.md]``
-``python -m eval.report --dir scores/ [--out report.md]``
+``python -m eval.report --dir scores/ [runB/scores/ …] [--out report.md]``
 
 Each input is the ``--out`` JSON of a ``python -m eval.TASK`` run. The table has one row per
 (score file, headline metric) and one column per modality found in any file, besides ``all``;
@@ -265,7 +265,8 @@ def main(argv: list[str] | None = None) -> dict:
     ap = Parser(prog="python -m eval.report", description=__doc__.splitlines()[0])
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--scores", nargs="+", type=Path, help="score JSON files")
-    src.add_argument("--dir", type=Path, help="a folder of score JSON files")
+    src.add_argument("--dir", nargs="+", type=Path,
+                     help="a folder of score JSON files, or one for each run to compare (their rows side by side)")
     ap.add_argument("--out", help="write the markdown here and its .json beside it (default: printed only)")
     args = ap.parse_args(argv)
     if err := common.out_name_problem(args.out, "report.md"):  # as typed: a Path drops the '/' of reports/, '' is '.'
@@ -281,17 +282,20 @@ def main(argv: list[str] | None = None) -> dict:
             ap.error(f"--out {args.out}: give a file (report.md), the JSON is written beside it; the markdown is "
                      "printed without --out")
         common.out_dir(args.out)
-    if args.dir and not args.dir.is_dir():
-        raise common.ScoreError(f"--dir {args.dir}: no such folder")
-    paths = args.scores or sorted(args.dir.glob("*.json"))
-    if args.dir and (named := misnamed_scores(args.dir)):  # a scorer's --out scores.jsonl, passed over unsaid
-        print(f"note: {len(named)} score file(s) in {args.dir} not named .json are left out (first: {named[0]}): "
-              "give them by --scores, or name them .json", file=sys.stderr)
+    dirs = args.dir or []  # several: two runs' folders (was one, the second 'unrecognized arguments')
+    if missing := [d for d in dirs if not d.is_dir()]:
+        raise common.ScoreError(f"--dir {missing[0]}: no such folder")
+    paths = args.scores or [p for d in dirs for p in sorted(d.glob("*.json"))]
+    for d in dirs:
+        if named := misnamed_scores(d):  # a scorer's --out scores.jsonl, passed over unsaid
+            print(f"note: {len(named)} score file(s) in {d} not named .json are left out (first: {named[0]}): "
+                  "give them by --scores, or name them .json", file=sys.stderr)
+    folders = ", ".join(map(str, dirs))
     if not paths:
-        raise common.ScoreError(f"{args.dir}: no .json score files")
-    scores = load_scores(paths, skip_foreign=args.dir is not None)
+        raise common.ScoreError(f"{folders}: no .json score files")
+    scores = load_scores(paths, skip_foreign=bool(dirs))
     if not scores:
-        raise common.ScoreError(f"{args.dir}: no score files")
+        raise common.ScoreError(f"{folders}: no score files")
     read = [s["_path"] for s in scores]
     if args.out and args.out.with_suffix(".json").resolve() in {p.resolve() for p in read}:
         ap.error(f"--out {args.out}: the JSON beside it, {args.out.with_suffix('.json')}, would overwrite a score file")

@@ -201,3 +201,24 @@ def test_report_names_the_weights_where_one_checkpoint_folder_answered_with_othe
     assert models[1] in capsys.readouterr().out
     one = report.main(["--scores", str(tmp_path / "a" / "vqa.json"), str(tmp_path / "c" / "vqa.json")])
     assert [r["model"] for r in one["runs"]] == ["/runs/x/final"] * 2  # one folder, one set of weights: no hash
+
+
+def test_report_dir_takes_a_folder_of_scores_for_each_run(tmp_path, capsys):
+    """``eval.report --dir runA/scores runB/scores``, the way to compare two runs' score folders, ended 'unrecognized
+    arguments': --dir took one folder. It takes several, each file named by its path below their common folder and
+    the runs' rows side by side; a folder that is not there is named."""
+    import pytest
+
+    from eval import common, report, vqa
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("q", "vqa", "[vqa] Is there a ship?", "yes")])
+    for run, answer in (("A", "yes"), ("B", "no")):
+        pred = write_jsonl(tmp_path / f"{run}.jsonl", [{"id": "q", "task": "vqa", "answer": answer}])
+        vqa.main(["--gt", gt, "--pred", pred, "--out", str(tmp_path / run / "scores" / "vqa.json")])
+    rep = report.main(["--dir", str(tmp_path / "A" / "scores"), str(tmp_path / "B" / "scores")])
+    assert [(r["source"], r["metric"], r["all"]) for r in rep["metrics"]] == [
+        ("A/scores/vqa.json", "accuracy", 1.0), ("B/scores/vqa.json", "accuracy", 0.0),
+        ("A/scores/vqa.json", "mean_qtype_accuracy", 1.0), ("B/scores/vqa.json", "mean_qtype_accuracy", 0.0)]
+    capsys.readouterr()
+    with pytest.raises(common.ScoreError, match=f"--dir {tmp_path / 'C'}: no such folder"):
+        report.main(["--dir", str(tmp_path / "A" / "scores"), str(tmp_path / "C")])
