@@ -25,7 +25,7 @@ from rsvlm.tokens import IMAGE_TOKEN
 
 @dataclass
 class ImageInput:
-    array: np.ndarray  # (C,H,W) float32, physically scaled
+    array: np.ndarray  # (C,H,W) float32, physically scaled; or a path, PIL image, tensor, RSImage (image_args)
     modality: str = "optical"
     bands: list[str] | None = None  # names of the array's channels, if known
     name: str = "image"  # for error messages (e.g. the file path)
