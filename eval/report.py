@@ -84,17 +84,20 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
         if not is_score_file(s):
             report = is_report(s)  # this script's own JSON
             loc = is_result(s)  # saved beside the scores: was "not an eval score file (no 'task'/'headline' keys)"
+            stamp = Path(p).name.endswith(".run.json") and isinstance(s, dict) and "options" in s  # predictions beside
             what = ("a report (python -m eval.report's JSON), not a score file" if report else
                     "python -m eval.loc_error's result, a location error in bins, not a task's score file: the report "
-                    "tables score files alone" if loc else "not an eval score file")
+                    "tables score files alone" if loc else
+                    "rsvlm eval's run stamp of the predictions beside it, not a score file" if stamp else
+                    "not an eval score file")
             if skip_foreign:
-                leave_out(p, f"is {what}", counted=not (report or loc))
+                leave_out(p, f"is {what}", counted=not (report or loc or stamp))
                 continue
             rows = s["metrics"] if report and isinstance(s["metrics"], list) else []
             sources = list(dict.fromkeys(str(r["source"]) for r in rows if isinstance(r, dict) and "source" in r))
             raise common.ScoreError(f"{p}: {what}" + (f": give the score files it tables ({', '.join(sources[:3])}"
                                                       f"{', …' if len(sources) > 3 else ''})" if sources else "")
-                                    + ("" if report or loc else " (no 'task'/'headline' keys)"))
+                                    + ("" if report or loc or stamp else " (no 'task'/'headline' keys)"))
         if why := malformed(s):  # a score file edited or written by another tool: a traceback from the tables
             if skip_foreign:
                 leave_out(p, f"is a score file whose {why}")
@@ -172,8 +175,8 @@ def partial_why(s: dict) -> str | None:
 
 
 def apart(scores: list[dict]) -> list[str]:
-    """A note for each task whose score files count different records: not of one test set, so their rows do not
-    compare (two runs scored against another --gt each, or with another --gt filter)."""
+    """A note for each task whose score files count different records (not of one test set: two runs scored against
+    another --gt each) or were scored with other settings (``scored_with``): their rows do not compare."""
     by_task: dict[str, list[dict]] = {}
     for s in scores:
         by_task.setdefault(s["task"], []).append(s)
@@ -184,7 +187,18 @@ def apart(scores: list[dict]) -> list[str]:
             gts = ", ".join(dict.fromkeys(str(s.get("gt")) for s in ss))
             notes.append(f"{task}: the score files count different records ({counts}; ground truth {gts}): they are "
                          "not one test set's scores and do not compare")
+        elif len({json.dumps(scored_with(s)) for s in ss}) > 1:  # captioning's --no-java, detection's --max-dets
+            said = ", ".join(f"{s['_source']}: {' '.join(f'{k}={v}' for k, v in scored_with(s).items()) or '-'}"
+                             for s in ss)
+            notes.append(f"{task}: the score files were scored with other settings ({said}): they do not compare")
     return notes
+
+
+def scored_with(s: dict) -> dict:
+    """The scorer's settings score file ``s`` keeps that move its figures: captioning's ``tokenizer`` (``--no-java``:
+    python, not PTB's) and detection's ``--max-dets`` (as its ``ARN`` key)."""
+    dets = [k[2:] for k in s if k.startswith("AR") and k[2:].isdigit()]
+    return {k: v for k, v in (("tokenizer", s.get("tokenizer")), ("max_dets", dets[0] if dets else None)) if v}
 
 
 def retrained(runs: list[dict], scores: list[dict]) -> None:

@@ -222,3 +222,27 @@ def test_report_dir_takes_a_folder_of_scores_for_each_run(tmp_path, capsys):
     capsys.readouterr()
     with pytest.raises(common.ScoreError, match=f"--dir {tmp_path / 'C'}: no such folder"):
         report.main(["--dir", str(tmp_path / "A" / "scores"), str(tmp_path / "C")])
+
+
+def test_report_says_a_tasks_files_scored_with_other_settings_do_not_compare(tmp_path, capsys):
+    """Captioning scored with --no-java (python's tokenizer, not PTB's) beside one scored with Java, or detection at
+    --max-dets 10 beside 100, stood side by side with nothing said, though their figures differ by the setting alone.
+    A note under the metrics says so; a run stamp kept among the scores is named as one in --dir, not counted among
+    the unreadable files."""
+    from eval import detection, report
+
+    box = "<ref>ship</ref><box><loc_100><loc_100><loc_300><loc_300></box>"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("d", "det", "[det] Detect all ships.", box)])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "d", "task": "det", "answer": box}])
+    for run, dets in (("A", "100"), ("B", "10")):
+        detection.main(["--gt", gt, "--pred", pred, "--max-dets", dets, "--out", str(tmp_path / run / "det.json")])
+    (tmp_path / "B" / "p.jsonl.run.json").write_text(json.dumps({"model": "/m", "weights": {}, "options": {}}))
+    capsys.readouterr()
+    rep = report.main(["--dir", str(tmp_path / "A"), str(tmp_path / "B")])
+    assert rep["notes"] == ["detection: the score files were scored with other settings (A/det.json: max_dets=100, "
+                            "B/det.json: max_dets=10): they do not compare"]
+    err = capsys.readouterr().err
+    assert f"note: {tmp_path / 'B' / 'p.jsonl.run.json'} is rsvlm eval's run stamp of the predictions beside it" in err
+    assert "left out as no readable score file" not in err
+    assert report.scored_with({"tokenizer": "python", "BLEU-4": 0.1}) == {"tokenizer": "python"}
+    assert report.main(["--scores", str(tmp_path / "A" / "det.json")])["notes"] == []
