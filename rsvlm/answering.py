@@ -25,16 +25,19 @@ class Answer(tuple):
     whole one: no open shape for the codec to report); ``past_context`` where its prompt and answer
     ran past the LLM's context (``context_of``), past which a RoPE LLM's answer is unreliable;
     ``worded`` the classes of a joined answer (``join_shapes``) whose own answer was words only, left
-    out of it (``worded_note``)."""
+    out of it (``worded_note``); ``cut_known`` where the limit is known to have cut it (the grammar hid a shape
+    or label the model wanted, or left no room for one ``min_objects`` owed), not only reached (``cut_note``)."""
 
     cut: bool
     past_context: bool
     worded: tuple[str, ...]
+    cut_known: bool
 
     def __new__(cls, text: str, scores: list[float], cut: bool = False, past_context: bool = False,
-                worded: tuple[str, ...] = ()) -> Answer:
+                worded: tuple[str, ...] = (), cut_known: bool = False) -> Answer:
         self = super().__new__(cls, (text, scores))
         self.cut, self.past_context, self.worded = cut, past_context, tuple(worded)
+        self.cut_known = cut and cut_known
         return self
 
     @property
@@ -49,6 +52,11 @@ class Answer(tuple):
 def is_cut(answer) -> bool:
     """Whether an answer (an ``Answer``; a plain ``(text, scores)`` pair is not) was cut short."""
     return bool(getattr(answer, "cut", False))
+
+
+def is_cut_known(answer) -> bool:
+    """Whether the token limit is known to have cut an answer short (``Answer.cut_known``), not only stopped it."""
+    return bool(getattr(answer, "cut_known", False))
 
 
 def is_past_context(answer) -> bool:
@@ -130,12 +138,18 @@ def worded_note(answer) -> str | None:
             + ", ".join(f"'{w}'" for w in worded))
 
 
-def cut_note(max_new_tokens: int, what: str = "the answer", many: bool = False) -> str:
+def cut_note(max_new_tokens: int, what: str = "the answer", many: bool = False, known: bool = False) -> str:
     """The note on answers that reached the token limit (``what`` reached …), as chat, predict and eval say it:
     the model wrote no EOS within ``max_new_tokens``. It says "may be cut", not "stopped" nor "cut": an answer
-    whose last word fell on the last token allowed is whole (its EOS was next), and only running longer tells."""
-    return (f"{what} reached the token limit ({max_new_tokens} token{'s' if max_new_tokens != 1 else ''}); "
-            f"{'they' if many else 'it'} may be cut: --max-new-tokens lets {'them' if many else 'it'} run longer")
+    whose last word fell on the last token allowed is whole (its EOS was next), and only running longer tells.
+    ``known`` (``is_cut_known``): the limit cut it, said so (was "may be cut" of an answer the grammar had ended
+    short, hiding the shape or label the model wanted next)."""
+    n = f"{max_new_tokens} token{'s' if max_new_tokens != 1 else ''}"
+    it, them = ("they", "them") if many else ("it", "it")
+    if known:
+        return (f"{what} {'were' if many else 'was'} cut short by the token limit ({n}): the model wanted to write "
+                f"more than fitted; --max-new-tokens lets {them} run longer")
+    return f"{what} reached the token limit ({n}); {it} may be cut: --max-new-tokens lets {them} run longer"
 
 
 def generate_answers(model, processor, messages: list[list[dict]], images: list[list], max_new_tokens: int,
@@ -248,6 +262,7 @@ def join_shapes(answers: list[tuple[str, list[float]]], labels: list[str] | None
     from rsvlm import geometry
 
     cut, past = any(is_cut(a) for a in answers), any(is_past_context(a) for a in answers)
+    flags = dict(cut=cut, past_context=past, cut_known=any(is_cut_known(a) for a in answers))
     labels = list(labels or [None] * len(answers))
     decoded = [geometry.decode(t, 1000, 1000) for t, _ in answers]
     keep = [(t if lab is None or t.lstrip().startswith("<ref>") else f"<ref>{lab}</ref>{t.lstrip()}", s)
@@ -255,9 +270,8 @@ def join_shapes(answers: list[tuple[str, list[float]]], labels: list[str] | None
     worded = tuple(lab or f"answer {j + 1}" for j, ((t, _), lab, d) in enumerate(zip(answers, labels, decoded))
                    if not _found(d) and not _says_none(t))
     if not keep:
-        return Answer(*answers[0], cut=cut, past_context=past, worded=worded)
-    return Answer("".join(t for t, _ in keep), [x for _, s in keep for x in s], cut=cut, past_context=past,
-                  worded=worded)
+        return Answer(*answers[0], worded=worded, **flags)
+    return Answer("".join(t for t, _ in keep), [x for _, s in keep for x in s], worded=worded, **flags)
 
 
 def _found(decoded) -> bool:
@@ -300,8 +314,10 @@ def _generate(model, processor, messages: list[list[dict]], images: list[list], 
     closed = [len(re.findall(SHAPE_CLOSE, t)) for t in out.text]
     short = [constrain and (0 < n < m or (g is True and n == 0 and no_room)) for n, m, g in zip(closed, mins, need)]
     past = out.past_context or [False] * len(out.text)  # a model that does not say: none past
-    return [Answer(t.strip(), s, cut=not f or h, past_context=p)
-            for t, s, f, h, p in zip(out.text, out.scores, finished, short, past)]
+    # the budget hid a token the model ranked first (decode's cut_by_budget), where the model says so: known cut
+    hid = getattr(out, "budget_cut", None) or [False] * len(out.text)
+    return [Answer(t.strip(), s, cut=not f or h, past_context=p, cut_known=h or b)
+            for t, s, f, h, p, b in zip(out.text, out.scores, finished, short, past, hid)]
 
 
 def last_question(messages: list[dict]) -> str:

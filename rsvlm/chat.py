@@ -136,8 +136,10 @@ class ChatREPL:
         cut = self.session.stats[-1]["cut"]
         if self.session.stats[-1]["at_context"]:  # was a Python warning, mid-line, naming torch's file
             self.say(f"  note: {self.context_note()}")
-        elif cut:  # under the grammar a cut answer reads as a whole one
-            self.say(f"  note: {inf.cut_note(self.session.gen['max_new_tokens'])}")
+        elif cut:  # under the grammar a cut answer reads as a whole one; known cut where decoding stopped short of
+            # the limit unfinished (the grammar hid what the model wanted next), else it may be
+            limit = self.session.gen["max_new_tokens"]
+            self.say(f"  note: {inf.cut_note(limit, known=self.session.stats[-1].get('new_tokens', limit) < limit)}")
         self.unsent = []
         scores = self.session.last_scores
         asked = self.session.messages[:-1]  # the conversation up to this question
@@ -228,7 +230,8 @@ class ChatREPL:
         if joined.text != answer:
             self.say(f"asked class by class: {joined.text}")
         if joined.cut:
-            self.say(f"  note: {inf.cut_note(self.session.gen['max_new_tokens'], 'a class answer')}")
+            limit = self.session.gen["max_new_tokens"]
+            self.say(f"  note: {inf.cut_note(limit, 'a class answer', known=joined.cut_known)}")
         if worded := worded_note(joined):
             self.say(f"  note: {worded}")
         if joined.past_context:  # generate flags it and warns no more: said nowhere else

@@ -13,7 +13,7 @@ from rsvlm import inference as inf
 from rsvlm import out_paths
 from rsvlm.advice import for_chat, for_cli
 from rsvlm.cli_values import stdin_image
-from rsvlm.output_options import rgb_bands_problem
+from rsvlm.output_options import overlay_title, rgb_bands_problem
 
 HELP = """commands:
   /image PATH [modality] [bands]
@@ -189,7 +189,8 @@ class Commands:
             return
         from PIL import Image
 
-        from rsvlm.io import draw_overlay
+        from rsvlm.io import draw_overlay  # looked up there: a test stands in for it
+        from rsvlm.io.vis import draw_pair_overlay
 
         suffix = Path(args[0]).suffix.lower()  # an unknown one is draw_overlay's to say
         if suffix in Image.registered_extensions() and (no := out_paths.unsaveable_image(suffix)):
@@ -198,7 +199,9 @@ class Commands:
         # shapes are in scene pixels (a scene read shrunk is drawn shrunk); bands named with /vis are refused where
         # the image lacks them, --rgb-bands' only noted (a later /image may be of other bands than --image's)
         img, rgb = self.repl.images[-1], asked or self.repl.rgb_bands
-        if why_not := rgb_bands_problem(img, rgb, inf.image_label(img), f"/vis {args[0]}" if asked else "--rgb-bands"):
+        option = f"/vis {args[0]}" if asked else "--rgb-bands"
+        if why_not := next(filter(None, (rgb_bands_problem(im, rgb, inf.image_label(im), option)
+                                         for im in self.repl.images)), None):  # a pair: both are drawn
             if asked:
                 self.repl.say(f"error: {why_not}")
                 return
@@ -207,9 +210,15 @@ class Commands:
             rgb = None
         # each axis its own: a 4100x5 PNG strip is read 1367x2 (the width's ratio alone drew its lower rows' shapes
         # above them, and left some as outside the image)
+        kw = dict(title=overlay_title(self.repl.last["question"], self.repl.last.get("answer")),
+                  object_scale=inf.read_scale(img), rgb_bands=rgb)
         try:
-            draw_overlay(img, self.repl.last["objects"], args[0], title=self.repl.last["question"],
-                         object_scale=inf.read_scale(img), rgb_bands=rgb)
+            if len(self.repl.images) == 2:  # a pair side by side, the shapes on both (was the after image alone)
+                before, after = (inf.image_label(im) for im in self.repl.images)
+                draw_pair_overlay(*self.repl.images, self.repl.last["objects"], args[0],
+                                  captions=(f"before: {before}", f"after: {after}"), **kw)
+            else:
+                draw_overlay(img, self.repl.last["objects"], args[0], **kw)
         except (OSError, ValueError) as e:  # no image extension, no permission: the session goes on
             self.repl.say(f"error: /vis {args[0]}: {why(e, args[0])}")
             return
@@ -245,6 +254,8 @@ class Commands:
         # finds a file for each, as predict --geojson writes one
         none = "" if self.repl.last["objects"] else f"; {self._no_geometry()}"
         self.repl.say(f"wrote {args[0]} ({inf.geojson_count(fc, self.repl.last['objects'])}{none})")
+        if named := out_paths.geojson_named(args[0], "/geojson"):  # /geojson seg.txt: GeoJSON there, unsaid
+            self.repl.say(f"  note: {named}")
 
     def _no_geometry(self) -> str:
         """What /vis and /geojson say of a last answer with no objects: none given, or all below --min-score."""

@@ -95,3 +95,13 @@ def unsaveable_image(suffix: str) -> str | None:
     except (OSError, ValueError) as e:
         return f"PIL cannot write the overlay as {fmt} ({e})"
     return None
+
+
+def geojson_named(path: str, option: str) -> str | None:
+    """A note where GeoJSON goes to ``path`` (``option``: ``--geojson``, ``/geojson``) named neither .geojson nor
+    .json: it is GeoJSON all the same, which GIS tools know by its name (was written to seg.txt without a word);
+    None where the name says it (or ``-``, standard output)."""
+    if path == "-" or Path(path).suffix.lower() in (".geojson", ".json"):
+        return None
+    return (f"{option} {path}: written as GeoJSON all the same; QGIS and GDAL know it by a .geojson name "
+            f"(e.g. {Path(path).with_suffix('.geojson').name})")

@@ -47,3 +47,14 @@ def rgb_bands_problem(img, rgb_bands: list[str] | None, label: str, option: str 
         return (f"{option} {given}: {label} ({img.modality}) has no band {', '.join(map(repr, unknown))}; its bands "
                 f"are {','.join(img.bands)}")
     return None
+
+
+def overlay_title(question: str, answer: str | None) -> str:
+    """An overlay's title (``--vis``, chat's ``/vis``): the question, and under it an answer in words alone
+    (``answer: harbour``); was the question alone, so a [cls], [cap], [vqa] or [count] overlay said nothing of
+    its answer. An answer with geometry is drawn, not written."""
+    from rsvlm.geometry.codec import spells_tag
+
+    if not answer or not answer.strip() or spells_tag(answer):
+        return question
+    return f"{question}\nanswer: {answer.strip()}"

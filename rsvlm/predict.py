@@ -12,12 +12,12 @@ import sys
 from dataclasses import dataclass, field
 
 from rsvlm import inference as inf
-from rsvlm import tables
+from rsvlm import out_paths, tables
 from rsvlm.advice import for_cli
-from rsvlm.answering import context_cap, worded_note
+from rsvlm.answering import context_cap, is_cut_known, worded_note
 from rsvlm.closed_pipes import readers_may_close
 from rsvlm.io.nodata_objects import ValidityMap, dropped_note, nodata_note, on_nodata
-from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
+from rsvlm.output_options import above_min_score, overlay_title, rgb_bands_problem, unscored_note
 from rsvlm.predict_outputs import output_problem, write_output
 from rsvlm.predict_question import (
     asked_question,
@@ -57,7 +57,7 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
     answer = generate(msgs, inputs)[0]
     past = inf.is_past_context(answer)
-    said = [inf.cut_note(max_new_tokens)] if inf.is_cut(answer) else []  # under the grammar it reads as whole
+    said = [inf.cut_note(max_new_tokens, known=is_cut_known(answer))] if inf.is_cut(answer) else []  # reads whole
     if worded := worded_note(answer):  # --det-by-class: a class that answered in words, not shapes
         said.append(worded)
     if tta is not None:
@@ -246,7 +246,8 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         return 2
     if args.rgb_bands and not args.vis:  # was no option at all; unused, it is said
         say(f"warning: --rgb-bands {','.join(args.rgb_bands)} ignored: it chooses the bands --vis draws")
-    elif err := rgb_bands_problem(images[-1], args.rgb_bands, labels[-1]):  # the overlay is of the last image
+    elif err := next(filter(None, (rgb_bands_problem(im, args.rgb_bands, lb) for im, lb in zip(images, labels))),
+                     None):  # the overlay draws each image, a pair's side by side
         print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
     if args.geojson and not images[-1].georeferenced:  # --out x.geojson was told to use --out
@@ -291,6 +292,8 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         return 2
     if as_geojson:  # said once every check has passed (it came before a missing --model's refusal)
         say(f"note: {args.geojson} written as GeoJSON (--geojson); --out is rsvlm's JSON")
+    elif args.geojson and (named := out_paths.geojson_named(args.geojson, "--geojson")):  # seg.txt: unsaid
+        say(f"note: {named}")
 
     tta = FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None
     stopped = None  # why a tiled run ended early (Ctrl-C), its tiles' objects still written
@@ -369,14 +372,19 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         print(f"wrote {'the GeoJSON to stdout' if args.geojson == '-' else args.geojson} "
               f"({inf.geojson_count(fc, result['objects'])})")
     if args.vis:
-        from rsvlm.io import draw_overlay
+        from rsvlm.io import draw_overlay  # looked up there: a test stands in for it
+        from rsvlm.io.vis import draw_pair_overlay
 
         # tiled: the scene shrunk to the overlay's size (a scene above 8192 px was not drawn at all)
         base = scene.read_overview(VIS_MAX_SIDE) if args.tile else images[-1]
         # below 1 for a scene read shrunk (shapes are in its pixels), each axis its own as for count_on_nodata
-        scale = inf.read_scale(base)  # an overview's scene_size is the scene's: its ratio to it
-        draw_overlay(base, result["objects"], args.vis, title=question, max_side=VIS_MAX_SIDE, object_scale=scale,
-                     rgb_bands=args.rgb_bands)
+        kw = dict(title=overlay_title(question, result["answer"]), max_side=VIS_MAX_SIDE,
+                  object_scale=inf.read_scale(base), rgb_bands=args.rgb_bands)
+        if len(images) == 2:  # a pair side by side, the shapes on both (was the after image alone)
+            draw_pair_overlay(*images, result["objects"], args.vis, captions=(f"before: {labels[0]}",
+                                                                              f"after: {labels[1]}"), **kw)
+        else:
+            draw_overlay(base, result["objects"], args.vis, **kw)
         print(f"wrote {args.vis}")
     return 130 if stopped else 0
 

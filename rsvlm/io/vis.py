@@ -15,6 +15,8 @@ Labels, legend and title are drawn in a system font that has their characters (D
 CJK, WenQuanYi, Microsoft YaHei … for Chinese, Japanese, Korean), else Pillow's own (ASCII): a character no font
 found has is drawn unaccented ("é" → "e") or as its code ("U+5EFA").
 
+A bi-temporal pair (``draw_pair_overlay``) is drawn side by side, before left and after right, its shapes on both.
+
 Cannot: keep full resolution beyond ``max_side`` (large scenes are downscaled for display;
 objects are scaled with them).
 """
@@ -27,10 +29,11 @@ from pathlib import Path
 import numpy as np
 
 from rsvlm.io.bandnames import band_at, colour_band_at
-from rsvlm.io.georef import mask_array, mask_bounds, per_object
+from rsvlm.io.georef import per_object
 from rsvlm.io.scaling import percentile_range
+from rsvlm.io.vis_objects import _anchor, _drawn_label, _label_text, _score_or_inf, _where, place_labels
 
-__all__ = ["to_display_rgb", "draw_overlay"]
+__all__ = ["to_display_rgb", "draw_overlay", "draw_pair_overlay"]
 
 # matplotlib's inferno sampled at 0, 1/8, ..., 1 (linear interpolation in between)
 _INFERNO = np.array([(0, 0, 4), (31, 12, 72), (85, 15, 109), (136, 34, 106), (186, 54, 85),
@@ -206,66 +209,6 @@ def _fit(text: str, fonts: list, notdef: dict) -> tuple:
     return fonts[0], out
 
 
-def _anchor(obj: dict, s: tuple[float, float], mask_box: tuple | None) -> tuple[float, float]:
-    """Where ``obj``'s label goes on a canvas of ``s`` (x, y) pixels per object pixel (a mask's at the
-    top-left of ``mask_box``, its pixels' box)."""
-    (sx, sy), kind, c = s, obj["kind"], obj.get("coords")
-    if kind == "box":
-        return min(c[0], c[2]) * sx, min(c[1], c[3]) * sy
-    if kind in ("obb", "poly"):
-        x, y = min(c, key=lambda p: (p[1], p[0]))
-        return x * sx, y * sy
-    if kind == "point":
-        return c[0] * sx + 6, c[1] * sy - 6
-    x0, y0, _, _ = mask_box  # never empty: draw_overlay leaves empty masks out
-    return x0 * sx, y0 * sy
-
-
-_COORDS = {"box": ((4,), "[x1, y1, x2, y2]"), "point": ((2,), "[x, y]"), "obb": ((4, 2), "4 [x, y] corners"),
-           "poly": ((-1, 2), "[x, y] vertices")}
-
-
-def _where(obj: dict, w: float, h: float) -> tuple[str, tuple | None]:
-    """("inside" an image of ``w`` x ``h`` object pixels (in part or whole), "outside" it, or "empty"
-    (a mask); a mask's (array (h, w), (x0, y0), its pixels' box), decoded here once for the fill and
-    the label, else None); ValueError where it is no geometry object, its coords are not finite or its
-    score is no number."""
-    kind, mask = obj.get("kind"), None
-    if obj.get("score") is not None:
-        float(obj["score"])  # "high" met float() in the label sort, naming no object
-    if kind == "mask":
-        decoded = mask_array(obj)  # a grid mask is rasterised once per overlay (it was 3 times)
-        box = mask_bounds(obj, decoded)
-        if box is None:
-            return "empty", None
-        mask = (*decoded, box)
-    elif kind in _COORDS:
-        shape, what = _COORDS[kind]
-        pts = np.asarray(obj.get("coords"), dtype=np.float64)
-        if pts.ndim != len(shape) or any(n not in (-1, m) for n, m in zip(shape, pts.shape)) or not pts.size:
-            raise ValueError(f"{kind} coords are {what}, not {obj.get('coords')!r:.80}")
-        if not np.isfinite(pts).all():  # NaN was drawn as nothing, and counted as inside
-            raise ValueError(f"{kind} coords {obj.get('coords')!r:.80} hold a value that is no finite number")
-        pts = pts.reshape(-1, 2)  # (N, 2): box corners, vertices, a point
-        box = (*pts.min(axis=0), *pts.max(axis=0))
-    else:
-        raise ValueError(f"kind {kind!r} is none of box, obb, point, poly, mask")
-    return "outside" if box[2] < 0 or box[3] < 0 or box[0] > w or box[1] > h else "inside", mask
-
-
-def place_labels(rects: list[tuple[float, float, float, float]]) -> list[bool]:
-    """Greedy decluttering: each label rectangle (x0, y0, x1, y1), in priority order, is kept unless
-    it overlaps one kept before it."""
-    kept: list[tuple[float, float, float, float]] = []
-    out = []
-    for x0, y0, x1, y1 in rects:
-        free = all(x1 <= a0 or x0 >= a1 or y1 <= b0 or y0 >= b1 for a0, b0, a1, b1 in kept)
-        if free:
-            kept.append((x0, y0, x1, y1))
-        out.append(free)
-    return out
-
-
 def _with_legend(img, objects: list[dict], colour, fonts: list, notdef: dict, said: list[str]):
     """``img`` with a legend strip below it: each label's colour and object count, then ``said``
     (how many labels were left out where they overlapped, how many objects lie outside)."""
@@ -300,30 +243,6 @@ def _with_legend(img, objects: list[dict], colour, fonts: list, notdef: dict, sa
                 x += h + 4
             draw.text((x - x_lo, y - t), text, fill=(240, 240, 240), font=font)
     return canvas
-
-
-def _label_text(label, default: str) -> str:
-    """An object's label as drawn: a class id (``3``, from a GeoJSON) as its number, None or "" as ``default``."""
-    return default if label is None or label == "" else str(label)
-
-
-def _drawn_label(obj: dict):
-    """``obj``'s label as the overlay draws and colours it: a text or a number as it is, a list of them
-    (several classes of one object) as ``"ship, boat"``; ValueError for anything else (a mapping
-    met "unhashable type" in the colour table, naming no object)."""
-    if not isinstance(obj, dict):  # was "'list' object has no attribute 'get'"
-        raise ValueError("no object: expected a dict with kind, coords and label")
-    label = obj.get("label")
-    if label is None or isinstance(label, (str, int, float)):
-        return label
-    if isinstance(label, (list, tuple)) and all(isinstance(x, (str, int, float)) for x in label):
-        return ", ".join(str(x) for x in label)
-    raise ValueError(f"label {label!r:.60} is no text, number or list of them")
-
-
-def _score_or_inf(obj: dict) -> float:
-    """An object's score for label order; one without a score (absent or None) ranks first."""
-    return float("inf") if obj.get("score") is None else float(obj["score"])
 
 
 def _tint(col: tuple, alpha):
@@ -364,10 +283,49 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     naming an object that is no geometry, whose coords are not finite, whose score is no number or
     whose label is no text, number or list of them.
     """
-    from PIL import Image, ImageDraw
-    from scipy import ndimage
+    fx, fy = _checked(objects, out_png, alpha, object_scale, max_side, min_side)
+    W, H = img.width, img.height
+    every, placed = _placed(objects, W / fx, H / fy)
+    s = min(max_side / max(W, H), max(1.0, min_side / max(W, H)))
+    out, hidden, *drawn = _panel(img, every, placed, (max(1, round(W * s)), max(1, round(H * s))), (fx, fy),
+                                 rgb_bands=rgb_bands, ir_cmap=ir_cmap, alpha=alpha, max_side=max_side)
+    return _finished(out, every, placed, hidden, title, *drawn, out_png)
 
-    from rsvlm.geometry.shapes import poly_rings
+
+def draw_pair_overlay(before, after, objects: list[dict], out_png, title: str | None = None, *,
+                      captions: tuple[str, str] = ("before", "after"), rgb_bands: list[str] | None = None,
+                      ir_cmap: str = "inferno", max_side: int = 4096, min_side: int = 512, alpha: float = 0.4,
+                      object_scale: float | tuple[float, float] = 1.0) -> Path:
+    """A bi-temporal pair's overlay: ``before`` left and ``after`` right, each under its caption, ``objects`` (in
+    ``after``'s pixels, as a pair's answer gives them; ``object_scale`` as ``draw_overlay``'s, of ``after``) drawn
+    on both, so the change is seen on each. ``before`` is drawn at ``after``'s size, as the model compares them (as
+    covering the same ground); the whole, title and legend as ``draw_overlay``'s, is at most ``max_side`` wide and
+    high. Was: the after image alone. ``rgb_bands`` must name bands of both (ValueError naming the one without)."""
+    from PIL import Image, ImageDraw
+
+    fx, fy = _checked(objects, out_png, alpha, object_scale, max_side, min_side)
+    W, H, gap = after.width, after.height, 8
+    every, placed = _placed(objects, W / fx, H / fy)  # where each lies: the same on both, in after's scene pixels
+    s = min(max(1, max_side - gap) / (2 * W), max_side / H, max(1.0, min_side / max(W, H)))
+    size = (max(1, round(W * s)), max(1, round(H * s)))
+    panels = [_panel(im, every, placed, size, scale, rgb_bands=rgb_bands, ir_cmap=ir_cmap, alpha=alpha,
+                     max_side=max_side)
+              for im, scale in ((before, (before.width * fx / W, before.height * fy / H)), (after, (fx, fy)))]
+    (left, *_), (right, hidden, fonts, notdef, colour) = panels  # one colour a label on both: the same objects
+    _, t, _, b = fonts[0].getbbox("Ag")
+    top = b - t + 8
+    out = Image.new("RGB", (left.width + gap + right.width, top + max(left.height, right.height)), (24, 24, 24))
+    for x, panel, caption in ((0, left, captions[0]), (left.width + gap, right, captions[1])):
+        out.paste(panel, (x, top))
+        font, caption = _fit(caption, fonts, notdef)
+        x_lo = ImageDraw.Draw(out).textbbox((0, 0), caption, font=font)[0]
+        ImageDraw.Draw(out).text((x + 6 - x_lo, 4 - t), caption, fill=(240, 240, 240), font=font)
+    return _finished(out, every, placed, hidden, title, fonts, notdef, colour, out_png)
+
+
+def _checked(objects, out_png, alpha, object_scale, max_side: int, min_side: int) -> tuple[float, float]:
+    """``object_scale`` as (x, y), once the overlay's arguments are checked (ValueError saying what is wrong)."""
+    from PIL import Image
 
     if Path(out_png).suffix.lower() not in Image.registered_extensions():  # PIL would say so after the drawing
         raise ValueError(f"{out_png}: unknown image extension {Path(out_png).suffix or '(none)'!r}; "
@@ -380,23 +338,39 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
                          f"{min_side} 1 or more")
     if isinstance(objects, dict):  # one object given alone: its keys were taken as objects
         raise ValueError(f"objects must be a list of object dicts, not one dict ({objects!r:.80})")
-    W, H = img.width, img.height
+    return fx, fy
+
+
+def _placed(objects: list[dict], w: float, h: float) -> tuple[list[dict], list[tuple]]:
+    """The objects with their labels as drawn, and ``_where`` each lies in a scene of ``w`` x ``h`` object pixels."""
     labels = per_object(objects, _drawn_label)
     every = [o if o.get("label") is label else dict(o, label=label) for o, label in zip(objects, labels)]
-    placed = per_object(every, lambda o: _where(o, W / fx, H / fy))
-    where = [w for w, _ in placed]
+    return every, per_object(every, lambda o: _where(o, w, h))
+
+
+def _panel(img, every: list[dict], placed: list[tuple], size: tuple[int, int], scale: tuple[float, float], *,
+           rgb_bands, ir_cmap: str, alpha: float, max_side: int) -> tuple:
+    """``img`` drawn at ``size`` (w, h) canvas pixels with the objects of ``every`` that ``placed`` has inside it
+    (``scale``: its pixels per object pixel, x and y): (RGB image, labels left out where they overlapped, fonts,
+    notdef, colour of a label)."""
+    from PIL import Image, ImageDraw
+    from scipy import ndimage
+
+    from rsvlm.geometry.shapes import poly_rings
+
+    (W, H), (fx, fy) = (img.width, img.height), scale
     inside = [(o, m) for o, (w, m) in zip(every, placed) if w == "inside"]  # the others are counted in the legend
     objects, masks = [o for o, _ in inside], [m for _, m in inside]  # masks: (array, (x0, y0), box) or None
-    s = min(max_side / max(W, H), max(1.0, min_side / max(W, H)))
-    k = max(1, min(int(1 / s), W, H))  # source pixels a side averaged before the resize: a huge scene's
+    sw, sh = size[0] / W, size[1] / H  # canvas pixels per image pixel, across and down
+    k = max(1, min(int(1 / max(sw, sh)), W, H))  # source pixels a side averaged before the resize: a huge scene's
     shown = Image.fromarray(to_display_rgb(_binned(img, k), rgb_bands, ir_cmap))  # display is not made whole
-    base = Image.new("RGB", (max(1, round(W * s)), max(1, round(H * s))))
-    if s != 1.0:  # k × the binned size: the scene's last W % k columns (under a canvas pixel) stay black
-        shown = shown.resize((max(1, round(shown.width * k * s)), max(1, round(shown.height * k * s))),
-                             Image.Resampling.NEAREST if s > 1 else Image.Resampling.BILINEAR)
+    base = Image.new("RGB", size)
+    if (sw, sh) != (1.0, 1.0):  # k × the binned size: the scene's last W % k columns (under a canvas pixel) stay black
+        shown = shown.resize((max(1, round(shown.width * k * sw)), max(1, round(shown.height * k * sh))),
+                             Image.Resampling.NEAREST if max(sw, sh) > 1 else Image.Resampling.BILINEAR)
     base.paste(shown, (0, 0))
     base = base.convert("RGBA")
-    sx, sy = s * fx, s * fy  # from here on these map object coordinates to the canvas
+    sx, sy = sw * fx, sh * fy  # from here on these map object coordinates to the canvas
     lw = max(2, round(max(base.size) / 400))
     fonts, notdef = _fonts(max(12, round(max(base.size) / 55))), {}
     _, t, _, b = fonts[0].getbbox("Ag")
@@ -459,15 +433,25 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
         x = max(0, min(x, out.width - (r - x_lo) - 4))  # keep the label inside the image
         y = max(0, y - (b - t) - 4)
         labels.append(((x, y, x + (r - x_lo) + 4, y + (b - t) + 4), text, colour(obj.get("label")), x_lo, t, font))
-    shown = place_labels([rect for rect, *_ in labels])
-    for (rect, text, col, x_lo, t, font), keep in zip(labels, shown):  # labels last, on top of every outline
+    kept = place_labels([rect for rect, *_ in labels])
+    for (rect, text, col, x_lo, t, font), keep in zip(labels, kept):  # labels last, on top of every outline
         if keep:
             draw.rectangle(list(rect), fill=col)
             ink = (0, 0, 0) if sum(col) > 380 else (255, 255, 255)
             draw.text((rect[0] + 2 - x_lo, rect[1] + 2 - t), text, fill=ink, font=font)
 
-    out = out.convert("RGB")
-    n = {("overlapping label", "overlapping labels"): len(shown) - sum(shown),
+    return out.convert("RGB"), len(kept) - sum(kept), fonts, notdef, colour
+
+
+def _finished(out, every: list[dict], placed: list[tuple], hidden: int, title: str | None, fonts: list,
+              notdef: dict, colour, out_png) -> Path:
+    """``out`` (the drawn image) with its legend below (where some objects are not drawn: ``hidden`` labels that
+    overlapped, objects ``placed`` outside or empty) and ``title`` above, saved to ``out_png``; its path."""
+    from PIL import Image, ImageDraw
+
+    where = [w for w, _ in placed]
+    draw = ImageDraw.Draw(out)
+    n = {("overlapping label", "overlapping labels"): hidden,
          ("object outside the image", "objects outside the image"): where.count("outside"),
          ("empty mask", "empty masks"): where.count("empty")}
     said = [f"{k} {what[k > 1]} not drawn" for what, k in n.items() if k]

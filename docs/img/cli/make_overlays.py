@@ -22,6 +22,7 @@ from shapely.geometry import Point, Polygon, box
 
 from rsvlm import geometry
 from rsvlm.io import draw_overlay, read_image
+from rsvlm.io.vis import draw_pair_overlay
 
 OUT = Path(__file__).resolve().parent
 RNG = np.random.default_rng(7)
@@ -142,10 +143,32 @@ def ir_points(tmp):
                  title="[det] ir (inferno): points")
 
 
+def optical_pair(tmp):
+    h, w = 240, 320
+    ground = np.stack([95 + _noise(h, w, 6, 40)] * 3) + np.array([15, 25, 0])[:, None, None]  # grass
+    ground[:, 100:120, :] = 125  # road
+    before, after = ground.copy(), ground.copy()
+    for img in (before, after):  # standing in both
+        img[:, 30:80, 30:100] = np.array([190, 180, 170])[:, None, None]
+    new = [(150, 30, 60, 50), (230, 35, 60, 45), (170, 150, 80, 60)]  # built between the two dates
+    for x, y, bw, bh in new:
+        after[:, y + 5 : y + bh + 5, x + 5 : x + bw + 5] = 55  # shadow
+        after[:, y : y + bh, x : x + bw] = np.array([225, 225, 235])[:, None, None]  # new roofs
+    before[:, 140:220, 160:260] = np.array([150, 130, 95])[:, None, None]  # a cleared plot
+    paths = [_write(tmp / f"{n}.tif", np.clip(a, 0, 255), "uint8") for n, a in (("before", before), ("after", after))]
+    changed = np.zeros((h, w), bool)
+    for x, y, bw, bh in new:
+        changed[y : y + bh, x : x + bw] = True
+    objs = [{"kind": "mask", "label": "new building", "mask": changed, "form": "grid", "budget": 400}]
+    draw_pair_overlay(*(read_image(p) for p in paths), _decoded(objs, w, h), OUT / "overlay_pair_optical.png",
+                      title="[change] optical pair: before and after side by side", captions=("before", "after"),
+                      min_side=384)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        for fn in (optical_boxes, optical_obbs, msi_polygons, sar_masks, ir_points):
+        for fn in (optical_boxes, optical_obbs, msi_polygons, sar_masks, ir_points, optical_pair):
             fn(tmp)
     print("\n".join(sorted(str(p.relative_to(OUT.parents[2])) for p in OUT.glob("*.png"))))
 
