@@ -152,6 +152,9 @@ def build(scores: list[dict]) -> dict:
             row.update({m: bym.get(m, {}).get(k) for m in mods})
             counts.append(row)
         runs.append({"task": s["task"], "source": s["_source"], "pred": s.get("pred"), **run_row(s.get("run"))})
+        if s.get("format") not in (None, "rsvlm"):  # another tool's answers (GeoChat's) said as such, not by path alone
+            runs[-1]["options"] = f"--format {s['format']}" + ("" if runs[-1]["options"] == "-" else
+                                                               f" {runs[-1]['options']}")
     for rows, key in ((metrics, "metric"), (counts, "count")):  # stable: files in the order given
         place = {}
         rows.sort(key=lambda r: (order[r["task"]], place.setdefault((r["task"], r[key]), len(place))))

@@ -246,3 +246,18 @@ def test_report_says_a_tasks_files_scored_with_other_settings_do_not_compare(tmp
     assert "left out as no readable score file" not in err
     assert report.scored_with({"tokenizer": "python", "BLEU-4": 0.1}) == {"tokenizer": "python"}
     assert report.main(["--scores", str(tmp_path / "A" / "det.json")])["notes"] == []
+
+
+def test_report_says_which_files_were_read_in_another_tools_format(tmp_path):
+    """A GeoChat predictions file scored with --format geochat was tabled as 'not recorded', '-': nothing said the
+    answers were another tool's, read in its format. The options say --format geochat."""
+    from eval import grounding, report
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record(
+        "g", "ground", "[ground] The ship.", "<box><loc_100><loc_150><loc_260><loc_210></box>")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "g", "answer": "{<10><15><26><21>|0}"}])
+    grounding.main(["--gt", gt, "--pred", pred, "--format", "geochat", "--out", str(tmp_path / "gc.json")])
+    grounding.main(["--gt", gt, "--pred", pred, "--out", str(tmp_path / "own.json")])
+    rep = report.main(["--scores", str(tmp_path / "gc.json"), str(tmp_path / "own.json")])
+    assert [(r["model"], r["options"]) for r in rep["runs"]] == [("not recorded", "--format geochat"),
+                                                                ("not recorded", "-")]
