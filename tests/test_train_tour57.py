@@ -25,7 +25,7 @@ def test_a_plain_step_folder_without_its_weights_is_not_called_a_deepspeed_one(t
     assert "DeepSpeed" not in why and why.startswith("a half-written or damaged step folder"), why
     assert f"ckpt.resume={root / 'step_000002'}" in why, why
     (root / "step_000004" / "deepspeed").mkdir()  # a DeepSpeed folder is still called one
-    assert "zero_to_fp32" in ckpt.not_a_step_folder(root / "step_000004")
+    assert "a DeepSpeed step folder" in ckpt.not_a_step_folder(root / "step_000004")
 
 
 def _refusal(folder) -> str:
@@ -66,7 +66,7 @@ def test_an_init_from_of_contrastive_pretraining_or_a_step_folder_says_what_to_g
     assert f"it holds step folders (the latest is {lm_step})" in _refusal(lm_step.parent)  # its checkpoints/
     (lm_step / "trainable.safetensors").unlink()  # a DeepSpeed one, which export_step refuses: zero_to_fp32 first
     (lm_step / "deepspeed").mkdir()
-    assert "zero_to_fp32 first, then scripts/export_step.py" in _refusal(lm_step)
+    assert f"step folder of the LM loop; python scripts/export_step.py {lm_step} --out DIR" in _refusal(lm_step)
     assert "no such folder" in _refusal(tmp_path / "nowhere")
 
 

@@ -292,6 +292,8 @@ def check_exportable(folder: Path) -> None:
     (``trainable.safetensors``, a contrastive step's ``model.safetensors``) where it is missing or cut (its header
     alone is read), before the model is built; the step before it is named as the one to export instead."""
     folder = Path(folder)
+    if not clip_step(folder) and (folder / "deepspeed").is_dir():  # zero_trainable names its own files
+        return
     name = "model.safetensors" if clip_step(folder) else "trainable.safetensors"
     if not (folder / name).is_file():
         why = (f"a half-written or damaged step folder{step_before(folder, 'export')}" if clip_step(folder)
@@ -330,8 +332,8 @@ def not_a_step_folder(folder: Path, instead: str = "", then: str = "resume") -> 
     if clip_step(folder):  # it has a trainer_state_rank0.json too: it was called a DeepSpeed folder
         return clip_step_hint(folder)
     if (folder / "deepspeed").is_dir():
-        return ("a DeepSpeed step folder keeps its weights in deepspeed/; convert them with DeepSpeed's "
-                "zero_to_fp32 first")
+        return ("a DeepSpeed step folder (its weights are in deepspeed/): scripts/export_step.py writes it as a "
+                "model")
     if (folder / "trainer_state_rank0.json").is_file():  # the plain engine's files, or some, without the weights
         return f"a half-written or damaged step folder{step_before(folder, then)}"  # was called a DeepSpeed folder
     if (folder / "checkpoints").is_dir():
@@ -395,12 +397,14 @@ def check_world(folder: Path, world: int) -> None:
     if saved and saved != world:  # DeepSpeed refused it only after the model and engine were built
         raise ValueError(f"ckpt.resume: {folder} was saved by {saved} process(es) and this run has {world}; resume "
                          f"with {saved} (each rank's data position and RNG streams, and ZeRO's optimizer shards, "
-                         "are per process)")
+                         "are per process), or carry its weights into a new run: "
+                         'docs/distributed.md, "Resuming on another number of processes"')
 
 
-def load_trainable(folder: Path, model: torch.nn.Module) -> None:
-    """Copy a plain-engine step folder's trainable parameters into ``model`` (the same names, exactly)."""
-    state = read_tensors(trainable_file(folder))
+def load_trainable(folder: Path, model: torch.nn.Module, state: dict | None = None) -> None:
+    """Copy a plain-engine step folder's trainable parameters (or ``state``, read from ``folder``) into ``model``
+    (the same names, exactly)."""
+    state = read_tensors(trainable_file(folder)) if state is None else state
     want = {n for n, p in model.named_parameters() if p.requires_grad}
     if set(state) != want:
         missing, extra = sorted(want - set(state))[:5], sorted(set(state) - want)[:5]

@@ -231,8 +231,11 @@ def check_zero_stage(folder: str | Path, cfg, world_size: int) -> None:
                          "shards under another: resume with the dist.deepspeed it was saved with, or start a new run")
 
 
-def weights_only_checkpoint_engine():
-    """DeepSpeed's torch checkpoint engine, loading with ``torch.load(weights_only=True)``.
+def weights_only_checkpoint_engine(zipfile: bool = True):
+    """DeepSpeed's torch checkpoint engine, loading with ``torch.load(weights_only=True)``; ``zipfile``: save in
+    torch's zip format, as DeepSpeed's own engine does by default (``checkpoint.checkpoint_serialization``). Built
+    without a config, the engine saved torch's legacy format, which DeepSpeed's ``zero_to_fp32`` cannot read (it
+    maps the files: "mmap can only be used with files saved with ... _use_new_zipfile_serialization=True").
 
     DeepSpeed's own files hold its ZeRO-stage enum, loss-scaler objects and (ZeRO-1/2 optimizer
     states) the ``fragment_address`` (numel, start) of each parameter's shard besides tensors;
@@ -247,11 +250,36 @@ def weights_only_checkpoint_engine():
     allowed = [ZeroStageEnum, LossScaler, DynamicLossScaler, fragment_address]
 
     class WeightsOnlyCheckpointEngine(TorchCheckpointEngine):
+        def __init__(self):
+            super().__init__(None)
+            self.zipfile_serialization = zipfile
+
         def load(self, path: str, map_location=None):
             with torch.serialization.safe_globals(allowed):
                 return torch.load(path, map_location=map_location, weights_only=True)
 
     return WeightsOnlyCheckpointEngine()
+
+
+def zero_trainable(folder: str | Path) -> dict:
+    """The trainable parameters of DeepSpeed step folder ``folder`` (name → float32 tensor, whole), whatever its
+    ZeRO stage and number of processes: DeepSpeed's ``zero_to_fp32`` gathers them from the optimizer's shards.
+    ValueError, saying what to do, where its files are in torch's legacy format (``weights_only_checkpoint_engine``
+    saved them so before stop 71), which ``zero_to_fp32`` cannot read."""
+    import contextlib
+    import sys
+    import zipfile
+
+    from deepspeed.utils.zero_to_fp32 import get_fp32_state_dict_from_zero_checkpoint
+
+    state = Path(folder) / "deepspeed" / "state"
+    if legacy := [p.name for p in sorted(state.glob("*.pt")) if not zipfile.is_zipfile(p)]:
+        raise ValueError(f"{folder}: its DeepSpeed files ({legacy[0]}, …) are in torch's legacy format (as rsvlm "
+                         "train saved them before stop 71), which DeepSpeed's zero_to_fp32 cannot read; resume the run "
+                         "from this step with the number of processes it was saved by, and use a step it saves then")
+    with contextlib.redirect_stdout(sys.stderr):  # DeepSpeed's notes ("Processing zero checkpoint …")
+        return get_fp32_state_dict_from_zero_checkpoint(str(state.parent), tag=state.name,
+                                                        exclude_frozen_parameters=True)
 
 
 def zero3_external_parameters(model) -> list:

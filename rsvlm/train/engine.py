@@ -107,7 +107,9 @@ class DeepSpeedEngine:
                 deepspeed.zero.register_external_parameter(owner, param)
         self.engine, self.optimizer, _, self.scheduler = deepspeed.initialize(
             model=model, optimizer=optimizer, lr_scheduler=scheduler, config=ds_config)
-        self.engine.checkpoint_engine = weights_only_checkpoint_engine()
+        # the format DeepSpeed's config gives its own engine (zip by default), which zero_to_fp32 reads
+        zipfile = getattr(self.engine.checkpoint_engine, "zipfile_serialization", True)
+        self.engine.checkpoint_engine = weights_only_checkpoint_engine(zipfile)
         if timeout_s is not None:
             set_timeouts(zero_groups(self.engine), timeout_s)
         self.module = self.engine.module

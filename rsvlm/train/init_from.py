@@ -32,9 +32,7 @@ def init_from_hint(folder: Path) -> str:
         return f": that is a run's out_dir; give its {folder / 'final'}"
     if ckpt.clip_step(folder):
         return f": {ckpt.clip_step_hint(folder)}, and leave init_from unset"
-    if (folder / "deepspeed").is_dir():
-        return f": it is a step folder of the LM loop; {ckpt.not_a_step_folder(folder)}, then scripts/export_step.py"
-    if (folder / "trainable.safetensors").is_file():
+    if (folder / "trainable.safetensors").is_file() or (folder / "deepspeed").is_dir():  # plain engine, DeepSpeed
         return (f": it is a step folder of the LM loop; python scripts/export_step.py {folder} --out DIR writes it as "
                 "a model folder (as final/ would be at that step), then init_from=DIR")
     if (latest := ckpt.latest_checkpoint(folder)) is not None or (latest := ckpt.latest_checkpoint(

@@ -155,7 +155,7 @@ def build_model(cfg: TrainConfig, device: torch.device, shapes: torch.nn.Module 
 
 
 def export_step(folder: Path, out: Path) -> Path:
-    """A plain-engine step folder (``checkpoints/step_N``) written as ``final/`` would have been at
+    """A step folder of the LM loop (``checkpoints/step_N``) written as ``final/`` would have been at
     that step, for eval, chat or ``init_from``.
 
     The frozen parts are rebuilt as training built them, from the folder's train_config.yaml (seed,
@@ -163,7 +163,8 @@ def export_step(folder: Path, out: Path) -> Path:
     recorded in the step's rsvlm_base.json (``step_base``) is copied into the export's adapter/, so the export
     is refused on another base as the step was (scripts/export_step.py checks it first); the rest is unchecked.
     A contrastive pretraining step folder gives its encoder, as that run's ``final/encoder.safetensors`` would be
-    at that step; a DeepSpeed step folder is refused."""
+    at that step; a DeepSpeed step folder its trained weights whole, whatever its ZeRO stage and number of
+    processes (``deepspeed_config.zero_trainable``)."""
     from rsvlm.config import load_config
     from rsvlm.model.checkpoint import check_new_folder
 
@@ -176,9 +177,14 @@ def export_step(folder: Path, out: Path) -> Path:
         ckpt.export_clip_encoder(folder, out)
         save_config(cfg, out / "train_config.yaml")
         return out
-    ckpt.trainable_file(folder)  # before the model is built: a DeepSpeed folder fails at once
+    if (folder / "deepspeed").is_dir():  # any ZeRO stage and number of processes (DeepSpeed's zero_to_fp32)
+        from rsvlm.train.deepspeed_config import zero_trainable
+
+        state = zero_trainable(folder)  # before the model is built, as the plain engine's file is checked
+    else:
+        state = ckpt.read_tensors(ckpt.trainable_file(folder))
     model, _ = build_model(cfg, torch.device("cpu"))
-    ckpt.load_trainable(folder, model)
+    ckpt.load_trainable(folder, model, state)
     model.save_pretrained(out, adapter_only=_adapter_only(cfg))
     if (folder / FINGERPRINT).is_file() and (out / "adapter").is_dir():  # the base it trained on, not the one now
         shutil.copyfile(folder / FINGERPRINT, out / "adapter" / FINGERPRINT)
