@@ -110,8 +110,8 @@ def test_landsat7_8_bit_bands_with_the_thermal_band_say_why_they_stay_dn_over_25
     _landsat7_bands(tmp_path, mtl=True)  # (the MTL after the last band written)
     img = read_image(files)
     assert img.bands == ["R", "NIR", "TIR"] and img.data.max() <= 1.0
-    assert "B6, thermal, has no reflectance: the 8-bit DN are read as DN / 255, not as reflectance (read the thermal " \
-           "band on its own, as ir: its _MTL.txt puts it in kelvin)" in img.notes, img.notes
+    assert "the 8-bit DN are read as DN / 255, not as reflectance: B6 among them is thermal, of no reflectance in the " \
+           "_MTL.txt; give the others without it to read them as reflectance" in img.notes, img.notes
 
 
 def test_an_msi_scale_given_for_8_bit_dn_is_said_not_applied(tmp_path):

@@ -24,6 +24,7 @@ LANDSAT_BANDS = {
 LANDSAT_MISSIONS = {"LC08": "oli", "LC09": "oli", "LO08": "oli", "LO09": "oli", "LE07": "tm", "LT05": "tm",
                     "LT04": "tm"}
 THERMAL = {"TIR", "TIR2"}
+ESPA_BAND = re.compile(r"_(SR|TOA|BT)_BAND(?P<n>\d+)$", re.I)  # Landsat Collection 1 band files as ESPA names them
 S2_WAVELENGTHS = {"B01": "coastal", "B02": "blue", "B03": "green", "B04": "red", "B05": "red edge",
                   "B06": "red edge", "B07": "red edge", "B08": "near infrared", "B09": "water vapour",
                   "B10": "cirrus", "B11": "SWIR1", "B12": "SWIR2"}
@@ -34,8 +35,7 @@ S2_L2A_ORDER = tuple(b for b in S2_ORDER if b != "B10")  # Level-2A drops the ci
 def landsat_mission(p: Path) -> tuple[str, str] | None:
     """(mission, numbering) of a Landsat product ID starting the file name (``LE07_…`` →
     ``("Landsat 7", "tm")``); None for any other name."""
-    prefix = p.stem.upper().split("_")[0]
-    kind = LANDSAT_MISSIONS.get(prefix)
+    kind = LANDSAT_MISSIONS.get(prefix := p.stem.upper().split("_")[0])
     return None if kind is None else (f"Landsat {prefix[2:].lstrip('0')}", kind)
 
 
@@ -166,7 +166,7 @@ def sibling_bands(p: Path) -> str:
     if m := re.search(r"_((?:SR_)?)(B)\d+$", p.stem, re.IGNORECASE):
         kind, b = m.groups()
     elif re.search(r"_(pixel_qa|radsat_qa|sr_aerosol|sr_cloud_qa|sr_atmos_opacity|(solar|sensor)_(zenith|azimuth)"
-                   r"_band\d+)$", p.stem, re.IGNORECASE):  # Collection 1 ESPA's
+                   r"(_band\d+)?)$", p.stem, re.IGNORECASE):  # Collection 1 ESPA's (quality.ESPA_AUX_NAME's too)
         return f"…_sr_band2{p.suffix},…_sr_band3{p.suffix}"
     else:  # a quality band file (…_QA_PIXEL.TIF): its product's naming, in its case (…_qa_pixel.tif: …_sr_b2.tif)
         kind, b = "SR_" * (_level(p.stem.upper()) == "L2"), "B"
@@ -175,20 +175,17 @@ def sibling_bands(p: Path) -> str:
 
 
 def espa_named(paths: list[Path]) -> bool:
-    """Whether every file is named as ESPA names Landsat Collection 1 band files (``LC08_…_sr_band4.tif``,
-    ``_toa_band4``, ``_bt_band10``): int16 (uint8 for some TM, ETM+), -9999 their fill, not USGS's DN 0."""
-    return bool(paths) and all(landsat_mission(p) and re.search(r"_(sr|toa|bt)_band\d+$", p.stem, re.I) for p in paths)
+    """Whether every file is a Landsat Collection 1 band file as ESPA names it (``LC08_…_sr_band4.tif``, ``_bt_band10``)."""
+    return bool(paths) and all(landsat_mission(p) and ESPA_BAND.search(p.stem) for p in paths)
 
 
 def landsat_band(p: Path) -> tuple[str, str, str] | None:
-    """``LC08_L2SP_…_SR_B5.TIF`` → ``("NIR", "Landsat 8", "B5")``: a Landsat Collection band file's
-    band by its mission's numbering (Landsat 7's ``B6_VCID_1`` is its thermal band; so is ESPA's ``…_bt_band6``, and
-    its ``_bt_band10`` Landsat 8's ``TIR``); None for any other name."""
-    landsat = landsat_mission(p)
-    m = re.search(r"_(B\d+)(?:_VCID_\d)?$", p.stem.upper())
-    if bt := re.search(r"_BT_BAND(\d+)$", p.stem.upper()):  # ESPA's brightness temperature (…_bt_band10.tif)
-        m = bt if landsat and LANDSAT_BANDS[landsat[1]].get(f"B{bt[1]}") in THERMAL else None
-    band = m and f"B{m[1].removeprefix('B')}"
+    """``LC08_L2SP_…_SR_B5.TIF`` → ``("NIR", "Landsat 8", "B5")``: a Landsat Collection band file's band by its
+    mission's numbering (Landsat 7's ``B6_VCID_1`` is its thermal band, as ESPA's ``…_bt_band6`` is); None else."""
+    landsat, m = landsat_mission(p), re.search(r"_B(?P<n>\d+)(?:_VCID_\d)?$", p.stem.upper())
+    if (bt := ESPA_BAND.search(p.stem)) and bt[1].upper() == "BT":  # ESPA's brightness temperature (…_bt_band10.tif)
+        m = bt if landsat and LANDSAT_BANDS[landsat[1]].get(f"B{bt['n']}") in THERMAL else None
+    band = m and f"B{m['n']}"
     if landsat is None or m is None or band not in LANDSAT_BANDS[landsat[1]]:
         return None
     return LANDSAT_BANDS[landsat[1]][band], landsat[0], band
@@ -307,7 +304,9 @@ def landsat_8bit_reflectance(paths: list[Path], bands: list[str], surface: bool 
                       "ReadConfig.msi_band_scaling=[[gain, offset], …], one a band)")
     if hot := [b for b in bands if LANDSAT_BANDS["tm"].get(b) in THERMAL]:  # band 6: radiance, no reflectance
         return None, (f"{', '.join(hot)}, thermal, has no reflectance: {as_is} (read the thermal band on its own, as "
-                      "ir: its _MTL.txt puts it in kelvin)")
+                      "ir: its _MTL.txt puts it in kelvin)" if hot == bands else  # among others: modality says so of it
+                      f"{as_is}: {', '.join(hot)} among them is thermal, of no reflectance in the _MTL.txt; give the "
+                      "others without it to read them as reflectance")
     scaling, told = band_reflectance(mtl, bands, bands)
     if scaling is None:
         return None, f"{landsat_mtl_name(paths[0])} has no number for {told}: {as_is}"  # (an _MTL.txt cut short)
@@ -397,7 +396,7 @@ def landsat_thermal(path: Path, descriptions: list[str | None], dtype: str = "ui
     8/9: a rescaled copy, whose DN × 0.00341802 + 149 had all been about 149.5 K). None otherwise (the DN are
     stretched as they are)."""
     stem = path.stem.upper()
-    if re.search(r"_BT_BAND\d+$", stem) and landsat_mission(path):  # ESPA's Collection 1 (int16, -9999 fill)
+    if (espa := ESPA_BAND.search(stem)) and espa[1] == "BT" and landsat_mission(path):  # ESPA's (int16, -9999 fill)
         return list(ESPA_BT), f"Landsat ESPA brightness temperature: DN × {ESPA_BT[0]:g} K"
     level2 = "_ST_B" in stem or [(d or "").upper()[:4] for d in descriptions] == ["ST_B"]
     m = re.search(r"_B(\d+(?:_VCID_\d)?)$", stem)
