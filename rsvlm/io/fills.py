@@ -172,7 +172,8 @@ def nodata_share_note(valid: np.ndarray | None) -> str | None:
     """The note for a whole read whose ``valid`` (h, w) marks ≥ ``NODATA_SHARE`` of the pixels nodata, but not all
     (``no_valid_note`` says that): the model is given the image whole and sees 0 there, the bottom of each band's
     stretch (black), which it cannot tell from dark ground (a Landsat scene's tilted collar: a third of its frame)."""
-    if valid is None or not valid.any() or (share := 1.0 - float(valid.mean())) < NODATA_SHARE:
+    share = 0.0 if valid is None else 1.0 - np.count_nonzero(valid) / max(valid.size, 1)  # one pass of the mask
+    if share < NODATA_SHARE or share == 1.0:
         return None
     return (f"{share:.0%} of the image is nodata (its nodata value or mask, alpha 0 or no usable value): the model "
             "sees it as 0, the bottom of each band's stretch (black), and cannot tell it from dark ground; crop the "

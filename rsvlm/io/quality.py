@@ -54,7 +54,8 @@ def quality_band(p: Path) -> str | None:
 
 
 def qa_what(q: str) -> str:
-    """What a ``quality_band`` band holds, said in its refusal: bit flags, or an ``LANDSAT_ST_AUX`` quantity."""
+    """What a ``quality_band`` band holds, said in its refusal: bit flags, or a quantity (``LANDSAT_ST_AUX``,
+    ``S2_AUX``, ``ESPA_AUX``)."""
     if q in LANDSAT_ST_AUX:
         return f"a Landsat surface-temperature ancillary band ({q}): {LANDSAT_ST_AUX[q]}"
     if q in S2_AUX:

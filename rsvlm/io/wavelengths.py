@@ -71,15 +71,16 @@ def _own_name(d: str | None) -> str | None:
     return d if not own or _NO_NAME.fullmatch(own) else own
 
 
-# PlanetScope SuperDove's band descriptions (Planet's 8-band analytic assets) and their centres (µm): coastal_blue,
-# green_i, yellow and rededge are no name band matching knows (``bandnames.SAME_BAND``); blue, green, red, nir are
+# Planet's band descriptions (PlanetScope SuperDove's 8-band analytic assets; RapidEye's 5) and their centres (µm):
+# coastal_blue, green_i, yellow and rededge are no name band matching knows (``bandnames.SAME_BAND``); blue, green,
+# red, nir are
 PLANET_BANDS = {"coastal_blue": 0.443, "blue": 0.490, "green_i": 0.531, "green": 0.565, "yellow": 0.610,
                 "red": 0.665, "rededge": 0.705, "nir": 0.865}
 PLANET_OWN = ("coastal_blue", "green_i", "rededge")  # names only Planet gives: the file is Planet's
 
 
 def planet_names(descriptions: list[str | None]) -> tuple[list[str | None], list[str]]:
-    """(descriptions, note): PlanetScope's band names (``PLANET_BANDS``; all of them, one of ``PLANET_OWN`` among
+    """(descriptions, note): Planet's band names (``PLANET_BANDS``; all of them, one of ``PLANET_OWN`` among
     them) that band matching knows by no name read as the STAC common name of their wavelength where it knows that
     and no other band has it (``coastal_blue`` → ``coastal``, Sentinel-2's B01; ``rededge`` at 705 nm →
     ``rededge071``, its B05), the others said to match no band (``green_i`` beside ``green``; ``yellow``, which
@@ -111,14 +112,14 @@ def named_by_wavelength(descriptions: list[str | None], tags: list[dict]) -> tup
     cube's 200 bands), own names without GDAL's appended wavelength (a 12-band Sentinel-2 export's B08 and B8A
     are both nir: its ``B8A (865 Nanometers)`` is B8A). Either way, bare band numbers are read by the numbering
     (Sentinel-2's, Landsat's) their wavelengths agree with (``_numbers_by_wavelength``: ``B2`` at 490 nm is
-    ``B02``), with a note. PlanetScope's band names first (``planet_names``)."""
+    ``B02``), with a note. Planet's band names first (``planet_names``)."""
     descriptions, planet = planet_names(descriptions)
     out, said = _by_wavelength(descriptions, tags)
     return out, [*planet, *said]
 
 
 def _by_wavelength(descriptions: list[str | None], tags: list[dict]) -> tuple[list[str | None], list[str]]:
-    """``named_by_wavelength`` less PlanetScope's names."""
+    """``named_by_wavelength`` less Planet's names."""
     um = [band_wavelength(t, d) for t, d in zip(tags, descriptions)]
     names = [common_name(w) if w is not None else None for w in um]
     if not names or None in names or len(set(names)) < len(names):  # Sentinel-2's B08 and B8A are both nir
