@@ -91,3 +91,21 @@ def test_planet_names_of_which_none_is_renamed_say_the_unmatched_ones_whole(tmp_
     said = [n for n in img.notes if n.startswith("Planet band names")]
     assert said == ["Planet band names green_i (531 nm) matches no band models are trained on (Sentinel-2's): a model "
                     "leaves it out (if wrong, name them with --bands)"], img.notes
+
+
+def test_a_landsat8_level1_thermal_band_file_leaves_the_others_their_mtl_reflectance(tmp_path):
+    """B2, B3, B4 + B10 beside their _MTL.txt: B10 has no REFLECTANCE numbers, so all four fell back to the fixed
+    DN × 2e-5 − 0.1, without the sun-elevation correction (an ST_B10 beside SR_B files was fixed; a B10 was not)."""
+    c1 = "LC08_L1TP_044034_20170614_20170628_01_T1"
+    rng = np.random.default_rng(5)
+    files = [_tif(tmp_path / f"{c1}_{b}.TIF", rng.integers(7000, 20000, (1, 8, 8)).astype(np.uint16))
+             for b in ("B2", "B3", "B4", "B10")]
+    (tmp_path / f"{c1}_MTL.txt").write_text("GROUP = LEVEL1_RADIOMETRIC_RESCALING\n" + "".join(
+        f"    REFLECTANCE_MULT_BAND_{n} = 2.0E-05\n    REFLECTANCE_ADD_BAND_{n} = -0.1\n" for n in (2, 3, 4))
+        + "    SUN_ELEVATION = 30.0\nEND\n")
+    img = read_image(files)
+    assert img.bands == ["B", "G", "R", "TIR"]
+    assert "Landsat Level-1 reflectance from the _MTL.txt: (DN × 2e-05 + -0.1) / sin(30.0° sun elevation)" in img.notes
+    dn = rasterio.open(files[0]).read(1).astype(np.float64)
+    np.testing.assert_allclose(img.data[0], (dn * 2e-5 - 0.1) / 0.5, atol=1e-4)
+    assert any(n.startswith(f"{c1}_B10.TIF is a thermal band") for n in img.notes), img.notes

@@ -265,10 +265,10 @@ def landsat_reflectance(paths: list[Path], bands: list[str], surface: bool) -> t
         return 1 / 2.75e-5, -0.2 / 2.75e-5, "Landsat Collection 2 Level-2 surface reflectance: DN × 2.75e-5 − 0.2"
     if not all(map(_level1, stems)):
         return None  # a Level-1 product ID names every file (an Earth Engine export's name need not)
-    mtl = landsat_mtl(paths[0])
-    if mtl is not None:
-        mult = {mtl_number(mtl, f"REFLECTANCE_MULT_BAND_{b[1:]}") for b in bands}
-        add = {mtl_number(mtl, f"REFLECTANCE_ADD_BAND_{b[1:]}") for b in bands}
+    mtl, numbering = landsat_mtl(paths[0]), LANDSAT_BANDS.get((landsat_mission(paths[0]) or ("", ""))[1], {})
+    if mtl is not None:  # a thermal band file among them (B10: no reflectance) is scaled as they are (said of it)
+        own = [b for b in bands if numbering.get(b) not in THERMAL] or bands  # (it had cost them the sun's correction)
+        mult, add = ({mtl_number(mtl, f"REFLECTANCE_{k}_BAND_{b[1:]}") for b in own} for k in ("MULT", "ADD"))
         elev = mtl_number(mtl, "SUN_ELEVATION")
         if len(mult) == len(add) == 1 and None not in mult | add and elev and elev > 0:
             m, a, sin = mult.pop(), add.pop(), math.sin(math.radians(elev))
