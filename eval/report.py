@@ -243,8 +243,13 @@ def to_markdown(rep: dict) -> str:
     said += [f"- {n}" for n in rep.get("notes", [])]
     if said:  # a partial run's rows marked (was in the options' limit=N alone), and files of other test sets
         m += "\n\n" + "\n".join(said)
-    c = common.table([[r["task"], r["source"], r["count"], *(r[c] for c in cols)] for r in rep["counts"]],
-                     ["task", "scores", "count", *cols])
+    # rsvlm eval's flags none of a task's files has: 6 rows a file, two runs' a long table of zeros (the JSON keeps them)
+    flagged = {(r["task"], r["count"]) for r in rep["counts"] if r["count"] not in common.PRED_FLAGS or r["all"]}
+    c = common.table([[r["task"], r["source"], r["count"], *(r[c] for c in cols)] for r in rep["counts"]
+                      if (r["task"], r["count"]) in flagged], ["task", "scores", "count", *cols])
+    if none := [k for k in common.PRED_FLAGS if any(r["count"] == k and (r["task"], k) not in flagged
+                                                    for r in rep["counts"])]:
+        c += f"\n\n- rows left out, 0 in every file of their task: {', '.join(none)}"
     r = common.table([[r["task"], r["source"], r["pred"], r["model"], r["options"]] for r in rep["runs"]],
                      ["task", "scores", "predictions", "model", "options"])
     return (MARKDOWN_HEAD + "\n\n## Metrics by task and modality\n\n" + m

@@ -261,3 +261,22 @@ def test_report_says_which_files_were_read_in_another_tools_format(tmp_path):
     rep = report.main(["--scores", str(tmp_path / "gc.json"), str(tmp_path / "own.json")])
     assert [(r["model"], r["options"]) for r in rep["runs"]] == [("not recorded", "--format geochat"),
                                                                 ("not recorded", "-")]
+
+
+def test_report_leaves_out_rsvlm_eval_flag_rows_that_are_zero_in_every_file_of_a_task(tmp_path, capsys):
+    """Two runs of six tasks made a counts table of 72 rows, a third of them n_pred_errors, n_pred_cut and
+    n_pred_past_context at 0 in every file (the scorers' own tables leave such columns out). A flag's rows stay where
+    any file of the task has it, and a line names those left out; the JSON keeps every row."""
+    from eval import report, vqa
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("q", "vqa", "[vqa] Is there a ship?", "yes")])
+    for run, row in (("A", {}), ("B", {"cut": True})):
+        pred = write_jsonl(tmp_path / f"{run}.jsonl", [{"id": "q", "task": "vqa", "answer": "yes", **row}])
+        vqa.main(["--gt", gt, "--pred", pred, "--out", str(tmp_path / run / "vqa.json")])
+    capsys.readouterr()
+    rep = report.main(["--dir", str(tmp_path / "A"), str(tmp_path / "B")])
+    counts = capsys.readouterr().out.split("## Records")[1].split("## What")[0]
+    shown = [line.split("|")[3].strip() for line in counts.splitlines() if line.startswith("| vqa")]
+    assert shown == ["n_records"] * 2 + ["n_missing"] * 2 + ["n_unparseable"] * 2 + ["n_pred_cut"] * 2, counts
+    assert "- rows left out, 0 in every file of their task: n_pred_errors, n_pred_past_context" in counts
+    assert len(rep["counts"]) == 12
