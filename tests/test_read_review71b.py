@@ -1,7 +1,8 @@
 """Review of stop 71's second round of reading: Landsat 7's thermal band 6 among its reflectance band files said
-once; band names b1 … b12 given stay the reader's unnamed bands; a thermal band file alone read as msi is no
+once; band names b1 … b12 given stay the reader's unnamed bands; thermal band files alone read as msi are no
 surface reflectance; ESPA's angle bands named without a band number get ESPA's band files as the way out; a whole
-read all nodata gets no share note beside its own."""
+read all nodata gets no share note beside its own; Planet's note whole with nothing renamed; a Landsat 8 Level-1
+B10 among reflectance band files leaves them their _MTL.txt reflectance."""
 
 from __future__ import annotations
 
