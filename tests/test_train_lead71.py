@@ -102,3 +102,30 @@ def test_a_deepspeed_step_exports_whole_on_any_count_and_the_world_size_refusal_
     with pytest.raises(ValueError, match=r"saved by 2 process\(es\) and this run has 1; resume with 2 .*"
                                          r"docs/distributed.md, \"Resuming on another number of processes\""):
         ckpt.check_step_folder(step, 0, True, world=1)
+
+
+TINY_RECIPES = sorted((REPO / "configs" / "train").glob("*_tiny.yaml"))
+
+
+@pytest.mark.parametrize("recipe", TINY_RECIPES, ids=lambda p: p.stem)
+def test_each_tiny_recipes_header_data_command_writes_the_file_its_train_command_reads(recipe, tmp_path):
+    """align_tiny's header trained on DIR/captions.jsonl, which its data command (data_gen synth) never writes (it
+    writes train.jsonl, of every task, where the recipe says captions); two headers named no data command."""
+    import json
+    import shlex
+    import subprocess
+    import sys
+
+    header = "".join(line[1:] for line in recipe.read_text().splitlines(keepends=True) if line.startswith("#"))
+    made = re.search(r"python -m data_gen synth (--out DIR [^\n(]*)", header)
+    assert made, f"{recipe.name}: its header names no data_gen synth command"
+    args = [str(tmp_path) if a == "DIR" else a for a in shlex.split(made.group(1))]
+    args[args.index("--n") + 1] = "3"  # a smoke set
+    done = subprocess.run([sys.executable, "-m", "data_gen", "synth", *args, "--no-progress"], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    named = set(re.findall(r"data\.train=DIR/(\S+)", header))
+    assert named and all((tmp_path / n).is_file() for n in named), (named, sorted(p.name for p in tmp_path.iterdir()))
+    if "caption records" in header:
+        tasks = {json.loads(line)["task"] for n in named for line in (tmp_path / n).read_text().splitlines()}
+        assert tasks == {"cap"}, tasks
