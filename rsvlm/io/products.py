@@ -165,9 +165,6 @@ def sibling_bands(p: Path) -> str:
     for Level-2's ``…_SR_B4.TIF``; ``…_B2.TIF`` had been asked of it, a name no Level-2 file has)."""
     if m := re.search(r"_((?:SR_)?)(B)\d+$", p.stem, re.IGNORECASE):
         kind, b = m.groups()
-    elif re.search(r"_(pixel_qa|radsat_qa|sr_aerosol|sr_cloud_qa|sr_atmos_opacity|(solar|sensor)_(zenith|azimuth)"
-                   r"(_band\d+)?)$", p.stem, re.IGNORECASE):  # Collection 1 ESPA's (quality.ESPA_AUX_NAME's too)
-        return f"…_sr_band2{p.suffix},…_sr_band3{p.suffix}"
     else:  # a quality band file (…_QA_PIXEL.TIF): its product's naming, in its case (…_qa_pixel.tif: …_sr_b2.tif)
         kind, b = "SR_" * (_level(p.stem.upper()) == "L2"), "B"
         kind, b = (kind.lower(), b.lower()) if p.stem.islower() else (kind, b)

@@ -13,6 +13,7 @@ from rsvlm.io.products import landsat_mission, sibling_bands
 
 # bit flags: Collection 2's, Collection 1's (its BQA; ESPA's pixel_qa, radsat_qa, sr_aerosol, sr_cloud_qa)
 LANDSAT_QA = re.compile(r"_(QA_PIXEL|QA_RADSAT|SR_QA_AEROSOL|QA_AEROSOL|SR_CLOUD_QA|BQA|PIXEL_QA|RADSAT_QA|SR_AEROSOL)$")
+ESPA_QA = {"PIXEL_QA", "RADSAT_QA", "SR_AEROSOL", "SR_CLOUD_QA"}  # those ESPA names (beside its …_sr_band4.tif)
 # Collection 2 Level-2's surface-temperature ancillary bands: no temperature (ST_QA had been read as thermal)
 LANDSAT_ST_AUX = {"ST_QA": "the surface temperature's uncertainty (K × 0.01), not a temperature",
                   "ST_EMIS": "emissivity (× 0.0001)", "ST_EMSD": "the emissivity's standard deviation (× 0.0001)",
@@ -81,6 +82,8 @@ def qa_way_out(p: Path, q: str) -> str:
         tiled, named = re.match(S2_TILE, p.stem, re.I), re.match(S2_NAMED, p.stem, re.I)
         return ",".join(f"…_B0{n}_10m{p.suffix}" if tiled else f"…_B0{n}{p.suffix}" if named else f"B0{n}{p.suffix}"
                         for n in (2, 3)) + ",…"
+    if q in ESPA_QA or q in ESPA_AUX:  # ESPA's band files (…_sr_band4.tif), not USGS's
+        return f"…_sr_band2{p.suffix},…_sr_band3{p.suffix},…"
     siblings = sibling_bands(p)
     if q not in LANDSAT_ST_AUX:
         return f"{siblings},…"
