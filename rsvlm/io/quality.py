@@ -76,7 +76,7 @@ def qa_asked(q: str) -> str:
 
 def qa_way_out(p: Path, q: str) -> str:
     """The band files to give instead of ``quality_band`` file ``p``: two of its product's reflectance band files
-    (``products.sibling_bands``; Sentinel-2's ``…_B02_10m.jp2``), its surface temperature band too for an
+    (``products.sibling_bands``; Sentinel-2's ``…_B02_10m.jp2``; ESPA's ``…_sr_band2.tif``), its surface temperature band too for an
     ``LANDSAT_ST_AUX`` one (``…_ST_B10.TIF``)."""
     if q in S2_AUX:
         tiled, named = re.match(S2_TILE, p.stem, re.I), re.match(S2_NAMED, p.stem, re.I)
