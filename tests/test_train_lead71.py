@@ -129,3 +129,27 @@ def test_each_tiny_recipes_header_data_command_writes_the_file_its_train_command
     if "caption records" in header:
         tasks = {json.loads(line)["task"] for n in named for line in (tmp_path / n).read_text().splitlines()}
         assert tasks == {"cap"}, tasks
+
+
+def _one_process_commands(recipe: Path) -> list[tuple[str, str]]:
+    """(config, overrides) of each ``rsvlm train`` / ``python -m rsvlm.train`` command ``recipe``'s header names."""
+    header = " ".join(line.lstrip("#").strip() for line in recipe.read_text().splitlines() if line.startswith("#"))
+    return re.findall(r"(?<![-\w])(?:rsvlm train|python -m rsvlm\.train) --config (\S+)((?: [\w.\[\]]+=\S+)*)", header)
+
+
+@pytest.mark.parametrize("recipe", [p for p in sorted((REPO / "configs").rglob("*.yaml")) if _one_process_commands(p)],
+                         ids=lambda p: p.stem)
+def test_a_one_process_command_in_a_recipes_header_is_one_rsvlm_train_starts(recipe, monkeypatch):
+    """qwen2.5-7b-qlora's header said to run it on one GPU as "python -m rsvlm.train --config THIS grad_accum=64",
+    which is refused: the recipe sets dist.deepspeed, which needs a launcher even for one process."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.run import check_launch
+
+    for var in ("RANK", "WORLD_SIZE", "LOCAL_RANK"):
+        monkeypatch.delenv(var, raising=False)
+    for path, overrides in _one_process_commands(recipe):
+        given = (REPO / path) if path != "THIS" else recipe
+        assert given == recipe, f"{recipe.name}: its header runs {path}"
+        words = [w for w in overrides.split() if not w.startswith(("data.train=", "model.llm.name_or_path="))]
+        check_launch(load_config(TrainConfig, recipe, words))  # one process, as rsvlm train starts it
