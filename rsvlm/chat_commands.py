@@ -13,7 +13,7 @@ from rsvlm import inference as inf
 from rsvlm import out_paths
 from rsvlm.advice import for_chat, for_cli
 from rsvlm.cli_values import stdin_image
-from rsvlm.output_options import overlay_title, rgb_bands_problem
+from rsvlm.output_options import overlay_title, rgb_bands_problem, vis_not_georeferenced
 
 HELP = """commands:
   /image PATH [modality] [bands]
@@ -225,6 +225,8 @@ class Commands:
         # no shapes: the image drawn alone all the same (was refused), as predict --vis draws it and /geojson
         # writes an empty collection: a script's /vis per image finds a file for each
         self.repl.say(f"wrote {args[0]}" + ("" if self.repl.last["objects"] else f" ({self._no_geometry()})"))
+        if flat := vis_not_georeferenced(args[0], img, "/vis", "/geojson"):  # /vis overlay.tif: no map coordinates
+            self.repl.say(f"  note: {flat}")
 
     def write_geojson(self, args: list[str]) -> None:
         if not self._have_answer(args, "/geojson out.geojson"):

@@ -58,3 +58,15 @@ def overlay_title(question: str, answer: str | None) -> str:
     if not answer or not answer.strip() or spells_tag(answer):
         return question
     return f"{question}\nanswer: {answer.strip()}"
+
+
+def vis_not_georeferenced(path: str, img, option: str, geojson: str) -> str | None:
+    """A note where an overlay of a georeferenced ``img`` is given a GeoTIFF's name (``--vis overlay.tif``): PIL
+    writes a plain TIFF, with no map coordinates (nor could it: the title and legend strips and the scaling move its
+    pixels), which a GIS would place nowhere, unsaid; ``geojson``: the option that writes the shapes for a GIS."""
+    from pathlib import Path
+
+    if Path(path).suffix.lower() not in (".tif", ".tiff") or not img.georeferenced:
+        return None
+    return (f"{option} {path}: the overlay is a picture with no map coordinates (its title and legend strips and "
+            f"its scaling move the pixels), not a GeoTIFF; {geojson} writes the shapes for a GIS")

@@ -17,7 +17,13 @@ from rsvlm.advice import for_cli
 from rsvlm.answering import context_cap, is_cut_known, worded_note
 from rsvlm.closed_pipes import readers_may_close
 from rsvlm.io.nodata_objects import ValidityMap, dropped_note, nodata_note, on_nodata
-from rsvlm.output_options import above_min_score, overlay_title, rgb_bands_problem, unscored_note
+from rsvlm.output_options import (
+    above_min_score,
+    overlay_title,
+    rgb_bands_problem,
+    unscored_note,
+    vis_not_georeferenced,
+)
 from rsvlm.predict_outputs import output_problem, write_output
 from rsvlm.predict_question import (
     asked_question,
@@ -294,6 +300,8 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         say(f"note: {args.geojson} written as GeoJSON (--geojson); --out is rsvlm's JSON")
     elif args.geojson and (named := out_paths.geojson_named(args.geojson, "--geojson")):  # seg.txt: unsaid
         say(f"note: {named}")
+    if args.vis and (flat := vis_not_georeferenced(args.vis, images[-1], "--vis", "--geojson")):  # overlay.tif
+        say(f"note: {flat}")
 
     tta = FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None
     stopped = None  # why a tiled run ended early (Ctrl-C), its tiles' objects still written

@@ -244,3 +244,25 @@ def test_an_overlay_of_a_word_answer_writes_the_answer_under_the_question(ckpt, 
                      "--device", "cpu", "--vis", str(vis)]) == 0
         heights.append(Image.open(vis).height)
     assert heights[0] > heights[1], heights  # a second title line
+
+
+def test_an_overlay_of_a_georeferenced_image_named_as_a_geotiff_says_it_has_no_map_coordinates(
+        ckpt, geotiff, tmp_path, monkeypatch, capsys):
+    """``--vis overlay.tif`` of a GeoTIFF wrote a plain TIFF (title and legend strips, rescaled) that a GIS places
+    nowhere, without a word; a .png name is no GeoTIFF's and is not told."""
+    import rsvlm.predict as predict
+
+    monkeypatch.setattr(predict, "ask", lambda *a, **k: inf.Answer(BOX, [0.9]))
+    for name in ("o.tif", "o.png"):
+        assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
+                     "--vis", str(tmp_path / name)]) == 0
+        err = capsys.readouterr().err
+        said = f"rsvlm predict: note: --vis {tmp_path / name}: the overlay is a picture with no map coordinates"
+        assert (said in err) is (name == "o.tif"), err
+    repl, out = chat_repl(ckpt)
+    assert repl.load_image([str(geotiff)])
+    repl.handle("[det] Detect all ships.")
+    repl.handle(f"/vis {tmp_path / 'c.tif'}")
+    assert f"  note: /vis {tmp_path / 'c.tif'}: the overlay is a picture with no map coordinates (its title and " \
+           "legend strips and its scaling move the pixels), not a GeoTIFF; /geojson writes the shapes for a GIS" \
+           in out.getvalue(), out.getvalue()
