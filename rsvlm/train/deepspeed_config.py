@@ -274,9 +274,9 @@ def zero_trainable(folder: str | Path) -> dict:
 
     state = Path(folder) / "deepspeed" / "state"
     if legacy := [p.name for p in sorted(state.glob("*.pt")) if not zipfile.is_zipfile(p)]:
-        raise ValueError(f"{folder}: its DeepSpeed files ({legacy[0]}, …) are in torch's legacy format (as rsvlm "
-                         "train saved them before stop 71), which DeepSpeed's zero_to_fp32 cannot read; resume the run "
-                         "from this step with the number of processes it was saved by, and use a step it saves then")
+        raise ValueError(f"{folder}: its DeepSpeed files ({legacy[0]}, …) are in torch's legacy format (an older "
+                         "rsvlm train saved them so), which DeepSpeed's zero_to_fp32 cannot read; resume the run from "
+                         "this step with the number of processes it was saved by, and use a step it saves then")
     with contextlib.redirect_stdout(sys.stderr):  # DeepSpeed's notes ("Processing zero checkpoint …")
         return get_fp32_state_dict_from_zero_checkpoint(str(state.parent), tag=state.name,
                                                         exclude_frozen_parameters=True)
