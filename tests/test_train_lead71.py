@@ -153,3 +153,18 @@ def test_a_one_process_command_in_a_recipes_header_is_one_rsvlm_train_starts(rec
         assert given == recipe, f"{recipe.name}: its header runs {path}"
         words = [w for w in overrides.split() if not w.startswith(("data.train=", "model.llm.name_or_path="))]
         check_launch(load_config(TrainConfig, recipe, words))  # one process, as rsvlm train starts it
+
+
+def test_a_deepspeed_step_in_torchs_legacy_format_is_refused_saying_what_to_do(tmp_path):
+    """Older rsvlm saved DeepSpeed's files in torch's legacy format; zero_to_fp32 failed on them with "mmap can only
+    be used with files saved with `torch.save(…, _use_new_zipfile_serialization=True)`"."""
+    import torch
+
+    from rsvlm.train.deepspeed_config import zero_trainable
+
+    state = tmp_path / "step_000002" / "deepspeed" / "state"
+    state.mkdir(parents=True)
+    torch.save({"module": {}}, state / "mp_rank_00_model_states.pt", _use_new_zipfile_serialization=False)
+    with pytest.raises(ValueError, match=r"mp_rank_00_model_states.pt, …\) are in torch's legacy format.*resume the "
+                                         r"run from this step with the number of processes it was saved by"):
+        zero_trainable(tmp_path / "step_000002")
