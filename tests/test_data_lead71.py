@@ -165,3 +165,34 @@ def test_an_oriented_box_a_tile_border_cuts_is_written_as_its_part_in_the_tile(t
         seen = Polygon(quad).intersection(box(x0, 0, x0 + 64, 64))
         written = Polygon([(x + x0, y) for x, y in o["coords"]])
         assert seen.symmetric_difference(written).area < 0.03 * seen.area, (path, o["coords"])
+
+
+@pytest.mark.parametrize("palette", [{"field": [255, 0, 0], "forest": [0, 255, 0]}, {"field": 1, "forest": 2}])
+def test_a_transparent_colour_table_entry_of_a_geotiff_label_is_no_class(tmp_path, palette):
+    """A GeoTIFF's colour table given by its .aux.xml (TIFF's own holds no alpha) whose entry 3 is transparent: its
+    pixels were read as the colour it hides, (9, 9, 9), or code 3, unknown_label_value (an error under --strict),
+    where an indexed PNG's transparent index is no class."""
+    import json
+    import warnings
+
+    import rasterio
+
+    png(tmp_path / "images" / "a.png", 64, 48)
+    (tmp_path / "labels").mkdir()
+    a = np.zeros((48, 64), np.uint8)  # (H, W)
+    a[10:30, 10:40], a[35:45, 5:20], a[0:4, :] = 1, 2, 3
+    lab = tmp_path / "labels" / "a_mask.tif"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # not georeferenced
+        with rasterio.open(lab, "w", driver="GTiff", width=64, height=48, count=1, dtype="uint8") as ds:
+            ds.write(a[None])  # (1, H, W)
+    entries = [(0, 0, 0, 255), (255, 0, 0, 255), (0, 255, 0, 255), (9, 9, 9, 0)]
+    (tmp_path / "labels" / "a_mask.tif.aux.xml").write_text(
+        '<PAMDataset><PAMRasterBand band="1"><ColorInterp>Palette</ColorInterp><ColorTable>'
+        + "".join(f'<Entry c1="{r}" c2="{g}" c3="{b}" c4="{t}"/>' for r, g, b, t in entries)
+        + "</ColorTable></PAMRasterBand></PAMDataset>")
+    (tmp_path / "p.json").write_text(json.dumps(palette))
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "images"), "--labels",
+                          str(tmp_path / "labels"), "--palette", str(tmp_path / "p.json"), "--strict", "--no-progress")
+    assert sorted({o["label"] for r in recs for o in objs(r)}) == ["field", "forest"]
+    assert stats["notes"]["label_pixels_transparent"] == 4 * 64

@@ -42,7 +42,7 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     indexed PNG's palette does (it was read (1, 1, 1), every class unknown), a grey palette its indices; an indexed
     PNG's transparent index (tRNS), as an alpha channel's 0, is no class. A palette's
     label (``rgb`` or ``grey_levels``) is read by its colours, its transparent pixels (alpha 0: an alpha channel or
-    band, a transparent index) and those under a GDAL mask band each appended as (H, W) bool to ``voids`` where
+    band, a transparent index or GeoTIFF colour-table entry, ``_see_through``) and those under a GDAL mask band each appended as (H, W) bool to ``voids`` where
     given and any are (no class: their colour is none drawn, ``run``, nor checked by ``_one_grey``), an alpha band
     left out of its colour bands, and its GeoTIFF nodata other than 0 appended to ``nodata_at`` as (value, (H, W)
     bool) where given and any pixel is it (read by a colormap: the value's [r, g, b] colour). A 16-bit colour PNG
@@ -60,7 +60,8 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
         if path.suffix.lower() in (".tif", ".tiff") or deep:
             with open_raster(path) as ds:
                 a, nodata = ds.read(), ds.nodata  # (bands, h, w)
-                colormap = _colormap(ds) if (rgb or not grey_levels) and ds.count == 1 else None
+                table = _colormap(ds) if ds.count == 1 else None  # (colours (N, 3), alpha (N,)) or None
+                colormap = table[0] if table is not None and (rgb or not grey_levels) else None
                 alpha = [i for i, c in enumerate(ds.colorinterp) if c.name == "alpha"]
                 masked = _mask_band(ds)  # (h, w) a GDAL mask band's, 0 where masked out (beside an alpha band too)
             if deep and (rgb or grey_levels):
@@ -82,6 +83,11 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                     a = np.where(see, np.zeros((), a.dtype), a)  # (bands, h, w) its pixels under the mask 0
                     if out is not None:
                         out.note("label_pixels_masked", int(np.count_nonzero(see)))
+            see = _see_through(a[0], table[1], nodata) if (rgb or grey_levels) and table is not None else None
+            if see is not None:  # (h, w) a transparent colour-table entry's pixels (an .aux.xml's table)
+                clear = see if clear is None else clear | see
+                if voids is not None:  # is no class, as an indexed PNG's transparent index
+                    voids.append(see)
             found = False  # whether nodata_at got this label's nodata
             if nodata_at is not None and nodata not in (None, 0) and not np.isnan(nodata):
                 if found := bool((none := (a == nodata).all(axis=0)).any()):  # (h, w)
@@ -263,17 +269,34 @@ def _indexed_grey(idx, colours):
 
 
 def _colormap(ds):
-    """The colour table (256, 3) uint8 RGB of a one-band GeoTIFF ``ds`` (open), or None where it has none."""
+    """The colour table of a one-band GeoTIFF ``ds`` (open) as its colours (N, 3) uint8 RGB and their alpha (N,)
+    uint8 (N >= 256; an index the table lacks is opaque black), or None where it has none. TIFF's own table holds no
+    alpha (GDAL reads it 255); a PAM ``.aux.xml`` beside the file may give one."""
     import numpy as np
 
     try:
         table = ds.colormap(1)  # {index: (r, g, b, a)}; ValueError where the band has none
     except ValueError:
         return None
-    colours = np.zeros((max(256, max(table) + 1), 3), np.uint8)
+    n = max(256, max(table) + 1)
+    colours, alpha = np.zeros((n, 3), np.uint8), np.full(n, 255, np.uint8)
     for k, rgba in table.items():
-        colours[k] = rgba[:3]
-    return colours
+        colours[k], alpha[k] = rgba[:3], rgba[3] if len(rgba) > 3 else 255
+    return colours, alpha
+
+
+def _see_through(index, alpha, nodata=None):
+    """Where ``index`` (H, W), a one-band label's colour-table indices, names an entry of ``alpha`` (N,) that is
+    transparent (0), (H, W) bool; None where none does (or the band holds no indices). Its GeoTIFF ``nodata`` entry,
+    which GDAL gives alpha 0, is not one: the nodata rule reads it (a class may claim it)."""
+    import numpy as np
+
+    if nodata is not None and not np.isnan(nodata) and float(nodata).is_integer() and 0 <= nodata < len(alpha):
+        alpha = np.where(np.arange(len(alpha)) == int(nodata), np.uint8(255), alpha)  # (N,)
+    if not np.issubdtype(index.dtype, np.integer) or not (alpha == 0).any():
+        return None
+    see = (alpha == 0)[np.clip(index, 0, len(alpha) - 1)] & (index >= 0) & (index < len(alpha))  # (H, W)
+    return see if see.any() else None
 
 
 def _one_grey(path: Path, bands, clear=None) -> None:
