@@ -13,20 +13,23 @@ from pathlib import Path
 from typing import Any
 
 from eval.inputs import ScoreError
-from rsvlm.out_paths import in_place
+from rsvlm.out_paths import in_place, too_long
 
 
 def out_name_problem(out: str | Path | None, example: str = "scores.json") -> str | None:
     """Why ``out`` names no file the scores can go to, or None (None: no ``--out``): an empty or blank name (``--out
     "$SCORES"`` with the variable unset wrote nothing, without a word) or one ending in ``/`` (``--out scores/``
     wrote a file named ``scores``, read back as a folder's name by whoever looked for the scores in it), which
-    is told to give a file in it, such as ``example`` (``eval.report``'s: report.md)."""
+    is told to give a file in it, such as ``example`` (``eval.report``'s: report.md), or a name longer than its file
+    system takes."""
     if out is None:
         return None
     if not str(out).strip():
         return f"--out {str(out)!r} names no file (an unset shell variable?): give a file name, or leave --out out"
     if str(out).endswith(("/", os.sep)):
         return f"--out {out} ends in '/', a folder's name: give a file in it, such as {out}{example}"
+    if why := too_long(out):  # was "error: [Errno 36] File name too long: 'aaa…'", naming no option
+        return f"--out {out}: {why}"
     return None
 
 

@@ -26,6 +26,7 @@ from eval import common
 from eval.loc_error import is_result
 from rsvlm.argparsing import Parser
 from rsvlm.data.records_shape import is_report, is_score_file
+from rsvlm.out_paths import too_long
 
 MARKDOWN_HEAD = "# Evaluation report"  # what a report's markdown opens with: --out holding it is replaced
 
@@ -300,6 +301,8 @@ def main(argv: list[str] | None = None) -> dict:
         if str(args.out) == "-":  # wrote a file named '-' (the scorers' --out - is stdout) and '-.json' beside it
             ap.error("--out -: the report is a markdown file and its JSON beside it, which standard output cannot "
                      "hold both of; without --out the markdown is printed, or give a file (report.md)")
+        if why := too_long(args.out.with_suffix(".json")):  # report.md fits, the JSON beside it not
+            ap.error(f"--out {args.out}: the JSON beside it: {why}")
         if common.in_place(args.out):  # /dev/stdout: its JSON went to a new file /dev/stdout.json
             ap.error(f"--out {args.out}: give a file (report.md), the JSON is written beside it; the markdown is "
                      "printed without --out")

@@ -280,3 +280,27 @@ def test_report_leaves_out_rsvlm_eval_flag_rows_that_are_zero_in_every_file_of_a
     assert shown == ["n_records"] * 2 + ["n_missing"] * 2 + ["n_unparseable"] * 2 + ["n_pred_cut"] * 2, counts
     assert "- rows left out, 0 in every file of their task: n_pred_errors, n_pred_past_context" in counts
     assert len(rep["counts"]) == 12
+
+
+def test_scorer_report_and_loc_error_out_with_a_name_too_long_is_a_usage_error_naming_out(tmp_path, capsys):
+    """A 300-character --out ended the scorers, eval.report and eval.loc_error with "error: [Errno 36] File name too
+    long: 'aaa…'", naming no option; report's --out that fits with its JSON beside it that does not, too."""
+    import pytest
+
+    from eval import loc_error, report, vqa
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("q", "vqa", "[vqa] Is there a ship?", "yes")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "q", "task": "vqa", "answer": "yes"}])
+    vqa.main(["--gt", gt, "--pred", pred, "--out", str(tmp_path / "s" / "vqa.json")])
+    long = str(tmp_path / ("a" * 300 + ".json"))
+    for main, argv, out in ((vqa.main, ["--gt", gt, "--pred", pred], long),
+                            (report.main, ["--dir", str(tmp_path / "s")], long + ".md"),
+                            (loc_error.main, ["--data", gt], long),
+                            (report.main, ["--dir", str(tmp_path / "s")], str(tmp_path / ("b" * 252 + ".md")))):
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as e:
+            main([*argv, "--out", out])
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and f"error: --out {out}: " in err and "bytes long, more than the" in err, err
+        assert "Errno" not in err
+    assert "the JSON beside it: the name bbbbbbbbbbbbbbbbbbbb… is 257 bytes long" in err
