@@ -211,8 +211,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     Shapes carry ``"score"`` where the answers had one per shape; a view's text answer, and a shape's
     label (``labels_back``), has its direction words mapped back before the vote. A fused answer is ``cut`` where the plain one or any view's was (``inference.Answer.cut``), ``past_context``
     likewise (``Answer.past_context``: a view's prompt and answer can run longer; ``past_views`` names
-    the views whose answers did), its ``note``
-    counts the view answers left out (``_unfused``: geometry that does not parse, ...), its ``voted_out`` why "None."
+    the views whose answers did), its ``note`` counts the view answers left out (``_unfused``: geometry that does not parse, ...), its ``voted_out`` why "None."
     replaced the plain answer's shapes (``fusion.voted_out``: too few views agreed on any), and its ``unasked``
     the views not asked of it (``skipped_note``: "above" under a transpose, a crop of a ``[count]`` question).
 
@@ -282,6 +281,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 views[i].append(said)
             else:
                 left.setdefault(i, []).append((view, "a direction word of it has no one-word image back"))
+        asked = out = v = _ = None  # this view's batch copies dropped before the next view's are made (2 at once, not 3)
     if notes is not None:
         notes.update(refused)
     if unasked is not None:
