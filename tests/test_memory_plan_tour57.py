@@ -155,9 +155,9 @@ def test_a_checkpoint_folder_is_planned_from_its_config_and_llm(monkeypatch, cap
 def test_a_recipe_is_planned_at_its_own_max_length(monkeypatch, capsys):
     """--seq-len defaulted to 2048 whatever the recipe trains on (an align recipe's 1024 was planned at 2048)."""
     plan = load_script("memory_plan", monkeypatch)
-    recipe = REPO / "configs/train/align_tiny.yaml"  # data.max_length: 384
+    recipe = REPO / "configs/train/align_tiny.yaml"  # data.max_length: 512
     assert plan.main([str(recipe)]) == 0
-    assert "sequence 384 tokens (368 with logits)" in capsys.readouterr().out
+    assert "sequence 512 tokens (496 with logits)" in capsys.readouterr().out
     assert plan.main([str(recipe), "--seq-len", "100"]) == 0  # given, it counts
     assert "sequence 100 tokens" in capsys.readouterr().out
     assert plan.main([str(TINY)]) == 0  # a model config: 2048 tokens cut to its LLM's context (tiny: 512)

@@ -105,7 +105,7 @@ def test_memory_plan_checks_a_recipes_micro_batch_and_refuses_one_under_1(monkey
 
     plan = load_script("memory_plan", monkeypatch)
     recipe = REPO / "configs/train/align_tiny.yaml"  # batch_size: 4
-    assert plan.recipe_sizes(recipe) == (384, 4) and plan.recipe_sizes(TINY) == (None, None)  # a model config: none
+    assert plan.recipe_sizes(recipe) == (512, 4) and plan.recipe_sizes(TINY) == (None, None)  # a model config: none
     assert plan.main([str(recipe), "--seq-len", "64"]) == 0
     assert "\nMicro-batch 4: fits every row.\n" in capsys.readouterr().out
     inv = plan.Inventory("x", 10, 1, 0, 0, 1, 1, 1, 1, 1, 1.0, 1, 1, 1, 1, False)
