@@ -385,8 +385,9 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
 
         # tiled: the scene shrunk to the overlay's size (a scene above 8192 px was not drawn at all)
         base = scene.read_overview(VIS_MAX_SIDE) if args.tile else images[-1]
-        # below 1 for a scene read shrunk (shapes are in its pixels), each axis its own as for count_on_nodata
-        kw = dict(title=overlay_title(question, result["answer"]), max_side=VIS_MAX_SIDE,
+        # below 1 for a scene read shrunk (shapes are in its pixels), each axis its own as for count_on_nodata; a
+        # tiled answer is predict's count line, not the model's words
+        kw = dict(title=overlay_title(question, None if args.tile else result["answer"]), max_side=VIS_MAX_SIDE,
                   object_scale=inf.read_scale(base), rgb_bands=args.rgb_bands)
         if len(images) == 2:  # a pair side by side, the shapes on both (was the after image alone)
             draw_pair_overlay(*images, result["objects"], args.vis, captions=(f"before: {labels[0]}",
