@@ -10,8 +10,8 @@ unchanged. An object that a window border cuts is kept in that window only when 
 ``min_visible`` (default 0.5) of its area lies inside; it is then clipped to the window:
 
 * ``box``  → the bounds of the clipped part;
-* ``obb``  → the clipped part's own 4 corners (``four_corners``; its minimum rotated rectangle where it is no
-  polygon);
+* ``obb``  → 4 corners inside the window that cover the clipped part best (``four_corners``: its own where it
+  has 4);
 * ``poly`` → the clipped polygon (holes kept as ``rings``); one the border splits in two gives one
   ``poly`` per part;
 * ``point`` → kept when inside the window, never "cut".
@@ -149,29 +149,54 @@ def _polygons(geom) -> list:
     return []
 
 
-def four_corners(part) -> list[list[float]] | None:
-    """A shapely Polygon ``part`` (an oriented box's part inside a window or image) as 4 vertices, all on it: its
-    own where it has 4, else its shortest edge merged into its midpoint while it has more (DOTA devkit's
-    ``GetPoly4FromPoly5``), a triangle's longest edge given its midpoint (a corner of the box: the quad is the
-    triangle); None for another geometry. A minimum rotated rectangle of the part stuck out of the window again
-    where its edge cuts the box at a slant, and the codec's clamp then bent it."""
+def four_corners(part, bounds: tuple[float, float, float, float]) -> list[list[float]]:
+    """An oriented box's part ``part`` (a shapely geometry of some area) inside a window or image ``bounds``
+    (x0, y0, x1, y1) as 4 vertices inside ``bounds``, the quad that covers it best (IoU). A polygon of 4 corners:
+    its own; of 3 (a corner of the box): its longest edge given its midpoint (the quad is the triangle); of 5 or
+    more: the best of one corner dropped, or one edge dropped where its neighbours, extended, meet inside
+    ``bounds``, again while it has more than 4, or of its minimum rotated rectangle with its corners clamped to
+    ``bounds`` (what the codec wrote of it before). Another geometry (pieces of a bent quad): that rectangle.
+    The rectangle alone stuck out of the window where its edge cut the box at a slant (the codec's clamp then
+    bent it); DOTA devkit's merge of the shortest edge into its midpoint lost over a third of some."""
     import math
 
+    from shapely.geometry import Polygon
+
+    x0, y0, x1, y1 = bounds
+    rect = [(min(max(x, x0), x1), min(max(y, y0), y1)) for x, y in part.minimum_rotated_rectangle.exterior.coords[:4]]
     if part.geom_type != "Polygon":
-        return None
+        return [list(p) for p in rect]
     pts = [tuple(p) for p in part.simplify(0).exterior.coords[:-1]]  # (V, 2)
-    if len(pts) < 3:
-        return None
     if len(pts) == 3:
         i = max(range(3), key=lambda k: math.dist(pts[k], pts[(k + 1) % 3]))
-        j = (i + 1) % 3
-        pts.insert(i + 1, ((pts[i][0] + pts[j][0]) / 2, (pts[i][1] + pts[j][1]) / 2))
+        pts.insert(i + 1, ((pts[i][0] + pts[(i + 1) % 3][0]) / 2, (pts[i][1] + pts[(i + 1) % 3][1]) / 2))
+    if len(pts) <= 4:
+        return [list(p) for p in (pts if len(pts) == 4 else rect)]
+
+    def cover(q) -> float:  # IoU with the part; -1 for a quad that crosses itself
+        g = Polygon(q)
+        return g.intersection(part).area / g.union(part).area if g.is_valid and g.area > 0 else -1.0
+
     while len(pts) > 4:
-        i = min(range(len(pts)), key=lambda k: math.dist(pts[k], pts[(k + 1) % len(pts)]))
-        j = (i + 1) % len(pts)
-        mid = ((pts[i][0] + pts[j][0]) / 2, (pts[i][1] + pts[j][1]) / 2)
-        pts = [mid if k == i else p for k, p in enumerate(pts) if k != j]
-    return [list(p) for p in pts]
+        n = len(pts)
+        tries = [pts[:k] + pts[k + 1:] for k in range(n)]
+        for k in range(n):  # edge k to k + 1 dropped: the edges before and after it extended to meet
+            m = _meet(pts[k - 1], pts[k], pts[(k + 1) % n], pts[(k + 2) % n])
+            if m is not None and x0 <= m[0] <= x1 and y0 <= m[1] <= y1:
+                tries.append([m if j == k else p for j, p in enumerate(pts) if j != (k + 1) % n])
+        pts = max(tries, key=cover)
+    return [list(p) for p in max((pts, rect), key=cover)]
+
+
+def _meet(a, b, c, d) -> tuple[float, float] | None:
+    """Where the line a→b, on past b, meets the line c→d before c; None where they are parallel or meet elsewhere."""
+    rx, ry, sx, sy = b[0] - a[0], b[1] - a[1], d[0] - c[0], d[1] - c[1]
+    den = rx * sy - ry * sx
+    if abs(den) < 1e-12:
+        return None
+    t = ((c[0] - a[0]) * sy - (c[1] - a[1]) * sx) / den
+    u = ((c[0] - a[0]) * ry - (c[1] - a[1]) * rx) / den
+    return (a[0] + t * rx, a[1] + t * ry) if t >= 1 and u <= 0 else None
 
 
 def _shift(points, dx: float, dy: float) -> list[list[float]]:
@@ -218,8 +243,8 @@ def clip_object(obj: dict, window: Window, min_visible: float = 0.5,
     if kind == "box":
         x1, y1, x2, y2 = inter.bounds
         return [{**obj, "coords": [x1 - dx, y1 - dy, x2 - dx, y2 - dy]}], None
-    if kind == "obb":  # its part in the window, 4 corners there (no polygon: its rectangle)
-        quad = four_corners(inter) or list(inter.minimum_rotated_rectangle.exterior.coords)[:4]
+    if kind == "obb":  # its part in the window, 4 corners there
+        quad = four_corners(inter, (window.x0, window.y0, window.x1, window.y1))
         return [{**obj, "coords": _shift(quad, dx, dy)}], None
     parts = [p for p in _polygons(inter) if p.area > 0]
     return [_poly_obj(obj, [list(r.coords)[:-1] for r in (p.exterior, *p.interiors)], dx, dy) for p in parts], None

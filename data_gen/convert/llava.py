@@ -105,7 +105,7 @@ def _visible_quad(quad: list, width: int, height: int) -> list | None:
     if all(0 <= x <= width and 0 <= y <= height for x, y in quad):
         return None
     part = Polygon(quad).intersection(box(0, 0, width, height))
-    return four_corners(part) or [list(p) for p in part.minimum_rotated_rectangle.exterior.coords[:4]]
+    return four_corners(part, (0, 0, width, height))
 
 
 def rewrite_boxes(text: str, width: int, height: int, out: Output | None = None) -> str:
