@@ -117,7 +117,7 @@ def main(argv=None) -> int:
     require_at_least_one(p, a, ("n", "workers", "repeat"))
     try:
         cfg = load_config(SynthConfig, a.config, [f"scene.size={a.size}"])
-        check_config(cfg)
+        check_config(cfg, {"scene.size": "--size"})  # named as typed: "--size 0 must be …"
         check_run(a.n, 0, a.workers)  # --n 20000000: a traceback after the warm-up run
     except ValueError as e:  # a missing or bad --config, a --size out of range, --n above synth's most
         p.error(str(e))

@@ -61,7 +61,7 @@ def test_gpu_bench_refuses_bad_arguments_before_training(tmp_path, monkeypatch, 
     ("loc_learning", ["--every", "0"], "--every 0: give 1 or more"),  # was: ZeroDivisionError
     ("loc_learning", ["--steps", "1", "--every", "1", "--out", "{tmp}"], "--out {tmp}: give a file"),  # after the work
     ("synth_throughput", ["--workers", "0"], "--workers 0: give 1 or more"),  # was: synthesize's ValueError
-    ("synth_throughput", ["--size", "0"], "scene.size 0 must be between 16 and 4096"),
+    ("synth_throughput", ["--size", "0"], "--size 0 must be between 16 and 4096"),
     ("train_throughput", ["--steps", "0"], "--steps 0: give 2 or more"),  # was: a ValueError from rsvlm.train
     ("ground_assay", ["--scene", "bogus=1"], "--scene: override 'scene.bogus=1': unknown key"),
     ("count_assay", ["--scenes", "-1"], "--scenes -1: give 1 or more"),
