@@ -138,8 +138,9 @@ def test_chat_over_records_of_one_question_an_image_says_how_to_make_more(tmp_pa
 
     from data_gen.__main__ import main
 
-    src = write_jsonl(tmp_path / "r.jsonl", [_rec("a", "det", "[det] Detect all ships."),
-                                            {**_rec("b", "det", "[det] Detect all ships."), "image": "b.png"}])
+    src = write_jsonl(tmp_path / "r.jsonl", [_rec("a", "det", "[det] Detect all ships.", source="synthetic"),
+                                            {**_rec("b", "det", "[det] Detect all ships.", source="synthetic"),
+                                             "image": "b.png"}])
     assert main(["chat", "--src", src, "--out", str(tmp_path / "c.jsonl"), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "each image of its 2 records has one record" in err and "instructions.records_per_image=2 or more" in err

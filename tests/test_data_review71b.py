@@ -1,5 +1,6 @@
 """Review of data round 2 of stop 71: an oriented box's part that a tile border cuts into five or more corners is
-written as the quad inside the tile that covers it best, never worse than its minimum rotated rectangle was."""
+written as the quad inside the tile that covers it best, never worse than its minimum rotated rectangle was; chat
+over a converted set of one question an image is not sent to data_gen synth for more."""
 
 from __future__ import annotations
 
@@ -79,3 +80,20 @@ def test_a_cut_oriented_boxs_part_is_written_inside_its_tile_no_worse_than_its_c
             assert _iou(mine, part) >= _iou(rect, part) - 1e-9, (q, win, o["coords"])
             n += 1
     assert n > 300
+
+
+def test_chat_over_converted_records_of_one_question_an_image_is_not_sent_to_synth(tmp_path, capsys):
+    """'… make two or more of each (data_gen synth or rebuild with instructions.records_per_image=2 …)' was said of
+    a converter's set too (folder's one [cls] record an image), which no synth option remakes."""
+    from conftest import write_jsonl
+
+    from data_gen.__main__ import main
+
+    rows = [{"id": f"cls-{n}", "image": f"{n}.png", "task": "cls", "meta": {"source": "folder"},
+             "conversations": [{"from": "human", "value": "<image>\n[cls] Which scene class?"},
+                               {"from": "gpt", "value": "church"}]} for n in ("a", "b")]
+    src = write_jsonl(tmp_path / "r.jsonl", rows)
+    assert main(["chat", "--src", src, "--out", str(tmp_path / "c.jsonl"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "each image of its 2 records has one record" in err and "records_per_image" not in err, err
+    assert "records of other questions about the same images" in err, err

@@ -100,6 +100,11 @@ def check_turns(turns: int, seed: int) -> None:
         raise ValueError(f"--seed={seed} must be >= 0: give --seed 0 or more (default 0)")
 
 
+def _synthetic(record: dict) -> bool:
+    """Whether ``record`` is one data_gen synth or rebuild made (``meta.source``), which instructions.* remake."""
+    return isinstance(record.get("meta"), dict) and record["meta"].get("source") == "synthetic"
+
+
 def chain(records: list[dict], turns: int = 3, seed: int = 0) -> list[dict]:
     """Conversations of 2..``turns`` of the records asked of the same images (module docstring)."""
     check_turns(turns, seed)
@@ -218,9 +223,11 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
             why = f"each image of its {len(records)} records has one record{_UNDER if system_splits(records) else ''}" + (
                 f" ({multi} of them multi-turn already: their turns are a conversation as they are)" if multi else "")
             why += f"; {late} hold a system turn after their first, joined with none" if late else ""
-            why += ("; chat joins the questions asked of one image: make two or more of each (data_gen synth or "
-                    "rebuild with instructions.records_per_image=2 or more, and as many tasks of weight > 0 that "
-                    "its images can have)")
+            why += "; chat joins the questions asked of one image: give it two or more of each" + (
+                " (data_gen synth or rebuild with instructions.records_per_image=2 or more, and as many tasks of "
+                "weight > 0 that its images can have)" if any(_synthetic(r) for r in records) else
+                " (records of other questions about the same images, naming them by the same paths, in the same "
+                "--src)")
         print(f"error: no conversations from {a.src}: {why}", file=sys.stderr)
         return 2
     try:
