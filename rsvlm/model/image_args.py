@@ -2,10 +2,10 @@
 
 Taken: an ``ImageInput`` or ``Pixels``; a (C,H,W) NumPy array or torch tensor of floats scaled as ``rsvlm.io``'s
 readers scale them (optical, sar, ir in [0, 1]; msi reflectance); an ``RSImage`` (``rsvlm.io.read_image``'s); a
-file path (read by ``read_image``, its notes warned); an 8-bit PIL image (/ 255, grey repeated into R, G, B for
-optical, as the reader does). Anything else, and a PIL image without a fixed scale (16-bit, float) or with
-transparent pixels, is a ValueError naming the argument and what to pass. An ``ImageInput`` may hold any of
-these as its ``array``; its ``modality`` and ``bands`` then say how to read it.
+file path (read by ``read_image``, its notes warned); an 8-bit PIL image (/ 255; grey repeated into R, G, B for
+optical, a grey RGB read as one band of sar or ir, as the reader reads them). Anything else, and a PIL image without
+a fixed scale (16-bit, float) or with transparent pixels, is a ValueError naming the argument and what to pass. An
+``ImageInput`` may hold any of these as its ``array``; its ``modality`` and ``bands`` then say how to read it.
 """
 
 from __future__ import annotations
@@ -86,9 +86,13 @@ def _from_pil(img, name: str, modality: str) -> np.ndarray:
                              f"(img.convert('RGB')) if its pixels there hold the scene")
     grey = mode in ("1", "L", "LA")
     arr = np.asarray(img.convert("L" if grey else "RGB"), dtype=np.float32) / 255.0  # (H,W) or (H,W,3)
-    if arr.ndim == 2:
-        return np.repeat(arr[None], 3, axis=0) if modality == "optical" else arr[None]  # (C,H,W)
-    return np.ascontiguousarray(arr.transpose(2, 0, 1))  # (3,H,W)
+    arr = arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)  # (C,H,W)
+    if modality in ("optical", "sar", "ir"):  # the reader's bands: grey into R, G, B; a grey RGB one sar/ir band
+        from rsvlm.io.scaling import plan_bands  # (was 3 bands, refused as sar: "expects 2 bands, got 3")
+
+        keep, _ = plan_bands(modality, len(arr), None, len(arr) == 3 and bool((arr == arr[:1]).all()), name)
+        arr = arr[keep]
+    return np.ascontiguousarray(arr)
 
 
 def _is_pil(x) -> bool:
