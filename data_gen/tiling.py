@@ -163,15 +163,15 @@ def four_corners(part, bounds: tuple[float, float, float, float]) -> list[list[f
     from shapely.geometry import Polygon
 
     x0, y0, x1, y1 = bounds
-    rect = [(min(max(x, x0), x1), min(max(y, y0), y1)) for x, y in part.minimum_rotated_rectangle.exterior.coords[:4]]
-    if part.geom_type != "Polygon":
-        return [list(p) for p in rect]
-    pts = [tuple(p) for p in part.simplify(0).exterior.coords[:-1]]  # (V, 2)
+    pts = [tuple(p) for p in part.simplify(0).exterior.coords[:-1]] if part.geom_type == "Polygon" else []  # (V, 2)
     if len(pts) == 3:
         i = max(range(3), key=lambda k: math.dist(pts[k], pts[(k + 1) % 3]))
         pts.insert(i + 1, ((pts[i][0] + pts[(i + 1) % 3][0]) / 2, (pts[i][1] + pts[(i + 1) % 3][1]) / 2))
-    if len(pts) <= 4:
-        return [list(p) for p in (pts if len(pts) == 4 else rect)]
+    if len(pts) == 4:
+        return [list(p) for p in pts]
+    rect = [(min(max(x, x0), x1), min(max(y, y0), y1)) for x, y in part.minimum_rotated_rectangle.exterior.coords[:4]]
+    if len(pts) < 4:
+        return [list(p) for p in rect]
 
     def cover(q) -> float:  # IoU with the part; -1 for a quad that crosses itself
         g = Polygon(q)
