@@ -1,11 +1,12 @@
 """``rsvlm predict --tile``'s memory pre-check against the peak it guards: estimate vs measured.
 
-    .venv/bin/python bench/tile_memory.py                            # uint8, uint16 GeoTIFF and a PNG; no --tta, flip
+    .venv/bin/python bench/tile_memory.py                            # uint8, uint16 GeoTIFF, PNGs; no --tta, flip
     .venv/bin/python bench/tile_memory.py --cases uint8 --tta none   # one case
     .venv/bin/python bench/tile_memory.py --baseline                 # also --tta with each view's copies held over
 
 For each case a scene of ``--batch`` windows of ``--tile`` px (3 bands, 4 windows a row; a GeoTIFF of uint8 or uint16
-noise, tiled 256, or an 8-bit RGB PNG, which PIL reads whole) is written into a temporary folder, and the real
+noise, tiled 256; an 8-bit RGB PNG, which PIL reads whole; ``geopng``, one with a world file, which GDAL reads a
+row of windows at a time) is written into a temporary folder, and the real
 ``rsvlm predict --tile TILE --overlap 0 --batch-size BATCH --task det`` (bundled model, ``--max-new-tokens``) runs
 on it in a fresh process. There the pre-check's own call of ``rsvlm.io.budget.batch_bytes`` is recorded (the
 estimate: its arguments are what predict passes) and ``rsvlm.io.run_tiled`` is wrapped to reset the kernel's peak
@@ -34,19 +35,22 @@ from common import ROOT, markdown_table
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
 
-KINDS = ("uint8", "uint16", "png")  # the scenes: GeoTIFFs of these dtypes (GDAL-read), a PNG (PIL-read)
+KINDS = ("uint8", "uint16", "png", "geopng")  # GeoTIFFs of these dtypes, a PNG (PIL-read), one with a world file (GDAL)
 MIB = 2**20
 
 
 def write_scene(path: Path, kind: str, width: int, height: int, seed: int = 0) -> None:
-    """width x height x 3 random noise: a GeoTIFF of ``kind`` (uint8, uint16 0-4000), tiled 256, or an RGB PNG."""
+    """width x height x 3 random noise: a GeoTIFF of ``kind`` (uint8, uint16 0-4000), tiled 256, or an RGB PNG
+    (``geopng``: with a world file, so GDAL reads it, a row of windows at a time: ``rows.RowReader``'s strip)."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    if kind == "png":
+    if kind in ("png", "geopng"):
         from PIL import Image
 
         Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8)).save(path, compress_level=1)
+        if kind == "geopng":
+            path.with_suffix(".pgw").write_text("1\n0\n0\n-1\n500000\n4000000\n")
         return
     import rasterio
     from rasterio.transform import from_origin
@@ -175,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for kind in kinds:
-            scene = Path(tmp, f"scene_{kind}.{'png' if kind == 'png' else 'tif'}")
+            scene = Path(tmp, f"scene_{kind}.{'tif' if kind.startswith('uint') else 'png'}")
             write_scene(scene, kind, width, height)
             for how in ttas:
                 opts = ["--tile", str(args.tile), "--overlap", "0", "--batch-size", str(args.batch), "--task", "det",

@@ -44,7 +44,7 @@ def test_a_measured_peak_above_the_estimate_is_flagged(monkeypatch):
 
 
 @pytest.mark.parametrize("args, says", [
-    (["--cases", "tiff"], "--cases 'tiff': 'tiff' is none of uint8, uint16, png"),
+    (["--cases", "tiff"], "--cases 'tiff': 'tiff' is none of uint8, uint16, png, geopng"),
     (["--tta", "none,rot"], "--tta 'none,rot': 'rot' is none of none, flip, dihedral"),
     (["--tile", "8"], "--tile 8: give 16 px or more"),
     (["--batch", "0"], "--batch 0: give 1 or more"),
