@@ -97,3 +97,27 @@ def test_chat_over_converted_records_of_one_question_an_image_is_not_sent_to_syn
     err = capsys.readouterr().err
     assert "each image of its 2 records has one record" in err and "records_per_image" not in err, err
     assert "records of other questions about the same images" in err, err
+
+
+def test_a_chained_chat_record_of_no_task_takes_its_last_questions_tag(tmp_path):
+    """A chained chat record carries its last turn's task (data_gen chat), null where that turn was free chat; read,
+    it took its first turn's tag ("vqa"), so rsvlm eval scored the free-chat answer as VQA. An untagged one opening
+    its last question with a tag that is no task's is counted as such."""
+    from conftest import write_jsonl
+
+    from rsvlm.data.read_report import ReadReport
+    from rsvlm.data.records import read_records
+
+    def chained(rid, *prompts):
+        turns = [t for k, p in enumerate(prompts) for t in ({"from": "human", "value": ("<image>\n" if not k else "") + p},
+                                                              {"from": "gpt", "value": "ok"})]
+        return {"id": rid, "image": "a.png", "task": None, "conversations": turns,
+                "meta": {"turn_tasks": [None] * len(prompts)}}
+
+    path = write_jsonl(tmp_path / "c.jsonl", [chained("free", "[vqa] Is there a ship?", "Tell me about it."),
+                                              chained("det", "Hello.", "[det] Detect all ships."),
+                                              chained("typo", "[vqa] Is there a ship?", "[detect] the ships")])
+    report = ReadReport(path)
+    tasks = {r["id"]: r["task"] for r in read_records(path, strict=False, report=report)}
+    assert tasks == {"free": None, "det": "det", "typo": None}
+    assert report.task_clashes == 0 and dict(report.unknown_tags) == {"detect": 1}

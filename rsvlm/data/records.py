@@ -149,11 +149,6 @@ def check_shapes(record: dict, where: str) -> None:
         _check_turn_shapes(turn["value"], f"{where} (id {record['id']})", f"conversations[{i}]")
 
 
-def _first_user(turns: list[dict]) -> str:
-    """The text of the first user turn ("" when none)."""
-    return next((t["value"] for t in turns if ROLES[t["from"]] == "user"), "")
-
-
 def _tagged_turn(record: dict) -> str:
     """The user turn whose tag a record's ``task`` belongs to: a chained chat record's (``meta.turn_tasks``,
     ``data_gen chat``) last, whose task it carries; another's first, where a record without one takes it from."""
@@ -266,8 +261,9 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
     # prompt's "[DET]" is no tag, tokens.opening_task: the model learnt "[det]".)
     if isinstance(task, str) and task.strip():
         task = task_name(task)
-    if task in (None, "chat"):  # "chat": the group data.task_weights calls untagged records
-        task = task_from_prompt(_first_user(out_convs))
+    if task in (None, "chat"):  # "chat": the group data.task_weights calls untagged records (a chained chat
+        # record's tag is its last question's, which eval answers: its first's made free chat last "vqa", say)
+        task = task_from_prompt(_tagged_turn({"conversations": out_convs, "meta": obj.get("meta")}))
     elif task not in TASKS:
         raise _fail(where, "task", f"{task!r} is not one of {', '.join(TASKS)}, or chat (untagged)")
     meta = obj.get("meta") or {}
@@ -406,7 +402,7 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
         report.note_id(rec["id"], where)
         report.at = (str(given), str(path), loc, rec["id"])  # for a reader leaving it out after (ReadReport.drop)
         if rec["task"] is None:  # "[detect] …" would train as plain chat with the typo in its prompt
-            if tag := opening_tag(_first_user(rec["conversations"])):
+            if tag := opening_tag(_tagged_turn(rec)):
                 report.unknown_tags[tag] += 1
         elif (tag := opening_task(_tagged_turn(rec))) and tag != rec["task"]:
             report.note_task_clash(f"{where} (id {rec['id']})", rec["task"], tag)  # "det" over "[ground] …"
