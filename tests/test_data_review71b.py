@@ -1,6 +1,7 @@
 """Review of data round 2 of stop 71: an oriented box's part that a tile border cuts into five or more corners is
 written as the quad inside the tile that covers it best, never worse than its minimum rotated rectangle was; chat
-over a converted set of one question an image is not sent to data_gen synth for more."""
+over a converted set of one question an image is not sent to data_gen synth for more; a chained chat record of no
+task takes its tag from its last question."""
 
 from __future__ import annotations
 
