@@ -189,8 +189,7 @@ class Commands:
             return
         from PIL import Image
 
-        from rsvlm.io import draw_overlay  # looked up there: a test stands in for it
-        from rsvlm.io.vis import draw_pair_overlay
+        from rsvlm.io import draw_overlay, draw_pair_overlay  # looked up there: a test stands in for them
 
         suffix = Path(args[0]).suffix.lower()  # an unknown one is draw_overlay's to say
         if suffix in Image.registered_extensions() and (no := out_paths.unsaveable_image(suffix)):
@@ -214,7 +213,9 @@ class Commands:
                   object_scale=inf.read_scale(img), rgb_bands=rgb)
         try:
             if len(self.repl.images) == 2:  # a pair side by side, the shapes on both (was the after image alone)
-                before, after = (inf.image_label(im) for im in self.repl.images)
+                from rsvlm.predict import image_labels
+
+                before, after = image_labels(self.repl.images)  # 2019/scene.tif, 2020/scene.tif: were both scene.tif
                 draw_pair_overlay(*self.repl.images, self.repl.last["objects"], args[0],
                                   captions=(f"before: {before}", f"after: {after}"), **kw)
             else:

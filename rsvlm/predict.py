@@ -380,14 +380,13 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         print(f"wrote {'the GeoJSON to stdout' if args.geojson == '-' else args.geojson} "
               f"({inf.geojson_count(fc, result['objects'])})")
     if args.vis:
-        from rsvlm.io import draw_overlay  # looked up there: a test stands in for it
-        from rsvlm.io.vis import draw_pair_overlay
+        from rsvlm.io import draw_overlay, draw_pair_overlay  # looked up there: a test stands in for them
 
         # tiled: the scene shrunk to the overlay's size (a scene above 8192 px was not drawn at all)
         base = scene.read_overview(VIS_MAX_SIDE) if args.tile else images[-1]
         # below 1 for a scene read shrunk (shapes are in its pixels), each axis its own as for count_on_nodata; a
-        # tiled answer is predict's count line, not the model's words
-        kw = dict(title=overlay_title(question, None if args.tile else result["answer"]), max_side=VIS_MAX_SIDE,
+        # tiled shapes answer is predict's count line, not the model's words (its tiles' words are: tile_answers)
+        kw = dict(title=overlay_title(question, None if counted else result["answer"]), max_side=VIS_MAX_SIDE,
                   object_scale=inf.read_scale(base), rgb_bands=args.rgb_bands)
         if len(images) == 2:  # a pair side by side, the shapes on both (was the after image alone)
             draw_pair_overlay(*images, result["objects"], args.vis, captions=(f"before: {labels[0]}",

@@ -1,7 +1,8 @@
 """Overlays: an ``RSImage`` rendered for display, with decoded objects drawn on it (PIL only).
 
 Display: optical as is (bands named R, G, B in the file's colour order); msi as an RGB composite
-(true colour from the bands named red, green and blue: R, red, B04 or B4 …) stretched 2-98 % jointly over the
+(true colour from the bands named red, green and blue: R, red, B04 or B4 …; unnamed b1 … bN by their count,
+``UNNAMED_RGB``: 4 as blue, green, red, NIR) stretched 2-98 % jointly over the
 three bands (one msi band, a Sentinel-2 band file read alone, as grey); sar as grey of its first
 band (already a dB stretch from the reader); ir through an inferno colour map (or grey) of the
 reader's stretch, so that a fixed ``ir_kelvin_range`` gives every scene the same colours. Nodata
@@ -82,10 +83,19 @@ def _display_bands(img, rgb_bands) -> list[int]:
             raise ValueError(f"{img.path}: rgb_bands {list(rgb_bands)} must name 3 of the image's bands {names}"
                              + "".join(f"; {b!r} names none" for b, i in zip(rgb_bands, idx) if i is None))
         return idx  # type: ignore[return-value]
+    if img.modality == "msi" and names == [f"b{i + 1}" for i in range(len(names))] and len(names) in UNNAMED_RGB:
+        return list(UNNAMED_RGB[len(names)])  # b4, b3, b2 of a PlanetScope B,G,R,NIR file drew its NIR as red
     found = colour_band_at(names)
     if found is not None:
         return found
     return [min(i, len(names) - 1) for i in range(3)]
+
+
+# unnamed msi bands (the reader's b1 … bN, the whole file) drawn as red, green, blue by their count as such files
+# come: 4 blue, green, red, NIR (PlanetScope's 4, Sentinel-2's 10 m B02, B03, B04, B08 in order, as a model of those
+# 4 bands takes them), 8 PlanetScope's (red b6, green b4, blue b2); other counts by Sentinel-2's (and Landsat 8's)
+# numbers, b4, b3, b2 (colour_band_at), under 4 the first three
+UNNAMED_RGB = {4: (2, 1, 0), 8: (5, 3, 1)}
 
 
 def _inferno_lut() -> np.ndarray:
@@ -299,8 +309,9 @@ def draw_pair_overlay(before, after, objects: list[dict], out_png, title: str | 
     """A bi-temporal pair's overlay: ``before`` left and ``after`` right, each under its caption, ``objects`` (in
     ``after``'s pixels, as a pair's answer gives them; ``object_scale`` as ``draw_overlay``'s, of ``after``) drawn
     on both, so the change is seen on each. ``before`` is drawn at ``after``'s size, as the model compares them (as
-    covering the same ground); the whole, title and legend as ``draw_overlay``'s, is at most ``max_side`` wide and
-    high. Was: the after image alone. ``rgb_bands`` must name bands of both (ValueError naming the one without)."""
+    covering the same ground); the two side by side are at most ``max_side`` wide and high (the caption strip above
+    them, the title and legend as ``draw_overlay``'s, added). Was: the after image alone. ``rgb_bands`` must name
+    bands of both (ValueError naming the one without)."""
     from PIL import Image, ImageDraw
 
     fx, fy = _checked(objects, out_png, alpha, object_scale, max_side, min_side)
