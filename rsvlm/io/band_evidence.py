@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from rsvlm.io import scaling as sc
+from rsvlm.io.checks import n_bands
 from rsvlm.io.fills import FILL_VALUES
 from rsvlm.io.thermal import CELSIUS_UNITS, KELVIN_UNITS
 
@@ -64,7 +65,7 @@ def infer_modality(count: int, dtype: str, *, gcps_only: bool = False, alpha: bo
     """
     kind = "c" if dtype == "CInt16" else np.dtype(dtype).kind  # (GDAL's name: checks.dtype_said)
     n = count - bool(alpha)  # an alpha band says which pixels are valid, not what was sensed
-    what = (f"{n} band{'s' if n != 1 else ''} {dtype}" + (" with alpha" if alpha else "")
+    what = (f"{n_bands(n)} {dtype}" + (" with alpha" if alpha else "")
             + (f" in {n_files} files" if n_files > 1 else ""))
     if kind == "c":
         return "sar", f"modality inferred as sar from {what} (complex values)"

@@ -21,6 +21,7 @@ from rsvlm.io.bandnames import (
     polarisation_from_file,
     polarisation_in,
 )
+from rsvlm.io.checks import n_bands
 
 SAR_EXAMPLE = {1: "VV", 2: "VV,VH", 4: "HH,HV,VH,VV"}  # a --bands count's example for unnamed SAR bands
 
@@ -169,6 +170,5 @@ class BandNaming:
         left = f" ({', '.join(out)} left out of the read)" if out else ""
         how = "1 name" if n == 1 else f"{n} names in the order of the bands"  # (one band: "give 1 names")
         return (f"{self.name}: {len(bands)} band name{'s' * (len(bands) != 1)} {list(bands)} given; the image has "
-                f"{n} band{'s' * (n != 1)} as "
-                f"{self.modality}{left}: give {how} (e.g. --bands {example}), or give none"
+                f"{n_bands(n)} as {self.modality}{left}: give {how} (e.g. --bands {example}), or give none"
                 + ("" if generic else f" ({'it is' if n == 1 else 'they are'} then read as {', '.join(own)})"))
