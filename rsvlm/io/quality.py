@@ -54,23 +54,28 @@ def quality_band(p: Path) -> str | None:
     return m and next(g for g in m.groups() if g).removeprefix("MSK_")
 
 
+# what each table's bands are, as a refusal says it (``qa_what``): a quantity each, not bit flags
+_KINDS = ((LANDSAT_ST_AUX, "a Landsat surface-temperature ancillary band"), (S2_AUX, "a Sentinel-2 Level-2A product"),
+          (ESPA_AUX, "a Landsat ancillary band"))
+
+
+def _quantity(q: str) -> tuple[str, str] | None:
+    """(what kind of band, what it holds) of a ``quality_band`` band holding a quantity (``_KINDS``); None for bit flags."""
+    return next(((kind, table[q]) for table, kind in _KINDS if q in table), None)
+
+
 def qa_what(q: str) -> str:
     """What a ``quality_band`` band holds, said in its refusal: bit flags, or a quantity (``LANDSAT_ST_AUX``,
     ``S2_AUX``, ``ESPA_AUX``)."""
-    if q in LANDSAT_ST_AUX:
-        return f"a Landsat surface-temperature ancillary band ({q}): {LANDSAT_ST_AUX[q]}"
-    if q in S2_AUX:
-        return f"a Sentinel-2 Level-2A product ({q}): {S2_AUX[q]}"
-    if q in ESPA_AUX:
-        return f"a Landsat ancillary band ({q}): {ESPA_AUX[q]}"
+    if found := _quantity(q):
+        return f"{found[0]} ({q}): {found[1]}"
     return f"a Landsat quality band ({q}): bit flags saying what each pixel is (fill, cloud, shadow, saturation …)"
 
 
 def qa_asked(q: str) -> str:
     """What a ``quality_band`` band is, in the note of one read with a modality given."""
-    if q in LANDSAT_ST_AUX or q in S2_AUX or q in ESPA_AUX:
-        what = LANDSAT_ST_AUX.get(q) or S2_AUX.get(q) or ESPA_AUX[q]
-        return f"{qa_what(q).split(' (')[0].replace('a Landsat ', 'a ')} ({q}: {what})"
+    if found := _quantity(q):
+        return f"{found[0].replace('a Landsat ', 'a ')} ({q}: {found[1]})"
     return "a quality band (bit flags, not brightness)"
 
 
