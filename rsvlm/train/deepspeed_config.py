@@ -231,6 +231,17 @@ def check_zero_stage(folder: str | Path, cfg, world_size: int) -> None:
                          "shards under another: resume with the dist.deepspeed it was saved with, or start a new run")
 
 
+def deepspeed_classes() -> list:
+    """The classes besides tensors that DeepSpeed's own checkpoint files hold, allow-listed where rsvlm reads
+    them with ``torch.load(weights_only=True)``: its ZeRO-stage enum, loss-scaler objects and (ZeRO-1/2
+    optimizer states) the ``fragment_address`` (numel, start) of each parameter's shard."""
+    from deepspeed.runtime.fp16.loss_scaler import DynamicLossScaler, LossScaler
+    from deepspeed.runtime.zero.config import ZeroStageEnum
+    from deepspeed.utils.tensor_fragment import fragment_address
+
+    return [ZeroStageEnum, LossScaler, DynamicLossScaler, fragment_address]
+
+
 def weights_only_checkpoint_engine(zipfile: bool = True):
     """DeepSpeed's torch checkpoint engine, loading with ``torch.load(weights_only=True)``; ``zipfile``: save in
     torch's zip format, as DeepSpeed's own engine does by default (``checkpoint.checkpoint_serialization``). Built
@@ -239,15 +250,12 @@ def weights_only_checkpoint_engine(zipfile: bool = True):
 
     DeepSpeed's own files hold its ZeRO-stage enum, loss-scaler objects and (ZeRO-1/2 optimizer
     states) the ``fragment_address`` (numel, start) of each parameter's shard besides tensors;
-    exactly those classes are allow-listed.
+    exactly those classes are allow-listed (``deepspeed_classes``).
     """
     import torch
     from deepspeed.runtime.checkpoint_engine.torch_checkpoint_engine import TorchCheckpointEngine
-    from deepspeed.runtime.fp16.loss_scaler import DynamicLossScaler, LossScaler
-    from deepspeed.runtime.zero.config import ZeroStageEnum
-    from deepspeed.utils.tensor_fragment import fragment_address
 
-    allowed = [ZeroStageEnum, LossScaler, DynamicLossScaler, fragment_address]
+    allowed = deepspeed_classes()
 
     class WeightsOnlyCheckpointEngine(TorchCheckpointEngine):
         def __init__(self):
@@ -263,21 +271,42 @@ def weights_only_checkpoint_engine(zipfile: bool = True):
 
 def zero_trainable(folder: str | Path) -> dict:
     """The trainable parameters of DeepSpeed step folder ``folder`` (name → float32 tensor, whole), whatever its
-    ZeRO stage and number of processes: DeepSpeed's ``zero_to_fp32`` gathers them from the optimizer's shards.
-    ValueError, saying what to do, where its files are in torch's legacy format (``weights_only_checkpoint_engine``
-    saved them so before stop 71), which ``zero_to_fp32`` cannot read."""
+    ZeRO stage and number of processes: DeepSpeed's ``zero_to_fp32`` gathers them from the optimizer's shards,
+    its files read with ``torch.load(weights_only=True)`` as a resume reads them (``zero_to_fp32`` asks for
+    ``weights_only=False``, which runs any code a pickled file holds). ValueError, saying what to do, where its
+    files are in torch's legacy format (older rsvlm saved them so), which ``zero_to_fp32`` cannot read, or hold
+    other objects than tensors and ``deepspeed_classes``."""
     import contextlib
+    import pickle
+    import re
     import sys
     import zipfile
+    from unittest import mock
 
+    import torch
     from deepspeed.utils.zero_to_fp32 import get_fp32_state_dict_from_zero_checkpoint
 
     state = Path(folder) / "deepspeed" / "state"
     if legacy := [p.name for p in sorted(state.glob("*.pt")) if not zipfile.is_zipfile(p)]:
         raise ValueError(f"{folder}: its DeepSpeed files ({legacy[0]}, …) are in torch's legacy format (an older "
-                         "rsvlm train saved them so), which DeepSpeed's zero_to_fp32 cannot read; resume the run from "
-                         "this step with the number of processes it was saved by, and use a step it saves then")
-    with contextlib.redirect_stdout(sys.stderr):  # DeepSpeed's notes ("Processing zero checkpoint …")
+                         'rsvlm train saved them so, as does a DeepSpeed JSON with "checkpoint": '
+                         '{"checkpoint_serialization": false}), which DeepSpeed\'s zero_to_fp32 cannot read; resume '
+                         "the run from this step with the number of processes it was saved by (that setting left at "
+                         "its default, true), and use a step it saves then")
+    load, allowed = torch.load, deepspeed_classes()
+
+    def weights_only(f, *args, **kwargs):  # in place of zero_to_fp32's torch.load(…, weights_only=False)
+        try:
+            with torch.serialization.safe_globals(allowed):
+                return load(f, *args, **{**kwargs, "weights_only": True})
+        except pickle.UnpicklingError as e:
+            what = re.search(r"unsupported (?:global: )?GLOBAL ([\w.]+)", str(e), re.IGNORECASE)
+            raise ValueError(f"{f}: holds {what[1] if what else 'an object'} besides tensors and DeepSpeed's own "
+                             "classes, which rsvlm does not unpickle (a pickled object can run any code); export "
+                             "a step folder that rsvlm train saved") from e
+
+    # DeepSpeed's notes ("Processing zero checkpoint …") go to stderr
+    with contextlib.redirect_stdout(sys.stderr), mock.patch.object(torch, "load", weights_only):
         return get_fp32_state_dict_from_zero_checkpoint(str(state.parent), tag=state.name,
                                                         exclude_frozen_parameters=True)
 
