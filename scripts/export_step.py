@@ -5,8 +5,10 @@ checkpoint taken mid-run.
 
 A step folder of the LM loop on the plain engine is written as that run's final/ would have been at
 that step; the paths its train_config.yaml starts from (``init_from``, ``model.llm.name_or_path``) must
-still hold what they held during training. A DeepSpeed step folder needs DeepSpeed's zero_to_fp32
-first. A step folder of contrastive pretraining (objective clip) gives its encoder, as that run's
+still hold what they held during training. A DeepSpeed step folder is written so too, at any ZeRO stage
+and number of processes (DeepSpeed's zero_to_fp32 gathers its weights; its files are read with
+weights_only=True); one an older rsvlm saved in torch's legacy file format is refused, saying what to do.
+A step folder of contrastive pretraining (objective clip) gives its encoder, as that run's
 final/ would: DIR/encoder.safetensors (open_clip visual.* keys), for
 model.encoders.default.pretrained=DIR/encoder.safetensors. --out must be a new or empty folder, not
 inside the step folder nor named step_N beside it (ckpt.keep would delete it with the steps).
@@ -33,8 +35,8 @@ from rsvlm.argparsing import Parser
 def main(argv: list[str] | None = None) -> int:
     ap = Parser(description=__doc__.split("\n\n")[0], epilog=__doc__.split("\n\n", 2)[2],
                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("step", help="a checkpoints/step_N folder of rsvlm train (the LM loop on the plain engine, or "
-                                 "contrastive pretraining: its encoder)")
+    ap.add_argument("step", help="a checkpoints/step_N folder of rsvlm train (the LM loop, on the plain engine or "
+                                 "DeepSpeed, or contrastive pretraining: its encoder)")
     ap.add_argument("--out", required=True, help="the folder to write (new or empty, outside the step folder, not "
                                                  "named step_N beside it)")
     ap.add_argument("--force", action="store_true", help="export on model.llm.name_or_path even where it holds "
