@@ -66,7 +66,7 @@ def test_unnamed_msi_bands_are_said_with_the_bands_to_give(tmp_path):
     assert img.modality == "msi" and img.bands == ["b1", "b2", "b3", "b4"]
     said = [n for n in img.notes if n.startswith("the file names none of its 4 bands")]
     assert len(said) == 1 and "--bands B,G,R,NIR (PlanetScope's 4 bands)" in said[0] \
-        and "b4, b3, b2 as red, green, blue" in said[0], img.notes
+        and "overlays draw b3, b2, b1 as red, green, blue" in said[0], img.notes
     named = read_image(path, bands="B,G,R,NIR")
     assert named.bands == ["B", "G", "R", "NIR"] and not any("names none" in n for n in named.notes)
     two = read_image(_tif(tmp_path / "rn.tif", dn[:2]), modality="msi")

@@ -50,10 +50,13 @@ def unnamed_msi_note(names: list[str]) -> str:
     n = len(names)
     own = {4: "B,G,R,NIR (PlanetScope's 4 bands) or B02,B03,B04,B08 (Sentinel-2's 10 m bands)",
            8: "coastal,B,green_i,G,yellow,R,B05,NIR (PlanetScope's 8 bands)"}.get(n, msi_example(n))
-    drawn = f", and which overlays draw as Sentinel-2's numbers ({', '.join(names[3:0:-1])} as red, green, blue)"
+    from rsvlm.io.vis import UNNAMED_RGB  # the drawing's own choice, so that the note says what overlays show
+
+    rgb = UNNAMED_RGB.get(n, (3, 2, 1))
+    drawn = f", and which overlays draw {', '.join(names[i] for i in rgb)} as red, green, blue" if n >= 4 else ""
     return (f"the file names none of its {n} bands: read as {', '.join(names) if n < 4 else f'{names[0]} … {names[-1]}'}"
             f", which a model takes in the order of its own msi bands only where it has {n} (else it asks for names)"
-            f"{drawn * (n >= 4)}; name them with --bands, e.g. --bands {own}")
+            f"{drawn}; name them with --bands, e.g. --bands {own}")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -85,7 +88,7 @@ class BandNaming:
         unnamed = ([f"b{i + 1}" for i in self.indexes], [f"b{i + 1}" for i in range(len(names))])
         if names in unnamed:  # the reader's own names for unnamed bands (or a user's spelling of them)
             if bands is None and self.modality == "msi" and len(names) > 1:
-                notes.append(unnamed_msi_note(names))  # a PlanetScope B, G, R, NIR drawn as Sentinel-2's b4, b3, b2
+                notes.append(unnamed_msi_note(names))  # a PlanetScope B, G, R, NIR: what it is read and drawn as
             return names, notes
         out, note = pr.band_numbers(names, mission)
         low = [b.lower() for b in out]
