@@ -127,8 +127,9 @@ def batch_bytes(width: int, height: int, bands: int, dtype: str, batch: int, str
     raw values and the stretch's temporaries (``SCALED_BYTES``; ``strip_width``: that read is a strip so wide, for
     a file decoded from its start, read a row of windows at a time: ``rows.RowReader``, which keeps the strip,
     scaled, while its windows are asked); while the model runs, the batch scaled, one window's ``PREPARE_BYTES``,
-    and with ``views`` (``--tta``) two mirror copies of each window (``tta.fused_answers`` makes a view's for the
-    whole batch while the last view's are still held) and the first tile's, kept for a note; and GDAL's block
+    and with ``views`` (``--tta``) two mirror copies of each window (``tta.fused_answers`` holds one view's for the
+    whole batch at a time since 4e2808f6; the second is slack a PNG read by GDAL with --tta flip needs:
+    bench/tile_memory.py measured 331 MiB where one copy says 318) and the first tile's, kept for a note; and GDAL's block
     cache (``BLOCK_CACHE``). Peak RSS measured over 8 windows of 2000x2000x3: uint8 487 MiB, uint16 499, uint16
     with --tta flip 1183 (this says 533, 545, 1266; the count before said 732 for the last, too low)."""
     window = width * height * bands  # values of one window
