@@ -5,9 +5,10 @@ import inspect
 
 
 def test_the_tile_memory_check_counts_every_tta_copy_held_at_once():
-    """``tta.fused_answers`` makes one view's copies of every window of the batch while the last view's are
-    still held: with the batch itself, three copies at once (measured: 8 windows of 2000x2000x3 uint16 with
-    --tta flip held 1183 MiB; the count said 732). numpy's allocations are what tracemalloc sees here."""
+    """``tta.fused_answers`` made one view's copies of every window of the batch while the last view's were
+    still held (measured: 8 windows of 2000x2000x3 uint16 with --tta flip held 1183 MiB; the count said 732);
+    since 4e2808f6 it holds one view's at a time, which the count covers with room to spare (bench/tile_memory.py).
+    numpy's allocations are what tracemalloc sees here."""
     import tracemalloc
 
     import numpy as np
