@@ -109,9 +109,11 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         g.notes.append(pr.GAIN_NOTE.format(low=src.descriptions[low], high=src.descriptions[high]))
     # one Sentinel-2 band file alone (B02.jp2): one named msi band, not a thermal frame
     g.s2_band = sentinel2_alone(paths[0]) if len(paths) == 1 and src.count == 1 else None
-    if len(lone := _band_files(src, paths)) == 1 < len(paths) and src.alpha_index is not None and re.fullmatch(
-            MSI_BAND, band := band_name_from_file(lone[0])):  # B04.tif + its flagged alpha: one named band, so too
-        g.s2_band = sentinel2_alone(lone[0]) or band  # (B4: by the numbering note)
+    files = _band_files(src, paths)
+    aside = [p for p in paths if p not in files]  # the list's alpha file, flagged or named so
+    if len(files) == 1 < len(paths) and src.alpha_index is not None and re.fullmatch(
+            MSI_BAND, band := band_name_from_file(files[0])):  # B04.tif + its flagged alpha: one named band, so too
+        g.s2_band = sentinel2_alone(files[0]) or band  # (B4: by the numbering note)
     one = [i for i in range(src.count) if i != src.alpha_index and i not in angle]
     # by_values' and described_clash's, once; band files resampled on read as they hold them (``read_stored``,
     # nearest), as the stretch's sample: bilinear, the guess weighed values no file holds
@@ -130,7 +132,7 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
             g.notes.append(f"{dem} says it holds elevation (a DEM): read as {modality}, as asked")
         if getattr(src, "bilevel", False):
             g.notes.append(f"{BILEVEL}: read as {modality}, as asked")
-        if src.alpha_index is None and (aside := [p for p in paths if p not in _band_files(src, paths)]):
+        if src.alpha_index is None and aside:
             g.notes.append(_unflagged_alpha(aside[0]))  # read as a band, as the inferred reads say
         return _thermal_unit(g, src, one, sample)
     if getattr(src, "bilevel", False):  # a segmentation mask given as the image was read as a black-and-white photo
@@ -153,10 +155,9 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         if g.modality == "msi" and len(paths) == 1 and src.count == 1:  # LE07_…_B3.TIF alone had been refused
             g.notes.append(f"one Landsat band ({g.landsat[0][0]}) read alone; give the scene's band files "
                            f"comma-separated ({pr.sibling_bands(paths[0])},…) to read all of them")
-    elif (len(files := _band_files(src, paths)) > 1 or len(files) < len(paths)) and all(
-            re.fullmatch(MSI_BAND, band_name_from_file(p)) for p in files):
+    elif (len(files) > 1 or aside) and all(re.fullmatch(MSI_BAND, band_name_from_file(p)) for p in files):
         g.modality = "msi"  # B02, B8A: multispectral band files whatever their number (two are not a SAR pair;
-        aside = [p for p in paths if p not in files]  # B04 beside alpha.tif, one band, was sar by the count)
+        # B04 beside alpha.tif, one band, was sar by the count)
         g.notes.append(f"modality inferred as msi from band{'s' * (len(files) > 1)} "
                        f"{', '.join(band_name_from_file(p) for p in files)} in {len(files)} file{'s' * (len(files) > 1)}"
                        + (f", beside the alpha file {aside[0].name}" if aside else ""))
@@ -197,8 +198,8 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
             g.modality = "msi"  # two bands described red and NIR were read as a polarisation pair
             why = f"modality inferred as msi from 2 bands described {', '.join(names)}"
         g.notes.append(why)
-        if src.alpha_index is None and (aside := [p for p in paths if p not in files]):  # VV.tif, alpha.tif: a pair
-            g.notes.append(_unflagged_alpha(aside[0]))  # of VV and alpha in dB, unsaid
+        if src.alpha_index is None and aside:  # VV.tif, alpha.tif: a pair of VV and alpha in dB, unsaid
+            g.notes.append(_unflagged_alpha(aside[0]))
         if composite:  # VV, VH, VV/VH: read as optical without a word
             g.notes.append(f"its bands are described {', '.join(names)}: a SAR colour composite, read as optical; "
                            "rsvlm reads SAR as 1, 2 or 4 polarisation bands: give those alone for sar")
