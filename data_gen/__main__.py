@@ -61,8 +61,8 @@ def synth_config(a, path):
     from data_gen.synth.run import check_config
 
     cfg = load_with_tasks(path, synth_overrides(a), a.tasks)
-    flags = {"--size": a.size, "--pairs-fraction": a.pairs_fraction, "--modalities": a.modalities}
-    check_config(cfg, {key: flag for flag, key in SYNTH_FLAGS.items() if flags[flag] is not None})
+    given = {key: flag for flag, key in SYNTH_FLAGS.items() if getattr(a, flag[2:].replace("-", "_")) is not None}
+    check_config(cfg, given)  # argparse's dest of --pairs-fraction: pairs_fraction
     return cfg
 
 
