@@ -1,6 +1,6 @@
 """Which objects a prediction may give, checked before any is scored: the kinds and coordinates ``object_problem``
 takes (any sequence of finite numbers: lists from JSON, tuples or NumPy arrays from Python callers, ``as_lists``),
-a mask's values and its whole-number ``offset`` (``whole_offset``, the one rule of the check and the scoring), and
+a mask's values and its whole-number ``offset`` (``whole_offset``: geometry's rule, of the check and the scoring), and
 what a number is to eval's checks (``is_number``)."""
 
 from __future__ import annotations
@@ -139,13 +139,12 @@ def valid_mask(o: dict) -> bool:
 
 
 def whole_offset(offset: Any) -> tuple[int, int]:
-    """``offset`` as the two ints (x, y) of a mask crop's top-left pixel: a list, tuple or NumPy array of two whole
-    numbers (``is_number``: 2 or 2.0, NumPy's too; no bool, no text); ValueError otherwise. eval's one rule of an
-    offset, for the check (``valid_mask``) and the scoring alike: the check took lists and tuples alone, and the
-    scoring ``int()`` of anything two long (an array's offset refused, then rasterised where given otherwise)."""
-    if not (is_sequence(offset) and len(offset) == 2 and all(is_number(v) and float(v).is_integer() for v in offset)):
-        raise ValueError(f"its 'offset' must be [x, y], two whole numbers of pixels, got {offset!r:.60}")
-    return int(offset[0]), int(offset[1])
+    """``offset`` as the two ints (x, y) of a mask crop's top-left pixel, by ``rsvlm.geometry.mask_offset``: a list,
+    tuple or NumPy array of two whole numbers (2 or 2.0, NumPy's too; no bool, no text); ValueError otherwise. One
+    rule for eval's check (``valid_mask``), its scoring and ``objects_to_mask``'s rasterising (eval had a copy)."""
+    from rsvlm.geometry import mask_offset
+
+    return mask_offset(offset)
 
 
 if __name__ == "__main__":  # python -m eval.given_objects: no command line; say so, and which scripts have one
