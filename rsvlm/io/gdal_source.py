@@ -11,7 +11,7 @@ import numpy as np
 
 from rsvlm.io.bandnames import band_name_from_file, same_band
 from rsvlm.io.checks import ImageReadError, gdal_message, mixed_types, not_readable, raw_cut_short
-from rsvlm.io.fills import masks_any_band
+from rsvlm.io.fills import FILL_VALUES, masks_any_band
 from rsvlm.io.pil_source import exif_note, misnamed_notes
 
 # formats GDAL decodes whole, without raising at a cut (PNG and JPEG past PIL's pixel limit, with a
@@ -40,7 +40,6 @@ def open_raster(path, mode: str = "r", **kwargs):
         return rasterio.open(path, mode, **kwargs)
 
 
-
 def read_failed(name: str, err: BaseException) -> ImageReadError:
     """The error for a failed GDAL read of ``name``: a file it refers to that is missing (a VRT's, a band
     file's sidecar) is said so; it was 'file truncated or corrupt' of a whole VRT."""
@@ -53,8 +52,6 @@ def read_failed(name: str, err: BaseException) -> ImageReadError:
 def _one_fill(files: list, masked: list[bool], any_value: bool = False) -> float | None:
     """The one nodata value ``files`` (datasets; ``masked``: each masks pixels) declare, where some declare none: a
     fill value (``fills.FILL_VALUES``: no band holds it as data), or any number with ``any_value``; else None."""
-    from rsvlm.io.fills import FILL_VALUES
-
     vals = {d.nodata for d, m in zip(files, masked) if m and d.nodata is not None}
     if len(vals) != 1 or all(d.nodata is not None for d in files) or np.isnan(fill := vals.pop()):
         return None
