@@ -8,6 +8,7 @@ the Hugging Face cache's folder of a base named by its hub name (``hub_snapshot`
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -61,8 +62,6 @@ def language_model_note(model_type) -> str | None:
 def _model_type(config_json: Path) -> str | None:
     """The model_type a config.json names; "llava" for a LLaVA-like one (a model_type naming LLaVA or GeoChat,
     mm_ keys: the original layout); None where it cannot be read or names none."""
-    import json
-
     try:
         conf = json.loads(config_json.read_text())
     except (OSError, ValueError):
@@ -140,8 +139,6 @@ def adapter_rank_mismatch(adapter: Path) -> str | None:
     LoRA tensor of a rank neither its ``r`` nor a ``rank_pattern`` value gives (an edited config, or another
     adapter's copied over), or a config that is no JSON object or whose ``r`` is no rank; None where they agree
     or either cannot be read (the load names that)."""
-    import json
-
     try:
         conf = json.loads((adapter / "adapter_config.json").read_text())
         header = open_safetensors(adapter / "adapter_model.safetensors")
@@ -244,8 +241,6 @@ def adapter_notes(llm, adapter: Path, llm_cfg, config_yaml: Path) -> list[str]:
     (``adapter_extras``; peft ignored them), and a rank or alpha of ``llm_cfg`` (``config_yaml``'s llm section,
     overrides included) other than the adapter_config.json's, which peft builds the adapter from (was: merged
     and loaded with the adapter's without a word, as if llm.lora_r counted)."""
-    import json
-
     notes = []
     if extra := adapter_extras(llm, adapter):
         notes.append(f"{adapter / 'adapter_model.safetensors'}: {len(extra)} tensor(s) this LLM's adapter has no "
