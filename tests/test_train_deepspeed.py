@@ -34,8 +34,11 @@ def mean_loss(model, processor, data: Path, cfg: TrainConfig) -> float:
 
 
 @pytest.mark.parametrize("stage", ["zero2", "zero3"])
-def test_two_process_zero_run_learns_and_reloads(tmp_path, stage):
-    from rsvlm.model import create_model, load_pretrained
+def test_two_process_zero_run_learns_and_reloads(tmp_path, stage, monkeypatch):
+    from script_loader import load_script
+
+    from rsvlm.model import RSVLM, create_model, load_pretrained
+    from rsvlm.train import checkpoint as ckpt
 
     data = make_records(tmp_path / "d", n=16)
     out = tmp_path / "run"
@@ -59,3 +62,15 @@ def test_two_process_zero_run_learns_and_reloads(tmp_path, stage):
     trained, processor2 = load_pretrained(out / "final")
     before, after = mean_loss(fresh, processor, data, cfg), mean_loss(trained, processor2, data, cfg)
     assert after < before - 0.05, (before, after)
+
+    # a step folder exports as final/ was written, on any process count (rsvlm saved DeepSpeed's files in torch's
+    # legacy format, which zero_to_fp32 cannot read, and export_step refused them)
+    step = out / "checkpoints" / "step_000006"
+    assert load_script("export_step", monkeypatch).main([str(step), "--out", str(tmp_path / "exported")]) == 0
+    final, exported = trained.state_dict(), RSVLM.from_pretrained(tmp_path / "exported").state_dict()
+    assert final.keys() == exported.keys()
+    for k in final:  # the trained weights gathered from both ranks' shards, the frozen ones rebuilt from the seed
+        assert torch.equal(final[k], exported[k]), k
+    with pytest.raises(ValueError, match=r"saved by 2 process\(es\) and this run has 1; resume with 2 .*"
+                                         r"docs/distributed.md, \"Resuming on another number of processes\""):
+        ckpt.check_step_folder(step, 0, True, world=1)

@@ -74,36 +74,6 @@ def test_a_multi_node_launch_keeps_the_kind_of_its_refusal_and_its_cause(tmp_pat
     assert type(none.value.__cause__) is NoImageFound
 
 
-def test_a_deepspeed_step_exports_whole_on_any_count_and_the_world_size_refusal_says_how(tmp_path, monkeypatch):
-    """A ZeRO run could not change its number of processes, and its step folders could not be exported either: rsvlm
-    saved DeepSpeed's files in torch's legacy format, which DeepSpeed's zero_to_fp32 cannot read, and export_step
-    refused them. A ZeRO-3 step of 2 processes now exports as final/ is written; the refusal to resume it on 1
-    points to what to do."""
-    import torch
-    from script_loader import load_script
-    from test_train_utils import make_records, torchrun
-
-    from rsvlm.model import RSVLM
-    from rsvlm.train import checkpoint as ckpt
-
-    data = make_records(tmp_path / "d", n=12, ir_every=0)
-    run = torchrun(REPO / "configs/train/sft_tiny.yaml", f"data.train={data}", f"out_dir={tmp_path / 'run'}",
-                   "batch_size=2", "max_steps=2", "ckpt.every=2", "optim.lr=3e-3",
-                   f"dist.deepspeed={REPO / 'configs/deepspeed/zero3.json'}")
-    assert run.returncode == 0, run.stderr[-3000:]
-    step = tmp_path / "run" / "checkpoints" / "step_000002"
-    export = load_script("export_step", monkeypatch)
-    assert export.main([str(step), "--out", str(tmp_path / "exported")]) == 0
-    final = RSVLM.from_pretrained(tmp_path / "run" / "final").state_dict()
-    exported = RSVLM.from_pretrained(tmp_path / "exported").state_dict()
-    assert final.keys() == exported.keys()
-    for k in final:  # the trained weights gathered from both ranks' shards, the frozen ones rebuilt from the seed
-        assert torch.equal(final[k], exported[k]), k
-    with pytest.raises(ValueError, match=r"saved by 2 process\(es\) and this run has 1; resume with 2 .*"
-                                         r"docs/distributed.md, \"Resuming on another number of processes\""):
-        ckpt.check_step_folder(step, 0, True, world=1)
-
-
 TINY_RECIPES = sorted((REPO / "configs" / "train").glob("*_tiny.yaml"))
 
 
