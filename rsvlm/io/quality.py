@@ -75,7 +75,8 @@ def qa_what(q: str) -> str:
 def qa_asked(q: str) -> str:
     """What a ``quality_band`` band is, in the note of one read with a modality given."""
     if found := _quantity(q):
-        return f"{found[0].replace('a Landsat ', 'a ')} ({q}: {found[1]})"
+        kind = found[0].replace("a Landsat ancillary", "an ancillary").replace("a Landsat ", "a ")
+        return f"{kind} ({q}: {found[1]})"
     return "a quality band (bit flags, not brightness)"
 
 
