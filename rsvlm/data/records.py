@@ -149,11 +149,12 @@ def check_shapes(record: dict, where: str) -> None:
         _check_turn_shapes(turn["value"], f"{where} (id {record['id']})", f"conversations[{i}]")
 
 
-def _tagged_turn(record: dict) -> str:
-    """The user turn whose tag a record's ``task`` belongs to: a chained chat record's (``meta.turn_tasks``,
-    ``data_gen chat``) last, whose task it carries; another's first, where a record without one takes it from."""
-    users = [t["value"] for t in record["conversations"] if ROLES[t["from"]] == "user"]
-    chained = isinstance(record.get("meta"), dict) and "turn_tasks" in record["meta"]
+def _tagged_turn(turns: list[dict], meta) -> str:
+    """The user turn of ``turns`` whose tag a record's ``task`` belongs to: a chained chat record's (``meta``
+    holds ``turn_tasks``, ``data_gen chat``) last, whose task it carries; another's first, where a record without one
+    takes it from."""
+    users = [t["value"] for t in turns if ROLES[t["from"]] == "user"]
+    chained = isinstance(meta, dict) and "turn_tasks" in meta
     return (users[-1] if chained else users[0]) if users else ""
 
 
@@ -170,7 +171,8 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
     ``"modality"`` beside ``"image"`` is theirs). An image
     whose record does not name its modality gets ``"modality": None`` (unsaid: the reader infers it,
     ``rsvlm.data.modality`` before training, and ``with_modalities`` writes what was found back).
-    ``task`` is taken from the first user turn's tag when the record has none.
+    ``task`` is taken from the first user turn's tag when the record has none (a chained chat record's, one whose
+    ``meta`` holds ``turn_tasks``: the last's).
     ``need_answer=False`` takes a record with no gpt turn if it ends on a question (a blind test
     set, which ``rsvlm eval`` answers); training and scoring need the answers. A system turn after the first
     is kept: whether the chat template writes one is the template's to say (``train.sft_index.late_system``).
@@ -263,7 +265,7 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
         task = task_name(task)
     if task in (None, "chat"):  # "chat": the group data.task_weights calls untagged records (a chained chat
         # record's tag is its last question's, which eval answers: its first's made free chat last "vqa", say)
-        task = task_from_prompt(_tagged_turn({"conversations": out_convs, "meta": obj.get("meta")}))
+        task = task_from_prompt(_tagged_turn(out_convs, obj.get("meta")))
     elif task not in TASKS:
         raise _fail(where, "task", f"{task!r} is not one of {', '.join(TASKS)}, or chat (untagged)")
     meta = obj.get("meta") or {}
@@ -401,10 +403,11 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
         report.n_ok += 1
         report.note_id(rec["id"], where)
         report.at = (str(given), str(path), loc, rec["id"])  # for a reader leaving it out after (ReadReport.drop)
+        turn = _tagged_turn(rec["conversations"], rec["meta"])
         if rec["task"] is None:  # "[detect] …" would train as plain chat with the typo in its prompt
-            if tag := opening_tag(_tagged_turn(rec)):
+            if tag := opening_tag(turn):
                 report.unknown_tags[tag] += 1
-        elif (tag := opening_task(_tagged_turn(rec))) and tag != rec["task"]:
+        elif (tag := opening_task(turn)) and tag != rec["task"]:
             report.note_task_clash(f"{where} (id {rec['id']})", rec["task"], tag)  # "det" over "[ground] …"
         yield rec
 
