@@ -2,20 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
 from convert_helpers import convert
-
-
-def band_tif(path, w=40, h=30):
-    """A one-band uint16 GeoTIFF, as one band file of a Landsat scene."""
-    from rasterio.transform import from_origin
-
-    from rsvlm.io.sources import open_raster
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open_raster(path, "w", driver="GTiff", width=w, height=h, count=1, dtype="uint16",
-                     crs="EPSG:32633", transform=from_origin(500000, 5000000, 30, 30)) as ds:
-        ds.write(np.full((1, h, w), 900, np.uint16))
+from test_datagen_tour62 import band_tif  # a one-band uint16 GeoTIFF: one band file of a scene
 
 
 def test_espa_band_files_under_a_class_folder_are_one_scene(tmp_path):
@@ -23,7 +11,7 @@ def test_espa_band_files_under_a_class_folder_are_one_scene(tmp_path):
     # "B4" to cut from the scene's name and died on "max() arg is an empty sequence"
     stem = "LC08_L1TP_042034_20170616_20170629_01_T1_sr_band"
     for n in (2, 3, 4, 5):
-        band_tif(tmp_path / "src" / "farm" / f"{stem}{n}.tif")
+        band_tif(tmp_path / "src" / "farm" / f"{stem}{n}.tif", value=900)
     stats, recs = convert(tmp_path / "o", "folder", "--src", str(tmp_path / "src"))
     assert len(recs) == 1 and stats["notes"]["band_files_grouped"] == 4, stats
     im = recs[0]["images"][0]
