@@ -162,6 +162,8 @@ def four_corners(part, bounds: tuple[float, float, float, float]) -> list[list[f
 
     from shapely.geometry import Polygon
 
+    from rsvlm.geometry.shapes import polygon_iou
+
     x0, y0, x1, y1 = bounds
     pts = [tuple(p) for p in part.simplify(0).exterior.coords[:-1]] if part.geom_type == "Polygon" else []  # (V, 2)
     if len(pts) == 3:
@@ -175,7 +177,7 @@ def four_corners(part, bounds: tuple[float, float, float, float]) -> list[list[f
 
     def cover(q) -> float:  # IoU with the part; -1 for a quad that crosses itself
         g = Polygon(q)
-        return g.intersection(part).area / g.union(part).area if g.is_valid and g.area > 0 else -1.0
+        return polygon_iou(g, part) if g.is_valid and g.area > 0 else -1.0
 
     while len(pts) > 4:
         n = len(pts)
