@@ -25,6 +25,7 @@ from torch import nn
 from rsvlm.data.conversation import PromptConfig
 from rsvlm.model.generation import GenerationConfig, decode
 from rsvlm.model.grammar import GeometryGrammar, GrammarConstraint, shape_scores
+from rsvlm.model.image_args import as_image_input, is_one_image
 from rsvlm.model.llm import TRAINABILITY, LLMConfig, context_length
 from rsvlm.model.pointer import LocPointer, LocPointerConfig, PointerDecoder, pointer_ids
 from rsvlm.model.processor import ImageInput, Pixels, Processor
@@ -122,18 +123,22 @@ class RSVLM(nn.Module):
                          {m: self.n_visual_tokens(m) for m in mods}, self.tokenizer, self.special.image,
                          self.cfg.llm.chat_template, self.cfg.prompt)
 
-    def _pixels(self, image: ImageInput | Pixels) -> Pixels:
+    def _pixels(self, image, name: str = "image") -> Pixels:
+        """Pixels of any image ``image_args`` takes; one given as other than an ImageInput or Pixels (an array, path,
+        PIL image: the Python API's) has its units checked as the processor checks them."""
+        raw = not isinstance(image, (ImageInput, Pixels))
+        image = as_image_input(image, name)
         if isinstance(image, Pixels):
             return image
         cfg = self.cfg.stems.get(image.modality)
         if cfg is None:
             raise ValueError(f"{image.name}: no stem for modality {image.modality!r}; have {sorted(self.cfg.stems)}")
-        return Pixels(prepare(cfg, image.array, self.image_size(image.modality), image.bands, image.name),
-                      image.modality)
+        return Pixels(prepare(cfg, image.array, self.image_size(image.modality), image.bands, image.name,
+                              units=raw), image.modality)
 
-    def encode_images(self, images: list[ImageInput | Pixels]) -> list[torch.Tensor]:
-        """Flat list of images → list of (N_i, D_llm) visual embeddings, same order."""
-        pix = [self._pixels(im) for im in images]
+    def encode_images(self, images: list) -> list[torch.Tensor]:
+        """Flat list of images (``_pixels``) → list of (N_i, D_llm) visual embeddings, same order."""
+        pix = [self._pixels(im, f"images[{k}]") for k, im in enumerate(images)]
         out: list[torch.Tensor | None] = [None] * len(pix)
         for enc_name, encoder in self.encoders.items():
             idx = [i for i, p in enumerate(pix) if self.cfg.stems[p.modality].encoder == enc_name]
@@ -157,14 +162,14 @@ class RSVLM(nn.Module):
         """(B,T) ids + per-sample image lists → (B,T,D) embeddings with visual tokens spliced in."""
         embeds = self.embed_tokens(input_ids)  # (B,T,D)
         slots = input_ids == self.special.image  # (B,T)
-        if isinstance(images, (ImageInput, Pixels)) or (images and isinstance(images[0], (ImageInput, Pixels))):
+        if is_one_image(images) or (isinstance(images, (list, tuple)) and images and is_one_image(images[0])):
             if input_ids.shape[0] != 1:  # a flat list: the images of one sequence
                 raise ValueError(f"{input_ids.shape[0]} sequences take one list of images each, e.g. [[a], [b]]")
-            images = [images] if isinstance(images, (ImageInput, Pixels)) else [images]
+            images = [[images]] if is_one_image(images) else [images]
         images = [list(x) for x in (images or [[] for _ in range(input_ids.shape[0])])]
         if len(images) != input_ids.shape[0]:
             raise ValueError(f"{input_ids.shape[0]} sequences but {len(images)} image lists")
-        flat = [im for ims in images for im in ims]
+        flat = [self._pixels(im, f"images[{b}][{j}]") for b, ims in enumerate(images) for j, im in enumerate(ims)]
         if not flat:
             if slots.any():
                 raise ValueError(f"input_ids hold {int(slots.sum())} image token(s) but no images were given")

@@ -1,0 +1,44 @@
+"""Stop 71's lead: ``RSVLM.generate`` and ``forward`` take the images the processor takes (an array, a path), their
+units checked as the processor checks them; they failed on ``.modality`` of anything but an ImageInput."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from tests.conftest import REPO
+
+HARBOUR = REPO / "rsvlm/assets/samples/harbour_optical.png"
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+
+    torch.manual_seed(0)
+    return create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml"))
+
+
+def test_generate_takes_an_array_or_a_path_as_the_processor_reads_them(tiny):
+    from rsvlm.io import read_image
+    from rsvlm.model import ImageInput
+
+    model, proc = tiny
+    arr = read_image(str(HARBOUR)).data  # (3,H,W) float32 in [0, 1]
+    batch = proc("<image>\n[cls] What scene?", [ImageInput(arr)])
+    ids = {k: batch[k] for k in ("input_ids", "attention_mask")}
+    want = model.generate(**batch, max_new_tokens=6).tokens
+    for given in ([[arr]], [arr], arr, [[str(HARBOUR)]]):  # nested, flat, one array; a path read by the reader
+        assert model.generate(**ids, images=given, max_new_tokens=6).tokens == want, type(given)
+
+
+def test_generate_refuses_float_counts_naming_the_image(tiny):
+    from PIL import Image
+
+    model, proc = tiny
+    counts = np.asarray(Image.open(HARBOUR).convert("RGB")).transpose(2, 0, 1).astype(np.float32)  # 0-255
+    ids = {k: v for k, v in proc("<image>\n[cls] What scene?", [counts / 255]).items() if k != "images"}
+    with pytest.raises(ValueError, match=r"images\[0\]\[0\]: band R averages .*divide by 255"):
+        model.generate(**ids, images=[[counts]], max_new_tokens=4)
