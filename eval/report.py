@@ -215,8 +215,8 @@ def retrained(runs: list[dict], scores: list[dict]) -> None:
 
     of = {s["_source"]: (str(s["run"].get("model")), digest(s["run"])) for s in scores if s.get("run")}
     kinds: dict[str, set] = {}
-    for model, d in of.values():
-        kinds.setdefault(model, set()).add(d)
+    for model, d in of.values():  # an older score file's "not recorded" beside one hash: no sign of other weights
+        kinds.setdefault(model, set()).update({d} - {"not recorded"})
     for r in runs:
         if r["source"] in of and len(kinds[(m := of[r["source"]])[0]]) > 1:
             r["model"] += f" (weights {m[1]})"
@@ -321,6 +321,9 @@ def main(argv: list[str] | None = None) -> dict:
     scores = load_scores(paths, skip_foreign=bool(dirs))
     if not scores:
         raise common.ScoreError(f"{folders}: no score files")
+    for d in dirs:  # one run's folder of several that gave nothing: the report was the other run's alone, unsaid
+        if not any(s["_path"].resolve().parent == d.resolve() for s in scores):
+            print(f"note: --dir {d} holds no score file; the report tables the other folders' alone", file=sys.stderr)
     read = [s["_path"] for s in scores]
     if args.out and args.out.with_suffix(".json").resolve() in {p.resolve() for p in read}:
         ap.error(f"--out {args.out}: the JSON beside it, {args.out.with_suffix('.json')}, would overwrite a score file")
