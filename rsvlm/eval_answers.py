@@ -74,7 +74,7 @@ def tagged_record(record: dict) -> tuple[dict, str | None]:
         if ROLES.get(turn.get("from")) == "user" and isinstance(value, str):
             pieces = value.split(IMAGE_TOKEN)  # the tag opens the first words, before or after placeholders
             k = next((i for i, p in enumerate(pieces) if p.strip()), None)
-            m = re.match(r"\s*\[([A-Za-z]\w*)\]", pieces[k]) if k is not None else None
+            m = re.match(r"\s*\[([A-Za-z][\w-]*)\]", pieces[k]) if k is not None else None  # [change-detection] too
             if m and m.group(1).lower() not in TASKS:
                 unknown = unknown or m.group(0).strip()
             elif m and (m.group(1) not in TASKS or pieces[k][m.end():][:1] not in ("", " ", "\n")):

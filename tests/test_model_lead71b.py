@@ -42,3 +42,13 @@ def test_generate_refuses_float_counts_naming_the_image(tiny):
     ids = {k: v for k, v in proc("<image>\n[cls] What scene?", [counts / 255]).items() if k != "images"}
     with pytest.raises(ValueError, match=r"images\[0\]\[0\]: band R averages .*divide by 255"):
         model.generate(**ids, images=[[counts]], max_new_tokens=4)
+
+
+def test_eval_reads_a_hyphenated_word_opening_a_question_as_a_tag_it_does_not_know():
+    # tokens.tagged refuses [change-detection] (963926c2); eval's reading of a record's turns did not see it as a
+    # bracketed word at all, so such a record was asked as plain text with no note
+    from rsvlm.eval_answers import tagged_record
+
+    rec = {"id": "a", "conversations": [{"from": "human", "value": "<image>\n[change-detection] What changed?"},
+                                        {"from": "gpt", "value": "x"}]}
+    assert tagged_record(rec)[1] == "[change-detection]"
