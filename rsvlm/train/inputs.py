@@ -281,19 +281,19 @@ def image_root_hint(cfg, first_bad: str, source: int = 0) -> str:
     ``run.check_bad``'s."""
     if "image not found" not in first_bad:
         return ""
-    roots = [s.image_root for s in records_sources(cfg)]
-    extra = cfg.data.extra[source - 1] if source else None
-    key = f"data.extra[{source - 1}].root" if extra else "data.root"
-    none = f"No image of data.extra[{source - 1}].path was found" if extra else "No sample's image was found"
+    sources = records_sources(cfg)
+    src, extra = sources[source], source > 0
+    key = src.root_key
+    none = f"No image of {src.key} was found" if extra else "No sample's image was found"
     named = re.search(r"image not found: (.+?)(?:; |$)", first_bad)
     image = Path(named[1]) if named else None
     if image is not None and image.is_absolute() and not any(
-            image.is_relative_to(Path(r).expanduser().absolute()) for r in roots):
+            image.is_relative_to(s.image_root.expanduser().absolute()) for s in sources):
         return (f". {none}, and the first is an absolute path ({image}): {key} is not used for a record's absolute "
                 f"paths; write the records' paths where the images are now (relative ones are read from {key}, else "
                 "the records file's folder)")
-    root, records = (extra.root, extra.path) if extra else (cfg.data.root, cfg.data.train)
-    where = f"{key}={root}" if root else f"the records file's folder ({Path(records).parent}), {key} being unset"
+    where = (f"{key}={src.root}" if src.root
+             else f"the records file's folder ({Path(src.path).parent}), {key} being unset")
     return (f". {none}: a record's relative image paths are read from {where}"
             + ("" if extra else " (data.extra's from their own root)") + f"; set {key} to the folder they are "
             "relative to")
