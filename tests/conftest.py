@@ -40,6 +40,18 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="module")
+def tiny_vlm():
+    """(model, processor) of configs/model/tiny.yaml with random weights (seed 0), one per test module."""
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+
+    torch.manual_seed(0)
+    return create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml"))
+
+
+@pytest.fixture(scope="module")
 def ckpt(tmp_path_factory):
     """A tiny random checkpoint (configs/model/tiny.yaml) saved as rsvlm writes one."""
     import torch

@@ -17,12 +17,8 @@ HARBOUR = REPO / "rsvlm/assets/samples/harbour_optical.png"
 
 
 @pytest.fixture(scope="module")
-def tiny():
-    from rsvlm.config import load_config
-    from rsvlm.model import VLMConfig, create_model
-
-    torch.manual_seed(0)
-    return create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml"))
+def tiny(tiny_vlm):
+    return tiny_vlm
 
 
 @pytest.fixture(scope="module")

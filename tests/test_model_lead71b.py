@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from tests.conftest import REPO
 
@@ -13,12 +12,8 @@ HARBOUR = REPO / "rsvlm/assets/samples/harbour_optical.png"
 
 
 @pytest.fixture(scope="module")
-def tiny():
-    from rsvlm.config import load_config
-    from rsvlm.model import VLMConfig, create_model
-
-    torch.manual_seed(0)
-    return create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml"))
+def tiny(tiny_vlm):
+    return tiny_vlm
 
 
 def test_generate_takes_an_array_or_a_path_as_the_processor_reads_them(tiny):

@@ -16,12 +16,8 @@ S2_13 = ["B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "
 
 
 @pytest.fixture(scope="module")
-def tiny():
-    from rsvlm.config import load_config
-    from rsvlm.model import VLMConfig, create_model
-
-    torch.manual_seed(0)
-    return create_model(load_config(VLMConfig, REPO / "configs/model/tiny.yaml"))
+def tiny(tiny_vlm):
+    return tiny_vlm
 
 
 @pytest.fixture(scope="module")
