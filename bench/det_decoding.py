@@ -142,8 +142,8 @@ def main() -> None:
         cells += ["n/a (no record)" if k not in sc else f"{fmt(sc[k]['hbb'].score)} / {fmt(sc[k]['obb'].score)}"
                   for k in ("generic", "named")]
         table.append([name, f"{sec:.3f}", f"{sec / base:.2f}", *cells, str(cut)])
-        dashes += [(name, k if group == "all" else f"{GROUPS[group]} {k}", no_score(h)) for group, got in sc.items()
-                   for k, h in got.items() if no_score(h) and (group == "all" or k in ("hbb", "obb"))]
+        dashes += [(name, k if group == "all" else f"{GROUPS[group]} {k}", why) for group, got in sc.items()
+                   for k, h in got.items() if (why := no_score(h)) and (group == "all" or k in ("hbb", "obb"))]
     print(markdown_table(["decoding", "s / record", "× plain", *SCORERS, f"{GROUPS['generic']} hbb / obb",
                           f"{GROUPS['named']} hbb / obb", "cut at --max-new-tokens"], table))
     if dashes:
