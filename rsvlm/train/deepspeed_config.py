@@ -247,11 +247,7 @@ def weights_only_checkpoint_engine(zipfile: bool = True):
     torch's zip format, as DeepSpeed's own engine does by default (``checkpoint.checkpoint_serialization``). Built
     without a config, the engine saved torch's legacy format, which DeepSpeed's ``zero_to_fp32`` cannot read (it
     maps the files: "mmap can only be used with files saved with ... _use_new_zipfile_serialization=True").
-
-    DeepSpeed's own files hold its ZeRO-stage enum, loss-scaler objects and (ZeRO-1/2 optimizer
-    states) the ``fragment_address`` (numel, start) of each parameter's shard besides tensors;
-    exactly those classes are allow-listed (``deepspeed_classes``).
-    """
+    Besides tensors, exactly ``deepspeed_classes`` are allow-listed."""
     import torch
     from deepspeed.runtime.checkpoint_engine.torch_checkpoint_engine import TorchCheckpointEngine
 
