@@ -8,20 +8,10 @@ import re
 
 import numpy as np
 import pytest
-import rasterio
-from rasterio.transform import from_origin
+from read_helpers import utm_tif
 
 from rsvlm.io import read_image
 from rsvlm.io.checks import ImageReadError
-
-
-def _tif(path, data):
-    """A UTM GeoTIFF of ``data`` (C, H, W)."""
-    c, h, w = data.shape
-    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=c, dtype=data.dtype, crs="EPSG:32633",
-                       transform=from_origin(500000, 4000000, 20, 20)) as dst:
-        dst.write(data)
-    return str(path)
 
 
 def _classes(c: int = 1):
@@ -33,7 +23,7 @@ def _classes(c: int = 1):
                                   "qatar_pixel_qa.tif", "field_st_qa.tif", "S2B_scl_map.tif"])
 def test_a_word_inside_an_ordinary_name_is_no_product_file(tmp_path, name):
     """``…_(SCL|AOT|WVP)`` at the end of any name was refused as a Sentinel-2 Level-2A product: ``coast_scl.tif``."""
-    img = read_image(_tif(tmp_path / name, _classes()))
+    img = read_image(utm_tif(tmp_path / name, _classes(), res=20))
     assert not any("Level-2A product" in n or "quality band" in n for n in img.notes), img.notes
 
 
@@ -44,14 +34,14 @@ def test_a_word_inside_an_ordinary_name_is_no_product_file(tmp_path, name):
     ("aot.tif", "AOT", "(B02.tif,B03.tif,…)")])
 def test_a_sentinel2_product_file_by_its_naming_is_still_refused(tmp_path, name, q, way):
     with pytest.raises(ImageReadError) as e:
-        read_image(_tif(tmp_path / name, _classes()))
+        read_image(utm_tif(tmp_path / name, _classes(), res=20))
     assert f"a Sentinel-2 Level-2A product ({q}): " in str(e.value) and f"band files {way} without it" in str(e.value)
 
 
 @pytest.mark.parametrize("name", ["SCL.tif", "LC08_L2SP_044034_20210508_20210518_02_T1_QA_PIXEL.TIF"])
 def test_a_three_band_photo_named_as_a_product_file_is_read(tmp_path, name):
     """A quality or classes file holds one band: an RGB file so named is none (it was refused)."""
-    img = read_image(_tif(tmp_path / name, _classes(3)))
+    img = read_image(utm_tif(tmp_path / name, _classes(3), res=20))
     assert img.modality == "optical" and img.data.shape[0] == 3, img.notes
 
 
@@ -59,9 +49,9 @@ def test_bands_of_another_type_left_out_of_the_read_are_no_matter(tmp_path):
     """A VRT of VV, VH (float32) and an incidence angle (uint16), the angle left out: it read as sar, and had been
     refused at open for its types; a VRT whose bands read differ is still refused, naming it."""
     rng = np.random.default_rng(1)
-    _tif(tmp_path / "vv.tif", (rng.random((1, 32, 32)) * 0.3).astype("float32"))
-    _tif(tmp_path / "vh.tif", (rng.random((1, 32, 32)) * 0.05).astype("float32"))
-    _tif(tmp_path / "ang.tif", rng.integers(30, 45, (1, 32, 32)).astype("uint16"))
+    utm_tif(tmp_path / "vv.tif", (rng.random((1, 32, 32)) * 0.3).astype("float32"), res=20)
+    utm_tif(tmp_path / "vh.tif", (rng.random((1, 32, 32)) * 0.05).astype("float32"), res=20)
+    utm_tif(tmp_path / "ang.tif", rng.integers(30, 45, (1, 32, 32)).astype("uint16"), res=20)
 
     def vrt(name, bands):
         xml = "".join(f'<VRTRasterBand dataType="{t}" band="{i + 1}"><Description>{d}</Description><SimpleSource>'

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import rasterio
 from rasterio.transform import from_origin
+from read_helpers import utm_tif
 
 from rsvlm.io import read_image
 from rsvlm.io.checks import ImageReadError
@@ -18,20 +19,11 @@ LE07 = "LE07_L1TP_044034_20170614_20170628_01_T1"
 L2 = "LC08_L2SP_044034_20210508_20210518_02_T1"
 
 
-def _tif(path, data, nodata=None):
-    """A UTM GeoTIFF of ``data`` (C, H, W), ``nodata`` declared."""
-    c, h, w = data.shape
-    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=c, dtype=data.dtype, crs="EPSG:32633",
-                       transform=from_origin(500000, 4000000, 30, 30), nodata=nodata) as dst:
-        dst.write(data)
-    return str(path)
-
-
 def test_landsat7_band_6_among_reflectance_band_files_is_said_once(tmp_path):
     """B3, B4, B6_VCID_1 beside their _MTL.txt: two notes each said B6 was thermal with no reflectance and to read
     it alone as ir."""
     rng = np.random.default_rng(0)
-    files = [_tif(tmp_path / f"{LE07}_{b}.TIF", rng.integers(20, 200, (1, 16, 16)).astype(np.uint8))
+    files = [utm_tif(tmp_path / f"{LE07}_{b}.TIF", rng.integers(20, 200, (1, 16, 16)).astype(np.uint8))
              for b in ("B3", "B4", "B6_VCID_1")]
     (tmp_path / f"{LE07}_MTL.txt").write_text(  # after the bands: GDAL's create deletes an _MTL.txt beside them
         "GROUP = LEVEL1_RADIOMETRIC_RESCALING\n    REFLECTANCE_MULT_BAND_3 = 1.0E-03\n    REFLECTANCE_ADD_BAND_3 = -0.01\n"
@@ -47,7 +39,7 @@ def test_landsat7_band_6_among_reflectance_band_files_is_said_once(tmp_path):
 
 def test_band_names_b1_to_b12_given_stay_the_readers_unnamed_bands(tmp_path):
     """Upper-casing b10-b12 as given had made --bands b1,…,b12 (the reader's own names) a set of names."""
-    path = _tif(tmp_path / "s2_12.tif", np.random.default_rng(1).integers(300, 4000, (12, 8, 8)).astype(np.uint16))
+    path = utm_tif(tmp_path / "s2_12.tif", np.random.default_rng(1).integers(300, 4000, (12, 8, 8)).astype(np.uint16))
     names = [f"b{i}" for i in range(1, 13)]
     assert read_image(path).bands == names
     assert read_image(path, bands=",".join(names)).bands == names
@@ -57,7 +49,7 @@ def test_landsat_thermal_band_files_alone_read_as_msi_are_no_surface_reflectance
     """Two …_ST_B10.TIF (two dates) with --modality msi, no SR_B file among them, were read as Level-2 surface
     reflectance: DN × 2.75e-5 − 0.2."""
     rng = np.random.default_rng(2)
-    st = [_tif(tmp_path / f"{L2.replace('20210508', day)}_ST_B10.TIF",
+    st = [utm_tif(tmp_path / f"{L2.replace('20210508', day)}_ST_B10.TIF",
                rng.integers(40000, 50000, (1, 8, 8)).astype(np.uint16)) for day in ("20210508", "20210524")]
     img = read_image(st, modality="msi")
     assert not any("surface reflectance" in n for n in img.notes), img.notes
@@ -65,7 +57,7 @@ def test_landsat_thermal_band_files_alone_read_as_msi_are_no_surface_reflectance
 
 def test_an_espa_angle_band_named_without_its_band_number_gets_espas_band_files(tmp_path):
     """quality.ESPA_AUX_NAME refuses …_solar_zenith.tif; its way out asked for …_B2.tif, a name ESPA gives no file."""
-    path = _tif(tmp_path / f"{LE07}_solar_zenith.tif",
+    path = utm_tif(tmp_path / f"{LE07}_solar_zenith.tif",
                 np.random.default_rng(3).integers(0, 9000, (1, 8, 8)).astype(np.int16))
     with pytest.raises(ImageReadError, match=r"\(…_sr_band2\.tif,…_sr_band3\.tif,…\) without it"):
         read_image(path)
@@ -73,7 +65,7 @@ def test_an_espa_angle_band_named_without_its_band_number_gets_espas_band_files(
 
 def test_a_whole_read_all_nodata_gets_no_share_note(tmp_path):
     """The share note is for part of an image; one all nodata has its own ("no valid pixel")."""
-    img = read_image(_tif(tmp_path / "void.tif", np.zeros((3, 8, 8), np.uint8), nodata=0))
+    img = read_image(utm_tif(tmp_path / "void.tif", np.zeros((3, 8, 8), np.uint8), nodata=0))
     assert not any("of the image is nodata" in n for n in img.notes), img.notes
     assert any(n.startswith("no valid pixel") for n in img.notes), img.notes
 
@@ -99,7 +91,7 @@ def test_a_landsat8_level1_thermal_band_file_leaves_the_others_their_mtl_reflect
     DN × 2e-5 − 0.1, without the sun-elevation correction (an ST_B10 beside SR_B files was fixed; a B10 was not)."""
     c1 = "LC08_L1TP_044034_20170614_20170628_01_T1"
     rng = np.random.default_rng(5)
-    files = [_tif(tmp_path / f"{c1}_{b}.TIF", rng.integers(7000, 20000, (1, 8, 8)).astype(np.uint16))
+    files = [utm_tif(tmp_path / f"{c1}_{b}.TIF", rng.integers(7000, 20000, (1, 8, 8)).astype(np.uint16))
              for b in ("B2", "B3", "B4", "B10")]
     (tmp_path / f"{c1}_MTL.txt").write_text("GROUP = LEVEL1_RADIOMETRIC_RESCALING\n" + "".join(
         f"    REFLECTANCE_MULT_BAND_{n} = 2.0E-05\n    REFLECTANCE_ADD_BAND_{n} = -0.1\n" for n in (2, 3, 4))

@@ -7,25 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import rasterio
-from rasterio.enums import ColorInterp
 from rasterio.transform import from_origin
+from read_helpers import utm_tif
 
 from rsvlm.io import read_image
 from rsvlm.io.checks import ImageReadError
 
 C1 = "LC08_L1TP_044034_20170614_20170628_01_T1"
 L2 = "LC08_L2SP_044034_20210508_20210518_02_T1"
-
-
-def _tif(path, data, alpha: bool = False):
-    """A UTM GeoTIFF of ``data`` (C, H, W); ``alpha``: its one band flagged alpha."""
-    c, h, w = data.shape
-    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=c, dtype=data.dtype, crs="EPSG:32633",
-                       transform=from_origin(500000, 4000000, 30, 30)) as dst:
-        dst.write(data)
-        if alpha:
-            dst.colorinterp = [ColorInterp.alpha]
-    return str(path)
 
 
 def _dn(seed: int = 0, dtype="uint16"):
@@ -37,17 +26,17 @@ def test_one_band_file_beside_an_alpha_file_is_read_by_its_name(tmp_path, dtype)
     """B04.tif + alpha.tif was inferred as sar from the count (2 bands in 2 files: dual polarisation)."""
     mask = np.full((1, 32, 32), 255 if dtype == "uint8" else 1, dtype)  # (1, H, W)
     mask[:, :4] = 0
-    band = _tif(tmp_path / "B04.tif", _dn(0, dtype))
-    img = read_image([band, _tif(tmp_path / "alpha.tif", mask)])  # unflagged: a band, said
+    band = utm_tif(tmp_path / "B04.tif", _dn(0, dtype))
+    img = read_image([band, utm_tif(tmp_path / "alpha.tif", mask)])  # unflagged: a band, said
     assert img.modality == "msi" and img.bands == ["B04", "alpha"], (img.modality, img.notes)
     assert img.notes[0] == "modality inferred as msi from band B04 in 1 file, beside the alpha file alpha.tif"
     asked = read_image([band, str(tmp_path / "alpha.tif")], modality="msi")  # given msi: said so too
     assert asked.bands == ["B04", "alpha"] and any(n.startswith("alpha.tif is named alpha but not flagged alpha: read "
                                                                 "as a band") for n in asked.notes), asked.notes
-    flagged = read_image([band, _tif(tmp_path / "mask.tif", mask, alpha=True)])  # flagged: one band, its 0s masked
+    flagged = read_image([band, utm_tif(tmp_path / "mask.tif", mask, alpha=True)])  # flagged: one band, its 0s masked
     assert flagged.modality == "msi" and flagged.bands == ["B04"] and flagged.data.shape[0] == 1, flagged.notes
     assert not flagged.valid[:4].any() and flagged.valid[4:].all()
-    b4 = _tif(tmp_path / "B4.tif", _dn(0, dtype))  # unpadded: one band too, read by the numbering (a note says so)
+    b4 = utm_tif(tmp_path / "B4.tif", _dn(0, dtype))  # unpadded: one band too, read by the numbering (a note says so)
     for img in (read_image([b4, str(tmp_path / "mask.tif")]), read_image([band, str(tmp_path / "mask.tif")],
                                                                        modality="msi")):
         assert img.modality == "msi" and img.bands == ["B04"] and img.data.shape[0] == 1, img.notes
@@ -57,7 +46,7 @@ def test_one_band_file_beside_an_alpha_file_is_read_by_its_name(tmp_path, dtype)
                                        ("sr_aerosol", "SR_AEROSOL")])
 def test_a_collection1_quality_file_is_refused_as_an_image(tmp_path, suffix, qa):
     """ESPA's Collection 1 bit-flag files were read as a grey panchromatic photo (12-bit DN spread wide)."""
-    path = _tif(tmp_path / f"{C1}_{suffix}.tif", _dn(1))
+    path = utm_tif(tmp_path / f"{C1}_{suffix}.tif", _dn(1))
     with pytest.raises(ImageReadError) as e:
         read_image(path)
     assert f"a Landsat quality band ({qa}): bit flags saying what each pixel is" in str(e.value), e.value
@@ -68,20 +57,20 @@ def test_a_collection1_quality_file_is_refused_as_an_image(tmp_path, suffix, qa)
                                  "ST_DRAD"])
 def test_a_surface_temperature_ancillary_band_is_refused_not_read_as_thermal(tmp_path, aux):
     """``…_ST_QA.TIF`` (int16: the temperature's uncertainty) and the other ST_ by-products were guessed ir by dtype."""
-    path = _tif(tmp_path / f"{L2}_{aux}.TIF", _dn(2).astype("int16"))
+    path = utm_tif(tmp_path / f"{L2}_{aux}.TIF", _dn(2).astype("int16"))
     with pytest.raises(ImageReadError) as e:
         read_image(path)
     assert f"{path}: a Landsat surface-temperature ancillary band ({aux}): " in str(e.value), e.value
     assert ("not an image; give the scene's band files (…_SR_B2.TIF,…_SR_B3.TIF,…; its surface temperature: "
             "…_ST_B10.TIF) without it") in str(e.value)
-    le07 = _tif(tmp_path / f"le07_l2sp_044034_20210508_20210518_02_t1_{aux.lower()}.tif", _dn(2).astype("int16"))
+    le07 = utm_tif(tmp_path / f"le07_l2sp_044034_20210508_20210518_02_t1_{aux.lower()}.tif", _dn(2).astype("int16"))
     with pytest.raises(ImageReadError, match="its surface temperature: …_st_b6.tif"):  # Landsat 7's thermal band
         read_image(le07)
 
 
 def test_st_qa_read_with_a_modality_is_said_and_not_turned_into_kelvin(tmp_path):
     """Given --modality ir, ST_QA is read as asked, said to be an uncertainty; no Level-2 DN × 0.0034 + 149 K."""
-    img = read_image(_tif(tmp_path / f"{L2}_ST_QA.TIF", _dn(3).astype("int16")), modality="ir")
+    img = read_image(utm_tif(tmp_path / f"{L2}_ST_QA.TIF", _dn(3).astype("int16")), modality="ir")
     assert any(n.startswith(f"{L2}_ST_QA.TIF is a surface-temperature ancillary band (ST_QA: the surface "
                             "temperature's uncertainty") and n.endswith("read as ir, as asked") for n in img.notes)
     assert not any("surface temperature: DN ×" in n for n in img.notes), img.notes
@@ -89,7 +78,7 @@ def test_st_qa_read_with_a_modality_is_said_and_not_turned_into_kelvin(tmp_path)
 
 def test_one_band_name_refusal_is_singular(tmp_path):
     """It said '1 band names ['VV'] given; the image has 2 band(s) as sar'."""
-    two = _tif(tmp_path / "two.tif", np.random.default_rng(0).integers(1, 5000, (2, 16, 16)).astype("uint16"))
+    two = utm_tif(tmp_path / "two.tif", np.random.default_rng(0).integers(1, 5000, (2, 16, 16)).astype("uint16"))
     with pytest.raises(ValueError, match=r"two.tif: 1 band name \['VV'\] given; the image has 2 bands as sar"):
         read_image(two, modality="sar", bands="VV")
 
@@ -98,7 +87,7 @@ def test_an_unflagged_alpha_file_beside_a_polarisation_is_said_read_as_a_band(tm
     """VV.tif + alpha.tif (not flagged alpha) was read as a SAR pair of VV and alpha in dB, nothing said of it."""
     mask = np.full((1, 32, 32), 1, "uint16")  # (1, H, W)
     mask[:, :4] = 0
-    img = read_image([_tif(tmp_path / "VV.tif", _dn(4)), _tif(tmp_path / "alpha.tif", mask)])
+    img = read_image([utm_tif(tmp_path / "VV.tif", _dn(4)), utm_tif(tmp_path / "alpha.tif", mask)])
     assert img.bands == ["VV", "alpha"]
     assert any(n.startswith("alpha.tif is named alpha but not flagged alpha: read as a band, masking nothing; flag "
                             "it (gdal_edit.py -colorinterp_1 alpha") for n in img.notes), img.notes
@@ -108,12 +97,12 @@ def test_grey_and_an_unflagged_alpha_band_is_said_to_look_like_alpha(tmp_path):
     """A 2-band uint8 GeoTIFF, grey + alpha written without ALPHA=YES, was read as a SAR pair, nothing said."""
     rng = np.random.default_rng(5)
     grey = np.stack([rng.integers(1, 255, (32, 32)), np.where(rng.random((32, 32)) > 0.2, 255, 0)]).astype("uint8")
-    img = read_image(_tif(tmp_path / "grey_alpha.tif", grey))
+    img = read_image(utm_tif(tmp_path / "grey_alpha.tif", grey))
     assert img.modality == "sar" and any(n.startswith(
         "band 2 holds only 0 and 255 as an alpha band does, but the file does not say it is alpha: if it is, say so "
         "(gdal_edit.py -colorinterp_2 alpha) and band 1 reads alone") for n in img.notes), img.notes
     pair = rng.integers(1, 255, (2, 32, 32)).astype("uint8")  # (2, H, W): a pair of 8-bit SAR chips, no note
-    assert not any("as an alpha band does" in n for n in read_image(_tif(tmp_path / "pair.tif", pair)).notes)
+    assert not any("as an alpha band does" in n for n in read_image(utm_tif(tmp_path / "pair.tif", pair)).notes)
 
 
 def test_a_uint16_pan_band_georeferenced_by_rpcs_is_read_as_a_grey_photo(tmp_path):
@@ -140,8 +129,8 @@ def test_a_uint16_pan_band_georeferenced_by_rpcs_is_read_as_a_grey_photo(tmp_pat
 def test_a_file_whose_bands_differ_in_type_is_refused_naming_it(tmp_path):
     """A VRT stacking uint16 DN and a float32 band (gdalbuildvrt -separate) failed in rasterio's read: "more than
     one 'dtype' found", naming no file and no way out."""
-    _tif(tmp_path / "dn.tif", _dn(7))
-    _tif(tmp_path / "ndvi.tif", np.random.default_rng(7).random((1, 32, 32)).astype("float32"))
+    utm_tif(tmp_path / "dn.tif", _dn(7))
+    utm_tif(tmp_path / "ndvi.tif", np.random.default_rng(7).random((1, 32, 32)).astype("float32"))
     bands = "".join(f'<VRTRasterBand dataType="{t}" band="{i + 1}"><SimpleSource><SourceFilename relativeToVRT="1">'
                     f"{f}</SourceFilename><SourceBand>1</SourceBand></SimpleSource></VRTRasterBand>"
                     for i, (t, f) in enumerate([("UInt16", "dn.tif"), ("Float32", "ndvi.tif")]))
@@ -159,7 +148,7 @@ def test_collection1_espa_band_files_are_named_by_their_mission(tmp_path):
     from rsvlm.io.bandnames import band_name_from_file
 
     dn = np.random.default_rng(8).integers(100, 4000, (4, 1, 16, 16)).astype("int16")  # (C, 1, H, W)
-    paths = [_tif(tmp_path / f"{C1}_sr_band{b}.tif", dn[i]) for i, b in enumerate((2, 3, 4, 5))]
+    paths = [utm_tif(tmp_path / f"{C1}_sr_band{b}.tif", dn[i]) for i, b in enumerate((2, 3, 4, 5))]
     img = read_image(paths)
     assert img.modality == "msi" and img.bands == ["B", "G", "R", "NIR"], img.notes
     assert "band numbers read by Landsat 8's numbering (the file name says Landsat 8): B2 as B, B3 as G" in img.notes[1]
