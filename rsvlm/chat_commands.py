@@ -213,9 +213,7 @@ class Commands:
                   object_scale=inf.read_scale(img), rgb_bands=rgb)
         try:
             if len(self.repl.images) == 2:  # a pair side by side, the shapes on both (was the after image alone)
-                from rsvlm.predict import image_labels
-
-                before, after = image_labels(self.repl.images)  # 2019/scene.tif, 2020/scene.tif: were both scene.tif
+                before, after = inf.image_labels(self.repl.images)  # 2019/scene.tif, 2020/scene.tif: were both scene.tif
                 draw_pair_overlay(*self.repl.images, self.repl.last["objects"], args[0],
                                   captions=(f"before: {before}", f"after: {after}"), **kw)
             else:

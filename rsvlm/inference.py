@@ -177,6 +177,13 @@ def image_label(img) -> str:
     return names[0] if len(names) == 1 else f"{names[0]}…{names[-1]} ({len(names)} files)"
 
 
+def image_labels(images: list) -> list[str]:
+    """Each RSImage's name in notes (predict's, chat's pair captions): ``image_label``'s short name, or the path
+    where two images share it (a change pair 2019/scene.tif, 2020/scene.tif), so that their notes differ."""
+    short = [image_label(im) for im in images]
+    return [im.path if short.count(name) > 1 else name for im, name in zip(images, short)]
+
+
 def all_nodata(img) -> str | None:
     """Why an RSImage holds nothing to ask about (every pixel nodata: the file's nodata value or
     mask, a transparent alpha, non-finite values), or None."""

@@ -131,13 +131,6 @@ class Said:
             print(line if about else f"rsvlm predict: {line}", file=sys.stderr)
 
 
-def image_labels(images: list) -> list[str]:
-    """How predict names each RSImage in its notes: ``inference.image_label``'s short name, or the path
-    where two images share it (a change pair 2019/scene.tif, 2020/scene.tif), so that their notes differ."""
-    short = [inf.image_label(im) for im in images]
-    return [im.path if short.count(name) > 1 else name for im, name in zip(images, short)]
-
-
 def main(args) -> int:
     piped = [f"--{o} -" for o in ("out", "geojson") if getattr(args, o) == "-"]  # was a file named '-'
     if len(piped) > 1:
@@ -233,7 +226,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     except (FileNotFoundError, ValueError) as e:  # a DEM's advice: --modality, not read_image's argument
         print(f"rsvlm predict: {for_cli(str(e))}", file=sys.stderr)
         return 2
-    labels = image_labels(images)
+    labels = inf.image_labels(images)
     for im, label in zip(images, labels):
         for note in im.notes:
             say(for_cli(note), label)
