@@ -283,7 +283,7 @@ def check_data_extra(values: list[str], bc: BuildConfig) -> str | None:
     ``scene.size=8`` was refused by the first synth run the stage started."""
     from data_gen.__main__ import SYNTH_FLAGS, synth_config, synth_parser
     from data_gen.argv import given_twice
-    from data_gen.synth.run import check_config, check_run
+    from data_gen.synth.run import check_run
     from rsvlm.argparsing import Parser
 
     class Refusing(Parser):  # its error's message, with Parser's hints (--wokers: did you mean --workers?), raised
@@ -306,7 +306,7 @@ def check_data_extra(values: list[str], bc: BuildConfig) -> str | None:
         return twice
     for split, _, n, seed, cfg in data_splits(bc):
         try:
-            check_config(synth_config(a, CONFIGS / cfg))
+            synth_config(a, CONFIGS / cfg)  # checks the config, naming an option the user typed by it
             check_run(n, seed, a.workers)
         except ValueError as e:  # a ConfigError is one
             return f"{e} (the {split} run, configs/default/{cfg})"
