@@ -73,11 +73,13 @@ def group_band_files(files: list[Path]) -> tuple[list[Path], list[tuple[Path, st
 
 
 def repeated_bands(paths: list[Path]) -> list[str]:
-    """The bands named by more than one of ``paths`` (``scene_B02.tif`` and ``scene_b2.tif``)."""
+    """The bands named by more than one of ``paths``, one entry a band, its spellings joined by "/" (``B02/b2`` for
+    ``scene_B02.tif`` and ``scene_b2.tif``): the count is of bands, not of names."""
     from rsvlm.io.bandnames import band_key
 
     keys = [band_key(band_part(p) or "") for p in paths]
-    return sorted({band_part(p) or "" for p, k in zip(paths, keys, strict=True) if keys.count(k) > 1})
+    return sorted("/".join(sorted({band_part(p) or "" for p, k in zip(paths, keys, strict=True) if k == key}))
+                  for key in {k for k in keys if keys.count(k) > 1})
 
 
 def scene_modality(paths: list[Path], modality: str | None) -> str:

@@ -225,7 +225,8 @@ def run(args, out: Output) -> None:
     choices = f" Answer with one of: {', '.join(classes)}." if 1 < len(classes) <= args.max_choices else ""
     for paths, cls, scene in out.bar(items, "folder", "image"):
         if len(paths) > 1 and (twice := repeated_bands(paths)):
-            out.skip("band_given_twice", ", ".join(map(str, paths)), f"band(s) {', '.join(twice)} in two files")
+            out.skip("band_given_twice", ", ".join(map(str, paths)),
+                     f"band{'s' * (len(twice) != 1)} {', '.join(twice)} in more than one file")
             continue
         try:
             sizes = {image_size(p, out) for p in paths}
@@ -252,6 +253,6 @@ def run(args, out: Output) -> None:
         rid = f"cls-{cls.replace(' ', '_')}-{scene}"
         q = pick(QUESTIONS, rid) + choices
         first = paths[0]
-        more = f" (+{len(paths) - 1} band files)" if len(paths) > 1 else ""
+        more = f" (+{len(paths) - 1} band file{'s' * (len(paths) != 2)})" if len(paths) > 1 else ""
         meta = make_meta("folder", f"{first.parent.name}/{first.name}{more}", width, height)
         out.add(make_record(rid, [{**image, "modality": modality}], [(q, cls)], "cls", meta))
