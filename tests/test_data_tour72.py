@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 
 import numpy as np
@@ -29,3 +30,37 @@ def test_a_band_given_twice_is_named_once_and_bands_are_counted(tmp_path):
     assert stats["skipped"]["band_given_twice"] == 2
     assert stats["skipped_examples"]["band_given_twice"].endswith("(bands B02/b2, B03/b3 in more than one file)")
     assert [r["meta"]["file"] for r in recs] == ["x/ok_B02.tif (+1 band file)"]
+
+
+def _utm_tif(path, bands: int) -> None:
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = np.random.default_rng(0).integers(0, 255, (bands, 64, 64), dtype=np.uint8)  # (C, H, W)
+    with rasterio.open(path, "w", driver="GTiff", width=64, height=64, count=bands, dtype="uint8",
+                       crs="EPSG:32631", transform=from_origin(500000.0, 4000000.0, 1.0, 1.0)) as ds:
+        ds.write(data)
+
+
+def _footprints(path, n: int) -> None:
+    """``n`` 10 m squares inside ``_utm_tif``'s 64 m square, in its CRS."""
+    feats = [{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [[
+        [500005 + 12 * k, 3999950], [500015 + 12 * k, 3999950], [500015 + 12 * k, 3999960],
+        [500005 + 12 * k, 3999960], [500005 + 12 * k, 3999950]]]}} for k in range(n)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": feats,
+                                "crs": {"type": "name", "properties": {"name": "EPSG:32631"}}}))
+
+
+def test_the_footprints_of_a_geotiff_that_fails_its_size_check_are_counted(tmp_path):
+    """A GeoTIFF that cannot be read as --modality (3 bands as SAR) was skipped as wrong_band_count, its
+    footprints lost without a count; now counted as objects_unchecked_image_unreadable, as dota's and voc's are."""
+    _utm_tif(tmp_path / "img" / "a.tif", 1)
+    _utm_tif(tmp_path / "img" / "b.tif", 3)
+    _footprints(tmp_path / "lab" / "a.geojson", 2)
+    _footprints(tmp_path / "lab" / "b.geojson", 3)
+    stats, recs = convert(tmp_path / "o", "geojson", "--images", str(tmp_path / "img"), "--labels",
+                          str(tmp_path / "lab"), "--modality", "sar", "--no-progress")
+    assert len(recs) >= 1 and stats["skipped"]["wrong_band_count"] == 1
+    assert stats["notes"]["objects_unchecked_image_unreadable"] == 3

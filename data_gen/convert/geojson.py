@@ -60,6 +60,7 @@ from data_gen.convert.detection import (
     det_options,
     emit_objects,
     nothing_to_write,
+    unchecked,
     under_a_pixel,
 )
 from data_gen.convert.filters import class_name
@@ -421,7 +422,10 @@ def _run(args, out: Output) -> None:
         for o in tiny:
             out.skip("degenerate", o["src"], "polygon under 1 px²")
         # an empty FeatureCollection (SpaceNet's tiles without a building): the scene is not read through
-        if nothing_to_write(out, objects) or readable_size(tif, out, str(tif), args.modality) is None:
+        if nothing_to_write(out, objects):
+            continue
+        if readable_size(tif, out, str(tif), args.modality) is None:  # wrong bands for --modality, or damaged
+            unchecked(out, objects)  # its footprints are lost with it: counted, as dota's and voc's objects are
             continue
         extra = {"crs": crs.to_string(), "transform": list(transform)[:6]}
         emit_objects(out, rid=f"geojson-{tif.stem}", source="GeoJSON", file=gj.name, image=tif, width=width,
