@@ -49,15 +49,16 @@ def rgb_bands_problem(img, rgb_bands: list[str] | None, label: str, option: str 
     return None
 
 
-def overlay_title(question: str, answer: str | None) -> str:
+def overlay_title(question: str, answer: str | None, tiled: bool = False) -> str:
     """An overlay's title (``--vis``, chat's ``/vis``): the question, and under it an answer in words alone
     (``answer: harbour``); was the question alone, so a [cls], [cap], [vqa] or [count] overlay said nothing of
-    its answer. An answer with geometry is drawn, not written."""
+    its answer. An answer with geometry is drawn, not written. ``tiled``: ``answer`` is ``--tile``'s tally
+    ("answers of 6 tiles: 'lake' x5, …"), written as it is (it read "answer: answers of 6 tiles: …")."""
     from rsvlm.geometry.codec import spells_tag
 
     if not answer or not answer.strip() or spells_tag(answer):
         return question
-    return f"{question}\nanswer: {answer.strip()}"
+    return f"{question}\n{'' if tiled else 'answer: '}{answer.strip()}"
 
 
 def vis_not_georeferenced(path: str, img, option: str, geojson: str) -> str | None:

@@ -265,6 +265,10 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
+    if args.tile and (err := window_problem(scene, args.tile, args.overlap, args.batch_size or TILE_BATCH, labels[0],
+                                            args.tta != "none")):  # again: the model loaded took its share of the memory
+        print(f"rsvlm predict: {err} (memory free once the model was loaded)", file=sys.stderr)
+        return 2
     if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
         print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
@@ -379,7 +383,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         base = scene.read_overview(VIS_MAX_SIDE) if args.tile else images[-1]
         # below 1 for a scene read shrunk (shapes are in its pixels), each axis its own as for count_on_nodata; a
         # tiled shapes answer is predict's count line, not the model's words (its tiles' words are: tile_answers)
-        kw = dict(title=overlay_title(question, None if counted else result["answer"]), max_side=VIS_MAX_SIDE,
+        kw = dict(title=overlay_title(question, None if counted else result["answer"], bool(args.tile)), max_side=VIS_MAX_SIDE,
                   object_scale=inf.read_scale(base), rgb_bands=args.rgb_bands)
         if len(images) == 2:  # a pair side by side, the shapes on both (was the after image alone)
             draw_pair_overlay(*images, result["objects"], args.vis, captions=(f"before: {labels[0]}",

@@ -164,8 +164,8 @@ def window_problem(scene, tile: int, overlap: int, batch_size: int, label: str, 
     except MemoryError as e:
         rows = (f" (read a row of windows at a time, as a {strip}x{h} px strip)" if strip > w else "") + (
             " and two --tta views of each" if views else "")
-        return (f"--tile {tile}: {batch_size} window(s) of {label} at once, each {w}x{h} px of {bands} band(s) of "
-                f"{dtype}{rows}, do not fit in memory ({e}); give a smaller --tile (96: the bundled model's input)"
+        return (f"--tile {tile}: {_n(batch_size, 'window')} of {label} at once, each {w}x{h} px of {_n(bands, 'band')} of "
+                f"{dtype}{rows}, {'does' if batch_size == 1 else 'do'} not fit in memory ({e}); give a smaller --tile (96: the bundled model's input)"
                 + (" or --batch-size" if batch_size > 1 else ""))
     return None
 
@@ -231,6 +231,11 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
     else:  # shapes: counted by the caller once --min-score and --on-nodata have left out theirs (shapes_line)
         result["answer"] = None
     return result, stopped
+
+
+def _n(n: int, noun: str) -> str:
+    """``n`` ``noun``s, rightly numbered: "1 band", "4 bands" (was "4 band(s)")."""
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 def _skipped(nodata: int) -> str:

@@ -26,9 +26,9 @@ def test_the_memory_check_counts_no_more_windows_than_the_scene_has_and_names_ba
     monkeypatch.setattr(budget, "available_bytes", lambda *a, **k: budget.batch_bytes(100, 100, 3, "uint8", 2))
     assert window_problem(_scene(200, 100), 100, 0, 8, "s.tif") is None  # the scene's 2 windows, not a batch of 8
     err = window_problem(_scene(300, 100), 100, 0, 8, "s.tif")
-    assert err.startswith("--tile 100: 3 window(s) of s.tif at once, each 100x100 px of 3 band(s) of uint8") and \
+    assert err.startswith("--tile 100: 3 windows of s.tif at once, each 100x100 px of 3 bands of uint8") and \
         err.endswith("give a smaller --tile (96: the bundled model's input) or --batch-size"), err
     monkeypatch.setattr(budget, "available_bytes", lambda *a, **k: 1000)
     err = window_problem(_scene(300, 100), 100, 0, 1, "s.tif")
-    assert err.startswith("--tile 100: 1 window(s)") and err.endswith("give a smaller --tile (96: the bundled "
+    assert err.startswith("--tile 100: 1 window of") and err.endswith("give a smaller --tile (96: the bundled "
                                                                        "model's input)"), err

@@ -85,7 +85,7 @@ def test_a_tile_whose_windows_do_not_fit_in_memory_is_refused_before_the_model(g
     assert main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), "--task", "det",
                  "--tile", "64", "--overlap", "0", "--batch-size", "8"]) == 2
     err = capsys.readouterr().err
-    assert "rsvlm predict: --tile 64: 2 window(s) of scene.tif at once, each 64x64 px of 3 band(s) of " in err, err
+    assert "rsvlm predict: --tile 64: 2 windows of scene.tif at once, each 64x64 px of 3 bands of " in err, err
     assert "do not fit in memory" in err and "give a smaller --tile" in err and "no-model" not in err, err
 
 

@@ -102,7 +102,7 @@ def test_the_tile_memory_check_counts_the_batch_as_it_is_held_not_each_window_at
     monkeypatch.setattr(budget, "available_bytes", lambda *a, **k: held)
     assert window_problem(_scene(800, 800), 96, 0, 8, "s.tif") is None
     monkeypatch.setattr(budget, "available_bytes", lambda *a, **k: held - 1)
-    assert "8 window(s) of s.tif at once" in window_problem(_scene(800, 800), 96, 0, 8, "s.tif")
+    assert "8 windows of s.tif at once" in window_problem(_scene(800, 800), 96, 0, 8, "s.tif")
 
 
 def test_the_tile_memory_check_counts_a_pngs_row_strip(monkeypatch):
@@ -114,8 +114,8 @@ def test_the_tile_memory_check_counts_a_pngs_row_strip(monkeypatch):
     monkeypatch.setattr(budget, "available_bytes", lambda *a, **k: budget.batch_bytes(96, 96, 3, "uint8", 1, 40000) - 1)
     assert window_problem(_scene(40000, 96, driver="GTiff"), 96, 0, 1, "s.tif") is None
     err = window_problem(_scene(40000, 96, driver="PNG"), 96, 0, 1, "s.png")
-    assert "1 window(s) of s.png at once, each 96x96 px of 3 band(s) of uint8 (read a row of windows at a time, " \
-        "as a 40000x96 px strip), do not fit" in err, err
+    assert "1 window of s.png at once, each 96x96 px of 3 bands of uint8 (read a row of windows at a time, " \
+        "as a 40000x96 px strip), does not fit" in err, err
 
 
 def test_a_region_with_tile_is_refused_before_the_tile_note_says_how_it_would_be_asked(tmp_path, capsys):
@@ -174,7 +174,7 @@ def test_the_tile_memory_check_counts_ttas_view_of_each_window(monkeypatch):
     monkeypatch.setattr(budget, "available_bytes", lambda *a, **k: budget.batch_bytes(96, 96, 3, "uint8", 8))
     assert window_problem(_scene(800, 800), 96, 0, 8, "s.tif") is None
     err = window_problem(_scene(800, 800), 96, 0, 8, "s.tif", views=True)
-    assert "8 window(s) of s.tif at once, each 96x96 px of 3 band(s) of uint8 and two --tta views of each, do not " \
+    assert "8 windows of s.tif at once, each 96x96 px of 3 bands of uint8 and two --tta views of each, do not " \
         "fit in memory" in err, err
 
 

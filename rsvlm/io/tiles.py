@@ -388,7 +388,8 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
                 imgs = pending.result() if prefetch else read(batch)
                 if prefetch and k + 1 < len(batches):
                     pending = pool.submit(read, batches[k + 1])
-                for note in (n for im in imgs for n in im.notes if n not in scene.notes and n not in merger.notes):
+                for note in (_tiled(n, im) for im in imgs for n in im.notes if n not in scene.notes
+                             and _tiled(n, im) not in merger.notes):
                     merger.notes.append(note)  # e.g. GDAL's warning on a damaged block only this window read
                     if progress:
                         bar.write(f"[{name}] {note}", file=sys.stderr)
@@ -411,3 +412,14 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
         for note in added if progress else []:  # what merging found (empty masks)
             print(f"[{name}] {note}", file=sys.stderr)
         return objects
+
+
+def _tiled(note: str, im) -> str:
+    """A window's read note as a tiled run says it: the nodata share of a whole read (the one window of a scene no
+    larger than the tile) advised "read it tiled (rsvlm predict --tile SIZE …)", which it was."""
+    from rsvlm.io.fills import nodata_share_note
+
+    if im.window is not None or note != nodata_share_note(im.valid):
+        return note
+    return note.split("; crop the image")[0] + ("; crop the image to its valid area, or give a --tile smaller than "
+                                                "the scene (its windows wholly nodata are skipped)")

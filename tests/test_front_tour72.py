@@ -1,0 +1,87 @@
+"""Front door, chat REPL, overlays and tiling, tour 72."""
+
+import numpy as np
+
+from rsvlm.cli import main
+
+
+def _collar_tif(path, side: int = 64):
+    """A georeferenced RGB GeoTIFF whose left half is nodata (0)."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    data = np.full((3, side, side), 120, np.uint8)  # (C, H, W)
+    data[:, :, : side // 2] = 0
+    with rasterio.open(path, "w", driver="GTiff", width=side, height=side, count=3, dtype="uint8", nodata=0,
+                       crs="EPSG:32631", transform=from_origin(500000.0, 4000000.0, 0.5, 0.5)) as ds:
+        ds.write(data)
+    return path
+
+
+def test_a_one_tile_run_is_not_told_to_read_the_image_tiled(ckpt, tmp_path, capsys):
+    """A scene no larger than --tile is read whole as its one window: its nodata note advised "or read it tiled
+    (rsvlm predict --tile SIZE skips windows wholly nodata)" to a run given --tile."""
+    path = _collar_tif(tmp_path / "collar.tif")
+    assert main(["predict", "--model", str(ckpt), "--image", str(path), "--task", "det", "--device", "cpu",
+                 "--tile", "128"]) == 0
+    err = capsys.readouterr().err
+    assert "50% of the image is nodata" in err, err
+    assert "read it tiled" not in err and "give a --tile smaller than the scene" in err, err
+
+
+def test_a_tiled_word_answer_titles_its_overlay_with_the_tally_alone():
+    """The tiled tally read "answer: answers of 6 tiles: 'lake' x5, …" on the overlay."""
+    from rsvlm.output_options import overlay_title
+
+    tally = "answers of 6 tiles: 'lake' x5, 'forest' x1"
+    assert overlay_title("[cls] What scene?", tally, tiled=True) == f"[cls] What scene?\n{tally}"
+    assert overlay_title("[cls] What scene?", "lake") == "[cls] What scene?\nanswer: lake"
+
+
+def test_the_tiled_overlay_of_a_word_task_is_titled_with_the_tally(ckpt, tmp_path, monkeypatch):
+    import rsvlm.io as rio
+
+    titles = []
+    monkeypatch.setattr(rio, "draw_overlay", lambda base, objects, out, **kw: titles.append(kw["title"]))
+    path = _collar_tif(tmp_path / "s.tif")
+    assert main(["predict", "--model", str(ckpt), "--image", str(path), "--task", "cls", "--device", "cpu",
+                 "--tile", "32", "--overlap", "0", "--vis", str(tmp_path / "v.png")]) == 0
+    assert len(titles) == 1 and "\nanswers of " in titles[0] and "answer: answers" not in titles[0], titles
+
+
+def test_the_tile_memory_refusal_numbers_its_windows_and_bands(tmp_path, monkeypatch):
+    """It said "1 window(s) … of 1 band(s) … do not fit"."""
+    import rasterio
+
+    import rsvlm.io.budget as budget
+    from rsvlm.io.read import SceneReader
+    from rsvlm.predict_tiles import window_problem
+
+    path = tmp_path / "one.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=64, height=64, count=1, dtype="uint16") as ds:
+        ds.write(np.ones((1, 64, 64), np.uint16))
+    monkeypatch.setattr(budget, "available_bytes", lambda *a, **k: 1000)
+    with SceneReader(str(path), "sar") as scene:
+        err = window_problem(scene, 64, 0, 8, "one.tif")
+    assert "--tile 64: 1 window of one.tif at once, each 64x64 px of 1 band of uint16, does not fit in memory" in err, err
+
+
+def test_the_tile_memory_check_is_made_again_once_the_model_is_loaded(ckpt, geotiff, monkeypatch, capsys):
+    """The check before the model loads compared the windows with the memory free then; the model then took its
+    share. Checked again once it is loaded, against what is free then."""
+    import rsvlm.inference as inf
+    import rsvlm.io.budget as budget
+
+    free = {"bytes": 10**12}
+    monkeypatch.setattr(budget, "available_bytes", lambda *a, **k: free["bytes"])
+    load = inf.load_model
+
+    def loading(*a, **k):  # the model takes all but 20 kB
+        free["bytes"] = 20_000
+        return load(*a, **k)
+
+    monkeypatch.setattr(inf, "load_model", loading)
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
+                 "--tile", "64", "--overlap", "0", "--batch-size", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "do not fit in memory" in err and "(memory free once the model was loaded)" in err, err
