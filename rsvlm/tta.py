@@ -114,12 +114,12 @@ class FuseConfig:
             ("contain", self.contain, 0 < self.contain <= 1), ("min_views", self.min_views, self.min_views >= 1),
             ("min_share", self.min_share, 0 < self.min_share <= 1), ("min_piece", self.min_piece, 0 <= self.min_piece <= 1),
             ("text_words", self.text_words, self.text_words >= 0), ("budget", self.budget, self.budget >= 1),
-            ("crop_share", self.crop_share, 0 < self.crop_share <= 1), ("point_reach", self.point_reach, 0 < self.point_reach <= 1),
+            ("crop_share", self.crop_share, 0 < self.crop_share < 1), ("point_reach", self.point_reach, 0 < self.point_reach <= 1),
             ("smooth_px", self.smooth_px, 0 <= self.smooth_px < float("inf"))) if not ok]
         if bad:
             raise ValueError(f"FuseConfig: {', '.join(bad)} out of range (IoUs in [0, 1], min_views and budget at "
-                             "least 1, min_share, contain, crop_share and point_reach in (0, 1], min_piece in [0, 1], "
-                             "text_words and smooth_px at least 0)")
+                             "least 1, min_share, contain and point_reach in (0, 1], crop_share in (0, 1): 1 is the whole image, "
+                             "no crop; min_piece in [0, 1], text_words and smooth_px at least 0)")
 
 
 def asks_all(messages: list[dict]) -> bool:
@@ -197,7 +197,7 @@ def skipped_note(skipped: list[str], n: int, question: str | None = None, crops:
 
 def fused_answers(generate, messages: list[list[dict]], images: list[list], first: list[tuple[str, list[float]]],
                   cfg: FuseConfig | None = None, notes: dict[int, str] | None = None,
-                  on_views=None, unasked: set[int] | None = None) -> list[Fused | None]:
+                  on_views=None, unasked: set[int] | None = None, frame: str = "image") -> list[Fused | None]:
     """Per record, its answer fused over ``cfg.views`` (``Fused``), or None where the identity
     answer (``first``) is neither shapes only nor short text (``cfg.text_words``), or holds shapes
     ``fusion.fuse`` cannot join (``fusable``: boxes with obbs); no other view is asked for those. The identity
@@ -215,9 +215,9 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     replaced the plain answer's shapes (``fusion.voted_out``: too few views agreed on any), and its ``unasked``
     the views not asked of it (``skipped_note``: "above" under a transpose, a crop of a ``[count]`` question).
 
-    A view whose prompt ``generate`` refuses (ValueError: a view's words or shapes can take a token
-    more than the plain prompt, past the LLM's context) is asked record by record; a record it still
-    refuses keeps its plain answer (None), and ``notes``, where given, says why under its index.
+    A view whose prompt ``generate`` refuses (ValueError: a view's words or shapes can take a token more than the plain
+    prompt, past the LLM's context) is asked record by record; a record it still refuses keeps its plain answer (None),
+    and ``notes``, where given, says why under its index. ``frame``: an image's name in notes ("tile window").
     ``on_views``, where given, is called before any view is asked with the tuple of other views that will be asked of
     any record, in order (a refusal aside; none where no plain answer is fused, no crop the question or answer rules
     out, ``croppable``, or that shows nothing new, ``new_crop``): what a progress count ("view k of N") is out of.
@@ -294,7 +294,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 "answers": 1 + n_asked.get(i, 0),
                 "note": _unfused_note(left[i], n_asked[i], shapes) if i in left else None,
                 "unasked": skipped_note(skipped.get(i, []), len(cfg.views) - 1, last_question(messages[i]),
-                                        crops_barred(messages[i], w, h, shapes, views[i][0], cfg) or CROPS_FOR)}
+                                        crops_barred(messages[i], w, h, shapes, views[i][0], cfg, frame) or CROPS_FOR)}
         if not shapes:
             fused[i] = Fused(vote(views[i], task=last_task(messages[i])), **said)
             continue
@@ -310,9 +310,9 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     return fused
 
 
-def no_view_note(messages: list[dict], images: list, first: tuple[str, list[float]], cfg: FuseConfig) -> str:
+def no_view_note(messages: list[dict], images: list, first: tuple, cfg: FuseConfig, frame: str = "image") -> str:
     """Why ``fused_answers`` asked no other view of one record (``on_views`` got none), the plain answer
-    (``first``, to ``messages`` about ``images``) standing: for predict and chat to say. Not one of
+    (``first``, to ``messages`` about ``images``, a ``frame``) standing: for predict and chat to say. Not one of
     ``fused_answers``' ``notes``, which eval counts as refused prompts."""
     from rsvlm import geometry
 
@@ -324,7 +324,7 @@ def no_view_note(messages: list[dict], images: list, first: tuple[str, list[floa
     if why is None and not all(v.startswith("c") for v in cfg.views[1:]):  # fused, yet no view could be asked of it
         why = "a turn of the conversation cannot be said in a mirror view"
     elif why is None:  # crops alone: the question or its answer is not for them, or the image too small
-        why = crops_barred(messages, w, h, bool(dec.objects) or asks_all(messages), dec.objects, cfg) or CROPS_FOR
+        why = crops_barred(messages, w, h, bool(dec.objects) or asks_all(messages), dec.objects, cfg, frame) or CROPS_FOR
         if why == CROPS_FOR:
             why += ", in a conversation whose turns hold no shape; a short text answer is voted over mirror views"
     return f"{mode}: no view asked of this question ({why}); the plain answer stands"
@@ -371,7 +371,7 @@ def _asks(view: str, messages: list[dict], w: int, h: int, shapes: bool, plain, 
     """Whether a record is asked ``view`` (``plain``: its plain answer's shapes, or text): a crop ``crops_barred`` does
     not bar that shows something new (``new_crop``); a mirror view where every turn can be said in it."""
     if view.startswith("c"):
-        return crops_barred(messages, w, h, shapes, plain, cfg) != CROPS_FOR and new_crop(view, cfg, w, h)
+        return not (crops_barred(messages, w, h, shapes, plain, cfg) or "").startswith(CROPS_FOR) and new_crop(view, cfg, w, h)
     return _view_messages(messages, view, w, h) is not None
 
 

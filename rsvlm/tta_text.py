@@ -35,22 +35,39 @@ def croppable(messages: list[dict]) -> bool:
     return opening_task(text) in ("det", "ground") and not frames(text)
 
 
-def crops_barred(messages: list[dict], w: int, h: int, shapes: bool, plain, cfg: FuseConfig) -> str | None:
+def crops_barred(messages: list[dict], w: int, h: int, shapes: bool, plain, cfg: FuseConfig,
+                 frame: str = "image") -> str | None:
     """Why not every crop of ``cfg.views`` is asked of a record (``plain``: its plain answer's shapes,
     or text): its question changes its meaning in a crop (``croppable``) or its shapes are no boxes (a crop's masks
-    cannot be shifted back), ``CROPS_FOR``; or its ``w`` × ``h`` image is too small for each crop to show something
-    new (``new_crop``: a 3 × 3 px image's crops were the image itself). None: every crop is asked."""
+    cannot be shifted back), ``CROPS_FOR`` (a turn's shape said after it, ``_held_shape``); or its ``w`` × ``h`` image is too small for each crop to show something
+    new (``new_crop``: a 3 × 3 px image's crops were the image itself; ``frame``: what the note calls the image, a
+    "tile window" with ``--tile``). None: every crop is asked."""
     from rsvlm.fusion import BOXLIKE
 
     if not (shapes and croppable(messages) and {o["kind"] for o in plain} <= set(BOXLIKE)):
-        return CROPS_FOR
+        return CROPS_FOR + _held_shape(messages)
     if all(new_crop(v, cfg, w, h) for v in cfg.views if v.startswith("c")):
         return None
     cw, ch = crop_window("c0", w, h, cfg.crop_share)[2:]
     share = Fraction(cfg.crop_share).limit_denominator(100)  # 11/12, not 0.917
     share = share if abs(float(share) - cfg.crop_share) < 1e-9 else f"{cfg.crop_share:.3g}"
-    return (f"the {w}x{h} px image is too small for distinct corner crops ({share} of each side, {cw}x{ch} px, "
-            "repeats the whole image or another crop)")
+    return (f"the {w}x{h} px {frame} is too small for distinct corner crops ({share} of each side, {cw}x{ch} px, "
+            f"repeats the whole {frame} or another crop)")
+
+
+def _held_shape(messages: list[dict]) -> str:
+    """Why a crop cannot be asked a conversation whose turns hold a shape, said after ``CROPS_FOR`` ("" where none
+    does): the shape is in whole-image coordinates (a ``[regcap]`` question's box: a crop would caption another
+    region)."""
+    from rsvlm.inference import last_question
+    from rsvlm.tokens import opening_task
+
+    if not any(m["role"] != "system" and SPAN.search(str(m.get("content"))) for m in messages):
+        return ""
+    if opening_task(question := last_question(messages)) == "regcap" and SPAN.search(question):
+        return (" (a [regcap] question's box is in whole-image coordinates: in a crop, seen at the model's full input "
+                "size, it would mark another region)")
+    return " (a turn of the conversation holds a shape in whole-image coordinates: it would point elsewhere in a crop)"
 
 
 def crop_messages(messages: list[dict], window: tuple[int, int, int, int]) -> list[dict]:

@@ -64,8 +64,8 @@ def test_each_caller_keeps_its_wording():
 
 def test_a_mask_read_with_its_bands_says_to_pass_one():
     rgb = np.zeros((4, 5, 3), np.uint8)  # a PNG mask read as RGB: "must be 2-D" said nothing of what to do
-    with pytest.raises(ValueError, match=r"object 0 \(mask\): .*got shape \(4, 5, 3\): a PNG read with its 3 band"
-                                         r"\(s\)\? pass one band, mask\[\.\.\., 0\]"):
+    with pytest.raises(ValueError, match=r"object 0 \(mask\): .*got shape \(4, 5, 3\): a PNG read with its 3 bands"
+                                         r"\? pass one band, mask\[\.\.\., 0\]"):
         geometry.objects_to_mask([{"kind": "mask", "mask": rgb}], 5, 4)
     assert regions.mask_values_problem(rgb[..., :1]).endswith("? pass one band, mask[..., 0]")
 

@@ -43,7 +43,9 @@ class MaskFault:
     def band_hint(self) -> str:
         """What a (height, width, bands) array is likely to be, and what to pass instead; "" otherwise."""
         if len(self.shape) == 3 and self.shape[-1] in (1, 3, 4):  # a PNG read with its bands: (H, W, C)
-            return f": a PNG read with its {self.shape[-1]} band(s)? pass one band, mask[..., 0]"
+            n = self.shape[-1]
+            said = "1 band on a third axis" if n == 1 else f"its {n} bands"
+            return f": a PNG read with {said}? pass one band, mask[..., 0]"
         return ""
 
     def __str__(self) -> str:
