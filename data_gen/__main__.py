@@ -61,9 +61,15 @@ def synth_config(a, path):
     from data_gen.synth.run import check_config
 
     cfg = load_with_tasks(path, synth_overrides(a), a.tasks)
-    given = {key: flag for flag, key in SYNTH_FLAGS.items() if getattr(a, flag[2:].replace("-", "_")) is not None}
-    check_config(cfg, given)  # argparse's dest of --pairs-fraction: pairs_fraction
+    check_config(cfg, given_flags(a))
     return cfg
+
+
+def given_flags(a) -> dict[str, str]:
+    """Config key → the option of ``SYNTH_FLAGS`` that set it in parsed synth arguments ``a`` (``{"scene.size":
+    "--size"}``): errors and the notes after the run name what the user typed."""
+    return {key: flag for flag, key in SYNTH_FLAGS.items()  # argparse's dest of --pairs-fraction: pairs_fraction
+            if getattr(a, flag[2:].replace("-", "_")) is not None}
 
 
 def config_in_out(config: str | None, out: str) -> str:
@@ -110,7 +116,7 @@ def synth_main(argv: list[str]) -> int:
         if a.config and not _has_settings(a.config):  # a file cut short or saved blank read as the defaults, unsaid
             print(f"note: --config {a.config} holds no settings (empty, or comments only): the built-in defaults are "
                   "used, with any options given", file=sys.stderr)
-        synthesize(a.out, a.n, a.seed, cfg, workers=a.workers, progress=not a.no_progress)
+        synthesize(a.out, a.n, a.seed, cfg, workers=a.workers, progress=not a.no_progress, flags=given_flags(a))
     except BrokenPipeError:
         raise  # a reader that closed stdout (| head) after the work: main() ends quietly
     except (ConfigError, ValueError, OSError) as e:  # OSError: an --out that cannot be written, named in it

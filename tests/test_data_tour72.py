@@ -64,3 +64,19 @@ def test_the_footprints_of_a_geotiff_that_fails_its_size_check_are_counted(tmp_p
                           str(tmp_path / "lab"), "--modality", "sar", "--no-progress")
     assert len(recs) >= 1 and stats["skipped"]["wrong_band_count"] == 1
     assert stats["notes"]["objects_unchecked_image_unreadable"] == 3
+
+
+def test_synths_notes_after_the_run_name_the_option_typed(tmp_path, capsys):
+    """'under 3 px at scene.size 32' and 'scene.pairs_fraction 0.5' after 'synth --size 32 --pairs-fraction 0.5':
+    keys the user never typed; a key=value or config file still names the key."""
+    from data_gen.__main__ import main
+
+    argv = ["synth", "--n", "2", "--no-progress", "--modalities", "optical", "--tasks", "cls,change"]
+    weights = 'scene.scene_weights={"parking lot": 1000}'
+    assert main([*argv, "--out", str(tmp_path / "a"), "--size", "32", "--pairs-fraction", "0.1", weights]) == 0
+    err = capsys.readouterr().err
+    assert "under 3 px at --size 32," in err and "scene.size" not in err
+    assert "(--pairs-fraction 0.1)" in err and "scene.pairs_fraction" not in err
+    assert main([*argv, "--out", str(tmp_path / "b"), weights, "scene.size=32", "scene.pairs_fraction=0.1"]) == 0
+    err = capsys.readouterr().err
+    assert "under 3 px at scene.size 32," in err and "(scene.pairs_fraction 0.1)" in err

@@ -19,7 +19,7 @@ def test_a_run_the_disk_cannot_hold_is_refused_before_any_scene(tmp_path, monkey
     out = tmp_path / "set"
     assert main(["synth", "--out", str(out), "--n", "1000", "--size", "4096", "--no-progress"]) == 2
     err = capsys.readouterr().err
-    assert "--n 1000 scenes of scene.size 4096 px" in err and "482" in err and "50.0 GB free" in err
+    assert "--n 1000 scenes of --size 4096 px" in err and "482" in err and "50.0 GB free" in err
     assert not out.exists()
 
 

@@ -144,10 +144,11 @@ def check_out(out: Path) -> None:
 _PX_BYTES = {"optical": 1, "msi": 12, "sar": 8, "ir": 2}
 
 
-def check_room(out: Path, n: int, cfg: SynthConfig, seed: int) -> None:
-    """OSError naming --n, scene.size and the modalities where the images alone would take more than the free
-    space of ``out``'s disk (with the images/ of this run's scenes and modalities there already, which it rewrites):
-    was found when the disk filled, hours in (--n 1000 --size 4096 is about 480 GB)."""
+def check_room(out: Path, n: int, cfg: SynthConfig, seed: int, size_is: str = "scene.size") -> None:
+    """OSError naming --n, the scene size (as ``size_is``, ``--size`` where that set it) and the modalities where
+    the images alone would take more than the free space of ``out``'s disk (with the images/ of this run's scenes and
+    modalities there already, which it rewrites): was found when the disk filled, hours in (--n 1000 --size 4096 is
+    about 480 GB)."""
     import shutil
 
     frames = n * (1 + cfg.scene.pairs_fraction)
@@ -159,7 +160,7 @@ def check_room(out: Path, n: int, cfg: SynthConfig, seed: int) -> None:
         return
     held = _rewritten(out, n, seed, cfg.modalities)
     if need > free + held:
-        raise OSError(f"output folder {out}: --n {n} scenes of scene.size {cfg.scene.size} px in "
+        raise OSError(f"output folder {out}: --n {n} scenes of {size_is} {cfg.scene.size} px in "
                       f"{', '.join(cfg.modalities)} take about {need / 1e9:.1f} GB of images at least, and its disk "
                       f"has {(free + held) / 1e9:.1f} GB free{' (with its images/)' if held else ''}: give fewer "
                       "scenes, a smaller --size, fewer --modalities, or an --out on a larger disk")
@@ -176,8 +177,9 @@ def _rewritten(out: Path, n: int, seed: int, modalities: list[str]) -> int:
 
 
 def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = None, workers: int = 1,
-               progress: bool = True, records: bool = True, verbose: bool = True) -> dict:
-    """Write ``n`` scenes and their records under ``out``; return the stats report (also stats.json)."""
+               progress: bool = True, records: bool = True, verbose: bool = True, flags: dict | None = None) -> dict:
+    """Write ``n`` scenes and their records under ``out``; return the stats report (also stats.json). ``flags``:
+    config key → the option that set it (``check_config``'s), which the notes after the run name as typed."""
     from rsvlm.config import save_config
     from rsvlm.progress import ProgressLines, bar
 
@@ -188,7 +190,8 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     workers = min(workers, n)  # a process for each scene at most: more would start, import and idle
     out = Path(out)
     check_out(out)
-    check_room(out, n, cfg, seed)
+    size_is = (flags or {}).get("scene.size", "scene.size")  # "--size 32", not a key the user never typed
+    check_room(out, n, cfg, seed, size_is)
     for sub in ("images", "masks", "scenes"):
         try:
             (out / sub).mkdir(parents=True, exist_ok=True)
@@ -259,11 +262,11 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
         if not (cfg.instructions.all_tasks or cfg.instructions.records_per_image):
             print(f"note: instructions.records_per_image=0: scenes only, the records files are empty; make records "
                   f"with python -m data_gen rebuild --dir {out} instructions.records_per_image=N", file=sys.stderr)
-        if note := _no_pairs_note(cfg, report):
+        if note := _no_pairs_note(cfg, report, (flags or {}).get("scene.pairs_fraction", "scene.pairs_fraction")):
             print(note, file=sys.stderr)
         if too_small:
             print(f"note: {sum(too_small.values())} object(s) the scene recipes asked for were left out as too small "
-                  f"to draw (under 3 px at scene.size {cfg.scene.size}, object_scale {cfg.scene.object_scale}, "
+                  f"to draw (under 3 px at {size_is} {cfg.scene.size}, object_scale {cfg.scene.object_scale}, "
                   f"min_object_px {cfg.scene.min_object_px}): "
                   + ", ".join(f"{c} {k}" for c, k in too_small.most_common())
                   + ". Raise scene.min_object_px (e.g. 10) or --size", file=sys.stderr)
@@ -274,7 +277,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
                   + ", ".join(f"{c} {k}" for c, k in not_fitted.most_common()), file=sys.stderr)
         if crowded["empty"]:
             print(f"note: {crowded['empty']} of {crowded['all']} scenes of classes that always have objects "
-                  f"({', '.join(sorted(_ALWAYS_OBJECTS))}) got none: none fitted. scene.size {cfg.scene.size} is "
+                  f"({', '.join(sorted(_ALWAYS_OBJECTS))}) got none: none fitted. {size_is} {cfg.scene.size} is "
                   f"small for objects at object_scale {cfg.scene.object_scale}, min_object_px "
                   f"{cfg.scene.min_object_px}" + (", or they are too small to draw (above)" if too_small else ""),
                   file=sys.stderr)
@@ -300,7 +303,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     return report
 
 
-def _no_pairs_note(cfg: SynthConfig, report: dict) -> str:
+def _no_pairs_note(cfg: SynthConfig, report: dict, pairs_is: str = "scene.pairs_fraction") -> str:
     """A note where records of ``change`` were asked for (weight > 0) but no scene was drawn as a pair, which it
     needs (a few scenes at 0 < scene.pairs_fraction < 1): its records are missing, all of them where it is the only
     task; "" otherwise. The quota lines said only "not made: skipped, or more asked …"."""
@@ -311,7 +314,7 @@ def _no_pairs_note(cfg: SynthConfig, report: dict) -> str:
     alone = not any(float(w) > 0 for t, w in ins.task_weights.items() if t != "change")
     n = report["scenes"]
     return (f"note: instructions.task_weights gives change {weight:g}, but none of the {n} scene"
-            f"{'s' * (n != 1)} was drawn as a pair (scene.pairs_fraction {cfg.scene.pairs_fraction:g}), which "
+            f"{'s' * (n != 1)} was drawn as a pair ({pairs_is} {cfg.scene.pairs_fraction:g}), which "
             + ("change records need: no record was made" if alone else "change records need: none of them was made")
             + "; give --pairs-fraction 1 (every scene a pair) or more scenes")
 
