@@ -147,8 +147,10 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
     if err := out_name_problem(args.out) or next((f"--{k} {v!r} names no file (an unset shell variable?)" for k in (
             "gt", "pred") if not (v := getattr(args, k)).strip()), None):  # was read as '.', "a folder"
         ap.error(err)
-    from rsvlm.eval_reading import image_root_problem  # one wording with rsvlm eval's and loc_error's
+    from rsvlm.eval_reading import image_root_problem, long_name  # rsvlm eval's and loc_error's words
 
+    if err := next(filter(None, (long_name(k, getattr(args, k)) for k in ("gt", "pred"))), None):  # was [Errno 36]
+        ap.error(err)
     if err := image_root_problem(args.image_root):  # else no note
         ap.error(err)
     held = None  # another task's scores at --out, said once replaced

@@ -222,6 +222,10 @@ def main(argv: list[str] | None = None) -> int:
         p.explained = tuple(asked)
         p.error(f"unrecognized arguments: {' '.join(extra)}{hint}")
     path = Path(a.data)
+    from rsvlm.eval_reading import long_name
+
+    if err := long_name("data", path):  # is_file() raised "[Errno 36] File name too long", naming no option
+        p.error(err)
     if not path.is_file():
         p.error(f"--data: no such file {path}")
     tasks = {task_name(t) for t in a.tasks.split(",") if t.strip()}  # as records' tasks read: "DET", "[det]" are det

@@ -33,10 +33,11 @@ MARKDOWN_HEAD = "# Evaluation report"  # what a report's markdown opens with: --
 
 def source_labels(paths: list[Path]) -> list[str]:
     """How the tables name each score file: its file name, or where two share one (``a/vqa.json`` and
-    ``b/vqa.json``, two models' scores) its path below the folder all have in common."""
+    ``b/vqa.json``, two models' scores) or the files are of several folders (``--dir runA runB``) its path below the
+    folder all have in common."""
     names = [Path(p).name for p in paths]
-    if len(set(names)) == len(names):
-        return names
+    if len(set(names)) == len(names) and len({Path(p).resolve().parent for p in paths}) < 2:
+        return names  # one folder's: runA/vqa.json and runB/det.json (--dir runA runB) were vqa.json and det.json
     full = [Path(p).resolve() for p in paths]
     top = Path(os.path.commonpath(full)) if len(full) > 1 else full[0].parent
     return [str(f.relative_to(top)) if f != top else f.name for f in full]
@@ -61,7 +62,7 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
         if counted:
             left_out.append(p)
 
-    for p, label in zip(unique, source_labels(unique)):
+    for p in unique:
         try:
             s = json.loads(Path(p).read_text())
         except FileNotFoundError:
@@ -105,7 +106,9 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
                 continue
             raise common.ScoreError(f"{p}: a score file whose {why}; score the predictions again (python -m "
                                     f"eval.TASK --out {p})")
-        out.append({**s, "_source": label, "_path": Path(p)})
+        out.append({**s, "_path": Path(p)})
+    for s, label in zip(out, source_labels([s["_path"] for s in out])):  # of the files tabled: not a left-out one's
+        s["_source"] = label
     if left_out and out:  # the notes above may be many screens apart: what the report lacks, in one line
         print(f"note: {len(left_out)} .json file(s) left out as no readable score file (first: {left_out[0]}); the "
               f"report tables {len(out)}", file=sys.stderr)
@@ -137,7 +140,7 @@ def build(scores: list[dict]) -> dict:
     not the whole set's (``partial_why``); ``notes``: tasks whose files are of different test sets (``apart``)."""
     mods = sorted({m for s in scores for m in s.get("by_modality", {})})
     order = {t: i for i, t in enumerate(dict.fromkeys(s["task"] for s in scores))}  # the tasks as first given
-    metrics, counts, runs, partial = [], [], [], {}
+    metrics, counts, runs, partial, defaults = [], [], [], {}, answer_defaults()
     for s in scores:
         bym = s.get("by_modality", {})
         if why := partial_why(s):
@@ -152,7 +155,7 @@ def build(scores: list[dict]) -> dict:
             row = {"task": s["task"], "source": s["_source"], "count": k, "all": s.get(k)}
             row.update({m: bym.get(m, {}).get(k) for m in mods})
             counts.append(row)
-        runs.append({"task": s["task"], "source": s["_source"], "pred": s.get("pred"), **run_row(s.get("run"))})
+        runs.append({"task": s["task"], "source": s["_source"], "pred": s.get("pred"), **run_row(s.get("run"), defaults)})
         if s.get("format") not in (None, "rsvlm"):  # another tool's answers (GeoChat's) said as such, not by path alone
             runs[-1]["options"] = f"--format {s['format']}" + ("" if runs[-1]["options"] == "-" else
                                                                f" {runs[-1]['options']}")
@@ -222,13 +225,21 @@ def retrained(runs: list[dict], scores: list[dict]) -> None:
             r["model"] += f" (weights {m[1]})"
 
 
-def run_row(run: dict | None) -> dict:
+def answer_defaults() -> dict:
+    """``rsvlm eval``'s option defaults by name (``dtype``'s is ``auto``, which a run stamp keeps as the dtype it took)."""
+    from rsvlm.cli import build_parser
+
+    return vars(build_parser().parse_args(["eval", "--data", "-", "--out", "-"]))
+
+
+def run_row(run: dict | None, defaults: dict | None = None) -> dict:
     """``{"model", "options"}`` as text for the table: the options that were set (not None, False,
-    0 or "none"), ``limit=N`` where a ``--limit`` answered part of the set, and the count of answers run.json does
-    not vouch for."""
+    0, "none" or their ``defaults``: ``missing_bands=error`` was in every row), ``limit=N`` where a ``--limit``
+    answered part of the set, and the count of answers run.json does not vouch for."""
     if not run:
         return {"model": "not recorded", "options": "-"}
-    opts = " ".join(f"{k}={v}" for k, v in (run.get("options") or {}).items() if v not in (None, False, 0, "none"))
+    opts = " ".join(f"{k}={v}" for k, v in (run.get("options") or {}).items()
+                    if v not in (None, False, 0, "none") and (defaults or {}).get(k, ...) != v)
     if run.get("limit") is not None:  # the first N records alone: a partial run's scores
         opts += f" limit={run['limit']}"
     if n := run.get("unchecked_answers"):
@@ -251,8 +262,11 @@ def to_markdown(rep: dict) -> str:
     if none := [k for k in common.PRED_FLAGS if any(r["count"] == k and (r["task"], k) not in flagged
                                                     for r in rep["counts"])]:
         c += f"\n\n- rows left out, 0 in every file of their task: {', '.join(none)}"
-    r = common.table([[r["task"], r["source"], r["pred"], r["model"], r["options"]] for r in rep["runs"]],
-                     ["task", "scores", "predictions", "model", "options"])
+    same: dict[tuple, list[dict]] = {}  # one predictions file's answers scored by several tasks: one row, files named
+    for row in rep["runs"]:
+        same.setdefault((str(row["pred"]), row["model"], row["options"]), []).append(row)
+    r = common.table([[", ".join(dict.fromkeys(x["task"] for x in rows)), ", ".join(x["source"] for x in rows), *key]
+                      for key, rows in same.items()], ["task", "scores", "predictions", "model", "options"])
     return (MARKDOWN_HEAD + "\n\n## Metrics by task and modality\n\n" + m
             + "\n\n## Records scored, missing, unparseable, failed, cut and past the context\n\n" + c
             + "\n\n## What answered (rsvlm eval's run.json)\n\n" + r + "\n")
@@ -308,6 +322,10 @@ def main(argv: list[str] | None = None) -> dict:
                      "printed without --out")
         common.out_dir(args.out)
     dirs = args.dir or []  # several: two runs' folders (was one, the second 'unrecognized arguments')
+    from rsvlm.eval_reading import long_name
+
+    if err := next(filter(None, (long_name("dir" if dirs else "scores", p) for p in dirs or args.scores)), None):
+        ap.error(err)  # was "[Errno 36] File name too long", naming no option
     if missing := [d for d in dirs if not d.is_dir()]:
         raise common.ScoreError(f"--dir {missing[0]}: no such folder")
     paths = args.scores or [p for d in dirs for p in sorted(d.glob("*.json"))]

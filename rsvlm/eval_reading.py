@@ -79,6 +79,15 @@ def head_row(path: str | Path) -> object:
     return None
 
 
+def long_name(flag: str, path: str | Path) -> str | None:
+    """``--FLAG PATH: …`` where a name in the input ``path`` is longer than its file system takes, so that no file has
+    it (reading it raised "[Errno 36] File name too long", naming no option; a traceback from rsvlm eval), else None."""
+    from rsvlm.out_paths import too_long
+
+    why = too_long(path)
+    return f"--{flag} {path}: {why.removesuffix('; give a shorter name')}, so no file has it; check the path" if why else None
+
+
 def image_root_problem(root: str | None) -> str | None:
     """Why ``--image-root ROOT`` names no folder of images, in the words rsvlm eval, the scorers and eval.loc_error
     all use (each had its own, and rsvlm eval and loc_error read a blank one, an unset variable, as not given); None
@@ -87,6 +96,8 @@ def image_root_problem(root: str | None) -> str | None:
         return None
     if not root.strip():
         return f"--image-root {root!r} names no folder (an unset shell variable?)"
+    if why := long_name("image-root", root):  # is_dir() raised "[Errno 36] File name too long"
+        return why
     if Path(root).is_dir():
         return None
     return (f"--image-root {root!r}: {'a file, not a folder' if Path(root).exists() else 'no such folder'}; give the "

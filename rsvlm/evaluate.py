@@ -279,14 +279,14 @@ def _main(args) -> int:
         print("rsvlm eval: --data -: records are not read from stdin: they are read more than once and their images "
               "found beside them; save them to a file first (… > records.jsonl) and give that", file=sys.stderr)
         return 2
-    try:  # before a model that may take minutes to load
-        check_records_path(args.data)
-    except FileNotFoundError as e:  # missing, or a folder (its JSONL files named)
-        print(f"rsvlm eval: {e}", file=sys.stderr)
-        return 2
-    from rsvlm.eval_reading import image_root_problem, stamped_limit  # the scorers' and loc_error's words
+    from rsvlm.eval_reading import image_root_problem, long_name, stamped_limit  # the scorers' words
 
-    if err := image_root_problem(args.image_root):
+    err = long_name("data", args.data)  # was a traceback, "[Errno 36] File name too long"
+    try:  # before a model that may take minutes to load
+        err = err or check_records_path(args.data) or image_root_problem(args.image_root)
+    except FileNotFoundError as e:  # missing, or a folder (its JSONL files named)
+        err = str(e)
+    if err:
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
     # a FIFO: resuming read it, and hung; /dev/stdout is one, or (`> log`) a file, beside which OUT.run.json went into /dev
