@@ -14,6 +14,7 @@ import math
 import sys
 
 from rsvlm import inference as inf
+from rsvlm.answering import is_cut_known
 from rsvlm.tta import FuseConfig
 
 TILE_BATCH = 4  # --batch-size's default: tiles per forward pass with --tile (cli.py's help says it)
@@ -31,7 +32,8 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
                    seen: dict | None = None):
     """``predict_fn`` for ``rsvlm.io.run_tiled``: one batched generate per batch of tiles (and, with ``tta``,
     one per other view, each tile's shapes fused over its views before the merge). Each tile's entry in
-    ``answers`` has ``"cut": true`` where the token limit stopped its answer (or one fused into it),
+    ``answers`` has ``"cut": true`` where the token limit stopped its answer (or one fused into it), and
+    ``"cut_known": true`` too where it is known to have cut its own (``Answer.cut_known``),
     ``"past_context": true`` where it (or one fused into it) ran past the LLM's context (``"past_views"``:
     the views whose answers did, where its own did not), a ``"note"`` where a view of it was refused, and a
     ``"tta_note"`` where view answers were left out of its fusion (``tta.Fused.note``), a ``"tta_voted_out"``
@@ -69,8 +71,10 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
                 text, cut, past = f.answer, f.cut, f.past_context
                 if f.objects is not None:
                     objects, problems = f.objects, []
+            known = cut and is_cut_known(answer) and (f is None or not f.cut or inf.is_cut(answer))  # its own
             answers.append({"window": list(tile.window or (0, 0, tile.width, tile.height)), "answer": text,
                             "problems": problems, **({"cut": True} if cut else {}),
+                            **({"cut_known": True} if known else {}),
                             **({"past_context": True} if past else {}),
                             **({"past_views": only_views} if only_views else {}),
                             **({"note": refused[k]} if k in refused else {}),
@@ -262,9 +266,12 @@ def tile_run_notes(tiles: list[dict], args, model, say) -> None:
     """Say how many tile answers were cut, not fused over the views, fused without some, voted out by the
     views, or past the LLM's context (each marked in ``--out``'s ``"tiles"``)."""
     n = len(tiles)
-    if n_cut := sum(bool(t.get("cut")) for t in tiles):  # under the grammar a cut answer reads as a whole one
-        note = inf.cut_note(args.max_new_tokens, f"{n_cut} of {n} tile answers", many=True)
-        say(f"note: {note}" + (" (\"cut\" in --out's tiles)" if args.out else ""))
+    n_cut = sum(bool(t.get("cut")) for t in tiles)  # under the grammar a cut answer reads as a whole one
+    n_known = sum(bool(t.get("cut_known")) for t in tiles)  # "may be cut" only of those not known to be
+    for k, known in ((n_known, True), (n_cut - n_known, False)):
+        if k:
+            note = inf.cut_note(args.max_new_tokens, f"{k} of {n} tile answers", many=True, known=known)
+            say(f"note: {note}" + (f" (\"{'cut_known' if known else 'cut'}\" in --out's tiles)" if args.out else ""))
     if notes := [t["note"] for t in tiles if "note" in t]:
         say(f"note: {len(notes)} of {n} tile(s) not fused over the views (first: {notes[0]})")
     if notes := [t["tta_note"] for t in tiles if "tta_note" in t]:

@@ -85,3 +85,29 @@ def test_the_tile_memory_check_is_made_again_once_the_model_is_loaded(ckpt, geot
                  "--tile", "64", "--overlap", "0", "--batch-size", "2"]) == 2
     err = capsys.readouterr().err
     assert "do not fit in memory" in err and "(memory free once the model was loaded)" in err, err
+
+
+def test_tile_answers_known_to_be_cut_are_said_cut_not_may_be_cut(monkeypatch):
+    """A tile's answer the token limit is known to have cut (``Answer.cut_known``) was counted among "N of M tile
+    answers reached the token limit …; they may be cut", as one it only reached."""
+    import types
+
+    from rsvlm import inference as inf
+    from rsvlm.answering import Answer
+    from rsvlm.data.conversation import PromptConfig
+    from rsvlm.io.read import RSImage
+    from rsvlm.predict_tiles import tile_predictor, tile_run_notes
+
+    box = "<ref>ship</ref><box><loc_400><loc_400><loc_599><loc_599></box>"
+    said = iter([Answer(box, [0.9], cut=True, cut_known=True), Answer(box, [0.9], cut=True), Answer(box, [0.9])])
+    monkeypatch.setattr(inf, "answerer", lambda *a, **k: lambda msgs, imgs: [next(said) for _ in msgs])
+    img = RSImage(data=np.zeros((3, 32, 32), np.float32), modality="optical", bands=["R", "G", "B"], path="a.png")
+    tiles: list = []
+    tile_predictor(None, types.SimpleNamespace(prompt=PromptConfig()), "[det] Detect ships.", 64, tiles)([img] * 3)
+    assert [(t.get("cut"), t.get("cut_known")) for t in tiles] == [(True, True), (True, None), (None, None)]
+    notes: list = []
+    tile_run_notes(tiles, types.SimpleNamespace(max_new_tokens=64, out="o.json"), None, lambda s, *a: notes.append(s))
+    assert notes[0].startswith("note: 1 of 3 tile answers were cut short by the token limit (64 tokens)"), notes
+    assert notes[0].endswith("(\"cut_known\" in --out's tiles)"), notes
+    assert notes[1].startswith("note: 1 of 3 tile answers reached the token limit (64 tokens); they may be cut"), notes
+    assert len(notes) == 2, notes
