@@ -6,7 +6,8 @@ import json
 import warnings
 
 import numpy as np
-from convert_helpers import convert
+import pytest
+from convert_helpers import convert, objs, png
 
 
 def _band_tif(path, value: int = 100) -> None:
@@ -80,3 +81,33 @@ def test_synths_notes_after_the_run_name_the_option_typed(tmp_path, capsys):
     assert main([*argv, "--out", str(tmp_path / "b"), weights, "scene.size=32", "scene.pairs_fraction=0.1"]) == 0
     err = capsys.readouterr().err
     assert "under 3 px at scene.size 32," in err and "(scene.pairs_fraction 0.1)" in err
+
+
+@pytest.mark.parametrize("under", [(255, 255, 255), (0, 0, 0)])
+def test_a_transparent_colour_table_entry_of_a_binary_geotiff_label_is_no_class(tmp_path, under):
+    """A binary (--binary) GeoTIFF mask whose .aux.xml colour table makes entry 2 transparent: its pixels were read
+    as code 2 (the class, or a label not binary), where an indexed PNG's transparent index is no class; now read by
+    its colours' greys under that alpha. Black under the transparency with nothing else drawn black is the
+    drawn-black-on-an-empty-layer case: read by its alpha."""
+    import rasterio
+
+    png(tmp_path / "images" / "a.png", 64, 48)
+    (tmp_path / "labels").mkdir()
+    a = np.zeros((48, 64), np.uint8)  # (H, W)
+    a[10:30, 10:40], a[0:4, :] = 1, 2
+    lab = tmp_path / "labels" / "a_mask.tif"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # not georeferenced
+        with rasterio.open(lab, "w", driver="GTiff", width=64, height=48, count=1, dtype="uint8") as ds:
+            ds.write(a[None])  # (1, H, W)
+    entries = [(0, 0, 0, 255), (255, 255, 255, 255), (*under, 0)]
+    (tmp_path / "labels" / "a_mask.tif.aux.xml").write_text(
+        '<PAMDataset><PAMRasterBand band="1"><ColorInterp>Palette</ColorInterp><ColorTable>'
+        + "".join(f'<Entry c1="{r}" c2="{g}" c3="{b}" c4="{t}"/>' for r, g, b, t in entries)
+        + "</ColorTable></PAMRasterBand></PAMDataset>")
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "images"), "--labels",
+                          str(tmp_path / "labels"), "--binary", "building", "--form", "poly", "--no-progress")
+    rings = [np.asarray(o["coords"], float).reshape(-1, 2) for r in recs for o in objs(r)]  # (N, 2) each
+    assert len(rings) == 1, rings
+    assert np.allclose([*rings[0].min(axis=0), *rings[0].max(axis=0)], [10, 10, 40, 30], atol=1), rings
+    assert "labels_not_binary" not in stats["notes"]

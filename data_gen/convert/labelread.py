@@ -40,7 +40,8 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     indexed PNG's palette, a GeoTIFF's colormap) is read by its greys where black is at an index other than 0
     (``_indexed_grey``); under an [r, g, b] palette (``rgb``) a one-band GeoTIFF's colormap gives its colours, as an
     indexed PNG's palette does (it was read (1, 1, 1), every class unknown), a grey palette its indices; an indexed
-    PNG's transparent index (tRNS), as an alpha channel's 0, is no class. A palette's
+    PNG's transparent index (tRNS), as an alpha channel's 0, is no class, and so is a GeoTIFF colour-table entry's
+    (an .aux.xml's): such a binary label is read by its colours' greys under that alpha (``_by_alpha``). A palette's
     label (``rgb`` or ``grey_levels``) is read by its colours, its transparent pixels (alpha 0: an alpha channel or
     band, a transparent index or GeoTIFF colour-table entry, ``_see_through``) and those under a GDAL mask band each appended as (H, W) bool to ``voids`` where
     given and any are (no class: their colour is none drawn, ``run``, nor checked by ``_one_grey``), an alpha band
@@ -66,7 +67,8 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                 masked = _mask_band(ds)  # (h, w) a GDAL mask band's, 0 where masked out (beside an alpha band too)
             if deep and (rgb or grey_levels):
                 a = _eight_bit(a, alpha, out, levels)
-            clear = opacity = None  # clear: (h, w) bool, a palette label's no-class pixels, alpha's and mask band's
+            clear = opacity = dead = None  # clear: (h, w) bool, a palette label's no-class pixels, alpha's and mask
+            # band's; dead: a binary label's pixels made 0 (mask band, nodata)
             if alpha and len(alpha) < len(a):  # an RGBA label: its alpha is no colour ("4 bands that differ")
                 opacity = a[alpha[0]]  # (h, w)
                 a = np.delete(a, alpha, axis=0)
@@ -80,7 +82,7 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                 if rgb or grey_levels:
                     clear = see if clear is None else clear | see
                 else:
-                    a = np.where(see, np.zeros((), a.dtype), a)  # (bands, h, w) its pixels under the mask 0
+                    a, dead = np.where(see, np.zeros((), a.dtype), a), see  # (bands, h, w) its pixels under the mask 0
                     if out is not None:
                         out.note("label_pixels_masked", int(np.count_nonzero(see)))
             see = _see_through(a[0], table[1], nodata) if (rgb or grey_levels) and table is not None else None
@@ -106,10 +108,17 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                             f"pixel(s) of it are no data and the mask empty; if {nodata:g} marks the class, unset the "
                             f"nodata (gdal_edit.py -unsetnodata {path}) and convert again")
                     a = np.where(none, np.zeros((), a.dtype), a[0])[None]  # (1, h, w)
+                    dead = none if dead is None else dead | none
                     if out is not None:
                         out.note("label_pixels_nodata", n)
                     if voids is not None:
                         voids.append(none)
+            if not (rgb or grey_levels) and table is not None and len(a) == 1 and (
+                    see := _see_through(a[0], table[1], nodata)) is not None:  # a transparent entry: no class,
+                grey = table[0][np.clip(a[0], 0, len(table[0]) - 1)].max(axis=-1)  # (H, W) as an indexed PNG's
+                if dead is not None:  # tRNS is: by its colours' greys; nodata and masked pixels stay 0
+                    grey = np.where(dead, np.uint8(0), grey)
+                return _by_alpha(grey, np.where(see, np.uint8(0), np.uint8(255)), out)
             if colormap is not None and not rgb and (grey := _indexed_grey(a[0], colormap)) is not None:
                 return grey  # (H, W) its greys: by index, a 1-black colormap's background was the class
             if opacity is not None and not (rgb or grey_levels):
