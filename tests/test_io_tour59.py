@@ -151,7 +151,7 @@ def test_a_scene_too_large_for_memory_names_the_file_its_size_and_tile(tmp_path,
 
     monkeypatch.setattr(sources.RasterioSource, "read", short_of_memory)
     with pytest.raises(SceneTooLarge, match=r"big\.tif: not enough memory to read the whole scene at once: 60x40 "
-                                            r"pixels, 3 band\(s\) of uint16.*--tile 512") as e:
+                                            r"pixels, 3 bands of uint16.*--tile 512") as e:
         read_image(p)
     assert isinstance(e.value, MemoryError) and isinstance(e.value, ImageReadError)  # predict says ValueErrors
     with pytest.raises(SceneTooLarge, match=r"read window \(0, 0, 8, 4\) at once: 8x4 pixels.*a smaller --tile"):
@@ -162,7 +162,7 @@ def test_a_scene_too_large_for_memory_names_the_file_its_size_and_tile(tmp_path,
     Image.fromarray(np.zeros((30, 50, 3), np.uint8)).save(tmp_path / "big.png")
     monkeypatch.setattr(sources, "_read_pil", short_of_memory)
     with pytest.raises(SceneTooLarge, match=r"big\.png: not enough memory to read the scene at once: 50x30 pixels, "
-                                            r"3 band\(s\) of uint8"):
+                                            r"3 bands of uint8"):
         read_image(tmp_path / "big.png")
 
 

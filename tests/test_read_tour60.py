@@ -177,7 +177,7 @@ def test_a_whole_read_larger_than_the_free_memory_is_refused_before_it_is_made(t
     p = _tif(tmp_path / "wide.tif", np.random.default_rng(7).integers(0, 255, (3, 64, 96)).astype(np.uint8))
     monkeypatch.setattr(budget, "available_bytes", lambda: 64 * 48 * 3 * 13)  # a 64 x 48 window fits, no more
     with pytest.raises(SceneTooLarge, match=r"wide\.tif: not enough memory to read the whole scene at once: 96x64 "
-                                            r"pixels, 3 band\(s\) of uint8.*--tile 512.*GiB is available\)"):
+                                            r"pixels, 3 bands of uint8.*--tile 512.*GiB is available\)"):
         read_image(p)
     with SceneReader(p) as scene:
         assert scene.read((0, 0, 64, 48)).data.shape == (3, 48, 64)

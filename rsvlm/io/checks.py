@@ -178,10 +178,54 @@ def _header_text(hdr: str | None) -> str:
 
 def not_readable(p, what: str, why) -> ImageReadError:
     """The error for a file whose format no reader recognised: said to be text where it is
-    (``text_start``; a recognised text format, a VRT with a missing source, keeps the reader's words)."""
+    (``text_start``; a recognised text format, a VRT with a missing source, keeps the reader's words), an archive
+    with the GDAL paths of the rasters in it (``archive_rasters``: it was "truncated or corrupt")."""
     if ("not recognized" in str(why) or "cannot identify" in str(why)) and (start := text_start(p)):
         return ImageReadError(f"{p}: a text file, not an image (it starts {start!r})")
+    archive = vsi_archive(p)
+    if (found := archive_rasters(archive or Path(p))) is not None:
+        kind, vsi, inside = found
+        rasters = f"e.g. {', '.join(inside[:3])}" + (f" ({len(inside)} in all)" if len(inside) > 3 else "")
+        said = (f"{p}: no such raster in {archive}; give one it holds, " if archive else
+                f"{p}: a {kind} archive, not an image; give a raster in it as GDAL reads it, ")
+        return ImageReadError(said + (rasters if inside else f"as {vsi}{p}/<file> (it holds no .tif, .jp2 or "
+                                      "image file)") + ", or unpack it and give the file")
     return ImageReadError(f"{p}: {what} ({why})")
+
+
+# a GDAL path into an archive: /vsizip/pack.zip/B02.tif, /vsizip//data/S2.zip/…, /vsitar/{a.tar}/x.tif
+VSI_ARCHIVE = re.compile(r"/vsi(zip|tar|7z|rar)/+\{?(.+?\.(?:zip|tar|tar\.gz|tgz|7z|rar|kmz))\}?(?:/|$)", re.I)
+
+
+def vsi_archive(name) -> Path | None:
+    """The local archive a GDAL archive path reads (``/vsizip/pack.zip/B02.tif`` → ``pack.zip``; an absolute one
+    as ``/vsizip//data/pack.zip/…``, or ``/vsizip/data/…`` where a Path folded its //), else None."""
+    if not (m := VSI_ARCHIVE.match(str(name).replace("\\", "/"))):
+        return None
+    given = Path(m[2])
+    return given if given.exists() or given.is_absolute() or not Path("/", m[2]).exists() else Path("/", m[2])
+
+
+def archive_rasters(p: Path) -> tuple[str, str, list[str]] | None:
+    """(kind, GDAL prefix, the GDAL paths of the rasters in it) of zip or tar archive ``p``; None for another file.
+    A zipped Sentinel-2 ``.SAFE``'s band files are among them (``/vsizip/S2B_….zip/S2B_….SAFE/GRANULE/…_B02_10m.jp2``)."""
+    import tarfile
+    import zipfile
+
+    try:
+        if zipfile.is_zipfile(p):
+            with zipfile.ZipFile(p) as z:
+                kind, prefix, names = "zip", "/vsizip/", z.namelist()
+        elif p.is_file() and tarfile.is_tarfile(p):
+            with tarfile.open(p) as t:
+                kind, prefix, names = "tar", "/vsitar/", t.getnames()
+        else:
+            return None
+    except (OSError, zipfile.BadZipFile, tarfile.TarError):
+        return None
+    root = prefix + ("/" if str(p).startswith("/") else "")  # GDAL's absolute form: /vsizip//data/a.zip/…
+    rasters = sorted((n for n in names if n.lower().endswith((*TIFF_SUFFIXES, ".jp2", *PIL_SUFFIXES))), key=_natural)
+    return kind, root, [shlex.quote(f"{root}{str(p).lstrip('/')}/{n}") for n in rasters]
 
 
 # a URL given as an image: ``Path`` folds its "//" to "/", so one slash or more after the scheme
@@ -298,6 +342,10 @@ def check_image_path(name: Path | str) -> None:
         raise FileNotFoundError(file_url_message(str(name), url))
     if _subdataset_file(p) is not None:  # (it took file:///a.png for a GDAL driver "file" and its file)
         return
+    if (archive := vsi_archive(name)) is not None:  # /vsizip/pack.zip/B02.tif: was "image not found"
+        if archive.is_file():
+            return  # (a file it does not hold: ``not_readable`` names those it holds)
+        raise FileNotFoundError(f"image not found: {name} (its archive {archive} is not there)")
     if p.exists() and not p.is_dir():  # /dev/null, a pipe, a socket: was "image not found" though it is there
         raise ImageReadError(f"{p}: not a regular file (a device, pipe or socket); give an image file")
     if not p.is_dir() and (url := URL.match(str(name))):  # was "image not found: https:/host/scene.tif"

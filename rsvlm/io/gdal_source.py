@@ -176,6 +176,10 @@ class RasterioSource:
         notes += said
 
         ci = [c for ds_ in src for c in ds_.colorinterp]
+        if len(src) == 1 and ds.tags(ns="IMAGE_STRUCTURE").get("SOURCE_COLOR_SPACE") == "CMYK" and ci[3:] == [
+                ColorInterp.alpha]:  # GDAL reads a CMYK TIFF as RGB + an opaque alpha the file has not: 3 bands
+            ci, self.count, self.descriptions, self.units = ci[:3], 3, self.descriptions[:3], self.units[:3]
+            notes.append("a CMYK TIFF: its cyan, magenta, yellow and black inks read as R, G, B (GDAL converts them)")
         self.alpha_index = ci.index(ColorInterp.alpha) if ColorInterp.alpha in ci else None
         k = self.alpha_index
         # a band file (one band a file, several files) is named by its file: B08.tif cut by gdal_translate -b 4 out of

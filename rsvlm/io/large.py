@@ -10,7 +10,7 @@ import contextlib
 from collections.abc import Callable
 from pathlib import Path
 
-from rsvlm.io.checks import ImageReadError
+from rsvlm.io.checks import ImageReadError, n_bands
 
 __all__ = ["SceneTooLarge", "DecodedWhole", "out_of_memory", "header_size"]
 
@@ -57,7 +57,7 @@ def out_of_memory(name: str, size: Callable[[], Size | None], what: str = "the s
         else:
             w, h, c, dtype = got
             gib = w * h * c * 4 / 2**30  # float32, as the reader scales it
-            told = f" {w}x{h} pixels, {c} band(s) of {dtype}, {gib:.3g} GiB as float32;"
+            told = f" {w}x{h} pixels, {n_bands(c)} of {dtype}, {gib:.3g} GiB as float32;"
         how = ("no smaller read helps, as it is decoded whole at open: a tiled GeoTIFF (gdal_translate -co TILED=YES) "
                "is read in windows where rasterio is installed (pip install 'rsvlm[geo]')" if isinstance(e, DecodedWhole) else
                "read it in smaller windows (a smaller --tile; a PNG or JPEG that GDAL reads is read a row of windows "

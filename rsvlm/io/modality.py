@@ -46,7 +46,7 @@ from rsvlm.io.bandnames import (
     sentinel2_alone,
 )
 from rsvlm.io.checks import ImageReadError, dtype_said, n_bands
-from rsvlm.io.quality import qa_asked, qa_way_out, qa_what, quality_band
+from rsvlm.io.quality import qa_asked, qa_way_out, qa_what, quality_band, quality_file
 from rsvlm.io.sources import read_as_stored
 from rsvlm.io.thermal import band_unit, described_unit, unit_kelvin
 
@@ -119,8 +119,9 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     # nearest), as the stretch's sample: bilinear, the guess weighed values no file holds
     sample = functools.cache(lambda: read_as_stored(src, 256, one, nodata))
     name = ", ".join(str(p) for p in paths)
-    qa = [(p.name, q) for p in paths if (q := quality_band(p)) and (len(paths) > 1 or len(one) == 1)]  # a QA_PIXEL
-    # read as a thermal frame, unsaid; a quality file holds one band (an RGB photo so named is none)
+    qa = [(p.name, q) for p in paths if (q := quality_band(p) if len(paths) > 1 else quality_file(p, len(one), src.dtype))]
+    # a QA_PIXEL read as a thermal frame, unsaid; a quality file holds one band (an RGB photo so named is none), a
+    # Planet UDM2 8 of uint8 (read as 8-band msi)
     # a Landsat thermal band file among reflectance band files (…_ST_B10.TIF, ESPA's …_bt_band10.tif): its kelvin DN
     # were scaled as reflectance beside them (and the others' Level-2 scale lost), unsaid
     hot = [p.name for p in paths if (pr.landsat_band(p) or ("",))[0] in pr.THERMAL] if len(paths) > 1 else []
@@ -142,8 +143,8 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
                              "read_image(..., modality=...)) to read it as an image anyway")
     if qa:
         what = qa_what(qa[0][1]) if len(paths) == 1 else "; ".join(f"{n} is {qa_what(q)}" for n, q in qa)
-        raise ImageReadError(f"{name}: {what}, not an image; give the scene's band files "
-                             f"({qa_way_out(Path(qa[0][0]), qa[0][1])}) without it, or "
+        raise ImageReadError(f"{name}: {what}, not an image; give the scene's "
+                             f"{'image' if qa[0][1] == 'UDM2' else 'band files'} ({qa_way_out(Path(qa[0][0]), qa[0][1])}) without it, or "
                              "the modality (--modality) to read it as an image anyway")
     if g.landsat_dn:
         thermal = bool(g.landsat) and all(b in pr.THERMAL for b, *_ in g.landsat)

@@ -40,6 +40,20 @@ S2_NAMED = rf"(?:{S2_TILE}|S2[A-D]_\w*_)"  # …, or a product's: S2B_10TES_2023
 S2_AUX_NAME = re.compile(rf"^{S2_NAMED}?(SCL|AOT|WVP|MSK_(?:CLDPRB|SNWPRB))(?:_[126]0M)?$"
                          rf"|^{S2_NAMED}(CLD|SNW)(?:_[126]0M)?$|^(CLD|SNW)_[126]0M$")
 
+# Planet's usable data mask beside a PlanetScope scene (…_3B_udm2.tif, …_udm2_clip.tif): 8 uint8 bands of flags,
+# read as 8-band msi unsaid; known by its name and its 8 uint8 bands (``quality_file``)
+PLANET_UDM2 = re.compile(r"_(UDM2)(?:_CLIP)?$")
+PLANET_AUX = {"UDM2": "8 mask bands, clear, snow, shadow, light haze, heavy haze, cloud (each 0 or 1), confidence "
+                      "(%), unusable-data bits"}
+
+
+def quality_file(p: Path, bands: int, dtype: str) -> str | None:
+    """``quality_band`` of file ``p`` where its ``bands`` (read, alpha left out) and ``dtype`` fit what it holds: one
+    band (an RGB photo named ``…_SCL.png`` is none), or Planet's UDM2's 8 of uint8; None else."""
+    if (m := PLANET_UDM2.search(p.stem.upper())) and bands == 8 and dtype == "uint8":
+        return m.group(1)
+    return quality_band(p) if bands == 1 else None
+
 
 def quality_band(p: Path) -> str | None:
     """The quality or ancillary band a Landsat Collection band file is (``…_QA_PIXEL.TIF`` → ``QA_PIXEL``: bit flags
@@ -56,7 +70,7 @@ def quality_band(p: Path) -> str | None:
 
 # what each table's bands are, as a refusal says it (``qa_what``): a quantity each, not bit flags
 _KINDS = ((LANDSAT_ST_AUX, "a Landsat surface-temperature ancillary band"), (S2_AUX, "a Sentinel-2 Level-2A product"),
-          (ESPA_AUX, "a Landsat ancillary band"))
+          (ESPA_AUX, "a Landsat ancillary band"), (PLANET_AUX, "a Planet usable data mask"))
 
 
 def _quantity(q: str) -> tuple[str, str] | None:
@@ -83,7 +97,9 @@ def qa_asked(q: str) -> str:
 def qa_way_out(p: Path, q: str) -> str:
     """The band files to give instead of ``quality_band`` file ``p``: two of its product's reflectance band files
     (``products.sibling_bands``; Sentinel-2's ``…_B02_10m.jp2``; ESPA's ``…_sr_band2.tif``), its surface temperature band too for an
-    ``LANDSAT_ST_AUX`` one (``…_ST_B10.TIF``)."""
+    ``LANDSAT_ST_AUX`` one (``…_ST_B10.TIF``); Planet's scene file for a UDM2 (``…_3B_AnalyticMS_SR.tif``)."""
+    if q in PLANET_AUX:
+        return re.sub(r"udm2", "AnalyticMS_SR", p.name, count=1, flags=re.I)
     if q in S2_AUX:
         tiled, named = re.match(S2_TILE, p.stem, re.I), re.match(S2_NAMED, p.stem, re.I)
         return ",".join(f"…_B0{n}_10m{p.suffix}" if tiled else f"…_B0{n}{p.suffix}" if named else f"B0{n}{p.suffix}"

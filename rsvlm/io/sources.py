@@ -29,6 +29,7 @@ from rsvlm.io.checks import (  # noqa: F401 (moved to checks.py; imported from h
     not_readable,
     raw_cut_short,
     text_start,
+    vsi_archive,
 )
 from rsvlm.io.gdal_source import (  # noqa: F401 (moved to gdal_source.py; imported from here by readers, data_gen, tests)
     WHOLE_DECODED,
@@ -72,13 +73,14 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: s
         src.notes.append(f"{paths[0].name} is a raster header: read its data file {found[0].name}"
                          + (f" (also beside it: {others}; give the data file meant)" if others else ""))
         return src
-    if len(paths) == 1 and paths[0].suffix.lower() in PIL_SUFFIXES and not _has_geo_sidecar(paths[0]):
+    vsi = any(vsi_archive(n) for n in names)  # /vsizip/pack.zip/a.png: GDAL's alone to read (PIL, tifffile read files)
+    if len(paths) == 1 and paths[0].suffix.lower() in PIL_SUFFIXES and not _has_geo_sidecar(paths[0]) and not vsi:
         try:
             arr, alpha, notes, mode = _read_pil(paths[0], png_checked)
             return ArraySource(paths[0], (arr, alpha), notes, bilevel=mode == "1", paletted=mode == "P")
         except _ForGdal as e:  # past PIL's decompression-bomb limit, or 16-bit colour: GDAL reads it (in windows
             misnamed = e.args[0] if isinstance(e, _Misnamed) else None  # where it can); a TIFF named .png
-    tiff = len(paths) == 1 and (paths[0].suffix.lower() in TIFF_SUFFIXES or misnamed)  # tifffile's to try
+    tiff = len(paths) == 1 and (paths[0].suffix.lower() in TIFF_SUFFIXES or misnamed) and not vsi  # tifffile's to try
     told = f" ({misnamed})" if misnamed else ""
     try:
         return RasterioSource([str(p) for p in names], gdal_cache_mb)  # (which says a misnamed file itself)

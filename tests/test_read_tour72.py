@@ -1,0 +1,103 @@
+"""Stop 72's reader tour: Planet's UDM2 refused as a mask, a CMYK TIFF read without an alpha it does not have,
+"1 band" said right, and the formats a user brings (written here, small)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rsvlm.io import read_image
+from rsvlm.io.checks import ImageReadError
+from tests.read_helpers import utm_tif
+
+pytest.importorskip("rasterio")
+
+
+def _udm2(path):
+    """A Planet UDM2: 8 uint8 bands of 0/1 flags (the 7th a confidence)."""
+    return utm_tif(path, np.random.default_rng(0).integers(0, 2, (8, 16, 16)).astype(np.uint8), res=3)
+
+
+@pytest.mark.parametrize("name", ["20230601_093012_52_2447_3B_udm2.tif", "20230601_093012_52_2447_3B_udm2_clip.tif"])
+def test_a_planet_udm2_is_refused_as_a_mask_naming_the_scene_to_give(tmp_path, name):
+    """A PlanetScope scene's usable data mask was read as an 8-band msi image, unsaid."""
+    path = _udm2(tmp_path / name)
+    with pytest.raises(ImageReadError) as e:
+        read_image(path)
+    said = str(e.value)
+    assert said.startswith(f"{path}: a Planet usable data mask (UDM2)")
+    assert "not an image" in said and "--modality" in said
+    assert "give the scene's image (20230601_093012_52_2447_3B_AnalyticMS_SR" in said
+    asked = read_image(path, modality="msi")  # as asked, with a note
+    assert asked.data.shape == (8, 16, 16)
+    assert any("is a Planet usable data mask (UDM2" in n and "read as msi, as asked" in n for n in asked.notes)
+
+
+def test_an_8_band_uint16_file_named_udm2_or_a_udm2_of_other_bands_is_read_as_an_image(tmp_path):
+    """Only 8 bands of uint8 are a UDM2: an analytic stack so named is read."""
+    data = np.random.default_rng(1).integers(100, 4000, (8, 16, 16)).astype(np.uint16)
+    assert read_image(utm_tif(tmp_path / "x_udm2.tif", data)).modality == "msi"
+    assert read_image(utm_tif(tmp_path / "y_udm2.tif", data[:3].astype(np.uint8))).modality == "optical"
+
+
+def test_a_cmyk_tiff_is_read_as_rgb_with_no_alpha_said(tmp_path):
+    """GDAL reads a CMYK TIFF as RGB plus an opaque alpha: the notes said an alpha band was read as nodata, and the
+    modality was inferred from "3 bands uint8 with alpha", of a file that has none."""
+    from PIL import Image
+
+    path = tmp_path / "sheet.tif"
+    cmyk = np.random.default_rng(2).integers(0, 255, (24, 32, 4)).astype(np.uint8)  # (H, W, C)
+    Image.fromarray(cmyk, mode="CMYK").save(path)
+    img = read_image(path)
+    assert img.modality == "optical" and img.data.shape == (3, 24, 32)
+    assert not any("alpha" in n for n in img.notes), img.notes
+    assert any(n.startswith("a CMYK TIFF: its cyan, magenta, yellow and black inks read as R, G, B") for n in img.notes)
+    rgb = np.asarray(Image.open(path).convert("RGB"), np.float32).transpose(2, 0, 1) / 255  # (C, H, W)
+    np.testing.assert_allclose(img.data, rgb, atol=1.5 / 255)
+    assert img.valid is None or img.valid.all()
+
+
+def test_out_of_memory_says_1_band_not_1_bands():
+    from rsvlm.io.large import SceneTooLarge, out_of_memory
+
+    with pytest.raises(SceneTooLarge) as e, out_of_memory("big.tif", lambda: (50000, 40000, 1, "uint16")):
+        raise MemoryError
+    assert "50000x40000 pixels, 1 band of uint16," in str(e.value)
+
+
+def _zipped(tmp_path):
+    """pack.zip holding scene.tif (3 uint8 bands) and readme.txt."""
+    import zipfile
+
+    tif = utm_tif(tmp_path / "scene.tif", np.random.default_rng(3).integers(0, 255, (3, 16, 16)).astype(np.uint8))
+    with zipfile.ZipFile(tmp_path / "pack.zip", "w") as z:
+        z.write(tif, "scene.tif")
+        z.writestr("readme.txt", "not a raster")
+    return tmp_path / "pack.zip", tif
+
+
+def test_a_raster_in_a_zip_is_read_by_its_gdal_path(tmp_path):
+    """/vsizip/pack.zip/scene.tif (a zipped SAFE's band, a download left zipped) was "image not found"."""
+    archive, tif = _zipped(tmp_path)
+    img = read_image(f"/vsizip/{archive}/scene.tif")
+    np.testing.assert_array_equal(img.data, read_image(tif).data)
+    assert img.crs == "EPSG:32633"
+
+
+def test_a_zip_given_as_the_image_names_the_rasters_in_it(tmp_path):
+    """A .zip given as the image was "not a readable raster, truncated or corrupt"."""
+    archive, _ = _zipped(tmp_path)
+    with pytest.raises(ImageReadError) as e:
+        read_image(archive)
+    assert str(e.value) == (f"{archive}: a zip archive, not an image; give a raster in it as GDAL reads it, e.g. "
+                            f"/vsizip/{archive}/scene.tif, or unpack it and give the file")
+
+
+def test_a_gdal_path_into_a_zip_names_what_is_missing(tmp_path):
+    archive, _ = _zipped(tmp_path)
+    with pytest.raises(ImageReadError) as e:  # a member it does not hold: was "truncated or corrupt", tifffile's too
+        read_image(f"/vsizip/{archive}/B02.tif")
+    assert str(e.value) == (f"/vsizip/{archive}/B02.tif: no such raster in {archive}; give one it holds, e.g. "
+                            f"/vsizip/{archive}/scene.tif, or unpack it and give the file")
+    with pytest.raises(FileNotFoundError, match=r"image not found: /vsizip/.*/gone\.zip/B02\.tif \(its archive "):
+        read_image(f"/vsizip/{tmp_path}/gone.zip/B02.tif")
