@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 __all__ = ["band_name_from_file", "sentinel2_alone", "default_description", "polarisation_from_file", "polarisation_in", "polarisations_in",
-           "SAME_BAND", "NEAR_BAND", "near_band_at", "band_key", "same_band", "band_at", "colour_band_at"]
+           "SAME_BAND", "NEAR_BAND", "ESPA_BAND", "near_band_at", "band_key", "same_band", "band_at", "colour_band_at"]
 
 # Names of one band, matched case-insensitively: Sentinel-2 numbering, plain words and STAC's eo:common_name
 # (STAC 1.1 eo: coastal, rededge071/075/078, nir09, cirrus, swir16, swir22, lwir11, lwir12: Planetary Computer
@@ -24,6 +24,8 @@ SAME_BAND = (("R", "red", "B04"), ("G", "green", "B03"), ("B", "blue", "B02"), (
 # a Landsat STAC item has, for the broad NIR (B08, 842 nm). Sentinel-2's B8A, named so, stays no B08 (its stack
 # has a B08 to be given; tests/test_stem_bands)
 NEAR_BAND = {"nir": ("nir08",)}
+# Landsat Collection 1 band files as ESPA names them (LC08_…_sr_band4.tif, _toa_band4, _bt_band10); products.py's too
+ESPA_BAND = re.compile(r"_(SR|TOA|BT)_BAND(?P<n>\d+)$", re.I)
 
 
 def band_key(band: str) -> str:
@@ -76,8 +78,8 @@ def band_name_from_file(p: Path) -> str:
     """``T19UDP_20170729_B02.jp2`` → ``B02``: the last ``_``-separated part of the stem that names
     a band like ``B02`` / ``B8A`` (Sentinel-2 Level-2A adds the resolution: ``…_B04_10m.jp2``),
     else the last part."""
-    if m := re.fullmatch(r"L[COTE]0\d_.+_(?:sr|toa|bt)_band(\d{1,2})", p.stem, re.I):  # Landsat Collection 1 as ESPA
-        return f"B{m[1]}"  # names it (…_sr_band4.tif): band4 had matched no band; its numbering is the mission's
+    if re.match(r"L[COTE]0\d_", p.stem, re.I) and (m := ESPA_BAND.search(p.stem)):  # Landsat Collection 1 as ESPA
+        return f"B{m['n']}"  # names it (…_sr_band4.tif): band4 had matched no band; its numbering is the mission's
     parts = p.stem.split("_")
     return next((x for x in reversed(parts) if re.fullmatch(r"[Bb]\d{1,2}[Aa]?", x)), parts[-1])
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rsvlm.io.bandnames import ESPA_BAND  # Landsat Collection 1 band files as ESPA names them
+
 # Landsat band numbers → the names band matching knows (rsvlm.io.bandnames.SAME_BAND), by the
 # mission prefix of a Collection product ID: 8/9 (OLI/TIRS) number their bands unlike 4/5/7 (TM/ETM+).
 LANDSAT_BANDS = {
@@ -24,7 +26,6 @@ LANDSAT_BANDS = {
 LANDSAT_MISSIONS = {"LC08": "oli", "LC09": "oli", "LO08": "oli", "LO09": "oli", "LE07": "tm", "LT05": "tm",
                     "LT04": "tm"}
 THERMAL = {"TIR", "TIR2"}
-ESPA_BAND = re.compile(r"_(SR|TOA|BT)_BAND(?P<n>\d+)$", re.I)  # Landsat Collection 1 band files as ESPA names them
 S2_WAVELENGTHS = {"B01": "coastal", "B02": "blue", "B03": "green", "B04": "red", "B05": "red edge",
                   "B06": "red edge", "B07": "red edge", "B08": "near infrared", "B09": "water vapour",
                   "B10": "cirrus", "B11": "SWIR1", "B12": "SWIR2"}
