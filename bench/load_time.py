@@ -3,11 +3,18 @@ seconds and peak RSS of a fresh process that imports rsvlm and loads a checkpoin
 run, a baseline git revision (``--baseline``; its ``rsvlm/`` exported to a temporary folder).
 
     .venv/bin/python bench/load_time.py [--model DIR ...] [--baseline REV] [--repeats 3]
+    .venv/bin/python bench/load_time.py --imports [--repeats 3]
+
 
 ``--model`` defaults to the bundled model; give a checkpoint with a large tower (a CLIP-L-sized hf_clip) to see what
 building the vision side costs. Each figure is the best of ``--repeats`` processes; torch, transformers and
 open_clip are imported before the clock starts (``load``: wall seconds; ``cpu``: the process's CPU seconds, steadier
 on a shared machine).
+
+``--imports`` measures instead where the import time of this tree's commands goes: ``python -X importtime`` in a
+fresh process for ``rsvlm --help``, ``rsvlm predict --help`` and a whole ``rsvlm predict`` of the bundled sample,
+its modules' own times summed by top-level package, against ``python -c "import torch"`` as the baseline. Each row
+is the run of least total of ``--repeats``.
 """
 
 from __future__ import annotations
@@ -26,6 +33,14 @@ from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
 
 ROOT = Path(__file__).resolve().parents[1]
+CLI = "import sys; from rsvlm.cli import main; sys.argv[0] = 'rsvlm'; sys.exit(main())"
+IMPORT_RUNS = {  # row label → the interpreter's arguments after -X importtime
+    'python -c "import torch" (baseline)': ["-c", "import torch"],
+    "rsvlm --help": ["-c", CLI, "--help"],
+    "rsvlm predict --help": ["-c", CLI, "predict", "--help"],
+    "rsvlm predict --image harbour_optical.png --task det": [
+        "-c", CLI, "predict", "--image", str(ROOT / "rsvlm/assets/samples/harbour_optical.png"), "--task", "det"],
+}
 CHILD = """
 import json, resource, sys, time
 import torch, transformers, transformers.models.llama, open_clip  # the imports any load pays, untimed
@@ -50,6 +65,41 @@ def measure(src: Path, model: str, repeats: int) -> dict:
     return {k: min(r[k] for r in runs) for k in runs[0]}
 
 
+def import_ms(argv: list[str], repeats: int) -> dict[str, float]:
+    """Milliseconds of import (``-X importtime``, each module's own time) by top-level package, and ``total``, of
+    the least-total of ``repeats`` fresh processes running ``argv``."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "PYTHONWARNINGS": "ignore"}
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run([sys.executable, "-X", "importtime", *argv], env=env, cwd=ROOT, capture_output=True,
+                             text=True)
+        if out.returncode:
+            raise SystemExit(f"{' '.join(argv)} failed:\n{out.stderr[-2000:]}")
+        ms: dict[str, float] = {}
+        for line in out.stderr.splitlines():  # "import time: self [us] | cumulative | name", name indented
+            if line.startswith("import time:") and line.split("|")[0].split(":")[1].strip().isdigit():
+                own, _, name = line.split(":", 1)[1].split("|")
+                top = name.strip().split(".")[0]
+                ms[top] = ms.get(top, 0) + int(own) / 1e3
+        runs.append({**ms, "total": sum(ms.values())})
+    return min(runs, key=lambda r: r["total"])
+
+
+def imports_table(repeats: int, columns: int = 8) -> str:
+    """The import share of each of ``IMPORT_RUNS`` by package (the ``columns`` packages of most time in any row,
+    rsvlm always; the rest in "other"), with its total over the baseline's (the first row's)."""
+    found = {label: import_ms(argv, repeats) for label, argv in IMPORT_RUNS.items()}
+    most = {k: max(r.get(k, 0) for r in found.values()) for r in found.values() for k in r if k != "total"}
+    top = sorted(most, key=most.get, reverse=True)[:columns]
+    top += [] if "rsvlm" in top else ["rsvlm"]
+    base = next(iter(found.values()))["total"]
+    rows = [[label, f"{r['total']:.0f}", *(f"{r.get(k, 0):.0f}" for k in top),
+             f"{r['total'] - sum(r.get(k, 0) for k in top):.0f}", f"{r['total'] / base:.2f}x"]
+            for label, r in found.items()]
+    return markdown_table(["command", "import ms", *(f"{k} ms" for k in top), "other ms", "total / import torch"],
+                          rows)
+
+
 def export(rev: str, into: Path) -> Path:
     """``rev``'s ``rsvlm/`` (and its bundled model) written below ``into``."""
     archive = into / "rev.tar"
@@ -64,8 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", action="append", default=None, help="checkpoint folder (repeatable; default: the bundled one)")
     p.add_argument("--baseline", default="HEAD", help="git revision to compare with (default HEAD)")
     p.add_argument("--repeats", type=int, default=3, help="processes per figure, the best kept (default 3)")
+    p.add_argument("--imports", action="store_true",
+                   help="where the commands' import time goes, by package, against \"import torch\" (no load)")
     a = p.parse_args(argv)
     require_at_least_one(p, a, ("repeats",))  # was: an IndexError traceback after exporting the baseline
+    if a.imports:
+        print(imports_table(a.repeats))
+        return 0
     for m in a.model or []:  # was: each child's traceback, after the baseline's export
         if m and not Path(m).is_dir():
             p.error(f"--model {m}: {'a file' if Path(m).is_file() else 'no such folder'}; give a checkpoint folder "
