@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from rsvlm.answer_words import says_none
 from rsvlm.fusion import Fused, cut_by, fits, fusable, fuse, vote, voted_out
-from rsvlm.tta_senses import turn_question
+from rsvlm.tta_senses import along_question, turn_question
 from rsvlm.tta_tables import COMPASS, FRAMED, SWAPS, UNMAPPED  # noqa: F401 (tables: importable here)
 from rsvlm.tta_text import (  # noqa: F401 (importable here: the views' messages)
     CROPS_FOR,
@@ -135,13 +135,13 @@ def _spelt(plain: str, messages: list[dict]) -> dict:
     "Clockwise." are one vote, ``tta_words.counter_spelling``), its "-hand" ("Left-hand side." and a transpose's "Top
     side.", ``hand_spelling``) and its corners ("Upper left." and a transpose's "Top left.", ``upper_spelling``); and
     whether the last question alone asks a turn's sense (``turn_question``: "Does the road turn left or right?", its
-    "Left." a sense)."""
+    "Left." a sense) or up or down along a thing (``along_question``: "… up or down the river?", its "Up." upstream)."""
     from rsvlm.answering import last_question
 
     question = last_question(messages)
     said = (plain, question)
     return {"counter": counter_spelling(*said), "hand": hand_spelling(*said), "upper": upper_spelling(*said),
-            "turning": turn_question(question)}
+            "turning": turn_question(question), "along": along_question(question)}
 
 
 def _unfused(dec, first: list[dict] | None, text: str = "") -> str | None:

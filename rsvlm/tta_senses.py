@@ -155,6 +155,18 @@ def turn_question(question: str | None) -> bool:
     return any(p.search(question or "") for p in (*_TURNING, _WHICH_WAY, _BANK, _WHICH_BANK))
 
 
+# "up or down the river" (the channel, the road, the hill): upstream or down, along it, no way in the image, whichever
+# view the image is seen in (but "up or down the image"): ``tta_words._UPDOWN`` reads no way there
+ALONG_PATH = r"\s+(?:the|a|an|this|that|its|their)\s+(?!(?:image|picture|photo|frame|scene|tile|view|crop|page|screen)\b)[A-Za-z]"
+_ALONG = re.compile(rf"(?<![^\W_])(?:up|down)(?:\s+(?:or|and)\s+(?:up|down))?{ALONG_PATH}", re.I)
+
+
+def along_question(question: str | None) -> bool:
+    """Whether ``question`` asks "up" or "down" along a thing ("Is the boat moving up or down the river?", ``_ALONG``):
+    its answer's "Up." is no way in the image (``swap_words``'s ``along``)."""
+    return _ALONG.search(question or "") is not None
+
+
 # "left" as a verb, a departure (the change captions' "One ship left.", "Two ships left, one arrived."), no side:
 # after a count and one to three words, none of them one of place ("one ship on the left", "two ships top left"),
 # at the end of its clause, or of its object's ("A ship left the dock."; "left of the road", "left side" are sides), its sentence holding no other direction

@@ -10,7 +10,7 @@ another thing a transpose says "above" or "below" (``_BESIDE``: "left of the pie
 its top) and the phrases whose direction word is none
 (``KEPT``: "a right-angled corner", "a top-down view"; "on top of" a thing, ``_ATOP``; "above 50%", "lower than the
 pier", ``_LEVEL``; "right next to", "right away", ``_JUST``, ``_NOW``; "Is that right?", "all right", ``_CORRECT``; "the top 3
-largest", ``_RANK``), and the sense of a rotation or a turn ("turn left", ``_TURNING``; a river's "left bank", ``_BANK``)
+largest", ``tta_lines.ranked``), and the sense of a rotation or a turn ("turn left", ``_TURNING``; a river's "left bank", ``_BANK``)
 a view of an odd number of
 steps turns (``ROTATION``: "clockwise" is "counterclockwise" in a mirror; a half or quarter turn, two steps, keeps
 each word as written; ``counter_spelling``: which of "counterclockwise", "anticlockwise", ... a mirrored
@@ -34,7 +34,9 @@ in degrees is not turned (a clock position is: "at 2 o'clock", ``_clock``). "lef
 The word tables (``SWAPS``, ``COMPASS``, ``ROTATION``, ``UNMAPPED``, ``FRAMED``, ``HANDED``, ``KEPT``) and how a word
 is matched (``_words``, ``_direction``, ``_cased``) are in ``rsvlm.tta_tables``; the "left" and "right" that name no
 side (a turn's sense, a river's bank, "just", "correct", a departure, remaining: ``_sense``, ``_just``,
-``_departed``, ``_remaining``, ``turn_question``) in ``rsvlm.tta_senses``; this module maps a text with them.
+``_departed``, ``_remaining``, ``turn_question``) in ``rsvlm.tta_senses``; rankings and rows or columns ("the top 3
+largest", "the third row": ``ranked``, ``turn_lines``, ``flip_lines``) in ``rsvlm.tta_lines``; this module maps a text
+with them.
 """
 
 from __future__ import annotations
@@ -43,7 +45,9 @@ import functools
 import re
 from collections.abc import Iterator
 
+from rsvlm.tta_lines import ORDINAL_LINE, flip_lines, ranked, turn_lines
 from rsvlm.tta_senses import (
+    ALONG_PATH,
     _departed,
     _just,
     _remaining,
@@ -75,9 +79,9 @@ def frames(text: str) -> bool:
     direction only: "[ground] Building E" may be asked of a crop, "the ship in the E" not; "left" as a departure or
     as remaining and "right" as "just" name no side: "[det] the buildings left intact" may be; a river's bank and a
     turn's sense, ``_sense``, are named the same in a crop: "[det] the ships on the left bank" may be; a ranking,
-    "the top 3 largest", ranks other things in a crop)."""
+    "the top 3 largest", ranks other things in a crop; so does "the first row", ``ORDINAL_LINE``)."""
     return any(not (_sideless(m) or m.group(0).lower() in ("left", "right") and _sense(text, m.start(), m.end()))
-               for m in _points(framing_words(), text))
+               for m in _points(framing_words(), text)) or ORDINAL_LINE.search(text) is not None
 
 
 @functools.cache
@@ -193,39 +197,6 @@ _HEIGHT = re.compile(rf"(?<![^\W_])(?:lower|higher|upper)(?=\s*(?:,\s*(?:and\s+)
 _HEIGHT_V = {"lower": "higher", "higher": "lower", "upper": "lower"}
 
 
-# a word ending "-est" that is none of a superlative, a compass word or a noun ("the top 3 west piers" is a lane): the
-# whole word, as "lowest", "nearest", "shortest", "brightest" and "fastest" end in "west", "rest" and "test"
-_NOT_SUPERLATIVE = (r"(?:north|south|mid)?(?:west|east)|forest|(?:un)?rest|nest|test|vest|quest|chest|crest|guest"
-                    r"|pest|zest|interest|harvest|contest|protest|request|conquest|inquest|arrest|honest|modest"
-                    r"|earnest|digest|manifest|suggest|invest|tempest")
-
-
-# "top N" as a ranking, no side: "the top 3 largest ships", "top 5 ships by area" (not "by the pier", a place), "the
-# top-3 ships", "the top few"; so "bottom N"; kept in every view ("top 3", "The top 2 lanes." with no such word after
-# are a lane and turn); a "left"/"right" so ("the left 3 largest") would be asked of a transpose as the ranking: no
-# one-word image there; a "the" before the "-est" starts another phrase, the ones at the top its subject ("Are the
-# top two the largest?" asks of the two at the top, as "Is the top one the largest?"; "the top 3 of the largest" ranks,
-# "the top 3 ships of the largest harbour" is a place: "of the" only right after the number)
-_UNITS = "one|two|three|four|five|six|seven|eight|nine"
-# (not a bare "one", ``_UNITS[4:]``, the pronoun: "Is the top one the largest?" asks of the one at the top; "one hundred"
-# is a number)
-_NUMBER = (rf"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:{_UNITS}))?|ten|eleven|twelve"
-           rf"|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|{_UNITS[4:]}"
-           r"|(?:one\s+)?(?:hundred|thousand)"
-           r"|dozen)")
-_RANK = re.compile(r"(?<![^\W_])(?:top|bottom|left|right)(?=(?:-\d|(?:[- ]\d+|\s+" + _NUMBER + r")"
-                   r"(?![^\W_])\s+(?:(?:of|among)\s+the\s+|(?:(?!(?:the|an?)\s)[A-Za-z'-]+\s+){0,2}?)"
-                   rf"(?:(?!(?:{_NOT_SUPERLATIVE})\b)[A-Za-z]+est|most|least|ranked|in\s+terms\s+of|according\s+to"
-                   r"|by(?!\s+(?:the|a|an|this|that|these|those)\b))\b"
-                   r"|\s+(?:few|several|handful)\b))", re.I)
-
-
-def _ranked(text: str, start: int) -> bool:
-    """Whether the "top" (or "left", ...) at ``text[start:]`` begins a ranking (``_RANK``; "-est" no compass word nor
-    noun: "the top 3 west piers", "the top 3 forest patches" are lanes)."""
-    return _RANK.match(text, start) is not None
-
-
 def _beside(m: re.Match, turning: bool = False) -> str:
     """A transpose's "above" / "below" for a ``_BESIDE`` side of a thing, in the case of its first word; the
     match as it is where its "left" or "right" is a noun (``_NOUNED``, a corner's "top-left of"), names no side
@@ -255,7 +226,7 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None, turning: bool
             return _cased(_HEIGHT_V[word.lower()], word)  # "lower and to the left": "higher" in a top-bottom flip
         if word.lower() in ("above", "below", "lower", "upper") and _LEVEL.match(m.string, m.start()):
             return word  # "above 50%", "below sea level": an amount, no side
-        if word.lower() in ("top", "bottom") and _ranked(m.string, m.start()):
+        if word.lower() in ("top", "bottom") and ranked(m.string, m.start()):
             return word  # "the top 3 largest ships": a ranking, no side
         if word.lower() == "top" and _ATOP[0].search(m.string, 0, m.start()) and _ATOP[1].match(m.string, m.end()):
             return word  # "panels on top of the building": above it, no side of the image
@@ -271,14 +242,15 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None, turning: bool
 
 # "up" / "down" as a way in the image ("facing up", "pointing down or up", "further up", "pointing, up or down?",
 # "facing either up or down", an answer "Up."): no word of the
-# tables, as they are rarely the image's ("built-up", "up to 5", "moving down the river"); a top-bottom flip or a
+# tables, as they are rarely the image's ("built-up", "up to 5", "moving down the river", "up or down the river",
+# upstream or down, which no view turns); a top-bottom flip or a
 # transpose asked it as written, of another way ("Is the ship facing up?" of a flipped ship), so those views are not
 # asked of it (``swap_words`` None), a left-right flip keeps it
 _UPDOWN = re.compile(r"(?:(?<![^\W_])(?:fac(?:e|es|ed|ing)|point(?:s|ed|ing)?|head(?:s|ed|ing)?|mov(?:e|es|ed|ing)|go(?:es|ing)?"
                      r"|lean(?:s|ed|ing)?|tilt(?:s|ed|ing)?|oriented|angled|further|farther|more|straight)"
                      r"(?:\s*[,:]\s*|\s+)\(?(?:either\s+)?|^\s*)"  # "pointing, up or down?", "facing (either) up"
-                     r"(up|down)(?![^\W_]|-)(?=\s*(?:$|[.,;:!?)]|(?:or|and)(?![^\W_])|in\s+the\s+(?:image|picture|frame|scene)\b))",
-                     re.I)
+                     r"(up|down)(?![^\W_]|-)(?=\s*(?:$|[.,;:!?)]|(?:or|and)(?![^\W_])|in\s+the\s+(?:image|picture|frame|scene)\b))"
+                     rf"(?!\s*(?:or|and)\s+(?:up|down){ALONG_PATH})", re.I)  # "up or down the river": along it
 
 
 # a clock position ("the ship at 2 o'clock from the tank", "facing ten o'clock"): a step takes hour n to
@@ -291,20 +263,6 @@ _TIME = (re.compile(r"(?<![^\W_])(?:taken|acquired|captured|imaged|recorded|phot
                     r"|till|since|before|after|by)\s+(?:at\s+)?(?:around\s+|about\s+)?$", re.I),  # not "a ship around 2 o'clock"
          re.compile(r"\s*(?:in\s+the\s+(?:morning|afternoon|evening)|at\s+night|(?:local|solar)\s+time|a\.?m\b|p\.?m\b|utc"
                     r"|gmt|sharp)", re.I))
-
-
-# a row or column named by its side ("the top row", "the left-most column", "the top two rows", "the second row from the
-# top"): a transpose's "left row" was no row of its view; the noun turns with the side, a row being a column there
-_LINE = re.compile(r"(?<![^\W_])(?:((?:left|right|top|bottom)(?:[-_ ]?most)?(?:\s+(?:\d+|" + _NUMBER + r"))?(?:\s+|[-_]))"
-                   r"(rows?|columns?)|(rows?|columns?)(?=\s+(?:(?:counting\s+)?from|at|on|in|nearest|closest\s+to)\s+the"
-                   r"\s+(?:very\s+|far\s+)?(?:left|right|top|bottom)(?![^\W_])))(?![^\W_])", re.I)
-_LINES = {"row": "column", "rows": "columns", "column": "row", "columns": "rows"}
-
-
-def _lines(text: str) -> str:
-    """``text`` with each ``_LINE`` row a column and back, in its case, for a transpose."""
-    return _LINE.sub(lambda m: m.group(0) if m.group(1) and _ranked(text, m.start()) else  # "the top 3 rows by area"
-                     (m.group(1) or "") + _cased(_LINES[(w := m.group(2) or m.group(3)).lower()], w), text)
 
 
 def _clock(text: str, step: str) -> str:
@@ -321,7 +279,7 @@ def _clock(text: str, step: str) -> str:
 
 
 def swap_words(text: str, view: str, back: bool = False, counter: str | None = None,
-               hand: str | None = None, upper: bool = False, turning: bool = False) -> str | None:
+               hand: str | None = None, upper: bool = False, turning: bool = False, along: bool = False) -> str | None:
     """``text`` with each direction word mapped by ``view``'s steps (a leading capital kept; a
     transpose says "left-hand" as "top", and "left of it" as "above it", ``_BESIDE``), or
     with ``back`` from the view to the image (the steps undone in reverse order); None when it
@@ -331,9 +289,10 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
     as "upper left" with ``upper`` (``upper_spelling``). The sense of a turn ("turn left", "a right turn"; every
     "left"/"right" with ``turning``, ``turn_question``: the answer "Left." to "Does the road turn left or right?") is
     turned as "clockwise" is: by a mirror view, not a half or quarter turn. "up" or "down" as a way ("facing up",
-    ``_UPDOWN``) has no image but in a left-right flip: None for any other view. A clock position ("at 2 o'clock",
+    ``_UPDOWN``) has no image but in a left-right flip: None for any other view, but with ``along`` (``along_question``:
+    the answer "Up." to "Is the boat moving up or down the river?", upstream). A clock position ("at 2 o'clock",
     ``_clock``) turns with each step."""
-    if ("t" in view or "v" in view) and _UPDOWN.search(text):
+    if ("t" in view or "v" in view) and not along and _UPDOWN.search(text):
         return None
     for step in ("vht" if back else "thv"):
         if step not in view:
@@ -345,8 +304,9 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
         if step == "t" and next(_unsaid(text), None):
             return None
         if step == "t":  # "right-hand" → "bottom"; "left of it" → "above it" (not "top of it", its top); "top row" a column
-            text = _lines(_BESIDE.sub(lambda m: _beside(m, turning), _sub(text, "hand")))
+            text = turn_lines(_BESIDE.sub(lambda m: _beside(m, turning), _sub(text, "hand")))
         text = _clock(_sub(text, step, turning=turning), step)
+        text = text if step == "t" else flip_lines(text, step)  # "the third column": "the third-to-last" in a flip
         if back and step == "t" and hand:  # the last step back: every left/right was a top/bottom
             text = _HANDS.sub(lambda m: m.group(0) + ("" if _sides().match(m.string[m.end():].lstrip())
                                                       or _departed(m.string, m.start(), m.end())
@@ -364,12 +324,12 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
 def _unsaid(text: str) -> Iterator[re.Match]:
     """Each word of ``text`` a transpose has no one-word image for, so that ``swap_words`` skips it: "above", "lower"
     (``UNMAPPED``) but an amount's ("above 50%", ``_LEVEL``); "lower" or "higher" said with a side ("higher and to the
-    left", ``_HEIGHT``); "left" before a ranking ("the left 3 largest" would be asked as "the top 3 largest", ``_RANK``)."""
+    left", ``_HEIGHT``); "left" before a ranking ("the left 3 largest" would be asked as "the top 3 largest", ``ranked``)."""
     for w in UNMAPPED["t"]:
         yield from (m for m in re.finditer(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE)
                     if not _LEVEL.match(text, m.start()))
     yield from (m for m in (_HEIGHT.search(text),) if m)  # (one an amount's too: "left and lower limit")
-    yield from (m for m in _LR.finditer(text) if _ranked(text, m.start()))
+    yield from (m for m in _LR.finditer(text) if ranked(text, m.start()))
 
 
 def unsaid_word(text: str, way: bool = False) -> str | None:

@@ -58,3 +58,77 @@ def test_a_regcap_questions_crops_are_skipped_with_their_own_reason():
 def test_a_masks_band_hint_says_1_band_or_n_bands(bands, said):
     with pytest.raises(ValueError, match=r"got shape \(4, 5, " + str(bands) + r"\): " + said.replace("?", r"\?")):
         geometry.objects_to_mask([{"kind": "mask", "mask": np.zeros((4, 5, bands), np.uint8)}], 5, 4)
+
+
+# A row or column by its place in order, no side: each of the 7 other views (steps t, then h, then v, as the words are
+# mapped). A transpose says a row a column (counted from the top, from the left there); a flip reverses the order of
+# the lines across its axis, so, with their count unknown, "the first" and "the last" swap and "the third" is "the
+# third-to-last"; the middle one stays. Each was asked as written in every view: another row of the flipped image.
+ORDINAL_VIEWS = ("h", "v", "hv", "t", "th", "tv", "thv")
+
+
+@pytest.mark.parametrize("question, said", [
+    ("[det] Detect the ships in the third column.", ["third-to-last column", "third column", "third-to-last column",
+                                                     "third row", "third row", "third-to-last row", "third-to-last row"]),
+    ("[count] How many tanks are in the first row?", ["first row", "last row", "last row", "first column",
+                                                      "last column", "first column", "last column"]),
+    ("[det] the last two rows of tanks", ["last two rows", "first two rows", "first two rows", "last two columns",
+                                          "first two columns", "last two columns", "first two columns"]),
+    ("[ground] the 2nd-to-last column", ["2nd column", "2nd-to-last column", "2nd column", "2nd-to-last row",
+                                         "2nd-to-last row", "2nd row", "2nd row"]),
+    ("[det] the penultimate row", ["penultimate row", "second row", "second row", "penultimate column",
+                                   "second column", "penultimate column", "second column"]),
+    ("[det] the cars in the Middle Row", ["Middle Row"] * 3 + ["Middle Column"] * 4),
+])
+def test_an_ordinal_row_or_column_is_turned_in_each_view(question, said):
+    from rsvlm.tta_words import swap_words
+
+    for view, words in zip(ORDINAL_VIEWS, said):
+        asked = swap_words(question, view)
+        assert words in asked, (view, asked)
+        back = question if "penultimate" in asked else question.replace("penultimate", "second-to-last")
+        assert swap_words(asked, view, back=True) == back, (view, asked)  # said back of the image
+
+
+def test_an_ordinal_line_with_a_side_or_in_another_phrase_keeps_its_old_reading():
+    from rsvlm.tta_words import swap_words
+
+    assert swap_words("[ground] the third ship from the left in the first row", "t") == (
+        "[ground] the third ship from the top in the first column")  # was "... in the first row"
+    assert swap_words("[ground] the second row from the top", "h") == "[ground] the second row from the top"
+    assert swap_words("[ground] the second row from the top", "th") == "[ground] the second column from the right"
+    assert all(swap_words("[det] rows of containers", v) == "[det] rows of containers" for v in ORDINAL_VIEWS)
+
+
+def test_an_ordinal_line_keeps_crops_from_being_asked():
+    """A crop may cut the first row off: "[det] the tanks in the first row" was asked of the four corner crops."""
+    from rsvlm.tta import croppable
+
+    assert not croppable([{"role": "user", "content": "<image>\n[det] Detect the tanks in the first row."}])
+    assert croppable([{"role": "user", "content": "<image>\n[det] Detect the rows of containers."}])
+
+
+@pytest.mark.parametrize("question", ["[vqa] Is the boat moving up or down the river?",
+                                      "[vqa] Is the ship heading down or up the channel?"])
+def test_up_or_down_a_river_is_asked_of_every_view_and_its_answer_voted(question):
+    """Upstream or down is no way in the image: only the identity and the left-right flip were asked ("'up' under a
+    top-bottom flip or a transpose"), and the views' "Up." would have been left out as a way with no image back."""
+    from rsvlm import tta
+
+    asked = []
+
+    def generate(m, i):
+        asked.extend(x[-1]["content"] for x in m)
+        return [("Up.", [])] * len(m)
+
+    msgs = [[{"role": "user", "content": f"<image>\n{question}"}]]
+    (fused,) = tta.fused_answers(generate, msgs, [blank_image()], [("Up.", [])], tta.FuseConfig(views="dihedral"))
+    assert len(asked) == 7 and all(q.endswith(question) for q in asked)
+    assert (fused.answer, fused.note, fused.unasked, fused.answers) == ("Up.", None, None, 8)
+
+
+def test_up_or_down_as_a_way_in_the_image_still_skips_the_views_that_cannot_say_it():
+    from rsvlm.tta_words import swap_words
+
+    for q in ("[vqa] Is the ship facing up or down?", "[vqa] Is the boat moving up or down the image?"):
+        assert swap_words(q, "h") == q and swap_words(q, "v") is None and swap_words(q, "t") is None

@@ -1,0 +1,96 @@
+"""Rankings, rows and columns in a question said of a mirror view (``rsvlm.tta_words``): "top N" as a ranking, no
+side ("the top 3 largest ships", ``ranked``); a row or column named by its side ("the top row", "the second row from
+the top", ``_LINE``) or by its place in order alone ("the third column", "the last row", "the 2nd-to-last row",
+``ORDINAL_LINE``).
+
+A transpose says a row a column and back (``turn_lines``: the third row counted from the top is the third column
+counted from the left there); a left-right flip reverses the order of the columns, a top-bottom flip that of the rows
+(``flip_lines``), so, with no count of them known, "the first" and "the last" swap, "the third" is "the third-to-last"
+and back ("penultimate", "next-to-last" and "second last" are "the second"), and "the middle row" stays. Not turned:
+a row or column named by a number after it ("row 3"), and objects counted in order with no side ("the second ship").
+"""
+
+from __future__ import annotations
+
+import re
+
+from rsvlm.tta_tables import _cased
+
+# a word ending "-est" that is none of a superlative, a compass word or a noun ("the top 3 west piers" is a lane): the
+# whole word, as "lowest", "nearest", "shortest", "brightest" and "fastest" end in "west", "rest" and "test"
+_NOT_SUPERLATIVE = (r"(?:north|south|mid)?(?:west|east)|forest|(?:un)?rest|nest|test|vest|quest|chest|crest|guest"
+                    r"|pest|zest|interest|harvest|contest|protest|request|conquest|inquest|arrest|honest|modest"
+                    r"|earnest|digest|manifest|suggest|invest|tempest")
+
+
+# "top N" as a ranking, no side: "the top 3 largest ships", "top 5 ships by area" (not "by the pier", a place), "the
+# top-3 ships", "the top few"; so "bottom N"; kept in every view ("top 3", "The top 2 lanes." with no such word after
+# are a lane and turn); a "left"/"right" so ("the left 3 largest") would be asked of a transpose as the ranking: no
+# one-word image there; a "the" before the "-est" starts another phrase, the ones at the top its subject ("Are the
+# top two the largest?" asks of the two at the top, as "Is the top one the largest?"; "the top 3 of the largest" ranks,
+# "the top 3 ships of the largest harbour" is a place: "of the" only right after the number)
+_UNITS = "one|two|three|four|five|six|seven|eight|nine"
+# (not a bare "one", ``_UNITS[4:]``, the pronoun: "Is the top one the largest?" asks of the one at the top; "one hundred"
+# is a number)
+_NUMBER = (rf"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:{_UNITS}))?|ten|eleven|twelve"
+           rf"|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|{_UNITS[4:]}"
+           r"|(?:one\s+)?(?:hundred|thousand)"
+           r"|dozen)")
+_RANK = re.compile(r"(?<![^\W_])(?:top|bottom|left|right)(?=(?:-\d|(?:[- ]\d+|\s+" + _NUMBER + r")"
+                   r"(?![^\W_])\s+(?:(?:of|among)\s+the\s+|(?:(?!(?:the|an?)\s)[A-Za-z'-]+\s+){0,2}?)"
+                   rf"(?:(?!(?:{_NOT_SUPERLATIVE})\b)[A-Za-z]+est|most|least|ranked|in\s+terms\s+of|according\s+to"
+                   r"|by(?!\s+(?:the|a|an|this|that|these|those)\b))\b"
+                   r"|\s+(?:few|several|handful)\b))", re.I)
+
+
+def ranked(text: str, start: int) -> bool:
+    """Whether the "top" (or "left", ...) at ``text[start:]`` begins a ranking (``_RANK``; "-est" no compass word nor
+    noun: "the top 3 west piers", "the top 3 forest patches" are lanes)."""
+    return _RANK.match(text, start) is not None
+
+
+# a row or column named by its side ("the top row", "the left-most column", "the top two rows", "the second row from the
+# top"): a transpose's "left row" was no row of its view; the noun turns with the side, a row being a column there
+_LINE = re.compile(r"(?<![^\W_])(?:((?:left|right|top|bottom)(?:[-_ ]?most)?(?:\s+(?:\d+|" + _NUMBER + r"))?(?:\s+|[-_]))"
+                   r"(rows?|columns?)|(rows?|columns?)(?=\s+(?:(?:counting\s+)?from|at|on|in|nearest|closest\s+to)\s+the"
+                   r"\s+(?:very\s+|far\s+)?(?:left|right|top|bottom)(?![^\W_])))(?![^\W_])", re.I)
+_LINES = {"row": "column", "rows": "columns", "column": "row", "columns": "rows"}
+
+
+def turn_lines(text: str) -> str:
+    """``text`` with each row a column and back, in its case, for a transpose: one named by its side (``_LINE``) or by
+    its place in order (``ORDINAL_LINE``: counted from the top, a row is counted from the left there)."""
+    text = _LINE.sub(lambda m: m.group(0) if m.group(1) and ranked(m.string, m.start()) else  # "the top 3 rows by area"
+                     (m.group(1) or "") + _cased(_LINES[(w := m.group(2) or m.group(3)).lower()], w), text)
+    return ORDINAL_LINE.sub(lambda m: m.group(0)[:m.start("noun") - m.start()]
+                            + _cased(_LINES[m.group("noun").lower()], m.group("noun")), text)
+
+
+_ORD = r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\d+(?:st|nd|rd|th))"
+_TO_LAST = re.compile(rf"({_ORD})(?:[- ]to)?[- ]last", re.I)  # "second-to-last", "second last": the second in a flip
+# a row or column by its place in order, no side after it ("the third column", "the last two rows"; not "the second row
+# from the top", ``_LINE``)
+ORDINAL_LINE = re.compile(rf"(?<![^\W_])(?P<ord>{_ORD}(?:(?:[- ]to)?[- ]last)?|penultimate|next[- ]to[- ]last|last|middle"
+                          r"|centre|center|central)(?:\s+(?:\d+|" + _NUMBER + r"))?(?:\s+|[-_])(?P<noun>rows?|columns?)"
+                          r"(?![^\W_])(?!\s+(?:(?:counting\s+)?from|at|on|in|nearest|closest\s+to)\s+the\s+(?:very\s+|far\s+)?"
+                          r"(?:left|right|top|bottom)(?![^\W_]))", re.I)
+_FLIPPED = {"first": "last", "1st": "last", "last": "first", "penultimate": "second", "next-to-last": "second"}
+
+
+def flip_lines(text: str, step: str) -> str:
+    """``text`` with each ``ORDINAL_LINE`` column (``step`` "h") or row ("v") counted from the other end, in its case:
+    "the first" and "the last" swap, "the third" is "the third-to-last" and back; the middle one stays."""
+    axis = {"h": "column", "v": "row"}[step]
+
+    def flip(m: re.Match) -> str:
+        said, rest = m.group("ord"), m.group(0)[len(m.group("ord")):]
+        low = re.sub(r"[- ]+", "-", said.lower())
+        if not m.group("noun").lower().startswith(axis) or low in ("middle", "centre", "center", "central"):
+            return m.group(0)
+        if low in _FLIPPED:
+            return _cased(_FLIPPED[low], said) + rest
+        if k := _TO_LAST.fullmatch(said):
+            return k.group(1) + rest
+        return f"{said}-to-last{rest}"
+
+    return ORDINAL_LINE.sub(flip, text)
