@@ -111,3 +111,28 @@ def test_a_transparent_colour_table_entry_of_a_binary_geotiff_label_is_no_class(
     assert len(rings) == 1, rings
     assert np.allclose([*rings[0].min(axis=0), *rings[0].max(axis=0)], [10, 10, 40, 30], atol=1), rings
     assert "labels_not_binary" not in stats["notes"]
+
+
+def test_every_question_of_a_multi_turn_record_is_task_checked(tmp_path):
+    """A record of several questions (not a chained chat record) was checked on its first only: a '[det]' second
+    question under task 'cap' (eval scores the last answer as a caption) and a '[detect]' typo in a second question
+    (trained as free chat) were read without a word."""
+    from conftest import write_jsonl
+
+    from rsvlm.data.read_report import ReadReport
+    from rsvlm.data.records import read_records
+
+    def rec(rid, task, *prompts):
+        turns = [t for k, p in enumerate(prompts) for t in ({"from": "human", "value": ("<image>\n" if not k else "") + p},
+                                                              {"from": "gpt", "value": "A harbour with ships."})]
+        return {"id": rid, "image": "a.png", "task": task, "conversations": turns}
+
+    path = write_jsonl(tmp_path / "r.jsonl", [
+        rec("ok", "cap", "[cap] Describe the image.", "[cap] Say more."),
+        rec("clash", "cap", "[cap] Describe the image.", "[det] Detect all ships."),
+        rec("typo", None, "Hello.", "[detect] the ships"),
+    ])
+    report = ReadReport(path)
+    assert len(list(read_records(path, strict=False, report=report))) == 3
+    assert report.task_clash_first == [f"{path}:2 (id clash): task 'cap', question 2's prompt [det]"]
+    assert dict(report.unknown_tags) == {"detect": 1}

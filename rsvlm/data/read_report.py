@@ -67,11 +67,13 @@ class ReadReport:
         if len(self.examples) < 5:
             self.examples.append(example)
 
-    def note_task_clash(self, where: str, task: str, tag: str) -> None:
-        """One record kept whose ``task`` field is not its prompt's ``[tag]``: counted, the first three named."""
+    def note_task_clash(self, where: str, task: str, tag: str, turn: int | None = None) -> None:
+        """One record kept whose ``task`` field is not its prompt's ``[tag]`` (its question ``turn``, 1 for the first,
+        where it has several): counted, the first three named."""
         self.task_clashes += 1
         if len(self.task_clash_first) < 3:
-            self.task_clash_first.append(f"{where}: task {task!r}, prompt [{tag}]")
+            self.task_clash_first.append(f"{where}: task {task!r}, " + (f"question {turn}'s " if turn else "")
+                                         + f"prompt [{tag}]")
 
     def note_id(self, rid: str, where: str) -> None:
         if rid in self.ids:

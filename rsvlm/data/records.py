@@ -403,13 +403,22 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
         report.n_ok += 1
         report.note_id(rec["id"], where)
         report.at = (str(given), str(path), loc, rec["id"])  # for a reader leaving it out after (ReadReport.drop)
-        turn = _tagged_turn(rec["conversations"], rec["meta"])
-        if rec["task"] is None:  # "[detect] …" would train as plain chat with the typo in its prompt
-            if tag := opening_tag(turn):
-                report.unknown_tags[tag] += 1
-        elif (tag := opening_task(turn)) and tag != rec["task"]:
-            report.note_task_clash(f"{where} (id {rec['id']})", rec["task"], tag)  # "det" over "[ground] …"
+        _check_tags(rec, report, where)
         yield rec
+
+
+def _check_tags(rec: dict, report: ReadReport, where: str) -> None:
+    """Count in ``report`` a record ``rec`` (read at ``where``) whose user turns open with a tag that is no task (an
+    untagged record's: each such turn) or whose task is not a turn's tag (once, naming the first): a chained chat
+    record's last turn, whose task it carries; every turn of another (a ``[det]`` second question under a ``cap``
+    record went unchecked: eval scores the last answer by the task)."""
+    users = [t["value"] for t in rec["conversations"] if ROLES[t["from"]] == "user"]
+    one = "turn_tasks" in rec["meta"] or len(users) == 1  # a chained record: its last turn alone
+    for k, turn in list(enumerate(users, 1))[-1 if one else 0:]:
+        if rec["task"] is None and (tag := opening_tag(turn)):  # "[detect] …": plain chat, the typo in its prompt
+            report.unknown_tags[tag] += 1
+        elif rec["task"] is not None and (tag := opening_task(turn)) and tag != rec["task"]:  # "det" over [ground]
+            return report.note_task_clash(f"{where} (id {rec['id']})", rec["task"], tag, None if one else k)
 
 
 def json_line(line: str):
