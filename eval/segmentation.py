@@ -10,8 +10,10 @@ about 0.5 GB a record). The unit of scoring is a (record, class) pair, the class
 the reference's normalised ``<ref>`` phrase: a record whose reference has one class is one unit
 and every predicted shape counts for it, whatever its label; a record with several classes
 (semantic segmentation in one answer) gives one unit per class, and predicted shapes go to the
-class of their label — shapes of a class the reference lacks are counted
-(``n_pred_objects_unknown_class``) and cannot be scored.
+class of their label — shapes of another class of the set's references are that class's false positives (their
+pixels join its union in mIoU and cIoU, as a semantic-segmentation confusion matrix counts them; no unit, so not in
+gIoU or P@), and shapes of a class no reference in the set has are counted (``n_pred_objects_unknown_class``) and
+cannot be scored.
 
 * unit IoU = |P ∩ G| / |P ∪ G|, and 1 when both masks are empty, if the record was answered (a missing or
   unparseable prediction is an empty mask, but no answer: 0, where it scored 1 on every "None." reference);
@@ -56,6 +58,7 @@ def asked_classes(items: list[common.Item]) -> None:
     refs = {it.id: common.ref_objects(it) for it in items}
     known = {common.norm_label(o.get("label")) for objs in refs.values() for o in objs} - {""}
     for it in items:
+        it.extra["set_classes"] = frozenset(known)  # a several-class record's shapes of another one: its false positives
         if refs[it.id]:
             it.extra["asked_class"] = None  # the reference's own classes
             continue
@@ -87,20 +90,22 @@ def _plural_pattern(name: str) -> str:
     return re.escape(name) + "(?:e?s)?"
 
 
-def units(gt: list[dict], pred: list[dict], width: int, height: int,
-          asked: str = UNASSIGNED) -> tuple[list[tuple], int]:
-    """([(class, inter, union)], number of predicted shapes of a class the reference lacks); a
-    reference with no object is one unit of the ``asked`` class."""
+def units(gt: list[dict], pred: list[dict], width: int, height: int, asked: str = UNASSIGNED,
+          known: frozenset = frozenset()) -> tuple[list[tuple], int]:
+    """([(class, inter, union)], number of predicted shapes of no class of the reference or of ``known``, the set's);
+    a reference with no object is one unit of the ``asked`` class. In a several-class reference, shapes of a class of
+    ``known`` it lacks come last as ``(class, 0, their pixels)``: that class's false positives, no unit."""
     classes = list(dict.fromkeys(common.norm_label(o.get("label")) for o in gt)) or [asked]
     if len(classes) == 1:
         groups = {classes[0]: (gt, pred)}
         unknown = 0
     else:  # a shape labelled "trees" is the reference's "tree" (common.read_as_known)
         labels = [common.norm_label(o.get("label")) for o in pred]
-        read_as = common.read_as_known(set(classes), set(labels))
+        read_as = common.read_as_known(set(classes) | known, set(labels))
         labels = [read_as.get(lab, lab) for lab in labels]
         groups = {c: ([o for o in gt if common.norm_label(o.get("label")) == c],
-                      [o for o, lab in zip(pred, labels) if lab == c]) for c in classes}
+                      [o for o, lab in zip(pred, labels) if lab == c]) for c in [*classes, *sorted(known)]}
+        groups = {c: v for c, v in groups.items() if c in classes or v[1]}  # a set class it lacks, drawn here
         unknown = sum(1 for lab in labels if lab not in groups)
     out = []
     for c, (g, p) in groups.items():
@@ -113,7 +118,7 @@ def score(items: list[common.Item], args=None) -> dict:
     fmt = getattr(args, "format", "rsvlm")
     if any("asked_class" not in it.extra for it in items):  # not prepared over the whole set (main does)
         asked_classes(items)
-    statuses, all_units, answered, n_unknown, n_coco = [], [], [], 0, 0
+    statuses, all_units, answered, strays, n_unknown, n_coco = [], [], [], [], 0, 0
     empty = {"n": 0, "answered_empty": 0, "unassigned": 0, "unassigned_with_shapes": 0}
     for it in common.progress(items, "segmentation"):
         w, h = common.image_size(it.record)
@@ -123,9 +128,12 @@ def score(items: list[common.Item], args=None) -> dict:
         try:
             asked = it.extra.get("asked_class", UNASSIGNED)
             u, unknown = common.kept(it, f"units:{fmt}:{asked}", units,  # once a run: the whole set's, the modality's
-                                     gt, parsed.objects, w, h, asked)
+                                     gt, parsed.objects, w, h, asked, it.extra.get("set_classes", frozenset()))
         except ValueError as e:
             raise common.ScoreError(f"record {it.id!r}: {e}") from e
+        own = {common.norm_label(o.get("label")) for o in gt} or {asked}
+        strays += [x for x in u if x[0] not in own]  # a set class the reference lacks, drawn: false positives alone
+        u = [x for x in u if x[0] in own]
         said = parsed.status not in common.NO_ANSWER  # an empty map, but no answer of one
         if not gt:
             drew = u[0][2] > 0  # union of an empty reference: the predicted pixels
@@ -141,12 +149,12 @@ def score(items: list[common.Item], args=None) -> dict:
             n_coco += common.coco_unlabelled(parsed.objects)
     ious = np.array([i / u if u else float(ok) for (_, i, u), ok in zip(all_units, answered)])
     by_class = defaultdict(lambda: [0, 0])
-    for c, i, u in all_units:
+    for c, i, u in all_units + strays:
         if c != UNASSIGNED:  # no class: in gIoU, cIoU and P@, not in mIoU
             by_class[c][0] += i
             by_class[c][1] += u
     class_iou = {c: (i / u if u else None) for c, (i, u) in sorted(by_class.items())}  # None: no pixel either side
-    notes = [f"{n_unknown} predicted shape(s) in several-class records name no class of their reference, "
+    notes = [f"{n_unknown} predicted shape(s) in several-class records name no class of the set's references, "
              "not scored" + (f" ({n_coco} of them {common.COCO_CLASS_ADVICE})" if n_coco else "")] if n_unknown else []
     if empty["unassigned"]:
         notes.append(f"{empty['unassigned']} record(s) with an empty reference ask for no one class of the set's "
@@ -154,7 +162,7 @@ def score(items: list[common.Item], args=None) -> dict:
                      f"in gIoU, cIoU and P@, left out of mIoU; {empty['unassigned_with_shapes']} of them answered "
                      "with shapes")
     present = [v for v in class_iou.values() if v is not None]
-    sum_i, sum_u = sum(i for _, i, _ in all_units), sum(u for _, _, u in all_units)
+    sum_i, sum_u = sum(i for _, i, _ in all_units), sum(u for _, _, u in all_units + strays)
     return {
         "mIoU": float(np.mean(present)) if present else None,
         "cIoU": sum_i / sum_u if sum_u else float(all(answered)),

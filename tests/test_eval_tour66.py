@@ -258,7 +258,7 @@ def test_a_coco_mask_with_a_category_id_in_a_several_class_reference_is_told_to_
                                                                 "label": "road"}]}])
     s = segmentation.main(["--gt", gt, "--pred", pred])
     assert s["n_pred_objects_unknown_class"] == 1
-    assert any("1 predicted shape(s) in several-class records name no class of their reference, not scored (1 of "
+    assert any("1 predicted shape(s) in several-class records name no class of the set's references, not scored (1 of "
                "them carry a COCO 'category_id' and no 'label'" in n for n in s["notes"]), s["notes"]
 
 

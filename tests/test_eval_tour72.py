@@ -257,6 +257,26 @@ def test_segmentation_miou_pools_each_class_over_the_set_not_per_image(tmp_path)
     assert s["cIoU"] == pytest.approx((50 + 0 + 16) / (100 + 8 + 16))
 
 
+def test_segmentation_shapes_of_a_set_class_a_several_class_reference_lacks_are_that_classs_false_positives(
+        tmp_path, capsys):
+    """Semantic segmentation's mIoU (a confusion matrix over the set, as mmseg's) counts a class drawn where the
+    reference has none against that class; they were left out as "no class of their reference", so a model drawing
+    ships on every image lost nothing. Record 2 lacks ship; its 20-pixel ship goes to ship's union alone."""
+    recs = [_rec("m1", "seg", "[seg] Segment all.", [_box(0, 0, 5, 5, "ship"), _box(5, 5, 10, 10, "tree")]),
+            _rec("m2", "seg", "[seg] Segment all.", [_box(0, 0, 5, 5, "tree"), _box(5, 5, 10, 10, "road")])]
+    preds = [{"id": "m1", "task": "seg", "answer": "", "objects": [_box(0, 0, 5, 5, "ship"), _box(5, 5, 10, 10, "tree")]},
+             {"id": "m2", "task": "seg", "answer": "", "objects": [
+                 _box(0, 0, 5, 5, "tree"), _box(5, 5, 10, 10, "road"), _box(5, 0, 10, 4, "ships"),
+                 _box(0, 6, 2, 8, "car")]}]
+    s = segmentation.main(["--gt", write_jsonl(tmp_path / "g.jsonl", recs),
+                           "--pred", write_jsonl(tmp_path / "p.jsonl", preds)])
+    assert s["per_class_IoU"] == pytest.approx({"ship": 25 / 45, "tree": 1.0, "road": 1.0})
+    assert s["mIoU"] == pytest.approx((25 / 45 + 2) / 3)
+    assert s["cIoU"] == pytest.approx(100 / 120) and s["gIoU"] == pytest.approx(1.0) and s["n_units"] == 4
+    assert s["n_pred_objects_unknown_class"] == 1  # car: no reference of the set has it
+    assert "1 predicted shape(s) in several-class records name no class of the set's references" in capsys.readouterr().out
+
+
 def test_change_scores_pool_pixels_and_an_empty_map_answered_empty_adds_only_true_negatives(tmp_path):
     recs = [_rec("c1", "change", "[change] Segment the changed buildings.", [_box(0, 0, 4, 5)]),
             _rec("c2", "change", "[change] Segment the changed buildings.", [], subtask="change_seg_building")]
