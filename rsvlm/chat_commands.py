@@ -209,7 +209,7 @@ class Commands:
             rgb = None
         # each axis its own: a 4100x5 PNG strip is read 1367x2 (the width's ratio alone drew its lower rows' shapes
         # above them, and left some as outside the image)
-        kw = dict(title=overlay_title(self.repl.last["question"], self.repl.last.get("answer")),
+        kw = dict(title=overlay_title(self.repl.last["question"], self.repl.last.get("answer"), images=self.repl.images),
                   object_scale=inf.read_scale(img), rgb_bands=rgb)
         try:
             if len(self.repl.images) == 2:  # a pair side by side, the shapes on both (was the after image alone)

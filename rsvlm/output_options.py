@@ -49,16 +49,36 @@ def rgb_bands_problem(img, rgb_bands: list[str] | None, label: str, option: str 
     return None
 
 
-def overlay_title(question: str, answer: str | None, tiled: bool = False) -> str:
+def overlay_title(question: str, answer: str | None, tiled: bool = False, images: tuple = ()) -> str:
     """An overlay's title (``--vis``, chat's ``/vis``): the question, and under it an answer in words alone
     (``answer: harbour``); was the question alone, so a [cls], [cap], [vqa] or [count] overlay said nothing of
     its answer. An answer with geometry is drawn, not written. ``tiled``: ``answer`` is ``--tile``'s tally
-    ("answers of 6 tiles: 'lake' x5, …"), written as it is (it read "answer: answers of 6 tiles: …")."""
+    ("answers of 6 tiles: 'lake' x5, …"), written as it is (it read "answer: answers of 6 tiles: …"). ``images``: those
+    drawn (RSImages), a last line saying how one that is not north-up lies (``turned_line``)."""
     from rsvlm.geometry.codec import spells_tag
 
+    names = ("before: ", "after: ") if len(images) == 2 else ("",) * len(images)  # a pair's: which one
+    turned = [f"{name}{line}" for name, im in zip(names, images) if (line := turned_line(im.notes))]
     if not answer or not answer.strip() or spells_tag(answer):
-        return question
-    return f"{question}\n{'' if tiled else 'answer: '}{answer.strip()}"
+        return "\n".join([question, *turned])
+    return "\n".join([question, f"{'' if tiled else 'answer: '}{answer.strip()}", *turned])
+
+
+NOT_NORTH_UP = "the image is not north-up: "  # georef.orientation_note's opening
+
+
+def turned_line(notes: list[str]) -> str | None:
+    """The overlay's line for an image the reader said is not north-up (``georef.orientation_note``: a Sentinel-1
+    GRD's descending pass lies mirrored), drawn as its pixels lie as the model read them: "drawn as read, not
+    north-up: mirrored, its top facing north and its right west"; None where none said so. It was said on stderr
+    alone, and the overlay looked like a map the wrong way round."""
+    import re
+
+    note = next((n for n in notes if n.startswith(NOT_NORTH_UP)), None)
+    if note is None:
+        return None
+    how = re.sub(r" \([^()]*\)", "", note[len(NOT_NORTH_UP):].split("; ")[0])  # no "(11°)", no "(transform …)"
+    return f"drawn as read, not north-up: {how}"
 
 
 def vis_not_georeferenced(path: str, img, option: str, geojson: str) -> str | None:

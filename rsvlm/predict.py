@@ -383,7 +383,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         base = scene.read_overview(VIS_MAX_SIDE) if args.tile else images[-1]
         # below 1 for a scene read shrunk (shapes are in its pixels), each axis its own as for count_on_nodata; a
         # tiled shapes answer is predict's count line, not the model's words (its tiles' words are: tile_answers)
-        kw = dict(title=overlay_title(question, None if counted else result["answer"], bool(args.tile)), max_side=VIS_MAX_SIDE,
+        kw = dict(title=overlay_title(question, None if counted else result["answer"], bool(args.tile), images), max_side=VIS_MAX_SIDE,
                   object_scale=inf.read_scale(base), rgb_bands=args.rgb_bands)
         if len(images) == 2:  # a pair side by side, the shapes on both (was the after image alone)
             draw_pair_overlay(*images, result["objects"], args.vis, captions=(f"before: {labels[0]}",

@@ -111,3 +111,39 @@ def test_tile_answers_known_to_be_cut_are_said_cut_not_may_be_cut(monkeypatch):
     assert notes[0].endswith("(\"cut_known\" in --out's tiles)"), notes
     assert notes[1].startswith("note: 1 of 3 tile answers reached the token limit (64 tokens); they may be cut"), notes
     assert len(notes) == 2, notes
+
+
+def test_an_image_read_as_it_lies_not_north_up_says_so_on_its_overlay(ckpt, tmp_path, monkeypatch):
+    """A Sentinel-1 GRD's descending pass lies mirrored; predict's notes said so on stderr, and its overlay, drawn as
+    its pixels lie, looked like a map the wrong way round. A south-up GeoTIFF (rows running south to north) here."""
+    import rasterio
+    from rasterio.transform import Affine
+
+    import rsvlm.io as rio
+
+    path = tmp_path / "south_up.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=48, height=48, count=3, dtype="uint8", crs="EPSG:32631",
+                       transform=Affine(0.5, 0, 500000.0, 0, 0.5, 4000000.0)) as ds:  # e > 0: rows run north
+        ds.write(np.full((3, 48, 48), 90, np.uint8))
+    titles = []
+    monkeypatch.setattr(rio, "draw_overlay", lambda base, objects, out, **kw: titles.append(kw["title"]))
+    assert main(["predict", "--model", str(ckpt), "--image", str(path), "--task", "cls", "--device", "cpu",
+                 "--vis", str(tmp_path / "v.png")]) == 0
+    last = titles[0].splitlines()[-1]
+    assert last.startswith("drawn as read, not north-up: its rows run south to north"), titles
+    assert "(" not in last, last
+
+
+def test_a_pairs_overlay_names_which_image_lies_turned():
+    import types
+
+    from rsvlm.output_options import overlay_title
+
+    turned = types.SimpleNamespace(notes=["the image is not north-up: mirrored (one axis reversed), its top facing "
+                                          "north (11°) and its right west (281°) (an affine fitted to its 210 GCPs: "
+                                          "1, 2, 3, 4); its pixels are read as they lie, so top and left …"])
+    plain = types.SimpleNamespace(notes=["modality inferred as sar"])
+    assert overlay_title("[change] What changed?", "new buildings", images=(plain, turned)).splitlines() == [
+        "[change] What changed?", "answer: new buildings",
+        "after: drawn as read, not north-up: mirrored, its top facing north and its right west"]
+    assert overlay_title("[det] Ships?", None, images=(plain,)) == "[det] Ships?"
