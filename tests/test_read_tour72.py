@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from read_helpers import utm_tif
 
 from rsvlm.io import read_image
 from rsvlm.io.checks import ImageReadError
-from tests.read_helpers import utm_tif
-
-pytest.importorskip("rasterio")
 
 
 def _udm2(path):
@@ -101,3 +99,47 @@ def test_a_gdal_path_into_a_zip_names_what_is_missing(tmp_path):
                             f"/vsizip/{archive}/scene.tif, or unpack it and give the file")
     with pytest.raises(FileNotFoundError, match=r"image not found: /vsizip/.*/gone\.zip/B02\.tif \(its archive "):
         read_image(f"/vsizip/{tmp_path}/gone.zip/B02.tif")
+
+
+def test_a_zipped_safe_given_as_the_image_names_its_band_files_not_its_previews(tmp_path):
+    import zipfile
+
+    safe = "S2B_MSIL2A_20230613T101559_N0509_R065_T33UUP_20230613T130000.SAFE"
+    band = f"{safe}/GRANULE/L2A_T33UUP/IMG_DATA/R10m/T33UUP_20230613T101559_B02_10m.jp2"
+    with zipfile.ZipFile(tmp_path / "S2B.zip", "w") as z:
+        for name in (f"{safe}/HTML/banner_1.png", f"{safe}/GRANULE/L2A_T33UUP/QI_DATA/MSK_CLDPRB_20m.jp2", band):
+            z.writestr(name, b"\0")
+    with pytest.raises(ImageReadError) as e:
+        read_image(tmp_path / "S2B.zip")
+    assert f"e.g. /vsizip/{tmp_path}/S2B.zip/{band}, or unpack" in str(e.value)
+
+
+def test_netcdf_subdatasets_are_named_by_their_variable(tmp_path):
+    """``NETCDF:s1.nc:VV`` read as b1 (its stem was ``NETCDF:s1``), and VV, VH given as band files were two bands
+    both named ``NETCDF:s1``."""
+    netcdf = pytest.importorskip("scipy.io").netcdf_file
+    path = tmp_path / "s1.nc"
+    f = netcdf(path, "w")
+    f.createDimension("y", 16)
+    f.createDimension("x", 16)
+    for k, pol in enumerate(("VV", "VH")):
+        f.createVariable(pol, "f4", ("y", "x"))[:] = np.random.default_rng(k).random((16, 16)).astype(np.float32)
+    f.close()
+    assert read_image(f"NETCDF:{path}:VH").bands == ["VH"]
+    both = read_image([f"NETCDF:{path}:VV", f'NETCDF:"{path}":VH'])
+    assert both.modality == "sar" and both.bands == ["VV", "VH"]
+
+
+def test_a_gzipped_tiff_is_read_by_its_gdal_path_and_named_so_when_given_bare(tmp_path):
+    """scene.tif.gz was "truncated or corrupt", and /vsigzip/scene.tif.gz "image not found"."""
+    import gzip
+    import shutil
+
+    _, tif = _zipped(tmp_path)
+    with open(tif, "rb") as src, gzip.open(tmp_path / "scene.tif.gz", "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    np.testing.assert_array_equal(read_image(f"/vsigzip/{tmp_path}/scene.tif.gz").data, read_image(tif).data)
+    with pytest.raises(ImageReadError) as e:
+        read_image(tmp_path / "scene.tif.gz")
+    assert str(e.value) == (f"{tmp_path}/scene.tif.gz: a gzip archive, not an image; give a raster in it as GDAL "
+                            f"reads it, e.g. /vsigzip/{tmp_path}/scene.tif.gz, or unpack it and give the file")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-__all__ = ["band_name_from_file", "sentinel2_alone", "default_description", "polarisation_from_file", "polarisation_in", "polarisations_in",
+__all__ = ["band_name_from_file", "sentinel2_alone", "default_description", "polarisation_from_file", "file_stem", "polarisation_in", "polarisations_in",
            "SAME_BAND", "NEAR_BAND", "ESPA_BAND", "near_band_at", "band_key", "same_band", "band_at", "colour_band_at"]
 
 # Names of one band, matched case-insensitively: Sentinel-2 numbering, plain words and STAC's eo:common_name
@@ -80,7 +80,7 @@ def band_name_from_file(p: Path) -> str:
     else the last part."""
     if re.match(r"L[COTE]0\d_", p.stem, re.I) and (m := ESPA_BAND.search(p.stem)):  # Landsat Collection 1 as ESPA
         return f"B{m['n']}"  # names it (…_sr_band4.tif): band4 had matched no band; its numbering is the mission's
-    parts = p.stem.split("_")
+    parts = file_stem(p).split("_")
     return next((x for x in reversed(parts) if re.fullmatch(r"[Bb]\d{1,2}[Aa]?", x)), parts[-1])
 
 
@@ -93,8 +93,14 @@ def sentinel2_alone(p: Path) -> str | None:
 
 
 def polarisation_from_file(p: Path) -> str | None:
-    """``s1a-iw-grd-vv-….tiff`` → ``VV``: the one polarisation named as a word of the file name."""
-    return polarisation_in(p.stem)
+    """``s1a-iw-grd-vv-….tiff`` → ``VV``: the one polarisation named as a word of the file name, or of a NetCDF
+    subdataset's variable (``NETCDF:s1.nc:VV``, whose stem is ``NETCDF:s1``)."""
+    return polarisation_in(file_stem(p))
+
+
+def file_stem(p: Path) -> str:
+    """``p``'s stem, or a NetCDF subdataset's variable (``NETCDF:s1.nc:VV`` → ``VV``: its stem was ``NETCDF:s1``)."""
+    return p.name.rsplit(":", 1)[1] if ":" in p.suffix else p.stem
 
 
 def polarisations_in(text: str | None) -> set[str]:

@@ -193,8 +193,8 @@ def not_readable(p, what: str, why) -> ImageReadError:
     return ImageReadError(f"{p}: {what} ({why})")
 
 
-# a GDAL path into an archive: /vsizip/pack.zip/B02.tif, /vsizip//data/S2.zip/…, /vsitar/{a.tar}/x.tif
-VSI_ARCHIVE = re.compile(r"/vsi(zip|tar|7z|rar)/+\{?(.+?\.(?:zip|tar|tar\.gz|tgz|7z|rar|kmz))\}?(?:/|$)", re.I)
+# a GDAL path into an archive: /vsizip/pack.zip/B02.tif, /vsizip//data/S2.zip/…, /vsitar/{a.tar}/x.tif, /vsigzip/a.tif.gz
+VSI_ARCHIVE = re.compile(r"/vsi(zip|tar|7z|rar|gzip)/+\{?(.+?\.(?:zip|tar|tar\.gz|tgz|7z|rar|kmz|gz))\}?(?:/|$)", re.I)
 
 
 def vsi_archive(name) -> Path | None:
@@ -207,7 +207,7 @@ def vsi_archive(name) -> Path | None:
 
 
 def archive_rasters(p: Path) -> tuple[str, str, list[str]] | None:
-    """(kind, GDAL prefix, the GDAL paths of the rasters in it) of zip or tar archive ``p``; None for another file.
+    """(kind, GDAL prefix, the GDAL paths of the rasters in it) of zip, tar or gzip archive ``p``; None for another file.
     A zipped Sentinel-2 ``.SAFE``'s band files are among them (``/vsizip/S2B_….zip/S2B_….SAFE/GRANULE/…_B02_10m.jp2``)."""
     import tarfile
     import zipfile
@@ -219,12 +219,18 @@ def archive_rasters(p: Path) -> tuple[str, str, list[str]] | None:
         elif p.is_file() and tarfile.is_tarfile(p):
             with tarfile.open(p) as t:
                 kind, prefix, names = "tar", "/vsitar/", t.getnames()
+        elif p.is_file():  # one file gzipped (scene.tif.gz), else no archive
+            with p.open("rb") as f:
+                if f.read(2) != b"\x1f\x8b":
+                    return None
+            return "gzip", "/vsigzip/", [shlex.quote(f"/vsigzip/{'/' * str(p).startswith('/')}{str(p).lstrip('/')}")]
         else:
             return None
     except (OSError, zipfile.BadZipFile, tarfile.TarError):
         return None
     root = prefix + ("/" if str(p).startswith("/") else "")  # GDAL's absolute form: /vsizip//data/a.zip/…
-    rasters = sorted((n for n in names if n.lower().endswith((*TIFF_SUFFIXES, ".jp2", *PIL_SUFFIXES))), key=_natural)
+    rasters = sorted((n for n in names if n.lower().endswith((*TIFF_SUFFIXES, ".jp2", *PIL_SUFFIXES)) and not {
+        f.lower() for f in n.split("/")[:-1]} & set(NOT_BAND_FOLDERS)), key=_natural)  # a SAFE's band files
     return kind, root, [shlex.quote(f"{root}{str(p).lstrip('/')}/{n}") for n in rasters]
 
 
