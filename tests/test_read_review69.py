@@ -8,6 +8,7 @@ import pytest
 rasterio = pytest.importorskip("rasterio")
 
 from rasterio.transform import from_origin  # noqa: E402
+from read_helpers import utm_tif  # noqa: E402
 from test_read_tour69 import described  # noqa: E402
 
 from rsvlm.io import read_image  # noqa: E402
@@ -16,10 +17,7 @@ from rsvlm.io.fills import NO_NODATA, no_nodata_declared  # noqa: E402
 
 def _band(path, a, pixel=10.0):
     """``a`` (H, W) as a one-band GeoTIFF in UTM 33N, declaring no nodata."""
-    with rasterio.open(path, "w", driver="GTiff", width=a.shape[1], height=a.shape[0], count=1, dtype=a.dtype,
-                       crs="EPSG:32633", transform=from_origin(500000, 4000000, pixel, pixel)) as ds:
-        ds.write(a[None])  # (1, H, W)
-    return str(path)
+    return utm_tif(path, a[None], res=pixel)  # (1, H, W)
 
 
 def _collared(dtype, lo, hi, fill, seed):

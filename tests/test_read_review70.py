@@ -7,23 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import rasterio
-from rasterio.transform import from_origin
+from read_helpers import utm_tif
 
 from rsvlm.io import read_image
 
 LC08 = "LC08_L1TP_016041_20200101_20200917_02_T1"
 LE07 = "LE07_L1TP_016041_20020101_20200917_02_T1"
-
-
-def _tif(path, data, descriptions=()):
-    """A UTM GeoTIFF of ``data`` (C, H, W), its bands described as given."""
-    c, h, w = data.shape
-    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=c, dtype=data.dtype, crs="EPSG:32633",
-                       transform=from_origin(500000, 4000000, 30, 30)) as dst:
-        dst.write(data)
-        for i, d in enumerate(descriptions):
-            dst.set_band_description(i + 1, d)
-    return str(path)
 
 
 def _oli_mtl(folder, product=LC08):
@@ -41,7 +30,7 @@ def test_an_8bit_stack_of_a_16bit_product_is_not_scaled_by_its_16bit_numbers(tmp
     if mtl:
         _oli_mtl(tmp_path)
     dn = np.random.default_rng(1).integers(10, 250, (4, 16, 16)).astype("uint8")  # (C, H, W)
-    img = read_image(_tif(tmp_path / name, dn, ["B4", "B3", "B2", "B5"]))
+    img = read_image(utm_tif(tmp_path / name, dn, descriptions=["B4", "B3", "B2", "B5"]))
     np.testing.assert_allclose(img.data, dn / np.float32(255), rtol=1e-5)
     assert any(f"Landsat 8's {level} DN are 16-bit, so 8-bit ones are a rescaled copy" in n
                and "ReadConfig.msi_band_scaling" in n for n in img.notes)
@@ -50,7 +39,7 @@ def test_an_8bit_stack_of_a_16bit_product_is_not_scaled_by_its_16bit_numbers(tmp
 def test_an_8bit_landsat8_band_file_beside_its_mtl_is_not_scaled_by_its_16bit_numbers(tmp_path):
     _oli_mtl(tmp_path)
     dn = np.random.default_rng(2).integers(10, 250, (1, 16, 16)).astype("uint8")
-    img = read_image(_tif(tmp_path / f"{LC08}_B4.TIF", dn))
+    img = read_image(utm_tif(tmp_path / f"{LC08}_B4.TIF", dn))
     np.testing.assert_allclose(img.data, dn / np.float32(255), rtol=1e-5)
     assert any(n.startswith("Landsat 8's Level-1 DN are 16-bit") for n in img.notes)
 
@@ -61,7 +50,7 @@ def test_an_8bit_landsat7_stack_is_still_scaled_by_its_mtl(tmp_path):
                                               "REFLECTANCE_ADD_BAND_3 = -0.006\nREFLECTANCE_MULT_BAND_4 = 2.0E-03\n"
                                               "REFLECTANCE_ADD_BAND_4 = -0.009\n")
     dn = np.random.default_rng(3).integers(10, 250, (2, 16, 16)).astype("uint8")
-    img = read_image(_tif(tmp_path / f"{LE07}_stack.tif", dn, ["B3", "B4"]))
+    img = read_image(utm_tif(tmp_path / f"{LE07}_stack.tif", dn, descriptions=["B3", "B4"]))
     np.testing.assert_allclose(img.data[1], dn[1] * 2e-3 - 0.009, rtol=1e-4, atol=1e-6)
 
 
@@ -76,7 +65,7 @@ def test_an_unnamed_landsat_stacks_example_names_its_reflectance_bands(tmp_path,
         (tmp_path / f"{LE07}_MTL.txt").write_text("SUN_ELEVATION = 30.0\n" + "".join(
             f"REFLECTANCE_MULT_BAND_{b} = 1.0E-03\nREFLECTANCE_ADD_BAND_{b} = -0.005\n" for b in range(1, 9)))
     dn = np.random.default_rng(4).integers(100, 250, (n, 16, 16)).astype("uint16")  # (C, H, W)
-    path = _tif(tmp_path / f"{product}_stack.tif", dn)
+    path = utm_tif(tmp_path / f"{product}_stack.tif", dn)
     notes = read_image(path, modality="msi").notes
     assert any(t.endswith(f"with --bands (e.g. {example}) to read them as reflectance") for t in notes), notes
     named = read_image(path, modality="msi", bands=example).notes  # the example given back: read as reflectance
@@ -89,18 +78,18 @@ def test_a_band_file_flagged_alpha_in_a_list_is_read_as_the_band_its_name_says(t
     from rasterio.enums import ColorInterp
 
     rng = np.random.default_rng(5)
-    red = _tif(tmp_path / "B04.tif", rng.integers(1, 250, (1, 32, 32)).astype("uint8"))
-    nir = _tif(tmp_path / "B08.tif", rng.integers(1, 250, (1, 32, 32)).astype("uint8"))
+    red = utm_tif(tmp_path / "B04.tif", rng.integers(1, 250, (1, 32, 32)).astype("uint8"))
+    nir = utm_tif(tmp_path / "B08.tif", rng.integers(1, 250, (1, 32, 32)).astype("uint8"))
     with rasterio.open(nir, "r+") as dst:
         dst.colorinterp = [ColorInterp.alpha]
     img = read_image([red, nir])
     assert img.modality == "msi" and img.bands == ["B04", "B08"] and img.data.shape == (2, 32, 32)
     assert img.valid is None or img.valid.all()
     assert "B08.tif is flagged alpha but named B08: read as B08, no alpha" in img.notes[0]
-    alpha = _tif(tmp_path / "alpha.tif", np.where(rng.random((1, 32, 32)) < 0.5, 0, 255).astype("uint8"))
+    alpha = utm_tif(tmp_path / "alpha.tif", np.where(rng.random((1, 32, 32)) < 0.5, 0, 255).astype("uint8"))
     with rasterio.open(alpha, "r+") as dst:  # guard: a file named as no band stays the list's alpha
         dst.colorinterp = [ColorInterp.alpha]
-    plain = _tif(tmp_path / "B03.tif", rng.integers(1, 250, (1, 32, 32)).astype("uint8"))
+    plain = utm_tif(tmp_path / "B03.tif", rng.integers(1, 250, (1, 32, 32)).astype("uint8"))
     kept = read_image([red, plain, alpha], modality="msi")
     assert not any("flagged alpha but named" in n for n in kept.notes)
 
@@ -112,9 +101,9 @@ def test_an_alpha_file_in_a_list_masks_its_transparent_pixels_and_is_no_band(tmp
     from rasterio.enums import ColorInterp
 
     rng = np.random.default_rng(6)
-    files = [_tif(tmp_path / f"{b}.tif", rng.integers(1, 250, (1, 32, 32)).astype("uint8")) for b in ("B04", "B03")]
+    files = [utm_tif(tmp_path / f"{b}.tif", rng.integers(1, 250, (1, 32, 32)).astype("uint8")) for b in ("B04", "B03")]
     a = np.where(rng.random((1, 32, 32)) < 0.25, 0, 255).astype("uint8")  # (1, H, W)
-    alpha = _tif(tmp_path / "alpha.tif", a)
+    alpha = utm_tif(tmp_path / "alpha.tif", a)
     with rasterio.open(alpha, "r+") as dst:
         dst.colorinterp = [ColorInterp.alpha]
     img = read_image([*files, alpha], modality="msi")

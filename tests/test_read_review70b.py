@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import rasterio
-from rasterio.enums import ColorInterp
-from rasterio.transform import from_origin
+from read_helpers import utm_tif
 
 from rsvlm.io import read_image
 from rsvlm.io.checks import ImageReadError
@@ -15,26 +13,14 @@ from rsvlm.io.checks import ImageReadError
 L2 = "LC08_L2SP_044034_20210508_20210518_02_T1"
 
 
-def _tif(path, data, alpha=False):
-    """A UTM GeoTIFF of ``data`` (C, H, W); its one band flagged alpha where ``alpha``."""
-    c, h, w = data.shape
-    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=c, dtype=data.dtype, crs="EPSG:32633",
-                       transform=from_origin(500000, 4000000, 30, 30)) as dst:
-        dst.write(data)
-    if alpha:
-        with rasterio.open(path, "r+") as dst:
-            dst.colorinterp = [ColorInterp.alpha]
-    return str(path)
-
-
 def test_a_lower_case_qa_files_refusal_names_the_band_files_in_lower_case(tmp_path):
     """…_qa_pixel.tif was told to give '…_SR_B2.tif,…_SR_B3.tif' (its SR_ in capitals), names no such product has."""
     qa = np.random.default_rng(0).choice([1, 21824, 21952], (1, 16, 16)).astype("uint16")  # (1, H, W)
     with pytest.raises(ImageReadError) as e:
-        read_image(_tif(tmp_path / f"{L2.lower()}_qa_pixel.tif", qa))
+        read_image(utm_tif(tmp_path / f"{L2.lower()}_qa_pixel.tif", qa))
     assert "(…_sr_b2.tif,…_sr_b3.tif,…) without it" in str(e.value), e.value
     with pytest.raises(ImageReadError, match=r"\(…_SR_B2\.TIF,…_SR_B3\.TIF,…\) without it"):  # guard: upper case kept
-        read_image(_tif(tmp_path / f"{L2}_QA_PIXEL.TIF", qa))
+        read_image(utm_tif(tmp_path / f"{L2}_QA_PIXEL.TIF", qa))
 
 
 def test_a_list_file_flagged_alpha_and_named_as_no_band_is_no_band_name_against_msi(tmp_path):
@@ -42,9 +28,9 @@ def test_a_list_file_flagged_alpha_and_named_as_no_band_is_no_band_name_against_
     mask.tif had been inferred from the count (2 bands with alpha: sar). tests/test_read_lead70.py's alpha.tif is
     left out by its name as well, so it passes with the flag's rule taken out."""
     rng = np.random.default_rng(1)
-    files = [_tif(tmp_path / f"{b}.tif", rng.integers(1, 250, (1, 32, 32)).astype("uint8")) for b in ("B04", "B03")]
+    files = [utm_tif(tmp_path / f"{b}.tif", rng.integers(1, 250, (1, 32, 32)).astype("uint8")) for b in ("B04", "B03")]
     a = np.where(rng.random((1, 32, 32)) < 0.25, 0, 255).astype("uint8")  # (1, H, W)
-    img = read_image([*files, _tif(tmp_path / "mask.tif", a, alpha=True)])
+    img = read_image([*files, utm_tif(tmp_path / "mask.tif", a, alpha=True)])
     assert img.modality == "msi" and img.bands == ["B04", "B03"]
     assert np.array_equal(img.valid, a[0] > 0)
     assert "modality inferred as msi from bands B04, B03 in 2 files, beside the alpha file mask.tif" in img.notes
