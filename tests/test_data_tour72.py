@@ -136,3 +136,22 @@ def test_every_question_of_a_multi_turn_record_is_task_checked(tmp_path):
     assert len(list(read_records(path, strict=False, report=report))) == 3
     assert report.task_clash_first == [f"{path}:2 (id clash): task 'cap', question 2's prompt [det]"]
     assert dict(report.unknown_tags) == {"detect": 1}
+
+
+def test_footprints_in_a_shapefile_are_named_as_such_with_the_way_to_geojson(tmp_path, capsys):
+    """--labels buildings.shp was 'cannot read JSON (Expecting value: line 1 column 1 (char 0))', and a folder of
+    shapefiles 'no GeoJSON with key …: give --match'; now both name the shapefile and the ogr2ogr line."""
+    from data_gen.convert import main
+
+    _utm_tif(tmp_path / "d" / "a.tif", 1)
+    (tmp_path / "d" / "a.shp").write_bytes(b"\x00\x00\x27\x0a" + bytes(96))  # a shapefile's header, as far as read
+    out = str(tmp_path / "o")
+    assert main(["geojson", "--images", str(tmp_path / "d" / "a.tif"), "--labels", str(tmp_path / "d" / "a.shp"),
+                 "--out", out, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"--labels {tmp_path / 'd' / 'a.shp'}: a.shp is a .shp file, not GeoJSON" in err
+    assert f"ogr2ogr -f GeoJSON {tmp_path / 'd' / 'a.geojson'} {tmp_path / 'd' / 'a.shp'}" in err
+    assert main(["geojson", "--images", str(tmp_path / "d"), "--labels", str(tmp_path / "d"), "--out", out,
+                 "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "missing_labels (no GeoJSON with key 'a'; a.shp is a .shp file, not GeoJSON" in err and "--match" not in err

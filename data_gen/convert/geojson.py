@@ -31,7 +31,8 @@ pairs or not nested as the type's: a bare ring as a Polygon), ``unprojectable_ge
 by its loops, whose signed areas cancel, and split at its crossings by ``detection.emit_objects``,
 counted in the notes as ``self_intersecting_polygons_split``), ``outside_image`` / ``mostly_outside_image``, plus
 ``missing_image`` / ``missing_labels`` for unmatched files (a GeoTIFF whose name ``--match``
-does not match too; of GeoTIFFs sharing a key the first in sort order pairs, the others noted as
+does not match too; one whose labels are a shapefile, GeoPackage … of its key, which are not read, named so with
+the ``ogr2ogr`` line that makes GeoJSON of them, as ``--labels`` naming such a file is an error; of GeoTIFFs sharing a key the first in sort order pairs, the others noted as
 ``ambiguous_image_names``), ``unparsable_labels`` for a GeoJSON
 file that is not JSON, has no ``features`` list or an unreadable ``crs``, ``unreadable_image`` for a
 raster that cannot be read to its end, ``wrong_band_count`` for one that cannot be read as
@@ -115,6 +116,8 @@ def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> 
     match too. Of GeoTIFFs sharing a key (SpaceNet's ``PAN/`` and ``RGB-PanSharpen/`` images of one
     chip under one ``--images``) the first in sort order pairs, the others are counted in the notes
     as ``ambiguous_image_names``: the last one won, and the rest were dropped without a word."""
+    if labels.is_file() and labels.suffix.lower() in _OTHER_VECTOR:  # "cannot read JSON (Expecting value …)"
+        raise ConversionError(f"--labels {labels}: {_not_geojson([labels])}")
     if images.is_file() and labels.is_file():
         return [(images, labels)]
     tifs = [images] if images.is_file() else sorted(p for p in images.rglob("*") if p.suffix.lower() in (".tif", ".tiff"))
@@ -140,10 +143,24 @@ def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> 
             continue
         pairs.append((by_key[k], g))
         used.add(k)
+    other = sorted(p for p in labels.rglob("*") if p.suffix.lower() in _OTHER_VECTOR) if labels.is_dir() else []
     for k, p in by_key.items():
-        if k not in used:
-            out.skip("missing_labels", str(p), f"no GeoJSON with key {k!r}" + ("" if pattern else _WHOLE_STEM))
+        if k not in used:  # a shapefile of its name was "no GeoJSON with key …: give --match"
+            mine = [o for o in other if _key(o.stem, pattern) == k]
+            out.skip("missing_labels", str(p), f"no GeoJSON with key {k!r}" + (
+                f"; {_not_geojson(mine)}" if mine else "" if pattern else _WHOLE_STEM))
     return pairs
+
+
+# vector formats a user may hold footprints in, which this converter does not read (rasterio reads no vectors)
+_OTHER_VECTOR = (".shp", ".gpkg", ".kml", ".kmz", ".gml", ".fgb", ".gdb", ".tab", ".sqlite")
+
+
+def _not_geojson(files: list[Path]) -> str:
+    """Why the vector ``files`` (a shapefile, a GeoPackage …) are not read, and how to make GeoJSON of them."""
+    f = files[0]
+    return (f"{f.name} is a {f.suffix.lower()} file, not GeoJSON, the one vector format read: convert it first "
+            f"(ogr2ogr -f GeoJSON {f.with_suffix('.geojson')} {f}; QGIS: Export > Save Features As > GeoJSON)")
 
 
 # SpaceNet's image and label names share only a part (…_img12): the whole stems matched nothing, unsaid why
