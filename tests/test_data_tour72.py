@@ -155,3 +155,19 @@ def test_footprints_in_a_shapefile_are_named_as_such_with_the_way_to_geojson(tmp
                  "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "missing_labels (no GeoJSON with key 'a'; a.shp is a .shp file, not GeoJSON" in err and "--match" not in err
+
+
+def test_masks_in_the_images_folder_with_a_suffix_of_their_own_are_told_how_to_pair(tmp_path, capsys):
+    """SIRST's Misc_100.png beside Misc_100_pixels0.png: 'no label images', nothing more; now the suffixes looked
+    for and the --label-suffix that pairs them."""
+    from data_gen.convert import main
+
+    png(tmp_path / "d" / "Misc_100.png", 32, 32)
+    png(tmp_path / "d" / "Misc_100_pixels0.png", 32, 32, mode="L")
+    argv = ["masks", "--images", str(tmp_path / "d"), "--labels", str(tmp_path / "d"), "--binary", "target",
+            "--out", str(tmp_path / "o"), "--no-progress"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'd'}: no label images: in a folder of images and labels a label's stem ends with one of " \
+           "_instance_color_RGB, _response" in err
+    assert "give --label-suffix (e.g. --label-suffix _pixels0: a stem that is another's plus '_pixels0')" in err

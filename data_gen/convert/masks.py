@@ -306,6 +306,23 @@ def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | Non
     return pairs
 
 
+def _no_suffix_hint(images: Path, labels: Path, suffix: str | None) -> str:
+    """Where one folder holds the images and labels and no file's stem ends with a label suffix (SIRST's
+    ``Misc_100_pixels0.png`` beside ``Misc_100.png``), the suffixes looked for and ``--label-suffix`` (with the
+    suffix by which one file's stem extends another's, where one does); "" otherwise."""
+    from data_gen.convert.common import IMAGE_EXTS
+
+    if not (labels.is_dir() and images.is_dir() and labels.resolve() == images.resolve()):
+        return ""
+    stems = sorted({p.stem for p in labels.rglob("*") if p.suffix.lower() in IMAGE_EXTS})
+    seen = set(stems)
+    guess = next((b[len(a):] for b in stems for a in (b[:i] for i in range(len(b) - 1, 0, -1) if b[i] == "_")
+                  if a in seen), None)
+    looked = f"--label-suffix {suffix!r}" if suffix else f"one of {', '.join(LABEL_SUFFIXES)} (any case)"
+    return (f": in a folder of images and labels a label's stem ends with {looked}; give --label-suffix"
+            + (f" (e.g. --label-suffix {guess}: a stem that is another's plus {guess!r})" if guess else ""))
+
+
 def run(args, out: Output) -> None:
     import numpy as np
 
@@ -314,7 +331,8 @@ def run(args, out: Output) -> None:
     rgb = any(isinstance(v, list) for v in classes.values())
     pairs = pair_files(Path(args.images), Path(args.labels), args.label_suffix, out)
     if not pairs:
-        raise ConversionError(f"{args.labels}: no label images")
+        raise ConversionError(f"{args.labels}: no label images" + _no_suffix_hint(Path(args.images), Path(args.labels),
+                                                                                 args.label_suffix))
     for image, lab in out.bar(pairs, "masks", "image"):
         if image is None:
             suffixes = [args.label_suffix] if args.label_suffix else LABEL_SUFFIXES
