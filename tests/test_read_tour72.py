@@ -143,3 +143,26 @@ def test_a_gzipped_tiff_is_read_by_its_gdal_path_and_named_so_when_given_bare(tm
         read_image(tmp_path / "scene.tif.gz")
     assert str(e.value) == (f"{tmp_path}/scene.tif.gz: a gzip archive, not an image; give a raster in it as GDAL "
                             f"reads it, e.g. /vsigzip/{tmp_path}/scene.tif.gz, or unpack it and give the file")
+
+
+def _degrees(path, lat, dlon=1e-4, dlat=1e-4):
+    """A north-up RGB GeoTIFF in EPSG:4326 (an Earth Engine export's default) at latitude ``lat``."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    with rasterio.open(path, "w", driver="GTiff", width=32, height=32, count=3, dtype="uint8", crs="EPSG:4326",
+                       transform=from_origin(12.0, lat + 16 * dlat, dlon, dlat)) as dst:
+        dst.write(np.random.default_rng(4).integers(0, 255, (3, 32, 32)).astype(np.uint8))
+    return path
+
+
+def test_square_degree_pixels_away_from_the_equator_say_how_shapes_are_stretched(tmp_path):
+    """An EPSG:4326 image of equal-degree pixels at 60°N was read unsaid, its shapes twice as wide as they are."""
+    img = read_image(_degrees(tmp_path / "north.tif", 60.0))
+    said = [n for n in img.notes if n.startswith("pixels of 0.0001° × 0.0001° at latitude 60° are about 5.57 m wide")]
+    assert said and "shapes look 2× wider (east-west)" in said[0] and "gdalwarp -t_srs EPSG:32633 " in said[0]
+    south = read_image(_degrees(tmp_path / "south.tif", -45.0, dlon=3e-4))  # taller than wide on the ground
+    assert any("shapes look 2.1× taller (north-south)" in n and "EPSG:32733" in n for n in south.notes), south.notes
+    for fine in (read_image(_degrees(tmp_path / "equator.tif", 0.0)), read_image(utm_tif(tmp_path / "utm.tif",
+                                                                                        np.zeros((3, 8, 8), np.uint8)))):
+        assert not any(n.startswith("pixels of") for n in fine.notes), fine.notes

@@ -19,7 +19,7 @@ import numpy as np
 
 __all__ = ["pixel_to_map", "map_to_pixel", "objects_to_geojson", "object_geometry", "mask_array", "mask_bounds",
            "map_coords", "objects_with_map_coords", "per_object", "shift_transform", "shift_gcps", "prj_beside",
-           "orientation_note", "gcp_orientation_note"]
+           "orientation_note", "gcp_orientation_note", "degree_pixels_note"]
 
 # GCPs with no CRS are taken as longitude and latitude only within this many degrees of arc of their centre: a
 # satellite granule's are (Sentinel-1's some 2°, MODIS's 5-minute swath some 15°, VIIRS's some 20°)
@@ -93,6 +93,25 @@ def orientation_note(t, what: str = "transform") -> str | None:
     return None if said is None else (
         f"the image is not north-up: {said}; its pixels are read as they lie, so top and left in answers are not "
         "north and west (map coordinates are right)")
+
+
+def degree_pixels_note(t, crs, width: int, height: int) -> str | None:
+    """A note where a north-up image in longitude and latitude (EPSG:4326, an Earth Engine export's default) has pixels
+    of unlike ground width and height (equal degrees are narrower east-west away from the equator: at 60° half as
+    wide), so its shapes are stretched as the model sees them; None within 10 %, or for any other image."""
+    if t is None or crs is None or t[1] or t[3] or not _geographic(crs):
+        return None
+    a, e, f = abs(float(t[0])), abs(float(t[4])), float(t[5])
+    lat = f + float(t[4]) * height / 2  # the image's middle row
+    wide, tall = a * 111320 * np.cos(np.radians(lat)), e * 110574  # metres a pixel, about
+    if not wide > 0 or max(wide, tall) / min(wide, tall) < 1.1:
+        return None
+    zone = int((float(t[2]) + float(t[0]) * width / 2 + 180) // 6) % 60 + 1  # the middle column's UTM zone
+    return (f"pixels of {a:g}° × {e:g}° at latitude {lat:.3g}° are about {wide:.3g} m wide and {tall:.3g} m tall "
+            f"on the ground: shapes look {max(wide, tall) / min(wide, tall):.2g}× "
+            f"{'wider (east-west)' if tall > wide else 'taller (north-south)'} than they are; for true shapes warp it "
+            "to metres "
+            f"(gdalwarp -t_srs EPSG:{32600 + zone if lat >= 0 else 32700 + zone} -r bilinear)")
 
 
 def _turned(t, what: str) -> str | None:

@@ -38,7 +38,13 @@ from rsvlm.io import scaling as sc
 from rsvlm.io.bandnames import band_name_from_file, same_band
 from rsvlm.io.budget import check_fits
 from rsvlm.io.checks import band_headers
-from rsvlm.io.georef import gcp_orientation_note, orientation_note, shift_gcps, shift_transform
+from rsvlm.io.georef import (
+    degree_pixels_note,
+    gcp_orientation_note,
+    orientation_note,
+    shift_gcps,
+    shift_transform,
+)
 from rsvlm.io.image import RSImage, Window, as_paths, file_names, image_size
 from rsvlm.io.iq import as_complex, iq_note
 from rsvlm.io.large import header_size, out_of_memory
@@ -266,6 +272,7 @@ class SceneReader:
                                 "letter)" if bare else ""))
         self.notes += [note] if (note := orientation_note(src.transform)) else []  # south-up: upside down unsaid
         self.notes += [note] if (note := gcp_orientation_note(src.gcps, src.crs)) else []  # S1 GRD: mirrored unsaid
+        self.notes += [note] if (note := degree_pixels_note(src.transform, src.crs, src.width, src.height)) else []  # EPSG:4326
         if src.crs is None and (src.transform is not None or src.gcps):  # a world file without its .prj
             self.notes.append("georeferenced without a CRS: answers get no map coordinates and no GeoJSON; give the "
                               "file one (gdal_edit.py -a_srs EPSG:xxxx, or a .prj beside its world file)")
