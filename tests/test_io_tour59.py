@@ -10,16 +10,12 @@ from rsvlm.io import merge_tile_objects, run_tiled
 
 rasterio = pytest.importorskip("rasterio")
 shapely = pytest.importorskip("shapely")
-from rasterio.transform import from_origin  # noqa: E402
+from read_helpers import utm_tif  # noqa: E402
 
 
 def _tif(path, data, **kw):
     """A GeoTIFF of ``data`` (C, H, W)."""
-    c, h, w = data.shape
-    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=c, dtype=data.dtype,
-                       crs="EPSG:32633", transform=from_origin(300000, 5000000, 1, 1), **kw) as ds:
-        ds.write(data)
-    return path
+    return utm_tif(path, data, res=1, origin=(300000, 5000000), **kw)
 
 
 # --- --overlap 0: objects cut at a seam between tiles that abut ----------------------------------

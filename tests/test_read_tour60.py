@@ -9,16 +9,12 @@ import pytest
 from rsvlm.io import read_image
 
 rasterio = pytest.importorskip("rasterio")
-from rasterio.transform import from_origin  # noqa: E402
+from read_helpers import utm_tif  # noqa: E402
 
 
 def _tif(path, data, crs="EPSG:32633", **kw):
     """A GeoTIFF of ``data`` (C, H, W), 30 m pixels."""
-    c, h, w = data.shape
-    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=c, dtype=data.dtype, crs=crs,
-                       transform=from_origin(300000, 5000000, 30, 30), **kw) as ds:
-        ds.write(data)
-    return path
+    return utm_tif(path, data, crs=crs, origin=(300000, 5000000), **kw)
 
 
 def _heights(rng, lo=150.0, hi=400.0, dtype=np.float32):

@@ -14,7 +14,7 @@ from rsvlm.io import scaling as sc
 
 rasterio = pytest.importorskip("rasterio")
 from PIL import Image  # noqa: E402
-from rasterio.transform import from_origin  # noqa: E402
+from read_helpers import utm_tif  # noqa: E402
 
 
 def _png(path, h=48, w=64):
@@ -23,11 +23,7 @@ def _png(path, h=48, w=64):
 
 
 def _tif(path, data, **kw):
-    c, h, w = data.shape
-    with rasterio.open(path, "w", driver="GTiff", width=w, height=h, count=c, dtype=data.dtype, crs="EPSG:32633",
-                       transform=from_origin(300000, 5000000, 30, 30), **kw) as ds:
-        ds.write(data)
-    return path
+    return utm_tif(path, data, origin=(300000, 5000000), **kw)
 
 
 def test_a_png_pil_could_not_decode_in_the_memory_free_is_read_in_windows_by_gdal(tmp_path, monkeypatch):
