@@ -147,3 +147,22 @@ def test_a_pairs_overlay_names_which_image_lies_turned():
         "[change] What changed?", "answer: new buildings",
         "after: drawn as read, not north-up: mirrored, its top facing north and its right west"]
     assert overlay_title("[det] Ships?", None, images=(plain,)) == "[det] Ships?"
+
+
+def test_a_dim_unstretched_ir_image_is_drawn_stretched_and_others_as_read():
+    """An 8-bit SIRST frame (values 19-103 of 255, read as value/255 with no stretch) was drawn near-black through
+    the inferno map; its overlay background is drawn over its own 2-98 percentiles. A bright one, and one the reader
+    stretched (kelvin: the same colours in every scene), are drawn as read. The model's data is not touched."""
+    from rsvlm.io.image import RSImage
+    from rsvlm.io.vis import to_display_rgb
+
+    ramp = np.linspace(0.08, 0.4, 64 * 64, dtype=np.float32).reshape(1, 64, 64)  # (C, H, W) dim
+    dim = RSImage(data=ramp.copy(), modality="ir", bands=["ir"], path="dim.png")
+    grey = to_display_rgb(dim, ir_cmap="grey")[..., 0]
+    assert grey.max() == 255 and grey.min() == 0, (grey.min(), grey.max())  # was 20 to 102
+    assert np.array_equal(dim.data, ramp)
+    bright = RSImage(data=ramp * 2.5, modality="ir", bands=["ir"], path="bright.png")  # 0.2 to 1.0
+    assert to_display_rgb(bright, ir_cmap="grey")[..., 0].min() == round(0.2 * 255)
+    kelvin = RSImage(data=ramp.copy(), modality="ir", bands=["B10"], path="b10.tif",
+                     notes=["stretch (fixed range, K): B10 [250, 330]"])
+    assert to_display_rgb(kelvin, ir_cmap="grey")[..., 0].max() == round(0.4 * 255)

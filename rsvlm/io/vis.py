@@ -4,8 +4,8 @@ Display: optical as is (bands named R, G, B in the file's colour order); msi as 
 (true colour from the bands named red, green and blue: R, red, B04 or B4 …; unnamed b1 … bN by their count,
 ``UNNAMED_RGB``: 4 as blue, green, red, NIR) stretched 2-98 % jointly over the
 three bands (one msi band, a Sentinel-2 band file read alone, as grey); sar as grey of its first
-band (already a dB stretch from the reader); ir through an inferno colour map (or grey) of the
-reader's stretch, so that a fixed ``ir_kelvin_range`` gives every scene the same colours. Nodata
+band (already a dB stretch from the reader); ir through an inferno colour map (or grey) of the reader's stretch, so
+that a fixed ``ir_kelvin_range`` gives every scene the same colours (one unstretched and dim: ``_ir_range``). Nodata
 is black. ``rgb_bands`` names the bands drawn as red, green and blue (case-insensitively, and as the
 model's stem names them: ``red`` = ``B04`` = ``B4``) for optical, msi (false colour) and sar
 (``["VV", "VH", "VV"]``, each band by the reader's dB stretch); ir, one band, refuses it. A band of
@@ -124,11 +124,22 @@ def to_display_rgb(img, rgb_bands: list[str] | None = None, ir_cmap: str = "infe
         for j, i in enumerate(_display_bands(img, rgb_bands)):
             out[..., j] = _to_uint8(data[i])  # a grey band drawn as grey
     else:
-        g = _to_uint8(data[0])  # (H, W): the reader's stretch, its dB or kelvin range where fixed
+        g = _to_uint8(data[0], *_ir_range(img))  # (H, W): the reader's stretch, its dB or kelvin range where fixed
         out[:] = _inferno_lut()[g] if img.modality == "ir" and ir_cmap == "inferno" else g[..., None]
     if valid is not None:
         out[~valid] = 0
     return out
+
+
+DIM_TOP = 0.5  # an ir image not stretched by the reader whose 98th percentile is below this is drawn stretched
+
+
+def _ir_range(img) -> tuple[float, float]:
+    """[lo, hi] an ir band is drawn over: (0, 1), the reader's stretch; for a dim one it did not stretch (an 8-bit
+    SIRST frame read as value/255, 98 % of it below ``DIM_TOP``: drawn near-black) its 2-98 percentiles, for display."""
+    lo, hi = (2.0, 0.0) if img.modality != "ir" or any(n.startswith("stretch (") for n in img.notes) else _limits(
+        img.data, [0], img.valid, 2.0, 98.0)  # the reader's kelvin stretch: alike in every scene, kept
+    return (lo, hi) if lo < hi < DIM_TOP else (0.0, 1.0)
 
 
 def _binned(img, k: int):
