@@ -11,11 +11,14 @@ a fixed scale (16-bit, float) or with transparent pixels, is a ValueError naming
 from __future__ import annotations
 
 import os
+import re
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import torch
 
+from rsvlm.advice import BANDS, LIBRARY_TOO, MODALITY, MODALITY_ALONE, RECORD_TOO
 from rsvlm.model.processor import ImageInput, Pixels
 
 WHAT_TO_PASS = ("a (C,H,W) float array or tensor scaled as rsvlm.io's readers scale them (8-bit optical: / 255), "
@@ -41,6 +44,39 @@ def as_image_input(image, name: str = "image") -> ImageInput | Pixels:
     return _read(image, name, None, None)
 
 
+def for_python(note: str) -> str:
+    """A reading or band note's advice to give ``--modality`` / ``--bands`` (predict's options, the stem's and the
+    readers' wording) said as the Python argument that takes it: ``ImageInput(..., modality='sar')``,
+    ``ImageInput(..., bands=['VV', 'VH'])`` (``advice.for_cli`` / ``for_chat`` say it for the CLI and chat)."""
+    note = note.replace("--bands" + RECORD_TOO, "--bands").replace("--modality" + LIBRARY_TOO, "--modality")
+
+    def modality(m: re.Match) -> str:
+        others = [f"'{w}'" for w in re.findall(r"\w+", m[2]) if w != "or"]
+        return f"ImageInput(..., modality='{m[1]}')" + (f" (or {' or '.join(others)})" if others else "")
+
+    def bands(m: re.Match) -> str:
+        return "ImageInput(..., bands=[" + (", ".join(f"'{b}'" for b in m[1].split(",")) if m[1] else "...") + "])"
+
+    note = MODALITY_ALONE.sub("ImageInput(..., modality=...)", MODALITY.sub(modality, note))
+    return BANDS.sub(bands, note)
+
+
+@contextmanager
+def python_advice():
+    """Re-raise a ValueError met inside with its CLI advice said as Python arguments (``for_python``): used where
+    the Python API (``Processor.__call__``, ``ChatSession.ask``) reads and prepares a caller's images."""
+    try:
+        yield
+    except ValueError as e:
+        if (said := for_python(str(e))) == str(e) or len(e.args) != 1:  # no advice, or not one message (ContextError)
+            raise
+        try:
+            again = type(e)(said)  # its type kept: rsvlm.io's ImageReadError
+        except Exception:  # a subclass made otherwise: as it was
+            raise e from None
+        raise again.with_traceback(e.__traceback__) from None
+
+
 def _read(x, name: str, modality: str | None, bands: list[str] | None) -> ImageInput:
     """``x``, not yet an ImageInput, read as one of ``modality`` (None: the reader's guess for a file, else optical)."""
     if x is None:
@@ -50,7 +86,7 @@ def _read(x, name: str, modality: str | None, bands: list[str] | None) -> ImageI
     if isinstance(x, torch.Tensor):  # kept a tensor: its dtype says raw counts (np.asarray as float32 hid it)
         return ImageInput(x.detach().cpu(), modality or "optical", bands, name)
     if isinstance(x, (str, os.PathLike)):
-        return _from_file(os.fspath(x), name, modality, bands)
+        return from_file(os.fspath(x), name, modality, bands)
     if _is_rs_image(x):
         return ImageInput(x.data, x.modality, list(x.bands), x.path)  # read as its file's modality and bands
     if _is_pil(x):
@@ -60,15 +96,18 @@ def _read(x, name: str, modality: str | None, bands: list[str] | None) -> ImageI
     raise ValueError(f"{name}: a {type(x).__name__} is no image: pass {WHAT_TO_PASS}")
 
 
-def _from_file(path: str, name: str, modality: str | None, bands: list[str] | None) -> ImageInput:
+def from_file(path: str, name: str, modality: str | None, bands: list[str] | None) -> ImageInput:
+    """The image file ``path`` read by ``rsvlm.io.read_image`` (``modality`` None: inferred), its notes warned; an
+    error's advice names ``ImageInput``'s arguments (``for_python``); a missing file is named as ``name``."""
     from rsvlm.io import read_image
 
     if not os.path.exists(path):
         raise FileNotFoundError(f"{name}: no file {path!r} (a path is read with rsvlm.io.read_image; pass "
                                 f"an existing file, or the pixels: {WHAT_TO_PASS})")
-    img = read_image(path, modality=modality, bands=bands)
+    with python_advice():  # only the Python API passes a path: its advice names modality= / bands=
+        img = read_image(path, modality=modality, bands=bands)
     for note in img.notes:  # what the reader assumed (a grey band repeated, a modality inferred…)
-        warnings.warn(f"{path}: {note}", stacklevel=4)
+        warnings.warn(f"{path}: {for_python(note)}", stacklevel=4)
     return ImageInput(img.data, img.modality, list(img.bands), img.path)
 
 

@@ -12,6 +12,7 @@ encoder's size); the chat format is the tokenizer's own template or one from ``t
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,9 +27,20 @@ from rsvlm.tokens import IMAGE_TOKEN
 @dataclass
 class ImageInput:
     array: np.ndarray  # (C,H,W) float32, physically scaled; or a path, PIL image, tensor, RSImage (image_args)
-    modality: str = "optical"
+    modality: str | None = None  # None: optical; a path's, inferred as a bare path's (read now: its placeholder's)
     bands: list[str] | None = None  # names of the array's channels, if known
     name: str = "image"  # for error messages (e.g. the file path)
+
+    def __post_init__(self):
+        if self.modality is not None:
+            return
+        if not isinstance(self.array, (str, os.PathLike)):
+            self.modality = "optical"
+            return
+        from rsvlm.model.image_args import from_file  # a path's modality was optical; a bare path's, inferred
+
+        read = from_file(os.fspath(self.array), self.name, None, self.bands)
+        self.array, self.modality, self.bands, self.name = read.array, read.modality, read.bands, read.name
 
 
 @dataclass
@@ -145,8 +157,11 @@ class Processor:
         if len(images) != len(texts):
             raise ValueError(f"{len(texts)} text(s) but {len(images)} image list(s)")
         at = "images[{j}]" if isinstance(text, str) else "images[{i}][{j}]"  # the argument an error names
-        prepared = [[self.prepare_image(im, name=at.format(i=i, j=j)) for j, im in enumerate(ims)]
-                    for i, ims in enumerate(images)]
+        from rsvlm.model.image_args import python_advice
+
+        with python_advice():  # a band error's advice names bands= / modality=, not --bands (the CLI checked them)
+            prepared = [[self.prepare_image(im, name=at.format(i=i, j=j)) for j, im in enumerate(ims)]
+                        for i, ims in enumerate(images)]
         seqs = []
         for i, (t, ims) in enumerate(zip(texts, prepared)):
             try:
