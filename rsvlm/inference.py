@@ -163,6 +163,24 @@ def shape_problem(question: str) -> str | None:
             "width or height (0-999)")
 
 
+def question_problem(question: str) -> str | None:
+    """Why ``question`` (``tagged``'s; ``ChatSession.ask``'s) asks nothing the model can answer, or None: it is empty, a
+    tag alone, a ``[regcap]`` without a box, or its shape is not as the model reads it (``shape_problem``). Chat and
+    predict ask a tag alone as its ``DEFAULT_PROMPTS`` question, with a note; the library refuses it, naming that."""
+    from rsvlm.tokens import opening_task, task_tag
+
+    task = opening_task(question)
+    box = ("<box><loc_X1><loc_Y1><loc_X2><loc_Y2></box>, each a thousandth of the image's width or height (0-999; "
+           "rsvlm.geometry.encode writes it from pixels)")
+    if not question.strip():
+        return "the question is empty: write one, e.g. '[det] Detect all ships.' or 'What is in this image?'"
+    if task and question.strip() == task_tag(task):  # [count] alone was answered with a box, [vqa] with a class
+        return f"{question.strip()} alone asks nothing: write the question after it, e.g. {DEFAULT_PROMPTS[task]!r}"
+    if task == "regcap" and not re.search(SHAPE_OPEN, question):  # the model drew a box of its own and described it
+        return f"[regcap] asks about a region, and this question names none: write its box in it, {box}"
+    return shape_problem(question)
+
+
 def geojson_count(fc: dict, objects: list) -> str:
     """"N features", and how many objects had no shape to write (objects_to_geojson leaves out a
     polygon of under 3 vertices and an empty mask)."""

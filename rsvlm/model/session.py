@@ -10,7 +10,8 @@ given with a turn are encoded once, in that turn.
     chat.ask("What is in this image?", images=[ImageInput(arr, "optical")], on_token=print)
     chat.ask("[det] Detect every ship.")
     # images: whatever the processor takes (rsvlm.model.image_args: a path, PIL image, (C,H,W) array, RSImage, …);
-    # the question's tag is read as chat's (rsvlm.tokens.tagged: [DET] is [det], [detection] refused)
+    # the question's tag is read as chat's (rsvlm.tokens.tagged: [DET] is [det], [detection] refused), and what
+    # chat refuses is a ValueError: "", a tag alone, [regcap] without a box (rsvlm.inference.question_problem)
     chat.stats   # per turn: prefill_tokens, reused (cached tokens kept), images_encoded, new_tokens,
                  # dropped_turns (earlier exchanges left out: history, or the LLM's context),
                  # cut (True where max_new_tokens ended the answer, not the model),
@@ -39,9 +40,10 @@ from collections.abc import Callable
 import torch
 
 from rsvlm.data.conversation import image_turn, system_messages
+from rsvlm.inference import question_problem
 from rsvlm.model.generation import GenerationConfig, decode
 from rsvlm.model.grammar import SMALLEST_SHAPE, shape_need, shape_scores
-from rsvlm.model.image_args import as_image_input, is_one_image
+from rsvlm.model.image_args import as_image_input, is_one_image, python_advice
 from rsvlm.model.llm import context_length
 from rsvlm.model.vlm import RSVLM, TextStreamer
 from rsvlm.tokens import IMAGE_TOKEN, opening_task, tagged
@@ -66,6 +68,12 @@ class ChatSession:
         self.history = processor.prompt.max_history if history is None else None if history == "all" else history
         if self.history is not None and (not isinstance(self.history, int) or self.history < 0):
             raise ValueError(f"history (prompt.max_history) must be 'all' or >= 0, got {self.history!r}")
+        if isinstance(min_objects, bool) or not isinstance(min_objects, int) or min_objects < 0:
+            raise ValueError(f"min_objects must be a whole number >= 0, got {min_objects!r}")
+        if min_objects and not constrain:  # was refused at the first [det] question, naming decode_hooks' min_shapes
+            raise ValueError(f"min_objects={min_objects} needs the geometry grammar, which constrain=False turns off "
+                             "(free decoding cannot keep an answer writing objects): give min_objects=0, or "
+                             "constrain=True")
         self.min_objects = min_objects  # a [det] question's answer keeps writing objects up to this (GrammarConstraint.push)
         self.gen = dict(max_new_tokens=max_new_tokens, do_sample=do_sample, temperature=temperature, top_p=top_p)
         GenerationConfig(**self.gen)  # bad settings are refused now, not at the first question
@@ -98,10 +106,19 @@ class ChatSession:
     @torch.no_grad()
     def ask(self, text: str, images: list | None = None, on_token: Callable[[str], None] | None = None,
             generator: torch.Generator | None = None, **gen_overrides) -> str:
+        if not isinstance(text, str):  # None failed as "argument of type 'NoneType' is not iterable"
+            raise TypeError(f"the question must be a str, got {type(text).__name__}")
+        if unknown := sorted(set(gen_overrides) - set(self.gen)):  # image= failed inside GenerationConfig
+            raise TypeError(f"ask() got no argument {', '.join(unknown)}: it takes text, images (one image or a "
+                            f"list), on_token, generator, and a turn's {', '.join(self.gen)}")
         images = [images] if is_one_image(images) else list(images if images is not None else [])  # one, or a list
-        images = [as_image_input(im, f"images[{j}]") for j, im in enumerate(images)]  # arrays, paths, PIL …
         if IMAGE_TOKEN not in text:  # (a text with placeholders of its own is taken as written: image_turn)
             text = tagged(text)  # [DET] as [det]; [detection] refused, [det] suggested (as chat's)
+            if why := question_problem(text):  # "", a tag alone, [regcap] without a box, <box>10,10,50,50</box>
+                raise ValueError(why)
+        with python_advice():  # a band error names ImageInput's bands=, not the CLI's --bands (chat checked its own)
+            images = [as_image_input(im, f"images[{j}]") for j, im in enumerate(images)]  # arrays, paths, PIL …
+            pixels = [self.processor.prepare_image(im) for im in images]
         question = text
         if opening_task(text) == "change" and (n := len(self.pixels) + len(images)) != 2:  # was answered about one
             raise ValueError(f"[change] compares two images, and this conversation has {n}: ask it with "
@@ -113,7 +130,6 @@ class ChatSession:
             dropped = sum(m["role"] == "assistant" for m in self.messages)
             messages = self._first_turn(text, self.modalities)
         full = self.processor.chat_prompt(messages, add_generation_prompt=True)
-        pixels = [self.processor.prepare_image(im) for im in images]
         every = self.pixels + pixels
         prompt = self.processor.encode(full, every, add_special_tokens=True)
         while (i := self._overflow(messages, prompt, gen_overrides)) is not None:  # oldest text-only exchange
