@@ -37,12 +37,7 @@ def resolve_model_dir(model: str | None) -> Path:
             raise FileNotFoundError(
                 f"no bundled default model in this installation ({path}); pass --model DIR "
                 "(a checkpoint from `rsvlm train` or `rsvlm convert-llava`)")
-        if not path.exists():
-            raise FileNotFoundError(f"{path}: not an rsvlm checkpoint (no such folder)")
-        if path.is_file():
-            hint = f": give its folder, {path.parent}" if (path.parent / "config.yaml").is_file() else ""
-            raise FileNotFoundError(f"{path}: not an rsvlm checkpoint (a file; a checkpoint is a folder{hint})")
-        from rsvlm.model.checkpoint import no_checkpoint
+        from rsvlm.model.checkpoint import no_checkpoint  # missing, a file, a run's out_dir, …
 
         raise FileNotFoundError(no_checkpoint(path))
     return path

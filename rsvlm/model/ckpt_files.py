@@ -27,9 +27,15 @@ from rsvlm.model.weights import (
 
 
 def no_checkpoint(root: Path) -> str:
-    """Why ``root`` (without a config.yaml) is no checkpoint, and what it looks like instead: a part of one
+    """Why ``root`` (without a config.yaml) is no checkpoint, and what it looks like instead: missing, a file (its
+    config.yaml, a weights file) rather than the folder, a part of one
     (its adapter/, llm/ or tokenizer/), a training run's out_dir or step folder, a bare peft adapter, a
     Hugging Face model."""
+    if not root.exists():  # load_pretrained said "(no config.yaml)", as of a folder of other files
+        return f"{root}: not an rsvlm checkpoint (no such folder)"
+    if root.is_file():  # its config.yaml, a weights file: the folder was meant
+        hint = f": give its folder, {root.parent}" if (root.parent / "config.yaml").is_file() else ""
+        return f"{root}: not an rsvlm checkpoint (a file; a checkpoint is a folder{hint})"
     msg = f"{root}: not an rsvlm checkpoint (no config.yaml)"
     if (root / "final" / "config.yaml").is_file():  # `--model runs/x`: a run's model is its final/
         return f"{msg}; it is a training run's out_dir, whose model is {root / 'final'}"
