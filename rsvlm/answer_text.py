@@ -8,7 +8,8 @@ its reading from here.
    ``Ｙｅｓ`` and ``３`` are ``Yes`` and ``3``), lowercase and trim;
 2. drop trailing end tokens (``</s>``, ``<|im_end|>``, ``<|eot_id|>``, ``<|endoftext|>``, ``<eos>``,
    ``<end_of_turn>``: other tools' answers may keep them) and the opening task tag (``[vqa]``) if echoed;
-3. punctuation → space, except a decimal point between digits (``2.5`` stays);
+3. punctuation → space, except a decimal point between digits (``2.5`` stays) and a thousands comma, which is
+   dropped (``1,000`` → ``1000``, as the VQA evaluation's own normalisation drops it; it was ``1 000``);
 4. number words → digits (``zero``…``twenty``, ``thirty``…``ninety``, ``hundred``, ``thousand``),
    compounds as one number (``twenty-one`` → ``21``, ``two hundred and five`` → ``205``,
    ``a hundred`` → ``100``; ``one two`` stays ``1 2``);
@@ -49,6 +50,7 @@ _TAG = re.compile(r"^\s*\[\w+\]\s*|" + _END)  # those, and an echoed task tag
 _SHAPE = re.compile(r"<(ref|box|obb|point|poly|mask)>.*?</\1>|<[^<>\s]+>")  # geometry elements, stray tags
 # ".5" with no 0 before its point: was read as 5 (the point a punctuation mark), ".5 dozen" as 60; read as 0.5
 _BARE_POINT = re.compile(r"(?<![\w.])\.(?=\d)")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")  # "1,204": one number
 
 
 def _below(words: list[str], i: int, limit: int) -> tuple[int, int] | None:
@@ -106,7 +108,7 @@ def normalize_answer(text: str, yes_no: bool = True) -> str:
     step 7, for class names (``no damage`` is a class of its own, not ``no``)."""
     # NFKC: a decomposed "é" (e + U+0301) lost its accent to the punctuation step and matched no composed one
     s = _TAG.sub("", unicodedata.normalize("NFKC", text).strip().lower()).strip()
-    s = _PUNCT.sub(" ", s)
+    s = _PUNCT.sub(" ", _THOUSANDS.sub("", s))
     words = number_words(s.split())
     words = [w for w in words if w not in ARTICLES]
     if not yes_no:
@@ -134,7 +136,7 @@ def whole_number(reference: str) -> int | None:
     else (``"5 ships"``, ``"2.5"``, ``".5"``, ``"0.3 dozen"``: 3.6, ``"0m2"``, ``"-3"``, ``"dozens"``, ``"a dozen ships"``,
     ``"no"``: a yes/no reply)."""
     # thousands commas and a bare point (".5"), as parse_count reads them
-    s = _BARE_POINT.sub("0.", re.sub(r"(?<=\d),(?=\d{3}\b)", "", unicodedata.normalize("NFKC", reference)))
+    s = _BARE_POINT.sub("0.", _THOUSANDS.sub("", unicodedata.normalize("NFKC", reference)))
     # a dozen and none were read as text ("dozen", "none"), while eval read the answer "a dozen" to "12" as 12
     if not (m := re.fullmatch(r"\d+(?:\.0+)?|(?:(\d+(?:\.\d+)?) |half )?dozen|none|nothing",
                               normalize_answer(s, yes_no=False))):
@@ -156,7 +158,7 @@ def parse_count(text: str) -> int | None:
     ``normalize_answer`` (full-width ``Ｔｈｒｅｅ``, ``３．５``)."""
     text = unicodedata.normalize("NFKC", text).strip().lower()
     points = text.count("<point>")
-    s = _BARE_POINT.sub("0.", re.sub(r"(?<=\d),(?=\d{3}\b)", "", _SHAPE.sub(" ", _TAG.sub("", text))))
+    s = _BARE_POINT.sub("0.", _THOUSANDS.sub("", _SHAPE.sub(" ", _TAG.sub("", text))))
     if re.match(r"[^\d]*?(?<![\w.])[-\u2212]\d", s):  # "-3": no count (was read as 3); "3-4" is a range's 3
         return None
     words = number_words(_PUNCT.sub(" ", s).split())

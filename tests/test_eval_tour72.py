@@ -311,6 +311,20 @@ def test_counting_exact_mae_and_off_by_one(tmp_path):
     assert s["MAE"] == pytest.approx((0 + 1 + 0 + 3) / 4) and s["RMSE"] == pytest.approx(np.sqrt(10 / 4))
 
 
+@pytest.mark.parametrize("ref, answer, right", [
+    ("more than 1000", "More than 1,000.", True),  # a thousands comma: was "more than 1 000", wrong
+    ("between 1000 and 10000", "between 1,000 and 10,000", True),
+    ("Yes", "yes, there is one", True), ("No, there is none.", "No", True), ("no", "Not at all", False),
+    ("the harbor", "A harbor.", True), ("2", "two", True), ("2", "3", False), ("rural", "Rural area", False),
+])
+def test_vqa_normalisation(tmp_path, ref, answer, right):
+    from eval import vqa
+
+    s = vqa.main(["--gt", write_jsonl(tmp_path / "g.jsonl", [eval_record("q", "vqa", "[vqa] Q?", ref)]),
+                  "--pred", write_jsonl(tmp_path / "p.jsonl", [{"id": "q", "task": "vqa", "answer": answer}])])
+    assert s["accuracy"] == float(right)
+
+
 # ---------------------------------------------------------------- leftovers: names too long, the report
 
 
