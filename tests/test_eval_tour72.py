@@ -445,3 +445,30 @@ def test_captioning_with_several_references_equals_pycocoevalcaps_own_run(tmp_pa
     assert s["ROUGE-L"] == pytest.approx(Rouge().compute_score(refs, cands)[0], abs=1e-12)
     assert s["CIDEr"] == pytest.approx(Cider().compute_score(refs, cands)[0], abs=1e-12)
     assert 0 < s["BLEU-4"] < s["BLEU-1"] < 1
+
+
+def test_oriented_ap_equals_the_devkits_voc_eval_on_a_real_dota_scene(realdata):
+    """DOTA P1888's 64 quads (dense, touching vehicles; its difficult column read) against detections made from them:
+    shifted and turned copies, duplicates, misses and false positives, scores with ties, on both sides unclipped."""
+    lines = (realdata / "obb_dota" / "P1888.txt").read_text().splitlines()[2:]
+    gts = [[{"kind": "obb", "label": f[8], "coords": np.reshape([float(v) for v in f[:8]], (4, 2)).tolist(),
+             **({"difficult": True} if f[9] == "1" else {})} for f in (ln.split() for ln in lines if ln.strip())]]
+    rng = random.Random(1888)
+    dets = [[]]
+    for o in gts[0]:
+        quad = np.array(o["coords"])
+        for _ in range(rng.choice([0, 1, 1, 2])):  # missed, found, found twice
+            angle = np.deg2rad(rng.uniform(-25, 25))
+            rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+            c = quad.mean(axis=0)
+            moved = (quad - c) @ rot.T + c + [rng.uniform(-4, 4), rng.uniform(-4, 4)]
+            dets[0].append({"kind": "obb", "label": o["label"], "coords": moved.tolist(),
+                            "score": rng.choice([0.3, 0.5, 0.5, 0.8, rng.random()])})
+    for _ in range(10):  # false positives
+        x, y = rng.uniform(0, 680), rng.uniform(0, 530)
+        dets[0].append(_obb(rng.choice(["small-vehicle", "large-vehicle"]), x, y, x + 20, y + 10, rng.random()))
+    out = dota_ap.dota_map(gts, dets)
+    assert set(out["per_class"]) == {"small-vehicle", "large-vehicle"}
+    for label, got in out["per_class"].items():
+        assert (got["AP50_voc07"], got["AP50_area"]) == pytest.approx(_devkit_map(gts, dets, label), abs=1e-12)
+        assert 0.2 < got["AP50_area"] < 1
