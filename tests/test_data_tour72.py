@@ -55,16 +55,19 @@ def _footprints(path, n: int) -> None:
 
 
 def test_the_footprints_of_a_geotiff_that_fails_its_size_check_are_counted(tmp_path):
-    """A GeoTIFF that cannot be read as --modality (3 bands as SAR) was skipped as wrong_band_count, its
-    footprints lost without a count; now counted as objects_unchecked_image_unreadable, as dota's and voc's are."""
+    """A GeoTIFF that cannot be read as --modality (3 bands as SAR), or opened at all, was skipped (wrong_band_count,
+    unreadable_image), its footprints lost without a count; now counted as objects_unchecked_image_unreadable, as
+    dota's and voc's are."""
     _utm_tif(tmp_path / "img" / "a.tif", 1)
     _utm_tif(tmp_path / "img" / "b.tif", 3)
+    (tmp_path / "img" / "c.tif").write_bytes((tmp_path / "img" / "a.tif").read_bytes()[:40])  # cut short
     _footprints(tmp_path / "lab" / "a.geojson", 2)
     _footprints(tmp_path / "lab" / "b.geojson", 3)
+    _footprints(tmp_path / "lab" / "c.geojson", 4)
     stats, recs = convert(tmp_path / "o", "geojson", "--images", str(tmp_path / "img"), "--labels",
                           str(tmp_path / "lab"), "--modality", "sar", "--no-progress")
-    assert len(recs) >= 1 and stats["skipped"]["wrong_band_count"] == 1
-    assert stats["notes"]["objects_unchecked_image_unreadable"] == 3
+    assert len(recs) >= 1 and stats["skipped"]["wrong_band_count"] == 1 and stats["skipped"]["unreadable_image"] == 1
+    assert stats["notes"]["objects_unchecked_image_unreadable"] == 3 + 4
 
 
 def test_synths_notes_after_the_run_name_the_option_typed(tmp_path, capsys):

@@ -320,6 +320,18 @@ def _first_vertex(features: list):
     return None
 
 
+def _unread_footprints(gj: Path, out: Output) -> None:
+    """The features of the GeoJSON ``gj`` of a GeoTIFF that cannot be opened, counted in the notes as
+    ``objects_unchecked_image_unreadable`` (unparsed: a feature each), not lost unsaid with the image."""
+    try:
+        data = read_json(gj)
+    except ConversionError:  # its image's skip says enough: the pair is lost
+        return
+    feats = data.get("features") if isinstance(data, dict) and data.get("type") != "Feature" else [data]
+    if isinstance(feats, list) and feats:
+        unchecked(out, feats)
+
+
 def _bounds(objects: list[dict]) -> tuple[float, float, float, float]:
     xs = [p[0] for o in objects for p in o["coords"]]
     ys = [p[1] for o in objects for p in o["coords"]]
@@ -354,6 +366,7 @@ def _run(args, out: Output) -> None:
                 crs, transform, width, height, gcps = ds.crs, ds.transform, ds.width, ds.height, ds.gcps[0]
         except Exception:  # noqa: BLE001 - readable_size says why, counting it as unreadable_image
             readable_size(tif, out, str(tif), args.modality)
+            _unread_footprints(gj, out)
             continue
         if crs is None or transform.is_identity:
             out.skip("no_georeference", str(tif), "ground control points only, no affine transform: warp it to a "
