@@ -5,7 +5,6 @@ run, a baseline git revision (``--baseline``; its ``rsvlm/`` exported to a tempo
     .venv/bin/python bench/load_time.py [--model DIR ...] [--baseline REV] [--repeats 3]
     .venv/bin/python bench/load_time.py --imports [--repeats 3]
 
-
 ``--model`` defaults to the bundled model; give a checkpoint with a large tower (a CLIP-L-sized hf_clip) to see what
 building the vision side costs. Each figure is the best of ``--repeats`` processes; torch, transformers and
 open_clip are imported before the clock starts (``load``: wall seconds; ``cpu``: the process's CPU seconds, steadier
