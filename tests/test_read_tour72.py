@@ -166,3 +166,12 @@ def test_square_degree_pixels_away_from_the_equator_say_how_shapes_are_stretched
     for fine in (read_image(_degrees(tmp_path / "equator.tif", 0.0)), read_image(utm_tif(tmp_path / "utm.tif",
                                                                                         np.zeros((3, 8, 8), np.uint8)))):
         assert not any(n.startswith("pixels of") for n in fine.notes), fine.notes
+
+
+@pytest.mark.parametrize("name", ["/vsicurl/https://example.com/scene.tif", "/vsis3/bucket/S2/B02.tif"])
+def test_a_gdal_network_path_is_refused_as_not_local(name):
+    """GDAL's network paths were "image not found", as if a local file were missing."""
+    with pytest.raises(FileNotFoundError) as e:
+        read_image(name)
+    assert str(e.value).startswith(f"{name}: a file on the network (GDAL's /vsi")
+    assert "rsvlm reads local files only; download it first" in str(e.value)

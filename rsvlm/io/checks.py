@@ -359,6 +359,9 @@ def check_image_path(name: Path | str) -> None:
         given = f"{scheme}://{rest}"  # as written, where a Path folded its "//"
         raise FileNotFoundError(f"{given}: a URL, and rsvlm reads local files only; download it first "
                                 f"(curl -O, aws s3 cp, gsutil cp) and give the downloaded file's path")
+    if net := re.match(r"/vsi(curl|s3|gs|az|adls|oss|swift|hdfs|webhdfs)(_streaming)?/", str(name), re.I):  # GDAL's
+        raise FileNotFoundError(f"{name}: a file on the network (GDAL's {net[0]}), and rsvlm reads local files only; "
+                                "download it first (curl -O, aws s3 cp, gsutil cp) and give the downloaded file's path")
     if not p.is_dir() and "," in str(name) and all(Path(q.strip()).is_file() for q in str(name).split(",")):
         raise FileNotFoundError(f"image not found: {p}; it names {str(name).count(',') + 1} files comma-separated: "
                                 "give band files as a list (read_image([\"B02.jp2\", \"B03.jp2\"]))")
