@@ -90,13 +90,18 @@ class Commands:
             self.repl.say(f"error: /image takes PATH [modality] [bands], got {len(args)} words {args}: "
                           f"put quotes around a path with spaces")
             return False
-        if files := [a for a in args[1:] if Path(a).is_file()]:  # /image a.png b.png: b.png "read as a band name"
+        from rsvlm.io.scaling import MODALITIES
+
+        # a modality word second is the modality, a file of that name in the folder or not (said below)
+        taken = len(args) > 1 and args[1].lower() in MODALITIES and Path(args[1]).is_file()
+        if files := [a for a in args[1 + taken:] if Path(a).is_file()]:  # /image a.png b.png: b.png "read as a band name"
             self.repl.say(f"error: /image takes one image at a time, got {len(files) + 1} files: /image "
                           f"{shlex.quote(args[0])}, then /image {shlex.quote(files[0])} for a bi-temporal pair "
                           "(the band files of one image go comma-separated in one PATH: a.tif,b.tif)")
             return False
-        from rsvlm.io.scaling import MODALITIES
-
+        if taken:  # /image a.tif sar beside a file named sar: was "one image at a time, got 2 files"
+            self.repl.say(f"  note: {args[1]!r} read as the modality (a file of that name is here too: "
+                          f"/image ./{args[1]} loads it)")
         modality, bands = (list(args[1:3]) + ["", ""])[:2]
         modality = modality.lower() if modality.lower() in MODALITIES else modality
         if modality and modality not in MODALITIES and not bands:  # /image a.tif R,G,B,NIR: bands alone
@@ -313,8 +318,10 @@ def option_words(args: list[str]) -> str | None:
     if args and re.fullmatch(r"--[A-Za-z][\w-]*(=.*)?", args[0]) and not os.path.exists(args[0]):  # not --x.tif
         # /image --modality sar a.tif: was "one image at a time, got 2 files: /image --modality, then /image a.tif";
         # the path is the file named among them (os.path's test: False for a name too long, not an OSError)
-        path = next((a for a in args if os.path.exists(a)), None) or \
-            next((a for a in args if Path(a).suffix and not a.startswith("-")), None)
+        values = {k + 1 for k, a in enumerate(args) if re.fullmatch(r"--[\w-]+", a)}  # "sar" of --modality sar
+        words = [a for k, a in enumerate(args) if k not in values]  # was the path where a file sar was in the folder
+        path = next((a for a in words if os.path.exists(a)), None) or \
+            next((a for a in words if Path(a).suffix and not a.startswith("-")), None)
         if path is None:  # /image --modality sar: was "image not found: /image --modality MODALITY"
             return f"/image takes PATH [modality] [bands], the path first and no option names; no path in {args}"
         args = [path, *args[:args.index(path)], *args[args.index(path) + 1:]]

@@ -1,6 +1,7 @@
 """Front door, chat REPL, overlays and tiling, tour 72."""
 
 import numpy as np
+from conftest import REPO
 
 from rsvlm.cli import main
 
@@ -166,3 +167,24 @@ def test_a_dim_unstretched_ir_image_is_drawn_stretched_and_others_as_read():
     kelvin = RSImage(data=ramp.copy(), modality="ir", bands=["B10"], path="b10.tif",
                      notes=["stretch (fixed range, K): B10 [250, 330]"])
     assert to_display_rgb(kelvin, ir_cmap="grey")[..., 0].max() == round(0.4 * 255)
+
+
+def test_a_modality_word_beside_a_file_of_that_name_is_the_modality_and_said(ckpt, tmp_path, monkeypatch):
+    """``/image scene.tif sar`` in a folder holding a file named ``sar`` was refused as "one image at a time, got 2
+    files"; and ``/image --modality sar scene.tif`` there took the file ``sar`` as the path, its advice naming it."""
+    import shutil
+
+    from test_predict_edges import chat_repl
+
+    from rsvlm.chat_commands import option_words
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(REPO / "rsvlm/assets/samples/harbour_sar.tif", "scene.tif")
+    (tmp_path / "sar").write_bytes(b"not an image")
+    assert option_words(["--modality", "sar", "scene.tif"]) == \
+        "/image takes the modality and bands without option names: /image scene.tif sar"
+    repl, out = chat_repl(ckpt)
+    assert repl.load_image(["scene.tif", "sar"]), out.getvalue()
+    said = out.getvalue()
+    assert "note: 'sar' read as the modality (a file of that name is here too: /image ./sar loads it)" in said, said
+    assert repl.images[-1].modality == "sar" and "one image at a time" not in said, said
