@@ -174,3 +174,24 @@ def test_masks_in_the_images_folder_with_a_suffix_of_their_own_are_told_how_to_p
     assert f"{tmp_path / 'd'}: no label images: in a folder of images and labels a label's stem ends with one of " \
            "_instance_color_RGB, _response" in err
     assert "give --label-suffix (e.g. --label-suffix _pixels0: a stem that is another's plus '_pixels0')" in err
+
+
+@pytest.mark.parametrize("flat", [False, True])
+def test_a_levir_b_image_with_no_a_image_nor_label_is_counted(tmp_path, flat):
+    """B/t2.png with no A/t2 nor label/t2 (a split copied in part) was left out without a word, where an A image
+    without a label is counted (images_without_label)."""
+    from PIL import Image
+
+    src = tmp_path / "src"
+    lab = np.zeros((32, 32), np.uint8)  # (H, W)
+    lab[4:12, 4:12] = 255
+
+    def put(kind: str, name: str, a=None) -> None:
+        path = src / (f"{name}_{kind}.png" if flat else f"{kind}/{name}.png")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(a if a is not None else np.full((32, 32, 3), 90, np.uint8)).save(path)
+
+    put("A", "t1"), put("B", "t1"), put("label", "t1", lab), put("B", "t2"), put("B", "t3"), put("A", "t3")
+    stats, recs = convert(tmp_path / "o", "levir-cd", "--src", str(src), "--no-progress")
+    assert recs and stats["notes"]["b_images_without_a_or_label"] == 1
+    assert stats["notes"]["images_without_label"] == 1  # t3's pair

@@ -23,7 +23,8 @@ says how each is told). A pair or tile over half of whose label is void gets no 
 of pixels nobody labelled), counted in the notes as ``windows_mostly_void``.
 
 Pairs without a label (an ``A`` image no label names) get no record and are counted in the notes
-as ``images_without_label``. Bad inputs: ``missing_image`` (A or B absent), ``size_mismatch`` (A, B
+as ``images_without_label``; a ``B`` image neither a label nor an ``A`` image names, as
+``b_images_without_a_or_label``. Bad inputs: ``missing_image`` (A or B absent), ``size_mismatch`` (A, B
 and label not of one size), ``grid_mismatch`` (georeferenced A and B, a GeoTIFF or a PNG with a
 sidecar, in different CRSs or with different transforms: their pixels are not the same places,
 and a change mask over them means nothing), ``unreadable_image`` (A or B cannot be read to its end, as
@@ -153,6 +154,21 @@ def describe(mask, label: str, void=None) -> str:
     return f"{n} {label} area{'s' if n > 1 else ''} changed, covering {share:.1f}% of {where}."
 
 
+def _note_lone_afters(src: Path, befores: list[Path], used: list[Path], out: Output) -> None:
+    """Count the B images that neither a label nor an A image names (``B/x.png`` alone, ``x_B.png`` without
+    ``x_A`` or ``x_label``) in ``out``'s notes as ``b_images_without_a_or_label``: left out unsaid, where an A
+    image without a label is counted (``images_without_label``)."""
+    flat = not (src / "label").is_dir()
+    afters = out.drop_macos_metadata(sorted(p for p in src.iterdir() if p.stem.lower().endswith("_b")) if flat
+                                     else sorted((src / "B").glob("*.*")) if (src / "B").is_dir() else [])
+    pair = {(p.stem[:-2] if flat else p.stem).lower() for p in befores}  # x_A and x_B (B/x and A/x) are a pair
+    taken = {p.resolve() for p in used}
+    lone = [p for p in afters if _image(p) and p.resolve() not in taken
+            and (p.stem[:-2] if flat else p.stem).lower() not in pair]
+    if lone:
+        out.note("b_images_without_a_or_label", len(lone))
+
+
 def run(args, out: Output) -> None:
     check_tiling(args.tile, args.overlap)
     src = Path(args.src)
@@ -167,6 +183,7 @@ def run(args, out: Output) -> None:
     befores = out.drop_macos_metadata(sorted((src / "A").glob("*.*")) if (src / "label").is_dir() else
                                       sorted(p for p in src.iterdir() if p.stem.lower().endswith("_a")))
     note_unlabelled(out, {str(p): p for p in befores if _image(p)}, [a for _, a, _, _ in triples if a])
+    _note_lone_afters(src, befores, [b for _, _, b, _ in triples if b], out)
     for name, a, b, lab in out.bar(triples, "levir-cd", "pair"):
         if a is None or b is None:
             out.missing_image(str(lab), f"{'A' if a is None else 'B'}/{name}.*" if (src / "label").is_dir()
