@@ -175,3 +175,13 @@ def test_a_gdal_network_path_is_refused_as_not_local(name):
         read_image(name)
     assert str(e.value).startswith(f"{name}: a file on the network (GDAL's /vsi")
     assert "rsvlm reads local files only; download it first" in str(e.value)
+
+
+def test_planets_older_one_band_udm_is_refused_naming_its_scene(tmp_path):
+    """…_AnalyticMS_DN_udm.tif, one uint8 band of bit flags, was read as a thermal frame."""
+    flags = np.random.default_rng(5).choice([0, 1, 2, 8], (1, 16, 16)).astype(np.uint8)
+    path = utm_tif(tmp_path / "20180101_101010_0f12_3B_AnalyticMS_DN_udm.tif", flags, res=3)
+    with pytest.raises(ImageReadError, match=r"a Planet usable data mask \(UDM\): bit flags .* give the scene's image "
+                                             r"\(20180101_101010_0f12_3B_AnalyticMS\.tif\) without it"):
+        read_image(path)
+    assert read_image(utm_tif(tmp_path / "x_udm.tif", np.repeat(flags, 3, 0))).modality == "optical"  # 3 bands: none

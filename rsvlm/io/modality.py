@@ -144,7 +144,7 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     if qa:
         what = qa_what(qa[0][1]) if len(paths) == 1 else "; ".join(f"{n} is {qa_what(q)}" for n, q in qa)
         raise ImageReadError(f"{name}: {what}, not an image; give the scene's "
-                             f"{'image' if qa[0][1] == 'UDM2' else 'band files'} ({qa_way_out(Path(qa[0][0]), qa[0][1])}) without it, or "
+                             f"{'image' if qa[0][1] in ('UDM2', 'UDM') else 'band files'} ({qa_way_out(Path(qa[0][0]), qa[0][1])}) without it, or "
                              "the modality (--modality) to read it as an image anyway")
     if g.landsat_dn:
         thermal = bool(g.landsat) and all(b in pr.THERMAL for b, *_ in g.landsat)

@@ -42,16 +42,17 @@ S2_AUX_NAME = re.compile(rf"^{S2_NAMED}?(SCL|AOT|WVP|MSK_(?:CLDPRB|SNWPRB))(?:_[
 
 # Planet's usable data mask beside a PlanetScope scene (…_3B_udm2.tif, …_udm2_clip.tif): 8 uint8 bands of flags,
 # read as 8-band msi unsaid; known by its name and its 8 uint8 bands (``quality_file``)
-PLANET_UDM2 = re.compile(r"_(UDM2)(?:_CLIP)?$")
+PLANET_UDM2 = re.compile(r"_(UDM2?)(?:_CLIP)?$")  # (UDM: the older one-band mask, …_AnalyticMS_DN_udm.tif)
 PLANET_AUX = {"UDM2": "8 mask bands, clear, snow, shadow, light haze, heavy haze, cloud (each 0 or 1), confidence "
-                      "(%), unusable-data bits"}
+                      "(%), unusable-data bits", "UDM": "bit flags of unusable pixels (blackfill, cloud, missing data)"}
+PLANET_BANDS = {"UDM2": 8, "UDM": 1}
 
 
 def quality_file(p: Path, bands: int, dtype: str) -> str | None:
     """``quality_band`` of file ``p`` where its ``bands`` (read, alpha left out) and ``dtype`` fit what it holds: one
-    band (an RGB photo named ``…_SCL.png`` is none), or Planet's UDM2's 8 of uint8; None else."""
-    if (m := PLANET_UDM2.search(p.stem.upper())) and bands == 8 and dtype == "uint8":
-        return m.group(1)
+    band (an RGB photo named ``…_SCL.png`` is none), or Planet's UDM2's 8 of uint8 (``PLANET_BANDS``); None else."""
+    if (m := PLANET_UDM2.search(p.stem.upper())) and bands == PLANET_BANDS[m[1]] and dtype == "uint8":
+        return m[1]
     return quality_band(p) if bands == 1 else None
 
 
@@ -97,9 +98,10 @@ def qa_asked(q: str) -> str:
 def qa_way_out(p: Path, q: str) -> str:
     """The band files to give instead of ``quality_band`` file ``p``: two of its product's reflectance band files
     (``products.sibling_bands``; Sentinel-2's ``…_B02_10m.jp2``; ESPA's ``…_sr_band2.tif``), its surface temperature band too for an
-    ``LANDSAT_ST_AUX`` one (``…_ST_B10.TIF``); Planet's scene file for a UDM2 (``…_3B_AnalyticMS_SR.tif``)."""
-    if q in PLANET_AUX:
-        return re.sub(r"udm2", "AnalyticMS_SR", p.name, count=1, flags=re.I)
+    ``LANDSAT_ST_AUX`` one (``…_ST_B10.TIF``); Planet's scene file for a UDM2 (``…_3B_AnalyticMS_SR.tif``) or UDM."""
+    if q in PLANET_AUX:  # …_3B_udm2.tif: …_3B_AnalyticMS_SR.tif; …_3B_AnalyticMS_DN_udm.tif: …_3B_AnalyticMS.tif
+        return re.sub(r"udm2" if q == "UDM2" else r"(_DN)?_udm", "AnalyticMS_SR" if q == "UDM2" else "", p.name, count=1,
+                      flags=re.I)
     if q in S2_AUX:
         tiled, named = re.match(S2_TILE, p.stem, re.I), re.match(S2_NAMED, p.stem, re.I)
         return ",".join(f"…_B0{n}_10m{p.suffix}" if tiled else f"…_B0{n}{p.suffix}" if named else f"B0{n}{p.suffix}"
