@@ -259,9 +259,16 @@ def to_markdown(rep: dict) -> str:
     flagged = {(r["task"], r["count"]) for r in rep["counts"] if r["count"] not in common.PRED_FLAGS or r["all"]}
     c = common.table([[r["task"], r["source"], r["count"], *(r[c] for c in cols)] for r in rep["counts"]
                       if (r["task"], r["count"]) in flagged], ["task", "scores", "count", *cols])
-    if none := [k for k in common.PRED_FLAGS if any(r["count"] == k and (r["task"], k) not in flagged
-                                                    for r in rep["counts"])]:
-        c += f"\n\n- rows left out, 0 in every file of their task: {', '.join(none)}"
+    left: dict[str, dict] = {}  # task -> its flags left out, by task: vqa's n_pred_errors row was shown as left out
+    for row in rep["counts"]:
+        if row["count"] in common.PRED_FLAGS and (row["task"], row["count"]) not in flagged:
+            left.setdefault(row["task"], {})[row["count"]] = None
+    by_flags: dict[tuple, list] = {}
+    for task, flags in left.items():
+        by_flags.setdefault(tuple(flags), []).append(task)
+    if by_flags:
+        c += "\n\n- rows left out, 0 in every file of their task: " + "; ".join(
+            f"{', '.join(flags)} ({', '.join(tasks)})" for flags, tasks in by_flags.items())
     same: dict[tuple, list[dict]] = {}  # one predictions file's answers scored by several tasks: one row, files named
     for row in rep["runs"]:
         same.setdefault((str(row["pred"]), row["model"], row["options"]), []).append(row)

@@ -472,3 +472,20 @@ def test_oriented_ap_equals_the_devkits_voc_eval_on_a_real_dota_scene(realdata):
     for label, got in out["per_class"].items():
         assert (got["AP50_voc07"], got["AP50_area"]) == pytest.approx(_devkit_map(gts, dets, label), abs=1e-12)
         assert 0.2 < got["AP50_area"] < 1
+
+
+def test_the_flag_rows_left_out_are_said_by_task(tmp_path, capsys):
+    """vqa's n_pred_errors row was in the table while the line under it said "rows left out, 0 in every file of their
+    task: n_pred_errors, …" (counting's): which task's rows were left out is said now."""
+    files = []
+    for task, errors in (("vqa", 1), ("counting", 0)):
+        path = tmp_path / f"{task}.json"
+        path.write_text(json.dumps({"task": task, "headline": ["accuracy"], "accuracy": 0.5, "n_records": 2,
+                                    "n_missing": 0, "n_unparseable": 0, "n_pred_errors": errors, "n_pred_cut": 0,
+                                    "n_pred_past_context": 0}))
+        files.append(str(path))
+    report.main(["--scores", *files])
+    counts = capsys.readouterr().out.split("## Records")[1].split("## What")[0]
+    assert "| vqa      | vqa.json      | n_pred_errors" in counts
+    assert ("- rows left out, 0 in every file of their task: n_pred_cut, n_pred_past_context (vqa); n_pred_errors, "
+            "n_pred_cut, n_pred_past_context (counting)") in counts
