@@ -163,6 +163,20 @@ def test_an_image_input_of_a_path_infers_its_modality_as_a_bare_path(tmp_path):
     assert ImageInput(image()).modality == "optical"  # an array's default stays
 
 
+def test_a_path_read_warns_at_the_callers_line(session, tiny_vlm):
+    """The reader's notes pointed inside ChatSession.ask (a fixed stacklevel), and at <string> for ImageInput(path)."""
+    from rsvlm.model import ImageInput
+
+    harbour = str(REPO / "rsvlm/assets/samples/harbour_optical.png")
+    session.reset()
+    for call in (lambda: session.ask("[cls] What scene?", images=harbour), lambda: ImageInput(harbour),
+                 lambda: tiny_vlm[1]("<image>\n[cls] What scene?", [harbour])):
+        with warnings.catch_warnings(record=True) as got:
+            warnings.simplefilter("always")
+            call()
+        assert got and {w.filename for w in got} == {__file__}, [(w.filename, w.lineno) for w in got]
+
+
 def test_load_pretrained_names_a_missing_path_or_a_file(ckpt, tmp_path):
     """Both read 'not an rsvlm checkpoint (no config.yaml)', as a folder of other files does."""
     from rsvlm.model import load_pretrained

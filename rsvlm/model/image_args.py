@@ -107,8 +107,25 @@ def from_file(path: str, name: str, modality: str | None, bands: list[str] | Non
     with python_advice():  # only the Python API passes a path: its advice names modality= / bands=
         img = read_image(path, modality=modality, bands=bands)
     for note in img.notes:  # what the reader assumed (a grey band repeated, a modality inferred…)
-        warnings.warn(f"{path}: {for_python(note)}", stacklevel=4)
+        warnings.warn(f"{path}: {for_python(note)}", stacklevel=caller_level())
     return ImageInput(img.data, img.modality, list(img.bands), img.path)
+
+
+def caller_level() -> int:
+    """The ``stacklevel`` that points a warning raised by its caller at the first frame outside rsvlm and torch (the
+    user's ``ImageInput(path)``, ``chat.ask(…, images=path)``, ``processor(text, [path])`` line; a fixed 4 pointed
+    inside ``ChatSession.ask``)."""
+    import sys
+
+    ours = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # rsvlm/
+    frame, level = sys._getframe(2), 2  # the warning's caller's caller
+    def inside(code) -> bool:  # rsvlm's, torch's (no_grad's wrapper), a dataclass's generated __init__
+        return (code.co_filename.startswith(ours) or f"{os.sep}torch{os.sep}" in code.co_filename
+                or (code.co_filename == "<string>" and code.co_name == "__init__"))
+
+    while frame is not None and inside(frame.f_code):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def _from_pil(img, name: str, modality: str) -> np.ndarray:
