@@ -66,10 +66,12 @@ def synth_config(a, path):
 
 
 def given_flags(a) -> dict[str, str]:
-    """Config key → the option of ``SYNTH_FLAGS`` that set it in parsed synth arguments ``a`` (``{"scene.size":
-    "--size"}``): errors and the notes after the run name what the user typed."""
-    return {key: flag for flag, key in SYNTH_FLAGS.items()  # argparse's dest of --pairs-fraction: pairs_fraction
-            if getattr(a, flag[2:].replace("-", "_")) is not None}
+    """Config key → the option of ``SYNTH_FLAGS`` (or ``--tasks``) that set it in parsed synth arguments ``a``
+    (``{"scene.size": "--size"}``): errors and the notes after the run name what the user typed."""
+    given = {key: flag for flag, key in SYNTH_FLAGS.items()  # argparse's dest of --pairs-fraction: pairs_fraction
+             if getattr(a, flag[2:].replace("-", "_")) is not None}
+    return given | ({"instructions.task_weights": "--tasks"} if a.tasks is not None else {})  # not SYNTH_FLAGS:
+    # --tasks and a task_weights key=value go together (given_twice)
 
 
 def config_in_out(config: str | None, out: str) -> str:

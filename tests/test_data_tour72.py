@@ -195,3 +195,17 @@ def test_a_levir_b_image_with_no_a_image_nor_label_is_counted(tmp_path, flat):
     stats, recs = convert(tmp_path / "o", "levir-cd", "--src", str(src), "--no-progress")
     assert recs and stats["notes"]["b_images_without_a_or_label"] == 1
     assert stats["notes"]["images_without_label"] == 1  # t3's pair
+
+
+def test_synth_tasks_change_without_pairs_names_the_option_typed(tmp_path, capsys):
+    """'synth --tasks change --pairs-fraction 0' was refused as 'instructions.task_weights {cls: 0, vqa: 0, …,
+    change: 2}: …', a table of nine weights the user never typed; a config's weights are still shown so."""
+    from data_gen.__main__ import main
+
+    out = str(tmp_path / "o")
+    assert main(["synth", "--n", "2", "--out", out, "--tasks", "change", "--pairs-fraction", "0"]) == 2
+    assert capsys.readouterr().err.startswith("error: --tasks change: change is the only task with a weight > 0, "
+                                              "and it needs pairs, but --pairs-fraction is 0")
+    weights = "instructions.task_weights={cls: 0, vqa: 0, cap: 0, count: 0, det: 0, ground: 0, regcap: 0, seg: 0}"
+    assert main(["synth", "--n", "2", "--out", out, weights, "scene.pairs_fraction=0"]) == 2
+    assert "error: instructions.task_weights {cls: 0, " in capsys.readouterr().err

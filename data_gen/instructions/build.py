@@ -222,14 +222,17 @@ def _keys_lower_case(names, known) -> str:
     return f" (config keys are lower case: {', '.join(cased)})" if cased else ""
 
 
-def check_makeable(cfg: InstructionConfig, modalities, whose: str, pairs: bool, no_pairs: str) -> None:
+def check_makeable(cfg: InstructionConfig, modalities, whose: str, pairs: bool, no_pairs: str,
+                   by_tasks: bool = False) -> None:
     """ValueError where records are asked for but the mix can make none (synth's config, rebuild's scenes):
     change is the only task weighted and there are no ``pairs`` (``no_pairs`` says why), or every one of
-    ``modalities`` (each a ``whose``: "rendered modality") has weight 0."""
+    ``modalities`` (each a ``whose``: "rendered modality") has weight 0. ``by_tasks``: ``--tasks`` set the
+    weights, named so ("--tasks change", not the key's table of nine weights the user never typed)."""
     if not (cfg.all_tasks or cfg.records_per_image > 0):
         return
     if not pairs and not any(float(w) > 0 for t, w in cfg.task_weights.items() if t != "change"):
-        raise ValueError(f"instructions.task_weights {shown(cfg.task_weights)}: change is the only task with a weight > 0, "
+        named = "--tasks change" if by_tasks else f"instructions.task_weights {shown(cfg.task_weights)}"
+        raise ValueError(f"{named}: change is the only task with a weight > 0, "
                          f"and it needs pairs, but {no_pairs}: no record could be made")
     if not any(float(cfg.modality_weights.get(m, 1.0)) > 0 for m in modalities):
         raise ValueError(f"instructions.modality_weights {shown(cfg.modality_weights)}: every {whose} "

@@ -86,7 +86,7 @@ def check_config(cfg: SynthConfig, flags: dict[str, str] | None = None) -> None:
 
     check_weights(cfg.instructions)
     check_makeable(cfg.instructions, cfg.modalities, "rendered modality", cfg.scene.pairs_fraction != 0,
-                   f"{pairs_is} is 0")
+                   f"{pairs_is} is 0", "instructions.task_weights" in flags)
     sc, rc = cfg.scene, cfg.render
     if not 0 <= sc.pairs_fraction <= 1:
         raise ValueError(f"{pairs_is} {given(sc.pairs_fraction)} must be in [0, 1]")
