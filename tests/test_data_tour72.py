@@ -209,3 +209,19 @@ def test_synth_tasks_change_without_pairs_names_the_option_typed(tmp_path, capsy
     weights = "instructions.task_weights={cls: 0, vqa: 0, cap: 0, count: 0, det: 0, ground: 0, regcap: 0, seg: 0}"
     assert main(["synth", "--n", "2", "--out", out, weights, "scene.pairs_fraction=0"]) == 2
     assert "error: instructions.task_weights {cls: 0, " in capsys.readouterr().err
+
+
+def test_sirst_pixel_mask_beside_its_image_is_paired_as_the_refusal_says(realdata, tmp_path, capsys):
+    """SIRST's Misc_100_pixels0.png beside Misc_100.png: the refusal names --label-suffix _pixels0, and with it the
+    target's [seg] outline lies in the box its VOC file gives (pixels 173-176 x 109-114: edges to 177, 115)."""
+    from data_gen.convert import main
+
+    d = realdata / "ir_sirst"
+    argv = ["masks", "--images", str(d), "--labels", str(d), "--binary", "target", "--modality", "ir", "--no-progress"]
+    assert main([*argv, "--out", str(tmp_path / "a")]) == 2
+    assert "give --label-suffix (e.g. --label-suffix _pixels0:" in capsys.readouterr().err
+    stats, recs = convert(tmp_path / "b", *argv, "--label-suffix", "_pixels0")
+    (rec,) = recs
+    assert stats["skipped_total"] == 0 and rec["images"][0]["modality"] == "ir"
+    (ring,) = [np.asarray(o["coords"], float).reshape(-1, 2) for o in objs(rec)]  # (N, 2)
+    assert np.all(ring.min(axis=0) >= [172, 108]) and np.all(ring.max(axis=0) <= [178, 116]), ring
