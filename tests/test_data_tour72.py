@@ -225,3 +225,21 @@ def test_sirst_pixel_mask_beside_its_image_is_paired_as_the_refusal_says(realdat
     assert stats["skipped_total"] == 0 and rec["images"][0]["modality"] == "ir"
     (ring,) = [np.asarray(o["coords"], float).reshape(-1, 2) for o in objs(rec)]  # (N, 2)
     assert np.all(ring.min(axis=0) >= [172, 108]) and np.all(ring.max(axis=0) <= [178, 116]), ring
+
+
+def test_dota_and_voc_given_the_others_folder_say_which_converter_reads_it(tmp_path, capsys):
+    """'convert dota' over a folder of VOC XML said 'no labelTxt files', 'convert voc' over a DOTA folder 'no .xml
+    files', and no more; now each names the files it found and the converter that reads them."""
+    from data_gen.convert import main
+
+    (tmp_path / "voc").mkdir()
+    (tmp_path / "voc" / "a.xml").write_text("<annotation/>")
+    (tmp_path / "voc" / "a.tif.aux.xml").write_text("<PAMDataset/>")  # GDAL's sidecar: no annotation
+    (tmp_path / "dota" / "labelTxt").mkdir(parents=True)
+    (tmp_path / "dota" / "labelTxt" / "P1.txt").write_text("1 1 5 1 5 5 1 5 ship 0\n")
+    assert main(["dota", "--src", str(tmp_path / "voc"), "--out", str(tmp_path / "o")]) == 2
+    assert (f"{tmp_path / 'voc'}: no labelTxt files; it holds 1 .xml file(s) (a.xml): VOC / DIOR annotations are "
+            f"read by python -m data_gen convert voc --src {tmp_path / 'voc'}") in capsys.readouterr().err
+    assert main(["voc", "--src", str(tmp_path / "dota"), "--out", str(tmp_path / "o")]) == 2
+    assert (f"{tmp_path / 'dota'}: no .xml files; it holds 1 .txt file(s) (P1.txt): if they are DOTA labelTxt files, "
+            f"python -m data_gen convert dota --src {tmp_path / 'dota'} reads them") in capsys.readouterr().err

@@ -189,7 +189,11 @@ def run(args, out: Output) -> None:
     index = index_images(image_dir, out)
     files = files_with_suffix(label_dir, ".txt", recursive=False, out=out)  # P0001.TXT too
     if not files:
-        raise ConversionError(f"{label_dir}: no labelTxt files" + _label_folder_hint(src, image_dir))
+        xml = [p for p in files_with_suffix(label_dir, ".xml", recursive=False)
+               if not p.name.lower().endswith(".aux.xml")]  # not GDAL's sidecars
+        raise ConversionError(f"{label_dir}: no labelTxt files" + (_label_folder_hint(src, image_dir) or (
+            f"; it holds {len(xml)} .xml file(s) ({xml[0].name}): VOC / DIOR annotations are read by python -m "
+            f"data_gen convert voc --src {label_dir}" if xml else "")))
     stems: dict[str, list[str]] = {}  # P0001.png beside a P0001.jpg: a label file fits one of them
     for p in sorted(set(index.values())):
         stems.setdefault(p.stem, []).append(p.name)

@@ -202,7 +202,10 @@ def run(args, out: Output) -> None:
     files = [p for p in files_with_suffix(src, ".xml", out=out)  # 00001.XML too
              if not p.name.lower().endswith(".aux.xml")]  # not GDAL's sidecars
     if not files:
-        raise ConversionError(f"{src}: no .xml files")
+        txt = files_with_suffix(src / "labelTxt" if (src / "labelTxt").is_dir() else src, ".txt", recursive=False)
+        raise ConversionError(f"{src}: no .xml files" + (  # a DOTA folder given to voc said no more
+            f"; it holds {len(txt)} .txt file(s) ({txt[0].name}): if they are DOTA labelTxt files, python -m "
+            f"data_gen convert dota --src {src} reads them" if txt else ""))
     note_shared_names(out, src, files)
     named: dict[Path, list[Path]] = {}  # the images some XML names, and which
     for path in out.bar(files, "voc", "image"):
