@@ -6,7 +6,7 @@
 Stages, each a config in configs/default/ and each skipped once its ``DONE`` marker exists
 (delete ``OUT/STAGE/DONE`` to redo one; training stages also resume mid-way from their last
 checkpoint; a redone data stage keeps the files made with the same settings and makes the others
-again; Ctrl-C or ``kill`` on the build stops the running stage with it). A stage whose inputs are
+again, and a done one skipped names the splits made with other settings; Ctrl-C or ``kill`` on the build stops the running stage with it). A stage whose inputs are
 missing and made by no earlier stage of the run is refused before any stage runs:
 
     data              python -m data_gen synth  (train seed 11; held-out test seed 9001), then
@@ -66,6 +66,7 @@ from build_stages import (  # noqa: E402, F401
     BuildConfig,
     check_extra,
     check_settings,
+    data_changed,
     done_value,
     extra_sources,
     log,
@@ -271,6 +272,9 @@ def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: boo
             if newer:
                 notes.append(f"{', '.join(newer)} ran again since, so this stage's result is of the older input")
             then = done_value(done, "scale")
+            if name == "data" and (changed := data_changed(out, bc)):  # was skipped unsaid: a stage trained on them
+                notes.append(f"its split(s) {', '.join(changed)} were made with other settings than this build "
+                             "asks for (redone, it keeps the splits whose settings match)")
             if name in TRAIN_STAGES and then is not None and abs(then - scale) > 1e-9:  # `--budget-minutes` changed
                 notes.append(f"it trained at --budget-minutes {then * bc.reference_minutes:g}, this run asks "
                              f"{scale * bc.reference_minutes:g} (it resumes from its last checkpoint)")

@@ -131,6 +131,27 @@ def data_splits(bc: BuildConfig) -> list[tuple[str, str, int, int, str]]:
             ("test", "test", bc.test_scenes, bc.test_seed, "data_test.yaml")]
 
 
+def split_args(bc: BuildConfig, n: int, seed: int, cfg: str) -> dict:
+    """What a data split is made with (``made_with`` compares it with its ``.args.json``)."""
+    return {"n": n, "seed": seed, "config": (CONFIGS / cfg).read_text(), "extra": bc.extra.get("data", [])}
+
+
+def data_changed(out: Path, bc: BuildConfig) -> list[str]:
+    """The splits of a done data stage made with other settings than ``bc`` asks for, each with the settings that
+    differ (``warmup (n 20, now 40)``); a split whose ``.args.json`` is missing or unreadable is not named."""
+    changed = []
+    for split, file, n, seed, cfg in data_splits(bc):
+        try:
+            then = json.loads((out / "data" / split / f"{file}.jsonl.args.json").read_text())
+        except (OSError, ValueError):
+            continue
+        now = split_args(bc, n, seed, cfg)
+        if isinstance(then, dict) and (diff := [k for k in now if then.get(k) != now[k]]):
+            said = [f"{k} {then.get(k)}, now {now[k]}" if k in ("n", "seed") else k for k in diff]
+            changed.append(f"{split} ({', '.join(said)})")
+    return changed
+
+
 def stage_data(out: Path, bc: BuildConfig, _: float) -> None:
     """The scenes of every split (``data_gen synth``), and the training and test conversations
     (``data_gen chat``); a split already made with the same arguments and config is kept."""
@@ -138,10 +159,12 @@ def stage_data(out: Path, bc: BuildConfig, _: float) -> None:
         raise ValueError("the test seed must differ from the training seeds")
     for split, file, n, seed, cfg in data_splits(bc):
         target = out / "data" / split / f"{file}.jsonl"
-        args = {"n": n, "seed": seed, "config": (CONFIGS / cfg).read_text(), "extra": bc.extra.get("data", [])}
+        args = split_args(bc, n, seed, cfg)
         # was: kept whatever made it, so a redone data stage kept the scenes of other settings
         if not made_with(target, args, synth_known(target.parent, seed)):
             (out / "data" / split / "chat.jsonl").unlink(missing_ok=True)  # made from the old records
+            # written again once made; data_gen synth took the old one for another records file of the old scenes
+            target.with_name(target.name + ".args.json").unlink(missing_ok=True)
             run(py("-m", "data_gen", "synth", "--out", str(out / "data" / split), "--n", str(n),
                    "--seed", str(seed), "--config", str(CONFIGS / cfg), *bc.extra.get("data", [])))  # with its bar
             record_args(target, args)

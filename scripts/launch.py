@@ -102,6 +102,7 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     from rsvlm.config import load_config
     from rsvlm.overrides import parse_override
     from rsvlm.train.config import TrainConfig, check_config, expand_home
+    from rsvlm.train.inputs import check_paths_at_once
     from rsvlm.train.run import check_engine
 
     if launcher not in LAUNCHERS:
@@ -145,13 +146,11 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
         if len(hosts) < nodes or any(s < gpus_per_node for _, s in hosts[:nodes]):
             raise ValueError(f"{hostfile}: {hosts} does not give {nodes} node(s) with {gpus_per_node} slots each")
         master_addr = master_addr or hosts[0][0]
-    if check_out:  # else each rank refused them alike once the launcher had started them all
-        try:
-            check_here(cfg, world)
-        except (ValueError, OSError) as e:  # several nodes: the paths are this host's, which the nodes may not share
-            if nodes == 1:
-                raise
-            raise with_tail(e, elsewhere(nodes)) from e
+    if check_out:  # every missing path in one message (a real-scale recipe named one per try), then the rest
+        on_this_host(lambda: check_paths_at_once(cfg), nodes)
+        if nodes == 1:  # this host runs the ranks; on several nodes it may be a login node without GPUs
+            check_host_devices(cfg)
+        on_this_host(lambda: check_here(cfg, world), nodes)
     train = ["--config", str(recipe), f"grad_accum={accum}", *overrides]
     if launcher == "deepspeed":
         cmd = ["deepspeed"]
@@ -170,6 +169,31 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
             cmd += ["--node_rank", "${NODE_RANK}", "--master_addr", master_addr]
         cmd += ["--master_port", str(master_port), "-m", "rsvlm.train"]
     return LaunchPlan(cmd + train, world, micro, accum, global_batch, str(cfg.out_dir))
+
+
+def on_this_host(check, nodes: int) -> None:
+    """``check()``; on several nodes its refusal ends in what checking on this host means (``elsewhere``): the
+    paths are this host's, which the nodes may not share."""
+    try:
+        check()
+    except (ValueError, OSError) as e:
+        if nodes == 1:
+            raise
+        raise with_tail(e, elsewhere(nodes)) from e
+
+
+def check_host_devices(cfg) -> None:
+    """ValueError where ``dist.backend=nccl`` (or ``device=cuda``) meets a host with no visible GPU: on one node
+    this host runs the ranks, each of which failed with NCCL's (or torch's) long error."""
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    if cfg.dist.backend == "nccl":
+        raise ValueError("dist.backend=nccl needs CUDA, and no GPU is visible on this host, where the ranks run; "
+                         "use dist.backend=gloo (or auto, which picks gloo without a GPU)")
+    if cfg.device == "cuda":
+        raise ValueError("device=cuda but no GPU is visible on this host, where the ranks run; use device=auto or cpu")
 
 
 def check_here(cfg, world: int) -> None:
@@ -328,9 +352,29 @@ def main(argv: list[str] | None = None) -> int:
     if exe is None:
         print(f"launch: {plan.command[0]} not found on PATH nor beside {sys.executable}", file=sys.stderr)
         return 2
+    shell = launcher_shell(exe, line[len(plan.command[0]):])
     # shell: ${NODE_RANK}; exec: the launcher takes the shell's place, so a signal sent to proc reaches it
-    return wait_for(lambda: subprocess.Popen("exec " + shlex.quote(exe) + line[len(plan.command[0]):], shell=True),
-                    plan)
+    return wait_for(lambda: subprocess.Popen(shell, shell=True), plan)
+
+
+TORCHRUN = ("import sys\nfrom torch.distributed.elastic.multiprocessing.api import SignalException\n"
+            "from torch.distributed.run import main\ntry:\n    main()\nexcept SignalException as e:\n"
+            "    sys.exit(128 + int(e.sigval))")
+
+
+def launcher_shell(exe: str, args: str) -> str:
+    """The shell line running launcher ``exe`` with ``args`` (already quoted). torchrun's console script is run as
+    its own ``main`` under the script's Python (``TORCHRUN``), so that a signal it passes on to its ranks (SIGTERM,
+    Ctrl-C) ends it with status 128 + the signal, not the ~30-line ``SignalException`` traceback it printed before
+    the launcher's line; any other file is run as it is."""
+    try:
+        text = Path(exe).read_text(errors="replace")[:2000]
+    except OSError:
+        text = ""
+    python = text.partition("\n")[0].removeprefix("#!").strip()
+    if text.startswith("#!") and "from torch.distributed.run import main" in text and Path(python).is_file():
+        return f"exec {shlex.quote(python)} -c {shlex.quote(TORCHRUN)}{args}"
+    return f"exec {shlex.quote(exe)}{args}"
 
 
 def wait_for(start, plan: LaunchPlan) -> int:

@@ -145,6 +145,45 @@ def check_data_paths(cfg) -> None:
     check_twice(sources)
 
 
+def check_paths_at_once(cfg) -> None:
+    """FileNotFoundError naming, in one message, every path the config names that is not there where two or more
+    are: records files and image roots (``data``), the encoders' ``pretrained``, the LLM's and its tokenizer's
+    folders, ``init_from`` and ``dist.deepspeed`` (a real-scale recipe's were named one per try: one fix, one more
+    run). One or none is left to the checks that follow it (``check_data_paths``, ``check_model_files``…), which
+    say it as they did; any other fault too."""
+    from rsvlm.data.records import check_records_path
+    from rsvlm.model.llm_checks import check_llm_files
+    from rsvlm.model.vision import check_pretrained
+    from rsvlm.train.init_from import check_init_from
+
+    said: list[str] = []
+
+    def look(check, key: str = "") -> None:
+        try:
+            check()
+        except FileNotFoundError as e:
+            said.append(f"{key}{e}")
+        except (ValueError, OSError):  # there but unfit: the ordered checks say it
+            pass
+
+    for name, enc in cfg.model.encoders.items():
+        look(lambda enc=enc, name=name: check_pretrained(enc, f"model.encoders.{name}"))
+    lm = cfg.objective != "clip"
+    if lm:
+        look(lambda: check_llm_files(cfg.model.llm, "model.llm", weights=True))
+    for s in records_sources(cfg):
+        look(lambda s=s: check_records_path(s.path), f"{s.key}: ")
+        if s.root is not None and not Path(s.root).exists():
+            said.append(f"{s.root_key}: {s.root} is not there")
+    if lm and cfg.init_from and not Path(cfg.init_from).exists():
+        look(lambda: check_init_from(cfg))
+    if cfg.dist.deepspeed and not Path(cfg.dist.deepspeed).is_file():
+        said.append(f"dist.deepspeed: {cfg.dist.deepspeed} not found (relative to the working directory {Path.cwd()})")
+    if len(said) > 1:
+        raise FileNotFoundError(f"{len(said)} paths the config names are not there (fix them all, then run again):\n  "
+                                + "\n  ".join(said))
+
+
 def check_twice(sources: list[Source]) -> None:
     """ValueError where two records sources are one file under one image root (``data.extra`` naming
     ``data.train`` again): every record was drawn twice as often, said only as 'kept with an id already read'."""

@@ -18,7 +18,7 @@ from rsvlm.processes import SameOnEveryRank, env_int, process_rank
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.config import TrainConfig
 from rsvlm.train.init_from import check_init_from
-from rsvlm.train.inputs import RefusedData, check_data_paths, image_root_hint
+from rsvlm.train.inputs import RefusedData, check_data_paths, check_paths_at_once, image_root_hint
 from rsvlm.train.logging import check_tensorboard
 from rsvlm.train.max_length import check_max_length
 from rsvlm.train.resume import check_out_dir, model_changes, resume_folder  # preflight looks them up here
@@ -226,6 +226,7 @@ def preflight(cfg: TrainConfig) -> torch.nn.Module | None:
     check_config(cfg)
     clip = cfg.objective == "clip"  # the contrastive loop builds encoders and stems only
     check_model_config(cfg.model, lm=not clip)  # else found while the model is built, once out_dir is written
+    check_paths_at_once(cfg)  # several missing: all named at once, else one by one below
     check_model_files(cfg.model, lm=not clip)
     check_data_paths(cfg)
     check_out_dir(cfg)
