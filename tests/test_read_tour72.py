@@ -185,3 +185,12 @@ def test_planets_older_one_band_udm_is_refused_naming_its_scene(tmp_path):
                                              r"\(20180101_101010_0f12_3B_AnalyticMS\.tif\) without it"):
         read_image(path)
     assert read_image(utm_tif(tmp_path / "x_udm.tif", np.repeat(flags, 3, 0))).modality == "optical"  # 3 bands: none
+
+
+def test_image_size_of_a_zip_names_the_rasters_in_it(tmp_path):
+    from rsvlm.io import image_size
+
+    archive, _ = _zipped(tmp_path)
+    with pytest.raises(ImageReadError, match=rf"^{archive}: a zip archive, not an image; .* e\.g\. /vsizip/"):
+        image_size(archive)
+    assert image_size(f"/vsizip/{archive}/scene.tif") == (16, 16)

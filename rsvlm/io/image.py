@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rsvlm.io.sources import ImageReadError, check_image_path, gdal_message, open_raster
+from rsvlm.io.sources import ImageReadError, check_image_path, gdal_message, not_readable, open_raster
 
 __all__ = ["RSImage", "Window", "image_size"]
 
@@ -89,4 +89,4 @@ def image_size(path) -> tuple[int, int]:
         with open_raster(file_names(path)[0]) as ds:  # as given: a subdataset name unfolded
             return ds.width, ds.height
     except RasterioIOError as e:
-        raise ImageReadError(f"{p}: not a readable raster ({gdal_message(e)})") from e
+        raise not_readable(p, "not a readable raster", gdal_message(e)) from e  # a zip: the rasters in it
