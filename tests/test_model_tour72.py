@@ -88,6 +88,17 @@ def test_band_advice_names_the_python_argument(session, tiny_vlm):
         processor.band_notes(five)
 
 
+def test_a_grey_array_for_optical_is_told_to_repeat_its_band(session):
+    """A (1,H,W) or (H,W) grey array was told 'expects 3 band(s), got 1' and no more."""
+    session.reset()
+    for grey in (image()[:1], image()[0]):
+        with pytest.raises(ValueError, match=r"got 1; a grey image is R = G = B, as the readers read one: repeat its "
+                                             r"band \(np.stack\(\[a.squeeze\(\)\] \* 3\)\)"):
+            session.ask("[cls] What scene?", images=grey)
+        assert isinstance(session.ask("[cls] What scene?", images=np.stack([grey.squeeze()] * 3)), str)  # as told
+        session.reset()
+
+
 def test_for_python_says_each_option_as_an_argument():
     from rsvlm.model.image_args import for_python
 
