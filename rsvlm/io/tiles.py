@@ -388,8 +388,9 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
                 imgs = pending.result() if prefetch else read(batch)
                 if prefetch and k + 1 < len(batches):
                     pending = pool.submit(read, batches[k + 1])
-                for note in (_tiled(n, im) for im in imgs for n in im.notes if n not in scene.notes
-                             and _tiled(n, im) not in merger.notes):
+                for note in (_tiled(n, im) for im in imgs for n in im.notes if n not in scene.notes):
+                    if note in merger.notes:
+                        continue
                     merger.notes.append(note)  # e.g. GDAL's warning on a damaged block only this window read
                     if progress:
                         bar.write(f"[{name}] {note}", file=sys.stderr)
