@@ -32,8 +32,8 @@ by its loops, whose signed areas cancel, and split at its crossings by ``detecti
 counted in the notes as ``self_intersecting_polygons_split``), ``outside_image`` / ``mostly_outside_image``, plus
 ``missing_image`` / ``missing_labels`` for unmatched files (a GeoTIFF whose name ``--match``
 does not match too; one whose labels are a shapefile, GeoPackage … of its key, which are not read, named so with
-the ``ogr2ogr`` line that makes GeoJSON of them, as ``--labels`` naming such a file is an error; of GeoTIFFs sharing a key the first in sort order pairs, the others noted as
-``ambiguous_image_names``), ``unparsable_labels`` for a GeoJSON
+the ``ogr2ogr`` line that makes GeoJSON of them, as ``--labels`` naming such a file is an error; of GeoTIFFs
+sharing a key the first in sort order pairs, the others noted as ``ambiguous_image_names``), ``unparsable_labels`` for a GeoJSON
 file that is not JSON, has no ``features`` list or an unreadable ``crs``, ``unreadable_image`` for a
 raster that cannot be read to its end, ``wrong_band_count`` for one that cannot be read as
 ``--modality``, and ``no_georeference`` for a raster without a CRS or an
@@ -121,7 +121,8 @@ def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> 
     if images.is_file() and labels.is_file():
         return [(images, labels)]
     tifs = [images] if images.is_file() else sorted(p for p in images.rglob("*") if p.suffix.lower() in (".tif", ".tiff"))
-    gjs = [labels] if labels.is_file() else sorted(p for p in labels.rglob("*") if p.suffix.lower() in (".geojson", ".json"))
+    found = [] if labels.is_file() else sorted(labels.rglob("*"))  # (its GeoJSON and other vector files)
+    gjs = [labels] if labels.is_file() else [p for p in found if p.suffix.lower() in (".geojson", ".json")]
     tifs, gjs = out.drop_macos_metadata(tifs), out.drop_macos_metadata(gjs)  # ._x.tif of a zip made on a Mac
     by_key: dict[str, Path] = {}
     for p in tifs:
@@ -143,7 +144,7 @@ def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> 
             continue
         pairs.append((by_key[k], g))
         used.add(k)
-    other = sorted(p for p in labels.rglob("*") if p.suffix.lower() in _OTHER_VECTOR) if labels.is_dir() else []
+    other = [p for p in found if p.suffix.lower() in _OTHER_VECTOR]
     for k, p in by_key.items():
         if k not in used:  # a shapefile of its name was "no GeoJSON with key …: give --match"
             mine = [o for o in other if _key(o.stem, pattern) == k]
