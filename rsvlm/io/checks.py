@@ -215,23 +215,23 @@ def archive_rasters(p: Path) -> tuple[str, str, list[str]] | None:
     try:
         if zipfile.is_zipfile(p):
             with zipfile.ZipFile(p) as z:
-                kind, prefix, names = "zip", "/vsizip/", z.namelist()
+                kind, names = "zip", z.namelist()
         elif p.is_file() and tarfile.is_tarfile(p):
             with tarfile.open(p) as t:
-                kind, prefix, names = "tar", "/vsitar/", t.getnames()
+                kind, names = "tar", t.getnames()
         elif p.is_file():  # one file gzipped (scene.tif.gz), else no archive
             with p.open("rb") as f:
-                if f.read(2) != b"\x1f\x8b":
-                    return None
-            return "gzip", "/vsigzip/", [shlex.quote(f"/vsigzip/{'/' * str(p).startswith('/')}{str(p).lstrip('/')}")]
+                kind, names = ("gzip", [""]) if f.read(2) == b"\x1f\x8b" else (None, [])
         else:
             return None
     except (OSError, zipfile.BadZipFile, tarfile.TarError):
         return None
-    root = prefix + ("/" if str(p).startswith("/") else "")  # GDAL's absolute form: /vsizip//data/a.zip/…
+    if kind is None:
+        return None
+    root = f"/vsi{kind}/{str(p)}"  # GDAL's absolute form: /vsizip//data/a.zip/…
     rasters = sorted((n for n in names if n.lower().endswith((*TIFF_SUFFIXES, ".jp2", *PIL_SUFFIXES)) and not {
         f.lower() for f in n.split("/")[:-1]} & set(NOT_BAND_FOLDERS)), key=_natural)  # a SAFE's band files
-    return kind, root, [shlex.quote(f"{root}{str(p).lstrip('/')}/{n}") for n in rasters]
+    return kind, f"/vsi{kind}/", [shlex.quote(root)] if kind == "gzip" else [shlex.quote(f"{root}/{n}") for n in rasters]
 
 
 # a URL given as an image: ``Path`` folds its "//" to "/", so one slash or more after the scheme

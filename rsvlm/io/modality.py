@@ -46,7 +46,7 @@ from rsvlm.io.bandnames import (
     sentinel2_alone,
 )
 from rsvlm.io.checks import ImageReadError, dtype_said, n_bands
-from rsvlm.io.quality import qa_asked, qa_way_out, qa_what, quality_band, quality_file
+from rsvlm.io.quality import PLANET_SCENE, qa_asked, qa_way_out, qa_what, quality_band, quality_file
 from rsvlm.io.sources import read_as_stored
 from rsvlm.io.thermal import band_unit, described_unit, unit_kelvin
 
@@ -144,7 +144,7 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     if qa:
         what = qa_what(qa[0][1]) if len(paths) == 1 else "; ".join(f"{n} is {qa_what(q)}" for n, q in qa)
         raise ImageReadError(f"{name}: {what}, not an image; give the scene's "
-                             f"{'image' if qa[0][1] in ('UDM2', 'UDM') else 'band files'} ({qa_way_out(Path(qa[0][0]), qa[0][1])}) without it, or "
+                             f"{'image' if qa[0][1] in PLANET_SCENE else 'band files'} ({qa_way_out(Path(qa[0][0]), qa[0][1])}) without it, or "
                              "the modality (--modality) to read it as an image anyway")
     if g.landsat_dn:
         thermal = bool(g.landsat) and all(b in pr.THERMAL for b, *_ in g.landsat)

@@ -46,6 +46,8 @@ PLANET_UDM2 = re.compile(r"_(UDM2?)(?:_CLIP)?$")  # (UDM: the older one-band mas
 PLANET_AUX = {"UDM2": "8 mask bands, clear, snow, shadow, light haze, heavy haze, cloud (each 0 or 1), confidence "
                       "(%), unusable-data bits", "UDM": "bit flags of unusable pixels (blackfill, cloud, missing data)"}
 PLANET_BANDS = {"UDM2": 8, "UDM": 1}
+# the scene's file a mask's name gives: …_3B_udm2.tif: …_3B_AnalyticMS_SR.tif; …_AnalyticMS_DN_udm.tif: …_AnalyticMS.tif
+PLANET_SCENE = {"UDM2": (r"udm2", "AnalyticMS_SR"), "UDM": (r"(_DN)?_udm", "")}
 
 
 def quality_file(p: Path, bands: int, dtype: str) -> str | None:
@@ -99,9 +101,8 @@ def qa_way_out(p: Path, q: str) -> str:
     """The band files to give instead of ``quality_band`` file ``p``: two of its product's reflectance band files
     (``products.sibling_bands``; Sentinel-2's ``…_B02_10m.jp2``; ESPA's ``…_sr_band2.tif``), its surface temperature band too for an
     ``LANDSAT_ST_AUX`` one (``…_ST_B10.TIF``); Planet's scene file for a UDM2 (``…_3B_AnalyticMS_SR.tif``) or UDM."""
-    if q in PLANET_AUX:  # …_3B_udm2.tif: …_3B_AnalyticMS_SR.tif; …_3B_AnalyticMS_DN_udm.tif: …_3B_AnalyticMS.tif
-        return re.sub(r"udm2" if q == "UDM2" else r"(_DN)?_udm", "AnalyticMS_SR" if q == "UDM2" else "", p.name, count=1,
-                      flags=re.I)
+    if q in PLANET_SCENE:
+        return re.sub(*PLANET_SCENE[q], p.name, count=1, flags=re.I)
     if q in S2_AUX:
         tiled, named = re.match(S2_TILE, p.stem, re.I), re.match(S2_NAMED, p.stem, re.I)
         return ",".join(f"…_B0{n}_10m{p.suffix}" if tiled else f"…_B0{n}{p.suffix}" if named else f"B0{n}{p.suffix}"
