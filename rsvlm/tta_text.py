@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from rsvlm.tta_views import crop_window, flip_array, new_crop, to_view, top_left, view_size
-from rsvlm.tta_words import frames, swap_words
+from rsvlm.tta_words import frames, framing_word, swap_words
 
 if TYPE_CHECKING:
     from rsvlm.tta import FuseConfig
@@ -39,13 +39,13 @@ def crops_barred(messages: list[dict], w: int, h: int, shapes: bool, plain, cfg:
                  frame: str = "image") -> str | None:
     """Why not every crop of ``cfg.views`` is asked of a record (``plain``: its plain answer's shapes,
     or text): its question changes its meaning in a crop (``croppable``) or its shapes are no boxes (a crop's masks
-    cannot be shifted back), ``CROPS_FOR`` (a turn's shape said after it, ``_held_shape``); or its ``w`` × ``h`` image is too small for each crop to show something
+    cannot be shifted back), ``CROPS_FOR`` (and which, ``_uncropped``); or its ``w`` × ``h`` image is too small for each crop to show something
     new (``new_crop``: a 3 × 3 px image's crops were the image itself; ``frame``: what the note calls the image, a
     "tile window" with ``--tile``). None: every crop is asked."""
     from rsvlm.fusion import BOXLIKE
 
     if not (shapes and croppable(messages) and {o["kind"] for o in plain} <= set(BOXLIKE)):
-        return CROPS_FOR + _held_shape(messages)
+        return CROPS_FOR + _uncropped(messages)
     if all(new_crop(v, cfg, w, h) for v in cfg.views if v.startswith("c")):
         return None
     cw, ch = crop_window("c0", w, h, cfg.crop_share)[2:]
@@ -55,16 +55,19 @@ def crops_barred(messages: list[dict], w: int, h: int, shapes: bool, plain, cfg:
             f"repeats the whole {frame} or another crop)")
 
 
-def _held_shape(messages: list[dict]) -> str:
-    """Why a crop cannot be asked a conversation whose turns hold a shape, said after ``CROPS_FOR`` ("" where none
-    does): the shape is in whole-image coordinates (a ``[regcap]`` question's box: a crop would caption another
-    region)."""
+def _uncropped(messages: list[dict]) -> str:
+    """Which of ``CROPS_FOR``'s reasons bars crops from a conversation, said after it ("" where another: not a
+    ``[det]``/``[ground]`` question, or an answer of no boxes): a turn holds a shape, in whole-image coordinates (a
+    ``[regcap]`` question's box: a crop would caption another region), or a ``[det]``/``[ground]`` question holds a word
+    whose meaning a crop changes (``framing_word``: "north", "leftmost", "largest")."""
     from rsvlm.inference import last_question
     from rsvlm.tokens import opening_task
 
+    question = last_question(messages)
     if not any(m["role"] != "system" and SPAN.search(str(m.get("content"))) for m in messages):
-        return ""
-    if opening_task(question := last_question(messages)) == "regcap" and SPAN.search(question):
+        word = framing_word(question) if opening_task(question) in ("det", "ground") else None
+        return f" (the question's {word!r} may name other objects in a crop, which shows part of the image)" if word else ""
+    if opening_task(question) == "regcap" and SPAN.search(question):
         return (" (a [regcap] question's box is in whole-image coordinates: in a crop, seen at the model's full input "
                 "size, it would mark another region)")
     return " (a turn of the conversation holds a shape in whole-image coordinates: it would point elsewhere in a crop)"

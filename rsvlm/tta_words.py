@@ -80,8 +80,14 @@ def frames(text: str) -> bool:
     as remaining and "right" as "just" name no side: "[det] the buildings left intact" may be; a river's bank and a
     turn's sense, ``_sense``, are named the same in a crop: "[det] the ships on the left bank" may be; a ranking,
     "the top 3 largest", ranks other things in a crop; so does "the first row", ``ORDINAL_LINE``)."""
-    return any(not (_sideless(m) or m.group(0).lower() in ("left", "right") and _sense(text, m.start(), m.end()))
-               for m in _points(framing_words(), text)) or ORDINAL_LINE.search(text) is not None
+    return framing_word(text) is not None
+
+
+def framing_word(text: str) -> str | None:
+    """The first word of ``text`` whose meaning a crop changes (``frames``), as written; None where none."""
+    found = next((m for m in _points(framing_words(), text) if not (
+        _sideless(m) or m.group(0).lower() in ("left", "right") and _sense(text, m.start(), m.end()))), None)
+    return (found or ORDINAL_LINE.search(text) or [None])[0]
 
 
 @functools.cache

@@ -132,3 +132,17 @@ def test_up_or_down_as_a_way_in_the_image_still_skips_the_views_that_cannot_say_
 
     for q in ("[vqa] Is the ship facing up or down?", "[vqa] Is the boat moving up or down the image?"):
         assert swap_words(q, "h") == q and swap_words(q, "v") is None and swap_words(q, "t") is None
+
+
+@pytest.mark.parametrize("question, word", [("[det] Detect the ships north of the pier.", "north"),
+                                            ("[ground] the leftmost tank", "leftmost"),
+                                            ("[det] the tanks in the first row", "first row")])
+def test_a_det_or_ground_questions_crops_note_names_the_word_that_bars_them(question, word):
+    """It said "crops are only for [det]/[ground] questions with no position words, …, in a conversation whose turns
+    hold no shape; a short text answer is voted over mirror views" of a [det] question, naming no word."""
+    from rsvlm import tta
+
+    msgs = [{"role": "user", "content": f"<image>\n{question}"}]
+    note = tta.no_view_note(msgs, blank_image(), (BOX, [0.5]), tta.FuseConfig(views="crops"))
+    assert f"(the question's {word!r} may name other objects in a crop" in note
+    assert "short text answer" not in note
