@@ -243,3 +243,16 @@ def test_dota_and_voc_given_the_others_folder_say_which_converter_reads_it(tmp_p
     assert main(["voc", "--src", str(tmp_path / "dota"), "--out", str(tmp_path / "o")]) == 2
     assert (f"{tmp_path / 'dota'}: no .xml files; it holds 1 .txt file(s) (P1.txt): if they are DOTA labelTxt files, "
             f"python -m data_gen convert dota --src {tmp_path / 'dota'} reads them") in capsys.readouterr().err
+
+
+def test_rebuild_tasks_change_over_scenes_without_pairs_names_the_option_typed(tmp_path, capsys):
+    """'rebuild --tasks change' over a set without pairs was refused by the instructions.task_weights table."""
+    from data_gen.__main__ import main
+
+    out = str(tmp_path / "s")
+    assert main(["synth", "--n", "2", "--pairs-fraction", "0", "--modalities", "optical", "--out", out,
+                 "--no-progress"]) == 0
+    capsys.readouterr()
+    assert main(["rebuild", "--dir", out, "--tasks", "change", "--prefix", "x_", "--no-progress"]) == 2
+    assert capsys.readouterr().err.startswith("error: --tasks change: change is the only task with a weight > 0, "
+                                              "and it needs pairs, but none of the 2 scenes is one")

@@ -36,8 +36,10 @@ from rsvlm.argparsing import Parser
 from rsvlm.tokens import MODALITIES
 
 
-def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "", progress: bool = True) -> dict:
-    """Records for every scene under ``root/scenes``; returns the stats report (also written)."""
+def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "", progress: bool = True,
+            by_tasks: bool = False) -> dict:
+    """Records for every scene under ``root/scenes``; returns the stats report (also written). ``by_tasks``: ``--tasks``
+    set the task weights (a refusal names it so: ``check_makeable``)."""
     from rsvlm.progress import bar
 
     root = Path(root)
@@ -104,7 +106,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
         if broken:
             raise ValueError(cut_short_error(root, broken, paths))
         check_makeable(cfg, sorted(rendered), "modality of the scenes", bool(stats.pairs),
-                       f"none of the {len(paths)} scenes is one")
+                       f"none of the {len(paths)} scenes is one", by_tasks)
         if not sum(stats.tasks.values()):  # three empty files and exit 0: a training run on them found nothing
             why = ", ".join(f"{k}: {v}" for k, v in stats.skipped.most_common(3)) or "none asked of their images"
             raise ValueError(f"no record made of the {len(paths)} scenes under {root / 'scenes'} ({why}"
@@ -320,7 +322,7 @@ def main(argv: list[str] | None = None) -> int:
         config = str(Path(a.dir) / "config.yaml")  # the mix the set was made with, not the package default
     try:
         cfg = load_with_tasks(config, a.overrides, a.tasks).instructions  # --tasks: a set made with it too
-        report = rebuild(a.dir, cfg, a.seed, a.prefix, progress=not a.no_progress)
+        report = rebuild(a.dir, cfg, a.seed, a.prefix, progress=not a.no_progress, by_tasks=a.tasks is not None)
         # said after the work, as every data_gen command: a reader gone (| head) cannot stop it half-way
         print(f"instructions from {config or 'the built-in defaults'}"
               + (f" with {len(a.overrides)} override(s)" if a.overrides else "")
