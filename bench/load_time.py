@@ -88,8 +88,8 @@ def imports_table(repeats: int, columns: int = 8) -> str:
     """The import share of each of ``IMPORT_RUNS`` by package (the ``columns`` packages of most time in any row,
     rsvlm always; the rest in "other"), with its total over the baseline's (the first row's)."""
     found = {label: import_ms(argv, repeats) for label, argv in IMPORT_RUNS.items()}
-    most = {k: max(r.get(k, 0) for r in found.values()) for r in found.values() for k in r if k != "total"}
-    top = sorted(most, key=most.get, reverse=True)[:columns]
+    names = {k for r in found.values() for k in r} - {"total"}
+    top = sorted(names, key=lambda k: max(r.get(k, 0) for r in found.values()), reverse=True)[:columns]
     top += [] if "rsvlm" in top else ["rsvlm"]
     base = next(iter(found.values()))["total"]
     rows = [[label, f"{r['total']:.0f}", *(f"{r.get(k, 0):.0f}" for k in top),
@@ -117,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="where the commands' import time goes, by package, against \"import torch\" (no load)")
     a = p.parse_args(argv)
     require_at_least_one(p, a, ("repeats",))  # was: an IndexError traceback after exporting the baseline
+    if a.imports and (a.model or a.baseline != "HEAD"):  # else measured nothing of what was asked, unsaid
+        p.error("--imports times the commands' imports of this tree, not a load: leave out --model and --baseline")
     if a.imports:
         print(imports_table(a.repeats))
         return 0

@@ -75,3 +75,12 @@ def test_load_time_imports_runs_the_commands_it_names(monkeypatch):
     bench = load_bench("load_time", monkeypatch)
     found = bench.import_ms(bench.IMPORT_RUNS["rsvlm --help"], 1)
     assert found.get("rsvlm", 0) > 0 and "torch" not in found
+
+
+@pytest.mark.parametrize("extra", [["--model", "x"], ["--baseline", "HEAD~1"]])
+def test_load_time_imports_refuses_the_load_options_it_would_ignore(monkeypatch, capsys, extra):
+    bench = load_bench("load_time", monkeypatch)
+    monkeypatch.setattr(bench, "import_ms", lambda *a: pytest.fail("measured despite a refused option"))
+    with pytest.raises(SystemExit) as e:
+        bench.main(["--imports", *extra])
+    assert e.value.code == 2 and "leave out --model and --baseline" in capsys.readouterr().err
