@@ -445,7 +445,8 @@ def stop_on_turn_end(ckpt: Path) -> list[int]:
     gen = GenerationConfig.from_pretrained(ckpt / "llm")
     gen.eos_token_id = sorted({tok.eos_token_id, *ids})
     gen.save_pretrained(ckpt / "llm")
-    log(f"generation stops at token(s) {gen.eos_token_id} ({tok.convert_ids_to_tokens(sorted(ids))})")
+    # was the turn end's names alone: "[2, 261] (['<|'])"
+    log(f"generation stops at token(s) {gen.eos_token_id} ({tok.convert_ids_to_tokens(gen.eos_token_id)})")
     return gen.eos_token_id
 
 

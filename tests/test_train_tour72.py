@@ -250,3 +250,18 @@ def test_a_split_made_again_leaves_no_old_args_file_for_data_gen_to_find(monkeyp
     b.stage_data(tmp_path, b.BuildConfig(warmup_scenes=40), 1.0)
     assert seen == {"warmup": ["train.jsonl"]}  # the one split made again; its old settings' record gone
     assert (tmp_path / "data" / "warmup" / "train.jsonl.args.json").is_file()  # written again once made
+
+
+def test_the_builds_stop_token_line_names_every_token_it_lists(monkeypatch, ckpt, tmp_path, capsys):
+    """The merge stages said "generation stops at token(s) [2, 261] (['<|'])": two ids, one name (the EOS left
+    unnamed)."""
+    import shutil
+
+    load_script("build_default_model", monkeypatch)  # build_stages beside it, as the build imports it
+    stages = sys.modules["build_stages"]
+    model = tmp_path / "model"
+    shutil.copytree(ckpt, model)
+    ids = stages.stop_on_turn_end(model)
+    line = [s for s in capsys.readouterr().out.splitlines() if "generation stops at" in s][0]
+    names = line[line.index("(") + 1:line.rindex(")")]
+    assert len(ids) >= 2 and names.count("'") == 2 * len(ids), line
