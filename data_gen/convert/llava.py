@@ -36,7 +36,8 @@ GeoChat spellings are rewritten into DESIGN.md's grammar:
 
 The record's ``task`` is its own ``task`` field as ``rsvlm.tokens.task_name`` reads it (any case, a tag's brackets
 read past: ``"DET"``, ``"[det]"``; one that is no rsvlm task's counted in the notes as ``unknown_task_left_out``,
-the values given named in one more note), else the (rewritten) tag of its first user turn, else ``--task`` (a
+the values given named in one more note), else the (rewritten) tag of the question ``rsvlm eval`` answers (its last;
+GeoChat's ``[vqa]`` then ``[refer]`` is ``ground``), else its first user turn's, else ``--task`` (a
 ``det``, ``ground`` or ``seg`` one on answers holding no geometry counted in a note naming the first); with
 none of these it is free chat (``task`` null). A record without ``<image>`` placeholders gets them in front of its
 first user turn (noted).
@@ -245,7 +246,7 @@ def _image_file(folder: Path, name: str, out: Output, listings: dict | None = No
 def convert_record(raw: dict, args, out: Output, where: str, listings: dict | None = None) -> dict:
     """One rsvlm record from one LLaVA/GeoChat record; raises BadBox / KeyError / TypeError. ``listings``:
     ``_image_file``'s folder listings, kept across records."""
-    from rsvlm.data.records import task_from_prompt
+    from rsvlm.data.records import task_from_prompt, task_turn
 
     if "images" in raw:
         specs = [im if isinstance(im, dict) else {"path": im} for im in raw["images"]]
@@ -320,7 +321,7 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
     # free chat's name) is counted by run, not dropped unsaid, and the prompt's tag or --task is taken
     task = task_name(raw.get("task"))
     task = task if task in TASKS else None
-    task = task or task_from_prompt(next((c["value"] for c in convs if c["from"] in ("human", "user")), ""))
+    task = task or task_from_prompt(task_turn(convs, raw.get("meta"))[1])  # the question eval answers, else the first
     if task is None and args.task in GEOMETRY_ANSWERS and not any(
             f"<{g}>" in c["value"] for c in convs if c["from"] in ("gpt", "assistant") for g in GEOMETRY_TAGS[1:]):
         out.note(NO_GEOMETRY.format(task=args.task))  # a VQA answer tagged det by the flag: it was unsaid

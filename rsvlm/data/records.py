@@ -149,13 +149,17 @@ def check_shapes(record: dict, where: str) -> None:
         _check_turn_shapes(turn["value"], f"{where} (id {record['id']})", f"conversations[{i}]")
 
 
-def _tagged_turn(turns: list[dict], meta) -> str:
-    """The user turn of ``turns`` whose tag a record's ``task`` belongs to: a chained chat record's (``meta``
-    holds ``turn_tasks``, ``data_gen chat``) last, whose task it carries; another's first, where a record without one
-    takes it from."""
-    users = [t["value"] for t in turns if ROLES[t["from"]] == "user"]
+def task_turn(turns: list[dict], meta=None) -> tuple[int, str]:
+    """(Its number among the user turns, 1 for the first, 0 where none; its text) of the user turn of ``turns``
+    whose tag a record's ``task`` is: the question ``rsvlm eval`` answers (the last before the last answer; a chained
+    chat record's, ``meta`` holding ``turn_tasks``, tagged or not), else the first. Another's tag is its own: no clash."""
+    roles = [ROLES.get(t.get("from")) for t in turns]
+    end = max((i for i, r in enumerate(roles) if r == "assistant"), default=len(turns))
+    users = [i for i, r in enumerate(roles) if r == "user"]
+    k = max((n for n, i in enumerate(users, 1) if i < end), default=len(users))
     chained = isinstance(meta, dict) and "turn_tasks" in meta
-    return (users[-1] if chained else users[0]) if users else ""
+    k = k if chained or k < 2 or opening_task(turns[users[k - 1]]["value"]) else 1
+    return k, turns[users[k - 1]]["value"] if k else ""
 
 
 def task_from_prompt(text: str) -> str | None:
@@ -265,7 +269,7 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
         task = task_name(task)
     if task in (None, "chat"):  # "chat": the group data.task_weights calls untagged records (a chained chat
         # record's tag is its last question's, which eval answers: its first's made free chat last "vqa", say)
-        task = task_from_prompt(_tagged_turn(out_convs, obj.get("meta")))
+        task = task_from_prompt(task_turn(out_convs, obj.get("meta"))[1])
     elif task not in TASKS:
         raise _fail(where, "task", f"{task!r} is not one of {', '.join(TASKS)}, or chat (untagged)")
     meta = obj.get("meta") or {}
@@ -408,17 +412,14 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
 
 
 def _check_tags(rec: dict, report: ReadReport, where: str) -> None:
-    """Count in ``report`` a record ``rec`` (read at ``where``) whose user turns open with a tag that is no task (an
-    untagged record's: each such turn) or whose task is not a turn's tag (once, naming the first): a chained chat
-    record's last turn, whose task it carries; every turn of another (a ``[det]`` second question under a ``cap``
-    record went unchecked: eval scores the last answer by the task)."""
+    """Count in ``report`` a record ``rec`` (read at ``where``) whose task is not its ``task_turn``'s tag, or an untagged
+    one's questions opening with a tag that is no task (a later turn's own task tag is neither)."""
     users = [t["value"] for t in rec["conversations"] if ROLES[t["from"]] == "user"]
-    one = "turn_tasks" in rec["meta"] or len(users) == 1  # a chained record: its last turn alone
-    for k, turn in list(enumerate(users, 1))[-1 if one else 0:]:
-        if rec["task"] is None and (tag := opening_tag(turn)):  # "[detect] …": plain chat, the typo in its prompt
-            report.unknown_tags[tag] += 1
-        elif rec["task"] is not None and (tag := opening_task(turn)) and tag != rec["task"]:  # "det" over [ground]
-            return report.note_task_clash(f"{where} (id {rec['id']})", rec["task"], tag, None if one else k)
+    if rec["task"] is None:  # "[detect] …": plain chat, the typo in its prompt
+        report.unknown_tags.update(tag for turn in users if (tag := opening_tag(turn)) and tag not in TASKS)
+    elif (tag := opening_task((turn := task_turn(rec["conversations"], rec["meta"]))[1])) and tag != rec["task"]:
+        several = len(users) > 1 and "turn_tasks" not in rec["meta"]  # a chained record's task is its last's, unsaid
+        report.note_task_clash(f"{where} (id {rec['id']})", rec["task"], tag, turn[0] if several else None)
 
 
 def json_line(line: str):
