@@ -69,3 +69,20 @@ def test_the_answered_question_is_the_one_before_the_last_answer(tmp_path):
     assert normalize_record({"id": "t", "image": "a.png", "conversations": turns})["task"] == "ground"
     blind = [{"from": "human", "value": "<image>\n[vqa] Is there a ship?"}]
     assert task_turn(blind) == (1, blind[0]["value"]) and task_turn([]) == (0, "")
+
+
+def test_the_no_pairs_notes_name_tasks_where_it_asked_for_change(tmp_path, capsys):
+    """'synth --tasks change' (and rebuild's) drawing no pair said 'instructions.task_weights gives change 2', a key and
+    weight the user never typed (af03b903's rule: name what was typed); a key=value's weights are still named."""
+    from data_gen.__main__ import main
+
+    base = ["synth", "--n", "1", "--size", "32", "--no-progress", "--seed", "0", "--modalities", "optical"]
+    assert main([*base, "--out", str(tmp_path / "a"), "--tasks", "change,cls"]) == 0
+    err = capsys.readouterr().err
+    assert "note: --tasks asks for change, but none of the 1 scene was drawn as a pair (scene.pairs_fraction" in err
+    assert "task_weights" not in err, err
+    assert main([*base, "--out", str(tmp_path / "b"), "instructions.task_weights={change: 2, cls: 1}"]) == 0
+    assert "note: instructions.task_weights gives change 2, but none" in capsys.readouterr().err
+    assert main(["rebuild", "--dir", str(tmp_path / "a"), "--tasks", "cls,change", "--prefix", "r_", "--no-progress"]) == 0
+    err = capsys.readouterr().err
+    assert "note: --tasks asks for change, but none of the 1 scene under " in err and "task_weights" not in err, err

@@ -77,7 +77,7 @@ def test_change_records_asked_of_a_run_that_drew_no_pair_are_said_missing(tmp_pa
     assert main([*base, "--out", str(tmp_path / "a"), "--tasks", "change"]) == 0
     out, err = capsys.readouterr()
     assert "1 scene (0 pairs), 0 records" in out
-    assert ("instructions.task_weights gives change 2, but none of the 1 scene was drawn as a pair "
+    assert ("--tasks asks for change, but none of the 1 scene was drawn as a pair "
             "(scene.pairs_fraction 0.25), which change records need: no record was made; give --pairs-fraction 1") in err
     assert main([*base, "--out", str(tmp_path / "b"), "--tasks", "change,cls"]) == 0
     assert "which change records need: none of them was made" in capsys.readouterr().err

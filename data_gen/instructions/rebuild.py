@@ -183,13 +183,15 @@ def remake(root: Path, path: Path, paths: list[Path]) -> str:
             "and --n its scene files' names show")
 
 
-def no_pairs_note(cfg: InstructionConfig, report: dict, root) -> str:
-    """A note where change records were asked for (weight > 0) but none of the scenes under ``root`` is a pair:
-    the report said only "… not made: skipped, or more asked …" ("" otherwise; change alone is refused)."""
+def no_pairs_note(cfg: InstructionConfig, report: dict, root, by_tasks: bool = False) -> str:
+    """A note where change records were asked for (weight > 0; by ``--tasks``: ``by_tasks``) but none of the scenes
+    under ``root`` is a pair: the report said only "… not made: skipped, or more asked …" ("" otherwise; change alone
+    is refused)."""
     if not (weight := unmade_change(cfg, report["pairs"])):
         return ""
     n = report["scenes"]
-    return (f"note: instructions.task_weights gives change {weight:g}, but none of the {n} scene{'s' * (n != 1)} "
+    asked = "--tasks asks for change" if by_tasks else f"instructions.task_weights gives change {weight:g}"
+    return (f"note: {asked}, but none of the {n} scene{'s' * (n != 1)} "
             f"under {Path(root) / 'scenes'} is a pair, which change records need: none was made (a set with pairs: "
             "python -m data_gen synth --pairs-fraction F)")
 
@@ -335,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         if bare := report.get("scenes_without_split"):
             print(f"note: {bare['scenes']} scene(s) name no split and went to train (first: {bare['first']}); one "
                   "held out in an earlier set is now trained on: add \"split\" to their JSON", file=sys.stderr)
-        if note := no_pairs_note(cfg, report, a.dir):
+        if note := no_pairs_note(cfg, report, a.dir, a.tasks is not None):
             print(note, file=sys.stderr)
         if gone := report.get("missing_images"):
             print(f"note: {gone['records']} record(s) left out: their image is missing (first: {gone['first']})",

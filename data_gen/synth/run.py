@@ -262,7 +262,8 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
         if not (cfg.instructions.all_tasks or cfg.instructions.records_per_image):
             print(f"note: instructions.records_per_image=0: scenes only, the records files are empty; make records "
                   f"with python -m data_gen rebuild --dir {out} instructions.records_per_image=N", file=sys.stderr)
-        if note := _no_pairs_note(cfg, report, (flags or {}).get("scene.pairs_fraction", "scene.pairs_fraction")):
+        if note := _no_pairs_note(cfg, report, (flags or {}).get("scene.pairs_fraction", "scene.pairs_fraction"),
+                                  "instructions.task_weights" in (flags or {})):
             print(note, file=sys.stderr)
         if too_small:
             print(f"note: {sum(too_small.values())} object(s) the scene recipes asked for were left out as too small "
@@ -303,17 +304,18 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     return report
 
 
-def _no_pairs_note(cfg: SynthConfig, report: dict, pairs_is: str = "scene.pairs_fraction") -> str:
-    """A note where records of ``change`` were asked for (weight > 0) but no scene was drawn as a pair, which it
-    needs (a few scenes at 0 < scene.pairs_fraction < 1): its records are missing, all of them where it is the only
-    task; "" otherwise. The quota lines said only "not made: skipped, or more asked …"."""
+def _no_pairs_note(cfg: SynthConfig, report: dict, pairs_is: str = "scene.pairs_fraction", by_tasks: bool = False) -> str:
+    """A note where records of ``change`` were asked for (weight > 0; by ``--tasks``: ``by_tasks``) but no scene was
+    drawn as a pair, which it needs (a few scenes at 0 < scene.pairs_fraction < 1): its records are missing, all of
+    them where it is the only task; "" otherwise. The quota lines said only "not made: skipped, or more asked …"."""
     ins = cfg.instructions
     weight = unmade_change(ins, report["pairs"])
     if not weight or not cfg.scene.pairs_fraction:  # pairs_fraction 0: none asked for (check_makeable)
         return ""
     alone = not any(float(w) > 0 for t, w in ins.task_weights.items() if t != "change")
     n = report["scenes"]
-    return (f"note: instructions.task_weights gives change {weight:g}, but none of the {n} scene"
+    asked = "--tasks asks for change" if by_tasks else f"instructions.task_weights gives change {weight:g}"
+    return (f"note: {asked}, but none of the {n} scene"
             f"{'s' * (n != 1)} was drawn as a pair ({pairs_is} {cfg.scene.pairs_fraction:g}), which "
             + ("change records need: no record was made" if alone else "change records need: none of them was made")
             + "; give --pairs-fraction 1 (every scene a pair) or more scenes")
