@@ -111,14 +111,15 @@ def export(rev: str, into: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     p = Parser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", action="append", default=None, help="checkpoint folder (repeatable; default: the bundled one)")
-    p.add_argument("--baseline", default="HEAD", help="git revision to compare with (default HEAD)")
+    p.add_argument("--baseline", help="git revision to compare with (default HEAD)")
     p.add_argument("--repeats", type=int, default=3, help="processes per figure, the best kept (default 3)")
     p.add_argument("--imports", action="store_true",
                    help="where the commands' import time goes, by package, against \"import torch\" (no load)")
     a = p.parse_args(argv)
     require_at_least_one(p, a, ("repeats",))  # was: an IndexError traceback after exporting the baseline
-    if a.imports and (a.model or a.baseline != "HEAD"):  # else measured nothing of what was asked, unsaid
+    if a.imports and (a.model or a.baseline is not None):  # else measured nothing of what was asked, unsaid
         p.error("--imports times the commands' imports of this tree, not a load: leave out --model and --baseline")
+    a.baseline = "HEAD" if a.baseline is None else a.baseline
     if a.imports:
         print(imports_table(a.repeats))
         return 0
