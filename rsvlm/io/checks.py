@@ -203,7 +203,26 @@ def vsi_archive(name) -> Path | None:
     if not (m := VSI_ARCHIVE.match(str(name).replace("\\", "/"))):
         return None
     given = Path(m[2])
-    return given if given.exists() or given.is_absolute() or not Path("/", m[2]).exists() else Path("/", m[2])
+    if _written_absolute(m):  # /vsizip//data/… (its archive not ./data/…)
+        return Path("/", m[2])
+    return given if given.exists() or not Path("/", m[2]).exists() else Path("/", m[2])
+
+
+def gdal_path(name) -> str:
+    """``name`` as GDAL is to read it: a GDAL archive path whose absolute archive a ``Path`` folded (a record's
+    ``/vsizip//data/a.zip/B02.tif`` read as ``Path``: ``/vsizip/data/a.zip/…``, which GDAL reads from ``./data``, "no
+    such raster") with its // again; any other name as given."""
+    text = str(name)
+    m = VSI_ARCHIVE.match(text)
+    if m and not _written_absolute(m) and not Path(m[2]).is_absolute() and (archive := vsi_archive(text)) is not None \
+            and archive.is_absolute():  # (read as ./data/a.zip where that is there: a relative one as written)
+        return f"{text[:m.start(2)]}/{text[m.start(2):]}"
+    return text
+
+
+def _written_absolute(m: re.Match) -> bool:
+    """Whether ``VSI_ARCHIVE``'s match ``m`` names its archive absolute: a second / after ``/vsizip/``."""
+    return "/" in m[0][len(m[1]) + 5:m.start(2)]
 
 
 def archive_rasters(p: Path) -> tuple[str, str, list[str]] | None:
@@ -217,8 +236,9 @@ def archive_rasters(p: Path) -> tuple[str, str, list[str]] | None:
             with zipfile.ZipFile(p) as z:
                 kind, names = "zip", z.namelist()
         elif p.is_file() and tarfile.is_tarfile(p):
-            with tarfile.open(p) as t:
-                kind, names = "tar", t.getnames()
+            with tarfile.open(p) as t:  # none in it: no tar (a file of zeros passes is_tarfile: was "a tar archive")
+                names = t.getnames()
+                kind = "tar" if names else None
         elif p.is_file():  # one file gzipped (scene.tif.gz), else no archive
             with p.open("rb") as f:
                 kind, names = ("gzip", [""]) if f.read(2) == b"\x1f\x8b" else (None, [])
@@ -234,6 +254,9 @@ def archive_rasters(p: Path) -> tuple[str, str, list[str]] | None:
     return kind, f"/vsi{kind}/", [shlex.quote(root)] if kind == "gzip" else [shlex.quote(f"{root}/{n}") for n in rasters]
 
 
+# GDAL's network file systems (/vsicurl/, /vsis3/ …), given alone or inside an archive's path (/vsizip//vsicurl/…)
+NETWORK = re.compile(r"(?i)(?:/vsi(?:zip|tar|7z|rar|gzip)/+\{?)*(/vsi(?:curl|s3|gs|az|adls|oss|swift|hdfs|webhdfs)"
+                     r"(?:_streaming)?/)")
 # a URL given as an image: ``Path`` folds its "//" to "/", so one slash or more after the scheme
 URL = re.compile(r"(?i)(https?|ftp|s3|gs|gcs|az|abfss?|wasbs?|hdfs):/+")
 FILE_URL = re.compile(r"(?i)file:(/+)(.*)")  # file:///data/a.tif; file:/data/a.tif where a Path folded it
@@ -348,6 +371,9 @@ def check_image_path(name: Path | str) -> None:
         raise FileNotFoundError(file_url_message(str(name), url))
     if _subdataset_file(p) is not None:  # (it took file:///a.png for a GDAL driver "file" and its file)
         return
+    if net := NETWORK.match(str(name)):  # GDAL's, alone or holding an archive (/vsizip//vsicurl/https://…/a.zip/…)
+        raise FileNotFoundError(f"{name}: a file on the network (GDAL's {net[1]}), and rsvlm reads local files only; "
+                                "download it first (curl -O, aws s3 cp, gsutil cp) and give the downloaded file's path")
     if (archive := vsi_archive(name)) is not None:  # /vsizip/pack.zip/B02.tif: was "image not found"
         if archive.is_file():
             return  # (a file it does not hold: ``not_readable`` names those it holds)
@@ -359,9 +385,6 @@ def check_image_path(name: Path | str) -> None:
         given = f"{scheme}://{rest}"  # as written, where a Path folded its "//"
         raise FileNotFoundError(f"{given}: a URL, and rsvlm reads local files only; download it first "
                                 f"(curl -O, aws s3 cp, gsutil cp) and give the downloaded file's path")
-    if net := re.match(r"/vsi(curl|s3|gs|az|adls|oss|swift|hdfs|webhdfs)(_streaming)?/", str(name), re.I):  # GDAL's
-        raise FileNotFoundError(f"{name}: a file on the network (GDAL's {net[0]}), and rsvlm reads local files only; "
-                                "download it first (curl -O, aws s3 cp, gsutil cp) and give the downloaded file's path")
     if not p.is_dir() and "," in str(name) and all(Path(q.strip()).is_file() for q in str(name).split(",")):
         raise FileNotFoundError(f"image not found: {p}; it names {str(name).count(',') + 1} files comma-separated: "
                                 "give band files as a list (read_image([\"B02.jp2\", \"B03.jp2\"]))")

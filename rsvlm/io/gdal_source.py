@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from rsvlm.io.bandnames import band_name_from_file, same_band
-from rsvlm.io.checks import ImageReadError, gdal_message, mixed_types, not_readable, raw_cut_short
+from rsvlm.io.checks import ImageReadError, gdal_message, gdal_path, mixed_types, not_readable, raw_cut_short
 from rsvlm.io.fills import FILL_VALUES, masks_any_band
 from rsvlm.io.pil_source import exif_note, misnamed_notes
 
@@ -26,7 +26,8 @@ def open_raster(path, mode: str = "r", **kwargs):
     environment or a ``rasterio.Env`` around the call, which a bare check of ``os.environ`` had
     overridden): GDAL then asks for each sidecar by name (``.aux.xml``, ``.ovr``, a world file, an
     ENVI ``.hdr``) instead of listing the file's whole folder, which took seconds on a folder of
-    thousands of files or a network drive, at every open."""
+    thousands of files or a network drive, at every open. A GDAL archive path a ``Path`` folded is read as written
+    (``gdal_path``: ``/vsizip//data/a.zip/…``)."""
     import warnings
 
     import rasterio
@@ -37,7 +38,7 @@ def open_raster(path, mode: str = "r", **kwargs):
         "GDAL_DISABLE_READDIR_ON_OPEN": "TRUE"}  # (GDAL's config falls back to the environment variable)
     with warnings.catch_warnings(), rasterio.Env(**readdir):
         warnings.simplefilter("ignore", NotGeoreferencedWarning)
-        return rasterio.open(path, mode, **kwargs)
+        return rasterio.open(gdal_path(path) if mode == "r" and isinstance(path, (str, Path)) else path, mode, **kwargs)
 
 
 def read_failed(name: str, err: BaseException) -> ImageReadError:

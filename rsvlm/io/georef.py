@@ -103,15 +103,19 @@ def degree_pixels_note(t, crs, width: int, height: int) -> str | None:
         return None
     a, e, f = abs(float(t[0])), abs(float(t[4])), float(t[5])
     lat = f + float(t[4]) * height / 2  # the image's middle row
+    if not -90 <= min(f, f + float(t[4]) * height) <= max(f, f + float(t[4]) * height) <= 90:
+        return None  # no latitudes: a CRS declared wrong (UTM metres labelled EPSG:4326) had said "latitude 6.65e+06°"
     wide, tall = a * 111320 * np.cos(np.radians(lat)), e * 110574  # metres a pixel, about
-    if not wide > 0 or max(wide, tall) / min(wide, tall) < 1.1:
+    if not wide > 0 or (r := max(wide, tall) / min(wide, tall)) < 1.1:
         return None
     zone = int((float(t[2]) + float(t[0]) * width / 2 + 180) // 6) % 60 + 1  # the middle column's UTM zone
+    # UTM reaches 84°N and 80°S; nearer the poles, the Universal Polar Stereographic (had said a UTM zone there)
+    srs = 32661 if lat > 84 else 32761 if lat < -80 else 32600 + zone if lat >= 0 else 32700 + zone
+    times = f"{r:.2g}" if r < 100 else f"{r:.0f}"  # 2.1×, 12×, 379× (not 3.8e+02×, near a pole)
     return (f"pixels of {a:g}° × {e:g}° at latitude {lat:.3g}° are about {wide:.3g} m wide and {tall:.3g} m tall "
-            f"on the ground: shapes look {max(wide, tall) / min(wide, tall):.2g}× "
+            f"on the ground: shapes look {times}× "
             f"{'wider (east-west)' if tall > wide else 'taller (north-south)'} than they are; for true shapes warp it "
-            "to metres "
-            f"(gdalwarp -t_srs EPSG:{32600 + zone if lat >= 0 else 32700 + zone} -r bilinear)")
+            f"to metres (gdalwarp -t_srs EPSG:{srs} -r bilinear)")
 
 
 def _turned(t, what: str) -> str | None:
