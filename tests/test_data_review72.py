@@ -86,3 +86,16 @@ def test_the_no_pairs_notes_name_tasks_where_it_asked_for_change(tmp_path, capsy
     assert main(["rebuild", "--dir", str(tmp_path / "a"), "--tasks", "cls,change", "--prefix", "r_", "--no-progress"]) == 0
     err = capsys.readouterr().err
     assert "note: --tasks asks for change, but none of the 1 scene under " in err and "task_weights" not in err, err
+
+
+def test_the_ogr2ogr_line_for_a_shapefile_in_a_folder_with_a_space_can_be_pasted(tmp_path, capsys):
+    """'ogr2ogr -f GeoJSON my data/b.geojson my data/b.shp' (dbec30f9) is four arguments to a shell: the paths are
+    quoted, output first (ogr2ogr's order: destination, then source)."""
+    from data_gen.convert import main
+
+    shp = tmp_path / "my data" / "b.shp"
+    shp.parent.mkdir()
+    shp.write_bytes(b"\x00\x00\x27\x0a" + bytes(96))  # a shapefile's header, as far as read
+    assert main(["geojson", "--images", str(tmp_path / "b.tif"), "--labels", str(shp), "--out", str(tmp_path / "o"),
+                 "--no-progress"]) == 2
+    assert f"(ogr2ogr -f GeoJSON '{shp.with_suffix('.geojson')}' '{shp}'; QGIS" in capsys.readouterr().err

@@ -159,9 +159,12 @@ _OTHER_VECTOR = (".shp", ".gpkg", ".kml", ".kmz", ".gml", ".fgb", ".gdb", ".tab"
 
 def _not_geojson(files: list[Path]) -> str:
     """Why the vector ``files`` (a shapefile, a GeoPackage …) are not read, and how to make GeoJSON of them."""
+    from shlex import quote  # "My data/a.shp": a line to paste
+
     f = files[0]
     return (f"{f.name} is a {f.suffix.lower()} file, not GeoJSON, the one vector format read: convert it first "
-            f"(ogr2ogr -f GeoJSON {f.with_suffix('.geojson')} {f}; QGIS: Export > Save Features As > GeoJSON)")
+            f"(ogr2ogr -f GeoJSON {quote(str(f.with_suffix('.geojson')))} {quote(str(f))}; QGIS: Export > Save "
+            "Features As > GeoJSON)")
 
 
 # SpaceNet's image and label names share only a part (…_img12): the whole stems matched nothing, unsaid why
