@@ -252,6 +252,11 @@ def run_build(p: argparse.ArgumentParser, a: argparse.Namespace, out: Path, bc: 
     except KeyboardInterrupt:
         print("build: interrupted; the same command resumes from the stage it stopped in", file=sys.stderr)
         return 130
+    except SystemExit as e:  # main's SIGTERM handler (kill, a scheduler): was exit 143 without a word
+        if e.code != 128 + signal.SIGTERM:
+            raise
+        print("build: stopped by SIGTERM; the same command resumes from the stage it stopped in", file=sys.stderr)
+        return 143
     return 0
 
 

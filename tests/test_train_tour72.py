@@ -265,3 +265,16 @@ def test_the_builds_stop_token_line_names_every_token_it_lists(monkeypatch, ckpt
     line = [s for s in capsys.readouterr().out.splitlines() if "generation stops at" in s][0]
     names = line[line.index("(") + 1:line.rindex(")")]
     assert len(ids) >= 2 and names.count("'") == 2 * len(ids), line
+
+
+def test_a_build_stopped_by_sigterm_says_how_to_resume(monkeypatch, tmp_path, capsys):
+    """kill BUILD (or a scheduler's notice) stopped the running stage and exited 143 with no line at all, where
+    Ctrl-C said "the same command resumes from the stage it stopped in"."""
+    import signal
+
+    b = load_script("build_default_model", monkeypatch)
+    monkeypatch.setattr(b, "STAGES", {"one": lambda out, bc, scale: os.kill(os.getpid(), signal.SIGTERM)})
+    assert b.main(["--out", str(tmp_path), "--only", "one"]) == 143
+    err = capsys.readouterr().err
+    assert "build: stopped by SIGTERM; the same command resumes from the stage it stopped in" in err, err
+    assert (tmp_path / "one" / "SPENT").is_file() and not (tmp_path / "one" / "DONE").exists()
