@@ -185,10 +185,10 @@ def skipped_note(skipped: list[str], n: int, question: str | None = None, crops:
     flip = any(not v.startswith("c") and "t" not in v for v in skipped)  # a view but a transpose: an "up" or "down"
     word = unsaid_word(question or "", way=flip)
     said = f"the question's {word!r}" if word else "'up'" if flip else "'above'"
-    under = "a top-bottom flip or a transpose" if flip else "a transpose"
+    under = ("a flip, which counts them from the other end" if flip and (word or "")[:3].lower() in ("row", "col")
+             else "a top-bottom flip or a transpose" if flip else "a transpose")  # "row 3": ``tta_lines.numbered``
     why = [w for w, ok in (
-        (f"the conversation cannot be said in a mirror view (a word with no one-word image there: {said} under "
-         f"{under})",
+        (f"the conversation cannot be said in a mirror view (a word with no one-word image there: {said} under {under})",
          any(not v.startswith("c") for v in skipped)),
         (crops, any(v.startswith("c") for v in skipped))) if ok]
     return (f"test-time augmentation: {len(skipped)} other view(s) not asked, {n - len(skipped)} asked "

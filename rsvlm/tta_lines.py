@@ -6,15 +6,16 @@ the top", ``_LINE``) or by its place in order alone ("the third column", "the la
 A transpose says a row a column and back (``turn_lines``: the third row counted from the top is the third column
 counted from the left there); a left-right flip reverses the order of the columns, a top-bottom flip that of the rows
 (``flip_lines``), so, with no count of them known, "the first" and "the last" swap, "the third" is "the third-to-last"
-and back ("penultimate", "next-to-last" and "second last" are "the second"), and "the middle row" stays. Not turned:
-a row or column named by a number after it ("row 3"), and objects counted in order with no side ("the second ship").
+and back ("penultimate", "next-to-last" and "second last" are "the second"), and "the middle row" stays. A row or
+column named by a number after it ("row 3", ``NUMBERED_LINE``) is a transpose's column 3; a flip across it is not asked
+(``numbered``). Not turned: objects counted in order with no side ("the second ship").
 """
 
 from __future__ import annotations
 
 import re
 
-from rsvlm.tta_tables import _cased
+from rsvlm.tta_tables import cased
 
 # a word ending "-est" that is none of a superlative, a compass word or a noun ("the top 3 west piers" is a lane): the
 # whole word, as "lowest", "nearest", "shortest", "brightest" and "fastest" end in "west", "rest" and "test"
@@ -57,21 +58,41 @@ _LINE = re.compile(r"(?<![^\W_])(?:((?:left|right|top|bottom)(?:[-_ ]?most)?(?:\
 _LINES = {"row": "column", "rows": "columns", "column": "row", "columns": "rows"}
 
 
+# a row or column named by a number after it ("row 3", "rows 1 and 2", "column #4"): a transpose's "column 3"; a flip
+# across the lines counts it from the other end, their count unknown: no image there (``numbered``: the view skipped)
+NUMBERED_LINE = re.compile(r"(?<![^\W_])(?:rows?|columns?)\s+(?:no\.?\s*|number\s+|#)?\d+(?![^\W_]|[.,]\d)"
+                           r"(?:(?:\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or|&|to)\s+|\s*[-–]\s*)\d+(?![^\W_]|[.,]\d))*", re.I)
+
+
+def numbered(text: str, step: str) -> bool:
+    """Whether ``text`` names a line by a number after it (``NUMBERED_LINE``) that a flip ``step`` ("h": columns, "v":
+    rows) counts from the other end: ``swap_words`` has no image for it there."""
+    return any(m.group(0).lower().startswith({"h": "col", "v": "row"}[step]) and not _SIDED.match(text, m.end())
+               for m in NUMBERED_LINE.finditer(text))  # "row 3 from the top": a flip's "from the bottom"
+
+
+_SIDED = re.compile(r"\s+(?:counting\s+)?from\s+the\s+(?:very\s+|far\s+)?(?:left|right|top|bottom)(?![^\W_])", re.I)
+
+
 def turn_lines(text: str) -> str:
-    """``text`` with each row a column and back, in its case, for a transpose: one named by its side (``_LINE``) or by
-    its place in order (``ORDINAL_LINE``: counted from the top, a row is counted from the left there)."""
+    """``text`` with each row a column and back, in its case, for a transpose: one named by its side (``_LINE``), by
+    its place in order (``ORDINAL_LINE``: counted from the top, a row is counted from the left there) or by a number
+    (``NUMBERED_LINE``: "row 3" is "column 3")."""
     text = _LINE.sub(lambda m: m.group(0) if m.group(1) and ranked(m.string, m.start()) else  # "the top 3 rows by area"
-                     (m.group(1) or "") + _cased(_LINES[(w := m.group(2) or m.group(3)).lower()], w), text)
+                     (m.group(1) or "") + cased(_LINES[(w := m.group(2) or m.group(3)).lower()], w), text)
+    text = NUMBERED_LINE.sub(lambda m: cased(_LINES[(n := m.group(0).split()[0]).lower()], n) + m.group(0)[len(n):], text)
     return ORDINAL_LINE.sub(lambda m: m.group(0)[:m.start("noun") - m.start()]
-                            + _cased(_LINES[m.group("noun").lower()], m.group("noun")), text)
+                            + cased(_LINES[m.group("noun").lower()], m.group("noun")), text)
 
 
 _ORD = r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\d+(?:st|nd|rd|th))"
 _TO_LAST = re.compile(rf"({_ORD})(?:[- ]to)?[- ]last", re.I)  # "second-to-last", "second last": the second in a flip
-# a row or column by its place in order, no side after it ("the third column", "the last two rows"; not "the second row
-# from the top", ``_LINE``)
-ORDINAL_LINE = re.compile(rf"(?<![^\W_])(?P<ord>{_ORD}(?:(?:[- ]to)?[- ]last)?|penultimate|next[- ]to[- ]last|last|middle"
-                          r"|centre|center|central)(?:\s+(?:\d+|" + _NUMBER + r"))?(?:\s+|[-_])(?P<noun>rows?|columns?)"
+_ONE = rf"(?:{_ORD}(?:(?:[- ]to)?[- ]last)?|penultimate|next[- ]to[- ]last|last|middle|centre|center|central)"
+_EACH = re.compile(rf"(?<![^\W_]){_ONE}(?![^\W_])", re.I)
+# a row or column by its place in order, no side after it ("the third column", "the last two rows", each of a list: "the
+# first and second rows", "the 1st, 2nd or 3rd column"; not "the second row from the top", ``_LINE``)
+ORDINAL_LINE = re.compile(rf"(?<![^\W_])(?P<ord>{_ONE}(?:(?:\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or|&)\s+)(?:the\s+)?{_ONE})*)"
+                          r"(?:\s+(?:\d+|" + _NUMBER + r"))?(?:\s+|[-_])(?P<noun>rows?|columns?)"
                           r"(?![^\W_])(?!\s+(?:(?:counting\s+)?from|at|on|in|nearest|closest\s+to)\s+the\s+(?:very\s+|far\s+)?"
                           r"(?:left|right|top|bottom)(?![^\W_]))", re.I)
 _FLIPPED = {"first": "last", "1st": "last", "last": "first", "penultimate": "second", "next-to-last": "second"}
@@ -82,15 +103,13 @@ def flip_lines(text: str, step: str) -> str:
     "the first" and "the last" swap, "the third" is "the third-to-last" and back; the middle one stays."""
     axis = {"h": "column", "v": "row"}[step]
 
-    def flip(m: re.Match) -> str:
-        said, rest = m.group("ord"), m.group(0)[len(m.group("ord")):]
+    def one(said: str) -> str:
         low = re.sub(r"[- ]+", "-", said.lower())
-        if not m.group("noun").lower().startswith(axis) or low in ("middle", "centre", "center", "central"):
-            return m.group(0)
+        if low in ("middle", "centre", "center", "central"):
+            return said
         if low in _FLIPPED:
-            return _cased(_FLIPPED[low], said) + rest
-        if k := _TO_LAST.fullmatch(said):
-            return k.group(1) + rest
-        return f"{said}-to-last{rest}"
+            return cased(_FLIPPED[low], said)
+        return k.group(1) if (k := _TO_LAST.fullmatch(said)) else f"{said}-to-last"
 
-    return ORDINAL_LINE.sub(flip, text)
+    return ORDINAL_LINE.sub(lambda m: m.group(0) if not m.group("noun").lower().startswith(axis) else
+                            _EACH.sub(lambda k: one(k.group(0)), m.group("ord")) + m.group(0)[len(m.group("ord")):], text)

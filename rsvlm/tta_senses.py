@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 
-from rsvlm.tta_tables import _cased, _side_words, _words
+from rsvlm.tta_tables import _side_words, _words, cased
 
 
 def _sideless(m: re.Match) -> bool:
@@ -135,7 +135,7 @@ def _turn_senses(text: str, turning: bool = False) -> str:
     """``text`` with each turn's sense (``_sense``) the other way: "turn left" is "turn right" in a mirror ("a lefthand
     turn" a "righthand" one)."""
     swap = {"left": "right", "right": "left"}
-    return re.sub(r"(?<![^\W_])(?i:left|right)(?=(?i:hand)?(?![^\W_]))", lambda m: _cased(swap[m.group(0).lower()], m.group(0))
+    return re.sub(r"(?<![^\W_])(?i:left|right)(?=(?i:hand)?(?![^\W_]))", lambda m: cased(swap[m.group(0).lower()], m.group(0))
                   if _sense(m.string, m.start(), m.end(), turning) else m.group(0), text)
 
 
@@ -156,8 +156,10 @@ def turn_question(question: str | None) -> bool:
 
 
 # "up or down the river" (the channel, the road, the hill): upstream or down, along it, no way in the image, whichever
-# view the image is seen in (but "up or down the image"): ``tta_words._UPDOWN`` reads no way there
-ALONG_PATH = r"\s+(?:the|a|an|this|that|its|their)\s+(?!(?:image|picture|photo|frame|scene|tile|view|crop|page|screen)\b)[A-Za-z]"
+# view the image is seen in (but "up or down the image", "the left side of the image", a side of it): ``tta_words._UPDOWN``
+# reads no way there
+ALONG_PATH = (r"\s+(?:the|a|an|this|that|its|their)\s+(?!(?:image|picture|photo|frame|scene|tile|view|crop|page|screen"
+              r"|left|right|top|bottom|upper|lower|side|edge|border|middle|centre|center)\b)[A-Za-z]")
 _ALONG = re.compile(rf"(?<![^\W_])(?:up|down)(?:\s+(?:or|and)\s+(?:up|down))?{ALONG_PATH}", re.I)
 
 

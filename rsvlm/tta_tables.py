@@ -4,7 +4,7 @@ points in capitals it moves (``COMPASS``), the sense of a rotation a mirror turn
 step has no one-word image for (``UNMAPPED``), those a corner crop changes the meaning of (``FRAMED``), the
 "-hand" compounds (``HANDED``) and the phrases whose direction word is none (``KEPT``); a pattern of whole
 words in any case (``_words``), a lone compass letter read as a direction or a name (``_direction``: "to the
-N", "E of the river", not "Building E"), and a word written back in the case of another (``_cased``).
+N", "E of the river", not "Building E"), and a word written back in the case of another (``cased``).
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def _side_words() -> set[str]:
 
 
 
-def _cased(new: str, like: str) -> str:
+def cased(new: str, like: str) -> str:
     """``new`` in the case ``like`` is written in: all capitals ("NORTHERN", as "NE" stays), a leading
     capital, or as it is."""
     if like.isupper() and len(like) > 1:

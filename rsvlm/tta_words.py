@@ -32,7 +32,7 @@ road", "an E – W runway", "facing N or S", not "Building E" or "<ref>Gate N</r
 in degrees is not turned (a clock position is: "at 2 o'clock", ``_clock``). "left" as a verb, a departure ("One ship left.", "A ship left the dock.", "The ship has left.": ``_departed``), and as remaining ("How much forest is left?": ``_remaining``), is no direction.
 
 The word tables (``SWAPS``, ``COMPASS``, ``ROTATION``, ``UNMAPPED``, ``FRAMED``, ``HANDED``, ``KEPT``) and how a word
-is matched (``_words``, ``_direction``, ``_cased``) are in ``rsvlm.tta_tables``; the "left" and "right" that name no
+is matched (``_words``, ``_direction``, ``cased``) are in ``rsvlm.tta_tables``; the "left" and "right" that name no
 side (a turn's sense, a river's bank, "just", "correct", a departure, remaining: ``_sense``, ``_just``,
 ``_departed``, ``_remaining``, ``turn_question``) in ``rsvlm.tta_senses``; rankings and rows or columns ("the top 3
 largest", "the third row": ``ranked``, ``turn_lines``, ``flip_lines``) in ``rsvlm.tta_lines``; this module maps a text
@@ -45,7 +45,7 @@ import functools
 import re
 from collections.abc import Iterator
 
-from rsvlm.tta_lines import ORDINAL_LINE, flip_lines, ranked, turn_lines
+from rsvlm.tta_lines import NUMBERED_LINE, ORDINAL_LINE, flip_lines, numbered, ranked, turn_lines
 from rsvlm.tta_senses import (
     ALONG_PATH,
     _departed,
@@ -66,11 +66,11 @@ from rsvlm.tta_tables import (
     ROTATION,
     SWAPS,
     UNMAPPED,
-    _cased,
     _direction,
     _points,
     _side_words,
     _words,
+    cased,
 )
 
 
@@ -79,7 +79,7 @@ def frames(text: str) -> bool:
     direction only: "[ground] Building E" may be asked of a crop, "the ship in the E" not; "left" as a departure or
     as remaining and "right" as "just" name no side: "[det] the buildings left intact" may be; a river's bank and a
     turn's sense, ``_sense``, are named the same in a crop: "[det] the ships on the left bank" may be; a ranking,
-    "the top 3 largest", ranks other things in a crop; so does "the first row", ``ORDINAL_LINE``)."""
+    "the top 3 largest", ranks other things in a crop; so does "the first row", ``ORDINAL_LINE``, or "row 3")."""
     return framing_word(text) is not None
 
 
@@ -87,7 +87,7 @@ def framing_word(text: str) -> str | None:
     """The first word of ``text`` whose meaning a crop changes (``frames``), as written; None where none."""
     found = next((m for m in _points(framing_words(), text) if not (
         _sideless(m) or m.group(0).lower() in ("left", "right") and _sense(text, m.start(), m.end()))), None)
-    return (found or ORDINAL_LINE.search(text) or [None])[0]
+    return (found or ORDINAL_LINE.search(text) or NUMBERED_LINE.search(text) or [None])[0]
 
 
 @functools.cache
@@ -115,14 +115,14 @@ _PARTS = re.compile(r"(north|south|east|west|left|right|top|bottom|upper|lower|u
 
 def _camel(new: str, like: str) -> str:
     """``new`` with each of its parts (``_PARTS``: "north", "east", "erly") in the case of the part in its
-    place in ``like``: "NorthEast" → "NorthWest", "SouthWesterly" → "NorthWesterly"; ``_cased`` where the
+    place in ``like``: "NorthEast" → "NorthWest", "SouthWesterly" → "NorthWesterly"; ``cased`` where the
     two have not as many parts."""
     parts, old = _PARTS.split(new), _PARTS.split(like.lower())
     if len(parts) != len(old):
-        return _cased(new, like)
+        return cased(new, like)
     at, out = 0, []
     for n, o in zip(parts, old):
-        out.append(_cased(n, like[at:at + len(o)]) if o else n)
+        out.append(cased(n, like[at:at + len(o)]) if o else n)
         at += len(o)
     return "".join(out)
 
@@ -212,7 +212,7 @@ def _beside(m: re.Match, turning: bool = False) -> str:
     if (at == m.start() and (_word_before(text, at) in _NOUNED or text[at - 1:at] in ("-", "_", "–"))
             or _sideless(side) or _sense(text, at, side.end(), turning)):
         return m.group(0)
-    return _cased({"left": "above", "right": "below"}[m.group(1).lower()], m.group(0).split()[0])
+    return cased({"left": "above", "right": "below"}[m.group(1).lower()], m.group(0).split()[0])
 
 
 def _sub(text: str, step: str, said: dict[str, str] | None = None, turning: bool = False) -> str:
@@ -229,7 +229,7 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None, turning: bool
             return word  # "One ship left.", "How much forest is left?", "right next to": no side; "turn left": a
             # sense, turned by a mirror alone (``_turn_senses``)
         if step == "v" and word.lower() in _HEIGHT_V and _HEIGHT.match(m.string, m.start()):
-            return _cased(_HEIGHT_V[word.lower()], word)  # "lower and to the left": "higher" in a top-bottom flip
+            return cased(_HEIGHT_V[word.lower()], word)  # "lower and to the left": "higher" in a top-bottom flip
         if word.lower() in ("above", "below", "lower", "upper") and _LEVEL.match(m.string, m.start()):
             return word  # "above 50%", "below sea level": an amount, no side
         if word.lower() in ("top", "bottom") and ranked(m.string, m.start()):
@@ -241,7 +241,7 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None, turning: bool
             return new.title()
         if not word.isupper() and any(c.isupper() for c in word[1:]):  # "NorthEast", "northEasterly"
             return _camel(new, word)
-        return _cased(new, word)
+        return cased(new, word)
 
     return pattern.sub(sub, text)
 
@@ -279,7 +279,7 @@ def _clock(text: str, step: str) -> str:
             return m.group(0)
         said = m.group(1)
         n = (_CLOCK_TURNS[step] - (int(said) if said.isdigit() else _HOURS.index(said.lower()) + 1)) % 12 or 12
-        return (str(n) if said.isdigit() else _cased(_HOURS[n - 1], said)) + m.group(2)
+        return (str(n) if said.isdigit() else cased(_HOURS[n - 1], said)) + m.group(2)
 
     return _CLOCK.sub(turn, text)
 
@@ -296,8 +296,8 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
     "left"/"right" with ``turning``, ``turn_question``: the answer "Left." to "Does the road turn left or right?") is
     turned as "clockwise" is: by a mirror view, not a half or quarter turn. "up" or "down" as a way ("facing up",
     ``_UPDOWN``) has no image but in a left-right flip: None for any other view, but with ``along`` (``along_question``:
-    the answer "Up." to "Is the boat moving up or down the river?", upstream). A clock position ("at 2 o'clock",
-    ``_clock``) turns with each step."""
+    the answer "Up." to "Is the boat moving up or down the river?", upstream); nor has "row 3" in a flip across the
+    rows (``tta_lines.numbered``). A clock position ("at 2 o'clock", ``_clock``) turns with each step."""
     if ("t" in view or "v" in view) and not along and _UPDOWN.search(text):
         return None
     for step in ("vht" if back else "thv"):
@@ -311,6 +311,8 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
             return None
         if step == "t":  # "right-hand" → "bottom"; "left of it" → "above it" (not "top of it", its top); "top row" a column
             text = turn_lines(_BESIDE.sub(lambda m: _beside(m, turning), _sub(text, "hand")))
+        if step != "t" and numbered(text, step):  # "row 3" under a top-bottom flip: its count from the bottom unknown
+            return None
         text = _clock(_sub(text, step, turning=turning), step)
         text = text if step == "t" else flip_lines(text, step)  # "the third column": "the third-to-last" in a flip
         if back and step == "t" and hand:  # the last step back: every left/right was a top/bottom
@@ -341,8 +343,9 @@ def _unsaid(text: str) -> Iterator[re.Match]:
 def unsaid_word(text: str, way: bool = False) -> str | None:
     """The first word of ``text``, as written, a transpose has no one-word image for (``_unsaid``; "up" or "down" as a
     way, ``_UPDOWN``, which a top-bottom flip has none for either: the first such with ``way``, a view but a transpose
-    skipped): what a note says skipped the views; None where none."""
+    skipped; else "row 3", ``NUMBERED_LINE``, a flip skipped): what a note says skipped the views; None where none."""
     found = [*_unsaid(_respell(text, _AS_TOP)), *_UPDOWN.finditer(text)]  # "upper left", a corner, is asked "top left"
+    found += [*NUMBERED_LINE.finditer(text)] if way else []
     found = [m for m in found if m.re is _UPDOWN] or found if way else found
     first = min(found, key=lambda m: m.start(m.lastindex or 0)) if found else None
     return first.group(first.lastindex or 0) if first else None
@@ -358,7 +361,7 @@ _AS_TOP = {"upper": "top", "lower": "bottom"}
 
 def _respell(text: str, table: dict[str, str]) -> str:
     """``text`` with each corner's first word in ``table`` (``_AS_TOP``, or it inverted) as its image, in its case."""
-    return _CORNER_HEAD.sub(lambda m: _cased(table[w], m.group(1)) if (w := m.group(1).lower()) in table
+    return _CORNER_HEAD.sub(lambda m: cased(table[w], m.group(1)) if (w := m.group(1).lower()) in table
                             else m.group(1), text)
 
 
@@ -370,4 +373,4 @@ def _corner(m: re.Match) -> str:
     end = m.group(7) or ""
     if end and not gap.strip():
         return m.group(0)
-    return f"{_cased(b.lower(), a)}{gap}{_cased(a.lower(), b)}{end}"
+    return f"{cased(b.lower(), a)}{gap}{cased(a.lower(), b)}{end}"
