@@ -101,8 +101,9 @@ def units(gt: list[dict], pred: list[dict], width: int, height: int, asked: str 
         unknown = 0
     else:  # a shape labelled "trees" is the reference's "tree" (common.read_as_known)
         labels = [common.norm_label(o.get("label")) for o in pred]
-        read_as = common.read_as_known(set(classes) | known, set(labels))
-        labels = [read_as.get(lab, lab) for lab in labels]
+        for among in (set(classes), known):  # its own classes first: "ships" here is its "ship", though a set class
+            read_as = common.read_as_known(among, set(labels) - set(classes))
+            labels = [read_as.get(lab, lab) for lab in labels]
         groups = {c: ([o for o in gt if common.norm_label(o.get("label")) == c],
                       [o for o, lab in zip(pred, labels) if lab == c]) for c in [*classes, *sorted(known)]}
         groups = {c: v for c, v in groups.items() if c in classes or v[1]}  # a set class it lacks, drawn here

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -84,8 +85,13 @@ def long_name(flag: str, path: str | Path) -> str | None:
     it (reading it raised "[Errno 36] File name too long", naming no option; a traceback from rsvlm eval), else None."""
     from rsvlm.out_paths import too_long
 
-    why = too_long(path)
-    return f"--{flag} {path}: {why.removesuffix('; give a shorter name')}, so no file has it; check the path" if why else None
+    if why := too_long(path):
+        return f"--{flag} {path}: {why.removesuffix('; give a shorter name')}, so no file has it; check the path"
+    with contextlib.suppress(OSError, ValueError):  # each name short, the whole past PATH_MAX: the same Errno 36
+        if (n := len(os.fsencode(str(path)))) >= (most := os.pathconf("/", "PC_PATH_MAX")):
+            return (f"--{flag} {str(path)[:40]}…: the path is {n} bytes long, more than the {most - 1} the system "
+                    "takes, so no file has it; check the path (a variable or command that repeated it?)")
+    return None
 
 
 def image_root_problem(root: str | None) -> str | None:
