@@ -119,7 +119,8 @@ def test_a_transparent_colour_table_entry_of_a_binary_geotiff_label_is_no_class(
 def test_every_question_of_a_multi_turn_record_is_task_checked(tmp_path):
     """A record of several questions (not a chained chat record) was checked on its first only: a '[det]' second
     question under task 'cap' (eval scores the last answer as a caption) and a '[detect]' typo in a second question
-    (trained as free chat) were read without a word."""
+    (trained as free chat) were read without a word. (Review 72: the question checked is the one eval answers, the
+    last; an earlier question's own tag is no clash, test_data_review72.)"""
     from conftest import write_jsonl
 
     from rsvlm.data.read_report import ReadReport
