@@ -58,10 +58,12 @@ _LINE = re.compile(r"(?<![^\W_])(?:((?:left|right|top|bottom)(?:[-_ ]?most)?(?:\
 _LINES = {"row": "column", "rows": "columns", "column": "row", "columns": "rows"}
 
 
-# a row or column named by a number after it ("row 3", "rows 1 and 2", "column #4"): a transpose's "column 3"; a flip
-# across the lines counts it from the other end, their count unknown: no image there (``numbered``: the view skipped)
-NUMBERED_LINE = re.compile(r"(?<![^\W_])(?:rows?|columns?)\s+(?:no\.?\s*|number\s+|#)?\d+(?![^\W_]|[.,]\d)"
-                           r"(?:(?:\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or|&|to)\s+|\s*[-–]\s*)\d+(?![^\W_]|[.,]\d))*", re.I)
+# a row or column named by a number after it ("row 3", "rows 1 and 2", "column #4"; not an amount, "rows 10 m apart",
+# ``_UNIT``): a transpose's "column 3"; a flip across the lines counts it from the other end, their count unknown: no
+# image there (``numbered``: the view skipped)
+_UNIT = r"(?![^\W_]|[.,]\d|\s*(?:%|(?:m|km|cm|ft|feet|foot|met(?:er|re)s?|px|pixels?|percent|degrees?)(?![^\W_])))"
+NUMBERED_LINE = re.compile(rf"(?<![^\W_])(?:rows?|columns?)\s+(?:no\.?\s*|number\s+|#)?\d+{_UNIT}"
+                           rf"(?:(?:\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or|&|to)\s+|\s*[-–]\s*)\d+{_UNIT})*", re.I)
 
 
 def numbered(text: str, step: str) -> bool:

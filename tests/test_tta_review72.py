@@ -57,6 +57,8 @@ def test_a_row_named_by_a_number_is_a_transposes_column_and_not_asked_of_a_flip_
     sided = "[det] the tanks in row 3 from the top"  # a side said: a flip turns it
     assert swap_words(sided, "v") == "[det] the tanks in row 3 from the bottom"
     assert swap_words(sided, "t") == "[det] the tanks in column 3 from the left"
+    apart = "[vqa] Are the rows 10 m apart?"  # an amount, no row named: asked of every view
+    assert all(swap_words(apart, v) == apart for v in ("h", "v", "hv"))
 
 
 def test_a_numbered_row_names_itself_in_the_note_and_a_views_row_3_is_not_voted():
