@@ -167,9 +167,10 @@ def test_an_image_input_of_a_path_infers_its_modality_as_a_bare_path(tmp_path):
         bare, wrapped = as_image_input(str(kelvin)), as_image_input(ImageInput(str(kelvin)))
         given = as_image_input(ImageInput(str(kelvin), "sar"))
     assert bare.modality == wrapped.modality == "ir" and wrapped.array.shape[0] == 1
-    with pytest.warns(UserWarning, match="modality inferred as ir"):  # read when made: its placeholder's modality
-        made = ImageInput(str(kelvin))
-    assert made.modality == "ir" and made.array.shape == (1, 32, 32) and made.name == str(kelvin)
+    made = ImageInput(str(kelvin))  # inferred when made (its placeholder's modality), its pixels read where used
+    assert made.modality == "ir" and made.array == str(kelvin)
+    with pytest.warns(UserWarning, match="modality inferred as ir"):  # the read's notes, as a bare path's
+        assert as_image_input(made).array.shape == (1, 32, 32)
     assert given.modality == "sar"  # a modality given is read as given
     assert ImageInput(image()).modality == "optical"  # an array's default stays
 
@@ -180,7 +181,8 @@ def test_a_path_read_warns_at_the_callers_line(session, tiny_vlm):
 
     harbour = str(REPO / "rsvlm/assets/samples/harbour_optical.png")
     session.reset()
-    for call in (lambda: session.ask("[cls] What scene?", images=harbour), lambda: ImageInput(harbour),
+    for call in (lambda: session.ask("[cls] What scene?", images=harbour),
+                 lambda: (session.reset(), session.ask("[cls] What scene?", images=[ImageInput(harbour)])),
                  lambda: tiny_vlm[1]("<image>\n[cls] What scene?", [harbour])):
         with warnings.catch_warnings(record=True) as got:
             warnings.simplefilter("always")

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from rsvlm.advice import BANDS, LIBRARY_TOO, MODALITY, MODALITY_ALONE, RECORD_TOO
+from rsvlm.advice import LIBRARY_TOO, MODALITY, MODALITY_ALONE, RECORD_TOO
 from rsvlm.model.processor import ImageInput, Pixels
 
 WHAT_TO_PASS = ("a (C,H,W) float array or tensor scaled as rsvlm.io's readers scale them (8-bit optical: / 255), "
@@ -40,8 +40,14 @@ def as_image_input(image, name: str = "image") -> ImageInput | Pixels:
         own = image.name if image.name != "image" else name
         if isinstance(image.array, np.ndarray):
             return ImageInput(image.array, image.modality, image.bands, own)
-        return _read(image.array, own, image.modality, image.bands)
+        inferred = getattr(image, "_inferred", False)  # ImageInput(path): read as the bare path is (its notes warned)
+        return _read(image.array, own, None if inferred else image.modality, image.bands)
     return _read(image, name, None, None)
+
+
+# advice.BANDS, and a list in lower case (Landsat's "--bands b2,b3,b4,b5", "coastal,B,G,R"), which it leaves after
+# the argument: "--bands" before one lower-case word is prose ("--bands names them")
+ANY_BANDS = re.compile(r"--bands(?: ([A-Z0-9]\w*(?:,\w+)*|\w+(?:,\w+)+))?")
 
 
 def for_python(note: str) -> str:
@@ -58,7 +64,7 @@ def for_python(note: str) -> str:
         return "ImageInput(..., bands=[" + (", ".join(f"'{b}'" for b in m[1].split(",")) if m[1] else "...") + "])"
 
     note = MODALITY_ALONE.sub("ImageInput(..., modality=...)", MODALITY.sub(modality, note))
-    return BANDS.sub(bands, note)
+    return ANY_BANDS.sub(bands, note)
 
 
 @contextmanager
@@ -101,14 +107,28 @@ def from_file(path: str, name: str, modality: str | None, bands: list[str] | Non
     error's advice names ``ImageInput``'s arguments (``for_python``); a missing file is named as ``name``."""
     from rsvlm.io import read_image
 
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"{name}: no file {path!r} (a path is read with rsvlm.io.read_image; pass "
-                                f"an existing file, or the pixels: {WHAT_TO_PASS})")
+    _exists(path, name)
     with python_advice():  # only the Python API passes a path: its advice names modality= / bands=
         img = read_image(path, modality=modality, bands=bands)
     for note in img.notes:  # what the reader assumed (a grey band repeated, a modality inferred…)
         warnings.warn(f"{path}: {for_python(note)}", stacklevel=caller_level())
     return ImageInput(img.data, img.modality, list(img.bands), img.path)
+
+
+def modality_of(path: str, name: str, bands: list[str] | None) -> str:
+    """The modality a read of the file ``path`` infers (``ImageInput(path)``'s), from its header and a sample
+    (``rsvlm.io.SceneReader``: the pixels are not read); what the read would refuse is refused now (``from_file``)."""
+    from rsvlm.io import SceneReader
+
+    _exists(path, name)
+    with python_advice(), SceneReader(path, None, bands, whole=True) as scene:  # whole: a scene too large, refused
+        return scene.modality
+
+
+def _exists(path: str, name: str):
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"{name}: no file {path!r} (a path is read with rsvlm.io.read_image; pass "
+                                f"an existing file, or the pixels: {WHAT_TO_PASS})")
 
 
 def caller_level() -> int:

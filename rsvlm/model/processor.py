@@ -27,7 +27,7 @@ from rsvlm.tokens import IMAGE_TOKEN
 @dataclass
 class ImageInput:
     array: np.ndarray  # (C,H,W) float32, physically scaled; or a path, PIL image, tensor, RSImage (image_args)
-    modality: str | None = None  # None: optical; a path's, inferred as a bare path's (read now: its placeholder's)
+    modality: str | None = None  # None: optical; a path's, inferred now as a bare path's (its placeholder's)
     bands: list[str] | None = None  # names of the array's channels, if known
     name: str = "image"  # for error messages (e.g. the file path)
 
@@ -37,10 +37,11 @@ class ImageInput:
         if not isinstance(self.array, (str, os.PathLike)):
             self.modality = "optical"
             return
-        from rsvlm.model.image_args import from_file  # a path's modality was optical; a bare path's, inferred
+        from rsvlm.model.image_args import modality_of
 
-        read = from_file(os.fspath(self.array), self.name, None, self.bands)
-        self.array, self.modality, self.bands, self.name = read.array, read.modality, read.bands, read.name
+        # inferred as a bare path's (was optical), now from its header and a sample: its pixels, read here, held a
+        # list's every scene in memory; they are read where it is used, inferred again as a bare path's, notes warned
+        self.modality, self._inferred = modality_of(os.fspath(self.array), self.name, self.bands), True
 
 
 @dataclass
@@ -86,6 +87,10 @@ class Processor:
     def band_notes(self, image: ImageInput) -> list[str]:
         """What ``prepare_image`` will assume about this image's bands (aliases, stand-ins, fills);
         raises ValueError, naming the image, where its bands cannot feed the model."""
+        if not hasattr(image.array, "shape"):  # ImageInput(path), a PIL image: read as prepare_image reads it
+            from rsvlm.model.image_args import as_image_input
+
+            image = as_image_input(image)
         n = image.array.shape[0] if image.array.ndim == 3 else 1
         check_channels_first(self._stem(image), tuple(image.array.shape), image.bands, image.name)
         return match_bands(self._stem(image), image.bands, n, image.name, self.missing_bands).notes

@@ -130,7 +130,8 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
         hint = f"; name them ({NAME_BANDS}) to fill the missing ones" if filling and n_channels < len(want) else ""
         if n_channels > len(want):  # a 13-band Sentinel-2 file for a 4-band stem: named, its bands are picked
             hint = f"; name them ({NAME_BANDS}) to pick the model's {len(want)} from them"
-        elif n_channels == 1 and m == "optical":  # an (H,W) grey array: the readers repeat a grey file's band
+        elif n_channels == 1 and m == "optical" and len(want) == 3:  # an (H,W) grey array: the readers repeat
+            # a grey file's band (into R, G, B: a stem of other bands is told its count alone)
             hint = "; a grey image is R = G = B, as the readers read one: repeat its band (np.stack([a.squeeze()] * 3))"
         raise ValueError(f"{name}: modality {m!r} expects {len(want)} band(s) {want}, got {n_channels}{hint}")
     notes: list[str] = []

@@ -25,7 +25,7 @@ from torch import nn
 from rsvlm.data.conversation import PromptConfig
 from rsvlm.model.generation import GenerationConfig, decode
 from rsvlm.model.grammar import GeometryGrammar, GrammarConstraint, shape_scores
-from rsvlm.model.image_args import as_image_input, is_one_image
+from rsvlm.model.image_args import as_image_input, is_one_image, python_advice
 from rsvlm.model.llm import TRAINABILITY, LLMConfig, context_length
 from rsvlm.model.pointer import LocPointer, LocPointerConfig, PointerDecoder, pointer_ids
 from rsvlm.model.processor import ImageInput, Pixels, Processor
@@ -126,15 +126,16 @@ class RSVLM(nn.Module):
     def _pixels(self, image, name: str = "image") -> Pixels:
         """Pixels of any image ``image_args`` takes; one given as other than an ImageInput or Pixels (an array, path,
         PIL image: the Python API's) has its units checked as the processor checks them."""
-        raw = not isinstance(image, (ImageInput, Pixels))
-        image = as_image_input(image, name)
-        if isinstance(image, Pixels):
+        if isinstance(image, Pixels):  # the processor's (training's, the CLI's): checked there, in their wording
             return image
-        cfg = self.cfg.stems.get(image.modality)
-        if cfg is None:
-            raise ValueError(f"{image.name}: no stem for modality {image.modality!r}; have {sorted(self.cfg.stems)}")
-        return Pixels(prepare(cfg, image.array, self.image_size(image.modality), image.bands, image.name,
-                              units=raw), image.modality)
+        raw = not isinstance(image, ImageInput)
+        with python_advice():  # the Python API's (generate(images=[[ImageInput]])): bands=, not the CLI's --bands
+            image = as_image_input(image, name)
+            cfg = self.cfg.stems.get(image.modality)
+            if cfg is None:
+                raise ValueError(f"{image.name}: no stem for modality {image.modality!r}; have {sorted(self.cfg.stems)}")
+            return Pixels(prepare(cfg, image.array, self.image_size(image.modality), image.bands, image.name,
+                                  units=raw), image.modality)
 
     def encode_images(self, images: list) -> list[torch.Tensor]:
         """Flat list of images (``_pixels``) → list of (N_i, D_llm) visual embeddings, same order."""
