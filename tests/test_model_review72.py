@@ -29,6 +29,9 @@ def test_an_image_input_of_a_path_holds_no_pixels_until_used(monkeypatch, tiny_v
         assert as_image_input(made[0]).array.shape[0] == 3 and reads == [HARBOUR]  # read once, where used
         _, processor = tiny_vlm
         assert processor.band_notes(made[1]) == []  # the CLI's check reads it too (it took .array.shape of the path)
+        made[2].modality = "sar"  # set after it was made: read as given, not as inferred when made
+        with pytest.raises(ValueError, match="3 bands cannot be read as sar"):
+            as_image_input(made[2])
 
 
 def test_an_image_input_of_a_missing_or_bad_path_is_refused_when_made(tmp_path):

@@ -40,8 +40,8 @@ def as_image_input(image, name: str = "image") -> ImageInput | Pixels:
         own = image.name if image.name != "image" else name
         if isinstance(image.array, np.ndarray):
             return ImageInput(image.array, image.modality, image.bands, own)
-        inferred = getattr(image, "_inferred", False)  # ImageInput(path): read as the bare path is (its notes warned)
-        return _read(image.array, own, None if inferred else image.modality, image.bands)
+        inferred = getattr(image, "_inferred", None) == image.modality  # ImageInput(path)'s: read as a bare path's
+        return _read(image.array, own, None if inferred else image.modality, image.bands)  # (its notes warned)
     return _read(image, name, None, None)
 
 

@@ -40,8 +40,9 @@ class ImageInput:
         from rsvlm.model.image_args import modality_of
 
         # inferred as a bare path's (was optical), now from its header and a sample: its pixels, read here, held a
-        # list's every scene in memory; they are read where it is used, inferred again as a bare path's, notes warned
-        self.modality, self._inferred = modality_of(os.fspath(self.array), self.name, self.bands), True
+        # list's every scene in memory; they are read where it is used, inferred again as a bare path's (a modality
+        # set since: as given), notes warned
+        self.modality = self._inferred = modality_of(os.fspath(self.array), self.name, self.bands)
 
 
 @dataclass
