@@ -71,6 +71,7 @@ class Fused:
     answer: str  # in the image's own frame; ``tta.NONE`` where no shape was kept (a plain "None." kept: as answered)
     objects: list[dict] | None = None  # the fused shapes in pixels (None for a text answer)
     cut: bool = False  # the token limit stopped one of the answers fused (``inference.Answer.cut``)
+    cut_known: bool = False  # and is known to have cut one of them short (``Answer.cut_known``): "cut short", not "may be"
     past_context: bool = False  # one of the answers fused ran past the LLM's context (``Answer.past_context``)
     past_views: tuple[str, ...] = ()  # the other views whose answers did (the plain one's: ``past_context`` alone)
     note: str | None = None  # how many view answers were left out of the fusion, and why (``tta._unfused``)
@@ -89,10 +90,11 @@ class Fused:
     def as_answer(self) -> Answer:
         """The fused answer as an ``inference.Answer``, as chat, predict and eval take it: its text, the
         fused shapes' scores (none for a text answer: the plain answer's scores belong to the plain
-        text, and a voted answer may be another view's words) and its ``cut`` and ``past_context``."""
+        text, and a voted answer may be another view's words) and its ``cut``, ``cut_known`` and ``past_context``."""
         from rsvlm import answering
 
-        return answering.Answer(self.answer, self.scores, cut=self.cut, past_context=self.past_context)
+        return answering.Answer(self.answer, self.scores, cut=self.cut, past_context=self.past_context,
+                                cut_known=self.cut_known)
 
 
 def _iou(a: dict, b: dict, reach: Reach) -> float:

@@ -209,7 +209,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     view, for the records that view can say. Give it no ``min_objects`` push (``inference.answerer``'s
     ``0``): a corner crop holding none of the objects, or each view padding to N, made up objects.
     Shapes carry ``"score"`` where the answers had one per shape; a view's text answer, and a shape's
-    label (``labels_back``), has its direction words mapped back before the vote. A fused answer is ``cut`` where the plain one or any view's was (``inference.Answer.cut``), ``past_context``
+    label (``labels_back``), has its direction words mapped back before the vote. A fused answer is ``cut`` where the plain one or any view's was (``inference.Answer.cut``; ``cut_known`` so), ``past_context``
     likewise (``Answer.past_context``: a view's prompt and answer can run longer; ``past_views`` names
     the views whose answers did), its ``note`` counts the view answers left out (``_unfused``: geometry that does not parse, ...), its ``voted_out`` why "None."
     replaced the plain answer's shapes (``fusion.voted_out``: too few views agreed on any), and its ``unasked``
@@ -224,7 +224,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     ``unasked``, where given, gets the index of each record of which no other view was asked, none refused
     (``no_view_note`` says why): the records whose answer is None, none refused, where fused."""
     from rsvlm import geometry
-    from rsvlm.answering import last_question, last_task
+    from rsvlm.answering import is_cut_known, last_question, last_task
     from rsvlm.inference import is_cut, is_past_context, with_scores
 
     cfg = cfg or FuseConfig()
@@ -233,7 +233,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         on_views(tuple(v for v in cfg.views[1:]
                        if any(_asks(v, messages[i], w, h, sh, views[i][0], cfg) for i, w, h, sh in todo)))
     windows = {i: [(0, 0, w, h)] for i, w, h, _ in todo}  # per record, the part of the image each of its views saw
-    cut = {i: is_cut(a) for i, a in enumerate(first)}
+    cut = {i: is_cut(a) + is_cut_known(a) for i, a in enumerate(first)}  # 1: cut, 2: known to be (``Answer.cut_known``)
     past = {i: is_past_context(a) for i, a in enumerate(first)}
     refused: dict[int, str] = {}  # record → why a view of it could not be asked
     left: dict[int, list[tuple[str, str]]] = {}  # record → (view, why) of each answer left out of its fusion
@@ -251,7 +251,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             if answer is None:
                 continue
             text, scores = answer
-            cut[i] = cut[i] or is_cut(answer)
+            cut[i] = max(cut[i], is_cut(answer) + is_cut_known(answer))
             past[i] = past[i] or is_past_context(answer)
             if is_past_context(answer):
                 past_views.setdefault(i, []).append(view)
@@ -290,7 +290,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     for i, w, h, shapes in todo:
         if i in refused or (len(views[i]) == 1 and i not in left):  # no other view was asked (see croppable)
             continue
-        said = {"cut": cut[i], "past_context": past[i], "past_views": tuple(past_views.get(i, ())),
+        said = {"cut": cut[i] > 0, "cut_known": cut[i] > 1, "past_context": past[i], "past_views": tuple(past_views.get(i, ())),
                 "answers": 1 + n_asked.get(i, 0),
                 "note": _unfused_note(left[i], n_asked[i], shapes) if i in left else None,
                 "unasked": skipped_note(skipped.get(i, []), len(cfg.views) - 1, last_question(messages[i]),
