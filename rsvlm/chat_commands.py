@@ -318,7 +318,9 @@ def option_words(args: list[str]) -> str | None:
     if args and re.fullmatch(r"--[A-Za-z][\w-]*(=.*)?", args[0]) and not os.path.exists(args[0]):  # not --x.tif
         # /image --modality sar a.tif: was "one image at a time, got 2 files: /image --modality, then /image a.tif";
         # the path is the file named among them (os.path's test: False for a name too long, not an OSError)
-        values = {k + 1 for k, a in enumerate(args) if re.fullmatch(r"--[\w-]+", a)}  # "sar" of --modality sar
+        # the values of --modality and --bands ("sar" of --modality sar); not a word after another option, as
+        # --free-decoding takes none ("--free-decoding a.tif" was told "no path in" it)
+        values = {k + 1 for k, a in enumerate(args) if a in ("--modality", "--bands")}
         words = [a for k, a in enumerate(args) if k not in values]  # was the path where a file sar was in the folder
         path = next((a for a in words if os.path.exists(a)), None) or \
             next((a for a in words if Path(a).suffix and not a.startswith("-")), None)

@@ -77,7 +77,9 @@ def turned_line(notes: list[str]) -> str | None:
     note = next((n for n in notes if n.startswith(NOT_NORTH_UP)), None)
     if note is None:
         return None
-    how = re.sub(r" \([^()]*\)", "", note[len(NOT_NORTH_UP):].split("; ")[0])  # no "(11°)", no "(transform …)"
+    how = note[len(NOT_NORTH_UP):].split("; ")[0]
+    while (plain := re.sub(r" \([^()]*\)", "", how)) != how:  # no "(11°)", no "(transform …)", nor one nested in one:
+        how = plain  # "(an affine fitted to its 9 GCPs (with no CRS, taken as longitude and latitude): …)" was left
     return f"drawn as read, not north-up: {how}"
 
 

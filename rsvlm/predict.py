@@ -266,8 +266,8 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
     if args.tile and (err := window_problem(scene, args.tile, args.overlap, args.batch_size or TILE_BATCH, labels[0],
-                                            args.tta != "none")):  # again: the model loaded took its share of the memory
-        print(f"rsvlm predict: {err} (memory free once the model was loaded)", file=sys.stderr)
+                                            args.tta != "none", loaded=True)):  # again: the model took its share
+        print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
     if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
         print(f"rsvlm predict: {err}", file=sys.stderr)

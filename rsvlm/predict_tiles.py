@@ -151,11 +151,13 @@ def _most_over(side: int, tile: int, overlap: int) -> int:
     return int((np.searchsorted(starts, starts + tile) - np.arange(len(starts))).max())
 
 
-def window_problem(scene, tile: int, overlap: int, batch_size: int, label: str, views: bool = False) -> str | None:
+def window_problem(scene, tile: int, overlap: int, batch_size: int, label: str, views: bool = False,
+                   loaded: bool = False) -> str | None:
     """Why ``--tile``'s windows of the open ``scene`` cannot be read: ``batch_size`` of them at once need more
     memory than is free (``budget.batch_bytes``: as ``run_tiled`` holds them; ``views``: --tta's mirror copies too);
     None where they fit. Asked before the model loads: a --tile 60000 was refused after it, as "not enough memory
-    to read the whole scene … (rsvlm predict --tile 512 …)"."""
+    to read the whole scene … (rsvlm predict --tile 512 …)"; and again once it is loaded (``loaded``: "do not fit
+    in the memory free once the model was loaded (…)"), as the model took its share."""
     from rsvlm.io.budget import batch_bytes, check_need
     from rsvlm.io.rows import decodes_from_start
     from rsvlm.io.tiles import n_windows
@@ -169,7 +171,8 @@ def window_problem(scene, tile: int, overlap: int, batch_size: int, label: str, 
         rows = (f" (read a row of windows at a time, as a {strip}x{h} px strip)" if strip > w else "") + (
             " and two --tta views of each" if views else "")
         return (f"--tile {tile}: {_n(batch_size, 'window')} of {label} at once, each {w}x{h} px of {_n(bands, 'band')} of "
-                f"{dtype}{rows}, {'does' if batch_size == 1 else 'do'} not fit in memory ({e}); give a smaller --tile (96: the bundled model's input)"
+                f"{dtype}{rows}, {'does' if batch_size == 1 else 'do'} not fit in "
+                f"{'the memory free once the model was loaded' if loaded else 'memory'} ({e}); give a smaller --tile (96: the bundled model's input)"
                 + (" or --batch-size" if batch_size > 1 else ""))
     return None
 

@@ -422,5 +422,6 @@ def _tiled(note: str, im) -> str:
 
     if im.window is not None or note != nodata_share_note(im.valid):
         return note
-    return note.split("; crop the image")[0] + ("; crop the image to its valid area, or give a --tile smaller than "
-                                                "the scene (its windows wholly nodata are skipped)")
+    head, advice, _ = note.partition("; crop the image")  # none (its wording changed): kept whole, not said twice
+    return (f"{head}; crop the image to its valid area, or give a --tile smaller than the scene (its windows wholly "
+            "nodata are skipped)") if advice else note

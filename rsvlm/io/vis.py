@@ -105,12 +105,11 @@ def _inferno_lut() -> np.ndarray:
     return lut.round().astype(np.uint8)
 
 
-def to_display_rgb(img, rgb_bands: list[str] | None = None, ir_cmap: str = "inferno") -> np.ndarray:
+def to_display_rgb(img, rgb_bands: list[str] | None = None, ir_cmap: str = "inferno", ir_range=None) -> np.ndarray:
     """RSImage → uint8 (H, W, 3) for display (see module doc for each modality); ``rgb_bands``: the 3
-    band names drawn as red, green and blue, as a list or comma-separated (``"B08,B04,B03"``).
-
-    Works a band at a time in uint8: its memory is the output and one float band beside the image.
-    """
+    band names drawn as red, green and blue, as a list or comma-separated (``"B08,B04,B03"``); ``ir_range``: the
+    [lo, hi] an ir band is drawn over (default ``_ir_range(img)``). Works a band at a time in uint8: its memory is
+    the output and one float band beside the image."""
     if img.modality == "ir" and ir_cmap not in ("inferno", "grey"):
         raise ValueError(f"ir_cmap must be 'inferno' or 'grey', got {ir_cmap!r}")
     data, valid = img.data, img.valid  # (C, H, W) float32
@@ -124,7 +123,7 @@ def to_display_rgb(img, rgb_bands: list[str] | None = None, ir_cmap: str = "infe
         for j, i in enumerate(_display_bands(img, rgb_bands)):
             out[..., j] = _to_uint8(data[i])  # a grey band drawn as grey
     else:
-        g = _to_uint8(data[0], *_ir_range(img))  # (H, W): the reader's stretch, its dB or kelvin range where fixed
+        g = _to_uint8(data[0], *(ir_range or _ir_range(img)))  # (H, W): the reader's stretch, its dB or kelvin range where fixed
         out[:] = _inferno_lut()[g] if img.modality == "ir" and ir_cmap == "inferno" else g[..., None]
     if valid is not None:
         out[~valid] = 0
@@ -134,11 +133,12 @@ def to_display_rgb(img, rgb_bands: list[str] | None = None, ir_cmap: str = "infe
 DIM_TOP = 0.5  # an ir image not stretched by the reader whose 98th percentile is below this is drawn stretched
 
 
-def _ir_range(img) -> tuple[float, float]:
-    """[lo, hi] an ir band is drawn over: (0, 1), the reader's stretch; for a dim one it did not stretch (an 8-bit
-    SIRST frame read as value/255, 98 % of it below ``DIM_TOP``: drawn near-black) its 2-98 percentiles, for display."""
-    lo, hi = (2.0, 0.0) if img.modality != "ir" or any(n.startswith("stretch (") for n in img.notes) else _limits(
-        img.data, [0], img.valid, 2.0, 98.0)  # the reader's kelvin stretch: alike in every scene, kept
+def _ir_range(*imgs) -> tuple[float, float]:
+    """[lo, hi] ir is drawn over: (0, 1), the reader's stretch; for a dim one it did not stretch (8-bit SIRST read as
+    value/255, 98 % below ``DIM_TOP``: near-black) its 2-98 percentiles, for display; a pair's over both, alike."""
+    lims = [(0.0, 1.0) if im.modality != "ir" or any(n.startswith("stretch (") for n in im.notes) else _limits(
+        im.data, [0], im.valid, 2.0, 98.0) for im in imgs]  # the reader's kelvin stretch: alike in every scene, kept
+    lo, hi = min(a for a, _ in lims), max(b for _, b in lims)
     return (lo, hi) if lo < hi < DIM_TOP else (0.0, 1.0)
 
 
@@ -326,12 +326,12 @@ def draw_pair_overlay(before, after, objects: list[dict], out_png, title: str | 
     from PIL import Image, ImageDraw
 
     fx, fy = _checked(objects, out_png, alpha, object_scale, max_side, min_side)
-    W, H, gap = after.width, after.height, 8
+    W, H, gap, rng = after.width, after.height, 8, _ir_range(before, after)  # ir: both drawn alike
     every, placed = _placed(objects, W / fx, H / fy)  # where each lies: the same on both, in after's scene pixels
     s = min(max(1, max_side - gap) / (2 * W), max_side / H, max(1.0, min_side / max(W, H)))
     size = (max(1, round(W * s)), max(1, round(H * s)))
     panels = [_panel(im, every, placed, size, scale, rgb_bands=rgb_bands, ir_cmap=ir_cmap, alpha=alpha,
-                     max_side=max_side)
+                     max_side=max_side, ir_range=rng)
               for im, scale in ((before, (before.width * fx / W, before.height * fy / H)), (after, (fx, fy)))]
     (left, *_), (right, hidden, fonts, notdef, colour) = panels  # one colour a label on both: the same objects
     _, t, _, b = fonts[0].getbbox("Ag")
@@ -371,7 +371,7 @@ def _placed(objects: list[dict], w: float, h: float) -> tuple[list[dict], list[t
 
 
 def _panel(img, every: list[dict], placed: list[tuple], size: tuple[int, int], scale: tuple[float, float], *,
-           rgb_bands, ir_cmap: str, alpha: float, max_side: int) -> tuple:
+           rgb_bands, ir_cmap: str, alpha: float, max_side: int, ir_range=None) -> tuple:
     """``img`` drawn at ``size`` (w, h) canvas pixels with the objects of ``every`` that ``placed`` has inside it
     (``scale``: its pixels per object pixel, x and y): (RGB image, labels left out where they overlapped, fonts,
     notdef, colour of a label)."""
@@ -385,7 +385,7 @@ def _panel(img, every: list[dict], placed: list[tuple], size: tuple[int, int], s
     objects, masks = [o for o, _ in inside], [m for _, m in inside]  # masks: (array, (x0, y0), box) or None
     sw, sh = size[0] / W, size[1] / H  # canvas pixels per image pixel, across and down
     k = max(1, min(int(1 / max(sw, sh)), W, H))  # source pixels a side averaged before the resize: a huge scene's
-    shown = Image.fromarray(to_display_rgb(_binned(img, k), rgb_bands, ir_cmap))  # display is not made whole
+    shown = Image.fromarray(to_display_rgb(_binned(img, k), rgb_bands, ir_cmap, ir_range))  # display is not made whole
     base = Image.new("RGB", size)
     if (sw, sh) != (1.0, 1.0):  # k × the binned size: the scene's last W % k columns (under a canvas pixel) stay black
         shown = shown.resize((max(1, round(shown.width * k * sw)), max(1, round(shown.height * k * sh))),
