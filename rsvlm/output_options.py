@@ -64,7 +64,7 @@ def overlay_title(question: str, answer: str | None, tiled: bool = False, images
     return "\n".join([question, f"{'' if tiled else 'answer: '}{answer.strip()}", *turned])
 
 
-NOT_NORTH_UP = "the image is not north-up: "  # georef.orientation_note's opening
+from rsvlm.io.georef import NOT_NORTH_UP  # noqa: E402 (orientation_note's opening; below what rsvlm.io.tiles imports)
 
 
 def turned_line(notes: list[str]) -> str | None:

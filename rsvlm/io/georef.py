@@ -19,11 +19,12 @@ import numpy as np
 
 __all__ = ["pixel_to_map", "map_to_pixel", "objects_to_geojson", "object_geometry", "mask_array", "mask_bounds",
            "map_coords", "objects_with_map_coords", "per_object", "shift_transform", "shift_gcps", "prj_beside",
-           "orientation_note", "gcp_orientation_note", "degree_pixels_note"]
+           "orientation_note", "gcp_orientation_note", "degree_pixels_note", "NOT_NORTH_UP"]
 
 # GCPs with no CRS are taken as longitude and latitude only within this many degrees of arc of their centre: a
 # satellite granule's are (Sentinel-1's some 2°, MODIS's 5-minute swath some 15°, VIIRS's some 20°)
 GUESS_ARC = 30.0
+NOT_NORTH_UP = "the image is not north-up: "  # orientation_note's opening, which overlays look for (output_options)
 WORLD_FILE_ENDINGS = (".wld", "w")  # .pgw, .jgw, .tfw, .pngw, .jpgw: GDAL lists the one it read after the image
 
 
@@ -91,7 +92,7 @@ def orientation_note(t, what: str = "transform") -> str | None:
     than 1° (rotation terms of 1e-14, a writer's rounding, were "rotated -5.73e-14°"). ``what`` names ``t``."""
     said = _turned(t, what)
     return None if said is None else (
-        f"the image is not north-up: {said}; its pixels are read as they lie, so top and left in answers are not "
+        f"{NOT_NORTH_UP}{said}; its pixels are read as they lie, so top and left in answers are not "
         "north and west (map coordinates are right)")
 
 
