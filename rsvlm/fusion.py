@@ -426,7 +426,7 @@ def voted_out(views: list[list[dict]], cfg: FuseConfig) -> str:
     (``min_views``). What ``Fused.voted_out`` says where "None." replaced a plain answer's shapes, a line whole as
     ``Fused.note`` is (predict and chat may print it as it is)."""
     n, k = len(views), len(views[0])
-    head = f"test-time augmentation: \"None.\" in place of the plain answer's {k} shape(s), voted out: "
+    head = f"test-time augmentation: \"None.\" in place of the plain answer's {k} shape{'s' * (k != 1)}, voted out: "
     if {o["kind"] for o in views[0]} <= set(MASKLIKE):
         slivers = f", or only slivers under {cfg.min_piece:g} of a view's instance" if cfg.min_piece else ""
         return (f"{head}no pixel was drawn as one class by {views_needed(cfg, n)} of the {n} views (min_share "

@@ -172,7 +172,7 @@ def test_a_float_mask_other_than_0_and_1_is_refused_naming_the_object(values, sa
 
     m = np.zeros((8, 8))
     m[2:5, 2:5] = values
-    with pytest.raises(ValueError, match=f"object 1: a float64 mask must hold 0 and 1 only; it has 9 other.*{says}"):
+    with pytest.raises(ValueError, match=f"object 1: a float64 mask must hold 0 and 1 only; it has 9 pixels of other values.*{says}"):
         geometry.encode([{"kind": "point", "coords": [1, 1]}, {"kind": "mask", "mask": m}], 8, 8)
     with pytest.raises(ValueError, match="threshold a probability map"):
         geometry.mask_iou(m, m > 0)

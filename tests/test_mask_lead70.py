@@ -54,7 +54,7 @@ def test_a_string_mask_was_on_in_geometry_now_refused():
 
 def test_each_caller_keeps_its_wording():
     soft = [[0.9, 0.01], [0.0, 1.0]]
-    assert str(mask_fault(soft)).startswith("a float64 mask must hold 0 and 1 only; it has 2 other value(s) (e.g. 0.01")
+    assert str(mask_fault(soft)).startswith("a float64 mask must hold 0 and 1 only; it has 2 pixels of other values (e.g. 0.01")
     assert regions.mask_values_problem(soft).endswith("it holds 0.01: a probability map? threshold it")
     assert regions.mask_values_problem([[0, 1, 255]]).endswith("it mixes 1 and 255")
     assert regions.mask_values_problem([[0, 2, 1]]).endswith(  # was "a probability map? threshold it"

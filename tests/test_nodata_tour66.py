@@ -122,7 +122,7 @@ def test_predict_says_the_objects_on_nodata_once(ckpt, collared, tmp_path, capsy
 
 
 POLY = "<ref>ship</ref><poly><loc_100><loc_100><loc_500><loc_100><loc_500><loc_500></poly>"
-VOTED = "test-time augmentation: \"None.\" in place of the plain answer's 1 shape(s), voted out: "
+VOTED = "test-time augmentation: \"None.\" in place of the plain answer's 1 shape, voted out: "
 
 
 def test_tiled_tta_says_the_tiles_whose_shapes_were_voted_out(ckpt, geotiff, tmp_path, capsys, monkeypatch):

@@ -180,7 +180,7 @@ def test_a_region_beside_another_task_s_tag_names_the_tag(geotiff, tmp_path, cap
 
 
 POLY = "<ref>ship</ref><poly><loc_100><loc_100><loc_500><loc_100><loc_500><loc_500></poly>"
-VOTED = "test-time augmentation: \"None.\" in place of the plain answer's 1 shape(s), voted out: "
+VOTED = "test-time augmentation: \"None.\" in place of the plain answer's 1 shape, voted out: "
 
 
 def test_a_plain_answer_voted_out_by_tta_says_why(ckpt, geotiff, tmp_path, capsys, monkeypatch):

@@ -29,3 +29,15 @@ def test_a_fused_answer_says_whether_a_view_answer_was_known_to_be_cut(known):
     (plain,) = tta.fused_answers(lambda m, i: [Answer("Forest.", [])] * len(m), msgs, [blank_image()],
                                  [Answer("Forest.", [], cut=True, cut_known=True)], tta.FuseConfig(views="flip"))
     assert plain.cut and plain.cut_known  # the plain answer's own flag carried too
+
+
+def test_counts_say_1_or_n_of_a_thing():
+    """"1 shape(s)", "2 other value(s)" (of a mask's pixels): now "1 shape", "1 pixel of another value", "2 pixels"."""
+    from rsvlm.fusion import voted_out
+    from rsvlm.geometry.masks import mask_fault
+
+    box = {"kind": "box", "coords": [1, 1, 9, 9]}
+    assert "the plain answer's 1 shape, voted out" in voted_out([[box], [], []], tta.FuseConfig(min_views=2))
+    assert "the plain answer's 2 shapes, voted out" in voted_out([[box, box], [], []], tta.FuseConfig(min_views=2))
+    assert "it has 1 pixel of another value (0.5; nor" in str(mask_fault([[0.0, 0.5]]))
+    assert "it has 2 pixels of other values (e.g. 0.25; nor" in str(mask_fault([[0.25, 0.5]]))

@@ -180,7 +180,7 @@ def test_a_plain_answers_shapes_voted_out_say_why():
     (fused,) = tta.fused_answers(lambda m, i: [("None.", [])], msgs, [blank_image()], [(plain, [])],
                                  tta.FuseConfig(views="dihedral"))
     assert fused.answer == tta.NONE and fused.note is None
-    assert fused.voted_out == ("test-time augmentation: \"None.\" in place of the plain answer's 1 shape(s), voted "
+    assert fused.voted_out == ("test-time augmentation: \"None.\" in place of the plain answer's 1 shape, voted "
                                "out: no pixel was drawn as one class by 4 of the 8 views (min_share 0.5), or only "
                                "slivers under 0.1 of a view's instance")
     kept = tta.fused_answers(lambda m, i: [(plain, [])], msgs, [blank_image()], [(plain, [])])[0]  # symmetric: kept

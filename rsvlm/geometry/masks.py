@@ -31,7 +31,7 @@ DEFAULT_MASK_BUDGET = 32  # location tokens per instance; see the table in docs/
 class MaskFault:
     """Why an array is no mask (``mask_fault``): ``what`` is "array" (no array: ragged rows), "ndim",
     "text" (strings, objects, complex numbers), "mixed" (0, 1 and 255) or "values" (others: ``example``,
-    one of ``count``); ``str()`` words it as the geometry helpers raise it."""
+    one of ``count`` pixels); ``str()`` words it as the geometry helpers raise it."""
 
     what: str
     dtype: str = ""
@@ -57,9 +57,9 @@ class MaskFault:
             return f"a {self.dtype} mask holds no numbers (text?): its values must be 0/1, true/false or 0/255"
         if self.what == "mixed":
             return f"a {self.dtype} mask must hold 0 and 1 only, or 0 and 255 only; it mixes 1 and 255"
-        return (f"a {self.dtype} mask must hold 0 and 1 only; it has {self.count} other value(s) (e.g. "
-                f"{self.example}; nor is it 0 and 255 only, a PNG's): threshold a probability map "
-                "(mask >= 0.5) and set nodata to 0 first")
+        other = "1 pixel of another value (" if self.count == 1 else f"{self.count} pixels of other values (e.g. "
+        return (f"a {self.dtype} mask must hold 0 and 1 only; it has {other}{self.example}; nor is it 0 and 255 "
+                "only, a PNG's): threshold a probability map (mask >= 0.5) and set nodata to 0 first")
 
 
 def mask_fault(mask, any_integer: bool = True) -> MaskFault | None:
