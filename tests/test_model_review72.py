@@ -98,3 +98,20 @@ def test_the_model_s_own_image_path_names_the_python_argument(tiny_vlm):
             call()
         assert "name them (ImageInput(..., bands=[...])) to pick the model's 2" in str(e.value), str(e.value)
         assert "--bands" not in str(e.value)
+
+
+def test_an_archive_s_raster_or_a_url_goes_to_the_reader(tmp_path):
+    """/vsizip/… (read by rsvlm.io.read_image) and a URL were refused as 'no file …: pass an existing file'."""
+    import zipfile
+
+    from rsvlm.model import ImageInput
+    from rsvlm.model.image_args import as_image_input
+
+    with zipfile.ZipFile(tmp_path / "h.zip", "w") as z:
+        z.write(HARBOUR, "h.png")
+    inside = f"/vsizip/{tmp_path}/h.zip/h.png"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert as_image_input(inside).array.shape[0] == 3 and ImageInput(inside).modality == "optical"
+    with pytest.raises(FileNotFoundError, match="a URL, and rsvlm reads local files only; download it first"):
+        ImageInput("https://example.com/scene.tif")

@@ -126,7 +126,9 @@ def modality_of(path: str, name: str, bands: list[str] | None) -> str:
 
 
 def _exists(path: str, name: str):
-    if not os.path.exists(path):
+    """A missing local file refused, named as ``name``; GDAL's /vsi… paths (an archive's raster) and URLs (file:,
+    https:) go to the reader, which reads or names them (refused here as "no file", /vsizip/… read by read_image)."""
+    if not re.match(r"(?i)/vsi|[a-z][\w+.-]+:/", path) and not os.path.exists(path):
         raise FileNotFoundError(f"{name}: no file {path!r} (a path is read with rsvlm.io.read_image; pass "
                                 f"an existing file, or the pixels: {WHAT_TO_PASS})")
 
