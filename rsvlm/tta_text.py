@@ -56,7 +56,7 @@ def crops_barred(messages: list[dict], w: int, h: int, shapes: bool, plain, cfg:
 
 
 def _uncropped(messages: list[dict]) -> str:
-    """Which of ``CROPS_FOR``'s reasons bars crops from a conversation, said after it ("" where another: not a
+    """Which of ``CROPS_FOR``'s reasons bars crops from a conversation, said after it and a colon ("" where another: not a
     ``[det]``/``[ground]`` question, or an answer of no boxes): a turn holds a shape, in whole-image coordinates (a
     ``[regcap]`` question's box: a crop would caption another region), or a ``[det]``/``[ground]`` question holds a word
     whose meaning a crop changes (``framing_word``: "north", "leftmost", "largest")."""
@@ -66,11 +66,11 @@ def _uncropped(messages: list[dict]) -> str:
     question = last_question(messages)
     if not any(m["role"] != "system" and SPAN.search(str(m.get("content"))) for m in messages):
         word = framing_word(question) if opening_task(question) in ("det", "ground") else None
-        return f" (the question's {word!r} may name other objects in a crop, which shows part of the image)" if word else ""
+        return f": the question's {word!r} may name other objects in a crop, which shows part of the image" if word else ""
     if opening_task(question) == "regcap" and SPAN.search(question):
-        return (" (a [regcap] question's box is in whole-image coordinates: in a crop, seen at the model's full input "
-                "size, it would mark another region)")
-    return " (a turn of the conversation holds a shape in whole-image coordinates: it would point elsewhere in a crop)"
+        return (": a [regcap] question's box is in whole-image coordinates, and in a crop, seen at the model's full "
+                "input size, it would mark another region")
+    return ": a turn of the conversation holds a shape in whole-image coordinates, which would point elsewhere in a crop"
 
 
 def crop_messages(messages: list[dict], window: tuple[int, int, int, int]) -> list[dict]:

@@ -41,3 +41,24 @@ def test_counts_say_1_or_n_of_a_thing():
     assert "the plain answer's 2 shapes, voted out" in voted_out([[box, box], [], []], tta.FuseConfig(min_views=2))
     assert "it has 1 pixel of another value (0.5; nor" in str(mask_fault([[0.0, 0.5]]))
     assert "it has 2 pixels of other values (e.g. 0.25; nor" in str(mask_fault([[0.25, 0.5]]))
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of parentheses in ``text``."""
+    depth = most = 0
+    for c in text:
+        depth += (c == "(") - (c == ")")
+        most = max(most, depth)
+    return most
+
+
+@pytest.mark.parametrize("question", ["[det] Detect the ships north of the pier.",
+                                      "[regcap] <box><loc_10><loc_10><loc_40><loc_40></box>"])
+def test_the_crops_note_nests_no_parentheses(question):
+    """"… whose answer is boxes (the question's 'north' may name …))": the reason sat in parentheses inside the
+    note's own."""
+    box = "<ref>ship</ref><box><loc_10><loc_10><loc_40><loc_40></box>"
+    msgs = [{"role": "user", "content": f"<image>\n{question}"}]
+    note = tta.no_view_note(msgs, blank_image(), (box, [0.5]), tta.FuseConfig(views="crops"))
+    assert "whose answer is boxes: " in note and _depth(note) == 1, note
+

@@ -144,5 +144,5 @@ def test_a_det_or_ground_questions_crops_note_names_the_word_that_bars_them(ques
 
     msgs = [{"role": "user", "content": f"<image>\n{question}"}]
     note = tta.no_view_note(msgs, blank_image(), (BOX, [0.5]), tta.FuseConfig(views="crops"))
-    assert f"(the question's {word!r} may name other objects in a crop" in note
+    assert f"whose answer is boxes: the question's {word!r} may name other objects in a crop" in note
     assert "short text answer" not in note
