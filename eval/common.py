@@ -7,8 +7,8 @@ Ground truth is a file of DESIGN.md instruction records; the reference answer is
 ``gpt`` turn. Predictions are ``{"id", "task", "answer", optional "objects"}`` lines. Every
 ground-truth record of the script's tasks is scored: a record without a prediction is
 *missing*, one whose answer cannot be read is *unparseable*; both count as wrong and are
-reported. Nothing here can score a record whose ``meta`` lacks ``width``/``height`` when
-geometry is involved: that raises ``ScoreError`` naming the record.
+reported. A geometry record whose ``meta`` lacks ``width``/``height`` takes its image's size, or where that cannot
+be read is left out, counted and noted (``image_sizes.with_sizes``); a meta size that is no pixel count raises.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ from eval.flags import (  # noqa: F401  (re-exported: tests and scripts import t
     is_past_context,
     pred_flags,
 )
+from eval.image_sizes import with_sizes
 from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scripts use them as common.X)
     Item,
     PredictionFile,
@@ -147,11 +148,12 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
     if err := out_name_problem(args.out) or next((f"--{k} {v!r} names no file (an unset shell variable?)" for k in (
             "gt", "pred") if not (v := getattr(args, k)).strip()), None):  # was read as '.', "a folder"
         ap.error(err)
-    from rsvlm.eval_reading import image_root_problem, long_name  # rsvlm eval's and loc_error's words
+    from rsvlm.eval_reading import image_root_problem, long_name, no_file  # rsvlm eval's, loc_error's words
 
     if err := next(filter(None, (long_name(k, getattr(args, k)) for k in ("gt", "pred"))), None):  # was [Errno 36]
         ap.error(err)
-    if err := image_root_problem(args.image_root):  # else no note
+    if err := image_root_problem(args.image_root) or no_file(  # else no note; "records file not found": whose?
+            "gt", args.gt, "the ground-truth records file (the --data that rsvlm eval answered)"):
         ap.error(err)
     held = None  # another task's scores at --out, said once replaced
     if args.out == "-" and sys.stdout is None:  # `>&-`: else said after the scoring
@@ -242,6 +244,7 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
                     "question (python -m data_gen convert llava rewrites GeoChat's tags and takes --task)") if other["None"] else ""
         left = f"; {change_left(n, task_name)}" if (n := other.get("change (not kept)")) else ""  # was the count alone
         raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'no record at all: an empty file'}){untasked}{left}")
+    records, unsized, size_notes = with_sizes(records, args) if geometry and references else (records, 0, [])
     items = pair(records, preds, decoded)
     if decoded:
         decoded.clear()  # held by the items now, each let go once read (ref_objects)
@@ -255,9 +258,8 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
         if not (where := record_line(args.gt, str(e))):
             raise
         raise ScoreError(f"{where}: {e}") from e
-    if note := unknown_note(items):
-        scores.setdefault("notes", []).append(note)
-    scores["n_gt_other_tasks"] = dict(other)
+    scores.setdefault("notes", []).extend(size_notes + [n for n in [unknown_note(items)] if n])  # sized, left out
+    scores["n_gt_other_tasks"], scores["n_gt_unsized"] = dict(other), unsized  # unsized: left out, named in a note
     scores["n_gt_no_task"] = other["None"]  # no rsvlm task: no script scores them
     scores["n_pred_other_task"] = dict(foreign_tasks(preds, {r["id"] for r in records}))  # scored by their ids
     scores["n_pred_bad_lines"] = preds.n_bad_lines
@@ -370,6 +372,7 @@ def at_least_one(v: str) -> int:
 def main_guard(fn: Callable[[], Any]) -> None:
     """Run a CLI entry point; input errors print one line and exit 2 instead of a traceback, Ctrl-C one
     line and exit 130, stdout closed by its reader (``| head``) nothing (exit 0)."""
+    main = getattr(sys.modules["__main__"].__spec__, "name", None) if fn.__module__ == "__main__" else fn.__module__
     try:
         fn()
         sys.stdout.flush()  # a pipe's buffer: its broken pipe surfaces here, not at the interpreter's exit (status 120)
@@ -380,12 +383,12 @@ def main_guard(fn: Callable[[], Any]) -> None:
         print("interrupted: nothing was written", file=sys.stderr)
         sys.exit(130)
     except (ScoreError, OSError) as e:  # OSError: a file that cannot be read or written, named in it
-        print(f"error: {e}", file=sys.stderr)
+        print(f"python -m {main or 'eval'}: error: {e}", file=sys.stderr)  # as the usage errors
         sys.exit(2)
     except ValueError as e:  # RecordError from the ground-truth reader
         if type(e).__name__ != "RecordError":
             raise
-        print(f"error: {e}", file=sys.stderr)
+        print(f"python -m {main or 'eval'}: error: {e}", file=sys.stderr)  # as the usage errors
         sys.exit(2)
 
 

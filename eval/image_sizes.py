@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval.inputs import Item
+from eval.inputs import Item, ScoreError
 
 
 def file_size(path: Path) -> tuple[int, int] | None:
@@ -78,6 +78,54 @@ def image_root(args) -> tuple[Path, str]:
     if args.image_root:
         return Path(args.image_root), f"under --image-root {args.image_root}"
     return Path(args.gt).parent, "beside the ground truth"
+
+
+def _size_of(record: dict, root: Path, sizes: dict[Path, tuple[int, int] | None]) -> tuple[int, int] | str:
+    """(width, height) of ``record``'s first image (its band files' finest, the grid rsvlm reads them onto), read
+    under ``root`` (``sizes``: each file's, read once); else why not, in words."""
+    from rsvlm.data.records import image_paths
+
+    try:
+        files = image_paths(record, root)[0]
+    except (KeyError, TypeError, IndexError):  # no images, or one without a path
+        return "no image named"
+    for f in files:
+        if f not in sizes:
+            sizes[f] = file_size(f)
+    if read := [sizes[f] for f in files if sizes[f]]:
+        return max(read, key=lambda s: s[0] * s[1])
+    return f"{'not found' if not files[0].exists() else 'not readable'}: {files[0]}"
+
+
+def with_sizes(records: list[dict], args) -> tuple[list[dict], int, list[str]]:
+    """``records`` whose ``meta`` lacks ``width`` or ``height`` (rsvlm eval answers them: it reads the image) take their
+    image's size, read under ``image_root(args)``; those whose image cannot be read either are left out. Returns the
+    records kept, how many were left out, and notes naming both (a ScoreError where none is left). A meta size that
+    is there but wrong (0, text) stays ``answers.image_size``'s error, naming its record."""
+    root, where = image_root(args)
+    sizes: dict[Path, tuple[int, int] | None] = {}
+    kept, filled, left = [], [], []
+    for rec in records:
+        meta = rec.get("meta") if isinstance(rec.get("meta"), dict) else {}
+        if meta.get("width") is not None and meta.get("height") is not None:
+            kept.append(rec)
+        elif isinstance(got := _size_of(rec, root, sizes), tuple):
+            rec["meta"] = {**meta, "width": got[0], "height": got[1]}
+            kept.append(rec)
+            filled.append(rec["id"])
+        else:
+            left.append(f"{rec['id']} ({got})")
+
+    def unsized(outcome: str) -> str:
+        return (f"{len(left)} record(s) have no meta.width/meta.height and no image file readable {where} (first: "
+                f"{left[0]}): their geometry cannot be put in pixels, {outcome}; give their meta sizes, or "
+                "--image-root the folder their images are under")
+
+    if left and not kept:
+        raise ScoreError(f"{args.gt}: {unsized('so none can be scored')}")
+    notes = [f"{len(filled)} record(s) have no meta.width/meta.height and are scored at their image's size, read "
+             f"{where} (first: {filled[0]})"] if filled else []
+    return kept, len(left), notes + ([unsized('so they are left out of every score')] if left else [])
 
 
 def size_note(items: list[Item], root: Path, where: str = "beside the ground truth") -> str | None:

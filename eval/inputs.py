@@ -152,7 +152,8 @@ def load_predictions(path: str | Path) -> PredictionFile:
         raise ScoreError(f"predictions file {'is a folder' if path.is_dir() else 'not found'}: {path}" + (
             f" (rank parts beside it, {parts}: rsvlm eval on several processes has not merged them, a process still "
             "running or stopped; run it again with the same --out, on any number of processes, to merge)"
-            if parts else ""))
+            if parts else "; give the answers file that rsvlm eval --data GT.jsonl --out PRED.jsonl wrote" if not
+            path.is_dir() else "; give the JSONL file in it"))
     return _read_predictions(path, *whole_bytes(path))
 
 

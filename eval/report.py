@@ -15,10 +15,10 @@ into one score (rows stay per file) or re-score anything.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import hashlib
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -33,14 +33,15 @@ MARKDOWN_HEAD = "# Evaluation report"  # what a report's markdown opens with: --
 
 def source_labels(paths: list[Path]) -> list[str]:
     """How the tables name each score file: its file name, or where two share one (``a/vqa.json`` and
-    ``b/vqa.json``, two models' scores) or the files are of several folders (``--dir runA runB``) its path below the
-    folder all have in common."""
+    ``b/vqa.json``, two models' scores) or the files are of several folders (``--dir runA runB``) the shortest tail of
+    its path, its folder and name at least, that no other file's ends in (was its path below the folder all have in
+    common: ``home/u/…/vqa.json`` where that was ``/``)."""
     names = [Path(p).name for p in paths]
     if len(set(names)) == len(names) and len({Path(p).resolve().parent for p in paths}) < 2:
         return names  # one folder's: runA/vqa.json and runB/det.json (--dir runA runB) were vqa.json and det.json
-    full = [Path(p).resolve() for p in paths]
-    top = Path(os.path.commonpath(full)) if len(full) > 1 else full[0].parent
-    return [str(f.relative_to(top)) if f != top else f.name for f in full]
+    full = [Path(p).resolve().parts for p in paths]
+    return [str(Path(*next((f[-d:] for d in range(2, len(f)) if all(g == f or g[-d:] != f[-d:] for g in full)), f)))
+            for f in full]
 
 
 def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
@@ -170,7 +171,8 @@ def build(scores: list[dict]) -> dict:
 
 def partial_why(s: dict) -> str | None:
     """Why score file ``s`` is not its whole test set's score, or None: records with no answer (an rsvlm eval
-    ``--limit``, an interrupted run) or answered empty on an rsvlm eval error, each scored as wrong."""
+    ``--limit``, an interrupted run) or answered empty on an rsvlm eval error, each scored as wrong, or left out
+    (``n_gt_unsized``: no meta size and no image to read one from)."""
     said = []
     if n := s.get("n_missing"):
         limit = (s.get("run") or {}).get("limit")
@@ -178,7 +180,10 @@ def partial_why(s: dict) -> str | None:
             f" (rsvlm eval ran with --limit {limit})" if limit is not None else ""))
     if n := s.get("n_pred_errors"):
         said.append(f"{n} answered empty on an rsvlm eval error")
-    return "; ".join(said) + ", scored as wrong: not the whole set's score" if said else None
+    said = ["; ".join(said) + ", scored as wrong"] if said else []
+    if n := s.get("n_gt_unsized"):  # no meta size, no image to read one from: in no score
+        said.append(f"{n} record(s) left out, no size to score their geometry at")
+    return "; ".join(said) + ": not the whole set's score" if said else None
 
 
 def apart(scores: list[dict]) -> list[str]:
@@ -226,10 +231,13 @@ def retrained(runs: list[dict], scores: list[dict]) -> None:
 
 
 def answer_defaults() -> dict:
-    """``rsvlm eval``'s option defaults by name (``dtype``'s is ``auto``, which a run stamp keeps as the dtype it took)."""
+    """``rsvlm eval``'s option defaults by name (``dtype``'s is ``auto``, which a run stamp keeps as the dtype it took),
+    read from its parser's options, a text default through its type as a parse puts it: not a parse, which a new
+    required option of rsvlm eval would have stopped (every report, with a usage error of rsvlm eval's)."""
     from rsvlm.cli import build_parser
 
-    return vars(build_parser().parse_args(["eval", "--data", "-", "--out", "-"]))
+    return {a.dest: a.type(a.default) if isinstance(a.default, str) and callable(a.type) else a.default
+            for a in build_parser().commands["eval"]._actions if a.default is not argparse.SUPPRESS}
 
 
 def run_row(run: dict | None, defaults: dict | None = None) -> dict:
@@ -333,19 +341,22 @@ def main(argv: list[str] | None = None) -> dict:
 
     if err := next(filter(None, (long_name("dir" if dirs else "scores", p) for p in dirs or args.scores)), None):
         ap.error(err)  # was "[Errno 36] File name too long", naming no option
-    if missing := [d for d in dirs if not d.is_dir()]:
-        raise common.ScoreError(f"--dir {missing[0]}: no such folder")
+    if missing := [d for d in dirs if not d.is_dir()]:  # main_guard names the program (was "error: --dir X: …" alone)
+        raise common.ScoreError(f"--dir {missing[0]}: {'a file, not a folder' if missing[0].exists() else 'no such folder'}; give the "
+                 "folder the scorers' --out files are in (or the files themselves by --scores)")
     paths = args.scores or [p for d in dirs for p in sorted(d.glob("*.json"))]
     for d in dirs:
         if named := misnamed_scores(d):  # a scorer's --out scores.jsonl, passed over unsaid
             print(f"note: {len(named)} score file(s) in {d} not named .json are left out (first: {named[0]}): "
                   "give them by --scores, or name them .json", file=sys.stderr)
     folders = ", ".join(map(str, dirs))
+    score_into = (f"; score predictions into {'it' if len(dirs) == 1 else 'one'} first (python -m eval.TASK --gt GT "
+                  f"--pred PRED --out {dirs[0] / 'TASK.json' if dirs else 'TASK.json'}), or give --scores FILE …")
     if not paths:
-        raise common.ScoreError(f"{folders}: no .json score files")
+        raise common.ScoreError(f"--dir {folders}: no .json score files{score_into}")
     scores = load_scores(paths, skip_foreign=bool(dirs))
     if not scores:
-        raise common.ScoreError(f"{folders}: no score files")
+        raise common.ScoreError(f"--dir {folders}: no score files among its .json files{score_into}")
     for d in dirs:  # one run's folder of several that gave nothing: the report was the other run's alone, unsaid
         if not any(s["_path"].resolve().parent == d.resolve() for s in scores):
             print(f"note: --dir {d} holds no score file; the report tables the other folders' alone", file=sys.stderr)

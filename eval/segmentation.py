@@ -127,9 +127,10 @@ def score(items: list[common.Item], args=None) -> dict:
         statuses.append(parsed.status)
         gt = common.ref_objects(it)
         try:
-            asked = it.extra.get("asked_class", UNASSIGNED)
-            u, unknown = common.kept(it, f"units:{fmt}:{asked}", units,  # once a run: the whole set's, the modality's
-                                     gt, parsed.objects, w, h, asked, it.extra.get("set_classes", frozenset()))
+            asked, known = it.extra.get("asked_class", UNASSIGNED), it.extra.get("set_classes", frozenset())
+            # once a run: the whole set's, the modality's; keyed by the set's classes too (a caller's other set: stale)
+            u, unknown = common.kept(it, f"units:{fmt}:{asked}:{sorted(known)}", units, gt, parsed.objects, w, h,
+                                     asked, known)
         except ValueError as e:
             raise common.ScoreError(f"record {it.id!r}: {e}") from e
         own = {common.norm_label(o.get("label")) for o in gt} or {asked}

@@ -50,7 +50,19 @@ _TAG = re.compile(r"^\s*\[\w+\]\s*|" + _END)  # those, and an echoed task tag
 _SHAPE = re.compile(r"<(ref|box|obb|point|poly|mask)>.*?</\1>|<[^<>\s]+>")  # geometry elements, stray tags
 # ".5" with no 0 before its point: was read as 5 (the point a punctuation mark), ".5 dozen" as 60; read as 0.5
 _BARE_POINT = re.compile(r"(?<![\w.])\.(?=\d)")
-_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")  # "1,204": one number
+# "1,204", "12,345,678": one number, each group after the first three digits, the first 1-3 ("1234,567" is two)
+_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?!\d|,\d)")
+
+
+def _thousands(s: str) -> str:
+    """``s`` with the commas of each number written with thousands commas dropped (``1,000`` → ``1000``), but a
+    bracketed pair's, ``(120,340)`` and ``[120,340]``, kept: a pair (a point's coordinates), as ``(120, 340)`` is;
+    ``100,200`` alone is one number, as VQA's normalisation and ``parse_count`` read it."""
+    def joined(m: re.Match) -> str:
+        pair = m[0].count(",") == 1 and s[m.start() - 1:m.start()] in ("(", "[") and s[m.end():m.end() + 1] in (")", "]")
+        return m[0] if pair else m[0].replace(",", "")
+
+    return _THOUSANDS.sub(joined, s)
 
 
 def _below(words: list[str], i: int, limit: int) -> tuple[int, int] | None:
@@ -108,7 +120,7 @@ def normalize_answer(text: str, yes_no: bool = True) -> str:
     step 7, for class names (``no damage`` is a class of its own, not ``no``)."""
     # NFKC: a decomposed "é" (e + U+0301) lost its accent to the punctuation step and matched no composed one
     s = _TAG.sub("", unicodedata.normalize("NFKC", text).strip().lower()).strip()
-    s = _PUNCT.sub(" ", _THOUSANDS.sub("", s))
+    s = _PUNCT.sub(" ", _thousands(s))
     words = number_words(s.split())
     words = [w for w in words if w not in ARTICLES]
     if not yes_no:
@@ -136,7 +148,7 @@ def whole_number(reference: str) -> int | None:
     else (``"5 ships"``, ``"2.5"``, ``".5"``, ``"0.3 dozen"``: 3.6, ``"0m2"``, ``"-3"``, ``"dozens"``, ``"a dozen ships"``,
     ``"no"``: a yes/no reply)."""
     # thousands commas and a bare point (".5"), as parse_count reads them
-    s = _BARE_POINT.sub("0.", _THOUSANDS.sub("", unicodedata.normalize("NFKC", reference)))
+    s = _BARE_POINT.sub("0.", _thousands(unicodedata.normalize("NFKC", reference)))
     # a dozen and none were read as text ("dozen", "none"), while eval read the answer "a dozen" to "12" as 12
     if not (m := re.fullmatch(r"\d+(?:\.0+)?|(?:(\d+(?:\.\d+)?) |half )?dozen|none|nothing",
                               normalize_answer(s, yes_no=False))):
@@ -158,7 +170,7 @@ def parse_count(text: str) -> int | None:
     ``normalize_answer`` (full-width ``Ｔｈｒｅｅ``, ``３．５``)."""
     text = unicodedata.normalize("NFKC", text).strip().lower()
     points = text.count("<point>")
-    s = _BARE_POINT.sub("0.", _THOUSANDS.sub("", _SHAPE.sub(" ", _TAG.sub("", text))))
+    s = _BARE_POINT.sub("0.", _thousands(_SHAPE.sub(" ", _TAG.sub("", text))))
     if re.match(r"[^\d]*?(?<![\w.])[-\u2212]\d", s):  # "-3": no count (was read as 3); "3-4" is a range's 3
         return None
     words = number_words(_PUNCT.sub(" ", s).split())

@@ -94,6 +94,22 @@ def long_name(flag: str, path: str | Path) -> str | None:
     return None
 
 
+def no_file(flag: str, path: str | Path, what: str) -> str | None:
+    """``--FLAG PATH: no such file …; give WHAT`` where nothing is at ``path`` (a scorer said "error: records file not
+    found: PATH", naming neither its program, the option nor what to give), with the records reader's hint (``~`` not
+    expanded, a pattern); None where something is there (a folder, a pipe: its reader says what it is)."""
+    if Path(path).exists():
+        return None
+    from rsvlm.data.records import check_records_path
+
+    try:
+        check_records_path(path)
+        hint = ""
+    except FileNotFoundError as e:
+        hint = str(e).removeprefix(f"records file not found: {path}")
+    return f"--{flag} {path}: no such file{hint}; give {what}"
+
+
 def image_root_problem(root: str | None) -> str | None:
     """Why ``--image-root ROOT`` names no folder of images, in the words rsvlm eval, the scorers and eval.loc_error
     all use (each had its own, and rsvlm eval and loc_error read a blank one, an unset variable, as not given); None
