@@ -246,14 +246,17 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None, turning: bool
     return pattern.sub(sub, text)
 
 
-# "up" / "down" as a way in the image ("facing up", "pointing down or up", "further up", "pointing, up or down?",
+# "up" / "down" as a way in the image ("facing up", "pointing down or up", "further up", "pointing, up or down?", "flowing
+# up", "Does the river flow up or down the image?",
 # "facing either up or down", an answer "Up."): no word of the
 # tables, as they are rarely the image's ("built-up", "up to 5", "moving down the river", "up or down the river",
 # upstream or down, which no view turns); a top-bottom flip or a
 # transpose asked it as written, of another way ("Is the ship facing up?" of a flipped ship), so those views are not
 # asked of it (``swap_words`` None), a left-right flip keeps it
 _UPDOWN = re.compile(r"(?:(?<![^\W_])(?:fac(?:e|es|ed|ing)|point(?:s|ed|ing)?|head(?:s|ed|ing)?|mov(?:e|es|ed|ing)|go(?:es|ing)?"
-                     r"|lean(?:s|ed|ing)?|tilt(?:s|ed|ing)?|oriented|angled|further|farther|more|straight)"
+                     r"|lean(?:s|ed|ing)?|tilt(?:s|ed|ing)?|oriented|angled|further|farther|more|straight"
+                     r"|flow(?:s|ed|ing)?|run(?:s|ning)?|ran|travel(?:s|led|ling|ed|ing)?|drift(?:s|ed|ing)?|sail(?:s|ed|ing)?"
+                     r"|fl(?:y|ies|ying|ew)|driv(?:e|es|ing)|drove|slop(?:e|es|ed|ing)|extend(?:s|ed|ing)?|lead(?:s|ing)?|led)"
                      r"(?:\s*[,:]\s*|\s+)\(?(?:either\s+)?|^\s*)"  # "pointing, up or down?", "facing (either) up"
                      r"(up|down)(?![^\W_]|-)(?=\s*(?:$|[.,;:!?)]|(?:or|and)(?![^\W_])|in\s+the\s+(?:image|picture|frame|scene)\b))"
                      rf"(?!\s*(?:or|and)\s+(?:up|down){ALONG_PATH})", re.I)  # "up or down the river": along it

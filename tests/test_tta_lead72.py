@@ -10,6 +10,7 @@ from conftest import blank_image
 
 from rsvlm import tta
 from rsvlm.answering import Answer
+from rsvlm.tta_words import swap_words
 
 VIEWS = ("h", "v", "hv", "t", "th", "tv", "thv")
 
@@ -62,3 +63,17 @@ def test_the_crops_note_nests_no_parentheses(question):
     note = tta.no_view_note(msgs, blank_image(), (box, [0.5]), tta.FuseConfig(views="crops"))
     assert "whose answer is boxes: " in note and _depth(note) == 1, note
 
+
+
+@pytest.mark.parametrize("question", ["[vqa] Does the river flow up or down the image?", "[vqa] Is the river flowing up?",
+                                      "[vqa] Is the plane flying down or up?", "[vqa] Does the road run up or down?"])
+def test_up_or_down_after_a_verb_of_moving_skips_the_views_that_cannot_say_it(question):
+    """"flow" was no verb of ``_UPDOWN``: a top-bottom flip and a transpose were asked it as written, of the other way,
+    their "Up." left out of the vote (views wasted)."""
+    from rsvlm.tta_words import unsaid_word
+
+    assert swap_words(question, "h") == question
+    assert all(swap_words(question, v) is None for v in VIEWS if v != "h")
+    assert unsaid_word(question, way=True) in ("up", "down")
+    along = "[vqa] Does the river flow up or down the valley?"  # upstream or down: asked of every view
+    assert all(swap_words(along, v) == along for v in VIEWS)
