@@ -149,7 +149,7 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     if check_out:  # every missing path in one message (a real-scale recipe named one per try), then the rest
         on_this_host(lambda: check_paths_at_once(cfg), nodes)
         if nodes == 1:  # this host runs the ranks; on several nodes it may be a login node without GPUs
-            check_host_devices(cfg)
+            check_host_devices(cfg, launcher)
         on_this_host(lambda: check_here(cfg, world), nodes)
     train = ["--config", str(recipe), f"grad_accum={accum}", *overrides]
     if launcher == "deepspeed":
@@ -182,11 +182,17 @@ def on_this_host(check, nodes: int) -> None:
         raise with_tail(e, elsewhere(nodes)) from e
 
 
-def check_host_devices(cfg) -> None:
+def check_host_devices(cfg, launcher: str = "torchrun") -> None:
     """ValueError where ``dist.backend=nccl`` (or ``device=cuda``) meets a host with no visible GPU: on one node
-    this host runs the ranks, each of which failed with NCCL's (or torch's) long error."""
+    this host runs the ranks, each of which failed with NCCL's (or torch's) long error. torchrun's ranks see what
+    this process sees; deepspeed's do not where ``CUDA_VISIBLE_DEVICES`` is set (``--num_gpus`` makes it drop the
+    variable and give each rank GPUs of its own), so that case is left to them."""
+    import os
+
     import torch
 
+    if launcher == "deepspeed" and os.environ.get("CUDA_VISIBLE_DEVICES"):
+        return
     if torch.cuda.is_available():
         return
     if cfg.dist.backend == "nccl":
@@ -357,23 +363,55 @@ def main(argv: list[str] | None = None) -> int:
     return wait_for(lambda: subprocess.Popen(shell, shell=True), plan)
 
 
-TORCHRUN = ("import sys\nfrom torch.distributed.elastic.multiprocessing.api import SignalException\n"
-            "from torch.distributed.run import main\ntry:\n    main()\nexcept SignalException as e:\n"
-            "    sys.exit(128 + int(e.sigval))")
+TORCHRUN = """import sys
+if sys.path and sys.path[0] == "":  # -c put the working directory first, where the console script had its bin/
+    del sys.path[0]
+sys.argv[0] = "torchrun"  # its usage and errors named '-c'
+from torch.distributed.run import main
+try:
+    from torch.distributed.elastic.multiprocessing.api import SignalException
+except ImportError:  # a torch that moved it: its traceback, as its console script printed it
+    SignalException = ()
+try:
+    main()
+except SignalException as e:
+    sys.exit(128 + int(e.sigval))"""
+
+
+def script_python(text: str) -> list[str] | None:
+    """The Python (and its options) a console script's ``text`` runs under: its shebang's (``#!/venv/bin/python``),
+    the second line's of the ``#!/bin/sh`` form pip and uv write where that path is too long for a shebang or holds
+    a space (``'''exec' "/a long/path/python" "$0" "$@"``; taken for the Python, /bin/sh ran the Python code as
+    a shell script and torchrun never started), or ``#!/usr/bin/env python3``'s on PATH; None for anything else."""
+    lines = text.splitlines()
+    if not lines or not lines[0].startswith("#!"):
+        return None
+    words = lines[0][2:].split()
+    if words in (["/bin/sh"], ["/usr/bin/sh"]) and len(lines) > 1 and lines[1].startswith("'''exec' "):
+        try:
+            words = shlex.split(lines[1])[1:]
+        except ValueError:
+            return None
+        words = words[:words.index("$0")] if "$0" in words else []
+    elif len(words) == 2 and Path(words[0]).name == "env":
+        words = [shutil.which(words[1]) or ""]
+    if not words or not Path(words[0]).name.startswith("python") or not Path(words[0]).is_file():
+        return None
+    return words
 
 
 def launcher_shell(exe: str, args: str) -> str:
     """The shell line running launcher ``exe`` with ``args`` (already quoted). torchrun's console script is run as
-    its own ``main`` under the script's Python (``TORCHRUN``), so that a signal it passes on to its ranks (SIGTERM,
-    Ctrl-C) ends it with status 128 + the signal, not the ~30-line ``SignalException`` traceback it printed before
-    the launcher's line; any other file is run as it is."""
+    its own ``main`` under the script's Python (``TORCHRUN``, ``script_python``), so that a signal it passes on to
+    its ranks (SIGTERM, Ctrl-C) ends it with status 128 + the signal, not the ~30-line ``SignalException``
+    traceback it printed before the launcher's line; a rank's failure still ends in its ``ChildFailedError``
+    summary (exit status 1). Any other file, or a script whose Python is not found, is run as it is."""
     try:
         text = Path(exe).read_text(errors="replace")[:2000]
     except OSError:
         text = ""
-    python = text.partition("\n")[0].removeprefix("#!").strip()
-    if text.startswith("#!") and "from torch.distributed.run import main" in text and Path(python).is_file():
-        return f"exec {shlex.quote(python)} -c {shlex.quote(TORCHRUN)}{args}"
+    if "from torch.distributed.run import main" in text and (python := script_python(text)):
+        return f"exec {shlex.join(python)} -c {shlex.quote(TORCHRUN)}{args}"
     return f"exec {shlex.quote(exe)}{args}"
 
 

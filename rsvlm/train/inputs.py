@@ -177,8 +177,9 @@ def check_paths_at_once(cfg) -> None:
             said.append(f"{s.root_key}: {s.root} is not there")
     if lm and cfg.init_from and not Path(cfg.init_from).exists():
         look(lambda: check_init_from(cfg))
-    if cfg.dist.deepspeed and not Path(cfg.dist.deepspeed).is_file():
-        said.append(f"dist.deepspeed: {cfg.dist.deepspeed} not found (relative to the working directory {Path.cwd()})")
+    if cfg.dist.deepspeed and not (ds := Path(cfg.dist.deepspeed)).is_file():  # as load_deepspeed_config says it
+        where = "" if ds.is_absolute() else f" (relative to the working directory {Path.cwd()})"
+        said.append(f"dist.deepspeed: {ds} {'is a folder, not a JSON file' if ds.is_dir() else 'not found'}{where}")
     if len(said) > 1:
         raise FileNotFoundError(f"{len(said)} paths the config names are not there (fix them all, then run again):\n  "
                                 + "\n  ".join(said))
