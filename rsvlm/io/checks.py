@@ -188,7 +188,7 @@ def not_readable(p, what: str, why) -> ImageReadError:
         rasters = f"e.g. {', '.join(inside[:3])}" + (f" ({len(inside)} in all)" if len(inside) > 3 else "")
         said = (f"{p}: no such raster in {archive}; give one it holds, " if archive else
                 f"{p}: a {kind} archive, not an image; give a raster in it as GDAL reads it, ")
-        return ImageReadError(said + (rasters if inside else f"as {vsi}{p}/<file> (it holds no .tif, .jp2 or "
+        return ImageReadError(said + (rasters if inside else f"as {vsi}{archive or p}/<file> (it holds no .tif, .jp2 or "
                                       "image file)") + ", or unpack it and give the file")
     return ImageReadError(f"{p}: {what} ({why})")
 
@@ -225,32 +225,48 @@ def _written_absolute(m: re.Match) -> bool:
     return "/" in m[0][len(m[1]) + 5:m.start(2)]
 
 
-def archive_rasters(p: Path) -> tuple[str, str, list[str]] | None:
-    """(kind, GDAL prefix, the GDAL paths of the rasters in it) of zip, tar or gzip archive ``p``; None for another file.
-    A zipped Sentinel-2 ``.SAFE``'s band files are among them (``/vsizip/S2B_….zip/S2B_….SAFE/GRANULE/…_B02_10m.jp2``)."""
+def archive_names(p: Path) -> tuple[str, list[str]] | None:
+    """(kind, its members' names) of zip, tar or gzip archive ``p`` (a gzip's one member: ""); None for another file."""
     import tarfile
     import zipfile
 
     try:
         if zipfile.is_zipfile(p):
             with zipfile.ZipFile(p) as z:
-                kind, names = "zip", z.namelist()
-        elif p.is_file() and tarfile.is_tarfile(p):
+                return "zip", z.namelist()
+        if p.is_file() and tarfile.is_tarfile(p):
             with tarfile.open(p) as t:  # none in it: no tar (a file of zeros passes is_tarfile: was "a tar archive")
-                names = t.getnames()
-                kind = "tar" if names else None
-        elif p.is_file():  # one file gzipped (scene.tif.gz), else no archive
+                return ("tar", names) if (names := t.getnames()) else None
+        if p.is_file():  # one file gzipped (scene.tif.gz), else no archive
             with p.open("rb") as f:
-                kind, names = ("gzip", [""]) if f.read(2) == b"\x1f\x8b" else (None, [])
-        else:
-            return None
+                return ("gzip", [""]) if f.read(2) == b"\x1f\x8b" else None
     except (OSError, zipfile.BadZipFile, tarfile.TarError):
+        pass
+    return None
+
+
+def _in_archive(p: Path) -> list[Path] | None:
+    """The files beside ``p`` in its zip or tar (``/vsizip/pack.zip/scene.hdr``: pack.zip's in that folder), as
+    GDAL paths; None where ``p`` is in none."""
+    text = str(p).replace("\\", "/")
+    if not (m := VSI_ARCHIVE.match(text)) or (archive := vsi_archive(text)) is None or not (
+            listed := archive_names(archive)):
         return None
-    if kind is None:
+    folder = text[m.end():].rpartition("/")[0]
+    return [Path(text[:m.end()] + n) for n in listed[1] if n.rpartition("/")[0] == folder and not n.endswith("/")]
+
+
+def archive_rasters(p: Path) -> tuple[str, str, list[str]] | None:
+    """(kind, GDAL prefix, the GDAL paths of the rasters in it) of zip, tar or gzip archive ``p``; None for another file.
+    A zipped Sentinel-2 ``.SAFE``'s band files are among them (``/vsizip/S2B_….zip/S2B_….SAFE/GRANULE/…_B02_10m.jp2``)."""
+    if (listed := archive_names(p)) is None:
         return None
+    kind, names = listed
     root = f"/vsi{kind}/{str(p)}"  # GDAL's absolute form: /vsizip//data/a.zip/…
-    rasters = sorted((n for n in names if n.lower().endswith((*TIFF_SUFFIXES, ".jp2", *PIL_SUFFIXES)) and not {
-        f.lower() for f in n.split("/")[:-1]} & set(NOT_BAND_FOLDERS)), key=_natural)  # a SAFE's band files
+    headed = {f"{n.rpartition('/')[0]}/{d.name}".lstrip("/") for n in names if n.lower().endswith(".hdr")
+              for d in header_data(Path(f"{root}/{n}"))[0]}  # an ENVI header's data file: was "it holds no … image"
+    rasters = sorted((n for n in names if (n in headed or n.lower().endswith((*TIFF_SUFFIXES, ".jp2", *PIL_SUFFIXES)))
+                      and not {f.lower() for f in n.split("/")[:-1]} & set(NOT_BAND_FOLDERS)), key=_natural)  # SAFE's
     return kind, f"/vsi{kind}/", [shlex.quote(root)] if kind == "gzip" else [shlex.quote(f"{root}/{n}") for n in rasters]
 
 
@@ -287,16 +303,23 @@ def header_data(p: Path) -> tuple[list[Path], str]:
     stem = p.with_suffix("")
     own = stem.suffix.lower() in HEADER_DATA[1:]  # x.img.hdr: the header of x.img
     names = [stem.with_name(stem.name + s) for s in ([""] if own else HEADER_DATA)]
+    inside = _in_archive(p)  # /vsizip/pack.zip/scene.hdr: pack.zip's scene.img (the disk's had been looked in)
     try:  # the folder's names, compared case-insensitively (a Windows pair on a case-sensitive disk)
-        beside = sorted(n for n in p.parent.iterdir() if n.suffix.lower() != ".hdr")
+        beside = sorted(n for n in (p.parent.iterdir() if inside is None else inside) if n.suffix.lower() != ".hdr")
     except OSError:
         beside = []
     found: list[Path] = []
     for want in names:
         for n in beside:  # scene.img and scene.IMG are one file on a case-insensitive disk
-            if n.name.lower() == want.name.lower() and n.is_file() and not any(n.samefile(f) for f in found):
+            if n.name.lower() == want.name.lower() and (n not in found if inside is not None else n.is_file() and not
+                                                        any(n.samefile(f) for f in found)):
                 found.append(n)
     return found, ", ".join(n.name for n in names)
+
+
+def header_alone(name: str, looked: str) -> ImageReadError:
+    """The error for raster header ``name`` given alone with no data file beside it (``header_data``'s ``looked``)."""
+    return ImageReadError(f"{name}: a raster header, not the image, and no data file beside it ({looked})")
 
 
 def band_headers(names: list[str]) -> tuple[list[str], list[str]]:

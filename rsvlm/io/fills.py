@@ -1,6 +1,7 @@
 """Fill values a file holds without declaring them, and the notes that say so: a known GIS fill
 (``FILL_VALUES``: -9999, -32768, float32's lowest) or an outlying lowest / highest value in every band
 (``undeclared_fill``), DN 0 in every msi band (``msi_zero_note``), exactly 0 dB in sar (``db_zero_note``),
+SAR amplitude 0, nodata already (``zero_amplitude_note``),
 which files declare no nodata (``no_nodata_declared``), and why a read has no valid pixel (``no_valid_note``).
 
 Pure numpy on raw arrays (C, h, w) in the file's dtype, as ``scaling.py`` (``no_valid_note`` reads an open
@@ -136,6 +137,25 @@ def db_zero_note(raw: np.ndarray, valid: np.ndarray | None, bands: list[str] | N
                      "(ReadConfig.nodata) masks only pixels where every band holds it, so if that is fill, set those "
                      "pixels to 0 in every band of the file")
     return "; ".join(notes) or None
+
+
+def zero_amplitude_note(raw: np.ndarray, valid: np.ndarray | None, size: tuple[int, int], share: float = 0.005
+                        ) -> str | None:
+    """A note where sar amplitude or intensity ``raw`` (C, h, w), a sample of a ``size`` (W, H) scene, holds exactly
+    0 at ≥ ``share`` of the pixels ``valid`` (h, w) leaves: an amplitude of 0 has no dB value (the log of 0), so
+    ``scaling.to_physical`` reads it as nodata already, but unsaid (a Sentinel-1 GRD's zero-filled strip along its
+    right edge). Whole rows or columns of it along an edge are named, with their width in scene pixels."""
+    zero = (raw == 0).any(axis=0) & (True if valid is None else valid)  # (h, w)
+    if zero.mean() < share:
+        return None
+    (W, H), (h, w) = size, zero.shape
+    cols, rows = zero.all(axis=0), zero.all(axis=1)  # (w,) (h,)
+    runs = {side: (int(np.argmin(line)) if not line.all() else 0, k) for side, line, k in (
+        ("left", cols, W / w), ("right", cols[::-1], W / w), ("top", rows, H / h), ("bottom", rows[::-1], H / h))}
+    edges = [f"{side} edge, {round(n * k)} px wide" for side, (n, k) in runs.items() if n]
+    where = f" (a fill along its {' and '.join(edges)})" if edges else ""
+    return (f"{zero.mean():.1%} of the pixels have amplitude 0{where}: no dB value (the log of 0), so read as nodata "
+            "as a declared one is (left out of the stretch; objects found there are said to lie on nodata)")
 
 
 def _zero_fill(band: np.ndarray, held: np.ndarray, share: float, zero: np.ndarray | None = None) -> bool:

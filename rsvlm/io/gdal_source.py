@@ -13,6 +13,7 @@ from rsvlm.io.bandnames import band_name_from_file, same_band
 from rsvlm.io.checks import ImageReadError, gdal_message, gdal_path, mixed_types, not_readable, raw_cut_short
 from rsvlm.io.fills import FILL_VALUES, masks_any_band
 from rsvlm.io.pil_source import exif_note, misnamed_notes
+from rsvlm.io.quality import mask_among_bands
 
 # formats GDAL decodes whole, without raising at a cut (PNG and JPEG past PIL's pixel limit, with a
 # world file, 16-bit colour): RasterioSource decodes them whole at each open to find a truncated file
@@ -181,6 +182,13 @@ class RasterioSource:
                 ColorInterp.alpha]:  # GDAL reads a CMYK TIFF as RGB + an opaque alpha the file has not: 3 bands
             ci, self.count, self.descriptions, self.units = ci[:3], 3, self.descriptions[:3], self.units[:3]
             notes.append("a CMYK TIFF: its cyan, magenta, yellow and black inks read as R, G, B (GDAL converts them)")
+        inks = [ColorInterp.cyan, ColorInterp.magenta, ColorInterp.yellow, ColorInterp.black]
+        self._inks = len(src) == 1 and ci == inks and np.dtype(self.dtype).kind == "u"  # GDAL converts 8-bit only
+        if self._inks:  # a 16-bit CMYK TIFF had been read as 4-band msi b1 … b4 with a PlanetScope --bands hint
+            ci, self.count = [ColorInterp.red, ColorInterp.green, ColorInterp.blue], 3
+            self.descriptions, self.units = [None] * 3, [None] * 3
+            notes.append(f"a CMYK TIFF: its cyan, magenta, yellow and black inks read as R, G, B (converted as GDAL "
+                         f"converts 8-bit ones: (max − ink)(max − black) / max, max {np.iinfo(self.dtype).max})")
         self.alpha_index = ci.index(ColorInterp.alpha) if ColorInterp.alpha in ci else None
         k = self.alpha_index
         # a band file (one band a file, several files) is named by its file: B08.tif cut by gdal_translate -b 4 out of
@@ -247,6 +255,10 @@ class RasterioSource:
         from rsvlm.io.regrid import onto_finest
 
         first = self.datasets[0]
+        masks = [said for p, d in zip(self.paths, self.datasets) if len(self.paths) > 1
+                 and (said := mask_among_bands(Path(p), d.count, d.dtypes[0]))]
+        if masks:  # a Planet UDM2 beside its scene had been told to cut out one band (or its scene, first, had)
+            raise ImageReadError(masks[0])
         for p, d in zip(self.paths, self.datasets):
             if len(self.datasets) > 1 and d.count != 1:
                 raise ValueError(f"{p}: has {d.count} bands; files given one per band must hold 1 band each: give it "
@@ -284,8 +296,18 @@ class RasterioSource:
                 bands = list(np.moveaxis(self._palette[idx], -1, 0)[indexes])  # (C, h, w)
                 if self._masked[0]:
                     valid = self.datasets[0].dataset_mask(window=window, out_shape=out_shape) > 0
+            if self._inks:  # C, M, Y, K → R, G, B as GDAL's 8-bit conversion: (max − ink)(max − K) / max
+                try:
+                    cmyk = self.datasets[0].read(window=window, out_shape=out_shape).astype(np.float64)  # (4, h, w)
+                except (RasterioIOError, CPLE_BaseError) as e:
+                    raise read_failed(self.paths[0], e) from e
+                top = float(np.iinfo(self.dtype).max)
+                rgb = np.rint((top - cmyk[:3]) * (top - cmyk[3]) / top).astype(self.dtype)  # (3, h, w)
+                bands = list(rgb[indexes])
+                if self._masked[0]:
+                    valid = self.datasets[0].dataset_mask(window=window, out_shape=out_shape) > 0
             # a run of bands of one file in one read: band by band, a PNG's rows were decoded once per band
-            runs = itertools.groupby(self._band_map(indexes, datasets) if self._palette is None else [],
+            runs = itertools.groupby(self._band_map(indexes, datasets) if self._palette is None and not self._inks else [],
                                      key=lambda db: db[0])
             for d, run in runs:
                 try:

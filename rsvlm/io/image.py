@@ -11,7 +11,15 @@ from pathlib import Path
 
 import numpy as np
 
-from rsvlm.io.sources import ImageReadError, check_image_path, gdal_message, not_readable, open_raster
+from rsvlm.io.sources import (
+    ImageReadError,
+    check_image_path,
+    gdal_message,
+    header_alone,
+    header_data,
+    not_readable,
+    open_raster,
+)
 
 __all__ = ["RSImage", "Window", "image_size"]
 
@@ -71,9 +79,15 @@ def as_paths(path) -> list[Path]:
 
 
 def image_size(path) -> tuple[int, int]:
-    """(width, height) from the file header, without decoding pixels."""
-    p = as_paths(path)[0]
+    """(width, height) from the file header, without decoding pixels; a raster header's (``scene.hdr``) from its data
+    file, as ``read_image`` reads it (GDAL had refused the header)."""
+    p, name = as_paths(path)[0], file_names(path)[0]
     check_image_path(p)
+    if p.suffix.lower() == ".hdr":
+        found, looked = header_data(p)
+        if not found:
+            raise header_alone(name, looked)
+        p, name = found[0], str(found[0])
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -86,7 +100,7 @@ def image_size(path) -> tuple[int, int]:
     except ImportError:
         raise ImageReadError(f"{p}: format not readable without rasterio") from None
     try:
-        with open_raster(file_names(path)[0]) as ds:  # as given: a subdataset name unfolded
+        with open_raster(name) as ds:  # as given: a subdataset name unfolded
             return ds.width, ds.height
     except RasterioIOError as e:
         raise not_readable(p, "not a readable raster", gdal_message(e)) from e  # a zip: the rasters in it

@@ -45,17 +45,27 @@ S2_AUX_NAME = re.compile(rf"^{S2_NAMED}?(SCL|AOT|WVP|MSK_(?:CLDPRB|SNWPRB))(?:_[
 PLANET_UDM2 = re.compile(r"_(UDM2?)(?:_CLIP)?$")  # (UDM: the older one-band mask, …_AnalyticMS_DN_udm.tif)
 PLANET_AUX = {"UDM2": "8 mask bands, clear, snow, shadow, light haze, heavy haze, cloud (each 0 or 1), confidence "
                       "(%), unusable-data bits", "UDM": "bit flags of unusable pixels (blackfill, cloud, missing data)"}
-PLANET_BANDS = {"UDM2": 8, "UDM": 1}
+PLANET_MASK_BANDS = {"UDM2": 8, "UDM": 1}  # the band count of each Planet mask (all uint8)
 # the scene's file a mask's name gives: …_3B_udm2.tif: …_3B_AnalyticMS_SR.tif; …_AnalyticMS_DN_udm.tif: …_AnalyticMS.tif
 PLANET_SCENE = {"UDM2": (r"udm2", "AnalyticMS_SR"), "UDM": (r"(_DN)?_udm", "")}
 
 
 def quality_file(p: Path, bands: int, dtype: str) -> str | None:
     """``quality_band`` of file ``p`` where its ``bands`` (read, alpha left out) and ``dtype`` fit what it holds: one
-    band (an RGB photo named ``…_SCL.png`` is none), or Planet's UDM2's 8 of uint8 (``PLANET_BANDS``); None else."""
-    if (m := PLANET_UDM2.search(p.stem.upper())) and bands == PLANET_BANDS[m[1]] and dtype == "uint8":
+    band (an RGB photo named ``…_SCL.png`` is none), or Planet's UDM2's 8 of uint8 (``PLANET_MASK_BANDS``); None else."""
+    if (m := PLANET_UDM2.search(p.stem.upper())) and bands == PLANET_MASK_BANDS[m[1]] and dtype == "uint8":
         return m[1]
     return quality_band(p) if bands == 1 else None
+
+
+def mask_among_bands(p: Path, bands: int, dtype: str) -> str | None:
+    """The refusal of file ``p`` given among band files where it is a Planet mask (``quality_file`` of its ``bands``
+    and ``dtype``: a UDM2's 8 bands had been told to be cut to one band, a UDM's uint8 to be written as the others'
+    dtype); None for any other file."""
+    q = quality_file(p, bands, dtype)
+    if q not in PLANET_AUX:
+        return None
+    return f"{p}: {qa_what(q)}, not an image; give the scene's image ({qa_way_out(p, q)}) alone, without it"
 
 
 def quality_band(p: Path) -> str | None:

@@ -247,6 +247,9 @@ class SceneReader:
             if none:
                 shrunk = max(src.width, src.height) > self.cfg.stats_max_side  # a small valid patch may fall between samples
                 self.notes.append(fl.no_valid_note(valid, bad, src, self.nodata, shrunk, self.unit))
+            elif self.unit == "dB" and self.cfg.sar_input != "db" and (  # a GRD's zero strip had been nodata unsaid
+                    note := fl.zero_amplitude_note(raw, valid, (src.width, src.height))):
+                self.notes.append(note)
             valid = usable
             self.cfg.stretch, flat = sc.compute_stretch(values, valid, self.cfg, self.unit)
             if flat:  # (a constant band had read as 0, black)

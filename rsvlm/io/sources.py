@@ -23,6 +23,7 @@ from rsvlm.io.checks import (  # noqa: F401 (moved to checks.py; imported from h
     _subdataset_file,
     check_image_path,
     gdal_message,
+    header_alone,
     header_data,
     library_messages,
     mixed_types,
@@ -67,7 +68,7 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: s
     if len(paths) == 1 and paths[0].suffix.lower() == ".hdr":  # an ENVI .img's header given for it
         found, looked = header_data(paths[0])
         if not found:
-            raise ImageReadError(f"{names[0]}: a raster header, not the image, and no data file beside it ({looked})")
+            raise header_alone(names[0], looked)
         src = open_source([str(found[0])], gdal_cache_mb, png_checked)
         others = ", ".join(f.name for f in found[1:])  # scene and scene.img both: the first is read, the rest said
         src.notes.append(f"{paths[0].name} is a raster header: read its data file {found[0].name}"
