@@ -71,7 +71,7 @@ from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scr
     read_run,
     record_line,
 )
-from eval.notes import change_left, count_notes, prediction_notes
+from eval.notes import change_left, count_notes, prediction_notes, scripts_for
 from eval.out_file import (  # noqa: F401  (re-exported: report, loc_error and tests use them as common.X)
     not_scores,
     other_scores,
@@ -243,7 +243,7 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
         untasked = (f"; 'None' is {other['None']} record(s) with no \"task\" field and no tag such as [vqa] opening the "
                     "question (python -m data_gen convert llava rewrites GeoChat's tags and takes --task)") if other["None"] else ""
         left = f"; {change_left(n, task_name)}" if (n := other.get("change (not kept)")) else ""  # was the count alone
-        raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'no record at all: an empty file'}){untasked}{left}")
+        raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'no record at all: an empty file'}){untasked}{left}{scripts_for(other)}")
     records, unsized, size_notes = with_sizes(records, args) if geometry and references else (records, 0, [])
     items = pair(records, preds, decoded)
     if decoded:

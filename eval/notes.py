@@ -287,6 +287,15 @@ def count_notes(scores: dict) -> list[str]:
     return out
 
 
+def scripts_for(other: dict) -> str:
+    """``"; python -m eval.detection scores its det records"`` for the rsvlm tasks of ``other`` (a set's records by task,
+    none of the script's own): the error said what it found and not which script scores it; "" where none is."""
+    from rsvlm.tokens import TASKS
+
+    found = {TAGS.get(t, t): None for t in other if t in TASKS and not t.endswith("(not kept)")}
+    return f"; score them with {', '.join(f'python -m eval.{s}' for s in found)}" if found else ""
+
+
 def change_left(n: int, task: str | None) -> str:
     """What is said of the ``n`` change records that the ``task`` script (change or captioning) leaves to the other:
     in a note, or in the error where they are all its records of the task."""

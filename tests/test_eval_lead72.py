@@ -227,3 +227,18 @@ def test_vqa_thousands_comma_joins_a_number_not_a_bracketed_pair(answer, referen
     assert (normalize_answer(answer) == normalize_answer(reference)) is same
     if answer.startswith("(120"):
         assert parse_count(answer) == 120  # a pair's first number, as "(120, 340)" reads (was 120340)
+
+
+def test_a_set_of_no_record_of_the_scripts_task_names_the_scripts_that_score_it(tmp_path):
+    """Was "no records of task ground (found {'det': 4})": what it found, not which script scores it."""
+    from eval import vqa
+
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "det", "[det] ships", "None."),
+                                             eval_record("b", "cls", "[cls] scene?", "lake")])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "det", "answer": "None."}])
+    with pytest.raises(common.ScoreError, match=r"no records of task ground \(found \{'det': 1, 'cls': 1\}\); score "
+                       r"them with python -m eval.detection, python -m eval.classification$"):
+        grounding.main(["--gt", gt, "--pred", pred])
+    gt = write_jsonl(tmp_path / "gt.jsonl", [{**eval_record("a", "det", "ships", "None."), "task": None}])
+    with pytest.raises(common.ScoreError, match=r"convert llava rewrites GeoChat's tags and takes --task\)$"):
+        vqa.main(["--gt", gt, "--pred", pred])  # no task at all: no script named
