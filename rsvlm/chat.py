@@ -14,7 +14,6 @@ on the mirror views (greedy, each view's whole conversation prefilled anew, not 
 from __future__ import annotations
 
 import contextlib
-import re
 import sys
 import time
 
@@ -71,22 +70,20 @@ class ChatREPL:
         except ValueError as e:
             self.say(f"error: {e}")
             return None
-        if why := inf.shape_problem(question):  # <box>10,10,50,50</box>, <loc_1200>: answered about nothing
+        task = opening_task(question)
+        alone = task and question.strip() == task_tag(task)  # a tag alone: [count] was answered with a box
+        # <box>10,10,50,50</box>, <loc_1200>, [regcap] naming no box: answered about nothing; the checks are the
+        # Python session's (ChatSession.ask), a tag alone checked as the task's standard question it asks (below)
+        if why := inf.question_problem(inf.DEFAULT_PROMPTS[task] if alone else question):
             self.say(f"error: {why}{pixel_box_hint(question, self.images[-1])}")
             return None
-        task = opening_task(question)
         if task == "change" and len(self.images) != 2:  # as predict: "None." about nothing
             label = inf.image_label(self.images[0])  # after a question, /image starts anew on the new image alone
             self.say(f"[change] compares two images: /image BEFORE then /image AFTER start a conversation on a pair "
                      f"(this one asked about {label} alone)" if self.session.asked else
                      f"[change] compares two images: load the after image with /image ({label} is the before one)")
             return None
-        if task == "regcap" and not re.search(inf.SHAPE_OPEN, question):  # as predict refuses it: the model drew one
-            self.say("error: [regcap] asks about a region, and this question names none: write its box in it, "
-                     "<box><loc_X1><loc_Y1><loc_X2><loc_Y2></box>, each a thousandth of the image's width or height "
-                     f"(0-999){pixel_box_hint(question, self.images[-1])}")
-            return None
-        if task and question == task_tag(task):  # a tag alone: [count] was answered with a box, [vqa] with a class
+        if alone:  # [vqa] was answered with a class
             question = inf.DEFAULT_PROMPTS[task]
             self.say(f"  note: a tag alone asks the task's standard question: {question}")
         if len(self.images) == 2 and task not in (None, "change"):

@@ -60,7 +60,7 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
                     seen.setdefault("views", set()).update(other_views)
                     seen.setdefault("first", (msgs[0], inputs[0], first[0]))
 
-            fused = fused_answers(views, msgs, inputs, first, tta, refused, on_views=asking)
+            fused = fused_answers(views, msgs, inputs, first, tta, refused, on_views=asking, frame="tile window")
         out = []
         for k, (tile, answer, f) in enumerate(zip(tiles, first, fused)):
             (text, scores), cut, past = answer, inf.is_cut(answer), inf.is_past_context(answer)
@@ -102,9 +102,9 @@ def tile_note(task: str, given_as: str | None = None) -> str | None:
     merged shapes (det and seg): None for those. ``given_as``: the task as the user gave it (``--prompt's
     [count]``; predict_question's ``named_task``), ``--task TASK`` where None."""
     head = f"--tile asks each window on its own, so {given_as or f'--task {task}'} is answered per tile"
-    if task == "ground":  # "the largest ship" has one answer per window
-        return (f"{head}: each tile gives its own box for the question (the largest object of each tile, not of "
-                "the scene), and the boxes are merged as shapes")
+    if task == "ground":  # "the largest ship", "the leftmost tank": one answer per window
+        return (f"{head}: each tile answers it of its own pixels (\"the largest\", \"the leftmost\" are each tile's, "
+                "not the scene's), and the tiles' boxes are merged as shapes")
     if task == "count":
         return f"{head}: the tiles' counts are tallied, not summed (an object in an overlap is in two tiles)"
     if task == "regcap":
@@ -229,7 +229,7 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
     if tta is not None and "first" in seen and not seen["views"]:  # the plain answers stood, with no word of why
         from rsvlm.tta import no_view_note
 
-        say(f"note: {no_view_note(*seen['first'], tta)} (the first tile's reason; no view was asked of any of the "
+        say(f"note: {no_view_note(*seen['first'], tta, frame='tile window')} (the first tile's reason; no view was asked of any of the "
             f"{len(tiles)} tile(s))", label)
     tile_run_notes(tiles, args, model, say)
     if args.task in TEXT_TASKS and tiles:  # words are not merged: they were only in --out, if given
