@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from rsvlm.answer_words import says_none
 from rsvlm.fusion import Fused, cut_by, fits, fusable, fuse, vote, voted_out
-from rsvlm.tta_senses import along_question, turn_question
+from rsvlm.tta_senses import along_question, turn_question  # noqa: F401 (importable here)
 from rsvlm.tta_tables import COMPASS, FRAMED, SWAPS, UNMAPPED  # noqa: F401 (tables: importable here)
 from rsvlm.tta_text import (  # noqa: F401 (importable here: the views' messages)
     CROPS_FOR,
@@ -69,6 +69,7 @@ from rsvlm.tta_words import (  # noqa: F401 (importable here)
     frames,
     framing_words,
     hand_spelling,
+    spellings,
     swap_words,
     unsaid_word,
     upper_spelling,
@@ -130,18 +131,12 @@ def asks_all(messages: list[dict]) -> bool:
 
 
 def _spelt(plain: str, messages: list[dict]) -> dict:
-    """How a view's words are said back (``swap_words``'s ``counter``, ``hand``, ``upper`` and ``turning``): as the plain
-    answer (``plain``), else the last question, spells them: its counter sense ("Anticlockwise." and a mirror's
-    "Clockwise." are one vote, ``tta_words.counter_spelling``), its "-hand" ("Left-hand side." and a transpose's "Top
-    side.", ``hand_spelling``) and its corners ("Upper left." and a transpose's "Top left.", ``upper_spelling``); and
-    whether the last question alone asks a turn's sense (``turn_question``: "Does the road turn left or right?", its
-    "Left." a sense) or up or down along a thing (``along_question``: "… up or down the river?", its "Up." upstream)."""
+    """How a view's words are said back (``tta_words.spellings``): as the plain answer (``plain``), else the last
+    question, spells them ("Anticlockwise.", "Left-hand side.", "Upper left."), and what that question asks ("Does
+    the road turn left or right?": a turn's sense; "… up or down the river?": upstream; "Which row …?": its rows)."""
     from rsvlm.answering import last_question
 
-    question = last_question(messages)
-    said = (plain, question)
-    return {"counter": counter_spelling(*said), "hand": hand_spelling(*said), "upper": upper_spelling(*said),
-            "turning": turn_question(question), "along": along_question(question)}
+    return spellings(plain, last_question(messages))
 
 
 def _unfused(dec, first: list[dict] | None, text: str = "") -> str | None:

@@ -8,7 +8,9 @@ counted from the left there); a left-right flip reverses the order of the column
 (``flip_lines``), so, with no count of them known, "the first" and "the last" swap, "the third" is "the third-to-last"
 and back ("penultimate", "next-to-last" and "second last" are "the second"), and "the middle row" stays. A row or
 column named by a number after it ("row 3", ``NUMBERED_LINE``) is a transpose's column 3; a flip across it is not asked
-(``numbered``). Not turned: objects counted in order with no side ("the second ship").
+(``numbered``). One picked by a word before it ("which row", "each column", ``_PICKED``) is a transpose's column; a
+bare ordinal ("The first.", ``_BARE``) counts the lines its question asks for (``counted_lines``), and a flip across
+them counts it from the other end. Not turned: objects counted in order with no side ("the second ship").
 """
 
 from __future__ import annotations
@@ -76,10 +78,21 @@ def numbered(text: str, step: str) -> bool:
 _SIDED = re.compile(r"\s+(?:counting\s+)?from\s+the\s+(?:very\s+|far\s+)?(?:left|right|top|bottom)(?![^\W_])", re.I)
 
 
+# a row or column of a grid picked by a word before it, no side nor place in order ("Which row has the most tanks?", "in
+# each column", "the same row as the truck", "which of the rows"): a transpose's column, its "The first row." the
+# image's first column; not a row of things, any way round ("rows of containers", "a row of trees", "in a row")
+_FROM_SIDE = (r"\s+(?:(?:counting\s+)?from|at|on|in|nearest|closest\s+to)\s+the\s+(?:very\s+|far\s+)?"
+              r"(?:left|right|top|bottom)(?![^\W_])")  # "the row from the top": ``_LINE``'s
+_PICKED = re.compile(r"(?<![^\W_])((?:which|what|each|every|per|same|other|different|adjacent|neighbou?ring|next)\s+"
+                     r"|(?:which|each|any|none|all|both|either|neither)(?:\s+one)?\s+of\s+the\s+)(rows?|columns?)"
+                     rf"(?![^\W_])(?!\s+of(?![^\W_]))(?!{_FROM_SIDE})", re.I)
+
+
 def turn_lines(text: str) -> str:
     """``text`` with each row a column and back, in its case, for a transpose: one named by its side (``_LINE``), by
-    its place in order (``ORDINAL_LINE``: counted from the top, a row is counted from the left there) or by a number
-    (``NUMBERED_LINE``: "row 3" is "column 3")."""
+    its place in order (``ORDINAL_LINE``: counted from the top, a row is counted from the left there), by a number
+    (``NUMBERED_LINE``: "row 3" is "column 3") or picked by a word before it (``_PICKED``: "which row")."""
+    text = _PICKED.sub(lambda m: m.group(1) + cased(_LINES[m.group(2).lower()], m.group(2)), text)
     text = _LINE.sub(lambda m: m.group(0) if m.group(1) and ranked(m.string, m.start()) else  # "the top 3 rows by area"
                      (m.group(1) or "") + cased(_LINES[(w := m.group(2) or m.group(3)).lower()], w), text)
     text = NUMBERED_LINE.sub(lambda m: cased(_LINES[(n := m.group(0).split()[0]).lower()], n) + m.group(0)[len(n):], text)
@@ -100,18 +113,50 @@ ORDINAL_LINE = re.compile(rf"(?<![^\W_])(?P<ord>{_ONE}(?:(?:\s*,\s*(?:(?:and|or)
 _FLIPPED = {"first": "last", "1st": "last", "last": "first", "penultimate": "second", "next-to-last": "second"}
 
 
-def flip_lines(text: str, step: str) -> str:
+def _flipped(said: str) -> str:
+    """An ordinal (``_ONE``) counted from the other end, in its case: "first" ↔ "last", "third" ↔ "third-to-last"."""
+    low = re.sub(r"[- ]+", "-", said.lower())
+    if low in ("middle", "centre", "center", "central"):
+        return said
+    if low in _FLIPPED:
+        return cased(_FLIPPED[low], said)
+    return k.group(1) if (k := _TO_LAST.fullmatch(said)) else f"{said}-to-last"
+
+
+def flip_lines(text: str, step: str, axis: str = "") -> str:
     """``text`` with each ``ORDINAL_LINE`` column (``step`` "h") or row ("v") counted from the other end, in its case:
-    "the first" and "the last" swap, "the third" is "the third-to-last" and back; the middle one stays."""
-    axis = {"h": "column", "v": "row"}[step]
+    "the first" and "the last" swap, "the third" is "the third-to-last" and back; the middle one stays. So each bare
+    ordinal (``_BARE``: "The first.", "the first or the last?") where the lines it counts (``counted_lines``) are
+    ``axis`` ("row", "column") and the step's."""
+    line = {"h": "column", "v": "row"}[step]
+    if axis == line:
+        spans = [m.span() for m in ORDINAL_LINE.finditer(text)]  # "the first or the last row": turned below
+        text = _BARE.sub(lambda m: m.group(0) if any(a <= m.start() < b for a, b in spans) else _flipped(m.group(0)), text)
+    return ORDINAL_LINE.sub(lambda m: m.group(0) if not m.group("noun").lower().startswith(line) else
+                            _EACH.sub(lambda k: _flipped(k.group(0)), m.group("ord")) + m.group(0)[len(m.group("ord")):], text)
 
-    def one(said: str) -> str:
-        low = re.sub(r"[- ]+", "-", said.lower())
-        if low in ("middle", "centre", "center", "central"):
-            return said
-        if low in _FLIPPED:
-            return cased(_FLIPPED[low], said)
-        return k.group(1) if (k := _TO_LAST.fullmatch(said)) else f"{said}-to-last"
 
-    return ORDINAL_LINE.sub(lambda m: m.group(0) if not m.group("noun").lower().startswith(axis) else
-                            _EACH.sub(lambda k: one(k.group(0)), m.group("ord")) + m.group(0)[len(m.group("ord")):], text)
+# an ordinal with no noun after it, "The first.", "the first or the last?", "the second-to-last one" (after "the", "or",
+# "and", a comma, or the text's start), which counts the lines a question asks for (``counted_lines``)
+_BARE = re.compile(rf"(?:(?<=\bthe\s)|(?<=\bor\s)|(?<=\band\s)|(?<=,\s)|(?<=^)){_ONE}(?![^\W_])"
+                   rf"(?=(?:\s+(?:ones?|\d+|{_NUMBER}))?\s*(?:$|[.,;:!?)]|(?:or|and|&)(?![^\W_])))", re.I | re.M)
+# the lines a question asks for ("Which row has the most tanks?", "which of the columns"; not "which rows of tanks"), or
+# asks of something else ("which ship": its answer's "The first." counts ships)
+_ASKED = re.compile(r"(?<![^\W_])(?:which|what)(?:\s+one)?(?:\s+of\s+the)?\s+(?:(rows?|columns?)(?![^\W_])(?!\s+of(?![^\W_]))"
+                    r"|(?!(?:is|are|was|were|has|have|had|do|does|did|can|could|would|will|should|one|of|rows?|columns?)"
+                    r"(?![^\W_]))[A-Za-z])", re.I)
+
+
+def counted_lines(question: str | None) -> str:
+    """The lines ("row", "column") a bare ordinal (``_BARE``) of ``question`` or of its answer counts: those it asks for
+    ("Which row has the most tanks, the first or the last?", ``_ASKED``), or, where it asks of nothing else and holds
+    no other ordinal, those of its ``ORDINAL_LINE``s ("Is the first or the last row busier?"); "" where none, both, or
+    it asks of other things ("Which ship in the first row is the largest?": "The second." counts ships)."""
+    question = question or ""
+    asked = list(_ASKED.finditer(question))
+    axes = {m.group(1).lower().rstrip("s") for m in asked if m.group(1)}
+    if not asked:
+        lines = list(ORDINAL_LINE.finditer(question))
+        if all(any(m.start() <= k.start() < m.end() for m in lines) for k in _EACH.finditer(question)):
+            axes = {m.group("noun").lower().rstrip("s") for m in lines}
+    return axes.pop() if len(axes) == 1 and not any(m.group(1) is None for m in asked) else ""

@@ -93,12 +93,17 @@ def flip_view(images: list, messages: list[dict], view: str) -> tuple[list, list
 
 
 def _view_messages(messages: list[dict], view: str, w: int, h: int) -> list[dict] | None:
-    """``flip_view``'s messages, of a ``w`` × ``h`` image; None where a turn cannot be said in ``view``."""
-    msgs = []
+    """``flip_view``'s messages, of a ``w`` × ``h`` image; None where a turn cannot be said in ``view``. An answer's
+    bare ordinal ("The first.") counts the lines its question asks for (``tta_lines.counted_lines``: "Which row …?")."""
+    from rsvlm.tta_lines import counted_lines
+
+    msgs, question = [], None
     for m in messages:
         if m["role"] != "system" and isinstance(m.get("content"), str):
-            if (text := map_text(m["content"], view, w, h)) is None:
+            lines = counted_lines(question) if m["role"] == "assistant" else None
+            if (text := map_text(m["content"], view, w, h, lines)) is None:
                 return None
+            question = m["content"] if m["role"] == "user" else question
             m = {**m, "content": text}
         msgs.append(m)
     return msgs
@@ -118,12 +123,12 @@ def shapes_only(decoded) -> bool:
 SPAN = re.compile(r"(?:<poly>.*?</poly>)+|<(box|obb|point|mask)>.*?</\1>", re.DOTALL)  # a poly with its holes
 
 
-def map_text(text: str, view: str, w: int, h: int) -> str | None:
+def map_text(text: str, view: str, w: int, h: int, lines: str | None = None) -> str | None:
     """A turn of a conversation about a ``w`` × ``h`` image as said of its ``view``: direction
     words mapped (``swap_words``) and every shape moved. An answer that is shapes only is
     re-encoded whole, each label's shapes in reading order (top to bottom, then left to right) as
     the instruction builders write them; shapes inside other text are moved one by one. None where
-    ``swap_words`` is."""
+    ``swap_words`` is; ``lines``: ``swap_words``' (an answer's, the lines its question asks for)."""
     from rsvlm import geometry
 
     if not view:
@@ -138,7 +143,7 @@ def map_text(text: str, view: str, w: int, h: int) -> str | None:
         order = sorted(range(len(objs)), key=lambda i: (labels.index(objs[i].get("label")),
                                                         *top_left(objs[i])))
         return geometry.encode([objs[i] for i in order], wv, hv)
-    text = swap_words(text, view)
+    text = swap_words(text, view, lines=lines)
     if text is None:
         return None
 

@@ -45,7 +45,15 @@ import functools
 import re
 from collections.abc import Iterator
 
-from rsvlm.tta_lines import NUMBERED_LINE, ORDINAL_LINE, flip_lines, numbered, ranked, turn_lines
+from rsvlm.tta_lines import (
+    NUMBERED_LINE,
+    ORDINAL_LINE,
+    counted_lines,
+    flip_lines,
+    numbered,
+    ranked,
+    turn_lines,
+)
 from rsvlm.tta_senses import (
     ALONG_PATH,
     _departed,
@@ -56,6 +64,8 @@ from rsvlm.tta_senses import (
     _sides,
     _turn_senses,
     _word_before,
+    along_question,
+    turn_question,
 )
 from rsvlm.tta_tables import (
     _EDGE,
@@ -161,6 +171,19 @@ def upper_spelling(*texts: str | None) -> bool:
     answer in the vote (the view is asked "top left": "upper" has no one-word transpose)."""
     m = _first(_CORNER_HEAD, texts)
     return bool(m and m.group(1).lower() in _AS_TOP)
+
+
+def spellings(plain: str | None, question: str | None) -> dict:
+    """How a view's answer is said back (``swap_words``' ``counter``, ``hand``, ``upper``, ``turning``, ``along`` and
+    ``lines``): as the plain answer (``plain``), else ``question``, spells them: its counter sense ("Anticlockwise."
+    and a mirror's "Clockwise." are one vote, ``counter_spelling``), its "-hand" ("Left-hand side." and a transpose's
+    "Top side.", ``hand_spelling``) and its corners ("Upper left." and a transpose's "Top left.", ``upper_spelling``);
+    whether ``question`` asks a turn's sense (``turn_question``: "Does the road turn left or right?", its "Left." a
+    sense) or up or down along a thing (``along_question``: "… up or down the river?", its "Up." upstream); and the
+    lines its bare ordinals count (``counted_lines``: "Which row …?", its "The first." a row)."""
+    said = (plain, question)
+    return {"counter": counter_spelling(*said), "hand": hand_spelling(*said), "upper": upper_spelling(*said),
+            "turning": turn_question(question), "along": along_question(question), "lines": counted_lines(question)}
 
 
 # not "of" the image itself: "on top of the image", "on the left of the image" name its side (``_ATOP``, ``_BESIDE``)
@@ -288,7 +311,8 @@ def _clock(text: str, step: str) -> str:
 
 
 def swap_words(text: str, view: str, back: bool = False, counter: str | None = None,
-               hand: str | None = None, upper: bool = False, turning: bool = False, along: bool = False) -> str | None:
+               hand: str | None = None, upper: bool = False, turning: bool = False, along: bool = False,
+               lines: str | None = None) -> str | None:
     """``text`` with each direction word mapped by ``view``'s steps (a leading capital kept; a
     transpose says "left-hand" as "top", and "left of it" as "above it", ``_BESIDE``), or
     with ``back`` from the view to the image (the steps undone in reverse order); None when it
@@ -300,9 +324,12 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
     turned as "clockwise" is: by a mirror view, not a half or quarter turn. "up" or "down" as a way ("facing up",
     ``_UPDOWN``) has no image but in a left-right flip: None for any other view, but with ``along`` (``along_question``:
     the answer "Up." to "Is the boat moving up or down the river?", upstream); nor has "row 3" in a flip across the
-    rows (``tta_lines.numbered``). A clock position ("at 2 o'clock", ``_clock``) turns with each step."""
+    rows (``tta_lines.numbered``). A clock position ("at 2 o'clock", ``_clock``) turns with each step. A bare ordinal
+    ("The first.") counts the ``lines`` ("row", "column") of the image the question asks for (``counted_lines``; None:
+    those ``text`` asks for itself), counted from the other end in a flip across them (``flip_lines``)."""
     if ("t" in view or "v" in view) and not along and _UPDOWN.search(text):
         return None
+    axis = lines and ({"row": "column", "column": "row"}[lines] if "t" in view else lines)  # as a flip's frame has it
     for step in ("vht" if back else "thv"):
         if step not in view:
             continue
@@ -317,7 +344,8 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
         if step != "t" and numbered(text, step):  # "row 3" under a top-bottom flip: its count from the bottom unknown
             return None
         text = _clock(_sub(text, step, turning=turning), step)
-        text = text if step == "t" else flip_lines(text, step)  # "the third column": "the third-to-last" in a flip
+        # "the third column": "the third-to-last" in a flip, and the answer "The third." to "Which column ...?"
+        text = text if step == "t" else flip_lines(text, step, counted_lines(text) if lines is None else axis)
         if back and step == "t" and hand:  # the last step back: every left/right was a top/bottom
             text = _HANDS.sub(lambda m: m.group(0) + ("" if _sides().match(m.string[m.end():].lstrip())
                                                       or _departed(m.string, m.start(), m.end())

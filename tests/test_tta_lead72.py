@@ -77,3 +77,67 @@ def test_up_or_down_after_a_verb_of_moving_skips_the_views_that_cannot_say_it(qu
     assert unsaid_word(question, way=True) in ("up", "down")
     along = "[vqa] Does the river flow up or down the valley?"  # upstream or down: asked of every view
     assert all(swap_words(along, v) == along for v in VIEWS)
+
+
+@pytest.mark.parametrize("question, t", [
+    ("[vqa] Which row has the most tanks?", "[vqa] Which column has the most tanks?"),
+    ("[vqa] How many cars are in each Column?", "[vqa] How many cars are in each Row?"),
+    ("[vqa] Is the truck in the same row as the tank?", "[vqa] Is the truck in the same column as the tank?"),
+    ("[vqa] Which of the rows is the longest?", "[vqa] Which of the columns is the longest?")])
+def test_a_row_picked_by_a_word_before_it_is_a_transposes_column(question, t):
+    """"Which row has the most tanks?" was asked of a transpose as written: its "The first row." came back as "The
+    first column." and voted against the plain answer."""
+    for view in VIEWS:
+        said = swap_words(question, view)
+        assert said == (t if "t" in view else question), (view, said)
+        assert swap_words(said, view, back=True) == question
+    for kept in ("[vqa] How many rows of containers are there?", "[vqa] Are the cars parked in a row?",
+                 "[vqa] Which row from the top has the most tanks?"):  # a row of things; a side's row turns with it
+        assert swap_words(kept, "t").count("row") == kept.count("row") - ("from the top" in kept)
+
+
+def test_a_which_row_answer_of_each_view_is_voted_as_the_image_row():
+    """Each view's answer names the image's first row as that view sees it: its first row, its last (a top-bottom
+    flip), its first or last column (a transpose); mapped back, all 7 outvote a wrong plain answer. They were asked
+    "Which row" under a transpose, and their "The last." said back as written."""
+    msgs = [[{"role": "user", "content": "<image>\n[vqa] Which row has the most tanks, the first or the last?"}]]
+    asked: list[str] = []
+
+    def answer(messages, images):  # the image's first row, as the view's question lists it: first, or last
+        asked.extend(m[-1]["content"] for m in messages)
+        return [("The first." if (q := m[-1]["content"]).index("first") < q.index("last") else "The last.", [])
+                for m in messages]
+
+    (fused,) = tta.fused_answers(answer, msgs, [blank_image()], [("The last.", [])], tta.FuseConfig(views="dihedral"))
+    assert fused.answer == "The first." and fused.note is None and fused.answers == 8, fused
+    assert "<image>\n[vqa] Which column has the most tanks, the first or the last?" in asked
+    assert "<image>\n[vqa] Which row has the most tanks, the last or the first?" in asked
+
+
+@pytest.mark.parametrize("question, answer, back", [
+    ("Which row has the most tanks?", "The first.", {"v": "The last.", "h": "The first.", "th": "The last.",
+                                                      "t": "The first.", "hv": "The last."}),
+    ("Is the first or the last column busier?", "The second-to-last one.",
+     {"h": "The second one.", "v": "The second-to-last one.", "t": "The second-to-last one.", "tv": "The second one."}),
+    ("Which ship in the first row is the largest?", "The second.", {"v": "The second.", "h": "The second."}),
+])
+def test_a_bare_ordinal_answer_is_counted_back_from_the_other_end_under_a_flip(question, answer, back):
+    """"The first." to "Which row has the most tanks?" was said back as written from a top-bottom flip, whose first
+    row is the image's last; one counting ships ("which ship") is no row's."""
+    from rsvlm.tta_words import spellings
+
+    for view, said in back.items():
+        assert swap_words(answer, view, back=True, **spellings(None, f"[vqa] {question}")) == said, view
+        assert swap_words(said, view, lines=spellings(None, question)["lines"]) == answer, view  # and into the view
+
+
+def test_a_chats_earlier_bare_ordinal_answer_is_said_of_the_view():
+    """A conversation's earlier answer "The first." (to "Which row …?") was kept as written in a top-bottom flip."""
+    from rsvlm.tta_text import flip_view
+
+    msgs = [{"role": "user", "content": "<image>\n[vqa] Which row has the most tanks?"},
+            {"role": "assistant", "content": "The first."}, {"role": "user", "content": "[vqa] How many?"}]
+    _, said = flip_view(blank_image(), msgs, "v")
+    assert said[1]["content"] == "The last."
+    _, said = flip_view(blank_image(), msgs, "h")
+    assert said[1]["content"] == "The first."
