@@ -67,7 +67,8 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
         try:
             s = json.loads(Path(p).read_text())
         except FileNotFoundError:
-            raise common.ScoreError(f"score file not found: {p}") from None
+            raise common.ScoreError(f"--scores {p}: no such file; give the --out JSON that python -m eval.TASK wrote, "
+                                    "or --dir the folder of them") from None  # was "score file not found", no way on
         except IsADirectoryError:  # was "[Errno 21] Is a directory: 'scores'"
             if skip_foreign:  # a folder named *.json in --dir
                 leave_out(p, "is a folder, so no eval score file")

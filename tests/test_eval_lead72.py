@@ -242,3 +242,12 @@ def test_a_set_of_no_record_of_the_scripts_task_names_the_scripts_that_score_it(
     gt = write_jsonl(tmp_path / "gt.jsonl", [{**eval_record("a", "det", "ships", "None."), "task": None}])
     with pytest.raises(common.ScoreError, match=r"convert llava rewrites GeoChat's tags and takes --task\)$"):
         vqa.main(["--gt", gt, "--pred", pred])  # no task at all: no script named
+
+
+def test_report_of_a_missing_scores_file_names_the_option_and_what_to_give(tmp_path, monkeypatch, capsys):
+    """Was "error: score file not found: PATH"."""
+    from eval import report
+
+    said = _guarded(monkeypatch, capsys, report.main, ["--scores", str(tmp_path / "vqa.json")])
+    assert said == (f"python -m eval.report: error: --scores {tmp_path / 'vqa.json'}: no such file; give the --out "
+                    "JSON that python -m eval.TASK wrote, or --dir the folder of them")
