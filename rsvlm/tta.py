@@ -43,7 +43,6 @@ from rsvlm.tta_tables import COMPASS, FRAMED, SWAPS, UNMAPPED  # noqa: F401 (tab
 from rsvlm.tta_text import (  # noqa: F401 (importable here: the views' messages)
     CROPS_FOR,
     SPAN,
-    _view_messages,
     crop_messages,
     croppable,
     crops_barred,
@@ -51,6 +50,7 @@ from rsvlm.tta_text import (  # noqa: F401 (importable here: the views' messages
     labels_back,
     map_text,
     shapes_only,
+    view_messages,
 )
 from rsvlm.tta_views import (  # noqa: F401 (importable here, as the other views' pixels)
     crop_view,
@@ -367,7 +367,7 @@ def _asks(view: str, messages: list[dict], w: int, h: int, shapes: bool, plain, 
     not bar that shows something new (``new_crop``); a mirror view where every turn can be said in it."""
     if view.startswith("c"):
         return not (crops_barred(messages, w, h, shapes, plain, cfg) or "").startswith(CROPS_FOR) and new_crop(view, cfg, w, h)
-    return _view_messages(messages, view, w, h) is not None
+    return view_messages(messages, view, w, h) is not None
 
 
 def _view_of(images: list, messages: list[dict], view: str, w: int, h: int, shapes: bool, plain,

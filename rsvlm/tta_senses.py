@@ -1,11 +1,11 @@
 """The "left" and "right" of a text that name no side of the image (``rsvlm.tta_words`` keeps them as
 written, or turns them as a mirror does): the sense of a turn ("turn left", "a right turn", ``_TURNING``) or a
-river's bank (``_BANK``), which a mirror view swaps and a half or quarter turn keeps (``_sense``,
-``_turn_senses``; ``turn_question``: a question whose answer "Left." is such a sense, but a side tied to another
+river's bank (``_BANK``), which a mirror view swaps and a half or quarter turn keeps (``is_sense``,
+``turn_senses``; ``turn_question``: a question whose answer "Left." is such a sense, but a side tied to another
 thing, ``_PLACED``: "The left bank, left of the pier."); "right" as "just" or
-"correct" ("right next to", "right away", "Is that right?": ``_just``, ``_JUST``, ``_NOW``, ``_CORRECT``);
-"left" as a verb, a departure ("One ship left.", "A ship left the dock.": ``_departed``), and as remaining
-("How much forest is left?": ``_remaining``); ``_sideless`` for any of these.
+"correct" ("right next to", "right away", "Is that right?": ``is_just``, ``_JUST``, ``_NOW``, ``_CORRECT``);
+"left" as a verb, a departure ("One ship left.", "A ship left the dock.": ``is_departed``), and as remaining
+("How much forest is left?": ``is_remaining``); ``is_sideless`` for any of these.
 """
 
 from __future__ import annotations
@@ -13,14 +13,14 @@ from __future__ import annotations
 import functools
 import re
 
-from rsvlm.tta_tables import _side_words, _words, cased
+from rsvlm.tta_tables import cased, side_words, whole_words
 
 
-def _sideless(m: re.Match) -> bool:
-    """Whether a "left" or "right" match names no side: "left" a departure or remaining (``_departed``,
-    ``_remaining``), "right" meaning "just" or "correct" (``_just``)."""
+def is_sideless(m: re.Match) -> bool:
+    """Whether a "left" or "right" match names no side: "left" a departure or remaining (``is_departed``,
+    ``is_remaining``), "right" meaning "just" or "correct" (``is_just``)."""
     word, at = m.group(0).lower(), (m.string, m.start(), m.end())
-    return word == "left" and (_departed(*at) or _remaining(*at)) or word == "right" and _just(*at)
+    return word == "left" and (is_departed(*at) or is_remaining(*at)) or word == "right" and is_just(*at)
 
 
 # the sense of a turn, no side: "turn left", "turns to the right", "veer left or right", "bend to the left or to the
@@ -65,7 +65,7 @@ _TOWARDS = frozenset(("face", "faces", "facing", "point", "points", "pointing", 
                       "drifting", "at", "on", "in", "from", "into"))
 
 
-def _word_before(text: str, start: int) -> str:
+def word_before(text: str, start: int) -> str:
     """The word before ``text[start:]``, lowercased ("" where none)."""
     m = re.search(r"([A-Za-z'-]+)\s*$", text[max(0, start - 40):start])
     return m.group(1).lower() if m else ""
@@ -94,7 +94,7 @@ _PLACED = (re.compile(r"(?:[-_ ]?hand)?(?:(?:\s+(?:side|sides|edge|edges|corner|
            re.compile(r"(?<![^\W_])(?:top|bottom|upper|lower)(?:\s+|\s*[-_–]\s*)$", re.I))
 
 
-def _sense(text: str, start: int, end: int, turning: bool = False) -> bool:
+def is_sense(text: str, start: int, end: int, turning: bool = False) -> bool:
     """Whether "left"/"right" at ``text[start:end]`` is the sense of a turn (``_TURNING``) or a river's bank
     (``_BANK``), every one of them with ``turning`` (the answer to a turn's question, "Left.") but a side tied to
     a thing (``_PLACED``: "The left bank, left of the pier."), no side."""
@@ -118,7 +118,7 @@ _CORRECT = (re.compile(r"(?<![^\W_])(?:that|this)(?:'s|’s|\s+is|\s+was)?\s+(?:
 _NOW = re.compile(r"\s+(?:now|here|away(?!\s+from\b))(?![^\W_])", re.I)
 
 
-def _just(text: str, start: int, end: int) -> bool:
+def is_just(text: str, start: int, end: int) -> bool:
     """Whether "right" at ``text[start:end]`` means "just" (``_JUST``: "the car right next to the ship") or "correct"
     (``_CORRECT``: "Is that right?")."""
     if text[start:end].lower() != "right":
@@ -128,15 +128,15 @@ def _just(text: str, start: int, end: int) -> bool:
     if _NOW.match(text, end) and _JUST[0].search(text, 0, start) is None:
         return True
     return (_JUST[1].match(text, end) is not None and _JUST[0].search(text, 0, start) is None
-            and _word_before(text, start) not in _TOWARDS)
+            and word_before(text, start) not in _TOWARDS)
 
 
-def _turn_senses(text: str, turning: bool = False) -> str:
-    """``text`` with each turn's sense (``_sense``) the other way: "turn left" is "turn right" in a mirror ("a lefthand
+def turn_senses(text: str, turning: bool = False) -> str:
+    """``text`` with each turn's sense (``is_sense``) the other way: "turn left" is "turn right" in a mirror ("a lefthand
     turn" a "righthand" one)."""
     swap = {"left": "right", "right": "left"}
     return re.sub(r"(?<![^\W_])(?i:left|right)(?=(?i:hand)?(?![^\W_]))", lambda m: cased(swap[m.group(0).lower()], m.group(0))
-                  if _sense(m.string, m.start(), m.end(), turning) else m.group(0), text)
+                  if is_sense(m.string, m.start(), m.end(), turning) else m.group(0), text)
 
 
 # "Which way does the river bend?": its answer "Left." is a turn's sense, though the question names none
@@ -201,11 +201,11 @@ _REMAINS_OF = (re.compile(r"(?<![^\W_])(?:what|nothing|anything|something|much|l
                           r"\s+(?:still\s+)?$", re.I), re.compile(r"\s+of\b", re.I))
 
 
-def _remaining(text: str, start: int, end: int) -> bool:
+def is_remaining(text: str, start: int, end: int) -> bool:
     """Whether "left" at ``text[start:end]`` means remaining (``_REMAINING``): "the buildings left intact", "How much
     forest is left?"; not "the ship on the left behind the pier"."""
     head = text[max(0, start - 80):start]
-    last = _word_before(text, start)
+    last = word_before(text, start)
     if last in _TOWARDS or last in _PLACE and last not in ("is", "are", "was", "were"):
         return False  # "How many planes face left?", "Is any ship moving left?", "How many ships are at left?": a side
     return not _REMAINING[1].search(head) and bool(
@@ -213,7 +213,7 @@ def _remaining(text: str, start: int, end: int) -> bool:
         or _REMAINS_OF[0].search(head) and _REMAINS_OF[1].match(text, end))
 
 
-def _departed(text: str, start: int, end: int) -> bool:
+def is_departed(text: str, start: int, end: int) -> bool:
     """Whether "left" at ``text[start:end]`` is a verb, a departure (``_DEPART``): "One ship left.", "Two ships
     left, one arrived.", "A ship left the dock."; not "the ship on the left", "left of the road", "top left", "Two ships left, one right."."""
     stops = [m.end() for m in re.finditer(r"[.!?;\n](?!\d)", text[:start])]
@@ -222,11 +222,11 @@ def _departed(text: str, start: int, end: int) -> bool:
     counted = _DEPART[0].search(head.lstrip())
     return bool(counted and not _PLACE.intersection(counted.group(1).lower().split())
                 and _DEPART[1].match(text, end)
-                and not any(m.group(0).lower() != "left" for m in _sides().finditer(
+                and not any(m.group(0).lower() != "left" for m in side_pattern().finditer(
                     head + text[end:end + after.start() if after else len(text)])))
 
 
 @functools.cache
-def _sides() -> re.Pattern:
+def side_pattern() -> re.Pattern:
     """Any word of ``SWAPS``, whole, in any case (built once, on first use)."""
-    return _words(_side_words())
+    return whole_words(side_words())

@@ -3,7 +3,7 @@ transpose, ``h`` left-right flip, ``v`` top-bottom flip) the words it mirrors (`
 points in capitals it moves (``COMPASS``), the sense of a rotation a mirror turns (``ROTATION``), the words a
 step has no one-word image for (``UNMAPPED``), those a corner crop changes the meaning of (``FRAMED``), the
 "-hand" compounds (``HANDED``) and the phrases whose direction word is none (``KEPT``); a pattern of whole
-words in any case (``_words``), a lone compass letter read as a direction or a name (``_direction``: "to the
+words in any case (``whole_words``), a lone compass letter read as a direction or a name (``is_direction``: "to the
 N", "E of the river", not "Building E"), and a word written back in the case of another (``cased``).
 """
 
@@ -85,7 +85,7 @@ _POINT = "(?:N|S|E|W|NE|NW|SE|SW|NNE|ENE|ESE|SSE|SSW|WSW|WNW|NNW)"
 _LISTED = re.compile(rf"\b{_POINT}(?:\s*,\s*{_POINT})*,?\s+(?:or|and)\s+{_POINT}\b")  # "N or S", "N, S, E or W"
 
 
-def _direction(text: str, start: int, end: int) -> bool:
+def is_direction(text: str, start: int, end: int) -> bool:
     """Whether a lone compass letter at ``text[start:end]`` reads as a direction (``_BEFORE``, ``_AFTER``,
     joined to another letter, listed with other points, or no word beside it): "the ship in the N", "E of
     the river", "a N-S road", "facing N or S", "N."; not "Building E"."""
@@ -97,27 +97,27 @@ def _direction(text: str, start: int, end: int) -> bool:
                 or any(m.start() <= start and end <= m.end() for m in _LISTED.finditer(text)))
 
 
-def _points(pattern: re.Pattern, text: str):
-    """``pattern``'s matches in ``text``, but a lone compass letter that is no direction (``_direction``)."""
+def point_matches(pattern: re.Pattern, text: str):
+    """``pattern``'s matches in ``text``, but a lone compass letter that is no direction (``is_direction``)."""
     return (m for m in pattern.finditer(text) if len(m.group(0)) > 1 or m.group(0) not in "NSEW"
-            or _direction(text, m.start(), m.end()))
+            or is_direction(text, m.start(), m.end()))
 
 
 
-_EDGE = (r"(?<![^\W_])", r"(?![^\W_])")  # a word's edges, an underscore one too ("top_left" is "top" "left")
+EDGE = (r"(?<![^\W_])", r"(?![^\W_])")  # a word's edges, an underscore one too ("top_left" is "top" "left")
 
 
-def _words(words, capitals=()) -> re.Pattern:
+def whole_words(words, capitals=()) -> re.Pattern:
     """A pattern of ``words`` whole in any case, longest first, and of ``capitals`` whole as written
     (a lone letter not joined to another word, ``_LONE``)."""
     lone = [c for c in capitals if len(c) == 1]
     alts = [f"(?i:{'|'.join(sorted(words, key=len, reverse=True))})",
             *sorted(set(capitals) - set(lone), key=len, reverse=True)]
     alts += [_LONE.format("|".join(sorted(lone)))] if lone else []
-    return re.compile(rf"{_EDGE[0]}({'|'.join(alts)}){_EDGE[1]}")
+    return re.compile(rf"{EDGE[0]}({'|'.join(alts)}){EDGE[1]}")
 
 
-def _side_words() -> set[str]:
+def side_words() -> set[str]:
     """Every word of ``SWAPS``, either side of a pair, of any step."""
     return {w for table in SWAPS.values() for pair in table.items() for w in pair}
 

@@ -88,11 +88,11 @@ def flip_view(images: list, messages: list[dict], view: str) -> tuple[list, list
     ``map_text``, so direction words and any shape in a question move too), or None when a turn
     cannot be said in that view. The system message is left as it is."""
     h, w = images[-1].array.shape[-2:]  # shapes are said in a pair's later image's pixels, as answers are
-    msgs = _view_messages(messages, view, w, h)
+    msgs = view_messages(messages, view, w, h)
     return None if msgs is None else ([replace(im, array=flip_array(im.array, view)) for im in images], msgs)
 
 
-def _view_messages(messages: list[dict], view: str, w: int, h: int) -> list[dict] | None:
+def view_messages(messages: list[dict], view: str, w: int, h: int) -> list[dict] | None:
     """``flip_view``'s messages, of a ``w`` × ``h`` image; None where a turn cannot be said in ``view``. An answer's
     bare ordinal ("The first.") counts the lines its question asks for (``tta_lines.counted_lines``: "Which row …?")."""
     from rsvlm.tta_lines import counted_lines

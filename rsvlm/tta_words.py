@@ -29,12 +29,12 @@ and ``KEPT`` only, and the one-word corners ("TopLeft", "topleft": each capital 
 may be other words and are left alone; a lone letter joined to a word, "S-shaped", "N/A", is none, and
 one is a point only where it reads as a direction, ``_DIRECTION``: "to the N", "E of the river", "a N-S
 road", "an E – W runway", "facing N or S", not "Building E" or "<ref>Gate N</ref>"); a compass bearing
-in degrees is not turned (a clock position is: "at 2 o'clock", ``_clock``). "left" as a verb, a departure ("One ship left.", "A ship left the dock.", "The ship has left.": ``_departed``), and as remaining ("How much forest is left?": ``_remaining``), is no direction.
+in degrees is not turned (a clock position is: "at 2 o'clock", ``_clock``). "left" as a verb, a departure ("One ship left.", "A ship left the dock.", "The ship has left.": ``is_departed``), and as remaining ("How much forest is left?": ``is_remaining``), is no direction.
 
 The word tables (``SWAPS``, ``COMPASS``, ``ROTATION``, ``UNMAPPED``, ``FRAMED``, ``HANDED``, ``KEPT``) and how a word
-is matched (``_words``, ``_direction``, ``cased``) are in ``rsvlm.tta_tables``; the "left" and "right" that name no
-side (a turn's sense, a river's bank, "just", "correct", a departure, remaining: ``_sense``, ``_just``,
-``_departed``, ``_remaining``, ``turn_question``) in ``rsvlm.tta_senses``; rankings and rows or columns ("the top 3
+is matched (``whole_words``, ``is_direction``, ``cased``) are in ``rsvlm.tta_tables``; the "left" and "right" that name no
+side (a turn's sense, a river's bank, "just", "correct", a departure, remaining: ``is_sense``, ``is_just``,
+``is_departed``, ``is_remaining``, ``turn_question``) in ``rsvlm.tta_senses``; rankings and rows or columns ("the top 3
 largest", "the third row": ``ranked``, ``turn_lines``, ``flip_lines``) in ``rsvlm.tta_lines``; this module maps a text
 with them.
 """
@@ -56,31 +56,31 @@ from rsvlm.tta_lines import (
 )
 from rsvlm.tta_senses import (
     ALONG_PATH,
-    _departed,
-    _just,
-    _remaining,
-    _sense,
-    _sideless,
-    _sides,
-    _turn_senses,
-    _word_before,
     along_question,
+    is_departed,
+    is_just,
+    is_remaining,
+    is_sense,
+    is_sideless,
+    side_pattern,
     turn_question,
+    turn_senses,
+    word_before,
 )
 from rsvlm.tta_tables import (
-    _EDGE,
     COMPASS,
+    EDGE,
     FRAMED,
     HANDED,
     KEPT,
     ROTATION,
     SWAPS,
     UNMAPPED,
-    _direction,
-    _points,
-    _side_words,
-    _words,
     cased,
+    is_direction,
+    point_matches,
+    side_words,
+    whole_words,
 )
 
 
@@ -88,23 +88,23 @@ def frames(text: str) -> bool:
     """Whether ``text`` holds a word whose meaning a crop changes (``framing_words``; a compass letter as a
     direction only: "[ground] Building E" may be asked of a crop, "the ship in the E" not; "left" as a departure or
     as remaining and "right" as "just" name no side: "[det] the buildings left intact" may be; a river's bank and a
-    turn's sense, ``_sense``, are named the same in a crop: "[det] the ships on the left bank" may be; a ranking,
+    turn's sense, ``is_sense``, are named the same in a crop: "[det] the ships on the left bank" may be; a ranking,
     "the top 3 largest", ranks other things in a crop; so does "the first row", ``ORDINAL_LINE``, or "row 3")."""
     return framing_word(text) is not None
 
 
 def framing_word(text: str) -> str | None:
     """The first word of ``text`` whose meaning a crop changes (``frames``), as written; None where none."""
-    found = next((m for m in _points(framing_words(), text) if not (
-        _sideless(m) or m.group(0).lower() in ("left", "right") and _sense(text, m.start(), m.end()))), None)
+    found = next((m for m in point_matches(framing_words(), text) if not (
+        is_sideless(m) or m.group(0).lower() in ("left", "right") and is_sense(text, m.start(), m.end()))), None)
     return (found or ORDINAL_LINE.search(text) or NUMBERED_LINE.search(text) or [None])[0]
 
 
 @functools.cache
 def framing_words() -> re.Pattern:
     """Any word of SWAPS, UNMAPPED or FRAMED, whole, in any case, or of COMPASS in capitals (built once, on first use)."""
-    words = _side_words() | set(UNMAPPED["t"]) | set(FRAMED)
-    return _words(words, {w for table in COMPASS.values() for pair in table.items() for w in pair})
+    words = side_words() | set(UNMAPPED["t"]) | set(FRAMED)
+    return whole_words(words, {w for table in COMPASS.values() for pair in table.items() for w in pair})
 
 
 @functools.cache
@@ -113,10 +113,10 @@ def _swapper(step: str) -> tuple[dict[str, str], re.Pattern]:
     points too, and ``KEPT``'s phrases as they are (matched first: they are longer); ``"hand"``: ``HANDED`` one way, ``"rotation"``: ``ROTATION`` (built once per step, on first use)."""
     if step in ("hand", "rotation"):
         table = {"hand": HANDED, "rotation": ROTATION}[step]
-        return table, _words(table)
+        return table, whole_words(table)
     words, capitals = ({**t[step], **{b: a for a, b in t[step].items()}} for t in (SWAPS, COMPASS))
     words |= {w: w for w in KEPT} | ({"higher": "higher"} if step == "v" else {})  # "higher" turns with a side only
-    return {**words, **capitals}, _words(words, capitals)
+    return {**words, **capitals}, whole_words(words, capitals)
 
 
 # the words a one-word compound joins ("upper" and "lower" whole: "UpperMost" is "Upper" "Most", as "LowerMost")
@@ -229,28 +229,28 @@ _HEIGHT_V = {"lower": "higher", "higher": "lower", "upper": "lower"}
 def _beside(m: re.Match, turning: bool = False) -> str:
     """A transpose's "above" / "below" for a ``_BESIDE`` side of a thing, in the case of its first word; the
     match as it is where its "left" or "right" is a noun (``_NOUNED``, a corner's "top-left of"), names no side
-    (``_sideless``: "What is left of the fort?", ``_REMAINS_OF``) or is a turn's sense (``_sense``)."""
+    (``is_sideless``: "What is left of the fort?", ``_REMAINS_OF``) or is a turn's sense (``is_sense``)."""
     text, at = m.string, m.start(1)
     side = _LR.match(text, at)
-    if (at == m.start() and (_word_before(text, at) in _NOUNED or text[at - 1:at] in ("-", "_", "–"))
-            or _sideless(side) or _sense(text, at, side.end(), turning)):
+    if (at == m.start() and (word_before(text, at) in _NOUNED or text[at - 1:at] in ("-", "_", "–"))
+            or is_sideless(side) or is_sense(text, at, side.end(), turning)):
         return m.group(0)
     return cased({"left": "above", "right": "below"}[m.group(1).lower()], m.group(0).split()[0])
 
 
 def _sub(text: str, step: str, said: dict[str, str] | None = None, turning: bool = False) -> str:
     """``text`` with ``step``'s words (``_swapper``) mapped, ``said`` overriding its table's images; a turn's sense
-    (``_sense``, every left/right with ``turning``) and a left or right naming no side (``_sideless``) kept."""
+    (``is_sense``, every left/right with ``turning``) and a left or right naming no side (``is_sideless``) kept."""
     table, pattern = _swapper(step)
     table = {**table, **said} if said else table
 
     def sub(m: re.Match) -> str:
         word = m.group(0)
-        if len(word) == 1 and word in "NSEW" and not _direction(m.string, m.start(), m.end()):
+        if len(word) == 1 and word in "NSEW" and not is_direction(m.string, m.start(), m.end()):
             return word  # a name ("Building E"), not a direction
-        if word.lower() in ("left", "right", *HANDED) and (_sideless(m) or _sense(m.string, m.start(), m.end(), turning)):
+        if word.lower() in ("left", "right", *HANDED) and (is_sideless(m) or is_sense(m.string, m.start(), m.end(), turning)):
             return word  # "One ship left.", "How much forest is left?", "right next to": no side; "turn left": a
-            # sense, turned by a mirror alone (``_turn_senses``)
+            # sense, turned by a mirror alone (``turn_senses``)
         if step == "v" and word.lower() in _HEIGHT_V and _HEIGHT.match(m.string, m.start()):
             return cased(_HEIGHT_V[word.lower()], word)  # "lower and to the left": "higher" in a top-bottom flip
         if word.lower() in ("above", "below", "lower", "upper") and _LEVEL.match(m.string, m.start()):
@@ -347,13 +347,13 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
         # "the third column": "the third-to-last" in a flip, and the answer "The third." to "Which column ...?"
         text = text if step == "t" else flip_lines(text, step, counted_lines(text) if lines is None else axis)
         if back and step == "t" and hand:  # the last step back: every left/right was a top/bottom
-            text = _HANDS.sub(lambda m: m.group(0) + ("" if _sides().match(m.string[m.end():].lstrip())
-                                                      or _departed(m.string, m.start(), m.end())
-                                                      or _remaining(m.string, m.start(), m.end())
-                                                      or _sense(m.string, m.start(), m.end(), turning)
-                                                      or _just(m.string, m.start(), m.end()) else hand), text)
+            text = _HANDS.sub(lambda m: m.group(0) + ("" if side_pattern().match(m.string[m.end():].lstrip())
+                                                      or is_departed(m.string, m.start(), m.end())
+                                                      or is_remaining(m.string, m.start(), m.end())
+                                                      or is_sense(m.string, m.start(), m.end(), turning)
+                                                      or is_just(m.string, m.start(), m.end()) else hand), text)
     if sum(s in view for s in "thv") % 2:  # a mirror: clockwise turns, and so does a turn's sense
-        text = _turn_senses(_sub(text, "rotation", {"clockwise": counter} if counter else None), turning)
+        text = turn_senses(_sub(text, "rotation", {"clockwise": counter} if counter else None), turning)
     if "t" not in view:
         return text
     text = _CORNER.sub(_corner, text)
@@ -365,7 +365,7 @@ def _unsaid(text: str) -> Iterator[re.Match]:
     (``UNMAPPED``) but an amount's ("above 50%", ``_LEVEL``); "lower" or "higher" said with a side ("higher and to the
     left", ``_HEIGHT``); "left" before a ranking ("the left 3 largest" would be asked as "the top 3 largest", ``ranked``)."""
     for w in UNMAPPED["t"]:
-        yield from (m for m in re.finditer(rf"{_EDGE[0]}{w}{_EDGE[1]}", text, flags=re.IGNORECASE)
+        yield from (m for m in re.finditer(rf"{EDGE[0]}{w}{EDGE[1]}", text, flags=re.IGNORECASE)
                     if not _LEVEL.match(text, m.start()))
     yield from (m for m in (_HEIGHT.search(text),) if m)  # (one an amount's too: "left and lower limit")
     yield from (m for m in _LR.finditer(text) if ranked(text, m.start()))
@@ -383,10 +383,10 @@ def unsaid_word(text: str, way: bool = False) -> str | None:
 
 
 _GAP = r"[^\S\n]+|[^\S\n]*[-–_][^\S\n]*"  # a corner's joiner, with any spaces or tabs: "top  left", "north - west"
-_CORNER = re.compile(rf"{_EDGE[0]}(?i:(left|right)({_GAP})(top|bottom)|(west|east)({_GAP})(north|south)"
-                     rf"(ernmost|erly|ern|wards|ward)?){_EDGE[1]}")
+_CORNER = re.compile(rf"{EDGE[0]}(?i:(left|right)({_GAP})(top|bottom)|(west|east)({_GAP})(north|south)"
+                     rf"(ernmost|erly|ern|wards|ward)?){EDGE[1]}")
 # a corner's first word ("upper-left", "Top right"), said "top" of a transpose ("upper" has none) and back
-_CORNER_HEAD = re.compile(rf"{_EDGE[0]}(?i:(upper|lower|top|bottom)(?=(?:{_GAP})(?:left|right){_EDGE[1]}))")
+_CORNER_HEAD = re.compile(rf"{EDGE[0]}(?i:(upper|lower|top|bottom)(?=(?:{_GAP})(?:left|right){EDGE[1]}))")
 _AS_TOP = {"upper": "top", "lower": "bottom"}
 
 

@@ -141,3 +141,16 @@ def test_a_chats_earlier_bare_ordinal_answer_is_said_of_the_view():
     assert said[1]["content"] == "The last."
     _, said = flip_view(blank_image(), msgs, "h")
     assert said[1]["content"] == "The first."
+
+
+def test_the_areas_modules_import_no_private_name():
+    """tta_words and tta_senses imported ``_words``, ``_side_words``, ``_EDGE``, ``_sense``, ``_departed``, …, and tta
+    ``tta_text._view_messages``: a name shared across modules is public."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "rsvlm"
+    files = [*root.glob("tta*.py"), *root.glob("fusion*.py"), *(root / "geometry").glob("*.py")]
+    private = [(f.name, a.name) for f in files for node in ast.walk(ast.parse(f.read_text()))
+               if isinstance(node, ast.ImportFrom) for a in node.names if a.name.startswith("_") and a.name != "__future__"]
+    assert len(files) > 10 and private == []
