@@ -271,7 +271,7 @@ class ChatREPL:
                 else f.answer
             self.say(f"fused over {views} views: {said}")
         if f.cut and not cut:  # the streamed answer's was said already
-            self.say(f"  note: {inf.cut_note(self.session.gen['max_new_tokens'], 'a view answer')}")
+            self.say(f"  note: {inf.cut_note(self.session.gen['max_new_tokens'], 'a view answer', known=f.cut_known)}")
         if f.past_context and not past_context:  # generate flags it and warns no more: said nowhere else
             self.say_past_context("a view answer")
         return f.as_answer()  # as predict and eval take it (a voted text has no scores: see Fused.as_answer)

@@ -98,7 +98,7 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
         said = [*refused.values(), *(filter(None, (fused.note, fused.voted_out, fused.unasked)) if fused is not None
                                      else ()), *said]
         if fused is not None and fused.cut and not inf.is_cut(answer):  # the answer printed is no cut one's
-            said.append(inf.cut_note(max_new_tokens, "a view answer fused into it"))
+            said.append(inf.cut_note(max_new_tokens, "a view answer fused into it", known=fused.cut_known))
         if fused is not None and fused.past_views and not past:  # was said as "1 of the 1 answer(s)"
             views = ", ".join(map(repr, fused.past_views))
             said.append("warning: " + inf.context_note(len(fused.past_views), (fused.answers or 1) - 1, inf.context_of(
@@ -324,7 +324,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
             return 2
         (text, scores), cut = answer, inf.is_cut(answer)
         result = inf.locate(text, images[-1], scores)
-        result["cut"] = cut
+        result["cut"], result["cut_known"] = cut, is_cut_known(answer)  # as --tile's tiles say it
         result["past_context"] = inf.is_past_context(answer)
         print(text)
         for note in notes:  # the cut one too, the answer's or a view's, and past the context (ask)

@@ -33,7 +33,7 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     """``predict_fn`` for ``rsvlm.io.run_tiled``: one batched generate per batch of tiles (and, with ``tta``,
     one per other view, each tile's shapes fused over its views before the merge). Each tile's entry in
     ``answers`` has ``"cut": true`` where the token limit stopped its answer (or one fused into it), and
-    ``"cut_known": true`` too where it is known to have cut its own (``Answer.cut_known``),
+    ``"cut_known": true`` too where it is known to have cut it (``Answer.cut_known``, ``Fused.cut_known``),
     ``"past_context": true`` where it (or one fused into it) ran past the LLM's context (``"past_views"``:
     the views whose answers did, where its own did not), a ``"note"`` where a view of it was refused, and a
     ``"tta_note"`` where view answers were left out of its fusion (``tta.Fused.note``), a ``"tta_voted_out"``
@@ -71,7 +71,7 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
                 text, cut, past = f.answer, f.cut, f.past_context
                 if f.objects is not None:
                     objects, problems = f.objects, []
-            known = cut and is_cut_known(answer) and (f is None or not f.cut or inf.is_cut(answer))  # its own
+            known = f.cut_known if f is not None else is_cut_known(answer)  # its own, or one fused into it
             answers.append({"window": list(tile.window or (0, 0, tile.width, tile.height)), "answer": text,
                             "problems": problems, **({"cut": True} if cut else {}),
                             **({"cut_known": True} if known else {}),

@@ -57,3 +57,73 @@ def test_chat_refuses_a_question_in_the_python_sessions_words(ckpt, geotiff):
         assert why and out.getvalue().startswith(f"error: {why}"), out.getvalue()
     assert not repl.session.stats and "standard question" not in out.getvalue()
     assert repl.ask("[count]") is not None and "a tag alone asks the task's standard question" in out.getvalue()
+
+
+def _plain_then_views(monkeypatch, plain, view):
+    """The first answer asked is ``plain``, every later one (the --tta views) ``view``."""
+    from rsvlm import inference as inf
+
+    asked = []
+
+    def answerer(*a, **k):
+        return lambda msgs, imgs: [asked.append(1) or (plain if len(asked) == 1 else view) for _ in msgs]
+
+    monkeypatch.setattr(inf, "answerer", answerer)
+
+
+def test_a_view_answer_known_cut_is_said_cut_short_and_out_says_cut_known(ckpt, geotiff, tmp_path, monkeypatch,
+                                                                        capsys):
+    """A --tta view answer the token limit is known to have cut (``Fused.cut_known``) was said "a view answer fused
+    into it reached the token limit …; it may be cut"; the untiled --out had "cut" and no "cut_known" (--tile's
+    tiles had both)."""
+    import json
+
+    from rsvlm.answering import Answer
+
+    _plain_then_views(monkeypatch, Answer(BOX, [0.9]), Answer(BOX, [0.8], cut=True, cut_known=True))
+    out = tmp_path / "o.json"
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--prompt", "[det] Detect all ships.",
+                 "--device", "cpu", "--tta", "flip", "--max-new-tokens", "40", "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "a view answer fused into it was cut short by the token limit (40 tokens)" in err, err
+    assert "may be cut" not in err, err
+    result = json.loads(out.read_text())
+    assert (result["cut"], result["cut_known"]) == (True, True), result
+    _plain_then_views(monkeypatch, Answer(BOX, [0.9], cut=True), None)  # reached the limit: may be cut
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--prompt", "[det] Detect all ships.",
+                 "--device", "cpu", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert (result["cut"], result["cut_known"]) == (True, False), result
+
+
+def test_a_tiles_view_answer_known_cut_is_counted_cut_short(monkeypatch):
+    """A tile whose --tta view answer the limit is known to have cut was counted "may be cut" (no "cut_known"):
+    only its own answer's was known."""
+    import types
+
+    from rsvlm.answering import Answer
+    from rsvlm.data.conversation import PromptConfig
+    from rsvlm.io.read import RSImage
+    from rsvlm.predict_tiles import tile_predictor
+    from rsvlm.tta import MODES, FuseConfig
+
+    _plain_then_views(monkeypatch, Answer(BOX, [0.9]), Answer(BOX, [0.8], cut=True, cut_known=True))
+    img = RSImage(data=np.zeros((3, 32, 32), np.float32), modality="optical", bands=["R", "G", "B"], path="a.png")
+    tiles: list = []
+    tile_predictor(None, types.SimpleNamespace(prompt=PromptConfig()), "[det] Detect ships.", 64, tiles,
+                   tta=FuseConfig(views=MODES["flip"]))([img])
+    assert (tiles[0].get("cut"), tiles[0].get("cut_known")) == (True, True), tiles
+
+
+def test_chat_says_a_view_answer_known_cut_was_cut_short(ckpt, geotiff, monkeypatch):
+    from rsvlm.answering import Answer
+    from rsvlm.tta import MODES, FuseConfig
+
+    repl, out = chat_repl(ckpt, tta=FuseConfig(views=MODES["flip"]))
+    repl.load_image([str(geotiff), "optical"])
+    repl.ask("[det] Detect all ships.")
+    view = Answer(BOX, [0.8], cut=True, cut_known=True)
+    _plain_then_views(monkeypatch, view, view)  # no plain answer is asked: each is a view
+    out.truncate(0), out.seek(0)
+    repl.fused(BOX, [0.9])
+    assert "note: a view answer was cut short by the token limit (3 tokens)" in out.getvalue(), out.getvalue()
