@@ -18,7 +18,7 @@ from contextlib import contextmanager
 import numpy as np
 import torch
 
-from rsvlm.advice import LIBRARY_TOO, MODALITY, MODALITY_ALONE, RECORD_TOO
+from rsvlm.advice import for_python
 from rsvlm.model.processor import ImageInput, Pixels
 
 WHAT_TO_PASS = ("a (C,H,W) float array or tensor scaled as rsvlm.io's readers scale them (8-bit optical: / 255), "
@@ -45,36 +45,15 @@ def as_image_input(image, name: str = "image") -> ImageInput | Pixels:
     return _read(image, name, None, None)
 
 
-# advice.BANDS, and a list in lower case (Landsat's "--bands b2,b3,b4,b5", "coastal,B,G,R"), which it leaves after
-# the argument: "--bands" before one lower-case word is prose ("--bands names them")
-ANY_BANDS = re.compile(r"--bands(?: ([A-Z0-9]\w*(?:,\w+)*|\w+(?:,\w+)+))?")
-
-
-def for_python(note: str) -> str:
-    """A reading or band note's advice to give ``--modality`` / ``--bands`` (predict's options, the stem's and the
-    readers' wording) said as the Python argument that takes it: ``ImageInput(..., modality='sar')``,
-    ``ImageInput(..., bands=['VV', 'VH'])`` (``advice.for_cli`` / ``for_chat`` say it for the CLI and chat)."""
-    note = note.replace("--bands" + RECORD_TOO, "--bands").replace("--modality" + LIBRARY_TOO, "--modality")
-
-    def modality(m: re.Match) -> str:
-        others = [f"'{w}'" for w in re.findall(r"\w+", m[2]) if w != "or"]
-        return f"ImageInput(..., modality='{m[1]}')" + (f" (or {' or '.join(others)})" if others else "")
-
-    def bands(m: re.Match) -> str:
-        return "ImageInput(..., bands=[" + (", ".join(f"'{b}'" for b in m[1].split(",")) if m[1] else "...") + "])"
-
-    note = MODALITY_ALONE.sub("ImageInput(..., modality=...)", MODALITY.sub(modality, note))
-    return ANY_BANDS.sub(bands, note)
-
-
 @contextmanager
-def python_advice():
-    """Re-raise a ValueError met inside with its CLI advice said as Python arguments (``for_python``): used where
-    the Python API (``Processor.__call__``, ``ChatSession.ask``) reads and prepares a caller's images."""
+def python_advice(**how):
+    """Re-raise a ValueError met inside with its CLI advice said as Python arguments (``for_python``, given ``how``):
+    used where the Python API (``Processor.__call__``, ``ChatSession.ask``) reads and prepares a caller's images."""
     try:
         yield
     except ValueError as e:
-        if (said := for_python(str(e))) == str(e) or len(e.args) != 1:  # no advice, or not one message (ContextError)
+        # no advice, or not one message (ContextError)
+        if (said := for_python(str(e), **how)) == str(e) or len(e.args) != 1:
             raise
         try:
             again = type(e)(said)  # its type kept: rsvlm.io's ImageReadError
@@ -93,8 +72,8 @@ def _read(x, name: str, modality: str | None, bands: list[str] | None) -> ImageI
         return ImageInput(x.detach().cpu(), modality or "optical", bands, name)
     if isinstance(x, (str, os.PathLike)):
         return from_file(os.fspath(x), name, modality, bands)
-    if _is_rs_image(x):
-        return ImageInput(x.data, x.modality, list(x.bands), x.path)  # read as its file's modality and bands
+    if _is_rs_image(x):  # read as its file's modality; bands given name its channels, as an array's
+        return ImageInput(x.data, _rs_modality(x, modality), list(bands or x.bands), x.path)
     if _is_pil(x):
         return ImageInput(_from_pil(x, name, modality or "optical"), modality or "optical", bands, name)
     if isinstance(x, (list, tuple)):  # nested numbers: their own dtype (integers are refused as raw counts)
@@ -123,6 +102,25 @@ def modality_of(path: str, name: str, bands: list[str] | None) -> str:
     _exists(path, name)
     with python_advice(), SceneReader(path, None, bands, whole=True) as scene:  # whole: a scene too large, refused
         return scene.modality
+
+
+def modality_given(x, modality: str | None, name: str, bands: list[str] | None) -> tuple[str, bool]:
+    """``ImageInput``'s modality of ``x``, no array, and whether it was inferred: a path's given, or inferred as a
+    bare path's (``modality_of``); an RSImage's own (``_rs_modality``); else as given, or optical."""
+    if _is_rs_image(x):
+        return _rs_modality(x, modality), False
+    if modality is None and isinstance(x, (str, os.PathLike)):
+        return modality_of(os.fspath(x), name, bands), True
+    return modality or "optical", False
+
+
+def _rs_modality(x, modality: str | None) -> str:
+    """The RSImage ``x``'s modality; ``modality`` given, another is refused (its pixels are scaled as its own's)."""
+    if modality not in (None, x.modality):
+        raise ValueError(f"{x.path}: an RSImage read as {x.modality!r} given modality {modality!r}: its pixels are "
+                         f"scaled as {x.modality} imagery; read the file as {modality} (rsvlm.io.read_image(path, "
+                         f"modality={modality!r})), or leave the modality out")
+    return x.modality
 
 
 def _exists(path: str, name: str):

@@ -12,7 +12,6 @@ encoder's size); the chat format is the tokenizer's own template or one from ``t
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,22 +26,22 @@ from rsvlm.tokens import IMAGE_TOKEN
 @dataclass
 class ImageInput:
     array: np.ndarray  # (C,H,W) float32, physically scaled; or a path, PIL image, tensor, RSImage (image_args)
-    modality: str | None = None  # None: optical; a path's, inferred now as a bare path's (its placeholder's)
+    modality: str | None = None  # None: optical; a path's inferred now as a bare path's; an RSImage's own
     bands: list[str] | None = None  # names of the array's channels, if known
     name: str = "image"  # for error messages (e.g. the file path)
 
     def __post_init__(self):
-        if self.modality is not None:
+        if isinstance(self.array, (np.ndarray, torch.Tensor)):
+            self.modality = self.modality or "optical"
             return
-        if not isinstance(self.array, (str, os.PathLike)):
-            self.modality = "optical"
-            return
-        from rsvlm.model.image_args import modality_of
+        from rsvlm.model.image_args import modality_given
 
-        # inferred as a bare path's (was optical), now from its header and a sample: its pixels, read here, held a
-        # list's every scene in memory; they are read where it is used, inferred again as a bare path's (a modality
-        # set since: as given), notes warned
-        self.modality = self._inferred = modality_of(os.fspath(self.array), self.name, self.bands)
+        # a path's inferred as a bare path's (was optical), from its header and a sample: its pixels, read here, held
+        # a list's every scene in memory; they are read where it is used, inferred again as a bare path's (a modality
+        # set since: as given), notes warned. An RSImage's is its own (was optical; another was ignored unsaid)
+        self.modality, inferred = modality_given(self.array, self.modality, self.name, self.bands)
+        if inferred:
+            self._inferred = self.modality
 
 
 @dataclass

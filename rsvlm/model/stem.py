@@ -22,7 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from rsvlm.advice import RECORD_TOO
+from rsvlm.advice import FILL, RECORD_TOO
 from rsvlm.io.bandnames import SAME_BAND, band_at, band_key, colour_band_at, near_band_at, same_band  # noqa: F401  (SAME_BAND: stem.SAME_BAND)
 from rsvlm.io.products import s2_numbered
 
@@ -78,6 +78,8 @@ FILL_MODES = ("error", "copy", "mean")  # what becomes of a band the image lacks
 # how match_bands' notes say to name an image's bands: predict's flag, a training/eval record image's field
 # (chat: '/image PATH MODALITY R,G,B,NIR')
 NAME_BANDS = "--bands" + RECORD_TOO  # advice.for_cli / for_chat rewrite it where it is shown
+# the way out of a missing band without a fill (advice.for_cli / for_chat / for_python / for_config word it)
+FILL_HINT = f" (to answer anyway, fill them: {FILL}; expect weaker answers)"
 
 
 @dataclass
@@ -133,6 +135,8 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
         elif n_channels == 1 and m == "optical" and len(want) == 3:  # an (H,W) grey array: the readers repeat
             # a grey file's band (into R, G, B: a stem of other bands is told its count alone)
             hint = "; a grey image is R = G = B, as the readers read one: repeat its band (np.stack([a.squeeze()] * 3))"
+        elif n_channels == 1 and not filling:  # a VV-only scene: filled, its band is taken as the first
+            hint = FILL_HINT
         raise ValueError(f"{name}: modality {m!r} expects {len(want)} band(s) {want}, got {n_channels}{hint}")
     notes: list[str] = []
     if s2_stack := s2_numbered(bands):  # as the reader reads them (ImageInput's names come here alone)
@@ -165,7 +169,8 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
         return BandMatch([0], [f"band {bands[0]} taken as {want[0]}"])
     missing = [w for w, i in zip(want, index) if i is None]
     if missing and not filling:
-        raise ValueError(f"{name}: modality {m!r} expects bands {want}; missing {missing} among {list(bands)}")
+        raise ValueError(f"{name}: modality {m!r} expects bands {want}; missing {missing} among {list(bands)}"
+                         f"{FILL_HINT}")
     if len(missing) == len(want):
         raise ValueError(f"{name}: none of the bands {list(bands)} is one of modality {m!r}'s {want}; "
                          f"name them with {NAME_BANDS}")

@@ -129,7 +129,8 @@ class RSVLM(nn.Module):
         if isinstance(image, Pixels):  # the processor's (training's, the CLI's): checked there, in their wording
             return image
         raw = not isinstance(image, ImageInput)
-        with python_advice():  # the Python API's (generate(images=[[ImageInput]])): bands=, not the CLI's --bands
+        # the Python API's (generate(images=[[ImageInput]])): bands=, not the CLI's --bands; no processor's fill
+        with python_advice(fill="Pixels of processor.prepare_image(image, fill='{}')"):
             image = as_image_input(image, name)
             cfg = self.cfg.stems.get(image.modality)
             if cfg is None:
