@@ -78,14 +78,17 @@ TASK_WORDS = {
 def tag_meant(word: str) -> str | None:
     """The task a bracketed word that is no task tag likely means, any case, ``_``/``-`` ignored (``detection``,
     ``Change-Detection``), misspelt (``segmnt``, ``grund``), a 3-letter tag's letters swapped (``dte``) or one added
-    (``dets``); None where none is that near (``note``; ``cat``, ``set``: one letter from ``cap``, ``seg``, as many
-    words are from a 3-letter tag, so not taken as meant)."""
+    (``dets``), a tag's consonants where they are 3 and no other tag's (``cnt``); None where none is that near
+    (``note``; ``cat``, ``set``: one letter from ``cap``, ``seg``, as many words are from a 3-letter tag, so not
+    taken as meant)."""
     w = re.sub(r"[_\-]", "", word.lower())
     if w in TASKS or w in TASK_WORDS:
         return TASK_WORDS.get(w, w)
     short = [t for t in TASKS if len(t) == 3 and (sorted(w) == sorted(t) or (len(w) == 4 and w.startswith(t)))]
     if short:
         return short[0]
+    if len(w) == 3 and len(bare := [t for t in TASKS if re.sub("[aeiou]", "", t) == w]) == 1:  # cnt: count's
+        return bare[0]  # consonants, where they are no other tag's
     longer = [t for t in (*TASKS, *TASK_WORDS) if len(t) >= 5]  # one slip in 5+ letters leaves the word plain
     near = difflib.get_close_matches(w, longer, n=1, cutoff=0.8) if len(w) >= 4 else []
     return TASK_WORDS.get(near[0], near[0]) if near else None

@@ -35,6 +35,7 @@ first token it changes (from the start, images re-encoded, when that is before a
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 
 import torch
@@ -47,6 +48,11 @@ from rsvlm.model.image_args import as_image_input, is_one_image, python_advice
 from rsvlm.model.llm import context_length
 from rsvlm.model.vlm import RSVLM, TextStreamer
 from rsvlm.tokens import IMAGE_TOKEN, opening_task, tagged
+
+
+def _whole(x) -> bool:
+    """Whether ``x`` is an integral number (an int, a NumPy integer), not a bool."""
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
 
 
 class ContextError(ValueError):
@@ -66,10 +72,12 @@ class ChatSession:
         self.stop_at_context = stop_at_context  # an answer ends where the context does (else: runs on, warned)
         # earlier exchanges shown (None: what the context holds); history=None takes the model's, "all" none
         self.history = processor.prompt.max_history if history is None else None if history == "all" else history
-        if self.history is not None and (not isinstance(self.history, int) or self.history < 0):
+        if self.history is not None and (not _whole(self.history) or self.history < 0):
             raise ValueError(f"history (prompt.max_history) must be 'all' or >= 0, got {self.history!r}")
-        if isinstance(min_objects, bool) or not isinstance(min_objects, int) or min_objects < 0:
+        if not _whole(min_objects) or min_objects < 0:  # np.int64(3) too (was refused: int only)
             raise ValueError(f"min_objects must be a whole number >= 0, got {min_objects!r}")
+        self.history = None if self.history is None else int(self.history)
+        min_objects = int(min_objects)
         if min_objects and not constrain:  # was refused at the first [det] question, naming decode_hooks' min_shapes
             raise ValueError(f"min_objects={min_objects} needs the geometry grammar, which constrain=False turns off "
                              "(free decoding cannot keep an answer writing objects): give min_objects=0, or "
