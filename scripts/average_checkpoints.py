@@ -73,4 +73,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from rsvlm.closed_pipes import readers_may_close
+
+    with readers_may_close("scripts/average_checkpoints.py") as closed:  # `… | head`: goes on, says so
+        status = main()
+        closed.ended(status)
+    sys.exit(status)

@@ -108,4 +108,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from rsvlm.closed_pipes import readers_may_close
+
+    with readers_may_close():  # `… | head`: the rest to the null device, no BrokenPipeError traceback
+        status = main()
+    sys.exit(status)

@@ -138,4 +138,9 @@ def _same_base(step: Path, force: bool) -> bool:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from rsvlm.closed_pipes import readers_may_close
+
+    with readers_may_close("scripts/export_step.py") as closed:  # `… | head`: goes on, says so
+        status = main()
+        closed.ended(status)
+    sys.exit(status)

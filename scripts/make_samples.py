@@ -91,4 +91,8 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from rsvlm.closed_pipes import readers_may_close
+
+    with readers_may_close("scripts/make_samples.py") as closed:  # `… | head`: goes on, says so
+        main()
+        closed.ended(0)

@@ -453,4 +453,8 @@ def plans(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from rsvlm.closed_pipes import readers_may_close
+
+    with readers_may_close():  # `… | head`: the rest to the null device, no BrokenPipeError traceback
+        status = main()
+    sys.exit(status)

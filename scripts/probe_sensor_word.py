@@ -141,4 +141,7 @@ def main(argv: list[str] | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    from rsvlm.closed_pipes import readers_may_close
+
+    with readers_may_close():  # `… | head`: the rest to the null device, no BrokenPipeError traceback
+        main()
