@@ -131,20 +131,32 @@ def flip_lines(text: str, step: str, axis: str = "") -> str:
     line = {"h": "column", "v": "row"}[step]
     if axis == line:
         spans = [m.span() for m in ORDINAL_LINE.finditer(text)]  # "the first or the last row": turned below
-        text = _BARE.sub(lambda m: m.group(0) if any(a <= m.start() < b for a, b in spans) else _flipped(m.group(0)), text)
+        text = _BARE.sub(lambda m: m.group(0) if any(a <= m.start() < b for a, b in spans) or _said_first(m)
+                         else _flipped(m.group(0)), text)
     return ORDINAL_LINE.sub(lambda m: m.group(0) if not m.group("noun").lower().startswith(line) else
                             _EACH.sub(lambda k: _flipped(k.group(0)), m.group("ord")) + m.group(0)[len(m.group("ord")):], text)
 
 
 # an ordinal with no noun after it, "The first.", "the first or the last?", "the second-to-last one" (after "the", "or",
-# "and", a comma, or the text's start), which counts the lines a question asks for (``counted_lines``)
-_BARE = re.compile(rf"(?:(?<=\bthe\s)|(?<=\bor\s)|(?<=\band\s)|(?<=,\s)|(?<=^)){_ONE}(?![^\W_])"
+# "and", a comma or colon, or the text's start: "First." but not "First, count the rows", ``flip_lines``), which counts
+# the lines a question asks for (``counted_lines``)
+_BARE = re.compile(rf"(?:(?<=\bthe\s)|(?<=\bor\s)|(?<=\band\s)|(?<=[,:;(/.!?])|(?<=[,:;(/.!?]\s)|(?<=^)){_ONE}(?![^\W_])"
                    rf"(?=(?:\s+(?:ones?|\d+|{_NUMBER}))?\s*(?:$|[.,;:!?)]|(?:or|and|&)(?![^\W_])))", re.I | re.M)
 # the lines a question asks for ("Which row has the most tanks?", "which of the columns"; not "which rows of tanks"), or
 # asks of something else ("which ship": its answer's "The first." counts ships)
 _ASKED = re.compile(r"(?<![^\W_])(?:which|what)(?:\s+one)?(?:\s+of\s+the)?\s+(?:(rows?|columns?)(?![^\W_])(?!\s+of(?![^\W_]))"
                     r"|(?!(?:is|are|was|were|has|have|had|do|does|did|can|could|would|will|should|one|of|rows?|columns?)"
                     r"(?![^\W_]))[A-Za-z])", re.I)
+
+
+_OPTION = re.compile(rf",\s*(?:the\s+)?{_ONE}(?![^\W_])", re.I)
+
+
+def _said_first(m: re.Match) -> bool:
+    """Whether a ``_BARE`` ordinal opens its sentence with a comma after it, no option after that: "First, count the
+    rows" (not "First, second or last?")."""
+    head = m.string[:m.start()].rstrip()
+    return head[-1:] in ("", ".", "!", "?") and m.string.startswith(",", m.end()) and not _OPTION.match(m.string, m.end())
 
 
 def counted_lines(question: str | None) -> str:

@@ -103,8 +103,8 @@ def test_loc_999_is_the_last_bin_and_loc_1000_is_reported():
 @pytest.mark.parametrize("body,problem,kept", [
     ("", "needs an even number (>= 2) of location tokens, got 0; dropped", 0),
     ("<loc_1>", "needs an even number (>= 2) of location tokens, got 1; dropped", 0),
-    ("<loc_1><loc_2>", "has 1 vertex(es), fewer than the grammar's 3", 1),
-    ("<loc_1><loc_2><loc_3><loc_4>", "has 2 vertex(es), fewer than the grammar's 3", 1),
+    ("<loc_1><loc_2>", "has 1 vertex, fewer than the grammar's 3", 1),
+    ("<loc_1><loc_2><loc_3><loc_4>", "has 2 vertices, fewer than the grammar's 3", 1),
 ])
 def test_short_polygons_are_reported(body, problem, kept):
     d = decode(f"<poly>{body}</poly>", 640, 480)

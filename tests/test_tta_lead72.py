@@ -33,7 +33,8 @@ def test_a_fused_answer_says_whether_a_view_answer_was_known_to_be_cut(known):
 
 
 def test_counts_say_1_or_n_of_a_thing():
-    """"1 shape(s)", "2 other value(s)" (of a mask's pixels): now "1 shape", "1 pixel of another value", "2 pixels"."""
+    """"1 shape(s)", "2 other value(s)" (of a mask's pixels), "2 vertex(es)": now "1 shape", "1 pixel of another value",
+    "2 pixels", "2 vertices"."""
     from rsvlm.fusion import voted_out
     from rsvlm.geometry.masks import mask_fault
 
@@ -42,6 +43,10 @@ def test_counts_say_1_or_n_of_a_thing():
     assert "the plain answer's 2 shapes, voted out" in voted_out([[box, box], [], []], tta.FuseConfig(min_views=2))
     assert "it has 1 pixel of another value (0.5; nor" in str(mask_fault([[0.0, 0.5]]))
     assert "it has 2 pixels of other values (e.g. 0.25; nor" in str(mask_fault([[0.25, 0.5]]))
+    from rsvlm import geometry  # "<poly> has 2 vertex(es)"
+
+    assert "<poly> has 1 vertex, fewer" in geometry.decode("<poly><loc_1><loc_2></poly>", 96, 96).problems[0]
+    assert "<poly> has 2 vertices, fewer" in geometry.decode("<poly><loc_1><loc_2><loc_3><loc_4></poly>", 96, 96).problems[0]
 
 
 def _depth(text: str) -> int:
@@ -154,3 +159,17 @@ def test_the_areas_modules_import_no_private_name():
     private = [(f.name, a.name) for f in files for node in ast.walk(ast.parse(f.read_text()))
                if isinstance(node, ast.ImportFrom) for a in node.names if a.name.startswith("_") and a.name != "__future__"]
     assert len(files) > 10 and private == []
+
+
+@pytest.mark.parametrize("question, v", [
+    ("[vqa] Which row is longer: first or last?", "[vqa] Which row is longer: last or first?"),
+    ("[vqa] Which row? First, second or last?", "[vqa] Which row? Last, second-to-last or first?"),
+    ("[vqa] Which row is empty, the first, the second or the last?",
+     "[vqa] Which row is empty, the last, the second-to-last or the first?"),
+    ("[vqa] First, which row has the most tanks?", "[vqa] First, which row has the most tanks?"),  # no option
+    ("[vqa] Which ship is the largest, the first or the second?", "[vqa] Which ship is the largest, the first or the second?")])
+def test_a_questions_bare_options_count_its_rows_from_the_other_end_in_a_flip(question, v):
+    """The options of "Which row …, the first or the second?" were asked as written of a top-bottom flip: two other
+    rows of the image. A colon's "first or last" had its "last" turned alone ("first or first")."""
+    assert swap_words(question, "v") == v
+    assert swap_words(question, "h") == question

@@ -301,7 +301,8 @@ def _build(tag: str, body: list[tuple[str, object]], w: int, h: int, probs: list
         return {"kind": "box", "coords": [dequantize(x1, w), dequantize(y1, h), dequantize(x2, w), dequantize(y2, h)]}
     pts = [[dequantize(locs[i], w), dequantize(locs[i + 1], h)] for i in range(0, len(locs), 2)]
     if kind == "poly" and len(pts) < 3:  # encode never writes one; kept, as the shape the model gave
-        probs.append(f"<poly> has {len(pts)} vertex(es), fewer than the grammar's 3; kept as a zero-area ring")
+        said = "1 vertex" if len(pts) == 1 else f"{len(pts)} vertices"
+        probs.append(f"<poly> has {said}, fewer than the grammar's 3; kept as a zero-area ring")
     if kind == "poly":  # orientation on the bins, exact as encode's: pixel floats turn a zero area into ±1e-17
         return {"kind": kind, "coords": pts, "area": signed_area([locs[i:i + 2] for i in range(0, len(locs), 2)])}
     return {"kind": kind, "coords": pts[0] if kind == "point" else pts}
