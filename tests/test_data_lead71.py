@@ -90,7 +90,7 @@ def test_a_records_task_field_other_than_its_prompts_tag_is_counted_and_named(tm
     assert report.task_clashes == 2 and report.notable
     assert report.task_clash_first == [f"{path}:2 (id clash): task 'det', prompt [ground]",
                                        f"{path}:5 (id chain-clash): task 'det', prompt [count]"]
-    assert "2 kept whose task field is not their prompt's tag" in report.summary()
+    assert "2 kept whose task field is not the tag of the question eval answers" in report.summary()
 
 
 def test_a_colormapped_labels_nodata_is_claimed_by_the_class_of_its_colour(tmp_path):

@@ -153,7 +153,7 @@ def test_the_overlap_check_bar_into_a_log_is_lines(tmp_path, capsys):
     (tmp_path / "t.jsonl").write_text("\n".join(json.dumps({**rec, "id": str(k)}) for k in range(4)) + "\n")
     got = list(_with_bar(Source(tmp_path / "t.jsonl", tmp_path), ReadReport("t"), "reading", OverlapConfig(progress=True)))
     err = capsys.readouterr().err
-    assert len(got) == 4 and "\r" not in err and "reading t.jsonl: 4record [" in err, repr(err)
+    assert len(got) == 4 and "\r" not in err and "reading t.jsonl: 4 records [" in err, repr(err)
 
 
 def test_the_probe_scripts_bars_into_a_log_are_lines(tmp_path, monkeypatch, capsys):
@@ -220,7 +220,7 @@ def test_inferring_modalities_into_a_log_is_lines(tmp_path, monkeypatch, capsys)
         assert finder.infer([tmp_path / f"gone{k}.tif"], ReadReport("t")) is None
     finder.close()
     err = capsys.readouterr().err
-    assert "\r" not in err and "inferring image modalities: 5file [" in err, repr(err)
+    assert "\r" not in err and "inferring image modalities: 5 files [" in err, repr(err)
 
 
 def test_a_tiled_run_into_a_log_shows_its_tiles_as_lines(tmp_path, capsys):

@@ -1,6 +1,6 @@
 """What reading a records file did (``rsvlm.data.records.read_records``'s ``ReadReport``): lines read, records
-kept, skipped lines by reason, ids read twice, untagged prompts opening with a tag, records whose task field is not
-their prompt's tag, modalities inferred."""
+kept, skipped lines by reason, ids read twice, questions opening with a tag that is no task, records whose task field
+is not the tag of the question eval answers, modalities inferred."""
 
 from __future__ import annotations
 
@@ -24,10 +24,12 @@ class ReadReport:
     first_duplicate: str | None = None  # "'id' at file:line"
     ids: set[str] = field(default_factory=set, repr=False)
     unknown_tags: Counter = field(default_factory=Counter)  # kept, untagged, whose prompt opens "[xyz]"
+    # questions of kept records with a task that open with a tag that is no task ("[detect]" under "task": "det")
+    unknown_tags_tagged: Counter = field(default_factory=Counter)
     # image files the records leave the modality of unsaid (rsvlm.data.modality): (modality, from what) -> files
     inferred: Counter = field(default_factory=Counter)
     inferred_first: str | None = None
-    # kept records whose "task" is not the task their prompt's tag names (training reads the tag, eval the field)
+    # kept records whose "task" is not the tag of the question eval answers (training reads the tag, eval the field)
     task_clashes: int = 0
     task_clash_first: list[str] = field(default_factory=list)  # the first three, "FILE:LINE (id X): …"
     # the last record read_records gave: (its file as given, as read, ":line", its id), for ``drop`` to say where
@@ -40,7 +42,8 @@ class ReadReport:
     @property
     def notable(self) -> bool:
         """Whether the summary says more than "all records read": worth printing."""
-        return bool(self.n_skipped or self.duplicates or self.unknown_tags or self.inferred or self.task_clashes)
+        return bool(self.n_skipped or self.duplicates or self.unknown_tags or self.unknown_tags_tagged or self.inferred
+                    or self.task_clashes)
 
     @property
     def inferred_by_modality(self) -> dict[str, int]:
@@ -68,8 +71,8 @@ class ReadReport:
             self.examples.append(example)
 
     def note_task_clash(self, where: str, task: str, tag: str, turn: int | None = None) -> None:
-        """One record kept whose ``task`` field is not its prompt's ``[tag]`` (its question ``turn``, 1 for the first,
-        where it has several): counted, the first three named."""
+        """One record kept whose ``task`` field is not the ``[tag]`` of the question eval answers (its question ``turn``,
+        1 for the first, where it has several): counted, the first three named."""
         self.task_clashes += 1
         if len(self.task_clash_first) < 3:
             self.task_clash_first.append(f"{where}: task {task!r}, " + (f"question {turn}'s " if turn else "")
@@ -91,9 +94,13 @@ class ReadReport:
             tags = ", ".join(f"[{t}] x{n}" for t, n in self.unknown_tags.most_common(5))
             s += (f"; {sum(self.unknown_tags.values())} kept as untagged chat whose prompt opens with a tag "
                   f"that is not a task ({tags}; tasks: {', '.join(TASKS)})")
+        if self.unknown_tags_tagged:
+            tags = ", ".join(f"[{t}] x{n}" for t, n in self.unknown_tags_tagged.most_common(5))
+            s += (f"; {sum(self.unknown_tags_tagged.values())} question(s) of records with a task open with a tag that "
+                  f"is not a task ({tags}): asked as written, a tag the model never learnt")
         if self.task_clashes:
-            s += (f"; {self.task_clashes} kept whose task field is not their prompt's tag (training reads the tag, "
-                  f"eval scores by the field; first: {'; '.join(self.task_clash_first)})")
+            s += (f"; {self.task_clashes} kept whose task field is not the tag of the question eval answers (training "
+                  f"reads the tag, eval scores by the field; first: {'; '.join(self.task_clash_first)})")
         if self.inferred:
             kinds = ", ".join(f"{m} {n} ({why})" for (m, why), n in self.inferred.most_common(6))
             more = f" and {len(self.inferred) - 6} more kind(s)" if len(self.inferred) > 6 else ""

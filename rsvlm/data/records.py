@@ -24,7 +24,7 @@ from typing import Any
 from rsvlm.advice import BANDS, LIBRARY_TOO, MODALITY, MODALITY_ALONE
 from rsvlm.data import records_shape
 from rsvlm.data.read_report import ReadReport
-from rsvlm.data.records_shape import long_line_wrapper, one_object, read_head
+from rsvlm.data.records_shape import json_line, long_line_wrapper, one_object, read_head
 from rsvlm.geometry import decode
 from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, MODALITY_WORDS, TASKS, opening_tag, opening_task, task_name
 
@@ -412,45 +412,16 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
 
 
 def _check_tags(rec: dict, report: ReadReport, where: str) -> None:
-    """Count in ``report`` a record ``rec`` (read at ``where``) whose task is not its ``task_turn``'s tag, or an untagged
-    one's questions opening with a tag that is no task (a later turn's own task tag is neither)."""
+    """Count in ``report`` a record ``rec`` (read at ``where``) whose task is not its ``task_turn``'s tag, or questions
+    opening with a tag that is no task, an untagged record's apart (a later turn's own task tag is neither)."""
     users = [t["value"] for t in rec["conversations"] if ROLES[t["from"]] == "user"]
-    if rec["task"] is None:  # "[detect] …": plain chat, the typo in its prompt
-        report.unknown_tags.update(tag for turn in users if (tag := opening_tag(turn)) and tag not in TASKS)
-    elif (tag := opening_task((turn := task_turn(rec["conversations"], rec["meta"]))[1])) and tag != rec["task"]:
+    unknown = [tag for turn in users if (tag := opening_tag(turn)) and tag not in TASKS]  # "[detect] …": a typo
+    (report.unknown_tags if rec["task"] is None else report.unknown_tags_tagged).update(unknown)
+    if rec["task"] is None:  # plain chat
+        return
+    if (tag := opening_task((turn := task_turn(rec["conversations"], rec["meta"]))[1])) and tag != rec["task"]:
         several = len(users) > 1 and "turn_tasks" not in rec["meta"]  # a chained record's task is its last's, unsaid
         report.note_task_clash(f"{where} (id {rec['id']})", rec["task"], tag, turn[0] if several else None)
-
-
-def json_line(line: str):
-    """One JSONL line read as JSON. A BOM opening it is read past (files of a Windows editor's joined by
-    ``cat a.jsonl b.jsonl``); ValueError ``not valid JSON (…)`` otherwise, saying what to do where the line opens
-    with a record separator (``jq --seq``'s \\x1e), ends in a comma (a JSON array's item) or quotes with ' (a
-    Python dict's repr). Shared by the records reader and eval's predictions reader. The line's end is no part of
-    it: a line cut inside a string was "Invalid control character" (the newline read into the string) where the
-    file's last line, cut so, was "Unterminated string", and ``{"id": 1`` was "at column 1" (of the next line)."""
-    text = line.removeprefix("\ufeff").rstrip("\r\n")
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        # json's own text may end in "at" ("Unterminated string starting at"): say it once
-        raise ValueError(f"not valid JSON ({e.msg.removesuffix(' at')} at column {e.colno}){_json_hint(text, e)}") \
-            from None
-
-
-def _json_hint(text: str, e: json.JSONDecodeError) -> str:
-    """What to do about ``text``'s JSON error ``e`` where it is a common slip, "" otherwise: "Extra data" that is a
-    comma alone (a JSON array's items one a line) and "Expecting property name / value" at a ' (Python's repr) said
-    nothing of either."""
-    if text.lstrip(" \t").startswith("\x1e"):
-        return "; it opens with a record separator (\\x1e, jq --seq's): give JSONL (jq -c)"
-    if e.msg == "Extra data" and text[e.pos:].strip() == ",":
-        return "; a trailing comma: remove it"
-    if e.msg.startswith("Expecting") and text[e.pos:e.pos + 1] == "'":
-        return "; Python's repr? write JSON (json.dumps)"
-    if e.msg.startswith("Unterminated string"):
-        return "; the line ends inside it: cut short? (a line break inside a string is written \\n)"
-    return ""
 
 
 def load_records(path: str | Path, strict: bool = True, need_answer: bool = True) -> tuple[list[dict], ReadReport]:
@@ -490,10 +461,8 @@ def as_record_fields(note: str) -> str:
 
 
 def image_paths(record: dict, root: str | Path) -> list[list[Path]]:
-    """Per image, the file(s) to read: ``[path]`` or its ``band_files``, resolved against ``root``."""
-    root = Path(root)
-    out = []
-    for im in record["images"]:
-        files = im.get("band_files") or [im["path"]]
-        out.append([p if Path(p).is_absolute() else root / p for p in map(Path, files)])
-    return out
+    """Per image, the file(s) to read: ``[path]`` or its ``band_files``, resolved against ``root``, a GDAL name's
+    archive or file too (``rsvlm.data.image_names``, whose import reads rsvlm.io's: on use)."""
+    from rsvlm.data.image_names import image_paths as resolved
+
+    return resolved(record, root)

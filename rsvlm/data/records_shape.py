@@ -3,6 +3,8 @@ records (``{"data": [...]}``), one record pretty-printed, or ``jq '.[]'``'s stre
 or JSONL after all (a first line ``{`` alone). Told from a bounded read-ahead, never the whole file:
 
     lines, problem = read_head(path, first_line, text.readline)   # problem: the refusal's message, or None
+
+and one JSONL line read as JSON, with what to do about a common slip (``json_line``).
 """
 
 from __future__ import annotations
@@ -195,3 +197,34 @@ def read_head(path: Path | str, first: str, readline: Callable[[], str],
             if end < len(text) or eof or size >= cap:
                 return lines, one_object(path, text)
         goal = min(2 * size, cap)  # still open, or white space only after it: read on
+
+
+def json_line(line: str):
+    """One JSONL line read as JSON. A BOM opening it is read past (files of a Windows editor's joined by
+    ``cat a.jsonl b.jsonl``); ValueError ``not valid JSON (…)`` otherwise, saying what to do where the line opens
+    with a record separator (``jq --seq``'s \\x1e), ends in a comma (a JSON array's item) or quotes with ' (a
+    Python dict's repr). Shared by the records reader and eval's predictions reader. The line's end is no part of
+    it: a line cut inside a string was "Invalid control character" (the newline read into the string) where the
+    file's last line, cut so, was "Unterminated string", and ``{"id": 1`` was "at column 1" (of the next line)."""
+    text = line.removeprefix("\ufeff").rstrip("\r\n")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        # json's own text may end in "at" ("Unterminated string starting at"): say it once
+        raise ValueError(f"not valid JSON ({e.msg.removesuffix(' at')} at column {e.colno}){_json_hint(text, e)}") \
+            from None
+
+
+def _json_hint(text: str, e: json.JSONDecodeError) -> str:
+    """What to do about ``text``'s JSON error ``e`` where it is a common slip, "" otherwise: "Extra data" that is a
+    comma alone (a JSON array's items one a line) and "Expecting property name / value" at a ' (Python's repr) said
+    nothing of either."""
+    if text.lstrip(" \t").startswith("\x1e"):
+        return "; it opens with a record separator (\\x1e, jq --seq's): give JSONL (jq -c)"
+    if e.msg == "Extra data" and text[e.pos:].strip() == ",":
+        return "; a trailing comma: remove it"
+    if e.msg.startswith("Expecting") and text[e.pos:e.pos + 1] == "'":
+        return "; Python's repr? write JSON (json.dumps)"
+    if e.msg.startswith("Unterminated string"):
+        return "; the line ends inside it: cut short? (a line break inside a string is written \\n)"
+    return ""

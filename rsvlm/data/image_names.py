@@ -1,0 +1,69 @@
+"""A record's image names resolved against the records' root (DESIGN.md "Instruction record": relative paths are
+the records file's folder's, or ``data.root``'s), GDAL's names included: an archive path's archive
+(``/vsizip/pack.zip/B02.tif``) and a subdataset name's file (``NETCDF:s1.nc:VV``, ``HDF5:"f.h5"://grid``) are
+relative paths too."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rsvlm.io.checks import VSI_ARCHIVE
+
+# a GDAL subdataset name: DRIVER:rest (NETCDF:s1.nc:VV, HDF5:"f.h5"://grid, GTIFF_DIR:2:pages.tif); no drive letter C:
+_SUBDATASET = re.compile(r"([A-Z][A-Z0-9_]+):(.+)")  # (GDAL's drivers, upper case)
+
+
+class WrittenName(type(Path())):
+    """A ``Path`` whose text is the name as written, for GDAL (``str``, ``os.fspath``): ``Path`` folds a subdataset's
+    ``HDF5:/data/f.h5://grid`` to ``…:/grid``, which GDAL cannot open."""
+
+    written: str = ""
+
+    def __str__(self) -> str:
+        return self.written or super().__str__()
+
+    def __fspath__(self) -> str:
+        return str(self)
+
+    def __reduce__(self):  # pickled as written (Path's own rebuilds it from the folded parts)
+        return written, (str(self),)
+
+
+def written(text: str) -> Path:
+    """``text`` as a ``Path``: a ``WrittenName`` where ``Path`` would fold it."""
+    if str(Path(text)) == text:
+        return Path(text)
+    name = WrittenName(text)
+    name.written = text
+    return name
+
+
+def resolve_name(name: str, root: Path) -> Path:
+    """``name``, a record's image file, against ``root``: a relative path joined to it; a GDAL archive path's
+    relative archive (``/vsizip/pack.zip/x.tif`` → ``/vsizip//ROOT/pack.zip/x.tif``) and a subdataset name's
+    relative file (``NETCDF:s1.nc:VV`` → ``NETCDF:ROOT/s1.nc:VV``) joined to it, the rest of the name as written."""
+    if Path(name).is_absolute():
+        if not (m := VSI_ARCHIVE.match(name)):
+            return Path(name)
+        head = name[:m.start(2)]  # /vsizip/… (its archive was looked for in the working folder, not root)
+        if head.count("/") > 2 or Path(m[2]).is_absolute():  # /vsizip//data/a.zip/…, /vsizip/{/data/a.zip}/…
+            return Path(name)  # (a Path folds its //: rsvlm.io.checks.gdal_path reads it as written)
+        return Path(f"{head}{root / m[2]}{name[m.end(2):]}")
+    if not (m := _SUBDATASET.fullmatch(name)) or (root / name).exists():  # (a file so named: itself)
+        return root / name
+    rest = m[2]
+    quoted = re.search(r'"([^"]+)"', rest)
+    parts = [quoted[1]] if quoted else rest.split(":")
+    k = next((k for k, p in enumerate(parts) if p and (root / p).exists()), None)
+    k = next((k for k, p in enumerate(parts) if Path(p).suffix), None) if k is None else k  # missing: the reader says
+    if k is None or Path(parts[k]).is_absolute():
+        return written(name) if k is not None else root / name
+    start = m.start(2) + (quoted.start(1) if quoted else sum(len(p) + 1 for p in parts[:k]))
+    return written(f"{name[:start]}{root / parts[k]}{name[start + len(parts[k]):]}")
+
+
+def image_paths(record: dict, root: str | Path) -> list[list[Path]]:
+    """Per image, the file(s) to read: ``[path]`` or its ``band_files``, resolved against ``root`` (``resolve_name``)."""
+    root = Path(root)
+    return [[resolve_name(p, root) for p in im.get("band_files") or [im["path"]]] for im in record["images"]]
