@@ -19,7 +19,7 @@ def test_chat_shows_progress_and_no_progress_silences_it(tmp_path, capsys):
     _records(src, 6)
     assert data_gen_main(["chat", "--src", str(src), "--out", str(tmp_path / "c.jsonl")]) == 0
     err = capsys.readouterr().err
-    assert "chat: read" in err and "6record" in err and "chat: write" in err
+    assert "chat: read" in err and "6 records" in err and "chat: write" in err
     assert data_gen_main(["chat", "--src", str(src), "--out", str(tmp_path / "c.jsonl"), "--no-progress"]) == 0
     assert "chat:" not in capsys.readouterr().err
 

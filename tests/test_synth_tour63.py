@@ -48,7 +48,7 @@ def test_records_per_image_0_is_scenes_only_in_synth_and_refused_by_rebuild(tmp_
     # each was refused by the first synth run the data stage started, after the build had begun
     ("{data: [--seed, '5']}", "extra.data: '--seed': the build gives each synth run its own"),
     ("{data: [--seed=-1]}", "extra.data: '--seed=-1': the build gives each synth run its own"),
-    ("{data: [--workers, '0']}", "extra.data: out of range: --workers 0 (at least 1) (the train run"),
+    ("{data: [--workers, '0']}", "extra.data: out of range: --workers 0 (give at least 1) (the train run"),
     ("{data: [--wokers, '2']}", "extra.data: unrecognized arguments: --wokers (--wokers is no option: did you mean"),
     ("{data: [--size, '8']}", "extra.data: --size 8 must be between 16 and 4096"),
     ("{data: [scene.size=-3]}", "extra.data: scene.size -3 must be between 16 and 4096"),
@@ -141,8 +141,8 @@ def test_rebuild_refuses_a_negative_seed_first_naming_the_option(tmp_path, capsy
     assert "error: --seed -1: seed must be >= 0" in out.err and "instructions from" not in out.out
 
 
-@pytest.mark.parametrize("words, says", [(["--n", "0"], "error: out of range: --n 0 (at least 1)\n"),
-                                         (["--n", "2", "--seed", "-1"], "error: out of range: --seed -1 (0 or more)\n")])
+@pytest.mark.parametrize("words, says", [(["--n", "0"], "error: out of range: --n 0 (give at least 1 scene, e.g. --n 100)\n"),
+                                         (["--n", "2", "--seed", "-1"], "error: out of range: --seed -1 (give 0 or more)\n")])
 def test_synth_names_the_option_out_of_range(tmp_path, capsys, words, says):
     # "need n >= 1, seed >= 0 and workers >= 1, got n=0, seed=0, workers=1": which of the three was it?
     from data_gen.__main__ import main

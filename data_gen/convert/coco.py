@@ -267,7 +267,7 @@ def run(args, out: Output) -> None:
     ids_as_text, cats_as_text = {str(i): i for i in images}, {str(i): i for i in cats}
     anns, data = data["annotations"], None  # each parsed annotation let go once read: its objects replace it
     # RLE tracing is slow
-    for k in out.bar(range(len(anns)), "coco annotations", "ann"):
+    for k in out.bar(range(len(anns)), "coco annotations", "annotation"):
         ann, anns[k] = anns[k], None
         if not isinstance(ann, dict):
             out.skip("unparsable_annotation", f"{args.ann}: annotations[{k}]", "not a JSON object")
@@ -322,9 +322,11 @@ def run(args, out: Output) -> None:
             out.skip("missing_image", f"{args.ann}: image id {image_id}",
                      f"{im['file_name']} is not under {args.images}; the file of its name there, {path}, is in "
                      f"{theirs}, a folder other entries name")
+            unchecked(out, objects, "missing")  # lost with it: counted, as an unreadable image's are
             continue
         if path is None:
             out.missing_image(f"{args.ann}: image id {image_id}", im["file_name"], args.images)
+            unchecked(out, objects, "missing")
             continue
         if nothing_to_write(out, objects):
             continue

@@ -68,10 +68,11 @@ class Output:
 
 
     def bar(self, items, desc: str, unit: str):
-        """``items`` under ``rsvlm.progress.bar``, none drawn where ``progress`` is False (``--no-progress``)."""
+        """``items`` under ``rsvlm.progress.bar``, none drawn where ``progress`` is False (``--no-progress``); ``unit``
+        one item's word, said " images" (tqdm writes it as given: "0image [00:00, ?image/s]")."""
         from rsvlm.progress import bar
 
-        return bar(items, desc=desc, unit=unit, disable=not self.progress)
+        return bar(items, desc=desc, unit=f" {unit}s", disable=not self.progress)
     def _start(self) -> None:
         """Create the folder and open ``records.jsonl`` (once, on the first write)."""
         if self._fh is not None:

@@ -344,11 +344,12 @@ def nothing_to_write(out: Output, objects: list[dict]) -> bool:
     return True
 
 
-def unchecked(out: Output, objects: list[dict]) -> None:
-    """The objects of an image then skipped as unreadable (or of the wrong bands): parsed, but never checked against
-    its size (outside it, under a bin, which need it), so counted in the notes as
-    ``objects_unchecked_image_unreadable``, not left as though their label file were sound."""
-    out.note("objects_unchecked_image_unreadable", len(objects))
+def unchecked(out: Output, objects: list, why: str = "unreadable") -> None:
+    """The objects of an image then skipped as unreadable (or of the wrong bands; ``why="missing"``: not there): parsed,
+    but never checked against its size (outside it, under a bin, which need it), so counted in the notes as
+    ``objects_unchecked_image_unreadable`` (``…_missing``), not left as though their label file were sound."""
+    if objects:
+        out.note(f"objects_unchecked_image_{why}", len(objects))
 
 
 def collapses(obj: dict, width: int, height: int) -> bool:

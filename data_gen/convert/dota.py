@@ -84,6 +84,12 @@ def add_arguments(p) -> None:
     add_det_arguments(p)
 
 
+def object_lines(path: Path) -> list[str]:
+    """The lines of labelTxt file ``path`` that give an object, unparsed (not blank, not its ``imagesource:`` or
+    ``gsd:`` header): those of an image that is missing, counted without their problems."""
+    return [ln for ln in map(str.strip, read_lines(path)) if ln and not ln.startswith(("imagesource:", "gsd:"))]
+
+
 def parse_label_file(path: Path, out: Output, allowed, skip_difficult: bool):
     """(objects, gsd) of one labelTxt file; bad lines are reported to ``out``. ``allowed``: a
     ``filters.ClassFilter``, or None for any class."""
@@ -202,6 +208,7 @@ def run(args, out: Output) -> None:
         image = find_image(index, path.stem, out)
         if image is None:  # before its lines: they were counted too (unknown_class…), the file once more
             out.missing_image(str(path), f"{path.stem}.*", image_dir, "--images" if args.images else None)
+            unchecked(out, object_lines(path), "missing")  # lost with it: counted (unparsed), as an unreadable's are
             continue
         if len(names := stems.get(path.stem, [])) > 1:  # the other was images_without_label, the choice unsaid
             out.note("labels_matching_several_images")

@@ -46,6 +46,7 @@ building, or every feature skipped) is not read through: noted as ``images_witho
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import re
@@ -138,9 +139,11 @@ def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> 
         k = _key(g.stem, pattern)
         if k is None:
             out.skip("missing_image", str(g), f"--match {pattern!r} finds no key in its name")
+            _unread_footprints(g, out, "missing")
             continue
         if k not in by_key:
             out.missing_image(str(g), f"a GeoTIFF of key {k!r}", images, hint="" if pattern else _WHOLE_STEM)
+            _unread_footprints(g, out, "missing")
             continue
         pairs.append((by_key[k], g))
         used.add(k)
@@ -162,9 +165,26 @@ def _not_geojson(files: list[Path]) -> str:
     from shlex import quote  # "My data/a.shp": a line to paste
 
     f = files[0]
+    layers = _gpkg_layers(f) if f.suffix.lower() == ".gpkg" else []
+    layer = f" {quote(layers[0])}" if len(layers) > 1 else ""  # ogr2ogr takes a GeoPackage's layers all, or one
     return (f"{f.name} is a {f.suffix.lower()} file, not GeoJSON, the one vector format read: convert it first "
-            f"(ogr2ogr -f GeoJSON {quote(str(f.with_suffix('.geojson')))} {quote(str(f))}; QGIS: Export > Save "
-            "Features As > GeoJSON)")
+            f"(ogr2ogr -f GeoJSON {quote(str(f.with_suffix('.geojson')))} {quote(str(f))}{layer}; QGIS: Export > Save "
+            "Features As > GeoJSON)" + (f"; it holds {len(layers)} feature layers ({', '.join(layers[:5])}"
+                                        f"{', …' if len(layers) > 5 else ''}) and a GeoJSON takes one: name the "
+                                        "footprints' layer after the file, as the line names the first" if layer else ""))
+
+
+def _gpkg_layers(path: Path) -> list[str]:
+    """The feature layers of the GeoPackage ``path`` (an SQLite file: its ``gpkg_contents`` table); [] where it
+    cannot be read as one."""
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
+            rows = db.execute("SELECT table_name FROM gpkg_contents WHERE data_type = 'features' ORDER BY table_name")
+            return [str(r[0]) for r in rows]
+    except sqlite3.Error:
+        return []
 
 
 # SpaceNet's image and label names share only a part (…_img12): the whole stems matched nothing, unsaid why
@@ -324,16 +344,17 @@ def _first_vertex(features: list):
     return None
 
 
-def _unread_footprints(gj: Path, out: Output) -> None:
-    """The features of the GeoJSON ``gj`` of a GeoTIFF that cannot be opened, counted in the notes as
-    ``objects_unchecked_image_unreadable`` (unparsed: a feature each), not lost unsaid with the image."""
+def _unread_footprints(gj: Path, out: Output, why: str = "unreadable") -> None:
+    """The features of the GeoJSON ``gj`` of a GeoTIFF that cannot be opened (``why="missing"``: none found), counted
+    in the notes as ``objects_unchecked_image_unreadable`` (``…_missing``; unparsed: a feature each), not lost unsaid
+    with the image."""
     try:
         data = read_json(gj)
     except ConversionError:  # its image's skip says enough: the pair is lost
         return
     feats = data.get("features") if isinstance(data, dict) and data.get("type") != "Feature" else [data]
     if isinstance(feats, list) and feats:
-        unchecked(out, feats)
+        unchecked(out, feats, why)
 
 
 def _bounds(objects: list[dict]) -> tuple[float, float, float, float]:

@@ -254,6 +254,7 @@ def run(args, out: Output) -> None:
         image = image or find_image(index, path.stem, out)
         if image is None:
             out.missing_image(str(path), fname or f"{path.stem}.*", image_dir, "--images" if args.images else None)
+            unchecked(out, objects, "missing")  # lost with it: counted, as an unreadable image's are
             continue
         named.setdefault(image, []).append(path)
         if nothing_to_write(out, objects):

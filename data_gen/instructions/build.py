@@ -240,6 +240,25 @@ def check_makeable(cfg: InstructionConfig, modalities, whose: str, pairs: bool, 
                          "(instructions.records_per_image=0 asks for none)")
 
 
+def pairs_without_change(cfg: InstructionConfig, stats) -> int:
+    """The pair scenes of ``stats`` that got no change record where change records are asked for (by the draw of
+    tasks, or skipped; stats.json's ``pairs_without_change_record``), else 0: only a set with no pair was said."""
+    asked = float(cfg.task_weights.get("change", 0)) > 0 and (cfg.all_tasks or cfg.records_per_image)
+    return stats.lone_pairs if asked else 0
+
+
+def pairs_without_change_note(cfg: InstructionConfig, report: dict) -> str:
+    """The note on ``report``'s ``pairs_without_change_record`` (``pairs_without_change``); "" where there is none."""
+    if not (n := report.get("pairs_without_change_record")):
+        return ""
+    total = sum(max(float(w), 0.0) for w in cfg.task_weights.values())
+    how = ("all_tasks asks every task of each image: their change records were skipped (see skipped)" if cfg.all_tasks
+           else f"tasks are drawn by weight, change {float(cfg.task_weights['change']):g} of {total:g}, "
+                f"instructions.records_per_image {cfg.records_per_image:g} a scene and modality; instructions.all_tasks=true, or "
+                "a larger change weight, gives more pairs one")
+    return f"note: {n} of the {report['pairs']} pair scene(s) got no change record ({how})"
+
+
 def unmade_change(cfg: InstructionConfig, pairs: int) -> float:
     """change's weight where records are asked for, change has a weight > 0 and there are no ``pairs`` to make
     its records of, so none was made (synth's and rebuild's notes say so); 0 otherwise."""

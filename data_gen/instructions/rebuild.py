@@ -26,6 +26,8 @@ from data_gen.instructions.build import (
     check_weights,
     load_masks,
     load_with_tasks,
+    pairs_without_change,
+    pairs_without_change_note,
     unmade_change,
 )
 from data_gen.instructions.config import InstructionConfig
@@ -68,7 +70,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     unfinished = (root / "train.jsonl.partial").is_file()  # synth's (or an unprefixed rebuild's) cut short
     files = SplitFiles(root, prefix, keep_earlier=True)  # an earlier set of this prefix stays until this one is done
     try:
-        for path in bar(paths, desc="records", unit="scene", disable=not progress):
+        for path in bar(paths, desc="records", unit=" scenes", disable=not progress):
             try:
                 scene = load_scene(path)
             except ValueError as e:  # cut short (a killed run, a full disk): named with the others, at the end
@@ -95,14 +97,16 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
             stats.add_wanted(wanted)
             stats.skipped.update(skipped)
             rendered.update(scene["frames"][0]["images"])
+            kept = []
             for r in recs:
                 gone = [im["path"] for im in r["images"] if not (root / im["path"]).is_file()]
                 if gone:  # a record whose image was deleted or moved would fail or be skipped in training
                     stats.skipped["image file missing"] += 1
                     missing += gone[:1]
                     continue
-                stats.add_record(r)
+                kept.append(r)
                 files.write(split, json.dumps(r, separators=(",", ":")))
+            stats.add_records(scene, kept)
         if broken:
             raise ValueError(cut_short_error(root, broken, paths))
         check_makeable(cfg, sorted(rendered), "modality of the scenes", bool(stats.pairs),
@@ -117,6 +121,8 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
         raise
     files.close()
     report = stats.report()
+    if lone := pairs_without_change(cfg, stats):
+        report["pairs_without_change_record"] = lone
     if missing:
         report["missing_images"] = {"records": len(missing), "first": str(root / missing[0])}
     if no_split:
@@ -337,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
         if bare := report.get("scenes_without_split"):
             print(f"note: {bare['scenes']} scene(s) name no split and went to train (first: {bare['first']}); one "
                   "held out in an earlier set is now trained on: add \"split\" to their JSON", file=sys.stderr)
-        if note := no_pairs_note(cfg, report, a.dir, a.tasks is not None):
+        if note := no_pairs_note(cfg, report, a.dir, a.tasks is not None) or pairs_without_change_note(cfg, report):
             print(note, file=sys.stderr)
         if gone := report.get("missing_images"):
             print(f"note: {gone['records']} record(s) left out: their image is missing (first: {gone['first']})",

@@ -31,6 +31,7 @@ class Stats:
         self.scene_classes, self.object_classes, self.scene_splits = Counter(), Counter(), Counter()
         self.objects_per_scene: list[int] = []
         self.pairs = 0
+        self.lone_pairs = 0  # pair scenes that got no change record (add_records)
         self.change_events = Counter()
         self.skipped = Counter()
         self.wanted = 0  # records the quotas asked for (records_per_image x modality weight, or all tasks)
@@ -63,6 +64,13 @@ class Stats:
         if rec["meta"]["qtype"]:
             self.vqa_types[rec["meta"]["qtype"]] += 1
         self.lengths[t].append(rec["meta"]["answer_tokens"])
+
+    def add_records(self, scene: dict, recs: list[dict]) -> None:
+        """``add_record`` of each of ``scene``'s records ``recs``, counting a pair that got no change record (tasks are
+        drawn per scene and modality; one may be skipped) in ``lone_pairs``."""
+        for r in recs:
+            self.add_record(r)
+        self.lone_pairs += bool(scene["pair"]) and not any(r["task"] == "change" for r in recs)
 
     def report(self) -> dict:
         def dist(v: list[int]) -> dict:

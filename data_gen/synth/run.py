@@ -18,7 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from data_gen.argv import run_together
-from data_gen.instructions.build import build_scene_records, lower_case_of, unmade_change
+from data_gen.instructions.build import (
+    build_scene_records,
+    lower_case_of,
+    pairs_without_change,
+    pairs_without_change_note,
+    unmade_change,
+)
 from data_gen.instructions.splits import SplitFiles, assign_splits
 from data_gen.instructions.stats import Stats, format_report
 from data_gen.synth.config import SynthConfig
@@ -112,8 +118,9 @@ def check_config(cfg: SynthConfig, flags: dict[str, str] | None = None) -> None:
 
 def check_run(n: int, seed: int, workers: int) -> None:
     """ValueError naming the scene count (``--n``), seed or worker count that is out of range."""
-    if bad := [f"--{k} {v} ({least})" for k, v, least in (("n", n, "at least 1"), ("seed", seed, "0 or more"),
-                                                         ("workers", workers, "at least 1"))
+    if bad := [f"--{k} {v} ({least})" for k, v, least in (("n", n, "give at least 1 scene, e.g. --n 100"),
+                                                         ("seed", seed, "give 0 or more"),
+                                                         ("workers", workers, "give at least 1"))
                if v < (0 if k == "seed" else 1)]:
         raise ValueError("out of range: " + "; ".join(bad))
     if n > MAX_SCENES:  # a traceback of "Unable to allocate 7.28 TiB" at --n 1000000000000
@@ -214,7 +221,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     live = progress and sys.stderr.isatty()  # else a bar's \r redraws piled up as one line of the log
     lines = ProgressLines(n, t0) if progress and not live else None
     try:
-        with bar(total=n, desc="synth", unit="scene", disable=not live) as shown:
+        with bar(total=n, desc="synth", unit=" scenes", disable=not live) as shown:
             for gt, recs, skipped, wanted, small, unfit, split, job_cpu in _run(job, enumerate(splits), workers):
                 too_small.update(small)
                 not_fitted.update(unfit)
@@ -227,8 +234,8 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
                     crowded["all"] += 1
                     crowded["empty"] += not gt["frames"][0]["objects"]
                 stats.skipped.update(skipped)
+                stats.add_records(gt, recs)
                 for r in recs:
-                    stats.add_record(r)
                     files.write(split, json.dumps(r, separators=(",", ":")))
                 shown.update(1)
                 done += 1
@@ -242,6 +249,8 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
         files.close()
     dt, cpu = time.perf_counter() - t0, time.process_time() - cpu0 + worker_cpu
     report = stats.report()
+    if lone := pairs_without_change(cfg.instructions, stats):  # only then, as the two below
+        report["pairs_without_change_record"] = lone
     for key, left in (("objects_too_small", too_small), ("objects_not_fitted", not_fitted)):
         if left:  # only then: a set with none keeps the stats.json it always had
             report[key] = dict(left.most_common())
@@ -251,7 +260,8 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     stale = sorted(p.stem for p in (out / "scenes").glob("*.json") if p.stem not in ours)
     leftover = _leftovers(out, seed, pairs, cfg.modalities)
     ours_files = {f"{split}.jsonl" for split in ("train", "val", "test")}
-    other_records = sorted(p.name for p in out.glob("*.jsonl*") if p.name not in ours_files)  # rebuild's, chat's
+    other_records = sorted(p.name for p in out.glob("*.jsonl*") if p.name not in ours_files  # rebuild's, chat's; not a
+                           and p.name.lower().endswith((".jsonl", ".jsonl.gz")))  # build's train.jsonl.args.json
     report.update(seconds=round(dt, 2), scenes_per_second=round(n / dt, 2), cpu_seconds=round(cpu, 2),
                   stale_scenes=len(stale), leftover_files=len(leftover), scenes_without_objects=crowded["empty"],
                   other_records_files=len(other_records),
@@ -264,6 +274,8 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
                   f"with python -m data_gen rebuild --dir {out} instructions.records_per_image=N", file=sys.stderr)
         if note := _no_pairs_note(cfg, report, (flags or {}).get("scene.pairs_fraction", "scene.pairs_fraction"),
                                   "instructions.task_weights" in (flags or {})):
+            print(note, file=sys.stderr)
+        if note := pairs_without_change_note(cfg.instructions, report):
             print(note, file=sys.stderr)
         if too_small:
             print(f"note: {sum(too_small.values())} object(s) the scene recipes asked for were left out as too small "
