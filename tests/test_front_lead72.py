@@ -1,6 +1,7 @@
 """Front door, chat REPL, overlays and tiling, lead 72 (round 2)."""
 
 import numpy as np
+import pytest
 from PIL import Image
 from test_predict_edges import chat_repl
 
@@ -127,3 +128,22 @@ def test_chat_says_a_view_answer_known_cut_was_cut_short(ckpt, geotiff, monkeypa
     out.truncate(0), out.seek(0)
     repl.fused(BOX, [0.9])
     assert "note: a view answer was cut short by the token limit (3 tokens)" in out.getvalue(), out.getvalue()
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("modality, bands", [("optical", ["R", "G", "B"]), ("msi", ["B2", "B3", "B4", "B8"]),
+                                             ("sar", ["VV"])])
+def test_an_unmasked_nan_pixel_is_drawn_black_and_alone_without_a_warning(modality, bands):
+    """A NaN the reader did not mask gave numpy's "invalid value encountered in cast"; in an msi image it made the
+    display range NaN, and the whole overlay black."""
+    from rsvlm.io.image import RSImage
+    from rsvlm.io.vis import to_display_rgb
+
+    data = np.linspace(0, 1, len(bands) * 64, dtype=np.float32).reshape(len(bands), 8, 8)  # (C, H, W)
+    holed = data.copy()
+    holed[:, 2, 3] = np.nan
+    valid = np.ones((8, 8), bool)
+    valid[2, 3] = False
+    drawn = to_display_rgb(RSImage(data=holed, modality=modality, bands=bands, path="a.tif"))
+    masked = to_display_rgb(RSImage(data=data, modality=modality, bands=bands, path="a.tif", valid=valid))
+    assert (drawn[2, 3] == 0).all() and np.array_equal(drawn, masked)  # as if the reader had masked it

@@ -45,12 +45,12 @@ _PALETTE = [(255, 56, 56), (56, 200, 255), (255, 210, 0), (72, 240, 72), (255, 1
 
 def _limits(data: np.ndarray, idx: list[int], valid: np.ndarray | None, lo: float, hi: float,
             max_side: int = 1024) -> tuple[float, float]:
-    """Joint [lo, hi] percentiles of bands ``idx`` of ``data`` (C, H, W) over valid pixels, from the
-    bands decimated to ``max_side`` (as the reader's stretch is: full-size copies of a large scene's
-    bands cost gigabytes)."""
+    """Joint [lo, hi] percentiles of bands ``idx`` of ``data`` (C, H, W) over valid, finite pixels, from the bands
+    decimated to ``max_side`` (as the reader's stretch is: full copies of a large scene's cost gigabytes)."""
     k = max(1, -(-max(data.shape[1:]) // max_side))
     sample = data[:, ::k, ::k][sorted(set(idx))]  # (c, h, w)
     v = sample[:, valid[::k, ::k]] if valid is not None else sample.reshape(len(sample), -1)  # (c, n)
+    v = v[:, np.isfinite(v).all(0)]  # one NaN made every percentile NaN: an msi overlay all black
     if v.size == 0:
         return 0.0, 1.0
     a, b, _ = percentile_range(v, [lo, hi], in_display_range=True)  # one value: as it is in [0, 1], else mid-grey
@@ -58,10 +58,10 @@ def _limits(data: np.ndarray, idx: list[int], valid: np.ndarray | None, lo: floa
 
 
 def _to_uint8(band: np.ndarray, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
-    """(H, W) float → uint8 (H, W), ``lo`` → 0 and ``hi`` → 255, with one float temporary."""
+    """(H, W) float → uint8 (H, W), ``lo`` → 0 and ``hi`` → 255 (NaN, unmasked, → 0: numpy warned), one float temporary."""
     t = band - np.float32(lo)  # (H, W) float32
     t *= np.float32(255.0 / (hi - lo))
-    np.clip(t, 0, 255, out=t)
+    np.clip(np.nan_to_num(t, copy=False, nan=0.0), 0, 255, out=t)
     t += 0.5
     return t.astype(np.uint8)
 
