@@ -167,7 +167,7 @@ def _unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
     """The ``Fused.note`` for ``left`` ((view, why) each) of ``n`` other views' answers."""
     view, why = left[0]
     counted = "each counted as finding nothing" if shapes else "left out of the vote"
-    return (f"test-time augmentation: {len(left)} of {n} other view answer(s) could not be fused, {counted} "
+    return (f"test-time augmentation: {len(left)} of {n} other view answer{'s' * (n != 1)} could not be fused, {counted} "
             f"(first: view {view!r}: {why})")
 
 
@@ -186,7 +186,7 @@ def skipped_note(skipped: list[str], n: int, question: str | None = None, crops:
         (f"the conversation cannot be said in a mirror view (a word with no one-word image there: {said} under {under})",
          any(not v.startswith("c") for v in skipped)),
         (crops, any(v.startswith("c") for v in skipped))) if ok]
-    return (f"test-time augmentation: {len(skipped)} other view(s) not asked, {n - len(skipped)} asked "
+    return (f"test-time augmentation: {len(skipped)} other view{'s' * (len(skipped) != 1)} not asked, {n - len(skipped)} asked "
             f"({', '.join(map(repr, skipped))} not): {'; '.join(why)}")
 
 

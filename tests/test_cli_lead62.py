@@ -74,7 +74,7 @@ def test_a_tiled_run_says_views_not_asked_apart_from_answers_left_out(ckpt, geot
     err = capsys.readouterr().err
     assert "fused without some view answers" not in err
     assert "4 of 4 tile(s) were not asked some views (\"tta_unasked\" in --out's tiles; first: test-time " \
-           "augmentation: 4 other view(s) not asked, 3 asked ('t', 'th', 'tv', 'thv' not)" in err, err
+           "augmentation: 4 other views not asked, 3 asked ('t', 'th', 'tv', 'thv' not)" in err, err
     tiles = json.loads(out.read_text())["tiles"]
     assert all("tta_unasked" in t and "tta_note" not in t for t in tiles)
 

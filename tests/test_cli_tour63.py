@@ -17,7 +17,7 @@ def test_predict_says_the_views_not_asked_of_a_kept_none(ckpt, geotiff, tmp_path
     assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--prompt", ABOVE,
                  "--tta", "dihedral", "--out", str(tmp_path / "p.json")]) == 0
     err = capsys.readouterr().err  # was silent: the fused None. kept, 4 of its 7 views never asked
-    assert "4 other view(s) not asked, 3 asked ('t', 'th', 'tv', 'thv' not)" in err
+    assert "4 other views not asked, 3 asked ('t', 'th', 'tv', 'thv' not)" in err
     assert "no view asked" not in err
 
 
@@ -32,7 +32,7 @@ def test_chat_says_the_views_not_asked_of_a_kept_none():
     repl.answerer = lambda *a: (lambda m, i: asked.extend(m) or [inf.Answer("None.", []) for _ in m])
     assert repl.fused("None.", []) == ("None.", [])
     assert len(asked) == 3
-    assert "  note: test-time augmentation: 4 other view(s) not asked, 3 asked ('t', 'th', 'tv', 'thv' not)" \
+    assert "  note: test-time augmentation: 4 other views not asked, 3 asked ('t', 'th', 'tv', 'thv' not)" \
         in out.getvalue()
 
 

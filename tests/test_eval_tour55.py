@@ -84,7 +84,7 @@ def test_view_answers_left_out_of_an_eval_fusion_are_written_and_counted(tmp_pat
     evaluate.run(None, processor, data, out, batch_size=2, tta=FuseConfig(views=MODES["flip"]), progress=False)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     for row in rows:
-        assert row["tta_note"].startswith("test-time augmentation: 2 of 3 other view answer(s) could not be fused")
+        assert row["tta_note"].startswith("test-time augmentation: 2 of 3 other view answers could not be fused")
         assert "its geometry does not parse" in row["tta_note"] and "note" not in row  # no refused prompt
     err = capsys.readouterr().err
     assert "2 record(s) had view answers left out of their --tta fusion" in err and "'tta_note'" in err
@@ -97,7 +97,7 @@ def test_chat_says_which_view_answers_were_left_out_of_the_fusion(monkeypatch):
     from rsvlm import tta
     from rsvlm.chat import ChatREPL
 
-    note = "test-time augmentation: 1 of 3 other view answer(s) could not be fused, each counted as finding nothing"
+    note = "test-time augmentation: 1 of 3 other view answers could not be fused, each counted as finding nothing"
     box = "<box><loc_100><loc_100><loc_300><loc_300></box>"
     monkeypatch.setattr(tta, "fused_answers", lambda *a, **k: [tta.Fused(box, [], note=note)])
     out = io.StringIO()

@@ -149,7 +149,7 @@ def test_a_strip_too_thin_to_crop_across_asks_each_distinct_crop_once():
 
     (fused,) = tta.fused_answers(answer, DET, [blank_image(100, 4)], [(BOX, [0.5])], tta.FuseConfig(views="crops"))
     assert windows == [(0, 0, 92, 4), (8, 0, 92, 4)] and fused.answers == 3
-    assert fused.unasked == ("test-time augmentation: 2 other view(s) not asked, 2 asked ('c2', 'c3' not): the 100x4 px "
+    assert fused.unasked == ("test-time augmentation: 2 other views not asked, 2 asked ('c2', 'c3' not): the 100x4 px "
                              "image is too small for distinct corner crops (11/12 of each side, 92x4 px, repeats the "
                              "whole image or another crop)")
 
@@ -160,7 +160,7 @@ def test_dihedral_crops_of_a_tiny_image_asks_the_mirror_views_and_says_why_not_t
     (fused,) = tta.fused_answers(lambda m, i: [(BOX, [0.5])] * len(m), DET, [blank_image(3, 3)], [(BOX, [0.5])],
                                  tta.FuseConfig(views="dihedral+crops"))
     assert fused.answers == 8
-    assert fused.unasked.startswith("test-time augmentation: 4 other view(s) not asked, 7 asked ('c0', 'c1', 'c2', "
+    assert fused.unasked.startswith("test-time augmentation: 4 other views not asked, 7 asked ('c0', 'c1', 'c2', "
                                     "'c3' not): the 3x3 px image is too small for distinct corner crops")
 
 

@@ -33,8 +33,8 @@ def test_a_fused_answer_says_whether_a_view_answer_was_known_to_be_cut(known):
 
 
 def test_counts_say_1_or_n_of_a_thing():
-    """"1 shape(s)", "2 other value(s)" (of a mask's pixels), "2 vertex(es)": now "1 shape", "1 pixel of another value",
-    "2 pixels", "2 vertices"."""
+    """"1 shape(s)", "2 other value(s)" (of a mask's pixels), "2 vertex(es)", "1 other view(s)", "of 1 other view
+    answer(s)": now "1 shape", "1 pixel of another value", "2 pixels", "2 vertices", "1 other view", "answer"."""
     from rsvlm.fusion import voted_out
     from rsvlm.geometry.masks import mask_fault
 
@@ -43,6 +43,12 @@ def test_counts_say_1_or_n_of_a_thing():
     assert "the plain answer's 2 shapes, voted out" in voted_out([[box, box], [], []], tta.FuseConfig(min_views=2))
     assert "it has 1 pixel of another value (0.5; nor" in str(mask_fault([[0.0, 0.5]]))
     assert "it has 2 pixels of other values (e.g. 0.25; nor" in str(mask_fault([[0.25, 0.5]]))
+    assert tta.skipped_note(["c0"], 3).startswith("test-time augmentation: 1 other view not asked, 2 asked")
+    assert tta.skipped_note(["c0", "c1"], 3).startswith("test-time augmentation: 2 other views not asked, 1 asked")
+    msgs = [[{"role": "user", "content": "<image>\n[vqa] Is there a ship?"}]]
+    (fused,) = tta.fused_answers(lambda m, i: [("<box><loc_1><loc_1></box>", [])] * len(m), msgs, [blank_image()],
+                                 [("Yes.", [])], tta.FuseConfig(views=("", "h")))
+    assert fused.note.startswith("test-time augmentation: 1 of 1 other view answer could not be fused"), fused.note
     from rsvlm import geometry  # "<poly> has 2 vertex(es)"
 
     assert "<poly> has 1 vertex, fewer" in geometry.decode("<poly><loc_1><loc_2></poly>", 96, 96).problems[0]

@@ -70,7 +70,7 @@ def test_a_numbered_row_names_itself_in_the_note_and_a_views_row_3_is_not_voted(
     which = [[{"role": "user", "content": "<image>\n[vqa] Which row has the most tanks?"}]]
     (fused,) = tta.fused_answers(lambda m, i: [("Row 3.", [])] * len(m), which, [blank_image()], [("Row 3.", [])],
                                  tta.FuseConfig(views="flip"))  # a flipped view's row 3 is another row of the image
-    assert fused.answer == "Row 3." and "2 of 3 other view answer(s) could not be fused" in fused.note
+    assert fused.answer == "Row 3." and "2 of 3 other view answers could not be fused" in fused.note
 
 
 @pytest.mark.parametrize("question", ["[vqa] Is the ship heading up or down the left side of the image?",

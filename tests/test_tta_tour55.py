@@ -94,7 +94,7 @@ def test_view_answers_left_out_of_the_fusion_are_counted_in_its_note():
            "v": "<ref>ship</ref><point><loc_500><loc_500></point>"}  # another kind of shape
     fused = tta.fused_answers(_Views(ship, 40, 30, tta.VIEWS, odd), det, [image], [(plain, [])], tta.FuseConfig())[0]
     assert geometry.decode(fused.answer, 40, 30).objects[0]["coords"] == pytest.approx(ship[0]["coords"], abs=0.05)
-    assert fused.note.startswith("test-time augmentation: 2 of 3 other view answer(s) could not be fused")
+    assert fused.note.startswith("test-time augmentation: 2 of 3 other view answers could not be fused")
     assert "view 'h': its geometry does not parse" in fused.note
     # every view read: no note; a short text answer whose view answered shapes is left out of the vote
     assert tta.fused_answers(_Views(ship, 40, 30, tta.VIEWS), det, [image], [(plain, [])])[0].note is None
@@ -102,7 +102,7 @@ def test_view_answers_left_out_of_the_fusion_are_counted_in_its_note():
     text = {"": "harbour", "h": "harbour", "v": plain, "hv": "harbour"}
     voted = tta.fused_answers(_Views([], 40, 30, tta.VIEWS, text), cls, [image], [("harbour", [])])[0]
     assert voted.answer == "harbour"
-    assert voted.note == ("test-time augmentation: 1 of 3 other view answer(s) could not be fused, left out of the "
+    assert voted.note == ("test-time augmentation: 1 of 3 other view answers could not be fused, left out of the "
                           "vote (first: view 'v': it holds shapes)")
 
 
@@ -243,7 +243,7 @@ def test_an_empty_view_answer_is_no_vote():
     empty = {"h": "", "v": " ", "hv": "\n"}
     voted = tta.fused_answers(_Views([], 32, 32, tta.VIEWS, empty), cls, [image], [("harbour", [])])[0]
     assert voted.answer == "harbour"
-    assert voted.note.endswith("3 of 3 other view answer(s) could not be fused, left out of the vote (first: view "
+    assert voted.note.endswith("3 of 3 other view answers could not be fused, left out of the vote (first: view "
                                "'h': it is empty)")
 
 

@@ -24,7 +24,7 @@ def test_views_a_word_rules_out_are_said():
     # --tta dihedral on "above": the 4 transposed views went unasked, the answer voted over 4 of 8 unsaid
     fused, asked = _fused("[count] How many ships are above the bridge?", "dihedral")
     assert len(asked) == 3 and fused.answers == 4
-    assert "4 other view(s) not asked, 3 asked ('t', 'th', 'tv', 'thv' not)" in fused.unasked
+    assert "4 other views not asked, 3 asked ('t', 'th', 'tv', 'thv' not)" in fused.unasked
     assert "'above' under a transpose" in fused.unasked
 
 

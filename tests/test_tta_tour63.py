@@ -76,7 +76,7 @@ def test_a_detection_view_answering_in_words_is_counted_not_read_as_none_silentl
     said = {"h": "There are 3 ships.", "v": "There are no ships.", "hv": mirrored}
     fused = tta.fused_answers(_ship_views(said), det, [image], [(box, [])], tta.FuseConfig())[0]
     assert len(geometry.decode(fused.answer, 40, 40).objects) == 1
-    assert fused.note == ("test-time augmentation: 1 of 3 other view answer(s) could not be fused, each counted "
+    assert fused.note == ("test-time augmentation: 1 of 3 other view answers could not be fused, each counted "
                           "as finding nothing (first: view 'h': it answers in words, neither shapes nor none)")
 
 

@@ -27,7 +27,7 @@ def test_a_kept_det_none_still_says_the_views_not_asked():
     (kept,) = tta.fused_answers(generate, det, [_image()], [("None.", [])], tta.FuseConfig(views="dihedral"))
     assert len(asked) == 3 and kept is not None
     assert (kept.answer, kept.objects, kept.note, kept.answers) == ("None.", [], None, 4)
-    assert kept.unasked.startswith("test-time augmentation: 4 other view(s) not asked, 3 asked ('t', 'th', 'tv', 'thv'")
+    assert kept.unasked.startswith("test-time augmentation: 4 other views not asked, 3 asked ('t', 'th', 'tv', 'thv'")
     assert kept.as_answer()[0] == "None."
 
 
@@ -37,13 +37,13 @@ def test_a_kept_worded_none_keeps_its_words_and_counts_a_view_left_out():
     said = iter(["There are no ships.", "<box><loc_1></box>", "None."])
     (kept,) = tta.fused_answers(lambda m, i: [(next(said), [])], det, [_image()], [("No ships were detected.", [])])
     assert (kept.answer, kept.objects) == ("No ships were detected.", [])
-    assert kept.note.startswith("test-time augmentation: 1 of 3 other view answer(s) could not be fused")
+    assert kept.note.startswith("test-time augmentation: 1 of 3 other view answers could not be fused")
     assert kept.unasked is None
 
 
 def test_skipped_note_is_public():
     assert tta.skipped_note([], 7) is None
-    assert "1 other view(s) not asked, 2 asked" in tta.skipped_note(["c0"], 3)
+    assert "1 other view not asked, 2 asked" in tta.skipped_note(["c0"], 3)
 
 
 def test_eval_counts_the_views_a_kept_det_none_was_not_asked(tmp_path, monkeypatch, capsys):
@@ -66,7 +66,7 @@ def test_eval_counts_the_views_a_kept_det_none_was_not_asked(tmp_path, monkeypat
     evaluate.run(None, Processor({}), data, out, batch_size=1, progress=False, tta=tta.FuseConfig(views="dihedral"))
     row = json.loads(out.read_text().splitlines()[0])
     assert row["answer"] == "None." and "tta_skipped" not in row and "tta_note" not in row
-    assert row["tta_unasked"].startswith("test-time augmentation: 4 other view(s) not asked, 3 asked")
+    assert row["tta_unasked"].startswith("test-time augmentation: 4 other views not asked, 3 asked")
     assert "rsvlm eval: note: 1 record(s) were not asked some --tta views" in capsys.readouterr().err
 
 

@@ -122,5 +122,5 @@ def test_the_note_of_views_not_asked_names_the_questions_word(question, word):
     """The note said "a turn cannot be said in a mirror view (... 'above' under a transpose)" whatever word of the
     question it was: "lower" in "lower and to the left" read as a word the user never wrote."""
     note = tta.skipped_note(["t", "th"], 7, question)
-    assert note.startswith("test-time augmentation: 2 other view(s) not asked, 5 asked ('t', 'th' not)")
+    assert note.startswith("test-time augmentation: 2 other views not asked, 5 asked ('t', 'th' not)")
     assert f"(a word with no one-word image there: the question's {word} under a transpose)" in note

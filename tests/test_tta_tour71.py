@@ -214,7 +214,7 @@ def test_a_question_facing_up_is_asked_of_the_left_right_flip_alone():
     (fused,) = tta.fused_answers(answer, msgs, [blank_image()], [("Yes.", [])])
     assert asked == ["<image>\n[vqa] Is the ship facing up?"]  # the left-right flip's: the same words
     assert fused.answer == "Yes."  # a tie of one view with the plain answer: the plain answer's
-    assert fused.unasked == ("test-time augmentation: 2 other view(s) not asked, 1 asked ('v', 'hv' not): the "
+    assert fused.unasked == ("test-time augmentation: 2 other views not asked, 1 asked ('v', 'hv' not): the "
                              "conversation cannot be said in a mirror view (a word with no one-word image there: the "
                              "question's 'up' under a top-bottom flip or a transpose)")
 
@@ -226,7 +226,7 @@ def test_a_views_answer_up_or_down_is_no_vote_but_in_a_left_right_flip():
     said = iter(["Up.", "Down.", "Down."])  # h, v, hv
     (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [blank_image()], [("Left.", [])])
     assert fused.answer == "Left."  # "Up." once (h) against the plain "Left.": a tie, the plain answer's
-    assert fused.note == ("test-time augmentation: 2 of 3 other view answer(s) could not be fused, left out of the "
+    assert fused.note == ("test-time augmentation: 2 of 3 other view answers could not be fused, left out of the "
                           "vote (first: view 'v': a direction word of it has no one-word image back)")
 
 
