@@ -167,3 +167,44 @@ def test_a_zip_holding_an_envi_scene_names_its_data_file_and_a_header_alone_says
     with pytest.raises(ImageReadError) as e:
         read_image(f"/vsizip/{alone}/other.tif")
     assert f"give one it holds, as /vsizip/{alone}/<file> (it holds no" in str(e.value)  # not /vsizip//vsizip/…
+
+
+def _collar(tmp_path, side: int = 32):
+    """A GeoTIFF whose left three quarters are nodata (0)."""
+    data = np.full((3, side, side), 120, np.uint8)  # (C, H, W)
+    data[:, :, : side * 3 // 4] = 0
+    return utm_tif(tmp_path / "collar.tif", data, nodata=0)
+
+
+def test_a_one_tile_run_asks_the_reader_for_its_nodata_advice(tmp_path):
+    """The reader words the nodata share note for a tiled run's one window (``tiled=True``): run_tiled had rebuilt
+    the untiled note and rewritten its tail."""
+    from rsvlm.io import SceneReader, TileMerger, run_tiled
+
+    path = _collar(tmp_path)
+    with SceneReader(path) as scene:
+        plain, tiled = (next(n for n in scene.read(tiled=t).notes if "of the image is nodata" in n) for t in (False, True))
+        assert scene.read((0, 0, 16, 16), tiled=True).notes == scene.notes  # a window's read: no share said
+    assert plain.endswith("or read it tiled (rsvlm predict --tile SIZE skips windows wholly nodata)")
+    assert tiled == plain.replace("read it tiled (rsvlm predict --tile SIZE skips windows wholly nodata)",
+                                  "give a --tile smaller than the scene (its windows wholly nodata are skipped)")
+    merger = TileMerger()
+    run_tiled(path, lambda imgs: [[] for _ in imgs], tile=64, overlap=0, merger=merger, progress=False)
+    assert merger.notes == [tiled]
+
+
+def test_windows_cut_from_a_whole_strip_say_no_nodata_share(tmp_path):
+    """A PNG GDAL reads (beside its world file) is tiled a row of windows at a time; a row as tall as the scene
+    was read whole, and each window cut from it carried the scene's nodata share note ("read it tiled")."""
+    from PIL import Image
+
+    from rsvlm.io import TileMerger, run_tiled
+
+    rgba = np.full((32, 64, 4), 200, np.uint8)  # (H, W, C)
+    rgba[:, :48, 3] = 0  # three quarters transparent
+    Image.fromarray(rgba, mode="RGBA").save(tmp_path / "scene.png")
+    (tmp_path / "scene.pgw").write_text("1\n0\n0\n-1\n500000\n4000000\n")
+    merger = TileMerger()
+    run_tiled(str(tmp_path / "scene.png"), lambda imgs: [[] for _ in imgs], tile=32, overlap=0, merger=merger,
+              progress=False)
+    assert merger.n_nodata == 1 and not [n for n in merger.notes if "of the image is nodata" in n], merger.notes

@@ -188,13 +188,17 @@ def no_valid_note(valid, bad, src, nodata, shrunk: bool, unit: str = "") -> str:
 NODATA_SHARE = 0.25  # a whole read this much nodata or more says so (``nodata_share_note``)
 
 
-def nodata_share_note(valid: np.ndarray | None) -> str | None:
+def nodata_share_note(valid: np.ndarray | None, tiled: bool = False) -> str | None:
     """The note for a whole read whose ``valid`` (h, w) marks ≥ ``NODATA_SHARE`` of the pixels nodata, but not all
     (``no_valid_note`` says that): the model is given the image whole and sees 0 there, the bottom of each band's
-    stretch (black), which it cannot tell from dark ground (a Landsat scene's tilted collar: a third of its frame)."""
+    stretch (black), which it cannot tell from dark ground (a Landsat scene's tilted collar: a third of its frame).
+    ``tiled``: the read is a tiled run's one window (a scene no larger than ``--tile``), which had been advised to
+    read it tiled: it advises a smaller ``--tile``."""
     share = 0.0 if valid is None else 1.0 - np.count_nonzero(valid) / max(valid.size, 1)  # one pass of the mask
     if share < NODATA_SHARE or share == 1.0:
         return None
     return (f"{share:.0%} of the image is nodata (its nodata value or mask, alpha 0 or no usable value): the model "
             "sees it as 0, the bottom of each band's stretch (black), and cannot tell it from dark ground; crop the "
-            "image to its valid area, or read it tiled (rsvlm predict --tile SIZE skips windows wholly nodata)")
+            "image to its valid area, or " + ("give a --tile smaller than the scene (its windows wholly nodata are "
+                                              "skipped)" if tiled else
+                                              "read it tiled (rsvlm predict --tile SIZE skips windows wholly nodata)"))

@@ -372,7 +372,9 @@ class SceneReader:
         """The resolved config (stretch filled in): pass it on to scale other reads identically."""
         return dataclasses.replace(self.cfg)
 
-    def read(self, window: Window | None = None) -> RSImage:
+    def read(self, window: Window | None = None, tiled: bool = False) -> RSImage:
+        """``window`` (x0, y0, w, h) of the scene, or all of it; ``tiled``: a window of a tiled run (``run_tiled``), whose
+        whole read (its one window) is told to give a smaller ``--tile`` where much of it is nodata, not to read it tiled."""
         W, H = self.width, self.height
         if window is None:
             window = (0, 0, W, H)
@@ -389,7 +391,7 @@ class SceneReader:
                                                         "the whole scene" if whole else f"window {(x0, y0, w, h)}"):
             check_fits(w, h, len(self.indexes), self.src.dtype)  # before the kernel kills us for it
             data, valid = self._scaled(*self.src.read((x0, y0, w, h), self.indexes, self.nodata))  # (C, h, w)
-        share = [note] if whole and (note := fl.nodata_share_note(valid)) else []  # a collar the model sees as black
+        share = [note] if whole and (note := fl.nodata_share_note(valid, tiled)) else []  # a collar seen as black
         return RSImage(
             data=data, modality=self.modality, bands=list(self.bands),
             path=self.name, files=list(self.files), valid=valid, crs=self.src.crs,

@@ -388,7 +388,7 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
                 imgs = pending.result() if prefetch else read(batch)
                 if prefetch and k + 1 < len(batches):
                     pending = pool.submit(read, batches[k + 1])
-                for note in (_tiled(n, im) for im in imgs for n in im.notes if n not in scene.notes):
+                for note in (n for im in imgs for n in im.notes if n not in scene.notes):
                     if note in merger.notes:
                         continue
                     merger.notes.append(note)  # e.g. GDAL's warning on a damaged block only this window read
@@ -414,14 +414,3 @@ def run_tiled(path, predict_fn, tile: int = 512, overlap: int = 64, batch_size: 
             print(f"[{name}] {note}", file=sys.stderr)
         return objects
 
-
-def _tiled(note: str, im) -> str:
-    """A window's read note as a tiled run says it: the nodata share of a whole read (the one window of a scene no
-    larger than the tile) advised "read it tiled (rsvlm predict --tile SIZE …)", which it was."""
-    from rsvlm.io.fills import nodata_share_note
-
-    if im.window is not None or note != nodata_share_note(im.valid):
-        return note
-    head, advice, _ = note.partition("; crop the image")  # none (its wording changed): kept whole, not said twice
-    return (f"{head}; crop the image to its valid area, or give a --tile smaller than the scene (its windows wholly "
-            "nodata are skipped)") if advice else note
