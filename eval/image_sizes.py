@@ -97,20 +97,28 @@ def _size_of(record: dict, root: Path, sizes: dict[Path, tuple[int, int] | None]
     return f"{'not found' if not files[0].exists() else 'not readable'}: {files[0]}"
 
 
+def _has_size(rec: dict) -> bool:
+    """Whether ``rec``'s meta gives a width and a height (what they are is ``answers.image_size``'s to check)."""
+    meta = rec.get("meta") if isinstance(rec.get("meta"), dict) else {}
+    return meta.get("width") is not None and meta.get("height") is not None
+
+
 def with_sizes(records: list[dict], args) -> tuple[list[dict], int, list[str]]:
     """``records`` whose ``meta`` lacks ``width`` or ``height`` (rsvlm eval answers them: it reads the image) take their
     image's size, read under ``image_root(args)``; those whose image cannot be read either are left out. Returns the
     records kept, how many were left out, and notes naming both (a ScoreError where none is left). A meta size that
     is there but wrong (0, text) stays ``answers.image_size``'s error, naming its record."""
+    from rsvlm.progress import bar
+
     root, where = image_root(args)
     sizes: dict[Path, tuple[int, int] | None] = {}
     kept, filled, left = [], [], []
-    for rec in records:
-        meta = rec.get("meta") if isinstance(rec.get("meta"), dict) else {}
-        if meta.get("width") is not None and meta.get("height") is not None:
+    n = sum(not _has_size(r) for r in records)  # each a header read: ~3-5 ms a GeoTIFF, a minute for 10,000 records
+    for rec in bar(records, desc="image sizes", unit="rec", disable=n < 500, leave=False):
+        if _has_size(rec):
             kept.append(rec)
         elif isinstance(got := _size_of(rec, root, sizes), tuple):
-            rec["meta"] = {**meta, "width": got[0], "height": got[1]}
+            rec["meta"] = {**(rec["meta"] if isinstance(rec.get("meta"), dict) else {}), "width": got[0], "height": got[1]}
             kept.append(rec)
             filled.append(rec["id"])
         else:
