@@ -80,12 +80,13 @@ _SIDED = re.compile(r"\s+(?:counting\s+)?from\s+the\s+(?:very\s+|far\s+)?(?:left
 
 # a row or column of a grid picked by a word before it, no side nor place in order ("Which row has the most tanks?", "in
 # each column", "the same row as the truck", "which of the rows"): a transpose's column, its "The first row." the
-# image's first column; not a row of things, any way round ("rows of containers", "a row of trees", "in a row")
+# image's first column; not a row of things, any way round ("rows of containers", "a row of trees", "in a row"), nor
+# a compound ("What row spacing …?", "which row crops")
 _FROM_SIDE = (r"\s+(?:(?:counting\s+)?from|at|on|in|nearest|closest\s+to)\s+the\s+(?:very\s+|far\s+)?"
               r"(?:left|right|top|bottom)(?![^\W_])")  # "the row from the top": ``_LINE``'s
 _PICKED = re.compile(r"(?<![^\W_])((?:which|what|each|every|per|same|other|different|adjacent|neighbou?ring|next)\s+"
                      r"|(?:which|each|any|none|all|both|either|neither)(?:\s+one)?\s+of\s+the\s+)(rows?|columns?)"
-                     rf"(?![^\W_])(?!\s+of(?![^\W_]))(?!{_FROM_SIDE})", re.I)
+                     rf"(?![^\W_])(?!\s+of(?![^\W_])|\s+(?:spacing|crops?|houses?|boats?|widths?)(?![^\W_]))(?!{_FROM_SIDE})", re.I)
 
 
 def turn_lines(text: str) -> str:

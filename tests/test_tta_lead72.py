@@ -103,7 +103,8 @@ def test_a_row_picked_by_a_word_before_it_is_a_transposes_column(question, t):
         assert said == (t if "t" in view else question), (view, said)
         assert swap_words(said, view, back=True) == question
     for kept in ("[vqa] How many rows of containers are there?", "[vqa] Are the cars parked in a row?",
-                 "[vqa] Which row from the top has the most tanks?"):  # a row of things; a side's row turns with it
+                 "[vqa] Which row from the top has the most tanks?", "[vqa] Which row crops grow here?",
+                 "[vqa] What row spacing do the vines have?"):  # a row of things; a side's row turns with it
         assert swap_words(kept, "t").count("row") == kept.count("row") - ("from the top" in kept)
 
 
