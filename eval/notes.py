@@ -288,8 +288,9 @@ def count_notes(scores: dict) -> list[str]:
 
 
 def scripts_for(other: dict) -> str:
-    """``"; python -m eval.detection scores its det records"`` for the rsvlm tasks of ``other`` (a set's records by task,
-    none of the script's own): the error said what it found and not which script scores it; "" where none is."""
+    """``"; score them with python -m eval.detection"``, naming the script of each rsvlm task of ``other`` (a set's
+    records by task, none of the script's own): the error said what it found, not which script scores it; "" where
+    none is (records of no task, a change map left to eval.change: said apart)."""
     from rsvlm.tokens import TASKS
 
     found = {TAGS.get(t, t): None for t in other if t in TASKS and not t.endswith("(not kept)")}

@@ -343,8 +343,8 @@ def main(argv: list[str] | None = None) -> dict:
     if err := next(filter(None, (long_name("dir" if dirs else "scores", p) for p in dirs or args.scores)), None):
         ap.error(err)  # was "[Errno 36] File name too long", naming no option
     if missing := [d for d in dirs if not d.is_dir()]:  # main_guard names the program (was "error: --dir X: …" alone)
-        raise common.ScoreError(f"--dir {missing[0]}: {'a file, not a folder' if missing[0].exists() else 'no such folder'}; give the "
-                 "folder the scorers' --out files are in (or the files themselves by --scores)")
+        raise common.ScoreError(f"--dir {missing[0]}: {'a file, not a folder' if missing[0].exists() else 'no such folder'}"
+                                "; give the folder the scorers' --out files are in (or the files themselves by --scores)")
     paths = args.scores or [p for d in dirs for p in sorted(d.glob("*.json"))]
     for d in dirs:
         if named := misnamed_scores(d):  # a scorer's --out scores.jsonl, passed over unsaid
@@ -352,7 +352,7 @@ def main(argv: list[str] | None = None) -> dict:
                   "give them by --scores, or name them .json", file=sys.stderr)
     folders = ", ".join(map(str, dirs))
     score_into = (f"; score predictions into {'it' if len(dirs) == 1 else 'one'} first (python -m eval.TASK --gt GT "
-                  f"--pred PRED --out {dirs[0] / 'TASK.json' if dirs else 'TASK.json'}), or give --scores FILE …")
+                  f"--pred PRED --out {dirs[0] / 'TASK.json'}), or give --scores FILE …" if dirs else "")  # --dir's
     if not paths:
         raise common.ScoreError(f"--dir {folders}: no .json score files{score_into}")
     scores = load_scores(paths, skip_foreign=bool(dirs))
