@@ -74,26 +74,6 @@ def test_the_memory_check_after_the_model_loads_says_so_in_its_memory_words(tmp_
     assert after.endswith("or --batch-size"), after
 
 
-def test_a_nodata_note_worded_otherwise_is_not_given_its_advice_twice_in_a_one_tile_run(monkeypatch):
-    """A one-tile run's nodata note has its advice from "; crop the image" on rewritten (it said "or read it tiled");
-    a note worded without those words had the rewritten advice added after its own, saying both."""
-    import types
-
-    import rsvlm.io.fills as fills
-    from rsvlm.io.tiles import _tiled
-
-    valid = np.zeros((4, 4), bool)
-    valid[:, :1] = True  # 75 % nodata
-    im = types.SimpleNamespace(window=None, valid=valid)
-    note = fills.nodata_share_note(valid)
-    assert _tiled(note, im).endswith("; crop the image to its valid area, or give a --tile smaller than the scene (its "
-                                     "windows wholly nodata are skipped)") and "read it tiled" not in _tiled(note, im)
-    other = note.replace("; crop the image to its valid area, or read it tiled", "; cut it to its valid area or tile it")
-    monkeypatch.setattr(fills, "nodata_share_note", lambda v: other)
-    assert _tiled(other, im) == other
-    assert _tiled(note, types.SimpleNamespace(window=(0, 0, 4, 4), valid=valid)) == note  # a window's: not this
-
-
 def test_a_turned_images_overlay_line_has_no_parenthesis_nested_or_not():
     """GCPs with no CRS read as longitude and latitude name that inside the note's parenthesis; the inner one was
     taken out and the outer left on the overlay's line ("… its right west (an affine fitted to its 9 GCPs: 1, …)")."""
