@@ -120,6 +120,24 @@ def dtype_of(choice: str, device: str, path: Path):
     return torch.float16 if stored == torch.bfloat16 and not _cuda_bf16(device) else stored
 
 
+def load_args(dtype, overrides, device, path) -> tuple:
+    """``load_pretrained``'s ``dtype`` and ``overrides`` as it uses them: a dtype name as ``--dtype`` takes it
+    (``dtype_of``: "bf16", "auto"; was a TypeError in ``.to``), a floating torch dtype or None, another refused
+    naming it (3 was transformers' message); one override given as a str is one (each of its letters was refused:
+    "override 'e' is not of the form key=value"), a mapping refused."""
+    import torch
+
+    if isinstance(dtype, str):
+        dtype = dtype_of(dtype, str(device or "cpu"), Path(path))
+    elif dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise TypeError(f"dtype must be a floating torch dtype or one of {', '.join(DTYPES)} (or bf16, fp16, fp32), "
+                        f"got {dtype!r}")
+    if isinstance(overrides, dict):  # its keys alone were read, each refused as no key=value
+        raise TypeError(f"overrides must be a list of 'key=value' strings (['encoders.default.image_size=448']), "
+                        f"got a dict: {overrides!r}")
+    return dtype, [overrides] if isinstance(overrides, str) else overrides
+
+
 def resolved_dtype_name(choice: str, device: str, path: Path) -> str:
     """``dtype_of``'s dtype by ``DTYPES``' name (``bfloat16``): what ``rsvlm eval`` stamps and loads in."""
     return str(dtype_of(choice, device, path)).removeprefix("torch.")

@@ -146,3 +146,19 @@ def test_a_consonant_tag_is_suggested_in_the_refusal():
 
     with pytest.raises(ValueError, match=r"unknown task tag \[cnt\]: did you mean \[count\]\?"):
         tagged("[cnt] How many ships?")
+
+
+def test_load_pretrained_takes_one_override_as_a_str_and_names_a_bad_dtype(ckpt):
+    """overrides="k=v" was read letter by letter ("override 'p' is not of the form key=value"); dtype=3 got
+    transformers' message, not rsvlm's."""
+    import torch
+
+    from rsvlm.model import load_pretrained
+
+    _, processor = load_pretrained(ckpt, overrides="prompt.max_history=3")
+    assert processor.prompt.max_history == 3
+    for bad in (3, torch.int8):
+        with pytest.raises(TypeError, match=r"dtype must be a floating torch dtype or one of auto, float32"):
+            load_pretrained(ckpt, dtype=bad)
+    with pytest.raises(TypeError, match=r"overrides must be a list of 'key=value' strings"):
+        load_pretrained(ckpt, overrides={"prompt.max_history": 3})

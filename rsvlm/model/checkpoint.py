@@ -36,7 +36,7 @@ import torch
 
 import rsvlm.model.llm as llm_parts
 from rsvlm.config import ConfigError, from_dict, load_yaml, save_config
-from rsvlm.loading import dtype_of
+from rsvlm.loading import load_args
 from rsvlm.model.base_print import FINGERPRINT, other_base, record_base
 from rsvlm.model.ckpt_files import (
     adapter_lacks,
@@ -172,8 +172,7 @@ def load_pretrained(ckpt_dir: str | Path, device: str | torch.device | None = No
     An adapter-only checkpoint whose ``adapter/rsvlm_base.json`` records another base than the one named (same
     shapes, other weights: ``base_print``) is refused; ``any_base`` loads it with a warning instead.
     Threads loading at once take turns (``_LOADING``)."""
-    if isinstance(dtype, str):  # "bfloat16", "bf16", "auto" as --dtype takes them (was a TypeError in .to)
-        dtype = dtype_of(dtype, str(device or "cpu"), Path(ckpt_dir))
+    dtype, overrides = load_args(dtype, overrides, device, ckpt_dir)  # "bf16" as --dtype takes it; one override a str
     with _LOADING:
         return _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_base)
 
