@@ -89,8 +89,12 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
 
 
 def tile_answers(tiles: list[dict], most: int = 10) -> str:
-    """The tiles' answers tallied, most common first ("answers of 9 tiles: 'lake' x5, 'forest' x4")."""
+    """The tiles' answers tallied, most common first ("answers of 9 tiles: 'lake' x5, 'forest' x4"; "answers of 0 tiles"
+    where none was asked: all nodata, or stopped before the first)."""
     from collections import Counter
+
+    if not tiles:
+        return "answers of 0 tiles"
 
     counts = Counter(t["answer"] for t in tiles).most_common()
     more = f", and {len(counts) - most} other answers" if len(counts) > most else ""
@@ -232,9 +236,9 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
         say(f"note: {no_view_note(*seen['first'], tta, frame='tile window')} (the first tile's reason; no view was asked of any of the "
             f"{len(tiles)} tile(s))", label)
     tile_run_notes(tiles, args, model, say)
-    if args.task in TEXT_TASKS and tiles:  # words are not merged: they were only in --out, if given
+    if args.task in TEXT_TASKS:  # words are not merged: they were only in --out, if given (no tile: not "0 object(s)")
         result["answer"] = tile_answers(tiles) + _skipped(merger.n_nodata)
-        print(result["answer"] + ("" if args.out else " (--out keeps each tile's answer)"))
+        print(result["answer"] + ("" if args.out or not tiles else " (--out keeps each tile's answer)"))
     else:  # shapes: counted by the caller once --min-score and --on-nodata have left out theirs (shapes_line)
         result["answer"] = None
     return result, stopped

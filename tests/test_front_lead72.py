@@ -147,3 +147,22 @@ def test_an_unmasked_nan_pixel_is_drawn_black_and_alone_without_a_warning(modali
     drawn = to_display_rgb(RSImage(data=holed, modality=modality, bands=bands, path="a.tif"))
     masked = to_display_rgb(RSImage(data=data, modality=modality, bands=bands, path="a.tif", valid=valid))
     assert (drawn[2, 3] == 0).all() and np.array_equal(drawn, masked)  # as if the reader had masked it
+
+
+def test_a_word_task_of_a_scene_whose_tiles_are_all_nodata_is_no_object_count(ckpt, tmp_path, capsys):
+    """``--task cls --tile`` on a scene of nodata printed "0 object(s) from 0 tiles (9 tiles all nodata, not asked)", a
+    shape count, for a word task (its tally needed a tile asked)."""
+    import json
+
+    import rasterio
+    from rasterio.transform import from_origin
+
+    path, out = tmp_path / "nodata.tif", tmp_path / "o.json"
+    with rasterio.open(path, "w", driver="GTiff", width=64, height=64, count=3, dtype="uint8", nodata=0,
+                       crs="EPSG:32631", transform=from_origin(500000.0, 4000000.0, 1, 1)) as ds:
+        ds.write(np.zeros((3, 64, 64), np.uint8))
+    assert main(["predict", "--model", str(ckpt), "--image", str(path), "--task", "cls", "--device", "cpu",
+                 "--tile", "32", "--overlap", "0", "--out", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "answers of 0 tiles (4 tiles all nodata, not asked)" in said and "object" not in said, said
+    assert json.loads(out.read_text())["answer"] == "answers of 0 tiles (4 tiles all nodata, not asked)"
