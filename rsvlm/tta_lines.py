@@ -54,9 +54,10 @@ def ranked(text: str, start: int) -> bool:
 
 # a row or column named by its side ("the top row", "the left-most column", "the top two rows", "the second row from the
 # top"): a transpose's "left row" was no row of its view; the noun turns with the side, a row being a column there
+_FROM_SIDE = (r"\s+(?:(?:counting\s+)?from|at|on|in|nearest|closest\s+to)\s+the\s+(?:very\s+|far\s+)?"
+              r"(?:left|right|top|bottom)(?![^\W_])")  # "the row from the top", "the column at the far left"
 _LINE = re.compile(r"(?<![^\W_])(?:((?:left|right|top|bottom)(?:[-_ ]?most)?(?:\s+(?:\d+|" + _NUMBER + r"))?(?:\s+|[-_]))"
-                   r"(rows?|columns?)|(rows?|columns?)(?=\s+(?:(?:counting\s+)?from|at|on|in|nearest|closest\s+to)\s+the"
-                   r"\s+(?:very\s+|far\s+)?(?:left|right|top|bottom)(?![^\W_])))(?![^\W_])", re.I)
+                   rf"(rows?|columns?)|(rows?|columns?)(?={_FROM_SIDE}))(?![^\W_])", re.I)
 _LINES = {"row": "column", "rows": "columns", "column": "row", "columns": "rows"}
 
 
@@ -82,8 +83,6 @@ _SIDED = re.compile(r"\s+(?:counting\s+)?from\s+the\s+(?:very\s+|far\s+)?(?:left
 # each column", "the same row as the truck", "which of the rows"): a transpose's column, its "The first row." the
 # image's first column; not a row of things, any way round ("rows of containers", "a row of trees", "in a row"), nor
 # a compound ("What row spacing …?", "which row crops")
-_FROM_SIDE = (r"\s+(?:(?:counting\s+)?from|at|on|in|nearest|closest\s+to)\s+the\s+(?:very\s+|far\s+)?"
-              r"(?:left|right|top|bottom)(?![^\W_])")  # "the row from the top": ``_LINE``'s
 _PICKED = re.compile(r"(?<![^\W_])((?:which|what|each|every|per|same|other|different|adjacent|neighbou?ring|next)\s+"
                      r"|(?:which|each|any|none|all|both|either|neither)(?:\s+one)?\s+of\s+the\s+)(rows?|columns?)"
                      rf"(?![^\W_])(?!\s+of(?![^\W_])|\s+(?:spacing|crops?|houses?|boats?|widths?)(?![^\W_]))(?!{_FROM_SIDE})", re.I)
@@ -109,8 +108,7 @@ _EACH = re.compile(rf"(?<![^\W_]){_ONE}(?![^\W_])", re.I)
 # first and second rows", "the 1st, 2nd or 3rd column"; not "the second row from the top", ``_LINE``)
 ORDINAL_LINE = re.compile(rf"(?<![^\W_])(?P<ord>{_ONE}(?:(?:\s*,\s*(?:(?:and|or)\s+)?|\s+(?:and|or|&)\s+)(?:the\s+)?{_ONE})*)"
                           r"(?:\s+(?:\d+|" + _NUMBER + r"))?(?:\s+|[-_])(?P<noun>rows?|columns?)"
-                          r"(?![^\W_])(?!\s+(?:(?:counting\s+)?from|at|on|in|nearest|closest\s+to)\s+the\s+(?:very\s+|far\s+)?"
-                          r"(?:left|right|top|bottom)(?![^\W_]))", re.I)
+                          rf"(?![^\W_])(?!{_FROM_SIDE})", re.I)
 _FLIPPED = {"first": "last", "1st": "last", "last": "first", "penultimate": "second", "next-to-last": "second"}
 
 
