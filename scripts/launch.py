@@ -129,15 +129,10 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
         check_engine(cfg, world, ddp=cfg.objective == "clip")
     except ValueError as e:
         raise ValueError(f"{recipe}: {e}") from None
-    if cfg.dist.deepspeed:  # its batch numbers and ZeRO stage, checked before any process starts
-        from rsvlm.train.deepspeed_config import load_deepspeed_config
-
-        try:  # was the file's error alone, naming neither the recipe nor the key
-            load_deepspeed_config(cfg.dist.deepspeed, cfg, world)
-        except FileNotFoundError as e:
-            raise FileNotFoundError(f"{recipe}: dist.deepspeed: {e}") from None
-        except ValueError as e:  # not type(e): UnicodeDecodeError's takes five arguments
-            raise ValueError(f"{recipe}: dist.deepspeed: {e}") from None
+    # a missing file with check_out: after check_paths_at_once, which names it with any other missing path
+    later = check_out and cfg.dist.deepspeed and not Path(cfg.dist.deepspeed).is_file()
+    if not later:
+        check_deepspeed(recipe, cfg, world)
     if nodes > 1 and launcher == "deepspeed" and not hostfile:
         raise ValueError("more than one node with deepspeed needs --hostfile")
     explicit_master = master_addr
@@ -147,7 +142,9 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
             raise ValueError(f"{hostfile}: {hosts} does not give {nodes} node(s) with {gpus_per_node} slots each")
         master_addr = master_addr or hosts[0][0]
     if check_out:  # every missing path in one message (a real-scale recipe named one per try), then the rest
-        on_this_host(lambda: check_paths_at_once(cfg), nodes)
+        on_this_host(lambda: check_paths_at_once(cfg, alone=True), nodes)  # a lone model path too: else the ranks'
+        if later:
+            on_this_host(lambda: check_deepspeed(recipe, cfg, world), nodes)
         if nodes == 1:  # this host runs the ranks; on several nodes it may be a login node without GPUs
             check_host_devices(cfg, launcher)
         on_this_host(lambda: check_here(cfg, world), nodes)
@@ -169,6 +166,21 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
             cmd += ["--node_rank", "${NODE_RANK}", "--master_addr", master_addr]
         cmd += ["--master_port", str(master_port), "-m", "rsvlm.train"]
     return LaunchPlan(cmd + train, world, micro, accum, global_batch, str(cfg.out_dir))
+
+
+def check_deepspeed(recipe, cfg, world: int) -> None:
+    """``dist.deepspeed``'s file: its batch numbers and ZeRO stage, checked before any process starts; its
+    errors name the recipe and the key (were the file's alone)."""
+    if not cfg.dist.deepspeed:
+        return
+    from rsvlm.train.deepspeed_config import load_deepspeed_config
+
+    try:
+        load_deepspeed_config(cfg.dist.deepspeed, cfg, world)
+    except FileNotFoundError as e:
+        raise FileNotFoundError(f"{recipe}: dist.deepspeed: {e}") from None
+    except ValueError as e:  # not type(e): UnicodeDecodeError's takes five arguments
+        raise ValueError(f"{recipe}: dist.deepspeed: {e}") from None
 
 
 def on_this_host(check, nodes: int) -> None:

@@ -289,9 +289,14 @@ def no_image(name: str, folder=None, option: str | None = "--images") -> str:
 
 
 def _check_writable(folder: Path) -> None:
-    """ConversionError naming ``folder`` unless it is, or can be made, a writable folder; creates nothing."""
+    """ConversionError naming ``folder`` unless it is, or can be made, a writable folder; creates nothing.
+    A new ``--out`` named like a records file (``dota.jsonl``) is refused: it would have become a folder."""
     import os
 
+    if folder.suffix.lower() in (".jsonl", ".json") and not folder.exists():
+        raise ConversionError(f"--out {folder}: --out is a folder (its records go in {folder}/records.jsonl, beside "
+                              f"images/ and stats.json), not a records file; give a folder, e.g. --out "
+                              f"{folder.with_suffix('')}")
     p = folder.absolute()
     while not p.exists() and p != p.parent:  # the nearest existing folder above it
         p = p.parent

@@ -145,24 +145,28 @@ def check_data_paths(cfg) -> None:
     check_twice(sources)
 
 
-def check_paths_at_once(cfg) -> None:
+def check_paths_at_once(cfg, alone: bool = False) -> None:
     """FileNotFoundError naming, in one message, every path the config names that is not there where two or more
     are: records files and image roots (``data``), the encoders' ``pretrained``, the LLM's and its tokenizer's
     folders, ``init_from`` and ``dist.deepspeed`` (a real-scale recipe's were named one per try: one fix, one more
     run). One or none is left to the checks that follow it (``check_data_paths``, ``check_model_files``…), which
-    say it as they did; any other fault too."""
+    say it as they did; any other fault too. ``alone`` (scripts/launch.py, whose ranks would find it): a single
+    missing model path (``pretrained``, the LLM's, ``init_from``) is raised too, in those checks' words."""
     from rsvlm.data.records import check_records_path
     from rsvlm.model.llm_checks import check_llm_files
     from rsvlm.model.vision import check_pretrained
     from rsvlm.train.init_from import check_init_from
 
     said: list[str] = []
+    model: list[str] = []  # those of said that are model paths (``alone``)
 
     def look(check, key: str = "") -> None:
         try:
             check()
         except FileNotFoundError as e:
             said.append(f"{key}{e}")
+            if not key:
+                model.append(said[-1])
         except (ValueError, OSError):  # there but unfit: the ordered checks say it
             pass
 
@@ -183,6 +187,8 @@ def check_paths_at_once(cfg) -> None:
     if len(said) > 1:
         raise FileNotFoundError(f"{len(said)} paths the config names are not there (fix them all, then run again):\n  "
                                 + "\n  ".join(said))
+    if alone and model:
+        raise FileNotFoundError(model[0])
 
 
 def check_twice(sources: list[Source]) -> None:
