@@ -11,14 +11,20 @@ from pathlib import Path
 from eval.inputs import Item, ScoreError
 
 
-def file_size(path: Path) -> tuple[int, int] | None:
-    """(width, height) of an image file from its header; None where it is not there or cannot be read."""
+def header_size(path: Path) -> tuple[int, int] | str:
+    """(width, height) of an image file from its header, read as rsvlm reads it (a GDAL archive member or subdataset
+    name too: was gated on ``is_file()``, which such names are not); else why not, in the reader's words."""
     from rsvlm.io.image import image_size
 
     try:
-        return image_size(path) if path.is_file() else None
-    except (ValueError, OSError):  # ImageReadError is a ValueError: a file no reader opens is not this note's
-        return None
+        return image_size(path)
+    except (ValueError, OSError) as e:  # ImageReadError is a ValueError
+        return str(e) or f"not readable: {path}"
+
+
+def file_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) of an image file from its header; None where it is not there or cannot be read."""
+    return got if isinstance(got := header_size(path), tuple) else None
 
 
 SAMPLE = 100  # records read at most, spread evenly over the set: a header each (~3-5 ms a GeoTIFF via rasterio)
@@ -80,21 +86,27 @@ def image_root(args) -> tuple[Path, str]:
     return Path(args.gt).parent, "beside the ground truth"
 
 
-def _size_of(record: dict, root: Path, sizes: dict[Path, tuple[int, int] | None]) -> tuple[int, int] | str:
-    """(width, height) of ``record``'s first image (its band files' finest, the grid rsvlm reads them onto), read
-    under ``root`` (``sizes``: each file's, read once); else why not, in words."""
+def _size_of(record: dict, root: Path, sizes: dict[Path, tuple[int, int] | str]
+             ) -> tuple[tuple[int, int], tuple[int, int] | None] | str:
+    """(width, height) of ``record``'s first image whose header reads (its band files' finest, the grid rsvlm reads
+    them onto), read under ``root`` (``sizes``: each file's, read once), and another image's size where it differs
+    (a change pair's after image: which grid the reference is on is then unknown), else None; or why no image reads."""
     from rsvlm.data.records import image_paths
 
     try:
-        files = image_paths(record, root)[0]
-    except (KeyError, TypeError, IndexError):  # no images, or one without a path
+        images = image_paths(record, root)
+    except (KeyError, TypeError):  # an image without a path
         return "no image named"
-    for f in files:
-        if f not in sizes:
-            sizes[f] = file_size(f)
-    if read := [sizes[f] for f in files if sizes[f]]:
-        return max(read, key=lambda s: s[0] * s[1])
-    return f"{'not found' if not files[0].exists() else 'not readable'}: {files[0]}"
+    got = []
+    for files in images:
+        for f in files:
+            if f not in sizes:
+                sizes[f] = header_size(f)
+        read = [sizes[f] for f in files if isinstance(sizes[f], tuple)]
+        got.append(max(read, key=lambda s: s[0] * s[1]) if read else sizes[files[0]])
+    if not (sized := [g for g in got if isinstance(g, tuple)]):
+        return got[0] if got else "no image named"
+    return sized[0], next((g for g in sized[1:] if g != sized[0]), None)
 
 
 def _has_size(rec: dict) -> bool:
@@ -112,15 +124,18 @@ def with_sizes(records: list[dict], args) -> tuple[list[dict], int, list[str]]:
 
     root, where = image_root(args)
     sizes: dict[Path, tuple[int, int] | None] = {}
-    kept, filled, left = [], [], []
+    kept, filled, left, differ = [], [], [], []
     n = sum(not _has_size(r) for r in records)  # each a header read: ~3-5 ms a GeoTIFF, a minute for 10,000 records
     for rec in bar(records, desc="image sizes", unit="rec", disable=n < 500, leave=False):
         if _has_size(rec):
             kept.append(rec)
         elif isinstance(got := _size_of(rec, root, sizes), tuple):
-            rec["meta"] = {**(rec["meta"] if isinstance(rec.get("meta"), dict) else {}), "width": got[0], "height": got[1]}
+            (w, h), other = got
+            rec["meta"] = {**(rec["meta"] if isinstance(rec.get("meta"), dict) else {}), "width": w, "height": h}
             kept.append(rec)
             filled.append(rec["id"])
+            if other:  # a pair of two sizes (data_gen's converters refuse one): scored at the first's, said
+                differ.append(f"{rec['id']}: {w}x{h}, then {other[0]}x{other[1]}")
         else:
             left.append(f"{rec['id']} ({got})")
 
@@ -131,8 +146,10 @@ def with_sizes(records: list[dict], args) -> tuple[list[dict], int, list[str]]:
 
     if left and not kept:
         raise ScoreError(f"{args.gt}: {unsized('so none can be scored')}")
+    pairs = (f"; {len(differ)} of them have images of two sizes (first: {differ[0]}), scored at the first's: a "
+             "reference drawn on the other's grid scores in the wrong place, so give their meta sizes") if differ else ""
     notes = [f"{len(filled)} record(s) have no meta.width/meta.height and are scored at their image's size, read "
-             f"{where} (first: {filled[0]})"] if filled else []
+             f"{where} (first: {filled[0]}){pairs}"] if filled else []
     return kept, len(left), notes + ([unsized('so they are left out of every score')] if left else [])
 
 

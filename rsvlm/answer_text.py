@@ -54,12 +54,17 @@ _BARE_POINT = re.compile(r"(?<![\w.])\.(?=\d)")
 _THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?!\d|,\d)")
 
 
+_OPEN, _CLOSE = re.compile(r"[(\[]\s*$"), re.compile(r"\s*[)\]]")  # a pair's brackets, "( 120,340 )" too
+
+
 def _thousands(s: str) -> str:
     """``s`` with the commas of each number written with thousands commas dropped (``1,000`` → ``1000``), but a
     bracketed pair's, ``(120,340)`` and ``[120,340]``, kept: a pair (a point's coordinates), as ``(120, 340)`` is;
-    ``100,200`` alone is one number, as VQA's normalisation and ``parse_count`` read it."""
+    ``100,200`` alone is one number, as VQA's normalisation and ``parse_count`` read it, and so is ``(1,000)``: no
+    coordinate is written with a leading 0."""
     def joined(m: re.Match) -> str:
-        pair = m[0].count(",") == 1 and s[m.start() - 1:m.start()] in ("(", "[") and s[m.end():m.end() + 1] in (")", "]")
+        pair = (m[0].count(",") == 1 and m[0][-3] != "0" and _OPEN.search(s, 0, m.start())
+                and _CLOSE.match(s, m.end()))
         return m[0] if pair else m[0].replace(",", "")
 
     return _THOUSANDS.sub(joined, s)

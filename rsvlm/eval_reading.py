@@ -106,7 +106,7 @@ def no_file(flag: str, path: str | Path, what: str) -> str | None:
         check_records_path(path)
         hint = ""
     except FileNotFoundError as e:
-        hint = str(e).removeprefix(f"records file not found: {path}")
+        hint = str(e).removeprefix(f"records file not found: {Path(path)}")  # as it says it: ./x was x
     return f"--{flag} {path}: no such file{hint}; give {what}"
 
 

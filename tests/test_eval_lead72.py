@@ -44,7 +44,7 @@ def test_a_record_without_meta_size_is_scored_at_its_images_size_and_one_without
     assert scores["mAP50"] == pytest.approx(1.0)
     notes = " ".join(scores["notes"])
     assert "2 record(s) have no meta.width/meta.height and are scored at their image's size" in notes
-    assert "(first: b (not found: " in notes and "left out of every score" in notes
+    assert "(first: b (image not found: " in notes and "left out of every score" in notes
     assert "note: 1 record(s) have no meta.width" in capsys.readouterr().out
     from eval import report
 
