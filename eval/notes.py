@@ -293,7 +293,7 @@ def scripts_for(other: dict) -> str:
     none is (records of no task, a change map left to eval.change: said apart)."""
     from rsvlm.tokens import TASKS
 
-    found = {TAGS.get(t, t): None for t in other if t in TASKS and not t.endswith("(not kept)")}
+    found = {TAGS.get(t, t): None for t in other if t in TASKS}  # not "None", "change (not kept)"
     return f"; score them with {', '.join(f'python -m eval.{s}' for s in found)}" if found else ""
 
 
