@@ -93,15 +93,16 @@ def flip_view(images: list, messages: list[dict], view: str) -> tuple[list, list
 
 
 def view_messages(messages: list[dict], view: str, w: int, h: int) -> list[dict] | None:
-    """``flip_view``'s messages, of a ``w`` × ``h`` image; None where a turn cannot be said in ``view``. An answer's
-    bare ordinal ("The first.") counts the lines its question asks for (``tta_lines.counted_lines``: "Which row …?")."""
-    from rsvlm.tta_lines import counted_lines
+    """``flip_view``'s messages, of a ``w`` × ``h`` image; None where a turn cannot be said in ``view``. An answer is
+    read as its question asks (``tta_words.spellings``): "Left." to "Does the road turn left or right?" a turn's sense,
+    "Up." to "… up or down the river?" upstream, "The first." to "Which row …?" a row."""
+    from rsvlm.tta_words import spellings
 
     msgs, question = [], None
     for m in messages:
         if m["role"] != "system" and isinstance(m.get("content"), str):
-            lines = counted_lines(question) if m["role"] == "assistant" else None
-            if (text := map_text(m["content"], view, w, h, lines)) is None:
+            said = spellings(None, question) if m["role"] == "assistant" else None
+            if (text := map_text(m["content"], view, w, h, said)) is None:
                 return None
             question = m["content"] if m["role"] == "user" else question
             m = {**m, "content": text}
@@ -123,12 +124,12 @@ def shapes_only(decoded) -> bool:
 SPAN = re.compile(r"(?:<poly>.*?</poly>)+|<(box|obb|point|mask)>.*?</\1>", re.DOTALL)  # a poly with its holes
 
 
-def map_text(text: str, view: str, w: int, h: int, lines: str | None = None) -> str | None:
+def map_text(text: str, view: str, w: int, h: int, said: dict | None = None) -> str | None:
     """A turn of a conversation about a ``w`` × ``h`` image as said of its ``view``: direction
     words mapped (``swap_words``) and every shape moved. An answer that is shapes only is
     re-encoded whole, each label's shapes in reading order (top to bottom, then left to right) as
     the instruction builders write them; shapes inside other text are moved one by one. None where
-    ``swap_words`` is; ``lines``: ``swap_words``' (an answer's, the lines its question asks for)."""
+    ``swap_words`` is; ``said``: ``swap_words``' keywords (an answer's, as its question asks: ``spellings``)."""
     from rsvlm import geometry
 
     if not view:
@@ -136,14 +137,14 @@ def map_text(text: str, view: str, w: int, h: int, lines: str | None = None) -> 
     wv, hv = view_size(view, w, h)
     dec = geometry.decode(text, w, h)
     if shapes_only(dec):
-        if swap_words(dec.text, view) is None:
+        if swap_words(dec.text, view, **(said or {})) is None:
             return None
         objs = to_view(dec.objects, view, w, h)
         labels = list(dict.fromkeys(o.get("label") for o in objs))
         order = sorted(range(len(objs)), key=lambda i: (labels.index(objs[i].get("label")),
                                                         *top_left(objs[i])))
         return geometry.encode([objs[i] for i in order], wv, hv)
-    text = swap_words(text, view, lines=lines)
+    text = swap_words(text, view, **(said or {}))
     if text is None:
         return None
 

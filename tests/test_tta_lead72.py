@@ -180,3 +180,18 @@ def test_a_questions_bare_options_count_its_rows_from_the_other_end_in_a_flip(qu
     rows of the image. A colon's "first or last" had its "last" turned alone ("first or first")."""
     assert swap_words(question, "v") == v
     assert swap_words(question, "h") == question
+
+
+@pytest.mark.parametrize("question, answer, view, said", [
+    ("[vqa] Does the road turn left or right?", "Left.", "t", "Right."),  # a transpose mirrors a turn's sense
+    ("[vqa] Is the boat moving up or down the river?", "Up.", "v", "Up."),  # upstream in every view
+])
+def test_a_chats_earlier_answer_is_said_of_the_view_as_its_question_asks(question, answer, view, said):
+    """An earlier answer was mapped alone: a turn's "Left." said "Top." in a transpose, and "Up." (upstream) left the
+    conversation unsaid in a top-bottom flip (the view not asked; a training sample taken as recorded)."""
+    from rsvlm.tta_text import flip_view
+
+    msgs = [{"role": "user", "content": f"<image>\n{question}"}, {"role": "assistant", "content": answer},
+            {"role": "user", "content": "[vqa] Is it paved?"}]
+    _, turns = flip_view(blank_image(), msgs, view)
+    assert turns[1]["content"] == said
