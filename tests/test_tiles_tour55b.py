@@ -302,7 +302,7 @@ def test_a_scene_of_many_tiles_shows_their_progress(tmp_path, monkeypatch):
     _noise_png(src / "P3.png", 200, 120)
     (src / "P3.txt").write_text("10 10 50 10 50 40 10 40 ship 0\n")
     stats, _ = convert(tmp_path / "o", "dota", "--src", str(src), "--tile", "40", "--overlap", "0")
-    tiles = [b for b in bars if b.get("unit") == "tile"]
+    tiles = [b for b in bars if b.get("unit") == " tiles"]
     assert [b["desc"] for b in tiles] == ["tiles of P3.png"] and not tiles[0]["disable"]
     assert stats["notes"]["empty_images"] == 13  # 15 windows went by, two with the ship (cut at x 40)
 
