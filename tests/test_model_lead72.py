@@ -162,3 +162,20 @@ def test_load_pretrained_takes_one_override_as_a_str_and_names_a_bad_dtype(ckpt)
             load_pretrained(ckpt, dtype=bad)
     with pytest.raises(TypeError, match=r"overrides must be a list of 'key=value' strings"):
         load_pretrained(ckpt, overrides={"prompt.max_history": 3})
+
+
+def test_an_image_input_takes_the_clis_words_for_its_modality_and_bands(tiny_vlm):
+    """bands="R,G,B" was 5 names ('R', ',', 'G', …); "SAR" had no stem; "rgb" was refused without the one meant."""
+    from rsvlm.model import ChatSession, ImageInput
+
+    model, processor = tiny_vlm
+    rgb = np.random.default_rng(0).random((3, 32, 32), dtype=np.float32)
+    given = ImageInput(rgb, "Optical", "R, G,B")
+    assert (given.modality, given.bands) == ("optical", ["R", "G", "B"])
+    assert ImageInput(np.stack([rgb[0], rgb[1]]), "SAR").modality == "sar"
+    assert isinstance(ChatSession(model, processor, max_new_tokens=2).ask("[cls] What?", images=given), str)
+    with pytest.raises(ValueError, match=r"no stem for modality 'rgb' \(did you mean 'optical'\?\)"):
+        processor.prepare_image(ImageInput(rgb, "rgb"))
+    with pytest.raises(ValueError, match=r"no stem for modality 'radar' \(did you mean 'sar'\?\)"):
+        model.encode_images([ImageInput(rgb, "radar")])
+

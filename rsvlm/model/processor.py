@@ -20,7 +20,7 @@ import torch
 from rsvlm.data.conversation import PromptConfig
 from rsvlm.model.stem import StemConfig, check_channels_first, match_bands, prepare
 from rsvlm.model.templates import get_template, render
-from rsvlm.tokens import IMAGE_TOKEN
+from rsvlm.tokens import IMAGE_TOKEN, MODALITY_WORDS
 
 
 @dataclass
@@ -31,6 +31,10 @@ class ImageInput:
     name: str = "image"  # for error messages (e.g. the file path)
 
     def __post_init__(self):
+        if isinstance(self.bands, str):  # "R,G,B" as --bands takes it (was 5 names: 'R', ',', 'G', ',', 'B')
+            self.bands = [b.strip() for b in self.bands.split(",")]
+        if isinstance(self.modality, str):  # "SAR" as --modality takes it (was 'no stem for modality 'SAR'')
+            self.modality = self.modality.lower()
         if isinstance(self.array, (np.ndarray, torch.Tensor)):
             self.modality = self.modality or "optical"
             return
@@ -42,6 +46,13 @@ class ImageInput:
         self.modality, inferred = modality_given(self.array, self.modality, self.name, self.bands)
         if inferred:
             self._inferred = self.modality
+
+
+def modality_meant(word) -> str:
+    """" (did you mean 'optical'?)" where ``word`` is another name of a modality (``rgb``, ``radar``:
+    ``tokens.MODALITY_WORDS``); "" otherwise."""
+    meant = MODALITY_WORDS.get(str(word).lower())
+    return f" (did you mean {meant!r}?)" if meant else ""
 
 
 @dataclass
@@ -97,7 +108,7 @@ class Processor:
 
     def _stem(self, image: ImageInput) -> StemConfig:
         if image.modality not in self.stems:
-            raise ValueError(f"{image.name}: no stem for modality {image.modality!r}; "
+            raise ValueError(f"{image.name}: no stem for modality {image.modality!r}{modality_meant(image.modality)}; "
                              f"this model has {sorted(self.stems)}")
         return self.stems[image.modality]
 

@@ -28,7 +28,7 @@ from rsvlm.model.grammar import GeometryGrammar, GrammarConstraint, shape_scores
 from rsvlm.model.image_args import as_image_input, is_one_image, python_advice
 from rsvlm.model.llm import TRAINABILITY, LLMConfig, context_length
 from rsvlm.model.pointer import LocPointer, LocPointerConfig, PointerDecoder, pointer_ids
-from rsvlm.model.processor import ImageInput, Pixels, Processor
+from rsvlm.model.processor import ImageInput, Pixels, Processor, modality_meant
 from rsvlm.model.projector import Projector, ProjectorConfig
 from rsvlm.model.stem import Stem, StemConfig, prepare
 from rsvlm.model.vision import POS_KEYS, VisionConfig, build_encoder
@@ -134,7 +134,8 @@ class RSVLM(nn.Module):
             image = as_image_input(image, name)
             cfg = self.cfg.stems.get(image.modality)
             if cfg is None:
-                raise ValueError(f"{image.name}: no stem for modality {image.modality!r}; have {sorted(self.cfg.stems)}")
+                raise ValueError(f"{image.name}: no stem for modality {image.modality!r}{modality_meant(image.modality)}; "
+                                 f"have {sorted(self.cfg.stems)}")
             return Pixels(prepare(cfg, image.array, self.image_size(image.modality), image.bands, image.name,
                                   units=raw), image.modality)
 
