@@ -16,7 +16,9 @@ _SUBDATASET = re.compile(r"([A-Z][A-Z0-9_]+):(.+)")  # (GDAL's drivers, upper ca
 
 class WrittenName(type(Path())):
     """A ``Path`` whose text is the name as written, for GDAL (``str``, ``os.fspath``): ``Path`` folds a subdataset's
-    ``HDF5:/data/f.h5://grid`` to ``…:/grid``, which GDAL cannot open."""
+    ``HDF5:/data/f.h5://grid`` to ``…:/grid``, which GDAL cannot open, and ``/vsizip//ROOT/pack.zip/x.tif`` to
+    ``/vsizip/ROOT/…``, whose archive reads as relative (a missing one was said as ``ROOT/pack.zip``, no leading /).
+    The callers' ``Path`` uses (``stat``, ``is_file``, ``os.path.abspath``, pickling) read the text as written."""
 
     written: str = ""
 
@@ -49,7 +51,7 @@ def resolve_name(name: str, root: Path) -> Path:
         head = name[:m.start(2)]  # /vsizip/… (its archive was looked for in the working folder, not root)
         if head.count("/") > 2 or Path(m[2]).is_absolute():  # /vsizip//data/a.zip/…, /vsizip/{/data/a.zip}/…
             return Path(name)  # (a Path folds its //: rsvlm.io.checks.gdal_path reads it as written)
-        return Path(f"{head}{root / m[2]}{name[m.end(2):]}")
+        return written(f"{head}{root / m[2]}{name[m.end(2):]}")  # /vsizip//ROOT/…: as written, the archive absolute
     if not (m := _SUBDATASET.fullmatch(name)) or (root / name).exists():  # (a file so named: itself)
         return root / name
     rest = m[2]
