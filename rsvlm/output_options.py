@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from rsvlm.io.georef import NOT_NORTH_UP  # orientation_note's opening, which turned_line looks for
+
 
 def above_min_score(objects: list[dict], min_score: float) -> tuple[list[dict], str | None]:
     """The objects scored ``min_score`` or more (an unscored one is kept: no score says nothing of its
@@ -62,9 +64,6 @@ def overlay_title(question: str, answer: str | None, tiled: bool = False, images
     if not answer or not answer.strip() or spells_tag(answer):
         return "\n".join([question, *turned])
     return "\n".join([question, f"{'' if tiled else 'answer: '}{answer.strip()}", *turned])
-
-
-from rsvlm.io.georef import NOT_NORTH_UP  # noqa: E402 (orientation_note's opening; below what rsvlm.io.tiles imports)
 
 
 def turned_line(notes: list[str]) -> str | None:

@@ -58,7 +58,6 @@ from rsvlm.io.windows import (  # noqa: F401 (n_windows, touches_inner_edge: imp
     shift_object,
     touches_inner_edge,
 )
-from rsvlm.output_options import above_min_score
 
 _shift = shift_object  # its name before windows.py (tests/test_tiles_tour55b)
 
@@ -176,6 +175,8 @@ class TileMerger:
         objects = [obj for _, obj in sorted(kept, key=lambda t: t[0])]
         # per merged object, not per tile's view; of those --min-score keeps, by predict's one rule (3 were said
         # where it left 1)
+        from rsvlm.output_options import above_min_score  # (here: output_options imports rsvlm.io's georef)
+
         self.n_on_nodata = self.validity.count(above_min_score(objects, self.min_score)[0])
         self._restate(NODATA_MARK, nodata_note(self.n_on_nodata) if self.n_on_nodata else None)
         return objects
