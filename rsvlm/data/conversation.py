@@ -60,13 +60,13 @@ def annotate_images(text: str, modalities: list[str], after: bool = False) -> st
     parts = text.split(IMAGE_TOKEN)
     if len(parts) - 1 != len(modalities):
         raise ValueError(f"{len(parts) - 1} {IMAGE_TOKEN} placeholder(s) but {len(modalities)} modalities")
-    if unknown := [(k, m) for k, m in enumerate(modalities, 1) if m not in MODALITY_WORDS]:
-        k, m = unknown[0]  # None was written "None image: <image>", a word the model never learnt
+    if bad := next(((k, m) for k, m in enumerate(modalities, 1) if m not in MODALITY_WORDS), None):
+        k, m = bad  # None was written "None image: <image>", a word the model never learnt
         raise ValueError(f"image {k}'s modality {m!r} is not one of {', '.join(MODALITIES)}: give it (read the "
                          "image with rsvlm.io.read_image, which infers it, or name it: --modality)")
     out = parts[0]
     for mod, rest in zip(modalities, parts[1:]):
-        word = MODALITY_WORDS.get(mod, mod)
+        word = MODALITY_WORDS[mod]
         out += f"{word} image: {IMAGE_TOKEN}" + (f" ({word})" if after else "") + rest
     return out
 
