@@ -45,3 +45,21 @@ def test_the_footprints_of_a_geojson_no_geotiff_pairs_with_are_counted(tmp_path)
     with Output(tmp_path / "o", "geojson") as out:
         assert pair_files(tmp_path, tmp_path, r"_(\d+)", out) == [(tmp_path / "img_1.tif", tmp_path / "zone_1.geojson")]
     assert out.skipped["missing_image"] == 3 and out.notes["objects_unchecked_image_missing"] == 5
+
+
+def test_rebuild_says_the_pair_scenes_that_drew_no_change_record(tmp_path, capsys):
+    """3d7630ba's note after a rebuild was tested only for its absence (``all_tasks``): a rebuild that draws no change
+    record for some pair says how many, and its stats.json counts them."""
+    from data_gen.__main__ import main
+
+    out = tmp_path / "s"
+    assert main(["synth", "--out", str(out), "--n", "4", "--size", "32", "--pairs-fraction", "1", "--modalities",
+                 "optical", "--no-progress", "instructions.records_per_image=0"]) == 0  # scenes only
+    capsys.readouterr()
+    assert main(["rebuild", "--dir", str(out), "--prefix", "r_", "--no-progress", "instructions.records_per_image=1"]) == 0
+    recs = [json.loads(ln) for split in ("train", "val", "test")
+            for ln in (out / f"r_{split}.jsonl").read_text().splitlines()]
+    lone = 4 - len({r["meta"]["scene"] for r in recs if r["task"] == "change"})
+    assert lone >= 1  # one record a scene, change 2 of 13: most draw another task
+    assert json.loads((out / "r_stats.json").read_text())["pairs_without_change_record"] == lone
+    assert f"note: {lone} of the 4 pair scene(s) got no change record (tasks are drawn by weight" in capsys.readouterr().err
