@@ -144,16 +144,17 @@ def zero_amplitude_note(raw: np.ndarray, valid: np.ndarray | None, size: tuple[i
     """A note where sar amplitude or intensity ``raw`` (C, h, w), a sample of a ``size`` (W, H) scene, holds exactly
     0 at ≥ ``share`` of the pixels ``valid`` (h, w) leaves: an amplitude of 0 has no dB value (the log of 0), so
     ``scaling.to_physical`` reads it as nodata already, but unsaid (a Sentinel-1 GRD's zero-filled strip along its
-    right edge). Whole rows or columns of it along an edge are named, with their width in scene pixels."""
+    right edge). Rows or columns of it (95 % or more: a stray pixel in the strip had cut its width to 2 px) along an
+    edge are named, with their width in scene pixels ("about" where ``raw`` is a sample: one was 24 px for 25)."""
     zero = (raw == 0).any(axis=0) & (True if valid is None else valid)  # (h, w)
     if zero.mean() < share:
         return None
     (W, H), (h, w) = size, zero.shape
-    cols, rows = zero.all(axis=0), zero.all(axis=1)  # (w,) (h,)
+    cols, rows = zero.mean(axis=0) >= 0.95, zero.mean(axis=1) >= 0.95  # (w,) (h,)
     runs = {side: (int(np.argmin(line)) if not line.all() else 0, k) for side, line, k in (
         ("left", cols, W / w), ("right", cols[::-1], W / w), ("top", rows, H / h), ("bottom", rows[::-1], H / h))}
-    edges = [f"{side} edge, {round(n * k)} px wide" for side, (n, k) in runs.items() if n]
-    where = f" (a fill along its {' and '.join(edges)})" if edges else ""
+    edges = [f"{side} edge, {'about ' * (k != 1)}{round(n * k)} px wide" for side, (n, k) in runs.items() if n]
+    where = f" (a fill along its {', and '.join(edges)})" if edges else ""
     return (f"{zero.mean():.1%} of the pixels have amplitude 0{where}: no dB value (the log of 0), so read as nodata "
             "as a declared one is (left out of the stretch; objects found there are said to lie on nodata)")
 

@@ -188,7 +188,8 @@ class RasterioSource:
             ci, self.count = [ColorInterp.red, ColorInterp.green, ColorInterp.blue], 3
             self.descriptions, self.units = [None] * 3, [None] * 3
             notes.append(f"a CMYK TIFF: its cyan, magenta, yellow and black inks read as R, G, B (converted as GDAL "
-                         f"converts 8-bit ones: (max − ink)(max − black) / max, max {np.iinfo(self.dtype).max})")
+                         "converts 8-bit ones: (max − ink)(max − black) / max rounded down, max "
+                         f"{np.iinfo(self.dtype).max})")
         self.alpha_index = ci.index(ColorInterp.alpha) if ColorInterp.alpha in ci else None
         k = self.alpha_index
         # a band file (one band a file, several files) is named by its file: B08.tif cut by gdal_translate -b 4 out of
@@ -296,13 +297,13 @@ class RasterioSource:
                 bands = list(np.moveaxis(self._palette[idx], -1, 0)[indexes])  # (C, h, w)
                 if self._masked[0]:
                     valid = self.datasets[0].dataset_mask(window=window, out_shape=out_shape) > 0
-            if self._inks:  # C, M, Y, K → R, G, B as GDAL's 8-bit conversion: (max − ink)(max − K) / max
+            if self._inks:  # C, M, Y, K → R, G, B as GDAL's 8-bit conversion: (max − ink)(max − K) // max
                 try:
-                    cmyk = self.datasets[0].read(window=window, out_shape=out_shape).astype(np.float64)  # (4, h, w)
+                    cmyk = self.datasets[0].read(window=window, out_shape=out_shape).astype(np.uint64)  # (4, h, w)
                 except (RasterioIOError, CPLE_BaseError) as e:
                     raise read_failed(self.paths[0], e) from e
-                top = float(np.iinfo(self.dtype).max)
-                rgb = np.rint((top - cmyk[:3]) * (top - cmyk[3]) / top).astype(self.dtype)  # (3, h, w)
+                top = np.uint64(np.iinfo(self.dtype).max)  # rounded down as libtiff's 8-bit (np.rint was 1 off in half)
+                rgb = ((top - cmyk[:3]) * (top - cmyk[3]) // top).astype(self.dtype)  # (3, h, w)
                 bands = list(rgb[indexes])
                 if self._masked[0]:
                     valid = self.datasets[0].dataset_mask(window=window, out_shape=out_shape) > 0
