@@ -136,7 +136,7 @@ def test_llava_utf16_without_a_bom_is_read(tmp_path, enc):
         for k in range(3)]
     for name, text in (("arr.json", json.dumps(recs, indent=1)), ("lines.jsonl", "\n".join(map(json.dumps, recs)))):
         (tmp_path / name).write_bytes(text.encode(enc))
-        stats, out = convert(tmp_path / f"o-{name}", "llava", "--src", str(tmp_path / name), "--images",
+        stats, out = convert(tmp_path / f"o-{name.split('.')[0]}", "llava", "--src", str(tmp_path / name), "--images",
                              str(tmp_path / "imgs"))
         assert stats["skipped"] == {} and [r["conversations"][1]["value"] for r in out] == ["0 ships", "1 ships", "2 ships"]
 
