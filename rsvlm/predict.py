@@ -101,8 +101,8 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
             said.append(inf.cut_note(max_new_tokens, "a view answer fused into it", known=fused.cut_known))
         if fused is not None and fused.past_views and not past:  # was said as "1 of the 1 answer(s)"
             views = ", ".join(map(repr, fused.past_views))
-            said.append("warning: " + inf.context_note(len(fused.past_views), (fused.answers or 1) - 1, inf.context_of(
-                model), f"view answer(s) fused into it ({views}; not the answer itself)"))
+            said.append("warning: " + inf.context_note(len(fused.past_views), m := (fused.answers or 1) - 1, inf.context_of(
+                model), f"view answer{'s' * (m != 1)} fused into it ({views}; not the answer itself)"))
         if fused is not None:
             answer = fused.as_answer()
     if past:  # its end is unreliable; generate no longer warns a batch at a time

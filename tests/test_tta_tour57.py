@@ -78,7 +78,7 @@ def test_predict_says_which_view_answers_ran_past_the_context(monkeypatch):
                        "max_position_embeddings): their ends are unreliable; a lower --max-new-tokens stops them "
                        "short of it"]
     assert len(said[2]) == 1 and said[2][0].startswith(
-        "warning: 1 of the 3 view answer(s) fused into it ('v'; not the answer itself) ran past the LLM's context")
+        "warning: 1 of the 3 view answers fused into it ('v'; not the answer itself) ran past the LLM's context")
 
 
 def _past_on_views(monkeypatch):
@@ -98,7 +98,7 @@ def test_predict_cli_says_only_view_answers_ran_past_the_context(ckpt, geotiff, 
     assert main([*run, "--out", str(out)]) == 0
     err = capsys.readouterr().err
     assert "1 of the 1 answer(s)" not in err
-    assert "warning: 3 of the 3 view answer(s) fused into it ('h', 'v', 'hv'; not the answer itself) ran past" in err
+    assert "warning: 3 of the 3 view answers fused into it ('h', 'v', 'hv'; not the answer itself) ran past" in err
     assert json.loads(out.read_text())["past_context"] is True  # the fused answer holds theirs
 
     _past_on_views(monkeypatch)
