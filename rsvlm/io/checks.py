@@ -317,9 +317,14 @@ def header_data(p: Path) -> tuple[list[Path], str]:
     return found, ", ".join(n.name for n in names)
 
 
-def header_alone(name: str, looked: str) -> ImageReadError:
-    """The error for raster header ``name`` given alone with no data file beside it (``header_data``'s ``looked``)."""
-    return ImageReadError(f"{name}: a raster header, not the image, and no data file beside it ({looked})")
+def header_files(p: Path, name, among: bool = False) -> list[Path]:
+    """The data files beside raster header ``p`` (``header_data``), given as ``name`` (alone, or ``among`` band
+    files); an ImageReadError naming it and the files looked for where there is none."""
+    found, looked = header_data(p)
+    if not found:
+        raise ImageReadError(f"{name}: a raster header{' among the band files' * among}, not "
+                             f"{'an' if among else 'the'} image, and no data file beside it ({looked})")
+    return found
 
 
 def band_headers(names: list[str]) -> tuple[list[str], list[str]]:
@@ -337,10 +342,7 @@ def band_headers(names: list[str]) -> tuple[list[str], list[str]]:
         if p.suffix.lower() != ".hdr" or not p.is_file():  # one missing is check_image_path's to name
             out.append(n)
             continue
-        found, looked = header_data(p)
-        if not found:
-            raise ImageReadError(f"{n}: a raster header among the band files, not an image, and no data file "
-                                 f"beside it ({looked})")
+        found = header_files(p, n, among=True)
         if any(f.samefile(g) for f in found for g in given if g.is_file()):
             dropped.append(p.name)
         else:

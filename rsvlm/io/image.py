@@ -15,8 +15,7 @@ from rsvlm.io.sources import (
     ImageReadError,
     check_image_path,
     gdal_message,
-    header_alone,
-    header_data,
+    header_files,
     not_readable,
     open_raster,
 )
@@ -83,11 +82,9 @@ def image_size(path) -> tuple[int, int]:
     file, as ``read_image`` reads it (GDAL had refused the header)."""
     p, name = as_paths(path)[0], file_names(path)[0]
     check_image_path(p)
-    if p.suffix.lower() == ".hdr":
-        found, looked = header_data(p)
-        if not found:
-            raise header_alone(name, looked)
-        p, name = found[0], str(found[0])
+    if p.suffix.lower() == ".hdr":  # its data file's
+        p = header_files(p, name)[0]
+        name = str(p)
     from PIL import Image, UnidentifiedImageError
 
     try:

@@ -23,8 +23,8 @@ from rsvlm.io.checks import (  # noqa: F401 (moved to checks.py; imported from h
     _subdataset_file,
     check_image_path,
     gdal_message,
-    header_alone,
     header_data,
+    header_files,
     library_messages,
     mixed_types,
     not_readable,
@@ -66,9 +66,7 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: s
     for name in names:  # as written: a URL's "//" unfolded
         check_image_path(name)
     if len(paths) == 1 and paths[0].suffix.lower() == ".hdr":  # an ENVI .img's header given for it
-        found, looked = header_data(paths[0])
-        if not found:
-            raise header_alone(names[0], looked)
+        found = header_files(paths[0], names[0])
         src = open_source([str(found[0])], gdal_cache_mb, png_checked)
         others = ", ".join(f.name for f in found[1:])  # scene and scene.img both: the first is read, the rest said
         src.notes.append(f"{paths[0].name} is a raster header: read its data file {found[0].name}"
