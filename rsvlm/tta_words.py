@@ -276,13 +276,15 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None, turning: bool
 # upstream or down, which no view turns); a top-bottom flip or a
 # transpose asked it as written, of another way ("Is the ship facing up?" of a flipped ship), so those views are not
 # asked of it (``swap_words`` None), a left-right flip keeps it
+_IN_IMAGE = r"(?:in\s+)?the\s+(?:image|picture|frame|scene)\b"
 _UPDOWN = re.compile(r"(?:(?<![^\W_])(?:fac(?:e|es|ed|ing)|point(?:s|ed|ing)?|head(?:s|ed|ing)?|mov(?:e|es|ed|ing)|go(?:es|ing)?"
                      r"|lean(?:s|ed|ing)?|tilt(?:s|ed|ing)?|oriented|angled|further|farther|more|straight"
                      r"|flow(?:s|ed|ing)?|run(?:s|ning)?|ran|travel(?:s|led|ling|ed|ing)?|drift(?:s|ed|ing)?|sail(?:s|ed|ing)?"
                      r"|fl(?:y|ies|ying|ew)|driv(?:e|es|ing)|drove|slop(?:e|es|ed|ing)|extend(?:s|ed|ing)?|lead(?:s|ing)?|led)"
                      r"(?:\s*[,:]\s*|\s+)\(?(?:either\s+)?|^\s*)"  # "pointing, up or down?", "facing (either) up"
-                     r"(up|down)(?![^\W_]|-)(?=\s*(?:$|[.,;:!?)]|(?:or|and)(?![^\W_])|in\s+the\s+(?:image|picture|frame|scene)\b))"
+                     r"(up|down)(?![^\W_]|-)(?=\s*(?:$|[.,;:!?)]|(?:or|and)(?![^\W_])|" + _IN_IMAGE + "))"
                      rf"(?!\s*(?:or|and)\s+(?:up|down){ALONG_PATH})", re.I)  # "up or down the river": along it
+_OF_IMAGE = re.compile(rf"\s*{_IN_IMAGE}", re.I)  # "up the image", "up in the image": a way in it, whatever the question
 
 
 # a clock position ("the ship at 2 o'clock from the tank", "facing ten o'clock"): a step takes hour n to
@@ -327,8 +329,8 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
     rows (``tta_lines.numbered``). A clock position ("at 2 o'clock", ``_clock``) turns with each step. A bare ordinal
     ("The first.") counts the ``lines`` ("row", "column") of the image the question asks for (``counted_lines``; None:
     those ``text`` asks for itself), counted from the other end in a flip across them (``flip_lines``)."""
-    if ("t" in view or "v" in view) and not along and _UPDOWN.search(text):
-        return None
+    if ("t" in view or "v" in view) and any(not along or _OF_IMAGE.match(text, m.end()) for m in _UPDOWN.finditer(text)):
+        return None  # with ``along``, "Up." is upstream, but "moving up the image" a way in it still
     axis = lines and ({"row": "column", "column": "row"}[lines] if "t" in view else lines)  # as a flip's frame has it
     for step in ("vht" if back else "thv"):
         if step not in view:
