@@ -27,9 +27,10 @@ missing and made by no earlier stage of the run is refused before any stage runs
                       scoring only, after the model is built (none skips it)
 
 ``--budget-minutes`` scales every training stage's ``max_steps`` (the YAMLs hold the steps of
-``reference_minutes`` in configs/default/build.yaml). ``--ship`` copies OUT/final into
-rsvlm/assets/default_model with the model card and training_data.json (its training scenes, for
-rsvlm eval's overlap warning). Limits: one build at a time per OUT (a second
+``reference_minutes`` in configs/default/build.yaml), and a warm-up the scaled steps would not run
+past by the same factor (said once). A split too small for a later stage's batch stops the build
+right after the data stage. ``--ship`` copies OUT/final into rsvlm/assets/default_model with the
+model card and training_data.json (its training scenes, for rsvlm eval's overlap warning). Limits: one build at a time per OUT (a second
 is refused: OUT/.build.lock); the step counts are calibrated on a 2-core CPU, so a faster
 machine finishes early rather than training longer.
 """
@@ -75,9 +76,11 @@ from build_stages import (  # noqa: E402, F401
     maker_of,
     relocate,
     run,
+    short_batches,
     stage_data,
     stage_inputs,
     stage_overrides,
+    stage_steps,
     stage_tokenizer,
 )
 
@@ -234,6 +237,10 @@ def run_build(p: argparse.ArgumentParser, a: argparse.Namespace, out: Path, bc: 
     if missing:  # else the stage's own command fails, and "the same command resumes" would fail again
         p.error(f"{len(missing)} input(s) not there: " + "; ".join(missing)
                 + ". Run those stages first (or name them in --only too)")
+    if scaled := [f"{n} {w} → {ws}" for n in names if n in TRAIN_STAGES and not (out / n / "DONE").is_file()
+                  for _, w, ws in [stage_steps(n, scale)] if ws is not None]:  # once, not a warning per stage
+        log(f"note: at --budget-minutes {scale * bc.reference_minutes:g} the warm-up of {len(scaled)} stage(s) is "
+            f"scaled as their steps are (optim.warmup_steps {', '.join(scaled)}): it would not end below max_steps")
     try:
         build(out, bc, scale, names, a.curve, a.ship)
     except subprocess.CalledProcessError as e:
@@ -301,6 +308,8 @@ def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: boo
         done.parent.mkdir(parents=True, exist_ok=True)
         done.write_text(json.dumps({"minutes": round(minutes, 2), "scale": scale}) + "\n")
         spent.unlink(missing_ok=True)
+        if name == "data":  # a split too small for a later stage's batch: said now, not when that stage starts
+            short_batches(out, bc, scale, names)
         log(f"stage {name} finished in {minutes:.1f} min"
             + (f", {before:.1f} of them in earlier attempts" if before else "")
             + f" (total {(time.perf_counter() - t0) / 60:.1f} min)")

@@ -336,16 +336,43 @@ def check_data_extra(values: list[str], bc: BuildConfig) -> str | None:
     return None
 
 
+def stage_steps(name: str, scale: float) -> tuple[int, int, int | None]:
+    """Training stage ``name``'s ``max_steps`` at ``scale`` (at least 10), its YAML's ``optim.warmup_steps``, and
+    that warm-up scaled as the steps are where it would not end below them (a tiny ``--budget-minutes``: the whole
+    run was warm-up, the trainer warning so at every stage), else None."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+
+    cfg = load_config(TrainConfig, CONFIGS / f"{name}.yaml", [])
+    steps, warm = max(10, round(cfg.max_steps * scale)), cfg.optim.warmup_steps
+    return steps, warm, (round(warm * steps / cfg.max_steps) if warm and warm >= steps - 1 else None)
+
+
+def stage_config(name: str, out: Path, bc: BuildConfig, scale: float) -> tuple[Path, list[str], object]:
+    """Training stage ``name``'s config file, the overrides the build gives it, and the config they resolve to."""
+    from rsvlm.config import load_config
+    from rsvlm.train.config import TrainConfig
+
+    cfg_path = CONFIGS / f"{name}.yaml"
+    steps, _, warm = stage_steps(name, scale)
+    overrides = [f"max_steps={steps}", *([f"optim.warmup_steps={warm}"] if warm is not None else []),
+                 *train_overrides(name, out, bc, load_config(TrainConfig, cfg_path, []))]
+    return cfg_path, overrides, load_config(TrainConfig, cfg_path, overrides)
+
+
+def short_batches(out: Path, bc: BuildConfig, scale: float, names: list[str]) -> None:
+    """ValueError naming every training stage of ``names`` whose records cannot fill one batch
+    (``batch_shortfall``), asked right after the data stage: the warm-up's was found on reaching it, minutes in."""
+    said = [s for n in names if n in TRAIN_STAGES and (s := batch_shortfall(n, stage_config(n, out, bc, scale)[2],
+                                                                             out, bc))]
+    if said:
+        raise ValueError("before any training: " + "\n  ".join(said))
+
+
 def make_train_stage(name: str):
     def stage(out: Path, bc: BuildConfig, scale: float) -> None:
-        from rsvlm.config import load_config
-        from rsvlm.train.config import TrainConfig
-
-        cfg_path = CONFIGS / f"{name}.yaml"
-        cfg = load_config(TrainConfig, cfg_path, [])
-        steps = max(10, round(cfg.max_steps * scale))
-        overrides = [f"max_steps={steps}", *train_overrides(name, out, bc, cfg)]
-        if short := batch_shortfall(name, load_config(TrainConfig, cfg_path, overrides), out, bc):
+        cfg_path, overrides, cfg = stage_config(name, out, bc, scale)
+        if short := batch_shortfall(name, cfg, out, bc):
             raise ValueError(short)
         run(py("-m", "rsvlm.train", "--config", str(cfg_path), *overrides), env_threads=2)
     return stage

@@ -379,6 +379,11 @@ TORCHRUN = """import sys
 if sys.path and sys.path[0] == "":  # -c put the working directory first, where the console script had its bin/
     del sys.path[0]
 sys.argv[0] = "torchrun"  # its usage and errors named '-c'
+try:  # its process name, as its console script had (pgrep/pkill torchrun, ps -C, top): was python's
+    import ctypes
+    ctypes.CDLL(None).prctl(15, b"torchrun", 0, 0, 0)  # PR_SET_NAME (Linux)
+except (OSError, AttributeError, TypeError):
+    pass
 from torch.distributed.run import main
 try:
     from torch.distributed.elastic.multiprocessing.api import SignalException

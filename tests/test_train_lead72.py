@@ -69,3 +69,95 @@ def test_an_existing_folder_named_like_a_records_file_is_still_an_out(tmp_path):
 
     (tmp_path / "old.jsonl").mkdir()
     Output(tmp_path / "old.jsonl", source="dota").close()
+
+
+def test_a_tiny_budget_scales_the_warm_up_and_says_so_once(monkeypatch, tmp_path, capsys):
+    """--budget-minutes 0.2 trains 10 steps a stage: every stage warned that warmup_steps=20 is not below them."""
+    import sys
+
+    from test_train_utils import make_records
+
+    b = load_script("build_default_model", monkeypatch)
+    assert b.stage_steps("align", 1.0) == (200, 20, None)  # the recipe's budget: as the YAML says
+    assert b.stage_steps("align", 0.2 / 110) == (10, 20, 1)  # 10 % of the steps, as in the YAML
+    assert b.stage_steps("pretrain_encoder", 0.2 / 110)[2] is None  # no warm-up to scale
+    ran = []
+    monkeypatch.setattr(sys.modules["build_stages"], "run", lambda cmd, **_: ran.append(cmd))
+    out = tmp_path / "out"
+    make_records(out / "data" / "train", n=40, ir_every=0)
+    b.STAGES["align"](out, b.BuildConfig(), 0.2 / 110)
+    assert "max_steps=10" in ran[0] and "optim.warmup_steps=1" in ran[0], ran
+    monkeypatch.setattr(b, "STAGES", {n: (lambda out, bc, scale: None) for n in b.STAGES})
+    assert b.main(["--out", str(tmp_path / "b"), "--budget-minutes", "0.2"]) == 0
+    said = [line for line in capsys.readouterr().out.splitlines() if "warm-up" in line]
+    assert len(said) == 1, said
+    assert "the warm-up of 6 stage(s) is scaled as their steps are (optim.warmup_steps align 20 → 1" in said[0]
+
+
+def test_a_split_too_small_for_a_later_stages_batch_stops_the_build_right_after_the_data_stage(monkeypatch, tmp_path):
+    """warmup_scenes=20 made 18 records for a batch of 32: found when ground_warmup started, minutes in."""
+    import sys
+
+    from test_train_utils import make_records
+
+    b = load_script("build_default_model", monkeypatch)
+    ran = []
+    monkeypatch.setattr(sys.modules["build_stages"], "run", lambda cmd, **_: ran.append(cmd))
+    out = tmp_path / "out"
+
+    def data(out, bc, scale):
+        for split, n in (("train", 40), ("warmup", 18), ("multi", 5)):
+            make_records(out / "data" / split, n=n, ir_every=0)
+
+    monkeypatch.setitem(b.STAGES, "data", data)
+    names = ["data", "tokenizer", "pretrain_encoder", "align", "ground_warmup", "ground_multi"]
+    monkeypatch.setitem(b.STAGES, "tokenizer", lambda *_: pytest.fail("the build went on"))
+    with pytest.raises(ValueError) as e:
+        b.build(out, b.BuildConfig(warmup_scenes=20, multi_scenes=6), 1.0, names, False, False)
+    said = str(e.value)
+    assert said.startswith("before any training: stage ground_warmup: 18 record(s) (18 optical)"), said
+    assert "\n  stage ground_multi: 5 record(s)" in said and "raise multi_scenes in build.yaml (now 6)" in said, said
+    assert "align" not in said.split("\n")[0].split("cannot")[0] and ran == []
+    assert (out / "data" / "DONE").is_file()  # the message says to delete it
+
+
+def test_torchrun_run_as_its_own_main_keeps_its_process_name(tmp_path, monkeypatch):
+    """Run as ``python -c …`` (for its signal handling), torchrun's process was named python: pgrep/pkill
+    torchrun, ps -C torchrun and top no longer found it. Its ranks keep their own names."""
+    import os
+    import shutil
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    if not Path("/proc/self/comm").is_file():
+        pytest.skip("no /proc (not Linux): process names are read there")
+    launch = load_script("launch", monkeypatch)
+    exe = tmp_path / "torchrun"
+    exe.write_text(f"#!{sys.executable}\nimport re\nimport sys\nfrom torch.distributed.run import main\n"
+                   "if __name__ == '__main__':\n    sys.exit(main())\n")
+    exe.chmod(0o755)
+    shell = launch.launcher_shell(str(exe), f" --nproc_per_node 1 --no-python {shutil.which('sleep')} 60")
+    proc, ranks = subprocess.Popen(shell, shell=True, stderr=subprocess.DEVNULL), []
+    try:
+        comm = Path(f"/proc/{proc.pid}/comm")
+        for _ in range(600):  # the name is set before torch is imported; the shell exec's into it first
+            if comm.read_text().strip() == "torchrun":
+                break
+            time.sleep(0.05)
+        assert comm.read_text().strip() == "torchrun"
+        for _ in range(600):
+            ranks = [c for c in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+            if ranks:
+                break
+            time.sleep(0.05)
+        assert ranks and Path(f"/proc/{ranks[0]}/comm").read_text().strip() == "sleep"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=60)
+        for pid in ranks:  # the sleep it started, were it left
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except ProcessLookupError:
+                pass

@@ -151,7 +151,8 @@ def check_paths_at_once(cfg, alone: bool = False) -> None:
     folders, ``init_from`` and ``dist.deepspeed`` (a real-scale recipe's were named one per try: one fix, one more
     run). One or none is left to the checks that follow it (``check_data_paths``, ``check_model_files``…), which
     say it as they did; any other fault too. ``alone`` (scripts/launch.py, whose ranks would find it): a single
-    missing model path (``pretrained``, the LLM's, ``init_from``) is raised too, in those checks' words."""
+    missing model path (``pretrained``, the LLM's but its tokenizer's, ``init_from``) is raised too, in those
+    checks' words."""
     from rsvlm.data.records import check_records_path
     from rsvlm.model.llm_checks import check_llm_files
     from rsvlm.model.vision import check_pretrained
@@ -187,7 +188,8 @@ def check_paths_at_once(cfg, alone: bool = False) -> None:
     if len(said) > 1:
         raise FileNotFoundError(f"{len(said)} paths the config names are not there (fix them all, then run again):\n  "
                                 + "\n  ".join(said))
-    if alone and model:
+    # a tokenizer folder on the nodes only is left to the ranks, with a note (``launch.here_processor``)
+    if alone and (model := [m for m in model if not m.startswith("model.llm.tokenizer")]):
         raise FileNotFoundError(model[0])
 
 
