@@ -124,14 +124,21 @@ def with_sizes(records: list[dict], args) -> tuple[list[dict], int, list[str]]:
 
     root, where = image_root(args)
     sizes: dict[Path, tuple[int, int] | None] = {}
-    kept, filled, left, differ = [], [], [], []
+    kept, filled, left, differ, half = [], [], [], [], []
     n = sum(not _has_size(r) for r in records)  # each a header read: ~3-5 ms a GeoTIFF, a minute for 10,000 records
     for rec in bar(records, desc="image sizes", unit="rec", disable=n < 500, leave=False):
         if _has_size(rec):
             kept.append(rec)
         elif isinstance(got := _size_of(rec, root, sizes), tuple):
             (w, h), other = got
-            rec["meta"] = {**(rec["meta"] if isinstance(rec.get("meta"), dict) else {}), "width": w, "height": h}
+            meta = rec["meta"] if isinstance(rec.get("meta"), dict) else {}
+            # a meta of one size: was counted with the rest, which key lacked (and the given one replaced) unsaid
+            if given := next(((k, meta[k], v) for k, v in (("width", w), ("height", h)) if meta.get(k) is not None),
+                             None):
+                k, was, now = given
+                half.append(f"{rec['id']}: no meta.{'height' if k == 'width' else 'width'}, meta.{k} {was!r} "
+                            + ("kept" if was == now else f"replaced by the image's {now}"))
+            rec["meta"] = {**meta, "width": w, "height": h}
             kept.append(rec)
             filled.append(rec["id"])
             if other:  # a pair of two sizes (data_gen's converters refuse one): scored at the first's, said
@@ -148,6 +155,7 @@ def with_sizes(records: list[dict], args) -> tuple[list[dict], int, list[str]]:
         raise ScoreError(f"{args.gt}: {unsized('so none can be scored')}")
     pairs = (f"; {len(differ)} of them have images of two sizes (first: {differ[0]}), scored at the first's: a "
              "reference drawn on the other's grid scores in the wrong place, so give their meta sizes") if differ else ""
+    pairs += (f"; {len(half)} of them give one of the two (first: {half[0]}): give both" if half else "")
     notes = [f"{len(filled)} record(s) have no meta.width/meta.height and are scored at their image's size, read "
              f"{where} (first: {filled[0]}){pairs}"] if filled else []
     return kept, len(left), notes + ([unsized('so they are left out of every score')] if left else [])

@@ -19,6 +19,7 @@ import argparse
 import contextlib
 import hashlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -35,11 +36,12 @@ def source_labels(paths: list[Path]) -> list[str]:
     """How the tables name each score file: its file name, or where two share one (``a/vqa.json`` and
     ``b/vqa.json``, two models' scores) or the files are of several folders (``--dir runA runB``) the shortest tail of
     its path, its folder and name at least, that no other file's ends in (was its path below the folder all have in
-    common: ``home/u/…/vqa.json`` where that was ``/``)."""
+    common: ``home/u/…/vqa.json`` where that was ``/``); by the path as given, a link not followed (``--dir latest``
+    was named by the folder it links to)."""
     names = [Path(p).name for p in paths]
-    if len(set(names)) == len(names) and len({Path(p).resolve().parent for p in paths}) < 2:
+    full = [Path(os.path.abspath(p)).parts for p in paths]
+    if len(set(names)) == len(names) and len({f[:-1] for f in full}) < 2:
         return names  # one folder's: runA/vqa.json and runB/det.json (--dir runA runB) were vqa.json and det.json
-    full = [Path(p).resolve().parts for p in paths]
     return [str(Path(*next((f[-d:] for d in range(2, len(f)) if all(g == f or g[-d:] != f[-d:] for g in full)), f)))
             for f in full]
 

@@ -46,7 +46,7 @@ NO = {"no", "nope", "false"}
 _PUNCT = re.compile(r"(?<!\d)\.|\.(?!\d)|[^\w\s.]|_")
 # trailing end tokens other tools' answers keep (</s>, <|im_end|>, <|eot_id|>, <eos>, <end_of_turn>)
 _END = r"(?:\s*(?:</s>|<\|[A-Za-z_]+\|>|<eos>|<end_of_turn>))+\s*$"
-_TAG = re.compile(r"^\s*\[\w+\]\s*|" + _END)  # those, and an echoed task tag
+_TAG = re.compile(r"^\s*\[[^\W\d]\w*\]\s*|" + _END)  # those, and an echoed task tag (a word; "[5]": a number)
 _SHAPE = re.compile(r"<(ref|box|obb|point|poly|mask)>.*?</\1>|<[^<>\s]+>")  # geometry elements, stray tags
 # ".5" with no 0 before its point: was read as 5 (the point a punctuation mark), ".5 dozen" as 60; read as 0.5
 _BARE_POINT = re.compile(r"(?<![\w.])\.(?=\d)")

@@ -219,8 +219,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"{', '.join(map(repr, first['worded']))}; 'worded' in {part})", file=sys.stderr)
     if (n := told["tta_unasked"][0]):
         first = told["tta_unasked"][1]
-        print(f"rsvlm eval: note: {n} record(s) were not asked some --tta views (first: {first['id']}: "
-              f"{first['tta_unasked']}; 'tta_unasked' in {part})", file=sys.stderr)
+        print(f"rsvlm eval: note: {n} {'record was' if n == 1 else 'records were'} not asked some --tta views (first: "
+              f"{first['id']}: {first['tta_unasked']}; 'tta_unasked' in {part})", file=sys.stderr)
     if (n := told["tta_voted_out"][0]):  # a score falls with no word of why: the views outvoted the plain shapes
         first = told["tta_voted_out"][1]
         print(f"rsvlm eval: note: {n} record(s) answered \"None.\" where the plain answer had shapes, voted out by "

@@ -69,7 +69,7 @@ def test_eval_views_a_question_is_not_asked_are_not_counted_as_answers_left_out(
     assert row["tta_unasked"].startswith("test-time augmentation: 4 other views not asked, 7 asked")
     err = capsys.readouterr().err
     assert "left out of their --tta fusion" not in err
-    assert "1 record(s) were not asked some --tta views (first: r0: test-time augmentation: 4 other views" in err
+    assert "1 record was not asked some --tta views (first: r0: test-time augmentation: 4 other views" in err
 
 
 def test_eval_det_by_class_says_a_class_that_answered_in_words(tmp_path, monkeypatch, capsys):

@@ -67,7 +67,7 @@ def test_eval_counts_the_views_a_kept_det_none_was_not_asked(tmp_path, monkeypat
     row = json.loads(out.read_text().splitlines()[0])
     assert row["answer"] == "None." and "tta_skipped" not in row and "tta_note" not in row
     assert row["tta_unasked"].startswith("test-time augmentation: 4 other views not asked, 3 asked")
-    assert "rsvlm eval: note: 1 record(s) were not asked some --tta views" in capsys.readouterr().err
+    assert "rsvlm eval: note: 1 record was not asked some --tta views" in capsys.readouterr().err
 
 
 SELF_CROSSING = ("<ref>storage tank</ref><poly><loc_2><loc_1><loc_1><loc_997><loc_996><loc_992><loc_5><loc_996>"
