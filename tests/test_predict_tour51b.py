@@ -21,7 +21,7 @@ def _predict(model, image, *extra):
     ("cap", "the tiles' answers are tallied", "counts"),
     ("count", "counts are tallied, not summed", "grounding box"),
     ("regcap", "read in each tile's pixels", "grounding box"),
-    ("ground", "each tile gives its own box", "counts"),
+    ("ground", "each tile answers it of its own pixels", "counts"),
 ])
 def test_the_tiling_note_says_what_happens_to_each_task(geotiff, tmp_path, capsys, task, says, never):
     # the note comes before the model is looked for; it said "(a grounding box per tile; counts tallied,
