@@ -247,15 +247,19 @@ def pairs_without_change(cfg: InstructionConfig, stats) -> int:
     return stats.lone_pairs if asked else 0
 
 
-def pairs_without_change_note(cfg: InstructionConfig, report: dict) -> str:
-    """The note on ``report``'s ``pairs_without_change_record`` (``pairs_without_change``); "" where there is none."""
-    if not (n := report.get("pairs_without_change_record")):
+def pairs_without_change_note(cfg: InstructionConfig, report: dict, by_tasks: bool = False) -> str:
+    """The note on ``report``'s ``pairs_without_change_record`` (``pairs_without_change``) where it matters: with
+    ``all_tasks`` any (their change records were skipped), else only where half the pairs or more drew none (a few
+    do by design: the note was on nearly every default run); "" otherwise. ``by_tasks``: ``--tasks`` set the weights
+    (the advice names it, not a weight the user never typed)."""
+    if not (n := report.get("pairs_without_change_record")) or (2 * n < report["pairs"] and not cfg.all_tasks):
         return ""
     total = sum(max(float(w), 0.0) for w in cfg.task_weights.values())
+    more = "fewer tasks beside change in --tasks" if by_tasks else "a larger change weight"
     how = ("all_tasks asks every task of each image: their change records were skipped (see skipped)" if cfg.all_tasks
-           else f"tasks are drawn by weight, change {float(cfg.task_weights['change']):g} of {total:g}, "
-                f"instructions.records_per_image {cfg.records_per_image:g} a scene and modality; instructions.all_tasks=true, or "
-                "a larger change weight, gives more pairs one")
+           else f"tasks are drawn by weight, change {float(cfg.task_weights['change']):g} of {total:g}"
+                f"{' among --tasks' if by_tasks else ''}, instructions.records_per_image {cfg.records_per_image:g} a scene "
+                f"and modality; instructions.all_tasks=true, or {more}, gives more pairs one")
     return f"note: {n} of the {report['pairs']} pair scene(s) got no change record ({how})"
 
 

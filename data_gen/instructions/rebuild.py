@@ -64,7 +64,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     paths = sorted((root / "scenes").glob("*.json"))
     if not paths:
         raise FileNotFoundError(no_scenes(root))
-    stats, missing, rendered, no_split = Stats(), [], set(), []
+    stats, missing, rendered, no_split, change_gone = Stats(), [], set(), [], 0
     broken: list[tuple[Path, str]] = []  # cut short: every one is named, after the rest are checked; no record written
     owner: dict[str, Path] = {}  # scene id -> its file: a copy under another name doubled its records' ids
     unfinished = (root / "train.jsonl.partial").is_file()  # synth's (or an unprefixed rebuild's) cut short
@@ -106,7 +106,9 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
                     continue
                 kept.append(r)
                 files.write(split, json.dumps(r, separators=(",", ":")))
-            stats.add_records(scene, kept)
+            stats.add_records(scene, kept, recs)
+            change_gone += bool(scene["pair"]) and any(r["task"] == "change" for r in recs) \
+                and not any(r["task"] == "change" for r in kept)  # its image's fault, not the draw's
         if broken:
             raise ValueError(cut_short_error(root, broken, paths))
         check_makeable(cfg, sorted(rendered), "modality of the scenes", bool(stats.pairs),
@@ -125,6 +127,8 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
         report["pairs_without_change_record"] = lone
     if missing:
         report["missing_images"] = {"records": len(missing), "first": str(root / missing[0])}
+        if change_gone:  # pair scenes whose every change record was left out so (pairs_without_change_record: the draw's)
+            report["missing_images"]["pairs_left_without_change_record"] = change_gone
     if no_split:
         report["scenes_without_split"] = {"scenes": len(no_split), "first": str(no_split[0])}
     if unfinished:
@@ -343,11 +347,13 @@ def main(argv: list[str] | None = None) -> int:
         if bare := report.get("scenes_without_split"):
             print(f"note: {bare['scenes']} scene(s) name no split and went to train (first: {bare['first']}); one "
                   "held out in an earlier set is now trained on: add \"split\" to their JSON", file=sys.stderr)
-        if note := no_pairs_note(cfg, report, a.dir, a.tasks is not None) or pairs_without_change_note(cfg, report):
+        by_tasks = a.tasks is not None
+        if note := no_pairs_note(cfg, report, a.dir, by_tasks) or pairs_without_change_note(cfg, report, by_tasks):
             print(note, file=sys.stderr)
         if gone := report.get("missing_images"):
-            print(f"note: {gone['records']} record(s) left out: their image is missing (first: {gone['first']})",
-                  file=sys.stderr)
+            lone = gone.get("pairs_left_without_change_record")
+            print(f"note: {gone['records']} record(s) left out: their image is missing (first: {gone['first']})"
+                  + (f"; {lone} pair scene(s) lost every change record so" if lone else ""), file=sys.stderr)
     except BrokenPipeError:
         raise  # stdout's reader gone (| head) after the records were written: data_gen's main ends quietly
     except (ConfigError, ValueError, OSError) as e:  # OSError: a file it cannot write, named in it

@@ -65,12 +65,13 @@ class Stats:
             self.vqa_types[rec["meta"]["qtype"]] += 1
         self.lengths[t].append(rec["meta"]["answer_tokens"])
 
-    def add_records(self, scene: dict, recs: list[dict]) -> None:
-        """``add_record`` of each of ``scene``'s records ``recs``, counting a pair that got no change record (tasks are
-        drawn per scene and modality; one may be skipped) in ``lone_pairs``."""
+    def add_records(self, scene: dict, recs: list[dict], drawn: list[dict] | None = None) -> None:
+        """``add_record`` of each of ``scene``'s records ``recs``, counting a pair that drew no change record (tasks are
+        drawn per scene and modality; one may be skipped) in ``lone_pairs``. ``drawn``: the records made, where some
+        were left out after (rebuild's of a missing image): a change record left out so is not the draw's."""
         for r in recs:
             self.add_record(r)
-        self.lone_pairs += bool(scene["pair"]) and not any(r["task"] == "change" for r in recs)
+        self.lone_pairs += bool(scene["pair"]) and not any(r["task"] == "change" for r in (recs if drawn is None else drawn))
 
     def report(self) -> dict:
         def dist(v: list[int]) -> dict:

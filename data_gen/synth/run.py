@@ -275,7 +275,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
         if note := _no_pairs_note(cfg, report, (flags or {}).get("scene.pairs_fraction", "scene.pairs_fraction"),
                                   "instructions.task_weights" in (flags or {})):
             print(note, file=sys.stderr)
-        if note := pairs_without_change_note(cfg.instructions, report):
+        if note := pairs_without_change_note(cfg.instructions, report, "instructions.task_weights" in (flags or {})):
             print(note, file=sys.stderr)
         if too_small:
             print(f"note: {sum(too_small.values())} object(s) the scene recipes asked for were left out as too small "

@@ -11,7 +11,7 @@ from pathlib import Path
 from rsvlm.io.checks import VSI_ARCHIVE
 
 # a GDAL subdataset name: DRIVER:rest (NETCDF:s1.nc:VV, HDF5:"f.h5"://grid, GTIFF_DIR:2:pages.tif); no drive letter C:
-_SUBDATASET = re.compile(r"([A-Z][A-Z0-9_]+):(.+)")  # (GDAL's drivers, upper case)
+_SUBDATASET = re.compile(r"([A-Za-z][A-Za-z0-9_]+):(.+)")  # (GDAL reads the prefix in any case: netcdf:s1.nc:VV)
 
 
 class WrittenName(type(Path())):
@@ -58,11 +58,15 @@ def resolve_name(name: str, root: Path) -> Path:
     quoted = re.search(r'"([^"]+)"', rest)
     parts = [quoted[1]] if quoted else rest.split(":")
     k = next((k for k, p in enumerate(parts) if p and (root / p).exists()), None)
-    k = next((k for k, p in enumerate(parts) if Path(p).suffix), None) if k is None else k  # missing: the reader says
+    if k is None and m[1].isupper():  # missing: the part with a suffix, the reader says (img_10:20.tif: a file's)
+        k = next((k for k, p in enumerate(parts) if Path(p).suffix), None)
     if k is None or Path(parts[k]).is_absolute():
         return written(name) if k is not None else root / name
     start = m.start(2) + (quoted.start(1) if quoted else sum(len(p) + 1 for p in parts[:k]))
-    return written(f"{name[:start]}{root / parts[k]}{name[start + len(parts[k]):]}")
+    file, end = str(root / parts[k]), start + len(parts[k])
+    if not quoted and ":" in file and end < len(name):  # a root with a ":": NETCDF:/a:b/s1.nc:VV is ambiguous to GDAL,
+        file = f'"{file}"'  # quoted as GDAL's drivers read it; a last part (GTIFF_DIR:2:/a:b/p.tif) is the rest, as is
+    return written(f"{name[:start]}{file}{name[end:]}")
 
 
 def image_paths(record: dict, root: str | Path) -> list[list[Path]]:
