@@ -98,7 +98,7 @@ def tile_answers(tiles: list[dict], most: int = 10) -> str:
 
     counts = Counter(t["answer"] for t in tiles).most_common()
     more = f", and {len(counts) - most} other answers" if len(counts) > most else ""
-    return f"answers of {len(tiles)} tile{'s' if len(tiles) != 1 else ''}: " + ", ".join(f"{a!r} x{n}" for a, n in counts[:most]) + more
+    return f"answers of {_n(len(tiles), 'tile')}: " + ", ".join(f"{a!r} x{n}" for a, n in counts[:most]) + more
 
 
 def tile_note(task: str, given_as: str | None = None) -> str | None:
@@ -250,7 +250,7 @@ def _n(n: int, noun: str) -> str:
 
 
 def _skipped(nodata: int) -> str:
-    return f" ({nodata} tile{'s' * (nodata != 1)} all nodata, not asked)" if nodata else ""
+    return f" ({_n(nodata, 'tile')} all nodata, not asked)" if nodata else ""
 
 
 def shapes_line(result: dict, n_kept: int, n_low: int, n_on_nodata: int, min_score: float | None = None) -> str:
