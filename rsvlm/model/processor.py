@@ -48,11 +48,11 @@ class ImageInput:
             self._inferred = self.modality
 
 
-def modality_meant(word) -> str:
-    """" (did you mean 'optical'?)" where ``word`` is another name of a modality (``rgb``, ``radar``:
-    ``tokens.MODALITY_WORDS``); "" otherwise."""
+def modality_meant(word, have) -> str:
+    """" (did you mean 'optical'?)" where ``word`` is another name of a modality among ``have`` (the model's stems;
+    ``rgb``, ``radar``: ``tokens.MODALITY_WORDS``); "" otherwise (``thermal`` to a model without an ``ir`` stem)."""
     meant = MODALITY_WORDS.get(str(word).lower())
-    return f" (did you mean {meant!r}?)" if meant else ""
+    return f" (did you mean {meant!r}?)" if meant in have else ""
 
 
 @dataclass
@@ -108,8 +108,8 @@ class Processor:
 
     def _stem(self, image: ImageInput) -> StemConfig:
         if image.modality not in self.stems:
-            raise ValueError(f"{image.name}: no stem for modality {image.modality!r}{modality_meant(image.modality)}; "
-                             f"this model has {sorted(self.stems)}")
+            raise ValueError(f"{image.name}: no stem for modality {image.modality!r}"
+                             f"{modality_meant(image.modality, self.stems)}; this model has {sorted(self.stems)}")
         return self.stems[image.modality]
 
     def n_visual_tokens(self, image: ImageInput | Pixels) -> int:

@@ -134,8 +134,8 @@ class RSVLM(nn.Module):
             image = as_image_input(image, name)
             cfg = self.cfg.stems.get(image.modality)
             if cfg is None:
-                raise ValueError(f"{image.name}: no stem for modality {image.modality!r}{modality_meant(image.modality)}; "
-                                 f"have {sorted(self.cfg.stems)}")
+                raise ValueError(f"{image.name}: no stem for modality {image.modality!r}"
+                                 f"{modality_meant(image.modality, self.cfg.stems)}; have {sorted(self.cfg.stems)}")
             return Pixels(prepare(cfg, image.array, self.image_size(image.modality), image.bands, image.name,
                                   units=raw), image.modality)
 
