@@ -77,7 +77,8 @@ def test_load_time_imports_runs_the_commands_it_names(monkeypatch):
     assert found.get("rsvlm", 0) > 0 and "torch" not in found
 
 
-@pytest.mark.parametrize("extra", [["--model", "x"], ["--baseline", "HEAD~1"]])
+@pytest.mark.parametrize("extra", [["--model", "x"], ["--baseline", "HEAD~1"], ["--baseline", "HEAD"],
+                                   ["--baseline", ""]])  # any --baseline given, HEAD and "" too
 def test_load_time_imports_refuses_the_load_options_it_would_ignore(monkeypatch, capsys, extra):
     bench = load_bench("load_time", monkeypatch)
     monkeypatch.setattr(bench, "import_ms", lambda *a: pytest.fail("measured despite a refused option"))
