@@ -161,3 +161,17 @@ def test_torchrun_run_as_its_own_main_keeps_its_process_name(tmp_path, monkeypat
                 os.kill(int(pid), signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+def test_a_modality_weighted_0_is_no_group_too_small_to_draw():
+    """align.yaml weights sar, ir and msi 0: every build's align stage warned '160 ir record(s) are fewer than one
+    global batch (32) … add records of it' of records it leaves out by choice, and said 160 fewer than 32."""
+    import numpy as np
+
+    from rsvlm.train.data import undrawn_groups
+
+    groups = ["optical"] * 40 + ["ir"] * 160
+    assert undrawn_groups(groups, np.array([1 / 40] * 40 + [0.0] * 160), 32) == []
+    rare = undrawn_groups(groups, np.array([0.9 / 40] * 40 + [0.1 / 160] * 160), 32)
+    assert len(rare) == 1 and rare[0].startswith("160 ir record(s) are drawn 20.0 times an epoch on average, fewer than one global "
+                              "batch (32), so rarely trained on"), rare
