@@ -21,14 +21,21 @@ def above_min_score(objects: list[dict], min_score: float) -> tuple[list[dict], 
                   f"dropped{f' ({n} unscored, kept)' if n else ''}")
 
 
-def unscored_note(objects: list[dict]) -> str | None:
+def unscored_note(objects: list[dict], fused: bool = False) -> str | None:
     """Why objects carry no ``"score"`` (``inference.with_scores`` leaves an answer's shapes unscored where they
-    do not match the model's per-shape scores one to one), said where any does not; None where all are scored."""
-    if not (n := sum(o.get("score") is None for o in objects)):
+    do not match the model's per-shape scores one to one), said where any does not; None where all are scored.
+    ``fused``: the answer was fused over ``--tta`` views, whose polygons and masks are pixel votes, unscored by
+    design (``fusion_masks.fuse_masks``): said so, not blamed on a mismatch."""
+    unscored = [o for o in objects if o.get("score") is None]
+    if not unscored:
         return None
-    return (f"{n} of {len(objects)} object(s) have no score: the answer's shapes did not match the model's "
-            "per-shape scores one to one (a <poly> decoded as the previous one's hole, or under --free-decoding a "
-            "shape left open or a malformed one left out), so no score is given to them; --min-score keeps them")
+    voted = sum(o.get("kind") in ("poly", "mask") for o in unscored) if fused else 0
+    whys = [f"{voted} polygon(s) or mask(s) fused over the --tta views are pixel votes, which carry no score"] if voted else []
+    if rest := len(unscored) - voted:
+        whys.append(f"{f'{rest} other(s): ' if voted else ''}the answer's shapes did not match the model's per-shape "
+                    "scores one to one (a <poly> decoded as the previous one's hole, or under --free-decoding a "
+                    "shape left open or a malformed one left out), so no score is given to them")
+    return f"{len(unscored)} of {len(objects)} object(s) have no score: {'; '.join(whys)}; --min-score keeps them"
 
 
 def rgb_bands_problem(img, rgb_bands: list[str] | None, label: str, option: str = "--rgb-bands") -> str | None:

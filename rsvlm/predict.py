@@ -350,7 +350,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         print(dropped)
         say(dropped, printed=True)
     result["objects"] = [o for o, on in zip(kept, flags) if not (drop and on)]
-    if unscored := unscored_note(result["objects"]):  # the table has no score column then, and --out no "score": why
+    if unscored := unscored_note(result["objects"], tta is not None):  # no score column then, nor --out "score": why
         say(f"note: {unscored}")
     table = tables.objects_table(result["objects"], most=tables.TABLE_ROWS)  # a tiled scene's thousands flooded the terminal
     if table:
