@@ -280,7 +280,7 @@ def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: boo
     for k, name in enumerate(names, 1):
         done = out / name / "DONE"
         if done.is_file():
-            newer, notes = redone_since(out, name, bc), []
+            newer, notes, changed = redone_since(out, name, bc), [], []
             if newer:
                 notes.append(f"{', '.join(newer)} ran again since, so this stage's result is of the older input")
             then = done_value(done, "scale")
@@ -292,6 +292,8 @@ def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: boo
                              f"{scale * bc.reference_minutes:g} (it resumes from its last checkpoint)")
             log(f"stage {k}/{len(names)} {name}: done before, skipped ({done})"
                 + (f"; note: {'; '.join(notes)}; delete its DONE to redo it" if notes else ""))
+            if name == "data" and changed:  # its old splits: one too small for a batch was found stages later
+                short_batches(out, bc, scale, names)
             continue
         log(f"stage {k}/{len(names)} {name} …")
         # wall minutes of earlier attempts that stopped (a resumed stage's DONE counted its last part only)

@@ -175,3 +175,27 @@ def test_a_modality_weighted_0_is_no_group_too_small_to_draw():
     rare = undrawn_groups(groups, np.array([0.9 / 40] * 40 + [0.1 / 160] * 160), 32)
     assert len(rare) == 1 and rare[0].startswith("160 ir record(s) are drawn 20.0 times an epoch on average, fewer than one global "
                               "batch (32), so rarely trained on"), rare
+
+
+def test_a_done_data_stage_of_other_settings_is_checked_for_batches_when_skipped(monkeypatch, tmp_path):
+    """A done data stage whose warm-up split was made with 20 scenes (18 records) was skipped with a note, and the
+    build trained 4 stages before the warm-up stage found that they cannot fill its batch."""
+    import json
+
+    from test_train_utils import make_records
+
+    b = load_script("build_default_model", monkeypatch)
+    out = tmp_path / "out"
+    for split in ("train", "warmup", "multi"):
+        make_records(out / "data" / split, n=18 if split == "warmup" else 40, ir_every=0)
+    bc = b.BuildConfig(warmup_scenes=20)
+    import sys
+
+    args = sys.modules["build_stages"].split_args(bc, 20, bc.warmup_seed, "data_warmup.yaml")
+    (out / "data" / "warmup" / "train.jsonl.args.json").write_text(json.dumps(args))
+    (out / "data" / "DONE").write_text('{"minutes": 1, "scale": 1.0}\n')
+    monkeypatch.setitem(b.STAGES, "tokenizer", lambda *_: pytest.fail("the build went on"))
+    names = ["data", "tokenizer", "ground_warmup"]
+    with pytest.raises(ValueError, match=r"^before any training: stage ground_warmup: 18 record\(s\)"):
+        b.build(out, b.BuildConfig(warmup_scenes=60), 1.0, names, False, False)
+    b.build(out, b.BuildConfig(warmup_scenes=20), 1.0, ["data"], False, False)  # settings as made: no check, no stop
