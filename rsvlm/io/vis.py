@@ -24,6 +24,7 @@ objects are scaled with them).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from pathlib import Path
 
@@ -62,8 +63,7 @@ def _to_uint8(band: np.ndarray, lo: float = 0.0, hi: float = 1.0) -> np.ndarray:
     t = band - np.float32(lo)  # (H, W) float32
     t *= np.float32(255.0 / (hi - lo))
     np.clip(np.nan_to_num(t, copy=False, nan=0.0), 0, 255, out=t)
-    t += 0.5
-    return t.astype(np.uint8)
+    return np.add(t, 0.5, out=t).astype(np.uint8)
 
 
 def _display_bands(img, rgb_bands) -> list[int]:
@@ -86,9 +86,7 @@ def _display_bands(img, rgb_bands) -> list[int]:
     if img.modality == "msi" and names == [f"b{i + 1}" for i in range(len(names))] and len(names) in UNNAMED_RGB:
         return list(UNNAMED_RGB[len(names)])  # b4, b3, b2 of a PlanetScope B,G,R,NIR file drew its NIR as red
     found = colour_band_at(names)
-    if found is not None:
-        return found
-    return [min(i, len(names) - 1) for i in range(3)]
+    return found if found is not None else [min(i, len(names) - 1) for i in range(3)]
 
 
 # unnamed msi bands (the reader's b1 … bN, the whole file) drawn as red, green, blue by their count as such files
@@ -143,16 +141,20 @@ def _ir_range(*imgs) -> tuple[float, float]:
 
 
 def _binned(img, k: int):
-    """``img`` with each k × k block of pixels averaged (valid where the block's first pixel is), its
-    last H % k rows and W % k columns left out; ``img`` itself for k = 1."""
+    """``img`` with each k × k block's finite pixels averaged (valid where its first pixel is), its last H % k rows
+    and W % k columns left out (one NaN made its block NaN, drawn black whole); ``img`` itself for k = 1."""
     if k == 1:
         return img
     import dataclasses
 
-    C, H, W = img.data.shape
-    h, w = H // k, W // k
-    data = np.stack([img.data[i, : h * k, : w * k].reshape(h, k, w, k).mean(axis=(1, 3), dtype=np.float32)
-                     for i in range(C)])  # (C, h, w)
+    data = np.empty((len(img.data), h := img.data.shape[1] // k, w := img.data.shape[2] // k), np.float32)  # (C, h, w)
+    for band, out in zip(img.data, data):  # (H, W) → (h, w), a band at a time
+        with np.errstate(invalid="ignore"):  # inf and -inf in a block: NaN, redone below
+            out[:] = (b := band[: h * k, : w * k].reshape(h, k, w, k)).mean(axis=(1, 3), dtype=np.float32)
+        r, c = np.nonzero(~np.isfinite(out))  # the blocks holding a NaN (or inf) pixel: their finite pixels alone
+        ok = np.isfinite(blk := b[r, :, c, :])  # (m, k, k)
+        out[r, c] = np.divide(np.where(ok, blk, 0).sum(axis=(1, 2)), n := ok.sum(axis=(1, 2)),
+                              out=np.full(n.shape, np.nan, np.float32), where=n > 0)  # none finite: NaN, drawn black
     valid = None if img.valid is None else img.valid[: h * k : k, : w * k : k]
     return dataclasses.replace(img, data=data, valid=valid)
 
@@ -172,10 +174,8 @@ def _font_paths() -> tuple[str, ...]:
 
     found = []
     for name in _FONT_FILES:
-        try:
+        with contextlib.suppress(OSError):  # not on this system (or no FreeType)
             found.append(ImageFont.truetype(name, 12).path)
-        except OSError:  # not on this system (or no FreeType)
-            pass
     return tuple(dict.fromkeys(found))  # "Arial Unicode.ttf" may be found as a Latin and as a CJK font
 
 
