@@ -157,7 +157,7 @@ class ChatREPL:
         if dropped and self.last["objects"]:  # a word answer's "nothing to drop" after every question: noise
             self.say(f"  note: {dropped}")
         self.last.update(objects=kept, dropped=len(self.last["objects"]) - len(kept))  # /vis says why none are left
-        if unscored := unscored_note(kept):  # the table has no score column then: why
+        if unscored := unscored_note(kept, self.tta is not None):  # the table has no score column then: why
             self.say(f"  note: {unscored}")
         # hundreds of objects flooded the terminal; /geojson writes them all
         table = tables.objects_table(self.last["objects"], most=tables.TABLE_ROWS, rest="/geojson writes them all")

@@ -54,3 +54,18 @@ def test_a_nan_pixel_of_a_shrunk_overlay_leaves_its_block_drawn(modality, bands,
         drawn.append(np.asarray(Image.open(out).convert("RGB"), np.int16)[:16, :16])  # (16, 16, 3) the image part
     assert drawn[1][2, 2].min() > 0, drawn[1][2, 2]  # was black
     assert np.abs(drawn[1] - drawn[0]).max() <= 2  # 15 of its 16 pixels averaged, the rest alike
+
+
+def test_chat_says_masks_fused_over_tta_views_are_unscored_by_design(ckpt, geotiff, monkeypatch):
+    """Chat's note blamed a shape-to-score mismatch for a polygon fused over --tta views, as predict's did."""
+    from test_predict_edges import chat_repl
+
+    from rsvlm import inference as inf
+    from rsvlm.tta import MODES, FuseConfig
+
+    repl, out = chat_repl(ckpt, tta=FuseConfig(views=MODES["flip"]))
+    assert repl.load_image([str(geotiff)]), out.getvalue()
+    monkeypatch.setattr(repl, "fused", lambda *a, **k: inf.Answer(POLY, None))
+    repl.ask("[seg] Segment the buildings.")
+    said = out.getvalue()
+    assert "pixel votes, which carry no score" in said and "did not match" not in said, said
