@@ -139,6 +139,17 @@ def test_data_missing_bands_fills_a_band_an_msi_scene_lacks(tmp_path):
     assert summary["bad_samples"] == 0 and summary["samples"] == 2
 
 
+def test_a_missing_band_bad_sample_names_trainings_config_key_not_predicts_option(tmp_path):
+    """Training's bad-sample error said "fill them: --missing-bands copy or mean", predict's and eval's option,
+    which rsvlm train does not take: it names data.missing_bands."""
+    from rsvlm.train.loop import TooManyBadSamples, train
+
+    with pytest.raises(TooManyBadSamples) as e:
+        train(_cfg(tmp_path, msi_records(tmp_path), "batch_size=2", "data.max_bad_fraction=0.5", "overwrite=true"))
+    assert "data.missing_bands: copy (or mean) in the training config" in str(e.value), str(e.value)
+    assert "--missing-bands" not in str(e.value), str(e.value)
+
+
 def test_a_missing_bands_value_of_no_mode_is_refused_naming_the_key():
     from rsvlm.train.config import check_config
 

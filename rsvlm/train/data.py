@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from jinja2 import TemplateError
 
+from rsvlm.advice import for_config
 from rsvlm.data.conversation import IGNORE_INDEX, PromptConfig, encode_conversation, record_messages
 from rsvlm.data.modality import ModalityFinder, damaged_files
 from rsvlm.data.records import (
@@ -236,7 +237,7 @@ class SFTDataset(torch.utils.data.Dataset):
         # missing/corrupt image, bad bands, unfit conversation; one a tokenizer's own chat template refuses (its
         # raise_exception: Mistral's "Conversation roles must alternate" on two human turns), which stopped the run
         except (OSError, ValueError, TemplateError) as e:
-            return {"bad": True, "id": rec["id"], "error": f"{type(e).__name__}: {as_record_fields(str(e))}",
+            return {"bad": True, "id": rec["id"], "error": f"{type(e).__name__}: {for_config(as_record_fields(str(e)))}",
                     "png_checked": checked.new}
         n = enc.pop("n_tokens")
         return {**enc, "images": pixels, "task": row["task"], "modality": row["modality"], "id": rec["id"],
