@@ -87,6 +87,15 @@ def readers_may_close(who: str | None = None):
         sys.stdout, sys.stderr = saved
 
 
+def run_main(main, who: str | None = None) -> int:
+    """``main()`` run within ``readers_may_close(who)``, for a script's last lines:
+    ``sys.exit(run_main(main, "scripts/x.py"))``. Its exit status: what ``main`` returned where an int, else 0 (a
+    result it returns to library callers)."""
+    with readers_may_close(who) as closed:
+        status = main()
+        status = closed.ended(status if isinstance(status, int) else 0)
+    return status
+
 @contextlib.contextmanager
 def closed_stderr_to_null():
     """Within: the null device stands in for a standard error closed before the run (``2>&-``: ``sys.stderr`` is

@@ -73,9 +73,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from rsvlm.closed_pipes import readers_may_close
+    from rsvlm.closed_pipes import run_main
 
-    with readers_may_close("scripts/average_checkpoints.py") as closed:  # `… | head`: goes on, says so
-        status = main()
-        closed.ended(status)
-    sys.exit(status)
+    sys.exit(run_main(main, "scripts/average_checkpoints.py"))  # `… | head`: goes on, says so

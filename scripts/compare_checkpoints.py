@@ -108,8 +108,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from rsvlm.closed_pipes import readers_may_close
+    from rsvlm.closed_pipes import run_main
 
-    with readers_may_close():  # `… | head`: the rest to the null device, no BrokenPipeError traceback
-        status = main()
-    sys.exit(status)
+    sys.exit(run_main(main))  # `… | head`: the rest to the null device

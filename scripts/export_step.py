@@ -138,9 +138,6 @@ def _same_base(step: Path, force: bool) -> bool:
 
 
 if __name__ == "__main__":
-    from rsvlm.closed_pipes import readers_may_close
+    from rsvlm.closed_pipes import run_main
 
-    with readers_may_close("scripts/export_step.py") as closed:  # `… | head`: goes on, says so
-        status = main()
-        closed.ended(status)
-    sys.exit(status)
+    sys.exit(run_main(main, "scripts/export_step.py"))  # `… | head`: goes on, says so

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -91,8 +92,6 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    from rsvlm.closed_pipes import readers_may_close
+    from rsvlm.closed_pipes import run_main
 
-    with readers_may_close("scripts/make_samples.py") as closed:  # `… | head`: goes on, says so
-        main()
-        closed.ended(0)
+    sys.exit(run_main(main, "scripts/make_samples.py"))  # `… | head`: goes on, says so
