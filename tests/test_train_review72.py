@@ -6,7 +6,6 @@ GPU check, and a DeepSpeed step's buffers carried by ``export_step`` itself."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 from script_loader import load_script
+from torchrun_helpers import torchrun_shell
 
 REPO = Path(__file__).resolve().parents[1]
 SFT = REPO / "configs" / "train" / "sft_tiny.yaml"
@@ -63,15 +63,7 @@ def test_a_failed_rank_still_ends_in_torchruns_failure_summary(tmp_path, monkeyp
     """Run as its own main, torchrun must still say which rank failed, how and where (its ChildFailedError
     summary): only a signal's SignalException is turned into an exit status."""
     launch = load_script("launch", monkeypatch)
-    exe = launch.launcher_path("torchrun")
-    if exe is None:
-        pytest.skip("no torchrun beside this Python")
-    rank = tmp_path / "rank.py"
-    rank.write_text(RANK)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    shell = launch.launcher_shell(exe, f" --nproc_per_node 1 --master_port {port} {rank}")
+    shell, rank = torchrun_shell(launch, tmp_path, RANK)
     assert " -c " in shell  # run as its own main
     done = subprocess.run(shell, shell=True, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "OMP_NUM_THREADS": "1"})

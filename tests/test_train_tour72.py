@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 from script_loader import load_script
+from torchrun_helpers import torchrun_shell
 
 REPO = Path(__file__).resolve().parents[1]
 SFT = REPO / "configs" / "train" / "sft_tiny.yaml"
@@ -173,15 +174,7 @@ def test_a_sigterm_to_torchrun_ends_it_with_143_and_no_traceback(tmp_path, monke
     import time
 
     launch = load_script("launch", monkeypatch)
-    exe = launch.launcher_path("torchrun")
-    if exe is None:
-        pytest.skip("no torchrun beside this Python")
-    rank = tmp_path / "rank.py"
-    rank.write_text(RANK)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    shell = launch.launcher_shell(exe, f" --nproc_per_node 1 --master_port {port} {rank} {tmp_path}")
+    shell, _ = torchrun_shell(launch, tmp_path, RANK, f" {tmp_path}")
     assert "SignalException" in shell  # the console script run as its own main
     proc = subprocess.Popen(shell, shell=True, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "OMP_NUM_THREADS": "1"})
