@@ -130,15 +130,6 @@ def asks_all(messages: list[dict]) -> bool:
     return asks_detection(messages)
 
 
-def _spelt(plain: str, messages: list[dict]) -> dict:
-    """How a view's words are said back (``tta_words.spellings``): as the plain answer (``plain``), else the last
-    question, spells them ("Anticlockwise.", "Left-hand side.", "Upper left."), and what that question asks ("Does
-    the road turn left or right?": a turn's sense; "… up or down the river?": upstream; "Which row …?": its rows)."""
-    from rsvlm.answering import last_question
-
-    return spellings(plain, last_question(messages))
-
-
 def _unfused(dec, first: list[dict] | None, text: str = "") -> str | None:
     """Why a view's decoded answer (``text``) is left out of the fusion though it said something; None where
     it is fused or found nothing (no words, or none in words: ``answer_words.says_none``). ``first``: the
@@ -235,7 +226,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     n_asked: dict[int, int] = {}  # record → other views answered
     past_views: dict[int, list[str]] = {}  # record → the other views whose answers ran past the context
     skipped: dict[int, list[str]] = {}  # record → the other views not asked of it (_view_of: its words, a crop)
-    spelt = {i: _spelt(views[i][0], messages[i]) for i, _, _, shapes in todo if not shapes}  # text: said back so
+    # a text answer's words are said back as the plain answer, else the last question, spells them (tta_words.spellings)
+    spelt = {i: spellings(views[i][0], last_question(messages[i])) for i, _, _, shapes in todo if not shapes}
     for view in cfg.views[1:] if todo else ():
         asked = [(i, w, h, shapes, v) for i, w, h, shapes in todo if i not in refused
                  and (v := _view_of(images[i], messages[i], view, w, h, shapes, views[i][0], cfg)) is not None]
