@@ -243,8 +243,7 @@ def check_makeable(cfg: InstructionConfig, modalities, whose: str, pairs: bool, 
 def pairs_without_change(cfg: InstructionConfig, stats) -> int:
     """The pair scenes of ``stats`` that got no change record where change records are asked for (by the draw of
     tasks, or skipped; stats.json's ``pairs_without_change_record``), else 0: only a set with no pair was said."""
-    asked = float(cfg.task_weights.get("change", 0)) > 0 and (cfg.all_tasks or cfg.records_per_image)
-    return stats.lone_pairs if asked else 0
+    return stats.lone_pairs if _change_asked(cfg) else 0
 
 
 def pairs_without_change_note(cfg: InstructionConfig, report: dict, by_tasks: bool = False) -> str:
@@ -266,8 +265,13 @@ def pairs_without_change_note(cfg: InstructionConfig, report: dict, by_tasks: bo
 def unmade_change(cfg: InstructionConfig, pairs: int) -> float:
     """change's weight where records are asked for, change has a weight > 0 and there are no ``pairs`` to make
     its records of, so none was made (synth's and rebuild's notes say so); 0 otherwise."""
+    return 0.0 if pairs else _change_asked(cfg)
+
+
+def _change_asked(cfg: InstructionConfig) -> float:
+    """change's weight where records are asked for and change has a weight > 0; 0 otherwise."""
     weight = float(cfg.task_weights.get("change", 0))
-    return weight if weight > 0 and not pairs and (cfg.all_tasks or cfg.records_per_image) else 0.0
+    return weight if weight > 0 and (cfg.all_tasks or cfg.records_per_image) else 0.0
 
 
 def _weights(cfg: InstructionConfig) -> dict[str, float]:
