@@ -289,27 +289,23 @@ class RasterioSource:
 
         bands, valid, masked_done = [], None, set()
         with rasterio.Env(GDAL_CACHEMAX=self._cache):  # bounded block cache: peak memory independent of scene
-            if self._palette is not None:  # one band of indices → the colours asked for
+            converted = self._palette is not None or self._inks  # one file's bands → R, G, B, whole
+            if converted:
                 try:
-                    idx = self.datasets[0].read(1, window=window, out_shape=out_shape)  # (h, w)
+                    if self._palette is not None:  # one band of indices → the colours asked for
+                        idx = self.datasets[0].read(1, window=window, out_shape=out_shape)  # (h, w)
+                        rgb = np.moveaxis(self._palette[idx], -1, 0)  # (3, h, w)
+                    else:  # C, M, Y, K → R, G, B as GDAL's 8-bit conversion: (max − ink)(max − K) // max
+                        cmyk = self.datasets[0].read(window=window, out_shape=out_shape).astype(np.uint64)  # (4, h, w)
+                        top = np.uint64(np.iinfo(self.dtype).max)  # rounded down as libtiff's 8-bit (np.rint: 1 off)
+                        rgb = ((top - cmyk[:3]) * (top - cmyk[3]) // top).astype(self.dtype)  # (3, h, w)
                 except (RasterioIOError, CPLE_BaseError) as e:
                     raise read_failed(self.paths[0], e) from e
-                bands = list(np.moveaxis(self._palette[idx], -1, 0)[indexes])  # (C, h, w)
-                if self._masked[0]:
-                    valid = self.datasets[0].dataset_mask(window=window, out_shape=out_shape) > 0
-            if self._inks:  # C, M, Y, K → R, G, B as GDAL's 8-bit conversion: (max − ink)(max − K) // max
-                try:
-                    cmyk = self.datasets[0].read(window=window, out_shape=out_shape).astype(np.uint64)  # (4, h, w)
-                except (RasterioIOError, CPLE_BaseError) as e:
-                    raise read_failed(self.paths[0], e) from e
-                top = np.uint64(np.iinfo(self.dtype).max)  # rounded down as libtiff's 8-bit (np.rint was 1 off in half)
-                rgb = ((top - cmyk[:3]) * (top - cmyk[3]) // top).astype(self.dtype)  # (3, h, w)
-                bands = list(rgb[indexes])
+                bands = list(rgb[indexes])  # (C, h, w)
                 if self._masked[0]:
                     valid = self.datasets[0].dataset_mask(window=window, out_shape=out_shape) > 0
             # a run of bands of one file in one read: band by band, a PNG's rows were decoded once per band
-            runs = itertools.groupby(self._band_map(indexes, datasets) if self._palette is None and not self._inks else [],
-                                     key=lambda db: db[0])
+            runs = itertools.groupby(self._band_map(indexes, datasets) if not converted else [], key=lambda db: db[0])
             for d, run in runs:
                 try:
                     run = [bi for _, bi in run]
