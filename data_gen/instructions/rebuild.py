@@ -334,11 +334,12 @@ def main(argv: list[str] | None = None) -> int:
         config = str(Path(a.dir) / "config.yaml")  # the mix the set was made with, not the package default
     try:
         cfg = load_with_tasks(config, a.overrides, a.tasks).instructions  # --tasks: a set made with it too
-        report = rebuild(a.dir, cfg, a.seed, a.prefix, progress=not a.no_progress, by_tasks=a.tasks is not None)
+        by_tasks = a.tasks is not None
+        report = rebuild(a.dir, cfg, a.seed, a.prefix, progress=not a.no_progress, by_tasks=by_tasks)
         # said after the work, as every data_gen command: a reader gone (| head) cannot stop it half-way
         print(f"instructions from {config or 'the built-in defaults'}"
               + (f" with {len(a.overrides)} override(s)" if a.overrides else "")
-              + (f"{' and' if a.overrides else ' with'} --tasks {a.tasks}" if a.tasks is not None else ""))
+              + (f"{' and' if a.overrides else ' with'} --tasks {a.tasks}" if by_tasks else ""))
         print(format_report(report))
         if cut := report.get("unfinished_run"):
             print(f"note: {cut}: an earlier run there (synth, or rebuild without --prefix) did not finish, so "
@@ -347,7 +348,6 @@ def main(argv: list[str] | None = None) -> int:
         if bare := report.get("scenes_without_split"):
             print(f"note: {bare['scenes']} scene(s) name no split and went to train (first: {bare['first']}); one "
                   "held out in an earlier set is now trained on: add \"split\" to their JSON", file=sys.stderr)
-        by_tasks = a.tasks is not None
         if note := no_pairs_note(cfg, report, a.dir, by_tasks) or pairs_without_change_note(cfg, report, by_tasks):
             print(note, file=sys.stderr)
         if gone := report.get("missing_images"):
