@@ -197,7 +197,8 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     workers = min(workers, n)  # a process for each scene at most: more would start, import and idle
     out = Path(out)
     check_out(out)
-    size_is = (flags or {}).get("scene.size", "scene.size")  # "--size 32", not a key the user never typed
+    flags = flags or {}
+    size_is = flags.get("scene.size", "scene.size")  # "--size 32", not a key the user never typed
     check_room(out, n, cfg, seed, size_is)
     for sub in ("images", "masks", "scenes"):
         try:
@@ -272,10 +273,10 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
         if not (cfg.instructions.all_tasks or cfg.instructions.records_per_image):
             print(f"note: instructions.records_per_image=0: scenes only, the records files are empty; make records "
                   f"with python -m data_gen rebuild --dir {out} instructions.records_per_image=N", file=sys.stderr)
-        if note := _no_pairs_note(cfg, report, (flags or {}).get("scene.pairs_fraction", "scene.pairs_fraction"),
-                                  "instructions.task_weights" in (flags or {})):
+        by_tasks = "instructions.task_weights" in flags
+        if note := _no_pairs_note(cfg, report, flags.get("scene.pairs_fraction", "scene.pairs_fraction"), by_tasks):
             print(note, file=sys.stderr)
-        if note := pairs_without_change_note(cfg.instructions, report, "instructions.task_weights" in (flags or {})):
+        if note := pairs_without_change_note(cfg.instructions, report, by_tasks):
             print(note, file=sys.stderr)
         if too_small:
             print(f"note: {sum(too_small.values())} object(s) the scene recipes asked for were left out as too small "
