@@ -123,7 +123,7 @@ def with_sizes(records: list[dict], args) -> tuple[list[dict], int, list[str]]:
     from rsvlm.progress import bar
 
     root, where = image_root(args)
-    sizes: dict[Path, tuple[int, int] | None] = {}
+    sizes: dict[Path, tuple[int, int] | str] = {}  # each file's header read once (_size_of)
     kept, filled, left, differ, half = [], [], [], [], []
     n = sum(not _has_size(r) for r in records)  # each a header read: ~3-5 ms a GeoTIFF, a minute for 10,000 records
     for rec in bar(records, desc="image sizes", unit="rec", disable=n < 500, leave=False):
