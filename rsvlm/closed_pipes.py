@@ -96,6 +96,7 @@ def run_main(main, who: str | None = None) -> int:
         status = closed.ended(status if isinstance(status, int) else 0)
     return status
 
+
 @contextlib.contextmanager
 def closed_stderr_to_null():
     """Within: the null device stands in for a standard error closed before the run (``2>&-``: ``sys.stderr`` is
