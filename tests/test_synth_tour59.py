@@ -140,7 +140,7 @@ def test_an_absurd_scene_count_is_an_error_naming_it(tmp_path, capsys):
 
     assert main(["synth", "--out", str(tmp_path / "x"), "--n", "1000000000000", "--no-progress"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: n=1000000000000: at most 10000000 scenes a run") and err.count("\n") == 1
+    assert err.startswith("error: --n 1000000000000: at most 10000000 scenes a run") and err.count("\n") == 1
     assert not (tmp_path / "x").exists()
 
 

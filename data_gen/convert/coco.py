@@ -137,8 +137,18 @@ def ann_objects(ann: dict, label: str, width: int, height: int) -> list[dict]:
     elif short_rings(ann):
         raise ValueError("polygon with fewer than 3 points")
     else:
-        raise KeyError("bbox")
+        raise KeyError("bbox")  # unparsable_annotation, said by _unreadable
     return [{"kind": "box", "label": label, "coords": box}, *polys]
+
+
+def _unreadable(e: KeyError | TypeError) -> str:
+    """The detail of an ``unparsable_annotation`` that ``ann_objects`` raised: its TypeError's text, or for a field
+    missing (KeyError) ``no 'FIELD' field``, not ``KeyError('bbox')``."""
+    if not isinstance(e, KeyError):
+        return str(e)
+    if e.args and e.args[0] == "bbox":
+        return "no 'bbox' field, and no 'segmentation' (polygons or RLE) to take a box from"
+    return f"no {e.args[0]!r} field" if e.args else "a field missing"
 
 
 def _an_id(v, missing: bool = False) -> bool:
@@ -198,6 +208,8 @@ def _polygons(ann: dict, label: str, width: int, height: int) -> list[dict]:
         from rsvlm.geometry import mask_to_objects
 
         rle = seg
+        if "size" not in seg:  # a KeyError('size') said as such
+            raise TypeError("RLE segmentation has no 'size' field ([height, width])")
         if isinstance(seg["counts"], list):  # uncompressed RLE
             h, w = _numbers(seg["size"], 2, "RLE size")
             if (n := sum(_numbers(seg["counts"], None, "RLE counts"))) != h * w:  # the rest was taken as background
@@ -303,7 +315,7 @@ def run(args, out: Output) -> None:
             out.skip("degenerate", where, str(e))
             continue
         except (KeyError, TypeError) as e:
-            out.skip("unparsable_annotation", where, repr(e))
+            out.skip("unparsable_annotation", where, _unreadable(e))
             continue
         seg = ann.get("segmentation")
         if isinstance(seg, list) and any(isinstance(r, list) and len(r) % 2 for r in seg):

@@ -124,7 +124,7 @@ def check_run(n: int, seed: int, workers: int) -> None:
                if v < (0 if k == "seed" else 1)]:
         raise ValueError("out of range: " + "; ".join(bad))
     if n > MAX_SCENES:  # a traceback of "Unable to allocate 7.28 TiB" at --n 1000000000000
-        raise ValueError(f"n={n}: at most {MAX_SCENES} scenes a run (that many take days of CPU and about a TB); "
+        raise ValueError(f"--n {n}: at most {MAX_SCENES} scenes a run (that many take days of CPU and about a TB); "
                          "make more in runs of other seeds, whose scene ids differ")
 
 

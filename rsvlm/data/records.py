@@ -21,7 +21,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from rsvlm.advice import BANDS, LIBRARY_TOO, MODALITY, MODALITY_ALONE
+from rsvlm.advice import BANDS, MODALITY, MODALITY_ALONE, RECORD_TOO, for_cli
 from rsvlm.data import records_shape
 from rsvlm.data.read_report import ReadReport
 from rsvlm.data.records_shape import json_line, long_line_wrapper, one_object, read_head
@@ -453,8 +453,8 @@ def as_record_fields(note: str) -> str:
     """A reading note with its advice to give ``--modality`` or ``--bands`` (rsvlm predict's options,
     which rsvlm eval and training have not) said as the record's ``"modality"`` / ``"bands"``; the stem's hint
     that names both (``stem.NAME_BANDS``) and a DEM's or mask's ``read_image`` advice say the record's field alone."""
-    note = note.replace('--bands, or "bands" in a record\'s image', '"bands" in the record\'s image')
-    note = note.replace("--modality" + LIBRARY_TOO, "--modality")  # a DEM's, a mask's: "(--modality, or read_image…)"
+    # stem.NAME_BANDS as the field alone; advice.for_cli drops a DEM's, a mask's ", or read_image(…)"
+    note = for_cli(note.replace("--bands" + RECORD_TOO, '"bands" in the record\'s image'))
     for pattern, said in _FLAGS:
         note = pattern.sub(lambda m, said=said: said(m) + " in the record", note)
     return MODALITY_ALONE.sub('a "modality" in the record\'s image', note)  # "give the modality (--modality)"
