@@ -460,12 +460,17 @@ def _entries(d: Path) -> list[Path]:
 
 def _subdataset_file(p) -> Path | None:
     """The file inside a GDAL subdataset name, or None: ``NETCDF:scene.nc:VV``, ``HDF5:"a.h5"://grid/VV``,
-    ``GTIFF_DIR:2:pages.tif`` (a TIFF's second page), ``HDF4_EOS:EOS_GRID:"MOD09.hdf":grid:band``."""
+    ``GTIFF_DIR:2:pages.tif`` (a TIFF's second page), ``HDF4_EOS:EOS_GRID:"MOD09.hdf":grid:band``. Unquoted, the
+    longest run of its ``:``-separated fields that is a file: ``GTIFF_DIR:1:/a:b/p.tif``'s file holds a ``:``
+    (split at each, it had been "image not found")."""
     m = re.fullmatch(r"[A-Za-z][A-Za-z0-9_]+:(.+)", str(p))
     if m is None:
         return None
-    quoted = re.findall(r'"([^"]+)"', m.group(1))
-    return next((Path(c) for c in quoted or m.group(1).split(":") if c and Path(c).is_file()), None)
+    if quoted := re.findall(r'"([^"]+)"', m.group(1)):
+        return next((Path(c) for c in quoted if Path(c).is_file()), None)
+    f = m.group(1).split(":")
+    runs = sorted((":".join(f[i:j]) for i in range(len(f)) for j in range(i + 1, len(f) + 1)), key=len, reverse=True)
+    return next((Path(c) for c in runs if c and Path(c).is_file()), None)
 
 
 def n_bands(n: int) -> str:

@@ -1,0 +1,90 @@
+"""Stop 73's reader tour: a subdataset name whose file holds a ``:``, the stretch a read applied as a field, a row
+reader's strip read without the scene's nodata share."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from read_helpers import utm_tif
+
+from rsvlm.io import read_image
+
+
+def test_a_gtiff_dir_name_whose_file_path_holds_a_colon_reads_that_file(tmp_path):
+    """``GTIFF_DIR:1:/a:b/p.tif`` had been split at every ``:`` (no field a file: "image not found")."""
+    from rsvlm.io.checks import _subdataset_file
+    from rsvlm.io.image import image_size
+
+    folder = tmp_path / "a:b"
+    folder.mkdir()
+    path = utm_tif(folder / "p.tif", np.full((1, 12, 16), 80, np.uint8))
+    assert _subdataset_file(f"GTIFF_DIR:1:{path}") == folder / "p.tif"
+    assert _subdataset_file(f"NETCDF:{path}:VV") == folder / "p.tif"
+    assert _subdataset_file(f"GTIFF_DIR:1:{folder / 'absent.tif'}") is None
+    assert image_size(f"GTIFF_DIR:1:{path}") == (16, 12)
+    img = read_image(f"GTIFF_DIR:1:{path}", modality="optical")
+    np.testing.assert_allclose(img.data, 80 / 255, atol=1e-6)
+
+
+def test_a_read_carries_the_stretch_it_applied_and_none_where_it_applied_none(tmp_path):
+    """``RSImage.stretch``: a 16-bit ir band's percentiles (also in a window read with the scene's scaling passed on,
+    which says no "stretch (" note: display had taken it for unstretched); 8-bit ir read as value / 255: None."""
+    from rsvlm.io import SceneReader, read_window
+
+    hot = np.random.default_rng(1).integers(20000, 30000, (1, 40, 40)).astype(np.uint16)
+    path = utm_tif(tmp_path / "tir.tif", hot)
+    with SceneReader(path, modality="ir") as scene:
+        whole, scaling = scene.read(), scene.scaling
+    assert whole.stretch is not None and len(whole.stretch) == 1
+    lo, hi = whole.stretch[0]
+    assert 20000 <= lo < hi <= 30000  # the band's DN percentiles
+    window = read_window(path, (0, 0, 8, 8), modality="ir", scaling=scaling)
+    assert window.stretch == whole.stretch
+    assert not any(n.startswith("stretch (") for n in window.notes)  # the note alone could not tell
+    whole.stretch[0][0] = -1.0  # each image's own copy
+    with SceneReader(path, modality="ir") as scene:
+        assert scene.read().stretch[0][0] == lo
+        assert scene.read_shrunk(20).stretch[0] == [lo, hi]
+        assert scene.read_overview(20).stretch[0] == [lo, hi]
+    dim = read_image(utm_tif(tmp_path / "sirst.tif", np.full((1, 16, 16), 30, np.uint8)), modality="ir")
+    assert dim.stretch is None
+
+
+def test_a_row_readers_strips_say_no_nodata_share_and_a_one_tile_read_says_the_tiled_advice(tmp_path):
+    """The strip a ``RowReader`` cuts windows from is read without the scene's nodata share (``read(share=False)``:
+    the reader owns that note; rows had rebuilt its text to take it out); a one-window run's read says it, tiled."""
+    from rsvlm.io import SceneReader
+    from rsvlm.io.rows import RowReader
+
+    data = np.full((3, 32, 48), 120, np.uint8)  # (C, H, W)
+    data[:, :, :36] = 0
+    path = utm_tif(tmp_path / "collar.tif", data, nodata=0)
+    with SceneReader(path) as scene:
+        assert any("of the image is nodata" in n for n in scene.read().notes)
+        assert scene.read(share=False).notes == scene.notes
+        rows = RowReader(scene, strips=True)
+        left, right = rows((0, 0, 24, 32)), rows((24, 0, 24, 32))  # one strip, the scene's whole height
+        assert left.notes == right.notes == scene.notes
+        assert right.window == (24, 0, 24, 32) and right.valid[:, 12:].all() and not right.valid[:, :12].any()
+        one = RowReader(scene, strips=True)((0, 0, 48, 32))
+        assert one.window is None
+        assert one.notes == scene.read(tiled=True).notes and one.notes != scene.notes
+
+
+@pytest.mark.parametrize("strips", [True, False])
+def test_a_row_reader_gives_each_window_as_a_plain_read_does(tmp_path, strips):
+    """A window cut from a strip holds what ``scene.read(window)`` holds, pixels, mask and georeferencing."""
+    from rsvlm.io import SceneReader
+    from rsvlm.io.rows import RowReader
+
+    data = np.random.default_rng(2).integers(1, 255, (3, 30, 40)).astype(np.uint8)
+    data[:, :5, :7] = 0
+    path = utm_tif(tmp_path / "s.tif", data, nodata=0)
+    with SceneReader(path) as scene:
+        rows = RowReader(scene, strips=strips)
+        for win in [(0, 0, 20, 15), (20, 0, 20, 15), (0, 15, 40, 15), (10, 15, 30, 15)]:
+            got, want = rows(win), scene.read(win)
+            np.testing.assert_array_equal(got.data, want.data)
+            np.testing.assert_array_equal(got.valid if got.valid is not None else True,
+                                          want.valid if want.valid is not None else True)
+            assert (got.window, got.transform, got.notes) == (want.window, want.transform, want.notes)
