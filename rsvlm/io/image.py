@@ -40,6 +40,9 @@ class RSImage:
     window: Window | None = None  # where this image lies in its source scene, when windowed
     scene_size: tuple[int, int] | None = None  # (width, height) of the source scene
     files: list[str] = field(default_factory=list)  # the source files as given, one a band file; [path] if not given
+    # per band the [lo, hi] the reader stretched to [0, 1] (percentiles, or a fixed dB / K range); None where values
+    # are read as they are (8-bit / 255, reflectance): how ``vis`` tells a dim unstretched ir image
+    stretch: list[list[float]] | None = None
 
     def __post_init__(self):
         if not self.files:  # a hand-built image: its path is one file (``path`` is no list to split on ", ")

@@ -372,9 +372,10 @@ class SceneReader:
         """The resolved config (stretch filled in): pass it on to scale other reads identically."""
         return dataclasses.replace(self.cfg)
 
-    def read(self, window: Window | None = None, tiled: bool = False) -> RSImage:
+    def read(self, window: Window | None = None, tiled: bool = False, share: bool = True) -> RSImage:
         """``window`` (x0, y0, w, h) of the scene, or all of it; ``tiled``: a window of a tiled run (``run_tiled``), whose
-        whole read (its one window) is told to give a smaller ``--tile`` where much of it is nodata, not to read it tiled."""
+        whole read (its one window) is told to give a smaller ``--tile`` where much of it is nodata, not to read it tiled;
+        ``share`` False: a whole read says no nodata share (``rows.RowReader``'s strip, cut into windows)."""
         W, H = self.width, self.height
         if window is None:
             window = (0, 0, W, H)
@@ -391,13 +392,13 @@ class SceneReader:
                                                         "the whole scene" if whole else f"window {(x0, y0, w, h)}"):
             check_fits(w, h, len(self.indexes), self.src.dtype)  # before the kernel kills us for it
             data, valid = self._scaled(*self.src.read((x0, y0, w, h), self.indexes, self.nodata))  # (C, h, w)
-        share = [note] if whole and (note := fl.nodata_share_note(valid, tiled)) else []  # a collar seen as black
+        share = [note] if whole and share and (note := fl.nodata_share_note(valid, tiled)) else []  # a collar: black
         return RSImage(
             data=data, modality=self.modality, bands=list(self.bands),
             path=self.name, files=list(self.files), valid=valid, crs=self.src.crs,
             transform=shift_transform(self.src.transform, x0, y0),
             gcps=shift_gcps(self.src.gcps, x0, y0), inferred_modality=self.inferred, notes=self._notes(heard) + share,
-            window=None if whole else (x0, y0, w, h), scene_size=(W, H),
+            window=None if whole else (x0, y0, w, h), scene_size=(W, H), stretch=self._stretch(),
         )
 
     def read_shrunk(self, max_side: int) -> RSImage:
@@ -416,7 +417,8 @@ class SceneReader:
                  "model shrinks it further); shapes are given in the scene's pixels"]
         return RSImage(data=data, modality=self.modality, bands=list(self.bands), path=self.name,
                        files=list(self.files), valid=valid, crs=self.src.crs, transform=self.src.transform,
-                       gcps=self.src.gcps, inferred_modality=self.inferred, notes=notes, scene_size=(W, H))
+                       gcps=self.src.gcps, inferred_modality=self.inferred, notes=notes, scene_size=(W, H),
+                       stretch=self._stretch())
 
     def read_overview(self, max_side: int) -> RSImage:
         """The whole scene shrunk to at most ``max_side`` pixels a side (GDAL's overviews where the
@@ -430,7 +432,12 @@ class SceneReader:
         return RSImage(data=data, modality=self.modality, bands=list(self.bands), path=self.name,
                        files=list(self.files), valid=valid, crs=self.src.crs if t else None,
                        transform=(t[0] * fx, t[1] * fy, t[2], t[3] * fx, t[4] * fy, t[5]) if t else None,
-                       inferred_modality=self.inferred, notes=self._notes(heard), scene_size=(self.width, self.height))
+                       inferred_modality=self.inferred, notes=self._notes(heard), scene_size=(self.width, self.height),
+                       stretch=self._stretch())
+
+    def _stretch(self) -> list[list[float]] | None:
+        """The stretch a read applies (``RSImage.stretch``), a copy per image."""
+        return None if self.cfg.stretch is None else [[float(lo), float(hi)] for lo, hi in self.cfg.stretch]
 
     def _notes(self, heard: list[str]) -> list[str]:
         """The scene's notes and what the libraries said while reading one window (``library_messages``)."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from rsvlm.io.fills import nodata_share_note
 from rsvlm.io.georef import shift_gcps, shift_transform
 
 __all__ = ["RowReader", "decodes_from_start"]
@@ -35,30 +34,24 @@ class RowReader:
     def __init__(self, scene, strips: bool):
         self.scene, self.strips = scene, strips
         self._rows, self._strip = None, None  # (y0, h) of the strip held, and its RSImage (C, h, W)
-        self._notes: list[str] = []  # the strip's notes, for the windows cut from it
 
     def __call__(self, window: Window):
+        x0, y0, w, h = window
+        if tuple(window) == (0, 0, self.scene.width, self.scene.height):  # a one-tile run: its whole read, as a tiled
+            return self.scene.read(window, tiled=True)  # run's (a nodata note advises a smaller --tile)
         if not self.strips:
-            return self._read(window)
+            return self.scene.read(window)
         from dataclasses import replace
 
-        x0, y0, w, h = window
         if self._rows != (y0, h):
             self._strip, self._rows = None, None  # the last row's strip freed before the next is read
-            self._strip, self._rows = self._read((0, y0, self.scene.width, h)), (y0, h)
-            share = nodata_share_note(self._strip.valid, tiled=True) if self._strip.window is None else None
-            self._notes = [n for n in self._strip.notes if n != share]  # a whole strip's (one row of windows): the
-        s = self._strip  # scene's nodata share, said of a whole read, not of each window cut from it
-        if (x0, w) == (0, s.width):
+            # a strip of the scene's whole height read with no nodata share: that is said of a whole read, not of
+            # the windows cut from it (the reader owns the note; it had been rebuilt here to be taken out)
+            self._strip, self._rows = self.scene.read((0, y0, self.scene.width, h), share=False), (y0, h)
+        s = self._strip
+        if (x0, w) == (0, s.width):  # (not the whole scene: read above)
             return s
         return replace(s, data=np.ascontiguousarray(s.data[:, :, x0 : x0 + w]),  # (C, h, w)
                        valid=None if s.valid is None else np.ascontiguousarray(s.valid[:, x0 : x0 + w]),
                        transform=shift_transform(s.transform, x0, 0), gcps=shift_gcps(s.gcps, x0, 0),
-                       notes=list(self._notes), window=(x0, y0, w, h))
-
-    def _read(self, window: Window):
-        """The scene's read of ``window``; a whole one as a tiled run's (``SceneReader.read``'s ``tiled``: a one-tile
-        run's nodata note advises a smaller --tile), the only read whose words that changes."""
-        if tuple(window) == (0, 0, self.scene.width, self.scene.height):
-            return self.scene.read(window, tiled=True)
-        return self.scene.read(window)
+                       notes=list(s.notes), window=(x0, y0, w, h))
