@@ -28,10 +28,11 @@ from rsvlm.geometry.shapes import (
     polygon_iou,
     quantize,
     rbox_to_quad,
+    untangle_quad,
 )
 
 __all__ = [
-    "KINDS", "Decoded", "decode", "encode", "quantize", "dequantize", "rbox_to_quad", "canonical_quad",
+    "KINDS", "Decoded", "decode", "encode", "quantize", "dequantize", "rbox_to_quad", "canonical_quad", "untangle_quad",
     "canonical_ring", "object_ring", "ordered_box", "mask_to_objects", "objects_to_mask", "mask_offset", "box_iou", "polygon_iou", "mask_iou",
     "DEFAULT_MASK_FORM", "DEFAULT_MASK_BUDGET", "MASK_FORMS",
 ]

@@ -145,11 +145,34 @@ def canonical_ring(ring: Sequence[Sequence[float]], hole: bool = False, dedupe: 
 
 def canonical_quad(quad: Sequence[Sequence[float]]) -> list[list[float]]:
     """Canonical corner order of an oriented box: 4 corners, clockwise on screen, starting at the
-    top-most (then left-most) corner. Repeated corners are kept (an obb always has 4)."""
+    top-most (then left-most) corner. Repeated corners are kept (an obb always has 4); corners given
+    across the box (a bow-tie: two of its edges cross) are first put in order around it (``untangle_quad``)."""
     if len(quad) != 4:
         raise ValueError(f"an oriented box needs 4 corners, got {len(quad)}")
     _check_finite(quad, "an oriented box")
-    return canonical_ring(quad, dedupe=False)
+    return canonical_ring(untangle_quad(quad), dedupe=False)
+
+
+def _turn(o, a, b) -> float:
+    """Cross product of ``a - o`` and ``b - o``: its sign says on which side of line o→a ``b`` lies."""
+    return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+
+def _cross(p, q, r, s) -> bool:
+    """Whether segments p–q and r–s cross at a point inside both (touching or collinear is no crossing)."""
+    return _turn(p, q, r) * _turn(p, q, s) < 0 and _turn(r, s, p) * _turn(r, s, q) < 0
+
+
+def untangle_quad(quad: Sequence[Sequence[float]]) -> list[list[float]]:
+    """4 corners in an order around the shape: where two opposite edges cross (corners given in the order
+    x1 y1 x2 y1 x1 y2 x2 y2, or DOTA corners read across the box), the two corners between them swap, so
+    any order of a box's 4 corners is that box; a quad with no crossing edges is kept as given."""
+    p0, p1, p2, p3 = ([p[0], p[1]] for p in quad)
+    if _cross(p0, p1, p2, p3):  # p0–p1 and p2–p3 are the box's diagonals
+        return [p0, p2, p1, p3]
+    if _cross(p1, p2, p3, p0):
+        return [p0, p1, p3, p2]
+    return [p0, p1, p2, p3]
 
 
 def _check_finite(ring, what: str) -> None:
