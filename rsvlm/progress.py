@@ -72,13 +72,58 @@ class _LineFile:
         return getattr(self.stream, name)
 
 
+def plural(word: str, n: float = 2) -> str:
+    """``word`` as it reads after the count ``n``: ``1 tile``, ``3 tiles``, ``2 batches``, ``0 entries``."""
+    if n == 1 or not word:
+        return word
+    if word.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    if word.endswith("y") and word[-2:-1] not in tuple("aeiou"):
+        return word[:-1] + "ies"
+    return word + "s"
+
+
+def counted(n: float, word: str) -> str:
+    """``n`` and ``word`` in agreement: ``1 tile``, ``4 tiles``."""
+    return f"{n} {plural(word, n)}"
+
+
+class Unit(str):
+    """A bar's unit as words. tqdm writes a fast rate as ``rate + unit + '/s'`` and a slow one as
+    ``inverse + 's/' + unit`` (and a count without total as ``n + unit``); as the unit ``" records"``
+    this reads ``13.30 records/s``, ``2.80 s/record`` and ``5 records`` where a bare word read
+    ``13.30rec/s`` and a spaced plural ``2.80s/ records``."""
+
+    word: str
+
+    def __new__(cls, word: str) -> Unit:
+        made = super().__new__(cls, " " + plural(word))
+        made.word = word
+        return made
+
+    def __radd__(self, left: str) -> str:  # str + Unit: tqdm's rate text before the unit
+        if left.endswith("s/"):
+            return f"{left[:-2].rstrip()} s/{self.word}"
+        return left + str(self)
+
+
+def _unit(unit: str) -> str:
+    """``unit`` as ``bar`` hands it to tqdm: a plain word (``"record"``) as a ``Unit``; tqdm's ``it`` and an
+    old-style unit (``" records"``, leading space: its caller's own spelling) as given."""
+    if not unit or unit == "it" or unit[0].isspace() or isinstance(unit, Unit):
+        return unit
+    return Unit(unit)
+
+
 def bar(iterable: Iterable | None = None, *, total: float | None = None, desc: str | None = None,
         unit: str = "it", disable: bool | None = False, file: TextIO | None = None, every: float = 30.0,
         clock: Callable[[], float] = time.monotonic, tqdm_class: Any = None, **tqdm_kwargs):
     """A tqdm bar over ``iterable`` (or of ``total`` steps, ``update``-d) on ``file`` (stderr when None).
 
     On a terminal, or as a notebook's widget: ``tqdm_class`` (``tqdm.auto.tqdm`` when None) as given.
-    Elsewhere: the same bar drawing plain lines (no meter: ``desc: 40% 400/1000 [00:30<00:45, 13.3rec/s]``),
+    ``unit`` is a plain word (``"record"``): the bar reads ``13.30 records/s`` fast and ``2.80 s/record`` slow
+    (a unit with a leading space, ``" records"``, is shown as given, as tqdm would).
+    Elsewhere: the same bar drawing plain lines (no meter: ``desc: 40% 400/1000 [00:30<00:45, 13.30 records/s]``),
     one at most every ``every`` seconds of ``clock`` and the final count. ``disable=True`` draws nothing anywhere; tqdm's
     ``disable=None`` (off where no terminal) is kept, and ``delay``: a bar closed before it writes nothing.
     ``leave=False`` clears a terminal's bar; a log keeps its final line (a line written cannot be taken back).
@@ -92,6 +137,7 @@ def bar(iterable: Iterable | None = None, *, total: float | None = None, desc: s
         disable = True
     if os.environ.get("TQDM_DISABLE"):  # tqdm's own switch (any value, as tqdm reads it), else lost where
         disable = True  # disable is passed: CI's TQDM_DISABLE=1 stopped the converters' bars before
+    unit = _unit(unit)
     over = () if iterable is None else (iterable,)  # tqdm's first argument, given only where there is one
     if _is_terminal(stream) or _is_widget(tqdm_class):  # a widget given ncols=0 was 0 px wide
         return tqdm_class(*over, total=total, desc=desc, unit=unit, disable=disable, file=stream, **tqdm_kwargs)

@@ -52,7 +52,7 @@ def test_a_bar_of_unknown_length_gives_its_count():
     log = io.StringIO()
     with bar(desc="inferring", unit="file", file=log) as b:
         b.update(5)
-    assert log.getvalue().startswith("inferring: 5file [") and "\r" not in log.getvalue()
+    assert log.getvalue().startswith("inferring: 5 files [") and "\r" not in log.getvalue()
 
 
 @pytest.mark.parametrize("disable", [True, None])
