@@ -26,18 +26,20 @@ class Answer(tuple):
     ran past the LLM's context (``context_of``), past which a RoPE LLM's answer is unreliable;
     ``worded`` the classes of a joined answer (``join_shapes``) whose own answer was words only, left
     out of it (``worded_note``); ``cut_known`` where the limit is known to have cut it (the grammar hid a shape
-    or label the model wanted, or left no room for one ``min_objects`` owed), not only reached (``cut_note``)."""
+    or label the model wanted, or left no room for one ``min_objects`` owed), not only reached (``cut_note``);
+    ``fused`` where it is the vote of ``--tta`` views (``fusion.Fused``): its polygons and masks carry no score."""
 
     cut: bool
     past_context: bool
     worded: tuple[str, ...]
     cut_known: bool
+    fused: bool
 
     def __new__(cls, text: str, scores: list[float], cut: bool = False, past_context: bool = False,
-                worded: tuple[str, ...] = (), cut_known: bool = False) -> Answer:
+                worded: tuple[str, ...] = (), cut_known: bool = False, fused: bool = False) -> Answer:
         self = super().__new__(cls, (text, scores))
         self.cut, self.past_context, self.worded = cut, past_context, tuple(worded)
-        self.cut_known = cut and cut_known
+        self.cut_known, self.fused = cut and cut_known, fused
         return self
 
     @property
@@ -57,6 +59,11 @@ def is_cut(answer) -> bool:
 def is_cut_known(answer) -> bool:
     """Whether the token limit is known to have cut an answer short (``Answer.cut_known``), not only stopped it."""
     return bool(getattr(answer, "cut_known", False))
+
+
+def is_fused(answer) -> bool:
+    """Whether an answer is the fusion of ``--tta`` views (``Answer.fused``), not the plain one kept."""
+    return bool(getattr(answer, "fused", False))
 
 
 def is_past_context(answer) -> bool:

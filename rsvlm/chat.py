@@ -20,7 +20,7 @@ import time
 from rsvlm import inference as inf
 from rsvlm import tables
 from rsvlm.advice import for_cli, pixel_box_hint
-from rsvlm.answering import context_cap, worded_note
+from rsvlm.answering import context_cap, is_fused, worded_note
 from rsvlm.chat_commands import Commands
 from rsvlm.closed_pipes import stdout_to_null
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
@@ -141,12 +141,13 @@ class ChatREPL:
         scores = self.session.last_scores
         asked = self.session.messages[:-1]  # the conversation up to this question
         try:  # the answers asked after the streamed one (per class, mirror views) can take a while
-            past = False  # the streamed answer stops at the end of the context (said above), never past it
+            past = voted = False  # the streamed answer stops at the end of the context (said above), never past it
             if self.by_class and inf.class_questions(asked, self.session.processor.prompt):
                 if (joined := self.class_by_class(asked, answer)) is not None:
                     (answer, scores), cut, past = joined, joined.cut, joined.past_context
             if self.tta is not None:
-                answer, scores = self.fused(answer, scores, cut, past)
+                got = self.fused(answer, scores, cut, past)
+                (answer, scores), voted = got, is_fused(got)  # a plain answer kept is no vote
         except KeyboardInterrupt:
             self.say("\n(stopped: the answer streamed above stands)")
         except torch.OutOfMemoryError as e:
@@ -157,7 +158,7 @@ class ChatREPL:
         if dropped and self.last["objects"]:  # a word answer's "nothing to drop" after every question: noise
             self.say(f"  note: {dropped}")
         self.last.update(objects=kept, dropped=len(self.last["objects"]) - len(kept))  # /vis says why none are left
-        if unscored := unscored_note(kept, self.tta is not None):  # the table has no score column then: why
+        if unscored := unscored_note(kept, voted):  # the table has no score column then: why
             self.say(f"  note: {unscored}")
         # hundreds of objects flooded the terminal; /geojson writes them all
         table = tables.objects_table(self.last["objects"], most=tables.TABLE_ROWS, rest="/geojson writes them all")
@@ -274,7 +275,9 @@ class ChatREPL:
             self.say(f"  note: {inf.cut_note(self.session.gen['max_new_tokens'], 'a view answer', known=f.cut_known)}")
         if f.past_context and not past_context:  # generate flags it and warns no more: said nowhere else
             self.say_past_context("a view answer")
-        return f.as_answer()  # as predict and eval take it (a voted text has no scores: see Fused.as_answer)
+        voted = f.as_answer()  # as predict and eval take it (a voted text has no scores: see Fused.as_answer)
+        voted.fused = True  # its polygons and masks are pixel votes (unscored_note); the plain answer kept is not
+        return voted
 
     def handle(self, line: str) -> bool:
         """One input line; False when the session should end."""

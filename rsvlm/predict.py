@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from rsvlm import inference as inf
 from rsvlm import out_paths, tables
 from rsvlm.advice import for_cli
-from rsvlm.answering import context_cap, is_cut_known, worded_note
+from rsvlm.answering import context_cap, is_cut_known, is_fused, worded_note
 from rsvlm.closed_pipes import readers_may_close
 from rsvlm.io.nodata_objects import ValidityMap, dropped_note, nodata_note, on_nodata
 from rsvlm.output_options import (
@@ -33,9 +33,11 @@ from rsvlm.predict_question import (
 )
 from rsvlm.predict_tiles import (
     TILE_BATCH,
+    all_nodata_tiles,
     default_overlap,
     overlap_notes,
     run_scene,
+    scene_nodata_problem,
     shapes_line,
     tile_answers,  # noqa: F401  (predict.tile_answers, as before the move)
     tile_note,
@@ -105,6 +107,7 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
                 model), f"view answer{'s' * (m != 1)} fused into it ({views}; not the answer itself)"))
         if fused is not None:
             answer = fused.as_answer()
+            answer.fused = True  # its polygons and masks are pixel votes, unscored (unscored_note); a plain one kept is not
     if past:  # its end is unreliable; generate no longer warns a batch at a time
         said.append(f"warning: {inf.context_note(1, 1, inf.context_of(model))}")
     if notes is not None:
@@ -233,6 +236,9 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         if not args.tile and (err := inf.all_nodata(im)):  # the model would answer about a black image
             print(f"rsvlm predict: {err}", file=sys.stderr)
             return 2
+    if args.tile and (err := scene_nodata_problem(scene, images[0].path)):  # refused untiled; was 0 tiles, status 0
+        print(f"rsvlm predict: {err}", file=sys.stderr)
+        return 2
     if args.tile:
         overlap_notes(args, images[0].scene_size, labels[0], say)
         if err := window_problem(scene, args.tile, args.overlap, args.batch_size or TILE_BATCH, labels[0],
@@ -311,6 +317,9 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         except ValueError as e:  # a prompt past the LLM's context: the first batch of tiles says so
             print(f"rsvlm predict: {text_advice(str(e), args)}", file=sys.stderr)
             return 2
+        if not stopped and (err := all_nodata_tiles(result, images[0].path)):  # a large scene's decimated check passed
+            print(f"rsvlm predict: {err}", file=sys.stderr)
+            return 2
     else:  # stopped stays None: a Ctrl-C here leaves no answer to write
         notes: list[str] = []
         try:
@@ -350,7 +359,8 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         print(dropped)
         say(dropped, printed=True)
     result["objects"] = [o for o, on in zip(kept, flags) if not (drop and on)]
-    if unscored := unscored_note(result["objects"], tta is not None):  # no score column then, nor --out "score": why
+    voted = tta is not None if args.tile else is_fused(answer)  # an untiled plain answer kept is no vote
+    if unscored := unscored_note(result["objects"], voted):  # no score column then, nor --out "score": why
         say(f"note: {unscored}")
     table = tables.objects_table(result["objects"], most=tables.TABLE_ROWS)  # a tiled scene's thousands flooded the terminal
     if table:

@@ -181,6 +181,26 @@ def window_problem(scene, tile: int, overlap: int, batch_size: int, label: str, 
     return None
 
 
+def scene_nodata_problem(scene, path: str) -> str | None:
+    """Why a ``--tile`` run of the open ``scene`` has nothing to ask (every pixel nodata), said before the model
+    loads as an untiled run says it; None where a pixel is valid, or may be: a scene larger than the stretch's
+    sample (``ReadConfig.stats_max_side``) is read decimated, which can step over a small valid patch, so it is
+    left to each window's own check (``all_nodata_tiles``)."""
+    side = scene.scaling.stats_max_side
+    if max(scene.width, scene.height) > side:
+        return None
+    return inf.all_nodata(scene.read_overview(side))  # the whole scene: it is no larger than the sample
+
+
+def all_nodata_tiles(result: dict, path: str) -> str | None:
+    """Why a finished ``--tile`` run asked nothing: each of its windows was wholly nodata (a scene too large to be
+    found so before the model loaded, ``scene_nodata_problem``); None where a tile was asked."""
+    if result["tiles"] or not result["nodata_tiles"]:
+        return None
+    return (f"{path}: every pixel is nodata (the file's nodata value or mask, alpha 0, or non-finite values) in each of "
+            f"its {_n(result['nodata_tiles'], 'tile')}: nothing to ask about; nothing written")
+
+
 def window_notes(tile: int, scene_size: tuple[int, int], n: int, label: str, say, resize: str = "stretch") -> None:
     """Say where ``--tile``'s windows are far from the model's ``n`` px input (``inference.scale_gap``):
     shrunk more than 4x (small objects vanish) or enlarged more than 4x (an 8 px tile blown up to 96 px, a

@@ -65,7 +65,7 @@ def test_chat_says_masks_fused_over_tta_views_are_unscored_by_design(ckpt, geoti
 
     repl, out = chat_repl(ckpt, tta=FuseConfig(views=MODES["flip"]))
     assert repl.load_image([str(geotiff)]), out.getvalue()
-    monkeypatch.setattr(repl, "fused", lambda *a, **k: inf.Answer(POLY, None))
+    monkeypatch.setattr(repl, "fused", lambda *a, **k: inf.Answer(POLY, None, fused=True))
     repl.ask("[seg] Segment the buildings.")
     said = out.getvalue()
     assert "pixel votes, which carry no score" in said and "did not match" not in said, said
