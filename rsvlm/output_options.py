@@ -73,16 +73,25 @@ def overlay_title(question: str, answer: str | None, tiled: bool = False, images
     return "\n".join([question, f"{'' if tiled else 'answer: '}{answer.strip()}", *turned])
 
 
+_UNKNOWN_WAY = (  # gcp_orientation_note's words where it cannot tell the image's orientation, and the line for each
+    ("read as longitude and latitude or as a local grid (in metres) they differ",
+     "its GCPs have no CRS, and read as longitude and latitude or as a local grid they lie differently"),
+    ("fit an orientation to: not checked that its top is north", "too few GCPs, or all on one line, to fit one to"),
+)
+
+
 def turned_line(notes: list[str]) -> str | None:
     """The overlay's line for an image the reader said is not north-up (``georef.orientation_note``: a Sentinel-1
     GRD's descending pass lies mirrored), drawn as its pixels lie as the model read them: "drawn as read, not
-    north-up: mirrored, its top facing north and its right west"; None where none said so. It was said on stderr
-    alone, and the overlay looked like a map the wrong way round."""
+    north-up: mirrored, its top facing north and its right west"; where GCPs leave its orientation unknown, "drawn as
+    read, orientation unknown: …" (was no line); None where none said so. It was said on stderr alone, and the
+    overlay looked like a map the wrong way round."""
     import re
 
     note = next((n for n in notes if n.startswith(NOT_NORTH_UP)), None)
-    if note is None:
-        return None
+    if note is None:  # GCPs whose orientation could not be told (georef.gcp_orientation_note): drawn without a word
+        return next((f"drawn as read, orientation unknown: {why}" for n in notes for mark, why in _UNKNOWN_WAY
+                     if mark in n), None)
     how = note[len(NOT_NORTH_UP):].split("; ")[0]
     while (plain := re.sub(r" \([^()]*\)", "", how)) != how:  # no "(11°)", no "(transform …)", nor one nested in one:
         how = plain  # "(an affine fitted to its 9 GCPs (with no CRS, taken as longitude and latitude): …)" was left
