@@ -163,15 +163,18 @@ def shape_problem(question: str) -> str | None:
             "width or height (0-999)")
 
 
-def question_problem(question: str) -> str | None:
+def question_problem(question: str, python: bool = False) -> str | None:
     """Why ``question`` (``tagged``'s; ``ChatSession.ask``'s) asks nothing the model can answer, or None: it is empty, a
     tag alone, a ``[regcap]`` without a box, or its shape is not as the model reads it (``shape_problem``). Chat and
-    predict ask a tag alone as its ``DEFAULT_PROMPTS`` question, with a note; the library refuses it, naming that."""
+    predict ask a tag alone as its ``DEFAULT_PROMPTS`` question, with a note; the library refuses it, naming that.
+    How to write a box from pixels is said for chat (its corners typed as pixels: chat shows the box,
+    ``advice.pixel_box_hint``), or with ``python`` for the library (``rsvlm.geometry.encode``)."""
     from rsvlm.tokens import opening_task, task_tag
 
     task = opening_task(question)
     box = ("<box><loc_X1><loc_Y1><loc_X2><loc_Y2></box>, each a thousandth of the image's width or height (0-999; "
-           "rsvlm.geometry.encode writes it from pixels)")
+           + ("rsvlm.geometry.encode writes it from pixels)" if python else
+              "type its corners in pixels, X1,Y1,X2,Y2, to be shown its box)"))
     if not question.strip():
         return "the question is empty: write one, e.g. '[det] Detect all ships.' or 'What is in this image?'"
     if task and question.strip() == task_tag(task):  # [count] alone was answered with a box, [vqa] with a class

@@ -12,14 +12,23 @@ DTYPES = ("auto", "float32", "bfloat16", "float16")  # --dtype's choices; names,
 DTYPE_ALIASES = {"fp32": "float32", "float": "float32", "bf16": "bfloat16", "fp16": "float16", "half": "float16"}
 
 
+class DtypeError(ValueError, TypeError):
+    """``load_pretrained``'s ``dtype`` that is no dtype rsvlm loads in, a name (``"int4"``) or an object (``3``,
+    ``torch.int8``) alike: either ``except`` catches it (a bad name was a ValueError, a bad object a TypeError)."""
+
+
 def dtype_name(text: str) -> str:
     """``--dtype``'s value as one of ``DTYPES``: any case, ``torch.`` before it or a short name (``bf16``, ``fp16``,
     ``half``, ``fp32``) taken; ValueError for another."""
-    name = text.strip().lower().removeprefix("torch.")
-    name = DTYPE_ALIASES.get(name, name)
-    if name not in DTYPES:
+    if (name := _normal(text)) not in DTYPES:
         raise ValueError(f"{text!r} is not a dtype rsvlm loads a model in: {', '.join(DTYPES)} (or bf16, fp16, fp32)")
     return name
+
+
+def _normal(text: str) -> str:
+    """``text`` as ``DTYPES`` would name it, where it is one (any case, ``torch.`` before it, a short name)."""
+    name = text.strip().lower().removeprefix("torch.")
+    return DTYPE_ALIASES.get(name, name)
 
 
 def bundled_model_dir() -> Path:
@@ -123,15 +132,16 @@ def dtype_of(choice: str, device: str, path: Path):
 def load_args(dtype, overrides, device, path) -> tuple:
     """``load_pretrained``'s ``dtype`` and ``overrides`` as it uses them: a dtype name as ``--dtype`` takes it
     (``dtype_of``: "bf16", "auto"; was a TypeError in ``.to``), a floating torch dtype or None, another refused
-    naming it (3 was transformers' message); one override given as a str is one (each of its letters was refused:
-    "override 'e' is not of the form key=value"), a mapping refused."""
+    naming it, a bad name and a bad object alike (``DtypeError``; 3 was transformers' message); one override
+    given as a str is one (each of its letters was refused: "override 'e' is not of the form key=value"), a
+    mapping refused."""
     import torch
 
-    if isinstance(dtype, str):
+    if isinstance(dtype, str) and _normal(dtype) in DTYPES:  # another name is refused as an object is
         dtype = dtype_of(dtype, str(device or "cpu"), Path(path))
-    elif dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
-        raise TypeError(f"dtype must be a floating torch dtype or one of {', '.join(DTYPES)} (or bf16, fp16, fp32), "
-                        f"got {dtype!r}")
+    if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise DtypeError(f"dtype={dtype!r} is not a dtype rsvlm loads a model in: {', '.join(DTYPES)} (or bf16, "
+                         "fp16, fp32), or a floating torch dtype (torch.bfloat16)")
     if isinstance(overrides, dict):  # its keys alone were read, each refused as no key=value
         raise TypeError(f"overrides must be a list of 'key=value' strings (['encoders.default.image_size=448']), "
                         f"got a dict: {overrides!r}")

@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from conftest import blank_image
 
 from rsvlm import geometry
 from rsvlm.config import load_config
+from rsvlm.data.conversation import image_turn
 from rsvlm.model import ChatSession, VLMConfig, create_model
 from rsvlm.model.grammar import GeometryGrammar, GrammarConstraint, shape_scores
 from rsvlm.tokens import NUM_BINS, loc_token
@@ -101,6 +103,12 @@ def test_box_corners_are_ordered_and_a_mask_ends_after_its_rows(model_proc):
     assert ok[tok.eos_token_id]
 
 
+def image_batch(proc, question: str) -> dict:
+    """``question``'s batch as a chat's first turn about a blank image (ChatSession asks about an image)."""
+    turn = image_turn(question, ["optical"], proc.prompt)
+    return proc(proc.chat_prompt([{"role": "user", "content": turn}]), blank_image())
+
+
 def bias_logits(model, bias: dict[int, float]):
     """A forward hook on the LM head that adds ``bias`` to the chosen logits (removed by the caller)."""
     add = torch.zeros(model.llm.get_output_embeddings().weight.shape[0])
@@ -117,7 +125,7 @@ def test_generate_and_chat_keep_a_model_that_prefers_stray_locations_to_the_gram
         batch = proc(proc.chat_prompt([{"role": "user", "content": "[ground] the ship"}]))
         free = model.generate(**batch, max_new_tokens=14, constrain=False).text[0]
         held = model.generate(**batch, max_new_tokens=14).text[0]
-        chat = ChatSession(model, proc, max_new_tokens=14).ask("[ground] the ship")
+        chat = ChatSession(model, proc, max_new_tokens=14).ask("[ground] the ship", images=blank_image())
     finally:
         hook.remove()
     assert free == loc_token(5) * 14
@@ -145,14 +153,14 @@ def test_generate_reports_each_tokens_log_prob_and_a_score_per_shape(model_proc)
     g = GeometryGrammar(model.tokenizer, model.llm.get_output_embeddings().weight.shape[0], model.eos_ids())
     hook = bias_logits(model, {g.ids.open["box"]: 30.0, g.ids.loc0 + 5: 4.0, g.ids.loc0 + 900: 4.0})
     try:
-        batch = proc(proc.chat_prompt([{"role": "user", "content": "[det] every ship"}]))
+        batch = image_batch(proc, "[det] every ship")
         out = model.generate(**batch, max_new_tokens=14)
         chat = ChatSession(model, proc, max_new_tokens=14)
-        chat.ask("[det] every ship")
+        chat.ask("[det] every ship", images=blank_image())
         toks, lps = out.tokens[0], out.logprobs[0]
         ids = torch.cat([batch["input_ids"], torch.tensor([toks])], 1)
         with torch.no_grad():
-            logits = model.llm(inputs_embeds=model.embed_inputs(ids, None)).logits[0].float()
+            logits = model.llm(inputs_embeds=model.embed_inputs(ids, batch["images"])).logits[0].float()
     finally:
         hook.remove()
     n = batch["input_ids"].shape[1]
@@ -308,10 +316,9 @@ def test_chat_min_objects_pushes_det_turns_and_scores_as_generate_does(model_pro
     g = GeometryGrammar(model.tokenizer, model.llm.get_output_embeddings().weight.shape[0], model.eos_ids())
     hook = one_box_then_stop(model, g)
     try:
-        want = model.generate(**proc(proc.chat_prompt([{"role": "user", "content": "[det] every ship"}])),
-                              max_new_tokens=30, min_shapes=3)
+        want = model.generate(**image_batch(proc, "[det] every ship"), max_new_tokens=30, min_shapes=3)
         chat = ChatSession(model, proc, max_new_tokens=30, min_objects=3)
-        det = chat.ask("[det] every ship")
+        det = chat.ask("[det] every ship", images=blank_image())
         det_scores = chat.last_scores
         ground = chat.ask("[ground] the ship")
     finally:

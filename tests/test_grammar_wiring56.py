@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from conftest import blank_image
 
 from rsvlm import geometry
 
@@ -102,7 +103,7 @@ def ask(model, proc, question: str, words: list[str], **kw) -> str:
     from rsvlm.model.session import ChatSession
 
     with scripted(model, words):
-        return ChatSession(model, proc, max_new_tokens=30, **kw).ask(question)
+        return ChatSession(model, proc, max_new_tokens=30, **kw).ask(question, images=blank_image())
 
 
 def test_chat_holds_a_ground_answer_to_a_shape_and_a_label_from_its_stop_string(tiny):
@@ -165,6 +166,6 @@ def test_chat_marks_a_ground_answer_the_token_limit_left_no_room_for_a_shape_as_
     for limit, constrain, cut in ((5, True, True), (6, True, True), (5, False, False), (30, True, False)):
         chat = ChatSession(model, proc, max_new_tokens=limit, constrain=constrain)
         with scripted(model, list("No")):
-            answer = chat.ask("[ground] the ship")
+            answer = chat.ask("[ground] the ship", images=blank_image())
         assert chat.stats[-1]["cut"] is cut, (limit, constrain, answer)
         assert (answer == "No") is (limit == 5), answer  # 6 tokens: a box, cut (no room left for EOS)

@@ -28,8 +28,10 @@ def test_chats_owed_box_score_counts_the_wish_to_stop_as_generate_does():
 
     import pytest
     import torch
+    from conftest import blank_image
 
     from rsvlm.config import load_config
+    from rsvlm.data.conversation import image_turn
     from rsvlm.model import ChatSession, VLMConfig, create_model
 
     torch.manual_seed(0)
@@ -39,10 +41,11 @@ def test_chats_owed_box_score_counts_the_wish_to_stop_as_generate_does():
     add[list(model.eos_ids())] = 8.0  # the model would rather end the answer than write the box it owes
     hook = model.llm.get_output_embeddings().register_forward_hook(lambda m, a, out: out + add.to(out.dtype))
     try:
-        batch = proc(proc.chat_prompt([{"role": "user", "content": "[ground] the unicorn"}]))
+        turn = image_turn("[ground] the unicorn", ["optical"], proc.prompt)  # chat asks about an image
+        batch = proc(proc.chat_prompt([{"role": "user", "content": turn}]), blank_image())
         out = model.generate(**batch, max_new_tokens=12, need_shape=True)
         chat = ChatSession(model, proc, max_new_tokens=12)
-        chat.ask("[ground] the unicorn")
+        chat.ask("[ground] the unicorn", images=blank_image())
     finally:
         hook.remove()
     assert out.scores[0] and out.scores[0][0] < 1e-3  # the held share counted in full

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import blank_image
 from test_grammar_wiring56 import NONE, kinds, scripted, tiny  # noqa: F401 (tiny: a fixture)
 
 from rsvlm import answering, tta
@@ -64,8 +65,8 @@ def test_the_chat_session_owes_no_shape_to_a_question_that_names_the_ground_tag(
 
     model, proc = tiny
     with scripted(model, NONE):
-        assert ChatSession(model, proc, max_new_tokens=30).ask(TAG_IN_TEXT) == "None."
-        assert kinds(ChatSession(model, proc, max_new_tokens=30).ask("[ground] the ship")) == ["box"]
+        assert ChatSession(model, proc, max_new_tokens=30).ask(TAG_IN_TEXT, images=blank_image()) == "None."
+        assert kinds(ChatSession(model, proc, max_new_tokens=30).ask("[ground] the ship", images=blank_image())) == ["box"]
 
 
 def test_predict_puts_the_task_tag_before_a_prompt_opening_with_no_tag(ckpt, geotiff, tmp_path, monkeypatch):

@@ -47,6 +47,25 @@ class GenerationConfig:
             raise ValueError(f"stop_strings must be non-empty strings, got {bad[0]!r}")
 
 
+def check_prompt_ids(input_ids, attention_mask) -> None:
+    """``RSVLM.generate``'s ``input_ids`` and ``attention_mask`` refused, named, unless (B,T) integer tensors of one
+    shape (the processor's): text, None, a number or a list failed as "'str' object has no attribute 'to'"."""
+    how = "make them with the processor: batch = processor(text, images); model.generate(**batch)"
+    if isinstance(input_ids, str):
+        raise TypeError(f"generate takes token ids, not text: input_ids={input_ids[:60]!r}; {how}, or ask in "
+                        "words with ChatSession(model, processor).ask(text, images=...)")
+    for name, x in (("input_ids", input_ids), ("attention_mask", attention_mask)):
+        if x is None and name == "attention_mask":
+            continue
+        if not isinstance(x, torch.Tensor) or x.dtype.is_floating_point or x.dtype.is_complex or x.dim() != 2:
+            got = (f"a tensor of dtype {str(x.dtype).removeprefix('torch.')} and shape {tuple(x.shape)}"
+                   if isinstance(x, torch.Tensor) else repr(x)[:60])
+            raise TypeError(f"generate's {name} must be a (B,T) integer tensor, got {got}; {how}")
+    if attention_mask is not None and attention_mask.shape != input_ids.shape:
+        raise ValueError(f"generate's attention_mask has shape {tuple(attention_mask.shape)} but input_ids "
+                         f"{tuple(input_ids.shape)}: give the mask the processor made with the ids; {how}")
+
+
 @dataclass
 class DecodeResult:
     tokens: list[list[int]]  # generated ids per sequence, up to and including EOS if it came

@@ -11,7 +11,8 @@ given with a turn are encoded once, in that turn.
     chat.ask("[det] Detect every ship.")
     # images: whatever the processor takes (rsvlm.model.image_args: a path, PIL image, (C,H,W) array, RSImage, …);
     # the question's tag is read as chat's (rsvlm.tokens.tagged: [DET] is [det], [detection] refused), and what
-    # chat refuses is a ValueError: "", a tag alone, [regcap] without a box (rsvlm.inference.question_problem)
+    # chat refuses is a ValueError: "", a tag alone, [regcap] without a box (rsvlm.inference.question_problem),
+    # a first question without an image (tagged or not: chat's "load an image first")
     chat.stats   # per turn: prefill_tokens, reused (cached tokens kept), images_encoded, new_tokens,
                  # dropped_turns (earlier exchanges left out: history, or the LLM's context),
                  # cut (True where max_new_tokens ended the answer, not the model),
@@ -122,12 +123,16 @@ class ChatSession:
         images = [images] if is_one_image(images) else list(images if images is not None else [])  # one, or a list
         if IMAGE_TOKEN not in text:  # (a text with placeholders of its own is taken as written: image_turn)
             text = tagged(text)  # [DET] as [det]; [detection] refused, [det] suggested (as chat's)
-            if why := question_problem(text):  # "", a tag alone, [regcap] without a box, <box>10,10,50,50</box>
+            if why := question_problem(text, python=True):  # "", a tag alone, [regcap] without a box, <box>10,10,50,50</box>
                 raise ValueError(why)
         with python_advice():  # a band error names ImageInput's bands=, not the CLI's --bands (chat checked its own)
             images = [as_image_input(im, f"images[{j}]") for j, im in enumerate(images)]  # arrays, paths, PIL …
             pixels = [self.processor.prepare_image(im) for im in images]
         question = text
+        if not self.pixels and not images:  # was answered about nothing ([det] with made-up boxes), as chat refuses it
+            raise ValueError("no image to ask about: a conversation's first question brings its image, as "
+                             "ask(text, images=image) (a path, a (C,H,W) array, an ImageInput; a list for a "
+                             "[change] pair), and later ones ask about it")
         if opening_task(text) == "change" and (n := len(self.pixels) + len(images)) != 2:  # was answered about one
             raise ValueError(f"[change] compares two images, and this conversation has {n}: ask it with "
                              "images=[before, after]" + (" after reset()" if self.pixels else ""))

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from rsvlm.data.conversation import PromptConfig
-from rsvlm.model.generation import GenerationConfig, decode
+from rsvlm.model.generation import GenerationConfig, check_prompt_ids, decode
 from rsvlm.model.grammar import GeometryGrammar, GrammarConstraint, shape_scores
 from rsvlm.model.image_args import as_image_input, is_one_image, python_advice
 from rsvlm.model.llm import TRAINABILITY, LLMConfig, context_length
@@ -171,7 +171,8 @@ class RSVLM(nn.Module):
             images = [[images]] if is_one_image(images) else [images]
         images = [list(x) for x in (images or [[] for _ in range(input_ids.shape[0])])]
         if len(images) != input_ids.shape[0]:
-            raise ValueError(f"{input_ids.shape[0]} sequences but {len(images)} image lists")
+            raise ValueError(f"input_ids hold {input_ids.shape[0]} sequence(s) but images {len(images)} lists: give "
+                             "one list of images per sequence, in order (images=[[a], [b]] for two)")
         flat = [self._pixels(im, f"images[{b}][{j}]") for b, ims in enumerate(images) for j, im in enumerate(ims)]
         if not flat:
             if slots.any():
@@ -197,6 +198,7 @@ class RSVLM(nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, images=None,
                 labels: torch.Tensor | None = None, **llm_kwargs):
         """→ the LLM's output (``.loss`` when labels are given, ``.logits`` (B,T,V))."""
+        check_prompt_ids(input_ids, attention_mask)  # text, None, a list: named (was an AttributeError in .to)
         device = self.llm.get_input_embeddings().weight.device  # the processor gives CPU tensors
         input_ids = input_ids.to(device)  # (B,T)
         attention_mask = None if attention_mask is None else attention_mask.to(device)
@@ -277,6 +279,7 @@ class RSVLM(nn.Module):
         text from finishing one where EOS may not come (inside ``<ref>``, before an owed shape). Without the
         grammar (``constrain=False``) ``need_shape`` is a task's default the free answer is not held to, and a
         ``min_shapes`` above 0 is refused (``decode_hooks``)."""
+        check_prompt_ids(input_ids, attention_mask)  # text, None, a list: named (was an AttributeError in .to)
         device = self.llm.get_input_embeddings().weight.device  # the processor gives CPU tensors
         input_ids = input_ids.to(device)  # (B,T)
         attention_mask = torch.ones_like(input_ids) if attention_mask is None else attention_mask.to(device)
