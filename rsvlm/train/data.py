@@ -18,6 +18,7 @@ estimated from the text before the chat template is applied (good enough to grou
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -469,11 +470,23 @@ def undrawn_groups(groups: list[str], weights: np.ndarray | None, global_batch: 
             said = (f"are fewer than one global batch ({global_batch}) and are never drawn" if weights is None else
                     f"are drawn {expected:.1f} times an epoch on average, fewer than one global batch "
                     f"({global_batch}), so rarely trained on,")  # 160 of them were said 'fewer than 32'
+            # cheapest first: a weight is one config edit, batch_size changes the recipe, records cost data
+            f = None if weights is None else lift(expected, len(groups), global_batch)
+            raise_weight = [] if f is None else [f"raise its weight (data.modality_weights: {{{g or 'untagged'}: {f:g}}}, "
+                                                 "or that many times a weight set there)"]
+            fixes = [*raise_weight, "lower batch_size", *(["set data.batching=naive"] if world_size == 1 else []),
+                     "add records of it"]
             notes.append(f"{n} {g or 'untagged'} record(s) {said} with data.batching=length_grouped (batches hold "
-                         "one modality); "
-                         "add records of it, lower batch_size" + (", or set data.batching=naive" if world_size == 1
-                                                                   else ""))
+                         f"one modality); {', '.join(fixes[:-1])}, or {fixes[-1]}")
     return notes
+
+
+def lift(expected: float, n: int, global_batch: int) -> float | None:
+    """The factor on a group's weight that makes its ``expected`` draws of ``n`` a whole ``global_batch`` (None
+    where an epoch is shorter than one): raising one group's weight renormalises the others, so its share p
+    becomes f·p / (f·p + 1 − p)."""
+    p, q = expected / n, global_batch / n
+    return None if q >= 1 else math.ceil(q * (1 - p) / (p * (1 - q)) * 10) / 10
 
 
 def non_pad_fraction(attention_mask: torch.Tensor) -> float:

@@ -1,0 +1,39 @@
+"""Stop 73, area train: the default-model page split, the weighted-group note's advice order, records read
+once per build, buffers kept in a step folder, a SIGTERM before the stages, and the tour's messages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_the_why_targets_are_missed_analysis_is_a_page_of_its_own_and_the_model_page_a_short_overview():
+    main = (REPO / "docs" / "default-model.md").read_text()
+    page = (REPO / "docs" / "default-model" / "why-targets-are-missed.md").read_text()
+    assert len(main.splitlines()) < 650  # was 977
+    section = main.split("\n## Why targets are missed\n", 1)[1].split("\n## ", 1)[0]
+    assert "](default-model/why-targets-are-missed.md)" in section and len(section.splitlines()) < 25
+    for item in range(1, 8):  # the causes the split pages cite by number ("item 4", "next step 5")
+        assert re.search(rf"^{item}\. \*\*", page, re.M), item
+    assert "Done so far" in page and "](../default-model.md)" in page
+
+
+def test_a_rarely_drawn_weighted_group_is_told_to_raise_its_weight_first_naming_the_key_and_value():
+    """The note put 'add records' (the costliest) first and never named the weight a user would edit."""
+    from rsvlm.train.data import undrawn_groups
+
+    groups = ["optical"] * 40 + ["ir"] * 160
+    weights = np.array([0.9 / 40] * 40 + [0.1 / 160] * 160)  # ir: 20 of 200 draws an epoch
+    (note,) = undrawn_groups(groups, weights, 32)
+    advice = note.split("(batches hold one modality); ", 1)[1]
+    assert advice.startswith("raise its weight (data.modality_weights: {ir: 1.8}"), advice
+    order = [advice.index(s) for s in ("raise its weight", "lower batch_size", "data.batching=naive", "add records")]
+    assert order == sorted(order), advice
+    share = 1.8 * 0.1 / (1.8 * 0.1 + 0.9)  # the named factor does give one global batch an epoch
+    assert share * 200 >= 32
+    (plain,) = undrawn_groups(["optical"] * 7 + ["ir"], None, 4, world_size=2)  # no weights: no weight named
+    assert "weight" not in plain and plain.endswith("lower batch_size, or add records of it")
