@@ -123,3 +123,30 @@ def test_the_angle_wraps_every_half_turn_and_swaps_sides_every_quarter():
     for a in (-90.0, -45.0, -0.001, 0.0, 12.5, 45.0, 89.999, 90.0):
         assert enc(120, 40, a) == enc(120, 40, a + 180) == enc(40, 120, a + 90) == enc(120, 40, a - 180)
     assert enc(80, 80, 45.0) == enc(80, 80, 135.0) == enc(80, 80, -45.0)  # a square: every quarter turn
+
+
+# ---------------------------------------------------------------- COCO run-length masks
+
+
+def _coco_rle():
+    mask_util = pytest.importorskip("pycocotools.mask")
+    m = np.zeros((H, W), np.uint8, order="F")
+    m[10:20, 5:30] = 1
+    return m, mask_util.encode(m)
+
+
+@pytest.mark.parametrize("where", ["mask", "coords"])
+def test_a_coco_run_length_mask_is_refused_saying_how_to_pass_it(where):
+    # was "mask shape () is not (height, width)" / "grid coords need …; 'rows' is missing": nothing of what it is
+    _, rle = _coco_rle()
+    obj = {"kind": "mask", "label": "pond", where: rle}
+    for call in (lambda: geometry.encode([obj], W, H), lambda: geometry.objects_to_mask([obj], W, H)):
+        with pytest.raises(ValueError, match=r"object 0.*COCO run-length.*pycocotools\.mask\.decode"):
+            call()
+
+
+def test_a_coco_run_length_mask_decoded_as_advised_encodes():
+    mask_util = pytest.importorskip("pycocotools.mask")
+    m, rle = _coco_rle()
+    text = geometry.encode([{"kind": "mask", "label": "pond", "mask": mask_util.decode(rle), "form": "grid"}], W, H)
+    assert (geometry.objects_to_mask(geometry.decode(text, W, H).objects, W, H) == m.astype(bool)).all()

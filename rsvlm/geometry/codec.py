@@ -181,7 +181,7 @@ def encode(objects: list[dict], width: int, height: int, clamped: list[str] | No
     split by ``mask_to_objects`` with its ``"form"`` and ``"budget"`` (defaults ``DEFAULT_MASK_FORM`` /
     ``DEFAULT_MASK_BUDGET``); an empty mask writes nothing, not even its label.
     """
-    from rsvlm.geometry.masks import DEFAULT_MASK_BUDGET, DEFAULT_MASK_FORM, mask_to_objects
+    from rsvlm.geometry.masks import DEFAULT_MASK_BUDGET, DEFAULT_MASK_FORM, mask_to_objects, refuse_rle
 
     width, height = check_size(width, height)
     if isinstance(objects, (dict, str, bytes)) or not hasattr(objects, "__iter__"):  # a dict iterated its keys
@@ -196,6 +196,10 @@ def encode(objects: list[dict], width: int, height: int, clamped: list[str] | No
         label = _label(obj, where)
         expanded = [obj]
         if obj.get("kind") == "mask" and obj.get("mask") is not None:
+            try:
+                refuse_rle(obj["mask"])
+            except ValueError as e:
+                raise ValueError(f"{where}: {e}") from None
             try:  # nested lists (a mask read from JSON) too: they were "mask shape None"
                 m = np.asarray(obj["mask"])
             except ValueError as e:  # ragged rows

@@ -159,6 +159,10 @@ def _whole(v, what: str) -> int:
 def grid_cells(coords: dict) -> np.ndarray:
     """Grid coords -> (R, C) bool cells. Raises ValueError on malformed coords."""
     missing = [k for k in ("size", "rows") if k not in coords]
+    if "counts" in coords and "rows" not in coords:  # "'rows' is missing" said nothing of what it is
+        raise ValueError("grid coords need 'box', 'size' and 'rows'; these are a COCO run-length ('size', 'counts'): "
+                         "decode it first, pycocotools.mask.decode(rle), and give the (height, width) array as the "
+                         "object's 'mask'")
     if missing:
         raise ValueError(f"grid coords need 'box', 'size' and 'rows'; {missing[0]!r} is missing")
     c, r = (_whole(v, "grid size") for v in coords["size"])
