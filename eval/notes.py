@@ -128,8 +128,12 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
                              f"{args.gt}, though {n_ours} of them are {'/'.join(tasks)} predictions" if n_ours else
                              f"none of the {len(preds.by_id)} predictions (none naming its task) names a "
                              f"{'/'.join(tasks)} record of {args.gt}")
-                notes[-1] += (f": the answers to another test set? (ids such as {next(iter(preds.by_id))!r} in the "
-                              f"predictions, {records[0]['id']!r} in the ground truth)")
+                if not not_in_gt:  # every id is a record here, of a kind not scored (a worded change): was "another set?"
+                    notes[-1] += (f": each names a record of {args.gt} that this script does not score "
+                                  "(n_gt_other_tasks), and the records it scores have no prediction (n_missing)")
+                else:
+                    notes[-1] += (f": the answers to another test set? (ids such as {next(iter(preds.by_id))!r} in "
+                                  f"the predictions, {records[0]['id']!r} in the ground truth)")
             else:
                 notes.append(f"none of the {len(preds.by_id)} predictions names a {'/'.join(tasks)} record of "
                              f"{args.gt} (their tasks: {dict(by_task)}); a predictions file of another task?")

@@ -2,7 +2,7 @@
 (``prompt_of``: its conversation up to its last answer, tags as the model learnt them, ``tagged_record``), its
 row (``put_answer``: the answer, its ``cut``/``past_context`` flags and a ``det`` record's scored ``objects``),
 and an ``error`` row where its images cannot be read or its prompt is past the LLM's context. The run around it
-(resume, stderr counts, merge) is ``rsvlm.evaluate``.
+(resume, stderr counts, merge) is ``rsvlm.evaluate``; ``term_as_interrupt`` has a SIGTERM stop it as Ctrl-C does.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import math
 import re
+import signal
+import threading
 from pathlib import Path
 
 from rsvlm import inference as inf
@@ -212,3 +214,21 @@ def scored_objects(answer: str, scores: list[float], record: dict) -> dict:
     if dec.problems or len(dec.objects) != len(scores):
         return {}
     return {"objects": inf.with_scores(dec.objects, scores, answer)}
+
+
+@contextlib.contextmanager
+def term_as_interrupt():
+    """Inside, SIGTERM (a scheduler's time limit, ``timeout``, ``kill``) raises ``KeyboardInterrupt("stopped by
+    SIGTERM")``: it ended ``rsvlm eval`` with status 143 and no word of the answers kept or of resuming. Outside the
+    main thread, where no handler can be set, nothing changes."""
+    def stop(*_):
+        raise KeyboardInterrupt("stopped by SIGTERM")
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)

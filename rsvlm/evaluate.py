@@ -60,6 +60,7 @@ from rsvlm.eval_answers import (  # noqa: F401  (rsvlm.evaluate.NAME, as before 
     put_answer,
     scored_objects,
     tagged_record,
+    term_as_interrupt,
 )
 from rsvlm.eval_reading import ReadNotes, predictions_given, record_images, record_warnings, undigested  # noqa: F401  (record_images: as before)
 from rsvlm.loading import pick_device, resolved_dtype_name
@@ -122,7 +123,9 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         print(f"rsvlm eval: {line}", file=sys.stderr)
     mine = records[rank::world]
     part = part_path(out, rank, world)
-    drop_cut_line(part)
+    if (cut := drop_cut_line(part)) is not None:  # went unsaid: a line of the file gone
+        print(f"rsvlm eval: {part}'s last line was cut short (a killed run's: {cut[:60]!r}): dropped, its record is "
+              "answered again", file=sys.stderr)
     # answers in OUT or in any rank's part count, whatever process count wrote them
     done, errors = resume_state(part, [f for f in answer_files(out) if f != part], {r["id"]: r for r in mine},
                                 root, retry_errors)
@@ -396,20 +399,21 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
     import torch
 
     try:
-        out = run(model, processor, Path(args.data), Path(args.out), args.batch_size, args.max_new_tokens,
-                  args.limit, rank, world, constrain=not args.free_decoding,
-                  tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None,
-                  min_objects=args.min_objects, by_class=args.det_by_class, retry_errors=args.retry_errors,
-                  image_root=Path(args.image_root) if args.image_root else None, sync=sync, loaded=loaded)
+        with term_as_interrupt():  # a scheduler's time limit ended the run without a word
+            out = run(model, processor, Path(args.data), Path(args.out), args.batch_size, args.max_new_tokens,
+                      args.limit, rank, world, constrain=not args.free_decoding,
+                      tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None,
+                      min_objects=args.min_objects, by_class=args.det_by_class, retry_errors=args.retry_errors,
+                      image_root=Path(args.image_root) if args.image_root else None, sync=sync, loaded=loaded)
     except torch.OutOfMemoryError as e:  # hours into a run: say that nothing answered is lost
         print(f"rsvlm eval: out of memory answering a batch of {args.batch_size} ({str(e).splitlines()[0][:200]}); "
               f"the answers written so far are kept in {part_path(Path(args.out), rank, world)} and a rerun resumes "
               "from them: give a smaller --batch-size (or --max-new-tokens, --load-4bit)", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:  # Ctrl-C hours into a run: a traceback said nothing of the answers so far
-        print(f"rsvlm eval: interrupted; the answers written so far are kept in {part_path(Path(args.out), rank, world)}"
-              " and a rerun with the same --out resumes from them", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:  # Ctrl-C (or SIGTERM: term_as_interrupt) hours into a run: a traceback, or nothing
+        print(f"rsvlm eval: {e.args[0] if e.args else 'interrupted'}; the answers written so far are kept in "
+              f"{part_path(Path(args.out), rank, world)} and a rerun with the same --out resumes from them", file=sys.stderr)
+        return 143 if e.args else 130
     if out == Path(args.out):
         print(f"wrote {out}")
         return 0

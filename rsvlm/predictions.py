@@ -76,15 +76,18 @@ def _holders(out: Path) -> tuple[str, str, str]:
     return f"{out} and its rank parts ({', '.join(parts)})", "", "delete them"
 
 
-def drop_cut_line(path: Path) -> None:
+def drop_cut_line(path: Path) -> str | None:
     """Cut a last line without its newline (a run killed mid-write) off ``path``: the next answer
-    appended would be glued to it and lost as one unreadable line. Its record is answered again."""
+    appended would be glued to it and lost as one unreadable line. Its record is answered again;
+    returns the line for a message (it went unsaid), None where there was none."""
     if not path.is_file():
-        return
+        return None
     data = path.read_bytes()
-    if data and not data.endswith(b"\n"):
-        with path.open("r+b") as f:
-            f.truncate(data.rfind(b"\n") + 1)
+    if not data or data.endswith(b"\n"):
+        return None
+    with path.open("r+b") as f:
+        f.truncate(data.rfind(b"\n") + 1)
+    return data[data.rfind(b"\n") + 1:].decode("utf-8", "replace")
 
 
 def inputs_digest(record: dict, root: Path) -> str:
