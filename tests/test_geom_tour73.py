@@ -150,3 +150,41 @@ def test_a_coco_run_length_mask_decoded_as_advised_encodes():
     m, rle = _coco_rle()
     text = geometry.encode([{"kind": "mask", "label": "pond", "mask": mask_util.decode(rle), "form": "grid"}], W, H)
     assert (geometry.objects_to_mask(geometry.decode(text, W, H).objects, W, H) == m.astype(bool)).all()
+
+
+# ---------------------------------------------------------------- polygons: a token budget
+
+
+def _footprint(n=5000):
+    ang = np.linspace(0, 2 * np.pi, n, endpoint=False)
+    return [[356 + 200 * math.cos(a) * (1 + 0.1 * math.sin(7 * a)), 228 + 200 * math.sin(a)] for a in ang]
+
+
+def test_a_poly_budget_caps_its_tokens_and_keeps_its_shape():
+    ring = _footprint()
+    assert geometry.encode([{"kind": "poly", "coords": ring}], W, H).count("<loc_") > 2000  # no budget: every vertex
+    hole = [[330.0, 200.0], [380.0, 200.0], [380.0, 250.0], [330.0, 250.0]]
+    for budget, iou in ((32, 0.93), (64, 0.98)):
+        text, dec, again = _round_trip([{"kind": "poly", "coords": ring, "rings": [ring, hole], "budget": budget}])
+        assert text.count("<loc_") <= budget and dec.problems == [] and again == text
+        (got,) = dec.objects
+        assert len(got["rings"]) == 2 and polygon_iou(got["coords"], ring) > iou
+
+
+def test_a_poly_within_its_budget_is_written_as_without_one():
+    ring = [[10.0, 10.0], [200.0, 30.0], [180.0, 300.0], [20.0, 250.0]]
+    assert geometry.encode([{"kind": "poly", "coords": ring, "budget": 8}], W, H) == \
+        geometry.encode([{"kind": "poly", "coords": ring}], W, H)
+
+
+@pytest.mark.parametrize(("budget", "match"), [(6, "below the minimum of 8"), (32.5, "whole number"),
+                                               ("32", "whole number")])
+def test_a_poly_budget_that_is_none_is_refused_naming_the_object(budget, match):
+    with pytest.raises(ValueError, match=f"object 0: .*{match}"):
+        geometry.encode([{"kind": "poly", "coords": _footprint(40), "budget": budget}], W, H)
+
+
+def test_a_crossing_ring_over_its_budget_is_refused_saying_why():
+    bow = [[0.0, 0.0], [100.0, 100.0], [100.0, 0.0], [0.0, 100.0], [50.0, 3.0]]
+    with pytest.raises(ValueError, match=r"object 0: .*no valid polygon \(Self-intersection.*make_valid"):
+        geometry.encode([{"kind": "poly", "coords": bow, "budget": 8}], W, H)

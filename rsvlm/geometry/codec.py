@@ -132,7 +132,7 @@ def _shape_text(obj: dict, w: int, h: int, where: str) -> str:
             rings = poly_rings(obj)
         except ValueError as e:
             raise ValueError(f"{where}: {e}") from None
-        qr = []
+        px = []
         for k, ring in enumerate(rings):
             pts = _pairs(ring, None, f"{where} ring {k}")
             if len(pts) < 3:
@@ -140,7 +140,15 @@ def _shape_text(obj: dict, w: int, h: int, where: str) -> str:
             if k == 0 and obj.get("rings") is not None and c is not None \
                     and dedupe_ring(_pairs(c, None, where)) != dedupe_ring(pts):  # rings = [hole]: the hole was written as the polygon
                 raise ValueError(f"{where}: coords is not rings[0]; rings holds the exterior first (coords), then the holes")
-            qr.append(_qring(pts, w, h))
+            px.append(pts)
+        if obj.get("budget") is not None:  # a footprint of 5000 vertices wrote 5000 location tokens
+            from rsvlm.geometry.masks import rings_to_budget
+
+            try:
+                px = rings_to_budget(px, obj["budget"])
+            except ValueError as e:
+                raise ValueError(f"{where}: {e}") from None
+        qr = [_qring(pts, w, h) for pts in px]
         ext = canonical_ring(qr[0])
         ext += [ext[-1]] * (3 - len(ext))  # collapsed to 1-2 bins: still 3 vertices, as the grammar asks
         holes = [canonical_ring(r, hole=True) for r in qr[1:]]
@@ -180,6 +188,7 @@ def encode(objects: list[dict], width: int, height: int, clamped: list[str] | No
     A ``{"kind": "mask", "mask": array}`` object (an ndarray or nested lists, (height, width)) is first
     split by ``mask_to_objects`` with its ``"form"`` and ``"budget"`` (defaults ``DEFAULT_MASK_FORM`` /
     ``DEFAULT_MASK_BUDGET``); an empty mask writes nothing, not even its label.
+    A ``poly`` object's optional ``"budget"`` (location tokens) simplifies rings over it (``masks.rings_to_budget``).
     """
     from rsvlm.geometry.masks import DEFAULT_MASK_BUDGET, DEFAULT_MASK_FORM, mask_to_objects, refuse_rle
 

@@ -178,6 +178,25 @@ def simplify_to_budget(poly, budget: int) -> list[list[list[float]]]:
     return best
 
 
+def rings_to_budget(rings: list[list[list[float]]], budget) -> list[list[list[float]]]:
+    """A polygon's rings (exterior first, pixels) within ``budget`` location tokens (2 per vertex), as
+    ``simplify_to_budget`` fits a mask's outline; as given where they fit. ValueError for a budget that is no whole
+    number of at least 8, or rings over it that are no valid polygon (crossing edges: shapely's reason named)."""
+    import shapely
+    from shapely.geometry import Polygon
+
+    budget = grid._whole(budget, "poly budget")
+    if budget < 8:
+        raise ValueError(f"poly budget {budget} is below the minimum of 8 location tokens")
+    if sum(len(dedupe_ring(r)) for r in rings) <= budget // 2:
+        return rings
+    poly = Polygon(rings[0], rings[1:])
+    if not poly.is_valid:
+        raise ValueError(f"its rings are no valid polygon ({shapely.is_valid_reason(poly)}), so they cannot be "
+                         f"simplified to its budget of {budget}: repair them first (shapely.make_valid)")
+    return simplify_to_budget(poly, budget)
+
+
 def mask_to_objects(mask: np.ndarray, label: str | None, form: str = DEFAULT_MASK_FORM,
                     budget: int = DEFAULT_MASK_BUDGET, per_instance: bool | None = None) -> list[dict]:
     """A (H, W) bool mask -> geometry objects carrying ``label``; ``[]`` for an empty mask.
