@@ -271,6 +271,10 @@ def _cut(note: str, width: int = 240) -> str:
 
 
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")  # a number in a note, its decimals too
+# rsvlm predict's advice, which rsvlm eval has no option for: a test set is cut into windows when it is converted
+_PREDICT_TILE = re.compile(r"rsvlm predict --tile (\d+) looks at it window by window")
+_CONVERT_TILE = (r"python -m data_gen convert FORMAT --tile \1 makes a test set of its windows (docs/data-convert.md), "
+                 r"as rsvlm predict --tile \1 looks at one image")
 
 
 @dataclass
@@ -318,5 +322,6 @@ class ReadNotes:
         rows = sorted(self.kinds.values(), key=lambda v: -v[0])
         more = f"\n  and {len(rows) - most} more kind(s) of note" if len(rows) > most else ""
         return f"reading the images of the {n_records} record(s) of this run noted:" + "".join(
-            f"\n  {n} record(s): {_cut(as_record_fields(self.spread(note, lows, highs)))} (first: {rid})"
+            f"\n  {n} record(s): {_cut(_PREDICT_TILE.sub(_CONVERT_TILE, as_record_fields(self.spread(note, lows, highs))))}"
+            f" (first: {rid})"
             for n, rid, note, lows, highs in rows[:most]) + more if rows else None

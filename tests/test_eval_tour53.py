@@ -60,7 +60,7 @@ def test_a_scorer_removes_its_killed_runs_temp_file_and_writes_its_scores_whole(
     _file(tmp_path / f"scores.json.tmp{DEAD}.01234567")
     assert classification.main(["--gt", str(gt), "--pred", str(pred), "--out", str(out)])["accuracy"] == 1.0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["gt.jsonl", "p.jsonl", "scores.json"]
-    assert "removed 1 temp file(s) a killed run left beside" in capsys.readouterr().out
+    assert "removed 1 temp file a killed run left beside" in capsys.readouterr().out
     assert json.loads(out.read_text())["n_records"] == 1
 
 
@@ -315,8 +315,9 @@ def test_scenes_far_larger_than_the_models_input_are_counted_with_the_reading_no
     answering(monkeypatch)
     evaluate.run(None, proc, data, out, batch_size=2, progress=False)
     # was said by rsvlm predict and chat, never by eval: a detection set of 10 000 px scenes scored at 224 px
-    assert "  3 record(s): 48x40 px shrunk whole to the model's 8 px input, so small objects vanish; rsvlm predict " \
-           "--tile 8 looks at it window by window (first: r0)" in capsys.readouterr().err
+    assert "  3 record(s): 48x40 px shrunk whole to the model's 8 px input, so small objects vanish; python -m " \
+           "data_gen convert FORMAT --tile 8 makes a test set of its windows (docs/data-convert.md), as rsvlm predict " \
+           "--tile 8 looks at one image (first: r0)" in capsys.readouterr().err
 
 
 def test_predicted_objects_past_their_image_are_noted(tmp_path, capsys):

@@ -164,3 +164,19 @@ def test_sigterm_outside_a_run_is_as_it_was(tmp_path):
         for _ in range(1000):  # the handler runs between two bytecodes of the main thread
             pass
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+# ---------------------------------------------------------------- advice rsvlm eval can follow
+
+
+def test_a_scene_shrunk_whole_is_told_the_converters_tile_not_predicts_alone():
+    """rsvlm eval said "rsvlm predict --tile 96 looks at it window by window": an option rsvlm eval has not, and
+    predict writes no predictions file to score. The test set is cut into windows when it is converted."""
+    from rsvlm.eval_reading import ReadNotes
+
+    notes = ReadNotes()
+    notes.add("dota-P1888-det-obb", ["712x557 px shrunk whole to the model's 96 px input, so small objects vanish; "
+                                     "rsvlm predict --tile 96 looks at it window by window"])
+    said = notes.summary(1)
+    assert ("python -m data_gen convert FORMAT --tile 96 makes a test set of its windows (docs/data-convert.md), as "
+            "rsvlm predict --tile 96 looks at one image (first: dota-P1888-det-obb)") in said, said
