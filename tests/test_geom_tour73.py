@@ -188,3 +188,11 @@ def test_a_crossing_ring_over_its_budget_is_refused_saying_why():
     bow = [[0.0, 0.0], [100.0, 100.0], [100.0, 0.0], [0.0, 100.0], [50.0, 3.0]]
     with pytest.raises(ValueError, match=r"object 0: .*no valid polygon \(Self-intersection.*make_valid"):
         geometry.encode([{"kind": "poly", "coords": bow, "budget": 8}], W, H)
+
+
+def test_an_obb_given_as_a_rotated_box_is_told_of_rbox_to_quad():
+    # 5 numbers (cx, cy, w, h, angle: mmrotate's, DOTA-v2 tools') were told to "give them as pairs"
+    with pytest.raises(ValueError, match=r"object 0: .*cx, cy, w, h, angle\?.*rbox_to_quad.*radians"):
+        geometry.encode([{"kind": "obb", "coords": [100, 100, 40, 20, 0.5]}], W, H)
+    text = geometry.encode([{"kind": "obb", "coords": geometry.rbox_to_quad(100, 100, 40, 20, math.degrees(0.5))}], W, H)
+    assert geometry.decode(text, W, H).problems == []

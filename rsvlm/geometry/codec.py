@@ -86,6 +86,9 @@ def _pairs(coords, n: int | None, where: str) -> list[list[float]]:
         except (TypeError, ValueError):
             flat = False
         hint = " (flat numbers: give them as pairs, [[x1, y1], [x2, y2], …])" if flat else ""
+        if flat and n == 4 and len(coords) == 5:  # "pair them" misled: 5 numbers are a rotated box, not corners
+            hint = (" (cx, cy, w, h, angle? an oriented box is its 4 corners: rbox_to_quad(cx, cy, w, h, angle_deg) "
+                    "gives them, the angle in degrees, clockwise on screen; mmrotate's is in radians: math.degrees it)")
         raise ValueError(f"{where}: expected a list of [x, y] pairs, got {coords!r:.80}{hint}") from e
     if bad or (n is not None and len(pts) != n) or not all(math.isfinite(v) for p in pts for v in p):
         want = f"{n} finite [x, y] pairs" if n else "finite [x, y] pairs"
