@@ -51,8 +51,8 @@ def _random_object(rng, w, h) -> dict:
 
 def test_every_kind_round_trips_stably_and_within_half_a_bin():
     rng = np.random.default_rng(73)
-    for _ in range(400):
-        w, h = int(rng.integers(3, 4000)), int(rng.integers(3, 4000))
+    for _ in range(300):
+        w, h = int(rng.integers(3, 1600)), int(rng.integers(3, 1600))
         w += w % 1000 == 0  # never a multiple of the bins
         obj = {"label": "thing", **_random_object(rng, w, h)}
         text, dec, again = _round_trip([obj], w, h)
@@ -145,6 +145,7 @@ def test_a_coco_run_length_mask_is_refused_saying_how_to_pass_it(where):
             call()
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pycocotools' own, of NumPy 2's copy keyword
 def test_a_coco_run_length_mask_decoded_as_advised_encodes():
     mask_util = pytest.importorskip("pycocotools.mask")
     m, rle = _coco_rle()
