@@ -168,6 +168,13 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     try:
         return _build(p, a)
+    except (KeyboardInterrupt, SystemExit) as e:  # run_build says its own; this is before its first stage
+        if isinstance(e, SystemExit) and e.code != 128 + signal.SIGTERM:
+            raise  # p.error's 2, or a stage's own exit
+        how = "interrupted" if isinstance(e, KeyboardInterrupt) else "stopped by SIGTERM"
+        print(f"build: {how} before its first stage began (reading the settings, checking the inputs): no stage ran and nothing "
+              "was saved; run the same command again to start it", file=sys.stderr)  # was exit 143, no word
+        return 130 if isinstance(e, KeyboardInterrupt) else 143
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -37,3 +37,30 @@ def test_a_rarely_drawn_weighted_group_is_told_to_raise_its_weight_first_naming_
     assert share * 200 >= 32
     (plain,) = undrawn_groups(["optical"] * 7 + ["ir"], None, 4, world_size=2)  # no weights: no weight named
     assert "weight" not in plain and plain.endswith("lower batch_size, or add records of it")
+
+
+def test_a_sigterm_before_the_first_stage_says_nothing_was_saved_and_the_command_to_rerun(monkeypatch, tmp_path,
+                                                                                        capsys):
+    """`kill BUILD` while it read its settings exited 143 with no word at all."""
+    import os
+    import signal
+
+    import pytest
+    from script_loader import load_script
+
+    b = load_script("build_default_model", monkeypatch)
+    real_lock = b.lock_folder
+
+    def lock_then_term(out):
+        os.kill(os.getpid(), signal.SIGTERM)  # the handler main installed raises SystemExit(143) here
+        return real_lock(out)
+
+    monkeypatch.setattr(b, "lock_folder", lock_then_term)
+    monkeypatch.setattr(b, "STAGES", {n: (lambda *_: pytest.fail("a stage ran")) for n in b.STAGES})
+    assert b.main(["--out", str(tmp_path / "out")]) == 143
+    err = capsys.readouterr().err
+    assert "build: stopped by SIGTERM before its first stage began" in err and "nothing was saved" in err, err
+    assert "run the same command again" in err
+    with pytest.raises(SystemExit) as e:  # a usage error is still exit 2, not taken for a SIGTERM
+        b.main(["--out", str(tmp_path / "out"), "no_such_key=1"])
+    assert e.value.code == 2
