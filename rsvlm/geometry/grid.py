@@ -31,6 +31,8 @@ import numpy as np
 from rsvlm.geometry.shapes import NUM_BINS, ordered_box, quantize
 
 MAX_CELLS = NUM_BINS - 1  # C and R are written as <loc_C>, <loc_R>
+RLE_ADVICE = ("decode it first, pycocotools.mask.decode(rle), a (height, width) array of 0/1, and give that as the "
+              "object's 'mask'")  # what to do with a COCO segmentation's {'size', 'counts'}
 
 
 def _extent(bins: list[int], width: int, height: int) -> list[float]:
@@ -160,9 +162,8 @@ def grid_cells(coords: dict) -> np.ndarray:
     """Grid coords -> (R, C) bool cells. Raises ValueError on malformed coords."""
     missing = [k for k in ("size", "rows") if k not in coords]
     if "counts" in coords and "rows" not in coords:  # "'rows' is missing" said nothing of what it is
-        raise ValueError("grid coords need 'box', 'size' and 'rows'; these are a COCO run-length ('size', 'counts'): "
-                         "decode it first, pycocotools.mask.decode(rle), and give the (height, width) array as the "
-                         "object's 'mask'")
+        raise ValueError(f"grid coords need 'box', 'size' and 'rows'; these are a COCO run-length ('size', 'counts'): "
+                         f"{RLE_ADVICE}")
     if missing:
         raise ValueError(f"grid coords need 'box', 'size' and 'rows'; {missing[0]!r} is missing")
     c, r = (_whole(v, "grid size") for v in coords["size"])

@@ -25,8 +25,6 @@ from rsvlm.geometry.shapes import check_size, dedupe_ring, fill_rings, poly_ring
 MASK_FORMS = ("poly", "grid")
 DEFAULT_MASK_FORM = "poly"  # wins on building / ship / change instances; use "grid" for amorphous regions
 DEFAULT_MASK_BUDGET = 32  # location tokens per instance; see the table in docs/geometry.md
-RLE_ADVICE = ("decode it first, pycocotools.mask.decode(rle), a (height, width) array of 0/1, and give that as the "
-              "object's 'mask'")  # what to do with a COCO segmentation's {'size', 'counts'}
 
 
 @dataclass(frozen=True)
@@ -92,7 +90,7 @@ def refuse_rle(mask) -> None:
     """ValueError where ``mask`` is a COCO run-length dict (``{"size", "counts"}``), saying how to pass it: read as an
     array it was a 0-d one, refused as "mask must be 2-D, got shape ()" or "mask shape () is not (height, width)"."""
     if isinstance(mask, Mapping) and "counts" in mask:
-        raise ValueError(f"mask is a COCO run-length dict, not a (height, width) array: {RLE_ADVICE}")
+        raise ValueError(f"mask is a COCO run-length dict, not a (height, width) array: {grid.RLE_ADVICE}")
 
 
 def _check_mask(mask) -> np.ndarray:
