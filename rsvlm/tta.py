@@ -35,9 +35,11 @@ docs/default-model/test-time-augmentation.md ("Test-time augmentation").
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral, Real
 
 from rsvlm.answer_words import says_none
 from rsvlm.fusion import Fused, cut_by, fits, fusable, fuse, vote, voted_out
+from rsvlm.tta_lines import ordinal_why
 from rsvlm.tta_senses import along_question, turn_question  # noqa: F401 (importable here)
 from rsvlm.tta_tables import COMPASS, FRAMED, SWAPS, UNMAPPED  # noqa: F401 (tables: importable here)
 from rsvlm.tta_text import (  # noqa: F401 (importable here: the views' messages)
@@ -53,6 +55,7 @@ from rsvlm.tta_text import (  # noqa: F401 (importable here: the views' messages
     view_messages,
 )
 from rsvlm.tta_views import (  # noqa: F401 (importable here, as the other views' pixels)
+    as_arrays,
     crop_view,
     crop_window,
     flip_array,
@@ -71,6 +74,7 @@ from rsvlm.tta_words import (  # noqa: F401 (importable here)
     hand_spelling,
     spellings,
     swap_words,
+    unsaid_phrase,
     unsaid_word,
     upper_spelling,
 )
@@ -79,6 +83,7 @@ VIEWS = ("", "h", "v", "hv")  # the identity and the mirror images: ``rsvlm eval
 DIHEDRAL = VIEWS + ("t", "th", "tv", "thv")  # and transposed: all 8 symmetries of a square (``dihedral``)
 CROPS = ("c0", "c1", "c2", "c3")  # corner crops, top left, top right, bottom left, bottom right: detection only
 NONE = "None."  # a fused answer where no shape is kept: what the model answers where it finds none
+_WHOLE = ("min_views", "text_words", "budget")  # ``FuseConfig``'s counts: whole numbers, the rest any real number
 MODES = {"flip": VIEWS, "dihedral": DIHEDRAL, "crops": ("",) + CROPS, "dihedral+crops": DIHEDRAL + CROPS}
 
 
@@ -110,6 +115,10 @@ class FuseConfig:
             raise ValueError(f"FuseConfig.views: {views!r} must be the identity '' first, then other views of "
                              f"{known[1:]!r}, each once (or a mode's name: {', '.join(MODES)})")
         self.views = views
+        typed = [f"{k} {v!r} ({'a whole number' if k in _WHOLE else 'a number'})" for k, v in vars(self).items()
+                 if k != "views" and (isinstance(v, bool) or not isinstance(v, Integral if k in _WHOLE else Real))]
+        if typed:  # 2.5 views, "3" (a string from a config file), True: refused by name, not cut short or compared
+            raise TypeError(f"FuseConfig: {', '.join(typed)}: give each field as its type (min_views=2, not '2')")
         bad = [f"{k} {v!r}" for k, v, ok in (
             ("agree", self.agree, 0 <= self.agree <= 1), ("cluster_iou", self.cluster_iou, 0 <= self.cluster_iou <= 1),
             ("contain", self.contain, 0 < self.contain <= 1), ("min_views", self.min_views, self.min_views >= 1),
@@ -169,12 +178,8 @@ def skipped_note(skipped: list[str], n: int, question: str | None = None, crops:
     if not skipped:
         return None
     flip = any(not v.startswith("c") and "t" not in v for v in skipped)  # a view but a transpose: an "up" or "down"
-    word = unsaid_word(question or "", way=flip)
-    said = f"the question's {word!r}" if word else "'up'" if flip else "'above'"
-    under = ("a flip, which counts them from the other end" if flip and (word or "")[:3].lower() in ("row", "col")
-             else "a top-bottom flip or a transpose" if flip else "a transpose")  # "row 3": ``tta_lines.numbered``
     why = [w for w, ok in (
-        (f"the conversation cannot be said in a mirror view (a word with no one-word image there: {said} under {under})",
+        (f"the conversation cannot be said in a mirror view (a word with no one-word image there: {unsaid_phrase(question, flip)})",
          any(not v.startswith("c") for v in skipped)),
         (crops, any(v.startswith("c") for v in skipped))) if ok]
     return (f"test-time augmentation: {len(skipped)} other view{'s' * (len(skipped) != 1)} not asked, {n - len(skipped)} asked "
@@ -214,6 +219,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     from rsvlm.inference import is_cut, is_past_context, with_scores
 
     cfg = cfg or FuseConfig()
+    images = [as_arrays(ims) for ims in images]  # a path read once, not per view (nor its ``array`` taken for pixels)
     todo, views = _plain_views(messages, images, first, cfg)  # (record, width, height, shapes?); answers per view
     if on_views is not None:
         on_views(tuple(v for v in cfg.views[1:]
@@ -267,7 +273,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             elif (said := swap_words(text.strip(), view, back=True, **spelt[i])) is not None:
                 views[i].append(said)
             else:
-                left.setdefault(i, []).append((view, "a direction word of it has no one-word image back"))
+                why = ordinal_why(text, spelt[i]["lines"]) or "a direction word of it has no one-word image back"
+                left.setdefault(i, []).append((view, why))
         asked = out = v = _ = None  # this view's batch copies dropped before the next view's are made (2 at once, not 3)
     if notes is not None:
         notes.update(refused)
@@ -302,14 +309,16 @@ def no_view_note(messages: list[dict], images: list, first: tuple, cfg: FuseConf
     (``first``, to ``messages`` about ``images``, a ``frame``) standing: for predict and chat to say. Not one of
     ``fused_answers``' ``notes``, which eval counts as refused prompts."""
     from rsvlm import geometry
+    from rsvlm.answering import last_question
 
     mode = next((f"--tta {name}" for name, views in MODES.items() if views == cfg.views), "--tta")
     if not images:  # a text-only record (eval): _plain_views skips it
         return f"{mode}: no view asked of this question (it holds no image); the plain answer stands"
-    h, w = images[-1].array.shape[-2:]  # the answer's frame, as _plain_views reads it
+    h, w = (images := as_arrays(images))[-1].array.shape[-2:]  # the answer's frame, as _plain_views reads it
     why = _not_fused(messages, dec := geometry.decode(first[0], w, h), first[0], cfg)
     if why is None and not all(v.startswith("c") for v in cfg.views[1:]):  # fused, yet no view could be asked of it
-        why = "a turn of the conversation cannot be said in a mirror view"
+        said = unsaid_word(q := last_question(messages) or "", way=True) and f": {unsaid_phrase(q, True)}"
+        why = f"a turn of the conversation cannot be said in a mirror view{said or ''}"
     elif why is None:  # crops alone: the question or its answer is not for them, or the image too small
         why = crops_barred(messages, w, h, bool(dec.objects) or asks_all(messages), dec.objects, cfg, frame) or CROPS_FOR
         if why == CROPS_FOR:

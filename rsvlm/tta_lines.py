@@ -10,7 +10,9 @@ and back ("penultimate", "next-to-last" and "second last" are "the second"), and
 column named by a number after it ("row 3", ``NUMBERED_LINE``) is a transpose's column 3; a flip across it is not asked
 (``numbered``). One picked by a word before it ("which row", "each column", ``_PICKED``) is a transpose's column; a
 bare ordinal ("The first.", ``_BARE``) counts the lines its question asks for (``counted_lines``), and a flip across
-them counts it from the other end. Not turned: objects counted in order with no side ("the second ship").
+them counts it from the other end. Objects counted in order with no side ("the second ship", ``ordered``) have no
+image in any mirror view, which counts them in another order: those views are not asked ("the second ship from the
+left" turns).
 """
 
 from __future__ import annotations
@@ -79,20 +81,27 @@ def numbered(text: str, step: str) -> bool:
 _SIDED = re.compile(r"\s+(?:counting\s+)?from\s+the\s+(?:very\s+|far\s+)?(?:left|right|top|bottom)(?![^\W_])", re.I)
 
 
+# "of" things, a row made of them ("rows of containers", "which row of trees"), not of a place in the image ("which row
+# of the parking lot", "of this grid", "of the image": a row of it, which a transpose turns)
+_OF_THINGS = r"\s+of(?![^\W_])(?!\s+(?:the|this|that|these|those|its|their|each|every)(?![^\W_]))"
+
+
 # a row or column of a grid picked by a word before it, no side nor place in order ("Which row has the most tanks?", "in
 # each column", "the same row as the truck", "which of the rows"): a transpose's column, its "The first row." the
 # image's first column; not a row of things, any way round ("rows of containers", "a row of trees", "in a row"), nor
 # a compound ("What row spacing …?", "which row crops")
 _PICKED = re.compile(r"(?<![^\W_])((?:which|what|each|every|per|same|other|different|adjacent|neighbou?ring|next)\s+"
                      r"|(?:which|each|any|none|all|both|either|neither)(?:\s+one)?\s+of\s+the\s+)(rows?|columns?)"
-                     rf"(?![^\W_])(?!\s+of(?![^\W_])|\s+(?:spacing|crops?|houses?|boats?|widths?)(?![^\W_]))(?!{_FROM_SIDE})", re.I)
+                     r"(?:(\s*(?:/|\s(?:and|or|&)\s)\s*)(rows?|columns?))?"  # "which row and column": both turn
+                     rf"(?![^\W_])(?!{_OF_THINGS}|\s+(?:spacing|crops?|houses?|boats?|widths?)(?![^\W_]))(?!{_FROM_SIDE})", re.I)
 
 
 def turn_lines(text: str) -> str:
     """``text`` with each row a column and back, in its case, for a transpose: one named by its side (``_LINE``), by
     its place in order (``ORDINAL_LINE``: counted from the top, a row is counted from the left there), by a number
     (``NUMBERED_LINE``: "row 3" is "column 3") or picked by a word before it (``_PICKED``: "which row")."""
-    text = _PICKED.sub(lambda m: m.group(1) + cased(_LINES[m.group(2).lower()], m.group(2)), text)
+    text = _PICKED.sub(lambda m: m.group(1) + cased(_LINES[m.group(2).lower()], m.group(2))
+                       + (m.group(3) + cased(_LINES[m.group(4).lower()], m.group(4)) if m.group(4) else ""), text)
     text = _LINE.sub(lambda m: m.group(0) if m.group(1) and ranked(m.string, m.start()) else  # "the top 3 rows by area"
                      (m.group(1) or "") + cased(_LINES[(w := m.group(2) or m.group(3)).lower()], w), text)
     text = NUMBERED_LINE.sub(lambda m: cased(_LINES[(n := m.group(0).split()[0]).lower()], n) + m.group(0)[len(n):], text)
@@ -143,7 +152,8 @@ _BARE = re.compile(rf"(?:(?<=\bthe\s)|(?<=\bor\s)|(?<=\band\s)|(?<=[,:;(/.!?])|(
                    rf"(?=(?:\s+(?:ones?|\d+|{_NUMBER}))?\s*(?:$|[.,;:!?)]|(?:or|and|&)(?![^\W_])))", re.I | re.M)
 # the lines a question asks for ("Which row has the most tanks?", "which of the columns"; not "which rows of tanks"), or
 # asks of something else ("which ship": its answer's "The first." counts ships)
-_ASKED = re.compile(r"(?<![^\W_])(?:which|what)(?:\s+one)?(?:\s+of\s+the)?\s+(?:(rows?|columns?)(?![^\W_])(?!\s+of(?![^\W_]))"
+_ASKED = re.compile(r"(?<![^\W_])(?:which|what)(?:\s+one)?(?:\s+of\s+the)?\s+(?:(rows?|columns?)"
+                    rf"(?:(?:\s*/\s*|\s+(?:and|or|&)\s+)(rows?|columns?))?(?![^\W_])(?!{_OF_THINGS})"
                     r"|(?!(?:is|are|was|were|has|have|had|do|does|did|can|could|would|will|should|one|of|rows?|columns?)"
                     r"(?![^\W_]))[A-Za-z])", re.I)
 
@@ -161,13 +171,60 @@ def _said_first(m: re.Match) -> bool:
 def counted_lines(question: str | None) -> str:
     """The lines ("row", "column") a bare ordinal (``_BARE``) of ``question`` or of its answer counts: those it asks for
     ("Which row has the most tanks, the first or the last?", ``_ASKED``), or, where it asks of nothing else and holds
-    no other ordinal, those of its ``ORDINAL_LINE``s ("Is the first or the last row busier?"); "" where none, both, or
-    it asks of other things ("Which ship in the first row is the largest?": "The second." counts ships)."""
+    no other ordinal, those of its ``ORDINAL_LINE``s ("Is the first or the last row busier?"); "both" where it asks of
+    rows and columns ("Which row and column …?"); "" where none, or it asks of other things ("Which ship in the first row is the largest?": "The second." counts ships)."""
     question = question or ""
     asked = list(_ASKED.finditer(question))
-    axes = {m.group(1).lower().rstrip("s") for m in asked if m.group(1)}
+    axes = {g.lower().rstrip("s") for m in asked for g in m.group(1, 2) if g}
     if not asked:
         lines = list(ORDINAL_LINE.finditer(question))
         if all(any(m.start() <= k.start() < m.end() for m in lines) for k in _EACH.finditer(question)):
             axes = {m.group("noun").lower().rstrip("s") for m in lines}
-    return axes.pop() if len(axes) == 1 and not any(m.group(1) is None for m in asked) else ""
+    if any(m.group(1) is None for m in asked) or not axes:
+        return ""
+    return axes.pop() if len(axes) == 1 else "both"  # "Which row and column …?": "The first." counts either
+
+
+def bare_ordinal(text: str) -> re.Match | None:
+    """The first bare ordinal of ``text`` (``_BARE``: "The first.", not "the first row" nor "First, count …"); None
+    where none: what a flip cannot count back where the question asks of both rows and columns."""
+    spans = [m.span() for m in ORDINAL_LINE.finditer(text)]
+    return next((m for m in _BARE.finditer(text) if not any(a <= m.start() < b for a, b in spans) and not _said_first(m)),
+                None)
+
+
+def ordinal_why(text: str, lines: str | None) -> str | None:
+    """Why a view's answer ``text`` to a question asking of both rows and columns (``lines`` "both", ``counted_lines``)
+    has no image back: its bare ordinal; None where that is not why."""
+    m = bare_ordinal(text) if lines == "both" else None
+    return m and (f"its {m.group(0)!r} may count rows or columns (the question asks of both), one of which the view "
+                  "counts from the other end")
+
+
+# objects counted in order with no side said ("the second ship", "the last plane"; not "the second ship from the left",
+# "the second largest", "the first row", "the second image" of a pair, "the middle ship", which every view keeps; nor an
+# order in time, "the first ship to dock", nor along a line, "the first ship in the row", kept as before: not turned)
+_ORDERED = re.compile(rf"(?<![^\W_])the\s+(?:{_ORD}(?:(?:[- ]to)?[- ]last)?|penultimate|next[- ]to[- ]last|last)\s+"
+                      r"(?!(?:rows?|columns?|images?|pictures?|photos?|scenes?|dates?|times?|acquisitions?|epochs?|frames?"
+                      r"|halves|half|quarters?|ones?|most|least|[A-Za-z]+est|and|or|of|to|in|on|at)(?![^\W_]))"
+                      r"[A-Za-z]+(?![^\W_])(?!\s+to\s+(?!(?:the|its|their|this|that|a|an)(?![^\W_]))[A-Za-z])"  # "to dock": a time
+                      r"(?!\s+(?:in|of|along|on)\s+(?:the|a|an|each|this|that|its)\s+(?:[A-Za-z0-9-]+\s+)?"
+                      r"(?:rows?|columns?|lines?|queues?)(?![^\W_]))", re.I)  # in a row: counted along it (kept)
+_SIDE_SAID = re.compile(r"(?:from|counting)\s+(?:the\s+)?(?:very\s+|far\s+)?(?:left|right|top|bottom|north|south|east"
+                        r"|west)|(?:left|right|top|bottom)[-_ ]?most|left\s+to\s+right|right\s+to\s+left"
+                        r"|top\s+to\s+bottom|bottom\s+to\s+top|(?:left|right|north|south|east|west)\s+of|above|below", re.I)
+
+
+def ordered(text: str) -> re.Match | None:
+    """The first object of ``text`` counted in order with no side said (``_ORDERED``: "the second ship"; the
+    sentence says none, ``_SIDE_SAID``: "from the left", "leftmost", "left to right"): a mirror view counts them
+    in another order, so ``swap_words`` has no image for it in any; None where none."""
+    spans = [m.span() for m in ORDINAL_LINE.finditer(text)]  # "the last two rows": lines, turned
+    for m in _ORDERED.finditer(text):
+        if any(a < m.end() and m.start() < b for a, b in spans):
+            continue
+        start = max(text.rfind(c, 0, m.start()) for c in ".?!\n") + 1
+        ends = [e for c in ".?!\n" if (e := text.find(c, m.end())) >= 0]
+        if not _SIDE_SAID.search(text, start, min(ends, default=len(text))):
+            return m
+    return None

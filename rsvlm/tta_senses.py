@@ -90,7 +90,10 @@ _ON_RIVER = (r"(?:\s*['’]s)?\s+(?:mouths?|deltas?|estuar(?:y|ies)|bends?|meand
 _PLACED = (re.compile(r"(?:[-_ ]?hand)?(?:(?:\s+(?:side|sides|edge|edges|corner|corners|half|part|end|ends|wing|quadrant))?"
                       r"\s+of\b(?!\s+(?:the\s+|this\s+|that\s+|its\s+)?(?:river|stream|creek|canal|channel|waterway)s?"
                       rf"(?![^\W_])(?!{_ON_RIVER}))"
-                      r"|(?:\s+|\s*[-_–]\s*)(?:top|bottom|upper|lower)(?![^\W_]))", re.I),
+                      r"|(?:\s+|\s*[-_–]\s*)(?:top|bottom|upper|lower)(?![^\W_])"
+                      # the image's own part, "of" it unsaid ("runs to the right edge", "in the left half"; not "side":
+                      # "The left side." of a river is its bank)
+                      r"|\s+(?:edges?|borders?|margins?|corners?|half|halves|quadrants?|third)(?![^\W_])(?!\s+of\b))", re.I),
            re.compile(r"(?<![^\W_])(?:top|bottom|upper|lower)(?:\s+|\s*[-_–]\s*)$", re.I))
 
 

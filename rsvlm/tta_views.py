@@ -16,6 +16,16 @@ if TYPE_CHECKING:
     from rsvlm.tta import FuseConfig
 
 
+def as_arrays(images: list) -> list:
+    """``images`` (one record's ``ImageInput``s) with each read once where it holds no array yet (a path, a PIL image,
+    an RSImage, a tensor: ``image_args.as_image_input``): every view flips or crops those pixels and reads its size
+    from them, rather than failing on a path's ``array`` (a str) or reading the file again per view."""
+    from rsvlm.model.image_args import as_image_input
+
+    out = [im if isinstance(im.array, np.ndarray) else as_image_input(im, im.name) for im in images]
+    return [replace(im, array=im.array.numpy()) if not isinstance(im.array, np.ndarray) else im for im in out]
+
+
 def crop_window(view: str, w: int, h: int, share: float) -> tuple[int, int, int, int]:
     """(x0, y0, width, height) of corner crop ``view`` (``c0`` … ``c3``) of a ``w`` × ``h`` image."""
     cw, ch, k = max(1, round(w * share)), max(1, round(h * share)), int(view[1:])

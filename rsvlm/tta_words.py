@@ -48,9 +48,11 @@ from collections.abc import Iterator
 from rsvlm.tta_lines import (
     NUMBERED_LINE,
     ORDINAL_LINE,
+    bare_ordinal,
     counted_lines,
     flip_lines,
     numbered,
+    ordered,
     ranked,
     turn_lines,
 )
@@ -89,7 +91,8 @@ def frames(text: str) -> bool:
     direction only: "[ground] Building E" may be asked of a crop, "the ship in the E" not; "left" as a departure or
     as remaining and "right" as "just" name no side: "[det] the buildings left intact" may be; a river's bank and a
     turn's sense, ``is_sense``, are named the same in a crop: "[det] the ships on the left bank" may be; a ranking,
-    "the top 3 largest", ranks other things in a crop; so does "the first row", ``ORDINAL_LINE``, or "row 3")."""
+    "the top 3 largest", ranks other things in a crop; so does "the first row", ``ORDINAL_LINE``, "row 3", or
+    "the second ship", ``tta_lines.ordered``)."""
     return framing_word(text) is not None
 
 
@@ -97,7 +100,7 @@ def framing_word(text: str) -> str | None:
     """The first word of ``text`` whose meaning a crop changes (``frames``), as written; None where none."""
     found = next((m for m in point_matches(framing_words(), text) if not (
         is_sideless(m) or m.group(0).lower() in ("left", "right") and is_sense(text, m.start(), m.end()))), None)
-    return (found or ORDINAL_LINE.search(text) or NUMBERED_LINE.search(text) or [None])[0]
+    return (found or ORDINAL_LINE.search(text) or NUMBERED_LINE.search(text) or ordered(text) or [None])[0]
 
 
 @functools.cache
@@ -329,9 +332,11 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
     rows (``tta_lines.numbered``). A clock position ("at 2 o'clock", ``_clock``) turns with each step. A bare ordinal
     ("The first.") counts the ``lines`` ("row", "column") of the image the question asks for (``counted_lines``; None:
     those ``text`` asks for itself), counted from the other end in a flip across them (``flip_lines``)."""
+    if view and ordered(text):  # "the second ship": counted in another order in every mirror view
+        return None
     if ("t" in view or "v" in view) and any(not along or _OF_IMAGE.match(text, m.end()) for m in _UPDOWN.finditer(text)):
         return None  # with ``along``, "Up." is upstream, but "moving up the image" a way in it still
-    axis = lines and ({"row": "column", "column": "row"}[lines] if "t" in view else lines)  # as a flip's frame has it
+    axis = lines and ({"row": "column", "column": "row"}.get(lines, lines) if "t" in view else lines)  # a flip's frame
     for step in ("vht" if back else "thv"):
         if step not in view:
             continue
@@ -345,6 +350,8 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
             text = turn_lines(_BESIDE.sub(lambda m: _beside(m, turning), _sub(text, "hand")))
         if step != "t" and numbered(text, step):  # "row 3" under a top-bottom flip: its count from the bottom unknown
             return None
+        if step != "t" and (counted_lines(text) if lines is None else axis) == "both" and bare_ordinal(text):
+            return None  # "Which row and column …?" "The first.": a row's or a column's, one of which the flip counts back
         text = _clock(_sub(text, step, turning=turning), step)
         # "the third column": "the third-to-last" in a flip, and the answer "The third." to "Which column ...?"
         text = text if step == "t" else flip_lines(text, step, counted_lines(text) if lines is None else axis)
@@ -376,12 +383,26 @@ def _unsaid(text: str) -> Iterator[re.Match]:
 def unsaid_word(text: str, way: bool = False) -> str | None:
     """The first word of ``text``, as written, a transpose has no one-word image for (``_unsaid``; "up" or "down" as a
     way, ``_UPDOWN``, which a top-bottom flip has none for either: the first such with ``way``, a view but a transpose
-    skipped; else "row 3", ``NUMBERED_LINE``, a flip skipped): what a note says skipped the views; None where none."""
+    skipped; else "row 3", ``NUMBERED_LINE``, or a bare ordinal of a question asking of both rows and columns,
+    ``bare_ordinal``, a flip skipped; objects counted in order, ``ordered``, every mirror view skipped): what a note says skipped the views; None where none."""
     found = [*_unsaid(_respell(text, _AS_TOP)), *_UPDOWN.finditer(text)]  # "upper left", a corner, is asked "top left"
-    found += [*NUMBERED_LINE.finditer(text)] if way else []
+    found += [*NUMBERED_LINE.finditer(text), *filter(None, [counted_lines(text) == "both" and bare_ordinal(text),
+                                                            ordered(text)])] if way else []
     found = [m for m in found if m.re is _UPDOWN] or found if way else found
     first = min(found, key=lambda m: m.start(m.lastindex or 0)) if found else None
     return first.group(first.lastindex or 0) if first else None
+
+
+def unsaid_phrase(question: str | None, flip: bool) -> str:
+    """The word of ``question`` that skipped its views (``unsaid_word``) and under which, for a note: "the question's
+    'above' under a transpose"; ``flip``: a view but a transpose was skipped too."""
+    word = unsaid_word(question or "", way=flip)
+    said = f"the question's {word!r}" if word else "'up'" if flip else "'above'"
+    under = ("any mirror view, which counts them in another order: say from which side" if word and ordered(word)
+             else "a flip, which counts them from the other end" if flip and word and (word[:3].lower() in ("row", "col")
+                                                                                  or bare_ordinal(word))
+             else "a top-bottom flip or a transpose" if flip else "a transpose")  # "row 3": ``tta_lines.numbered``
+    return f"{said} under {under}"
 
 
 _GAP = r"[^\S\n]+|[^\S\n]*[-–_][^\S\n]*"  # a corner's joiner, with any spaces or tabs: "top  left", "north - west"
