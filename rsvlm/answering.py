@@ -12,6 +12,7 @@ import re
 from rsvlm.answer_words import says_none
 from rsvlm.data.conversation import PromptConfig
 from rsvlm.geometry.codec import KINDS
+from rsvlm.progress import counted
 from rsvlm.tokens import IMAGE_TOKEN, opening_task, task_tag
 
 SHAPE_OPEN = f"<(?:{'|'.join(KINDS)})>"  # a shape's opening tag in an answer
@@ -90,11 +91,12 @@ def context_cap(model, max_new_tokens: int, sharer: str = "the question") -> tup
                  f"{sharer} shares: {ctx} taken")
 
 
-def context_note(n: int, of: int, ctx: int | None, what: str = "answer(s)") -> str:
-    """The note on ``n`` of ``of`` answers (``what``) that ran past the LLM's context of ``ctx`` tokens,
-    as predict and eval say it."""
-    return (f"{n} of the {of} {what} ran past the LLM's context of {ctx or '?'} tokens (prompt and answer; "
-            "max_position_embeddings): their ends are unreliable; a lower --max-new-tokens stops them short of it")
+def context_note(n: int, of: int, ctx: int | None, what: str | None = None) -> str:
+    """The note on ``n`` of ``of`` answers (``what``: "answer" or "answers", as ``of`` takes) that ran past the
+    LLM's context of ``ctx`` tokens, as predict and eval say it."""
+    return (f"{n} of the {of} {what or 'answer' + 's' * (of != 1)} ran past the LLM's context of {ctx or '?'} tokens "
+            f"(prompt and answer; max_position_embeddings): {'its end is' if n == 1 else 'their ends are'} unreliable; "
+            f"a lower --max-new-tokens stops {'it' if n == 1 else 'them'} short of it")
 
 
 class PromptsRefused(ValueError):
@@ -141,7 +143,8 @@ def worded_note(answer) -> str | None:
     worded = getattr(answer, "worded", ())
     if not worded:
         return None
-    return (f"{len(worded)} class answer(s) said words with no shape and were left out of the joined answer: "
+    return (f"{counted(len(worded), 'class answer')} said words with no shape and {'was' if len(worded) == 1 else 'were'} "
+            "left out of the joined answer: "
             + ", ".join(f"'{w}'" for w in worded))
 
 

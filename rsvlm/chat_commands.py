@@ -58,7 +58,7 @@ class Commands:
         if args and cmd in BARE:  # "/reset the pair" kept the pair, unsaid
             self.repl.say(f"error: {cmd} takes nothing after it, got {args}")
             return True
-        actions = {"/image": lambda: self.load_image(args), "/reset": self.reset,
+        actions = {"/image": lambda: self.load_image(args) or self.still_loaded(), "/reset": self.reset,
                    "/vis": lambda: self.write_vis(args), "/geojson": lambda: self.write_geojson(args),
                    "/help": lambda: self.repl.say(HELP)}
         if cmd in ("/quit", "/exit"):
@@ -131,6 +131,13 @@ class Commands:
             self.repl.say(f"error: {err}")
             return False
         return True
+
+    def still_loaded(self) -> None:
+        """After an ``/image`` that failed: the image(s) the next question is still asked about (it went on asking
+        about the image loaded before without a word, and a user who saw the error took the new one for loaded)."""
+        if names := [inf.image_label(im) for im in self.repl.images]:  # none: a question says to load one
+            self.repl.say(f"({' and '.join(names)} still loaded: the next question asks about "
+                          f"{'that pair' if len(names) == 2 else 'it'})")
 
     def add_image(self, img, typed: tuple[str, str | None] | None = None) -> str | None:
         """Add a read RSImage to the conversation, saying what it is; the reason it cannot be, else None.
@@ -266,7 +273,8 @@ class Commands:
     def _no_geometry(self) -> str:
         """What /vis and /geojson say of a last answer with no objects: none given, or all below --min-score."""
         dropped = self.repl.last.get("dropped", 0)
-        return (f"no geometry left in the last answer: its {dropped} object(s) all scored below --min-score "
+        return (f"no geometry left in the last answer: {f'its {dropped} objects all' if dropped != 1 else 'its 1 object'} "
+                f"scored below --min-score "
                 f"{self.repl.min_score:g}" if dropped else "no geometry in the last answer")
 
     def _have_answer(self, args, usage) -> bool:

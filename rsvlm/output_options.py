@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from rsvlm.io.georef import NOT_NORTH_UP  # orientation_note's opening, which turned_line looks for
+from rsvlm.progress import counted
 
 
 def above_min_score(objects: list[dict], min_score: float) -> tuple[list[dict], str | None]:
@@ -13,11 +14,11 @@ def above_min_score(objects: list[dict], min_score: float) -> tuple[list[dict], 
     above 0 on an answer with no objects says that it has nothing to drop."""
     if min_score <= 0:
         return objects, None
-    if not objects:  # "0 object(s) ... dropped" under a word answer
+    if not objects:  # "0 objects ... dropped" under a word answer
         return objects, f"--min-score {min_score:g} has nothing to drop: the answer has no objects"
     kept = [o for o in objects if o.get("score") is None or float(o["score"]) >= min_score]
     n = sum(o.get("score") is None for o in objects)  # "0 of 2 … dropped" under a table of no score read as a bug
-    return kept, (f"{len(objects) - len(kept)} of {len(objects)} object(s) scored below --min-score {min_score:g} "
+    return kept, (f"{len(objects) - len(kept)} of {counted(len(objects), 'object')} scored below --min-score {min_score:g} "
                   f"dropped{f' ({n} unscored, kept)' if n else ''}")
 
 
@@ -30,12 +31,15 @@ def unscored_note(objects: list[dict], fused: bool = False) -> str | None:
     if not unscored:
         return None
     voted = sum(o.get("kind") in ("poly", "mask") for o in unscored) if fused else 0
-    whys = [f"{voted} polygon(s) or mask(s) fused over the --tta views are pixel votes, which carry no score"] if voted else []
+    whys = [f"{voted} polygon or mask fused over the --tta views is a pixel vote, which carries no score" if voted == 1
+            else f"{voted} polygons or masks fused over the --tta views are pixel votes, which carry no score"] if voted else []
     if rest := len(unscored) - voted:
-        whys.append(f"{f'{rest} other(s): ' if voted else ''}the answer's shapes did not match the model's per-shape "
+        others = f"{counted(rest, 'other')}: " if voted else ""
+        whys.append(f"{others}the answer's shapes did not match the model's per-shape "
                     "scores one to one (a <poly> decoded as the previous one's hole, or under --free-decoding a "
                     "shape left open or a malformed one left out), so no score is given to them")
-    return f"{len(unscored)} of {len(objects)} object(s) have no score: {'; '.join(whys)}; --min-score keeps them"
+    return (f"{len(unscored)} of {counted(len(objects), 'object')} {'has' if len(unscored) == 1 else 'have'} no score: "
+            f"{'; '.join(whys)}; --min-score keeps {'it' if len(unscored) == 1 else 'them'}")
 
 
 def rgb_bands_problem(img, rgb_bands: list[str] | None, label: str, option: str = "--rgb-bands") -> str | None:

@@ -4,7 +4,7 @@ tile's shapes merged into the scene's and its words tallied.
 Limits: tiling takes one image, not a pair, and keeps only geometry (single tiles' text answers are
 tallied, not merged; each is in ``--out``'s ``"tiles"``). A tiled ``--out``'s ``"answer"`` is the line
 printed: the tally ("answers of 9 tiles: 'lake' x5, 'forest' x4") for a word task, the count ("12
-object(s) from 9 tiles") for shapes, which are in ``"objects"``. ``--tta`` fuses each tile's shapes over
+objects from 9 tiles") for shapes, which are in ``"objects"``. ``--tta`` fuses each tile's shapes over
 its views before the merge, and a tile's short text answer is its views' vote before the tally.
 """
 
@@ -15,6 +15,7 @@ import sys
 
 from rsvlm import inference as inf
 from rsvlm.answering import is_cut_known
+from rsvlm.progress import counted
 from rsvlm.tta import FuseConfig
 
 TILE_BATCH = 4  # --batch-size's default: tiles per forward pass with --tile (cli.py's help says it)
@@ -254,9 +255,9 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
         from rsvlm.tta import no_view_note
 
         say(f"note: {no_view_note(*seen['first'], tta, frame='tile window')} (the first tile's reason; no view was asked of any of the "
-            f"{len(tiles)} tile(s))", label)
+            f"{_n(len(tiles), 'tile')})", label)
     tile_run_notes(tiles, args, model, say)
-    if args.task in TEXT_TASKS:  # words are not merged: they were only in --out, if given (no tile: not "0 object(s)")
+    if args.task in TEXT_TASKS:  # words are not merged: they were only in --out, if given (no tile: not "0 objects")
         result["answer"] = tile_answers(tiles) + _skipped(merger.n_nodata)
         print(result["answer"] + ("" if args.out or not tiles else " (--out keeps each tile's answer)"))
     else:  # shapes: counted by the caller once --min-score and --on-nodata have left out theirs (shapes_line)
@@ -266,7 +267,7 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
 
 def _n(n: int, noun: str) -> str:
     """``n`` ``noun``s, rightly numbered: "1 band", "4 bands" (was "4 band(s)")."""
-    return f"{n} {noun}{'s' * (n != 1)}"
+    return counted(n, noun)
 
 
 def _skipped(nodata: int) -> str:
@@ -280,7 +281,7 @@ def shapes_line(result: dict, n_kept: int, n_low: int, n_on_nodata: int, min_sco
     is not 0, the one line of those --min-score drops: predict says no "… scored below --min-score … dropped" beside
     it (where it is 0, this line names no --min-score, and predict's "0 of N … dropped" says it)."""
     n_tiles = len(result["tiles"])
-    line = f"{n_kept} object(s) from {n_tiles} tile{'s' * (n_tiles != 1)}"
+    line = f"{_n(n_kept, 'object')} from {_n(n_tiles, 'tile')}"
     score = f" {min_score:g}" if min_score is not None else ""
     why = [f"{n} below --min-score{score}" for n in [n_low] if n] + [f"{n} wholly on nodata left out by --on-nodata drop"
                                                                 for n in [n_on_nodata] if n]
@@ -300,18 +301,18 @@ def tile_run_notes(tiles: list[dict], args, model, say) -> None:
             note = inf.cut_note(args.max_new_tokens, f"{k} of {n} tile answers", many=True, known=known)
             say(f"note: {note}" + (f" (\"{'cut_known' if known else 'cut'}\" in --out's tiles)" if args.out else ""))
     if notes := [t["note"] for t in tiles if "note" in t]:
-        say(f"note: {len(notes)} of {n} tile(s) not fused over the views (first: {notes[0]})")
+        say(f"note: {len(notes)} of {_n(n, 'tile')} not fused over the views (first: {notes[0]})")
     if notes := [t["tta_note"] for t in tiles if "tta_note" in t]:
-        say(f"note: {len(notes)} of {n} tile(s) fused without some view answers (\"tta_note\" in "
+        say(f"note: {len(notes)} of {_n(n, 'tile')} fused without some view answers (\"tta_note\" in "
             f"--out's tiles; first: {notes[0]})")
     if notes := [t["tta_voted_out"] for t in tiles if "tta_voted_out" in t]:  # their shapes gone with no word
-        say(f"note: {len(notes)} of {n} tile(s) answered \"None.\" in place of their plain answer's shapes (\"tta_voted_out\" "
+        say(f"note: {len(notes)} of {_n(n, 'tile')} answered \"None.\" in place of their plain answer's shapes (\"tta_voted_out\" "
             f"in --out's tiles; first: {notes[0]})")
     if worded := [t["worded"] for t in tiles if "worded" in t]:  # --det-by-class: the scene's objects lack them
-        say(f"note: {len(worded)} of {n} tile(s) had class answer(s) in words with no shape, left out of the joined "
+        say(f"note: {len(worded)} of {_n(n, 'tile')} had class answers in words with no shape, left out of the joined "
             f"answer (\"worded\" in --out's tiles; first: {', '.join(map(repr, worded[0]))})")
     if notes := [t["tta_unasked"] for t in tiles if "tta_unasked" in t]:
-        say(f"note: {len(notes)} of {n} tile(s) were not asked some views (\"tta_unasked\" in --out's tiles; first: "
+        say(f"note: {len(notes)} of {_n(n, 'tile')} {'was' if len(notes) == 1 else 'were'} not asked some views (\"tta_unasked\" in --out's tiles; first: "
             f"{notes[0]})")
     if n_past := sum(bool(t.get("past_context")) for t in tiles):
         only = sum(bool(t.get("past_views")) for t in tiles)  # the tile's own answer was inside

@@ -69,4 +69,4 @@ def sweep_temps(out: Path) -> str | None:
     if not (removed := remove_stale_temps(out)):
         return None
     names = ", ".join(p.name for p in removed[:3]) + (", …" if len(removed) > 3 else "")
-    return f"removed {len(removed)} temp file(s) a killed run left beside {out} ({names})"
+    return f"removed {len(removed)} temp file{'s' * (len(removed) != 1)} a killed run left beside {out} ({names})"

@@ -39,7 +39,7 @@ def test_a_class_answering_in_words_is_counted():
                           ("None.", [])], ["ship", "harbor", "storage tank"])
     assert joined.text == "<ref>ship</ref><box>[10,10,50,50]</box>" and joined.scores == [0.9]
     assert joined.worded == ("harbor",)
-    assert "1 class answer(s)" in worded_note(joined) and "'harbor'" in worded_note(joined)
+    assert "1 class answer said" in worded_note(joined) and "'harbor'" in worded_note(joined)
 
 
 def test_none_answers_are_not_counted_as_words():

@@ -25,10 +25,10 @@ def test_geojson_of_an_answer_with_no_shapes_writes_an_empty_collection(ckpt, ge
     repl.min_score = 0.3
     assert repl.handle(f"/geojson {tmp_path / 'low.geojson'}")
     assert json.loads((tmp_path / "low.geojson").read_text())["features"] == []
-    assert "(0 features; no geometry left in the last answer: its 2 object(s) all scored below --min-score 0.3)" \
+    assert "(0 features; no geometry left in the last answer: its 2 objects all scored below --min-score 0.3)" \
         in out.getvalue()
     assert repl.handle(f"/vis {tmp_path / 'o.png'}")  # /vis draws the image alone (stop 68), and says why
-    assert out.getvalue().endswith("(no geometry left in the last answer: its 2 object(s) all scored below "
+    assert out.getvalue().endswith("(no geometry left in the last answer: its 2 objects all scored below "
                                    "--min-score 0.3)\n") and (tmp_path / "o.png").is_file()
 
 

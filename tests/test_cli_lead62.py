@@ -13,7 +13,7 @@ def test_predict_says_a_class_answered_in_words(ckpt, geotiff, tmp_path, monkeyp
                  "--out", str(tmp_path / "p.json")])
     err = capsys.readouterr().err
     assert code == 0
-    assert "1 class answer(s) said words with no shape and were left out of the joined answer: 'storage tank'" in err
+    assert "1 class answer said words with no shape and was left out of the joined answer: 'storage tank'" in err
 
 
 def test_predict_says_nothing_of_words_where_every_class_drew(ckpt, geotiff, tmp_path, monkeypatch, capsys):
@@ -55,7 +55,7 @@ def test_chat_says_a_class_answered_in_words():
         repl.answerer = lambda worded=worded: (lambda m, i: [inf.Answer(box, [0.9], worded=worded) for _ in m])
         assert repl.class_by_class(asked, box).worded == worded
     said = [line for line in out.getvalue().splitlines() if "said words" in line]
-    assert said == ["  note: 1 class answer(s) said words with no shape and were left out of the joined answer: "
+    assert said == ["  note: 1 class answer said words with no shape and was left out of the joined answer: "
                     "'harbor'"]
 
 
@@ -73,7 +73,7 @@ def test_a_tiled_run_says_views_not_asked_apart_from_answers_left_out(ckpt, geot
                  "--batch-size", "1", "--out", str(out)]) == 0
     err = capsys.readouterr().err
     assert "fused without some view answers" not in err
-    assert "4 of 4 tile(s) were not asked some views (\"tta_unasked\" in --out's tiles; first: test-time " \
+    assert "4 of 4 tiles were not asked some views (\"tta_unasked\" in --out's tiles; first: test-time " \
            "augmentation: 4 other views not asked, 3 asked ('t', 'th', 'tv', 'thv' not)" in err, err
     tiles = json.loads(out.read_text())["tiles"]
     assert all("tta_unasked" in t and "tta_note" not in t for t in tiles)
@@ -91,6 +91,6 @@ def test_a_tiled_run_says_a_class_answered_in_words(ckpt, geotiff, tmp_path, mon
     assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--tile", "48",
                  "--overlap", "0", "--batch-size", "1", "--out", str(out)]) == 0
     err = capsys.readouterr().err
-    assert "note: 4 of 4 tile(s) had class answer(s) in words with no shape, left out of the joined answer " \
+    assert "note: 4 of 4 tiles had class answers in words with no shape, left out of the joined answer " \
            "(\"worded\" in --out's tiles; first: 'storage tank')" in err, err
     assert all(t["worded"] == ["storage tank"] for t in json.loads(out.read_text())["tiles"])

@@ -93,7 +93,7 @@ def test_chat_min_score_drops_low_scored_objects_from_the_table_and_geojson(ckpt
     assert chat_main(["--model", str(ckpt), "--device", "cpu", "--image", str(geotiff), "--max-new-tokens", "3",
                       "--min-score", "0.5"], ["[det]", f"/geojson {gj}"], monkeypatch) == 0
     out = capsys.readouterr().out
-    assert "note: 1 of 3 object(s) scored below --min-score 0.5 dropped" in out, out
+    assert "note: 1 of 3 objects scored below --min-score 0.5 dropped" in out, out
     scores = [f["properties"].get("score") for f in json.loads(gj.read_text())["features"]]
     assert scores == [0.9, None], scores  # the unscored one kept: no score says nothing of its confidence
 
@@ -144,7 +144,7 @@ def test_chat_vis_says_min_score_dropped_every_object(ckpt, geotiff, tmp_path, m
     assert chat_main(["--model", str(ckpt), "--device", "cpu", "--image", str(geotiff), "--max-new-tokens", "3",
                       "--min-score", "0.3"], ["[det]", f"/vis {tmp_path / 'o.png'}"], monkeypatch) == 0
     out = capsys.readouterr().out
-    assert "no geometry left in the last answer: its 2 object(s) all scored below --min-score 0.3" in out, out
+    assert "no geometry left in the last answer: its 2 objects all scored below --min-score 0.3" in out, out
     assert (tmp_path / "o.png").is_file()  # the image alone, as predict --vis draws it (stop 68: was refused)
 
 

@@ -69,7 +69,7 @@ def test_a_tiled_run_says_once_that_tta_asked_no_view(ckpt, geotiff, tmp_path, m
                  "--tile", "48", "--overlap", "0", "--batch-size", "1", "--out", str(out)]) == 0
     err = capsys.readouterr().err
     said = f"--tta {tta}: no view asked of this question ("
-    assert err.count(said) == 1 and why in err and "no view was asked of any of the 4 tile(s)" in err, err
+    assert err.count(said) == 1 and why in err and "no view was asked of any of the 4 tiles" in err, err
     assert sum(said in n for n in json.loads(out.read_text())["notes"]) == 1
 
 

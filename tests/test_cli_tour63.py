@@ -111,8 +111,8 @@ def test_predict_says_why_objects_have_no_score(ckpt, geotiff, tmp_path, monkeyp
     assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--min-score", "0.5",
                  "--out", str(tmp_path / "p.json")]) == 0
     out, err = capsys.readouterr()
-    assert "0 of 2 object(s) scored below --min-score 0.5 dropped (2 unscored, kept)" in out  # was "0 of 2 … dropped"
-    why = "2 of 2 object(s) have no score: the answer's shapes did not match the model's per-shape scores"
+    assert "0 of 2 objects scored below --min-score 0.5 dropped (2 unscored, kept)" in out  # was "0 of 2 … dropped"
+    why = "2 of 2 objects have no score: the answer's shapes did not match the model's per-shape scores"
     assert why in err and any(why in n for n in json.loads((tmp_path / "p.json").read_text())["notes"])
 
 
@@ -126,7 +126,7 @@ def test_chat_says_why_objects_have_no_score():
     repl.images[0].__dict__.update(window=None, scene_size=None, width=32, height=32, georeferenced=False)
     repl.unsent = list(repl.images)
     assert repl.ask("[det] Detect all objects.") == TWO_BOXES
-    assert "  note: 2 of 2 object(s) have no score: the answer's shapes did not match" in out.getvalue()
+    assert "  note: 2 of 2 objects have no score: the answer's shapes did not match" in out.getvalue()
 
 
 def test_scored_objects_get_no_unscored_note():
@@ -134,7 +134,7 @@ def test_scored_objects_get_no_unscored_note():
 
     objects = [{"kind": "box", "score": 0.7}, {"kind": "box", "score": 0.2}]
     assert unscored_note(objects) is None
-    assert above_min_score(objects, 0.5)[1] == "1 of 2 object(s) scored below --min-score 0.5 dropped"
+    assert above_min_score(objects, 0.5)[1] == "1 of 2 objects scored below --min-score 0.5 dropped"
 
 
 def test_chat_vis_usage_names_its_bands_as_help_does():
@@ -200,7 +200,7 @@ def test_the_unscored_note_says_a_hole_unscores_under_the_grammar_too():
     from rsvlm.output_options import unscored_note
 
     note = unscored_note([{"kind": "poly"}, {"kind": "box", "score": 0.4}])
-    assert note.startswith("1 of 2 object(s) have no score")
+    assert note.startswith("1 of 2 objects has no score")
     # was "(a shape left open, or two the decoder joined or split: --free-decoding does it)": a hole, which
     # unscores an answer decoded under the grammar too, read as --free-decoding's doing
     assert "a <poly> decoded as the previous one's hole, or under --free-decoding a shape left open or a malformed one left out" in note

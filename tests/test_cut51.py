@@ -189,7 +189,7 @@ def test_predict_with_tta_survives_a_refused_view(ckpt, geotiff, processor, tmp_
     assert main([*base, "--tile", "32", "--overlap", "0", "--out", str(tmp_path / "t.json")]) == 0
     tiles = json.loads((tmp_path / "t.json").read_text())["tiles"]
     assert len(tiles) == 6 and all("could not be asked" in t["note"] for t in tiles)
-    assert "note: 6 of 6 tile(s) not fused over the views" in capsys.readouterr().err
+    assert "note: 6 of 6 tiles not fused over the views" in capsys.readouterr().err
 
 
 def test_chat_prints_50_rows_of_a_long_answer_and_counts_the_rest(ckpt, geotiff, monkeypatch):

@@ -36,7 +36,7 @@ def test_temp_files_of_a_killed_run_are_removed_and_said_the_live_and_foreign_on
     # were left for good: the next run neither removed nor mentioned them
     assert not any(p.exists() for p in stale) and all(p.exists() for p in kept)
     err = capsys.readouterr().err
-    assert f"removed {len(stale)} temp file(s) a killed run left beside {out}" in err
+    assert f"removed {len(stale)} temp files a killed run left beside {out}" in err
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["r0", "r1"]
     kept[-1].unlink()
     evaluate.run(None, None, data, out, batch_size=1, progress=False)

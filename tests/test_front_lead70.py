@@ -20,7 +20,7 @@ def test_a_tiled_run_says_what_min_score_dropped_once(ckpt, geotiff, tmp_path, m
     assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
                  "--tile", "32", "--overlap", "0", "--min-score", "0.5", "--out", str(out)]) == 0
     said = capsys.readouterr()
-    line = "2 object(s) from 6 tiles (6 found; 4 below --min-score 0.5)"
+    line = "2 objects from 6 tiles (6 found; 4 below --min-score 0.5)"
     res = json.loads(out.read_text())
     assert said.out.splitlines()[0] == line and res["answer"] == line
     assert "dropped" not in said.out + said.err, said
@@ -35,7 +35,7 @@ def test_an_untiled_run_still_prints_what_min_score_dropped(ckpt, geotiff, monke
     monkeypatch.setattr(predict, "ask", lambda *a, **k: inf.Answer("<box><loc_1><loc_1><loc_9><loc_9></box>", [0.2]))
     assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
                  "--min-score", "0.5"]) == 0
-    assert "1 of 1 object(s) scored below --min-score 0.5 dropped" in capsys.readouterr().out
+    assert "1 of 1 object scored below --min-score 0.5 dropped" in capsys.readouterr().out
 
 
 def test_chats_image_dash_says_images_are_not_read_from_standard_input(ckpt):

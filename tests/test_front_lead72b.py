@@ -19,8 +19,8 @@ def test_masks_fused_over_tta_views_are_said_unscored_by_design(ckpt, geotiff, m
     assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "seg", "--device", "cpu",
                  "--tta", "flip", "--min-score", "0.5"]) == 0
     err = capsys.readouterr().err
-    assert ("note: 1 of 1 object(s) have no score: 1 polygon(s) or mask(s) fused over the --tta views are pixel "
-            "votes, which carry no score; --min-score keeps them") in err, err
+    assert ("note: 1 of 1 object has no score: 1 polygon or mask fused over the --tta views is a pixel "
+            "vote, which carries no score; --min-score keeps it") in err, err
     assert "did not match" not in err, err
 
 
@@ -29,8 +29,8 @@ def test_the_unscored_note_tells_fused_masks_from_mismatched_shapes():
 
     objects = [{"kind": "mask"}, {"kind": "poly"}, {"kind": "box"}, {"kind": "poly", "score": 0.3}]
     note = unscored_note(objects, fused=True)
-    assert note.startswith("3 of 4 object(s) have no score: 2 polygon(s) or mask(s) fused over the --tta views are "
-                           "pixel votes, which carry no score; 1 other(s): the answer's shapes did not match"), note
+    assert note.startswith("3 of 4 objects have no score: 2 polygons or masks fused over the --tta views are "
+                           "pixel votes, which carry no score; 1 other: the answer's shapes did not match"), note
     assert "fused" not in unscored_note(objects)  # not fused: each is a mismatch, as before
 
 
@@ -68,4 +68,4 @@ def test_chat_says_masks_fused_over_tta_views_are_unscored_by_design(ckpt, geoti
     monkeypatch.setattr(repl, "fused", lambda *a, **k: inf.Answer(POLY, None, fused=True))
     repl.ask("[seg] Segment the buildings.")
     said = out.getvalue()
-    assert "pixel votes, which carry no score" in said and "did not match" not in said, said
+    assert "pixel vote, which carries no score" in said and "did not match" not in said, said

@@ -10,9 +10,9 @@ from rsvlm.predict_tiles import shapes_line, window_problem
 def test_the_count_line_gives_both_reasons_and_the_skipped_tiles_in_one_line():
     """Each object found is written, below --min-score or on nodata: the three counts add up to those found."""
     result = {"tiles": [{}] * 5, "objects": [{}] * 9, "nodata_tiles": 1}
-    assert shapes_line(result, 4, 3, 2) == ("4 object(s) from 5 tiles (9 found; 3 below --min-score, 2 wholly on "
+    assert shapes_line(result, 4, 3, 2) == ("4 objects from 5 tiles (9 found; 3 below --min-score, 2 wholly on "
                                            "nodata left out by --on-nodata drop) (1 tile all nodata, not asked)")
-    assert shapes_line({**result, "tiles": [{}]}, 9, 0, 0) == "9 object(s) from 1 tile (1 tile all nodata, not asked)"
+    assert shapes_line({**result, "tiles": [{}]}, 9, 0, 0) == "9 objects from 1 tile (1 tile all nodata, not asked)"
 
 
 def _scene(width: int, height: int, bands: int = 3, dtype: str = "uint8"):

@@ -34,8 +34,8 @@ def test_a_tiled_min_score_that_drops_nothing_still_says_so(ckpt, geotiff, tmp_p
     assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
                  "--tile", "32", "--overlap", "0", "--min-score", "0.5", "--out", str(out)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    said = "0 of 6 object(s) scored below --min-score 0.5 dropped"
-    assert lines[:2] == ["6 object(s) from 6 tiles", said], lines
+    said = "0 of 6 objects scored below --min-score 0.5 dropped"
+    assert lines[:2] == ["6 objects from 6 tiles", said], lines
     assert said in json.loads(out.read_text())["notes"]
 
 

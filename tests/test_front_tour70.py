@@ -42,7 +42,7 @@ def test_the_tiled_line_counts_the_objects_written_not_those_min_score_left_out(
     assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
                  "--tile", "32", "--overlap", "0", "--min-score", "0.5", "--out", str(out)]) == 0
     res = json.loads(out.read_text())
-    line = "2 object(s) from 6 tiles (6 found; 4 below --min-score 0.5)"
+    line = "2 objects from 6 tiles (6 found; 4 below --min-score 0.5)"
     assert res["answer"] == line and len(res["objects"]) == 2
     assert capsys.readouterr().out.splitlines()[0] == line
 
@@ -51,7 +51,7 @@ def test_the_tiled_line_is_unchanged_where_nothing_is_left_out(ckpt, geotiff, tm
     scored_boxes(monkeypatch)
     assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
                  "--tile", "32", "--overlap", "0"]) == 0
-    assert capsys.readouterr().out.splitlines()[0] == "6 object(s) from 6 tiles"
+    assert capsys.readouterr().out.splitlines()[0] == "6 objects from 6 tiles"
 
 
 def test_the_tiled_line_counts_out_the_objects_on_nodata_that_on_nodata_drop_leaves_out(ckpt, tmp_path,
@@ -70,7 +70,7 @@ def test_the_tiled_line_counts_out_the_objects_on_nodata_that_on_nodata_drop_lea
     out = tmp_path / "t.json"
     assert main(["predict", "--model", str(ckpt), "--image", str(path), "--task", "det", "--device", "cpu",
                  "--tile", "32", "--overlap", "0", "--on-nodata", "drop", "--out", str(out)]) == 0
-    line = "4 object(s) from 6 tiles (6 found; 2 wholly on nodata left out by --on-nodata drop)"
+    line = "4 objects from 6 tiles (6 found; 2 wholly on nodata left out by --on-nodata drop)"
     assert json.loads(out.read_text())["answer"] == line
     assert capsys.readouterr().out.splitlines()[0] == line
 

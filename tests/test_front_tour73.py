@@ -60,7 +60,7 @@ def test_a_plain_answer_kept_under_tta_is_not_called_a_fused_vote(ckpt, geotiff,
     assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "seg", "--device", "cpu",
                  "--tta", "flip"]) == 0
     err = capsys.readouterr().err
-    assert "did not match the model's per-shape scores" in err and "pixel votes" not in err, err
+    assert "did not match the model's per-shape scores" in err and "pixel vote" not in err, err
 
 
 def test_chat_calls_a_plain_answer_kept_under_tta_no_fused_vote(ckpt, geotiff, monkeypatch):
@@ -74,7 +74,7 @@ def test_chat_calls_a_plain_answer_kept_under_tta_no_fused_vote(ckpt, geotiff, m
     monkeypatch.setattr(repl, "fused", lambda *a, **k: inf.Answer(POLY, None))  # the plain answer, kept
     repl.ask("[seg] Segment the buildings.")
     said = out.getvalue()
-    assert "did not match" in said and "pixel votes" not in said, said
+    assert "did not match" in said and "pixel vote" not in said, said
 
 
 def _nodata_tif(path, side: int):
@@ -132,3 +132,42 @@ def test_an_overlay_of_gcps_of_unknown_orientation_says_so(gcps, line):
     note = gcp_orientation_note([GroundControlPoint(row=r, col=c, x=x, y=y) for c, r, x, y in gcps], None)
     assert overlay_title("[det] Detect all ships.", None, images=(SimpleNamespace(notes=[note]),)) == (
         "[det] Detect all ships.\n" + line)
+
+
+def test_chat_says_what_stays_loaded_after_an_image_that_fails(ckpt, geotiff, tmp_path):
+    """A /image that failed mid-session said its error alone; the next question went to the image loaded before,
+    unsaid, and the user took the new one for loaded."""
+    from test_predict_edges import chat_repl
+
+    repl, out = chat_repl(ckpt)
+    bad = tmp_path / "cut.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 40)  # a PNG's signature, then nothing it can decode
+    repl.handle(f"/image {bad}")
+    assert out.getvalue().startswith("error: ") and "loaded" not in out.getvalue(), out.getvalue()  # none was
+    repl.handle(f"/image {geotiff}")
+    repl.handle(f"/image {bad}")
+    assert out.getvalue().rstrip().endswith("(scene.tif still loaded: the next question asks about it)"), out.getvalue()
+
+
+def test_counts_are_written_in_the_singular_and_the_plural():
+    """"1 object(s) from 1 tile", "1 of 1 object(s) have no score", "1 of the 1 answer(s) … their ends are
+    unreliable": one is singular, more plural."""
+    from rsvlm.answering import context_note
+    from rsvlm.output_options import above_min_score, unscored_note
+    from rsvlm.predict_tiles import shapes_line
+    from rsvlm.progress import counted
+
+    assert [counted(n, w) for n, w in ((1, "tile"), (0, "tile"), (2, "batch"), (3, "entry"), (2, "day"))] == [
+        "1 tile", "0 tiles", "2 batches", "3 entries", "2 days"]
+    assert shapes_line({"tiles": [{}], "objects": [{}], "nodata_tiles": 1}, 1, 0, 0) == (
+        "1 object from 1 tile (1 tile all nodata, not asked)")
+    assert shapes_line({"tiles": [{}, {}], "objects": [], "nodata_tiles": 0}, 0, 0, 0) == "0 objects from 2 tiles"
+    assert unscored_note([{"kind": "box"}]).startswith("1 of 1 object has no score: ")
+    assert unscored_note([{"kind": "box"}]).endswith("; --min-score keeps it")
+    assert unscored_note([{"kind": "poly"}, {"kind": "box"}], fused=True).startswith(
+        "2 of 2 objects have no score: 1 polygon or mask fused over the --tta views is a pixel vote, which carries no "
+        "score; 1 other: ")
+    assert above_min_score([{"score": 0.1}], 0.5)[1] == "1 of 1 object scored below --min-score 0.5 dropped"
+    assert context_note(1, 1, 9).startswith("1 of the 1 answer ran past the LLM's context of 9 tokens")
+    assert "its end is unreliable; a lower --max-new-tokens stops it short" in context_note(1, 1, 9)
+    assert context_note(2, 3, 9).startswith("2 of the 3 answers ran past") and "their ends are" in context_note(2, 3, 9)

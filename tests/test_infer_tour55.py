@@ -63,7 +63,7 @@ def test_eval_marks_and_counts_the_answers_that_ran_past_the_context(tmp_path, c
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r.get("past_context") for r in rows] == [True] * 2
     err = capsys.readouterr().err
-    assert "2 of the 2 answer(s) ran past the LLM's context of 170 tokens" in err
+    assert "2 of the 2 answers ran past the LLM's context of 170 tokens" in err
     assert err.count("past the LLM's context") == 1 and '"past_context": true' in err
     assert not [w for w in seen if "past the LLM's context" in str(w.message)]  # counted, not warned per batch
 

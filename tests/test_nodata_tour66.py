@@ -136,7 +136,7 @@ def test_tiled_tta_says_the_tiles_whose_shapes_were_voted_out(ckpt, geotiff, tmp
     n = len(result["tiles"])
     assert n == 4 and all(t["tta_voted_out"].startswith(VOTED) for t in result["tiles"])
     lines = [ln for ln in err.splitlines() if "tta_voted_out" in ln]
-    assert len(lines) == 1 and f"note: {n} of {n} tile(s) answered \"None.\"" in lines[0], err
+    assert len(lines) == 1 and f"note: {n} of {n} tiles answered \"None.\"" in lines[0], err
     assert f"first: {VOTED}" in lines[0] and any("tta_voted_out" in x for x in result["notes"])
 
 

@@ -10,7 +10,7 @@ def test_min_score_compares_a_numeric_string_score_as_its_number():
     objs = [{"kind": "point", "coords": [0, 0], "score": s} for s in ("0.8", "0.3", 0.6, "nan")]
     kept, said = above_min_score(objs, 0.5)  # "0.8" >= 0.5 raised TypeError
     assert [o["score"] for o in kept] == ["0.8", 0.6]
-    assert said == "2 of 4 object(s) scored below --min-score 0.5 dropped"
+    assert said == "2 of 4 objects scored below --min-score 0.5 dropped"
 
 
 def _boxes_seen(boxes, scene, tile, overlap):

@@ -144,7 +144,7 @@ def test_predict_marks_an_answer_past_the_context_in_out(ckpt, geotiff, tmp_path
     assert _predict(ckpt, geotiff, out) == 0
     result = json.loads(out.read_text())
     assert result["past_context"] is True
-    assert any("1 of the 1 answer(s) ran past the LLM's context" in n for n in result["notes"])
+    assert any("1 of the 1 answer ran past the LLM's context" in n for n in result["notes"])
     assert "ran past the LLM's context" in capsys.readouterr().err
 
 
@@ -157,7 +157,7 @@ def test_predict_marks_each_tile_past_the_context_and_counts_them_once(ckpt, geo
     result = json.loads(out.read_text())
     assert [t.get("past_context") for t in result["tiles"]] == [True] * 6
     err = capsys.readouterr().err
-    assert err.count("ran past the LLM's context") == 1 and "6 of the 6 answer(s)" in err
+    assert err.count("ran past the LLM's context") == 1 and "6 of the 6 answers" in err
     assert '"past_context": true in --out\'s tiles' in err
 
 
@@ -178,7 +178,7 @@ def test_predict_says_the_tta_view_answers_left_out_of_the_fusion(ckpt, geotiff,
     assert _predict(ckpt, geotiff, out, "--tta", "flip", "--tile", "32", "--overlap", "0", "--batch-size", "8") == 0
     result = json.loads(out.read_text())
     assert all("could not be fused" in t["tta_note"] for t in result["tiles"]) and len(result["tiles"]) == 6
-    assert [n for n in result["notes"] if n.startswith("note: 6 of 6 tile(s) fused without some view answers")]
+    assert [n for n in result["notes"] if n.startswith("note: 6 of 6 tiles fused without some view answers")]
     assert not any("past_context" in t for t in result["tiles"])
 
 

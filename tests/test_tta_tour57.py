@@ -74,8 +74,8 @@ def test_predict_says_which_view_answers_ran_past_the_context(monkeypatch):
                              notes=said[past])
         assert answer.past_context is (past is not None)
     assert said[None] == []
-    assert said[0] == ["warning: 1 of the 1 answer(s) ran past the LLM's context of ? tokens (prompt and answer; "
-                       "max_position_embeddings): their ends are unreliable; a lower --max-new-tokens stops them "
+    assert said[0] == ["warning: 1 of the 1 answer ran past the LLM's context of ? tokens (prompt and answer; "
+                       "max_position_embeddings): its end is unreliable; a lower --max-new-tokens stops it "
                        "short of it"]
     assert len(said[2]) == 1 and said[2][0].startswith(
         "warning: 1 of the 3 view answers fused into it ('v'; not the answer itself) ran past the LLM's context")
@@ -105,7 +105,7 @@ def test_predict_cli_says_only_view_answers_ran_past_the_context(ckpt, geotiff, 
     assert main([*run, "--out", str(out), "--tile", "32", "--overlap", "0", "--batch-size", "8"]) == 0
     tiles = json.loads(out.read_text())["tiles"]
     assert [t["past_views"] for t in tiles] == [["h", "v", "hv"]] * 6
-    assert "6 of the 6 answer(s) ran past the LLM's context" in (err := capsys.readouterr().err)
+    assert "6 of the 6 answers ran past the LLM's context" in (err := capsys.readouterr().err)
     assert "(6 of them only in view answers fused into them, named in \"past_views\")" in err
 
 
