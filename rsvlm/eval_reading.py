@@ -177,7 +177,7 @@ def undigested(files: list[Path], records: dict[str, dict]) -> list[str]:
         with contextlib.suppress(FileNotFoundError):
             for line in f.read_text().splitlines():
                 with contextlib.suppress(ValueError):
-                    row = json.loads(line)
+                    row = json.loads(line.removeprefix("\ufeff"))  # a BOM: as _rows reads it
                     if not (isinstance(row, dict) and isinstance(row.get("id"), str) and row["id"] in records
                             and "error" not in row):
                         continue

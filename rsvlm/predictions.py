@@ -48,12 +48,12 @@ def _rows(path: Path, bad: list[str] | None = None) -> list[dict]:
     newline is being written, or was cut: not one)."""
     rows = []
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:  # none yet, or an empty part its rank just removed
         return rows
     for n, line in enumerate(text.splitlines(keepends=True), 1):
         try:
-            row, why = json.loads(line), 'not a JSON object with a string "id"'
+            row, why = json.loads(line.removeprefix("\ufeff")), 'not a JSON object with a string "id"'  # BOM: as scored
         except json.JSONDecodeError as e:
             row, why = None, f"not JSON ({e.msg})"
         if isinstance(row, dict) and isinstance(row.get("id"), str):
@@ -221,7 +221,7 @@ def missing_images_hint(records: list[dict], root: Path, given: bool = False) ->
 
 def _is_row_of(line: str, ids: set[str]) -> bool:
     with contextlib.suppress(json.JSONDecodeError):
-        return isinstance(row := json.loads(line), dict) and row.get("id") in ids
+        return isinstance(row := json.loads(line.removeprefix("\ufeff")), dict) and row.get("id") in ids
     return False
 
 
@@ -244,7 +244,7 @@ def _holds_records(path: Path) -> bool:
     """Whether a line of ``path`` is an instruction record (has ``conversations``)."""
     for line in path.read_text().splitlines():
         with contextlib.suppress(json.JSONDecodeError):
-            if isinstance(row := json.loads(line), dict) and "conversations" in row:
+            if isinstance(row := json.loads(line.removeprefix("\ufeff")), dict) and "conversations" in row:
                 return True
     return False
 

@@ -180,3 +180,32 @@ def test_a_scene_shrunk_whole_is_told_the_converters_tile_not_predicts_alone():
     said = notes.summary(1)
     assert ("python -m data_gen convert FORMAT --tile 96 makes a test set of its windows (docs/data-convert.md), as "
             "rsvlm predict --tile 96 looks at one image (first: dota-P1888-det-obb)") in said, said
+
+
+# ---------------------------------------------------------------- a predictions file saved with a BOM
+
+
+def test_an_out_saved_with_a_bom_is_resumed_as_the_scorers_read_it(tmp_path, monkeypatch):
+    """A predictions file saved by a Windows editor (a UTF-8 BOM before its first line) is scored as it is, but
+    rsvlm eval refused to resume it: "holds no predictions … (Unexpected UTF-8 BOM)"."""
+    from rsvlm import evaluate
+    from rsvlm.predictions import asked_digest, check_out
+
+    data = _records(tmp_path, 2)
+    first = json.loads((tmp_path / "test.jsonl").read_text().splitlines()[0])
+    out = tmp_path / "p.jsonl"
+    out.write_text("\ufeff" + json.dumps({"id": "r0", "task": "cls", "answer": "lake",
+                                          "asked_digest": asked_digest(evaluate.tagged_record(first)[0])}) + "\n",
+                   encoding="utf-8")
+    assert check_out(tmp_path / "test.jsonl", out) is None
+    asked = []
+
+    def answer(model, processor, records, *a, **kw):
+        asked.extend(r["id"] for r in records)
+        return [{"id": r["id"], "task": "cls", "answer": "sea"} for r in records]
+
+    monkeypatch.setattr(evaluate, "answer_batch", answer)
+    evaluate.run(None, None, tmp_path / "test.jsonl", out, batch_size=2, progress=False)
+    assert asked == ["r1"] and data == str(tmp_path / "test.jsonl")
+    assert [json.loads(line.removeprefix("\ufeff"))["id"] for line in out.read_text(encoding="utf-8").splitlines()] \
+        == ["r0", "r1"]
