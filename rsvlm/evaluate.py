@@ -162,9 +162,11 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     elif world > 1 and part.is_file() and part.stat().st_size == 0:
         part.unlink()  # an empty part (a rank without records, or nothing left to answer) is clutter only
     writing = part.open("a") if todo else contextlib.nullcontext()
-    with writing as f, progress_bar(total=len(mine), initial=kept, unit="rec",
-                                    desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
-                                    disable=not progress) as bar:
+    # SIGTERM (a scheduler's time limit) ended the run without a word; while answering only: a rank waiting in
+    # launcher_sync's C barrier would not run the handler, and is killed as before
+    with term_as_interrupt(), writing as f, progress_bar(total=len(mine), initial=kept, unit="rec",
+                                                         desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
+                                                         disable=not progress) as bar:
         for i in range(0, len(todo), batch_size):
             batch = todo[i : i + batch_size]
             for record, row in zip(batch, answer_batch(model, processor, batch, root, max_new_tokens, constrain, tta,
@@ -399,12 +401,11 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
     import torch
 
     try:
-        with term_as_interrupt():  # a scheduler's time limit ended the run without a word
-            out = run(model, processor, Path(args.data), Path(args.out), args.batch_size, args.max_new_tokens,
-                      args.limit, rank, world, constrain=not args.free_decoding,
-                      tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None,
-                      min_objects=args.min_objects, by_class=args.det_by_class, retry_errors=args.retry_errors,
-                      image_root=Path(args.image_root) if args.image_root else None, sync=sync, loaded=loaded)
+        out = run(model, processor, Path(args.data), Path(args.out), args.batch_size, args.max_new_tokens,
+                  args.limit, rank, world, constrain=not args.free_decoding,
+                  tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None,
+                  min_objects=args.min_objects, by_class=args.det_by_class, retry_errors=args.retry_errors,
+                  image_root=Path(args.image_root) if args.image_root else None, sync=sync, loaded=loaded)
     except torch.OutOfMemoryError as e:  # hours into a run: say that nothing answered is lost
         print(f"rsvlm eval: out of memory answering a batch of {args.batch_size} ({str(e).splitlines()[0][:200]}); "
               f"the answers written so far are kept in {part_path(Path(args.out), rank, world)} and a rerun resumes "
