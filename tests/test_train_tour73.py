@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
+import torch
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,7 +47,6 @@ def test_a_sigterm_before_the_first_stage_says_nothing_was_saved_and_the_command
     import os
     import signal
 
-    import pytest
     from script_loader import load_script
 
     b = load_script("build_default_model", monkeypatch)
@@ -64,3 +65,49 @@ def test_a_sigterm_before_the_first_stage_says_nothing_was_saved_and_the_command
     with pytest.raises(SystemExit) as e:  # a usage error is still exit 2, not taken for a SIGTERM
         b.main(["--out", str(tmp_path / "out"), "no_such_key=1"])
     assert e.value.code == 2
+
+
+class _Running(torch.nn.Module):
+    """A Linear with a persistent running mean its forward updates, and a non-persistent scratch buffer."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(4, 4)
+        self.register_buffer("mean", torch.zeros(4))
+        self.register_buffer("count", torch.tensor(0))
+        self.register_buffer("scratch", torch.zeros(2), persistent=False)
+
+    def forward(self, x):  # x (B, 4)
+        self.mean.mul_(0.9).add_(0.1 * x.mean(0))
+        self.count += 1
+        return self.lin(x).pow(2).mean()
+
+
+def test_a_plain_step_folder_keeps_the_persistent_buffers_a_resume_needs(tmp_path):
+    """Without DeepSpeed a step folder held the trainable parameters only: a running statistic resumed at its
+    build value."""
+    from rsvlm.train import checkpoint as ckpt
+
+    torch.manual_seed(0)
+    model = _Running()
+    opt = torch.optim.AdamW(model.parameters(), lr=0.1)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0)
+    for _ in range(3):
+        model(torch.randn(2, 4)).backward()
+        opt.step(), sched.step(), opt.zero_grad()
+    ckpt.save_plain(tmp_path, model, opt, sched)
+    saved = ckpt.read_tensors(tmp_path / "trainable.safetensors")
+    assert set(saved) == {"lin.weight", "lin.bias", "mean", "count"}  # not the non-persistent scratch
+    fresh = _Running()
+    fresh_opt = torch.optim.AdamW(fresh.parameters(), lr=0.1)
+    ckpt.load_plain(tmp_path, fresh, fresh_opt, torch.optim.lr_scheduler.LambdaLR(fresh_opt, lambda s: 1.0))
+    for name, want in model.state_dict().items():
+        torch.testing.assert_close(fresh.state_dict()[name], want)
+    assert fresh.count.dtype == torch.int64 and int(fresh.count) == 3
+    from safetensors.torch import save_file
+
+    save_file({k: v for k, v in saved.items() if k.startswith("lin.")}, str(tmp_path / "trainable.safetensors"))
+    ckpt.load_trainable(tmp_path, _Running())  # a folder saved before: the parameters alone still load
+    bad = {**saved, "mean": torch.zeros(5)}
+    with pytest.raises(ValueError, match=r"buffer\(s\) of another shape.*mean \(5,\) \(this model \(4,\)\)"):
+        ckpt.load_trainable(tmp_path, _Running(), bad)

@@ -5,16 +5,14 @@
         rng_rank{r}.json            python and numpy RNG of rank r
         rng_rank{r}.safetensors     torch CPU (and CUDA) RNG of rank r
         train_config.yaml           the resolved config
-        trainable.safetensors, optimizer.safetensors + optimizer.json, scheduler.json   (plain torch engine)
+        trainable.safetensors (and persistent buffers), optimizer.safetensors + .json, scheduler.json  (plain torch)
         deepspeed/                  DeepSpeed's own sharded files (DeepSpeed engine)
 
 Every rank writes into ``step_N.tmp`` and rank 0 renames it to ``step_N`` after a barrier, so a
 folder named ``step_N`` is always complete; a killed run leaves at most a ``.tmp`` folder, which
 ``latest_checkpoint`` ignores and the next save replaces. Nothing is pickled: the optimizer's tensors
 are safetensors, its groups JSON (an ``optimizer.pt`` of older folders is read with
-``torch.load(weights_only=True)``).
-
-Limits: multi-node runs need a shared file system for ``out_dir``.
+``torch.load(weights_only=True)``). Limits: multi-node runs need a shared file system for ``out_dir``.
 """
 
 from __future__ import annotations
@@ -218,7 +216,11 @@ def load_rng(folder: Path, rank: int) -> None:
 
 # -- plain torch engine state ------------------------------------------------------------------
 def trainable_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    return {n: p.detach().to("cpu").contiguous().clone() for n, p in model.named_parameters() if p.requires_grad}
+    """Trainable parameters and persistent buffers (a running statistic: it resumed at its build value)."""
+    persistent = model.state_dict(keep_vars=True)  # the names of parameters and persistent buffers
+    tensors = [*((n, p) for n, p in model.named_parameters() if p.requires_grad),
+               *((n, b) for n, b in model.named_buffers() if n in persistent)]
+    return {n: t.detach().to("cpu").contiguous().clone() for n, t in tensors}
 
 
 def save_plain(folder: Path, model: torch.nn.Module, optimizer, scheduler) -> None:
@@ -403,21 +405,22 @@ def check_world(folder: Path, world: int) -> None:
 
 def load_trainable(folder: Path, model: torch.nn.Module, state: dict | None = None) -> None:
     """Copy a plain-engine step folder's trainable parameters (or ``state``, read from ``folder``) into ``model``
-    (the same names, exactly)."""
-    state = read_tensors(trainable_file(folder)) if state is None else state
-    want = {n for n, p in model.named_parameters() if p.requires_grad}
+    (the same names, exactly) and the persistent buffers saved beside them, each in its own dtype (a folder saved
+    before stop 73, or a DeepSpeed step of a model without any, has none: the model's stay)."""
+    state, own = dict(read_tensors(trainable_file(folder)) if state is None else state), dict(model.named_buffers())
+    buffers, params = {n: state.pop(n) for n in list(state) if n in own}, dict(model.named_parameters())
+    want = {n for n, p in params.items() if p.requires_grad}
     if set(state) != want:
         missing, extra = sorted(want - set(state))[:5], sorted(set(state) - want)[:5]
         raise ValueError(f"{folder}: trainable parameters differ from this model (missing {missing}, extra {extra})")
-    params = dict(model.named_parameters())
-    shapes = [f"{n} {tuple(t.shape)} (this model {tuple(params[n].shape)})" for n, t in state.items()
-              if t.shape != params[n].shape]
-    if shapes:
-        raise ValueError(f"{folder}: {len(shapes)} trainable tensor(s) of another shape than this model's, e.g. "
-                         f"{'; '.join(shapes[:3])}: was it trained with another model section?")
+    own, state = own | params, state | buffers
+    if shapes := [f"{n} {tuple(t.shape)} (this model {tuple(own[n].shape)})" for n, t in state.items()
+                  if t.shape != own[n].shape]:
+        raise ValueError(f"{folder}: {len(shapes)} trainable tensor(s) or buffer(s) of another shape than this "
+                         f"model's, e.g. {'; '.join(shapes[:3])}: was it trained with another model section?")
     with torch.no_grad():
         for n, t in state.items():
-            params[n].copy_(t)
+            own[n].copy_(t)  # a buffer in its own dtype
 
 
 def load_plain(folder: Path, model: torch.nn.Module, optimizer, scheduler) -> None:

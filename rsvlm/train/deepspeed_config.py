@@ -308,23 +308,13 @@ def zero_trainable(folder: str | Path) -> dict:
 
 
 def load_zero_state(folder: str | Path, model, state: dict) -> None:
-    """``zero_trainable(folder)``'s ``state`` copied into ``model``: its trainable parameters
-    (``checkpoint.load_trainable``) and the persistent buffers DeepSpeed saves beside them (every one of the model,
-    trained values included: a running statistic), each into its own buffer (were 'trainable parameters differ
-    … extra [the buffers]', the export refused)."""
-    import torch
-
+    """``zero_trainable(folder)``'s ``state`` copied into ``model`` by ``checkpoint.load_trainable``: its trainable
+    parameters and the persistent buffers DeepSpeed saves beside them (trained values included: a running
+    statistic), each into its own buffer (were 'trainable parameters differ … extra [the buffers]', the export
+    refused)."""
     from rsvlm.train.checkpoint import load_trainable
 
-    buffers = dict(model.named_buffers())
-    kept = {n: state.pop(n) for n in list(state) if n in buffers}
     load_trainable(Path(folder), model, state)
-    if odd := [f"{n} {tuple(t.shape)} (this model {tuple(buffers[n].shape)})" for n, t in kept.items()
-               if t.shape != buffers[n].shape]:
-        raise ValueError(f"{folder}: buffer(s) of another shape than this model's: {'; '.join(odd[:3])}")
-    with torch.no_grad():
-        for n, t in kept.items():
-            buffers[n].copy_(t)  # in the buffer's own dtype
 
 
 def zero3_external_parameters(model) -> list:
