@@ -61,3 +61,56 @@ def test_record_field_advice_agrees_with_advice_s_wording():
     dem = f"an elevation model: give the modality (--modality{LIBRARY_TOO}) if it is imagery"
     assert as_record_fields(dem) == as_record_fields(for_cli(dem)) == \
         'an elevation model: give the modality (a "modality" in the record\'s image) if it is imagery'
+
+
+def _raster(path, bands: int = 1):
+    import warnings
+
+    import numpy as np
+    import rasterio
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # not georeferenced
+        with rasterio.open(path, "w", driver="GTiff", width=24, height=16, count=bands, dtype="float32") as ds:
+            ds.write(np.random.default_rng(0).uniform(0.01, 1, (bands, 16, 24)).astype(np.float32))  # (C, H, W)
+
+
+def test_llava_keeps_records_whose_images_gdal_names_copying_their_file(tmp_path, monkeypatch):
+    # /vsizip/pack.zip/a.tif, NETCDF:s1.nc:Band1 and HDF5:"s1.nc"://Band1 were all missing_image: records lost
+    import warnings
+    import zipfile
+
+    import rasterio.shutil
+
+    from data_gen.__main__ import main
+    from rsvlm.data.records import image_paths, load_records
+    from rsvlm.io import read_image
+
+    src = tmp_path / "src"
+    src.mkdir()
+    _raster(src / "one.tif")
+    with zipfile.ZipFile(src / "pack.zip", "w") as z:
+        z.write(src / "one.tif", "a.tif")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rasterio.shutil.copy(src / "one.tif", src / "s1.nc", driver="netCDF", FORMAT="NC4")
+    (src / "one.tif").unlink()
+    names = ["/vsizip/pack.zip/a.tif", "NETCDF:s1.nc:Band1", 'HDF5:"s1.nc"://Band1', "/vsizip/gone.zip/a.tif"]
+    turns = [{"from": "human", "value": "<image>\nWhat is it?"}, {"from": "gpt", "value": "A field."}]
+    (tmp_path / "l.json").write_text(json.dumps([{"id": f"r{k}", "image": n, "modality": "sar", "conversations": turns}
+                                                 for k, n in enumerate(names)]))
+    monkeypatch.chdir(tmp_path)  # the records are read against their own folder, not this one
+    assert main(["convert", "llava", "--src", "l.json", "--images", "src", "--out", "out", "--no-progress"]) == 0
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert stats["records"] == 3 and stats["skipped"] == {"missing_image": 1}
+    assert stats["skipped_examples"]["missing_image"].endswith(
+        "(/vsizip/gone.zip/a.tif: its file src/gone.zip is not there)")
+    assert stats["notes"]["gdal_names_read_from_their_copied_file"] == 3
+    recs, _ = load_records(tmp_path / "out" / "records.jsonl")
+    assert [r["images"][0]["path"] for r in recs] == ["/vsizip/images/pack.zip/a.tif", "NETCDF:images/s1.nc:Band1",
+                                                      'HDF5:"images/s1.nc"://Band1']
+    assert sorted(p.name for p in (tmp_path / "out" / "images").iterdir()) == ["pack.zip", "s1.nc"]
+    monkeypatch.chdir(src)
+    for r in recs:
+        [[f]] = image_paths(r, tmp_path / "out")
+        assert read_image(f).data.shape == (1, 16, 24)

@@ -42,14 +42,15 @@ def image_size(path: Path, out: Output | None = None) -> tuple[int, int]:
     from rsvlm.io.pngcheck import check_png_data, is_png
     from rsvlm.io.sources import check_image_path, gdal_message, library_messages
 
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)  # a GDAL name's WrittenName kept as written
     heard: list[str] = []
     try:
         check_image_path(path)  # "empty file (0 bytes)", not "cannot identify image file"
     except (ValueError, FileNotFoundError) as e:
         raise ConversionError(str(e)) from e
     try:
-        gdal = path.suffix.lower() in (".tif", ".tiff", ".jp2")
+        # a GDAL name (/vsizip/…, NETCDF:s1.nc:VV: no file of its own) is GDAL's alone to read
+        gdal = path.suffix.lower() in (".tif", ".tiff", ".jp2") or not path.is_file()
         if not gdal and is_png(path):  # PIL's verify checks CRCs; damaged data under a new CRC was copied
             check_png_data(path)
         size = None if gdal else _pil_size(path)

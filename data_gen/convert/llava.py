@@ -9,7 +9,9 @@ that is one JSON object is one record, or (a wrapper such as ``{"data": [...]}``
 with ``/``, counted in the notes as ``windows_paths_read``; a file name of another case than the one file so named,
 ``a.PNG`` for ``a.png``, as that file: ``image_name_case_differs``). Images are copied to
 ``OUT/images``; ``"image": path`` means one image, a list several, and records already in rsvlm form
-(``images``) pass through, ``band_files`` (one file per band) copied file by file. An image's
+(``images``) pass through, ``band_files`` (one file per band) copied file by file; a GDAL name (``/vsizip/pack.zip/
+B02.tif``, ``NETCDF:s1.nc:VV``) is read through its archive or file, copied whole, the name kept around the copy's
+path (``/vsizip/images/pack.zip/B02.tif``; noted as ``gdal_names_read_from_their_copied_file``). An image's
 modality is its own ``modality`` (any case; for ``"image"``, the record's ``modality``), else
 ``--modality``; with neither it is left out, unsaid, and inferred from the file wherever the records
 are read (``rsvlm.data.modality``: training, ``rsvlm eval``, whose predictions carry it for the scorers),
@@ -246,6 +248,7 @@ def _image_file(folder: Path, name: str, out: Output, listings: dict | None = No
 def convert_record(raw: dict, args, out: Output, where: str, listings: dict | None = None) -> dict:
     """One rsvlm record from one LLaVA/GeoChat record; raises BadBox / KeyError / TypeError. ``listings``:
     ``_image_file``'s folder listings, kept across records."""
+    from rsvlm.data.image_names import gdal_container, resolve_name  # (rsvlm.io's checks: numpy, on use)
     from rsvlm.data.records import task_from_prompt, task_turn
 
     if "images" in raw:
@@ -265,9 +268,14 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
         files = bands or [spec["path"]]
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             raise TypeError("images[].band_files is not a list of paths")
-        srcs = [_image_file(Path(args.images), f, out, listings) for f in files]
-        for name, src in zip(files, srcs):  # all read before any is copied
-            if not src.is_file():
+        # a GDAL name (/vsizip/pack.zip/B02.tif, NETCDF:s1.nc:VV) is read through its container, which is copied
+        gdal = [gdal_container(f, Path(args.images)) for f in files]  # (it was missing_image, all of them)
+        srcs = [resolve_name(f, Path(args.images)) if g else _image_file(Path(args.images), f, out, listings)
+                for f, g in zip(files, gdal)]
+        for name, src, g in zip(files, srcs, gdal):  # all read before any is copied
+            if g and not g[0].is_file():
+                raise BadBox("missing_image", f"{name}: its file {g[0]} is not there")
+            if not g and not src.is_file():
                 # the path alone (imgs/train/a.png) left the user to work out which folder was searched
                 raise BadBox("missing_image", no_image(str(src), None if Path(name).is_absolute() else args.images))
             try:
@@ -279,7 +287,9 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
             except ConversionError as e:
                 raise BadBox("unreadable_image", str(e)) from e
             size = size or got
-        copied = [out.copy_image(src) for src in srcs]
+        copied = [f"{g[1]}{out.copy_image(g[0])}{g[2]}" if g else out.copy_image(src) for src, g in zip(srcs, gdal)]
+        if any(gdal):  # /vsizip/images/pack.zip/B02.tif: the copied archive's, relative to the records file
+            out.note("gdal_names_read_from_their_copied_file")
         if bands and spec.get("path"):  # never read beside band_files; not copied
             out.note("path_beside_band_files_left_out")
         where_to = {"band_files": copied} if bands else {"path": copied[0]}

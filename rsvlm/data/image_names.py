@@ -69,6 +69,28 @@ def resolve_name(name: str, root: Path) -> Path:
     return written(f"{name[:start]}{file}{name[end:]}")
 
 
+def gdal_container(name: str, root: Path) -> tuple[Path, str, str] | None:
+    """For a GDAL name, its container file (``/vsizip/pack.zip/x.tif``'s archive, ``NETCDF:s1.nc:VV``'s file; a
+    relative one against ``root``, as ``resolve_name`` reads it) and the text of ``name`` before and after the part
+    naming it (``/vsizip/``, ``/x.tif``; the head's // folded): a converter that copies the container names it anew
+    between them. The file may be missing (the part with a suffix, as the reader says); None for another name."""
+    if m := VSI_ARCHIVE.match(name):
+        head = name[:m.start(2)]
+        file = Path("/", m[2]) if head.count("/") > 2 else Path(m[2]) if Path(m[2]).is_absolute() else root / m[2]
+        return file, re.sub("/+", "/", head), name[m.end(2):]
+    if Path(name).is_absolute() or not (m := _SUBDATASET.fullmatch(name)) or (root / name).exists():
+        return None
+    quoted = re.search(r'"([^"]+)"', m[2])
+    parts = [quoted[1]] if quoted else m[2].split(":")
+    k = next((k for k, p in enumerate(parts) if p and (root / p).exists()), None)
+    if k is None and m[1].isupper():
+        k = next((k for k, p in enumerate(parts) if Path(p).suffix), None)
+    if k is None:
+        return None
+    start = m.start(2) + (quoted.start(1) if quoted else sum(len(p) + 1 for p in parts[:k]))
+    return root / parts[k], name[:start], name[start + len(parts[k]):]
+
+
 def image_paths(record: dict, root: str | Path) -> list[list[Path]]:
     """Per image, the file(s) to read: ``[path]`` or its ``band_files``, resolved against ``root`` (``resolve_name``)."""
     root = Path(root)
