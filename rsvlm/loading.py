@@ -73,24 +73,29 @@ def pick_device(device: str | None) -> str:
     return check_device(device) if device else ("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def check_device(device: str) -> str:
+def check_device(device: str, python: bool = False) -> str:
     """``device`` if this machine has it; else a ValueError saying why (torch's own errors are
-    tracebacks from deep inside the model's loading)."""
+    tracebacks from deep inside the model's loading), as ``--device``, or with ``python`` as ``device=``
+    (``load_pretrained``'s)."""
     import torch
+
+    def said(d: str) -> str:
+        return f"device={d!r}" if python else f"--device {d}"
 
     try:
         dev = torch.device(device)
     except RuntimeError:
         meant = " (did you mean cuda?)" if device.split(":")[0] in ("gpu", "nvidia") else ""
-        raise ValueError(f"--device {device!r} is not a device{meant}: cpu, cuda, cuda:1, mps") from None
+        shown = said(device) if python else f"--device {device!r}"
+        raise ValueError(f"{shown} is not a device{meant}: cpu, cuda, cuda:1, mps") from None
     if dev.type not in ("cpu", "cuda", "mps"):  # xpu, hpu, meta: a traceback from deep inside the model's loading
-        raise ValueError(f"--device {device}: rsvlm runs on cpu, cuda, cuda:N or mps, not {dev.type}")
+        raise ValueError(f"{said(device)}: rsvlm runs on cpu, cuda, cuda:N or mps, not {dev.type}")
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(f"--device {device}: no CUDA GPU is usable here; use --device cpu")
+        raise ValueError(f"{said(device)}: no CUDA GPU is usable here; use {said('cpu')}")
     if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
-        raise ValueError(f"--device {device}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+        raise ValueError(f"{said(device)}: this machine has {torch.cuda.device_count()} CUDA device(s)")
     if dev.type == "mps" and not torch.backends.mps.is_available():
-        raise ValueError(f"--device {device}: MPS (Apple GPU) is not available here; use --device cpu")
+        raise ValueError(f"{said(device)}: MPS (Apple GPU) is not available here; use {said('cpu')}")
     return device
 
 
@@ -134,9 +139,16 @@ def load_args(dtype, overrides, device, path) -> tuple:
     (``dtype_of``: "bf16", "auto"; was a TypeError in ``.to``), a floating torch dtype or None, another refused
     naming it, a bad name and a bad object alike (``DtypeError``; 3 was transformers' message); one override
     given as a str is one (each of its letters was refused: "override 'e' is not of the form key=value"), a
-    mapping refused."""
+    mapping refused; ``path`` not a str or Path, or a ``device`` this machine lacks (``check_device``), refused."""
+    import os
+
     import torch
 
+    if not isinstance(path, (str, os.PathLike)):  # None, 3: "expected str, bytes or os.PathLike object"
+        raise TypeError(f"load_pretrained takes a checkpoint folder (a str or Path), got {path!r}; the bundled "
+                        "model's is rsvlm.loading.bundled_model_dir()")
+    if device is not None:  # "gpu", or cuda without a GPU: torch's errors from deep inside the load
+        check_device(str(torch.device(device)) if isinstance(device, int) else str(device), python=True)
     if isinstance(dtype, str) and _normal(dtype) in DTYPES:  # another name is refused as an object is
         dtype = dtype_of(dtype, str(device or "cpu"), Path(path))
     if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):

@@ -96,3 +96,30 @@ def test_a_bad_dtype_name_and_a_bad_dtype_object_are_refused_alike(ckpt, bad):
         with pytest.raises(caught, match=says) as e:
             load_pretrained(ckpt, dtype=bad)
         assert e.type is DtypeError
+
+
+@pytest.mark.parametrize("path", [None, 3])
+def test_load_pretrained_names_a_path_that_is_no_path(path):
+    """None and 3 were "expected str, bytes or os.PathLike object, not NoneType", naming no argument."""
+    from rsvlm.model import RSVLM
+
+    with pytest.raises(TypeError, match=rf"load_pretrained takes a checkpoint folder \(a str or Path\), got {path}; "
+                                        r"the bundled model's is rsvlm\.loading\.bundled_model_dir\(\)"):
+        RSVLM.from_pretrained(path)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without a CUDA GPU")
+@pytest.mark.parametrize("device, says", [
+    ("gpu", r"device='gpu' is not a device \(did you mean cuda\?\): cpu, cuda, cuda:1, mps"),
+    ("cuda", r"device='cuda': no CUDA GPU is usable here; use device='cpu'"),
+    (0, r"device='cuda:0': no CUDA GPU is usable here"),
+    ("xpu", r"device='xpu': rsvlm runs on cpu, cuda, cuda:N or mps, not xpu"),
+])
+def test_load_pretrained_names_a_device_this_machine_lacks_in_python_words(ckpt, device, says):
+    """'gpu' was torch's "Expected one of cpu, cuda, ipu, xpu, … device type", cuda without a GPU "Found no NVIDIA
+    driver", both from deep inside the load; the CLI's check said them for --device."""
+    from rsvlm.model import load_pretrained
+
+    with pytest.raises(ValueError, match=says):
+        load_pretrained(ckpt, device=device)
+    assert load_pretrained(ckpt, device=torch.device("cpu"))[0].llm.device.type == "cpu"  # a torch.device taken
