@@ -165,7 +165,7 @@ def test_a_dim_unstretched_ir_image_is_drawn_stretched_and_others_as_read():
     bright = RSImage(data=ramp * 2.5, modality="ir", bands=["ir"], path="bright.png")  # 0.2 to 1.0
     assert to_display_rgb(bright, ir_cmap="grey")[..., 0].min() == round(0.2 * 255)
     kelvin = RSImage(data=ramp.copy(), modality="ir", bands=["B10"], path="b10.tif",
-                     notes=["stretch (fixed range, K): B10 [250, 330]"])
+                     stretch=[[250.0, 330.0]])
     assert to_display_rgb(kelvin, ir_cmap="grey")[..., 0].max() == round(0.4 * 255)
 
 

@@ -171,3 +171,15 @@ def test_counts_are_written_in_the_singular_and_the_plural():
     assert context_note(1, 1, 9).startswith("1 of the 1 answer ran past the LLM's context of 9 tokens")
     assert "its end is unreliable; a lower --max-new-tokens stops it short" in context_note(1, 1, 9)
     assert context_note(2, 3, 9).startswith("2 of the 3 answers ran past") and "their ends are" in context_note(2, 3, 9)
+
+
+def test_an_ir_window_the_reader_stretched_is_drawn_as_read_though_it_says_no_stretch_note():
+    """The overlay told a stretched ir read from a dim unstretched one by its "stretch (" note, which a window read
+    with the scene's scaling passed on does not say: it was drawn over its own percentiles, unlike the scene's other
+    windows. ``RSImage.stretch`` says it."""
+    from rsvlm.io.image import RSImage
+    from rsvlm.io.vis import to_display_rgb
+
+    ramp = np.linspace(0.08, 0.4, 64 * 64, dtype=np.float32).reshape(1, 64, 64)  # (C, H, W) dim
+    window = RSImage(data=ramp, modality="ir", bands=["ir"], path="w.tif", stretch=[[2000.0, 9000.0]], notes=[])
+    assert to_display_rgb(window, ir_cmap="grey")[..., 0].max() == round(0.4 * 255)  # was 255: stretched again

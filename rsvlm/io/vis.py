@@ -134,8 +134,8 @@ DIM_TOP = 0.5  # an ir image not stretched by the reader whose 98th percentile i
 def _ir_range(*imgs) -> tuple[float, float]:
     """[lo, hi] ir is drawn over: (0, 1), the reader's stretch; for a dim one it did not stretch (8-bit SIRST read as
     value/255, 98 % below ``DIM_TOP``: near-black) its 2-98 percentiles, for display; a pair's over both, alike."""
-    lims = [(0.0, 1.0) if im.modality != "ir" or any(n.startswith("stretch (") for n in im.notes) else _limits(
-        im.data, [0], im.valid, 2.0, 98.0) for im in imgs]  # the reader's kelvin stretch: alike in every scene, kept
+    lims = [(0.0, 1.0) if im.modality != "ir" or im.stretch is not None else _limits(  # RSImage.stretch: a window's
+        im.data, [0], im.valid, 2.0, 98.0) for im in imgs]  # read says no note of it; kelvin: alike in every scene, kept
     lo, hi = min(a for a, _ in lims), max(b for _, b in lims)
     return (lo, hi) if lo < hi < DIM_TOP else (0.0, 1.0)
 
