@@ -123,3 +123,13 @@ def test_load_pretrained_names_a_device_this_machine_lacks_in_python_words(ckpt,
     with pytest.raises(ValueError, match=says):
         load_pretrained(ckpt, device=device)
     assert load_pretrained(ckpt, device=torch.device("cpu"))[0].llm.device.type == "cpu"  # a torch.device taken
+
+
+@pytest.mark.parametrize("text, got", [(None, "None"), (3, "3"), (["<image>\nhi", None], "None"),
+                                       ([{"role": "user", "content": "hi"}], r"\{'role': 'user'")])
+def test_the_processor_names_a_prompt_that_is_no_text(tiny_vlm, text, got):
+    """None and 3 were "'NoneType' object is not iterable"; messages given unrendered failed in the tokenizer."""
+    _, proc = tiny_vlm
+    with pytest.raises(TypeError, match=rf"the processor takes a prompt \(a str\) or a list of them, got {got}.*"
+                                        r"processor\.chat_prompt\(messages\)"):
+        proc(text)

@@ -157,7 +157,11 @@ class Processor:
         """
         if padding_side not in ("left", "right"):
             raise ValueError(f"padding_side must be 'left' or 'right', got {padding_side!r}")
-        texts = [text] if isinstance(text, str) else list(text)
+        texts = [text] if isinstance(text, str) else list(text) if isinstance(text, (list, tuple)) else None
+        if texts is None or (bad := [t for t in texts if not isinstance(t, str)]):  # None: "'NoneType' … not iterable"
+            got = text if texts is None else bad[0]
+            raise TypeError(f"the processor takes a prompt (a str) or a list of them, got {got!r:.60}: the text "
+                            "processor.chat_prompt(messages) renders")
         if not texts:
             raise ValueError("no texts given (an empty batch)")
         from rsvlm.model.image_args import is_one_image
