@@ -364,7 +364,8 @@ def _main(argv: list[str] | None) -> int:
     if extra:  # said by the command's parser, with its usage (was rsvlm's: "usage: rsvlm [-h] COMMAND")
         _stray(ap.commands.get(args.command, ap), args.command, extra)
     if args.command == "predict" and args.task is None and args.region is None and \
-            not re.match(r"\s*\[\w+\]|\s*$", args.prompt or "x"):  # a tag or --region names it (predict_question.settle_task)
+            not re.match(r"\s*\[\w+\]|\s*$", "x" if args.prompt is None else args.prompt):  # a tag or --region names
+        # it (predict_question.settle_task); an empty one is said so there (was "--task required", as if none were given)
         # after the stray words: --promt '[det] …' is the typo to hear of, not a --task wanted
         ap.commands["predict"].error("the following arguments are required: --task (or a --prompt that opens "
                                      "with its task tag: --prompt '[det] Detect all ships.')")

@@ -183,3 +183,11 @@ def test_an_ir_window_the_reader_stretched_is_drawn_as_read_though_it_says_no_st
     ramp = np.linspace(0.08, 0.4, 64 * 64, dtype=np.float32).reshape(1, 64, 64)  # (C, H, W) dim
     window = RSImage(data=ramp, modality="ir", bands=["ir"], path="w.tif", stretch=[[2000.0, 9000.0]], notes=[])
     assert to_display_rgb(window, ir_cmap="grey")[..., 0].max() == round(0.4 * 255)  # was 255: stretched again
+
+
+def test_an_empty_prompt_is_said_empty_not_a_missing_task(geotiff, capsys):
+    """``--prompt "$Q"`` with Q unset: "the following arguments are required: --task", as if no --prompt were given;
+    a prompt of spaces was told it is empty."""
+    assert main(["predict", "--image", str(geotiff), "--prompt", ""]) == 2
+    err = capsys.readouterr().err
+    assert "rsvlm predict: --prompt is empty; give the question, or --task alone" in err and "required" not in err, err
