@@ -361,14 +361,29 @@ class RasterioSource:
                 d.driver == "GTiff" and d.count > 1 for d in datasets or self.datasets):
             return self._read(indexes, nodata, out_shape=(h, w), datasets=datasets)
         ry, n = self.height / h, max(1, int(512 * h / self.height))  # source rows an output row; output rows a strip
+        rx, m = self.width / w, self._chunk_columns(n * ry, w, datasets or self.datasets)  # output columns a chunk
         parts = []
         for j in range(0, h, n):
-            parts.append(self._read(indexes, nodata, window=Window(0, j * ry, self.width, (min(h, j + n) - j) * ry),
-                                    out_shape=(min(h, j + n) - j, w), datasets=datasets))  # (C, n, w), (n, w)
+            rows = Window(0, j * ry, self.width, (min(h, j + n) - j) * ry)
+            chunks = [self._read(indexes, nodata, out_shape=(min(h, j + n) - j, min(w, i + m) - i),
+                                 window=Window(i * rx, rows.row_off, (min(w, i + m) - i) * rx, rows.height),
+                                 datasets=datasets) for i in range(0, w, m)]  # (C, n, m), (n, m) each
+            parts.append((np.concatenate([r for r, _ in chunks], axis=2),
+                          None if chunks[0][1] is None else np.concatenate([v for _, v in chunks], axis=1)))
             if settled is not None and settled(*parts[-1]):
                 return parts[-1]
         valid = None if parts[0][1] is None else np.concatenate([v for _, v in parts])  # (h, w)
         return np.concatenate([r for r, _ in parts], axis=1), valid  # (C, h, w)
+
+    def _chunk_columns(self, rows: float, w: int, datasets) -> int:
+        """Output columns of a strip read at once (``read_decimated``): as many as keep the blocks under them (the
+        strip's ``rows`` and a block row either side, every band of the files) within half GDAL's block cache. Across
+        the whole width, a 20000 px 4-band deflate GeoTIFF's strip held 80 MiB of blocks over the 64 MiB cache, and
+        each output row decompressed them all again: 30 s a strip, 20 min to open the scene; 0.2 s chunked."""
+        per_col = sum(d.count * np.dtype(d.dtypes[0]).itemsize * (rows + 2 * d.block_shapes[0][0]) for d in datasets)
+        bw = max(d.block_shapes[0][1] for d in datasets)
+        cols = self._cache / 2 / per_col - bw  # source columns
+        return max(1, min(w, int(cols * w / self.width)))
 
     def read_unblended(self, max_side: int, indexes: list[int], nodata: float | None):
         """(raw (C, h, w), valid) for the checks of which values a band holds, from full resolution, not overviews
