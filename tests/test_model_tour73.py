@@ -41,6 +41,7 @@ def batch(tiny_vlm):
 
 
 @pytest.mark.parametrize("ids, says", [
+    (["a", "b"], r"generate takes token ids, not text: input_ids=\[.a., .b.\]; make them with the processor"),
     ("hello", r"generate takes token ids, not text: input_ids='hello'; make them with the processor: batch = "
               r"processor\(text, images\).*ChatSession\(model, processor\)\.ask"),
     (None, r"generate's input_ids must be a \(B,T\) integer tensor, got None; make them with the processor"),

@@ -51,8 +51,9 @@ def check_prompt_ids(input_ids, attention_mask) -> None:
     """``RSVLM.generate``'s ``input_ids`` and ``attention_mask`` refused, named, unless (B,T) integer tensors of one
     shape (the processor's): text, None, a number or a list failed as "'str' object has no attribute 'to'"."""
     how = "make them with the processor: batch = processor(text, images); model.generate(**batch)"
-    if isinstance(input_ids, str):
-        raise TypeError(f"generate takes token ids, not text: input_ids={input_ids[:60]!r}; {how}, or ask in "
+    if isinstance(input_ids, str) or (isinstance(input_ids, (list, tuple)) and input_ids
+                                      and all(isinstance(t, str) for t in input_ids)):  # a prompt, or a batch of them
+        raise TypeError(f"generate takes token ids, not text: input_ids={input_ids!r:.60}; {how}, or ask in "
                         "words with ChatSession(model, processor).ask(text, images=...)")
     for name, x in (("input_ids", input_ids), ("attention_mask", attention_mask)):
         if x is None and name == "attention_mask":
