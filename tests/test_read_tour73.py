@@ -111,3 +111,29 @@ def test_a_decimated_read_of_a_multi_band_geotiff_goes_in_chunks_whose_blocks_fi
     assert valid is None
     widths = [k["out_shape"][1] for k in calls]
     assert sum(widths) == 300 and max(widths) <= 10, widths  # 86 source columns of blocks fit half of 4 MiB
+
+
+def test_envi_band_files_in_a_zip_given_with_or_as_their_headers_read_their_data_files(tmp_path):
+    """``/vsizip/pack.zip/B02.hdr`` among band files: left out beside its data file, else read by it, as on disk
+    (it had been taken for a band: "no such raster in pack.zip")."""
+    import zipfile
+
+    import rasterio
+    from rasterio.transform import from_origin
+
+    for i, b in enumerate(("B02", "B03")):
+        with rasterio.open(tmp_path / f"{b}.img", "w", driver="ENVI", width=20, height=10, count=1, dtype="uint16",
+                           crs="EPSG:32633", transform=from_origin(500000, 4000000, 10, 10)) as ds:
+            ds.write(np.full((1, 10, 20), 1000 + 500 * i, np.uint16))
+    with zipfile.ZipFile(tmp_path / "pack.zip", "w") as z:
+        for f in sorted(tmp_path.glob("B0*")):
+            z.write(f, f.name)
+    inside = f"/vsizip/{tmp_path / 'pack.zip'}/"
+    headers = read_image([inside + "B02.hdr", inside + "B03.hdr"])
+    assert headers.files == [inside + "B02.img", inside + "B03.img"]
+    assert "read B02.hdr by its data file B02.img, B03.hdr by its data file B03.img (a header is no band)" in headers.notes
+    both = read_image([inside + n for n in ("B02.img", "B02.hdr", "B03.img", "B03.hdr")])
+    assert both.files == [inside + "B02.img", inside + "B03.img"] and both.bands == ["B02", "B03"]
+    assert any(n.startswith("raster headers B02.hdr, B03.hdr given beside their data files: left out") for n in both.notes)
+    np.testing.assert_array_equal(both.data, headers.data)
+    assert len({float(v) for v in np.unique(both.data[1] - both.data[0])}) == 1

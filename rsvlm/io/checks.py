@@ -330,7 +330,8 @@ def header_files(p: Path, name, among: bool = False) -> list[Path]:
 def band_headers(names: list[str]) -> tuple[list[str], list[str]]:
     """Band files given with raster headers among them (``B02.img B02.hdr B03.img B03.hdr``: a folder's ``*``):
     a header whose data file is given too is left out, one given alone stands for its data file (``header_data``),
-    with a note saying which; ``names`` as given where fewer than two or none is a header. Raises ImageReadError,
+    with a note saying which, also in a zip or tar (``/vsizip/pack.zip/B02.hdr``); ``names`` as given where fewer
+    than two or none is a header. Raises ImageReadError,
     naming the header, where no data file is beside it (GDAL's refusal said 'not a readable raster')."""
     names, sidecars = _without_sidecars(names)
     if len(names) < 2 or not any(Path(n).suffix.lower() == ".hdr" for n in names):
@@ -339,14 +340,15 @@ def band_headers(names: list[str]) -> tuple[list[str], list[str]]:
     out, dropped, swapped = [], [], []
     for n in names:
         p = Path(n)
-        if p.suffix.lower() != ".hdr" or not p.is_file():  # one missing is check_image_path's to name
-            out.append(n)
+        inside = _in_archive(p)  # /vsizip/pack.zip/B02.hdr: in the archive (on disk, none: it had been read as a band)
+        if p.suffix.lower() != ".hdr" or not (p.is_file() if inside is None else p in inside):  # one missing is
+            out.append(n)  # check_image_path's to name
             continue
         found = header_files(p, n, among=True)
-        if any(f.samefile(g) for f in found for g in given if g.is_file()):
+        if any(f == g if inside is not None else g.is_file() and f.samefile(g) for f in found for g in given):
             dropped.append(p.name)
         else:
-            out.append(str(found[0]))
+            out.append(str(found[0]) if inside is None else n[: len(n) - len(p.name)] + found[0].name)  # its //
             swapped.append(f"{p.name} by its data file {found[0].name}")
     notes = [f"raster header{'s' * (len(dropped) > 1)} {', '.join(dropped)} given beside {'their' if len(dropped) > 1 else 'its'} "
              f"data file{'s' * (len(dropped) > 1)}: left out (a header is no band)"] if dropped else []
