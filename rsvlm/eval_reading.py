@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rsvlm import inference as inf
 from rsvlm.data.records import as_record_fields
+from rsvlm.data.records_shape import json_line
 from rsvlm.predictions import answered_ids, asked_digest, read_stamp
 
 
@@ -177,7 +178,7 @@ def undigested(files: list[Path], records: dict[str, dict]) -> list[str]:
         with contextlib.suppress(FileNotFoundError):
             for line in f.read_text().splitlines():
                 with contextlib.suppress(ValueError):
-                    row = json.loads(line.removeprefix("\ufeff"))  # a BOM: as _rows reads it
+                    row = json_line(line)  # a BOM read past, as _rows reads it
                     if not (isinstance(row, dict) and isinstance(row.get("id"), str) and row["id"] in records
                             and "error" not in row):
                         continue

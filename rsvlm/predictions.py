@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsvlm.data.records import RecordError, image_paths, load_records
+from rsvlm.data.records_shape import json_line
 from rsvlm.out_paths import folder_named, refused
 from rsvlm.temp_files import STALE_AFTER_S, remove_stale_temps, replace_text, sweep_temps  # noqa: F401  (predictions.X, as before the move)
 
@@ -53,9 +54,9 @@ def _rows(path: Path, bad: list[str] | None = None) -> list[dict]:
         return rows
     for n, line in enumerate(text.splitlines(keepends=True), 1):
         try:
-            row, why = json.loads(line.removeprefix("\ufeff")), 'not a JSON object with a string "id"'  # BOM: as scored
-        except json.JSONDecodeError as e:
-            row, why = None, f"not JSON ({e.msg})"
+            row, why = json_line(line), 'not a JSON object with a string "id"'  # a BOM read past, as the scorers do
+        except ValueError as e:
+            row, why = None, str(e)
         if isinstance(row, dict) and isinstance(row.get("id"), str):
             rows.append(row)
         elif bad is not None and line.strip() and line.endswith("\n"):
@@ -220,8 +221,8 @@ def missing_images_hint(records: list[dict], root: Path, given: bool = False) ->
 
 
 def _is_row_of(line: str, ids: set[str]) -> bool:
-    with contextlib.suppress(json.JSONDecodeError):
-        return isinstance(row := json.loads(line.removeprefix("\ufeff")), dict) and row.get("id") in ids
+    with contextlib.suppress(ValueError):
+        return isinstance(row := json_line(line), dict) and row.get("id") in ids
     return False
 
 
@@ -243,8 +244,8 @@ def is_stale(row: dict, record: dict) -> bool:
 def _holds_records(path: Path) -> bool:
     """Whether a line of ``path`` is an instruction record (has ``conversations``)."""
     for line in path.read_text().splitlines():
-        with contextlib.suppress(json.JSONDecodeError):
-            if isinstance(row := json.loads(line.removeprefix("\ufeff")), dict) and "conversations" in row:
+        with contextlib.suppress(ValueError):
+            if isinstance(row := json_line(line), dict) and "conversations" in row:
                 return True
     return False
 
