@@ -362,18 +362,19 @@ class RasterioSource:
             return self._read(indexes, nodata, out_shape=(h, w), datasets=datasets)
         ry, n = self.height / h, max(1, int(512 * h / self.height))  # source rows an output row; output rows a strip
         rx, m = self.width / w, self._chunk_columns(n * ry, w, datasets or self.datasets)  # output columns a chunk
-        parts = []
-        for j in range(0, h, n):
-            rows = Window(0, j * ry, self.width, (min(h, j + n) - j) * ry)
-            chunks = [self._read(indexes, nodata, out_shape=(min(h, j + n) - j, min(w, i + m) - i),
-                                 window=Window(i * rx, rows.row_off, (min(w, i + m) - i) * rx, rows.height),
-                                 datasets=datasets) for i in range(0, w, m)]  # (C, n, m), (n, m) each
-            parts.append((np.concatenate([r for r, _ in chunks], axis=2),
-                          None if chunks[0][1] is None else np.concatenate([v for _, v in chunks], axis=1)))
-            if settled is not None and settled(*parts[-1]):
-                return parts[-1]
-        valid = None if parts[0][1] is None else np.concatenate([v for _, v in parts])  # (h, w)
-        return np.concatenate([r for r, _ in parts], axis=1), valid  # (C, h, w)
+        strips, cols = range(0, h, n), range(0, w, m)
+        # a chunk's strips in turn (``settled`` aside: a strip's chunks): the block row two strips share stays cached
+        order = [(j, i) for j in strips for i in cols] if settled is not None else [(j, i) for i in cols for j in strips]
+        read, parts = {}, []
+        for j, i in order:
+            read[j, i] = self._read(indexes, nodata, out_shape=(min(h, j + n) - j, min(w, i + m) - i), datasets=datasets,
+                                    window=Window(i * rx, j * ry, (min(w, i + m) - i) * rx, (min(h, j + n) - j) * ry))
+            if settled is not None and i == cols[-1]:  # (C, n, w), (n, w): the strip whole
+                parts.append(_joined([read.pop((j, c)) for c in cols], axis=-1))
+                if settled(*parts[-1]):
+                    return parts[-1]
+        parts = parts or [_joined([read[j, i] for i in cols], axis=-1) for j in strips]
+        return _joined(parts, axis=-2)  # (C, h, w), (h, w)
 
     def _chunk_columns(self, rows: float, w: int, datasets) -> int:
         """Output columns of a strip read at once (``read_decimated``): as many as keep the blocks under them (the
@@ -429,3 +430,9 @@ class RasterioSource:
             if (f := getattr(d, "src_dataset", None)) is not None:  # the file behind a resampled band's VRT
                 f.close()
         self.datasets = []
+
+
+def _joined(parts, axis: int):
+    """(raw (C, h, w), valid (h, w) or None) reads joined along ``axis`` (-1 columns, -2 rows)."""
+    valid = None if parts[0][1] is None else np.concatenate([v for _, v in parts], axis=axis)
+    return np.concatenate([r for r, _ in parts], axis=axis), valid
