@@ -2,8 +2,8 @@
 per step of a view (``t`` transpose, ``h`` left-right flip, ``v`` top-bottom flip) the words it
 mirrors (``SWAPS``), those it has no one-word image for (``UNMAPPED``, all found by ``_unsaid``: "lower" or "higher"
 said with a side too, ``_HEIGHT``, which a top-bottom flip says the other way; "upper left" as a corner is asked
-of a transpose as "top left", ``_AS_TOP``, and said back as the plain answer spells it, ``upper_spelling``), the corner phrases a
-transpose leaves in an unusual order ("left top": ``_CORNER`` puts them back), and the words a corner crop changes the meaning
+of a transpose as "top left", ``AS_TOP``, and said back as the plain answer spells it, ``upper_spelling``), the corner phrases a
+transpose leaves in an unusual order ("left top": ``tta_places.corners_in_order`` puts them back), and the words a corner crop changes the meaning
 of (``framing_words``), the "-hand" compounds a transpose says in one word (``HANDED``: "the right-hand
 ship" is "the bottom ship", not "the bottom-hand ship"; ``hand_spelling``: said back with the plain answer's "-hand"), a side of
 another thing a transpose says "above" or "below" (``_BESIDE``: "left of the pier" is "above the pier", not "top of the pier",
@@ -29,14 +29,15 @@ and ``KEPT`` only, and the one-word corners ("TopLeft", "topleft": each capital 
 may be other words and are left alone; a lone letter joined to a word, "S-shaped", "N/A", is none, and
 one is a point only where it reads as a direction, ``_DIRECTION``: "to the N", "E of the river", "a N-S
 road", "an E – W runway", "facing N or S", not "Building E" or "<ref>Gate N</ref>"); a compass bearing
-in degrees is not turned (a clock position is: "at 2 o'clock", ``_clock``). "left" as a verb, a departure ("One ship left.", "A ship left the dock.", "The ship has left.": ``is_departed``), and as remaining ("How much forest is left?": ``is_remaining``), is no direction.
+in degrees is not turned (a clock position is: "at 2 o'clock", ``tta_places.turn_clock``). "left" as a verb, a departure ("One ship left.", "A ship left the dock.", "The ship has left.": ``is_departed``), and as remaining ("How much forest is left?": ``is_remaining``), is no direction.
 
 The word tables (``SWAPS``, ``COMPASS``, ``ROTATION``, ``UNMAPPED``, ``FRAMED``, ``HANDED``, ``KEPT``) and how a word
 is matched (``whole_words``, ``is_direction``, ``cased``) are in ``rsvlm.tta_tables``; the "left" and "right" that name no
 side (a turn's sense, a river's bank, "just", "correct", a departure, remaining: ``is_sense``, ``is_just``,
 ``is_departed``, ``is_remaining``, ``turn_question``) in ``rsvlm.tta_senses``; rankings and rows or columns ("the top 3
-largest", "the third row": ``ranked``, ``turn_lines``, ``flip_lines``) in ``rsvlm.tta_lines``; this module maps a text
-with them.
+largest", "the third row": ``ranked``, ``turn_lines``, ``flip_lines``) in ``rsvlm.tta_lines``; corners and clock
+positions ("left top" put back, ``corners_in_order``; "at 2 o'clock", ``turn_clock``) in ``rsvlm.tta_places``; this
+module maps a text with them.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ from rsvlm.tta_lines import (
     ranked,
     turn_lines,
 )
+from rsvlm.tta_places import AS_TOP, CORNER_HEAD, corners_in_order, respell, turn_clock
 from rsvlm.tta_senses import (
     ALONG_PATH,
     along_question,
@@ -172,8 +174,8 @@ def upper_spelling(*texts: str | None) -> bool:
     """Whether the first corner in ``texts`` is said "upper"/"lower" ("upper left", "Lower-right"), not "top"/"bottom":
     how a transposed view's "top left" is said back, so that the plain answer's "Upper left." and a view's are one
     answer in the vote (the view is asked "top left": "upper" has no one-word transpose)."""
-    m = _first(_CORNER_HEAD, texts)
-    return bool(m and m.group(1).lower() in _AS_TOP)
+    m = _first(CORNER_HEAD, texts)
+    return bool(m and m.group(1).lower() in AS_TOP)
 
 
 def spellings(plain: str | None, question: str | None) -> dict:
@@ -290,31 +292,6 @@ _UPDOWN = re.compile(r"(?:(?<![^\W_])(?:fac(?:e|es|ed|ing)|point(?:s|ed|ing)?|he
 _OF_IMAGE = re.compile(rf"\s*{_IN_IMAGE}", re.I)  # "up the image", "up in the image": a way in it, whatever the question
 
 
-# a clock position ("the ship at 2 o'clock from the tank", "facing ten o'clock"): a step takes hour n to
-# ``_CLOCK_TURNS[step] - n`` (12 for 0): 3 ↔ 9 in a left-right flip, 12 ↔ 6 in a top-bottom one, 12 ↔ 9 and 3 ↔ 6 in a
-# transpose; not a time of day ("taken at 10 o'clock", "at 9 o'clock in the morning", ``_TIME``)
-_HOURS = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve")
-_CLOCK = re.compile(rf"(?<![^\W_])(1[0-2]|[1-9]|{'|'.join(_HOURS)})(\s*o['’]?\s*clock)(?![^\W_])", re.I)
-_CLOCK_TURNS = {"h": 12, "v": 6, "t": 9}
-_TIME = (re.compile(r"(?<![^\W_])(?:taken|acquired|captured|imaged|recorded|photographed|shot|observed|collected|until"
-                    r"|till|since|before|after|by)\s+(?:at\s+)?(?:around\s+|about\s+)?$", re.I),  # not "a ship around 2 o'clock"
-         re.compile(r"\s*(?:in\s+the\s+(?:morning|afternoon|evening)|at\s+night|(?:local|solar)\s+time|a\.?m\b|p\.?m\b|utc"
-                    r"|gmt|sharp)", re.I))
-
-
-def _clock(text: str, step: str) -> str:
-    """``text`` with each clock position (``_CLOCK``, no time of day: ``_TIME``) as ``step`` turns it, in its form
-    ("2 o'clock" → "10 o'clock", "Two o'clock" → "Ten o'clock" in a left-right flip)."""
-    def turn(m: re.Match) -> str:
-        if _TIME[0].search(m.string, 0, m.start()) or _TIME[1].match(m.string, m.end()):
-            return m.group(0)
-        said = m.group(1)
-        n = (_CLOCK_TURNS[step] - (int(said) if said.isdigit() else _HOURS.index(said.lower()) + 1)) % 12 or 12
-        return (str(n) if said.isdigit() else cased(_HOURS[n - 1], said)) + m.group(2)
-
-    return _CLOCK.sub(turn, text)
-
-
 def swap_words(text: str, view: str, back: bool = False, counter: str | None = None,
                hand: str | None = None, upper: bool = False, turning: bool = False, along: bool = False,
                lines: str | None = None) -> str | None:
@@ -329,7 +306,7 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
     turned as "clockwise" is: by a mirror view, not a half or quarter turn. "up" or "down" as a way ("facing up",
     ``_UPDOWN``) has no image but in a left-right flip: None for any other view, but with ``along`` (``along_question``:
     the answer "Up." to "Is the boat moving up or down the river?", upstream); nor has "row 3" in a flip across the
-    rows (``tta_lines.numbered``). A clock position ("at 2 o'clock", ``_clock``) turns with each step. A bare ordinal
+    rows (``tta_lines.numbered``). A clock position ("at 2 o'clock", ``tta_places.turn_clock``) turns with each step. A bare ordinal
     ("The first.") counts the ``lines`` ("row", "column") of the image the question asks for (``counted_lines``; None:
     those ``text`` asks for itself), counted from the other end in a flip across them (``flip_lines``)."""
     if view and ordered(text):  # "the second ship": counted in another order in every mirror view
@@ -343,7 +320,7 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
         # "the upper left corner" asked as "the top left corner": no view skipped; said back so with ``upper`` alone
         # (its "upper" written back below): a label, said back with none, keeps no vote on the fused one (None)
         if step == "t" and (upper or not back):
-            text = _respell(text, _AS_TOP)
+            text = respell(text, AS_TOP)
         if step == "t" and next(_unsaid(text), None):
             return None
         if step == "t":  # "right-hand" → "bottom"; "left of it" → "above it" (not "top of it", its top); "top row" a column
@@ -352,7 +329,7 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
             return None
         if step != "t" and (counted_lines(text) if lines is None else axis) == "both" and bare_ordinal(text):
             return None  # "Which row and column …?" "The first.": a row's or a column's, one of which the flip counts back
-        text = _clock(_sub(text, step, turning=turning), step)
+        text = turn_clock(_sub(text, step, turning=turning), step)
         # "the third column": "the third-to-last" in a flip, and the answer "The third." to "Which column ...?"
         text = text if step == "t" else flip_lines(text, step, counted_lines(text) if lines is None else axis)
         if back and step == "t" and hand:  # the last step back: every left/right was a top/bottom
@@ -365,8 +342,8 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
         text = turn_senses(_sub(text, "rotation", {"clockwise": counter} if counter else None), turning)
     if "t" not in view:
         return text
-    text = _CORNER.sub(_corner, text)
-    return _respell(text, {b: a for a, b in _AS_TOP.items()}) if back and upper else text
+    text = corners_in_order(text)
+    return respell(text, {b: a for a, b in AS_TOP.items()}) if back and upper else text
 
 
 def _unsaid(text: str) -> Iterator[re.Match]:
@@ -385,7 +362,7 @@ def unsaid_word(text: str, way: bool = False) -> str | None:
     way, ``_UPDOWN``, which a top-bottom flip has none for either: the first such with ``way``, a view but a transpose
     skipped; else "row 3", ``NUMBERED_LINE``, or a bare ordinal of a question asking of both rows and columns,
     ``bare_ordinal``, a flip skipped; objects counted in order, ``ordered``, every mirror view skipped): what a note says skipped the views; None where none."""
-    found = [*_unsaid(_respell(text, _AS_TOP)), *_UPDOWN.finditer(text)]  # "upper left", a corner, is asked "top left"
+    found = [*_unsaid(respell(text, AS_TOP)), *_UPDOWN.finditer(text)]  # "upper left", a corner, is asked "top left"
     found += [*NUMBERED_LINE.finditer(text), *filter(None, [counted_lines(text) == "both" and bare_ordinal(text),
                                                             ordered(text)])] if way else []
     found = [m for m in found if m.re is _UPDOWN] or found if way else found
@@ -403,28 +380,3 @@ def unsaid_phrase(question: str | None, flip: bool) -> str:
                                                                                   or bare_ordinal(word))
              else "a top-bottom flip or a transpose" if flip else "a transpose")  # "row 3": ``tta_lines.numbered``
     return f"{said} under {under}"
-
-
-_GAP = r"[^\S\n]+|[^\S\n]*[-–_][^\S\n]*"  # a corner's joiner, with any spaces or tabs: "top  left", "north - west"
-_CORNER = re.compile(rf"{EDGE[0]}(?i:(left|right)({_GAP})(top|bottom)|(west|east)({_GAP})(north|south)"
-                     rf"(ernmost|erly|ern|wards|ward)?){EDGE[1]}")
-# a corner's first word ("upper-left", "Top right"), said "top" of a transpose ("upper" has none) and back
-_CORNER_HEAD = re.compile(rf"{EDGE[0]}(?i:(upper|lower|top|bottom)(?=(?:{_GAP})(?:left|right){EDGE[1]}))")
-_AS_TOP = {"upper": "top", "lower": "bottom"}
-
-
-def _respell(text: str, table: dict[str, str]) -> str:
-    """``text`` with each corner's first word in ``table`` (``_AS_TOP``, or it inverted) as its image, in its case."""
-    return _CORNER_HEAD.sub(lambda m: cased(table[w], m.group(1)) if (w := m.group(1).lower()) in table
-                            else m.group(1), text)
-
-
-def _corner(m: re.Match) -> str:
-    """A transpose's corner ("left top", "west-north", "east-northerly") in the usual order, each word in the case of the word in its place and
-    the joiner as written ("left  top" → "top  left", "west-Southerly" → "south-Westerly"); a heading after a
-    space is left alone ("west northerly": two words)."""
-    a, gap, b = m.group(1, 2, 3) if m.group(1) else m.group(4, 5, 6)
-    end = m.group(7) or ""
-    if end and not gap.strip():
-        return m.group(0)
-    return f"{cased(b.lower(), a)}{gap}{cased(a.lower(), b)}{end}"
