@@ -198,7 +198,6 @@ class RSVLM(nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, images=None,
                 labels: torch.Tensor | None = None, **llm_kwargs):
         """→ the LLM's output (``.loss`` when labels are given, ``.logits`` (B,T,V))."""
-        check_prompt_ids(input_ids, attention_mask)  # text, None, a list: named (was an AttributeError in .to)
         device = self.llm.get_input_embeddings().weight.device  # the processor gives CPU tensors
         input_ids = input_ids.to(device)  # (B,T)
         attention_mask = None if attention_mask is None else attention_mask.to(device)
