@@ -16,7 +16,7 @@ Decoding: a ``<ref>`` labels every shape after it until the next ``<ref>`` (text
 does not end it); a counter-clockwise ``<poly>`` right after another ``<poly>`` of the same
 ``<ref>`` (nothing but whitespace between) is a hole of it. Problems are reported, never raised: out-of-range, zero-padded or stray
 tokens, unterminated tags, wrong token counts (the shape is dropped), ``<box>`` with x1>x2 or
-y1>y2 (swapped, kept), an ``<obb>`` whose edges cross (put in order, kept), a ``<ref>`` the next one replaces with no shape or word between. Cannot:
+y1>y2 (swapped, kept), an ``<obb>`` whose edges cross (its two corners out of order swapped, kept), a ``<ref>`` the next one replaces with no shape or word between. Cannot:
 tell a hole from a separate counter-clockwise instance by geometry.
 """
 
@@ -317,8 +317,8 @@ def _build(tag: str, body: list[tuple[str, object]], w: int, h: int, probs: list
             x1, y1, x2, y2 = ordered_box(locs)
         return {"kind": "box", "coords": [dequantize(x1, w), dequantize(y1, h), dequantize(x2, w), dequantize(y2, h)]}
     if kind == "obb" and (q := [v for p in untangle_quad([locs[i:i + 2] for i in range(0, 8, 2)]) for v in p]) != locs:
-        probs.append(f"<obb> {locs} has crossing edges (corners not in order around the box); put in order")
-        locs = q  # on the bins, as encode's canonical_quad: the bow-tie scored as two triangles
+        probs.append(f"<obb> {locs} has crossing edges (two corners out of order around the box); swapped")
+        locs = q  # on the bins, as encode's canonical_quad: as written it is two triangles (objects_to_mask, polygon_iou)
     pts = [[dequantize(locs[i], w), dequantize(locs[i + 1], h)] for i in range(0, len(locs), 2)]
     if kind == "poly" and len(pts) < 3:  # encode never writes one; kept, as the shape the model gave
         said = "1 vertex" if len(pts) == 1 else f"{len(pts)} vertices"

@@ -191,7 +191,8 @@ def rings_to_budget(rings: list[list[list[float]]], budget) -> list[list[list[fl
     poly = Polygon(rings[0], rings[1:])
     if not poly.is_valid:
         raise ValueError(f"its rings are no valid polygon ({shapely.is_valid_reason(poly)}), so they cannot be "
-                         f"simplified to its budget of {budget}: repair them first (shapely.make_valid)")
+                         f"simplified to its budget of {budget}: repair them first (shapely.make_valid, one poly object per "
+                         "polygon it gives), or give no budget (they are then written as given)")
     return simplify_to_budget(poly, budget)
 
 

@@ -167,6 +167,8 @@ def untangle_quad(quad: Sequence[Sequence[float]]) -> list[list[float]]:
     """4 corners in an order around the shape: where two opposite edges cross (corners given in the order
     x1 y1 x2 y1 x1 y2 x2 y2, or DOTA corners read across the box), the two corners between them swap, so
     any order of a box's 4 corners is that box; a quad with no crossing edges is kept as given."""
+    if len(quad) != 4:  # was "too many values to unpack"
+        raise ValueError(f"an oriented box needs 4 corners, got {len(quad)}")
     p0, p1, p2, p3 = ([p[0], p[1]] for p in quad)
     if _cross(p0, p1, p2, p3):  # p0–p1 and p2–p3 are the box's diagonals
         return [p0, p2, p1, p3]
