@@ -137,3 +137,24 @@ def test_envi_band_files_in_a_zip_given_with_or_as_their_headers_read_their_data
     assert any(n.startswith("raster headers B02.hdr, B03.hdr given beside their data files: left out") for n in both.notes)
     np.testing.assert_array_equal(both.data, headers.data)
     assert len({float(v) for v in np.unique(both.data[1] - both.data[0])}) == 1
+
+
+def test_a_sar_zero_fill_of_ragged_width_is_said_along_its_edge_with_the_widths_range(tmp_path):
+    """A tilted swath's zero fill, 10 to 29 px wide from row to row, was said as its narrowest rows' width ("11 px
+    wide": the columns 95 % 0), or as a share alone where no column is (a corner's wedge); now its rows' 5-95 %
+    range along its edge; a scattered 0 names no edge."""
+    a = np.random.default_rng(3).integers(50, 900, (1, 60, 100)).astype(np.uint16)  # (C, H, W)
+    for y in range(60):
+        a[0, y, 100 - (10 + y // 3):] = 0
+    img = read_image(utm_tif(tmp_path / "s1_vv.tif", a), modality="sar")
+    said = [n for n in img.notes if "amplitude 0" in n]
+    assert len(said) == 1 and "(a fill along its right edge, 11-28 px wide)" in said[0], img.notes
+    wedge = np.random.default_rng(3).integers(50, 900, (1, 60, 100)).astype(np.uint16)
+    for y in range(16, 60):
+        wedge[0, y, : y - 15] = 0
+    said = [n for n in read_image(utm_tif(tmp_path / "w.tif", wedge), modality="sar").notes if "amplitude 0" in n]
+    assert len(said) == 1 and "(a fill along its left edge, 3-42 px wide)" in said[0], said
+    b = np.random.default_rng(4).integers(50, 900, (1, 60, 100)).astype(np.uint16)
+    b[0, np.random.default_rng(5).random((60, 100)) < 0.05] = 0
+    spread = [n for n in read_image(utm_tif(tmp_path / "s.tif", b), modality="sar").notes if "amplitude 0" in n]
+    assert len(spread) == 1 and "edge" not in spread[0], spread

@@ -154,9 +154,30 @@ def zero_amplitude_note(raw: np.ndarray, valid: np.ndarray | None, size: tuple[i
     runs = {side: (int(np.argmin(line)) if not line.all() else 0, k) for side, line, k in (
         ("left", cols, W / w), ("right", cols[::-1], W / w), ("top", rows, H / h), ("bottom", rows[::-1], H / h))}
     edges = [f"{side} edge, {'about ' * (k != 1)}{round(n * k)} px wide" for side, (n, k) in runs.items() if n]
+    ragged = _ragged_edges(zero, W / w, H / h)  # a swath's tilted edge: its widest rows are no full columns
+    if not edges or any(lo != hi for _, lo, hi, _ in ragged):  # (it had been said as its narrowest rows' width)
+        edges = [f"{side} edge, {'about ' * (k != 1)}{lo if lo == hi else f'{lo}-{hi}'} px wide"
+                 for side, lo, hi, k in ragged]
     where = f" (a fill along its {', and '.join(edges)})" if edges else ""
     return (f"{zero.mean():.1%} of the pixels have amplitude 0{where}: no dB value (the log of 0), so read as nodata "
             "as a declared one is (left out of the stretch; objects found there are said to lie on nodata)")
+
+
+def _ragged_edges(zero: np.ndarray, kx: float, ky: float) -> list[tuple[str, int, int, float]]:
+    """(side, least, most width in scene pixels, a pixel's size) of each edge of ``zero`` (h, w) along which most
+    lines (rows for left and right; those wholly 0, another edge's strip, aside) start with a run of 0, the runs
+    holding most of their zeros; least and most are the runs' 5 and 95 % (``kx``, ``ky``: a sample pixel's size),
+    one where they differ by a sample pixel or less: a fill whose width varies from row to row."""
+    out = []
+    for side, lines, k in (("left", zero, kx), ("right", zero[:, ::-1], kx), ("top", zero.T, ky),
+                           ("bottom", zero[::-1].T, ky)):
+        lines = lines[~lines.all(axis=1)]  # (lines, n)
+        runs = np.argmin(lines, axis=1)  # (lines,) leading zeros
+        if len(runs) and (runs > 0).mean() >= 0.5 and runs.sum() >= 0.5 * lines.sum():
+            lo, hi = np.percentile(runs[runs > 0], [5, 95])
+            lo, hi = (round(float(lo) * k), round(float(hi) * k)) if hi - lo > 1 else (round(float(hi) * k),) * 2
+            out.append((side, lo, hi, k))
+    return out
 
 
 def _zero_fill(band: np.ndarray, held: np.ndarray, share: float, zero: np.ndarray | None = None) -> bool:
