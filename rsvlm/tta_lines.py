@@ -206,7 +206,8 @@ def ordinal_why(text: str, lines: str | None) -> str | None:
 # order in time, "the first ship to dock", nor along a line, "the first ship in the row", kept as before: not turned)
 _ORDERED = re.compile(rf"(?<![^\W_])the\s+(?:{_ORD}(?:(?:[- ]to)?[- ]last)?|penultimate|next[- ]to[- ]last|last)\s+"
                       r"(?!(?:rows?|columns?|images?|pictures?|photos?|scenes?|dates?|times?|acquisitions?|epochs?|frames?"
-                      r"|halves|half|quarters?|ones?|most|least|[A-Za-z]+est|and|or|of|to|in|on|at)(?![^\W_]))"
+                      r"|halves|half|quarters?|bands?|channels?|layers?|years?|months?|weeks?|days?|seasons?|periods?"
+                      r"|phases?|stages?|steps?|passes?|ones?|most|least|[A-Za-z]+est|and|or|of|to|in|on|at)(?![^\W_]))"
                       r"[A-Za-z]+(?![^\W_])(?!\s+to\s+(?!(?:the|its|their|this|that|a|an)(?![^\W_]))[A-Za-z])"  # "to dock": a time
                       r"(?!\s+(?:in|of|along|on)\s+(?:the|a|an|each|this|that|its)\s+(?:[A-Za-z0-9-]+\s+)?"
                       r"(?:rows?|columns?|lines?|queues?)(?![^\W_]))", re.I)  # in a row: counted along it (kept)

@@ -85,7 +85,8 @@ def test_a_question_asking_both_with_a_bare_ordinal_is_asked_of_the_transpose_al
     ("[ground] the second ship, counting left to right", None), ("[ground] the second largest ship", None),
     ("[ground] the middle ship", None), ("[change] What changed in the second image?", None),
     ("[det] the last two rows of tanks", None), ("[vqa] Which is the first ship to dock?", None),
-    ("[ground] the first ship left of the pier", None)])
+    ("[ground] the first ship left of the pier", None), ("[vqa] What does the first band show?", None),
+    ("[change] What was built in the last year?", None)])
 def test_objects_counted_in_order_with_no_side_are_found(question, found):
     m = ordered(question)
     assert (m and m.group(0)) == found
