@@ -158,3 +158,28 @@ def test_a_sar_zero_fill_of_ragged_width_is_said_along_its_edge_with_the_widths_
     b[0, np.random.default_rng(5).random((60, 100)) < 0.05] = 0
     spread = [n for n in read_image(utm_tif(tmp_path / "s.tif", b), modality="sar").notes if "amplitude 0" in n]
     assert len(spread) == 1 and "edge" not in spread[0], spread
+
+
+@pytest.mark.parametrize("extra, said", [(0, "band 5 (an extra sample: no colour) not read as a band"),
+                                         (2, "band 5 (alpha: its mask) not read as a band")])
+def test_a_16_bit_cmyk_tiff_with_a_fifth_band_reads_its_inks_as_rgb(tmp_path, extra, said):
+    """CMYK with an extra sample or an alpha had read as 5-band msi b1 … b5 (the 4-band one as R, G, B); its inks
+    convert as the 4-band file's, an alpha masking its 0s."""
+    import tifffile
+
+    inks = np.random.default_rng(1).integers(0, 65535, (40, 50, 5)).astype(np.uint16)  # (H, W, C)
+    inks[..., 4] = 65535
+    inks[:10, :10, 4] = 0  # transparent corner
+    tifffile.imwrite(tmp_path / "c4.tif", np.ascontiguousarray(inks[..., :4]), photometric="separated")
+    tifffile.imwrite(tmp_path / "c5.tif", inks, photometric="separated", extrasamples=[extra])
+    four, five = read_image(str(tmp_path / "c4.tif")), read_image(str(tmp_path / "c5.tif"))
+    assert (five.modality, five.bands) == ("optical", ["R", "G", "B"])
+    assert five.notes[0].startswith("a CMYK TIFF: its cyan, magenta, yellow and black inks read as R, G, B")
+    assert five.notes[0].endswith(said)
+    if extra == 2:
+        assert not five.valid[:10, :10].any() and five.valid[10:].all()  # (GDAL's mask of it is all valid)
+        four = read_image(str(tmp_path / "c4.tif"), scaling={"stretch": five.stretch})  # (the corner left out of it)
+        np.testing.assert_array_equal(five.data[:, 10:], four.data[:, 10:])
+    else:
+        assert five.valid is None
+        np.testing.assert_array_equal(five.data, four.data)

@@ -183,13 +183,19 @@ class RasterioSource:
             ci, self.count, self.descriptions, self.units = ci[:3], 3, self.descriptions[:3], self.units[:3]
             notes.append("a CMYK TIFF: its cyan, magenta, yellow and black inks read as R, G, B (GDAL converts them)")
         inks = [ColorInterp.cyan, ColorInterp.magenta, ColorInterp.yellow, ColorInterp.black]
-        self._inks = len(src) == 1 and ci == inks and np.dtype(self.dtype).kind == "u"  # GDAL converts 8-bit only
+        self._ink_alpha = None  # the band of a CMYK file's alpha, whose 0s are nodata (GDAL's mask: all valid)
+        extra = ci[4:]  # an alpha or an unspecified extra sample: it had read as 5-band msi b1 … b5
+        self._inks = len(src) == 1 and ci[:4] == inks and np.dtype(self.dtype).kind == "u" and all(  # GDAL converts
+            c in (ColorInterp.alpha, ColorInterp.undefined) for c in extra)  # 8-bit only
         if self._inks:  # a 16-bit CMYK TIFF had been read as 4-band msi b1 … b4 with a PlanetScope --bands hint
             ci, self.count = [ColorInterp.red, ColorInterp.green, ColorInterp.blue], 3
             self.descriptions, self.units = [None] * 3, [None] * 3
+            self._ink_alpha = 4 + extra.index(ColorInterp.alpha) if ColorInterp.alpha in extra else None
+            left = [f"band {5 + i} ({'alpha: its mask' if c == ColorInterp.alpha else 'an extra sample: no colour'})"
+                    for i, c in enumerate(extra)]
             notes.append(f"a CMYK TIFF: its cyan, magenta, yellow and black inks read as R, G, B (converted as GDAL "
                          "converts 8-bit ones: (max − ink)(max − black) / max rounded down, max "
-                         f"{np.iinfo(self.dtype).max})")
+                         f"{np.iinfo(self.dtype).max})" + (f"; {', '.join(left)} not read as a band" if left else ""))
         self.alpha_index = ci.index(ColorInterp.alpha) if ColorInterp.alpha in ci else None
         k = self.alpha_index
         # a band file (one band a file, several files) is named by its file: B08.tif cut by gdal_translate -b 4 out of
@@ -228,7 +234,8 @@ class RasterioSource:
         # a band file of a list flagged alpha (named as no band): left out as the list's alpha, but its own GDAL mask is
         # all valid, so its 0s masked nothing (``_read``)
         self._list_alpha = self.alpha_index is not None and len(src) == self.count > 1 and self._palette is None
-        self.declares_nodata = any(self._masked) or self._list_alpha  # a nodata value or an internal mask in any file
+        self.declares_nodata = any(self._masked) or self._list_alpha or self._ink_alpha is not None  # a nodata value
+        # or an internal mask in any file, or an alpha
         notes += said
         if len(set(files)) > 1 and len(set(said := [_nodata_said(d, m) for d, m in zip(
                 src, self._masked)])) > 1:
@@ -299,11 +306,13 @@ class RasterioSource:
                         cmyk = self.datasets[0].read(window=window, out_shape=out_shape).astype(np.uint64)  # (4, h, w)
                         top = np.uint64(np.iinfo(self.dtype).max)  # rounded down as libtiff's 8-bit (np.rint: 1 off)
                         rgb = ((top - cmyk[:3]) * (top - cmyk[3]) // top).astype(self.dtype)  # (3, h, w)
+                        valid = None if self._ink_alpha is None else cmyk[self._ink_alpha] > 0  # (h, w)
                 except (RasterioIOError, CPLE_BaseError) as e:
                     raise read_failed(self.paths[0], e) from e
                 bands = list(rgb[indexes])  # (C, h, w)
                 if self._masked[0]:
-                    valid = self.datasets[0].dataset_mask(window=window, out_shape=out_shape) > 0
+                    m = self.datasets[0].dataset_mask(window=window, out_shape=out_shape) > 0  # (h, w)
+                    valid = m if valid is None else valid & m
             # a run of bands of one file in one read: band by band, a PNG's rows were decoded once per band
             runs = itertools.groupby(self._band_map(indexes, datasets) if not converted else [], key=lambda db: db[0])
             for d, run in runs:
