@@ -303,7 +303,7 @@ class RasterioSource:
                         idx = self.datasets[0].read(1, window=window, out_shape=out_shape)  # (h, w)
                         rgb = np.moveaxis(self._palette[idx], -1, 0)  # (3, h, w)
                     else:  # C, M, Y, K → R, G, B as GDAL's 8-bit conversion: (max − ink)(max − K) // max
-                        cmyk = self.datasets[0].read(window=window, out_shape=out_shape).astype(np.uint64)  # (4, h, w)
+                        cmyk = self.datasets[0].read(window=window, out_shape=out_shape).astype(np.uint64)  # (4+, h, w)
                         top = np.uint64(np.iinfo(self.dtype).max)  # rounded down as libtiff's 8-bit (np.rint: 1 off)
                         rgb = ((top - cmyk[:3]) * (top - cmyk[3]) // top).astype(self.dtype)  # (3, h, w)
                         valid = None if self._ink_alpha is None else cmyk[self._ink_alpha] > 0  # (h, w)
