@@ -51,6 +51,7 @@ if str(Path(__file__).resolve().parent) not in sys.path:  # its sibling modules,
 
 # build_stages: the stages that make the model; build_report: those that score it, its card, the curve
 # and --ship. Names that tests use through this module are imported here too.
+from build_checks import RecordReads, TrainStage, short_batches  # noqa: E402, F401
 from build_report import (  # noqa: E402, F401
     answer_and_score,
     fresh,
@@ -72,11 +73,9 @@ from build_stages import (  # noqa: E402, F401
     extra_sources,
     log,
     make_merge,
-    make_train_stage,
     maker_of,
     relocate,
     run,
-    short_batches,
     stage_data,
     stage_inputs,
     stage_overrides,
@@ -122,8 +121,8 @@ def redone_since(out: Path, name: str, bc: BuildConfig) -> list[str]:
 
 
 STAGES = {"data": stage_data, "tokenizer": stage_tokenizer,
-          **{n: make_train_stage(n) for n in TRAIN_STAGES[:-1]}, "merge": make_merge("sft_multisensor", "merged"),
-          "sft_chat": make_train_stage("sft_chat"), "merge_chat": make_merge("sft_chat", "final"),
+          **{n: TrainStage(n) for n in TRAIN_STAGES[:-1]}, "merge": make_merge("sft_multisensor", "merged"),
+          "sft_chat": TrainStage("sft_chat"), "merge_chat": make_merge("sft_chat", "final"),
           "eval": stage_eval, "eval_tta": stage_eval_tta}
 
 
@@ -283,7 +282,7 @@ def minutes_in(spent: Path) -> float:
 
 
 def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: bool, ship_it: bool) -> None:
-    t0 = time.perf_counter()
+    t0, reads = time.perf_counter(), RecordReads()  # the batch checks read each records file once a build
     for k, name in enumerate(names, 1):
         done = out / name / "DONE"
         if done.is_file():
@@ -300,7 +299,7 @@ def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: boo
             log(f"stage {k}/{len(names)} {name}: done before, skipped ({done})"
                 + (f"; note: {'; '.join(notes)}; delete its DONE to redo it" if notes else ""))
             if name == "data" and changed:  # its old splits: one too small for a batch was found stages later
-                short_batches(out, bc, scale, names)
+                short_batches(out, bc, scale, names, reads)
             continue
         log(f"stage {k}/{len(names)} {name} …")
         # wall minutes of earlier attempts that stopped (a resumed stage's DONE counted its last part only)
@@ -308,7 +307,10 @@ def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: boo
         before = minutes_in(spent)
         t = time.perf_counter()
         try:
-            STAGES[name](out, bc, scale)
+            if isinstance(STAGES[name], TrainStage):  # its batch check: files short_batches read, not read again
+                STAGES[name](out, bc, scale, reads)
+            else:
+                STAGES[name](out, bc, scale)
         except BaseException:
             spent.parent.mkdir(parents=True, exist_ok=True)
             spent.write_text(f"{before + (time.perf_counter() - t) / 60:.2f}\n")
@@ -318,7 +320,7 @@ def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: boo
         done.write_text(json.dumps({"minutes": round(minutes, 2), "scale": scale}) + "\n")
         spent.unlink(missing_ok=True)
         if name == "data":  # a split too small for a later stage's batch: said now, not when that stage starts
-            short_batches(out, bc, scale, names)
+            short_batches(out, bc, scale, names, reads)
         log(f"stage {name} finished in {minutes:.1f} min"
             + (f", {before:.1f} of them in earlier attempts" if before else "")
             + f" (total {(time.perf_counter() - t0) / 60:.1f} min)")

@@ -111,3 +111,40 @@ def test_a_plain_step_folder_keeps_the_persistent_buffers_a_resume_needs(tmp_pat
     bad = {**saved, "mean": torch.zeros(5)}
     with pytest.raises(ValueError, match=r"buffer\(s\) of another shape.*mean \(5,\) \(this model \(4,\)\)"):
         ckpt.load_trainable(tmp_path, _Running(), bad)
+
+
+def test_a_build_reads_each_records_file_once_for_its_batch_checks(monkeypatch, tmp_path):
+    """The check after the data stage read each stage's records once a stage, and each stage read them again as it
+    started: 12 reads of 3 files (train.jsonl 6 times) for a build of the data and the seven training stages."""
+    import sys
+    from collections import Counter
+
+    from script_loader import load_script
+    from test_train_utils import make_records
+
+    b = load_script("build_default_model", monkeypatch)
+    checks, stages = sys.modules["build_checks"], sys.modules["build_stages"]
+    ran, reads, real = [], Counter(), checks.read_groups
+
+    def counted(path, root):
+        reads[Path(path).parent.name] += 1
+        return real(path, root)
+
+    monkeypatch.setattr(checks, "read_groups", counted)
+    monkeypatch.setattr(stages, "run", lambda cmd, **_: ran.append(cmd))
+
+    def data(out, bc, scale):
+        for split in ("train", "warmup", "multi"):
+            make_records(out / "data" / split, n=40, ir_every=0)
+
+    monkeypatch.setitem(b.STAGES, "data", data)
+    names = ["data", *b.TRAIN_STAGES]
+    bc = b.BuildConfig(extra={n: ["batch_size=4"] for n in b.TRAIN_STAGES})
+    b.build(tmp_path / "out", bc, 1.0, names, False, False)
+    assert len(ran) == len(b.TRAIN_STAGES)  # every stage ran (its command), each checked
+    assert reads == {"train": 1, "warmup": 1, "multi": 1}, reads
+    (tmp_path / "out" / "data" / "warmup" / "train.jsonl").write_text("")  # made again: read again
+    reads.clear()
+    with pytest.raises(ValueError, match="stage ground_warmup: no usable record in"):
+        b.STAGES["ground_warmup"](tmp_path / "out", bc, 1.0, checks.RecordReads())
+    assert reads == {"warmup": 1}
