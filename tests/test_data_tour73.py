@@ -114,3 +114,27 @@ def test_llava_keeps_records_whose_images_gdal_names_copying_their_file(tmp_path
     for r in recs:
         [[f]] = image_paths(r, tmp_path / "out")
         assert read_image(f).data.shape == (1, 16, 24)
+
+
+def test_geojson_vertex_that_is_no_number_pair_is_said_in_words(tmp_path):
+    # "unparsable_geometry (ValueError(\"could not convert string to float: 'a'\"))", "(IndexError('list index …'))"
+    import numpy as np
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from data_gen.__main__ import main
+
+    with rasterio.open(tmp_path / "a.tif", "w", driver="GTiff", width=32, height=32, count=1, dtype="uint8",
+                       crs="EPSG:32616", transform=from_origin(500000, 3700000, 1, 1)) as ds:
+        ds.write(np.zeros((1, 32, 32), np.uint8))
+    rings = [[["a", "b"], [1, 3], [2, 3]], [[1], [1, 3], [2, 3]]]
+    feats = [{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [r]}} for r in rings]
+    crs = {"type": "name", "properties": {"name": "EPSG:32616"}}  # the image's: no reprojection
+    (tmp_path / "a.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats, "crs": crs}))
+    main(["convert", "geojson", "--images", str(tmp_path / "a.tif"), "--labels", str(tmp_path / "a.geojson"),
+          "--out", str(tmp_path / "o"), "--no-progress"])
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    assert stats["skipped"] == {"unparsable_geometry": 2}
+    said = stats["skipped_examples"]["unparsable_geometry"]
+    assert said.endswith("features[0]: unparsable_geometry (a vertex that is not an [x, y] pair of numbers "
+                         "(could not convert string to float: 'a'))")

@@ -454,7 +454,7 @@ def _run(args, out: Output) -> None:
                 out.skip(e.reason, where, str(e))
                 continue
             except (TypeError, ValueError, IndexError) as e:  # coordinates that are not number pairs
-                out.skip("unparsable_geometry", where, repr(e))
+                out.skip("unparsable_geometry", where, f"a vertex that is not an [x, y] pair of numbers ({e})")
                 continue
             if len(objs) > 1:
                 out.note("multipolygon_parts", len(objs))
