@@ -101,6 +101,9 @@ class Unit(str):
         made.word = word
         return made
 
+    def __getnewargs__(self) -> tuple[str]:  # copy and pickle rebuild it from its word (was "  recordses")
+        return (self.word,)
+
     def __radd__(self, left: str) -> str:  # str + Unit: tqdm's rate text before the unit
         if left.endswith("s/"):
             return f"{left[:-2].rstrip()} s/{self.word}"
