@@ -310,10 +310,10 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     stopped = None  # why a tiled run ended early (Ctrl-C), its tiles' objects still written
     drop = args.on_nodata == "drop"  # objects wholly on nodata left out, not only counted
     if args.tile:
-        seen = ValidityMap(drop=drop)  # each window's nodata; with drop, the merger says no "kept" note
+        seen, asked = ValidityMap(drop=drop), {}  # each window's nodata (with drop, no "kept" note); tiles' views
         try:  # tile_predictor looked up here: a test stands in for it
             result, stopped = run_scene(scene, images[0], labels[0], args, model, processor, question, tta, say,
-                                        tile_predictor, validity=seen)
+                                        tile_predictor, validity=seen, seen=asked)
         except ValueError as e:  # a prompt past the LLM's context: the first batch of tiles says so
             print(f"rsvlm predict: {text_advice(str(e), args)}", file=sys.stderr)
             return 2
@@ -359,7 +359,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         print(dropped)
         say(dropped, printed=True)
     result["objects"] = [o for o, on in zip(kept, flags) if not (drop and on)]
-    voted = tta is not None if args.tile else is_fused(answer)  # an untiled plain answer kept is no vote
+    voted = asked.get("fused", False) if args.tile else is_fused(answer)  # a plain answer kept is no vote
     if unscored := unscored_note(result["objects"], voted):  # no score column then, nor --out "score": why
         say(f"note: {unscored}")
     table = tables.objects_table(result["objects"], most=tables.TABLE_ROWS)  # a tiled scene's thousands flooded the terminal

@@ -41,8 +41,9 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     where "None." replaced its plain answer's shapes (``Fused.voted_out``), a ``"tta_unasked"`` where
     some views were not asked of it (``Fused.unasked``), ``"worded"`` the classes asked on their own
     (``by_class``) that answered in words, left out (``Answer.worded``). ``seen``, where given
-    with ``tta``, gets ``"views"``: the set of other views asked of any tile so far, and ``"first"``: the first
-    tile's (messages, images, plain answer), which ``tta.no_view_note`` reads where no view was asked."""
+    with ``tta``, gets ``"views"``: the set of other views asked of any tile so far, ``"first"``: the first
+    tile's (messages, images, plain answer), which ``tta.no_view_note`` reads where no view was asked, and
+    ``"fused"``: True once a tile's shapes were fused over its views (not its plain answer kept: ``unscored_note``)."""
     from rsvlm import geometry
 
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
@@ -72,6 +73,8 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
                 text, cut, past = f.answer, f.cut, f.past_context
                 if f.objects is not None:
                     objects, problems = f.objects, []
+                    if seen is not None and f.objects:  # pixel votes among them (unscored_note), not a plain one kept
+                        seen["fused"] = True
             known = f.cut_known if f is not None else is_cut_known(answer)  # its own, or one fused into it
             answers.append({"window": list(tile.window or (0, 0, tile.width, tile.height)), "answer": text,
                             "problems": problems, **({"cut": True} if cut else {}),
@@ -216,21 +219,21 @@ def window_notes(tile: int, scene_size: tuple[int, int], n: int, label: str, say
 
 
 def run_scene(scene, image, label: str, args, model, processor, question: str, tta: FuseConfig | None, say,
-              predictor=tile_predictor, validity=None) -> tuple[dict, str | None]:
+              predictor=tile_predictor, validity=None, seen: dict | None = None) -> tuple[dict, str | None]:
     """``question`` asked of each ``--tile`` window of the open ``scene`` (``image``: its 1-pixel read, which
     carries CRS and transform) and the answers merged: predict's result (its ``"answer"`` a word task's tally,
     printed on stdout; None for shapes, which the caller counts once its filters ran: ``shapes_line``) and why
     the run ended early (Ctrl-C: the tiles done are kept), or None. ``predictor``:
     ``tile_predictor`` or a stand-in; ``validity``: the ``nodata_objects.ValidityMap`` the windows read are
-    seen by (the caller's, to tell objects on nodata after the merge). A ValueError (a prompt past the LLM's
-    context) is the caller's to say."""
+    seen by (the caller's, to tell objects on nodata after the merge); ``seen``: ``tile_predictor``'s (the caller's,
+    to read ``"fused"``). A ValueError (a prompt past the LLM's context) is the caller's to say."""
     from rsvlm.io import TileMerger, run_tiled
     from rsvlm.io.tiles import n_windows
 
     tiles: list = []
     merger, stopped = TileMerger(min_score=args.min_score, validity=validity), None
     unsaid: list[str] = []  # notes run_tiled did not print: it was stopped before its merge
-    seen: dict = {}  # --tta: the views asked of any tile, and the first tile's question and answer
+    seen = {} if seen is None else seen  # --tta: the views asked of any tile, the first tile's question and answer
     try:
         objects = run_tiled(scene, predictor(model, processor, question, args.max_new_tokens, tiles,
                                              not args.free_decoding, tta, args.min_objects, args.det_by_class,
@@ -259,7 +262,8 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
     tile_run_notes(tiles, args, model, say)
     if args.task in TEXT_TASKS:  # words are not merged: they were only in --out, if given (no tile: not "0 objects")
         result["answer"] = tile_answers(tiles) + _skipped(merger.n_nodata)
-        print(result["answer"] + ("" if args.out or not tiles else " (--out keeps each tile's answer)"))
+        if stopped or not all_nodata_tiles(result, image.path):  # all nodata: refused, stdout left empty (was a tally)
+            print(result["answer"] + ("" if args.out or not tiles else " (--out keeps each tile's answer)"))
     else:  # shapes: counted by the caller once --min-score and --on-nodata have left out theirs (shapes_line)
         result["answer"] = None
     return result, stopped

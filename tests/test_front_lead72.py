@@ -151,9 +151,7 @@ def test_an_unmasked_nan_pixel_is_drawn_black_and_alone_without_a_warning(modali
 
 def test_a_word_task_of_a_scene_whose_tiles_are_all_nodata_is_no_object_count(ckpt, tmp_path, capsys):
     """``--task cls --tile`` on a scene of nodata printed "0 object(s) from 0 tiles (9 tiles all nodata, not asked)", a
-    shape count, for a word task (its tally needed a tile asked)."""
-    import json
-
+    shape count, for a word task (its tally needed a tile asked); since tour 73 it is refused, as untiled."""
     import rasterio
     from rasterio.transform import from_origin
 
@@ -162,7 +160,7 @@ def test_a_word_task_of_a_scene_whose_tiles_are_all_nodata_is_no_object_count(ck
                        crs="EPSG:32631", transform=from_origin(500000.0, 4000000.0, 1, 1)) as ds:
         ds.write(np.zeros((3, 64, 64), np.uint8))
     assert main(["predict", "--model", str(ckpt), "--image", str(path), "--task", "cls", "--device", "cpu",
-                 "--tile", "32", "--overlap", "0", "--out", str(out)]) == 0
-    said = capsys.readouterr().out
-    assert "answers of 0 tiles (4 tiles all nodata, not asked)" in said and "object" not in said, said
-    assert json.loads(out.read_text())["answer"] == "answers of 0 tiles (4 tiles all nodata, not asked)"
+                 "--tile", "32", "--overlap", "0", "--out", str(out)]) == 2  # refused as untiled (tour 73); was 0
+    said = capsys.readouterr()
+    assert said.out == "" and "object" not in said.err and "every pixel is nodata" in said.err, said
+    assert not out.exists()
