@@ -59,3 +59,25 @@ def test_a_tiled_run_calls_polygons_pixel_votes_only_where_a_tile_was_fused(ckpt
                  "--tta", "flip", "--tile", "48", "--overlap", "0"]) == 0
     err = capsys.readouterr().err
     assert ("pixel vote" in err) is fused and ("did not match the model's per-shape scores" in err) is not fused, err
+
+
+def test_a_small_scene_with_one_valid_patch_is_not_refused_under_tile(tmp_path, monkeypatch, capsys):
+    """The check before the model loads reads the whole of a scene no larger than the stretch's sample: a 3 px valid
+    patch in a corner of a 900 px nodata scene is found, and the run goes on to load the model."""
+    import rasterio
+    from rasterio.transform import from_origin
+
+    from rsvlm import inference as inf
+
+    def reached(*a, **k):
+        raise FileNotFoundError("stand-in: the model would load here")
+
+    monkeypatch.setattr(inf, "load_model", reached)
+    img, data = tmp_path / "patch.tif", np.zeros((3, 900, 900), np.uint8)  # (C, H, W) nodata but for a 3 px patch
+    data[:, 850:853, 850:853] = 120
+    with rasterio.open(img, "w", driver="GTiff", width=900, height=900, count=3, dtype="uint8", nodata=0,
+                       crs="EPSG:32631", transform=from_origin(500000.0, 4000000.0, 1, 1)) as ds:
+        ds.write(data)
+    assert main(["predict", "--model", str(tmp_path / "m"), "--image", str(img), "--task", "det", "--tile", "300"]) == 2
+    err = capsys.readouterr().err
+    assert "the model would load here" in err and "every pixel is nodata" not in err, err
