@@ -138,3 +138,16 @@ def test_geojson_vertex_that_is_no_number_pair_is_said_in_words(tmp_path):
     said = stats["skipped_examples"]["unparsable_geometry"]
     assert said.endswith("features[0]: unparsable_geometry (a vertex that is not an [x, y] pair of numbers "
                          "(could not convert string to float: 'a'))")
+
+
+def test_llava_unparsable_record_is_said_without_an_exception_repr(tmp_path):
+    # "record 0: unparsable_record (TypeError('conversations is not a list of turns'))"
+    from data_gen.__main__ import main
+
+    Image.new("RGB", (8, 8)).save(tmp_path / "a.png")
+    (tmp_path / "l.json").write_text(json.dumps([{"id": "a", "image": "a.png", "conversations": "hi"}]))
+    main(["convert", "llava", "--src", str(tmp_path / "l.json"), "--images", str(tmp_path), "--out",
+          str(tmp_path / "o"), "--no-progress"])
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    assert stats["skipped_examples"]["unparsable_record"] == \
+        f"{tmp_path / 'l.json'}: record 0: unparsable_record (conversations is not a list of turns)"

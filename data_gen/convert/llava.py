@@ -422,9 +422,10 @@ def _parts(parts: list) -> str:
 
 def _missing(e: KeyError | TypeError) -> str:
     """What a record that ``convert_record`` could not read lacks: ``no 'FIELD' field``, saying a LLaVA record's
-    fields where FIELD is one (an images[] entry's 'path' is no record's field), else ``e``'s repr."""
+    fields where FIELD is one (an images[] entry's 'path' is no record's field), else ``e``'s text (its repr where
+    it has none: "TypeError('conversations is not a list of turns')" was said of every one)."""
     if not isinstance(e, KeyError) or not e.args:
-        return repr(e)
+        return str(e) or repr(e)
     fields = " (a LLaVA record has id, image, conversations of from/value turns)" if e.args[0] in (
         "id", "image", "conversations", "from") else ""
     return f"no {e.args[0]!r} field{fields}"
