@@ -148,3 +148,21 @@ def test_a_build_reads_each_records_file_once_for_its_batch_checks(monkeypatch, 
     with pytest.raises(ValueError, match="stage ground_warmup: no usable record in"):
         b.STAGES["ground_warmup"](tmp_path / "out", bc, 1.0, checks.RecordReads())
     assert reads == {"warmup": 1}
+
+
+def test_sft_tinys_two_process_launch_command_as_its_header_gives_it_is_accepted(monkeypatch, capsys, tmp_path):
+    """The header's `scripts/launch.py … --gpus-per-node 2 --launcher torchrun batch_size=2` was refused: the LM
+    loop on several processes needs dist.deepspeed, which the command left out."""
+    import shlex
+
+    from script_loader import load_script
+
+    sft = REPO / "configs" / "train" / "sft_tiny.yaml"
+    header = " ".join(line.lstrip("# ").rstrip() for line in sft.read_text().splitlines() if line.startswith("#"))
+    cmd = header.split("python scripts/launch.py ", 1)[1].split(";", 1)[0]
+    (tmp_path / "train.jsonl").write_text('{"id": "a"}\n')
+    argv = shlex.split(cmd.replace("DIR", str(tmp_path))) + [f"out_dir={tmp_path}/run", "--dry-run"]
+    launch = load_script("launch", monkeypatch)
+    monkeypatch.chdir(REPO)
+    assert launch.main(argv) == 0, capsys.readouterr().err
+    assert "dist.deepspeed=configs/deepspeed/zero2.json" in capsys.readouterr().out
