@@ -151,3 +151,16 @@ def test_llava_unparsable_record_is_said_without_an_exception_repr(tmp_path):
     stats = json.loads((tmp_path / "o" / "stats.json").read_text())
     assert stats["skipped_examples"]["unparsable_record"] == \
         f"{tmp_path / 'l.json'}: record 0: unparsable_record (conversations is not a list of turns)"
+
+
+def test_chat_and_rebuild_help_say_what_seed_draws(capsys):
+    # "--seed SEED" stood alone in both --help texts
+    import pytest
+
+    from data_gen.__main__ import main
+
+    for command, said in (("chat", "draw of which questions join"), ("rebuild", "questions drawn")):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        out = " ".join(capsys.readouterr().out.split())
+        assert f"--seed SEED seed of the {said}" in out, command

@@ -159,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--turns", type=int, default=3,
                    help="turns per conversation, 2 to this; a lone remainder joins the one before it, "
                         "up to this + 1 (at least 2; default 3)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the draw of which questions join which "
+                   "conversation, and in what order (0 or more; default 0)")
     p.add_argument("--no-progress", action="store_true", help="no progress bars (on stderr)")
     a = p.parse_args(argv)
     if twice := given_twice(p, sys.argv[1:] if argv is None else argv):

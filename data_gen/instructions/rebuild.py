@@ -310,7 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--dir", required=True, help="output folder of `python -m data_gen synth`")
     p.add_argument("--config", default=None,
                    help="configs/data/NAME.yaml (its instructions section); default: DIR/config.yaml, the set's own")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="seed of the questions drawn (0 or more; default 0); "
+                   "synth's --seed with the set's own mix makes its records again byte for byte")
     p.add_argument("--prefix", default="", help="file name prefix, e.g. stage1_")
     p.add_argument("--tasks", default=None, help=TASKS_HELP)
     p.add_argument("--no-progress", action="store_true", help="no progress bar (on stderr)")
