@@ -114,7 +114,7 @@ def test_ctrl_c_in_a_tiled_run_prints_the_empty_mask_note_as_a_whole_run_does(ck
     rc = main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--max-new-tokens", "2",
                "--device", "cpu", "--tile", "32", "--overlap", "0", "--batch-size", "2", "--out", str(out)])
     assert rc == 130
-    said = "2 mask(s) in the tile answers hold no pixel: no object, not kept"
+    said = "2 masks in the tile answers hold no pixel: no object, not kept"
     assert any(n.endswith(said) for n in json.loads(out.read_text())["notes"])
     assert said in capsys.readouterr().err
 

@@ -24,7 +24,7 @@ def test_untiled_predict_says_no_nodata_object_that_min_score_dropped(ckpt, coll
     assert main(["predict", "--model", str(ckpt), "--image", str(path), "--max-new-tokens", "4",
                  "--device", "cpu", "--task", "det", "--min-score", min_score]) == 0
     err = capsys.readouterr().err
-    assert (f"note: 1 {NOTE}" in err) if said else (NOTE not in err), err
+    assert (f"note: 1 object lies {NOTE}" in err) if said else (NOTE not in err), err
 
 
 # --task det --prompt '[cls] …': test_predict_tour59

@@ -174,8 +174,8 @@ def test_empty_masks_of_tile_answers_are_counted_and_said_not_dropped_unsaid(tmp
     merger = TileMerger()
     objects = run_tiled(p, lambda ims: [[empty, full]] * len(ims), tile=32, overlap=0, merger=merger)
     assert merger.n_empty_masks == 4 and len(objects) == 1  # the 4 full tiles' masks meet at seams: one
-    assert merger.notes == ["4 mask(s) in the tile answers hold no pixel: no object, not kept"]
-    assert "4 mask(s) in the tile answers hold no pixel" in capsys.readouterr().err
+    assert merger.notes == ["4 masks in the tile answers hold no pixel: no object, not kept"]
+    assert "4 masks in the tile answers hold no pixel" in capsys.readouterr().err
 
 
 def test_float_sar_of_db_times_100_is_said_as_such_not_kept_as_db(tmp_path):

@@ -13,7 +13,7 @@ from PIL import Image
 from rsvlm.cli import main
 
 COLLAR = 60  # px of nodata (0) on every side of the 200 x 200 scene
-NOTE = "object(s) lie wholly on nodata pixels (kept; the image has no data there)"
+NOTE = "wholly on nodata pixels (kept; the image has no data there)"  # after "1 object lies", "2 objects lie"
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ def test_tiled_objects_on_the_collar_are_kept_and_counted_once_per_merged_object
     assert len(objects) == 4  # kept, every one
     want = sum(_on_nodata(o, valid) for o in objects)
     assert want == 2 and merger.n_on_nodata == want  # (52, 10) seen by two windows: one object
-    assert [n for n in merger.notes if NOTE in n] == [f"note: 2 {NOTE}"]
+    assert [n for n in merger.notes if NOTE in n] == [f"note: 2 objects lie {NOTE}"]
 
 
 def test_a_scene_without_nodata_has_no_such_note(geotiff):
@@ -115,10 +115,10 @@ def test_predict_says_the_objects_on_nodata_once(ckpt, collared, tmp_path, capsy
     assert main(["predict", "--model", str(ckpt), "--image", str(path), "--max-new-tokens", "4", "--device", "cpu",
                  "--task", "det", "--out", str(out), *tile]) == 0
     err = capsys.readouterr().err
-    assert err.count(NOTE) == 1 and f"note: 1 {NOTE}" in err, err
+    assert err.count(NOTE) == 1 and f"note: 1 object lies {NOTE}" in err, err
     result = json.loads(out.read_text())
     assert len(result["objects"]) == 2  # kept
-    assert [n for n in result["notes"] if NOTE in n] == [f"[collar.tif] note: 1 {NOTE}"], result["notes"]
+    assert [n for n in result["notes"] if NOTE in n] == [f"[collar.tif] note: 1 object lies {NOTE}"], result["notes"]
 
 
 POLY = "<ref>ship</ref><poly><loc_100><loc_100><loc_500><loc_100><loc_500><loc_500></poly>"
@@ -199,7 +199,7 @@ def test_a_shrunk_read_scales_each_axis_on_its_own(ckpt, tmp_path, capsys, monke
                  "--task", "det", "--out", str(out)]) == 0
     err = capsys.readouterr().err
     assert "read shrunk from 6000x500 to 2048x171" in json.dumps(json.loads(out.read_text())["notes"]) + err
-    assert f"note: 1 {NOTE}" in err, err
+    assert f"note: 1 object lies {NOTE}" in err, err
 
 
 def test_a_mask_on_a_shrunk_read_is_read_by_its_pixels():

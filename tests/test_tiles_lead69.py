@@ -13,8 +13,8 @@ from PIL import Image
 
 from rsvlm.cli import build_parser, main
 
-KEPT = "object(s) lie wholly on nodata pixels (kept; the image has no data there)"
-LEFT_OUT = "note: 1 object(s) wholly on nodata pixels left out (--on-nodata drop; the image has no data there)"
+KEPT = "wholly on nodata pixels (kept; the image has no data there)"
+LEFT_OUT = "note: 1 object wholly on nodata pixels left out (--on-nodata drop; the image has no data there)"
 # of a 200 px image: (10, 10, 30, 30) on the collar, (90, 90, 110, 110) on data
 BOXES = ("<ref>ship</ref><box><loc_50><loc_50><loc_150><loc_150></box>"
          "<box><loc_450><loc_450><loc_550><loc_550></box>")
@@ -73,7 +73,7 @@ def test_on_nodata_drop_leaves_the_collar_s_objects_out_of_every_output(ckpt, co
     assert len(geo["features"]) == len(on_data) < len(kept_geo["features"])
     assert (vis != kept_vis).any()  # the collar's box is not drawn
     n = len(kept["objects"]) - len(on_data)
-    note = f"[collar.tif] {LEFT_OUT.replace('1 object', f'{n} object')}"
+    note = f"[collar.tif] {LEFT_OUT.replace('1 object', f'{n} object' + 's' * (n != 1))}"
     assert note in result["notes"] and note in geo["notes"] and note in err, err
     assert KEPT not in err and not any(KEPT in x for x in result["notes"])  # the merger's "kept" is not said
 
@@ -81,7 +81,7 @@ def test_on_nodata_drop_leaves_the_collar_s_objects_out_of_every_output(ckpt, co
 def test_on_nodata_keep_is_the_default_and_keeps_them(ckpt, collared, tmp_path, capsys, boxes_answered):
     result, geo, _ = _predict(ckpt, collared, tmp_path, "--on-nodata", "KEEP")
     assert len(result["objects"]) == len(geo["features"]) == 2
-    assert "[collar.tif] note: 1 " + KEPT in result["notes"]
+    assert "[collar.tif] note: 1 object lies " + KEPT in result["notes"]
     assert build_parser().parse_args(["predict", "--image", "a.png", "--task", "det"]).on_nodata == "keep"
 
 

@@ -40,7 +40,7 @@ def test_run_tiled_counts_and_skips_a_tile_object_of_bad_coordinates_keeping_the
     assert merger.n_tiles == 6 and merger.n_refused == len(BAD)
     assert sorted(tuple(o["coords"][:2]) for o in objects) == [(1, 1), (1, 21), (21, 1), (21, 21), (41, 1), (41, 21)]
     said = [n for n in merger.notes if "refused" in n]
-    assert len(said) == 1 and said[0].startswith(f"{len(BAD)} tile object(s) refused, not kept")
+    assert len(said) == 1 and said[0].startswith(f"{len(BAD)} tile objects refused, not kept")
     assert "tile (20, 0, 20, 20) (x0, y0, w, h): object 0" in said[0] and "box coords must be finite" in said[0]
 
 
@@ -56,6 +56,6 @@ def test_merge_tile_objects_still_refuses_a_bad_object_naming_it():
     assert merger.n_refused == len(BAD) + 1 and merger.n_objects_in == 1
     assert [o["coords"] for o in merger.result()] == [[3, 3]]
     notes = [n for n in merger.notes if "refused" in n]
-    assert len(notes) == 1 and notes[0].startswith(f"{len(BAD) + 1} tile object(s) refused")
+    assert len(notes) == 1 and notes[0].startswith(f"{len(BAD) + 1} tile objects refused")
     merger.result()  # said once, however often the result is asked
     assert len([n for n in merger.notes if "refused" in n]) == 1

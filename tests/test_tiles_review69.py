@@ -11,7 +11,7 @@ import pytest
 
 from rsvlm.cli import main
 
-ON_NODATA = "note: 1 object(s) lie wholly on nodata pixels (kept; the image has no data there)"
+ON_NODATA = "note: 1 object lies wholly on nodata pixels (kept; the image has no data there)"
 
 
 @pytest.fixture

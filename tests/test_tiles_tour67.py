@@ -29,7 +29,7 @@ def test_merger_counts_on_nodata_only_what_min_score_keeps():
     for min_score, want in ((0.0, 3), (0.5, 2), (0.95, 1)):  # the unscored one is kept by --min-score: counted
         merger = merged_on_half_nodata(min_score, boxes)
         assert merger.n_on_nodata == want
-        assert [n for n in merger.notes if NOTE in n] == [f"note: {want} {NOTE}"]
+        assert [n for n in merger.notes if NOTE in n] == [f"note: {want} {'object lies' if want == 1 else 'objects lie'} {NOTE}"]
 
 
 @pytest.mark.parametrize("min_score, said", [("0.5", False), ("0.1", True)])
@@ -51,7 +51,7 @@ def test_tiled_predict_says_a_nodata_object_only_where_min_score_keeps_it(ckpt, 
     assert main(["predict", "--model", str(ckpt), "--image", str(path), "--max-new-tokens", "4",
                  "--device", "cpu", "--task", "det", "--tile", "200", "--min-score", min_score]) == 0
     err = capsys.readouterr().err
-    assert (f"note: 1 {NOTE}" in err) if said else (NOTE not in err), err
+    assert (f"note: 1 object lies {NOTE}" in err) if said else (NOTE not in err), err
 
 
 # each view's drawing across the strip (from, to): 0 to 1, 0 to 0 or 1 to 1, all its one pixel row

@@ -17,19 +17,22 @@ import math
 
 import numpy as np
 
+from rsvlm.progress import counted
+
 __all__ = ["nodata_note", "dropped_note", "count_on_nodata", "on_nodata", "ValidityMap", "NODATA_MARK"]
 
-NODATA_MARK = " lie wholly on nodata pixels (kept; the image has no data there)"
+NODATA_MARK = "wholly on nodata pixels (kept; the image has no data there)"  # the note's words for any count
 
 
 def nodata_note(n: int) -> str:
-    """The note for ``n`` objects on nodata: "note: 3 object(s) lie wholly on nodata pixels (kept; ...)"."""
-    return f"note: {n} object(s){NODATA_MARK}"
+    """The note for ``n`` objects on nodata: "note: 1 object lies wholly on nodata pixels (kept; ...)",
+    "note: 3 objects lie …" (``NODATA_MARK`` its part that holds for any ``n``)."""
+    return f"note: {counted(n, 'object')} {'lies' if n == 1 else 'lie'} {NODATA_MARK}"
 
 
 def dropped_note(n: int) -> str:
     """The note for ``n`` objects on nodata left out (``--on-nodata drop``)."""
-    return f"note: {n} object(s) wholly on nodata pixels left out (--on-nodata drop; the image has no data there)"
+    return f"note: {counted(n, 'object')} wholly on nodata pixels left out (--on-nodata drop; the image has no data there)"
 
 
 def _pixels(obj: dict, scale: float | tuple[float, float] = 1.0

@@ -46,7 +46,7 @@ import numpy as np
 
 from rsvlm.io.cut_views import cut_overlap, pixel_wide
 from rsvlm.io.georef import on_object
-from rsvlm.io.nodata_objects import NODATA_MARK, ValidityMap, nodata_note
+from rsvlm.io.nodata_objects import ValidityMap, nodata_note
 from rsvlm.io.rows import RowReader, decodes_from_start
 from rsvlm.io.seams import SeamIndex, at_seam, slanted
 from rsvlm.io.unions import dedupe_points, union_masks, union_polys
@@ -58,12 +58,13 @@ from rsvlm.io.windows import (  # noqa: F401 (n_windows, touches_inner_edge: imp
     shift_object,
     touches_inner_edge,
 )
+from rsvlm.progress import counted
 
 _shift = shift_object  # its name before windows.py (tests/test_tiles_tour55b)
 
 __all__ = ["iter_windows", "n_windows", "TileMerger", "merge_tile_objects", "run_tiled"]
 
-SEAM_GAPS = ("face each other 1-2 px apart across an --overlap 0 seam: kept apart, as a gap there may be real (a "
+SEAM_GAPS = ("each other 1-2 px apart across an --overlap 0 seam: kept apart, as a gap there may be real (a "
              "path); a model that stops a pixel short of a tile's edge splits one object so, which an overlap joins")
 
 
@@ -93,6 +94,7 @@ class TileMerger:
         # run_tiled: each window's nodata, for ``n_on_nodata`` (a caller's, to tell the objects on it after)
         self.validity = ValidityMap() if validity is None else validity
         self.n_on_nodata = 0  # ``result``: merged objects drawn wholly on nodata that ``min_score`` keeps (``notes``)
+        self._said: dict[str, str] = {}  # ``result``'s counted notes by what they count, as said last (``_restate``)
 
     def add(self, window: Window, objects: list[dict], skip_bad: bool = False) -> None:
         """Objects of one tile, in ``window``'s pixels; ValueError naming the tile and the object whose
@@ -138,12 +140,11 @@ class TileMerger:
         """The scene's objects, duplicates merged; masks without a pixel are counted in ``notes``."""
         from rsvlm.io.georef import object_geometry
 
-        if self.n_empty_masks:
-            self._restate(" mask(s) in the tile answers hold no pixel: no object, not kept",
-                          f"{self.n_empty_masks} mask(s) in the tile answers hold no pixel: no object, not kept")
-        if self.n_refused:
-            self._restate(" tile object(s) refused, not kept (first: ",
-                          f"{self.n_refused} tile object(s) refused, not kept (first: {self._first_refused})")
+        n, bad = self.n_empty_masks, self.n_refused
+        self._restate("empty masks", f"{counted(n, 'mask')} in the tile answers {'holds' if n == 1 else 'hold'} no "
+                      "pixel: no object, not kept" if n else None)
+        self._restate("refused", f"{counted(bad, 'tile object')} refused, not kept (first: {self._first_refused})"
+                      if bad else None)
 
         scene = self.scene_size or (max((it["window"][0] + it["window"][2] for it in self._items), default=0),
                                     max((it["window"][1] + it["window"][3] for it in self._items), default=0))
@@ -171,20 +172,25 @@ class TileMerger:
                 kept += union_masks(self, items)
             else:
                 kept += dedupe_points(self, items)
-        self._restate(SEAM_GAPS, f"{self.n_seam_gaps} pair(s) of masks {SEAM_GAPS}" if self.n_seam_gaps else None)
+        n = self.n_seam_gaps
+        self._restate("seam gaps", f"{n} {'pair of masks faces' if n == 1 else 'pairs of masks face'} {SEAM_GAPS}"
+                      if n else None)
         objects = [obj for _, obj in sorted(kept, key=lambda t: t[0])]
         # per merged object, not per tile's view; of those --min-score keeps, by predict's one rule (3 were said
         # where it left 1)
         from rsvlm.output_options import above_min_score  # (here: output_options imports rsvlm.io's georef)
 
         self.n_on_nodata = self.validity.count(above_min_score(objects, self.min_score)[0])
-        self._restate(NODATA_MARK, nodata_note(self.n_on_nodata) if self.n_on_nodata else None)
+        self._restate("on nodata", nodata_note(self.n_on_nodata) if self.n_on_nodata else None)
         return objects
 
-    def _restate(self, marker: str, said: str | None) -> None:
-        """``notes`` less the note holding ``marker`` that an earlier ``result`` added, and with ``said``
-        where given: a count said once however often ``result`` is called."""
-        self.notes = [n for n in self.notes if marker not in n] + ([said] if said else [])
+    def _restate(self, key: str, said: str | None) -> None:
+        """``notes`` less the note of ``key`` that an earlier ``result`` added, and with ``said`` where given: a
+        count said once however often ``result`` is called (matched by its key: its words change with the count)."""
+        if (old := self._said.pop(key, None)) in self.notes:
+            self.notes.remove(old)
+        if said:
+            self.notes.append(self._said.setdefault(key, said))
 
     @staticmethod
     def _rank(it: dict):

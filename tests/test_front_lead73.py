@@ -1,0 +1,70 @@
+"""Front door, lead 73: the tiling's counted notes in the singular and the plural (said once however often
+the merger's result is asked, matched by what they count, not by their words)."""
+
+import numpy as np
+import pytest
+
+from rsvlm.io import TileMerger
+from rsvlm.io.nodata_objects import ValidityMap, dropped_note, nodata_note
+
+LEFT, RIGHT = (0, 0, 100, 100), (100, 0, 100, 100)  # tiles abutting at x = 100
+EMPTY = {"kind": "mask", "label": "pond", "mask": np.zeros((100, 100), bool)}
+BAD = {"kind": "box", "label": "car", "coords": [1, 1, float("nan"), 5]}
+
+
+def test_nodata_notes_are_singular_and_plural():
+    """"1 object(s) lie wholly on nodata pixels" read the same for any count."""
+    assert nodata_note(1) == "note: 1 object lies wholly on nodata pixels (kept; the image has no data there)"
+    assert nodata_note(3) == "note: 3 objects lie wholly on nodata pixels (kept; the image has no data there)"
+    assert dropped_note(1) == ("note: 1 object wholly on nodata pixels left out (--on-nodata drop; the image has no "
+                               "data there)")
+    assert dropped_note(2).startswith("note: 2 objects wholly on nodata pixels left out (")
+
+
+def _notes_after(merger: TileMerger, *tiles) -> list[str]:
+    for window, objects in tiles:
+        merger.add(window, objects, skip_bad=True)
+    merger.result()
+    merger.result()  # asked again: each count said once
+    return merger.notes
+
+
+def test_empty_masks_and_refused_objects_are_counted_in_words_and_said_once_as_the_count_grows():
+    """"1 mask(s) … hold no pixel", "1 tile object(s) refused"; a second result, after more tiles, said the
+    new count in place of the old (matched by a marker that held the "(s)")."""
+    merger = TileMerger()
+    notes = _notes_after(merger, (LEFT, [EMPTY, BAD]))
+    assert notes[0] == "1 mask in the tile answers holds no pixel: no object, not kept"
+    assert len(notes) == 2 and notes[1].startswith("1 tile object refused, not kept (first: tile (0, 0, 100, 100) ")
+    notes = _notes_after(merger, (RIGHT, [EMPTY, BAD, BAD]))
+    assert notes[0] == "2 masks in the tile answers hold no pixel: no object, not kept"
+    assert len(notes) == 2 and notes[1].startswith("3 tile objects refused, not kept (first: tile (0, 0, 100, 100) ")
+
+
+@pytest.mark.parametrize("roads, said", [(1, "1 pair of masks faces each other 1-2 px apart across an --overlap 0 "
+                                              "seam: kept apart"),
+                                         (2, "2 pairs of masks face each other 1-2 px apart across an --overlap 0 "
+                                             "seam: kept apart")])
+def test_masks_apart_at_a_seam_are_counted_in_words(roads, said):
+    left, right = [], []
+    for r, label in zip(range(roads), ("road", "river")):  # each drawn 1 px short of the seam on the left
+        a, b = np.zeros((100, 100), bool), np.zeros((100, 100), bool)
+        a[10 + 40 * r : 16 + 40 * r, 50:99] = True
+        b[10 + 40 * r : 16 + 40 * r, 0:30] = True  # and from it on the right
+        left.append({"kind": "mask", "label": label, "mask": a})
+        right.append({"kind": "mask", "label": label, "mask": b})
+    merger = TileMerger(scene_size=(200, 100))
+    notes = _notes_after(merger, (LEFT, left), (RIGHT, right))
+    assert merger.n_seam_gaps == roads and len(notes) == 1 and notes[0].startswith(said + ", as a gap"), notes
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_a_tiled_scene_s_objects_on_nodata_are_counted_in_words(n):
+    validity = ValidityMap()
+    validity.see(LEFT, np.zeros((100, 100), bool))  # all nodata
+    validity.see(RIGHT, None)  # all data
+    merger = TileMerger(scene_size=(200, 100), validity=validity)
+    boxes = [{"kind": "box", "label": "ship", "coords": [5 + 30 * i, 5, 20 + 30 * i, 20]} for i in range(n)]
+    notes = _notes_after(merger, (LEFT, boxes), (RIGHT, []))
+    assert notes == [f"note: {n} {'object lies' if n == 1 else 'objects lie'} wholly on nodata pixels (kept; the "
+                     "image has no data there)"]
