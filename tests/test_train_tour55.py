@@ -214,7 +214,7 @@ def test_sigterm_before_the_first_step_stops_at_once_with_the_hint(sft_record, t
     monkeypatch.setattr(loop, "train", building)
     out = tmp_path / "run"
     assert train_main(["--config", str(recipe(tmp_path)), f"data.train={sft_record}", f"out_dir={out}"]) == 143
-    assert capsys.readouterr().err.strip() == f"rsvlm train: stopped by SIGTERM; {resume_hint(out)}"
+    assert capsys.readouterr().err.strip() == ("rsvlm train: stopped by SIGTERM; before its first step (reading the config and data, building the model): nothing was trained or saved; run the same command again to start it")
     assert signal.getsignal(signal.SIGTERM) is before  # put back for the caller
 
 

@@ -166,3 +166,29 @@ def test_sft_tinys_two_process_launch_command_as_its_header_gives_it_is_accepted
     monkeypatch.chdir(REPO)
     assert launch.main(argv) == 0, capsys.readouterr().err
     assert "dist.deepspeed=configs/deepspeed/zero2.json" in capsys.readouterr().out
+
+
+def test_rsvlm_train_stopped_by_sigterm_before_its_first_step_says_nothing_was_saved_and_to_run_it_again(
+        monkeypatch, tmp_path, capsys):
+    """A SIGTERM while the run read its config and data said 'no step folder was saved in OUT/checkpoints
+    (ckpt.every sets how often)': a hint for a run that trained, not for one that never began."""
+    import os
+    import signal
+
+    import rsvlm.train.run as run_mod
+    from rsvlm.train import main
+
+    real = run_mod.preflight
+
+    def term_then_preflight(cfg):
+        os.kill(os.getpid(), signal.SIGTERM)  # StopOnTerm raises Terminated here
+        return real(cfg)
+
+    monkeypatch.setattr(run_mod, "preflight", term_then_preflight)
+    (tmp_path / "train.jsonl").write_text('{"id": "a"}\n')
+    argv = ["--config", str(REPO / "configs" / "train" / "sft_tiny.yaml"), f"data.train={tmp_path / 'train.jsonl'}",
+            f"out_dir={tmp_path / 'run'}"]
+    assert main(argv) == 143
+    err = capsys.readouterr().err
+    assert "rsvlm train: stopped by SIGTERM; before its first step" in err, err
+    assert "nothing was trained or saved; run the same command again" in err and "ckpt.every" not in err

@@ -46,9 +46,10 @@ def main(argv: list[str] | None = None) -> int:
                      "single keys as key=value")
     args.config = args.config[0]
     import os
+    from pathlib import Path
 
     from rsvlm.processes import SameOnEveryRank, StopOnTerm, Terminated
-    from rsvlm.train.checkpoint import resume_hint
+    from rsvlm.train.checkpoint import latest_checkpoint, resume_hint
     from rsvlm.train.config import TrainConfig, global_batch_note
     from rsvlm.train.resume import OutDirRefused
     from rsvlm.train.run import lost_group, lost_group_line, preflight
@@ -100,7 +101,12 @@ def main(argv: list[str] | None = None) -> int:
             if first:
                 how = "interrupted" if isinstance(e, KeyboardInterrupt) else "stopped by SIGTERM"
                 saved = " (its step saved on the way out)" if getattr(e, "saved", None) else ""
-                hint = resume_hint(cfg.out_dir) if cfg is not None else "nothing was started"
+                # a scheduler's SIGTERM before the loop began (Ctrl-C: the user knows): no step to continue from
+                early = isinstance(e, Terminated) and not stop.deferring and (
+                    cfg is None or not latest_checkpoint(Path(cfg.out_dir) / "checkpoints"))
+                hint = ("before its first step (reading the config and data, building the model): nothing was "
+                        "trained or saved; run the same command again to start it" if early else
+                        resume_hint(cfg.out_dir) if cfg is not None else "nothing was started")
                 print(f"\nrsvlm train: {how}{saved}; {hint}", file=sys.stderr)
             return 130 if isinstance(e, KeyboardInterrupt) else 143
     return 0
