@@ -8,6 +8,7 @@ naming it); predictions are read leniently, their bad lines and repeated ids cou
 from __future__ import annotations
 
 import ast
+import codecs
 import contextlib
 import json
 import re
@@ -178,10 +179,13 @@ def _read_predictions(path: Path, data: bytes, cut_note: str | None = None) -> P
     """``load_predictions`` of the bytes ``data`` read from ``path`` (``cut_note``: a gzip file's cut, ``pred_bytes.gunzip``)."""
     out = PredictionFile(by_id={}, bad_examples=[cut_note] if cut_note else [])
     try:
-        text = data.decode(text_encoding(data))  # the records' rule: UTF-16 by its BOM (PowerShell's `>`), a UTF-8 BOM dropped
+        text = data.decode(enc := text_encoding(data))  # the records' rule: UTF-16 by its BOM (PowerShell's `>`), a UTF-8 BOM dropped
     except UnicodeDecodeError as e:
-        raise ScoreError(f"{path}: not {'UTF-16' if e.encoding.startswith('utf-16') else 'UTF-8'} text ({e.reason} at "
-                         f"byte {e.start}); predictions are JSONL") from None
+        try:  # a last line a kill cut inside a character was the whole file refused: read up to it, and told below
+            text = codecs.getincrementaldecoder(enc)().decode(data)  # not final: strict but for the cut character
+        except UnicodeDecodeError:
+            raise ScoreError(f"{path}: not {'UTF-16' if e.encoding.startswith('utf-16') else 'UTF-8'} text ({e.reason} at "
+                             f"byte {e.start}); predictions are JSONL") from None
     whole = _whole_json(text)
     if isinstance(whole, dict) and not {"id", "question_id"} & set(whole):
         raise ScoreError(f"{path} is one JSON object, not JSONL: predictions are one {{id, task, answer}} object a line"

@@ -15,7 +15,6 @@ into one score (rows stay per file) or re-score anything.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import hashlib
 import json
@@ -234,13 +233,16 @@ def retrained(runs: list[dict], scores: list[dict]) -> None:
 
 
 def answer_defaults() -> dict:
-    """``rsvlm eval``'s option defaults by name (``dtype``'s is ``auto``, which a run stamp keeps as the dtype it took),
-    read from its parser's options, a text default through its type as a parse puts it: not a parse, which a new
-    required option of rsvlm eval would have stopped (every report, with a usage error of rsvlm eval's)."""
+    """``rsvlm eval``'s defaults of the options a run stamp keeps (``rsvlm.predictions.ANSWER_OPTIONS``, the only
+    ones ``run_row`` compares; ``dtype``'s is ``auto``, which a stamp keeps as the dtype it took), by the parser's
+    public ``get_default`` (not its private ``_actions``): not a parse, which a new required option of rsvlm eval
+    would have stopped (every report, with a usage error of rsvlm eval's). Each is as a parse gives it (a text
+    default is not put through its option's type here: tests/test_eval_lead72.py holds them equal)."""
     from rsvlm.cli import build_parser
+    from rsvlm.predictions import ANSWER_OPTIONS
 
-    return {a.dest: a.type(a.default) if isinstance(a.default, str) and callable(a.type) else a.default
-            for a in build_parser().commands["eval"]._actions if a.default is not argparse.SUPPRESS}
+    parser = build_parser().commands["eval"]
+    return {k: parser.get_default(k) for k in ANSWER_OPTIONS}
 
 
 def run_row(run: dict | None, defaults: dict | None = None) -> dict:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import re
 import signal
 import threading
@@ -218,17 +219,27 @@ def scored_objects(answer: str, scores: list[float], record: dict) -> dict:
 
 @contextlib.contextmanager
 def term_as_interrupt():
-    """Inside, SIGTERM (a scheduler's time limit, ``timeout``, ``kill``) raises ``KeyboardInterrupt("stopped by
-    SIGTERM")``: it ended ``rsvlm eval`` with status 143 and no word of the answers kept or of resuming. Outside the
-    main thread, where no handler can be set, nothing changes."""
-    def stop(*_):
-        raise KeyboardInterrupt("stopped by SIGTERM")
+    """Inside, SIGTERM (a scheduler's time limit, ``timeout``, ``kill``) raises ``rsvlm.processes.Terminated`` (a
+    BaseException, as Ctrl-C's KeyboardInterrupt is): it ended ``rsvlm eval`` with status 143 and no word of the
+    answers kept or of resuming. Only over Python's default: SIGTERM ignored (SIG_IGN) or handled by the caller (a
+    framework's handler, one set from C) is left as it is; so is SIGTERM outside the main thread, where no handler
+    can be set (a thread pool, a notebook's worker thread), and in a forked child, which dies of it as before.
+    The default is put back on every way out."""
+    from rsvlm.processes import Terminated
 
-    if threading.current_thread() is not threading.main_thread():
+    pid = os.getpid()
+
+    def stop(signum, _frame):
+        if os.getpid() == pid:  # a second (SLURM's and torchrun's both) is raised too: the run's line still said
+            raise Terminated()
+        signal.signal(signum, signal.SIG_DFL)  # a forked child (a pool's worker, which terminate() stops so): as before
+        os.kill(os.getpid(), signum)
+
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
         yield
         return
-    before = signal.signal(signal.SIGTERM, stop)
-    try:
+    try:  # set inside: a SIGTERM the moment after it is set still finds it put back
+        signal.signal(signal.SIGTERM, stop)
         yield
     finally:
-        signal.signal(signal.SIGTERM, before)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)

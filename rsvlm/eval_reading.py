@@ -15,7 +15,7 @@ from pathlib import Path
 from rsvlm import inference as inf
 from rsvlm.data.records import as_record_fields
 from rsvlm.data.records_shape import json_line
-from rsvlm.predictions import answered_ids, asked_digest, read_stamp
+from rsvlm.predictions import answered_ids, answers_text, asked_digest, read_stamp
 
 
 def predictions_given(data: Path) -> str | None:
@@ -175,14 +175,13 @@ def undigested(files: list[Path], records: dict[str, dict]) -> list[str]:
     so answered again; error rows aside (``inputs_digest`` judges those)."""
     bare, vouched = set(), set()
     for f in files:
-        with contextlib.suppress(FileNotFoundError):
-            for line in f.read_text().splitlines():
-                with contextlib.suppress(ValueError):
-                    row = json_line(line)  # a BOM read past, as _rows reads it
-                    if not (isinstance(row, dict) and isinstance(row.get("id"), str) and row["id"] in records
-                            and "error" not in row):
-                        continue
-                    (bare if row.get("asked_digest") != asked_digest(records[row["id"]]) else vouched).add(row["id"])
+        for line in answers_text(f).splitlines():  # as _rows reads it: a last line cut inside a character too
+            with contextlib.suppress(ValueError):
+                row = json_line(line)  # a BOM read past, as _rows reads it
+                if not (isinstance(row, dict) and isinstance(row.get("id"), str) and row["id"] in records
+                        and "error" not in row):
+                    continue
+                (bare if row.get("asked_digest") != asked_digest(records[row["id"]]) else vouched).add(row["id"])
     return [i for i in records if i in bare - vouched]
 
 

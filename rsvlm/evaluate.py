@@ -80,7 +80,7 @@ from rsvlm.predictions import (  # noqa: F401  (inputs_digest: rsvlm.evaluate.in
     stamp_path,
     unstamped_answers,
 )
-from rsvlm.processes import launcher_sync, process_rank, rank_device
+from rsvlm.processes import Terminated, launcher_sync, process_rank, rank_device
 from rsvlm.temp_files import replace_text, sweep_temps
 from rsvlm.tokens import TASKS, task_tag
 from rsvlm.tta import MODES, FuseConfig
@@ -411,10 +411,10 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
               f"the answers written so far are kept in {part_path(Path(args.out), rank, world)} and a rerun resumes "
               "from them: give a smaller --batch-size (or --max-new-tokens, --load-4bit)", file=sys.stderr)
         return 1
-    except KeyboardInterrupt as e:  # Ctrl-C (or SIGTERM: term_as_interrupt) hours into a run: a traceback, or nothing
-        print(f"rsvlm eval: {e.args[0] if e.args else 'interrupted'}; the answers written so far are kept in "
+    except (KeyboardInterrupt, Terminated) as e:  # Ctrl-C, SIGTERM (term_as_interrupt) hours in: a traceback, or nothing
+        print(f"rsvlm eval: {e if isinstance(e, Terminated) else 'interrupted'}; the answers written so far are kept in "
               f"{part_path(Path(args.out), rank, world)} and a rerun with the same --out resumes from them", file=sys.stderr)
-        return 143 if e.args else 130
+        return 143 if isinstance(e, Terminated) else 130
     if out == Path(args.out):
         print(f"wrote {out}")
         return 0

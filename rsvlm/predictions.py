@@ -1,14 +1,15 @@
-"""The predictions file of ``rsvlm eval`` as it resumes: its rank parts (``OUT.rankR``), the answers
-already in them, the error rows worth answering again (``inputs_digest``), the run stamp beside it
-(``OUT.run.json``: which weights and options answered), and the merge of the parts into ``OUT``.
+"""The predictions file of ``rsvlm eval`` as it resumes: its rank parts (``OUT.rankR``), the answers already in them,
+the error rows worth answering again (``inputs_digest``), the run stamp beside it (``OUT.run.json``: which weights and
+options answered), and the merge of the parts into ``OUT``.
 
-Cannot: coordinate ranks beyond files (no lock) where the launcher gives no rendezvous (``rsvlm.evaluate.
-launcher_sync``): there, with ``--retry-errors`` on several ranks, one may merge early, on another rank's old
-error rows before that rank retries them, and the last to finish merges again.
+Cannot: coordinate ranks beyond files (no lock) where the launcher gives no rendezvous (``rsvlm.evaluate.launcher_sync``):
+there, with ``--retry-errors`` on several ranks, one may merge early, on another rank's old error rows before that rank
+retries them, and the last to finish merges again.
 """
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import hashlib
 import json
@@ -25,8 +26,7 @@ from rsvlm.temp_files import STALE_AFTER_S, remove_stale_temps, replace_text, sw
 
 
 def part_path(out: Path, rank: int, world: int) -> Path:
-    """The file rank ``rank`` of ``world`` processes appends its answers to: ``out`` itself on one
-    process, else ``OUT.rankR``."""
+    """The file rank ``rank`` of ``world`` processes appends its answers to: ``out`` itself on one process, else ``OUT.rankR``."""
     return out if world == 1 else out.with_name(f"{out.name}.rank{rank}")
 
 
@@ -48,11 +48,7 @@ def _rows(path: Path, bad: list[str] | None = None) -> list[dict]:
     given, gets ``PATH:N: why`` for each other line left out but blank ones (a last line without its
     newline is being written, or was cut: not one)."""
     rows = []
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:  # none yet, or an empty part its rank just removed
-        return rows
-    for n, line in enumerate(text.splitlines(keepends=True), 1):
+    for n, line in enumerate(answers_text(path).splitlines(keepends=True), 1):
         try:
             row, why = json_line(line), 'not a JSON object with a string "id"'  # a BOM read past, as the scorers do
         except ValueError as e:
@@ -77,18 +73,24 @@ def _holders(out: Path) -> tuple[str, str, str]:
     return f"{out} and its rank parts ({', '.join(parts)})", "", "delete them"
 
 
+def answers_text(path: Path) -> str:
+    """``path`` as UTF-8 ("" where there is none: not yet, or an empty part its rank just removed), the bytes of a
+    character a kill cut at its very end left out (was "not a text file"); UnicodeDecodeError for others no UTF-8."""
+    with contextlib.suppress(FileNotFoundError):
+        return codecs.getincrementaldecoder("utf-8")().decode(path.read_bytes())  # not final: a cut character waits
+    return ""
+
+
 def drop_cut_line(path: Path) -> str | None:
-    """Cut a last line without its newline (a run killed mid-write) off ``path``: the next answer
-    appended would be glued to it and lost as one unreadable line. Its record is answered again;
-    returns the line for a message (it went unsaid), None where there was none."""
-    if not path.is_file():
-        return None
-    data = path.read_bytes()
-    if not data or data.endswith(b"\n"):
+    """Cut a last line without its newline (a run killed mid-write) off ``path``: the next answer appended would be
+    glued to it and lost as one unreadable line. Its record is answered again; returns the line for a message (it went
+    unsaid), None where there was none (or it was only a BOM or blanks, an editor's empty file)."""
+    data = path.read_bytes() if path.is_file() else b""
+    if not (cut := data[data.rfind(b"\n") + 1:]):
         return None
     with path.open("r+b") as f:
-        f.truncate(data.rfind(b"\n") + 1)
-    return data[data.rfind(b"\n") + 1:].decode("utf-8", "replace")
+        f.truncate(len(data) - len(cut))
+    return cut.decode("utf-8", "replace") if cut.removeprefix(b"\xef\xbb\xbf").strip() else None
 
 
 def inputs_digest(record: dict, root: Path) -> str:
@@ -243,7 +245,7 @@ def is_stale(row: dict, record: dict) -> bool:
 
 def _holds_records(path: Path) -> bool:
     """Whether a line of ``path`` is an instruction record (has ``conversations``)."""
-    for line in path.read_text().splitlines():
+    for line in answers_text(path).splitlines():
         with contextlib.suppress(ValueError):
             if isinstance(row := json_line(line), dict) and "conversations" in row:
                 return True
@@ -280,11 +282,10 @@ def check_out(data: Path, out: Path | str, loaded: tuple | None = None) -> str |
             pass
     except OSError as e:
         return f"--out {out}: cannot write a file in {up} ({e.strerror or e})"
-    if out.is_file():
-        try:
-            out.read_text()
-        except UnicodeDecodeError:  # an image or other binary file: resuming would append to it
-            return f"--out {out} is not a text file; give the predictions JSONL's path"
+    try:  # a last line cut inside a character (another tool's, killed) is dropped as run drops a cut line
+        answers_text(out) if out.is_file() else None
+    except UnicodeDecodeError:  # an image or other binary file: resuming would append to it
+        return f"--out {out} is not a text file; give the predictions JSONL's path"
     if out.is_file() and (out.resolve() == data.resolve() or _holds_records(out)):  # its ids read as answered
         return f"--out {out} holds records (conversations), not predictions: is it the --data file?"
     bad: list[str] = []

@@ -166,14 +166,15 @@ def test_report_of_a_missing_or_empty_dir_names_the_program_and_what_to_do(tmp_p
 
 
 def test_answer_defaults_read_without_a_parse_are_the_parses_and_survive_a_new_required_option(monkeypatch):
-    """They were a parse of ``eval --data - --out -``: one more required option of rsvlm eval stopped every report."""
+    """They were a parse of ``eval --data - --out -``: one more required option of rsvlm eval stopped every report.
+    The options a run stamp keeps (ANSWER_OPTIONS, all the report compares), each as a parse gives it."""
     import rsvlm.cli
     from eval import report
+    from rsvlm.predictions import ANSWER_OPTIONS
 
     parsed = vars(rsvlm.cli.build_parser().parse_args(["eval", "--data", "-", "--out", "-"]))
     got = report.answer_defaults()
-    assert {k: v for k, v in parsed.items() if k not in ("command", "handler", "data", "out")} == {
-        k: v for k, v in got.items() if k not in ("data", "out")}
+    assert got == {k: parsed[k] for k in ANSWER_OPTIONS}
     assert (got["missing_bands"], got["max_new_tokens"], got["dtype"], got["tta"]) == ("error", 256, "auto", "none")
     build = rsvlm.cli.build_parser
 
@@ -183,7 +184,7 @@ def test_answer_defaults_read_without_a_parse_are_the_parses_and_survive_a_new_r
         return ap
 
     monkeypatch.setattr(rsvlm.cli, "build_parser", with_required)
-    assert report.answer_defaults() == {**got, "split": None}
+    assert report.answer_defaults() == got
 
 
 def _score(path, task="vqa"):

@@ -157,13 +157,17 @@ def test_sigterm_outside_a_run_is_as_it_was(tmp_path):
     import signal
 
     from rsvlm.eval_answers import term_as_interrupt
+    from rsvlm.processes import Terminated
 
-    before = signal.getsignal(signal.SIGTERM)
-    with term_as_interrupt(), pytest.raises(KeyboardInterrupt, match="stopped by SIGTERM"):
-        os.kill(os.getpid(), signal.SIGTERM)
-        for _ in range(1000):  # the handler runs between two bytecodes of the main thread
-            pass
-    assert signal.getsignal(signal.SIGTERM) is before
+    before = signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the default it takes over: a runner's own is left alone
+    try:
+        with term_as_interrupt(), pytest.raises(Terminated, match="stopped by SIGTERM"):
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(1000):  # the handler runs between two bytecodes of the main thread
+                pass
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 # ---------------------------------------------------------------- advice rsvlm eval can follow
