@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         check_run(args.n, args.seed, 1)  # --n 20000000: a traceback of synthesize's ValueError
     except ValueError as e:
-        ap.error(f"--n {args.n}: {e}")
+        ap.error(str(e))  # its message names the option: "--n 20000000: at most …"
     if Path(args.out).exists() and not Path(args.out).is_dir():
         ap.error(f"--out {args.out}: is a file; give a folder")
     if file := next((p for p in Path(args.out).parents if p.exists() and not p.is_dir()), None):
