@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from rsvlm.io.georef import NOT_NORTH_UP  # orientation_note's opening, which turned_line looks for
+# the georef notes' words that turned_line looks for
+from rsvlm.io.georef import GCPS_DIFFER, GCPS_UNCHECKED, NOT_NORTH_UP
 from rsvlm.progress import counted
 
 
@@ -78,9 +79,8 @@ def overlay_title(question: str, answer: str | None, tiled: bool = False, images
 
 
 _UNKNOWN_WAY = (  # gcp_orientation_note's words where it cannot tell the image's orientation, and the line for each
-    ("read as longitude and latitude or as a local grid (in metres) they differ",
-     "its GCPs have no CRS, and read as longitude and latitude or as a local grid they lie differently"),
-    ("fit an orientation to: not checked that its top is north", "too few GCPs, or all on one line, to fit one to"),
+    (GCPS_DIFFER, "its GCPs have no CRS, and read as longitude and latitude or as a local grid they lie differently"),
+    (GCPS_UNCHECKED, "too few GCPs, or all on one line, to fit one to"),
 )
 
 

@@ -19,12 +19,16 @@ import numpy as np
 
 __all__ = ["pixel_to_map", "map_to_pixel", "objects_to_geojson", "object_geometry", "mask_array", "mask_bounds",
            "map_coords", "objects_with_map_coords", "per_object", "shift_transform", "shift_gcps", "prj_beside",
-           "orientation_note", "gcp_orientation_note", "degree_pixels_note", "NOT_NORTH_UP"]
+           "orientation_note", "gcp_orientation_note", "degree_pixels_note", "NOT_NORTH_UP", "GCPS_DIFFER",
+           "GCPS_UNCHECKED"]
 
 # GCPs with no CRS are taken as longitude and latitude only within this many degrees of arc of their centre: a
 # satellite granule's are (Sentinel-1's some 2°, MODIS's 5-minute swath some 15°, VIIRS's some 20°)
 GUESS_ARC = 30.0
 NOT_NORTH_UP = "the image is not north-up: "  # orientation_note's opening, which overlays look for (output_options)
+# gcp_orientation_note's words where it cannot tell the orientation, which overlays look for too (output_options)
+GCPS_DIFFER = "read as longitude and latitude or as a local grid (in metres) they differ"
+GCPS_UNCHECKED = "fit an orientation to: not checked that its top is north"
 WORLD_FILE_ENDINGS = (".wld", "w")  # .pgw, .jgw, .tfw, .pngw, .jpgw: GDAL lists the one it read after the image
 
 
@@ -148,7 +152,7 @@ def gcp_orientation_note(gcps, crs) -> str | None:
     if not gcps:
         return None
     unchecked = (f"georeferenced by {len(gcps)} GCP{'s' if len(gcps) > 1 else ''}, too few or all on one line to "
-                 "fit an orientation to: not checked that its top is north")
+                 + GCPS_UNCHECKED)
     pix = np.array([[g.col, g.row] for g in gcps], dtype=np.float64)  # (n, 2)
     if len(gcps) < 3 or np.linalg.matrix_rank(pix - pix.mean(axis=0), tol=1e-6) < 2:
         return unchecked
@@ -176,8 +180,8 @@ def gcp_orientation_note(gcps, crs) -> str | None:
         return note
     what = f"an affine fitted to its {len(gcps)} GCPs"
     deg, local = _turned(fit, f"{what} on the tangent plane:"), _turned(raw, f"{what} as they are:")
-    return (f"its {len(gcps)} GCPs have no CRS, and read as longitude and latitude or as a local grid (in metres) "
-            f"they differ: as longitude and latitude the image is {f'not north-up: {deg}' if deg else 'north-up'}; "
+    return (f"its {len(gcps)} GCPs have no CRS, and {GCPS_DIFFER}: as longitude and latitude the image is "
+            f"{f'not north-up: {deg}' if deg else 'north-up'}; "
             f"as a local grid {f'not north-up: {local}' if local else 'north-up'}; its pixels are read as they lie, "
             "so top and left in answers may not be north and west; give the GCPs' CRS to say which (gdal_edit.py "
             "-a_srs EPSG:4326 where they are longitude and latitude)")
