@@ -81,9 +81,12 @@ def numbered(text: str, step: str) -> bool:
 _SIDED = re.compile(r"\s+(?:counting\s+)?from\s+the\s+(?:very\s+|far\s+)?(?:left|right|top|bottom)(?![^\W_])", re.I)
 
 
-# "of" things, a row made of them ("rows of containers", "which row of trees"), not of a place in the image ("which row
-# of the parking lot", "of this grid", "of the image": a row of it, which a transpose turns)
-_OF_THINGS = r"\s+of(?![^\W_])(?!\s+(?:the|this|that|these|those|its|their|each|every)(?![^\W_]))"
+# "of" things, a row made of them ("rows of containers", "which row of trees", "which row of the containers": a plural
+# after the determiner), not of a place in the image ("which row of the parking lot", "of this grid", "of the image": a
+# row of it, which a transpose turns; "of the red containers", an adjective first, is taken as a place too)
+_PLURAL = r"[A-Za-z]+(?<![sui])s(?![^\W_])"  # "containers", "lots"; not "grass", "campus", "tennis"
+_OF_THINGS = (r"\s+of(?![^\W_])(?!\s+(?:the|this|that|these|those|its|their|each|every)(?![^\W_])"
+              rf"(?!\s+{_PLURAL}))")
 
 
 # a row or column of a grid picked by a word before it, no side nor place in order ("Which row has the most tanks?", "in
@@ -205,15 +208,26 @@ def ordinal_why(text: str, lines: str | None) -> str | None:
 # "the second largest", "the first row", "the second image" of a pair, "the middle ship", which every view keeps; nor an
 # order in time, "the first ship to dock", nor along a line, "the first ship in the row", kept as before: not turned)
 _ORDERED = re.compile(rf"(?<![^\W_])the\s+(?:{_ORD}(?:(?:[- ]to)?[- ]last)?|penultimate|next[- ]to[- ]last|last)\s+"
+                      rf"(?:(?:\d+|{_NUMBER})\s+)?+"  # "the first two ships", "the first 10 ships": the noun said too
                       r"(?!(?:rows?|columns?|images?|pictures?|photos?|scenes?|dates?|times?|acquisitions?|epochs?|frames?"
                       r"|halves|half|quarters?|bands?|channels?|layers?|years?|months?|weeks?|days?|seasons?|periods?"
-                      r"|phases?|stages?|steps?|passes?|ones?|most|least|[A-Za-z]+est|and|or|of|to|in|on|at)(?![^\W_]))"
+                      r"|phases?|stages?|steps?|passes?|hours?|minutes?|decades?|centur(?:y|ies)|surveys?|visits?|floods?"
+                      r"|updates?|versions?|rounds?|orbits?|overpass(?:es)?"
+                      # no place in the image: a building's floor, a place in a ranking, the conversation's own parts
+                      r"|floors?|stor(?:e?ys?|ies)|levels?|decks?|places?|things?|options?|choices?|answers?|questions?"
+                      r"|sentences?|words?|letters?|digits?|categor(?:y|ies)|class(?:es)?|types?|kinds?"
+                      r"|ones?|most|least|[A-Za-z]+est|and|or|of|to|in|on|at)(?![^\W_]))"
                       r"[A-Za-z]+(?![^\W_])(?!\s+to\s+(?!(?:the|its|their|this|that|a|an)(?![^\W_]))[A-Za-z])"  # "to dock": a time
+                      # counted from a thing ("the second ship from the pier": the same in every view) or a side (turned)
+                      r"(?!,?\s+(?:counting\s+)?from(?![^\W_]))"
                       r"(?!\s+(?:in|of|along|on)\s+(?:the|a|an|each|this|that|its)\s+(?:[A-Za-z0-9-]+\s+)?"
                       r"(?:rows?|columns?|lines?|queues?)(?![^\W_]))", re.I)  # in a row: counted along it (kept)
 _SIDE_SAID = re.compile(r"(?:from|counting)\s+(?:the\s+)?(?:very\s+|far\s+)?(?:left|right|top|bottom|north|south|east"
                         r"|west)|(?:left|right|top|bottom)[-_ ]?most|left\s+to\s+right|right\s+to\s+left"
-                        r"|top\s+to\s+bottom|bottom\s+to\s+top|(?:left|right|north|south|east|west)\s+of|above|below", re.I)
+                        r"|top\s+to\s+bottom|bottom\s+to\s+top|(?:left|right|north|south|east|west)\s+of|above|below"
+                        # "on the left", "at the top", "in the upper half": counted among those there, turned as before
+                        r"|(?:on|at|in|to|towards?|near)\s+the\s+(?:very\s+|far\s+)?(?:left|right|top|bottom|upper|lower"
+                        r"|north|south|east|west)(?![^\W_])", re.I)
 
 
 def ordered(text: str) -> re.Match | None:

@@ -23,7 +23,8 @@ def as_arrays(images: list) -> list:
     from rsvlm.model.image_args import as_image_input
 
     out = [im if isinstance(im.array, np.ndarray) else as_image_input(im, im.name) for im in images]
-    return [replace(im, array=im.array.numpy()) if not isinstance(im.array, np.ndarray) else im for im in out]
+    return [im if isinstance(a := im.array, np.ndarray) else  # a tensor: bfloat16 has no NumPy type (float32 then)
+            replace(im, array=a.float().numpy() if a.is_floating_point() else a.numpy()) for im in out]
 
 
 def crop_window(view: str, w: int, h: int, share: float) -> tuple[int, int, int, int]:
