@@ -23,15 +23,17 @@ def above_min_score(objects: list[dict], min_score: float) -> tuple[list[dict], 
                   f"dropped{f' ({n} unscored, kept)' if n else ''}")
 
 
-def unscored_note(objects: list[dict], fused: bool = False) -> str | None:
+def unscored_note(objects: list[dict], fused: bool | list[bool] = False) -> str | None:
     """Why objects carry no ``"score"`` (``inference.with_scores`` leaves an answer's shapes unscored where they
     do not match the model's per-shape scores one to one), said where any does not; None where all are scored.
     ``fused``: the answer was fused over ``--tta`` views, whose polygons and masks are pixel votes, unscored by
-    design (``fusion_masks.fuse_masks``): said so, not blamed on a mismatch."""
+    design (``fusion_masks.fuse_masks``): said so, not blamed on a mismatch; a list: per object (a tiled run whose
+    tiles were fused or kept their plain answer: ``predict_tiles.fused_flags``)."""
     unscored = [o for o in objects if o.get("score") is None]
     if not unscored:
         return None
-    voted = sum(o.get("kind") in ("poly", "mask") for o in unscored) if fused else 0
+    flags = fused if isinstance(fused, list) else [fused] * len(objects)
+    voted = sum(o.get("score") is None and o.get("kind") in ("poly", "mask") and f for o, f in zip(objects, flags))
     whys = [f"{voted} polygon or mask fused over the --tta views is a pixel vote, which carries no score" if voted == 1
             else f"{voted} polygons or masks fused over the --tta views are pixel votes, which carry no score"] if voted else []
     if rest := len(unscored) - voted:

@@ -35,6 +35,7 @@ from rsvlm.predict_tiles import (
     TILE_BATCH,
     all_nodata_tiles,
     default_overlap,
+    fused_flags,
     overlap_notes,
     run_scene,
     scene_nodata_problem,
@@ -236,7 +237,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         if not args.tile and (err := inf.all_nodata(im)):  # the model would answer about a black image
             print(f"rsvlm predict: {err}", file=sys.stderr)
             return 2
-    if args.tile and (err := scene_nodata_problem(scene, images[0].path)):  # refused untiled; was 0 tiles, status 0
+    if args.tile and (err := scene_nodata_problem(scene)):  # refused untiled; was 0 tiles, status 0
         print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
     if args.tile:
@@ -359,7 +360,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         print(dropped)
         say(dropped, printed=True)
     result["objects"] = [o for o, on in zip(kept, flags) if not (drop and on)]
-    voted = asked.get("fused", False) if args.tile else is_fused(answer)  # a plain answer kept is no vote
+    voted = fused_flags(result["objects"], asked.get("fused")) if args.tile else is_fused(answer)  # plain kept: no vote
     if unscored := unscored_note(result["objects"], voted):  # no score column then, nor --out "score": why
         say(f"note: {unscored}")
     table = tables.objects_table(result["objects"], most=tables.TABLE_ROWS)  # a tiled scene's thousands flooded the terminal

@@ -43,7 +43,7 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     (``by_class``) that answered in words, left out (``Answer.worded``). ``seen``, where given
     with ``tta``, gets ``"views"``: the set of other views asked of any tile so far, ``"first"``: the first
     tile's (messages, images, plain answer), which ``tta.no_view_note`` reads where no view was asked, and
-    ``"fused"``: True once a tile's shapes were fused over its views (not its plain answer kept: ``unscored_note``)."""
+    ``"fused"``: the windows whose shapes were fused over their views (not a plain answer kept: ``fused_flags``)."""
     from rsvlm import geometry
 
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
@@ -74,7 +74,7 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
                 if f.objects is not None:
                     objects, problems = f.objects, []
                     if seen is not None and f.objects:  # pixel votes among them (unscored_note), not a plain one kept
-                        seen["fused"] = True
+                        seen.setdefault("fused", []).append(tuple(tile.window or (0, 0, tile.width, tile.height)))
             known = f.cut_known if f is not None else is_cut_known(answer)  # its own, or one fused into it
             answers.append({"window": list(tile.window or (0, 0, tile.width, tile.height)), "answer": text,
                             "problems": problems, **({"cut": True} if cut else {}),
@@ -90,6 +90,28 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
         return out
 
     return predict
+
+
+def fused_flags(objects: list[dict], windows) -> list[bool]:
+    """Whether each of the merged ``objects`` (scene pixels) lies within the ``windows`` (x0, y0, w, h) whose
+    shapes were fused over ``--tta`` views (``tile_predictor``'s ``seen["fused"]``): its polygon or mask a pixel
+    vote (``unscored_note``), not a tile's plain answer kept (every view refused). One merged across a fused
+    tile and a plain one is taken as plain."""
+    import shapely
+
+    from rsvlm.io.georef import mask_bounds, object_geometry
+
+    if not windows:
+        return [False] * len(objects)
+    area = shapely.union_all([shapely.box(x, y, x + w, y + h) for x, y, w, h in windows])
+    flags = []
+    for o in objects:
+        try:
+            box = mask_bounds(o) if o.get("kind") == "mask" else object_geometry(o).bounds
+        except (ValueError, TypeError, IndexError, AttributeError):  # no geometry: no vote
+            box = None
+        flags.append(box is not None and area.covers(shapely.box(*box)))
+    return flags
 
 
 def tile_answers(tiles: list[dict], most: int = 10) -> str:
@@ -185,7 +207,7 @@ def window_problem(scene, tile: int, overlap: int, batch_size: int, label: str, 
     return None
 
 
-def scene_nodata_problem(scene, path: str) -> str | None:
+def scene_nodata_problem(scene) -> str | None:
     """Why a ``--tile`` run of the open ``scene`` has nothing to ask (every pixel nodata), said before the model
     loads as an untiled run says it; None where a pixel is valid, or may be: a scene larger than the stretch's
     sample (``ReadConfig.stats_max_side``) is read decimated, which can step over a small valid patch, so it is

@@ -4,6 +4,7 @@ the merger's result is asked, matched by what they count, not by their words).""
 import numpy as np
 import pytest
 
+from rsvlm.cli import main
 from rsvlm.io import TileMerger
 from rsvlm.io.nodata_objects import ValidityMap, dropped_note, nodata_note
 
@@ -68,3 +69,31 @@ def test_a_tiled_scene_s_objects_on_nodata_are_counted_in_words(n):
     notes = _notes_after(merger, (LEFT, boxes), (RIGHT, []))
     assert notes == [f"note: {n} {'object lies' if n == 1 else 'objects lie'} wholly on nodata pixels (kept; the "
                      "image has no data there)"]
+
+
+POLY = "<ref>building</ref><poly><loc_100><loc_100><loc_600><loc_100><loc_600><loc_600><loc_100><loc_600></poly>"
+
+
+def test_a_tiled_run_of_fused_and_plain_tiles_calls_only_the_fused_polygon_a_pixel_vote(ckpt, geotiff, monkeypatch,
+                                                                                          capsys):
+    """One of six tiles fused over its --tta views, the others kept their plain answer (every view refused): all
+    six unscored polygons were called pixel votes once any tile was fused."""
+    from rsvlm import inference as inf
+    from rsvlm import tta
+    from rsvlm.answering import Answer
+
+    real, asked = tta.fused_answers, []
+
+    def first_tile_fused(generate, msgs, *a, **k):  # the scene's first tile fused, every other one kept plain
+        fused = real(generate, msgs, *a, **k)
+        out = [f if not asked and i == 0 else None for i, f in enumerate(fused)]
+        asked.append(len(msgs))
+        return out
+
+    monkeypatch.setattr(inf, "answerer", lambda *a, **k: lambda msgs, imgs: [Answer(POLY, []) for _ in msgs])
+    monkeypatch.setattr(tta, "fused_answers", first_tile_fused)
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "seg", "--device", "cpu",
+                 "--tta", "flip", "--tile", "32", "--overlap", "0"]) == 0  # 96 x 64: 6 tiles, apart
+    err = capsys.readouterr().err
+    assert ("6 of 6 objects have no score: 1 polygon or mask fused over the --tta views is a pixel vote, which "
+            "carries no score; 5 others: the answer's shapes did not match the model's per-shape scores") in err, err
