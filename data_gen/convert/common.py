@@ -195,6 +195,10 @@ class Output:
         self._copied[src] = rel
         return rel
 
+    def has_copied(self, src: Path) -> bool:
+        """Whether ``copy_image`` copied ``src`` in this run (and it was not taken back)."""
+        return Path(src).resolve() in self._copied
+
     def image_path(self, name: str) -> tuple[Path, str]:
         """(absolute path, relative path) for a new file ``images/name``, or ``images/NAME_k.EXT``
         where this run already wrote that name (another source of the same name: never overwrite)."""

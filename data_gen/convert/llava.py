@@ -11,7 +11,8 @@ with ``/``, counted in the notes as ``windows_paths_read``; a file name of anoth
 ``OUT/images``; ``"image": path`` means one image, a list several, and records already in rsvlm form
 (``images``) pass through, ``band_files`` (one file per band) copied file by file; a GDAL name (``/vsizip/pack.zip/
 B02.tif``, ``NETCDF:s1.nc:VV``) is read through its archive or file, copied whole, the name kept around the copy's
-path (``/vsizip/images/pack.zip/B02.tif``; noted as ``gdal_names_read_from_their_copied_file``). An image's
+path (``/vsizip/images/pack.zip/B02.tif``; noted as ``gdal_names_read_from_their_copied_file``, the bytes copied
+as ``gdal_files_copied_whole_bytes``; a network name, ``/vsicurl/…``, is ``missing_image`` saying so). An image's
 modality is its own ``modality`` (any case; for ``"image"``, the record's ``modality``), else
 ``--modality``; with neither it is left out, unsaid, and inferred from the file wherever the records
 are read (``rsvlm.data.modality``: training, ``rsvlm eval``, whose predictions carry it for the scorers),
@@ -72,6 +73,7 @@ from data_gen.convert.common import (
 )
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.text import json_problem, text_codec
+from rsvlm.progress import counted
 from rsvlm.tokens import GEOMETRY_TAGS, IMAGE_TOKEN, MODALITIES, TASKS, task_name
 
 GEOMETRY_ANSWERS = ("det", "ground", "seg")  # tasks whose answers are geometry (DESIGN.md's table)
@@ -250,13 +252,14 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
     ``_image_file``'s folder listings, kept across records."""
     from rsvlm.data.image_names import gdal_container, resolve_name  # (rsvlm.io's checks: numpy, on use)
     from rsvlm.data.records import task_from_prompt, task_turn
+    from rsvlm.io.checks import NETWORK, URL
 
     if "images" in raw:
         specs = [im if isinstance(im, dict) else {"path": im} for im in raw["images"]]
     else:
         img = raw.get("image")
         specs = [{"path": p} for p in (img if isinstance(img, list) else [img] if img else [])]
-    images, size = [], None
+    images, size, pending = [], None, []  # pending: (entry, its key, files, containers), copied once it all reads
     for spec in specs:
         # any case; null or blank is unsaid, as the records loader reads it; a plain record's own beside "image"
         own = spec.get("modality") or ("images" not in raw and raw.get("modality") or None)
@@ -268,6 +271,11 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
         files = bands or [spec["path"]]
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             raise TypeError("images[].band_files is not a list of paths")
+        for f in files:  # /vsicurl/…, /vsizip//vsis3/…/a.zip/…, https://…: was "no such image", the // folded
+            if net := NETWORK.match(f) or URL.match(f):
+                what = f"GDAL's {net[1]}" if net.re is NETWORK else "a URL"
+                raise BadBox("missing_image", f"{f}: a file on the network ({what}), and convert copies local files "
+                             "into images/: download it first (curl -O, aws s3 cp, gsutil cp) and name that file")
         # a GDAL name (/vsizip/pack.zip/B02.tif, NETCDF:s1.nc:VV) is read through its container, which is copied
         gdal = [gdal_container(f, Path(args.images)) for f in files]  # (it was missing_image, all of them)
         srcs = [resolve_name(f, Path(args.images)) if g else _image_file(Path(args.images), f, out, listings)
@@ -287,16 +295,16 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
             except ConversionError as e:
                 raise BadBox("unreadable_image", str(e)) from e
             size = size or got
-        copied = [f"{g[1]}{out.copy_image(g[0])}{g[2]}" if g else out.copy_image(src) for src, g in zip(srcs, gdal)]
         if any(gdal):  # /vsizip/images/pack.zip/B02.tif: the copied archive's, relative to the records file
             out.note("gdal_names_read_from_their_copied_file")
         if bands and spec.get("path"):  # never read beside band_files; not copied
             out.note("path_beside_band_files_left_out")
-        where_to = {"band_files": copied} if bands else {"path": copied[0]}
+        key = "band_files" if bands else "path"
         if modality is None:  # said in the stats: training and rsvlm eval infer it from the file
             out.note("modality_left_to_inference")
-        images.append({**{k: v for k, v in spec.items() if k not in ("modality", "path")}, **where_to,
+        images.append({**{k: v for k, v in spec.items() if k not in ("modality", "path")}, key: None,
                        **({"modality": modality} if modality else {})})
+        pending.append((images[-1], key, srcs, gdal))
     width, height = size or (1, 1)
     convs, given = [], []
     turns = raw["conversations"] if "conversations" in raw or "messages" not in raw else raw["messages"]
@@ -326,7 +334,7 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
         first["value"] = (IMAGE_TOKEN + "\n") * len(images) + first["value"]
         out.note("added_image_placeholder")
     elif n_ph != len(images):
-        raise BadBox("placeholder_mismatch", f"{n_ph} placeholders, {len(images)} images")
+        raise BadBox("placeholder_mismatch", f"{counted(n_ph, 'placeholder')}, {counted(len(images), 'image')}")
     # "DET", " [det] ": read by the one rule records and eval read a task by; one that is no task's (not "chat",
     # free chat's name) is counted by run, not dropped unsaid, and the prompt's tag or --task is taken
     task = task_name(raw.get("task"))
@@ -338,7 +346,21 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
     task = task or args.task
     geochat = any(_TAG.search(v) or "{<" in v for v in given)  # as written, before rewrite_text
     meta = make_meta("GeoChat" if geochat else "LLaVA", Path(args.src).name, width, height)
+    for entry, key, srcs, gdal in pending:  # the record read through: a 2 GB archive copied for a record skipped
+        copied = [_copy(out, src, g) for src, g in zip(srcs, gdal)]  # later was deleted, copied again by the next
+        entry[key] = copied if key == "band_files" else copied[0]
     return {"id": str(raw["id"]), "images": images, "conversations": convs, "task": task, "meta": meta}
+
+
+def _copy(out: Output, src: Path, container: tuple | None) -> str:
+    """``src`` copied into images/ (``Output.copy_image``): a GDAL name's ``container`` (``gdal_container``) whole, the
+    name written around the copy, its size counted once in the notes as ``gdal_files_copied_whole_bytes`` (a 2 GB
+    archive of which one member is read was copied unsaid)."""
+    if not container:
+        return out.copy_image(src)
+    if not out.has_copied(container[0]):
+        out.note("gdal_files_copied_whole_bytes", container[0].stat().st_size)
+    return f"{container[1]}{out.copy_image(container[0])}{container[2]}"
 
 
 def unknown_task(value: object) -> bool:

@@ -218,11 +218,15 @@ def json_line(line: str):
 def _json_hint(text: str, e: json.JSONDecodeError) -> str:
     """What to do about ``text``'s JSON error ``e`` where it is a common slip, "" otherwise: "Extra data" that is a
     comma alone (a JSON array's items one a line) and "Expecting property name / value" at a ' (Python's repr) said
-    nothing of either."""
+    nothing of either; nor did "Extra data" that is a second object (two files joined, the first's last line end
+    missing)."""
     if text.lstrip(" \t").startswith("\x1e"):
         return "; it opens with a record separator (\\x1e, jq --seq's): give JSONL (jq -c)"
     if e.msg == "Extra data" and text[e.pos:].strip() == ",":
         return "; a trailing comma: remove it"
+    if e.msg == "Extra data" and text[e.pos:].lstrip(" \t\ufeff").startswith("{"):  # said no more than "Extra data"
+        return ("; a second JSON object starts there, on the same line (cat a.jsonl b.jsonl where a.jsonl lacked its "
+                "last line end?): break the line before it")
     if e.msg.startswith("Expecting") and text[e.pos:e.pos + 1] == "'":
         return "; Python's repr? write JSON (json.dumps)"
     if e.msg.startswith("Unterminated string"):
