@@ -49,3 +49,15 @@ def test_the_benchmark_index_leads_to_stop_73s_large_input_figures():
     assert "](benchmarks/large_inputs.md)" in index
     for figure in ("44 s", "113 MB", "174"):
         assert figure in page, figure
+
+
+def test_the_readmes_image_example_says_when_it_makes_a_pair():
+    """The README offered `/image other.tif sar` as one of chat's commands to try right after starting; typed
+    before any question it makes a [change] pair with the scene already loaded (chat's /help says so), not a switch
+    to the other image, and the user's next [cls] was asked of the pair."""
+    from rsvlm.chat_commands import HELP
+
+    readme = (REPO / "README.md").read_text()
+    example = readme[readme.index("`/image other.tif sar`"):readme.index("```bash\n.venv/bin/rsvlm chat")]
+    assert "before asking makes a bi-temporal pair" in HELP
+    assert "pair" in example and "new image" in example
