@@ -110,6 +110,22 @@ class Unit(str):
         return left + str(self)
 
 
+class _CountFormat(str):
+    """``bar_format`` for a bar whose unit is a ``Unit``: without a total tqdm writes its count as ``n_fmt + unit``
+    ("1 records"), so this writes that line (tqdm's layout) with the unit agreeing with ``n`` ("1 record",
+    "5 records"). With a total it is tqdm's default format (its text), which tqdm uses as given."""
+
+    def __new__(cls) -> _CountFormat:
+        return super().__new__(cls, "{l_bar}{bar}{r_bar}")
+
+    def format(self, *args, **kw) -> str:
+        unit = kw.get("unit")
+        if kw.get("total") or not isinstance(unit, Unit) or "l_bar" not in kw:
+            return str.format(self, *args, **kw)
+        desc = kw["l_bar"][:-1]  # "desc: " and the "|" tqdm adds for a bar_format without a total
+        return f"{desc}{kw['n_fmt']} {plural(unit.word, kw['n'])} [{kw['elapsed']}, {kw['rate_fmt']}{kw['postfix']}]"
+
+
 def _unit(unit: str) -> str:
     """``unit`` as ``bar`` hands it to tqdm: a plain word (``"record"``) as a ``Unit``; tqdm's ``it`` and an
     old-style unit (``" records"``, leading space: its caller's own spelling) as given."""
@@ -124,8 +140,9 @@ def bar(iterable: Iterable | None = None, *, total: float | None = None, desc: s
     """A tqdm bar over ``iterable`` (or of ``total`` steps, ``update``-d) on ``file`` (stderr when None).
 
     On a terminal, or as a notebook's widget: ``tqdm_class`` (``tqdm.auto.tqdm`` when None) as given.
-    ``unit`` is a plain word (``"record"``): the bar reads ``13.30 records/s`` fast and ``2.80 s/record`` slow
-    (a unit with a leading space, ``" records"``, is shown as given, as tqdm would).
+    ``unit`` is a plain word (``"record"``): the bar reads ``13.30 records/s`` fast and ``2.80 s/record`` slow,
+    and without a total ``1 record``, ``5 records`` (a unit with a leading space, ``" records"``, is shown as
+    given, as tqdm would; so is a given ``bar_format``).
     Elsewhere: the same bar drawing plain lines (no meter: ``desc: 40% 400/1000 [00:30<00:45, 13.30 records/s]``),
     one at most every ``every`` seconds of ``clock`` and the final count. ``disable=True`` draws nothing anywhere; tqdm's
     ``disable=None`` (off where no terminal) is kept, and ``delay``: a bar closed before it writes nothing.
@@ -141,6 +158,8 @@ def bar(iterable: Iterable | None = None, *, total: float | None = None, desc: s
     if os.environ.get("TQDM_DISABLE"):  # tqdm's own switch (any value, as tqdm reads it), else lost where
         disable = True  # disable is passed: CI's TQDM_DISABLE=1 stopped the converters' bars before
     unit = _unit(unit)
+    if isinstance(unit, Unit):  # without a total, "1 record" (tqdm's own line reads "1 records")
+        tqdm_kwargs.setdefault("bar_format", _CountFormat())
     over = () if iterable is None else (iterable,)  # tqdm's first argument, given only where there is one
     if _is_terminal(stream) or _is_widget(tqdm_class):  # a widget given ncols=0 was 0 px wide
         return tqdm_class(*over, total=total, desc=desc, unit=unit, disable=disable, file=stream, **tqdm_kwargs)

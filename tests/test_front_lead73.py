@@ -1,5 +1,8 @@
 """Front door, lead 73: the tiling's counted notes in the singular and the plural (said once however often
-the merger's result is asked, matched by what they count, not by their words)."""
+the merger's result is asked, matched by what they count, not by their words); pixel votes of a tiled run told
+per tile; a progress bar without total counting one in the singular."""
+
+import io
 
 import numpy as np
 import pytest
@@ -7,6 +10,7 @@ import pytest
 from rsvlm.cli import main
 from rsvlm.io import TileMerger
 from rsvlm.io.nodata_objects import ValidityMap, dropped_note, nodata_note
+from rsvlm.progress import bar
 
 LEFT, RIGHT = (0, 0, 100, 100), (100, 0, 100, 100)  # tiles abutting at x = 100
 EMPTY = {"kind": "mask", "label": "pond", "mask": np.zeros((100, 100), bool)}
@@ -97,3 +101,32 @@ def test_a_tiled_run_of_fused_and_plain_tiles_calls_only_the_fused_polygon_a_pix
     err = capsys.readouterr().err
     assert ("6 of 6 objects have no score: 1 polygon or mask fused over the --tta views is a pixel vote, which "
             "carries no score; 5 others: the answer's shapes did not match the model's per-shape scores") in err, err
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("stream", [io.StringIO, _Terminal], ids=["lines", "terminal"])
+def test_a_bar_without_total_counts_one_in_the_singular(stream):
+    """With no total tqdm writes its count and unit as one ("1 records"): the unit agrees with the count."""
+    with bar(desc="reading", unit="record", file=stream()) as b:
+        shown = {n: b.format_meter(**{**b.format_dict, "n": n, "elapsed": 2.0, "rate": None}) for n in (0, 1, 5)}
+    assert shown[1].startswith("reading: 1 record [00:02, ") and shown[1].endswith(" 2.00 s/record]"), shown
+    assert shown[0].startswith("reading: 0 records [") and shown[5].startswith("reading: 5 records ["), shown
+
+
+def test_a_logged_bar_without_total_writes_its_last_count_of_one_in_the_singular():
+    log = io.StringIO()
+    with bar(unit="scene", file=log) as b:
+        b.update(1)
+    assert log.getvalue().startswith("1 scene ["), log.getvalue()
+
+
+@pytest.mark.parametrize("word, fast, counted", [("batch", "batches/s", "3 batches ["), ("box", "boxes/s", "3 boxes ["),
+                                                 ("entry", "entries/s", "3 entries [")])
+def test_units_ending_in_s_x_ch_or_y_read_right(word, fast, counted):
+    with bar(unit=word, file=io.StringIO()) as b:
+        shown = b.format_meter(**{**b.format_dict, "n": 3, "elapsed": 1.0, "rate": None})
+    assert shown.startswith(counted) and f"3.00 {fast}" in shown, shown
