@@ -27,7 +27,8 @@ gives the tokens allowed next; the rest get ``-inf`` logits before greedy or sam
   none: ``<box>`` and the other shapes' tags never, nor EOS or a stop string before a word (where the model
   wanted a box first, it answered nothing: an empty answer no caller marked); a ``<ref>`` label only with
   room for a word after it (``<ref>harbour</ref> harbour`` reads as text: ``geometry.decode`` reports no problem).
-* ``<box>``: four locations with x1<=x2, y1<=y2, then ``</box>``; ``<obb>`` eight, ``<point>`` two.
+* ``<box>``: four locations with x1<=x2, y1<=y2, then ``</box>``; ``<obb>`` eight, its 4th corner none that
+  makes two edges cross (``obb_corner_bins``: ``decode`` swapped such corners, reporting it); ``<point>`` two.
 * ``<poly>``: locations; ``</poly>`` only after an even count of at least six (three vertices).
 * ``<mask>``: ``<grid>``, X1 Y1 X2>=X1 Y2>=Y1 C>=1 R>=1, ``</grid>``, then rows whose runs never
   exceed C columns and ``<run>`` repeats that never pass R rows; ``</mask>`` exactly after R rows, one
@@ -59,6 +60,7 @@ import math
 import numbers
 from dataclasses import replace
 
+import numpy as np
 import torch
 
 from rsvlm.geometry.codec import is_cut_tag, may_start_tag, spells_tag, tag_ends
@@ -136,6 +138,39 @@ def _fresh_row(done: int, rows: int) -> float:
     """Fewest tokens to close a ``<mask>`` with no cell on yet, ``done`` of ``rows`` rows written, in a new
     row (``<row>`` off on, then ``_rows_cost``); inf where no row is left."""
     return 3 + _rows_cost(done + 1, rows) if done < rows else math.inf
+
+
+def _crossing(p: list[int], x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Whether the quad of corners ``p`` (x0 y0 x1 y1 x2 y2, bins) and (``x``, ``y``) (broadcast int arrays) has two
+    edges that cross: ``geometry.untangle_quad``'s test (p0–p1 × p2–p3, p1–p2 × p3–p0), exact on the bins."""
+    x0, y0, x1, y1, x2, y2 = p
+
+    def turn(ax, ay, bx, by, cx, cy):  # the sign of c's side of line a→b (any of them an array)
+        return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
+
+    a = (turn(x0, y0, x1, y1, x2, y2) * turn(x0, y0, x1, y1, x, y) < 0) \
+        & (turn(x2, y2, x, y, x0, y0) * turn(x2, y2, x, y, x1, y1) < 0)
+    b = (turn(x1, y1, x2, y2, x, y) * turn(x1, y1, x2, y2, x0, y0) < 0) \
+        & (turn(x, y, x0, y0, x1, y1) * turn(x, y, x0, y0, x2, y2) < 0)
+    return a | b
+
+
+def obb_corner_bins(locs: list[int]) -> torch.Tensor:
+    """(NUM_BINS,) bool: the bins an ``<obb>``'s 4th corner may take next, its first 6 or 7 locations written,
+    so that no two of its edges cross (``geometry.decode`` would report it and swap two corners). Its y (7
+    written): the bins of its column that cross none. Its x (6 written): the columns holding such a bin, never
+    none (x0's holds y0: a corner on p0 crosses nothing). A column's crossing bins are two open runs, one either
+    side of where line p1–p2 meets it (p3 behind edge p0–p1 seen from p2, or behind p1–p2 seen from p0), so a
+    free bin, where there is one, is 0, 999 or one beside that point: six tried per column, not a thousand
+    (numpy: a millisecond or less a step, twice an obb)."""
+    v = np.arange(NUM_BINS, dtype=np.int64)
+    if len(locs) == 7:
+        return torch.from_numpy(~_crossing(locs[:6], np.full(NUM_BINS, locs[6], dtype=np.int64), v))
+    _, _, x1, y1, x2, y2 = locs
+    meet = y1 + (v - x1) * (y2 - y1) / (x2 - x1) if x2 != x1 else np.zeros(NUM_BINS)  # line p1-p2 at each column
+    near = np.floor(meet).clip(-2, NUM_BINS).astype(np.int64)[:, None] + np.arange(-1, 3)  # floor's error either way
+    tried = np.concatenate([np.broadcast_to(np.array([0, NUM_BINS - 1]), (NUM_BINS, 2)), near.clip(0, NUM_BINS - 1)], 1)
+    return torch.from_numpy((~_crossing(locs[:6], v[:, None], tried)).any(1))
 
 
 class GeometryGrammar:
@@ -271,6 +306,8 @@ class GeometryGrammar:
                     self._locs(ok, 0, NUM_BINS - 1)
                 if n >= MIN_POLY_LOCS and n % 2 == 0:
                     ok[self.ids.close["poly"]] = True
+            elif s.kind == "obb" and 6 <= n < want:  # the 4th corner: none that crosses two edges (decode swapped it)
+                ok[self.ids.loc0: self.ids.loc0 + NUM_BINS] = obb_corner_bins(s.locs)
             elif n < want:
                 lo = s.locs[n - 2] if s.kind == "box" and n >= 2 else 0  # x2 >= x1, y2 >= y1
                 self._locs(ok, lo, NUM_BINS - 1)
