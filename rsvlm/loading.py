@@ -147,10 +147,11 @@ def load_args(dtype, overrides, device, path) -> tuple:
     if not isinstance(path, (str, os.PathLike)):  # None, 3: "expected str, bytes or os.PathLike object"
         raise TypeError(f"load_pretrained takes a checkpoint folder (a str or Path), got {path!r}; the bundled "
                         "model's is rsvlm.loading.bundled_model_dir()")
+    device = None if device is None else str(torch.device(device)) if isinstance(device, int) else str(device)
     if device is not None:  # "gpu", or cuda without a GPU: torch's errors from deep inside the load
-        check_device(str(torch.device(device)) if isinstance(device, int) else str(device), python=True)
+        check_device(device, python=True)
     if isinstance(dtype, str) and _normal(dtype) in DTYPES:  # another name is refused as an object is
-        dtype = dtype_of(dtype, str(device or "cpu"), Path(path))
+        dtype = dtype_of(dtype, device or "cpu", Path(path))  # device 0 is cuda:0 here too (was read as no device)
     if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
         raise DtypeError(f"dtype={dtype!r} is not a dtype rsvlm loads a model in: {', '.join(DTYPES)} (or bf16, "
                          "fp16, fp32), or a floating torch dtype (torch.bfloat16)")

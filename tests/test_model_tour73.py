@@ -63,9 +63,9 @@ def test_generate_names_a_mask_or_image_lists_that_do_not_fit_the_ids(tiny_vlm, 
     ids, mask = batch["input_ids"], batch["attention_mask"]  # (1,T)
     with pytest.raises(ValueError, match=r"attention_mask has shape \(1, 3\) but input_ids \(1, \d+\)"):
         model.generate(ids, mask[:, :3], images=batch["images"], max_new_tokens=2)
-    with pytest.raises(TypeError, match=r"generate's attention_mask must be a \(B,T\) integer tensor, got \[1\]"):
+    with pytest.raises(TypeError, match=r"generate's attention_mask must be a \(B,T\) tensor of 0s and 1s, got \[1\]"):
         model.generate(ids, [1], images=batch["images"], max_new_tokens=2)
-    with pytest.raises(ValueError, match=r"input_ids hold 1 sequence\(s\) but images 2 lists: give one list of "
+    with pytest.raises(ValueError, match=r"input_ids hold 1 sequence but images 2 lists: give one list of "
                                          r"images per sequence"):
         model.generate(ids, mask, images=[[image()], [image()]], max_new_tokens=2)
     assert len(model.generate(**batch, max_new_tokens=2).text) == 1  # as the processor made them: answered

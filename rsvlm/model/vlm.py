@@ -171,7 +171,8 @@ class RSVLM(nn.Module):
             images = [[images]] if is_one_image(images) else [images]
         images = [list(x) for x in (images or [[] for _ in range(input_ids.shape[0])])]
         if len(images) != input_ids.shape[0]:
-            raise ValueError(f"input_ids hold {input_ids.shape[0]} sequence(s) but images {len(images)} lists: give "
+            n, k = input_ids.shape[0], len(images)
+            raise ValueError(f"input_ids hold {n} sequence{'s' * (n != 1)} but images {k} list{'s' * (k != 1)}: give "
                              "one list of images per sequence, in order (images=[[a], [b]] for two)")
         flat = [self._pixels(im, f"images[{b}][{j}]") for b, ims in enumerate(images) for j, im in enumerate(ims)]
         if not flat:
