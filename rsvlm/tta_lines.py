@@ -208,7 +208,9 @@ def ordinal_why(text: str, lines: str | None) -> str | None:
 # "the second largest", "the first row", "the second image" of a pair, "the middle ship", which every view keeps; nor an
 # order in time, "the first ship to dock", nor along a line, "the first ship in the row", kept as before: not turned)
 _ORDERED = re.compile(rf"(?<![^\W_])the\s+(?:{_ORD}(?:(?:[- ]to)?[- ]last)?|penultimate|next[- ]to[- ]last|last)\s+"
-                      rf"(?:(?:\d+|{_NUMBER})\s+)?+"  # "the first two ships", "the first 10 ships": the noun said too
+                      # "the first two ships", "the first 10 ships": the noun said too (a number is no noun: "the
+                      # first two images" is no "the first two"; no capture group: ``unsaid_word`` reads ``lastindex``)
+                      rf"(?:(?:\d+|{_NUMBER})\s+)?(?!{_NUMBER}(?![^\W_]))"
                       r"(?!(?:rows?|columns?|images?|pictures?|photos?|scenes?|dates?|times?|acquisitions?|epochs?|frames?"
                       r"|halves|half|quarters?|bands?|channels?|layers?|years?|months?|weeks?|days?|seasons?|periods?"
                       r"|phases?|stages?|steps?|passes?|hours?|minutes?|decades?|centur(?:y|ies)|surveys?|visits?|floods?"

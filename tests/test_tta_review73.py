@@ -94,3 +94,16 @@ def test_a_bfloat16_tensor_is_taken():
 
     (out,) = as_arrays([ImageInput(torch.full((3, 20, 30), 0.5, dtype=torch.bfloat16))])
     assert out.array.dtype == np.float32 and out.array.shape == (3, 20, 30) and float(out.array.max()) == 0.5
+
+
+def test_the_word_patterns_compile_on_python_3_10():
+    """``requires-python = ">=3.10"``: a possessive quantifier ("?+") or an atomic group ("(?>") is 3.11's alone, an
+    ``re.error`` on importing ``rsvlm.tta`` under 3.10."""
+    import re
+
+    from rsvlm import tta_lines, tta_places, tta_senses, tta_tables, tta_words
+
+    eleven = re.compile(r"\(\?>|(?<!\\)[?*+}]\+")
+    said = [f"{mod.__name__}.{name}" for mod in (tta_lines, tta_places, tta_senses, tta_tables, tta_words)
+            for name, p in vars(mod).items() if isinstance(p, re.Pattern) and eleven.search(p.pattern)]
+    assert said == []
