@@ -98,7 +98,7 @@ def test_pair_scenes_that_drew_no_change_record_are_counted_and_said(tmp_path, c
     assert lone >= 1  # the case this seed makes
     stats = json.loads((out / "stats.json").read_text())
     assert stats["pairs_without_change_record"] == lone
-    assert f"note: {lone} of the 4 pair scene(s) got no change record (tasks are drawn by weight, change 2 of" \
+    assert f"note: {lone} of the 4 pair scenes got no change record (tasks are drawn by weight, change 2 of" \
         in capsys.readouterr().err
     assert main(["rebuild", "--dir", str(out), "--prefix", "all_", "--no-progress", "instructions.all_tasks=true"]) == 0
     assert "got no change record" not in capsys.readouterr().err
@@ -199,7 +199,7 @@ def test_synth_does_not_count_a_builds_args_json_as_a_records_file(tmp_path, cap
     (out / "train.jsonl.args.json").write_text("{}\n")
     capsys.readouterr()
     assert main(argv) == 0
-    assert "records file(s) this run did not write" not in capsys.readouterr().err
+    assert "this run did not write" not in capsys.readouterr().err
     (out / "stage_train.jsonl").write_text("")
     assert main(argv) == 0
-    assert "also holds 1 records file(s) this run did not write (first: stage_train.jsonl)" in capsys.readouterr().err
+    assert "also holds 1 records file this run did not write (first: stage_train.jsonl)" in capsys.readouterr().err

@@ -41,7 +41,7 @@ def test_the_pairs_note_names_tasks_where_the_user_gave_it(tmp_path, capsys):
     lone = 4 - len({r["meta"]["scene"] for r in _records(out) if r["task"] == "change"})
     assert lone >= 2
     err = capsys.readouterr().err
-    assert (f"note: {lone} of the 4 pair scene(s) got no change record (tasks are drawn by weight, change 2 of 8 "
+    assert (f"note: {lone} of the 4 pair scenes got no change record (tasks are drawn by weight, change 2 of 8 "
             "among --tasks, instructions.records_per_image 1 a scene and modality; instructions.all_tasks=true, or "
             "fewer tasks beside change in --tasks, gives more pairs one)") in err, err
 
@@ -66,8 +66,8 @@ def test_rebuild_does_not_blame_the_draw_for_a_change_record_whose_image_is_gone
     assert stats["missing_images"]["pairs_left_without_change_record"] == 1
     err = capsys.readouterr().err
     assert "got no change record" not in err
-    assert "note: 1 record(s) left out: their image is missing (first: " in err
-    assert "; 1 pair scene(s) lost every change record so" in err, err
+    assert "note: 1 record left out: its image is missing (first: " in err
+    assert "; 1 pair scene lost every change record so" in err, err
 
 
 def _netcdf(path) -> np.ndarray:

@@ -62,4 +62,4 @@ def test_rebuild_says_the_pair_scenes_that_drew_no_change_record(tmp_path, capsy
     lone = 4 - len({r["meta"]["scene"] for r in recs if r["task"] == "change"})
     assert lone >= 1  # one record a scene, change 2 of 13: most draw another task
     assert json.loads((out / "r_stats.json").read_text())["pairs_without_change_record"] == lone
-    assert f"note: {lone} of the 4 pair scene(s) got no change record (tasks are drawn by weight" in capsys.readouterr().err
+    assert f"note: {lone} of the 4 pair scenes got no change record (tasks are drawn by weight" in capsys.readouterr().err

@@ -97,3 +97,21 @@ def test_two_json_objects_on_one_line_say_a_line_end_is_missing(tmp_path):
         with pytest.raises(ValueError) as e:
             json_line(line)
         assert ("second JSON object" in str(e.value)) is False and (said is None or said in str(e.value))
+
+
+def test_counted_notes_agree_with_their_count():
+    # "1 object(s) in a frame have no colour word: their optical pixels", "0 <image> placeholder(s) but 1 modalities"
+    import pytest
+
+    from data_gen.instructions.stats import Stats, format_report
+    from rsvlm.data.conversation import annotate_images
+
+    report = Stats().report()
+    assert "colour    1 object in a frame has no colour word: its optical pixels read as another colour than its " \
+           "paint" in format_report({**report, "colour_words_dropped": 1})
+    assert "colour    3 objects in a frame have no colour word: their optical pixels read as another colour than " \
+           "their paint" in format_report({**report, "colour_words_dropped": 3})
+    with pytest.raises(ValueError, match="^0 <image> placeholders but 1 modality$"):
+        annotate_images("no image", ["sar"])
+    with pytest.raises(ValueError, match="^1 <image> placeholder but 2 modalities$"):
+        annotate_images("<image>", ["sar", "optical"])

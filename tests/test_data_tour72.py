@@ -239,10 +239,10 @@ def test_dota_and_voc_given_the_others_folder_say_which_converter_reads_it(tmp_p
     (tmp_path / "dota" / "labelTxt").mkdir(parents=True)
     (tmp_path / "dota" / "labelTxt" / "P1.txt").write_text("1 1 5 1 5 5 1 5 ship 0\n")
     assert main(["dota", "--src", str(tmp_path / "voc"), "--out", str(tmp_path / "o")]) == 2
-    assert (f"{tmp_path / 'voc'}: no labelTxt files; it holds 1 .xml file(s) (a.xml): VOC / DIOR annotations are "
+    assert (f"{tmp_path / 'voc'}: no labelTxt files; it holds 1 .xml file (a.xml): VOC / DIOR annotations are "
             f"read by python -m data_gen convert voc --src {tmp_path / 'voc'}") in capsys.readouterr().err
     assert main(["voc", "--src", str(tmp_path / "dota"), "--out", str(tmp_path / "o")]) == 2
-    assert (f"{tmp_path / 'dota'}: no .xml files; it holds 1 .txt file(s) (P1.txt): if they are DOTA labelTxt files, "
+    assert (f"{tmp_path / 'dota'}: no .xml files; it holds 1 .txt file (P1.txt): if they are DOTA labelTxt files, "
             f"python -m data_gen convert dota --src {tmp_path / 'dota'} reads them") in capsys.readouterr().err
 
 

@@ -70,7 +70,7 @@ def test_a_rerun_into_a_used_folder_says_which_scenes_are_left_from_before(tmp_p
     rep = synthesize(tmp_path, 2, seed=2, cfg=_small(), progress=False)
     assert rep["stale_scenes"] == 3 and rep["scenes"] == 2
     err = capsys.readouterr().err
-    assert "3 scene(s) of an earlier run (first: s1-000000)" in err and "new --out" in err
+    assert "3 scenes of an earlier run (first: s1-000000)" in err and "new --out" in err
     assert synthesize(tmp_path, 2, seed=2, cfg=_small(), progress=False, verbose=False)["stale_scenes"] == 3
 
 

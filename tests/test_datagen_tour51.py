@@ -183,7 +183,7 @@ def test_preview_names_an_unreadable_image_and_still_draws_the_other_scenes(tmp_
     capsys.readouterr()
     assert preview(["--dir", str(tmp_path / "d"), "--out", str(tmp_path / "p"), "--scenes", "s0-000000,s0-000001"]) == 2
     err = capsys.readouterr().err
-    assert f"error: scene s0-000001: {bad} cannot be read" in err and "1 of 2 scene(s) not drawn" in err
+    assert f"error: scene s0-000001: {bad} cannot be read" in err and "1 of 2 scenes not drawn" in err
     assert len(list((tmp_path / "p").glob("*s0-000000.png"))) == 1
 
 

@@ -59,7 +59,7 @@ def test_preview_names_a_truncated_scene_json_and_still_draws_the_others(tmp_pat
     bad.write_text(bad.read_text()[:40])
     assert preview(["--dir", str(tmp_path), "--out", str(tmp_path / "pv")]) == 2
     err = capsys.readouterr().err
-    assert f"{bad}: not valid JSON" in err and "1 of 3 scene(s) not drawn: s1-000001" in err
+    assert f"{bad}: not valid JSON" in err and "1 of 3 scenes not drawn: s1-000001" in err
     assert len(list((tmp_path / "pv").glob("*.png"))) >= 1
     (tmp_path / "scenes" / "s1-000002.json").write_text("[1, 2]")  # JSON, but not a scene
     assert preview(["--dir", str(tmp_path), "--out", str(tmp_path / "pv"), "--scenes", "s1-000002"]) == 2
@@ -123,7 +123,7 @@ def test_no_more_workers_are_started_than_scenes(tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr(multiprocessing, "get_context", no_pool)
     synthesize(tmp_path, 1, seed=0, cfg=_cfg(), workers=4, progress=False, verbose=True)
-    assert "(1 worker(s);" in capsys.readouterr().out
+    assert "(1 worker;" in capsys.readouterr().out
 
 
 def test_rebuild_of_an_interrupted_synth_folder_says_so(tmp_path, capsys):

@@ -230,7 +230,7 @@ def test_rebuild_counts_scenes_without_a_split(synth_dir, tmp_path, capsys):
     path.write_text(json.dumps(scene))
     assert main(["--dir", str(d), "--no-progress"]) == 0
     assert json.loads((d / "stats.json").read_text())["scenes_without_split"] == {"scenes": 1, "first": str(path)}
-    assert f"1 scene(s) name no split and went to train (first: {path})" in capsys.readouterr().err
+    assert f"1 scene names no split and went to train (first: {path})" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("view, sides", [("t", "left top right bottom"), ("h", "left right top top"),

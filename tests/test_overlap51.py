@@ -110,7 +110,7 @@ def test_extra_files_missing_ones_and_malformed_lines_are_reported(tmp_path):
     line = overlap_report(model, [rec("x0", "images/n.png", "s1-000005")], tmp_path / "test")
     assert line is not None and line.startswith("1 of 1 ") and str(extra) in line
     assert f"not on this machine: {tmp_path / 'gone.jsonl'}" in line
-    assert "1 malformed training line(s) not compared" in line
+    assert "1 malformed training line not compared" in line
 
 
 def test_unreadable_training_file_is_reported_not_raised(tmp_path):

@@ -74,7 +74,7 @@ def test_a_wrapper_past_the_read_ahead_is_refused_naming_its_key_without_the_who
     body = ",\n".join(_lines(3000))
     path = _write(tmp_path / "w.json", '{"info": {"v": 1},\n "data": [\n' + body + "\n]}\n", how)
     msg, peak = _peak(lambda: _refusal(path))
-    assert msg == (f"{path}: one JSON object, not JSONL or a JSON array of records; its list(s) under 'data': "
+    assert msg == (f"{path}: one JSON object, not JSONL or a JSON array of records; its list under 'data': "
                    "save the records list alone (jq '.data')")
     assert peak < 1_400_000 // 3
 
@@ -106,7 +106,7 @@ def test_an_export_cut_short_is_refused_as_the_object_it_opens(tmp_path, small_h
     text = '{"data": [\n' + ",\n".join(_lines(3000)) + "\n]}\n"
     path = _write(tmp_path / "w.json", "\n".join(text.splitlines()[:cut]) + "\n")
     assert _refusal(path) == (f"{path}: one JSON object{' (the file ends before it closes: cut short?)' * (cut < 100)}"
-                              ", not JSONL or a JSON array of records; its list(s) under 'data': save the records "
+                              ", not JSONL or a JSON array of records; its list under 'data': save the records "
                               "list alone (jq '.data')")
     line = json.dumps(_rec(0))
     path.write_text(line[:line.index("[") + 1] + "\n")  # a record's line cut after its turns' [
@@ -157,7 +157,7 @@ def test_a_wrapper_on_one_long_line_is_refused_from_its_head(tmp_path, small_hea
     refused (619 MB peak for 150 MB); its head tells. One big record on one line is still read whole."""
     path = _write(tmp_path / "w.json", '{"info": {"v": 1}, "data": [' + ", ".join(_lines(3000)) + "]}\n")
     msg, peak = _peak(lambda: _refusal(path))
-    assert msg == (f"{path}: one JSON object, not JSONL or a JSON array of records; its list(s) under 'data': "
+    assert msg == (f"{path}: one JSON object, not JSONL or a JSON array of records; its list under 'data': "
                    "save the records list alone (jq '.data')")
     assert peak < path.stat().st_size // 3
     big = {**_rec(0), "images": [{"path": f"t{i}.tif"} for i in range(5000)], "id": "big"}

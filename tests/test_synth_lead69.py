@@ -67,7 +67,7 @@ def test_chat_joins_records_of_one_system_turn_only_and_says_so(tmp_path, capsys
         assert {i[0] for i in c["meta"]["turn_ids"]} == {c["meta"]["turn_ids"][0][0]}
         assert [t["from"] for t in c["conversations"]].count("system") == (c["meta"]["turn_ids"][0][0] != "n")
         assert all(t["from"] != "system" for t in c["conversations"][1:])
-    assert "records of 1 image(s) differ in their opening system turn" in out.err
+    assert "records of 1 image differ in their opening system turn" in out.err
     assert "3 conversations of 6 of 6 records" in out.out
 
 

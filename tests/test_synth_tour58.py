@@ -94,7 +94,7 @@ def test_preview_names_a_mask_with_no_colour_or_of_the_wrong_shape(tmp_path, cap
     err = capsys.readouterr().err
     assert f"{sem0}: value 200 is no semantic id (0-11" in err
     assert f"{sem1}: mask of shape (32, 32, 3); the scene JSON says one band of 32 x 32 px" in err
-    assert "2 of 2 scene(s) not drawn" in err and not list((tmp_path / "pv").glob("*.png"))
+    assert "2 of 2 scenes not drawn" in err and not list((tmp_path / "pv").glob("*.png"))
 
 
 def test_an_out_that_is_or_lies_under_a_file_is_named_as_given(tmp_path, capsys):
@@ -133,5 +133,5 @@ def test_a_rerun_names_the_files_of_its_scenes_it_did_not_write(tmp_path, capsys
     rep = synthesize(tmp_path, 2, seed=0, cfg=_cfg(32), progress=False)
     assert rep["leftover_files"] == 2 * (4 + 5)  # per scene: optical and sar at t0, t1; sem, inst at t0, t1; change
     err = capsys.readouterr().err
-    assert "note: images/ and masks/ also hold 18 file(s) of this run's scene ids" in err
+    assert "note: images/ and masks/ also hold 18 files of this run's scene ids" in err
     assert "(first: images/s0-000000_optical_t0.png)" in err and (tmp_path / "images" / "s0-000000_sar_t1.tif").is_file()

@@ -117,7 +117,7 @@ def test_a_colour_the_pixels_do_not_show_is_left_out_and_counted():
     stats.add_scene({"scene_class": "parking lot", "pair": False, "frames": [{"objects": [gt]}]}, "train")
     report = stats.report()
     assert report["colour_words_dropped"] == 1
-    assert "colour    1 object(s) in a frame have no colour word" in format_report(report)
+    assert "colour    1 object in a frame has no colour word" in format_report(report)
 
 
 @pytest.mark.filterwarnings("error::RuntimeWarning")
@@ -155,7 +155,7 @@ def test_the_report_says_one_pair_and_seconds_a_scene_for_slow_runs(tmp_path, ca
     cfg = from_dict(SynthConfig, {"modalities": ["optical"], "scene": {"size": 16, "pairs_fraction": 1.0}})
     run.synthesize(tmp_path, 1, seed=0, cfg=cfg, progress=False)
     out = capsys.readouterr().out
-    assert out.startswith("1 scene (1 pair), ") and "s a scene (1 worker(s)" in out and "0.0 scenes/s" not in out
+    assert out.startswith("1 scene (1 pair), ") and "s a scene (1 worker;" in out and "0.0 scenes/s" not in out
 
 
 def test_a_rerun_names_the_records_files_of_a_rebuild_it_left_beside_its_scenes(tmp_path, capsys):
@@ -164,11 +164,11 @@ def test_a_rerun_names_the_records_files_of_a_rebuild_it_left_beside_its_scenes(
     from data_gen.__main__ import main
 
     args = ["synth", "--out", str(tmp_path), "--n", "2", "--size", "32", "--modalities", "optical", "--no-progress"]
-    assert main(args) == 0 and "records file(s)" not in capsys.readouterr().err
+    assert main(args) == 0 and "this run did not write" not in capsys.readouterr().err
     assert main(["rebuild", "--dir", str(tmp_path), "--prefix", "stage1_", "--no-progress"]) == 0
     assert main([*args, "scene.object_scale=2"]) == 0
     err = capsys.readouterr().err
-    assert f"note: {tmp_path} also holds 3 records file(s) this run did not write (first: stage1_test.jsonl)" in err
+    assert f"note: {tmp_path} also holds 3 records files this run did not write (first: stage1_test.jsonl)" in err
 
 
 def test_preview_tiles_stay_at_most_1024_px_a_side(tmp_path, capsys):
@@ -186,6 +186,6 @@ def test_preview_tiles_stay_at_most_1024_px_a_side(tmp_path, capsys):
     cfg = from_dict(SynthConfig, {"modalities": ["optical"], "scene": {"size": 32, "pairs_fraction": 0.0}})
     synthesize(tmp_path / "d", 1, seed=0, cfg=cfg, progress=False, verbose=False)
     assert preview(["--dir", str(tmp_path / "d"), "--out", str(tmp_path / "pv"), "--scale", "100000"]) == 0
-    assert "note: 1 scene(s) drawn smaller than --scale 100000 (first: s0-000000)" in capsys.readouterr().err
+    assert "note: 1 scene drawn smaller than --scale 100000 (first: s0-000000)" in capsys.readouterr().err
     with Image.open(next((tmp_path / "pv").glob("*.png"))) as im:
         assert im.size == (2 * 1024 + 4, 1024)  # optical and semantic tiles, 4 px apart

@@ -43,7 +43,7 @@ def test_a_task_weight_key_in_upper_case_names_the_lower_case_key(tmp_path, caps
 
     base = ["synth", "--out", str(tmp_path / "o"), "--n", "2", "--size", "32", "--no-progress"]
     assert main([*base, "instructions.task_weights.DET=1"]) == 2
-    assert "unknown task(s) ['DET'] (config keys are lower case: det)" in capsys.readouterr().err
+    assert "unknown task ['DET'] (config keys are lower case: det)" in capsys.readouterr().err
     assert main([*base, "instructions.modality_weights.SAR=1"]) == 2
     assert "unknown modality ['SAR'] (config keys are lower case: sar)" in capsys.readouterr().err
 

@@ -147,7 +147,7 @@ def test_a_0_255_mask_whose_nodata_is_255_is_skipped_with_a_hint(tmp_path):
                        "--binary", "building")
     assert stats["skipped"] == {"unreadable_label": 1} and stats["records"] == 0
     said = stats["skipped_examples"]["unreadable_label"]
-    assert "its only value besides 0 is 255, its GeoTIFF nodata: read so, its 600 pixel(s) of it are no data" in said
+    assert "its only value besides 0 is 255, its GeoTIFF nodata: read so, its 600 pixels are no data" in said
     assert said.endswith(f"unset the nodata (gdal_edit.py -unsetnodata {tmp_path / 'lab' / 'a_mask.tif'}) and "
                          "convert again)")
 

@@ -63,6 +63,7 @@ from data_gen.convert.detection import (
 from data_gen.convert.filters import class_filter
 from data_gen.convert.images import readable_size
 from data_gen.convert.text import read_lines, skip_undecodable
+from rsvlm.progress import counted
 from rsvlm.tokens import MODALITIES
 
 DOTA_CLASSES = (
@@ -198,7 +199,8 @@ def run(args, out: Output) -> None:
         xml = [p for p in files_with_suffix(label_dir, ".xml", recursive=False)
                if not p.name.lower().endswith(".aux.xml")]  # not GDAL's sidecars
         raise ConversionError(f"{label_dir}: no labelTxt files" + (_label_folder_hint(src, image_dir) or (
-            f"; it holds {len(xml)} .xml file(s) ({xml[0].name}): VOC / DIOR annotations are read by python -m "
+            f"; it holds {counted(len(xml), '.xml file')} ({xml[0].name}): VOC / DIOR annotations are read by "
+            "python -m "
             f"data_gen convert voc --src {label_dir}" if xml else "")))
     stems: dict[str, list[str]] = {}  # P0001.png beside a P0001.jpg: a label file fits one of them
     for p in sorted(set(index.values())):

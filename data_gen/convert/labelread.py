@@ -105,7 +105,8 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
                         # nor is a collar along the border: an empty mask's, a 0/1 label's tile with no 1)
                         raise ConversionError(
                             f"{path}: its only value besides 0 is {nodata:g}, its GeoTIFF nodata: read so, its {n} "
-                            f"pixel(s) of it are no data and the mask empty; if {nodata:g} marks the class, unset the "
+                            f"{'pixel is' if n == 1 else 'pixels are'} no data and the mask empty; if {nodata:g} marks "
+                            "the class, unset the "
                             f"nodata (gdal_edit.py -unsetnodata {path}) and convert again")
                     a = np.where(none, np.zeros((), a.dtype), a[0])[None]  # (1, h, w)
                     dead = none if dead is None else dead | none

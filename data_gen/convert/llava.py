@@ -188,7 +188,8 @@ def _records(path: Path, out: Output) -> list[tuple[str, object]]:
     if whole is not None:  # a wrapper: each of its lines read as a bad record
         lists = [k for k, v in whole.items() if isinstance(v, list)]
         raise ConversionError(f"{path}: one JSON object, not a JSON array or JSONL of records" + (
-            f"; its list(s) under {', '.join(map(repr, lists[:3]))}: save the records list alone" if lists else ""))
+            f"; its list{'s' * (len(lists) > 1)} under {', '.join(map(repr, lists[:3]))}: save the records list "
+            "alone" if lists else ""))
     out = []
     for n, line in enumerate(_lines(text), 1):
         if line.strip():

@@ -67,6 +67,7 @@ from data_gen.convert.detection import (
 from data_gen.convert.filters import class_filter
 from data_gen.convert.images import readable_size
 from data_gen.tiling import finite_coords
+from rsvlm.progress import counted
 from rsvlm.tokens import MODALITIES
 
 DIOR_R_KEYS = ("x_left_top", "y_left_top", "x_right_top", "y_right_top",
@@ -204,7 +205,7 @@ def run(args, out: Output) -> None:
     if not files:
         txt = files_with_suffix(src / "labelTxt" if (src / "labelTxt").is_dir() else src, ".txt", recursive=False)
         raise ConversionError(f"{src}: no .xml files" + (  # a DOTA folder given to voc said no more
-            f"; it holds {len(txt)} .txt file(s) ({txt[0].name}): if they are DOTA labelTxt files, python -m "
+            f"; it holds {counted(len(txt), '.txt file')} ({txt[0].name}): if they are DOTA labelTxt files, python -m "
             f"data_gen convert dota --src {src} reads them" if txt else ""))
     note_shared_names(out, src, files)
     named: dict[Path, list[Path]] = {}  # the images some XML names, and which

@@ -16,6 +16,7 @@ from data_gen.instructions.builders import Sample, Skip, View, build_cap, build_
 from data_gen.instructions.builders_geo import build_change, build_det, build_ground, build_regcap, build_seg
 from data_gen.instructions.config import InstructionConfig
 from data_gen.instructions.stats import answer_tokens
+from rsvlm.progress import counted
 from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS, task_name
 
 BUILDERS = {"cls": build_cls, "vqa": build_vqa, "cap": build_cap, "count": build_count, "det": build_det,
@@ -177,7 +178,8 @@ def check_weights(cfg: InstructionConfig) -> None:
     """Raise naming any unknown task or modality in the mix, or a negative weight."""
     unknown = sorted(set(cfg.task_weights) - set(TASKS), key=str)
     if unknown:
-        raise ValueError(f"instructions.task_weights: unknown task(s) {unknown}{_keys_lower_case(unknown, TASKS)}; "
+        raise ValueError(f"instructions.task_weights: unknown task{'s' * (len(unknown) > 1)} {unknown}"
+                         f"{_keys_lower_case(unknown, TASKS)}; "
                          f"tasks are {', '.join(TASKS)}")
     unknown = sorted(set(cfg.modality_weights) - set(MODALITIES), key=str)
     if unknown:
@@ -259,7 +261,7 @@ def pairs_without_change_note(cfg: InstructionConfig, report: dict, by_tasks: bo
            else f"tasks are drawn by weight, change {float(cfg.task_weights['change']):g} of {total:g}"
                 f"{' among --tasks' if by_tasks else ''}, instructions.records_per_image {cfg.records_per_image:g} a scene "
                 f"and modality; instructions.all_tasks=true, or {more}, gives more pairs one")
-    return f"note: {n} of the {report['pairs']} pair scene(s) got no change record ({how})"
+    return f"note: {n} of the {counted(report['pairs'], 'pair scene')} got no change record ({how})"
 
 
 def unmade_change(cfg: InstructionConfig, pairs: int) -> float:

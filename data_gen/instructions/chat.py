@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from rsvlm.argparsing import Parser
+from rsvlm.progress import counted
 from rsvlm.tokens import IMAGE_TOKEN
 
 
@@ -255,12 +256,15 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
           + (f"; {text} without an image" if text else "")
           + (f"; {len(late)} with a system turn after their first" if late else "") + f") -> {a.out}")
     if late:  # moved to the front it would rule the questions before it; kept, many chat templates cannot write it
-        print(f"note: {len(late)} record(s) hold a system turn after their first (first: id {late[0]['id']}): joined "
+        one = len(late) == 1
+        print(f"note: {counted(len(late), 'record')} hold{'s' * one} a system turn after {'its' if one else 'their'} "
+              f"first (first: id {late[0]['id']}): joined "
               "with no other record, as a conversation they opened or joined would hold that turn mid-way, which many "
               "chat templates cannot write (training leaves such a conversation out) and which moved to the front "
               "would rule the questions before it; put it first in the record to chain it", file=sys.stderr)
     if split:  # a conversation opens with one system turn (training reads no later one): chained apart, said
-        print(f"note: the records of {split} image(s) differ in their opening system turn (or its absence): each "
+        print(f"note: the records of {counted(split, 'image')} differ in their opening system turn (or its absence): "
+              "each "
               "conversation joins records of one system turn, which opens it", file=sys.stderr)
     for line in _image_notes(chats, src, out):
         print(f"note: {line}", file=sys.stderr)

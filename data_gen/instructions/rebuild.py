@@ -35,6 +35,7 @@ from data_gen.instructions.splits import SPLITS, SplitFiles
 from data_gen.instructions.stats import Stats, format_report
 from data_gen.synth.classes import OBJECT_CLASSES
 from rsvlm.argparsing import Parser
+from rsvlm.progress import counted
 from rsvlm.tokens import MODALITIES
 
 
@@ -339,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
         report = rebuild(a.dir, cfg, a.seed, a.prefix, progress=not a.no_progress, by_tasks=by_tasks)
         # said after the work, as every data_gen command: a reader gone (| head) cannot stop it half-way
         print(f"instructions from {config or 'the built-in defaults'}"
-              + (f" with {len(a.overrides)} override(s)" if a.overrides else "")
+              + (f" with {counted(len(a.overrides), 'override')}" if a.overrides else "")
               + (f"{' and' if a.overrides else ' with'} --tasks {a.tasks}" if by_tasks else ""))
         print(format_report(report))
         if cut := report.get("unfinished_run"):
@@ -347,14 +348,16 @@ def main(argv: list[str] | None = None) -> int:
                   f"{Path(a.dir) / 'scenes'} may hold fewer scenes than it was asked for; the records are of "
                   f"the {report['scenes']} there", file=sys.stderr)
         if bare := report.get("scenes_without_split"):
-            print(f"note: {bare['scenes']} scene(s) name no split and went to train (first: {bare['first']}); one "
+            print(f"note: {counted(bare['scenes'], 'scene')} name{'s' * (bare['scenes'] == 1)} no split and went to "
+                  f"train (first: {bare['first']}); one "
                   "held out in an earlier set is now trained on: add \"split\" to their JSON", file=sys.stderr)
         if note := no_pairs_note(cfg, report, a.dir, by_tasks) or pairs_without_change_note(cfg, report, by_tasks):
             print(note, file=sys.stderr)
         if gone := report.get("missing_images"):
             lone = gone.get("pairs_left_without_change_record")
-            print(f"note: {gone['records']} record(s) left out: their image is missing (first: {gone['first']})"
-                  + (f"; {lone} pair scene(s) lost every change record so" if lone else ""), file=sys.stderr)
+            print(f"note: {counted(gone['records'], 'record')} left out: {'its' if gone['records'] == 1 else 'their'} "
+                  f"image is missing (first: {gone['first']})"
+                  + (f"; {counted(lone, 'pair scene')} lost every change record so" if lone else ""), file=sys.stderr)
     except BrokenPipeError:
         raise  # stdout's reader gone (| head) after the records were written: data_gen's main ends quietly
     except (ConfigError, ValueError, OSError) as e:  # OSError: a file it cannot write, named in it

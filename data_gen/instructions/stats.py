@@ -12,6 +12,8 @@ from collections import Counter, defaultdict
 
 import numpy as np
 
+from rsvlm.progress import counted
+
 _SPECIAL = re.compile(r"<[^<>\s]+>|\[[a-z]+\]")
 
 
@@ -119,8 +121,10 @@ def format_report(r: dict) -> str:
         lines.append(f"cut       {r['det_cut']} [det] answers list only the first instructions.max_det_objects objects "
                      "(subtask …_cut)")
     if r.get("colour_words_dropped"):
-        lines.append(f"colour    {r['colour_words_dropped']} object(s) in a frame have no colour word: their optical "
-                     "pixels read as another colour than their paint (attributes.paint: a truck's cab before its light "
+        one = r["colour_words_dropped"] == 1
+        lines.append(f"colour    {counted(r['colour_words_dropped'], 'object')} in a frame {'has' if one else 'have'} "
+                     f"no colour word: {'its' if one else 'their'} optical "
+                     f"pixels read as another colour than {'its' if one else 'their'} paint (attributes.paint: a truck's cab before its light "
                      "box, a car in shadow)")
     if r.get("records_short"):
         lines.append(f"short     {r['records_short']} of the {r['records_wanted']} records the quotas asked for "

@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw
 from data_gen.synth.classes import MSI_BANDS, OBJECT_CLASSES, SEMANTIC_PALETTE
 from rsvlm.argparsing import Parser
 from rsvlm.io.scaling import percentile_range
+from rsvlm.progress import counted
 
 BOX_COLOURS = [(255, 60, 60), (255, 160, 0), (200, 60, 255), (255, 255, 0), (0, 230, 230), (255, 0, 160), (60, 160, 255)]
 
@@ -217,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
         scenes = keep
     total = len(scenes) + len(failed)
     if shrunk := [s["scene"] for s in scenes if tile_scale(s["width"], s["height"], a.scale) < a.scale]:
-        print(f"note: {len(shrunk)} scene(s) drawn smaller than --scale {a.scale} (first: {shrunk[0]}), so that a tile "
+        print(f"note: {counted(len(shrunk), 'scene')} drawn smaller than --scale {a.scale} (first: {shrunk[0]}), so "
+              "that a tile "
               f"is at most {MAX_TILE} px a side", file=sys.stderr)
     for s in scenes:
         name = f"{s['scene_class'].replace(' ', '_')}{'_pair' if s['pair'] else ''}_{s['scene']}.png"
@@ -234,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         print(out / name)
     if failed:
-        print(f"error: {len(failed)} of {total} scene(s) not drawn: {', '.join(failed)}", file=sys.stderr)
+        print(f"error: {len(failed)} of {counted(total, 'scene')} not drawn: {', '.join(failed)}", file=sys.stderr)
         return 2
     return 0
 

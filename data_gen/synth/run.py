@@ -31,6 +31,7 @@ from data_gen.synth.config import SynthConfig
 from data_gen.synth.render import rasterise
 from data_gen.synth.scene import RECIPES, check_size, generate_scene
 from data_gen.synth.write import MODALITY_INDEX, render_frame_images, write_scene
+from rsvlm.progress import counted
 from rsvlm.tokens import MODALITIES, MODALITY_WORDS
 
 MAX_SCENES = 10_000_000
@@ -279,14 +280,18 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
         if note := pairs_without_change_note(cfg.instructions, report, by_tasks):
             print(note, file=sys.stderr)
         if too_small:
-            print(f"note: {sum(too_small.values())} object(s) the scene recipes asked for were left out as too small "
+            small = sum(too_small.values())
+            print(f"note: {counted(small, 'object')} the scene recipes asked for {'was' if small == 1 else 'were'} "
+                  "left out as too small "
                   f"to draw (under 3 px at {size_is} {cfg.scene.size}, object_scale {cfg.scene.object_scale}, "
                   f"min_object_px {cfg.scene.min_object_px}): "
                   + ", ".join(f"{c} {k}" for c, k in too_small.most_common())
                   + ". Raise scene.min_object_px (e.g. 10) or --size", file=sys.stderr)
         if not_fitted:
             asked = placed + sum(too_small.values()) + sum(not_fitted.values())
-            print(f"note: {sum(not_fitted.values())} of the {asked} object(s) the scene recipes asked for were left "
+            unfit = sum(not_fitted.values())
+            print(f"note: {unfit} of the {counted(asked, 'object')} the scene recipes asked for "
+                  f"{'was' if unfit == 1 else 'were'} left "
                   f"out for want of room (no free place in their zone; larger objects crowd out more): "
                   + ", ".join(f"{c} {k}" for c, k in not_fitted.most_common()), file=sys.stderr)
         if crowded["empty"]:
@@ -299,21 +304,24 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
             print(f"note: split.{name}={getattr(cfg.split, name)} of {n} scene{'s' * (n != 1)} rounds to none: "
                   f"{name}.jsonl is empty (from 3 scenes on, a split asked for gets one at least)", file=sys.stderr)
         if stale:
-            print(f"note: {out / 'scenes'} also holds {len(stale)} scene(s) of an earlier run (first: {stale[0]}), "
+            print(f"note: {out / 'scenes'} also holds {counted(len(stale), 'scene')} of an earlier run (first: "
+                  f"{stale[0]}), "
                   "with their images and masks; rebuild and preview read them too. Use a new --out for a "
                   "set of its own.", file=sys.stderr)
         if other_records:
-            print(f"note: {out} also holds {len(other_records)} records file(s) this run did not write (first: "
+            print(f"note: {out} also holds {counted(len(other_records), 'records file')} this run did not write "
+                  "(first: "
                   f"{other_records[0]}): a rebuild's or chat's of the scenes as they were; this run rewrote the scenes "
                   "of its ids, so make those files again", file=sys.stderr)
         if leftover:
-            print(f"note: images/ and masks/ also hold {len(leftover)} file(s) of this run's scene ids that its "
+            print(f"note: images/ and masks/ also hold {counted(len(leftover), 'file')} of this run's scene ids "
+                  "that its "
                   f"scenes do not name (first: {leftover[0]}): an earlier run's other modalities, or frames of a "
                   "scene that was a pair then or single. Use a new --out for a set of its own.", file=sys.stderr)
         k = len(cfg.modalities)
         rate = f"{n / dt:.1f} scenes/s" if n >= dt else f"{dt / n:.1f} s a scene"  # not "0.0 scenes/s" at 4096 px
         print(f"{n} scene{'s' * (n != 1)} x {k} modalit{'ies' if k != 1 else 'y'} in {dt:.1f} s: {rate} "
-              f"({workers} worker(s); {cpu:.1f} CPU-s in all, {1000 * cpu / n:.1f} CPU-ms per scene)")
+              f"({counted(workers, 'worker')}; {cpu:.1f} CPU-s in all, {1000 * cpu / n:.1f} CPU-ms per scene)")
     return report
 
 

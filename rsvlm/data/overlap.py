@@ -323,7 +323,7 @@ def overlap_report(model_dir: str | Path, test_records: Iterable[dict] | str | P
     if found.unreadable:
         line += f"; not compared, unreadable: {', '.join(found.unreadable)}"
     if found.skipped:
-        line += f"; {found.skipped} malformed training line(s) not compared"
+        line += f"; {found.skipped} malformed training line{'s' * (found.skipped != 1)} not compared"
     return line
 
 

@@ -103,7 +103,8 @@ def _pandas(obj: object) -> str | None:
 
 def _wrapper(lists: list[str], note: str = "") -> str:
     return f"one JSON object{note}, not JSONL or a JSON array of records" + (
-        f"; its list(s) under {', '.join(map(repr, lists[:3]))}: save the records list alone (jq '.{lists[0]}')"
+        f"; its list{'s' * (len(lists) > 1)} under {', '.join(map(repr, lists[:3]))}: save the records list alone "
+        f"(jq '.{lists[0]}')"
         if lists else "")
 
 
