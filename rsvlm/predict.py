@@ -311,10 +311,10 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     stopped = None  # why a tiled run ended early (Ctrl-C), its tiles' objects still written
     drop = args.on_nodata == "drop"  # objects wholly on nodata left out, not only counted
     if args.tile:
-        seen, asked = ValidityMap(drop=drop), {}  # each window's nodata (with drop, no "kept" note); tiles' views
+        validity, asked = ValidityMap(drop=drop), {}  # each window's nodata (with drop, no "kept" note); tiles' views
         try:  # tile_predictor looked up here: a test stands in for it
             result, stopped = run_scene(scene, images[0], labels[0], args, model, processor, question, tta, say,
-                                        tile_predictor, validity=seen, seen=asked)
+                                        tile_predictor, validity=validity, seen=asked)
         except ValueError as e:  # a prompt past the LLM's context: the first batch of tiles says so
             print(f"rsvlm predict: {text_advice(str(e), args)}", file=sys.stderr)
             return 2
@@ -342,7 +342,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     kept, dropped = above_min_score(result["objects"], args.min_score)
     # objects on the collar, of those --min-score keeps (as the tiled merger counts them); shapes are in the
     # scene's pixels, valid in its read's, each axis its own (a shrunk 6000x500 read is 2048x171)
-    flags = seen.on_nodata(kept) if args.tile else on_nodata(kept, images[-1].valid, inf.read_scale(images[-1]))
+    flags = validity.on_nodata(kept) if args.tile else on_nodata(kept, images[-1].valid, inf.read_scale(images[-1]))
     n = sum(flags)
     n_left = n if drop else 0  # of those on nodata, left out
     n_low = len(result["objects"]) - len(kept)  # below --min-score

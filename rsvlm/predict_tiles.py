@@ -124,7 +124,7 @@ def tile_answers(tiles: list[dict], most: int = 10) -> str:
 
     counts = Counter(t["answer"] for t in tiles).most_common()
     more = f", and {len(counts) - most} other answers" if len(counts) > most else ""
-    return f"answers of {_n(len(tiles), 'tile')}: " + ", ".join(f"{a!r} x{n}" for a, n in counts[:most]) + more
+    return f"answers of {counted(len(tiles), 'tile')}: " + ", ".join(f"{a!r} x{n}" for a, n in counts[:most]) + more
 
 
 def tile_note(task: str, given_as: str | None = None) -> str | None:
@@ -200,7 +200,7 @@ def window_problem(scene, tile: int, overlap: int, batch_size: int, label: str, 
     except MemoryError as e:
         rows = (f" (read a row of windows at a time, as a {strip}x{h} px strip)" if strip > w else "") + (
             " and two --tta views of each" if views else "")
-        return (f"--tile {tile}: {_n(batch_size, 'window')} of {label} at once, each {w}x{h} px of {_n(bands, 'band')} of "
+        return (f"--tile {tile}: {counted(batch_size, 'window')} of {label} at once, each {w}x{h} px of {counted(bands, 'band')} of "
                 f"{dtype}{rows}, {'does' if batch_size == 1 else 'do'} not fit in "
                 f"{'the memory free once the model was loaded' if loaded else 'memory'} ({e}); give a smaller --tile (96: the bundled model's input)"
                 + (" or --batch-size" if batch_size > 1 else ""))
@@ -224,7 +224,7 @@ def all_nodata_tiles(result: dict, path: str) -> str | None:
     if result["tiles"] or not result["nodata_tiles"]:
         return None
     return (f"{path}: every pixel is nodata (the file's nodata value or mask, alpha 0, or non-finite values) in each of "
-            f"its {_n(result['nodata_tiles'], 'tile')}: nothing to ask about; nothing written")
+            f"its {counted(result['nodata_tiles'], 'tile')}: nothing to ask about; nothing written")
 
 
 def window_notes(tile: int, scene_size: tuple[int, int], n: int, label: str, say, resize: str = "stretch") -> None:
@@ -280,7 +280,7 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
         from rsvlm.tta import no_view_note
 
         say(f"note: {no_view_note(*seen['first'], tta, frame='tile window')} (the first tile's reason; no view was asked of any of the "
-            f"{_n(len(tiles), 'tile')})", label)
+            f"{counted(len(tiles), 'tile')})", label)
     tile_run_notes(tiles, args, model, say)
     if args.task in TEXT_TASKS:  # words are not merged: they were only in --out, if given (no tile: not "0 objects")
         result["answer"] = tile_answers(tiles) + _skipped(merger.n_nodata)
@@ -291,13 +291,8 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
     return result, stopped
 
 
-def _n(n: int, noun: str) -> str:
-    """``n`` ``noun``s, rightly numbered: "1 band", "4 bands" (was "4 band(s)")."""
-    return counted(n, noun)
-
-
 def _skipped(nodata: int) -> str:
-    return f" ({_n(nodata, 'tile')} all nodata, not asked)" if nodata else ""
+    return f" ({counted(nodata, 'tile')} all nodata, not asked)" if nodata else ""
 
 
 def shapes_line(result: dict, n_kept: int, n_low: int, n_on_nodata: int, min_score: float | None = None) -> str:
@@ -307,7 +302,7 @@ def shapes_line(result: dict, n_kept: int, n_low: int, n_on_nodata: int, min_sco
     is not 0, the one line of those --min-score drops: predict says no "… scored below --min-score … dropped" beside
     it (where it is 0, this line names no --min-score, and predict's "0 of N … dropped" says it)."""
     n_tiles = len(result["tiles"])
-    line = f"{_n(n_kept, 'object')} from {_n(n_tiles, 'tile')}"
+    line = f"{counted(n_kept, 'object')} from {counted(n_tiles, 'tile')}"
     score = f" {min_score:g}" if min_score is not None else ""
     why = [f"{n} below --min-score{score}" for n in [n_low] if n] + [f"{n} wholly on nodata left out by --on-nodata drop"
                                                                 for n in [n_on_nodata] if n]
@@ -327,18 +322,18 @@ def tile_run_notes(tiles: list[dict], args, model, say) -> None:
             note = inf.cut_note(args.max_new_tokens, f"{k} of {n} tile answers", many=True, known=known)
             say(f"note: {note}" + (f" (\"{'cut_known' if known else 'cut'}\" in --out's tiles)" if args.out else ""))
     if notes := [t["note"] for t in tiles if "note" in t]:
-        say(f"note: {len(notes)} of {_n(n, 'tile')} not fused over the views (first: {notes[0]})")
+        say(f"note: {len(notes)} of {counted(n, 'tile')} not fused over the views (first: {notes[0]})")
     if notes := [t["tta_note"] for t in tiles if "tta_note" in t]:
-        say(f"note: {len(notes)} of {_n(n, 'tile')} fused without some view answers (\"tta_note\" in "
+        say(f"note: {len(notes)} of {counted(n, 'tile')} fused without some view answers (\"tta_note\" in "
             f"--out's tiles; first: {notes[0]})")
     if notes := [t["tta_voted_out"] for t in tiles if "tta_voted_out" in t]:  # their shapes gone with no word
-        say(f"note: {len(notes)} of {_n(n, 'tile')} answered \"None.\" in place of their plain answer's shapes (\"tta_voted_out\" "
+        say(f"note: {len(notes)} of {counted(n, 'tile')} answered \"None.\" in place of their plain answer's shapes (\"tta_voted_out\" "
             f"in --out's tiles; first: {notes[0]})")
     if worded := [t["worded"] for t in tiles if "worded" in t]:  # --det-by-class: the scene's objects lack them
-        say(f"note: {len(worded)} of {_n(n, 'tile')} had class answers in words with no shape, left out of the joined "
+        say(f"note: {len(worded)} of {counted(n, 'tile')} had class answers in words with no shape, left out of the joined "
             f"answer (\"worded\" in --out's tiles; first: {', '.join(map(repr, worded[0]))})")
     if notes := [t["tta_unasked"] for t in tiles if "tta_unasked" in t]:
-        say(f"note: {len(notes)} of {_n(n, 'tile')} {'was' if len(notes) == 1 else 'were'} not asked some views (\"tta_unasked\" in --out's tiles; first: "
+        say(f"note: {len(notes)} of {counted(n, 'tile')} {'was' if len(notes) == 1 else 'were'} not asked some views (\"tta_unasked\" in --out's tiles; first: "
             f"{notes[0]})")
     if n_past := sum(bool(t.get("past_context")) for t in tiles):
         only = sum(bool(t.get("past_views")) for t in tiles)  # the tile's own answer was inside
