@@ -12,7 +12,7 @@ import re
 from rsvlm.answer_words import says_none
 from rsvlm.data.conversation import PromptConfig
 from rsvlm.geometry.codec import KINDS
-from rsvlm.progress import counted
+from rsvlm.progress import counted, plural  # plural: a class name's (ship → ships, bus → buses)
 from rsvlm.tokens import IMAGE_TOKEN, opening_task, task_tag
 
 SHAPE_OPEN = f"<(?:{'|'.join(KINDS)})>"  # a shape's opening tag in an answer
@@ -247,15 +247,6 @@ def no_det_classes(processor, model: str | None) -> str | None:
         return None
     return (f"--det-by-class needs the model's detection classes, and {model or 'the default model'}'s config "
             f"lists none (prompt.det_classes in its config.yaml)")
-
-
-def plural(noun: str) -> str:
-    """English plural of a class name's last word: ship → ships, bus → buses, ferry → ferries."""
-    if re.search(r"(s|x|z|ch|sh)$", noun):
-        return noun + "es"
-    if re.search(r"[^aeiou]y$", noun):
-        return noun[:-1] + "ies"
-    return noun + "s"
 
 
 def join_shapes(answers: list[tuple[str, list[float]]], labels: list[str] | None = None) -> Answer:

@@ -92,7 +92,7 @@ class Unit(str):
     """A bar's unit as words. tqdm writes a fast rate as ``rate + unit + '/s'`` and a slow one as
     ``inverse + 's/' + unit`` (and a count without total as ``n + unit``); as the unit ``" records"``
     this reads ``13.30 records/s``, ``2.80 s/record`` and ``5 records`` where a bare word read
-    ``13.30rec/s`` and a spaced plural ``2.80s/ records``."""
+    ``13.30rec/s`` and a spaced plural ``2.80s/ records`` (``1 record``: ``_CountFormat``)."""
 
     word: str
 

@@ -12,6 +12,8 @@ import secrets
 import time
 from pathlib import Path
 
+from rsvlm.progress import counted
+
 # the temp files replace_text writes beside OUT, its rank parts and OUT.run.json (F.tmpPID.HEX), and
 # those of older rsvlm evals: OUT.mergePID.HEX (the merge into OUT) and OUT.rankR.tmpPID (a part rewritten)
 _TEMP = re.compile(r"(?:\.rank\d+|\.run\.json)?\.(?:merge|tmp)(\d+)(?:\.[0-9a-f]{8})?")
@@ -69,4 +71,4 @@ def sweep_temps(out: Path) -> str | None:
     if not (removed := remove_stale_temps(out)):
         return None
     names = ", ".join(p.name for p in removed[:3]) + (", …" if len(removed) > 3 else "")
-    return f"removed {len(removed)} temp file{'s' * (len(removed) != 1)} a killed run left beside {out} ({names})"
+    return f"removed {counted(len(removed), 'temp file')} a killed run left beside {out} ({names})"
