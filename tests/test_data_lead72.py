@@ -162,7 +162,7 @@ def test_the_read_summary_names_the_answered_question_and_counts_a_tagged_record
     assert len(list(read_records(path, strict=False, report=report))) == 4
     assert report.unknown_tags == {"detect": 1} and report.unknown_tags_tagged == {"detect": 2}
     summary = report.summary()
-    assert "; 2 question(s) of records with a task open with a tag that is not a task ([detect] x2): asked as " \
+    assert "; 2 questions of records with a task open with a tag that is not a task ([detect] x2): asked as " \
            "written, a tag the model never learnt" in summary
     assert "; 1 kept whose task field is not the tag of the question eval answers (training reads the tag" in summary
 

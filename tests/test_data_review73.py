@@ -115,3 +115,24 @@ def test_counted_notes_agree_with_their_count():
         annotate_images("no image", ["sar"])
     with pytest.raises(ValueError, match="^1 <image> placeholder but 2 modalities$"):
         annotate_images("<image>", ["sar", "optical"])
+
+
+def test_records_counted_messages_agree_with_their_count(tmp_path):
+    # "2 modalities for 1 image(s)", "1 question(s) of records with a task open with a tag", "0 <image>
+    # placeholder(s) but 1 image(s)"
+    import pytest
+
+    from rsvlm.data.read_report import ReadReport
+    from rsvlm.data.records import RecordError, load_records, with_modalities
+
+    rec = {"id": "a", "images": [{"path": "a.png", "modality": None}]}
+    with pytest.raises(ValueError, match="^record a: 2 modalities for 1 image$"):
+        with_modalities(rec, ["sar", "optical"])
+    report = ReadReport("x.jsonl")
+    report.unknown_tags_tagged["detect"] += 1
+    assert "; 1 question of records with a task opens with a tag that is not a task ([detect] x1)" in report.summary()
+    turns = [{"from": "human", "value": "q"}, {"from": "gpt", "value": "x"}]
+    (tmp_path / "r.jsonl").write_text(json.dumps({"id": "a", "images": [{"path": "a.png"}], "conversations": turns,
+                                                  "task": None}) + "\n")
+    with pytest.raises(RecordError, match="0 <image> placeholders but 1 image: put one"):
+        load_records(tmp_path / "r.jsonl")

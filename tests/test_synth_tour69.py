@@ -197,7 +197,7 @@ def _record(images: list, first: str) -> dict:
      "field 'images[0].modality': 'rgb' is not one of optical, msi, sar, ir ('rgb' is optical here)"),
     (_record([{"path": "a.png", "modality": "thermal"}], "<image>\n[vqa] Ships?"), "('thermal' is ir here)"),
     (_record([{"path": "a.png"}], "[vqa] Ships?"),
-     "field 'conversations': 0 <image> placeholder(s) but 1 image(s): put one <image> per image, in order, in the "
+     "field 'conversations': 0 <image> placeholders but 1 image: put one <image> per image, in order, in the "
      "human turns (e.g. '<image>\\n[vqa] Is there a ship?')"),
 ])
 def test_a_records_refusal_says_what_to_write(rec, says):

@@ -197,9 +197,9 @@ def test_a_data_set_copied_elsewhere_is_not_said_to_move_the_data_position(tmp_p
 @pytest.mark.parametrize("given, said", [
     ("d", "records file {t}/d is a folder; give a JSONL file in it (a.jsonl, b.jsonl); or data.train is one records "
           "file: give the first there and the others under data.extra"),
-    ("d/*.jsonl", "records file not found: {t}/d/*.jsonl (a pattern is not expanded here: it matches 2 file(s), "
+    ("d/*.jsonl", "records file not found: {t}/d/*.jsonl (a pattern is not expanded here: it matches 2 files, "
                   "{t}/d/a.jsonl, {t}/d/b.jsonl; give one); or data.train is one records file: give the first there"),
-    ("one/*.jsonl", "records file not found: {t}/one/*.jsonl (a pattern is not expanded here: it matches 1 file(s), "
+    ("one/*.jsonl", "records file not found: {t}/one/*.jsonl (a pattern is not expanded here: it matches 1 file, "
                     "{t}/one/a.jsonl; give one)$"),
     ("none/*.jsonl", "records file not found: {t}/none/*.jsonl (a pattern is not expanded here: it matches no file)$"),
     ("one", "records file {t}/one is a folder; give a JSONL file in it (a.jsonl)$")])

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from rsvlm.progress import counted, plural
 from rsvlm.tokens import TASKS
 
 
@@ -96,14 +97,16 @@ class ReadReport:
                   f"that is not a task ({tags}; tasks: {', '.join(TASKS)})")
         if self.unknown_tags_tagged:
             tags = ", ".join(f"[{t}] x{n}" for t, n in self.unknown_tags_tagged.most_common(5))
-            s += (f"; {sum(self.unknown_tags_tagged.values())} question(s) of records with a task open with a tag that "
+            asked = sum(self.unknown_tags_tagged.values())
+            s += (f"; {counted(asked, 'question')} of records with a task open{'s' * (asked == 1)} with a tag that "
                   f"is not a task ({tags}): asked as written, a tag the model never learnt")
         if self.task_clashes:
             s += (f"; {self.task_clashes} kept whose task field is not the tag of the question eval answers (training "
                   f"reads the tag, eval scores by the field; first: {'; '.join(self.task_clash_first)})")
         if self.inferred:
             kinds = ", ".join(f"{m} {n} ({why})" for (m, why), n in self.inferred.most_common(6))
-            more = f" and {len(self.inferred) - 6} more kind(s)" if len(self.inferred) > 6 else ""
+            extra = len(self.inferred) - 6
+            more = f" and {extra} more {plural('kind', extra)}" if extra > 0 else ""
             s += (f"; modality inferred for {sum(self.inferred.values())} image file(s) whose records do not name it: "
                   f"{kinds}{more} (first: {self.inferred_first}; a \"modality\" in the record's images overrides)")
         return s

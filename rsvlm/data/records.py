@@ -26,6 +26,7 @@ from rsvlm.data import records_shape
 from rsvlm.data.read_report import ReadReport
 from rsvlm.data.records_shape import json_line, long_line_wrapper, one_object, read_head
 from rsvlm.geometry import decode
+from rsvlm.progress import counted, plural
 from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, MODALITY_WORDS, TASKS, opening_tag, opening_task, task_name
 
 ROLES = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant", "system": "system"}
@@ -85,7 +86,7 @@ def pattern_note(path: Path) -> str:
     found = [str(p) for p in records_in(path)]  # records_in's glob, not a second one of its own
     if not found and not any(c in str(path) for c in "*?"):  # run[1]/t.jsonl: a folder's name, more likely
         return ""
-    return (" (a pattern is not expanded here: " + (f"it matches {len(found)} file(s), {', '.join(found[:3])}"
+    return (" (a pattern is not expanded here: " + (f"it matches {counted(len(found), 'file')}, {', '.join(found[:3])}"
             f"{', …' if len(found) > 3 else ''}; give one" if found else "it matches no file") + ")")
 
 
@@ -258,7 +259,8 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
 
     n_ph = sum(t["value"].count(IMAGE_TOKEN) for t in out_convs)
     if n_ph != len(out_images):
-        raise _fail(where, "conversations", f"{n_ph} {IMAGE_TOKEN} placeholder(s) but {len(out_images)} image(s): "
+        raise _fail(where, "conversations", f"{n_ph} {IMAGE_TOKEN} {plural('placeholder', n_ph)} but "
+                    f"{counted(len(out_images), 'image')}: "
                     f"put one {IMAGE_TOKEN} per image, in order, in the human turns (e.g. "
                     f"'{IMAGE_TOKEN}\\n[vqa] Is there a ship?')")
 
@@ -437,7 +439,8 @@ def with_modalities(record: dict, found: list[str | None]) -> dict:
     if all(im["modality"] is not None for im in record["images"]):
         return record
     if len(found) != len(record["images"]):
-        raise ValueError(f"record {record['id']}: {len(found)} modalities for {len(record['images'])} image(s)")
+        raise ValueError(f"record {record['id']}: {counted(len(found), 'modality')} for "
+                         f"{counted(len(record['images']), 'image')}")
     return {**record, "images": [im if im["modality"] is not None else {**im, "modality": m}
                                  for im, m in zip(record["images"], found)]}
 
