@@ -75,7 +75,7 @@ class Fused:
     cut_known: bool = False  # and is known to have cut one of them short (``Answer.cut_known``): "cut short", not "may be"
     past_context: bool = False  # one of the answers fused ran past the LLM's context (``Answer.past_context``)
     past_views: tuple[str, ...] = ()  # the other views whose answers did (the plain one's: ``past_context`` alone)
-    note: str | None = None  # how many view answers were left out of the fusion, and why (``tta._unfused``)
+    note: str | None = None  # how many view answers were left out of the fusion, and why (``tta._unfused``); shapes repaired
     unasked: str | None = None  # the other views not asked of it, and why (``tta.skipped_note``): none left out
     answers: int | None = None  # answers fused: the plain one and each view's asked (those left out too); None: uncounted
     # why "None." replaced a plain answer's shapes (``voted_out``: too few views agreed on any), for predict and chat
@@ -91,11 +91,12 @@ class Fused:
     def as_answer(self) -> Answer:
         """The fused answer as an ``inference.Answer``, as chat, predict and eval take it: its text, the
         fused shapes' scores (none for a text answer: the plain answer's scores belong to the plain
-        text, and a voted answer may be another view's words) and its ``cut``, ``cut_known`` and ``past_context``."""
+        text, and a voted answer may be another view's words), its ``cut``, ``cut_known`` and ``past_context``, and
+        ``fused`` set (``answering.is_fused``: its polygons and masks are pixel votes, unscored)."""
         from rsvlm import answering
 
         return answering.Answer(self.answer, self.scores, cut=self.cut, past_context=self.past_context,
-                                cut_known=self.cut_known)
+                                cut_known=self.cut_known, fused=True)
 
 
 def _iou(a: dict, b: dict, reach: Reach) -> float:

@@ -51,7 +51,11 @@ from rsvlm.tta_text import (  # noqa: F401 (importable here: the views' messages
     flip_view,
     labels_back,
     map_text,
+    plain_words_note,
+    repaired_note,
     shapes_only,
+    unfused_note,
+    unrepaired,
     view_messages,
 )
 from rsvlm.tta_views import (  # noqa: F401 (importable here, as the other views' pixels)
@@ -143,8 +147,8 @@ def _unfused(dec, first: list[dict] | None, text: str = "") -> str | None:
     """Why a view's decoded answer (``text``) is left out of the fusion though it said something; None where
     it is fused or found nothing (no words, or none in words: ``answer_words.says_none``). ``first``: the
     identity view's shapes, None for a text answer."""
-    if dec.problems:
-        return "its geometry does not parse"
+    if problems := unrepaired(dec):  # a shape repaired (a crossing <obb>'s corners swapped) is fused: repaired_note
+        return f"its geometry does not parse ({problems[0]})"
     if first is None:
         return "it holds shapes" if dec.objects else None
     if dec.objects and not shapes_only(dec):
@@ -152,23 +156,6 @@ def _unfused(dec, first: list[dict] | None, text: str = "") -> str | None:
     if not dec.objects and text.strip() and not says_none(text):
         return "it answers in words, neither shapes nor none"
     return None if fits(first, dec.objects) else "it holds another kind of shape"
-
-
-def _plain_words(text: str) -> str | None:
-    """The ``Fused.note`` on a ``[det]`` plain answer of words with no shape that the views' shapes replace,
-    where it is neither empty nor a worded none (``answer_words.says_none``); else None."""
-    if not text.strip() or says_none(text):
-        return None
-    return (f"test-time augmentation: the plain answer {text.strip()[:60]!r} holds no shape and says no none; "
-            "counted as finding nothing, the views' shapes answer")
-
-
-def _unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
-    """The ``Fused.note`` for ``left`` ((view, why) each) of ``n`` other views' answers."""
-    view, why = left[0]
-    counted = "each counted as finding nothing" if shapes else "left out of the vote"
-    return (f"test-time augmentation: {len(left)} of {n} other view answer{'s' * (n != 1)} could not be fused, {counted} "
-            f"(first: view {view!r}: {why})")
 
 
 def skipped_note(skipped: list[str], n: int, question: str | None = None, crops: str = CROPS_FOR) -> str | None:
@@ -229,6 +216,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     past = {i: is_past_context(a) for i, a in enumerate(first)}
     refused: dict[int, str] = {}  # record → why a view of it could not be asked
     left: dict[int, list[tuple[str, str]]] = {}  # record → (view, why) of each answer left out of its fusion
+    fixed = {i: [("the plain answer", p) for p in geometry.decode(first[i][0], w, h).problems] for i, w, h, _ in todo}
     n_asked: dict[int, int] = {}  # record → other views answered
     past_views: dict[int, list[str]] = {}  # record → the other views whose answers ran past the context
     skipped: dict[int, list[str]] = {}  # record → the other views not asked of it (_view_of: its words, a crop)
@@ -254,6 +242,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 dec = geometry.decode(text, cw, ch)
                 if why := _unfused(dec, views[i][0], text):
                     left.setdefault(i, []).append((view, why))
+                fixed[i] += [] if why else [(f"view {view!r}", p) for p in dec.problems]  # repairs alone (_unfused)
                 shifted = uncrop(with_scores(dec.objects, scores, text), (x0, y0, cw, ch))
                 kept = [o for o in shifted if not cut_by(o, (x0, y0, cw, ch), w, h)]
                 views[i].append(kept if shapes_only(dec) else [])
@@ -262,6 +251,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             dec = geometry.decode(text, *view_size(view, w, h))
             if why := _unfused(dec, views[i][0] if shapes else None, text):
                 left.setdefault(i, []).append((view, why))
+            fixed[i] += [] if why or not shapes else [(f"view {view!r}", p) for p in dec.problems]
             if shapes:
                 said = unflip(with_scores(dec.objects, scores, text), view, w, h) if shapes_only(dec) else []
                 views[i].append(labels_back(said, view))
@@ -286,7 +276,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             continue
         said = {"cut": cut[i] > 0, "cut_known": cut[i] > 1, "past_context": past[i], "past_views": tuple(past_views.get(i, ())),
                 "answers": 1 + n_asked.get(i, 0),
-                "note": _unfused_note(left[i], n_asked[i], shapes) if i in left else None,
+                "note": "; ".join(filter(None, [unfused_note(left[i], n_asked[i], shapes) if i in left else None,
+                                                 repaired_note(fixed[i]) if shapes else None])) or None,
                 "unasked": skipped_note(skipped.get(i, []), len(cfg.views) - 1, last_question(messages[i]),
                                         crops_barred(messages[i], w, h, shapes, views[i][0], cfg, frame) or CROPS_FOR)}
         if not shapes:
@@ -296,7 +287,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         if not objs and not views[i][0]:  # a [det] "None." no view's shape changed: kept as answered, notes said
             fused[i] = Fused(first[i][0], [], **said)
         elif objs is not None:  # (None for plain shapes only where fuse cannot join them: _not_fused asks none)
-            if not views[i][0] and (worded := _plain_words(first[i][0])):  # replaced: say what it said
+            if not views[i][0] and (worded := plain_words_note(first[i][0])):  # replaced: say what it said
                 said["note"] = "; ".join(filter(None, [worded, said["note"]]))
             if views[i][0] and not objs:  # the plain answer's shapes voted out: "None.", said why
                 said["voted_out"] = voted_out(views[i], cfg)
@@ -332,8 +323,8 @@ def _not_fused(messages: list[dict], dec, text: str, cfg: FuseConfig) -> str | N
     if shapes_only(dec):
         return None if fusable(dec.objects) else ("its answer mixes kinds of shape that fusion cannot join "
                                                   "(boxes with oriented boxes)")
-    if dec.problems:
-        return "its answer's geometry does not parse"
+    if problems := unrepaired(dec):  # a repaired shape is fused (repaired_note)
+        return f"its answer's geometry does not parse ({problems[0]})"
     if dec.objects:
         return "its answer holds text besides its shapes"
     if asks_all(messages) or 0 < len(text.split()) <= cfg.text_words:

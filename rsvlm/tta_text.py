@@ -1,8 +1,9 @@
 """The turns of a conversation said of a view of its image (``rsvlm.tta``): a mirror view's
 messages (``flip_view``, ``map_text``: direction words through ``rsvlm.tta_words``, shapes through
 ``rsvlm.tta_views``), a crop's (``crop_messages``, and ``croppable``: whether a crop keeps the
-question's meaning; ``crops_barred``: why not every crop is asked), whether an answer is shapes only (``shapes_only``), and a view's labels said of
-the image (``labels_back``). All importable from ``rsvlm.tta``."""
+question's meaning; ``crops_barred``: why not every crop is asked), whether an answer is shapes only (``shapes_only``;
+a shape ``geometry.decode`` repaired counts, ``unrepaired``), a view's labels said of the image (``labels_back``), and
+the ``Fused.note`` parts (``unfused_note``, ``repaired_note``, ``plain_words_note``). All importable from ``rsvlm.tta``."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from rsvlm.tta_words import frames, framing_word, swap_words
 if TYPE_CHECKING:
     from rsvlm.tta import FuseConfig
 
+REPAIRED = "; swapped"  # ends decode's problem for a shape it kept repaired: a reversed <box>, a crossing <obb>
 CROPS_FOR = "crops are only for [det]/[ground] questions with no position words, whose answer is boxes"  # croppable
 
 
@@ -110,9 +112,44 @@ def view_messages(messages: list[dict], view: str, w: int, h: int) -> list[dict]
     return msgs
 
 
+def unrepaired(decoded) -> list[str]:
+    """A ``geometry.decode`` result's problems but its repairs (``REPAIRED``: a reversed ``<box>``'s or a crossing
+    ``<obb>``'s corners swapped; the shape is the one its corners say, fused as any other, ``repaired_note``)."""
+    return [p for p in decoded.problems if not p.endswith(REPAIRED)]
+
+
+def repaired_note(fixed: list[tuple[str, str]]) -> str | None:
+    """The ``Fused.note`` part on the shapes fused as repaired (``unrepaired``), ``(whose, problem)`` each; None: none."""
+    if not fixed:
+        return None
+    (whose, problem), n = fixed[0], len(fixed)
+    return (f"test-time augmentation: {n} shape{'s' * (n != 1)} repaired on decoding, fused as repaired, each a full "
+            f"vote (first: {whose}: {problem})")
+
+
+def unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
+    """The ``Fused.note`` on ``left`` ((view, why) each) of ``n`` other views' answers left out of the fusion."""
+    view, why = left[0]
+    counted = "each counted as finding nothing" if shapes else "left out of the vote"
+    return (f"test-time augmentation: {len(left)} of {n} other view answer{'s' * (n != 1)} could not be fused, {counted} "
+            f"(first: view {view!r}: {why})")
+
+
+def plain_words_note(text: str) -> str | None:
+    """The ``Fused.note`` on a ``[det]`` plain answer of words with no shape that the views' shapes replace,
+    where it is neither empty nor a worded none (``answer_words.says_none``); else None."""
+    from rsvlm.answer_words import says_none
+
+    if not text.strip() or says_none(text):
+        return None
+    return (f"test-time augmentation: the plain answer {text.strip()[:60]!r} holds no shape and says no none; "
+            "counted as finding nothing, the views' shapes answer")
+
+
 def shapes_only(decoded) -> bool:
-    """Whether a ``geometry.decode`` result is shapes (with their ``<ref>`` labels) and nothing else."""
-    if not decoded.objects or decoded.problems:
+    """Whether a ``geometry.decode`` result is shapes (with their ``<ref>`` labels) and nothing else (a shape it
+    repaired counts: ``unrepaired``)."""
+    if not decoded.objects or unrepaired(decoded):
         return False
     rest = decoded.text
     for o in decoded.objects:

@@ -1,0 +1,89 @@
+"""Stop 73 round 2 (area T2, tta): ``Fused.as_answer`` marks its answer fused; a shape ``geometry.decode`` repaired
+(a reversed ``<box>``, a crossing ``<obb>``) fused as any other with a note; bare-ordinal answers about objects
+counted in order kept out of the mirror views' vote; ``no_view_note`` reads a path no more."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from conftest import blank_image
+
+from rsvlm import geometry, tta
+from rsvlm.answering import is_fused
+from rsvlm.fusion import Fused
+
+
+class Views:
+    """Stands in for an answerer: on each view (asked in ``views`` order, the identity's plain answer given apart) it
+    answers ``objects`` (shapes of a ``w`` × ``h`` image) as seen there, or ``answers[view]`` where given (a
+    callable: of that encoded text)."""
+
+    def __init__(self, objects, w, h, views, answers=None):
+        self.objects, self.w, self.h, self.views, self.answers, self.calls = objects, w, h, list(views), answers or {}, 0
+
+    def __call__(self, messages, images):
+        self.calls += 1
+        view = self.views[self.calls]
+        out = []
+        for ims in images:
+            hv, wv = ims[-1].array.shape[-2:]
+            text = geometry.encode(tta.to_view(self.objects, view, self.w, self.h), wv, hv)
+            said = self.answers.get(view, text)
+            out.append((said(text) if callable(said) else said, []))
+        return out
+
+
+def reversed_box(text: str) -> str:
+    """A ``<box>`` answer with its corners written the wrong way round (x2 y2 x1 y1)."""
+    return re.sub(r"<box>(<loc_\d+><loc_\d+>)(<loc_\d+><loc_\d+>)</box>", r"<box>\2\1</box>", text)
+
+
+def crossing_obb(text: str) -> str:
+    """An ``<obb>`` answer with its last two corners swapped: its edges cross."""
+    return re.sub(r"<obb>((?:<loc_\d+>){4})(<loc_\d+><loc_\d+>)(<loc_\d+><loc_\d+>)</obb>", r"<obb>\1\3\2</obb>", text)
+
+
+DET = [[{"role": "user", "content": "<image>\n[det] Detect every ship."}]]
+
+
+def test_fused_as_answer_is_marked_fused():
+    """predict and chat set ``fused`` by assignment after ``as_answer``: the answer it made was not marked."""
+    answer = Fused("<ref>ship</ref><box><loc_1><loc_2><loc_3><loc_4></box>").as_answer()
+    assert answer.fused and is_fused(answer)
+
+
+@pytest.mark.parametrize("kind, spoil, said", [
+    ("box", reversed_box, "has x1>x2 or y1>y2; swapped"), ("obb", crossing_obb, "has crossing edges")])
+def test_a_view_shape_repaired_on_decoding_is_fused_with_a_note(kind, spoil, said):
+    """A view whose only problem was a repair was left out as "its geometry does not parse": with every view needed
+    (min_views 4) the ship every view found was voted out."""
+    coords = [4.0, 5.0, 14.0, 12.0] if kind == "box" else [[4.0, 5.0], [14.0, 5.0], [14.0, 12.0], [4.0, 12.0]]
+    ship = [{"kind": kind, "label": "ship", "coords": coords}]
+    plain = geometry.encode(ship, 40, 40)
+    ask = Views(ship, 40, 40, tta.VIEWS, {"h": spoil})
+    (fused,) = tta.fused_answers(ask, DET, [blank_image()], [(plain, [])], tta.FuseConfig(min_views=4))
+    assert len(fused.objects) == 1 and fused.voted_out is None
+    assert "could not be fused" not in fused.note
+    assert fused.note.startswith("test-time augmentation: 1 shape repaired on decoding, fused as repaired")
+    assert "view 'h': <" + kind + ">" in fused.note and said in fused.note
+
+
+def test_a_plain_answer_repaired_on_decoding_is_fused_and_said():
+    """A plain answer with a reversed box was not fused at all ("its answer's geometry does not parse")."""
+    ship = [{"kind": "box", "label": "ship", "coords": [4.0, 5.0, 14.0, 12.0]}]
+    plain = reversed_box(geometry.encode(ship, 40, 40))
+    (fused,) = tta.fused_answers(Views(ship, 40, 40, tta.VIEWS), DET, [blank_image()], [(plain, [])])
+    assert fused is not None and geometry.decode(fused.answer, 40, 40).problems == []
+    assert fused.objects[0]["coords"] == pytest.approx(ship[0]["coords"], abs=0.05)
+    assert "the plain answer: <box>" in fused.note and "swapped" in fused.note
+
+
+def test_a_view_with_a_repair_and_a_real_problem_is_still_left_out_naming_the_problem():
+    ship = [{"kind": "box", "label": "ship", "coords": [4.0, 5.0, 14.0, 12.0]}]
+    plain = geometry.encode(ship, 40, 40)
+    spoilt = {"h": lambda t: reversed_box(t) + "<box><loc_1></box>"}  # a box cut short after the repaired one
+    (fused,) = tta.fused_answers(Views(ship, 40, 40, tta.VIEWS, spoilt), DET, [blank_image()], [(plain, [])])
+    assert "1 of 3 other view answers could not be fused" in fused.note
+    assert "its geometry does not parse (<box> needs 4 location tokens, got 1; dropped)" in fused.note
+    assert "repaired" not in fused.note
