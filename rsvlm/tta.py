@@ -175,7 +175,8 @@ def skipped_note(skipped: list[str], n: int, question: str | None = None, crops:
 
 def fused_answers(generate, messages: list[list[dict]], images: list[list], first: list[tuple[str, list[float]]],
                   cfg: FuseConfig | None = None, notes: dict[int, str] | None = None,
-                  on_views=None, unasked: set[int] | None = None, frame: str = "image") -> list[Fused | None]:
+                  on_views=None, unasked: set[int] | None = None, frame: str = "image",
+                  no_views: dict[int, str] | None = None) -> list[Fused | None]:
     """Per record, its answer fused over ``cfg.views`` (``Fused``), or None where the identity
     answer (``first``) is neither shapes only nor short text (``cfg.text_words``), or holds shapes
     ``fusion.fuse`` cannot join (``fusable``: boxes with obbs); no other view is asked for those. The identity
@@ -200,7 +201,9 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     any record, in order (a refusal aside; none where no plain answer is fused, no crop the question or answer rules
     out, ``croppable``, or that shows nothing new, ``new_crop``): what a progress count ("view k of N") is out of.
     ``unasked``, where given, gets the index of each record of which no other view was asked, none refused
-    (``no_view_note`` says why): the records whose answer is None, none refused, where fused."""
+    (``no_view_note`` says why): the records whose answer is None, none refused, where fused. ``no_views``, where
+    given, gets that ``no_view_note`` under each such index, of the pixels read here (``no_view_note`` of an
+    ``ImageInput`` holding a path reads the file again, its read warnings given again)."""
     from rsvlm import geometry
     from rsvlm.answering import is_cut_known, last_question, last_task
     from rsvlm.inference import is_cut, is_past_context, with_scores
@@ -268,8 +271,11 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         asked = out = v = _ = None  # this view's batch copies dropped before the next view's are made (2 at once, not 3)
     if notes is not None:
         notes.update(refused)
+    none = [i for i in range(len(first)) if i not in refused and not n_asked.get(i)]  # no other view asked of it
     if unasked is not None:
-        unasked.update(i for i in range(len(first)) if i not in refused and not n_asked.get(i))
+        unasked.update(none)
+    if no_views is not None:
+        no_views.update({i: no_view_note(messages[i], images[i], first[i], cfg, frame) for i in none})
     fused: list[Fused | None] = [None] * len(first)
     for i, w, h, shapes in todo:
         if i in refused or (len(views[i]) == 1 and i not in left):  # no other view was asked (see croppable)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 from conftest import blank_image
 
@@ -87,3 +88,26 @@ def test_a_view_with_a_repair_and_a_real_problem_is_still_left_out_naming_the_pr
     assert "1 of 3 other view answers could not be fused" in fused.note
     assert "its geometry does not parse (<box> needs 4 location tokens, got 1; dropped)" in fused.note
     assert "repaired" not in fused.note
+
+
+def test_the_note_on_no_view_asked_comes_from_the_pixels_read_once(tmp_path, monkeypatch):
+    """``no_view_note`` of an ``ImageInput`` holding a path read the file again only for its size (its read
+    warnings given again): ``fused_answers``' ``no_views`` says it from the pixels it read."""
+    from PIL import Image
+
+    from rsvlm.model import image_args
+    from rsvlm.model.processor import ImageInput
+
+    Image.fromarray(np.tile(np.uint8([90, 60, 30]), (20, 30, 1))).save(path := tmp_path / "scene.png")
+    read, real = [], image_args.from_file
+    monkeypatch.setattr(image_args, "from_file", lambda p, *a: read.append(p) or real(p, *a))
+    msgs = [[{"role": "user", "content": "<image>\n[cap] Describe the image."}]]
+    plain = ("A harbour with many ships moored along two long piers.", [])  # a caption: no view is asked of it
+    no_views, unasked = {}, set()
+    (fused,) = tta.fused_answers(lambda m, i: pytest.fail("no view is asked"), msgs, [[ImageInput(str(path), modality="optical")]],
+                                 [plain], no_views=no_views, unasked=unasked)
+    assert fused is None and unasked == {0} and read == [str(path)]
+    assert no_views == {0: "--tta flip: no view asked of this question (only shapes and answers of at most 4 words "
+                           "are fused); the plain answer stands"}
+    array = [ImageInput(np.zeros((3, 20, 30), np.float32))]  # (C,H,W): the same note from pixels given
+    assert tta.no_view_note(msgs[0], array, plain, tta.FuseConfig()) == no_views[0] and read == [str(path)]
