@@ -319,7 +319,7 @@ def tile_run_notes(tiles: list[dict], args, model, say) -> None:
     n_known = sum(bool(t.get("cut_known")) for t in tiles)  # "may be cut" only of those not known to be
     for k, known in ((n_known, True), (n_cut - n_known, False)):
         if k:
-            note = inf.cut_note(args.max_new_tokens, f"{k} of {n} tile answers", many=True, known=known)
+            note = inf.cut_note(args.max_new_tokens, f"{k} of {counted(n, 'tile answer')}", many=k != 1, known=known)
             say(f"note: {note}" + (f" (\"{'cut_known' if known else 'cut'}\" in --out's tiles)" if args.out else ""))
     if notes := [t["note"] for t in tiles if "note" in t]:
         say(f"note: {len(notes)} of {counted(n, 'tile')} not fused over the views (first: {notes[0]})")
@@ -327,7 +327,7 @@ def tile_run_notes(tiles: list[dict], args, model, say) -> None:
         say(f"note: {len(notes)} of {counted(n, 'tile')} fused without some view answers (\"tta_note\" in "
             f"--out's tiles; first: {notes[0]})")
     if notes := [t["tta_voted_out"] for t in tiles if "tta_voted_out" in t]:  # their shapes gone with no word
-        say(f"note: {len(notes)} of {counted(n, 'tile')} answered \"None.\" in place of their plain answer's shapes (\"tta_voted_out\" "
+        say(f"note: {len(notes)} of {counted(n, 'tile')} answered \"None.\" in place of {'its' if len(notes) == 1 else 'their'} plain answer's shapes (\"tta_voted_out\" "
             f"in --out's tiles; first: {notes[0]})")
     if worded := [t["worded"] for t in tiles if "worded" in t]:  # --det-by-class: the scene's objects lack them
         say(f"note: {len(worded)} of {counted(n, 'tile')} had class answers in words with no shape, left out of the joined "
@@ -337,6 +337,7 @@ def tile_run_notes(tiles: list[dict], args, model, say) -> None:
             f"{notes[0]})")
     if n_past := sum(bool(t.get("past_context")) for t in tiles):
         only = sum(bool(t.get("past_views")) for t in tiles)  # the tile's own answer was inside
+        it = "it" if only == 1 else "them"
         say(f"warning: {inf.context_note(n_past, n, inf.context_of(model))}"
-            + (f" ({only} of them only in view answers fused into them, named in \"past_views\")" if only else "")
-            + ("; they are marked \"past_context\": true in --out's tiles" if args.out else ""))
+            + (f" ({only} of them only in view answers fused into {it}, named in \"past_views\")" if only else "")
+            + (f"; {'it is' if n_past == 1 else 'they are'} marked \"past_context\": true in --out's tiles" if args.out else ""))

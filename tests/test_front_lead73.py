@@ -130,3 +130,22 @@ def test_units_ending_in_s_x_ch_or_y_read_right(word, fast, counted):
     with bar(unit=word, file=io.StringIO()) as b:
         shown = b.format_meter(**{**b.format_dict, "n": 3, "elapsed": 1.0, "rate": None})
     assert shown.startswith(counted) and f"3.00 {fast}" in shown, shown
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_a_tiled_run_s_notes_on_its_tiles_agree_with_their_count(k):
+    """"1 of 3 tile answers reached the token limit …; they may be cut", "1 of 3 tiles answered "None." in place
+    of their plain answer's shapes", "; they are marked "past_context"" of one tile."""
+    import types
+
+    from rsvlm.predict_tiles import tile_run_notes
+
+    tiles = [{"cut": True, "tta_voted_out": "voted out", "past_context": True, "past_views": ["h"]}] * k + [{}] * (3 - k)
+    notes: list = []
+    tile_run_notes(tiles, types.SimpleNamespace(max_new_tokens=8, out="o.json"), None, lambda s, *a: notes.append(s))
+    one = k == 1
+    assert f"{k} of 3 tile answers reached the token limit (8 tokens); {'it' if one else 'they'} may be cut: " \
+           f"--max-new-tokens lets {'it' if one else 'them'} run longer" in notes[0], notes
+    assert f"answered \"None.\" in place of {'its' if one else 'their'} plain answer's shapes" in notes[1], notes
+    assert notes[2].endswith(f"fused into {'it' if one else 'them'}, named in \"past_views\"); "
+                             f"{'it is' if one else 'they are'} marked \"past_context\": true in --out's tiles"), notes

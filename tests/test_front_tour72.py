@@ -108,9 +108,9 @@ def test_tile_answers_known_to_be_cut_are_said_cut_not_may_be_cut(monkeypatch):
     assert [(t.get("cut"), t.get("cut_known")) for t in tiles] == [(True, True), (True, None), (None, None)]
     notes: list = []
     tile_run_notes(tiles, types.SimpleNamespace(max_new_tokens=64, out="o.json"), None, lambda s, *a: notes.append(s))
-    assert notes[0].startswith("note: 1 of 3 tile answers were cut short by the token limit (64 tokens)"), notes
+    assert notes[0].startswith("note: 1 of 3 tile answers was cut short by the token limit (64 tokens)"), notes
     assert notes[0].endswith("(\"cut_known\" in --out's tiles)"), notes
-    assert notes[1].startswith("note: 1 of 3 tile answers reached the token limit (64 tokens); they may be cut"), notes
+    assert notes[1].startswith("note: 1 of 3 tile answers reached the token limit (64 tokens); it may be cut"), notes
     assert len(notes) == 2, notes
 
 
