@@ -28,7 +28,7 @@ gives the tokens allowed next; the rest get ``-inf`` logits before greedy or sam
   wanted a box first, it answered nothing: an empty answer no caller marked); a ``<ref>`` label only with
   room for a word after it (``<ref>harbour</ref> harbour`` reads as text: ``geometry.decode`` reports no problem).
 * ``<box>``: four locations with x1<=x2, y1<=y2, then ``</box>``; ``<obb>`` eight, its 4th corner none that
-  makes two edges cross (``obb_corner_bins``: ``decode`` swapped such corners, reporting it); ``<point>`` two.
+  makes two edges cross (``grammar_shapes.obb_corner_bins``: ``decode`` swapped such corners, reporting it); ``<point>`` two.
 * ``<poly>``: locations; ``</poly>`` only after an even count of at least six (three vertices).
 * ``<mask>``: ``<grid>``, X1 Y1 X2>=X1 Y2>=Y1 C>=1 R>=1, ``</grid>``, then rows whose runs never
   exceed C columns and ``<run>`` repeats that never pass R rows; ``</mask>`` exactly after R rows, one
@@ -60,25 +60,25 @@ import math
 import numbers
 from dataclasses import replace
 
-import numpy as np
 import torch
 
 from rsvlm.geometry.codec import is_cut_tag, may_start_tag, spells_tag, tag_ends
 from rsvlm.model.grammar_pieces import WORD, after, angle_pieces, hold_stops, stop_pieces
 
+# what a shape costs and allows inside it; obb_corner_bins here too (docs/geometry.md names it grammar's)
+from rsvlm.model.grammar_shapes import (
+    BOX_KINDS,
+    CHEAPEST,
+    SHAPE_COST,
+    SMALLEST_SHAPE,
+    inside_shape,
+    obb_corner_bins,  # noqa: F401
+)
+
 # the walk, here too for those who import it from here (training's coordinate_axes)
 from rsvlm.model.grammar_walk import SHAPE_KINDS, SHAPE_LOCS, GrammarIds, State, coordinate_axes, next_axis  # noqa: F401
 from rsvlm.tokens import IMAGE_TOKEN, NUM_BINS, loc_token, mask_tokens, task_tag_tokens
 
-MIN_POLY_LOCS = 6
-# fewest tokens from an opening tag to its shape's close: <box>4</box>, …, <mask><grid>6</grid><row> off on </mask>
-# (a mask turns one cell on at least: ``decode`` drops one of no pixel)
-SHAPE_COST = {"box": 6, "obb": 10, "point": 4, "poly": 2 + MIN_POLY_LOCS, "mask": 13}
-CHEAPEST = min(SHAPE_COST.values())  # tokens of the cheapest shape, a <point>: under it none fits
-BOX_KINDS = ("box", "obb")  # the shapes of a need_shape ([ground]) answer: DESIGN.md, "one or more boxes"
-# tokens of the smallest shape an answer owes (a <box>): under it the grammar owes none, and answering and
-# the chat session mark a [ground] answer with no shape cut by the limit
-SMALLEST_SHAPE = min(SHAPE_COST[k] for k in BOX_KINDS)
 LABEL_ROOM = 2 + CHEAPEST  # inside a label: one more token, </ref>, then a <point> shape
 # … and <ref> with a label token and the smallest shape after it: a label the budget would leave
 # empty or without a shape is never opened
@@ -123,54 +123,6 @@ def shape_scores(pieces: list[str], logprobs: list[float], held: list[float] | N
             start = i + 1
     return out
 
-
-def _poly_cost(n: int) -> int:
-    """Fewest tokens to close a ``<poly>`` holding ``n`` locations."""
-    return 1 + (max(MIN_POLY_LOCS - n, n % 2) if n < MIN_POLY_LOCS or n % 2 else 0)
-
-
-def _rows_cost(done: int, rows: int) -> int:
-    """Fewest tokens to close a ``<mask>`` with a cell on and ``done`` of ``rows`` rows written (done >= 1)."""
-    return 1 if done >= rows else 3  # </mask>, or <run> K </mask>
-
-
-def _fresh_row(done: int, rows: int) -> float:
-    """Fewest tokens to close a ``<mask>`` with no cell on yet, ``done`` of ``rows`` rows written, in a new
-    row (``<row>`` off on, then ``_rows_cost``); inf where no row is left."""
-    return 3 + _rows_cost(done + 1, rows) if done < rows else math.inf
-
-
-def _crossing(p: list[int], x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Whether the quad of corners ``p`` (x0 y0 x1 y1 x2 y2, bins) and (``x``, ``y``) (broadcast int arrays) has two
-    edges that cross: ``geometry.untangle_quad``'s test (p0–p1 × p2–p3, p1–p2 × p3–p0), exact on the bins."""
-    x0, y0, x1, y1, x2, y2 = p
-
-    def turn(ax, ay, bx, by, cx, cy):  # the sign of c's side of line a→b (any of them an array)
-        return (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
-
-    a = (turn(x0, y0, x1, y1, x2, y2) * turn(x0, y0, x1, y1, x, y) < 0) \
-        & (turn(x2, y2, x, y, x0, y0) * turn(x2, y2, x, y, x1, y1) < 0)
-    b = (turn(x1, y1, x2, y2, x, y) * turn(x1, y1, x2, y2, x0, y0) < 0) \
-        & (turn(x, y, x0, y0, x1, y1) * turn(x, y, x0, y0, x2, y2) < 0)
-    return a | b
-
-
-def obb_corner_bins(locs: list[int]) -> torch.Tensor:
-    """(NUM_BINS,) bool: the bins an ``<obb>``'s 4th corner may take next, its first 6 or 7 locations written,
-    so that no two of its edges cross (``geometry.decode`` would report it and swap two corners). Its y (7
-    written): the bins of its column that cross none. Its x (6 written): the columns holding such a bin, never
-    none (x0's holds y0: a corner on p0 crosses nothing). A column's crossing bins are two open runs, one either
-    side of where line p1–p2 meets it (p3 behind edge p0–p1 seen from p2, or behind p1–p2 seen from p0), so a
-    free bin, where there is one, is 0, 999 or one beside that point: six tried per column, not a thousand
-    (numpy: a millisecond or less a step, twice an obb)."""
-    v = np.arange(NUM_BINS, dtype=np.int64)
-    if len(locs) == 7:
-        return torch.from_numpy(~_crossing(locs[:6], np.full(NUM_BINS, locs[6], dtype=np.int64), v))
-    _, _, x1, y1, x2, y2 = locs
-    meet = y1 + (v - x1) * (y2 - y1) / (x2 - x1) if x2 != x1 else np.zeros(NUM_BINS)  # line p1-p2 at each column
-    near = np.floor(meet).clip(-2, NUM_BINS).astype(np.int64)[:, None] + np.arange(-1, 3)  # floor's error either way
-    tried = np.concatenate([np.broadcast_to(np.array([0, NUM_BINS - 1]), (NUM_BINS, 2)), near.clip(0, NUM_BINS - 1)], 1)
-    return torch.from_numpy((~_crossing(locs[:6], v[:, None], tried)).any(1))
 
 
 class GeometryGrammar:
@@ -297,63 +249,7 @@ class GeometryGrammar:
             ok = torch.zeros(self.vocab, dtype=torch.bool)
             ok[self.ids.close["ref"]] = True
             return ok
-        ok = torch.zeros(self.vocab, dtype=torch.bool)
-        if s.mode == "shape":
-            n = len(s.locs)
-            want = SHAPE_LOCS.get(s.kind)
-            if want is None:  # poly
-                if 1 + _poly_cost(n + 1) <= left:
-                    self._locs(ok, 0, NUM_BINS - 1)
-                if n >= MIN_POLY_LOCS and n % 2 == 0:
-                    ok[self.ids.close["poly"]] = True
-            elif s.kind == "obb" and 6 <= n < want:  # the 4th corner: none that crosses two edges (decode swapped it)
-                ok[self.ids.loc0: self.ids.loc0 + NUM_BINS] = obb_corner_bins(s.locs)
-            elif n < want:
-                lo = s.locs[n - 2] if s.kind == "box" and n >= 2 else 0  # x2 >= x1, y2 >= y1
-                self._locs(ok, lo, NUM_BINS - 1)
-            else:
-                ok[self.ids.close[s.kind]] = True
-        elif s.mode == "grid_open":
-            ok[self.ids.grid] = True
-        elif s.mode == "head":
-            n = len(s.locs)
-            lo = s.locs[n - 2] if n in (2, 3) else 1 if n >= 4 else 0
-            # R (n == 5): one row closes in </grid><row> off on </mask>, more need <row> off on <run> K </mask>
-            hi = NUM_BINS - 1 if n < 5 or left >= 1 + 1 + 6 else 1
-            self._locs(ok, lo, hi)
-        elif s.mode == "grid_close":
-            ok[self.ids.grid_end] = True
-        elif s.mode == "run":
-            rest = s.rows - s.rows_done
-            if s.mask_on:
-                self._locs(ok, rest if left < 1 + 3 else 1, rest)  # K < rest leaves <run>K</mask> to write
-            else:  # a row is left for the cell owed: K < rest - 1 leaves <row> off on <run> K </mask>
-                self._locs(ok, rest - 1 if left < 1 + 6 else 1, rest - 1)
-        else:  # rows: between rows; row: inside a row's runs
-            d, on = s.rows_done, s.mask_on
-            if s.mode == "row" and s.row_sum < s.cols:
-                lo, hi = 0 if s.row_len == 0 else 1, s.cols - s.row_sum
-                if on or s.row_len % 2:  # a cell on already, or this run turns one on
-                    if 1 + _rows_cost(d, s.rows) <= left:
-                        self._locs(ok, lo, hi)
-                else:  # an off run, with no cell on yet: one leaving a column for it, or a full one and a new row
-                    if 1 + min(1 + _rows_cost(d, s.rows), _fresh_row(d, s.rows)) <= left:
-                        self._locs(ok, lo, hi - 1)
-                    if 1 + _fresh_row(d, s.rows) <= left:
-                        self._locs(ok, hi, hi)
-            if d < s.rows:
-                if d == 0 or 1 + _rows_cost(d + 1, s.rows) + (0 if on else 2) <= left:
-                    ok[self.ids.row] = True
-                if d > 0 and (left >= 1 + 2 if on else s.rows - d >= 2 and left >= 1 + 1 + 4):
-                    ok[self.ids.run] = True
-            elif on:
-                ok[self.ids.close["mask"]] = True
-        return ok
-
-    def _locs(self, ok: torch.Tensor, lo: int, hi: int) -> None:
-        if lo <= hi:
-            ok[self.ids.loc0 + lo: self.ids.loc0 + hi + 1] = True
-
+        return inside_shape(self.ids, s, left, self.vocab)
 
 class GrammarConstraint:
     """Per-``generate`` state: ``constraint(tokens, vocab_size) -> (B, V) allowed`` for
