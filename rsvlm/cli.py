@@ -19,6 +19,7 @@ from pathlib import Path
 from rsvlm import cli_values as val
 from rsvlm.argparsing import OnceParser, Parser  # noqa: F401  (Parser re-exported: tests import it from here)
 from rsvlm.loading import DTYPES, dtype_name
+from rsvlm.progress import counted
 
 TTA_MODES = ["none", "flip", "dihedral", "crops", "dihedral+crops"]  # rsvlm.tta.MODES, kept here: no import at parse
 
@@ -416,7 +417,7 @@ def _stray(parser: argparse.ArgumentParser, command: str | None, extra: list[str
         message += _after_end(parser, command, after)
     files = [a for a in before + after if a != "--" and not a.startswith("-") and Path(a).exists()]
     if command in ("predict", "chat") and files:
-        message += (f" ({len(files)} path(s): each image takes its own --image, --image BEFORE --image AFTER for a "
+        message += (f" ({counted(len(files), 'path')}: each image takes its own --image, --image BEFORE --image AFTER for a "
                     "change pair, band files comma-separated in one; "
                     + ("a chat is about one image or a pair" if command == "chat" else
                        "predict answers one image or pair a run: for many, run it once per file "

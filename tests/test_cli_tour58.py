@@ -176,7 +176,7 @@ def test_a_shell_glob_after_image_is_said_with_predicts_usage_and_how_to_answer_
         main(["predict", "--image", *(str(tmp_path / f"{n}.png") for n in "abc"), "--task", "cls"])
     err = capsys.readouterr().err
     assert e.value.code == 2 and "usage: rsvlm predict" in err, err
-    assert f"rsvlm predict: error: unrecognized arguments: {tmp_path / 'b.png'} {tmp_path / 'c.png'} (2 path(s): " \
+    assert f"rsvlm predict: error: unrecognized arguments: {tmp_path / 'b.png'} {tmp_path / 'c.png'} (2 paths: " \
            "each image takes its own --image" in err and "for many, run it once per file" in err
     with pytest.raises(SystemExit):
         main(["eval", "--data", "d", "--out", "o", "--foo"])

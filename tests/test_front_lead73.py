@@ -149,3 +149,13 @@ def test_a_tiled_run_s_notes_on_its_tiles_agree_with_their_count(k):
     assert f"answered \"None.\" in place of {'its' if one else 'their'} plain answer's shapes" in notes[1], notes
     assert notes[2].endswith(f"fused into {'it' if one else 'them'}, named in \"past_views\"); "
                              f"{'it is' if one else 'they are'} marked \"past_context\": true in --out's tiles"), notes
+
+
+def test_one_stray_path_is_counted_in_the_singular(tmp_path, capsys):
+    """``rsvlm predict --image a.png b.png`` said "(1 path(s): each image takes its own --image …"."""
+    for name in "ab":
+        (tmp_path / f"{name}.png").write_bytes(b"")
+    with pytest.raises(SystemExit):
+        main(["predict", "--image", str(tmp_path / "a.png"), str(tmp_path / "b.png"), "--task", "cls"])
+    assert f"unrecognized arguments: {tmp_path / 'b.png'} (1 path: each image takes its own --image" in \
+        capsys.readouterr().err
