@@ -93,10 +93,10 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
 
 
 def fused_flags(objects: list[dict], windows) -> list[bool]:
-    """Whether each of the merged ``objects`` (scene pixels) lies within the ``windows`` (x0, y0, w, h) whose
-    shapes were fused over ``--tta`` views (``tile_predictor``'s ``seen["fused"]``): its polygon or mask a pixel
-    vote (``unscored_note``), not a tile's plain answer kept (every view refused). One merged across a fused
-    tile and a plain one is taken as plain."""
+    """Whether each of the merged ``objects`` (scene pixels) is an unscored polygon or mask lying within the
+    ``windows`` (x0, y0, w, h) whose shapes were fused over ``--tta`` views (``tile_predictor``'s ``seen["fused"]``):
+    a pixel vote (``unscored_note``), not a tile's plain answer kept (every view refused). One merged across a
+    fused tile and a plain one is taken as plain."""
     import shapely
 
     from rsvlm.io.georef import mask_bounds, object_geometry
@@ -106,6 +106,9 @@ def fused_flags(objects: list[dict], windows) -> list[bool]:
     area = shapely.union_all([shapely.box(x, y, x + w, y + h) for x, y, w, h in windows])
     flags = []
     for o in objects:
+        if o.get("score") is not None or o.get("kind") not in ("poly", "mask"):  # scored, or no vote: not looked at
+            flags.append(False)
+            continue
         try:
             box = mask_bounds(o) if o.get("kind") == "mask" else object_geometry(o).bounds
         except (ValueError, TypeError, IndexError, AttributeError):  # no geometry: no vote
