@@ -171,12 +171,38 @@ def _said_first(m: re.Match) -> bool:
     return head[-1:] in ("", ".", "!", "?") and m.string.startswith(",", m.end()) and not _OPTION.match(m.string, m.end())
 
 
+# nouns of no place in the image, whose order every view keeps: a pair's images, times, bands; a building's floor, a
+# place in a ranking, the conversation's own parts (``_ORDERED``, ``_WHICH_THING``)
+_UNPLACED = (r"images?|pictures?|photos?|scenes?|dates?|times?|acquisitions?|epochs?|frames?"
+             r"|halves|half|quarters?|bands?|channels?|layers?|years?|months?|weeks?|days?|seasons?|periods?"
+             r"|phases?|stages?|steps?|passes?|hours?|minutes?|decades?|centur(?:y|ies)|surveys?|visits?|floods?"
+             r"|updates?|versions?|rounds?|orbits?|overpass(?:es)?"
+             r"|floors?|stor(?:e?ys?|ies)|levels?|decks?|places?|things?|options?|choices?|answers?|questions?"
+             r"|sentences?|words?|letters?|digits?|categor(?:y|ies)|class(?:es)?|types?|kinds?")
+
+
+# things a question picks, a bare ordinal of it or its answer counting them ("Which ship is damaged, the first or the
+# second?", "Which row of tanks is full, the first or the last?": rows of things, ``_OF_THINGS``); not a line of the
+# image ("which row", "which of the rows"), nor what has no place in it ("which image", ``_UNPLACED``)
+_WHICH_THING = re.compile(rf"(?<![^\W_])which(?:\s+one)?(?:\s+of\s+the)?\s+(?:(?:rows?|columns?)(?={_OF_THINGS})"
+                          rf"|(?!(?:rows?|columns?|{_UNPLACED}|is|are|was|were|has|have|had|do|does|did|can|could|would"
+                          r"|will|should|one|of)(?![^\W_]))[A-Za-z]+(?![^\W_]))", re.I)
+# an order in time ("the first to dock", "first ship to land"), which every view keeps
+_IN_TIME = re.compile(rf"(?<![^\W_]){_ONE}\s+(?:[A-Za-z]+\s+)?to\s+(?!(?:the|its|their|this|that|a|an)(?![^\W_]))[A-Za-z]",
+                      re.I)
+
+
 def counted_lines(question: str | None) -> str:
     """The lines ("row", "column") a bare ordinal (``_BARE``) of ``question`` or of its answer counts: those it asks for
     ("Which row has the most tanks, the first or the last?", ``_ASKED``), or, where it asks of nothing else and holds
     no other ordinal, those of its ``ORDINAL_LINE``s ("Is the first or the last row busier?"); "both" where it asks of
-    rows and columns ("Which row and column …?"); "" where none, or it asks of other things ("Which ship in the first row is the largest?": "The second." counts ships)."""
+    rows and columns ("Which row and column …?"); "things" where it picks things with no side said nor order in time
+    (``_WHICH_THING``: "Which ship is damaged, the first or the second?", "Which row of tanks …?": "The second." counts
+    them in the view's own order, no mirror view's); "" where none, or it asks of other things ("Which is the first
+    ship to dock?")."""
     question = question or ""
+    if _WHICH_THING.search(question) and not _SIDE_SAID.search(question) and not _IN_TIME.search(question):
+        return "things"
     asked = list(_ASKED.finditer(question))
     axes = {g.lower().rstrip("s") for m in asked for g in m.group(1, 2) if g}
     if not asked:
@@ -197,11 +223,15 @@ def bare_ordinal(text: str) -> re.Match | None:
 
 
 def ordinal_why(text: str, lines: str | None) -> str | None:
-    """Why a view's answer ``text`` to a question asking of both rows and columns (``lines`` "both", ``counted_lines``)
-    has no image back: its bare ordinal; None where that is not why."""
-    m = bare_ordinal(text) if lines == "both" else None
-    return m and (f"its {m.group(0)!r} may count rows or columns (the question asks of both), one of which the view "
-                  "counts from the other end")
+    """Why a view's answer ``text`` has no image back where an order is why: a bare ordinal to a question asking of both
+    rows and columns (``lines`` "both", ``counted_lines``) or of things ("things"), or objects counted in order with no
+    side (``ordered``: "The second ship."); None where that is not why."""
+    if lines == "both" and (m := bare_ordinal(text)):
+        return (f"its {m.group(0)!r} may count rows or columns (the question asks of both), one of which the view "
+                "counts from the other end")
+    m = bare_ordinal(text) if lines == "things" else None
+    return (m := m or ordered(text)) and (f"its {m.group(0)!r} counts the objects in the view's own order, not the "
+                                          "image's (no side said)")
 
 
 # objects counted in order with no side said ("the second ship", "the last plane"; not "the second ship from the left",
@@ -211,14 +241,7 @@ _ORDERED = re.compile(rf"(?<![^\W_])the\s+(?:{_ORD}(?:(?:[- ]to)?[- ]last)?|penu
                       # "the first two ships", "the first 10 ships": the noun said too (a number is no noun: "the
                       # first two images" is no "the first two"; no capture group: ``unsaid_word`` reads ``lastindex``)
                       rf"(?:(?:\d+|{_NUMBER})\s+)?(?!{_NUMBER}(?![^\W_]))"
-                      r"(?!(?:rows?|columns?|images?|pictures?|photos?|scenes?|dates?|times?|acquisitions?|epochs?|frames?"
-                      r"|halves|half|quarters?|bands?|channels?|layers?|years?|months?|weeks?|days?|seasons?|periods?"
-                      r"|phases?|stages?|steps?|passes?|hours?|minutes?|decades?|centur(?:y|ies)|surveys?|visits?|floods?"
-                      r"|updates?|versions?|rounds?|orbits?|overpass(?:es)?"
-                      # no place in the image: a building's floor, a place in a ranking, the conversation's own parts
-                      r"|floors?|stor(?:e?ys?|ies)|levels?|decks?|places?|things?|options?|choices?|answers?|questions?"
-                      r"|sentences?|words?|letters?|digits?|categor(?:y|ies)|class(?:es)?|types?|kinds?"
-                      r"|ones?|most|least|[A-Za-z]+est|and|or|of|to|in|on|at)(?![^\W_]))"
+                      rf"(?!(?:rows?|columns?|{_UNPLACED}|ones?|most|least|[A-Za-z]+est|and|or|of|to|in|on|at)(?![^\W_]))"
                       r"[A-Za-z]+(?![^\W_])(?!\s+to\s+(?!(?:the|its|their|this|that|a|an)(?![^\W_]))[A-Za-z])"  # "to dock": a time
                       # counted from a thing ("the second ship from the pier": the same in every view) or a side (turned)
                       r"(?!,?\s+(?:counting\s+)?from(?![^\W_]))"

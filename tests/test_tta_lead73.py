@@ -111,3 +111,50 @@ def test_the_note_on_no_view_asked_comes_from_the_pixels_read_once(tmp_path, mon
                            "are fused); the plain answer stands"}
     array = [ImageInput(np.zeros((3, 20, 30), np.float32))]  # (C,H,W): the same note from pixels given
     assert tta.no_view_note(msgs[0], array, plain, tta.FuseConfig()) == no_views[0] and read == [str(path)]
+
+
+def test_a_bare_ordinal_answer_counting_things_is_left_out_of_every_mirror_views_vote():
+    """"Which ship is damaged?" "The second.": each view counts the ships in its own order, yet each answer was voted
+    as written (here the views' "The first." outvoted the plain answer)."""
+    msgs = [[{"role": "user", "content": "<image>\n[vqa] Which ship is damaged?"}]]
+    said = iter(["The first."] * 4 + ["The white one."] + ["The first."] * 2)
+    (fused,) = tta.fused_answers(lambda m, i: [(next(said), [])], msgs, [blank_image()], [("The second.", [])],
+                                 tta.FuseConfig(views="dihedral"))
+    assert fused.answer == "The second." and fused.answers == 8
+    assert fused.note.startswith("test-time augmentation: 6 of 7 other view answers could not be fused, left out of "
+                                 "the vote (first: view 'h': its 'first' counts the objects in the view's own order")
+
+
+@pytest.mark.parametrize("question", ["[vqa] Which ship is damaged, the first or the second?",
+                                      "[vqa] Which row of tanks is full, the first or the last?",
+                                      "[vqa] Which of the planes is the largest, the first or the last?"])
+def test_a_question_picking_things_by_bare_ordinals_is_asked_of_no_mirror_view(question):
+    """Asked of every view as written, though each counts the ships (or rows of tanks, any way round) in its own order."""
+    msgs = [{"role": "user", "content": f"<image>\n{question}"}]
+    assert all(tta.swap_words(question, v) is None for v in tta.DIHEDRAL[1:])
+    unasked = set()
+    (fused,) = tta.fused_answers(lambda m, i: pytest.fail("no view is asked"), [msgs], [blank_image()],
+                                 [("The first.", [])], tta.FuseConfig(views="dihedral"), unasked=unasked)
+    assert fused is None and unasked == {0}
+    note = tta.no_view_note(msgs, blank_image(), ("The first.", []), tta.FuseConfig(views="dihedral"))
+    assert "the question's 'first' under any mirror view, which counts them in another order: say from which side" in note
+
+
+@pytest.mark.parametrize("question, h", [
+    ("Which ship from the left is damaged, the first or the second?",  # counted from a side: turned, answer as is
+     "Which ship from the right is damaged, the first or the second?"),
+    ("Which image shows more change, the first or the second?", None),  # a pair's images: every view's order
+    ("Which ship is first to dock, the first or the last?", None),  # an order in time
+    ("Which row has the most tanks, the first or the last?", None)])  # a line of the image: its flip counts back
+def test_bare_ordinals_of_a_side_a_pair_a_time_or_a_line_are_still_asked(question, h):
+    assert tta.swap_words(question, "h") == (h or question)
+    assert tta.swap_words("The second.", "h", back=True, **tta.spellings("The second.", question)) == "The second."
+
+
+def test_a_training_view_of_a_bare_ordinal_answer_counting_things_is_none():
+    """``map_text`` (training views) kept "The second." to "Which ship is damaged?" under a flip: a wrong sample."""
+    msgs = [{"role": "user", "content": "<image>\n[vqa] Which ship is damaged?"},
+            {"role": "assistant", "content": "The second."}]
+    assert tta.view_messages(msgs, "h", 40, 40) is None and tta.view_messages(msgs, "", 40, 40) == msgs
+    ship = msgs[:1] + [{"role": "assistant", "content": "The white one."}]
+    assert tta.view_messages(ship, "h", 40, 40) == ship

@@ -55,7 +55,7 @@ def test_a_row_of_the_things_is_kept_as_a_row_of_things(question, turned):
     """"of the" made any row a place's: "which row of the containers" was asked of a transpose as "which column of
     the containers", though "rows of containers" is kept."""
     assert swap_words(question, "t") == turned
-    assert counted_lines(question) == ("" if turned == question else "row")
+    assert counted_lines(question) == ("things" if turned == question else "row")
 
 
 def test_a_change_pair_of_paths_is_read_once_each(tmp_path, monkeypatch):

@@ -43,7 +43,7 @@ def test_a_row_of_a_place_turns_under_a_transpose_a_row_of_things_does_not(quest
     """The "of" guard kept "rows of containers" and with it "which row of the parking lot", asked of a transpose as
     written: another line of the turned lot."""
     assert swap_words(question, "t") == turned
-    assert counted_lines(question) == ("row" if "parking" in question else "column" if "grid" in question else "")
+    assert counted_lines(question) == ("row" if "parking" in question else "column" if "grid" in question else "things")
 
 
 def test_a_bare_ordinal_of_a_row_of_a_place_is_counted_back():
