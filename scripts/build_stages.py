@@ -272,6 +272,10 @@ def check_settings(bc: BuildConfig) -> str | None:
         bad.append(f"reference_minutes {bc.reference_minutes} (a number of minutes above 0)")
     if bc.test_seed in (bc.train_seed, bc.warmup_seed, bc.multi_seed):
         bad.append(f"test_seed {bc.test_seed} (must differ from the training seeds)")
+    from data_gen.synth.run import MAX_SCENES  # synth's own limit, which its refusal names as --n
+
+    bad += [f"{split}_scenes {n} (at most {MAX_SCENES}: the data stage makes the {split} split in one synth run)"
+            for split, _, n, _, _ in data_splits(bc) if n > MAX_SCENES]
     return "out of range: " + "; ".join(bad) if bad else None
 
 
@@ -327,10 +331,12 @@ def check_data_extra(values: list[str], bc: BuildConfig) -> str | None:
     a = p.parse_args(words)  # ValueError: check_extra names extra.data
     if twice := given_twice(p, words, a.overrides, SYNTH_FLAGS):
         return twice
-    for split, _, n, seed, cfg in data_splits(bc):
+    for split, _, _, _, cfg in data_splits(bc):
         try:
             synth_config(a, CONFIGS / cfg)  # checks the config, naming an option the user typed by it
-            check_run(n, seed, a.workers)
+            # --workers alone: synth's words name the --n and --seed the build sets from build.yaml's *_scenes and
+            # *_seed (its refusal said '--n 20000000' to a user who never typed it); check_settings names those keys
+            check_run(1, 0, a.workers)
         except ValueError as e:  # a ConfigError is one
             return f"{e} (the {split} run, configs/default/{cfg})"
     return None

@@ -216,15 +216,16 @@ def load_rng(folder: Path, rank: int) -> None:
 
 # -- plain torch engine state ------------------------------------------------------------------
 def trainable_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """Trainable parameters and persistent buffers (a running statistic: it resumed at its build value)."""
-    persistent = model.state_dict(keep_vars=True)  # the names of parameters and persistent buffers
+    """Trainable parameters and persistent buffers (a running statistic: it resumed at its build value); a buffer on
+    meta holds no values and is left out (its save was 'Cannot copy out of meta tensor', the step lost)."""
+    persistent = model.state_dict(keep_vars=True)  # its keys: the names of parameters and persistent buffers
     tensors = [*((n, p) for n, p in model.named_parameters() if p.requires_grad),
-               *((n, b) for n, b in model.named_buffers() if n in persistent)]
+               *((n, b) for n, b in model.named_buffers() if n in persistent and not b.is_meta)]
     return {n: t.detach().to("cpu").contiguous().clone() for n, t in tensors}
 
 
 def save_plain(folder: Path, model: torch.nn.Module, optimizer, scheduler) -> None:
-    """Trainable parameters (safetensors), optimizer (tensors only) and scheduler state."""
+    """Trainable parameters and persistent buffers (safetensors), optimizer (tensors only) and scheduler state."""
     from safetensors.torch import save_file
 
     save_file(trainable_state(model), str(folder / "trainable.safetensors"))
@@ -404,9 +405,8 @@ def check_world(folder: Path, world: int) -> None:
 
 
 def load_trainable(folder: Path, model: torch.nn.Module, state: dict | None = None) -> None:
-    """Copy a plain-engine step folder's trainable parameters (or ``state``, read from ``folder``) into ``model``
-    (the same names, exactly) and the persistent buffers saved beside them, each in its own dtype (a folder saved
-    before stop 73, or a DeepSpeed step of a model without any, has none: the model's stay)."""
+    """Copy a plain-engine step folder's trainable parameters (or ``state``, read from ``folder``) into ``model`` (the
+    same names, exactly), and the persistent buffers saved beside them in their own dtype (an older folder: none)."""
     state, own = dict(read_tensors(trainable_file(folder)) if state is None else state), dict(model.named_buffers())
     buffers, params = {n: state.pop(n) for n in list(state) if n in own}, dict(model.named_parameters())
     want = {n for n, p in params.items() if p.requires_grad}

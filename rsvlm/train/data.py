@@ -78,7 +78,7 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
         for source, (path, root) in enumerate(zip(paths, roots)):
             before, said = len(rows["id"]), len(report.examples)
             records = read_records(path, strict=False, report=report, arrays=arrays)  # a bar once reading has taken 2 s
-            for rec in bar(records, desc=f"reading {Path(path).name}", unit=" records", delay=2.0,
+            for rec in bar(records, desc=f"reading {Path(path).name}", unit="record", delay=2.0,
                            disable=not progress):
                 # scanned only where the chat format cannot write a later system turn (None: every record kept)
                 if late_system is not None and (late := next(
@@ -115,7 +115,7 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
                 first = f"; the first: {report.examples[said]}" if len(report.examples) > said else ""
                 raise ValueError(f"{path}: no usable record ({report.summary()}{left}){first}")
     texts, rows["length"] = rows.pop("text"), []
-    with bar(total=len(texts), desc="measuring samples", unit=" records", disable=not progress) as shown:
+    with bar(total=len(texts), desc="measuring samples", unit="record", disable=not progress) as shown:
         for i in range(0, len(texts), 1000):  # was a bar of 1000-record chunks: 256 records read "1/1 k records"
             ids = tokenizer(texts[i : i + 1000], add_special_tokens=False)["input_ids"]
             rows["length"] += [len(t) + n for t, n in zip(ids, rows["n_visual"][i : i + 1000])]
@@ -472,7 +472,7 @@ def undrawn_groups(groups: list[str], weights: np.ndarray | None, global_batch: 
                     f"({global_batch}), so rarely trained on,")  # 160 of them were said 'fewer than 32'
             # cheapest first: a weight is one config edit, batch_size changes the recipe, records cost data
             f = None if weights is None else lift(expected, len(groups), global_batch)
-            raise_weight = [] if f is None else [f"raise its weight (data.modality_weights: {{{g or 'untagged'}: {f:g}}}, "
+            raise_weight = [] if f is None else [f"raise its weight (data.modality_weights: {{{g or 'untagged'}: {f:.12g}}}, "
                                                  "or that many times a weight set there)"]
             fixes = [*raise_weight, "lower batch_size", *(["set data.batching=naive"] if world_size == 1 else []),
                      "add records of it"]
