@@ -39,6 +39,7 @@ LIBRARY = {  # eval/NAME.py the scripts import: no command line of their own
     "image_sizes": "the ground truth's meta sizes against its reachable image files",
     "tags": "rsvlm's task tags whose scoring script is named otherwise (det: detection)",
     "thresholds": "the IoU thresholds the scorers report at, said to an option asking for one (--iou)",
+    "counts": "counts in the notes read in the singular and the plural (1 record has, 2 records have)",
 }
 
 

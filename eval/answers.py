@@ -154,8 +154,11 @@ def gt_objects(record: dict, decoded=None) -> list[dict]:
     w, h = image_size(record)
     answer = gt_answer(record)
     dec = decoded if decoded is not None else geometry.decode(answer, w, h)
-    if dec.problems:
-        raise ScoreError(f"record {record['id']!r}: ground-truth answer does not parse: {dec.problems[:3]}")
+    if dec.problems:  # (a crossing <obb>: load_gt's check says so first, where records are checked)
+        from eval.inputs import CROSSING_OBB, crossing_obb_advice
+
+        said = f"record {record['id']!r}: ground-truth answer does not parse: {dec.problems[:3]}"
+        raise ScoreError(crossing_obb_advice(said) if any(CROSSING_OBB in p for p in dec.problems) else said)
     # a GeoChat set scored unconverted: its boxes read as no object, and every answer as a false positive
     if other := next((f for f, mark in FORMAT_MARKS.items() if f != "rsvlm" and mark.search(answer)), None):
         raise ScoreError(f"record {record['id']!r}: the ground-truth answer holds {other} geometry ({answer[:80]!r}), "
@@ -291,7 +294,7 @@ def single_label_fill(objects: list[dict], gt: list[dict]) -> list[dict]:
     return [o if o.get("label") else {**o, "label": only} for o in objects]
 
 
-COCO_CLASS_ADVICE = ("carry a COCO 'category_id' and no 'label': classes are matched by name; give each its class "
+COCO_CLASS_ADVICE = ("a COCO 'category_id' and no 'label': classes are matched by name; give each its class "
                      "name as 'label'")  # detection's and segmentation's notes, after their count
 
 

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from eval import common
+from eval.counts import counted
 from eval.text import caption_text, strip_end_tokens
 
 HEADLINE = ["BLEU-4", "METEOR", "ROUGE-L", "CIDEr"]
@@ -164,8 +165,8 @@ def score(items: list[common.Item], args=None, java: JavaOnce | None = None) -> 
             out["CIDEr"] = sum(java.cider[it.id] for it in items) / len(items)
     notes = []
     if wordless := [it.id for i, it in enumerate(items) if refs[i] == [NO_REFERENCE]]:
-        notes.append(f"{len(wordless)} record(s) have no reference with a word (first: {wordless[0]}; a reference of "
-                     "geometry or punctuation alone): they score 0 whatever the answer")
+        notes.append(f"{counted(len(wordless), 'record', 'has/have')} no reference with a word (first: {wordless[0]}; a reference of "
+                     f"geometry or punctuation alone): {'it scores' if len(wordless) == 1 else 'they score'} 0 whatever the answer")
     if use_java:
         from pycocoevalcap.meteor.meteor import Meteor
 

@@ -21,6 +21,7 @@ from collections import Counter, defaultdict
 
 from eval import common
 from eval.answers import reference_words
+from eval.counts import counted
 from eval.text import normalize_answer
 from rsvlm.answer_words import SPELLINGS
 
@@ -74,11 +75,11 @@ def score(items: list[common.Item], args=None) -> dict:
         confusion[gt][col] += 1
     per_class = {c: confusion[c][c] / sum(confusion[c].values()) for c in classes}
     n_right = sum(confusion[c][c] for c in classes)
-    notes = [f"{len(respelt)} answer(s) spell a class another way and score as it (first: {respelt[0][0]!r} for "
+    notes = [f"{counted(len(respelt), 'answer', 'spells/spell')} a class another way and {'scores' if len(respelt) == 1 else 'score'} as it (first: {respelt[0][0]!r} for "
              f"{respelt[0][1]!r})"] if respelt else []
     # the (other) column says how many, not which: a class spelt another way ("denseresidential") shows here
     if other := Counter(p for _, p, status in pairs if status == common.OK and p not in classes):
-        notes.append(f"{sum(other.values())} answer(s) name no class of the ground truth and score as wrong; most "
+        notes.append(f"{counted(sum(other.values()), 'answer', 'names/name')} no class of the ground truth and {'scores' if sum(other.values()) == 1 else 'score'} as wrong; most "
                      f"common: {', '.join(f'{a[:40]!r} ({n})' for a, n in other.most_common(5))}")
     return {
         "accuracy": n_right / len(items),

@@ -51,6 +51,7 @@ from eval.answers import (  # noqa: F401  (re-exported: the scorers and tests us
     ref_objects,
     single_label_fill,
 )
+from eval.counts import counted
 from eval.flags import (  # noqa: F401  (re-exported: tests and scripts import them from here)
     PRED_FLAGS,
     is_cut,
@@ -240,7 +241,7 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     preds = load_predictions(args.pred)
     check_predictions(args.gt, args.pred, preds)
     if not records:  # no task: plain LLaVA data, or GeoChat's own tags ([refer], [identify]) left unconverted
-        untasked = (f"; 'None' is {other['None']} record(s) with no \"task\" field and no tag such as [vqa] opening the "
+        untasked = (f"; 'None' is {counted(other['None'], 'record')} with no \"task\" field and no tag such as [vqa] opening the "
                     "question (python -m data_gen convert llava rewrites GeoChat's tags and takes --task)") if other["None"] else ""
         left = f"; {change_left(n, task_name)}" if (n := other.get("change (not kept)")) else ""  # was the count alone
         raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'no record at all: an empty file'}){untasked}{left}{scripts_for(other)}")
@@ -289,8 +290,8 @@ def unknown_note(items: list[Item]) -> str | None:
     kinds = Counter("missing" if it.pred is None else "answered empty with an error (image not read)" if is_errored(it)
                     else "without the \"modalities\" rsvlm eval writes (another tool or an older rsvlm eval)"
                     for it in unknown)
-    return (f"{len(unknown)} record(s) are tabled under modality 'unknown': the ground truth does not name an image's "
-            f"modality and their prediction is {', '.join(f'{k} ({n})' for k, n in kinds.most_common())}; name it in "
+    return (f"{counted(len(unknown), 'record', 'is/are')} tabled under modality 'unknown': the ground truth does not name an image's "
+            f"modality and {'its' if len(unknown) == 1 else 'their'} prediction is {', '.join(f'{k} ({n})' for k, n in kinds.most_common())}; name it in "
             "the ground truth's images to table them by it")
 
 
@@ -338,7 +339,7 @@ def headline_results(gt: str | Path, pred: str | Path, scorers: dict[str, tuple[
             out[name] = Headline(None, f"{script} refused the records: {got}")
         elif got.get(key) is None:  # AR100 is absent where no record has an axis-aligned box: no typo's alone
             kinds = ", ".join(f"{k} {v}" for k, v in got.items() if k.startswith("n_records_"))
-            out[name] = Headline(None, f"{script} scored {got.get('n_records')} record(s) and gives no {key}: none "
+            out[name] = Headline(None, f"{script} scored {counted(got.get('n_records'), 'record')} and gives no {key}: none "
                                        "holds a reference it is taken from" + (f" ({kinds})" if kinds else "") + (
                 f", or {key!r} is no score of {script} (its headline: {', '.join(got.get('headline', []))})"
                 if key not in got else ""))  # a bench's typo: was '–' as if the set held no such reference
@@ -351,7 +352,7 @@ def progress(items: list[Item], desc: str):
     """A tqdm bar over the records (on stderr) where there are enough of them to wait for."""
     from rsvlm.progress import bar
 
-    return bar(items, desc=desc, unit="rec", disable=len(items) < 500, leave=False)
+    return bar(items, desc=desc, unit="record", disable=len(items) < 500, leave=False)
 
 
 def counts(items: list[Item], statuses: list[str]) -> dict:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 
 from eval import common
+from eval.counts import counted
 from eval.text import parse_count
 
 HEADLINE = ["accuracy", "MAE"]
@@ -55,8 +56,8 @@ def score(items: list[common.Item], args=None) -> dict:
         "n_correct": sum(right),
         **common.counts(items, statuses),
         "n_unanswered_zero": len(unseen),
-        "notes": [f"{len(unseen)} missing or unparseable answer(s) are to a reference count of 0 (first: {unseen[0]}): "
-                  "they enter MAE and RMSE as the answer 0, no error, though accuracy counts them wrong"] if unseen else [],
+        "notes": [f"{counted(len(unseen), 'missing or unparseable answer', 'is/are')} to a reference count of 0 (first: {unseen[0]}): "
+                  f"{'it enters' if len(unseen) == 1 else 'they enter'} MAE and RMSE as the answer 0, no error, though accuracy counts them wrong"] if unseen else [],
     }
 
 

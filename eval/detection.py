@@ -52,6 +52,7 @@ import io
 from collections import Counter
 
 from eval import common, dota_ap, regions
+from eval.counts import counted
 
 HEADLINE = ["mAP", "mAP50", "mAP50_obb"]
 
@@ -181,26 +182,26 @@ def score(items: list[common.Item], args=None) -> dict:
     if not n_gt_objects:
         notes.append("no reference holds an object: AP is undefined (-)")
     elif unknown:
-        notes.append(f"{sum(unknown.values())} predicted object(s) of classes no reference has, not scored: "
+        notes.append(f"{counted(sum(unknown.values()), 'predicted object')} of classes no reference has, not scored: "
                      f"{dict(unknown.most_common(5))}")
     if unlabelled := common.coco_unlabelled(dets):
-        notes.append(f"{unlabelled} predicted object(s) {common.COCO_CLASS_ADVICE}")
+        notes.append(f"{counted(unlabelled, 'predicted object', 'carries/carry')} {common.COCO_CLASS_ADVICE}")
     if coco_segm:  # was only "left out: {'mask': N}", mAP 0 beside the boxes they carry
-        notes.append(f"{coco_segm} predicted mask(s) left out are COCO segm results with a 'bbox' beside their "
-                     "run-length mask: detection scores boxes, and COCO's bbox is [x, y, width, height]; give each as "
+        notes.append(f"{counted(coco_segm, 'predicted mask')} left out {'is a COCO segm result' if coco_segm == 1 else 'are COCO segm results'} with a 'bbox' beside "
+                     f"{'its' if coco_segm == 1 else 'their'} run-length mask: detection scores boxes, and COCO's bbox is [x, y, width, height]; give each as "
                      '{"kind": "box", "coords": [x1, y1, x2, y2]} (eval.segmentation scores the masks)')
     if plural:
-        notes.append(f"{sum(plural.values())} predicted object(s) name a reference class in another form, a plural "
-                     f"(rsvlm.answer_words.label_key), and are scored as it: {dict(plural.most_common(5))}")
+        notes.append(f"{counted(sum(plural.values()), 'predicted object', 'names/name')} a reference class in another form, a plural "
+                     f"(rsvlm.answer_words.label_key), and {'is' if sum(plural.values()) == 1 else 'are'} scored as it: {dict(plural.most_common(5))}")
     # COCO keeps the max_dets highest-scored per image: the rest of a dense scene's answer drops out unseen
     over = [len(d) - max_dets for d in hbb["dets"] if len(d) > max_dets]
     n_gt_over = sum(len([o for o in g if not o.get("difficult")]) > max_dets for g in hbb["gts"])
     if over or n_gt_over:
         notes.append(f"--max-dets {max_dets}: COCO keeps that many detections per image, the highest-scored: "
-                     + (f"{sum(over)} predicted object(s) of {len(over)} record(s) past it are not scored" if over
+                     + (f"{counted(sum(over), 'predicted object')} of {counted(len(over), 'record')} past it {'is' if sum(over) == 1 else 'are'} not scored" if over
                         else "")
                      + ("; " if over and n_gt_over else "")
-                     + (f"{n_gt_over} record(s) hold more reference objects than that, so their recall cannot be "
+                     + (f"{counted(n_gt_over, 'record', 'holds/hold')} more reference objects than that, so {'its' if n_gt_over == 1 else 'their'} recall cannot be "
                         "complete" if n_gt_over else "")
                      + "; raise --max-dets for dense scenes (DOTA)")
     out: dict = {"mAP": None, "mAP50": None, "mAP50_obb": None}

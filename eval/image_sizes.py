@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from eval.counts import counted
 from eval.inputs import Item, ScoreError
 
 
@@ -126,7 +127,7 @@ def with_sizes(records: list[dict], args) -> tuple[list[dict], int, list[str]]:
     sizes: dict[Path, tuple[int, int] | str] = {}  # each file's header read once (_size_of)
     kept, filled, left, differ, half = [], [], [], [], []
     n = sum(not _has_size(r) for r in records)  # each a header read: ~3-5 ms a GeoTIFF, a minute for 10,000 records
-    for rec in bar(records, desc="image sizes", unit="rec", disable=n < 500, leave=False):
+    for rec in bar(records, desc="image sizes", unit="record", disable=n < 500, leave=False):
         if _has_size(rec):
             kept.append(rec)
         elif isinstance(got := _size_of(rec, root, sizes), tuple):
@@ -147,18 +148,18 @@ def with_sizes(records: list[dict], args) -> tuple[list[dict], int, list[str]]:
             left.append(f"{rec['id']} ({got})")
 
     def unsized(outcome: str) -> str:
-        return (f"{len(left)} record(s) have no meta.width/meta.height and no image file readable {where} (first: "
+        return (f"{counted(len(left), 'record', 'has/have')} no meta.width/meta.height and no image file readable {where} (first: "
                 f"{left[0]}): their geometry cannot be put in pixels, {outcome}; give their meta sizes, or "
                 "--image-root the folder their images are under")
 
     if left and not kept:
         raise ScoreError(f"{args.gt}: {unsized('so none can be scored')}")
-    pairs = (f"; {len(differ)} of them have images of two sizes (first: {differ[0]}), scored at the first's: a "
+    pairs = (f"; {len(differ)} of them {'has' if len(differ) == 1 else 'have'} images of two sizes (first: {differ[0]}), scored at the first's: a "
              "reference drawn on the other's grid scores in the wrong place, so give their meta sizes") if differ else ""
-    pairs += (f"; {len(half)} of them give one of the two (first: {half[0]}): give both" if half else "")
-    notes = [f"{len(filled)} record(s) have no meta.width/meta.height and are scored at their image's size, read "
+    pairs += (f"; {len(half)} of them {'gives' if len(half) == 1 else 'give'} one of the two (first: {half[0]}): give both" if half else "")
+    notes = [f"{counted(len(filled), 'record', 'has/have')} no meta.width/meta.height and {'is' if len(filled) == 1 else 'are'} scored at their image's size, read "
              f"{where} (first: {filled[0]}){pairs}"] if filled else []
-    return kept, len(left), notes + ([unsized('so they are left out of every score')] if left else [])
+    return kept, len(left), notes + ([unsized(f"so {'it is' if len(left) == 1 else 'they are'} left out of every score")] if left else [])
 
 
 def size_note(items: list[Item], root: Path, where: str = "beside the ground truth") -> str | None:
@@ -169,7 +170,7 @@ def size_note(items: list[Item], root: Path, where: str = "beside the ground tru
         return None
     n = sum(map(_sizable, items))
     of = f" (an even sample of the {n} whose predictions give objects)" if n > SAMPLE else ""
-    return (f"{len(bad)} of the {checked} record(s){of} whose images were found {where} give a "
+    return (f"{len(bad)} of the {checked} {'record' if checked == 1 else 'records'}{of} whose images were found {where} {'gives' if len(bad) == 1 else 'give'} a "
             f"meta.width x meta.height other than the image's (first: {bad[0]}): predicted 'objects' are pixels "
             "read against meta's size, as the reference is, so objects in the image's own pixels (another tool's) "
             "score in the wrong place; write the images' sizes into meta for them (rsvlm eval's objects are in meta's "

@@ -56,6 +56,17 @@ class PredictionFile:
         return sum(self.repeats.values())
 
 
+CROSSING_OBB = "has crossing edges"  # rsvlm.geometry.decode's problem of an <obb> whose corners are out of order
+
+
+def crossing_obb_advice(refusal: str) -> str:
+    """``refusal`` of a reference holding an ``<obb>`` whose corners are out of order (``CROSSING_OBB``) with the way
+    out: a reference is not repaired, but rsvlm.geometry.encode writes its corners in order."""
+    return (refusal.removesuffix("; swapped") + ": a reference is not repaired; write its corners in order around the "
+            "box, or re-encode the answer with rsvlm.geometry.encode, which puts them in order: "
+            "encode(decode(answer, width, height).objects, width, height)")
+
+
 def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], bool] | None = None, geometry: bool = True,
             decoded: dict | None = None) -> tuple[list[dict], Counter, set[str]]:
     """Records of ``tasks`` (and passing ``keep``) from a ground-truth file, a count of the
@@ -90,13 +101,15 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
         if is_prediction(row):
             raise ScoreError(f"{path} holds predictions ({{id, task, answer}} lines), not ground-truth records: "
                              f"are --gt and --pred swapped? (read as records: {e})") from e
+        if CROSSING_OBB in str(e):  # decode's repair of a model's obb said as a refusal's "; swapped": the way out
+            raise ScoreError(crossing_obb_advice(str(e))) from e
         if str(e).endswith("has no gpt (assistant) turn"):  # a blind record: said as the format's fault alone
             raise ScoreError(f"{e}: a blind record (its question without the reference answer, as a benchmark's public "
                              "questions come) cannot be scored; give --gt the set with its answers (rsvlm eval answers "
                              "a blind set; its scores come from the benchmark's own server or answer key)") from e
         raise
     if report.duplicates:  # which line: was the id alone, in a file of thousands
-        raise ScoreError(f"{path}: duplicate record id {report.first_duplicate} ({report.duplicates} repeated id(s)); "
+        raise ScoreError(f"{path}: duplicate record id {report.first_duplicate} ({report.duplicates} repeated {'id' if report.duplicates == 1 else 'ids'}); "
                          "predictions are matched to records by id: give each record its own")
     for rec in records:
         ids.add(rec["id"])
@@ -366,10 +379,10 @@ def read_run(pred: str | Path, n_missing: int = 1) -> tuple[dict | None, str | N
         f"{side.name} is read as the run stamp of {pred.name}, its answers compressed"]
     if (lim := stamp.get("limit")) is not None and n_missing:  # a partial run's scores passed as the full set's
         notes.append(f"{side.name} says the last rsvlm eval to write {pred.name} ran with --limit {lim}: it answered "
-                     f"the first records of its --data alone, so this is no full set's score (the {n_missing} record(s) "
-                     "without an answer count as missing)")
+                     f"the first records of its --data alone, so this is no full set's score (the {n_missing} "
+                     f"{'record without an answer counts' if n_missing == 1 else 'records without an answer count'} as missing)")
     if n := stamp.get("unchecked_answers"):
-        notes.append(f"{n} answer(s) in {pred.name} were there before {side.name} was written (an older rsvlm "
+        notes.append(f"{n} {'answer' if n == 1 else 'answers'} in {pred.name} {'was' if n == 1 else 'were'} there before {side.name} was written (an older rsvlm "
                      "eval, or another tool): which model and options gave those is not recorded")
     return run, "; ".join(notes) or None
 

@@ -37,6 +37,7 @@ from eval.common import (
     out_name_problem,
     write_out,
 )
+from eval.counts import counted
 from eval.tags import TAGS  # "detection": the scorer's name, whose task is det
 from rsvlm.argparsing import Parser
 from rsvlm.tokens import TASKS, task_name
@@ -125,7 +126,7 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
     if tasks:  # select, not filter: datasets' own "Filter:" bar drew its \r redraws into a log (rsvlm.progress.bar's rule)
         index = index.select([i for i, t in enumerate(index["task"]) if t in tasks])
     if len(index) == 0:
-        raise ScoreError(f"{records_path}: no record of task(s) {sorted(tasks or [])}")
+        raise ScoreError(f"{records_path}: no record of {'task' if len(tasks or []) == 1 else 'tasks'} {sorted(tasks or [])}")
     unshuffled = None  # measured in the plain run, not in the shuffled one
     if shuffle_seed is not None:  # a group of one record cannot be shuffled: left out, not the whole run failed
         records, left_out = index["record"], []
@@ -134,7 +135,7 @@ def location_errors(model, processor, records_path: Path, tasks: set[str] | None
         groups = dict(Counter(g for _, g in left_out))
         if not keep:
             raise ScoreError(f"{records_path}: no record can be given another scene's images of its modality and task "
-                             f"({len(left_out)} record(s), by modality/task: {groups})")
+                             f"({counted(len(left_out), 'record')}, by modality/task: {groups})")
         if left_out:
             unshuffled = {"n": len(left_out), "groups": groups, "first": json.loads(records[left_out[0][0]])["id"]}
         index = index.select(keep).remove_columns("record").add_column("record", [shuffled[i] for i in keep])
@@ -236,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown := sorted(tasks - set(TASKS)):  # a misspelt one was silently left out of the figure
         tags = [f"{u!r} is python -m eval.{u}'s, whose task{'s are' if len(ts) > 1 else ' is'} {' and '.join(ts)}"
                 for u in unknown if (ts := [t for t, s in TAGS.items() if s == u])]
-        p.error(f"--tasks: unknown task(s) {unknown} (known: {', '.join(TASKS)})" + (
+        p.error(f"--tasks: unknown {'task' if len(unknown) == 1 else 'tasks'} {unknown} (known: {', '.join(TASKS)})" + (
             f"; the names are the records' task tags, not the scorers': {'; '.join(tags)}" if tags else ""))
     if err := out_name_problem(a.out):  # '' (an unset variable) skipped --out without a word
         p.error(err)
@@ -274,15 +275,15 @@ def main(argv: list[str] | None = None) -> int:
     if "all" not in res:
         raise ScoreError(f"{path}: the answers of its {a.tasks} records hold no <loc_N> to score")
     if cut := res.get("cut"):
-        print(f"note: {cut['n']} record(s) are longer than the LLM's context ({cut['max_length']} tokens) and are cut "
-              f"there: their later locations are not measured (first: {cut['first'][0][0]}, {cut['first'][0][1]} "
+        print(f"note: {counted(cut['n'], 'record', 'is/are')} longer than the LLM's context ({cut['max_length']} tokens) and "
+              f"{'is' if cut['n'] == 1 else 'are'} cut there: {'its' if cut['n'] == 1 else 'their'} later locations are not measured (first: {cut['first'][0][0]}, {cut['first'][0][1]} "
               "tokens)", file=sys.stderr)
     if skipped := res.get("skipped"):  # were in the JSON alone: a figure over fewer records than asked, silently
         first = skipped["first"][0]
-        print(f"note: {skipped['n']} record(s) could not be read and are left out (first: {first[0]}: {first[1][:200]})",
+        print(f"note: {counted(skipped['n'], 'record')} could not be read and {'is' if skipped['n'] == 1 else 'are'} left out (first: {first[0]}: {first[1][:200]})",
               file=sys.stderr)
     if un := res.get("unshuffled"):
-        print(f"note: {un['n']} record(s) are left out of the shuffled run: no other scene's images of their modality "
+        print(f"note: {counted(un['n'], 'record', 'is/are')} left out of the shuffled run: no other scene's images of {'its' if un['n'] == 1 else 'their'} modality "
               f"and task to give them ({', '.join(f'{g}: {n}' for g, n in un['groups'].items())}; first: {un['first']})",
               file=sys.stderr)
     if res.get("malformed_records"):

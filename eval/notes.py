@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from eval.answers import FORMAT_MARKS, UNPARSEABLE, gt_answer, not_text, number_text, pred_objects
+from eval.counts import counted
 from eval.flags import is_cut, is_errored, is_past_context
 from eval.image_sizes import image_root, size_note
 from eval.inputs import Item, PredictionFile, ScoreError, load_predictions, stamp_of
@@ -44,10 +45,10 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
                      "JSONL, one {id, task, answer} object a line, as rsvlm eval writes them)")
     notes += preds.bad_examples
     if preds.n_question_ids:
-        notes.append(f"{preds.n_question_ids} prediction line(s) have no 'id' and are matched by their 'question_id' "
+        notes.append(f"{counted(preds.n_question_ids, 'prediction line', 'has/have')} no 'id' and {'is' if preds.n_question_ids == 1 else 'are'} matched by their 'question_id' "
                      "(as LLaVA's and GeoChat's eval scripts write them)")
     if preds.n_text_answers:
-        notes.append(f"{preds.n_text_answers} prediction line(s) have no 'answer' and are scored on their 'text' (as "
+        notes.append(f"{counted(preds.n_text_answers, 'prediction line', 'has/have')} no 'answer' and {'is' if preds.n_text_answers == 1 else 'are'} scored on their 'text' (as "
                      "LLaVA's model_vqa writes it)")
         # LLaVA's question file ({question_id, image, text}: model_vqa's input) given as --pred: its questions scored
         if asked := [it for it in items if it.pred is not None and "image" in it.pred and "prompt" not in it.pred
@@ -61,7 +62,7 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
     # two runs' answers in one file (appended, or concatenated): which one counts matters, for the records scored here
     scored = {it.id for it in items}  # once: built in the comprehension's test, it was built anew for every id
     if differing := [i for i in preds.differing if i in scored]:
-        notes.append(f"{len(differing)} id(s) repeated with another answer than their first line's, which "
+        notes.append(f"{counted(len(differing), 'id')} repeated with another answer than their first line's, which "
                      f"is the one scored (first: {differing[0]}); two runs' answers in one file?")
     if note := unmerged_note(args.pred, [it for it in items if it.pred is None]):
         notes.append(note)
@@ -69,22 +70,22 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
         notes.append(note)
     if other := _other_task(items):  # ids such as "0", "1" that two test sets both use: answers to other questions
         it = other[0]
-        notes.append(f"{len(other)} prediction(s) name another task than their record's (first: {it.id!r}, a "
+        notes.append(f"{counted(len(other), 'prediction', 'names/name')} another task than {'its' if len(other) == 1 else 'their'} record's (first: {it.id!r}, a "
                      f"{it.record.get('task')} record answered as {it.pred['task']}): the answers to another test "
                      "set whose ids repeat these? They are scored as they are")
     failed = [it for it in items if is_errored(it)]
     if failed:  # answered empty by rsvlm eval (an unreadable image, a prompt past the context): wrong here
-        notes.append(f"{len(failed)} prediction(s) carry an 'error' from rsvlm eval and score as wrong "
+        notes.append(f"{counted(len(failed), 'prediction', 'carries/carry')} an 'error' from rsvlm eval and {'scores' if len(failed) == 1 else 'score'} as wrong "
                      f"(first: {failed[0].record['id']}: {failed[0].pred['error'][:200]})")
     if cut := [it for it in items if is_cut(it)]:  # under the grammar a cut answer reads as a whole one
         limit = ((scores["run"] or {}).get("options") or {}).get("max_new_tokens")
         at = f" of {limit} tokens ({stamp_of(args.pred).name})" if isinstance(limit, int) else ""
-        notes.append(f"{len(cut)} answer(s) reached rsvlm eval's token limit{at} (\"cut\": true) and may be cut; "
+        notes.append(f"{counted(len(cut), 'answer')} reached rsvlm eval's token limit{at} (\"cut\": true) and may be cut; "
                      f"they are scored as they stand, as if whole: a detection without its later objects, a caption "
                      f"without its end (first: {cut[0].record['id']}); raise --max-new-tokens (rsvlm eval into "
                      "another --out) if they are not few")
     if past := [it for it in items if is_past_context(it)]:  # the model read past what it was trained on
-        notes.append(f"{len(past)} answer(s) ran past the LLM's context (\"past_context\": true) and are scored as "
+        notes.append(f"{counted(len(past), 'answer')} ran past the LLM's context (\"past_context\": true) and are scored as "
                      f"they stand: their ends are unreliable (first: {past[0].record['id']}); shorter prompts or a "
                      "lower --max-new-tokens keep answers inside it")
     if scores.get("n_unparseable"):
@@ -94,24 +95,24 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
             notes.append(note)
         if empty := [it for it in items if it.pred is not None and not is_errored(it) and it.pred.get("objects") is None
                      and isinstance(it.pred.get("answer"), str) and not it.pred["answer"].strip()]:  # not even "None."
-            notes.append(f"{len(empty)} prediction(s) have an empty answer, scored as finding nothing (first: "
+            notes.append(f"{counted(len(empty), 'prediction', 'has/have')} an empty answer, scored as finding nothing (first: "
                          f"{empty[0].id}): a tool that wrote nothing there?")
         notes += filter(None, (unread_coordinates_note(items, args.format), objects_answer_note(items, args.format),
                                size_note(items, *image_root(args)),
                                worded_answers_note(items, args.format)))
     if ignored := scores.get("n_pred_objects_ignored"):
-        notes.append(f"{sum(ignored.values())} predicted object(s) of a kind {task_name} does not score, left out: "
+        notes.append(f"{counted(sum(ignored.values()), 'predicted object')} of a kind {task_name} does not score, left out: "
                      f"{ignored}")
     answers = [it.pred["answer"] for it in items if it.pred and isinstance(it.pred.get("answer"), str)]
     for fmt, mark in FORMAT_MARKS.items():
         n = sum(1 for a in answers if mark.search(a) and not FORMAT_MARKS[args.format].search(a))
         if fmt != args.format and n:
-            notes.append(f"{n} answer(s) hold {fmt} geometry, which the {args.format} reader does not read "
+            notes.append(f"{counted(n, 'answer', 'holds/hold')} {fmt} geometry, which the {args.format} reader does not read "
                          f"(--format {fmt}?)")
     if task_name in ("classification", "vqa", "captioning") and (geo := [  # were a class "ref large vehicle ref box loc 4…"
             it for it in items if it.pred and not is_errored(it) and isinstance(it.pred.get("answer"), str)
             and FORMAT_MARKS["rsvlm"].search(it.pred["answer"]) and not FORMAT_MARKS["rsvlm"].search(gt_answer(it.record))]):
-        notes.append(f"{len(geo)} answer(s) hold geometry (<loc_N>) where {task_name} asks for text, and score as "
+        notes.append(f"{counted(len(geo), 'answer', 'holds/hold')} geometry (<loc_N>) where {task_name} asks for text, and {'scores' if len(geo) == 1 else 'score'} as "
                      f"wrong (first: {geo[0].id}: {geo[0].pred['answer'][:80]!r}): the model answered another task's "
                      "way; does the question open with its task's tag?")
     if not any(it.pred is not None for it in items):  # a score of 0 that says more about the file
@@ -176,7 +177,7 @@ def unmerged_note(pred: str | Path, missing: list[Item]) -> str | None:
             answered |= set(load_predictions(f).by_id)
     if not (n := sum(it.id in answered for it in missing)):
         return None
-    return (f"{n} record(s) without a prediction in {Path(pred).name} are answered in the rank parts beside it "
+    return (f"{counted(n, 'record')} without a prediction in {Path(pred).name} {'is' if n == 1 else 'are'} answered in the rank parts beside it "
             f"({', '.join(f.name for f in parts)}): rsvlm eval has not merged them into it (a process still "
             "running, or stopped); run rsvlm eval again with the same --out, on any number of processes, to merge")
 
@@ -217,11 +218,11 @@ def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3
 
                 shapes = len(geometry.decode(ans, 1000, 1000).objects)
                 out.append(f"unparseable {it.id!r}: {ans[:60]!r} states no count" + (
-                    f" (it holds {shapes} shape(s): a count is read from a number or from <point>s alone; score "
+                    f" (it holds {counted(shapes, 'shape')}: a count is read from a number or from <point>s alone; score "
                     "shapes with eval.detection)" if shapes else ""))
         elif not (ans.strip() if task_name == "captioning" else normalize_answer(ans)):
             out.append(f"unparseable {it.id!r}: answer {ans[:40]!r} is empty")
-    more = f"(and {len(out) - n} more unparseable prediction(s), not quoted)"
+    more = f"(and {counted(len(out) - n, 'more unparseable prediction')}, not quoted)"
     return out[:n] + [more] * (len(out) > n)
 
 
@@ -247,7 +248,7 @@ def near_ids_note(items: list[Item], not_in_gt: list[str]) -> str | None:
     near = [(pid, missing[k]) for pid in not_in_gt if (k := _id_key(pid)) in missing]
     if not near:
         return None
-    return (f"{len(near)} prediction(s) name no record, but a record without a prediction by its id written otherwise "
+    return (f"{counted(len(near), 'prediction', 'names/name')} no record, but a record without a prediction by its id written otherwise "
             f"(first: {near[0][0]!r} for {near[0][1]!r}: surrounding spaces, case, an image extension or leading zeros); ids are "
             "matched exactly, so these records score as missing: write the records' ids in the predictions")
 
@@ -266,27 +267,28 @@ def count_notes(scores: dict) -> list[str]:
     the first id of it where the score file names one (``first_ids``)."""
     first = scores.get("first_ids") or {}
     missing = (scores.get("n_missing") or 0) < (scores.get("n_records") or 0)  # every one: a note says so
-    out = [f"{n} {what}" + (f"; first: {first[key]}" if key in first else "") for key, what in (
-        ("n_missing", "record(s) have no prediction and score as wrong" if missing else None),
-        ("n_pred_bad_lines", "line(s) of the predictions file unreadable"),
-        ("n_pred_duplicate_ids", "prediction(s) repeat an id (the first one counts)"),
-        ("n_pred_not_in_gt", "prediction(s) name no record of the ground truth")) if what and (n := scores.get(key))]
+    out = [f"{counted(n, noun, verbs)} {what}" + (f"; first: {first[key]}" if key in first else "")
+           for key, noun, verbs, what in (
+        ("n_missing", "record", "has/have", "no prediction, scored as wrong" if missing else None),
+        ("n_pred_bad_lines", "line", "", "of the predictions file unreadable"),
+        ("n_pred_duplicate_ids", "prediction", "repeats/repeat", "an id (the first one counts)"),
+        ("n_pred_not_in_gt", "prediction", "names/name", "no record of the ground truth")) if what and (n := scores.get(key))]
     other = scores.get("n_pred_other_task") or {}
     # "detection" in eval.detection: the script's name, no other benchmark's answers (said apart in a mix with one)
     ours = {k: n for k, n in other.items() if tokens.task_name(k) == scores.get("task")}
     if ours:
         tags = [t for t, script in TAGS.items() if script == scores.get("task")]
-        out.append(f"{sum(ours.values())} prediction(s) name their task as this script is named ({ours}), not by "
+        out.append(f"{counted(sum(ours.values()), 'prediction', 'names/name')} {'its' if sum(ours.values()) == 1 else 'their'} task as this script is named ({ours}), not by "
                    f"its rsvlm tag ({'/'.join(tags)}, as rsvlm eval writes it); they are scored as any prediction is, "
                    "against the record of their id")
     if rest := {k: n for k, n in other.items() if k not in ours}:
-        out.append(f"{sum(rest.values())} prediction(s) name a task that is no rsvlm task ({rest}); they are "
+        out.append(f"{counted(sum(rest.values()), 'prediction', 'names/name')} a task that is no rsvlm task ({rest}); {'it is' if sum(rest.values()) == 1 else 'they are'} "
                    "scored against the record of their id: another tool's name for the task, or another benchmark's "
                    "answers under ids that repeat these?")
     if n := (scores.get("n_gt_other_tasks") or {}).get("change (not kept)"):  # counted in the file, unsaid
         out.append(change_left(n, scores.get("task")))
     if n := scores.get("n_gt_no_task"):
-        out.append(f"{n} ground-truth record(s) have no task (no \"task\" field, no tag such as [vqa] opening the "
+        out.append(f"{counted(n, 'ground-truth record', 'has/have')} no task (no \"task\" field, no tag such as [vqa] opening the "
                    "question) and are scored by no script")
     return out
 
@@ -304,7 +306,7 @@ def scripts_for(other: dict) -> str:
 def change_left(n: int, task: str | None) -> str:
     """What is said of the ``n`` change records that the ``task`` script (change or captioning) leaves to the other:
     in a note, or in the error where they are all its records of the task."""
-    return f"{n} change record(s) of the ground truth are not scored here (n_gt_other_tasks): " + (
+    return f"{counted(n, 'change record')} of the ground truth {'is' if n == 1 else 'are'} not scored here (n_gt_other_tasks): " + (
         "their reference is in words, no change map: eval.captioning scores them, or --all-maps scores every change "
         "record as a map" if task == "change" else "they ask for or give a change map: eval.change scores them")
 

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 
 from eval.answers import FORMAT_MARKS, PARTIAL, UNPARSEABLE, answer_objects, image_size, kept, pred_objects
+from eval.counts import counted
 from eval.flags import is_errored
 from eval.inputs import Item, ScoreError
 from eval.regions import is_number
@@ -24,9 +25,9 @@ def partial_note(items: list[Item], fmt: str) -> str | None:
     it, got = partial[0]
     swapped = sum(it.pred.get("objects") is not None and any("has x1>x2 or y1>y2" in p for p in got.problems)
                   for it, got in partial)
-    return (f"{len(partial)} answer(s) have parse problems and are scored on what could be read (first: {it.id!r}: "
+    return (f"{counted(len(partial), 'answer', 'has/have')} parse problems and {'is' if len(partial) == 1 else 'are'} scored on what could be read (first: {it.id!r}: "
             f"{'; '.join(map(str, got.problems[:2]))})" + (
-                f"; {swapped} give 'objects' with a box whose corners come reversed, put in order: boxes in COCO's "
+                f"; {swapped} {'gives' if swapped == 1 else 'give'} 'objects' with a box whose corners come reversed, put in order: boxes in COCO's "
                 "[x, y, width, height]? 'objects' boxes are [x1, y1, x2, y2] in pixels" if swapped else ""))
 
 
@@ -60,7 +61,7 @@ def unread_coordinates_note(items: list[Item], fmt: str) -> str | None:
     if not unread:
         return None
     first = unread[0]
-    return (f"{len(unread)} answer(s) read as no object though they hold coordinates in a form the {fmt} reader "
+    return (f"{counted(len(unread), 'answer')} read as no object though {'it holds' if len(unread) == 1 else 'they hold'} coordinates in a form the {fmt} reader "
             f"does not read (first: {first.id}: {first.pred['answer'][:80]!r}); they score as finding nothing: "
             "give them in a --format this script reads (rsvlm, geochat, falcon) or as 'objects' in pixels")
 
@@ -78,8 +79,8 @@ def worded_answers_note(items: list[Item], fmt: str) -> str | None:
         or any(mark.search(ans) for mark in FORMAT_MARKS.values())))  # another format's: its own note
     if not worded:
         return None
-    return (f"{len(worded)} answer(s) hold no shape and do not say they found none (first: {worded[0].id}: "
-            f"{worded[0].pred['answer'][:80]!r}); they score as finding nothing, as \"None.\" does: the model "
+    return (f"{counted(len(worded), 'answer', 'holds/hold')} no shape and {'does' if len(worded) == 1 else 'do'} not say {'it' if len(worded) == 1 else 'they'} found none (first: {worded[0].id}: "
+            f"{worded[0].pred['answer'][:80]!r}); {'it scores' if len(worded) == 1 else 'they score'} as finding nothing, as \"None.\" does: the model "
             "answered in words (free decoding?) where shapes were asked for")
 
 
@@ -100,7 +101,7 @@ def objects_answer_note(items: list[Item], fmt: str) -> str | None:
                 odd.append(f"{it.id}: {len(objs)} in 'objects', {len(read.objects)} in 'answer'")
     if not odd:
         return None
-    return (f"{len(odd)} prediction(s) give 'objects' of another count than their answer reads as (first: {odd[0]}); "
+    return (f"{counted(len(odd), 'prediction', 'gives/give')} 'objects' of another count than {'its' if len(odd) == 1 else 'their'} answer reads as (first: {odd[0]}); "
             "'objects' is what is scored")
 
 
@@ -117,7 +118,7 @@ def normalised_objects_note(items: list[Item]) -> str | None:
     sizes = [(it.record.get("meta") or {}).get("width") for it in items]
     if not any(is_number(w) and w > 8 for w in sizes):
         return None
-    return (f"every coordinate of the {n} predicted object(s) given as 'objects' lies in [0, 1]: normalised to the "
+    return (f"every coordinate of the {counted(n, 'predicted object')} given as 'objects' lies in [0, 1]: normalised to the "
             "image? 'objects' are in pixels (meta.width × meta.height), so these score as specks in the top-left "
             "corner; multiply by the image size, or give the answer text instead")
 
@@ -137,9 +138,9 @@ def outside_objects_note(items: list[Item]) -> str | None:
                 out.append(it.id)
     if not out:
         return None
-    return (f"{len(out)} predicted object(s) given as 'objects' lie wholly outside their image (meta.width × "
-            f"meta.height; first in {out[0]}): pixels of another frame (the whole scene's, for a tile of it)? They "
-            "score as misses")
+    return (f"{counted(len(out), 'predicted object')} given as 'objects' {'lies' if len(out) == 1 else 'lie'} wholly outside {'its' if len(out) == 1 else 'their'} image (meta.width × "
+            f"meta.height; first in {out[0]}): pixels of another frame (the whole scene's, for a tile of it)? "
+            f"{'It scores as a miss' if len(out) == 1 else 'They score as misses'}")
 
 
 def _own_objects(it: Item) -> list[dict] | None:

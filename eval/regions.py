@@ -22,7 +22,7 @@ from eval.given_objects import (  # noqa: F401  (regions.X, as before the move: 
     valid_object,
     whole_offset,
 )
-from rsvlm.geometry import object_ring, ordered_box
+from rsvlm.geometry import object_ring, ordered_box, untangle_quad
 
 AREA_KINDS = ("box", "obb", "poly")
 
@@ -227,14 +227,19 @@ def shifted(objects: list[dict], dy: int) -> list[dict]:
 
 
 def ordered_boxes(objects: list[dict]) -> tuple[list[dict], list[str]]:
-    """``objects`` with each box whose corners come reversed (x1 > x2 or y1 > y2) put in order, and a
-    problem naming each: what ``rsvlm.geometry.decode`` does with such a box in answer text. Read as
-    given, it was a hit in detection (by its enclosing box) and nothing at all in grounding and masks."""
+    """``objects`` with each box whose corners come reversed (x1 > x2 or y1 > y2), and each obb whose edges cross
+    (corners out of order around the box, ``rsvlm.geometry.untangle_quad``), put in order, and a problem naming each:
+    what ``rsvlm.geometry.decode`` does with such a shape in answer text. Read as given, a reversed box was a hit in
+    detection (by its enclosing box) and nothing at all in grounding and masks; a crossing obb was repaired unsaid."""
     out, problems = [], []
     for i, o in enumerate(objects):
         if o.get("kind") == "box" and (o["coords"][0] > o["coords"][2] or o["coords"][1] > o["coords"][3]):
             problems.append(f"object {i}: box {list(o['coords'])} has x1>x2 or y1>y2; swapped")
             o = {**o, "coords": ordered_box(o["coords"])}
+        elif o.get("kind") == "obb" and (q := untangle_quad(o["coords"])) != [list(p) for p in o["coords"]]:
+            problems.append(f"object {i}: obb {o['coords']} has crossing edges (two corners out of order around the "
+                            "box); swapped")
+            o = {**o, "coords": q}
         out.append(o)
     return out, problems
 

@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from eval import common
+from eval.counts import counted
 from eval.loc_error import is_result
 from rsvlm.argparsing import Parser
 from rsvlm.data.records_shape import is_report, is_score_file
@@ -113,7 +114,7 @@ def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
     for s, label in zip(out, source_labels([s["_path"] for s in out])):  # of the files tabled: not a left-out one's
         s["_source"] = label
     if left_out and out:  # the notes above may be many screens apart: what the report lacks, in one line
-        print(f"note: {len(left_out)} .json file(s) left out as no readable score file (first: {left_out[0]}); the "
+        print(f"note: {counted(len(left_out), '.json file')} left out as no readable score file (first: {left_out[0]}); the "
               f"report tables {len(out)}", file=sys.stderr)
     return out
 
@@ -178,13 +179,13 @@ def partial_why(s: dict) -> str | None:
     said = []
     if n := s.get("n_missing"):
         limit = (s.get("run") or {}).get("limit")
-        said.append(f"{n} of {s.get('n_records')} record(s) have no answer" + (
+        said.append(f"{n} of {s.get('n_records')} {'record' if s.get('n_records') == 1 else 'records'} {'has' if n == 1 else 'have'} no answer" + (
             f" (rsvlm eval ran with --limit {limit})" if limit is not None else ""))
     if n := s.get("n_pred_errors"):
         said.append(f"{n} answered empty on an rsvlm eval error")
     said = ["; ".join(said) + ", scored as wrong"] if said else []
     if n := s.get("n_gt_unsized"):  # no meta size, no image to read one from: in no score
-        said.append(f"{n} record(s) left out, no size to score their geometry at")
+        said.append(f"{counted(n, 'record')} left out, no size to score {'its' if n == 1 else 'their'} geometry at")
     return "; ".join(said) + ": not the whole set's score" if said else None
 
 
@@ -256,7 +257,7 @@ def run_row(run: dict | None, defaults: dict | None = None) -> dict:
     if run.get("limit") is not None:  # the first N records alone: a partial run's scores
         opts += f" limit={run['limit']}"
     if n := run.get("unchecked_answers"):
-        opts += f" ({n} answer(s) unrecorded)"
+        opts += f" ({counted(n, 'answer')} unrecorded)"
     return {"model": str(run.get("model")), "options": opts.strip() or "-"}
 
 
@@ -352,7 +353,7 @@ def main(argv: list[str] | None = None) -> dict:
     paths = args.scores or [p for d in dirs for p in sorted(d.glob("*.json"))]
     for d in dirs:
         if named := misnamed_scores(d):  # a scorer's --out scores.jsonl, passed over unsaid
-            print(f"note: {len(named)} score file(s) in {d} not named .json are left out (first: {named[0]}): "
+            print(f"note: {counted(len(named), 'score file')} in {d} not named .json {'is' if len(named) == 1 else 'are'} left out (first: {named[0]}): "
                   "give them by --scores, or name them .json", file=sys.stderr)
     folders = ", ".join(map(str, dirs))
     score_into = (f"; score predictions into {'it' if len(dirs) == 1 else 'one'} first (python -m eval.TASK --gt GT "

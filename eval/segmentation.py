@@ -45,6 +45,7 @@ from collections import defaultdict
 import numpy as np
 
 from eval import common, regions
+from eval.counts import counted
 
 HEADLINE = ["mIoU", "cIoU", "gIoU", "P@0.5"]
 THRESHOLDS = (0.5, 0.7, 0.9)
@@ -156,10 +157,10 @@ def score(items: list[common.Item], args=None) -> dict:
             by_class[c][0] += i
             by_class[c][1] += u
     class_iou = {c: (i / u if u else None) for c, (i, u) in sorted(by_class.items())}  # None: no pixel either side
-    notes = [f"{n_unknown} predicted shape(s) in several-class records name no class of the set's references, "
-             "not scored" + (f" ({n_coco} of them {common.COCO_CLASS_ADVICE})" if n_coco else "")] if n_unknown else []
+    notes = [f"{counted(n_unknown, 'predicted shape')} in several-class records {'names' if n_unknown == 1 else 'name'} no class of the set's references, "
+             "not scored" + (f" ({n_coco} of them {'carries' if n_coco == 1 else 'carry'} {common.COCO_CLASS_ADVICE})" if n_coco else "")] if n_unknown else []
     if empty["unassigned"]:
-        notes.append(f"{empty['unassigned']} record(s) with an empty reference ask for no one class of the set's "
+        notes.append(f"{counted(empty['unassigned'], 'record')} with an empty reference {'asks' if empty['unassigned'] == 1 else 'ask'} for no one class of the set's "
                      "references (no <ref> in the reference; the question names none of their classes, or several): "
                      f"in gIoU, cIoU and P@, left out of mIoU; {empty['unassigned_with_shapes']} of them answered "
                      "with shapes")

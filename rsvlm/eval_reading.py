@@ -147,17 +147,17 @@ def record_warnings(records: list[dict]) -> list[str]:
     answers, some without (a blind test set's are answered, but no scorer takes a ground truth so mixed)."""
     out = []
     if untasked := [r["id"] for r in records if r["task"] is None]:
-        out.append(f"{len(untasked)} of {len(records)} record(s) have no task (no \"task\" field, and no task tag such as "
+        out.append(f"{len(untasked)} of {len(records)} {'record' if len(records) == 1 else 'records'} {'has' if len(untasked) == 1 else 'have'} no task (no \"task\" field, and no task tag such as "
                    f"[vqa] opening the question; first: {untasked[0]}): they are answered, but no python -m eval.TASK "
                    "scores them; give each record its task (python -m data_gen convert llava --task does, and rewrites "
                    "GeoChat's own tags such as [refer] and its {<x1><y1><x2><y2>} boxes into rsvlm's)")
     if trailing := [r["id"] for r in records if _ends_on_a_question(r)]:
-        out.append(f"{len(trailing)} record(s) end on a question after their last answer (first: {trailing[0]}): the "
+        out.append(f"{len(trailing)} {'record ends' if len(trailing) == 1 else 'records end'} on a question after {'its' if len(trailing) == 1 else 'their'} last answer (first: {trailing[0]}): the "
                    "prompt stops before that answer, the reference the scorers compare with, so the question after it "
                    "is not asked; end each record on the answer to score")
     blind = [r["id"] for r in records if all(t["from"] not in ("gpt", "assistant") for t in r["conversations"])]
     if 0 < len(blind) < len(records):  # answers lost in a conversion?
-        out.append(f"{len(blind)} of {len(records)} record(s) have no answer (first: {blind[0]}): they are answered as "
+        out.append(f"{len(blind)} of {len(records)} records {'has' if len(blind) == 1 else 'have'} no answer (first: {blind[0]}): {'it is' if len(blind) == 1 else 'they are'} answered as "
                    "a blind test set's, but python -m eval.TASK refuses a ground truth with such records")
     return out
 
@@ -320,8 +320,8 @@ class ReadNotes:
         """A line, then one per kind (the ``most`` of most records), its advice said for records
         (``as_record_fields``); None without a note."""
         rows = sorted(self.kinds.values(), key=lambda v: -v[0])
-        more = f"\n  and {len(rows) - most} more kind(s) of note" if len(rows) > most else ""
-        return f"reading the images of the {n_records} record(s) of this run noted:" + "".join(
-            f"\n  {n} record(s): {_cut(_PREDICT_TILE.sub(_CONVERT_TILE, as_record_fields(self.spread(note, lows, highs))))}"
+        more = f"\n  and {len(rows) - most} more {'kind' if len(rows) - most == 1 else 'kinds'} of note" if len(rows) > most else ""
+        return f"reading the images of the {n_records} {'record' if n_records == 1 else 'records'} of this run noted:" + "".join(
+            f"\n  {n} {'record' if n == 1 else 'records'}: {_cut(_PREDICT_TILE.sub(_CONVERT_TILE, as_record_fields(self.spread(note, lows, highs))))}"
             f" (first: {rid})"
             for n, rid, note, lows, highs in rows[:most]) + more if rows else None

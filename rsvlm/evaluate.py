@@ -81,6 +81,7 @@ from rsvlm.predictions import (  # noqa: F401  (inputs_digest: rsvlm.evaluate.in
     unstamped_answers,
 )
 from rsvlm.processes import Terminated, launcher_sync, process_rank, rank_device
+from rsvlm.progress import counted
 from rsvlm.temp_files import replace_text, sweep_temps
 from rsvlm.tokens import TASKS, task_tag
 from rsvlm.tta import MODES, FuseConfig
@@ -130,28 +131,28 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     done, errors = resume_state(part, [f for f in answer_files(out) if f != part], {r["id"]: r for r in mine},
                                 root, retry_errors)
     if bare := errors.unvouched:  # an answer to what? Its question may have changed since, as asked_digest would tell
-        print(f"rsvlm eval: {len(bare)} record(s) were answered without an \"asked_digest\" (by an older rsvlm eval, "
-              f"or another tool; first: {bare[0]}): what they were asked cannot be checked against what they ask now, "
-              "so they are answered again", file=sys.stderr)
+        print(f"rsvlm eval: {counted(len(bare), 'record')} {'was' if len(bare) == 1 else 'were'} answered without an \"asked_digest\" (by an older rsvlm eval, "
+              f"or another tool; first: {bare[0]}): what {'it was' if len(bare) == 1 else 'they were'} asked cannot be checked against what {'it asks' if len(bare) == 1 else 'they ask'} now, "
+              f"so {'it is' if len(bare) == 1 else 'they are'} answered again", file=sys.stderr)
     if n_retry := errors.n_changed + errors.n_undigested + errors.n_forced:
         why = ", ".join(w for n, w in [(errors.n_changed, f"{errors.n_changed} whose record or image files changed"),
                                        (errors.n_undigested, f"{errors.n_undigested} of an older rsvlm eval"),
                                        (errors.n_forced, f"{errors.n_forced} unchanged, as --retry-errors asks")] if n)
-        print(f"rsvlm eval: {n_retry} record(s) answered empty with an error last time are answered again ({why})",
+        print(f"rsvlm eval: {counted(n_retry, 'record')} answered empty with an error last time {'is' if n_retry == 1 else 'are'} answered again ({why})",
               file=sys.stderr)
     if again := errors.asked_again:
-        print(f"rsvlm eval: {len(again)} record(s) ask otherwise than when they were answered (their question or images "
+        print(f"rsvlm eval: {counted(len(again), 'record')} {'asks' if len(again) == 1 else 'ask'} otherwise than when answered (their question or images "
               f"changed since; first: {again[0]}): answered again", file=sys.stderr)
     if errors.kept:
         first = errors.kept[0]
-        print(f"rsvlm eval: {len(errors.kept)} record(s) answered empty with an error last time are not answered "
-              f"again: their record and image files are as they were, so they would fail again (first: "
+        print(f"rsvlm eval: {counted(len(errors.kept), 'record')} answered empty with an error last time {'is' if len(errors.kept) == 1 else 'are'} not answered "
+              f"again: their record and image files are as they were, so {'it' if len(errors.kept) == 1 else 'they'} would fail again (first: "
               f"{first['id']}: {first['error'][:200]}); fix them, or give --retry-errors, to have them "
               "answered again", file=sys.stderr)
     todo = [r for r in mine if r["id"] not in done]
     if kept := len(mine) - len(todo):  # a resumed run said only "wrote OUT"; its bar alone started past 0
-        print(f"rsvlm eval: resuming {out}: {kept} of the {len(mine)} record(s){' of this rank' * (world > 1)} "
-              f"were answered by an earlier run and are kept; {len(todo)} to answer", file=sys.stderr)
+        print(f"rsvlm eval: resuming {out}: {kept} of the {counted(len(mine), 'record')}{' of this rank' * (world > 1)} "
+              f"{'was' if kept == 1 else 'were'} answered by an earlier run and {'is' if kept == 1 else 'are'} kept; {len(todo)} to answer", file=sys.stderr)
     n_cut, n_past, n_noted, n_unfused, rows_failed, read_notes, malformed = 0, 0, 0, 0, [], ReadNotes(), []
     # rows said at the end by a field: asked no --tta view, not asked some, --det-by-class classes said in words
     told: dict[str, list] = {key: [0, None]  # [count, first]
@@ -164,7 +165,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     writing = part.open("a") if todo else contextlib.nullcontext()
     # SIGTERM (a scheduler's time limit) ended the run without a word; while answering only: a rank waiting in
     # launcher_sync's C barrier would not run the handler, and is killed as before
-    with term_as_interrupt(), writing as f, progress_bar(total=len(mine), initial=kept, unit="rec",
+    with term_as_interrupt(), writing as f, progress_bar(total=len(mine), initial=kept, unit="record",
                                                          desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
                                                          disable=not progress) as bar:
         for i in range(0, len(todo), batch_size):
@@ -189,7 +190,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
             bar.update(len(batch))
     if untagged:  # asked as written: said once, not lost in the answers
         rid, tag = next(iter(untagged.items()))
-        print(f"rsvlm eval: note: {len(untagged)} of the {len(todo)} record(s) of this run open a question with a "
+        print(f"rsvlm eval: note: {len(untagged)} of the {counted(len(todo), 'record')} of this run {'opens' if len(untagged) == 1 else 'open'} a question with a "
               f"bracketed word that is no task tag (first: {rid}: {tag}): asked as written, which the model reads as "
               f"plain text; the tags are {' '.join(map(task_tag, TASKS))} (python -m data_gen convert llava "
               "rewrites GeoChat's own, such as [refer])", file=sys.stderr)
@@ -199,27 +200,27 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     for line in failure_lines(rows_failed, errors, mine, out, root, filling, root_given=image_root is not None):
         print(f"rsvlm eval: {line}", file=sys.stderr)
     if n_cut:  # under the grammar a cut answer reads as a whole one: scored as if it were
-        what = f"{n_cut} of the {len(todo)} answer(s) of this run"
-        print(f"rsvlm eval: note: {inf.cut_note(max_new_tokens, what, many=True)} (another --out, as answers are "
-              f"resumed, not replaced); they are marked \"cut\": true in {part}", file=sys.stderr)
+        what = f"{n_cut} of the {counted(len(todo), 'answer')} of this run"
+        print(f"rsvlm eval: note: {inf.cut_note(max_new_tokens, what, many=n_cut > 1)} (another --out, as answers are "
+              f"resumed, not replaced); {'it is' if n_cut == 1 else 'they are'} marked \"cut\": true in {part}", file=sys.stderr)
     if n_past:  # generate's warning a batch at a time named no record
-        print(f"rsvlm eval: warning: {inf.context_note(n_past, len(todo), inf.context_of(model))}; they are "
+        print(f"rsvlm eval: warning: {inf.context_note(n_past, len(todo), inf.context_of(model))}; {'it is' if n_past == 1 else 'they are'} "
               f"marked \"past_context\": true in {part}", file=sys.stderr)
     if malformed:  # --free-decoding, or a model the grammar cannot hold: the scorers count them, found late
         how = " (decoded freely: --free-decoding)" if not constrain else ""
-        print(f"rsvlm eval: note: {len(malformed)} of the {len(todo)} answer(s) of this run hold geometry that does not "
+        print(f"rsvlm eval: note: {len(malformed)} of the {counted(len(todo), 'answer')} of this run {'holds' if len(malformed) == 1 else 'hold'} geometry that does not "
               f"follow the grammar{how} (first: {malformed[0][0]}: {malformed[0][1][:200]}); the scorers score what "
               "can be read of each and count the rest as unparseable", file=sys.stderr)
     if n_noted:
-        print(f"rsvlm eval: note: {n_noted} record(s) keep their plain answer, not fused over the --tta views: a "
+        print(f"rsvlm eval: note: {counted(n_noted, 'record')} {'keeps its' if n_noted == 1 else 'keep their'} plain answer, not fused over the --tta views: a "
               f"view's prompt was refused (see 'note' in {part})", file=sys.stderr)
     if (n := told["tta_skipped"][0]):  # the plain answer stands: --tta did nothing for them, which a score would not tell
         first = told["tta_skipped"][1]
-        print(f"rsvlm eval: note: {n} of the {len(todo)} record(s) of this run were asked no --tta view "
+        print(f"rsvlm eval: note: {n} of the {counted(len(todo), 'record')} of this run {'was' if n == 1 else 'were'} asked no --tta view "
               f"(first: {first['id']}: {first['tta_skipped']}; 'tta_skipped' in {part})", file=sys.stderr)
     if (n := told["worded"][0]):  # the scores count the joined shapes alone
         first = told["worded"][1]
-        print(f"rsvlm eval: note: {n} of the {len(todo)} record(s) of this run had class answer(s) in words "
+        print(f"rsvlm eval: note: {n} of the {counted(len(todo), 'record')} of this run had class answers in words "
               f"with no shape, left out of the joined answer (first: {first['id']}: "
               f"{', '.join(map(repr, first['worded']))}; 'worded' in {part})", file=sys.stderr)
     if (n := told["tta_unasked"][0]):
@@ -228,10 +229,10 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"{first['id']}: {first['tta_unasked']}; 'tta_unasked' in {part})", file=sys.stderr)
     if (n := told["tta_voted_out"][0]):  # a score falls with no word of why: the views outvoted the plain shapes
         first = told["tta_voted_out"][1]
-        print(f"rsvlm eval: note: {n} record(s) answered \"None.\" where the plain answer had shapes, voted out by "
+        print(f"rsvlm eval: note: {counted(n, 'record')} answered \"None.\" where the plain answer had shapes, voted out by "
               f"the --tta views (first: {first['id']}; why: 'tta_voted_out' in {part})", file=sys.stderr)
     if n_unfused:
-        print(f"rsvlm eval: note: {n_unfused} record(s) had view answers left out of their --tta fusion (empty, "
+        print(f"rsvlm eval: note: {counted(n_unfused, 'record')} had view answers left out of their --tta fusion (empty, "
               f"unparseable, or not of the plain answer's kind; which and why: 'tta_note' in {part})", file=sys.stderr)
     unmerged = f"the rank parts beside {out} are not merged into it: a record's inputs changed during the run; run again"
     if sync is not None and world > 1:  # every part is written once all ranks get here: rank 0 merges
@@ -242,7 +243,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         # processes on several machines, each writing --out on a disk of its own (/tmp): rank 0 sees only its part
         unseen = [r for r, w in enumerate(wrote) if w and not part_path(out, r, world).is_file()] if rank == 0 else []
         if unseen:
-            print(f"rsvlm eval: the parts of rank(s) {', '.join(map(str, unseen))} are not in {out.parent} where rank 0 "
+            print(f"rsvlm eval: the {'part of rank' if len(unseen) == 1 else 'parts of ranks'} {', '.join(map(str, unseen))} {'is' if len(unseen) == 1 else 'are'} not in {out.parent} where rank 0 "
                   "runs: processes on several machines need --out in a folder they share; copy every "
                   f"{out.name}.rankR beside {out} and run rsvlm eval again (one process) to merge them", file=sys.stderr)
         merged = sync(rank == 0 and not unseen and merge_answers(every, len(records), out, world, root,

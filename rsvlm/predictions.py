@@ -184,13 +184,13 @@ def failure_lines(failed: list[dict], errors: ErrorRows, records: list[dict], ou
     where lines of the earlier answers could not be read (``errors.unreadable``), how many and the first."""
     lines = []
     if bad := errors.unreadable:  # its record, if it answered one of this run's, read as unanswered
-        lines.append(f"{len(bad)} line(s) of the earlier answers could not be read (first: {bad[0][:300]}): the "
+        lines.append(f"{len(bad)} {'line' if len(bad) == 1 else 'lines'} of the earlier answers could not be read (first: {bad[0][:300]}): the "
                      "records they answered, if any, were answered again; the lines are left where they are, and "
-                     "the scorers count them as unreadable: delete them")
+                     f"the scorers count them as unreadable: delete {'it' if len(bad) == 1 else 'them'}")
     if not (rows := [*failed, *errors.kept]):
         return lines
     first, kept = rows[0], f", {len(errors.kept)} of them from the last run" if errors.kept else ""
-    lines.append(f"{len(rows)} of {len(records)} record(s) with unreadable images, bands the model cannot take, "
+    lines.append(f"{len(rows)} of {len(records)} {'record' if len(records) == 1 else 'records'} with unreadable images, bands the model cannot take, "
                  f"a prompt past the LLM's context or a system turn its chat template cannot write answered empty (see 'error' in {out}{kept}; first: "
                  f"{first['id']}: {first['error'][:200]})")
     if hint := missing_images_hint(records, root, root_given):
@@ -216,10 +216,10 @@ def missing_images_hint(records: list[dict], root: Path, given: bool = False) ->
     if not lost:
         return None
     if given:  # "give --image-root" to one who gave it
-        return (f"{len(lost)} record(s) name image files by relative paths that are not under --image-root "
-                f"{root.resolve()} (first: {lost[0]}): give the folder their paths start from")
-    return (f"{len(lost)} record(s) name image files by relative paths that do not exist; they are read against "
-            f"{root.resolve()} (the --data file's folder): give --image-root, the folder their paths start from")
+        return (f"{len(lost)} {'record names' if len(lost) == 1 else 'records name'} image files by relative paths that are not under --image-root "
+                f"{root.resolve()} (first: {lost[0]}): give the folder {'its' if len(lost) == 1 else 'their'} paths start from")
+    return (f"{len(lost)} {'record names' if len(lost) == 1 else 'records name'} image files by relative paths that do not exist; they are read against "
+            f"{root.resolve()} (the --data file's folder): give --image-root, the folder {'its' if len(lost) == 1 else 'their'} paths start from")
 
 
 def _is_row_of(line: str, ids: set[str]) -> bool:
@@ -290,7 +290,7 @@ def check_out(data: Path, out: Path | str, loaded: tuple | None = None) -> str |
         return f"--out {out} holds records (conversations), not predictions: is it the --data file?"
     bad: list[str] = []
     if out.is_file() and not _rows(out, bad) and bad:  # a score file, a log: answers were appended to it
-        return (f"--out {out} holds no predictions ({len(bad)} line(s), none a JSON object with an \"id\"; first: "
+        return (f"--out {out} holds no predictions ({len(bad)} {'line' if len(bad) == 1 else 'lines'}, none a JSON object with an \"id\"; first: "
                 f"{bad[0][:200]}): is it a score file? Give the predictions JSONL's path, or a new file")
     try:
         records, report = loaded or load_records(data, strict=False, need_answer=False)
@@ -302,7 +302,7 @@ def check_out(data: Path, out: Path | str, loaded: tuple | None = None) -> str |
     stale = sorted(answered_ids(out) - {r["id"] for r in records})
     if stale:
         who, s, delete = _holders(out)
-        return (f"{who} already hold{s} {len(stale)} answer(s) to records not in {data} (first: {stale[0]}); "
+        return (f"{who} already hold{s} {len(stale)} {'answer' if len(stale) == 1 else 'answers'} to records not in {data} (first: {stale[0]}); "
                 f"{'it is' if s else 'they are'} resumed, not replaced: {delete} or choose another --out")
     return None
 
@@ -360,7 +360,7 @@ def unstamped_answers(out: Path, stamp: dict) -> tuple[dict, str | None]:
     why = "cannot be read" if stamp_path(out).exists() else "is missing"
     who, s, delete = _holders(out)
     return {**stamp, "unchecked_answers": n}, (
-        f"{who} hold{s} {n} answer(s) but its {stamp_path(out).name} {why} (an older rsvlm eval or another tool "
+        f"{who} hold{s} {n} {'answer' if n == 1 else 'answers'} but its {stamp_path(out).name} {why} (an older rsvlm eval or another tool "
         f"wrote them): they are kept as they are, unchecked against this model and options; {delete} to "
         "answer every record afresh")
 

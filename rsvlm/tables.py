@@ -25,7 +25,7 @@ def problem_lines(problems: list[str], rest: str | None = None) -> list[str]:
     (``rest``: where they are written)."""
     lines = [f"problem: {p}" for p in problems[:TABLE_ROWS]]
     if (n := len(problems) - TABLE_ROWS) > 0:
-        lines.append(f"… and {n} more problem(s), not shown" + (f" ({rest})" if rest else ""))
+        lines.append(f"… and {n} more {'problem' if n == 1 else 'problems'}, not shown" + (f" ({rest})" if rest else ""))
     return lines
 
 
@@ -36,7 +36,8 @@ def objects_table(objects: list[dict], most: int | None = None,
     if not objects:
         return ""
     if most is not None and len(objects) > most:
-        return objects_table(objects[:most]) + f"\n… and {len(objects) - most} more object(s), not shown ({rest})"
+        n = len(objects) - most
+        return objects_table(objects[:most]) + f"\n… and {n} more {'object' if n == 1 else 'objects'}, not shown ({rest})"
     geo = any(o.get("map_coords") for o in objects)
     scored = any("score" in o for o in objects)
     rows = [("#", "label", "kind") + (("score",) if scored else ()) + ("pixel",) + (("map",) if geo else ())]

@@ -123,7 +123,7 @@ def test_eval_marks_cut_answers_and_counts_them(processor, tmp_path, capsys):
     out = evaluate.run(model, processor, data, tmp_path / "pred.jsonl", max_new_tokens=9, progress=False)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r.get("cut", False) for r in rows] == [True, False, True]
-    assert "2 of the 3 answer(s) of this run reached the token limit (9 tokens); they may be cut" in capsys.readouterr().err
+    assert "2 of the 3 answers of this run reached the token limit (9 tokens); they may be cut" in capsys.readouterr().err
 
 
 def test_a_fused_answer_is_cut_where_any_view_answer_was():
@@ -171,7 +171,7 @@ def test_eval_with_tta_survives_a_refused_view(processor, tmp_path, capsys):
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert rows[0]["answer"] == BOX and "error" not in rows[0] and "could not be asked" in rows[0]["note"]
     assert "note" not in rows[1] and rows[1]["answer"] == geometry.encode(rows[1]["objects"], 32, 32)
-    assert "1 record(s) keep their plain answer, not fused over the --tta views" in capsys.readouterr().err
+    assert "1 record keeps its plain answer, not fused over the --tta views" in capsys.readouterr().err
 
 
 def test_predict_with_tta_survives_a_refused_view(ckpt, geotiff, processor, tmp_path, capsys, monkeypatch):
@@ -204,7 +204,7 @@ def test_chat_prints_50_rows_of_a_long_answer_and_counts_the_rest(ckpt, geotiff,
     assert repl.ask("[det] cars") is not None
     said = out.getvalue()
     assert len([line for line in said.splitlines() if "  car  " in line]) == 50
-    assert "… and 70 more object(s), not shown (/geojson writes them all)" in said
+    assert "… and 70 more objects, not shown (/geojson writes them all)" in said
     assert len(repl.last["objects"]) == 120  # /geojson still writes them all
 
 

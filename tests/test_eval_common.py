@@ -102,10 +102,10 @@ def test_answers_in_another_format_are_pointed_out(tmp_path, capsys):
     gt.write_text(json.dumps(rec) + "\n")
     pred.write_text('{"id": "r0", "task": "ground", "answer": "{<10><20><30><40>|<0>}"}\n')  # GeoChat's
     assert grounding.main(["--gt", str(gt), "--pred", str(pred)])["acc50"] == 0.0
-    assert "1 answer(s) hold geochat geometry, which the rsvlm reader does not read (--format geochat?)" in (
+    assert "1 answer holds geochat geometry, which the rsvlm reader does not read (--format geochat?)" in (
         capsys.readouterr().out)
     assert grounding.main(["--gt", str(gt), "--pred", str(pred), "--format", "geochat"])["acc50"] == 1.0
-    assert "answer(s) hold" not in capsys.readouterr().out
+    assert "answer holds" not in capsys.readouterr().out
 
 
 def test_predictions_with_a_byte_order_mark_lose_no_line(tmp_path):

@@ -75,7 +75,7 @@ def test_every_scorer_counts_cut_answers_and_names_the_first(name, tmp_path, cap
     assert scores["by_modality"]["optical"]["n_pred_cut"] == 1 and scores["by_modality"]["sar"]["n_pred_cut"] == 0
     (note,) = [n for n in scores["notes"] if "token limit" in n]
     # "stopped at" was untrue of an answer whose last word fell on the last token (d36c244d: cut_note's words)
-    assert note.startswith("1 answer(s) reached rsvlm eval's token limit") and "may be cut" in note
+    assert note.startswith("1 answer reached rsvlm eval's token limit") and "may be cut" in note
     assert "(first: a)" in note
     assert "--max-new-tokens" in note
     assert "note: " + note in capsys.readouterr().out

@@ -27,7 +27,7 @@ def test_eval_crops_on_a_class_question_asks_no_view_and_says_why(tmp_path, monk
     assert row["answer"] == "lake"
     assert row["tta_skipped"].startswith("--tta crops: no view asked of this question (crops are only for [det]/[ground]")
     err = capsys.readouterr().err
-    assert "rsvlm eval: note: 1 of the 1 record(s) of this run were asked no --tta view (first: r0: --tta crops:" in err
+    assert "rsvlm eval: note: 1 of the 1 record of this run was asked no --tta view (first: r0: --tta crops:" in err
 
 
 def test_eval_flip_on_a_class_question_asks_views_and_says_nothing_of_it(tmp_path, monkeypatch, capsys):
@@ -88,5 +88,5 @@ def test_eval_det_by_class_says_a_class_that_answered_in_words(tmp_path, monkeyp
     row = json.loads(out.read_text().splitlines()[0])
     assert row["worded"] == ["harbor"]
     err = capsys.readouterr().err
-    assert "rsvlm eval: note: 1 of the 1 record(s) of this run had class answer(s) in words with no shape, left out " \
+    assert "rsvlm eval: note: 1 of the 1 record of this run had class answers in words with no shape, left out " \
            "of the joined answer (first: r0: 'harbor'; 'worded' in" in err, err

@@ -84,7 +84,7 @@ def test_a_gzip_predictions_file_cut_in_its_trailer_alone_loses_nothing(tmp_path
     assert scores["n_missing"] == 0 and scores["accuracy"] == 1.0
     said = next(n for n in scores["notes"] if str(pred) in n)
     assert f"lacks the last {lacking} of the 8 bytes" in said and "none lost" in said
-    assert "cut short" not in said and "count as missing" not in said and "0 byte(s)" not in said
+    assert "cut short" not in said and "count as missing" not in said and "0 bytes" not in said
     assert ("matches its checksum" in said) == checked and ("could not be checked" in said) != checked
     pred.write_bytes(packed[:-lacking - 10])  # into the data: cut midway, as before
     assert "cut short" in next(n for n in vqa.main(["--gt", gt, "--pred", str(pred)])["notes"] if str(pred) in n)
@@ -103,9 +103,9 @@ def test_the_scripts_own_task_name_is_said_apart_from_another_benchmarks(tmp_pat
                                               {"id": "d2", "task": "referring", "answer": "None."}])
     said = common.count_notes(detection.main(["--gt", gt, "--pred", pred]))
     ours = next(n for n in said if "as this script is named" in n)
-    assert ours.startswith("2 prediction(s)") and "referring" not in ours and "(det, as rsvlm eval writes it)" in ours
+    assert ours.startswith("2 predictions") and "referring" not in ours and "(det, as rsvlm eval writes it)" in ours
     other = next(n for n in said if "no rsvlm task" in n)
-    assert other.startswith("1 prediction(s)") and "{'referring': 1}" in other and "etection" not in other
+    assert other.startswith("1 prediction") and "{'referring': 1}" in other and "etection" not in other
 
 
 @pytest.mark.parametrize("text", ["...5", "\u20265", "Hmm...5 ships", "There are\u2026 5."])

@@ -18,7 +18,7 @@ def test_unparseable_predictions_past_the_quoted_ones_are_counted(tmp_path):
     assert s["n_unparseable"] == 8
     quoted = [n for n in s["notes"] if n.startswith("unparseable ")]
     assert [n.split("'")[1] for n in quoted] == ["c1", "c2", "c3"]
-    assert "(and 5 more unparseable prediction(s), not quoted)" in s["notes"]
+    assert "(and 5 more unparseable predictions, not quoted)" in s["notes"]
 
 
 def test_no_count_of_more_where_every_unparseable_one_is_quoted(tmp_path):

@@ -94,7 +94,7 @@ def test_report_of_two_runs_puts_their_rows_side_by_side_and_marks_a_partial_one
     assert [(s.strip(), m.strip()) for s, m in rows] == [
         ("A/vqa.json", "accuracy"), ("B/vqa.json (partial)", "accuracy"),
         ("A/vqa.json", "mean_qtype_accuracy"), ("B/vqa.json (partial)", "mean_qtype_accuracy")], md
-    why = "1 of 3 record(s) have no answer (rsvlm eval ran with --limit 2), scored as wrong: not the whole set's score"
+    why = "1 of 3 records has no answer (rsvlm eval ran with --limit 2), scored as wrong: not the whole set's score"
     assert f"\n- B/vqa.json (partial): {why}\n" in md
     assert rep["partial"] == {"B/vqa.json": why} and [r["partial"] for r in rep["metrics"]] == [False, True] * 2
     assert json.loads((tmp_path / "r.json").read_text())["partial"] == rep["partial"]

@@ -43,12 +43,12 @@ def test_a_record_without_meta_size_is_scored_at_its_images_size_and_one_without
     assert scores["n_records"] == 3 and scores["n_gt_unsized"] == 1
     assert scores["mAP50"] == pytest.approx(1.0)
     notes = " ".join(scores["notes"])
-    assert "2 record(s) have no meta.width/meta.height and are scored at their image's size" in notes
+    assert "2 records have no meta.width/meta.height and are scored at their image's size" in notes
     assert "(first: b (image not found: " in notes and "left out of every score" in notes
-    assert "note: 1 record(s) have no meta.width" in capsys.readouterr().out
+    assert "note: 1 record has no meta.width" in capsys.readouterr().out
     from eval import report
 
-    assert report.partial_why(scores) == ("1 record(s) left out, no size to score their geometry at: not the whole "
+    assert report.partial_why(scores) == ("1 record left out, no size to score its geometry at: not the whole "
                                           "set's score")  # eval.report marks its rows (partial)
 
 
@@ -58,7 +58,7 @@ def test_unsized_records_read_under_image_root_and_none_readable_is_an_error_nam
     recs = [_unsized("a", "ground", BOX)]
     gt = write_jsonl(tmp_path / "gt.jsonl", recs)
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "ground", "answer": BOX}])
-    with pytest.raises(common.ScoreError, match=r"gt\.jsonl: 1 record\(s\) have no meta.width.*none can be scored"
+    with pytest.raises(common.ScoreError, match=r"gt\.jsonl: 1 record has no meta.width.*none can be scored"
                        r".*--image-root"):
         grounding.main(["--gt", gt, "--pred", pred])
     scores = grounding.main(["--gt", gt, "--pred", pred, "--image-root", str(tmp_path / "imgs")])

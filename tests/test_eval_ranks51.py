@@ -108,13 +108,13 @@ def test_error_rows_are_kept_or_answered_again_whatever_the_process_count(tmp_pa
     for rank in (1, 0):  # r1's image still missing: it would fail again, so it is kept, not answered
         run_eval(data, out, rank=rank, world=2)
     err = capsys.readouterr().err
-    assert "1 record(s) answered empty with an error last time are not answered again" in err
+    assert "1 record answered empty with an error last time is not answered again" in err
     assert model.asked == ["r0", "r1", "r2", "r3"] and "gone.png" in _rows(out)[1]["error"]
 
     Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "gone.png")  # the user puts it in place
     for rank in (0, 2, 1):  # r1 is rank 1's of three; its error row sits in OUT
         run_eval(data, out, rank=rank, world=3)
-    assert "1 record(s) answered empty with an error last time are answered again (1 whose record or image " \
+    assert "1 record answered empty with an error last time is answered again (1 whose record or image " \
         "files changed)" in capsys.readouterr().err
     assert model.asked == ["r0", "r1", "r2", "r3", "r1"]
     rows = _rows(out)
@@ -144,7 +144,7 @@ def test_answers_in_parts_of_another_process_count_are_checked(tmp_path, capsys)
     data = records_file(tmp_path, 2)
     out = tmp_path / "p.jsonl"
     (tmp_path / "p.jsonl.rank3").write_text(json.dumps({"id": "zz", "task": "cls", "answer": "forest"}) + "\n")
-    assert "p.jsonl and its rank parts (p.jsonl.rank3) already hold 1 answer(s) to records not in" in (
+    assert "p.jsonl and its rank parts (p.jsonl.rank3) already hold 1 answer to records not in" in (
         err := evaluate.check_out(data, out)) and "delete them or choose another --out" in err
     (tmp_path / "p.jsonl.rank3").write_text(json.dumps({"id": "r1", "task": "cls", "answer": "forest"}) + "\n")
     assert evaluate.check_out(data, out) is None
@@ -153,7 +153,7 @@ def test_answers_in_parts_of_another_process_count_are_checked(tmp_path, capsys)
     assert "(p.jsonl.rank3) hold answers of other weights" in evaluate.check_stamp(out, stamp)  # was None
     evaluate.stamp_path(out).unlink()
     stamp, warning = evaluate.unstamped_answers(out, stamp)
-    assert stamp["unchecked_answers"] == 1 and "hold 1 answer(s)" in warning and "delete them to answer" in warning
+    assert stamp["unchecked_answers"] == 1 and "hold 1 answer" in warning and "delete them to answer" in warning
 
 
 def test_the_merge_keeps_answers_past_limit(tmp_path, monkeypatch):

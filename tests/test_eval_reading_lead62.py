@@ -7,7 +7,7 @@ def test_a_long_note_is_cut_at_a_word_and_marked():
     notes = ReadNotes()
     notes.add("rec-1", [f"band B04 filled: {words}"])
     line = notes.summary(1).splitlines()[1]
-    said = line.split("record(s): ", 1)[1].rsplit(" (first: rec-1)", 1)[0]
+    said = line.split("record: ", 1)[1].rsplit(" (first: rec-1)", 1)[0]
     assert said.endswith(" …") and len(said) <= 240
     kept = said.removesuffix(" …").split()
     assert kept[-1] in words.split()  # the last word is whole, not "word0"
@@ -26,5 +26,5 @@ def test_a_note_of_one_long_word_keeps_most_of_it():
     path = "/data/" + "/".join(f"folder_{i:02d}_of_the_scene" for i in range(14)) + "/scene.tif"
     notes = ReadNotes()
     notes.add("rec-1", [f"file {path} holds several images"])
-    said = notes.summary(1).splitlines()[1].split("record(s): ", 1)[1].rsplit(" (first: rec-1)", 1)[0]
+    said = notes.summary(1).splitlines()[1].split("record: ", 1)[1].rsplit(" (first: rec-1)", 1)[0]
     assert len(said) == 240 and said.endswith(" …") and said.startswith(f"file {path[:200]}"), said

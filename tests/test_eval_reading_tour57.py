@@ -9,20 +9,20 @@ def test_a_grouped_note_gives_the_range_of_sizes_not_the_first_records():
     notes.add("b", ["512x640 px shrunk whole to 1024 px a side"])
     notes.add("c", ["2000x900 px shrunk whole to 1024 px a side"])
     text = notes.summary(3)
-    assert "3 record(s): 512–4000x640–3000 px shrunk whole to 1024 px a side (first: a)" in text
+    assert "3 records: 512–4000x640–3000 px shrunk whole to 1024 px a side (first: a)" in text
 
 
 def test_a_kind_whose_notes_hold_different_counts_of_numbers_keeps_the_first_note():
     notes = ReadNotes()
     notes.add("a", ["band 3 filled: 2 of 4 bands"])
     notes.add("b", ["band 3 filled: 2 of 4 bands, 7 % nodata"])
-    assert "2 record(s): band 3 filled: 2 of 4 bands (first: a)" in notes.summary(2)
+    assert "2 records: band 3 filled: 2 of 4 bands (first: a)" in notes.summary(2)
 
 
 def test_one_record_kinds_are_said_as_they_are():
     notes = ReadNotes()
     notes.add("only", ["the file holds 3 images"])
-    assert "1 record(s): the file holds 3 images (first: only)" in notes.summary(1)
+    assert "1 record: the file holds 3 images (first: only)" in notes.summary(1)
 
 
 def test_decimals_and_zero_padded_band_numbers_are_ranged_as_written():

@@ -19,6 +19,6 @@ def test_a_resumed_run_says_how_many_answers_it_keeps(ckpt, tmp_path, capsys):
     assert main([*argv, "--limit", "2"]) == 0
     assert "resuming" not in capsys.readouterr().err  # a first run keeps nothing
     assert main(argv) == 0
-    assert (f"rsvlm eval: resuming {out}: 2 of the 3 record(s) were answered by an earlier run and are kept; "
+    assert (f"rsvlm eval: resuming {out}: 2 of the 3 records were answered by an earlier run and are kept; "
             "1 to answer") in capsys.readouterr().err
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a", "b", "c"]

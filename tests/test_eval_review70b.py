@@ -48,7 +48,7 @@ def test_a_gzip_cut_at_a_line_end_says_no_line_was_split(tmp_path):
     pred.write_bytes(pack.compress("".join(lines).encode()) + pack.flush(zlib.Z_SYNC_FLUSH))
     said = next(n for n in vqa.main(["--gt", gt, "--pred", str(pred)])["notes"] if str(pred) in n)
     assert "cut short" in said and "whatever followed the cut (at a line's end) lost" in said
-    assert "0 byte(s)" not in said and "the cut splits" not in said
+    assert "0 bytes" not in said and "the cut splits" not in said
     pred.write_bytes(gzip.compress(lines[0].encode()) + gzip.compress(lines[1].encode())[:-3])
     scores = vqa.main(["--gt", gt, "--pred", str(pred)])
     assert scores["n_missing"] == 0 and any("lacks the last 3 of the 8 bytes" in n for n in scores["notes"])

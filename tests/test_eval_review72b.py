@@ -55,7 +55,7 @@ def test_a_pair_of_two_sizes_is_scored_at_the_first_and_said_and_one_whose_first
     scores = change.main(["--gt", gt, "--pred", pred])
     assert (scores["n_records"], scores["n_gt_unsized"]) == (2, 0)
     note = next(n for n in scores["notes"] if "scored at their image's size" in n)
-    assert "2 record(s)" in note and "1 of them have images of two sizes (first: a: 64x64, then 32x32)" in note, note
+    assert "2 records" in note and "1 of them has images of two sizes (first: a: 64x64, then 32x32)" in note, note
     assert "give their meta sizes" in note
 
 

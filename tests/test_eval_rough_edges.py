@@ -106,9 +106,9 @@ def test_loc_error_bad_input_is_one_line_and_exit_2(tmp_path, ckpt, capsys):
     for args, says in [(["--model", str(tmp_path / "none")], "not an rsvlm checkpoint"),  # were tracebacks
                        (["--model", str(ckpt), "--out", str(tmp_path)], "is a folder"),
                        (["--model", str(ckpt), "--out", data], "is the --data file"),  # overwrote the records
-                       (["--model", str(ckpt), "--tasks", "det"], "no record of task(s) ['det']"),
+                       (["--model", str(ckpt), "--tasks", "det"], "no record of task ['det']"),
                        (["--model", str(ckpt), "--batch-size", "0"], "at least 1"),
-                       (["--model", str(ckpt), "--tasks", "ground, dett"], "unknown task(s) ['dett']"),
+                       (["--model", str(ckpt), "--tasks", "ground, dett"], "unknown task ['dett']"),
                        (["--model", str(ckpt), "--tasks", "cls"], "hold no <loc_N>")]:  # printed NaN JSON
         code, _, err = run(["--data", data, *args])  # main_guard turns a traceback into one line and exit 2
         assert code == 2 and says in err, (args, err)
@@ -154,7 +154,7 @@ def test_detections_of_a_class_no_reference_has_are_counted_and_named(tmp_path, 
         {**SHIP, "label": "boat"}, {**SHIP, "label": "boat"}, {**SHIP, "label": None}]}])
     s = detection.main(["--gt", gt, "--pred", pred])
     assert s["mAP50"] == 0.0 and s["n_pred_objects_unknown_class"] == {"boat": 2, "(unlabelled)": 1}
-    assert "3 predicted object(s) of classes no reference has" in capsys.readouterr().out  # was a silent 0
+    assert "3 predicted objects of classes no reference has" in capsys.readouterr().out  # was a silent 0
 
 
 def test_unparseable_counts_change_maps_and_empty_answers_are_explained(tmp_path, capsys):
@@ -198,7 +198,7 @@ def test_points_and_masks_left_out_of_box_scores_are_noted(tmp_path, capsys):
     gt = _write(tmp_path / "gt.jsonl", [_record("a", [SHIP], "ground", "[ground] the ship")])
     pred = _write(tmp_path / "pred.jsonl", [{"id": "a", "answer": "<point><loc_200><loc_200></point>"}])
     assert grounding.main(["--gt", gt, "--pred", pred])["n_pred_objects_ignored"] == {"point": 1}
-    assert "1 predicted object(s) of a kind grounding does not score, left out: {'point': 1}" in capsys.readouterr().out
+    assert "1 predicted object of a kind grounding does not score, left out: {'point': 1}" in capsys.readouterr().out
 
 
 def test_segmentation_shapes_of_a_class_the_reference_lacks_are_noted(tmp_path, capsys):
@@ -208,7 +208,7 @@ def test_segmentation_shapes_of_a_class_the_reference_lacks_are_noted(tmp_path, 
     gt = _write(tmp_path / "gt.jsonl", [_record("a", two, "seg", "[seg] Segment ships and trees.")])
     pred = _write(tmp_path / "pred.jsonl", [{"id": "a", "objects": [{**SQUARE, "label": "boat"}]}])
     assert segmentation.main(["--gt", gt, "--pred", pred])["n_pred_objects_unknown_class"] == 1
-    assert "1 predicted shape(s) in several-class records name no class" in capsys.readouterr().out
+    assert "1 predicted shape in several-class records names no class" in capsys.readouterr().out
 
 
 def test_detection_without_any_reference_object_says_why_ap_is_undefined(tmp_path, capsys):
@@ -344,4 +344,4 @@ def test_loc_error_cuts_answers_at_the_llms_context(tmp_path, ckpt, capsys):
     res = json.loads(out.out)
     # was measured to 1024 tokens, past the tiny LLM's 512 positions, where a RoPE model's logits mean nothing
     assert res["cut"]["n"] == 1 and res["cut"]["max_length"] == 512 and res["cut"]["first"][0][0] == "dense"
-    assert 0 < res["all"]["n"] < 400 and "1 record(s) are longer than the LLM's context (512 tokens)" in out.err
+    assert 0 < res["all"]["n"] < 400 and "1 record is longer than the LLM's context (512 tokens)" in out.err

@@ -42,7 +42,7 @@ def test_scoring_a_file_whose_rank_parts_are_not_merged_says_so(tmp_path, capsys
     scores = classification.main(["--gt", str(gt), "--pred", str(pred)])
     assert scores["n_missing"] == 2  # scored as they stand
     # was: r1 scored as missing without a word, its answer in p.jsonl.rank1
-    assert "1 record(s) without a prediction in p.jsonl are answered in the rank parts beside it (p.jsonl.rank1)" \
+    assert "1 record without a prediction in p.jsonl is answered in the rank parts beside it (p.jsonl.rank1)" \
         in " ".join(scores["notes"])
     (tmp_path / "p.jsonl.rank1").write_text(json.dumps({"id": "r0", "task": "cls", "answer": "lake"}) + "\n")
     assert not any("rank parts" in n for n in classification.main(["--gt", str(gt), "--pred", str(pred)])["notes"])
@@ -93,7 +93,7 @@ def test_detections_past_max_dets_are_counted_and_named(tmp_path, capsys):
     scores = detection.main(["--gt", str(gt), "--pred", str(pred), "--max-dets", "10"])
     # was a lower AR and mAP with nothing saying that 2 of 12 right answers were never looked at
     assert scores["n_pred_objects_past_max_dets"] == 2
-    assert any("2 predicted object(s) of 1 record(s) past it are not scored; 1 record(s) hold more reference "
+    assert any("2 predicted objects of 1 record past it are not scored; 1 record holds more reference "
                "objects than that" in n for n in scores["notes"])
     scores = detection.main(["--gt", str(gt), "--pred", str(pred)])
     assert scores["n_pred_objects_past_max_dets"] == 0 and not any("--max-dets" in n for n in scores["notes"])
@@ -109,7 +109,7 @@ def test_predictions_of_another_task_under_the_same_ids_are_named(tmp_path, caps
                             for i, t, a in ((0, "cls", "lake"), (1, "vqa", "yes"), (2, "count", "3"))))
     notes = " ".join(classification.main(["--gt", str(gt), "--pred", str(pred)])["notes"])
     # was scored as two wrong class names without a word: the VQA and counting sets' answers under ids "1", "2"
-    assert "2 prediction(s) name another task than their record's (first: '1', a cls record answered as vqa)" in notes
+    assert "2 predictions name another task than their record's (first: '1', a cls record answered as vqa)" in notes
     pred.write_text(json.dumps({"id": "1", "task": "referring", "answer": "lake"}) + "\n")  # another tool's name
     assert "another task" not in " ".join(classification.main(["--gt", str(gt), "--pred", str(pred)])["notes"])
     capsys.readouterr()
@@ -127,7 +127,7 @@ def test_answers_that_are_no_class_are_named(tmp_path, capsys):
     scores = classification.main(["--gt", str(gt), "--pred", str(pred)])
     assert scores["confusion_matrix"]["dense residential"] == {"(other)": 2, "church": 1}
     # the (other) column said how many, never which: a class spelt otherwise looked like a weak model
-    assert "2 answer(s) name no class of the ground truth and score as wrong; most common: 'denseresidential' (2)" \
+    assert "2 answers name no class of the ground truth and score as wrong; most common: 'denseresidential' (2)" \
         in " ".join(scores["notes"])
     capsys.readouterr()
 
@@ -178,7 +178,7 @@ def test_objects_given_in_normalised_coordinates_are_pointed_out(tmp_path, capsy
         {"kind": "box", "label": "ship", "coords": [0.2, 0.3, 0.6, 0.7]}]}) + "\n")  # another tool's convention
     scores = grounding.main(["--gt", str(gt), "--pred", str(pred)])
     # was an mIoU of 0 with nothing saying why
-    assert scores["mIoU"] == 0 and "every coordinate of the 1 predicted object(s) given as 'objects' lies in [0, 1]" \
+    assert scores["mIoU"] == 0 and "every coordinate of the 1 predicted object given as 'objects' lies in [0, 1]" \
         in " ".join(scores["notes"])
     pred.write_text(json.dumps({"id": "r0", "task": "ground", "objects": [
         {"kind": "box", "label": "ship", "coords": box}]}) + "\n")

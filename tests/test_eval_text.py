@@ -72,8 +72,8 @@ def test_vqa_per_qtype_and_missing(tmp_path, capsys):
     assert s["n_gt_other_tasks"] == {"cls": 1}
     assert s["n_pred_not_in_gt"] == 1  # "9"; a file of every task's predictions is not flagged for "5"
     printed = capsys.readouterr().out
-    assert "note: 1 prediction(s) repeat an id (the first one counts)" in printed
-    assert "note: 1 prediction(s) name no record of the ground truth" in printed
+    assert "note: 1 prediction repeats an id (the first one counts)" in printed
+    assert "note: 1 prediction names no record of the ground truth" in printed
 
 
 def test_counting_mae_counts_unparseable_as_zero(tmp_path):

@@ -63,18 +63,18 @@ def test_resuming_keeps_the_errors_that_would_recur_and_counts_them(ckpt, tmp_pa
             "--device", "cpu"]
     assert cli(argv) == 0
     first = out.read_text()
-    assert "1 of 2 record(s) with unreadable images" in capsys.readouterr().err
+    assert "1 of 2 records with unreadable images" in capsys.readouterr().err
     assert cli(argv) == 0  # b.png still missing: it was read again, and the count said 0 errors
     err = capsys.readouterr().err
-    assert "1 record(s) answered empty with an error last time are not answered again" in err
+    assert "1 record answered empty with an error last time is not answered again" in err
     assert "answered again (" not in err and "give --retry-errors" in err
-    assert "1 of 2 record(s) with unreadable images" in err and "1 of them from the last run; first: b:" in err
+    assert "1 of 2 records with unreadable images" in err and "1 of them from the last run; first: b:" in err
     assert out.read_text() == first
     assert cli(argv + ["--retry-errors"]) == 0  # the user asks anyway: b is read (and fails) once more
     err = capsys.readouterr().err
-    assert "1 record(s) answered empty with an error last time are answered again (1 unchanged, as " \
+    assert "1 record answered empty with an error last time is answered again (1 unchanged, as " \
            "--retry-errors asks)" in err and "not answered again" not in err
-    assert "1 of 2 record(s) with unreadable images" in err and "from the last run" not in err
+    assert "1 of 2 records with unreadable images" in err and "from the last run" not in err
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ["a", "b"]
 
 
@@ -99,7 +99,7 @@ def test_answers_without_a_run_json_are_resumed_with_a_warning_and_the_scorers_s
     argv = ["eval", "--model", str(ckpt), "--data", data, "--out", str(out), "--max-new-tokens", "2",
             "--device", "cpu"]
     assert cli(argv) == 0  # was resumed without a word, and the stamp then vouched for a's answer too
-    assert "holds 1 answer(s) but its p.jsonl.run.json is missing" in capsys.readouterr().err
+    assert "holds 1 answer but its p.jsonl.run.json is missing" in capsys.readouterr().err
     stamp = json.loads((tmp_path / "p.jsonl.run.json").read_text())
     assert stamp["unchecked_answers"] == 1
     assert cli(argv) == 0  # stamped now: no warning, and the count is kept
@@ -107,7 +107,7 @@ def test_answers_without_a_run_json_are_resumed_with_a_warning_and_the_scorers_s
     assert json.loads((tmp_path / "p.jsonl.run.json").read_text())["unchecked_answers"] == 1
     scores = classification.main(["--gt", data, "--pred", str(out)])
     assert scores["run"]["model"] == str(ckpt.resolve()) and scores["run"]["options"]["max_new_tokens"] == 2
-    assert "1 answer(s) in p.jsonl were there before p.jsonl.run.json was written" in capsys.readouterr().out
+    assert "1 answer in p.jsonl was there before p.jsonl.run.json was written" in capsys.readouterr().out
 
 
 def test_an_unreadable_run_json_is_noted_not_trusted(tmp_path, capsys):
@@ -141,7 +141,7 @@ def test_an_empty_reference_is_a_unit_of_the_class_it_asks_for(tmp_path, capsys)
         == (3, 1, 1)
     assert s["by_modality"]["sar"]["per_class_IoU"] == {"ship": 0.0}  # classes of the whole set, not the modality's
     out = capsys.readouterr().out
-    assert "1 record(s) with an empty reference ask for no one class" in out and "1 of them answered with shapes" in out
+    assert "1 record with an empty reference asks for no one class" in out and "1 of them answered with shapes" in out
 
 
 def test_the_asked_class_is_read_from_plurals_and_the_longest_of_nested_names():
@@ -176,7 +176,7 @@ def test_a_repeated_id_with_another_answer_is_named(tmp_path, capsys):
                                          {"id": "b", "answer": "forest"}])  # another run's answer
     s = classification.main(["--gt", gt, "--pred", pred])
     assert s["n_pred_duplicate_ids"] == 2 and s["n_pred_duplicate_ids_differing"] == 1
-    assert "1 id(s) repeated with another answer than their first line's, which is the one scored (first: b)" \
+    assert "1 id repeated with another answer than their first line's, which is the one scored (first: b)" \
         in capsys.readouterr().out
 
 

@@ -265,7 +265,7 @@ def test_parts_on_another_machines_disk_are_named_not_blamed_on_changed_inputs(t
     assert done == {0: tmp_path / "p.jsonl.rank0", 1: tmp_path / "p.jsonl.rank1"} and not out.exists()
     err = capsys.readouterr().err
     # was: "a record's inputs changed during the run; run again", which would not have helped
-    assert "the parts of rank(s) 1 are not in" in err and "need --out in a folder they share" in err
+    assert "the part of rank 1 is not in" in err and "need --out in a folder they share" in err
     assert "inputs changed" not in err
 
 
@@ -327,7 +327,7 @@ def test_a_record_ending_on_a_question_is_pointed_out_before_the_run(tmp_path, m
     data.write_text("".join(json.dumps(r) + "\n" for r in recs))
     evaluate.run(None, None, data, out, batch_size=1, progress=False)
     # was answered on its first question without a word that the last one was never asked
-    assert "1 record(s) end on a question after their last answer (first: r1)" in capsys.readouterr().err
+    assert "1 record ends on a question after its last answer (first: r1)" in capsys.readouterr().err
     assert asked == ["r0", "r1"]
 
 

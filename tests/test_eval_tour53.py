@@ -112,12 +112,12 @@ def test_reading_notes_are_counted_by_kind_and_said_once_at_the_end(tmp_path, mo
     evaluate.run(None, proc, data, out, batch_size=2, progress=False)
     err = capsys.readouterr().err
     # were dropped: the pages left unread, a grey image answered as colour, a band filled, said nowhere
-    assert "reading the images of the 5 record(s) of this run noted" in err
+    assert "reading the images of the 5 records of this run noted" in err
     lines = [line.strip() for line in err.splitlines() if line.startswith("  ")]
-    assert lines == ["2 record(s): NIR missing: filled with R (expect weaker answers) (first: a)",
-                     "2 record(s): the file holds 2 images (TIFF pages or subdatasets); the first is read, another by "
+    assert lines == ["2 records: NIR missing: filled with R (expect weaker answers) (first: a)",
+                     "2 records: the file holds 2 images (TIFF pages or subdatasets); the first is read, another by "
                      f"its name, e.g. GTIFF_DIR:2:{tmp_path / 'pages.tif'} (first: b)",
-                     "1 record(s): grey band replicated to RGB (first: c)"]
+                     "1 record: grey band replicated to RGB (first: c)"]
     assert "red read as R" not in err  # a band's other name: routine, as the stretch is
     assert [json.loads(line)["answer"] for line in out.read_text().splitlines()] == ["lake"] * 5
 
@@ -134,8 +134,8 @@ def test_note_kinds_group_notes_by_their_words_not_their_numbers():
     for i in range(12):
         notes.add(f"r{i}", [f"note {'abcdefghijkl'[i]}: said", "stretch (2-98 percentiles): R [0, 1]"] + ["no valid pixel: x"] * (i < 3))
     said = notes.summary(12, most=3).splitlines()
-    assert said[1:] == ["  3 record(s): no valid pixel: x (first: r0)", "  1 record(s): note a: said (first: r0)",
-                        "  1 record(s): note b: said (first: r1)", "  and 10 more kind(s) of note"]
+    assert said[1:] == ["  3 records: no valid pixel: x (first: r0)", "  1 record: note a: said (first: r0)",
+                        "  1 record: note b: said (first: r1)", "  and 10 more kinds of note"]
     assert evaluate.ReadNotes().summary(3) is None
 
 
@@ -150,7 +150,7 @@ def test_answers_whose_geometry_breaks_the_grammar_are_counted_at_the_end(tmp_pa
     evaluate.run(None, Processor({}), data, out, batch_size=3, progress=False, constrain=False)
     err = capsys.readouterr().err
     # were said nowhere before scoring: a --free-decoding run of broken answers looked like any other
-    assert ("2 of the 4 answer(s) of this run hold geometry that does not follow the grammar (decoded freely: "
+    assert ("2 of the 4 answers of this run hold geometry that does not follow the grammar (decoded freely: "
             "--free-decoding) (first: r0: <box> needs 4 location tokens, got 2; dropped)") in err
     answering(monkeypatch)
     evaluate.run(None, Processor({}), data, tmp_path / "q.jsonl", batch_size=3, progress=False)
@@ -176,7 +176,7 @@ def test_a_record_asked_otherwise_since_its_answer_is_answered_again(tmp_path, m
     model.tag = "run 2"
     evaluate.run(None, None, data, out, batch_size=2, progress=False)
     # was kept: the answer to the old question, scored against the new one's reference
-    assert "1 record(s) ask otherwise than when they were answered (their question or images changed since; " \
+    assert "1 record asks otherwise than when answered (their question or images changed since; " \
            "first: r1): answered again" in capsys.readouterr().err
     rows = {r["id"]: r["answer"] for r in map(json.loads, out.read_text().splitlines())}
     assert rows == {"r0": "run 1", "r1": "run 2", "r2": "run 1", "r3": "run 1"} and model.asked[4:] == ["r1"]
@@ -250,7 +250,7 @@ def test_empty_answers_to_geometry_tasks_are_noted_not_only_scored_as_nothing(tm
         {"id": "g3", "task": "ground", "answer": "", "objects": []}]))
     notes = grounding.main(["--gt", str(gt), "--pred", str(pred)])["notes"]
     # were scored IoU 0 without a word: a tool's blank output read as a model that found nothing
-    assert "1 prediction(s) have an empty answer, scored as finding nothing (first: g0)" in " ".join(notes)
+    assert "1 prediction has an empty answer, scored as finding nothing (first: g0)" in " ".join(notes)
     capsys.readouterr()
 
 
@@ -315,7 +315,7 @@ def test_scenes_far_larger_than_the_models_input_are_counted_with_the_reading_no
     answering(monkeypatch)
     evaluate.run(None, proc, data, out, batch_size=2, progress=False)
     # was said by rsvlm predict and chat, never by eval: a detection set of 10 000 px scenes scored at 224 px
-    assert "  3 record(s): 48x40 px shrunk whole to the model's 8 px input, so small objects vanish; python -m " \
+    assert "  3 records: 48x40 px shrunk whole to the model's 8 px input, so small objects vanish; python -m " \
            "data_gen convert FORMAT --tile 8 makes a test set of its windows (docs/data-convert.md), as rsvlm predict " \
            "--tile 8 looks at one image (first: r0)" in capsys.readouterr().err
 
@@ -332,7 +332,7 @@ def test_predicted_objects_past_their_image_are_noted(tmp_path, capsys):
         return " ".join(grounding.main(["--gt", str(gt), "--pred", str(pred)])["notes"])
 
     # a tile's record, the objects in its scene's pixels: were scored as misses without a word
-    assert "2 predicted object(s) given as 'objects' lie wholly outside their image (meta.width × meta.height; " \
+    assert "2 predicted objects given as 'objects' lie wholly outside their image (meta.width × meta.height; " \
            "first in g1)" in score([10, 8, 30, 24], [1010, 8, 1030, 24], [10, 85, 30, 99])
     # a box only reaching past an edge (mirror views' fused obbs do) scores as it is: no note
     assert "wholly outside" not in score([10, 8, 30, 24], [-3, 0, 104, 80], [70, 60, 99, 95])
@@ -347,7 +347,7 @@ def test_a_set_of_which_only_some_records_have_an_answer_is_said_before_the_run(
     data.write_text("".join(json.dumps(r) + "\n" for r in recs))
     evaluate.run(None, None, data, out, batch_size=3, progress=False)
     # was found only by the scorer, after the run: "has no gpt (assistant) turn"
-    assert "1 of 3 record(s) have no answer (first: r1): they are answered as a blind test set's, but python -m " \
+    assert "1 of 3 records has no answer (first: r1): it is answered as a blind test set's, but python -m " \
            "eval.TASK refuses a ground truth with such records" in capsys.readouterr().err
     data.write_text("".join(json.dumps({**r, "conversations": r["conversations"][:1]}) + "\n" for r in recs))
     evaluate.run(None, None, data, tmp_path / "q.jsonl", batch_size=3, progress=False)
@@ -381,7 +381,7 @@ def test_loc_error_says_on_stderr_what_it_left_out(tmp_path, monkeypatch, capsys
     assert loc_error.main(["--data", str(data), "--out", str(tmp_path / "le.json")]) == 0
     err = capsys.readouterr().err
     # were in the JSON alone: a figure over fewer records than the file holds, said nowhere a reader looks
-    assert "note: 2 record(s) could not be read and are left out (first: r1: image not found: gone.png)" in err
+    assert "note: 2 records could not be read and are left out (first: r1: image not found: gone.png)" in err
     assert "note: test.jsonl: 3 records read, 1 skipped (invalid JSON: 1)" in err
     assert json.loads((tmp_path / "le.json").read_text())["skipped"]["n"] == 2
 

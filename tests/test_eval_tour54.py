@@ -134,7 +134,7 @@ def test_a_geochat_set_scored_unconverted_is_refused_naming_the_record_not_score
         detection.main(["--gt", str(gt), "--pred", str(pred), "--format", "geochat"])
     gt.write_text(json.dumps([{**GEOCHAT, "id": "r", "conversations": [
         {"from": "human", "value": "<image>\n[refer] Where is <p>the ship</p>?"}, {"from": "gpt", "value": "x"}]}]))
-    with pytest.raises(ScoreError, match=r"no records of task ground .*'None' is 1 record\(s\) with no \"task\".*convert"):
+    with pytest.raises(ScoreError, match=r"no records of task ground .*'None' is 1 record with no \"task\".*convert"):
         grounding.main(["--gt", str(gt), "--pred", str(pred), "--format", "geochat"])
 
 
@@ -169,7 +169,7 @@ def test_records_without_a_task_are_pointed_to_the_converter(tmp_path, monkeypat
         {"from": "human", "value": "<image>\n[refer] Where is <p>the ship</p>?"}, {"from": "gpt", "value": "x"}]}) + "\n")
     evaluate.run(None, None, data, tmp_path / "p.jsonl", progress=False)
     err = capsys.readouterr().err
-    assert "1 of 1 record(s) have no task" in err and "python -m data_gen convert llava --task" in err
+    assert "1 of 1 record has no task" in err and "python -m data_gen convert llava --task" in err
 
 
 @needs_real

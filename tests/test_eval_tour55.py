@@ -87,7 +87,7 @@ def test_view_answers_left_out_of_an_eval_fusion_are_written_and_counted(tmp_pat
         assert row["tta_note"].startswith("test-time augmentation: 2 of 3 other view answers could not be fused")
         assert "its geometry does not parse" in row["tta_note"] and "note" not in row  # no refused prompt
     err = capsys.readouterr().err
-    assert "2 record(s) had view answers left out of their --tta fusion" in err and "'tta_note'" in err
+    assert "2 records had view answers left out of their --tta fusion" in err and "'tta_note'" in err
     assert "prompt was refused" not in err
 
 

@@ -17,7 +17,7 @@ def test_every_scorer_names_the_first_answer_past_the_context(name, tmp_path, ca
     # was: counted in n_pred_past_context, but no note said what such answers are or which
     assert scores["n_pred_past_context"] == 1
     (note,) = [n for n in scores["notes"] if "past the LLM's context" in n]
-    assert note.startswith("1 answer(s) ran past the LLM's context (\"past_context\": true)")
+    assert note.startswith("1 answer ran past the LLM's context (\"past_context\": true)")
     assert "unreliable" in note and "(first: b)" in note
     assert "note: " + note in capsys.readouterr().out
 

@@ -127,7 +127,7 @@ def test_boxes_in_a_form_no_reader_reads_are_pointed_out(tmp_path, fmt, answer):
     got = run(tmp_path, "grounding", [record("a", "ground", [SHIP])], [{"id": "a", "answer": answer}],
               "--format", fmt)
     assert got["mIoU"] == 0.0 and got["n_unparseable"] == 0
-    assert any(n.startswith(f"1 answer(s) read as no object though they hold coordinates in a form the {fmt} reader")
+    assert any(n.startswith(f"1 answer read as no object though it holds coordinates in a form the {fmt} reader")
                for n in got["notes"])
 
 
@@ -229,9 +229,9 @@ def test_llava_and_geochat_answer_files_are_matched_by_question_id_and_read_from
              {"id": "2", "question_id": "9", "answer": "yes", "text": "no"}]  # an id and an answer win
     got = run(tmp_path, "vqa", recs, preds)
     assert got["accuracy"] == 1.0 and got["n_missing"] == 0 and got["n_pred_bad_lines"] == 0
-    assert any(n.startswith("2 prediction line(s) have no 'id' and are matched by their 'question_id'")
+    assert any(n.startswith("2 prediction lines have no 'id' and are matched by their 'question_id'")
                for n in got["notes"])
-    assert any(n.startswith("1 prediction line(s) have no 'answer' and are scored on their 'text'") for n in got["notes"])
+    assert any(n.startswith("1 prediction line has no 'answer' and is scored on their 'text'") for n in got["notes"])
 
 
 def test_a_size_given_as_text_is_named_in_the_error(tmp_path):

@@ -126,7 +126,7 @@ def test_shuffle_leaves_out_a_group_of_one_and_says_so(tmp_path, ckpt, capsys):
     res = json.loads(out.out)
     assert res["all"]["n"] == 8 and "task:det" not in res  # the two ground records, 4 locations each
     assert res["unshuffled"] == {"n": 1, "groups": {"optical/det": 1}, "first": "d0"}
-    assert "1 record(s) are left out of the shuffled run" in out.err
+    assert "1 record is left out of the shuffled run" in out.err
     with pytest.raises(common.ScoreError, match="no record can be given another scene's images"):
         loc_error.main(["--data", data, "--model", str(ckpt), "--shuffle-images", "0", "--device", "cpu",
                         "--tasks", "det"])

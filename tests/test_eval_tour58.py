@@ -102,7 +102,7 @@ def test_a_row_answered_before_tags_were_put_as_learnt_is_asked_again(ckpt, tmp_
     rows = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
     assert rows["plain"]["answer"] == "old"  # asked the same then and now: kept
     assert rows["loud"]["answer"] != "old"  # was kept: the answer to "[CLS]What scene?" read as plain text
-    assert "1 record(s) ask otherwise than when they were answered" in capsys.readouterr().err
+    assert "1 record asks otherwise than when answered" in capsys.readouterr().err
 
 
 def test_an_out_that_cannot_be_written_is_refused_before_scoring(tmp_path, monkeypatch, capsys):

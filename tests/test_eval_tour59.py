@@ -85,8 +85,8 @@ def test_rows_of_no_rsvlm_task_are_counted_and_said(tmp_path, capsys):
     assert s["n_correct"] == 3 and s["n_pred_other_task"] == {"scene_cls": 1} and s["n_pred_not_in_gt"] == 1
     assert s["n_gt_no_task"] == 1 and json.loads((tmp_path / "s.json").read_text())["n_pred_other_task"]
     out = capsys.readouterr().out
-    assert "note: 1 prediction(s) name a task that is no rsvlm task ({'scene_cls': 1}); they are scored" in out
-    assert "note: 1 ground-truth record(s) have no task" in out
+    assert "note: 1 prediction names a task that is no rsvlm task ({'scene_cls': 1}); it is scored" in out
+    assert "note: 1 ground-truth record has no task" in out
     gt = write_jsonl(tmp_path / "gt.jsonl", [untasked])  # nothing of an rsvlm task left: refused, the untasked counted
     with pytest.raises(ScoreError, match=r"gt.jsonl: no records of task cls \(found \{'None': 1\}\)"):
         classification.main(["--gt", gt, "--pred", pred])
@@ -109,7 +109,7 @@ def test_a_resumed_answer_without_an_asked_digest_is_asked_again_and_counted(tmp
     evaluate.run(None, None, data, out, batch_size=4, progress=False)
     err = capsys.readouterr().err
     # were kept: answers that cannot be checked against what their records ask now
-    assert 'rsvlm eval: 3 record(s) were answered without an "asked_digest" (by an older rsvlm eval, or another ' \
+    assert 'rsvlm eval: 3 records were answered without an "asked_digest" (by an older rsvlm eval, or another ' \
            "tool; first: r0)" in err
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(model.asked) == ["r0", "r2", "r3"]
@@ -211,7 +211,7 @@ def test_objects_that_disagree_with_their_answer_are_said(tmp_path):
                                            {"id": "b", "task": "det", "answer": box, "objects": [obj]}])
     s = detection.main(["--gt", gt, "--pred", pred])
     # was scored as finding nothing in "a" without a word
-    assert any(n.startswith("1 prediction(s) give 'objects' of another count than their answer reads as (first: a: 0 "
+    assert any(n.startswith("1 prediction gives 'objects' of another count than its answer reads as (first: a: 0 "
                             "in 'objects', 1 in 'answer')") for n in s["notes"])
 
 

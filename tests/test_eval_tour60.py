@@ -133,7 +133,7 @@ def test_objects_the_scorers_cannot_read_get_no_note_about_how_they_score(tmp_pa
     write_jsonl(tmp_path / "p.jsonl", [{"id": "d", "task": "det", "answer": box, "objects": [
         {"kind": "box", "label": "ship", "coords": [5000, 5000, 6000, 6000]}, {"kind": "box", "coords": [1, 1, 9, 9]}]}])
     notes = " ".join(detection.main(["--gt", gt, "--pred", pred])["notes"])
-    assert "2 predicted object(s)" not in notes and "lie wholly outside their image" in notes and "another count" in notes
+    assert "2 predicted objects" not in notes and "lies wholly outside its image" in notes and "another count" in notes
 
 
 def test_missing_repeated_and_foreign_ids_are_named_not_only_counted(tmp_path, capsys):
@@ -152,12 +152,12 @@ def test_missing_repeated_and_foreign_ids_are_named_not_only_counted(tmp_path, c
     s = classification.main(["--gt", gt, "--pred", pred])
     assert s["first_ids"] == {"n_missing": "c", "n_pred_duplicate_ids": "b", "n_pred_not_in_gt": "zz"}
     out = capsys.readouterr().out
-    assert "note: 1 record(s) have no prediction and score as wrong; first: c" in out
-    assert "note: 1 prediction(s) repeat an id (the first one counts); first: b" in out
-    assert "note: 1 prediction(s) name no record of the ground truth; first: zz" in out
+    assert "note: 1 record has no prediction, scored as wrong; first: c" in out
+    assert "note: 1 prediction repeats an id (the first one counts); first: b" in out
+    assert "note: 1 prediction names no record of the ground truth; first: zz" in out
     write_jsonl(tmp_path / "p.jsonl", [{"id": "zz", "task": "cls", "answer": "lake"}])  # every one missing: said once
     classification.main(["--gt", gt, "--pred", pred])
-    assert "have no prediction and score as wrong" not in capsys.readouterr().out
+    assert "no prediction, scored as wrong" not in capsys.readouterr().out
 
 
 def test_an_empty_ground_truth_file_is_called_so(tmp_path):
@@ -186,7 +186,7 @@ def test_a_ground_truth_id_repeated_is_refused_naming_its_line(tmp_path):
     rec = eval_record("a", "cls", "[cls] What scene?", "lake")
     gt = write_jsonl(tmp_path / "gt.jsonl", [rec, eval_record("b", "cls", "[cls] What scene?", "lake"), rec, rec])
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "cls", "answer": "lake"}])
-    with pytest.raises(ScoreError, match=r"gt.jsonl: duplicate record id 'a' at \S*gt.jsonl:3 \(2 repeated id\(s\)\)"):
+    with pytest.raises(ScoreError, match=r"gt.jsonl: duplicate record id 'a' at \S*gt.jsonl:3 \(2 repeated ids\)"):
         classification.main(["--gt", gt, "--pred", pred])
 
 
@@ -232,7 +232,7 @@ def test_a_rerun_with_nothing_left_to_answer_does_not_load_the_model(tmp_path, m
     argv, out, rows, loads = finished_eval(tmp_path, monkeypatch)
     write_jsonl(out, rows)
     assert main(argv) == 0 and loads == []
-    assert "2 of the 2 record(s) were answered by an earlier run" in capsys.readouterr().err
+    assert "2 of the 2 records were answered by an earlier run" in capsys.readouterr().err
     assert [json.loads(line) for line in out.read_text().splitlines()] == rows
     write_jsonl(out, rows[:1])  # one left: the model is needed
     assert main(argv) == 2 and len(loads) == 1
@@ -255,7 +255,7 @@ def test_a_geometry_answer_to_a_text_question_is_said_so(tmp_path):
                                               {"id": "b", "task": "cls", "answer": "lake"},
                                               {"id": "q", "task": "vqa", "answer": box}])
     notes = classification.main(["--gt", gt, "--pred", pred])["notes"]
-    assert any(n.startswith("1 answer(s) hold geometry (<loc_N>) where classification asks for text") and
+    assert any(n.startswith("1 answer holds geometry (<loc_N>) where classification asks for text") and
                "(first: a: '<ref>ship</ref><box>" in n for n in notes), notes
     assert not any("hold geometry" in n for n in vqa.main(["--gt", gt, "--pred", pred])["notes"])
 

@@ -136,7 +136,7 @@ def test_a_rank_that_answers_first_leaves_no_answer_of_this_run_counted_unchecke
             assert main(["eval", "--data", data, "--out", str(out), "--model", str(model), "--device", "cpu"]) == 0
             said += capsys.readouterr().err
         # once, by the rank that ran first and wrote the stamp (rank 0 alone said it, then of 4 answers)
-        assert said.count(" answer(s) but its p") == 1 and " 2 answer(s) but its p" in said, order
+        assert said.count(" answers but its p") == 1 and " 2 answers but its p" in said, order
         assert json.loads(stamp_path(out).read_text())["unchecked_answers"] == 2, order
         assert {json.loads(line)["id"] for line in out.read_text().splitlines()} == {r["id"] for r in recs}
 
@@ -150,7 +150,7 @@ def test_a_missing_answer_to_a_count_of_0_is_counted_and_noted(tmp_path, capsys)
     s = counting.main(_count_files(tmp_path, _line("a", "3") + _line("c", "I cannot tell.")))
     assert s["n_missing"] == 1 and s["n_unparseable"] == 1 and s["accuracy"] == 1 / 3
     assert s["MAE"] == 5 / 3 and s["n_unanswered_zero"] == 1  # b: missing, its reference 0
-    assert "1 missing or unparseable answer(s) are to a reference count of 0 (first: b)" in capsys.readouterr().out
+    assert "1 missing or unparseable answer is to a reference count of 0 (first: b)" in capsys.readouterr().out
 
 
 def test_a_dota_style_text_file_as_predictions_says_what_it_is(tmp_path, capsys):
@@ -182,7 +182,7 @@ def test_a_task_in_capitals_or_as_its_tag_is_read_as_that_task(tmp_path, capsys)
                                    + json.dumps({"id": "b", "task": "VQA", "answer": "0"}) + "\n"
                                    + json.dumps({"id": "c", "task": "counting", "answer": "5"}) + "\n"))
     assert s["n_pred_other_task"] == {"counting": 1}
-    assert "1 prediction(s) name another task than their record's (first: 'b', a count record answered as VQA)" \
+    assert "1 prediction names another task than its record's (first: 'b', a count record answered as VQA)" \
         in capsys.readouterr().out
 
 

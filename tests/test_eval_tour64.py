@@ -18,7 +18,7 @@ def test_an_id_written_otherwise_is_named_as_such(tmp_path):
     s = classification.main(["--gt", gt, "--pred", pred])
     assert s["n_missing"] == 4 and s["n_pred_not_in_gt"] == 4 and s["accuracy"] == 0.2
     (note,) = [n for n in s["notes"] if "written otherwise" in n]
-    assert note.startswith("3 prediction(s) name no record") and "(first: 'c ' for 'c'" in note
+    assert note.startswith("3 predictions name no record") and "(first: 'c ' for 'c'" in note
 
 
 def test_no_near_id_note_where_ids_differ_otherwise(tmp_path):
@@ -43,8 +43,8 @@ def test_objects_beside_a_blank_answer_are_not_said_to_disagree_with_it(tmp_path
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "answer": " ", "objects": [obj, obj]},
                                              {"id": "b", "answer": "None.", "objects": [obj]}])
     s = detection.main(["--gt", gt, "--pred", pred])
-    (note,) = [n for n in s["notes"] if "another count than their answer" in n]
-    assert note.startswith("1 prediction(s)") and "(first: b: 1 in 'objects', 0 in 'answer')" in note
+    (note,) = [n for n in s["notes"] if "of another count than" in n]
+    assert note.startswith("1 prediction ") and "(first: b: 1 in 'objects', 0 in 'answer')" in note
 
 
 def test_objects_in_a_coco_or_geojson_layout_are_told_how_to_give_them(tmp_path):

@@ -249,7 +249,7 @@ def test_an_id_written_without_its_leading_zeros_is_noted_not_paired(tmp_path):
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": 12, "answer": "lake"}, {"id": "12b", "answer": "lake"}])
     s = classification.main(["--gt", gt, "--pred", pred])
     assert s["n_missing"] == 1 and s["accuracy"] == 0.5
-    assert any("1 prediction(s) name no record, but a record without a prediction by its id written otherwise (first: "
+    assert any("1 prediction names no record, but a record without a prediction by its id written otherwise (first: "
                "'12' for '0012': surrounding spaces, case, an image extension or leading zeros)" in n for n in s["notes"])
 
 

@@ -40,9 +40,9 @@ def test_the_notes_read_coco_run_length_masks_as_the_masks_they_score_as(tmp_pat
         {"id": "b", "answer": "", "objects": [{"kind": "box", "coords": [0.25, 0.2, 0.5, 0.6]},
                                               {"segmentation": _rle(_building())}]}])
     notes = segmentation.main(["--gt", gt, "--pred", pred])["notes"]
-    assert any("1 prediction(s) give 'objects' of another count than their answer reads as (first: a: 1 in "
+    assert any("1 prediction gives 'objects' of another count than its answer reads as (first: a: 1 in "
                "'objects', 2 in 'answer')" in n for n in notes), notes
-    assert any("every coordinate of the 1 predicted object(s) given as 'objects' lies in [0, 1]" in n for n in notes)
+    assert any("every coordinate of the 1 predicted object given as 'objects' lies in [0, 1]" in n for n in notes)
 
 
 def test_a_coco_segm_result_in_detection_is_said_to_carry_a_bbox_not_scored(tmp_path):
@@ -61,12 +61,12 @@ def test_a_coco_segm_result_in_detection_is_said_to_carry_a_bbox_not_scored(tmp_
     det = write_jsonl(tmp_path / "det.jsonl", [eval_record("a", "det", "[det] Find them.", two, width=200, height=100)])
     s = detection.main(["--gt", det, "--pred", pred])
     assert s["n_pred_objects_ignored"] == {"mask": 1}
-    assert any("1 predicted mask(s) left out are COCO segm results with a 'bbox' beside their run-length mask" in n
+    assert any("1 predicted mask left out is a COCO segm result with a 'bbox' beside its run-length mask" in n
                for n in s["notes"]), s["notes"]
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "answer": "", "objects": [
         {"kind": "box", "coords": [50, 20, 100, 60], "category_id": 3}]}])
     s = detection.main(["--gt", det, "--pred", pred])
-    assert any("1 predicted object(s) carry a COCO 'category_id' and no 'label'" in n for n in s["notes"])
+    assert any("1 predicted object carries a COCO 'category_id' and no 'label'" in n for n in s["notes"])
 
 
 @pytest.mark.parametrize("array", [False, True])
@@ -134,7 +134,7 @@ def test_a_meta_size_that_is_not_the_image_file_s_is_said_naming_the_record(tmp_
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": i, "answer": "", "objects": [box]} for i in "abcd"])
     notes = detection.main(["--gt", gt, "--pred", pred])["notes"]
     (note,) = [n for n in notes if "meta.width x meta.height other than the image's" in n]
-    assert note.startswith(f"2 of the 3 record(s) whose images were found beside the ground truth give a meta.width x "
+    assert note.startswith(f"2 of the 3 records whose images were found beside the ground truth give a meta.width x "
                            f"meta.height other than the image's (first: a: meta 200x100, image {tmp_path / 'a.png'} "
                            "100x50)")
     assert note.endswith("(rsvlm eval's objects are in meta's pixels and score right as they are: answer again after "
@@ -185,7 +185,7 @@ def test_rsvlm_eval_notes_a_meta_size_that_is_not_the_image_read(tmp_path):
                       said)
         notes.add(rid, said)
         assert any("meta.width x meta.height 200x100 is not the image's" in n for n in said) == (rid == "a"), rid
-    assert ("1 record(s): meta.width x meta.height 200x100 is not the image's 100x50: this run's answers score right "
+    assert ("1 record: meta.width x meta.height 200x100 is not the image's 100x50: this run's answers score right "
             "(in meta's pixels, as the reference); another tool's pixel objects would not; meta fixed later needs this "
             "run redone (first: a)" in notes.summary(3)), notes.summary(3)
 
@@ -258,8 +258,8 @@ def test_a_coco_mask_with_a_category_id_in_a_several_class_reference_is_told_to_
                                                                 "label": "road"}]}])
     s = segmentation.main(["--gt", gt, "--pred", pred])
     assert s["n_pred_objects_unknown_class"] == 1
-    assert any("1 predicted shape(s) in several-class records name no class of the set's references, not scored (1 of "
-               "them carry a COCO 'category_id' and no 'label'" in n for n in s["notes"]), s["notes"]
+    assert any("1 predicted shape in several-class records names no class of the set's references, not scored (1 of "
+               "them carries a COCO 'category_id' and no 'label'" in n for n in s["notes"]), s["notes"]
 
 
 def test_the_meta_size_check_reads_each_image_once_and_a_sample_of_a_large_set(tmp_path, monkeypatch):
@@ -280,7 +280,7 @@ def test_the_meta_size_check_reads_each_image_once_and_a_sample_of_a_large_set(t
             for i in range(1000)]
     note = image_sizes.size_note(many, tmp_path)
     assert len(read) == image_sizes.SAMPLE == len(set(read)) and read[-1] == tmp_path / "990.png"  # to the end
-    assert note.startswith(f"{image_sizes.SAMPLE} of the {image_sizes.SAMPLE} record(s) (an even sample of the 1000 "
+    assert note.startswith(f"{image_sizes.SAMPLE} of the {image_sizes.SAMPLE} records (an even sample of the 1000 "
                            "whose predictions give objects) whose images were found"), note
 
 

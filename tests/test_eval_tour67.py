@@ -45,7 +45,7 @@ def test_the_meta_size_note_reads_the_images_under_image_root(tmp_path):
 
     assert size_notes() == []  # nothing beside --gt to read
     (note,) = size_notes("--image-root", str(images))
-    assert note.startswith(f"1 of the 1 record(s) whose images were found under --image-root {images} give a "
+    assert note.startswith(f"1 of the 1 record whose images were found under --image-root {images} gives a "
                            f"meta.width x meta.height other than the image's (first: a: meta 200x100, image "
                            f"{images / 'a.png'} 100x50)")
 

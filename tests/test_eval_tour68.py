@@ -85,8 +85,8 @@ def test_answers_scored_on_what_could_be_read_are_said_why(tmp_path):
     s = grounding.main(["--gt", gt, "--pred", pred])
     assert s["n_partially_parsed"] == 2
     note = next(n for n in s["notes"] if "scored on what could be read" in n)
-    assert note.startswith("2 answer(s) have parse problems") and "first: 'a': object 0: box [100.5, 200.5, 200, 200]" \
-        in note and "1 give 'objects' with a box whose corners come reversed" in note and "[x, y, width, height]" in note
+    assert note.startswith("2 answers have parse problems") and "first: 'a': object 0: box [100.5, 200.5, 200, 200]" \
+        in note and "1 gives 'objects' with a box whose corners come reversed" in note and "[x, y, width, height]" in note
 
 
 def test_report_notes_stay_out_of_the_markdown_it_prints(tmp_path, capsys):

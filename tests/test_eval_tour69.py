@@ -52,7 +52,7 @@ def test_report_leaves_out_a_malformed_score_file_named_and_counted(tmp_path, ca
     rep = report.main(["--dir", str(good.parent)])
     assert {r["source"] for r in rep["metrics"]} == {r["source"] for r in rep["runs"]} == {"good.json"}
     err = capsys.readouterr().err
-    assert f"{bad} is a score file whose '{named}'" in err and "1 .json file(s) left out as no readable score file" in err
+    assert f"{bad} is a score file whose '{named}'" in err and "1 .json file left out as no readable score file" in err
     with pytest.raises(SystemExit) as stop:  # given by --scores: an error naming it, as any other bad file
         _guarded(report.main, ["--scores", str(good), str(bad)])
     assert stop.value.code == 2 and f"error: {bad}: a score file whose '{named}'" in capsys.readouterr().err
@@ -68,7 +68,7 @@ def test_report_says_where_a_cut_score_file_stops_being_json(tmp_path, capsys):
     report.main(["--dir", str(good.parent), "--out", str(good.parent / "report.md")])
     report.main(["--dir", str(good.parent)])  # its own report.json among the scores: noted, not counted
     err = capsys.readouterr().err
-    assert "report.json is a report" in err and err.count("1 .json file(s) left out as no readable score file") == 2
+    assert "report.json is a report" in err and err.count("1 .json file left out as no readable score file") == 2
     assert f"{bad} is not JSON (Unterminated string starting at line 1 column 22)" in err
 
 

@@ -111,7 +111,7 @@ def test_a_gzip_predictions_file_cut_midway_is_scored_on_its_whole_lines_with_a_
     assert list(got.by_id) == [f"r{i}" for i in range(len(got.by_id))]  # the lines before the cut, in order
     scores = vqa.main(["--gt", gt, "--pred", str(cut)])
     assert scores["n_missing"] == n - len(got.by_id) and scores["n_pred_bad_lines"] == 0
-    assert any(str(cut) in note and "cut short" in note and f"{len(got.by_id)} whole line(s)" in note
+    assert any(str(cut) in note and "cut short" in note and f"{len(got.by_id)} whole lines" in note
                for note in scores["notes"]), scores["notes"]
     (tmp_path / "two.gz").write_bytes(gzip.compress(b'{"id": "x", "answer": "no"}\n') + packed[:len(packed) // 2])  # cat a.gz b.gz
     assert len(common.load_predictions(tmp_path / "two.gz").by_id) == len(got.by_id) + 1

@@ -54,7 +54,7 @@ def test_a_score_file_not_named_json_is_written_with_a_note_that_report_would_pa
     assert "not named .json" not in capsys.readouterr().err
     report.main(["--dir", str(scores), "--out", str(tmp_path / "r.md")])
     assert "vqa.json" in (tmp_path / "r.md").read_text()
-    assert f"note: 4 score file(s) in {scores} not named .json are left out" in capsys.readouterr().err
+    assert f"note: 4 score files in {scores} not named .json are left out" in capsys.readouterr().err
     assert vqa.main(["--gt", gt, "--pred", pred, "--out", "/dev/stdout"])["accuracy"] == 1.0
     assert "not named .json" not in capsys.readouterr().err
 
@@ -224,5 +224,5 @@ def test_report_dir_names_score_files_not_named_json_that_it_leaves_out(tmp_path
     capsys.readouterr()
     report.main(["--dir", str(scores)])
     err = capsys.readouterr().err
-    assert f"1 score file(s) in {scores} not named .json are left out (first: {scores / 'old.jsonl'})" in err
+    assert f"1 score file in {scores} not named .json is left out (first: {scores / 'old.jsonl'})" in err
     assert "p.jsonl" not in err

@@ -274,7 +274,7 @@ def test_segmentation_shapes_of_a_set_class_a_several_class_reference_lacks_are_
     assert s["mIoU"] == pytest.approx((25 / 45 + 2) / 3)
     assert s["cIoU"] == pytest.approx(100 / 120) and s["gIoU"] == pytest.approx(1.0) and s["n_units"] == 4
     assert s["n_pred_objects_unknown_class"] == 1  # car: no reference of the set has it
-    assert "1 predicted shape(s) in several-class records name no class of the set's references" in capsys.readouterr().out
+    assert "1 predicted shape in several-class records names no class of the set's references" in capsys.readouterr().out
 
 
 def test_change_scores_pool_pixels_and_an_empty_map_answered_empty_adds_only_true_negatives(tmp_path):

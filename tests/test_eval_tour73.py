@@ -147,7 +147,7 @@ def test_sigterm_says_the_answers_are_kept_and_a_rerun_resumes_them(ckpt, tmp_pa
     err = capsys.readouterr().err
     assert (f"rsvlm eval: {out}'s last line was cut short (a killed run's: " "'{\"id\": \"r2\", \"task\": \"cls\", "
             "\"ans'): dropped, its record is answered again") in err
-    assert "resuming" in err and "2 of the 4 record(s) were answered by an earlier run and are kept; 2 to answer" in err
+    assert "resuming" in err and "2 of the 4 records were answered by an earlier run and are kept; 2 to answer" in err
     lines = out.read_text().splitlines()
     assert lines[:2] == kept and [json.loads(line)["id"] for line in lines] == ["r0", "r1", "r2", "r3"]
 

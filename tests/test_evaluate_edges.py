@@ -23,7 +23,7 @@ def test_out_folder_empty_data_and_another_sets_answers_are_refused(tmp_path, ca
                    + json.dumps({"id": "a", "task": "cls", "answer": "lake"}) + "\n")
     assert _eval(tmp_path, data, old) == 2
     err = capsys.readouterr().err
-    assert "old.jsonl already holds 1 answer(s) to records not in" in err and "(first: zz)" in err
+    assert "old.jsonl already holds 1 answer to records not in" in err and "(first: zz)" in err
 
     empty = tmp_path / "empty.jsonl"
     empty.write_text("")
@@ -152,12 +152,12 @@ def test_missing_images_say_where_relative_paths_are_looked_for(tmp_path, capsys
     data.write_text(json.dumps({**RECORD, "images": [{"path": "cls_aid/a.png", "modality": "optical"}]}) + "\n")
     run(None, None, data, tmp_path / "p.jsonl", progress=False)  # no image is read, so no model runs
     err = capsys.readouterr().err
-    assert f"1 record(s) name image files by relative paths that do not exist; they are read against " \
+    assert f"1 record names image files by relative paths that do not exist; they are read against " \
            f"{data.parent.resolve()} (the --data file's folder): give --image-root" in err
     run(None, None, data, tmp_path / "r.jsonl", progress=False, image_root=tmp_path)  # given, and wrong
     err = capsys.readouterr().err  # was told to "give --image-root"
-    assert f"1 record(s) name image files by relative paths that are not under --image-root {tmp_path.resolve()} " \
-           "(first: cls_aid/a.png): give the folder their paths start from" in err
+    assert f"1 record names image files by relative paths that are not under --image-root {tmp_path.resolve()} " \
+           "(first: cls_aid/a.png): give the folder its paths start from" in err
     assert "give --image-root" not in err
     data.write_text(json.dumps({**RECORD, "images": [{"path": str(tmp_path / "a.png")}]}) + "\n")
     run(None, None, data, tmp_path / "q.jsonl", progress=False)
@@ -173,7 +173,7 @@ def test_records_without_a_task_are_named_before_the_run(tmp_path, capsys):
     data.write_text(json.dumps(RECORD) + "\n" + json.dumps(untagged) + "\n")
     run(None, None, data, tmp_path / "p.jsonl", progress=False)
     err = capsys.readouterr().err  # was answered as "task": null without a word, and no scorer took it
-    assert "1 of 2 record(s) have no task" in err and "first: b" in err
+    assert "1 of 2 records has no task" in err and "first: b" in err
     assert [json.loads(x)["task"] for x in (tmp_path / "p.jsonl").read_text().splitlines()] == ["cls", None]
 
 

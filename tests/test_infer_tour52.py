@@ -28,8 +28,8 @@ def test_chat_and_predict_share_one_table_limit_and_chat_cuts_long_problem_lists
     repl.ask("[det] Detect every ship.")
     said = out.getvalue()
     assert len([line for line in said.splitlines() if "  ship  " in line]) == 2
-    assert "… and 3 more object(s), not shown (/geojson writes them all)" in said
-    assert "problem: bad 1" in said and "problem: bad 2" not in said and "… and 3 more problem(s), not shown" in said
+    assert "… and 3 more objects, not shown (/geojson writes them all)" in said
+    assert "problem: bad 1" in said and "problem: bad 2" not in said and "… and 3 more problems, not shown" in said
 
 
 def test_no_benchmark_imports_another_only_the_shared_bench_common():

@@ -356,7 +356,7 @@ def test_eval_answers_a_record_with_bands_the_model_cannot_take_empty_not_the_ru
         assert rc == 0 and set(rows) == {"sar", "opt"} and "error" not in rows["opt"]
         if fill == "error":
             assert "missing ['VH']" in rows["sar"]["error"] and rows["sar"]["answer"] == ""
-            assert "1 of 2 record(s) with unreadable images, bands the model cannot take" in capsys.readouterr().err
+            assert "1 of 2 records with unreadable images, bands the model cannot take" in capsys.readouterr().err
         else:
             assert "error" not in rows["sar"]
 

@@ -79,7 +79,7 @@ def test_a_long_object_table_is_cut_with_a_count(ckpt, geotiff, tmp_path, capsys
 
     boxes = [{"kind": "box", "label": "ship", "coords": [i, i, i + 5, i + 5]} for i in range(7)]
     lines = objects_table(boxes, most=3).splitlines()
-    assert len(lines) == 5 and lines[-1].startswith("… and 4 more object(s), not shown")
+    assert len(lines) == 5 and lines[-1].startswith("… and 4 more objects, not shown")
     assert objects_table(boxes, most=7) == objects_table(boxes)
     monkeypatch.setattr(tables, "TABLE_ROWS", 2)  # a tiled scene's thousands of rows flooded the terminal
     answer = geometry.encode(boxes, 96, 64)
@@ -87,7 +87,7 @@ def test_a_long_object_table_is_cut_with_a_count(ckpt, geotiff, tmp_path, capsys
     out = tmp_path / "r.json"
     assert _predict(ckpt, geotiff, "--task", "det", "--out", str(out)) == 0
     printed = capsys.readouterr().out
-    assert len(json.loads(out.read_text())["objects"]) == 7 and "… and 5 more object(s), not shown" in printed
+    assert len(json.loads(out.read_text())["objects"]) == 7 and "… and 5 more objects, not shown" in printed
     assert len([line for line in printed.splitlines() if "  ship  " in line]) == 2
 
 

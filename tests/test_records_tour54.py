@@ -171,7 +171,7 @@ def test_eval_infers_tallies_prompts_and_writes_the_modality(tmp_path, monkeypat
         m[-1]["content"] for m in msgs) or [inference.Answer("lake", []) for _ in msgs])
     evaluate.run(None, Processor({}), data, out, batch_size=2, progress=False)
     err = capsys.readouterr().err
-    assert re.search(r"2 record\(s\): modality inferred as sar from 1 band float32\b.*\(first: a\)", err), err  # once, counted
+    assert re.search(r"2 records: modality inferred as sar from 1 band float32\b.*\(first: a\)", err), err  # once, counted
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r.get("modalities") for r in rows] == [["sar"], ["sar"], None]  # c names its own
     assert [q.split(":")[0] for q in asked] == ["SAR image"] * 3  # the prompt says what was read
@@ -197,7 +197,7 @@ def test_scorers_table_an_unnamed_modality_as_inferred_or_unknown(tmp_path, caps
     scores = classification.main(["--gt", str(gt_path), "--pred", str(pred)])
     assert set(scores["by_modality"]) == {"sar", "unknown"}
     assert scores["by_modality"]["sar"]["n_records"] == 2 and scores["by_modality"]["unknown"]["n_records"] == 3
-    assert ("3 record(s) are tabled under modality 'unknown': the ground truth does not name an image's modality and "
+    assert ("3 records are tabled under modality 'unknown': the ground truth does not name an image's modality and "
             "their prediction is ") in (note := next(n for n in scores["notes"] if "'unknown'" in n))
     assert all(f"{why} (1)" in note for why in ("missing", "answered empty with an error (image not read)",
                                                  "without the \"modalities\" rsvlm eval writes (another tool or an "
@@ -232,7 +232,7 @@ def test_eval_says_how_a_record_gives_the_modality_not_a_flag_it_lacks(tmp_path,
     answering(monkeypatch)
     evaluate.run(None, Processor({}), data, out, progress=False)
     err = capsys.readouterr().err
-    assert "1 record(s): modality inferred as ir from 1 band uint8 (a guess from its type alone, read as thermal " \
+    assert "1 record: modality inferred as ir from 1 band uint8 (a guess from its type alone, read as thermal " \
         "infrared; a panchromatic or grey photo: \"modality\": \"optical\" in the record; single-polarisation SAR: " \
         "\"modality\": \"sar\" in the record) (first: g)" in err
     assert "--modality" not in err  # rsvlm eval has no such option

@@ -37,7 +37,7 @@ def test_a_record_past_the_context_is_an_error_row_not_a_failed_run(tmp_path, ca
     assert list(rows) == ["r0", "r1", "r2"]
     assert "context is 256 tokens" in rows["r1"]["error"] and rows["r1"]["answer"] == ""
     assert "error" not in rows["r0"] and "error" not in rows["r2"]
-    said = ("1 of 3 record(s) with unreadable images, bands the model cannot take, a prompt past the LLM's context "
+    said = ("1 of 3 records with unreadable images, bands the model cannot take, a prompt past the LLM's context "
             "or a system turn its chat template cannot write")
     assert said in capsys.readouterr().err
 
@@ -57,7 +57,7 @@ def test_resuming_answers_again_the_records_that_failed(ckpt, tmp_path, capsys):
     Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(tmp_path / "b.png")  # the user fixes the image
     capsys.readouterr()
     assert main(argv) == 0  # was: both ids counted as done, b's error row kept for good
-    assert "1 record(s) answered empty with an error last time are answered again" in capsys.readouterr().err
+    assert "1 record answered empty with an error last time is answered again" in capsys.readouterr().err
     again = [json.loads(line) for line in out.read_text().splitlines()]
     assert sorted(r["id"] for r in again) == ["a", "b"] and not any("error" in r for r in again)
     assert again[0] == rows[0]  # the good answer is kept as it was
@@ -75,7 +75,7 @@ def test_scorers_note_the_predictions_rsvlm_eval_could_not_answer(tmp_path, caps
                     + json.dumps({"id": "b", "task": "cls", "answer": "", "error": "b.png: image not found"}) + "\n")
     scores = classification.main(["--gt", str(gt), "--pred", str(pred)])
     assert scores["accuracy"] == 0.5 and scores["n_pred_errors"] == 1  # scored as wrong, no longer silently
-    assert "1 prediction(s) carry an 'error' from rsvlm eval and score as wrong (first: b: b.png: image not found)" \
+    assert "1 prediction carries an 'error' from rsvlm eval and scores as wrong (first: b: b.png: image not found)" \
         in capsys.readouterr().out
 
 

@@ -129,7 +129,7 @@ def test_eval_asks_a_records_tag_as_the_model_learnt_it_and_counts_unknown_tags(
     assert asked == {"optical image: <image>\n[ground] the ship": True, "optical image: <image>\n[ground] The ship": True,
                      "optical image: <image>\n[refer] the ship": False}
     err = capsys.readouterr().err
-    assert "1 of the 4 record(s) of this run open a question with a bracketed word that is no task tag " \
+    assert "1 of the 4 records of this run opens a question with a bracketed word that is no task tag " \
            "(first: refer: [refer]): asked as written" in err
 
 

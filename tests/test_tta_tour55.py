@@ -149,14 +149,14 @@ def test_a_resumed_run_says_which_earlier_lines_it_could_not_read(tmp_path, monk
     run_eval(data, out)
     assert model.asked == ["r1"]
     err = capsys.readouterr().err
-    assert f"2 line(s) of the earlier answers could not be read (first: {out}:2: not valid JSON (" in err
+    assert f"2 lines of the earlier answers could not be read (first: {out}:2: not valid JSON (" in err
     ids = [json.loads(line)["id"] for line in out.read_text().splitlines()[4:]]
     assert ids == ["r2", "r3", "r1"]  # lines 2 to 4 left as they were
     assert '"ans\n' in out.read_text()
     # a last line without its newline is one a kill cut: dropped before the resume, as ever, and not counted
     out.write_text(out.read_text() + '{"id": "r9", "ta')
     run_eval(data, out)
-    assert "2 line(s) of the earlier answers could not be read" in capsys.readouterr().err
+    assert "2 lines of the earlier answers could not be read" in capsys.readouterr().err
     assert not out.read_text().endswith('"ta')
 
 
@@ -282,7 +282,7 @@ def test_eval_refuses_an_out_that_holds_no_predictions(tmp_path):
     data = records_file(tmp_path, 2)
     scores = tmp_path / "scores.json"
     scores.write_text(json.dumps({"task": "classification", "accuracy": 0.5}, indent=2) + "\n")
-    assert check_out(data, scores).startswith(f"--out {scores} holds no predictions (4 line(s), none a JSON object "
+    assert check_out(data, scores).startswith(f"--out {scores} holds no predictions (4 lines, none a JSON object "
                                               f"with an \"id\"; first: {scores}:1: not valid JSON (")
     assert scores.read_text().startswith("{\n")
     ok = tmp_path / "p.jsonl"
