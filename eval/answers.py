@@ -157,8 +157,10 @@ def gt_objects(record: dict, decoded=None) -> list[dict]:
     if dec.problems:  # (a crossing <obb>: load_gt's check says so first, where records are checked)
         from eval.inputs import CROSSING_OBB, crossing_obb_advice
 
-        said = f"record {record['id']!r}: ground-truth answer does not parse: {dec.problems[:3]}"
-        raise ScoreError(crossing_obb_advice(said) if any(CROSSING_OBB in p for p in dec.problems) else said)
+        if not any(CROSSING_OBB in p for p in dec.problems):
+            raise ScoreError(f"record {record['id']!r}: ground-truth answer does not parse: {dec.problems[:3]}")
+        crossing = next(p for p in dec.problems if CROSSING_OBB in p)  # a reference is not repaired: no "; swapped"
+        raise ScoreError(crossing_obb_advice(f"record {record['id']!r}: ground-truth answer does not parse: {crossing}"))
     # a GeoChat set scored unconverted: its boxes read as no object, and every answer as a false positive
     if other := next((f for f, mark in FORMAT_MARKS.items() if f != "rsvlm" and mark.search(answer)), None):
         raise ScoreError(f"record {record['id']!r}: the ground-truth answer holds {other} geometry ({answer[:80]!r}), "

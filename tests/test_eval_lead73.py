@@ -58,8 +58,8 @@ def test_a_reference_with_a_crossing_obb_is_refused_with_the_way_out_and_the_way
 
 
 def test_a_reference_read_unchecked_with_a_crossing_obb_is_told_the_way_out_too():
-    with pytest.raises(common.ScoreError, match=r"record 'a': ground-truth answer does not parse: .*crossing edges.*"
-                                                r"re-encode the answer with rsvlm.geometry.encode"):
+    with pytest.raises(common.ScoreError, match=r"record .a.: ground-truth answer does not parse: <obb> \[[0-9, ]+\] has crossing edges \(two corners out of order around the box\): a reference is not repaired; "
+                                                r".*re-encode the answer with rsvlm.geometry.encode"):
         answers.gt_objects(eval_record("a", "det", "[det] Detect ships.", CROSSING))
 
 
