@@ -22,7 +22,7 @@ def test_a_set_without_optical_images_has_no_colour_line(images, counted):
                      "frames": [{"images": images, "objects": [_painted_car_in_shadow()]}]}, "train")
     report = stats.report()
     assert ("colour_words_dropped" in report) == counted
-    assert ("colour    1 object(s)" in format_report(report)) == counted
+    assert ("colour    1 object in a frame" in format_report(report)) == counted
 
 
 def test_records_per_image_0_is_scenes_only_in_synth_and_refused_by_rebuild(tmp_path, capsys):
