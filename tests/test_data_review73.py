@@ -136,3 +136,15 @@ def test_records_counted_messages_agree_with_their_count(tmp_path):
                                                   "task": None}) + "\n")
     with pytest.raises(RecordError, match="0 <image> placeholders but 1 image: put one"):
         load_records(tmp_path / "r.jsonl")
+
+
+def test_read_report_counts_inferred_image_files_in_the_singular():
+    # "x.jsonl: 1 records read, …; modality inferred for 1 image file(s) whose records do not name it"
+    from rsvlm.data.read_report import ReadReport
+
+    report = ReadReport("x.jsonl")
+    report.inferred[("sar", "1 band float32")] += 1
+    report.inferred_first = "a.tif"
+    report.n_ok = 1
+    assert report.summary().startswith("x.jsonl: 1 record read, 0 skipped; modality inferred for 1 image file whose "
+                                       "records do not name it: sar 1 (1 band float32)")

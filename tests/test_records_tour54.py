@@ -81,7 +81,7 @@ def test_training_index_infers_from_the_file_and_counts_it(tmp_path):
     assert mods == [["sar"], ["sar"], ["optical"], ["optical"]]  # the record says "SAR image" to the LLM
     assert report.inferred == {("sar", "1 band float32"): 1, ("optical", "3 bands uint8"): 1}
     said = report.summary()
-    assert report.notable and "modality inferred for 2 image file(s) whose records do not name it: " \
+    assert report.notable and "modality inferred for 2 image files whose records do not name it: " \
         "sar 1 (1 band float32), optical 1 (3 bands uint8)" in said and f"(first: {tmp_path / 's1.tif'};" in said
     assert index["length"][0] == index["length"][3] - 16 + 8  # sar's visual tokens, not optical's
 
@@ -110,7 +110,7 @@ def test_a_record_whose_image_cannot_be_opened_is_left_out_and_counted(tmp_path)
     index = D.build_index(path, words, {"optical": 16, "sar": 8}, report, roots=[tmp_path])
     assert index["id"] == ["c"] and report.n_ok == 1 and report.skipped == {UNOPENED: 2}  # stem and length unknown
     said = report.summary()
-    assert f"2 skipped ({UNOPENED}: 2)" in said and "modality inferred for 1 image file(s)" in said
+    assert f"2 skipped ({UNOPENED}: 2)" in said and "modality inferred for 1 image file whose" in said
     assert report.examples[0] == (f"{path}:1: record a: images[0] does not name its modality, and it cannot be "
                                   f"inferred: FileNotFoundError: image not found: {tmp_path / 'gone.tif'}")
     with pytest.raises(ValueError, match=r"no usable record .*image that cannot be opened"):  # a wrong root: before step 1

@@ -86,7 +86,7 @@ class ReadReport:
         self.ids.add(rid)
 
     def summary(self) -> str:
-        s = f"{self.path}: {self.n_ok} records read, {self.n_skipped} skipped"
+        s = f"{self.path}: {counted(self.n_ok, 'record')} read, {self.n_skipped} skipped"
         if self.skipped:
             s += " (" + ", ".join(f"{k}: {v}" for k, v in self.skipped.most_common()) + ")"
         if self.duplicates:
@@ -107,6 +107,7 @@ class ReadReport:
             kinds = ", ".join(f"{m} {n} ({why})" for (m, why), n in self.inferred.most_common(6))
             extra = len(self.inferred) - 6
             more = f" and {extra} more {plural('kind', extra)}" if extra > 0 else ""
-            s += (f"; modality inferred for {sum(self.inferred.values())} image file(s) whose records do not name it: "
+            files = sum(self.inferred.values())
+            s += (f"; modality inferred for {counted(files, 'image file')} whose records do not name it: "
                   f"{kinds}{more} (first: {self.inferred_first}; a \"modality\" in the record's images overrides)")
         return s
