@@ -389,9 +389,12 @@ class RasterioSource:
         """Output columns of a strip read at once (``read_decimated``): as many as keep the blocks under them (the
         strip's ``rows`` and a block row either side, every band of the files) within half GDAL's block cache. Across
         the whole width, a 20000 px 4-band deflate GeoTIFF's strip held 80 MiB of blocks over the 64 MiB cache, and
-        each output row decompressed them all again: 30 s a strip, 20 min to open the scene; 0.2 s chunked."""
-        per_col = sum(d.count * np.dtype(d.dtypes[0]).itemsize * (rows + 2 * d.block_shapes[0][0]) for d in datasets)
+        each output row decompressed them all again: 30 s a strip, 20 min to open the scene; 0.2 s chunked. A striped
+        file's blocks span the width: no chunk is narrower (its output columns one a read: 82000 reads of a 20000 px one)."""
         bw = max(d.block_shapes[0][1] for d in datasets)
+        if bw >= self.width:  # a strip, a PNG's row: each read of a chunk decodes the whole width again
+            return w
+        per_col = sum(d.count * np.dtype(d.dtypes[0]).itemsize * (rows + 2 * d.block_shapes[0][0]) for d in datasets)
         cols = self._cache / 2 / per_col - bw  # source columns
         return max(1, min(w, int(cols * w / self.width)))
 

@@ -54,4 +54,5 @@ class RowReader:
         return replace(s, data=np.ascontiguousarray(s.data[:, :, x0 : x0 + w]),  # (C, h, w)
                        valid=None if s.valid is None else np.ascontiguousarray(s.valid[:, x0 : x0 + w]),
                        transform=shift_transform(s.transform, x0, 0), gcps=shift_gcps(s.gcps, x0, 0),
-                       notes=list(s.notes), window=(x0, y0, w, h))
+                       notes=list(s.notes), window=(x0, y0, w, h),
+                       stretch=None if s.stretch is None else [list(b) for b in s.stretch])  # each window's own copy
