@@ -52,7 +52,7 @@ DEFAULT_PROMPTS = {
 
 @dataclass
 class ImageSpec:
-    """One image as the user named it: file(s), modality, bands (all optional but the files)."""
+    """One image as the user named it: its files, modality, bands (all optional but the files)."""
 
     files: list[str]
     modality: str | None = None
@@ -145,12 +145,21 @@ def pixel_box(coords, img) -> str | None:
     return geometry.encode(box, width=w, height=h) if 0 <= x1 < x2 <= w and 0 <= y1 < y2 <= h else None
 
 
+SHAPE_ADVICE = {  # how a shape of each kind is written, said where a question's shape of that kind is not
+    "box": "a box is <box><loc_X1><loc_Y1><loc_X2><loc_Y2></box>, X1 < X2 and Y1 < Y2",
+    "obb": "an oriented box is <obb>, its 4 corners <loc_X><loc_Y> in order around it, </obb> "
+           "(rsvlm.geometry.encode writes the corners in order from pixels)",
+    "point": "a point is <point><loc_X><loc_Y></point>",
+    "poly": "a polygon is <poly>, 3 vertices <loc_X><loc_Y> or more in order around it, </poly>"}
+
+
 def shape_problem(question: str) -> str | None:
     """Why a shape written in ``question`` (chat's, predict's ``--prompt``) is not one the model reads, or
     None: its coordinates as plain numbers, a location past 999 or outside any shape (``<loc_…>`` with no
     ``<box>`` around them), too few of them, a box's corners reversed (``geometry.decode``'s problems, read
-    wherever a tag or location is written, as ``data.records`` reads a record's turns). Such a shape was
-    asked as written, and answered about whatever the model made of it."""
+    wherever a tag or location is written, as ``data.records`` reads a record's turns), and how a shape of
+    its kind is written (``SHAPE_ADVICE``; a box's where no kind is named). Such a shape was asked as
+    written, and answered about whatever the model made of it."""
     from rsvlm import geometry
 
     if not geometry.codec.spells_tag(question):  # no tag nor location token ("a < b"): no shape to read
@@ -158,9 +167,9 @@ def shape_problem(question: str) -> str | None:
     if not (problems := geometry.decode(question, 1000, 1000).problems):
         return None
     said = dict.fromkeys(re.sub(r"; (?:ignored|dropped|swapped)$", "", p) for p in problems)  # what an answer's get
-    return (f"the question's geometry is not written as the model reads it ({'; '.join(said)}): a box is "
-            "<box><loc_X1><loc_Y1><loc_X2><loc_Y2></box>, X1 < X2 and Y1 < Y2, each a thousandth of the image's "
-            "width or height (0-999)")
+    kinds = dict.fromkeys(re.findall(r"<(box|obb|point|poly)>", " ".join(said))) or {"box": None}  # what to write
+    return (f"the question's geometry is not written as the model reads it ({'; '.join(said)}): "
+            + "; ".join(SHAPE_ADVICE[k] for k in kinds) + ", each a thousandth of the image's width or height (0-999)")
 
 
 def question_problem(question: str, python: bool = False) -> str | None:
@@ -187,8 +196,10 @@ def question_problem(question: str, python: bool = False) -> str | None:
 def geojson_count(fc: dict, objects: list) -> str:
     """"N features", and how many objects had no shape to write (objects_to_geojson leaves out a
     polygon of under 3 vertices and an empty mask)."""
+    from rsvlm.progress import counted
+
     n, left = len(fc["features"]), len(objects) - len(fc["features"])
-    return f"{n} feature{'s' if n != 1 else ''}" + (f"; {left} object(s) without a shape left out" if left else "")
+    return counted(n, "feature") + (f"; {counted(left, 'object')} without a shape left out" if left else "")
 
 
 def image_label(img) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+from rsvlm.progress import counted
+
 DTYPES = ("auto", "float32", "bfloat16", "float16")  # --dtype's choices; names, not torch's: the CLI parses torch-free
 DTYPE_ALIASES = {"fp32": "float32", "float": "float32", "bf16": "bfloat16", "fp16": "float16", "half": "float16"}
 
@@ -73,15 +75,26 @@ def pick_device(device: str | None) -> str:
     return check_device(device) if device else ("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def check_device(device: str, python: bool = False) -> str:
+def check_device(device: str | int, python: bool = False) -> str | int:
     """``device`` if this machine has it; else a ValueError saying why (torch's own errors are
     tracebacks from deep inside the model's loading), as ``--device``, or with ``python`` as ``device=``
-    (``load_pretrained``'s)."""
+    (``load_pretrained``'s, which may also be a GPU's number, 0 for cuda:0, or a torch.device; another
+    object is a TypeError)."""
+    import numbers
+
     import torch
 
     def said(d: str) -> str:
         return f"device={d!r}" if python else f"--device {d}"
 
+    if isinstance(device, numbers.Integral) and not isinstance(device, bool):
+        device = int(device)  # numpy's too
+    if isinstance(device, bool) or not isinstance(device, (str, int, torch.device)):  # torch: "invalid combination"
+        raise TypeError(f"{said(device)} is not a device: 'cpu', 'cuda', 'cuda:1', 'mps', a GPU's number or a "
+                        "torch.device")
+    if isinstance(device, int) and device < 0:  # torch: "Device index must not be negative"
+        raise ValueError(f"{said(device)} is not a device: a GPU's number is 0 or more (0 is cuda:0); or 'cpu', "
+                         "'cuda', 'cuda:1', 'mps'")
     try:
         dev = torch.device(device)
     except RuntimeError:
@@ -93,7 +106,7 @@ def check_device(device: str, python: bool = False) -> str:
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"{said(device)}: no CUDA GPU is usable here; use {said('cpu')}")
     if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
-        raise ValueError(f"{said(device)}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+        raise ValueError(f"{said(device)}: this machine has {counted(torch.cuda.device_count(), 'CUDA device')}")
     if dev.type == "mps" and not torch.backends.mps.is_available():
         raise ValueError(f"{said(device)}: MPS (Apple GPU) is not available here; use {said('cpu')}")
     return device
@@ -147,9 +160,9 @@ def load_args(dtype, overrides, device, path) -> tuple:
     if not isinstance(path, (str, os.PathLike)):  # None, 3: "expected str, bytes or os.PathLike object"
         raise TypeError(f"load_pretrained takes a checkpoint folder (a str or Path), got {path!r}; the bundled "
                         "model's is rsvlm.loading.bundled_model_dir()")
-    device = None if device is None else str(torch.device(device)) if isinstance(device, int) else str(device)
     if device is not None:  # "gpu", or cuda without a GPU: torch's errors from deep inside the load
-        check_device(device, python=True)
+        device = check_device(device, python=True)
+    device = None if device is None else str(torch.device(device)) if isinstance(device, int) else str(device)
     if isinstance(dtype, str) and _normal(dtype) in DTYPES:  # another name is refused as an object is
         dtype = dtype_of(dtype, device or "cpu", Path(path))  # device 0 is cuda:0 here too (was read as no device)
     if dtype is not None and not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):

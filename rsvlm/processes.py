@@ -8,6 +8,8 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 
+from rsvlm.progress import counted
+
 
 class SameOnEveryRank(Exception):
     """A mixin for errors every process of a run reaches alike (a verdict taken on numbers all ranks share,
@@ -51,8 +53,8 @@ def rank_device(rank: int) -> str:
         return "cpu"
     local = env_int("LOCAL_RANK", rank)
     if not local < (n := torch.cuda.device_count()):
-        raise ValueError(f"process {rank} would take GPU cuda:{local} (LOCAL_RANK), but {n} GPU(s) are visible: "
-                         f"start at most {n} process(es) per machine, or give --device (e.g. cuda:0, shared)")
+        raise ValueError(f"process {rank} would take GPU cuda:{local} (LOCAL_RANK), but {counted(n, 'GPU')} {'is' if n == 1 else 'are'} visible: "
+                         f"start at most {counted(n, 'process')} per machine, or give --device (e.g. cuda:0, shared)")
     return f"cuda:{local}"
 
 

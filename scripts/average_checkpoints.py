@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from rsvlm.argparsing import Parser
+from rsvlm.progress import counted
 
 PICKLED = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.weights and (min(args.weights) < 0 or not any(args.weights)):  # was "weights [-1.0, 2.0]: need …"
         ap.error(f"--weights {' '.join(map(str, args.weights))}: give non-negative numbers, not all zero")
     if args.weights and len(args.weights) != len(args.models):
-        ap.error(f"--weights: {len(args.weights)} weight(s) for {len(args.models)} models; give one per model")
+        ap.error(f"--weights: {counted(len(args.weights), 'weight')} for {len(args.models)} models; give one per model")
     if args.weights and (zero := [m for m, w in zip(args.models, args.weights) if w == 0]):  # was a silent copy
         ap.error(f"--weights {' '.join(map(str, args.weights))}: {', '.join(zero)} would get weight 0 and play no part "
                  "in the average; leave it out of the models, or give it a positive weight")

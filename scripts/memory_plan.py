@@ -65,6 +65,7 @@ from pathlib import Path
 
 from rsvlm.argparsing import Parser
 from rsvlm.flops import encoder_parts
+from rsvlm.progress import counted
 
 REPO = Path(__file__).resolve().parents[1]
 GiB = 2**30
@@ -358,7 +359,7 @@ def model_config(path: Path, llm: str | None = None):
         if not (root / "config.yaml").is_file():  # configs/model: was 'not an rsvlm checkpoint' alone
             why, yamls = no_checkpoint(root), sorted(p.name for p in root.glob("*.yaml"))
             if yamls and why.endswith("(no config.yaml)"):  # nothing else it looks like (a run's out_dir names its final/)
-                why += (f"; it holds {len(yamls)} YAML file(s) ({', '.join(yamls[:3])}{', …' if len(yamls) > 3 else ''}):"
+                why += (f"; it holds {counted(len(yamls), 'YAML file')} ({', '.join(yamls[:3])}{', …' if len(yamls) > 3 else ''}):"
                         f" give them as files ({root / '*.yaml'})")
             raise ValueError(why)
         cfg = load_config(VLMConfig, root / "config.yaml", [f"trainable.llm={llm}"] if llm else [])

@@ -21,6 +21,7 @@ from pathlib import Path
 from eval.common import require_out_file, write_out
 from rsvlm.argparsing import Parser
 from rsvlm.eval_reading import image_root_problem
+from rsvlm.progress import counted
 
 
 def cell_stats(model, processor, data: Path, limit: int | None = None, batch_size: int = 16,
@@ -55,7 +56,7 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
     n = min(len(ds), limit or len(ds))
     sums = {k: [0.0, 0.0] for k in ("llm", "pointer", "both")}
     count = 0
-    bar = progress_bar(total=n, desc="probing cells", unit="rec", file=sys.stderr, disable=not progress)
+    bar = progress_bar(total=n, desc="probing cells", unit="record", file=sys.stderr, disable=not progress)
     for start in range(0, n, batch_size):
         batch = D.collate([ds[i] for i in range(start, min(n, start + batch_size))], tok.pad_token_id)
         bar.update(min(n, start + batch_size) - start)
@@ -92,11 +93,11 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
         # was the same words when every record's image was missing: the cause unsaid
         unread = ""
         if skipped:
-            unread = f"; {sum(skipped.values())} record(s) not read ({', '.join(f'{k}: {v}' for k, v in skipped.items())})"
+            unread = f"; {counted(sum(skipped.values()), 'record')} not read ({', '.join(f'{k}: {v}' for k, v in skipped.items())})"
         if first_bad:  # the hint only where an image was not found (a bad band count is no --image-root's)
             unread += f", the first: {first_bad}" + (f"; relative image paths are read against --image-root {root}"
                                                      if first_bad.startswith("FileNotFoundError") else "")
-        raise ValueError(f"{data}: no coordinate in the first {n} record(s)' answers{unread}")
+        raise ValueError(f"{data}: no coordinate in {'the answer of its first record' if n == 1 else f'the answers of its first {n} records'}{unread}")
     out = {k: {"mass": round(m / count, 4), "argmax_in_cell": round(a / count, 4)} for k, (m, a) in sums.items()}
     return {**out, "n": count, "skipped": skipped, "cut": cut}
 
@@ -126,10 +127,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     if res["skipped"]:
-        print(f"{sum(res['skipped'].values())} record(s) not scored ("
+        print(f"{counted(sum(res['skipped'].values()), 'record')} not scored ("
               + ", ".join(f"{k}: {v}" for k, v in res["skipped"].items()) + ")", file=sys.stderr)
     if res["cut"]:
-        print(f"{res['cut']} record(s) are longer than the LLM's context and cut there: their later coordinates are "
+        print(f"{counted(res['cut'], 'record')} {'is' if res['cut'] == 1 else 'are'} longer than the LLM's context and cut there: their later coordinates are "
               "not scored", file=sys.stderr)
     print(f"{res['n']} coordinates; probability on the true cell / most likely bin in it:")
     for k in ("llm", "pointer", "both"):

@@ -21,6 +21,7 @@ from pathlib import Path
 from eval.common import require_out_file, write_out
 from rsvlm.argparsing import Parser
 from rsvlm.eval_reading import image_root_problem
+from rsvlm.progress import counted
 
 ANSWERS = {"optical": "optical", "sar": "SAR", "ir": "infrared", "msi": "multispectral"}
 
@@ -35,7 +36,7 @@ def variants(records: list[dict], after: bool = False) -> list[dict]:
     for r in records:
         turns = r["conversations"]
         # a record's opening system turn is kept, as rsvlm eval writes it (was taken for the question: "0 <image>
-        # placeholder(s) but 1 modalities", naming no record); the question is its first user turn
+        # placeholders but 1 modality", naming no record); the question is its first user turn
         system = turns[:1] if ROLES[turns[0]["from"]] == "system" else []
         first = next((t["value"] for t in turns if ROLES[t["from"]] == "user"), "")
         for word in ANSWERS:
@@ -75,7 +76,7 @@ def answer_logprobs(model, processor, rows: list[dict], image_root: Path, batch_
         if batch["bad"]:
             bar.close()  # was a list of tuples, the bar drawn after it, and no word of where the images are read
             rid, error = batch["bad"][0]
-            raise ValueError(f"record {rid.split('|')[0]!r}: {error} ({len(batch['bad'])} unreadable sample(s) in its "
+            raise ValueError(f"record {rid.split('|')[0]!r}: {error} ({counted(len(batch['bad']), 'unreadable sample')} in its "
                              f"batch); relative image paths are read against --image-root {image_root}")
         if batch["cut"]:  # a part of its answer scored against whole ones: the choice would be the shortest
             rid, n = batch["cut"][0]
@@ -113,7 +114,8 @@ def main(argv: list[str] | None = None) -> dict:
             raise ValueError(f"{a.data}: no [vqa] record with meta.qtype 'modality'")
         if unsaid := [r["id"] for r in records if r["images"] and r["images"][0]["modality"] not in ANSWERS]:
             # was tabled as "image None": every word "other", none "follows the image"
-            raise ValueError(f"{a.data}: {len(unsaid)} record(s) do not name their image's modality as one of "
+            raise ValueError(f"{a.data}: {counted(len(unsaid), 'record')} "
+                             f"{'does not name its' if len(unsaid) == 1 else 'do not name their'} image's modality as one of "
                              f"{', '.join(ANSWERS)} (first: {unsaid[0]!r}): the probe compares the model's answer "
                              "with the image's sensor; give \"modality\" in each record's image")
         model, processor = load_model(a.model)

@@ -49,7 +49,7 @@ def test_one_geojson_feature_is_singular():
     from rsvlm.inference import geojson_count
 
     assert geojson_count({"features": [{}]}, [{}]) == "1 feature"
-    assert geojson_count({"features": [{}, {}]}, [{}, {}, {}]) == "2 features; 1 object(s) without a shape left out"
+    assert geojson_count({"features": [{}, {}]}, [{}, {}, {}]) == "2 features; 1 object without a shape left out"
 
 
 def test_an_image_name_the_system_refuses_is_one_line_naming_it(tmp_path, capsys):

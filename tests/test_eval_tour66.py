@@ -241,7 +241,7 @@ def test_the_sensor_probe_refuses_a_record_that_does_not_name_its_sensor(tmp_pat
     rec["images"][0].pop("modality")
     data = write_jsonl(tmp_path / "test.jsonl", [rec])
     monkeypatch.setattr(rsvlm.inference, "load_model", lambda *a, **k: pytest.fail("no model is needed to refuse"))
-    with pytest.raises(SystemExit, match=r"1 record\(s\) do not name their image's modality .* \(first: 's1'\)"):
+    with pytest.raises(SystemExit, match=r"1 record does not name its image's modality .* \(first: 's1'\)"):
         probe.main(["--data", data])
 
 

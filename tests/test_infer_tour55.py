@@ -123,7 +123,7 @@ def adapter_ckpt(tmp_path_factory):
 
 @pytest.mark.parametrize("other, says", [
     ("llm.config.num_hidden_layers=1", r"it adapts model\.layers\.1\.\S+, which the base does not have"),
-    ("llm.config.num_hidden_layers=3", r"the base has 14 adapted weight\(s\) the adapter lacks \(first: \S+layers\.2\."),
+    ("llm.config.num_hidden_layers=3", r"the base has 14 adapted weights the adapter lacks \(first: \S+layers\.2\."),
     ("llm.config.hidden_size=96", r"for a layer of size 64 where the base's \S+ has 96"),
 ])
 def test_an_adapter_over_another_base_is_refused_naming_the_difference(adapter_ckpt, tmp_path, other, says):

@@ -78,7 +78,7 @@ def test_a_grey_array_is_told_to_repeat_its_band_only_for_an_rgb_stem():
     rgbn = StemConfig(bands=["R", "G", "B", "NIR"], mean=[0.5] * 4, std=[0.2] * 4)
     with pytest.raises(ValueError) as e:
         match_bands(rgbn, None, 1, "images[0]", "error")
-    assert "expects 4 band(s)" in str(e.value) and "repeat" not in str(e.value), str(e.value)
+    assert "expects 4 bands" in str(e.value) and "repeat" not in str(e.value), str(e.value)
     with pytest.raises(ValueError, match=r"got 1; a grey image is R = G = B"):
         match_bands(StemConfig(), None, 1, "images[0]", "error")
 

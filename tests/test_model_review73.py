@@ -114,4 +114,4 @@ def test_load_pretrained_reads_device_0_as_cuda_0_for_its_auto_dtype(tmp_path, m
     assert loading.load_args("auto", None, 0, tmp_path)[0] is torch.bfloat16
     assert loading.load_args("auto", None, "cuda:0", tmp_path)[0] is torch.bfloat16
     assert loading.load_args("auto", None, "cpu", tmp_path)[0] is torch.float32
-    assert checked == ["cuda:0", "cuda:0", "cpu"]
+    assert checked == [0, "cuda:0", "cpu"]  # checked as given: its message names device=0

@@ -193,8 +193,8 @@ def test_convert_llava_names_a_cut_or_missing_weight_shard(tmp_path, layout):
     save_file({"a": torch.zeros(2)}, src / "model-00001-of-00002.safetensors")
     (src / "model.safetensors.index.json").write_text(json.dumps({"metadata": {}, "weight_map": {
         "a": "model-00001-of-00002.safetensors", "b": "model-00002-of-00002.safetensors"}}))
-    with pytest.raises(FileNotFoundError, match=r"1 weight shard\(s\) that model.safetensors.index.json lists "
-                                                r"are missing: model-00002-of-00002.safetensors"):
+    with pytest.raises(FileNotFoundError, match=r"1 weight shard that model.safetensors.index.json lists "
+                                                r"is missing: model-00002-of-00002.safetensors"):
         convert_llava(src, tmp_path / "out")
     (src / "model-00002-of-00002.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{")  # cut
     with pytest.raises(ValueError, match=r"model-00002-of-00002.safetensors: not a readable safetensors file"):

@@ -99,7 +99,7 @@ def test_render_names_a_malformed_message(message):
 def test_load_pretrained_names_weights_of_another_shape_than_the_config(ckpt):
     from rsvlm.model import load_pretrained
 
-    with pytest.raises(ValueError, match=r"vision.safetensors: \d+ tensor\(s\) of another shape .*config.yaml "
+    with pytest.raises(ValueError, match=r"vision.safetensors: \d+ tensors? of another shape .*config.yaml "
                                          r"with the overrides given.*class_embedding \(64,\) \(the config builds \(48,\)\)"):
         load_pretrained(ckpt, overrides=["encoders.default.width=48"])  # was torch's RuntimeError, no file named
 
@@ -136,7 +136,7 @@ def test_a_chat_answer_that_runs_past_the_context_warns_as_generate_does():
     torch.manual_seed(0)
     model, proc = create_model(load_config(VLMConfig, TINY, ["llm.config.max_position_embeddings=200"]))
     chat = ChatSession(model.eval(), proc, max_new_tokens=120, constrain=False)
-    with pytest.warns(UserWarning, match=r"an answer ran \d+ token\(s\) past the LLM's context of 200"):
+    with pytest.warns(UserWarning, match=r"an answer ran \d+ tokens? past the LLM's context of 200"):
         chat.ask("What is this?", images=[_img()])  # ~150 prompt tokens + 120 new: was silent
     assert chat.stats[-1]["cache_len"] > 200
 
@@ -183,7 +183,7 @@ def test_convert_llava_refuses_a_tensor_in_two_files_without_an_index(tmp_path, 
     from rsvlm.model import convert_llava
 
     src, tower = _sharded_llava(tmp_path, tiny_llava, stale=True, index=False)
-    with pytest.raises(ValueError, match=r"src: \d+ tensor\(s\) in both model-00001-of-00002.safetensors and "
+    with pytest.raises(ValueError, match=r"src: \d+ tensors? in both model-00001-of-00002.safetensors and "
                                          r"model.safetensors .*remove the stale file"):
         convert_llava(src, tmp_path / "out", vision_tower=tower)
     assert not (tmp_path / "out").exists()
@@ -238,7 +238,7 @@ def test_an_open_clip_tower_of_another_width_is_named_with_the_file(tmp_path):
     small = OpenClipEncoder(VisionConfig(width=32, layers=1, heads=2, patch_size=8, image_size=32))
     save_file({f"visual.{k}": v.contiguous() for k, v in small.visual.state_dict().items()},
               str(tmp_path / "vit-b.safetensors"))
-    with pytest.raises(ValueError, match=r"vit-b.safetensors: \d+ tensor\(s\) of another shape .*class_embedding "
+    with pytest.raises(ValueError, match=r"vit-b.safetensors: \d+ tensors? of another shape .*class_embedding "
                                          r"\(32,\) \(the config builds \(64,\)\)"):  # was torch's RuntimeError
         OpenClipEncoder(VisionConfig(width=64, layers=1, heads=4, patch_size=8, image_size=32,
                                      pretrained=str(tmp_path / "vit-b.safetensors")))

@@ -166,7 +166,7 @@ def test_more_unnamed_bands_than_the_stem_takes_says_naming_them_picks_them():
     s2 = [f"B{i:02d}" for i in range(1, 13)] + ["B8A"]
     cfg = _stem(["B02", "B03", "B04", "B08"])
     x = np.random.default_rng(0).random((13, 8, 8), dtype=np.float32)
-    with pytest.raises(ValueError, match=r"^s2.tif: modality 'msi' expects 4 band\(s\) .*, got 13; name them "
+    with pytest.raises(ValueError, match=r"^s2.tif: modality 'msi' expects 4 bands .*, got 13; name them "
                                          r"\(--bands, or \"bands\" in a record's image\) to pick the model's 4 from them$"):
         prepare(cfg, x, 8, name="s2.tif")  # was: 'got 13' alone
     named = prepare(cfg, x, 8, s2)  # the hint holds: named, the four are picked

@@ -172,7 +172,7 @@ def test_a_config_json_typo_that_misshapes_the_llm_is_named(tmp_path, ckpt):
     conf["hidden_sise"] = conf.pop("hidden_size")
     (ck / "llm" / "config.json").write_text(json.dumps(conf))
     with pytest.raises(ValueError, match=r"^llm\.name_or_path .*llm: its weights do not fit the LlamaForCausalLM its "
-                                         r"config\.json builds: \d+ tensor\(s\) of another shape \(first: .*\); "
+                                         r"config\.json builds: \d+ tensors? of another shape \(first: .*\); "
                                          r"config\.json has 'hidden_sise' \(did you mean 'hidden_size'\?\)"):
         load_pretrained(ck)
 

@@ -55,7 +55,7 @@ def test_an_adapter_file_missing_one_factor_is_named_as_cut(full_ckpt, tmp_path)
     with pytest.raises(ValueError) as e:
         load_pretrained(ck)
     said = str(e.value)
-    assert said.startswith(f"{ck / 'adapter' / 'adapter_model.safetensors'}: lacks 1 tensor(s) of layers it adapts "
+    assert said.startswith(f"{ck / 'adapter' / 'adapter_model.safetensors'}: lacks 1 tensor of layers it adapts "
                            f"(first: {key}, whose layer's lora_B.weight is there): cut or edited"), said
     assert "another base" not in said
 
@@ -65,7 +65,7 @@ def test_an_adapter_tensor_peft_has_no_place_for_is_said(full_ckpt, tmp_path):
     ck = _copy(full_ckpt, tmp_path / "ck")
     key = "base_model.model.model.layers.0.mlp.up_proj.lora_C.weight"
     _edit(ck / "adapter" / "adapter_model.safetensors", lambda s: s.update({key: torch.zeros(2, 2)}))
-    with pytest.warns(UserWarning, match=rf"adapter_model\.safetensors: 1 tensor\(s\) .* ignored \(first: {key}\)"):
+    with pytest.warns(UserWarning, match=rf"adapter_model\.safetensors: 1 tensor .* ignored \(first: {key}\)"):
         load_pretrained(ck)
     with warnings.catch_warnings():  # an untouched adapter: nothing said
         warnings.simplefilter("error", UserWarning)

@@ -126,7 +126,7 @@ def test_a_config_yaml_edited_to_build_a_smaller_projector_is_refused_naming_the
     with pytest.raises(ValueError) as e:
         load_pretrained(tmp_path / "ck")
     msg = str(e.value)
-    assert msg.startswith(f"{tmp_path / 'ck' / 'vision.safetensors'}: 4 tensor(s) of parts that {conf} builds "
+    assert msg.startswith(f"{tmp_path / 'ck' / 'vision.safetensors'}: 4 tensors of parts that {conf} builds "
                           "without them (projectors.default.net.2.bias"), msg
 
 
@@ -211,7 +211,7 @@ def test_an_llm_folder_whose_config_json_builds_fewer_layers_than_saved_is_refus
     (folder / "config.json").write_text(json.dumps({**conf, "num_hidden_layers": 1}))
     with pytest.raises(ValueError) as e:
         build_llm(LLMConfig(name_or_path=str(folder)))
-    assert str(e.value) == (f"llm.name_or_path {folder}: its weights hold 1 layer(s) the LlamaForCausalLM its "
+    assert str(e.value) == (f"llm.name_or_path {folder}: its weights hold 1 layer the LlamaForCausalLM its "
                             "config.json builds has not (model.layers.1), which would be dropped; is config.json the "
                             "one saved with them (num_hidden_layers)?")
     build_llm(LLMConfig(name_or_path=str(base_dir)))  # the folder as saved loads

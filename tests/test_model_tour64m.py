@@ -150,8 +150,8 @@ def test_vision_weights_of_integers_or_nan_are_refused_naming_the_tensor(tmp_pat
     name = "projectors.default.0.weight" if "projectors.default.0.weight" in state else sorted(state)[0]
     state[name] = state[name].long() if edit == "int" else state[name] * float("nan")
     save_file(state, d / "vision.safetensors")
-    said = "stored as integers where the model's are floating point" if edit == "int" else "hold NaN or inf"
-    with pytest.raises(ValueError, match=rf"vision\.safetensors: 1 weight\(s\) {said} \(first: {name}"):
+    said = "stored as integers where the model's are floating point" if edit == "int" else "holds NaN or inf"
+    with pytest.raises(ValueError, match=rf"vision\.safetensors: 1 weight {said} \(first: {name}"):
         load_pretrained(d)
 
 

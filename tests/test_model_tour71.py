@@ -125,7 +125,7 @@ def test_a_small_checkpoint_whose_own_llm_holds_nan_is_refused(tmp_path):
     name = next(k for k in sorted(state) if "mlp" in k)
     state[name][0, 0] = float("nan")
     save_file(state, path, metadata={"format": "pt"})
-    with pytest.raises(ValueError, match=rf"{out / 'llm'}: 1 weight\(s\) hold NaN or inf \(first: {name}\)"):
+    with pytest.raises(ValueError, match=rf"{out / 'llm'}: 1 weight holds NaN or inf \(first: {name}\)"):
         load_pretrained(out)
 
 

@@ -113,7 +113,7 @@ def test_load_pretrained_names_a_path_that_is_no_path(path):
 @pytest.mark.parametrize("device, says", [
     ("gpu", r"device='gpu' is not a device \(did you mean cuda\?\): cpu, cuda, cuda:1, mps"),
     ("cuda", r"device='cuda': no CUDA GPU is usable here; use device='cpu'"),
-    (0, r"device='cuda:0': no CUDA GPU is usable here"),
+    (0, r"device=0: no CUDA GPU is usable here"),
     ("xpu", r"device='xpu': rsvlm runs on cpu, cuda, cuda:N or mps, not xpu"),
 ])
 def test_load_pretrained_names_a_device_this_machine_lacks_in_python_words(ckpt, device, says):

@@ -248,7 +248,7 @@ def test_objects_left_out_of_geojson_are_counted(ckpt, geotiff, tmp_path):
                {"kind": "poly", "label": "pier", "coords": [[1.0, 1.0], [5.0, 5.0]]}]  # two vertices: no shape
     repl.last = {"question": "[seg] piers", "objects": inf.with_map_coords(objects, repl.images[-1], [])}
     repl.handle(f"/geojson {tmp_path / 'r.geojson'}")
-    assert "(1 feature; 1 object(s) without a shape left out)" in out.getvalue()  # was "(1 features)" alone
+    assert "(1 feature; 1 object without a shape left out)" in out.getvalue()  # was "(1 features)" alone
     assert len(json.loads((tmp_path / "r.geojson").read_text())["features"]) == 1
 
 

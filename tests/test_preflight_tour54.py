@@ -364,8 +364,8 @@ def test_an_llm_whose_weights_are_cut_or_missing_a_shard_is_refused_before_the_r
         (llm_dir / "model.safetensors").rename(llm_dir / "model-00001-of-00002.safetensors")
         (llm_dir / "model.safetensors.index.json").write_text(json.dumps({"weight_map": {
             "w": "model-00001-of-00002.safetensors", "v": "model-00002-of-00002.safetensors"}}))
-        with pytest.raises(FileNotFoundError, match=r"^model\.llm\.name_or_path: .*1 weight shard\(s\) that "
-                                                    r"model\.safetensors\.index\.json lists are missing: "
+        with pytest.raises(FileNotFoundError, match=r"^model\.llm\.name_or_path: .*1 weight shard that "
+                                                    r"model\.safetensors\.index\.json lists is missing: "
                                                     r"model-00002-of-00002\.safetensors"):
             check_model_files(cfg.model)
 

@@ -66,7 +66,7 @@ def test_compare_of_folders_with_no_weight_file_in_common_is_an_error(tmp_path, 
     (["{a}", "{b}", "--out", "{a}/avg"], "--out {a}/avg: inside the input {a}"),  # was: written into a
     (["{a}", "{b}", "--out", "{a}"], "--out {a}: inside the input {a}"),
     (["{a}", "{a}/", "--out", "{tmp}/avg"], "{a}/: given twice (as {a})"),  # was: a copy of a, 'wrote' as a soup
-    (["{a}", "{b}", "--out", "{tmp}/avg", "--weights", "1"], "--weights: 1 weight(s) for 2 models"),
+    (["{a}", "{b}", "--out", "{tmp}/avg", "--weights", "1"], "--weights: 1 weight for 2 models"),
 ])
 def test_average_refuses_an_output_inside_an_input_and_a_model_given_twice(tmp_path, monkeypatch, capsys, args,
                                                                           says):

@@ -20,7 +20,7 @@ def test_pointer_probe_counts_the_records_it_could_not_score(tmp_path, monkeypat
     assert probe.main(["--model", str(ckpt), "--data", str(data), "--out", str(tmp_path / "r.json")]) == 0
     res = json.loads((tmp_path / "r.json").read_text())
     assert res["n"] == 12 and sum(res["skipped"].values()) == 2  # was: 12 of 16 coordinates, nothing said
-    assert "2 record(s) not scored (" in capsys.readouterr().err
+    assert "2 records not scored (" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("args, says", [

@@ -110,7 +110,7 @@ def test_pointer_probe_says_why_no_coordinate_was_read(tmp_path, monkeypatch, ca
     shutil.rmtree(tmp_path / "images")
     assert probe.main(["--model", str(ckpt), "--data", str(data)]) == 1
     err = capsys.readouterr().err
-    assert "4 record(s) not read (FileNotFoundError: 4), the first: FileNotFoundError: image not found" in err, err
+    assert "4 records not read (FileNotFoundError: 4), the first: FileNotFoundError: image not found" in err, err
 
 
 def test_sensor_probe_names_the_record_whose_image_is_missing(tmp_path, monkeypatch, ckpt):

@@ -42,7 +42,7 @@ def test_single_polarisation_sar():
     assert hh.index == [0, None] and "HH stands in for VV" in hh.notes[0]
     with pytest.raises(ValueError, match="missing"):
         match_bands(SAR, ["HH"], 1)  # a stand-in is only taken where filling is allowed
-    with pytest.raises(ValueError, match=r"grd\.tif: modality 'sar' expects 2 band\(s\)"):
+    with pytest.raises(ValueError, match=r"grd\.tif: modality 'sar' expects 2 bands"):
         match_bands(SAR, ["b1"], 1, "grd.tif")
     x = prepare(SAR, planes(0.7), 8, ["VV"], fill="mean")
     assert x.shape == (2, 8, 8) and x[1].abs().max() == 0 and np.isclose(float(x[0, 0, 0]), (0.7 - 0.5) / 0.2)

@@ -69,6 +69,7 @@ from rsvlm.model.weights import (  # noqa: F401  (importable from here, as scrip
     pickled_note,
     saved_dtypes,
 )
+from rsvlm.progress import counted
 
 _OTHER_MODEL = "the weights and the config are of different models"  # how vision.safetensors' misfits end
 # one load at a time: params_on_meta (accelerate) swaps nn.Module.register_parameter process-wide while it builds
@@ -294,7 +295,7 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
     built = model.state_dict()  # its names and shapes: the same after the load below
     n, odd = shape_mismatches(state, built)
     if n:  # torch's RuntimeError named no file and no cause
-        raise ValueError(f"{root / 'vision.safetensors'}: {n} tensor(s) of another shape than {built_by} builds: "
+        raise ValueError(f"{root / 'vision.safetensors'}: {counted(n, 'tensor')} of another shape than {built_by} builds: "
                          f"{odd}; {_OTHER_MODEL}")
     if note := odd_values(root / "vision.safetensors", state, dict(model.named_parameters())):  # was: loaded
         raise ValueError(note)
@@ -311,7 +312,7 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
     # a part this config builds, saved with more in it (projector.type mlp2x_gelu edited to linear): it loaded
     # with the first layer alone, a warning its only word; a part the config does not build (a stem left out) warns
     if ours := [k for k in res.unexpected_keys if any(k.startswith(p + ".") for p in parts)]:
-        raise ValueError(f"{root / 'vision.safetensors'}: {len(ours)} tensor(s) of parts that {built_by} builds "
+        raise ValueError(f"{root / 'vision.safetensors'}: {counted(len(ours), 'tensor')} of parts that {built_by} builds "
                          f"without them ({', '.join(ours[:3])}{' …' if len(ours) > 3 else ''}); {_OTHER_MODEL}")
     if res.unexpected_keys:
         warnings.warn(f"{root / 'vision.safetensors'}: unexpected keys ignored: {res.unexpected_keys[:10]}", stacklevel=3)

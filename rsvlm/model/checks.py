@@ -97,7 +97,7 @@ def check_model_config(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) 
 def check_prompt_text(prompt, prefix: str = "model.") -> None:
     """ValueError naming the ``prompt`` key (``system``, ``answer_lead``, ``det_class_question``, a
     ``det_classes`` entry) whose text holds the image placeholder: each sample then had one more image token
-    than images ("2 image placeholder token(s) in the prompt but 1 image(s)", naming no key: exit 1 once a
+    than images ("prompt has 2 <image> placeholders but 1 image was given", naming no key: exit 1 once a
     training run had read its data; a failure per sample in chat, predict and eval)."""
     texts = {"system": prompt.system, "answer_lead": prompt.answer_lead, "det_class_question": prompt.det_class_question,
              **{f"det_classes[{i}]": c for i, c in enumerate(prompt.det_classes)}}

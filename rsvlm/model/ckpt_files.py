@@ -24,6 +24,7 @@ from rsvlm.model.weights import (
     nan_note,
     open_safetensors,
 )
+from rsvlm.progress import counted
 
 
 def no_checkpoint(root: Path) -> str:
@@ -226,9 +227,9 @@ def adapter_lacks(adapter: Path, lacks: list[str], other: str) -> str:
     except ValueError:
         beside = []
     if beside:
-        return (f"{file}: lacks {len(lacks)} tensor(s) of layers it adapts (first: {key}, whose layer's "
+        return (f"{file}: lacks {counted(len(lacks), 'tensor')} of layers it adapts (first: {key}, whose layer's "
                 f"{beside[0].removeprefix(layer)} is there): cut or edited after it was saved")
-    return f"{other}: the base has {len(lacks)} adapted weight(s) the adapter lacks (first: {lacks[0]})"
+    return f"{other}: the base has {counted(len(lacks), 'adapted weight')} the adapter lacks (first: {lacks[0]})"
 
 
 def adapter_extras(llm, adapter: Path) -> list[str]:
@@ -249,7 +250,7 @@ def adapter_notes(llm, adapter: Path, llm_cfg, config_yaml: Path) -> list[str]:
     and loaded with the adapter's without a word, as if llm.lora_r counted)."""
     notes = []
     if extra := adapter_extras(llm, adapter):
-        notes.append(f"{adapter / 'adapter_model.safetensors'}: {len(extra)} tensor(s) this LLM's adapter has no "
+        notes.append(f"{adapter / 'adapter_model.safetensors'}: {counted(len(extra), 'tensor')} this LLM's adapter has no "
                      f"place for, ignored (first: {', '.join(extra[:3])})")
     try:
         conf = json.loads((adapter / "adapter_config.json").read_text())

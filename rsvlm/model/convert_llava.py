@@ -35,6 +35,7 @@ from rsvlm.model.stem import CLIP_MEAN, CLIP_STD, StemConfig
 from rsvlm.model.vision import VisionConfig, read_state_dict
 from rsvlm.model.vlm import TrainableConfig, VLMConfig
 from rsvlm.model.weights import most_saved_dtype, named_dtype, open_safetensors
+from rsvlm.progress import counted
 
 
 def check_shards(src: Path, pattern: str = "*.index.json") -> None:
@@ -44,7 +45,7 @@ def check_shards(src: Path, pattern: str = "*.index.json") -> None:
     for index in sorted(src.glob(pattern)):
         missing = [f for f in index_shards(index) if not (src / f).is_file()]
         if missing:
-            raise FileNotFoundError(f"{src}: {len(missing)} weight shard(s) that {index.name} lists are missing: "
+            raise FileNotFoundError(f"{src}: {counted(len(missing), 'weight shard')} that {index.name} lists {'is' if len(missing) == 1 else 'are'} missing: "
                                     f"{', '.join(missing[:4])}{' …' if len(missing) > 4 else ''}")
     for f in sorted(src.glob("*.safetensors")):
         with open_safetensors(f):
@@ -104,7 +105,7 @@ def _read_weights(src: Path) -> dict[str, torch.Tensor]:
         part = read_state_dict(f)  # .bin read with weights_only=True
         twice = sorted(set(part) & set(sd))
         if twice:
-            raise ValueError(f"{src}: {len(twice)} tensor(s) in both {where[twice[0]]} and {f.name} "
+            raise ValueError(f"{src}: {counted(len(twice), 'tensor')} in both {where[twice[0]]} and {f.name} "
                              f"(e.g. {twice[0]}); remove the stale file")
         sd.update(part)
         where.update(dict.fromkeys(part, f.name))
@@ -194,7 +195,7 @@ def _hf_layout(src: Path, dtype):
         raise ValueError(mismatch_note(str(src), llava, info["mismatched_keys"], key=""))
     if info["missing_keys"]:
         lacks = sorted(info["missing_keys"])
-        raise ValueError(f"{src}: its weights lack {len(lacks)} tensor(s) of the {type(llava).__name__} its config.json "
+        raise ValueError(f"{src}: its weights lack {counted(len(lacks), 'tensor')} of the {type(llava).__name__} its config.json "
                          f"builds (first: {', '.join(lacks[:3])}), which would be converted at random")
     report.release()
     vision = {f"encoders.default.model.{k}": v for k, v in llava.model.vision_tower.state_dict().items()}

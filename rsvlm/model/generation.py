@@ -49,7 +49,7 @@ class GenerationConfig:
 
 def check_prompt_ids(input_ids, attention_mask) -> None:
     """``RSVLM.generate``'s ``input_ids`` and ``attention_mask`` refused, named, unless (B,T) tensors of one shape, the
-    ids integers (the processor's): text, None, a number or a list failed as "'str' object has no attribute 'to'".
+    ids integers (the processor's, not bool): text, None, a number or a list failed as "'str' object has no attribute 'to'".
     A mask of 0.0/1.0 (or bool) is taken, as it was (transformers' models take one)."""
     how = "make them with the processor: batch = processor(text, images); model.generate(**batch)"
     if isinstance(input_ids, str) or (isinstance(input_ids, (list, tuple)) and input_ids
@@ -59,8 +59,9 @@ def check_prompt_ids(input_ids, attention_mask) -> None:
     for name, x in (("input_ids", input_ids), ("attention_mask", attention_mask)):
         if x is None and name == "attention_mask":
             continue
-        ids = name == "input_ids"  # a float mask ran as before
-        if not isinstance(x, torch.Tensor) or (ids and x.dtype.is_floating_point) or x.dtype.is_complex or x.dim() != 2:
+        ids = name == "input_ids"  # a float mask ran as before; bool ids failed in the embedding
+        bad = ids and (x.dtype.is_floating_point or x.dtype == torch.bool) if isinstance(x, torch.Tensor) else True
+        if bad or x.dtype.is_complex or x.dim() != 2:
             got = (f"a tensor of dtype {str(x.dtype).removeprefix('torch.')} and shape {tuple(x.shape)}"
                    if isinstance(x, torch.Tensor) else repr(x)[:60])
             raise TypeError(f"generate's {name} must be a (B,T) {'integer tensor' if ids else 'tensor of 0s and 1s'}, "

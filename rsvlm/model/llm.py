@@ -33,6 +33,7 @@ from rsvlm.model.llm_files import (
     read_tokenizer,
 )
 from rsvlm.model.quiet import bars_after, bitsandbytes_quietly, load_report_held, logger_quiet, peft_quietly
+from rsvlm.progress import counted
 from rsvlm.tokens import SpecialTokenIds, add_special_tokens, base_vocab_end
 
 TRAINABILITY = ("frozen", "lora", "full")
@@ -193,7 +194,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
             raise ValueError(lacking_note(cfg.name_or_path, llm, sorted(info["missing_keys"])))
         if extra := sorted(info.get("unexpected_keys") or ()):  # was that table alone, naming no folder or cause
             report.clear()  # the table's rows are these alone (missing, misshapen: refused above); said below instead
-            warnings.warn(f"llm.name_or_path {cfg.name_or_path}: {len(extra)} tensor(s) of its weights that the "
+            warnings.warn(f"llm.name_or_path {cfg.name_or_path}: {counted(len(extra), 'tensor')} of its weights that the "
                           f"{type(llm).__name__} its config.json builds has no place for, ignored (first: "
                           f"{', '.join(extra[:3])}{' …' if len(extra) > 3 else ''}): edited, or another model's "
                           "weights?", stacklevel=2)

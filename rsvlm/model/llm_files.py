@@ -14,6 +14,8 @@ from typing import Any
 
 from torch import nn
 
+from rsvlm.progress import counted
+
 
 def check_local(path: str, key: str) -> str:
     """``path`` as given; FileNotFoundError naming the config key when it is plainly a local folder
@@ -152,7 +154,7 @@ def mismatch_note(path: str, llm: nn.Module, mismatched, key: str = "llm.name_or
     typos = [f"{k!r} (did you mean {close[0]!r}?)" for k, close in unknown_config_keys(text.model_type, text.to_dict())
              if close]
     return (f"{f'{key} ' if key else ''}{path}: its weights do not fit the {type(llm).__name__} its config.json builds: "
-            f"{len(mismatched)} tensor(s) of another shape (first: {name} saved {tuple(saved)}, built {tuple(built)})"
+            f"{counted(len(mismatched), 'tensor')} of another shape (first: {name} saved {tuple(saved)}, built {tuple(built)})"
             + (f"; config.json has {', '.join(typos)}" if typos else "; is config.json the one saved with them?"))
 
 
@@ -199,7 +201,7 @@ def check_saved_shapes(path: str, built: nn.Module) -> None:
     if odd:
         raise ValueError(mismatch_note(path, built, odd))
     if extra := _extra_layers(saved, built):  # num_hidden_layers edited down: was transformers' table, then loaded
-        raise ValueError(f"llm.name_or_path {path}: its weights hold {len(extra)} layer(s) the {type(built).__name__} its "
+        raise ValueError(f"llm.name_or_path {path}: its weights hold {counted(len(extra), 'layer')} the {type(built).__name__} its "
                          f"config.json builds has not ({', '.join(extra[:3])}{' …' if len(extra) > 3 else ''}), which "
                          "would be dropped; is config.json the one saved with them (num_hidden_layers)?")
 
@@ -243,7 +245,7 @@ def lacking_note(path: str, llm: nn.Module, lacks: list[str]) -> str:
     why = (f"it holds {what}: give a causal LM with its LM head (…ForCausalLM)"
            if set(lacks) <= head or held and type(llm).__name__ not in held else
            f"{where} lacks them: cut or edited after it was saved, or another model's weights")
-    return (f"llm.name_or_path {path}: its weights lack {len(lacks)} tensor(s) of the {type(llm).__name__} its "
+    return (f"llm.name_or_path {path}: its weights lack {counted(len(lacks), 'tensor')} of the {type(llm).__name__} its "
             f"config.json builds (first: {', '.join(lacks[:3])}), which would start at random; {why}")
 
 

@@ -20,6 +20,7 @@ import torch
 from rsvlm.data.conversation import PromptConfig
 from rsvlm.model.stem import StemConfig, check_channels_first, match_bands, prepare
 from rsvlm.model.templates import get_template, render
+from rsvlm.progress import counted
 from rsvlm.tokens import IMAGE_TOKEN, MODALITY_WORDS
 
 
@@ -133,8 +134,8 @@ class Processor:
         """Replace the k-th ``<image>`` id by ``n_visual_tokens(images[k])`` copies of it."""
         n_slots = sum(1 for i in ids if i == self.image_token_id)
         if n_slots != len(images):
-            raise ValueError(f"prompt has {n_slots} {IMAGE_TOKEN} placeholder(s) but {len(images)} image(s) "
-                             f"were given")
+            raise ValueError(f"prompt has {counted(n_slots, IMAGE_TOKEN + ' placeholder')} but {counted(len(images), 'image')} "
+                             f"{'was' if len(images) == 1 else 'were'} given")
         out, k = [], 0
         for i in ids:
             if i == self.image_token_id:
@@ -175,7 +176,7 @@ class Processor:
         elif any(is_one_image(ims) for ims in images):
             raise ValueError("a batch of texts takes one list of images per text, e.g. [[image_a], [image_b]]")
         if len(images) != len(texts):
-            raise ValueError(f"{len(texts)} text(s) but {len(images)} image list(s)")
+            raise ValueError(f"{counted(len(texts), 'text')} but {counted(len(images), 'image list')}")
         at = "images[{j}]" if isinstance(text, str) else "images[{i}][{j}]"  # the argument an error names
         from rsvlm.model.image_args import python_advice
 

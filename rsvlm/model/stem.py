@@ -25,6 +25,7 @@ from torch import nn
 from rsvlm.advice import FILL, RECORD_TOO
 from rsvlm.io.bandnames import SAME_BAND, band_at, band_key, colour_band_at, near_band_at, same_band  # noqa: F401  (SAME_BAND: stem.SAME_BAND)
 from rsvlm.io.products import s2_numbered
+from rsvlm.progress import counted
 
 CLIP_MEAN = [0.48145466, 0.4578275, 0.40821073]
 CLIP_STD = [0.26862954, 0.26130258, 0.27577711]
@@ -137,7 +138,7 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
             hint = "; a grey image is R = G = B, as the readers read one: repeat its band (np.stack([a.squeeze()] * 3))"
         elif n_channels == 1 and not filling:  # a VV-only scene: filled, its band is taken as the first
             hint = FILL_HINT
-        raise ValueError(f"{name}: modality {m!r} expects {len(want)} band(s) {want}, got {n_channels}{hint}")
+        raise ValueError(f"{name}: modality {m!r} expects {counted(len(want), 'band')} {want}, got {n_channels}{hint}")
     notes: list[str] = []
     if s2_stack := s2_numbered(bands):  # as the reader reads them (ImageInput's names come here alone)
         bands = s2_stack[0]

@@ -20,6 +20,8 @@ import torch.nn.functional as F
 import torch.utils.checkpoint
 from torch import nn
 
+from rsvlm.progress import counted
+
 POS_EMBEDS = ("learned", "sincos2d")  # VisionConfig.pos_embed
 
 
@@ -329,7 +331,7 @@ class OpenClipEncoder(nn.Module):
             sd["positional_embedding"] = fitted
         n, odd = shape_mismatches(sd, own)
         if n:  # torch's size-mismatch RuntimeError named no file
-            raise ValueError(f"{path}: {n} tensor(s) of another shape than the encoder config builds "
+            raise ValueError(f"{path}: {counted(n, 'tensor')} of another shape than the encoder config builds "
                              f"({odd}); a tower of another size? "
                              "Set encoders.NAME width/layers/heads/patch_size (or arch) to the checkpoint's")
         res = self.visual.load_state_dict(sd, strict=False)

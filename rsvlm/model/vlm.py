@@ -32,6 +32,7 @@ from rsvlm.model.processor import ImageInput, Pixels, Processor, modality_meant
 from rsvlm.model.projector import Projector, ProjectorConfig
 from rsvlm.model.stem import Stem, StemConfig, prepare
 from rsvlm.model.vision import POS_KEYS, VisionConfig, build_encoder
+from rsvlm.progress import counted
 
 WHOLE = ("frozen", "full")  # modes of a part without LoRA
 TRAINABLE = {"encoder": TRAINABILITY, "stem": WHOLE, "projector": WHOLE, "llm": TRAINABILITY}  # field → its modes
@@ -177,7 +178,7 @@ class RSVLM(nn.Module):
         flat = [self._pixels(im, f"images[{b}][{j}]") for b, ims in enumerate(images) for j, im in enumerate(ims)]
         if not flat:
             if slots.any():
-                raise ValueError(f"input_ids hold {int(slots.sum())} image token(s) but no images were given")
+                raise ValueError(f"input_ids hold {counted(int(slots.sum()), 'image token')} but no images were given")
             return embeds
         visual = self.encode_images(flat)
         k = 0
@@ -188,8 +189,8 @@ class RSVLM(nn.Module):
             n_vis = sum(v.shape[0] for v in vis)
             n_slot = int(slots[b].sum())
             if n_vis != n_slot:
-                raise ValueError(f"sample {b}: {n_slot} image token position(s) in input_ids but its "
-                                 f"{len(ims)} image(s) give {n_vis} visual token(s)")
+                raise ValueError(f"sample {b}: {counted(n_slot, 'image token position')} in input_ids but its "
+                                 f"{counted(len(ims), 'image')} give{'s' * (len(ims) == 1)} {counted(n_vis, 'visual token')}")
             row = embeds[b]
             if n_vis:
                 row = row.masked_scatter(slots[b][:, None], torch.cat(vis).to(row.dtype))
@@ -247,7 +248,7 @@ class RSVLM(nn.Module):
         ``ChatSession.ask`` (each under ``torch.no_grad``'s wrapper, a frame of torch's own)."""
         if self.past_context(n_tokens):
             ctx = context_length(self.llm)
-            warnings.warn(f"an answer ran {n_tokens - ctx} token(s) past the LLM's context of {ctx} "
+            warnings.warn(f"an answer ran {counted(n_tokens - ctx, 'token')} past the LLM's context of {ctx} "
                           f"(max_position_embeddings); its end is unreliable{fix}", stacklevel=stacklevel)
 
     def eos_ids(self) -> set[int]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from rsvlm.config import load_yaml
+from rsvlm.progress import counted
 
 PEFT_KEY = re.compile(r"(lora_[A-Za-z_]+|trainable_tokens_delta)\.")  # a LoRA / trainable-token adapter's tensor
 PROVENANCE = ("train_config.yaml", "training_data.json")  # beside a model: what it was trained on
@@ -337,13 +338,13 @@ def odd_values(path: Path, state: dict[str, torch.Tensor], params: dict[str, tor
 
 def integers_note(path: Path, names: list[str], dtype: str) -> str:
     """Why the weights ``names`` of ``path``, stored as integers (the first as ``dtype``), are refused."""
-    return (f"{path}: {len(names)} weight(s) stored as integers where the model's are floating point (first: "
+    return (f"{path}: {counted(len(names), 'weight')} stored as integers where the model's are floating point (first: "
             f"{names[0]} {dtype}); not weights rsvlm saved (edited?)")
 
 
 def nan_note(path: Path, names: list[str]) -> str:
     """Why the weights ``names`` of ``path``, holding NaN or inf, are refused."""
-    return (f"{path}: {len(names)} weight(s) hold NaN or inf (first: {', '.join(names[:3])}): the weights of a "
+    return (f"{path}: {counted(len(names), 'weight')} hold{'s' * (len(names) == 1)} NaN or inf (first: {', '.join(names[:3])}): the weights of a "
             "diverged run? such a model answers nothing useful; take an earlier step's")
 
 
