@@ -267,6 +267,23 @@ def _annotation(cls: type | None, path: list[str]) -> Any:
     return tp
 
 
+MAX_YAML_VALUES = 100_000  # a file's values, an alias (*name) counted each time it is used; a recipe holds hundreds
+
+
+def yaml_values(node: yaml.Node, seen: dict[int, int] | None = None) -> int:
+    """The values ``node`` stands for once its aliases are expanded (each use of ``*name`` counts its anchor's
+    values again), counted on the composed nodes: nine lines of nested aliases stand for 10**8 values, which
+    building the data (or printing it in an error) would hold in memory. A recursive anchor counts once."""
+    seen = {} if seen is None else seen
+    if id(node) in seen:
+        return seen[id(node)]
+    seen[id(node)] = 1  # while its own children are counted: a recursive anchor (&a [*a]) adds 1
+    kids = node.value if isinstance(node, yaml.SequenceNode) else [
+        n for pair in node.value for n in pair] if isinstance(node, yaml.MappingNode) else []
+    seen[id(node)] = total = 1 + sum(yaml_values(k, seen) for k in kids)
+    return total
+
+
 class _UniqueKeyLoader(yaml.SafeLoader):
     """PyYAML's SafeLoader, refusing a mapping that names a key twice (it keeps the last silently,
     so a second ``optim:`` section dropped every setting of the first)."""
@@ -294,7 +311,15 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}{near_file(path)}")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_UniqueKeyLoader)
+        loader = _UniqueKeyLoader(path.read_text(encoding="utf-8-sig"))
+        try:  # yaml.load's steps, counting the values before any is built
+            node = loader.get_single_node()
+            if node is not None and yaml_values(node) > MAX_YAML_VALUES:
+                raise ConfigError(f"{path}: its aliases (*name) expand to more than {MAX_YAML_VALUES:,} values "
+                                  "(a YAML alias bomb?); no config needs that many: write the values out")
+            data = None if node is None else loader.construct_document(node)
+        finally:
+            loader.dispose()
     except UnicodeDecodeError as e:
         raise ConfigError(f"{path}: not a YAML text file (not UTF-8: {e.reason} at byte {e.start})") from e
     except yaml.YAMLError as e:

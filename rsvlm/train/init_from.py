@@ -213,11 +213,11 @@ def merged_roots(name: str | None) -> set[Path]:
 def own_llm(root: Path) -> Path | None:
     """The LLM folder checkpoint ``root``'s config.yaml names (``llm.name_or_path``, a relative one in ``root``:
     ``llm`` where the weights are its own, as a merged model's); None where it names none or cannot be read."""
-    import yaml
+    from rsvlm.config import load_yaml
 
-    try:
-        llm = (yaml.safe_load((root / "config.yaml").read_text()) or {}).get("llm")
-    except (OSError, ValueError, AttributeError, yaml.YAMLError):  # none, cut, or no mapping
+    try:  # load_yaml: bounded (a downloaded checkpoint's config.yaml may be an alias bomb), a mapping or ConfigError
+        llm = load_yaml(root / "config.yaml").get("llm")
+    except (OSError, ValueError):  # none, cut, or no mapping
         return None
     name = llm.get("name_or_path") if isinstance(llm, dict) else None
     return root / name if isinstance(name, str) and name else None

@@ -1,0 +1,47 @@
+"""Safety audit (stop 73): untrusted input is refused clearly or bounded, never an out-of-memory kill."""
+
+from __future__ import annotations
+
+import pytest
+
+from rsvlm.config import MAX_YAML_VALUES, ConfigError, load_config, load_yaml
+from rsvlm.train.config import TrainConfig
+from rsvlm.train.init_from import own_llm
+
+
+def alias_bomb(levels: int) -> str:
+    """YAML whose ``levels`` lines of nested aliases stand for 10**(levels + 1) values."""
+    lines = ["  - &x0 [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]"]
+    lines += [f"  - &x{i} [{', '.join([f'*x{i - 1}'] * 10)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def test_yaml_alias_bomb_is_refused_naming_the_file(tmp_path):
+    """Nine lines of aliases stood for 10**8 values: building them (and the repr in 'seed: expected int, got …')
+    took 37 s and 1.2 GB, one level more an OOM kill. Refused before anything is built."""
+    path = tmp_path / "recipe.yaml"
+    path.write_text("seed:\n" + alias_bomb(6))  # 10**6 values
+    with pytest.raises(ConfigError) as e:
+        load_yaml(path)
+    assert str(path) in str(e.value) and "aliases" in str(e.value) and f"{MAX_YAML_VALUES:,}" in str(e.value)
+    assert len(str(e.value)) < 300
+    with pytest.raises(ConfigError, match="alias bomb"):
+        load_config(TrainConfig, path)
+
+
+def test_yaml_anchors_within_bounds_still_load(tmp_path):
+    """Ordinary anchors, merges and a recursive anchor load as before."""
+    path = tmp_path / "recipe.yaml"
+    path.write_text("base: &b {lr: 0.1, wd: 0.0}\nother:\n  <<: *b\n  lr: 0.2\nlists:\n" + alias_bomb(3)
+                    + "loop: &a [*a]\n")
+    data = load_yaml(path)
+    assert data["other"] == {"lr": 0.2, "wd": 0.0}
+    assert len(data["lists"]) == 3 and data["loop"][0] is data["loop"]
+
+
+def test_checkpoint_config_alias_bomb_is_no_llm(tmp_path):
+    """init_from's own_llm read a checkpoint's config.yaml with yaml.safe_load, unbounded."""
+    (tmp_path / "config.yaml").write_text("llm:\n  name_or_path: llm\nbomb:\n" + alias_bomb(6))
+    assert own_llm(tmp_path) is None
+    (tmp_path / "config.yaml").write_text("llm:\n  name_or_path: llm\n")
+    assert own_llm(tmp_path) == tmp_path / "llm"
