@@ -214,12 +214,16 @@ def counted_lines(question: str | None) -> str:
     return axes.pop() if len(axes) == 1 else "both"  # "Which row and column …?": "The first." counts either
 
 
-def bare_ordinal(text: str) -> re.Match | None:
-    """The first bare ordinal of ``text`` (``_BARE``: "The first.", not "the first row" nor "First, count …"); None
+_MIDDLE = ("middle", "centre", "center", "central")  # the middle one of things, or "Centre.": a place every view keeps
+
+
+def bare_ordinal(text: str, middle: bool = True) -> re.Match | None:
+    """The first bare ordinal of ``text`` (``_BARE``: "The first.", not "the first row" nor "First, count …"; not "The
+    middle one." nor "Centre." without ``middle``: where it counts things, a place every mirror view keeps); None
     where none: what a flip cannot count back where the question asks of both rows and columns."""
     spans = [m.span() for m in ORDINAL_LINE.finditer(text)]
-    return next((m for m in _BARE.finditer(text) if not any(a <= m.start() < b for a, b in spans) and not _said_first(m)),
-                None)
+    return next((m for m in _BARE.finditer(text) if not any(a <= m.start() < b for a, b in spans) and not _said_first(m)
+                 and (middle or m.group(0).lower() not in _MIDDLE)), None)
 
 
 def ordinal_why(text: str, lines: str | None) -> str | None:
@@ -229,7 +233,7 @@ def ordinal_why(text: str, lines: str | None) -> str | None:
     if lines == "both" and (m := bare_ordinal(text)):
         return (f"its {m.group(0)!r} may count rows or columns (the question asks of both), one of which the view "
                 "counts from the other end")
-    m = bare_ordinal(text) if lines == "things" else None
+    m = bare_ordinal(text, middle=False) if lines == "things" else None
     return (m := m or ordered(text)) and (f"its {m.group(0)!r} counts the objects in the view's own order, not the "
                                           "image's (no side said)")
 

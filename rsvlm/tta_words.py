@@ -310,7 +310,7 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
     ("The first.") counts the ``lines`` ("row", "column") of the image the question asks for (``counted_lines``; None:
     those ``text`` asks for itself), counted from the other end in a flip across them (``flip_lines``); one counting
     things ("things": "Which ship …?") has no image in any mirror view, nor has "the second ship" (``ordered``)."""
-    if view and (ordered(text) or (counted_lines(text) if lines is None else lines) == "things" and bare_ordinal(text)):
+    if view and (ordered(text) or (counted_lines(text) if lines is None else lines) == "things" and bare_ordinal(text, False)):
         return None  # "the second ship", "Which ship …, the first or the second?" "The second.": every view's own order
     if ("t" in view or "v" in view) and any(not along or _OF_IMAGE.match(text, m.end()) for m in _UPDOWN.finditer(text)):
         return None  # with ``along``, "Up." is upstream, but "moving up the image" a way in it still
@@ -364,7 +364,8 @@ def unsaid_word(text: str, way: bool = False) -> str | None:
     skipped; else "row 3", ``NUMBERED_LINE``, or a bare ordinal of a question asking of both rows and columns,
     ``bare_ordinal``, a flip skipped; objects counted in order, ``ordered``, every mirror view skipped): what a note says skipped the views; None where none."""
     found = [*_unsaid(respell(text, AS_TOP)), *_UPDOWN.finditer(text)]  # "upper left", a corner, is asked "top left"
-    found += [*NUMBERED_LINE.finditer(text), *filter(None, [counted_lines(text) in ("both", "things") and bare_ordinal(text),
+    found += [*NUMBERED_LINE.finditer(text), *filter(None, [(n := counted_lines(text)) in ("both", "things")
+                                                            and bare_ordinal(text, n == "both"),
                                                             ordered(text)])] if way else []
     found = [m for m in found if m.re is _UPDOWN] or found if way else found
     first = min(found, key=lambda m: m.start(m.lastindex or 0)) if found else None
@@ -376,7 +377,7 @@ def unsaid_phrase(question: str | None, flip: bool) -> str:
     'above' under a transpose"; ``flip``: a view but a transpose was skipped too."""
     word = unsaid_word(question or "", way=flip)
     said = f"the question's {word!r}" if word else "'up'" if flip else "'above'"
-    things = word and (ordered(word) or counted_lines(question) == "things" and bare_ordinal(word))  # "the first or …?"
+    things = word and (ordered(word) or counted_lines(question) == "things" and bare_ordinal(word, False))  # "the first or …?"
     under = ("any mirror view, which counts them in another order: say from which side" if things
              else "a flip, which counts them from the other end" if flip and word and (word[:3].lower() in ("row", "col")
                                                                                   or bare_ordinal(word))

@@ -158,3 +158,12 @@ def test_a_training_view_of_a_bare_ordinal_answer_counting_things_is_none():
     assert tta.view_messages(msgs, "h", 40, 40) is None and tta.view_messages(msgs, "", 40, 40) == msgs
     ship = msgs[:1] + [{"role": "assistant", "content": "The white one."}]
     assert tta.view_messages(ship, "h", 40, 40) == ship
+
+
+@pytest.mark.parametrize("answer", ["Centre.", "The middle one.", "center"])
+def test_a_middle_or_centre_answer_to_a_question_picking_things_is_still_voted(answer):
+    """Found touring the bundled model ("Which ship is the largest?" "centre"): a place every mirror view keeps, which
+    the bare-ordinal rule left out of the vote as a count of ships."""
+    said = tta.spellings(answer, "[vqa] Which ship is the largest?")
+    assert all(tta.swap_words(answer, v, back=True, **said) == answer for v in tta.DIHEDRAL[1:])
+    assert tta.swap_words("Which ship is damaged, the middle or the last?", "h") is None  # "the last" counts
