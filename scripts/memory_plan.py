@@ -360,7 +360,8 @@ def model_config(path: Path, llm: str | None = None):
             why, yamls = no_checkpoint(root), sorted(p.name for p in root.glob("*.yaml"))
             if yamls and why.endswith("(no config.yaml)"):  # nothing else it looks like (a run's out_dir names its final/)
                 why += (f"; it holds {counted(len(yamls), 'YAML file')} ({', '.join(yamls[:3])}{', …' if len(yamls) > 3 else ''}):"
-                        f" give them as files ({root / '*.yaml'})")
+                        + (f" give it as a file ({root / yamls[0]})" if len(yamls) == 1 else
+                           f" give them as files ({root / '*.yaml'})"))
             raise ValueError(why)
         cfg = load_config(VLMConfig, root / "config.yaml", [f"trainable.llm={llm}"] if llm else [])
         llm = dataclasses.replace(cfg.llm, name_or_path=resolve_in(cfg.llm.name_or_path, root),

@@ -114,6 +114,17 @@ def test_load_pretrained_refuses_a_device_that_is_none_naming_the_argument(ckpt,
         load_pretrained(ckpt, device=device)
 
 
+def test_memory_plan_tells_a_folder_of_one_yaml_to_give_that_file(tmp_path, monkeypatch, capsys):
+    """It said "it holds 1 YAML file(s) (tiny.yaml): give them as files (…/*.yaml)"."""
+    from script_loader import load_script
+
+    plan = load_script("memory_plan", monkeypatch)
+    (tmp_path / "tiny.yaml").write_text((REPO / "configs" / "model" / "tiny.yaml").read_text())
+    assert plan.main([str(tmp_path)]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"it holds 1 YAML file (tiny.yaml): give it as a file ({tmp_path / 'tiny.yaml'})" in err, err
+
+
 def test_the_pointer_probe_counts_its_bar_in_records(tmp_path, monkeypatch, ckpt):
     """Its bar's unit was "rec": with progress.bar's word units it read "recs/s"."""
     from script_loader import load_script
