@@ -24,8 +24,8 @@ crop), and one without is no vote.
 
 Limits: the swapped words are English, whole words only (``rsvlm.tta_words``); an answer with text
 besides its shapes keeps the identity view's answer (the caller need not run the other views for
-it); a view whose answer has problems or another shape kind counts as finding nothing, and an empty
-one is no vote (``Fused.note`` counts such views); a question a view cannot say (``above`` under a
+it); a view whose answer has problems (but a shape the decoder repaired, fused: ``repaired_note``) or another shape
+kind counts as finding nothing, and an empty one is no vote (``Fused.note`` counts such views); a question a view cannot say (``above`` under a
 transpose) skips that view; crops are not asked where the conversation holds shapes or the answer is
 a polygon or mask; the views assume the scene has no handedness the model relies on (sun azimuth and
 shadows, text on the ground). Measured in
