@@ -27,7 +27,7 @@ def test_contrastive_training_counts_the_modalities_it_inferred_in_summary_json(
     argv = ["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"data.train={data}", f"out_dir={out}",
             "log.progress=false", "batch_size=4", "max_steps=1"]
     assert train_main(argv) == 0
-    assert "modality inferred for 4 image file(s)" in capsys.readouterr().err
+    assert "modality inferred for 4 image files" in capsys.readouterr().err
     summary = json.loads((out / "summary.json").read_text())
     assert summary["inferred_modalities"] == {"optical": 3, "ir": 1}, summary["inferred_modalities"]
 

@@ -179,7 +179,7 @@ def test_records_wrapped_in_one_json_object_are_named_as_such(tmp_path, indent):
     recs = [json.loads(x) for x in make_records(tmp_path / "d", n=4, ir_every=0).read_text().splitlines()]
     path = tmp_path / "d" / "wrapped.json"
     path.write_text(json.dumps({"info": {"v": 1}, "data": recs}, indent=indent))
-    with pytest.raises(TooFewRecords, match=r"one JSON object, not JSONL or a JSON array of records; its list\(s\) "
+    with pytest.raises(TooFewRecords, match=r"one JSON object, not JSONL or a JSON array of records; its list "
                                             r"under 'data': save the records list alone \(jq '\.data'\)"):
         check_enough_records(_cfg(tmp_path, path, "batch_size=2"), 1)
     path.write_text(json.dumps(recs[0], indent=2))  # one record over many lines
