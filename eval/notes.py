@@ -81,12 +81,13 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
         limit = ((scores["run"] or {}).get("options") or {}).get("max_new_tokens")
         at = f" of {limit} tokens ({stamp_of(args.pred).name})" if isinstance(limit, int) else ""
         notes.append(f"{counted(len(cut), 'answer')} reached rsvlm eval's token limit{at} (\"cut\": true) and may be cut; "
-                     f"they are scored as they stand, as if whole: a detection without its later objects, a caption "
+                     f"{'it is scored as it stands' if len(cut) == 1 else 'they are scored as they stand'}, as if whole: a detection without its later objects, a caption "
                      f"without its end (first: {cut[0].record['id']}); raise --max-new-tokens (rsvlm eval into "
                      "another --out) if they are not few")
     if past := [it for it in items if is_past_context(it)]:  # the model read past what it was trained on
-        notes.append(f"{counted(len(past), 'answer')} ran past the LLM's context (\"past_context\": true) and are scored as "
-                     f"they stand: their ends are unreliable (first: {past[0].record['id']}); shorter prompts or a "
+        notes.append(f"{counted(len(past), 'answer')} ran past the LLM's context (\"past_context\": true) and "
+                     + ("is scored as it stands: its end is" if len(past) == 1 else "are scored as they stand: their ends are")
+                     + f" unreliable (first: {past[0].record['id']}); shorter prompts or a "
                      "lower --max-new-tokens keep answers inside it")
     if scores.get("n_unparseable"):
         notes += unparseable_examples(items, task_name, args.format)
@@ -289,7 +290,7 @@ def count_notes(scores: dict) -> list[str]:
         out.append(change_left(n, scores.get("task")))
     if n := scores.get("n_gt_no_task"):
         out.append(f"{counted(n, 'ground-truth record', 'has/have')} no task (no \"task\" field, no tag such as [vqa] opening the "
-                   "question) and are scored by no script")
+                   f"question) and {'is' if n == 1 else 'are'} scored by no script")
     return out
 
 

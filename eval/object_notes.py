@@ -62,8 +62,8 @@ def unread_coordinates_note(items: list[Item], fmt: str) -> str | None:
         return None
     first = unread[0]
     return (f"{counted(len(unread), 'answer')} read as no object though {'it holds' if len(unread) == 1 else 'they hold'} coordinates in a form the {fmt} reader "
-            f"does not read (first: {first.id}: {first.pred['answer'][:80]!r}); they score as finding nothing: "
-            "give them in a --format this script reads (rsvlm, geochat, falcon) or as 'objects' in pixels")
+            f"does not read (first: {first.id}: {first.pred['answer'][:80]!r}); {'it scores' if len(unread) == 1 else 'they score'} as finding "
+            f"nothing: give {'it' if len(unread) == 1 else 'them'} in a --format this script reads (rsvlm, geochat, falcon) or as 'objects' in pixels")
 
 
 def worded_answers_note(items: list[Item], fmt: str) -> str | None:

@@ -105,7 +105,7 @@ def test_the_scripts_own_task_name_is_said_apart_from_another_benchmarks(tmp_pat
     ours = next(n for n in said if "as this script is named" in n)
     assert ours.startswith("2 predictions") and "referring" not in ours and "(det, as rsvlm eval writes it)" in ours
     other = next(n for n in said if "no rsvlm task" in n)
-    assert other.startswith("1 prediction") and "{'referring': 1}" in other and "etection" not in other
+    assert other.startswith("1 prediction names a task that is no rsvlm task") and "{'referring': 1}" in other and "etection" not in other
 
 
 @pytest.mark.parametrize("text", ["...5", "\u20265", "Hmm...5 ships", "There are\u2026 5."])

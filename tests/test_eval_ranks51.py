@@ -153,7 +153,7 @@ def test_answers_in_parts_of_another_process_count_are_checked(tmp_path, capsys)
     assert "(p.jsonl.rank3) hold answers of other weights" in evaluate.check_stamp(out, stamp)  # was None
     evaluate.stamp_path(out).unlink()
     stamp, warning = evaluate.unstamped_answers(out, stamp)
-    assert stamp["unchecked_answers"] == 1 and "hold 1 answer" in warning and "delete them to answer" in warning
+    assert stamp["unchecked_answers"] == 1 and "hold 1 answer but its p.jsonl.run.json is missing" in warning and "delete them to answer" in warning
 
 
 def test_the_merge_keeps_answers_past_limit(tmp_path, monkeypatch):

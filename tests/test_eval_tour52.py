@@ -190,7 +190,7 @@ def test_a_process_past_the_machines_gpus_is_one_line(tmp_path, monkeypatch, cap
         monkeypatch.setenv(k, v)
     # was "cuda:1" taken as given: a CUDA "invalid device ordinal" traceback once the model loaded
     assert main(argv) == 2
-    assert "would take GPU cuda:1 (LOCAL_RANK), but 1 GPU(s) are visible" in capsys.readouterr().err
+    assert "would take GPU cuda:1 (LOCAL_RANK), but 1 GPU is visible: start at most 1 process per machine" in capsys.readouterr().err
     monkeypatch.setenv("LOCAL_RANK", "one")
     assert main(argv) == 2 and "LOCAL_RANK='one' is not a whole number" in capsys.readouterr().err
     monkeypatch.setenv("LOCAL_RANK", "0")
