@@ -153,7 +153,7 @@ def test_eval_writes_why_tta_voted_a_plain_answer_out(ckpt, tmp_path, capsys, mo
     err = capsys.readouterr().err
     assert "left out of their --tta fusion" not in err  # not counted as views left out
     # and said at the end of the run, as tta_skipped and tta_unasked are (the key alone went unsaid)
-    assert '1 record(s) answered "None." where the plain answer had shapes, voted out by the --tta views ' \
+    assert '1 record answered "None." where the plain answer had shapes, voted out by the --tta views ' \
            "(first: a; why: 'tta_voted_out' in" in err
 
 
