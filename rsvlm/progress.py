@@ -118,6 +118,9 @@ class _CountFormat(str):
     def __new__(cls) -> _CountFormat:
         return super().__new__(cls, "{l_bar}{bar}{r_bar}")
 
+    def __getnewargs__(self) -> tuple[()]:  # copy and pickle make it anew (its text is no argument of __new__)
+        return ()
+
     def format(self, *args, **kw) -> str:
         unit = kw.get("unit")
         if kw.get("total") or not isinstance(unit, Unit) or "l_bar" not in kw:
@@ -142,7 +145,7 @@ def bar(iterable: Iterable | None = None, *, total: float | None = None, desc: s
     On a terminal, or as a notebook's widget: ``tqdm_class`` (``tqdm.auto.tqdm`` when None) as given.
     ``unit`` is a plain word (``"record"``): the bar reads ``13.30 records/s`` fast and ``2.80 s/record`` slow,
     and without a total ``1 record``, ``5 records`` (a unit with a leading space, ``" records"``, is shown as
-    given, as tqdm would; so is a given ``bar_format``).
+    given, as tqdm would; so is a given ``bar_format``, or tqdm's ``TQDM_BAR_FORMAT``).
     Elsewhere: the same bar drawing plain lines (no meter: ``desc: 40% 400/1000 [00:30<00:45, 13.30 records/s]``),
     one at most every ``every`` seconds of ``clock`` and the final count. ``disable=True`` draws nothing anywhere; tqdm's
     ``disable=None`` (off where no terminal) is kept, and ``delay``: a bar closed before it writes nothing.
@@ -158,8 +161,8 @@ def bar(iterable: Iterable | None = None, *, total: float | None = None, desc: s
     if os.environ.get("TQDM_DISABLE"):  # tqdm's own switch (any value, as tqdm reads it), else lost where
         disable = True  # disable is passed: CI's TQDM_DISABLE=1 stopped the converters' bars before
     unit = _unit(unit)
-    if isinstance(unit, Unit):  # without a total, "1 record" (tqdm's own line reads "1 records")
-        tqdm_kwargs.setdefault("bar_format", _CountFormat())
+    if isinstance(unit, Unit) and "TQDM_BAR_FORMAT" not in os.environ:  # "1 record" without a total (tqdm's own
+        tqdm_kwargs.setdefault("bar_format", _CountFormat())  # line reads "1 records"); a user's format as tqdm reads it
     over = () if iterable is None else (iterable,)  # tqdm's first argument, given only where there is one
     if _is_terminal(stream) or _is_widget(tqdm_class):  # a widget given ncols=0 was 0 px wide
         return tqdm_class(*over, total=total, desc=desc, unit=unit, disable=disable, file=stream, **tqdm_kwargs)
