@@ -275,9 +275,7 @@ class ChatREPL:
             self.say(f"  note: {inf.cut_note(self.session.gen['max_new_tokens'], 'a view answer', known=f.cut_known)}")
         if f.past_context and not past_context:  # generate flags it and warns no more: said nowhere else
             self.say_past_context("a view answer")
-        voted = f.as_answer()  # as predict and eval take it (a voted text has no scores: see Fused.as_answer)
-        voted.fused = True  # its polygons and masks are pixel votes (unscored_note); the plain answer kept is not
-        return voted
+        return f.as_answer()  # as predict and eval take it, fused (its polygons and masks pixel votes: unscored_note)
 
     def handle(self, line: str) -> bool:
         """One input line; False when the session should end."""

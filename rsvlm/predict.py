@@ -107,8 +107,7 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
             said.append("warning: " + inf.context_note(len(fused.past_views), m := (fused.answers or 1) - 1, inf.context_of(
                 model), f"view answer{'s' * (m != 1)} fused into it ({views}; not the answer itself)"))
         if fused is not None:
-            answer = fused.as_answer()
-            answer.fused = True  # its polygons and masks are pixel votes, unscored (unscored_note); a plain one kept is not
+            answer = fused.as_answer()  # fused: its shapes pixel votes (unscored_note), not a plain one kept
     if past:  # its end is unreliable; generate no longer warns a batch at a time
         said.append(f"warning: {inf.context_note(1, 1, inf.context_of(model))}")
     if notes is not None:
