@@ -95,8 +95,9 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
 def fused_flags(objects: list[dict], windows) -> list[bool]:
     """Whether each of the merged ``objects`` (scene pixels) is an unscored polygon or mask lying within the
     ``windows`` (x0, y0, w, h) whose shapes were fused over ``--tta`` views (``tile_predictor``'s ``seen["fused"]``):
-    a pixel vote (``unscored_note``), not a tile's plain answer kept (every view refused). One merged across a
-    fused tile and a plain one is taken as plain."""
+    a pixel vote (``unscored_note``), not a tile's plain answer kept (every view refused). By its bounds alone: one
+    merged across a fused tile and a plain one is taken as plain, and a plain tile's own lying in its overlap with a
+    fused tile (``--overlap``) as a vote."""
     import shapely
 
     from rsvlm.io.georef import mask_bounds, object_geometry
