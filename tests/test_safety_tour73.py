@@ -45,3 +45,41 @@ def test_checkpoint_config_alias_bomb_is_no_llm(tmp_path):
     assert own_llm(tmp_path) is None
     (tmp_path / "config.yaml").write_text("llm:\n  name_or_path: llm\n")
     assert own_llm(tmp_path) == tmp_path / "llm"
+
+
+def _mask_png(folder, name="mask.png"):
+    import numpy as np
+    from PIL import Image
+
+    Image.fromarray(np.zeros((64, 64), np.uint8)).save(folder / name)
+    return folder / name
+
+
+def test_sem_mask_past_pil_pixel_limit_is_a_bad_sample(tmp_path, monkeypatch):
+    """PIL's DecompressionBombError is no OSError nor ValueError: a huge meta.sem_mask stopped contrastive
+    training with a traceback naming no file, where the loop counts a bad sample (OSError, ValueError)."""
+    from PIL import Image
+
+    from rsvlm.train.clip_heads import read_mask
+
+    _mask_png(tmp_path)
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 4096 px: past twice the limit
+    with pytest.raises(ValueError, match=r"mask\.png: meta\.sem_mask is past PIL's pixel limit"):
+        read_mask(tmp_path, "mask.png", "sem_mask")
+
+
+def test_corrupt_sem_mask_is_a_bad_sample_naming_the_file(tmp_path):
+    """A corrupt PNG chunk raised PIL's SyntaxError ('broken PNG file'), which stopped the run; a cut one an
+    OSError naming no file."""
+    from rsvlm.train.clip_heads import read_mask
+
+    data = bytearray(_mask_png(tmp_path).read_bytes())
+    data[60:80] = bytes(b ^ 0xFF for b in data[60:80])
+    (tmp_path / "broken.png").write_bytes(bytes(data))
+    (tmp_path / "cut.png").write_bytes(bytes(data[: len(data) // 2]))
+    with pytest.raises(ValueError, match=r"broken\.png: meta\.inst_mask cannot be read as an image \(SyntaxError"):
+        read_mask(tmp_path, "broken.png", "inst_mask")
+    with pytest.raises(ValueError, match=r"cut\.png: meta\.inst_mask cannot be read as an image"):
+        read_mask(tmp_path, "cut.png", "inst_mask")
+    with pytest.raises(FileNotFoundError):
+        read_mask(tmp_path, "none.png", "inst_mask")

@@ -13,13 +13,22 @@ import torch.nn.functional as F
 def read_mask(root: Path, rel: str, key: str):
     """``meta.{key}``'s mask as an (H,W) array of non-negative whole-number ids; ValueError naming the file and
     the key for another form (an RGB or float mask crashed the run with a torch or numpy error, or, as instance
-    ids, gave wrong targets unsaid), which the contrastive loop counts as a bad sample."""
+    ids, gave wrong targets unsaid) or a file PIL cannot read (cut, corrupt, past its pixel limit), which the
+    contrastive loop counts as a bad sample; FileNotFoundError for none."""
     import numpy as np
     from PIL import Image
 
     path = root / rel
-    with Image.open(path) as im:
-        mode, arr = im.mode, np.asarray(im)
+    try:
+        with Image.open(path) as im:
+            mode, arr = im.mode, np.asarray(im)
+    except FileNotFoundError:
+        raise
+    except Image.DecompressionBombError as e:  # no OSError nor ValueError: it stopped the run, naming no file
+        raise ValueError(f"{path}: meta.{key} is past PIL's pixel limit ({e}); tile the scene and its masks "
+                         "into smaller images") from None
+    except (OSError, SyntaxError) as e:  # a corrupt PNG chunk is PIL's SyntaxError: it stopped the run
+        raise ValueError(f"{path}: meta.{key} cannot be read as an image ({type(e).__name__}: {e})") from None
     if arr.ndim != 2:
         raise ValueError(f"{path}: meta.{key} must be one band of ids, got {arr.shape[2]} bands (PIL mode {mode})")
     if arr.dtype == bool:
