@@ -11,3 +11,15 @@ def test_make_samples_names_the_option_once(tmp_path, monkeypatch, capsys):
         samples.main(["--out", str(tmp_path / "out"), "--n", "20000000"])
     err = capsys.readouterr().err
     assert e.value.code == 2 and err.count("--n 20000000") == 1 and "at most 10000000 scenes" in err
+
+
+def test_training_questions_spell_a_class_plural_as_inference_asks_it():
+    # phrasings.plural was cls + "s": a converter's "bus" was learnt as "buss", "ferry" as "ferrys", while
+    # rsvlm.answering fills the det question's {pl} with progress.plural ("buses", "ferries")
+    from data_gen.instructions import phrasings
+    from data_gen.synth.classes import OBJECT_CLASSES
+    from rsvlm.progress import plural
+
+    assert [phrasings.plural(c) for c in ("bus", "ferry", "box", "ship", "storage tank")] == [
+        "buses", "ferries", "boxes", "ships", "storage tanks"]
+    assert all(phrasings.plural(c) == plural(c) == c + "s" for c in OBJECT_CLASSES)  # the synthetic set reads as it did

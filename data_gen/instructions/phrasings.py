@@ -6,6 +6,8 @@ Placeholders: {s} class singular, {pl} class plural, {a}/{b} plurals for compari
 
 from __future__ import annotations
 
+from rsvlm.progress import plural as progress_plural
+
 CLS = ["What type of scene is shown?", "Classify this scene.", "Which land-use class does this image belong to?",
        "What kind of place is this?", "Name the scene category.", "Give the scene class of this image."]
 CAP = ["Describe the image.", "Write a short caption for this image.", "What does this image show?",
@@ -75,7 +77,9 @@ NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "ei
 
 
 def plural(cls: str) -> str:
-    return cls + "s"
+    """``cls``'s plural as inference asks it (rsvlm.answering fills a det question's ``{pl}`` with the same rule):
+    ``ships``, ``buses``, ``ferries`` (was ``cls + "s"``: a question learnt as "buss" was asked as "buses")."""
+    return progress_plural(cls)
 
 
 def count_phrase(n: int, cls: str) -> str:
