@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 # rsvlm needs Python >= 3.10 (pyproject.toml); a .venv made with an older one would be reused by every later run
 new_enough() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 10))' >/dev/null 2>&1; }
-version() { "$1" --version 2>&1 || echo "not found"; }
+version() { local v; if v=$("$1" --version 2>&1); then echo "$v"; else echo "not found"; fi; }  # a failing one's own error (bash's, pyenv's) is not pasted
 if [ -x .venv/bin/python ] && ! new_enough .venv/bin/python; then
   echo "[setup] error: .venv holds $(version .venv/bin/python); rsvlm needs Python >= 3.10: remove .venv and run again (PYTHON=python3.11 bash scripts/setup.sh to choose the interpreter)" >&2
   exit 1

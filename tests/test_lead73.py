@@ -23,3 +23,19 @@ def test_training_questions_spell_a_class_plural_as_inference_asks_it():
     assert [phrasings.plural(c) for c in ("bus", "ferry", "box", "ship", "storage tank")] == [
         "buses", "ferries", "boxes", "ships", "storage tanks"]
     assert all(phrasings.plural(c) == plural(c) == c + "s" for c in OBJECT_CLASSES)  # the synthetic set reads as it did
+
+
+def test_setup_says_a_missing_python_is_not_found_without_pasting_the_shells_error(tmp_path):
+    # version() pasted bash's own error into the refusal: "is …/setup.sh: line 9: nosuchpy: command not found\nnot found"
+    import os
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    (tmp_path / "scripts").mkdir()
+    shutil.copy(repo / "scripts" / "setup.sh", tmp_path / "scripts" / "setup.sh")
+    r = subprocess.run(["bash", str(tmp_path / "scripts" / "setup.sh")], env={**os.environ, "PYTHON": "nosuchpy"},
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1 and "error: nosuchpy is not found; rsvlm needs Python >= 3.10" in r.stderr, r.stderr
+    assert "command not found" not in r.stderr and not (tmp_path / ".venv").exists()
