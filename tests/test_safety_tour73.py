@@ -83,3 +83,23 @@ def test_corrupt_sem_mask_is_a_bad_sample_naming_the_file(tmp_path):
         read_mask(tmp_path, "cut.png", "inst_mask")
     with pytest.raises(FileNotFoundError):
         read_mask(tmp_path, "none.png", "inst_mask")
+
+
+@pytest.mark.parametrize("obj", [{"kind": "box", "coords": [0, 0, 10, 10]},
+                                 {"kind": "poly", "coords": [[0, 0], [10, 0], [10, 10]]},
+                                 {"kind": "mask", "coords": {"box": [0, 0, 10, 10], "size": [1, 1], "rows": [[1]]}}])
+def test_mask_too_large_for_memory_names_its_size(obj):
+    """A reference record's meta.width x meta.height of 10**7 x 10**7 was numpy's MemoryError (a traceback out of
+    python -m eval.segmentation, naming none of the sizes given); now a ValueError naming the size."""
+    from rsvlm.geometry import objects_to_mask
+    from rsvlm.geometry.grid import grid_to_mask
+    from rsvlm.geometry.shapes import fill_rings
+
+    n = 10**7  # 10**14 bytes: past any machine's memory
+    with pytest.raises(ValueError, match=r"a 10000000x10000000 mask \(93,132 GiB\) does not fit in memory"):
+        objects_to_mask([obj], n, n)
+    with pytest.raises(ValueError, match="10000000x10000000 mask"):
+        fill_rings([obj["coords"]] if obj["kind"] == "poly" else [], n, n)
+    if obj["kind"] == "mask":
+        with pytest.raises(ValueError, match="10000000x10000000 mask"):
+            grid_to_mask(obj["coords"], n, n)

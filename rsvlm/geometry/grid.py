@@ -28,7 +28,7 @@ import numbers
 
 import numpy as np
 
-from rsvlm.geometry.shapes import NUM_BINS, ordered_box, quantize
+from rsvlm.geometry.shapes import NUM_BINS, blank_mask, ordered_box, quantize
 
 MAX_CELLS = NUM_BINS - 1  # C and R are written as <loc_C>, <loc_R>
 RLE_ADVICE = ("decode it first, pycocotools.mask.decode(rle), a (height, width) array of 0/1, and give that as the "
@@ -192,7 +192,7 @@ def grid_to_mask(coords: dict, width: int, height: int) -> np.ndarray:
     ci = _cells(width, x0, x1, cells.shape[1])
     ri = _cells(height, y0, y1, cells.shape[0])
     xs, ys = np.flatnonzero(ci >= 0), np.flatnonzero(ri >= 0)  # the box's pixels: one run along each axis
-    out = np.zeros((height, width), dtype=bool)
+    out = blank_mask(width, height)
     if len(xs) and len(ys):  # only the box is looked up (a whole-image lookup cost H·W per mask)
         out[ys[0]: ys[-1] + 1, xs[0]: xs[-1] + 1] = cells[np.ix_(ri[ys], ci[xs])]
     return out

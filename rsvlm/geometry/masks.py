@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from rsvlm.geometry import grid
-from rsvlm.geometry.shapes import check_size, dedupe_ring, fill_rings, poly_rings
+from rsvlm.geometry.shapes import blank_mask, check_size, dedupe_ring, fill_rings, poly_rings
 
 MASK_FORMS = ("poly", "grid")
 DEFAULT_MASK_FORM = "poly"  # wins on building / ship / change instances; use "grid" for amorphous regions
@@ -258,7 +258,7 @@ def objects_to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
         hint = (" (wrap one object in a list: [obj])" if isinstance(objects, dict) else
                 " (a Decoded: pass its .objects)" if hasattr(objects, "objects") else "")
         raise ValueError(f"objects must be a list of dicts, got a {type(objects).__name__}{hint}")
-    out = np.zeros((height, width), dtype=bool)
+    out = blank_mask(width, height)
     for i, o in enumerate(objects):
         if not isinstance(o, Mapping):  # a bare [x1, y1, x2, y2] was "'list' object has no attribute 'get'"
             raise ValueError(f"object {i}: expected a dict with 'kind' and 'coords', got {type(o).__name__} {o!r:.60}")

@@ -300,6 +300,16 @@ def cover(a: dict, b: dict) -> tuple[float, float]:
     return (inter / union if union > 0 else 0.0), (inter / min(areas) if min(areas) > 0 else 0.0)
 
 
+def blank_mask(width: int, height: int) -> np.ndarray:
+    """An all-False (height, width) bool mask; ValueError naming the size where memory cannot hold it (a record's
+    meta.width x meta.height of 1000000 x 1000000 was numpy's MemoryError, a traceback naming no size of ours)."""
+    try:
+        return np.zeros((height, width), dtype=bool)
+    except MemoryError:
+        raise ValueError(f"a {width}x{height} mask ({width * height / 2**30:,.0f} GiB) does not fit in memory: "
+                         "is the image size (width x height) right?") from None
+
+
 def fill_rings(rings: Sequence[Sequence[Sequence[float]]], width: int, height: int) -> np.ndarray:
     """Rasterise rings with the even-odd rule onto a (height, width) bool mask.
 
@@ -307,7 +317,7 @@ def fill_rings(rings: Sequence[Sequence[Sequence[float]]], width: int, height: i
     crossings of edges with pixel-centre rows plus the pixels set (a row-by-row search of every
     column took 4.6 s for one ring at 12000 px); rings with fewer than 3 vertices cover no pixel centre.
     """
-    out = np.zeros((height, width), dtype=bool)
+    out = blank_mask(width, height)
     edges = [np.concatenate([p, np.roll(p, -1, axis=0)], axis=1)  # (n, 4): x0 y0 x1 y1
              for p in (np.asarray(r, dtype=np.float64) for r in rings if len(r) >= 3)]
     e = np.concatenate(edges) if edges else np.zeros((0, 4))
