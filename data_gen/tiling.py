@@ -102,7 +102,7 @@ def inner_progress(items: list, desc: str, unit: str, progress: bool = True):
 
     from rsvlm.progress import bar
 
-    return bar(items, desc=desc, unit=f" {unit}s", leave=False, delay=2, disable=not progress or len(items) < 2,
+    return bar(items, desc=desc, unit=unit, leave=False, delay=2, disable=not progress or len(items) < 2,
                tqdm_class=tqdm.tqdm)  # std tqdm as before (no notebook widget under a converter's bar)
 
 

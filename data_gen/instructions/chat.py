@@ -238,7 +238,7 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
         with open(part, "wb") as raw, (gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0)
                                        if out.name.lower().endswith(".gz") else contextlib.nullcontext(raw)) as packed, \
                 io.TextIOWrapper(packed, encoding="utf-8") as f:
-            for r in bar(chats, desc="chat: write", unit=" conversations", disable=a.no_progress):
+            for r in bar(chats, desc="chat: write", unit="conversation", disable=a.no_progress):
                 f.write(json.dumps(r) + "\n")
         part.replace(out)
         written.append(True)

@@ -223,7 +223,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
     live = progress and sys.stderr.isatty()  # else a bar's \r redraws piled up as one line of the log
     lines = ProgressLines(n, t0) if progress and not live else None
     try:
-        with bar(total=n, desc="synth", unit=" scenes", disable=not live) as shown:
+        with bar(total=n, desc="synth", unit="scene", disable=not live) as shown:
             for gt, recs, skipped, wanted, small, unfit, split, job_cpu in _run(job, enumerate(splits), workers):
                 too_small.update(small)
                 not_fitted.update(unfit)

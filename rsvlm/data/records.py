@@ -38,6 +38,8 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # PowerShell's `>` writes UTF-16 with o
 LINE_END = re.compile(r"\r\n|\r|\n")
 _UNDECODED = re.compile("[\udc80-\udcff]")  # bytes "surrogateescape" kept that are not UTF-8
 _GEOMETRY_RE = re.compile(r"<(?:loc_\d|/?(?:ref|box|obb|point|poly|mask|grid|row|run)>)")  # a turn with shapes
+# a record's shape that decode repairs ("; swapped") is refused, not repaired: the way out (eval's wording too)
+REENCODE = ": a record is not repaired; re-encode it with rsvlm.geometry.encode, which writes the corners in order"
 
 
 class RecordError(ValueError):
@@ -137,9 +139,12 @@ def _not_a_role(role: object) -> str:
 
 
 def _check_turn_shapes(value: str, where: str, turn: str) -> None:
-    """RecordError where a turn's text ``value`` holds shapes that do not follow the grammar (each decoded in full)."""
+    """RecordError where a turn's text ``value`` holds shapes that do not follow the grammar (each decoded in full);
+    a shape decode repairs (a reversed box, a crossing obb: "; swapped") is refused with the way out, not repaired."""
     if _GEOMETRY_RE.search(value) and (problems := decode(value, 1000, 1000).problems):
-        raise _fail(where, f"{turn}.value", f"geometry does not follow the grammar: {problems[0]}")
+        said = problems[0].removesuffix("; swapped")
+        said += REENCODE * (said != problems[0])
+        raise _fail(where, f"{turn}.value", f"geometry does not follow the grammar: {said}")
 
 
 def check_shapes(record: dict, where: str) -> None:

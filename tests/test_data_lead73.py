@@ -1,0 +1,51 @@
+"""Lead 73 of data: the converters' progress units in words, a crossing obb in a record's reference, llava's
+GDAL archive not copied for a record the final check refuses, the converters toured on real data with --tile."""
+
+import itertools
+
+from PIL import Image
+
+
+def test_convert_progress_in_a_log_reads_seconds_per_image_in_words(tmp_path, capsys, monkeypatch):
+    # the converters passed unit=" images": a slow bar in a log read "2.00s/ images"
+    import tqdm.std
+
+    from data_gen.__main__ import main
+
+    ticks = itertools.count()
+    monkeypatch.setattr(tqdm.std, "time", lambda: 2.0 * next(ticks))  # two seconds a look: a slow bar
+    src = tmp_path / "dota"
+    src.mkdir()
+    for k in range(2):
+        Image.new("RGB", (40, 40)).save(src / f"P{k}.png")
+        (src / f"P{k}.txt").write_text("10 10 30 10 30 30 10 30 ship 0\n")
+    assert main(["convert", "dota", "--src", str(src), "--out", str(tmp_path / "o")]) == 0
+    err = capsys.readouterr().err
+    line = next(ln for ln in err.splitlines() if ln.startswith("dota: 100% 2/2"))
+    assert "\r" not in err and line.endswith(" s/image]"), line
+    assert "s/ images" not in err, err
+
+
+CROSSING = "<obb><loc_100><loc_100><loc_500><loc_500><loc_500><loc_100><loc_100><loc_500></obb>"
+
+
+def test_a_record_with_a_crossing_obb_is_skipped_with_the_way_out_not_said_swapped(tmp_path):
+    # "…has crossing edges (two corners out of order around the box); swapped": the record was skipped, not repaired
+    from rsvlm import geometry
+    from rsvlm.data.read_report import ReadReport
+    from rsvlm.data.records import read_records
+    from tests.conftest import write_jsonl
+
+    rec = {"id": "a", "image": "a.png", "conversations": [{"from": "human", "value": "<image>\n[det] Detect ships."},
+                                                          {"from": "gpt", "value": CROSSING}]}
+    path = write_jsonl(tmp_path / "r.jsonl", [rec])
+    report = ReadReport(path)
+    assert list(read_records(path, strict=False, report=report)) == []
+    (said,) = report.examples
+    assert "has crossing edges (two corners out of order around the box): a record is not repaired; re-encode it " \
+           "with rsvlm.geometry.encode, which writes the corners in order" in said, said
+    assert "; swapped" not in said, said
+    # the way out, followed: the record is read
+    rec["conversations"][1]["value"] = geometry.encode(geometry.decode(CROSSING, 1000, 1000).objects, 1000, 1000)
+    write_jsonl(tmp_path / "r.jsonl", [rec])
+    assert [r["id"] for r in read_records(path, strict=False, report=ReadReport(path))] == ["a"]
