@@ -31,7 +31,7 @@ def test_det_decoding_names_an_empty_group_and_explains_a_dash(tmp_path, monkeyp
     assert len(body) == 4 and all(r[generic] == "n/a (no record)" for r in body), body
     hbb, obb = head.index("hbb"), head.index("obb")
     assert all(r[hbb] != "–" and r[obb] == "–" for r in body), body  # the references are hbb only
-    assert ("\n–: no score; the scorer's reason:\n- obb, named class obb: eval.detection scored 2 record(s) and gives no "
+    assert ("\n–: no score; the scorer's reason:\n- obb, named class obb: eval.detection scored 2 records and gives no "
             "mAP50_obb") in out, out
 
 
