@@ -2,6 +2,8 @@
 GDAL archive not copied for a record the final check refuses, the converters toured on real data with --tile."""
 
 import itertools
+import json
+from pathlib import Path
 
 from PIL import Image
 
@@ -49,3 +51,38 @@ def test_a_record_with_a_crossing_obb_is_skipped_with_the_way_out_not_said_swapp
     rec["conversations"][1]["value"] = geometry.encode(geometry.decode(CROSSING, 1000, 1000).objects, 1000, 1000)
     write_jsonl(tmp_path / "r.jsonl", [rec])
     assert [r["id"] for r in read_records(path, strict=False, report=ReadReport(path))] == ["a"]
+
+
+def test_llava_checks_a_record_before_copying_its_gdal_archive(tmp_path, monkeypatch):
+    # a record refused only by the final record check (invalid_record) copied its whole archive, then deleted it
+    import zipfile
+
+    from data_gen.__main__ import main
+    from data_gen.convert.common import Output
+
+    src = tmp_path / "src"
+    src.mkdir()
+    Image.new("RGB", (40, 40)).save(tmp_path / "a.png")
+    with zipfile.ZipFile(src / "pack.zip", "w") as z:
+        z.write(tmp_path / "a.png", "a.png")
+    copied, real = [], Output.copy_image
+    monkeypatch.setattr(Output, "copy_image", lambda self, p, *a, **k: copied.append(p) or real(self, p, *a, **k))
+    rec = {"id": "r0", "image": "/vsizip/pack.zip/a.png", "modality": "optical",
+           "conversations": [{"from": "human", "value": "<image>\nWhat is it?"}, {"from": "gpt", "value": " "}]}
+    plain = {**rec, "id": "r1", "image": "a.png", "conversations": [rec["conversations"][0], {"from": "gpt",
+                                                                                               "value": "A field."}]}
+    Image.new("RGB", (40, 40)).save(src / "a.png")
+    (tmp_path / "l.json").write_text(json.dumps([rec, plain]))
+    monkeypatch.chdir(tmp_path)
+    assert main(["convert", "llava", "--src", "l.json", "--images", "src", "--out", "out", "--no-progress"]) == 0
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert stats["records"] == 1 and stats["skipped"] == {"invalid_record": 1}, stats
+    assert stats["skipped_examples"]["invalid_record"] == \
+        "l.json: record 0: invalid_record (field 'conversations[1].value': an empty answer)"
+    assert [Path(p).name for p in copied] == ["a.png"] and not (tmp_path / "out" / "images" / "pack.zip").exists()
+    copied.clear()
+    # the same record with an answer is written, its archive copied once
+    rec["conversations"][1]["value"] = "A field."
+    (tmp_path / "l.json").write_text(json.dumps([rec]))
+    assert main(["convert", "llava", "--src", "l.json", "--images", "src", "--out", "out2", "--no-progress"]) == 0
+    assert len(copied) == 1 and (tmp_path / "out2" / "images" / "pack.zip").is_file()

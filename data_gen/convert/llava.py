@@ -252,7 +252,7 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
     """One rsvlm record from one LLaVA/GeoChat record; raises BadBox / KeyError / TypeError. ``listings``:
     ``_image_file``'s folder listings, kept across records."""
     from rsvlm.data.image_names import gdal_container, resolve_name  # (rsvlm.io's checks: numpy, on use)
-    from rsvlm.data.records import task_from_prompt, task_turn
+    from rsvlm.data.records import normalize_record, task_from_prompt, task_turn
     from rsvlm.io.checks import NETWORK, URL
 
     if "images" in raw:
@@ -347,10 +347,14 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
     task = task or args.task
     geochat = any(_TAG.search(v) or "{<" in v for v in given)  # as written, before rewrite_text
     meta = make_meta("GeoChat" if geochat else "LLaVA", Path(args.src).name, width, height)
+    record = {"id": str(raw["id"]), "images": images, "conversations": convs, "task": task, "meta": meta}
+    for entry, key, srcs, _ in pending:  # the names given stand in for their copies' (the check reads strings)
+        entry[key] = [str(s) for s in srcs] if key == "band_files" else str(srcs[0])
+    normalize_record(record, where)  # what the record loader would refuse (invalid_record), before any copying
     for entry, key, srcs, gdal in pending:  # the record read through: a 2 GB archive copied for a record skipped
         copied = [_copy(out, src, g) for src, g in zip(srcs, gdal)]  # later was deleted, copied again by the next
         entry[key] = copied if key == "band_files" else copied[0]
-    return {"id": str(raw["id"]), "images": images, "conversations": convs, "task": task, "meta": meta}
+    return record
 
 
 def _copy(out: Output, src: Path, container: tuple | None) -> str:
@@ -381,7 +385,7 @@ def note_unknown_tasks(out: Output, seen: Counter) -> None:
 
 
 def run(args, out: Output) -> None:
-    from rsvlm.data.records import RecordError, normalize_record
+    from rsvlm.data.records import RecordError
 
     if not Path(args.images).is_dir():
         raise ConversionError(f"{args.images}: no such image folder")
@@ -396,9 +400,8 @@ def run(args, out: Output) -> None:
         try:
             if not isinstance(raw, dict):
                 raise TypeError("not a JSON object")
-            rec = convert_record(raw, args, out, where, listings)
+            rec = convert_record(raw, args, out, where, listings)  # RecordError: what the record loader would refuse
             given = raw.get("task")
-            normalize_record(rec, where)  # what the record loader would refuse: it was written, then skipped in training
         except BadBox as e:
             out.take_back(mark)
             out.skip(e.reason, where, e.text)
@@ -409,7 +412,7 @@ def run(args, out: Output) -> None:
             continue
         except RecordError as e:
             out.take_back(mark)
-            out.skip("invalid_record", where, str(e).removeprefix(f"{where} (id {rec['id']}): "))
+            out.skip("invalid_record", where, str(e).removeprefix(f"{where} (id {raw['id']}): "))
             continue
         out.add(rec, where)
         if first_bare is None and out.notes[bare]:
