@@ -39,3 +39,17 @@ def test_setup_says_a_missing_python_is_not_found_without_pasting_the_shells_err
                        capture_output=True, text=True, timeout=30)
     assert r.returncode == 1 and "error: nosuchpy is not found; rsvlm needs Python >= 3.10" in r.stderr, r.stderr
     assert "command not found" not in r.stderr and not (tmp_path / ".venv").exists()
+
+
+def test_torch_is_required_where_weights_only_holds():
+    # rsvlm reads .pt/.bin (GeoChat's, optimizer.pt of older step folders) with torch.load(weights_only=True), which
+    # torch < 2.6 lets a crafted file bypass (CVE-2025-32434); pyproject allowed torch>=2.4
+    from pathlib import Path
+
+    from packaging.requirements import Requirement
+    from packaging.version import Version
+
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is Python >= 3.11's")
+    deps = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]["dependencies"]
+    torch = next(Requirement(d) for d in deps if Requirement(d).name == "torch")
+    assert not torch.specifier.contains(Version("2.5.1")) and torch.specifier.contains(Version("2.6.0"))
