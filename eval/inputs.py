@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rsvlm.data.records import GZIP_ERRORS, LINE_END, json_line, open_bytes, text_encoding
+from rsvlm.data.records import GZIP_ERRORS, LINE_END, REENCODE, json_line, open_bytes, text_encoding
 from rsvlm.data.records_shape import is_report, is_score_file
 
 
@@ -61,8 +61,9 @@ CROSSING_OBB = "has crossing edges"  # rsvlm.geometry.decode's problem of an <ob
 
 def crossing_obb_advice(refusal: str) -> str:
     """``refusal`` of a reference holding an ``<obb>`` whose corners are out of order (``CROSSING_OBB``) with the way
-    out: a reference is not repaired, but rsvlm.geometry.encode writes its corners in order."""
-    return (refusal.removesuffix("; swapped") + ": a reference is not repaired; write its corners in order around the "
+    out: a reference is not repaired, but rsvlm.geometry.encode writes its corners in order (said once: the records
+    reader's own way out, ``REENCODE``, gives way to this one, which says how)."""
+    return (refusal.removesuffix("; swapped").removesuffix(REENCODE) + ": a reference is not repaired; write its corners in order around the "
             "box, or re-encode the answer with rsvlm.geometry.encode, which puts them in order: "
             "encode(decode(answer, width, height).objects, width, height)")
 

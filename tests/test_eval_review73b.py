@@ -72,3 +72,18 @@ def test_the_unread_coordinates_note_agrees_with_its_count(tmp_path, n):
     (2, ".json file", "", "2 .json files")])
 def test_counted_reads_the_nouns_it_is_given(n, noun, verbs, said):
     assert counted(n, noun, verbs) == said
+
+
+def test_a_reference_with_a_crossing_obb_is_told_the_way_out_once(tmp_path):
+    from eval import common, detection
+
+    crossing = "<ref>ship</ref><obb><loc_100><loc_100><loc_300><loc_100><loc_100><loc_300><loc_300><loc_300></obb>"
+    gt = write_jsonl(tmp_path / "gt.jsonl", [eval_record("a", "det", "[det] Detect ships.", crossing)])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "det", "answer": crossing}])
+    with pytest.raises(common.ScoreError) as e:
+        detection.main(["--gt", gt, "--pred", pred])
+    said = str(e.value)  # the records reader's way out (eb6aa183) was followed by eval's: said twice
+    assert said.count("rsvlm.geometry.encode") == 1 and said.count("is not repaired") == 1, said
+    assert said.endswith("has crossing edges (two corners out of order around the box): a reference is not repaired; "
+                         "write its corners in order around the box, or re-encode the answer with rsvlm.geometry.encode, "
+                         "which puts them in order: encode(decode(answer, width, height).objects, width, height)"), said
