@@ -374,18 +374,21 @@ class RasterioSource:
         ry, n = self.height / h, max(1, int(512 * h / self.height))  # source rows an output row; output rows a strip
         rx, m = self.width / w, self._chunk_columns(n * ry, w, datasets or self.datasets)  # output columns a chunk
         strips, cols = range(0, h, n), range(0, w, m)
-        # a chunk's strips in turn (``settled`` aside: a strip's chunks): the block row two strips share stays cached
-        order = [(j, i) for j in strips for i in cols] if settled is not None else [(j, i) for i in cols for j in strips]
-        read, parts = {}, []
-        for j, i in order:
-            read[j, i] = self._read(indexes, nodata, out_shape=(min(h, j + n) - j, min(w, i + m) - i), datasets=datasets,
-                                    window=Window(i * rx, j * ry, (min(w, i + m) - i) * rx, (min(h, j + n) - j) * ry))
-            if settled is not None and i == cols[-1]:  # (C, n, w), (n, w): the strip whole
-                parts.append(_joined([read.pop((j, c)) for c in cols], axis=-1))
+
+        def chunk(j: int, i: int):  # (C, n, m), (n, m) or None: output rows j … j + n, columns i … i + m
+            return self._read(indexes, nodata, out_shape=(min(h, j + n) - j, min(w, i + m) - i), datasets=datasets,
+                              window=Window(i * rx, j * ry, (min(w, i + m) - i) * rx, (min(h, j + n) - j) * ry))
+
+        if settled is not None:  # a strip's chunks in turn, the strip whole (C, n, w) before the next
+            parts = []
+            for j in strips:
+                parts.append(_joined([chunk(j, i) for i in cols], axis=-1))
                 if settled(*parts[-1]):
                     return parts[-1]
-        parts = parts or [_joined([read[j, i] for i in cols], axis=-1) for j in strips]
-        return _joined(parts, axis=-2)  # (C, h, w), (h, w)
+            return _joined(parts, axis=-2)
+        read = {(j, i): chunk(j, i) for i in cols for j in strips}  # a chunk's strips in turn: the block row two
+        # strips share stays cached
+        return _joined([_joined([read[j, i] for i in cols], axis=-1) for j in strips], axis=-2)  # (C, h, w), (h, w)
 
     def _chunk_columns(self, rows: float, w: int, datasets) -> int:
         """Output columns of a strip read at once (``read_decimated``): as many as keep the blocks under them (the
