@@ -65,15 +65,8 @@ import torch
 from rsvlm.geometry.codec import is_cut_tag, may_start_tag, spells_tag, tag_ends
 from rsvlm.model.grammar_pieces import WORD, after, angle_pieces, hold_stops, stop_pieces
 
-# what a shape costs and allows inside it; obb_corner_bins here too (docs/geometry.md names it grammar's)
-from rsvlm.model.grammar_shapes import (
-    BOX_KINDS,
-    CHEAPEST,
-    SHAPE_COST,
-    SMALLEST_SHAPE,
-    inside_shape,
-    obb_corner_bins,  # noqa: F401
-)
+# what a shape costs and allows inside it (SHAPE_COST, SMALLEST_SHAPE here too: answering, session import them)
+from rsvlm.model.grammar_shapes import BOX_KINDS, CHEAPEST, SHAPE_COST, SMALLEST_SHAPE, inside_shape
 
 # the walk, here too for those who import it from here (training's coordinate_axes)
 from rsvlm.model.grammar_walk import SHAPE_KINDS, SHAPE_LOCS, GrammarIds, State, coordinate_axes, next_axis  # noqa: F401
