@@ -75,7 +75,7 @@ def pick_device(device: str | None) -> str:
     return check_device(device) if device else ("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def check_device(device: str | int, python: bool = False) -> str | int:
+def check_device(device, python: bool = False):
     """``device`` if this machine has it; else a ValueError saying why (torch's own errors are
     tracebacks from deep inside the model's loading), as ``--device``, or with ``python`` as ``device=``
     (``load_pretrained``'s, which may also be a GPU's number, 0 for cuda:0, or a torch.device; another
@@ -97,8 +97,8 @@ def check_device(device: str | int, python: bool = False) -> str | int:
                          "'cuda', 'cuda:1', 'mps'")
     try:
         dev = torch.device(device)
-    except RuntimeError:
-        meant = " (did you mean cuda?)" if device.split(":")[0] in ("gpu", "nvidia") else ""
+    except (RuntimeError, ValueError):  # ValueError: a GPU's number past a long long (torch's "Overflow when …")
+        meant = " (did you mean cuda?)" if str(device).split(":")[0] in ("gpu", "nvidia") else ""
         shown = said(device) if python else f"--device {device!r}"
         raise ValueError(f"{shown} is not a device{meant}: cpu, cuda, cuda:1, mps") from None
     if dev.type not in ("cpu", "cuda", "mps"):  # xpu, hpu, meta: a traceback from deep inside the model's loading

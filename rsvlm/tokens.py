@@ -96,7 +96,8 @@ def tag_meant(word: str) -> str | None:
 
 def tagged(question: str) -> str:
     """``question`` (chat's, predict's ``--prompt``, ``ChatSession.ask``'s) with its leading task tag as the model
-    learnt it: lower case, one space after (``[DET]Detect ships`` → ``[det] Detect ships``); a ValueError for a
+    learnt it: lower case, no space inside, one after (``[DET]Detect ships``, ``[ det ] Detect ships`` → ``[det] Detect
+    ships``: the tokenizer read ``[ det ]`` as plain characters, asked as free chat unsaid); a ValueError for a
     bracketed first word that is no task tag (``[detection]``, which the model would read as plain text: the tag
     it likely means is said, ``tag_meant``), for ``<image>``, and for bytes that are no UTF-8."""
     if bad := re.search("[\udc80-\udcff]", question):  # stdin's surrogateescape: the tokenizer failed, chat with it
@@ -106,7 +107,7 @@ def tagged(question: str) -> str:
     if IMAGE_TOKEN in question:  # it took the image's place in the first turn, and failed in a later one
         raise ValueError(f"{IMAGE_TOKEN} is where an image goes in the prompt, and rsvlm writes it there; "
                          "a question refers to the image in words")
-    m = re.match(r"\s*\[([A-Za-z][\w-]*)\]\s*", question)  # [change-detection] too: was free chat, unsaid
+    m = re.match(r"\s*\[\s*([A-Za-z][\w-]*)\s*\]\s*", question)  # [change-detection], [ det ] too: were free chat
     if not m:
         return question.strip()
     if m.group(1).lower() not in TASKS:
