@@ -94,7 +94,7 @@ def context_cap(model, max_new_tokens: int, sharer: str = "the question") -> tup
 def context_note(n: int, of: int, ctx: int | None, what: str | None = None) -> str:
     """The note on ``n`` of ``of`` answers (``what``: "answer" or "answers", as ``of`` takes) that ran past the
     LLM's context of ``ctx`` tokens, as predict and eval say it."""
-    return (f"{n} of the {of} {what or 'answer' + 's' * (of != 1)} ran past the LLM's context of {ctx or '?'} tokens "
+    return (f"{n} of the {of} {what or plural('answer', of)} ran past the LLM's context of {ctx or '?'} tokens "
             f"(prompt and answer; max_position_embeddings): {'its end is' if n == 1 else 'their ends are'} unreliable; "
             f"a lower --max-new-tokens stops {'it' if n == 1 else 'them'} short of it")
 
@@ -154,7 +154,7 @@ def cut_note(max_new_tokens: int, what: str = "the answer", many: bool = False, 
     whose last word fell on the last token allowed is whole (its EOS was next), and only running longer tells.
     ``known`` (``is_cut_known``): the limit cut it, said so (was "may be cut" of an answer the grammar had ended
     short, hiding the shape or label the model wanted next)."""
-    n = f"{max_new_tokens} token{'s' if max_new_tokens != 1 else ''}"
+    n = counted(max_new_tokens, "token")
     it, them = ("they", "them") if many else ("it", "it")
     if known:
         return (f"{what} {'were' if many else 'was'} cut short by the token limit ({n}): the model wanted to write "

@@ -46,6 +46,7 @@ from rsvlm.predict_tiles import (
     window_notes,
     window_problem,
 )
+from rsvlm.progress import plural
 from rsvlm.tta import MODES, FuseConfig
 
 VIS_MAX_SIDE = 4096  # longest side of an overlay; with --tile the scene is read shrunk to it
@@ -105,7 +106,7 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
         if fused is not None and fused.past_views and not past:  # was said as "1 of the 1 answer(s)"
             views = ", ".join(map(repr, fused.past_views))
             said.append("warning: " + inf.context_note(len(fused.past_views), m := (fused.answers or 1) - 1, inf.context_of(
-                model), f"view answer{'s' * (m != 1)} fused into it ({views}; not the answer itself)"))
+                model), f"{plural('view answer', m)} fused into it ({views}; not the answer itself)"))
         if fused is not None:
             answer = fused.as_answer()  # fused: its shapes pixel votes (unscored_note), not a plain one kept
     if past:  # its end is unreliable; generate no longer warns a batch at a time
