@@ -61,6 +61,7 @@ from rsvlm.eval_answers import (  # noqa: F401  (rsvlm.evaluate.NAME, as before 
     scored_objects,
     tagged_record,
     term_as_interrupt,
+    views_left_out,
 )
 from rsvlm.eval_reading import ReadNotes, predictions_given, record_images, record_warnings, undigested  # noqa: F401  (record_images: as before)
 from rsvlm.loading import pick_device, resolved_dtype_name
@@ -179,7 +180,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                 n_cut += bool(row.get("cut"))
                 n_past += bool(row.get("past_context"))
                 n_noted += "note" in row
-                n_unfused += "tta_note" in row
+                n_unfused += views_left_out(row.get("tta_note"))  # not a note of repaired shapes alone
                 for key, seen in told.items():  # a count and the first row: not every row of the run held
                     if key in row:
                         seen[0], seen[1] = seen[0] + 1, seen[1] or row
