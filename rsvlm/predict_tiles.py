@@ -66,6 +66,7 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
         out = []
         for k, (tile, answer, f) in enumerate(zip(tiles, first, fused)):
             (text, scores), cut, past = answer, inf.is_cut(answer), inf.is_past_context(answer)
+            window = list(tile.window or (0, 0, tile.width, tile.height))
             parsed = geometry.decode(text, width=tile.width, height=tile.height)
             objects, problems = inf.with_scores(parsed.objects, scores, text), parsed.problems
             only_views = list(f.past_views) if f is not None and not past else []  # past the context: views only
@@ -74,9 +75,9 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
                 if f.objects is not None:
                     objects, problems = f.objects, []
                     if seen is not None and f.objects:  # pixel votes among them (unscored_note), not a plain one kept
-                        seen.setdefault("fused", []).append(tuple(tile.window or (0, 0, tile.width, tile.height)))
+                        seen.setdefault("fused", []).append(tuple(window))
             known = f.cut_known if f is not None else is_cut_known(answer)  # its own, or one fused into it
-            answers.append({"window": list(tile.window or (0, 0, tile.width, tile.height)), "answer": text,
+            answers.append({"window": window, "answer": text,
                             "problems": problems, **({"cut": True} if cut else {}),
                             **({"cut_known": True} if known else {}),
                             **({"past_context": True} if past else {}),
