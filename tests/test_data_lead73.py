@@ -86,3 +86,52 @@ def test_llava_checks_a_record_before_copying_its_gdal_archive(tmp_path, monkeyp
     (tmp_path / "l.json").write_text(json.dumps([rec]))
     assert main(["convert", "llava", "--src", "l.json", "--images", "src", "--out", "out2", "--no-progress"]) == 0
     assert len(copied) == 1 and (tmp_path / "out2" / "images" / "pack.zip").is_file()
+
+
+def test_levir_tiles_of_a_real_pair_name_the_images_left_out_without_a_label(realdata, tmp_path):
+    # "images_without_label": 1 and "b_images_without_a_or_label": 1 were counts alone: which file, unsaid
+    import shutil
+
+    from data_gen.__main__ import main
+    from rsvlm.data.records import ReadReport, read_records
+
+    src = tmp_path / "lv"
+    shutil.copytree(realdata / "cd_levir", src)
+    shutil.copy(src / "test_7_0256_0512_A.png", src / "x_A.png")  # no label: left out
+    shutil.copy(src / "test_7_0256_0512_B.png", src / "z_B.png")  # neither A nor label
+    assert main(["convert", "levir-cd", "--src", str(src), "--out", str(tmp_path / "o"), "--tile", "128",
+                 "--no-progress"]) == 0
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    assert stats["notes"] == {"images_without_label": 1, "b_images_without_a_or_label": 1, "tiles": 4}, stats
+    assert stats["notes_examples"] == {"images_without_label": str(src / "x_A.png"),
+                                       "b_images_without_a_or_label": str(src / "z_B.png")}
+    path = tmp_path / "o" / "records.jsonl"
+    report = ReadReport(path)
+    recs = list(read_records(path, strict=True, report=report))
+    assert len(recs) == stats["records"] == len(path.read_text().splitlines()) == 8
+    assert sorted({tuple(r["meta"]["tile"]) for r in recs}) == [(0, 0, 128, 128), (0, 128, 128, 256),
+                                                                (128, 0, 256, 128), (128, 128, 256, 256)]
+
+
+def test_dota_tiles_of_the_real_scene_flag_cut_vehicles_and_shift_the_edge_windows(realdata, tmp_path):
+    # the tour of the DOTA scene at --tile 256 (docs/data-convert.md: 13 vehicles cut and kept)
+    from data_gen.__main__ import main
+    from rsvlm.data.records import ReadReport, read_records
+    from rsvlm.geometry import decode
+
+    assert main(["convert", "dota", "--src", str(realdata / "obb_dota"), "--out", str(tmp_path / "o"), "--tile", "256",
+                 "--no-progress"]) == 0
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    assert stats["skipped"] == {} and stats["notes_examples"] == {}
+    assert stats["notes"]["object_cuts_at_tile_borders"] == stats["notes"]["cut_objects_kept_difficult"] == 13
+    path = tmp_path / "o" / "records.jsonl"
+    recs = list(read_records(path, strict=True, report=ReadReport(path)))
+    assert len(recs) == stats["records"] == len(path.read_text().splitlines())
+    tiles = {tuple(r["meta"]["tile"]) for r in recs}
+    assert max(t[2] for t in tiles) == 712 and max(t[3] for t in tiles) == 557  # the last shifted flush with the edges
+    assert all(t[2] - t[0] == t[3] - t[1] == 256 for t in tiles)
+    for r in recs:
+        if r["id"].endswith("-det-obb"):
+            n = len(decode(r["conversations"][-1]["value"], 256, 256).objects)
+            assert all(0 <= k < n for k in r["meta"]["difficult"]), r["id"]
+    assert sum(len(r["meta"]["difficult"]) for r in recs if r["id"].endswith("-det-obb")) == 13

@@ -32,6 +32,7 @@ import zlib
 from collections import Counter
 from pathlib import Path
 
+from rsvlm.progress import counted
 from rsvlm.tokens import IMAGE_TOKEN, TASKS
 
 IMAGE_EXTS = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".jp2", ".webp")
@@ -59,6 +60,7 @@ class Output:
         self.filtered: Counter[str] = Counter()  # "--classes: large vehicle" -> annotations left out by choice
         self.notes: Counter[str] = Counter()
         self.examples: dict[str, str] = {}  # first place each skip reason was seen
+        self.note_examples: dict[str, str] = {}  # the first file a note of files left out names (images_without_label)
         self._copied: dict[Path, str] = {}
         # ordered (dicts, not sets) so that take_back can drop what came after a mark
         self._written: dict[str, None] = {}  # images/… paths this run wrote (older runs' files are overwritten)
@@ -137,8 +139,11 @@ class Output:
         annotation, so not under ``skipped`` (where it read as an error) and not raised under ``strict``."""
         self.filtered[f"{option}: {what}"] += 1
 
-    def note(self, key: str, n: int = 1) -> None:
+    def note(self, key: str, n: int = 1, example: str | None = None) -> None:
+        """Count ``n`` under ``key``; ``example``: the first thing it counts, for ``notes_examples``."""
         self.notes[key] += n
+        if example is not None:
+            self.note_examples.setdefault(key, example)
 
     def inputs_under(self, folder: Path) -> list[Path]:
         """Every file under ``folder`` (recursive, sorted), less this run's output where ``--out``
@@ -251,6 +256,7 @@ class Output:
             "filtered": dict(sorted(self.filtered.items())),
             "filtered_total": sum(self.filtered.values()),
             "notes": dict(sorted(self.notes.items())),
+            "notes_examples": dict(sorted(self.note_examples.items())),
             "images": len(self._written),
             "jsonl": self.jsonl_path.name,
         }
@@ -417,8 +423,13 @@ def note_unlabelled(out: Output, index: dict[str, Path], used) -> None:
         return Path(p).parent.resolve() / Path(p).name
 
     left = {key(p) for p in index.values()} - {key(p) for p in used}
-    if left:
-        out.note("images_without_label", len(left))
+    if left:  # named by the first (notes_examples): a count alone left the user to find which
+        out.note("images_without_label", len(left), first_of(sorted(left)))
+
+
+def first_of(files: list) -> str:
+    """A note's example (``Output.note``): the first of ``files``, and how many there are where more than one."""
+    return str(files[0]) + (f" (first of {counted(len(files), 'image')})" if len(files) > 1 else "")
 
 
 def find_image(index: dict[str, Path], name: str, out: Output | None = None) -> Path | None:

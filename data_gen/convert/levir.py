@@ -45,6 +45,7 @@ from data_gen.convert.common import (
     ConversionError,
     Output,
     by_lower_case,
+    first_of,
     in_any_case,
     make_meta,
     make_record,
@@ -166,7 +167,7 @@ def _note_lone_afters(src: Path, befores: list[Path], used: list[Path], out: Out
     lone = [p for p in afters if _image(p) and p.resolve() not in taken
             and (p.stem[:-2] if flat else p.stem).lower() not in pair]
     if lone:
-        out.note("b_images_without_a_or_label", len(lone))
+        out.note("b_images_without_a_or_label", len(lone), first_of(lone))
 
 
 def run(args, out: Output) -> None:
