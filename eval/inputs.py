@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rsvlm.data import records_shape
 from rsvlm.data.records import GZIP_ERRORS, LINE_END, REENCODE, json_line, open_bytes, text_encoding
 from rsvlm.data.records_shape import is_report, is_score_file
 
@@ -219,6 +220,9 @@ def _read_predictions(path: Path, data: bytes, cut_note: str | None = None) -> P
     first_bad = None  # the first unreadable line: a DOTA-style text file's, where none is read
     for where, entry in entries:
         try:
+            if array is None and len(entry) > (cap := records_shape.LINE_CAP):  # the records' cap: a line of GB not parsed
+                raise ValueError(f"a line of {len(entry):,} characters, over the {cap:,} ({cap / 2**20:g} M) a prediction "
+                                 "may take: no prediction (an image inlined as text? a file with no line ends?)")
             obj = entry if array is not None else json_line(entry)
             if isinstance(obj, dict) and "id" not in obj and "question_id" in obj:  # LLaVA's, GeoChat's eval scripts
                 obj = {**obj, "id": obj["question_id"]}
@@ -311,8 +315,10 @@ def _whole_json(text: str):
     """``text`` read as one JSON object or array (a mapping of ids, a score file, LLaVA's answers, pretty-printed),
     where it is one: its lines were each unreadable, and every record missing; None otherwise (JSONL of several
     lines)."""
-    if text.lstrip()[:1] not in ("{", "["):
+    if (text := text.lstrip())[:1] not in ("{", "["):
         return None
+    if text[0] == "{" and ((end := LINE_END.search(text)) and end.start() or len(text)) > records_shape.LINE_CAP:
+        return None  # a first line over the records' cap: refused as a JSONL line, not parsed whole
     with contextlib.suppress(ValueError):
         return json.loads(text)
     return None

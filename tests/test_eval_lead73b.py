@@ -1,5 +1,6 @@
 """Stop 73, final read (eval): under --tta a record whose ``"tta_note"`` says only that shapes were repaired on
-decoding (``rsvlm.tta.repaired_note``) is not counted as having view answers left out."""
+decoding (``rsvlm.tta.repaired_note``) is not counted as having view answers left out; a predictions line over the
+records' line cap (``records_shape.LINE_CAP``) is a bad line naming its file and line, not parsed."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import types
 import numpy as np
 from PIL import Image
 
+from eval.inputs import load_predictions
 from rsvlm import evaluate, geometry
 from rsvlm import inference as inf
+from rsvlm.data import records_shape
 from rsvlm.data.conversation import PromptConfig
 from rsvlm.tta import MODES, FuseConfig
 
@@ -71,3 +74,22 @@ def test_a_note_of_a_view_answer_left_out_and_a_repair_is_still_counted(tmp_path
     rows = run_tta(tmp_path, monkeypatch, lambda t: reversed_box(t) + "<box><loc_1></box>")
     assert all("could not be fused" in row["tta_note"] for row in rows)
     assert f"2 records {LEFT_OUT}" in capsys.readouterr().err
+
+
+def test_a_predictions_line_over_the_line_cap_is_a_bad_line_naming_file_and_line(tmp_path, monkeypatch):
+    monkeypatch.setattr(records_shape, "LINE_CAP", 2000)
+    pred = tmp_path / "p.jsonl"
+    pred.write_text(json.dumps({"id": "a", "answer": "yes"}) + "\n" + json.dumps({"id": "b", "answer": "x" * 3000})
+                    + "\n" + json.dumps({"id": "c", "answer": "no"}) + "\n")
+    got = load_predictions(pred)
+    assert set(got.by_id) == {"a", "c"} and got.n_bad_lines == 1  # the lines after it read
+    (said,) = got.bad_examples
+    assert said.startswith(f"{pred}:2: a line of 3,02") and "over the 2,000" in said
+
+
+def test_a_file_of_one_line_over_the_cap_is_not_parsed_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(records_shape, "LINE_CAP", 2000)
+    pred = tmp_path / "p.jsonl"
+    pred.write_text(json.dumps({"id": "b", "answer": "x" * 3000}))  # one object, no line end
+    got = load_predictions(pred)
+    assert not got.by_id and got.n_bad_lines == 1 and got.bad_examples[0].startswith(f"{pred}:1: a line of ")
