@@ -190,7 +190,8 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     Shapes carry ``"score"`` where the answers had one per shape; a view's text answer, and a shape's
     label (``labels_back``), has its direction words mapped back before the vote. A fused answer is ``cut`` where the plain one or any view's was (``inference.Answer.cut``; ``cut_known`` so), ``past_context``
     likewise (``Answer.past_context``: a view's prompt and answer can run longer; ``past_views`` names
-    the views whose answers did), its ``note`` counts the view answers left out (``_unfused``: geometry that does not parse, ...), its ``voted_out`` why "None."
+    the views whose answers did), its ``note`` counts the view answers left out (``_unfused``: geometry that does not parse, ...)
+    and the shapes fused as decoding repaired them (``repaired_note``: a reversed ``<box>``), its ``voted_out`` why "None."
     replaced the plain answer's shapes (``fusion.voted_out``: too few views agreed on any), and its ``unasked``
     the views not asked of it (``skipped_note``: "above" under a transpose, a crop of a ``[count]`` question).
 

@@ -90,11 +90,11 @@ _OF_THINGS = (r"\s+of(?![^\W_])(?!\s+(?:the|this|that|these|those|its|their|each
 
 
 # a row or column of a grid picked by a word before it, no side nor place in order ("Which row has the most tanks?", "in
-# each column", "the same row as the truck", "which of the rows"): a transpose's column, its "The first row." the
+# each column", "the same row as the truck", "which of the rows", "of these rows"): a transpose's column, its "The first row." the
 # image's first column; not a row of things, any way round ("rows of containers", "a row of trees", "in a row"), nor
 # a compound ("What row spacing …?", "which row crops")
 _PICKED = re.compile(r"(?<![^\W_])((?:which|what|each|every|per|same|other|different|adjacent|neighbou?ring|next)\s+"
-                     r"|(?:which|each|any|none|all|both|either|neither)(?:\s+one)?\s+of\s+the\s+)(rows?|columns?)"
+                     r"|(?:which|each|any|none|all|both|either|neither)(?:\s+one)?\s+of\s+(?:the|these|those)\s+)(rows?|columns?)"
                      r"(?:(\s*(?:/|\s(?:and|or|&)\s)\s*)(rows?|columns?))?"  # "which row and column": both turn
                      rf"(?![^\W_])(?!{_OF_THINGS}|\s+(?:spacing|crops?|houses?|boats?|widths?)(?![^\W_]))(?!{_FROM_SIDE})", re.I)
 
@@ -155,7 +155,7 @@ _BARE = re.compile(rf"(?:(?<=\bthe\s)|(?<=\bor\s)|(?<=\band\s)|(?<=[,:;(/.!?])|(
                    rf"(?=(?:\s+(?:ones?|\d+|{_NUMBER}))?\s*(?:$|[.,;:!?)]|(?:or|and|&)(?![^\W_])))", re.I | re.M)
 # the lines a question asks for ("Which row has the most tanks?", "which of the columns"; not "which rows of tanks"), or
 # asks of something else ("which ship": its answer's "The first." counts ships)
-_ASKED = re.compile(r"(?<![^\W_])(?:which|what)(?:\s+one)?(?:\s+of\s+the)?\s+(?:(rows?|columns?)"
+_ASKED = re.compile(r"(?<![^\W_])(?:which|what)(?:\s+one)?(?:\s+of\s+(?:the|these|those))?\s+(?:(rows?|columns?)"
                     rf"(?:(?:\s*/\s*|\s+(?:and|or|&)\s+)(rows?|columns?))?(?![^\W_])(?!{_OF_THINGS})"
                     r"|(?!(?:is|are|was|were|has|have|had|do|does|did|can|could|would|will|should|one|of|rows?|columns?)"
                     r"(?![^\W_]))[A-Za-z])", re.I)
@@ -184,7 +184,7 @@ _UNPLACED = (r"images?|pictures?|photos?|scenes?|dates?|times?|acquisitions?|epo
 # things a question picks, a bare ordinal of it or its answer counting them ("Which ship is damaged, the first or the
 # second?", "Which row of tanks is full, the first or the last?": rows of things, ``_OF_THINGS``); not a line of the
 # image ("which row", "which of the rows"), nor what has no place in it ("which image", ``_UNPLACED``)
-_WHICH_THING = re.compile(rf"(?<![^\W_])which(?:\s+one)?(?:\s+of\s+the)?\s+(?:(?:rows?|columns?)(?={_OF_THINGS})"
+_WHICH_THING = re.compile(rf"(?<![^\W_])which(?:\s+one)?(?:\s+of\s+(?:the|these|those))?\s+(?:(?:rows?|columns?)(?={_OF_THINGS})"
                           rf"|(?!(?:rows?|columns?|{_UNPLACED}|is|are|was|were|has|have|had|do|does|did|can|could|would"
                           r"|will|should|one|of)(?![^\W_]))[A-Za-z]+(?![^\W_]))", re.I)
 # an order in time ("the first to dock", "first ship to land"), which every view keeps

@@ -122,9 +122,11 @@ def repaired_note(fixed: list[tuple[str, str]]) -> str | None:
     """The ``Fused.note`` part on the shapes fused as repaired (``unrepaired``), ``(whose, problem)`` each; None: none."""
     if not fixed:
         return None
-    (whose, problem), n = fixed[0], len(fixed)
-    return (f"test-time augmentation: {n} shape{'s' * (n != 1)} repaired on decoding, fused as repaired, each a full "
-            f"vote (first: {whose}: {problem})")
+    from rsvlm.progress import counted
+
+    (whose, problem), n = fixed[0], len(fixed)  # (rsvlm eval tells a note of repairs alone by its start: keep it)
+    return (f"test-time augmentation: {counted(n, 'shape')} repaired on decoding, fused as repaired, "
+            f"{'each a full vote' if n != 1 else 'a full vote'} (first: {whose}: {problem})")
 
 
 def unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
