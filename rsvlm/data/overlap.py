@@ -129,7 +129,7 @@ def _sources(model_dir: Path, cfg: OverlapConfig) -> tuple[list[Source], list[st
     """The training record files of ``model_dir`` and of the stages it started from (found through
     their train_config.yaml), those named but not on this machine, the ``training_data.json`` files
     of those folders, and those of them that could not be read (and why)."""
-    import yaml
+    from rsvlm.config import load_yaml
 
     sources, missing, known, bad, seen = [], [], [], [], set()
     todo = [(Path(model_dir), 0)]
@@ -148,8 +148,8 @@ def _sources(model_dir: Path, cfg: OverlapConfig) -> tuple[list[Source], list[st
         if not conf.is_file():
             continue
         try:
-            tc = yaml.safe_load(conf.read_text()) or {}
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            tc = load_yaml(conf)  # bounded: a downloaded checkpoint's train_config.yaml may be a YAML alias bomb
+        except (OSError, ValueError):  # unreadable, not YAML, or past the alias limit (ConfigError is a ValueError)
             continue
         if not isinstance(tc, dict):
             continue
