@@ -121,6 +121,9 @@ class _CountFormat(str):
     def __getnewargs__(self) -> tuple[()]:  # copy and pickle make it anew (its text is no argument of __new__)
         return ()
 
+    def __str__(self) -> str:  # tqdm takes str(bar_format) where the stream takes unicode: a plain str lost .format
+        return self
+
     def format(self, *args, **kw) -> str:
         unit = kw.get("unit")
         if kw.get("total") or not isinstance(unit, Unit) or "l_bar" not in kw:

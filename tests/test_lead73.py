@@ -53,3 +53,18 @@ def test_torch_is_required_where_weights_only_holds():
     deps = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]["dependencies"]
     torch = next(Requirement(d) for d in deps if Requirement(d).name == "torch")
     assert not torch.specifier.contains(Version("2.5.1")) and torch.specifier.contains(Version("2.6.0"))
+
+
+def test_a_bar_without_a_total_counts_in_words_on_a_stream_that_takes_unicode(tmp_path):
+    # tqdm takes str(bar_format) where the stream takes unicode (a real stderr, UTF-8): the count's format lost its
+    # .format and read "reading: |          | 5/? [...]"; a StringIO (no encoding) hid it
+    from rsvlm.progress import bar
+
+    path = tmp_path / "log.txt"
+    with open(path, "w", encoding="utf-8") as f:
+        for _ in bar(iter(range(5)), desc="reading", unit="record", file=f, every=0.0):
+            pass
+        for _ in bar(iter(range(1)), desc="one", unit="record", file=f, every=0.0):
+            pass
+    log = path.read_text(encoding="utf-8")
+    assert "reading: 5 records [" in log and "one: 1 record [" in log and "5/?" not in log, log

@@ -71,12 +71,12 @@ class Output:
 
     def bar(self, items, desc: str, unit: str):
         """``items`` under ``rsvlm.progress.bar``, none drawn where ``progress`` is False (``--no-progress``); ``unit``
-        one item's word (``"image"``: ``rsvlm.progress.bar`` reads it "13.30 images/s", "2.80 s/image"). Items of no
-        length (llava's records, streamed) keep " records": tqdm turns a count's format into a plain str where the
-        stream takes unicode, and such a bar read "llava: |          | 5/?" (rsvlm.progress._CountFormat)."""
+        one item's word (``"image"``: ``rsvlm.progress.bar`` reads it "13.30 images/s", "2.80 s/image", and items of
+        no length, llava's streamed records, "5 records")."""
         from rsvlm.progress import bar
 
-        return bar(items, desc=desc, unit=unit if hasattr(items, "__len__") else f" {unit}s", disable=not self.progress)
+        return bar(items, desc=desc, unit=unit, disable=not self.progress)
+
     def _start(self) -> None:
         """Create the folder and open ``records.jsonl`` (once, on the first write)."""
         if self._fh is not None:

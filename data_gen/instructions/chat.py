@@ -201,7 +201,7 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
 
     report = ReadReport(a.src)
     try:
-        records = list(bar(read_records(a.src, strict=False, report=report), desc="chat: read", unit=" records",
+        records = list(bar(read_records(a.src, strict=False, report=report), desc="chat: read", unit="record",
                            disable=a.no_progress))
         chats = chain(records, a.turns, a.seed)
     except (FileNotFoundError, ValueError) as e:

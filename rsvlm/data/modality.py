@@ -90,7 +90,7 @@ class ModalityFinder:
         if self.bar is None:
             from rsvlm.progress import bar
 
-            self.bar = bar(desc="inferring image modalities", unit=" files", delay=2.0)
+            self.bar = bar(desc="inferring image modalities", unit="file", delay=2.0)
         self.bar.update(1)
 
     def close(self) -> None:
