@@ -170,7 +170,7 @@ def size_note(items: list[Item], root: Path, where: str = "beside the ground tru
         return None
     n = sum(map(_sizable, items))
     of = f" (an even sample of the {n} whose predictions give objects)" if n > SAMPLE else ""
-    return (f"{len(bad)} of the {checked} {'record' if checked == 1 else 'records'}{of} whose images were found {where} {'gives' if len(bad) == 1 else 'give'} a "
+    return (f"{len(bad)} of the {counted(checked, 'record')}{of} whose images were found {where} {'gives' if len(bad) == 1 else 'give'} a "
             f"meta.width x meta.height other than the image's (first: {bad[0]}): predicted 'objects' are pixels "
             "read against meta's size, as the reference is, so objects in the image's own pixels (another tool's) "
             "score in the wrong place; write the images' sizes into meta for them (rsvlm eval's objects are in meta's "

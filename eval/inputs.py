@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from eval.counts import counted
 from rsvlm.data import records_shape
 from rsvlm.data.records import GZIP_ERRORS, LINE_END, REENCODE, json_line, open_bytes, text_encoding
 from rsvlm.data.records_shape import is_report, is_score_file
@@ -111,7 +112,7 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
                              "a blind set; its scores come from the benchmark's own server or answer key)") from e
         raise
     if report.duplicates:  # which line: was the id alone, in a file of thousands
-        raise ScoreError(f"{path}: duplicate record id {report.first_duplicate} ({report.duplicates} repeated {'id' if report.duplicates == 1 else 'ids'}); "
+        raise ScoreError(f"{path}: duplicate record id {report.first_duplicate} ({counted(report.duplicates, 'repeated id')}); "
                          "predictions are matched to records by id: give each record its own")
     for rec in records:
         ids.add(rec["id"])
@@ -389,7 +390,7 @@ def read_run(pred: str | Path, n_missing: int = 1) -> tuple[dict | None, str | N
                      f"the first records of its --data alone, so this is no full set's score (the {n_missing} "
                      f"{'record without an answer counts' if n_missing == 1 else 'records without an answer count'} as missing)")
     if n := stamp.get("unchecked_answers"):
-        notes.append(f"{n} {'answer' if n == 1 else 'answers'} in {pred.name} {'was' if n == 1 else 'were'} there before {side.name} was written (an older rsvlm "
+        notes.append(f"{counted(n, 'answer')} in {pred.name} {'was' if n == 1 else 'were'} there before {side.name} was written (an older rsvlm "
                      "eval, or another tool): which model and options gave those is not recorded")
     return run, "; ".join(notes) or None
 

@@ -10,6 +10,7 @@ import struct
 import zlib
 from pathlib import Path
 
+from eval.counts import counted
 from eval.inputs import ScoreError
 from rsvlm.data.records import GZIP_MAGIC
 
@@ -49,15 +50,15 @@ def gunzip(path: Path, data: bytes) -> tuple[bytes, str | None]:
             if not whole.strip():
                 raise ScoreError(f"{path}: a gzip file that cannot be decompressed (cut short before its first line "
                                  "ends: Compressed file ended before the end-of-stream marker was reached)")
-            lost = (f"the {len(text) - len(whole)} {'byte' if len(text) - len(whole) == 1 else 'bytes'} of the line the cut splits dropped with whatever followed"
+            lost = (f"the {counted(len(text) - len(whole), 'byte')} of the line the cut splits dropped with whatever followed"
                     if len(text) > len(whole) else "whatever followed the cut (at a line's end) lost")  # was "0 byte(s)"
             return whole, (f"{path}: the gzip file is cut short (its end-of-stream marker missing: a copy or a "
-                           f"compression stopped midway): its {whole.count(end)} whole {'line' if whole.count(end) == 1 else 'lines'} before the cut {'is' if whole.count(end) == 1 else 'are'} "
+                           f"compression stopped midway): its {counted(whole.count(end), 'whole line')} before the cut {'is' if whole.count(end) == 1 else 'are'} "
                            f"read, and {lost}; the records whose answers were there count as missing: compress the whole "
                            "file again")
         rest = unzip.unused_data.lstrip(b"\x00")  # the next member (cat a.gz b.gz), gzip's zero padding read past
     if rest:  # not gzip (a file appended uncompressed, a member's header corrupt): its records were lost unsaid
-        raise ScoreError(f"{path}: a gzip file that cannot be decompressed (the {len(rest)} {'byte' if len(rest) == 1 else 'bytes'} after its gzip "
+        raise ScoreError(f"{path}: a gzip file that cannot be decompressed (the {counted(len(rest), 'byte')} after its gzip "
                          f"data, from {rest[:8]!r}, {'is' if len(rest) == 1 else 'are'} no gzip member: a corrupt member, or a file appended to it "
                          "uncompressed?); compress the whole predictions file again")
     return b"".join(out), None

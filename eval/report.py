@@ -179,7 +179,7 @@ def partial_why(s: dict) -> str | None:
     said = []
     if n := s.get("n_missing"):
         limit = (s.get("run") or {}).get("limit")
-        said.append(f"{n} of {s.get('n_records')} {'record' if s.get('n_records') == 1 else 'records'} {'has' if n == 1 else 'have'} no answer" + (
+        said.append(f"{n} of {counted(s.get('n_records'), 'record')} {'has' if n == 1 else 'have'} no answer" + (
             f" (rsvlm eval ran with --limit {limit})" if limit is not None else ""))
     if n := s.get("n_pred_errors"):
         said.append(f"{n} answered empty on an rsvlm eval error")

@@ -16,6 +16,7 @@ from rsvlm import inference as inf
 from rsvlm.data.records import as_record_fields
 from rsvlm.data.records_shape import json_line
 from rsvlm.predictions import answered_ids, answers_text, asked_digest, read_stamp
+from rsvlm.progress import counted
 
 
 def predictions_given(data: Path) -> str | None:
@@ -147,7 +148,7 @@ def record_warnings(records: list[dict]) -> list[str]:
     answers, some without (a blind test set's are answered, but no scorer takes a ground truth so mixed)."""
     out = []
     if untasked := [r["id"] for r in records if r["task"] is None]:
-        out.append(f"{len(untasked)} of {len(records)} {'record' if len(records) == 1 else 'records'} {'has' if len(untasked) == 1 else 'have'} no task (no \"task\" field, and no task tag such as "
+        out.append(f"{len(untasked)} of {counted(len(records), 'record')} {'has' if len(untasked) == 1 else 'have'} no task (no \"task\" field, and no task tag such as "
                    f"[vqa] opening the question; first: {untasked[0]}): they are answered, but no python -m eval.TASK "
                    "scores them; give each record its task (python -m data_gen convert llava --task does, and rewrites "
                    "GeoChat's own tags such as [refer] and its {<x1><y1><x2><y2>} boxes into rsvlm's)")
@@ -320,8 +321,8 @@ class ReadNotes:
         """A line, then one per kind (the ``most`` of most records), its advice said for records
         (``as_record_fields``); None without a note."""
         rows = sorted(self.kinds.values(), key=lambda v: -v[0])
-        more = f"\n  and {len(rows) - most} more {'kind' if len(rows) - most == 1 else 'kinds'} of note" if len(rows) > most else ""
-        return f"reading the images of the {n_records} {'record' if n_records == 1 else 'records'} of this run noted:" + "".join(
-            f"\n  {n} {'record' if n == 1 else 'records'}: {_cut(_PREDICT_TILE.sub(_CONVERT_TILE, as_record_fields(self.spread(note, lows, highs))))}"
+        more = f"\n  and {counted(len(rows) - most, 'more kind')} of note" if len(rows) > most else ""
+        return f"reading the images of the {counted(n_records, 'record')} of this run noted:" + "".join(
+            f"\n  {counted(n, 'record')}: {_cut(_PREDICT_TILE.sub(_CONVERT_TILE, as_record_fields(self.spread(note, lows, highs))))}"
             f" (first: {rid})"
             for n, rid, note, lows, highs in rows[:most]) + more if rows else None

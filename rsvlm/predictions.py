@@ -22,6 +22,7 @@ from pathlib import Path
 from rsvlm.data.records import RecordError, image_paths, load_records
 from rsvlm.data.records_shape import json_line
 from rsvlm.out_paths import folder_named, refused
+from rsvlm.progress import counted
 from rsvlm.temp_files import STALE_AFTER_S, remove_stale_temps, replace_text, sweep_temps  # noqa: F401  (predictions.X, as before the move)
 
 
@@ -124,8 +125,7 @@ class ErrorRows:
 def sort_error_rows(path: Path, records: dict[str, dict], root: Path, retry_all: bool = False) -> ErrorRows:
     """Remove from ``path`` the rows answered empty with an ``"error"`` whose record (in ``records``,
     by id) or image files changed since, or that carry no ``inputs_digest``, so that resuming answers
-    them again; the others stay (the same model and options would fail on them again) unless
-    ``retry_all``."""
+    them again; the others stay (the same model and options would fail on them again) unless ``retry_all``."""
     return resume_state(path, [], records, root, retry_all)[1]
 
 
@@ -184,13 +184,13 @@ def failure_lines(failed: list[dict], errors: ErrorRows, records: list[dict], ou
     where lines of the earlier answers could not be read (``errors.unreadable``), how many and the first."""
     lines = []
     if bad := errors.unreadable:  # its record, if it answered one of this run's, read as unanswered
-        lines.append(f"{len(bad)} {'line' if len(bad) == 1 else 'lines'} of the earlier answers could not be read (first: {bad[0][:300]}): the "
+        lines.append(f"{counted(len(bad), 'line')} of the earlier answers could not be read (first: {bad[0][:300]}): the "
                      "records they answered, if any, were answered again; the lines are left where they are, and "
                      f"the scorers count them as unreadable: delete {'it' if len(bad) == 1 else 'them'}")
     if not (rows := [*failed, *errors.kept]):
         return lines
     first, kept = rows[0], f", {len(errors.kept)} of them from the last run" if errors.kept else ""
-    lines.append(f"{len(rows)} of {len(records)} {'record' if len(records) == 1 else 'records'} with unreadable images, bands the model cannot take, "
+    lines.append(f"{len(rows)} of {counted(len(records), 'record')} with unreadable images, bands the model cannot take, "
                  f"a prompt past the LLM's context or a system turn its chat template cannot write answered empty (see 'error' in {out}{kept}; first: "
                  f"{first['id']}: {first['error'][:200]})")
     if hint := missing_images_hint(records, root, root_given):
@@ -290,7 +290,7 @@ def check_out(data: Path, out: Path | str, loaded: tuple | None = None) -> str |
         return f"--out {out} holds records (conversations), not predictions: is it the --data file?"
     bad: list[str] = []
     if out.is_file() and not _rows(out, bad) and bad:  # a score file, a log: answers were appended to it
-        return (f"--out {out} holds no predictions ({len(bad)} {'line' if len(bad) == 1 else 'lines'}, none a JSON object with an \"id\"; first: "
+        return (f"--out {out} holds no predictions ({counted(len(bad), 'line')}, none a JSON object with an \"id\"; first: "
                 f"{bad[0][:200]}): is it a score file? Give the predictions JSONL's path, or a new file")
     try:
         records, report = loaded or load_records(data, strict=False, need_answer=False)
@@ -302,7 +302,7 @@ def check_out(data: Path, out: Path | str, loaded: tuple | None = None) -> str |
     stale = sorted(answered_ids(out) - {r["id"] for r in records})
     if stale:
         who, s, delete = _holders(out)
-        return (f"{who} already hold{s} {len(stale)} {'answer' if len(stale) == 1 else 'answers'} to records not in {data} (first: {stale[0]}); "
+        return (f"{who} already hold{s} {counted(len(stale), 'answer')} to records not in {data} (first: {stale[0]}); "
                 f"{'it is' if s else 'they are'} resumed, not replaced: {delete} or choose another --out")
     return None
 
@@ -360,7 +360,7 @@ def unstamped_answers(out: Path, stamp: dict) -> tuple[dict, str | None]:
     why = "cannot be read" if stamp_path(out).exists() else "is missing"
     who, s, delete = _holders(out)
     return {**stamp, "unchecked_answers": n}, (
-        f"{who} hold{s} {n} {'answer' if n == 1 else 'answers'} but its {stamp_path(out).name} {why} (an older rsvlm eval or another tool "
+        f"{who} hold{s} {counted(n, 'answer')} but its {stamp_path(out).name} {why} (an older rsvlm eval or another tool "
         f"wrote them): they are kept as they are, unchecked against this model and options; {delete} to "
         "answer every record afresh")
 

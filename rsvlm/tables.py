@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from rsvlm.progress import counted
+
 
 def _points(o: dict) -> list[list[float]]:
     c = o["coords"]
@@ -25,7 +27,7 @@ def problem_lines(problems: list[str], rest: str | None = None) -> list[str]:
     (``rest``: where they are written)."""
     lines = [f"problem: {p}" for p in problems[:TABLE_ROWS]]
     if (n := len(problems) - TABLE_ROWS) > 0:
-        lines.append(f"… and {n} more {'problem' if n == 1 else 'problems'}, not shown" + (f" ({rest})" if rest else ""))
+        lines.append(f"… and {counted(n, 'more problem')}, not shown" + (f" ({rest})" if rest else ""))
     return lines
 
 
@@ -36,8 +38,7 @@ def objects_table(objects: list[dict], most: int | None = None,
     if not objects:
         return ""
     if most is not None and len(objects) > most:
-        n = len(objects) - most
-        return objects_table(objects[:most]) + f"\n… and {n} more {'object' if n == 1 else 'objects'}, not shown ({rest})"
+        return objects_table(objects[:most]) + f"\n… and {counted(len(objects) - most, 'more object')}, not shown ({rest})"
     geo = any(o.get("map_coords") for o in objects)
     scored = any("score" in o for o in objects)
     rows = [("#", "label", "kind") + (("score",) if scored else ()) + ("pixel",) + (("map",) if geo else ())]
