@@ -56,5 +56,6 @@ def test_change_all_maps_takes_nothing_changed_for_a_none(tmp_path):
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "a", "task": "change", "answer": "Nothing changed."},
                                               {"id": "b", "task": "change", "answer": "Two buildings were built."}])
     notes = change.main(["--gt", gt, "--pred", pred, "--all-maps"])["notes"]
-    worded = [n for n in notes if "do not say they found none" in n]
-    assert len(worded) == 1 and worded[0].startswith("1 answer(s)") and "(first: b:" in worded[0], notes
+    worded = [n for n in notes if "found none" in n]
+    assert len(worded) == 1 and worded[0].startswith("1 answer holds no shape and does not say it found none"), notes
+    assert "(first: b:" in worded[0], notes
