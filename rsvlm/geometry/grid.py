@@ -183,8 +183,9 @@ def grid_cells(coords: dict) -> np.ndarray:
     return out
 
 
-def grid_to_mask(coords: dict, width: int, height: int) -> np.ndarray:
-    """Rasterise grid coords onto a (height, width) bool mask."""
+def grid_to_mask(coords: dict, width: int, height: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Rasterise grid coords onto a (height, width) bool mask; ``out``: such a mask to set its pixels in (OR-ed),
+    returned (objects_to_mask's: a full-size mask an object, OR-ed in, took 0.16 s each at 20000 x 20000 px)."""
     cells = grid_cells(coords)
     x0, y0, x1, y1 = coords["box"]
     if not (x1 > x0 and y1 > y0):
@@ -192,9 +193,9 @@ def grid_to_mask(coords: dict, width: int, height: int) -> np.ndarray:
     ci = _cells(width, x0, x1, cells.shape[1])
     ri = _cells(height, y0, y1, cells.shape[0])
     xs, ys = np.flatnonzero(ci >= 0), np.flatnonzero(ri >= 0)  # the box's pixels: one run along each axis
-    out = blank_mask(width, height)
+    out = blank_mask(width, height) if out is None else out
     if len(xs) and len(ys):  # only the box is looked up (a whole-image lookup cost H·W per mask)
-        out[ys[0]: ys[-1] + 1, xs[0]: xs[-1] + 1] = cells[np.ix_(ri[ys], ci[xs])]
+        out[ys[0]: ys[-1] + 1, xs[0]: xs[-1] + 1] |= cells[np.ix_(ri[ys], ci[xs])]
     return out
 
 

@@ -274,10 +274,10 @@ def objects_to_mask(objects: list[dict], width: int, height: int) -> np.ndarray:
                 r0, r1 = np.searchsorted(cy, y1, "left"), np.searchsorted(cy, y2, "right")
                 out[r0:r1, c0:c1] = True  # a slice: an (H, W) product of the two axes took 0.5 s a box at 8000 px
             elif kind in ("obb", "poly"):
-                out |= fill_rings(parts, width, height)
+                fill_rings(parts, width, height, out=out)  # into out: no full-size mask an object
             elif kind == "mask":
                 if o.get("mask") is None:
-                    out |= grid.grid_to_mask(c, width, height)
+                    grid.grid_to_mask(c, width, height, out=out)
                 else:  # a full-size array, or a crop placed at "offset" (merged tiles)
                     m = _check_mask(o["mask"])  # (h, w) bool; a probability map was on wherever it was not 0
                     if o.get("offset") is None and m.shape != (height, width):  # transposed: cropped unsaid
