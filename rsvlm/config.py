@@ -327,6 +327,9 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
             loader.dispose()
     except UnicodeDecodeError as e:
         raise ConfigError(f"{path}: not a YAML text file (not UTF-8: {e.reason} at byte {e.start})") from e
+    except RecursionError:  # PyYAML reads a nesting recursively: [[[…]]] 1,000 deep was a traceback naming no file
+        raise ConfigError(f"{path}: nested too deeply to read (lists or mappings inside each other hundreds of "
+                          "levels deep); no config is") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)

@@ -141,3 +141,14 @@ def test_objects_to_mask_allocates_one_mask_and_ors_each_object_into_it(monkeypa
     assert made == [(48, 50)]
     assert np.array_equal(got, np.logical_or.reduce(alone)) and not np.array_equal(got, alone[2])
     assert (got & ~alone[2])[5:25, 5:25].any()  # pixels of the poly and obb inside the grid's empty cells kept
+
+
+def test_a_yaml_nested_past_the_recursion_limit_is_a_config_error(tmp_path):
+    """PyYAML composes a nesting recursively: a (downloaded) config.yaml of [[[…]]] 2,000 deep was a RecursionError
+    traceback naming no file, out of load_yaml and every reader of a checkpoint's config."""
+    path = tmp_path / "config.yaml"
+    path.write_text("llm: " + "[" * 2000 + "]" * 2000 + "\n")
+    with pytest.raises(ConfigError, match=r"config\.yaml: nested too deeply to read"):
+        load_yaml(path)
+    path.write_text("llm: " + "[" * 3 + "]" * 3 + "\n")
+    assert load_yaml(path)["llm"] == [[[]]]
