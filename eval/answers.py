@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from eval.inputs import Item, ScoreError
+from eval.inputs import CROSSING_OBB, Item, ScoreError, crossing_obb_advice
 
 FORMATS = ("rsvlm", "geochat", "falcon")
 # what each format's geometry looks like: an answer of another format decodes to nothing, silently
@@ -155,11 +155,9 @@ def gt_objects(record: dict, decoded=None) -> list[dict]:
     answer = gt_answer(record)
     dec = decoded if decoded is not None else geometry.decode(answer, w, h)
     if dec.problems:  # (a crossing <obb>: load_gt's check says so first, where records are checked)
-        from eval.inputs import CROSSING_OBB, crossing_obb_advice
-
-        if not any(CROSSING_OBB in p for p in dec.problems):
+        if (crossing := next((p for p in dec.problems if CROSSING_OBB in p), None)) is None:
             raise ScoreError(f"record {record['id']!r}: ground-truth answer does not parse: {dec.problems[:3]}")
-        crossing = next(p for p in dec.problems if CROSSING_OBB in p)  # a reference is not repaired: no "; swapped"
+        # a reference is not repaired: no "; swapped", the way out
         raise ScoreError(crossing_obb_advice(f"record {record['id']!r}: ground-truth answer does not parse: {crossing}"))
     # a GeoChat set scored unconverted: its boxes read as no object, and every answer as a false positive
     if other := next((f for f, mark in FORMAT_MARKS.items() if f != "rsvlm" and mark.search(answer)), None):
