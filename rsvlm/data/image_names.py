@@ -54,16 +54,12 @@ def resolve_name(name: str, root: Path) -> Path:
         return written(f"{head}{root / m[2]}{name[m.end(2):]}")  # /vsizip//ROOT/…: as written, the archive absolute
     if not (m := _SUBDATASET.fullmatch(name)) or (root / name).exists():  # (a file so named: itself)
         return root / name
-    rest = m[2]
-    quoted = re.search(r'"([^"]+)"', rest)
-    parts = [quoted[1]] if quoted else rest.split(":")
-    k = next((k for k, p in enumerate(parts) if p and (root / p).exists()), None)
-    if k is None and m[1].isupper():  # missing: the part with a suffix, the reader says (img_10:20.tif: a file's)
-        k = next((k for k, p in enumerate(parts) if Path(p).suffix), None)
-    if k is None or Path(parts[k]).is_absolute():
-        return written(name) if k is not None else root / name
-    start = m.start(2) + (quoted.start(1) if quoted else sum(len(p) + 1 for p in parts[:k]))
-    file, end = str(root / parts[k]), start + len(parts[k])
+    if (found := _file_part(m, root)) is None:
+        return root / name
+    start, part, quoted = found
+    if Path(part).is_absolute():
+        return written(name)
+    file, end = str(root / part), start + len(part)
     if not quoted and ":" in file and end < len(name):  # a root with a ":": NETCDF:/a:b/s1.nc:VV is ambiguous to GDAL,
         file = f'"{file}"'  # quoted as GDAL's drivers read it; a last part (GTIFF_DIR:2:/a:b/p.tif) is the rest, as is
     return written(f"{name[:start]}{file}{name[end:]}")
@@ -80,6 +76,16 @@ def gdal_container(name: str, root: Path) -> tuple[Path, str, str] | None:
         return file, re.sub("/+", "/", head), name[m.end(2):]
     if Path(name).is_absolute() or not (m := _SUBDATASET.fullmatch(name)) or (root / name).exists():
         return None
+    if (found := _file_part(m, root)) is None:
+        return None
+    start, part, _ = found
+    return root / part, name[:start], name[start + len(part):]
+
+
+def _file_part(m: re.Match, root: Path) -> tuple[int, str, bool] | None:
+    """For ``_SUBDATASET``'s match ``m`` of a name, the part naming its file: (where it starts in the name, the part,
+    whether it was quoted: ``HDF5:"f.h5"://grid``); the part that exists under ``root``, else for a driver's name in
+    capitals the part with a suffix (missing: the reader says so; ``img_10:20.tif`` is a file's); None for neither."""
     quoted = re.search(r'"([^"]+)"', m[2])
     parts = [quoted[1]] if quoted else m[2].split(":")
     k = next((k for k, p in enumerate(parts) if p and (root / p).exists()), None)
@@ -87,8 +93,7 @@ def gdal_container(name: str, root: Path) -> tuple[Path, str, str] | None:
         k = next((k for k, p in enumerate(parts) if Path(p).suffix), None)
     if k is None:
         return None
-    start = m.start(2) + (quoted.start(1) if quoted else sum(len(p) + 1 for p in parts[:k]))
-    return root / parts[k], name[:start], name[start + len(parts[k]):]
+    return m.start(2) + (quoted.start(1) if quoted else sum(len(p) + 1 for p in parts[:k])), parts[k], bool(quoted)
 
 
 def image_paths(record: dict, root: str | Path) -> list[list[Path]]:
