@@ -5,11 +5,11 @@ records' line cap (``records_shape.LINE_CAP``) is a bad line naming its file and
 from __future__ import annotations
 
 import json
-import re
 import types
 
 import numpy as np
 from PIL import Image
+from test_tta_lead73 import reversed_box
 
 from eval.inputs import load_predictions
 from rsvlm import evaluate, geometry
@@ -45,10 +45,6 @@ class BoxesTheBlock:
                 float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1)]}], w, h)
             out.append(inf.Answer(self.spoil(text) if xs.mean() > w / 2 else text, [0.9]))
         return out
-
-
-def reversed_box(text: str) -> str:
-    return re.sub(r"<box>(<loc_\d+><loc_\d+>)(<loc_\d+><loc_\d+>)</box>", r"<box>\2\1</box>", text)
 
 
 def run_tta(tmp_path, monkeypatch, spoil) -> list[dict]:
