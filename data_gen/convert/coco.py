@@ -137,17 +137,15 @@ def ann_objects(ann: dict, label: str, width: int, height: int) -> list[dict]:
     elif short_rings(ann):
         raise ValueError("polygon with fewer than 3 points")
     else:
-        raise KeyError("bbox")  # unparsable_annotation, said by _unreadable
+        raise TypeError("no 'bbox' field, and no 'segmentation' (polygons or RLE) to take a box from")
     return [{"kind": "box", "label": label, "coords": box}, *polys]
 
 
 def _unreadable(e: KeyError | TypeError) -> str:
     """The detail of an ``unparsable_annotation`` that ``ann_objects`` raised: its TypeError's text, or for a field
-    missing (KeyError) ``no 'FIELD' field``, not ``KeyError('bbox')``."""
+    missing (KeyError) ``no 'FIELD' field``, not ``KeyError('counts')``."""
     if not isinstance(e, KeyError):
         return str(e)
-    if e.args and e.args[0] == "bbox":
-        return "no 'bbox' field, and no 'segmentation' (polygons or RLE) to take a box from"
     return f"no {e.args[0]!r} field" if e.args else "a field missing"
 
 
