@@ -87,6 +87,12 @@ _SIDED = re.compile(r"\s+(?:counting\s+)?from\s+the\s+(?:very\s+|far\s+)?(?:left
 _PLURAL = r"[A-Za-z]+(?<![sui])s(?![^\W_])"  # "containers", "lots"; not "grass", "campus", "tennis"
 _OF_THINGS = (r"\s+of(?![^\W_])(?!\s+(?:the|this|that|these|those|its|their|each|every)(?![^\W_])"
               rf"(?!\s+{_PLURAL}))")
+# "of" a set pointed at ("which of the rows", "which of these ships"), and a second axis after the first ("which row
+# and column", "rows/columns"): in ``_PICKED``, ``_ASKED`` and ``_WHICH_THING``
+_OF_THESE = r"\s+of\s+(?:the|these|those)"
+_AND = r"(?:\s*/\s*|\s+(?:and|or|&)\s+)"
+# a verb after "which"/"what" ("which is", "what does"): no noun asked of
+_VERB = r"is|are|was|were|has|have|had|do|does|did|can|could|would|will|should"
 
 
 # a row or column of a grid picked by a word before it, no side nor place in order ("Which row has the most tanks?", "in
@@ -94,8 +100,8 @@ _OF_THINGS = (r"\s+of(?![^\W_])(?!\s+(?:the|this|that|these|those|its|their|each
 # image's first column; not a row of things, any way round ("rows of containers", "a row of trees", "in a row"), nor
 # a compound ("What row spacing …?", "which row crops")
 _PICKED = re.compile(r"(?<![^\W_])((?:which|what|each|every|per|same|other|different|adjacent|neighbou?ring|next)\s+"
-                     r"|(?:which|each|any|none|all|both|either|neither)(?:\s+one)?\s+of\s+(?:the|these|those)\s+)(rows?|columns?)"
-                     r"(?:(\s*(?:/|\s(?:and|or|&)\s)\s*)(rows?|columns?))?"  # "which row and column": both turn
+                     rf"|(?:which|each|any|none|all|both|either|neither)(?:\s+one)?{_OF_THESE}\s+)(rows?|columns?)"
+                     rf"(?:({_AND})(rows?|columns?))?"  # "which row and column": both turn
                      rf"(?![^\W_])(?!{_OF_THINGS}|\s+(?:spacing|crops?|houses?|boats?|widths?)(?![^\W_]))(?!{_FROM_SIDE})", re.I)
 
 
@@ -155,9 +161,9 @@ _BARE = re.compile(rf"(?:(?<=\bthe\s)|(?<=\bor\s)|(?<=\band\s)|(?<=[,:;(/.!?])|(
                    rf"(?=(?:\s+(?:ones?|\d+|{_NUMBER}))?\s*(?:$|[.,;:!?)]|(?:or|and|&)(?![^\W_])))", re.I | re.M)
 # the lines a question asks for ("Which row has the most tanks?", "which of the columns"; not "which rows of tanks"), or
 # asks of something else ("which ship": its answer's "The first." counts ships)
-_ASKED = re.compile(r"(?<![^\W_])(?:which|what)(?:\s+one)?(?:\s+of\s+(?:the|these|those))?\s+(?:(rows?|columns?)"
-                    rf"(?:(?:\s*/\s*|\s+(?:and|or|&)\s+)(rows?|columns?))?(?![^\W_])(?!{_OF_THINGS})"
-                    r"|(?!(?:is|are|was|were|has|have|had|do|does|did|can|could|would|will|should|one|of|rows?|columns?)"
+_ASKED = re.compile(rf"(?<![^\W_])(?:which|what)(?:\s+one)?(?:{_OF_THESE})?\s+(?:(rows?|columns?)"
+                    rf"(?:{_AND}(rows?|columns?))?(?![^\W_])(?!{_OF_THINGS})"
+                    rf"|(?!(?:{_VERB}|one|of|rows?|columns?)"
                     r"(?![^\W_]))[A-Za-z])", re.I)
 
 
@@ -184,12 +190,11 @@ _UNPLACED = (r"images?|pictures?|photos?|scenes?|dates?|times?|acquisitions?|epo
 # things a question picks, a bare ordinal of it or its answer counting them ("Which ship is damaged, the first or the
 # second?", "Which row of tanks is full, the first or the last?": rows of things, ``_OF_THINGS``); not a line of the
 # image ("which row", "which of the rows"), nor what has no place in it ("which image", ``_UNPLACED``)
-_WHICH_THING = re.compile(rf"(?<![^\W_])which(?:\s+one)?(?:\s+of\s+(?:the|these|those))?\s+(?:(?:rows?|columns?)(?={_OF_THINGS})"
-                          rf"|(?!(?:rows?|columns?|{_UNPLACED}|is|are|was|were|has|have|had|do|does|did|can|could|would"
-                          r"|will|should|one|of)(?![^\W_]))[A-Za-z]+(?![^\W_]))", re.I)
-# an order in time ("the first to dock", "first ship to land"), which every view keeps
-_IN_TIME = re.compile(rf"(?<![^\W_]){_ONE}\s+(?:[A-Za-z]+\s+)?to\s+(?!(?:the|its|their|this|that|a|an)(?![^\W_]))[A-Za-z]",
-                      re.I)
+_WHICH_THING = re.compile(rf"(?<![^\W_])which(?:\s+one)?(?:{_OF_THESE})?\s+(?:(?:rows?|columns?)(?={_OF_THINGS})"
+                          rf"|(?!(?:rows?|columns?|{_UNPLACED}|{_VERB}|one|of)(?![^\W_]))[A-Za-z]+(?![^\W_]))", re.I)
+# an order in time ("the first to dock", "first ship to land"; not "to the pier", a place), which every view keeps
+_TO_DO = r"to\s+(?!(?:the|its|their|this|that|a|an)(?![^\W_]))[A-Za-z]"
+_IN_TIME = re.compile(rf"(?<![^\W_]){_ONE}\s+(?:[A-Za-z]+\s+)?{_TO_DO}", re.I)
 
 
 def counted_lines(question: str | None) -> str:
@@ -246,7 +251,7 @@ _ORDERED = re.compile(rf"(?<![^\W_])the\s+(?:{_ORD}(?:(?:[- ]to)?[- ]last)?|penu
                       # first two images" is no "the first two"; no capture group: ``unsaid_word`` reads ``lastindex``)
                       rf"(?:(?:\d+|{_NUMBER})\s+)?(?!{_NUMBER}(?![^\W_]))"
                       rf"(?!(?:rows?|columns?|{_UNPLACED}|ones?|most|least|[A-Za-z]+est|and|or|of|to|in|on|at)(?![^\W_]))"
-                      r"[A-Za-z]+(?![^\W_])(?!\s+to\s+(?!(?:the|its|their|this|that|a|an)(?![^\W_]))[A-Za-z])"  # "to dock": a time
+                      rf"[A-Za-z]+(?![^\W_])(?!\s+{_TO_DO})"  # "to dock": a time (``_IN_TIME``)
                       # counted from a thing ("the second ship from the pier": the same in every view) or a side (turned)
                       r"(?!,?\s+(?:counting\s+)?from(?![^\W_]))"
                       r"(?!\s+(?:in|of|along|on)\s+(?:the|a|an|each|this|that|its)\s+(?:[A-Za-z0-9-]+\s+)?"
