@@ -73,7 +73,7 @@ from data_gen.convert.common import (
 )
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.text import json_problem, text_codec
-from rsvlm.progress import counted
+from rsvlm.progress import counted, plural
 from rsvlm.tokens import GEOMETRY_TAGS, IMAGE_TOKEN, MODALITIES, TASKS, task_name
 
 GEOMETRY_ANSWERS = ("det", "ground", "seg")  # tasks whose answers are geometry (DESIGN.md's table)
@@ -188,7 +188,7 @@ def _records(path: Path, out: Output) -> list[tuple[str, object]]:
     if whole is not None:  # a wrapper: each of its lines read as a bad record
         lists = [k for k, v in whole.items() if isinstance(v, list)]
         raise ConversionError(f"{path}: one JSON object, not a JSON array or JSONL of records" + (
-            f"; its list{'s' * (len(lists) > 1)} under {', '.join(map(repr, lists[:3]))}: save the records list "
+            f"; its {plural('list', len(lists))} under {', '.join(map(repr, lists[:3]))}: save the records list "
             "alone" if lists else ""))
     out = []
     for n, line in enumerate(_lines(text), 1):

@@ -16,7 +16,7 @@ from data_gen.instructions.builders import Sample, Skip, View, build_cap, build_
 from data_gen.instructions.builders_geo import build_change, build_det, build_ground, build_regcap, build_seg
 from data_gen.instructions.config import InstructionConfig
 from data_gen.instructions.stats import answer_tokens
-from rsvlm.progress import counted
+from rsvlm.progress import counted, plural
 from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS, task_name
 
 BUILDERS = {"cls": build_cls, "vqa": build_vqa, "cap": build_cap, "count": build_count, "det": build_det,
@@ -178,7 +178,7 @@ def check_weights(cfg: InstructionConfig) -> None:
     """Raise naming any unknown task or modality in the mix, or a negative weight."""
     unknown = sorted(set(cfg.task_weights) - set(TASKS), key=str)
     if unknown:
-        raise ValueError(f"instructions.task_weights: unknown task{'s' * (len(unknown) > 1)} {unknown}"
+        raise ValueError(f"instructions.task_weights: unknown {plural('task', len(unknown))} {unknown}"
                          f"{_keys_lower_case(unknown, TASKS)}; "
                          f"tasks are {', '.join(TASKS)}")
     unknown = sorted(set(cfg.modality_weights) - set(MODALITIES), key=str)

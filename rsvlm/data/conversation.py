@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from rsvlm.data.records import ROLES
+from rsvlm.progress import counted, plural
 from rsvlm.tokens import IMAGE_TOKEN, MODALITIES
 
 IGNORE_INDEX = -100
@@ -59,8 +60,8 @@ def annotate_images(text: str, modalities: list[str], after: bool = False) -> st
     the placeholder when ``after``)."""
     parts = text.split(IMAGE_TOKEN)
     if len(parts) - 1 != len(modalities):
-        raise ValueError(f"{len(parts) - 1} {IMAGE_TOKEN} placeholder{'s' * (len(parts) != 2)} but {len(modalities)} "
-                         f"modalit{'y' if len(modalities) == 1 else 'ies'}")
+        raise ValueError(f"{len(parts) - 1} {IMAGE_TOKEN} {plural('placeholder', len(parts) - 1)} but "
+                         f"{counted(len(modalities), 'modality')}")
     if bad := next(((k, m) for k, m in enumerate(modalities, 1) if m not in MODALITY_WORDS), None):
         k, m = bad  # None was written "None image: <image>", a word the model never learnt
         raise ValueError(f"image {k}'s modality {m!r} is not one of {', '.join(MODALITIES)}: give it (read the "

@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from rsvlm.progress import plural
+
 HEAD_START = 1 << 14  # characters read ahead before the first try to decode the opening object
 HEAD_CAP = 4 << 20  # most characters read ahead; an object still open there is a wrapper or no records file
 LINE_CAP = 64 << 20  # most characters of one JSONL line (a record of a few KB; a seg answer's, 100 KB): one longer
@@ -103,7 +105,7 @@ def _pandas(obj: object) -> str | None:
 
 def _wrapper(lists: list[str], note: str = "") -> str:
     return f"one JSON object{note}, not JSONL or a JSON array of records" + (
-        f"; its list{'s' * (len(lists) > 1)} under {', '.join(map(repr, lists[:3]))}: save the records list alone "
+        f"; its {plural('list', len(lists))} under {', '.join(map(repr, lists[:3]))}: save the records list alone "
         f"(jq '.{lists[0]}')"
         if lists else "")
 
