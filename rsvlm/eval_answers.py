@@ -77,10 +77,11 @@ def tagged_record(record: dict) -> tuple[dict, str | None]:
         if ROLES.get(turn.get("from")) == "user" and isinstance(value, str):
             pieces = value.split(IMAGE_TOKEN)  # the tag opens the first words, before or after placeholders
             k = next((i for i, p in enumerate(pieces) if p.strip()), None)
-            m = re.match(r"\s*\[([A-Za-z][\w-]*)\]", pieces[k]) if k is not None else None  # [change-detection] too
+            m = re.match(r"\s*\[\s*([A-Za-z][\w-]*)\s*\]", pieces[k]) if k is not None else None  # [change-detection], [ det ]
             if m and m.group(1).lower() not in TASKS:
                 unknown = unknown or m.group(0).strip()
-            elif m and (m.group(1) not in TASKS or pieces[k][m.end():][:1] not in ("", " ", "\n")):
+            elif m and (m.group(1) not in TASKS or m.group(0).strip() != f"[{m.group(1)}]"
+                        or pieces[k][m.end():][:1] not in ("", " ", "\n")):
                 piece = pieces[k]
                 lead, trail = piece[: len(piece) - len(piece.lstrip())], piece[len(piece.rstrip()):]
                 with contextlib.suppress(ValueError):  # text that is no UTF-8: asked as written

@@ -68,3 +68,19 @@ def test_a_bar_without_a_total_counts_in_words_on_a_stream_that_takes_unicode(tm
             pass
     log = path.read_text(encoding="utf-8")
     assert "reading: 5 records [" in log and "one: 1 record [" in log and "5/?" not in log, log
+
+
+def test_rsvlm_eval_asks_a_spaced_tag_as_the_task_chat_and_predict_read_it_as():
+    # chat and predict read "[ det ] ships" as [det] since 362b7c7e (rsvlm.tokens.tagged); rsvlm eval's own tag
+    # pattern took no space inside the brackets and asked such a record as free chat
+    from rsvlm.eval_answers import tagged_record
+
+    def first_turn(value):
+        record, unknown = tagged_record({"id": "a", "conversations": [{"from": "human", "value": value},
+                                                                     {"from": "gpt", "value": "None."}]})
+        return record["conversations"][0]["value"], unknown
+
+    assert first_turn("<image>\n[ det ] ships") == ("<image>\n[det] ships", None)
+    assert first_turn("<image>\n[ DET ]ships") == ("<image>\n[det] ships", None)
+    assert first_turn("<image>\n[det] ships") == ("<image>\n[det] ships", None)
+    assert first_turn("<image>\n[ refer ] the ship") == ("<image>\n[ refer ] the ship", "[ refer ]")
