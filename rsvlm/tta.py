@@ -211,7 +211,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
 
     cfg = cfg or FuseConfig()
     images = [as_arrays(ims) for ims in images]  # a path read once, not per view (nor its ``array`` taken for pixels)
-    todo, views = _plain_views(messages, images, first, cfg)  # (record, width, height, shapes?); answers per view
+    todo, views, fixed = _plain_views(messages, images, first, cfg)  # (record, w, h, shapes?); answers and repairs per view
     if on_views is not None:
         on_views(tuple(v for v in cfg.views[1:]
                        if any(_asks(v, messages[i], w, h, sh, views[i][0], cfg) for i, w, h, sh in todo)))
@@ -220,7 +220,6 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     past = {i: is_past_context(a) for i, a in enumerate(first)}
     refused: dict[int, str] = {}  # record → why a view of it could not be asked
     left: dict[int, list[tuple[str, str]]] = {}  # record → (view, why) of each answer left out of its fusion
-    fixed = {i: [("the plain answer", p) for p in geometry.decode(first[i][0], w, h).problems] for i, w, h, _ in todo}
     n_asked: dict[int, int] = {}  # record → other views answered
     past_views: dict[int, list[str]] = {}  # record → the other views whose answers ran past the context
     skipped: dict[int, list[str]] = {}  # record → the other views not asked of it (_view_of: its words, a crop)
@@ -340,14 +339,14 @@ def _not_fused(messages: list[dict], dec, text: str, cfg: FuseConfig) -> str | N
 
 
 def _plain_views(messages: list[list[dict]], images: list[list], first: list,
-                 cfg: FuseConfig) -> tuple[list[tuple[int, int, int, bool]], dict[int, list]]:
+                 cfg: FuseConfig) -> tuple[list[tuple[int, int, int, bool]], dict[int, list], dict[int, list]]:
     """(record, width, height, shapes?) of each plain answer fused (``_not_fused``: shapes only, a ``[det]``
     "None.", or short text, about an image), and per such record the answers of its views so far: the plain
-    one's shapes or text."""
+    one's shapes or text; and its shapes decoding repaired so far, ("the plain answer", problem) each."""
     from rsvlm import geometry
     from rsvlm.inference import with_scores
 
-    todo, views = [], {}
+    todo, views, fixed = [], {}, {}
     for i, (text, scores) in enumerate(first):
         if not images[i]:  # a conversation without an image has no views
             continue
@@ -358,7 +357,8 @@ def _plain_views(messages: list[list[dict]], images: list[list], first: list,
         shapes = bool(dec.objects) or asks_all(messages[i])  # shapes only, or "None." to a [det] question
         todo.append((i, w, h, shapes))
         views[i] = [with_scores(dec.objects, scores, text) if dec.objects else [] if shapes else text.strip()]
-    return todo, views
+        fixed[i] = [("the plain answer", p) for p in dec.problems]
+    return todo, views, fixed
 
 
 def _asks(view: str, messages: list[dict], w: int, h: int, shapes: bool, plain, cfg: FuseConfig) -> bool:
