@@ -120,7 +120,9 @@ def turn_lines(text: str) -> str:
 
 _ORD = r"(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth|\d+(?:st|nd|rd|th))"
 _TO_LAST = re.compile(rf"({_ORD})(?:[- ]to)?[- ]last", re.I)  # "second-to-last", "second last": the second in a flip
-_ONE = rf"(?:{_ORD}(?:(?:[- ]to)?[- ]last)?|penultimate|next[- ]to[- ]last|last|middle|centre|center|central)"
+_IN_ORDER = rf"(?:{_ORD}(?:(?:[- ]to)?[- ]last)?|penultimate|next[- ]to[- ]last|last)"  # counted from an end
+_MIDDLE = ("middle", "centre", "center", "central")  # the middle one of things, or "Centre.": a place every view keeps
+_ONE = rf"(?:{_IN_ORDER}|{'|'.join(_MIDDLE)})"
 _EACH = re.compile(rf"(?<![^\W_]){_ONE}(?![^\W_])", re.I)
 # a row or column by its place in order, no side after it ("the third column", "the last two rows", each of a list: "the
 # first and second rows", "the 1st, 2nd or 3rd column"; not "the second row from the top", ``_LINE``)
@@ -133,7 +135,7 @@ _FLIPPED = {"first": "last", "1st": "last", "last": "first", "penultimate": "sec
 def _flipped(said: str) -> str:
     """An ordinal (``_ONE``) counted from the other end, in its case: "first" ↔ "last", "third" ↔ "third-to-last"."""
     low = re.sub(r"[- ]+", "-", said.lower())
-    if low in ("middle", "centre", "center", "central"):
+    if low in _MIDDLE:
         return said
     if low in _FLIPPED:
         return cased(_FLIPPED[low], said)
@@ -219,9 +221,6 @@ def counted_lines(question: str | None) -> str:
     return axes.pop() if len(axes) == 1 else "both"  # "Which row and column …?": "The first." counts either
 
 
-_MIDDLE = ("middle", "centre", "center", "central")  # the middle one of things, or "Centre.": a place every view keeps
-
-
 def bare_ordinal(text: str, middle: bool = True) -> re.Match | None:
     """The first bare ordinal of ``text`` (``_BARE``: "The first.", not "the first row" nor "First, count …"; not "The
     middle one." nor "Centre." without ``middle``: where it counts things, a place every mirror view keeps); None
@@ -246,7 +245,7 @@ def ordinal_why(text: str, lines: str | None) -> str | None:
 # objects counted in order with no side said ("the second ship", "the last plane"; not "the second ship from the left",
 # "the second largest", "the first row", "the second image" of a pair, "the middle ship", which every view keeps; nor an
 # order in time, "the first ship to dock", nor along a line, "the first ship in the row", kept as before: not turned)
-_ORDERED = re.compile(rf"(?<![^\W_])the\s+(?:{_ORD}(?:(?:[- ]to)?[- ]last)?|penultimate|next[- ]to[- ]last|last)\s+"
+_ORDERED = re.compile(rf"(?<![^\W_])the\s+{_IN_ORDER}\s+"
                       # "the first two ships", "the first 10 ships": the noun said too (a number is no noun: "the
                       # first two images" is no "the first two"; no capture group: ``unsaid_word`` reads ``lastindex``)
                       rf"(?:(?:\d+|{_NUMBER})\s+)?(?!{_NUMBER}(?![^\W_]))"
