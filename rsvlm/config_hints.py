@@ -8,6 +8,8 @@ import difflib
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from rsvlm.progress import counted, plural
+
 
 def near_keys(valid: Iterable[str], sections: set[str], unknown: list, prefix: str,
               far: dict[str, str] | None = None) -> str:
@@ -70,8 +72,9 @@ def unknown_refusal(cls_name: str, valid: Iterable[str], sections: dict[str, typ
         return no_eval_refusal([prefix + k for k in unknown], cls_name, next(iter(instead.values())))
     hint = (belongs_under(sections, rest, prefix) or near_keys(valid, set(sections), rest, prefix, far)
             if rest else "") + next(iter(instead.values()), "")
-    return (f"unknown key(s) {', '.join(prefix + k for k in unknown)} for {cls_name}; valid keys at this level: "
-            f"{', '.join(valid)}{hint}" + "".join(colon_hint(k) for k in unknown if k.split(":", 1)[0] in valid))
+    return (f"unknown {plural('key', len(unknown))} {', '.join(prefix + k for k in unknown)} for {cls_name}; "
+            f"valid keys at this level: {', '.join(valid)}{hint}"
+            + "".join(colon_hint(k) for k in unknown if k.split(":", 1)[0] in valid))
 
 
 def belongs_under(sections: dict[str, type], unknown: list[str], prefix: str) -> str:
@@ -379,8 +382,8 @@ def indent_hint(e: Exception) -> str:
         return (f"; line {mark.line + 1} is indented more than line {before + 1} ({prev.strip()}), whose value is "
                 f"no mapping to hold it: indent it as that line is")
     if problem.startswith("expected") and indent[0] < indent[1]:
-        return (f"; line {mark.line + 1} is indented {indent[0]} space(s), line {before + 1} {indent[1]}: the keys "
-                "of one mapping start in the same column")
+        return (f"; line {mark.line + 1} is indented {counted(indent[0], 'space')}, line {before + 1} "
+                f"{indent[1]}: the keys of one mapping start in the same column")
     return ""
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import build_stages as S
 from build_stages import STAGE_DATA, TRAIN_STAGES, BuildConfig, stage_config
 
+from rsvlm.progress import counted
+
 
 def read_groups(path: Path, root: Path) -> tuple[list[tuple[str, tuple[str, ...]]], object]:
     """Each usable record of ``path`` as (task, its images' modalities, sorted), an image whose record leaves its
@@ -111,8 +113,8 @@ def batch_shortfall(name: str, cfg, out: Path, bc: BuildConfig, reads: RecordRea
         return None  # weighted draws: the trainer passes over up to EMPTY_EPOCHS epochs without a batch
     split = STAGE_DATA.get(name, "train")
     counts = ", ".join(f"{n} {g}" for g, n in sorted(Counter(groups).items()))
-    return (f"stage {name}: {len(tasks)} record(s) ({counts}) in {', '.join(str(p) for p, _, _ in files)} cannot fill "
-            f"one batch of batch_size={cfg.batch_size}" + (" (a batch holds one modality)" if grouped else "")
+    return (f"stage {name}: {counted(len(tasks), 'record')} ({counts}) in {', '.join(str(p) for p, _, _ in files)} "
+            f"cannot fill one batch of batch_size={cfg.batch_size}" + (" (a batch holds one modality)" if grouped else "")
             + f"; the same command fails again: raise {split}_scenes in build.yaml (now "
             f"{getattr(bc, f'{split}_scenes')}) and delete {out / 'data' / 'DONE'} to make the data again, or lower "
             f"the stage's batch size (build.yaml extra: {{{name}: [batch_size=N]}})")

@@ -84,6 +84,7 @@ from build_stages import (  # noqa: E402, F401
 )
 
 from rsvlm.argparsing import Parser
+from rsvlm.progress import counted, plural
 
 
 def missing_inputs(out: Path, names: list[str], bc: BuildConfig) -> list[str]:
@@ -241,12 +242,12 @@ def run_build(p: argparse.ArgumentParser, a: argparse.Namespace, out: Path, bc: 
     names = [n for n in STAGES if n in (a.only or STAGES)]  # `--only tokenizer data` ran the tokenizer first
     missing = missing_inputs(out, names, bc)
     if missing:  # else the stage's own command fails, and "the same command resumes" would fail again
-        p.error(f"{len(missing)} input(s) not there: " + "; ".join(missing)
+        p.error(f"{counted(len(missing), 'input')} not there: " + "; ".join(missing)
                 + ". Run those stages first (or name them in --only too)")
     if scaled := [f"{n} {w} → {ws}" for n in names if n in TRAIN_STAGES and not (out / n / "DONE").is_file()
                   for _, w, ws in [stage_steps(n, scale)] if ws is not None]:  # once, not a warning per stage
-        log(f"note: at --budget-minutes {scale * bc.reference_minutes:g} the warm-up of {len(scaled)} stage(s) is "
-            f"scaled as their steps are (optim.warmup_steps {', '.join(scaled)}): it would not end below max_steps")
+        log(f"note: at --budget-minutes {scale * bc.reference_minutes:g} the warm-up of {counted(len(scaled), 'stage')} "
+            f"is scaled as their steps are (optim.warmup_steps {', '.join(scaled)}): it would not end below max_steps")
     try:
         build(out, bc, scale, names, a.curve, a.ship)
     except subprocess.CalledProcessError as e:
@@ -291,7 +292,8 @@ def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: boo
                 notes.append(f"{', '.join(newer)} ran again since, so this stage's result is of the older input")
             then = done_value(done, "scale")
             if name == "data" and (changed := data_changed(out, bc)):  # was skipped unsaid: a stage trained on them
-                notes.append(f"its split(s) {', '.join(changed)} were made with other settings than this build "
+                notes.append(f"its {plural('split', len(changed))} {', '.join(changed)} "
+                             f"{'was' if len(changed) == 1 else 'were'} made with other settings than this build "
                              "asks for (redone, it keeps the splits whose settings match)")
             if name in TRAIN_STAGES and then is not None and abs(then - scale) > 1e-9:  # `--budget-minutes` changed
                 notes.append(f"it trained at --budget-minutes {then * bc.reference_minutes:g}, this run asks "
@@ -340,7 +342,7 @@ def build(out: Path, bc: BuildConfig, scale: float, names: list[str], curve: boo
         ship(out, ROOT / "rsvlm" / "assets" / "default_model")
     made = [f"{what} {p}" for what, p in (("model", out / "final"), ("scores", out / "eval" / "report.md"))
             if p.exists()]
-    log(f"build: {len(names)} stage(s) in {(time.perf_counter() - t0) / 60:.1f} min"
+    log(f"build: {counted(len(names), 'stage')} in {(time.perf_counter() - t0) / 60:.1f} min"
         + (f"; {', '.join(made)}" if made else ""))
 
 

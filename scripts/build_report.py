@@ -12,6 +12,8 @@ from pathlib import Path
 
 from build_stages import CONFIGS, TRAIN_STAGES, BuildConfig, done_value, log, py, run, stop_on_turn_end
 
+from rsvlm.progress import counted
+
 EVAL_TASKS = {"cls": "classification", "vqa": "vqa", "cap": "captioning", "count": "counting",
               "det": "detection", "ground": "grounding", "seg": "segmentation", "change": "change"}
 
@@ -52,8 +54,10 @@ def answer_and_score(out: Path, bc: BuildConfig, gt: Path, tta: str, tag: str | 
     tasks = Counter(rec["task"] for rec in read_records(gt))
     unscored = {t: n for t, n in tasks.items() if t not in EVAL_TASKS and t != "regcap"}  # regcap: captioning's
     if unscored:
-        log(f"note: {sum(unscored.values())} record(s) of {gt} are of no task a scoring script reads, answered "
-            "but not scored: " + ", ".join(f"{t or 'no task'} {n}" for t, n in sorted(unscored.items(), key=str)))
+        many = sum(unscored.values())
+        log(f"note: {counted(many, 'record')} of {gt} {'is' if many == 1 else 'are'} of no task a scoring script "
+            "reads, answered but not scored: "
+            + ", ".join(f"{t or 'no task'} {n}" for t, n in sorted(unscored.items(), key=str)))
     ev, tag = out / "eval", tag if tag is not None else "_tta" if tta else ""
     (ev / f"scores{tag}").mkdir(parents=True, exist_ok=True)
     pred = ev / f"pred{tag}.jsonl"
@@ -180,7 +184,7 @@ def write_card(out: Path, bc: BuildConfig, stages: Iterable[str]) -> Path:
         text = text.replace("{{" + k + "}}", v)
     left = sorted(set(re.findall(r"\{\{(\w+)\}\}", text)))
     if left:  # a template key no fact fills was shipped as "{{key}}"
-        log(f"warning: the model card's template has {len(left)} key(s) the build does not fill, left as "
+        log(f"warning: the model card's template has {counted(len(left), 'key')} the build does not fill, left as "
             f"they are: {', '.join(left)} (facts: {', '.join(facts)})")
     (out / "MODEL_CARD.md").write_text(text)
     return out / "MODEL_CARD.md"
@@ -294,9 +298,9 @@ def ship(out: Path, dest: Path) -> Path:
     shutil.rmtree(old, ignore_errors=True)
     seeds = ", ".join(f"seed {s}: {n}" for s, n in scenes["synthetic"].items()) or "none"
     log(f"training scenes recorded in {dest / TRAINING_DATA}: synthetic {seeds}; {len(scenes['scenes'])} others"
-        + "".join(f"; {n} {what}, not recorded" for what, n in (
-            ("training record(s) without meta.scene", scenes["records_without_scene"]),
-            ("malformed training line(s)", scenes["malformed_lines"])) if n))
+        + "".join(f"; {counted(n, what)}{rest}, not recorded" for what, rest, n in (
+            ("training record", " without meta.scene", scenes["records_without_scene"]),
+            ("malformed training line", "", scenes["malformed_lines"])) if n))
     size = sum(p.stat().st_size for p in dest.rglob("*") if p.is_file())
     log(f"shipped {dest} ({size / 2**20:.1f} MB)")
     return dest

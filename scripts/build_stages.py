@@ -409,7 +409,10 @@ def stop_on_turn_end(ckpt: Path) -> list[int]:
     gen.eos_token_id = sorted({tok.eos_token_id, *ids})
     gen.save_pretrained(ckpt / "llm")
     # was the turn end's names alone: "[2, 261] (['<|'])"
-    log(f"generation stops at token(s) {gen.eos_token_id} ({tok.convert_ids_to_tokens(gen.eos_token_id)})")
+    from rsvlm.progress import plural
+
+    log(f"generation stops at {plural('token', len(gen.eos_token_id))} {gen.eos_token_id} "
+        f"({tok.convert_ids_to_tokens(gen.eos_token_id)})")
     return gen.eos_token_id
 
 

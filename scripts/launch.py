@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rsvlm.argparsing import Parser
+from rsvlm.progress import counted
 
 LAUNCHERS = ("deepspeed", "torchrun")
 
@@ -139,7 +140,8 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     if hostfile and check_hostfile:
         hosts = read_hostfile(hostfile)
         if len(hosts) < nodes or any(s < gpus_per_node for _, s in hosts[:nodes]):
-            raise ValueError(f"{hostfile}: {hosts} does not give {nodes} node(s) with {gpus_per_node} slots each")
+            raise ValueError(f"{hostfile}: {hosts} does not give {counted(nodes, 'node')} with {gpus_per_node} "
+                             "slots each")
         master_addr = master_addr or hosts[0][0]
     if check_out:  # every missing path in one message (a real-scale recipe named one per try), then the rest
         on_this_host(lambda: check_paths_at_once(cfg, alone=True), nodes)  # a lone model path too: else the ranks'

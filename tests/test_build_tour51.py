@@ -52,7 +52,7 @@ def test_a_stage_whose_inputs_are_not_there_is_refused_before_any_stage_runs(mon
     with pytest.raises(SystemExit) as e:
         b.main(["--out", str(out), "--only", "align"])
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert e.value.code == 2 and "3 input(s) not there" in err, err
+    assert e.value.code == 2 and "3 inputs not there" in err, err
     for maker, path in (("data", "data/train/train.jsonl"), ("tokenizer", "tokenizer"),
                         ("pretrain_encoder", "pretrain_encoder/final/encoder.safetensors")):
         assert f"align reads {out / path}, made by stage {maker}" in err
@@ -69,7 +69,7 @@ def test_a_stage_whose_inputs_are_not_there_is_refused_before_any_stage_runs(mon
     with pytest.raises(SystemExit):
         b.main(["--out", str(out), "--only", "align", "ground_warmup"])
     err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert f"1 input(s) not there: ground_warmup reads {out / 'align' / 'final'}, made by stage align" in err, err
+    assert f"1 input not there: ground_warmup reads {out / 'align' / 'final'}, made by stage align" in err, err
     assert ran == ["data", "tokenizer"]
 
 
@@ -182,7 +182,7 @@ def test_the_model_card_fills_the_data_facts_and_names_a_key_it_cannot(monkeypat
     # was: the record counts of build 19's data typed into the template, stale after any rebuild
     assert card.startswith("2 records of 7 scenes (seed 9005); warm-up 2, multi 1 grounding records; {{typo}}")
     out = capsys.readouterr().out
-    assert "1 key(s) the build does not fill, left as they are: typo" in out, out  # was: shipped silently
+    assert "1 key the build does not fill, left as they are: typo" in out, out  # was: shipped silently
 
 
 def _old_python(path):
@@ -250,7 +250,7 @@ def test_overrides_after_the_only_stages_are_overrides(build, tmp_path, capsys):
     # was: "argument --only: invalid choice: 'eval_tta=none'", --only's list taking every word after it
     assert build.main(["--out", str(tmp_path), "--only", "one", "eval_tta=none"]) == 0
     assert build.ran == [1.0]
-    assert "build: 1 stage(s) in 0.0 min" in capsys.readouterr().out.splitlines()[-1]  # was: no closing line
+    assert "build: 1 stage in 0.0 min" in capsys.readouterr().out.splitlines()[-1]  # was: no closing line
     with pytest.raises(SystemExit) as e:
         build.main(["--out", str(tmp_path), "--only", "one", "eval_tta=sideways"])  # still read, and checked
     assert e.value.code == 2 and "eval_tta must be none or one of" in capsys.readouterr().err
@@ -331,5 +331,5 @@ def test_a_bad_record_line_is_named_and_untagged_records_are_counted(monkeypatch
     # was: a KeyError 'task' traceback after rsvlm eval had answered every record
     assert b.main(["--out", str(tmp_path), "--only", "eval"]) == 0
     out = capsys.readouterr().out
-    assert f"2 record(s) of {gt} are of no task a scoring script reads, answered but not scored: no task 2" in out
+    assert f"2 records of {gt} are of no task a scoring script reads, answered but not scored: no task 2" in out
     assert [c[2] for c in cmds] == ["rsvlm.cli", "eval.classification", "eval.report"]

@@ -110,7 +110,7 @@ def test_ship_records_the_training_scenes_beside_the_model(monkeypatch, tmp_path
     assert data["files"] == ["data/train/train.jsonl", "data/train/chat.jsonl", "data/warmup/train.jsonl"]
     assert not (dest / "train_config.yaml").exists() and (dest / "README.md").read_text() == "card of this build\n"
     log = capsys.readouterr().out
-    assert "synthetic seed 11: 5, seed 12: 3" in log and "1 training record(s) without meta.scene" in log, log
+    assert "synthetic seed 11: 5, seed 12: 3" in log and "1 training record without meta.scene" in log, log
     assert overlap_report(dest, [_rec("x", "s12-000002")]) is not None
     assert overlap_report(dest, [_rec("x", "s12-000003"), _rec("y", "s13-000000")]) is None
     # training files gone: refused before the shipped model is touched (was: shipped without the record)

@@ -22,7 +22,7 @@ def test_a_stage_whose_data_cannot_fill_one_batch_names_the_numbers_and_what_to_
     says = str(e.value)
     # was: the trainer's "cannot fill one global batch" after the model was built, then "the same command
     # resumes", which failed the same way
-    assert says.startswith("stage ground_warmup: 5 record(s) (5 optical)") and "batch_size=32" in says, says
+    assert says.startswith("stage ground_warmup: 5 records (5 optical)") and "batch_size=32" in says, says
     assert "raise warmup_scenes in build.yaml (now 2)" in says and str(out / "data" / "DONE") in says
     assert "extra: {ground_warmup: [batch_size=N]}" in says and ran == []
     b.STAGES["ground_warmup"](out, b.BuildConfig(extra={"ground_warmup": ["batch_size=4"]}), 1.0)  # 5 fill one of 4
@@ -48,7 +48,7 @@ def test_the_batch_check_passes_a_stage_whose_weighted_epoch_0_alone_is_short(mo
     extra = ["batch_size=4", "seed=0", "data.modality_temperature=2"]
     b.STAGES["ground_warmup"](out, b.BuildConfig(extra={"ground_warmup": extra}), 1.0)
     assert len(ran) == 1
-    with pytest.raises(ValueError, match=r"6 record\(s\) \(3 ir, 3 optical\) .* batch_size=7"):
+    with pytest.raises(ValueError, match=r"6 records \(3 ir, 3 optical\) .* batch_size=7"):
         b.STAGES["ground_warmup"](out, b.BuildConfig(extra={"ground_warmup": [*extra, "batch_size=7"]}), 1.0)
 
 

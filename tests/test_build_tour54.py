@@ -22,4 +22,4 @@ def test_the_batch_check_infers_a_modality_the_records_leave_out(monkeypatch, tm
     path.write_text("".join(json.dumps(r) + "\n" for r in recs))
     with pytest.raises(ValueError) as e:
         b.STAGES["ground_warmup"](out, b.BuildConfig(warmup_scenes=2), 1.0)
-    assert str(e.value).startswith("stage ground_warmup: 5 record(s) (5 optical)"), str(e.value)
+    assert str(e.value).startswith("stage ground_warmup: 5 records (5 optical)"), str(e.value)

@@ -75,4 +75,4 @@ def test_a_folder_whose_config_is_no_model_config_is_named_as_not_a_checkpoint(g
     (tmp_path / "config.yaml").write_text("seed: 3\nscenes: 10\n")  # a data_gen output folder
     assert predict_det(tmp_path, geotiff) == 2
     err = capsys.readouterr().err
-    assert f"{tmp_path}: not an rsvlm checkpoint (its config.yaml is no model config: unknown key(s) scenes" in err
+    assert f"{tmp_path}: not an rsvlm checkpoint (its config.yaml is no model config: unknown keys scenes" in err

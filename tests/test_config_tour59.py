@@ -18,7 +18,7 @@ def test_an_unknown_key_that_is_a_key_and_value_without_a_space_says_yaml_needs_
     no hint, where a None value (``{path:}``) got "YAML needs a space after the colon"."""
     with pytest.raises(ConfigError) as e:
         from_dict(Extra, {"path:/x": None}, "data.extra[0]")
-    assert "unknown key(s) data.extra[0].path:/x" in str(e.value)
+    assert "unknown key data.extra[0].path:/x" in str(e.value)
     assert "YAML needs a space after the colon: {path: /x}" in str(e.value)
 
 

@@ -109,7 +109,7 @@ def test_a_model_config_with_a_key_this_rsvlm_lacks_is_not_called_no_checkpoint(
     with pytest.raises(ConfigError) as e:
         load_pretrained(ck)
     said = str(e.value)
-    assert said.startswith(f"{ck / 'config.yaml'}: a model config this rsvlm cannot read (unknown key(s) "
+    assert said.startswith(f"{ck / 'config.yaml'}: a model config this rsvlm cannot read (unknown key "
                            "projector.dropout"), said
     assert "another rsvlm version" in said and "not an rsvlm checkpoint" not in said
     assert e.value.keys == ("projector.dropout",)

@@ -71,6 +71,6 @@ def test_two_process_zero_run_learns_and_reloads(tmp_path, stage, monkeypatch):
     assert final.keys() == exported.keys()
     for k in final:  # the trained weights gathered from both ranks' shards, the frozen ones rebuilt from the seed
         assert torch.equal(final[k], exported[k]), k
-    with pytest.raises(ValueError, match=r"saved by 2 process\(es\) and this run has 1; resume with 2 .*"
+    with pytest.raises(ValueError, match=r"saved by 2 processes and this run has 1; resume with 2 .*"
                                          r"docs/distributed.md, \"Resuming on another number of processes\""):
         ckpt.check_step_folder(step, 0, True, world=1)

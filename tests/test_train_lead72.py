@@ -91,7 +91,7 @@ def test_a_tiny_budget_scales_the_warm_up_and_says_so_once(monkeypatch, tmp_path
     assert b.main(["--out", str(tmp_path / "b"), "--budget-minutes", "0.2"]) == 0
     said = [line for line in capsys.readouterr().out.splitlines() if "warm-up" in line]
     assert len(said) == 1, said
-    assert "the warm-up of 6 stage(s) is scaled as their steps are (optim.warmup_steps align 20 → 1" in said[0]
+    assert "the warm-up of 6 stages is scaled as their steps are (optim.warmup_steps align 20 → 1" in said[0]
 
 
 def test_a_split_too_small_for_a_later_stages_batch_stops_the_build_right_after_the_data_stage(monkeypatch, tmp_path):
@@ -115,8 +115,8 @@ def test_a_split_too_small_for_a_later_stages_batch_stops_the_build_right_after_
     with pytest.raises(ValueError) as e:
         b.build(out, b.BuildConfig(warmup_scenes=20, multi_scenes=6), 1.0, names, False, False)
     said = str(e.value)
-    assert said.startswith("before any training: stage ground_warmup: 18 record(s) (18 optical)"), said
-    assert "\n  stage ground_multi: 5 record(s)" in said and "raise multi_scenes in build.yaml (now 6)" in said, said
+    assert said.startswith("before any training: stage ground_warmup: 18 records (18 optical)"), said
+    assert "\n  stage ground_multi: 5 records" in said and "raise multi_scenes in build.yaml (now 6)" in said, said
     assert "align" not in said.split("\n")[0].split("cannot")[0] and ran == []
     assert (out / "data" / "DONE").is_file()  # the message says to delete it
 
@@ -196,6 +196,6 @@ def test_a_done_data_stage_of_other_settings_is_checked_for_batches_when_skipped
     (out / "data" / "DONE").write_text('{"minutes": 1, "scale": 1.0}\n')
     monkeypatch.setitem(b.STAGES, "tokenizer", lambda *_: pytest.fail("the build went on"))
     names = ["data", "tokenizer", "ground_warmup"]
-    with pytest.raises(ValueError, match=r"^before any training: stage ground_warmup: 18 record\(s\)"):
+    with pytest.raises(ValueError, match=r"^before any training: stage ground_warmup: 18 records"):
         b.build(out, b.BuildConfig(warmup_scenes=60), 1.0, names, False, False)
     b.build(out, b.BuildConfig(warmup_scenes=20), 1.0, ["data"], False, False)  # settings as made: no check, no stop

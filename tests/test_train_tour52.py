@@ -120,7 +120,7 @@ def test_a_local_rank_past_the_visible_gpus_is_refused_naming_both(tmp_path, mon
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
     monkeypatch.setenv("LOCAL_RANK", "2")  # three processes on a machine with two GPUs
-    with pytest.raises(ValueError, match=r"LOCAL_RANK=2, but 2 GPU\(s\) are visible"):  # was CUDA's invalid ordinal
+    with pytest.raises(ValueError, match=r"LOCAL_RANK=2, but 2 GPUs are visible"):  # was CUDA's invalid ordinal
         setup_distributed(load_config(TrainConfig, recipe(tmp_path)))
 
 

@@ -160,7 +160,7 @@ def test_a_contrastive_step_folder_of_two_processes_is_refused_for_one_before_an
     assert train_main(["--config", str(recipe(tmp_path, "pretrain_encoder_tiny.yaml")), f"data.train={data}",
                        f"out_dir={out}", f"ckpt.resume={step}"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "saved by 2 process(es) and this run has 1; resume with 2" in err[0], err
+    assert len(err) == 1 and "saved by 2 processes and this run has 1; resume with 2" in err[0], err
     assert not out.exists()
 
 

@@ -22,10 +22,10 @@ def test_an_unknown_key_in_the_file_is_the_files_fault_not_an_overrides_it_lists
     p.write_text("max_step: 3\n")
     with pytest.raises(ConfigError) as e:
         load_config(TrainConfig, p, ["max_steps=1", "optim.lr=1e-4"])
-    assert str(e.value).startswith(f"{p}: unknown key(s) max_step for TrainConfig"), str(e.value)
+    assert str(e.value).startswith(f"{p}: unknown key max_step for TrainConfig"), str(e.value)
     assert "override" not in str(e.value)
     p.write_text("max_steps: 3\n")  # an override's own bad key or value is still the override's
-    with pytest.raises(ConfigError, match=r"^override 'data.extra=\[\{pth: a\}\]': unknown key\(s\) data.extra\[0\]"):
+    with pytest.raises(ConfigError, match=r"^override 'data.extra=\[\{pth: a\}\]': unknown key data.extra\[0\]"):
         load_config(TrainConfig, p, ["max_steps=1", "data.extra=[{pth: a}]"])
     with pytest.raises(ConfigError, match=r"^override 'optim=\{lr: 1, betas: x\}': optim.betas: expected a list"):
         load_config(TrainConfig, p, ["optim={lr: 1, betas: x}", "optim.lr=2"])
@@ -133,12 +133,12 @@ def test_a_bad_key_from_a_base_file_names_that_file_not_the_one_naming_it(tmp_pa
     (tmp_path / "run.yaml").write_text("model:\n  base: model.yaml\n  llm: {lora_alpha: 8}\nmax_steps: 2\n")
     (tmp_path / "top.yaml").write_text("base: run.yaml\ndata: {extra: [{pth: x}]}\n")
     run, top, model = (tmp_path / n for n in ("run.yaml", "top.yaml", "model.yaml"))
-    with pytest.raises(ConfigError, match=rf"^{model} \(a base of {run}\): unknown key\(s\) model.lora_rr"):
+    with pytest.raises(ConfigError, match=rf"^{model} \(a base of {run}\): unknown key model.lora_rr"):
         load_config(TrainConfig, run)
-    with pytest.raises(ConfigError, match=rf"^{model} \(a base of {top}\): unknown key\(s\) model.lora_rr"):
+    with pytest.raises(ConfigError, match=rf"^{model} \(a base of {top}\): unknown key model.lora_rr"):
         load_config(TrainConfig, top)  # through two bases
     (tmp_path / "model.yaml").write_text("llm: {lora_r: 4}\n")
-    with pytest.raises(ConfigError, match=rf"^{top}: unknown key\(s\) data.extra\[0\].pth"):
+    with pytest.raises(ConfigError, match=rf"^{top}: unknown key data.extra\[0\].pth"):
         load_config(TrainConfig, top)  # the file's own key is still the file's
     (tmp_path / "run.yaml").write_text("model:\n  base: model.yaml\n  llm: {lora_alpha: x}\n")
     with pytest.raises(ConfigError, match=rf"^{run} \(a base of {top}\): model.llm.lora_alpha: expected"):

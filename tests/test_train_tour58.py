@@ -58,7 +58,7 @@ def test_init_from_under_a_hub_llm_of_another_width_is_refused_before_the_model_
                                                             "model.llm.config=null"])
 
     check_init_from(cfg("org/tiny64"))  # the checkpoint's width: taken
-    with pytest.raises(ValueError, match=r"^init_from .*vision.safetensors: \d+ tensor\(s\) of another shape, e.g. "
+    with pytest.raises(ValueError, match=r"^init_from .*vision.safetensors: \d+ tensors of another shape, e.g. "
                                          r"projectors\.default\..* \(this model \(96"):
         check_init_from(cfg("org/tiny96"))
     check_init_from(cfg("org/not-cached"))  # not in the cache (online): left to the build, as before

@@ -143,7 +143,7 @@ def test_the_launcher_refuses_a_step_folder_of_another_world_size_before_startin
             "dist.deepspeed=configs/deepspeed/zero2.json", "ckpt.resume=auto"]
     assert launch.main(argv) == 2
     err = capsys.readouterr().err
-    assert f"launch: ckpt.resume: {step} was saved by 2 process(es) and this run has 1; resume with 2" in err, err
+    assert f"launch: ckpt.resume: {step} was saved by 2 processes and this run has 1; resume with 2" in err, err
     assert started == []
 
 

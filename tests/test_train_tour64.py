@@ -169,8 +169,8 @@ def test_a_recipe_key_yaml_reads_as_a_number_is_named_not_a_type_error(tmp_path)
     from rsvlm.train.config import TrainConfig
 
     path = tmp_path / "r.yaml"
-    for text, said in (("max_steps: 3\n1: 2\n", "unknown key(s) 1 for TrainConfig"),
-                       ("optim: {1: 2, lrr: 3}\n", "unknown key(s) optim.1, optim.lrr for OptimConfig")):
+    for text, said in (("max_steps: 3\n1: 2\n", "unknown key 1 for TrainConfig"),
+                       ("optim: {1: 2, lrr: 3}\n", "unknown keys optim.1, optim.lrr for OptimConfig")):
         path.write_text(text)
         with pytest.raises(ConfigError, match=rf"^{path}: ") as e:
             load_config(TrainConfig, path, [])

@@ -41,8 +41,8 @@ def test_unknown_keys_of_a_config_file_are_all_named_at_once(tmp_path):
     assert text.startswith(f"{p}: unknown keys in 4 places:\n"), text
     lines = text.splitlines()[1:]
     assert [line.split(" for ")[0].strip() for line in lines] == [
-        "unknown key(s) lora_r", "unknown key(s) model.encoders.default.widht", "unknown key(s) model.llm.lora_rank",
-        "unknown key(s) optim.lrr"], lines
+        "unknown key lora_r", "unknown key model.encoders.default.widht", "unknown key model.llm.lora_rank",
+        "unknown key optim.lrr"], lines
     assert [line.rsplit(" (", 1)[-1] for line in lines] == [
         "did you mean model.llm.lora_r?)", "did you mean model.encoders.default.width?)",
         "did you mean model.llm.lora_r?)", "did you mean optim.lr?)"], lines
@@ -164,7 +164,7 @@ def test_ckpt_resume_given_a_model_folder_says_what_it_is_and_what_to_give():
 
 
 @pytest.mark.parametrize("text, said", [
-    ("optim:\n  lr: 1e-3\n lr2: 3\n", "; line 3 is indented 1 space(s), line 2 2: the keys of one mapping start in "
+    ("optim:\n  lr: 1e-3\n lr2: 3\n", "; line 3 is indented 1 space, line 2 2: the keys of one mapping start in "
                                      "the same column"),
     ("data:\n  train: a\n    extra: b\n", "; line 3 is indented more than line 2 (train: a), whose value is no "
                                           "mapping to hold it: indent it as that line is"),

@@ -216,7 +216,7 @@ def test_a_done_data_stage_made_with_other_settings_says_so_when_skipped(monkeyp
     assert "note" not in capsys.readouterr().out
     assert b.main(["--out", str(tmp_path), "--only", "data", "warmup_scenes=40"]) == 0
     out = capsys.readouterr().out
-    assert "data: done before, skipped" in out and "note: its split(s) warmup (n 20, now 40) were made with other " \
+    assert "data: done before, skipped" in out and "note: its split warmup (n 20, now 40) was made with other " \
         "settings than this build asks for" in out and "delete its DONE to redo it" in out, out
 
 

@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from rsvlm.progress import counted
+
 STEP_RE = re.compile(r"^step_(\d+)$")
 
 
@@ -110,8 +112,7 @@ def latest_checkpoint(root: Path) -> Path | None:
 def resume_hint(out_dir: str | Path) -> str:
     """Where a run that stopped short goes on from, in the one wording every stop uses (Ctrl-C, SIGTERM, a
     non-finite loss, a failed launch): its latest complete step folder, or that none was saved."""
-    root = Path(out_dir) / "checkpoints"
-    last = latest_checkpoint(root)
+    last = latest_checkpoint(root := Path(out_dir) / "checkpoints")
     return (f"continue from {last} with ckpt.resume=auto" if last
             else f"no step folder was saved in {root} (ckpt.every sets how often)")
 
@@ -396,11 +397,10 @@ def check_step_folder(folder: Path, rank: int, deepspeed: bool, world: int = 1) 
 
 
 def check_world(folder: Path, world: int) -> None:
-    saved = saved_world(folder)
-    if saved and saved != world:  # DeepSpeed refused it only after the model and engine were built
-        raise ValueError(f"ckpt.resume: {folder} was saved by {saved} process(es) and this run has {world}; resume "
-                         f"with {saved} (each rank's data position and RNG streams, and ZeRO's optimizer shards, "
-                         "are per process), or carry its weights into a new run: "
+    if (saved := saved_world(folder)) and saved != world:  # DeepSpeed refused it after building model and engine
+        raise ValueError(f"ckpt.resume: {folder} was saved by {counted(saved, 'process')} and this run has "
+                         f"{world}; resume with {saved} (each rank's data position and RNG streams, and ZeRO's "
+                         "optimizer shards, are per process), or carry its weights into a new run: "
                          'docs/distributed.md, "Resuming on another number of processes"')
 
 
@@ -416,8 +416,8 @@ def load_trainable(folder: Path, model: torch.nn.Module, state: dict | None = No
     own, state = own | params, state | buffers
     if shapes := [f"{n} {tuple(t.shape)} (this model {tuple(own[n].shape)})" for n, t in state.items()
                   if t.shape != own[n].shape]:
-        raise ValueError(f"{folder}: {len(shapes)} trainable tensor(s) or buffer(s) of another shape than this "
-                         f"model's, e.g. {'; '.join(shapes[:3])}: was it trained with another model section?")
+        raise ValueError(f"{folder}: {counted(len(shapes), 'trainable tensor or buffer')} of another shape than "
+                         f"this model's, e.g. {'; '.join(shapes[:3])}: was it trained with another model section?")
     with torch.no_grad():
         for n, t in state.items():
             own[n].copy_(t)  # a buffer in its own dtype

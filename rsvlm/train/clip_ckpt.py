@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from rsvlm.config import save_config
+from rsvlm.progress import counted
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.run import lr_lambda
 
@@ -59,8 +60,8 @@ def check_clip_folder(folder: Path, world: int) -> None:
                                 "LR schedule); start the run anew")
     saved = sum(1 for p in folder.glob("rng_rank*.json") if p.stem[len("rng_rank"):].isdigit())
     if saved and saved != world:  # was: more processes failed after the model was built, fewer resumed unsaid
-        raise ValueError(f"ckpt.resume: {folder} was saved by {saved} process(es) and this run has {world}; resume "
-                         f"with {saved} (each rank's RNG streams, and the share of each global batch, are per process)")
+        raise ValueError(f"ckpt.resume: {folder} was saved by {counted(saved, 'process')} and this run has "
+                         f"{world}; resume with {saved} (each rank's RNG streams, and the share of each global batch, are per process)")
     legacy = (folder / "optimizer.pt").is_file()  # a folder saved before the optimizer was safetensors
     names = [*(n for n in SHARED_FILES if not (legacy and n.startswith("optimizer."))), "trainer_state_rank0.json",
              *(f"rng_rank{r}.{ext}" for r in range(world) for ext in ("json", "safetensors"))]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from rsvlm.progress import counted
 from rsvlm.train import checkpoint as ckpt
 
 ENCODER_FILE = "encoder.safetensors"  # what contrastive pretraining's final/ (and export_step of its steps) holds
@@ -120,8 +121,8 @@ def vision_mismatch(path: Path, saved: dict[str, tuple], own: dict[str, tuple]) 
     shapes = [f"{k} {tuple(v)} (this model {tuple(own[k])})" for k, v in saved.items()
               if tuple(v) != tuple(own[k]) and not resizable(k, tuple(v), tuple(own[k]))]
     if shapes:
-        return (f"init_from {path}: {len(shapes)} tensor(s) of another shape, e.g. {'; '.join(shapes[:3])}; the model "
-                "section must describe the same architecture as the source")
+        return (f"init_from {path}: {counted(len(shapes), 'tensor')} of another shape, e.g. {'; '.join(shapes[:3])}; "
+                "the model section must describe the same architecture as the source")
     return None
 
 

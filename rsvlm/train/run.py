@@ -15,6 +15,7 @@ import torch
 
 from rsvlm.data.records import ReadReport
 from rsvlm.processes import SameOnEveryRank, env_int, process_rank
+from rsvlm.progress import counted
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.config import TrainConfig
 from rsvlm.train.init_from import check_init_from
@@ -131,7 +132,8 @@ def check_launch(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, bool]:
                          "(or auto)")
     local = env_int("LOCAL_RANK", 0)
     if cuda and local >= (n := torch.cuda.device_count()):
-        raise ValueError(f"LOCAL_RANK={local}, but {n} GPU(s) are visible: start at most {n} process(es) per machine")
+        raise ValueError(f"LOCAL_RANK={local}, but {counted(n, 'GPU')} {'is' if n == 1 else 'are'} visible: start "
+                         f"at most {counted(n, 'process')} per machine")
     if cfg.dist.deepspeed and not any(k in os.environ for k in ("RANK", "OMPI_COMM_WORLD_RANK", "PMI_RANK")):
         raise ValueError(f"dist.deepspeed={cfg.dist.deepspeed} needs a launcher, even for one process: "
                          "deepspeed --num_gpus N -m rsvlm.train …, torchrun --nproc_per_node N -m rsvlm.train … "
