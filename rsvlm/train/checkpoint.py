@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from rsvlm.progress import counted
+from rsvlm.progress import counted, plural
 
 STEP_RE = re.compile(r"^step_(\d+)$")
 
@@ -102,8 +102,7 @@ def step_dir(root: Path, step: int) -> Path:
 
 def latest_checkpoint(root: Path) -> Path | None:
     """The complete step folder with the highest step, or None."""
-    root = Path(root)
-    if not root.is_dir():
+    if not (root := Path(root)).is_dir():
         return None
     steps = sorted((int(m.group(1)), p) for p in root.iterdir() if (m := STEP_RE.match(p.name)) and p.is_dir())
     return steps[-1][1] if steps else None
@@ -416,8 +415,9 @@ def load_trainable(folder: Path, model: torch.nn.Module, state: dict | None = No
     own, state = own | params, state | buffers
     if shapes := [f"{n} {tuple(t.shape)} (this model {tuple(own[n].shape)})" for n, t in state.items()
                   if t.shape != own[n].shape]:
-        raise ValueError(f"{folder}: {counted(len(shapes), 'trainable tensor or buffer')} of another shape than "
-                         f"this model's, e.g. {'; '.join(shapes[:3])}: was it trained with another model section?")
+        raise ValueError(f"{folder}: {counted(len(shapes), 'trainable tensor')} or {plural('buffer', len(shapes))} "
+                         f"of another shape than this model's, e.g. {'; '.join(shapes[:3])}: was it trained with "
+                         "another model section?")
     with torch.no_grad():
         for n, t in state.items():
             own[n].copy_(t)  # a buffer in its own dtype
