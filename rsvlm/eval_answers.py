@@ -177,15 +177,6 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
     return rows
 
 
-REPAIRED_ONLY = re.compile(r"test-time augmentation: \d+ shapes? repaired on decoding")  # tta_text.repaired_note, a note's last part
-
-
-def views_left_out(note: str | None) -> bool:
-    """Whether a row's ``"tta_note"`` says more than that shapes were repaired on decoding and fused as repaired
-    (``rsvlm.tta.repaired_note``, which ends a note): view answers left out, or a plain answer of words replaced."""
-    return bool(note) and not REPAIRED_ONLY.match(note)
-
-
 def put_answer(row: dict, answer, record: dict) -> None:
     """``row``'s ``"answer"``, its ``"cut"`` and ``"past_context"`` flags and, for a ``det`` record, its
     scored ``"objects"`` (in meta's pixels, not the image's as read), replacing any it had, from an

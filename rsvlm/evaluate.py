@@ -61,7 +61,6 @@ from rsvlm.eval_answers import (  # noqa: F401  (rsvlm.evaluate.NAME, as before 
     scored_objects,
     tagged_record,
     term_as_interrupt,
-    views_left_out,
 )
 from rsvlm.eval_reading import ReadNotes, predictions_given, record_images, record_warnings, undigested  # noqa: F401  (record_images: as before)
 from rsvlm.loading import pick_device, resolved_dtype_name
@@ -86,6 +85,7 @@ from rsvlm.progress import counted
 from rsvlm.temp_files import replace_text, sweep_temps
 from rsvlm.tokens import TASKS, task_tag
 from rsvlm.tta import MODES, FuseConfig
+from rsvlm.tta_text import views_left_out
 
 
 def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_tokens: int = 256,

@@ -17,6 +17,7 @@ from rsvlm import inference as inf
 from rsvlm.answering import is_cut_known
 from rsvlm.progress import counted
 from rsvlm.tta import FuseConfig
+from rsvlm.tta_text import views_left_out
 
 TILE_BATCH = 4  # --batch-size's default: tiles per forward pass with --tile (cli.py's help says it)
 MANY_WINDOWS = 1000  # a scene cut into this many windows or more is told the count before the model loads
@@ -328,7 +329,7 @@ def tile_run_notes(tiles: list[dict], args, model, say) -> None:
             say(f"note: {note}" + (f" (\"{'cut_known' if known else 'cut'}\" in --out's tiles)" if args.out else ""))
     if notes := [t["note"] for t in tiles if "note" in t]:
         say(f"note: {len(notes)} of {counted(n, 'tile')} not fused over the views (first: {notes[0]})")
-    if notes := [t["tta_note"] for t in tiles if "tta_note" in t]:
+    if notes := [t["tta_note"] for t in tiles if views_left_out(t.get("tta_note"))]:  # not one only of repairs
         say(f"note: {len(notes)} of {counted(n, 'tile')} fused without some view answers (\"tta_note\" in "
             f"--out's tiles; first: {notes[0]})")
     if notes := [t["tta_voted_out"] for t in tiles if "tta_voted_out" in t]:  # their shapes gone with no word

@@ -129,6 +129,16 @@ def repaired_note(fixed: list[tuple[str, str]]) -> str | None:
             f"{'each a full vote' if n != 1 else 'a full vote'} (first: {whose}: {problem})")
 
 
+REPAIRED_ONLY = re.compile(r"test-time augmentation: \d+ shapes? repaired on decoding")  # repaired_note's start
+
+
+def views_left_out(note: str | None) -> bool:
+    """Whether a ``Fused.note`` (a row's or a tile's ``"tta_note"``) says more than that shapes were repaired on
+    decoding and fused as repaired (``repaired_note``, which ends a note): view answers left out, or a plain answer
+    of words replaced."""
+    return bool(note) and not REPAIRED_ONLY.match(note)
+
+
 def unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
     """The ``Fused.note`` on ``left`` ((view, why) each) of ``n`` other views' answers left out of the fusion."""
     view, why = left[0]

@@ -84,3 +84,21 @@ def test_rsvlm_eval_asks_a_spaced_tag_as_the_task_chat_and_predict_read_it_as():
     assert first_turn("<image>\n[ DET ]ships") == ("<image>\n[det] ships", None)
     assert first_turn("<image>\n[det] ships") == ("<image>\n[det] ships", None)
     assert first_turn("<image>\n[ refer ] the ship") == ("<image>\n[ refer ] the ship", "[ refer ]")
+
+
+def test_a_tiled_run_counts_only_tiles_whose_views_were_left_out_not_those_only_repaired():
+    # a tile whose tta_note only says its shapes were repaired on decoding (f5590106) was counted as "fused without
+    # some view answers", as rsvlm eval's closing line did before f183bea5
+    import types
+
+    from rsvlm.predict_tiles import tile_run_notes
+    from rsvlm.tta_text import repaired_note
+
+    only_repaired = repaired_note([("view h", "<obb> [1, 2, 3, 4, 5, 6, 7, 8] has crossing edges; swapped")])
+    tiles = [{"tta_note": only_repaired}, {"tta_note": "test-time augmentation: 1 of 7 view answers left out (v: empty)"},
+             {}]
+    said: list[str] = []
+    tile_run_notes(tiles, types.SimpleNamespace(max_new_tokens=8, out=None), None, lambda s, *a: said.append(s))
+    fused = [s for s in said if "fused without some view answers" in s]
+    assert len(fused) == 1 and fused[0].startswith("note: 1 of 3 tiles fused without some view answers"), said
+    assert "left out (v: empty)" in fused[0], fused

@@ -257,7 +257,7 @@ def _with_bar(src: Source, report: ReadReport, what: str, cfg: OverlapConfig) ->
     """``src``'s records (bad lines counted in ``report``), with ``cfg.progress``'s bar on stderr."""
     from rsvlm.progress import bar
 
-    return bar(read_records(src.path, strict=False, report=report), desc=f"{what} {src.path.name}", unit=" records",
+    return bar(read_records(src.path, strict=False, report=report), desc=f"{what} {src.path.name}", unit="record",
                disable=None if cfg.progress is None else not cfg.progress, delay=2 if cfg.progress is None else 0,
                file=sys.stderr)
 
