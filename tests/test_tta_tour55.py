@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from geometry_helpers import measured
+from test_tta_lead73 import Views  # an answerer standing in for the model, per view
 
 from rsvlm import fusion, geometry, tta
 
@@ -48,24 +49,6 @@ def test_a_crop_of_a_pair_of_two_resolutions_covers_the_same_ground_in_both():
         assert (small.modality, small.bands) == ("sar", ["VV"])
 
 
-class _Views:
-    """Stands in for an answerer: on each view (asked in ``views`` order) it answers ``objects`` (shapes
-    of a ``w`` × ``h`` answer frame) as seen in that view, or ``answers[view]`` where given."""
-
-    def __init__(self, objects, w, h, views, answers=None):
-        self.objects, self.w, self.h, self.views, self.answers, self.calls = objects, w, h, list(views), answers or {}, 0
-
-    def __call__(self, messages, images):
-        self.calls += 1
-        view = self.views[self.calls]
-        out = []
-        for ims in images:
-            hv, wv = ims[-1].array.shape[-2:]
-            text = self.answers.get(view, geometry.encode(tta.to_view(self.objects, view, self.w, self.h), wv, hv))
-            out.append((text, []))
-        return out
-
-
 def test_a_change_mask_is_fused_in_the_pixels_of_the_later_image_not_the_coarser_earlier_one():
     # a pair whose earlier scene is 4 times coarser: the answer is in the later image's pixels
     # (inference.pair_notes), but the views' masks were voted on at the earlier one's 16 x 16, and a
@@ -78,7 +61,7 @@ def test_a_change_mask_is_fused_in_the_pixels_of_the_later_image_not_the_coarser
     objs = geometry.mask_to_objects(mask, "change", form="grid", budget=10**4)
     plain = geometry.encode(objs, 64, 64)
     msgs = [[{"role": "user", "content": "<image>\n<image>\n[change] Segment the changed buildings."}]]
-    fused = tta.fused_answers(_Views(objs, 64, 64, tta.VIEWS), msgs, [pair], [(plain, [])], tta.FuseConfig())[0]
+    fused = tta.fused_answers(Views(objs, 64, 64, tta.VIEWS), msgs, [pair], [(plain, [])], tta.FuseConfig())[0]
     assert fused.answer == plain
     np.testing.assert_array_equal(geometry.objects_to_mask(fused.objects, 64, 64), mask)
 
@@ -92,15 +75,15 @@ def test_view_answers_left_out_of_the_fusion_are_counted_in_its_note():
     det = [[{"role": "user", "content": "<image>\n[det] Detect every ship."}]]
     odd = {"h": "<ref>ship</ref><box><loc_1><loc_2></box>",  # cut off inside a shape: does not parse
            "v": "<ref>ship</ref><point><loc_500><loc_500></point>"}  # another kind of shape
-    fused = tta.fused_answers(_Views(ship, 40, 30, tta.VIEWS, odd), det, [image], [(plain, [])], tta.FuseConfig())[0]
+    fused = tta.fused_answers(Views(ship, 40, 30, tta.VIEWS, odd), det, [image], [(plain, [])], tta.FuseConfig())[0]
     assert geometry.decode(fused.answer, 40, 30).objects[0]["coords"] == pytest.approx(ship[0]["coords"], abs=0.05)
     assert fused.note.startswith("test-time augmentation: 2 of 3 other view answers could not be fused")
     assert "view 'h': its geometry does not parse" in fused.note
     # every view read: no note; a short text answer whose view answered shapes is left out of the vote
-    assert tta.fused_answers(_Views(ship, 40, 30, tta.VIEWS), det, [image], [(plain, [])])[0].note is None
+    assert tta.fused_answers(Views(ship, 40, 30, tta.VIEWS), det, [image], [(plain, [])])[0].note is None
     cls = [[{"role": "user", "content": "<image>\n[cls] What kind of scene is this?"}]]
     text = {"": "harbour", "h": "harbour", "v": plain, "hv": "harbour"}
-    voted = tta.fused_answers(_Views([], 40, 30, tta.VIEWS, text), cls, [image], [("harbour", [])])[0]
+    voted = tta.fused_answers(Views([], 40, 30, tta.VIEWS, text), cls, [image], [("harbour", [])])[0]
     assert voted.answer == "harbour"
     assert voted.note == ("test-time augmentation: 1 of 3 other view answers could not be fused, left out of the "
                           "vote (first: view 'v': it holds shapes)")
@@ -115,20 +98,20 @@ def test_a_detection_answered_none_is_fused_with_what_the_other_views_found():
     ship = [{"kind": "box", "label": "ship", "coords": [4.0, 5.0, 14.0, 12.0]}]
     det = [[{"role": "user", "content": "<image>\n[det] Detect every ship."}]]
     views = tta.MODES["flip"]
-    gen = _Views(ship, 64, 48, views, {"v": "None."})  # 2 of the 4 views find it
+    gen = Views(ship, 64, 48, views, {"v": "None."})  # 2 of the 4 views find it
     fused = tta.fused_answers(gen, det, [image], [("None.", [])], tta.FuseConfig(views=views))[0]
     (box,) = fused.objects
     assert box["coords"] == pytest.approx(ship[0]["coords"], abs=0.05) and box["label"] == "ship"
     assert geometry.decode(fused.answer, 64, 48).objects[0]["coords"] == pytest.approx(ship[0]["coords"], abs=0.05)
     # where no view finds one, or too few do, "None." stays; a class question answered "None." is voted
     nothing = {v: "None." for v in views}
-    (kept,) = tta.fused_answers(_Views([], 64, 48, views, nothing), det, [image], [("None.", [])])
+    (kept,) = tta.fused_answers(Views([], 64, 48, views, nothing), det, [image], [("None.", [])])
     assert (kept.answer, kept.objects) == ("None.", [])  # a Fused still: its notes say views left out, not asked
     few = tta.FuseConfig(views=views, min_views=3)
-    (kept,) = tta.fused_answers(_Views(ship, 64, 48, views, {"v": "None."}), det, [image], [("None.", [])], few)
+    (kept,) = tta.fused_answers(Views(ship, 64, 48, views, {"v": "None."}), det, [image], [("None.", [])], few)
     assert (kept.answer, kept.objects) == ("None.", [])
     cls = [[{"role": "user", "content": "<image>\n[cls] Scene class?"}]]
-    assert tta.fused_answers(_Views(ship, 64, 48, views, {"h": "None."}), cls, [image],
+    assert tta.fused_answers(Views(ship, 64, 48, views, {"h": "None."}), cls, [image],
                              [("None.", [])])[0].answer == "None."
 
 
@@ -193,7 +176,7 @@ def test_crops_are_not_asked_where_the_plain_answer_is_a_polygon_or_mask():
         raise AssertionError("no crop is asked about a mask")
 
     assert tta.fused_answers(generate, ground, [image], [(plain, [])], cfg) == [None]
-    fused = tta.fused_answers(_Views(lake, 40, 40, tta.MODES["dihedral+crops"]), ground, [image], [(plain, [])],
+    fused = tta.fused_answers(Views(lake, 40, 40, tta.MODES["dihedral+crops"]), ground, [image], [(plain, [])],
                               tta.FuseConfig(views="dihedral+crops"))[0]
     assert fused.answer == plain  # the 8 mirror views alone, each finding it
 
@@ -241,7 +224,7 @@ def test_an_empty_view_answer_is_no_vote():
     image = [ImageInput(np.zeros((3, 32, 32), np.float32))]
     cls = [[{"role": "user", "content": "<image>\n[cls] Scene class?"}]]
     empty = {"h": "", "v": " ", "hv": "\n"}
-    voted = tta.fused_answers(_Views([], 32, 32, tta.VIEWS, empty), cls, [image], [("harbour", [])])[0]
+    voted = tta.fused_answers(Views([], 32, 32, tta.VIEWS, empty), cls, [image], [("harbour", [])])[0]
     assert voted.answer == "harbour"
     assert voted.note.endswith("3 of 3 other view answers could not be fused, left out of the vote (first: view "
                                "'h': it is empty)")
@@ -266,7 +249,7 @@ def test_a_view_answer_of_broken_geometry_is_no_vote():
     image = [ImageInput(np.zeros((3, 32, 32), np.float32))]
     cls = [[{"role": "user", "content": "<image>\n[cls] Scene class?"}]]
     broken = {v: "<box><loc_1>" for v in tta.VIEWS}
-    voted = tta.fused_answers(_Views([], 32, 32, tta.VIEWS, broken), cls, [image], [("harbour", [])])[0]
+    voted = tta.fused_answers(Views([], 32, 32, tta.VIEWS, broken), cls, [image], [("harbour", [])])[0]
     assert voted.answer == "harbour" and "view 'h': its geometry does not parse" in voted.note
 
 
