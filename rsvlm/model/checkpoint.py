@@ -372,9 +372,9 @@ def undone_on_failure(out: Path):
     try:
         yield out
     except BaseException:
-        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(out.resolve(), ignore_errors=True)  # resolved: an ``out`` that is a symlink is emptied, kept
         if existed:
-            out.mkdir()
+            out.resolve().mkdir()
         raise
 
 
