@@ -155,7 +155,7 @@ class WithBuffers(torch.nn.Module):
 
 
 def test_export_step_carries_a_deepspeed_steps_buffers(tmp_path, monkeypatch):
-    """The export (scripts/export_step.py → loop.export_step) itself, not only load_zero_state: it refused
+    """The export (scripts/export_step.py → loop.export_step) itself, not only checkpoint.load_trainable: it refused
     "trainable parameters differ … extra ['count', 'mean']"."""
     import rsvlm.train.deepspeed_config as dsc
     from rsvlm.config import load_config, save_config

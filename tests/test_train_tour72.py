@@ -134,7 +134,8 @@ def test_a_deepspeed_steps_persistent_buffers_are_carried_into_the_export(tmp_pa
     """zero_to_fp32 gives a model's persistent buffers beside its trainable parameters: the export refused them
     ('trainable parameters differ … extra ['count', 'seen']'); now they are copied in, in their own dtype."""
     pytest.importorskip("deepspeed")
-    from rsvlm.train.deepspeed_config import load_zero_state, zero_trainable
+    from rsvlm.train.checkpoint import load_trainable
+    from rsvlm.train.deepspeed_config import zero_trainable
 
     step = tmp_path / "step_000002"
     step.mkdir()
@@ -148,7 +149,7 @@ def test_a_deepspeed_steps_persistent_buffers_are_carried_into_the_export(tmp_pa
     assert done.returncode == 0, done.stderr[-3000:]
     want = torch.load(step / "want.pt", weights_only=True)
     model = Buffered()
-    load_zero_state(step, model, zero_trainable(step))
+    load_trainable(step, model, zero_trainable(step))
     got = model.state_dict()
     assert set(got) == set(want) == {"lin.weight", "lin.bias", "seen", "count"}
     for name in want:

@@ -307,16 +307,6 @@ def zero_trainable(folder: str | Path) -> dict:
                                                         exclude_frozen_parameters=True)
 
 
-def load_zero_state(folder: str | Path, model, state: dict) -> None:
-    """``zero_trainable(folder)``'s ``state`` copied into ``model`` by ``checkpoint.load_trainable``: its trainable
-    parameters and the persistent buffers DeepSpeed saves beside them (trained values included: a running
-    statistic), each into its own buffer (were 'trainable parameters differ … extra [the buffers]', the export
-    refused)."""
-    from rsvlm.train.checkpoint import load_trainable
-
-    load_trainable(Path(folder), model, state)
-
-
 def zero3_external_parameters(model) -> list:
     """(module, parameter) pairs ZeRO-3 must gather although the parameter's owner is not called.
 

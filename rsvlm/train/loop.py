@@ -177,15 +177,14 @@ def export_step(folder: Path, out: Path) -> Path:
         ckpt.export_clip_encoder(folder, out)
         save_config(cfg, out / "train_config.yaml")
         return out
-    load = ckpt.load_trainable
     if (folder / "deepspeed").is_dir():  # any ZeRO stage and number of processes (DeepSpeed's zero_to_fp32)
-        from rsvlm.train.deepspeed_config import load_zero_state, zero_trainable
+        from rsvlm.train.deepspeed_config import zero_trainable
 
-        state, load = zero_trainable(folder), load_zero_state  # read before the model is built; buffers carried
+        state = zero_trainable(folder)  # read before the model is built; persistent buffers beside the parameters
     else:
         state = ckpt.read_tensors(ckpt.trainable_file(folder))
     model, _ = build_model(cfg, torch.device("cpu"))
-    load(folder, model, state)
+    ckpt.load_trainable(folder, model, state)  # the trainable parameters and the persistent buffers saved beside them
     model.save_pretrained(out, adapter_only=_adapter_only(cfg))
     if (folder / FINGERPRINT).is_file() and (out / "adapter").is_dir():  # the base it trained on, not the one now
         shutil.copyfile(folder / FINGERPRINT, out / "adapter" / FINGERPRINT)
