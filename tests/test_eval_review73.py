@@ -28,6 +28,20 @@ def _mine(*_):
     pass
 
 
+def answering_sea(monkeypatch) -> list[str]:
+    """Stands rsvlm eval's answerer in: every record answered "sea" (cls); the list it returns fills with the ids asked."""
+    from rsvlm import evaluate
+
+    asked: list[str] = []
+
+    def answer(model, processor, records, *a, **kw):
+        asked.extend(r["id"] for r in records)
+        return [{"id": r["id"], "task": "cls", "answer": "sea"} for r in records]
+
+    monkeypatch.setattr(evaluate, "answer_batch", answer)
+    return asked
+
+
 @pytest.mark.parametrize("theirs", [signal.SIG_IGN, _mine], ids=["ignored", "a callers handler"])
 def test_a_sigterm_ignored_or_handled_by_the_caller_is_left_as_it_is(default_sigterm, theirs):
     """It was replaced for the run: a SIGTERM the caller ignores (or a framework handles: submitit's, a notebook
@@ -131,13 +145,7 @@ def test_a_foreign_out_cut_inside_a_character_is_resumed(tmp_path, monkeypatch, 
                                   for i in range(2)])
     assert check_out(tmp_path / "test.jsonl", out) is None
     assert answered_ids(out) == {"r0"} and undigested([out], {r["id"]: r for r in recs}) == []
-    asked = []
-
-    def answer(model, processor, records, *a, **kw):
-        asked.extend(r["id"] for r in records)
-        return [{"id": r["id"], "task": "cls", "answer": "sea"} for r in records]
-
-    monkeypatch.setattr(evaluate, "answer_batch", answer)
+    asked = answering_sea(monkeypatch)
     evaluate.run(None, None, tmp_path / "test.jsonl", out, batch_size=2, progress=False)
     assert asked == ["r1", "r2"]
     err = capsys.readouterr().err
@@ -197,13 +205,7 @@ def test_a_bom_crlf_out_resumes_and_no_bom_lands_inside_a_file(tmp_path, monkeyp
             for i in range(3)]
     out = tmp_path / "p.jsonl"
     out.write_bytes(BOM + rows[0] + b"\r\n" + rows[1] + b"\r\n")
-    asked = []
-
-    def answer(model, processor, records, *a, **kw):
-        asked.extend(r["id"] for r in records)
-        return [{"id": r["id"], "task": "cls", "answer": "sea"} for r in records]
-
-    monkeypatch.setattr(evaluate, "answer_batch", answer)
+    asked = answering_sea(monkeypatch)
     evaluate.run(None, None, tmp_path / "test.jsonl", out, batch_size=2, progress=False)
     assert asked == ["r2"] and "could not be read" not in capsys.readouterr().err
     raw = out.read_bytes()

@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+from test_eval_review73 import answering_sea  # rsvlm eval answering "sea", the ids asked
 
 from data_gen.convert import convert as run_convert
 from eval import change, detection
@@ -202,13 +203,7 @@ def test_an_out_saved_with_a_bom_is_resumed_as_the_scorers_read_it(tmp_path, mon
                                           "asked_digest": asked_digest(evaluate.tagged_record(first)[0])}) + "\n",
                    encoding="utf-8")
     assert check_out(tmp_path / "test.jsonl", out) is None
-    asked = []
-
-    def answer(model, processor, records, *a, **kw):
-        asked.extend(r["id"] for r in records)
-        return [{"id": r["id"], "task": "cls", "answer": "sea"} for r in records]
-
-    monkeypatch.setattr(evaluate, "answer_batch", answer)
+    asked = answering_sea(monkeypatch)
     evaluate.run(None, None, tmp_path / "test.jsonl", out, batch_size=2, progress=False)
     assert asked == ["r1"] and data == str(tmp_path / "test.jsonl")
     assert [json.loads(line.removeprefix("\ufeff"))["id"] for line in out.read_text(encoding="utf-8").splitlines()] \
