@@ -102,3 +102,15 @@ def test_a_tiled_run_counts_only_tiles_whose_views_were_left_out_not_those_only_
     fused = [s for s in said if "fused without some view answers" in s]
     assert len(fused) == 1 and fused[0].startswith("note: 1 of 3 tiles fused without some view answers"), said
     assert "left out (v: empty)" in fused[0], fused
+
+
+def test_every_converter_option_says_what_it_does():
+    # `data_gen convert dota --help` listed --modality bare, levir-cd --form and --budget, coco --skip-crowd, masks
+    # --form; dota's --overlap read "at most half of --tile … (default 200, at most a quarter of --tile)"
+    from data_gen.convert import build_parser
+
+    bare = [(name, a.option_strings[0]) for name, sub in build_parser().commands.items() for a in sub._actions
+            if a.option_strings and a.dest != "help" and not a.help]
+    assert bare == []
+    overlap = next(a.help for a in build_parser().commands["dota"]._actions if "--overlap" in a.option_strings)
+    assert "at most a quarter" not in overlap and "or a quarter of --tile where that is less" in overlap

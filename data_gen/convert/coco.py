@@ -116,8 +116,9 @@ def _crowd(value) -> bool | None:
 def add_arguments(p) -> None:
     p.add_argument("--ann", required=True, type=Path, help="COCO instances JSON")
     p.add_argument("--images", required=True, type=Path, help="image folder")
-    p.add_argument("--skip-crowd", action="store_true")
-    p.add_argument("--modality", default="optical", choices=MODALITIES)
+    p.add_argument("--skip-crowd", action="store_true",
+                   help="leave out crowd regions (iscrowd 1; kept as difficult otherwise), counted under filtered")
+    p.add_argument("--modality", default="optical", choices=MODALITIES, help="modality of every image (default: optical)")
     add_det_arguments(p)
 
 

@@ -105,7 +105,7 @@ class DetOptions:
 def add_det_arguments(parser) -> None:
     parser.add_argument("--tile", type=tile_size, default=None, help="cut images larger than this into tiles of this size (at least 32 px)")
     parser.add_argument("--overlap", type=int_at_least(0), default=None,
-                        help="tile overlap in pixels, at most half of --tile, only with it (default 200, at most a quarter of --tile)")
+                        help="pixels neighbouring tiles share, only with --tile and at most half of it (default: 200, or a quarter of --tile where that is less)")
     parser.add_argument("--min-visible", type=fraction, default=0.5,
                         help="an object a tile border cuts under this share of its area is kept as difficult "
                              "(or dropped: --drop-cut); one under it inside the image is a bad annotation")

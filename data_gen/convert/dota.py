@@ -81,7 +81,7 @@ def add_arguments(p) -> None:
                         "DOTA class, another skipped as unknown_class); case, '-', '_' and spaces do not matter")
     p.add_argument("--skip-difficult", action="store_true",
                    help="leave difficult objects out (default: keep them, flagged in meta.difficult)")
-    p.add_argument("--modality", default="optical", choices=MODALITIES)
+    p.add_argument("--modality", default="optical", choices=MODALITIES, help="modality of every image (default: optical)")
     add_det_arguments(p)
 
 

@@ -89,7 +89,7 @@ def add_arguments(p) -> None:
     p.add_argument("--class-property", default=None, help="feature property holding the class instead")
     p.add_argument("--labels-crs", default="EPSG:4326",
                    help="CRS of GeoJSON files without a crs member (default EPSG:4326, as RFC 7946 says)")
-    p.add_argument("--modality", default="optical", choices=MODALITIES)
+    p.add_argument("--modality", default="optical", choices=MODALITIES, help="modality of every image (default: optical)")
     add_det_arguments(p)
 
 

@@ -71,12 +71,13 @@ SEGMENT = ("Segment the {c} areas that changed.", "Outline every changed {c} are
 def add_arguments(p) -> None:
     p.add_argument("--src", required=True, type=Path, help="folder with A/ B/ label/, or flat *_A/_B/_label files")
     p.add_argument("--label", default="building", type=class_name, help="what the change mask marks")
-    p.add_argument("--form", choices=("poly", "grid", "both"), default="poly")
-    p.add_argument("--budget", type=int_at_least(8), default=None)
+    p.add_argument("--form", choices=("poly", "grid", "both"), default="poly",
+                   help="how the change mask is written: polygons, a run-length grid, or a record of each (as in masks)")
+    p.add_argument("--budget", type=int_at_least(8), default=None, help="location tokens per answer (codec default)")
     p.add_argument("--tile", type=tile_size, default=None, help="cut images larger than this into tiles of this size (at least 32 px)")
     p.add_argument("--overlap", type=int_at_least(0), default=None,
                    help="tile overlap in pixels, at most half of --tile, only with it (default 0)")
-    p.add_argument("--modality", default="optical", choices=MODALITIES)
+    p.add_argument("--modality", default="optical", choices=MODALITIES, help="modality of every image (default: optical)")
 
 
 def find_triples(src: Path) -> list[tuple[str, Path | None, Path | None, Path]]:

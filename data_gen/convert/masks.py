@@ -102,12 +102,13 @@ def add_arguments(p) -> None:
     g.add_argument("--preset", choices=sorted(PRESETS), help="built-in class map")
     g.add_argument("--binary", metavar="CLASS", type=class_name,
                    help="non-zero pixels are CLASS (0/1 or 0/255 masks; others, e.g. JPEG, thresholded at half range)")
-    p.add_argument("--form", choices=("poly", "grid", "both"), default="poly")
+    p.add_argument("--form", choices=("poly", "grid", "both"), default="poly",
+                   help="how each mask is written: polygons, a run-length grid, or a record of each")
     p.add_argument("--budget", type=int_at_least(8), default=None, help="location tokens per answer (codec default)")
     p.add_argument("--tile", type=tile_size, default=None, help="cut images larger than this into tiles of this size (at least 32 px)")
     p.add_argument("--overlap", type=int_at_least(0), default=None,
                    help="tile overlap in pixels, at most half of --tile, only with it (default 0)")
-    p.add_argument("--modality", default="optical", choices=MODALITIES)
+    p.add_argument("--modality", default="optical", choices=MODALITIES, help="modality of every image (default: optical)")
 
 
 def load_palette(args) -> tuple[dict[str, object], list]:

@@ -47,7 +47,7 @@ def add_arguments(p) -> None:
     p.add_argument("--src", required=True, type=Path, nargs="+", action="extend",
                    help="RSIVQA .txt file(s) or folder(s) of them (given again, its files add up)")
     p.add_argument("--images", required=True, type=Path, help="folder with the images")
-    p.add_argument("--modality", default="optical", choices=MODALITIES)
+    p.add_argument("--modality", default="optical", choices=MODALITIES, help="modality of every image (default: optical)")
 
 
 def parse_line(line: str) -> tuple[str, str, str]:

@@ -39,7 +39,7 @@ def add_arguments(p) -> None:
     p.add_argument("--src", required=True, type=Path, help="folder with the RSVQA JSON files")
     p.add_argument("--prefix", default=None, help="split prefix, e.g. LR_split_test (default: all)")
     p.add_argument("--images", required=True, type=Path, help="folder with {img_id}.tif")
-    p.add_argument("--modality", default="optical", choices=MODALITIES)
+    p.add_argument("--modality", default="optical", choices=MODALITIES, help="modality of every image (default: optical)")
 
 
 def _load(src: Path, prefix: str, kind: str) -> list[dict]:
