@@ -2,17 +2,14 @@
 (``prompt_of``: its conversation up to its last answer, tags as the model learnt them, ``tagged_record``), its
 row (``put_answer``: the answer, its ``cut``/``past_context`` flags and a ``det`` record's scored ``objects``),
 and an ``error`` row where its images cannot be read or its prompt is past the LLM's context. The run around it
-(resume, stderr counts, merge) is ``rsvlm.evaluate``; ``term_as_interrupt`` has a SIGTERM stop it as Ctrl-C does.
+(resume, stderr counts, merge) is ``rsvlm.evaluate``; ``term_as_interrupt`` is its SIGTERM policy.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-import os
 import re
-import signal
-import threading
 from pathlib import Path
 
 from rsvlm import inference as inf
@@ -218,29 +215,9 @@ def scored_objects(answer: str, scores: list[float], record: dict) -> dict:
     return {"objects": inf.with_scores(dec.objects, scores, answer)}
 
 
-@contextlib.contextmanager
 def term_as_interrupt():
-    """Inside, SIGTERM (a scheduler's time limit, ``timeout``, ``kill``) raises ``rsvlm.processes.Terminated`` (a
-    BaseException, as Ctrl-C's KeyboardInterrupt is): it ended ``rsvlm eval`` with status 143 and no word of the
-    answers kept or of resuming. Only over Python's default: SIGTERM ignored (SIG_IGN) or handled by the caller (a
-    framework's handler, one set from C) is left as it is; so is SIGTERM outside the main thread, where no handler
-    can be set (a thread pool, a notebook's worker thread), and in a forked child, which dies of it as before.
-    The default is put back on every way out."""
-    from rsvlm.processes import Terminated
+    """The SIGTERM policy of ``rsvlm eval``: ``rsvlm.processes.StopOnTerm(over_default_only=True)`` (SIGTERM raises
+    ``Terminated`` as Ctrl-C raises KeyboardInterrupt; one ignored or handled by the caller is left as it is)."""
+    from rsvlm.processes import StopOnTerm
 
-    pid = os.getpid()
-
-    def stop(signum, _frame):
-        if os.getpid() == pid:  # a second (SLURM's and torchrun's both) is raised too: the run's line still said
-            raise Terminated()
-        signal.signal(signum, signal.SIG_DFL)  # a forked child (a pool's worker, which terminate() stops so): as before
-        os.kill(os.getpid(), signum)
-
-    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-        yield
-        return
-    try:  # set inside: a SIGTERM the moment after it is set still finds it put back
-        signal.signal(signal.SIGTERM, stop)
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    return StopOnTerm(over_default_only=True)

@@ -98,17 +98,30 @@ class StopOnTerm:
     """``with StopOnTerm() as stop:`` SIGTERM raises ``Terminated`` in this process at once, as Ctrl-C does;
     after ``stop.defer()`` (a loop that stops between steps) the first only sets ``stop.requested``, for
     the loop to stop at its next step boundary, and a second raises at once. Other processes forked
-    from this one (data loader workers) leave SIGTERM to it. The previous handler is put back on leaving."""
+    from this one (data loader workers) leave SIGTERM to it. The previous handler is put back on leaving.
+    ``over_default_only`` (``rsvlm eval``): SIGTERM is taken only where it has Python's default, so one the
+    caller ignores (SIG_IGN) or handles (a framework's handler, one set from C) is left as it is, and a forked
+    child (a pool's worker, which ``Pool.terminate()`` stops by SIGTERM) dies of it as by default.
+    Off the main thread, where Python takes no handler, nothing changes."""
 
-    def __init__(self):
+    def __init__(self, over_default_only: bool = False):
         self.requested, self.deferring, self.pid, self.previous, self.installed = False, False, os.getpid(), None, False
+        self.over_default_only = over_default_only
 
     def __enter__(self) -> StopOnTerm:
         import signal
         import threading
 
-        if threading.current_thread() is threading.main_thread():  # elsewhere Python takes no handler
-            self.previous, self.installed = signal.signal(signal.SIGTERM, self._on_term), True
+        if threading.current_thread() is not threading.main_thread():  # elsewhere Python takes no handler
+            return self
+        if self.over_default_only and signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+            return self
+        self.previous, self.installed = signal.getsignal(signal.SIGTERM), True
+        try:  # a SIGTERM the moment after it is set still finds the previous one put back
+            signal.signal(signal.SIGTERM, self._on_term)
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
@@ -121,6 +134,11 @@ class StopOnTerm:
 
     def _on_term(self, signum, frame) -> None:
         if os.getpid() != self.pid:  # a forked worker: the main process decides
+            if self.over_default_only:  # as by default: it dies of it
+                import signal
+
+                signal.signal(signum, signal.SIG_DFL)
+                os.kill(os.getpid(), signum)
             return
         if self.deferring and not self.requested:
             self.requested = True

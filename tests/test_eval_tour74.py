@@ -1,0 +1,97 @@
+"""Stop 74, evaluation: one SIGTERM policy (``rsvlm.processes.StopOnTerm``) for eval and training."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+
+@pytest.fixture
+def default_sigterm():
+    before = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def _mine(signum, frame):  # a caller's own handler
+    pass
+
+
+def test_eval_takes_sigterm_through_stop_on_term(default_sigterm):
+    """eval had a policy of its own (a contextmanager beside StopOnTerm); it is now StopOnTerm's, with one option."""
+    from rsvlm.eval_answers import term_as_interrupt
+    from rsvlm.processes import StopOnTerm, Terminated
+
+    policy = term_as_interrupt()
+    assert isinstance(policy, StopOnTerm) and policy.over_default_only
+    with policy, pytest.raises(Terminated, match="stopped by SIGTERM"):
+        os.kill(os.getpid(), signal.SIGTERM)
+        for _ in range(1000):
+            pass
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+@pytest.mark.parametrize("theirs", [signal.SIG_IGN, _mine], ids=["ignored", "a callers handler"])
+def test_training_still_takes_sigterm_over_a_callers_handler(default_sigterm, theirs):
+    """The option is eval's alone: training's stop between steps needs SIGTERM whoever set it before."""
+    from rsvlm.processes import StopOnTerm
+
+    signal.signal(signal.SIGTERM, theirs)
+    with StopOnTerm() as stop:
+        assert signal.getsignal(signal.SIGTERM) == stop._on_term
+    assert signal.getsignal(signal.SIGTERM) is theirs
+    with StopOnTerm(over_default_only=True):
+        assert signal.getsignal(signal.SIGTERM) is theirs
+
+
+def test_a_sigterm_the_moment_the_handler_is_set_still_puts_the_previous_back(default_sigterm, monkeypatch):
+    """Set in ``__enter__`` before the block's ``__exit__`` was armed: a SIGTERM at once raised out of ``__enter__``
+    and left the handler installed, so a later SIGTERM raised Terminated wherever the program then was."""
+    from rsvlm.processes import StopOnTerm, Terminated
+
+    real = signal.signal
+
+    def set_then_term(sig, handler):
+        old = real(sig, handler)
+        if handler not in (signal.SIG_DFL, signal.SIG_IGN):
+            handler(sig, None)  # the signal arriving between the set and the next bytecode
+        return old
+
+    monkeypatch.setattr(signal, "signal", set_then_term)
+    for over_default_only in (False, True):
+        with pytest.raises(Terminated), StopOnTerm(over_default_only=over_default_only):
+            pass
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork: POSIX only")
+@pytest.mark.parametrize("over_default_only", [False, True], ids=["training", "eval"])
+def test_a_forked_child_leaves_sigterm_to_the_parent_in_training_and_dies_of_it_in_eval(default_sigterm,
+                                                                                         over_default_only):
+    """Training's loader workers leave SIGTERM to the main process; a child forked while eval answers (a pool's
+    worker, which Pool.terminate() stops by SIGTERM) dies of it, as it did under eval's own policy."""
+    import time
+
+    from rsvlm.processes import StopOnTerm
+
+    ready, told = os.pipe()
+    with StopOnTerm(over_default_only=over_default_only):
+        if (child := os.fork()) == 0:
+            try:
+                os.write(told, b"1")
+                time.sleep(1.5)
+            finally:
+                os._exit(3)
+        assert os.read(ready, 1) == b"1"
+        os.kill(child, signal.SIGTERM)
+        _, status = os.waitpid(child, 0)
+    os.close(ready)
+    os.close(told)
+    if over_default_only:
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
+    else:
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 3
