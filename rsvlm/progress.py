@@ -83,9 +83,18 @@ def plural(word: str, n: float = 2) -> str:
     return word + "s"
 
 
-def counted(n: float, word: str) -> str:
-    """``n`` and ``word`` in agreement: ``1 tile``, ``4 tiles``."""
-    return f"{n} {plural(word, n)}"
+def counted(n: float, word: str, verbs: str = "") -> str:
+    """``n`` and ``word`` in agreement: ``1 tile``, ``4 tiles``; and where ``verbs`` is given
+    (``"singular/plural"``, a word or words each side of one ``/``), the verb agreeing too:
+    ``counted(1, "record", "was/were")`` is ``1 record was``, ``counted(3, "record", "was/were")`` ``3 records were``.
+    It cannot inflect a verb itself: both forms are given, and ``n == 1`` alone picks the first."""
+    said = f"{n} {plural(word, n)}"
+    if not verbs:
+        return said
+    forms = verbs.split("/")
+    if len(forms) != 2 or not all(f.strip() for f in forms):
+        raise ValueError(f"counted: verbs={verbs!r} is not 'singular/plural' (one '/', words each side: 'was/were')")
+    return f"{said} {forms[n != 1].strip()}"
 
 
 class Unit(str):
@@ -129,7 +138,10 @@ class _CountFormat(str):
         if kw.get("total") or not isinstance(unit, Unit) or "l_bar" not in kw:
             return str.format(self, *args, **kw)
         desc = kw["l_bar"][:-1]  # "desc: " and the "|" tqdm adds for a bar_format without a total
-        return f"{desc}{kw['n_fmt']} {plural(unit.word, kw['n'])} [{kw['elapsed']}, {kw['rate_fmt']}{kw['postfix']}]"
+        n, n_fmt = kw["n"], kw["n_fmt"]
+        if float(n).is_integer() and abs(n) < 1000:  # unit_scale's "1.00" for a whole count below 1k: "1 record", "3 records"
+            n_fmt = str(int(n))
+        return f"{desc}{n_fmt} {plural(unit.word, n)} [{kw['elapsed']}, {kw['rate_fmt']}{kw['postfix']}]"
 
 
 def _unit(unit: str) -> str:
@@ -164,8 +176,9 @@ def bar(iterable: Iterable | None = None, *, total: float | None = None, desc: s
     if os.environ.get("TQDM_DISABLE"):  # tqdm's own switch (any value, as tqdm reads it), else lost where
         disable = True  # disable is passed: CI's TQDM_DISABLE=1 stopped the converters' bars before
     unit = _unit(unit)
-    if isinstance(unit, Unit) and "TQDM_BAR_FORMAT" not in os.environ:  # "1 record" without a total (tqdm's own
-        tqdm_kwargs.setdefault("bar_format", _CountFormat())  # line reads "1 records"); a user's format as tqdm reads it
+    if isinstance(unit, Unit) and not os.environ.get("TQDM_BAR_FORMAT"):  # "1 record" without a total (tqdm's own
+        tqdm_kwargs.setdefault("bar_format", _CountFormat())  # line reads "1 records"); a user's format as tqdm reads
+        # it, but one set empty (TQDM_BAR_FORMAT=) is tqdm's default format: no format of the user's to keep
     over = () if iterable is None else (iterable,)  # tqdm's first argument, given only where there is one
     if _is_terminal(stream) or _is_widget(tqdm_class):  # a widget given ncols=0 was 0 px wide
         return tqdm_class(*over, total=total, desc=desc, unit=unit, disable=disable, file=stream, **tqdm_kwargs)

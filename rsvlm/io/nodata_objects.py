@@ -19,15 +19,13 @@ import numpy as np
 
 from rsvlm.progress import counted
 
-__all__ = ["nodata_note", "dropped_note", "count_on_nodata", "on_nodata", "ValidityMap", "NODATA_MARK"]
-
-NODATA_MARK = "wholly on nodata pixels (kept; the image has no data there)"  # the note's words for any count
+__all__ = ["nodata_note", "dropped_note", "count_on_nodata", "on_nodata", "ValidityMap"]
 
 
 def nodata_note(n: int) -> str:
     """The note for ``n`` objects on nodata: "note: 1 object lies wholly on nodata pixels (kept; ...)",
-    "note: 3 objects lie …" (``NODATA_MARK`` its part that holds for any ``n``)."""
-    return f"note: {counted(n, 'object')} {'lies' if n == 1 else 'lie'} {NODATA_MARK}"
+    "note: 3 objects lie …"."""
+    return f"note: {counted(n, 'object', 'lies/lie')} wholly on nodata pixels (kept; the image has no data there)"
 
 
 def dropped_note(n: int) -> str:
