@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rsvlm.io.checks import VSI_ARCHIVE
+from rsvlm.io.archives import VSI_ARCHIVE, gtiff_page
 
 # a GDAL subdataset name: DRIVER:rest (NETCDF:s1.nc:VV, HDF5:"f.h5"://grid, GTIFF_DIR:2:pages.tif); no drive letter C:
 _SUBDATASET = re.compile(r"([A-Za-z][A-Za-z0-9_]+):(.+)")  # (GDAL reads the prefix in any case: netcdf:s1.nc:VV)
@@ -44,7 +44,12 @@ def written(text: str) -> Path:
 def resolve_name(name: str, root: Path) -> Path:
     """``name``, a record's image file, against ``root``: a relative path joined to it; a GDAL archive path's
     relative archive (``/vsizip/pack.zip/x.tif`` → ``/vsizip//ROOT/pack.zip/x.tif``) and a subdataset name's
-    relative file (``NETCDF:s1.nc:VV`` → ``NETCDF:ROOT/s1.nc:VV``) joined to it, the rest of the name as written."""
+    relative file (``NETCDF:s1.nc:VV`` → ``NETCDF:ROOT/s1.nc:VV``) joined to it, the rest of the name as written; a TIFF
+    page's file likewise, an archive path too (``GTIFF_DIR:2:/vsizip/pack.zip/p.tif``: its archive had been the working
+    folder's)."""
+    if (page := gtiff_page(name)) and not (root / name).exists():
+        inner = resolve_name(page[1], root)  # (as written where it is absolute: a Path folds /vsizip//…)
+        return written(page[0] + (page[1] if str(inner) == str(Path(page[1])) else str(inner)))
     if Path(name).is_absolute():
         if not (m := VSI_ARCHIVE.match(name)):
             return Path(name)
@@ -70,6 +75,9 @@ def gdal_container(name: str, root: Path) -> tuple[Path, str, str] | None:
     relative one against ``root``, as ``resolve_name`` reads it) and the text of ``name`` before and after the part
     naming it (``/vsizip/``, ``/x.tif``; the head's // folded): a converter that copies the container names it anew
     between them. The file may be missing (the part with a suffix, as the reader says); None for another name."""
+    if (page := gtiff_page(name)) and VSI_ARCHIVE.match(page[1]) and not (root / name).exists():  # a page in a zip
+        file, head, rest = gdal_container(page[1], root)  # its archive (the path in it had been taken for the file)
+        return file, page[0] + head, rest
     if m := VSI_ARCHIVE.match(name):
         head = name[:m.start(2)]
         file = Path("/", m[2]) if head.count("/") > 2 else Path(m[2]) if Path(m[2]).is_absolute() else root / m[2]

@@ -23,6 +23,7 @@ from rsvlm.io.checks import (  # noqa: F401 (moved to checks.py; imported from h
     _subdataset_file,
     check_image_path,
     gdal_message,
+    gtiff_page,
     header_data,
     header_files,
     library_messages,
@@ -79,7 +80,8 @@ def open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: s
             return ArraySource(paths[0], (arr, alpha), notes, bilevel=mode == "1", paletted=mode == "P")
         except _ForGdal as e:  # past PIL's decompression-bomb limit, or 16-bit colour: GDAL reads it (in windows
             misnamed = e.args[0] if isinstance(e, _Misnamed) else None  # where it can); a TIFF named .png
-    tiff = len(paths) == 1 and (paths[0].suffix.lower() in TIFF_SUFFIXES or misnamed) and not vsi  # tifffile's to try
+    tiff = len(paths) == 1 and (paths[0].suffix.lower() in TIFF_SUFFIXES or misnamed) and not vsi and not gtiff_page(
+        names[0])  # tifffile's to try (a page's GDAL name, GTIFF_DIR:2:p.tif, is no file of its)
     told = f" ({misnamed})" if misnamed else ""
     try:
         return RasterioSource([str(p) for p in names], gdal_cache_mb)  # (which says a misnamed file itself)

@@ -1,0 +1,99 @@
+"""What tifffile and GDAL (through rasterio) log while a file is read, heard and said naming the file
+(``library_messages``) or dropped where the caller says it (``unheard``); GDAL's error behind rasterio's bare one
+(``gdal_message``). Only the logging of the calling thread is heard: another thread's read is no concern of it."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import threading
+
+# where the libraries log what they find wrong in a file: tifffile's "invalid page offset", GDAL's
+# "TIFFReadDirectory: Bogus StripByteCounts field" (through rasterio), none naming the file
+LIBRARY_LOGGERS = ("tifffile", "rasterio._env", "rasterio._err", "rasterio._base", "rasterio._io")
+
+
+class _Heard(logging.Filter):
+    """Takes this thread's warnings (and GDAL's errors, which rasterio logs at INFO and may not
+    raise) off a library logger into ``notes``, so they do not print without the file's name."""
+
+    def __init__(self, notes: list[str], floor: dict[str, int]):
+        super().__init__()
+        self.notes, self.thread = notes, threading.get_ident()
+        self.floor = floor  # each logger's level before ``library_messages`` lowered it
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        failure = record.levelno == logging.INFO and str(record.msg).startswith("GDAL signalled an error")
+        if record.thread != self.thread or (record.levelno < logging.WARNING and not failure):
+            return record.levelno >= self.floor.get(record.name, logging.NOTSET)  # as if not lowered
+        if "parsing GDAL_NODATA tag raised" in record.getMessage():  # NaN of uint16: ``tiff.nodata_tag_note``
+            return False  # says it with the file's name (tifffile logs it at every open of the file)
+        if record.name.startswith("rasterio"):  # rasterio: (err_no, msg) or (code, msg)
+            msg = record.args[-1] if isinstance(record.args, tuple) and record.args else record.getMessage()
+            msg = re.sub(r"^[^\s:]+\.\w{2,5}: (?=\w)", "", str(msg))  # GDAL says it once with the file's name, once without
+            note = f"GDAL {'error' if failure else 'warning'} while reading: {msg}"
+        else:  # "<tifffile.TiffPages @8> invalid page offset 1000000000"
+            note = f"{record.name} {record.levelname.lower()} while reading: " + re.sub(
+                r"^<\w+\.(\w+) @(\d+)> ", r"\1 @\2: ", record.getMessage())
+        if note not in self.notes:
+            self.notes.append(note)
+        return False
+
+
+@contextlib.contextmanager
+def library_messages():
+    """Within the block, what tifffile and rasterio (GDAL) log about the file read (a damaged IFD, a
+    bogus strip count) is appended to the list it yields instead of printed to stderr naming no file."""
+    notes: list[str] = []
+    loggers = [logging.getLogger(n) for n in LIBRARY_LOGGERS]
+    heard = _Heard(notes, {lg.name: lg.getEffectiveLevel() for lg in loggers})
+    lowered = [lg for lg in loggers if lg.getEffectiveLevel() > logging.INFO]  # a user's DEBUG stays
+    levels = [lg.level for lg in lowered]
+    for lg in loggers:
+        lg.addFilter(heard)
+    for lg in lowered:  # GDAL's errors come at INFO; nothing below WARNING passes the filter
+        lg.setLevel(logging.INFO)
+    try:
+        yield notes
+    finally:
+        for lg in loggers:
+            lg.removeFilter(heard)
+        for lg, level in zip(lowered, levels):
+            if not any(isinstance(f, _Heard) for f in lg.filters):  # another thread's read still listens
+                lg.setLevel(level)
+
+
+class _Drop(logging.Filter):
+    """Drops what this thread logs (``unheard``); other threads' records pass on to the next filter."""
+
+    def __init__(self):
+        super().__init__()
+        self.thread = threading.get_ident()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.thread != self.thread
+
+
+@contextlib.contextmanager
+def unheard():
+    """Within the block, what this thread's library calls log is dropped, before ``library_messages`` hears it: a
+    parse allowed to fail whose failure the caller says itself (a .prj's "missing CONVERSION node" was also a
+    note "GDAL error while reading: …", of an image read without error)."""
+    drop, loggers = _Drop(), [logging.getLogger(n) for n in LIBRARY_LOGGERS]
+    for lg in loggers:
+        lg.filters.insert(0, drop)  # first: a filter that refuses stops the ones after it
+    try:
+        yield
+    finally:
+        for lg in loggers:
+            lg.removeFilter(drop)
+
+
+def gdal_message(err: BaseException) -> str:
+    """``err``'s message, or where rasterio's says only "See previous exception for details." (a
+    failed read), the GDAL error it chains: "IReadBlock failed at X offset 0, Y offset 24: …"."""
+    cause = err.__cause__ or err.__context__
+    if "previous exception" in str(err) and cause is not None:
+        return str(cause)
+    return str(err)

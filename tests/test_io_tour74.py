@@ -1,0 +1,97 @@
+"""Tour 74 of the readers: a multi-page TIFF's page named as GDAL names it (``GTIFF_DIR:k:file``) with its file
+quoted, holding a ``:``, or in a zip, read and refused naming it; checks.py split by concern, its names kept."""
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+tifffile = pytest.importorskip("tifffile")
+pytest.importorskip("rasterio")
+
+from rsvlm.data.image_names import gdal_container, resolve_name  # noqa: E402
+from rsvlm.io.checks import ImageReadError  # noqa: E402
+from rsvlm.io.read import read_image  # noqa: E402
+
+
+@pytest.fixture
+def pages(tmp_path):
+    """p.tif of three pages that differ (8x8 uint8 10, 16x16 uint8 200, 8x8 uint16 30) in a folder named
+    ``a:b``, and zipped as x.zip beside it."""
+    folder = tmp_path / "a:b"
+    folder.mkdir()
+    with tifffile.TiffWriter(folder / "p.tif") as w:
+        w.write(np.full((8, 8), 10, np.uint8))
+        w.write(np.full((16, 16), 200, np.uint8))
+        w.write(np.full((8, 8), 30, np.uint16))
+    with zipfile.ZipFile(tmp_path / "x.zip", "w") as z:
+        z.write(folder / "p.tif", "p.tif")
+    return tmp_path
+
+
+def test_a_page_named_with_its_file_quoted_is_read(pages):
+    """GDAL takes all after GTIFF_DIR:2: as the file, quotes and all: a quoted file was 'No such file'."""
+    img = read_image(f'GTIFF_DIR:2:"{pages}/a:b/p.tif"', modality="optical")
+    assert img.data.shape[1:] == (16, 16)
+
+
+@pytest.mark.parametrize("name", ["GTIFF_DIR:2:/vsizip/{root}/x.zip/p.tif", "GTIFF_DIR:2:/vsizip//{root}/x.zip/p.tif"])
+def test_a_page_of_a_tiff_in_a_zip_is_read_also_where_a_path_folded_it(pages, name):
+    """It was 'image not found' (its file taken for one on disk), as a str and as a Path (which folds //)."""
+    text = name.format(root=str(pages).lstrip("/"))
+    for given in (text, Path(text)):
+        assert read_image(given, modality="optical").data.shape[1:] == (16, 16), given
+
+
+def test_a_page_past_the_last_or_page_0_says_how_many_the_file_holds(pages):
+    """Both were 'not a readable raster, truncated or corrupt', then tifffile's 'No such file' of the whole name."""
+    for name in (f'GTIFF_DIR:5:"{pages}/a:b/p.tif"', f"GTIFF_DIR:5:/vsizip/{pages}/x.zip/p.tif"):
+        with pytest.raises(ImageReadError, match=r"^GTIFF_DIR:5:.*: no such page; .*p\.tif holds 3 \(") as e:
+            read_image(name, modality="optical")
+        assert "tifffile" not in str(e.value) and "corrupt" not in str(e.value)
+    with pytest.raises(ImageReadError, match=r"no page 0; a TIFF's pages count from 1 \(GTIFF_DIR:1:"):
+        read_image(f"GTIFF_DIR:0:{pages}/a:b/p.tif", modality="optical")
+
+
+def test_a_page_whose_file_or_archive_is_missing_is_named_whole(pages):
+    """A missing archive was 'image not found' of a name with its // folded; a member the zip lacks now names the
+    rasters it holds; a missing file names the page and the file."""
+    with pytest.raises(FileNotFoundError, match=r"^GTIFF_DIR:2:/vsizip//\S+/y\.zip/p\.tif: .*its archive \S+y\.zip "
+                                                r"is not there"):
+        read_image(f"GTIFF_DIR:2:/vsizip/{pages}/y.zip/p.tif")
+    with pytest.raises(ImageReadError, match=r"^GTIFF_DIR:2:\S+: no such raster in \S+x\.zip; give one it holds, "
+                                             r"e\.g\. \S+x\.zip/p\.tif"):
+        read_image(f"GTIFF_DIR:2:/vsizip/{pages}/x.zip/q.tif")
+    with pytest.raises(FileNotFoundError, match=r'^GTIFF_DIR:2:"\S+/q\.tif": image not found: \S+a:b/q\.tif$'):
+        read_image(f'GTIFF_DIR:2:"{pages}/a:b/q.tif"')
+
+
+def test_a_records_page_name_is_resolved_against_its_root_archive_included(pages):
+    """A record's GTIFF_DIR:2:/vsizip/x.zip/p.tif had its archive looked for in the working folder; its container
+    was the path in the zip, which a converter copying it could not copy."""
+    resolved = resolve_name("GTIFF_DIR:2:/vsizip/x.zip/p.tif", pages)
+    assert str(resolved) == f"GTIFF_DIR:2:/vsizip//{str(pages).lstrip('/')}/x.zip/p.tif"
+    assert read_image(resolved, modality="optical").data.shape[1:] == (16, 16)
+    assert gdal_container("GTIFF_DIR:2:/vsizip/x.zip/p.tif", pages) == (pages / "x.zip", "GTIFF_DIR:2:/vsizip/", "/p.tif")
+    quoted = resolve_name('GTIFF_DIR:2:"a:b/p.tif"', pages)
+    assert read_image(quoted, modality="optical").data.shape[1:] == (16, 16)
+
+
+def test_checks_split_keeps_its_names_importable_from_checks_and_sources():
+    """checks.py was at 499 lines (the hook's limit 500): its concerns are modules of their own, the names the
+    readers, tests and data_gen import from checks.py or sources.py still there and the same objects."""
+    import rsvlm.io.archives as archives
+    import rsvlm.io.checks as checks
+    import rsvlm.io.headers as headers
+    import rsvlm.io.library_log as library_log
+    import rsvlm.io.sources as sources
+
+    for module, names in ((archives, ["VSI_ARCHIVE", "vsi_archive", "gdal_path", "archive_rasters", "gtiff_page"]),
+                          (headers, ["header_data", "header_files", "band_headers", "raw_cut_short"]),
+                          (library_log, ["library_messages", "unheard", "gdal_message", "LIBRARY_LOGGERS"])):
+        for name in names:
+            assert getattr(checks, name) is getattr(module, name), name
+    for name in ("ImageReadError", "check_image_path", "header_data", "library_messages", "vsi_archive", "URL"):
+        assert getattr(sources, name) is getattr(checks, name), name
+    for path in Path(checks.__file__).parent.glob("*.py"):
+        assert len(path.read_text().splitlines()) <= 500, path
