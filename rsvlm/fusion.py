@@ -31,8 +31,8 @@ Labels: each fused shape takes the class most of its views gave, in its most com
 that gave none is no vote and joins the others' cluster); shapes no view labelled are written first, so a fused answer never holds
 an empty ``<ref></ref>``.
 
-Limits: a view whose answer has problems or another shape kind counts as finding nothing (``rsvlm.tta``
-counts such views in ``Fused.note``); the
+Limits: a view whose answer has problems counts as finding nothing, one of another shape kind (``fits``: boxes to a
+``[seg]`` question) is no vote, not one that found nothing (``rsvlm.tta`` counts such views in ``Fused.note``); the
 text vote of a question eval scores no text of is an exact match after case, punctuation and spacing (no synonyms,
 no number words; every worded "none" one answer); labels name one class by ``answer_words.label_key`` (case, ``_``/``-``, plural),
 synonyms not mapped ("vessel" and "ship" stay two objects: no class list reaches the fusion).
@@ -78,6 +78,9 @@ class Fused:
     note: str | None = None  # how many view answers were left out of the fusion, and why (``tta._unfused``); shapes repaired
     unasked: str | None = None  # the other views not asked of it, and why (``tta.skipped_note``): none left out
     answers: int | None = None  # answers fused: the plain one and each view's asked (those left out too); None: uncounted
+    # answers left out of the fusion (``note`` says why): view answers (``tta._unfused``), and a [det] plain answer of
+    # words the views' shapes replaced; what eval and predict count as "fused without some view answers"
+    left_out: int = 0
     # why "None." replaced a plain answer's shapes (``voted_out``: too few views agreed on any), for predict and chat
     # to say; no view was left out (``note``, which eval counts as such)
     voted_out: str | None = None
@@ -340,7 +343,11 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
     if not first:
         return None
     kinds = {o["kind"] for o in first}
-    usable = [objs if fits(first, objs) else [] for objs in views]  # a view that answered other kinds found nothing
+    # a view that answered another kind (boxes to [seg]) found something, in the wrong form: no vote, not one of nothing
+    # (its [] was counted: 5 of 8 views' boxes voted a mask the other 3 drew down to "None.")
+    keep = [fits(first, objs) for objs in views]
+    usable = [objs for objs, ok in zip(views, keep) if ok]
+    windows = None if windows is None else [win for win, ok in zip(windows, keep) if ok]
     if kinds <= set(MASKLIKE):
         out = fuse_masks(usable, w, h, "grid" if "mask" in kinds else "poly", cfg)
     elif not fusable(first):
@@ -367,6 +374,7 @@ def voted_out(views: list[list[dict]], cfg: FuseConfig) -> str:
     drew a pixel as one class (masks, ``min_share``; or only slivers were, ``min_piece``), or found a shape
     (``min_views``). What ``Fused.voted_out`` says where "None." replaced a plain answer's shapes, a line whole as
     ``Fused.note`` is (predict and chat may print it as it is)."""
+    views = [objs for objs in views if fits(views[0], objs)]  # another kind: no vote (``fuse``)
     n, k = len(views), len(views[0])
     head = f"test-time augmentation: \"None.\" in place of the plain answer's {k} shape{'s' * (k != 1)}, voted out: "
     if {o["kind"] for o in views[0]} <= set(MASKLIKE):

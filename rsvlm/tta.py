@@ -24,8 +24,8 @@ crop), and one without is no vote.
 
 Limits: the swapped words are English, whole words only (``rsvlm.tta_words``); an answer with text
 besides its shapes keeps the identity view's answer (the caller need not run the other views for
-it); a view whose answer has problems (but a shape the decoder repaired, fused: ``repaired_note``) or another shape
-kind counts as finding nothing, and an empty one is no vote (``Fused.note`` counts such views); a question a view cannot say (``above`` under a
+it); a view whose answer has problems (but a shape the decoder repaired, fused: ``repaired_note``) counts as finding
+nothing, one of another shape kind (boxes to ``[seg]``) and an empty one are no vote (``Fused.note`` counts such views); a question a view cannot say (``above`` under a
 transpose) skips that view; crops are not asked where the conversation holds shapes or the answer is
 a polygon or mask; the views assume the scene has no handedness the model relies on (sun azimuth and
 shadows, text on the ground). Measured in
@@ -281,7 +281,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         if i in refused or (len(views[i]) == 1 and i not in left):  # no other view was asked (see croppable)
             continue
         said = {"cut": cut[i] > 0, "cut_known": cut[i] > 1, "past_context": past[i], "past_views": tuple(past_views.get(i, ())),
-                "answers": 1 + n_asked.get(i, 0),
+                "answers": 1 + n_asked.get(i, 0), "left_out": len(left.get(i, ())),
                 "note": "; ".join(filter(None, [unfused_note(left[i], n_asked[i], shapes) if i in left else None,
                                                  repaired_note(fixed[i]) if shapes else None])) or None,
                 "unasked": skipped_note(skipped.get(i, []), len(cfg.views) - 1, last_question(messages[i]),
@@ -294,7 +294,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             fused[i] = Fused(first[i][0], [], **said)
         elif objs is not None:  # (None for plain shapes only where fuse cannot join them: _not_fused asks none)
             if not views[i][0] and (worded := plain_words_note(first[i][0])):  # replaced: say what it said
-                said["note"] = "; ".join(filter(None, [worded, said["note"]]))
+                said["note"], said["left_out"] = "; ".join(filter(None, [worded, said["note"]])), said["left_out"] + 1
             if views[i][0] and not objs:  # the plain answer's shapes voted out: "None.", said why
                 said["voted_out"] = voted_out(views[i], cfg)
             fused[i] = Fused(geometry.encode(objs, w, h) or NONE, objs, **said)

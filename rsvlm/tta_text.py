@@ -132,17 +132,22 @@ def repaired_note(fixed: list[tuple[str, str]]) -> str | None:
 REPAIRED_ONLY = re.compile(r"test-time augmentation: \d+ shapes? repaired on decoding")  # repaired_note's start
 
 
-def views_left_out(note: str | None) -> bool:
-    """Whether a ``Fused.note`` (a row's or a tile's ``"tta_note"``) says more than that shapes were repaired on
-    decoding and fused as repaired (``repaired_note``, which ends a note): view answers left out, or a plain answer
-    of words replaced."""
+def views_left_out(note: str | None, left_out: int | None = None) -> bool:
+    """Whether a fused answer left answers out (view answers, or a plain answer of words replaced): ``left_out``
+    (``Fused.left_out``, a row's or a tile's ``"tta_left_out"``) where given, else read from its ``Fused.note`` (a row's
+    ``"tta_note"``, as rows written before ``left_out`` was) by its wording: more than that shapes were repaired on
+    decoding and fused as repaired (``repaired_note``, which ends a note)."""
+    if left_out is not None:
+        return left_out > 0
     return bool(note) and not REPAIRED_ONLY.match(note)
 
 
 def unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
     """The ``Fused.note`` on ``left`` ((view, why) each) of ``n`` other views' answers left out of the fusion."""
     view, why = left[0]
-    counted = "each counted as finding nothing" if shapes else "left out of the vote"
+    kinds = sum(w.endswith("another kind of shape") for _, w in left)  # no vote (``fusion.fuse``), not a view of none
+    counted = ("left out of the vote" if not shapes or kinds == len(left) else "each counted as finding nothing"
+               + (f" but {kinds} of another kind of shape, no vote" if kinds else ""))
     return (f"test-time augmentation: {len(left)} of {n} other view answer{'s' * (n != 1)} could not be fused, {counted} "
             f"(first: view {view!r}: {why})")
 

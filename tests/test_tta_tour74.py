@@ -1,0 +1,81 @@
+"""Stop 74 (area B, tta): ``Fused.left_out`` counts the answers left out of a fusion (``views_left_out`` reads it,
+and still a note's wording in rows written before it); a view answering another kind of shape (boxes to a
+``[seg]`` question) is no vote, not a view that found nothing."""
+
+from __future__ import annotations
+
+import numpy as np
+from conftest import blank_image
+from test_tta_lead73 import DET, Views, reversed_box
+
+from rsvlm import geometry, tta
+from rsvlm.fusion import Fused, fuse, voted_out
+from rsvlm.tta_text import views_left_out
+
+SEG = [[{"role": "user", "content": "<image>\n[seg] Segment the buildings."}]]
+BUILDING = [{"kind": "poly", "label": "building", "coords": [[10.0, 10.0], [40.0, 10.0], [40.0, 30.0], [10.0, 30.0]]}]
+SHIP = [{"kind": "box", "label": "ship", "coords": [4.0, 5.0, 14.0, 12.0]}]
+
+
+def test_left_out_counts_the_view_answers_left_out_and_views_left_out_reads_it():
+    odd = {"h": "<ref>ship</ref><box><loc_1><loc_2></box>", "v": "A ship."}  # does not parse; words
+    fused = tta.fused_answers(Views(SHIP, 48, 48, tta.VIEWS, odd), DET, [blank_image(48, 48)],
+                              [(geometry.encode(SHIP, 48, 48), [])])[0]
+    assert fused.left_out == 2 and fused.note.startswith("test-time augmentation: 2 of 3 other view answers")
+    assert views_left_out(fused.note, fused.left_out)
+    clean = tta.fused_answers(Views(SHIP, 48, 48, tta.VIEWS), DET, [blank_image(48, 48)],
+                              [(geometry.encode(SHIP, 48, 48), [])])[0]
+    assert clean.left_out == 0 and clean.note is None and not views_left_out(clean.note, clean.left_out)
+
+
+def test_a_note_of_repairs_alone_leaves_none_out_by_the_field_and_by_its_wording():
+    fused = tta.fused_answers(Views(SHIP, 48, 48, tta.VIEWS, {"h": reversed_box}), DET, [blank_image(48, 48)],
+                              [(geometry.encode(SHIP, 48, 48), [])])[0]
+    assert fused.note.startswith("test-time augmentation: 1 shape repaired") and fused.left_out == 0
+    assert not views_left_out(fused.note, 0) and not views_left_out(fused.note)  # a row written before the field
+
+
+def test_a_det_plain_answer_of_words_replaced_by_the_views_is_counted_left_out():
+    fused = tta.fused_answers(Views(SHIP, 48, 48, tta.VIEWS), DET, [blank_image(48, 48)],
+                              [("I think there is a boat.", [])])[0]
+    assert fused.objects and fused.left_out == 1 and views_left_out(fused.note, fused.left_out)
+
+
+def test_a_stored_count_wins_over_the_notes_wording():
+    """A row from this stop on carries ``"tta_left_out"``: its count decides, whatever a note says."""
+    assert views_left_out("test-time augmentation: 1 of 3 other view answers could not be fused", 0) is False
+    assert views_left_out("test-time augmentation: 1 shape repaired on decoding, fused as repaired", 1) is True
+    assert views_left_out(None) is False and views_left_out(None, 0) is False
+    assert Fused("None.").left_out == 0
+
+
+def test_boxes_to_a_seg_question_are_no_vote_against_the_mask():
+    """Each view answering boxes counted as a view of nothing: with 5 of 8 views giving boxes, the 3 that drew the
+    building were under half of 8, and the mask every view that drew one agreed on became "None."."""
+    boxes = geometry.encode([{"kind": "box", "label": "building", "coords": [10.0, 10.0, 40.0, 30.0]}], 64, 64)
+    odd = {v: boxes for v in ("h", "v", "hv", "t", "th")}
+    plain = geometry.encode(BUILDING, 64, 64)
+    fused = tta.fused_answers(Views(BUILDING, 64, 64, tta.DIHEDRAL, odd), SEG, [blank_image(64, 64)],
+                              [(plain, [])], tta.FuseConfig(views=tta.DIHEDRAL))[0]
+    assert fused.answer != tta.NONE and fused.voted_out is None
+    mask = geometry.objects_to_mask(fused.objects, 64, 64)
+    np.testing.assert_array_equal(mask, geometry.objects_to_mask(BUILDING, 64, 64))
+    assert fused.left_out == 5
+    assert fused.note.startswith("test-time augmentation: 5 of 7 other view answers could not be fused, left out of "
+                                 "the vote (first: view 'h': it holds another kind of shape)")
+
+
+def test_a_view_of_another_kind_beside_one_of_nothing_is_said_apart_in_the_note():
+    odd = {"h": geometry.encode([{"kind": "point", "label": "ship", "coords": [9.0, 8.0]}], 48, 48),
+           "v": "<ref>ship</ref><box><loc_1><loc_2></box>"}
+    fused = tta.fused_answers(Views(SHIP, 48, 48, tta.VIEWS, odd), DET, [blank_image(48, 48)],
+                              [(geometry.encode(SHIP, 48, 48), [])])[0]
+    assert "each counted as finding nothing but 1 of another kind of shape, no vote" in fused.note
+
+
+def test_fuse_and_voted_out_count_only_the_views_of_the_kind():
+    boxes = [{"kind": "box", "label": "building", "coords": [10.0, 10.0, 40.0, 30.0]}]
+    out = fuse([BUILDING, boxes, boxes, boxes], 64, 64)
+    assert out and out[0]["kind"] == "poly"  # 1 of 1 drawing views, not 1 of 4
+    said = voted_out([BUILDING, [], [], boxes, boxes], tta.FuseConfig())
+    assert said.endswith("by 2 of the 3 views (min_share 0.5), or only slivers under 0.1 of a view's instance")
