@@ -4,6 +4,7 @@ and scene sizes (boxes, obbs, points, polygons, grid masks, change masks), and t
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -96,3 +97,18 @@ def test_change_masks_are_the_changed_objects_of_their_frames(tmp_path, seed, si
             assert x1 - 1 <= xs.min() and xs.max() < x2 + 1 and y1 - 1 <= ys.min() and ys.max() < y2 + 1
             want |= drawn
         assert ((np.asarray(Image.open(tmp_path / s["change_mask"])) > 0) == want).all(), s["scene"]
+
+
+def test_the_order_modalities_are_named_in_changes_no_byte_of_the_set(tmp_path):
+    # --modalities sar,optical drew other tasks for the same images than optical,sar (records, scene JSON,
+    # config.yaml all differed): one set of modalities is one set, whatever order it is named in
+    from data_gen.__main__ import main
+
+    sets = []
+    for order in ("sar,optical", "optical,sar"):
+        out = tmp_path / order.replace(",", "_")
+        assert main(["synth", "--out", str(out), "--n", "5", "--size", "32", "--seed", "4", "--no-progress",
+                     "--modalities", order]) == 0
+        sets.append({p.relative_to(out): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()})
+    assert sets[0] == sets[1]
+    assert "modalities:\n- optical\n- sar\n" in sets[0][Path("config.yaml")].decode()

@@ -40,6 +40,13 @@ def _modalities() -> list[str]:
     return ["optical", "sar", "ir", "msi"]
 
 
+def modality_order(names) -> list[str]:
+    """``names`` (known modalities, each once) in the order a set renders and draws records in, the default's:
+    ``--modalities sar,optical`` makes the set ``optical,sar`` makes, byte for byte."""
+    order = _modalities()
+    return sorted(names, key=order.index)
+
+
 @dataclass
 class SynthConfig:
     modalities: list[str] = field(default_factory=_modalities)

@@ -12,6 +12,7 @@ import re
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from data_gen.instructions.build import (
 )
 from data_gen.instructions.splits import SplitFiles, assign_splits
 from data_gen.instructions.stats import Stats, format_report
-from data_gen.synth.config import SynthConfig
+from data_gen.synth.config import SynthConfig, modality_order
 from data_gen.synth.render import rasterise
 from data_gen.synth.scene import RECIPES, check_size, generate_scene
 from data_gen.synth.write import MODALITY_INDEX, render_frame_images, write_scene
@@ -193,6 +194,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
 
     cfg = cfg or SynthConfig()
     check_config(cfg)
+    cfg = replace(cfg, modalities=modality_order(cfg.modalities))  # their order drew other records, wrote other JSON
     check_run(n, seed, workers)
     splits = assign_splits(n, cfg.split.val, cfg.split.test, seed)
     workers = min(workers, n)  # a process for each scene at most: more would start, import and idle
