@@ -22,6 +22,14 @@ def answer_tokens(text: str) -> int:
     return len(specials) + len(_SPECIAL.sub(" ", text).split())
 
 
+def closed_kind(rec: dict) -> str:
+    """The kind of a closed-form question (one word or number answers it): ``cls``, ``count``, ``vqa presence`` …;
+    "" for the others. Its answers' balance is ``closed_answers`` (a set whose counts are mostly 0 teaches "0")."""
+    if rec["task"] in ("cls", "count"):
+        return rec["task"]
+    return f"vqa {rec['meta']['qtype']}" if rec["task"] == "vqa" and rec["meta"]["qtype"] else ""
+
+
 class Stats:
     """Accumulates over records and scenes; ``report()`` is the JSON written as stats.json."""
 
@@ -38,6 +46,7 @@ class Stats:
         self.skipped = Counter()
         self.wanted = 0  # records the quotas asked for (records_per_image x modality weight, or all tasks)
         self.colour_dropped = 0  # objects (per frame) whose paint the optical pixels do not show: colour ""
+        self.answers: dict[str, Counter] = defaultdict(Counter)  # closed-form question kind -> its answers
 
     def add_wanted(self, n: int) -> None:
         self.wanted += n
@@ -66,6 +75,9 @@ class Stats:
         if rec["meta"]["qtype"]:
             self.vqa_types[rec["meta"]["qtype"]] += 1
         self.lengths[t].append(rec["meta"]["answer_tokens"])
+        if kind := closed_kind(rec):
+            answer = rec["conversations"][-1]["value"].strip()
+            self.answers[kind][answer.split()[-1] if kind == "count" else answer] += 1  # a count's number: after its points
 
     def add_records(self, scene: dict, recs: list[dict], drawn: list[dict] | None = None) -> None:
         """``add_record`` of each of ``scene``'s records ``recs``, counting a pair that drew no change record (tasks are
@@ -98,6 +110,7 @@ class Stats:
             "records_wanted": self.wanted, "records_short": max(0, self.wanted - sum(self.tasks.values())),
             "det_cut": sum(n for k, n in self.subtasks.items() if k.endswith("_cut")),
             **({"colour_words_dropped": self.colour_dropped} if self.colour_dropped else {}),
+            "closed_answers": {k: dict(v.most_common()) for k, v in sorted(self.answers.items())},
         }
 
 
@@ -114,6 +127,8 @@ def format_report(r: dict) -> str:
         lines.append(f"{t:<9} {n:>8}  {a['mean']:>6}/{a['p95']}/{a['max']}")
     if r["modalities"]:
         lines.append("modality  " + "  ".join(f"{k}: {v}" for k, v in r["modalities"].items()))
+    if r.get("scene_classes"):
+        lines.append("scenes    " + "  ".join(f"{k}: {v}" for k, v in r["scene_classes"].items()))
     lines.append("objects   " + ("  ".join(f"{k}: {v}" for k, v in r["object_classes"].items()) or "none"))
     if r["skipped"]:
         lines.append("skipped   " + "; ".join(f"{k}: {v}" for k, v in r["skipped"].items()))
@@ -126,6 +141,10 @@ def format_report(r: dict) -> str:
                      f"no colour word: {'its' if one else 'their'} optical "
                      f"pixels read as another colour than {'its' if one else 'their'} paint (attributes.paint: a truck's cab before its light "
                      "box, a car in shadow)")
+    if r.get("closed_answers"):  # the balance of one-word answers: the share of each kind's most common one
+        tops = [(k, *next(iter(a.items())), sum(a.values())) for k, a in r["closed_answers"].items()]
+        lines.append("answers   most common: " + "; ".join(f"{k} {top!r} {n / all_:.0%} of {all_}"
+                                                           for k, top, n, all_ in tops))
     if r.get("records_short"):
         lines.append(f"short     {r['records_short']} of the {r['records_wanted']} records the quotas asked for "
                      "were not made: skipped, or more asked of an image than it has tasks with weight > 0 "
