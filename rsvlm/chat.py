@@ -45,6 +45,7 @@ class ChatREPL:
         self.images: list = []  # RSImages of the current conversation
         self.unsent: list = []  # images loaded but not yet given to the model
         self.last: dict | None = None
+        self.history_said = False  # whether the note on --history's rule was said (once a chat)
         self.commands = Commands(self)
 
     def load_image(self, args: list[str]) -> bool:
@@ -122,8 +123,10 @@ class ChatREPL:
             return None
         self.say()
         dropped = [s["dropped_turns"] for s in self.session.stats]
-        if dropped[-1] and sum(dropped) == dropped[-1]:  # said once a conversation
-            keep = self.session.history
+        keep = self.session.history  # its rule (a number) said once a chat: it was said again after every new /image;
+        # the context's (all: None) once a conversation, each filling its context anew
+        if dropped[-1] and sum(dropped) == dropped[-1] and (keep is None or not self.history_said):
+            self.history_said = keep is not None
             self.say("  note: " + ("each question is asked afresh about the image, as this model answers best; "
                                    "--history N shows it N earlier exchanges" if keep == 0 else
                                    "the model is shown the exchange that brought the image"  # the first, not the last
