@@ -224,7 +224,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     past_views: dict[int, list[str]] = {}  # record → the other views whose answers ran past the context
     skipped: dict[int, list[str]] = {}  # record → the other views not asked of it (_view_of: its words, a crop)
     # a text answer's words are said back as the plain answer, else the last question, spells them (tta_words.spellings)
-    spelt = {i: spellings(views[i][0], last_question(messages[i])) for i, _, _, shapes in todo if not shapes}
+    spelt = {i: spellings(views[i][0], last_question(messages[i]), messages[i]) for i, _, _, sh in todo if not sh}
     for view in cfg.views[1:] if todo else ():
         asked = [(i, w, h, shapes, v) for i, w, h, shapes in todo if i not in refused
                  and (v := _view_of(images[i], messages[i], view, w, h, shapes, views[i][0], cfg)) is not None]

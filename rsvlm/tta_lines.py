@@ -244,7 +244,9 @@ def ordinal_why(text: str, lines: str | None) -> str | None:
 
 # objects counted in order with no side said ("the second ship", "the last plane"; not "the second ship from the left",
 # "the second largest", "the first row", "the second image" of a pair, "the middle ship", which every view keeps; nor an
-# order in time, "the first ship to dock", nor along a line, "the first ship in the row", kept as before: not turned)
+# order in time, "the first ship to dock", nor along a line or queue, "the first car in the queue", its front the same in
+# every view; "the first ship in the row" is: a row or column is read in the view's order, a left-right flip's first is the
+# image's last)
 _ORDERED = re.compile(rf"(?<![^\W_])the\s+{_IN_ORDER}\s+"
                       # "the first two ships", "the first 10 ships": the noun said too (a number is no noun: "the
                       # first two images" is no "the first two"; no capture group: ``unsaid_word`` reads ``lastindex``)
@@ -254,13 +256,29 @@ _ORDERED = re.compile(rf"(?<![^\W_])the\s+{_IN_ORDER}\s+"
                       # counted from a thing ("the second ship from the pier": the same in every view) or a side (turned)
                       r"(?!,?\s+(?:counting\s+)?from(?![^\W_]))"
                       r"(?!\s+(?:in|of|along|on)\s+(?:the|a|an|each|this|that|its)\s+(?:[A-Za-z0-9-]+\s+)?"
-                      r"(?:rows?|columns?|lines?|queues?)(?![^\W_]))", re.I)  # in a row: counted along it (kept)
+                      r"(?:lines?|queues?)(?![^\W_]))", re.I)  # in a queue: counted from its front (kept)
 _SIDE_SAID = re.compile(r"(?:from|counting)\s+(?:the\s+)?(?:very\s+|far\s+)?(?:left|right|top|bottom|north|south|east"
                         r"|west)|(?:left|right|top|bottom)[-_ ]?most|left\s+to\s+right|right\s+to\s+left"
                         r"|top\s+to\s+bottom|bottom\s+to\s+top|(?:left|right|north|south|east|west)\s+of|above|below"
                         # "on the left", "at the top", "in the upper half": counted among those there, turned as before
                         r"|(?:on|at|in|to|towards?|near)\s+the\s+(?:very\s+|far\s+)?(?:left|right|top|bottom|upper|lower"
                         r"|north|south|east|west)(?![^\W_])", re.I)
+
+
+# a side counted from ("counting from the left", "from the top", "left to right"): objects counted in order in a later
+# turn count from there (``counts_from``)
+_FROM_SIDE_SAID = re.compile(r"(?<![^\W_])(?:(?:from|counting)\s+(?:the\s+)?(?:very\s+|far\s+)?(?:left|right|top|bottom"
+                             r"|north|south|east|west)|left\s+to\s+right|right\s+to\s+left|top\s+to\s+bottom"
+                             r"|bottom\s+to\s+top)(?![^\W_])", re.I)
+
+
+def counts_from(messages: list[dict] | None) -> bool:
+    """Whether a turn of ``messages`` (user or assistant) counts from a side ("counting from the left", "The second from
+    the left.", "left to right"): a later turn's "the first or the second?" counts from there, the side turned with its
+    view, so every mirror view says it as written (``swap_words``' ``sided``). A side named with no count ("the
+    leftmost", "on the left") sets no order: not so."""
+    return any(m.get("role") != "system" and isinstance(m.get("content"), str) and _FROM_SIDE_SAID.search(m["content"])
+               for m in messages or ())
 
 
 def ordered(text: str) -> re.Match | None:

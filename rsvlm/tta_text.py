@@ -12,6 +12,7 @@ from dataclasses import replace
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from rsvlm.tta_lines import counts_from
 from rsvlm.tta_views import crop_window, flip_array, new_crop, to_view, top_left, view_size
 from rsvlm.tta_words import frames, framing_word, swap_words
 
@@ -101,9 +102,9 @@ def view_messages(messages: list[dict], view: str, w: int, h: int) -> list[dict]
     from rsvlm.tta_words import spellings
 
     msgs, question = [], None
-    for m in messages:
-        if m["role"] != "system" and isinstance(m.get("content"), str):
-            said = spellings(None, question) if m["role"] == "assistant" else None
+    for k, m in enumerate(messages):
+        if m["role"] != "system" and isinstance(m.get("content"), str):  # "the first" after "from the left": as written
+            said = spellings(None, question, messages[:k]) if m["role"] == "assistant" else {"sided": counts_from(messages[:k])}
             if (text := map_text(m["content"], view, w, h, said)) is None:
                 return None
             question = m["content"] if m["role"] == "user" else question

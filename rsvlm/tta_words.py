@@ -51,6 +51,7 @@ from rsvlm.tta_lines import (
     ORDINAL_LINE,
     bare_ordinal,
     counted_lines,
+    counts_from,
     flip_lines,
     numbered,
     ordered,
@@ -178,17 +179,19 @@ def upper_spelling(*texts: str | None) -> bool:
     return bool(m and m.group(1).lower() in AS_TOP)
 
 
-def spellings(plain: str | None, question: str | None) -> dict:
+def spellings(plain: str | None, question: str | None, messages: list[dict] | None = None) -> dict:
     """How a view's answer is said back (``swap_words``' ``counter``, ``hand``, ``upper``, ``turning``, ``along`` and
     ``lines``): as the plain answer (``plain``), else ``question``, spells them: its counter sense ("Anticlockwise."
     and a mirror's "Clockwise." are one vote, ``counter_spelling``), its "-hand" ("Left-hand side." and a transpose's
     "Top side.", ``hand_spelling``) and its corners ("Upper left." and a transpose's "Top left.", ``upper_spelling``);
     whether ``question`` asks a turn's sense (``turn_question``: "Does the road turn left or right?", its "Left." a
     sense) or up or down along a thing (``along_question``: "… up or down the river?", its "Up." upstream); and the
-    lines its bare ordinals count (``counted_lines``: "Which row …?", its "The first." a row)."""
+    lines its bare ordinals count (``counted_lines``: "Which row …?", its "The first." a row); whether a turn of
+    ``messages``, the conversation so far, counts from a side (``counts_from``: "The first." counts from there)."""
     said = (plain, question)
     return {"counter": counter_spelling(*said), "hand": hand_spelling(*said), "upper": upper_spelling(*said),
-            "turning": turn_question(question), "along": along_question(question), "lines": counted_lines(question)}
+            "turning": turn_question(question), "along": along_question(question), "lines": counted_lines(question),
+            "sided": counts_from(messages)}
 
 
 # not "of" the image itself: "on top of the image", "on the left of the image" name its side (``_ATOP``, ``_BESIDE``)
@@ -294,7 +297,7 @@ _OF_IMAGE = re.compile(rf"\s*{_IN_IMAGE}", re.I)  # "up the image", "up in the i
 
 def swap_words(text: str, view: str, back: bool = False, counter: str | None = None,
                hand: str | None = None, upper: bool = False, turning: bool = False, along: bool = False,
-               lines: str | None = None) -> str | None:
+               lines: str | None = None, sided: bool = False) -> str | None:
     """``text`` with each direction word mapped by ``view``'s steps (a leading capital kept; a
     transpose says "left-hand" as "top", and "left of it" as "above it", ``_BESIDE``), or
     with ``back`` from the view to the image (the steps undone in reverse order); None when it
@@ -309,8 +312,9 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
     rows (``tta_lines.numbered``). A clock position ("at 2 o'clock", ``tta_places.turn_clock``) turns with each step. A bare ordinal
     ("The first.") counts the ``lines`` ("row", "column") of the image the question asks for (``counted_lines``; None:
     those ``text`` asks for itself), counted from the other end in a flip across them (``flip_lines``); one counting
-    things ("things": "Which ship …?") has no image in any mirror view, nor has "the second ship" (``ordered``)."""
-    if view and (ordered(text) or (counted_lines(text) if lines is None else lines) == "things" and bare_ordinal(text, False)):
+    things ("things": "Which ship …?") has no image in any mirror view, nor has "the second ship" (``ordered``), but
+    with ``sided`` (``counts_from``: an earlier turn counted from a side, turned with the view): kept as written."""
+    if view and not sided and (ordered(text) or (counted_lines(text) if lines is None else lines) == "things" and bare_ordinal(text, False)):
         return None  # "the second ship", "Which ship …, the first or the second?" "The second.": every view's own order
     if ("t" in view or "v" in view) and any(not along or _OF_IMAGE.match(text, m.end()) for m in _UPDOWN.finditer(text)):
         return None  # with ``along``, "Up." is upstream, but "moving up the image" a way in it still

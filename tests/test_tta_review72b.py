@@ -60,7 +60,7 @@ def test_an_answer_moving_up_the_image_is_no_upstream(view):
 
 @pytest.mark.parametrize("question", ["Which is the first ship to dock?", "Which one is first?",
                                       "Which ship is first to dock, the first or the last?",
-                                      "Is the first ship in the row larger than the last?"])
+                                      "Is the first car in the queue larger than the last?"])  # a row's: tour74
 def test_a_question_counting_other_things_counts_no_lines(question):
     """``counted_lines``: a bare ordinal counts ships here, never turned in a flip."""
     assert counted_lines(question) == ""

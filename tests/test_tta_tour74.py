@@ -79,3 +79,58 @@ def test_fuse_and_voted_out_count_only_the_views_of_the_kind():
     assert out and out[0]["kind"] == "poly"  # 1 of 1 drawing views, not 1 of 4
     said = voted_out([BUILDING, [], [], boxes, boxes], tta.FuseConfig())
     assert said.endswith("by 2 of the 3 views (min_share 0.5), or only slivers under 0.1 of a view's instance")
+
+
+def _conversation(*turns: str) -> list[dict]:
+    return [{"role": "user" if k % 2 == 0 else "assistant", "content": t} for k, t in enumerate(turns)]
+
+
+def _said(msgs: list[dict], view: str) -> list[str] | None:
+    from rsvlm.tta_text import view_messages
+
+    out = view_messages(msgs, view, 48, 48)
+    return None if out is None else [m["content"] for m in out]
+
+
+def test_first_or_second_after_a_turn_counting_from_a_side_is_asked_of_every_view_as_written():
+    """"Which ship is larger, the first or the second?" after "counting from the left" was asked of no mirror view
+    (objects counted in order, no side in it): the earlier turn's side turns with the view ("from the right" in a
+    left-right flip), and the follow-up counts from it there, as in the image."""
+    msgs = _conversation("<image>\n[vqa] Which ship is damaged, counting from the left?", "The second.",
+                         "[vqa] Which ship is larger, the first or the second?")
+    assert _said(msgs, "h") == ["<image>\n[vqa] Which ship is damaged, counting from the right?", "The second.",
+                                "[vqa] Which ship is larger, the first or the second?"]
+    assert _said(msgs, "t")[0].endswith("counting from the top?") and _said(msgs, "thv")[2] == msgs[2]["content"]
+    sided = _conversation("<image>\n[vqa] Which ship is damaged?", "The second from the left.",
+                          "[vqa] Which ship is larger, the first or the second?")
+    assert _said(sided, "h")[1:] == ["The second from the right.", sided[2]["content"]]
+
+
+def test_a_side_named_with_no_count_sets_no_order():
+    """"The leftmost." counts from nowhere: a later "the first or the second?" is still asked of no mirror view."""
+    msgs = _conversation("<image>\n[vqa] Which ship is damaged, the leftmost or the rightmost?", "The leftmost.",
+                         "[vqa] Which ship is larger, the first or the second?")
+    assert all(_said(msgs, v) is None for v in ("h", "v", "t"))
+
+
+def test_a_first_or_second_answer_after_a_side_counted_from_is_voted_not_left_out():
+    msgs = [_conversation("<image>\n[vqa] Which ship is damaged, counting from the left?", "The second.",
+                          "[vqa] Which ship is larger, the first or the second?")]
+    answers = {v: "The first." for v in tta.DIHEDRAL}
+    fused = tta.fused_answers(Views([], 48, 48, tta.DIHEDRAL, answers), msgs, [blank_image(48, 48)],
+                              [("The second.", [])], tta.FuseConfig(views=tta.DIHEDRAL))[0]
+    assert fused.answer == "The first." and fused.note is None and fused.left_out == 0 and fused.answers == 8
+
+
+def test_the_first_ship_in_the_row_is_counted_in_each_views_order_the_first_in_a_queue_is_not():
+    """A left-right flip reads a row from its other end: "Is the first ship in the row larger than the last?" was asked
+    of it as written, the other comparison (its "Yes." voted against the plain "No."). A queue's first is its front."""
+    from rsvlm.tta_words import swap_words
+
+    row = "Is the first ship in the row larger than the last?"
+    assert all(swap_words(row, v) is None for v in ("h", "v", "t"))
+    assert "the question's 'the first ship' under any mirror view" in tta.skipped_note(["h"], 7, row)
+    assert swap_words("Is the first ship in the row from the left larger?", "h") == (
+        "Is the first ship in the row from the right larger?")
+    queue = "Is the first car in the queue red?"
+    assert [swap_words(queue, v) for v in ("h", "v", "t")] == [queue] * 3
