@@ -134,3 +134,34 @@ def test_the_first_ship_in_the_row_is_counted_in_each_views_order_the_first_in_a
         "Is the first ship in the row from the right larger?")
     queue = "Is the first car in the queue red?"
     assert [swap_words(queue, v) for v in ("h", "v", "t")] == [queue] * 3
+
+
+def test_compass_words_follow_each_views_pixels_and_come_back_as_written():
+    """Compass words are the image's directions as read, north up (a mirrored Sentinel-1 GRD's too: the read note says
+    how it lies): each of the 16 points and each word form goes where the view moves that direction, and back."""
+    import math
+
+    from rsvlm.tta_tables import POINTS
+    from rsvlm.tta_words import swap_words
+
+    def way(i: int, view: str) -> tuple[float, float]:  # point i (22.5° steps from north), as the view moves it
+        a = math.radians(22.5 * i)
+        o, p = tta.to_view([{"kind": "point", "coords": [50.0, 50.0]},
+                            {"kind": "point", "coords": [50 + 10 * math.sin(a), 50 - 10 * math.cos(a)]}], view, 100, 100)
+        return (p["coords"][0] - o["coords"][0]) / 10, (o["coords"][1] - p["coords"][1]) / 10  # (east, north)
+
+    def nearest(v: tuple[float, float], step: int) -> int:
+        return min(range(0, 16, step), key=lambda k: math.dist(v, (math.sin(math.radians(22.5 * k)),
+                                                                   math.cos(math.radians(22.5 * k)))))
+
+    words = ["north", "northeast", "east", "southeast", "south", "southwest", "west", "northwest"]
+    for view in tta.DIHEDRAL[1:]:
+        for i, p in enumerate(POINTS):
+            said = swap_words(f"The ship is heading {p}.", view)
+            assert said == f"The ship is heading {POINTS[nearest(way(i, view), 1)]}.", (view, p)
+            assert swap_words(said, view, back=True) == f"The ship is heading {p}."
+        for i, word in enumerate(words):
+            for form in ("", "ern", "erly", "ward"):
+                said = swap_words(f"The {word}{form} pier.", view)
+                assert said == f"The {words[nearest(way(2 * i, view), 2) // 2]}{form} pier.", (view, word, form)
+                assert swap_words(said, view, back=True) == f"The {word}{form} pier."
