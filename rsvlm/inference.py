@@ -158,10 +158,14 @@ def shape_problem(question: str) -> str | None:
     None: its coordinates as plain numbers, a location past 999 or outside any shape (``<loc_…>`` with no
     ``<box>`` around them), too few of them, a box's corners reversed (``geometry.decode``'s problems, read
     wherever a tag or location is written, as ``data.records`` reads a record's turns), and how a shape of
-    its kind is written (``SHAPE_ADVICE``; a box's where no kind is named). Such a shape was asked as
-    written, and answered about whatever the model made of it."""
+    its kind is written (``SHAPE_ADVICE``; a box's where no kind is named); any ``<mask>``, which only [seg]
+    answers hold. Such a shape was asked as written, and answered about whatever the model made of it."""
     from rsvlm import geometry
 
+    each = ", each a thousandth of the image's width or height (0-999)"
+    if re.search(r"</?mask>", question):  # [seg]'s answer, no question's: its advice was a box's, as if mistyped
+        return ("the question holds a <mask>, the grid a [seg] answer writes pixels in, not a shape a question gives: "
+                f"write the region as a box or a polygon: {SHAPE_ADVICE['box']}; {SHAPE_ADVICE['poly']}{each}")
     if not geometry.codec.spells_tag(question):  # no tag nor location token ("a < b"): no shape to read
         return None
     if not (problems := geometry.decode(question, 1000, 1000).problems):
@@ -169,7 +173,7 @@ def shape_problem(question: str) -> str | None:
     said = dict.fromkeys(re.sub(r"; (?:ignored|dropped|swapped)$", "", p) for p in problems)  # what an answer's get
     kinds = dict.fromkeys(re.findall(r"<(box|obb|point|poly)>", " ".join(said))) or {"box": None}  # what to write
     return (f"the question's geometry is not written as the model reads it ({'; '.join(said)}): "
-            + "; ".join(SHAPE_ADVICE[k] for k in kinds) + ", each a thousandth of the image's width or height (0-999)")
+            + "; ".join(SHAPE_ADVICE[k] for k in kinds) + each)
 
 
 def question_problem(question: str, python: bool = False) -> str | None:

@@ -33,7 +33,6 @@ from rsvlm.predict_question import (
 )
 from rsvlm.predict_tiles import (
     TILE_BATCH,
-    all_nodata_tiles,
     default_overlap,
     fused_flags,
     overlap_notes,
@@ -237,7 +236,8 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         if not args.tile and (err := inf.all_nodata(im)):  # the model would answer about a black image
             print(f"rsvlm predict: {err}", file=sys.stderr)
             return 2
-    if args.tile and (err := scene_nodata_problem(scene)):  # refused untiled; was 0 tiles, status 0
+    err, whole = scene_nodata_problem(scene) if args.tile else (None, None)  # whole: the small scene read, for --vis
+    if err:  # refused untiled; was 0 tiles, status 0
         print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
     if args.tile:
@@ -313,12 +313,12 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     if args.tile:
         validity, asked = ValidityMap(drop=drop), {}  # each window's nodata (with drop, no "kept" note); tiles' views
         try:  # tile_predictor looked up here: a test stands in for it
-            result, stopped = run_scene(scene, images[0], labels[0], args, model, processor, question, tta, say,
-                                        tile_predictor, validity=validity, seen=asked)
+            result, stopped, err = run_scene(scene, images[0], labels[0], args, model, processor, question, tta, say,
+                                             tile_predictor, validity=validity, seen=asked)
         except ValueError as e:  # a prompt past the LLM's context: the first batch of tiles says so
             print(f"rsvlm predict: {text_advice(str(e), args)}", file=sys.stderr)
             return 2
-        if not stopped and (err := all_nodata_tiles(result, images[0].path)):  # a large scene's decimated check passed
+        if err:  # every window all nodata (all_nodata_tiles): a large scene's decimated check passed
             print(f"rsvlm predict: {err}", file=sys.stderr)
             return 2
     else:  # stopped stays None: a Ctrl-C here leaves no answer to write
@@ -391,7 +391,10 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         from rsvlm.io import draw_overlay, draw_pair_overlay  # looked up there: a test stands in for them
 
         # tiled: the scene shrunk to the overlay's size (a scene above 8192 px was not drawn at all)
-        base = scene.read_overview(VIS_MAX_SIDE) if args.tile else images[-1]
+        # a scene no larger than the nodata check's read is that read (read_overview at full resolution), not read again
+        small = whole is not None and max(whole.width, whole.height) <= VIS_MAX_SIDE and (
+            (whole.width, whole.height) == whole.scene_size)
+        base = (whole if small else scene.read_overview(VIS_MAX_SIDE)) if args.tile else images[-1]
         # below 1 for a scene read shrunk (shapes are in its pixels), each axis its own as for count_on_nodata; a
         # tiled shapes answer is predict's count line, not the model's words (its tiles' words are: tile_answers)
         kw = dict(title=overlay_title(question, None if counted else result["answer"], bool(args.tile), images), max_side=VIS_MAX_SIDE,

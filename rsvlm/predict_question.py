@@ -13,11 +13,13 @@ from rsvlm.tokens import opening_task
 
 def region_question(args, image) -> str | None:
     """The ``[regcap]`` question with ``--region`` as its box (in ``{box}``'s place, or after it), None where
-    the question is ``--prompt``'s or the task's own; a ValueError where the region is missing (the default
+    the question is ``--prompt``'s or the task's own; a ValueError where the region is missing (``--prompt`` holds
+    no shape: ``inference.question_problem``'s rule; the default
     question named none: the model drew a box), outside the image, or with another task (a
     ``--prompt`` opening with another task's tag is that task, or ``settle_task`` refused it beside ``--task regcap``)."""
     if args.region is None:
-        if args.task == "regcap" and not (args.prompt and "<box>" in args.prompt):
+        if args.task == "regcap" and not (args.prompt and re.search(inf.SHAPE_OPEN, args.prompt)):  # as the library's
+            # question_problem: an <obb>, <point> or <poly> region was refused here, asked there
             raise ValueError(f"{named_task(args)} asks about a region: " + (
                 "with --tile, give it as a <box> in --prompt, read in each tile's frame (--region is of the whole "
                 "image)" if args.tile else "give it as --region X1,Y1,X2,Y2 in the image's pixels (or a <box> in "

@@ -213,15 +213,17 @@ def window_problem(scene, tile: int, overlap: int, batch_size: int, label: str, 
     return None
 
 
-def scene_nodata_problem(scene) -> str | None:
+def scene_nodata_problem(scene) -> tuple[str | None, object]:
     """Why a ``--tile`` run of the open ``scene`` has nothing to ask (every pixel nodata), said before the model
-    loads as an untiled run says it; None where a pixel is valid, or may be: a scene larger than the stretch's
+    loads as an untiled run says it, or None where a pixel is valid, or may be: a scene larger than the stretch's
     sample (``ReadConfig.stats_max_side``) is read decimated, which can step over a small valid patch, so it is
-    left to each window's own check (``all_nodata_tiles``)."""
+    left to each window's own check (``all_nodata_tiles``); and the whole scene as read for it (``read_overview``
+    at full resolution: ``--vis`` draws on it, not reading it again), or None where it was not read."""
     side = scene.scaling.stats_max_side
     if max(scene.width, scene.height) > side:
-        return None
-    return inf.all_nodata(scene.read_overview(side))  # the whole scene: it is no larger than the sample
+        return None, None
+    whole = scene.read_overview(side)  # the whole scene: it is no larger than the sample
+    return inf.all_nodata(whole), whole
 
 
 def all_nodata_tiles(result: dict, path: str) -> str | None:
@@ -247,11 +249,12 @@ def window_notes(tile: int, scene_size: tuple[int, int], n: int, label: str, say
 
 
 def run_scene(scene, image, label: str, args, model, processor, question: str, tta: FuseConfig | None, say,
-              predictor=tile_predictor, validity=None, seen: dict | None = None) -> tuple[dict, str | None]:
+              predictor=tile_predictor, validity=None, seen: dict | None = None) -> tuple[dict, str | None, str | None]:
     """``question`` asked of each ``--tile`` window of the open ``scene`` (``image``: its 1-pixel read, which
     carries CRS and transform) and the answers merged: predict's result (its ``"answer"`` a word task's tally,
-    printed on stdout; None for shapes, which the caller counts once its filters ran: ``shapes_line``) and why
-    the run ended early (Ctrl-C: the tiles done are kept), or None. ``predictor``:
+    printed on stdout; None for shapes, which the caller counts once its filters ran: ``shapes_line``), why
+    the run ended early (Ctrl-C: the tiles done are kept), or None, and why it asked nothing (``all_nodata_tiles``,
+    which the caller prints; None where stopped, or a tile was asked). ``predictor``:
     ``tile_predictor`` or a stand-in; ``validity``: the ``nodata_objects.ValidityMap`` the windows read are
     seen by (the caller's, to tell objects on nodata after the merge); ``seen``: ``tile_predictor``'s (the caller's,
     to read ``"fused"``). A ValueError (a prompt past the LLM's context) is the caller's to say."""
@@ -288,13 +291,14 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
         say(f"note: {no_view_note(*seen['first'], tta, frame='tile window')} (the first tile's reason; no view was asked of any of the "
             f"{counted(len(tiles), 'tile')})", label)
     tile_run_notes(tiles, args, model, say)
+    empty = None if stopped else all_nodata_tiles(result, image.path)  # once: predict refuses the run with it
     if args.task in TEXT_TASKS:  # words are not merged: they were only in --out, if given (no tile: not "0 objects")
         result["answer"] = tile_answers(tiles) + _skipped(merger.n_nodata)
-        if stopped or not all_nodata_tiles(result, image.path):  # all nodata: refused, stdout left empty (was a tally)
+        if not empty:  # all nodata: refused, stdout left empty (was a tally)
             print(result["answer"] + ("" if args.out or not tiles else " (--out keeps each tile's answer)"))
     else:  # shapes: counted by the caller once --min-score and --on-nodata have left out theirs (shapes_line)
         result["answer"] = None
-    return result, stopped
+    return result, stopped, empty
 
 
 def _skipped(nodata: int) -> str:
