@@ -14,7 +14,7 @@ from data_gen.synth.config import SynthConfig
 from data_gen.synth.run import synthesize
 from rsvlm import geometry
 from rsvlm.config import from_dict
-from rsvlm.data.records import normalize_record
+from rsvlm.data.records import check_shapes, normalize_record
 from rsvlm.tokens import MODALITIES, TASKS
 
 
@@ -39,6 +39,7 @@ def test_every_geometry_decodes_back_to_the_objects_drawn(tmp_path, seed, size):
     seen = set()
     for r in recs:
         normalize_record(r, r["id"])  # what training and eval read
+        check_shapes(r, r["id"])  # no crossing obb, no shape a reference may not hold
         m, (q, a) = r["meta"], (t["value"] for t in r["conversations"])
         assert (m["width"], m["height"]) == (size, size)
         scene = scenes[m["scene"]]
