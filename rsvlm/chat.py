@@ -23,6 +23,7 @@ from rsvlm.advice import for_cli, pixel_box_hint
 from rsvlm.answering import context_cap, is_fused, worded_note
 from rsvlm.chat_commands import Commands
 from rsvlm.closed_pipes import stdout_to_null
+from rsvlm.io.nodata_objects import count_on_nodata, nodata_note
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
 from rsvlm.tokens import opening_task, task_tag
 
@@ -161,6 +162,9 @@ class ChatREPL:
         if dropped and self.last["objects"]:  # a word answer's "nothing to drop" after every question: noise
             self.say(f"  note: {dropped}")
         self.last.update(objects=kept, dropped=len(self.last["objects"]) - len(kept))  # /vis says why none are left
+        img = self.images[-1]  # objects on a collar: its load note promised they are said, as predict says them
+        if on_nodata := count_on_nodata(kept, img.valid, inf.read_scale(img)):
+            self.say(f"  {nodata_note(on_nodata)}")
         if unscored := unscored_note(kept, voted):  # the table has no score column then: why
             self.say(f"  note: {unscored}")
         # hundreds of objects flooded the terminal; /geojson writes them all
