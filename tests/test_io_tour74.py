@@ -115,3 +115,8 @@ def test_readers_md_opens_with_what_is_read_and_links_sections_that_exist():
     geo = text.split("## Georeferencing\n", 1)[1].split("\n## ", 1)[0]
     assert "An image with a geotransform but no CRS" in geo and "its top facing east and its right" in geo
     assert "GTIFF_DIR:2:/vsizip/pack.zip/p.tif" in " ".join(text.split())
+    formats = text.split("## Formats and readers\n", 1)[1].split("\n### ", 1)[0]
+    rows = [r for r in formats.splitlines() if r.startswith("| ")]  # its GDAL cell was 3,758 characters, and the
+    assert len(rows) == 6 and all(len(r) < 200 and r.endswith(" |") for r in rows)  # list's row broke over 2 lines
+    for heading in ("GDAL rasters", "PNG and JPEG", "TIFFs GDAL cannot open", "Band files"):
+        assert f"\n### {heading}\n" in text and f"(#{heading.lower().replace(' ', '-')})" in formats, heading
