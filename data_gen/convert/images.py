@@ -48,6 +48,8 @@ def image_size(path: Path, out: Output | None = None) -> tuple[int, int]:
         check_image_path(path)  # "empty file (0 bytes)", not "cannot identify image file"
     except (ValueError, FileNotFoundError) as e:
         raise ConversionError(str(e)) from e
+    if (gone := missing_member(path)) is not None:  # was unreadable_image, GDAL's "does not exist in the file system"
+        raise MissingMember(gone)
     try:
         # a GDAL name (/vsizip/…, NETCDF:s1.nc:VV: no file of its own) is GDAL's alone to read
         gdal = path.suffix.lower() in (".tif", ".tiff", ".jp2") or not path.is_file()
@@ -70,6 +72,32 @@ def image_size(path: Path, out: Output | None = None) -> tuple[int, int]:
 
             logging.getLogger("data_gen.convert").warning("%s: %s", path, note)
     return size
+
+
+class MissingMember(ConversionError):
+    """A GDAL name (``/vsizip/pack.zip/b.png``) whose archive is there but holds no such member: a missing file,
+    not an unreadable one."""
+
+
+def missing_member(name) -> str | None:
+    """Why the zip or tar member ``name`` names (``/vsizip/pack.zip/b.png``, a ``GTIFF_DIR:2:`` page of one) is
+    missing, naming the archive, the member and some it holds; None where it is there, where ``name`` names no
+    archive member, or the archive cannot be listed (GDAL then says why). A member under a nested archive
+    (``/vsizip/a.zip/b.zip/x.tif``) counts as there when the inner archive is: only the outer one is listed."""
+    from rsvlm.io.archives import VSI_ARCHIVE, archive_names, gtiff_page, vsi_archive
+
+    text = str((gtiff_page(name) or (None, name))[1]).replace("\\", "/")
+    if not (m := VSI_ARCHIVE.match(text)) or (archive := vsi_archive(text)) is None:
+        return None
+    member = text[m.end():].strip("/")
+    listed = archive_names(archive)
+    if not member or listed is None or listed[0] not in ("zip", "tar"):
+        return None
+    files = [n for n in listed[1] if not n.endswith("/")]
+    if any(member == n or member.startswith(n.rstrip("/") + "/") for n in files):
+        return None
+    shown = ", ".join(files[:3]) + (f" … ({len(files)} files)" if len(files) > 3 else "")
+    return f"{name}: {archive} holds no {member} ({f'it holds {shown}' if files else 'it is empty'})"
 
 
 def _pil_size(path: Path) -> tuple[int, int] | None:
@@ -147,8 +175,8 @@ def check_bands(path: Path, modality: str | None) -> None:
 def readable_size(path: Path, out: Output, where: str, modality: str | None = None,
                   cache: dict | None = None) -> tuple[int, int] | None:
     """``image_size`` (its library messages in ``out``'s notes), or None after counting the image
-    as skipped ``unreadable_image``, or ``wrong_band_count`` where it cannot be read as
-    ``modality`` (``check_bands``). ``cache``: path → its size or the error, kept by the caller across
+    as skipped ``unreadable_image``, ``missing_image`` (an archive member that is not there), or
+    ``wrong_band_count`` where it cannot be read as ``modality`` (``check_bands``). ``cache``: path → its size or the error, kept by the caller across
     calls, so that an image many entries name (a VQA image's questions) is read once and each entry
     skipped as the first was."""
     found = cache.get(path) if cache is not None else None
@@ -161,6 +189,7 @@ def readable_size(path: Path, out: Output, where: str, modality: str | None = No
         if cache is not None:
             cache[path] = found
     if isinstance(found, ConversionError):
-        out.skip("wrong_band_count" if isinstance(found, WrongBands) else "unreadable_image", where, str(found))
+        reason = {WrongBands: "wrong_band_count", MissingMember: "missing_image"}.get(type(found), "unreadable_image")
+        out.skip(reason, where, str(found))
         return None
     return found

@@ -71,7 +71,7 @@ from data_gen.convert.common import (
     make_meta,
     no_image,
 )
-from data_gen.convert.images import WrongBands, check_bands, image_size
+from data_gen.convert.images import MissingMember, WrongBands, check_bands, image_size
 from data_gen.convert.text import json_problem, text_codec
 from rsvlm.progress import counted, plural
 from rsvlm.tokens import GEOMETRY_TAGS, IMAGE_TOKEN, MODALITIES, TASKS, task_name
@@ -253,7 +253,7 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
     ``_image_file``'s folder listings, kept across records."""
     from rsvlm.data.image_names import gdal_container, resolve_name  # (rsvlm.io's checks: numpy, on use)
     from rsvlm.data.records import normalize_record, task_from_prompt, task_turn
-    from rsvlm.io.checks import NETWORK, URL
+    from rsvlm.io.checks import NETWORK, URL, check_image_path
 
     if "images" in raw:
         specs = [im if isinstance(im, dict) else {"path": im} for im in raw["images"]]
@@ -273,10 +273,11 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
         if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
             raise TypeError("images[].band_files is not a list of paths")
         for f in files:  # /vsicurl/…, /vsizip//vsis3/…/a.zip/…, https://…: was "no such image", the // folded
-            if net := NETWORK.match(f) or URL.match(f):
-                what = f"GDAL's {net[1]}" if net.re is NETWORK else "a URL"
-                raise BadBox("missing_image", f"{f}: a file on the network ({what}), and convert copies local files "
-                             "into images/: download it first (curl -O, aws s3 cp, gsutil cp) and name that file")
+            if NETWORK.match(f) or URL.match(f):  # the reader's words: download it first …
+                try:
+                    check_image_path(f)
+                except (FileNotFoundError, ValueError) as e:
+                    raise BadBox("missing_image", str(e)) from e
         # a GDAL name (/vsizip/pack.zip/B02.tif, NETCDF:s1.nc:VV) is read through its container, which is copied
         gdal = [gdal_container(f, Path(args.images)) for f in files]  # (it was missing_image, all of them)
         srcs = [resolve_name(f, Path(args.images)) if g else _image_file(Path(args.images), f, out, listings)
@@ -293,6 +294,8 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
                     check_bands(src, modality)
             except WrongBands as e:
                 raise BadBox("wrong_band_count", str(e)) from e
+            except MissingMember as e:  # /vsizip/pack.zip/b.png, which pack.zip does not hold
+                raise BadBox("missing_image", str(e)) from e
             except ConversionError as e:
                 raise BadBox("unreadable_image", str(e)) from e
             size = size or got
