@@ -45,7 +45,7 @@ _EMPTY_SLOT = re.compile(r"[a-z] {2,}[a-z]")  # "many  in": a template's object 
 def add_arguments(p) -> None:
     # extend: --src a.txt --src b.txt converted b.txt alone (argparse keeps the last list), a.txt unsaid
     p.add_argument("--src", required=True, type=Path, nargs="+", action="extend",
-                   help="RSIVQA .txt file(s) or folder(s) of them (given again, its files add up)")
+                   help="RSIVQA .txt files, or folders of them, one or more (given again, its files add up)")
     p.add_argument("--images", required=True, type=Path, help="folder with the images")
     p.add_argument("--modality", default="optical", choices=MODALITIES, help="modality of every image (default: optical)")
 
