@@ -86,6 +86,16 @@ _UNKNOWN_WAY = (  # gcp_orientation_note's words where it cannot tell the image'
 )
 
 
+def asked_regions(question: str, img) -> list[dict]:
+    """The shapes a ``[regcap]`` question gives, in ``img``'s scene pixels (``inference.scene_wh``), labelled "region
+    asked" for ``--vis`` to draw beside the answer: a region's caption was drawn on the image with no sign of which
+    region it was about. Cannot place a tiled run's region (read in each tile's own frame): none drawn there."""
+    from rsvlm import geometry
+    from rsvlm.inference import scene_wh
+
+    return [{**o, "label": "region asked"} for o in geometry.decode(question, *scene_wh(img)).objects]
+
+
 def turned_line(notes: list[str]) -> str | None:
     """The overlay's line for an image the reader said is not north-up (``georef.orientation_note``: a Sentinel-1
     GRD's descending pass lies mirrored), drawn as its pixels lie as the model read them: "drawn as read, not

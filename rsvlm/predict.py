@@ -19,6 +19,7 @@ from rsvlm.closed_pipes import readers_may_close
 from rsvlm.io.nodata_objects import ValidityMap, dropped_note, nodata_note, on_nodata
 from rsvlm.output_options import (
     above_min_score,
+    asked_regions,
     overlay_title,
     rgb_bands_problem,
     unscored_note,
@@ -399,11 +400,13 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         # tiled shapes answer is predict's count line, not the model's words (its tiles' words are: tile_answers)
         kw = dict(title=overlay_title(question, None if counted else result["answer"], bool(args.tile), images), max_side=VIS_MAX_SIDE,
                   object_scale=inf.read_scale(base), rgb_bands=args.rgb_bands)
+        # a [regcap] region drawn too: its caption was drawn with no sign of where it was asked
+        drawn = result["objects"] + (asked_regions(question, base) if args.task == "regcap" and not args.tile else [])
         if len(images) == 2:  # a pair side by side, the shapes on both (was the after image alone)
-            draw_pair_overlay(*images, result["objects"], args.vis, captions=(f"before: {labels[0]}",
+            draw_pair_overlay(*images, drawn, args.vis, captions=(f"before: {labels[0]}",
                                                                               f"after: {labels[1]}"), **kw)
         else:
-            draw_overlay(base, result["objects"], args.vis, **kw)
+            draw_overlay(base, drawn, args.vis, **kw)
         print(f"wrote {args.vis}")
     return 130 if stopped else 0
 

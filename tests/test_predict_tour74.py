@@ -140,3 +140,22 @@ def test_a_tiled_all_nodata_scene_is_refused_once_with_nothing_on_stdout(tmp_pat
                  "--modality", "sar", "--tile", "32"]) == 2
     out, err = capsys.readouterr()
     assert out == "" and err.count("every pixel is nodata") == 1 and "empty.tif" in err
+
+
+def test_a_regcap_overlay_draws_the_region_asked(ckpt, geotiff, tmp_path, monkeypatch, capsys):
+    """--vis of a [regcap] answer drew the caption over the image with no sign of which region it was about."""
+    import json
+
+    import rsvlm.io
+    from rsvlm.answering import Answer
+
+    drawn = []
+    monkeypatch.setattr(inf, "answerer", lambda *a, **k: lambda msgs, imgs: [Answer("a lake", []) for _ in msgs])
+    monkeypatch.setattr(rsvlm.io, "draw_overlay", lambda img, objects, out, **kw: drawn.extend(objects))
+    out = tmp_path / "r.json"
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--device", "cpu", "--region",
+                 "10,8,50,40", "--vis", str(tmp_path / "o.png"), "--out", str(out)]) == 0, capsys.readouterr().err
+    assert [(o["kind"], o["label"]) for o in drawn] == [("box", "region asked")]
+    x1, y1, x2, y2 = drawn[0]["coords"]  # the 96x64 scene's pixels, at the codec's thousandths
+    assert abs(x1 - 10) < 1 and abs(y1 - 8) < 1 and abs(x2 - 50) < 1 and abs(y2 - 40) < 1
+    assert json.loads(out.read_text())["objects"] == []  # an answer's objects: the region is the question's
