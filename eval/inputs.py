@@ -157,11 +157,9 @@ def load_predictions(path: str | Path) -> PredictionFile:
     ids are counted, never fatal: the records they were meant for are then scored as missing (first
     prediction of an id wins; the ids whose later lines answer otherwise are listed in ``differing``). A file
     that is one JSON object without an id (an ``{id: answer}`` mapping) raises ScoreError saying what to do."""
-    from eval.pred_bytes import whole_bytes
-
     path = Path(path)
     if path.exists() and not path.is_file() and not path.is_dir():  # --pred <(jq …), /dev/stdin: read once, whole
-        return _read_predictions(path, *whole_bytes(path))
+        return _read_predictions(path)
     if not path.is_file():
         from rsvlm.predictions import answer_files
 
@@ -171,7 +169,7 @@ def load_predictions(path: str | Path) -> PredictionFile:
             "running or stopped; run it again with the same --out, on any number of processes, to merge)"
             if parts else "; give the answers file that rsvlm eval --data GT.jsonl --out PRED.jsonl wrote" if not
             path.is_dir() else "; give the JSONL file in it"))
-    return _read_predictions(path, *whole_bytes(path))
+    return _read_predictions(path)
 
 
 def _whole_kind(path: Path, whole: dict) -> str | None:
@@ -191,8 +189,12 @@ def _whole_kind(path: Path, whole: dict) -> str | None:
     return None
 
 
-def _read_predictions(path: Path, data: bytes, cut_note: str | None = None) -> PredictionFile:
-    """``load_predictions`` of the bytes ``data`` read from ``path`` (``cut_note``: a gzip file's cut, ``pred_bytes.gunzip``)."""
+def _read_predictions(path: Path) -> PredictionFile:
+    """``load_predictions`` of ``path`` read whole (``pred_bytes.whole_bytes``: a pipe once, gzip decompressed, with
+    the note of a cut), its bytes let go once decoded and its lines read one at a time."""
+    from eval.pred_bytes import whole_bytes
+
+    data, cut_note = whole_bytes(path)
     out = PredictionFile(by_id={}, bad_examples=[cut_note] if cut_note else [])
     try:
         text = data.decode(enc := text_encoding(data))  # the records' rule: UTF-16 by its BOM (PowerShell's `>`), a UTF-8 BOM dropped
@@ -202,6 +204,7 @@ def _read_predictions(path: Path, data: bytes, cut_note: str | None = None) -> P
         except UnicodeDecodeError:
             raise ScoreError(f"{path}: not {'UTF-16' if e.encoding.startswith('utf-16') else 'UTF-8'} text ({e.reason} at "
                              f"byte {e.start}); predictions are JSONL") from None
+    del data  # the bytes: the text alone is read from here
     whole = _whole_json(text)
     if isinstance(whole, dict) and not {"id", "question_id"} & set(whole):
         raise ScoreError(f"{path} is one JSON object, not JSONL: predictions are one {{id, task, answer}} object a line"
@@ -214,9 +217,8 @@ def _read_predictions(path: Path, data: bytes, cut_note: str | None = None) -> P
     if array is not None:  # a JSON array of predictions (LLaVA's own answers files are such): each item a line
         out.json_array = True
         entries = [(f"item {i}", obj) for i, obj in enumerate(array)]
-    else:
-        # not splitlines(): U+2028 in a string; a bare CR (an old Mac's line end) can be no JSON string's
-        entries = [(f"{lineno}", line) for lineno, line in enumerate(LINE_END.split(text), 1) if line.strip()]
+    else:  # one line at a time: a list of every line held another copy of the file (200k lines: 805 → 634 MiB peak)
+        entries = _text_lines(text)
     differing: set[str] = set()
     first_bad = None  # the first unreadable line: a DOTA-style text file's, where none is read
     for where, entry in entries:
@@ -243,11 +245,11 @@ def _read_predictions(path: Path, data: bytes, cut_note: str | None = None) -> P
         except ValueError as e:
             out.n_bad_lines += 1
             first_bad = first_bad if out.n_bad_lines > 1 else entry
-            cut = array is None and where == entries[-1][0] and not text.endswith(("\n", "\r")) and str(e).startswith(
+            cut = array is None and where.endswith("$") and str(e).startswith(
                 "not valid JSON")  # a run killed while writing its last answer
             if len(out.bad_examples) < 5 + bool(cut_note) or cut:  # json_line's "cut short? (… written \\n)" fits no killed run
                 said = str(e).partition("; the line ends inside it")[0] if cut else str(e)
-                out.bad_examples.append(f"{path}:{where}: {said}" + (
+                out.bad_examples.append(f"{path}:{where.rstrip('$')}: {said}" + (
                     "; the last line, without its line end: cut short, a run killed while writing it? (rerun "
                     "`rsvlm eval` with the same --out: it resumes)" if cut else ""))
             continue
@@ -264,6 +266,22 @@ def _read_predictions(path: Path, data: bytes, cut_note: str | None = None) -> P
         raise ScoreError(f"{path} is {kind} (its first line: {first_bad.strip()[:80]!r}), not JSONL: predictions are "
                          "one {id, task, answer} object a line, with \"objects\" in pixels where given (docs/eval.md)")
     return out
+
+
+def _text_lines(text: str):
+    """``(number, line)`` of each line of ``text`` that is not blank, one at a time, the number ending in ``$`` for
+    a last line without its line end (a run killed while writing it). Not splitlines(): U+2028 in a string; a bare
+    CR (an old Mac's line end) can be no JSON string's."""
+    start, n = 0, 0
+    for n, m in enumerate(LINE_END.finditer(text), 1):
+        if not _BLANK.fullmatch(text, start, m.start()):
+            yield f"{n}", text[start:m.start()]
+        start = m.end()
+    if start < len(text) and not _BLANK.fullmatch(text, start):
+        yield f"{n + 1}$", text[start:]
+
+
+_BLANK = re.compile(r"\s*")
 
 
 def _dota_kind(line: str) -> str | None:
