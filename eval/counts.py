@@ -13,6 +13,12 @@ def counted(n: int, noun: str, verbs: str = "") -> str:
     return progress.counted(n, noun) + (f" {verbs.split('/')[n != 1]}" if verbs else "")
 
 
+def their(n: int, words: str = "its/their") -> str:
+    """The word of ``words`` (``"its/their"``, ``"it is/they are"``) that agrees with ``n`` things: one record's image
+    is "its image" (was "their image" of one)."""
+    return words.split("/")[n != 1]
+
+
 if __name__ == "__main__":  # python -m eval.counts: no command line; say so, and which scripts have one
     from eval.__main__ import library_main
 

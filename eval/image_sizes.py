@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from eval.counts import counted
+from eval.counts import counted, their
 from eval.inputs import Item, ScoreError
 
 
@@ -149,15 +149,15 @@ def with_sizes(records: list[dict], args) -> tuple[list[dict], int, list[str]]:
 
     def unsized(outcome: str) -> str:
         return (f"{counted(len(left), 'record', 'has/have')} no meta.width/meta.height and no image file readable {where} (first: "
-                f"{left[0]}): their geometry cannot be put in pixels, {outcome}; give their meta sizes, or "
-                "--image-root the folder their images are under")
+                f"{left[0]}): {their(len(left))} geometry cannot be put in pixels, {outcome}; give {their(len(left))} meta sizes, or "
+                f"--image-root the folder {their(len(left))} images are under")
 
     if left and not kept:
         raise ScoreError(f"{args.gt}: {unsized('so none can be scored')}")
     pairs = (f"; {len(differ)} of them {'has' if len(differ) == 1 else 'have'} images of two sizes (first: {differ[0]}), scored at the first's: a "
-             "reference drawn on the other's grid scores in the wrong place, so give their meta sizes") if differ else ""
+             f"reference drawn on the other's grid scores in the wrong place, so give {their(len(differ))} meta sizes") if differ else ""
     pairs += (f"; {len(half)} of them {'gives' if len(half) == 1 else 'give'} one of the two (first: {half[0]}): give both" if half else "")
-    notes = [f"{counted(len(filled), 'record', 'has/have')} no meta.width/meta.height and {'is' if len(filled) == 1 else 'are'} scored at their image's size, read "
+    notes = [f"{counted(len(filled), 'record', 'has/have')} no meta.width/meta.height and {'is' if len(filled) == 1 else 'are'} scored at {their(len(filled))} image's size, read "
              f"{where} (first: {filled[0]}){pairs}"] if filled else []
     return kept, len(left), notes + ([unsized(f"so {'it is' if len(left) == 1 else 'they are'} left out of every score")] if left else [])
 

@@ -14,7 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 from eval.answers import FORMAT_MARKS, UNPARSEABLE, gt_answer, not_text, number_text, pred_objects
-from eval.counts import counted
+from eval.counts import counted, their
 from eval.flags import is_cut, is_errored, is_past_context
 from eval.image_sizes import image_root, size_note
 from eval.inputs import Item, PredictionFile, ScoreError, load_predictions, stamp_of
@@ -45,10 +45,10 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
                      "JSONL, one {id, task, answer} object a line, as rsvlm eval writes them)")
     notes += preds.bad_examples
     if preds.n_question_ids:
-        notes.append(f"{counted(preds.n_question_ids, 'prediction line', 'has/have')} no 'id' and {'is' if preds.n_question_ids == 1 else 'are'} matched by their 'question_id' "
+        notes.append(f"{counted(preds.n_question_ids, 'prediction line', 'has/have')} no 'id' and {'is' if preds.n_question_ids == 1 else 'are'} matched by {their(preds.n_question_ids)} 'question_id' "
                      "(as LLaVA's and GeoChat's eval scripts write them)")
     if preds.n_text_answers:
-        notes.append(f"{counted(preds.n_text_answers, 'prediction line', 'has/have')} no 'answer' and {'is' if preds.n_text_answers == 1 else 'are'} scored on their 'text' (as "
+        notes.append(f"{counted(preds.n_text_answers, 'prediction line', 'has/have')} no 'answer' and {'is' if preds.n_text_answers == 1 else 'are'} scored on {their(preds.n_text_answers)} 'text' (as "
                      "LLaVA's model_vqa writes it)")
         # LLaVA's question file ({question_id, image, text}: model_vqa's input) given as --pred: its questions scored
         if asked := [it for it in items if it.pred is not None and "image" in it.pred and "prompt" not in it.pred
@@ -62,7 +62,7 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
     # two runs' answers in one file (appended, or concatenated): which one counts matters, for the records scored here
     scored = {it.id for it in items}  # once: built in the comprehension's test, it was built anew for every id
     if differing := [i for i in preds.differing if i in scored]:
-        notes.append(f"{counted(len(differing), 'id')} repeated with another answer than their first line's, which "
+        notes.append(f"{counted(len(differing), 'id')} repeated with another answer than {their(len(differing))} first line's, which "
                      f"is the one scored (first: {differing[0]}); two runs' answers in one file?")
     if note := unmerged_note(args.pred, [it for it in items if it.pred is None]):
         notes.append(note)
@@ -138,7 +138,7 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
                                   f"the predictions, {records[0]['id']!r} in the ground truth)")
             else:
                 notes.append(f"none of the {len(preds.by_id)} predictions names a {'/'.join(tasks)} record of "
-                             f"{args.gt} (their tasks: {dict(by_task)}); a predictions file of another task?")
+                             f"{args.gt} ({their(len(preds.by_id), 'its task/their tasks')}: {dict(by_task)}); a predictions file of another task?")
     elif not any("answer" in p or "objects" in p for _, p in preds.by_id.values()):
         # {"id", "response": …}: another tool's name for the answer was told "a records file?"
         held = _text_keys([p for _, p in preds.by_id.values()])
@@ -280,11 +280,11 @@ def count_notes(scores: dict) -> list[str]:
     if ours:
         tags = [t for t, script in TAGS.items() if script == scores.get("task")]
         out.append(f"{counted(sum(ours.values()), 'prediction', 'names/name')} {'its' if sum(ours.values()) == 1 else 'their'} task as this script is named ({ours}), not by "
-                   f"its rsvlm tag ({'/'.join(tags)}, as rsvlm eval writes it); they are scored as any prediction is, "
-                   "against the record of their id")
+                   f"its rsvlm tag ({'/'.join(tags)}, as rsvlm eval writes it); {their(sum(ours.values()), 'it is/they are')} "
+                   f"scored as any prediction is, against the record of {their(sum(ours.values()))} id")
     if rest := {k: n for k, n in other.items() if k not in ours}:
         out.append(f"{counted(sum(rest.values()), 'prediction', 'names/name')} a task that is no rsvlm task ({rest}); {'it is' if sum(rest.values()) == 1 else 'they are'} "
-                   "scored against the record of their id: another tool's name for the task, or another benchmark's "
+                   f"scored against the record of {their(sum(rest.values()))} id: another tool's name for the task, or another benchmark's "
                    "answers under ids that repeat these?")
     if n := (scores.get("n_gt_other_tasks") or {}).get("change (not kept)"):  # counted in the file, unsaid
         out.append(change_left(n, scores.get("task")))
@@ -308,8 +308,9 @@ def change_left(n: int, task: str | None) -> str:
     """What is said of the ``n`` change records that the ``task`` script (change or captioning) leaves to the other:
     in a note, or in the error where they are all its records of the task."""
     return f"{counted(n, 'change record')} of the ground truth {'is' if n == 1 else 'are'} not scored here (n_gt_other_tasks): " + (
-        "their reference is in words, no change map: eval.captioning scores them, or --all-maps scores every change "
-        "record as a map" if task == "change" else "they ask for or give a change map: eval.change scores them")
+        f"{their(n)} reference is in words, no change map: eval.captioning scores {their(n, 'it/them')}, or --all-maps scores every "
+        "change record as a map" if task == "change" else
+        f"{their(n, 'it asks/they ask')} for or {their(n, 'gives/give')} a change map: eval.change scores {their(n, 'it/them')}")
 
 
 if __name__ == "__main__":  # python -m eval.notes: no command line; say so, and which scripts have one

@@ -159,3 +159,56 @@ def test_a_bad_line_with_its_line_end_is_not_called_cut_for_blanks_after_it(tmp_
     got = load_predictions(p)
     assert list(got.by_id) == ["a"] and got.n_bad_lines == 1
     assert got.bad_examples[0].startswith(f"{p}:2: not valid JSON") and "without its line end" not in got.bad_examples[0]
+
+
+# ---------------------------------------------------------------- "its" of one, "their" of several
+
+
+def _jsonl(path, rows):
+    import json
+
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return str(path)
+
+
+def _cls(rid):
+    return {"id": rid, "task": "cls", "images": [{"path": "a.png", "modality": "optical"}],
+            "conversations": [{"from": "human", "value": "<image>\n[cls] What is this scene?"},
+                              {"from": "gpt", "value": "lake"}]}
+
+
+def test_one_repeated_id_and_one_text_answer_are_its_not_their(tmp_path, capsys):
+    from eval import classification
+
+    gt = _jsonl(tmp_path / "gt.jsonl", [_cls("a"), _cls("b"), _cls("c")])
+    pred = _jsonl(tmp_path / "p.jsonl", [{"id": "a", "answer": "lake"}, {"id": "b", "answer": "lake"},
+                                         {"id": "b", "answer": "forest"}, {"question_id": "c", "text": "lake"}])
+    classification.main(["--gt", gt, "--pred", pred])
+    out = capsys.readouterr().out
+    assert "1 id repeated with another answer than its first line's, which is the one scored (first: b)" in out
+    assert "1 prediction line has no 'id' and is matched by its 'question_id'" in out
+    assert "1 prediction line has no 'answer' and is scored on its 'text'" in out
+    assert "their" not in out
+
+
+def test_change_records_left_to_the_other_script_agree_with_their_count():
+    from eval.notes import change_left
+
+    assert change_left(1, "change").startswith("1 change record of the ground truth is not scored here "
+                                               "(n_gt_other_tasks): its reference is in words, no change map: "
+                                               "eval.captioning scores it, or")
+    assert "2 change records of the ground truth are not scored here (n_gt_other_tasks): their reference is in " \
+           "words, no change map: eval.captioning scores them" in change_left(2, "change")
+    assert change_left(1, "captioning").endswith("it asks for or gives a change map: eval.change scores it")
+    assert change_left(3, "captioning").endswith("they ask for or give a change map: eval.change scores them")
+
+
+def test_a_prediction_naming_its_task_as_the_script_is_named_is_it_not_they():
+    from eval.notes import count_notes
+
+    one = count_notes({"task": "detection", "n_pred_other_task": {"detection": 1, "referring": 1}})
+    assert any("1 prediction names its task as this script is named ({'detection': 1}), not by its rsvlm tag "
+               "(det, as rsvlm eval writes it); it is scored as any prediction is, against the record of its id" in n
+               for n in one)
+    assert any("1 prediction names a task that is no rsvlm task ({'referring': 1}); it is scored against the record "
+               "of its id" in n for n in one)
