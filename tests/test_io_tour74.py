@@ -120,3 +120,19 @@ def test_readers_md_opens_with_what_is_read_and_links_sections_that_exist():
     assert len(rows) == 6 and all(len(r) < 200 and r.endswith(" |") for r in rows)  # list's row broke over 2 lines
     for heading in ("GDAL rasters", "PNG and JPEG", "TIFFs GDAL cannot open", "Band files"):
         assert f"\n### {heading}\n" in text and f"(#{heading.lower().replace(' ', '-')})" in formats, heading
+
+
+REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+B10 = REAL / "ir_landsat8" / "LC08_L1TP_016037_20170813_20170814_01_RT_B10.TIF"
+
+
+@pytest.mark.skipif(not B10.is_file(), reason="needs ../shared/realdata/ir_landsat8 (the real Landsat-8 B10 and _MTL.txt)")
+@pytest.mark.parametrize("page", ["GTIFF_DIR:1:{}", 'GTIFF_DIR:1:"{}"'])
+def test_a_landsat_band_read_as_its_page_keeps_its_mtl_kelvin(page):
+    """Named as a page, the real B10 found no _MTL.txt (looked for in the folder 'GTIFF_DIR:1:/…') and was stretched
+    as DN [19129, 27563] with a note that none was beside it; it is now in kelvin, as read by its file name."""
+    whole, paged = read_image(B10), read_image(page.format(B10))
+    assert paged.stretch == whole.stretch and 270 < paged.stretch[0][0] < paged.stretch[0][1] < 300
+    assert any("brightness temperature from the _MTL.txt" in n for n in paged.notes), paged.notes
+    assert not any("beside it" in n for n in paged.notes) and np.array_equal(paged.data, whole.data)
+    assert paged.files == [page.format(B10)]

@@ -15,6 +15,7 @@ from rsvlm.io.sources import (
     ImageReadError,
     check_image_path,
     gdal_message,
+    gtiff_page,
     header_files,
     not_readable,
     open_raster,
@@ -78,6 +79,14 @@ def as_paths(path) -> list[Path]:
             raise ValueError(f"{p}: given twice among the band files {', '.join(str(q) for q in paths)}")
         seen.add(p.resolve())
     return paths
+
+
+def named_files(names: list[str]) -> list[Path]:
+    """``as_paths(names)`` with a TIFF page's name as its file (``GTIFF_DIR:1:…_B10.TIF``: ``…_B10.TIF``), for what
+    file names and the files beside them say (a Landsat band's number, its ``_MTL.txt``: a page had been read
+    as DN, "no _MTL.txt beside it"). Its pixels are still read by the name given. A file in an archive
+    (``/vsizip/…``) finds no ``_MTL.txt`` there."""
+    return [Path(page[1]) if (page := gtiff_page(n)) else p for n, p in zip(names, as_paths(names))]
 
 
 def image_size(path) -> tuple[int, int]:

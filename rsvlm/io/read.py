@@ -45,7 +45,7 @@ from rsvlm.io.georef import (
     shift_gcps,
     shift_transform,
 )
-from rsvlm.io.image import RSImage, Window, as_paths, file_names, image_size
+from rsvlm.io.image import RSImage, Window, as_paths, file_names, image_size, named_files
 from rsvlm.io.iq import as_complex, iq_note
 from rsvlm.io.large import header_size, out_of_memory
 from rsvlm.io.naming import BandNaming
@@ -71,7 +71,7 @@ class SceneReader:
         self.files, headers = band_headers(file_names(path))
         given, (self.files, headers) = self.files, pr.one_thermal_gain(self.files, headers)
         self._gain_left_out = [Path(f).name for f in given if f not in self.files]  # for a --bands count's error
-        self.paths = as_paths(self.files)
+        self.paths = named_files(self.files)  # a TIFF page's file (GTIFF_DIR:1:x.tif: x.tif), for its names
         self._whole = whole  # the caller reads the whole scene: refused before the stretch where it does not fit
         self.name = ", ".join(self.files)
         modality = md.given_modality(modality, self.name)  # "SAR" as the CLI and records take it
