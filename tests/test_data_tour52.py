@@ -41,7 +41,7 @@ def test_records_past_the_llms_context_are_named_before_training():
     without a word."""
     from rsvlm.train.loop import past_context
 
-    assert past_context([100, 600, 700], 2048, 512).startswith("2 record(s) run past the LLM's context of 512")
+    assert past_context([100, 600, 700], 2048, 512).startswith("2 records run past the LLM's context of 512")
     assert "data.max_length=512" in past_context([600], 2048, 512)
     assert past_context([600], 384, 512) is None  # max_length within the context: nothing gets through
     assert past_context([100, 200], 2048, 512) is None  # none that long

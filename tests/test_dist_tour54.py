@@ -242,7 +242,7 @@ def test_a_small_group_on_several_processes_is_not_told_to_use_naive_batching():
 
     groups = ["optical"] * 20 + ["sar"] * 3
     one, two = undrawn_groups(groups, None, 8, world_size=1), undrawn_groups(groups, None, 8, world_size=2)
-    assert len(one) == len(two) == 1 and one[0].startswith("3 sar record(s) are fewer than one global batch (8)")
+    assert len(one) == len(two) == 1 and one[0].startswith("3 sar records are fewer than one global batch (8)")
     assert one[0].endswith("set data.batching=naive, or add records of it") and "naive" not in two[0].split("(batches hold")[1], two
 
 

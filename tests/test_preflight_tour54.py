@@ -209,7 +209,7 @@ def test_records_whose_prompt_and_image_cannot_fit_are_counted_before_the_first_
     cfg.data.max_bad_fraction = 0.5  # 2 of 8 records: a warning, and the run goes on
     check_unfit(_index(mods), processor, cfg, rank=0)
     err = capsys.readouterr().err
-    assert (f"warning: 2 of 8 records cannot fit data.max_length={sar - 1}: 2 sar record(s), whose shortest sample "
+    assert (f"warning: 2 of 8 records cannot fit data.max_length={sar - 1}: 2 sar records, whose shortest sample "
             f"runs {sar} tokens (144 of them the image) before its answer; each would be skipped") in err, err
     check_unfit(_index(mods), processor, cfg, rank=1)
     assert capsys.readouterr().err == ""  # said once, by rank 0
@@ -229,7 +229,7 @@ def test_a_run_whose_records_cannot_fit_stops_before_its_first_step(tmp_path, ca
     assert train_sft(data, out, "data.max_length=17", "max_steps=1", "optim.warmup_steps=0") == 2  # before the build
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("rsvlm train: UnfitRecords: 4 of 4 records cannot fit data.max_length=17: 4 optical "
-                              "record(s), whose shortest sample runs"), err
+                              "records, whose shortest sample runs"), err
     assert not (out / "metrics.jsonl").exists() and not (out / "final").exists()
 
 

@@ -89,4 +89,4 @@ def test_too_few_records_for_one_global_batch_are_refused_before_any_rank_starts
     code = launch.main([str(recipe), "--launcher", "torchrun", "--gpus-per-node", "1", f"out_dir={tmp_path / 'run'}",
                         f"data.train={sft_record}"])
     err = capsys.readouterr().err
-    assert code == 2 and "batch_size=4" in err and "1 usable record(s)" in err, err
+    assert code == 2 and "batch_size=4" in err and "1 usable record," in err, err

@@ -27,7 +27,7 @@ def test_contrastive_pretraining_reports_the_records_it_skipped(tmp_path, capsys
     assert train_main([*argv, "data.max_bad_fraction=0.2"]) == 0
     err = capsys.readouterr().err
     assert "1 skipped (bad field images[].modality: 1)" in err and "train.jsonl:1 (id rec0)" in err
-    assert "3 caption pair(s) from 7 record(s)" in err  # the cls and vqa records are not captions
+    assert "3 caption pairs from 7 records" in err  # the cls and vqa records are not captions
     summary = json.loads((out / "summary.json").read_text())
     assert summary["malformed_records"] == 1 and summary["malformed_reasons"] == {"bad field images[].modality": 1}
     assert summary["duplicate_ids"] == 0
@@ -101,7 +101,7 @@ def test_a_modality_too_small_for_one_batch_and_duplicate_ids_are_said(tmp_path,
             "log.progress=false", "max_steps=1", "batch_size=4"]
     assert train_main(argv) == 0
     err = capsys.readouterr().err
-    assert "1 ir record(s) are fewer than one global batch (4) and are never drawn" in err  # was trained on never
+    assert "1 ir record is fewer than one global batch (4) and is never drawn" in err  # was trained on never
     assert "1 kept with an id already read (first: 'rec1'" in err
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["duplicate_ids"] == 1
     import numpy as np
@@ -110,4 +110,4 @@ def test_a_modality_too_small_for_one_batch_and_duplicate_ids_are_said(tmp_path,
     assert len(undrawn_groups(groups, None, 8)) == 2  # 7 < 8 as well: both named
     assert undrawn_groups(groups, np.array([0.5 / 7] * 7 + [0.5]), 4) == []  # ir: 4 of 8 draws on average
     rare = undrawn_groups(groups, np.full(8, 1 / 8), 4)  # ir: 1 of 8 draws
-    assert len(rare) == 1 and rare[0].startswith("1 ir record(s)") and "drawn 1.0 times an epoch" in rare[0]
+    assert len(rare) == 1 and rare[0].startswith("1 ir record is drawn 1.0") and "drawn 1.0 times an epoch" in rare[0]

@@ -28,7 +28,7 @@ def test_records_none_of_whose_images_is_there_are_refused_before_anything_is_wr
     assert train_main(argv) == 2
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert last.startswith("rsvlm train: NoImageFound: none of the image files is there: 6 named by the 6 "
-                           "record(s) of data.train"), last
+                           "records of data.train"), last
     assert f"image not found: {tmp_path / 'elsewhere' / 'images' / 'im0.png'}" in last
     assert f"relative image paths are read from data.root={tmp_path / 'elsewhere'} " in last
     assert "set data.root to the folder they are relative to" in last

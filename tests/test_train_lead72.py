@@ -173,7 +173,7 @@ def test_a_modality_weighted_0_is_no_group_too_small_to_draw():
     groups = ["optical"] * 40 + ["ir"] * 160
     assert undrawn_groups(groups, np.array([1 / 40] * 40 + [0.0] * 160), 32) == []
     rare = undrawn_groups(groups, np.array([0.9 / 40] * 40 + [0.1 / 160] * 160), 32)
-    assert len(rare) == 1 and rare[0].startswith("160 ir record(s) are drawn 20.0 times an epoch on average, fewer than one global "
+    assert len(rare) == 1 and rare[0].startswith("160 ir records are drawn 20.0 times an epoch on average, fewer than one global "
                               "batch (32), so rarely trained on"), rare
 
 

@@ -36,7 +36,7 @@ def test_a_data_extra_file_none_of_whose_images_is_there_is_refused_naming_its_r
     assert train_main(argv) == 2
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert last.startswith("rsvlm train: NoImageFound: none of the image files is there: 4 named by the 4 "
-                           "record(s) of data.extra[0].path; every sample of it would be skipped as bad"), last
+                           "records of data.extra[0].path; every sample of it would be skipped as bad"), last
     assert f"image not found: {tmp_path / 'wrong' / 'images' / 'im0.png'}" in last
     assert (f"No image of data.extra[0].path was found: a record's relative image paths are read from "
             f"data.extra[0].root={tmp_path / 'wrong'}; set data.extra[0].root to the folder they are relative to"
@@ -57,7 +57,7 @@ def test_records_naming_no_image_count_towards_the_records_looked_at(tmp_path, m
     cfg = load_config(TrainConfig, SFT, [f"data.train={data}", "batch_size=2"])
     inputs.check_images_there(cfg)  # the first 3 name no image: no verdict on the rest
     data.write_text("".join(json.dumps(r) + "\n" for r in [_text_record(0), *images]))
-    with pytest.raises(inputs.NoImageFound, match=r"there: 2 named by 2 of the first 3 record\(s\) of data\.train;"):
+    with pytest.raises(inputs.NoImageFound, match=r"there: 2 named by 2 of the first 3 records of data\.train;"):
         inputs.check_images_there(cfg)
 
 

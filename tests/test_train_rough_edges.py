@@ -41,7 +41,7 @@ def test_resume_drops_the_metrics_lines_logged_after_its_checkpoint(tmp_path, ca
     assert train_main(argv) == 0
     assert train_main([*argv, f"ckpt.resume={out / 'checkpoints' / 'step_000001'}"]) == 0
     assert _metrics_steps(out) == [1, 2, 3]  # steps 2 and 3 once each, not twice
-    assert "dropped 2 line(s) logged after step 1" in capsys.readouterr().err
+    assert "dropped 2 lines logged after step 1" in capsys.readouterr().err
 
     fresh = tmp_path / "fresh"  # auto with nothing to resume from says so
     assert train_main([*argv, f"out_dir={fresh}", "max_steps=1", "ckpt.resume=auto"]) == 0

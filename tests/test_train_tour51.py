@@ -49,7 +49,7 @@ def _resumed(tmp_path, capsys, *changes: str) -> tuple[int, str, Path]:
 def test_a_changed_lr_on_resume_takes_effect_and_the_changes_are_named(tmp_path, capsys):
     rc, err, out = _resumed(tmp_path, capsys, "optim.lr=0.01")
     assert rc == 0
-    assert "changes 2 setting(s)" in err and "max_steps: 1 → 2" in err and "optim.lr: 0.001 → 0.01" in err
+    assert "changes 2 settings" in err and "max_steps: 1 → 2" in err and "optim.lr: 0.001 → 0.01" in err
     lrs = [json.loads(x)["lr"] for x in (out / "metrics.jsonl").read_text().splitlines()]
     assert lrs == [1e-3, 1e-2]  # the checkpoint's optimizer state used to keep 1e-3
 

@@ -103,7 +103,7 @@ def test_contrastive_pairs_of_a_modality_without_a_stem_are_counted_apart_not_as
             "log.progress=false", "batch_size=4", "max_steps=1", stems]
     assert train_main(argv) == 0
     err = capsys.readouterr().err
-    assert "1 ir caption pair(s) left out: model.stems has no stem for that modality (it has optical)" in err
+    assert "1 ir caption pair left out: model.stems has no stem for that modality (it has optical)" in err
     summary = json.loads((out / "summary.json").read_text())
     assert summary["no_stem_pairs"] == {"ir": 1} and summary["bad_samples"] == 0 and summary["samples"] == 3
 
@@ -199,7 +199,7 @@ def test_a_save_after_resuming_from_an_earlier_step_removes_the_later_ones_not_i
                                                        f"ckpt.resume={ckpt.step_dir(root, 2)}"])
     note_resume(cfg, True, 2)
     err = capsys.readouterr().err
-    assert f"1 step folder(s) in {root} past step 2 (step_000004) are of the run that went on from it" in err, err
+    assert f"1 step folder in {root} past step 2 (step_000004) is of the run that went on from it" in err, err
     step3 = ckpt.step_dir(root, 3)
     ckpt.prepare_tmp(step3)
     ckpt.commit(step3, keep=1)
@@ -292,7 +292,7 @@ def test_lm_records_of_a_modality_without_a_stem_are_counted_apart_not_as_malfor
     stems = "model.stems={optical: {modality: optical, bands: [R, G, B], mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25]}}"
     argv, out = _argv(tmp_path, f"data.train={data}", "max_steps=1", "batch_size=2", stems)
     assert train_main(argv) == 0
-    assert "2 ir record(s) left out: model.stems has no stem for that modality (it has optical)" in capsys.readouterr().err
+    assert "2 ir records left out: model.stems has no stem for that modality (it has optical)" in capsys.readouterr().err
     summary = json.loads((out / "summary.json").read_text())
     assert summary["no_stem_records"] == {"ir": 2} and summary["malformed_records"] == 0
 

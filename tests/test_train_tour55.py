@@ -152,7 +152,9 @@ def test_every_stop_says_where_to_continue_in_one_wording(sft_record, tmp_path, 
     monkeypatch.setattr(loop, "train", interrupted)
     out = tmp_path / "run"
     assert train_main(["--config", str(recipe(tmp_path)), f"data.train={sft_record}", f"out_dir={out}"]) == 130
-    assert capsys.readouterr().err.strip() == f"rsvlm train: interrupted; {resume_hint(out)}"
+    assert capsys.readouterr().err.strip() == ("rsvlm train: interrupted; before its first step (reading the config "
+                                               "and data, building the model): nothing was trained or saved; run the "
+                                               "same command again to start it")  # nothing to continue from (tour74)
     assert resume_hint(out) == f"no step folder was saved in {out / 'checkpoints'} (ckpt.every sets how often)"
     (out / "checkpoints" / "step_000003").mkdir(parents=True)
     (out / "checkpoints" / "step_000004.tmp").mkdir()  # a save cut short: not one to continue from
@@ -335,4 +337,4 @@ def test_records_past_the_llms_context_are_counted_with_the_prompt_formats_share
             "log.progress=false", "max_steps=1", "batch_size=4", "optim.warmup_steps=0",
             "model.llm.config.max_position_embeddings=230"]
     assert train_main(argv) == 0
-    assert "warning: 1 record(s) run past the LLM's context of 230 tokens (data.max_length=384" in capsys.readouterr().err
+    assert "warning: 1 record runs past the LLM's context of 230 tokens (data.max_length=384" in capsys.readouterr().err

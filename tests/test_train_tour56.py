@@ -278,7 +278,7 @@ def test_a_contrastive_batch_larger_than_the_caption_pairs_is_said(clip_step, tm
     cfg, data, _ = clip_step
     base = ["--config", str(cfg), f"data.train={data}", "log.progress=false", "max_steps=1", "optim.warmup_steps=0"]
     assert train_main([*base, f"out_dir={tmp_path / 'a'}", "batch_size=32"]) == 0
-    assert ("warning: 3 caption pair(s), fewer than a global batch of 32 (batch_size × grad_accum × processes): each "
+    assert ("warning: 3 caption pairs, fewer than a global batch of 32 (batch_size × grad_accum × processes): each "
             "step contrasts 3 of them") in capsys.readouterr().err
     assert train_main([*base, f"out_dir={tmp_path / 'b'}", "batch_size=3"]) == 0
     assert "fewer than a global batch" not in capsys.readouterr().err

@@ -274,7 +274,7 @@ def test_a_resume_names_no_change_of_a_setting_its_loop_does_not_read(tmp_path, 
         tmp_path / "train_config.yaml")
     check_changes(tmp_path, cfg, 0)
     err = capsys.readouterr().err
-    assert "changes 1 setting(s)" in err and "batch_size: 3 → 32" in err and "data." not in err, err
+    assert "changes 1 setting from" in err and "batch_size: 3 → 32" in err and "data." not in err, err
     lm = load_config(TrainConfig, recipe(tmp_path))  # the LM loop: clip.* alike
     save_config(load_config(TrainConfig, recipe(tmp_path), ["clip.dense_weight=1"]), tmp_path / "train_config.yaml")
     check_changes(tmp_path, lm, 0)

@@ -146,7 +146,7 @@ def test_records_whose_question_runs_past_max_length_are_counted_before_the_firs
     records = [rec(i, "Any ship?") for i in range(9)] + [rec(9, "Is there " + "a ship, " * 40 + "anywhere?")]
     cfg, proc, index = tiny_index(tmp_path, records)
     cfg.data.max_length = shortest_sample(proc, cfg.model.prompt, "optical") + 40  # the short ones fit whole
-    with pytest.raises(UnfitRecords, match=r"^1 of 10 records cannot fit data\.max_length=\d+: 1 record\(s\) whose "
+    with pytest.raises(UnfitRecords, match=r"^1 of 10 records cannot fit data\.max_length=\d+: 1 record whose "
                                            r"own turns do not fit \(the first, r9: no assistant token left"):
         check_unfit(index, proc, cfg, rank=0)
     cfg.data.max_bad_fraction = 0.2  # a warning, and the record is not among those to be cut

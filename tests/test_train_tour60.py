@@ -138,8 +138,8 @@ def test_a_batch_larger_than_the_data_is_refused_before_the_model_is_built(tmp_p
     data.write_text(data.read_text() + "{not json\n")
     assert train_main(_sft_argv(tmp_path, data, "batch_size=4")) == 2
     err = capsys.readouterr().err
-    assert ("batch_size=4: data.train holds 3 usable record(s) (1 malformed record(s) left out), fewer than one "
-            "global batch of 4 (batch_size × 1 process(es))") in err and "give batch_size=3 or lower" in err, err
+    assert ("batch_size=4: data.train holds 3 usable records (1 malformed record left out), fewer than one "
+            "global batch of 4 (batch_size × 1 process)") in err and "give batch_size=3 or lower" in err, err
     assert not (tmp_path / "run").exists()
 
 

@@ -71,7 +71,7 @@ def test_contrastive_records_are_refused_before_out_dir_is_written(tmp_path, cap
     data.write_text("{not json\n" + json.dumps({**recs[1], "task": "detect"}) + "\n")  # no caption pair
     assert train_main([*argv, "data.max_bad_fraction=1"]) == 2
     last = capsys.readouterr().err.strip().splitlines()[-1]
-    assert last.startswith("rsvlm train: TooFewRecords: ") and "0 single-image caption pair(s)" in last, last
+    assert last.startswith("rsvlm train: TooFewRecords: ") and "0 single-image caption pairs" in last, last
     assert not out.exists()
 
 

@@ -79,7 +79,7 @@ def test_a_renamed_records_file_of_the_same_bytes_is_not_said_to_move_the_data_p
         new.write_text('{"id": "b"}\n' + '{"id": "a"}\n' * 999)
     check_changes(tmp_path, load_config(TrainConfig, None, [f"data.train={new}"]), 0)
     err = capsys.readouterr().err
-    assert "ckpt.resume: this run changes 1 setting(s)" in err, err
+    assert "ckpt.resume: this run changes 1 setting from" in err, err
     if same_bytes:
         assert "data position" not in err and "; data.train: the same bytes as the checkpoint's files" in err, err
     else:

@@ -37,7 +37,7 @@ def test_the_launcher_checks_contrastive_records_before_it_starts_any_rank(tmp_p
     few = make_records(tmp_path / "f", n=3, ir_every=0)  # 3 records, 1 caption record: fewer than 2 a process
     assert launch.main([*base, f"data.train={few}"]) == 2
     err = capsys.readouterr().err
-    assert "single-image caption pair(s)" in err and "needs at least 4" in err, err
+    assert "1 single-image caption pair;" in err and "needs at least 4" in err, err
     bad = tmp_path / "bad.jsonl"  # 12 good records, 13 malformed lines: over data.max_bad_fraction
     bad.write_text(data.read_text() + "{not json\n" * 13)
     assert launch.main([*base, f"data.train={bad}", f"data.root={data.parent}"]) == 2

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 
+from rsvlm.progress import counted
 from rsvlm.train import data as D
 from rsvlm.train.inputs import RefusedData
 
@@ -104,7 +105,7 @@ def no_full_batch(path: str, groups: list[str], batch_size: int, world: int, gro
     """The error for records (``groups``: each one's modality group) that fill no global batch."""
     by = ", ".join(f"{n} {m}" for m, n in sorted(Counter(groups).items()))
     return DataPlanError(f"{path}: {len(groups)} records ({by}) cannot fill one global batch of {batch_size * world} "
-                         f"(batch_size={batch_size} × {world} process(es)"
+                         f"(batch_size={batch_size} × {counted(world, 'process')}"
                          + (", one modality a batch" if grouped else "")
                          + (f", in {D.EMPTY_EPOCHS} epochs of weighted draws" if weighted else "")
                          + f"): give {short_of_batch(Counter(groups), batch_size, world, grouped)}")

@@ -67,6 +67,7 @@ from torch import nn
 
 from rsvlm.config import save_config
 from rsvlm.processes import StopOnTerm
+from rsvlm.progress import counted, plural
 from rsvlm.train.clip_ckpt import check_clip_folder, resume_clip, save_clip  # noqa: F401 (run.preflight's)
 from rsvlm.train.clip_data import cache_budget, caption_pool, draw, other_encoders, pair_pixels, without_stem
 from rsvlm.train.clip_heads import (
@@ -164,20 +165,20 @@ def read_pairs(cfg, world: int, rank: int) -> tuple[list, torch.Tensor | None, o
     pairs, weights, no_stem = without_stem(pairs, weights, cfg)
     left_out = ", ".join(f"{n} {m}" for m, n in no_stem.items())
     if no_stem and rank == 0:
-        print(f"[rsvlm.train] {left_out} caption pair(s) left out: model.stems has no stem for "
+        print(f"[rsvlm.train] {left_out} caption {plural('pair', sum(no_stem.values()))} left out: model.stems has no stem for "
               f"{'that modality' if len(no_stem) == 1 else 'those modalities'} (it has {', '.join(cfg.model.stems)}); "
               "counted as no_stem_pairs in summary.json, not as bad samples", file=sys.stderr)
     if len(pairs) < 2 * world:
-        raise TooFewRecords(f"{cfg.data.train}: {len(pairs)} single-image caption pair(s)"
+        raise TooFewRecords(f"{cfg.data.train}: {len(pairs)} single-image caption {plural('pair', len(pairs))}"
                          + (f" with a stem ({left_out} without one)" if no_stem else "")
-                         + f"; contrastive training on {world} process(es) needs at least {2 * world} "
+                         + f"; contrastive training on {counted(world, 'process')} needs at least {2 * world} "
                            f"({report.summary()})")
     if (per_step := cfg.batch_size * cfg.grad_accum * world) > len(pairs) and rank == 0:  # was unsaid
-        print(f"[rsvlm.train] warning: {len(pairs)} caption pair(s), fewer than a global batch of {per_step} "
+        print(f"[rsvlm.train] warning: {len(pairs)} caption {plural('pair', len(pairs))}, fewer than a global batch of {per_step} "
               f"(batch_size × grad_accum × processes): each step contrasts {len(pairs) // world * world} of them",
               file=sys.stderr)
     if len(pairs) < report.n_ok and rank == 0:  # records of other tasks, image pairs and the like are not used
-        print(f"[rsvlm.train] {len(pairs)} caption pair(s) from {report.n_ok} record(s): a file's single-image [cap] "
+        print(f"[rsvlm.train] {len(pairs)} caption {plural('pair', len(pairs))} from {counted(report.n_ok, 'record')}: a file's single-image [cap] "
               "records, or the first answer of each single-image record where it has none", file=sys.stderr)
     check_malformed(report, cfg, rank)
     return pairs, weights, report, no_stem
@@ -388,7 +389,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
             if n < 2:  # no contrast without two pairs (every rank alike: n is the least)
                 state["step"], state["skipped_steps"] = step + 1, state.get("skipped_steps", 0) + 1
                 if rank == 0:
-                    print(f"[rsvlm.train] step {step + 1}: {n} readable caption pair(s), fewer than the 2 a "
+                    print(f"[rsvlm.train] step {step + 1}: {n} readable caption {plural('pair', n)}, fewer than the 2 a "
                           "contrastive step needs; passed over (counted in summary.json)", file=sys.stderr)
                 lr = opt.param_groups[0]["lr"]
                 with warnings.catch_warnings():  # torch's "lr_scheduler.step() before optimizer.step()": meant here
@@ -435,14 +436,15 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
             if log_due():
                 log_from = write_line(out_dir, state, log_from, lr)
             step_boundary()
-    except KeyboardInterrupt:  # as the LM loop: which steps Ctrl-C leaves unsaved
-        if rank == 0:
+    except KeyboardInterrupt as e:  # as the LM loop: which steps Ctrl-C leaves unsaved, and whether it trained any
+        e.trained_steps = state["step"] - start.get("step", 0)
+        if rank == 0 and e.trained_steps:
             print(interrupted_note(state["step"], out_dir, start.get("step", 0)), file=sys.stderr)
         raise
     ran = state["step"] - start.get("step", 0)
     if ran and state.get("skipped_steps", 0) - start.get("skipped_steps", 0) == ran:  # alike on every rank
         raise TooManyBadSamples(f"no step of this run had 2 readable caption pairs ({ran} passed over; "
-                                f"{state['bad']} bad sample(s) of {state['samples']} on this process; the first: "
+                                f"{state['bad']} bad {plural('sample', state['bad'])} of {state['samples']} on this process; the first: "
                                 f"{state.get('first_bad')}): nothing was trained, and nothing is saved")
     # as the LM loop: a finished run can be extended with a larger max_steps and ckpt.resume
     if end_save_due(cfg.ckpt.every, ran > 0, folder is not None and continues_own(cfg)):
@@ -466,11 +468,12 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     check_bad({"samples": samples, "bad": bad, "bad_ids": ids, "first_bad": first}, cfg,
               final=True, saved=Path(summary["final"]))  # the verdict before "done", as the LM loop's
     if rank == 0:
-        more = "".join(f", {summary[k]} {what}"
-                       for k, what in (("cut_captions", "cut caption(s)"), ("skipped_steps", "step(s) passed over"))
+        more = "".join(f", {summary[k]} {plural(word, summary[k])}{after}"
+                       for k, word, after in (("cut_captions", "cut caption", ""),
+                                              ("skipped_steps", "step", " passed over"))
                        if summary[k])
-        print(f"[rsvlm.train] done: {summary['steps']} steps, {bad} bad sample(s) skipped, {report.n_skipped} "
-              f"malformed record(s){more}; encoder in {summary['final']}", file=sys.stderr)
+        print(f"[rsvlm.train] done: {counted(summary['steps'], 'step')}, {counted(bad, 'bad sample')} skipped, "
+              f"{counted(report.n_skipped, 'malformed record')}{more}; encoder in {summary['final']}", file=sys.stderr)
     if world > 1:
         barrier(world)
         torch.distributed.destroy_process_group()  # else gloo's threads can abort the process at exit

@@ -10,6 +10,7 @@ import torch
 
 from rsvlm.data.records import ReadReport, read_records
 from rsvlm.processes import env_int
+from rsvlm.progress import plural
 
 
 def caption_pairs(records: list[dict]) -> list[tuple[dict, str]]:
@@ -90,14 +91,14 @@ def cache_budget() -> int | None:
 
 
 def other_encoders(pairs: list[tuple[dict, str, Path]], cfg) -> str:
-    """``N modality pair(s) (encoder E)`` for each modality of ``pairs`` whose stem names an encoder other
+    """``N modality pairs (encoder E)`` for each modality of ``pairs`` whose stem names an encoder other
     than ``default``, joined; empty when there is none."""
     from collections import Counter
 
     stems = cfg.model.stems
     counts = Counter(m for rec, _, _ in pairs if (m := rec["images"][0]["modality"]) in stems
                      and stems[m].encoder != "default")
-    return ", ".join(f"{n} {m} pair(s) (encoder {stems[m].encoder!r})" for m, n in sorted(counts.items()))
+    return ", ".join(f"{n} {m} {plural('pair', n)} (encoder {stems[m].encoder!r})" for m, n in sorted(counts.items()))
 
 
 def draw(gen: torch.Generator, n: int, weights: torch.Tensor | None, k: int) -> list[int]:

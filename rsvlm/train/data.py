@@ -39,6 +39,7 @@ from rsvlm.data.records import (
     with_modalities,
 )
 from rsvlm.inference import record_inputs
+from rsvlm.progress import plural
 from rsvlm.train.inputs import RefusedData
 from rsvlm.train.whole import WholeFiles
 
@@ -467,8 +468,9 @@ def undrawn_groups(groups: list[str], weights: np.ndarray | None, global_batch: 
         if expected < 1e-9:  # weighted 0 (align's modality_weights ir: 0): left out by choice, was 'add records'
             continue
         if expected < global_batch - 1e-6:  # float sums of weights land just under a whole batch
-            said = (f"are fewer than one global batch ({global_batch}) and are never drawn" if weights is None else
-                    f"are drawn {expected:.1f} times an epoch on average, fewer than one global batch "
+            are = "is" if n == 1 else "are"
+            said = (f"{are} fewer than one global batch ({global_batch}) and {are} never drawn" if weights is None else
+                    f"{are} drawn {expected:.1f} times an epoch on average, fewer than one global batch "
                     f"({global_batch}), so rarely trained on,")  # 160 of them were said 'fewer than 32'
             # cheapest first: a weight is one config edit, batch_size changes the recipe, records cost data
             f = None if weights is None else lift(expected, len(groups), global_batch)
@@ -476,7 +478,7 @@ def undrawn_groups(groups: list[str], weights: np.ndarray | None, global_batch: 
                                                  "or that many times a weight set there)"]
             fixes = [*raise_weight, "lower batch_size", *(["set data.batching=naive"] if world_size == 1 else []),
                      "add records of it"]
-            notes.append(f"{n} {g or 'untagged'} record(s) {said} with data.batching=length_grouped (batches hold "
+            notes.append(f"{n} {g or 'untagged'} {plural('record', n)} {said} with data.batching=length_grouped (batches hold "
                          f"one modality); {', '.join(fixes[:-1])}, or {fixes[-1]}")
     return notes
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rsvlm.processes import SameOnEveryRank
+from rsvlm.progress import counted
 
 
 class RefusedData(SameOnEveryRank):
@@ -234,7 +235,7 @@ def check_enough_records(cfg, world: int) -> dict:
         except RecordError as e:  # a JSON array cut short, a gzip file that does not decompress: was exit 1
             why = str(e).removeprefix(f"{path}: ")  # a gzip cut short gives its first records, then this
             said = (f"no usable record: {why}" if not found else
-                    f"cannot be read to its end ({found} record(s), then: {why})")
+                    f"cannot be read to its end ({counted(found, 'record')}, then: {why})")
             raise TooFewRecords(f"{key}: {path}: {said}") from None
         if not found:  # was: "no usable record" once out_dir was written and the model built
             first = f"; the first: {report.examples[0]}" if report.examples else ""
@@ -244,10 +245,10 @@ def check_enough_records(cfg, world: int) -> dict:
     if total < need:
         fits = total // world
         fix = f"batch_size={fits} or lower" if fits else f"fewer processes than {world}"
-        bad = f" ({malformed} malformed record(s) left out)" if malformed else ""
+        bad = f" ({counted(malformed, 'malformed record')} left out)" if malformed else ""
         where = "data.train and data.extra hold" if cfg.data.extra else "data.train holds"
-        raise TooFewRecords(f"batch_size={cfg.batch_size}: {where} {total} usable record(s){bad}, fewer than one "
-                            f"global batch of {need} (batch_size × {world} process(es)), so no step could be drawn; "
+        raise TooFewRecords(f"batch_size={cfg.batch_size}: {where} {counted(total, 'usable record')}{bad}, fewer than one "
+                            f"global batch of {need} (batch_size × {counted(world, 'process')}), so no step could be drawn; "
                             f"give {fix}, or add records")
     check_images_there(cfg, arrays)
     return arrays
@@ -274,7 +275,7 @@ def check_images_there(cfg, arrays: dict | None = None) -> None:
         if (none := _none_there(path, root, arrays)) is None:
             continue
         read, named, files, first = none
-        of = f"the {'first ' * (read >= IMAGE_LOOK)}{read} record(s) of {key}"
+        of = f"the {'first ' * (read >= IMAGE_LOOK)}{counted(read, 'record')} of {key}"
         by = of if named == read else f"{named} of {of}"  # records naming no image among them
         raise NoImageFound(f"none of the image files is there: {files} named by {by}; every sample "
                            f"{'of it ' * bool(cfg.data.extra)}would be skipped as bad; the first: {first}"

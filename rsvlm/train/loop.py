@@ -31,6 +31,7 @@ from rsvlm.model.base_print import FINGERPRINT, base_moved
 from rsvlm.model.llm import context_length
 from rsvlm.model.pointer import pointer_ids
 from rsvlm.processes import StopOnTerm, ignore_sigterm
+from rsvlm.progress import counted
 from rsvlm.tokens import IMAGE_TOKEN, loc_token
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import data as D
@@ -431,8 +432,9 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
                 leave(saved, world)
             if cfg.slow_step_s:
                 time.sleep(cfg.slow_step_s)
-    except KeyboardInterrupt:  # was said as "interrupted; continue from step_N" alone, as if nothing were lost
-        if rank == 0:
+    except KeyboardInterrupt as e:  # was said as "interrupted; continue from step_N" alone, as if nothing were lost
+        e.trained_steps = state["step"] - steps_at_start  # none: rsvlm train says so (was "Ctrl-C after step 0")
+        if rank == 0 and e.trained_steps:
             print(interrupted_note(state["step"], out_dir, steps_at_start), file=sys.stderr)
         raise
     finally:  # a run stopped early (SIGTERM, Ctrl-C, an error) stops the profiler too, writing what it profiled
@@ -455,8 +457,8 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
                "first_bad": summary["first_bad"]}, cfg, final=True, saved=final)  # alike on every rank
     if rank == 0:
         cut = f", {summary['cut_samples']} cut to data.max_length" if summary["cut_samples"] else ""
-        print(f"[rsvlm.train] done: {summary['steps']} steps, {summary['bad_samples']} bad sample(s) skipped{cut}, "
-              f"{report.n_skipped} malformed record(s); model in {final}", file=sys.stderr)
+        print(f"[rsvlm.train] done: {counted(summary['steps'], 'step')}, {counted(summary['bad_samples'], 'bad sample')} "
+              f"skipped{cut}, {counted(report.n_skipped, 'malformed record')}; model in {final}", file=sys.stderr)
     if world > 1:
         barrier(world)
         torch.distributed.destroy_process_group()  # else gloo's threads can abort a rank at exit (SIGABRT)

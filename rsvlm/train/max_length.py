@@ -12,6 +12,7 @@ import sys
 
 import torch
 
+from rsvlm.progress import counted, plural
 from rsvlm.tokens import IMAGE_TOKEN
 from rsvlm.train.config import TrainConfig
 from rsvlm.train.inputs import RefusedData
@@ -175,14 +176,18 @@ def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> list[int] | No
     unfit_ids.update(rid for rid, _ in words)
     if unfit_ids:
         n, total = len(unfit_ids), len(index)
-        parts = [f"{k} {m} record(s), whose shortest sample runs {shortest_sample(processor, cfg.model.prompt, m)}"
+        parts = [f"{k} {m} {plural('record', k)}, whose shortest sample runs "
+                 f"{shortest_sample(processor, cfg.model.prompt, m)}"
                  f" tokens ({processor.n_tokens[m]} of them the image) before its answer"
                  for m, k in sorted(unfit.items())]
         if words:
-            parts.append(f"{len(words)} record(s) whose own turns do not fit (the first, {words[0][0]}: {words[0][1]})")
-        what = (f"{'at least ' if unchecked else ''}{n} of {total} records cannot fit data.max_length={limit}: "
+            parts.append(f"{counted(len(words), 'record')} whose own turns do not fit (the first, {words[0][0]}: "
+                         f"{words[0][1]})")
+        what = (f"{'at least ' if unchecked else ''}{n} of {counted(total, 'record')} cannot fit "
+                f"data.max_length={limit}: "
                 + ", ".join(parts) + "; each would be skipped as a bad sample"
-                + (f" ({unchecked} more records near the limit are found as they are drawn)" if unchecked else ""))
+                + (f" ({counted(unchecked, 'more record')} near the limit {'is' if unchecked == 1 else 'are'} found "
+                   "as they are drawn)" if unchecked else ""))
         if n / total > cfg.data.max_bad_fraction:
             raise UnfitRecords(f"{what}, more than data.max_bad_fraction={cfg.data.max_bad_fraction}: raise "
                                "data.max_length, pool the image tokens (model.projector.pool), or leave those "

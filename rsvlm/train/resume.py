@@ -11,6 +11,7 @@ from pathlib import Path
 
 from rsvlm.config import save_config
 from rsvlm.processes import SameOnEveryRank
+from rsvlm.progress import counted
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train.config import TrainConfig
 from rsvlm.train.inputs import check_overwrite_inputs
@@ -105,7 +106,7 @@ def check_changes(folder: Path, cfg: TrainConfig, rank: int, files: list[str | N
             and has_digest(folder)]  # elsewhere, by the same names
     moved = [c.key for c in changes if c.key not in read + same and _moves_data(c.key, cfg.objective)]
     if changes and rank == 0:
-        print(f"[rsvlm.train] ckpt.resume: this run changes {len(changes)} setting(s) from {folder}'s: "
+        print(f"[rsvlm.train] ckpt.resume: this run changes {counted(len(changes), 'setting')} from {folder}'s: "
               f"{'; '.join(map(str, changes))} (optim and max_steps take effect from the resumed step"
               + (f"; {', '.join(moved)} {'moves' if len(moved) == 1 else 'move'} the data position: the batches from "
                  "here are not those the checkpoint's run would have drawn" if moved else "")
@@ -277,12 +278,12 @@ def note_resume(cfg: TrainConfig, found: bool, step: int) -> None:
         print(f"[rsvlm.train] the checkpoint is at step {step}, {where} max_steps={cfg.max_steps}: nothing to train "
               f"(raise max_steps to train on); final/ is written from step {step}", file=sys.stderr)
     if later := ckpt.later_steps(Path(cfg.out_dir) / "checkpoints", step):
-        print(f"[rsvlm.train] ckpt.resume: {len(later)} step folder(s) in {later[0].parent} past step {step} "
-              f"({', '.join(p.name for p in later[:3])}{', …' if len(later) > 3 else ''}) are of the run that went "
+        print(f"[rsvlm.train] ckpt.resume: {counted(len(later), 'step folder')} in {later[0].parent} past step {step} "
+              f"({', '.join(p.name for p in later[:3])}{', …' if len(later) > 3 else ''}) {'is' if len(later) == 1 else 'are'} of the run that went "
               "on from it; this run's first save removes them (give another out_dir to keep them)", file=sys.stderr)
     dropped = trim_metrics(Path(cfg.out_dir), step)
     if dropped:
-        print(f"[rsvlm.train] metrics.jsonl: dropped {dropped} line(s) logged after step {step}", file=sys.stderr)
+        print(f"[rsvlm.train] metrics.jsonl: dropped {counted(dropped, 'line')} logged after step {step}", file=sys.stderr)
 
 
 class OutDirRefused(PermissionError):

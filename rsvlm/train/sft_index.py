@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from rsvlm.data.records import ReadReport
+from rsvlm.progress import counted, plural
 from rsvlm.train import data as D
 from rsvlm.train.batches import check_naive_groups, no_full_batch
 from rsvlm.train.inputs import records_sources
@@ -95,7 +96,7 @@ def past_context(lengths: list[int], max_length: int, context: int | None) -> st
     if context is None or max_length <= context:
         return None
     n = sum(min(n, max_length) > context for n in lengths)
-    return (f"{n} record(s) run past the LLM's context of {context} tokens (data.max_length={max_length} "
+    return (f"{counted(n, 'record')} {'runs' if n == 1 else 'run'} past the LLM's context of {context} tokens (data.max_length={max_length} "
             f"lets them through): their later tokens train positions the model is never asked at (rsvlm eval "
             f"and chat refuse prompts past the context); set data.max_length={context} or raise "
             "model.llm.config.max_position_embeddings") if n else None
@@ -132,7 +133,8 @@ def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None, proc
                           cfg.log.progress and rank == 0, arrays=arrays,
                           late_system=late_system(processor, cfg.model.llm.chat_template))
     if no_stem and rank == 0:
-        print(f"[rsvlm.train] {', '.join(f'{n} {m}' for m, n in sorted(no_stem.items()))} record(s) left out: "
+        print(f"[rsvlm.train] {', '.join(f'{n} {m}' for m, n in sorted(no_stem.items()))} "
+              f"{plural('record', sum(no_stem.values()))} left out: "
               f"model.stems has no stem for {'that modality' if len(no_stem) == 1 else 'those modalities'} (it has "
               f"{', '.join(cfg.model.stems)}); counted as no_stem_records in summary.json, not as malformed",
               file=sys.stderr)

@@ -1,0 +1,117 @@
+"""Stop 74, training: counts said in words that agree with them, and a Ctrl-C before a run's first step."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from test_train_utils import make_records, recipe
+
+from rsvlm.config import load_config
+from rsvlm.train import main as train_main
+from rsvlm.train.config import TrainConfig
+
+
+def test_training_counts_read_singular_and_plural_not_s_in_brackets():
+    """The training messages wrote '1 record(s) run past', '1 ir record(s) are fewer than one global batch',
+    'batch_size × 1 process(es)': words a reader had to pick from; now the count's own form, verb included."""
+    import numpy as np
+
+    from rsvlm.train.batches import no_full_batch
+    from rsvlm.train.data import undrawn_groups
+    from rsvlm.train.sft_index import past_context
+
+    one = past_context([600], 2048, 512)
+    assert one.startswith("1 record runs past the LLM's context of 512"), one
+    assert past_context([600, 700], 2048, 512).startswith("2 records run past"), "plural"
+    never = undrawn_groups(["optical"] * 7 + ["ir"], None, 4)
+    assert never == [n for n in never if "(s)" not in n] and len(never) == 1, never
+    assert never[0].startswith("1 ir record is fewer than one global batch (4) and is never drawn"), never
+    rare = undrawn_groups(["optical"] * 6 + ["ir"] * 2, np.full(8, 1 / 16), 4)  # each ir record drawn 0.5 times
+    assert rare[0].startswith("2 ir records are drawn 1.0 times an epoch"), rare
+    err = str(no_full_batch("t.jsonl", ["optical"] * 3, 4, 1, True, False))
+    assert "(batch_size=4 × 1 process, one modality a batch)" in err and "(s)" not in err and "(es)" not in err, err
+
+
+def test_resume_notes_agree_with_their_counts(tmp_path, capsys):
+    """'1 step folder(s) … are of the run that went on' and 'dropped 1 line(s)': now '1 step folder … is' and
+    '1 line'."""
+    from rsvlm.train.resume import note_resume
+
+    out = tmp_path / "run"
+    (out / "checkpoints" / "step_000004").mkdir(parents=True)
+    (out / "metrics.jsonl").write_text('{"step": 2}\n{"step": 3}\n')
+    cfg = load_config(TrainConfig, recipe(tmp_path), [f"out_dir={out}", "max_steps=8"])
+    note_resume(cfg, True, 2)
+    err = capsys.readouterr().err
+    assert "ckpt.resume: 1 step folder in " in err and "(step_000004) is of the run that went on" in err, err
+    assert "metrics.jsonl: dropped 1 line logged after step 2" in err and "(s)" not in err, err
+
+
+def _interrupted(trained: int | None, deferring: bool, saved: str = ""):
+    """A stand-in for the LM loop that is sent Ctrl-C: having begun (``deferring``: the loop's SIGTERM handling on)
+    and trained ``trained`` steps (None: before the loop set the count), ``saved`` a step folder in out_dir."""
+
+    def train(cfg, checked=False, stop=None, shapes=None):
+        if saved:
+            (Path(cfg.out_dir) / "checkpoints" / saved).mkdir(parents=True)
+        if deferring:
+            stop.defer()
+        e = KeyboardInterrupt()
+        if trained is not None:
+            e.trained_steps = trained
+        raise e
+
+    return train
+
+
+@pytest.mark.parametrize(("trained", "deferring", "when"), [
+    (None, False, "before its first step (reading the config and data, building the model)"),
+    (0, True, "during its first step"),
+])
+def test_ctrl_c_before_a_first_step_says_nothing_to_continue_from(tmp_path, monkeypatch, capsys, trained, deferring,
+                                                                   when):
+    """Ctrl-C before the first step said 'interrupted; no step folder was saved in OUT/checkpoints (ckpt.every sets
+    how often)': a hint that more frequent saves would have kept something, where nothing had been trained."""
+    import rsvlm.train.loop as loop
+
+    monkeypatch.setattr(loop, "train", _interrupted(trained, deferring))
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    out = tmp_path / "run"
+    assert train_main(["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}"]) == 130
+    err = capsys.readouterr().err.strip()
+    assert err == (f"rsvlm train: interrupted; {when}: nothing was trained or saved; run the same command again to "
+                   "start it"), err
+
+
+def test_ctrl_c_after_steps_still_names_the_step_folder_or_that_none_was_saved(tmp_path, monkeypatch, capsys):
+    import rsvlm.train.loop as loop
+
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    out = tmp_path / "run"
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={out}"]
+    monkeypatch.setattr(loop, "train", _interrupted(3, True))
+    assert train_main(argv) == 130
+    assert capsys.readouterr().err.strip().endswith("(ckpt.every sets how often)")  # 3 steps trained, none saved
+    # a run resumed from its step 2 and stopped in its first step: that folder is where to go on from
+    monkeypatch.setattr(loop, "train", _interrupted(0, True, saved="step_000002"))
+    assert train_main(argv) == 130
+    assert f"continue from {out / 'checkpoints' / 'step_000002'}" in capsys.readouterr().err
+
+
+def test_the_lm_loop_says_no_ctrl_c_note_for_a_step_it_never_finished(tmp_path, monkeypatch, capsys):
+    """The loop's note read 'Ctrl-C after step 0: Ctrl-C saves no step folder, nothing is lost' for a Ctrl-C in the
+    first step; now it tells ``rsvlm train`` that no step was trained (``trained_steps``) and says nothing itself."""
+    from rsvlm.train import loop
+
+    def ctrl_c(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop, "check_micro_batch", ctrl_c)
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    cfg = load_config(TrainConfig, recipe(tmp_path), [f"data.train={data}", f"out_dir={tmp_path / 'run'}",
+                                                      "log.progress=false", "max_steps=2", "batch_size=2",
+                                                      "device=cpu"])
+    with pytest.raises(KeyboardInterrupt) as e:
+        loop.train(cfg)
+    assert e.value.trained_steps == 0 and "Ctrl-C after step" not in capsys.readouterr().err
