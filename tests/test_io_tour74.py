@@ -136,3 +136,42 @@ def test_a_landsat_band_read_as_its_page_keeps_its_mtl_kelvin(page):
     assert any("brightness temperature from the _MTL.txt" in n for n in paged.notes), paged.notes
     assert not any("beside it" in n for n in paged.notes) and np.array_equal(paged.data, whole.data)
     assert paged.files == [page.format(B10)]
+
+
+@pytest.mark.skipif(not B10.is_file(), reason="needs ../shared/realdata/ir_landsat8 (the real Landsat-8 B10 and _MTL.txt)")
+def test_a_landsat_band_read_from_its_tar_or_zip_finds_the_mtl_in_it(tmp_path):
+    """A Landsat product is shipped as a tar: its B10 read as /vsitar/…/…_B10.TIF was stretched as DN, its note saying
+    no _MTL.txt was beside it, though the tar held it; it is read in kelvin as the unpacked file is."""
+    import tarfile
+
+    mtl = B10.with_name(B10.name.replace("_B10.TIF", "_MTL.txt"))
+    with tarfile.open(tmp_path / "LC08.tar", "w") as tar:
+        for f in (B10, mtl):
+            tar.add(f, arcname=f.name)
+    with zipfile.ZipFile(tmp_path / "LC08.zip", "w") as z:
+        for f in (B10, mtl):
+            z.write(f, f.name)
+    whole = read_image(B10)
+    for name in (f"/vsitar/{tmp_path}/LC08.tar/{B10.name}", f"GTIFF_DIR:1:/vsizip/{tmp_path}/LC08.zip/{B10.name}"):
+        img = read_image(name)
+        assert img.stretch == whole.stretch, (name, img.notes)
+        assert any("brightness temperature from the _MTL.txt" in n for n in img.notes), img.notes
+
+
+def test_member_text_reads_a_file_or_an_archives_member_and_none_where_there_is_none(tmp_path):
+    """``member_text`` is what a sidecar lookup reads: a disk file, a zip or tar member by its GDAL path; None for a
+    member, archive or file that is not there, and for a folder."""
+    import tarfile
+
+    from rsvlm.io.archives import member_text
+
+    (tmp_path / "a_MTL.txt").write_text("SUN_ELEVATION = 40.5\n")
+    with zipfile.ZipFile(tmp_path / "p.zip", "w") as z:
+        z.write(tmp_path / "a_MTL.txt", "in/a_MTL.txt")
+    with tarfile.open(tmp_path / "p.tar", "w") as tar:
+        tar.add(tmp_path / "a_MTL.txt", arcname="a_MTL.txt")
+    for p in (tmp_path / "a_MTL.txt", Path(f"/vsizip/{tmp_path}/p.zip/in/a_MTL.txt"), Path(f"/vsitar//{tmp_path}/p.tar/a_MTL.txt")):
+        assert member_text(p) == "SUN_ELEVATION = 40.5\n", p
+    for p in (tmp_path / "b_MTL.txt", Path(f"/vsizip/{tmp_path}/p.zip/a_MTL.txt"), Path(f"/vsitar/{tmp_path}/q.tar/a_MTL.txt"),
+              tmp_path):
+        assert member_text(p) is None, p

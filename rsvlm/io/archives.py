@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 import shlex
+import tarfile
+import zipfile
 from pathlib import Path
 
 PIL_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
@@ -63,6 +65,30 @@ def gtiff_page(name) -> tuple[str, str] | None:
     return m[1], file
 
 
+def member_text(p: Path, most: int = 1 << 20) -> str | None:
+    """The text (its first ``most`` bytes) of file ``p`` on disk, or of the zip or tar member a GDAL archive path names
+    (``/vsitar/LC08_….tar/LC08_…_MTL.txt``: a sidecar beside a band read from the archive); None where there is none.
+    A gzipped tar is decompressed up to the member; 7z and rar are not read."""
+    text = str(p).replace("\\", "/")
+    if (m := VSI_ARCHIVE.match(text)) is None:
+        if not p.is_file():
+            return None
+        with open(p, "rb") as f:
+            return f.read(most).decode("utf-8", "replace")
+    archive, member = vsi_archive(text), text[m.end():]
+    if archive is None or not archive.is_file() or m[1].lower() not in ("zip", "tar"):
+        return None
+    try:
+        if m[1].lower() == "zip":
+            with zipfile.ZipFile(archive) as z, z.open(member) as f:
+                return f.read(most).decode("utf-8", "replace")
+        with tarfile.open(archive) as tar:
+            f = tar.extractfile(member)
+            return None if f is None else f.read(most).decode("utf-8", "replace")
+    except (KeyError, OSError, zipfile.BadZipFile, tarfile.TarError):  # no such member, a damaged archive
+        return None
+
+
 def _written_absolute(m: re.Match) -> bool:
     """Whether ``VSI_ARCHIVE``'s match ``m`` names its archive absolute: a second / after ``/vsizip/``."""
     return "/" in m[0][len(m[1]) + 5:m.start(2)]
@@ -70,9 +96,6 @@ def _written_absolute(m: re.Match) -> bool:
 
 def archive_names(p: Path) -> tuple[str, list[str]] | None:
     """(kind, its members' names) of zip, tar or gzip archive ``p`` (a gzip's one member: ""); None for another file."""
-    import tarfile
-    import zipfile
-
     try:
         if zipfile.is_zipfile(p):
             with zipfile.ZipFile(p) as z:

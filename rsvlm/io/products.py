@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rsvlm.io.archives import member_text
 from rsvlm.io.bandnames import ESPA_BAND  # Landsat Collection 1 band files as ESPA names them
 
 # Landsat band numbers → the names band matching knows (rsvlm.io.bandnames.SAME_BAND), by the
@@ -338,7 +339,7 @@ def landsat_stack_reflectance(path: Path, bands: list[str], dtype: str = "uint16
     if level not in ("L1", "L2"):
         return None
     names = ["_".join(path.stem.split("_")[:7]) + "_MTL.txt", landsat_mtl_name(path)]
-    mtl_path = next((path.with_name(n) for n in names if path.with_name(n).is_file()), None)
+    mtl_path = next((path.with_name(n) for n in names if member_text(path.with_name(n)) is not None), None)  # (in a tar too)
     if level == "L1" and mtl_path is None and mission[1] != "oli":
         return None  # (no fixed scale for Landsat 4/5/7's DN)
     number = {v.upper(): k for k, v in LANDSAT_BANDS[mission[1]].items()}  # "R" → "B4" (Landsat 7's: "B3")
@@ -362,7 +363,7 @@ def landsat_stack_reflectance(path: Path, bands: list[str], dtype: str = "uint16
     if mtl_path is None:
         return [[2e-5, -0.1]] * len(bands), ("Landsat 8/9 Level-1 reflectance: DN × 2e-5 − 0.1 (no _MTL.txt beside "
                                              "the stack: no sun-elevation correction)")
-    scaling, told = band_reflectance(mtl_pairs(mtl_path), nums, [f"{b} ({n})" for b, n in zip(bands, nums)])
+    scaling, told = band_reflectance(mtl_pairs(member_text(mtl_path)), nums, [f"{b} ({n})" for b, n in zip(bands, nums)])
     if scaling is None:
         return None, f"{as_is}: it has no number for {told}"
     return scaling, f"Landsat Level-1 reflectance from {mtl_path.name}, by band: {told}"
@@ -450,13 +451,13 @@ def landsat_mtl_name(p: Path) -> str:
 
 def landsat_mtl(p: Path) -> dict[str, str] | None:
     """``KEY = VALUE`` pairs of the ``_MTL.txt`` of the Landsat product a band file belongs to."""
-    mtl = p.with_name(landsat_mtl_name(p))
-    return mtl_pairs(mtl) if mtl.is_file() else None
+    text = member_text(p.with_name(landsat_mtl_name(p)))  # beside it on disk, or in its zip or tar (/vsitar/…)
+    return None if text is None else mtl_pairs(text)
 
 
-def mtl_pairs(mtl: Path) -> dict[str, str]:
-    """``KEY = VALUE`` pairs of an ``_MTL.txt``, quotes taken off."""
-    pairs = (line.split("=", 1) for line in mtl.read_text(errors="replace").splitlines() if "=" in line)
+def mtl_pairs(text: str) -> dict[str, str]:
+    """``KEY = VALUE`` pairs of an ``_MTL.txt``'s text, quotes taken off."""
+    pairs = (line.split("=", 1) for line in text.splitlines() if "=" in line)
     return {k.strip(): v.strip().strip('"') for k, v in pairs}
 
 
