@@ -133,3 +133,28 @@ def test_rsivqa_help_says_files_in_words(capsys):
         build_parser().parse_args(["rsivqa", "--help"])
     out = capsys.readouterr().out
     assert "(s)" not in out and "files, or folders of them" in " ".join(out.split())
+
+
+def test_a_truncated_geotiff_label_says_what_gdal_said(tmp_path):
+    """masks (and levir-cd, through labelread) said "cannot read label (Read failed. See previous exception for
+    details.)" of a GeoTIFF label cut short; now GDAL's own line, naming the file."""
+    import numpy as np
+    import rasterio
+
+    from data_gen.__main__ import main
+
+    for k in ("img", "lab"):
+        (tmp_path / k).mkdir()
+    Image.new("RGB", (64, 64)).save(tmp_path / "img" / "a.png")
+    mask = np.zeros((1, 64, 64), np.uint8)
+    mask[0, 8:40, 8:40] = 1
+    with rasterio.open(tmp_path / "lab" / "full.tif", "w", driver="GTiff", width=64, height=64, count=1,
+                       dtype="uint8") as ds:
+        ds.write(mask)
+    (tmp_path / "lab" / "a.tif").write_bytes((tmp_path / "lab" / "full.tif").read_bytes()[:2000])
+    (tmp_path / "lab" / "full.tif").unlink()
+    assert main(["convert", "masks", "--images", str(tmp_path / "img"), "--labels", str(tmp_path / "lab"),
+                 "--binary", "tree", "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    said = json.loads((tmp_path / "o" / "stats.json").read_text())["skipped_examples"]["unreadable_label"]
+    assert f"{tmp_path / 'lab' / 'a.tif'}: unreadable_label (cannot read label (" in said
+    assert "previous exception" not in said and "IReadBlock" in said

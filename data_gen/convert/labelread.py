@@ -169,7 +169,10 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     except ConversionError:
         raise
     except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
-        raise ConversionError(f"{path}: cannot read label ({e})") from e
+        from rsvlm.io.library_log import gdal_message
+
+        # (rasterio's "Read failed. See previous exception for details." alone said nothing)
+        raise ConversionError(f"{path}: cannot read label ({gdal_message(e)})") from e
 
 
 def _by_alpha(grey, alpha, out: Output | None):
