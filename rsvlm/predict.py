@@ -182,6 +182,9 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     if err := settle_task(args):  # --prompt "[det] Detect all ships." was refused for want of --task
         print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
+    if args.region is not None and args.task != "regcap":  # was refused once the image was read, after its notes
+        print(f"rsvlm predict: --region is for --task regcap; {named_task(args)} asks about none", file=sys.stderr)
+        return 2
     if args.tile and len(specs) != 1:
         print("rsvlm predict: --tile takes exactly one --image" + (
             "; a change pair is answered whole (crop both scenes to the same windows to compare them piece by piece)"

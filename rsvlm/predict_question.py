@@ -29,7 +29,8 @@ def region_question(args, image) -> str | None:
     if args.task != "regcap":  # with --tile: predict refused it before the image was read
         raise ValueError(f"--region is for --task regcap; {named_task(args)} asks about none")  # the task: as given
     if (box := inf.pixel_box(args.region, image)) is None:  # X1 < X2, Y1 < Y2: cli_values.region
-        raise ValueError(f"--region {x1:g},{y1:g},{x2:g},{y2:g} lies outside the {w}x{h} image")
+        raise ValueError(f"--region {x1:g},{y1:g},{x2:g},{y2:g} lies outside the {w}x{h} image {inf.image_label(image)} "
+                         f"(X1,Y1,X2,Y2 in its pixels: 0 <= X1 < X2 <= {w}, 0 <= Y1 < Y2 <= {h})")  # named no image
     q = args.prompt or "[regcap] What is in {box}?"
     return q.replace("{box}", box) if "{box}" in q else f"{q.rstrip()} {box}"
 

@@ -159,3 +159,19 @@ def test_a_regcap_overlay_draws_the_region_asked(ckpt, geotiff, tmp_path, monkey
     x1, y1, x2, y2 = drawn[0]["coords"]  # the 96x64 scene's pixels, at the codec's thousandths
     assert abs(x1 - 10) < 1 and abs(y1 - 8) < 1 and abs(x2 - 50) < 1 and abs(y2 - 40) < 1
     assert json.loads(out.read_text())["objects"] == []  # an answer's objects: the region is the question's
+
+
+def test_a_region_outside_the_image_names_the_image_and_the_bounds():
+    from rsvlm.predict import Said, asked_question
+
+    with pytest.raises(ValueError) as e:
+        asked_question(_args(task="regcap", region=[10, 10, 120, 50]), _image(), Said())
+    assert str(e.value) == ("--region 10,10,120,50 lies outside the 96x96 image x.png (X1,Y1,X2,Y2 in its pixels: "
+                            "0 <= X1 < X2 <= 96, 0 <= Y1 < Y2 <= 96)")  # named no image
+
+
+def test_a_region_with_another_task_is_refused_before_the_image_is_read(tmp_path, geotiff, capsys):
+    """``--task det --tile 64 --overlap 40 --region …`` read the image and said its notes and the overlap's, then refused."""
+    assert main(["predict", "--model", str(tmp_path / "no-model"), "--image", str(geotiff), "--task", "det",
+                 "--tile", "32", "--overlap", "20", "--region", "1,1,5,5"]) == 2
+    assert capsys.readouterr().err == "rsvlm predict: --region is for --task regcap; --task det asks about none\n"
