@@ -158,3 +158,15 @@ def test_a_truncated_geotiff_label_says_what_gdal_said(tmp_path):
     said = json.loads((tmp_path / "o" / "stats.json").read_text())["skipped_examples"]["unreadable_label"]
     assert f"{tmp_path / 'lab' / 'a.tif'}: unreadable_label (cannot read label (" in said
     assert "previous exception" not in said and "IReadBlock" in said
+
+
+def test_geojson_names_an_images_or_labels_path_that_is_not_there(tmp_path, capsys):
+    """--images a.tif that is not there (a typo) was taken for an empty folder: each GeoJSON a missing_image telling
+    to give --match."""
+    from data_gen.__main__ import main
+
+    (tmp_path / "a.geojson").write_text('{"type": "FeatureCollection", "features": []}')
+    assert main(["convert", "geojson", "--images", str(tmp_path / "a.tiff"), "--labels", str(tmp_path / "a.geojson"),
+                 "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"--images {tmp_path / 'a.tiff'}: no such file or folder" in err and "--match" not in err

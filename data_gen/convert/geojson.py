@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import math
 import re
 from pathlib import Path
@@ -67,6 +68,7 @@ from data_gen.convert.detection import (
 )
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import gdal_errors_logged, open_raster, readable_size
+from data_gen.convert.jsoncount import count_features
 from data_gen.convert.text import read_json
 from data_gen.tiling import finite_coords, inner_progress
 from rsvlm.tokens import MODALITIES
@@ -117,6 +119,8 @@ def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> 
     match too. Of GeoTIFFs sharing a key (SpaceNet's ``PAN/`` and ``RGB-PanSharpen/`` images of one
     chip under one ``--images``) the first in sort order pairs, the others are counted in the notes
     as ``ambiguous_image_names``: the last one won, and the rest were dropped without a word."""
+    if gone := [f"{o} {p}" for o, p in (("--images", images), ("--labels", labels)) if not p.exists()]:
+        raise ConversionError(f"{' and '.join(gone)}: no such file or folder")  # was each label's missing_image
     if labels.is_file() and labels.suffix.lower() in _OTHER_VECTOR:  # "cannot read JSON (Expecting value …)"
         raise ConversionError(f"--labels {labels}: {_not_geojson([labels])}")
     if images.is_file() and labels.is_file():
@@ -348,10 +352,6 @@ def _unread_footprints(gj: Path, out: Output, why: str = "unreadable") -> None:
     """The features of the GeoJSON ``gj`` of a GeoTIFF that cannot be opened (``why="missing"``: none found), counted
     in the notes as ``objects_unchecked_image_unreadable`` (``…_missing``; unparsed, ``jsoncount.count_features``:
     a feature each), not lost unsaid with the image. A file that cannot be read is left to its image's skip."""
-    import json
-
-    from data_gen.convert.jsoncount import count_features
-
     try:  # not parsed: a 111 MB file took 32 s and 710 MB only to be counted
         n = count_features(gj)
         with open(gj, "rb") as f:
