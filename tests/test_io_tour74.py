@@ -175,3 +175,18 @@ def test_member_text_reads_a_file_or_an_archives_member_and_none_where_there_is_
     for p in (tmp_path / "b_MTL.txt", Path(f"/vsizip/{tmp_path}/p.zip/a_MTL.txt"), Path(f"/vsitar/{tmp_path}/q.tar/a_MTL.txt"),
               tmp_path):
         assert member_text(p) is None, p
+
+
+@pytest.mark.parametrize("stem", ["real", "q", "im"])
+def test_a_lone_file_named_as_a_bare_complex_part_is_no_half_of_an_iq_pair(tmp_path, stem):
+    """A grey image named real.tif (or q.tif) got the note that its band 'named as I or Q parts of complex SAR does
+    not pair up'; a lone file's name is a part only with its polarisation (i_VV.tif), as band files' names are."""
+    import rasterio
+
+    with rasterio.open(tmp_path / f"{stem}.tif", "w", driver="GTiff", width=16, height=16, count=1,
+                       dtype="uint16") as w:
+        w.write(np.arange(256, dtype=np.uint16).reshape(1, 16, 16) * 10)
+    img = read_image(tmp_path / f"{stem}.tif")
+    assert not any("I or Q" in n for n in img.notes), img.notes
+    (tmp_path / f"{stem}.tif").rename(tmp_path / "i_VV.tif")
+    assert any("i_VV named as I or Q parts" in n for n in read_image(tmp_path / "i_VV.tif", "sar").notes)
