@@ -194,6 +194,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
 
     cfg = cfg or SynthConfig()
     check_config(cfg)
+    named = list(cfg.modalities)  # as given: an order other than the one used is said after the run
     cfg = replace(cfg, modalities=modality_order(cfg.modalities))  # their order drew other records, wrote other JSON
     check_run(n, seed, workers)
     splits = assign_splits(n, cfg.split.val, cfg.split.test, seed)
@@ -210,6 +211,7 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
             file = next((a for a in (out, *out.parents) if a.exists() and not a.is_dir()), None)
             raise OSError(f"output folder {out}: cannot make {sub}/ in it: "
                           + (f"{file} is a file, not a folder" if file else e.strerror or str(e))) from e
+    earlier = _set_modalities(out) if named != cfg.modalities else None  # the config.yaml this run replaces
     save_config(cfg, out / "config.yaml")
     job = partial(_job, cfg=cfg, out=out, seed=seed, records=records)
     stats = Stats()
@@ -320,6 +322,8 @@ def synthesize(out: str | Path, n: int, seed: int, cfg: SynthConfig | None = Non
                   "that its "
                   f"scenes do not name (first: {leftover[0]}): an earlier run's other modalities, or frames of a "
                   "scene that was a pair then or single. Use a new --out for a set of its own.", file=sys.stderr)
+        if named != cfg.modalities:
+            print(_order_note(named, cfg.modalities, out, earlier == named, "modalities" in flags), file=sys.stderr)
         k = len(cfg.modalities)
         rate = f"{n / dt:.1f} scenes/s" if n >= dt else f"{dt / n:.1f} s a scene"  # not "0.0 scenes/s" at 4096 px
         print(f"{n} scene{'s' * (n != 1)} x {k} modalit{'ies' if k != 1 else 'y'} in {dt:.1f} s: {rate} "
@@ -342,6 +346,31 @@ def _no_pairs_note(cfg: SynthConfig, report: dict, pairs_is: str = "scene.pairs_
             f"{'s' * (n != 1)} was drawn as a pair ({pairs_is} {cfg.scene.pairs_fraction:g}), which "
             + ("change records need: no record was made" if alone else "change records need: none of them was made")
             + "; give --pairs-fraction 1 (every scene a pair) or more scenes")
+
+
+def _set_modalities(out: Path) -> list | None:
+    """The ``modalities`` of the set ``out`` holds already (its ``config.yaml``), None where it holds none."""
+    import yaml
+
+    if not (out / "scenes").is_dir():
+        return None
+    try:
+        saved = yaml.safe_load((out / "config.yaml").read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return None
+    return saved.get("modalities") if isinstance(saved, dict) else None
+
+
+def _order_note(named: list[str], used: list[str], out: Path, remade: bool, flag: bool) -> str:
+    """The note where the modalities were ``named`` in another order than the ``used`` one (``flag``: by
+    --modalities): a set made of that order before f232d9f5 has the same images but other records and scene JSON,
+    so a run of its config.yaml (``remade``: over it, in ``out``) is not it made again; that went unsaid."""
+    given = f"--modalities {','.join(named)}" if flag else f"modalities [{', '.join(named)}]"
+    return (f"note: {given} were rendered and drawn in the order {', '.join(used)} (config.yaml says so): a set "
+            f"made in the order {', '.join(named)} before stop 74 (f232d9f5) has the same images but other records "
+            "and scene JSON, so this run is not such a set made again"
+            + (f"; {out} was one (its config.yaml named that order): its records, scene JSON and stats.json are "
+               "this run's now" if remade else ""))
 
 
 def _leftovers(out: Path, seed: int, pairs: bytearray, modalities) -> list[str]:
