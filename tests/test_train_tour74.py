@@ -115,3 +115,19 @@ def test_the_lm_loop_says_no_ctrl_c_note_for_a_step_it_never_finished(tmp_path, 
     with pytest.raises(KeyboardInterrupt) as e:
         loop.train(cfg)
     assert e.value.trained_steps == 0 and "Ctrl-C after step" not in capsys.readouterr().err
+
+
+def test_the_exit_status_section_is_a_list_a_reader_takes_in():
+    """docs/training.md's exit-status-2 bullet was one 650-word sentence; now each item of the section, and each
+    paragraph, stays short, the refusals grouped under their own heading, the init_from details after them."""
+    import re
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "training.md").read_text()
+    section = text[text.index("### Exit status"):text.index("### A config built on another")]
+    items = [x for x in re.split(r"\n(?=\s*\* )|\n\s*\n", section) if x.strip()]
+    assert max(len(x.split()) for x in items) <= 130, sorted(len(x.split()) for x in items)[-3:]
+    assert "#### Refused with exit status 2" in section
+    for group in ("**The config**", "**Files**", "**`out_dir`**", "**Launcher and DeepSpeed**", "**`init_from`**",
+                  "**`ckpt.resume`**", "**The records**"):
+        assert f"* {group}" in section, group
+    assert "nothing was trained or saved: run the same command again" in section
