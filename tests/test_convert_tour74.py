@@ -170,3 +170,23 @@ def test_geojson_names_an_images_or_labels_path_that_is_not_there(tmp_path, caps
                  "--out", str(tmp_path / "o"), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert f"--images {tmp_path / 'a.tiff'}: no such file or folder" in err and "--match" not in err
+
+
+def test_the_footprints_of_a_geotiff_without_georeference_are_counted(tmp_path):
+    """A GeoTIFF without a CRS or transform (a GRD of GCPs only) was skipped as no_georeference, its footprints lost
+    without a count, as a missing or unreadable image's are not."""
+    import numpy as np
+    import rasterio
+
+    from data_gen.__main__ import main
+
+    with rasterio.open(tmp_path / "a.tif", "w", driver="GTiff", width=32, height=32, count=1, dtype="uint8") as ds:
+        ds.write(np.zeros((1, 32, 32), np.uint8))
+    ring = [[0, 0], [1, 0], [1, 1], [0, 0]]
+    feats = [{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}}] * 3
+    (tmp_path / "a.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats}))
+    assert main(["convert", "geojson", "--images", str(tmp_path / "a.tif"), "--labels", str(tmp_path / "a.geojson"),
+                 "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    assert stats["skipped"] == {"no_georeference": 1}
+    assert stats["notes"]["objects_unchecked_image_not_georeferenced"] == 3

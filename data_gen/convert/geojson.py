@@ -38,7 +38,7 @@ file that is not JSON, has no ``features`` list or an unreadable ``crs``, ``unre
 raster that cannot be read to its end, ``wrong_band_count`` for one that cannot be read as
 ``--modality``, and ``no_georeference`` for a raster without a CRS or an
 affine transform (one georeferenced by ground control points only, a radar GRD, is not mapped: warp
-it first). A file whose footprints all lie wholly outside its image (a CRS or pairing mistake, not
+it first; its footprints counted as ``objects_unchecked_image_not_georeferenced``). A file whose footprints all lie wholly outside its image (a CRS or pairing mistake, not
 bad annotations) is skipped once as ``all_outside_image``, the bounds of both named. A GeoTIFF whose
 GeoJSON has no footprint to write (an empty FeatureCollection, as SpaceNet gives a tile without a
 building, or every feature skipped) is not read through: noted as ``images_without_objects_not_read``.
@@ -349,22 +349,20 @@ def _first_vertex(features: list):
 
 
 def _unread_footprints(gj: Path, out: Output, why: str = "unreadable") -> None:
-    """The features of the GeoJSON ``gj`` of a GeoTIFF that cannot be opened (``why="missing"``: none found), counted
-    in the notes as ``objects_unchecked_image_unreadable`` (``…_missing``; unparsed, ``jsoncount.count_features``:
-    a feature each), not lost unsaid with the image. A file that cannot be read is left to its image's skip."""
+    """The features of the GeoJSON ``gj`` of a GeoTIFF that cannot be opened, counted in the notes as
+    ``objects_unchecked_image_{why}`` (``unreadable``; ``missing``: none found; ``not_georeferenced``: not mapped;
+    unparsed, ``jsoncount.count_features``: a feature each), not lost unsaid with the image. A file that cannot be
+    read is left to its image's skip."""
     try:  # not parsed: a 111 MB file took 32 s and 710 MB only to be counted
         n = count_features(gj)
         with open(gj, "rb") as f:
             utf8 = json.detect_encoding(f.read(4)) in ("utf-8", "utf-8-sig")
-    except OSError:  # its image's skip says enough: the pair is lost
-        return
-    if n is None and not utf8:  # UTF-16/32, which the scan cannot read: parsed, as it was
-        try:
+        if n is None and not utf8:  # UTF-16/32, which the scan cannot read: parsed, as it was
             data = read_json(gj)
-        except ConversionError:  # its image's skip says enough: the pair is lost
-            return
-        feats = data.get("features") if isinstance(data, dict) and data.get("type") != "Feature" else [data]
-        n = len(feats) if isinstance(feats, list) else None
+            feats = data.get("features") if isinstance(data, dict) and data.get("type") != "Feature" else [data]
+            n = len(feats) if isinstance(feats, list) else None
+    except (OSError, ConversionError):  # its image's skip says enough: the pair is lost
+        return
     if n:
         out.note(f"objects_unchecked_image_{why}", n)
 
@@ -408,6 +406,7 @@ def _run(args, out: Output) -> None:
         if crs is None or transform.is_identity:
             out.skip("no_georeference", str(tif), "ground control points only, no affine transform: warp it to a "
                      "map grid first (gdalwarp)" if gcps else f"no {'affine transform' if crs else 'CRS'}")
+            _unread_footprints(gj, out, "not_georeferenced")  # counted, not lost unsaid with it
             continue
         try:
             data = read_json(gj)
