@@ -128,10 +128,32 @@ def mask_overlap(gt: list[dict], pred: list[dict], width: int, height: int) -> t
     12000 x 12000 scene with a few small shapes took about 0.5 GB and 2 s a record)."""
     counts = np.zeros(3, dtype=np.int64)
     for y0, y1, x1, g, p in bands(gt, pred, width, height):
+        band_fits(y1 - y0, x1, y0)
         gm = to_mask(shifted(g, y0), x1, y1 - y0)  # (y1 - y0, x1) bool: rows y0..y1 of the (H, W) mask, to x1
         pm = to_mask(shifted(p, y0), x1, y1 - y0)
-        counts += [np.count_nonzero(gm & pm), np.count_nonzero(pm & ~gm), np.count_nonzero(gm & ~pm)]
+        inter = np.count_nonzero(gm & pm)  # three bands held at most (were four: ~gm, ~pm each one more)
+        counts += [inter, np.count_nonzero(pm) - inter, np.count_nonzero(gm) - inter]
     return int(counts[0]), int(counts[1]), int(counts[2])
+
+
+def band_fits(rows: int, cols: int, y0: int = 0, left: int | None = None) -> None:
+    """ValueError where the three ``rows`` x ``cols`` bool masks ``mask_overlap`` holds for a band (the two sides'
+    and their intersection) do not fit in the memory left (``rsvlm.io.budget.memory_left``; ``left``: that, in
+    bytes, given): a scene of 40000 x 40000 px with a shape over all of it fits in 8 GB of RAM, but where less is
+    free the kernel killed the scorer unsaid, every record scored before it lost. Not asked below 64 MiB a band."""
+    need = 3 * rows * cols
+    if need < 64 << 20:
+        return
+    where = "MemAvailable"
+    if left is None:
+        from rsvlm.io.budget import memory_left
+
+        left, where = memory_left()
+    if left is not None and need > left:
+        raise ValueError(f"its shapes cover {rows} x {cols} px (rows {y0}..{y0 + rows - 1} from the left edge): scoring "
+                         f"them takes {need / 2**30:.1f} GiB, and {left / 2**30:.1f} GiB of memory is left ({where}); "
+                         "free memory or score on a larger machine, or check the record's meta size and shapes "
+                         "(a shape over the whole of a huge scene?)")
 
 
 def _extent(o: dict, width: int, height: int) -> tuple[float, float, float, float] | None:

@@ -212,3 +212,51 @@ def test_a_prediction_naming_its_task_as_the_script_is_named_is_it_not_they():
                for n in one)
     assert any("1 prediction names a task that is no rsvlm task ({'referring': 1}); it is scored against the record "
                "of its id" in n for n in one)
+
+
+# ---------------------------------------------------------------- masks that fit in RAM but not in the memory left
+
+
+def _box(x1, y1, x2, y2, label="building"):
+    return {"kind": "box", "coords": [x1, y1, x2, y2], "label": label}
+
+
+def test_a_band_past_the_memory_left_is_refused_before_it_is_made(monkeypatch):
+    """A 40000 x 40000 px shape fit in RAM, but with less free the kernel killed the scorer unsaid."""
+    from eval import regions
+    from rsvlm.io import budget
+
+    monkeypatch.setattr(budget, "memory_left", lambda: (100 << 20, "memory.max of /sys/fs/cgroup/job"))
+    with pytest.raises(ValueError, match=r"^its shapes cover 20000 x 20000 px \(rows 0..19999 from the left edge\): "
+                                         r"scoring them takes 1\.1 GiB, and 0\.1 GiB of memory is left \(memory\.max "
+                                         r"of /sys/fs/cgroup/job\); free memory"):
+        regions.mask_overlap([_box(0, 0, 20000, 20000)], [], 20000, 20000)
+    assert regions.mask_overlap([_box(0, 0, 100, 100)], [_box(50, 0, 150, 100)], 20000, 20000) == (5000, 5000, 5000)
+
+
+def test_the_band_check_is_not_asked_for_small_bands_and_passes_where_memory_says_nothing(monkeypatch):
+    from eval import regions
+    from rsvlm.io import budget
+
+    asked = []
+    monkeypatch.setattr(budget, "memory_left", lambda: [asked.append(1), (None, "MemAvailable")][1])
+    regions.band_fits(1000, 1000)
+    assert not asked
+    regions.band_fits(10000, 10000)  # nothing says how much is left (not Linux): made as before
+    assert asked == [1]
+
+
+def test_segmentation_names_the_record_whose_shapes_do_not_fit(tmp_path, monkeypatch):
+    from eval import segmentation
+    from rsvlm import geometry
+    from rsvlm.io import budget
+
+    monkeypatch.setattr(budget, "memory_left", lambda: (100 << 20, "MemAvailable"))
+    rec = {"id": "huge", "task": "seg", "images": [{"path": "a.png", "modality": "optical"}],
+           "meta": {"width": 20000, "height": 20000},
+           "conversations": [{"from": "human", "value": "<image>\n[seg] Segment the building."},
+                             {"from": "gpt", "value": geometry.encode([_box(0, 0, 20000, 20000)], 20000, 20000)}]}
+    gt = _jsonl(tmp_path / "gt.jsonl", [rec])
+    pred = _jsonl(tmp_path / "p.jsonl", [{"id": "huge", "answer": "None."}])
+    with pytest.raises(Exception, match=r"gt.jsonl:1: record 'huge': its shapes cover 19981 x 19991 px .*0.1 GiB of memory is left"):
+        segmentation.main(["--gt", gt, "--pred", pred])
