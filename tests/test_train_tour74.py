@@ -45,6 +45,7 @@ def test_resume_notes_agree_with_their_counts(tmp_path, capsys):
     note_resume(cfg, True, 2)
     err = capsys.readouterr().err
     assert "ckpt.resume: 1 step folder in " in err and "(step_000004) is of the run that went on" in err, err
+    assert "first save removes it (give another out_dir to keep it)" in err, err  # was 'removes them'
     assert "metrics.jsonl: dropped 1 line logged after step 2" in err and "(s)" not in err, err
 
 
@@ -131,3 +132,16 @@ def test_the_exit_status_section_is_a_list_a_reader_takes_in():
                   "**`ckpt.resume`**", "**The records**"):
         assert f"* {group}" in section, group
     assert "nothing was trained or saved: run the same command again" in section
+
+
+def test_the_training_bars_count_steps_not_its(tmp_path, capsys):
+    """The LM loop's bar read 'train: 5/5 [00:01<00:00,  2.77it/s, …]' (tqdm's 'it'); now '2.77 steps/s'."""
+    from rsvlm.train.logging import Metrics
+
+    m = Metrics(tmp_path, 0, 1, 5, 0, True, False)
+    try:
+        assert str(m.bar.unit).strip() == "steps", m.bar.unit
+        m.bar.update(1)
+    finally:
+        m.close()
+    assert "it/s" not in capsys.readouterr().err

@@ -316,7 +316,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     named = set(state["bad_ids"])  # bad samples already named on stderr
     autocast = torch.autocast(device.type, dtype=torch.bfloat16, enabled=cfg.precision == "bf16")
     bar = progress_bar(range(state["step"], cfg.max_steps), initial=state["step"], total=cfg.max_steps,
-                       desc="clip", disable=not cfg.log.progress or rank != 0)
+                       desc="clip", unit="step", disable=not cfg.log.progress or rank != 0)
     log_from = len(state["losses"])
     counts_group, stopping = host_group(world, cfg.dist.timeout_s), False  # stopping: a SIGTERM every rank heard of
 

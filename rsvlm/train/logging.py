@@ -61,7 +61,8 @@ class Metrics:
             if progress:
                 from rsvlm.progress import bar
 
-                self.bar = bar(total=total_steps, initial=start_step, desc="train", dynamic_ncols=True)
+                self.bar = bar(total=total_steps, initial=start_step, desc="train", unit="step",
+                               dynamic_ncols=True)
             if tensorboard:
                 from torch.utils.tensorboard import SummaryWriter
 

@@ -278,9 +278,10 @@ def note_resume(cfg: TrainConfig, found: bool, step: int) -> None:
         print(f"[rsvlm.train] the checkpoint is at step {step}, {where} max_steps={cfg.max_steps}: nothing to train "
               f"(raise max_steps to train on); final/ is written from step {step}", file=sys.stderr)
     if later := ckpt.later_steps(Path(cfg.out_dir) / "checkpoints", step):
+        are, them = ("is", "it") if len(later) == 1 else ("are", "them")
         print(f"[rsvlm.train] ckpt.resume: {counted(len(later), 'step folder')} in {later[0].parent} past step {step} "
-              f"({', '.join(p.name for p in later[:3])}{', …' if len(later) > 3 else ''}) {'is' if len(later) == 1 else 'are'} of the run that went "
-              "on from it; this run's first save removes them (give another out_dir to keep them)", file=sys.stderr)
+              f"({', '.join(p.name for p in later[:3])}{', …' if len(later) > 3 else ''}) {are} of the run that went "
+              f"on from it; this run's first save removes {them} (give another out_dir to keep {them})", file=sys.stderr)
     dropped = trim_metrics(Path(cfg.out_dir), step)
     if dropped:
         print(f"[rsvlm.train] metrics.jsonl: dropped {counted(dropped, 'line')} logged after step {step}", file=sys.stderr)
