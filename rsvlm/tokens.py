@@ -109,6 +109,10 @@ def tagged(question: str) -> str:
                          "a question refers to the image in words")
     m = re.match(r"\s*\[\s*([A-Za-z][\w-]*)\s*\]\s*", question)  # [change-detection], [ det ] too: were free chat
     if not m:
+        if opened := unclosed_tag(question):  # "[det Detect ships" was asked as free chat (answered "0")
+            rest = question.strip()[1:].lstrip()[len(opened):].lstrip(" :;,").rstrip()
+            rest = rest[:-1].rstrip() if rest.endswith("]") and "[" not in rest else rest  # [det Detect ships]
+            raise ValueError(f"the tag [{opened} is not closed: write {task_tag(opened.lower())} {rest}".rstrip())
         return question.strip()
     if m.group(1).lower() not in TASKS:
         meant = tag_meant(m.group(1))
@@ -116,6 +120,14 @@ def tagged(question: str) -> str:
                          + (f": did you mean {task_tag(meant)}? The tags" if meant else ": the tags")
                          + f" are {' '.join(map(task_tag, TASKS))}; a question without one is free chat")
     return f"{task_tag(m.group(1).lower())} {question[m.end():]}".rstrip()
+
+
+def unclosed_tag(question: str) -> str | None:
+    """The task name, as written, that follows a ``[`` opening ``question`` with no ``]`` after it (``[det Detect
+    ships``, ``[DET``, ``[det Detect ships]``: the ``]`` closes no tag there); None otherwise, and where the word is
+    no task's name (``[note to self``: free chat, as ``[note]``'s refusal is ``tagged``'s)."""
+    m = re.match(r"\s*\[\s*([A-Za-z][\w-]*)(?![\w-])(\s*\])?", question)
+    return m.group(1) if m and not m.group(2) and m.group(1).lower() in TASKS else None
 
 
 def task_tag_tokens() -> list[str]:
