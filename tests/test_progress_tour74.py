@@ -56,3 +56,14 @@ def test_counted_takes_several_words_each_side_and_none_is_as_before():
 def test_counted_names_verbs_that_are_not_one_pair(verbs):
     with pytest.raises(ValueError, match=f"verbs={verbs!r}"):
         counted(2, "record", verbs)
+
+
+@pytest.mark.parametrize("n, kw, count", [
+    (1.5, {"unit_scale": True}, "read: 1.50 records ["),  # a fraction keeps unit_scale's figures
+    (0.004, {"unit_scale": True}, "read: 0.00 records ["),
+    (1_500_000, {"unit_scale": 1e-6}, "read: 1.5 records ["),  # bytes read as millions: the fraction stays
+    (1000, {"unit_scale": True, "unit_divisor": 1024}, "read: 0.98k records ["),  # 1000 of 1024 is no whole count
+    (1, {"unit_scale": True, "total": 10}, "read:  10% 1.00/10.0 ["),  # a total: tqdm's own line, as before
+    (1, {"total": 10}, "read:  10% 1/10 [")])
+def test_whole_numbers_only_where_the_count_is_whole_and_has_no_total(monkeypatch, n, kw, count):
+    assert _drawn(monkeypatch, n, **kw).startswith(count)
