@@ -284,7 +284,10 @@ def counts_from(messages: list[dict] | None) -> bool:
 def ordered(text: str) -> re.Match | None:
     """The first object of ``text`` counted in order with no side said (``_ORDERED``: "the second ship"; the
     sentence says none, ``_SIDE_SAID``: "from the left", "leftmost", "left to right"): a mirror view counts them
-    in another order, so ``swap_words`` has no image for it in any; None where none."""
+    in another order, so ``swap_words`` has no image for it in any; None where none, or where ``text`` counts from a
+    side in any sentence ("Count the ships from the left. Is the second damaged?", ``counts_from``: turned as said)."""
+    if _FROM_SIDE_SAID.search(text):
+        return None
     spans = [m.span() for m in ORDINAL_LINE.finditer(text)]  # "the last two rows": lines, turned
     for m in _ORDERED.finditer(text):
         if any(a < m.end() and m.start() < b for a, b in spans):

@@ -165,3 +165,15 @@ def test_compass_words_follow_each_views_pixels_and_come_back_as_written():
                 said = swap_words(f"The {word}{form} pier.", view)
                 assert said == f"The {words[nearest(way(2 * i, view), 2) // 2]}{form} pier.", (view, word, form)
                 assert swap_words(said, view, back=True) == f"The {word}{form} pier."
+
+
+def test_a_side_counted_from_in_another_sentence_of_the_question_orders_its_objects():
+    """"Count the ships from the left. Is the second ship damaged?" was asked of no mirror view (the side was looked for
+    in the ordinal's sentence only), though "Count the ships from the left. Which is damaged, the first or the
+    second?" was asked of every one."""
+    from rsvlm.tta_words import swap_words
+
+    q = "Count the ships from the left. Is the second ship damaged?"
+    assert swap_words(q, "h") == "Count the ships from the right. Is the second ship damaged?"
+    assert swap_words(q, "t") == "Count the ships from the top. Is the second ship damaged?"
+    assert swap_words("Is the second ship damaged?", "h") is None
