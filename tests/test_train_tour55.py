@@ -256,7 +256,7 @@ def test_records_that_will_be_cut_are_counted_and_named_before_the_first_step(tm
     argv = ["--config", str(recipe(tmp_path)), f"data.train={data}", f"out_dir={tmp_path / 'run'}",
             "log.progress=false", "max_steps=1", "batch_size=4", "data.max_length=220"]
     assert train_main(argv) == 0
-    assert ("warning: 1 of 8 records run past data.max_length=220 tokens by an estimate, e.g. rec7 (~241): they "
+    assert ("warning: 1 of 8 records runs past data.max_length=220 tokens by an estimate, rec7 (~241): it "
             "will be cut from the end") in capsys.readouterr().err
 
 

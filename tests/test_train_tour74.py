@@ -145,3 +145,18 @@ def test_the_training_bars_count_steps_not_its(tmp_path, capsys):
     finally:
         m.close()
     assert "it/s" not in capsys.readouterr().err
+
+
+def test_one_record_past_max_length_or_short_of_a_batch_reads_as_one():
+    """'1 of 8 records run past data.max_length … e.g. rec7 (~241): they will be cut' and '1 records (1 optical)
+    cannot fill one global batch': now 'runs', no 'e.g.' before the one named, 'it', and '1 record'."""
+    from rsvlm.train.batches import no_full_batch
+    from rsvlm.train.max_length import cut_records
+
+    one = cut_records([100, 241], ["a", "b"], 220, set())
+    assert one.startswith("1 of 2 records runs past data.max_length=220 tokens by an estimate, b (~241): it will be "
+                          "cut from the end, the end of its answer not trained"), one
+    two = cut_records([300, 241], ["a", "b"], 220, set())
+    assert "2 records run past" in two and "e.g. a (~300), b (~241): they will be cut" in two, two
+    assert str(no_full_batch("t.jsonl", ["optical"], 4, 1, False, False)).startswith(
+        "t.jsonl: 1 record (1 optical) cannot fill one global batch of 4")

@@ -104,7 +104,7 @@ def no_full_batch(path: str, groups: list[str], batch_size: int, world: int, gro
                   weighted: bool) -> DataPlanError:
     """The error for records (``groups``: each one's modality group) that fill no global batch."""
     by = ", ".join(f"{n} {m}" for m, n in sorted(Counter(groups).items()))
-    return DataPlanError(f"{path}: {len(groups)} records ({by}) cannot fill one global batch of {batch_size * world} "
+    return DataPlanError(f"{path}: {counted(len(groups), 'record')} ({by}) cannot fill one global batch of {batch_size * world} "
                          f"(batch_size={batch_size} × {counted(world, 'process')}"
                          + (", one modality a batch" if grouped else "")
                          + (f", in {D.EMPTY_EPOCHS} epochs of weighted draws" if weighted else "")

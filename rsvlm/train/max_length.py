@@ -159,9 +159,11 @@ def cut_records(lengths: list[int], ids: list[str], max_length: int, unfit: set[
     if not over:
         return None
     named = ", ".join(f"{rid} (~{n})" for n, rid in over[:show]) + (", …" if len(over) > show else "")
-    return (f"{len(over)} of {len(lengths)} records run past data.max_length={max_length} tokens by an estimate, "
-            f"e.g. {named}: they will be cut from the end, the end of their answers not trained (counted "
-            "as cut_samples in summary.json); raise data.max_length to train them whole")
+    run, they, their, them = ("runs", "it", "its answer", "it") if len(over) == 1 else (
+        "run", "they", "their answers", "them")
+    return (f"{len(over)} of {len(lengths)} records {run} past data.max_length={max_length} tokens by an estimate, "
+            f"{'' if len(over) == 1 else 'e.g. '}{named}: {they} will be cut from the end, the end of {their} not "
+            f"trained (counted as cut_samples in summary.json); raise data.max_length to train {them} whole")
 
 
 def check_unfit(index, processor, cfg: TrainConfig, rank: int) -> list[int] | None:
