@@ -8,6 +8,7 @@ import re
 import shlex
 import tarfile
 import zipfile
+import zlib
 from pathlib import Path
 
 PIL_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp")
@@ -61,14 +62,16 @@ def gtiff_page(name) -> tuple[str, str] | None:
     (``GTIFF_DIR:2:/vsizip/x.zip/p.tif``); None for another name."""
     if not (m := GTIFF_PAGE.fullmatch(str(name))):
         return None
-    file = m[2][1:-1] if len(m[2]) > 2 and m[2][0] == m[2][-1] == '"' else m[2]
+    quoted = len(m[2]) > 2 and m[2][0] == m[2][-1] == '"' and not Path(m[2]).exists()  # (a file named "p.tif" is)
+    file = m[2][1:-1] if quoted else m[2]
     return m[1], file
 
 
 def member_text(p: Path, most: int = 1 << 20) -> str | None:
     """The text (its first ``most`` bytes) of file ``p`` on disk, or of the zip or tar member a GDAL archive path names
     (``/vsitar/LC08_….tar/LC08_…_MTL.txt``: a sidecar beside a band read from the archive); None where there is none.
-    A gzipped tar is decompressed up to the member; 7z and rar are not read."""
+    A tar's members are read up to the one named only (a whole .tar.gz product had been decompressed, twice, to find
+    it; one cut short raised a bare EOFError); 7z and rar are not read."""
     text = str(p).replace("\\", "/")
     if (m := VSI_ARCHIVE.match(text)) is None:
         if not p.is_file():
@@ -83,9 +86,10 @@ def member_text(p: Path, most: int = 1 << 20) -> str | None:
             with zipfile.ZipFile(archive) as z, z.open(member) as f:
                 return f.read(most).decode("utf-8", "replace")
         with tarfile.open(archive) as tar:
-            f = tar.extractfile(member)
+            info = next((i for i in tar if i.name == member), None)  # (``getmember`` reads every header first)
+            f = None if info is None else tar.extractfile(info)
             return None if f is None else f.read(most).decode("utf-8", "replace")
-    except (KeyError, OSError, zipfile.BadZipFile, tarfile.TarError):  # no such member, a damaged archive
+    except (KeyError, OSError, EOFError, zlib.error, zipfile.BadZipFile, tarfile.TarError):  # none, or damaged, cut
         return None
 
 
@@ -106,7 +110,7 @@ def archive_names(p: Path) -> tuple[str, list[str]] | None:
         if p.is_file():  # one file gzipped (scene.tif.gz), else no archive
             with p.open("rb") as f:
                 return ("gzip", [""]) if f.read(2) == b"\x1f\x8b" else None
-    except (OSError, zipfile.BadZipFile, tarfile.TarError):
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile, tarfile.TarError):  # a .tar.gz cut short: EOFError
         pass
     return None
 

@@ -84,8 +84,8 @@ def as_paths(path) -> list[Path]:
 def named_files(names: list[str]) -> list[Path]:
     """``as_paths(names)`` with a TIFF page's name as its file (``GTIFF_DIR:1:…_B10.TIF``: ``…_B10.TIF``), for what
     file names and the files beside them say (a Landsat band's number, its ``_MTL.txt``: a page had been read
-    as DN, "no _MTL.txt beside it"). Its pixels are still read by the name given. A file in an archive
-    (``/vsizip/…``) finds no ``_MTL.txt`` there."""
+    as DN, "no _MTL.txt beside it"). Its pixels are still read by the name given; a file in a zip or tar
+    (``/vsitar/…``) finds its ``_MTL.txt`` in it (``archives.member_text``)."""
     return [Path(page[1]) if (page := gtiff_page(n)) else p for n, p in zip(names, as_paths(names))]
 
 

@@ -102,8 +102,9 @@ def as_complex(src, paths: list[Path], sar_iq: bool | None, modality: str | None
             raise ValueError(f"{name}: ReadConfig.sar_iq reads I/Q bands as complex sar, not {modality}")
         return src
     stems = [p.stem for p in paths] if len(paths) == src.count else [None] * src.count  # one band a file
-    if len(paths) == 1 and not (_part(stems[0]) or ("", ""))[1]:  # a lone file's name is no part without its
-        stems = [None] * src.count  # polarisation (i_VV.tif): real.jp2, q.png had been "I or Q parts … do not pair up"
+    if len(paths) == 1 and modality != "sar" and not (_part(stems[0]) or ("", ""))[1]:  # a lone file's name is no
+        stems = [None] * src.count  # part without its polarisation (i_VV.tif) unless given as sar (i.tif, its half):
+        # real.jp2, q.png had been "I or Q parts … do not pair up"
     names = [st if _part(st) else d for st, d in zip(stems, src.descriptions)]  # its file's name, else description
     found = iq_pairs(names) if sar_iq is None else None
     if sar_iq:

@@ -339,7 +339,8 @@ def landsat_stack_reflectance(path: Path, bands: list[str], dtype: str = "uint16
     if level not in ("L1", "L2"):
         return None
     names = ["_".join(path.stem.split("_")[:7]) + "_MTL.txt", landsat_mtl_name(path)]
-    mtl_path = next((path.with_name(n) for n in names if member_text(path.with_name(n)) is not None), None)  # (in a tar too)
+    mtl_path, mtl = next(((path.with_name(n), t) for n in names if (t := member_text(path.with_name(n))) is not None),
+                         (None, None))  # beside it, or in its zip or tar (read once: a tar's is read up to it)
     if level == "L1" and mtl_path is None and mission[1] != "oli":
         return None  # (no fixed scale for Landsat 4/5/7's DN)
     number = {v.upper(): k for k, v in LANDSAT_BANDS[mission[1]].items()}  # "R" → "B4" (Landsat 7's: "B3")
@@ -363,7 +364,7 @@ def landsat_stack_reflectance(path: Path, bands: list[str], dtype: str = "uint16
     if mtl_path is None:
         return [[2e-5, -0.1]] * len(bands), ("Landsat 8/9 Level-1 reflectance: DN × 2e-5 − 0.1 (no _MTL.txt beside "
                                              "the stack: no sun-elevation correction)")
-    scaling, told = band_reflectance(mtl_pairs(member_text(mtl_path)), nums, [f"{b} ({n})" for b, n in zip(bands, nums)])
+    scaling, told = band_reflectance(mtl_pairs(mtl), nums, [f"{b} ({n})" for b, n in zip(bands, nums)])
     if scaling is None:
         return None, f"{as_is}: it has no number for {told}"
     return scaling, f"Landsat Level-1 reflectance from {mtl_path.name}, by band: {told}"
