@@ -38,7 +38,8 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     ``"cut_known": true`` too where it is known to have cut it (``Answer.cut_known``, ``Fused.cut_known``),
     ``"past_context": true`` where it (or one fused into it) ran past the LLM's context (``"past_views"``:
     the views whose answers did, where its own did not), a ``"note"`` where a view of it was refused, and a
-    ``"tta_note"`` where view answers were left out of its fusion (``tta.Fused.note``), a ``"tta_voted_out"``
+    ``"tta_note"`` where view answers were left out of its fusion (``tta.Fused.note``; ``"tta_left_out"`` beside it: how
+    many answers, ``Fused.left_out``, 0 where it says only of repairs), a ``"tta_voted_out"``
     where "None." replaced its plain answer's shapes (``Fused.voted_out``), a ``"tta_unasked"`` where
     some views were not asked of it (``Fused.unasked``), ``"worded"`` the classes asked on their own
     (``by_class``) that answered in words, left out (``Answer.worded``). ``seen``, where given
@@ -84,7 +85,7 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
                             **({"past_context": True} if past else {}),
                             **({"past_views": only_views} if only_views else {}),
                             **({"note": refused[k]} if k in refused else {}),
-                            **({"tta_note": f.note} if f is not None and f.note else {}),
+                            **({"tta_note": f.note, "tta_left_out": f.left_out} if f is not None and f.note else {}),
                             **({"tta_voted_out": f.voted_out} if f is not None and f.voted_out else {}),
                             **({"tta_unasked": f.unasked} if f is not None and f.unasked else {}),
                             **({"worded": list(answer.worded)} if getattr(answer, "worded", ()) else {})})
@@ -333,7 +334,7 @@ def tile_run_notes(tiles: list[dict], args, model, say) -> None:
             say(f"note: {note}" + (f" (\"{'cut_known' if known else 'cut'}\" in --out's tiles)" if args.out else ""))
     if notes := [t["note"] for t in tiles if "note" in t]:
         say(f"note: {len(notes)} of {counted(n, 'tile')} not fused over the views (first: {notes[0]})")
-    if notes := [t["tta_note"] for t in tiles if views_left_out(t.get("tta_note"))]:  # not one only of repairs
+    if notes := [t["tta_note"] for t in tiles if views_left_out(t.get("tta_note"), t.get("tta_left_out"))]:  # not one only of repairs
         say(f"note: {len(notes)} of {counted(n, 'tile')} fused without some view answers (\"tta_note\" in "
             f"--out's tiles; first: {notes[0]})")
     if notes := [t["tta_voted_out"] for t in tiles if "tta_voted_out" in t]:  # their shapes gone with no word

@@ -38,8 +38,9 @@ file that is not JSON, has no ``features`` list or an unreadable ``crs``, ``unre
 raster that cannot be read to its end, ``wrong_band_count`` for one that cannot be read as
 ``--modality``, and ``no_georeference`` for a raster without a CRS or an
 affine transform (one georeferenced by ground control points only, a radar GRD, is not mapped: warp
-it first; its footprints counted as ``objects_unchecked_image_not_georeferenced``). A file whose footprints all lie wholly outside its image (a CRS or pairing mistake, not
-bad annotations) is skipped once as ``all_outside_image``, the bounds of both named. A GeoTIFF whose
+it first; its footprints counted as ``objects_unchecked_image_not_georeferenced``). A file whose
+footprints all lie wholly outside its image (a CRS or pairing mistake, not bad annotations) is skipped
+once as ``all_outside_image``, the bounds of both named. A GeoTIFF whose
 GeoJSON has no footprint to write (an empty FeatureCollection, as SpaceNet gives a tile without a
 building, or every feature skipped) is not read through: noted as ``images_without_objects_not_read``.
 """
@@ -48,7 +49,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import json
 import math
 import re
 from pathlib import Path
@@ -68,8 +68,7 @@ from data_gen.convert.detection import (
 )
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import gdal_errors_logged, open_raster, readable_size
-from data_gen.convert.jsoncount import count_features
-from data_gen.convert.text import read_json
+from data_gen.convert.text import geojson_feature_count, read_json
 from data_gen.tiling import finite_coords, inner_progress
 from rsvlm.tokens import MODALITIES
 
@@ -351,19 +350,9 @@ def _first_vertex(features: list):
 def _unread_footprints(gj: Path, out: Output, why: str = "unreadable") -> None:
     """The features of the GeoJSON ``gj`` of a GeoTIFF that cannot be opened, counted in the notes as
     ``objects_unchecked_image_{why}`` (``unreadable``; ``missing``: none found; ``not_georeferenced``: not mapped;
-    unparsed, ``jsoncount.count_features``: a feature each), not lost unsaid with the image. A file that cannot be
-    read is left to its image's skip."""
-    try:  # not parsed: a 111 MB file took 32 s and 710 MB only to be counted
-        n = count_features(gj)
-        with open(gj, "rb") as f:
-            utf8 = json.detect_encoding(f.read(4)) in ("utf-8", "utf-8-sig")
-        if n is None and not utf8:  # UTF-16/32, which the scan cannot read: parsed, as it was
-            data = read_json(gj)
-            feats = data.get("features") if isinstance(data, dict) and data.get("type") != "Feature" else [data]
-            n = len(feats) if isinstance(feats, list) else None
-    except (OSError, ConversionError):  # its image's skip says enough: the pair is lost
-        return
-    if n:
+    streamed, not parsed whole: ``text.geojson_feature_count``), not lost unsaid with the image. A file that cannot
+    be read is left to its image's skip."""
+    if n := geojson_feature_count(gj):
         out.note(f"objects_unchecked_image_{why}", n)
 
 

@@ -1,0 +1,38 @@
+"""Review 74 of predict: a ``--tile --tta`` tile stores how many answers its fusion left out (``"tta_left_out"``,
+``Fused.left_out``) beside its ``"tta_note"``, and the closing note counts by it, not by the note's wording."""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+
+
+def test_a_tile_stores_its_fusion_s_left_out_count_and_the_note_counts_by_it(monkeypatch):
+    from rsvlm import inference as inf
+    from rsvlm import tta
+    from rsvlm.answering import Answer
+    from rsvlm.data.conversation import PromptConfig
+    from rsvlm.fusion import Fused
+    from rsvlm.io.read import RSImage
+    from rsvlm.predict_tiles import tile_predictor, tile_run_notes
+    from rsvlm.tta_text import repaired_note
+
+    box = "<ref>ship</ref><box><loc_400><loc_400><loc_599><loc_599></box>"
+    obj = [{"kind": "box", "label": "ship", "coords": [10.0, 10.0, 20.0, 20.0], "score": 0.9}]
+    repaired = repaired_note([("view h", "<obb> [1, 2, 3, 4, 5, 6, 7, 8] has crossing edges; swapped")])
+    fused = [Fused(box, obj, note=repaired, left_out=0),  # only repairs: nothing left out
+             Fused(box, obj, note=repaired, left_out=1),  # its wording reads as repairs, its count says one left out
+             Fused(box, obj)]  # no note: no field
+    monkeypatch.setattr(inf, "answerer", lambda *a, **k: lambda msgs, imgs: [Answer(box, [0.9]) for _ in msgs])
+    monkeypatch.setattr(tta, "fused_answers", lambda *a, **k: fused)
+    img = RSImage(data=np.zeros((3, 32, 32), np.float32), modality="optical", bands=["R", "G", "B"], path="a.png")
+    tiles: list = []
+    tile_predictor(None, types.SimpleNamespace(prompt=PromptConfig()), "[det] Detect ships.", 64, tiles,
+                   tta=tta.FuseConfig())([img] * 3)
+    assert [t.get("tta_left_out") for t in tiles] == [0, 1, None]  # was never stored: --out's tiles lacked it
+    said: list[str] = []
+    tile_run_notes(tiles, types.SimpleNamespace(max_new_tokens=64, out=None), None, lambda s, *a: said.append(s))
+    left = [s for s in said if "fused without some view answers" in s]
+    # by the wording alone neither tile was counted; by the count, the second is
+    assert len(left) == 1 and left[0].startswith("note: 1 of 3 tiles fused without some view answers"), said
