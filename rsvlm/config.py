@@ -15,7 +15,8 @@ type), Optional of these; an int field takes a whole number written ``1e4``); an
 passed through.
 
 A file can start from another: ``base: other.yaml`` (relative to the file), at the top or inside a
-section such as ``model:``, then lists only what differs (``with_bases``).
+section such as ``model:``, then lists only what differs (``with_bases``). A file's number or true/false in
+quotes (``sar_looks: "4"``) is refused, naming file, line and key: YAML reads it as text, so it is a slip there.
 """
 
 from __future__ import annotations
@@ -31,13 +32,16 @@ import yaml
 
 from rsvlm.config_hints import (
     ANY_KEY,
+    BOOLS,
     held_config,
     in_places,
     indent_hint,
+    is_number,
     leaf_near,
     near_file,
     no_eval,
     null_refusal,
+    quoted_refusal,
     tab_hint,
     unknown_refusal,
     yaml_problem,
@@ -305,8 +309,30 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-def load_yaml(path: str | Path) -> dict[str, Any]:
-    """A config file's mapping (empty for an empty file); ConfigError naming the file otherwise."""
+def _quoted(node: yaml.Node, tp: Any, at: str, found: list[tuple[str, yaml.ScalarNode]]) -> None:
+    """Append to ``found`` each quoted scalar below ``node`` (its dotted key, its node) whose place in annotation
+    ``tp`` wants a number or true/false and whose text, unquoted, would be one: ``sar_looks: "4"``."""
+    tp = _unwrap_optional(tp)[0]
+    if isinstance(node, yaml.ScalarNode):
+        text = node.value.strip().lower()
+        if node.style in ("'", '"') and (tp in (int, float) and is_number(text) or tp is bool and text in BOOLS):
+            found.append((at, node))
+    elif isinstance(node, yaml.MappingNode):
+        args = typing.get_args(tp) if typing.get_origin(tp) is dict else ()
+        types_ = _field_types(tp) if dataclasses.is_dataclass(tp) else {}
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and (sub := types_.get(key.value, args[-1] if args else None)):
+                _quoted(value, sub, f"{at}.{key.value}" if at else key.value, found)
+    elif isinstance(node, yaml.SequenceNode) and typing.get_origin(tp) in (list, tuple) and (args := typing.get_args(tp)):
+        for i, item in enumerate(node.value):
+            several = typing.get_origin(tp) is tuple and args[-1] is not Ellipsis
+            _quoted(item, args[i] if several and i < len(args) else args[0], f"{at}[{i}]", found)
+
+
+def load_yaml(path: str | Path, cls: type | None = None) -> dict[str, Any]:
+    """A config file's mapping (empty for an empty file); ConfigError naming the file otherwise. With ``cls``, the
+    dataclass the file fills, a number or true/false written in quotes (``sar_looks: "4"``) is refused, naming the
+    file, line and key: YAML reads it as text (a mistake a file makes; a ``key=value`` override is text by nature)."""
     path = Path(path)
     if path.is_dir():
         raise ConfigError(f"{path} is a folder; give a config file (.yaml){held_config(path)}")
@@ -322,6 +348,11 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
                 raise ConfigError(f"{path}: its aliases (*name) add more than {MAX_YAML_VALUES:,} values to those "
                                   "written out (a YAML alias bomb?; the limit is rsvlm.config.MAX_YAML_VALUES): "
                                   "write the values out in place of *name")
+            found: list[tuple[str, yaml.ScalarNode]] = []
+            if cls is not None and node is not None:
+                _quoted(node, cls, "", found)
+            if found:
+                raise ConfigError(quoted_refusal(path, found), keys=tuple(k for k, _ in found))
             data = None if node is None else loader.construct_document(node)
         finally:
             loader.dispose()
@@ -348,13 +379,16 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
         data = to_dict(cls())
     else:
         path = Path(path)
-        data = _merge(to_dict(cls()), with_bases(load_yaml(path), cls, path.parent, (path.resolve(),)), cls)
+        data = _merge(to_dict(cls()), with_bases(load_yaml(path, cls), cls, path.parent, (path.resolve(),)), cls)
     from rsvlm.overrides import apply_overrides, joined_hint, split_override  # it imports this module
 
     overrides = list(overrides or [])
     data = apply_overrides(data, overrides, cls, *([str(path)] if path is not None else []))
     try:
-        return from_dict(cls, data)
+        cfg = from_dict(cls, data)
+        if why := own_problem(cfg):
+            raise why
+        return cfg
     except ConfigError as e:  # blame the override that set a bad key (or a mapping holding it), else the file
         culprit = [o for o in overrides if any(_within(key, split_override(o)[0]) for key in e.keys)]
         if culprit or path is None:  # optim.lr=1e-4,max_steps=3: its value is '1e-4,max_steps=3'
@@ -363,6 +397,21 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
         origin = next((f for key in e.keys if (f := _origin(load_yaml(path), path, key)) is not None), path)
         where = str(path) if Path(origin).resolve() == path.resolve() else f"{origin} (a base of {path})"
         raise ConfigError(f"{where}: {e}", keys=e.keys) from e
+
+
+def own_problem(cfg: Any, where: str = "") -> ConfigError | None:
+    """The refusal a section of ``cfg`` (a dataclass config; it too) makes of its own values, the first found: its
+    ``config_problem()``, (message, keys) each from a field's name on (``scene_weights.dock``), or None; here with
+    the section's place before both (``scene.``), so ``load_config`` names the file or override that set it. A
+    config built otherwise (``from_dict``, by hand) is not asked: its command's checks say it later."""
+    if why := getattr(cfg, "config_problem", lambda: None)():
+        return ConfigError(f"{where}.{why[0]}" if where else why[0], keys=tuple(f"{where}.{k}".lstrip(".") for k in why[1]))
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type) and (
+                found := own_problem(value, f"{where}.{f.name}".lstrip("."))):
+            return found
+    return None
 
 
 def _origin(data: dict[str, Any], file: Path, key: str) -> Path | None:
@@ -420,7 +469,7 @@ def with_bases(data: dict[str, Any], cls: type | None, here: Path, seen: tuple[P
                           f"(named in {named_in})")
     if not path.is_file():
         raise ConfigError(f"base file not found: {path} (named in {named_in}){near_file(path)}")
-    return _merge(with_bases(load_yaml(path), cls, path.parent, (*seen, path)), out, cls)
+    return _merge(with_bases(load_yaml(path, cls), cls, path.parent, (*seen, path)), out, cls)
 
 
 def _merge(base: dict[str, Any], new: dict[str, Any], cls: type | None) -> dict[str, Any]:

@@ -387,6 +387,27 @@ def indent_hint(e: Exception) -> str:
     return ""
 
 
+BOOLS = ("true", "false", "yes", "no", "on", "off")  # YAML 1.1's true/false words (PyYAML's), in lower case
+
+
+def is_number(text: str) -> bool:
+    """Whether ``text`` is a number as Python's ``float`` reads one (``4``, ``1e-4``, ``inf``)."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def quoted_refusal(path: Path, found: list) -> str:
+    """The refusal of config file ``path``'s quoted values ``found`` (dotted key, PyYAML scalar node), each where a
+    number or true/false (one of ``BOOLS``) is wanted: the file, each key with its line, and to drop the quotes."""
+    said = ", ".join(f"{k}: {n.style}{n.value}{n.style} (line {n.start_mark.line + 1})" for k, n in found)
+    kinds = {"true/false" if n.value.strip().lower() in BOOLS else "a number" for _, n in found}
+    return (f"{path}: {said}: {' or '.join(sorted(kinds))} in quotes, which YAML reads as text; write "
+            f"{'them' if len(found) > 1 else 'it'} without quotes")
+
+
 def held_config(folder: Path) -> str:
     """", such as FOLDER/train_config.yaml" for a run's out_dir or a model folder given as a config file; ""."""
     held = next((folder / n for n in ("train_config.yaml", "config.yaml") if (folder / n).is_file()), None)

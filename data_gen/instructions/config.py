@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+
+from rsvlm.tokens import MODALITIES, TASKS
 
 
 def _task_weights() -> dict[str, float]:
@@ -22,3 +25,32 @@ class InstructionConfig:
     max_det_objects: int = 40  # det answers list at most this many objects (the rest are counted as cut)
     count_points: bool = False  # [count] answers point at each counted object, then give the number
     point_count_share: float = 0.0  # of [count] records: asked to point at each object first, answered so
+
+    def config_problem(self) -> tuple[str, tuple[str, ...]] | None:  # load_config's: a --config file's unknown
+        return weights_problem(self)  # task or bad weight names the file, not the key alone
+
+
+def weights_problem(cfg: InstructionConfig) -> tuple[str, tuple[str, ...]] | None:
+    """Why ``cfg``'s task or modality weights cannot be read (a name that is no task or modality, a weight that is
+    no finite number >= 0), and the keys at fault, each from its field's name on; None where they can. Whether the
+    mix makes any record is not told here: ``--tasks`` may weight a task after the file is read."""
+    for key, known, what in (("task_weights", TASKS, "task"), ("modality_weights", MODALITIES, "modality")):
+        weights = getattr(cfg, key)
+        if unknown := sorted(set(weights) - set(known), key=str):
+            cased = [str(n).lower() for n in unknown if str(n).lower() in known]
+            return (f"{key}: unknown {what if len(unknown) == 1 else 'tasks' if what == 'task' else 'modalities'} "
+                    f"{unknown}" + (f" (config keys are lower case: {', '.join(cased)})" if cased else "")
+                    + f"; {'tasks are' if what == 'task' else 'one of'} {', '.join(known)}",
+                    tuple(f"{key}.{k}" for k in unknown))
+    for key in ("task_weights", "modality_weights"):
+        if bad := {k: v for k, v in getattr(cfg, key).items() if not _weight(v)}:
+            shown = ", ".join(f"{k}: {int(v) if isinstance(v, float) and v.is_integer() else v}" for k, v in bad.items())
+            return (f"{key}: weights must be finite numbers >= 0, got {{{shown}}}", tuple(f"{key}.{k}" for k in bad))
+    return None
+
+
+def _weight(value) -> bool:
+    try:
+        return 0 <= float(value) and math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False

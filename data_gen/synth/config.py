@@ -20,6 +20,32 @@ class SceneConfig:
     min_object_px: float = 0.0  # soft floor: length → hypot(length, this), width in proportion
     scene_weights: dict[str, float] = field(default_factory=dict)  # scene class -> weight; missing = 1
 
+    def config_problem(self) -> tuple[str, tuple[str, ...]] | None:  # load_config's: a --config file's bad
+        return scene_weights_problem(self.scene_weights)  # weight names the file (it named only the key)
+
+
+def scene_weights_problem(weights: dict) -> tuple[str, tuple[str, ...]] | None:
+    """Why ``weights`` (``SceneConfig.scene_weights``) cannot draw scenes, and the keys at fault (an unknown scene
+    class, a weight that is no finite number >= 0; all classes at 0), each below ``scene_weights``; None where
+    they can. A class named in another case or with "_" (``Harbour``, ``parking_lot``) is said as the class."""
+    from data_gen.synth.classes import SCENE_CLASSES
+
+    def ok(v) -> bool:
+        try:
+            return 0 <= float(v) < float("inf")
+        except (TypeError, ValueError):
+            return False
+
+    unknown = sorted(set(weights) - set(SCENE_CLASSES), key=str)
+    bad = [k for k, v in weights.items() if not ok(v)]
+    if not unknown and not bad and not (len(weights) == len(SCENE_CLASSES) and not any(map(float, weights.values()))):
+        return None
+    meant = [f"{str(k)!r} is {c!r}" for k in unknown if (c := str(k).lower().replace("_", " ")) in SCENE_CLASSES]
+    said = f"unknown: {unknown}" + (f"; meant: {', '.join(meant)}" if meant else "")
+    return (f"scene_weights {weights}: weights >= 0, not all 0, for scene classes {', '.join(SCENE_CLASSES)}"
+            + (f" ({said})" if unknown else ""),
+            tuple(f"scene_weights.{k}" for k in dict.fromkeys([*unknown, *bad])) or ("scene_weights",))
+
 
 @dataclass
 class RenderConfig:
