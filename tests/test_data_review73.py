@@ -41,7 +41,8 @@ def test_llava_network_names_are_said_as_such_not_as_a_missing_local_file(tmp_pa
         _llava(tmp_path / str(k), [name])
         rc, _ = _convert(tmp_path / str(k), monkeypatch, "--strict")
         err = capsys.readouterr().err
-        assert rc == 2 and f"record 0: missing_image ({name}: a file on the network (" in err, err
+        said = "a URL, and rsvlm reads local files only" if name.startswith("https") else "a file on the network ("
+        assert rc == 2 and f"record 0: missing_image ({name}: {said}" in err, err  # the reader's words (a77d55e2)
         assert "download it first" in err and "no such image" not in err
 
 
