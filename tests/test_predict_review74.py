@@ -36,3 +36,30 @@ def test_a_tile_stores_its_fusion_s_left_out_count_and_the_note_counts_by_it(mon
     left = [s for s in said if "fused without some view answers" in s]
     # by the wording alone neither tile was counted; by the count, the second is
     assert len(left) == 1 and left[0].startswith("note: 1 of 3 tiles fused without some view answers"), said
+
+
+def test_a_regcap_region_asked_of_a_scene_read_shrunk_is_drawn_where_it_lies(ckpt, tmp_path, monkeypatch, capsys):
+    """The overlay's "region asked" is in the scene's pixels, as the answer's objects are, and shrunk with them by
+    ``object_scale`` onto a scene read shrunk (3000 px wide, read at 2048): not at its pixel numbers in the read."""
+    import rasterio
+
+    import rsvlm.io
+    from rsvlm import inference as inf
+    from rsvlm.answering import Answer
+    from rsvlm.cli import main
+
+    path = tmp_path / "wide.tif"
+    with rasterio.open(path, "w", driver="GTiff", width=3000, height=600, count=3, dtype="uint8") as ds:
+        ds.write(np.full((3, 600, 3000), 90, np.uint8))
+    drawn = []
+    monkeypatch.setattr(inf, "answerer", lambda *a, **k: lambda msgs, imgs: [Answer("a lake", []) for _ in msgs])
+    monkeypatch.setattr(rsvlm.io, "draw_overlay", lambda img, objects, out, **kw: drawn.append((img, objects, kw)))
+    assert main(["predict", "--model", str(ckpt), "--image", str(path), "--device", "cpu", "--region",
+                 "2400,300,2700,500", "--vis", str(tmp_path / "o.png")]) == 0, capsys.readouterr().err
+    (img, objects, kw), = drawn
+    assert (img.width, img.scene_size) == (2048, (3000, 600))  # read shrunk
+    (region,) = [o for o in objects if o["label"] == "region asked"]
+    sx, sy = kw["object_scale"]
+    x1, y1, x2, y2 = region["coords"]  # the scene's pixels, at the codec's thousandths of 3000 x 600
+    assert abs(x1 - 2400) <= 3 and abs(y1 - 300) <= 1 and abs(x2 - 2700) <= 3 and abs(y2 - 500) <= 1
+    assert abs(x2 * sx - 2700 * 2048 / 3000) <= 3 and x2 * sx <= img.width  # within the read, where it lies
