@@ -26,7 +26,7 @@ def region_question(args, image) -> str | None:
                 "--prompt)"))  # --region with --tile is refused: it was the one way out named
         return None
     (w, h), (x1, y1, x2, y2) = inf.scene_wh(image), args.region
-    if args.task != "regcap":  # with --tile: predict refused it before the image was read
+    if args.task != "regcap":  # predict refuses it before the image is read; asked_question called on its own
         raise ValueError(f"--region is for --task regcap; {named_task(args)} asks about none")  # the task: as given
     if (box := inf.pixel_box(args.region, image)) is None:  # X1 < X2, Y1 < Y2: cli_values.region
         raise ValueError(f"--region {x1:g},{y1:g},{x2:g},{y2:g} lies outside the {w}x{h} image {inf.image_label(image)} "
