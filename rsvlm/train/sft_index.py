@@ -114,6 +114,21 @@ def check_batches(cfg, world: int, lengths: list[int], modalities: list[str], we
     raise no_full_batch(path, modalities, cfg.batch_size, world, grouped, weights is not None)
 
 
+def tail_note(modalities: list[str], cfg, world: int) -> str | None:
+    """The records each epoch's (unweighted) order leaves out past its last whole global batch (per modality
+    under ``length_grouped``; a modality short of one batch is ``undrawn_groups``'s), where the run reaches an
+    epoch's end; else None. Which records they are changes with each epoch's shuffle: it cannot name them."""
+    gbs, grouped = cfg.batch_size * world, cfg.data.batching == "length_grouped"
+    counts = Counter(modalities) if grouped else Counter({"": len(modalities)})
+    drawn = sum(n // gbs * gbs for n in counts.values())
+    tail = sum(n % gbs for n in counts.values() if n >= gbs)
+    if not tail or not drawn or cfg.max_steps * cfg.grad_accum < drawn // gbs:  # the run ends inside its 1st epoch
+        return None
+    return (f"each epoch leaves out {counted(tail, 'record')} of {len(modalities)}, those past its last whole global "
+            f"batch of {gbs}{' in each modality (data.batching=length_grouped)' if grouped else ''}; the order is "
+            "shuffled each epoch, so they are other records each time")
+
+
 def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None, processor=None) -> TrainData:
     """The records of ``data.train`` and ``data.extra`` indexed with ``data_processor`` (``processor``: one made
     before; ``arrays``: JSON array files parsed before, ``inputs.check_enough_records``) and checked as the loop
@@ -154,4 +169,6 @@ def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None, proc
     if cfg.data.batching == "length_grouped" and rank == 0:  # after: each group's note came before the refusal
         for note in D.undrawn_groups(modalities, weights, cfg.batch_size * world, world):
             print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
+    if weights is None and rank == 0 and (note := tail_note(modalities, cfg, world)):
+        print(f"[rsvlm.train] note: {note}", file=sys.stderr)
     return TrainData(index, report, no_stem, roots, weights, sample_lengths, dict(processor.n_tokens))
