@@ -314,6 +314,12 @@ def fits(first: list[dict], objs: list[dict]) -> bool:
     return not own or not kinds or (own <= set(MASKLIKE) if kinds <= set(MASKLIKE) else own == kinds)
 
 
+def lead(views: list[list[dict]], many: bool = True) -> list[dict]:
+    """The shapes whose kind the others' must fit (``fits``) to be fused: the identity view's, or with ``many`` (a
+    ``[det]`` "None.") the first view's that found some; [] where none did."""
+    return views[0] or (next((objs for objs in views if objs), []) if many else [])
+
+
 def fusable(objs: list[dict]) -> bool:
     """Whether ``fuse`` can join shapes of the kinds of ``objs`` (the identity view's): polygons and masks,
     or boxes, obbs or points of one kind (boxes with obbs it cannot)."""
@@ -339,7 +345,7 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
         from rsvlm.tta import FuseConfig
 
         cfg = FuseConfig()
-    first = views[0] or (next((objs for objs in views if objs), []) if many else [])
+    first = lead(views, many)
     if not first:
         return None
     kinds = {o["kind"] for o in first}

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 
 from rsvlm.answer_words import says_none
-from rsvlm.fusion import Fused, cut_by, fits, fusable, fuse, vote, voted_out
+from rsvlm.fusion import Fused, cut_by, fits, fusable, fuse, lead, vote, voted_out
 from rsvlm.tta_lines import ordinal_why
 from rsvlm.tta_senses import along_question, turn_question  # noqa: F401 (importable here)
 from rsvlm.tta_tables import COMPASS, FRAMED, SWAPS, UNMAPPED  # noqa: F401 (tables: importable here)
@@ -243,7 +243,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             if view.startswith("c"):
                 x0, y0, cw, ch = crop_window(view, w, h, cfg.crop_share)
                 dec = geometry.decode(text, cw, ch)
-                if why := _unfused(dec, views[i][0], text):
+                if why := _unfused(dec, lead(views[i]), text):  # a [det] "None.": the first view's kind
                     left.setdefault(i, []).append((view, why))
                 fixed[i] += [] if why else [(f"view {view!r}", p) for p in dec.problems]  # repairs alone (_unfused)
                 shifted = uncrop(with_scores(dec.objects, scores, text), (x0, y0, cw, ch))
@@ -252,7 +252,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 windows[i].append((x0, y0, cw, ch))
                 continue
             dec = geometry.decode(text, *view_size(view, w, h))
-            if why := _unfused(dec, views[i][0] if shapes else None, text):
+            if why := _unfused(dec, lead(views[i]) if shapes else None, text):
                 left.setdefault(i, []).append((view, why))
             fixed[i] += [] if why or not shapes else [(f"view {view!r}", p) for p in dec.problems]
             if shapes:

@@ -265,18 +265,21 @@ _SIDE_SAID = re.compile(r"(?:from|counting)\s+(?:the\s+)?(?:very\s+|far\s+)?(?:l
                         r"|north|south|east|west)(?![^\W_])", re.I)
 
 
-# a side counted from ("counting from the left", "from the top", "left to right"): objects counted in order in a later
-# turn count from there (``counts_from``)
-_FROM_SIDE_SAID = re.compile(r"(?<![^\W_])(?:(?:from|counting)\s+(?:the\s+)?(?:very\s+|far\s+)?(?:left|right|top|bottom"
-                             r"|north|south|east|west)|left\s+to\s+right|right\s+to\s+left|top\s+to\s+bottom"
-                             r"|bottom\s+to\s+top)(?![^\W_])", re.I)
+# a side counted from ("counting from the left", "the second from the left", "Count the ships from the top", "left to
+# right"): objects counted in order in a later turn count from there (``counts_from``); a side said after no count nor
+# order is a place ("20 m from the left bank", "the wind from the north"), not an order
+_FROM = r"from\s+(?:the\s+)?(?:very\s+|far\s+)?(?:left|right|top|bottom|north|south|east|west)"
+_FROM_SIDE_SAID = re.compile(rf"(?<![^\W_])(?:(?:{_IN_ORDER}|count(?:s|ed|ing)?|number(?:s|ed|ing)?|list(?:s|ed|ing)?"
+                             rf"|order(?:s|ed|ing)?)(?:\s+[A-Za-z]+){{0,3}}?,?\s+{_FROM}|left\s+to\s+right"
+                             r"|right\s+to\s+left|top\s+to\s+bottom|bottom\s+to\s+top)(?![^\W_])", re.I)
 
 
 def counts_from(messages: list[dict] | None) -> bool:
     """Whether a turn of ``messages`` (user or assistant) counts from a side ("counting from the left", "The second from
     the left.", "left to right"): a later turn's "the first or the second?" counts from there, the side turned with its
     view, so every mirror view says it as written (``swap_words``' ``sided``). A side named with no count ("the
-    leftmost", "on the left") sets no order: not so."""
+    leftmost", "on the left"), or said as a place ("20 m from the left bank", "the wind from the north"), sets no
+    order: not so."""
     return any(m.get("role") != "system" and isinstance(m.get("content"), str) and _FROM_SIDE_SAID.search(m["content"])
                for m in messages or ())
 
