@@ -63,7 +63,7 @@ def test_unsized_records_read_under_image_root_and_none_readable_is_an_error_nam
         grounding.main(["--gt", gt, "--pred", pred])
     scores = grounding.main(["--gt", gt, "--pred", pred, "--image-root", str(tmp_path / "imgs")])
     assert scores["n_records"] == 1 and scores["n_gt_unsized"] == 0
-    assert any("under --image-root" in n and "scored at their image's size" in n for n in scores["notes"])
+    assert any("under --image-root" in n and "scored at its image's size" in n for n in scores["notes"])
 
 
 def test_counting_reads_no_size_and_keeps_its_records_without_one(tmp_path):

@@ -39,7 +39,7 @@ def test_an_image_in_a_zip_archive_gives_its_size_as_rsvlm_eval_reads_it(tmp_pat
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "z", "task": "det", "answer": BOX}])
     scores = detection.main(["--gt", gt, "--pred", pred])
     assert (scores["n_records"], scores["n_gt_unsized"], scores["mAP50"]) == (1, 0, pytest.approx(1.0))
-    assert any("scored at their image's size" in n and "(first: z)" in n for n in scores["notes"])
+    assert any("scored at its image's size" in n and "(first: z)" in n for n in scores["notes"])
 
 
 def test_a_pair_of_two_sizes_is_scored_at_the_first_and_said_and_one_whose_first_is_gone_at_the_other(tmp_path):
@@ -56,7 +56,7 @@ def test_a_pair_of_two_sizes_is_scored_at_the_first_and_said_and_one_whose_first
     assert (scores["n_records"], scores["n_gt_unsized"]) == (2, 0)
     note = next(n for n in scores["notes"] if "scored at their image's size" in n)
     assert "2 records" in note and "1 of them has images of two sizes (first: a: 64x64, then 32x32)" in note, note
-    assert "give their meta sizes" in note
+    assert "give its meta sizes" in note
 
 
 def test_a_missing_gt_written_dot_slash_is_said_in_one_clause(tmp_path, monkeypatch, capsys):

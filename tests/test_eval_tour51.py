@@ -176,7 +176,7 @@ def test_a_repeated_id_with_another_answer_is_named(tmp_path, capsys):
                                          {"id": "b", "answer": "forest"}])  # another run's answer
     s = classification.main(["--gt", gt, "--pred", pred])
     assert s["n_pred_duplicate_ids"] == 2 and s["n_pred_duplicate_ids_differing"] == 1
-    assert "1 id repeated with another answer than their first line's, which is the one scored (first: b)" \
+    assert "1 id repeated with another answer than its first line's, which is the one scored (first: b)" \
         in capsys.readouterr().out
 
 

@@ -231,7 +231,7 @@ def test_llava_and_geochat_answer_files_are_matched_by_question_id_and_read_from
     assert got["accuracy"] == 1.0 and got["n_missing"] == 0 and got["n_pred_bad_lines"] == 0
     assert any(n.startswith("2 prediction lines have no 'id' and are matched by their 'question_id'")
                for n in got["notes"])
-    assert any(n.startswith("1 prediction line has no 'answer' and is scored on their 'text'") for n in got["notes"])
+    assert any(n.startswith("1 prediction line has no 'answer' and is scored on its 'text'") for n in got["notes"])
 
 
 def test_a_size_given_as_text_is_named_in_the_error(tmp_path):

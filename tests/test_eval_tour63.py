@@ -157,8 +157,8 @@ def test_change_records_left_to_the_other_script_are_said(tmp_path, capsys):
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": r, "task": "change", "answer": poly} for r in ("a", "b")])
     s = change.main(["--gt", gt, "--pred", pred])
     assert s["n_records"] == 1 and s["n_gt_other_tasks"] == {"change (not kept)": 1}
-    assert ("1 change record of the ground truth is not scored here (n_gt_other_tasks): their reference is in "
-            "words, no change map: eval.captioning scores them") in capsys.readouterr().out
+    assert ("1 change record of the ground truth is not scored here (n_gt_other_tasks): its reference is in "
+            "words, no change map: eval.captioning scores it") in capsys.readouterr().out
 
 
 def test_vqa_answers_match_whatever_unicode_form_they_come_in(tmp_path):

@@ -183,12 +183,12 @@ def test_a_set_whose_change_records_are_all_the_other_scripts_says_which_script(
                       "<ref>building</ref><box><loc_100><loc_100><loc_300><loc_300></box>", subtask="change_seg_building")
     gt = write_jsonl(tmp_path / "gt.jsonl", [rec])
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": "c", "answer": "No change."}])
-    with pytest.raises(common.ScoreError, match="1 change record.*a change map: eval.change scores them"):
+    with pytest.raises(common.ScoreError, match="1 change record.*a change map: eval.change scores it"):
         captioning.main(["--gt", gt, "--pred", pred])
     worded = {**rec, "meta": {"width": 1000, "height": 1000},
               "conversations": [rec["conversations"][0], {"from": "gpt", "value": "No change."}]}
     gt = write_jsonl(tmp_path / "gt.jsonl", [worded])
-    with pytest.raises(common.ScoreError, match="eval.captioning scores them, or --all-maps"):
+    with pytest.raises(common.ScoreError, match="eval.captioning scores it, or --all-maps"):
         change.main(["--gt", gt, "--pred", pred])
     assert change.main(["--gt", gt, "--pred", pred, "--all-maps"])["n_records"] == 1
 
