@@ -15,7 +15,7 @@ def region_question(args, image) -> str | None:
     """The ``[regcap]`` question with ``--region`` as its box (in ``{box}``'s place, or after it), None where
     the question is ``--prompt``'s or the task's own; a ValueError where the region is missing (``--prompt`` holds
     no shape: ``inference.question_problem``'s rule; the default
-    question named none: the model drew a box), outside the image, or with another task (a
+    question named none: the model drew a box), outside the image, beside a region ``--prompt`` names, or with another task (a
     ``--prompt`` opening with another task's tag is that task, or ``settle_task`` refused it beside ``--task regcap``)."""
     if args.region is None:
         if args.task == "regcap" and not (args.prompt and re.search(inf.SHAPE_OPEN, args.prompt)):  # as the library's
@@ -32,6 +32,9 @@ def region_question(args, image) -> str | None:
         raise ValueError(f"--region {x1:g},{y1:g},{x2:g},{y2:g} lies outside the {w}x{h} image {inf.image_label(image)} "
                          f"(X1,Y1,X2,Y2 in its pixels: 0 <= X1 < X2 <= {w}, 0 <= Y1 < Y2 <= {h})")  # named no image
     q = args.prompt or "[regcap] What is in {box}?"
+    if shape := re.search(f"{inf.SHAPE_OPEN}.*?{inf.SHAPE_CLOSE}", q):  # was asked with both regions in it
+        raise ValueError(f"--prompt names a region of its own ({shape.group(0)}) and --region gives another: a run asks "
+                         "about one region; leave --region out, or write {box} in --prompt in its place")
     return q.replace("{box}", box) if "{box}" in q else f"{q.rstrip()} {box}"
 
 

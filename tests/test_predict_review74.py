@@ -63,3 +63,21 @@ def test_a_regcap_region_asked_of_a_scene_read_shrunk_is_drawn_where_it_lies(ckp
     x1, y1, x2, y2 = region["coords"]  # the scene's pixels, at the codec's thousandths of 3000 x 600
     assert abs(x1 - 2400) <= 3 and abs(y1 - 300) <= 1 and abs(x2 - 2700) <= 3 and abs(y2 - 500) <= 1
     assert abs(x2 * sx - 2700 * 2048 / 3000) <= 3 and x2 * sx <= img.width  # within the read, where it lies
+
+
+def test_a_region_given_by_both_prompt_and_region_is_refused_naming_the_prompts():
+    """``--prompt "[regcap] What is in <box>…</box>?" --region …`` was asked with both boxes in the question."""
+    import pytest
+
+    from rsvlm.io import RSImage
+    from rsvlm.predict import Said, asked_question
+
+    box = "<box><loc_100><loc_100><loc_300><loc_300></box>"
+    args = types.SimpleNamespace(task="regcap", prompt=f"[regcap] What is in {box}?", region=[10, 10, 50, 50],
+                                 tile=None, min_objects=0, det_by_class=False)
+    img = RSImage(np.zeros((3, 96, 96), np.float32), "optical", ["R", "G", "B"], path="x.png")
+    with pytest.raises(ValueError, match="names a region of its own") as e:
+        asked_question(args, img, Said())
+    assert box in str(e.value) and "write {box} in --prompt" in str(e.value)
+    args.prompt = "[regcap] Describe {box} briefly."  # its place for --region: asked, one box
+    assert asked_question(args, img, Said()).count("<box>") == 1
