@@ -41,6 +41,7 @@ from rsvlm.config_hints import (
     near_file,
     no_eval,
     null_refusal,
+    outdented,
     quoted_refusal,
     tab_hint,
     unknown_refusal,
@@ -125,9 +126,12 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     if tp is str:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return str(value)
-        raise ConfigError(f"{where}: expected a string, got {value!r}", keys=(where,))
-    if tp in (int, float):
-        raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}", keys=(where,))
+        raise ConfigError(f"{where}: expected a string, got {value!r}" + (
+            " (YAML reads yes, no, on, off as true/false: put the text in quotes)" if isinstance(value, bool) else ""),
+            keys=(where,))
+    if tp in (int, float):  # lora_r=yes: "got True", which the user never wrote
+        raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}" + (
+            " (YAML reads yes, no, on, off as true/false)" if isinstance(value, bool) else ""), keys=(where,))
     if origin in (list, tuple) or tp in (list, tuple):
         value = _unnumpy(value, array=True)
         if not isinstance(value, (list, tuple)):
@@ -206,7 +210,8 @@ def _unknown_keys(cls: type, data: dict, where: str, root: tuple[type, str], at:
         far = {k: f"{root[1]}.{'.'.join(n)}".lstrip(".") for k in unknown
                if (n := leaf_near([*at, k], lambda p: _keys_at(root[0], p)))}  # lora_r: model.llm.lora_r
         evals = {k: h for k in unknown if (h := no_eval([*at, k], lambda p: _keys_at(root[0], p)))}  # eval: {…}
-        absent = "".join(no_key(cls, k, prefix) for k in unknown)
+        absent = "".join(no_key(cls, k, prefix) for k in unknown) + "".join(
+            outdented(k, prefix, _sections(_field_types(root[0]))) for k in unknown if at)  # scene: {render: …}
         errors.append(ConfigError(f"{prefix}{moved[0]} has moved to {_moved_to(cls, moved[0])}; write it there"
                                   if moved else unknown_refusal(cls.__name__, ftypes, _sections(ftypes), unknown,
                                                                 prefix, far, evals) + absent,

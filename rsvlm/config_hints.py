@@ -179,8 +179,10 @@ def null_refusal(where: str, tp, kept: list[str] | None = None) -> str:
     """The refusal of null at ``where``, expected of type ``tp``, ending with the YAML colon hint (``colon_hint``);
     ``kept``: where ``where`` is an entry of a mapping of sections (``model.stems.sar=null``), the other entries:
     null removes no entry, and the refusal says what to write to leave it out, the mapping given whole."""
-    if kept is None:
-        return f"{where}: None is not allowed (expected {getattr(tp, '__name__', tp)}){colon_hint(where)}"
+    if kept is None:  # scene: with nothing under it (its keys commented out, or not indented) is a null section
+        section = f"; a section holds its keys indented under it (for its defaults leave it out, or write {where.rsplit('.', 1)[-1]}: {{}})"
+        return (f"{where}: None is not allowed (expected {getattr(tp, '__name__', tp)}){colon_hint(where)}"
+                + (section if dataclasses.is_dataclass(tp) else ""))
     at, name = where.rsplit(".", 1)
     whole = f", {at}={{{', '.join(f'{k}: {{…}}' for k in kept)}}}" if kept else ""
     return (f"{where}: null does not remove an entry of {at}; give {at} whole, with the entries to keep and without "
@@ -406,6 +408,13 @@ def quoted_refusal(path: Path, found: list) -> str:
     kinds = {"true/false" if n.value.strip().lower() in BOOLS else "a number" for _, n in found}
     return (f"{path}: {said}: {' or '.join(sorted(kinds))} in quotes, which YAML reads as text; write "
             f"{'them' if len(found) > 1 else 'it'} without quotes")
+
+
+def outdented(key: str, prefix: str, top: dict[str, type]) -> str:
+    """The end of the refusal of ``key`` at ``prefix`` (``scene.``) where it is a section at the top (``top``): the
+    file indents it under another section ("; render is a top-level section, …"); "" otherwise."""
+    return (f"; {key} is a top-level section, not one of {prefix.rstrip('.')}: indent {key}: as "
+            f"{prefix.split('.')[0]}: is (at the left margin)" if key in top else "")
 
 
 def held_config(folder: Path) -> str:

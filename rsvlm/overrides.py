@@ -90,7 +90,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
         if as_text and isinstance(value, str) and raw.strip()[:1] not in ("'", '"') \
                 and len(parts := _split_form(text, cls)) > 1:  # out_dir=runs/a,max_steps=3: a text, taken whole unsaid
             warnings.warn(f"override {text!r}: {'.'.join(path)} is set to the one text {value!r}; if that was "
-                          f"several overrides, give one key=value per argument: {' '.join(parts)}", stacklevel=3)
+                          f"several overrides, give {_per_argument(text, parts)}", stacklevel=3)
         node, node_cls = data, cls
         for i, part in enumerate(path):
             if i < len(path) - 1 and cls is not None:  # a key below a number or text: say so, not "expected float"
@@ -152,15 +152,23 @@ def joined_hint(text: str, cls: type) -> str:
     ``1e-4,max_steps=3``), each ``,KEY=`` a key of ``cls``: the end of its refusal, saying to give one key=value per
     argument, split; "" otherwise (a list's ``[a,b]`` or a text's comma names no key)."""
     parts = _split_form(text, cls)
-    return f"; one key=value per argument: {' '.join(parts)}" if len(parts) > 1 else ""
+    return f"; {_per_argument(text, parts)}" if len(parts) > 1 else ""
+
+
+def _per_argument(text: str, parts: list[str]) -> str:
+    """What to give for override ``text`` that holds ``parts``: "one key=value per argument: …", said to be given
+    unquoted where a space parts them (``"optim.lr=1e-4 max_steps=3"`` quoted as one reads as what was typed)."""
+    spaced = any(not text[: text.index(p)].rstrip().endswith(",") for p in parts[1:] if p in text)
+    return f"one key=value per argument{' (not quoted together)' if spaced else ''}: {' '.join(parts)}"
 
 
 def _split_form(text: str, cls: type) -> list[str]:
-    """Override ``text`` cut before each ``,KEY=`` whose KEY is a key of ``cls`` (``out_dir=a,max_steps=3`` →
-    ``["out_dir=a", "max_steps=3"]``); ``[text]`` where none is."""
-    cuts = [m.start() for m in re.finditer(r",\s*-*([\w.]+)=", text)
+    """Override ``text`` cut before each ``,KEY=`` or `` KEY=`` (one argument quoted whole in a script: ``"optim.lr=1e-4
+    max_steps=3"``) whose KEY is a key of ``cls`` (``out_dir=a,max_steps=3`` → ``["out_dir=a", "max_steps=3"]``);
+    ``[text]`` where none is."""
+    cuts = [m.start() for m in re.finditer(r"(?:,|\s)\s*-*([\w.]+)=", text)
             if is_key(m[1].split("."), lambda at: _keys_at(cls, at))]
-    return [text[a:b].strip(", ") for a, b in zip([0, *cuts], [*cuts, len(text)])]
+    return [text[a:b].strip(", \t\n") for a, b in zip([0, *cuts], [*cuts, len(text)])]
 
 
 @contextlib.contextmanager

@@ -111,3 +111,45 @@ def test_a_bad_weight_in_an_override_names_the_override(tmp_path):
         _load(tmp_path, "scene:\n  size: 64\n", ["instructions.task_weights.DET=1"])
     assert str(e.value).startswith("override 'instructions.task_weights.DET=1': instructions.task_weights: "
                                    "unknown task ['DET'] (config keys are lower case: det)")
+
+
+def test_a_top_level_section_indented_under_another_is_told_so(tmp_path):
+    from rsvlm.train.config import TrainConfig
+
+    (tmp_path / "r.yaml").write_text("optim:\n  lr: 1e-4\n  ckpt:\n    every: 3\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, tmp_path / "r.yaml")
+    assert str(e.value).endswith("; ckpt is a top-level section, not one of optim: indent ckpt: as optim: is (at the "
+                                 "left margin)")
+
+
+def test_a_section_with_nothing_under_it_says_how_to_keep_its_defaults(tmp_path):
+    # "scene: None is not allowed (expected SceneConfig)" for a scene: whose keys were all commented out
+    with pytest.raises(ConfigError) as e:
+        _load(tmp_path, "scene:\n#  size: 64\n")
+    assert str(e.value).endswith("scene: None is not allowed (expected SceneConfig); a section holds its keys indented "
+                                 "under it (for its defaults leave it out, or write scene: {})")
+    assert _load(tmp_path, "scene: {}\n").scene == SceneConfig()
+
+
+@pytest.mark.parametrize("override, said", [
+    ("render.sar_looks=yes", "render.sar_looks: expected int, got True (YAML reads yes, no, on, off as true/false)"),
+    ("modalities=[optical, no]", "modalities[1]: expected a string, got False (YAML reads yes, no, on, off as "
+                                 "true/false: put the text in quotes)"),
+])
+def test_a_yaml_bool_where_a_number_or_text_is_wanted_says_what_yaml_made_of_it(tmp_path, override, said):
+    with pytest.raises(ConfigError) as e:
+        load_config(SynthConfig, None, [override])
+    assert str(e.value).endswith(said)
+
+
+def test_overrides_quoted_together_as_one_argument_are_told_apart():
+    # "optim.lr=1e-4 max_steps=3" (one argument, quoted in a script) said only "expected float, got '1e-4 max_steps=3'"
+    from rsvlm.train.config import TrainConfig
+
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, None, ["optim.lr=1e-4 max_steps=3"])
+    assert str(e.value).endswith("; one key=value per argument (not quoted together): optim.lr=1e-4 max_steps=3")
+    with pytest.warns(UserWarning, match=r"per argument \(not quoted together\): out_dir=runs/a max_steps=3$"):
+        assert load_config(TrainConfig, None, ["out_dir=runs/a max_steps=3"]).out_dir == "runs/a max_steps=3"
+    assert load_config(TrainConfig, None, ["out_dir=runs/a b=3"]).out_dir == "runs/a b=3"  # b is no key: no warning
