@@ -12,6 +12,7 @@ from dataclasses import replace
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from rsvlm.geometry.codec import REPAIRED  # noqa: F401  re-exported: rsvlm.tta's name for it
 from rsvlm.tta_lines import counts_from
 from rsvlm.tta_views import crop_window, flip_array, new_crop, to_view, top_left, view_size
 from rsvlm.tta_words import frames, framing_word, swap_words
@@ -19,7 +20,6 @@ from rsvlm.tta_words import frames, framing_word, swap_words
 if TYPE_CHECKING:
     from rsvlm.tta import FuseConfig
 
-REPAIRED = "; swapped"  # ends decode's problem for a shape it kept repaired: a reversed <box>, a crossing <obb>
 CROPS_FOR = "crops are only for [det]/[ground] questions with no position words, whose answer is boxes"  # croppable
 
 

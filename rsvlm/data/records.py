@@ -26,6 +26,7 @@ from rsvlm.data import records_shape
 from rsvlm.data.read_report import ReadReport
 from rsvlm.data.records_shape import json_line, long_line_wrapper, one_object, read_head
 from rsvlm.geometry import decode
+from rsvlm.geometry.codec import REPAIRED
 from rsvlm.progress import counted, plural
 from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, MODALITY_WORDS, TASKS, opening_tag, opening_task, task_name
 
@@ -38,7 +39,7 @@ UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # PowerShell's `>` writes UTF-16 with o
 LINE_END = re.compile(r"\r\n|\r|\n")
 _UNDECODED = re.compile("[\udc80-\udcff]")  # bytes "surrogateescape" kept that are not UTF-8
 _GEOMETRY_RE = re.compile(r"<(?:loc_\d|/?(?:ref|box|obb|point|poly|mask|grid|row|run)>)")  # a turn with shapes
-# a record's shape that decode repairs ("; swapped") is refused, not repaired: the way out (eval's wording too)
+# a record's shape that decode repairs (its problem ends REPAIRED) is refused, not repaired: the way out (eval's wording too)
 REENCODE = ": a record is not repaired; re-encode it with rsvlm.geometry.encode, which writes the corners in order"
 
 
@@ -140,9 +141,9 @@ def _not_a_role(role: object) -> str:
 
 def _check_turn_shapes(value: str, where: str, turn: str) -> None:
     """RecordError where a turn's text ``value`` holds shapes that do not follow the grammar (each decoded in full);
-    a shape decode repairs (a reversed box, a crossing obb: "; swapped") is refused with the way out, not repaired."""
+    a shape decode repairs (a reversed box, a crossing obb: ``REPAIRED``) is refused with the way out, not repaired."""
     if _GEOMETRY_RE.search(value) and (problems := decode(value, 1000, 1000).problems):
-        said = problems[0].removesuffix("; swapped")
+        said = problems[0].removesuffix(REPAIRED)
         said += REENCODE * (said != problems[0])
         raise _fail(where, f"{turn}.value", f"geometry does not follow the grammar: {said}")
 

@@ -45,6 +45,9 @@ from rsvlm.geometry.shapes import (
 from rsvlm.tokens import IMAGE_TOKEN, task_tag_tokens
 
 KINDS = ("box", "obb", "point", "poly", "mask")
+# ends decode's problem for a shape it kept repaired (a reversed <box> or <grid> box, a crossing <obb>): the one spelling
+# that tta (fuses such shapes), records (refuses them) and eval (refuses a reference's) look for
+REPAIRED = "; swapped"
 _TOKEN = re.compile(r"<loc_([0-9]+)>|<(/?)(ref|box|obb|point|poly|mask|grid)>|<(row|run)>")  # ASCII digits: "<loc_١٢>" is no token
 _PROMPT_TOKENS = (IMAGE_TOKEN, *task_tag_tokens())  # the tokenizer reads these as rsvlm tokens inside any text
 _SHAPE_TAGS = {f"<{k}>" for k in KINDS}
@@ -313,11 +316,11 @@ def _build(tag: str, body: list[tuple[str, object]], w: int, h: int, probs: list
     if kind == "box":
         x1, y1, x2, y2 = locs
         if x1 > x2 or y1 > y2:
-            probs.append(f"<box> {locs} has x1>x2 or y1>y2; swapped")
+            probs.append(f"<box> {locs} has x1>x2 or y1>y2{REPAIRED}")
             x1, y1, x2, y2 = ordered_box(locs)
         return {"kind": "box", "coords": [dequantize(x1, w), dequantize(y1, h), dequantize(x2, w), dequantize(y2, h)]}
     if kind == "obb" and (q := [v for p in untangle_quad([locs[i:i + 2] for i in range(0, 8, 2)]) for v in p]) != locs:
-        probs.append(f"<obb> {locs} has crossing edges (two corners out of order around the box); swapped")
+        probs.append(f"<obb> {locs} has crossing edges (two corners out of order around the box){REPAIRED}")
         locs = q  # on the bins, as encode's canonical_quad: as written it is two triangles (objects_to_mask, polygon_iou)
     pts = [[dequantize(locs[i], w), dequantize(locs[i + 1], h)] for i in range(0, len(locs), 2)]
     if kind == "poly" and len(pts) < 3:  # encode never writes one; kept, as the shape the model gave

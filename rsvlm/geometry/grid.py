@@ -242,7 +242,9 @@ def parse_grid(items: list[str | int], width: int, height: int) -> tuple[dict | 
     if c < 1 or r < 1:
         return None, [f"<grid> size {c}x{r} has no cells"]
     if x1 > x2 or y1 > y2:
-        probs.append(f"<grid> box {head[:4]} has x1>x2 or y1>y2; swapped")
+        from rsvlm.geometry.codec import REPAIRED  # here: codec imports this module
+
+        probs.append(f"<grid> box {head[:4]} has x1>x2 or y1>y2{REPAIRED}")
         x1, y1, x2, y2 = ordered_box([x1, y1, x2, y2])
     rows: list[list[int]] = []  # the first r rows; ``total`` counts them all
     total, last = 0, None  # rows written (<run> repeats included), the last row's runs
