@@ -167,6 +167,7 @@ def answer_batch(model, processor, records: list[dict], root: Path, max_new_toke
         put_answer(rows[k], fused.as_answer(), records[k])  # cut, past_context: where the plain or any view's was
         if fused.note:  # view answers left out of the fusion: not "note", which counts refused prompts
             rows[k]["tta_note"] = fused.note
+            rows[k]["tta_left_out"] = fused.left_out  # the count (0: shapes repaired only); the note is for people
         if fused.voted_out:  # "None." in place of the plain answer's shapes: why (not views left out)
             rows[k]["tta_voted_out"] = fused.voted_out
         if fused.unasked:  # some views not asked of it ("above" under a transpose): none left out

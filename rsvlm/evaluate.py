@@ -132,7 +132,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     done, errors = resume_state(part, [f for f in answer_files(out) if f != part], {r["id"]: r for r in mine},
                                 root, retry_errors)
     if bare := errors.unvouched:  # an answer to what? Its question may have changed since, as asked_digest would tell
-        print(f"rsvlm eval: {counted(len(bare), 'record')} {'was' if len(bare) == 1 else 'were'} answered without an \"asked_digest\" (by an older rsvlm eval, "
+        print(f"rsvlm eval: {counted(len(bare), 'record', 'was/were')} answered without an \"asked_digest\" (by an older rsvlm eval, "
               f"or another tool; first: {bare[0]}): what {'it was' if len(bare) == 1 else 'they were'} asked cannot be checked against what {'it asks' if len(bare) == 1 else 'they ask'} now, "
               f"so {'it is' if len(bare) == 1 else 'they are'} answered again", file=sys.stderr)
     if n_retry := errors.n_changed + errors.n_undigested + errors.n_forced:
@@ -142,14 +142,14 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         print(f"rsvlm eval: {counted(n_retry, 'record')} answered empty with an error last time {'is' if n_retry == 1 else 'are'} answered again ({why})",
               file=sys.stderr)
     if again := errors.asked_again:
-        print(f"rsvlm eval: {counted(len(again), 'record')} {'asks' if len(again) == 1 else 'ask'} otherwise than when answered (their question or images "
+        print(f"rsvlm eval: {counted(len(again), 'record', 'asks/ask')} otherwise than when answered (their question or images "
               f"changed since; first: {again[0]}): answered again", file=sys.stderr)
     if errors.kept:
-        first = errors.kept[0]
-        print(f"rsvlm eval: {counted(len(errors.kept), 'record')} answered empty with an error last time {'is' if len(errors.kept) == 1 else 'are'} not answered "
-              f"again: their record and image files are as they were, so {'it' if len(errors.kept) == 1 else 'they'} would fail again (first: "
-              f"{first['id']}: {first['error'][:200]}); fix them, or give --retry-errors, to have them "
-              "answered again", file=sys.stderr)
+        first, one = errors.kept[0], len(errors.kept) == 1  # 'their files', 'fix them' were said of one record too
+        print(f"rsvlm eval: {counted(len(errors.kept), 'record')} answered empty with an error last time {'is' if one else 'are'} not answered "
+              f"again: {'its' if one else 'their'} record and image files are as they were, so {'it' if one else 'they'} would fail again "
+              f"(first: {first['id']}: {first['error'][:200]}); fix {'it' if one else 'them'}, or give --retry-errors, to have "
+              f"{'it' if one else 'them'} answered again", file=sys.stderr)
     todo = [r for r in mine if r["id"] not in done]
     if kept := len(mine) - len(todo):  # a resumed run said only "wrote OUT"; its bar alone started past 0
         print(f"rsvlm eval: resuming {out}: {kept} of the {counted(len(mine), 'record')}{' of this rank' * (world > 1)} "
@@ -180,7 +180,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                 n_cut += bool(row.get("cut"))
                 n_past += bool(row.get("past_context"))
                 n_noted += "note" in row
-                n_unfused += views_left_out(row.get("tta_note"))  # not a note of repaired shapes alone
+                n_unfused += views_left_out(row.get("tta_note"), row.get("tta_left_out"))  # not repaired shapes alone
                 for key, seen in told.items():  # a count and the first row: not every row of the run held
                     if key in row:
                         seen[0], seen[1] = seen[0] + 1, seen[1] or row
@@ -213,7 +213,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"follow the grammar{how} (first: {malformed[0][0]}: {malformed[0][1][:200]}); the scorers score what "
               "can be read of each and count the rest as unparseable", file=sys.stderr)
     if n_noted:
-        print(f"rsvlm eval: note: {counted(n_noted, 'record')} {'keeps its' if n_noted == 1 else 'keep their'} plain answer, not fused over the --tta views: a "
+        print(f"rsvlm eval: note: {counted(n_noted, 'record', 'keeps its/keep their')} plain answer, not fused over the --tta views: a "
               f"view's prompt was refused (see 'note' in {part})", file=sys.stderr)
     if (n := told["tta_skipped"][0]):  # the plain answer stands: --tta did nothing for them, which a score would not tell
         first = told["tta_skipped"][1]
@@ -226,14 +226,14 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"{', '.join(map(repr, first['worded']))}; 'worded' in {part})", file=sys.stderr)
     if (n := told["tta_unasked"][0]):
         first = told["tta_unasked"][1]
-        print(f"rsvlm eval: note: {n} {'record was' if n == 1 else 'records were'} not asked some --tta views (first: "
+        print(f"rsvlm eval: note: {counted(n, 'record', 'was/were')} not asked some --tta views (first: "
               f"{first['id']}: {first['tta_unasked']}; 'tta_unasked' in {part})", file=sys.stderr)
     if (n := told["tta_voted_out"][0]):  # a score falls with no word of why: the views outvoted the plain shapes
         first = told["tta_voted_out"][1]
         print(f"rsvlm eval: note: {counted(n, 'record')} answered \"None.\" where the plain answer had shapes, voted out by "
               f"the --tta views (first: {first['id']}; why: 'tta_voted_out' in {part})", file=sys.stderr)
     if n_unfused:
-        print(f"rsvlm eval: note: {counted(n_unfused, 'record')} had view answers left out of their --tta fusion (empty, "
+        print(f"rsvlm eval: note: {counted(n_unfused, 'record')} had view answers left out of {'its' if n_unfused == 1 else 'their'} --tta fusion (empty, "
               f"unparseable, or not of the plain answer's kind; which and why: 'tta_note' in {part})", file=sys.stderr)
     unmerged = f"the rank parts beside {out} are not merged into it: a record's inputs changed during the run; run again"
     if sync is not None and world > 1:  # every part is written once all ranks get here: rank 0 merges

@@ -53,7 +53,7 @@ def rank_device(rank: int) -> str:
         return "cpu"
     local = env_int("LOCAL_RANK", rank)
     if not local < (n := torch.cuda.device_count()):
-        raise ValueError(f"process {rank} would take GPU cuda:{local} (LOCAL_RANK), but {counted(n, 'GPU')} {'is' if n == 1 else 'are'} visible: "
+        raise ValueError(f"process {rank} would take GPU cuda:{local} (LOCAL_RANK), but {counted(n, 'GPU', 'is/are')} visible: "
                          f"start at most {counted(n, 'process')} per machine, or give --device (e.g. cuda:0, shared)")
     return f"cuda:{local}"
 
