@@ -150,8 +150,8 @@ def band_fits(rows: int, cols: int, y0: int = 0, left: int | None = None) -> Non
 
         left, where = memory_left()
     if left is not None and need > left:
-        raise ValueError(f"its shapes cover {rows} x {cols} px (rows {y0}..{y0 + rows - 1} from the left edge): scoring "
-                         f"them takes {need / 2**30:.1f} GiB, and {left / 2**30:.1f} GiB of memory is left ({where}); "
+        raise ValueError(f"its shapes cover {cols} x {rows} px (rows {y0}..{y0 + rows - 1}, columns 0..{cols - 1}): scoring "
+                         f"them takes {need / 2**30:.3g} GiB, and {left / 2**30:.3g} GiB of memory is left ({where}); "
                          "free memory or score on a larger machine, or check the record's meta size and shapes "
                          "(a shape over the whole of a huge scene?)")
 

@@ -227,8 +227,8 @@ def test_a_band_past_the_memory_left_is_refused_before_it_is_made(monkeypatch):
     from rsvlm.io import budget
 
     monkeypatch.setattr(budget, "memory_left", lambda: (100 << 20, "memory.max of /sys/fs/cgroup/job"))
-    with pytest.raises(ValueError, match=r"^its shapes cover 20000 x 20000 px \(rows 0..19999 from the left edge\): "
-                                         r"scoring them takes 1\.1 GiB, and 0\.1 GiB of memory is left \(memory\.max "
+    with pytest.raises(ValueError, match=r"^its shapes cover 20000 x 20000 px \(rows 0..19999, columns 0..19999\): "
+                                         r"scoring them takes 1\.12 GiB, and 0\.0977 GiB of memory is left \(memory\.max "
                                          r"of /sys/fs/cgroup/job\); free memory"):
         regions.mask_overlap([_box(0, 0, 20000, 20000)], [], 20000, 20000)
     assert regions.mask_overlap([_box(0, 0, 100, 100)], [_box(50, 0, 150, 100)], 20000, 20000) == (5000, 5000, 5000)
@@ -258,5 +258,5 @@ def test_segmentation_names_the_record_whose_shapes_do_not_fit(tmp_path, monkeyp
                              {"from": "gpt", "value": geometry.encode([_box(0, 0, 20000, 20000)], 20000, 20000)}]}
     gt = _jsonl(tmp_path / "gt.jsonl", [rec])
     pred = _jsonl(tmp_path / "p.jsonl", [{"id": "huge", "answer": "None."}])
-    with pytest.raises(Exception, match=r"gt.jsonl:1: record 'huge': its shapes cover 19981 x 19991 px .*0.1 GiB of memory is left"):
+    with pytest.raises(Exception, match=r"gt.jsonl:1: record 'huge': its shapes cover 19991 x 19981 px .*0\.0977 GiB of memory is left"):
         segmentation.main(["--gt", gt, "--pred", pred])
