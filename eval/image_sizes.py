@@ -159,7 +159,7 @@ def with_sizes(records: list[dict], args) -> tuple[list[dict], int, list[str]]:
     pairs += (f"; {len(half)} of them {'gives' if len(half) == 1 else 'give'} one of the two (first: {half[0]}): give both" if half else "")
     notes = [f"{counted(len(filled), 'record', 'has/have')} no meta.width/meta.height and {'is' if len(filled) == 1 else 'are'} scored at {their(len(filled))} image's size, read "
              f"{where} (first: {filled[0]}){pairs}"] if filled else []
-    return kept, len(left), notes + ([unsized(f"so {'it is' if len(left) == 1 else 'they are'} left out of every score")] if left else [])
+    return kept, len(left), notes + ([unsized(f"so {their(len(left), 'it is/they are')} left out of every score")] if left else [])
 
 
 def size_note(items: list[Item], root: Path, where: str = "beside the ground truth") -> str | None:

@@ -70,7 +70,7 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
         notes.append(note)
     if other := _other_task(items):  # ids such as "0", "1" that two test sets both use: answers to other questions
         it = other[0]
-        notes.append(f"{counted(len(other), 'prediction', 'names/name')} another task than {'its' if len(other) == 1 else 'their'} record's (first: {it.id!r}, a "
+        notes.append(f"{counted(len(other), 'prediction', 'names/name')} another task than {their(len(other))} record's (first: {it.id!r}, a "
                      f"{it.record.get('task')} record answered as {it.pred['task']}): the answers to another test "
                      "set whose ids repeat these? They are scored as they are")
     failed = [it for it in items if is_errored(it)]
@@ -279,11 +279,11 @@ def count_notes(scores: dict) -> list[str]:
     ours = {k: n for k, n in other.items() if tokens.task_name(k) == scores.get("task")}
     if ours:
         tags = [t for t, script in TAGS.items() if script == scores.get("task")]
-        out.append(f"{counted(sum(ours.values()), 'prediction', 'names/name')} {'its' if sum(ours.values()) == 1 else 'their'} task as this script is named ({ours}), not by "
+        out.append(f"{counted(sum(ours.values()), 'prediction', 'names/name')} {their(sum(ours.values()))} task as this script is named ({ours}), not by "
                    f"its rsvlm tag ({'/'.join(tags)}, as rsvlm eval writes it); {their(sum(ours.values()), 'it is/they are')} "
                    f"scored as any prediction is, against the record of {their(sum(ours.values()))} id")
     if rest := {k: n for k, n in other.items() if k not in ours}:
-        out.append(f"{counted(sum(rest.values()), 'prediction', 'names/name')} a task that is no rsvlm task ({rest}); {'it is' if sum(rest.values()) == 1 else 'they are'} "
+        out.append(f"{counted(sum(rest.values()), 'prediction', 'names/name')} a task that is no rsvlm task ({rest}); {their(sum(rest.values()), 'it is/they are')} "
                    f"scored against the record of {their(sum(rest.values()))} id: another tool's name for the task, or another benchmark's "
                    "answers under ids that repeat these?")
     if n := (scores.get("n_gt_other_tasks") or {}).get("change (not kept)"):  # counted in the file, unsaid
