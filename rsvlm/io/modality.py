@@ -84,11 +84,13 @@ def given_modality(modality, name: str) -> str | None:
     return m
 
 
-def guess_modality(src, paths: list[Path], modality: str | None, nodata: float | None) -> Guess:
+def guess_modality(src, paths: list[Path], modality: str | None, nodata: float | None, read=None) -> Guess:
     """``modality`` as given, else guessed from ``src`` (an open source, ``sources.py``) and the file
     names ``paths``: Landsat names or band descriptions, Sentinel-2 band files, then band count and
     dtype (``infer_modality``) corrected by one band's values and metadata (``by_values``). ValueError
-    naming the file where no modality is given and one band's metadata says elevation (``elevation_said``)."""
+    naming the file where no modality is given and one band's metadata says elevation (``elevation_said``).
+    ``read(max_side, indexes, nodata)``: how a sample is read (``sources.read_as_stored`` of ``src``; the reader's
+    ``SharedRead.sample``, a stride of one read, where it has one)."""
     g = Guess(modality or "", modality is None)
     landsat = [pr.landsat_band(p) for p in paths] if src.count == len(paths) else []
     g.landsat = landsat if landsat and all(landsat) else None
@@ -117,7 +119,8 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     one = [i for i in range(src.count) if i != src.alpha_index and i not in angle]
     # by_values' and described_clash's, once; band files resampled on read as they hold them (``read_stored``,
     # nearest), as the stretch's sample: bilinear, the guess weighed values no file holds
-    sample = functools.cache(lambda: read_as_stored(src, 256, one, nodata))
+    read = read or functools.partial(read_as_stored, src)
+    sample = functools.cache(lambda: read(256, one, nodata))
     name = ", ".join(str(p) for p in paths)
     qa = [(p.name, q) for p in paths if (q := quality_band(p) if len(paths) > 1 else quality_file(p, len(one), src.dtype))]
     # a QA_PIXEL read as a thermal frame, unsaid; a quality file holds one band (an RGB photo so named is none), a
@@ -283,15 +286,16 @@ def polarisations(src, paths: list[Path], bands: list[int]) -> list[str | None]:
     return pols
 
 
-def plan(src, g: Guess, name: str, nodata: float | None) -> tuple[list[int], list[str]]:
+def plan(src, g: Guess, name: str, nodata: float | None, read=None) -> tuple[list[int], list[str]]:
     """The source bands (0-based) read as ``g.modality`` (``scaling.plan_bands``; 3 identical bands are
-    one grey band) and the notes that go with them; ValueError naming ``name`` where the count is wrong."""
+    one grey band) and the notes that go with them; ValueError naming ``name`` where the count is wrong.
+    ``read``: how the sample is read, as ``guess_modality`` takes it."""
     identical, seen = False, True  # seen: the sample held a valid pixel to compare
     colour = [i for i in range(src.count) if i not in g.skip and i != src.alpha_index]
     if (g.modality in ("sar", "ir") or g.inferred and g.modality == "optical") and len(colour) == 3:
         # (3, h, w), without the alpha band; band files as they hold them (``read_stored``): bilinear, a grey
         # image's three files, one of them finer, were no longer alike
-        sample, ok = read_as_stored(src, 256, colour, nodata)
+        sample, ok = (read or functools.partial(read_as_stored, src))(256, colour, nodata)
         if sample.dtype.kind in "fc":  # an all-infinite RGB was "a grey image stored as RGB"
             ok = np.isfinite(sample).all(axis=0) & (True if ok is None else ok)
         seen = ok is None or bool(ok.any())

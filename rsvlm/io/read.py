@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,9 @@ from rsvlm.io.image import RSImage, Window, as_paths, file_names, image_size, na
 from rsvlm.io.iq import as_complex, iq_note
 from rsvlm.io.large import header_size, out_of_memory
 from rsvlm.io.naming import BandNaming
+from rsvlm.io.shared_read import SharedRead
 from rsvlm.io.sources import ImageReadError, library_messages, open_source, read_as_stored
+from rsvlm.io.stack_thermal import kelvin_note
 from rsvlm.io.thermal import BARE_UNIT, celsius_reading
 
 __all__ = ["RSImage", "SceneReader", "read_image", "read_window", "image_size", "ImageReadError"]
@@ -58,14 +61,17 @@ __all__ = ["RSImage", "SceneReader", "read_image", "read_window", "image_size", 
 class SceneReader:
     """An open scene: resolves modality, bands and scaling once, then reads windows as ``RSImage``.
     ``bands``: the bands' names, a list or comma-separated (``"B02,B03,B04,B08"``). ``whole``: the
-    caller reads the whole scene, so one that does not fit in memory is refused before its stretch.
+    caller reads the whole scene, so one that does not fit in memory is refused before its stretch. ``shrunk``: the
+    caller reads it with ``read_shrunk(shrunk)``, so a larger scene is decoded once at that size and the stretch's
+    and checks' samples are strides of it (``shared_read.py``: a GeoTIFF without overviews had been decoded 3 times).
 
     Keeps file handles open; use as a context manager. Peak memory of ``read(window)`` depends on
     the window, not the scene (for rasterio formats; see ``sources.py``).
     """
 
     def __init__(self, path, modality: str | None = None, bands: list[str] | str | None = None,
-                 scaling: sc.ReadConfig | dict | None = None, png_checked: set | None = None, *, whole: bool = False):
+                 scaling: sc.ReadConfig | dict | None = None, png_checked: set | None = None, *, whole: bool = False,
+                 shrunk: int | None = None):
         as_paths(path)  # none, an empty name, or a file twice: said as given
         # as given: a file named "a, b.png" is one file, which ``name`` cannot tell; an ENVI band set's headers not bands
         self.files, headers = band_headers(file_names(path))
@@ -88,6 +94,8 @@ class SceneReader:
             try:
                 self.src = as_complex(self.src, self.paths, self.cfg.sar_iq, modality, self.name)  # I/Q bands
                 self._decimated = None  # the sample _resolve reads, once (``_sample``)
+                self._shared = SharedRead.of(self.src, shrunk)  # None: each sample read from the file, as before
+                self._read_as_stored = self._shared.sample if self._shared else partial(read_as_stored, self.src)
                 self._resolve(modality, bands)
             except BaseException:
                 self.src.close()
@@ -99,7 +107,7 @@ class SceneReader:
     def _resolve(self, modality, bands):
         src, name = self.src, self.name
         self._check_whole(1, least=True)  # even one band: before the modality's samples (4 s of that sparse RGB)
-        g = md.guess_modality(src, self.paths, modality, self.cfg.nodata)
+        g = md.guess_modality(src, self.paths, modality, self.cfg.nodata, self._read_as_stored)
         self.notes = [*src.notes, *g.notes]
         self.inferred, self.landsat, self.s2_band = g.inferred, g.landsat, g.s2_band
         surface, landsat_dn, modality = g.surface, g.landsat_dn, g.modality
@@ -109,7 +117,7 @@ class SceneReader:
         self.notes += said  # °C: kelvin for an ir_kelvin_range, else said
         sc.check_dtype(modality, src.dtype, name)  # (a modality given is checked by ``md.given_modality``)
         self.modality = modality
-        self.indexes, notes = md.plan(src, g, name, self.cfg.nodata)
+        self.indexes, notes = md.plan(src, g, name, self.cfg.nodata, self._read_as_stored)
         self._left_out = [src.descriptions[i] or f"band {i + 1}" for i in range(src.count) if i not in self.indexes]
         self.notes += notes
         if modality == "msi" and self.cfg.msi_band_scaling is not None and len(self.cfg.msi_band_scaling) != len(
@@ -229,7 +237,7 @@ class SceneReader:
             cool = [i for i, b in enumerate(self.bands) if (same_band(b) or ("",))[0] not in pr.THERMAL] or None
             self.cfg.msi_float_dn, p98 = sc.float_msi_dn(raw if cool is None else raw[cool], valid)
             if cool is not None and len(cool) < len(self.bands) and not self.cfg.msi_float_dn:
-                self.notes.append(self._kelvin_note(raw, valid, [i for i in range(len(self.bands)) if i not in cool]))
+                self.notes.append(kelvin_note(self, raw, valid, [i for i in range(len(self.bands)) if i not in cool]))
             if self.cfg.msi_float_dn:
                 dn = f"(DN {self.cfg.msi_offset:+g})" if self.cfg.msi_offset else "DN"
                 how = ("DN × gain + offset, one a band (ReadConfig.msi_band_scaling)" if self.cfg.msi_band_scaling
@@ -305,7 +313,7 @@ class SceneReader:
         read_with = self._decimated[0] if self._decimated else None
         if self._decimated is None or read_with is not None and nodata != read_with and not (
                 nodata is not None and np.isnan(nodata) and np.isnan(read_with)):  # (no pixel to unmask)
-            self._decimated = nodata, *read_as_stored(self.src, self.cfg.stats_max_side, self.indexes, nodata)
+            self._decimated = nodata, *self._read_as_stored(self.cfg.stats_max_side, self.indexes, nodata)
         read_with, raw, valid = self._decimated
         if nodata is None or read_with is not None:  # masked as asked already
             return raw, valid
@@ -317,26 +325,6 @@ class SceneReader:
         which settles them): ``gdaladdo -r average`` blends a mask's or an alpha's 0/255."""
         read = getattr(self.src, "read_unblended", lambda *_: None)  # (PIL, tifffile: no overviews)
         return read(self.cfg.stats_max_side, self.indexes, nodata) or self._sample(nodata)
-
-    def _kelvin_note(self, raw: np.ndarray, valid: np.ndarray | None, hot: list[int]) -> str:
-        """What becomes of the thermal bands ``hot`` (positions in the read; ``raw`` (C, h, w) the sample) of a
-        float top-of-atmosphere stack: kept in kelvin, unscaled beside reflectance (no stretch: reflectance has
-        none), so a model band of that name sees ~300 where training saw 0-1; the way to their temperatures."""
-        names = [self.bands[i] for i in hot]
-        told = []
-        for i in hot:
-            v = raw[i] if valid is None else raw[i][valid]  # (n,) or (h, w)
-            v = v[np.isfinite(v)]
-            told.append(f"{self.bands[i]} median {np.median(v):.4g}" if v.size else self.bands[i])
-        told = ", ".join(told)
-        first = self.indexes[hot[0]]
-        how = (f"gdal_translate -b {first + 1} {self.paths[0].name} tir.tif, then --modality ir" if len(self.paths) == 1
-               else f"give {self.paths[first].name} alone with --modality ir" if len(self.paths) == self.src.count
-               else "--modality ir")
-        return (f"thermal band{'s' * (len(hot) > 1)} {', '.join(names)} kept as stored beside reflectance (kelvin in a "
-                f"top-of-atmosphere export: {told}): not taken for DN of the others, and not scaled: a model whose msi "
-                "bands include a thermal band would see these values, far outside reflectance's 0-1 (the default "
-                f"model's msi stem has none and leaves them out); for temperatures read a thermal band alone as ir ({how})")
 
     def _band_labels(self) -> list[str]:
         """The bands' names for notes: with the file each is read from where band files are given one per band."""
@@ -411,7 +399,8 @@ class SceneReader:
         if max(W, H) <= max_side:
             return self.read()
         with library_messages() as heard:
-            data, valid = self._scaled(*self.src.read_decimated(max_side, self.indexes, self.nodata))  # (C, h, w)
+            read = self._shared.shrunk if self._shared else self.src.read_decimated  # (the one read, given once)
+            data, valid = self._scaled(*read(max_side, self.indexes, self.nodata))  # (C, h, w)
         share = [note] if (note := fl.nodata_share_note(valid)) else []  # a collar the model sees as black
         notes = [*self._notes(heard), *share, f"read shrunk from {W}x{H} to {data.shape[2]}x{data.shape[1]} px (the "
                  "model shrinks it further); shapes are given in the scene's pixels"]
@@ -455,6 +444,8 @@ class SceneReader:
         return np.ascontiguousarray(data, dtype=np.float32), valid
 
     def close(self):
+        if self._shared:
+            self._shared.release()
         self.src.close()
 
     def __enter__(self):

@@ -1,0 +1,106 @@
+"""One decimated read of a large scene, shared by the reader's samples and its shrunk whole read.
+
+A GeoTIFF without overviews is decoded whole by every decimated read of it: ``modality.plan``'s 256 px check,
+``SceneReader._sample`` (1024 px, the stretch) and ``read_shrunk(2048)`` had decoded an 8000² uint16 file three
+times (4.7 s tiled). ``SharedRead`` reads the scene once at the shrunk size, every band but the alpha, without a
+nodata value, and answers each of those reads from it:
+
+    shared = SharedRead.of(src, 2048)            # None where sharing would change a pixel or save nothing
+    raw, valid = shared.sample(1024, indexes, nodata)   # the 2048 read strided by 2, nodata masked as _read does
+    raw, valid = shared.shrunk(2048, indexes, nodata)   # the very pixels and mask read_decimated(2048) gives
+
+``shrunk`` is pixel for pixel what ``src.read_decimated`` gave. A smaller sample is the shared read strided by
+``k`` (the centre pixel of each k x k block), not GDAL's own decimation at that size, which picks other source
+pixels: a stretch taken from it differs a little from the old one (``bench/shrunk_read.py`` measures how much).
+Cannot: share reads of files with overviews (their reads are cheap, and a coarser overview would not be the
+stride of a finer one), band files resampled on read (the samples take them by nearest, the shrunk read
+bilinear), PIL / tifffile sources (decoded whole once already) or complex I/Q pairs; those read as before.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from rsvlm.io.fills import masks_any_band
+from rsvlm.io.gdal_source import RasterioSource
+from rsvlm.io.sources import read_as_stored
+
+
+@dataclass
+class SharedRead:
+    """``src`` read once at ``side`` pixels a side (``bands``: 0-based, every band but the alpha), kept until
+    ``shrunk`` or ``release``; ``decodes`` counts the reads it made (1, or 0 before the first ask)."""
+
+    src: RasterioSource
+    side: int
+    bands: list[int]
+    raw: np.ndarray | None = None  # (C, h, w), C = len(bands); read at the first ask
+    valid: np.ndarray | None = None  # (h, w), the file's own mask (no nodata value applied), or None
+    decodes: int = 0
+
+    @classmethod
+    def of(cls, src, side: int | None) -> SharedRead | None:
+        """A ``SharedRead`` of ``src`` at ``side``, or None where reads of it are left as they were: no ``side``, a
+        scene no larger (``read_shrunk`` reads it whole), or a source this cannot share (see the module)."""
+        if not side or type(src) is not RasterioSource or max(src.width, src.height) <= side:
+            return None
+        if any(hasattr(d, "src_dataset") for d in src.datasets):  # a band file resampled on read (regrid.onto_finest)
+            return None
+        if any(d.overviews(1) for d in src.datasets):  # JPEG 2000's resolution levels too: cheap decimated reads
+            return None
+        return cls(src, side, [i for i in range(src.count) if i != src.alpha_index])
+
+    def _served(self, indexes: list[int]) -> list[int] | None:
+        """Positions of ``indexes`` in ``bands``, or None where a read of them would differ: a band not read, or
+        band files (several datasets) not all asked, whose masks a read of some of them leaves out."""
+        if not self.side or not set(indexes) <= set(self.bands):  # (released: side 0)
+            return None
+        if len(self.src.datasets) > 1 and set(indexes) != set(self.bands):
+            return None
+        return [self.bands.index(i) for i in indexes]
+
+    def _read(self):
+        if self.raw is None:
+            self.raw, self.valid = self.src.read_decimated(self.side, self.bands, None)
+            self.decodes += 1
+        return self.raw, self.valid
+
+    def _masked(self, raw: np.ndarray, valid: np.ndarray | None, nodata: float | None):
+        """(raw, valid) with ``nodata`` masked as ``RasterioSource._read`` masks it (where every band read holds it;
+        any band, ``fills.masks_any_band``)."""
+        if nodata is None:
+            return raw, valid
+        held = raw == nodata  # (C, h, w); NaN holds nowhere, as in _read
+        v = ~(held.any(axis=0) if masks_any_band(self.src, nodata) else held.all(axis=0))
+        return raw, v if valid is None else valid & v
+
+    def sample(self, max_side: int, indexes: list[int], nodata: float | None):
+        """``read_as_stored(src, max_side, indexes, nodata)``: from the shared read strided by ``k`` (at most
+        ``max_side`` a side) where it can serve it, else read from the file as before."""
+        at = self._served(indexes) if max_side <= self.side else None
+        if at is None:
+            return read_as_stored(self.src, max_side, indexes, nodata)
+        raw, valid = self._read()
+        k = math.ceil(max(raw.shape[1:]) / max_side)
+        o = (k - 1) // 2  # the centre of each k x k block
+        raw = np.ascontiguousarray(raw[at, o::k, o::k])  # (C', h / k, w / k)
+        valid = None if valid is None else np.ascontiguousarray(valid[o::k, o::k])
+        return self._masked(raw, valid, nodata)
+
+    def shrunk(self, max_side: int, indexes: list[int], nodata: float | None):
+        """``src.read_decimated(max_side, indexes, nodata)``: the shared read itself where ``max_side`` is its side
+        (then released: read once, given once), else read from the file."""
+        at = self._served(indexes) if max_side == self.side else None
+        if at is None:
+            return self.src.read_decimated(max_side, indexes, nodata)
+        raw, valid = self._read()
+        self.release()
+        raw = raw if at == list(range(len(self.bands))) else raw[at]
+        return self._masked(raw, valid, nodata)
+
+    def release(self):
+        """Drop the shared read (its memory); later asks read from the file."""
+        self.raw, self.valid, self.side = None, None, 0
