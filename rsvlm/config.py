@@ -33,11 +33,14 @@ import yaml
 from rsvlm.config_hints import (
     ANY_KEY,
     BOOLS,
+    bool_hint,
     held_config,
     in_places,
     indent_hint,
     is_number,
     leaf_near,
+    list_hint,
+    mapping_hint,
     near_file,
     no_eval,
     null_refusal,
@@ -126,16 +129,13 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
     if tp is str:
         if isinstance(value, (str, int, float)) and not isinstance(value, bool):
             return str(value)
-        raise ConfigError(f"{where}: expected a string, got {value!r}" + (
-            " (YAML reads yes, no, on, off as true/false: put the text in quotes)" if isinstance(value, bool) else ""),
-            keys=(where,))
+        raise ConfigError(f"{where}: expected a string, got {value!r}{bool_hint(value, text=True)}", keys=(where,))
     if tp in (int, float):  # lora_r=yes: "got True", which the user never wrote
-        raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}" + (
-            " (YAML reads yes, no, on, off as true/false)" if isinstance(value, bool) else ""), keys=(where,))
+        raise ConfigError(f"{where}: expected {tp.__name__}, got {value!r}{bool_hint(value)}", keys=(where,))
     if origin in (list, tuple) or tp in (list, tuple):
         value = _unnumpy(value, array=True)
         if not isinstance(value, (list, tuple)):
-            hint = f" (a list is written [{value}])" if isinstance(value, str) and "," in value else ""  # a=b,c
+            hint = list_hint(value)  # modalities=sar,ir or sar ir: the list it likely is
             item = typing.get_args(tp)[0] if typing.get_args(tp) else None  # data.extra: B.jsonl, one file's path
             if isinstance(value, (str, dict)) and dataclasses.is_dataclass(item):  # data.extra={path: b.jsonl}
                 first = dataclasses.fields(item)[0].name
@@ -156,7 +156,7 @@ def _coerce(value: Any, tp: Any, where: str) -> Any:
         return list(value) if origin is list or tp is list else tuple(value)
     if origin is dict or tp is dict:
         if not isinstance(value, dict):
-            raise ConfigError(f"{where}: expected a mapping, got {value!r}", keys=(where,))
+            raise ConfigError(f"{where}: expected a mapping, got {value!r}{mapping_hint(value)}", keys=(where,))
         args = typing.get_args(tp)
         if dataclasses.is_dataclass(args[-1] if args else None) and (
                 gone := [f"{where}.{k}" for k, v in value.items() if v is None]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -408,6 +409,32 @@ def quoted_refusal(path: Path, found: list) -> str:
     kinds = {"true/false" if n.value.strip().lower() in BOOLS else "a number" for _, n in found}
     return (f"{path}: {said}: {' or '.join(sorted(kinds))} in quotes, which YAML reads as text; write "
             f"{'them' if len(found) > 1 else 'it'} without quotes")
+
+
+def bool_hint(value, text: bool = False) -> str:
+    """The end of "expected a number" (or, with ``text``, "a string") for ``value`` True or False, which YAML made of
+    a yes, no, on or off (``lora_r=yes``: "got True", a word never written); "" for anything else."""
+    if not isinstance(value, bool):
+        return ""
+    return f" (YAML reads yes, no, on, off as true/false{': put the text in quotes' if text else ''})"
+
+
+def list_hint(value) -> str:
+    """The end of "expected a list" for text ``value``: the list it likely means, its words parted by commas or
+    spaces (``sar,ir``: " (a list is written [sar,ir])", ``sar ir``: "[sar, ir]"); "" for one word or no text."""
+    if not isinstance(value, str) or len(words := value.replace(",", " ").split()) < 2 and "," not in value:
+        return ""
+    return f" (a list is written [{value if value == ''.join(value.split()) else ', '.join(words)}])"
+
+
+def mapping_hint(value) -> str:
+    """The end of "expected a mapping" for text ``value`` of ``key: value`` or ``key=value`` pairs parted by commas
+    (``forest:2``, ``forest=2,lake=1``): the mapping it likely means, " (a mapping is written {forest: 2})"; ""
+    for anything else."""
+    pairs = [re.split(r"\s*[:=]\s*", p.strip(), maxsplit=1) for p in value.split(",")] if isinstance(value, str) else []
+    if not pairs or any(len(p) != 2 or not all(p) for p in pairs):
+        return ""
+    return " (a mapping is written {" + ", ".join(f"{k}: {v}" for k, v in pairs) + "})"
 
 
 def outdented(key: str, prefix: str, top: dict[str, type]) -> str:

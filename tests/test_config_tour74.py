@@ -153,3 +153,16 @@ def test_overrides_quoted_together_as_one_argument_are_told_apart():
     with pytest.warns(UserWarning, match=r"per argument \(not quoted together\): out_dir=runs/a max_steps=3$"):
         assert load_config(TrainConfig, None, ["out_dir=runs/a max_steps=3"]).out_dir == "runs/a max_steps=3"
     assert load_config(TrainConfig, None, ["out_dir=runs/a b=3"]).out_dir == "runs/a b=3"  # b is no key: no warning
+
+
+@pytest.mark.parametrize("override, said", [
+    ("modalities=optical", "expected a list, got 'optical'"),  # one word: no hint, as test_config_lead62 pins
+    ("modalities=optical sar", "expected a list, got 'optical sar' (a list is written [optical, sar])"),
+    ("scene.scene_weights=forest:2", "expected a mapping, got 'forest:2' (a mapping is written {forest: 2})"),
+    ("scene.scene_weights=forest=2,lake=1", "(a mapping is written {forest: 2, lake: 1})"),
+])
+def test_a_list_or_mapping_written_as_text_is_shown_as_yaml_writes_it(override, said):
+    # "expected a list, got 'optical'" and "expected a mapping, got 'forest:2'" said no more
+    with pytest.raises(ConfigError) as e:
+        load_config(SynthConfig, None, [override])
+    assert str(e.value).endswith(said)
