@@ -283,15 +283,16 @@ class Output:
 def one_image(out: Output, reason: str, where: str):
     """A block writing one image's records and tiles: on an ``ImageReadError`` (a PNG whose chunks
     ``image_size`` checked but whose pixels do not decode, met when tiling) what it wrote and counted
-    is taken back and the image is skipped as ``reason``; it was a traceback, some tiles written."""
+    is taken back and the image is skipped as ``reason``; it was a traceback, some tiles written. It gives ``at``,
+    ``[where]``: a block reading two images (levir-cd's A and B) sets ``at[0]`` to the one it reads, skipped there."""
     from rsvlm.io.sources import ImageReadError
 
-    mark = out.mark()
+    mark, at = out.mark(), [where]
     try:
-        yield
+        yield at
     except ImageReadError as e:
         out.take_back(mark)
-        out.skip(reason, where, str(e))
+        out.skip(reason, at[0], str(e))
 
 
 def no_image(name: str, folder=None, option: str | None = "--images") -> str:

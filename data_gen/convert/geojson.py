@@ -9,7 +9,7 @@ in the file stem; default the whole stem) extracts: SpaceNet's ``RGB-PanSharpen_
 The GeoJSON's CRS is its ``crs`` member (old-style GeoJSON, as SpaceNet writes it; a bare
 string such as ``"EPSG:32616"`` is read too), else ``--labels-crs`` (default EPSG:4326, as RFC 7946
 says; a file that declares none but whose first vertex is no longitude/latitude is skipped as
-``undeclared_crs``, naming the fix). When it differs from the raster's, geometries are reprojected
+``undeclared_crs``, naming the fix; its footprints counted as ``objects_unchecked_undeclared_crs``). When it differs from the raster's, geometries are reprojected
 with ``rasterio.warp.transform_geom``, thousands a call (the files with a footprint that came through it are
 counted in the notes as ``reprojected_files``; one whose every feature was skipped before or in it, an
 empty one, is not); then every vertex goes
@@ -34,7 +34,8 @@ counted in the notes as ``self_intersecting_polygons_split``), ``outside_image``
 does not match too; one whose labels are a shapefile, GeoPackage … of its key, which are not read, named so with
 the ``ogr2ogr`` line that makes GeoJSON of them, as ``--labels`` naming such a file is an error; of GeoTIFFs
 sharing a key the first in sort order pairs, the others noted as ``ambiguous_image_names``), ``unparsable_labels`` for a GeoJSON
-file that is not JSON, has no ``features`` list or an unreadable ``crs``, ``unreadable_image`` for a
+file that is not JSON, has no ``features`` list or an unreadable ``crs`` (its footprints, of one that is no JSON those before the break,
+counted as ``objects_unchecked_unparsable_labels``), ``unreadable_image`` for a
 raster that cannot be read to its end, ``wrong_band_count`` for one that cannot be read as
 ``--modality``, and ``no_georeference`` for a raster without a CRS or an
 affine transform (one georeferenced by ground control points only, a radar GRD, is not mapped: warp
@@ -68,7 +69,7 @@ from data_gen.convert.detection import (
 )
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import gdal_errors_logged, open_raster, readable_size
-from data_gen.convert.text import geojson_feature_count, read_json
+from data_gen.convert.text import geojson_feature_count, geojson_features_before_error, read_json
 from data_gen.tiling import finite_coords, inner_progress
 from rsvlm.tokens import MODALITIES
 
@@ -347,13 +348,15 @@ def _first_vertex(features: list):
     return None
 
 
-def _unread_footprints(gj: Path, out: Output, why: str = "unreadable") -> None:
+def _unread_footprints(gj: Path, out: Output, why: str = "unreadable", n: int | None = None) -> None:
     """The features of the GeoJSON ``gj`` of a GeoTIFF that cannot be opened, counted in the notes as
     ``objects_unchecked_image_{why}`` (``unreadable``; ``missing``: none found; ``not_georeferenced``: not mapped;
-    streamed, not parsed whole: ``text.geojson_feature_count``), not lost unsaid with the image. A file that cannot
-    be read is left to its image's skip."""
-    if n := geojson_feature_count(gj):
-        out.note(f"objects_unchecked_image_{why}", n)
+    streamed, not parsed whole: ``text.geojson_feature_count``), not lost unsaid with the image; of a GeoJSON
+    skipped itself (``why``: ``unparsable_labels``, ``undeclared_crs``; ``n``: its features, counted by the caller)
+    as ``objects_unchecked_{why}``. One that is no JSON is counted up to its break; past it, nothing can be."""
+    if n := geojson_feature_count(gj) if n is None else n:
+        out.note(f"objects_unchecked_{why}" if why in ("unparsable_labels", "undeclared_crs")
+                 else f"objects_unchecked_image_{why}", n)
 
 
 def _bounds(objects: list[dict]) -> tuple[float, float, float, float]:
@@ -401,6 +404,7 @@ def _run(args, out: Output) -> None:
             data = read_json(gj)
         except ConversionError as e:
             out.skip("unparsable_labels", str(gj), str(e).removeprefix(f"{gj}: "))
+            _unread_footprints(gj, out, "unparsable_labels", geojson_features_before_error(gj))  # up to its break
             continue
         if isinstance(data, dict) and data.get("type") == "Feature":  # one footprint alone
             data = {**data, "features": [data]}
@@ -411,12 +415,14 @@ def _run(args, out: Output) -> None:
             src_crs = geojson_crs(data, gj, labels_crs)
         except ConversionError as e:
             out.skip("unparsable_labels", str(gj), str(e).removeprefix(f"{gj}: "))
+            _unread_footprints(gj, out, "unparsable_labels", len(data["features"]))
             continue
         first = _first_vertex(data["features"])
         if (not data.get("crs") and src_crs.is_geographic and first is not None
                 and not (abs(first[0]) <= 180 and abs(first[1]) <= 90)):
             out.skip("undeclared_crs", str(gj), f"it declares no crs, so it was read as {args.labels_crs} "
                      f"(degrees), but its first vertex is {first}; give --labels-crs (the image's is {crs})")
+            _unread_footprints(gj, out, "undeclared_crs", len(data["features"]))
             continue
         reproject = None
         if src_crs != crs:

@@ -202,12 +202,15 @@ def run(args, out: Output) -> None:
             out.skip("unreadable_label", str(lab), str(e))
             continue
         try:
-            (wa, ha), (wb, hb) = image_size(a, out), image_size(b, out)
+            at = a  # the image skipped: a truncated B was skipped at the label's path, naming B
+            (wa, ha) = image_size(a, out)
             check_bands(a, args.modality)
+            at = b
+            (wb, hb) = image_size(b, out)
             check_bands(b, args.modality)
         except ConversionError as e:  # the key every converter counts an unreadable image under
             out.take_back(mark)
-            out.skip("wrong_band_count" if isinstance(e, WrongBands) else "unreadable_image", str(lab), str(e))
+            out.skip("wrong_band_count" if isinstance(e, WrongBands) else "unreadable_image", str(at), str(e))
             continue
         if not ((wa, ha) == (wb, hb) == mask.shape[::-1]):
             out.take_back(mark)
@@ -227,8 +230,11 @@ def run(args, out: Output) -> None:
         tiled = len(windows) > 1
         if tiled and near_duplicate_edges(windows, args.overlap or 0):  # --tile just under the pair's size
             out.note("images_with_near_duplicate_edge_tiles")
-        with one_image(out, "unreadable_image", str(lab)), contextlib.ExitStack() as stack:  # A, B each decoded once
-            crops = {tag: stack.enter_context(cropper(p)) for tag, p in (("A", a), ("B", b))} if tiled else {}
+        with one_image(out, "unreadable_image", str(lab)) as at, contextlib.ExitStack() as stack:  # each decoded once
+            crops = {}
+            for tag, p in (("A", a), ("B", b)) if tiled else ():
+                at[0] = str(p)  # skipped at the image that does not decode, not at the label
+                crops[tag] = stack.enter_context(cropper(p))
             for win in tile_progress(windows, name, out.progress):
                 if void is not None and void[win.y0:win.y1, win.x0:win.x1].mean() > 0.5:  # "No change." of the unknown
                     out.note("windows_mostly_void")
@@ -237,6 +243,7 @@ def run(args, out: Output) -> None:
                 subvoid = None if void is None else void[win.y0:win.y1, win.x0:win.x1]
                 images = []
                 for tag, p in (("A", a), ("B", b)):
+                    at[0] = str(p)
                     if not tiled:
                         rel, extra = out.copy_image(p, f"{name}_{tag}{p.suffix}"), geo[tag]
                     else:

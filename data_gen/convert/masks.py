@@ -31,8 +31,9 @@ are counted in the notes as ``instances_lost_in_grid`` and the grid is written a
 ``--budget`` or ``--form poly`` keeps them).
 Tiles crop image and mask alike: segmentation needs no border rule. A window with no class
 present gets no record (counted in the notes as ``empty_images``); the image of a label none of
-whose windows has one is not opened at all (``images_without_objects_not_read``, not
-``empty_images``; its size and bytes go unchecked, as no record would come of it).
+whose windows has one is not decoded (``images_without_objects_not_read``, not
+``empty_images``): its header alone is read, a size unlike the label's skipped as ``size_mismatch``; its bytes go
+unchecked, as no record would come of it.
 
 Images under ``--images`` that no label pairs with get no record and are counted in the notes as
 ``images_without_label`` (a test split without masks is no error). Bad inputs: ``missing_image``
@@ -327,6 +328,8 @@ def _no_suffix_hint(images: Path, labels: Path, suffix: str | None) -> str:
 def run(args, out: Output) -> None:
     import numpy as np
 
+    from rsvlm.io.large import header_size
+
     check_tiling(args.tile, args.overlap)
     classes, ignored = load_palette(args)
     rgb = any(isinstance(v, list) for v in classes.values())
@@ -367,7 +370,11 @@ def run(args, out: Output) -> None:
         # which windows hold a class; their masks are made again one window at a time (kept for
         # every window, a large scene's tiles held a scene's worth of masks per class at once)
         present = [bool(class_masks(label[w.y0:w.y1, w.x0:w.x1], classes, _at(void, w))) for w in windows]
-        if not any(present):  # nothing to write: the image is not opened, let alone decoded
+        if not any(present):  # nothing to write: the image's header alone is read, its pixels not decoded
+            if (head := header_size(str(image))) and head[:2] != (width, height):  # it passed unchecked, unsaid
+                out.take_back(mark)
+                out.skip("size_mismatch", str(lab), f"label {width}x{height} px, image {head[0]}x{head[1]} px")
+                continue
             unknown_values(label, classes, ignored, out, str(lab), void)
             out.note("images_without_objects_not_read")
             continue

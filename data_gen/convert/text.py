@@ -102,3 +102,20 @@ def geojson_feature_count(path: Path) -> int | None:
     if not isinstance(data, dict):
         return 0
     return 1 if data.get("type") == "Feature" else len(fs) if isinstance(fs := data.get("features"), list) else 0
+
+
+def geojson_features_before_error(path: Path) -> int:
+    """The features of the FeatureCollection ``path`` that ``json`` cannot read, streamed up to where it breaks (cut
+    short, a byte that is not UTF-8, a stray comma): those a skip of the whole file loses. 0 where none comes before
+    the break, or ijson cannot read it at all (UTF-16/32). Cannot: say how many lay past the break."""
+    import ijson
+
+    n = 0
+    try:
+        with open(path, "rb") as f:
+            f.seek(3 if f.read(3) == b"\xef\xbb\xbf" else 0)
+            for _ in ijson.items(f, "features.item"):
+                n += 1
+    except (OSError, ijson.JSONError):
+        pass
+    return n
