@@ -32,12 +32,10 @@ import yaml
 
 from rsvlm.config_hints import (
     ANY_KEY,
-    BOOLS,
     bool_hint,
     held_config,
     in_places,
     indent_hint,
-    is_number,
     leaf_near,
     list_hint,
     mapping_hint,
@@ -45,6 +43,7 @@ from rsvlm.config_hints import (
     no_eval,
     null_refusal,
     outdented,
+    quoted_kind,
     quoted_refusal,
     tab_hint,
     unknown_refusal,
@@ -314,14 +313,13 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
-def _quoted(node: yaml.Node, tp: Any, at: str, found: list[tuple[str, yaml.ScalarNode]]) -> None:
-    """Append to ``found`` each quoted scalar below ``node`` (its dotted key, its node) whose place in annotation
-    ``tp`` wants a number or true/false and whose text, unquoted, would be one: ``sar_looks: "4"``."""
+def _quoted(node: yaml.Node, tp: Any, at: str, found: list[tuple[str, yaml.ScalarNode, str]]) -> None:
+    """Append to ``found`` each quoted scalar below ``node`` (its dotted key, its node, what it would be) whose
+    place in annotation ``tp`` wants what its text, unquoted, would be (``quoted_kind``): ``sar_looks: "4"``."""
     tp = _unwrap_optional(tp)[0]
     if isinstance(node, yaml.ScalarNode):
-        text = node.value.strip().lower()
-        if node.style in ("'", '"') and (tp in (int, float) and is_number(text) or tp is bool and text in BOOLS):
-            found.append((at, node))
+        if node.style in ("'", '"') and (kind := quoted_kind(node.value, tp)):
+            found.append((at, node, kind))
     elif isinstance(node, yaml.MappingNode):
         args = typing.get_args(tp) if typing.get_origin(tp) is dict else ()
         types_ = _field_types(tp) if dataclasses.is_dataclass(tp) else {}
@@ -353,11 +351,11 @@ def load_yaml(path: str | Path, cls: type | None = None) -> dict[str, Any]:
                 raise ConfigError(f"{path}: its aliases (*name) add more than {MAX_YAML_VALUES:,} values to those "
                                   "written out (a YAML alias bomb?; the limit is rsvlm.config.MAX_YAML_VALUES): "
                                   "write the values out in place of *name")
-            found: list[tuple[str, yaml.ScalarNode]] = []
+            found: list[tuple[str, yaml.ScalarNode, str]] = []
             if cls is not None and node is not None:
                 _quoted(node, cls, "", found)
             if found:
-                raise ConfigError(quoted_refusal(path, found), keys=tuple(k for k, _ in found))
+                raise ConfigError(quoted_refusal(path, found), keys=tuple(k for k, _, _ in found))
             data = None if node is None else loader.construct_document(node)
         finally:
             loader.dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
+import typing
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -402,13 +403,24 @@ def is_number(text: str) -> bool:
     return True
 
 
+def quoted_kind(text: str, tp) -> str | None:
+    """What quoted text ``text`` would be written without its quotes where annotation ``tp`` (no Optional) wants
+    one: "a number", "true/false" (one of ``BOOLS``), "a list" (``"[sar, ir]"``), "a mapping"; None otherwise."""
+    text, kind = text.strip().lower(), typing.get_origin(tp) or tp
+    if tp in (int, float) and is_number(text) or tp is bool and text in BOOLS:
+        return "a number" if tp is not bool else "true/false"
+    if kind in (list, tuple) and text[:1] + text[-1:] == "[]":
+        return "a list"
+    return "a mapping" if (kind is dict or dataclasses.is_dataclass(tp)) and text[:1] + text[-1:] == "{}" else None
+
+
 def quoted_refusal(path: Path, found: list) -> str:
-    """The refusal of config file ``path``'s quoted values ``found`` (dotted key, PyYAML scalar node), each where a
-    number or true/false (one of ``BOOLS``) is wanted: the file, each key with its line, and to drop the quotes."""
-    said = ", ".join(f"{k}: {n.style}{n.value}{n.style} (line {n.start_mark.line + 1})" for k, n in found)
-    kinds = {"true/false" if n.value.strip().lower() in BOOLS else "a number" for _, n in found}
-    return (f"{path}: {said}: {' or '.join(sorted(kinds))} in quotes, which YAML reads as text; write "
-            f"{'them' if len(found) > 1 else 'it'} without quotes")
+    """The refusal of config file ``path``'s quoted values ``found`` (dotted key, PyYAML scalar node, what it would
+    be: ``quoted_kind``): the file, each key with its line, and to drop the quotes."""
+    said = ", ".join(f"{k}: {n.style}{n.value}{n.style} (line {n.start_mark.line + 1})" for k, n, _ in found)
+    kinds = sorted({kind for _, _, kind in found})
+    return (f"{path}: {said}: {', '.join(kinds[:-1])}{' or ' if len(kinds) > 1 else ''}{kinds[-1]} in quotes, which "
+            f"YAML reads as text; write {'them' if len(found) > 1 else 'it'} without quotes")
 
 
 def bool_hint(value, text: bool = False) -> str:
@@ -422,6 +434,8 @@ def bool_hint(value, text: bool = False) -> str:
 def list_hint(value) -> str:
     """The end of "expected a list" for text ``value``: the list it likely means, its words parted by commas or
     spaces (``sar,ir``: " (a list is written [sar,ir])", ``sar ir``: "[sar, ir]"); "" for one word or no text."""
+    if isinstance(value, str) and value.strip()[:1] + value.strip()[-1:] == "[]":  # modalities="[sar, ir]"
+        return " (a list in quotes is text: write it without quotes)"
     if not isinstance(value, str) or len(words := value.replace(",", " ").split()) < 2 and "," not in value:
         return ""
     return f" (a list is written [{value if value == ''.join(value.split()) else ', '.join(words)}])"
@@ -431,6 +445,8 @@ def mapping_hint(value) -> str:
     """The end of "expected a mapping" for text ``value`` of ``key: value`` or ``key=value`` pairs parted by commas
     (``forest:2``, ``forest=2,lake=1``): the mapping it likely means, " (a mapping is written {forest: 2})"; ""
     for anything else."""
+    if isinstance(value, str) and value.strip()[:1] + value.strip()[-1:] == "{}":  # scene_weights="{forest: 2}"
+        return " (a mapping in quotes is text: write it without quotes)"
     pairs = [re.split(r"\s*[:=]\s*", p.strip(), maxsplit=1) for p in value.split(",")] if isinstance(value, str) else []
     if not pairs or any(len(p) != 2 or not all(p) for p in pairs):
         return ""

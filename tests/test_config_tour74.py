@@ -166,3 +166,16 @@ def test_a_list_or_mapping_written_as_text_is_shown_as_yaml_writes_it(override, 
     with pytest.raises(ConfigError) as e:
         load_config(SynthConfig, None, [override])
     assert str(e.value).endswith(said)
+
+
+def test_a_list_or_mapping_in_quotes_is_told_to_lose_its_quotes(tmp_path):
+    # "expected a list, got '[optical, sar]' (a list is written [[optical, sar]])": the hint nested it once more
+    with pytest.raises(ConfigError) as e:
+        _load(tmp_path, 'modalities: "[optical, sar]"\nscene:\n  scene_weights: "{forest: 2}"\n')
+    assert str(e.value) == (f"{tmp_path / 'data.yaml'}: modalities: \"[optical, sar]\" (line 1), scene.scene_weights: "
+                            "\"{forest: 2}\" (line 3): a list or a mapping in quotes, which YAML reads as text; write "
+                            "them without quotes")
+    with pytest.raises(ConfigError, match=r"got '\[optical, sar\]' \(a list in quotes is text: write it without "
+                                          r"quotes\)$"):
+        load_config(SynthConfig, None, ['modalities="[optical, sar]"'])
+    assert _load(tmp_path, 'modalities: ["[sar]"]\n').modalities == ["[sar]"]  # a quoted item of a list of text
