@@ -142,8 +142,8 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         print(f"rsvlm eval: {counted(n_retry, 'record')} answered empty with an error last time {'is' if n_retry == 1 else 'are'} answered again ({why})",
               file=sys.stderr)
     if again := errors.asked_again:
-        print(f"rsvlm eval: {counted(len(again), 'record', 'asks/ask')} otherwise than when answered (their question or images "
-              f"changed since; first: {again[0]}): answered again", file=sys.stderr)
+        print(f"rsvlm eval: {counted(len(again), 'record', 'asks/ask')} otherwise than when answered ({'its' if len(again) == 1 else 'their'} "
+              f"question or images changed since; first: {again[0]}): answered again", file=sys.stderr)
     if errors.kept:
         first, one = errors.kept[0], len(errors.kept) == 1  # 'their files', 'fix them' were said of one record too
         print(f"rsvlm eval: {counted(len(errors.kept), 'record')} answered empty with an error last time {'is' if one else 'are'} not answered "

@@ -176,7 +176,7 @@ def test_a_record_asked_otherwise_since_its_answer_is_answered_again(tmp_path, m
     model.tag = "run 2"
     evaluate.run(None, None, data, out, batch_size=2, progress=False)
     # was kept: the answer to the old question, scored against the new one's reference
-    assert "1 record asks otherwise than when answered (their question or images changed since; " \
+    assert "1 record asks otherwise than when answered (its question or images changed since; " \
            "first: r1): answered again" in capsys.readouterr().err
     rows = {r["id"]: r["answer"] for r in map(json.loads, out.read_text().splitlines())}
     assert rows == {"r0": "run 1", "r1": "run 2", "r2": "run 1", "r3": "run 1"} and model.asked[4:] == ["r1"]
