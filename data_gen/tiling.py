@@ -88,6 +88,19 @@ def near_duplicate_edges(windows: list[Window], overlap: int = 0) -> bool:
     return False
 
 
+def nodata_mask(path):
+    """(H, W) bool, True where the GeoTIFF or JP2 ``path`` holds no data (its nodata value in every band, its mask
+    band, an alpha of 0: GDAL's dataset mask); None where it declares none (a PNG, a raster of valid pixels only),
+    nothing read. Cannot: tell a black PNG collar from black ground."""
+    from rsvlm.io.sources import open_raster
+
+    if str(path).lower().endswith(RASTER_SUFFIXES):
+        with open_raster(path) as ds:
+            if ds.nodata is not None or any(f.name != "all_valid" for e in ds.mask_flag_enums for f in e):
+                return ds.dataset_mask() == 0
+    return None
+
+
 def tile_progress(windows: list[Window], name: str, progress: bool = True):
     """``windows`` under a progress bar of the tiles of image ``name`` (``inner_progress``: a
     DOTA-v2 scene at --tile 1024 is hundreds of tiles, minutes under a per-image bar at 0)."""

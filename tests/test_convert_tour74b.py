@@ -101,3 +101,30 @@ def test_masks_size_checks_an_empty_label(tmp_path):
     assert stats["skipped"] == {"size_mismatch": 1}, stats
     assert stats["skipped_examples"]["size_mismatch"] == f"{tmp_path / 'a_mask.png'}: size_mismatch (label 48x40 px, image 50x40 px)"
     assert stats["notes"]["images_without_objects_not_read"] == 1
+
+
+def test_levir_gives_no_record_of_a_tile_where_the_pair_holds_no_data(tmp_path):
+    """A GeoTIFF pair's nodata collar (Landsat's) was tiled into "No change." records of pixels nobody saw."""
+    import rasterio
+    from rasterio.transform import Affine
+
+    src = tmp_path / "src"
+    src.mkdir()
+    image = np.full((3, 64, 128), 120, np.uint8)
+    image[:, :, :64] = 0  # the left half: no data
+    profile = {"driver": "GTiff", "width": 128, "height": 64, "dtype": "uint8", "crs": "EPSG:32618",
+               "transform": Affine(30, 0, 300000, 0, -30, 4000000)}
+    for tag in ("A", "B"):
+        with rasterio.open(src / f"x_{tag}.tif", "w", count=3, nodata=0, **profile) as ds:
+            ds.write(image)
+    label = np.zeros((1, 64, 128), np.uint8)
+    label[0, 40:56, 100:116] = 255
+    with rasterio.open(src / "x_label.tif", "w", count=1, **profile) as ds:
+        ds.write(label)
+    stats = _convert("levir-cd", "--src", str(src), "--out", str(tmp_path / "o"), "--tile", "64")
+    assert stats["notes"]["windows_mostly_nodata"] == 1 and stats["notes"]["tiles"] == 1, stats["notes"]
+    records = [json.loads(line) for line in (tmp_path / "o" / "records.jsonl").read_text().splitlines()]
+    assert {r["meta"]["tile"][0] for r in records} == {64}
+    stats = _convert("levir-cd", "--src", str(src), "--out", str(tmp_path / "whole"))  # the share: of pixels seen
+    said = [json.loads(line)["conversations"][1]["value"] for line in (tmp_path / "whole" / "records.jsonl").open()]
+    assert said[0] == "1 building area changed, covering 6.2% of the labelled part of the image.", said

@@ -20,7 +20,8 @@ resampled) is thresholded at half its range, so that the noise is not change, an
 every non-zero value for change, and a photo given as the label (an A or B image: it was thresholded into
 "changes", unsaid) is ``label_not_a_mask``, naming the file and the share seen (``data_gen.convert.binmask``
 says how each is told). A pair or tile over half of whose label is void gets no record (it was "No change."
-of pixels nobody labelled), counted in the notes as ``windows_mostly_void``.
+of pixels nobody labelled), counted in the notes as ``windows_mostly_void``; pixels where a GeoTIFF A or B holds no
+data are void alike, a window over half of them counted as ``windows_mostly_nodata``.
 
 Pairs without a label (an ``A`` image no label names) get no record and are counted in the notes
 as ``images_without_label``; a ``B`` image neither a label nor an ``A`` image names, as
@@ -59,7 +60,7 @@ from data_gen.convert.labelread import read_binary_label
 from data_gen.convert.masks import seg_records, trace
 from data_gen.convert.options import check_tiling, int_at_least, tile_size
 from data_gen.crop import cropper, georef, tile_suffix
-from data_gen.tiling import near_duplicate_edges, tile_progress, tile_windows
+from data_gen.tiling import near_duplicate_edges, nodata_mask, tile_progress, tile_windows
 from rsvlm.tokens import MODALITIES
 
 DESCRIBE = ("What changed between the two images?", "Describe the changes from the first image to the second.",
@@ -171,6 +172,16 @@ def _note_lone_afters(src: Path, befores: list[Path], used: list[Path], out: Out
         out.note("b_images_without_a_or_label", len(lone), first_of(lone))
 
 
+def _nodata(a: Path, b: Path):
+    """(H, W) bool: the pixels where the GeoTIFF A or B holds no data (``tiling.nodata_mask``), None where neither
+    has any. A window over half of them gets no record (``windows_mostly_nodata``: a Landsat pair's collar was
+    "No change."), and the changed share is of the others."""
+    import numpy as np
+
+    masks = [m for m in (nodata_mask(a), nodata_mask(b)) if m is not None and m.any()]
+    return np.logical_or.reduce(masks) if masks else None
+
+
 def run(args, out: Output) -> None:
     check_tiling(args.tile, args.overlap)
     src = Path(args.src)
@@ -226,6 +237,9 @@ def run(args, out: Output) -> None:
             out.skip("grid_mismatch", str(lab), why)
             continue
         width, height = wa, ha
+        nodata = _nodata(a, b)  # (H, W) bool or None: pixels A or B holds no data at, where no change can be seen
+        if nodata is not None:
+            void = nodata if void is None else void | nodata
         windows = tile_windows(width, height, args.tile, args.overlap or 0)
         tiled = len(windows) > 1
         if tiled and near_duplicate_edges(windows, args.overlap or 0):  # --tile just under the pair's size
@@ -237,7 +251,8 @@ def run(args, out: Output) -> None:
                 crops[tag] = stack.enter_context(cropper(p))
             for win in tile_progress(windows, name, out.progress):
                 if void is not None and void[win.y0:win.y1, win.x0:win.x1].mean() > 0.5:  # "No change." of the unknown
-                    out.note("windows_mostly_void")
+                    out.note("windows_mostly_nodata" if nodata is not None and nodata[win.y0:win.y1, win.x0:win.x1]
+                             .mean() > 0.5 else "windows_mostly_void")
                     continue
                 sub = mask[win.y0:win.y1, win.x0:win.x1]
                 subvoid = None if void is None else void[win.y0:win.y1, win.x0:win.x1]
