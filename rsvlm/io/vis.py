@@ -8,7 +8,7 @@ band (already a dB stretch from the reader); ir through an inferno colour map (o
 that a fixed ``ir_kelvin_range`` gives every scene the same colours (one unstretched and dim: ``_ir_range``). Nodata
 is black. ``rgb_bands`` names the bands drawn as red, green and blue (case-insensitively, and as the
 model's stem names them: ``red`` = ``B04`` = ``B4``) for optical, msi (false colour) and sar
-(``["VV", "VH", "VV"]``, each band by the reader's dB stretch); ir, one band, refuses it. A band of
+(``["VV", "VH", "VV"]``, each band by the reader's dB stretch), a title line naming them; ir refuses it. A band of
 one value has nothing to stretch: it is drawn as it is where it lies in [0, 1] (reflectance, a
 float image in display range), else mid-grey (``scaling.percentile_range``).
 
@@ -34,6 +34,7 @@ from rsvlm.io.bandnames import band_at, colour_band_at
 from rsvlm.io.georef import per_object
 from rsvlm.io.scaling import percentile_range
 from rsvlm.io.vis_objects import _anchor, _drawn_label, _label_text, _score_or_inf, _where, place_labels
+from rsvlm.io.vis_words import object_text, titled
 
 __all__ = ["to_display_rgb", "draw_overlay", "draw_pair_overlay"]
 
@@ -291,7 +292,7 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     """Draw ``objects`` (scene pixel coordinates) on ``img`` and save a PNG; returns its path.
 
     Boxes, obbs, polygons and masks are outlined (polygons and masks also filled at ``alpha``), points
-    are dots; each object is labelled (with its score when it has one); colours are per label.
+    are dots; each object is labelled (its score after; an unlabelled one's score alone); colours are per label.
     Where labels would overlap, the higher-scored one is drawn (``place_labels``) and a legend strip
     below the image gives each label's colour and count; objects wholly outside the image (and empty
     masks) are counted there too, not drawn. The image is scaled so its longer side lies in
@@ -310,7 +311,7 @@ def draw_overlay(img, objects: list[dict], out_png, title: str | None = None, *,
     s = min(max_side / max(W, H), max(1.0, min_side / max(W, H)))
     out, hidden, *drawn = _panel(img, every, placed, (max(1, round(W * s)), max(1, round(H * s))), (fx, fy),
                                  rgb_bands=rgb_bands, ir_cmap=ir_cmap, alpha=alpha, max_side=max_side)
-    return _finished(out, every, placed, hidden, title, *drawn, out_png)
+    return _finished(out, every, placed, hidden, titled(title, img, rgb_bands), *drawn, out_png)
 
 
 def draw_pair_overlay(before, after, objects: list[dict], out_png, title: str | None = None, *,
@@ -342,7 +343,7 @@ def draw_pair_overlay(before, after, objects: list[dict], out_png, title: str | 
         font, caption = _fit(caption, fonts, notdef)
         x_lo = ImageDraw.Draw(out).textbbox((0, 0), caption, font=font)[0]
         ImageDraw.Draw(out).text((x + 6 - x_lo, 4 - t), caption, fill=(240, 240, 240), font=font)
-    return _finished(out, every, placed, hidden, title, fonts, notdef, colour, out_png)
+    return _finished(out, every, placed, hidden, titled(title, after, rgb_bands), fonts, notdef, colour, out_png)
 
 
 def _checked(objects, out_png, alpha, object_scale, max_side: int, min_side: int) -> tuple[float, float]:
@@ -397,7 +398,7 @@ def _panel(img, every: list[dict], placed: list[tuple], size: tuple[int, int], s
     fonts, notdef = _fonts(max(12, round(max(base.size) / 55))), {}
     _, t, _, b = fonts[0].getbbox("Ag")
     if min(base.size) < (row := b - t + 8):  # a strip (30000 x 20 drawn 4096 x 3): its labels were cut; a margin
-        wide = max((fonts[0].getlength(_label_text(o.get("label"), o["kind"]) + " 0.00") for o in objects), default=0)
+        wide = max((fonts[0].getlength(_label_text(o.get("label"), "") + " 0.00") for o in objects), default=0)
         room = Image.new("RGBA", (base.width if base.width >= row else max(base.width, min(max_side, round(wide) + 8)),
                                   max(base.height, row)), (24, 24, 24, 255))  # right of or below it, the legend's colour
         room.paste(base, (0, 0))
@@ -446,9 +447,8 @@ def _panel(img, every: list[dict], placed: list[tuple], size: tuple[int, int], s
     labels = []  # (rect, text, colour, x_lo, t) in drawing priority: unscored first, then by score
     for k in sorted(range(len(objects)), key=lambda k: (-_score_or_inf(objects[k]), k)):
         obj = objects[k]
-        text = _label_text(obj.get("label"), obj["kind"])  # was: a class id 3 met "int + str"
-        if obj.get("score") is not None:
-            text += f" {float(obj['score']):.2f}"
+        if not (text := object_text(obj)):  # unlabelled and unscored: the table's "-", no label drawn
+            continue
         x, y = _anchor(obj, (sx, sy), masks[k] and masks[k][2])
         font, text = _fit(text, fonts, notdef)
         x_lo, t, r, b = draw.textbbox((0, 0), text, font=font)
