@@ -47,6 +47,7 @@ class ChatREPL:
         self.unsent: list = []  # images loaded but not yet given to the model
         self.last: dict | None = None
         self.history_said = False  # whether the note on --history's rule was said (once a chat)
+        self.failed = False  # whether the line being handled failed (fail): a piped chat counts them, its status 1
         self.commands = Commands(self)
 
     def load_image(self, args: list[str]) -> bool:
@@ -60,30 +61,35 @@ class ChatREPL:
     def say(self, text: str = "") -> None:
         print(text, file=self.out, flush=True)
 
+    def fail(self, text: str) -> None:
+        """``text`` said (an ``error:``, a usage line) where the line being handled did nothing it asked."""
+        self.failed = True
+        self.say(text)
+
     # -- questions ----------------------------------------------------------------------------
     def ask(self, question: str) -> str | None:
         import torch  # loaded with the model already
 
         if not self.images:
-            self.say("load an image first: /image PATH")
+            self.fail("load an image first: /image PATH")
             return None
         try:  # "[DET] …" was asked as the characters "[DET]", not the tag, and answered as free chat
             question = inf.tagged(question)
         except ValueError as e:
-            self.say(f"error: {e}")
+            self.fail(f"error: {e}")
             return None
         task = opening_task(question)
         alone = task and question.strip() == task_tag(task)  # a tag alone: [count] was answered with a box
         # <box>10,10,50,50</box>, <loc_1200>, [regcap] naming no box: answered about nothing; the checks are the
         # Python session's (ChatSession.ask), a tag alone checked as the task's standard question it asks (below)
         if why := inf.question_problem(inf.DEFAULT_PROMPTS[task] if alone else question):
-            self.say(f"error: {why}{pixel_box_hint(question, self.images[-1])}")
+            self.fail(f"error: {why}{pixel_box_hint(question, self.images[-1])}")
             return None
         if task == "change" and len(self.images) != 2:  # as predict: "None." about nothing
             label = inf.image_label(self.images[0])  # after a question, /image starts anew on the new image alone
-            self.say(f"[change] compares two images: /image BEFORE then /image AFTER start a conversation on a pair "
-                     f"(this one asked about {label} alone)" if self.session.asked else
-                     f"[change] compares two images: load the after image with /image ({label} is the before one)")
+            self.fail(f"[change] compares two images: /image BEFORE then /image AFTER start a conversation on a pair "
+                      f"(this one asked about {label} alone)" if self.session.asked else
+                      f"[change] compares two images: load the after image with /image ({label} is the before one)")
             return None
         if alone:  # [vqa] was answered with a class
             question = inf.DEFAULT_PROMPTS[task]
@@ -107,26 +113,27 @@ class ChatREPL:
                                       on_token=stream)
         except KeyboardInterrupt:
             self.session.rollback()
-            self.say("\n(stopped)")
+            self.fail("\n(stopped)")
             return None
         except torch.OutOfMemoryError as e:  # a long chat's cache on a small GPU: the traceback ended the chat
             self.session.rollback()
-            self.say(("\n" if pieces else "") + f"error: {self.out_of_memory(e)}; the conversation is as it was "
-                     "before the question: a shorter question or /reset (a shorter cache), or a chat with a lower "
-                     "--max-new-tokens or --load-4bit, needs less")
+            self.fail(("\n" if pieces else "") + f"error: {self.out_of_memory(e)}; the conversation is as it was "
+                      "before the question: a shorter question or /reset (a shorter cache), or a chat with a lower "
+                      "--max-new-tokens or --load-4bit, needs less")
             return None
         except ValueError as e:  # past the LLM's context even without the earlier exchanges (ContextError)
             self.session.rollback()
             # refused before a word: the error follows the prompt as any other does (a line left empty looked
             # like an empty question); after streamed words, on a line of its own
             reset = " (/reset)" if getattr(e, "resettable", False) else ""
-            self.say(("\n" if pieces else "") + f"error: {e}{reset}")
+            self.fail(("\n" if pieces else "") + f"error: {e}{reset}")
             return None
         self.say()
         dropped = [s["dropped_turns"] for s in self.session.stats]
-        keep = self.session.history  # its rule (a number) said once a chat: it was said again after every new /image;
-        # the context's (all: None) once a conversation, each filling its context anew
-        if dropped[-1] and sum(dropped) == dropped[-1] and (keep is None or not self.history_said):
+        # --history's rule (a number) said once a chat: it was said again after every new /image; the context's
+        # (all: None) once a conversation, each filling its context anew
+        if dropped[-1] and sum(dropped) == dropped[-1] and ((keep := self.session.history) is None
+                                                             or not self.history_said):
             self.history_said = keep is not None
             self.say("  note: " + ("each question is asked afresh about the image, as this model answers best; "
                                    "--history N shows it N earlier exchanges" if keep == 0 else
@@ -159,12 +166,12 @@ class ChatREPL:
                      "above stands")
         self.last = {"question": question, **inf.locate(answer, self.images[-1], scores)}
         kept, dropped = above_min_score(self.last["objects"], self.min_score)  # a view's lone guess at 0.01 was shown
+        img = self.images[-1]  # objects on a collar: its load note promised they are said, as predict says them, and
+        if on_nodata := count_on_nodata(kept, img.valid, inf.read_scale(img)):  # before --min-score's, in its order
+            self.say(f"  {nodata_note(on_nodata)}")
         if dropped and self.last["objects"]:  # a word answer's "nothing to drop" after every question: noise
             self.say(f"  note: {dropped}")
         self.last.update(objects=kept, dropped=len(self.last["objects"]) - len(kept))  # /vis says why none are left
-        img = self.images[-1]  # objects on a collar: its load note promised they are said, as predict says them
-        if on_nodata := count_on_nodata(kept, img.valid, inf.read_scale(img)):
-            self.say(f"  {nodata_note(on_nodata)}")
         if unscored := unscored_note(kept, voted):  # the table has no score column then: why
             self.say(f"  note: {unscored}")
         # hundreds of objects flooded the terminal; /geojson writes them all
@@ -373,31 +380,55 @@ def _reader_gone() -> int:
 
 
 def _talk(repl: ChatREPL) -> int:
-    """The chat's loop: lines read and handled until Ctrl-D or /quit (status 0)."""
+    """The chat's loop: lines read and handled until Ctrl-D or /quit. Status 0; a piped chat (stdin no terminal)
+    whose lines failed (``ChatREPL.fail``) ends with a line on stderr naming them and status 1: it was 0, and a
+    script could not tell a /vis that wrote nothing from one that wrote."""
     repl.say("rsvlm chat — /help for commands, /quit to leave")
     try:
         import readline  # noqa: F401  (line editing and history where available)
     except ImportError:
         pass
     echo = not sys.stdin.isatty()  # piped questions: no terminal echoes them after the prompt
+    read, failed = 0, []  # lines read; (number, line) of those that failed
     while True:
+        repl.failed = False
         try:
+            read += 1
             line = input(">>> ").lstrip("\ufeff")  # a file saved "UTF-8 with BOM": its BOM was echoed
             if echo:  # the answer followed the prompt on its line, read as if typed there (">>> >>> " for blanks)
                 repl.say(line.rstrip("\r"))  # a questions file with Windows line ends: a ^M in every echoed line
         except EOFError:
             repl.say()
-            return 0
+            return _ended(read - 1, failed, echo)
         except UnicodeDecodeError as e:  # a strict stdin: the traceback ended the chat
+            failed.append((read, f"not {e.encoding} text"))
             repl.say(f"error: the line is not {e.encoding} text (byte 0x{e.object[e.start]:x}): set the terminal "
                      f"to {e.encoding}, or, where the questions come from a file, convert that file to {e.encoding} "
                      f"first (from Latin-1: iconv -f latin1 -t {e.encoding} q.txt > q-{e.encoding}.txt)")
             continue
         except KeyboardInterrupt:
+            read -= 1
             repl.say("\n(Ctrl-D or /quit to leave)")
             continue
         try:
             if not repl.handle(line):
-                return 0
+                return _ended(read, failed, echo)  # /quit: no line of its own failed
         except KeyboardInterrupt:  # reading a large /image, drawing /vis: stop it, not the session
+            repl.failed = True
             repl.say("\n(stopped)")
+        if repl.failed:
+            failed.append((read, line.strip()))
+
+
+def _ended(read: int, failed: list[tuple[int, str]], piped: bool) -> int:
+    """A chat's status once its ``read`` lines are done: 1 where it was ``piped`` and lines ``failed`` (their numbers
+    and words, the first five said on stderr), else 0 (a terminal's user saw each error as it came)."""
+    if not (piped and failed):
+        return 0
+    from rsvlm.progress import counted
+
+    named = ", ".join(f"line {k} ({text if len(text) <= 40 else text[:39] + '…'})" for k, text in failed[:5])
+    more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
+    print(f"rsvlm chat: {len(failed)} of {counted(read, 'line')} read failed: {named}{more}", file=sys.stderr,
+          flush=True)
+    return 1

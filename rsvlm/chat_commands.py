@@ -48,17 +48,17 @@ class Commands:
         except ValueError as e:  # was "error: No closing quotation", naming neither the command nor the fix
             head, rest = (words := line.split(maxsplit=1))[0], words[-1]
             if head.lower() in BARE:  # "/quit '" was told to quote a path, where none is taken
-                self.repl.say(f"error: {head.lower()} takes nothing after it, got {rest}")
+                self.repl.fail(f"error: {head.lower()} takes nothing after it, got {rest}")
                 return True
-            self.repl.say(f"error: {head}: cannot read {rest} as words ({str(e).lower()}): put a path holding a quote "
-                          "or a backslash in quotes of the other kind (\"it's.png\", 'a\\b.png')")
+            self.repl.fail(f"error: {head}: cannot read {rest} as words ({str(e).lower()}): put a path holding a quote "
+                           "or a backslash in quotes of the other kind (\"it's.png\", 'a\\b.png')")
             return True
         cmd = cmd.lower()  # /IMAGE was an unknown command; task tags are read in any case too
         args = [os.path.expanduser(a) for a in args]  # no shell here: /vis ~/out.png made a folder "~"
         if args and cmd in BARE:  # "/reset the pair" kept the pair, unsaid
-            self.repl.say(f"error: {cmd} takes nothing after it, got {args}")
+            self.repl.fail(f"error: {cmd} takes nothing after it, got {args}")
             return True
-        actions = {"/image": lambda: self.load_image(args) or self.still_loaded(), "/reset": self.reset,
+        actions = {"/image": lambda: self.load_image(args) or self.still_loaded(failed=True), "/reset": self.reset,
                    "/vis": lambda: self.write_vis(args), "/geojson": lambda: self.write_geojson(args),
                    "/help": lambda: self.repl.say(HELP)}
         if cmd in ("/quit", "/exit"):
@@ -69,7 +69,7 @@ class Commands:
             names = [*actions, "/quit"]  # a unique start of one (/q, /g) is the one meant: difflib found none
             near = [n for n in names if n.startswith(cmd)] if len(cmd) > 1 else []
             near = near if len(near) == 1 else difflib.get_close_matches(cmd, names, 1, 0.6)
-            self.repl.say(f"unknown command {cmd}{f' (did you mean {near[0]}?)' if near else ''}; /help lists them")
+            self.repl.fail(f"unknown command {cmd}{f' (did you mean {near[0]}?)' if near else ''}; /help lists them")
         else:
             actions[cmd]()
         return True
@@ -132,9 +132,11 @@ class Commands:
             return False
         return True
 
-    def still_loaded(self) -> None:
-        """After an ``/image`` that failed: the image(s) the next question is still asked about (it went on asking
-        about the image loaded before without a word, and a user who saw the error took the new one for loaded)."""
+    def still_loaded(self, failed: bool = False) -> None:
+        """After an ``/image`` that failed (``failed``: marked so, ``ChatREPL.failed``): the image(s) the next question
+        is still asked about (it went on asking about the image loaded before without a word, and a user who saw the
+        error took the new one for loaded)."""
+        self.repl.failed = self.repl.failed or failed
         if names := [inf.image_label(im) for im in self.repl.images]:  # none: a question says to load one
             self.repl.say(f"({' and '.join(names)} still loaded: the next question asks about "
                           f"{'that pair' if len(names) == 2 else 'it'})")
@@ -195,7 +197,7 @@ class Commands:
             # /vis my a,b,c.png unquoted (which _have_answer refuses, asking for quotes)
             asked, args = [b.strip() for b in args[1].split(",")], args[:1]
             if len(asked) != 3 or not all(asked):  # B08,B04 or B08 was "put quotes around a path with spaces"
-                self.repl.say(f"error: /vis {args[0]} {','.join(asked)}: give 3 band names, comma-separated (B08,B04,B03)")
+                self.repl.fail(f"error: /vis {args[0]} {','.join(asked)}: give 3 band names, comma-separated (B08,B04,B03)")
                 return
         if not self._have_answer(args, "/vis out.png [R,G,B]"):
             return
@@ -205,7 +207,7 @@ class Commands:
 
         suffix = Path(args[0]).suffix.lower()  # an unknown one is draw_overlay's to say
         if suffix in Image.registered_extensions() and (no := out_paths.unsaveable_image(suffix)):
-            self.repl.say(f"error: /vis {args[0]}: {no}")  # .psd: PIL reads it but has no writer, a KeyError
+            self.repl.fail(f"error: /vis {args[0]}: {no}")  # .psd: PIL reads it but has no writer, a KeyError
             return
         # shapes are in scene pixels (a scene read shrunk is drawn shrunk); bands named with /vis are refused where
         # the image lacks them, --rgb-bands' only noted (a later /image may be of other bands than --image's)
@@ -214,7 +216,7 @@ class Commands:
         if why_not := next(filter(None, (rgb_bands_problem(im, rgb, inf.image_label(im), option)
                                          for im in self.repl.images)), None):  # a pair: both are drawn
             if asked:
-                self.repl.say(f"error: {why_not}")
+                self.repl.fail(f"error: {why_not}")
                 return
             # an /image with other bands than --image's
             self.repl.say(f"  note: {why_not}: drawn in its own colours (/vis {shlex.quote(args[0])} R,G,B names others)")
@@ -231,7 +233,7 @@ class Commands:
             else:
                 draw_overlay(img, self.repl.last["objects"], args[0], **kw)
         except (OSError, ValueError) as e:  # no image extension, no permission: the session goes on
-            self.repl.say(f"error: /vis {args[0]}: {why(e, args[0])}")
+            self.repl.fail(f"error: /vis {args[0]}: {why(e, args[0])}")
             return
         # no shapes: the image drawn alone all the same (was refused), as predict --vis draws it and /geojson
         # writes an empty collection: a script's /vis per image finds a file for each
@@ -249,19 +251,19 @@ class Commands:
         if not img.georeferenced:  # was the reader's "…: not georeferenced", naming neither /geojson nor what is left
             pixels = ("the table above gives them in pixels, and /vis draws them" if self.repl.last["objects"] else
                       f"{self._no_geometry()} either")  # "the table above" was said of no table
-            self.repl.say(f"error: /geojson: {inf.image_label(img)} is not georeferenced (no CRS with a transform or ground "
-                          f"control points), so its shapes have no map coordinates; {pixels}")
+            self.repl.fail(f"error: /geojson: {inf.image_label(img)} is not georeferenced (no CRS with a transform or ground "
+                           f"control points), so its shapes have no map coordinates; {pixels}")
             return
         try:
             fc = objects_to_geojson(self.repl.last["objects"], img)
         except ValueError as e:
-            self.repl.say(f"error: /geojson {args[0]}: {e}")
+            self.repl.fail(f"error: /geojson {args[0]}: {e}")
             return
         try:
             Path(args[0]).parent.mkdir(parents=True, exist_ok=True)
             Path(args[0]).write_text(json.dumps(jsonable(fc)))  # as predict --geojson: 12 digits, no binary noise
         except OSError as e:
-            self.repl.say(f"error: /geojson {args[0]}: {why(e, args[0])}")
+            self.repl.fail(f"error: /geojson {args[0]}: {why(e, args[0])}")
             return
         # no shapes: an empty FeatureCollection all the same (was refused), so a script's /geojson per image
         # finds a file for each, as predict --geojson writes one
@@ -279,42 +281,45 @@ class Commands:
 
     def _have_answer(self, args, usage) -> bool:
         cmd = usage.split()[0]
-        if not args:
-            self.repl.say(f"usage: {usage}")
+        if not args:  # writes nothing: no default beside the image, whose folder may be a user's data
+            self.repl.fail(f"usage: {usage}")
             return False
         if len(args) > 1:  # "/geojson my ships.geojson" wrote a file "my" and left the rest unsaid
-            self.repl.say(f"error: {cmd} takes one path, got {len(args)} words {args}: put quotes around "
-                          "a path with spaces")
+            self.repl.fail(f"error: {cmd} takes one path, got {len(args)} words {args}: put quotes around "
+                           "a path with spaces")
             return False
         if args[0] == "-":  # /geojson - wrote a file named '-', /vis - said "unknown image extension '(none)'"
-            self.repl.say(f"error: {cmd} -: the chat writes it to a file ({usage}); its standard output "
-                          "is the conversation" + (" (rsvlm predict --geojson - writes GeoJSON there)"
+            self.repl.fail(f"error: {cmd} -: the chat writes it to a file ({usage}); its standard output "
+                           "is the conversation" + (" (rsvlm predict --geojson - writes GeoJSON there)"
                                                    if cmd == "/geojson" else ""))  # an overlay is an image
             return False
         if not args[0].strip():  # /geojson '' was "error: /geojson : a folder" (the current one)
-            self.repl.say(f"error: {cmd} {shlex.quote(args[0])}: an empty path; give a file name ({usage})")
+            self.repl.fail(f"error: {cmd} {shlex.quote(args[0])}: an empty path; give a file name ({usage})")
             return False
         if not self.repl.last:  # nothing asked yet, or a new image / reset since
-            self.repl.say("no answer to write yet: ask a question first")
+            self.repl.fail("no answer to write yet: ask a question first")
             return False
         inputs = {Path(f).resolve() for im in self.repl.images for f in im.files}  # band files: each
         if Path(args[0]).resolve() in inputs:
-            self.repl.say(f"error: {args[0]} is a loaded image: it would be overwritten")
+            self.repl.fail(f"error: {args[0]} is a loaded image: it would be overwritten")
             return False
         out = Path(args[0])
         if why := out_paths.refused(out) or out_paths.folder_named(args[0], usage.split()[1]):  # missing/../o.png;
             # /dev/o.png as root; out/ where out is missing: /geojson wrote a file named out
-            self.repl.say(f"error: {cmd} {args[0]}: {why}")
+            self.repl.fail(f"error: {cmd} {args[0]}: {why}")
             return False
         if out.is_dir():  # /vis said "unknown image extension '(none)'", /geojson "[Errno 21] Is a directory"
-            self.repl.say(f"error: {cmd} {args[0]}: a folder; give a file name, e.g. "
-                          f"{out / ('overlay.png' if cmd == '/vis' else 'answer.geojson')}")
+            self.repl.fail(f"error: {cmd} {args[0]}: a folder; give a file name, e.g. "
+                           f"{out / ('overlay.png' if cmd == '/vis' else 'answer.geojson')}")
             return False
         if not (up := next(p for p in out.absolute().parents if p.exists())).is_dir():  # "[Errno 17] File exists"
-            self.repl.say(f"error: {cmd} {args[0]}: {up} is a file, not a folder; give a path in a folder")
+            self.repl.fail(f"error: {cmd} {args[0]}: {up} is a file, not a folder; give a path in a folder")
+            return False
+        if locked := read_only(out):  # root writes there all the same
+            self.repl.fail(f"error: {cmd} {args[0]}: {locked}")
             return False
         if wrong := other_kind(cmd, out):  # /geojson out.png wrote GeoJSON into a file named as an image
-            self.repl.say(f"error: {cmd} {args[0]}: {wrong}")
+            self.repl.fail(f"error: {cmd} {args[0]}: {wrong}")
             return False
         return True
 
@@ -376,6 +381,23 @@ def why(e: Exception, path: str) -> str:
     if not isinstance(e, OSError) or not e.strerror:
         return str(e).removeprefix(f"{path}: ")
     return e.strerror + (f": {e.filename}" if e.filename is not None and str(e.filename) != path else "")
+
+
+def read_only(out: Path) -> str | None:
+    """Why ``out`` is not written where it, or else the folder it would be made in, has no write bit for anyone
+    (``chmod a-w``): root may write there all the same, and ``/vis`` put an overlay among a read-only data folder's
+    files; None elsewhere. ACLs and read-only mounts are the system's to refuse."""
+    import stat
+
+    target = out if out.exists() else next(p for p in out.absolute().parents if p.exists())
+    try:
+        mode = target.stat().st_mode
+    except OSError:  # the write says why
+        return None
+    if mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        return None
+    return (f"{'it' if target == out else target} is read-only ({stat.filemode(mode)}), so the chat writes nothing "
+            "there, as root too; give a path in another folder (a relative path is in the current folder)")
 
 
 def other_kind(cmd: str, out: Path) -> str | None:

@@ -169,7 +169,7 @@ def test_a_line_that_is_no_utf8_is_an_error_not_a_traceback(ckpt, geotiff, monke
     assert not repl.session.stats
     strict = UnicodeDecodeError("utf-8", b"caf\xe9", 3, 4, "invalid continuation byte")
     assert chat_main(["--model", str(ckpt), "--image", str(geotiff), "--max-new-tokens", "2"],
-                     [strict, "[cls] scene?"], monkeypatch) == 0
+                     [strict, "[cls] scene?"], monkeypatch) == 1  # piped, a line failed: said, status 1
     said = capsys.readouterr().out
     assert "error: the line is not utf-8 text (byte 0xe9): set the terminal to utf-8" in said
 

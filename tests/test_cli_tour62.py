@@ -160,7 +160,7 @@ def test_chat_vis_takes_the_bands_to_draw(ckpt, msi, tmp_path, monkeypatch, caps
     assert chat_main(["--model", str(ckpt), "--device", "cpu", "--image", str(msi), *MSI, "--max-new-tokens", "3"],
                      ["[det]", f"/vis {tmp_path / 'a.png'} nir,red,green", f"/vis {tmp_path / 'b.png'} VV,VH,VV",
                       f"/vis {tmp_path / 'c.png'}", f"/vis {tmp_path / 'my'} a,b,c.png", f"/vis {tmp_path / 'd.png'} B08,B04"],
-                     monkeypatch) == 0
+                     monkeypatch) == 1  # piped, lines failed: said, status 1
     out = capsys.readouterr().out
     assert drawn == [["nir", "red", "green"], None], drawn
     assert f"error: /vis {tmp_path / 'b.png'} VV,VH,VV: s2 scene.tif (msi) has no band 'VV', 'VH'; its bands are " \
@@ -189,7 +189,7 @@ def test_chat_refuses_a_geojson_or_vis_ending_with_a_slash(ckpt, geotiff, tmp_pa
     scored(monkeypatch)
     folder = f"{tmp_path / 'results'}/"
     assert chat_main(["--model", str(ckpt), "--device", "cpu", "--image", str(geotiff), "--max-new-tokens", "3"],
-                     ["[det]", f"/geojson {folder}", f"/vis {folder}"], monkeypatch) == 0
+                     ["[det]", f"/geojson {folder}", f"/vis {folder}"], monkeypatch) == 1  # lines failed
     out = capsys.readouterr().out
     assert f"error: /geojson {folder}: ends with '/', so it names a folder; give a file name in it, e.g. " \
            f"{folder}out.geojson" in out, out
@@ -240,7 +240,7 @@ def test_chat_vis_refuses_to_overwrite_a_loaded_image_whose_name_holds_a_comma(c
     Image.fromarray(np.random.default_rng(0).integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(img)
     before = img.read_bytes()
     assert chat_main(["--model", str(ckpt), "--device", "cpu", "--max-new-tokens", "3"],
-                     [f"/image '{img}'", "[det]", f"/vis '{img}'"], monkeypatch) == 0
+                     [f"/image '{img}'", "[det]", f"/vis '{img}'"], monkeypatch) == 1  # /vis failed
     out = capsys.readouterr().out
     assert f"error: {img} is a loaded image: it would be overwritten" in out, out
     assert img.read_bytes() == before

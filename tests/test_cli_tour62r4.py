@@ -135,7 +135,7 @@ def test_chat_vis_with_one_band_word_asks_for_three(ckpt, msi,  # noqa: F811
 
     assert chat_main(["--model", str(ckpt), "--device", "cpu", "--image", str(msi), "--modality", "msi", "--bands",
                       "B02,B03,B04,B08", "--max-new-tokens", "3"],
-                     ["[det]", f"/vis {tmp_path / 'o.png'} B08", f"/vis {tmp_path / 'my'} file.png"], monkeypatch) == 0
+                     ["[det]", f"/vis {tmp_path / 'o.png'} B08", f"/vis {tmp_path / 'my'} file.png"], monkeypatch) == 1
     out = capsys.readouterr().out
     assert f"error: /vis {tmp_path / 'o.png'} B08: give 3 band names, comma-separated (B08,B04,B03)" in out, out
     assert "error: /vis takes one path, got 2 words" in out, out  # a name with a space, unquoted

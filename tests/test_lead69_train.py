@@ -33,7 +33,7 @@ def test_chat_s_line_that_is_no_utf8_says_how_to_convert_a_questions_file(ckpt, 
 
     strict = UnicodeDecodeError("utf-8", b"caf\xe9", 3, 4, "invalid continuation byte")
     assert chat_main(["--model", str(ckpt), "--image", str(geotiff), "--max-new-tokens", "2"],
-                     [strict, "[cls] scene?"], monkeypatch) == 0
+                     [strict, "[cls] scene?"], monkeypatch) == 1  # piped, a line failed: said, status 1
     said = capsys.readouterr().out
     assert "error: the line is not utf-8 text (byte 0xe9): set the terminal to utf-8, or, where the questions come " \
            "from a file, convert that file to utf-8 first (from Latin-1: iconv -f latin1 -t utf-8 q.txt" in said
