@@ -107,18 +107,20 @@ def image_specs(images: list[str], modalities: list[str] | None, bands: list[str
 READ_MAX_SIDE = 2048  # a whole scene is read at most this large (4x+ any model's input; rsvlm.io.read_shrunk)
 
 
-def open_spec(spec: ImageSpec, whole: bool = False):
+def open_spec(spec: ImageSpec, whole: bool = False, shrunk: int | None = None):
     """An open ``SceneReader`` on the image ``spec`` names (a file, or one file per band); ``whole``: the caller
     reads all of it, so a scene that does not fit in memory is refused before its stretch is computed."""
     from rsvlm.io import SceneReader
 
-    return SceneReader(spec.files if len(spec.files) > 1 else spec.files[0], spec.modality, spec.bands, whole=whole)
+    return SceneReader(spec.files if len(spec.files) > 1 else spec.files[0], spec.modality, spec.bands, whole=whole,
+                       shrunk=shrunk)  # read_shrunk(shrunk) decodes a large scene once (rsvlm.io.shared_read)
 
 
 def read_spec(spec: ImageSpec, window=None, max_side: int | None = None):
     """The image ``spec`` names: ``window`` of it, or the whole scene (read shrunk to ``max_side``
     pixels a side when larger: ``SceneReader.read_shrunk``)."""
-    with open_spec(spec, whole=window is None and not max_side) as scene:
+    shrunk = max_side if window is None else None  # the stretch's samples strided from that one read
+    with open_spec(spec, whole=window is None and not max_side, shrunk=shrunk) as scene:
         return scene.read_shrunk(max_side) if window is None and max_side else scene.read(window)
 
 
