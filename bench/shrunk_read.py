@@ -35,6 +35,8 @@ from pathlib import Path
 import common
 import numpy as np
 
+from rsvlm.argparsing import Parser
+
 ROOT = common.ROOT
 REALDATA = ROOT.parent / "shared" / "realdata"
 REAL_FILES = ["sar_s1grd", "sar_spacenet6", "ir_landsat8", "ir_sirst", "msi_landsat7", "msi_rgbn", "bldg_spacenet4", "seg_detectree",
@@ -174,7 +176,7 @@ def real(args, tmp: Path) -> None:
 
 
 def main(argv=None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=8000, help="the scene's side in pixels (default 8000)")
     ap.add_argument("--layouts", default="tiled,striped", help="tiled and/or striped (default both)")
     ap.add_argument("--side", type=int, default=2048, help="read_shrunk's size (default 2048, as predict)")
