@@ -22,6 +22,7 @@ import math
 import re
 
 from rsvlm.geometry import ordered_box
+from rsvlm.geometry.codec import REPAIRED
 
 _NUM = r"(-?\d+(?:\.\d+)?)"
 _PHRASE = re.compile(r"<(p|ref)>(.*?)</\1>", re.S)
@@ -55,7 +56,7 @@ def _in_order(box: list[float], where: str, problems: list[str]) -> list[float]:
     """``box`` with its corners in order (``ordered_box``), and a problem where they came reversed, as
     ``rsvlm.geometry.decode`` says of such a box in rsvlm's grammar."""
     if box[0] > box[2] or box[1] > box[3]:
-        problems.append(f"{where} has x1>x2 or y1>y2; swapped")
+        problems.append(f"{where} has x1>x2 or y1>y2{REPAIRED}")
     return ordered_box(box)
 
 

@@ -21,6 +21,7 @@ from eval.counts import counted
 from rsvlm.data import records_shape
 from rsvlm.data.records import GZIP_ERRORS, LINE_END, REENCODE, json_line, open_bytes, text_encoding
 from rsvlm.data.records_shape import is_report, is_score_file
+from rsvlm.geometry.codec import REPAIRED
 
 
 class ScoreError(ValueError):
@@ -65,7 +66,7 @@ def crossing_obb_advice(refusal: str) -> str:
     """``refusal`` of a reference holding an ``<obb>`` whose corners are out of order (``CROSSING_OBB``) with the way
     out: a reference is not repaired, but rsvlm.geometry.encode writes its corners in order (said once: the records
     reader's own way out, ``REENCODE``, gives way to this one, which says how)."""
-    return (refusal.removesuffix("; swapped").removesuffix(REENCODE) + ": a reference is not repaired; write its corners in order around the "
+    return (refusal.removesuffix(REPAIRED).removesuffix(REENCODE) + ": a reference is not repaired; write its corners in order around the "
             "box, or re-encode the answer with rsvlm.geometry.encode, which puts them in order: "
             "encode(decode(answer, width, height).objects, width, height)")
 

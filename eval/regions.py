@@ -23,6 +23,7 @@ from eval.given_objects import (  # noqa: F401  (regions.X, as before the move: 
     whole_offset,
 )
 from rsvlm.geometry import object_ring, ordered_box, untangle_quad
+from rsvlm.geometry.codec import REPAIRED
 
 AREA_KINDS = ("box", "obb", "poly")
 
@@ -256,11 +257,11 @@ def ordered_boxes(objects: list[dict]) -> tuple[list[dict], list[str]]:
     out, problems = [], []
     for i, o in enumerate(objects):
         if o.get("kind") == "box" and (o["coords"][0] > o["coords"][2] or o["coords"][1] > o["coords"][3]):
-            problems.append(f"object {i}: box {list(o['coords'])} has x1>x2 or y1>y2; swapped")
+            problems.append(f"object {i}: box {list(o['coords'])} has x1>x2 or y1>y2{REPAIRED}")
             o = {**o, "coords": ordered_box(o["coords"])}
         elif o.get("kind") == "obb" and (q := untangle_quad(o["coords"])) != [list(p) for p in o["coords"]]:
             problems.append(f"object {i}: obb {o['coords']} has crossing edges (two corners out of order around the "
-                            "box); swapped")
+                            "box)" + REPAIRED)
             o = {**o, "coords": q}
         out.append(o)
     return out, problems

@@ -172,7 +172,7 @@ def shape_problem(question: str) -> str | None:
         return None
     if not (problems := geometry.decode(question, 1000, 1000).problems):
         return None
-    said = dict.fromkeys(re.sub(r"; (?:ignored|dropped|swapped)$", "", p) for p in problems)  # what an answer's get
+    said = dict.fromkeys(re.sub(rf"; (?:ignored|dropped)$|{re.escape(geometry.codec.REPAIRED)}$", "", p) for p in problems)  # what an answer's get
     kinds = dict.fromkeys(re.findall(r"<(box|obb|point|poly)>", " ".join(said))) or {"box": None}  # what to write
     return (f"the question's geometry is not written as the model reads it ({'; '.join(said)}): "
             + "; ".join(SHAPE_ADVICE[k] for k in kinds) + each)

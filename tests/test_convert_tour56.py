@@ -125,7 +125,7 @@ def test_a_change_pair_that_is_not_one_band_is_not_written_as_ir(tmp_path):
     label_png(tmp_path / "p_label.png", 32, 32, [(4, 4, 12, 12, 255)])
     from data_gen.convert.common import ConversionError
 
-    with pytest.raises(ConversionError, match=r"p_A.png: 3 bands cannot be read as ir.*--modality optical"):
+    with pytest.raises(ConversionError, match=r"p_A.png: wrong_band_count \(3 bands cannot be read as ir.*--modality optical"):
         convert(tmp_path / "o", "levir-cd", "--src", str(tmp_path), "--modality", "ir", "--strict")
     stats, recs = convert(tmp_path / "o2", "levir-cd", "--src", str(tmp_path))
     assert len(recs) == 2 and stats["skipped"] == {}
