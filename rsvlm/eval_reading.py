@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsvlm import inference as inf
+from rsvlm.answer_lines import answer_lines
 from rsvlm.data.records import as_record_fields
 from rsvlm.data.records_shape import json_line
-from rsvlm.predictions import answered_ids, answers_text, asked_digest, read_stamp
+from rsvlm.predictions import answered_ids, asked_digest, read_stamp
 from rsvlm.progress import counted
 
 
@@ -176,7 +177,7 @@ def undigested(files: list[Path], records: dict[str, dict]) -> list[str]:
     so answered again; error rows aside (``inputs_digest`` judges those)."""
     bare, vouched = set(), set()
     for f in files:
-        for line in answers_text(f).splitlines():  # as _rows reads it: a last line cut inside a character too
+        for line in answer_lines(f):  # as _rows reads it, a line at a time: a last line cut inside a character too
             with contextlib.suppress(ValueError):
                 row = json_line(line)  # a BOM read past, as _rows reads it
                 if not (isinstance(row, dict) and isinstance(row.get("id"), str) and row["id"] in records

@@ -9,20 +9,20 @@ retries them, and the last to finish merges again.
 
 from __future__ import annotations
 
-import codecs
 import contextlib
 import hashlib
 import json
-import os
 import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rsvlm.answer_lines import answer_lines, line_at, placed_lines, replace_lines
 from rsvlm.data.records import RecordError, image_paths, load_records
 from rsvlm.data.records_shape import json_line
 from rsvlm.out_paths import folder_named, refused
 from rsvlm.progress import counted
+from rsvlm.run_stamp import ANSWER_OPTIONS, ANSWERED_BEFORE, read_stamp, run_stamp, stamp_path  # noqa: F401  (predictions.X, as before the move)
 from rsvlm.temp_files import STALE_AFTER_S, remove_stale_temps, replace_text, sweep_temps  # noqa: F401  (predictions.X, as before the move)
 
 
@@ -43,18 +43,18 @@ def answer_files(out: Path) -> list[Path]:
     return [f for f in [out] if f.is_file()] + [p for _, p in sorted(parts)]
 
 
-def _rows(path: Path, bad: list[str] | None = None) -> list[dict]:
-    """The rows of a predictions file that are JSON objects with an id; a line cut by a kill (or
+def _rows(path: Path, bad: list[str] | None = None):
+    """One at a time, the rows of a predictions file that are JSON objects with an id; a line cut by a kill (or
     being written by another rank) is left out, so its record reads as unanswered. ``bad``, where
     given, gets ``PATH:N: why`` for each other line left out but blank ones (a last line without its
     newline is being written, or was cut: not one)."""
-    return [row for row in _objects(path, bad) if isinstance(row.get("id"), str)]
+    return (row for row in _objects(path, bad) if isinstance(row.get("id"), str))
 
 
-def _objects(path: Path, bad: list[str] | None = None, text: str | None = None):
-    """Each line of ``path`` (of ``text``, where read already) that is a JSON object, one at a time, an id or not;
-    ``bad`` as ``_rows`` says."""
-    for n, line in enumerate((answers_text(path) if text is None else text).splitlines(keepends=True), 1):
+def _objects(path: Path, bad: list[str] | None = None):
+    """Each line of ``path`` that is a JSON object, one at a time (``answer_lines``), an id or not; ``bad`` as
+    ``_rows`` says."""
+    for n, line in enumerate(answer_lines(path), 1):
         try:
             row, why = json_line(line), 'not a JSON object with a string "id"'  # a BOM read past, as the scorers do
         except ValueError as e:
@@ -79,11 +79,8 @@ def _holders(out: Path) -> tuple[str, str, str]:
 
 
 def answers_text(path: Path) -> str:
-    """``path`` as UTF-8 ("" where there is none: not yet, or an empty part its rank just removed), the bytes of a
-    character a kill cut at its very end left out (was "not a text file"); UnicodeDecodeError for others no UTF-8."""
-    with contextlib.suppress(FileNotFoundError):
-        return codecs.getincrementaldecoder("utf-8")().decode(path.read_bytes())  # not final: a cut character waits
-    return ""
+    """``path`` as UTF-8, whole, as ``answer_lines`` reads it ("" where there is none); the readers here stream it."""
+    return "".join(answer_lines(path))
 
 
 def drop_cut_line(path: Path) -> str | None:
@@ -171,12 +168,20 @@ def resume_state(part: Path, others: list[Path], records: dict[str, dict], root:
     errors.asked_again = [i for i in records if i in stale and i not in done and i not in bare]
     # none has an answer to its question: their rows go
     again = (set(failed) - done) | set(errors.asked_again) | set(errors.unvouched)
-    if again and rewrite and part.is_file():
-        lines = part.read_text().splitlines(keepends=True)
-        keep = [line for line in lines if not _is_row_of(line, again)]
-        if len(keep) < len(lines):  # through a rename: another rank may be reading the file
-            replace_text(part, "".join(keep))
+    if again and rewrite and part.is_file():  # through a rename: another rank may be reading the file
+        replace_lines(part, _kept(part, again))
     return done, errors
+
+
+def _kept(part: Path, ids: set[str]):
+    """The lines of ``part`` but the rows of ``ids``, one at a time; then None where there was none of them: no rewrite."""
+    dropped = False
+    for line in answer_lines(part):
+        if not (row_of := _is_row_of(line, ids)):
+            yield line
+        dropped |= row_of
+    if not dropped:
+        yield None
 
 
 def failure_lines(failed: list[dict], errors: ErrorRows, records: list[dict], out: Path, root: Path,
@@ -277,15 +282,14 @@ def check_out(data: Path, out: Path | str, loaded: tuple | None = None) -> str |
             pass
     except OSError as e:
         return f"--out {out}: cannot write a file in {up} ({e.strerror or e})"
+    bad, ids, holds_records = [], set(), False  # its ids, not its rows (200k rows: 592 → 172 MiB); read once, a line at a time
     try:  # a last line cut inside a character (another tool's, killed) is dropped as run drops a cut line
-        text = answers_text(out) if out.is_file() else ""  # read once (was four times): the checks below share it
+        for row in _objects(out, bad) if out.is_file() else ():
+            holds_records |= "conversations" in row
+            if isinstance(row.get("id"), str):
+                ids.add(row["id"])
     except UnicodeDecodeError:  # an image or other binary file: resuming would append to it
         return f"--out {out} is not a text file; give the predictions JSONL's path"
-    bad, ids, holds_records = [], set(), False  # its ids, not its rows (200k rows: 592 → 172 MiB)
-    for row in _objects(out, bad, text):
-        holds_records |= "conversations" in row
-        if isinstance(row.get("id"), str):
-            ids.add(row["id"])
     if out.is_file() and (out.resolve() == data.resolve() or holds_records):  # its ids read as answered
         return f"--out {out} holds records (conversations), not predictions: is it the --data file?"
     if not ids and bad:  # a score file, a log: answers were appended to it
@@ -304,46 +308,6 @@ def check_out(data: Path, out: Path | str, loaded: tuple | None = None) -> str |
         who, s, delete = _holders(out)
         return (f"{who} already hold{s} {counted(len(stale), 'answer')} to records not in {data} (first: {stale[0]}); "
                 f"{'it is' if s else 'they are'} resumed, not replaced: {delete} or choose another --out")
-    return None
-
-
-ANSWER_OPTIONS = ("max_new_tokens", "free_decoding", "tta", "min_objects", "det_by_class", "missing_bands",
-                  "load_4bit", "load_8bit", "dtype")
-# an option a stamp written before rsvlm eval had it names none of: its answers were given so
-ANSWERED_BEFORE = {"dtype": "float32"}
-
-
-def run_stamp(model_dir: Path, args) -> dict:
-    """What the answers in a predictions file depend on: the checkpoint's weights (each weights
-    file's size and a hash of the whole file where it is 8 MiB or less, of its first and last 4 MiB
-    where larger, so a copied folder matches and a retrained one does not) and the options that change
-    answers. Cannot: see a retraining that left both ends of a weights file over 8 MiB as they were."""
-    files = {}
-    for f in sorted([model_dir / "config.yaml", *model_dir.rglob("*.safetensors")]):
-        h = hashlib.sha256()
-        with f.open("rb") as fh:
-            size = f.stat().st_size
-            if size <= 8 << 20:  # whole: a 6 MiB adapter retrained past its first 4 MiB was read as unchanged
-                h.update(fh.read())
-            else:
-                h.update(fh.read(4 << 20))
-                fh.seek(-(4 << 20), os.SEEK_END)
-                h.update(fh.read())
-        files[str(f.relative_to(model_dir))] = f"{size}:{h.hexdigest()[:16]}"
-    return {"model": str(model_dir.resolve()), "weights": files,
-            "options": {k: getattr(args, k, None) for k in ANSWER_OPTIONS}}
-
-
-def stamp_path(out: Path) -> Path:
-    """``OUT.run.json``: what the answers in ``out`` came from (``run_stamp``)."""
-    return out.with_name(out.name + ".run.json")
-
-
-def read_stamp(out: Path) -> dict | None:
-    """The stamp beside ``out``; None where there is none or it cannot be read."""
-    with contextlib.suppress(OSError, ValueError):
-        old = json.loads(stamp_path(out).read_text())
-        return old if isinstance(old, dict) else None
     return None
 
 
@@ -407,24 +371,43 @@ def merge_answers(records: list[dict], n: int, out: Path, world: int, root: Path
     (``inputs_digest``; with ``retry_all``, from its rank's part only: the others are those answered
     again). A parts-based check, not a marker file: a marker would be stale from an earlier run. Two
     ranks finishing together both write the same rows, each through its own file and a rename."""
-    files = answer_files(out)
-    rows = {f: {row["id"]: row for row in _rows(f)} for f in files}  # a later line of a file wins
-    lines, seen = [], set()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.ExitStack() as stack:  # each file read through one handle: a rank's rename leaves it as read
+        handles = {f: stack.enter_context(fh) for f in answer_files(out) if (fh := _opened(f))}
+        return replace_lines(out, _merged(records, n, out, world, root, retry_all, handles))
+
+
+def _opened(path: Path):
+    """``path`` open to read bytes; None where it is gone (an empty part its rank just removed)."""
+    with contextlib.suppress(FileNotFoundError):
+        return path.open("rb")
+    return None
+
+
+def _merged(records: list[dict], n: int, out: Path, world: int, root: Path, retry_all: bool, handles: dict):
+    """``merge_answers``' lines, one at a time, then None where one of the first ``n`` records has no row to give.
+    Each file's ids of ``records`` are held with where their rows are, not the rows (a later line of a file wins)."""
+    places, ids = {f: {} for f in handles}, {r["id"]: r["id"] for r in records}  # the records' id strings, shared
+    for f, fh in handles.items():
+        for place, line in placed_lines(fh):
+            with contextlib.suppress(ValueError):
+                if isinstance(row := json_line(line), dict) and isinstance(rid := row.get("id"), str) and rid in ids:
+                    places[f][ids[rid]] = place
+    seen = set()
     for i, rec in enumerate(records):
         if (rid := rec["id"]) in seen:
             continue
         seen.add(rid)
         owner = part_path(out, i % world, world) if i < n else None
-        got = [(f, rows[f][rid]) for f in sorted(files, key=lambda f: f != owner) if rid in rows[f]]
+        got = [(f, json_line(line_at(handles[f], places[f][rid]))) for f in sorted(handles, key=lambda f: f != owner)
+               if rid in places[f]]
         row = next((r for _, r in got if "error" not in r and not is_stale(r, rec)), None)
         if row is None and got:
             now = inputs_digest(rec, root)
             row = next((r for f, r in got if r.get("inputs_digest") == now and (f == owner or not retry_all)),
                        None if i < n else got[0][1])  # past --limit: as it is
         if row is None and i < n:
-            return False
+            yield None
+            return
         if row is not None:
-            lines.append(json.dumps(row) + "\n")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    replace_text(out, "".join(lines))
-    return True
+            yield json.dumps(row) + "\n"
