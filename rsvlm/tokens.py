@@ -99,7 +99,8 @@ def tagged(question: str) -> str:
     learnt it: lower case, no space inside, one after (``[DET]Detect ships``, ``[ det ] Detect ships`` → ``[det] Detect
     ships``: the tokenizer read ``[ det ]`` as plain characters, asked as free chat unsaid); a ValueError for a
     bracketed first word that is no task tag (``[detection]``, which the model would read as plain text: the tag
-    it likely means is said, ``tag_meant``), for ``<image>``, and for bytes that are no UTF-8."""
+    it likely means is said, ``tag_meant``), for a tag left open (``[det Detect ships``: ``unclosed_tag``), for
+    ``<image>``, and for bytes that are no UTF-8."""
     if bad := re.search("[\udc80-\udcff]", question):  # stdin's surrogateescape: the tokenizer failed, chat with it
         raise ValueError(f"the question is not UTF-8 text (byte 0x{ord(bad.group()) - 0xdc00:x}): set the terminal "
                          "to UTF-8, or, where the questions come from a file, convert that file to UTF-8 first "
@@ -124,10 +125,15 @@ def tagged(question: str) -> str:
 
 def unclosed_tag(question: str) -> str | None:
     """The task name, as written, that follows a ``[`` opening ``question`` with no ``]`` after it (``[det Detect
-    ships``, ``[DET``, ``[det Detect ships]``: the ``]`` closes no tag there); None otherwise, and where the word is
-    no task's name (``[note to self``: free chat, as ``[note]``'s refusal is ``tagged``'s)."""
+    ships``, ``[DET``, ``[det Detect ships]``: a ``]`` ending the question closes no tag); None otherwise, where the
+    word is no task's name (``[note to self``: free chat, as ``[note]``'s refusal is ``tagged``'s), and where a
+    ``]`` within closes a phrase (``[change detection] compare …``, ``[ground truth: 3] right?``: free chat)."""
     m = re.match(r"\s*\[\s*([A-Za-z][\w-]*)(?![\w-])(\s*\])?", question)
-    return m.group(1) if m and not m.group(2) and m.group(1).lower() in TASKS else None
+    if not m or m.group(2) or m.group(1).lower() not in TASKS:
+        return None
+    rest = question[m.end():]
+    shut = rest.find("]")
+    return m.group(1) if shut < 0 or "[" in rest[:shut] or not rest[shut + 1:].strip() else None
 
 
 def task_tag_tokens() -> list[str]:
