@@ -318,7 +318,8 @@ def _quoted(node: yaml.Node, tp: Any, at: str, found: list[tuple[str, yaml.Scala
     place in annotation ``tp`` wants what its text, unquoted, would be (``quoted_kind``): ``sar_looks: "4"``."""
     tp = _unwrap_optional(tp)[0]
     if isinstance(node, yaml.ScalarNode):
-        if node.style in ("'", '"') and (kind := quoted_kind(node.value, tp)):
+        quoted = node.style in ("'", '"') and node.tag == "tag:yaml.org,2002:str"  # !!float "1e-4" is a float
+        if quoted and (kind := quoted_kind(node.value, tp)):
             found.append((at, node, kind))
     elif isinstance(node, yaml.MappingNode):
         args = typing.get_args(tp) if typing.get_origin(tp) is dict else ()
