@@ -43,13 +43,14 @@ def weights_problem(cfg: InstructionConfig) -> tuple[str, tuple[str, ...]] | Non
                     + f"; {'tasks are' if what == 'task' else 'one of'} {', '.join(known)}",
                     tuple(f"{key}.{k}" for k in unknown))
     for key in ("task_weights", "modality_weights"):
-        if bad := {k: v for k, v in getattr(cfg, key).items() if not _weight(v)}:
+        if bad := {k: v for k, v in getattr(cfg, key).items() if not is_weight(v)}:
             shown = ", ".join(f"{k}: {int(v) if isinstance(v, float) and v.is_integer() else v}" for k, v in bad.items())
             return (f"{key}: weights must be finite numbers >= 0, got {{{shown}}}", tuple(f"{key}.{k}" for k in bad))
     return None
 
 
-def _weight(value) -> bool:
+def is_weight(value) -> bool:
+    """Whether ``value`` is a weight: a finite number >= 0 (not 'x', null, -1, .inf)."""
     try:
         return 0 <= float(value) and math.isfinite(float(value))
     except (TypeError, ValueError):

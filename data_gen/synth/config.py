@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from data_gen.instructions.config import InstructionConfig
+from data_gen.instructions.config import InstructionConfig, is_weight
 
 
 @dataclass
@@ -30,14 +30,8 @@ def scene_weights_problem(weights: dict) -> tuple[str, tuple[str, ...]] | None:
     they can. A class named in another case or with "_" (``Harbour``, ``parking_lot``) is said as the class."""
     from data_gen.synth.classes import SCENE_CLASSES
 
-    def ok(v) -> bool:
-        try:
-            return 0 <= float(v) < float("inf")
-        except (TypeError, ValueError):
-            return False
-
     unknown = sorted(set(weights) - set(SCENE_CLASSES), key=str)
-    bad = [k for k, v in weights.items() if not ok(v)]
+    bad = [k for k, v in weights.items() if not is_weight(v)]
     if not unknown and not bad and not (len(weights) == len(SCENE_CLASSES) and not any(map(float, weights.values()))):
         return None
     meant = [f"{str(k)!r} is {c!r}" for k in unknown if (c := str(k).lower().replace("_", " ")) in SCENE_CLASSES]

@@ -28,7 +28,7 @@ from data_gen.instructions.build import (
 )
 from data_gen.instructions.splits import SplitFiles, assign_splits
 from data_gen.instructions.stats import Stats, format_report
-from data_gen.synth.config import SynthConfig, modality_order
+from data_gen.synth.config import SynthConfig, modality_order, scene_weights_problem
 from data_gen.synth.render import rasterise
 from data_gen.synth.scene import RECIPES, check_size, generate_scene
 from data_gen.synth.write import MODALITY_INDEX, render_frame_images, write_scene
@@ -90,7 +90,7 @@ def check_config(cfg: SynthConfig, flags: dict[str, str] | None = None) -> None:
     if twice:  # each is rendered once: the report's "x N modalities" and the quotas would not add up
         raise ValueError(f"{modalities}: {', '.join(twice)} named more than once")
     check_size(cfg.scene.size, size_is)
-    from data_gen.instructions.build import bad_weights, check_makeable, check_weights, given
+    from data_gen.instructions.build import check_makeable, check_weights, given
 
     check_weights(cfg.instructions)
     check_makeable(cfg.instructions, cfg.modalities, "rendered modality", cfg.scene.pairs_fraction != 0,
@@ -106,16 +106,8 @@ def check_config(cfg: SynthConfig, flags: dict[str, str] | None = None) -> None:
         if not ok:  # NaN fails every comparison
             raise ValueError(f"{key} {given(value)} is out of range (max_objects >= 0, object_scale > 0, "
                              "min_object_px >= 0, sar_looks >= 1, png_compress_level 0-9)")
-    from data_gen.synth.classes import SCENE_CLASSES
-
-    w = sc.scene_weights
-    unknown = sorted(set(w) - set(SCENE_CLASSES), key=str)
-    if unknown or bad_weights(w) or (len(w) == len(SCENE_CLASSES) and not any(float(v) for v in w.values())):
-        # Harbour, parking_lot: the class's name in another case or with "_" (as --tasks DET is one) said no more
-        meant = [f"{str(k)!r} is {c!r}" for k in unknown if (c := str(k).lower().replace("_", " ")) in SCENE_CLASSES]
-        said = f"unknown: {unknown}" + (f"; meant: {', '.join(meant)}" if meant else "")
-        raise ValueError(f"scene.scene_weights {w}: weights >= 0, not all 0, for scene classes "
-                         f"{', '.join(SCENE_CLASSES)}" + (f" ({said})" if unknown else ""))
+    if why := scene_weights_problem(sc.scene_weights):  # a file's: load_config names it; a config built in Python
+        raise ValueError(f"scene.{why[0]}")
 
 
 def check_run(n: int, seed: int, workers: int) -> None:
