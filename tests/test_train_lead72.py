@@ -121,6 +121,19 @@ def test_a_split_too_small_for_a_later_stages_batch_stops_the_build_right_after_
     assert (out / "data" / "DONE").is_file()  # the message says to delete it
 
 
+def children_names(pid: int) -> dict[str, str]:
+    """``pid``'s child processes (of any of its threads) by pid: their names, as /proc has them now (a child
+    or thread that ends while it is read is left out)."""
+    names = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            for child in (task / "children").read_text().split():
+                names[child] = Path(f"/proc/{child}/comm").read_text().strip()
+        except OSError:  # ended as it was read
+            continue
+    return names
+
+
 def test_torchrun_run_as_its_own_main_keeps_its_process_name(tmp_path, monkeypatch):
     """Run as ``python -c …`` (for its signal handling), torchrun's process was named python: pgrep/pkill
     torchrun, ps -C torchrun and top no longer found it. Its ranks keep their own names."""
@@ -147,12 +160,14 @@ def test_torchrun_run_as_its_own_main_keeps_its_process_name(tmp_path, monkeypat
                 break
             time.sleep(0.05)
         assert comm.read_text().strip() == "torchrun"
-        for _ in range(600):
-            ranks = [c for c in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+        names: dict[str, str] = {}
+        for _ in range(600):  # (bounded: 30 s) its first child may be another: torch's import runs ldconfig
+            names = children_names(proc.pid)
+            ranks = [pid for pid, name in names.items() if name == "sleep"]
             if ranks:
                 break
             time.sleep(0.05)
-        assert ranks and Path(f"/proc/{ranks[0]}/comm").read_text().strip() == "sleep"
+        assert ranks, f"torchrun's children: {names}"
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
