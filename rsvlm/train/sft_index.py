@@ -124,9 +124,10 @@ def tail_note(modalities: list[str], cfg, world: int) -> str | None:
     tail = sum(n % gbs for n in counts.values() if n >= gbs)
     if not tail or not drawn or cfg.max_steps * cfg.grad_accum < drawn // gbs:  # the run ends inside its 1st epoch
         return None
-    return (f"each epoch leaves out {counted(tail, 'record')} of {len(modalities)}, those past its last whole global "
-            f"batch of {gbs}{' in each modality (data.batching=length_grouped)' if grouped else ''}; the order is "
-            "shuffled each epoch, so they are other records each time")
+    return (f"each epoch leaves out {counted(tail, 'record')} of {len(modalities)}, those past its last whole "
+            f"global batch of {gbs} (batch_size={cfg.batch_size} × {counted(world, 'process')}; grad_accum does not "
+            f"change it){' in each modality (data.batching=length_grouped)' if grouped else ''}; the order is "
+            "shuffled each epoch, so which records they are changes from epoch to epoch")
 
 
 def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None, processor=None) -> TrainData:
