@@ -362,8 +362,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"launch: {e}{other_file(getattr(e, 'keys', ()), args.recipe)}", file=sys.stderr)
         return 2
-    print(f"# world {plan.world_size} = micro-batch {plan.micro_batch} × grad_accum {plan.grad_accum} "
-          f"→ global batch {plan.global_batch}", file=sys.stderr)
+    print(f"# {counted(plan.world_size, 'process')} × micro-batch {plan.micro_batch} × grad_accum {plan.grad_accum} "
+          f"= global batch {plan.global_batch}", file=sys.stderr)
     line = shlex.join(plan.command).replace("'${NODE_RANK}'", "${NODE_RANK}")
     print(line)
     if args.dry_run:

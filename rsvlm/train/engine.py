@@ -97,9 +97,11 @@ class DeepSpeedEngine:
 
         from rsvlm.train.deepspeed_config import weights_only_checkpoint_engine, zero3_external_parameters
 
-        # DeepSpeed's ZeRO calls torch's deprecated all_gather_into_tensor (and, ZeRO-3, reduce_scatter_tensor: 8
-        # warnings of 2 lines in a 2-step 2-process bf16 run): a FutureWarning per call site and rank, six for a
-        # 2-process run, none of them the user's to act on
+        # DeepSpeed's ZeRO calls torch's deprecated all_gather_into_tensor (and, ZeRO-3, reduce_scatter_tensor): a
+        # FutureWarning per call site and rank (several lines in a 2-step 2-process run), none of them the user's
+        # to act on. Process-wide from here on: torch names its own c10d_logger as the warning's module
+        # whoever calls it, and a catch_warnings around each call would reset every other warning's once-per-place
+        # record at every step (a warning said once a run would be said every step)
         warnings.filterwarnings("ignore", message=r".*(all_gather_into_tensor|reduce_scatter_tensor).* is deprecated",
                                 category=FutureWarning)
 
