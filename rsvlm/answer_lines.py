@@ -47,6 +47,19 @@ def line_at(f: BinaryIO, place: int | tuple[int, int]) -> str:
     return codecs.getincrementaldecoder("utf-8")().decode(f.readline()).splitlines(keepends=True)[k]
 
 
+def after_last_line_end(f: BinaryIO, block: int = 1 << 20) -> int:
+    """The offset in the binary file ``f`` just past its last b"\\n" (0 where it has none), read from its end back, a
+    ``block`` at a time (``f`` is left anywhere)."""
+    end = f.seek(0, os.SEEK_END)
+    while end > 0:
+        start = max(0, end - block)
+        f.seek(start)
+        if (at := f.read(end - start).rfind(b"\n")) >= 0:
+            return start + at + 1
+        end = start
+    return 0
+
+
 def replace_lines(path: Path, lines: Iterable[str]) -> bool:
     """Write ``lines`` to ``path`` as ``rsvlm.temp_files.replace_text`` writes a text (a temp file beside it, its
     name's pattern, and a rename), one at a time; where ``lines`` yields None, stop, leave ``path`` as it was and

@@ -17,7 +17,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rsvlm.answer_lines import answer_lines, line_at, placed_lines, replace_lines
+from rsvlm.answer_lines import after_last_line_end, answer_lines, line_at, placed_lines, replace_lines
 from rsvlm.data.records import RecordError, image_paths, load_records
 from rsvlm.data.records_shape import json_line
 from rsvlm.out_paths import folder_named, refused
@@ -87,11 +87,13 @@ def drop_cut_line(path: Path) -> str | None:
     """Cut a last line without its newline (a run killed mid-write) off ``path``: the next answer appended would be
     glued to it and lost as one unreadable line. Its record is answered again; returns the line for a message (it went
     unsaid), None where there was none (or it was only a BOM or blanks, an editor's empty file)."""
-    data = path.read_bytes() if path.is_file() else b""
-    if not (cut := data[data.rfind(b"\n") + 1:]):
+    if not path.is_file():
         return None
-    with path.open("r+b") as f:
-        f.truncate(len(data) - len(cut))
+    with path.open("r+b") as f:  # the end alone read, not the whole file
+        f.seek(end := after_last_line_end(f))
+        if not (cut := f.read()):
+            return None
+        f.truncate(end)
     return cut.decode("utf-8", "replace") if cut.removeprefix(b"\xef\xbb\xbf").strip() else None
 
 

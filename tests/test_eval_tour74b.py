@@ -140,3 +140,27 @@ def test_check_out_reads_out_once_a_line_at_a_time(tmp_path, monkeypatch):
     assert read == [out]
     out.write_bytes(b'{"id": "r0", "answer": "yes"}\n\x89PNG\r\n\x1a\n\xff\x00')
     assert check_out(data, out) == f"--out {out} is not a text file; give the predictions JSONL's path"
+
+
+def test_drop_cut_line_reads_the_end_back_not_the_whole_file(tmp_path, monkeypatch):
+    """It read the whole part (every resume, every rank) to find its last line end."""
+    from pathlib import Path
+
+    from rsvlm.answer_lines import after_last_line_end
+    from rsvlm.predictions import drop_cut_line
+
+    f = tmp_path / "p.jsonl"
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read whole"))
+    for data, left, said in [(b'{"id": "a"}\n{"id": "b", "ans', b'{"id": "a"}\n', '{"id": "b", "ans'),
+                             (b'{"id": "a"}\n', b'{"id": "a"}\n', None), (b"", b"", None),
+                             (b"\xef\xbb\xbf  ", b"", None), (b"no line end", b"", "no line end")]:
+        f.write_bytes(data)
+        assert drop_cut_line(f) == said
+        assert f.open("rb").read() == left
+    f.write_bytes(b"x" * 10 + b"\n" + b"y" * 25)
+    with f.open("rb") as fh:
+        assert after_last_line_end(fh, block=4) == 11
+    f.write_bytes(b"y" * 25)
+    with f.open("rb") as fh:
+        assert after_last_line_end(fh, block=4) == 0
+    assert drop_cut_line(tmp_path / "none.jsonl") is None
