@@ -14,10 +14,10 @@ import numpy as np
 from data_gen.argv import run_together
 from data_gen.instructions.builders import Sample, Skip, View, build_cap, build_cls, build_count, build_vqa
 from data_gen.instructions.builders_geo import build_change, build_det, build_ground, build_regcap, build_seg
-from data_gen.instructions.config import InstructionConfig
+from data_gen.instructions.config import InstructionConfig, weights_problem
 from data_gen.instructions.stats import answer_tokens
-from rsvlm.progress import counted, plural
-from rsvlm.tokens import IMAGE_TOKEN, MODALITIES, TASKS, task_name
+from rsvlm.progress import counted
+from rsvlm.tokens import IMAGE_TOKEN, TASKS, task_name
 
 BUILDERS = {"cls": build_cls, "vqa": build_vqa, "cap": build_cap, "count": build_count, "det": build_det,
             "ground": build_ground, "regcap": build_regcap, "seg": build_seg, "change": build_change}
@@ -70,17 +70,6 @@ def make_record(rid: str, scene: dict, frames: list[int], modality: str, task: s
     return {"id": rid, "images": images, "conversations": [{"from": "human", "value": prompt},
                                                            {"from": "gpt", "value": s.answer}],
             "task": task, "meta": meta}
-
-
-def bad_weights(weights: dict) -> dict:
-    """The entries of ``weights`` that are not finite numbers >= 0 ('x', null, -1, .inf)."""
-    def ok(v) -> bool:
-        try:
-            return 0 <= float(v) < float("inf")
-        except (TypeError, ValueError):
-            return False
-
-    return {k: v for k, v in weights.items() if not ok(v)}
 
 
 TASKS_HELP = ("comma list of tasks to make records of, any case, each once, e.g. det,ground: the others' "
@@ -176,18 +165,8 @@ def _shortens(tag: str, word: str) -> bool:
 
 def check_weights(cfg: InstructionConfig) -> None:
     """Raise naming any unknown task or modality in the mix, or a negative weight."""
-    unknown = sorted(set(cfg.task_weights) - set(TASKS), key=str)
-    if unknown:
-        raise ValueError(f"instructions.task_weights: unknown {plural('task', len(unknown))} {unknown}"
-                         f"{_keys_lower_case(unknown, TASKS)}; "
-                         f"tasks are {', '.join(TASKS)}")
-    unknown = sorted(set(cfg.modality_weights) - set(MODALITIES), key=str)
-    if unknown:
-        raise ValueError(f"instructions.modality_weights: unknown modality {unknown}"
-                         f"{_keys_lower_case(unknown, MODALITIES)}; one of {', '.join(MODALITIES)}")
-    for key in ("task_weights", "modality_weights"):
-        if bad := bad_weights(getattr(cfg, key)):
-            raise ValueError(f"instructions.{key}: weights must be finite numbers >= 0, got {shown(bad)}")
+    if why := weights_problem(cfg):  # unknown names, weights that are no finite number >= 0 (as load_config says)
+        raise ValueError(f"instructions.{why[0]}")
     if not 0 <= cfg.records_per_image < float("inf"):
         raise ValueError(f"instructions.records_per_image must be finite and >= 0, got {given(cfg.records_per_image)}")
     if (cfg.all_tasks or cfg.records_per_image > 0) and not any(float(w) > 0 for w in cfg.task_weights.values()):
@@ -216,12 +195,6 @@ def lower_case_of(names, known) -> list[str]:
     """Those of ``names`` that are one of ``known`` in another case, in lower case (``--tasks`` and ``--modalities``
     take any case; a config's keys and synth's ``modalities`` list do not)."""
     return [str(n).lower() for n in names if str(n).lower() in known]
-
-
-def _keys_lower_case(names, known) -> str:
-    """" (config keys are lower case: det)" where ``names`` hold a known name in another case; "" otherwise."""
-    cased = lower_case_of(names, known)
-    return f" (config keys are lower case: {', '.join(cased)})" if cased else ""
 
 
 def check_makeable(cfg: InstructionConfig, modalities, whose: str, pairs: bool, no_pairs: str,
