@@ -305,7 +305,7 @@ class Commands:
             return False
         out = Path(args[0])
         if why := out_paths.refused(out) or out_paths.folder_named(args[0], usage.split()[1]):  # missing/../o.png;
-            # /dev/o.png as root; out/ where out is missing: /geojson wrote a file named out
+            # /dev/o.png as root; out/ where out is missing: /geojson wrote a file named out; a chmod a-w folder as root
             self.repl.fail(f"error: {cmd} {args[0]}: {why}")
             return False
         if out.is_dir():  # /vis said "unknown image extension '(none)'", /geojson "[Errno 21] Is a directory"
@@ -314,9 +314,6 @@ class Commands:
             return False
         if not (up := next(p for p in out.absolute().parents if p.exists())).is_dir():  # "[Errno 17] File exists"
             self.repl.fail(f"error: {cmd} {args[0]}: {up} is a file, not a folder; give a path in a folder")
-            return False
-        if locked := read_only(out):  # root writes there all the same
-            self.repl.fail(f"error: {cmd} {args[0]}: {locked}")
             return False
         if wrong := other_kind(cmd, out):  # /geojson out.png wrote GeoJSON into a file named as an image
             self.repl.fail(f"error: {cmd} {args[0]}: {wrong}")
@@ -381,23 +378,6 @@ def why(e: Exception, path: str) -> str:
     if not isinstance(e, OSError) or not e.strerror:
         return str(e).removeprefix(f"{path}: ")
     return e.strerror + (f": {e.filename}" if e.filename is not None and str(e.filename) != path else "")
-
-
-def read_only(out: Path) -> str | None:
-    """Why ``out`` is not written where it, or else the folder it would be made in, has no write bit for anyone
-    (``chmod a-w``): root may write there all the same, and ``/vis`` put an overlay among a read-only data folder's
-    files; None elsewhere. ACLs and read-only mounts are the system's to refuse."""
-    import stat
-
-    target = out if out.exists() else next(p for p in out.absolute().parents if p.exists())
-    try:
-        mode = target.stat().st_mode
-    except OSError:  # the write says why
-        return None
-    if mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
-        return None
-    return (f"{'it' if target == out else target} is read-only ({stat.filemode(mode)}), so the chat writes nothing "
-            "there, as root too; give a path in another folder (a relative path is in the current folder)")
 
 
 def other_kind(cmd: str, out: Path) -> str | None:

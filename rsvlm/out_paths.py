@@ -1,12 +1,13 @@
 """Output paths refused before a model runs: ones the system refuses (a name too long) or that would leave
 a folder behind (``missing/../x.json``), new names among the system's devices (/dev, /proc), and overlay
-extensions PIL cannot write, and a name ending with "/" (a folder). Each returns why, or None; predict, chat
-and eval say it naming their option. ``in_place``: whether an output is a device, pipe or name under /dev or
-/proc, written into rather than replaced."""
+extensions PIL cannot write, a name ending with "/" (a folder), and, to root, a file or folder no one may
+write. Each returns why, or None; predict, chat and eval say it naming their option. ``in_place``: whether an
+output is a device, pipe or name under /dev or /proc, written into rather than replaced."""
 
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 
@@ -66,8 +67,29 @@ def too_long(path: str | Path) -> str | None:
 
 def refused(path: str | Path, beside: str = "") -> str | None:
     """Why an output ``path`` is refused whatever it holds (``too_long``, ``through_missing``,
-    ``new_in_system_folder``, which ``beside`` goes to), or None."""
-    return too_long(path) or through_missing(path) or new_in_system_folder(path, beside)
+    ``new_in_system_folder``, which ``beside`` goes to, ``read_only``), or None."""
+    return too_long(path) or through_missing(path) or new_in_system_folder(path, beside) or read_only(path)
+
+
+def read_only(path: str | Path) -> str | None:
+    """Why root is refused an output ``path`` that is a file, or else goes in a folder (the nearest that exists), with
+    no write bit for anyone (``chmod a-w``, a shared data folder): the system lets root write there (chat's /vis put
+    an overlay among such a folder's files, predict --vis too); None otherwise. Other users are not checked: the
+    write's own error says it, and the bits are no proof (an ACL, a Windows folder's read-only flag, a network
+    mount), nor is a read-only mount's writable mode (its write says so)."""
+    if getattr(os, "geteuid", lambda: -1)() != 0:  # Windows has none
+        return None
+    p = Path(path)
+    try:
+        target = p if p.exists() else next(q for q in p.absolute().parents if q.exists())
+        mode = target.stat().st_mode
+    except (OSError, StopIteration):
+        return None
+    # an existing folder, a file where a folder goes, a device: the caller's to say
+    if mode & 0o222 or not (stat.S_ISREG(mode) if target == p else stat.S_ISDIR(mode)):
+        return None
+    return (f"{'it' if target == p else target} is read-only ({stat.filemode(mode)}): no one may write there, and "
+            "root, whom the system lets, writes nothing there either; give a path in another folder")
 
 
 def folder_named(path: str, example: str) -> str | None:

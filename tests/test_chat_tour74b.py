@@ -166,10 +166,11 @@ def locked(tmp_path):
     folder.chmod(0o755)
 
 
-def test_vis_writes_nothing_into_a_read_only_folder_even_as_root(ckpt, geotiff, tmp_path, locked):
+def test_vis_writes_nothing_into_a_read_only_folder_even_as_root(ckpt, geotiff, tmp_path, locked, monkeypatch):
     # as root a /vis wrote an overlay into the read-only fixtures folder: the system refuses root nothing
     from test_predict_edges import chat_repl
 
+    monkeypatch.setattr(os, "geteuid", lambda: 0, raising=False)  # root's case, whoever runs the tests
     repl, out = chat_repl(ckpt)
     assert repl.load_image([str(geotiff)])
     repl.handle("[cls] scene?")
@@ -178,8 +179,8 @@ def test_vis_writes_nothing_into_a_read_only_folder_even_as_root(ckpt, geotiff, 
         repl.handle(f"/vis {path}")
         assert repl.failed and not (locked / "x.png").exists() and not (locked / "sub").exists()
     said = out.getvalue()
-    assert f"error: /vis {locked / 'x.png'}: {locked} is read-only (dr-xr-xr-x), so the chat writes nothing there, " \
-           "as root too; give a path in another folder (a relative path is in the current folder)" in said, said
+    assert f"error: /vis {locked / 'x.png'}: {locked} is read-only (dr-xr-xr-x): no one may write there, and root, " \
+           "whom the system lets, writes nothing there either; give a path in another folder" in said, said
     assert f"error: /vis {tmp_path / 'mine.png'}: it is read-only (-r--r--r--)" in said
     repl.handle(f"/geojson {locked / 'a.geojson'}")
     assert f"error: /geojson {locked / 'a.geojson'}: {locked} is read-only" in out.getvalue()
