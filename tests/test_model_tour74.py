@@ -70,3 +70,23 @@ def test_a_saved_llm_keeps_its_rows_and_an_adapter_only_load_rebuilds_the_same_o
     full, _ = load_pretrained(tmp_path / "full")
     row = full.llm.get_base_model().get_input_embeddings().weight[300]
     assert torch.allclose(row, model.llm.get_base_model().get_input_embeddings().weight[300])
+
+
+def test_a_tokenizer_asking_for_its_own_code_is_loaded_without_it_and_said(tmp_path, base_dir):
+    """A tokenizer_config.json auto_map (ChatGLM's, InternLM's) was taken without a word: transformers built a
+    tokenizer from tokenizer.json, which may not tokenise as the model's own code did; its code never ran."""
+    import json
+    import shutil
+
+    from rsvlm.model.llm import LLMConfig, build_llm
+
+    folder = tmp_path / "base"
+    shutil.copytree(base_dir, folder)
+    conf = json.loads((folder / "tokenizer_config.json").read_text())
+    conf["auto_map"] = {"AutoTokenizer": ["tokenization_own.OwnTokenizer", None]}
+    (folder / "tokenizer_config.json").write_text(json.dumps(conf))
+    (folder / "tokenization_own.py").write_text("raise SystemExit('the folder\'s code ran')\n")
+    with pytest.warns(UserWarning, match=r"llm.tokenizer .*base: its tokenizer_config.json asks for code of its own "
+                                         r"\(tokenization_own.OwnTokenizer\), which rsvlm never runs"):
+        _, tok, _ = build_llm(LLMConfig(name_or_path=str(folder)))
+    assert tok("ship", add_special_tokens=False)["input_ids"]

@@ -80,7 +80,25 @@ def read_tokenizer(path: str, key: str):
     if not tok("ship", add_special_tokens=False)["input_ids"]:
         raise ValueError(f"{key} {path}: a tokenizer with no vocabulary ('ship' is no tokens): its tokenizer.json "
                          "(or tokenizer.model, vocab.json) is missing; copy the folder again")
+    if own := own_tokenizer_code(path):  # transformers built one from tokenizer.json without a word
+        warnings.warn(f"{key} {path}: its tokenizer_config.json asks for code of its own ({own}), which rsvlm never "
+                      f"runs (no trust_remote_code): loaded as transformers' {type(tok).__name__}; check that it "
+                      "tokenises text as the model's own tokenizer does", stacklevel=3)
     return tok
+
+
+def own_tokenizer_code(path: str) -> str | None:
+    """The class a local tokenizer folder's ``tokenizer_config.json`` ``auto_map`` names for ``AutoTokenizer``
+    (code shipped with the model), else None; a hub name's cached files are not looked at."""
+    import json
+
+    try:
+        conf = json.loads((Path(path).expanduser() / "tokenizer_config.json").read_text())
+    except (OSError, ValueError):
+        return None
+    own = conf.get("auto_map", {}).get("AutoTokenizer") if isinstance(conf.get("auto_map"), dict) else None
+    names = [n for n in (own if isinstance(own, list) else [own]) if isinstance(n, str)]
+    return " / ".join(names) or None
 
 
 def bad_json(path: str) -> Path | None:
