@@ -21,7 +21,8 @@ every non-zero value for change, and a photo given as the label (an A or B image
 "changes", unsaid) is ``label_not_a_mask``, naming the file and the share seen (``data_gen.convert.binmask``
 says how each is told). A pair or tile over half of whose label is void gets no record (it was "No change."
 of pixels nobody labelled), counted in the notes as ``windows_mostly_void``; pixels where a GeoTIFF A or B holds no
-data are void alike, a window over half of them counted as ``windows_mostly_nodata``.
+data are void alike, a window over half of them counted as ``windows_mostly_nodata``, and change the label draws
+there is left out (``pairs_with_change_over_nodata``).
 
 Pairs without a label (an ``A`` image no label names) get no record and are counted in the notes
 as ``images_without_label``; a ``B`` image neither a label nor an ``A`` image names, as
@@ -238,8 +239,11 @@ def run(args, out: Output) -> None:
             continue
         width, height = wa, ha
         nodata = _nodata(a, b)  # (H, W) bool or None: pixels A or B holds no data at, where no change can be seen
-        if nodata is not None:
+        if nodata is not None:  # void as a 0/1 label's 255: no change drawn there (it made shares over 100%)
             void = nodata if void is None else void | nodata
+            if (mask & nodata).any():
+                out.note("pairs_with_change_over_nodata")
+                mask = mask & ~nodata
         windows = tile_windows(width, height, args.tile, args.overlap or 0)
         tiled = len(windows) > 1
         if tiled and near_duplicate_edges(windows, args.overlap or 0):  # --tile just under the pair's size
