@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import ast
 from pathlib import Path
 
 from rsvlm import geometry
@@ -32,7 +32,8 @@ def test_the_mark_is_one_object_wherever_it_is_imported():
 def test_the_mark_is_typed_out_only_where_it_is_defined():
     """A second spelling (``"; swapped"`` typed out in grid, records, tta_text) drifts from decode's: tta would fuse
     no repaired shape and records would refuse one without the way out, unsaid."""
-    typed = re.compile(r"""["'][^"'\n]*; swapped["']""")
-    found = [f"{p.relative_to(ROOT)}:{n}" for folder in ("rsvlm", "data_gen") for p in sorted((ROOT / folder).rglob("*.py"))
-             for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if typed.search(line)]
+    found = [f"{p.relative_to(ROOT)}:{node.lineno}" for folder in ("rsvlm", "data_gen", "eval", "scripts", "bench")
+             for p in sorted((ROOT / folder).rglob("*.py"))
+             for node in ast.walk(ast.parse(p.read_text(encoding="utf-8")))  # strings, not comments that name it
+             if isinstance(node, ast.Constant) and isinstance(node.value, str) and "; swapped" in node.value]
     assert len(found) == 1 and found[0].startswith("rsvlm/geometry/codec.py:"), found
