@@ -77,7 +77,7 @@ def read_only(path: str | Path) -> str | None:
     an overlay among such a folder's files, predict --vis too); None otherwise. Other users are not checked: the
     write's own error says it, and the bits are no proof (an ACL, a Windows folder's read-only flag, a network
     mount), nor is a read-only mount's writable mode (its write says so)."""
-    if getattr(os, "geteuid", lambda: -1)() != 0:  # Windows has none
+    if getattr(os, "geteuid", lambda: -1)() != 0 or in_place(path):  # Windows has none; /dev/stdout is written into
         return None
     p = Path(path)
     try:

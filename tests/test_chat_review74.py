@@ -54,6 +54,11 @@ def test_read_only_is_roots_check_alone(locked, tmp_path, monkeypatch):
     assert read_only(tmp_path / "f" / "x.png") is None  # a file where a folder goes: the caller says so
     assert read_only(tmp_path / "f").startswith("it is read-only (-r--r--r--)")
     assert read_only(tmp_path / "new.png") is None  # a writable folder
+    fd = os.open(tmp_path / "f", os.O_WRONLY)  # as /dev/stdout is where a shell sent it: written into, not refused
+    try:
+        assert read_only(f"/proc/self/fd/{fd}") is None
+    finally:
+        os.close(fd)
 
 
 @pytest.mark.parametrize("option", ["--vis", "--out", "--geojson"])
