@@ -7,14 +7,14 @@ import pytest
 import torch
 
 
-def gap_base(folder, tie: bool):
-    """A tiny Qwen2 of 320 rows for the 260-token byte tokenizer, its own rows far from the unused ones."""
+def gap_base(folder, tie: bool, rows: int = 320):
+    """A tiny Qwen2 of ``rows`` rows for the 260-token byte tokenizer, its own rows far from the unused ones."""
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
     from rsvlm.model.llm import byte_tokenizer
 
     torch.manual_seed(0)
-    conf = Qwen2Config(vocab_size=320, hidden_size=64, intermediate_size=128, num_hidden_layers=1,
+    conf = Qwen2Config(vocab_size=rows, hidden_size=64, intermediate_size=128, num_hidden_layers=1,
                        num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
                        tie_word_embeddings=tie)
     llm = Qwen2ForCausalLM(conf)
@@ -27,14 +27,15 @@ def gap_base(folder, tie: bool):
     return folder
 
 
-@pytest.mark.parametrize("tie", [True, False])
-def test_rsvlm_tokens_in_a_bases_unused_rows_start_at_its_own_tokens_mean(tmp_path, tie):
+@pytest.mark.parametrize("tie, rows", [(True, 320), (False, 320), (True, 2000)])
+def test_rsvlm_tokens_in_a_bases_unused_rows_start_at_its_own_tokens_mean(tmp_path, tie, rows):
     """<image> and <loc_0..> at ids 260-319 kept the base's unused rows (8.0 from the mean, L2), the appended
-    ones sat 1.5 from it (the mean taken over the unused rows too); now all at the mean of ids 0-259."""
+    ones sat 1.5 from it (the mean taken over the unused rows too); now all at the mean of ids 0-259. A table of
+    2000 rows, cut to the 1286 tokens, left every rsvlm token on an unused row."""
     from rsvlm.model.llm import LLMConfig, build_llm
 
-    llm, tok, ids = build_llm(LLMConfig(name_or_path=str(gap_base(tmp_path / "base", tie))))
-    assert len(tok) == llm.get_input_embeddings().num_embeddings > 320 and 260 <= ids.image < 320
+    llm, tok, ids = build_llm(LLMConfig(name_or_path=str(gap_base(tmp_path / "base", tie, rows))))
+    assert len(tok) == llm.get_input_embeddings().num_embeddings == 1286 and 260 <= ids.image < 320
     for m in {id(x): x for x in (llm.get_input_embeddings(), llm.get_output_embeddings())}.values():
         w = m.weight.detach()
         gap = (w[260:] - w[:260].mean(0)).norm(dim=1)

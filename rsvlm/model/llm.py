@@ -239,7 +239,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
         with torch.random.fork_rng(devices=[]), logger_quiet("transformers.modeling_utils"):
             torch.manual_seed(cfg.seed + 1)
             llm.resize_token_embeddings(rows, mean_resizing=bool(cfg.name_or_path) and not meta)
-        if cfg.name_or_path and not meta and old_rows < rows:
+        if cfg.name_or_path and not meta:  # a table cut down (rows past rsvlm's tokens too) as one grown
             fill_gap_rows(llm, own, old_rows)
     if cfg.loc_init == "sincos" and not cfg.name_or_path:  # only fresh weights; loaded ones are kept
         init_loc_rows(llm, ids.loc_start)
