@@ -2,8 +2,8 @@
 
 A GeoTIFF without overviews is decoded whole by every decimated read of it: ``modality.plan``'s 256 px check,
 ``SceneReader._sample`` (1024 px, the stretch) and ``read_shrunk(2048)`` had decoded an 8000² uint16 file three
-times (4.7 s tiled). ``SharedRead`` reads the scene once at the shrunk size, every band but the alpha, without a
-nodata value, and answers each of those reads from it:
+times (tiled 512: 9.9 s, once 3.0 s; ``bench/shrunk_read.py``). ``SharedRead`` reads the scene once at the shrunk
+size, every band but the alpha, without a nodata value, and answers each of those reads from it:
 
     shared = SharedRead.of(src, 2048)            # None where sharing would change a pixel or save nothing
     raw, valid = shared.sample(1024, indexes, nodata)   # the 2048 read strided by 2, nodata masked as _read does
