@@ -7,18 +7,11 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from data_gen.__main__ import main
 from data_gen.convert.common import ConversionError
 from data_gen.convert.text import geojson_feature_count, geojson_features_before_error, read_json
+from tests.test_convert_tour74b import convert_stats
 
 FEATURE = json.dumps({"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [1, 2]}})
-
-
-def _convert(*argv) -> dict:
-    out = argv[argv.index("--out") + 1]
-    main(["convert", *argv, "--no-progress"])
-    with open(f"{out}/stats.json") as f:
-        return json.load(f)
 
 
 def test_levir_leaves_out_change_drawn_where_the_pair_holds_no_data(tmp_path):
@@ -39,7 +32,7 @@ def test_levir_leaves_out_change_drawn_where_the_pair_holds_no_data(tmp_path):
     label[0, :, :100] = 255  # changed over the collar and 40 of the 68 columns seen
     with rasterio.open(src / "x_label.tif", "w", count=1, **profile) as ds:
         ds.write(label)
-    stats = _convert("levir-cd", "--src", str(src), "--out", str(tmp_path / "o"))
+    stats = convert_stats("levir-cd", "--src", str(src), "--out", str(tmp_path / "o"))
     assert stats["notes"]["pairs_with_change_over_nodata"] == 1, stats["notes"]
     said = [json.loads(line)["conversations"][1]["value"] for line in (tmp_path / "o" / "records.jsonl").open()]
     assert said[0] == "1 building area changed, covering 58.8% of the labelled part of the image.", said

@@ -12,7 +12,8 @@ from PIL import Image
 from data_gen.__main__ import main
 
 
-def _convert(*argv) -> dict:
+def convert_stats(*argv) -> dict:
+    """Run ``data_gen convert ARGV`` and return its stats.json (test_convert_review74d2 uses it too)."""
     out = argv[argv.index("--out") + 1]
     main(["convert", *argv, "--no-progress"])
     with open(f"{out}/stats.json") as f:
@@ -43,7 +44,7 @@ def test_a_skipped_geojsons_footprints_are_counted(tmp_path, extra, cut, reason,
     _utm_tif(tmp_path / "a.tif")
     text = json.dumps({"type": "FeatureCollection", **extra, "features": [_feature()] * 3})
     (tmp_path / "a.geojson").write_text(text[:len(text) - cut] if cut else text)
-    stats = _convert("geojson", "--images", str(tmp_path / "a.tif"), "--labels", str(tmp_path / "a.geojson"),
+    stats = convert_stats("geojson", "--images", str(tmp_path / "a.tif"), "--labels", str(tmp_path / "a.geojson"),
                      "--out", str(tmp_path / "o"))
     assert stats["skipped"] == {reason: 1}
     assert stats["notes"][note] == n, stats["notes"]
@@ -82,7 +83,7 @@ def _bad_filter(path) -> bytes:
 def test_levir_skips_an_unreadable_b_image_at_b(tmp_path, b_bytes, tile):
     """It was skipped at the label's path, while its message named B."""
     _levir(tmp_path / "src", b_bytes)
-    stats = _convert("levir-cd", "--src", str(tmp_path / "src"), "--out", str(tmp_path / "o"),
+    stats = convert_stats("levir-cd", "--src", str(tmp_path / "src"), "--out", str(tmp_path / "o"),
                      *(["--tile", tile] if tile else []))
     assert stats["skipped"] == {"unreadable_image": 1}, stats
     example = stats["skipped_examples"]["unreadable_image"]
@@ -96,7 +97,7 @@ def test_masks_size_checks_an_empty_label(tmp_path):
         Image.fromarray(np.full((*shape, 3), 90, np.uint8)).save(tmp_path / f"{name}.png")
     Image.fromarray(np.zeros((40, 48), np.uint8)).save(tmp_path / "a_mask.png")  # 2 px narrower, empty
     Image.fromarray(np.zeros((40, 50), np.uint8)).save(tmp_path / "b_mask.png")  # its size, empty
-    stats = _convert("masks", "--images", str(tmp_path), "--labels", str(tmp_path), "--binary", "tree",
+    stats = convert_stats("masks", "--images", str(tmp_path), "--labels", str(tmp_path), "--binary", "tree",
                      "--out", str(tmp_path / "o"))
     assert stats["skipped"] == {"size_mismatch": 1}, stats
     assert stats["skipped_examples"]["size_mismatch"] == f"{tmp_path / 'a_mask.png'}: size_mismatch (label 48x40 px, image 50x40 px)"
@@ -121,10 +122,10 @@ def test_levir_gives_no_record_of_a_tile_where_the_pair_holds_no_data(tmp_path):
     label[0, 40:56, 100:116] = 255
     with rasterio.open(src / "x_label.tif", "w", count=1, **profile) as ds:
         ds.write(label)
-    stats = _convert("levir-cd", "--src", str(src), "--out", str(tmp_path / "o"), "--tile", "64")
+    stats = convert_stats("levir-cd", "--src", str(src), "--out", str(tmp_path / "o"), "--tile", "64")
     assert stats["notes"]["windows_mostly_nodata"] == 1 and stats["notes"]["tiles"] == 1, stats["notes"]
     records = [json.loads(line) for line in (tmp_path / "o" / "records.jsonl").read_text().splitlines()]
     assert {r["meta"]["tile"][0] for r in records} == {64}
-    stats = _convert("levir-cd", "--src", str(src), "--out", str(tmp_path / "whole"))  # the share: of pixels seen
+    stats = convert_stats("levir-cd", "--src", str(src), "--out", str(tmp_path / "whole"))  # the share: of pixels seen
     said = [json.loads(line)["conversations"][1]["value"] for line in (tmp_path / "whole" / "records.jsonl").open()]
     assert said[0] == "1 building area changed, covering 6.2% of the labelled part of the image.", said

@@ -9,13 +9,12 @@ import pytest
 
 rasterio = pytest.importorskip("rasterio")
 
-from test_io_tour74b_shared_read import _scene, _write, counted  # noqa: E402, F401 (the fixture)
-
 from rsvlm import inference as inf  # noqa: E402
 from rsvlm.io.read import SceneReader  # noqa: E402
 from rsvlm.io.scaling import ReadConfig  # noqa: E402
 from rsvlm.io.shared_read import SharedRead  # noqa: E402
 from rsvlm.io.sources import read_as_stored  # noqa: E402
+from tests.test_io_tour74b_shared_read import counted, scene_bands, write_geotiff  # noqa: E402, F401 (the fixture)
 
 STATS = ReadConfig(stats_max_side=128)
 WHOLE = 700 * 900
@@ -23,7 +22,7 @@ WHOLE = 700 * 900
 
 def test_read_spec_as_predict_and_chat_read_decodes_a_large_scene_once(tmp_path, counted):  # noqa: F811
     """inference.read_spec at READ_MAX_SIDE, with the default 1024 px stretch sample: one decode (3 before)."""
-    path = _write(tmp_path / "big.tif", _scene(h=1200, w=2200))
+    path = write_geotiff(tmp_path / "big.tif", scene_bands(h=1200, w=2200))
     spec = inf.ImageSpec([str(path)])
     img = inf.read_spec(spec, max_side=inf.READ_MAX_SIDE)
     assert (img.width, img.scene_size) == (2048, (2200, 1200))
@@ -34,9 +33,9 @@ def test_read_spec_as_predict_and_chat_read_decodes_a_large_scene_once(tmp_path,
 
 
 def test_band_files_are_read_once_and_a_subset_of_them_from_the_files(tmp_path, counted):  # noqa: F811
-    data = _scene()
+    data = scene_bands()
     data[0, :, :80] = 0  # one file's declared collar: its mask is that file's
-    paths = [str(_write(tmp_path / f"b{i}.tif", data[i:i + 1], nodata=0 if i == 0 else None)) for i in range(3)]
+    paths = [str(write_geotiff(tmp_path / f"b{i}.tif", data[i:i + 1], nodata=0 if i == 0 else None)) for i in range(3)]
     with SceneReader(paths, scaling=STATS) as old:
         want, scaling = old.read_shrunk(256), old.scaling
     counted[0] = 0
@@ -55,9 +54,9 @@ def test_band_files_are_read_once_and_a_subset_of_them_from_the_files(tmp_path, 
 
 @pytest.mark.parametrize("nodata", [0, None])
 def test_the_strided_sample_leaves_out_a_declared_nodata_as_the_old_sample_did(tmp_path, nodata):
-    data = _scene()
+    data = scene_bands()
     data[:, :, :300] = 0  # a third of the scene fill
-    path = _write(tmp_path / "c.tif", data, nodata=nodata)
+    path = write_geotiff(tmp_path / "c.tif", data, nodata=nodata)
     with SceneReader(path, scaling=STATS) as scene:
         shared = SharedRead.of(scene.src, 256)
         given = None if nodata == 0 else 0.0  # undeclared: the fill as the reader takes it
@@ -69,9 +68,9 @@ def test_the_strided_sample_leaves_out_a_declared_nodata_as_the_old_sample_did(t
 
 
 def test_a_second_read_shrunk_reads_the_file_again_alike(tmp_path, counted):  # noqa: F811
-    data = _scene()
+    data = scene_bands()
     data[:, :, :60] = 0
-    path = _write(tmp_path / "d.tif", data, nodata=0)
+    path = write_geotiff(tmp_path / "d.tif", data, nodata=0)
     with SceneReader(path, scaling=STATS, shrunk=256) as scene:
         first = scene.read_shrunk(256)
         assert scene._shared.raw is None  # released: not held while the caller goes on

@@ -19,7 +19,7 @@ REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 STATS = ReadConfig(stats_max_side=128)  # as 1024 beside predict's 2048: half the shrunk side
 
 
-def _write(path, data, tiled=True, nodata=None, alpha=False, overviews=False):
+def write_geotiff(path, data, tiled=True, nodata=None, alpha=False, overviews=False):
     """``data`` (C, H, W) as a deflate GeoTIFF (tiled 64 or striped), without overviews unless asked."""
     c, h, w = data.shape
     prof = dict(driver="GTiff", width=w, height=h, count=c, dtype=str(data.dtype), compress="deflate",
@@ -40,7 +40,7 @@ def _write(path, data, tiled=True, nodata=None, alpha=False, overviews=False):
     return path
 
 
-def _scene(c=3, h=700, w=900, dtype="uint16", seed=0):
+def scene_bands(c=3, h=700, w=900, dtype="uint16", seed=0):
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:h, 0:w]
     bands = [800 + 500 * np.sin(xx / 70 + b) * np.cos(yy / 90) + rng.normal(0, 100, (h, w)) for b in range(c)]
@@ -80,7 +80,7 @@ def _same_pixels(a, b):
 
 
 def test_a_large_scene_read_shrunk_is_decoded_once_not_three_times(tmp_path, counted):
-    path = _write(tmp_path / "big.tif", _scene())
+    path = write_geotiff(tmp_path / "big.tif", scene_bands())
     whole = 700 * 900 * 3
     with SceneReader(path, scaling=STATS) as old:
         old.read_shrunk(256)
@@ -93,7 +93,7 @@ def test_a_large_scene_read_shrunk_is_decoded_once_not_three_times(tmp_path, cou
 
 @pytest.mark.parametrize("case", ["tiled", "striped", "declared nodata", "alpha", "given fill", "grey as sar"])
 def test_read_shrunk_gives_the_same_pixels_and_mask_read_once(tmp_path, counted, case):
-    data, kw, write = _scene(), {}, {}
+    data, kw, write = scene_bands(), {}, {}
     if case == "striped":
         write["tiled"] = False
     if case == "declared nodata":
@@ -111,7 +111,7 @@ def test_read_shrunk_gives_the_same_pixels_and_mask_read_once(tmp_path, counted,
     if case == "grey as sar":  # three identical bands read as one sar band (plan's check, from the shared read)
         data = np.repeat(data[:1], 3, axis=0)
         kw["modality"] = "sar"
-    path = _write(tmp_path / "scene.tif", data, **write)
+    path = write_geotiff(tmp_path / "scene.tif", data, **write)
     before, after, alike = _both(path, **kw)
     _same_pixels(before, alike)  # under one stretch, the very pixels and mask
     assert before.data.shape == after.data.shape and before.bands == after.bands
@@ -129,7 +129,7 @@ def test_read_shrunk_gives_the_same_pixels_and_mask_read_once(tmp_path, counted,
 def test_the_stretch_from_a_stride_of_the_shrunk_read_stays_within_one_percent(tmp_path):
     """A 51000-pixel sample here (0.77% measured); 0.07% of a band's range on an 8000² uint16 scene (2048 read,
     1024 sample: a million pixels; bench/shrunk_read.py)."""
-    path = _write(tmp_path / "big.tif", _scene(h=1400, w=1800))
+    path = write_geotiff(tmp_path / "big.tif", scene_bands(h=1400, w=1800))
     before, after, _ = _both(path, side=512, scaling=ReadConfig(stats_max_side=256))
     old, new = np.array(before.stretch), np.array(after.stretch)
     assert not np.array_equal(old, new)  # GDAL's 256 px decimation picks other pixels than a stride of its 512
@@ -153,7 +153,7 @@ def test_the_stretch_of_a_real_sentinel1_scene_moves_little(tmp_path):
 
 
 def test_a_file_with_overviews_is_read_as_before(tmp_path, counted):
-    path = _write(tmp_path / "ov.tif", _scene(), overviews=True)
+    path = write_geotiff(tmp_path / "ov.tif", scene_bands(), overviews=True)
     with SceneReader(path, scaling=STATS) as old:
         before = old.read_shrunk(256)
     reads, counted[0] = counted[0], 0
@@ -166,11 +166,11 @@ def test_a_file_with_overviews_is_read_as_before(tmp_path, counted):
 
 
 def test_a_scene_no_larger_than_shrunk_and_another_size_read_from_the_file(tmp_path):
-    path = _write(tmp_path / "s.tif", _scene(h=200, w=250))
+    path = write_geotiff(tmp_path / "s.tif", scene_bands(h=200, w=250))
     with SceneReader(path, scaling=STATS, shrunk=256) as scene:
         assert SharedRead.of(scene.src, 256) is None  # read_shrunk reads it whole, at full resolution
         assert scene.read_shrunk(256).data.shape == (3, 200, 250)
-    path = _write(tmp_path / "b.tif", _scene())
+    path = write_geotiff(tmp_path / "b.tif", scene_bands())
     with SceneReader(path, scaling=STATS) as old:
         want = old.read_shrunk(300)
         scaling = old.scaling
@@ -179,7 +179,7 @@ def test_a_scene_no_larger_than_shrunk_and_another_size_read_from_the_file(tmp_p
 
 
 def test_the_shared_read_is_given_once_then_released(tmp_path):
-    path = _write(tmp_path / "big.tif", _scene())
+    path = write_geotiff(tmp_path / "big.tif", scene_bands())
     with SceneReader(path, scaling=STATS) as scene:
         shared = SharedRead.of(scene.src, 256)
         first = shared.sample(128, [0, 1, 2], None)

@@ -12,6 +12,10 @@ from rsvlm.tokens import tagged, unclosed_tag
     ("[det", "the tag [det is not closed: write [det]"),
     ("  [DET  Detect ships]", "the tag [DET is not closed: write [det] Detect ships"),
     ("[count: how many ships?", "the tag [count is not closed: write [count] how many ships?"),
+    # a "]" that ends the question or closes a later tag closes no phrase (RI: "[change detection] …" is free chat)
+    ("[count the ships]", "the tag [count is not closed: write [count] the ships"),
+    ("[seg the harbour, then [count] ships", "the tag [seg is not closed: write [seg] the harbour, then [count] ships"),
+    ("[det Detect ships]  ", "the tag [det is not closed: write [det] Detect ships"),
 ])
 def test_an_unclosed_task_tag_is_refused_with_the_tag_closed(question, said):
     with pytest.raises(ValueError) as e:
