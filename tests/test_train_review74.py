@@ -9,27 +9,28 @@ from test_train_utils import make_records, recipe
 from rsvlm.config import load_config
 from rsvlm.train.config import TrainConfig
 
-TAIL = "[rsvlm.train] note: each epoch leaves out"
+TAIL = "[rsvlm.train] note: each epoch draws"
 
 
 def test_the_epoch_tail_note_is_rank_0s_once_and_counts_micro_batches_with_grad_accum(tmp_path, capsys):
-    """10 records at batch_size=4: 2 left out of each epoch, said by rank 0 alone and once (read_train_data runs
-    once a run); 2 batches an epoch reach its end at max_steps=1 with grad_accum=2, not with grad_accum=1."""
+    """10 records at batch_size=4: 2 drawn twice each epoch to fill its third batch, said by rank 0 alone and once
+    (read_train_data runs once a run); 3 batches an epoch reach its end at max_steps=2 with grad_accum=2, not with
+    grad_accum=1."""
     from rsvlm.train.sft_index import read_train_data, tail_note
 
     data = make_records(tmp_path / "d", n=10, ir_every=0)
-    cfg = load_config(TrainConfig, recipe(tmp_path, data={"train": str(data)}), ["batch_size=4", "max_steps=2"])
+    cfg = load_config(TrainConfig, recipe(tmp_path, data={"train": str(data)}), ["batch_size=4", "max_steps=3"])
     read_train_data(cfg, 1, 1)
     assert TAIL not in capsys.readouterr().err  # rank 1 (of a run whose rank 0 says it)
     read_train_data(cfg, 0, 1)
     err = capsys.readouterr().err
-    assert err.count(TAIL) == 1 and f"{TAIL} 2 records of 10, those past its last whole global batch of 4" in err, err
-    one_step = load_config(TrainConfig, recipe(tmp_path), ["batch_size=4", "max_steps=1"])
-    assert tail_note(["optical"] * 10, one_step, 1) is None  # step 1 reads batch 1 of 2: no epoch ends
-    accum = load_config(TrainConfig, recipe(tmp_path), ["batch_size=4", "max_steps=1", "grad_accum=2"])
-    assert tail_note(["optical"] * 10, accum, 1).startswith("each epoch leaves out 2 records of 10")
-    two = tail_note(["optical"] * 9, cfg, 2)  # 2 processes: one global batch of 8, 1 record past it
-    assert two.startswith("each epoch leaves out 1 record of 9, those past its last whole global batch of 8 "
+    assert err.count(TAIL) == 1 and f"{TAIL} 2 records of 10 twice, to fill each modality's last global batch of 4" in err, err
+    two_steps = load_config(TrainConfig, recipe(tmp_path), ["batch_size=4", "max_steps=2"])
+    assert tail_note(["optical"] * 10, two_steps, 1) is None  # step 2 reads batch 2 of 3: no epoch ends
+    accum = load_config(TrainConfig, recipe(tmp_path), ["batch_size=4", "max_steps=2", "grad_accum=2"])
+    assert tail_note(["optical"] * 10, accum, 1).startswith("each epoch draws 2 records of 10 twice")
+    two = tail_note(["optical"] * 9, cfg, 2)  # 2 processes: 2 global batches of 8, the second filled with 7
+    assert two.startswith("each epoch draws 7 records of 9 twice, to fill each modality's last global batch of 8 "
                           "(batch_size=4 × 2 processes;"), two
 
 

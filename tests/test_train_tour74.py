@@ -163,22 +163,23 @@ def test_one_record_past_max_length_or_short_of_a_batch_reads_as_one():
 
 
 def test_records_past_an_epochs_last_whole_batch_are_counted_not_left_out_unsaid(tmp_path):
-    """10 records at batch_size=4 trained 8 an epoch, the other 2 left out of it without a word; now a note counts
-    them (per modality under length_grouped), where the run reaches an epoch's end."""
+    """10 records at batch_size=4 trained 8 an epoch, the other 2 left out of it without a word; now the last batch
+    is filled with records drawn twice (per modality under length_grouped), counted where the run reaches an
+    epoch's end."""
     from rsvlm.train.sft_index import tail_note
 
     cfg = load_config(TrainConfig, recipe(tmp_path), ["batch_size=4", "max_steps=4"])
-    note = tail_note(["optical"] * 7 + ["sar"] * 6, cfg, 1)  # 3 + 2 past the last whole batch of each
-    assert note.startswith("each epoch leaves out 5 records of 13, those past its last whole global batch of 4 "
-                           "(batch_size=4 × 1 process; grad_accum does not change it) in each modality"), note
+    note = tail_note(["optical"] * 7 + ["sar"] * 6, cfg, 1)  # 1 + 2 to fill the last batch of each
+    assert note.startswith("each epoch draws 3 records of 13 twice, to fill each modality's last global batch of 4 "
+                           "(batch_size=4 × 1 process; grad_accum does not change it): every record is trained"), note
     assert tail_note(["optical"] * 8, cfg, 1) is None  # two whole batches
     assert tail_note(["optical"] * 9, cfg, 2) is not None and "of 8" in tail_note(["optical"] * 9, cfg, 2)
-    short = load_config(TrainConfig, recipe(tmp_path), ["batch_size=4", "max_steps=1"])
-    assert tail_note(["optical"] * 13, short, 1) is None  # 1 of the 3 batches an epoch: no epoch ends
+    short = load_config(TrainConfig, recipe(tmp_path), ["batch_size=4", "max_steps=3"])
+    assert tail_note(["optical"] * 13, short, 1) is None  # 3 of the 4 batches an epoch: no epoch ends
     naive = load_config(TrainConfig, recipe(tmp_path), ["batch_size=4", "max_steps=4", "data.batching=naive"])
     assert tail_note(["optical"] * 7 + ["sar"] * 6, naive, 1).startswith(
-        "each epoch leaves out 1 record of 13, those past its last whole global batch of 4 (batch_size=4 × 1 process; "
-        "grad_accum does not change it); the order")
+        "each epoch draws 3 records of 13 twice, to fill its last global batch of 4 (batch_size=4 × 1 process; "
+        "grad_accum does not change it)")
 
 
 def test_two_zero3_bf16_processes_on_the_cpu_say_no_deepspeed_deprecation(tmp_path):

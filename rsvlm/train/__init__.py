@@ -101,11 +101,11 @@ def main(argv: list[str] | None = None) -> int:
             if first:
                 how = "interrupted" if isinstance(e, KeyboardInterrupt) else "stopped by SIGTERM"
                 saved = " (its step saved on the way out)" if getattr(e, "saved", None) else ""
-                # before the loop began, or (Ctrl-C) before this run's first step was done, with no step folder
-                # in out_dir: nothing to continue from (Ctrl-C said "ckpt.every sets how often", as if it had)
-                trained = getattr(e, "trained_steps", None)  # the loops' Ctrl-C: steps this run trained
+                # before the loop began, or before this run's first step was done, with no step folder in
+                # out_dir: nothing to continue from (it said "ckpt.every sets how often", as if it had)
+                trained = getattr(e, "trained_steps", None)  # the loops': steps this run trained
                 early = (cfg is None or not latest_checkpoint(Path(cfg.out_dir) / "checkpoints")) and (
-                    not stop.deferring or (isinstance(e, KeyboardInterrupt) and trained == 0))
+                    not stop.deferring or trained == 0)
                 when = ("before its first step (reading the config and data, building the model)"
                         if not stop.deferring else "during its first step")
                 hint = (f"{when}: nothing was trained or saved; run the same command again to start it" if early

@@ -66,7 +66,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from rsvlm.config import save_config
-from rsvlm.processes import StopOnTerm
+from rsvlm.processes import StopOnTerm, Terminated
 from rsvlm.progress import counted, plural
 from rsvlm.train.clip_ckpt import check_clip_folder, resume_clip, save_clip  # noqa: F401 (run.preflight's)
 from rsvlm.train.clip_data import cache_budget, caption_pool, draw, other_encoders, pair_pixels, without_stem
@@ -436,9 +436,9 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
             if log_due():
                 log_from = write_line(out_dir, state, log_from, lr)
             step_boundary()
-    except KeyboardInterrupt as e:  # as the LM loop: which steps Ctrl-C leaves unsaved, and whether it trained any
+    except (KeyboardInterrupt, Terminated) as e:  # as the LM loop: which steps it leaves unsaved, whether it trained any
         e.trained_steps = state["step"] - start.get("step", 0)
-        if rank == 0 and e.trained_steps:
+        if rank == 0 and e.trained_steps and isinstance(e, KeyboardInterrupt):
             print(interrupted_note(state["step"], out_dir, start.get("step", 0)), file=sys.stderr)
         raise
     ran = state["step"] - start.get("step", 0)

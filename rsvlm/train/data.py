@@ -40,6 +40,7 @@ from rsvlm.data.records import (
 )
 from rsvlm.inference import record_inputs
 from rsvlm.progress import plural
+from rsvlm.train.batch_plan import BATCH_PLAN, epoch_batches  # noqa: F401  (re-exported: D.epoch_batches)
 from rsvlm.train.inputs import RefusedData
 from rsvlm.train.whole import WholeFiles
 
@@ -412,47 +413,6 @@ def mixture_weights(tasks: list[str], modalities: list[str], task_temperature: f
 
 
 EMPTY_EPOCHS = 10  # weighted epochs in a row without a full global batch before a run gives up
-
-
-def epoch_batches(lengths: list[int], batch_size: int, world_size: int, rank: int, seed: int, epoch: int,
-                  grouped: bool = True, group_factor: int = 16, weights: np.ndarray | None = None,
-                  groups: list[str] | None = None) -> list[list[int]]:
-    """This rank's micro-batches (lists of indices) for one epoch; the same call gives the same plan.
-
-    The epoch's order is a permutation (or, with ``weights``, a draw with replacement of the same
-    size). ``grouped``: samples are split by ``groups`` (the record's modalities), each group's
-    order is cut into mega-batches of ``group_factor`` global batches, sorted by length and cut
-    into global batches; all global batches are then shuffled, the longest first (out-of-memory
-    shows at step 1). A global batch is dealt to ranks round-robin, so every rank's micro-batch is
-    alike in length and all ranks use the same stems and encoders in a step (ZeRO-3 needs every
-    rank to produce gradients for the same parameters). Tails that do not fill a global batch are
-    dropped (per group when grouped).
-    """
-    rng = np.random.default_rng([seed, epoch])
-    n = len(lengths)
-    order = rng.choice(n, size=n, replace=True, p=weights) if weights is not None else rng.permutation(n)
-    gbs = batch_size * world_size
-    lengths_arr = np.asarray(lengths)
-    if grouped:
-        keys = np.asarray(groups if groups is not None else [""] * n)
-        glob = []
-        mega = gbs * max(1, group_factor)
-        for key in sorted(set(keys.tolist())):
-            sub = order[keys[order] == key]
-            sub = sub[: len(sub) // gbs * gbs]
-            for s in range(0, len(sub), mega):
-                chunk = sub[s : s + mega]
-                chunk = chunk[np.argsort(-lengths_arr[chunk], kind="stable")]
-                glob += [chunk[i : i + gbs] for i in range(0, len(chunk), gbs)]
-        perm = rng.permutation(len(glob))
-        glob = [glob[i] for i in perm]
-        if glob:
-            longest = int(np.argmax([lengths_arr[g].max() for g in glob]))
-            glob.insert(0, glob.pop(longest))
-    else:
-        order = order[: n // gbs * gbs]
-        glob = [order[i : i + gbs] for i in range(0, len(order), gbs)]
-    return [[int(i) for i in g[rank::world_size]] for g in glob]
 
 
 def undrawn_groups(groups: list[str], weights: np.ndarray | None, global_batch: int,

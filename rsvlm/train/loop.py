@@ -30,11 +30,12 @@ from rsvlm.data.records import ReadReport
 from rsvlm.model.base_print import FINGERPRINT, base_moved
 from rsvlm.model.llm import context_length
 from rsvlm.model.pointer import pointer_ids
-from rsvlm.processes import StopOnTerm, ignore_sigterm
+from rsvlm.processes import StopOnTerm, Terminated, ignore_sigterm
 from rsvlm.progress import counted
 from rsvlm.tokens import IMAGE_TOKEN, loc_token
 from rsvlm.train import checkpoint as ckpt
 from rsvlm.train import data as D
+from rsvlm.train.batch_plan import old_plan_note
 from rsvlm.train.batches import (  # noqa: F401 (find_stand_in, short_of_batch: importable from here as before)
     StandIns,
     check_naive_groups,
@@ -289,7 +290,8 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     counts_group = host_group(world, cfg.dist.timeout_s)
     records = D.index_digest(index)  # what the batch plans are drawn from
     base = step_base(cfg) if rank == 0 else None  # once: each step folder's rsvlm_base.json
-    state = {"step": 0, "epoch": 0, "micro_in_epoch": 0, "samples": 0, "bad": 0, "bad_ids": [], "tokens": 0}
+    state = {"step": 0, "epoch": 0, "micro_in_epoch": 0, "samples": 0, "bad": 0, "bad_ids": [], "tokens": 0,
+             "batch_plan": D.BATCH_PLAN}
     if folder is not None:
         fresh = [dict(g) for g in engine.optimizer.param_groups]  # this run's optim settings
         engine.load(folder)
@@ -300,6 +302,8 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
             print(f"[rsvlm.train] resumed from {folder} at step {state['step']}", file=sys.stderr)
             if (note := D.other_records(state.get("records"), records)) is not None:
                 print(f"[rsvlm.train] warning: ckpt.resume: {note}", file=sys.stderr)
+            if (note := old_plan_note(state, folder)) is not None:
+                print(f"[rsvlm.train] note: ckpt.resume: {note}", file=sys.stderr)
             if (note := base_moved(folder, base)) is not None:  # was: resumed on it without a word
                 print(f"[rsvlm.train] warning: ckpt.resume: {note}", file=sys.stderr)
     state["records"] = records  # saved with every step folder, for a resume to compare
@@ -307,10 +311,10 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     if cfg.ckpt.resume and rank == 0:
         note_resume(cfg, folder is not None, state["step"])
 
-    def plan(epoch: int) -> list[list[int]]:
+    def plan(epoch: int, version: int) -> list[list[int]]:
         batches = D.epoch_batches(lengths, cfg.batch_size, world, rank, cfg.seed, epoch,
                                   cfg.data.batching == "length_grouped", cfg.data.group_factor, weights,
-                                  modalities)
+                                  modalities, version)
         return D.with_views(batches, len(lengths), len(views), cfg.seed, epoch)
 
     planned: list[list[int]] = []
@@ -319,8 +323,10 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
         """(DataLoader, epoch): the first epoch from ``epoch`` on whose plan holds a batch. Weighted draws
         (with replacement) may leave an epoch without a full one by chance: it is passed over, said on
         stderr, and ``D.EMPTY_EPOCHS`` in a row stop the run; the same counts every epoch (no weights) at once."""
+        # an epoch begun under a checkpoint's plan ends under it (plan 1: none saved); a new one takes today's
+        state["batch_plan"] = state.get("batch_plan", 1) if start else D.BATCH_PLAN
         for e in range(epoch, epoch + (D.EMPTY_EPOCHS if weights is not None else 1)):
-            if batches := plan(e):
+            if batches := plan(e, state["batch_plan"]):
                 break
         else:
             raise no_full_batch(report.path, modalities, cfg.batch_size, world, cfg.data.batching == "length_grouped",
@@ -432,9 +438,9 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
                 leave(saved, world)
             if cfg.slow_step_s:
                 time.sleep(cfg.slow_step_s)
-    except KeyboardInterrupt as e:  # was said as "interrupted; continue from step_N" alone, as if nothing were lost
+    except (KeyboardInterrupt, Terminated) as e:  # was said as "interrupted; continue from step_N" alone
         e.trained_steps = state["step"] - steps_at_start  # none: rsvlm train says so (was "Ctrl-C after step 0")
-        if rank == 0 and e.trained_steps:
+        if rank == 0 and e.trained_steps and isinstance(e, KeyboardInterrupt):
             print(interrupted_note(state["step"], out_dir, steps_at_start), file=sys.stderr)
         raise
     finally:  # a run stopped early (SIGTERM, Ctrl-C, an error) stops the profiler too, writing what it profiled

@@ -115,19 +115,19 @@ def check_batches(cfg, world: int, lengths: list[int], modalities: list[str], we
 
 
 def tail_note(modalities: list[str], cfg, world: int) -> str | None:
-    """The records each epoch's (unweighted) order leaves out past its last whole global batch (per modality
-    under ``length_grouped``; a modality short of one batch is ``undrawn_groups``'s), where the run reaches an
+    """The records each epoch's (unweighted) plan draws twice to fill the last global batch of each modality
+    (under ``length_grouped``; a modality short of one batch is ``undrawn_groups``'s), where the run reaches an
     epoch's end; else None. Which records they are changes with each epoch's shuffle: it cannot name them."""
     gbs, grouped = cfg.batch_size * world, cfg.data.batching == "length_grouped"
     counts = Counter(modalities) if grouped else Counter({"": len(modalities)})
-    drawn = sum(n // gbs * gbs for n in counts.values())
-    tail = sum(n % gbs for n in counts.values() if n >= gbs)
-    if not tail or not drawn or cfg.max_steps * cfg.grad_accum < drawn // gbs:  # the run ends inside its 1st epoch
+    fill = sum(-n % gbs for n in counts.values() if n >= gbs)
+    batches = sum(-(-n // gbs) for n in counts.values() if n >= gbs)
+    if not fill or cfg.max_steps * cfg.grad_accum < batches:  # the run ends inside its 1st epoch
         return None
-    return (f"each epoch leaves out {counted(tail, 'record')} of {len(modalities)}, those past its last whole "
-            f"global batch of {gbs} (batch_size={cfg.batch_size} × {counted(world, 'process')}; grad_accum does not "
-            f"change it){' in each modality (data.batching=length_grouped)' if grouped else ''}; the order is "
-            "shuffled each epoch, so which records they are changes from epoch to epoch")
+    return (f"each epoch draws {counted(fill, 'record')} of {len(modalities)} twice, to fill "
+            f"{'each modality' + chr(39) + 's' if grouped else 'its'} last global batch of {gbs} (batch_size="
+            f"{cfg.batch_size} × {counted(world, 'process')}; grad_accum does not change it): every record is "
+            "trained each epoch; which are drawn twice changes from epoch to epoch")
 
 
 def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None, processor=None) -> TrainData:

@@ -1,0 +1,69 @@
+"""Each epoch's batch plan: which records each rank's micro-batches hold, drawn alike on every rank."""
+
+from __future__ import annotations
+
+import numpy as np
+
+BATCH_PLAN = 2  # epoch_batches' plan, saved in trainer_state as batch_plan (a state without one is plan 1)
+
+
+def epoch_batches(lengths: list[int], batch_size: int, world_size: int, rank: int, seed: int, epoch: int,
+                  grouped: bool = True, group_factor: int = 16, weights: np.ndarray | None = None,
+                  groups: list[str] | None = None, plan: int = BATCH_PLAN) -> list[list[int]]:
+    """This rank's micro-batches (lists of indices) for one epoch; the same call gives the same plan.
+
+    The epoch's order is a permutation (or, with ``weights``, a draw with replacement of the same
+    size). ``grouped``: samples are split by ``groups`` (the record's modalities), each group's
+    order is cut into mega-batches of ``group_factor`` global batches, sorted by length and cut
+    into global batches; all global batches are then shuffled, the longest first (out-of-memory
+    shows at step 1). A global batch is dealt to ranks round-robin, so every rank's micro-batch is
+    alike in length and all ranks use the same stems and encoders in a step (ZeRO-3 needs every
+    rank to produce gradients for the same parameters). ``plan`` 2: the records past a group's last
+    whole global batch make one more, filled from the front of that group's order (as PyTorch's
+    DistributedSampler pads), so every record is drawn; plan 1 (checkpoints saved before it) drops
+    them. A group (or, naive, all records) short of one global batch is never drawn.
+    """
+    rng = np.random.default_rng([seed, epoch])
+    n = len(lengths)
+    order = rng.choice(n, size=n, replace=True, p=weights) if weights is not None else rng.permutation(n)
+    gbs = batch_size * world_size
+    lengths_arr = np.asarray(lengths)
+
+    def filled(sub: np.ndarray) -> list[np.ndarray]:
+        """``sub``'s tail past its last whole global batch, filled from its front (disjoint: len >= gbs)."""
+        cut = len(sub) // gbs * gbs
+        if plan < 2 or cut == 0 or cut == len(sub):
+            return []
+        tail = np.concatenate([sub[cut:], sub[: gbs - (len(sub) - cut)]])
+        return [tail[np.argsort(-lengths_arr[tail], kind="stable")] if grouped else tail]
+
+    if grouped:
+        keys = np.asarray(groups if groups is not None else [""] * n)
+        glob = []
+        mega = gbs * max(1, group_factor)
+        for key in sorted(set(keys.tolist())):
+            sub = order[keys[order] == key]
+            extra, sub = filled(sub), sub[: len(sub) // gbs * gbs]
+            for s in range(0, len(sub), mega):
+                chunk = sub[s : s + mega]
+                chunk = chunk[np.argsort(-lengths_arr[chunk], kind="stable")]
+                glob += [chunk[i : i + gbs] for i in range(0, len(chunk), gbs)]
+            glob += extra
+        perm = rng.permutation(len(glob))
+        glob = [glob[i] for i in perm]
+        if glob:
+            longest = int(np.argmax([lengths_arr[g].max() for g in glob]))
+            glob.insert(0, glob.pop(longest))
+    else:
+        extra, order = filled(order), order[: n // gbs * gbs]
+        glob = [order[i : i + gbs] for i in range(0, len(order), gbs)] + extra
+    return [[int(i) for i in g[rank::world_size]] for g in glob]
+
+
+def old_plan_note(state: dict, folder) -> str | None:
+    """What resuming ``state`` (a step folder's trainer_state) saved mid-epoch under plan 1 keeps, else None."""
+    if state.get("batch_plan", 1) >= BATCH_PLAN or not state.get("micro_in_epoch"):
+        return None
+    return (f"{folder} was saved by an older rsvlm, whose batches left out the records past each modality's last "
+            f"whole global batch: epoch {state['epoch'] + 1} ends with the batches it would have drawn; later "
+            "epochs train every record")
