@@ -304,7 +304,7 @@ class Commands:
             self.repl.fail(f"error: {args[0]} is a loaded image: it would be overwritten")
             return False
         out = Path(args[0])
-        if why := out_paths.refused(out) or out_paths.folder_named(args[0], usage.split()[1]):  # missing/../o.png;
+        if why := out_paths.refused(out, file_too=True) or out_paths.folder_named(args[0], usage.split()[1]):  # missing/../o.png;
             # /dev/o.png as root; out/ where out is missing: /geojson wrote a file named out; a chmod a-w folder as root
             self.repl.fail(f"error: {cmd} {args[0]}: {why}")
             return False

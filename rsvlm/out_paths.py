@@ -65,18 +65,19 @@ def too_long(path: str | Path) -> str | None:
     return None
 
 
-def refused(path: str | Path, beside: str = "") -> str | None:
+def refused(path: str | Path, beside: str = "", *, file_too: bool = False) -> str | None:
     """Why an output ``path`` is refused whatever it holds (``too_long``, ``through_missing``,
-    ``new_in_system_folder``, which ``beside`` goes to, ``read_only``), or None."""
-    return too_long(path) or through_missing(path) or new_in_system_folder(path, beside) or read_only(path)
+    ``new_in_system_folder``, which ``beside`` goes to, ``read_only`` with ``file_too``), or None."""
+    return too_long(path) or through_missing(path) or new_in_system_folder(path, beside) or read_only(path, file_too)
 
 
-def read_only(path: str | Path) -> str | None:
-    """Why root is refused an output ``path`` that is a file, or else goes in a folder (the nearest that exists), with
-    no write bit for anyone (``chmod a-w``, a shared data folder): the system lets root write there (chat's /vis put
-    an overlay among such a folder's files, predict --vis too); None otherwise. Other users are not checked: the
-    write's own error says it, and the bits are no proof (an ACL, a Windows folder's read-only flag, a network
-    mount), nor is a read-only mount's writable mode (its write says so)."""
+def read_only(path: str | Path, file_too: bool = True) -> str | None:
+    """Why root is refused an output ``path`` that goes in a folder (the nearest that exists) with no write bit for
+    anyone (``chmod a-w``, a shared data folder), or, ``file_too``, that is such a file: the system lets root write
+    there (chat's /vis put an overlay among such a folder's files, predict --vis too); None otherwise (a finished eval
+    --out made a-w is read again, not written). Other users are not checked: the write's own error says it, and the
+    bits are no proof (an ACL, a Windows folder's read-only flag, a network mount), nor is a read-only mount's
+    writable mode (its write says so)."""
     if getattr(os, "geteuid", lambda: -1)() != 0 or in_place(path):  # Windows has none; /dev/stdout is written into
         return None
     p = Path(path)
@@ -84,6 +85,8 @@ def read_only(path: str | Path) -> str | None:
         target = p if p.exists() else next(q for q in p.absolute().parents if q.exists())
         mode = target.stat().st_mode
     except (OSError, StopIteration):
+        return None
+    if target == p and not file_too:
         return None
     # an existing folder, a file where a folder goes, a device: the caller's to say
     if mode & 0o222 or not (stat.S_ISREG(mode) if target == p else stat.S_ISDIR(mode)):

@@ -52,7 +52,8 @@ def test_read_only_is_roots_check_alone(locked, tmp_path, monkeypatch):
     (tmp_path / "f").write_bytes(b"")
     (tmp_path / "f").chmod(0o444)
     assert read_only(tmp_path / "f" / "x.png") is None  # a file where a folder goes: the caller says so
-    assert read_only(tmp_path / "f").startswith("it is read-only (-r--r--r--)")
+    assert read_only(tmp_path / "f").startswith("it is read-only (-r--r--r--)")  # chat's /vis, /geojson
+    assert refused(tmp_path / "f") is None  # eval rescoring a finished --out made a-w: read again, not written
     assert read_only(tmp_path / "new.png") is None  # a writable folder
     fd = os.open(tmp_path / "f", os.O_WRONLY)  # as /dev/stdout is where a shell sent it: written into, not refused
     try:
