@@ -52,7 +52,7 @@ from rsvlm.model.ckpt_files import (
     vocab_rows,
 )
 from rsvlm.model.half import float32_head
-from rsvlm.model.llm_files import home_expanded, names_unreadable
+from rsvlm.model.llm_files import home_expanded, names_unreadable, quantised_save_problem
 from rsvlm.model.processor import Processor
 from rsvlm.model.quiet import bars_after, deepspeed_cpu_note_quietly, peft_quietly
 from rsvlm.model.vision import fit_positions, follow_hf_twins, shape_mismatches
@@ -115,7 +115,6 @@ def save_pretrained(model: RSVLM, out_dir: str | Path, adapter_only: bool = Fals
     from safetensors.torch import save_file
 
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     cfg = model.cfg
     peft = _is_peft(model.llm)
     if adapter_only and not peft:
@@ -124,7 +123,8 @@ def save_pretrained(model: RSVLM, out_dir: str | Path, adapter_only: bool = Fals
         raise ValueError("adapter_only save needs llm.name_or_path (a base on disk); this LLM was built "
                          "from llm.config — save the full checkpoint instead")
     if not adapter_only and (cfg.llm.load_in_4bit or cfg.llm.load_in_8bit):
-        raise ValueError("a 4/8-bit LLM is saved adapter_only (its base is re-quantised on load)")
+        raise ValueError(quantised_save_problem(out, peft))
+    out.mkdir(parents=True, exist_ok=True)  # after the refusals: one left an empty folder behind
     save_file(vision_state_dict(model), str(out / "vision.safetensors"))
     model.tokenizer.save_pretrained(out / "tokenizer")
     llm_cfg = dataclasses.replace(cfg.llm, tokenizer="tokenizer", load_in_4bit=False, load_in_8bit=False)

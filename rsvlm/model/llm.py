@@ -230,8 +230,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
                              f"has {rows_now} embedding rows; is it the tokenizer of another model?")
     ids = add_special_tokens(tokenizer)
     rows = -(-len(tokenizer) // cfg.pad_vocab_multiple) * cfg.pad_vocab_multiple  # rows past len(tokenizer): no token
-    old_rows = llm.get_input_embeddings().num_embeddings
-    if old_rows != rows:
+    if llm.get_input_embeddings().num_embeddings != rows:
         # pretrained: new rows at the mean of the old ones, so an untrained <loc_N> never outscores
         # the base vocabulary (a converted LLaVA generates exactly as before); random: plain init
         # transformers' note on mean resizing ("To disable this, use mean_resizing=False", twice) is rsvlm's choice;
@@ -239,33 +238,11 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
         with torch.random.fork_rng(devices=[]), logger_quiet("transformers.modeling_utils"):
             torch.manual_seed(cfg.seed + 1)
             llm.resize_token_embeddings(rows, mean_resizing=bool(cfg.name_or_path) and not meta)
-        if cfg.name_or_path and not meta:  # a table cut down (rows past rsvlm's tokens too) as one grown
-            fill_gap_rows(llm, own, old_rows)
     if cfg.loc_init == "sincos" and not cfg.name_or_path:  # only fresh weights; loaded ones are kept
         init_loc_rows(llm, ids.loc_start)
     if device is not None and not quant:
         llm.to(device)
     return llm, tokenizer, ids
-
-
-def fill_gap_rows(llm: nn.Module, base_end: int, old_rows: int) -> None:
-    """Where a base's table has rows past its tokenizer's ids (Qwen2.5: 151,936 rows, 151,665 tokens), set the
-    embedding (and an untied head's) rows from ``base_end`` on to the mean of rows ``0 .. base_end-1``.
-
-    rsvlm's first tokens there (``<image>``, ``<loc_0>`` …) kept those unused rows, never trained, and the appended
-    ones got a mean pulled toward them. Called after a resize of a base's own table only (a checkpoint's ``llm/``
-    already has its rows); a base without such rows keeps transformers' mean resize."""
-    if base_end >= old_rows:
-        return
-    mods = [llm.get_input_embeddings()]
-    head = llm.get_output_embeddings()
-    if head is not None and head.weight is not mods[0].weight:
-        mods.append(head)
-    with torch.no_grad():
-        for m in mods:
-            w = m.weight
-            total = sum(w[i:min(i + 8192, base_end)].float().sum(0) for i in range(0, base_end, 8192))  # a 7B's table in fp32: 2 GB
-            w[base_end:] = (total / base_end).to(w.dtype)
 
 
 def context_length(llm: nn.Module) -> int | None:

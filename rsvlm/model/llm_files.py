@@ -87,6 +87,15 @@ def read_tokenizer(path: str, key: str):
     return tok
 
 
+def quantised_save_problem(out: Path, lora: bool) -> str:
+    """Why a model whose LLM was loaded 4/8-bit is not saved whole to ``out``, and what to save instead."""
+    if lora:
+        return (f"{out}: a 4/8-bit LLM is saved adapter_only, its base (llm.name_or_path) quantised again on load: "
+                f"model.save_pretrained({str(out)!r}, adapter_only=True)")
+    return (f"{out}: a 4/8-bit LLM without LoRA has no weights of its own to save (they are llm.name_or_path's, "
+            "quantised at load): keep the checkpoint it was loaded from, or load that in full precision to save it")
+
+
 def own_tokenizer_code(path: str) -> str | None:
     """The class a local tokenizer folder's ``tokenizer_config.json`` ``auto_map`` names for ``AutoTokenizer``
     (code shipped with the model), else None; a hub name's cached files are not looked at."""
