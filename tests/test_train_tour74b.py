@@ -147,3 +147,24 @@ def test_the_clip_loop_counts_the_steps_a_sigterm_left_trained(tmp_path, monkeyp
     with pytest.raises(Terminated) as e:
         loop.train(cfg)
     assert e.value.trained_steps == 0
+
+
+def test_two_processes_train_every_record_of_each_modality_in_one_epoch(tmp_path):
+    """7 optical and 7 ir records, batch_size=2 on 2 processes (global batch 4): 2 batches of each modality an
+    epoch, the second filled with one record drawn twice, so 4 steps are one epoch (were 2 steps, 3 of 7 each left
+    out). Both ranks draw the same plan (a rank's other batch count or modality would hang or abort gloo)."""
+    from test_train_utils import torchrun
+
+    pytest.importorskip("deepspeed")
+    data = make_records(tmp_path / "d", n=14, ir_every=2)
+    out = tmp_path / "run"
+    cfg = recipe(tmp_path, out_dir=str(out), data={"train": str(data)})
+    run = torchrun(cfg, "batch_size=2", "max_steps=4", "ckpt.every=4",
+                   "dist.deepspeed=configs/deepspeed/zero2.json")
+    assert run.returncode == 0, run.stderr[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["steps"] == 4 and summary["epochs"] == 1, summary
+    assert "each epoch draws 2 records of 14 twice, to fill each modality's last global batch of 4" in run.stderr
+    for rank in (0, 1):
+        state = json.loads((out / f"checkpoints/step_000004/trainer_state_rank{rank}.json").read_text())
+        assert (state["epoch"], state["micro_in_epoch"], state["batch_plan"]) == (0, 4, 2)
