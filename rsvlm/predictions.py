@@ -386,6 +386,13 @@ def _opened(path: Path):
     return None
 
 
+def _row_at(fh, place) -> dict | None:
+    """The row read again at ``place``; None where it is gone since (a cut last line truncated by a rank starting)."""
+    with contextlib.suppress(ValueError, IndexError):
+        return json_line(line_at(fh, place))
+    return None
+
+
 def _merged(records: list[dict], n: int, out: Path, world: int, root: Path, retry_all: bool, handles: dict):
     """``merge_answers``' lines, one at a time, then None where one of the first ``n`` records has no row to give.
     Each file's ids of ``records`` are held with where their rows are, not the rows (a later line of a file wins)."""
@@ -401,8 +408,8 @@ def _merged(records: list[dict], n: int, out: Path, world: int, root: Path, retr
             continue
         seen.add(rid)
         owner = part_path(out, i % world, world) if i < n else None
-        got = [(f, json_line(line_at(handles[f], places[f][rid]))) for f in sorted(handles, key=lambda f: f != owner)
-               if rid in places[f]]
+        got = [(f, row) for f in sorted(handles, key=lambda f: f != owner)
+               if rid in places[f] and (row := _row_at(handles[f], places[f][rid])) is not None]
         row = next((r for _, r in got if "error" not in r and not is_stale(r, rec)), None)
         if row is None and got:
             now = inputs_digest(rec, root)

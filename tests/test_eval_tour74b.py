@@ -164,3 +164,23 @@ def test_drop_cut_line_reads_the_end_back_not_the_whole_file(tmp_path, monkeypat
     with f.open("rb") as fh:
         assert after_last_line_end(fh, block=4) == 0
     assert drop_cut_line(tmp_path / "none.jsonl") is None
+
+
+def test_a_row_truncated_away_between_the_merges_two_reads_is_no_row(tmp_path, monkeypatch):
+    """The merge reads a row twice (where it is, then the row); a rank starting in between may cut a last line off
+    its part (drop_cut_line): that row is then no row, not an IndexError."""
+    from rsvlm import answer_lines
+
+    recs = [_record(i) for i in range(2)]
+    out = tmp_path / "p.jsonl"
+    out.write_text("".join(_row(r) for r in recs))
+    real = answer_lines.line_at
+
+    def truncated(fh, place):
+        with out.open("r+b") as f:
+            f.truncate(len(_row(recs[0]).encode()))
+        return real(fh, place)
+
+    monkeypatch.setattr(predictions, "line_at", truncated)
+    assert not merge_answers(recs, 2, out, 1, tmp_path)  # r1's row is gone: answered again, not merged
+    assert merge_answers(recs[:1], 1, out, 1, tmp_path)
