@@ -17,7 +17,7 @@ from rsvlm.data.conversation import PromptConfig, record_messages
 from rsvlm.data.records import ROLES, as_record_fields, with_modalities
 from rsvlm.eval_reading import ReadNotes, record_images
 from rsvlm.predictions import inputs_digest
-from rsvlm.tokens import IMAGE_TOKEN, TASKS
+from rsvlm.tokens import IMAGE_TOKEN, TASKS, unclosed_tag
 from rsvlm.tta import FuseConfig, fused_answers, no_view_note
 
 
@@ -75,7 +75,9 @@ def tagged_record(record: dict) -> tuple[dict, str | None]:
             pieces = value.split(IMAGE_TOKEN)  # the tag opens the first words, before or after placeholders
             k = next((i for i, p in enumerate(pieces) if p.strip()), None)
             m = re.match(r"\s*\[\s*([A-Za-z][\w-]*)\s*\]", pieces[k]) if k is not None else None  # [change-detection], [ det ]
-            if m and m.group(1).lower() not in TASKS:
+            if m is None and k is not None and (opened := unclosed_tag(pieces[k])):  # "[det Detect ships": no tag
+                unknown = unknown or f"[{opened} (not closed)"
+            elif m and m.group(1).lower() not in TASKS:
                 unknown = unknown or m.group(0).strip()
             elif m and (m.group(1) not in TASKS or m.group(0).strip() != f"[{m.group(1)}]"
                         or pieces[k][m.end():][:1] not in ("", " ", "\n")):

@@ -118,8 +118,8 @@ def test_check_out_reads_the_out_file_once(tmp_path, monkeypatch):
     _records(data, 3)
     out.write_text('{"id": "r0", "answer": "yes"}\n{"id": "r1", "answer": "no"}\n')
     read = []
-    real = predictions.answers_text
-    monkeypatch.setattr(predictions, "answers_text", lambda p: [read.append(p), real(p)][1])
+    real = predictions.answer_lines
+    monkeypatch.setattr(predictions, "answer_lines", lambda p: [read.append(p), real(p)][1])
     assert predictions.check_out(data, out) is None
     assert read == [out]
     out.write_text('{"id": "r0", "answer": "yes"}\n{"id": "elsewhere", "answer": "no"}\n')
@@ -260,3 +260,17 @@ def test_segmentation_names_the_record_whose_shapes_do_not_fit(tmp_path, monkeyp
     pred = _jsonl(tmp_path / "p.jsonl", [{"id": "huge", "answer": "None."}])
     with pytest.raises(Exception, match=r"gt.jsonl:1: record 'huge': its shapes cover 19991 x 19981 px .*0\.0977 GiB of memory is left"):
         segmentation.main(["--gt", gt, "--pred", pred])
+
+
+def test_an_eval_turn_opening_with_an_unclosed_task_tag_is_counted_as_asked_as_written():
+    """An eval record asking "[det Detect ships" was asked as free chat and nothing said (chat and predict refuse
+    it: rsvlm.tokens.unclosed_tag); it is now the run's untagged note's "[det (not closed)"."""
+    from rsvlm.eval_answers import tagged_record
+
+    record = {"id": "r", "conversations": [{"from": "human", "value": "<image>\n[det Detect ships"},
+                                           {"from": "gpt", "value": "None."}]}
+    asked, unknown = tagged_record(record)
+    assert unknown == "[det (not closed)" and asked["conversations"][0]["value"] == "<image>\n[det Detect ships"
+    closed = {**record, "conversations": [{"from": "human", "value": "<image>\n[change detection] compare them"},
+                                          record["conversations"][1]]}
+    assert tagged_record(closed)[1] is None  # a "]" within closes a phrase: free chat, as chat and predict ask it
