@@ -386,10 +386,12 @@ def _opened(path: Path):
     return None
 
 
-def _row_at(fh, place) -> dict | None:
-    """The row read again at ``place``; None where it is gone since (a cut last line truncated by a rank starting)."""
+def _row_at(fh, place, rid: str) -> dict | None:
+    """The row of ``rid`` read again at ``place``; None where it is gone since (a cut last line truncated by a rank
+    starting, and maybe another row appended in its place)."""
     with contextlib.suppress(ValueError, IndexError):
-        return json_line(line_at(fh, place))
+        row = json_line(line_at(fh, place))
+        return row if isinstance(row, dict) and row.get("id") == rid else None
     return None
 
 
@@ -409,7 +411,7 @@ def _merged(records: list[dict], n: int, out: Path, world: int, root: Path, retr
         seen.add(rid)
         owner = part_path(out, i % world, world) if i < n else None
         got = [(f, row) for f in sorted(handles, key=lambda f: f != owner)
-               if rid in places[f] and (row := _row_at(handles[f], places[f][rid])) is not None]
+               if rid in places[f] and (row := _row_at(handles[f], places[f][rid], rid)) is not None]
         row = next((r for _, r in got if "error" not in r and not is_stale(r, rec)), None)
         if row is None and got:
             now = inputs_digest(rec, root)
