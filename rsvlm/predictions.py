@@ -89,10 +89,11 @@ def drop_cut_line(path: Path) -> str | None:
     unsaid), None where there was none (or it was only a BOM or blanks, an editor's empty file)."""
     if not path.is_file():
         return None
-    with path.open("r+b") as f:  # the end alone read, not the whole file
+    with path.open("rb") as f:  # the end alone read, not the whole file
         f.seek(end := after_last_line_end(f))
         if not (cut := f.read()):
-            return None
+            return None  # opened to write only where there is a cut: a read-only whole file is merged as before
+    with path.open("r+b") as f:
         f.truncate(end)
     return cut.decode("utf-8", "replace") if cut.removeprefix(b"\xef\xbb\xbf").strip() else None
 

@@ -43,3 +43,25 @@ def test_a_row_put_where_a_cut_row_was_between_the_merges_reads_is_not_that_rows
     assert merge_answers(recs, n, out, 1, tmp_path) is merged
     assert restarted == [_row(recs[1])]
     assert [json.loads(x)["answer"] for x in out.read_text().splitlines()] == ["yes", "again"][:2 - merged]
+
+
+def test_drop_cut_line_opens_a_whole_part_only_to_read(tmp_path, monkeypatch):
+    """It opened every part to write (r+b) to find its last line end: a read-only --out that ends on a line end
+    (a finished run, resumed to merge) stopped on PermissionError. Only a cut is written."""
+    from pathlib import Path
+
+    f = tmp_path / "p.jsonl"
+    f.write_text('{"id": "a"}\n')
+    real = Path.open
+
+    def read_only(self, mode="r", *a, **kw):
+        if self == f and set(mode) & set("wa+"):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self, mode, *a, **kw)
+
+    monkeypatch.setattr(Path, "open", read_only)
+    assert predictions.drop_cut_line(f) is None
+    with real(f, "a") as fh:
+        fh.write('{"id": "b", "ans')
+    with pytest.raises(PermissionError):
+        predictions.drop_cut_line(f)
