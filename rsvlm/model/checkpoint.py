@@ -52,7 +52,7 @@ from rsvlm.model.ckpt_files import (
     vocab_rows,
 )
 from rsvlm.model.half import float32_head
-from rsvlm.model.llm_files import home_expanded, names_unreadable, quantised_save_problem
+from rsvlm.model.llm_files import home_expanded, names_unreadable, quantised_save_problem, save_tokenizer
 from rsvlm.model.processor import Processor
 from rsvlm.model.quiet import bars_after, deepspeed_cpu_note_quietly, peft_quietly
 from rsvlm.model.vision import fit_positions, follow_hf_twins, shape_mismatches
@@ -126,7 +126,7 @@ def save_pretrained(model: RSVLM, out_dir: str | Path, adapter_only: bool = Fals
         raise ValueError(quantised_save_problem(out, peft))
     out.mkdir(parents=True, exist_ok=True)  # after the refusals: one left an empty folder behind
     save_file(vision_state_dict(model), str(out / "vision.safetensors"))
-    model.tokenizer.save_pretrained(out / "tokenizer")
+    save_tokenizer(model.tokenizer, out / "tokenizer")
     llm_cfg = dataclasses.replace(cfg.llm, tokenizer="tokenizer", load_in_4bit=False, load_in_8bit=False)
     if not adapter_only:
         base = model.llm.get_base_model() if peft else model.llm

@@ -96,6 +96,19 @@ def quantised_save_problem(out: Path, lora: bool) -> str:
             "quantised at load): keep the checkpoint it was loaded from, or load that in full precision to save it")
 
 
+def save_tokenizer(tok, folder: Path) -> None:
+    """``tok.save_pretrained(folder)`` without a base's ``auto_map`` (``own_tokenizer_code``): the folder holds none
+    of that code and the tokenizer is transformers' own class, so a checkpoint's load does not repeat the warning
+    its base's load gave."""
+    import json
+
+    tok.save_pretrained(folder)
+    conf_file = Path(folder) / "tokenizer_config.json"
+    conf = json.loads(conf_file.read_text())
+    if conf.pop("auto_map", None) is not None:
+        conf_file.write_text(json.dumps(conf, indent=2, ensure_ascii=False) + "\n")
+
+
 def own_tokenizer_code(path: str) -> str | None:
     """The class a local tokenizer folder's ``tokenizer_config.json`` ``auto_map`` names for ``AutoTokenizer``
     (code shipped with the model), else None; a hub name's cached files are not looked at."""
