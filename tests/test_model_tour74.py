@@ -27,7 +27,8 @@ def test_a_tokenizer_asking_for_its_own_code_is_loaded_without_it_and_said(tmp_p
 
 @pytest.mark.parametrize("llm, says", [
     ("lora", r"x: a 4/8-bit LLM is saved adapter_only, .*: model.save_pretrained\('.*x', adapter_only=True\)"),
-    ("frozen", r"x: a 4/8-bit LLM without LoRA has no weights of its own to save"),
+    ("frozen", r"x: a 4/8-bit LLM without LoRA is not saved .*: where nothing was trained, keep the checkpoint it "
+               r"was loaded from; to keep a trained projector or stems, train with trainable.llm: lora"),
 ])
 def test_saving_a_4bit_model_whole_says_what_to_save_and_writes_no_folder(tmp_path, base_dir, llm, says):
     """It said 'a 4/8-bit LLM is saved adapter_only' (how, not said; a frozen one cannot be), leaving an

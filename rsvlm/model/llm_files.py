@@ -92,8 +92,10 @@ def quantised_save_problem(out: Path, lora: bool) -> str:
     if lora:
         return (f"{out}: a 4/8-bit LLM is saved adapter_only, its base (llm.name_or_path) quantised again on load: "
                 f"model.save_pretrained({str(out)!r}, adapter_only=True)")
-    return (f"{out}: a 4/8-bit LLM without LoRA has no weights of its own to save (they are llm.name_or_path's, "
-            "quantised at load): keep the checkpoint it was loaded from, or load that in full precision to save it")
+    return (f"{out}: a 4/8-bit LLM without LoRA is not saved (a checkpoint holds an LLM whole or as a LoRA adapter, "
+            "and this one's weights are llm.name_or_path's, quantised at load): where nothing was trained, keep the "
+            "checkpoint it was loaded from; to keep a trained projector or stems, train with trainable.llm: lora "
+            "or without load_in_4bit/load_in_8bit")
 
 
 def save_tokenizer(tok, folder: Path) -> None:
