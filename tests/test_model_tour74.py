@@ -18,7 +18,7 @@ def test_a_tokenizer_asking_for_its_own_code_is_loaded_without_it_and_said(tmp_p
     conf = json.loads((folder / "tokenizer_config.json").read_text())
     conf["auto_map"] = {"AutoTokenizer": ["tokenization_own.OwnTokenizer", None]}
     (folder / "tokenizer_config.json").write_text(json.dumps(conf))
-    (folder / "tokenization_own.py").write_text("raise SystemExit('the folder\'s code ran')\n")
+    (folder / "tokenization_own.py").write_text('raise SystemExit("the folder code ran")\n')
     with pytest.warns(UserWarning, match=r"llm.tokenizer .*base: its tokenizer_config.json asks for code of its own "
                                          r"\(tokenization_own.OwnTokenizer\), which rsvlm never runs"):
         _, tok, _ = build_llm(LLMConfig(name_or_path=str(folder)))
