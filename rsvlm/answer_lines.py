@@ -20,10 +20,15 @@ def placed_lines(f: BinaryIO) -> Iterator[tuple[int | tuple[int, int], str]]:
     """``(place, line)`` of each line of the binary file ``f`` read as UTF-8, its line end kept, lines as
     ``str.splitlines`` splits the whole text (a CR, U+2028 too: the k-th line of the bytes at ``offset`` up to a
     b"\\n"; ``place`` is ``offset`` where k is 0, one int to hold, else ``(offset, k)``). The bytes of a character a
-    kill cut at the file's very end are left out; UnicodeDecodeError for others no UTF-8."""
+    kill cut at the file's very end are left out; UnicodeDecodeError for others no UTF-8, naming the file and byte."""
     decode, offset = codecs.getincrementaldecoder("utf-8")().decode, 0  # not final: a cut character waits
     for chunk in f:  # up to each b"\n", which no UTF-8 character holds, and splitlines ends a line at
-        for k, line in enumerate(decode(chunk).splitlines(keepends=True)):
+        try:
+            text = decode(chunk)
+        except UnicodeDecodeError as e:  # "position" is in the line: say where in which file
+            where = f"byte {offset + e.start} of {getattr(f, 'name', 'the file')}"
+            raise UnicodeDecodeError(e.encoding, e.object, e.start, e.end, f"{e.reason} ({where})") from None
+        for k, line in enumerate(text.splitlines(keepends=True)):
             yield (offset, k) if k else offset, line
         offset += len(chunk)
 

@@ -65,3 +65,13 @@ def test_drop_cut_line_opens_a_whole_part_only_to_read(tmp_path, monkeypatch):
         fh.write('{"id": "b", "ans')
     with pytest.raises(PermissionError):
         predictions.drop_cut_line(f)
+
+
+def test_bytes_no_utf8_are_refused_naming_the_file_and_byte(tmp_path):
+    """The decoder's position is in the line now (it was in the whole file): the error says which file, which byte."""
+    from rsvlm.answer_lines import answer_lines
+
+    f = tmp_path / "p.jsonl.rank1"
+    f.write_bytes(b'{"id": "a"}\n' * 3 + b"\x89PNG\r\n\x1a\n\xff")
+    with pytest.raises(UnicodeDecodeError, match=rf"invalid start byte \(byte 36 of {f}\)"):
+        list(answer_lines(f))
