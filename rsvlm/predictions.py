@@ -78,11 +78,6 @@ def _holders(out: Path) -> tuple[str, str, str]:
     return f"{out} and its rank parts ({', '.join(parts)})", "", "delete them"
 
 
-def answers_text(path: Path) -> str:
-    """``path`` as UTF-8, whole, as ``answer_lines`` reads it ("" where there is none); the readers here stream it."""
-    return "".join(answer_lines(path))
-
-
 def drop_cut_line(path: Path) -> str | None:
     """Cut a last line without its newline (a run killed mid-write) off ``path``: the next answer appended would be
     glued to it and lost as one unreadable line. Its record is answered again; returns the line for a message (it went

@@ -129,13 +129,12 @@ def test_resume_drops_the_rows_answered_again_and_keeps_other_lines_as_they_were
 
 
 def test_check_out_reads_out_once_a_line_at_a_time(tmp_path, monkeypatch):
-    """test_eval_tour74's pin of one read, through answer_lines (answers_text reads the file whole)."""
+    """test_eval_tour74's pin of one read, through answer_lines."""
     data, out = tmp_path / "test.jsonl", tmp_path / "p.jsonl"
     data.write_text("".join(json.dumps(_record(i)) + "\n" for i in range(3)))
     out.write_text('{"id": "r0", "answer": "yes"}\n{"id": "r1", "answer": "no"}\n')
     read, real = [], predictions.answer_lines
     monkeypatch.setattr(predictions, "answer_lines", lambda p: [read.append(p), real(p)][1])
-    monkeypatch.setattr(predictions, "answers_text", lambda p: pytest.fail("read whole"))
     assert check_out(data, out) is None
     assert read == [out]
     out.write_bytes(b'{"id": "r0", "answer": "yes"}\n\x89PNG\r\n\x1a\n\xff\x00')
