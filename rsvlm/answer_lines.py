@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import codecs
 import os
-import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -63,20 +62,3 @@ def after_last_line_end(f: BinaryIO, block: int = 1 << 20) -> int:
             return start + at + 1
         end = start
     return 0
-
-
-def replace_lines(path: Path, lines: Iterable[str]) -> bool:
-    """Write ``lines`` to ``path`` as ``rsvlm.temp_files.replace_text`` writes a text (a temp file beside it, its
-    name's pattern, and a rename), one at a time; where ``lines`` yields None, stop, leave ``path`` as it was and
-    return False."""
-    tmp = path.with_name(f"{path.name}.tmp{os.getpid()}.{secrets.token_hex(4)}")
-    try:
-        with tmp.open("w") as f:
-            for line in lines:
-                if line is None:
-                    return False
-                f.write(line)
-        os.replace(tmp, path)
-        return True
-    finally:
-        tmp.unlink(missing_ok=True)

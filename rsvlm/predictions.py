@@ -17,13 +17,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rsvlm.answer_lines import after_last_line_end, answer_lines, line_at, placed_lines, replace_lines
+from rsvlm.answer_lines import after_last_line_end, answer_lines, line_at, placed_lines
 from rsvlm.data.records import RecordError, image_paths, load_records
 from rsvlm.data.records_shape import json_line
 from rsvlm.out_paths import folder_named, refused
 from rsvlm.progress import counted
 from rsvlm.run_stamp import ANSWER_OPTIONS, ANSWERED_BEFORE, read_stamp, run_stamp, stamp_path  # noqa: F401  (predictions.X, as before the move)
-from rsvlm.temp_files import STALE_AFTER_S, remove_stale_temps, replace_text, sweep_temps  # noqa: F401  (predictions.X, as before the move)
+from rsvlm.temp_files import STALE_AFTER_S, remove_stale_temps, replace_lines, replace_text, sweep_temps  # noqa: F401  (predictions.X, as before the move)
 
 
 def part_path(out: Path, rank: int, world: int) -> Path:

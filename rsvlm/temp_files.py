@@ -10,6 +10,7 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from rsvlm.progress import counted
@@ -26,10 +27,22 @@ def replace_text(path: Path, text: str) -> None:
     swept by the next run (``remove_stale_temps``). The temp name is the file's own (two ranks on two
     machines sharing the folder may have the same pid); it has the umask's permissions (a tempfile's
     0600 would hide the predictions from the user's group)."""
+    replace_lines(path, [text])
+
+
+def replace_lines(path: Path, lines: Iterable[str]) -> bool:
+    """Write ``lines`` to ``path`` as ``replace_text`` writes a text (a temp file beside it, its
+    name's pattern, and a rename), one at a time; where ``lines`` yields None, stop, leave ``path`` as it was and
+    return False."""
     tmp = path.with_name(f"{path.name}.tmp{os.getpid()}.{secrets.token_hex(4)}")
     try:
-        tmp.write_text(text)
+        with tmp.open("w") as f:
+            for line in lines:
+                if line is None:
+                    return False
+                f.write(line)
         os.replace(tmp, path)
+        return True
     finally:
         tmp.unlink(missing_ok=True)
 

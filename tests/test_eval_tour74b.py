@@ -12,8 +12,9 @@ import tracemalloc
 import pytest
 
 from rsvlm import predictions
-from rsvlm.answer_lines import answer_lines, line_at, placed_lines, replace_lines
+from rsvlm.answer_lines import answer_lines, line_at, placed_lines
 from rsvlm.predictions import asked_digest, check_out, merge_answers, resume_state
+from rsvlm.temp_files import replace_lines
 
 
 def _whole_lines(path) -> list[str]:
