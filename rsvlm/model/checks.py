@@ -306,7 +306,7 @@ def check_llm(cfg: LLMConfig, key: str, trainable: str) -> int | None:
     if cfg.load_in_4bit and cfg.load_in_8bit:
         raise ValueError(f"{key}.load_in_4bit and {key}.load_in_8bit are exclusive")
     if quant and trainable == "full":
-        raise ValueError(f"{key}: a 4/8-bit LLM cannot be trained 'full'; set trainable.llm to lora (QLoRA) or frozen")
+        raise ValueError(f"{key}: a 4/8-bit LLM cannot be trained 'full'; set trainable.llm to lora (QLoRA)")
     if cfg.chat_template is not None and cfg.chat_template not in TEMPLATES:
         close = difflib.get_close_matches(str(cfg.chat_template), list(TEMPLATES), n=1)
         raise ValueError(f"{key}.chat_template: unknown chat template {cfg.chat_template!r}; known: {sorted(TEMPLATES)} "

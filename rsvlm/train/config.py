@@ -202,6 +202,11 @@ def check_config(cfg: TrainConfig) -> None:
     if cfg.objective == "lm" and all(getattr(cfg.model.trainable, part) == "frozen" for part in TRAINABLE):
         raise ValueError(f"model.trainable: {', '.join(TRAINABLE)} are all frozen: nothing would train (it was found "
                          "once the model was built); make one of them full or lora")
+    llm = cfg.model.llm  # was found at the final save, after the whole run trained its stems and projector
+    if cfg.objective == "lm" and (llm.load_in_4bit or llm.load_in_8bit) and cfg.model.trainable.llm == "frozen":
+        raise ValueError("model.trainable.llm: frozen, with a 4/8-bit LLM: such a model is never saved (its LLM "
+                         "cannot be written whole): set model.trainable.llm to lora (QLoRA), or load the LLM in full "
+                         "precision")
     for m, p in cfg.data.band_dropout.items():
         if not 0.0 <= float(p) <= 1.0:
             raise ValueError(f"data.band_dropout[{m!r}] must lie in [0, 1], got {p!r}")
