@@ -96,6 +96,7 @@ def test_the_ogr2ogr_line_for_a_shapefile_in_a_folder_with_a_space_can_be_pasted
     shp = tmp_path / "my data" / "b.shp"
     shp.parent.mkdir()
     shp.write_bytes(b"\x00\x00\x27\x0a" + bytes(96))  # a shapefile's header, as far as read
-    assert main(["geojson", "--images", str(tmp_path / "b.tif"), "--labels", str(shp), "--out", str(tmp_path / "o"),
+    (tmp_path / "images").mkdir()  # --images must be there (a mistyped one is refused first, naming it)
+    assert main(["geojson", "--images", str(tmp_path / "images"), "--labels", str(shp), "--out", str(tmp_path / "o"),
                  "--no-progress"]) == 2
     assert f"(ogr2ogr -f GeoJSON '{shp.with_suffix('.geojson')}' '{shp}'; QGIS" in capsys.readouterr().err
