@@ -10,6 +10,7 @@ from collections import Counter
 import numpy as np
 
 from rsvlm.train.batch_plan import epoch_batches
+from tests.test_train_tour74b import drawn_in_full_batches
 
 
 def _drop_last(lengths, batch_size, world_size, rank, seed, epoch, grouped, group_factor, weights, groups):
@@ -62,13 +63,7 @@ def test_weighted_draws_are_every_one_trained_in_full_batches_of_one_modality_al
             continue
         ranks = [epoch_batches(lengths, bs, world, r, seed, epoch, grouped, factor, weights, groups)
                  for r in range(world)]
-        assert len({len(r) for r in ranks}) == 1
-        drawn = Counter()
-        for step in zip(*ranks):
-            assert all(len(b) == bs for b in step)
-            if grouped:
-                assert len({groups[i] for b in step for i in b}) == 1, step
-            drawn.update(i for b in step for i in b)
+        drawn = drawn_in_full_batches(ranks, bs, grouped, groups)
         order = np.random.default_rng([seed, epoch]).choice(len(groups), size=len(groups), replace=True, p=weights)
         keys = np.asarray(groups if grouped else [""] * len(groups))
         want = Counter()

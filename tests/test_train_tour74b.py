@@ -17,6 +17,19 @@ from rsvlm.train import main as train_main
 from rsvlm.train.config import TrainConfig
 
 
+def drawn_in_full_batches(ranks: list, bs: int, grouped: bool, groups: list) -> Counter:
+    """How often each record is drawn over ``ranks``' plans (one list of batches a rank), checking what every plan
+    keeps: as many steps on every rank (ZeRO-3), full batches, one modality a step where ``grouped``."""
+    assert len({len(r) for r in ranks}) == 1
+    drawn = Counter()
+    for step in zip(*ranks):
+        assert all(len(b) == bs for b in step)
+        if grouped:
+            assert len({groups[i] for b in step for i in b}) == 1, step
+        drawn.update(i for b in step for i in b)
+    return drawn
+
+
 def test_each_epoch_draws_every_record_in_full_batches_of_one_modality_alike_on_every_rank():
     """10 records at batch_size=4 trained 8 an epoch; the 2 past the last whole batch were never drawn that epoch.
     Now every record of a group of at least one global batch is drawn, every micro-batch is full and of one
@@ -31,13 +44,7 @@ def test_each_epoch_draws_every_record_in_full_batches_of_one_modality_alike_on_
         gbs, seed, epoch, factor = bs * world, rnd.randint(0, 9), rnd.randint(0, 3), rnd.randint(1, 4)
         ranks = [epoch_batches(lengths, bs, world, r, seed, epoch, grouped, factor, None, groups)
                  for r in range(world)]
-        assert len({len(r) for r in ranks}) == 1
-        drawn = Counter()
-        for step in zip(*ranks):
-            assert all(len(b) == bs for b in step)
-            if grouped:
-                assert len({groups[i] for b in step for i in b}) == 1, step
-            drawn.update(i for b in step for i in b)
+        drawn = drawn_in_full_batches(ranks, bs, grouped, groups)
         counts = Counter(groups) if grouped else Counter({g: len(groups) for g in groups})
         want = {i for i, g in enumerate(groups) if counts[g] >= gbs} if grouped else (
             set(range(len(groups))) if len(groups) >= gbs else set())
