@@ -45,7 +45,7 @@ DEFAULT_PROMPTS = {
     "det": "[det] Detect every object.",
     "ground": "[ground] Where is the largest object?",
     "regcap": "[regcap] What is in the centre of the image?",
-    "seg": "[seg] Segment every building.",
+    "seg": "[seg] Segment every building. Answer with polygons.",  # as every trained [seg] question ends (or a grid mask)
     "change": "[change] What changed between the two images?",
 }
 
