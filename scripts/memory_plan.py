@@ -349,7 +349,7 @@ def model_config(path: Path, llm: str | None = None):
     from rsvlm.model import VLMConfig
     from rsvlm.model.checkpoint import no_checkpoint, resolve_in
     from rsvlm.model.checks import check_model_config
-    from rsvlm.train.config import TrainConfig
+    from rsvlm.train.config import TrainConfig, frozen_quantised_problem
 
     if path.suffix in WEIGHT_FILES:  # a .bin was read as YAML: 'top level must be a mapping, got str …'
         raise ValueError(f"{path}: a weights file, not a config (weights are never read here, pickles never "
@@ -373,6 +373,8 @@ def model_config(path: Path, llm: str | None = None):
     cfg = (load_config(TrainConfig, path, [f"model.trainable.llm={llm}"] if llm else []).model if recipe
            else load_config(VLMConfig, path, [f"trainable.llm={llm}"] if llm else []))
     check_model_config(cfg, "model." if recipe else "")  # e.g. --llm full of a 4-bit LLM: was planned, not refused
+    if why := frozen_quantised_problem(cfg, "model." if recipe else ""):  # training refuses it: was planned
+        raise ValueError(why)
     return cfg
 
 

@@ -214,6 +214,12 @@ def test_memory_plan_of_a_4bit_recipe_plans_what_it_runs(tmp_path, monkeypatch, 
     out = capsys.readouterr()
     assert out.err == f"memory_plan: {recipe}: model.llm: a 4/8-bit LLM cannot be trained 'full'; set " \
                       "trainable.llm to lora (QLoRA)\n" and not out.out
+    # a frozen 4-bit LLM was planned, though training refuses it (it is never saved: bb534415)
+    assert plan.main([str(recipe), "--seq-len", "64", "--llm", "frozen"]) == 2
+    out = capsys.readouterr()
+    assert out.err == f"memory_plan: {recipe}: model.trainable.llm: frozen, with a 4/8-bit LLM: such a model is " \
+                      "never saved (its LLM cannot be written whole): set model.trainable.llm to lora (QLoRA), or " \
+                      "load the LLM in full precision\n" and not out.out
 
 
 @pytest.mark.parametrize("args, says", [

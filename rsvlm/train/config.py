@@ -189,6 +189,15 @@ def expand_home(cfg: TrainConfig) -> None:
     cfg.ckpt.resume = home(cfg.ckpt.resume)  # ckpt.resume=~/runs/x/checkpoints/step_40 was "not found"
 
 
+def frozen_quantised_problem(model: VLMConfig, prefix: str) -> str | None:
+    """Why ``model`` cannot be trained: a frozen 4/8-bit LLM is never saved (its LLM cannot be written whole; it was
+    found at the final save, after a whole run trained its stems and projector); None otherwise."""
+    if (model.llm.load_in_4bit or model.llm.load_in_8bit) and model.trainable.llm == "frozen":
+        return (f"{prefix}trainable.llm: frozen, with a 4/8-bit LLM: such a model is never saved (its LLM cannot be "
+                f"written whole): set {prefix}trainable.llm to lora (QLoRA), or load the LLM in full precision")
+    return None
+
+
 def check_config(cfg: TrainConfig) -> None:
     """Reject values the loop cannot honour, naming the key."""
     for part, modes in TRAINABLE.items():
@@ -202,11 +211,8 @@ def check_config(cfg: TrainConfig) -> None:
     if cfg.objective == "lm" and all(getattr(cfg.model.trainable, part) == "frozen" for part in TRAINABLE):
         raise ValueError(f"model.trainable: {', '.join(TRAINABLE)} are all frozen: nothing would train (it was found "
                          "once the model was built); make one of them full or lora")
-    llm = cfg.model.llm  # was found at the final save, after the whole run trained its stems and projector
-    if cfg.objective == "lm" and (llm.load_in_4bit or llm.load_in_8bit) and cfg.model.trainable.llm == "frozen":
-        raise ValueError("model.trainable.llm: frozen, with a 4/8-bit LLM: such a model is never saved (its LLM "
-                         "cannot be written whole): set model.trainable.llm to lora (QLoRA), or load the LLM in full "
-                         "precision")
+    if cfg.objective == "lm" and (why := frozen_quantised_problem(cfg.model, "model.")):
+        raise ValueError(why)
     for m, p in cfg.data.band_dropout.items():
         if not 0.0 <= float(p) <= 1.0:
             raise ValueError(f"data.band_dropout[{m!r}] must lie in [0, 1], got {p!r}")
