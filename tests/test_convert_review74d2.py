@@ -9,29 +9,16 @@ import pytest
 
 from data_gen.convert.common import ConversionError
 from data_gen.convert.text import geojson_feature_count, geojson_features_before_error, read_json
-from tests.test_convert_tour74b import convert_stats
+from tests.test_convert_tour74b import collar_pair, convert_stats
 
 FEATURE = json.dumps({"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [1, 2]}})
 
 
 def test_levir_leaves_out_change_drawn_where_the_pair_holds_no_data(tmp_path):
     """Nodata was void in the share's denominator only: a label changed over the collar said 147.1%."""
-    import rasterio
-    from rasterio.transform import Affine
-
-    src = tmp_path / "src"
-    src.mkdir()
-    image = np.full((3, 64, 128), 120, np.uint8)
-    image[:, :, :60] = 0  # columns 0-59: no data
-    profile = {"driver": "GTiff", "width": 128, "height": 64, "dtype": "uint8", "crs": "EPSG:32618",
-               "transform": Affine(30, 0, 300000, 0, -30, 4000000)}
-    for tag in ("A", "B"):
-        with rasterio.open(src / f"x_{tag}.tif", "w", count=3, nodata=0, **profile) as ds:
-            ds.write(image)
     label = np.zeros((1, 64, 128), np.uint8)
     label[0, :, :100] = 255  # changed over the collar and 40 of the 68 columns seen
-    with rasterio.open(src / "x_label.tif", "w", count=1, **profile) as ds:
-        ds.write(label)
+    src = collar_pair(tmp_path / "src", 60, label)  # columns 0-59: no data
     stats = convert_stats("levir-cd", "--src", str(src), "--out", str(tmp_path / "o"))
     assert stats["notes"]["pairs_with_change_over_nodata"] == 1, stats["notes"]
     said = [json.loads(line)["conversations"][1]["value"] for line in (tmp_path / "o" / "records.jsonl").open()]

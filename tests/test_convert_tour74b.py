@@ -104,24 +104,30 @@ def test_masks_size_checks_an_empty_label(tmp_path):
     assert stats["notes"]["images_without_objects_not_read"] == 1
 
 
-def test_levir_gives_no_record_of_a_tile_where_the_pair_holds_no_data(tmp_path):
-    """A GeoTIFF pair's nodata collar (Landsat's) was tiled into "No change." records of pixels nobody saw."""
+def collar_pair(src, collar: int, label):
+    """``src``/x_A.tif and x_B.tif, a 128x64 uint8 GeoTIFF pair declaring nodata 0 in its first ``collar`` columns,
+    and x_label.tif holding ``label`` (1, 64, 128); ``src``."""
     import rasterio
     from rasterio.transform import Affine
 
-    src = tmp_path / "src"
     src.mkdir()
     image = np.full((3, 64, 128), 120, np.uint8)
-    image[:, :, :64] = 0  # the left half: no data
+    image[:, :, :collar] = 0
     profile = {"driver": "GTiff", "width": 128, "height": 64, "dtype": "uint8", "crs": "EPSG:32618",
                "transform": Affine(30, 0, 300000, 0, -30, 4000000)}
     for tag in ("A", "B"):
         with rasterio.open(src / f"x_{tag}.tif", "w", count=3, nodata=0, **profile) as ds:
             ds.write(image)
-    label = np.zeros((1, 64, 128), np.uint8)
-    label[0, 40:56, 100:116] = 255
     with rasterio.open(src / "x_label.tif", "w", count=1, **profile) as ds:
         ds.write(label)
+    return src
+
+
+def test_levir_gives_no_record_of_a_tile_where_the_pair_holds_no_data(tmp_path):
+    """A GeoTIFF pair's nodata collar (Landsat's) was tiled into "No change." records of pixels nobody saw."""
+    label = np.zeros((1, 64, 128), np.uint8)
+    label[0, 40:56, 100:116] = 255
+    src = collar_pair(tmp_path / "src", 64, label)  # the left half: no data
     stats = convert_stats("levir-cd", "--src", str(src), "--out", str(tmp_path / "o"), "--tile", "64")
     assert stats["notes"]["windows_mostly_nodata"] == 1 and stats["notes"]["tiles"] == 1, stats["notes"]
     records = [json.loads(line) for line in (tmp_path / "o" / "records.jsonl").read_text().splitlines()]
