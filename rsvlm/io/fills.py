@@ -28,6 +28,16 @@ def masks_any_band(src, nodata: float) -> bool:
     return bool(getattr(src, "fill_in_any_band", False)) and nodata in FILL_VALUES
 
 
+def nodata_valid(src, raw, valid, nodata: float | None):
+    """``valid`` (H, W) or None, with the pixels of ``raw`` (C, H, W) that hold ``nodata`` left out: where any band
+    holds it (``masks_any_band``) or every band does; ``valid`` as it is without a ``nodata`` (NaN holds nowhere)."""
+    if nodata is None:
+        return valid
+    held = raw == nodata  # (C, H, W)
+    v = ~(held.any(axis=0) if masks_any_band(src, nodata) else held.all(axis=0))
+    return v if valid is None else valid & v
+
+
 def no_nodata_declared(paths) -> str:
     """The fill notes' ``declares`` for the files ``paths`` read: ``NO_NODATA`` for one, else the band files
     named (at most 4; more as the first two … the last): "the file" had been said of a folder of band files.

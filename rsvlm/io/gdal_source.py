@@ -11,7 +11,7 @@ import numpy as np
 
 from rsvlm.io.bandnames import band_name_from_file, same_band
 from rsvlm.io.checks import ImageReadError, gdal_message, gdal_path, mixed_types, not_readable, raw_cut_short
-from rsvlm.io.fills import FILL_VALUES, masks_any_band
+from rsvlm.io.fills import FILL_VALUES, nodata_valid
 from rsvlm.io.pil_source import exif_note, misnamed_notes
 from rsvlm.io.quality import mask_among_bands
 
@@ -344,11 +344,7 @@ class RasterioSource:
                     raise read_failed(getattr(d, "src_dataset", d).name, e) from e
                 valid = m if valid is None else valid & m
         raw = np.stack(bands)  # (C, h, w)
-        if nodata is not None:
-            held = raw == nodata  # (C, h, w)
-            v = ~(held.any(axis=0) if masks_any_band(self, nodata) else held.all(axis=0))
-            valid = v if valid is None else valid & v
-        return raw, valid
+        return raw, nodata_valid(self, raw, valid, nodata)
 
     def read(self, window, indexes: list[int], nodata: float | None):
         from rasterio.windows import Window

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rsvlm.io.fills import masks_any_band
+from rsvlm.io.fills import nodata_valid
 from rsvlm.io.gdal_source import RasterioSource
 from rsvlm.io.sources import read_as_stored
 
@@ -69,13 +69,8 @@ class SharedRead:
         return self.raw, self.valid
 
     def _masked(self, raw: np.ndarray, valid: np.ndarray | None, nodata: float | None):
-        """(raw, valid) with ``nodata`` masked as ``RasterioSource._read`` masks it (where every band read holds it;
-        any band, ``fills.masks_any_band``)."""
-        if nodata is None:
-            return raw, valid
-        held = raw == nodata  # (C, h, w); NaN holds nowhere, as in _read
-        v = ~(held.any(axis=0) if masks_any_band(self.src, nodata) else held.all(axis=0))
-        return raw, v if valid is None else valid & v
+        """(raw, valid) with ``nodata`` masked as ``RasterioSource._read`` masks it (``fills.nodata_valid``)."""
+        return raw, nodata_valid(self.src, raw, valid, nodata)
 
     def sample(self, max_side: int, indexes: list[int], nodata: float | None):
         """``read_as_stored(src, max_side, indexes, nodata)``: from the shared read strided by ``k`` (at most
