@@ -1,8 +1,15 @@
 """Cut large images into tiles and carry their objects along.
 
-Windows: ``tile_windows(W, H, tile, overlap)`` steps by ``tile - overlap`` and adds one last
-window flush with the right / bottom edge, so every pixel is covered and no window is smaller
-than ``tile`` (an image no larger than ``tile`` is one window, the whole image).
+Windows: ``tile_windows(W, H, tile, overlap)`` cuts as many windows per row (column) as steps of ``tile -
+overlap`` need to reach the right (bottom) edge, the first flush with the left, the last with the right, and spreads
+them evenly between (``spread_starts``), so every pixel is covered, no window is smaller than ``tile`` and neighbours
+share at least ``overlap`` px (an image no larger than ``tile`` is one window, the whole image). Shifting the last
+window alone back made it a near copy of the one before (520 px at ``--tile 256``: windows at 256 and 264).
+Cannot: avoid two near copies where the image is just over one tile (256 px at ``--tile 255``): that is noted
+(``near_duplicate_edges``).
+
+Nodata: a window over half of whose pixels hold no data, or over half void (``mostly_void``), gets no record in any
+converter (``windows_mostly_nodata``), and an object lying wholly on nodata (``over_nodata``) is no object.
 
 Border rule (objects are pixel-coordinate dicts ``{"kind", "label", "coords"}`` as in
 ``rsvlm.geometry``): an object wholly inside a window is shifted into the window's coordinates
@@ -69,9 +76,20 @@ def tile_windows(width: int, height: int, tile: int | None = None, overlap: int 
         raise ValueError(f"tile must be a positive size in px, got {tile}")
     if not 0 <= overlap < tile:
         raise ValueError(f"overlap must be in [0, tile): got tile={tile}, overlap={overlap}")
-    from rsvlm.io.tiles import iter_windows  # the same windows as rsvlm predict --tile runs over
+    xs, ys = spread_starts(width, tile, tile - overlap), spread_starts(height, tile, tile - overlap)
+    return [Window(x, y, min(x + tile, width), min(y + tile, height)) for y in ys for x in xs]
 
-    return [Window(x, y, x + w, y + h) for x, y, w, h in iter_windows(width, height, tile, overlap)]
+
+def spread_starts(n: int, tile: int, step: int) -> list[int]:
+    """Where windows of ``tile`` px start along a side of ``n`` px: as many as steps of ``step`` need to reach its end
+    (as ``rsvlm.io.windows.window_starts``, torchgeo's ``GridGeoSampler`` and DOTA's devkit count them), the first at
+    0 and the last flush with the end, spread evenly between, so that neighbours are at most ``step`` apart (520 px at
+    tile 256: 0, 132, 264, where shifting the last alone gave 0, 256, 264)."""
+    if n <= tile:
+        return [0]
+    span = n - tile
+    gaps = -(-span // step)  # ceil: at most `step` apart
+    return [k * span // gaps for k in range(gaps + 1)]
 
 
 def near_duplicate_edges(windows: list[Window], overlap: int = 0) -> bool:
@@ -88,17 +106,45 @@ def near_duplicate_edges(windows: list[Window], overlap: int = 0) -> bool:
     return False
 
 
-def nodata_mask(path):
+def nodata_mask(path, window: Window | None = None):
     """(H, W) bool, True where the GeoTIFF or JP2 ``path`` holds no data (its nodata value in every band, its mask
-    band, an alpha of 0: GDAL's dataset mask); None where it declares none (a PNG, a raster of valid pixels only),
-    nothing read. Cannot: tell a black PNG collar from black ground."""
+    band, an alpha of 0: GDAL's dataset mask), of ``window`` alone where given; None where it declares none (a PNG,
+    a raster of valid pixels only), nothing read. Cannot: tell a black PNG collar from black ground."""
     from rsvlm.io.sources import open_raster
 
     if str(path).lower().endswith(RASTER_SUFFIXES):
         with open_raster(path) as ds:
             if ds.nodata is not None or any(f.name != "all_valid" for e in ds.mask_flag_enums for f in e):
-                return ds.dataset_mask() == 0
+                if window is None:
+                    return ds.dataset_mask() == 0
+                from rasterio.windows import Window as Read
+
+                return ds.dataset_mask(window=Read(window.x0, window.y0, window.width, window.height)) == 0
     return None
+
+
+MOSTLY = 0.5  # a window over this share void or nodata gets no record
+
+
+def mostly_void(void) -> bool:
+    """Whether over half of a window's pixels are void (``void``: (h, w) bool, None for none): the rule every
+    converter gives a window no record by (``windows_mostly_nodata`` where the void is the image's nodata: its
+    answers, "No change." or objects only where data is, would teach that fill is empty land)."""
+    return void is not None and void.size > 0 and float(void.mean()) > MOSTLY
+
+
+def over_nodata(obj: dict, nodata) -> bool:
+    """Whether ``obj`` (a box / obb / poly / point in a window's pixels) lies wholly on nodata (``nodata``: that
+    window's (h, w) bool, None for none): every pixel its bounds touch holds no data. Cannot: tell a slanted box
+    whose bounds reach a valid pixel but itself does not (it is kept)."""
+    import math
+
+    if nodata is None or not nodata.any() or (b := _bounds(obj)) is None:
+        return False
+    h, w = nodata.shape
+    x0, y0 = min(max(int(math.floor(b[0])), 0), w - 1), min(max(int(math.floor(b[1])), 0), h - 1)
+    x1, y1 = min(max(int(math.ceil(b[2])), x0 + 1), w), min(max(int(math.ceil(b[3])), y0 + 1), h)
+    return bool(nodata[y0:y1, x0:x1].all())
 
 
 def tile_progress(windows: list[Window], name: str, progress: bool = True):

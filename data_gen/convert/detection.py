@@ -39,7 +39,9 @@ codec's 1000-bin grid wide or high (a few pixels in a large image) cannot be wri
 skipped as ``smaller_than_a_bin``; a cut part of one that small is counted in the notes as
 ``cut_slivers_under_a_bin`` instead (it is no bad annotation). Images or tiles with no object get
 no record (noted as ``empty_images``, per window): the grammar has no spelling for "nothing here"
-yet. An image with no annotation at all (an empty label file, every line skipped) is not read
+yet. Where a GeoTIFF image holds no data (``on_data``), a window over half nodata gets no record
+(``windows_mostly_nodata``, the rule of ``levir-cd`` and ``masks``) and an object wholly on nodata is left out
+(``objects_over_nodata``). An image with no annotation at all (an empty label file, every line skipped) is not read
 (``nothing_to_write``: noted as ``images_without_objects_not_read``, not ``empty_images``).
 
 Difficult objects (DOTA's and VOC's ``difficult`` flag; an object dict with ``"difficult": True``;
@@ -77,8 +79,11 @@ from data_gen.tiling import (
     Window,
     clip_object,
     finite_coords,
+    mostly_void,
     near_duplicate_edges,
+    nodata_mask,
     object_shape,
+    over_nodata,
     tile_objects,
     tile_progress,
     tile_windows,
@@ -186,19 +191,21 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
         windows = tile_windows(width, height, opts.tile, opts.overlap)
         per_window, counts = tile_objects(inside, windows, opts.min_visible, opts.keep_cut)
         per_window = [writable(out, objs, w.width, w.height, file) for w, objs in zip(windows, per_window)]
+        per_window = on_data(out, image, windows, per_window)  # None: a window mostly nodata
         if len(windows) > 1:
             if near_duplicate_edges(windows, opts.overlap):  # --tile just under the image's size
                 out.note("images_with_near_duplicate_edge_tiles")
             out.note("object_cuts_at_tile_borders", counts["cut"])
             out.note("objects_lost_at_tile_borders", counts["lost"])
-            if kept_cut := sum(bool(o.get("cut")) for objs in per_window for o in objs):  # those some record holds
+            if kept_cut := sum(bool(o.get("cut")) for objs in per_window for o in objs or ()):  # those some record holds
                 out.note("cut_objects_kept_difficult", kept_cut)
         written: set = set()  # the source annotations (their "src", else the object) some record holds
         tiled = len(windows) > 1
         with cropper(image) if tiled and any(per_window) else contextlib.nullcontext() as crop:  # a PNG decoded once
             for win, objs in zip(tile_progress(windows, Path(image).name, out.progress), per_window):
                 if not objs:
-                    out.note("empty_images")
+                    if objs is not None:  # not one mostly nodata: counted apart
+                        out.note("empty_images")
                     continue
                 if not tiled:
                     rel, extra = out.copy_image(image), dict(image_extra if image_extra is not None else georef(image))
@@ -213,6 +220,27 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
                             if o.get("difficult")}
         if written:  # not those skipped after parsing (outside the image, under a bin, lost at tile borders)
             out.note("difficult_objects", len(written))
+
+
+def on_data(out: Output, image: Path, windows: list[Window], per_window: list[list[dict]]) -> list[list[dict] | None]:
+    """``per_window`` less what the GeoTIFF ``image``'s nodata hides (``tiling.nodata_mask``, read a window with
+    objects at a time): None for a window over half of whose pixels hold no data (``tiling.mostly_void``, noted as
+    ``windows_mostly_nodata``, its objects as ``objects_in_windows_mostly_nodata``: its answers, the objects only
+    where data is, taught that fill is empty land), and an object lying wholly on nodata left out (``objects_over_nodata``:
+    footprints over a collar taught that fill is a building)."""
+    kept: list[list[dict] | None] = []
+    for win, objs in zip(windows, per_window):
+        nodata = nodata_mask(image, win) if objs else None  # (h, w) bool or None
+        if mostly_void(nodata):
+            out.note("windows_mostly_nodata")
+            out.note("objects_in_windows_mostly_nodata", len(objs))
+            kept.append(None)
+            continue
+        seen = [o for o in objs if not over_nodata(o, nodata)]
+        if len(seen) < len(objs):
+            out.note("objects_over_nodata", len(objs) - len(seen))
+        kept.append(seen)
+    return kept
 
 
 def share_inside(obj: dict, image: Window, min_visible: float) -> str:

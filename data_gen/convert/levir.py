@@ -7,7 +7,8 @@ dataset root whose split folders hold ``A/ B/ label/`` is an error naming the ``
 
 * description: the number of changed regions (4-connected components of the label) and the
   changed share of the image, e.g. "3 building areas changed, covering 13.7% of the image." (of its
-  labelled pixels where a 0/1 label's 255 leaves some void: "… of the labelled part of the image.") —
+  labelled pixels where a 0/1 label's 255 leaves some void: "… of the labelled part of the image."; of those A and B
+  hold data at where a GeoTIFF's nodata leaves some out: "… of the part of the image with data.") —
   LEVIR-CD labels do not say built or demolished, so neither does the text; "No change." when
   the label is empty;
 * segmentation (label not empty): polygons of the changed areas, traced by
@@ -61,7 +62,7 @@ from data_gen.convert.labelread import read_binary_label
 from data_gen.convert.masks import seg_records, trace
 from data_gen.convert.options import check_tiling, int_at_least, tile_size
 from data_gen.crop import cropper, georef, tile_suffix
-from data_gen.tiling import near_duplicate_edges, nodata_mask, tile_progress, tile_windows
+from data_gen.tiling import mostly_void, near_duplicate_edges, nodata_mask, tile_progress, tile_windows
 from rsvlm.tokens import MODALITIES
 
 DESCRIBE = ("What changed between the two images?", "Describe the changes from the first image to the second.",
@@ -143,18 +144,23 @@ def grid_difference(a: Path, b: Path, ga: dict, gb: dict, out: Output) -> str | 
     return crop.grid_difference(ga, gb, f"A {a.name}", f"B {b.name}")
 
 
-def describe(mask, label: str, void=None) -> str:
-    """Change text from a bool mask (H, W): region count and changed share, of the labelled pixels where ``void``
-    (H, W) bool marks some unlabelled (a 0/1 label's 255: they counted as unchanged, 10% change over a half-void
-    label was said 5%)."""
+def describe(mask, label: str, void=None, nodata=None) -> str:
+    """Change text from a bool mask (H, W): region count and changed share, of the pixels neither ``void`` (H, W)
+    bool, unlabelled (a 0/1 label's 255: they counted as unchanged, 10% change over a half-void label was said 5%),
+    nor ``nodata`` (H, W) bool, where A or B holds no data, marks: "of the labelled part of the image", "of the part
+    of the image with data" (a Landsat collar is no unlabelled part), or both."""
     from scipy import ndimage
 
     _, n = ndimage.label(mask)
     if n == 0:
         return "No change."
-    labelled = mask.size - (int(void.sum()) if void is not None else 0)
-    share = 100.0 * int(mask.sum()) / labelled
-    where = "the image" if labelled == mask.size else "the labelled part of the image"
+    import numpy as np
+
+    unlabelled, empty = (m is not None and bool(m.any()) for m in (void, nodata))
+    left = [m for m, some in ((void, unlabelled), (nodata, empty)) if some]  # (H, W) bool each
+    share = 100.0 * int(mask.sum()) / (mask.size - (int(np.logical_or.reduce(left).sum()) if left else 0))
+    where = ("the labelled part of the image with data" if unlabelled and empty else "the labelled part of the image"
+             if unlabelled else "the part of the image with data" if empty else "the image")
     return f"{n} {label} area{'s' if n > 1 else ''} changed, covering {share:.1f}% of {where}."
 
 
@@ -239,8 +245,7 @@ def run(args, out: Output) -> None:
             continue
         width, height = wa, ha
         nodata = _nodata(a, b)  # (H, W) bool or None: pixels A or B holds no data at, where no change can be seen
-        if nodata is not None:  # void as a 0/1 label's 255: no change drawn there (it made shares over 100%)
-            void = nodata if void is None else void | nodata
+        if nodata is not None:  # left out as a 0/1 label's void is: no change drawn there (it made shares over 100%)
             if (mask & nodata).any():
                 out.note("pairs_with_change_over_nodata")
                 mask = mask & ~nodata
@@ -254,12 +259,14 @@ def run(args, out: Output) -> None:
                 at[0] = str(p)  # skipped at the image that does not decode, not at the label
                 crops[tag] = stack.enter_context(cropper(p))
             for win in tile_progress(windows, name, out.progress):
-                if void is not None and void[win.y0:win.y1, win.x0:win.x1].mean() > 0.5:  # "No change." of the unknown
-                    out.note("windows_mostly_nodata" if nodata is not None and nodata[win.y0:win.y1, win.x0:win.x1]
-                             .mean() > 0.5 else "windows_mostly_void")
+                subvoid, subnodata = (None if v is None else v[win.y0:win.y1, win.x0:win.x1] for v in (void, nodata))
+                if mostly_void(subnodata):  # "No change." of pixels nobody saw
+                    out.note("windows_mostly_nodata")
+                    continue
+                if mostly_void(subvoid if subnodata is None else subnodata if subvoid is None else subvoid | subnodata):
+                    out.note("windows_mostly_void")  # of pixels nobody labelled (some of them maybe nodata)
                     continue
                 sub = mask[win.y0:win.y1, win.x0:win.x1]
-                subvoid = None if void is None else void[win.y0:win.y1, win.x0:win.x1]
                 images = []
                 for tag, p in (("A", a), ("B", b)):
                     at[0] = str(p)
@@ -273,8 +280,8 @@ def run(args, out: Output) -> None:
                     out.note("tiles")
                 meta = make_meta("LEVIR-CD", lab.name, win.width, win.height, win.as_list())
                 rid = f"levir-{name}" + (f"-{win.x0}-{win.y0}" if tiled else "")
-                out.add(make_record(f"{rid}-describe", images, [(pick(DESCRIBE, rid), describe(sub, args.label, subvoid))],
-                                    "change", meta))
+                said = describe(sub, args.label, subvoid, subnodata)
+                out.add(make_record(f"{rid}-describe", images, [(pick(DESCRIBE, rid), said)], "change", meta))
                 if sub.any():
                     seg_records(out, trace(out, {args.label: sub}, args.form, args.budget), rid=rid, images=images,
                                 meta=meta, task="change", questions=SEGMENT)

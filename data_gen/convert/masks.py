@@ -29,6 +29,9 @@ pixels are, so an instance under half a cell (a one-pixel speck) can vanish from
 are counted in the notes as ``instances_lost_in_grid`` and the grid is written as the codec makes it
 (dropping them first would shrink the budget, ``budget`` x instances, and lose more; a larger
 ``--budget`` or ``--form poly`` keeps them).
+Pixels where a GeoTIFF image holds no data (its nodata value, mask band or alpha: ``tiling.nodata_mask``) are no
+class: one the label draws there is left out (``images_with_class_over_nodata``), and a window over half of them gets
+no record (``windows_mostly_nodata``, ``tiling.mostly_void``: the rule of ``levir-cd`` and the detection formats).
 Tiles crop image and mask alike: segmentation needs no border rule. A window with no class
 present gets no record (counted in the notes as ``empty_images``); the image of a label none of
 whose windows has one is not decoded (``images_without_objects_not_read``, not
@@ -67,7 +70,7 @@ from data_gen.convert.labelread import read_binary_label, read_label
 from data_gen.convert.options import check_tiling, int_at_least, tile_size
 from data_gen.convert.text import read_json, text_codec
 from data_gen.crop import cropper, georef, grid_difference, tile_suffix
-from data_gen.tiling import near_duplicate_edges, tile_progress, tile_windows
+from data_gen.tiling import mostly_void, near_duplicate_edges, nodata_mask, tile_progress, tile_windows
 from rsvlm.tokens import MODALITIES
 
 LABEL_SUFFIXES = ("_instance_color_RGB", "_response", "_labels", "_label", "_mask", "_gt")
@@ -397,6 +400,12 @@ def run(args, out: Output) -> None:
             out.take_back(mark)
             out.skip("label_not_a_mask", str(lab), why)
             continue
+        nodata = nodata_mask(image)  # (H, W) bool or None: the image's fill, where no class can be seen
+        if nodata is not None and nodata.any():
+            if any((m & nodata).any() for m in class_masks(label, classes, void).values()):
+                out.note("images_with_class_over_nodata")  # left out: a class drawn on fill taught fill is it
+            void = nodata if void is None else void | nodata
+            present = [bool(class_masks(label[w.y0:w.y1, w.x0:w.x1], classes, _at(void, w))) for w in windows]
         unknown_values(label, classes, ignored, out, str(lab), void)
         if empty := present.count(False):
             out.note("empty_images", empty)
@@ -407,6 +416,9 @@ def run(args, out: Output) -> None:
                 cropper(image) if tiled else contextlib.nullcontext() as crop:  # a PNG decoded once, not per tile
             for win, has in zip(tile_progress(windows, image.name, out.progress), present):
                 if not has:
+                    continue
+                if mostly_void(_at(nodata, win)):  # its records would say only where data is: fill as land
+                    out.note("windows_mostly_nodata")
                     continue
                 traced = trace(out, class_masks(label[win.y0:win.y1, win.x0:win.x1], classes, _at(void, win)),
                                args.form, args.budget)
