@@ -91,7 +91,10 @@ def read_only(path: str | Path, file_too: bool = True) -> str | None:
     # an existing folder, a file where a folder goes, a device: the caller's to say
     if mode & 0o222 or not (stat.S_ISREG(mode) if target == p else stat.S_ISDIR(mode)):
         return None
-    return (f"{'it' if target == p else target} is read-only ({stat.filemode(mode)}): no one may write there, and "
+    if target == p:  # predict --out replaced it as root, chat's /vis refused it: both refuse it now
+        return (f"it is read-only ({stat.filemode(mode)}): no one may write it, and root, whom the system lets, does "
+                "not replace it either; to replace it, remove it or make it writable (chmod u+w), or give another name")
+    return (f"{target} is read-only ({stat.filemode(mode)}): no one may write there, and "
             "root, whom the system lets, writes nothing there either; give a path in another folder")
 
 

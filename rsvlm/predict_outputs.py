@@ -32,7 +32,9 @@ def output_problem(args, inputs: list[str] = (), geojson_as: str = "--geojson") 
             return f"{same} and {option} name the same file {text}: the one written last would replace the other"
         if any(Path(f).resolve() == p.resolve() for f in inputs):
             return f"{option} {text} is an input image: it would be overwritten"
-        if why := out_paths.refused(p):  # missing/../x.json: made the folder missing; /dev/stdot as root: a file in /dev
+        # missing/../x.json: made the folder missing; /dev/stdot as root: a file in /dev; a read-only (a-w) file as
+        # root: was replaced, where chat's /vis and /geojson refused it (eval, which reads its --out again, does not)
+        if why := out_paths.refused(p, file_too=True):
             return f"{option} {text}: {why}"
         if p.is_dir():
             return f"{option} {text} is a folder; give a file name"
