@@ -25,6 +25,7 @@ from rsvlm.chat_commands import Commands
 from rsvlm.closed_pipes import stdout_to_null
 from rsvlm.io.nodata_objects import count_on_nodata, nodata_note
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
+from rsvlm.predict_question import count_note
 from rsvlm.tokens import opening_task, task_tag
 
 
@@ -45,6 +46,7 @@ class ChatREPL:
                                    min_objects=min_objects, history=history, stop_at_context=True)
         self.images: list = []  # RSImages of the current conversation
         self.unsent: list = []  # images loaded but not yet given to the model
+        self.kept = False  # whether the images are those /reset kept: an /image replaces them (was a pair with them)
         self.last: dict | None = None
         self.history_said = False  # whether the note on --history's rule was said (once a chat)
         self.failed = False  # whether the line being handled failed (fail): a piped chat counts them, its status 1
@@ -94,6 +96,8 @@ class ChatREPL:
         if alone:  # [vqa] was answered with a class
             question = inf.DEFAULT_PROMPTS[task]
             self.say(f"  note: a tag alone asks the task's standard question: {question}")
+        if note := count_note(question, self.session.processor.prompt.det_classes, bool(alone)):  # [count] How many?
+            self.say(f"  {note}")
         if len(self.images) == 2 and task not in (None, "change"):
             where = ("" if task in ("cls", "vqa", "cap", "count") else  # a word answer has no pixels to read in
                      f"; shapes are read in {inf.image_label(self.images[1])}'s pixels")

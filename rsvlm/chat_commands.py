@@ -13,7 +13,7 @@ from rsvlm import inference as inf
 from rsvlm import out_paths
 from rsvlm.advice import for_chat, for_cli
 from rsvlm.cli_values import stdin_image
-from rsvlm.output_options import overlay_title, rgb_bands_problem, vis_not_georeferenced
+from rsvlm.output_options import asked_regions, overlay_title, rgb_bands_problem, vis_not_georeferenced
 
 HELP = """commands:
   /image PATH [modality] [bands]
@@ -22,7 +22,7 @@ HELP = """commands:
                            modality is optical, msi, sar or ir (else inferred);
                            bands names the file's bands, comma-separated (e.g. R,G,B,NIR or VV),
                            with or without a modality before them
-  /reset                   forget the conversation (images stay loaded)
+  /reset                   forget the conversation (images stay loaded; an /image then replaces them)
   /vis out.png [R,G,B]     draw the last answer's geometry on the image, in the bands named as red, green,
                            blue (B08,B04,B03 false colour; VV,VH,VV; default: --rgb-bands, else its colours)
   /geojson out.geojson     write the last answer's geometry in the image's CRS
@@ -158,11 +158,16 @@ class Commands:
             self.repl.session.reset()
             self.repl.images, self.repl.unsent, self.repl.last = [], [], None
             self.repl.say("(new image: conversation reset)")
+        elif self.repl.kept:  # /reset, /image B: made a pair of the kept A and B, where a fresh start was meant
+            names = " and ".join(inf.image_label(im) for im in self.repl.images)
+            self.repl.images, self.repl.unsent, self.repl.last = [], [], None
+            self.repl.say(f"(new image: {names}, kept by /reset, dropped; a second /image before asking makes a pair)")
         elif len(self.repl.images) == 2:  # one image or a pair: a third was sent along, which the model never saw
             self.repl.images, self.repl.unsent, self.repl.last = [], [], None
             self.repl.say("(a third image: the pair is dropped; a second /image makes a new pair)")
         self.repl.unsent.append(img)
         self.repl.images.append(img)
+        self.repl.kept = False
         geo = f", {img.crs}" if img.crs else ""
         w, h = inf.scene_wh(img)
         self.repl.say(f"loaded {inf.image_label(img)}: {w}x{h} {img.modality} {img.bands}{geo}")
@@ -187,6 +192,7 @@ class Commands:
     def reset(self) -> None:
         self.repl.session.reset()
         self.repl.unsent, self.repl.last = list(self.repl.images), None
+        self.repl.kept = bool(self.repl.images)  # the next /image starts anew on its own image (add_image)
         self.repl.say("(conversation reset)")
 
     def write_vis(self, args: list[str]) -> None:
@@ -225,13 +231,15 @@ class Commands:
         # above them, and left some as outside the image)
         kw = dict(title=overlay_title(self.repl.last["question"], self.repl.last.get("answer"), images=self.repl.images),
                   object_scale=inf.read_scale(img), rgb_bands=rgb)
+        # the region a [regcap] question asked about drawn too, as predict --vis draws it (was left out)
+        drawn = self.repl.last["objects"] + asked_regions(self.repl.last["question"], img, len(self.repl.images) == 2)
         try:
             if len(self.repl.images) == 2:  # a pair side by side, the shapes on both (was the after image alone)
                 before, after = inf.image_labels(self.repl.images)  # 2019/scene.tif, 2020/scene.tif: were both scene.tif
-                draw_pair_overlay(*self.repl.images, self.repl.last["objects"], args[0],
-                                  captions=(f"before: {before}", f"after: {after}"), **kw)
+                draw_pair_overlay(*self.repl.images, drawn, args[0], captions=(f"before: {before}", f"after: {after}"),
+                                  **kw)
             else:
-                draw_overlay(img, self.repl.last["objects"], args[0], **kw)
+                draw_overlay(img, drawn, args[0], **kw)
         except (OSError, ValueError) as e:  # no image extension, no permission: the session goes on
             self.repl.fail(f"error: /vis {args[0]}: {why(e, args[0])}")
             return

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 
@@ -28,6 +29,7 @@ from rsvlm.output_options import (
 from rsvlm.predict_outputs import output_problem, write_output
 from rsvlm.predict_question import (
     asked_question,
+    count_note,
     named_task,
     settle_task,
     text_advice,
@@ -283,6 +285,8 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
         print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
+    if note := count_note(question, processor.prompt.det_classes, args.prompt is None):  # was "How many objects
+        say(note)  # are there?", unsaid: a count question the model never learnt (each of its names a class)
     args.max_new_tokens, capped = context_cap(model, args.max_new_tokens)  # 100000 ran on for many minutes past it
     if capped:
         say(f"note: {capped}")
@@ -310,6 +314,9 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         say(f"note: {named}")
     if args.vis and (flat := vis_not_georeferenced(args.vis, images[-1], "--vis", "--geojson")):  # overlay.tif
         say(f"note: {flat}")
+    if args.vis and args.tile and re.search(inf.SHAPE_OPEN, question):  # was drawn nowhere, unsaid
+        say(f"note: --vis draws no region of the question: under --tile its {re.search(inf.SHAPE_OPEN, question)[0]} is "
+            "read in each tile's own pixels, a different place in each; leave --tile out to see it drawn")
 
     tta = FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None
     stopped = None  # why a tiled run ended early (Ctrl-C), its tiles' objects still written
@@ -404,7 +411,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         kw = dict(title=overlay_title(question, None if counted else result["answer"], bool(args.tile), images), max_side=VIS_MAX_SIDE,
                   object_scale=inf.read_scale(base), rgb_bands=args.rgb_bands)
         # a [regcap] region drawn too: its caption was drawn with no sign of where it was asked
-        drawn = result["objects"] + (asked_regions(question, base) if args.task == "regcap" and not args.tile else [])
+        drawn = result["objects"] + ([] if args.tile else asked_regions(question, base, len(images) == 2))
         if len(images) == 2:  # a pair side by side, the shapes on both (was the after image alone)
             draw_pair_overlay(*images, drawn, args.vis, captions=(f"before: {labels[0]}",
                                                                               f"after: {labels[1]}"), **kw)

@@ -8,6 +8,7 @@ import re
 
 from rsvlm import inference as inf
 from rsvlm.advice import pixel_box_hint
+from rsvlm.progress import plural
 from rsvlm.tokens import opening_task
 
 
@@ -36,6 +37,26 @@ def region_question(args, image) -> str | None:
         raise ValueError(f"--prompt names a region of its own ({shape.group(0)}) and --region gives another: a run asks "
                          "about one region; leave --region out, or write {box} in --prompt in its place")
     return q.replace("{box}", box) if "{box}" in q else f"{q.rstrip()} {box}"
+
+
+def count_note(question: str, classes: list[str], default: bool) -> str | None:
+    """What to say of a ``[count]`` ``question`` (None for any other): every count question the model learnt names a
+    class ("How many ships are there?"; it answered "How many objects are there?", the standard question once, with
+    a guess), so ``default`` (the task's standard question was asked) says the class asked and ``classes`` (the
+    model's ``prompt.det_classes``) the others; a question naming none of ``classes``, singular or plural, as a whole
+    word is warned of. Cannot tell a class named by another word ("cars", "vessels") from none."""
+    if opening_task(question) != "count":
+        return None
+    said = re.sub(r"[\s_-]+", " ", question.lower())
+    listed = ", ".join(plural(c) for c in classes) or "none listed (prompt.det_classes in its config.yaml)"
+    if default:
+        other = next((c for c in classes if c not in said), "plane")
+        return (f"note: [count] asks how many of one class, as the model learnt it: asked {question!r}; name another "
+                f"in the question ('[count] How many {plural(other)} are there?'; the model's classes: {listed})")
+    if not classes or any(re.search(rf"\b(?:{re.escape(c)}|{re.escape(plural(c))})\b", said) for c in classes):
+        return None
+    return (f"warning: {question!r} names none of the model's classes ({listed}): every [count] question it learnt "
+            f"names one ('[count] How many {plural(classes[0])} are there?'), and its count of other things is a guess")
 
 
 def settle_task(args) -> str | None:
