@@ -61,8 +61,29 @@ def synth_config(a, path):
     from data_gen.synth.run import check_config
 
     cfg = load_with_tasks(path, synth_overrides(a), a.tasks)
-    check_config(cfg, given_flags(a))
+    try:
+        check_config(cfg, given_flags(a))
+    except ValueError as e:  # "scene.max_objects -3 is out of range": a file's value named no file
+        if where := config_blamed(str(e), path, [*a.overrides, *(f"{k}=" for k in given_flags(a))]):
+            raise ValueError(f"{where}: {e}") from None
+        raise
     return cfg
+
+
+def config_blamed(message: str, path, overrides: list[str]) -> str | None:
+    """The config file (or ``base:`` of it) that set the key ``message``, a ``check_config`` refusal, begins with
+    (``scene.max_objects -3 is …``), as ``rsvlm.config.load_config`` names one; None where ``path`` is None, the
+    message begins with no key (``--size 8 …``) or one of ``overrides`` (``key=value``; an option's key) set it."""
+    import re
+
+    from rsvlm.config_hints import set_in
+    from rsvlm.overrides import split_override
+
+    key = re.match(r"[a-z_]+(\.[a-z_]+)*(?=[ :])", message)
+    if path is None or key is None or any(key[0] == (at := ".".join(split_override(o)[0])) or
+                                          key[0].startswith(at + ".") for o in overrides):
+        return None
+    return set_in(path, key[0])
 
 
 def given_flags(a) -> dict[str, str]:

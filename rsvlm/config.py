@@ -45,6 +45,7 @@ from rsvlm.config_hints import (
     outdented,
     quoted_kind,
     quoted_refusal,
+    set_in,
     tab_hint,
     unknown_refusal,
     yaml_problem,
@@ -398,9 +399,7 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
         if culprit or path is None:  # optim.lr=1e-4,max_steps=3: its value is '1e-4,max_steps=3'
             raise ConfigError(f"override {culprit[-1]!r}: {e}{joined_hint(culprit[-1], cls)}" if culprit
                               else f"{cls.__name__}: {e}", keys=e.keys) from e
-        origin = next((f for key in e.keys if (f := _origin(load_yaml(path), path, key)) is not None), path)
-        where = str(path) if Path(origin).resolve() == path.resolve() else f"{origin} (a base of {path})"
-        raise ConfigError(f"{where}: {e}", keys=e.keys) from e
+        raise ConfigError(f"{next(filter(None, (set_in(path, k) for k in e.keys)), path)}: {e}", keys=e.keys) from e
 
 
 def own_problem(cfg: Any, where: str = "") -> ConfigError | None:

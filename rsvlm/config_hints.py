@@ -464,3 +464,12 @@ def held_config(folder: Path) -> str:
     """", such as FOLDER/train_config.yaml" for a run's out_dir or a model folder given as a config file; ""."""
     held = next((folder / n for n in ("train_config.yaml", "config.yaml") if (folder / n).is_file()), None)
     return f", such as {held}" if held else ""
+
+
+def set_in(path, key: str) -> str | None:
+    """The file setting dotted ``key`` for config file ``path``, as errors name it: ``path`` or the ``base:`` whose
+    value the merge kept (``b.yaml (a base of a.yaml)``); None where neither sets it."""
+    from rsvlm.config import _origin, load_yaml  # it imports this module
+
+    origin = _origin(load_yaml(path), Path(path), key)
+    return origin and (str(path) if origin.resolve() == Path(path).resolve() else f"{origin} (a base of {path})")

@@ -90,7 +90,7 @@ def test_chat_turns_and_seed_refusals_name_only_what_is_wrong(tmp_path, capsys, 
 
 
 @pytest.mark.parametrize("override, said", [
-    ("scene.object_scale=-1", "error: scene.object_scale -1 is out of range ("),
+    ("scene.object_scale=-1", "error: scene.object_scale -1 is out of range: give a finite number > 0\n"),
     ("scene.pairs_fraction=2", "error: scene.pairs_fraction 2 must be in [0, 1]\n"),
 ])
 def test_synth_scene_refusals_show_numbers_as_given(tmp_path, capsys, override, said):

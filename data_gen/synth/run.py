@@ -98,14 +98,16 @@ def check_config(cfg: SynthConfig, flags: dict[str, str] | None = None) -> None:
     sc, rc = cfg.scene, cfg.render
     if not 0 <= sc.pairs_fraction <= 1:
         raise ValueError(f"{pairs_is} {given(sc.pairs_fraction)} must be in [0, 1]")
-    for key, value, ok in (("scene.max_objects", sc.max_objects, sc.max_objects >= 0),
-                           ("scene.object_scale", sc.object_scale, 0 < sc.object_scale < float("inf")),
-                           ("scene.min_object_px", sc.min_object_px, 0 <= sc.min_object_px < float("inf")),
-                           ("render.sar_looks", rc.sar_looks, rc.sar_looks >= 1),
-                           ("render.png_compress_level", rc.png_compress_level, 0 <= rc.png_compress_level <= 9)):
-        if not ok:  # NaN fails every comparison
-            raise ValueError(f"{key} {given(value)} is out of range (max_objects >= 0, object_scale > 0, "
-                             "min_object_px >= 0, sar_looks >= 1, png_compress_level 0-9)")
+    for key, value, ok, span in (("scene.max_objects", sc.max_objects, sc.max_objects >= 0, "a whole number >= 0"),
+                                 ("scene.object_scale", sc.object_scale, 0 < sc.object_scale < float("inf"),
+                                  "a finite number > 0"),
+                                 ("scene.min_object_px", sc.min_object_px, 0 <= sc.min_object_px < float("inf"),
+                                  "a finite number >= 0"),
+                                 ("render.sar_looks", rc.sar_looks, rc.sar_looks >= 1, "a whole number >= 1"),
+                                 ("render.png_compress_level", rc.png_compress_level,
+                                  0 <= rc.png_compress_level <= 9, "a whole number 0 to 9")):
+        if not ok:  # NaN fails every comparison; the range is the key's own (it listed all five)
+            raise ValueError(f"{key} {given(value)} is out of range: give {span}")
     if why := scene_weights_problem(sc.scene_weights):  # a file's: load_config names it; a config built in Python
         raise ValueError(f"scene.{why[0]}")
 
