@@ -71,7 +71,7 @@ def rebuild(root: str | Path, cfg: InstructionConfig, seed: int, prefix: str = "
     unfinished = (root / "train.jsonl.partial").is_file()  # synth's (or an unprefixed rebuild's) cut short
     files = SplitFiles(root, prefix, keep_earlier=True)  # an earlier set of this prefix stays until this one is done
     try:
-        for path in bar(paths, desc="records", unit="scene", disable=not progress):
+        for path in bar(paths, desc="rebuild: scenes", unit="scene", disable=not progress):  # was "records"
             try:
                 scene = load_scene(path)
             except ValueError as e:  # cut short (a killed run, a full disk): named with the others, at the end
