@@ -172,7 +172,7 @@ def check_weights(cfg: InstructionConfig) -> None:
     if (cfg.all_tasks or cfg.records_per_image > 0) and not any(float(w) > 0 for w in cfg.task_weights.values()):
         raise ValueError(f"instructions.task_weights {shown(cfg.task_weights)}: no task has a weight > 0, so no record "
                          "could be made (instructions.records_per_image=0 asks for none)")
-    for key in ("point_count_share", "obb_fraction", "grid_fraction"):
+    for key in ("point_count_share", "obb_fraction", "grid_fraction", "count_present_share"):
         if not 0 <= getattr(cfg, key) <= 1:
             raise ValueError(f"instructions.{key} must be in [0, 1], got {given(getattr(cfg, key))}")
     if cfg.mask_budget < 8:

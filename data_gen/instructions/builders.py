@@ -123,7 +123,7 @@ def build_count(v: View) -> Sample:
     and frame, not from ``v.rng``, so every other record stays as it is without it."""
     from rsvlm.geometry import encode
 
-    cls = _count_class(v, 0.8)
+    cls = _count_class(v, v.cfg.count_present_share)
     objs = sorted((o for o in v.objects if o["class"] == cls), key=lambda o: (o["center"][1], o["center"][0]))
     question, point, sub = v.pick(P.COUNT), v.cfg.count_points, "count"
     if v.cfg.point_count_share > 0:
@@ -155,7 +155,7 @@ def build_vqa(v: View) -> Sample:
         ans = "yes" if counts[cls] else "no"
         return Sample(v.pick(P.VQA["presence"]).format(s=cls, pl=P.plural(cls)), ans, "vqa", qtype, cls)
     if qtype == "count":
-        cls = _count_class(v, 0.8)
+        cls = _count_class(v, v.cfg.count_present_share)
         return Sample(v.pick(P.VQA["count"]).format(pl=P.plural(cls)), str(counts[cls]), "vqa", qtype, cls,
                       [o["id"] for o in v.objects if o["class"] == cls])
     if qtype == "comparison":  # a class present, b one of another count (no tie): yes or no, one each half

@@ -25,6 +25,9 @@ class InstructionConfig:
     max_det_objects: int = 40  # det answers list at most this many objects (the rest are counted as cut)
     count_points: bool = False  # [count] answers point at each counted object, then give the number
     point_count_share: float = 0.0  # of [count] records: asked to point at each object first, answered so
+    # of count questions ([count], [vqa]) on a scene holding objects: asked of a class it holds (the rest of one it
+    # lacks, answered 0); 1 leaves only scenes without objects answering 0. The default's draws are kept as they were
+    count_present_share: float = 0.8
 
     def config_problem(self) -> tuple[str, tuple[str, ...]] | None:  # load_config's: a --config file's unknown
         return weights_problem(self)  # task or bad weight names the file, not the key alone
