@@ -93,12 +93,12 @@ def spread_starts(n: int, tile: int, step: int) -> list[int]:
 
 
 def near_duplicate_edges(windows: list[Window], overlap: int = 0) -> bool:
-    """Whether the last column or row of ``windows`` (``tile_windows`` with ``overlap``), shifted back
-    flush with the image's edge, lies under half a step (``tile - overlap``) past the one before, so that
-    it adds under half the new pixels a regular tile does: ``--tile 255`` cut a 256 px LEVIR-CD pair into
-    four tiles one pixel apart, near copies of one another in the records (the converters note such
-    images). A last tile 72 px on at ``--tile 256 --overlap 128`` (128 px steps) is no near copy: the
-    overlap asked for has neighbours share half a tile already."""
+    """Whether the last column or row of ``windows`` (``tile_windows`` with ``overlap``) lies under half a step
+    (``tile - overlap``) past the one before, so that it adds under half the new pixels a regular tile does:
+    ``--tile 255`` cut a 256 px LEVIR-CD pair into four tiles one pixel apart, near copies of one another in the
+    records (the converters note such images). Spread evenly (``spread_starts``), windows are that close only
+    where a side is just over one tile; neighbours of 128 px steps at ``--tile 256 --overlap 128`` are no near
+    copies: the overlap asked for has them share half a tile already."""
     for start, size in ((lambda w: w.x0, windows[0].width), (lambda w: w.y0, windows[0].height)):
         starts = sorted({start(w) for w in windows})
         if len(starts) > 1 and 2 * (starts[-1] - starts[-2]) < size - overlap:
