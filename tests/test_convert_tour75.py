@@ -158,3 +158,17 @@ def test_masks_on_the_real_landsat_collar_leaves_out_tiles_of_fill(tmp_path):
     notes = stats["notes"]
     assert notes["images_with_class_over_nodata"] == 1 and notes["windows_mostly_nodata"] >= 1, notes
     assert notes["tiles"] + notes["windows_mostly_nodata"] == 12, notes  # 4 x 3 windows
+
+
+def test_masks_names_the_default_suffix_a_wrong_label_suffix_hid(tmp_path, capsys):
+    """detectree's X_response.tif under --label-suffix _mask said "give --label-suffix", not which."""
+    from PIL import Image
+
+    from data_gen.convert import main
+
+    for name in ("a_img.png", "a_response.png"):
+        Image.fromarray(np.zeros((8, 8), np.uint8)).save(tmp_path / name)
+    assert main(["masks", "--images", str(tmp_path), "--labels", str(tmp_path), "--binary", "tree",
+                 "--label-suffix", "_mask", "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    assert (f"{tmp_path} holds stems ending with _response, a default label suffix: leave --label-suffix out"
+            in capsys.readouterr().err)

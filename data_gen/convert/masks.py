@@ -324,8 +324,12 @@ def _no_suffix_hint(images: Path, labels: Path, suffix: str | None) -> str:
     guess = next((b[len(a):] for b in stems for a in (b[:i] for i in range(len(b) - 1, 0, -1) if b[i] == "_")
                   if a in seen), None)
     looked = f"--label-suffix {suffix!r}" if suffix else f"one of {', '.join(LABEL_SUFFIXES)} (any case)"
-    return (f": in a folder of images and labels a label's stem ends with {looked}; give --label-suffix"
-            + (f" (e.g. --label-suffix {guess}: a stem that is another's plus {guess!r})" if guess else ""))
+    known = next((s for s in LABEL_SUFFIXES for st in stems if st.lower().endswith(s.lower())), None) \
+        if suffix else None  # detectree's X_response.tif under --label-suffix _mask: "give --label-suffix", unsaid which
+    return (f": in a folder of images and labels a label's stem ends with {looked}; "
+            + (f"{labels} holds stems ending with {known}, a default label suffix: leave --label-suffix out"
+               if known else "give --label-suffix"
+               + (f" (e.g. --label-suffix {guess}: a stem that is another's plus {guess!r})" if guess else "")))
 
 
 def run(args, out: Output) -> None:
