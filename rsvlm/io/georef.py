@@ -66,12 +66,15 @@ def prj_beside(files: list[str]) -> tuple[str | None, str] | None:
     """(CRS, note) from the ESRI ``.prj`` beside an image georeferenced by a world file (``files``: GDAL's, the
     image then its world file), which GDAL's PNG and JPEG drivers do not read: such an image had no CRS, and the
     note told the user to put the .prj there. (None, note naming it) where the .prj cannot be parsed; None where
-    there is no world file or no .prj."""
+    there is no world file or no .prj. In a zip or tar (``/vsizip/a.zip/x.png``) the .prj is read from the archive
+    (it had been looked for on disk only: the image had no CRS)."""
     if len(files) < 2 or not any(f.lower().endswith(WORLD_FILE_ENDINGS) for f in files[1:]):
         return None
+    from rsvlm.io.archives import member_text
+
     image = Path(files[0])
     for prj in (image.with_suffix(".prj"), Path(f"{image}.prj")):
-        if prj.is_file():
+        if (text := member_text(prj, 65536)) is not None:
             from rasterio.crs import CRS
             from rasterio.errors import CRSError
 
@@ -79,7 +82,7 @@ def prj_beside(files: list[str]) -> tuple[str | None, str] | None:
 
             try:  # utf-8-sig: a BOM (a .prj saved by Notepad) was "unhandled keyword: \ufeffPROJCS"
                 with unheard():  # its failure is said below, not as "GDAL error while reading"
-                    crs = CRS.from_user_input(prj.read_text("utf-8-sig", errors="replace")[:65536].strip()).to_string()
+                    crs = CRS.from_user_input(text.removeprefix("\ufeff").strip()).to_string()
             except (CRSError, ValueError) as e:
                 CRS.from_epsg(4326)  # clears GDAL's last error: left set, the next rasterio call raised it, and the
                 # image was "not a readable raster, truncated or corrupt" for a damaged .prj beside it
