@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 
 __all__ = ["band_name_from_file", "sentinel2_alone", "default_description", "polarisation_from_file", "file_stem", "polarisation_in", "polarisations_in",
-           "SAME_BAND", "NEAR_BAND", "ESPA_BAND", "near_band_at", "band_key", "same_band", "band_at", "colour_band_at"]
+           "SAME_BAND", "NEAR_BAND", "ESPA_BAND", "sentinel2_names", "near_band_at", "band_key", "same_band", "band_at", "colour_band_at"]
 
 # Names of one band, matched case-insensitively: Sentinel-2 numbering, plain words and STAC's eo:common_name
 # (STAC 1.1 eo: coastal, rededge071/075/078, nir09, cirrus, swir16, swir22, lwir11, lwir12: Planetary Computer
@@ -112,3 +112,9 @@ def polarisation_in(text: str | None) -> str | None:
     """The one polarisation ``text`` (a file's stem, a band's description) names, else None."""
     found = polarisations_in(text)
     return found.pop() if len(found) == 1 else None
+
+
+def sentinel2_names(names) -> bool:
+    """Whether every band name is a Sentinel-2 band's (``B02``, ``B8A``); False for none."""
+    names = list(names)
+    return bool(names) and all(re.fullmatch(r"[Bb](0[1-9]|1[0-2]|8[Aa])", str(b)) for b in names)

@@ -2,7 +2,8 @@
 (``FILL_VALUES``: -9999, -32768, float32's lowest) or an outlying lowest / highest value in every band
 (``undeclared_fill``), DN 0 in every msi band (``msi_zero_note``), exactly 0 dB in sar (``db_zero_note``),
 SAR amplitude 0, nodata already (``zero_amplitude_note``),
-which files declare no nodata (``no_nodata_declared``), and why a read has no valid pixel (``no_valid_note``).
+which files declare no nodata (``no_nodata_declared``), the fill of a Landsat or Sentinel-2 product that declares
+none (``product_fill``), and why a read has no valid pixel (``no_valid_note``).
 
 Pure numpy on raw arrays (C, h, w) in the file's dtype, as ``scaling.py`` (``no_valid_note`` reads an open
 source's metadata); ``read.py`` asks them once a scene.
@@ -16,6 +17,27 @@ import numpy as np
 
 FILL_VALUES = (-9999.0, -32768.0, float(np.finfo(np.float32).min))  # GIS fill values no real band holds
 NO_NODATA = "the file declares no nodata"  # the fill notes' ``declares``: one file's words
+
+
+def product_fill(src, paths: list[Path], bands: list[str], modality: str, landsat: bool, declares: str
+                 ) -> tuple[float, str, bool] | None:
+    """(fill, note, said only where held) for a Landsat (``landsat``: its DN by name or metadata) or Sentinel-2
+    product that declares no nodata: USGS Landsat Collection products fill with DN 0 (ESPA's int16 files with
+    -9999), ESA's Sentinel-2 uint16 tiles with DN 0 (a collar outside the swath; valid DN start at 1), the latter
+    named by its ``bands`` or by its band files' names (``B02.jp2``). The Sentinel-2 note is said only where the read
+    holds DN 0: it had been said of every uint16 file so named, zeros or not. None for other files."""
+    from rsvlm.io import products as pr
+    from rsvlm.io.bandnames import band_name_from_file, sentinel2_names
+
+    if src.declares_nodata:
+        return None
+    if landsat:
+        fill = -9999 if pr.espa_named(paths) and np.dtype(src.dtype).kind == "i" else 0
+        return fill, f"Landsat {'ESPA ' * bool(fill)}fill: DN {fill} read as nodata ({declares} value)", False
+    if modality == "msi" and src.dtype == "uint16" and (  # (given bands="blue,green,red,nir" too)
+            sentinel2_names(bands) or len(paths) == src.count and sentinel2_names(map(band_name_from_file, paths))):
+        return 0, f"Sentinel-2 fill: DN 0 read as nodata ({declares} value)", True
+    return None
 
 
 def masks_any_band(src, nodata: float) -> bool:

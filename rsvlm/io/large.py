@@ -43,9 +43,11 @@ def header_size(name: str) -> Size | None:
 
 
 @contextlib.contextmanager
-def out_of_memory(name: str, size: Callable[[], Size | None], what: str = "the scene"):
+def out_of_memory(name: str, size: Callable[[], Size | None], what: str = "the scene", shrunk: int | None = None):
     """Turns a ``MemoryError`` inside into ``SceneTooLarge``: which file, ``what`` was read (its
-    ``size()`` in pixels and bands, and what it takes as float32), and how to read it in windows."""
+    ``size()`` in pixels and bands, and what it takes as float32), and how to read it in windows.
+    ``shrunk``: the read was ``read_shrunk(shrunk)``'s (or its samples'), so a smaller side is advised, not
+    "read it shrunk" (said where the shrunk read itself had failed)."""
     try:
         yield
     except SceneTooLarge:
@@ -62,6 +64,8 @@ def out_of_memory(name: str, size: Callable[[], Size | None], what: str = "the s
                "is read in windows where rasterio is installed (pip install 'rsvlm[geo]')" if isinstance(e, DecodedWhole) else
                "read it in smaller windows (a smaller --tile; a PNG or JPEG that GDAL reads is read a row of windows "
                "at a time, the scene's width: a tiled GeoTIFF is not)" if what.startswith("window") else
+               "read it in windows (rsvlm predict --tile 512, or SceneReader(...).read((x0, y0, w, h))), or shrunk to "
+               f"fewer than {shrunk} px a side (SceneReader.read_shrunk): the {shrunk} px read did not fit" if shrunk else
                "read it in windows (rsvlm predict --tile 512, or SceneReader(...).read((x0, y0, w, h))) or shrunk "
                "(SceneReader.read_shrunk)")
         raise SceneTooLarge(f"{name}: not enough memory to read {what} at once:{told} {how} ({e or 'MemoryError'})") from e

@@ -84,13 +84,15 @@ def given_modality(modality, name: str) -> str | None:
     return m
 
 
-def guess_modality(src, paths: list[Path], modality: str | None, nodata: float | None, read=None) -> Guess:
+def guess_modality(src, paths: list[Path], modality: str | None, nodata: float | None, read=None,
+                   skipped=None) -> Guess:
     """``modality`` as given, else guessed from ``src`` (an open source, ``sources.py``) and the file
     names ``paths``: Landsat names or band descriptions, Sentinel-2 band files, then band count and
     dtype (``infer_modality``) corrected by one band's values and metadata (``by_values``). ValueError
     naming the file where no modality is given and one band's metadata says elevation (``elevation_said``).
     ``read(max_side, indexes, nodata)``: how a sample is read (``sources.read_as_stored`` of ``src``; the reader's
-    ``SharedRead.sample``, a stride of one read, where it has one)."""
+    ``SharedRead.sample``, a stride of one read, where it has one); ``skipped(bands)``: told the bands (0-based)
+    left out by their metadata before any sample is read (``SharedRead.leave_out``: it had held them)."""
     g = Guess(modality or "", modality is None)
     landsat = [pr.landsat_band(p) for p in paths] if src.count == len(paths) else []
     g.landsat = landsat if landsat and all(landsat) else None
@@ -109,6 +111,8 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     if high is not None and high not in g.skip:  # Earth Engine's LANDSAT/LE07 stack: B6_VCID_1 and B6_VCID_2
         g.skip = {*g.skip, high}
         g.notes.append(pr.GAIN_NOTE.format(low=src.descriptions[low], high=src.descriptions[high]))
+    if skipped and g.skip:
+        skipped(g.skip)
     # one Sentinel-2 band file alone (B02.jp2): one named msi band, not a thermal frame
     g.s2_band = sentinel2_alone(paths[0]) if len(paths) == 1 and src.count == 1 else None
     files = _band_files(src, paths)

@@ -26,7 +26,6 @@ radiometric calibration, or read windows of PNG/JPEG without decoding the whole 
 from __future__ import annotations
 
 import dataclasses
-import re
 from functools import partial
 from pathlib import Path
 
@@ -36,7 +35,7 @@ from rsvlm.io import fills as fl
 from rsvlm.io import modality as md
 from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
-from rsvlm.io.bandnames import band_name_from_file, same_band
+from rsvlm.io.bandnames import same_band
 from rsvlm.io.budget import check_fits
 from rsvlm.io.checks import band_headers
 from rsvlm.io.georef import (
@@ -88,13 +87,13 @@ class SceneReader:
         self.cfg = sc.as_config(scaling)  # a copy: resolving fills it in
         sc.check_config(self.cfg)
         with (library_messages() as heard,  # a damaged file's warnings become notes, not unnamed stderr lines
-              out_of_memory(self.name, lambda: header_size(self.files[0]))):  # a PNG, a tifffile TIFF decoded whole
+              out_of_memory(self.name, lambda: header_size(self.files[0]), shrunk=shrunk)):  # a PNG decoded whole
             self.src = open_source(self.files, self.cfg.gdal_cache_mb, png_checked)
             self.src.notes[:0] = headers
             try:
                 self.src = as_complex(self.src, self.paths, self.cfg.sar_iq, modality, self.name)  # I/Q bands
                 self._decimated = None  # the sample _resolve reads, once (``_sample``)
-                self._shared = SharedRead.of(self.src, shrunk)  # None: each sample read from the file, as before
+                self._shared = SharedRead.of(self.src, shrunk, whole=True)  # a scene no larger: held at full size
                 self._read_as_stored = self._shared.sample if self._shared else partial(read_as_stored, self.src)
                 self._resolve(modality, bands)
             except BaseException:
@@ -107,7 +106,8 @@ class SceneReader:
     def _resolve(self, modality, bands):
         src, name = self.src, self.name
         self._check_whole(1, least=True)  # even one band: before the modality's samples (4 s of that sparse RGB)
-        g = md.guess_modality(src, self.paths, modality, self.cfg.nodata, self._read_as_stored)
+        g = md.guess_modality(src, self.paths, modality, self.cfg.nodata, self._read_as_stored,
+                              self._shared.leave_out if self._shared else None)  # QA, angle bands: not held
         self.notes = [*src.notes, *g.notes]
         self.inferred, self.landsat, self.s2_band = g.inferred, g.landsat, g.s2_band
         surface, landsat_dn, modality = g.surface, g.landsat_dn, g.modality
@@ -119,6 +119,8 @@ class SceneReader:
         self.modality = modality
         self.indexes, notes = md.plan(src, g, name, self.cfg.nodata, self._read_as_stored)
         self._left_out = [src.descriptions[i] or f"band {i + 1}" for i in range(src.count) if i not in self.indexes]
+        if self._shared:  # a grey image's 3 identical bands: one held
+            self._shared.leave_out(set(range(src.count)) - set(self.indexes))
         self.notes += notes
         if modality == "msi" and self.cfg.msi_band_scaling is not None and len(self.cfg.msi_band_scaling) != len(
                 self.indexes):  # (msi alone: a config shared with RGB images scales none of them)
@@ -180,16 +182,13 @@ class SceneReader:
         self.nodata = self.cfg.nodata
         declares = fl.no_nodata_declared(self.paths)  # the band files named: "the file" was said of a folder of them
         named_landsat = (mission or ("", ""))[1] in pr.LANDSAT_BANDS  # LE07_…_stack.tif
-        if (landsat_dn or named_landsat and modality == "msi") and self.nodata is None and not src.declares_nodata:
-            # USGS Landsat Collection products fill with DN 0 and often do not say so; ESPA's int16 files with -9999
-            self.nodata = -9999 if pr.espa_named(self.paths) and np.dtype(src.dtype).kind == "i" else 0
-            self.notes.append(f"Landsat {'ESPA ' * bool(self.nodata)}fill: DN {self.nodata} read as nodata ({declares} value)")
-        elif (self.nodata is None and not src.declares_nodata and modality == "msi" and src.dtype == "uint16"
-              and (_sentinel2_names(self.bands)  # not the reader's b1 … bN; the files' names too: B02.jp2 …
-                   or len(self.paths) == src.count and _sentinel2_names(map(band_name_from_file, self.paths)))):
-            # (given bands="blue,green,red,nir", Sentinel-2 files had their 0 collar read as data)
-            self.nodata = 0  # ESA's NODATA: a tile's collar outside the swath (valid DN start at 1)
-            self.notes.append(f"Sentinel-2 fill: DN 0 read as nodata ({declares} value)")
+        self._fill_note = None  # a product's fill note said of each read that holds it (a stretch given: no sample)
+        if self.nodata is None and (fill := fl.product_fill(src, self.paths, self.bands, modality, bool(
+                landsat_dn or named_landsat and modality == "msi"), declares)):
+            self.nodata, note, if_held = fill  # Sentinel-2's said only where held: it was said of every MSI file
+            if not if_held or self.cfg.stretch is None and self._held(self._sample(None)[0], 0).any():
+                self.notes.append(note)  # (the stretch's sample, read with no nodata, then masked: no read more)
+            self._fill_note = note if if_held and self.cfg.stretch is not None else None
         if self.nodata is None and (fill := getattr(src, "declared_fill", lambda: None)()) in fl.FILL_VALUES:
             self.nodata = self.cfg.nodata = fill  # a band file declaring none beside files that declare -9999: its
             # own -9999 collar had been read as reflectance -9999 (said with the sources' "declare different nodata")
@@ -332,6 +331,11 @@ class SceneReader:
             return [f"{b} ({p.name})" for b, p in zip(self.bands, self.paths)]
         return list(self.bands)
 
+    def _fill_held(self, raw) -> list[str]:
+        """A product's fill note (``fills.product_fill``) for a read ``raw`` that holds it, where a stretch was given
+        (no sample to tell it from at the scene's open)."""
+        return [self._fill_note] if self._fill_note and self._held(raw, self.nodata).any() else []
+
     def _held(self, raw, nodata):
         """(h, w): the pixels of ``raw`` (C, h, w) that ``nodata`` masks, as the sources do: where every band holds
         it, or any band where the source says so (``fills.masks_any_band``: band files' -9999)."""
@@ -379,8 +383,12 @@ class SceneReader:
         with library_messages() as heard, out_of_memory(self.name, lambda: (w, h, len(self.indexes), self.src.dtype),
                                                         "the whole scene" if whole else f"window {(x0, y0, w, h)}"):
             check_fits(w, h, len(self.indexes), self.src.dtype)  # before the kernel kills us for it
-            data, valid = self._scaled(*self.src.read((x0, y0, w, h), self.indexes, self.nodata))  # (C, h, w)
+            full = whole and self._shared and self._shared.full  # held: the very pixels, not decoded again
+            raw, valid = (self._shared.shrunk if full else self.src.read)(max(W, H) if full else (x0, y0, w, h),
+                                                                           self.indexes, self.nodata)
+            held, (data, valid) = self._fill_held(raw), self._scaled(raw, valid)  # (C, h, w)
         share = [note] if whole and share and (note := fl.nodata_share_note(valid, tiled)) else []  # a collar: black
+        share = held + share
         return RSImage(
             data=data, modality=self.modality, bands=list(self.bands),
             path=self.name, files=list(self.files), valid=valid, crs=self.src.crs,
@@ -396,12 +404,17 @@ class SceneReader:
         ``scene_size`` (``inference.locate``) are in scene pixels. Cannot: give the model more
         detail than ``max_side`` pixels hold (``--tile`` reads windows at full resolution)."""
         W, H = self.width, self.height
-        if max(W, H) <= max_side:
+        step = max(1.0, max(W, H) / max_side)  # read_decimated's: the read's size, for the advice
+        shape, side = (max(1, round(W / step)), max(1, round(H / step)), len(self.indexes), self.src.dtype), max(W, H)
+        if side <= max_side:
+            with out_of_memory(self.name, lambda: shape, "the whole scene", shrunk=side):
+                check_fits(*shape)  # read whole below, whose own advice says "or read it shrunk"
             return self.read()
-        with library_messages() as heard:
+        with library_messages() as heard, out_of_memory(self.name, lambda: shape, "the scene shrunk", shrunk=max_side):
             read = self._shared.shrunk if self._shared else self.src.read_decimated  # (the one read, given once)
-            data, valid = self._scaled(*read(max_side, self.indexes, self.nodata))  # (C, h, w)
-        share = [note] if (note := fl.nodata_share_note(valid)) else []  # a collar the model sees as black
+            raw, valid = read(max_side, self.indexes, self.nodata)
+            held, (data, valid) = self._fill_held(raw), self._scaled(raw, valid)  # (C, h, w)
+        share = [*held, note] if (note := fl.nodata_share_note(valid)) else held  # a collar the model sees as black
         notes = [*self._notes(heard), *share, f"read shrunk from {W}x{H} to {data.shape[2]}x{data.shape[1]} px (the "
                  "model shrinks it further); shapes are given in the scene's pixels"]
         return RSImage(data=data, modality=self.modality, bands=list(self.bands), path=self.name,
@@ -453,12 +466,6 @@ class SceneReader:
 
     def __exit__(self, *exc):
         self.close()
-
-
-def _sentinel2_names(names) -> bool:
-    """Whether every band name is a Sentinel-2 band's (``B02``, ``B8A``)."""
-    names = list(names)
-    return bool(names) and all(re.fullmatch(r"[Bb](0[1-9]|1[0-2]|8[Aa])", b) for b in names)
 
 
 def _and(a, b):

@@ -12,6 +12,9 @@ size, every band but the alpha, without a nodata value, and answers each of thos
 ``shrunk`` is pixel for pixel what ``src.read_decimated`` gave. A smaller sample is the shared read strided by
 ``k`` (the centre pixel of each k x k block), not GDAL's own decimation at that size, which picks other source
 pixels: a stretch taken from it differs a little from the old one (``bench/shrunk_read.py`` measures how much).
+A scene no larger than the shrunk size is shared at full resolution (``whole``): its two samples and the whole read
+itself (``SceneReader.read``, which ``read_shrunk`` gives it) had decoded a 1500 px GeoTIFF 3 times. Bands the reader leaves out by their metadata (an incidence angle, a QA band: ``leave_out``) are
+not held.
 Cannot: share reads of files with overviews (their reads are cheap, and a coarser overview would not be the
 stride of a finer one), band files resampled on read (the samples take them by nearest, the shrunk read
 bilinear), PIL / tifffile sources (decoded whole once already) or complex I/Q pairs; those read as before.
@@ -42,16 +45,33 @@ class SharedRead:
     decodes: int = 0
 
     @classmethod
-    def of(cls, src, side: int | None) -> SharedRead | None:
+    def of(cls, src, side: int | None, whole: bool = False) -> SharedRead | None:
         """A ``SharedRead`` of ``src`` at ``side``, or None where reads of it are left as they were: no ``side``, a
-        scene no larger (``read_shrunk`` reads it whole), or a source this cannot share (see the module)."""
-        if not side or type(src) is not RasterioSource or max(src.width, src.height) <= side:
+        scene no larger unless ``whole`` (then held at full resolution, ``full``, for the reader's whole read), or a
+        source this cannot share (see the module)."""
+        size = max(src.width, src.height)
+        if not side or type(src) is not RasterioSource or size <= side and not whole:
             return None
         if any(hasattr(d, "src_dataset") for d in src.datasets):  # a band file resampled on read (regrid.onto_finest)
             return None
         if any(d.overviews(1) for d in src.datasets):  # JPEG 2000's resolution levels too: cheap decimated reads
             return None
-        return cls(src, side, [i for i in range(src.count) if i != src.alpha_index])
+        return cls(src, min(side, size), [i for i in range(src.count) if i != src.alpha_index])
+
+    @property
+    def full(self) -> bool:
+        """Whether the shared read is the scene at full resolution (what ``read`` of it whole gives)."""
+        return self.side == max(self.src.width, self.src.height)
+
+    def leave_out(self, skip) -> None:
+        """Hold no band of ``skip`` (0-based; the reader leaves them out by their metadata): not read where the read
+        is yet to come; else dropped from it, one file's bands only (band files' masks take every file read)."""
+        keep = [b for b in self.bands if b not in set(skip)]
+        if not keep or keep == self.bands or self.raw is not None and len(self.src.datasets) > 1:
+            return
+        if self.raw is not None:
+            self.raw = np.ascontiguousarray(self.raw[[self.bands.index(b) for b in keep]])
+        self.bands = keep
 
     def _served(self, indexes: list[int]) -> list[int] | None:
         """Positions of ``indexes`` in ``bands``, or None where a read of them would differ: a band not read, or
@@ -75,7 +95,7 @@ class SharedRead:
     def sample(self, max_side: int, indexes: list[int], nodata: float | None):
         """``read_as_stored(src, max_side, indexes, nodata)``: from the shared read strided by ``k`` (at most
         ``max_side`` a side) where it can serve it, else read from the file as before."""
-        at = self._served(indexes) if max_side <= self.side else None
+        at = self._served(indexes) if max_side <= self.side or self.full else None
         if at is None:
             return read_as_stored(self.src, max_side, indexes, nodata)
         raw, valid = self._read()
