@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--local_rank", "--local-rank", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. optim.lr=1e-4 (--optim.lr=1e-4 "
                                                      "and --optim.lr 1e-4, as Hugging Face's Trainer takes them, too)")
-    from rsvlm.train.flags import flag_overrides, other_file
+    from rsvlm.train.flags import empty_recipe, flag_overrides, other_file
 
     typed = sys.argv[1:] if argv is None else list(argv)
     parser.argv = tuple(typed)  # the hints read it as typed: --conf x.yaml, not the override conf=x.yaml
@@ -66,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 with warnings_as_lines("rsvlm train", first):  # an override's warning: one line, rank 0
                     cfg = load_config(TrainConfig, args.config, args.overrides)
+                if why := empty_recipe(args.config, cfg):  # was "data.train: no training file given"
+                    raise ValueError(why)
                 shapes = preflight(cfg)  # its meta LLM, for the build
             except (ConfigError, ValueError, FileNotFoundError, FileExistsError, PermissionError) as e:
                 if first:  # a DeepSpeed JSON or a data_gen YAML given as the recipe: said what it is

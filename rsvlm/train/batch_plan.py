@@ -60,10 +60,25 @@ def epoch_batches(lengths: list[int], batch_size: int, world_size: int, rank: in
     return [[int(i) for i in g[rank::world_size]] for g in glob]
 
 
-def old_plan_note(state: dict, folder) -> str | None:
-    """What resuming ``state`` (a step folder's trainer_state) saved mid-epoch under plan 1 keeps, else None."""
-    if state.get("batch_plan", 1) >= BATCH_PLAN or not state.get("micro_in_epoch"):
+def old_plan_note(state: dict, folder, micro_batches: int) -> str | None:
+    """What resuming ``state`` (a step folder's trainer_state) saved mid-epoch under plan 1 keeps, else None;
+    ``micro_batches``: its epoch's count under that plan (saved after the last, nothing of the epoch is left:
+    the next one draws today's plan)."""
+    if state.get("batch_plan", 1) >= BATCH_PLAN or not 0 < state.get("micro_in_epoch", 0) < micro_batches:
         return None
     return (f"{folder} was saved by an older rsvlm, whose batches left out the records past each modality's last "
             f"whole global batch: epoch {state['epoch'] + 1} ends with the batches it would have drawn; later "
             "epochs train every record")
+
+
+def check_plan(state: dict, path) -> None:
+    """ValueError naming ``path`` (a trainer_state file) whose ``batch_plan`` this rsvlm cannot draw: a later
+    plan (a newer rsvlm saved it; drawn as this one's, its epoch would go on with other batches) or no plan number."""
+    plan = state.get("batch_plan", 1) if isinstance(state, dict) else None
+    if isinstance(plan, bool) or not isinstance(plan, int) or plan < 1:
+        raise ValueError(f"ckpt.resume: {path}: batch_plan {plan!r} is no batch plan (1 to {BATCH_PLAN}); "
+                         "was the file edited?")
+    if plan > BATCH_PLAN:
+        raise ValueError(f"ckpt.resume: {path}: batch_plan {plan} was saved by a newer rsvlm, which draws its "
+                         f"batches otherwise (this one knows plans 1 to {BATCH_PLAN}): resume it with that rsvlm, "
+                         "or export its weights (scripts/export_step.py) and start a new run from them")

@@ -24,13 +24,14 @@ import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from rsvlm.progress import counted, plural
+from rsvlm.train.batch_plan import check_plan
+from rsvlm.train.config_changes import BOOKKEEPING, Change, config_changes, flat_keys, tree_changes  # noqa: F401 (ckpt.Change …)
 
 STEP_RE = re.compile(r"^step_(\d+)$")
 
@@ -379,6 +380,8 @@ def check_step_folder(folder: Path, rank: int, deepspeed: bool, world: int = 1) 
                and not (legacy and n.startswith("optimizer."))]
     if not missing:
         check_world(folder, world)
+        path = Path(folder) / f"trainer_state_rank{rank}.json"
+        check_plan(read_json(path), path)  # a later batch plan was drawn as this rsvlm's, unsaid
         return
     if clip_step(folder):  # was: "lacks trainable.safetensors (a half-written or damaged step folder)"
         raise FileNotFoundError(f"ckpt.resume: {folder}: not a step folder of the LM loop; {clip_step_hint(folder)}")
@@ -439,52 +442,6 @@ def load_trainer_state(folder: Path, rank: int = 0) -> dict:
     if not path.is_file():
         raise FileNotFoundError(f"{folder}: not a training checkpoint for rank {rank} (no {path.name})")
     return read_json(path)
-
-
-# -- a resumed run's config against the checkpoint's ------------------------------------------------
-# keys that say where and how often to write, not what is trained: free to change on resume
-BOOKKEEPING = ("out_dir", "ckpt.", "log.", "overwrite", "slow_step_s", "data.num_workers", "dist.backend",
-               "dist.timeout_s", "device")
-
-
-def flat_keys(tree, prefix: str = "") -> dict:
-    """A nested dict as {dotted key: leaf value}."""
-    if not isinstance(tree, dict):
-        return {prefix[:-1]: tree}
-    out = {}
-    for k, v in tree.items():
-        out.update(flat_keys(v, f"{prefix}{k}."))
-    return out
-
-
-@dataclass(frozen=True)
-class Change:
-    """One setting a resumed run changes from its step folder's ``train_config.yaml``."""
-
-    key: str  # dotted, e.g. "model.llm.lora_r"
-    old: object  # the step folder's value (None: not set there)
-    new: object  # this run's
-
-    def __str__(self) -> str:  # the one spelling of a change in messages
-        return f"{self.key}: {self.old!r} → {self.new!r}"
-
-
-def config_changes(folder: Path, cfg) -> list[Change]:
-    """Each setting this run changes from the step folder's ``train_config.yaml``, by key (bookkeeping
-    keys left out); empty when the folder has no config."""
-    from rsvlm.config import load_config, to_dict
-
-    path = Path(folder) / "train_config.yaml"
-    if not path.is_file():
-        return []
-    return [c for c in tree_changes(to_dict(load_config(type(cfg), path)), to_dict(cfg))
-            if not c.key.startswith(BOOKKEEPING)]
-
-
-def tree_changes(old_tree: dict, new_tree: dict) -> list[Change]:
-    """Each dotted key whose leaf differs between two nested dicts, sorted by key."""
-    old, new = flat_keys(old_tree), flat_keys(new_tree)
-    return [Change(k, old.get(k), new.get(k)) for k in sorted(old.keys() | new.keys()) if old.get(k) != new.get(k)]
 
 
 def reapply_optim(optimizer, scheduler, fresh: list[dict], base_lr: float, lr_at) -> None:

@@ -104,3 +104,15 @@ def other_file(keys: tuple[str, ...], path: str) -> str:
     top = {k for k in keys if "." not in k and "[" not in k}
     return next((f"; {path} is {what.format(path=path)}" for marks, what in OTHER_FILES if len(top & set(marks)) >= 2),
                 "")
+
+
+def empty_recipe(path: str, cfg) -> str | None:
+    """The refusal of a ``--config`` file that holds nothing (empty, or comments alone) where the overrides do not
+    name the training data and the LLM either: it was refused "data.train: no training file given" (or "model.llm
+    needs name_or_path"), as if the recipe had keys."""
+    from rsvlm.config import load_yaml
+
+    if (cfg.data.train and (cfg.model.llm.name_or_path or cfg.model.llm.config)) or load_yaml(path):
+        return None
+    return (f"{path}: the config file is empty (nothing but comments or blank lines): no recipe to train; give one "
+            "of configs/train/*.yaml, or start the file with 'base: configs/train/sft_tiny.yaml' and the keys that differ")

@@ -302,8 +302,6 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
             print(f"[rsvlm.train] resumed from {folder} at step {state['step']}", file=sys.stderr)
             if (note := D.other_records(state.get("records"), records)) is not None:
                 print(f"[rsvlm.train] warning: ckpt.resume: {note}", file=sys.stderr)
-            if (note := old_plan_note(state, folder)) is not None:
-                print(f"[rsvlm.train] note: ckpt.resume: {note}", file=sys.stderr)
             if (note := base_moved(folder, base)) is not None:  # was: resumed on it without a word
                 print(f"[rsvlm.train] warning: ckpt.resume: {note}", file=sys.stderr)
     state["records"] = records  # saved with every step folder, for a resume to compare
@@ -331,6 +329,8 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
         else:
             raise no_full_batch(report.path, modalities, cfg.batch_size, world, cfg.data.batching == "length_grouped",
                                 weights is not None)
+        if start and rank == 0 and (note := old_plan_note(state, folder, len(batches))):  # none: its epoch all drawn
+            print(f"[rsvlm.train] note: ckpt.resume: {note}", file=sys.stderr)
         if e > epoch and rank == 0:  # counted from 1, as metrics.jsonl and summary.json count them
             which = f"epochs {epoch + 1}–{e}" if e - epoch > 1 else f"epoch {e}"
             print(f"[rsvlm.train] {which}: the weighted draws filled no global batch of {cfg.batch_size * world}; "

@@ -127,7 +127,18 @@ def tail_note(modalities: list[str], cfg, world: int) -> str | None:
     return (f"each epoch draws {counted(fill, 'record')} of {len(modalities)} twice, to fill "
             f"{'each modality' + chr(39) + 's' if grouped else 'its'} last global batch of {gbs} (batch_size="
             f"{cfg.batch_size} × {counted(world, 'process')}; grad_accum does not change it): every record is "
-            "trained each epoch; which are drawn twice changes from epoch to epoch")
+            f"trained each epoch; which are drawn twice changes from epoch to epoch{dividing_batch(counts, cfg.batch_size, world)}")
+
+
+def dividing_batch(counts: Counter, batch_size: int, world: int) -> str:
+    """"; batch_size=B …" for the largest B (2 <= B < ``batch_size``) whose global batch divides every group of
+    ``counts`` it draws (none drawn twice; a group short of one is never drawn, as ever), else ""."""
+    for b in range(batch_size - 1, 1, -1):
+        drawn = [n for n in counts.values() if n >= b * world]
+        if drawn and all(n % (b * world) == 0 for n in drawn):
+            return (f"; batch_size={b} (a global batch of {b * world}) divides "
+                    f"{'the records' if len(counts) == 1 else 'each modality' + chr(39) + 's records' if len(drawn) == len(counts) else 'the records of each modality it draws'}: none drawn twice")
+    return ""
 
 
 def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None, processor=None) -> TrainData:
@@ -162,6 +173,9 @@ def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None, proc
     except D.MixtureError as e:
         raise D.MixtureError(f"{report.path}: {e}") from None
     check_malformed(report, cfg, rank)
+    if rank == 0:  # was unsaid: an RGB stem read 3 of a 13-band file's bands, the rest left out, without a word
+        for note in band_notes(index, roots, processor):
+            print(f"[rsvlm.train] note: {note}", file=sys.stderr)
     if rank == 0 and (note := undropped_modalities(cfg.data.band_dropout, modalities)):
         print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
     sample_lengths = check_unfit(index, processor, cfg, rank)  # before the first step: bad samples mid-run
@@ -173,3 +187,34 @@ def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None, proc
     if weights is None and rank == 0 and (note := tail_note(modalities, cfg, world)):
         print(f"[rsvlm.train] note: {note}", file=sys.stderr)
     return TrainData(index, report, no_stem, roots, weights, sample_lengths, dict(processor.n_tokens))
+
+
+def band_notes(index, roots: list, processor) -> list[str]:
+    """What the stems assume of the bands of the first record of each modality (``processor.band_notes``, as
+    ``rsvlm eval`` says them, its routine ones left out as there): bands left out, aliases, stand-ins, fills.
+    Other records of the modality may differ; a record that cannot be read is the loop's bad sample, not said here."""
+    import json
+
+    from rsvlm.advice import for_config
+    from rsvlm.data.records import as_record_fields
+    from rsvlm.eval_reading import ReadNotes
+
+    groups = index["modality"][:]
+    notes, seen = [], set()
+    for key in sorted(set(groups) - {"text", ""}):  # the first row of each modality set, read once
+        row = index[groups.index(key)]
+        rec = json.loads(row["record"])
+        try:
+            images = D.read_inputs(rec, roots[row.get("source", 0)])
+            for im in images:
+                if im.modality in seen:
+                    continue
+                seen.add(im.modality)
+                said = ReadNotes()
+                said.add(rec["id"], processor.band_notes(im))
+                notes += [f"{im.modality} (the first such record, {rec['id']}; others may differ): "
+                          f"{for_config(as_record_fields(k[2]))}"
+                          for k in said.kinds.values()]
+        except (OSError, ValueError):
+            continue
+    return notes
