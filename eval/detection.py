@@ -23,7 +23,10 @@ prediction in a record whose reference has one class takes that class. Ranking: 
 so that equal scores fall back to the order of the answers in the predictions file and of the
 objects in each answer; for COCO this is done by numbering images in predictions-file order,
 which is what pycocotools' stable sorts then do with ties. COCO keeps at most ``--max-dets``
-detections per image (100, as COCO does; DOTA scenes can hold more: raise it there).
+detections of each class per image (100, as COCO does; pycocotools applies it per image and class; DOTA
+scenes can hold more: raise it there). ``mAP50`` is pycocotools' AP50 at ``maxDets`` N, area "all": 101-point
+interpolation and IoU >= 0.5, so it is not the VOC / DOTA-devkit AP (11-point or all-point, IoU > 0.5) that
+DIOR / NWPU VHR-10 papers report; that one is ``mAP50_obb`` for oriented records only.
 
 Difficult ground truth: a record's ``meta.difficult`` lists indices into its reference answer's
 objects (as the DOTA and VOC converters write it; records without the key are scored as before).
@@ -118,7 +121,8 @@ def coco_map(gts: list[list[dict]], dets: list[list[dict]], sizes: list[tuple[in
             dt.dataset = {"images": images, "annotations": [], "categories": categories}
             dt.createIndex()
         ev = _ignoring_cocoeval()(gt, dt, "bbox")
-        ev.params.maxDets = [1, 10, max_dets]
+        # evaluate() sorts maxDets and scores at its largest: [1, 10, 5] scored 10 detections for --max-dets 5
+        ev.params.maxDets = [min(1, max_dets), min(10, max_dets), max_dets]
         ev.evaluate()
         ev.accumulate()
         ev.summarize()
@@ -193,11 +197,14 @@ def score(items: list[common.Item], args=None) -> dict:
     if plural:
         notes.append(f"{counted(sum(plural.values()), 'predicted object', 'names/name')} a reference class in another form, a plural "
                      f"(rsvlm.answer_words.label_key), and {'is' if sum(plural.values()) == 1 else 'are'} scored as it: {dict(plural.most_common(5))}")
-    # COCO keeps the max_dets highest-scored per image: the rest of a dense scene's answer drops out unseen
-    over = [len(d) - max_dets for d in hbb["dets"] if len(d) > max_dets]
-    n_gt_over = sum(len([o for o in g if not o.get("difficult")]) > max_dets for g in hbb["gts"])
+    # pycocotools keeps the max_dets highest-scored of each class in each image (evaluateImg runs per image and
+    # class): the rest of a dense scene's answer drops out unseen. Counted per image were 150 detections of two
+    # classes, 75 each, said to lose 50 at --max-dets 100, where COCO scores them all
+    over = [v for d in hbb["dets"] if (v := sum(max(0, n - max_dets) for n in Counter(o["label"] for o in d).values()))]
+    n_gt_over = sum(any(n > max_dets for n in Counter(o["label"] for o in g if not o.get("difficult")).values())
+                    for g in hbb["gts"])
     if over or n_gt_over:
-        notes.append(f"--max-dets {max_dets}: COCO keeps that many detections per image, the highest-scored: "
+        notes.append(f"--max-dets {max_dets}: COCO keeps that many detections of each class per image, the highest-scored: "
                      + (f"{counted(sum(over), 'predicted object')} of {counted(len(over), 'record')} past it {'is' if sum(over) == 1 else 'are'} not scored" if over
                         else "")
                      + ("; " if over and n_gt_over else "")
@@ -232,7 +239,7 @@ def details(scores: dict) -> str:
 def main(argv: list[str] | None = None) -> dict:
     def extra(ap):
         ap.add_argument("--max-dets", type=common.at_least_one, default=100,
-                        help="COCO: detections kept per image, the highest-scored (default 100; raise it for dense scenes)")
+                        help="COCO: detections kept per image and class, the highest-scored (default 100; raise it for dense scenes)")
 
     return common.run("detection", ("det",), score, HEADLINE, argv, extra_args=extra, details=details)
 
