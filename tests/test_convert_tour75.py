@@ -9,8 +9,6 @@ import pytest
 
 from tests.test_convert_tour74b import convert_stats
 
-REAL = __import__("pathlib").Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
-
 
 def collar_tif(path, collar: int, width: int = 128, height: int = 64, count: int = 3):
     """A uint8 GeoTIFF ``path`` of ``width`` x ``height`` declaring nodata 0 in its first ``collar`` columns."""
@@ -146,12 +144,11 @@ def test_the_nodata_rule_is_one_function():
     assert over_nodata({"kind": "point", "coords": [1.5, 3.2]}, void)
 
 
-@pytest.mark.skipif(not (REAL / "msi_landsat7" / "RGB.byte.tif").is_file(), reason="../shared/realdata is absent")
-def test_masks_on_the_real_landsat_collar_leaves_out_tiles_of_fill(tmp_path):
+def test_masks_on_the_real_landsat_collar_leaves_out_tiles_of_fill(realdata, tmp_path):
     """RGB.byte.tif (791x718, 33% nodata collar): a label of one class everywhere was written over the fill."""
     from PIL import Image
 
-    image = REAL / "msi_landsat7" / "RGB.byte.tif"
+    image = realdata / "msi_landsat7" / "RGB.byte.tif"
     Image.fromarray(np.ones((718, 791), np.uint8)).save(tmp_path / "RGB.byte_mask.png")
     stats = convert_stats("masks", "--images", str(image), "--labels", str(tmp_path / "RGB.byte_mask.png"),
                           "--binary", "land", "--tile", "256", "--out", str(tmp_path / "o"))
@@ -172,3 +169,25 @@ def test_masks_names_the_default_suffix_a_wrong_label_suffix_hid(tmp_path, capsy
                  "--label-suffix", "_mask", "--out", str(tmp_path / "o"), "--no-progress"]) == 2
     assert (f"{tmp_path} holds stems ending with _response, a default label suffix: leave --label-suffix out"
             in capsys.readouterr().err)
+
+
+def test_geojson_on_the_real_landsat_collar_leaves_out_footprints_on_fill(realdata, tmp_path):
+    """Footprints every 60 px over RGB.byte.tif: those on its collar were written as buildings on black fill."""
+    import rasterio
+
+    image = realdata / "msi_landsat7" / "RGB.byte.tif"
+    with rasterio.open(image) as ds:
+        t, crs, fill = ds.transform, ds.crs.to_string(), ds.dataset_mask() == 0  # (H, W)
+    feats, on_fill = [], 0
+    for py in range(20, fill.shape[0] - 30, 60):
+        for px in range(20, fill.shape[1] - 30, 60):
+            ring = [list(t @ (x, y)) for x, y in ((px, py), (px + 20, py), (px + 20, py + 20), (px, py + 20), (px, py))]
+            feats.append({"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": [ring]}})
+            on_fill += bool(fill[py:py + 20, px:px + 20].all())
+    (tmp_path / "f.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": feats,
+                                                    "crs": {"type": "name", "properties": {"name": crs}}}))
+    stats = convert_stats("geojson", "--images", str(image), "--labels", str(tmp_path / "f.geojson"),
+                          "--out", str(tmp_path / "o"))
+    assert on_fill == stats["notes"]["objects_over_nodata"] == 41, stats["notes"]
+    (seg,) = [r for r in records(tmp_path / "o") if "-seg-" in r["id"]]
+    assert seg["conversations"][1]["value"].count("<poly>") == len(feats) - on_fill == 115
