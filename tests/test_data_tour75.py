@@ -104,3 +104,28 @@ def test_the_rebuild_bar_names_what_it_counts(tmp_path, capfd):
     assert main(["rebuild", "--dir", str(tmp_path / "o"), "--prefix", "r_"]) == 0
     err = capfd.readouterr().err
     assert "rebuild: scenes: 100% 1/1 [" in err and "records:" not in err, err
+
+
+@pytest.mark.parametrize("override, said", [
+    ("instructions.task_weights.detx=1", "unknown task ['detx']; tasks are cls, vqa, cap, count, det, ground, regcap, "
+                                         "seg, change; did you mean 'det' for 'detx'?\n"),
+    ("instructions.modality_weights.optcal=0", "unknown modality ['optcal']; one of optical, msi, sar, ir; did you "
+                                               "mean 'optical' for 'optcal'?\n"),
+    ("scene.scene_weights.forst=1", "(unknown: ['forst']; did you mean 'forest' for 'forst'?)\n"),
+    ("modalities=[optical,sarr]", "('sarr' is not; did you mean 'sar' for 'sarr'?)\n"),
+    ("instructions.task_weights.zzz=1", "unknown task ['zzz']; tasks are cls, vqa, cap, count, det, ground, regcap, "
+                                        "seg, change\n"),  # nothing near: the list alone
+])
+def test_a_misspelt_task_modality_or_scene_class_gets_a_did_you_mean(tmp_path, capsys, override, said):
+    """``task_weights.detx`` (stop 74's note), ``modality_weights.optcal``, ``scene_weights.forst`` and
+    ``modalities=[sarr]`` were refused with the list alone, the near name not said."""
+    assert _synth(tmp_path, override) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.endswith(said), err
+
+
+def test_did_you_mean_on_the_command_line_names_each_near_modality(tmp_path, capsys):
+    assert _synth(tmp_path, "--modalities", "sarr,optcal") == 2
+    assert capsys.readouterr().err == ("error: --modalities sarr,optcal: each must be one of optical, msi, sar, ir "
+                                       "('sarr', 'optcal' are not; did you mean 'sar' for 'sarr', 'optical' for "
+                                       "'optcal'?)\n")

@@ -43,13 +43,23 @@ def weights_problem(cfg: InstructionConfig) -> tuple[str, tuple[str, ...]] | Non
             cased = [str(n).lower() for n in unknown if str(n).lower() in known]
             return (f"{key}: unknown {what if len(unknown) == 1 else 'tasks' if what == 'task' else 'modalities'} "
                     f"{unknown}" + (f" (config keys are lower case: {', '.join(cased)})" if cased else "")
-                    + f"; {'tasks are' if what == 'task' else 'one of'} {', '.join(known)}",
+                    + f"; {'tasks are' if what == 'task' else 'one of'} {', '.join(known)}"
+                    + did_you_mean([n for n in unknown if str(n).lower() not in known], known),  # detx: 'det'
                     tuple(f"{key}.{k}" for k in unknown))
     for key in ("task_weights", "modality_weights"):
         if bad := {k: v for k, v in getattr(cfg, key).items() if not is_weight(v)}:
             shown = ", ".join(f"{k}: {int(v) if isinstance(v, float) and v.is_integer() else v}" for k, v in bad.items())
             return (f"{key}: weights must be finite numbers >= 0, got {{{shown}}}", tuple(f"{key}.{k}" for k in bad))
     return None
+
+
+def did_you_mean(unknown, known, lead: str = "; ") -> str:
+    """``lead`` + "did you mean 'det' for 'detx'?" for those of ``unknown`` names that ``known`` spells closely
+    (difflib's 0.6); "" where none is close (a name far from all is listed with the known ones by the caller)."""
+    import difflib
+
+    near = [(str(n), c[0]) for n in unknown if (c := difflib.get_close_matches(str(n).lower(), known, n=1))]
+    return f"{lead}did you mean {', '.join(f'{c!r} for {n!r}' for n, c in near)}?" if near else ""
 
 
 def is_weight(value) -> bool:
