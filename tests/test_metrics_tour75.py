@@ -19,7 +19,7 @@ from tests.conftest import write_jsonl
 
 
 def coco_ap50(gts, dets, sizes, max_dets):
-    """pycocotools' AP at IoU 0.5 (and the 0.50:0.95 mean), area "all", ``maxDets=[max_dets]``, on in-memory images
+    """pycocotools' AP at IoU 0.5, the 0.50:0.95 mean and AR, area "all", ``maxDets=[max_dets]``, on in-memory images
     ``gts[i]`` / ``dets[i]`` of ``{"label", "coords": [x1, y1, x2, y2]}`` (detections with ``score``)."""
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
@@ -44,7 +44,8 @@ def coco_ap50(gts, dets, sizes, max_dets):
         ev.evaluate()
         ev.accumulate()
     p = ev.eval["precision"][:, :, :, 0, 0]  # (T, R, K)
-    return float(p[0][p[0] > -1].mean()), float(p[p > -1].mean())
+    r = ev.eval["recall"][:, :, 0, 0]  # (T, K)
+    return float(p[0][p[0] > -1].mean()), float(p[p > -1].mean()), float(r[r > -1].mean())
 
 
 def convex_area(p):
@@ -174,8 +175,9 @@ def test_coco_map50_is_pycocotools_ap50_at_max_dets(seed, max_dets):
     pycocotools sorts ``maxDets`` ([1, 10, 7] → [1, 7, 10]) and scores at its last; mAP50 differed by up to 0.17 here."""
     gts, dets, sizes = _random_hbb_case(random.Random(seed))
     got = detection.coco_map(gts, dets, sizes, max_dets)
-    want50, want = coco_ap50(gts, dets, sizes, max_dets)
+    want50, want, recall = coco_ap50(gts, dets, sizes, max_dets)
     assert got["mAP50"] == pytest.approx(want50, abs=1e-12) and got["mAP"] == pytest.approx(want, abs=1e-12)
+    assert got[f"AR{max_dets}"] == pytest.approx(recall, abs=1e-12)
 
 
 def test_max_dets_is_kept_per_image_and_class_and_so_counted(tmp_path, capsys):
@@ -220,7 +222,7 @@ def test_horizontal_scores_through_the_scorer_equal_pycocotools_on_random_record
                 regions.for_scoring(geometry.decode(recs[k]["conversations"][1]["value"], 240, 240).objects, 240, 240)]
                for k in order]
     clipped = [[{**o, "coords": list(np.clip(o["coords"], 0, 240))} for o in dets[k]] for k in order]  # as documented
-    want50, want = coco_ap50(decoded, [c if k in answered else [] for k, c in zip(order, clipped)], sizes, 100)
+    want50, want, _ = coco_ap50(decoded, [c if k in answered else [] for k, c in zip(order, clipped)], sizes, 100)
     assert s["mAP50"] == pytest.approx(want50, abs=1e-12) and s["mAP"] == pytest.approx(want, abs=1e-12)
     capsys.readouterr()
 
@@ -361,7 +363,7 @@ def test_real_dota_scene_through_the_scorer_equals_the_devkit_and_pycocotools(re
     s = detection.main(["--gt", write_jsonl(tmp_path / "g2.jsonl", [hbb_rec]),
                         "--pred", write_jsonl(tmp_path / "p2.jsonl", [{"id": "hbb", "task": "det", "answer": "", "objects": boxes}])])
     ref_boxes = geometry.decode(hbb_rec["conversations"][1]["value"], w, h).objects
-    want50, want = coco_ap50([ref_boxes], [boxes], [(w, h)], 100)
+    want50, want, _ = coco_ap50([ref_boxes], [boxes], [(w, h)], 100)
     assert s["mAP50"] == pytest.approx(want50, abs=1e-12) and s["mAP"] == pytest.approx(want, abs=1e-12)
     assert 0.3 < s["mAP50"] < 1
     capsys.readouterr()

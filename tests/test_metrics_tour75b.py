@@ -250,3 +250,32 @@ def test_captioning_on_a_random_set_equals_pycocoevalcap(tmp_path, monkeypatch, 
     assert s["ROUGE-L"] == pytest.approx(Rouge().compute_score(refs, cands)[0], abs=1e-12)
     assert s["CIDEr"] == pytest.approx(Cider().compute_score(refs, cands)[0], abs=1e-12)
     capsys.readouterr()
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pycocotools' decode under NumPy 2
+def test_coco_run_length_masks_decode_as_pycocotools_decodes_them():
+    """``eval.rle`` reads compressed and uncompressed COCO RLE itself (checking the counts first); on random masks,
+    empty and full ones, odd sizes and long runs (counts past 5 bits, negative deltas) it sets pycocotools' pixels."""
+    from pycocotools import mask as mask_utils
+
+    from eval import rle
+
+    rng = np.random.default_rng(75)
+    for k in range(60):
+        h, w = int(rng.integers(1, 70)), int(rng.integers(1, 70))
+        kind = k % 4
+        m = (np.zeros((h, w)) if kind == 0 else np.ones((h, w)) if kind == 1 else
+             rng.random((h, w)) < rng.uniform(0.05, 0.95)) if kind < 3 else np.zeros((h, w))
+        if kind == 3:  # a few large blocks: long runs
+            y, x = rng.integers(0, h), rng.integers(0, w)
+            m[y:, x:] = 1
+        m = np.asfortranarray(m.astype(np.uint8))
+        code = mask_utils.encode(m)
+        want = mask_utils.decode(code).astype(bool)
+        for counts in (code["counts"].decode("ascii"), rle.string_counts(code["counts"].decode("ascii"))):
+            got, problem = rle.decoded({"size": [h, w], "counts": counts, "label": "x"}, w, h)
+            assert problem is None
+            full = np.zeros((h, w), dtype=bool)
+            x0, y0 = got["offset"]
+            full[y0:y0 + got["mask"].shape[0], x0:x0 + got["mask"].shape[1]] = got["mask"]
+            assert (full == want).all() and got["label"] == "x"
