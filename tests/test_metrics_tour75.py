@@ -367,3 +367,31 @@ def test_real_dota_scene_through_the_scorer_equals_the_devkit_and_pycocotools(re
     assert s["mAP50"] == pytest.approx(want50, abs=1e-12) and s["mAP"] == pytest.approx(want, abs=1e-12)
     assert 0.3 < s["mAP50"] < 1
     capsys.readouterr()
+
+
+def test_oriented_scores_through_the_scorer_equal_the_devkit_in_predictions_file_order(tmp_path, capsys):
+    """Many oriented records through ``eval.detection``: references encoded and decoded, predictions as pixel
+    ``objects`` in a shuffled order with tied scores, some records unanswered. The devkit run on the decoded
+    references, images in predictions-file order (unanswered last): its ``np.argsort`` made stable is the tie rule."""
+    rng = random.Random(57)
+    gts, dets = _random_obb_case(rng, 30)
+    for g in gts:
+        for o in g:
+            o.pop("difficult", None)
+    recs = [{"id": f"o{k}", "task": "det", "images": [{"path": f"o{k}.png", "modality": "optical"}],
+             "conversations": [{"from": "human", "value": "<image>\n[det] Detect every object with oriented boxes."},
+                               {"from": "gpt", "value": geometry.encode(g, 200, 200) or "None."}],
+             "meta": {"width": 200, "height": 200}} for k, g in enumerate(gts)]
+    dets = [[{**o, "coords": np.clip(o["coords"], 0, 200).tolist()} for o in d] for d in dets]  # inside the image
+    answered = [k for k in range(30) if k % 7]
+    rng.shuffle(answered)
+    s = detection.main(["--gt", write_jsonl(tmp_path / "g.jsonl", recs), "--pred", write_jsonl(
+        tmp_path / "p.jsonl", [{"id": f"o{k}", "task": "det", "answer": "", "objects": dets[k]} for k in answered])])
+    order = answered + [k for k in range(30) if k not in answered]
+    ref = [regions.for_scoring(geometry.decode(recs[k]["conversations"][1]["value"], 200, 200).objects, 200, 200) for k in order]
+    got = [dets[k] if k in answered else [] for k in order]
+    want = [devkit_ap(ref, got, c) for c in ("a", "b")]
+    assert s["n_records_obb"] == 30
+    assert s["mAP50_obb"] == pytest.approx(np.mean([a for a, _ in want]), abs=1e-9)
+    assert s["mAP50_obb_area"] == pytest.approx(np.mean([b for _, b in want]), abs=1e-9)
+    capsys.readouterr()
