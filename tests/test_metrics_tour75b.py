@@ -39,6 +39,12 @@ def pixels(objects):
     return m
 
 
+def rotated(cx, cy, w, h, theta):
+    """Four corners of a w x h rectangle about (cx, cy) turned by ``theta`` radians, in order."""
+    c, s = np.cos(theta), np.sin(theta)
+    return (np.array([[-w, -h], [w, -h], [w, h], [-w, h]]) / 2 @ np.array([[c, s], [-s, c]]) + [cx, cy]).tolist()
+
+
 def random_box(rng, label=None):
     x, y = rng.randrange(0, 80), rng.randrange(0, 80)
     return box(x, y, x + rng.randrange(1, 20), y + rng.randrange(1, 20), label)
@@ -279,3 +285,29 @@ def test_coco_run_length_masks_decode_as_pycocotools_decodes_them():
             x0, y0 = got["offset"]
             full[y0:y0 + got["mask"].shape[0], x0:x0 + got["mask"].shape[1]] = got["mask"]
             assert (full == want).all() and got["label"] == "x"
+
+
+def test_rasterised_shapes_are_the_pixel_centres_shapely_finds_inside():
+    """What segmentation and change count: ``objects_to_mask`` sets the pixels whose centres lie inside a box, obb
+    or polygon (docs/eval.md), checked against shapely's ``contains_xy`` on random shapes, some past the edge."""
+    import shapely
+    from shapely.geometry import Polygon
+
+    rng = random.Random(1)
+    w, h = 64, 48
+    ys, xs = np.mgrid[0:h, 0:w] + 0.5
+    for _ in range(300):
+        kind = rng.choice(["box", "obb", "poly"])
+        if kind == "box":
+            x1, y1 = rng.uniform(-5, 60), rng.uniform(-5, 45)
+            x2, y2 = x1 + rng.uniform(0.3, 30), y1 + rng.uniform(0.3, 30)
+            o, ring = {"kind": "box", "coords": [x1, y1, x2, y2]}, [[x1, y1], [x2, y1], [x2, y2], [x1, y2]]
+        elif kind == "obb":
+            ring = rotated(rng.uniform(0, w), rng.uniform(0, h), rng.uniform(1, 30), rng.uniform(1, 20), rng.uniform(0, np.pi))
+            o = {"kind": "obb", "coords": ring}
+        else:
+            cx, cy = rng.uniform(10, 54), rng.uniform(10, 38)
+            ring = [[cx + rng.uniform(3, 15) * np.cos(a), cy + rng.uniform(3, 15) * np.sin(a)]
+                    for a in sorted(rng.uniform(0, 2 * np.pi) for _ in range(rng.randrange(3, 9)))]
+            o = {"kind": "poly", "coords": ring}
+        assert (geometry.objects_to_mask([o], w, h) == shapely.contains_xy(Polygon(ring), xs, ys)).all(), o
