@@ -57,6 +57,14 @@ class SplitConfig:
     NO_KEY = {"train": "train is what val and test leave (1 - val - test): give {prefix}val and {prefix}test instead "
                        "(train 0.5: {prefix}val=0.25 {prefix}test=0.25)"}  # rsvlm.config's unknown-key refusal
 
+    def config_problem(self) -> tuple[str, tuple[str, ...]] | None:  # load_config's: names the file or override
+        if self.val >= 0 and self.test >= 0 and self.val + self.test <= 1:  # NaN fails (synth said it, no file)
+            return None
+        from data_gen.instructions.build import given
+
+        return (f"val={given(self.val)} and split.test={given(self.test)}: split fractions must be >= 0 and sum to "
+                "at most 1 (train is what they leave)", ("val", "test"))
+
 
 def _modalities() -> list[str]:
     return ["optical", "sar", "ir", "msi"]
