@@ -3,6 +3,8 @@
     .venv/bin/python bench/shrunk_read.py                        # 8000² uint16 3-band deflate, tiled 512 and striped
     .venv/bin/python bench/shrunk_read.py --size 4000 --dir /tmp/big   # smaller; keep the files in /tmp/big
     .venv/bin/python bench/shrunk_read.py --only real            # stretch old vs new on ../shared/realdata files
+    .venv/bin/python bench/shrunk_read.py --size 1500            # a scene no larger than 2048: held at full size
+    .venv/bin/python bench/shrunk_read.py --size 3000 --kind angle   # VV, VH, angle: the angle neither read nor held
 
 The old path is ``SceneReader(path)`` then ``read_shrunk(2048)``: ``modality.plan``'s 256 px check, the stretch's
 1024 px sample and the shrunk read each decode the whole file (no overviews). The new path is
@@ -43,13 +45,16 @@ REAL_FILES = ["sar_s1grd", "sar_spacenet6", "ir_landsat8", "ir_sirst", "msi_land
               "obb_dota", "sar_hrsid", "cls_aid", "cd_levir"]  # a folder's first GeoTIFF / PNG each
 
 
-def make_scene(path: Path, size: int, tiled: bool) -> None:
-    """A ``size``² uint16 3-band deflate GeoTIFF without overviews (tiled 512, or striped), smooth fields plus noise."""
+def make_scene(path: Path, size: int, tiled: bool, kind: str = "rgb") -> None:
+    """A ``size``² uint16 3-band deflate GeoTIFF without overviews (tiled 512, or striped), smooth fields plus noise;
+    ``kind`` "angle": float32 bands described VV, VH, angle (Earth Engine's S1_GRD export), whose angle the reader
+    leaves out."""
     import rasterio
     from rasterio.transform import from_origin
     from rasterio.windows import Window
 
-    prof = dict(driver="GTiff", width=size, height=size, count=3, dtype="uint16", compress="deflate",
+    dtype = "float32" if kind == "angle" else "uint16"
+    prof = dict(driver="GTiff", width=size, height=size, count=3, dtype=dtype, compress="deflate",
                 crs="EPSG:32631", transform=from_origin(500000, 6000000, 10, 10))
     if tiled:
         prof.update(tiled=True, blockxsize=512, blockysize=512)
@@ -61,7 +66,12 @@ def make_scene(path: Path, size: int, tiled: bool) -> None:
             for b in range(3):
                 v = 800 + 600 * np.sin(xx / 700 + b) * np.cos(yy / 900) + 300 * np.sin((xx + yy) / 97)
                 v += rng.normal(0, 120, v.shape)
-                ds.write(np.clip(v, 0, 65535).astype("uint16"), b + 1, window=Window(0, y, size, h))
+                if kind == "angle":  # amplitude 0.01-0.6, then the incidence angle across the swath
+                    v = np.clip(v, 1, 2500) / 4000 if b < 2 else 30 + 15 * xx / size
+                ds.write(np.clip(v, 0, 65535).astype(dtype), b + 1, window=Window(0, y, size, h))
+        if kind == "angle":
+            for b, d in enumerate(["VV", "VH", "angle"]):
+                ds.set_band_description(b + 1, d)
 
 
 def child(path: str, side: int, new: bool, out: str, stats: int | None) -> None:
@@ -131,9 +141,9 @@ def raw_identical(path: Path, side: int) -> bool:
 def scenes(args, tmp: Path) -> None:
     rows, said = [], []
     for layout in args.layouts.split(","):
-        path = (args.dir or tmp) / f"scene_{args.size}_{layout}.tif"
+        path = (args.dir or tmp) / f"scene_{args.size}_{layout}{'_' * (args.kind != 'rgb')}{args.kind * (args.kind != 'rgb')}.tif"
         if not path.exists():
-            make_scene(path, args.size, layout == "tiled")
+            make_scene(path, args.size, layout == "tiled", args.kind)
         old, new = (run_child(path, args.side, n, tmp / f"{layout}_{n}.npz") for n in (False, True))
         for name, r in (("old", old), ("new", new)):
             rows.append([path.name, name, str(r["reads"]), f"{r['pixels'] / 1e6:.0f}", f"{r['decodes']:.2f}",
@@ -179,6 +189,8 @@ def main(argv=None) -> None:
     ap = Parser(description=__doc__.splitlines()[0])
     ap.add_argument("--size", type=int, default=8000, help="the scene's side in pixels (default 8000)")
     ap.add_argument("--layouts", default="tiled,striped", help="tiled and/or striped (default both)")
+    ap.add_argument("--kind", choices=["rgb", "angle"], default="rgb", help="the scene's bands: 3 uint16 (default), "
+                    "or float32 VV, VH and an incidence angle the reader leaves out")
     ap.add_argument("--side", type=int, default=2048, help="read_shrunk's size (default 2048, as predict)")
     ap.add_argument("--dir", type=Path, help="keep the scenes here (made once); default a temporary folder")
     ap.add_argument("--only", choices=["scenes", "real"], help="one table: the large scenes or the real files")
