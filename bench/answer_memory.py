@@ -1,11 +1,12 @@
 """Time and peak memory of ``rsvlm eval``'s reading of its predictions file and rank parts (``rsvlm.predictions``):
 ``check_out`` (``--out`` checked before the model loads), ``answered_ids``, ``resume_state`` (with its rewrite of the
 part, as a resume does where 1 % of the rows are error rows answered again) and ``merge_answers``, on one file of
-``--lines`` rows and on the ``--ranks`` parts of a run of as many records. Each case runs in a fresh process, once
-with this checkout's ``rsvlm`` and once with ``--baseline DIR``'s (a tree holding an earlier ``rsvlm/``, e.g.
-``git archive COMMIT rsvlm | tar -x -C DIR``), and prints a table with the ratios.
+``--lines`` rows and on the ``--ranks`` parts of a run of as many records; and the scorers' reader of it,
+``eval.inputs.load_predictions``, on the file plain and gzip-compressed. Each case runs in a fresh process, once
+with this checkout's ``rsvlm`` and ``eval`` and once with ``--baseline DIR``'s (a tree holding earlier ones, e.g.
+``git archive COMMIT rsvlm eval | tar -x -C DIR``), and prints a table with the ratios.
 
-    OMP_NUM_THREADS=1 .venv/bin/python bench/answer_memory.py --baseline /tmp/old [--lines 200000] [--ranks 4] [--repeats 3] [--out results.json]
+    OMP_NUM_THREADS=1 .venv/bin/python bench/answer_memory.py --baseline /tmp/old [--lines 200000] [--ranks 4] [--repeats 3] [--cases load_predictions] [--out results.json]
 
 Peak: the process's peak resident memory (``VmHWM``, reset through ``/proc/self/clear_refs`` just before the call)
 above its resident memory then, the records already built. CPU seconds of the call alone (wall in ``--out``). Best of ``--repeats``
@@ -14,6 +15,7 @@ of each, the two trees' runs in turn. Linux only.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
@@ -26,7 +28,7 @@ from common import markdown_table
 from rsvlm.argparsing import Parser
 
 REPO = Path(__file__).resolve().parents[1]
-CASES = ("check_out", "answered_ids", "resume_state", "merge_answers")
+CASES = ("check_out", "answered_ids", "resume_state", "merge_answers", "load_predictions")
 
 
 def records(n: int) -> list[dict]:
@@ -51,7 +53,9 @@ def write_files(folder: Path, n: int, ranks: int) -> None:
                            "answer": f"Yes, a ship is moored at pier {i}; " + "it lies along the quay. " * 8})
 
     (folder / "one").mkdir()
-    (folder / "one" / "p.jsonl").write_text("".join(row(i, r) + "\n" for i, r in enumerate(recs)))
+    (folder / "one" / "p.jsonl").write_text(text := "".join(row(i, r) + "\n" for i, r in enumerate(recs)))
+    (folder / "gz").mkdir()
+    (folder / "gz" / "p.jsonl").write_bytes(gzip.compress(text.encode(), 6))
     (folder / "ranks").mkdir()
     for k in range(ranks):
         (folder / "ranks" / f"p.jsonl.rank{k}").write_text(
@@ -59,23 +63,28 @@ def write_files(folder: Path, n: int, ranks: int) -> None:
 
 
 def measure(case: str, folder: Path, n: int, ranks: int) -> dict:
-    """Run ``case`` in this process (``--case``) on a fresh copy of its files; its wall seconds and peak MiB."""
+    """Run ``case`` in this process (``--case``) on a fresh copy of its files; its wall seconds and peak MiB
+    (``load_predictions`` with ``ranks`` 0: of the gzip-compressed file)."""
     import shutil
     import time
 
     from rsvlm import predictions as P
 
     work = Path(tempfile.mkdtemp(dir=folder))
-    src = folder / ("ranks" if case == "merge_answers" or ranks > 1 and case == "resume_state" else "one")
+    from eval.inputs import load_predictions
+
+    src = folder / ("ranks" if case == "merge_answers" or ranks > 1 and case == "resume_state" else
+                    "gz" if case == "load_predictions" and ranks == 0 else "one")
     for f in src.iterdir():
         shutil.copy(f, work / f.name)
     out, recs = work / "p.jsonl", records(n)
-    by_id = {r["id"]: r for i, r in enumerate(recs) if i % ranks == 0}  # this rank's, as rsvlm eval passes them
+    by_id = {r["id"]: r for i, r in enumerate(recs) if i % max(ranks, 1) == 0}  # this rank's, as rsvlm eval passes them
     calls = {"check_out": lambda: P.check_out(folder / "records.jsonl", out, (recs, None)),
              "answered_ids": lambda: P.answered_ids(out),
              "resume_state": lambda: P.resume_state(*((work / "p.jsonl.rank0", sorted(work.glob("p.jsonl.rank[1-9]*")))
                                                       if ranks > 1 else (out, [])), by_id, work),
-             "merge_answers": lambda: P.merge_answers(recs, n, out, ranks, work)}
+             "merge_answers": lambda: P.merge_answers(recs, n, out, ranks, work),
+             "load_predictions": lambda: load_predictions(out)}
     Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
     before = _status("VmRSS")
     t, cpu = time.perf_counter(), time.process_time()
@@ -110,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lines", type=int, default=200_000, help="records, rows of the one file (default 200000)")
     ap.add_argument("--ranks", type=int, default=4, help="rank parts of the run (default 4)")
     ap.add_argument("--repeats", type=int, default=3, help="runs of each case, best kept (default 3)")
+    ap.add_argument("--cases", default=",".join(CASES), help="the calls to measure, comma-separated (default: all)")
     ap.add_argument("--out", type=Path, help="write the figures here as JSON")
     ap.add_argument("--case", choices=CASES, help="(internal) measure one case in this process")
     ap.add_argument("--folder", type=Path, help="(internal) the files --case reads")
@@ -122,8 +132,11 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         write_files(folder, args.lines, args.ranks)
         size = sum(f.stat().st_size for f in (folder / "one").iterdir()) / 2**20
-        for case in CASES:
-            for ranks in ((1, args.ranks) if case in ("resume_state", "merge_answers") else (1,)):
+        if unknown := set(args.cases.split(",")) - set(CASES):
+            raise SystemExit(f"--cases: no such call {', '.join(sorted(unknown))} (the calls: {', '.join(CASES)})")
+        for case in (c for c in CASES if c in args.cases.split(",")):
+            for ranks in ((1, args.ranks) if case in ("resume_state", "merge_answers") else (1, 0)
+                          if case == "load_predictions" else (1,)):
                 if case == "merge_answers" and ranks == 1:
                     continue
                 runs = [(run(case, folder, args.lines, ranks, REPO),
@@ -131,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
                         for _ in range(args.repeats)]  # in turn: a load from others' runs falls on both
                 now = {k: min(r[0][k] for r in runs) for k in runs[0][0]}
                 old = {k: min(r[1][k] for r in runs) for k in runs[0][0]} if args.baseline else None
-                where = f"{ranks} rank parts" if ranks > 1 else "one file"
+                where = f"{ranks} rank parts" if ranks > 1 else "one file, gzip" if ranks == 0 else "one file"
                 figures.append({"case": case, "files": where, "now": now, "baseline": old})
                 rows.append([case, where, f"{old['cpu_s']:.2f}" if old else "–", f"{now['cpu_s']:.2f}",
                              _ratio(now, old, "cpu_s"), f"{old['peak_mib']:.0f}" if old else "–",

@@ -19,7 +19,15 @@ from pathlib import Path
 
 from eval.counts import counted
 from rsvlm.data import records_shape
-from rsvlm.data.records import GZIP_ERRORS, LINE_END, REENCODE, json_line, open_bytes, text_encoding
+from rsvlm.data.records import (
+    GZIP_ERRORS,
+    LINE_END,
+    REENCODE,
+    UTF16_BOMS,
+    json_line,
+    open_bytes,
+    text_encoding,
+)
 from rsvlm.data.records_shape import is_report, is_score_file
 from rsvlm.geometry.codec import REPAIRED
 
@@ -191,43 +199,53 @@ def _whole_kind(path: Path, whole: dict) -> str | None:
 
 
 def _read_predictions(path: Path) -> PredictionFile:
-    """``load_predictions`` of ``path`` read whole (``pred_bytes.whole_bytes``: a pipe once, gzip decompressed, with
-    the note of a cut), its bytes let go once decoded and its lines read one at a time."""
-    from eval.pred_bytes import whole_bytes
+    """``load_predictions`` of ``path``, read once (``pred_bytes.ByteStream``: a pipe too, gzip decompressed as it
+    comes) and a line at a time: a UTF-8 file whose first line is a JSON object holds a line's text, not the
+    file's. Read whole (as the old reader read every file: the bytes, then the text) where it cannot be one line at a
+    time: UTF-16 (its BOM), or a first line that is no JSON object alone (a JSON array, a pretty-printed document)."""
+    from eval.pred_bytes import ByteLines, ByteStream, first_line, opens_with_object, whole_bytes
 
-    data, cut_note = whole_bytes(path)
-    out = PredictionFile(by_id={}, bad_examples=[cut_note] if cut_note else [])
-    try:
-        text = data.decode(enc := text_encoding(data))  # the records' rule: UTF-16 by its BOM (PowerShell's `>`), a UTF-8 BOM dropped
-    except UnicodeDecodeError as e:
-        try:  # a last line a kill cut inside a character was the whole file refused: read up to it, and told below
-            text = codecs.getincrementaldecoder(enc)().decode(data)  # not final: strict but for the cut character
-        except UnicodeDecodeError:
-            raise ScoreError(f"{path}: not {'UTF-16' if e.encoding.startswith('utf-16') else 'UTF-8'} text ({e.reason} at "
-                             f"byte {e.start}); predictions are JSONL") from None
-    del data  # the bytes: the text alone is read from here
-    whole = _whole_json(text)
-    if isinstance(whole, dict) and not {"id", "question_id"} & set(whole):
+    stream, head = ByteStream(path), b""
+    for chunk in stream:  # enough to tell the first line: a JSON object alone, or a whole document
+        head += chunk
+        if head[:2] in UTF16_BOMS or first_line(head) is not None or len(head) > records_shape.LINE_CAP:
+            break
+    first = first_line(head)
+    if head[:2] in UTF16_BOMS or first is None or not opens_with_object(first):
+        return _read_text(path, *whole_bytes(path, stream, head))
+    out = PredictionFile(by_id={})
+    lines = ByteLines(path, head, stream)
+    first_obj = _parse(path, lines, None, out)
+    if stream.note:
+        out.bad_examples.insert(0, stream.note)
+    if out.n_bad_lines == 1 and lines.n_lines == 1 and isinstance(first_obj, dict):  # a one-line {id: answer} mapping
+        _refuse_object(path, first_obj)
+    return out
+
+
+def _refuse_object(path: Path, whole: dict) -> None:
+    """ScoreError where ``whole``, all the file held, is one JSON object without an id: a mapping, a score file."""
+    if not {"id", "question_id"} & set(whole):
         raise ScoreError(f"{path} is one JSON object, not JSONL: predictions are one {{id, task, answer}} object a line"
                          + ("; an {id: answer} mapping becomes that with jq -c 'to_entries[] | {id: .key, answer: "
                             ".value}'" if whole and all(isinstance(v, str) for v in whole.values()) else
                             "; it is rsvlm predict's --out, one image's answer: answer a test set with rsvlm eval "
                             "--data TEST.jsonl --out PRED.jsonl" if {"answer", "prompt", "task"} <= set(whole) else
                             f"; it is {kind}" if (kind := _whole_kind(path, whole)) else ""))
-    array = whole if isinstance(whole, list) else None
-    if array is not None:  # a JSON array of predictions (LLaVA's own answers files are such): each item a line
-        out.json_array = True
-        entries = [(f"item {i}", obj) for i, obj in enumerate(array)]
-    else:  # one line at a time: a list of every line held another copy of the file (200k lines: 805 → 634 MiB peak)
-        entries = _text_lines(text)
+
+
+def _parse(path: Path, entries, array: list | None, out: PredictionFile, noted: int = 0):
+    """Each of ``entries`` (``(where, line)``, or of a JSON ``array`` ``(where, item)``) read into ``out``: a
+    prediction by its id, or a bad line counted (the first 5 said, after ``noted`` notes); the first JSON value read (of a line that is one), or None."""
     differing: set[str] = set()
-    first_bad = None  # the first unreadable line: a DOTA-style text file's, where none is read
+    first_bad, first_obj = None, None  # the first unreadable line: a DOTA-style text file's, where none is read
     for where, entry in entries:
         try:
             if array is None and len(entry) > (cap := records_shape.LINE_CAP):  # the records' cap: a line of GB not parsed
                 raise ValueError(f"a line of {len(entry):,} characters, over the {cap:,} ({cap / 2**20:g} M) a prediction "
                                  "may take: no prediction (an image inlined as text? a file with no line ends?)")
-            obj = entry if array is not None else json_line(entry)
+            obj = entry if array is not None else _json_or_nul(entry)
+            first_obj = obj if first_obj is None else first_obj
             if isinstance(obj, dict) and "id" not in obj and "question_id" in obj:  # LLaVA's, GeoChat's eval scripts
                 obj = {**obj, "id": obj["question_id"]}
                 out.n_question_ids += 1
@@ -248,7 +266,7 @@ def _read_predictions(path: Path) -> PredictionFile:
             first_bad = first_bad if out.n_bad_lines > 1 else entry
             cut = array is None and where.endswith("$") and str(e).startswith(
                 "not valid JSON")  # a run killed while writing its last answer
-            if len(out.bad_examples) < 5 + bool(cut_note) or cut:  # json_line's "cut short? (… written \\n)" fits no killed run
+            if len(out.bad_examples) < 5 + noted or cut:  # json_line's "cut short? (… written \\n)" fits no killed run
                 said = str(e).partition("; the line ends inside it")[0] if cut else str(e)
                 out.bad_examples.append(f"{path}:{where.rstrip('$')}: {said}" + (
                     "; the last line, without its line end: cut short, a run killed while writing it? (rerun "
@@ -266,7 +284,45 @@ def _read_predictions(path: Path) -> PredictionFile:
     if not out.by_id and isinstance(first_bad, str) and (kind := _dota_kind(first_bad)):
         raise ScoreError(f"{path} is {kind} (its first line: {first_bad.strip()[:80]!r}), not JSONL: predictions are "
                          "one {id, task, answer} object a line, with \"objects\" in pixels where given (docs/eval.md)")
+    return first_obj
+
+
+
+
+def _read_text(path: Path, data: bytes, cut_note: str | None) -> PredictionFile:
+    """``load_predictions`` of the whole bytes ``data`` (``cut_note``: what a gzip cut lost): UTF-16 by its BOM
+    (PowerShell's `>`), one JSON array or object, or text whose first line is no JSON object."""
+    out = PredictionFile(by_id={}, bad_examples=[cut_note] if cut_note else [])
+    try:
+        text = data.decode(enc := text_encoding(data))  # the records' rule: UTF-16 by its BOM, a UTF-8 BOM dropped
+    except UnicodeDecodeError as e:
+        try:  # a last line a kill cut inside a character was the whole file refused: read up to it, and told below
+            text = codecs.getincrementaldecoder(enc)().decode(data)  # not final: strict but for the cut character
+        except UnicodeDecodeError:
+            raise ScoreError(f"{path}: not {'UTF-16' if e.encoding.startswith('utf-16') else 'UTF-8'} text ({e.reason} at "
+                             f"byte {e.start}); predictions are JSONL") from None
+    del data  # the bytes: the text alone is read from here
+    whole = _whole_json(text)
+    if isinstance(whole, dict):
+        _refuse_object(path, whole)
+    array = whole if isinstance(whole, list) else None
+    if array is not None:  # a JSON array of predictions (LLaVA's own answers files are such): each item a line
+        out.json_array = True
+    _parse(path, [(f"item {i}", obj) for i, obj in enumerate(array)] if array is not None else _text_lines(text),
+           array, out, bool(cut_note))
     return out
+
+
+def _json_or_nul(line: str):
+    """``json_line`` of ``line``, its error saying where the line holds NUL bytes (what a crash or a full disk leaves
+    in a file being written: was "Invalid control character" or "Expecting value" alone)."""
+    try:
+        return json_line(line)
+    except ValueError as e:
+        if (at := line.find("\0")) < 0:
+            raise
+        raise ValueError(f"{e}; it holds {counted(line.count(chr(0)), 'NUL byte')} (\\x00), the first at column "
+                         f"{at + 1}: a file a crash or a full disk left zeros in? (the prediction there is lost)") from None
 
 
 def _text_lines(text: str):

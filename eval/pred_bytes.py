@@ -1,75 +1,209 @@
-"""A predictions file's bytes, read whole (a pipe too, read once) and decompressed where it is gzip, whatever its
-name: every member of a ``cat a.gz b.gz``; a stream cut short read up to its last whole line, with a note; one cut
-in its 8-byte trailer alone read whole, saying nothing is lost; corrupt data, or bytes after it that are no gzip
-member, a ScoreError."""
+"""A predictions file's bytes, a chunk at a time (``ByteStream``; a pipe too, read once) and decompressed where it is
+gzip, whatever its name: every member of a ``cat a.gz b.gz``; a stream cut short read up to its last whole line, with
+a note; one cut in its 8-byte trailer alone read whole, saying nothing is lost; corrupt data, or bytes after it that
+are no gzip member, a ScoreError. ``ByteLines`` splits them into lines, decoded a line at a time; ``whole_bytes``
+joins them, for a file read whole (one JSON document, UTF-16)."""
 
 from __future__ import annotations
 
+import codecs
 import contextlib
+import re
 import struct
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from eval.counts import counted
 from eval.inputs import ScoreError
+from rsvlm.data import records_shape
 from rsvlm.data.records import GZIP_MAGIC
+from rsvlm.data.records_shape import json_line
+
+BLANK = re.compile(r"\s*")  # a line of whitespace alone: read past, its number counted
+CHUNK = 1 << 20  # bytes read at a time, and at most given at a time of a gzip stream's data
 
 
-def whole_bytes(path: Path) -> tuple[bytes, str | None]:
-    """What a predictions file or pipe (``--pred <(…)``, ``/dev/stdin``: read once, as it can be) holds, read whole,
-    and ``gunzip``'s note: decompressed where it is gzip, whatever its name (read as it is, every line is a bad one)."""
-    data = path.read_bytes()
-    return gunzip(path, data) if data[:2] == GZIP_MAGIC else (data, None)
+class ByteStream:
+    """The bytes of ``path`` (a file, or a pipe read once), a chunk at a time, gzip decompressed as they come:
+    iterating again goes on where the last iteration stopped. After
+    the last chunk: ``cut`` where the gzip stream was cut short (its last line split: the reader drops what follows
+    its last line end and says so by ``cut_note``), ``note`` where its trailer alone was cut (nothing lost). It
+    cannot tell a cut in a plain file: that is its last line without its end, the reader's to say."""
+
+    def __init__(self, path: Path):
+        self.path, self.cut, self.note = path, False, None
+        self._chunks = self._read()
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._chunks
+
+    def _read(self) -> Iterator[bytes]:
+        with self.path.open("rb") as f:
+            rest = f.read(CHUNK)
+            while len(rest) < 2 and (more := f.read(CHUNK)):  # a pipe's short read: its magic told whole
+                rest += more
+            if rest[:2] != GZIP_MAGIC:
+                while rest:
+                    yield rest
+                    rest = f.read(CHUNK)
+                return
+            yield from self._gunzip(f, rest)
+
+    def _gunzip(self, f, rest: bytes) -> Iterator[bytes]:
+        """Each member's data decompressed, chunk by chunk; gzip's zero padding between members read past."""
+        while True:
+            while len(rest) < 2 and (more := f.read(CHUNK)):
+                rest += more
+            if not (rest[:2] == GZIP_MAGIC or rest == GZIP_MAGIC[:1]):  # one byte of a member's: cut in its header
+                break
+            unzip, crc, size, data = zlib.decompressobj(wbits=31), 0, 0, rest
+            while True:
+                try:
+                    out = unzip.decompress(data, CHUNK)
+                except zlib.error as e:
+                    raise ScoreError(f"{self.path}: a gzip file that cannot be decompressed ({e})") from None
+                if out:
+                    crc, size = zlib.crc32(out, crc), size + len(out)
+                    yield out
+                if unzip.eof:
+                    break
+                if unzip.unconsumed_tail or len(out) == CHUNK:  # more to come of what it was given
+                    data = unzip.unconsumed_tail
+                elif not (data := f.read(CHUNK)):
+                    break
+            if not unzip.eof:  # the file ends inside the member
+                if lacking := trailer_lacking(unzip, crc, size):  # its data whole: nothing lost
+                    checked = ("the data matches its checksum" if lacking <= 4 else "its checksum is cut, so the data "
+                               "could not be checked against it")
+                    self.note = (f"{self.path}: the gzip file lacks the last {lacking} of the 8 bytes gzip ends with "
+                                 f"(its trailer: a copy stopped just short of its end): every line was read, none "
+                                 f"lost, and {checked}; compress the whole file again")
+                else:
+                    self.cut = True
+                return
+            rest = unzip.unused_data
+            while not (rest := rest.lstrip(b"\x00")) and (more := f.read(CHUNK)):
+                rest = more
+        if rest:  # not gzip (a file appended uncompressed, a member's header corrupt): its records were lost unsaid
+            while len(rest) < 8 and (more := f.read(CHUNK)):
+                rest += more
+            n = len(rest) + sum(len(c) for c in iter(lambda: f.read(CHUNK), b""))
+            raise ScoreError(f"{self.path}: a gzip file that cannot be decompressed (the {counted(n, 'byte')} after its "
+                             f"gzip data, from {rest[:8]!r}, {'is' if n == 1 else 'are'} no gzip member: a corrupt "
+                             "member, or a file appended to it uncompressed?); compress the whole predictions file again")
 
 
+def cut_note(path: Path, n_lines: int, dropped: int) -> str:
+    """What a gzip stream cut short lost: ``n_lines`` line ends were read before the cut, ``dropped`` bytes after the
+    last of them (the line the cut splits) were not (was a refusal of the whole file, every answer before the cut
+    with it)."""
+    lost = (f"the {counted(dropped, 'byte')} of the line the cut splits (line {n_lines + 1}) dropped with whatever "
+            "followed" if dropped else f"whatever followed the cut (at a line's end) lost, after line {n_lines}")  # was "0 byte(s)"
+    return (f"{path}: the gzip file is cut short (its end-of-stream marker missing: a copy or a compression stopped "
+            f"midway): its {counted(n_lines, 'whole line')} before the cut {'is' if n_lines == 1 else 'are'} read, and "
+            f"{lost}; the records whose answers were there count as missing: compress the whole file again")
 
-def gunzip(path: Path, data: bytes) -> tuple[bytes, str | None]:
-    """gzip ``data`` (every member) decompressed, and None; where the stream is cut short (a copy or a run stopped
-    midway), its complete lines before the cut and a note naming the file and the lost tail (was a refusal of the
-    whole file, every answer before the cut with it); where it is cut in its 8-byte trailer alone
-    (``trailer_lacking``), all of it and a note saying nothing is lost. Corrupt data (a bad CRC, not deflate), or
-    a cut before the first line's end, is a ScoreError, as are bytes after the gzip data that are no gzip member
-    (were dropped unsaid)."""
-    out, rest = [], data
-    while rest[:2] == GZIP_MAGIC or rest == GZIP_MAGIC[:1]:  # one byte of the next member's: cut in its header
-        unzip = zlib.decompressobj(wbits=31)
+
+FIRST_LINE_CUT = ("a gzip file that cannot be decompressed (cut short before its first line ends: Compressed file "
+                  "ended before the end-of-stream marker was reached)")
+
+
+def whole_bytes(path: Path, stream: ByteStream | None = None, head: bytes = b"") -> tuple[bytes, str | None]:
+    """What a predictions file or pipe holds, read whole (``head``: what ``stream`` gave already), and the note of a
+    cut gzip stream or trailer: decompressed where it is gzip, whatever its name (read as it is, every line is a bad
+    one); where the stream is cut short, its lines up to the last line end (UTF-16's where it opens with its BOM)."""
+    stream = stream or ByteStream(path)
+    data = head + b"".join(stream)
+    if not stream.cut:
+        return data, stream.note
+    end = {b"\xff\xfe": b"\n\x00", b"\xfe\xff": b"\x00\n"}.get(data[:2], b"\n")  # UTF-16's line end
+    whole = data[:data.rfind(end) + len(end)] if end in data else b""
+    if not whole.strip():
+        raise ScoreError(f"{path}: {FIRST_LINE_CUT}")
+    return whole, cut_note(path, whole.count(end), len(data) - len(whole))
+
+
+def first_line(head: bytes) -> str | None:
+    """The first line of ``head`` that is not blank, its text lstripped, where a line end closes it; None otherwise."""
+    for m in re.finditer(rb"[^\r\n]*(?:\r\n|\r|\n)", head):
+        if text := m[0].decode("utf-8", "replace").removeprefix("\ufeff").strip():
+            return text
+    return None
+
+
+def opens_with_object(line: str) -> bool:
+    """Whether ``line`` is one JSON object alone (``{`` opening it, read whole by ``json_line``)."""
+    if not line.startswith("{") or len(line) > records_shape.LINE_CAP:
+        return False
+    with contextlib.suppress(ValueError):
+        return isinstance(json_line(line), dict)
+    return False
+
+
+class ByteLines:
+    """``(number, line)`` of each line that is not blank of the UTF-8 bytes ``head`` and then ``stream``'s, numbered as
+    ``eval.inputs._text_lines`` numbers them, decoded a line at a time (a UTF-8 BOM opening the file dropped); ``n_lines``: how
+    many were not blank. Where ``stream`` was cut short, the bytes after the last line end are dropped, said in its
+    ``note`` (``pred_bytes.cut_note``; a cut before any line's end: ScoreError). Bytes that are no UTF-8: ScoreError
+    naming the line and byte, but in the last line of a file without its line end (a kill cut inside a character:
+    read up to it)."""
+
+    def __init__(self, path: Path, head: bytes, stream):
+        self.path, self.head, self.stream, self.n_lines = path, head, stream, 0
+
+    def __iter__(self):
+        n, n_lf, pending, said = 0, 0, bytearray(self.head.removeprefix(b"\xef\xbb\xbf")), False
+        at = len(self.head) - len(pending)  # a byte's offset in the file, as the error names it
+        chunks = iter(self.stream)
+        while True:
+            start = 0
+            while (end := pending.find(b"\n", start)) >= 0:  # no list of the chunk's lines: a copy of it
+                for part in self._decode(pending[start:end], n, at, final=False):
+                    n += 1
+                    if not BLANK.fullmatch(part):
+                        said, self.n_lines = True, self.n_lines + 1
+                        yield f"{n}", part
+                at, n_lf, start = at + end + 1 - start, n_lf + 1, end + 1
+            del pending[:start]
+            if (chunk := next(chunks, None)) is None:
+                break
+            pending += chunk  # a bytearray: a line over many chunks is no quadratic copy
+        if self.stream.cut:  # gzip cut short: the line the cut splits is dropped, and said
+            if not said:
+                raise ScoreError(f"{self.path}: {FIRST_LINE_CUT}")
+            self.stream.note = cut_note(self.path, n_lf, len(pending))
+            return
+        parts = self._decode(pending, n, at, final=True)
+        for i, part in enumerate(parts):
+            n += 1
+            if not BLANK.fullmatch(part):
+                self.n_lines += 1
+                yield f"{n}$" if i == len(parts) - 1 else f"{n}", part
+
+    def _decode(self, raw: bytes, n: int, at: int, final: bool) -> list[str]:
+        """The lines of ``raw`` (bytes up to an LF, without it: a bare CR in them ends a line, a CR closing them is
+        CR LF's; ``final``: the file's last bytes, no LF after them), the first numbered ``n + 1``, from byte ``at``."""
         try:
-            out.append(unzip.decompress(rest))
-        except zlib.error as e:
-            raise ScoreError(f"{path}: a gzip file that cannot be decompressed ({e})") from None
-        if not unzip.eof and (lacking := trailer_lacking(unzip, out[-1])):  # its data whole: nothing lost
-            checked = ("the data matches its checksum" if lacking <= 4 else "its checksum is cut, so the data could "
-                       "not be checked against it")
-            return b"".join(out), (f"{path}: the gzip file lacks the last {lacking} of the 8 bytes gzip ends with "
-                                   f"(its trailer: a copy stopped just short of its end): every line was read, none "
-                                   f"lost, and {checked}; compress the whole file again")
-        if not unzip.eof:  # cut short: whole lines up to the cut, the line it splits dropped
-            text = b"".join(out)
-            end = {b"\xff\xfe": b"\n\x00", b"\xfe\xff": b"\x00\n"}.get(text[:2], b"\n")  # UTF-16's line end
-            whole = text[:text.rfind(end) + len(end)] if end in text else b""
-            if not whole.strip():
-                raise ScoreError(f"{path}: a gzip file that cannot be decompressed (cut short before its first line "
-                                 "ends: Compressed file ended before the end-of-stream marker was reached)")
-            lost = (f"the {counted(len(text) - len(whole), 'byte')} of the line the cut splits dropped with whatever followed"
-                    if len(text) > len(whole) else "whatever followed the cut (at a line's end) lost")  # was "0 byte(s)"
-            return whole, (f"{path}: the gzip file is cut short (its end-of-stream marker missing: a copy or a "
-                           f"compression stopped midway): its {counted(whole.count(end), 'whole line')} before the cut {'is' if whole.count(end) == 1 else 'are'} "
-                           f"read, and {lost}; the records whose answers were there count as missing: compress the whole "
-                           "file again")
-        rest = unzip.unused_data.lstrip(b"\x00")  # the next member (cat a.gz b.gz), gzip's zero padding read past
-    if rest:  # not gzip (a file appended uncompressed, a member's header corrupt): its records were lost unsaid
-        raise ScoreError(f"{path}: a gzip file that cannot be decompressed (the {counted(len(rest), 'byte')} after its gzip "
-                         f"data, from {rest[:8]!r}, {'is' if len(rest) == 1 else 'are'} no gzip member: a corrupt member, or a file appended to it "
-                         "uncompressed?); compress the whole predictions file again")
-    return b"".join(out), None
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            try:  # a last line a kill cut inside a character: read up to it, its JSON error said as a cut
+                if not final:
+                    raise
+                text = codecs.getincrementaldecoder("utf-8")().decode(raw)  # not final: strict but for the cut character
+            except UnicodeDecodeError:
+                line = n + 1 + raw[:e.start].count(b"\r")  # a bare CR before it ends a line
+                raise ScoreError(f"{self.path}: not UTF-8 text ({e.reason} at byte {at + e.start}, line {line}); "
+                                 "predictions are JSONL") from None
+        return (text if final else text.removesuffix("\r")).split("\r")
 
 
-def trailer_lacking(unzip, member: bytes) -> int | None:
+def trailer_lacking(unzip, crc: int, size: int) -> int | None:
     """How many bytes of its 8-byte trailer (CRC-32, then size) a gzip member lacks whose deflate data is whole
-    (``unzip`` fed all of it, no end reached; ``member``: what it decompressed to); None where the data itself is
-    cut. Tried by completing the trailer as ``member`` makes it, on a copy: zlib checks the file's own bytes of it
-    with the rest (a cut in the trailer was "0 byte(s) dropped" of a cut midway, the checksum unsaid)."""
-    trailer = struct.pack("<II", zlib.crc32(member), len(member) & 0xFFFFFFFF)
+    (``unzip`` fed all of it, no end reached; ``crc`` and ``size``: of what it decompressed to); None where the data
+    itself is cut. Tried by completing the trailer as the data makes it, on a copy: zlib checks the file's own bytes
+    of it with the rest (a cut in the trailer was "0 byte(s) dropped" of a cut midway, the checksum unsaid)."""
+    trailer = struct.pack("<II", crc, size & 0xFFFFFFFF)
     for present in range(8):
         test = unzip.copy()
         with contextlib.suppress(zlib.error):  # a wrong count of bytes present: no trailer, or no data's end
