@@ -5,6 +5,7 @@ shrunk read, and a ``.prj`` beside a world file inside a zip."""
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -130,3 +131,30 @@ def test_a_prj_beside_a_world_file_inside_a_zip_gives_the_crs(tmp_path):
     assert str(img.crs) == "EPSG:32631" and img.transform[0] == 0.5
     assert any("from x.prj beside the world file" in n for n in img.notes), img.notes
     assert not any("without a CRS" in n for n in img.notes)
+
+
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+real = pytest.mark.skipif(not REALDATA.is_dir(), reason=f"{REALDATA} is absent (the real sample files)")
+
+
+@real
+def test_predicts_read_of_the_real_spacenet4_pan_tile_decodes_it_once(counted):  # noqa: F811
+    """900x900 uint16, no overviews, no larger than predict's 2048: decoded by plan's check, the stretch's sample and
+    the whole read before (its grey band replicated to R, G, B: 7 band reads)."""
+    from rsvlm import inference as inf
+
+    spec = inf.ImageSpec([str(REALDATA / "bldg_spacenet4" / "sample_geotiff.tif")])
+    counted[0] = 0
+    img = inf.read_spec(spec, max_side=inf.READ_MAX_SIDE)
+    assert counted[0] == pytest.approx(900 * 900)
+    assert img.data.shape == (3, 900, 900) and "grey band replicated to RGB" in img.notes
+    with SceneReader(spec.files, scaling=ReadConfig(stretch=img.stretch)) as old:  # not shared: as before
+        np.testing.assert_array_equal(old.read().data, img.data)
+
+
+@real
+def test_the_real_sentinel2_band_files_hold_a_collar_so_say_the_fill(tmp_path):
+    files = [str(REALDATA / "msi_s2" / f"{b}.jp2") for b in ("B02", "B03", "B04", "B08")]
+    img = read_image(files)
+    assert any(n.startswith(S2_NOTE) for n in img.notes)
+    assert 0.36 < 1 - img.valid.mean() < 0.39  # its 37.5 % collar
