@@ -79,7 +79,9 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
     """Set dotted keys in a nested dict. With ``cls``, unknown keys fail here with the valid keys listed,
     and a text field takes its value as written (``_as_written``). A key set below a value that is no
     mapping (``optim.lr=…`` over a file's ``optim: fast``) fails, naming ``source``, where ``data`` came from."""
-    for text in overrides:
+    for n, text in enumerate(overrides):
+        if (spaced := spaced_hint(overrides, n)) is not None:
+            raise ConfigError(spaced)
         path, raw = split_override(text)
         leaf = _annotation(cls, path) if cls is not None else None
         as_text = _unwrap_optional(leaf)[0] is str
@@ -145,6 +147,19 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
                     node[part] = nxt
                 node = nxt
     return data
+
+
+def spaced_hint(overrides: list[str], n: int) -> str | None:
+    """The refusal of ``overrides[n]`` and the bare word after it where the shell parted one override at a space
+    (``scene.size 64``, ``scene.size =64``, ``scene.size= 64``), joining them; None elsewhere. The word after is
+    no key=value (no ``=`` but at its start), so the pair failed as two anyway."""
+    text, after = overrides[n], overrides[n + 1] if n + 1 < len(overrides) else ""
+    if not after or "=" in after.lstrip("=") or "=" in text.rstrip("=") or (text.endswith("=") and
+                                                                           after.startswith("=")):
+        return None
+    joined = f"{text.rstrip('=')}={after.lstrip('=')}"
+    return (f"override {text!r} and the word after it, {after!r}, are one override parted by a space: give "
+            f"{joined} (no spaces around =)")
 
 
 def joined_hint(text: str, cls: type) -> str:

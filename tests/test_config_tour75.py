@@ -58,3 +58,32 @@ def test_loading_a_model_folder_refuses_its_quoted_number(tmp_path):
     folder = _quoted_copy(tmp_path)  # no weights: the refusal comes before any is looked for
     with pytest.raises(ConfigError, match=r'encoders\.default\.mlp_ratio: "4\.0" \(line \d+\): a number in quotes'):
         load_pretrained(folder)
+
+
+@pytest.mark.parametrize("words, joined", [
+    (["scene.size", "64"], "scene.size=64"),
+    (["scene.size", "=64"], "scene.size=64"),
+    (["scene.size=", "64"], "scene.size=64"),
+])
+def test_an_override_parted_by_a_space_is_said_joined(words, joined):
+    """``scene.size 64`` (the shell parts ``scene.size = 64`` too) said "override 'scene.size' is not of the form
+    key=value", the value after it not named."""
+    from data_gen.synth.config import SynthConfig
+    from rsvlm.config import load_config
+
+    with pytest.raises(ConfigError) as e:
+        load_config(SynthConfig, None, ["render.sar_looks=2", *words])
+    assert str(e.value) == (f"override {words[0]!r} and the word after it, {words[1]!r}, are one override parted by a "
+                            f"space: give {joined} (no spaces around =)")
+
+
+@pytest.mark.parametrize("words, said", [
+    (["scene.size"], "override 'scene.size' is not of the form key=value"),  # nothing after it
+    (["scene.size", "render.sar_looks=2"], "override 'scene.size' is not of the form key=value"),  # a key=value after
+])
+def test_a_lone_word_is_refused_as_before(words, said):
+    from data_gen.synth.config import SynthConfig
+    from rsvlm.config import load_config
+
+    with pytest.raises(ConfigError, match=f"^{said}$"):
+        load_config(SynthConfig, None, words)
