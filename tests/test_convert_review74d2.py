@@ -22,7 +22,7 @@ def test_levir_leaves_out_change_drawn_where_the_pair_holds_no_data(tmp_path):
     stats = convert_stats("levir-cd", "--src", str(src), "--out", str(tmp_path / "o"))
     assert stats["notes"]["pairs_with_change_over_nodata"] == 1, stats["notes"]
     said = [json.loads(line)["conversations"][1]["value"] for line in (tmp_path / "o" / "records.jsonl").open()]
-    assert said[0] == "1 building area changed, covering 58.8% of the labelled part of the image.", said
+    assert said[0] == "1 building area changed, covering 58.8% of the part of the image with data.", said
     assert said[1].startswith("<ref>building</ref><poly><loc_468><loc_0>"), said  # column 60 of 128, not 0
 
 

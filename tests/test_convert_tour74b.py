@@ -134,4 +134,4 @@ def test_levir_gives_no_record_of_a_tile_where_the_pair_holds_no_data(tmp_path):
     assert {r["meta"]["tile"][0] for r in records} == {64}
     stats = convert_stats("levir-cd", "--src", str(src), "--out", str(tmp_path / "whole"))  # the share: of pixels seen
     said = [json.loads(line)["conversations"][1]["value"] for line in (tmp_path / "whole" / "records.jsonl").open()]
-    assert said[0] == "1 building area changed, covering 6.2% of the labelled part of the image.", said
+    assert said[0] == "1 building area changed, covering 6.2% of the part of the image with data.", said
