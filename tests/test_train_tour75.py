@@ -147,3 +147,26 @@ def test_an_empty_recipe_is_said_to_be_empty(tmp_path, capsys):
     data = make_records(tmp_path / "d", n=4, ir_every=0)  # the data named, the LLM not: still no recipe
     assert train_main(["--config", str(empty), f"data.train={data}"]) == 2
     assert "the config file is empty" in capsys.readouterr().err
+
+
+def test_ctrl_c_says_its_note_after_the_progress_bars_last_line(tmp_path, monkeypatch, capsys):
+    """The bar was closed after the note, so its last line ('train: 12% 7/60 …') came below 'Ctrl-C after step 7 …',
+    as the run's last word; now the note comes last."""
+    from rsvlm.train import loop
+
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    cfg = load_config(TrainConfig, recipe(tmp_path), [f"data.train={data}", f"out_dir={tmp_path / 'run'}",
+                                                      "log.progress=true", "max_steps=6", "batch_size=2",
+                                                      "ckpt.every=2", "device=cpu"])
+    real = loop.stop_due
+
+    def ctrl_c(stopping, step, max_steps):
+        if step == 3:
+            raise KeyboardInterrupt
+        return real(stopping, step, max_steps)
+
+    monkeypatch.setattr(loop, "stop_due", ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        loop.train(cfg)
+    err = capsys.readouterr().err
+    assert "3/6" in err and err.rindex("3/6") < err.index("Ctrl-C after step 3"), err

@@ -441,6 +441,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     except (KeyboardInterrupt, Terminated) as e:  # was said as "interrupted; continue from step_N" alone
         e.trained_steps = state["step"] - steps_at_start  # none: rsvlm train says so (was "Ctrl-C after step 0")
         if rank == 0 and e.trained_steps and isinstance(e, KeyboardInterrupt):
+            metrics.close()  # the bar's last line before the note, not after it (closing twice is harmless)
             print(interrupted_note(state["step"], out_dir, steps_at_start), file=sys.stderr)
         raise
     finally:  # a run stopped early (SIGTERM, Ctrl-C, an error) stops the profiler too, writing what it profiled
