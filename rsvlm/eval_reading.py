@@ -187,7 +187,7 @@ def undigested(files: list[Path], records: dict[str, dict]) -> list[str]:
     return [i for i in records if i in bare - vouched]
 
 
-def stamped_limit(out: Path, limit: int | None, ids: list[str]) -> int | None:
+def stamped_limit(out: Path, limit: int | None, ids: list[str], held: set[str] | None = None) -> int | None:
     """The ``--limit`` for ``out``'s run stamp, what the file holds once this run is done: ``limit``, or, where
     ``out`` (or a rank part) holds every answer of the run its stamp names (the first ``limit`` of ``ids``, the
     record ids in order, or all), the wider of it and the stamp's (None, no limit, the widest): a rerun with a
@@ -195,11 +195,12 @@ def stamped_limit(out: Path, limit: int | None, ids: list[str]) -> int | None:
     answers of the larger one. An interrupted run's stamp names answers the file lacks and is not kept (a full run
     stopped early, rerun with ``--limit 5``, was stamped no limit): the wider of ``limit`` and the count of the
     first records the file answers is. A stamp without the key (an rsvlm eval before
-    the limit was stamped) says no limit either way: ``limit``."""
+    the limit was stamped) says no limit either way: ``limit``. ``held``: the ids ``out`` answers, where read
+    already (``eval_out.read_answers``)."""
     old = read_stamp(out)
     if old is None or "limit" not in old or not isinstance(old["limit"], (int, type(None))):
         return limit
-    held = answered_ids(out)
+    held = answered_ids(out) if held is None else held
     if not all(i in held for i in (ids[:old["limit"]] if old["limit"] is not None else ids)):
         # that run did not finish: its limit is not what the file holds, the first records it answers are (one of
         # ids is unanswered, so first < len(ids))

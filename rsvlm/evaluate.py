@@ -62,6 +62,7 @@ from rsvlm.eval_answers import (  # noqa: F401  (rsvlm.evaluate.NAME, as before 
     tagged_record,
     term_as_interrupt,
 )
+from rsvlm.eval_out import answered_already, needs_stale, read_answers
 from rsvlm.eval_reading import ReadNotes, predictions_given, record_images, record_warnings, undigested  # noqa: F401  (record_images: as before)
 from rsvlm.loading import pick_device, resolved_dtype_name
 from rsvlm.predictions import (  # noqa: F401  (inputs_digest: rsvlm.evaluate.inputs_digest, as before)
@@ -316,20 +317,20 @@ def _main(args) -> int:
         model_dir = inf.resolve_model_dir(args.model)
         # auto resolved here (float32 on a CPU, the checkpoint's own on a GPU): stamped, and what the model loads in
         args.dtype = resolved_dtype_name(args.dtype, pick_device(device), model_dir)
-        stamp = {**run_stamp(model_dir, args), "limit": stamped_limit(out, args.limit, [r["id"] for r in loaded[0]])}  # a partial run told as such
+        # --out and its parts read once for the stamp's limit, the stale answers and whether any record is unanswered
+        asked = loaded[0][:args.limit] if args.limit else loaded[0]  # the records as answered, past --limit none
+        held = read_answers(out, {r["id"]: tagged_record(r)[0] for r in asked} if needs_stale(out) else None)
+        stamp = {**run_stamp(model_dir, args), "limit": stamped_limit(out, args.limit, [r["id"] for r in loaded[0]], held.ids)}
     except (FileNotFoundError, ValueError) as e:  # --model, --device
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2
     if err := check_stamp(Path(args.out), stamp):
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
-    # the records as answered, past --limit none
-    asked = loaded[0][:args.limit] if args.limit else loaded[0]
     stamp, warning = unstamped_answers(Path(args.out), stamp)
     # answered again (run), this run's count or one an older rsvlm eval's stamp carries: no longer unchecked
-    if "unchecked_answers" in stamp and (
-            bare := undigested(answer_files(Path(args.out)), {r["id"]: tagged_record(r)[0] for r in asked})):
-        stamp, warning = less_unchecked(stamp, warning, len(bare))
+    if "unchecked_answers" in stamp and held.stale:
+        stamp, warning = less_unchecked(stamp, warning, len(held.stale))
     # blind records too (the file read again skipped those: a blind set was never compared); was counted over the
     # whole file, records --limit leaves unanswered too
     if rank == 0 and (note := overlap_report(model_dir, asked, args.image_root or Path(args.data).parent)):
@@ -345,7 +346,7 @@ def _main(args) -> int:
     if warning and (rank == 0 or sync is None and not stamp_path(Path(args.out)).is_file()):
         print(f"rsvlm eval: warning: {warning}", file=sys.stderr)
     try:
-        return _answer(args, rank, world, device, model_dir, stamp, sync, loaded)
+        return _answer(args, rank, world, device, model_dir, stamp, sync, loaded, held.ids)
     finally:
         if sync is not None:
             import torch.distributed as dist
@@ -353,30 +354,11 @@ def _main(args) -> int:
             dist.destroy_process_group()
 
 
-def answered_already(args, rank: int, world: int, loaded: tuple[list[dict], ReadReport]) -> bool:
-    """Whether every record of this rank's share has its answer in ``--out`` or a rank part beside it (an error
-    row kept as ``run`` keeps it, ``--retry-errors`` aside): ``run``'s resume, looked at without changing a file.
-    A last line of this rank's part without its newline is no answer: ``run`` drops it (``drop_cut_line``) and
-    answers its record again (was read as one, so no model was loaded for it)."""
-    records = [tagged_record(r)[0] for r in (loaded[0][:args.limit] if args.limit else loaded[0])][rank::world]
-    out = Path(args.out)
-    part = part_path(out, rank, world)
-    if part.is_file() and part.stat().st_size:
-        with part.open("rb") as f:
-            f.seek(-1, os.SEEK_END)
-            if f.read(1) != b"\n":
-                return False
-    root = Path(args.image_root) if args.image_root else Path(args.data).parent
-    done, _ = resume_state(part, [f for f in answer_files(out) if f != part], {r["id"]: r for r in records}, root,
-                           args.retry_errors, rewrite=False)
-    return all(r["id"] in done for r in records)
-
-
 def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, stamp: dict,
-            sync: Callable[[object], list] | None, loaded: tuple[list[dict], ReadReport]) -> int:
+            sync: Callable[[object], list] | None, loaded: tuple[list[dict], ReadReport], held: set[str] | None = None) -> int:
     """``main`` once the inputs are checked: load the model (not where this rank has nothing left to answer),
-    answer, merge."""
-    if answered_already(args, rank, world, loaded):  # a rerun of a finished run: was minutes loading a 7B model
+    answer, merge. ``held``: the ids answered in --out and its parts, read already (``eval_out.read_answers``)."""
+    if answered_already(args, rank, world, loaded, held):  # a rerun of a finished run: was minutes loading a 7B model
         model, processor = None, SimpleNamespace(missing_bands=args.missing_bands)  # what run reads of it then
     else:
         try:
@@ -389,7 +371,7 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
         # 100000 on a 512-token LLM generated on for minutes a record; said once, by the first rank that loads the
         # model (rank 0, or the first whose share is not answered yet: a rank 0 with nothing left loads none, and no
         # rank said it)
-        if capped and all(answered_already(args, r, world, loaded) for r in range(rank)):
+        if capped and all(answered_already(args, r, world, loaded, held) for r in range(rank)):
             print(f"rsvlm eval: note: {capped}", file=sys.stderr)
     if model is not None and args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
         print(f"rsvlm eval: {err}", file=sys.stderr)

@@ -1,0 +1,79 @@
+"""What ``rsvlm eval`` reads of its ``--out`` file and the rank parts beside it before the model loads, in one pass
+(``read_answers``): the ids answered (``predictions.answered_ids``'s) and the records whose answers are all stale
+(``eval_reading.undigested``'s), each of which read every file again; and ``answered_already``, which now reads the
+files only where every record of the rank's share has an answer there at all.
+
+Cannot: spare the reads of ``predictions.check_out``, ``check_stamp`` and ``unstamped_answers``, which take the
+path, not what was read.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from rsvlm.answer_lines import answer_lines
+from rsvlm.data.records import ReadReport
+from rsvlm.data.records_shape import json_line
+from rsvlm.eval_answers import tagged_record
+from rsvlm.predictions import answer_files, asked_digest, part_path, read_stamp, resume_state
+
+
+@dataclass
+class AnswersRead:
+    """``read_answers``'s pass: ``ids`` answered (error rows too) in ``--out`` or any rank part; ``stale``: the ids
+    of the records given whose answers are all stale, in their order (None where none were given)."""
+
+    ids: set[str]
+    stale: list[str] | None = None
+
+
+def needs_stale(out: Path) -> bool:
+    """Whether ``unstamped_answers`` may count unchecked answers in ``out``'s stamp (none readable, or one that
+    carries a count), so that ``read_answers`` must tell the stale ones: else they are never asked for."""
+    old = read_stamp(out)
+    return old is None or bool(old.get("unchecked_answers"))
+
+
+def read_answers(out: Path, records: dict[str, dict] | None = None) -> AnswersRead:
+    """``out`` and its rank parts read once, a line at a time: the ids ``predictions.answered_ids`` gives, and, for
+    ``records`` (by id), the ids ``eval_reading.undigested`` gives (answers without an ``asked_digest`` or with a
+    stale one, error rows aside). A file that is no UTF-8: UnicodeDecodeError, as both raised."""
+    ids: set[str] = set()
+    bare: set[str] = set()
+    vouched: set[str] = set()
+    for f in answer_files(out):
+        for line in answer_lines(f):
+            with contextlib.suppress(ValueError):
+                row = json_line(line)  # a BOM read past, as predictions._objects reads it
+                if not (isinstance(row, dict) and isinstance(rid := row.get("id"), str)):
+                    continue
+                ids.add(rid)
+                if records is not None and rid in records and "error" not in row:
+                    (bare if row.get("asked_digest") != asked_digest(records[rid]) else vouched).add(rid)
+    return AnswersRead(ids, None if records is None else [i for i in records if i in bare - vouched])
+
+
+def answered_already(args, rank: int, world: int, loaded: tuple[list[dict], ReadReport],
+                     held: set[str] | None = None) -> bool:
+    """Whether every record of this rank's share has its answer in ``--out`` or a rank part beside it (an error
+    row kept as ``run`` keeps it, ``--retry-errors`` aside): ``run``'s resume, looked at without changing a file.
+    A last line of this rank's part without its newline is no answer: ``run`` drops it (``drop_cut_line``) and
+    answers its record again (was read as one, so no model was loaded for it). ``held``: the ids answered
+    (``read_answers``), where known: a record not among them is unanswered, and no file is read."""
+    records = [tagged_record(r)[0] for r in (loaded[0][:args.limit] if args.limit else loaded[0])][rank::world]
+    if held is not None and not all(r["id"] in held for r in records):
+        return False
+    out = Path(args.out)
+    part = part_path(out, rank, world)
+    if part.is_file() and part.stat().st_size:
+        with part.open("rb") as f:
+            f.seek(-1, os.SEEK_END)
+            if f.read(1) != b"\n":
+                return False
+    root = Path(args.image_root) if args.image_root else Path(args.data).parent
+    done, _ = resume_state(part, [f for f in answer_files(out) if f != part], {r["id"]: r for r in records}, root,
+                           args.retry_errors, rewrite=False)
+    return all(r["id"] in done for r in records)
