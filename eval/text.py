@@ -3,7 +3,8 @@
 
 They are ``rsvlm.answer_text``'s, imported from there (whose docstring gives the rules, step by step): ``fusion.vote``
 reads a ``--tta`` vote by them, so the vote and eval read an answer alike, from one copy that cannot drift. Every
-name is importable from here, as the scorers and tests import it.
+name is importable from here, as the scorers and tests import it. ``unscored_why`` alone is eval's: why an answer
+those rules read to nothing is unparseable, said for what it is (empty, or garbled).
 """
 
 from __future__ import annotations
@@ -23,7 +24,16 @@ from rsvlm.answer_text import (  # noqa: F401  (re-exported: the scorers and tes
 )
 
 __all__ = ["ARTICLES", "NO", "NUMBER_WORDS", "YES", "caption_text", "is_yes_no", "normalize_answer", "number_words",
-           "parse_count", "strip_end_tokens", "whole_number"]
+           "parse_count", "strip_end_tokens", "unscored_why", "whole_number"]
+
+
+def unscored_why(answer: str) -> str:
+    """Why ``answer``, which ``normalize_answer`` reads to nothing, cannot be scored: ``"is empty"`` where it has no
+    character but whitespace; otherwise it is no empty answer but a garbled one (``'???'``, ``'the'``, ``'</s>'``:
+    punctuation, articles or end tokens alone), said so. Cannot tell why a model wrote it."""
+    if not answer.strip():
+        return "is empty"
+    return "holds no word to score (punctuation, articles or end tokens alone: a garbled answer, not an empty one)"
 
 if __name__ == "__main__":  # python -m eval.text: no command line; say so, and which scripts have one
     from eval.__main__ import library_main

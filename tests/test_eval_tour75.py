@@ -116,3 +116,14 @@ def test_a_cut_gzip_stream_names_the_line_the_cut_splits(tmp_path):
     assert 0 < n < 2000 and got.n_bad_lines == 0
     assert f"its {n} whole lines before the cut are read, and the " in got.bad_examples[0]
     assert f"of the line the cut splits (line {n + 1}) dropped" in got.bad_examples[0]
+
+
+@pytest.mark.parametrize("answer, empty", [("", True), ("  \n", True), ("???", False), ("the", False), ("</s>", False),
+                                           ("a.", False)])
+def test_an_answer_read_to_nothing_is_said_empty_only_where_it_is(answer, empty):
+    """eval.vqa's note called '???' and 'the' "empty" (normalize_answer reads them to nothing): they are garbled."""
+    from eval.text import normalize_answer, unscored_why
+
+    assert normalize_answer(answer) == ""
+    assert (unscored_why(answer) == "is empty") == empty
+    assert empty or "garbled" in unscored_why(answer)
