@@ -57,6 +57,7 @@ def synth_config(a, path):
     """The SynthConfig of parsed synth arguments ``a`` over the config file ``path`` (None: the defaults), checked
     (``check_config``: a value an option set named by the option, ``--size 8``); a task ``--tasks`` names whose
     weight is 0 there gets 1. ConfigError / ValueError naming what is wrong."""
+    from data_gen.argv import config_blamed
     from data_gen.instructions.build import load_with_tasks
     from data_gen.synth.run import check_config
 
@@ -68,22 +69,6 @@ def synth_config(a, path):
             raise ValueError(f"{where}: {e}") from None
         raise
     return cfg
-
-
-def config_blamed(message: str, path, overrides: list[str]) -> str | None:
-    """The config file (or ``base:`` of it) that set the key ``message``, a ``check_config`` refusal, begins with
-    (``scene.max_objects -3 is …``), as ``rsvlm.config.load_config`` names one; None where ``path`` is None, the
-    message begins with no key (``--size 8 …``) or one of ``overrides`` (``key=value``; an option's key) set it."""
-    import re
-
-    from rsvlm.config_hints import set_in
-    from rsvlm.overrides import split_override
-
-    key = re.match(r"[a-z_]+(\.[a-z_]+)*(?=[ :])", message)
-    if path is None or key is None or any(key[0] == (at := ".".join(split_override(o)[0])) or
-                                          key[0].startswith(at + ".") for o in overrides):
-        return None
-    return set_in(path, key[0])
 
 
 def given_flags(a) -> dict[str, str]:

@@ -109,3 +109,19 @@ def run_together(word: str, names) -> list[str] | None:
 
     run = re.split(r"[\s;|/+]+", word)
     return run if len(run) > 1 and all(r in names for r in run) else None
+
+
+def config_blamed(message: str, path, overrides: list[str]) -> str | None:
+    """The config file (or ``base:`` of it) that set the key ``message``, a ``check_config`` refusal, begins with
+    (``scene.max_objects -3 is …``), as ``rsvlm.config.load_config`` names one; None where ``path`` is None, the
+    message begins with no key (``--size 8 …``) or one of ``overrides`` (``key=value``; an option's key) set it."""
+    import re
+
+    from rsvlm.config_hints import set_in
+    from rsvlm.overrides import split_override
+
+    key = re.match(r"[a-z_]+(\.[a-z_]+)*(?=[ :])", message)
+    if path is None or key is None or any(key[0] == (at := ".".join(split_override(o)[0])) or
+                                          key[0].startswith(at + ".") for o in overrides):
+        return None
+    return set_in(path, key[0])

@@ -131,3 +131,20 @@ def test_did_you_mean_on_the_command_line_names_each_near_modality(tmp_path, cap
     assert capsys.readouterr().err == ("error: --modalities sarr,optcal: each must be one of optical, msi, sar, ir "
                                        "('sarr', 'optcal' are not; did you mean 'sar' for 'sarr', 'optical' for "
                                        "'optcal'?)\n")
+
+
+def test_rebuild_names_the_config_file_of_a_bad_instructions_value(tmp_path, capsys):
+    """``rebuild --config mine.yaml`` with ``obb_fraction: 3`` said "instructions.obb_fraction must be in [0, 1]",
+    no file; the same value as key=value is named as the key, as before."""
+    from data_gen.__main__ import main
+
+    assert _synth(tmp_path, "--size", "32", "--modalities", "optical") == 0
+    cfg = tmp_path / "mine.yaml"
+    cfg.write_text("instructions:\n  obb_fraction: 3\n")
+    capsys.readouterr()
+    argv = ["rebuild", "--dir", str(tmp_path / "o"), "--prefix", "r_", "--no-progress"]
+    assert main([*argv, "--config", str(cfg)]) == 2
+    assert capsys.readouterr().err == f"error: {cfg}: instructions.obb_fraction must be in [0, 1], got 3\n"
+    assert main([*argv, "instructions.obb_fraction=3"]) == 2
+    assert capsys.readouterr().err == "error: instructions.obb_fraction must be in [0, 1], got 3\n"
+    assert main([*argv, "--config", str(cfg), "instructions.obb_fraction=0.4"]) == 0
