@@ -23,8 +23,8 @@ prediction in a record whose reference has one class takes that class. Ranking: 
 so that equal scores fall back to the order of the answers in the predictions file and of the
 objects in each answer; for COCO this is done by numbering images in predictions-file order,
 which is what pycocotools' stable sorts then do with ties. COCO keeps at most ``--max-dets``
-detections of each class per image (100, as COCO does; pycocotools applies it per image and class; DOTA
-scenes can hold more: raise it there). ``mAP50`` is pycocotools' AP50 at ``maxDets`` N, area "all": 101-point
+detections of each class per image, as pycocotools applies it (100, as COCO does; DOTA scenes can hold
+more: raise it there). ``mAP50`` is pycocotools' AP50 at ``maxDets`` N, area "all": 101-point
 interpolation and IoU >= 0.5, so it is not the VOC / DOTA-devkit AP (11-point or all-point, IoU > 0.5) that
 DIOR / NWPU VHR-10 papers report; that one is ``mAP50_obb`` for oriented records only.
 
@@ -208,7 +208,7 @@ def score(items: list[common.Item], args=None) -> dict:
                      + (f"{counted(sum(over), 'predicted object')} of {counted(len(over), 'record')} past it {'is' if sum(over) == 1 else 'are'} not scored" if over
                         else "")
                      + ("; " if over and n_gt_over else "")
-                     + (f"{counted(n_gt_over, 'record', 'holds/hold')} more reference objects than that, so {'its' if n_gt_over == 1 else 'their'} recall cannot be "
+                     + (f"{counted(n_gt_over, 'record', 'holds/hold')} more reference objects of a class than that, so {'its' if n_gt_over == 1 else 'their'} recall cannot be "
                         "complete" if n_gt_over else "")
                      + "; raise --max-dets for dense scenes (DOTA)")
     out: dict = {"mAP": None, "mAP50": None, "mAP50_obb": None}

@@ -56,8 +56,8 @@ def rle_problem(o: dict) -> str | None:
 
 def string_counts(s: str) -> list[int]:
     """The run lengths of a compressed COCO RLE string (pycocotools ``maskApi.c`` ``rleFrString``): 5 bits a
-    character from 48 ('0'), 0x20 for more, a sign bit on the last, each count from the third on the
-    difference from the one two before. ValueError where the string is no such code."""
+    character from 48 ('0'), 0x20 for more, a sign bit on the last, each count from the fourth on (its ``m > 2``)
+    the difference from the one two before. ValueError where the string is no such code."""
     counts, p = [], 0
     while p < len(s):
         x, k, more = 0, 0, True

@@ -94,7 +94,7 @@ def test_detections_past_max_dets_are_counted_and_named(tmp_path, capsys):
     # was a lower AR and mAP with nothing saying that 2 of 12 right answers were never looked at
     assert scores["n_pred_objects_past_max_dets"] == 2
     assert any("2 predicted objects of 1 record past it are not scored; 1 record holds more reference "
-               "objects than that" in n for n in scores["notes"])
+               "objects of a class than that" in n for n in scores["notes"])
     scores = detection.main(["--gt", str(gt), "--pred", str(pred)])
     assert scores["n_pred_objects_past_max_dets"] == 0 and not any("--max-dets" in n for n in scores["notes"])
     capsys.readouterr()
