@@ -14,6 +14,7 @@ import pytest
 from eval import captioning, change, classification, counting, grounding, segmentation
 from rsvlm import geometry
 from tests.conftest import eval_record, write_jsonl
+from tests.test_metrics_tour75 import rotated
 
 W = H = 100  # bins of 0.1 px: a box at whole pixels + 0.05 decodes exactly and covers whole pixels
 
@@ -37,12 +38,6 @@ def pixels(objects):
         x1, y1, x2, y2 = (round(v - 0.05) for v in o["coords"])
         m[y1:y2, x1:x2] = True
     return m
-
-
-def rotated(cx, cy, w, h, theta):
-    """Four corners of a w x h rectangle about (cx, cy) turned by ``theta`` radians, in order."""
-    c, s = np.cos(theta), np.sin(theta)
-    return (np.array([[-w, -h], [w, -h], [w, h], [-w, h]]) / 2 @ np.array([[c, s], [-s, c]]) + [cx, cy]).tolist()
 
 
 def random_box(rng, label=None):
