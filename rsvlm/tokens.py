@@ -169,6 +169,7 @@ class SpecialTokenIds:
     image: int
     loc_start: int  # id of <loc_0>; <loc_N> is loc_start + N
     added: list[int]  # ids of every added token (the rows to keep trainable)
+    base: int | None = None  # the tokenizer's length before rsvlm's tokens were first added; None: it had them all
 
     def loc_id(self, n: int) -> int:
         return self.loc_start + n
@@ -182,6 +183,7 @@ def add_special_tokens(tokenizer) -> SpecialTokenIds:
     """
     tokens = all_special_tokens()
     vocab = tokenizer.get_vocab()
+    base = len(tokenizer) if any(t not in vocab for t in tokens) else None
     had = [vocab[loc_token(i)] for i in range(NUM_BINS) if loc_token(i) in vocab]  # ids kept where they are
     if had and had != list(range(had[0], had[0] + NUM_BINS)):  # checked before the tokenizer is changed
         raise RuntimeError(f"the tokenizer already has {len(had)} of the {NUM_BINS} <loc_N> tokens, not all at "
@@ -207,7 +209,7 @@ def add_special_tokens(tokenizer) -> SpecialTokenIds:
         tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
     elif tokenizer.pad_token is None:  # none to borrow: batching failed on a None pad id
         tokenizer.add_special_tokens({"pad_token": "<pad>"})
-    return SpecialTokenIds(image=tokenizer.convert_tokens_to_ids(IMAGE_TOKEN), loc_start=loc0, added=ids)
+    return SpecialTokenIds(image=tokenizer.convert_tokens_to_ids(IMAGE_TOKEN), loc_start=loc0, added=ids, base=base)
 
 
 def _supports_replace(tokenizer) -> bool:

@@ -220,7 +220,7 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
     if not Path(llm_cfg.name_or_path).exists() and snap is None:  # a cached hub base loads (from its cached folder)
         raise FileNotFoundError(f"{root}: LLM base {cfg.llm.name_or_path!r} not found (no llm/ in the checkpoint); "
                                 f"point llm.name_or_path in {root / 'config.yaml'} at the base model's folder")
-    check_files(root, llm_cfg)
+    check_files(root, llm_cfg, any_base)
     # a full fine-tune loaded 4/8-bit is there to answer: frozen (it was "cannot be trained 'full'")
     mode = "frozen" if (llm_cfg.load_in_4bit or llm_cfg.load_in_8bit) and cfg.trainable.llm == "full" else cfg.trainable.llm
     cfg = dataclasses.replace(cfg, llm=llm_cfg, trainable=dataclasses.replace(cfg.trainable, llm=mode))
@@ -233,9 +233,9 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
         raise ValueError(f"{built_by}: {e}") from None
     own_llm = Path(llm_cfg.name_or_path).resolve() == (root / "llm").resolve()
     saved_rows = vocab_rows(root / "llm") if own_llm else None
-    # a cached hub base loads from its cached folder: by its name, transformers asks the hub for a newer
-    # revision (and downloads it) wherever HF_HUB_OFFLINE is not set; model.cfg keeps the name
-    build_cfg = dataclasses.replace(llm_cfg, name_or_path=str(snap)) if snap is not None else llm_cfg
+    # a cached hub base loads from its cached folder (by its name transformers asks the hub for a newer revision, and
+    # downloads it, wherever HF_HUB_OFFLINE is not set; model.cfg keeps the name); llm/'s own token rows are trained: kept
+    build_cfg = dataclasses.replace(llm_cfg, name_or_path=str(snap or llm_cfg.name_or_path), base_vocab=None if own_llm else llm_cfg.base_vocab)
     llm, tokenizer, special = llm_parts.build_llm(build_cfg, device, dtype)
     if saved_rows is not None and saved_rows < len(tokenizer):  # build_llm added rows: rsvlm's came out fresh
         raise ValueError(f"{root / 'llm'}: {saved_rows} embedding rows, but {llm_cfg.tokenizer} needs {len(tokenizer)}; this "

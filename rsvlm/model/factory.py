@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 
 import torch
 from torch import nn
@@ -43,6 +44,9 @@ def create_model(cfg: VLMConfig, device: str | torch.device | None = None, dtype
     # elsewhere weights are made on the CPU and moved (same values on every device)
     with torch.device("meta") if meta else contextlib.nullcontext():
         llm, tokenizer, special = build_llm(cfg.llm, device, dtype, shapes=shapes)
+        if cfg.llm.name_or_path and cfg.llm.base_vocab is None and special.base is not None:  # rsvlm's tokens first
+            # added to this base: its size, so an adapter-only load starts their rows as this build did (init_added_rows)
+            cfg = dataclasses.replace(cfg, llm=dataclasses.replace(cfg.llm, base_vocab=special.base))
         llm = apply_llm_trainability(llm, cfg.llm, cfg.trainable.llm, special)
         model = RSVLM(cfg, llm, tokenizer, special)
     place_vision_side(model, device, dtype)

@@ -59,6 +59,10 @@ class LLMConfig:
     load_in_8bit: bool = False
     seed: int = 0  # for random init from `config`
     loc_init: str = "random"  # one of LOC_INITS; "sincos": <loc_N> rows of a config-built LLM start as sin-cos of N
+    # the base tokenizer's length before rsvlm first added its tokens (recorded by create_model; None where the
+    # tokenizer had them already, or in a checkpoint saved before stop 75): rows of the ids added from it on start
+    # from the base's rows below it (``init_added_rows``), at the first build and at every adapter-only load alike
+    base_vocab: int | None = None
 
 
 def byte_tokenizer(size: int = 0):
@@ -229,15 +233,22 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
             raise ValueError(f"llm.tokenizer {tok_path}: its ids run to {own - 1} but the LLM {cfg.name_or_path} "
                              f"has {rows_now} embedding rows; is it the tokenizer of another model?")
     ids = add_special_tokens(tokenizer)
+    base = cfg.base_vocab if cfg.base_vocab is not None else ids.base
+    if cfg.base_vocab is not None and not 0 < cfg.base_vocab <= len(tokenizer):
+        raise ValueError(f"llm.base_vocab {cfg.base_vocab}: the base's own vocabulary, between 1 and the tokenizer's "
+                         f"{len(tokenizer)} entries")
     rows = -(-len(tokenizer) // cfg.pad_vocab_multiple) * cfg.pad_vocab_multiple  # rows past len(tokenizer): no token
     if llm.get_input_embeddings().num_embeddings != rows:
         # pretrained: new rows at the mean of the old ones, so an untrained <loc_N> never outscores
         # the base vocabulary (a converted LLaVA generates exactly as before); random: plain init
         # transformers' note on mean resizing ("To disable this, use mean_resizing=False", twice) is rsvlm's choice;
         # on meta there are no values to average (a saved base's meta build was "Tensor.item() ... meta tensors")
+        # (with the base's size known, init_added_rows draws them below: the covariance once, not twice)
         with torch.random.fork_rng(devices=[]), logger_quiet("transformers.modeling_utils"):
             torch.manual_seed(cfg.seed + 1)
-            llm.resize_token_embeddings(rows, mean_resizing=bool(cfg.name_or_path) and not meta)
+            llm.resize_token_embeddings(rows, mean_resizing=bool(cfg.name_or_path) and not meta and base is None)
+    if cfg.name_or_path and not meta and base is not None:  # rsvlm's ids on a base's spare rows kept those rows
+        init_added_rows(llm, range(base, rows), base, cfg.seed)
     if cfg.loc_init == "sincos" and not cfg.name_or_path:  # only fresh weights; loaded ones are kept
         init_loc_rows(llm, ids.loc_start)
     if device is not None and not quant:
@@ -282,6 +293,36 @@ def init_loc_rows(llm: nn.Module, loc_start: int) -> None:
     for w in tables:  # (V,D)
         code = sincos_rows(NUM_BINS, w.shape[1])  # (1000,D), entries in [-1,1]
         w[loc_start:loc_start + NUM_BINS] = code * w.std() / code.std()
+
+
+@torch.no_grad()
+def init_added_rows(llm: nn.Module, rows: range, base: int, seed: int = 0) -> None:
+    """Rows ``rows`` (the ids rsvlm added, and any padding rows past them) of the input embeddings and an untied output head (and its bias), drawn as
+    transformers' ``resize_token_embeddings(mean_resizing=True)`` draws a resize's new rows: from a normal with the
+    mean and 1e-9 times the covariance of the base's own rows ``[0, base)`` (the mean alone where that covariance is
+    not positive definite), seeded by ``seed``. Rows below ``base`` (a converted LLaVA's trained ``<image>``) are
+    kept, and the base's spare rows (Qwen2.5's 271 past its tokenizer) are neither averaged in nor left as they were.
+    Its cost is mean resizing's, which it replaces (rows x width² multiply-adds a table: 26 s for Qwen2.5's
+    untied 151,936 x 896 pair on one busy CPU core, where transformers' took 34 s)."""
+    tables = [llm.get_input_embeddings().weight]
+    out = llm.get_output_embeddings()
+    if out is not None and out.weight.data_ptr() != tables[0].data_ptr():
+        tables.append(out.weight)
+    idx = torch.arange(rows.start, rows.stop)
+    gen = torch.Generator().manual_seed(seed + 2)
+    for w in tables:  # (V,D)
+        old = w[:base]
+        mean = old.float().mean(0)  # (D,)
+        cov = torch.zeros(w.shape[1], w.shape[1], device=w.device)
+        for part in old.split(16384):  # a float32 copy of the whole table at once: 2.2 GB for a 7B
+            centred = part.float() - mean
+            cov += centred.T @ centred
+        chol, info = torch.linalg.cholesky_ex(1e-9 * cov / base)
+        noise = torch.randn(len(idx), w.shape[1], generator=gen).to(w.device)  # the CPU's: the same on every device
+        new = mean + noise @ chol.T if int(info) == 0 else mean.expand(len(idx), -1)
+        w[idx.to(w.device)] = new.to(w.dtype)
+    if out is not None and getattr(out, "bias", None) is not None:
+        out.bias[idx.to(out.bias.device)] = out.bias[:base].float().mean().to(out.bias.dtype)
 
 
 def _attention_owned(model: nn.Module) -> set[str]:

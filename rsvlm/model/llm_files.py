@@ -80,7 +80,15 @@ def read_tokenizer(path: str, key: str):
     if not tok("ship", add_special_tokens=False)["input_ids"]:
         raise ValueError(f"{key} {path}: a tokenizer with no vocabulary ('ship' is no tokens): its tokenizer.json "
                          "(or tokenizer.model, vocab.json) is missing; copy the folder again")
-    if own := own_tokenizer_code(path):  # transformers built one from tokenizer.json without a word
+    own = own_tokenizer_code(path)
+    ckpt = Path(path).expanduser().parent
+    if own and (ckpt / "config.yaml").is_file() and (ckpt / "vision.safetensors").is_file():  # an rsvlm checkpoint's
+        # tokenizer/, saved before stop 74 with its base's auto_map: trained as read here, so nothing to check
+        warnings.warn(f"{Path(path) / 'tokenizer_config.json'}: its auto_map names its base's tokenizer code ({own}), "
+                      "which rsvlm never runs, nor ran at training: the tokenizer loads as it was trained, as transformers' "
+                      f"{type(tok).__name__}. To stop this note for good, delete the \"auto_map\" entry from that file "
+                      "(checkpoints saved by rsvlm since stop 74 have none)", stacklevel=3)
+    elif own:  # transformers built one from tokenizer.json without a word
         warnings.warn(f"{key} {path}: its tokenizer_config.json asks for code of its own ({own}), which rsvlm never "
                       f"runs (no trust_remote_code): loaded as transformers' {type(tok).__name__}; check that it "
                       "tokenises text as the model's own tokenizer does", stacklevel=3)
