@@ -158,3 +158,22 @@ def test_the_real_sentinel2_band_files_hold_a_collar_so_say_the_fill(tmp_path):
     img = read_image(files)
     assert any(n.startswith(S2_NOTE) for n in img.notes)
     assert 0.36 < 1 - img.valid.mean() < 0.39  # its 37.5 % collar
+
+
+@pytest.mark.parametrize("name, modality, said", [
+    ("T31UDQ_20230601_B08.tif", "sar", "Sentinel-2 band B08, which reads as msi: read as sar"),
+    ("T31UDQ_20230601_B08.tif", "ir", "Sentinel-2 band B08, which reads as msi: read as ir"),
+    ("LC08_L1TP_016037_20170813_20170814_01_T1_B10.TIF", "sar", "Landsat band B10 (TIR), which reads as ir: read as sar"),
+    ("LC08_L1TP_016037_20170813_20170814_01_T1_B4.TIF", "ir", "Landsat band B4 (R), which reads as msi or optical"),
+    ("T31UDQ_20230601_B08.tif", "msi", None),
+    ("LC08_L1TP_016037_20170813_20170814_01_T1_B10.TIF", "ir", None),
+    ("LC08_L1TP_016037_20170813_20170814_01_T1_B4.TIF", "optical", None),
+    ("scene.tif", "sar", None),
+])
+def test_a_band_file_named_for_another_modality_says_so_when_read_as_asked(tmp_path, name, modality, said):
+    """A Sentinel-2 B08 or a Landsat thermal band given --modality sar had been read as sar, unsaid."""
+    path = write_geotiff(tmp_path / name, scene_bands(c=1, h=40, w=50))
+    img = read_image(path, modality)
+    got = [n for n in img.notes if n.startswith("its file name says")]
+    assert len(got) == (said is not None) and all(n.startswith(f"its file name says {said}") for n in got), img.notes
+    assert all(n.endswith(", as asked") for n in got) and img.modality == modality

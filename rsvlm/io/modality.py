@@ -136,6 +136,7 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
     if modality is not None:
         g.notes += [_thermal_among(hot)] if hot and modality == "msi" else []
         g.notes += [f"{n} is {qa_asked(q)}: read as {modality}, as asked" for n, q in qa]
+        g.notes += [note] if (note := _named_otherwise(g, modality)) else []
         if len(one) == 1 and (dem := elevation_said(src, one[0])):
             g.notes.append(f"{dem} says it holds elevation (a DEM): read as {modality}, as asked")
         if getattr(src, "bilevel", False):
@@ -288,6 +289,19 @@ def polarisations(src, paths: list[Path], bands: list[int]) -> list[str | None]:
     if len(paths) == src.count and src.alpha_index is None:
         pols = [p or polarisation_from_file(paths[i]) for p, i in zip(pols, bands)]
     return pols
+
+
+def _named_otherwise(g: Guess, modality: str) -> str | None:
+    """The note where files named as Sentinel-2 or Landsat bands (``g.s2_band``, ``g.landsat``) are read as a
+    ``modality`` given that their names do not say (B08.jp2 or a Landsat B10 given sar had read as sar unsaid); None
+    where it agrees, msi and optical alike (a Landsat RGB given optical)."""
+    bands = [b for b, *_ in g.landsat or []]
+    which = (f"Sentinel-2 band {g.s2_band}" if g.s2_band else f"Landsat band{'s' * (len(bands) > 1)} "
+             f"{', '.join(n for *_, n in g.landsat)} ({', '.join(bands)})" if bands else None)
+    said = "msi" if g.s2_band else "ir" if bands and set(bands) <= pr.THERMAL else "msi or optical"
+    if which is None or modality in said.split(" or "):
+        return None
+    return f"its file name says {which}, which reads as {said}: read as {modality}, as asked"
 
 
 def plan(src, g: Guess, name: str, nodata: float | None, read=None) -> tuple[list[int], list[str]]:
