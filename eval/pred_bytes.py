@@ -94,6 +94,22 @@ class ByteStream:
                              "member, or a file appended to it uncompressed?); compress the whole predictions file again")
 
 
+# what a file compressed other than gzip opens with, and how to read it (was "not UTF-8 text (… at byte 0)")
+OTHER_PACKS = {b"BZh": "a bzip2 file (bunzip2 -k it)", b"\xfd7zXZ\x00": "an xz file (unxz -k it)",
+               b"PK\x03\x04": "a zip archive (unzip it)", b"\x28\xb5\x2f\xfd": "a zstd file (unzstd it)",
+               b"7z\xbc\xaf\x27\x1c": "a 7z archive (7z x it)"}
+
+
+def other_pack(path: Path, head: bytes) -> None:
+    """ScoreError where ``head``, a file's first bytes, is that of a compression other than gzip (bzip2, xz, zip,
+    zstd, 7z), naming it and how to read it; None otherwise. Cannot tell a bzip2 file from text opening "BZh"."""
+    for magic, what in OTHER_PACKS.items():
+        if head.startswith(magic) and (magic != b"BZh" or head[3:4].isdigit()):
+            kind, how = what.removesuffix(")").split(" (")
+            raise ScoreError(f"{path} is {kind}, not JSONL: predictions are read plain or gzip-compressed; {how} "
+                             "and give the JSONL file (or gzip it)")
+
+
 def cut_note(path: Path, n_lines: int, dropped: int) -> str:
     """What a gzip stream cut short lost: ``n_lines`` line ends were read before the cut, ``dropped`` bytes after the
     last of them (the line the cut splits) were not (was a refusal of the whole file, every answer before the cut

@@ -127,3 +127,22 @@ def test_an_answer_read_to_nothing_is_said_empty_only_where_it_is(answer, empty)
     assert normalize_answer(answer) == ""
     assert (unscored_why(answer) == "is empty") == empty
     assert empty or "garbled" in unscored_why(answer)
+
+
+@pytest.mark.parametrize("kind, pack", [("a bzip2 file", "bz2"), ("an xz file", "lzma"), ("a zip archive", "zip")])
+def test_a_file_compressed_other_than_gzip_is_named(tmp_path, kind, pack):
+    """Was "not UTF-8 text (invalid start byte at byte 0)": which says nothing of the compression."""
+    import bz2
+    import lzma
+    import zipfile
+
+    path, text = tmp_path / "p.jsonl.x", _rows(3).encode()
+    if pack == "zip":
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("p.jsonl", text)
+    else:
+        path.write_bytes((bz2 if pack == "bz2" else lzma).compress(text))
+    with pytest.raises(ScoreError, match=rf"p.jsonl.x is {kind}, not JSONL: predictions are read plain or gzip"):
+        load_predictions(path)
+    (tmp_path / "bz.jsonl").write_text('BZh is no bzip2 file here\n' + _rows(1))  # text opening BZh: a bad line
+    assert load_predictions(tmp_path / "bz.jsonl").n_bad_lines == 1
