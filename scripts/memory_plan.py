@@ -434,7 +434,7 @@ def plans(args: argparse.Namespace) -> int:
             print(f"memory_plan: {e}" if str(path) in str(e) else f"memory_plan: {path}: {e}", file=sys.stderr)
             return 2
     say = functools.partial(tqdm.write, file=sys.stderr)  # a print after the bar's text: a terminal's next redraw
-    for path, cfg, build, seq, batch in bar(todo, desc="building on meta", file=sys.stderr):  # wrote over it
+    for path, cfg, build, seq, batch in bar(todo, desc="building on meta", unit="config", file=sys.stderr):  # wrote over it
         name = (checkpoint_root(path) or path.with_suffix("")).name
         inv = inventory(build, f"{name} (LLM {cfg.trainable.llm})", tokenizer_len(cfg.llm.name_or_path))
         seq, note = sequence(seq, inv.context)

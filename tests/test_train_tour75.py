@@ -170,3 +170,14 @@ def test_ctrl_c_says_its_note_after_the_progress_bars_last_line(tmp_path, monkey
         loop.train(cfg)
     err = capsys.readouterr().err
     assert "3/6" in err and err.rindex("3/6") < err.index("Ctrl-C after step 3"), err
+
+
+def test_memory_plans_bar_counts_configs_not_its(monkeypatch, capsys):
+    """'building on meta: 100% 1/1 [00:07<00:00, 7.89s/it]': tqdm's 'it' where every rsvlm bar names its unit."""
+    from script_loader import load_script
+
+    plan = load_script("memory_plan", monkeypatch)
+    plan.main([str(plan.REPO / "configs/model/tiny.yaml")])
+    err = capsys.readouterr().err
+    assert "building on meta: 100% 1/1" in err and "config" in err.split("building on meta: 100% 1/1")[1].split("\n")[0]
+    assert "it/s" not in err and "s/it" not in err, err
