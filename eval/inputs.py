@@ -258,8 +258,11 @@ def _parse(path: Path, entries, array: list | None, out: PredictionFile, noted: 
                                  "bbox or segmentation), one a line? predictions are one line a record: {\"id\": its "
                                  "id, \"objects\": [{\"kind\": \"box\", \"coords\": [x1, y1, x2, y2], \"label\", "
                                  "\"score\"}, …]}, corners where COCO's bbox is [x, y, width, height] (docs/eval.md)")
-            if not isinstance(obj, dict) or "id" not in obj:
-                raise ValueError("not an object with an 'id'")
+            if not isinstance(obj, dict) or "id" not in obj:  # which JSON it is, what keys it has: was this alone
+                raise ValueError("not an object with an 'id' (" + (
+                    f"its keys: {', '.join(list(map(str, obj))[:6])}" if isinstance(obj, dict) and obj else
+                    f"a JSON {_JSON_KINDS.get(type(obj), 'value')}, where a prediction is one {{\"id\", \"task\", "
+                    "\"answer\"} object a line") + ")")
             if not isinstance(obj["id"], (str, int)) or isinstance(obj["id"], bool):  # null read as the id "None"
                 raise ValueError(f"'id' is {json.dumps(obj['id'])[:40]}, not a string")
         except ValueError as e:
@@ -312,6 +315,10 @@ def _read_text(path: Path, data: bytes, cut_note: str | None) -> PredictionFile:
     _parse(path, [(f"item {i}", obj) for i, obj in enumerate(array)] if array is not None else _text_lines(text),
            array, out, bool(cut_note))
     return out
+
+
+_JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "true or false",
+               type(None): "null", dict: "object without keys"}
 
 
 def _json_or_nul(line: str):

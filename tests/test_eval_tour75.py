@@ -146,3 +146,15 @@ def test_a_file_compressed_other_than_gzip_is_named(tmp_path, kind, pack):
         load_predictions(path)
     (tmp_path / "bz.jsonl").write_text('BZh is no bzip2 file here\n' + _rows(1))  # text opening BZh: a bad line
     assert load_predictions(tmp_path / "bz.jsonl").n_bad_lines == 1
+
+
+def test_a_line_that_is_no_object_says_what_json_it_is(tmp_path):
+    """A file of [id, answer] arrays was "not an object with an 'id'" a line, which JSON it was unsaid."""
+    path = tmp_path / "p.jsonl"
+    path.write_text('["r0", "yes"]\n{"answer": "yes", "image": "a.png"}\n"r1 yes"\n' + _rows(1))
+    got = load_predictions(path)
+    assert list(got.by_id) == ["r0"] and got.bad_examples == [
+        f"{path}:1: not an object with an 'id' (a JSON array, where a prediction is one {{\"id\", \"task\", \"answer\"}} "
+        "object a line)", f"{path}:2: not an object with an 'id' (its keys: answer, image)",
+        f"{path}:3: not an object with an 'id' (a JSON string, where a prediction is one {{\"id\", \"task\", \"answer\"}} "
+        "object a line)"]
