@@ -181,3 +181,18 @@ def test_memory_plans_bar_counts_configs_not_its(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert "building on meta: 100% 1/1" in err and "config" in err.split("building on meta: 100% 1/1")[1].split("\n")[0]
     assert "it/s" not in err and "s/it" not in err, err
+
+
+def test_the_malformed_line_note_names_the_first_line_plainly(tmp_path, capsys):
+    """Was "first: ['/…/train.jsonl:5: not valid JSON (…)']", a Python list's repr, brackets and quotes."""
+    from rsvlm.train.sft_index import read_train_data
+
+    data = make_records(tmp_path / "d", n=8, ir_every=0)
+    lines = data.read_text().splitlines()
+    lines[4] = '{"id": "broken", "images": ['
+    data.write_text("\n".join(lines) + "\n")
+    cfg = load_config(TrainConfig, recipe(tmp_path), [f"data.train={data}", "log.progress=false", "batch_size=2",
+                                                        "device=cpu", "data.max_bad_fraction=0.5"])
+    read_train_data(cfg, 0, 1)
+    err = capsys.readouterr().err
+    assert f"1 skipped (invalid JSON: 1); first: {data}:5: not valid JSON" in err, err

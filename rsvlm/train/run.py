@@ -329,7 +329,7 @@ def check_malformed(report: ReadReport, cfg: TrainConfig, rank: int) -> None:
     """(rank 0) Print the records summary where it says more than "all read"; fail before training
     when more than ``data.max_bad_fraction`` of the record lines were malformed."""
     if report.notable and rank == 0:
-        first = f"; first: {report.examples[:1]}" if report.examples else ""
+        first = f"; first: {report.examples[0]}" if report.examples else ""  # was a list's repr
         print(f"[rsvlm.train] {report.summary()}{first}", file=sys.stderr)
     if report.n_lines and report.n_skipped / report.n_lines > cfg.data.max_bad_fraction:
         raise MalformedRecords(f"{report.n_skipped} of {report.n_lines} record lines are malformed (> data."
