@@ -62,8 +62,8 @@ class SplitConfig:
             return None
         from data_gen.instructions.build import given
 
-        return (f"val={given(self.val)} and split.test={given(self.test)}: split fractions must be >= 0 and sum to "
-                "at most 1 (train is what they leave)", ("val", "test"))
+        return (f"val={given(self.val)}, split.test={given(self.test)} must be >= 0 and sum to at most 1 (split "
+                "fractions: train is what they leave)", ("val", "test"))
 
 
 def _modalities() -> list[str]:
