@@ -203,7 +203,15 @@ def _read_predictions(path: Path) -> PredictionFile:
     comes) and a line at a time: a UTF-8 file whose first line is a JSON object holds a line's text, not the
     file's. Read whole (as the old reader read every file: the bytes, then the text) where it cannot be one line at a
     time: UTF-16 (its BOM), or a first line that is no JSON object alone (a JSON array, a pretty-printed document)."""
-    from eval.pred_bytes import ByteLines, ByteStream, first_line, opens_with_object, other_pack, whole_bytes
+    from eval.pred_bytes import (
+        ByteLines,
+        ByteStream,
+        first_line,
+        opens_with_object,
+        other_pack,
+        unmarked_utf16,
+        whole_bytes,
+    )
 
     stream, head = ByteStream(path), b""
     for chunk in stream:  # enough to tell the first line: a JSON object alone, or a whole document
@@ -212,6 +220,7 @@ def _read_predictions(path: Path) -> PredictionFile:
             break
     first = first_line(head)
     other_pack(path, head)
+    unmarked_utf16(path, head)
     if head[:2] in UTF16_BOMS or first is None or not opens_with_object(first):
         return _read_text(path, *whole_bytes(path, stream, head))
     out = PredictionFile(by_id={})

@@ -17,7 +17,7 @@ from pathlib import Path
 from eval.counts import counted
 from eval.inputs import ScoreError
 from rsvlm.data import records_shape
-from rsvlm.data.records import GZIP_MAGIC
+from rsvlm.data.records import GZIP_MAGIC, UTF16_BOMS
 from rsvlm.data.records_shape import json_line
 
 BLANK = re.compile(r"\s*")  # a line of whitespace alone: read past, its number counted
@@ -108,6 +108,18 @@ def other_pack(path: Path, head: bytes) -> None:
             kind, how = what.removesuffix(")").split(" (")
             raise ScoreError(f"{path} is {kind}, not JSONL: predictions are read plain or gzip-compressed; {how} "
                              "and give the JSONL file (or gzip it)")
+
+
+def unmarked_utf16(path: Path, head: bytes) -> None:
+    """ScoreError where ``head``, a file's first bytes (decompressed), is UTF-16 text without its byte-order mark:
+    every other byte of its first 200 NUL, the others not (each line was "not valid JSON", its NULs blamed on a
+    crash). Cannot tell text of other scripts than Latin so written: it is read as UTF-8."""
+    sample = head[:200] if len(head) >= 8 and head[:2] not in UTF16_BOMS else b""  # with its BOM: read as UTF-16
+    for order, zeros, chars in (("little-endian", sample[1::2], sample[0::2]), ("big-endian", sample[0::2], sample[1::2])):
+        if sample and zeros.count(0) >= 0.9 * len(zeros) and chars.count(0) <= 0.1 * len(chars):
+            raise ScoreError(f"{path}: UTF-16 text ({order}) without its byte-order mark (every other byte a NUL): "
+                             "predictions are UTF-8 JSONL (or UTF-16 with its BOM, as PowerShell writes it); save it "
+                             "as UTF-8")
 
 
 def cut_note(path: Path, n_lines: int, dropped: int) -> str:

@@ -158,3 +158,17 @@ def test_a_line_that_is_no_object_says_what_json_it_is(tmp_path):
         "object a line)", f"{path}:2: not an object with an 'id' (its keys: answer, image)",
         f"{path}:3: not an object with an 'id' (a JSON string, where a prediction is one {{\"id\", \"task\", \"answer\"}} "
         "object a line)"]
+
+
+@pytest.mark.parametrize("codec, order", [("utf-16-le", "little-endian"), ("utf-16-be", "big-endian")])
+def test_utf16_without_its_bom_is_refused_as_such(tmp_path, codec, order):
+    """Every line was "not valid JSON", its NUL bytes blamed on a crash; with its BOM it is read, as before."""
+    text = _rows(3).replace("\n", "\r\n")
+    (tmp_path / "bare.jsonl").write_bytes(text.encode(codec))
+    with pytest.raises(ScoreError, match=rf"bare.jsonl: UTF-16 text \({order}\) without its byte-order mark"):
+        load_predictions(tmp_path / "bare.jsonl")
+    (tmp_path / "bare.gz").write_bytes(gzip.compress(text.encode(codec)))
+    with pytest.raises(ScoreError, match="bare.gz: UTF-16 text"):
+        load_predictions(tmp_path / "bare.gz")
+    (tmp_path / "bom.jsonl").write_bytes(text.encode("utf-16"))
+    assert list(load_predictions(tmp_path / "bom.jsonl").by_id) == ["r0", "r1", "r2"]
