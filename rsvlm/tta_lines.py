@@ -208,7 +208,7 @@ def counted_lines(question: str | None) -> str:
     them in the view's own order, no mirror view's); "" where none, or it asks of other things ("Which is the first
     ship to dock?")."""
     question = question or ""
-    if _WHICH_THING.search(question) and not _SIDE_SAID.search(question) and not _IN_TIME.search(question):
+    if _WHICH_THING.search(question) and not _SIDE_SAID.search(_still(question)) and not _IN_TIME.search(question):
         return "things"
     asked = list(_ASKED.finditer(question))
     axes = {g.lower().rstrip("s") for m in asked for g in m.group(1, 2) if g}
@@ -242,11 +242,16 @@ def ordinal_why(text: str, lines: str | None) -> str | None:
                                           "image's (no side said)")
 
 
+# the lines things are counted along ("the first ship in the row"), one table: a row, a column or a line is read in the
+# view's own order (a left-right flip's first is the image's last: ``ordered``, no mirror view asked), a queue or a
+# convoy from its front, the same in every view ("the first car in the queue", "the first car in line": kept as written)
+LINES_OF_THINGS = {"row": "read", "column": "read", "line": "read", "queue": "front", "convoy": "front"}
+_FRONTED = "|".join(f"{noun}s?" for noun, how in LINES_OF_THINGS.items() if how == "front")
+
+
 # objects counted in order with no side said ("the second ship", "the last plane"; not "the second ship from the left",
 # "the second largest", "the first row", "the second image" of a pair, "the middle ship", which every view keeps; nor an
-# order in time, "the first ship to dock", nor along a line or queue, "the first car in the queue", its front the same in
-# every view; "the first ship in the row" is: a row or column is read in the view's order, a left-right flip's first is the
-# image's last)
+# order in time, "the first ship to dock", nor along a queue, ``LINES_OF_THINGS``)
 _ORDERED = re.compile(rf"(?<![^\W_])the\s+{_IN_ORDER}\s+"
                       # "the first two ships", "the first 10 ships": the noun said too (a number is no noun: "the
                       # first two images" is no "the first two"; no capture group: ``unsaid_word`` reads ``lastindex``)
@@ -255,14 +260,33 @@ _ORDERED = re.compile(rf"(?<![^\W_])the\s+{_IN_ORDER}\s+"
                       rf"[A-Za-z]+(?![^\W_])(?!\s+{_TO_DO})"  # "to dock": a time (``_IN_TIME``)
                       # counted from a thing ("the second ship from the pier": the same in every view) or a side (turned)
                       r"(?!,?\s+(?:counting\s+)?from(?![^\W_]))"
-                      r"(?!\s+(?:in|of|along|on)\s+(?:the|a|an|each|this|that|its)\s+(?:[A-Za-z0-9-]+\s+)?"
-                      r"(?:lines?|queues?)(?![^\W_]))", re.I)  # in a queue: counted from its front (kept)
+                      r"(?!\s+(?:in|of|along|on)\s+(?:(?:the|a|an|each|this|that|its)\s+(?:[A-Za-z0-9-]+\s+)?"
+                      rf"(?:{_FRONTED})|line)(?![^\W_]))", re.I)  # in a queue, "in line": counted from its front (kept)
 _SIDE_SAID = re.compile(r"(?:from|counting)\s+(?:the\s+)?(?:very\s+|far\s+)?(?:left|right|top|bottom|north|south|east"
                         r"|west)|(?:left|right|top|bottom)[-_ ]?most|left\s+to\s+right|right\s+to\s+left"
                         r"|top\s+to\s+bottom|bottom\s+to\s+top|(?:left|right|north|south|east|west)\s+of|above|below"
                         # "on the left", "at the top", "in the upper half": counted among those there, turned as before
                         r"|(?:on|at|in|to|towards?|near)\s+the\s+(?:very\s+|far\s+)?(?:left|right|top|bottom|upper|lower"
                         r"|north|south|east|west)(?![^\W_])", re.I)
+
+
+# a motion from or to a side ("sailing from left to right", "moving left to right", "crossing the image from the top to
+# the bottom", "a plane flying to the left"): a way, no order counted (``_still`` blanks it before an order is looked
+# for: "Is the second ship sailing from left to right?" counts the ships in no said order, every mirror view its own)
+_MOVING = (r"mov(?:e|es|ed|ing)|travel(?:s|led|ling|ed|ing)?|sail(?:s|ed|ing)?|fl(?:y|ies|ying|ew|own)|driv(?:e|es|en|ing)"
+           r"|drove|flow(?:s|ed|ing)?|run(?:s|ning)?|ran|go(?:es|ing)?|went|head(?:s|ed|ing)?|drift(?:s|ed|ing)?"
+           r"|taxi(?:s|es|ed|ing)?|cross(?:es|ed|ing)?|pass(?:es|ed|ing)?|walk(?:s|ed|ing)?|steam(?:s|ed|ing)?"
+           r"|cruis(?:e|es|ed|ing)|roll(?:s|ed|ing)?|stream(?:s|ed|ing)?|blow(?:s|n|ing)?|blew|com(?:e|es|ing)|came"
+           r"|arriv(?:e|es|ed|ing)|approach(?:es|ed|ing)?|motion|movement|traffic")
+_A_SIDE = r"(?:the\s+)?(?:very\s+|far\s+)?(?:left|right|top|bottom|north|south|east|west)(?![^\W_])"
+_MOTION = re.compile(rf"(?<![^\W_])(?:{_MOVING})(?![^\W_])(?:\s+(?!(?:count|number|list|order)\w*\b)[A-Za-z'-]+){{0,3}}?"
+                     rf"\s+(?:from\s+{_A_SIDE}(?:\s+(?:to|towards?)\s+{_A_SIDE})?|{_A_SIDE}\s+to\s+{_A_SIDE}"
+                     rf"|(?:to|towards?)\s+{_A_SIDE})", re.I)
+
+
+def _still(text: str) -> str:
+    """``text`` with each motion from or to a side (``_MOTION``) blanked, its length kept: what an order is looked for in."""
+    return _MOTION.sub(lambda m: " " * len(m.group(0)), text)
 
 
 # a side counted from ("counting from the left", "the second from the left", "Count the ships from the top", "left to
@@ -280,7 +304,7 @@ def counts_from(messages: list[dict] | None) -> bool:
     view, so every mirror view says it as written (``swap_words``' ``sided``). A side named with no count ("the
     leftmost", "on the left"), or said as a place ("20 m from the left bank", "the wind from the north"), sets no
     order: not so."""
-    return any(m.get("role") != "system" and isinstance(m.get("content"), str) and _FROM_SIDE_SAID.search(m["content"])
+    return any(m.get("role") != "system" and isinstance(m.get("content"), str) and _FROM_SIDE_SAID.search(_still(m["content"]))
                for m in messages or ())
 
 
@@ -289,7 +313,8 @@ def ordered(text: str) -> re.Match | None:
     sentence says none, ``_SIDE_SAID``: "from the left", "leftmost", "left to right"): a mirror view counts them
     in another order, so ``swap_words`` has no image for it in any; None where none, or where ``text`` counts from a
     side in any sentence ("Count the ships from the left. Is the second damaged?", ``counts_from``: turned as said)."""
-    if _FROM_SIDE_SAID.search(text):
+    still = _still(text)  # "sailing from left to right" counts nothing
+    if _FROM_SIDE_SAID.search(still):
         return None
     spans = [m.span() for m in ORDINAL_LINE.finditer(text)]  # "the last two rows": lines, turned
     for m in _ORDERED.finditer(text):
@@ -297,6 +322,6 @@ def ordered(text: str) -> re.Match | None:
             continue
         start = max(text.rfind(c, 0, m.start()) for c in ".?!\n") + 1
         ends = [e for c in ".?!\n" if (e := text.find(c, m.end())) >= 0]
-        if not _SIDE_SAID.search(text, start, min(ends, default=len(text))):
+        if not _SIDE_SAID.search(still, start, min(ends, default=len(text))):
             return m
     return None
