@@ -316,8 +316,31 @@ def fits(first: list[dict], objs: list[dict]) -> bool:
 
 def lead(views: list[list[dict]], many: bool = True) -> list[dict]:
     """The shapes whose kind the others' must fit (``fits``) to be fused: the identity view's, or with ``many`` (a
-    ``[det]`` "None.") the first view's that found some; [] where none did."""
-    return views[0] or (next((objs for objs in views if objs), []) if many else [])
+    ``[det]`` "None.") those of the kind most views found (``fits`` as the kind: boxes, obbs, points, polygons or masks),
+    the earliest view's of it (ties: the earliest, the nearest the identity in the order asked); [] where none did."""
+    if views[0] or not many:
+        return views[0]
+    found = [objs for objs in views if objs]
+    votes = [sum(fits(objs, other) for other in found) for objs in found]
+    return found[votes.index(max(votes))] if found else []
+
+
+_KIND_WORDS = {"box": "boxes", "obb": "oriented boxes", "point": "points", "poly": "polygons", "mask": "masks"}
+
+
+def kind_words(objs: list[dict]) -> str:
+    """The kinds of shape of ``objs`` in words, for a note: "boxes", "oriented boxes and boxes"."""
+    return " and ".join(_KIND_WORDS.get(k, k) for k in sorted({o["kind"] for o in objs}, reverse=True))
+
+
+def other_kinds(views: list[list[dict]], names: list[str]) -> list[tuple[str, str]]:
+    """(view, why) of each answer of ``views[1:]`` (named ``names``) whose shapes are of another kind than ``lead``'s
+    (``many``), no vote in ``fuse``; where the identity view found none, why says the kind fused and how many found it."""
+    first = lead(views)
+    found, agree = sum(map(bool, views)), sum(bool(objs) and fits(first, objs) for objs in views)
+    why = "" if views[0] else (f" ({{}}; most answers with shapes gave {kind_words(first)}, fused: {agree} of {found})")
+    return [(name, "it holds another kind of shape" + why.format(kind_words(objs)))
+            for name, objs in zip(names, views[1:]) if objs and not fits(first, objs)]
 
 
 def fusable(objs: list[dict]) -> bool:
@@ -334,8 +357,8 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
     says; None when the identity view has no shapes to fuse. ``many``: the question asks for every
     object (``[det]``), so shapes are clustered even where each view found at most one (as one
     shape per view, two ships each seen by half the views were voted down to one), and where the
-    identity view found none ("None."), those of the others are (the first that found some gives
-    the kind), each scored by the share of the views that found it; None where no view found one.
+    identity view found none ("None."), those of the others are (of the kind most of them found, ``lead``), each
+    scored by the share of the views that found it; None where no view found one.
     Labels: as most of the views gave them (``majority_label``); shapes no view labelled come first, so
     the answer holds no empty ``<ref></ref>`` (the codec writes one before an unlabelled shape after
     labelled ones): the shapes before the first ``<ref>`` are those no view named; then each class's

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 
 from rsvlm.answer_words import says_none
-from rsvlm.fusion import Fused, cut_by, fits, fusable, fuse, lead, vote, voted_out
+from rsvlm.fusion import Fused, cut_by, fits, fusable, fuse, other_kinds, vote, voted_out
 from rsvlm.tta_lines import ordinal_why
 from rsvlm.tta_senses import along_question, turn_question  # noqa: F401 (importable here)
 from rsvlm.tta_tables import COMPASS, FRAMED, SWAPS, UNMAPPED  # noqa: F401 (tables: importable here)
@@ -145,8 +145,8 @@ def asks_all(messages: list[dict]) -> bool:
 
 def _unfused(dec, first: list[dict] | None, text: str = "") -> str | None:
     """Why a view's decoded answer (``text``) is left out of the fusion though it said something; None where
-    it is fused or found nothing (no words, or none in words: ``answer_words.says_none``). ``first``: the
-    identity view's shapes, None for a text answer."""
+    it is fused or found nothing (no words, or none in words: ``answer_words.says_none``). ``first``: the shapes its
+    kind must fit, [] any (``fusion.other_kinds`` leaves out another once all are in), None for a text answer."""
     if problems := unrepaired(dec):  # a shape repaired (a crossing <obb>'s corners swapped) is fused: repaired_note
         return f"its geometry does not parse ({problems[0]})"
     if first is None:
@@ -223,6 +223,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     n_asked: dict[int, int] = {}  # record → other views answered
     past_views: dict[int, list[str]] = {}  # record → the other views whose answers ran past the context
     skipped: dict[int, list[str]] = {}  # record → the other views not asked of it (_view_of: its words, a crop)
+    seen: dict[int, list[str]] = {}  # record → the other views whose shapes (or []) are in views[record], in order
     # a text answer's words are said back as the plain answer, else the last question, spells them (tta_words.spellings)
     spelt = {i: spellings(views[i][0], last_question(messages[i]), messages[i]) for i, _, _, sh in todo if not sh}
     for view in cfg.views[1:] if todo else ():
@@ -243,21 +244,23 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             if view.startswith("c"):
                 x0, y0, cw, ch = crop_window(view, w, h, cfg.crop_share)
                 dec = geometry.decode(text, cw, ch)
-                if why := _unfused(dec, lead(views[i]), text):  # a [det] "None.": the first view's kind
+                if why := _unfused(dec, [], text):  # of another kind: fusion.other_kinds, once every view answered
                     left.setdefault(i, []).append((view, why))
                 fixed[i] += [] if why else [(f"view {view!r}", p) for p in dec.problems]  # repairs alone (_unfused)
                 shifted = uncrop(with_scores(dec.objects, scores, text), (x0, y0, cw, ch))
                 kept = [o for o in shifted if not cut_by(o, (x0, y0, cw, ch), w, h)]
                 views[i].append(kept if shapes_only(dec) else [])
+                seen.setdefault(i, []).append(view)
                 windows[i].append((x0, y0, cw, ch))
                 continue
             dec = geometry.decode(text, *view_size(view, w, h))
-            if why := _unfused(dec, lead(views[i]) if shapes else None, text):
+            if why := _unfused(dec, [] if shapes else None, text):
                 left.setdefault(i, []).append((view, why))
             fixed[i] += [] if why or not shapes else [(f"view {view!r}", p) for p in dec.problems]
             if shapes:
                 said = unflip(with_scores(dec.objects, scores, text), view, w, h) if shapes_only(dec) else []
                 views[i].append(labels_back(said, view))
+                seen.setdefault(i, []).append(view)
                 windows[i].append((0, 0, w, h))
             elif why:
                 pass  # left out, and counted above
@@ -280,6 +283,9 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     for i, w, h, shapes in todo:
         if i in refused or (len(views[i]) == 1 and i not in left):  # no other view was asked (see croppable)
             continue
+        if shapes and (other := other_kinds(views[i], seen.get(i, []))):  # the plain answer's kind, or most views' to a "None."
+            left[i] = sorted(left.get(i, []) + other, key=lambda lo: cfg.views.index(lo[0]))
+            fixed[i] = [f for f in fixed[i] if f[0] not in {f"view {v!r}" for v, _ in other}]  # no vote: no repair said
         said = {"cut": cut[i] > 0, "cut_known": cut[i] > 1, "past_context": past[i], "past_views": tuple(past_views.get(i, ())),
                 "answers": 1 + n_asked.get(i, 0), "left_out": len(left.get(i, ())),
                 "note": "; ".join(filter(None, [unfused_note(left[i], n_asked[i], shapes) if i in left else None,

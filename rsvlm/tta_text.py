@@ -146,7 +146,7 @@ def views_left_out(note: str | None, left_out: int | None = None) -> bool:
 def unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
     """The ``Fused.note`` on ``left`` ((view, why) each) of ``n`` other views' answers left out of the fusion."""
     view, why = left[0]
-    kinds = sum(w.endswith("another kind of shape") for _, w in left)  # no vote (``fusion.fuse``), not a view of none
+    kinds = sum(w.startswith("it holds another kind of shape") for _, w in left)  # no vote (``fusion.fuse``), not a view of none
     counted = ("left out of the vote" if not shapes or kinds == len(left) else "each counted as finding nothing"
                + (f" but {kinds} of another kind of shape, no vote" if kinds else ""))
     return (f"test-time augmentation: {len(left)} of {n} other view answer{'s' * (n != 1)} could not be fused, {counted} "
