@@ -29,9 +29,9 @@ def test_rebuild_shows_progress_and_no_progress_silences_it(tmp_path, capsys):
     assert data_gen_main(["synth", "--out", str(tmp_path), *args]) == 0
     capsys.readouterr()
     assert data_gen_main(["rebuild", "--dir", str(tmp_path), "--prefix", "a_"]) == 0
-    assert "records: 100%" in capsys.readouterr().err
+    assert "rebuild: scenes: 100%" in capsys.readouterr().err
     assert data_gen_main(["rebuild", "--dir", str(tmp_path), "--prefix", "b_", "--no-progress"]) == 0
-    assert "records:" not in capsys.readouterr().err
+    assert "rebuild:" not in capsys.readouterr().err
 
 
 def test_records_a_quota_cannot_get_are_reported_not_silently_missing(tmp_path, capsys):

@@ -134,7 +134,7 @@ def test_rebuild_and_chat_into_a_log_write_lines_not_redraws(tmp_path, capfd):
     capfd.readouterr()
     assert main(["rebuild", "--dir", str(tmp_path), "--prefix", "r_"]) == 0
     err = capfd.readouterr().err
-    assert "\r" not in err and "records: 100% 3/3 [" in err, repr(err)
+    assert "\r" not in err and "rebuild: scenes: 100% 3/3 [" in err, repr(err)
     train = next(p for p in tmp_path.glob("r_*.jsonl") if p.stat().st_size)
     assert main(["chat", "--src", str(train), "--out", str(tmp_path / "c.jsonl"), "--turns", "2"]) in (0, 2)
     err = capfd.readouterr().err
