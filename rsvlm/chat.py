@@ -25,7 +25,7 @@ from rsvlm.chat_commands import Commands
 from rsvlm.closed_pipes import stdout_to_null
 from rsvlm.io.nodata_objects import count_on_nodata, nodata_note
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
-from rsvlm.predict_question import count_note
+from rsvlm.predict_question import count_hint, count_note, count_question
 from rsvlm.tokens import opening_task, task_tag
 
 
@@ -93,10 +93,13 @@ class ChatREPL:
                       f"(this one asked about {label} alone)" if self.session.asked else
                       f"[change] compares two images: load the after image with /image ({label} is the before one)")
             return None
-        if alone:  # [vqa] was answered with a class
-            question = inf.DEFAULT_PROMPTS[task]
-            self.say(f"  note: a tag alone asks the task's standard question: {question}")
-        if note := count_note(question, self.session.processor.prompt.det_classes, bool(alone)):  # [count] How many?
+        classes = self.session.processor.prompt.det_classes
+        if alone:  # [vqa] was answered with a class; [count] is asked of one of the model's (a ship: not every model's)
+            question = count_question(classes) if task == "count" else inf.DEFAULT_PROMPTS[task]
+            self.say(f"  note: a tag alone asks the task's standard question: {question}"  # one note, quoting it once
+                     + (f"\n        ([count] asks how many of one class, as the model learnt it: {count_hint(question, classes)})"
+                        if task == "count" else ""))
+        elif note := count_note(question, classes, False):  # "[count] How many objects are there?": a guess
             self.say(f"  {note}")
         if len(self.images) == 2 and task not in (None, "change"):
             where = ("" if task in ("cls", "vqa", "cap", "count") else  # a word answer has no pixels to read in

@@ -416,6 +416,9 @@ def _stray(parser: argparse.ArgumentParser, command: str | None, extra: list[str
     if after and command not in (None, "train"):  # was "--tile is no option: … did you mean --tile?"
         message += _after_end(parser, command, after)
     files = [a for a in before + after if a != "--" and not a.startswith("-") and Path(a).exists()]
+    if command == "chat" and files and not any(a.split("=", 1)[0] == "--image" for a in getattr(parser, "argv", ())):
+        message = (f"give {'it' if len(files) == 1 else 'each'} as --image PATH (rsvlm chat --image "  # rsvlm chat IMAGE,
+                   f"{' --image '.join(map(shlex.quote, files))}): {message}")  # as predict's missing --image says
     if command in ("predict", "chat") and files:
         message += (f" ({counted(len(files), 'path')}: each image takes its own --image, --image BEFORE --image AFTER for a "
                     "change pair, band files comma-separated in one; "

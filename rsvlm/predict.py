@@ -30,6 +30,7 @@ from rsvlm.predict_outputs import output_problem, write_output
 from rsvlm.predict_question import (
     asked_question,
     count_note,
+    count_question,
     named_task,
     settle_task,
     text_advice,
@@ -285,6 +286,8 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     if args.det_by_class and (err := inf.no_det_classes(processor, args.model)):
         print(f"rsvlm predict: {err}", file=sys.stderr)
         return 2
+    if args.task == "count" and args.prompt is None:  # of ships, which a model of buildings alone does not know
+        question = count_question(processor.prompt.det_classes)
     if note := count_note(question, processor.prompt.det_classes, args.prompt is None):  # was "How many objects
         say(note)  # are there?", unsaid: a count question the model never learnt (each of its names a class)
     args.max_new_tokens, capped = context_cap(model, args.max_new_tokens)  # 100000 ran on for many minutes past it

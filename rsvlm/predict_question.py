@@ -39,24 +39,53 @@ def region_question(args, image) -> str | None:
     return q.replace("{box}", box) if "{box}" in q else f"{q.rstrip()} {box}"
 
 
+def _spoken(word: str) -> str:
+    """``word`` as a question says it: lower case, ``-``, ``_`` and spaces as one space (``Small-Vehicle``)."""
+    return re.sub(r"[\s_-]+", " ", word.strip().lower())
+
+
+def _names(said: str, cls: str) -> bool:
+    """Whether the spoken question ``said`` names the spoken class ``cls``, singular or plural, as whole words."""
+    return re.search(rf"\b(?:{re.escape(cls)}|{re.escape(plural(cls))})\b", said) is not None
+
+
+def count_question(classes: list[str]) -> str:
+    """``--task count``'s (and ``[count]`` alone's) question for a model whose ``prompt.det_classes`` are
+    ``classes``: of ships where it knows them (the bundled model), else of its first class (a model of buildings alone
+    was asked of ships); ``DEFAULT_PROMPTS``' where it lists none, as its classes cannot be told."""
+    spoken = [_spoken(c) for c in classes]
+    return inf.DEFAULT_PROMPTS["count"] if not spoken or "ship" in spoken else \
+        f"[count] How many {plural(spoken[0])} are there?"  # data_gen's phrasings.COUNT[0]
+
+
+def count_hint(question: str, classes: list[str]) -> str:
+    """How to ask of another of ``classes`` than the one ``question`` names, and which they are."""
+    said, spoken = _spoken(question), [_spoken(c) for c in classes]
+    if not spoken:
+        return "name what to count in the question (the model's classes: none listed (prompt.det_classes in its config.yaml))"
+    other = next((c for c in spoken if not _names(said, c)), None)
+    return (f"name another in the question ('[count] How many {plural(other)} are there?'; the model's classes: "
+            f"{', '.join(map(plural, spoken))})" if other else f"the model's one class: {plural(spoken[0])}")
+
+
 def count_note(question: str, classes: list[str], default: bool) -> str | None:
     """What to say of a ``[count]`` ``question`` (None for any other): every count question the model learnt names a
     class ("How many ships are there?"; it answered "How many objects are there?", the standard question once, with
     a guess), so ``default`` (the task's standard question was asked) says the class asked and ``classes`` (the
-    model's ``prompt.det_classes``) the others; a question naming none of ``classes``, singular or plural, as a whole
-    word is warned of. Cannot tell a class named by another word ("cars", "vessels") from none."""
+    model's ``prompt.det_classes``) the others; a question naming none of ``classes`` (singular or plural, whole
+    words, in any case, ``-`` and ``_`` read as spaces) is warned of. Cannot tell a class named by another word
+    ("cars", "vessels", "people") from none."""
     if opening_task(question) != "count":
         return None
-    said = re.sub(r"[\s_-]+", " ", question.lower())
-    listed = ", ".join(plural(c) for c in classes) or "none listed (prompt.det_classes in its config.yaml)"
     if default:
-        other = next((c for c in classes if c not in said), "plane")
-        return (f"note: [count] asks how many of one class, as the model learnt it: asked {question!r}; name another "
-                f"in the question ('[count] How many {plural(other)} are there?'; the model's classes: {listed})")
-    if not classes or any(re.search(rf"\b(?:{re.escape(c)}|{re.escape(plural(c))})\b", said) for c in classes):
+        return (f"note: [count] asks how many of one class, as the model learnt it: asked {question!r}; "
+                f"{count_hint(question, classes)}")
+    said, spoken = _spoken(question), [_spoken(c) for c in classes]
+    if not spoken or any(_names(said, c) for c in spoken):
         return None
-    return (f"warning: {question!r} names none of the model's classes ({listed}): every [count] question it learnt "
-            f"names one ('[count] How many {plural(classes[0])} are there?'), and its count of other things is a guess")
+    return (f"warning: {question!r} names none of the model's classes ({', '.join(map(plural, spoken))}): every "
+            f"[count] question it learnt names one ('[count] How many {plural(spoken[0])} are there?'), and its count "
+            "of other things is a guess")
 
 
 def settle_task(args) -> str | None:
@@ -127,8 +156,9 @@ def asked_question(args, image, say) -> str:
         # --region is refused for any task but [regcap]: it was offered for a [vqa] question too
         raise ValueError(f"--prompt: {why}" + ("; --region X1,Y1,X2,Y2 gives a [regcap] box in pixels"
                          if (opening_task(question) or args.task) == "regcap" else pixel_box_hint(question, image)))
-    if alone:
-        say(f"note: --prompt {given.strip()!r} is a task tag alone: asked as the task's standard question, {question!r}")
+    if alone:  # [count]'s class is the model's (count_question), said once it is loaded (count_note)
+        say(f"note: --prompt {given.strip()!r} is a task tag alone: asked as the task's standard question, "
+            + ("of one of the model's classes" if alone == "count" else repr(question)))
     if opening_task(question) is None:  # "[1] of the ships?" opens with no tag: one is put before it
         question = f"[{args.task}] {question}"
     ignored = [o for o, on in (("--min-objects", args.min_objects), ("--det-by-class", args.det_by_class)) if on]
