@@ -302,8 +302,8 @@ def init_added_rows(llm: nn.Module, rows: range, base: int, seed: int = 0) -> No
     mean and 1e-9 times the covariance of the base's own rows ``[0, base)`` (the mean alone where that covariance is
     not positive definite), seeded by ``seed``. Rows below ``base`` (a converted LLaVA's trained ``<image>``) are
     kept, and the base's spare rows (Qwen2.5's 271 past its tokenizer) are neither averaged in nor left as they were.
-    Its cost is mean resizing's, which it replaces (rows x width² multiply-adds a table: 26 s for Qwen2.5's
-    untied 151,936 x 896 pair on one busy CPU core, where transformers' took 34 s)."""
+    It replaces mean resizing, at its cost (rows x width² multiply-adds a table: an untied 151,936 x 896 pair took
+    15-26 s on one shared CPU core, where transformers' took 22-34 s)."""
     tables = [llm.get_input_embeddings().weight]
     out = llm.get_output_embeddings()
     if out is not None and out.weight.data_ptr() != tables[0].data_ptr():
@@ -311,10 +311,10 @@ def init_added_rows(llm: nn.Module, rows: range, base: int, seed: int = 0) -> No
     idx = torch.arange(rows.start, rows.stop)
     gen = torch.Generator().manual_seed(seed + 2)
     for w in tables:  # (V,D)
-        old = w[:base]
-        mean = old.float().mean(0)  # (D,)
+        old = w[:base]  # in parts: a float32 copy of the whole table at once is 2.2 GB for a 7B
+        mean = sum(part.float().sum(0) for part in old.split(16384)) / base  # (D,)
         cov = torch.zeros(w.shape[1], w.shape[1], device=w.device)
-        for part in old.split(16384):  # a float32 copy of the whole table at once: 2.2 GB for a 7B
+        for part in old.split(16384):
             centred = part.float() - mean
             cov += centred.T @ centred
         chol, info = torch.linalg.cholesky_ex(1e-9 * cov / base)
