@@ -71,7 +71,7 @@ def test_dota_leaves_out_an_object_on_nodata_and_a_tile_mostly_nodata(tmp_path):
     (src / "P1.txt").write_text("50 10 60 10 60 20 50 20 small-vehicle 0\n100 40 110 40 110 50 100 50 small-vehicle 0\n")
     stats = convert_stats("dota", "--src", str(src), "--out", str(tmp_path / "t" / "o"), "--tile", "64",
                           "--overlap", "0")
-    assert stats["notes"]["windows_mostly_nodata"] == 1 and stats["notes"]["objects_in_windows_mostly_nodata"] == 1
+    assert stats["notes"]["windows_mostly_nodata"] == 1 and stats["notes"]["objects_lost_in_windows_mostly_nodata"] == 1
     assert {r["meta"]["tile"][0] for r in records(tmp_path / "t" / "o")} == {64}
     assert "empty_images" not in stats["notes"], stats["notes"]  # counted once, as nodata
 

@@ -39,9 +39,9 @@ codec's 1000-bin grid wide or high (a few pixels in a large image) cannot be wri
 skipped as ``smaller_than_a_bin``; a cut part of one that small is counted in the notes as
 ``cut_slivers_under_a_bin`` instead (it is no bad annotation). Images or tiles with no object get
 no record (noted as ``empty_images``, per window): the grammar has no spelling for "nothing here"
-yet. Where a GeoTIFF image holds no data (``on_data``), a window over half nodata gets no record
-(``windows_mostly_nodata``, the rule of ``levir-cd`` and ``masks``) and an object wholly on nodata is left out
-(``objects_over_nodata``). An image with no annotation at all (an empty label file, every line skipped) is not read
+yet. Where a GeoTIFF image holds no data (``on_data``), a window over half nodata (``--max-nodata``) gets no
+record (``windows_mostly_nodata``, the rule of ``levir-cd`` and ``masks``) and an object wholly on nodata is left
+out (``objects_over_nodata``). An image with no annotation at all (an empty label file, every line skipped) is not read
 (``nothing_to_write``: noted as ``images_without_objects_not_read``, not ``empty_images``).
 
 Difficult objects (DOTA's and VOC's ``difficult`` flag; an object dict with ``"difficult": True``;
@@ -73,7 +73,7 @@ from data_gen.convert.common import (
     one_image,
     pick,
 )
-from data_gen.convert.options import check_tiling, fraction, int_at_least, tile_size
+from data_gen.convert.options import add_max_nodata, check_tiling, fraction, int_at_least, tile_size
 from data_gen.crop import cropper, georef, tile_suffix
 from data_gen.tiling import (
     Window,
@@ -81,7 +81,7 @@ from data_gen.tiling import (
     finite_coords,
     mostly_void,
     near_duplicate_edges,
-    nodata_mask,
+    nodata_reader,
     object_shape,
     over_nodata,
     tile_objects,
@@ -106,6 +106,7 @@ class DetOptions:
     per_class: bool = False
     ground: bool = True
     keep_cut: bool = True  # a tile border's cut under min_visible: kept as difficult (False: dropped)
+    max_nodata: float = 0.5  # a window over this share nodata gets no record (tiling.mostly_void)
 
 
 def add_det_arguments(parser) -> None:
@@ -120,6 +121,7 @@ def add_det_arguments(parser) -> None:
                              "keeping its visible part flagged difficult (DOTA's devkit keeps it, difficult 2)")
     parser.add_argument("--per-class", action="store_true", help="one [det] record per class")
     parser.add_argument("--no-ground", action="store_true", help="no [ground] records")
+    add_max_nodata(parser)
 
 
 def det_options(args) -> DetOptions:
@@ -132,7 +134,8 @@ def det_options(args) -> DetOptions:
         overlap = min(200, args.tile // 4)
     else:
         overlap = args.overlap
-    return DetOptions(args.tile, overlap, args.min_visible, args.per_class, not args.no_ground, not args.drop_cut)
+    return DetOptions(args.tile, overlap, args.min_visible, args.per_class, not args.no_ground, not args.drop_cut,
+                      args.max_nodata)
 
 
 def as_form(obj: dict, form: str) -> dict:
@@ -191,7 +194,7 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
         windows = tile_windows(width, height, opts.tile, opts.overlap)
         per_window, counts = tile_objects(inside, windows, opts.min_visible, opts.keep_cut)
         per_window = [writable(out, objs, w.width, w.height, file) for w, objs in zip(windows, per_window)]
-        per_window = on_data(out, image, windows, per_window)  # None: a window mostly nodata
+        per_window = on_data(out, image, windows, per_window, opts.max_nodata)  # None: a window mostly nodata
         if len(windows) > 1:
             if near_duplicate_edges(windows, opts.overlap):  # --tile just under the image's size
                 out.note("images_with_near_duplicate_edge_tiles")
@@ -222,24 +225,30 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
             out.note("difficult_objects", len(written))
 
 
-def on_data(out: Output, image: Path, windows: list[Window], per_window: list[list[dict]]) -> list[list[dict] | None]:
-    """``per_window`` less what the GeoTIFF ``image``'s nodata hides (``tiling.nodata_mask``, read a window with
-    objects at a time): None for a window over half of whose pixels hold no data (``tiling.mostly_void``, noted as
-    ``windows_mostly_nodata``, its objects as ``objects_in_windows_mostly_nodata``: its answers, the objects only
-    where data is, taught that fill is empty land), and an object lying wholly on nodata left out (``objects_over_nodata``:
-    footprints over a collar taught that fill is a building)."""
+def on_data(out: Output, image: Path, windows: list[Window], per_window: list[list[dict]],
+            most: float = 0.5) -> list[list[dict] | None]:
+    """``per_window`` less what the GeoTIFF ``image``'s nodata hides (``tiling.nodata_reader``, read a window with
+    objects at a time): None for a window over ``most`` of whose pixels hold no data (``tiling.mostly_void``, noted
+    as ``windows_mostly_nodata``: its answers, the objects only where data is, taught that fill is empty land; the
+    annotations no other window holds, each once, as ``objects_lost_in_windows_mostly_nodata``), and an object lying
+    wholly on nodata left out (``objects_over_nodata``: footprints over a collar taught that fill is a building)."""
     kept: list[list[dict] | None] = []
-    for win, objs in zip(windows, per_window):
-        nodata = nodata_mask(image, win) if objs else None  # (h, w) bool or None
-        if mostly_void(nodata):
-            out.note("windows_mostly_nodata")
-            out.note("objects_in_windows_mostly_nodata", len(objs))
-            kept.append(None)
-            continue
-        seen = [o for o in objs if not over_nodata(o, nodata)]
-        if len(seen) < len(objs):
-            out.note("objects_over_nodata", len(objs) - len(seen))
-        kept.append(seen)
+    dropped, held = set(), set()  # the source annotations ("src", else the object) of windows left out, and kept
+    with nodata_reader(image) if any(per_window) else contextlib.nullcontext(lambda window=None: None) as read:
+        for win, objs in zip(windows, per_window):
+            nodata = read(win) if objs else None  # (h, w) bool or None
+            if mostly_void(nodata, most):
+                out.note("windows_mostly_nodata")
+                dropped |= {o.get("src") or id(o) for o in objs}
+                kept.append(None)
+                continue
+            seen = [o for o in objs if not over_nodata(o, nodata)]
+            if len(seen) < len(objs):
+                out.note("objects_over_nodata", len(objs) - len(seen))
+            held |= {o.get("src") or id(o) for o in seen}
+            kept.append(seen)
+    if lost := len(dropped - held):  # counted per window, one in two tiles was two, and one written elsewhere one
+        out.note("objects_lost_in_windows_mostly_nodata", lost)
     return kept
 
 

@@ -22,8 +22,8 @@ every non-zero value for change, and a photo given as the label (an A or B image
 "changes", unsaid) is ``label_not_a_mask``, naming the file and the share seen (``data_gen.convert.binmask``
 says how each is told). A pair or tile over half of whose label is void gets no record (it was "No change."
 of pixels nobody labelled), counted in the notes as ``windows_mostly_void``; pixels where a GeoTIFF A or B holds no
-data are void alike, a window over half of them counted as ``windows_mostly_nodata``, and change the label draws
-there is left out (``pairs_with_change_over_nodata``).
+data are void alike, a window over half of them (``--max-nodata``) counted as ``windows_mostly_nodata``, and change
+the label draws there is left out (``pairs_with_change_over_nodata``).
 
 Pairs without a label (an ``A`` image no label names) get no record and are counted in the notes
 as ``images_without_label``; a ``B`` image neither a label nor an ``A`` image names, as
@@ -60,9 +60,16 @@ from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.labelread import read_binary_label
 from data_gen.convert.masks import seg_records, trace
-from data_gen.convert.options import check_tiling, int_at_least, tile_size
+from data_gen.convert.options import add_max_nodata, check_tiling, int_at_least, tile_size
 from data_gen.crop import cropper, georef, tile_suffix
-from data_gen.tiling import mostly_void, near_duplicate_edges, nodata_mask, tile_progress, tile_windows
+from data_gen.tiling import (
+    MOSTLY,
+    mostly_void,
+    near_duplicate_edges,
+    nodata_mask,
+    tile_progress,
+    tile_windows,
+)
 from rsvlm.tokens import MODALITIES
 
 DESCRIBE = ("What changed between the two images?", "Describe the changes from the first image to the second.",
@@ -81,6 +88,7 @@ def add_arguments(p) -> None:
     p.add_argument("--overlap", type=int_at_least(0), default=None,
                    help="tile overlap in pixels, at most half of --tile, only with it (default 0)")
     p.add_argument("--modality", default="optical", choices=MODALITIES, help="modality of every image (default: optical)")
+    add_max_nodata(p)
 
 
 def find_triples(src: Path) -> list[tuple[str, Path | None, Path | None, Path]]:
@@ -260,10 +268,11 @@ def run(args, out: Output) -> None:
                 crops[tag] = stack.enter_context(cropper(p))
             for win in tile_progress(windows, name, out.progress):
                 subvoid, subnodata = (None if v is None else v[win.y0:win.y1, win.x0:win.x1] for v in (void, nodata))
-                if mostly_void(subnodata):  # "No change." of pixels nobody saw
+                if mostly_void(subnodata, args.max_nodata):  # "No change." of pixels nobody saw
                     out.note("windows_mostly_nodata")
-                    continue
-                if mostly_void(subvoid if subnodata is None else subnodata if subvoid is None else subvoid | subnodata):
+                    continue  # a label's void alone, or with nodata past --max-nodata's share of it (default: both 0.5)
+                if mostly_void(subvoid) or (subvoid is not None and subnodata is not None
+                                            and mostly_void(subvoid | subnodata, max(MOSTLY, args.max_nodata))):
                     out.note("windows_mostly_void")  # of pixels nobody labelled (some of them maybe nodata)
                     continue
                 sub = mask[win.y0:win.y1, win.x0:win.x1]

@@ -30,8 +30,9 @@ are counted in the notes as ``instances_lost_in_grid`` and the grid is written a
 (dropping them first would shrink the budget, ``budget`` x instances, and lose more; a larger
 ``--budget`` or ``--form poly`` keeps them).
 Pixels where a GeoTIFF image holds no data (its nodata value, mask band or alpha: ``tiling.nodata_mask``) are no
-class: one the label draws there is left out (``images_with_class_over_nodata``), and a window over half of them gets
-no record (``windows_mostly_nodata``, ``tiling.mostly_void``: the rule of ``levir-cd`` and the detection formats).
+class: one the label draws there is left out (``images_with_class_over_nodata``), and a window over half of them
+(``--max-nodata``) gets no record (``windows_mostly_nodata``, ``tiling.mostly_void``: the rule of ``levir-cd`` and the
+detection formats).
 Tiles crop image and mask alike: segmentation needs no border rule. A window with no class
 present gets no record (counted in the notes as ``empty_images``); the image of a label none of
 whose windows has one is not decoded (``images_without_objects_not_read``, not
@@ -67,7 +68,7 @@ from data_gen.convert.detection import label_problem
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.labelread import read_binary_label, read_label
-from data_gen.convert.options import check_tiling, int_at_least, tile_size
+from data_gen.convert.options import add_max_nodata, check_tiling, int_at_least, tile_size
 from data_gen.convert.text import read_json, text_codec
 from data_gen.crop import cropper, georef, grid_difference, tile_suffix
 from data_gen.tiling import mostly_void, near_duplicate_edges, nodata_mask, tile_progress, tile_windows
@@ -113,6 +114,7 @@ def add_arguments(p) -> None:
     p.add_argument("--overlap", type=int_at_least(0), default=None,
                    help="tile overlap in pixels, at most half of --tile, only with it (default 0)")
     p.add_argument("--modality", default="optical", choices=MODALITIES, help="modality of every image (default: optical)")
+    add_max_nodata(p)
 
 
 def load_palette(args) -> tuple[dict[str, object], list]:
@@ -421,7 +423,7 @@ def run(args, out: Output) -> None:
             for win, has in zip(tile_progress(windows, image.name, out.progress), present):
                 if not has:
                     continue
-                if mostly_void(_at(nodata, win)):  # its records would say only where data is: fill as land
+                if mostly_void(_at(nodata, win), args.max_nodata):  # its records would say only where data is
                     out.note("windows_mostly_nodata")
                     continue
                 traced = trace(out, class_masks(label[win.y0:win.y1, win.x0:win.x1], classes, _at(void, win)),

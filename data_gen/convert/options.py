@@ -1,4 +1,4 @@
-"""The converters' option checks: argparse types and ``--tile`` / ``--overlap`` together."""
+"""The converters' option checks: argparse types, ``--tile`` / ``--overlap`` together and ``--max-nodata``."""
 
 from __future__ import annotations
 
@@ -52,6 +52,14 @@ def fraction(v: str) -> float:
     if x is None or not 0 <= x <= 1:
         raise argparse.ArgumentTypeError(f"needs a number from 0 to 1, got {v!r}")
     return x
+
+
+def add_max_nodata(p) -> None:
+    """``--max-nodata``, the share of a window's pixels (a tile's, or an untiled image's) a GeoTIFF may hold no data
+    at before it gets no record (``tiling.mostly_void``), for every converter that tiles."""
+    p.add_argument("--max-nodata", type=fraction, default=0.5, metavar="FRACTION",
+                   help="give no record to an image or tile over this share nodata (default 0.5; 1 keeps every one "
+                        "holding some data, e.g. a chip at the edge of a SpaceNet area whose objects lie in its data)")
 
 
 def check_tiling(tile: int | None, overlap: int | None) -> None:
