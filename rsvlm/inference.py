@@ -41,7 +41,7 @@ DEFAULT_PROMPTS = {
     "cls": "[cls] What type of scene is this?",
     "vqa": "[vqa] What is in this image?",
     "cap": "[cap] Describe the image.",
-    "count": "[count] How many ships are there?",  # each trained count question names a class: predict_question.count_note
+    "count": "[count] How many ships are there?",  # a ship: the bundled model's; others: count_question
     "det": "[det] Detect every object.",
     "ground": "[ground] Where is the largest object?",
     "regcap": "[regcap] What is in the centre of the image?",

@@ -21,7 +21,10 @@ BUNDLED = ["plane", "ship", "large vehicle", "small vehicle", "storage tank", "b
     (["Storage_Tank", "bus"], "[count] How many storage tanks are there?"), (["SHIP"], "[count] How many ships are there?"),
     ([], inf.DEFAULT_PROMPTS["count"])])
 def test_the_standard_count_question_is_of_a_class_the_model_knows(classes, asked):
+    from data_gen.instructions.phrasings import COUNT
+
     assert count_question(classes) == asked  # was "How many ships are there?" for a model of buildings alone
+    assert asked.startswith("[count] How many ") and asked.endswith(COUNT[0].removeprefix("How many {pl}"))
     note = count_note(asked, classes, default=True)
     assert note.count(asked) == 1 and "planes" not in note or "plane" in classes, note  # no class it lacks offered
 
