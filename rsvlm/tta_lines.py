@@ -238,7 +238,7 @@ def ordinal_why(text: str, lines: str | None) -> str | None:
         return (f"its {m.group(0)!r} may count rows or columns (the question asks of both), one of which the view "
                 "counts from the other end")
     m = bare_ordinal(text, middle=False) if lines == "things" else None
-    return (m := m or ordered(text)) and (f"its {m.group(0)!r} counts the objects in the view's own order, not the "
+    return (m := m or ordered(text, ones=False)) and (f"its {m.group(0)!r} counts the objects in the view's own order, not the "
                                           "image's (no side said)")
 
 
@@ -262,6 +262,11 @@ _ORDERED = re.compile(rf"(?<![^\W_])the\s+{_IN_ORDER}\s+"
                       r"(?!,?\s+(?:counting\s+)?from(?![^\W_]))"
                       r"(?!\s+(?:in|of|along|on)\s+(?:(?:the|a|an|each|this|that|its)\s+(?:[A-Za-z0-9-]+\s+)?"
                       rf"(?:{_FRONTED})|line)(?![^\W_]))", re.I)  # in a queue, "in line": counted from its front (kept)
+# "the second one", counted in order as "the second ship" is, where the text names no row, column nor a thing of no place
+# ("Is the first image cloudier than the second one?", ``_UNPLACED``: kept as written)
+_ORDERED_ONE = re.compile(rf"(?<![^\W_])the\s+{_IN_ORDER}\s+ones?(?![^\W_])(?!\s+{_TO_DO})"
+                          r"(?!,?\s+(?:counting\s+)?from(?![^\W_]))", re.I)
+_NAMED_ELSE = re.compile(rf"(?<![^\W_])(?:rows?|columns?|{_UNPLACED})(?![^\W_])", re.I)
 _SIDE_SAID = re.compile(r"(?:from|counting)\s+(?:the\s+)?(?:very\s+|far\s+)?(?:left|right|top|bottom|north|south|east"
                         r"|west)|(?:left|right|top|bottom)[-_ ]?most|left\s+to\s+right|right\s+to\s+left"
                         r"|top\s+to\s+bottom|bottom\s+to\s+top|(?:left|right|north|south|east|west)\s+of|above|below"
@@ -285,8 +290,14 @@ _MOTION = re.compile(rf"(?<![^\W_])(?:{_MOVING})(?![^\W_])(?:\s+(?!(?:count|numb
 
 
 def _still(text: str) -> str:
-    """``text`` with each motion from or to a side (``_MOTION``) blanked, its length kept: what an order is looked for in."""
-    return _MOTION.sub(lambda m: " " * len(m.group(0)), text)
+    """``text`` with each motion from or to a side (``_MOTION``) blanked, its length kept: what an order is looked for in;
+    one opening its sentence as a clause of its own ("Going from left to right, is the second building taller?") is
+    the order things are read in, kept."""
+    return _MOTION.sub(lambda m: m.group(0) if _OPENS.search(text, 0, m.start()) and text.startswith(",", m.end())
+                       else " " * len(m.group(0)), text)
+
+
+_OPENS = re.compile(r"(?:^|[.!?:;])\s*$")  # a sentence's start
 
 
 # a side counted from ("counting from the left", "the second from the left", "Count the ships from the top", "left to
@@ -308,16 +319,19 @@ def counts_from(messages: list[dict] | None) -> bool:
                for m in messages or ())
 
 
-def ordered(text: str) -> re.Match | None:
-    """The first object of ``text`` counted in order with no side said (``_ORDERED``: "the second ship"; the
-    sentence says none, ``_SIDE_SAID``: "from the left", "leftmost", "left to right"): a mirror view counts them
+def ordered(text: str, ones: bool = True) -> re.Match | None:
+    """The first object of ``text`` counted in order with no side said (``_ORDERED``: "the second ship"; with ``ones``,
+    a question's, "the second one" where it names no image, band nor line, ``_ORDERED_ONE``: an answer's is read as its
+    question asks, ``counted_lines``; the sentence says none, ``_SIDE_SAID``: "from the left", "leftmost", "left to
+    right", but a motion, ``_still``: "sailing from left to right"): a mirror view counts them
     in another order, so ``swap_words`` has no image for it in any; None where none, or where ``text`` counts from a
     side in any sentence ("Count the ships from the left. Is the second damaged?", ``counts_from``: turned as said)."""
     still = _still(text)  # "sailing from left to right" counts nothing
     if _FROM_SIDE_SAID.search(still):
         return None
     spans = [m.span() for m in ORDINAL_LINE.finditer(text)]  # "the last two rows": lines, turned
-    for m in _ORDERED.finditer(text):
+    ones = () if not ones or _NAMED_ELSE.search(text) else _ORDERED_ONE.finditer(text)  # "Is the second one damaged?"
+    for m in sorted([*_ORDERED.finditer(text), *ones], key=lambda m: m.start()):
         if any(a < m.end() and m.start() < b for a, b in spans):
             continue
         start = max(text.rfind(c, 0, m.start()) for c in ".?!\n") + 1

@@ -314,7 +314,7 @@ def swap_words(text: str, view: str, back: bool = False, counter: str | None = N
     those ``text`` asks for itself), counted from the other end in a flip across them (``flip_lines``); one counting
     things ("things": "Which ship …?") has no image in any mirror view, nor has "the second ship" (``ordered``), but
     with ``sided`` (``counts_from``: an earlier turn counted from a side, turned with the view): kept as written."""
-    if view and not sided and (ordered(text) or (counted_lines(text) if lines is None else lines) == "things" and bare_ordinal(text, False)):
+    if view and not sided and (ordered(text, ones=lines is None) or (counted_lines(text) if lines is None else lines) == "things" and bare_ordinal(text, False)):
         return None  # "the second ship", "Which ship …, the first or the second?" "The second.": every view's own order
     if ("t" in view or "v" in view) and any(not along or _OF_IMAGE.match(text, m.end()) for m in _UPDOWN.finditer(text)):
         return None  # with ``along``, "Up." is upstream, but "moving up the image" a way in it still

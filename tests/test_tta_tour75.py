@@ -105,3 +105,26 @@ def test_the_plain_answers_kind_still_leads_where_it_found_some():
     views = [plain, [{"kind": "point", "coords": [1.0, 1.0]}], [{"kind": "point", "coords": [1.0, 1.0]}]]
     assert lead(views) is plain
     assert other_kinds(views, ["h", "v"]) == [("h", "it holds another kind of shape"), ("v", "it holds another kind of shape")]
+
+
+def test_a_motion_opening_its_sentence_as_a_clause_is_the_order_read_in():
+    question = "Going from left to right, is the second building taller?"
+    assert swap_words(question, "h") == "Going from right to left, is the second building taller?"
+    assert swap_words("Is the second ship, going from left to right, damaged?", "h") is None
+
+
+@pytest.mark.parametrize("question", ["Is the second one damaged?", "Is the first one larger than the last one?",
+                                      "Which is larger, the first one or the second one?"])
+def test_the_second_one_is_counted_in_order(question):
+    """Asked as written in every mirror view, each counting its own "second one": another object than the plain's."""
+    assert all(swap_words(question, v) is None for v in MIRRORS)
+
+
+def test_the_second_one_of_a_pair_or_an_answer_is_kept():
+    assert swap_words("Is the first image cloudier than the second one?", "h") == (
+        "Is the first image cloudier than the second one?")
+    said = [{"role": "user", "content": "<image>\n[vqa] Which image is cloudier, the first or the second?"},
+            {"role": "assistant", "content": "The second one."}, {"role": "user", "content": "[vqa] Is it cloudy?"}]
+    assert view_messages(said, "h", 48, 48) == said
+    assert swap_words("Count the ships from the left. Is the second one damaged?", "h") == (
+        "Count the ships from the right. Is the second one damaged?")
