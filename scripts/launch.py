@@ -344,6 +344,10 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     ap = parser()
+    from rsvlm.train.flags import recipe_flag
+
+    if why := recipe_flag(sys.argv[1:] if argv is None else list(argv), ap._option_string_actions, "launch.py"):
+        ap.error(why)
     args = ap.parse_intermixed_args(argv)  # key=value may follow the options
     if not 0 < args.master_port < 65536:
         ap.error(f"--master-port {args.master_port}: give a TCP port, 1 to 65535")

@@ -196,3 +196,20 @@ def test_the_malformed_line_note_names_the_first_line_plainly(tmp_path, capsys):
     read_train_data(cfg, 0, 1)
     err = capsys.readouterr().err
     assert f"1 skipped (invalid JSON: 1); first: {data}:5: not valid JSON" in err, err
+
+
+@pytest.mark.parametrize("words, said", [
+    (["--deepspeed", "configs/deepspeed/zero2.json"], "--deepspeed is no option of launch.py; the recipe's keys go "
+                                                      "as key=value: dist.deepspeed=configs/deepspeed/zero2.json"),
+    (["--max-steps=3"], "--max-steps is no option of launch.py; the recipe's keys go as key=value: max_steps=3"),
+])
+def test_launch_names_a_recipe_key_typed_as_an_option(monkeypatch, capsys, words, said):
+    """'--deepspeed FILE' (Hugging Face's flag) was 'unrecognized arguments: --deepspeed FILE data.train=… out_dir=…',
+    calling the overrides after it unrecognised too."""
+    from script_loader import load_script
+
+    launch = load_script("launch", monkeypatch)
+    with pytest.raises(SystemExit) as e:
+        launch.main(["configs/train/sft_tiny.yaml", *words, "data.train=x.jsonl", "--dry-run"])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and said in err and "unrecognized" not in err, err

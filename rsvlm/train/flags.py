@@ -116,3 +116,18 @@ def empty_recipe(path: str, cfg) -> str | None:
         return None
     return (f"{path}: the config file is empty (nothing but comments or blank lines): no recipe to train; give one "
             "of configs/train/*.yaml, or start the file with 'base: configs/train/sft_tiny.yaml' and the keys that differ")
+
+
+def recipe_flag(argv: list[str], options, prog: str) -> str | None:
+    """The refusal, by ``prog`` (scripts/launch.py), of a recipe key typed as an option (``--max_steps 3``; Hugging
+    Face's ``--deepspeed FILE``, which is ``dist.deepspeed``) that is none of ``options``: argparse called it and
+    every key=value after it unrecognised. None where there is none."""
+    for i, word in enumerate(argv):
+        name, eq, value = word.partition("=")
+        if word == "--":
+            return None
+        key = "dist.deepspeed" if name == "--deepspeed" else name[2:].replace("-", "_")
+        if word.startswith("--") and name not in options and (key == "dist.deepspeed" or config_key(key)[0]):
+            value = value if eq else argv[i + 1] if i + 1 < len(argv) else "VALUE"
+            return f"{name} is no option of {prog}; the recipe's keys go as key=value: {key}={value}"
+    return None
