@@ -266,7 +266,7 @@ _ORDERED = re.compile(rf"(?<![^\W_])the\s+{_IN_ORDER}\s+"
 # ("Is the first image cloudier than the second one?", ``_UNPLACED``: kept as written)
 _ORDERED_ONE = re.compile(rf"(?<![^\W_])the\s+{_IN_ORDER}\s+ones?(?![^\W_])(?!\s+{_TO_DO})"
                           r"(?!,?\s+(?:counting\s+)?from(?![^\W_]))", re.I)
-_NAMED_ELSE = re.compile(rf"(?<![^\W_])(?:rows?|columns?|{_UNPLACED})(?![^\W_])", re.I)
+_NAMED_ELSE = re.compile(rf"(?<![^\W_])(?<!<)(?:rows?|columns?|{_UNPLACED})(?![^\W_])", re.I)  # not the "<image>" token
 _SIDE_SAID = re.compile(r"(?:from|counting)\s+(?:the\s+)?(?:very\s+|far\s+)?(?:left|right|top|bottom|north|south|east"
                         r"|west)|(?:left|right|top|bottom)[-_ ]?most|left\s+to\s+right|right\s+to\s+left"
                         r"|top\s+to\s+bottom|bottom\s+to\s+top|(?:left|right|north|south|east|west)\s+of|above|below"

@@ -118,6 +118,8 @@ def test_a_motion_opening_its_sentence_as_a_clause_is_the_order_read_in():
 def test_the_second_one_is_counted_in_order(question):
     """Asked as written in every mirror view, each counting its own "second one": another object than the plain's."""
     assert all(swap_words(question, v) is None for v in MIRRORS)
+    said = [{"role": "user", "content": f"<image>\n[vqa] {question}"}]  # "<image>" names no image of a pair
+    assert all(view_messages(said, v, 48, 48) is None for v in MIRRORS)
 
 
 def test_the_second_one_of_a_pair_or_an_answer_is_kept():
