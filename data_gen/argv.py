@@ -114,14 +114,15 @@ def run_together(word: str, names) -> list[str] | None:
 def config_blamed(message: str, path, overrides: list[str]) -> str | None:
     """The config file (or ``base:`` of it) that set the key ``message``, a ``check_config`` refusal, begins with
     (``scene.max_objects -3 is …``), as ``rsvlm.config.load_config`` names one; None where ``path`` is None, the
-    message begins with no key (``--size 8 …``) or one of ``overrides`` (``key=value``; an option's key) set it."""
+    message begins with no key (``--size 8 …``) or one of ``overrides`` (``key=value``; an option's key) set it, or
+    set a part of it (``instructions.modality_weights.optical=0`` made the file's weights all 0: no file is blamed)."""
     import re
 
     from rsvlm.config_hints import set_in
     from rsvlm.overrides import split_override
 
     key = re.match(r"[a-z_]+(\.[a-z_]+)*(?=[ :])", message)
-    if path is None or key is None or any(key[0] == (at := ".".join(split_override(o)[0])) or
-                                          key[0].startswith(at + ".") for o in overrides):
+    if path is None or key is None or any(f"{key[0]}.".startswith(f"{at}.") or at.startswith(f"{key[0]}.")
+                                          for o in overrides for at in [".".join(split_override(o)[0])]):
         return None
     return set_in(path, key[0])

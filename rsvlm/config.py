@@ -40,6 +40,7 @@ from rsvlm.config_hints import (
     list_hint,
     mapping_hint,
     near_file,
+    near_key,
     no_eval,
     null_refusal,
     outdented,
@@ -175,9 +176,10 @@ def _moved_to(cls: type, key: str) -> str | None:
 
 def no_key(cls: type, key: str, prefix: str = "") -> str:
     """The end of the refusal of ``key``, a key ``cls`` has not, where the class says what to give instead (its
-    ``NO_KEY``, ``{prefix}`` the section's dotted place: split.train, what val and test leave); "" otherwise."""
-    hint = getattr(cls, "NO_KEY", {}).get(key)
-    return f"; {hint.format(prefix=prefix)}" if hint else ""
+    ``NO_KEY``, ``{prefix}`` the section's dotted place: split.train, or a ``near_key`` of one: trian); "" otherwise."""
+    table = getattr(cls, "NO_KEY", {})
+    near = key if key in table else next((k for k in table if near_key(key, [k])), None)
+    return f"; {f'{key!r} read as {near!r}: ' * (near != key)}{table[near].format(prefix=prefix)}" if near else ""
 
 
 def from_dict(cls: type[T], data: dict[str, Any], where: str = "") -> T:

@@ -151,15 +151,16 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
 
 def spaced_hint(overrides: list[str], n: int) -> str | None:
     """The refusal of ``overrides[n]`` and the bare word after it where the shell parted one override at a space
-    (``scene.size 64``, ``scene.size =64``, ``scene.size= 64``), joining them; None elsewhere. The word after is
-    no key=value (no ``=`` but at its start), so the pair failed as two anyway."""
-    text, after = overrides[n], overrides[n + 1] if n + 1 < len(overrides) else ""
-    if not after or "=" in after.lstrip("=") or "=" in text.rstrip("=") or (text.endswith("=") and
-                                                                           after.startswith("=")):
+    (``scene.size 64``, ``scene.size =64``, ``scene.size= 64``; ``scene.size = 64``, three words), joining them;
+    None elsewhere. The word after is no key=value (no ``=`` but at its start), so the pair failed as two anyway."""
+    text, words = overrides[n], overrides[n + 1:n + 3] if overrides[n + 1:n + 2] == ["="] else overrides[n + 1:n + 2]
+    after = words[-1] if words else ""
+    if not after.lstrip("=") or "=" in after.lstrip("=") or "=" in text.rstrip("=") or (
+            text.endswith("=") and words[0].startswith("=")):
         return None
-    joined = f"{text.rstrip('=')}={after.lstrip('=')}"
-    return (f"override {text!r} and the word after it, {after!r}, are one override parted by a space: give "
-            f"{joined} (no spaces around =)")
+    return (f"override {text!r} and the word{'s' * (len(words) > 1)} after it, {', '.join(map(repr, words))}, are one "
+            f"override parted by {'spaces' if len(words) > 1 else 'a space'}: give {text.rstrip('=')}="
+            f"{after.lstrip('=')} (no spaces around =)")
 
 
 def joined_hint(text: str, cls: type) -> str:

@@ -55,10 +55,12 @@ def weights_problem(cfg: InstructionConfig) -> tuple[str, tuple[str, ...]] | Non
 
 def did_you_mean(unknown, known, lead: str = "; ") -> str:
     """``lead`` + "did you mean 'det' for 'detx'?" for those of ``unknown`` names that ``known`` spells closely
-    (difflib's 0.6); "" where none is close (a name far from all is listed with the known ones by the caller)."""
+    (difflib's 0.6), not one that ends the other (``nir``, ``swir`` are no ``ir``; ``port`` no ``airport``); "" where
+    none is (a name far from all is listed with the known ones by the caller)."""
     import difflib
 
-    near = [(str(n), c[0]) for n in unknown if (c := difflib.get_close_matches(str(n).lower(), known, n=1))]
+    near = [(str(n), c[0]) for n in unknown for w in [str(n).lower()]
+            if (c := [k for k in difflib.get_close_matches(w, known, n=1) if not (k.endswith(w) or w.endswith(k))])]
     return f"{lead}did you mean {', '.join(f'{c!r} for {n!r}' for n, c in near)}?" if near else ""
 
 
