@@ -16,6 +16,16 @@ def split_count(n_scenes: int, fraction: float) -> int:
     return int(Decimal(str(float(fraction))) * n_scenes + Decimal("0.5"))  # >= 0: int() is floor
 
 
+def split_problem(val: float, test: float) -> str | None:
+    """"split.val=0.6, split.test=0.5 must be …" where the fractions split no scenes (one < 0 or NaN, a sum over 1);
+    None where they do (``assign_splits``'s check, and ``SplitConfig``'s at load, which names the file)."""
+    if val >= 0 and test >= 0 and val + test <= 1:  # NaN fails too
+        return None
+    from data_gen.instructions.build import given
+
+    return f"split.val={given(val)}, split.test={given(test)} must be >= 0 and sum to at most 1"
+
+
 def assign_splits(n_scenes: int, val: float, test: float, seed: int) -> list[str]:
     """Split name per scene index: a seeded permutation cut at exact counts, ``split_count`` of each.
 
@@ -23,11 +33,8 @@ def assign_splits(n_scenes: int, val: float, test: float, seed: int) -> list[str
     ``val + test < 1`` train keeps one at least (the larger of val and test gives it back);
     ``test=1`` puts every scene in test (an evaluation set).
     """
-    if not (val >= 0 and test >= 0 and val + test <= 1):  # NaN fails too
-        from data_gen.instructions.build import given
-
-        raise ValueError(f"split fractions split.val={given(val)}, split.test={given(test)} must be >= 0 and sum to "
-                         "at most 1")
+    if why := split_problem(val, test):
+        raise ValueError(f"split fractions {why}")
     n_val, n_test = split_count(n_scenes, val), split_count(n_scenes, test)
     if n_scenes >= 3:
         n_val, n_test = max(n_val, int(val > 0)), max(n_test, int(test > 0))

@@ -58,12 +58,10 @@ class SplitConfig:
                        "(train 0.5: {prefix}val=0.25 {prefix}test=0.25)"}  # rsvlm.config's unknown-key refusal
 
     def config_problem(self) -> tuple[str, tuple[str, ...]] | None:  # load_config's: names the file or override
-        if self.val >= 0 and self.test >= 0 and self.val + self.test <= 1:  # NaN fails (synth said it, no file)
-            return None
-        from data_gen.instructions.build import given
+        from data_gen.instructions.splits import split_problem  # synthesize said it later, naming neither
 
-        return (f"val={given(self.val)}, split.test={given(self.test)} must be >= 0 and sum to at most 1 (split "
-                "fractions: train is what they leave)", ("val", "test"))
+        why = split_problem(self.val, self.test)  # own_problem puts "split." before it
+        return why and (f"{why.removeprefix('split.')} (split fractions: train is what they leave)", ("val", "test"))
 
 
 def _modalities() -> list[str]:
