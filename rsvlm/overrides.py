@@ -80,7 +80,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
     and a text field takes its value as written (``_as_written``). A key set below a value that is no
     mapping (``optim.lr=…`` over a file's ``optim: fast``) fails, naming ``source``, where ``data`` came from."""
     for n, text in enumerate(overrides):
-        if (spaced := spaced_hint(overrides, n)) is not None:
+        if (spaced := spaced_hint(overrides, n, cls)) is not None:
             raise ConfigError(spaced)
         path, raw = split_override(text)
         leaf = _annotation(cls, path) if cls is not None else None
@@ -149,14 +149,15 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
     return data
 
 
-def spaced_hint(overrides: list[str], n: int) -> str | None:
+def spaced_hint(overrides: list[str], n: int, cls: type | None = None) -> str | None:
     """The refusal of ``overrides[n]`` and the bare word after it where the shell parted one override at a space
     (``scene.size 64``, ``scene.size =64``, ``scene.size= 64``; ``scene.size = 64``, three words), joining them;
-    None elsewhere. The word after is no key=value (no ``=`` but at its start), so the pair failed as two anyway."""
+    None elsewhere. The word after is no key=value (no ``=`` but at its start), so the pair failed as two anyway;
+    with ``cls``, the first is a key of it (two stray words, ``optical sar``, are not told to give optical=sar)."""
     text, words = overrides[n], overrides[n + 1:n + 3] if overrides[n + 1:n + 2] == ["="] else overrides[n + 1:n + 2]
-    after = words[-1] if words else ""
+    after, key = words[-1] if words else "", text.rstrip("=").strip().lstrip("-").split(".")
     if not after.lstrip("=") or "=" in after.lstrip("=") or "=" in text.rstrip("=") or (
-            text.endswith("=") and words[0].startswith("=")):
+            text.endswith("=") and words[0].startswith("=")) or (cls and not is_key(key, lambda p: _keys_at(cls, p))):
         return None
     return (f"override {text!r} and the word{'s' * (len(words) > 1)} after it, {', '.join(map(repr, words))}, are one "
             f"override parted by {'spaces' if len(words) > 1 else 'a space'}: give {text.rstrip('=')}="

@@ -61,3 +61,15 @@ def test_a_misspelt_split_train_gets_the_train_hint(tmp_path, capsys, key):
     cfg.write_text(f"split:\n  {key}: 0.8\n")
     assert _synth(tmp_path, "--config", str(cfg)) == 2
     assert f"{key!r} read as 'train': train is what" in capsys.readouterr().err
+
+
+def test_two_stray_words_are_not_told_to_join_and_a_models_key_is():
+    """``optical sar`` (modalities given as words) was told to 'give optical=sar', a key no config has."""
+    from data_gen.synth.config import SynthConfig
+    from rsvlm.config import ConfigError, load_config
+    from rsvlm.train.config import TrainConfig
+
+    with pytest.raises(ConfigError, match="^override 'optical' is not of the form key=value$"):
+        load_config(SynthConfig, None, ["optical", "sar"])
+    with pytest.raises(ConfigError, match=r"give model\.encoders\.default\.image_size=224 \(no spaces around =\)$"):
+        load_config(TrainConfig, None, ["model.encoders.default.image_size", "224"])
