@@ -24,6 +24,7 @@ from typing import Any
 from rsvlm.advice import BANDS, MODALITY, MODALITY_ALONE, RECORD_TOO, for_cli
 from rsvlm.data import records_shape
 from rsvlm.data.read_report import ReadReport
+from rsvlm.data.record_fields import georef_problem, id_problem
 from rsvlm.data.records_shape import json_line, long_line_wrapper, one_object, read_head
 from rsvlm.geometry import decode
 from rsvlm.geometry.codec import REPAIRED
@@ -196,8 +197,8 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
     rid = obj.get("id")
     if rid is None:
         raise _fail(where, "id", "missing")
-    if not isinstance(rid, (str, int)):
-        raise _fail(where, "id", f"must be a string, got {type(rid).__name__}")
+    if why := id_problem(rid):
+        raise _fail(where, "id", why)
     where = f"{where} (id {rid})"
 
     images = obj.get("images")
@@ -232,6 +233,8 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
         bands = im.get("bands")
         if bands is not None and (not isinstance(bands, list) or not all(isinstance(b, str) for b in bands)):
             raise _fail(where, f"{f}.bands", "must be a list of band names")
+        if bad := georef_problem(im, f):
+            raise _fail(where, *bad)
         out_images.append({**im, "modality": mod})
 
     convs = obj.get("conversations")
@@ -280,8 +283,8 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
         task = task_from_prompt(task_turn(out_convs, obj.get("meta"))[1])
     elif task not in TASKS:
         raise _fail(where, "task", f"{task!r} is not one of {', '.join(TASKS)}, or chat (untagged)")
-    meta = obj.get("meta") or {}
-    if not isinstance(meta, dict):
+    meta = {} if obj.get("meta") is None else obj["meta"]
+    if not isinstance(meta, dict):  # [], "" or false were read as {}
         raise _fail(where, "meta", "must be an object")
     return {**obj, "id": str(rid), "images": out_images, "conversations": out_convs, "task": task, "meta": meta}
 

@@ -1,0 +1,47 @@
+"""Checks of record fields DESIGN.md lists that training does not read, so that a malformed one is named at its line,
+not carried along: an image's ``crs`` and ``transform``, and the record's ``id``. Each says why, for
+``records.normalize_record`` to raise, or returns None. Cannot: tell GDAL's geotransform order (c, a, b, f, d, e)
+from rasterio's (a, b, c, d, e, f); both are 6 numbers.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+TRANSFORM_FORM = ("6 finite numbers, rasterio's affine a, b, c, d, e, f (list(dataset.transform)[:6]; the 9 of "
+                  "list(Affine) are taken where the last 3 are 0, 0, 1)")
+
+
+def _number(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def georef_problem(im: dict, f: str) -> tuple[str, str] | None:
+    """``(field, why)`` where image ``im`` (``images[i]``, named ``f``) has a ``crs`` that is no CRS (a CRS string,
+    PROJJSON object or EPSG code) or a ``transform`` that is no affine (``TRANSFORM_FORM``); None where both are
+    absent, null or well formed. Neither is read against the image file."""
+    crs = im.get("crs")
+    if crs is not None and not ((isinstance(crs, str) and crs.strip()) or (isinstance(crs, dict) and crs)
+                                or (isinstance(crs, int) and not isinstance(crs, bool) and crs > 0)):
+        return f"{f}.crs", (f"must be a CRS: a string ('EPSG:32618', WKT), a PROJJSON object or an EPSG code, got "
+                            f"{type(crs).__name__} {crs!r:.40}")
+    t = im.get("transform")
+    if t is None:
+        return None
+    ok = isinstance(t, list) and all(_number(v) for v in t) and (
+        len(t) == 6 or (len(t) == 9 and [float(v) for v in t[6:]] == [0.0, 0.0, 1.0]))
+    if not ok:
+        return f"{f}.transform", f"must be {TRANSFORM_FORM}, got {type(t).__name__} {t!r:.60}"
+    return None
+
+
+def id_problem(rid) -> str | None:
+    """Why a record's ``id`` is refused: none (None) where it is a non-blank string or an int. ``true`` was read as the
+    id 'True', and a blank one was every such record's id, so predictions matched by id could not be told apart."""
+    if isinstance(rid, bool) or not isinstance(rid, (str, int)):
+        return f"must be a string, got {type(rid).__name__}"
+    if isinstance(rid, str) and not rid.strip():
+        return f"blank ({rid!r}): give each record an id of its own"
+    return None
+
