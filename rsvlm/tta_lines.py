@@ -282,11 +282,12 @@ _MOVING = (r"mov(?:e|es|ed|ing)|travel(?:s|led|ling|ed|ing)?|sail(?:s|ed|ing)?|f
            r"|drove|flow(?:s|ed|ing)?|run(?:s|ning)?|ran|go(?:es|ing)?|went|head(?:s|ed|ing)?|drift(?:s|ed|ing)?"
            r"|taxi(?:s|es|ed|ing)?|cross(?:es|ed|ing)?|pass(?:es|ed|ing)?|walk(?:s|ed|ing)?|steam(?:s|ed|ing)?"
            r"|cruis(?:e|es|ed|ing)|roll(?:s|ed|ing)?|stream(?:s|ed|ing)?|blow(?:s|n|ing)?|blew|com(?:e|es|ing)|came"
-           r"|arriv(?:e|es|ed|ing)|approach(?:es|ed|ing)?|motion|movement|traffic")
+           r"|arriv(?:e|es|ed|ing)|approach(?:es|ed|ing)?|turn(?:s|ed|ing)?|veer(?:s|ed|ing)?|swerv(?:e|es|ed|ing)"
+           r"|motion|movement|traffic")
 _A_SIDE = r"(?:the\s+)?(?:very\s+|far\s+)?(?:left|right|top|bottom|north|south|east|west)(?![^\W_])"
 _MOTION = re.compile(rf"(?<![^\W_])(?:{_MOVING})(?![^\W_])(?:\s+(?!(?:count|number|list|order)\w*\b)[A-Za-z'-]+){{0,3}}?"
                      rf"\s+(?:from\s+{_A_SIDE}(?:\s+(?:to|towards?)\s+{_A_SIDE})?|{_A_SIDE}\s+to\s+{_A_SIDE}"
-                     rf"|(?:to|towards?)\s+{_A_SIDE})", re.I)
+                     rf"|(?:to|towards?)\s+{_A_SIDE}(?!\s+of(?![^\W_])))", re.I)  # "moving to the left of the pier": a place
 
 
 def _still(text: str) -> str:

@@ -21,7 +21,7 @@ MIRRORS = ("h", "v", "t", "hv", "th")
                                       "Is the first ship moving left to right?",
                                       "Is the second plane flying from the left to the right?",
                                       "Is the last truck crossing the bridge from top to bottom?",
-                                      "Is the second ship heading to the left?"])
+                                      "Is the second ship heading to the left?", "Is the second car turning to the left?"])
 def test_an_ordinal_beside_a_motion_is_asked_of_no_mirror_view(question):
     """The motion was read as the order the ships are counted in: the left-right flip was asked "Is the second ship
     sailing from right to left?", the second ship from its own left, another ship than the plain view's."""
@@ -41,7 +41,8 @@ def test_a_motion_with_no_ordinal_is_turned_as_a_way(question, flipped):
     ("Count the ships from left to right. Is the second one damaged?",
      "Count the ships from right to left. Is the second one damaged?"),
     ("Is the second ship, left to right, damaged?", "Is the second ship, right to left, damaged?"),
-    ("Is the second ship from the left sailing to the right?", "Is the second ship from the right sailing to the left?")])
+    ("Is the second ship from the left sailing to the right?", "Is the second ship from the right sailing to the left?"),
+    ("Is the second car moving to the left of the pier?", "Is the second car moving to the right of the pier?")])
 def test_left_to_right_as_an_order_still_turns_with_the_view(question, flipped):
     assert swap_words(question, "h") == flipped
 
