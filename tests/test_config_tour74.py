@@ -57,7 +57,8 @@ def test_a_files_bad_scene_weight_names_the_file(tmp_path):
         _load(tmp_path, "scene:\n  scene_weights: {forst: 2, harbour: 1}\n")
     assert str(e.value).startswith(f"{tmp_path / 'data.yaml'}: scene.scene_weights {{'forst': 2.0, 'harbour': 1.0}}: "
                                    "weights >= 0, not all 0, for scene classes airport,")
-    assert str(e.value).endswith("(unknown: ['forst']; did you mean 'forest' for 'forst'?)") and e.value.keys == ("scene.scene_weights.forst",)
+    assert str(e.value).endswith("(unknown: ['forst']; did you mean 'forest' for 'forst'?)")
+    assert e.value.keys == ("scene.scene_weights.forst",)
 
 
 def test_a_bad_scene_weight_in_an_override_names_the_override(tmp_path):
