@@ -50,14 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     step = Path(args.step)
     from rsvlm.train.checkpoint import STEP_RE
 
-    if fresh and (step.resolve() == out.resolve() or step.resolve() in out.resolve().parents):  # else: 'not empty'
-        print(f"error: --out {out}: inside the step folder {step}, which ckpt.keep deletes, the export with it, "
-              "once the run saves past it; export into a folder outside it", file=sys.stderr)
-        return 2
-    if fresh and out.resolve().parent == step.resolve().parent and STEP_RE.match(out.name):
-        print(f"error: --out {out}: named as a step folder beside {step}, where ckpt.resume=auto would take it "
-              "for the latest step and ckpt.keep delete it; export into a folder outside it", file=sys.stderr)
-        return 2
+    # what STEP is, first: a model folder or no folder with --out inside it was called 'the step folder'
     if (step / "config.yaml").is_file() and (step / "vision.safetensors").is_file():  # e.g. a run's final/
         print(f"error: {step}: not a step folder but a model folder already (config.yaml, vision.safetensors); "
               "use it as it is", file=sys.stderr)
@@ -68,6 +61,14 @@ def main(argv: list[str] | None = None) -> int:
         why = (f"a half-written or damaged step folder{step_before(step, 'export')}"
                if (step / "trainer_state_rank0.json").is_file() else not_a_step_folder(step))
         print(f"error: {step}: {why if not step.exists() else f'no train_config.yaml; {why}'}", file=sys.stderr)
+        return 2
+    if fresh and (step.resolve() == out.resolve() or step.resolve() in out.resolve().parents):  # else: 'not empty'
+        print(f"error: --out {out}: inside the step folder {step}, which ckpt.keep deletes, the export with it, "
+              "once the run saves past it; export into a folder outside it", file=sys.stderr)
+        return 2
+    if fresh and out.resolve().parent == step.resolve().parent and STEP_RE.match(out.name):
+        print(f"error: --out {out}: named as a step folder beside {step}, where ckpt.resume=auto would take it "
+              "for the latest step and ckpt.keep delete it; export into a folder outside it", file=sys.stderr)
         return 2
     from rsvlm.model.checkpoint import script_write
     from rsvlm.train.loop import export_step

@@ -1,7 +1,7 @@
 """Regenerate the bundled sample scenes (rsvlm/assets/samples) from the default model's training
 scene config, so the samples look like what the bundled model was trained on.
 
-    python scripts/make_samples.py [--out rsvlm/assets/samples] [--seed 4242]
+    python scripts/make_samples.py --out rsvlm/assets/samples [--seed 4242] [--n 24]
 
 Draws scenes of ``configs/default/data_train.yaml`` (harbour and airport favoured, no pairs) with
 ``--seed`` and keeps the first harbour scene with at least three ships and the first airport scene
@@ -44,7 +44,9 @@ def main(argv: list[str] | None = None) -> None:
     from rsvlm.config import load_config
 
     ap = Parser(description=__doc__.split("\n\n")[0])  # its first paragraph: its first line cut a sentence
-    ap.add_argument("--out", default=str(ROOT / "rsvlm/assets/samples"), help="folder to write the samples into")
+    # required: its default was the bundled rsvlm/assets/samples, so a trial run rewrote files of the repository
+    ap.add_argument("--out", required=True, help="folder to write the samples into (rsvlm/assets/samples to "
+                                                 "replace the bundled ones)")
     ap.add_argument("--seed", type=int, default=4242, help="scene seed (0 or more)")
     ap.add_argument("--n", type=int, default=24, help="scenes to draw the samples from (1 or more)")
     args = ap.parse_args(argv)

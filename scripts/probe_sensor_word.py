@@ -109,6 +109,7 @@ def main(argv: list[str] | None = None) -> dict:
     require_out_file(p, a.out, {"data": a.data})  # else found after the work
     try:
         records, _ = load_records(a.data)
+        read = len(records)
         records = [r for r in records if r["task"] == "vqa" and (r.get("meta") or {}).get("qtype") == "modality"]
         if not records:
             raise ValueError(f"{a.data}: no [vqa] record with meta.qtype 'modality'")
@@ -133,6 +134,10 @@ def main(argv: list[str] | None = None) -> dict:
             table[f"image {sensor}, word {word} -> {best}"] += 1
     result = {"model": str(a.model or "bundled"), "n_questions": len(records),
               "summary": dict(sorted(summary.items())), "table": dict(sorted(table.items()))}
+    # the counts were printed bare: how many questions they are of, and that the file's other records went unasked
+    others = f"; its other {counted(read - len(records), 'record')} not asked" if read > len(records) else ""
+    print(f"{counted(len(records), 'sensor question')} of {a.data}{others}; each asked under the {len(ANSWERS)} "
+          f"prompt words ({', '.join(ANSWERS)}), {len(records) * len(ANSWERS)} choices:")
     for k, v in result["summary"].items():
         print(f"{k:40s} {v}")
     for k, v in result["table"].items():

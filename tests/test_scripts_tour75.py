@@ -1,0 +1,78 @@
+"""scripts/ toured by hand (tour 75): export_step says what STEP is before judging --out against it,
+make_samples writes into the repository only when told to, probe_sensor_word says what its counts are of."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from script_loader import load_script
+
+
+def _model_folder(root):
+    """A folder shaped like a model (a run's final/): config.yaml and vision.safetensors."""
+    import torch
+    from safetensors.torch import save_file
+
+    root.mkdir(parents=True)
+    (root / "config.yaml").write_text("encoders: {}\n")
+    save_file({"v": torch.ones(2)}, str(root / "vision.safetensors"))
+    return root
+
+
+def test_export_of_a_model_folder_into_itself_says_it_is_a_model_not_a_step(tmp_path, monkeypatch, capsys):
+    exp = load_script("export_step", monkeypatch)
+    model = _model_folder(tmp_path / "final")
+    # was: '--out final/x: inside the step folder final, which ckpt.keep deletes …' of a folder that is no step
+    assert exp.main([str(model), "--out", str(model / "x")]) == 2
+    err = capsys.readouterr().err
+    assert f"{model}: not a step folder but a model folder already" in err and "inside the step folder" not in err
+    assert not (model / "x").exists()
+
+
+def test_export_of_a_missing_step_into_it_says_it_is_missing(tmp_path, monkeypatch, capsys):
+    exp = load_script("export_step", monkeypatch)
+    gone = tmp_path / "checkpoints" / "step_9"
+    assert exp.main([str(gone), "--out", str(gone / "model")]) == 2
+    err = capsys.readouterr().err
+    assert f"{gone}: no such folder" in err and "inside the step folder" not in err  # was: 'inside the step folder'
+    assert not gone.exists()
+
+
+def test_export_into_a_real_step_folder_is_still_refused(tmp_path, monkeypatch, capsys):
+    exp = load_script("export_step", monkeypatch)
+    step = tmp_path / "checkpoints" / "step_4"
+    step.mkdir(parents=True)
+    (step / "train_config.yaml").write_text("model: {}\n")
+    assert exp.main([str(step), "--out", str(step / "model")]) == 2
+    assert f"--out {step / 'model'}: inside the step folder {step}" in capsys.readouterr().err
+
+
+def test_make_samples_needs_out_and_draws_nothing_without_it(monkeypatch, capsys):
+    # --out defaulted to rsvlm/assets/samples: a trial run rewrote the bundled samples in the repository
+    samples = load_script("make_samples", monkeypatch)
+    monkeypatch.setattr("data_gen.synth.run.synthesize", lambda *a, **k: pytest.fail("scenes drawn"))
+    with pytest.raises(SystemExit) as e:
+        samples.main(["--seed", "1"])
+    assert e.value.code == 2 and "--out" in capsys.readouterr().err
+
+
+def test_sensor_probe_says_how_many_questions_its_counts_are_of(tmp_path, monkeypatch, capsys):
+    probe = load_script("probe_sensor_word", monkeypatch)
+    rows = []
+    for i, sensor in enumerate(("optical", "sar", "optical")):
+        meta = {"qtype": "modality"} if i < 2 else {"qtype": "presence"}
+        rows.append({"id": f"r{i}", "task": "vqa", "meta": meta, "images": [{"path": "x.png", "modality": sensor}],
+                     "conversations": [{"from": "human", "value": "<image>\n[vqa] What sensor took this image?"},
+                                       {"from": "gpt", "value": "optical"}]})
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    monkeypatch.setattr("rsvlm.inference.load_model", lambda *a, **k: (None, type("P", (), {
+        "prompt": type("Q", (), {"modality_after": False})()})()))
+    # every variant scored alike but the one answering 'optical', so each question's choice is 'optical'
+    monkeypatch.setattr(probe, "answer_logprobs", lambda m, p, rows, root: {
+        r["id"]: (0.0 if r["id"].endswith("|optical") else -1.0) for r in rows})
+    result = probe.main(["--data", str(data)])
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"2 sensor questions of {data}; its other 1 record not asked; each asked under the 4 ")
+    assert result["n_questions"] == 2 and sum(result["summary"].values()) == 8
