@@ -130,7 +130,10 @@ def repaired_note(fixed: list[tuple[str, str]]) -> str | None:
             f"{'each a full vote' if n != 1 else 'a full vote'} (first: {whose}: {problem})")
 
 
-REPAIRED_ONLY = re.compile(r"test-time augmentation: \d+ shapes? repaired on decoding")  # repaired_note's start
+_REPAIRED_HEAD = r"test-time augmentation: \d+ shapes? repaired on decoding"  # repaired_note's start
+NONE_REPLACED = "test-time augmentation: the plain answer said none"  # plain_words_note's of a none outvoted
+# a note that says no answer was left out: a plain none outvoted, shapes repaired, or both
+REPAIRED_ONLY = re.compile(rf"(?:{re.escape(NONE_REPLACED)}[^;]*(?:; |$))?(?:{_REPAIRED_HEAD}|$)")
 
 
 def views_left_out(note: str | None, left_out: int | None = None) -> bool:
@@ -153,13 +156,18 @@ def unfused_note(left: list[tuple[str, str]], n: int, shapes: bool) -> str:
             f"(first: view {view!r}: {why})")
 
 
-def plain_words_note(text: str) -> str | None:
-    """The ``Fused.note`` on a ``[det]`` plain answer of words with no shape that the views' shapes replace,
-    where it is neither empty nor a worded none (``answer_words.says_none``); else None."""
+def plain_words_note(text: str, found: int = 0) -> str | None:
+    """The ``Fused.note`` on a ``[det]`` plain answer with no shape that the views' ``found`` shapes replace: one of
+    words that is neither empty nor a worded none (``answer_words.says_none``), left out; a none ("None."), outvoted,
+    where ``found`` (no answer left out: ``REPAIRED_ONLY`` reads it so); else None."""
     from rsvlm.answer_words import says_none
 
-    if not text.strip() or says_none(text):
+    if not text.strip() or says_none(text) and not found:
         return None
+    if says_none(text):
+        said = text.strip()[:60].replace(";", ",")  # a note's parts are joined by "; " (``REPAIRED_ONLY`` reads them)
+        return (f"{NONE_REPLACED} ({said!r}), outvoted: {found} shape{'s' * (found != 1)} the other views found "
+                f"answer{'s' * (found == 1)} in its place")
     return (f"test-time augmentation: the plain answer {text.strip()[:60]!r} holds no shape and says no none; "
             "counted as finding nothing, the views' shapes answer")
 

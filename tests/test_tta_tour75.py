@@ -11,7 +11,7 @@ from test_tta_lead73 import DET, Views
 from rsvlm import geometry, tta
 from rsvlm.fusion import lead, other_kinds
 from rsvlm.tta_lines import LINES_OF_THINGS, counted_lines, counts_from, ordered
-from rsvlm.tta_text import view_messages
+from rsvlm.tta_text import unfused_note, view_messages, views_left_out
 from rsvlm.tta_words import swap_words
 
 MIRRORS = ("h", "v", "t", "hv", "th")
@@ -89,9 +89,25 @@ def test_a_det_none_fuses_the_kind_most_views_found():
     answers = {"h": _shape("point"), "v": _shape("box"), "hv": _shape("box")}
     fused = tta.fused_answers(Views([], 48, 48, tta.VIEWS, answers), DET, [blank_image(48, 48)], [("None.", [])])[0]
     assert [o["kind"] for o in fused.objects] == ["box"] and fused.left_out == 1
-    assert fused.note == ("test-time augmentation: 1 of 3 other view answers could not be fused, left out of the vote "
-                          "(first: view 'h': it holds another kind of shape (points; most answers with shapes gave boxes, "
-                          "fused: 2 of 3))")
+    assert fused.note.endswith("; test-time augmentation: 1 of 3 other view answers could not be fused, left out of the "
+                               "vote (first: view 'h': it holds another kind of shape (points; most answers with shapes "
+                               "gave boxes, fused: 2 of 3))")
+    assert views_left_out(fused.note)
+
+
+@pytest.mark.parametrize("plain", ["None.", "There are no ships."])
+def test_a_plain_none_the_views_shapes_replace_is_said(plain):
+    """The fused answer showed the views' ship with no word that the plain answer found none (the other way round,
+    shapes voted down to "None.", is ``voted_out``); it is no answer left out (``left_out`` 0, read so from the note)."""
+    said = {v: _shape("box") for v in ("t", "th")}
+    fused = tta.fused_answers(Views([], 48, 48, tta.DIHEDRAL, said), DET, [blank_image(48, 48)], [(plain, [])],
+                              tta.FuseConfig(views="dihedral"))[0]
+    assert len(fused.objects) == 1 and fused.left_out == 0
+    assert fused.note == (f"test-time augmentation: the plain answer said none ({plain!r}), outvoted: 1 shape the other "
+                          "views found answers in its place")
+    assert not views_left_out(fused.note) and views_left_out(fused.note + "; " + unfused_note([("h", "x")], 7, True))
+    kept = tta.fused_answers(Views([], 48, 48, tta.VIEWS, {}), DET, [blank_image(48, 48)], [(plain, [])])[0]
+    assert kept.objects == [] and kept.note is None  # no view found one: nothing replaced, nothing said
 
 
 def test_a_tie_of_kinds_goes_to_the_view_nearest_the_plain_one():
