@@ -25,6 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", required=True, help="output checkpoint directory")
     ap.add_argument("--weights", type=float, nargs="+", help="one weight per model (normalised; default equal)")
     args = ap.parse_args(argv)
+    if len(args.models) < 2:  # was 'averaging needs at least two checkpoints', after the imports, naming none
+        ap.error(f"models: only {args.models[0]} given; give at least two checkpoints to average")
     if args.weights and not all(math.isfinite(w) for w in args.weights):  # nan/inf made every tensor NaN
         ap.error(f"--weights {' '.join(map(str, args.weights))}: give finite numbers")
     if args.weights and (min(args.weights) < 0 or not any(args.weights)):  # was "weights [-1.0, 2.0]: need …"

@@ -76,3 +76,12 @@ def test_sensor_probe_says_how_many_questions_its_counts_are_of(tmp_path, monkey
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"2 sensor questions of {data}; its other 1 record not asked; each asked under the 4 ")
     assert result["n_questions"] == 2 and sum(result["summary"].values()) == 8
+
+
+def test_average_of_one_checkpoint_names_it_in_a_usage_line(tmp_path, monkeypatch, capsys):
+    avg = load_script("average_checkpoints", monkeypatch)
+    one = _model_folder(tmp_path / "a")
+    with pytest.raises(SystemExit) as e:  # was 'error: averaging needs at least two checkpoints', naming none
+        avg.main([str(one), "--out", str(tmp_path / "avg")])
+    assert e.value.code == 2 and f"models: only {one} given; give at least two checkpoints" in capsys.readouterr().err
+    assert not (tmp_path / "avg").exists()
