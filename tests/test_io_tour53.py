@@ -79,13 +79,16 @@ def test_tifffile_warnings_become_notes_and_a_page_series_reads_its_first_page(t
     assert "invalid page offset" not in capfd.readouterr().err
 
 
-def _stack(path, n=4):
+def _stack(path, n=4, collar=False):
+    """An 8x8 uint16 stack of ``n`` bands; ``collar``: its first 2 columns DN 0 (a product's fill)."""
     rasterio = pytest.importorskip("rasterio")
     from rasterio.transform import from_origin
 
+    data = np.arange(1, n + 1, dtype=np.uint16)[:, None, None] * np.full((n, 8, 8), 500, np.uint16)
+    data[:, :, :2] = 0 if collar else data[:, :, :2]
     with rasterio.open(path, "w", driver="GTiff", width=8, height=8, count=n, dtype="uint16", crs="EPSG:32618",
                        transform=from_origin(0, 8, 1, 1)) as ds:
-        ds.write(np.arange(1, n + 1, dtype=np.uint16)[:, None, None] * np.full((n, 8, 8), 500, np.uint16))
+        ds.write(data)
     return path
 
 
@@ -97,10 +100,11 @@ def test_band_numbers_are_read_by_the_mission_the_file_name_says(tmp_path):
     blue) whatever the mission. A Landsat 7 product's band 4 is near infrared, its band 3 red."""
     from rsvlm.model.stem import StemConfig, match_bands
 
-    l7 = read_image(_stack(tmp_path / "LE07_L1TP_016037_20020813_20200903_02_T1_stack.tif"), modality="msi",
-                    bands=["b4", "b3", "b2", "b8"])
+    l7 = read_image(_stack(tmp_path / "LE07_L1TP_016037_20020813_20200903_02_T1_stack.tif", collar=True),
+                    modality="msi", bands=["b4", "b3", "b2", "b8"])
     assert l7.bands == ["NIR", "R", "G", "pan"]
     assert "Landsat fill: DN 0 read as nodata (the file declares no nodata value)" in l7.notes  # not "Sentinel-2 fill"
+    assert not l7.valid[:, :2].any() and l7.valid[:, 2:].all()  # its collar (the note is said where DN 0 is held)
     assert any("Landsat 7's numbering (the file name says Landsat 7): b4 as NIR" in n for n in l7.notes), l7.notes
     m = match_bands(StemConfig(**S2_STEM), l7.bands, 4, fill="copy")
     assert m.index == [None, 2, 1, 0]  # B03 ← band 2 (green), B04 ← band 3 (red), B08 ← band 4; no blue

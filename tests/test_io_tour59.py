@@ -139,13 +139,15 @@ def test_float_sar_stays_sar_beside_the_kelvin_guess(tmp_path):
 def test_a_scene_too_large_for_memory_names_the_file_its_size_and_tile(tmp_path, monkeypatch):
     """A bare MemoryError ("Unable to allocate 931 GiB") named no file and said nothing of --tile."""
     from rsvlm.io import ImageReadError, SceneTooLarge, read_image, sources
+    from rsvlm.io.shared_read import SharedRead
 
     p = _tif(tmp_path / "big.tif", np.full((3, 40, 60), 9, np.uint16))
 
     def short_of_memory(*a, **k):
         raise MemoryError("Unable to allocate 931. GiB for an array with shape (3, 400000, 600000)")
 
-    monkeypatch.setattr(sources.RasterioSource, "read", short_of_memory)
+    monkeypatch.setattr(sources.RasterioSource, "read", short_of_memory)  # a window's read
+    monkeypatch.setattr(SharedRead, "shrunk", short_of_memory)  # the whole read: held once (WHOLE_HELD), given whole
     with pytest.raises(SceneTooLarge, match=r"big\.tif: not enough memory to read the whole scene at once: 60x40 "
                                             r"pixels, 3 bands of uint16.*--tile 512") as e:
         read_image(p)

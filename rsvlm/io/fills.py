@@ -20,12 +20,12 @@ NO_NODATA = "the file declares no nodata"  # the fill notes' ``declares``: one f
 
 
 def product_fill(src, paths: list[Path], bands: list[str], modality: str, landsat: bool, declares: str
-                 ) -> tuple[float, str, bool] | None:
-    """(fill, note, said only where held) for a Landsat (``landsat``: its DN by name or metadata) or Sentinel-2
-    product that declares no nodata: USGS Landsat Collection products fill with DN 0 (ESPA's int16 files with
-    -9999), ESA's Sentinel-2 uint16 tiles with DN 0 (a collar outside the swath; valid DN start at 1), the latter
-    named by its ``bands`` or by its band files' names (``B02.jp2``). The Sentinel-2 note is said only where the read
-    holds DN 0: it had been said of every uint16 file so named, zeros or not. None for other files."""
+                 ) -> tuple[float, str] | None:
+    """(fill, note) for a Landsat (``landsat``: its DN by name or metadata) or Sentinel-2 product that declares no
+    nodata: USGS Landsat Collection products fill with DN 0 (ESPA's int16 files with -9999), ESA's Sentinel-2
+    uint16 tiles with DN 0 (a collar outside the swath; valid DN start at 1), the latter named by its ``bands`` or
+    by its band files' names (``B02.jp2``). The reader says the note only where a read holds the fill: it had been
+    said of every file so named, fill or not. None for other files."""
     from rsvlm.io import products as pr
     from rsvlm.io.bandnames import band_name_from_file, sentinel2_names
 
@@ -33,10 +33,10 @@ def product_fill(src, paths: list[Path], bands: list[str], modality: str, landsa
         return None
     if landsat:
         fill = -9999 if pr.espa_named(paths) and np.dtype(src.dtype).kind == "i" else 0
-        return fill, f"Landsat {'ESPA ' * bool(fill)}fill: DN {fill} read as nodata ({declares} value)", False
+        return fill, f"Landsat {'ESPA ' * bool(fill)}fill: DN {fill} read as nodata ({declares} value)"
     if modality == "msi" and src.dtype == "uint16" and (  # (given bands="blue,green,red,nir" too)
             sentinel2_names(bands) or len(paths) == src.count and sentinel2_names(map(band_name_from_file, paths))):
-        return 0, f"Sentinel-2 fill: DN 0 read as nodata ({declares} value)", True
+        return 0, f"Sentinel-2 fill: DN 0 read as nodata ({declares} value)"
     return None
 
 

@@ -49,7 +49,7 @@ from rsvlm.io.image import RSImage, Window, as_paths, file_names, image_size, na
 from rsvlm.io.iq import as_complex, iq_note
 from rsvlm.io.large import header_size, out_of_memory
 from rsvlm.io.naming import BandNaming
-from rsvlm.io.shared_read import SharedRead
+from rsvlm.io.shared_read import WHOLE_HELD, SharedRead
 from rsvlm.io.sources import ImageReadError, library_messages, open_source, read_as_stored
 from rsvlm.io.stack_thermal import kelvin_note
 from rsvlm.io.thermal import BARE_UNIT, celsius_reading
@@ -60,7 +60,8 @@ __all__ = ["RSImage", "SceneReader", "read_image", "read_window", "image_size", 
 class SceneReader:
     """An open scene: resolves modality, bands and scaling once, then reads windows as ``RSImage``.
     ``bands``: the bands' names, a list or comma-separated (``"B02,B03,B04,B08"``). ``whole``: the
-    caller reads the whole scene, so one that does not fit in memory is refused before its stretch. ``shrunk``: the
+    caller reads the whole scene, so one that does not fit in memory is refused before its stretch, and one of at
+    most ``WHOLE_HELD`` px a side is decoded once for its samples and that read (it had been 3 times). ``shrunk``: the
     caller reads it with ``read_shrunk(shrunk)``, so a larger scene is decoded once at that size and the stretch's
     and checks' samples are strides of it (``shared_read.py``: a GeoTIFF without overviews had been decoded 3 times).
 
@@ -93,7 +94,9 @@ class SceneReader:
             try:
                 self.src = as_complex(self.src, self.paths, self.cfg.sar_iq, modality, self.name)  # I/Q bands
                 self._decimated = None  # the sample _resolve reads, once (``_sample``)
-                self._shared = SharedRead.of(self.src, shrunk, whole=True)  # a scene no larger: held at full size
+                size = max(self.src.width, self.src.height)  # read whole (read_image): held once where small enough
+                side = shrunk or (size if whole and size <= WHOLE_HELD else None)
+                self._shared = SharedRead.of(self.src, side, whole=True)  # a scene no larger: held at full size
                 self._read_as_stored = self._shared.sample if self._shared else partial(read_as_stored, self.src)
                 self._resolve(modality, bands)
             except BaseException:
@@ -185,10 +188,10 @@ class SceneReader:
         self._fill_note = None  # a product's fill note said of each read that holds it (a stretch given: no sample)
         if self.nodata is None and (fill := fl.product_fill(src, self.paths, self.bands, modality, bool(
                 landsat_dn or named_landsat and modality == "msi"), declares)):
-            self.nodata, note, if_held = fill  # Sentinel-2's said only where held: it was said of every MSI file
-            if not if_held or self.cfg.stretch is None and self._held(self._sample(None)[0], 0).any():
+            self.nodata, note = fill  # said only where held: it was said of every file so named, fill or not
+            if self.cfg.stretch is None and self._held(self._sample(None)[0], self.nodata).any():
                 self.notes.append(note)  # (the stretch's sample, read with no nodata, then masked: no read more)
-            self._fill_note = note if if_held and self.cfg.stretch is not None else None
+            self._fill_note = note if self.cfg.stretch is not None else None
         if self.nodata is None and (fill := getattr(src, "declared_fill", lambda: None)()) in fl.FILL_VALUES:
             self.nodata = self.cfg.nodata = fill  # a band file declaring none beside files that declare -9999: its
             # own -9999 collar had been read as reflectance -9999 (said with the sources' "declare different nodata")

@@ -13,8 +13,10 @@ size, every band but the alpha, without a nodata value, and answers each of thos
 ``k`` (the centre pixel of each k x k block), not GDAL's own decimation at that size, which picks other source
 pixels: a stretch taken from it differs a little from the old one (``bench/shrunk_read.py`` measures how much).
 A scene no larger than the shrunk size is shared at full resolution (``whole``): its two samples and the whole read
-itself (``SceneReader.read``, which ``read_shrunk`` gives it) had decoded a 1500 px GeoTIFF 3 times. Bands the reader leaves out by their metadata (an incidence angle, a QA band: ``leave_out``) are
-not held.
+itself (``SceneReader.read``, which ``read_shrunk`` gives it) had decoded a 1500 px GeoTIFF 3 times; so is one
+``read_image`` reads whole, up to ``WHOLE_HELD`` px a side. Bands the reader leaves out by their metadata (an
+incidence angle, a QA band: ``leave_out``) are not held. A read that would not fit in the memory free with its
+scaling (``budget.check_fits``) is not held: each is read from the file as before.
 Cannot: share reads of files with overviews (their reads are cheap, and a coarser overview would not be the
 stride of a finer one), band files resampled on read (the samples take them by nearest, the shrunk read
 bilinear), PIL / tifffile sources (decoded whole once already) or complex I/Q pairs; those read as before.
@@ -27,9 +29,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rsvlm.io.budget import check_fits
 from rsvlm.io.fills import nodata_valid
 from rsvlm.io.gdal_source import RasterioSource
 from rsvlm.io.sources import read_as_stored
+
+WHOLE_HELD = 2048  # a scene read whole (``read_image``) no larger is held at full size: predict's READ_MAX_SIDE
 
 
 @dataclass
@@ -82,6 +87,21 @@ class SharedRead:
             return None
         return [self.bands.index(i) for i in indexes]
 
+    def _fits(self) -> bool:
+        """Whether the shared read is held, or it and its scaling fit in the memory free (``budget.check_fits``);
+        else released, each read from the file as before, where the whole read is refused naming the file: a 2048²
+        scene held at full size from the first sample had been decoded before any check."""
+        if self.raw is not None:
+            return True
+        f = self.side / max(self.src.width, self.src.height)
+        try:
+            check_fits(max(1, round(self.src.width * f)), max(1, round(self.src.height * f)), len(self.bands),
+                       self.src.dtype)
+        except MemoryError:
+            self.release()
+            return False
+        return True
+
     def _read(self):
         if self.raw is None:
             self.raw, self.valid = self.src.read_decimated(self.side, self.bands, None)
@@ -96,7 +116,7 @@ class SharedRead:
         """``read_as_stored(src, max_side, indexes, nodata)``: from the shared read strided by ``k`` (at most
         ``max_side`` a side) where it can serve it, else read from the file as before."""
         at = self._served(indexes) if max_side <= self.side or self.full else None
-        if at is None:
+        if at is None or not self._fits():
             return read_as_stored(self.src, max_side, indexes, nodata)
         raw, valid = self._read()
         k = math.ceil(max(raw.shape[1:]) / max_side)
