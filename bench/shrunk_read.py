@@ -141,7 +141,8 @@ def raw_identical(path: Path, side: int) -> bool:
 def scenes(args, tmp: Path) -> None:
     rows, said = [], []
     for layout in args.layouts.split(","):
-        path = (args.dir or tmp) / f"scene_{args.size}_{layout}{'_' * (args.kind != 'rgb')}{args.kind * (args.kind != 'rgb')}.tif"
+        kind = "" if args.kind == "rgb" else f"_{args.kind}"
+        path = (args.dir or tmp) / f"scene_{args.size}_{layout}{kind}.tif"
         if not path.exists():
             make_scene(path, args.size, layout == "tiled", args.kind)
         old, new = (run_child(path, args.side, n, tmp / f"{layout}_{n}.npz") for n in (False, True))
