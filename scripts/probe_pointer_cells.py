@@ -26,7 +26,8 @@ from rsvlm.progress import counted
 
 def cell_stats(model, processor, data: Path, limit: int | None = None, batch_size: int = 16,
                progress: bool = True, image_root: Path | None = None) -> dict:
-    """{"llm" | "pointer" | "both": {"mass", "argmax_in_cell"}, "n": coordinates, "skipped": records not
+    """{"llm" | "pointer" | "both": {"mass", "argmax_in_cell"}, "n": coordinates, "records": records holding them,
+    "without_coordinates": records read whose answers (or images) hold none, "skipped": records not
     scored (unreadable lines and images, by reason), "cut": records longer than the LLM's context (1024 tokens
     where it says none), cut there, their later coordinates not scored}; a progress bar on stderr. Relative image
     paths are read against ``image_root`` (by default ``data``'s folder), as rsvlm eval reads them."""
@@ -55,7 +56,7 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
     pid = model.pointer_ids()
     n = min(len(ds), limit or len(ds))
     sums = {k: [0.0, 0.0] for k in ("llm", "pointer", "both")}
-    count = 0
+    count, held, asked = 0, 0, 0  # coordinates; records that held some, records read
     bar = progress_bar(total=n, desc="probing cells", unit="record", file=sys.stderr, disable=not progress)
     for start in range(0, n, batch_size):
         batch = D.collate([ds[i] for i in range(start, min(n, start + batch_size))], tok.pad_token_id)
@@ -64,6 +65,7 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
         for _, error in batch["bad"]:
             reason, first_bad = error.split(":", 1)[0], first_bad or error
             skipped[reason] = skipped.get(reason, 0) + 1
+        asked += len(batch["ids"])
         if not batch["ids"]:
             continue
         with torch.no_grad():
@@ -88,6 +90,7 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
                 sums[key][0] += float((lp.exp() * on).sum())
                 sums[key][1] += float((cells[lp.argmax(-1)] == true_cell).sum())
             count += len(coords)
+            held += 1
     bar.close()
     if count == 0:
         # was the same words when every record's image was missing: the cause unsaid
@@ -99,7 +102,7 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
                                                      if first_bad.startswith("FileNotFoundError") else "")
         raise ValueError(f"{data}: no coordinate in {'the answer of its first record' if n == 1 else f'the answers of its first {n} records'}{unread}")
     out = {k: {"mass": round(m / count, 4), "argmax_in_cell": round(a / count, 4)} for k, (m, a) in sums.items()}
-    return {**out, "n": count, "skipped": skipped, "cut": cut}
+    return {**out, "n": count, "records": held, "without_coordinates": asked - held, "skipped": skipped, "cut": cut}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -132,7 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     if res["cut"]:
         print(f"{counted(res['cut'], 'record')} {'is' if res['cut'] == 1 else 'are'} longer than the LLM's context and cut there: their later coordinates are "
               "not scored", file=sys.stderr)
-    print(f"{res['n']} coordinates; probability on the true cell / most likely bin in it:")
+    # was '112 coordinates' of a file whose other records (vqa, cls) hold none: how many were scored is said
+    none = f"; {res['without_coordinates']} with none in their answers" if res["without_coordinates"] else ""
+    print(f"{res['n']} coordinates in {counted(res['records'], 'record')}{none}; probability on the true cell / most "
+          "likely bin in it:")
     for k in ("llm", "pointer", "both"):
         print(f"  {k:8s} {res[k]['mass']:.3f} / {res[k]['argmax_in_cell']:.3f}")
     if model.loc_pointer is None:  # else its row reads as a pointer that beats the LLM on the argmax

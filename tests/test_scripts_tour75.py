@@ -85,3 +85,21 @@ def test_average_of_one_checkpoint_names_it_in_a_usage_line(tmp_path, monkeypatc
         avg.main([str(one), "--out", str(tmp_path / "avg")])
     assert e.value.code == 2 and f"models: only {one} given; give at least two checkpoints" in capsys.readouterr().err
     assert not (tmp_path / "avg").exists()
+
+
+def test_pointer_probe_says_how_many_records_held_the_coordinates(tmp_path, monkeypatch, ckpt, capsys):
+    # '16 coordinates' of a file whose other records hold none read as if every record were scored
+    from test_probe_pointer_cells import ground_records
+
+    probe = load_script("probe_pointer_cells", monkeypatch)
+    data = ground_records(tmp_path)
+    rows = data.read_text().splitlines()
+    plain = json.loads(rows[0])
+    plain.update(id="plain", task="vqa", conversations=[{"from": "human", "value": "<image>\n[vqa] Is it a field?"},
+                                                         {"from": "gpt", "value": "Yes."}])
+    data.write_text("\n".join([*rows, json.dumps(plain)]) + "\n")
+    assert probe.main(["--model", str(ckpt), "--data", str(data), "--out", str(tmp_path / "r.json")]) == 0
+    assert capsys.readouterr().out.splitlines()[0].startswith(
+        "16 coordinates in 4 records; 1 with none in their answers; probability on the true cell")
+    res = json.loads((tmp_path / "r.json").read_text())
+    assert (res["n"], res["records"], res["without_coordinates"]) == (16, 4, 1)
