@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import io
 import json
 import os
@@ -89,9 +90,7 @@ from rsvlm.out_paths import in_place  # noqa: F401  (common.in_place: report and
 
 
 def fmt_value(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.4f}"
-    return "-" if v is None else str(v)
+    return f"{v:.4f}" if isinstance(v, float) else "-" if v is None else str(v)
 
 
 def table(rows: list[list[Any]], header: list[str]) -> str:
@@ -245,12 +244,14 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
                     "question (python -m data_gen convert llava rewrites GeoChat's tags and takes --task)") if other["None"] else ""
         left = f"; {change_left(n, task_name)}" if (n := other.get("change (not kept)")) else ""  # was the count alone
         raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'no record at all: an empty file'}){untasked}{left}{scripts_for(other)}")
+    canonical = (json.dumps(r, sort_keys=True, default=str) + "\n" for r in sorted(records, key=lambda r: str(r.get("id"))))
+    digest = hashlib.sha256("".join(canonical).encode()).hexdigest()[:16]  # the set's records, sized or not: eval.report's
     records, unsized, size_notes = with_sizes(records, args) if geometry and references else (records, 0, [])
     items = pair(records, preds, decoded)
     if decoded:
         decoded.clear()  # held by the items now, each let go once read (ref_objects)
-    scores = {"task": task_name, "gt": str(args.gt), "pred": str(args.pred), "format": args.format,
-              "headline": headline}
+    scores = {"task": task_name, "gt": str(args.gt), "gt_digest": digest, "pred": str(args.pred),
+              "format": args.format, "headline": headline}
     try:
         if prepare:
             prepare(items)
@@ -383,11 +384,8 @@ def main_guard(fn: Callable[[], Any]) -> None:
     except KeyboardInterrupt:  # Ctrl-C minutes into a large set: a traceback from deep in pycocotools
         print("interrupted: nothing was written", file=sys.stderr)
         sys.exit(130)
-    except (ScoreError, OSError) as e:  # OSError: a file that cannot be read or written, named in it
-        print(f"python -m {main or 'eval'}: error: {e}", file=sys.stderr)  # as the usage errors
-        sys.exit(2)
-    except ValueError as e:  # RecordError from the ground-truth reader
-        if type(e).__name__ != "RecordError":
+    except (OSError, ValueError) as e:  # OSError: a file that cannot be read or written, named in it
+        if not isinstance(e, (ScoreError, OSError)) and type(e).__name__ != "RecordError":  # the ground-truth reader's
             raise
         print(f"python -m {main or 'eval'}: error: {e}", file=sys.stderr)  # as the usage errors
         sys.exit(2)

@@ -33,17 +33,18 @@ MARKDOWN_HEAD = "# Evaluation report"  # what a report's markdown opens with: --
 
 
 def source_labels(paths: list[Path]) -> list[str]:
-    """How the tables name each score file: its file name, or where two share one (``a/vqa.json`` and
-    ``b/vqa.json``, two models' scores) or the files are of several folders (``--dir runA runB``) the shortest tail of
-    its path, its folder and name at least, that no other file's ends in (was its path below the folder all have in
-    common: ``home/u/…/vqa.json`` where that was ``/``); by the path as given, a link not followed (``--dir latest``
-    was named by the folder it links to)."""
-    names = [Path(p).name for p in paths]
+    """How the tables name each score file: its file name where all are of one folder, else its folder's shortest
+    tail that no other folder's ends in and its name (``--dir runA/scores runB/scores``: ``runA/scores/vqa.json``
+    for every file, where a file of one run alone was ``scores/vqa.json``, which named no run; ``a/vqa.json`` and
+    ``b/vqa.json``, not ``home/u/…/a/vqa.json``); by the path as given, a link not followed (``--dir latest`` was
+    named by the folder it links to)."""
     full = [Path(os.path.abspath(p)).parts for p in paths]
-    if len(set(names)) == len(names) and len({f[:-1] for f in full}) < 2:
-        return names  # one folder's: runA/vqa.json and runB/det.json (--dir runA runB) were vqa.json and det.json
-    return [str(Path(*next((f[-d:] for d in range(2, len(f)) if all(g == f or g[-d:] != f[-d:] for g in full)), f)))
-            for f in full]
+    folders = list(dict.fromkeys(f[:-1] for f in full))
+    if len(folders) < 2:
+        return [f[-1] for f in full]  # one folder's (two files of one name cannot be)
+    tail = {f: next((f[-d:] for d in range(1, len(f)) if all(g == f or g[-d:] != f[-d:] for g in folders)), f)
+            for f in folders}
+    return [str(Path(*tail[f[:-1]], f[-1])) for f in full]
 
 
 def load_scores(paths: list[Path], skip_foreign: bool = False) -> list[dict]:
@@ -137,11 +138,12 @@ def malformed(s: dict) -> str | None:
     return None
 
 
-def build(scores: list[dict]) -> dict:
+def build(scores: list[dict], folders: list[Path] | None = None) -> dict:
     """{"modalities", "metrics": [row…], "counts": [row…], "runs": [row…], "partial": {source: why}, "notes": [text…]}:
     rows are flat dicts, one task's together and, within it, one metric's (or count's) rows of every file side by
     side, in the order given (two runs' scores were a screen apart); a metric row's ``partial``: its file's score is
-    not the whole set's (``partial_why``); ``notes``: tasks whose files are of different test sets (``apart``)."""
+    not the whole set's (``partial_why``); ``notes``: tasks whose files are of different test sets (``apart``) and
+    tasks some of ``folders`` (``--dir``'s, one a run) hold no score file of (``unscored``)."""
     mods = sorted({m for s in scores for m in s.get("by_modality", {})})
     order = {t: i for i, t in enumerate(dict.fromkeys(s["task"] for s in scores))}  # the tasks as first given
     metrics, counts, runs, partial, defaults = [], [], [], {}, answer_defaults()
@@ -169,7 +171,24 @@ def build(scores: list[dict]) -> dict:
     runs.sort(key=lambda r: order[r["task"]])
     retrained(runs, scores)
     return {"modalities": mods, "metrics": metrics, "counts": counts, "runs": runs, "partial": partial,
-            "notes": apart(scores)}
+            "notes": apart(scores) + unscored(scores, folders or [])}
+
+
+def unscored(scores: list[dict], folders: list[Path]) -> list[str]:
+    """A note for each of ``folders`` (``--dir runA runB``: a run each) that holds no score file of tasks another
+    holds, where it holds others: the report had runA's vqa rows and no word that runB's were not there. A folder
+    that holds none at all is noted on stderr by ``main``."""
+    held = {d: {s["task"] for s in scores if s["_path"].resolve().parent == d.resolve()} for d in folders}
+    held = {d: tasks for d, tasks in held.items() if tasks}
+    every = list(dict.fromkeys(s["task"] for s in scores))
+    notes = []
+    for d, tasks in held.items() if len(held) > 1 else ():
+        if lacking := [task for task in every if task not in tasks]:
+            named = ", ".join(lacking[:-1]) + (" or " if len(lacking) > 1 else "") + lacking[-1]
+            notes.append(f"--dir {d} holds no score file of {named}, which another --dir holds: that run is in no "
+                         f"row of {'it' if len(lacking) == 1 else 'them'}; score its predictions with python -m "
+                         "eval.TASK to compare")
+    return notes
 
 
 def partial_why(s: dict) -> str | None:
@@ -191,17 +210,27 @@ def partial_why(s: dict) -> str | None:
 
 def apart(scores: list[dict]) -> list[str]:
     """A note for each task whose score files count different records (not of one test set: two runs scored against
-    another --gt each) or were scored with other settings (``scored_with``): their rows do not compare."""
+    another --gt each), as many but other ones (their ``gt_digest``s differ: a --gt edited, another split; where a
+    file keeps none, the --gt as named differs) or were scored with other settings (``scored_with``): their rows do
+    not compare. A copy of the ground truth elsewhere is one test set (the records' digest, not the path)."""
     by_task: dict[str, list[dict]] = {}
     for s in scores:
         by_task.setdefault(s["task"], []).append(s)
     notes = []
     for task, ss in by_task.items():
+        digests = {d for s in ss if isinstance(d := s.get("gt_digest"), str)}
+        old = [s for s in ss if not isinstance(s.get("gt_digest"), str)]  # scored before scorers kept one
         if len({s.get("n_records") for s in ss}) > 1:
             counts = ", ".join(f"{s['_source']}: {s.get('n_records')}" for s in ss)
             gts = ", ".join(dict.fromkeys(str(s.get("gt")) for s in ss))
             notes.append(f"{task}: the score files count different records ({counts}; ground truth {gts}): they are "
                          "not one test set's scores and do not compare")
+        elif len(digests) > 1 or (old and len({str(s.get("gt")) for s in ss}) > 1):  # as many records, other ones
+            gts = ", ".join(f"{s['_source']}: {s.get('gt')}" + (" (no gt_digest)" if s in old else "") for s in ss)
+            notes.append(f"{task}: the score files were scored against other ground truth ({gts}): " + (
+                "their records differ, so they are not one test set's scores and do not compare" if len(digests) > 1
+                else f"{counted(len(old), 'score file', 'is/are')} from before the scorers kept a digest of the records, "
+                "so whether they are one test set is not known; score the predictions again to know"))
         elif len({json.dumps(scored_with(s)) for s in ss}) > 1:  # captioning's --no-java, detection's --max-dets
             said = ", ".join(f"{s['_source']}: {' '.join(f'{k}={v}' for k, v in scored_with(s).items()) or '-'}"
                              for s in ss)
@@ -375,7 +404,7 @@ def main(argv: list[str] | None = None) -> dict:
                  "report another name")
     if args.out and (err := not_a_report(args.out)):
         ap.error(err)
-    rep = build(scores)
+    rep = build(scores, dirs)
     md = to_markdown(rep)
     if args.out:  # before printing: `… | head` closing stdout under the table left no report
         common.write_out(args.out, md)  # a kill leaves the old report or the new, not half of one

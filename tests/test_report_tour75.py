@@ -1,0 +1,85 @@
+"""Tour 75 of eval.report, as a researcher comparing two runs' score folders: runs scored against other ground truth
+of as many records, a task one run's folder lacks, and which run a row's score file is of."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import eval_record, write_jsonl
+
+
+def _scored(tmp_path, run: str, refs: dict[str, str], gt_name: str = "gt.jsonl", tasks=("count", "vqa")) -> str:
+    """``run``/scores/TASK.json for each of ``tasks``, answers "3" to every record of a ground truth whose references
+    are ``refs`` (id -> answer), written at ``run``/``gt_name``; the scores folder."""
+    from eval import counting, vqa
+
+    folder = tmp_path / run
+    (folder / "scores").mkdir(parents=True)
+    recs = [eval_record(i, "count", "[count] How many ships?", a) for i, a in refs.items()]
+    recs += [eval_record(f"q{i}", "vqa", "[vqa] Is there a ship?", "yes") for i in refs]
+    gt = write_jsonl(folder / gt_name, recs)
+    pred = write_jsonl(folder / "pred.jsonl", [{"id": r["id"], "task": r["task"], "answer": "3"} for r in recs])
+    for task, mod in (("count", counting), ("vqa", vqa)):
+        if task in tasks:
+            mod.main(["--gt", gt, "--pred", pred, "--out", str(folder / "scores" / f"{task}.json")])
+    return str(folder / "scores")
+
+
+def test_runs_scored_against_other_records_of_as_many_are_said_not_to_compare(tmp_path):
+    """runA scored against gt.jsonl, runB against an edited copy of as many records (one reference changed): the
+    report set their rows side by side without a word (the only check was the record count). A copy of the same
+    ground truth at another path is one test set: no note."""
+    from eval import report
+
+    a = _scored(tmp_path, "runA", {"a": "3", "b": "3"})
+    b = _scored(tmp_path, "runB", {"a": "3", "b": "4"})
+    same = _scored(tmp_path, "runC", {"a": "3", "b": "3"}, gt_name="copy.jsonl")
+    digest = json.loads((tmp_path / "runA/scores/count.json").read_text())["gt_digest"]
+    assert digest == json.loads((tmp_path / "runC/scores/count.json").read_text())["gt_digest"]
+    assert digest != json.loads((tmp_path / "runB/scores/count.json").read_text())["gt_digest"]
+    notes = report.main(["--dir", a, b])["notes"]
+    assert len(notes) == 1 and notes[0].startswith("counting: the score files were scored against other ground truth")
+    assert "runA/scores/count.json: " in notes[0] and "runB/scores/count.json: " in notes[0]
+    assert notes[0].endswith("their records differ, so they are not one test set's scores and do not compare")
+    assert report.main(["--dir", a, same])["notes"] == []  # vqa's records are alike in all three
+
+
+def test_a_score_file_without_a_digest_and_other_ground_truth_is_said_unknown(tmp_path):
+    """A score file from before the digest cannot tell one test set from another: where the --gt it names differs,
+    the report says so, not that they compare; named alike, no note (as before)."""
+    from eval import report
+
+    a = _scored(tmp_path, "runA", {"a": "3"}, tasks=("count",))
+    b = _scored(tmp_path, "runB", {"a": "3"}, gt_name="other.jsonl", tasks=("count",))
+    old = tmp_path / "runB/scores/count.json"
+    old.write_text(json.dumps({k: v for k, v in json.loads(old.read_text()).items() if k != "gt_digest"}))
+    (note,) = report.main(["--dir", a, b])["notes"]
+    assert "runB/scores/count.json: " in note and "other.jsonl (no gt_digest)" in note
+    assert "1 score file is from before the scorers kept a digest of the records" in note
+
+
+def test_a_task_one_run_folder_lacks_is_said_once_for_that_folder(tmp_path):
+    """runB's folder had no vqa score file: the report showed runA's vqa rows alone and said nothing; now one note
+    for the folder, naming what it lacks (not one per task), and the JSON keeps it."""
+    from eval import report
+
+    a = _scored(tmp_path, "runA", {"a": "3"})
+    b = _scored(tmp_path, "runB", {"a": "3"}, tasks=("count",))
+    rep = report.main(["--dir", a, b])
+    assert rep["notes"] == [f"--dir {b} holds no score file of vqa, which another --dir holds: that run is in no row "
+                            "of it; score its predictions with python -m eval.TASK to compare"]
+    assert rep["notes"][0] in report.to_markdown(rep)
+    assert report.main(["--dir", a])["notes"] == []  # one folder: nothing to lack
+
+
+def test_each_row_names_its_run_where_a_task_is_of_one_run_alone(tmp_path):
+    """With runA/scores and runB/scores, runA's vqa.json (runB had none) was labelled ``scores/vqa.json``, the
+    shortest tail no other file's ends in, which named no run; every file is now named by its folder's
+    distinguishing tail."""
+    from eval import report
+
+    a = _scored(tmp_path, "runA", {"a": "3"})
+    b = _scored(tmp_path, "runB", {"a": "3"}, tasks=("count",))
+    sources = {r["source"] for r in report.main(["--dir", a, b])["metrics"]}
+    assert sources == {"runA/scores/count.json", "runA/scores/vqa.json", "runB/scores/count.json"}
+    assert report.source_labels([tmp_path / "x/s.json", tmp_path / "x/t.json"]) == ["s.json", "t.json"]
