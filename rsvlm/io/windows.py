@@ -1,5 +1,6 @@
 """Windows over a scene (``iter_windows``), and objects moved from a window's pixels to the scene's
-(``shift_object``), for ``tiles.TileMerger`` and ``run_tiled``; data_gen.tiling cuts the same windows.
+(``shift_object``), for ``tiles.TileMerger`` and ``run_tiled``; data_gen.tiling cuts the same windows
+(``spread_starts``, the same rule as ``window_starts``).
 """
 
 from __future__ import annotations
@@ -13,11 +14,15 @@ __all__ = ["iter_windows", "n_windows", "window_starts", "shift_object", "set_ma
 
 
 def window_starts(n: int, tile: int, step: int) -> list[int]:
-    """Where windows of ``tile`` px start along a side of ``n`` px, ``step`` apart, the last flush with
-    its end."""
+    """Where windows of ``tile`` px start along a side of ``n`` px: as many as steps of ``step`` need to reach its
+    end, the first at 0 and the last flush with the end, spread evenly between (at most ``step`` apart). Shifting
+    the last alone back made it a near copy of the one before (520 px at tile 256: 0, 256, 264; now 0, 132, 264),
+    and predict's windows were not data_gen's (``data_gen.tiling.spread_starts``, since 11eb7a10)."""
     if n <= tile:
         return [0]
-    return list(range(0, n - tile, step)) + [n - tile]
+    span = n - tile
+    gaps = -(-span // step)  # ceil: neighbours at most `step` apart, as many windows as before
+    return [k * span // gaps for k in range(gaps + 1)]
 
 
 def n_windows(width: int, height: int, tile: int, overlap: int) -> int:
