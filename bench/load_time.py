@@ -6,9 +6,9 @@ run, a baseline git revision (``--baseline``; its ``rsvlm/`` exported to a tempo
     .venv/bin/python bench/load_time.py --imports [--repeats 3]
 
 ``--model`` defaults to the bundled model; give a checkpoint with a large tower (a CLIP-L-sized hf_clip) to see what
-building the vision side costs. Each figure is the best of ``--repeats`` processes; torch, transformers and
-open_clip are imported before the clock starts (``load``: wall seconds; ``cpu``: the process's CPU seconds, steadier
-on a shared machine).
+building the vision side costs. Each figure is the best of ``--repeats`` processes (the baseline's and this tree's
+taking turns, a bar on stderr counting them); torch, transformers and open_clip are imported before the clock starts
+(``load``: wall seconds; ``cpu``: the process's CPU seconds, steadier on a shared machine).
 
 ``--imports`` measures instead where the import time of this tree's commands goes: ``python -X importtime`` in a
 fresh process for ``rsvlm --help``, ``rsvlm predict --help`` and a whole ``rsvlm predict`` of the bundled sample,
@@ -30,6 +30,7 @@ from common import markdown_table
 
 from eval.common import require_at_least_one
 from rsvlm.argparsing import Parser
+from rsvlm.progress import bar
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = "import sys; from rsvlm.cli import main; sys.argv[0] = 'rsvlm'; sys.exit(main())"
@@ -64,9 +65,9 @@ def measure(src: Path, model: str, repeats: int) -> dict:
     return {k: min(r[k] for r in runs) for k in runs[0]}
 
 
-def import_ms(argv: list[str], repeats: int) -> dict[str, float]:
+def import_ms(argv: list[str], repeats: int, done=None) -> dict[str, float]:
     """Milliseconds of import (``-X importtime``, each module's own time) by top-level package, and ``total``, of
-    the least-total of ``repeats`` fresh processes running ``argv``."""
+    the least-total of ``repeats`` fresh processes running ``argv``; ``done()`` called after each process."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "PYTHONWARNINGS": "ignore"}
     runs = []
     for _ in range(repeats):
@@ -81,13 +82,17 @@ def import_ms(argv: list[str], repeats: int) -> dict[str, float]:
                 top = name.strip().split(".")[0]
                 ms[top] = ms.get(top, 0) + int(own) / 1e3
         runs.append({**ms, "total": sum(ms.values())})
+        if done is not None:
+            done()
     return min(runs, key=lambda r: r["total"])
 
 
 def imports_table(repeats: int, columns: int = 8) -> str:
     """The import share of each of ``IMPORT_RUNS`` by package (the ``columns`` packages of most time in any row,
     rsvlm always; the rest in "other"), with its total over the baseline's (the first row's)."""
-    found = {label: import_ms(argv, repeats) for label, argv in IMPORT_RUNS.items()}
+    # a bar over the processes: the run took minutes with nothing on the screen
+    with bar(total=len(IMPORT_RUNS) * repeats, desc="imports", unit="process") as shown:
+        found = {label: import_ms(argv, repeats, shown.update) for label, argv in IMPORT_RUNS.items()}
     names = {k for r in found.values() for k in r} - {"total"}
     top = sorted(names, key=lambda k: max(r.get(k, 0) for r in found.values()), reverse=True)[:columns]
     top += [] if "rsvlm" in top else ["rsvlm"]
@@ -133,10 +138,18 @@ def main(argv: list[str] | None = None) -> int:
     # the processes run in the tree measured (cwd): a relative DIR was looked for there, not where it was given
     models = [str(Path(m).resolve()) if m else "" for m in (a.model or [""])]
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
+    # one process at a time, the baseline's and this tree's taking turns (a busy spell weighs on both), under a bar:
+    # the run took minutes with nothing on the screen
+    with tempfile.TemporaryDirectory() as tmp, bar(total=2 * len(models) * a.repeats, desc="loads",
+                                                   unit="process") as shown:
         base = export(a.baseline, Path(tmp))
         for model in models:
-            was, now = measure(base, model, a.repeats), measure(ROOT, model, a.repeats)
+            runs = {base: [], ROOT: []}
+            for _ in range(a.repeats):
+                for src in runs:
+                    runs[src].append(measure(src, model, 1))
+                    shown.update()
+            was, now = ({k: min(r[k] for r in runs[src]) for k in runs[src][0]} for src in (base, ROOT))
             name = model or "bundled"
             rows.append([name, a.baseline, f"{was['load']:.2f}", f"{was['cpu']:.2f}", f"{was['rss_mb']:.0f}", ""])
             rows.append([name, "working tree", f"{now['load']:.2f}", f"{now['cpu']:.2f}", f"{now['rss_mb']:.0f}",

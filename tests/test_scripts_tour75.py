@@ -103,3 +103,19 @@ def test_pointer_probe_says_how_many_records_held_the_coordinates(tmp_path, monk
         "16 coordinates in 4 records; 1 with none in their answers; probability on the true cell")
     res = json.loads((tmp_path / "r.json").read_text())
     assert (res["n"], res["records"], res["without_coordinates"]) == (16, 4, 1)
+
+
+def test_load_time_takes_turns_and_counts_its_processes_on_a_bar(tmp_path, monkeypatch, capsys):
+    # six processes of a minute each ran with nothing on the screen, every baseline one before every one of this tree
+    from script_loader import load_bench
+
+    bench = load_bench("load_time", monkeypatch)
+    order = []
+    monkeypatch.setattr(bench, "export", lambda rev, into: into)
+    monkeypatch.setattr(bench, "measure", lambda src, model, repeats: order.append(src == bench.ROOT) or
+                        {"load": 2.0 - len(order) / 10, "cpu": 1.0, "rss_mb": 1.0})
+    assert bench.main(["--repeats", "2"]) == 0
+    out, err = capsys.readouterr()
+    assert order == [False, True, False, True]
+    assert "loads: 100% 4/4" in err and "process" in err
+    assert "| bundled | HEAD | 1.70 |" in out and "| bundled | working tree | 1.60 |" in out  # the best of each
