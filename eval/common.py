@@ -127,7 +127,9 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
     scored whole and per modality; ``geometry=False``: the scorer reads no shapes (``load_gt``); ``references=False``:
     it checks its records' shapes but reads no decoded reference (counting reads the count's words)."""
     ap = Parser(prog=f"python -m eval.{task_name}",
-                description=f"Score {task_name} predictions against ground truth.")
+                description=f"Score {task_name} predictions (rsvlm eval's --out, or another tool's by --format) against "
+                "the ground truth they answer: prints the headline metrics by modality, writes every score and note to "
+                "--out as JSON for python -m eval.report; exit status 2 on input it cannot score (docs/eval.md).")
     ap.add_argument("--gt", required=True, help="ground-truth instruction records (JSONL)")
     ap.add_argument("--pred", required=True, help="predictions JSONL: {id, task, answer[, objects]}")
     ap.add_argument("--out", help="write the scores here as JSON (default: printed only)")

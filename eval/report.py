@@ -349,7 +349,12 @@ def misnamed_scores(folder: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    ap = Parser(prog="python -m eval.report", description=__doc__.splitlines()[0])
+    ap = Parser(prog="python -m eval.report", description=(
+        "Gather the score files of python -m eval.TASK (their --out JSON) into one markdown report: the headline "
+        "metrics by task and modality, the records counted, and what answered each predictions file. --dir runA "
+        "runB sets two runs' rows side by side and says where they do not compare (other ground truth, other "
+        "settings, a task one run lacks); --out report.md writes report.json beside it. Exit status 2 on input it "
+        "cannot read (docs/eval.md, Report)."))
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--scores", nargs="+", type=Path, help="score JSON files")
     src.add_argument("--dir", nargs="+", type=Path,

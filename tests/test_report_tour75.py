@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import eval_record, write_jsonl
 
 
@@ -83,3 +84,20 @@ def test_each_row_names_its_run_where_a_task_is_of_one_run_alone(tmp_path):
     sources = {r["source"] for r in report.main(["--dir", a, b])["metrics"]}
     assert sources == {"runA/scores/count.json", "runA/scores/vqa.json", "runB/scores/count.json"}
     assert report.source_labels([tmp_path / "x/s.json", tmp_path / "x/t.json"]) == ["s.json", "t.json"]
+
+
+def test_help_says_what_the_report_and_a_scorer_read_write_and_exit_with(capsys):
+    """``python -m eval.report --help`` was its docstring's first line alone (nothing of what it reads, of --dir
+    comparing runs or of report.json), a scorer's "Score vqa predictions against ground truth." (nothing of where
+    they come from or of --out's JSON for the report)."""
+    from eval import report, vqa
+
+    for main in (report.main, vqa.main):
+        with pytest.raises(SystemExit) as e:
+            main(["--help"])
+        assert e.value.code == 0
+    said = " ".join(capsys.readouterr().out.split())
+    assert "Gather the score files of python -m eval.TASK (their --out JSON)" in said
+    assert "--out report.md writes report.json beside it. Exit status 2" in said
+    assert "Score vqa predictions (rsvlm eval's --out, or another tool's by --format)" in said
+    assert "writes every score and note to --out as JSON for python -m eval.report" in said
