@@ -84,3 +84,23 @@ def test_the_reader_names_file_and_line_and_counts_each_bad_field(tmp_path):
     assert [r["id"] for r in read_records(path, strict=False, report=report)] == [BASE["id"], "e"]
     assert report.n_skipped == 3
     assert report.examples[0].startswith(f"{path}:2 (id b): field 'images[0].transform'")
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_a_change_record_of_other_than_two_images_is_counted_and_named(tmp_path, n):
+    """DESIGN.md: a bi-temporal record has two images in time order. One (or three) was read as [change] unsaid, a
+    question ``rsvlm chat`` refuses to ask of one image; it is kept (a scorer reads no image) and counted."""
+    ans = {"from": "gpt", "value": "A road was built."}
+    odd = {"id": "c", "images": [{"path": f"t{i}.png"} for i in range(n)],
+           "conversations": [{"from": "human", "value": "<image>" * n + "\n[change] What changed?"}, ans]}
+    by_field = {**odd, "id": "f", "task": "change",
+                "conversations": [{"from": "human", "value": "<image>" * n + "\nWhat changed?"}, ans]}
+    pair = {**odd, "id": "p", "images": [{"path": "a.png"}, {"path": "b.png"}],
+            "conversations": [{"from": "human", "value": "<image><image>\n[change] What changed?"}, ans]}
+    path = tmp_path / "r.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in (BASE, pair, odd, by_field)) + "\n")
+    report = ReadReport(str(path))
+    assert [r["id"] for r in read_records(path, report=report)] == [BASE["id"], "p", "c", "f"]
+    assert report.unpaired_changes == 2 and report.notable
+    assert (f"2 [change] records kept with other than two images, no before and after to compare (first: {path}:3 "
+            f"(id c): a [change] record compares two images, before then after, got {n}") in report.summary()

@@ -1,6 +1,6 @@
 """What reading a records file did (``rsvlm.data.records.read_records``'s ``ReadReport``): lines read, records
 kept, skipped lines by reason, ids read twice, questions opening with a tag that is no task, records whose task field
-is not the tag of the question eval answers, modalities inferred."""
+is not the tag of the question eval answers, [change] records of other than two images, modalities inferred."""
 
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ class ReadReport:
     # kept records whose "task" is not the tag of the question eval answers (training reads the tag, eval the field)
     task_clashes: int = 0
     task_clash_first: list[str] = field(default_factory=list)  # the first three, "FILE:LINE (id X): …"
+    # kept [change] records of other than two images (record_fields.pair_problem), the first named "FILE:LINE (id X): …"
+    unpaired_changes: int = 0
+    unpaired_first: str | None = None
     # the last record read_records gave: (its file as given, as read, ":line", its id), for ``drop`` to say where
     at: tuple[str, ...] = field(default=(), repr=False)
 
@@ -44,7 +47,7 @@ class ReadReport:
     def notable(self) -> bool:
         """Whether the summary says more than "all records read": worth printing."""
         return bool(self.n_skipped or self.duplicates or self.unknown_tags or self.unknown_tags_tagged or self.inferred
-                    or self.task_clashes)
+                    or self.task_clashes or self.unpaired_changes)
 
     @property
     def inferred_by_modality(self) -> dict[str, int]:
@@ -103,6 +106,9 @@ class ReadReport:
         if self.task_clashes:
             s += (f"; {self.task_clashes} kept whose task field is not the tag of the question eval answers (training "
                   f"reads the tag, eval scores by the field; first: {'; '.join(self.task_clash_first)})")
+        if self.unpaired_changes:
+            s += (f"; {counted(self.unpaired_changes, '[change] record')} kept with other than two images, no "
+                  f"before and after to compare (first: {self.unpaired_first})")
         if self.inferred:
             kinds = ", ".join(f"{m} {n} ({why})" for (m, why), n in self.inferred.most_common(6))
             extra = len(self.inferred) - 6

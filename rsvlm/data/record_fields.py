@@ -1,6 +1,6 @@
 """Checks of record fields DESIGN.md lists that training does not read, so that a malformed one is named at its line,
-not carried along: an image's ``crs`` and ``transform``, and the record's ``id``. Each says why, for
-``records.normalize_record`` to raise, or returns None. Cannot: tell GDAL's geotransform order (c, a, b, f, d, e)
+not carried along: an image's ``crs`` and ``transform``, the record's ``id``, and a ``[change]`` record's pair. Each says why, for
+``records`` to refuse (or, a pair, to count), or returns None. Cannot: tell GDAL's geotransform order (c, a, b, f, d, e)
 from rasterio's (a, b, c, d, e, f); both are 6 numbers.
 """
 
@@ -45,3 +45,13 @@ def id_problem(rid) -> str | None:
         return f"blank ({rid!r}): give each record an id of its own"
     return None
 
+
+
+def pair_problem(task: str | None, images: list) -> str | None:
+    """What is wrong with a ``change`` record of other than two images (DESIGN.md: a bi-temporal record has two, in
+    time order), which the model cannot compare and ``rsvlm chat`` refuses to ask of; None else. ``read_records`` counts
+    such records (``ReadReport.unpaired_changes``), not refuses them: a scorer of a change answer reads no image."""
+    if task != "change" or len(images) == 2:
+        return None
+    return (f"a [change] record compares two images, before then after, got {len(images)}: give both, each with an "
+            "<image> placeholder, in time order")

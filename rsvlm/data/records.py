@@ -24,7 +24,7 @@ from typing import Any
 from rsvlm.advice import BANDS, MODALITY, MODALITY_ALONE, RECORD_TOO, for_cli
 from rsvlm.data import records_shape
 from rsvlm.data.read_report import ReadReport
-from rsvlm.data.record_fields import georef_problem, id_problem
+from rsvlm.data.record_fields import georef_problem, id_problem, pair_problem
 from rsvlm.data.records_shape import json_line, long_line_wrapper, one_object, read_head
 from rsvlm.geometry import decode
 from rsvlm.geometry.codec import REPAIRED
@@ -424,10 +424,14 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
 
 def _check_tags(rec: dict, report: ReadReport, where: str) -> None:
     """Count in ``report`` a record ``rec`` (read at ``where``) whose task is not its ``task_turn``'s tag, or questions
-    opening with a tag that is no task, an untagged record's apart (a later turn's own task tag is neither)."""
+    opening with a tag that is no task, an untagged record's apart (a later turn's own task tag is neither), or a
+    ``change`` record of other than two images."""
     users = [t["value"] for t in rec["conversations"] if ROLES[t["from"]] == "user"]
     unknown = [tag for turn in users if (tag := opening_tag(turn)) and tag not in TASKS]  # "[detect] …": a typo
     (report.unknown_tags if rec["task"] is None else report.unknown_tags_tagged).update(unknown)
+    if why := pair_problem(rec["task"], rec["images"]):  # kept: a scorer reads no image; counted, the first named
+        report.unpaired_changes += 1
+        report.unpaired_first = report.unpaired_first or f"{where} (id {rec['id']}): {why}"
     if rec["task"] is None:  # plain chat
         return
     if (tag := opening_task((turn := task_turn(rec["conversations"], rec["meta"]))[1])) and tag != rec["task"]:
