@@ -142,8 +142,9 @@ def build(scores: list[dict], folders: list[Path] | None = None) -> dict:
     """{"modalities", "metrics": [row…], "counts": [row…], "runs": [row…], "partial": {source: why}, "notes": [text…]}:
     rows are flat dicts, one task's together and, within it, one metric's (or count's) rows of every file side by
     side, in the order given (two runs' scores were a screen apart); a metric row's ``partial``: its file's score is
-    not the whole set's (``partial_why``); ``notes``: tasks whose files are of different test sets (``apart``) and
-    tasks some of ``folders`` (``--dir``'s, one a run) hold no score file of (``unscored``)."""
+    not the whole set's (``partial_why``); ``notes``: tasks whose files are of different test sets (``apart``),
+    tasks some of ``folders`` (``--dir``'s, one a run) hold no score file of (``unscored``) and a ground truth's
+    tasks no file scores (``untabled``)."""
     mods = sorted({m for s in scores for m in s.get("by_modality", {})})
     order = {t: i for i, t in enumerate(dict.fromkeys(s["task"] for s in scores))}  # the tasks as first given
     metrics, counts, runs, partial, defaults = [], [], [], {}, answer_defaults()
@@ -171,7 +172,32 @@ def build(scores: list[dict], folders: list[Path] | None = None) -> dict:
     runs.sort(key=lambda r: order[r["task"]])
     retrained(runs, scores)
     return {"modalities": mods, "metrics": metrics, "counts": counts, "runs": runs, "partial": partial,
-            "notes": apart(scores) + unscored(scores, folders or [])}
+            "notes": apart(scores) + unscored(scores, folders or []) + untabled(scores)}
+
+
+def untabled(scores: list[dict]) -> list[str]:
+    """A note for each ground truth (its --gt as named) that holds records of an rsvlm task none of its score files
+    scores (each lists them in ``n_gt_other_tasks``): a report of vqa and detection said nothing of the set's
+    grounding records. Records of no task are the scorers' own note; a file without the key (older, another
+    tool's) leaves its ground truth unsaid."""
+    from eval.tags import TAGS
+    from rsvlm.tokens import TASKS
+
+    by_gt: dict[str, list] = {}
+    for s in scores:
+        by_gt.setdefault(str(s.get("gt")), []).append(s.get("n_gt_other_tasks"))
+    notes = []
+    for gt, others in by_gt.items():
+        if not all(isinstance(o, dict) for o in others):
+            continue
+        left = {t: n for t, n in others[0].items() if t in TASKS and all(t in o for o in others[1:])}
+        scripts = dict.fromkeys("eval.change (a change map) or eval.captioning (in words)" if t == "change" else
+                                f"eval.{TAGS.get(t, t)}" for t in left)  # a change record's reference is either
+        if n := sum(v for v in left.values() if isinstance(v, int)):
+            notes.append(f"{gt} holds {counted(n, 'record')} of {'a task' if len(left) == 1 else 'tasks'} no score "
+                         f"file here scores ({', '.join(f'{t}: {v}' for t, v in left.items())}); score them with "
+                         f"python -m {', python -m '.join(scripts)}")
+    return notes
 
 
 def unscored(scores: list[dict], folders: list[Path]) -> list[str]:

@@ -9,15 +9,18 @@ import pytest
 from conftest import eval_record, write_jsonl
 
 
-def _scored(tmp_path, run: str, refs: dict[str, str], gt_name: str = "gt.jsonl", tasks=("count", "vqa")) -> str:
-    """``run``/scores/TASK.json for each of ``tasks``, answers "3" to every record of a ground truth whose references
-    are ``refs`` (id -> answer), written at ``run``/``gt_name``; the scores folder."""
+def _scored(tmp_path, run: str, refs: dict[str, str], gt_name: str = "gt.jsonl", tasks=("count", "vqa"),
+            gt_tasks=None) -> str:
+    """``run``/scores/TASK.json for each of ``tasks``, answers "3" to every record of a ground truth of ``gt_tasks``
+    (default ``tasks``) whose count references are ``refs`` (id -> answer), written at ``run``/``gt_name``; the
+    scores folder."""
     from eval import counting, vqa
 
     folder = tmp_path / run
     (folder / "scores").mkdir(parents=True)
     recs = [eval_record(i, "count", "[count] How many ships?", a) for i, a in refs.items()]
     recs += [eval_record(f"q{i}", "vqa", "[vqa] Is there a ship?", "yes") for i in refs]
+    recs = [r for r in recs if r["task"] in (gt_tasks or tasks)]
     gt = write_jsonl(folder / gt_name, recs)
     pred = write_jsonl(folder / "pred.jsonl", [{"id": r["id"], "task": r["task"], "answer": "3"} for r in recs])
     for task, mod in (("count", counting), ("vqa", vqa)):
@@ -101,3 +104,16 @@ def test_help_says_what_the_report_and_a_scorer_read_write_and_exit_with(capsys)
     assert "--out report.md writes report.json beside it. Exit status 2" in said
     assert "Score vqa predictions (rsvlm eval's --out, or another tool's by --format)" in said
     assert "writes every score and note to --out as JSON for python -m eval.report" in said
+
+
+def test_ground_truth_records_of_a_task_no_file_scores_are_said(tmp_path):
+    """A report of the counting scores of a set that holds vqa records too said nothing of them; now a note names
+    the set, the count by task and the script, and none where every task is scored."""
+    from eval import report
+
+    a = _scored(tmp_path, "runA", {"a": "3", "b": "3"}, tasks=("count",), gt_tasks=("count", "vqa"))
+    (note,) = report.main(["--dir", a])["notes"]
+    assert note == (f"{tmp_path / 'runA/gt.jsonl'} holds 2 records of a task no score file here scores (vqa: 2); "
+                    "score them with python -m eval.vqa")
+    b = _scored(tmp_path, "runB", {"a": "3"})
+    assert report.main(["--dir", b])["notes"] == []
