@@ -195,7 +195,7 @@ def untabled(scores: list[dict]) -> list[str]:
                                 f"eval.{TAGS.get(t, t)}" for t in left)  # a change record's reference is either
         if n := sum(v for v in left.values() if isinstance(v, int)):
             notes.append(f"{gt} holds {counted(n, 'record')} of {'a task' if len(left) == 1 else 'tasks'} no score "
-                         f"file here scores ({', '.join(f'{t}: {v}' for t, v in left.items())}); score them with "
+                         f"file here scores ({', '.join(f'{t}: {v}' for t, v in left.items())}); score {'it' if n == 1 else 'them'} with "
                          f"python -m {', python -m '.join(scripts)}")
     return notes
 

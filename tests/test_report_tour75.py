@@ -117,3 +117,5 @@ def test_ground_truth_records_of_a_task_no_file_scores_are_said(tmp_path):
                     "score them with python -m eval.vqa")
     b = _scored(tmp_path, "runB", {"a": "3"})
     assert report.main(["--dir", b])["notes"] == []
+    c = _scored(tmp_path, "runC", {"a": "3"}, tasks=("vqa",), gt_tasks=("count", "vqa"))
+    assert report.main(["--dir", c])["notes"][0].endswith("(count: 1); score it with python -m eval.counting")
