@@ -338,7 +338,7 @@ def other_kinds(views: list[list[dict]], names: list[str]) -> list[tuple[str, st
     (``many``), no vote in ``fuse``; where the identity view found none, why says the kind fused and how many found it."""
     first = lead(views)
     found, agree = sum(map(bool, views)), sum(bool(objs) and fits(first, objs) for objs in views)
-    why = "" if views[0] else (f" ({{}}; most answers with shapes gave {kind_words(first)}, fused: {agree} of {found})")
+    why = "" if views[0] else f" ({{}}, while {agree} of the {found} answers with shapes gave {kind_words(first)}, the kind fused)"
     return [(name, "it holds another kind of shape" + why.format(kind_words(objs)))
             for name, objs in zip(names, views[1:]) if objs and not fits(first, objs)]
 

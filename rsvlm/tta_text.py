@@ -161,13 +161,13 @@ def plain_words_note(text: str, found: int = 0) -> str | None:
     words that is neither empty nor a worded none (``answer_words.says_none``), left out; a none ("None."), outvoted,
     where ``found`` (no answer left out: ``REPAIRED_ONLY`` reads it so); else None."""
     from rsvlm.answer_words import says_none
+    from rsvlm.progress import counted
 
     if not text.strip() or says_none(text) and not found:
         return None
     if says_none(text):
         said = text.strip()[:60].replace(";", ",")  # a note's parts are joined by "; " (``REPAIRED_ONLY`` reads them)
-        return (f"{NONE_REPLACED} ({said!r}), outvoted: {found} shape{'s' * (found != 1)} the other views found "
-                f"answer{'s' * (found == 1)} in its place")
+        return f"{NONE_REPLACED} ({said!r}), but the other views found some: {counted(found, 'shape')} fused in its place"
     return (f"test-time augmentation: the plain answer {text.strip()[:60]!r} holds no shape and says no none; "
             "counted as finding nothing, the views' shapes answer")
 

@@ -78,13 +78,16 @@ def test_all_views_answering_boxes_to_seg_leave_the_plain_mask_said():
 
 
 def test_a_det_none_whose_views_answer_two_kinds_says_those_left_out():
-    """The first view that found some gives the kind; the others' boxes were dropped unsaid (no note, left_out 0)."""
+    """The kind most views found (boxes, 2 of 3) is fused, the point left out and said so; until stop 74 the others'
+    boxes were dropped unsaid (no note, left_out 0), until stop 75 the first view that found some gave the kind."""
     point = geometry.encode([{"kind": "point", "label": "ship", "coords": [9.0, 8.0]}], 48, 48)
     fused = tta.fused_answers(Views(SHIP, 48, 48, tta.VIEWS, {"h": point}), DET, [blank_image(48, 48)],
                               [("None.", [])])[0]
-    assert fused.objects[0]["kind"] == "point" and fused.left_out == 2
-    assert fused.note.startswith("test-time augmentation: 2 of 3 other view answers could not be fused, left out of the "
-                                 "vote (first: view 'v': it holds another kind of shape)")
+    assert fused.objects[0]["kind"] == "box" and fused.left_out == 1
+    assert fused.note == ("test-time augmentation: the plain answer said none ('None.'), but the other views found some: "
+                          "1 shape fused in its place; test-time augmentation: 1 of 3 other view answers could not be "
+                          "fused, left out of the vote (first: view 'h': it holds another kind of shape (points, while 2 "
+                          "of the 3 answers with shapes gave boxes, the kind fused))")
 
 
 def _said_left_out(note: str | None) -> int:

@@ -154,7 +154,9 @@ def test_a_worded_plain_detection_answer_the_views_replace_is_said_in_the_note()
     assert fused.note == ("test-time augmentation: the plain answer 'There are 3 ships.' holds no shape and says no "
                           "none; counted as finding nothing, the views' shapes answer")
     none = tta.fused_answers(_ship_views(said), det, [image], [("There are no ships.", [])], tta.FuseConfig())[0]
-    assert len(none.objects) == 1 and none.note is None  # a worded none: a view that found nothing, as "None."
+    assert len(none.objects) == 1 and none.left_out == 0  # a worded none: outvoted as "None." is, no answer left out
+    assert none.note == ("test-time augmentation: the plain answer said none ('There are no ships.'), but the other "
+                         "views found some: 1 shape fused in its place")
 
 
 def test_a_snake_case_class_answer_votes_with_its_spaced_words():

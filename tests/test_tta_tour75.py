@@ -90,8 +90,8 @@ def test_a_det_none_fuses_the_kind_most_views_found():
     fused = tta.fused_answers(Views([], 48, 48, tta.VIEWS, answers), DET, [blank_image(48, 48)], [("None.", [])])[0]
     assert [o["kind"] for o in fused.objects] == ["box"] and fused.left_out == 1
     assert fused.note.endswith("; test-time augmentation: 1 of 3 other view answers could not be fused, left out of the "
-                               "vote (first: view 'h': it holds another kind of shape (points; most answers with shapes "
-                               "gave boxes, fused: 2 of 3))")
+                               "vote (first: view 'h': it holds another kind of shape (points, while 2 of the 3 answers "
+                               "with shapes gave boxes, the kind fused))")
     assert views_left_out(fused.note)
 
 
@@ -103,8 +103,8 @@ def test_a_plain_none_the_views_shapes_replace_is_said(plain):
     fused = tta.fused_answers(Views([], 48, 48, tta.DIHEDRAL, said), DET, [blank_image(48, 48)], [(plain, [])],
                               tta.FuseConfig(views="dihedral"))[0]
     assert len(fused.objects) == 1 and fused.left_out == 0
-    assert fused.note == (f"test-time augmentation: the plain answer said none ({plain!r}), outvoted: 1 shape the other "
-                          "views found answers in its place")
+    assert fused.note == (f"test-time augmentation: the plain answer said none ({plain!r}), but the other views found "
+                          "some: 1 shape fused in its place")
     assert not views_left_out(fused.note) and views_left_out(fused.note + "; " + unfused_note([("h", "x")], 7, True))
     kept = tta.fused_answers(Views([], 48, 48, tta.VIEWS, {}), DET, [blank_image(48, 48)], [(plain, [])])[0]
     assert kept.objects == [] and kept.note is None  # no view found one: nothing replaced, nothing said
