@@ -247,6 +247,8 @@ def ordinal_why(text: str, lines: str | None) -> str | None:
 # convoy from its front, the same in every view ("the first car in the queue", "the first car in line": kept as written)
 LINES_OF_THINGS = {"row": "read", "column": "read", "line": "read", "queue": "front", "convoy": "front"}
 _FRONTED = "|".join(f"{noun}s?" for noun, how in LINES_OF_THINGS.items() if how == "front")
+_NOT_FRONTED = (r"(?!\s+(?:in|of|along|on)\s+(?:(?:the|a|an|each|this|that|its)\s+(?:[A-Za-z0-9-]+\s+)?"
+                rf"(?:{_FRONTED})|line)(?![^\W_]))")  # in a queue, "in line": counted from its front (kept)
 
 
 # objects counted in order with no side said ("the second ship", "the last plane"; not "the second ship from the left",
@@ -259,13 +261,11 @@ _ORDERED = re.compile(rf"(?<![^\W_])the\s+{_IN_ORDER}\s+"
                       rf"(?!(?:rows?|columns?|{_UNPLACED}|ones?|most|least|[A-Za-z]+est|and|or|of|to|in|on|at)(?![^\W_]))"
                       rf"[A-Za-z]+(?![^\W_])(?!\s+{_TO_DO})"  # "to dock": a time (``_IN_TIME``)
                       # counted from a thing ("the second ship from the pier": the same in every view) or a side (turned)
-                      r"(?!,?\s+(?:counting\s+)?from(?![^\W_]))"
-                      r"(?!\s+(?:in|of|along|on)\s+(?:(?:the|a|an|each|this|that|its)\s+(?:[A-Za-z0-9-]+\s+)?"
-                      rf"(?:{_FRONTED})|line)(?![^\W_]))", re.I)  # in a queue, "in line": counted from its front (kept)
+                      r"(?!,?\s+(?:counting\s+)?from(?![^\W_]))" + _NOT_FRONTED, re.I)
 # "the second one", counted in order as "the second ship" is, where the text names no row, column nor a thing of no place
 # ("Is the first image cloudier than the second one?", ``_UNPLACED``: kept as written)
 _ORDERED_ONE = re.compile(rf"(?<![^\W_])the\s+{_IN_ORDER}\s+ones?(?![^\W_])(?!\s+{_TO_DO})"
-                          r"(?!,?\s+(?:counting\s+)?from(?![^\W_]))", re.I)
+                          r"(?!,?\s+(?:counting\s+)?from(?![^\W_]))" + _NOT_FRONTED, re.I)
 _NAMED_ELSE = re.compile(rf"(?<![^\W_])(?<!<)(?:rows?|columns?|{_UNPLACED})(?![^\W_])", re.I)  # not the "<image>" token
 _SIDE_SAID = re.compile(r"(?:from|counting)\s+(?:the\s+)?(?:very\s+|far\s+)?(?:left|right|top|bottom|north|south|east"
                         r"|west)|(?:left|right|top|bottom)[-_ ]?most|left\s+to\s+right|right\s+to\s+left"
@@ -278,8 +278,11 @@ _SIDE_SAID = re.compile(r"(?:from|counting)\s+(?:the\s+)?(?:very\s+|far\s+)?(?:l
 # a motion from or to a side ("sailing from left to right", "moving left to right", "crossing the image from the top to
 # the bottom", "a plane flying to the left"): a way, no order counted (``_still`` blanks it before an order is looked
 # for: "Is the second ship sailing from left to right?" counts the ships in no said order, every mirror view its own)
-_MOVING = (r"mov(?:e|es|ed|ing)|travel(?:s|led|ling|ed|ing)?|sail(?:s|ed|ing)?|fl(?:y|ies|ying|ew|own)|driv(?:e|es|en|ing)"
-           r"|drove|flow(?:s|ed|ing)?|run(?:s|ning)?|ran|go(?:es|ing)?|went|head(?:s|ed|ing)?|drift(?:s|ed|ing)?"
+# verbs of travel, a way said after them ("moving up", "sailing from left to right"; ``tta_words._UPDOWN`` too)
+TRAVEL_VERBS = (r"mov(?:e|es|ed|ing)|go(?:es|ing)?|head(?:s|ed|ing)?|flow(?:s|ed|ing)?|run(?:s|ning)?|ran"
+                r"|travel(?:s|led|ling|ed|ing)?|drift(?:s|ed|ing)?|sail(?:s|ed|ing)?|fl(?:y|ies|ying|ew|own)"
+                r"|driv(?:e|es|en|ing)|drove")
+_MOVING = (rf"{TRAVEL_VERBS}|went"
            r"|taxi(?:s|es|ed|ing)?|cross(?:es|ed|ing)?|pass(?:es|ed|ing)?|walk(?:s|ed|ing)?|steam(?:s|ed|ing)?"
            r"|cruis(?:e|es|ed|ing)|roll(?:s|ed|ing)?|stream(?:s|ed|ing)?|blow(?:s|n|ing)?|blew|com(?:e|es|ing)|came"
            r"|arriv(?:e|es|ed|ing)|approach(?:es|ed|ing)?|turn(?:s|ed|ing)?|veer(?:s|ed|ing)?|swerv(?:e|es|ed|ing)"
@@ -298,7 +301,7 @@ def _still(text: str) -> str:
                        else " " * len(m.group(0)), text)
 
 
-_OPENS = re.compile(r"(?:^|[.!?:;])\s*$")  # a sentence's start
+_OPENS = re.compile(r"(?:^|[.!?:;\n]|<image>)\s*(?:\[\w+\]\s*)?$")  # a sentence's start ("<image>\n[vqa] Going …")
 
 
 # a side counted from ("counting from the left", "the second from the left", "Count the ships from the top", "left to

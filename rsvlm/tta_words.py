@@ -49,6 +49,7 @@ from collections.abc import Iterator
 from rsvlm.tta_lines import (
     NUMBERED_LINE,
     ORDINAL_LINE,
+    TRAVEL_VERBS,
     bare_ordinal,
     counted_lines,
     counts_from,
@@ -285,10 +286,9 @@ def _sub(text: str, step: str, said: dict[str, str] | None = None, turning: bool
 # transpose asked it as written, of another way ("Is the ship facing up?" of a flipped ship), so those views are not
 # asked of it (``swap_words`` None), a left-right flip keeps it
 _IN_IMAGE = r"(?:in\s+)?the\s+(?:image|picture|frame|scene)\b"
-_UPDOWN = re.compile(r"(?:(?<![^\W_])(?:fac(?:e|es|ed|ing)|point(?:s|ed|ing)?|head(?:s|ed|ing)?|mov(?:e|es|ed|ing)|go(?:es|ing)?"
+_UPDOWN = re.compile(rf"(?:(?<![^\W_])(?:fac(?:e|es|ed|ing)|point(?:s|ed|ing)?|{TRAVEL_VERBS}"
                      r"|lean(?:s|ed|ing)?|tilt(?:s|ed|ing)?|oriented|angled|further|farther|more|straight"
-                     r"|flow(?:s|ed|ing)?|run(?:s|ning)?|ran|travel(?:s|led|ling|ed|ing)?|drift(?:s|ed|ing)?|sail(?:s|ed|ing)?"
-                     r"|fl(?:y|ies|ying|ew)|driv(?:e|es|ing)|drove|slop(?:e|es|ed|ing)|extend(?:s|ed|ing)?|lead(?:s|ing)?|led)"
+                     r"|slop(?:e|es|ed|ing)|extend(?:s|ed|ing)?|lead(?:s|ing)?|led)"
                      r"(?:\s*[,:]\s*|\s+)\(?(?:either\s+)?|^\s*)"  # "pointing, up or down?", "facing (either) up"
                      r"(up|down)(?![^\W_]|-)(?=\s*(?:$|[.,;:!?)]|(?:or|and)(?![^\W_])|" + _IN_IMAGE + "))"
                      rf"(?!\s*(?:or|and)\s+(?:up|down){ALONG_PATH})", re.I)  # "up or down the river": along it
