@@ -6,7 +6,8 @@ A and B are two checkpoint folders (``final/``, ``merged/``, a stage's ``final/`
 ``adapter/``; every ``*.safetensors`` under them, matched by relative path) or two
 ``.safetensors`` files. Prints one line per file (tensors, how many differ, the largest
 |difference|) and the tensors that differ most (one of another shape with both shapes: ``(4, 16)
-vs (8, 16)``). Exit status 0 when every tensor is equal, 1 when any differs or is missing on one
+vs (8, 16)``), then for each listed one of other values its |Δ| as a share of its largest |value| in A
+and how many of its values differ (read again: a listed 7B embedding costs a second read). Exit status 0 when every tensor is equal, 1 when any differs or is missing on one
 side, 2 on an error (folders with no weight file in common
 among them, two files with no tensor name in common; a training step folder against a model, which scripts/export_step.py writes as one
 first), 130 on Ctrl-C. Configs and tokenizers are not compared. Where only a LoRA adapter's tensors
@@ -98,6 +99,11 @@ def main(argv: list[str] | None = None) -> int:
     what = ", ".join(f"{n} {label.get(k, k)}" + (f": {equal} of those equal in value" if k == "dtype" and equal else "")
                      for k, n in sorted(kinds.items()))
     print("identical" if not bad else f"{len(bad)} of {len(rows)} tensors differ" + (f" ({what})" if what else ""))
+    sized = [r for r in bad[: args.show] if r["status"] == "differs" and not r["max_abs"] <= 0]  # NaN in
+    if sized:  # a bare |Δ| of 0.01 said nothing of whether that is noise or the whole weight: against its scale
+        print("of those listed, |Δ| against the tensor's largest |value| in A, and how many of its values differ:")
+        for r in sized:
+            print(f"  {r['file']}: {r['name']}  {_scale(a, b, r)}")
     try:  # an adapter's factors alone differing: was a list of lora_A/lora_B names, unexplained
         note = lora_note(rows, lambda rel: a if a.is_file() else a / rel)
     except (ValueError, OSError) as e:
@@ -105,6 +111,22 @@ def main(argv: list[str] | None = None) -> int:
     if note:
         print(f"note: {note}")
     return 1 if bad else 0
+
+
+def _scale(a: Path, b: Path, row: dict) -> str:
+    """How far a differing tensor moved for its size: "1.1% of 0.91, 192 of 192 values" (its two sides read again)."""
+    from rsvlm.model.weights import open_safetensors
+
+    sides = []
+    for top in (a, b):
+        with open_safetensors(top if top.is_file() else top / row["file"]) as h:
+            sides.append(h.get_tensor(row["name"]).double())
+    x, y = sides
+    moved = int((~((x == y) | (x.isnan() & y.isnan()))).sum())  # a NaN on both sides is no difference
+    top = float(x.abs().nan_to_num(nan=0.0).max()) if x.numel() else 0.0
+    part = f"{100 * row['max_abs'] / top:.3g}% of {top:.3g}" if top and math.isfinite(row["max_abs"]) else (
+        "NaN on one side" if math.isnan(row["max_abs"]) else f"all zero in A, |Δ| {row['max_abs']:.3g}")
+    return f"{part}, {moved} of {x.numel()} values"
 
 
 if __name__ == "__main__":

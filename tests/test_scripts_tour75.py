@@ -119,3 +119,34 @@ def test_load_time_takes_turns_and_counts_its_processes_on_a_bar(tmp_path, monke
     assert order == [False, True, False, True]
     assert "loads: 100% 4/4" in err and "process" in err
     assert "| bundled | HEAD | 1.70 |" in out and "| bundled | working tree | 1.60 |" in out  # the best of each
+
+
+def test_compare_sizes_each_listed_difference_against_the_tensor(tmp_path, monkeypatch, capsys):
+    # '0.01' alone: noise on weights of 100, or a weight of 0.01 moved by all of itself, read the same
+    import torch
+    from safetensors.torch import save_file
+
+    cmp = load_script("compare_checkpoints", monkeypatch)
+    a, b = tmp_path / "a.safetensors", tmp_path / "b.safetensors"
+    big, small = torch.full((4,), 100.0), torch.tensor([0.02, -0.01, 0.0, 0.0])
+    save_file({"big": big, "small": small, "zero": torch.zeros(2), "same": torch.ones(2)}, str(a))
+    save_file({"big": big + torch.tensor([0.5, 0.0, 0.0, 0.0]), "small": small + torch.tensor([0.0, 0.01, 0.0, 0.0]),
+               "zero": torch.tensor([0.0, 0.25]), "same": torch.ones(2)}, str(b))
+    assert cmp.main([str(a), str(b)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    at = lines.index("3 of 4 tensors differ")
+    assert lines[at + 1].startswith("of those listed, |Δ| against the tensor's largest |value| in A")
+    assert lines[at + 2:] == ["  a.safetensors: big  0.5% of 100, 1 of 4 values",
+                              "  a.safetensors: zero  all zero in A, |Δ| 0.25, 1 of 2 values",
+                              "  a.safetensors: small  50% of 0.02, 1 of 4 values"]
+
+
+def test_compare_of_equal_checkpoints_adds_no_scale_lines(tmp_path, monkeypatch, capsys):
+    import torch
+    from safetensors.torch import save_file
+
+    cmp = load_script("compare_checkpoints", monkeypatch)
+    for name in ("a", "b"):
+        save_file({"w": torch.tensor([1.0, float("nan")])}, str(tmp_path / f"{name}.safetensors"))
+    assert cmp.main([str(tmp_path / "a.safetensors"), str(tmp_path / "b.safetensors")]) == 0
+    assert capsys.readouterr().out.strip().endswith("identical")
