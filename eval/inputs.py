@@ -213,12 +213,13 @@ def _read_predictions(path: Path) -> PredictionFile:
         whole_bytes,
     )
 
-    stream, head = ByteStream(path), b""
+    stream, head = ByteStream(path), bytearray()  # bytearray: a first line of 64 chunks is no quadratic copy
     for chunk in stream:  # enough to tell the first line: a JSON object alone, or a whole document
         head += chunk
         if (head[:2] in UTF16_BOMS or (b"\n" in chunk or b"\r" in chunk) and first_line(head) is not None
                 or len(head) > records_shape.LINE_CAP):  # a chunk without a line end ends no line: not scanned again
             break
+    head = bytes(head)
     first = first_line(head)
     other_pack(path, head)
     unmarked_utf16(path, head)
