@@ -48,6 +48,7 @@ from data_gen.crop import (  # noqa: F401  re-exported: cropping lived here
     georef,
     tile_suffix,
 )
+from rsvlm.io.windows import window_starts
 
 
 @dataclass(frozen=True)
@@ -90,11 +91,7 @@ def spread_starts(n: int, tile: int, step: int) -> list[int]:
     tile 256: 0, 132, 264, where shifting the last alone gave 0, 256, 264)."""
     if not 0 < step <= tile:  # 0 divided by zero, a negative step gave no window at all
         raise ValueError(f"step must be in [1, tile]: got tile={tile}, step={step}")
-    if n <= tile:
-        return [0]
-    span = n - tile
-    gaps = -(-span // step)  # ceil: at most `step` apart
-    return [k * span // gaps for k in range(gaps + 1)]
+    return window_starts(n, tile, step)
 
 
 def near_duplicate_edges(windows: list[Window], overlap: int = 0) -> bool:
