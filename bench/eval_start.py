@@ -26,6 +26,7 @@ from eval.common import require_at_least_one, require_out_file
 from eval.inputs import ScoreError, load_gt
 from rsvlm.argparsing import Parser
 from rsvlm.data.records import RecordError, read_records
+from rsvlm.progress import bar
 
 # scorer -> (its tasks, whether it scores shapes, the records it keeps of them: None for all), as each eval.NAME calls
 # common.run (tests/test_eval_tour70.py holds each scorer's call to this copy)
@@ -88,10 +89,13 @@ def best(fn, repeats: int):
 def main(argv: list[str] | None = None) -> dict:
     p = Parser(prog="bench/eval_start.py", description=__doc__.split("\n\n")[0])
     p.add_argument("--gt", help="a ground-truth records file to read (default: a synthetic mixed set)")
-    p.add_argument("--n", type=int, default=3200, help="records of the synthetic set, unused with --gt (default 3200)")
+    p.add_argument("--n", type=int, default=None, help="records of the synthetic set, refused with --gt (default 3200)")
     p.add_argument("--repeats", type=int, default=3, help="timed reads of each kind; the best is kept (default 3)")
     p.add_argument("--out", help="write the table's rows here as JSON")
     a = p.parse_args(argv)
+    if a.gt and a.n is not None:  # was ignored: '--gt TEST.jsonl --n 100' read the whole file, its table unsaid of it
+        p.error(f"--n {a.n}: the synthetic set's size, and --gt {a.gt} is read whole; leave one of them out")
+    a.n = 3200 if a.n is None else a.n
     require_at_least_one(p, a, ("n", "repeats"))
     require_out_file(p, a.out, {"gt": a.gt})
     if a.gt and not Path(a.gt).is_file():
@@ -107,7 +111,7 @@ def main(argv: list[str] | None = None) -> dict:
         except (ScoreError, RecordError) as e:  # predictions given as --gt, a malformed line: was a traceback
             p.error(f"--gt {a.gt}: {e}" if str(a.gt) not in str(e) else str(e))
         rows = []
-        for name, (tasks, shapes, keep) in SCORERS.items():
+        for name, (tasks, shapes, keep) in bar(SCORERS.items(), desc="reads", unit="scorer"):  # half a minute, unsaid
             then, _ = best(lambda tasks=tasks, keep=keep: before(gt, tasks, keep), a.repeats)
             now, (kept, _, _) = best(lambda tasks=tasks, shapes=shapes, keep=keep: load_gt(gt, tasks, keep, shapes),
                                      a.repeats)

@@ -150,3 +150,16 @@ def test_compare_of_equal_checkpoints_adds_no_scale_lines(tmp_path, monkeypatch,
         save_file({"w": torch.tensor([1.0, float("nan")])}, str(tmp_path / f"{name}.safetensors"))
     assert cmp.main([str(tmp_path / "a.safetensors"), str(tmp_path / "b.safetensors")]) == 0
     assert capsys.readouterr().out.strip().endswith("identical")
+
+
+def test_eval_start_refuses_n_with_gt_and_counts_its_scorers(tmp_path, monkeypatch, capsys):
+    from script_loader import load_bench
+
+    bench = load_bench("eval_start", monkeypatch, module="eval_start")
+    gt = tmp_path / "gt.jsonl"
+    gt.write_text("".join(json.dumps(r) + "\n" for r in bench.synthetic(16)))
+    with pytest.raises(SystemExit) as e:  # --n was ignored with --gt: the whole file read, the table unsaid of it
+        bench.main(["--gt", str(gt), "--n", "4"])
+    assert e.value.code == 2 and f"--n 4: the synthetic set's size, and --gt {gt} is read whole" in capsys.readouterr().err
+    assert bench.main(["--gt", str(gt), "--repeats", "1"])["rows"]
+    assert f"reads: 100% {len(bench.SCORERS)}/{len(bench.SCORERS)}" in capsys.readouterr().err
