@@ -341,11 +341,21 @@ def to_markdown(rep: dict) -> str:
     same: dict[tuple, list[dict]] = {}  # one predictions file's answers scored by several tasks: one row, files named
     for row in rep["runs"]:
         same.setdefault((str(row["pred"]), row["model"], row["options"]), []).append(row)
-    r = common.table([[", ".join(dict.fromkeys(x["task"] for x in rows)), ", ".join(x["source"] for x in rows), *key]
+    r = common.table([[", ".join(dict.fromkeys(x["task"] for x in rows)), files([x["source"] for x in rows]), *key]
                       for key, rows in same.items()], ["task", "scores", "predictions", "model", "options"])
     return (MARKDOWN_HEAD + "\n\n## Metrics by task and modality\n\n" + m
             + "\n\n## Records scored, missing, unparseable, failed, cut and past the context\n\n" + c
             + "\n\n## What answered (rsvlm eval's run.json)\n\n" + r + "\n")
+
+
+def files(sources: list[str]) -> str:
+    """The score files of one runs-table row: their folder said once where they share one (``runA/scores:
+    captioning.json, vqa.json``; was ``runA/scores/captioning.json, runA/scores/vqa.json``, eight tasks' a line of
+    300 characters)."""
+    folders = {s.rpartition("/")[0] for s in sources}
+    if len(sources) < 2 or len(folders) != 1 or not (folder := folders.pop()):
+        return ", ".join(sources)
+    return f"{folder}: " + ", ".join(s.rpartition("/")[2] for s in sources)
 
 
 def not_a_report(out: Path) -> str | None:

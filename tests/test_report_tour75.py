@@ -119,3 +119,16 @@ def test_ground_truth_records_of_a_task_no_file_scores_are_said(tmp_path):
     assert report.main(["--dir", b])["notes"] == []
     c = _scored(tmp_path, "runC", {"a": "3"}, tasks=("vqa",), gt_tasks=("count", "vqa"))
     assert report.main(["--dir", c])["notes"][0].endswith("(count: 1); score it with python -m eval.counting")
+
+
+def test_the_runs_table_says_a_row_s_folder_once(tmp_path):
+    """Two runs' folders: a row of the runs table listed ``runA/scores/count.json, runA/scores/vqa.json`` (eight
+    tasks' a line of 300 characters); the folder is now said once, the JSON's rows keep a file each."""
+    from eval import report
+
+    rep = report.main(["--dir", _scored(tmp_path, "runA", {"a": "3"}), _scored(tmp_path, "runB", {"a": "3"})])
+    md = report.to_markdown(rep)
+    assert "| runA/scores: count.json, vqa.json |" in md and "runA/scores/count.json, " not in md
+    assert {r["source"] for r in rep["runs"]} >= {"runA/scores/count.json", "runA/scores/vqa.json"}
+    assert report.files(["a.json", "b.json"]) == "a.json, b.json"
+    assert report.files(["x/a.json", "y/b.json"]) == "x/a.json, y/b.json"
