@@ -8,7 +8,9 @@ Each input is the ``--out`` JSON of a ``python -m eval.TASK`` run. The table has
 a second table gives the record counts (records, missing, unparseable, rsvlm eval's errors, answers
 cut by its token limit and answers past the LLM's context), a third what answered each predictions
 file (``rsvlm eval``'s run.json, as the score file keeps it: model and options; "not recorded" without one); one
-metric's rows of the files given stand together, a file that is not its whole set's score marked ``(partial)``.
+metric's rows of the files given stand together, a file that is not its whole set's score marked ``(partial)``;
+notes under them say where a task's files are not one test set's (other record counts, other ``gt_digest``s) or
+were scored otherwise, which tasks a ``--dir`` run lacks that another has, and a ground truth's tasks no file scores.
 ``--out report.md`` also writes ``report.json`` beside it with the same rows. It cannot merge two files of one task
 into one score (rows stay per file) or re-score anything.
 """
