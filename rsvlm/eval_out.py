@@ -3,8 +3,8 @@
 (``eval_reading.undigested``'s), each of which read every file again; and ``answered_already``, which now reads the
 files only where every record of the rank's share has an answer there at all.
 
-Cannot: spare the reads of ``predictions.check_out``, ``check_stamp`` and ``unstamped_answers``, which take the
-path, not what was read.
+``predictions.check_stamp`` and ``unstamped_answers`` take its ids (``held``). Cannot: spare the read of
+``predictions.check_out``, which takes the path, not what was read.
 """
 
 from __future__ import annotations

@@ -324,10 +324,10 @@ def _main(args) -> int:
     except (FileNotFoundError, ValueError) as e:  # --model, --device
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2
-    if err := check_stamp(Path(args.out), stamp):
+    if err := check_stamp(Path(args.out), stamp, held.ids):
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
-    stamp, warning = unstamped_answers(Path(args.out), stamp)
+    stamp, warning = unstamped_answers(Path(args.out), stamp, held.ids)
     # answered again (run), this run's count or one an older rsvlm eval's stamp carries: no longer unchecked
     if "unchecked_answers" in stamp and held.stale:
         stamp, warning = less_unchecked(stamp, warning, len(held.stale))

@@ -309,12 +309,12 @@ def check_out(data: Path, out: Path | str, loaded: tuple | None = None) -> str |
     return None
 
 
-def unstamped_answers(out: Path, stamp: dict) -> tuple[dict, str | None]:
+def unstamped_answers(out: Path, stamp: dict, held: set[str] | None = None) -> tuple[dict, str | None]:
     """``stamp`` to write beside ``out``, and a warning when ``out`` already holds answers that no
     readable ``OUT.run.json`` vouches for (an older rsvlm eval, another tool, a deleted stamp): they
     are resumed as they are, unchecked, and the stamp then counts them (``unchecked_answers``), so
-    that the scorers can say so."""
-    n = len(answered_ids(out))
+    that the scorers can say so. ``held``: ``answered_ids(out)``, where read already."""
+    n = len(answered_ids(out) if held is None else held)
     old = read_stamp(out)
     if old is not None or not n:
         carried = (old or {}).get("unchecked_answers") if n else None
@@ -339,12 +339,12 @@ def less_unchecked(stamp: dict, warning: str | None, n_again: int) -> tuple[dict
     return stamp, None
 
 
-def check_stamp(out: Path, stamp: dict) -> str | None:
+def check_stamp(out: Path, stamp: dict, held: set[str] | None = None) -> str | None:
     """Why ``out``'s earlier answers (its own or its rank parts') cannot be resumed with ``stamp``'s
     model and options, or None. Files without a readable ``OUT.run.json`` are resumed as they are
-    (``unstamped_answers`` warns)."""
+    (``unstamped_answers`` warns). ``held``: ``answered_ids(out)``, where read already."""
     old = read_stamp(out)
-    if old is None or not answered_ids(out):
+    if old is None or not (answered_ids(out) if held is None else held):
         return None
     who, s, delete = _holders(out)
     if old.get("weights") != stamp["weights"]:

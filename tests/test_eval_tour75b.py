@@ -1,7 +1,7 @@
 """Stop 75, area B: ``rsvlm eval`` read its ``--out`` five to seven times before the model loaded (check_out, the
 stamp's limit, check_stamp, unstamped_answers, the stale answers, and the resume's look when a record was plainly
-unanswered); ``rsvlm.eval_out.read_answers`` reads it once for the stamp's limit, the stale answers and whether
-every record is answered, and the resume's look is skipped where a record has no answer at all."""
+unanswered); ``rsvlm.eval_out.read_answers`` reads it once for the stamp's limit and check, the unchecked and stale
+answers and whether every record is answered, and the resume's look is skipped where a record has no answer at all."""
 
 from __future__ import annotations
 
@@ -47,17 +47,17 @@ def _reads_before_load(monkeypatch, argv, out: Path) -> int:
 
 
 @pytest.mark.parametrize("digest", [False, True])
-def test_a_resume_without_a_stamp_reads_out_three_times_not_five(tmp_path, monkeypatch, capsys, digest):
+def test_a_resume_without_a_stamp_reads_out_twice_not_five(tmp_path, monkeypatch, capsys, digest):
     """The warning as before: answers without a stamp kept unchecked where they carry the digest of what is asked
     now; none where each is answered again (stale)."""
     data, out = _files(tmp_path, digest=digest)
     argv = ["eval", "--data", str(data), "--out", str(out), "--device", "cpu"]
-    assert _reads_before_load(monkeypatch, argv, out) == 3  # check_out, read_answers, unstamped_answers
+    assert _reads_before_load(monkeypatch, argv, out) == 2  # check_out, read_answers (unstamped_answers takes its ids)
     said = "p.jsonl holds 3 answers but its p.jsonl.run.json is missing" in capsys.readouterr().err
     assert said == digest
 
 
-def test_a_resume_with_a_stamp_reads_out_four_times_not_six(tmp_path, monkeypatch):
+def test_a_resume_with_a_stamp_reads_out_twice_not_six(tmp_path, monkeypatch):
     from rsvlm import evaluate
 
     data, out = _files(tmp_path)
@@ -67,7 +67,7 @@ def test_a_resume_with_a_stamp_reads_out_four_times_not_six(tmp_path, monkeypatc
         stamp.write_text(json.dumps(st)), 0)[1])  # the stamp as _answer writes it, no model
     assert main(argv) == 0
     monkeypatch.undo()
-    assert _reads_before_load(monkeypatch, argv, out) == 4  # check_out, read_answers, check_stamp, unstamped_answers
+    assert _reads_before_load(monkeypatch, argv, out) == 2  # check_out, read_answers (check_stamp, unstamped_answers take its ids)
 
 
 def test_the_stale_answers_are_counted_as_undigested_counts_them(tmp_path):
