@@ -25,7 +25,8 @@ LIBRARY = {  # eval/NAME.py the scripts import: no command line of their own
     "common": "what the scoring scripts share: their options, printed table and scores JSON",
     "answers": "records and answers read into objects in pixels; the modality of a record",
     "inputs": "ground truth and predictions read and paired by id",
-    "pred_bytes": "a predictions file's bytes read whole, gzip decompressed (a cut stream read to its last line)",
+    "pred_bytes": ("a predictions file's bytes a chunk at a time, gzip decompressed as they come (a cut stream read to "
+                   "its last line), and its lines"),
     "notes": "the notes a score file carries about its predictions file",
     "object_notes": "the notes a score file carries about the objects its predictions give",
     "flags": "what rsvlm eval marks in a prediction row (error, cut, past_context)",

@@ -28,7 +28,7 @@ HEADLINE = ["accuracy", "mean_qtype_accuracy"]
 
 
 def score(items: list[common.Item], args=None) -> dict:
-    statuses, by_type = [], defaultdict(lambda: [0, 0])  # qtype -> [right, total]
+    statuses, by_type, n_garbled = [], defaultdict(lambda: [0, 0]), 0  # qtype -> [right, total]
     for it in common.progress(items, "vqa"):
         ref = common.gt_answer(it.record)
         yes_no = is_yes_no(ref)  # "no damage" is no "no": the answer "No." is wrong there
@@ -43,6 +43,7 @@ def score(items: list[common.Item], args=None) -> dict:
             status = common.MISSING
         elif not isinstance(ans, str) or not normalize_answer(ans):
             status = common.UNPARSEABLE
+            n_garbled += isinstance(ans, str) and bool(ans.strip())  # '???', 'the', '</s>': no empty answer
         else:
             status = common.OK
         statuses.append(status)
@@ -58,6 +59,7 @@ def score(items: list[common.Item], args=None) -> dict:
         "mean_qtype_accuracy": sum(per_type.values()) / len(per_type),
         "n_correct": n_right,
         **common.counts(items, statuses),
+        "n_garbled_answers": n_garbled,  # of n_unparseable: answers read to nothing that are not empty (eval.text.unscored_why)
         "per_qtype_accuracy": per_type,
         "per_qtype_count": {q: n for q, (_, n) in sorted(by_type.items())},
     }

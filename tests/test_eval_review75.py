@@ -86,3 +86,19 @@ def test_a_line_over_many_chunks_is_searched_once(tmp_path, monkeypatch):
     start = time.process_time()
     got = load_predictions(path)
     assert time.process_time() - start < 2 and list(got.by_id) == ["a"] and got.n_bad_lines == 1
+
+
+def test_garbled_vqa_answers_are_counted_apart_from_empty_ones(tmp_path, capsys):
+    """``n_unparseable`` lumps '???' and 'the' (read to nothing) with '' and ' ': ``n_garbled_answers`` counts the
+    first kind, so a model emitting junk is told from one answering nothing."""
+    from eval import vqa
+
+    gt, pred = tmp_path / "gt.jsonl", tmp_path / "pred.jsonl"
+    recs = [{"id": f"q{i}", "task": "vqa", "images": [{"path": "a.png", "modality": "optical"}],
+             "conversations": [{"from": "human", "value": "<image>\nIs there a ship?"}, {"from": "gpt", "value": "yes"}]}
+            for i in range(5)]
+    gt.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    pred.write_text("".join(json.dumps({"id": f"q{i}", "answer": a}) + "\n" for i, a in
+                            enumerate(["???", "the", "", " ", "yes"])))
+    s = vqa.main(["--gt", str(gt), "--pred", str(pred)])
+    assert (s["n_unparseable"], s["n_garbled_answers"], s["n_correct"]) == (4, 2, 1)
