@@ -21,8 +21,11 @@ def test_an_override_of_split_train_is_told_it_is_what_val_and_test_leave():
 
 def test_an_override_of_another_unknown_key_gets_no_such_hint():
     with pytest.raises(ConfigError) as e:
-        apply_overrides({}, ["split.tran=0.5"], SynthConfig)
+        apply_overrides({}, ["split.bogus=0.5"], SynthConfig)
     assert "what val and test leave" not in str(e.value)
+    with pytest.raises(ConfigError) as e:  # a typo of train is read as train since c6ab20a0, and told why
+        apply_overrides({}, ["split.tran=0.5"], SynthConfig)
+    assert "'tran' read as 'train': train is what val and test leave" in str(e.value)
 
 
 @pytest.mark.parametrize("script", ["bench/det_decoding.py", "bench/tta.py", "bench/load_time.py"])
