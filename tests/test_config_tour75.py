@@ -50,8 +50,6 @@ def test_a_saved_model_config_has_no_quoted_value_the_check_refuses(tmp_path):
     assert load_yaml(tmp_path / "config.yaml", VLMConfig)["llm"]["tokenizer"] == "1.5"
 
 
-@pytest.mark.xfail(strict=True, reason="needs rsvlm/model/checkpoint.py:_load to read config.yaml with "
-                                       "load_yaml(root / 'config.yaml', VLMConfig) (not this area's file)")
 def test_loading_a_model_folder_refuses_its_quoted_number(tmp_path):
     from rsvlm.model.checkpoint import load_pretrained
 

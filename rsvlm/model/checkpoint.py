@@ -185,7 +185,7 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
     root = Path(ckpt_dir)
     if not (root / "config.yaml").is_file():
         raise FileNotFoundError(no_checkpoint(root))
-    raw = load_yaml(root / "config.yaml")
+    raw = load_yaml(root / "config.yaml", VLMConfig)  # a quoted number: refused naming file, line, key
     if not raw:  # every key at its default: the message was 'LLM base None not found'
         raise ConfigError(f"{root / 'config.yaml'}: empty, where a checkpoint keeps its model config "
                           "(an interrupted save or copy?)")
@@ -233,9 +233,9 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
         raise ValueError(f"{built_by}: {e}") from None
     own_llm = Path(llm_cfg.name_or_path).resolve() == (root / "llm").resolve()
     saved_rows = vocab_rows(root / "llm") if own_llm else None
-    # a cached hub base loads from its cached folder (by its name transformers asks the hub for a newer revision, and
-    # downloads it, wherever HF_HUB_OFFLINE is not set; model.cfg keeps the name); llm/'s own token rows are trained: kept
-    build_cfg = dataclasses.replace(llm_cfg, name_or_path=str(snap or llm_cfg.name_or_path), base_vocab=None if own_llm else llm_cfg.base_vocab)
+    # snap: a hub base's cached folder (by name the hub is asked anew); any rsvlm llm/ keeps its trained token rows
+    build_cfg = dataclasses.replace(llm_cfg, name_or_path=str(snap or llm_cfg.name_or_path), base_vocab=None if (Path(
+        llm_cfg.name_or_path).resolve().parent / "vision.safetensors").is_file() else llm_cfg.base_vocab)
     llm, tokenizer, special = llm_parts.build_llm(build_cfg, device, dtype)
     if saved_rows is not None and saved_rows < len(tokenizer):  # build_llm added rows: rsvlm's came out fresh
         raise ValueError(f"{root / 'llm'}: {saved_rows} embedding rows, but {llm_cfg.tokenizer} needs {len(tokenizer)}; this "

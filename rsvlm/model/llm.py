@@ -297,13 +297,13 @@ def init_loc_rows(llm: nn.Module, loc_start: int) -> None:
 
 @torch.no_grad()
 def init_added_rows(llm: nn.Module, rows: range, base: int, seed: int = 0) -> None:
-    """Rows ``rows`` (the ids rsvlm added, and any padding rows past them) of the input embeddings and an untied output head (and its bias), drawn as
-    transformers' ``resize_token_embeddings(mean_resizing=True)`` draws a resize's new rows: from a normal with the
-    mean and 1e-9 times the covariance of the base's own rows ``[0, base)`` (the mean alone where that covariance is
-    not positive definite), seeded by ``seed``. Rows below ``base`` (a converted LLaVA's trained ``<image>``) are
-    kept, and the base's spare rows (Qwen2.5's 271 past its tokenizer) are neither averaged in nor left as they were.
-    It replaces mean resizing, at its cost (rows x width² multiply-adds a table: an untied 151,936 x 896 pair took
-    15-26 s on one shared CPU core, where transformers' took 22-34 s)."""
+    """Rows ``rows`` (the ids rsvlm added, and padding rows past them) of the input embeddings and an untied head,
+    drawn as transformers' ``resize_token_embeddings(mean_resizing=True)`` draws a resize's new rows: from a normal
+    with the mean and 1e-9 times the covariance of the base's own rows ``[0, base)`` (the mean alone where that is
+    not positive definite), seeded by ``seed`` (a head's bias: its mean). Rows below ``base`` (a converted LLaVA's
+    trained ``<image>``) are kept; the base's spare rows (Qwen2.5's 271 past its tokenizer) are neither averaged in
+    nor left as they were. It replaces mean resizing, at its cost (rows x width² multiply-adds a table: an untied
+    151,936 x 896 pair took 15-26 s on one shared CPU core, where transformers' took 22-34 s)."""
     tables = [llm.get_input_embeddings().weight]
     out = llm.get_output_embeddings()
     if out is not None and out.weight.data_ptr() != tables[0].data_ptr():
