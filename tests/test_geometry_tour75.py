@@ -123,8 +123,8 @@ MALFORMED = [  # (model output, a word its problem must hold, objects kept)
     ("<poly><loc_1><loc_2></poly>", "fewer than the grammar's 3", 1),
     ("<mask></mask>", "does not start with <grid>", 0),  # empty masks
     ("<mask><grid><loc_1><loc_2><loc_3><loc_4><loc_1><loc_1></grid><row></mask>", "no cell on", 0),
-    ("<mask><grid><loc_1><loc_2><loc_3><loc_4><loc_0><loc_1></grid></mask>", "", 0),
-    ("<mask><grid><loc_1><loc_2><loc_3>", "", 0),
+    ("<mask><grid><loc_1><loc_2><loc_3><loc_4><loc_0><loc_1></grid></mask>", "has no cells", 0),
+    ("<mask><grid><loc_1><loc_2><loc_3>", "header is not closed", 0),
     ("<loc_5><loc_6>", "outside any shape", 0),
     ("<ref>a</ref><ref>b</ref><point><loc_5><loc_6></point>", "labels no shape", 1),
 ]

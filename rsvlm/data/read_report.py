@@ -33,7 +33,7 @@ class ReadReport:
     # kept records whose "task" is not the tag of the question eval answers (training reads the tag, eval the field)
     task_clashes: int = 0
     task_clash_first: list[str] = field(default_factory=list)  # the first three, "FILE:LINE (id X): …"
-    # kept [change] records of other than two images (record_fields.pair_problem), the first named "FILE:LINE (id X): …"
+    # kept [change] records of other than two images (record_fields.pair_problem); the first "FILE:LINE (id X): …"
     unpaired_changes: int = 0
     unpaired_first: str | None = None
     # the last record read_records gave: (its file as given, as read, ":line", its id), for ``drop`` to say where

@@ -1,7 +1,7 @@
 """Checks of record fields DESIGN.md lists that training does not read, so that a malformed one is named at its line,
-not carried along: an image's ``crs`` and ``transform``, the record's ``id``, and a ``[change]`` record's pair. Each says why, for
-``records`` to refuse (or, a pair, to count), or returns None. Cannot: tell GDAL's geotransform order (c, a, b, f, d, e)
-from rasterio's (a, b, c, d, e, f); both are 6 numbers.
+not carried along: an image's ``crs`` and ``transform``, the record's ``id``, and a ``[change]`` record's pair. Each
+says why, for ``records`` to refuse (or, a pair, to count), or returns None. Cannot: tell GDAL's geotransform order
+(c, a, b, f, d, e) from rasterio's (a, b, c, d, e, f); both are 6 numbers.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ def _number(v) -> bool:
 def georef_problem(im: dict, f: str) -> tuple[str, str] | None:
     """``(field, why)`` where image ``im`` (``images[i]``, named ``f``) has a ``crs`` that is no CRS (a CRS string,
     PROJJSON object or EPSG code) or a ``transform`` that is no affine (``TRANSFORM_FORM``); None where both are
-    absent, null or well formed. Neither is read against the image file."""
+    absent, null or well formed. Neither is read against the image file, and a CRS string or object is not parsed
+    (WKT, ``EPSG:4326``, a PROJ string, ``{"init": …}``: nothing reads a record's ``crs``; PROJ versions differ)."""
     crs = im.get("crs")
     if crs is not None and not ((isinstance(crs, str) and crs.strip()) or (isinstance(crs, dict) and crs)
                                 or (isinstance(crs, int) and not isinstance(crs, bool) and crs > 0)):
@@ -29,7 +30,7 @@ def georef_problem(im: dict, f: str) -> tuple[str, str] | None:
     t = im.get("transform")
     if t is None:
         return None
-    ok = isinstance(t, list) and all(_number(v) for v in t) and (
+    ok = isinstance(t, (list, tuple)) and all(_number(v) for v in t) and (  # a tuple: a record built in Python
         len(t) == 6 or (len(t) == 9 and [float(v) for v in t[6:]] == [0.0, 0.0, 1.0]))
     if not ok:
         return f"{f}.transform", f"must be {TRANSFORM_FORM}, got {type(t).__name__} {t!r:.60}"
@@ -44,7 +45,6 @@ def id_problem(rid) -> str | None:
     if isinstance(rid, str) and not rid.strip():
         return f"blank ({rid!r}): give each record an id of its own"
     return None
-
 
 
 def pair_problem(task: str | None, images: list) -> str | None:

@@ -285,7 +285,7 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
         raise _fail(where, "task", f"{task!r} is not one of {', '.join(TASKS)}, or chat (untagged)")
     meta = {} if obj.get("meta") is None else obj["meta"]
     if not isinstance(meta, dict):  # [], "" or false were read as {}
-        raise _fail(where, "meta", "must be an object")
+        raise _fail(where, "meta", f"must be an object, got {type(meta).__name__} {meta!r:.40}")
     return {**obj, "id": str(rid), "images": out_images, "conversations": out_convs, "task": task, "meta": meta}
 
 
