@@ -24,7 +24,8 @@ window by window (as it did), with GDAL's block cache at ``--png-cache-mb`` (Rea
 the default 64 MiB thrashes the same way on a scene 8 times as wide).
 
 ``--only seams`` counts merging errors on simulated tiles (no model): plain boxes on scenes a 100-px tile
-does not divide (the last window shifted), each tile's view the box clipped to it, ±1 px noise
+does not divide (the windows spread evenly, so even --overlap 0 overlaps neighbours by a few px; the starts are
+printed under the table), each tile's view the box clipped to it, ±1 px noise
 (``--seam-noise``) or none, split in two or joined to a neighbour 1-2 px away; masks at an ``--overlap 0``
 seam: 1-px roads at a slant split, cars 1-2 px apart joined, and roads a model drew a pixel short of the
 tile's edge split. ``--seam-noise 1.5`` shows what ``TileMerger.box_reach`` costs: cut boxes split at
@@ -50,7 +51,7 @@ import time
 from pathlib import Path
 
 from common import markdown_table
-from tiling_sim.cases import junction_rows, seam_errors, sliver_rows, strip_rows
+from tiling_sim.cases import junction_rows, seam_errors, seam_windows, sliver_rows, strip_rows
 from tiling_sim.p1888 import int_list, load_cars, p1888_rows, print_table, realdata_dir, tilings
 
 from eval.common import require_at_least_one
@@ -336,6 +337,8 @@ def main() -> None:
         rows = (seam_errors(args.seam_cases, noise=args.seam_noise) if args.only == "seams"
                 else SIM_ROWS[args.only](np.random.default_rng(0), args.seam_cases))
         print("\n" + markdown_table(["case", "wrong", "of"], [[case, str(wrong), str(of)] for case, wrong, of in rows]))
+        if args.only == "seams":  # what "overlap 0" means on these scenes: windows spread evenly overlap anyway
+            print("\nThe box cases' 100-px windows start at (x and y alike):\n" + "\n".join(seam_windows()))
         return
     if args.only == "p1888":
         return p1888(ap, args)

@@ -4,7 +4,10 @@ objects cut by a 100-px tiling (the strips' 96x1 px; no model), each tile's view
 
 from __future__ import annotations
 
-__all__ = ["junction_rows", "seam_errors", "sliver_rows", "strip_rows"]
+__all__ = ["SEAM_SCENES", "junction_rows", "seam_errors", "seam_windows", "sliver_rows", "strip_rows"]
+
+SEAM_SCENES = (210, 230, 250, 270, 290)  # --only seams' square scenes (px), none a multiple of its 100-px tile
+SEAM_OVERLAPS = (0, 20, 50)  # --only seams' box cases' --overlap
 
 
 def _boxes_case(rng, scene, overlap, noise, pair):
@@ -144,10 +147,10 @@ def seam_errors(n: int, seed: int = 0, noise: float = 1.0) -> list[tuple[str, in
     from rsvlm.io import merge_tile_objects
 
     rows = []
-    for overlap, z, pair in [(o, z, p) for p in (False, True) for o in (0, 20, 50) for z in (0.0, noise)]:
+    for overlap, z, pair in [(o, z, p) for p in (False, True) for o in SEAM_OVERLAPS for z in (0.0, noise)]:
         rng, wrong, of = np.random.default_rng(seed), 0, 0
         for k in range(n):
-            scene = (210, 230, 250, 270, 290)[k % 5]
+            scene = SEAM_SCENES[k % len(SEAM_SCENES)]
             boxes, views = _boxes_case(rng, scene, overlap, z, pair)
             if views is not None:
                 got = len(merge_tile_objects(views, scene_size=(scene, scene)))
@@ -175,6 +178,16 @@ def seam_errors(n: int, seed: int = 0, noise: float = 1.0) -> list[tuple[str, in
         rows.append((f"masks: roads drawn a pixel short of the tile's edge (half the views), overlap {overlap}: split",
                      split, len(wide)))
     return rows
+
+
+def seam_windows() -> list[str]:
+    """Where the box cases' 100-px windows start (``rsvlm.io.window_starts``: spread evenly since 52311df5), one line
+    an overlap: on these scenes even ``--overlap 0`` overlaps neighbours (by 5-45 px), where before 52311df5 its seams
+    abutted but the last."""
+    from rsvlm.io.windows import window_starts
+
+    return [f"overlap {o}: " + "; ".join(f"{n} px at {'/'.join(map(str, window_starts(n, 100, 100 - o)))}"
+                                         for n in SEAM_SCENES) for o in SEAM_OVERLAPS]
 
 
 def _merged(masks, scene=(200, 100)) -> list:

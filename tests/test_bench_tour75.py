@@ -1,0 +1,43 @@
+"""Tour 75: ``bench/tiling.py --only seams`` after predict's windows were spread evenly (52311df5): the box cases'
+scenes (210-290 px, a 100-px tile) no longer abut at ``--overlap 0`` but overlap by a few px, and the bench says where
+its windows start, so a row named "overlap 0" is not read as abutting seams."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_seam_windows_are_the_windows_iter_windows_cuts(monkeypatch):
+    """Each printed start list is ``iter_windows``' x starts (squares: its y starts too), for each overlap of the
+    box cases; at --overlap 0 neighbours share 5 to 45 px, as the bench's docstring says."""
+    monkeypatch.syspath_prepend(str(REPO / "bench"))
+    from tiling_sim.cases import SEAM_SCENES, seam_windows
+
+    from rsvlm.io import iter_windows
+
+    lines = seam_windows()
+    assert [line.split(":")[0] for line in lines] == ["overlap 0", "overlap 20", "overlap 50"]
+    shared = []
+    for line, overlap in zip(lines, (0, 20, 50)):
+        for n in SEAM_SCENES:
+            xs = sorted({x for x, _, _, _ in iter_windows(n, n, 100, overlap)})
+            ys = sorted({y for _, y, _, _ in iter_windows(n, n, 100, overlap)})
+            assert xs == ys and f"{n} px at {'/'.join(map(str, xs))}" in line
+            assert xs[-1] == n - 100 and all(b - a <= 100 - overlap for a, b in zip(xs, xs[1:]))
+            if overlap == 0:
+                shared += [a + 100 - b for a, b in zip(xs, xs[1:])]
+    assert min(shared) == 5 and max(shared) == 45  # no seam of the overlap-0 cases abuts
+
+
+def test_only_seams_prints_its_window_starts_under_the_table():
+    r = subprocess.run([sys.executable, "bench/tiling.py", "--only", "seams", "--seam-cases", "5"], cwd=REPO,
+                       env=dict(os.environ, OMP_NUM_THREADS="1"), capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    table, _, starts = r.stdout.partition("The box cases' 100-px windows start at")
+    assert "| boxes, overlap 0, noise 0 px: split |" in table
+    assert "overlap 0: 210 px at 0/55/110;" in starts and "290 px at 0/95/190" in starts
