@@ -58,7 +58,9 @@ def test_a_malformed_crs_or_transform_is_refused_naming_its_field(image, field, 
     assert e.value.field == field.replace("[0]", "[]")
 
 
-@pytest.mark.parametrize("rid, said", [("", "blank"), ("  ", "blank"), (True, "must be a string, got bool")])
+@pytest.mark.parametrize("rid, said", [("", "blank"), ("  ", "blank"),
+                                       (True, "must be a string or an integer, got bool True"),
+                                       (1.5, "must be a string or an integer, got float 1.5")])
 def test_a_blank_or_boolean_id_is_refused(rid, said):
     """``"id": true`` was the id 'True'; ``""`` every such record's, so their predictions could not be told apart."""
     with pytest.raises(RecordError, match=rf"^f.jsonl:2: field 'id': {said}"):

@@ -41,7 +41,7 @@ def id_problem(rid) -> str | None:
     """Why a record's ``id`` is refused: none (None) where it is a non-blank string or an int. ``true`` was read as the
     id 'True', and a blank one was every such record's id, so predictions matched by id could not be told apart."""
     if isinstance(rid, bool) or not isinstance(rid, (str, int)):
-        return f"must be a string, got {type(rid).__name__}"
+        return f"must be a string or an integer, got {type(rid).__name__} {rid!r:.40}"
     if isinstance(rid, str) and not rid.strip():
         return f"blank ({rid!r}): give each record an id of its own"
     return None
