@@ -381,7 +381,11 @@ def check_step_folder(folder: Path, rank: int, deepspeed: bool, world: int = 1) 
     if not missing:
         check_world(folder, world)
         path = Path(folder) / f"trainer_state_rank{rank}.json"
-        check_plan(read_json(path), path)  # a later batch plan was drawn as this rsvlm's, unsaid
+        try:
+            state = read_json(path)
+        except ValueError:  # cut: check_step_readable (preflight) or load_trainer_state names it as such
+            return
+        check_plan(state, path)  # a later batch plan was drawn as this rsvlm's, unsaid
         return
     if clip_step(folder):  # was: "lacks trainable.safetensors (a half-written or damaged step folder)"
         raise FileNotFoundError(f"ckpt.resume: {folder}: not a step folder of the LM loop; {clip_step_hint(folder)}")

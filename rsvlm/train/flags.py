@@ -121,13 +121,17 @@ def empty_recipe(path: str, cfg) -> str | None:
 def recipe_flag(argv: list[str], options, prog: str) -> str | None:
     """The refusal, by ``prog`` (scripts/launch.py), of a recipe key typed as an option (``--max_steps 3``; Hugging
     Face's ``--deepspeed FILE``, which is ``dist.deepspeed``) that is none of ``options``: argparse called it and
-    every key=value after it unrecognised. None where there is none."""
+    every key=value after it unrecognised. A bare boolean key (``--overwrite``) means ``=true``; a next word that
+    is an option or a key=value is none of its value. None where there is none."""
     for i, word in enumerate(argv):
         name, eq, value = word.partition("=")
         if word == "--":
             return None
         key = "dist.deepspeed" if name == "--deepspeed" else name[2:].replace("-", "_")
-        if word.startswith("--") and name not in options and (key == "dist.deepspeed" or config_key(key)[0]):
-            value = value if eq else argv[i + 1] if i + 1 < len(argv) else "VALUE"
+        known, boolean = (True, False) if key == "dist.deepspeed" else config_key(key)
+        if word.startswith("--") and name not in options and known:
+            after = argv[i + 1] if i + 1 < len(argv) else "-"
+            if not eq:  # was the next word whatever it was: overwrite=data.train=x, max_steps=--dry-run
+                value = "true" if boolean else after if not after.startswith("-") and "=" not in after else "VALUE"
             return f"{name} is no option of {prog}; the recipe's keys go as key=value: {key}={value}"
     return None

@@ -1,10 +1,12 @@
 """``init_from``: the folder whose ``vision.safetensors`` starts an LM stage's stems, encoders and projectors,
-checked before anything is built (``run.preflight``), and what to give instead where it holds another kind of
-output (a run's ``out_dir``, a step folder of either loop, contrastive pretraining's encoder)."""
+checked before anything is built (``run.preflight``), loaded into the built model (``init_vision``), and what to
+give instead where it holds another kind of output (a run's ``out_dir``, a step folder of either loop, contrastive
+pretraining's encoder)."""
 
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 from rsvlm.progress import counted
@@ -222,3 +224,38 @@ def own_llm(root: Path) -> Path | None:
         return None
     name = llm.get("name_or_path") if isinstance(llm, dict) else None
     return root / name if isinstance(name, str) and name else None
+
+
+def init_vision(model, ckpt_dir: Path, rank: int = 0) -> None:
+    """Start stems, encoders and projectors from a previous stage's checkpoint (the LLM comes through
+    ``model.llm.name_or_path``). Every vision key must be present, except a location pointer's, which
+    starts fresh when the source has none; a source's stem, encoder or projector entry this model has none of (a
+    stage restating ``model.stems`` without ``sar``) is left out, saying so; a layer this stage's encoder LoRA
+    wraps takes a plain source's weights as its base layer's (its LoRA A/B start as LoRA starts), a source's LoRA
+    carries on into the same LoRA and is refused into a stage without one (``rsvlm merge-lora`` it first).
+    A ViT position table of another grid is made to fit (``vision.fit_positions``, as ``load_pretrained`` does):
+    a learned one resized bicubically (as open_clip and GeoChat do), fixed sin-cos ones recomputed (they were
+    resized too, into frozen positions that were no grid's); any other shape difference is refused, naming
+    the tensor (``init_from.vision_mismatch``, which preflight asks too). What is left out or resized is said by
+    ``rank`` 0 alone (under a launcher every rank loads alike: it was said once per rank)."""
+    from rsvlm.model.vision import fit_positions, read_state_dict
+
+    path = ckpt_dir / "vision.safetensors"
+    if not path.is_file():
+        raise FileNotFoundError(f"init_from: no {path}{init_from_hint(ckpt_dir)}")
+    state = read_state_dict(path)  # a file cut short: a ValueError naming it (a SafetensorError traceback)
+    own = {k: tuple(v.shape) for k, v in model.state_dict().items() if not k.startswith("llm.")}
+    # trainable.encoder=lora: the source's c_fc.weight is this c_fc.base_layer.weight; model.stems/encoders
+    # restated without some of the source's: those are left out
+    state, dropped = onto_model(state, own)
+    if dropped and rank == 0:
+        print(left_out_note(path, dropped), file=sys.stderr)
+    saved = {k: tuple(v.shape) for k, v in state.items()}
+    if (why := vision_mismatch(path, saved, own)) is not None:
+        raise ValueError(why)
+    fit_positions(model.encoders, state, path)
+    for k in (k for k, v in state.items() if tuple(v.shape) != saved[k] and rank == 0):
+        fixed = getattr(model.encoders[k.split(".")[1]], "fixed_positions", False)
+        print(f"[rsvlm.train] init_from: {k} resized from {saved[k][0]} to {state[k].shape[0]} positions "
+              f"({'the fixed sin-cos ones of this grid' if fixed else 'bicubic'})", file=sys.stderr)
+    model.load_state_dict(state, strict=False)

@@ -46,7 +46,7 @@ from rsvlm.train.batches import (  # noqa: F401 (find_stand_in, short_of_batch: 
 )
 from rsvlm.train.checkpoint import barrier
 from rsvlm.train.config import PROFILE_AFTER, TrainConfig, note_unused
-from rsvlm.train.init_from import carry_merged
+from rsvlm.train.init_from import carry_merged, init_vision
 from rsvlm.train.inputs import check_enough_records
 from rsvlm.train.logging import Metrics, StepProfiler
 from rsvlm.train.losses import answer_window, lm_losses, pointer_loss, pointer_targets
@@ -193,42 +193,6 @@ def export_step(folder: Path, out: Path) -> Path:
     save_config(cfg, out / "train_config.yaml")
     carry_merged(cfg, out)
     return out
-
-
-def init_vision(model, ckpt_dir: Path, rank: int = 0) -> None:
-    """Start stems, encoders and projectors from a previous stage's checkpoint (the LLM comes through
-    ``model.llm.name_or_path``). Every vision key must be present, except a location pointer's, which
-    starts fresh when the source has none; a source's stem, encoder or projector entry this model has none of (a
-    stage restating ``model.stems`` without ``sar``) is left out, saying so; a layer this stage's encoder LoRA
-    wraps takes a plain source's weights as its base layer's (its LoRA A/B start as LoRA starts), a source's LoRA
-    carries on into the same LoRA and is refused into a stage without one (``rsvlm merge-lora`` it first).
-    A ViT position table of another grid is made to fit (``vision.fit_positions``, as ``load_pretrained`` does):
-    a learned one resized bicubically (as open_clip and GeoChat do), fixed sin-cos ones recomputed (they were
-    resized too, into frozen positions that were no grid's); any other shape difference is refused, naming
-    the tensor (``init_from.vision_mismatch``, which preflight asks too). What is left out or resized is said by
-    ``rank`` 0 alone (under a launcher every rank loads alike: it was said once per rank)."""
-    from rsvlm.model.vision import fit_positions, read_state_dict
-    from rsvlm.train.init_from import init_from_hint, left_out_note, onto_model, vision_mismatch
-
-    path = ckpt_dir / "vision.safetensors"
-    if not path.is_file():
-        raise FileNotFoundError(f"init_from: no {path}{init_from_hint(ckpt_dir)}")
-    state = read_state_dict(path)  # a file cut short: a ValueError naming it (a SafetensorError traceback)
-    own = {k: tuple(v.shape) for k, v in model.state_dict().items() if not k.startswith("llm.")}
-    # trainable.encoder=lora: the source's c_fc.weight is this c_fc.base_layer.weight; model.stems/encoders
-    # restated without some of the source's: those are left out
-    state, dropped = onto_model(state, own)
-    if dropped and rank == 0:
-        print(left_out_note(path, dropped), file=sys.stderr)
-    saved = {k: tuple(v.shape) for k, v in state.items()}
-    if (why := vision_mismatch(path, saved, own)) is not None:
-        raise ValueError(why)
-    fit_positions(model.encoders, state, path)
-    for k in (k for k, v in state.items() if tuple(v.shape) != saved[k] and rank == 0):
-        fixed = getattr(model.encoders[k.split(".")[1]], "fixed_positions", False)
-        print(f"[rsvlm.train] init_from: {k} resized from {saved[k][0]} to {state[k].shape[0]} positions "
-              f"({'the fixed sin-cos ones of this grid' if fixed else 'bicubic'})", file=sys.stderr)
-    model.load_state_dict(state, strict=False)
 
 
 def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = None,
