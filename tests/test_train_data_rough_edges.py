@@ -51,7 +51,7 @@ def test_a_sample_cut_to_max_length_is_reported_and_listed(tmp_path, capsys):
             "log.progress=false", "max_steps=2", "batch_size=4", "data.batching=naive"]
     assert train_main(argv) == 0
     err = capsys.readouterr().err.splitlines()
-    cut = [ln for ln in err if "cut to data.max_length=384:" in ln]  # the first one named, not every one
+    cut = [ln for ln in err if "cut to data.max_length=512:" in ln]  # the first one named, not every one
     assert len(cut) == 1 and "tokens, cut to" in cut[0] and ("sample rec0 " in cut[0] or "sample rec1 " in cut[0])
     assert "2 cut to data.max_length" in err[-1]  # the done line
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())

@@ -337,4 +337,4 @@ def test_records_past_the_llms_context_are_counted_with_the_prompt_formats_share
             "log.progress=false", "max_steps=1", "batch_size=4", "optim.warmup_steps=0",
             "model.llm.config.max_position_embeddings=230"]
     assert train_main(argv) == 0
-    assert "warning: 1 record runs past the LLM's context of 230 tokens (data.max_length=384" in capsys.readouterr().err
+    assert "warning: 1 record runs past the LLM's context of 230 tokens (data.max_length=512" in capsys.readouterr().err
