@@ -178,27 +178,44 @@ def build(scores: list[dict], folders: list[Path] | None = None) -> dict:
 
 
 def untabled(scores: list[dict]) -> list[str]:
-    """A note for each ground truth (its --gt as named) that holds records of an rsvlm task none of its score files
-    scores (each lists them in ``n_gt_other_tasks``): a report of vqa and detection said nothing of the set's
-    grounding records. Records of no task are the scorers' own note; a file without the key (older, another
-    tool's) leaves its ground truth unsaid."""
+    """A note for each ground truth that holds records of an rsvlm task none of its score files scores (each lists
+    them in ``n_gt_other_tasks``): a report of vqa and detection said nothing of the set's grounding records. Two
+    --gt named otherwise are one where a task's files of both keep one ``gt_digest`` (a copy: ``apart`` says so too;
+    each run's was said to leave the other's tasks unscored). Records of no task are the scorers' own note; a file
+    without the key (older, another tool's) leaves its ground truth unsaid."""
     from eval.tags import TAGS
     from rsvlm.tokens import TASKS
 
+    alias: dict[str, str] = {}  # --gt -> another of the same records, first given: a chain ends at the one named
+    first: dict[tuple, str] = {}  # (task, gt_digest) -> the --gt first scored so
+
+    def named(gt: str) -> str:
+        while alias.get(gt, gt) != gt:
+            gt = alias[gt]
+        return gt
+
+    for s in scores:
+        if isinstance(d := s.get("gt_digest"), str):
+            a, b = named(first.setdefault((s["task"], d), str(s.get("gt")))), named(str(s.get("gt")))
+            if a != b:
+                alias[b] = a
     by_gt: dict[str, list] = {}
     for s in scores:
-        by_gt.setdefault(str(s.get("gt")), []).append(s.get("n_gt_other_tasks"))
+        by_gt.setdefault(named(str(s.get("gt"))), []).append(s)
     notes = []
-    for gt, others in by_gt.items():
+    for gt, ss in by_gt.items():
+        others = [s.get("n_gt_other_tasks") for s in ss]
         if not all(isinstance(o, dict) for o in others):
             continue
         left = {t: n for t, n in others[0].items() if t in TASKS and all(t in o for o in others[1:])}
-        scripts = dict.fromkeys("eval.change (a change map) or eval.captioning (in words)" if t == "change" else
-                                f"eval.{TAGS.get(t, t)}" for t in left)  # a change record's reference is either
+        scripts = dict.fromkeys("eval.change (change maps; worded changes: python -m eval.captioning)" if t == "change"
+                                else f"eval.{TAGS.get(t, t)}" for t in left)  # a change record's reference is either
+        copies = list(dict.fromkeys(str(s.get("gt")) for s in ss if str(s.get("gt")) != gt))
+        also = f" (and {', '.join(copies)}, of the same records)" if copies else ""
         if n := sum(v for v in left.values() if isinstance(v, int)):
-            notes.append(f"{gt} holds {counted(n, 'record')} of {'a task' if len(left) == 1 else 'tasks'} no score "
-                         f"file here scores ({', '.join(f'{t}: {v}' for t, v in left.items())}); score {'it' if n == 1 else 'them'} with "
-                         f"python -m {', python -m '.join(scripts)}")
+            notes.append(f"{gt}{also} holds {counted(n, 'record')} of {'a task' if len(left) == 1 else 'tasks'} no "
+                         f"score file here scores ({', '.join(f'{t}: {v}' for t, v in left.items())}); score "
+                         f"{'it' if n == 1 else 'them'} with python -m {', python -m '.join(scripts)}")
     return notes
 
 
@@ -213,9 +230,10 @@ def unscored(scores: list[dict], folders: list[Path]) -> list[str]:
     for d, tasks in held.items() if len(held) > 1 else ():
         if lacking := [task for task in every if task not in tasks]:
             named = ", ".join(lacking[:-1]) + (" or " if len(lacking) > 1 else "") + lacking[-1]
-            notes.append(f"--dir {d} holds no score file of {named}, which another --dir holds: that run is in no "
-                         f"row of {'it' if len(lacking) == 1 else 'them'}; score its predictions with python -m "
-                         "eval.TASK to compare")
+            notes.append(f"--dir {d} holds no score file of {named}, which another --dir holds: the rows of "
+                         f"{'that task' if len(lacking) == 1 else 'those tasks'} have none of this run's scores; "
+                         f"score its predictions with python -m {', python -m '.join(f'eval.{t}' for t in lacking)} "
+                         "to compare")
     return notes
 
 

@@ -70,8 +70,8 @@ def test_a_task_one_run_folder_lacks_is_said_once_for_that_folder(tmp_path):
     a = _scored(tmp_path, "runA", {"a": "3"})
     b = _scored(tmp_path, "runB", {"a": "3"}, tasks=("count",))
     rep = report.main(["--dir", a, b])
-    assert rep["notes"] == [f"--dir {b} holds no score file of vqa, which another --dir holds: that run is in no row "
-                            "of it; score its predictions with python -m eval.TASK to compare"]
+    assert rep["notes"] == [f"--dir {b} holds no score file of vqa, which another --dir holds: the rows of that task "
+                            "have none of this run's scores; score its predictions with python -m eval.vqa to compare"]
     assert rep["notes"][0] in report.to_markdown(rep)
     assert report.main(["--dir", a])["notes"] == []  # one folder: nothing to lack
 
