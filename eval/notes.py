@@ -188,7 +188,7 @@ def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3
     string, (geometry scripts) the decoder's problems, (counting) no count, (others) an empty answer; a last line
     counts those past ``n`` (they went unsaid). ``rsvlm eval``'s error rows are left to their own note, which gives
     the error (was also "answer '' is empty")."""
-    from eval.text import normalize_answer, parse_count, whole_number
+    from eval.text import normalize_answer, parse_count, unscored_why, whole_number
 
     out = []
     for it in items:
@@ -222,7 +222,7 @@ def unparseable_examples(items: list[Item], task_name: str, fmt: str, n: int = 3
                     f" (it holds {counted(shapes, 'shape')}: a count is read from a number or from <point>s alone; score "
                     "shapes with eval.detection)" if shapes else ""))
         elif not (ans.strip() if task_name == "captioning" else normalize_answer(ans)):
-            out.append(f"unparseable {it.id!r}: answer {ans[:40]!r} is empty")
+            out.append(f"unparseable {it.id!r}: answer {ans[:40]!r} {unscored_why(ans)}")
     more = f"(and {counted(len(out) - n, 'more unparseable prediction')}, not quoted)"
     return out[:n] + [more] * (len(out) > n)
 

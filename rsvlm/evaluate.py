@@ -235,7 +235,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
               f"the --tta views (first: {first['id']}; why: 'tta_voted_out' in {part})", file=sys.stderr)
     if n_unfused:
         print(f"rsvlm eval: note: {counted(n_unfused, 'record')} had view answers left out of {'its' if n_unfused == 1 else 'their'} --tta fusion (empty, "
-              f"unparseable, or not of the plain answer's kind; which and why: 'tta_note' in {part})", file=sys.stderr)
+              f"unparseable, or not of the fused kind; which and why: 'tta_note' in {part})", file=sys.stderr)
     unmerged = f"the rank parts beside {out} are not merged into it: a record's inputs changed during the run; run again"
     if sync is not None and world > 1:  # every part is written once all ranks get here: rank 0 merges
         if progress:  # a rank done first may wait for hours: not silently

@@ -166,7 +166,7 @@ def test_unparseable_counts_change_maps_and_empty_answers_are_explained(tmp_path
     pred = _write(tmp_path / "pred.jsonl", [{"id": "c", "answer": "a lot"}, {"id": "v", "answer": "..."},
                                             {"id": "m", "answer": "<poly><loc_1><loc_2><loc_3></poly>"}])
     for mod, says in [(counting, "unparseable 'c': 'a lot' states no count"),  # these three had no note
-                      (vqa, "unparseable 'v': answer '...' is empty"), (change, "unparseable 'm': <poly>")]:
+                      (vqa, "unparseable 'v': answer '...' holds no word to score"), (change, "unparseable 'm': <poly>")]:
         assert mod.main(["--gt", gt, "--pred", pred])["n_unparseable"] == 1
         assert says in capsys.readouterr().out
 
