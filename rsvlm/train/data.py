@@ -30,6 +30,7 @@ from jinja2 import TemplateError
 from rsvlm.advice import for_config
 from rsvlm.data.conversation import IGNORE_INDEX, PromptConfig, encode_conversation, record_messages
 from rsvlm.data.modality import ModalityFinder, damaged_files
+from rsvlm.data.record_fields import pair_problem
 from rsvlm.data.records import (
     ReadReport,
     RecordError,
@@ -88,6 +89,10 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
                         None)) is not None:
                     report.drop("system turn after the first",
                                 f"{path}: record {rec['id']}: {late_system_words(late, late_system)}")
+                    continue
+                if why := pair_problem(rec["task"], rec["images"]):  # a question chat and predict refuse to ask
+                    report.unpaired_changes -= 1  # read_records counted it kept: training leaves it out
+                    report.drop("[change] record of other than two images", f"{path}: record {rec['id']}: {why}")
                     continue
                 try:
                     rec = finder.fill(rec, root if root is not None else Path(path).parent, report)
