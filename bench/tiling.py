@@ -36,6 +36,10 @@ tile's edge split. ``--seam-noise 1.5`` shows what ``TileMerger.box_reach`` cost
 $RSVLM_REALDATA or shared/realdata beside the checkout, skipped with a note where absent) over the tilings of
 ``--p1888-tiles`` x ``--p1888-overlaps`` (default 100), noise-free and with ``--p1888-draws`` seeded draws of
 ±``--seam-noise`` px, against the whole scene as one window and every view's box kept (``bench/tiling_sim/p1888.py``).
+
+``--windows shifted`` runs those merging modes on the windows ``rsvlm.io.iter_windows`` cut before 52311df5 (``step``
+apart, the last alone shifted back flush with the edge), patched in this process only, to set the figures of either
+placement side by side; the other modes read scenes with rsvlm's or data_gen's own windows and refuse it.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ import time
 from pathlib import Path
 
 from common import markdown_table
-from tiling_sim.cases import junction_rows, seam_errors, seam_windows, sliver_rows, strip_rows
+from tiling_sim.cases import junction_rows, seam_errors, seam_windows, shifted_starts, sliver_rows, strip_rows
 from tiling_sim.p1888 import int_list, load_cars, p1888_rows, print_table, realdata_dir, tilings
 
 from eval.common import require_at_least_one
@@ -267,6 +271,32 @@ def p1888(ap, args) -> None:
     print_table(p1888_rows(cars, size, pairs, args.seam_noise, args.p1888_draws), len(cars), size, pairs)
 
 
+def merging(ap, args) -> None:
+    """``--only`` seams, slivers, junctions, strips or p1888: merged tile views, no model; on the windows before
+    52311df5 where ``--windows shifted`` (``rsvlm.io.windows.window_starts`` patched for this call)."""
+    from contextlib import nullcontext
+    from unittest import mock
+
+    import rsvlm.io.windows
+
+    if args.only in SIMULATED:
+        require_at_least_one(ap, args, ("seam_cases",))
+        if not 0 <= args.seam_noise <= 10:  # NaN too
+            ap.error(f"--seam-noise {args.seam_noise}: give 0 to 10 px")
+    old = args.windows == "shifted"
+    with mock.patch.object(rsvlm.io.windows, "window_starts", shifted_starts) if old else nullcontext():
+        if args.only == "p1888":
+            return p1888(ap, args)
+        import numpy as np
+
+        rows = (seam_errors(args.seam_cases, noise=args.seam_noise) if args.only == "seams"
+                else SIM_ROWS[args.only](np.random.default_rng(0), args.seam_cases))
+        print("\n" + markdown_table(["case", "wrong", "of"], [[case, str(wrong), str(of)] for case, wrong, of in rows]))
+        if args.only == "seams":  # what "overlap 0" means on these scenes: windows spread evenly overlap anyway
+            print(f"\nThe box cases' 100-px windows ({args.windows}) start at (x and y alike):\n"
+                  + "\n".join(seam_windows()))
+
+
 # tiling's options of one value each: (flag, type, default, help without its default), in --help's order
 OPTIONS = (
     ("--sizes", str, "2000,5000,10000,20000", "scene sides (px) of the memory table, by commas, each 41 or more"),
@@ -293,6 +323,10 @@ def main() -> None:
         ap.add_argument(flag, type=kind, default=default, help=f"{what} (default {default})")
     ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops", *SIMULATED, "p1888"], default="both",
                     help="the table(s) to make, each mode described above (default both: memory, then timing)")
+    ap.add_argument("--windows", choices=["spread", "shifted"], default="spread",
+                    help=f"where the windows of --only {', '.join(SIMULATED)} and p1888 start: spread evenly "
+                         "(rsvlm's, since 52311df5) or shifted (step apart, the last alone flush with the edge, as "
+                         "before: to compare; default spread)")
     ap.add_argument("--p1888-draws", type=int, default=3,
                     help="--only p1888's noisy draws (0: noise-free only; default 3)")
     ap.add_argument("--workdir", default=None,
@@ -328,20 +362,11 @@ def main() -> None:
         if min(png_w, png_h) < 41 or args.png_cache_mb < 1:
             ap.error(f"--png-size {args.png_size!r} / --png-cache-mb {args.png_cache_mb}: give WxH of at least "
                      "41x41 px (e.g. 8000x1100) and a cache of 1 MiB or more")
-    if args.only in SIMULATED:
-        require_at_least_one(ap, args, ("seam_cases",))
-        if not 0 <= args.seam_noise <= 10:  # NaN too
-            ap.error(f"--seam-noise {args.seam_noise}: give 0 to 10 px")
-        import numpy as np
-
-        rows = (seam_errors(args.seam_cases, noise=args.seam_noise) if args.only == "seams"
-                else SIM_ROWS[args.only](np.random.default_rng(0), args.seam_cases))
-        print("\n" + markdown_table(["case", "wrong", "of"], [[case, str(wrong), str(of)] for case, wrong, of in rows]))
-        if args.only == "seams":  # what "overlap 0" means on these scenes: windows spread evenly overlap anyway
-            print("\nThe box cases' 100-px windows start at (x and y alike):\n" + "\n".join(seam_windows()))
-        return
-    if args.only == "p1888":
-        return p1888(ap, args)
+    if args.windows == "shifted" and args.only not in (*SIMULATED, "p1888"):
+        ap.error(f"--windows shifted: only --only {', '.join(SIMULATED)} or p1888 can be run on the old windows "
+                 f"(--only {args.only} reads its scenes with rsvlm's or data_gen's own)")
+    if args.only in (*SIMULATED, "p1888"):
+        return merging(ap, args)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         if args.only == "crops":
             res = crop_timing(Path(tmp), args.crop_size, 1024, 200)

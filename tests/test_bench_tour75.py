@@ -4,10 +4,14 @@ its windows start, so a row named "overlap 0" is not read as abutting seams."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from script_loader import load_bench
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -38,6 +42,34 @@ def test_only_seams_prints_its_window_starts_under_the_table():
     r = subprocess.run([sys.executable, "bench/tiling.py", "--only", "seams", "--seam-cases", "5"], cwd=REPO,
                        env=dict(os.environ, OMP_NUM_THREADS="1"), capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    table, _, starts = r.stdout.partition("The box cases' 100-px windows start at")
+    table, _, starts = r.stdout.partition("The box cases' 100-px windows (spread) start at")
     assert "| boxes, overlap 0, noise 0 px: split |" in table
     assert "overlap 0: 210 px at 0/55/110;" in starts and "290 px at 0/95/190" in starts
+
+
+def test_windows_shifted_runs_the_merging_modes_on_the_windows_before_52311df5(monkeypatch):
+    """``--windows shifted`` sets the old placement's figures beside the new (docs/benchmarks/tiling.md's last columns
+    came from it): the seams bench's windows are then step apart with the last flush (0/100/190 on 290 px), and
+    ``rsvlm.io.windows.window_starts`` is rsvlm's again once the run is over."""
+    monkeypatch.syspath_prepend(str(REPO / "bench"))
+    from tiling_sim.cases import shifted_starts
+
+    import rsvlm.io.windows as windows
+
+    assert shifted_starts(520, 256, 256) == [0, 256, 264] and windows.window_starts(520, 256, 256) == [0, 132, 264]
+    assert shifted_starts(200, 256, 256) == [0] and shifted_starts(300, 100, 100) == [0, 100, 200]
+    mod = load_bench("tiling", monkeypatch)
+    monkeypatch.setattr(sys, "argv", ["tiling.py", "--only", "seams", "--seam-cases", "2", "--windows", "shifted"])
+    before = windows.window_starts
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        mod.main()
+    assert "windows (shifted) start at" in out.getvalue() and "290 px at 0/100/190" in out.getvalue()
+    assert windows.window_starts is before
+
+
+def test_windows_shifted_is_refused_where_a_mode_reads_scenes_with_its_own_windows():
+    r = subprocess.run([sys.executable, "bench/tiling.py", "--only", "crops", "--windows", "shifted"], cwd=REPO,
+                       env=dict(os.environ, OMP_NUM_THREADS="1"), capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and "--windows shifted" in r.stderr and "--only crops" in r.stderr
+

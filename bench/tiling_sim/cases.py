@@ -4,7 +4,8 @@ objects cut by a 100-px tiling (the strips' 96x1 px; no model), each tile's view
 
 from __future__ import annotations
 
-__all__ = ["SEAM_SCENES", "junction_rows", "seam_errors", "seam_windows", "sliver_rows", "strip_rows"]
+__all__ = ["SEAM_SCENES", "junction_rows", "seam_errors", "seam_windows", "shifted_starts", "sliver_rows",
+           "strip_rows"]
 
 SEAM_SCENES = (210, 230, 250, 270, 290)  # --only seams' square scenes (px), none a multiple of its 100-px tile
 SEAM_OVERLAPS = (0, 20, 50)  # --only seams' box cases' --overlap
@@ -178,6 +179,12 @@ def seam_errors(n: int, seed: int = 0, noise: float = 1.0) -> list[tuple[str, in
         rows.append((f"masks: roads drawn a pixel short of the tile's edge (half the views), overlap {overlap}: split",
                      split, len(wide)))
     return rows
+
+
+def shifted_starts(n: int, tile: int, step: int) -> list[int]:
+    """``rsvlm.io.windows.window_starts`` as it was before 52311df5, for ``--windows shifted``: ``step`` apart from 0
+    and the last alone shifted back flush with the end (520 px at tile 256: 0, 256, 264)."""
+    return [0] if n <= tile else list(range(0, n - tile, step)) + [n - tile]
 
 
 def seam_windows() -> list[str]:

@@ -6,7 +6,8 @@ view, and ``rsvlm.io.merge_tile_objects`` merges the views. Scored against the 6
 the count is off, boxes matching no car at IoU 0.5 (stray pieces), cars no box matches at IoU 0.5 and at 0.7.
 Baselines on the same draws: the whole scene as one window (no tiling: no seam to merge across, only the noise)
 and every view's box kept (tiled, nothing merged). A noisy draw ``d`` of ``(tile, overlap)`` is seeded
-``1000 d + 10 tile + overlap``, the tiling review's seeds, so its figures (docs/benchmarks/tiling.md) come back.
+``1000 d + 10 tile + overlap``, the tiling review's seeds, so its figures (docs/benchmarks/tiling.md) come back with
+``bench/tiling.py --windows shifted`` (its windows: the last shifted back, before 52311df5 spread them evenly).
 """
 
 from __future__ import annotations
