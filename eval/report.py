@@ -268,11 +268,12 @@ def apart(scores: list[dict]) -> list[str]:
         old = [s for s in ss if not isinstance(s.get("gt_digest"), str)]  # scored before scorers kept one
         if len({s.get("n_records") for s in ss}) > 1:
             counts = ", ".join(f"{s['_source']}: {s.get('n_records')}" for s in ss)
-            gts = ", ".join(dict.fromkeys(str(s.get("gt")) for s in ss))
+            gts = ", ".join(dict.fromkeys(gt_labels(ss)))  # one label a file: two of one name told apart
             notes.append(f"{task}: the score files count different records ({counts}; ground truth {gts}): they are "
                          "not one test set's scores and do not compare")
         elif len(digests) > 1 or (old and len({str(s.get("gt")) for s in ss}) > 1):  # as many records, other ones
-            gts = ", ".join(f"{s['_source']}: {s.get('gt')}" + (" (no gt_digest)" if s in old else "") for s in ss)
+            gts = ", ".join(f"{s['_source']}: {label}" + (" (no gt_digest)" if s in old else "")
+                            for s, label in zip(ss, gt_labels(ss)))
             notes.append(f"{task}: the score files were scored against other ground truth ({gts}): " + (
                 "their records differ, so they are not one test set's scores and do not compare" if len(digests) > 1
                 else f"{counted(len(old), 'score file', 'is/are')} from before the scorers kept a digest of the records, "
@@ -282,6 +283,20 @@ def apart(scores: list[dict]) -> list[str]:
                              for s in ss)
             notes.append(f"{task}: the score files were scored with other settings ({said}): they do not compare")
     return notes
+
+
+def gt_labels(ss: list[dict]) -> list[str]:
+    """How the notes name each of one task's score files' ground truth: its ``--gt`` as typed, and where another
+    file of the task names the same path but read other records (a relative ``synth/test.jsonl`` scored in two
+    folders), ``(records HASH)``, the start of its ``gt_digest`` (``(N records)`` for a file from before digests).
+    Files with one path and one digest share one label. It cannot tell which folder a relative path was typed in."""
+    def key(s: dict) -> str:
+        d = s.get("gt_digest")
+        return f"records {d[:8]}" if isinstance(d, str) else counted(s.get("n_records") or 0, "record")
+
+    names = [str(s.get("gt")) for s in ss]
+    keys = {n: {key(s) for s, m in zip(ss, names) if m == n} for n in names}
+    return [n + (f" ({key(s)})" if len(keys[n]) > 1 else "") for s, n in zip(ss, names)]
 
 
 def scored_with(s: dict) -> dict:

@@ -1,0 +1,56 @@
+"""Stop 75's end-to-end user run (Y2's findings): eval.report naming two ground truths of one relative --gt alike,
+a resumed rsvlm eval with nothing left, the left-out-band note's advice, captioning's leaked Java warnings."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import eval_record, write_jsonl
+
+
+def _score_count(tmp_path, monkeypatch, run: str, answers: dict[str, str]) -> str:
+    """``run``/scores/counting.json scored from inside ``run`` with the relative ``--gt gt.jsonl`` (as a user typing
+    the same command in two run folders), the ground truth's references ``answers``; the scores folder."""
+    from eval import counting
+
+    folder = tmp_path / run
+    folder.mkdir()
+    monkeypatch.chdir(folder)
+    recs = [eval_record(i, "count", "[count] How many ships?", a) for i, a in answers.items()]
+    write_jsonl(folder / "gt.jsonl", recs)
+    write_jsonl(folder / "pred.jsonl", [{"id": r["id"], "task": "count", "answer": "3"} for r in recs])
+    counting.main(["--gt", "gt.jsonl", "--pred", "pred.jsonl", "--out", "scores/counting.json"])
+    return str(folder / "scores")
+
+
+def test_two_ground_truths_of_one_relative_name_are_told_apart(tmp_path, monkeypatch):
+    """F1: two runs scored with --gt gt.jsonl in their own folders, other records: the note read 'runA/…: gt.jsonl,
+    runB/…: gt.jsonl', two files under one name; now each carries its records' digest. A same-named one of other
+    record counts was merged into one name by dict.fromkeys; now both are listed."""
+    from eval import report
+
+    a = _score_count(tmp_path, monkeypatch, "runA", {"a": "3", "b": "3"})
+    b = _score_count(tmp_path, monkeypatch, "runB", {"a": "3", "b": "4"})
+    c = _score_count(tmp_path, monkeypatch, "runC", {"a": "3"})
+    digest = {r: json.loads((tmp_path / r / "scores/counting.json").read_text())["gt_digest"][:8]
+              for r in ("runA", "runB", "runC")}
+    (note,) = report.main(["--dir", a, b])["notes"]
+    assert f"runA/scores/counting.json: gt.jsonl (records {digest['runA']})" in note
+    assert f"runB/scores/counting.json: gt.jsonl (records {digest['runB']})" in note
+    (note,) = report.main(["--dir", a, c])["notes"]
+    assert f"ground truth gt.jsonl (records {digest['runA']}), gt.jsonl (records {digest['runC']})" in note
+
+
+def test_one_ground_truth_keeps_its_plain_name_and_the_report_json_is_stable(tmp_path, monkeypatch):
+    """Same name, same records: no digest in the label; a second report of the same inputs is byte-identical."""
+    from eval import report
+
+    a = _score_count(tmp_path, monkeypatch, "runA", {"a": "3"})
+    b = _score_count(tmp_path, monkeypatch, "runB", {"a": "3"})
+    assert report.gt_labels([{"gt": "gt.jsonl", "gt_digest": "x" * 64}] * 2) == ["gt.jsonl", "gt.jsonl"]
+    assert report.main(["--dir", a, b])["notes"] == []
+    outs = []
+    for n in range(2):
+        report.main(["--dir", a, b, "--out", str(tmp_path / f"r{n}" / "report.md")])
+        outs.append((tmp_path / f"r{n}" / "report.json").read_bytes())
+    assert outs[0] == outs[1]
