@@ -66,9 +66,10 @@ def java_available() -> bool:
     return shutil.which("java") is not None
 
 
-def _tokenize(texts: dict, use_java: bool) -> dict:
+def _tokenize(texts: dict, use_java: bool, dropped: set | None = None) -> dict:
     """{key: [str]} -> {key: [tokenised str]}; empty strings stay empty (PTBTokenizer drops
-    trailing empty lines, so they are not sent to it). Each text is NFKC-normalised first, as the short answers are
+    trailing empty lines, so they are not sent to it). ``dropped`` gains the characters PTB's lexer warned it
+    could not tokenise (its warnings are taken off stderr: ``score`` counts the answers holding them). Each text is NFKC-normalised first, as the short answers are
     (``eval.text.normalize_answer``): a decomposed "é" (e + U+0301) was another word than a composed one."""
     texts = {k: [unicodedata.normalize("NFKC", t) for t in v] for k, v in texts.items()}
     if not use_java or not texts:  # nothing to tokenise: no JVM to start
@@ -77,7 +78,7 @@ def _tokenize(texts: dict, use_java: bool) -> dict:
 
     # whitespace collapsed: Java ends a line at \r, \f, U+2028 too, and one extra line shifts every later caption
     sent = {k: [{"caption": " ".join(t.split())} for t in v if t.strip()] for k, v in texts.items()}
-    with _without_progress_line():  # its Java wrote "PTBTokenizer tokenized 49 tokens at …" on stderr, every run
+    with _without_progress_line(dropped):  # its Java wrote "PTBTokenizer tokenized 49 tokens at …" on stderr, every run
         done = PTBTokenizer().tokenize({k: v for k, v in sent.items() if v})
     out = {}
     for k, v in texts.items():
@@ -89,12 +90,27 @@ def _tokenize(texts: dict, use_java: bool) -> dict:
 
 
 _PTB_PROGRESS = re.compile(rb"PTBTokenizer tokenized \d+ tokens at [\d.,]+ tokens per second\.\r?\n?")
+# java.util.logging's pair for each character PTBLexer drops: "Dec 07, 2026 6:54:34 AM edu.stanford.nlp.process.
+# PTBLexer next" then "WARNING: Untokenizable: \ufffd (U+FFFD, decimal: 65533)" (a line pair per occurrence)
+_PTB_UNTOKENIZABLE = re.compile(rb"[^\n]*edu\.stanford\.nlp\.process\.PTBLexer \w+\r?\n"
+                                rb"[A-Z]+: Untokenizable: [^\n]*?\(U\+(?P<code>[0-9A-Fa-f]+)[^\n]*(\r?\n|$)")
+
+
+def without_java_noise(caught: bytes, dropped: set) -> bytes:
+    """``caught`` (PTBTokenizer's Java's stderr) less its speed line and its lexer's "Untokenizable" warning pairs,
+    whose characters are added to ``dropped``; any other line (a Java error) is kept."""
+    def take(m: re.Match) -> bytes:
+        dropped.add(chr(int(m["code"], 16)))
+        return b""
+
+    return _PTB_UNTOKENIZABLE.sub(take, _PTB_PROGRESS.sub(b"", caught))
 
 
 @contextlib.contextmanager
-def _without_progress_line():
+def _without_progress_line(dropped: set | None = None):
     """Standard error (the file descriptor: the Java process PTBTokenizer starts writes to it) caught while in the
-    block and written back on leaving, less PTBTokenizer's line of its speed; anything else (a Java error) is kept."""
+    block and written back on leaving, less PTBTokenizer's line of its speed and its lexer's warnings of characters
+    it drops (into ``dropped``: ``without_java_noise``); anything else (a Java error) is kept."""
     if sys.stderr is None:  # `2>&-`: no standard error to catch, nothing is printed either
         yield
         return
@@ -113,7 +129,7 @@ def _without_progress_line():
             os.dup2(saved, 2)
             os.close(saved)
             caught.seek(0)
-            if rest := _PTB_PROGRESS.sub(b"", caught.read()):
+            if rest := without_java_noise(caught.read(), set() if dropped is None else dropped):
                 sys.stderr.write(rest.decode("utf-8", "replace"))
                 sys.stderr.flush()
 
@@ -127,6 +143,7 @@ class JavaOnce:
     tokens: dict = field(default_factory=dict)  # (record id, "ref" | "cand") -> [tokenised caption]
     meteor: Any = None  # pycocoevalcap's Meteor, started at first use
     cider: dict = field(default_factory=dict)  # record id -> its CIDEr with the first (whole) set's n-gram weights
+    dropped: set = field(default_factory=set)  # characters PTB's lexer warned it could not tokenise
 
 
 def score(items: list[common.Item], args=None, java: JavaOnce | None = None) -> dict:
@@ -147,7 +164,7 @@ def score(items: list[common.Item], args=None, java: JavaOnce | None = None) -> 
         statuses.append(status)
         cands[i] = [caption_text(ans) if status == common.OK else ""]
     texts = {(it.id, side): by_i[i] for i, it in enumerate(items) for side, by_i in (("ref", refs), ("cand", cands))}
-    java.tokens.update(_tokenize({k: v for k, v in texts.items() if k not in java.tokens}, use_java))  # one JVM start
+    java.tokens.update(_tokenize({k: v for k, v in texts.items() if k not in java.tokens}, use_java, java.dropped))
     # an empty reference (a "" in meta.references, one of geometry alone) is left out: as EMPTY it matched a missing answer
     refs = {i: [r for r in java.tokens[(it.id, "ref")] if r.strip()] or [NO_REFERENCE] for i, it in enumerate(items)}
     cands = {i: [java.tokens[(it.id, "cand")][0].strip() or EMPTY] for i, it in enumerate(items)}  # empty or punctuation
@@ -167,6 +184,9 @@ def score(items: list[common.Item], args=None, java: JavaOnce | None = None) -> 
     if wordless := [it.id for i, it in enumerate(items) if refs[i] == [NO_REFERENCE]]:
         notes.append(f"{counted(len(wordless), 'record', 'has/have')} no reference with a word (first: {wordless[0]}; a reference of "
                      f"geometry or punctuation alone): {'it scores' if len(wordless) == 1 else 'they score'} 0 whatever the answer")
+    if held := [it.id for i, it in enumerate(items) if java.dropped & set(texts[(it.id, "cand")][0])]:
+        notes.append(f"{counted(len(held), 'answer', 'holds/hold')} characters the PTB tokenizer drops (first: id "
+                     f"{held[0]}; {', '.join(f'U+{ord(c):04X}' for c in sorted(java.dropped))}): scored without them")
     if use_java:
         from pycocoevalcap.meteor.meteor import Meteor
 

@@ -54,3 +54,38 @@ def test_one_ground_truth_keeps_its_plain_name_and_the_report_json_is_stable(tmp
         report.main(["--dir", a, b, "--out", str(tmp_path / f"r{n}" / "report.md")])
         outs.append((tmp_path / f"r{n}" / "report.json").read_bytes())
     assert outs[0] == outs[1]
+
+
+def test_ptb_untokenizable_warnings_are_taken_off_stderr_and_counted():
+    """F4: Java's PTBLexer wrote a two-line 'Untokenizable' warning per dropped character to the user's stderr;
+    now the pairs go (their characters kept for the note) and any other Java line stays."""
+    from eval.captioning import without_java_noise
+
+    caught = ("Dec 07, 2026 6:54:34 AM edu.stanford.nlp.process.PTBLexer next\n"
+              "WARNING: Untokenizable: \ufffd (U+FFFD, decimal: 65533)\n"
+              "PTBTokenizer tokenized 49 tokens at 1.234,5 tokens per second.\n"
+              "Exception in thread main java.lang.OutOfMemoryError\n").encode()
+    dropped: set = set()
+    assert without_java_noise(caught, dropped) == b"Exception in thread main java.lang.OutOfMemoryError\n"
+    assert dropped == {"\ufffd"}
+
+
+def test_captioning_with_java_notes_the_answers_ptb_drops_characters_of(tmp_path, capfd):
+    """F4 end to end (Java's PTBTokenizer when on the PATH): an answer holding U+FFFD, as an under-trained model
+    writes, leaves no Java warning on stderr and one counted note naming the record."""
+    import shutil
+
+    import pytest
+
+    from eval import captioning
+
+    if shutil.which("java") is None:
+        pytest.skip("no java on the PATH: PTBTokenizer's warnings are Java's")
+    recs = [eval_record(i, "cap", "[cap] Describe the image.", "a harbour with ships") for i in ("a", "b")]
+    gt = write_jsonl(tmp_path / "gt.jsonl", recs)
+    pred = write_jsonl(tmp_path / "pred.jsonl", [{"id": "a", "task": "cap", "answer": "a harbour \ufffd ships"},
+                                                 {"id": "b", "task": "cap", "answer": "a harbour with ships"}])
+    out = captioning.main(["--gt", gt, "--pred", pred, "--out", str(tmp_path / "cap.json")])
+    err = capfd.readouterr().err
+    assert "Untokenizable" not in err and "PTBLexer" not in err
+    assert "1 answer holds characters the PTB tokenizer drops (first: id a; U+FFFD): scored without them" in out["notes"]
