@@ -19,6 +19,7 @@ from rsvlm.data.records import ReadReport
 from rsvlm.data.records_shape import json_line
 from rsvlm.eval_answers import tagged_record
 from rsvlm.predictions import answer_files, asked_digest, part_path, read_stamp, resume_state
+from rsvlm.progress import counted
 
 
 @dataclass
@@ -77,3 +78,19 @@ def answered_already(args, rank: int, world: int, loaded: tuple[list[dict], Read
     done, _ = resume_state(part, [f for f in answer_files(out) if f != part], {r["id"]: r for r in records}, root,
                            args.retry_errors, rewrite=False)
     return all(r["id"] in done for r in records)
+
+
+def kept_note(out: Path, ids: list[str]) -> str:
+    """What a resumed ``rsvlm eval`` with nothing left to answer says: ``out`` unchanged, how many of ``ids``' answers
+    it keeps and how many of them the token limit cut (their ``"cut": true``; the run that answered them said so,
+    a rerun had no word of it). Rows of other ids are not counted; a line that is no JSON object is passed over."""
+    want, kept, cut = set(ids), set(), set()
+    for line in answer_lines(out):
+        with contextlib.suppress(ValueError):
+            row = json_line(line)
+            if isinstance(row, dict) and (rid := row.get("id")) in want:
+                kept.add(rid)
+                if row.get("cut"):
+                    cut.add(rid)
+    how = f", {len(cut)} cut: rerun with another --out and a larger --max-new-tokens to answer them whole" if cut else ""
+    return f"nothing left to answer: {out} unchanged ({counted(len(kept), 'answer')} kept{how})"

@@ -62,7 +62,7 @@ from rsvlm.eval_answers import (  # noqa: F401  (rsvlm.evaluate.NAME, as before 
     tagged_record,
     term_as_interrupt,
 )
-from rsvlm.eval_out import answered_already, needs_stale, read_answers
+from rsvlm.eval_out import answered_already, kept_note, needs_stale, read_answers
 from rsvlm.eval_reading import ReadNotes, predictions_given, record_images, record_warnings, undigested  # noqa: F401  (record_images: as before)
 from rsvlm.loading import pick_device, resolved_dtype_name
 from rsvlm.predictions import (  # noqa: F401  (inputs_digest: rsvlm.evaluate.inputs_digest, as before)
@@ -169,7 +169,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     # launcher_sync's C barrier would not run the handler, and is killed as before
     with term_as_interrupt(), writing as f, progress_bar(total=len(mine), initial=kept, unit="record",
                                                          desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
-                                                         disable=not progress) as bar:
+                                                         disable=not progress or not todo) as bar:  # not an empty one
         for i in range(0, len(todo), batch_size):
             batch = todo[i : i + batch_size]
             for record, row in zip(batch, answer_batch(model, processor, batch, root, max_new_tokens, constrain, tta,
@@ -358,9 +358,12 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
             sync: Callable[[object], list] | None, loaded: tuple[list[dict], ReadReport], held: set[str] | None = None) -> int:
     """``main`` once the inputs are checked: load the model (not where this rank has nothing left to answer),
     answer, merge. ``held``: the ids answered in --out and its parts, read already (``eval_out.read_answers``)."""
-    if answered_already(args, rank, world, loaded, held):  # a rerun of a finished run: was minutes loading a 7B model
+    # a rerun of a finished run (one process, no part to merge): was minutes loading a 7B model, then "wrote OUT"
+    unchanged = world == 1 and answer_files(Path(args.out)) == [Path(args.out)]
+    if answered_already(args, rank, world, loaded, held):
         model, processor = None, SimpleNamespace(missing_bands=args.missing_bands)  # what run reads of it then
     else:
+        unchanged = False
         try:
             model, processor = inf.load_model(args.model, device, args.load_4bit, args.load_8bit, args.dtype)
         except (FileNotFoundError, ValueError) as e:
@@ -399,8 +402,8 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
         print(f"rsvlm eval: {e if isinstance(e, Terminated) else 'interrupted'}; the answers written so far are kept in "
               f"{part_path(Path(args.out), rank, world)} and a rerun with the same --out resumes from them", file=sys.stderr)
         return 143 if isinstance(e, Terminated) else 130
-    if out == Path(args.out):
-        print(f"wrote {out}")
+    if out == Path(args.out):  # a resumed run with nothing to answer said "wrote OUT" and lost its cut answers' note
+        print(kept_note(out, [r["id"] for r in loaded[0][:args.limit or None]]) if unchanged else f"wrote {out}")
         return 0
     # a rank of more than there are records writes no part: was "wrote OUT.rankR", a file never made
     share = f"wrote {out} (rank {rank}'s share)" if out.exists() else f"rank {rank} had no record left to answer"

@@ -89,3 +89,41 @@ def test_captioning_with_java_notes_the_answers_ptb_drops_characters_of(tmp_path
     err = capfd.readouterr().err
     assert "Untokenizable" not in err and "PTBLexer" not in err
     assert "1 answer holds characters the PTB tokenizer drops (first: id a; U+FFFD): scored without them" in out["notes"]
+
+
+def test_a_resumed_eval_with_nothing_left_says_the_file_is_unchanged_and_its_cut_answers(ckpt, tmp_path, capsys):
+    """F2: a rerun of a finished rsvlm eval printed "wrote OUT" (nothing was written) and an empty bar, and the note
+    that its answers were cut by the token limit was gone; now one line says so, exit status 0, no bar."""
+    import numpy as np
+    from PIL import Image
+
+    from rsvlm.cli import main
+
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(tmp_path / "a.png")
+    recs = [{**eval_record(i, "cls", "[cls] What is it?", "lake"),
+             "images": [{"path": "a.png", "modality": "optical"}]} for i in "abc"]
+    data = write_jsonl(tmp_path / "test.jsonl", recs)
+    out = tmp_path / "p.jsonl"
+    argv = ["eval", "--data", data, "--out", str(out), "--max-new-tokens", "2", "--model", str(ckpt)]
+    assert main(argv) == 0
+    capsys.readouterr()
+    before = out.read_bytes()
+    n_cut = sum(bool(json.loads(line).get("cut")) for line in before.decode().splitlines())
+    assert main(argv) == 0
+    said = capsys.readouterr()
+    cut = f", {n_cut} cut: rerun with another --out and a larger --max-new-tokens to answer them whole" if n_cut else ""
+    assert said.out.strip() == f"nothing left to answer: {out} unchanged (3 answers kept{cut})"
+    assert "records/s" not in said.err and "3/3" not in said.err
+    assert out.read_bytes() == before
+
+
+def test_the_kept_note_counts_only_the_records_asked_and_their_cut_rows(tmp_path):
+    """kept_note: rows of other ids (a --limit run's file read whole) are not counted; a broken line is passed over."""
+    from rsvlm.eval_out import kept_note
+
+    out = tmp_path / "p.jsonl"
+    out.write_text('{"id": "a", "answer": "x", "cut": true}\n{"id": "b", "answer": "y"}\nnot json\n'
+                   '{"id": "z", "answer": "w", "cut": true}\n')
+    assert kept_note(out, ["a", "b"]) == (f"nothing left to answer: {out} unchanged (2 answers kept, 1 cut: rerun with "
+                                          "another --out and a larger --max-new-tokens to answer them whole)")
+    assert kept_note(out, ["b"]) == f"nothing left to answer: {out} unchanged (1 answer kept)"
