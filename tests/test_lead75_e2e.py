@@ -127,3 +127,32 @@ def test_the_kept_note_counts_only_the_records_asked_and_their_cut_rows(tmp_path
     assert kept_note(out, ["a", "b"]) == (f"nothing left to answer: {out} unchanged (2 answers kept, 1 cut: rerun with "
                                           "another --out and a larger --max-new-tokens to answer them whole)")
     assert kept_note(out, ["b"]) == f"nothing left to answer: {out} unchanged (1 answer kept)"
+
+
+def _msi_processor():
+    """A Processor whose msi stem takes the tiny model's 4 bands (B02, B03, B04, B08), no tokenizer."""
+    from rsvlm.model.processor import Processor
+    from rsvlm.model.stem import StemConfig
+
+    stem = StemConfig(modality="msi", bands=["B02", "B03", "B04", "B08"], mean=[0.1] * 4, std=[0.1] * 4)
+    return Processor({"msi": stem}, {"msi": 32}, {"msi": 4}, None, 0)
+
+
+def test_known_bands_left_out_get_no_advice_to_name_them():
+    """F3: synth's 6-band scenes (B11, B12 too) fed to the tiny 4-band model said on every README run 'B11, B12 are
+    none of the model's bands …: left out (if one is, e.g. an unnamed NIR, name it …)', as if the user had erred;
+    named Sentinel-2 bands are left out without that advice, an unnamed one keeps it."""
+    import numpy as np
+
+    from rsvlm.model.processor import ImageInput
+
+    proc = _msi_processor()
+    six = ImageInput(np.full((6, 8, 8), 0.1, np.float32), "msi", ["B02", "B03", "B04", "B08", "B11", "B12"], "s.tif")
+    (note,) = proc.band_notes(six)
+    assert note == "B11, B12 are none of the model's bands (B02, B03, B04, B08): left out"
+    five = ImageInput(np.full((5, 8, 8), 0.1, np.float32), "msi", ["B02", "B03", "B04", "B08", "band5"], "s.tif")
+    (note,) = proc.band_notes(five)
+    assert note.startswith("band5 is none of the model's bands (B02, B03, B04, B08): left out (if one is, e.g. an "
+                           "unnamed NIR, name it with")
+    mixed = ImageInput(np.full((6, 8, 8), 0.1, np.float32), "msi", ["B02", "B03", "B04", "B08", "B11", "b6"], "s.tif")
+    assert "unnamed NIR" in proc.band_notes(mixed)[0]  # b6: a reader's name for a band without a description
