@@ -48,7 +48,7 @@ from data_gen.crop import (  # noqa: F401  re-exported: cropping lived here
     georef,
     tile_suffix,
 )
-from rsvlm.io.windows import window_starts
+from rsvlm.io.windows import even_starts
 
 
 @dataclass(frozen=True)
@@ -86,12 +86,12 @@ def tile_windows(width: int, height: int, tile: int | None = None, overlap: int 
 
 def spread_starts(n: int, tile: int, step: int) -> list[int]:
     """Where windows of ``tile`` px start along a side of ``n`` px: as many as steps of ``step`` need to reach its end
-    (as ``rsvlm.io.windows.window_starts``, torchgeo's ``GridGeoSampler`` and DOTA's devkit count them), the first at
+    (as ``rsvlm.io.windows.even_starts``, torchgeo's ``GridGeoSampler`` and DOTA's devkit count them), the first at
     0 and the last flush with the end, spread evenly between, so that neighbours are at most ``step`` apart (520 px at
     tile 256: 0, 132, 264, where shifting the last alone gave 0, 256, 264)."""
     if not 0 < step <= tile:  # 0 divided by zero, a negative step gave no window at all
         raise ValueError(f"step must be in [1, tile]: got tile={tile}, step={step}")
-    return window_starts(n, tile, step)
+    return even_starts(n, tile, step)
 
 
 def near_duplicate_edges(windows: list[Window], overlap: int = 0) -> bool:

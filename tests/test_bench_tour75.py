@@ -1,6 +1,6 @@
-"""Tour 75: ``bench/tiling.py --only seams`` after predict's windows were spread evenly (52311df5): the box cases'
-scenes (210-290 px, a 100-px tile) no longer abut at ``--overlap 0`` but overlap by a few px, and the bench says where
-its windows start, so a row named "overlap 0" is not read as abutting seams."""
+"""Tour 75: ``bench/tiling.py --only seams`` after predict's windows were spread evenly where an overlap is asked
+(52311df5; at ``--overlap 0`` they meet edge to edge again, as spread slivers split objects), and the bench says where
+its windows start."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_seam_windows_are_the_windows_iter_windows_cuts(monkeypatch):
     """Each printed start list is ``iter_windows``' x starts (squares: its y starts too), for each overlap of the
-    box cases; at --overlap 0 neighbours share 5 to 45 px, as the bench's docstring says."""
+    box cases; at --overlap 0 neighbours abut but the last pair, as the bench's docstring says."""
     monkeypatch.syspath_prepend(str(REPO / "bench"))
     from tiling_sim.cases import SEAM_SCENES, seam_windows
 
@@ -35,7 +35,9 @@ def test_seam_windows_are_the_windows_iter_windows_cuts(monkeypatch):
             assert xs[-1] == n - 100 and all(b - a <= 100 - overlap for a, b in zip(xs, xs[1:]))
             if overlap == 0:
                 shared += [a + 100 - b for a, b in zip(xs, xs[1:])]
-    assert min(shared) == 5 and max(shared) == 45  # no seam of the overlap-0 cases abuts
+    # at --overlap 0 predict's windows meet edge to edge and the last is shifted back flush (spread, they shared
+    # slivers of 5 to 45 px, which split objects): every seam abuts but the last, which shares what the scene leaves
+    assert shared == [s for n in SEAM_SCENES for s in [0] * (-(-n // 100) - 2) + [-n % 100]]
 
 
 def test_only_seams_prints_its_window_starts_under_the_table():
@@ -44,7 +46,8 @@ def test_only_seams_prints_its_window_starts_under_the_table():
     assert r.returncode == 0, r.stderr
     table, _, starts = r.stdout.partition("The box cases' 100-px windows (spread) start at")
     assert "| boxes, overlap 0, noise 0 px: split |" in table
-    assert "overlap 0: 210 px at 0/55/110;" in starts and "290 px at 0/95/190" in starts
+    assert "overlap 0: 210 px at 0/100/110;" in starts and "290 px at 0/100/190" in starts  # edge to edge at 0
+    assert "overlap 20: 210 px at 0/55/110;" in starts  # spread where an overlap is asked
 
 
 def test_windows_shifted_runs_the_merging_modes_on_the_windows_before_52311df5(monkeypatch):
@@ -56,7 +59,8 @@ def test_windows_shifted_runs_the_merging_modes_on_the_windows_before_52311df5(m
 
     import rsvlm.io.windows as windows
 
-    assert shifted_starts(520, 256, 256) == [0, 256, 264] and windows.window_starts(520, 256, 256) == [0, 132, 264]
+    assert shifted_starts(520, 256, 192) == [0, 192, 264] and windows.window_starts(520, 256, 192) == [0, 132, 264]
+    assert shifted_starts(520, 256, 256) == [0, 256, 264] == windows.window_starts(520, 256, 256)  # overlap 0: alike
     assert shifted_starts(200, 256, 256) == [0] and shifted_starts(300, 100, 100) == [0, 100, 200]
     mod = load_bench("tiling", monkeypatch)
     monkeypatch.setattr(sys, "argv", ["tiling.py", "--only", "seams", "--seam-cases", "2", "--windows", "shifted"])

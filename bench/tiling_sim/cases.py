@@ -188,9 +188,9 @@ def shifted_starts(n: int, tile: int, step: int) -> list[int]:
 
 
 def seam_windows() -> list[str]:
-    """Where the box cases' 100-px windows start (``rsvlm.io.window_starts``: spread evenly since 52311df5), one line
-    an overlap: on these scenes even ``--overlap 0`` overlaps neighbours (by 5-45 px), where before 52311df5 its seams
-    abutted but the last."""
+    """Where the box cases' 100-px windows start (``rsvlm.io.window_starts``: spread evenly where an overlap is asked,
+    since 52311df5), one line an overlap: at ``--overlap 0`` seams abut but the last (spread, neighbours shared slivers
+    of 5-45 px on these scenes, which split 6 of 300 boxes)."""
     from rsvlm.io.windows import window_starts
 
     return [f"overlap {o}: " + "; ".join(f"{n} px at {'/'.join(map(str, window_starts(n, 100, 100 - o)))}"
