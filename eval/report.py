@@ -181,8 +181,8 @@ def untabled(scores: list[dict]) -> list[str]:
     """A note for each ground truth that holds records of an rsvlm task none of its score files scores (each lists
     them in ``n_gt_other_tasks``): a report of vqa and detection said nothing of the set's grounding records. Two
     --gt named otherwise are one where a task's files of both keep one ``gt_digest`` (a copy: ``apart`` says so too;
-    each run's was said to leave the other's tasks unscored). Records of no task are the scorers' own note; a file
-    without the key (older, another tool's) leaves its ground truth unsaid."""
+    each run's was said to leave the other's tasks unscored); one --gt name of other records (a relative path typed
+    in two folders) is one a score folder, ``(of FOLDER)``. A file without the key leaves its ground truth unsaid."""
     from eval.tags import TAGS
     from rsvlm.tokens import TASKS
 
@@ -199,9 +199,14 @@ def untabled(scores: list[dict]) -> list[str]:
             a, b = named(first.setdefault((s["task"], d), str(s.get("gt")))), named(str(s.get("gt")))
             if a != b:
                 alias[b] = a
-    by_gt: dict[str, list] = {}
-    for s in scores:
-        by_gt.setdefault(named(str(s.get("gt"))), []).append(s)
+    # one --gt name of other records in two folders (a relative synth/test.jsonl): a ground truth each folder's, not one
+    kinds = [(named(str(s.get("gt"))), s["task"], s.get("gt_digest")) for s in scores]
+    clash = {gt for gt, task, d in kinds if any(g == gt and t == task and e != d for g, t, e in kinds)}
+    by_gt: dict[str, list] = {}  # the ground truth as the note names it -> its score files
+    base = {}  # that name -> the --gt it is
+    for s, gt in ((s, named(str(s.get("gt")))) for s in scores):
+        base[label := f"{gt} (of {s['_source'].rpartition('/')[0] or '.'})" if gt in clash else gt] = gt
+        by_gt.setdefault(label, []).append(s)
     notes = []
     for gt, ss in by_gt.items():
         others = [s.get("n_gt_other_tasks") for s in ss]
@@ -210,7 +215,7 @@ def untabled(scores: list[dict]) -> list[str]:
         left = {t: n for t, n in others[0].items() if t in TASKS and all(t in o for o in others[1:])}
         scripts = dict.fromkeys("eval.change (change maps; worded changes: python -m eval.captioning)" if t == "change"
                                 else f"eval.{TAGS.get(t, t)}" for t in left)  # a change record's reference is either
-        copies = list(dict.fromkeys(str(s.get("gt")) for s in ss if str(s.get("gt")) != gt))
+        copies = list(dict.fromkeys(str(s.get("gt")) for s in ss if str(s.get("gt")) != base[gt]))
         also = f" (and {', '.join(copies)}, of the same records)" if copies else ""
         if n := sum(v for v in left.values() if isinstance(v, int)):
             notes.append(f"{gt}{also} holds {counted(n, 'record')} of {'a task' if len(left) == 1 else 'tasks'} no "
@@ -286,10 +291,8 @@ def apart(scores: list[dict]) -> list[str]:
 
 
 def gt_labels(ss: list[dict]) -> list[str]:
-    """How the notes name each of one task's score files' ground truth: its ``--gt`` as typed, and where another
-    file of the task names the same path but read other records (a relative ``synth/test.jsonl`` scored in two
-    folders), ``(records HASH)``, the start of its ``gt_digest`` (``(N records)`` for a file from before digests).
-    Files with one path and one digest share one label. It cannot tell which folder a relative path was typed in."""
+    """One task's score files' ground truths as the notes name them: ``--gt`` as typed, and ``(records HASH)`` (its
+    ``gt_digest``'s start; ``(N records)`` before digests) where another names it alike but read other records."""
     def key(s: dict) -> str:
         d = s.get("gt_digest")
         return f"records {d[:8]}" if isinstance(d, str) else counted(s.get("n_records") or 0, "record")

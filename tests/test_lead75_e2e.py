@@ -8,16 +8,17 @@ import json
 from conftest import eval_record, write_jsonl
 
 
-def _score_count(tmp_path, monkeypatch, run: str, answers: dict[str, str]) -> str:
+def _score_count(tmp_path, monkeypatch, run: str, answers: dict[str, str], n_vqa: int = 0) -> str:
     """``run``/scores/counting.json scored from inside ``run`` with the relative ``--gt gt.jsonl`` (as a user typing
-    the same command in two run folders), the ground truth's references ``answers``; the scores folder."""
+    the same command in two run folders), the ground truth's references ``answers`` (and ``n_vqa`` VQA records no
+    file scores); the scores folder."""
     from eval import counting
 
     folder = tmp_path / run
     folder.mkdir()
     monkeypatch.chdir(folder)
     recs = [eval_record(i, "count", "[count] How many ships?", a) for i, a in answers.items()]
-    write_jsonl(folder / "gt.jsonl", recs)
+    write_jsonl(folder / "gt.jsonl", recs + [eval_record(f"q{i}", "vqa", "[vqa] Any ship?", "yes") for i in range(n_vqa)])
     write_jsonl(folder / "pred.jsonl", [{"id": r["id"], "task": "count", "answer": "3"} for r in recs])
     counting.main(["--gt", "gt.jsonl", "--pred", "pred.jsonl", "--out", "scores/counting.json"])
     return str(folder / "scores")
@@ -39,6 +40,21 @@ def test_two_ground_truths_of_one_relative_name_are_told_apart(tmp_path, monkeyp
     assert f"runB/scores/counting.json: gt.jsonl (records {digest['runB']})" in note
     (note,) = report.main(["--dir", a, c])["notes"]
     assert f"ground truth gt.jsonl (records {digest['runA']}), gt.jsonl (records {digest['runC']})" in note
+
+
+def test_unscored_tasks_of_two_ground_truths_of_one_name_are_said_for_each(tmp_path, monkeypatch):
+    """F1's third note: the ground truth's unscored tasks grouped by --gt name merged runA's 1 VQA record and runB's 2
+    into one note of the first file's count; now each folder's ground truth has its own note."""
+    from eval import report
+
+    a = _score_count(tmp_path, monkeypatch, "runA", {"a": "3"}, n_vqa=1)
+    b = _score_count(tmp_path, monkeypatch, "runB", {"a": "4"}, n_vqa=2)
+    notes = [n for n in report.main(["--dir", a, b])["notes"] if "no score file here scores" in n]
+    assert [n.split(" no score file")[0] for n in notes] == ["gt.jsonl (of runA/scores) holds 1 record of a task",
+                                                             "gt.jsonl (of runB/scores) holds 2 records of a task"]
+    same = _score_count(tmp_path, monkeypatch, "runC", {"a": "3"}, n_vqa=1)
+    (note,) = [n for n in report.main(["--dir", a, same])["notes"] if "no score file here scores" in n]
+    assert note.startswith("gt.jsonl holds 1 record of a task")  # one file's copy: one note, its plain name
 
 
 def test_one_ground_truth_keeps_its_plain_name_and_the_report_json_is_stable(tmp_path, monkeypatch):
