@@ -12,34 +12,16 @@ encoder's size); the chat format is the tokenizer's own template or one from ``t
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
 from rsvlm.data.conversation import PromptConfig
-from rsvlm.io.bandnames import same_band
-from rsvlm.model.stem import NAME_BANDS, StemConfig, check_channels_first, match_bands, prepare
+from rsvlm.model.stem import StemConfig, check_channels_first, match_bands, prepare
 from rsvlm.model.templates import get_template, render
 from rsvlm.progress import counted
 from rsvlm.tokens import IMAGE_TOKEN, MODALITY_WORDS
-
-NAMING_ADVICE = f" (if one is, e.g. an unnamed NIR, name it with {NAME_BANDS})"  # stem.match_bands' left-out note
-POLARISATIONS = {"VV", "VH", "HH", "HV"}
-
-
-def without_naming_advice(note: str) -> str:
-    """``note`` less ``NAMING_ADVICE`` where it is the left-out-bands note and every band it lists is a known band's
-    name (Sentinel-2's ``B11, B12`` of a 6-band synth scene fed to a 4-band model: the advice read as a user's
-    mistake on every README run); a reader's ``b5`` or a name no band list knows keeps it. It goes by the note's
-    words, so a band name holding ', ' is read as two."""
-    head, _, _ = note.partition(" none of the model's bands")
-    if not note.endswith(NAMING_ADVICE) or not head.endswith((" is", " are")):
-        return note
-    names = head.rsplit(" ", 1)[0].split(", ")
-    known = all((same_band(b) or b.upper() in POLARISATIONS) and not re.fullmatch(r"b[1-9]\d*", b) for b in names)
-    return note.removesuffix(NAMING_ADVICE) if known else note
 
 
 @dataclass
@@ -123,8 +105,7 @@ class Processor:
             image = as_image_input(image)
         n = image.array.shape[0] if image.array.ndim == 3 else 1
         check_channels_first(self._stem(image), tuple(image.array.shape), image.bands, image.name)
-        return [without_naming_advice(note) for note in
-                match_bands(self._stem(image), image.bands, n, image.name, self.missing_bands).notes]
+        return match_bands(self._stem(image), image.bands, n, image.name, self.missing_bands).notes
 
     def _stem(self, image: ImageInput) -> StemConfig:
         if image.modality not in self.stems:

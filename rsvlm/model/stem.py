@@ -177,8 +177,13 @@ def match_bands(cfg: StemConfig, bands: list[str] | None, n_channels: int, name:
                          f"name them with {NAME_BANDS}")
     unused = [b for j, b in enumerate(bands) if j not in index and j not in flagged]
     if unused:  # e.g. an RGBN file whose 4th band has no colour name: NIR, left out unless named
+        # a known band's name (Sentinel-2's B11, B12 of a 6-band synth scene fed to a 4-band stem) is no mistake to
+        # name otherwise: the advice read as the user's error on every README run; a reader's b5 keeps it
+        unnamed = [b for b in unused if not (same_band(b) or b.upper() in {"VV", "VH", "HH", "HV"})
+                   or re.fullmatch(r"b[1-9]\d*", b)]
         notes.append(f"{', '.join(unused)} {'is' if len(unused) == 1 else 'are'} none of the model's bands "
-                     f"({', '.join(want)}): left out (if one is, e.g. an unnamed NIR, name it with {NAME_BANDS})")
+                     f"({', '.join(want)}): left out" +
+                     (f" (if one is, e.g. an unnamed NIR, name it with {NAME_BANDS})" if unnamed else ""))
     return _filled(index, want, fill, notes)
 
 
