@@ -93,7 +93,7 @@ class ChatREPL:
                       f"(this one asked about {label} alone)" if self.session.asked else
                       f"[change] compares two images: load the after image with /image ({label} is the before one)")
             return None
-        classes = self.session.processor.prompt.det_classes
+        classes = self.session.processor.prompt.det_classes if task == "count" else []  # a count's class alone
         if alone:  # [vqa] was answered with a class; [count] is asked of one of the model's (a ship: not every model's)
             question = count_question(classes) if task == "count" else inf.DEFAULT_PROMPTS[task]
             self.say(f"  note: a tag alone asks the task's standard question: {question}"  # one note, quoting it once
