@@ -119,7 +119,8 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
     if not any(it.pred is not None for it in items):  # a score of 0 that says more about the file
         if not preds.by_id:
             notes.append(f"{args.pred} holds no prediction: every record is missing")
-        elif (scores.get("run") or {}).get("limit") is None:  # a --limit run's first N: its run note says why
+        elif (scores.get("run") or {}).get("limit") is None or not_in_gt:  # a --limit run's first N, all records
+            # here: its run note says why; ids of no record here are another set's answers, limit or not
             # no "task" (another tool's lines) was {'None': 1} and "a predictions file of another task?"
             by_task = Counter(str(t) if (t := p.get("task")) is not None and str(t).strip() else "(no task)"
                               for _, p in preds.by_id.values())
