@@ -114,19 +114,26 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _scale(a: Path, b: Path, row: dict) -> str:
-    """How far a differing tensor moved for its size: "1.1% of 0.91, 192 of 192 values" (its two sides read again)."""
+    """How far a differing tensor moved for its size: "1.1% of 0.91, 192 of 192 values" (its two sides read again);
+    values NaN or infinite on one side are counted apart, not sized (row's |Δ| is NaN or inf for them)."""
     from rsvlm.model.weights import open_safetensors
+    from rsvlm.progress import counted
 
     sides = []
     for top in (a, b):
         with open_safetensors(top if top.is_file() else top / row["file"]) as h:
             sides.append(h.get_tensor(row["name"]).double())
     x, y = sides
-    moved = int((~((x == y) | (x.isnan() & y.isnan()))).sum())  # a NaN on both sides is no difference
-    top = float(x.abs().nan_to_num(nan=0.0).max()) if x.numel() else 0.0
-    part = f"{100 * row['max_abs'] / top:.3g}% of {top:.3g}" if top and math.isfinite(row["max_abs"]) else (
-        "NaN on one side" if math.isnan(row["max_abs"]) else f"all zero in A, |Δ| {row['max_abs']:.3g}")
-    return f"{part}, {moved} of {x.numel()} values"
+    moved = ~((x == y) | (x.isnan() & y.isnan()))  # a NaN on both sides is no difference
+    finite = moved & x.isfinite() & y.isfinite()
+    nan = int((x.isnan() ^ y.isnan()).sum())
+    inf = int((moved & ~finite).sum()) - nan  # inf on one side, or of the other sign
+    parts = []
+    if finite.any():  # was sized by the row's |Δ|: an inf in B read 'all zero in A, |Δ| inf', an inf in both 'NaN'
+        d, top = float((x - y)[finite].abs().max()), float(x[x.isfinite()].abs().max())
+        parts.append(f"{100 * d / top:.3g}% of {top:.3g}" if top else f"all zero in A, |Δ| {d:.3g}")
+    parts += [f"{what} on one side in {counted(n, 'value')}" for what, n in (("NaN", nan), ("inf", inf)) if n]
+    return f"{'; '.join(parts)}, {int(moved.sum())} of {x.numel()} values"
 
 
 if __name__ == "__main__":
