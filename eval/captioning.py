@@ -184,9 +184,12 @@ def score(items: list[common.Item], args=None, java: JavaOnce | None = None) -> 
     if wordless := [it.id for i, it in enumerate(items) if refs[i] == [NO_REFERENCE]]:
         notes.append(f"{counted(len(wordless), 'record', 'has/have')} no reference with a word (first: {wordless[0]}; a reference of "
                      f"geometry or punctuation alone): {'it scores' if len(wordless) == 1 else 'they score'} 0 whatever the answer")
-    if held := [it.id for i, it in enumerate(items) if java.dropped & set(texts[(it.id, "cand")][0])]:
-        notes.append(f"{counted(len(held), 'answer', 'holds/hold')} characters the PTB tokenizer drops (first: id "
-                     f"{held[0]}; {', '.join(f'U+{ord(c):04X}' for c in sorted(java.dropped))}): scored without them")
+    # Java's warnings of them are taken off stderr: a reference's (a ground truth read in the wrong encoding) said too
+    for side, what in (("cand", ("answer", "holds/hold")),
+                       ("ref", ("record", "has a reference holding/have references holding"))):
+        if held := [it.id for it in items if java.dropped & set("".join(texts[(it.id, side)]))]:
+            notes.append(f"{counted(len(held), *what)} characters the PTB tokenizer drops (first: id {held[0]}; "
+                         f"{', '.join(f'U+{ord(c):04X}' for c in sorted(java.dropped))}): scored without them")
     if use_java:
         from pycocoevalcap.meteor.meteor import Meteor
 
