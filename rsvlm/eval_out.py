@@ -83,14 +83,16 @@ def answered_already(args, rank: int, world: int, loaded: tuple[list[dict], Read
 def kept_note(out: Path, ids: list[str]) -> str:
     """What a resumed ``rsvlm eval`` with nothing left to answer says: ``out`` unchanged, how many of ``ids``' answers
     it keeps and how many of them the token limit cut (their ``"cut": true``; the run that answered them said so,
-    a rerun had no word of it). Rows of other ids are not counted; a line that is no JSON object is passed over."""
-    want, kept, cut = set(ids), set(), set()
+    a rerun had no word of it); a record with only an error row kept is no answer, counted apart. Rows of other ids
+    are not counted; a line that is no JSON object is passed over."""
+    want, kept, cut, failed = set(ids), set(), set(), set()
     for line in answer_lines(out):
         with contextlib.suppress(ValueError):
             row = json_line(line)
             if isinstance(row, dict) and (rid := row.get("id")) in want:
-                kept.add(rid)
+                (failed if "error" in row else kept).add(rid)
                 if row.get("cut"):
                     cut.add(rid)
     how = f", {len(cut)} cut: rerun with another --out and a larger --max-new-tokens to answer them whole" if cut else ""
-    return f"nothing left to answer: {out} unchanged ({counted(len(kept), 'answer')} kept{how})"
+    empty = f", {counted(len(failed - kept), 'record')} kept empty with an error" if failed - kept else ""
+    return f"nothing left to answer: {out} unchanged ({counted(len(kept), 'answer')} kept{empty}{how})"

@@ -43,3 +43,16 @@ def test_a_reference_holding_a_character_ptb_drops_is_counted(tmp_path, capfd):
     assert ("1 record has a reference holding characters the PTB tokenizer drops (first: id a; U+FFFD): scored "
             "without them") in out["notes"]
     assert not any("answer holds" in n for n in out["notes"])
+
+
+def test_the_kept_note_counts_error_rows_apart_from_answers(tmp_path):
+    """A record kept empty with an error (not answered again: its files are unchanged) was counted among the
+    'answers kept' while stderr said it was answered empty."""
+    from rsvlm.eval_out import kept_note
+
+    out = tmp_path / "p.jsonl"
+    out.write_text('{"id": "a", "answer": "x"}\n{"id": "b", "answer": "", "error": "no image"}\n'
+                   '{"id": "c", "answer": "", "error": "old"}\n{"id": "c", "answer": "y", "cut": true}\n')
+    assert kept_note(out, ["a", "b", "c"]) == (f"nothing left to answer: {out} unchanged (2 answers kept, 1 record kept "
+                                               "empty with an error, 1 cut: rerun with another --out and a larger "
+                                               "--max-new-tokens to answer them whole)")
