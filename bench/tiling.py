@@ -272,8 +272,9 @@ def p1888(ap, args) -> None:
 
 
 def merging(ap, args) -> None:
-    """``--only`` seams, slivers, junctions, strips or p1888: merged tile views, no model; on the windows before
-    52311df5 where ``--windows shifted`` (``rsvlm.io.windows.window_starts`` patched for this call)."""
+    """``--only`` seams, slivers, junctions, strips or p1888: merged tile views, no model; on predict's windows, or
+    (``rsvlm.io.windows.window_starts`` patched for this call) spread at every overlap where ``--windows spread``, or
+    as before 52311df5 where ``--windows shifted``."""
     from contextlib import nullcontext
     from unittest import mock
 
@@ -283,8 +284,8 @@ def merging(ap, args) -> None:
         require_at_least_one(ap, args, ("seam_cases",))
         if not 0 <= args.seam_noise <= 10:  # NaN too
             ap.error(f"--seam-noise {args.seam_noise}: give 0 to 10 px")
-    old = args.windows == "shifted"
-    with mock.patch.object(rsvlm.io.windows, "window_starts", shifted_starts) if old else nullcontext():
+    patch = {"shifted": shifted_starts, "spread": rsvlm.io.windows.even_starts}.get(args.windows)
+    with mock.patch.object(rsvlm.io.windows, "window_starts", patch) if patch else nullcontext():
         if args.only == "p1888":
             return p1888(ap, args)
         import numpy as np
@@ -292,7 +293,7 @@ def merging(ap, args) -> None:
         rows = (seam_errors(args.seam_cases, noise=args.seam_noise) if args.only == "seams"
                 else SIM_ROWS[args.only](np.random.default_rng(0), args.seam_cases))
         print("\n" + markdown_table(["case", "wrong", "of"], [[case, str(wrong), str(of)] for case, wrong, of in rows]))
-        if args.only == "seams":  # what "overlap 0" means on these scenes: windows spread evenly overlap anyway
+        if args.only == "seams":  # what "overlap 0" means on these scenes: where the windows start
             print(f"\nThe box cases' 100-px windows ({args.windows}) start at (x and y alike):\n"
                   + "\n".join(seam_windows()))
 
@@ -323,10 +324,11 @@ def main() -> None:
         ap.add_argument(flag, type=kind, default=default, help=f"{what} (default {default})")
     ap.add_argument("--only", choices=["memory", "timing", "both", "png", "crops", *SIMULATED, "p1888"], default="both",
                     help="the table(s) to make, each mode described above (default both: memory, then timing)")
-    ap.add_argument("--windows", choices=["spread", "shifted"], default="spread",
-                    help=f"where the windows of --only {', '.join(SIMULATED)} and p1888 start: spread evenly "
-                         "(rsvlm's, since 52311df5) or shifted (step apart, the last alone flush with the edge, as "
-                         "before: to compare; default spread)")
+    ap.add_argument("--windows", choices=["rsvlm", "spread", "shifted"], default="rsvlm",
+                    help=f"where the windows of --only {', '.join(SIMULATED)} and p1888 start: rsvlm's (predict's: "
+                         "spread evenly where an overlap is asked, edge to edge at overlap 0), spread (evenly at "
+                         "every overlap, as stop 75's figures first were) or shifted (step apart, the last alone "
+                         "flush with the edge, as before 52311df5); default rsvlm")
     ap.add_argument("--p1888-draws", type=int, default=3,
                     help="--only p1888's noisy draws (0: noise-free only; default 3)")
     ap.add_argument("--workdir", default=None,

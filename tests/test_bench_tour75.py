@@ -44,7 +44,7 @@ def test_only_seams_prints_its_window_starts_under_the_table():
     r = subprocess.run([sys.executable, "bench/tiling.py", "--only", "seams", "--seam-cases", "5"], cwd=REPO,
                        env=dict(os.environ, OMP_NUM_THREADS="1"), capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    table, _, starts = r.stdout.partition("The box cases' 100-px windows (spread) start at")
+    table, _, starts = r.stdout.partition("The box cases' 100-px windows (rsvlm) start at")
     assert "| boxes, overlap 0, noise 0 px: split |" in table
     assert "overlap 0: 210 px at 0/100/110;" in starts and "290 px at 0/100/190" in starts  # edge to edge at 0
     assert "overlap 20: 210 px at 0/55/110;" in starts  # spread where an overlap is asked
@@ -77,3 +77,18 @@ def test_windows_shifted_is_refused_where_a_mode_reads_scenes_with_its_own_windo
                        env=dict(os.environ, OMP_NUM_THREADS="1"), capture_output=True, text=True, timeout=300)
     assert r.returncode == 2 and "--windows shifted" in r.stderr and "--only crops" in r.stderr
 
+
+
+def test_windows_spread_reruns_the_spread_placement_at_overlap_0_too(monkeypatch):
+    """After 095b8a73 predict's windows meet edge to edge at --overlap 0 (the default, ``--windows rsvlm``);
+    ``--windows spread`` still spreads them at every overlap, so stop 75's first figures can be made again."""
+    import rsvlm.io.windows as windows
+
+    mod = load_bench("tiling", monkeypatch)
+    for mode, says in (("spread", "290 px at 0/95/190"), ("rsvlm", "290 px at 0/100/190")):
+        monkeypatch.setattr(sys, "argv", ["tiling.py", "--only", "seams", "--seam-cases", "2", "--windows", mode])
+        before, out = windows.window_starts, io.StringIO()
+        with contextlib.redirect_stdout(out):
+            mod.main()
+        assert f"windows ({mode}) start at" in out.getvalue() and "overlap 0: 210 px" in out.getvalue()
+        assert says in out.getvalue().split("start at")[1].split("overlap 20")[0] and windows.window_starts is before
