@@ -29,13 +29,14 @@ def epoch_batches(lengths: list[int], batch_size: int, world_size: int, rank: in
     gbs = batch_size * world_size
     lengths_arr = np.asarray(lengths)
 
-    def filled(sub: np.ndarray) -> list[np.ndarray]:
-        """``sub``'s tail past its last whole global batch, filled from its front (disjoint: len >= gbs)."""
+    def split(sub: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """``sub``'s whole global batches, and its tail past the last of them filled from its front (disjoint:
+        len >= gbs) as one more batch, or none."""
         cut = len(sub) // gbs * gbs
         if plan < 2 or cut == 0 or cut == len(sub):
-            return []
+            return sub[:cut], []
         tail = np.concatenate([sub[cut:], sub[: gbs - (len(sub) - cut)]])
-        return [tail[np.argsort(-lengths_arr[tail], kind="stable")] if grouped else tail]
+        return sub[:cut], [tail[np.argsort(-lengths_arr[tail], kind="stable")] if grouped else tail]
 
     if grouped:
         keys = np.asarray(groups if groups is not None else [""] * n)
@@ -43,7 +44,7 @@ def epoch_batches(lengths: list[int], batch_size: int, world_size: int, rank: in
         mega = gbs * max(1, group_factor)
         for key in sorted(set(keys.tolist())):
             sub = order[keys[order] == key]
-            extra, sub = filled(sub), sub[: len(sub) // gbs * gbs]
+            sub, extra = split(sub)
             for s in range(0, len(sub), mega):
                 chunk = sub[s : s + mega]
                 chunk = chunk[np.argsort(-lengths_arr[chunk], kind="stable")]
@@ -55,7 +56,7 @@ def epoch_batches(lengths: list[int], batch_size: int, world_size: int, rank: in
             longest = int(np.argmax([lengths_arr[g].max() for g in glob]))
             glob.insert(0, glob.pop(longest))
     else:
-        extra, order = filled(order), order[: n // gbs * gbs]
+        order, extra = split(order)
         glob = [order[i : i + gbs] for i in range(0, len(order), gbs)] + extra
     return [[int(i) for i in g[rank::world_size]] for g in glob]
 
