@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 
 from rsvlm.answer_words import says_none
-from rsvlm.fusion import Fused, cut_by, fits, fusable, fuse, other_kinds, vote, voted_out
+from rsvlm.fusion import Fused, cut_by, fusable, fuse, other_kinds, vote, voted_out
 from rsvlm.tta_lines import ordinal_why
 from rsvlm.tta_senses import along_question, turn_question  # noqa: F401 (importable here)
 from rsvlm.tta_tables import COMPASS, FRAMED, SWAPS, UNMAPPED  # noqa: F401 (tables: importable here)
@@ -143,19 +143,19 @@ def asks_all(messages: list[dict]) -> bool:
     return asks_detection(messages)
 
 
-def _unfused(dec, first: list[dict] | None, text: str = "") -> str | None:
+def _unfused(dec, shapes: bool, text: str = "") -> str | None:
     """Why a view's decoded answer (``text``) is left out of the fusion though it said something; None where
-    it is fused or found nothing (no words, or none in words: ``answer_words.says_none``). ``first``: the shapes its
-    kind must fit, [] any (``fusion.other_kinds`` leaves out another once all are in), None for a text answer."""
+    it is fused or found nothing (no words, or none in words: ``answer_words.says_none``). ``shapes``: a shape answer
+    (of any kind: ``fusion.other_kinds`` leaves out another once all are in), else a text answer."""
     if problems := unrepaired(dec):  # a shape repaired (a crossing <obb>'s corners swapped) is fused: repaired_note
         return f"its geometry does not parse ({problems[0]})"
-    if first is None:
+    if not shapes:
         return "it holds shapes" if dec.objects else None
     if dec.objects and not shapes_only(dec):
         return "it holds text besides its shapes"
     if not dec.objects and text.strip() and not says_none(text):
         return "it answers in words, neither shapes nor none"
-    return None if fits(first, dec.objects) else "it holds another kind of shape"
+    return None
 
 
 def skipped_note(skipped: list[str], n: int, question: str | None = None, crops: str = CROPS_FOR) -> str | None:
@@ -244,7 +244,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             if view.startswith("c"):
                 x0, y0, cw, ch = crop_window(view, w, h, cfg.crop_share)
                 dec = geometry.decode(text, cw, ch)
-                if why := _unfused(dec, [], text):  # of another kind: fusion.other_kinds, once every view answered
+                if why := _unfused(dec, True, text):  # of another kind: fusion.other_kinds, once every view answered
                     left.setdefault(i, []).append((view, why))
                 fixed[i] += [] if why else [(f"view {view!r}", p) for p in dec.problems]  # repairs alone (_unfused)
                 shifted = uncrop(with_scores(dec.objects, scores, text), (x0, y0, cw, ch))
@@ -254,7 +254,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                 windows[i].append((x0, y0, cw, ch))
                 continue
             dec = geometry.decode(text, *view_size(view, w, h))
-            if why := _unfused(dec, [] if shapes else None, text):
+            if why := _unfused(dec, shapes, text):
                 left.setdefault(i, []).append((view, why))
             fixed[i] += [] if why or not shapes else [(f"view {view!r}", p) for p in dec.problems]
             if shapes:
