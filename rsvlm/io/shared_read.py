@@ -108,10 +108,6 @@ class SharedRead:
             self.decodes += 1
         return self.raw, self.valid
 
-    def _masked(self, raw: np.ndarray, valid: np.ndarray | None, nodata: float | None):
-        """(raw, valid) with ``nodata`` masked as ``RasterioSource._read`` masks it (``fills.nodata_valid``)."""
-        return raw, nodata_valid(self.src, raw, valid, nodata)
-
     def sample(self, max_side: int, indexes: list[int], nodata: float | None):
         """``read_as_stored(src, max_side, indexes, nodata)``: from the shared read strided by ``k`` (at most
         ``max_side`` a side) where it can serve it, else read from the file as before."""
@@ -123,7 +119,7 @@ class SharedRead:
         o = (k - 1) // 2  # the centre of each k x k block
         raw = np.ascontiguousarray(raw[at, o::k, o::k])  # (C', h / k, w / k)
         valid = None if valid is None else np.ascontiguousarray(valid[o::k, o::k])
-        return self._masked(raw, valid, nodata)
+        return raw, nodata_valid(self.src, raw, valid, nodata)  # masked as RasterioSource._read masks it
 
     def shrunk(self, max_side: int, indexes: list[int], nodata: float | None):
         """``src.read_decimated(max_side, indexes, nodata)``: the shared read itself where ``max_side`` is its side
@@ -134,7 +130,7 @@ class SharedRead:
         raw, valid = self._read()
         self.release()
         raw = raw if at == list(range(len(self.bands))) else raw[at]
-        return self._masked(raw, valid, nodata)
+        return raw, nodata_valid(self.src, raw, valid, nodata)  # masked as RasterioSource._read masks it
 
     def release(self):
         """Drop the shared read (its memory); later asks read from the file."""
