@@ -317,8 +317,8 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         say(f"note: {named}")
     if args.vis and (flat := vis_not_georeferenced(args.vis, images[-1], "--vis", "--geojson")):  # overlay.tif
         say(f"note: {flat}")
-    if args.vis and args.tile and re.search(inf.SHAPE_OPEN, question):  # was drawn nowhere, unsaid
-        say(f"note: --vis draws no region of the question: under --tile its {re.search(inf.SHAPE_OPEN, question)[0]} is "
+    if args.vis and args.tile and (shape := re.search(inf.SHAPE_OPEN, question)):  # was drawn nowhere, unsaid
+        say(f"note: --vis draws no region of the question: under --tile its {shape[0]} is "
             "read in each tile's own pixels, a different place in each; leave --tile out to see it drawn")
 
     tta = FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None
