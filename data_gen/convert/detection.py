@@ -76,6 +76,7 @@ from data_gen.convert.common import (
 from data_gen.convert.options import add_max_nodata, check_tiling, fraction, int_at_least, tile_size
 from data_gen.crop import cropper, georef, tile_suffix
 from data_gen.tiling import (
+    MOSTLY,
     Window,
     clip_object,
     finite_coords,
@@ -106,7 +107,7 @@ class DetOptions:
     per_class: bool = False
     ground: bool = True
     keep_cut: bool = True  # a tile border's cut under min_visible: kept as difficult (False: dropped)
-    max_nodata: float = 0.5  # a window over this share nodata gets no record (tiling.mostly_void)
+    max_nodata: float = MOSTLY  # a window over this share nodata gets no record (tiling.mostly_void)
 
 
 def add_det_arguments(parser) -> None:
@@ -226,7 +227,7 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
 
 
 def on_data(out: Output, image: Path, windows: list[Window], per_window: list[list[dict]],
-            most: float = 0.5) -> list[list[dict] | None]:
+            most: float = MOSTLY) -> list[list[dict] | None]:
     """``per_window`` less what the GeoTIFF ``image``'s nodata hides (``tiling.nodata_reader``, read a window with
     objects at a time): None for a window over ``most`` of whose pixels hold no data (``tiling.mostly_void``, noted
     as ``windows_mostly_nodata``: its answers, the objects only where data is, taught that fill is empty land; the

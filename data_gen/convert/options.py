@@ -57,8 +57,10 @@ def fraction(v: str) -> float:
 def add_max_nodata(p) -> None:
     """``--max-nodata``, the share of a window's pixels (a tile's, or an untiled image's) a GeoTIFF may hold no data
     at before it gets no record (``tiling.mostly_void``), for every converter that tiles."""
-    p.add_argument("--max-nodata", type=fraction, default=0.5, metavar="FRACTION",
-                   help="give no record to an image or tile over this share nodata (default 0.5; 1 keeps every one "
+    from data_gen.tiling import MOSTLY
+
+    p.add_argument("--max-nodata", type=fraction, default=MOSTLY, metavar="FRACTION",
+                   help=f"give no record to an image or tile over this share nodata (default {MOSTLY:g}; 1 keeps every one "
                         "holding some data, e.g. a chip at the edge of a SpaceNet area whose objects lie in its data)")
 
 
