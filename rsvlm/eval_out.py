@@ -18,7 +18,8 @@ from rsvlm.answer_lines import answer_lines
 from rsvlm.data.records import ReadReport
 from rsvlm.data.records_shape import json_line
 from rsvlm.eval_answers import tagged_record
-from rsvlm.predictions import answer_files, asked_digest, part_path, read_stamp, resume_state
+from rsvlm.eval_reading import line_values, stale_among
+from rsvlm.predictions import answer_files, part_path, read_stamp, resume_state
 from rsvlm.progress import counted
 
 
@@ -43,18 +44,15 @@ def read_answers(out: Path, records: dict[str, dict] | None = None) -> AnswersRe
     ``records`` (by id), the ids ``eval_reading.undigested`` gives (answers without an ``asked_digest`` or with a
     stale one, error rows aside). A file that is no UTF-8: UnicodeDecodeError, as both raised."""
     ids: set[str] = set()
-    bare: set[str] = set()
-    vouched: set[str] = set()
-    for f in answer_files(out):
-        for line in answer_lines(f):
-            with contextlib.suppress(ValueError):
-                row = json_line(line)  # a BOM read past, as predictions._objects reads it
-                if not (isinstance(row, dict) and isinstance(rid := row.get("id"), str)):
-                    continue
+
+    def answered():  # each row with an id, its id kept on the way
+        for row in line_values(answer_files(out)):
+            if isinstance(row, dict) and isinstance(rid := row.get("id"), str):
                 ids.add(rid)
-                if records is not None and rid in records and "error" not in row:
-                    (bare if row.get("asked_digest") != asked_digest(records[rid]) else vouched).add(rid)
-    return AnswersRead(ids, None if records is None else [i for i in records if i in bare - vouched])
+                yield row
+
+    stale = stale_among(answered(), records or {})
+    return AnswersRead(ids, None if records is None else stale)
 
 
 def answered_already(args, rank: int, world: int, loaded: tuple[list[dict], ReadReport],

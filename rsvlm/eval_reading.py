@@ -175,15 +175,26 @@ def undigested(files: list[Path], records: dict[str, dict]) -> list[str]:
     """The ids of ``records`` (by id, in their order) whose answers in ``files`` are all ``is_stale``: without an
     ``"asked_digest"`` (an older rsvlm eval's rows, another tool's) or with one of what the record no longer asks,
     so answered again; error rows aside (``inputs_digest`` judges those)."""
-    bare, vouched = set(), set()
+    return stale_among(line_values(files), records)
+
+
+def line_values(files: list[Path]):
+    """The JSON value of each line of ``files`` that is one, a line at a time, as ``predictions._rows`` reads them (a
+    last line cut inside a character too, a BOM read past)."""
     for f in files:
-        for line in answer_lines(f):  # as _rows reads it, a line at a time: a last line cut inside a character too
-            with contextlib.suppress(ValueError):
-                row = json_line(line)  # a BOM read past, as _rows reads it
-                if not (isinstance(row, dict) and isinstance(row.get("id"), str) and row["id"] in records
-                        and "error" not in row):
-                    continue
-                (bare if row.get("asked_digest") != asked_digest(records[row["id"]]) else vouched).add(row["id"])
+        for line in answer_lines(f):
+            try:
+                yield json_line(line)
+            except ValueError:
+                continue
+
+
+def stale_among(rows, records: dict[str, dict]) -> list[str]:
+    """``undigested`` of ``rows``, JSON values read from answer lines (``line_values``)."""
+    bare, vouched = set(), set()
+    for row in rows:
+        if isinstance(row, dict) and isinstance(rid := row.get("id"), str) and rid in records and "error" not in row:
+            (bare if row.get("asked_digest") != asked_digest(records[rid]) else vouched).add(rid)
     return [i for i in records if i in bare - vouched]
 
 
