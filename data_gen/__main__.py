@@ -57,17 +57,14 @@ def synth_config(a, path):
     """The SynthConfig of parsed synth arguments ``a`` over the config file ``path`` (None: the defaults), checked
     (``check_config``: a value an option set named by the option, ``--size 8``); a task ``--tasks`` names whose
     weight is 0 there gets 1. ConfigError / ValueError naming what is wrong."""
-    from data_gen.argv import config_blamed
+    from data_gen.argv import blaming_config
     from data_gen.instructions.build import load_with_tasks
     from data_gen.synth.run import check_config
 
-    cfg = load_with_tasks(path, synth_overrides(a), a.tasks)
-    try:
-        check_config(cfg, given_flags(a))
-    except ValueError as e:  # "scene.max_objects -3 is out of range": a file's value named no file
-        if where := config_blamed(str(e), path, [*a.overrides, *(f"{k}=" for k in given_flags(a))]):
-            raise ValueError(f"{where}: {e}") from None
-        raise
+    cfg, flags = load_with_tasks(path, synth_overrides(a), a.tasks), given_flags(a)
+    # "scene.max_objects -3 is out of range": a file's value named no file
+    with blaming_config(path, [*a.overrides, *(f"{k}=" for k in flags)]):
+        check_config(cfg, flags)
     return cfg
 
 

@@ -10,6 +10,7 @@ those notes."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 
 from rsvlm.argparsing import Noted
 
@@ -126,3 +127,15 @@ def config_blamed(message: str, path, overrides: list[str]) -> str | None:
                                           for o in overrides for at in [".".join(split_override(o)[0])]):
         return None
     return set_in(path, key[0])
+
+
+@contextlib.contextmanager
+def blaming_config(path, overrides: list[str]):
+    """A block whose ValueError (a ``check_config`` refusal) is raised again naming the config file that set its key
+    (``config_blamed``), where it can be told."""
+    try:
+        yield
+    except ValueError as e:
+        if where := config_blamed(str(e), path, overrides):
+            raise ValueError(f"{where}: {e}") from None
+        raise

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from data_gen.argv import config_blamed
+from data_gen.argv import blaming_config
 from data_gen.instructions.build import (
     TASKS_HELP,
     build_scene_records,
@@ -338,13 +338,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = load_with_tasks(config, a.overrides, a.tasks).instructions  # --tasks: a set made with it too
         by_tasks = a.tasks is not None
-        try:  # a file's obb_fraction: 3 named no file
+        # a file's obb_fraction: 3 named no file
+        with blaming_config(config, [*a.overrides, *(["instructions.task_weights="] if by_tasks else [])]):
             check_weights(cfg)
-        except ValueError as e:
-            given = [*a.overrides, *(["instructions.task_weights="] if by_tasks else [])]
-            if where := config_blamed(str(e), config, given):
-                raise ValueError(f"{where}: {e}") from None
-            raise
         report = rebuild(a.dir, cfg, a.seed, a.prefix, progress=not a.no_progress, by_tasks=by_tasks)
         # said after the work, as every data_gen command: a reader gone (| head) cannot stop it half-way
         print(f"instructions from {config or 'the built-in defaults'}"
