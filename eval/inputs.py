@@ -302,8 +302,6 @@ def _parse(path: Path, entries, array: list | None, out: PredictionFile, noted: 
     return first_obj
 
 
-
-
 def _read_text(path: Path, data: bytes, cut_note: str | None) -> PredictionFile:
     """``load_predictions`` of the whole bytes ``data`` (``cut_note``: what a gzip cut lost): UTF-16 by its BOM
     (PowerShell's `>`), one JSON array or object, or text whose first line is no JSON object."""

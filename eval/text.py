@@ -35,6 +35,7 @@ def unscored_why(answer: str) -> str:
         return "is empty"
     return "holds no word to score (punctuation, articles or end tokens alone: a garbled answer, not an empty one)"
 
+
 if __name__ == "__main__":  # python -m eval.text: no command line; say so, and which scripts have one
     from eval.__main__ import library_main
 
