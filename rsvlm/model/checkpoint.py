@@ -22,7 +22,6 @@ Reading weight files, and averaging or comparing checkpoints tensor by tensor: `
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import difflib
 import re
@@ -53,6 +52,12 @@ from rsvlm.model.ckpt_files import (
 )
 from rsvlm.model.half import float32_head
 from rsvlm.model.llm_files import home_expanded, names_unreadable, quantised_save_problem, save_tokenizer
+from rsvlm.model.out_folder import (  # noqa: F401  (importable from here, as merge and scripts do)
+    check_new_folder,
+    enclosing_checkpoint,
+    script_write,
+    undone_on_failure,
+)
 from rsvlm.model.processor import Processor
 from rsvlm.model.quiet import bars_after, deepspeed_cpu_note_quietly, peft_quietly
 from rsvlm.model.vision import fit_positions, follow_hf_twins, shape_mismatches
@@ -343,57 +348,3 @@ def _old_hf_sincos(saved: VLMConfig, cfg: VLMConfig, root: Path) -> VLMConfig:
                   "learned table vision.safetensors holds): loaded as pos_embed: learned", stacklevel=4)
     fixed = {n: dataclasses.replace(e, pos_embed="learned") if n in old else e for n, e in cfg.encoders.items()}
     return dataclasses.replace(cfg, encoders=fixed)
-
-
-def check_new_folder(out: Path, what: str, verb: str) -> None:
-    """FileExistsError where ``out``, the folder ``what`` (e.g. "merged checkpoint") is to be written
-    into, is a file or holds files already (stale ones would pass for the model's); ``verb`` ("merge")
-    says what to do into a new folder instead; one below a file ('model.yaml/merged') too (was
-    'NotADirectoryError: [Errno 20]' once the model was loaded)."""
-    if file := next((p for p in out.parents if p.exists() and not p.is_dir()), None):
-        raise FileExistsError(f"{out}: {file} is a file, not a folder; {verb} into a new folder")
-    if out.exists() and not out.is_dir():
-        raise FileExistsError(f"{out}: a file, where the {what} (a folder) goes; {verb} into a new folder")
-    if out.exists() and any(out.iterdir()):
-        raise FileExistsError(f"{out}: already exists and is not empty; {verb} into a new folder")
-
-
-def enclosing_checkpoint(out: Path) -> Path | None:
-    """The rsvlm checkpoint (a folder holding config.yaml and vision.safetensors) that ``out`` lies inside, else None:
-    a model written there is a checkpoint inside a checkpoint, which every rglob of the outer one sees."""
-    return next((p for p in Path(out).resolve().parents
-                 if (p / "config.yaml").is_file() and (p / "vision.safetensors").is_file()), None)
-
-
-@contextlib.contextmanager
-def undone_on_failure(out: Path):
-    """Writing a model into a new or empty ``out``: a failure (full disk, Ctrl-C) leaves it as it was."""
-    existed = out.exists()
-    try:
-        yield out
-    except BaseException:
-        shutil.rmtree(out.resolve(), ignore_errors=True)  # resolved: an ``out`` that is a symlink is emptied, kept
-        if existed:
-            out.resolve().mkdir()
-        raise
-
-
-def script_write(write, out: Path, fresh: bool, failed: str, interrupted: str) -> int:
-    """A script's last step: ``write()`` (returning the folder written, or None for ``out``) into ``out``, which
-    a failure leaves as it was where ``fresh`` (new or empty); its exit status: 0 after 'wrote …', 2 after one
-    'error: …' line (a ValueError or missing/existing file as it is; any other OSError, a full disk, with
-    ``failed`` after it), 130 after ``interrupted`` on Ctrl-C."""
-    try:
-        with undone_on_failure(out) if fresh else contextlib.nullcontext():
-            written = write()
-    except (ValueError, FileNotFoundError, FileExistsError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    except OSError as e:  # a full disk, an --out below a file: was a traceback, the half-written folder left
-        print(f"error: {e}; {failed}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(interrupted, file=sys.stderr)
-        return 130
-    print(f"wrote {written if written is not None else out}")
-    return 0

@@ -1,0 +1,64 @@
+"""Writing a model into a folder of its own: refusing one that holds files or lies below a file
+(``check_new_folder``) or inside another checkpoint (``enclosing_checkpoint``), undoing a failed write
+(``undone_on_failure``), and a script's last step around it (``script_write``). Nothing here reads weights."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sys
+from pathlib import Path
+
+
+def check_new_folder(out: Path, what: str, verb: str) -> None:
+    """FileExistsError where ``out``, the folder ``what`` (e.g. "merged checkpoint") is to be written
+    into, is a file or holds files already (stale ones would pass for the model's); ``verb`` ("merge")
+    says what to do into a new folder instead; one below a file ('model.yaml/merged') too (was
+    'NotADirectoryError: [Errno 20]' once the model was loaded)."""
+    if file := next((p for p in out.parents if p.exists() and not p.is_dir()), None):
+        raise FileExistsError(f"{out}: {file} is a file, not a folder; {verb} into a new folder")
+    if out.exists() and not out.is_dir():
+        raise FileExistsError(f"{out}: a file, where the {what} (a folder) goes; {verb} into a new folder")
+    if out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out}: already exists and is not empty; {verb} into a new folder")
+
+
+def enclosing_checkpoint(out: Path) -> Path | None:
+    """The rsvlm checkpoint (a folder holding config.yaml and vision.safetensors) that ``out`` lies inside, else None:
+    a model written there is a checkpoint inside a checkpoint, which every rglob of the outer one sees."""
+    return next((p for p in Path(out).resolve().parents
+                 if (p / "config.yaml").is_file() and (p / "vision.safetensors").is_file()), None)
+
+
+@contextlib.contextmanager
+def undone_on_failure(out: Path):
+    """Writing a model into a new or empty ``out``: a failure (full disk, Ctrl-C) leaves it as it was."""
+    existed = out.exists()
+    try:
+        yield out
+    except BaseException:
+        shutil.rmtree(out.resolve(), ignore_errors=True)  # resolved: an ``out`` that is a symlink is emptied, kept
+        if existed:
+            out.resolve().mkdir()
+        raise
+
+
+def script_write(write, out: Path, fresh: bool, failed: str, interrupted: str) -> int:
+    """A script's last step: ``write()`` (returning the folder written, or None for ``out``) into ``out``, which
+    a failure leaves as it was where ``fresh`` (new or empty); its exit status: 0 after 'wrote …', 2 after one
+    'error: …' line (a ValueError or missing/existing file as it is; any other OSError, a full disk, with
+    ``failed`` after it), 130 after ``interrupted`` on Ctrl-C."""
+    try:
+        with undone_on_failure(out) if fresh else contextlib.nullcontext():
+            written = write()
+    except (ValueError, FileNotFoundError, FileExistsError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # a full disk, an --out below a file: was a traceback, the half-written folder left
+        print(f"error: {e}; {failed}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(interrupted, file=sys.stderr)
+        return 130
+    print(f"wrote {written if written is not None else out}")
+    return 0
