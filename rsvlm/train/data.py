@@ -40,7 +40,7 @@ from rsvlm.data.records import (
     with_modalities,
 )
 from rsvlm.inference import record_inputs
-from rsvlm.progress import plural
+from rsvlm.progress import counted, plural
 from rsvlm.train.batch_plan import BATCH_PLAN, epoch_batches  # noqa: F401  (re-exported: D.epoch_batches)
 from rsvlm.train.inputs import RefusedData
 from rsvlm.train.whole import WholeFiles
@@ -51,7 +51,7 @@ TEMPLATE_OVERHEAD = 8  # tokens per turn the chat template adds, for length esti
 def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_tokens: dict[str, int],
                 report: ReadReport, no_stem: Counter | None = None,
                 roots: Sequence[str | Path | None] | None = None, progress: bool = True, arrays: dict | None = None,
-                late_system: str | None = None):
+                late_system: str | None = None, unpaired: list[str] | None = None):
     """A ``datasets.Dataset`` of the valid records of one file or several, in order; its ``source``
     column is the file's position. Malformed lines are counted in ``report`` (one for all files), and so
     are records of a modality the model has no stem for (a key missing from ``n_visual_tokens``) unless
@@ -66,7 +66,9 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
     unsaid) and while the samples are measured (tokenised). ``arrays``: JSON array files parsed before
     (``records.read_records``), not parsed again. ``late_system``: why the chat format cannot write a system turn
     after a conversation's first (``sft_index.late_system``): a record with one is left out, counted in ``report``
-    at its line (it failed at every draw); None: kept."""
+    at its line (it failed at every draw); None: kept. A ``[change]`` record of other than two images (a question
+    chat and predict refuse) is left out: with ``unpaired`` given, appended there ("FILE:LINE: record ID: why"), apart
+    from ``report``'s malformed lines as ``no_stem`` is; else counted in ``report`` as skipped."""
     from datasets import Dataset
 
     from rsvlm.progress import bar
@@ -79,7 +81,7 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
                              "source": []}
     with ModalityFinder() as finder:
         for source, (path, root) in enumerate(zip(paths, roots)):
-            before, said = len(rows["id"]), len(report.examples)
+            before, said, n_unpaired = len(rows["id"]), len(report.examples), len(unpaired or ())
             records = read_records(path, strict=False, report=report, arrays=arrays)  # a bar once reading has taken 2 s
             for rec in bar(records, desc=f"reading {Path(path).name}", unit="record", delay=2.0,
                            disable=not progress):
@@ -92,7 +94,12 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
                     continue
                 if why := pair_problem(rec["task"], rec["images"]):  # a question chat and predict refuse to ask
                     report.unpaired_changes -= 1  # read_records counted it kept: training leaves it out
-                    report.drop("[change] record of other than two images", f"{path}: record {rec['id']}: {why}")
+                    if unpaired is None:
+                        report.drop("[change] record of other than two images", f"{path}: record {rec['id']}: {why}")
+                    else:  # not malformed: apart, out of data.max_bad_fraction's share (it tripped it, stop 75)
+                        report.n_ok -= 1
+                        at = report.at[2] if report.at and report.at[3] == rec["id"] else ""
+                        unpaired.append(f"{path}{at}: record {rec['id']}: {why}")
                     continue
                 try:
                     rec = finder.fill(rec, root if root is not None else Path(path).parent, report)
@@ -119,6 +126,9 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
                 rows["source"].append(source)
             if len(rows["id"]) == before:  # the first reason names the file it could not open (a wrong data.root)
                 left = f"; left out for want of a stem: {dict(no_stem)}" if no_stem else ""
+                if unpaired and len(unpaired) > n_unpaired:  # the file's own: nothing trainable left of it
+                    left += (f"; {counted(len(unpaired) - n_unpaired, '[change] record')} of other than two images "
+                             f"left out (first: {unpaired[n_unpaired]})")
                 first = f"; the first: {report.examples[said]}" if len(report.examples) > said else ""
                 raise ValueError(f"{path}: no usable record ({report.summary()}{left}){first}")
     texts, rows["length"] = rows.pop("text"), []

@@ -418,6 +418,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     summary = summarize(state, report, world, time.perf_counter() - t_start, state["step"] - steps_at_start,
                         tokens_at_start)
     summary["final"], summary["no_stem_records"] = str(final), dict(sorted(no_stem.items()))
+    summary["unpaired_change_records"] = len(data.unpaired)
     if device.type == "cuda":  # this rank's peak; ranks differ little under ZeRO
         summary["peak_memory_gib"] = torch.cuda.max_memory_allocated(device) / 2**30
         summary["peak_reserved_gib"] = torch.cuda.max_memory_reserved(device) / 2**30

@@ -30,6 +30,7 @@ class TrainData:
     index: object  # datasets.Dataset: record, id, task, modality, source, length
     report: ReadReport  # malformed lines, duplicates, inferred modalities of all the files
     no_stem: Counter  # records left out by modality: model.stems has no stem for it
+    unpaired: list[str]  # [change] records of other than two images left out ("FILE:LINE: record ID: why")
     roots: list[Path]  # each file's image root
     weights: np.ndarray | None  # per-record draw probability (mixture_weights); None: the data's own mixture
     sample_lengths: list[int] | None  # (rank 0) each record's estimated length in the prompt format (check_unfit)
@@ -156,10 +157,14 @@ def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None, proc
     sources = records_sources(cfg)
     paths, roots, file_weights = [Path(s.path) for s in sources], [s.image_root for s in sources], [
         s.weight for s in sources]
-    report, no_stem = ReadReport(" + ".join(map(str, paths))), Counter()
+    report, no_stem, unpaired = ReadReport(" + ".join(map(str, paths))), Counter(), []
     index = D.build_index(paths, processor.tokenizer, dict(processor.n_tokens), report, no_stem, roots,
                           cfg.log.progress and rank == 0, arrays=arrays,
-                          late_system=late_system(processor, cfg.model.llm.chat_template))
+                          late_system=late_system(processor, cfg.model.llm.chat_template), unpaired=unpaired)
+    if unpaired and rank == 0:  # apart from malformed lines: they spent data.max_bad_fraction's share (stop 75)
+        print(f"[rsvlm.train] {counted(len(unpaired), '[change] record')} of other than two images left out (a "
+              f"question chat and predict refuse to ask; first: {unpaired[0]}); counted as unpaired_change_records "
+              "in summary.json, not as malformed", file=sys.stderr)
     if no_stem and rank == 0:
         print(f"[rsvlm.train] {', '.join(f'{n} {m}' for m, n in sorted(no_stem.items()))} "
               f"{plural('record', sum(no_stem.values()))} left out: "
@@ -187,7 +192,7 @@ def read_train_data(cfg, rank: int, world: int, arrays: dict | None = None, proc
             print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
     if weights is None and rank == 0 and (note := tail_note(modalities, cfg, world)):
         print(f"[rsvlm.train] note: {note}", file=sys.stderr)
-    return TrainData(index, report, no_stem, roots, weights, sample_lengths, dict(processor.n_tokens))
+    return TrainData(index, report, no_stem, unpaired, roots, weights, sample_lengths, dict(processor.n_tokens))
 
 
 def band_notes(index, roots: list, processor) -> list[str]:

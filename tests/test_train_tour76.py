@@ -1,0 +1,52 @@
+"""Training, tour 76: one-image [change] records (left out of training since stop 75) are counted apart from
+malformed lines, so a dataset rich in them no longer trips ``data.max_bad_fraction``."""
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from test_train_utils import recipe
+
+from rsvlm.config import load_config
+from rsvlm.train.config import TrainConfig
+
+
+def _rec(rid: str, n_images: int, task: str = "change") -> dict:
+    q = "<image>\n" * n_images + ("[change] What changed?" if task == "change" else "[cls] What is this scene?")
+    return {"id": rid, "task": task, "images": [{"path": "a.png", "modality": "optical"}] * n_images,
+            "conversations": [{"from": "human", "value": q}, {"from": "gpt", "value": "New buildings."}]}
+
+
+def _cfg(tmp_path: Path, recs: list[dict]) -> TrainConfig:
+    Image.new("RGB", (32, 32), (90, 120, 60)).save(tmp_path / "a.png")
+    data = tmp_path / "train.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    return load_config(TrainConfig, recipe(tmp_path), [f"data.train={data}", f"out_dir={tmp_path / 'run'}",
+                                                      "log.progress=false", "max_steps=1", "batch_size=2"])
+
+
+def test_one_image_change_records_are_counted_apart_not_as_malformed(tmp_path, capsys):
+    """3 of 7 records are one-image [change] ones: with data.max_bad_fraction=0.01 the run stopped with
+    "3 of 7 record lines are malformed"; they are no malformed data, so the run goes on, says them apart."""
+    from rsvlm.train.sft_index import read_train_data
+
+    recs = [_rec(f"one{i}", 1) for i in range(3)] + [_rec(f"pair{i}", 2) for i in range(2)]
+    recs += [_rec(f"cls{i}", 1, task="cls") for i in range(2)]
+    got = read_train_data(_cfg(tmp_path, recs), 0, 1)
+    assert sorted(got.index["id"]) == ["cls0", "cls1", "pair0", "pair1"]
+    assert got.report.n_skipped == 0 and got.report.n_ok == 4 and got.report.unpaired_changes == 0
+    assert len(got.unpaired) == 3 and got.unpaired[0].startswith(f"{tmp_path / 'train.jsonl'}:1: record one0: ") and (
+        "a [change] record compares two images, before then after, got 1" in got.unpaired[0])
+    err = capsys.readouterr().err
+    assert "3 [change] records of other than two images left out" in err, err
+    assert "counted as unpaired_change_records in summary.json, not as malformed" in err
+    assert "malformed" not in err.replace("not as malformed", "")
+
+
+def test_nothing_trainable_left_but_one_image_change_records_stops_saying_so(tmp_path):
+    """Every record a one-image [change] one: nothing to train; the error says why, naming the first."""
+    from rsvlm.train.sft_index import read_train_data
+
+    with pytest.raises(ValueError, match=r"train.jsonl: no usable record \(.*0 skipped; 2 \[change\] records of other than "
+                                         r"two images left out \(first: .*train.jsonl:1: record one0: a \[change\]"):
+        read_train_data(_cfg(tmp_path, [_rec("one0", 1), _rec("one1", 3)]), 0, 1)
