@@ -41,6 +41,8 @@ LIBRARY = {  # eval/NAME.py the scripts import: no command line of their own
     "tags": "rsvlm's task tags whose scoring script is named otherwise (det: detection)",
     "thresholds": "the IoU thresholds the scorers report at, said to an option asking for one (--iou)",
     "counts": "counts in the notes read in the singular and the plural (1 record has, 2 records have)",
+    "report_read": "the score files eval.report reads, each checked and named as its tables name it",
+    "report_notes": "eval.report's notes where a task's score files do not compare, or a set is left unscored",
 }
 
 
