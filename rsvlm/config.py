@@ -15,7 +15,7 @@ type), Optional of these; an int field takes a whole number written ``1e4``); an
 passed through.
 
 A file can start from another: ``base: other.yaml`` (relative to the file), at the top or inside a
-section such as ``model:``, then lists only what differs (``with_bases``). A file's number or true/false in
+section such as ``model:``, then lists only what differs (``rsvlm.config_bases.with_bases``). A file's number or true/false in
 quotes (``sar_looks: "4"``) is refused, naming file, line and key: YAML reads it as text, so it is a slip there.
 """
 
@@ -382,13 +382,12 @@ def load_yaml(path: str | Path, cls: type | None = None) -> dict[str, Any]:
 
 def load_config(cls: type[T], path: str | Path | None = None, overrides: list[str] | None = None) -> T:
     """Defaults of ``cls`` ← YAML file (its ``base:`` files first) ← ``key=value`` overrides, validated."""
-    if path is None:
-        data = to_dict(cls())
-    else:
-        path = Path(path)
-        data = _merge(to_dict(cls()), with_bases(load_yaml(path, cls), cls, path.parent, (path.resolve(),)), cls)
-    from rsvlm.overrides import apply_overrides, joined_hint, split_override  # it imports this module
+    data, path = to_dict(cls()), None if path is None else Path(path)
+    from rsvlm.config_bases import merge, with_bases  # they import this module
+    from rsvlm.overrides import apply_overrides, joined_hint, split_override
 
+    if path is not None:
+        data = merge(data, with_bases(load_yaml(path, cls), cls, path.parent, (path.resolve(),)), cls)
     overrides = list(overrides or [])
     data = apply_overrides(data, overrides, cls, *([str(path)] if path is not None else []))
     try:
@@ -419,28 +418,6 @@ def own_problem(cfg: Any, where: str = "") -> ConfigError | None:
     return None
 
 
-def _origin(data: dict[str, Any], file: Path, key: str) -> Path | None:
-    """The file whose value of dotted ``key`` the merge kept: ``file`` (mapping ``data``) or one of the
-    ``base:`` files it names, at any level, followed as ``with_bases`` merges them; None if none sets it.
-    A key inside a list (``extra[0].pth``) is the list's: a list replaces a base's whole."""
-    raw = key.split(".")
-    cut = next((i + 1 for i, p in enumerate(raw) if "[" in p), len(raw))  # up to the first list
-    parts = [p.split("[", 1)[0] for p in raw[:cut]]
-    head = parts[0]
-    if head in data:
-        if len(parts) == 1 or not isinstance(data[head], dict):
-            return file
-        if (found := _origin(data[head], file, ".".join(parts[1:]))) is not None:
-            return found
-    ref = data.get("base")
-    if isinstance(ref, str) and (base := (Path(file).parent / Path(ref).expanduser()).resolve()).is_file():
-        try:
-            return _origin(load_yaml(base), base, ".".join(parts))
-        except ConfigError:  # with_bases has read it once; an error there is no answer here
-            return None
-    return None
-
-
 def _within(key: str, path: list[str]) -> bool:
     """Whether dotted ``key`` (``a.b``, ``a.b[0].c``) is the override path ``path`` or lies under it. The
     message's text is not searched: its list of valid keys names an override's key too (a file's
@@ -449,50 +426,18 @@ def _within(key: str, path: list[str]) -> bool:
     return key == own or key.startswith((own + ".", own + "["))
 
 
-def with_bases(data: dict[str, Any], cls: type | None, here: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Resolve ``base: FILE`` in ``data``: at the top or in any mapping that fills a dataclass field,
-    FILE's mapping (its own bases resolved, its path relative to ``here``, ``~`` expanded) is taken
-    first and the mapping's other keys merge over it, as a YAML file merges over the defaults.
-    Limits: not inside plain dicts (``stems``, ``encoders`` entries); a dataclass with a real
-    ``base`` field keeps it."""
-    ftypes = _field_types(cls) if cls is not None and dataclasses.is_dataclass(cls) else {}
-    out = {}
-    for k, v in data.items():
-        sub = _unwrap_optional(ftypes[k])[0] if k in ftypes else None
-        out[k] = with_bases(v, sub, here, seen) if isinstance(v, dict) and dataclasses.is_dataclass(sub) else v
-    if not ftypes or "base" not in out or "base" in ftypes:
-        return out
-    ref = out.pop("base")
-    named_in = seen[-1] if seen else here  # the file whose mapping says base:
-    if not isinstance(ref, str) or not ref.strip():
-        raise ConfigError(f"{named_in}: 'base' must be a file path, got {ref!r}")
-    path = (here / Path(ref).expanduser()).resolve()
-    if path in seen:
-        raise ConfigError(f"'base' cycle: {' → '.join(str(p) for p in (*seen, path))}")
-    if path.is_dir():  # was 'not found'
-        raise ConfigError(f"base {path} is a folder; give a config file (.yaml){held_config(path)} "
-                          f"(named in {named_in})")
-    if not path.is_file():
-        raise ConfigError(f"base file not found: {path} (named in {named_in}){near_file(path)}")
-    return _merge(with_bases(load_yaml(path, cls), cls, path.parent, (*seen, path)), out, cls)
-
-
-def _merge(base: dict[str, Any], new: dict[str, Any], cls: type | None) -> dict[str, Any]:
-    """Deep-merge ``new`` into defaults; dataclass sub-mappings merge, everything else replaces."""
-    out = dict(base)
-    ftypes = _field_types(cls) if cls is not None and dataclasses.is_dataclass(cls) else {}
-    for k, v in new.items():
-        sub_tp = _unwrap_optional(ftypes[k])[0] if k in ftypes else None
-        if isinstance(v, dict) and isinstance(out.get(k), dict) and dataclasses.is_dataclass(sub_tp):
-            out[k] = _merge(out[k], v, sub_tp)
-        else:
-            out[k] = v
-    return out
-
-
 def save_config(cfg: Any, path: str | Path) -> Path:
     """Write the resolved config as YAML (the file that sits beside every output it shaped)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))
     return path
+
+
+def __getattr__(name: str) -> Any:
+    """``with_bases``, importable from here as before it moved to ``rsvlm.config_bases`` (which imports this module)."""
+    if name == "with_bases":
+        from rsvlm.config_bases import with_bases
+
+        return with_bases
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -469,7 +469,8 @@ def held_config(folder: Path) -> str:
 def set_in(path, key: str) -> str | None:
     """The file setting dotted ``key`` for config file ``path``, as errors name it: ``path`` or the ``base:`` whose
     value the merge kept (``b.yaml (a base of a.yaml)``); None where neither sets it."""
-    from rsvlm.config import _origin, load_yaml  # it imports this module
+    from rsvlm.config import load_yaml  # it imports this module
+    from rsvlm.config_bases import origin as set_by
 
-    origin = _origin(load_yaml(path), Path(path), key)
+    origin = set_by(load_yaml(path), Path(path), key)
     return origin and (str(path) if origin.resolve() == Path(path).resolve() else f"{origin} (a base of {path})")

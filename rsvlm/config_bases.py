@@ -1,0 +1,76 @@
+"""A config file's ``base: other.yaml`` (``with_bases``): at the top or in any section, the file named is taken
+first and the mapping's other keys merge over it; ``origin`` tells which file of the chain set a key, for errors
+that name it. ``rsvlm.config.load_config`` applies them (importing this module inside the function: this module
+imports ``rsvlm.config``)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from rsvlm.config import ConfigError, _field_types, _unwrap_optional, load_yaml
+from rsvlm.config_hints import held_config, near_file
+
+
+def origin(data: dict[str, Any], file: Path, key: str) -> Path | None:
+    """The file whose value of dotted ``key`` the merge kept: ``file`` (mapping ``data``) or one of the
+    ``base:`` files it names, at any level, followed as ``with_bases`` merges them; None if none sets it.
+    A key inside a list (``extra[0].pth``) is the list's: a list replaces a base's whole."""
+    raw = key.split(".")
+    cut = next((i + 1 for i, p in enumerate(raw) if "[" in p), len(raw))  # up to the first list
+    parts = [p.split("[", 1)[0] for p in raw[:cut]]
+    head = parts[0]
+    if head in data:
+        if len(parts) == 1 or not isinstance(data[head], dict):
+            return file
+        if (found := origin(data[head], file, ".".join(parts[1:]))) is not None:
+            return found
+    ref = data.get("base")
+    if isinstance(ref, str) and (base := (Path(file).parent / Path(ref).expanduser()).resolve()).is_file():
+        try:
+            return origin(load_yaml(base), base, ".".join(parts))
+        except ConfigError:  # with_bases has read it once; an error there is no answer here
+            return None
+    return None
+
+
+def with_bases(data: dict[str, Any], cls: type | None, here: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Resolve ``base: FILE`` in ``data``: at the top or in any mapping that fills a dataclass field,
+    FILE's mapping (its own bases resolved, its path relative to ``here``, ``~`` expanded) is taken
+    first and the mapping's other keys merge over it, as a YAML file merges over the defaults.
+    Limits: not inside plain dicts (``stems``, ``encoders`` entries); a dataclass with a real
+    ``base`` field keeps it."""
+    ftypes = _field_types(cls) if cls is not None and dataclasses.is_dataclass(cls) else {}
+    out = {}
+    for k, v in data.items():
+        sub = _unwrap_optional(ftypes[k])[0] if k in ftypes else None
+        out[k] = with_bases(v, sub, here, seen) if isinstance(v, dict) and dataclasses.is_dataclass(sub) else v
+    if not ftypes or "base" not in out or "base" in ftypes:
+        return out
+    ref = out.pop("base")
+    named_in = seen[-1] if seen else here  # the file whose mapping says base:
+    if not isinstance(ref, str) or not ref.strip():
+        raise ConfigError(f"{named_in}: 'base' must be a file path, got {ref!r}")
+    path = (here / Path(ref).expanduser()).resolve()
+    if path in seen:
+        raise ConfigError(f"'base' cycle: {' → '.join(str(p) for p in (*seen, path))}")
+    if path.is_dir():  # was 'not found'
+        raise ConfigError(f"base {path} is a folder; give a config file (.yaml){held_config(path)} "
+                          f"(named in {named_in})")
+    if not path.is_file():
+        raise ConfigError(f"base file not found: {path} (named in {named_in}){near_file(path)}")
+    return merge(with_bases(load_yaml(path, cls), cls, path.parent, (*seen, path)), out, cls)
+
+
+def merge(base: dict[str, Any], new: dict[str, Any], cls: type | None) -> dict[str, Any]:
+    """Deep-merge ``new`` into defaults; dataclass sub-mappings merge, everything else replaces."""
+    out = dict(base)
+    ftypes = _field_types(cls) if cls is not None and dataclasses.is_dataclass(cls) else {}
+    for k, v in new.items():
+        sub_tp = _unwrap_optional(ftypes[k])[0] if k in ftypes else None
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and dataclasses.is_dataclass(sub_tp):
+            out[k] = merge(out[k], v, sub_tp)
+        else:
+            out[k] = v
+    return out
