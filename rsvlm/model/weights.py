@@ -196,8 +196,9 @@ def compare_weights(a: str | Path, b: str | Path, progress: bool = False) -> lis
     """Compare two checkpoints tensor by tensor: two folders (every ``*.safetensors`` under them,
     matched by relative path) or two ``.safetensors`` files. One row per tensor: ``file``, ``name``,
     ``status`` (``same``, ``differs``, ``shape``, ``dtype``, ``only in A`` / ``only in B``) and
-    ``max_abs`` (max |a − b| for floating tensors that differ in value or dtype, else 0); a ``shape`` row
-    also has ``shape_a`` and ``shape_b`` (tuples: a LoRA of rank 4 against 8 is (4, 16) vs (8, 16)). Exact:
+    ``max_abs`` (max |a − b| for floating tensors that differ in value or dtype, else 0; NaN/inf at the same places
+    on both sides are equal, at other places an infinite gap: ``_value_gap``, whose ``note`` the row then has); a
+    ``shape`` row also has ``shape_a`` and ``shape_b`` (tuples: a LoRA of rank 4 against 8 is (4, 16) vs (8, 16)). Exact:
     no tolerance, because the question it answers is whether two runs trained the same weights.
     Files other than safetensors (configs, tokenizers) are not compared; ``progress`` shows a bar
     over the tensors (a 7B pair reads for minutes). Two folders with no weight file in common (one
@@ -258,14 +259,35 @@ def _compare_files(fa: dict[str, Path], fb: dict[str, Path], rows: list[dict], b
                                  "shape_a": tuple(x.shape), "shape_b": tuple(y.shape)})
                     bar.update()
                     continue
-                if x.dtype == y.dtype and (torch.equal(x, y) or _same_bits(x, y)):  # NaN != NaN in torch.equal
-                    status, diff = "same", 0.0
-                else:  # other values, or another dtype (a bf16 copy of float32 weights): how far they moved
-                    status = "differs" if x.dtype == y.dtype else "dtype"
-                    floating = x.is_floating_point() and y.is_floating_point()
-                    diff = (x.double() - y.double()).abs().max().item() if floating and x.numel() else 0.0
-                rows.append({"file": rel, "name": k, "status": status, "max_abs": diff})
+                row = {"file": rel, "name": k, "status": "same", "max_abs": 0.0}
+                floating = x.is_floating_point() and y.is_floating_point()
+                if not (x.dtype == y.dtype and (torch.equal(x, y) or _same_bits(x, y))):  # NaN != NaN in torch.equal
+                    # other values, or another dtype (a bf16 copy of float32 weights): how far they moved
+                    row["max_abs"], row["note"] = _value_gap(x, y) if floating and x.numel() else (0.0, None)
+                    row["status"] = "dtype" if x.dtype != y.dtype else "differs" if row["max_abs"] or not floating else "same"
+                elif floating and not all_finite(x):  # the same bits: NaN/inf there are no difference, but said
+                    row["note"] = f"non-finite values at {counted(int((~x.isfinite()).sum()), 'place')} on both sides"
+                if row.get("note") is None:
+                    row.pop("note", None)
+                rows.append(row)
                 bar.update()
+
+
+def _value_gap(x: torch.Tensor, y: torch.Tensor) -> tuple[float, str | None]:
+    """(max |x − y|, a note or None) for two floating tensors of one shape that are not bit for bit equal. NaN and
+    inf at the same places on both sides (NaN against NaN, inf against inf of one sign) are equal there: the gap is
+    that of the finite values (was NaN, inf − inf, for a tensor equal but for a NaN's payload or its dtype); at
+    other places they differ by an infinite gap (was NaN where one side held a NaN), the note saying how many."""
+    a, b = x.double(), y.double()
+    odd_a, odd_b = ~a.isfinite(), ~b.isfinite()
+    both = odd_a & odd_b & ((a == b) | (a.isnan() & b.isnan()))  # the same non-finite value on both sides
+    unmatched = int((odd_a | odd_b).sum()) - int(both.sum())
+    finite = ~(odd_a | odd_b)
+    gap = float((a - b)[finite].abs().max()) if finite.any() else 0.0
+    if unmatched:
+        return float("inf"), (f"non-finite values at {counted(int(odd_a.sum()), 'place')} in A and "
+                              f"{int(odd_b.sum())} in B, {unmatched} not matched on the other side")
+    return gap, f"non-finite values at {counted(int(both.sum()), 'place')} on both sides" if both.any() else None
 
 
 def _same_bits(x: torch.Tensor, y: torch.Tensor) -> bool:
