@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from data_gen.crop import (  # noqa: F401  re-exported: cropping lived here
     PNG_LEVEL,
@@ -101,11 +102,23 @@ def near_duplicate_edges(windows: list[Window], overlap: int = 0) -> bool:
     records (the converters note such images). Spread evenly (``spread_starts``), windows are that close only
     where a side is just over one tile; neighbours of 128 px steps at ``--tile 256 --overlap 128`` are no near
     copies: the overlap asked for has them share half a tile already."""
-    for start, size in ((lambda w: w.x0, windows[0].width), (lambda w: w.y0, windows[0].height)):
+    return bool(edge_overlap(windows, overlap))
+
+
+def edge_overlap(windows: list[Window], overlap: int = 0) -> str:
+    """What ``near_duplicate_edges`` finds, said per side with the share of a tile the last window shares with the
+    one before and the ``--tile`` that keeps that side one window: "x: tiles at 0 and 1 share 99.6% of their 255 px
+    (a 256 px side: --tile 256 or more keeps it one tile)"; "" where neither side has near copies."""
+    said = []
+    for axis, start, size, end in (("x", lambda w: w.x0, windows[0].width, lambda w: w.x1),
+                                   ("y", lambda w: w.y0, windows[0].height, lambda w: w.y1)):
         starts = sorted({start(w) for w in windows})
         if len(starts) > 1 and 2 * (starts[-1] - starts[-2]) < size - overlap:
-            return True
-    return False
+            side = max(end(w) for w in windows)
+            share = (size - (starts[-1] - starts[-2])) / size
+            said.append(f"{axis}: tiles at {starts[-2]} and {starts[-1]} share {100 * share:.1f}% of their {size} px "
+                        f"(a {side} px side: --tile {side} or more keeps it one tile)")
+    return "; ".join(said)
 
 
 def nodata_mask(path, window: Window | None = None):
@@ -114,6 +127,69 @@ def nodata_mask(path, window: Window | None = None):
     a raster of valid pixels only), nothing read. Cannot: tell a black PNG collar from black ground."""
     with nodata_reader(path) as read:
         return read(window)
+
+
+def constant_border(path, tolerance: int | None = None) -> tuple[tuple, int, int] | None:
+    """(value per band, pixels, total pixels) of a black or white border of the PNG / JPEG / other non-raster image
+    ``path`` (a rotated scene's collar), or None: the pixels of one value in every band (within ``tolerance``
+    levels, default 8 for a JPEG and 0 otherwise) 4-connected to the image's edge, where that value is over a
+    quarter of the edge's pixels and those pixels over 1% of the image. Such pixels are read as ground: a PNG
+    declares no nodata. A GeoTIFF or JP2 is None, unread (its own nodata says). Cannot: tell a collar from
+    saturated cloud or shadow of one value reaching the edge (it is said, not masked)."""
+    import numpy as np
+    from PIL import Image
+    from scipy import ndimage
+
+    if str(path).lower().endswith(RASTER_SUFFIXES):
+        return None
+    with Image.open(path) as im:
+        lossy = im.format == "JPEG"
+        a = np.asarray(im.convert("RGB") if im.mode in ("P", "PA", "LA", "RGBA", "CMYK", "YCbCr") else im)
+    a = (a[..., None] if a.ndim == 2 else a[..., :3]).astype(np.int32)  # (H, W, C)
+    h, w = a.shape[:2]
+    ring = np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]])  # (E, C) the edge's pixels
+    values, counts = np.unique(ring, axis=0, return_counts=True)
+    value = values[counts.argmax()]  # (C,)
+    tol = (8 if lossy else 0) if tolerance is None else tolerance
+    top = 255 if a.max() <= 255 else 65535
+    if not ((value <= tol).all() or (value >= top - tol).all()):  # a collar is black or white: not a dark sea
+        return None
+    near = (np.abs(a - value) <= tol).all(axis=-1)  # (H, W)
+    edge = np.concatenate([near[0], near[-1], near[1:-1, 0], near[1:-1, -1]])
+    if 4 * edge.sum() <= edge.size:
+        return None
+    lab, _ = ndimage.label(near)  # (H, W) int32, 4-connected
+    at_edge = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
+    pixels = int(np.isin(lab, at_edge[at_edge > 0]).sum())
+    return (tuple(value.tolist()), pixels, h * w) if 100 * pixels > h * w else None
+
+
+def border_said(path) -> str:
+    """``constant_border`` said for a converter's notes, with how to leave it out; "" where there is none, or where
+    the image is over 2**26 px (a DOTA-v2 scene: decoded whole for this alone) or PIL cannot read it whole (the
+    converter's own read says why)."""
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                if im.width * im.height > 2**26:
+                    return ""
+            found = constant_border(path)
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return ""
+    if found is None:
+        return ""
+    value, pixels, total = found
+    v = value[0] if len(set(value)) == 1 else list(value)
+    return (f"{Path(path).name}: {pixels} px ({100 * pixels / total:.1f}%) of value {v} join its edge, read as ground "
+            f"(a collar?); a GeoTIFF declaring it nodata is left out: gdal_translate -of GTiff -a_nodata {v} "
+            f"{Path(path).name} {Path(path).stem}.tif" if len(set(value)) == 1 else
+            f"{Path(path).name}: {pixels} px ({100 * pixels / total:.1f}%) of colour {v} join its edge, read as ground "
+            "(a collar?); mask it in a GeoTIFF (an alpha band or mask) to leave it out")
 
 
 @contextmanager

@@ -339,7 +339,7 @@ def run(args, out: Output) -> None:
             out.missing_image(f"{args.ann}: image id {image_id}", im["file_name"], args.images)
             unchecked(out, objects, "missing")
             continue
-        if nothing_to_write(out, objects):
+        if nothing_to_write(out, objects, f"{args.ann}: image id {image_id}"):
             continue
         size = readable_size(path, out, f"{args.ann}: image id {image_id} ({path})", args.modality)
         if size is None:

@@ -41,8 +41,10 @@ skipped as ``smaller_than_a_bin``; a cut part of one that small is counted in th
 no record (noted as ``empty_images``, per window): the grammar has no spelling for "nothing here"
 yet. Where a GeoTIFF image holds no data (``on_data``), a window over half nodata (``--max-nodata``) gets no
 record (``windows_mostly_nodata``, the rule of ``levir-cd`` and ``masks``) and an object wholly on nodata is left
-out (``objects_over_nodata``). An image with no annotation at all (an empty label file, every line skipped) is not read
-(``nothing_to_write``: noted as ``images_without_objects_not_read``, not ``empty_images``).
+out (``objects_over_nodata``). A PNG or JPEG, which declares no nodata, with a black or white collar joining its
+edge is noted as ``images_with_constant_border`` (``tiling.border_said``: its pixels, and how to declare them
+nodata). An image with no annotation at all (an empty label file, every line skipped) is not read (``nothing_to_write``:
+noted as ``images_without_objects_not_read``, not ``empty_images``).
 
 Difficult objects (DOTA's and VOC's ``difficult`` flag; an object dict with ``"difficult": True``;
 the parts kept of objects cut at tile borders, ``"cut": True``) are written like any other object, and every record whose answer holds one says which in
@@ -78,10 +80,11 @@ from data_gen.crop import cropper, georef, tile_suffix
 from data_gen.tiling import (
     MOSTLY,
     Window,
+    border_said,
     clip_object,
+    edge_overlap,
     finite_coords,
     mostly_void,
-    near_duplicate_edges,
     nodata_reader,
     object_shape,
     over_nodata,
@@ -197,12 +200,14 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
         per_window = [writable(out, objs, w.width, w.height, file) for w, objs in zip(windows, per_window)]
         per_window = on_data(out, image, windows, per_window, opts.max_nodata)  # None: a window mostly nodata
         if len(windows) > 1:
-            if near_duplicate_edges(windows, opts.overlap):  # --tile just under the image's size
-                out.note("images_with_near_duplicate_edge_tiles")
+            if said := edge_overlap(windows, opts.overlap):  # --tile just under the image's size
+                out.note("images_with_near_duplicate_edge_tiles", example=f"{Path(image).name}: {said}")
             out.note("object_cuts_at_tile_borders", counts["cut"])
             out.note("objects_lost_at_tile_borders", counts["lost"])
             if kept_cut := sum(bool(o.get("cut")) for objs in per_window for o in objs or ()):  # those some record holds
                 out.note("cut_objects_kept_difficult", kept_cut)
+        if modality == "optical" and any(per_window) and (said := border_said(image)):  # a PNG collar, read as ground
+            out.note("images_with_constant_border", example=said)
         written: set = set()  # the source annotations (their "src", else the object) some record holds
         tiled = len(windows) > 1
         with cropper(image) if tiled and any(per_window) else contextlib.nullcontext() as crop:  # a PNG decoded once
@@ -373,13 +378,14 @@ def under_a_pixel(ring) -> bool:
     return (poly if poly.is_valid else shapely.make_valid(poly)).area < 1.0
 
 
-def nothing_to_write(out: Output, objects: list[dict]) -> bool:
+def nothing_to_write(out: Output, objects: list[dict], where: str | None = None) -> bool:
     """Whether an image has no annotation left to write (an empty label file, or every line
-    skipped); counted in the notes as ``images_without_objects_not_read``. The caller then does not
+    skipped); counted in the notes as ``images_without_objects_not_read``, the first ``where`` (its label file) in
+    ``notes_examples`` (an empty labelTxt was a count naming no file). The caller then does not
     read the image through: a DOTA-v2 scene took seconds in strips for records that never came."""
     if objects:
         return False
-    out.note("images_without_objects_not_read")
+    out.note("images_without_objects_not_read", example=where)
     return True
 
 

@@ -219,7 +219,7 @@ def run(args, out: Output) -> None:
                          f"{image.name} read)")
         objects, gsd = parse_label_file(path, out, allowed, args.skip_difficult)
         named.append(image)
-        if nothing_to_write(out, objects):
+        if nothing_to_write(out, objects, str(path)):
             continue
         size = readable_size(image, out, str(image), args.modality)
         if size is None:

@@ -483,7 +483,7 @@ def _run(args, out: Output) -> None:
         for o in tiny:
             out.skip("degenerate", o["src"], "polygon under 1 px²")
         # an empty FeatureCollection (SpaceNet's tiles without a building): the scene is not read through
-        if nothing_to_write(out, objects):
+        if nothing_to_write(out, objects, str(gj)):
             continue
         if readable_size(tif, out, str(tif), args.modality) is None:  # wrong bands for --modality, or damaged
             unchecked(out, objects)  # its footprints are lost with it: counted, as dota's and voc's objects are

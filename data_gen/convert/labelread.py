@@ -53,6 +53,8 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     name its pixels as read, as many as in 8 bits (codes 256 and 512 are no widened 1 and 2, a stray 768 or not)."""
     import numpy as np
 
+    if path.is_file() and path.stat().st_size == 0:  # was PIL's "cannot identify image file"
+        raise ConversionError(f"{path}: cannot read label (empty file, 0 bytes)")
     try:
         if deep := _deep_png(path):
             from rsvlm.io.pngcheck import check_png_data

@@ -64,8 +64,8 @@ from data_gen.convert.options import add_max_nodata, check_tiling, int_at_least,
 from data_gen.crop import cropper, georef, tile_suffix
 from data_gen.tiling import (
     MOSTLY,
+    edge_overlap,
     mostly_void,
-    near_duplicate_edges,
     nodata_mask,
     tile_progress,
     tile_windows,
@@ -259,8 +259,8 @@ def run(args, out: Output) -> None:
                 mask = mask & ~nodata
         windows = tile_windows(width, height, args.tile, args.overlap or 0)
         tiled = len(windows) > 1
-        if tiled and near_duplicate_edges(windows, args.overlap or 0):  # --tile just under the pair's size
-            out.note("images_with_near_duplicate_edge_tiles")
+        if tiled and (said := edge_overlap(windows, args.overlap or 0)):  # --tile just under the pair's size
+            out.note("images_with_near_duplicate_edge_tiles", example=f"{lab.name}: {said}")
         with one_image(out, "unreadable_image", str(lab)) as at, contextlib.ExitStack() as stack:  # each decoded once
             crops = {}
             for tag, p in (("A", a), ("B", b)) if tiled else ():

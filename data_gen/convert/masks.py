@@ -30,9 +30,13 @@ are counted in the notes as ``instances_lost_in_grid`` and the grid is written a
 (dropping them first would shrink the budget, ``budget`` x instances, and lose more; a larger
 ``--budget`` or ``--form poly`` keeps them).
 Pixels where a GeoTIFF image holds no data (its nodata value, mask band or alpha: ``tiling.nodata_mask``) are no
-class: one the label draws there is left out (``images_with_class_over_nodata``), and a window over half of them
-(``--max-nodata``) gets no record (``windows_mostly_nodata``, ``tiling.mostly_void``: the rule of ``levir-cd`` and the
-detection formats).
+class: what the label draws there is left out, counted per class in pixels (``class_pixels_over_nodata: CLASS``) and
+instances wholly there (``objects_over_nodata: CLASS``), the image once (``images_with_class_over_nodata``:
+``masknotes.over_nodata``), and a window over half of them (``--max-nodata``) gets no record (``windows_mostly_nodata``,
+``tiling.mostly_void``: the rule of ``levir-cd`` and the detection formats). A PNG or JPEG declares no nodata: a black
+or white collar joining its edge is read as ground, noted as ``images_with_constant_border`` (``tiling.border_said``)
+with its pixels and how to declare it nodata. Labels giving no record, none holding a class, are said with their
+values and the class map's (``masknotes.no_class_said``: ``--preset loveda`` on a 0/1 mask).
 Tiles crop image and mask alike: segmentation needs no border rule. A window with no class
 present gets no record (counted in the notes as ``empty_images``); the image of a label none of
 whose windows has one is not decoded (``images_without_objects_not_read``, not
@@ -68,10 +72,11 @@ from data_gen.convert.detection import label_problem
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.labelread import read_binary_label, read_label
+from data_gen.convert.masknotes import label_values, no_class_said, over_nodata
 from data_gen.convert.options import add_max_nodata, check_tiling, int_at_least, tile_size
 from data_gen.convert.text import read_json, text_codec
 from data_gen.crop import cropper, georef, grid_difference, tile_suffix
-from data_gen.tiling import mostly_void, near_duplicate_edges, nodata_mask, tile_progress, tile_windows
+from data_gen.tiling import border_said, edge_overlap, mostly_void, nodata_mask, tile_progress, tile_windows
 from rsvlm.tokens import MODALITIES
 
 LABEL_SUFFIXES = ("_instance_color_RGB", "_response", "_labels", "_label", "_mask", "_gt")
@@ -346,6 +351,7 @@ def run(args, out: Output) -> None:
     if not pairs:
         raise ConversionError(f"{args.labels}: no label images" + _no_suffix_hint(Path(args.images), Path(args.labels),
                                                                                  args.label_suffix))
+    no_class: set = set()  # the values of labels holding no class: said where no record comes of any
     for image, lab in out.bar(pairs, "masks", "image"):
         if image is None:
             suffixes = [args.label_suffix] if args.label_suffix else LABEL_SUFFIXES
@@ -386,6 +392,7 @@ def run(args, out: Output) -> None:
                 continue
             unknown_values(label, classes, ignored, out, str(lab), void)
             out.note("images_without_objects_not_read")
+            no_class.update(label_values(label, void))
             continue
         try:
             size = image_size(image, out)  # read to its end: a truncated image is caught here, not in training
@@ -406,18 +413,19 @@ def run(args, out: Output) -> None:
             out.take_back(mark)
             out.skip("label_not_a_mask", str(lab), why)
             continue
+        if args.modality == "optical" and (said := border_said(image)):  # a PNG collar: its classes read as ground
+            out.note("images_with_constant_border", example=said)
         nodata = nodata_mask(image)  # (H, W) bool or None: the image's fill, where no class can be seen
         if nodata is not None and nodata.any():
-            if any((m & nodata).any() for m in class_masks(label, classes, void).values()):
-                out.note("images_with_class_over_nodata")  # left out: a class drawn on fill taught fill is it
+            over_nodata(out, class_masks(label, classes, void), nodata)  # left out: a class drawn on fill taught fill is it
             void = nodata if void is None else void | nodata
             present = [bool(class_masks(label[w.y0:w.y1, w.x0:w.x1], classes, _at(void, w))) for w in windows]
         unknown_values(label, classes, ignored, out, str(lab), void)
         if empty := present.count(False):
             out.note("empty_images", empty)
         tiled = len(windows) > 1
-        if tiled and near_duplicate_edges(windows, args.overlap or 0):  # --tile just under the image's size
-            out.note("images_with_near_duplicate_edge_tiles")
+        if tiled and (said := edge_overlap(windows, args.overlap or 0)):  # --tile just under the image's size
+            out.note("images_with_near_duplicate_edge_tiles", example=f"{image.name}: {said}")
         with one_image(out, "unreadable_image", str(lab)), \
                 cropper(image) if tiled else contextlib.nullcontext() as crop:  # a PNG decoded once, not per tile
             for win, has in zip(tile_progress(windows, image.name, out.progress), present):
@@ -441,6 +449,8 @@ def run(args, out: Output) -> None:
                 meta = make_meta("masks", lab.name, win.width, win.height, win.as_list())
                 rid = f"seg-{image.stem}" + (f"-{win.x0}-{win.y0}" if tiled else "")
                 seg_records(out, traced, rid=rid, images=images, meta=meta)
+    if no_class and not out.tasks:  # "no records written (1 images_without_objects_not_read)" said not why
+        out.note(no_class_said(args, classes, ignored, no_class))
 
 
 def _at(void, win):

@@ -258,7 +258,7 @@ def run(args, out: Output) -> None:
             unchecked(out, objects, "missing")  # lost with it: counted, as an unreadable image's are
             continue
         named.setdefault(image, []).append(path)
-        if nothing_to_write(out, objects):
+        if nothing_to_write(out, objects, str(path)):
             continue
         size = readable_size(image, out, str(image), args.modality)
         if size is None:
