@@ -18,7 +18,9 @@ def untabled(scores: list[dict]) -> list[str]:
     them in ``n_gt_other_tasks``): a report of vqa and detection said nothing of the set's grounding records. Two
     --gt named otherwise are one where a task's files of both keep one ``gt_digest`` (a copy: ``apart`` says so too;
     each run's was said to leave the other's tasks unscored); one --gt name of other records (a relative path typed
-    in two folders) is one a score folder, ``(of FOLDER)``. A file without the key leaves its ground truth unsaid."""
+    in two folders) is one a score folder, ``(of FOLDER)``, where two of its files of a task keep other digests; one
+    note naming the folders where a file keeps none (not known to differ). A file without ``n_gt_other_tasks`` leaves
+    its ground truth unsaid."""
     from eval.tags import TAGS
     from rsvlm.tokens import TASKS
 
@@ -35,13 +37,24 @@ def untabled(scores: list[dict]) -> list[str]:
             a, b = named(first.setdefault((s["task"], d), str(s.get("gt")))), named(str(s.get("gt")))
             if a != b:
                 alias[b] = a
-    # one --gt name of other records in two folders (a relative synth/test.jsonl): a ground truth each folder's, not one
-    kinds = [(named(str(s.get("gt"))), s["task"], s.get("gt_digest")) for s in scores]
-    clash = {gt for gt, task, d in kinds if any(g == gt and t == task and e != d for g, t, e in kinds)}
+    # one --gt name of other records in two folders (a relative synth/test.jsonl): a ground truth each folder's, not
+    # one; known by two digests of a task alone (a file from before digests beside one was a note a folder)
+    digests: dict[tuple, set] = {}
+    for s in scores:
+        if isinstance(d := s.get("gt_digest"), str):
+            digests.setdefault((named(str(s.get("gt"))), s["task"]), set()).add(d)
+    clash = {gt for (gt, _), ds in digests.items() if len(ds) > 1}
+    unknown = {}  # a name of several folders some file of which keeps no digest -> the label that says so
+    for gt in {named(str(s.get("gt"))) for s in scores} - clash:
+        ss = [s for s in scores if named(str(s.get("gt"))) == gt]
+        folders = list(dict.fromkeys(folder_of(s) for s in ss))
+        if len(folders) > 1 and (n := sum(not isinstance(s.get("gt_digest"), str) for s in ss)):
+            unknown[gt] = (f"{gt} (of {', '.join(folders)}; {counted(n, 'score file', 'keeps/keep')} no gt_digest, so "
+                           "whether they are one set is not known)")
     by_gt: dict[str, list] = {}  # the ground truth as the note names it -> its score files
     base = {}  # that name -> the --gt it is
     for s, gt in ((s, named(str(s.get("gt")))) for s in scores):
-        base[label := f"{gt} (of {s['_source'].rpartition('/')[0] or '.'})" if gt in clash else gt] = gt
+        base[label := f"{gt} (of {folder_of(s)})" if gt in clash else unknown.get(gt, gt)] = gt
         by_gt.setdefault(label, []).append(s)
     notes = []
     for gt, ss in by_gt.items():
@@ -58,6 +71,11 @@ def untabled(scores: list[dict]) -> list[str]:
                          f"score file here scores ({', '.join(f'{t}: {v}' for t, v in left.items())}); score "
                          f"{'it' if n == 1 else 'them'} with python -m {', python -m '.join(scripts)}")
     return notes
+
+
+def folder_of(s: dict) -> str:
+    """The folder score file ``s`` is in, as the tables name it (its ``_source``'s; ``.`` where one folder's)."""
+    return s["_source"].rpartition("/")[0] or "."
 
 
 def unscored(scores: list[dict], folders: list[Path]) -> list[str]:
