@@ -25,19 +25,55 @@ def product_fill(src, paths: list[Path], bands: list[str], modality: str, landsa
     nodata: USGS Landsat Collection products fill with DN 0 (ESPA's int16 files with -9999), ESA's Sentinel-2
     uint16 tiles with DN 0 (a collar outside the swath; valid DN start at 1), the latter named by its ``bands`` or
     by its band files' names (``B02.jp2``). The reader says the note only where a read holds the fill: it had been
-    said of every file so named, fill or not. None for other files."""
+    said of every file so named, fill or not. None for other files, and for a Landsat file read as sar (a thermal
+    B10 given --modality sar had been told of a Landsat fill: its zeros are said as amplitude 0, nodata all the
+    same)."""
     from rsvlm.io import products as pr
     from rsvlm.io.bandnames import band_name_from_file, sentinel2_names
 
     if src.declares_nodata:
         return None
-    if landsat:
+    if landsat and modality != "sar":  # as sar, its DN 0 is amplitude 0: nodata as such (``zero_amplitude_note``)
         fill = -9999 if pr.espa_named(paths) and np.dtype(src.dtype).kind == "i" else 0
         return fill, f"Landsat {'ESPA ' * bool(fill)}fill: DN {fill} read as nodata ({declares} value)"
     if modality == "msi" and src.dtype == "uint16" and (  # (given bands="blue,green,red,nir" too)
             sentinel2_names(bands) or len(paths) == src.count and sentinel2_names(map(band_name_from_file, paths))):
         return 0, f"Sentinel-2 fill: DN 0 read as nodata ({declares} value)"
     return None
+
+
+def held_pixels(src, raw: np.ndarray, nodata: float) -> np.ndarray:
+    """(h, w): the pixels of ``raw`` (C, h, w) that ``nodata`` (NaN too) masks, as the sources do: where every band
+    holds it, or any band where the source says so (``masks_any_band``: band files' -9999)."""
+    hold = np.isnan(raw) if np.isnan(nodata) else raw == nodata  # (C, h, w)
+    return hold.any(axis=0) if masks_any_band(src, nodata) else hold.all(axis=0)
+
+
+def unsaid_fill_note(note: str, hold: np.ndarray, sample_side: int | None) -> str:
+    """``note`` (``product_fill``'s) for a whole read whose ``hold`` (h, w) marks the pixels it masks: with their
+    share, and, where the scene's ``sample_side`` px sample was read and held none (``sample_side``; None: a stretch
+    given, no sample), that it is a strip too thin for the sample: such a strip had been masked unsaid."""
+    why = f", too thin for the scene's {sample_side} px sample to hold" if sample_side else ""
+    return f"{note}: {hold.mean():.2%} of the pixels{why}"
+
+
+def resampling_fill_note(src, nodata: float | None) -> str | None:
+    """Band files resampled on read (``regrid.py``, ``src.resample_fill``) that declare no nodata are read with
+    ``nodata`` (else the one the other files declare, else NaN in float files) left out of their bilinear weights:
+    blended in, a fill had darkened (or NaN had voided) a coarser band's edge. The note naming them, or None (NaN,
+    never data, unsaid: every float band file would have said it)."""
+    if not hasattr(src, "resample_fill"):
+        return None
+    other = src.declared_fill()  # B02 -9999 beside a B05 of none: -2500s (taken as nodata by the reader where a fill)
+    other = other if nodata is None or nodata == other else None
+    fill = nodata if nodata is not None else np.nan if other is None else other
+    if np.isnan(fill) and np.dtype(src.dtype).kind != "f":
+        return None  # (NaN is no integer's)
+    names = src.resample_fill(fill)
+    if not names or np.isnan(fill):
+        return None
+    return (f"nodata {fill:g}{' (as the other band files declare)' * (other is not None)} left out of the bilinear "
+            f"resampling of {', '.join(names)}")
 
 
 def masks_any_band(src, nodata: float) -> bool:

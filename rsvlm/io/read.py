@@ -185,13 +185,15 @@ class SceneReader:
         self.nodata = self.cfg.nodata
         declares = fl.no_nodata_declared(self.paths)  # the band files named: "the file" was said of a folder of them
         named_landsat = (mission or ("", ""))[1] in pr.LANDSAT_BANDS  # LE07_…_stack.tif
-        self._fill_note = None  # a product's fill note said of each read that holds it (a stretch given: no sample)
+        self._fill_note = None  # (a product's fill note the scene did not say, the sample's side): _fill_held
         if self.nodata is None and (fill := fl.product_fill(src, self.paths, self.bands, modality, bool(
                 landsat_dn or named_landsat and modality == "msi"), declares)):
             self.nodata, note = fill  # said only where held: it was said of every file so named, fill or not
-            if self.cfg.stretch is None and self._held(self._sample(None)[0], self.nodata).any():
+            side = self.cfg.stats_max_side if self.cfg.stretch is None else None  # (a stretch given: no sample)
+            if side and fl.held_pixels(src, self._sample(None)[0], self.nodata).any():
                 self.notes.append(note)  # (the stretch's sample, read with no nodata, then masked: no read more)
-            self._fill_note = note if self.cfg.stretch is not None else None
+            else:  # a strip thinner than the sample's stride had been masked unsaid
+                self._fill_note = note, side
         if self.nodata is None and (fill := getattr(src, "declared_fill", lambda: None)()) in fl.FILL_VALUES:
             self.nodata = self.cfg.nodata = fill  # a band file declaring none beside files that declare -9999: its
             # own -9999 collar had been read as reflectance -9999 (said with the sources' "declare different nodata")
@@ -212,9 +214,10 @@ class SceneReader:
                     and (fill := fl.undeclared_fill(raw, valid, bands=self._band_labels(), declares=declares))):
                 self.nodata, note = fill  # an undeclared -9999 had stretched a scene flat
                 self.cfg.nodata = self.nodata  # carried by .scaling to reads that compute no stretch
-                valid = valid if self.nodata is None else _and(valid, ~self._held(raw, self.nodata))
+                valid = valid if self.nodata is None else _and(valid, ~fl.held_pixels(src, raw, self.nodata))
                 self.notes.append(note)
-        self._fill_out_of_resampling()  # once the fill is known: found above, it had been blended into a 20 m band
+        # once the fill is known: found above, it had been blended into a 20 m band
+        self.notes += [note] if (note := fl.resampling_fill_note(src, self.nodata)) else []
         if float_sar or int_sar:  # dB read as amplitude had its contrast turned over (water bright)
             db, p2 = (sc.sar_in_db if float_sar else sc.sar_dn_in_db)(raw, valid)  # a sigma0 export, int16 dB × 100
             self.cfg.sar_input = "db" if db else "amplitude" if float_sar else None
@@ -290,28 +293,12 @@ class SceneReader:
             self.notes.append("georeferenced without a CRS: answers get no map coordinates and no GeoJSON; give the "
                               "file one (gdal_edit.py -a_srs EPSG:xxxx, or a .prj beside its world file)")
 
-    def _fill_out_of_resampling(self):
-        """Band files resampled on read (``regrid.py``) that declare no nodata read with ``self.nodata`` (else the one
-        the other files declare, else NaN in float files) out of their bilinear weights: blended in, a fill had
-        darkened (or NaN had voided) a coarser band's edge."""
-        if not hasattr(self.src, "resample_fill"):
-            return
-        other = self.src.declared_fill()  # B02 -9999 beside a B05 of none: -2500s (taken as nodata above where a fill)
-        other = other if self.nodata is None or self.nodata == other else None
-        fill = self.nodata if self.nodata is not None else np.nan if other is None else other
-        if np.isnan(fill) and np.dtype(self.src.dtype).kind != "f":
-            return  # (NaN is no integer's)
-        names = self.src.resample_fill(fill)
-        if names and not np.isnan(fill):  # (NaN, never data, unsaid: every float band file would have said it)
-            self.notes.append(f"nodata {fill:g}{' (as the other band files declare)' * (other is not None)} left out "
-                              f"of the bilinear resampling of {', '.join(names)}")
-
     def _sample(self, nodata):
         """The scene decimated to ``stats_max_side`` (raw (C, h, w), valid (h, w) or None), pixels that ``nodata``
-        masks invalid (in every band; in any, band files' -9999: ``_held``): read once however many checks ask (a
-        thermal file's declared kelvin, then its stretch, had decoded an 8000² file without overviews twice). Band
-        files resampled on read give their values as stored (``read_stored``, nearest): bilinear, a fill lay blended
-        along its edge."""
+        masks invalid (in every band; in any, band files' -9999: ``fills.held_pixels``): read once however many
+        checks ask (a thermal file's declared kelvin, then its stretch, had decoded an 8000² file without overviews
+        twice). Band files resampled on read give their values as stored (``read_stored``, nearest): bilinear, a
+        fill lay blended along its edge."""
         read_with = self._decimated[0] if self._decimated else None
         if self._decimated is None or read_with is not None and nodata != read_with and not (
                 nodata is not None and np.isnan(nodata) and np.isnan(read_with)):  # (no pixel to unmask)
@@ -319,7 +306,7 @@ class SceneReader:
         read_with, raw, valid = self._decimated
         if nodata is None or read_with is not None:  # masked as asked already
             return raw, valid
-        return raw, _and(valid, ~self._held(raw, nodata))
+        return raw, _and(valid, ~fl.held_pixels(self.src, raw, nodata))
 
     def _unblended(self, nodata):
         """``_sample`` for the checks of which values a band holds, read from full resolution where the file has
@@ -334,16 +321,15 @@ class SceneReader:
             return [f"{b} ({p.name})" for b, p in zip(self.bands, self.paths)]
         return list(self.bands)
 
-    def _fill_held(self, raw) -> list[str]:
-        """A product's fill note (``fills.product_fill``) for a read ``raw`` that holds it, where a stretch was given
-        (no sample to tell it from at the scene's open)."""
-        return [self._fill_note] if self._fill_note and self._held(raw, self.nodata).any() else []
-
-    def _held(self, raw, nodata):
-        """(h, w): the pixels of ``raw`` (C, h, w) that ``nodata`` masks, as the sources do: where every band holds
-        it, or any band where the source says so (``fills.masks_any_band``: band files' -9999)."""
-        held = np.isnan(raw) if np.isnan(nodata) else raw == nodata  # (C, h, w)
-        return held.any(axis=0) if fl.masks_any_band(self.src, nodata) else held.all(axis=0)
+    def _fill_held(self, raw, whole: bool) -> list[str]:
+        """A product's fill note (``fills.product_fill``) the scene did not say, for a read ``raw`` that holds it: a
+        stretch was given (no sample to tell it from), or the sample passed over it (a strip thinner than its
+        stride); a ``whole`` read's with the share it masks (``fills.unsaid_fill_note``), a window's as it is (one
+        note for every window of a tiled run)."""
+        if not self._fill_note or not (hold := fl.held_pixels(self.src, raw, self.nodata)).any():
+            return []
+        note, side = self._fill_note
+        return [fl.unsaid_fill_note(note, hold, side) if whole else note]
 
     def _check_whole(self, bands: int, least: bool = False):
         """Where the caller reads the whole scene (``whole``): SceneTooLarge naming the file unless
@@ -352,7 +338,12 @@ class SceneReader:
             w, h, dtype = self.src.width, self.src.height, self.src.dtype
             what = "the whole scene" + (" (even one band of it)" if least and self.src.count > 1 else "")
             with out_of_memory(self.name, lambda: (w, h, bands, dtype), what):
-                check_fits(w, h, bands, dtype)
+                check_fits(w, h, bands, dtype, copies=0 if not least and self._held_whole() else 1)
+
+    def _held_whole(self) -> bool:
+        """Whether the whole read's raw values are held already (``SharedRead.holds``): its memory check counts only
+        their scaling, as the free memory counts them spent (a float32 read within 25 % of the limit was refused)."""
+        return bool(self._shared and self._shared.full and self._shared.holds(self.indexes))
 
     @property
     def width(self) -> int:
@@ -385,11 +376,12 @@ class SceneReader:
         whole = (x0, y0, w, h) == (0, 0, W, H)
         with library_messages() as heard, out_of_memory(self.name, lambda: (w, h, len(self.indexes), self.src.dtype),
                                                         "the whole scene" if whole else f"window {(x0, y0, w, h)}"):
-            check_fits(w, h, len(self.indexes), self.src.dtype)  # before the kernel kills us for it
+            in_memory = whole and self._held_whole()  # its raw values: held already, not read again
+            check_fits(w, h, len(self.indexes), self.src.dtype, copies=0 if in_memory else 1)  # before a kill
             full = whole and self._shared and self._shared.full  # held: the very pixels, not decoded again
             raw, valid = (self._shared.shrunk if full else self.src.read)(max(W, H) if full else (x0, y0, w, h),
                                                                            self.indexes, self.nodata)
-            held, (data, valid) = self._fill_held(raw), self._scaled(raw, valid)  # (C, h, w)
+            held, (data, valid) = self._fill_held(raw, whole), self._scaled(raw, valid)  # (C, h, w)
         share = [note] if whole and share and (note := fl.nodata_share_note(valid, tiled)) else []  # a collar: black
         share = held + share
         return RSImage(
@@ -411,12 +403,12 @@ class SceneReader:
         shape, side = (max(1, round(W / step)), max(1, round(H / step)), len(self.indexes), self.src.dtype), max(W, H)
         if side <= max_side:
             with out_of_memory(self.name, lambda: shape, "the whole scene", shrunk=side):
-                check_fits(*shape)  # read whole below, whose own advice says "or read it shrunk"
+                check_fits(*shape, copies=0 if self._held_whole() else 1)  # read whole below; advice: "or shrunk"
             return self.read()
         with library_messages() as heard, out_of_memory(self.name, lambda: shape, "the scene shrunk", shrunk=max_side):
             read = self._shared.shrunk if self._shared else self.src.read_decimated  # (the one read, given once)
             raw, valid = read(max_side, self.indexes, self.nodata)
-            held, (data, valid) = self._fill_held(raw), self._scaled(raw, valid)  # (C, h, w)
+            held, (data, valid) = self._fill_held(raw, True), self._scaled(raw, valid)  # (C, h, w)
         share = [*held, note] if (note := fl.nodata_share_note(valid)) else held  # a collar the model sees as black
         notes = [*self._notes(heard), *share, f"read shrunk from {W}x{H} to {data.shape[2]}x{data.shape[1]} px (the "
                  "model shrinks it further); shapes are given in the scene's pixels"]

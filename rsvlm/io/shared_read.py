@@ -68,6 +68,11 @@ class SharedRead:
         """Whether the shared read is the scene at full resolution (what ``read`` of it whole gives)."""
         return self.side == max(self.src.width, self.src.height)
 
+    def holds(self, indexes: list[int]) -> bool:
+        """Whether ``shrunk`` of ``indexes`` at this side gives the very array held, no copy: read already, of
+        those bands in that order (the reader's memory check counts only what a read adds)."""
+        return self.raw is not None and self._served(indexes) == list(range(len(self.bands)))
+
     def leave_out(self, skip) -> None:
         """Hold no band of ``skip`` (0-based; the reader leaves them out by their metadata): not read where the read
         is yet to come; else dropped from it, one file's bands only (band files' masks take every file read)."""
