@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import math
+import re
+import shutil
+import warnings
 
+import pytest
 import torch
+import yaml
 from safetensors.torch import save_file
 
 NAN, INF = float("nan"), float("inf")
@@ -47,3 +52,110 @@ def test_identical_bits_holding_nan_are_the_same_with_the_places_counted(tmp_pat
         "file": "a.safetensors", "name": "w", "status": "same", "max_abs": 0.0,
         "note": "non-finite values at 2 places on both sides"}
     assert "note" not in _compare(tmp_path, {"w": torch.ones(2)}, {"w": torch.ones(2)})["w"]
+
+
+@pytest.fixture(scope="module")
+def spare(tmp_path_factory):
+    """A spare-row base (``test_model_tour75.spare_base``), with a full save and an adapter-only save of one LoRA
+    model on it (``llm.base_vocab`` recorded)."""
+    from test_model_tour75 import lora_model, spare_base
+
+    root = tmp_path_factory.mktemp("spare76")
+    n = spare_base(root / "base")
+    model = lora_model(root / "base")
+    with torch.no_grad():  # trained LoRA factors and token rows: the adapter changes the logits
+        for name, p in model.llm.named_parameters():
+            if "lora_B" in name or "trainable_tokens_delta" in name:
+                p.copy_(torch.randn_like(p) * 0.05)
+    model.save_pretrained(root / "full")
+    model.save_pretrained(root / "adapter_only", adapter_only=True)
+    return root, n
+
+
+def _edit_llm(ckpt, **values):
+    config = ckpt / "config.yaml"
+    raw = yaml.safe_load(config.read_text())
+    config.write_text(yaml.safe_dump({**raw, "llm": {**raw["llm"], **values}}))
+
+
+@pytest.mark.parametrize("how", ["config.yaml", "override"])
+def test_a_bad_base_vocab_names_the_file_or_override_that_set_it(spare, tmp_path, how):
+    """Was 'llm.base_vocab 99999: the base's own vocabulary, …', naming neither file nor override."""
+    from rsvlm.model import load_pretrained
+
+    root, _ = spare
+    shutil.copytree(root / "adapter_only", tmp_path / "ck")
+    if how == "config.yaml":
+        _edit_llm(tmp_path / "ck", base_vocab=99999)
+        with pytest.raises(ValueError, match=rf"^{re.escape(str(tmp_path / 'ck/config.yaml'))}: llm.base_vocab 99999: "):
+            load_pretrained(tmp_path / "ck")
+    else:
+        with pytest.raises(ValueError, match=r"^override 'llm.base_vocab=99999': llm.base_vocab 99999: "):
+            load_pretrained(tmp_path / "ck", overrides=["llm.base_vocab=99999"])
+
+
+def _logits(model):
+    ids = torch.tensor([[5, 17, 200, 3]])
+    with torch.no_grad():
+        return model.llm(input_ids=ids).logits
+
+
+def test_a_lora_full_save_named_back_at_its_base_loads_as_it_was_saved(spare, tmp_path):
+    """Its llm/ is the base with rsvlm's rows added (another fingerprint), and the base builds exactly those rows:
+    refused before, though it loads identically (the logits compared)."""
+    from rsvlm.model import load_pretrained
+
+    root, _ = spare
+    shutil.copytree(root / "full", tmp_path / "ck")
+    saved, _ = load_pretrained(tmp_path / "ck")
+    _edit_llm(tmp_path / "ck", name_or_path=str(root / "base"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no own-LLM warning either
+        on_base, _ = load_pretrained(tmp_path / "ck")
+    assert torch.equal(_logits(on_base), _logits(saved))
+    with on_base.llm.disable_adapter():  # the adapter is in those logits: they are not the bare base's
+        assert not torch.allclose(_logits(on_base), _logits(saved), atol=1e-4)
+
+
+@pytest.mark.parametrize("how", ["config.yaml", "override"])
+def test_a_lora_full_save_on_a_base_that_builds_other_rows_is_refused_saying_which_set_it(spare, tmp_path, how):
+    from rsvlm.model import load_pretrained
+
+    root, n = spare
+    shutil.copytree(root / "full", tmp_path / "ck")
+    shutil.copytree(root / "base", tmp_path / "edited")
+    from safetensors.torch import load_file, save_file
+
+    state = load_file(tmp_path / "edited/model.safetensors")
+    state["model.norm.weight"] = state["model.norm.weight"] + 1  # same shapes and config, other weights
+    save_file(state, str(tmp_path / "edited/model.safetensors"), metadata={"format": "pt"})
+    said = "its config.yaml" if how == "config.yaml" else f"the override 'llm.name_or_path={tmp_path / 'edited'}'"
+    fix = (f"set llm.name_or_path: llm in {tmp_path / 'ck/config.yaml'}" if how == "config.yaml"
+           else f"drop the override 'llm.name_or_path={tmp_path / 'edited'}'")
+    overrides = [f"llm.name_or_path={tmp_path / 'edited'}"] if how == "override" else []
+    if how == "config.yaml":
+        _edit_llm(tmp_path / "ck", name_or_path=str(tmp_path / "edited"))
+    with pytest.raises(ValueError) as e:
+        load_pretrained(tmp_path / "ck", overrides=overrides)
+    assert f"but {said} names the LLM {tmp_path / 'edited'} (fingerprint " in str(e.value)
+    assert "builds other values: model.norm.weight holds other values" in str(e.value)
+    assert f"; {fix}, or, to use" in str(e.value)
+    with pytest.warns(UserWarning, match=re.escape(f"but {said} names the LLM")) as w:
+        load_pretrained(tmp_path / "ck", overrides=overrides, any_base=True)
+    assert len([x for x in w if "holds its own LLM" in str(x.message)]) == 1  # once, not again by ckpt_files
+
+
+def test_a_full_checkpoint_named_at_another_llm_by_an_override_says_the_override(spare, tmp_path):
+    """A full fine-tune (no adapter) is refused before any build; it said 'its config.yaml names …' for an override."""
+    from rsvlm.model import load_pretrained
+
+    root, _ = spare
+    with pytest.raises(ValueError, match=re.escape(f"but the override 'llm.name_or_path={root / 'base'}' names the LLM "
+                                                   f"{root / 'base'}")):
+        load_pretrained(_no_adapter(root, tmp_path), overrides=[f"llm.name_or_path={root / 'base'}"])
+
+
+def _no_adapter(root, tmp_path):
+    shutil.copytree(root / "full", tmp_path / "ck")
+    shutil.rmtree(tmp_path / "ck/adapter")
+    return tmp_path / "ck"

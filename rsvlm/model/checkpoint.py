@@ -58,6 +58,7 @@ from rsvlm.model.out_folder import (  # noqa: F401  (importable from here, as me
     script_write,
     undone_on_failure,
 )
+from rsvlm.model.own_llm import blamed, differing_tensor, overriding, own_llm_problem
 from rsvlm.model.processor import Processor
 from rsvlm.model.quiet import bars_after, deepspeed_cpu_note_quietly, peft_quietly
 from rsvlm.model.vision import fit_positions, follow_hf_twins, shape_mismatches
@@ -225,7 +226,14 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
     if not Path(llm_cfg.name_or_path).exists() and snap is None:  # a cached hub base loads (from its cached folder)
         raise FileNotFoundError(f"{root}: LLM base {cfg.llm.name_or_path!r} not found (no llm/ in the checkpoint); "
                                 f"point llm.name_or_path in {root / 'config.yaml'} at the base model's folder")
-    check_files(root, llm_cfg, any_base)
+    # which LLM: its own llm/, or another named (by config.yaml or an override: said which), refused unless any_base
+    other_llm = own_llm_problem(root, llm_cfg.name_or_path, snap or Path(llm_cfg.name_or_path),
+                                overriding("llm.name_or_path", overrides or []), cfg.llm.base_vocab)
+    if other_llm and not other_llm.lora_save:  # a LoRA's full save named back at its base: proved after the build
+        _other_llm(other_llm.refusal(), any_base)
+    with warnings.catch_warnings():  # ckpt_files' own check of the same, which blamed config.yaml for an override
+        warnings.filterwarnings("ignore", message=".*holds its own LLM")
+        check_files(root, llm_cfg, any_base=True)
     # a full fine-tune loaded 4/8-bit is there to answer: frozen (it was "cannot be trained 'full'")
     mode = "frozen" if (llm_cfg.load_in_4bit or llm_cfg.load_in_8bit) and cfg.trainable.llm == "full" else cfg.trainable.llm
     cfg = dataclasses.replace(cfg, llm=llm_cfg, trainable=dataclasses.replace(cfg.trainable, llm=mode))
@@ -241,7 +249,14 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
     # snap: a hub base's cached folder (by name the hub is asked anew); any rsvlm llm/ keeps its trained token rows
     build_cfg = dataclasses.replace(llm_cfg, name_or_path=str(snap or llm_cfg.name_or_path), base_vocab=None if (Path(
         llm_cfg.name_or_path).resolve().parent / "vision.safetensors").is_file() else llm_cfg.base_vocab)
-    llm, tokenizer, special = llm_parts.build_llm(build_cfg, device, dtype)
+    try:
+        llm, tokenizer, special = llm_parts.build_llm(build_cfg, device, dtype)
+    except ValueError as e:  # 'llm.base_vocab 99999: …' named no file: config.yaml's, or an override's
+        if str(e).startswith("llm.base_vocab "):
+            raise ValueError(f"{blamed('llm.base_vocab', overrides or [], root / 'config.yaml')}: {e}") from None
+        raise
+    if other_llm and other_llm.lora_save and (differs := differing_tensor(llm, root / "llm")):
+        _other_llm(other_llm.refusal(differs), any_base)
     if saved_rows is not None and saved_rows < len(tokenizer):  # build_llm added rows: rsvlm's came out fresh
         raise ValueError(f"{root / 'llm'}: {saved_rows} embedding rows, but {llm_cfg.tokenizer} needs {len(tokenizer)}; this "
                          "llm/ was not saved with this tokenizer (a base model copied in?): rsvlm's tokens would start untrained")
@@ -325,6 +340,13 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
     # dict above would have held a half copy of the head through the load
     float32_head(model.llm)
     return model, model.make_processor()
+
+
+def _other_llm(why: str, any_base: bool) -> None:
+    """Refuse a checkpoint whose own LLM goes unused (``own_llm``), or with ``any_base`` warn of it."""
+    if not any_base:
+        raise ValueError(why)
+    warnings.warn(why, stacklevel=4)
 
 
 def _parts(modules: set[str]) -> set[str]:

@@ -1,0 +1,107 @@
+"""Which setting named the LLM a checkpoint loads (its config.yaml, or a load override), and a full checkpoint's
+own LLM (``llm/``) against another one named instead (``own_llm_problem``).
+
+A full save of a LoRA model keeps its base in ``llm/`` with rsvlm's token rows added (``llm.base_vocab``
+recorded), so the base itself has another fingerprint; pointed back at that base it is loaded all the same where
+the base builds exactly ``llm/``'s tensors (``differing_tensor``, after the build: the rows are drawn, seeded, as
+at training), and refused otherwise. Limits: that proof reads ``llm/``'s weights once more; a base that is
+another model (another config.json than ``llm/``'s but for ``vocab_size``) is refused before any build.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from rsvlm.model.base_print import fingerprint
+from rsvlm.model.llm_files import weight_files
+
+_NOT_MODEL = ("vocab_size", "dtype", "torch_dtype", "transformers_version", "_name_or_path")  # config.json keys
+
+
+def overriding(key: str, overrides: list[str]) -> str | None:
+    """The last of ``overrides`` (``key=value``) that set dotted ``key`` or a mapping holding it (``llm={…}``), else
+    None: the checkpoint's config.yaml set it."""
+    from rsvlm.overrides import split_override
+
+    path = key.split(".")
+    return next((o for o in reversed(overrides) if path[:len(at := split_override(o)[0])] == at), None)
+
+
+def blamed(key: str, overrides: list[str], config_yaml: Path) -> str:
+    """What set ``key``, to begin an error with as config errors do: ``override 'K=V'`` or the config.yaml."""
+    return f"override {o!r}" if (o := overriding(key, overrides)) else str(config_yaml)
+
+
+@dataclass
+class OwnLLM:
+    """Checkpoint ``root``'s own LLM against ``name`` (files in ``folder``), named by ``said_by`` (an override, or
+    None: its config.yaml). ``lora_save``: a full save of a LoRA model named back at its base, which loads when the
+    base builds ``llm/``'s tensors (``differing_tensor``) and is refused otherwise."""
+
+    root: Path
+    name: str
+    mine: str
+    theirs: str
+    said_by: str | None
+    lora_save: bool
+
+    def refusal(self, differs: str | None = None) -> str:
+        own, config_yaml = self.root / "llm", self.root / "config.yaml"
+        said = f"the override {self.said_by!r}" if self.said_by else "its config.yaml"
+        fix = f"drop the override {self.said_by!r}" if self.said_by else f"set llm.name_or_path: llm in {config_yaml}"
+        why = (f" (a full save of a LoRA model: {own} holds {self.name} with rsvlm's token rows added, but {self.name} "
+               f"builds other values: {differs})") if differs else ""
+        return (f"{self.root}: holds its own LLM ({own}, fingerprint {self.mine}) but {said} names the LLM {self.name} "
+                f"(fingerprint {self.theirs}), other weights{why}: the checkpoint's LLM would go unused and its vision "
+                f"side answer through an LLM it was not trained with; {fix}, or, to use {self.name} all the same, "
+                f"remove {own} (load_pretrained(..., any_base=True) and rsvlm merge-lora --force load it as it is, "
+                "with this warning)")
+
+
+def own_llm_problem(root: Path, name: str, folder: Path, said_by: str | None, base_vocab: int | None) -> OwnLLM | None:
+    """An ``OwnLLM`` where checkpoint ``root`` holds ``llm/`` and ``name`` (files in ``folder``) holds other weights
+    (another fingerprint), else None. ``base_vocab``: config.yaml's ``llm.base_vocab`` (None: saved before stop 75,
+    whose rows no build can redraw)."""
+    own = Path(root) / "llm"
+    if not own.is_dir() or Path(folder).resolve() == own.resolve():
+        return None
+    mine, theirs = fingerprint(own), fingerprint(Path(folder))
+    if mine is None or theirs is None or mine == theirs:
+        return None
+    lora_save = (Path(root) / "adapter").is_dir() and base_vocab is not None and _same_model(own, Path(folder))
+    return OwnLLM(Path(root), name, mine, theirs, said_by, lora_save)
+
+
+def _same_model(own: Path, folder: Path) -> bool:
+    """Whether the two LLM folders' config.json agree but for the vocabulary's size (and dtype, version)."""
+    try:
+        a, b = (json.loads((f / "config.json").read_text()) for f in (own, folder))
+    except (OSError, ValueError):
+        return False
+    if not (isinstance(a, dict) and isinstance(b, dict)):
+        return False
+    return {k: v for k, v in a.items() if k not in _NOT_MODEL} == {k: v for k, v in b.items() if k not in _NOT_MODEL}
+
+
+@torch.no_grad()
+def differing_tensor(llm, own: Path) -> str | None:
+    """The first tensor of ``own``'s weight files (an LLM folder) that the built ``llm`` does not hold bit for bit
+    (in the dtype it was built in, as loading ``own`` would cast it), named with why; None where all are equal."""
+    from rsvlm.model.weights import open_safetensors
+
+    built = llm.state_dict()
+    for file in weight_files(own):
+        with open_safetensors(own / file) as h:
+            for k in h.keys():
+                if k not in built:
+                    return f"{k} is not in it"
+                t, b = h.get_tensor(k), built[k]
+                if t.shape != b.shape:
+                    return f"{k} is {tuple(b.shape)}, {tuple(t.shape)} in {own / file}"
+                if not torch.equal(t.to(b.dtype), b.detach().cpu()):
+                    return f"{k} holds other values than {own / file}"
+    return None
