@@ -200,8 +200,7 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
         per_window = [writable(out, objs, w.width, w.height, file) for w, objs in zip(windows, per_window)]
         per_window = on_data(out, image, windows, per_window, opts.max_nodata)  # None: a window mostly nodata
         if len(windows) > 1:
-            if said := edge_overlap(windows, opts.overlap):  # --tile just under the image's size
-                out.note("images_with_near_duplicate_edge_tiles", example=f"{Path(image).name}: {said}")
+            note_near_copies(out, windows, opts.overlap, Path(image).name)
             out.note("object_cuts_at_tile_borders", counts["cut"])
             out.note("objects_lost_at_tile_borders", counts["lost"])
             if kept_cut := sum(bool(o.get("cut")) for objs in per_window for o in objs or ()):  # those some record holds
@@ -229,6 +228,15 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
                             if o.get("difficult")}
         if written:  # not those skipped after parsing (outside the image, under a bin, lost at tile borders)
             out.note("difficult_objects", len(written))
+
+
+def note_near_copies(out: Output, windows: list[Window], overlap: int, name: str) -> None:
+    """Count an image whose last tiles are near copies of those before (``tiling.edge_overlap``: ``--tile`` just
+    under its size) as ``images_with_near_duplicate_edge_tiles``, the first said in ``notes_examples`` with the share
+    of a tile they repeat and the ``--tile`` that keeps the side whole (a count alone said neither)."""
+    if said := edge_overlap(windows, overlap):
+        out.note("images_with_near_duplicate_edge_tiles")
+        out.note_examples.setdefault("images_with_near_duplicate_edge_tiles", f"{name}: {said}")
 
 
 def on_data(out: Output, image: Path, windows: list[Window], per_window: list[list[dict]],

@@ -56,6 +56,7 @@ from data_gen.convert.common import (
     one_image,
     pick,
 )
+from data_gen.convert.detection import note_near_copies
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.labelread import read_binary_label
@@ -64,7 +65,6 @@ from data_gen.convert.options import add_max_nodata, check_tiling, int_at_least,
 from data_gen.crop import cropper, georef, tile_suffix
 from data_gen.tiling import (
     MOSTLY,
-    edge_overlap,
     mostly_void,
     nodata_mask,
     tile_progress,
@@ -259,8 +259,8 @@ def run(args, out: Output) -> None:
                 mask = mask & ~nodata
         windows = tile_windows(width, height, args.tile, args.overlap or 0)
         tiled = len(windows) > 1
-        if tiled and (said := edge_overlap(windows, args.overlap or 0)):  # --tile just under the pair's size
-            out.note("images_with_near_duplicate_edge_tiles", example=f"{lab.name}: {said}")
+        if tiled:  # --tile just under the pair's size: near copies, said
+            note_near_copies(out, windows, args.overlap or 0, lab.name)
         with one_image(out, "unreadable_image", str(lab)) as at, contextlib.ExitStack() as stack:  # each decoded once
             crops = {}
             for tag, p in (("A", a), ("B", b)) if tiled else ():

@@ -68,7 +68,7 @@ from data_gen.convert.common import (
     one_image,
     pick,
 )
-from data_gen.convert.detection import label_problem
+from data_gen.convert.detection import label_problem, note_near_copies
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.labelread import read_binary_label, read_label
@@ -76,7 +76,7 @@ from data_gen.convert.masknotes import label_values, no_class_said, over_nodata
 from data_gen.convert.options import add_max_nodata, check_tiling, int_at_least, tile_size
 from data_gen.convert.text import read_json, text_codec
 from data_gen.crop import cropper, georef, grid_difference, tile_suffix
-from data_gen.tiling import border_said, edge_overlap, mostly_void, nodata_mask, tile_progress, tile_windows
+from data_gen.tiling import border_said, mostly_void, nodata_mask, tile_progress, tile_windows
 from rsvlm.tokens import MODALITIES
 
 LABEL_SUFFIXES = ("_instance_color_RGB", "_response", "_labels", "_label", "_mask", "_gt")
@@ -424,8 +424,8 @@ def run(args, out: Output) -> None:
         if empty := present.count(False):
             out.note("empty_images", empty)
         tiled = len(windows) > 1
-        if tiled and (said := edge_overlap(windows, args.overlap or 0)):  # --tile just under the image's size
-            out.note("images_with_near_duplicate_edge_tiles", example=f"{image.name}: {said}")
+        if tiled:  # --tile just under the image's size: near copies, said
+            note_near_copies(out, windows, args.overlap or 0, image.name)
         with one_image(out, "unreadable_image", str(lab)), \
                 cropper(image) if tiled else contextlib.nullcontext() as crop:  # a PNG decoded once, not per tile
             for win, has in zip(tile_progress(windows, image.name, out.progress), present):
