@@ -25,7 +25,7 @@ from rsvlm.chat_commands import Commands
 from rsvlm.closed_pipes import stdout_to_null
 from rsvlm.io.nodata_objects import count_on_nodata, nodata_note
 from rsvlm.output_options import above_min_score, rgb_bands_problem, unscored_note
-from rsvlm.predict_question import count_hint, count_note, count_question
+from rsvlm.predict_question import change_region_note, count_hint, count_note, count_question
 from rsvlm.tokens import opening_task, task_tag
 
 
@@ -49,6 +49,7 @@ class ChatREPL:
         self.kept = False  # whether the images are those /reset kept: an /image replaces them (was a pair with them)
         self.last: dict | None = None
         self.history_said = False  # whether the note on --history's rule was said (once a chat)
+        self.change_region_said = False  # whether change_region_note was said (once a chat)
         self.failed = False  # whether the line being handled failed (fail): a piped chat counts them, its status 1
         self.commands = Commands(self)
 
@@ -100,6 +101,9 @@ class ChatREPL:
                      + (f"\n        ([count] asks how many of one class, as the model learnt it: {count_hint(question, classes)})"
                         if task == "count" else ""))
         elif note := count_note(question, classes, False):  # "[count] How many objects are there?": a guess
+            self.say(f"  {note}")
+        if not self.change_region_said and (note := change_region_note(question)):  # once a chat
+            self.change_region_said = True
             self.say(f"  {note}")
         if len(self.images) == 2 and task not in (None, "change"):
             where = ("" if task in ("cls", "vqa", "cap", "count") else  # a word answer has no pixels to read in

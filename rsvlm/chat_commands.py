@@ -13,7 +13,8 @@ from rsvlm import inference as inf
 from rsvlm import out_paths
 from rsvlm.advice import for_chat, for_cli
 from rsvlm.cli_values import stdin_image
-from rsvlm.output_options import asked_regions, overlay_title, rgb_bands_problem, vis_not_georeferenced
+from rsvlm.output_options import overlay_title, rgb_bands_problem, vis_not_georeferenced
+from rsvlm.predict_question import asked_marks, pixel_question
 
 HELP = """commands:
   /image PATH [modality] [bands]
@@ -229,10 +230,12 @@ class Commands:
             rgb = None
         # each axis its own: a 4100x5 PNG strip is read 1367x2 (the width's ratio alone drew its lower rows' shapes
         # above them, and left some as outside the image)
-        kw = dict(title=overlay_title(self.repl.last["question"], self.repl.last.get("answer"), images=self.repl.images),
-                  object_scale=inf.read_scale(img), rgb_bands=rgb)
+        question, pair = self.repl.last["question"], len(self.repl.images) == 2  # its shapes titled in pixels, not tokens
+        kw = dict(title=overlay_title(pixel_question(question, img, pair=pair), self.repl.last.get("answer"),
+                                      images=self.repl.images), object_scale=inf.read_scale(img), rgb_bands=rgb)
         # the region a [regcap] question asked about drawn too, as predict --vis draws it (was left out)
-        drawn = self.repl.last["objects"] + asked_regions(self.repl.last["question"], img, len(self.repl.images) == 2)
+        asked = asked_marks(question, img, pair)
+        drawn = self.repl.last["objects"] + asked
         try:
             if len(self.repl.images) == 2:  # a pair side by side, the shapes on both (was the after image alone)
                 before, after = inf.image_labels(self.repl.images)  # 2019/scene.tif, 2020/scene.tif: were both scene.tif
@@ -245,7 +248,8 @@ class Commands:
             return
         # no shapes: the image drawn alone all the same (was refused), as predict --vis draws it and /geojson
         # writes an empty collection: a script's /vis per image finds a file for each
-        self.repl.say(f"wrote {args[0]}" + ("" if self.repl.last["objects"] else f" ({self._no_geometry()})"))
+        self.repl.say(f"wrote {args[0]}" + ("" if self.repl.last["objects"] else  # "no geometry", the region drawn
+                                             f" ({'the region asked drawn; ' if asked else ''}{self._no_geometry()})"))
         if flat := vis_not_georeferenced(args[0], img, "/vis", "/geojson"):  # /vis overlay.tif: no map coordinates
             self.repl.say(f"  note: {flat}")
 

@@ -20,7 +20,6 @@ from rsvlm.closed_pipes import readers_may_close
 from rsvlm.io.nodata_objects import ValidityMap, dropped_note, nodata_note, on_nodata
 from rsvlm.output_options import (
     above_min_score,
-    asked_regions,
     overlay_title,
     rgb_bands_problem,
     unscored_note,
@@ -28,10 +27,13 @@ from rsvlm.output_options import (
 )
 from rsvlm.predict_outputs import output_problem, write_output
 from rsvlm.predict_question import (
+    asked_marks,
     asked_question,
+    change_region_note,
     count_note,
     count_question,
     named_task,
+    pixel_question,
     settle_task,
     text_advice,
 )
@@ -290,6 +292,8 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         question = count_question(processor.prompt.det_classes)
     if note := count_note(question, processor.prompt.det_classes, args.prompt is None):  # was "How many objects
         say(note)  # are there?", unsaid: a count question the model never learnt (each of its names a class)
+    if note := change_region_note(question):  # "[change] What changed in <box>…?": asked unsaid
+        say(note)
     args.max_new_tokens, capped = context_cap(model, args.max_new_tokens)  # 100000 ran on for many minutes past it
     if capped:
         say(f"note: {capped}")
@@ -411,10 +415,12 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         base = (whole if small else scene.read_overview(VIS_MAX_SIDE)) if args.tile else images[-1]
         # below 1 for a scene read shrunk (shapes are in its pixels), each axis its own as for count_on_nodata; a
         # tiled shapes answer is predict's count line, not the model's words (its tiles' words are: tile_answers)
-        kw = dict(title=overlay_title(question, None if counted else result["answer"], bool(args.tile), images), max_side=VIS_MAX_SIDE,
-                  object_scale=inf.read_scale(base), rgb_bands=args.rgb_bands)
+        # the question's shapes in pixels (--region's as typed): it showed <box><loc_140>… tokens; tiled: each tile's
+        titled = question if args.tile else pixel_question(question, base, args.region, len(images) == 2)
+        kw = dict(title=overlay_title(titled, None if counted else result["answer"], bool(args.tile), images),
+                  max_side=VIS_MAX_SIDE, object_scale=inf.read_scale(base), rgb_bands=args.rgb_bands)
         # a [regcap] region drawn too: its caption was drawn with no sign of where it was asked
-        drawn = result["objects"] + ([] if args.tile else asked_regions(question, base, len(images) == 2))
+        drawn = result["objects"] + ([] if args.tile else asked_marks(question, base, len(images) == 2))
         if len(images) == 2:  # a pair side by side, the shapes on both (was the after image alone)
             draw_pair_overlay(*images, drawn, args.vis, captions=(f"before: {labels[0]}",
                                                                               f"after: {labels[1]}"), **kw)

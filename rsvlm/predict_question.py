@@ -83,9 +83,57 @@ def count_note(question: str, classes: list[str], default: bool) -> str | None:
     said, spoken = _spoken(question), [_spoken(c) for c in classes]
     if not spoken or any(_names(said, c) for c in spoken):
         return None
-    return (f"warning: {question!r} names none of the model's classes ({', '.join(map(plural, spoken))}): every "
-            f"[count] question it learnt names one ('[count] How many {plural(spoken[0])} are there?'), and its count "
-            "of other things is a guess")
+    word, near = closest_class(said, spoken)  # the example was the model's first class, whatever was asked
+    reads = f"{word!r} is nearest its {plural(near)}: ask " if near else "ask one, e.g. "
+    return (f"warning: {question!r} names none of the model's classes ({', '.join(map(plural, spoken))}): {reads}"
+            f"'[count] How many {plural(near or spoken[0])} are there?'; every [count] question it learnt names one "
+            "of them, and its count of other things is a guess")
+
+
+
+def change_region_note(question: str) -> str | None:
+    """What to say of a ``[change]`` question holding a shape ("What changed in <box>…?"), else None: every
+    [change] question the model learnt is of the whole pair (data_gen's ``CHANGE_CAPTION``, ``CHANGE_SEG``), so it
+    may answer of the whole pair; it was asked unsaid. Cannot tell whether the answer heeded the region."""
+    if opening_task(question) != "change" or not re.search(inf.SHAPE_OPEN, question):
+        return None
+    return ("note: [change] with a region is no phrasing the model learnt (each of its [change] questions is of the "
+            "whole pair: '[change] What changed between the two images?'), so its answer may be of the whole pair; "
+            "crop both images to the region to ask of it alone")
+
+CLASS_WORDS = (  # words a question may use for one of DOTA's classes (singular, spoken): any one names the others
+    ("small vehicle", "car", "automobile", "sedan", "van", "taxi", "pickup", "suv"),
+    ("large vehicle", "truck", "lorry", "bus", "trailer", "tractor"),
+    ("plane", "airplane", "aeroplane", "aircraft", "airliner", "jet"),
+    ("ship", "boat", "vessel", "ferry", "yacht", "tanker", "warship"),
+    ("storage tank", "tank", "oil tank", "silo"),
+    ("building", "house", "roof", "rooftop"),
+    ("swimming pool", "pool"),
+    ("helicopter", "chopper"),
+)
+
+
+def closest_class(said: str, spoken: list[str]) -> tuple[str | None, str | None]:
+    """The word of the spoken question ``said`` that most likely means one of the spoken classes ``spoken``, and
+    that class: a ``CLASS_WORDS`` synonym ("cars": small vehicle, "planes": airplane) where the model has it, else the counted
+    noun ("How many planess ...") close in spelling to one (difflib); (noun or None, None) where none is near. Knows
+    no synonym outside ``CLASS_WORDS``, and cannot tell a car from a small vehicle that is a van."""
+    import difflib
+
+    for words in CLASS_WORDS:  # "planes" for a model's "airplane", "cars" for its "small vehicle"
+        known = [w for w in words if w in spoken]
+        if said_word := next((m.group(0) for w in words if (m := re.search(
+                rf"\b(?:{re.escape(w)}|{re.escape(plural(w))})\b", said))), None):
+            if known:
+                return said_word, known[0]
+    m = re.search(r"(?:how many|count(?: the| all)?|number of)\s+([a-z][a-z ]*?)(?=\s+(?:are|is|can|do|does|were|in|"
+                  r"on|there|you)\b|[^a-z ]|$)", said)
+    if m is None:
+        return None, None
+    noun = m.group(1).strip()
+    forms = {form: cls for cls in spoken for form in (cls, plural(cls))}
+    near = difflib.get_close_matches(noun, list(forms), n=1, cutoff=0.75)
+    return noun, forms[near[0]] if near else None
 
 
 def settle_task(args) -> str | None:
@@ -165,3 +213,42 @@ def asked_question(args, image, say) -> str:
     if ignored and args.task != "det":  # was silent; now in --out's notes too (was a bare print in cli.main)
         say(f"warning: {' and '.join(ignored)} ignored: {named_task(args)} asks no [det] question")
     return question
+
+
+def _shape_words(obj: dict) -> str:
+    """One decoded shape in pixels, as a title reads it: ``box 100,50,300,200 px``, ``point (12,40)``."""
+    c = obj["coords"]
+    if obj["kind"] == "box":
+        return f"box {','.join(f'{v:.0f}' for v in c)} px"
+    if obj["kind"] == "point":
+        return f"point ({c[0]:.0f},{c[1]:.0f}) px"
+    ring = c[0] if c and isinstance(c[0][0], list) else c  # a poly's outer ring
+    shown = " ".join(f"({x:.0f},{y:.0f})" for x, y in ring[:6])
+    return f"{obj['kind']} {shown}{f' … ({len(ring)} vertices)' if len(ring) > 6 else ''} px"
+
+
+def pixel_question(question: str, img, region=None, pair: bool = False) -> str:
+    """``question`` as an overlay's title writes it: each shape's tokens (``<box><loc_140>…</box>``, which the
+    user never typed) as its pixels in ``img`` (``inference.scene_wh``), ``region`` (``--region``'s X1,Y1,X2,Y2) as
+    typed; ``pair``: said to be in the after image's pixels, the same place drawn on both (``asked_marks``' label
+    was that long sentence). A mask's grid, and a span that decodes to no one shape, stay tokens."""
+    from rsvlm import geometry
+
+    w, h = inf.scene_wh(img)
+
+    def words(m: re.Match) -> str:
+        if region is not None:
+            return f"box {','.join(f'{v:g}' for v in region)} px"
+        objs = geometry.decode(m.group(0), w, h).objects
+        return _shape_words(objs[0]) if len(objs) == 1 and objs[0]["kind"] != "mask" else m.group(0)
+
+    said, n = re.subn(f"{inf.SHAPE_OPEN}.*?{inf.SHAPE_CLOSE}", words, question)
+    return f"{said} (in the after image's pixels, drawn on both)" if pair and n else said
+
+
+def asked_marks(question: str, img, pair: bool = False) -> list[dict]:
+    """``output_options.asked_regions``' shapes labelled "region asked" for a pair too: its label there ("region asked
+    (after's pixels, same place in both)") ran far past a small box; ``pixel_question`` says it in the title."""
+    from rsvlm.output_options import asked_regions
+
+    return [{**o, "label": "region asked"} for o in asked_regions(question, img, pair)]
