@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import shutil
@@ -159,3 +160,33 @@ def _no_adapter(root, tmp_path):
     shutil.copytree(root / "full", tmp_path / "ck")
     shutil.rmtree(tmp_path / "ck/adapter")
     return tmp_path / "ck"
+
+
+@pytest.mark.parametrize("mode, token_rows, warned", [("frozen", True, True), ("lora", False, True),
+                                                      ("lora", True, False), ("full", True, False)])
+def test_a_step_folder_without_the_row_fill_record_is_warned_of_where_those_rows_do_not_train(
+        spare, tmp_path, mode, token_rows, warned):
+    """A step folder saved before the record, on a spare-row base with rows that do not train: resumed with the new
+    mean-filled rows where it trained against the base's own, and nothing told them apart."""
+    from test_model_tour75 import SPARE
+
+    from rsvlm.model.llm import LLMConfig
+    from rsvlm.model.row_fill import MEAN, ROW_FILL, record_fill, unrecorded_fill_note
+
+    root, n = spare
+    cfg = LLMConfig(name_or_path=str(root / "base"), base_vocab=n, lora_token_rows=token_rows)
+    step = tmp_path / "step_000040"
+    step.mkdir()
+    note = unrecorded_fill_note(step, cfg, mode)
+    if not warned:  # those rows train: the step folder holds them
+        assert note is None
+        return
+    assert note.startswith(f"{step} has no {ROW_FILL} (saved before stop 76)")
+    assert f"the {SPARE} of rsvlm's token rows on {root / 'base'}'s spare embedding rows (ids {n}-{n + SPARE - 1})" in note
+    record_fill(step, cfg)
+    assert json.loads((step / ROW_FILL).read_text()) == {"added_rows": MEAN, "base_vocab": n, "seed": 0}
+    assert unrecorded_fill_note(step, cfg, mode) is None
+    (step / ROW_FILL).write_text('{"added_rows": "as the base held them"}')
+    assert unrecorded_fill_note(step, cfg, mode).startswith(f"{step / ROW_FILL} records 'as the base held them': ")
+    no_spare = LLMConfig(name_or_path=str(root / "base"), base_vocab=n + SPARE, lora_token_rows=token_rows)
+    assert unrecorded_fill_note(tmp_path, no_spare, mode) is None  # a base without spare rows: nothing changed
