@@ -332,6 +332,8 @@ def near_key(key: str, valid: list[str], sections: set[str] = frozenset()) -> st
         return SYNONYMS[key]
     if close := difflib.get_close_matches(key, valid, n=1, cutoff=0.8):
         return close[0]
+    if len(slips := [v for v in valid if one_slip(key, v)]) == 1:  # sise, tset: 0.75 to difflib, under its 0.8
+        return slips[0]
 
     def extends(long: str, short: str, section: bool) -> bool:
         if not long.startswith(short) or len(short) < 3:
@@ -341,6 +343,20 @@ def near_key(key: str, valid: list[str], sections: set[str] = frozenset()) -> st
 
     affix = [v for v in valid if v != key and (extends(v, key, v in sections) or extends(key, v, v in sections))]
     return affix[0] if len(affix) == 1 else None
+
+
+def one_slip(typed: str, key: str) -> bool:
+    """Whether ``typed`` is ``key`` (each of 3 or more letters) but for one letter wrong, added, left out, or two
+    side by side swapped (``sise``: size, ``tset``: test): a short key's one slip is under difflib's 0.8 likeness."""
+    if typed == key or min(len(typed), len(key)) < 3 or abs(len(typed) - len(key)) > 1:
+        return False
+    i = next((i for i, (a, b) in enumerate(zip(typed, key)) if a != b), min(len(typed), len(key)))
+    if len(typed) > len(key):  # one added
+        return typed[i + 1:] == key[i:]
+    if len(typed) < len(key):  # one left out
+        return typed[i:] == key[i + 1:]
+    swapped = typed[i:i + 2] == key[i:i + 2][::-1] and typed[i + 2:] == key[i + 2:]
+    return typed[i + 1:] == key[i + 1:] or swapped  # one wrong, or two swapped
 
 
 def yaml_problem(e: Exception, at_mark: bool = True) -> str:
