@@ -118,17 +118,33 @@ def empty_recipe(path: str, cfg) -> str | None:
             "of configs/train/*.yaml, or start the file with 'base: configs/train/sft_tiny.yaml' and the keys that differ")
 
 
+def key_near(key: str) -> str | None:
+    """The one ``TrainConfig`` dotted key ``key`` is a slip from (a section left out, another trainer's name, a
+    misspelling: ``lr`` is ``optim.lr``), as the config's loader offers it; None where none or several fit alike."""
+    from rsvlm.config import _keys_at  # the loader's own walk of the sections (rsvlm.overrides reads it so)
+    from rsvlm.config_hints import leaf_near, near_path
+    from rsvlm.train.config import TrainConfig
+
+    path = key.split(".")
+    near = near_path(path, lambda at: _keys_at(TrainConfig, at)) or leaf_near(path, lambda at: _keys_at(TrainConfig, at))
+    return ".".join(near) if near else None
+
+
 def recipe_flag(argv: list[str], options, prog: str) -> str | None:
     """The refusal, by ``prog`` (scripts/launch.py), of a recipe key typed as an option (``--max_steps 3``; Hugging
     Face's ``--deepspeed FILE``, which is ``dist.deepspeed``) that is none of ``options``: argparse called it and
     every key=value after it unrecognised. A bare boolean key (``--overwrite``) means ``=true``; a next word that
-    is an option or a key=value is none of its value. None where there is none."""
+    is an option or a key=value is none of its value. A flag that is no key but one slip from one (``--lr``,
+    ``--learning_rate``: ``key_near``) is refused naming that key. None where there is none."""
     for i, word in enumerate(argv):
         name, eq, value = word.partition("=")
         if word == "--":
             return None
         key = "dist.deepspeed" if name == "--deepspeed" else name[2:].replace("-", "_")
         known, boolean = (True, False) if key == "dist.deepspeed" else config_key(key)
+        if word.startswith("--") and not known and not any(o.startswith(name) for o in options):
+            if near := key_near(key):  # --lr: argparse's "unrecognized arguments: --lr" named no key
+                key, (known, boolean) = near, config_key(near)
         if word.startswith("--") and name not in options and known:
             after = argv[i + 1] if i + 1 < len(argv) else "-"
             if not eq:  # was the next word whatever it was: overwrite=data.train=x, max_steps=--dry-run
