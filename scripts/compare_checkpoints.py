@@ -7,7 +7,8 @@ A and B are two checkpoint folders (``final/``, ``merged/``, a stage's ``final/`
 ``.safetensors`` files. Prints one line per file (tensors, how many differ, the largest
 |difference|) and the tensors that differ most (one of another shape with both shapes: ``(4, 16)
 vs (8, 16)``), then for each listed one of other values its |Δ| as a share of its largest |value| in A
-and how many of its values differ (read again: a listed 7B embedding costs a second read). Exit status 0 when every tensor is equal, 1 when any differs or is missing on one
+and how many of its values differ (read again: a listed 7B embedding costs a second read); on stderr, the
+size of each side's weights (values and bytes of all its ``*.safetensors``). Exit status 0 when every tensor is equal, 1 when any differs or is missing on one
 side, 2 on an error (folders with no weight file in common
 among them, two files with no tensor name in common; a training step folder against a model, which scripts/export_step.py writes as one
 first), 130 on Ctrl-C. Configs and tokenizers are not compared. Where only a LoRA adapter's tensors
@@ -81,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
     by_file = collections.defaultdict(list)
     for r in rows:
         by_file[r["file"]].append(r)
+    # was unsaid: only the listed tensors were sized, so a float16 copy or a lost weight file showed in no total;
+    # on stderr, as the bar: stdout's lines are the table and its verdict, last
+    print("size: " + "; ".join(f"{side} {_size(p)}" for side, p in (("A", a), ("B", b))), file=sys.stderr)
     print(f"{'file':<40} {'tensors':>7} {'differ':>6} {'max |Δ|':>10}")
     for f, rs in by_file.items():
         bad = [r for r in rs if r["status"] != "same"]
@@ -111,6 +115,25 @@ def main(argv: list[str] | None = None) -> int:
     if note:
         print(f"note: {note}")
     return 1 if bad else 0
+
+
+def _size(top: Path) -> str:
+    """The weights under ``top`` (a .safetensors file, or every one under a folder, as compared): "1,234 values in
+    2 files, 4.9 MB" (values from the files' headers, bytes on disk). Other files (configs, pickles) are not counted."""
+    import json
+    import struct
+
+    from rsvlm.progress import counted
+
+    files = [top] if top.is_file() else sorted(f for f in top.rglob("*.safetensors") if f.is_file())
+    values = size = 0
+    for f in files:  # the header alone: 8 bytes of its length, then JSON of each tensor's dtype, shape and offsets
+        with f.open("rb") as h:
+            header = json.loads(h.read(struct.unpack("<Q", h.read(8))[0]))
+        values += sum(math.prod(t["shape"]) for k, t in header.items() if k != "__metadata__")
+        size += f.stat().st_size
+    unit, scale = next(((u, n) for u, n in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)) if size >= n), ("B", 1))
+    return f"{values:,} values in {counted(len(files), 'file')}, {size / scale:.3g} {unit}"
 
 
 def _scale(a: Path, b: Path, row: dict) -> str:
