@@ -29,7 +29,9 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
     """{"llm" | "pointer" | "both": {"mass", "argmax_in_cell"}, "n": coordinates, "records": records holding them,
     "without_coordinates": records read whose answers (or images) hold none, "skipped": records not
     scored (unreadable lines and images, by reason), "cut": records longer than the LLM's context (1024 tokens
-    where it says none), cut there, their later coordinates not scored}; a progress bar on stderr. Relative image
+    where it says none), cut there, their later coordinates not scored, "cut_before_any": those of them cut before
+    their first coordinate (whether their answers held any is not known: not among "without_coordinates")};
+    a progress bar on stderr. Relative image
     paths are read against ``image_root`` (by default ``data``'s folder), as rsvlm eval reads them."""
     import torch
 
@@ -56,12 +58,13 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
     pid = model.pointer_ids()
     n = min(len(ds), limit or len(ds))
     sums = {k: [0.0, 0.0] for k in ("llm", "pointer", "both")}
-    count, held, asked = 0, 0, 0  # coordinates; records that held some, records read
+    count, held, asked, cut_none = 0, 0, 0, 0  # coordinates; records that held some, records read, cut before any
     bar = progress_bar(total=n, desc="probing cells", unit="record", file=sys.stderr, disable=not progress)
     for start in range(0, n, batch_size):
         batch = D.collate([ds[i] for i in range(start, min(n, start + batch_size))], tok.pad_token_id)
         bar.update(min(n, start + batch_size) - start)
         cut += len(batch["cut"])
+        cut_ids = {rid for rid, _ in batch["cut"]}
         for _, error in batch["bad"]:
             reason, first_bad = error.split(":", 1)[0], first_bad or error
             skipped[reason] = skipped.get(reason, 0) + 1
@@ -75,7 +78,8 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
         for b, ids in enumerate(batch["input_ids"].tolist()):
             coords = [(p, ax) for p, ax in coordinate_axes(ids, pid.grammar) if batch["labels"][b, p] != -100]
             vis = (batch["input_ids"][b] == pid.image).nonzero().flatten()  # (N,)
-            if not coords or len(vis) == 0:
+            if not coords or len(vis) == 0:  # a record cut before its first: counted apart, not as one of none
+                cut_none += bool(not coords and batch["ids"][b] in cut_ids)
                 continue
             at = torch.tensor([p - 1 for p, _ in coords])  # positions that predict them
             axes = torch.tensor([ax for _, ax in coords])
@@ -100,9 +104,12 @@ def cell_stats(model, processor, data: Path, limit: int | None = None, batch_siz
         if first_bad:  # the hint only where an image was not found (a bad band count is no --image-root's)
             unread += f", the first: {first_bad}" + (f"; relative image paths are read against --image-root {root}"
                                                      if first_bad.startswith("FileNotFoundError") else "")
+        if cut_none:  # was "no coordinate in the answers" of records whose answers lay past the context
+            unread += f"; {counted(cut_none, 'record')} cut at the LLM's context ({ctx} tokens) before any"
         raise ValueError(f"{data}: no coordinate in {'the answer of its first record' if n == 1 else f'the answers of its first {n} records'}{unread}")
     out = {k: {"mass": round(m / count, 4), "argmax_in_cell": round(a / count, 4)} for k, (m, a) in sums.items()}
-    return {**out, "n": count, "records": held, "without_coordinates": asked - held, "skipped": skipped, "cut": cut}
+    return {**out, "n": count, "records": held, "without_coordinates": asked - held - cut_none, "skipped": skipped,
+            "cut": cut, "cut_before_any": cut_none}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
               "not scored", file=sys.stderr)
     # was '112 coordinates' of a file whose other records (vqa, cls) hold none: how many were scored is said
     none = f"; {res['without_coordinates']} with none in their answers" if res["without_coordinates"] else ""
+    if res["cut_before_any"]:  # were counted among those with none: their answers lay past the context
+        none += f"; {res['cut_before_any']} cut at the LLM's context before any"
     print(f"{res['n']} coordinates in {counted(res['records'], 'record')}{none}; probability on the true cell / most "
           "likely bin in it:")
     for k in ("llm", "pointer", "both"):
