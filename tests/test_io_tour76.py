@@ -152,3 +152,27 @@ def test_a_real_geotiff_stored_as_float_with_a_nan_nodata_reads(tmp_path, name):
         ds.write(data)
     img = read_image(path)
     assert np.isfinite(img.data).all() and not img.valid[:, :7].any() and img.valid[:, 7:].mean() > 0.5
+
+
+def test_sentinel2_band_files_read_as_optical_mask_their_fill(tmp_path):
+    """B04, B03, B02 band files read as a true-colour optical image had their DN 0 collar read as black and
+    stretched in (each band's 2nd percentile was the fill: [0, …]), unsaid; as msi it was nodata."""
+    data = scene_bands(c=3, h=60, w=80)
+    data[:, :, :20] = 0  # outside the swath
+    paths = [write_geotiff(tmp_path / f"{b}.tif", data[i:i + 1]) for i, b in enumerate(("B04", "B03", "B02"))]
+    msi = read_image(paths, "msi")
+    for img in (read_image(paths, "optical"), read_image(paths[0], "optical"), read_image(paths[0], "ir")):
+        assert any(n.startswith("Sentinel-2 fill: DN 0 read as nodata") for n in img.notes), img.notes
+        np.testing.assert_array_equal(img.valid, msi.valid)
+        assert min(lo for lo, _ in img.stretch) > 0  # the fill out of the stretch
+    sar = read_image(paths[0], "sar")  # amplitude 0: said so, nodata alike
+    assert not any(n.startswith("Sentinel-2 fill") for n in sar.notes), sar.notes
+    np.testing.assert_array_equal(sar.valid, msi.valid)
+
+
+@needs_real
+def test_the_real_sentinel2_band_files_as_optical_stretch_without_their_collar():
+    paths = [REALDATA / "msi_s2" / f"{b}.jp2" for b in ("B04", "B03", "B02")]
+    img = read_image(paths, "optical")
+    assert 0.3 < 1 - img.valid.mean() < 0.45  # the 38 % collar, nodata
+    assert min(lo for lo, _ in img.stretch) > 100, img.stretch  # had been [0, 7952] …

@@ -23,21 +23,24 @@ def product_fill(src, paths: list[Path], bands: list[str], modality: str, landsa
                  ) -> tuple[float, str] | None:
     """(fill, note) for a Landsat (``landsat``: its DN by name or metadata) or Sentinel-2 product that declares no
     nodata: USGS Landsat Collection products fill with DN 0 (ESPA's int16 files with -9999), ESA's Sentinel-2
-    uint16 tiles with DN 0 (a collar outside the swath; valid DN start at 1), the latter named by its ``bands`` or
-    by its band files' names (``B02.jp2``). The reader says the note only where a read holds the fill: it had been
-    said of every file so named, fill or not. None for other files, and for a Landsat file read as sar (a thermal
-    B10 given --modality sar had been told of a Landsat fill: its zeros are said as amplitude 0, nodata all the
-    same)."""
+    uint16 tiles with DN 0 (a collar outside the swath; valid DN start at 1), the latter named by its band files'
+    names (``B02.jp2``), or read as msi by its ``bands``. The fill follows the product in any modality but sar:
+    band files B04, B03, B02 read as optical had stretched their 38 % collar in as black, unsaid; as sar, DN 0 is
+    amplitude 0, nodata as such (``zero_amplitude_note``: a thermal B10 given --modality sar had been told of a
+    Landsat fill). The reader says the note only where a read holds the fill: it had been said of every file so
+    named, fill or not. None for other files."""
     from rsvlm.io import products as pr
     from rsvlm.io.bandnames import band_name_from_file, sentinel2_names
 
     if src.declares_nodata:
         return None
-    if landsat and modality != "sar":  # as sar, its DN 0 is amplitude 0: nodata as such (``zero_amplitude_note``)
+    if modality == "sar":
+        return None
+    if landsat:
         fill = -9999 if pr.espa_named(paths) and np.dtype(src.dtype).kind == "i" else 0
         return fill, f"Landsat {'ESPA ' * bool(fill)}fill: DN {fill} read as nodata ({declares} value)"
-    if modality == "msi" and src.dtype == "uint16" and (  # (given bands="blue,green,red,nir" too)
-            sentinel2_names(bands) or len(paths) == src.count and sentinel2_names(map(band_name_from_file, paths))):
+    if src.dtype == "uint16" and (modality == "msi" and sentinel2_names(bands)  # (given "blue,green,red,nir" too)
+                                  or len(paths) == src.count and sentinel2_names(map(band_name_from_file, paths))):
         return 0, f"Sentinel-2 fill: DN 0 read as nodata ({declares} value)"
     return None
 

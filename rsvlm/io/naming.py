@@ -171,6 +171,8 @@ class BandNaming:
         # an alpha band, Earth Engine's QA bands, Landsat 7's B6_VCID_2 file: --bands names the bands read alone
         out = [*self.gain_left_out, *[f"{', '.join(self.left_out)} of the file"] * bool(self.left_out)]
         left = f" ({', '.join(out)} left out of the read)" if out else ""
+        if len(set(self.indexes)) == 1 < n:  # a grey file as optical: "has 3 bands" of a 1-band file, unexplained
+            left += f" (its one band, grey, read as each of {', '.join(own)})"
         how = "1 name" if n == 1 else f"{n} names in the order of the bands"  # (one band: "give 1 names")
         return (f"{self.name}: {len(bands)} band name{'s' * (len(bands) != 1)} {list(bands)} given; the image has "
                 f"{n_bands(n)} as {self.modality}{left}: give {how} (e.g. --bands {example}), or give none"
