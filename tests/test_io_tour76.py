@@ -176,3 +176,10 @@ def test_the_real_sentinel2_band_files_as_optical_stretch_without_their_collar()
     img = read_image(paths, "optical")
     assert 0.3 < 1 - img.valid.mean() < 0.45  # the 38 % collar, nodata
     assert min(lo for lo, _ in img.stretch) > 100, img.stretch  # had been [0, 7952] …
+
+
+def test_a_grey_file_given_the_wrong_band_count_as_optical_is_told_its_band_is_replicated(tmp_path):
+    path = write_geotiff(tmp_path / "pan.tif", scene_bands(c=1, h=40, w=50))
+    with pytest.raises(ValueError, match=re.escape(f"{path}: 1 band name ['red'] given; the image has 3 bands as "
+                                                   "optical (its one band, grey, read as each of R, G, B): give 3")):
+        read_image(path, "optical", bands="red")
