@@ -190,3 +190,14 @@ def test_a_step_folder_without_the_row_fill_record_is_warned_of_where_those_rows
     assert unrecorded_fill_note(step, cfg, mode).startswith(f"{step / ROW_FILL} records 'as the base held them': ")
     no_spare = LLMConfig(name_or_path=str(root / "base"), base_vocab=n + SPARE, lora_token_rows=token_rows)
     assert unrecorded_fill_note(tmp_path, no_spare, mode) is None  # a base without spare rows: nothing changed
+
+
+def test_a_cut_adapter_file_is_named_not_only_its_folder(spare, tmp_path):
+    """Was 'adapter …/adapter: cannot be read (SafetensorError: … invalid header length)'."""
+    from rsvlm.model import load_pretrained
+
+    shutil.copytree(spare[0] / "adapter_only", tmp_path / "ck")
+    cut = tmp_path / "ck/adapter/adapter_model.safetensors"
+    cut.write_bytes(cut.read_bytes()[:100])
+    with pytest.raises(ValueError, match=rf"^{re.escape(str(cut))}: not a readable safetensors file \("):
+        load_pretrained(tmp_path / "ck")

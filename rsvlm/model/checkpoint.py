@@ -270,6 +270,8 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
             raise ValueError(f"{other}: {why}")
         if note := pickled_note(root / "adapter" / "adapter_model.safetensors"):  # was 'header too large'
             raise ValueError(f"{root / 'adapter' / 'adapter_model.safetensors'}: not a safetensors file{note}")
+        with open_safetensors(root / "adapter" / "adapter_model.safetensors"):  # a cut one: 'adapter DIR: cannot be
+            pass  # read (SafetensorError: … invalid header length)', naming the folder and not the file
         # a cut adapter_config.json or adapter_model.safetensors: a KeyError or SafetensorError traceback
         why = None
         with peft_quietly(), names_unreadable("adapter", str(root / "adapter"), KeyError, TypeError, ValueError):
