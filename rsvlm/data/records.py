@@ -24,7 +24,7 @@ from typing import Any
 from rsvlm.advice import BANDS, MODALITY, MODALITY_ALONE, RECORD_TOO, for_cli
 from rsvlm.data import records_shape
 from rsvlm.data.read_report import ReadReport
-from rsvlm.data.record_fields import georef_problem, id_problem, pair_problem
+from rsvlm.data.record_fields import georef_problem, id_problem, images_clash, pair_problem
 from rsvlm.data.records_shape import json_line, long_line_wrapper, one_object, read_head
 from rsvlm.geometry import decode
 from rsvlm.geometry.codec import REPAIRED
@@ -180,7 +180,8 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
     """Validate one record and return it in canonical form. Raises ``RecordError``.
 
     Plain LLaVA records (``"image": "path"``) become one image; ``"image": [a, b]`` two (a top-level
-    ``"modality"`` beside ``"image"`` is theirs). An image
+    ``"modality"`` beside ``"image"`` is theirs); beside ``images`` it must name the same files (``images_clash``). An
+    empty ``"meta": []`` (PHP's ``json_encode`` of an empty map) is ``{}``. An image
     whose record does not name its modality gets ``"modality": None`` (unsaid: the reader infers it,
     ``rsvlm.data.modality`` before training, and ``with_modalities`` writes what was found back).
     ``task`` is taken from the first user turn's tag when the record has none (a chained chat record's, one whose
@@ -202,6 +203,8 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
     where = f"{where} (id {rid})"
 
     images = obj.get("images")
+    if images is not None and obj.get("image") is not None and (why := images_clash(obj["image"], images)):
+        raise _fail(where, "image", why)
     if images is None and "image" in obj:
         img = obj["image"]
         paths = img if isinstance(img, list) else [img]
@@ -283,8 +286,8 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
         task = task_from_prompt(task_turn(out_convs, obj.get("meta"))[1])
     elif task not in TASKS:
         raise _fail(where, "task", f"{task!r} is not one of {', '.join(TASKS)}, or chat (untagged)")
-    meta = {} if obj.get("meta") is None else obj["meta"]
-    if not isinstance(meta, dict):  # [], "" or false were read as {}
+    meta = {} if obj.get("meta") is None or obj["meta"] == [] else obj["meta"]  # []: PHP's json_encode of an empty map
+    if not isinstance(meta, dict):  # "", false or [1] were read as {}
         raise _fail(where, "meta", f"must be an object, got {type(meta).__name__} {meta!r:.40}")
     return {**obj, "id": str(rid), "images": out_images, "conversations": out_convs, "task": task, "meta": meta}
 
