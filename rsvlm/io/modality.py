@@ -250,7 +250,7 @@ def _thermal_unit(g: Guess, src, one: list[int], sample) -> Guess:
             g.notes.append(clash)  # "Temperature (C)" on 295 K given --modality ir: + 273.15 clipped every pixel
             unit = None
     if how := unit_kelvin(unit, declared, said_by):
-        g.ir_unit = how  # °C: by ``thermal.celsius_reading``; K × a declared scale: by ``products.declared_kelvin``,
+        g.ir_unit = how  # °C: by ``thermal.celsius_reading``; K × a declared scale: by ``calibration.declared_kelvin``,
         if how[1] is None and not declared:  # which says it, and its DN 0 fill
             g.ir_kelvin = how[0]
     return g

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rsvlm.io import calibration as cal
 from rsvlm.io import fills as fl
 from rsvlm.io import modality as md
 from rsvlm.io import products as pr
@@ -150,31 +151,31 @@ class SceneReader:
                 self.cfg.msi_band_scaling = [[gain, offset]] * len(self.indexes)
             self.notes.append(f"reflectance as the file declares it (GDAL scale / offset): {sc.dn_text(gain, offset)}")
         elif (landsat_dn and modality == "msi" and src.dtype == "uint16" and own
-                and (how := pr.landsat_reflectance(self.paths, [n for _, _, n in self.landsat or []], surface))):
+                and (how := cal.landsat_reflectance(self.paths, [n for _, _, n in self.landsat or []], surface))):
             self.cfg.msi_scale, self.cfg.msi_offset, note = how
             self.notes.append(note)
         elif (landsat_dn and modality == "msi" and src.dtype == "uint8" and own and len(self.landsat or []) == len(
-                self.indexes) and (how := pr.landsat_8bit_reflectance(self.paths, [n for _, _, n in self.landsat], surface))):
+                self.indexes) and (how := cal.landsat_8bit_reflectance(self.paths, [n for _, _, n in self.landsat], surface))):
             self.cfg.msi_band_scaling, note = how  # Landsat 5/7 Level-1: each band's M and A (DN / 255 had been read)
             self.notes.append(note)
         elif (not landsat_dn and modality == "msi" and src.dtype in ("uint8", "uint16") and own and len(self.paths) == 1
-              and (how := pr.landsat_stack_reflectance(self.paths[0], self.bands, src.dtype))):
+              and (how := cal.landsat_stack_reflectance(self.paths[0], self.bands, src.dtype))):
             self.cfg.msi_band_scaling, note = how  # a Landsat Level-1 stack beside its _MTL.txt: had read as DN / 10000
             self.notes.append(note)
         elif (landsat_dn and modality == "ir" and len(self.paths) == 1  # 5/7: 8 bit; ESPA's brightness temperature int16
               and src.dtype in ("uint8", "uint16", "int16")
               and self.cfg.ir_kelvin is None
-              and (how := pr.landsat_thermal(self.paths[0], [src.descriptions[i] for i in self.indexes], src.dtype))):
+              and (how := cal.landsat_thermal(self.paths[0], [src.descriptions[i] for i in self.indexes], src.dtype))):
             self.cfg.ir_kelvin, note = how
             self.notes.append(note)
         elif (modality == "ir" and len(declared) == 1 and declared[0][0] and self.cfg.ir_kelvin is None
-              and (how := pr.declared_kelvin(*self._sample(self.cfg.nodata), declared[0],
+              and (how := cal.declared_kelvin(*self._sample(self.cfg.nodata), declared[0],
                                              self.cfg.nodata is None and not src.declares_nodata))):
             self.cfg.ir_kelvin, note, fill = how  # a thermal product's DN × 0.01 K were stretched as bare DN
             self.cfg.nodata = 0 if fill else self.cfg.nodata  # its DN 0 (149 K) had stretched from 149 K
             self.notes.append(note)
         elif (modality == "msi" and src.dtype == "uint16" and self.cfg.msi_offset == default.msi_offset
-              and self.cfg.msi_band_scaling is None and (s2 := pr.sentinel2_offset(self.paths))):
+              and self.cfg.msi_band_scaling is None and (s2 := cal.sentinel2_offset(self.paths))):
             self.cfg.msi_offset, note = s2
             self.notes.append(note)
         if (modality == "msi" and src.dtype == "uint8" and self.cfg.msi_band_scaling is None  # given, had been unsaid
