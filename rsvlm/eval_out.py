@@ -19,7 +19,7 @@ from rsvlm.data.records import ReadReport
 from rsvlm.data.records_shape import json_line
 from rsvlm.eval_answers import tagged_record
 from rsvlm.eval_reading import line_values, stale_among
-from rsvlm.predictions import answer_files, part_path, read_stamp, resume_state
+from rsvlm.predictions import answer_files, part_path, resume_state
 from rsvlm.progress import counted
 
 
@@ -32,10 +32,9 @@ class AnswersRead:
     stale: list[str] | None = None
 
 
-def needs_stale(out: Path) -> bool:
-    """Whether ``unstamped_answers`` may count unchecked answers in ``out``'s stamp (none readable, or one that
-    carries a count), so that ``read_answers`` must tell the stale ones: else they are never asked for."""
-    old = read_stamp(out)
+def needs_stale(old: dict | None) -> bool:
+    """Whether ``unstamped_answers`` may count unchecked answers in the stamp ``old`` (``read_stamp``'s: none readable,
+    or one that carries a count), so that ``read_answers`` must tell the stale ones: else they are never asked for."""
     return old is None or bool(old.get("unchecked_answers"))
 
 

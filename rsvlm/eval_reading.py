@@ -16,7 +16,7 @@ from rsvlm import inference as inf
 from rsvlm.answer_lines import answer_lines
 from rsvlm.data.records import as_record_fields
 from rsvlm.data.records_shape import json_line
-from rsvlm.predictions import answered_ids, asked_digest, read_stamp
+from rsvlm.predictions import asked_digest
 from rsvlm.progress import counted
 
 
@@ -198,20 +198,18 @@ def stale_among(rows, records: dict[str, dict]) -> list[str]:
     return [i for i in records if i in bare - vouched]
 
 
-def stamped_limit(out: Path, limit: int | None, ids: list[str], held: set[str] | None = None) -> int | None:
-    """The ``--limit`` for ``out``'s run stamp, what the file holds once this run is done: ``limit``, or, where
-    ``out`` (or a rank part) holds every answer of the run its stamp names (the first ``limit`` of ``ids``, the
-    record ids in order, or all), the wider of it and the stamp's (None, no limit, the widest): a rerun with a
-    smaller ``--limit`` that found its records answered stamped its own, and the scorers' note named it for the
-    answers of the larger one. An interrupted run's stamp names answers the file lacks and is not kept (a full run
-    stopped early, rerun with ``--limit 5``, was stamped no limit): the wider of ``limit`` and the count of the
-    first records the file answers is. A stamp without the key (an rsvlm eval before
-    the limit was stamped) says no limit either way: ``limit``. ``held``: the ids ``out`` answers, where read
-    already (``eval_out.read_answers``)."""
-    old = read_stamp(out)
+def stamped_limit(old: dict | None, limit: int | None, ids: list[str], held: set[str]) -> int | None:
+    """The ``--limit`` for ``--out``'s run stamp, what the file holds once this run is done: ``limit``, or, where
+    ``--out`` (or a rank part) holds every answer of the run its stamp ``old`` (``read_stamp``'s) names (the first
+    ``limit`` of ``ids``, the record ids in order, or all), the wider of it and the stamp's (None, no limit, the
+    widest): a rerun with a smaller ``--limit`` that found its records answered stamped its own, and the scorers' note
+    named it for the answers of the larger one. An interrupted run's stamp names answers the file lacks and is not
+    kept (a full run stopped early, rerun with ``--limit 5``, was stamped no limit): the wider of ``limit`` and the
+    count of the first records the file answers is. A stamp without the key (an rsvlm eval before the limit was
+    stamped) says no limit either way: ``limit``. ``held``: the ids ``--out`` and its parts answer
+    (``eval_out.read_answers``)."""
     if old is None or "limit" not in old or not isinstance(old["limit"], (int, type(None))):
         return limit
-    held = answered_ids(out) if held is None else held
     if not all(i in held for i in (ids[:old["limit"]] if old["limit"] is not None else ids)):
         # that run did not finish: its limit is not what the file holds, the first records it answers are (one of
         # ids is unanswered, so first < len(ids))

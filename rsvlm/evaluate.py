@@ -76,6 +76,7 @@ from rsvlm.predictions import (  # noqa: F401  (inputs_digest: rsvlm.evaluate.in
     less_unchecked,
     merge_answers,
     part_path,
+    read_stamp,
     resume_state,
     run_stamp,
     stamp_path,
@@ -319,8 +320,9 @@ def _main(args) -> int:
         args.dtype = resolved_dtype_name(args.dtype, pick_device(device), model_dir)
         # --out and its parts read once for the stamp's limit, the stale answers and whether any record is unanswered
         asked = loaded[0][:args.limit] if args.limit else loaded[0]  # the records as answered, past --limit none
-        held = read_answers(out, {r["id"]: tagged_record(r)[0] for r in asked} if needs_stale(out) else None)
-        stamp = {**run_stamp(model_dir, args), "limit": stamped_limit(out, args.limit, [r["id"] for r in loaded[0]], held.ids)}
+        old = read_stamp(out)  # once: for the stale answers and the stamp's limit
+        held = read_answers(out, {r["id"]: tagged_record(r)[0] for r in asked} if needs_stale(old) else None)
+        stamp = {**run_stamp(model_dir, args), "limit": stamped_limit(old, args.limit, [r["id"] for r in loaded[0]], held.ids)}
     except (FileNotFoundError, ValueError) as e:  # --model, --device
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2

@@ -1,0 +1,54 @@
+"""Stop 76, area C: ``rsvlm eval``'s run stamp read once by eval's own code (the stale answers' need and the stamp's
+limit: ``predictions.check_stamp`` and ``unstamped_answers`` still read theirs), and a Ctrl-C mid-run that says what
+it kept, then a rerun that answers the rest: nothing scored twice, nothing lost."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from rsvlm.cli import main
+
+
+class _Loaded(Exception):
+    """The model was about to load: the reads before it are counted."""
+
+
+def _records(n: int) -> list[dict]:
+    return [{"id": f"r{i}", "task": "cls", "images": [{"path": "a.png", "modality": "optical"}],
+             "conversations": [{"from": "human", "value": "<image>\n[cls] What is it?"}, {"from": "gpt", "value": "lake"}]}
+            for i in range(n)]
+
+
+def _data(tmp_path: Path, n: int = 6) -> Path:
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(tmp_path / "a.png")
+    data = tmp_path / "test.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in _records(n)))
+    return data
+
+
+@pytest.mark.parametrize("unchecked", [None, 2])
+def test_the_stamp_is_read_once_by_eval_s_own_code_before_the_model_loads(ckpt, tmp_path, monkeypatch, unchecked):
+    """It was read four times before the model loaded (needs_stale, stamped_limit, check_stamp, unstamped_answers);
+    now _main reads it once for the first two. A stamp with an unchecked count too (read_answers then tells the stale
+    answers)."""
+    from rsvlm import inference
+    from rsvlm.run_stamp import stamp_path
+
+    data, out = _data(tmp_path), tmp_path / "p.jsonl"
+    argv = ["eval", "--data", str(data), "--out", str(out), "--device", "cpu", "--model", str(ckpt),
+            "--max-new-tokens", "2"]
+    assert main([*argv, "--limit", "2"]) == 0
+    if unchecked:
+        stamp_path(out).write_text(json.dumps(json.loads(stamp_path(out).read_text()) | {"unchecked_answers": 2}))
+    read = []
+    real = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (read.append(self), real(self, *a, **k))[1])
+    monkeypatch.setattr(inference, "load_model", lambda *a, **k: (_ for _ in ()).throw(_Loaded()))
+    with pytest.raises(_Loaded):
+        main(argv)
+    assert sum(p == stamp_path(out) for p in read) == 3  # _main's; check_stamp's, unstamped_answers' own
