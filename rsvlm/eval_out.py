@@ -93,3 +93,19 @@ def kept_note(out: Path, ids: list[str]) -> str:
     how = f", {len(cut)} cut: rerun with another --out and a larger --max-new-tokens to answer them whole" if cut else ""
     empty = f", {counted(len(failed - kept), 'record')} kept empty with an error" if failed - kept else ""
     return f"nothing left to answer: {out} unchanged ({counted(len(kept), 'answer')} kept{empty}{how})"
+
+
+def stopped_note(why: object, out: Path, rank: int, world: int, ids: list[str], held: set[str] | None) -> str:
+    """What an ``rsvlm eval`` stopped mid-run (``why``: Ctrl-C's "interrupted", SIGTERM's ``Terminated``) says: that
+    the answers are kept and a rerun resumes, how many answers it wrote (``held``: the ids answered before it began)
+    and how many of ``ids`` (this rank's records) are answered and left (was said with no count). Reads ``out`` and
+    its parts once more: after a run of hours, not before it."""
+    said = (f"{why}; the answers written so far are kept in {part_path(out, rank, world)} and a rerun with the same "
+            "--out resumes from them")
+    if not ids:
+        return said
+    now = read_answers(out).ids
+    done = sum(i in now for i in ids)
+    new = f"this run wrote {counted(len(now - held), 'answer')}; " if held is not None else ""
+    return (f"{said} ({new}{done} of the {counted(len(ids), 'record')}{' of this rank' * (world > 1)} "
+            f"{'is' if done == 1 else 'are'} answered, {len(ids) - done} left)")

@@ -62,7 +62,7 @@ from rsvlm.eval_answers import (  # noqa: F401  (rsvlm.evaluate.NAME, as before 
     tagged_record,
     term_as_interrupt,
 )
-from rsvlm.eval_out import answered_already, kept_note, needs_stale, read_answers
+from rsvlm.eval_out import answered_already, kept_note, needs_stale, read_answers, stopped_note
 from rsvlm.eval_reading import ReadNotes, predictions_given, record_images, record_warnings, undigested  # noqa: F401  (record_images: as before)
 from rsvlm.loading import pick_device, resolved_dtype_name
 from rsvlm.predictions import (  # noqa: F401  (inputs_digest: rsvlm.evaluate.inputs_digest, as before)
@@ -401,8 +401,9 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
               "from them: give a smaller --batch-size (or --max-new-tokens, --load-4bit)", file=sys.stderr)
         return 1
     except (KeyboardInterrupt, Terminated) as e:  # Ctrl-C, SIGTERM (term_as_interrupt) hours in: a traceback, or nothing
-        print(f"rsvlm eval: {e if isinstance(e, Terminated) else 'interrupted'}; the answers written so far are kept in "
-              f"{part_path(Path(args.out), rank, world)} and a rerun with the same --out resumes from them", file=sys.stderr)
+        mine = [r["id"] for r in (loaded[0][:args.limit] if args.limit else loaded[0])][rank::world]
+        print(f"rsvlm eval: {stopped_note(e if isinstance(e, Terminated) else 'interrupted', Path(args.out), rank, world, mine, held)}",
+              file=sys.stderr)
         return 143 if isinstance(e, Terminated) else 130
     if out == Path(args.out):  # a resumed run with nothing to answer said "wrote OUT" and lost its cut answers' note
         print(kept_note(out, [r["id"] for r in loaded[0][:args.limit or None]]) if unchanged else f"wrote {out}")

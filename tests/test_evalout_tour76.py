@@ -52,3 +52,52 @@ def test_the_stamp_is_read_once_by_eval_s_own_code_before_the_model_loads(ckpt, 
     with pytest.raises(_Loaded):
         main(argv)
     assert sum(p == stamp_path(out) for p in read) == 3  # _main's; check_stamp's, unstamped_answers' own
+
+
+def test_ctrl_c_mid_run_says_what_it_kept_and_the_rerun_answers_the_rest_once(ckpt, tmp_path, monkeypatch, capsys):
+    """Ctrl-C on the third batch of six records (two a batch): it said the answers were kept, no count; now how many
+    this run wrote and how many are left. The rerun answers the other two alone, and the scorer sees each of the six
+    records answered once (none twice, none missing)."""
+    from eval import classification
+    from rsvlm import evaluate
+
+    data, out = _data(tmp_path), tmp_path / "p.jsonl"
+    argv = ["eval", "--data", str(data), "--out", str(out), "--device", "cpu", "--model", str(ckpt),
+            "--max-new-tokens", "2", "--batch-size", "2"]
+    real, calls = evaluate.answer_batch, []
+
+    def stop_third(*a, **k):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(evaluate, "answer_batch", stop_third)
+    assert main(argv) == 130
+    assert (f"rsvlm eval: interrupted; the answers written so far are kept in {out} and a rerun with the same --out "
+            "resumes from them (this run wrote 4 answers; 4 of the 6 records are answered, 2 left)"
+            ) in capsys.readouterr().err
+    monkeypatch.setattr(evaluate, "answer_batch", real)
+    assert main(argv) == 0
+    assert (f"resuming {out}: 4 of the 6 records were answered by an earlier run and are kept; 2 to answer"
+            in capsys.readouterr().err)
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == [f"r{i}" for i in range(6)]
+    scores = classification.main(["--gt", str(data), "--pred", str(out)])
+    assert (scores["n_records"], scores["n_missing"]) == (6, 0)
+
+
+def test_an_interrupted_resume_counts_this_run_s_answers_apart_from_the_kept_ones(ckpt, tmp_path, monkeypatch,
+                                                                                   capsys):
+    """Stopped again on a rerun: 'this run wrote' counts its own answers, not those kept from the first run."""
+    from rsvlm import evaluate
+
+    data, out = _data(tmp_path), tmp_path / "p.jsonl"
+    argv = ["eval", "--data", str(data), "--out", str(out), "--device", "cpu", "--model", str(ckpt),
+            "--max-new-tokens", "2", "--batch-size", "1"]
+    assert main([*argv, "--limit", "2"]) == 0
+    real, calls = evaluate.answer_batch, []
+    monkeypatch.setattr(evaluate, "answer_batch", lambda *a, **k: (
+        calls.append(1), (_ for _ in ()).throw(KeyboardInterrupt) if len(calls) == 2 else real(*a, **k))[1])
+    capsys.readouterr()
+    assert main(argv) == 130
+    assert "(this run wrote 1 answer; 3 of the 6 records are answered, 3 left)" in capsys.readouterr().err
