@@ -114,7 +114,8 @@ def _unreadable():
 def check_fits(width: int, height: int, bands: int, dtype: str, available: int | None = None, *,
                scaled: bool = True, copies: int = 1) -> None:
     """MemoryError where reading ``bands`` bands of ``width`` x ``height`` ``dtype`` pixels (``copies``
-    of them at once) and, where ``scaled``, scaling them to float32 needs more than ``available``
+    of them at once; 0: held already, which the memory free counts spent) and, where ``scaled``, scaling them to
+    float32 needs more than ``available``
     bytes (default: ``available_bytes()``). A file decoded whole at open (PIL, tifffile) is checked
     unscaled: the reader scales it a window at a time."""
     check_need(width * height * bands * (np.dtype(dtype).itemsize * copies + SCALED_BYTES * scaled), available)
