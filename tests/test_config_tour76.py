@@ -120,3 +120,26 @@ def test_with_bases_is_importable_from_rsvlm_config_still():
     assert with_bases is moved
     with pytest.raises(ImportError, match="nothing"):
         from rsvlm.config import nothing  # noqa: F401
+
+
+@pytest.mark.parametrize("cls, override, said", [
+    (SynthConfig, "scene.size=[64,96]", "scene.size: expected int, got [64, 96]"),
+    (SynthConfig, "split.val=abc", "split.val: expected float, got 'abc'"),
+    (SynthConfig, "scene.scene_weights.forest=x", "scene.scene_weights.forest: expected float, got 'x'"),
+    (TrainConfig, "model.llm.lora_r=[8]", "model.llm.lora_r: expected int, got [8]"),
+    (TrainConfig, "model.llm.target_modules=q_proj,v_proj", "expected a list, got 'q_proj,v_proj' (a list is written "
+                                                            "[q_proj,v_proj])"),
+    (TrainConfig, "data.extra=[a.jsonl]", "data.extra[0]: expected a mapping for SourceConfig, got 'a.jsonl' (write "
+                                          "{path: a.jsonl})"),
+])
+def test_an_override_of_a_list_or_a_nested_key_is_refused_naming_it_and_its_key(cls, override, said):
+    path = REPO / ("configs/train/sft_tiny.yaml" if cls is TrainConfig else "configs/data/default.yaml")
+    with pytest.raises(ConfigError) as e:
+        load_config(cls, path, [override])
+    assert str(e.value).startswith(f"override {override!r}: ") and said in str(e.value) and "\n" not in str(e.value)
+
+
+def test_a_list_override_of_a_list_field_and_a_nested_key_are_taken():
+    cfg = load_config(TrainConfig, REPO / "configs/train/sft_tiny.yaml",
+                      ["model.llm.target_modules=[q_proj, v_proj]", "model.encoders.default.patch_size=8"])
+    assert cfg.model.llm.target_modules == ["q_proj", "v_proj"] and cfg.model.encoders["default"].patch_size == 8
