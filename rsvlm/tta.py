@@ -39,6 +39,7 @@ from numbers import Integral, Real
 
 from rsvlm.answer_words import says_none
 from rsvlm.fusion import Fused, cut_by, fusable, fuse, other_kinds, vote, voted_out
+from rsvlm.tta_lead import majority_kind, skipped_note  # noqa: F401 (skipped_note: importable here)
 from rsvlm.tta_lines import ordinal_why
 from rsvlm.tta_senses import along_question, turn_question  # noqa: F401 (importable here)
 from rsvlm.tta_tables import COMPASS, FRAMED, SWAPS, UNMAPPED  # noqa: F401 (tables: importable here)
@@ -158,21 +159,6 @@ def _unfused(dec, shapes: bool, text: str = "") -> str | None:
     return None
 
 
-def skipped_note(skipped: list[str], n: int, question: str | None = None, crops: str = CROPS_FOR) -> str | None:
-    """The ``Fused.unasked`` for the other views (of ``n``) not asked of a record, and why (the word of ``question``,
-    its last, that has no image there, ``unsaid_word``, where it holds one; ``crops``: why its crops were not, the
-    question's kind or the image too small, ``crops_barred``); None where none."""
-    if not skipped:
-        return None
-    flip = any(not v.startswith("c") and "t" not in v for v in skipped)  # a view but a transpose: an "up" or "down"
-    why = [w for w, ok in (
-        (f"the conversation cannot be said in a mirror view (a word with no one-word image there: {unsaid_phrase(question, flip)})",
-         any(not v.startswith("c") for v in skipped)),
-        (crops, any(v.startswith("c") for v in skipped))) if ok]
-    return (f"test-time augmentation: {len(skipped)} other view{'s' * (len(skipped) != 1)} not asked, {n - len(skipped)} asked "
-            f"({', '.join(map(repr, skipped))} not): {'; '.join(why)}")
-
-
 def fused_answers(generate, messages: list[list[dict]], images: list[list], first: list[tuple[str, list[float]]],
                   cfg: FuseConfig | None = None, notes: dict[int, str] | None = None,
                   on_views=None, unasked: set[int] | None = None, frame: str = "image",
@@ -220,6 +206,7 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     past = {i: is_past_context(a) for i, a in enumerate(first)}
     refused: dict[int, str] = {}  # record → why a view of it could not be asked
     left: dict[int, list[tuple[str, str]]] = {}  # record → (view, why) of each answer left out of its fusion
+    worded: dict[int, list] = {}  # record → (view, words said back) of each answer in words to a plain one of shapes
     n_asked: dict[int, int] = {}  # record → other views answered
     past_views: dict[int, list[str]] = {}  # record → the other views whose answers ran past the context
     skipped: dict[int, list[str]] = {}  # record → the other views not asked of it (_view_of: its words, a crop)
@@ -256,6 +243,9 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
             dec = geometry.decode(text, *view_size(view, w, h))
             if why := _unfused(dec, shapes, text):
                 left.setdefault(i, []).append((view, why))
+            if shapes and why == "it answers in words, neither shapes nor none":  # voted where most are: majority_kind
+                said = swap_words(text.strip(), view, back=True, **spellings(None, last_question(messages[i]), messages[i]))
+                worded.setdefault(i, []).extend([] if said is None else [(view, said)])
             fixed[i] += [] if why or not shapes else [(f"view {view!r}", p) for p in dec.problems]
             if shapes:
                 said = unflip(with_scores(dec.objects, scores, text), view, w, h) if shapes_only(dec) else []
@@ -292,6 +282,9 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
                                                  repaired_note(fixed[i]) if shapes else None])) or None,
                 "unasked": skipped_note(skipped.get(i, []), len(cfg.views) - 1, last_question(messages[i]),
                                         crops_barred(messages[i], w, h, shapes, views[i][0], cfg, frame) or CROPS_FOR)}
+        if led := majority_kind(views[i][0], worded.get(i, []), said["answers"], last_task(messages[i])):
+            fused[i] = Fused(led[0], **{**said, "note": led[1], "left_out": said["answers"] - len(worded[i])})
+            continue  # 7 of 8 views' words outvoted the plain answer's boxes: those led, unsaid
         if not shapes:
             fused[i] = Fused(vote(views[i], task=last_task(messages[i])), **said)
             continue

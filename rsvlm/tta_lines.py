@@ -266,6 +266,15 @@ _ORDERED = re.compile(rf"(?<![^\W_])the\s+{_IN_ORDER}\s+"
 # ("Is the first image cloudier than the second one?", ``_UNPLACED``: kept as written)
 _ORDERED_ONE = re.compile(rf"(?<![^\W_])the\s+{_IN_ORDER}\s+ones?(?![^\W_])(?!\s+{_TO_DO})"
                           r"(?!,?\s+(?:counting\s+)?from(?![^\W_]))" + _NOT_FRONTED, re.I)
+# an order with no noun after it in a question: "Is the second damaged?" (one word, then the sentence ends: its noun
+# unsaid; was read as a noun "damaged"), "Which ship is first in the line?" (not "first in line", a queue's front, "first
+# to dock", a time, nor "Which one is first?", either): counted in the view's own order, as "the second ship" is
+_AFTER_VERB = "".join(rf"(?<=\b{v}\s)|" for v in ("is", "are", "was", "were", "comes", "come", "came"))[:-1]
+_NOUNLESS = re.compile(rf"(?:(?:{_AFTER_VERB})the\s+{_IN_ORDER}(?=\s+(?!(?:rows?|columns?|{_UNPLACED}|ones?|most|least"
+                       rf"|[A-Za-z]+est)(?![^\W_]))[A-Za-z]+\s*(?:[?.!]|$))|(?:{_AFTER_VERB})(?:the\s+)?{_IN_ORDER}"
+                       r"(?=\s+(?:in|of|along|on)\s+(?:the|this|that|its|each)\s+(?:[A-Za-z-]+\s+)?"
+                       r"(?:rows?|columns?|lines?)(?![^\W_])))", re.I | re.M)
+_NOUNLESS_ELSE = re.compile(rf"(?<![^\W_])(?<!<)(?:{_UNPLACED})(?![^\W_])|(?:which|what)\s+(?:rows?|columns?)", re.I)
 _NAMED_ELSE = re.compile(rf"(?<![^\W_])(?<!<)(?:rows?|columns?|{_UNPLACED})(?![^\W_])", re.I)  # not the "<image>" token
 _SIDE_SAID = re.compile(r"(?:from|counting)\s+(?:the\s+)?(?:very\s+|far\s+)?(?:left|right|top|bottom|north|south|east"
                         r"|west)|(?:left|right|top|bottom)[-_ ]?most|left\s+to\s+right|right\s+to\s+left"
@@ -334,8 +343,9 @@ def ordered(text: str, ones: bool = True) -> re.Match | None:
     if _FROM_SIDE_SAID.search(still):
         return None
     spans = [m.span() for m in ORDINAL_LINE.finditer(text)]  # "the last two rows": lines, turned
+    nounless = () if not ones or _NOUNLESS_ELSE.search(text) else _NOUNLESS.finditer(text)  # "Which image is first?"
     ones = () if not ones or _NAMED_ELSE.search(text) else _ORDERED_ONE.finditer(text)  # "Is the second one damaged?"
-    for m in sorted([*_ORDERED.finditer(text), *ones], key=lambda m: m.start()):
+    for m in sorted([*nounless, *ones, *_ORDERED.finditer(text)], key=lambda m: m.start()):
         if any(a < m.end() and m.start() < b for a, b in spans):
             continue
         start = max(text.rfind(c, 0, m.start()) for c in ".?!\n") + 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 
+from rsvlm.tta_lines import TRAVEL_VERBS
 from rsvlm.tta_tables import cased, side_words, whole_words
 
 
@@ -58,11 +59,14 @@ _JUST = (_side_before(r"veer\w*", "left"),
 
 # a verb of heading or moving (or "at", "on", "in", "from", "into") before "left" or "right" makes it a side, no "just"
 # nor remaining: "planes face left", "ships moving right along the road", "the ship at right by the dock"
-_TOWARDS = frozenset(("face", "faces", "facing", "point", "points", "pointing", "head", "heads", "heading", "headed",
-                      "move", "moves", "moved", "moving", "go", "goes", "going", "drive", "drives", "driving", "travel",
-                      "travels", "travelling", "traveling", "fly", "flies", "flying", "sail", "sails", "sailing", "lean",
-                      "leans", "leaning", "tilted", "tilts", "oriented", "angled", "aligned", "drift", "drifts",
-                      "drifting", "at", "on", "in", "from", "into"))
+_TOWARDS = frozenset(("face", "faces", "facing", "point", "points", "pointing", "lean", "leans", "leaning", "tilted",
+                      "tilts", "oriented", "angled", "aligned", "at", "on", "in", "from", "into"))
+
+
+def is_towards(word: str) -> bool:
+    """Whether the lowercased ``word`` makes a "left" or "right" after it a side (``_TOWARDS``, or a verb of travel:
+    ``tta_lines.TRAVEL_VERBS``, one list with the ways ``_UPDOWN`` and ``_still`` read; ``_TOWARDS`` held a copy)."""
+    return word in _TOWARDS or re.fullmatch(TRAVEL_VERBS, word) is not None
 
 
 def word_before(text: str, start: int) -> str:
@@ -131,7 +135,7 @@ def is_just(text: str, start: int, end: int) -> bool:
     if _NOW.match(text, end) and _JUST[0].search(text, 0, start) is None:
         return True
     return (_JUST[1].match(text, end) is not None and _JUST[0].search(text, 0, start) is None
-            and word_before(text, start) not in _TOWARDS)
+            and not is_towards(word_before(text, start)))
 
 
 def turn_senses(text: str, turning: bool = False) -> str:
@@ -209,7 +213,7 @@ def is_remaining(text: str, start: int, end: int) -> bool:
     forest is left?"; not "the ship on the left behind the pier"."""
     head = text[max(0, start - 80):start]
     last = word_before(text, start)
-    if last in _TOWARDS or last in _PLACE and last not in ("is", "are", "was", "were"):
+    if is_towards(last) or last in _PLACE and last not in ("is", "are", "was", "were"):
         return False  # "How many planes face left?", "Is any ship moving left?", "How many ships are at left?": a side
     return not _REMAINING[1].search(head) and bool(
         _REMAINING[0].match(text, end) or _REMAINING[2].search(head) and _REMAINING[3].match(text, end)

@@ -381,7 +381,8 @@ def unsaid_phrase(question: str | None, flip: bool) -> str:
     'above' under a transpose"; ``flip``: a view but a transpose was skipped too."""
     word = unsaid_word(question or "", way=flip)
     said = f"the question's {word!r}" if word else "'up'" if flip else "'above'"
-    things = word and (ordered(word) or counted_lines(question) == "things" and bare_ordinal(word, False))  # "the first or …?"
+    things = word and (ordered(word) or counted_lines(question) == "things" and bare_ordinal(word, False)  # "the first or
+                       or (m := ordered(question)) is not None and m.group(0) == word)  # …?", "Is the second damaged?"
     under = ("any mirror view, which counts them in another order: say from which side" if things
              else "a flip, which counts them from the other end" if flip and word and (word[:3].lower() in ("row", "col")
                                                                                   or bare_ordinal(word))

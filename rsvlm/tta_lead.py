@@ -1,0 +1,46 @@
+"""Which kind of answer leads a record's fusion (``rsvlm.tta.fused_answers``): the plain answer's shapes, unless more
+than half of all its answers are words (a ``[count]`` "3" from 7 of 8 views against its boxes), then theirs
+(``majority_kind``), said in the note; and the note on views not asked (``skipped_note``, importable from
+``rsvlm.tta``). Cannot weigh two shape kinds (boxes against oriented boxes): ``fusion.lead`` keeps the plain answer's
+there."""
+
+from __future__ import annotations
+
+from rsvlm.fusion import kind_words, vote
+from rsvlm.tta_text import CROPS_FOR
+from rsvlm.tta_words import unsaid_phrase
+
+
+def skipped_note(skipped: list[str], n: int, question: str | None = None, crops: str = CROPS_FOR) -> str | None:
+    """The ``Fused.unasked`` for the other views (of ``n``) not asked of a record, and why (the word of ``question``,
+    its last, that has no image there, ``unsaid_word``, where it holds one; ``crops``: why its crops were not, the
+    question's kind or the image too small, ``crops_barred``); None where none."""
+    if not skipped:
+        return None
+    flip = any(not v.startswith("c") and "t" not in v for v in skipped)  # a view but a transpose: an "up" or "down"
+    why = [w for w, ok in (
+        (f"the conversation cannot be said in a mirror view (a word with no one-word image there: {unsaid_phrase(question, flip)})",
+         any(not v.startswith("c") for v in skipped)),
+        (crops, any(v.startswith("c") for v in skipped))) if ok]
+    return (f"test-time augmentation: {len(skipped)} other view{'s' * (len(skipped) != 1)} not asked, {n - len(skipped)} asked "
+            f"({', '.join(map(repr, skipped))} not): {'; '.join(why)}")
+
+
+SHAPE_TASKS = ("det", "ground", "seg")  # tasks whose answer is shapes: words from views are no answer to them
+
+
+def majority_kind(plain: list[dict], words: list[tuple[str, str]], answers: int,
+                  task: str | None = None) -> tuple[str, str] | None:
+    """(answer, note) where more than half of a record's ``answers`` (the plain one among them) are ``words``, (view,
+    words said back) each, against a ``plain`` answer of shapes (a ``[count]`` "3" from 7 of 8 views against its
+    boxes: the boxes led, the words left out): the words voted as ``fusion.vote`` reads ``task``'s. None where the plain
+    answer's kind leads: a ``SHAPE_TASKS`` question (words are no answer to it), or half the answers or fewer. The
+    plain answer and the other views' shapes are then those left out (``answers - len(words)``). Cannot let shapes
+    outvote a plain answer of words ("Yes." to "Is the harbour busy?" is no box)."""
+    if task in SHAPE_TASKS or 2 * len(words) <= answers:
+        return None
+    n, views = len(words), [w for _, w in words]
+    return vote(views, task=task), (
+        f"test-time augmentation: {n} of the {answers} answers were in words, against the plain answer's "
+        f"{kind_words(plain) if plain else 'none'}: the words lead, voted ({', '.join(repr(v) for v, _ in words)}); "
+        f"the plain answer{' and the other views' * (answers - n > 1)} left out")
