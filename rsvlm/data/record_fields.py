@@ -29,7 +29,8 @@ def georef_problem(im: dict, f: str) -> tuple[str, str] | None:
                                 or (isinstance(crs, int) and not isinstance(crs, bool) and crs > 0)):
         return f"{f}.crs", (f"must be a CRS: a string ('EPSG:32618', WKT), a PROJJSON object or an EPSG code, got "
                             f"{type(crs).__name__} {crs!r:.40}")
-    if crs is not None and (why := crs_problem(json.dumps(crs, sort_keys=True))):
+    if crs is not None and (why := crs_problem(json.dumps(crs, sort_keys=True), True) if isinstance(crs, dict)
+                            else crs_problem(crs)):
         return f"{f}.crs", f"{crs!r:.80} is no CRS rasterio reads ({why})"
     t = im.get("transform")
     if t is None:
@@ -42,17 +43,18 @@ def georef_problem(im: dict, f: str) -> tuple[str, str] | None:
 
 
 @functools.lru_cache(maxsize=256)
-def crs_problem(crs_json: str) -> str | None:
-    """Why rasterio's ``CRS.from_user_input`` refuses the CRS that ``crs_json`` (a record's ``crs`` as JSON: a string,
-    an EPSG code, a PROJ dict or PROJJSON) writes, in one line; None where it reads it. Cached per distinct value: a
-    file's records name a few CRSs thousands of times (a parse is 4 to 20 microseconds, rasterio's import 0.1 s)."""
+def crs_problem(crs: str | int, mapping: bool = False) -> str | None:
+    """Why rasterio's ``CRS.from_user_input`` refuses a record's ``crs`` (a string or an EPSG code; with ``mapping``,
+    the JSON text of a PROJ dict or PROJJSON, ``json.dumps(sort_keys=True)``: a key to cache by), in one line; None
+    where it reads it. Cached per distinct value: a file's records name a few CRSs thousands of times (a parse is 4
+    to 20 microseconds, rasterio's import 0.1 s)."""
     import rasterio
     from rasterio.crs import CRS
     from rasterio.errors import CRSError
 
     with rasterio.Env():  # GDAL's "ERROR 1: PROJ: …" goes to logging, not printed on stderr
         try:
-            CRS.from_user_input(json.loads(crs_json))
+            CRS.from_user_input(json.loads(crs) if mapping else crs)
         except CRSError as e:
             return " ".join(str(e).split())
     return None
