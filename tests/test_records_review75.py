@@ -25,7 +25,7 @@ def _image(**fields) -> dict:
 
 @pytest.mark.parametrize("crs", [WKT, "EPSG:4326", "epsg:32618", "+proj=utm +zone=18 +datum=WGS84 +units=m",
                                  {"init": "epsg:4326"}, {"proj": "utm", "zone": 18, "datum": "WGS84"},
-                                 {"type": "GeographicCRS", "name": "WGS 84", "id": {"authority": "EPSG", "code": 4326}},
+                                 {"type": "GeographicCRS", "name": "WGS 84", "datum": {"type": "GeodeticReferenceFrame", "name": "World Geodetic System 1984", "ellipsoid": {"name": "WGS 84", "semi_major_axis": 6378137, "inverse_flattening": 298.257223563}}, "coordinate_system": {"subtype": "ellipsoidal", "axis": [{"name": "Geodetic latitude", "abbreviation": "Lat", "direction": "north", "unit": "degree"}, {"name": "Geodetic longitude", "abbreviation": "Lon", "direction": "east", "unit": "degree"}]}, "id": {"authority": "EPSG", "code": 4326}},
                                  4326])
 def test_every_crs_spelling_rasterio_or_pyproj_take_is_kept_as_written(crs):
     """ds.crs.to_string() gives 'EPSG:…' or WKT; rasterio's older dict form and proj4 strings are still written.
@@ -49,8 +49,8 @@ def test_a_transform_of_another_shape_is_refused_naming_what_was_given(transform
 
 
 def test_a_meta_that_is_no_object_names_what_it_was():
-    with pytest.raises(RecordError, match=r"field 'meta': must be an object, got list \[\]$"):
-        normalize_record({**BASE, "meta": []})
+    with pytest.raises(RecordError, match=r"field 'meta': must be an object, got list \[1\]$"):
+        normalize_record({**BASE, "meta": [1]})
 
 
 def test_llava_and_geochat_json_with_numeric_ids_reads_strictly(tmp_path):

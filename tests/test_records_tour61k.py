@@ -160,7 +160,7 @@ def test_a_wrapper_on_one_long_line_is_refused_from_its_head(tmp_path, small_hea
     assert msg == (f"{path}: one JSON object, not JSONL or a JSON array of records; its list under 'data': "
                    "save the records list alone (jq '.data')")
     assert peak < path.stat().st_size // 3
-    big = {**_rec(0), "images": [{"path": f"t{i}.tif"} for i in range(5000)], "id": "big"}
+    big = {**{k: v for k, v in _rec(0).items() if k != "image"}, "images": [{"path": f"t{i}.tif"} for i in range(5000)], "id": "big"}
     big["conversations"][0]["value"] = "<image>" * 4999 + big["conversations"][0]["value"]
     _write(path, "\n\n" + json.dumps(big) + "\n" + "\n".join(_lines(2)) + "\n")
     report = ReadReport(str(path))
