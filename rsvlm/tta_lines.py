@@ -274,8 +274,10 @@ _NOUNLESS = re.compile(rf"(?:(?:{_AFTER_VERB})the\s+{_IN_ORDER}(?=\s+(?!(?:rows?
                        rf"|[A-Za-z]+est)(?![^\W_]))[A-Za-z]+\s*(?:[?.!]|$))|(?:{_AFTER_VERB})(?:the\s+)?{_IN_ORDER}"
                        r"(?=\s+(?:in|of|along|on)\s+(?:the|this|that|its|each)\s+(?:[A-Za-z-]+\s+)?"
                        r"(?:rows?|columns?|lines?)(?![^\W_])))", re.I | re.M)
-_NOUNLESS_ELSE = re.compile(rf"(?<![^\W_])(?<!<)(?:{_UNPLACED})(?![^\W_])|(?:which|what)\s+(?:rows?|columns?)", re.I)
-_NAMED_ELSE = re.compile(rf"(?<![^\W_])(?<!<)(?:rows?|columns?|{_UNPLACED})(?![^\W_])", re.I)  # not the "<image>" token
+# not the "<image>" token, nor the "optical image: <image>" that names its modality (``annotate_modality``: chat, predict)
+_TOKEN = r"(?<![^\W_])(?<!<)(?:{})(?![^\W_])(?!:\s*<image>)"
+_NOUNLESS_ELSE = re.compile(_TOKEN.format(_UNPLACED) + r"|(?:which|what)\s+(?:rows?|columns?)", re.I)
+_NAMED_ELSE = re.compile(_TOKEN.format(rf"rows?|columns?|{_UNPLACED}"), re.I)
 _SIDE_SAID = re.compile(r"(?:from|counting)\s+(?:the\s+)?(?:very\s+|far\s+)?(?:left|right|top|bottom|north|south|east"
                         r"|west)|(?:left|right|top|bottom)[-_ ]?most|left\s+to\s+right|right\s+to\s+left"
                         r"|top\s+to\s+bottom|bottom\s+to\s+top|(?:left|right|north|south|east|west)\s+of|above|below"

@@ -77,3 +77,14 @@ def test_the_verbs_that_make_left_a_side_are_the_travel_verbs():
     assert is_towards("facing") and not is_towards("is")
     q = "How many cars are driven left?"
     assert not is_remaining(q, q.index("left"), len(q) - 1)  # a side: was "left" as remaining ("driven" not in _TOWARDS)
+
+
+@pytest.mark.parametrize("question", ["Is the second damaged?", "Is the second one damaged?",
+                                      "Which ship is first in the line?"])
+def test_the_modality_annotation_is_no_image_named(question):
+    """Chat and predict ask "optical image: <image>\\n…" (``annotate_modality``): its "image" was read as the question
+    naming an image, and "the second one" of it as the second image, asked of every mirror view as written."""
+    text = f"optical image: <image>\n[vqa] {question}"
+    assert ordered(text) is not None
+    assert all(view_messages([{"role": "user", "content": text}], v, 48, 48) is None for v in MIRRORS)
+    assert ordered("optical image: <image>\n[vqa] Is the first image cloudier than the second one?") is None
