@@ -78,8 +78,15 @@ def _tokenize(texts: dict, use_java: bool, dropped: set | None = None) -> dict:
 
     # whitespace collapsed: Java ends a line at \r, \f, U+2028 too, and one extra line shifts every later caption
     sent = {k: [{"caption": " ".join(t.split())} for t in v if t.strip()] for k, v in texts.items()}
-    with _without_progress_line(dropped):  # its Java wrote "PTBTokenizer tokenized 49 tokens at …" on stderr, every run
+    warned: set = set()
+    with _without_progress_line(warned):  # its Java wrote "PTBTokenizer tokenized 49 tokens at …" on stderr, every run
         done = PTBTokenizer().tokenize({k: v for k, v in sent.items() if v})
+    if warned and dropped is not None:  # it warns of the first it drops alone: every one asked of a second Java run,
+        # given the captions holding other than printable ASCII alone (the rare run where one was dropped)
+        odd = [c["caption"] for v in sent.values() for c in v if not (c["caption"].isascii() and c["caption"].isprintable())]
+        with _without_progress_line(warned):
+            ptb_warnings(odd)
+        dropped |= warned
     out = {}
     for k, v in texts.items():
         it = iter(done.get(k, []))
@@ -87,6 +94,23 @@ def _tokenize(texts: dict, use_java: bool, dropped: set | None = None) -> dict:
     if sum(len(v) for v in done.values()) != sum(len(v) for v in sent.values()):
         raise RuntimeError("PTBTokenizer returned a different number of captions than it was given")
     return out
+
+
+def ptb_warnings(texts: list[str]) -> None:
+    """PTBTokenizer's Java (the jar pycocoevalcap ships) run on ``texts`` to warn, on standard error, of every
+    character its lexer drops (``untokenizable=allDelete``; pycocoevalcap's run warns of the first alone, so a note
+    named one of several); its tokens are not read (pycocoevalcap's run gave them). Its file of sentences is written
+    to the temporary folder."""
+    import subprocess
+
+    from pycocoevalcap.tokenizer import ptbtokenizer as ptb
+
+    with tempfile.NamedTemporaryFile("wb", suffix=".txt") as f:
+        f.write("\n".join(texts).encode())
+        f.flush()
+        jar = os.path.join(os.path.dirname(os.path.abspath(ptb.__file__)), ptb.STANFORD_CORENLP_3_4_1_JAR)
+        subprocess.run(["java", "-cp", jar, "edu.stanford.nlp.process.PTBTokenizer", "-preserveLines", "-lowerCase",
+                        "-options", "untokenizable=allDelete", f.name], stdout=subprocess.DEVNULL, check=False)
 
 
 _PTB_PROGRESS = re.compile(rb"PTBTokenizer tokenized \d+ tokens at [\d.,]+ tokens per second\.\r?\n?")
@@ -187,9 +211,10 @@ def score(items: list[common.Item], args=None, java: JavaOnce | None = None) -> 
     # Java's warnings of them are taken off stderr: a reference's (a ground truth read in the wrong encoding) said too
     for side, what in (("cand", ("answer", "holds/hold")),
                        ("ref", ("record", "has a reference holding/have references holding"))):
-        if held := [it.id for it in items if java.dropped & set("".join(texts[(it.id, side)]))]:
-            notes.append(f"{counted(len(held), *what)} characters the PTB tokenizer drops (first: id {held[0]}; "
-                         f"{', '.join(f'U+{ord(c):04X}' for c in sorted(java.dropped))}): scored without them")
+        found = [(it.id, java.dropped & set("".join(texts[(it.id, side)]))) for it in items]
+        if held := [(rid, chars) for rid, chars in found if chars]:
+            notes.append(f"{counted(len(held), *what)} characters the PTB tokenizer drops (first: id {held[0][0]}; "
+                         f"{dropped_chars(set().union(*(chars for _, chars in held)))}): scored without them")
     if use_java:
         from pycocoevalcap.meteor.meteor import Meteor
 
@@ -205,6 +230,13 @@ def score(items: list[common.Item], args=None, java: JavaOnce | None = None) -> 
         by_task[t] = sum(1 for it in items if it.record["task"] == t)
     return {**out, **common.counts(items, statuses), "tokenizer": "ptb" if use_java else "python",
             "n_records_by_task": by_task, "notes": notes}
+
+
+def dropped_chars(chars: set[str], cap: int = 8) -> str:
+    """``U+0001, U+FFFD``: the characters of ``chars`` in code order, the first ``cap`` of more than that named and the
+    rest counted (``10 distinct: U+0001, …, U+0008 and 2 more``)."""
+    named = ", ".join(f"U+{ord(c):04X}" for c in sorted(chars)[:cap])
+    return named if len(chars) <= cap else f"{len(chars)} distinct: {named} and {len(chars) - cap} more"
 
 
 def meta_references(record: dict) -> list[str]:
