@@ -70,10 +70,17 @@ from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scr
     load_gt,
     load_predictions,
     pair,
-    read_run,
     record_line,
 )
-from eval.notes import change_left, count_notes, prediction_notes, scripts_for
+from eval.notes import (
+    bad_gt_note,
+    change_left,
+    count_notes,
+    prediction_notes,
+    read_run,
+    scripts_for,
+    unknown_note,
+)
 from eval.out_file import (  # noqa: F401  (re-exported: report, loc_error and tests use them as common.X)
     not_scores,
     other_scores,
@@ -84,6 +91,7 @@ from eval.out_file import (  # noqa: F401  (re-exported: report, loc_error and t
     write_out,
 )
 from rsvlm.argparsing import Parser
+from rsvlm.data.read_report import ReadReport
 from rsvlm.out_paths import in_place  # noqa: F401  (common.in_place: report and tests use it)
 
 # ----------------------------------------------------------------------------- output
@@ -238,14 +246,14 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
              references: bool = True) -> dict:
     """Scores as a dict: headline metrics and counts at top level, ``by_modality`` beside."""
     decoded: dict | None = {} if references else None  # id -> the reference decoded as load_gt checked it, read
-    records, other, all_ids = load_gt(args.gt, tasks, keep, geometry, decoded)
+    records, other, all_ids = load_gt(args.gt, tasks, keep, geometry, decoded, report := ReadReport(str(args.gt)))
     preds = load_predictions(args.pred)
     check_predictions(args.gt, args.pred, preds)
     if not records:  # no task: plain LLaVA data, or GeoChat's own tags ([refer], [identify]) left unconverted
         untasked = (f"; 'None' is {counted(other['None'], 'record')} with no \"task\" field and no tag such as [vqa] opening the "
                     "question (python -m data_gen convert llava rewrites GeoChat's tags and takes --task)") if other["None"] else ""
         left = f"; {change_left(n, task_name)}" if (n := other.get("change (not kept)")) else ""  # was the count alone
-        raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'no record at all: an empty file'}){untasked}{left}{scripts_for(other)}")
+        raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'no record at all: an empty file, blank lines alone or an empty JSON array'}){untasked}{left}{scripts_for(other)}")
     canonical = (json.dumps(r, sort_keys=True, default=str) + "\n" for r in sorted(records, key=lambda r: str(r.get("id"))))
     digest = hashlib.sha256("".join(canonical).encode()).hexdigest()[:16]  # the set's records, sized or not: eval.report's
     records, unsized, size_notes = with_sizes(records, args) if geometry and references else (records, 0, [])
@@ -262,8 +270,9 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
         if not (where := record_line(args.gt, str(e))):
             raise
         raise ScoreError(f"{where}: {e}") from e
-    scores.setdefault("notes", []).extend(size_notes + [n for n in [unknown_note(items)] if n])  # sized, left out
+    scores.setdefault("notes", []).extend(size_notes + [n for n in [bad_gt_note(report), unknown_note(items)] if n])
     scores["n_gt_other_tasks"], scores["n_gt_unsized"] = dict(other), unsized  # unsized: left out, named in a note
+    scores["n_gt_bad_records"] = report.n_skipped  # malformed: skipped as rsvlm eval skips them, named in a note
     scores["n_gt_no_task"] = other["None"]  # no rsvlm task: no script scores them
     scores["n_pred_other_task"] = dict(foreign_tasks(preds, {r["id"] for r in records}))  # scored by their ids
     scores["n_pred_bad_lines"] = preds.n_bad_lines
@@ -280,22 +289,6 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores.setdefault("notes", []).extend(prediction_notes(items, preds, records, tasks, task_name, args, scores,
                                                             run_note, not_in_gt))
     return scores
-
-
-def unknown_note(items: list[Item]) -> str | None:
-    """Why records are tabled under modality ``unknown`` (``modality``), by what their predictions lack;
-    None where none is."""
-    from rsvlm.data.modality import UNKNOWN
-
-    unknown = [it for it in items if UNKNOWN in modality(it.record, it.pred).split("+")]
-    if not unknown:
-        return None
-    kinds = Counter("missing" if it.pred is None else "answered empty with an error (image not read)" if is_errored(it)
-                    else "without the \"modalities\" rsvlm eval writes (another tool or an older rsvlm eval)"
-                    for it in unknown)
-    return (f"{counted(len(unknown), 'record', 'is/are')} tabled under modality 'unknown': the ground truth does not name an image's "
-            f"modality and {'its' if len(unknown) == 1 else 'their'} prediction is {', '.join(f'{k} ({n})' for k, n in kinds.most_common())}; name it in "
-            "the ground truth's images to table them by it")
 
 
 def _scored(items: list[Item], score_fn: ScoreFn, args: argparse.Namespace) -> dict:

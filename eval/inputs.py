@@ -1,8 +1,9 @@
 """Reading the scoring scripts' two inputs and pairing them: ground-truth instruction records
 and a predictions file, matched by id.
 
-Ground truth must be well formed (a bad line, a repeated id: ``ScoreError`` / ``RecordError``
-naming it); predictions are read leniently, their bad lines and repeated ids counted, never fatal.
+A malformed ground-truth record is skipped and counted as ``rsvlm eval`` skips it, a file half malformed or more
+refused, a repeated id refused (``ScoreError`` naming the file, the line); predictions are read leniently, their bad
+lines and repeated ids counted, never fatal.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import ast
 import codecs
 import contextlib
+import itertools
 import json
 import re
 from collections import Counter
@@ -19,21 +21,27 @@ from pathlib import Path
 
 from eval.counts import counted
 from rsvlm.data import records_shape
+from rsvlm.data.read_report import ReadReport
 from rsvlm.data.records import (
     GZIP_ERRORS,
     LINE_END,
     REENCODE,
     UTF16_BOMS,
+    RecordError,
     json_line,
     open_bytes,
     text_encoding,
 )
-from rsvlm.data.records_shape import is_report, is_score_file
 from rsvlm.geometry.codec import REPAIRED
 
 
 class ScoreError(ValueError):
     """Input that cannot be scored; the message names the file, line or record."""
+
+
+class MalformedGT(ScoreError, RecordError):
+    """A ground truth with ``MALFORMED_SHARE`` of its records or more malformed: a scorer's refusal, and the records
+    reader's error (which a malformed ground truth raised before its records were skipped, counted)."""
 
 
 @dataclass
@@ -68,6 +76,7 @@ class PredictionFile:
 
 
 CROSSING_OBB = "has crossing edges"  # rsvlm.geometry.decode's problem of an <obb> whose corners are out of order
+BLIND = "has no gpt (assistant) turn"  # the records reader's fault of a record without its reference answer
 
 
 def crossing_obb_advice(refusal: str) -> str:
@@ -80,46 +89,41 @@ def crossing_obb_advice(refusal: str) -> str:
 
 
 def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], bool] | None = None, geometry: bool = True,
-            decoded: dict | None = None) -> tuple[list[dict], Counter, set[str]]:
+            decoded: dict | None = None, report: ReadReport | None = None) -> tuple[list[dict], Counter, set[str]]:
     """Records of ``tasks`` (and passing ``keep``) from a ground-truth file, a count of the
     others by task (``"change (not kept)"`` for a record of ``tasks`` that ``keep`` refused), and
     the ids of every record in the file.
 
-    A malformed ground-truth line raises (``rsvlm.data.records.RecordError``, naming the line); a
-    file of predictions given as ground truth raises ``ScoreError`` saying so. The turns' shapes are checked
-    (``records.check_shapes``: each decoded in full, half the reading's time) in the records of ``tasks`` alone, and
-    in none where ``geometry=False`` (a scorer that reads no shapes: vqa, classification, captioning); a bad one is
-    a RecordError naming its line. The check decodes a checked record's reference answer at its ``meta`` size and
-    keeps it in ``decoded`` by id where given (``_check_keeping_reference``): the scorer reads it from there, not
-    decoding it twice.
-    """
-    from rsvlm.data.records import ReadReport, RecordError, read_records
+    A malformed record (not JSON, a bad field, a blind one) is skipped and counted in ``report`` (pass one in to read
+    it after: ``bad_gt_note`` says it), as ``rsvlm eval`` skips it; a file with ``MALFORMED_SHARE`` of its records or
+    more malformed raises ``MalformedGT`` naming the file (``ScoreError`` where it holds predictions). The turns' shapes
+    are checked (``records.check_shapes``: each decoded in full, half the reading's time) in the records of ``tasks``
+    alone, and in none where ``geometry=False`` (a scorer that reads no shapes: vqa, classification, captioning); a
+    bad one is skipped as a malformed one. The check decodes a checked record's reference answer at its ``meta`` size
+    and keeps it in ``decoded`` by id where given (``_check_keeping_reference``): the scorer reads it from there, not
+    decoding it twice."""
+    from rsvlm.data.records import read_records
 
-    kept, other = [], Counter()
-    ids, report = set(), ReadReport(str(path))
-    records = []
+    kept, other, records = [], Counter(), []
+    ids, report = set(), report if report is not None else ReadReport(str(path))
     try:
-        for rec in read_records(path, strict=True, report=report, check_geometry=False):  # or gzip-compressed
-            if geometry and rec["task"] in tasks:  # another task's shapes are its scorer's to check
-                # kept for the records scored alone: a worded change is eval.captioning's, its decoding unread here
-                _check_keeping_reference(rec, f"{report.at[1]}{report.at[2]}",
-                                         decoded if keep is None or keep(rec) else None)
+        for rec in read_records(path, strict=False, report=report, check_geometry=False):  # or gzip-compressed
+            try:
+                if geometry and rec["task"] in tasks:  # another task's shapes are its scorer's to check
+                    # kept for the records scored alone: a worded change is eval.captioning's, its decoding unread here
+                    _check_keeping_reference(rec, f"{report.at[1]}{report.at[2]}",
+                                             decoded if keep is None or keep(rec) else None)
+            except RecordError as e:  # skipped as rsvlm eval skips it (its check_geometry); no prediction "of no record"
+                ids.add(rec["id"])
+                report.drop(f"bad field {e.field}", crossing_obb_advice(str(e)) if CROSSING_OBB in str(e) else str(e))
+                continue
             records.append(rec)
-    except RecordError as e:
-        from rsvlm.eval_reading import head_row, is_llava_question, is_prediction, llava_questions
-
-        if is_llava_question(row := head_row(path)):  # one rule with rsvlm eval's --data check
-            raise ScoreError(f"--gt {llava_questions(path)}; --gt takes records with their answers") from e
-        if is_prediction(row):
-            raise ScoreError(f"{path} holds predictions ({{id, task, answer}} lines), not ground-truth records: "
-                             f"are --gt and --pred swapped? (read as records: {e})") from e
-        if CROSSING_OBB in str(e):  # decode's repair of a model's obb said as a refusal's "; swapped": the way out
-            raise ScoreError(crossing_obb_advice(str(e))) from e
-        if str(e).endswith("has no gpt (assistant) turn"):  # a blind record: said as the format's fault alone
-            raise ScoreError(f"{e}: a blind record (its question without the reference answer, as a benchmark's public "
-                             "questions come) cannot be scored; give --gt the set with its answers (rsvlm eval answers "
-                             "a blind set; its scores come from the benchmark's own server or answer key)") from e
+    except RecordError as e:  # the whole file's fault (a cut JSON array, bytes that are no UTF-8 in one)
+        _refuse_other_file(path, str(e))
         raise
+    if too_malformed(report):
+        _refuse_other_file(path, report.examples[0])
+        raise MalformedGT(malformed_refusal(report))
     if report.duplicates:  # which line: was the id alone, in a file of thousands
         raise ScoreError(f"{path}: duplicate record id {report.first_duplicate} ({counted(report.duplicates, 'repeated id')}); "
                          "predictions are matched to records by id: give each record its own")
@@ -132,6 +136,47 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
         else:
             other[str(rec.get("task"))] += 1
     return kept, other, ids
+
+
+def _refuse_other_file(path: str | Path, fault: str) -> None:
+    """ScoreError where ``path``, given as ground truth, opens with LLaVA's questions or a prediction (``fault``: how
+    reading it as records failed)."""
+    from rsvlm.eval_reading import head_row, is_llava_question, is_prediction, llava_questions
+
+    if is_llava_question(row := head_row(path)):  # one rule with rsvlm eval's --data check
+        raise ScoreError(f"--gt {llava_questions(path)}; --gt takes records with their answers")
+    if is_prediction(row):
+        raise ScoreError(f"{path} holds predictions ({{id, task, answer}} lines), not ground-truth records: "
+                         f"are --gt and --pred swapped? (read as records: {fault})")
+
+
+MALFORMED_SHARE = 0.5  # this share of a ground truth's records malformed, or more: the whole file is refused
+
+
+def too_malformed(report: ReadReport) -> bool:
+    """Whether ``report``'s file has ``MALFORMED_SHARE`` of its records or more malformed: the wrong file, or another
+    format, rather than a few bad lines."""
+    return bool(report.n_skipped) and report.n_skipped >= MALFORMED_SHARE * (report.n_ok + report.n_skipped)
+
+
+def malformed_refusal(report: ReadReport) -> str:
+    """The error of a ground truth ``too_malformed``: the file, the counts by reason, the first record's fault."""
+    first = report.examples[0]
+    first = (f"{first}: a blind record (its question without the reference answer, as a benchmark's public questions "
+             "come) cannot be scored; give --gt the set with its answers (rsvlm eval answers a blind set; its scores "
+             "come from the benchmark's own server or answer key)") if first.endswith(BLIND) else first
+    n, total = report.n_skipped, report.n_ok + report.n_skipped
+    if total == 1:  # its one record's fault, naming the file and line as it is
+        return first
+    said = f"every one of its {total} records is" if n == total else f"{n} of its {total} records are"
+    return (f"{report.path}: {said} malformed ({gt_reasons(report)})" + (
+        f", {MALFORMED_SHARE:.0%} or more (the scorers skip fewer, counted)" if n < total else "")
+        + f": the wrong file, or another format? First: {first}")
+
+
+def gt_reasons(report: ReadReport) -> str:
+    """``invalid JSON: 2, bad field conversations: 1``: the records ``report`` skipped by reason, as its summary."""
+    return ", ".join(f"{k}: {v}" for k, v in report.skipped.most_common())
 
 
 def _check_keeping_reference(rec: dict, where: str, decoded: dict | None) -> None:
@@ -181,23 +226,6 @@ def load_predictions(path: str | Path) -> PredictionFile:
     return _read_predictions(path)
 
 
-def _whole_kind(path: Path, whole: dict) -> str | None:
-    """What a one-object file given as --pred is where it is one of eval's or rsvlm eval's own: a score file (the
-    first one of several passed by a glob), the run stamp beside the predictions."""
-    if is_score_file(whole):
-        return f"a score file (python -m eval.{whole['task']}'s --out), not predictions"
-    if is_report(whole):  # eval.report's report.json: was "one JSON object" alone
-        runs = whole.get("runs") if isinstance(whole.get("runs"), list) else []
-        preds = list(dict.fromkeys(r["pred"] for r in runs if isinstance(r, dict) and isinstance(r.get("pred"), str)))
-        return ("a report (python -m eval.report's JSON beside its markdown), not predictions" + (
-            f"; give one of the predictions files it tables: {', '.join(preds[:3])}" + (
-                f" and {len(preds) - 3} more" if len(preds) > 3 else "") if preds else ""))
-    if path.name.endswith(".run.json"):
-        return (f"rsvlm eval's run stamp of the predictions beside it: give {path.name.removesuffix('.run.json')}, "
-                "the answers")
-    return None
-
-
 def _read_predictions(path: Path) -> PredictionFile:
     """``load_predictions`` of ``path``, read once (``pred_bytes.ByteStream``: a pipe too, gzip decompressed as it
     comes) and a line at a time: a UTF-8 file whose first line is a JSON object holds a line's text, not the
@@ -206,8 +234,8 @@ def _read_predictions(path: Path) -> PredictionFile:
     from eval.pred_bytes import (
         ByteLines,
         ByteStream,
-        first_line,
-        opens_with_object,
+        first_line_at,
+        object_line,
         other_pack,
         unmarked_utf16,
         whole_bytes,
@@ -216,18 +244,21 @@ def _read_predictions(path: Path) -> PredictionFile:
     stream, head = ByteStream(path), bytearray()  # bytearray: a first line of 64 chunks is no quadratic copy
     for chunk in stream:  # enough to tell the first line: a JSON object alone, or a whole document
         head += chunk
-        if (head[:2] in UTF16_BOMS or (b"\n" in chunk or b"\r" in chunk) and first_line(head) is not None
+        if (head[:2] in UTF16_BOMS or (b"\n" in chunk or b"\r" in chunk) and first_line_at(head) is not None
                 or len(head) > records_shape.LINE_CAP):  # a chunk without a line end ends no line: not scanned again
             break
-    head = bytes(head)
-    first = first_line(head)
     other_pack(path, head)
     unmarked_utf16(path, head)
-    if head[:2] in UTF16_BOMS or first is None or not opens_with_object(first):
-        return _read_text(path, *whole_bytes(path, stream, head))
+    found = None if head[:2] in UTF16_BOMS else first_line_at(head)
+    if (obj := object_line(found[0]) if found else None) is None:
+        return _read_text(path, *whole_bytes(path, stream, bytes(head)))
     out = PredictionFile(by_id={})
-    lines = ByteLines(path, head, stream)
-    first_obj = _parse(path, lines, None, out)
+    if "\ufffd" in found[0]:  # bytes that may be no UTF-8: ByteLines decodes the line again, and says where
+        first_obj = _parse(path, lines := ByteLines(path, head, stream), None, out)
+    else:  # the first line read once (was decoded twice, parsed twice: a 60 MB line peaked at 300 MiB, now 180)
+        lines = ByteLines(path, head, stream, skip=found[2])
+        number, head, found = found[1], None, None  # let go: ByteLines holds what follows the line alone
+        first_obj = _parse(path, itertools.chain([(f"{number}", Parsed(obj))], lines), None, out)
     if stream.note:
         out.bad_examples.insert(0, stream.note)
     if out.n_bad_lines == 1 and lines.n_lines == 1 and isinstance(first_obj, dict):  # a one-line {id: answer} mapping
@@ -235,28 +266,39 @@ def _read_predictions(path: Path) -> PredictionFile:
     return out
 
 
+@dataclass
+class Parsed:
+    """A line ``_read_predictions`` read as JSON already (the first): ``_parse`` takes ``obj`` as it is."""
+
+    obj: dict
+
+
 def _refuse_object(path: Path, whole: dict) -> None:
     """ScoreError where ``whole``, all the file held, is one JSON object without an id: a mapping, a score file."""
+    from eval.pred_bytes import whole_kind
+
     if not {"id", "question_id"} & set(whole):
         raise ScoreError(f"{path} is one JSON object, not JSONL: predictions are one {{id, task, answer}} object a line"
                          + ("; an {id: answer} mapping becomes that with jq -c 'to_entries[] | {id: .key, answer: "
                             ".value}'" if whole and all(isinstance(v, str) for v in whole.values()) else
                             "; it is rsvlm predict's --out, one image's answer: answer a test set with rsvlm eval "
                             "--data TEST.jsonl --out PRED.jsonl" if {"answer", "prompt", "task"} <= set(whole) else
-                            f"; it is {kind}" if (kind := _whole_kind(path, whole)) else ""))
+                            f"; it is {kind}" if (kind := whole_kind(path, whole)) else ""))
 
 
 def _parse(path: Path, entries, array: list | None, out: PredictionFile, noted: int = 0):
     """Each of ``entries`` (``(where, line)``, or of a JSON ``array`` ``(where, item)``) read into ``out``: a
     prediction by its id, or a bad line counted (the first 5 said, after ``noted`` notes); the first JSON value read (of a line that is one), or None."""
+    from eval.pred_bytes import dota_kind
+
     differing: set[str] = set()
     first_bad, first_obj = None, None  # the first unreadable line: a DOTA-style text file's, where none is read
     for where, entry in entries:
         try:
-            if array is None and len(entry) > (cap := records_shape.LINE_CAP):  # the records' cap: a line of GB not parsed
+            if array is None and not isinstance(entry, Parsed) and len(entry) > (cap := records_shape.LINE_CAP):  # the records' cap: a line of GB not parsed
                 raise ValueError(f"a line of {len(entry):,} characters, over the {cap:,} ({cap / 2**20:g} M) a prediction "
                                  "may take: no prediction (an image inlined as text? a file with no line ends?)")
-            obj = entry if array is not None else _json_or_nul(entry)
+            obj = entry if array is not None else entry.obj if isinstance(entry, Parsed) else _json_or_nul(entry)
             first_obj = obj if first_obj is None else first_obj
             if isinstance(obj, dict) and "id" not in obj and "question_id" in obj:  # LLaVA's, GeoChat's eval scripts
                 obj = {**obj, "id": obj["question_id"]}
@@ -296,7 +338,7 @@ def _parse(path: Path, entries, array: list | None, out: PredictionFile, noted: 
                 out.differing.append(pid)
             continue
         out.by_id[pid] = (len(out.by_id), obj)
-    if not out.by_id and isinstance(first_bad, str) and (kind := _dota_kind(first_bad)):
+    if not out.by_id and isinstance(first_bad, str) and (kind := dota_kind(first_bad)):
         raise ScoreError(f"{path} is {kind} (its first line: {first_bad.strip()[:80]!r}), not JSONL: predictions are "
                          "one {id, task, answer} object a line, with \"objects\" in pixels where given (docs/eval.md)")
     return first_obj
@@ -356,28 +398,6 @@ def _text_lines(text: str):
 
 
 _BLANK = re.compile(r"\s*")
-
-
-def _dota_kind(line: str) -> str | None:
-    """What DOTA-style text ``line`` is, where it is one: the devkit's results (``Task1_ship.txt``: image, score,
-    4 corners; Task2's: image, score, a box; a class after them, as some tools write) or its labels (4 corners, class, difficult; a header line of ``gsd:`` or
-    ``imagesource:``); None otherwise."""
-    words = line.split()
-    if words and words[0].lower().startswith(("imagesource:", "gsd:")):
-        return "a DOTA label file"
-    if len(words) in (6, 7, 10, 11) and all(_number(w) for w in words[1:len(words) // 2 * 2]):  # a class after them
-        return "a DOTA devkit results file (image, score, shape)"
-    if len(words) in (9, 10) and all(_number(w) for w in words[:8]) and not _number(words[8]):
-        return "a DOTA label file"
-    return None
-
-
-def _number(word: str) -> bool:
-    try:
-        float(word)
-    except ValueError:
-        return False
-    return True
 
 
 def check_predictions(gt: str | Path, pred: str | Path, preds: PredictionFile) -> None:
@@ -444,47 +464,6 @@ def record_line(gt: str | Path, error: str) -> str | None:
                 if isinstance(row, dict) and str(row.get("id")) == rid:
                     return f"{gt}:{n}"
     return str(gt)
-
-
-def stamp_of(pred: str | Path) -> Path:
-    """The run stamp ``rsvlm eval`` wrote beside ``pred``: ``PRED.run.json``, or for a ``PRED.gz`` without one,
-    ``PRED.run.json`` where it is there (``gzip pred.jsonl`` leaves pred.jsonl.run.json as it was)."""
-    pred = Path(pred)
-    side = pred.with_name(pred.name + ".run.json")
-    plain = pred.with_name(pred.name.removesuffix(".gz") + ".run.json")
-    return plain if not side.is_file() and pred.name.endswith(".gz") and plain.is_file() else side
-
-
-def read_run(pred: str | Path, n_missing: int = 1) -> tuple[dict | None, str | None]:
-    """What ``rsvlm eval`` recorded about the answers in ``pred`` (``PRED.run.json``: the model, its weights, the
-    options, ``unchecked_answers``: answers already there when it was first written, ``limit``: its ``--limit``), and
-    a note when that is not known: no such file (an older rsvlm eval, another tool), or one that cannot be read; or
-    when a ``--limit`` left ``n_missing`` records scored here unanswered (none: the limit cut no record of them)."""
-    pred = Path(pred)
-    side = stamp_of(pred)
-    if pred.exists() and not pred.is_file() and not pred.is_dir():  # no "no stdin.run.json beside" /dev/stdin
-        return None, (f"the predictions were read from a pipe ({pred}): the model and options that gave them are not "
-                      "known (rsvlm eval records them in PRED.run.json beside its --out)")
-    if not side.is_file():
-        return None, (f"no {side.name} beside the predictions: the model and options that gave them are not "
-                      "recorded (an older rsvlm eval, or another tool)")
-    try:
-        stamp = json.loads(side.read_text(encoding="utf-8"))
-        if not isinstance(stamp, dict):
-            raise ValueError("not a JSON object")
-    except (OSError, ValueError) as e:
-        return None, f"{side} cannot be read ({e}): the model and options that gave the predictions are not known"
-    run = {k: stamp.get(k) for k in ("model", "weights", "options", "unchecked_answers", "limit")}
-    notes = [] if side.name == f"{pred.name}.run.json" else [  # gzip pred.jsonl: "no pred.jsonl.gz.run.json beside"
-        f"{side.name} is read as the run stamp of {pred.name}, its answers compressed"]
-    if (lim := stamp.get("limit")) is not None and n_missing:  # a partial run's scores passed as the full set's
-        notes.append(f"{side.name} says the last rsvlm eval to write {pred.name} ran with --limit {lim}: it answered "
-                     f"the first records of its --data alone, so this is no full set's score (the {n_missing} "
-                     f"{'record without an answer counts' if n_missing == 1 else 'records without an answer count'} as missing)")
-    if n := stamp.get("unchecked_answers"):
-        notes.append(f"{counted(n, 'answer')} in {pred.name} {'was' if n == 1 else 'were'} there before {side.name} was written (an older rsvlm "
-                     "eval, or another tool): which model and options gave those is not recorded")
-    return run, "; ".join(notes) or None
 
 
 if __name__ == "__main__":  # python -m eval.inputs: no command line; say so, and which scripts have one

@@ -1,7 +1,8 @@
 """The notes a score file carries about its predictions file as a whole: what was read past, what
 looks like another test set's or another tool's answers, what ``rsvlm eval`` flagged (errors, cut
 answers, answers past the LLM's context, unmerged rank parts), why answers could not be read; and the lines
-under the printed table (``count_notes``). Those about the objects the predictions give: ``eval.object_notes``.
+under the printed table (``count_notes``); the run stamp beside the predictions (``read_run``), the ground-truth
+records left out (``bad_gt_note``, ``unknown_note``). Those about the objects the predictions give: ``eval.object_notes``.
 Each is a sentence a reader can act on; none changes a score."""
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from eval.answers import FORMAT_MARKS, UNPARSEABLE, gt_answer, not_text, number_text, pred_objects
+from eval.answers import FORMAT_MARKS, UNPARSEABLE, gt_answer, modality, not_text, number_text, pred_objects
 from eval.counts import counted, their
 from eval.flags import is_cut, is_errored, is_past_context
 from eval.image_sizes import image_root, size_note
-from eval.inputs import Item, PredictionFile, ScoreError, load_predictions, stamp_of
+from eval.inputs import Item, PredictionFile, ScoreError, gt_reasons, load_predictions
 from eval.object_notes import (
     normalised_objects_note,
     objects_answer_note,
@@ -262,6 +263,74 @@ def _other_task(items: list[Item]) -> list[Item]:
 
     return [it for it in items if it.pred is not None and tokens.task_name(it.pred.get("task")) in TASKS
             and it.record.get("task") in TASKS and tokens.task_name(it.pred["task"]) != it.record["task"]]
+
+
+def unknown_note(items: list[Item]) -> str | None:
+    """Why records are tabled under modality ``unknown`` (``modality``), by what their predictions lack;
+    None where none is."""
+    from rsvlm.data.modality import UNKNOWN
+
+    unknown = [it for it in items if UNKNOWN in modality(it.record, it.pred).split("+")]
+    if not unknown:
+        return None
+    kinds = Counter("missing" if it.pred is None else "answered empty with an error (image not read)" if is_errored(it)
+                    else "without the \"modalities\" rsvlm eval writes (another tool or an older rsvlm eval)"
+                    for it in unknown)
+    return (f"{counted(len(unknown), 'record', 'is/are')} tabled under modality 'unknown': the ground truth does not name an image's "
+            f"modality and {'its' if len(unknown) == 1 else 'their'} prediction is {', '.join(f'{k} ({n})' for k, n in kinds.most_common())}; name it in "
+            "the ground truth's images to table them by it")
+
+
+def stamp_of(pred: str | Path) -> Path:
+    """The run stamp ``rsvlm eval`` wrote beside ``pred``: ``PRED.run.json``, or for a ``PRED.gz`` without one,
+    ``PRED.run.json`` where it is there (``gzip pred.jsonl`` leaves pred.jsonl.run.json as it was)."""
+    pred = Path(pred)
+    side = pred.with_name(pred.name + ".run.json")
+    plain = pred.with_name(pred.name.removesuffix(".gz") + ".run.json")
+    return plain if not side.is_file() and pred.name.endswith(".gz") and plain.is_file() else side
+
+
+def read_run(pred: str | Path, n_missing: int = 1) -> tuple[dict | None, str | None]:
+    """What ``rsvlm eval`` recorded about the answers in ``pred`` (``PRED.run.json``: the model, its weights, the
+    options, ``unchecked_answers``: answers already there when it was first written, ``limit``: its ``--limit``), and
+    a note when that is not known: no such file (an older rsvlm eval, another tool), or one that cannot be read; or
+    when a ``--limit`` left ``n_missing`` records scored here unanswered (none: the limit cut no record of them)."""
+    pred = Path(pred)
+    side = stamp_of(pred)
+    if pred.exists() and not pred.is_file() and not pred.is_dir():  # no "no stdin.run.json beside" /dev/stdin
+        return None, (f"the predictions were read from a pipe ({pred}): the model and options that gave them are not "
+                      "known (rsvlm eval records them in PRED.run.json beside its --out)")
+    if not side.is_file():
+        return None, (f"no {side.name} beside the predictions: the model and options that gave them are not "
+                      "recorded (an older rsvlm eval, or another tool)")
+    try:
+        stamp = json.loads(side.read_text(encoding="utf-8"))
+        if not isinstance(stamp, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as e:
+        return None, f"{side} cannot be read ({e}): the model and options that gave the predictions are not known"
+    run = {k: stamp.get(k) for k in ("model", "weights", "options", "unchecked_answers", "limit")}
+    notes = [] if side.name == f"{pred.name}.run.json" else [  # gzip pred.jsonl: "no pred.jsonl.gz.run.json beside"
+        f"{side.name} is read as the run stamp of {pred.name}, its answers compressed"]
+    if (lim := stamp.get("limit")) is not None and n_missing:  # a partial run's scores passed as the full set's
+        notes.append(f"{side.name} says the last rsvlm eval to write {pred.name} ran with --limit {lim}: it answered "
+                     f"the first records of its --data alone, so this is no full set's score (the {n_missing} "
+                     f"{'record without an answer counts' if n_missing == 1 else 'records without an answer count'} as missing)")
+    if n := stamp.get("unchecked_answers"):
+        notes.append(f"{counted(n, 'answer')} in {pred.name} {'was' if n == 1 else 'were'} there before {side.name} was written (an older rsvlm "
+                     "eval, or another tool): which model and options gave those is not recorded")
+    return run, "; ".join(notes) or None
+
+
+def bad_gt_note(report) -> str | None:
+    """The note of the malformed ground-truth records a scorer skipped (``report``: ``load_gt``'s ``ReadReport``;
+    ``n_gt_bad_records``), in ``rsvlm eval``'s words (``ReadReport.summary``), the first three named by file and line;
+    None where none was."""
+    if not (n := report.n_skipped):
+        return None
+    more = f" (and {n - 3} more)" if n > 3 else ""
+    return (f"{report.path}: {counted(report.n_ok, 'record')} read, {n} skipped ({gt_reasons(report)}), as rsvlm eval "
+            f"skips {their(n, 'it/them')}: not scored (n_gt_bad_records): " + "; ".join(report.examples[:3]) + more)
 
 
 def count_notes(scores: dict) -> list[str]:

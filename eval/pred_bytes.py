@@ -2,7 +2,8 @@
 gzip, whatever its name: every member of a ``cat a.gz b.gz``; a stream cut short read up to its last whole line, with
 a note; one cut in its 8-byte trailer alone read whole, saying nothing is lost; corrupt data, or bytes after it that
 are no gzip member, a ScoreError. ``ByteLines`` splits them into lines, decoded a line at a time; ``whole_bytes``
-joins them, for a file read whole (one JSON document, UTF-16)."""
+joins them, for a file read whole (one JSON document, UTF-16). What a file given as --pred is where it is no
+predictions (another compression, UTF-16 without its BOM, a score file, a DOTA text file) is told here too."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from eval.counts import counted
 from eval.inputs import ScoreError
 from rsvlm.data import records_shape
 from rsvlm.data.records import GZIP_MAGIC, UTF16_BOMS
-from rsvlm.data.records_shape import json_line
+from rsvlm.data.records_shape import is_report, is_score_file, json_line
 
 BLANK = re.compile(r"\s*")  # a line of whitespace alone: read past, its number counted
 _LINE_END = re.compile(rb"\r\n|\r|\n")
@@ -155,21 +156,34 @@ def whole_bytes(path: Path, stream: ByteStream | None = None, head: bytes = b"")
 
 def first_line(head: bytes) -> str | None:
     """The first line of ``head`` that is not blank, its text lstripped, where a line end closes it; None otherwise."""
+    return found[0].strip() if (found := first_line_at(head)) else None
+
+
+def first_line_at(head: bytes) -> tuple[str, int, int] | None:
+    """The first line of ``head`` that is not blank, as ``ByteLines`` gives it (a BOM opening it dropped, not
+    stripped), its number (blank lines counted) and the offset of its line end; None where no line end closes one."""
     start = 0  # each line end found once: a regex of the line and its end tried every start of a line without
-    while m := _LINE_END.search(head, start):  # one (a one-line JSON array: 140 KB took 100 s)
-        if text := head[start:m.start()].decode("utf-8", "replace").removeprefix("\ufeff").strip():
-            return text
+    for n, m in enumerate(_LINE_END.finditer(head), 1):  # one (a one-line JSON array: 140 KB took 100 s)
+        if (text := str(memoryview(head)[start:m.start()], "utf-8", "replace").removeprefix("\ufeff")).strip():
+            return text, n, m.start()
         start = m.end()
     return None
 
 
-def opens_with_object(line: str) -> bool:
-    """Whether ``line`` is one JSON object alone (``{`` opening it, read whole by ``json_line``)."""
-    if not line.startswith("{") or len(line) > records_shape.LINE_CAP:
-        return False
+def object_line(line: str) -> dict | None:
+    """``line`` read as JSON, as ``eval.inputs`` reads a line (``json_line``: a record separator or other
+    whitespace JSON has not before it is no JSON), where it is one JSON object alone (``{`` opening it, within the
+    records' cap); None otherwise."""
+    if not line.lstrip().startswith("{") or len(line) > records_shape.LINE_CAP:
+        return None
     with contextlib.suppress(ValueError):
-        return isinstance(json_line(line), dict)
-    return False
+        return obj if isinstance(obj := json_line(line), dict) else None
+    return None
+
+
+def opens_with_object(line: str) -> bool:
+    """Whether ``line`` is one JSON object alone (``object_line``)."""
+    return object_line(line) is not None
 
 
 class ByteLines:
@@ -180,12 +194,18 @@ class ByteLines:
     naming the line and byte, but in the last line of a file without its line end (a kill cut inside a character:
     read up to it)."""
 
-    def __init__(self, path: Path, head: bytes, stream):
-        self.path, self.head, self.stream, self.n_lines = path, head, stream, 0
+    def __init__(self, path: Path, head: bytes, stream, skip: int = 0):
+        """``skip``: where in ``head`` the first line that is not blank ends (``first_line_at``), its caller having read
+        it: the lines from there on are given, numbered as in the file (its bytes were decoded twice, parsed twice)."""
+        self.path, self.stream, self.n_lines = path, stream, int(skip > 0)
+        self.head = head[skip:] if skip else head  # the line read already let go
+        self._before = (sum(1 for _ in _LINE_END.finditer(head, 0, skip)), head.count(b"\n", 0, skip), skip)
 
     def __iter__(self):
-        n, n_lf, pending, said = 0, 0, bytearray(self.head.removeprefix(b"\xef\xbb\xbf")), False
-        at = len(self.head) - len(pending)  # a byte's offset in the file, as the error names it
+        n, n_lf, at = self._before  # line ends and LFs before the bytes given, and their offset in the file
+        said, pending = at > 0, bytearray(self.head if at else self.head.removeprefix(b"\xef\xbb\xbf"))
+        at += len(self.head) - len(pending)  # a byte's offset in the file, as the error names it (a BOM read past)
+        self.head = b""
         chunks, scan = iter(self.stream), 0  # scan: where an LF may be, past the bytes searched already
         while True:
             start, end = 0, pending.find(b"\n", scan)
@@ -236,6 +256,45 @@ class ByteLines:
             if isinstance(raw, memoryview):
                 raw.release()  # pending may grow again
         return (text if final else text.removesuffix("\r")).split("\r")
+
+
+def whole_kind(path: Path, whole: dict) -> str | None:
+    """What a one-object file given as --pred is where it is one of eval's or rsvlm eval's own: a score file (the
+    first one of several passed by a glob), the run stamp beside the predictions."""
+    if is_score_file(whole):
+        return f"a score file (python -m eval.{whole['task']}'s --out), not predictions"
+    if is_report(whole):  # eval.report's report.json: was "one JSON object" alone
+        runs = whole.get("runs") if isinstance(whole.get("runs"), list) else []
+        preds = list(dict.fromkeys(r["pred"] for r in runs if isinstance(r, dict) and isinstance(r.get("pred"), str)))
+        return ("a report (python -m eval.report's JSON beside its markdown), not predictions" + (
+            f"; give one of the predictions files it tables: {', '.join(preds[:3])}" + (
+                f" and {len(preds) - 3} more" if len(preds) > 3 else "") if preds else ""))
+    if path.name.endswith(".run.json"):
+        return (f"rsvlm eval's run stamp of the predictions beside it: give {path.name.removesuffix('.run.json')}, "
+                "the answers")
+    return None
+
+
+def dota_kind(line: str) -> str | None:
+    """What DOTA-style text ``line`` is, where it is one: the devkit's results (``Task1_ship.txt``: image, score,
+    4 corners; Task2's: image, score, a box; a class after them, as some tools write) or its labels (4 corners, class, difficult; a header line of ``gsd:`` or
+    ``imagesource:``); None otherwise."""
+    words = line.split()
+    if words and words[0].lower().startswith(("imagesource:", "gsd:")):
+        return "a DOTA label file"
+    if len(words) in (6, 7, 10, 11) and all(_number(w) for w in words[1:len(words) // 2 * 2]):  # a class after them
+        return "a DOTA devkit results file (image, score, shape)"
+    if len(words) in (9, 10) and all(_number(w) for w in words[:8]) and not _number(words[8]):
+        return "a DOTA label file"
+    return None
+
+
+def _number(word: str) -> bool:
+    try:
+        float(word)
+    except ValueError:
+        return False
+    return True
 
 
 def trailer_lacking(unzip, crc: int, size: int) -> int | None:
