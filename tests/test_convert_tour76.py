@@ -174,3 +174,58 @@ def test_an_empty_labeltxt_is_named_and_an_empty_label_png_says_so(tmp_path):
     assert main(argv) == 2
     stats = json.loads((tmp_path / "m" / "stats.json").read_text())
     assert "empty file, 0 bytes" in stats["skipped_examples"]["unreadable_label"], stats
+
+
+def test_limit_converts_the_first_inputs_and_counts_the_rest(tmp_path):
+    """No converter had --limit: a look at a 2806-image DOTA folder converted all of it."""
+    from PIL import Image
+
+    src = tmp_path / "dota"
+    src.mkdir()
+    for k in range(3):
+        Image.fromarray(np.full((64, 64, 3), 90, np.uint8)).save(src / f"P{k}.png")
+        (src / f"P{k}.txt").write_text("10 10 20 10 20 20 10 20 small-vehicle 0\n")
+    stats = stats_of("dota", "--src", str(src), "--out", str(tmp_path / "o"), "--limit", "2")
+    assert stats["notes"]["inputs_left_out_by_limit"] == 1, stats["notes"]
+    assert stats["notes_examples"]["inputs_left_out_by_limit"] == "--limit 2: dota read 2 of 3 images"
+    assert stats["images"] == 2 and "images_without_label" not in stats["notes"], stats  # P2.png: unread, not unlabelled
+    assert "inputs_left_out_by_limit" not in stats_of("dota", "--src", str(src), "--out", str(tmp_path / "o2"),
+                                                      "--limit", "3")["notes"]
+    with pytest.raises(SystemExit):
+        main(["convert", "dota", "--src", str(src), "--out", str(tmp_path / "o3"), "--limit", "0"])
+
+
+def test_limit_counts_coco_images_not_annotations_and_stops_a_stream(tmp_path):
+    from PIL import Image
+
+    from data_gen.convert.common import Output
+
+    for k in (1, 2):
+        Image.fromarray(np.full((64, 64, 3), 90, np.uint8)).save(tmp_path / f"{k}.png")
+    ann = {"images": [{"id": k, "file_name": f"{k}.png", "width": 64, "height": 64} for k in (1, 2)],
+           "categories": [{"id": 1, "name": "ship"}],
+           "annotations": [{"id": a, "image_id": i, "category_id": 1, "bbox": [5, 5, 10 + a, 10], "iscrowd": 0}
+                           for a, i in ((1, 1), (2, 1), (3, 2))]}
+    (tmp_path / "a.json").write_text(json.dumps(ann))
+    stats = stats_of("coco", "--ann", str(tmp_path / "a.json"), "--images", str(tmp_path), "--out",
+                     str(tmp_path / "o"), "--limit", "1")
+    assert stats["images"] == 1 and stats["notes"]["inputs_left_out_by_limit"] == 1, stats
+    with Output(tmp_path / "s", "test", limit=2) as out:
+        assert list(out.bar((n for n in range(5)), "llava", "record")) == [0, 1]
+        assert out.notes == {"--limit 2: llava read its first 2 records, the rest unread": 1}
+
+
+def test_a_large_png_is_looked_at_for_a_collar_only_as_the_tiler_decoded_it(tmp_path):
+    """Decoded for the look alone, a 4000 px DOTA PNG took 1.4 s: over 2**22 px only the cropper's decode is used."""
+    from PIL import Image
+
+    from data_gen.crop import cropper
+    from data_gen.tiling import border_said
+
+    a = np.zeros((2000, 2100, 3), np.uint8)
+    a[300:1700, 300:1800] = 120
+    Image.fromarray(a).save(tmp_path / "big.png", compress_level=1)
+    assert border_said(tmp_path / "big.png") == ""  # 4.2 M px, nothing decoded for it
+    with cropper(tmp_path / "big.png") as crop:
+        said = border_said(tmp_path / "big.png", crop.image)
+    assert said.startswith(f"big.png: {2000 * 2100 - 1400 * 1500} px (50.0%) of value 0 join its edge"), said

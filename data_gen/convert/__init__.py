@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m data_gen convert",
                      description="Convert a real dataset into rsvlm records.")
     from data_gen.argv import record_values
+    from data_gen.convert.options import int_at_least
 
     sub = parser.add_subparsers(dest="format", required=True, metavar="FORMAT")
     parser.commands = sub.choices  # format -> its parser, whose one-value options note what they are given
@@ -63,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--out", required=True, help="output folder (records.jsonl, images/, stats.json)")
         p.add_argument("--strict", action="store_true", help="raise on the first bad annotation")
         p.add_argument("--no-progress", action="store_true", help="no progress bars (on stderr), tiles' included")
+        p.add_argument("--limit", type=int_at_least(1), metavar="N", default=None,
+                       help="convert only the first N inputs (images, pairs, lines, questions or records: what the "
+                            "progress bar counts), the rest counted in the notes")
         converter(name).add_arguments(p)
     return parser
 
@@ -77,7 +81,8 @@ def convert(argv: list[str]) -> dict:
 def _convert(args: argparse.Namespace) -> dict:
     from data_gen.convert.common import Output
 
-    out = Output(args.out, source=args.format, strict=args.strict, progress=not getattr(args, "no_progress", False))
+    out = Output(args.out, source=args.format, strict=args.strict, progress=not getattr(args, "no_progress", False),
+                 limit=getattr(args, "limit", None))
     try:
         converter(args.format).run(args, out)
     except BaseException:

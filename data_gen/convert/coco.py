@@ -278,7 +278,7 @@ def run(args, out: Output) -> None:
     ids_as_text, cats_as_text = {str(i): i for i in images}, {str(i): i for i in cats}
     anns, data = data["annotations"], None  # each parsed annotation let go once read: its objects replace it
     # RLE tracing is slow
-    for k in out.bar(range(len(anns)), "coco annotations", "annotation"):
+    for k in out.bar(range(len(anns)), "coco annotations", "annotation", limited=False):
         ann, anns[k] = anns[k], None
         if not isinstance(ann, dict):
             out.skip("unparsable_annotation", f"{args.ann}: annotations[{k}]", "not a JSON object")

@@ -46,8 +46,10 @@ class Output:
     """The output folder of one conversion run; use as a context manager or call ``close()``."""
 
     def __init__(self, out_dir: str | Path, source: str, strict: bool = False, name: str = "records",
-                 progress: bool = True):
+                 progress: bool = True, limit: int | None = None):
         self.dir = Path(out_dir)
+        self.limit = limit  # --limit N: the first N inputs of the converter's loop (``bar``); None for all
+        self.taken = self.left_out = 0  # inputs read and left out under it
         self.progress = progress  # False: --no-progress, no bar drawn (the converters' and their tiles')
         self.images_dir = self.dir / "images"
         self.source = source
@@ -69,12 +71,18 @@ class Output:
         self._macos: dict[Path, None] = {}  # macOS archive metadata files left out (macos_metadata), each once
 
 
-    def bar(self, items, desc: str, unit: str):
+    def bar(self, items, desc: str, unit: str, limited: bool = True):
         """``items`` under ``rsvlm.progress.bar``, none drawn where ``progress`` is False (``--no-progress``); ``unit``
         one item's word (``"image"``: ``rsvlm.progress.bar`` reads it "13.30 images/s", "2.80 s/image", and items of
-        no length, llava's streamed records, "5 records")."""
+        no length, llava's streamed records, "5 records"). Under ``limit`` (``limited``: the loop over inputs, not
+        COCO's over annotations) only as many as are left of it, over every such loop of the run (rsivqa's files),
+        those left out counted in the notes as ``inputs_left_out_by_limit`` (items of no length: said, uncounted)."""
         from rsvlm.progress import bar
 
+        if limited and self.limit is not None:
+            from data_gen.convert.options import within_limit
+
+            items = within_limit(self, items, desc, unit)
         return bar(items, desc=desc, unit=unit, disable=not self.progress)
 
     def _start(self) -> None:
@@ -423,6 +431,8 @@ def note_unlabelled(out: Output, index: dict[str, Path], used) -> None:
     def key(p) -> Path:
         return Path(p).parent.resolve() / Path(p).name
 
+    if out.left_out:  # under --limit the images of labels left unread would be counted as unlabelled
+        return
     left = {key(p) for p in index.values()} - {key(p) for p in used}
     if left:  # named by the first (notes_examples): a count alone left the user to find which
         out.note("images_without_label", len(left), first_of(sorted(left)))

@@ -205,11 +205,11 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
             out.note("objects_lost_at_tile_borders", counts["lost"])
             if kept_cut := sum(bool(o.get("cut")) for objs in per_window for o in objs or ()):  # those some record holds
                 out.note("cut_objects_kept_difficult", kept_cut)
-        if modality == "optical" and any(per_window) and (said := border_said(image)):  # a PNG collar, read as ground
-            out.note("images_with_constant_border", example=said)
         written: set = set()  # the source annotations (their "src", else the object) some record holds
         tiled = len(windows) > 1
         with cropper(image) if tiled and any(per_window) else contextlib.nullcontext() as crop:  # a PNG decoded once
+            if modality == "optical" and any(per_window) and (said := border_said(image, getattr(crop, "image", None))):
+                out.note("images_with_constant_border", example=said)  # a PNG's collar, read as ground
             for win, objs in zip(tile_progress(windows, Path(image).name, out.progress), per_window):
                 if not objs:
                     if objs is not None:  # not one mostly nodata: counted apart

@@ -413,8 +413,6 @@ def run(args, out: Output) -> None:
             out.take_back(mark)
             out.skip("label_not_a_mask", str(lab), why)
             continue
-        if args.modality == "optical" and (said := border_said(image)):  # a PNG collar: its classes read as ground
-            out.note("images_with_constant_border", example=said)
         nodata = nodata_mask(image)  # (H, W) bool or None: the image's fill, where no class can be seen
         if nodata is not None and nodata.any():
             over_nodata(out, class_masks(label, classes, void), nodata)  # left out: a class drawn on fill taught fill is it
@@ -428,6 +426,8 @@ def run(args, out: Output) -> None:
             note_near_copies(out, windows, args.overlap or 0, image.name)
         with one_image(out, "unreadable_image", str(lab)), \
                 cropper(image) if tiled else contextlib.nullcontext() as crop:  # a PNG decoded once, not per tile
+            if args.modality == "optical" and (said := border_said(image, getattr(crop, "image", None))):
+                out.note("images_with_constant_border", example=said)  # a PNG's collar: its classes read as ground
             for win, has in zip(tile_progress(windows, image.name, out.progress), present):
                 if not has:
                     continue

@@ -1,4 +1,4 @@
-"""The converters' option checks: argparse types, ``--tile`` / ``--overlap`` together and ``--max-nodata``."""
+"""The converters' option checks: argparse types, ``--tile`` / ``--overlap`` together, ``--max-nodata``, ``--limit``."""
 
 from __future__ import annotations
 
@@ -80,3 +80,27 @@ def check_tiling(tile: int | None, overlap: int | None) -> None:
             f"--overlap {overlap} is over half of --tile {tile}: windows would start every {step} px and each "
             f"pixel would be written into up to {(-(-tile // step)) ** 2} tiles; --overlap is the pixels neighbouring "
             f"tiles share, not the step (DOTA's devkit: --tile 1024 --overlap 200)")
+
+
+def within_limit(out, items, desc: str, unit: str):
+    """``Output.bar``'s ``items`` under ``out.limit`` (``--limit N``): as many as are left of it."""
+    import itertools
+
+    room = max(0, out.limit - out.taken)
+    if not hasattr(items, "__len__"):  # a stream (none of the converters' today): read no further than the limit
+        def stream():
+            it = iter(items)
+            for item in itertools.islice(it, room):
+                out.taken += 1
+                yield item
+            if next(it, None) is not None:
+                out.left_out += 1
+                out.note(f"--limit {out.limit}: {desc} read its first {room} {unit}s, the rest unread")
+        return stream()
+    kept = list(itertools.islice(items, room))
+    out.taken += len(kept)
+    if rest := len(items) - len(kept):
+        out.left_out += rest
+        out.note("inputs_left_out_by_limit", rest, f"--limit {out.limit}: {desc} read {len(kept)} of "
+                                                    f"{len(items)} {unit}s")
+    return kept
