@@ -229,3 +229,14 @@ def test_a_large_png_is_looked_at_for_a_collar_only_as_the_tiler_decoded_it(tmp_
     with cropper(tmp_path / "big.png") as crop:
         said = border_said(tmp_path / "big.png", crop.image)
     assert said.startswith(f"big.png: {2000 * 2100 - 1400 * 1500} px (50.0%) of value 0 join its edge"), said
+
+
+def test_dota_counts_per_class_the_objects_on_nodata(tmp_path):
+    src = tmp_path / "dota"
+    src.mkdir()
+    collar_tif(src / "P1.tif", 64)
+    (src / "P1.txt").write_text("10 10 20 10 20 20 10 20 small-vehicle 0\n30 10 40 10 40 20 30 20 ship 0\n"
+                                "40 40 50 40 50 50 40 50 ship 0\n100 40 110 40 110 50 100 50 ship 0\n")
+    notes = stats_of("dota", "--src", str(src), "--out", str(tmp_path / "o"), "--max-nodata", "1")["notes"]
+    assert notes["objects_over_nodata"] == 3, notes
+    assert notes["objects_over_nodata: ship"] == 2 and notes["objects_over_nodata: small vehicle"] == 1, notes

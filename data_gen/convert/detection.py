@@ -245,7 +245,8 @@ def on_data(out: Output, image: Path, windows: list[Window], per_window: list[li
     objects at a time): None for a window over ``most`` of whose pixels hold no data (``tiling.mostly_void``, noted
     as ``windows_mostly_nodata``: its answers, the objects only where data is, taught that fill is empty land; the
     annotations no other window holds, each once, as ``objects_lost_in_windows_mostly_nodata``), and an object lying
-    wholly on nodata left out (``objects_over_nodata``: footprints over a collar taught that fill is a building)."""
+    wholly on nodata left out (``objects_over_nodata``, and per class ``objects_over_nodata: CLASS``: footprints over a
+    collar taught that fill is a building)."""
     kept: list[list[dict] | None] = []
     dropped, held = set(), set()  # the source annotations ("src", else the object) of windows left out, and kept
     with nodata_reader(image) if any(per_window) else contextlib.nullcontext(lambda window=None: None) as read:
@@ -259,6 +260,10 @@ def on_data(out: Output, image: Path, windows: list[Window], per_window: list[li
             seen = [o for o in objs if not over_nodata(o, nodata)]
             if len(seen) < len(objs):
                 out.note("objects_over_nodata", len(objs) - len(seen))
+                kept_ids = {id(o) for o in seen}
+                for o in objs:  # per class too, as masks counts them: which class the collar cost
+                    if id(o) not in kept_ids:
+                        out.note(f"objects_over_nodata: {o['label']}")
             held |= {o.get("src") or id(o) for o in seen}
             kept.append(seen)
     if lost := len(dropped - held):  # counted per window, one in two tiles was two, and one written elsewhere one
