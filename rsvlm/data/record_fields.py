@@ -10,6 +10,7 @@ import functools
 import json
 import math
 import numbers
+import posixpath
 
 TRANSFORM_FORM = ("6 finite numbers, rasterio's affine a, b, c, d, e, f (list(dataset.transform)[:6]; the 9 of "
                   "list(Affine) are taken where the last 3 are 0, 0, 1)")
@@ -62,13 +63,21 @@ def crs_problem(crs: str | int, mapping: bool = False) -> str | None:
 
 def images_clash(image, images) -> str | None:
     """Why a record's LLaVA ``image`` (a path or a list of paths) and its ``images`` cannot both stand: they name
-    other files, or the same in another order (``image`` was ignored unsaid); None where they agree."""
-    paths = [im.get("path") if isinstance(im, dict) else im for im in images] if isinstance(images, list) else None
+    other files, or the same in another order (``image`` was ignored unsaid); None where they agree (``./a.tif`` is
+    ``a.tif``), where ``image`` names none (``""``, ``[]``) or where ``images`` is no list (refused as that)."""
+    if not isinstance(images, list) or image in ("", []):
+        return None
+    paths = [im.get("path") or im.get("band_files") if isinstance(im, dict) else im for im in images]
     named = image if isinstance(image, list) else [image]
-    if paths == named:
+    if [_same_file(p) for p in paths] == [_same_file(p) for p in named]:
         return None
     return (f"{image!r:.80} beside 'images' naming {paths!r:.80}: a record names its images once (give 'images' "
             "alone, or 'image' alone for LLaVA's form)")
+
+
+def _same_file(path):
+    """``path`` as the file it names (``./a.tif``, ``b/../a.tif``: a.tif) for comparing, else as it was."""
+    return posixpath.normpath(path) if isinstance(path, str) and path else path
 
 
 def id_problem(rid) -> str | None:
