@@ -50,3 +50,24 @@ def test_nothing_trainable_left_but_one_image_change_records_stops_saying_so(tmp
     with pytest.raises(ValueError, match=r"train.jsonl: no usable record \(.*0 skipped; 2 \[change\] records of other than "
                                          r"two images left out \(first: .*train.jsonl:1: record one0: a \[change\]"):
         read_train_data(_cfg(tmp_path, [_rec("one0", 1), _rec("one1", 3)]), 0, 1)
+
+
+def test_two_process_contrastive_run_resumes_exactly_and_quietly(tmp_path):
+    """Two CPU processes (gloo): open_clip's ClipLoss said torch's all_gather FutureWarning 30 times in an 8-step
+    run (none the user's to act on); a resume from a step folder continues the loss curve as the whole run drew it,
+    and names the folder it resumed from."""
+    from test_train_utils import make_records, torchrun
+
+    data = make_records(tmp_path / "d", n=24, ir_every=0)
+    cfg = recipe(tmp_path, "pretrain_encoder_tiny.yaml")
+    common = ("device=cpu", "batch_size=4", "max_steps=3", "ckpt.every=1", "ckpt.keep=3", f"data.train={data}")
+    whole = torchrun(cfg, *common, f"out_dir={tmp_path / 'a'}")
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    assert "is deprecated" not in whole.stderr, whole.stderr[-3000:]
+    step = tmp_path / "a" / "checkpoints" / "step_000002"
+    again = torchrun(cfg, *common, f"out_dir={tmp_path / 'b'}", f"ckpt.resume={step}")
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert f"resumed contrastive pretraining at step 2 from {step}" in again.stderr
+    a, b = (json.loads((tmp_path / r / "summary.json").read_text()) for r in "ab")
+    assert b["steps"] == 3 and b["steps_this_run"] == 1 and b["losses"][:2] == a["losses"][:2]
+    assert b["losses"][2] == pytest.approx(a["losses"][2], abs=1e-6)

@@ -291,6 +291,10 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     model = core
     if world > 1:  # the encoder's unused last block (feature_layer) gets no gradient
         model = torch.nn.parallel.DistributedDataParallel(core, find_unused_parameters=True)
+        # open_clip's ClipLoss gathers with torch's deprecated torch.distributed.nn.all_gather: its FutureWarning was
+        # said 30 times in an 8-step 2-process run, none the user's to act on; process-wide, as engine.py's
+        warnings.filterwarnings("ignore", message=r"torch\.distributed\.nn\.functional\.all_gather is deprecated",
+                                category=FutureWarning)
     loss_fn = ClipLoss(local_loss=True, gather_with_grad=True, rank=rank, world_size=world)
     size = core.encoder.image_size
     grid = size // core.encoder.patch_size
@@ -301,7 +305,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     if isinstance(state["bad"], list):  # a folder saved before tour 53 listed every bad draw's id
         state["bad"], state["bad_ids"] = len(state["bad"]), list(dict.fromkeys(state["bad"]))[:1000]
     if start and rank == 0:  # once, as the LM loop says it
-        print(f"[rsvlm.train] resumed contrastive pretraining at step {start['step']}", file=sys.stderr)
+        print(f"[rsvlm.train] resumed contrastive pretraining at step {start['step']} from {folder}", file=sys.stderr)
     if cfg.ckpt.resume and rank == 0:
         note_resume(cfg, bool(start), state["step"])
     c = cfg.clip
