@@ -240,3 +240,19 @@ def test_dota_counts_per_class_the_objects_on_nodata(tmp_path):
     notes = stats_of("dota", "--src", str(src), "--out", str(tmp_path / "o"), "--max-nodata", "1")["notes"]
     assert notes["objects_over_nodata"] == 3, notes
     assert notes["objects_over_nodata: ship"] == 2 and notes["objects_over_nodata: small vehicle"] == 1, notes
+
+
+def test_levir_cd_notes_a_collar_in_either_image_of_a_pair(tmp_path):
+    from PIL import Image
+
+    for d in ("A", "B", "label"):
+        (tmp_path / d).mkdir()
+    rotated_scene(tmp_path / "A" / "p.png")
+    rotated_scene(tmp_path / "B" / "p.png")
+    label = np.zeros((160, 200), np.uint8)
+    label[60:90, 80:120] = 255
+    Image.fromarray(label).save(tmp_path / "label" / "p.png")
+    stats = stats_of("levir-cd", "--src", str(tmp_path), "--out", str(tmp_path / "o"))
+    assert stats["notes"]["images_with_constant_border"] == 2, stats["notes"]
+    tiled = stats_of("levir-cd", "--src", str(tmp_path), "--out", str(tmp_path / "t"), "--tile", "100")
+    assert tiled["notes"]["images_with_constant_border"] == 2, tiled["notes"]  # the tiler's decode, looked at

@@ -23,7 +23,8 @@ every non-zero value for change, and a photo given as the label (an A or B image
 says how each is told). A pair or tile over half of whose label is void gets no record (it was "No change."
 of pixels nobody labelled), counted in the notes as ``windows_mostly_void``; pixels where a GeoTIFF A or B holds no
 data are void alike, a window over half of them (``--max-nodata``) counted as ``windows_mostly_nodata``, and change
-the label draws there is left out (``pairs_with_change_over_nodata``).
+the label draws there is left out (``pairs_with_change_over_nodata``). A PNG or JPEG A or B with a black or white
+collar is noted as ``images_with_constant_border`` (``tiling.border_said``), each image once.
 
 Pairs without a label (an ``A`` image no label names) get no record and are counted in the notes
 as ``images_without_label``; a ``B`` image neither a label nor an ``A`` image names, as
@@ -65,6 +66,7 @@ from data_gen.convert.options import add_max_nodata, check_tiling, int_at_least,
 from data_gen.crop import cropper, georef, tile_suffix
 from data_gen.tiling import (
     MOSTLY,
+    border_said,
     mostly_void,
     nodata_mask,
     tile_progress,
@@ -266,6 +268,9 @@ def run(args, out: Output) -> None:
             for tag, p in (("A", a), ("B", b)) if tiled else ():
                 at[0] = str(p)  # skipped at the image that does not decode, not at the label
                 crops[tag] = stack.enter_context(cropper(p))
+            for tag, p in (("A", a), ("B", b)) if args.modality == "optical" else ():
+                if said := border_said(p, getattr(crops.get(tag), "image", None)):  # a collar, read as unchanged land
+                    out.note("images_with_constant_border", example=said)
             for win in tile_progress(windows, name, out.progress):
                 subvoid, subnodata = (None if v is None else v[win.y0:win.y1, win.x0:win.x1] for v in (void, nodata))
                 if mostly_void(subnodata, args.max_nodata):  # "No change." of pixels nobody saw
