@@ -445,10 +445,11 @@ def wait_for(start, plan: LaunchPlan) -> int:
     stop at a step boundary, saving), and waited for, status 143. The handler is in place before the launcher
     starts: a notice in between killed this process and left the launcher and its ranks running."""
     import signal
+    import time
 
-    from rsvlm.train.checkpoint import resume_hint
+    from rsvlm.train.checkpoint import resume_hint, stopped_hint
 
-    name, termed, started, passed = plan.command[0], [], [], []
+    name, termed, started, passed, since = plan.command[0], [], [], [], time.time()
 
     def pass_on(signum, _frame):
         termed.append(signum)
@@ -477,8 +478,8 @@ def wait_for(start, plan: LaunchPlan) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
     if termed:
-        print(f"launch: SIGTERM passed on to {name}, which stopped with status {status}; {resume_hint(plan.out_dir)}",
-              file=sys.stderr)
+        print(f"launch: SIGTERM passed on to {name}, which stopped with status {status}; "
+              f"{stopped_hint(plan.out_dir, since)}", file=sys.stderr)
         return 143
     if status:  # a rank failed (or was killed) and the launcher stopped the others: its report ends in a traceback
         print(f"launch: {name} exited with status {status}; {resume_hint(plan.out_dir)} (its cause is in the output "

@@ -117,6 +117,19 @@ def resume_hint(out_dir: str | Path) -> str:
             else f"no step folder was saved in {root} (ckpt.every sets how often)")
 
 
+def stopped_hint(out_dir: str | Path, since: float) -> str:
+    """``resume_hint``, but for a run whose ``summary.json`` was written after ``since`` (a time.time()): it finished
+    before the stop reached it (a SIGTERM in its last seconds), so there is nothing to continue; was told to resume
+    from its last step folder."""
+    summary = Path(out_dir) / "summary.json"
+    try:
+        done = summary.stat().st_mtime >= since
+    except OSError:
+        done = False
+    return (f"it had finished before that ({summary} written; its model is in {Path(out_dir) / 'final'}): nothing "
+            "to continue" if done else resume_hint(out_dir))
+
+
 def tmp_dir(final: Path) -> Path:
     return final.with_name(final.name + ".tmp")
 
