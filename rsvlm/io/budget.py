@@ -112,13 +112,23 @@ def _unreadable():
 
 
 def check_fits(width: int, height: int, bands: int, dtype: str, available: int | None = None, *,
-               scaled: bool = True, copies: int = 1) -> None:
+               scaled: bool = True, copies: int = 1, scaled_bytes: int = SCALED_BYTES) -> None:
     """MemoryError where reading ``bands`` bands of ``width`` x ``height`` ``dtype`` pixels (``copies``
     of them at once; 0: held already, which the memory free counts spent) and, where ``scaled``, scaling them to
-    float32 needs more than ``available``
+    float32 (``scaled_bytes`` a value: ``scaling_bytes``) needs more than ``available``
     bytes (default: ``available_bytes()``). A file decoded whole at open (PIL, tifffile) is checked
     unscaled: the reader scales it a window at a time."""
-    check_need(width * height * bands * (np.dtype(dtype).itemsize * copies + SCALED_BYTES * scaled), available)
+    check_need(width * height * bands * (np.dtype(dtype).itemsize * copies + scaled_bytes * scaled), available)
+
+
+def scaling_bytes(dtype: str, modality: str, ir_kelvin=None) -> int:
+    """Bytes a value that ``read.SceneReader._scaled`` takes at its peak beside the raw values, one band read
+    (tracemalloc): ``SCALED_BYTES``; ir turned into kelvin in float64 3 more, through Planck's law (``ir_kelvin``'s
+    four numbers) 13 more; sar or float values 2 more, their (h, w) masks. Counted as 12, a held float32 or sar scene
+    (13-14) or a thermal one (15, 25) was let through where it did not fit."""
+    if modality == "ir" and ir_kelvin is not None and np.dtype(dtype).kind != "c":
+        return SCALED_BYTES + (13 if len(ir_kelvin) == 4 else 3)
+    return SCALED_BYTES + 2 * (modality == "sar" or np.dtype(dtype).kind in "fc")
 
 
 def batch_bytes(width: int, height: int, bands: int, dtype: str, batch: int, strip_width: int = 0,

@@ -37,7 +37,7 @@ from rsvlm.io import modality as md
 from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
 from rsvlm.io.bandnames import same_band
-from rsvlm.io.budget import check_fits
+from rsvlm.io.budget import SCALED_BYTES, check_fits, scaling_bytes
 from rsvlm.io.checks import band_headers
 from rsvlm.io.georef import (
     degree_pixels_note,
@@ -339,12 +339,17 @@ class SceneReader:
             w, h, dtype = self.src.width, self.src.height, self.src.dtype
             what = "the whole scene" + (" (even one band of it)" if least and self.src.count > 1 else "")
             with out_of_memory(self.name, lambda: (w, h, bands, dtype), what):
-                check_fits(w, h, bands, dtype, copies=0 if not least and self._held_whole() else 1)
+                check_fits(w, h, bands, dtype, copies=0 if not least and self._held_whole() else 1,
+                           scaled_bytes=SCALED_BYTES if least else self._scaling_bytes())  # (least: no modality)
 
     def _held_whole(self) -> bool:
         """Whether the whole read's raw values are held already (``SharedRead.holds``): its memory check counts only
         their scaling, as the free memory counts them spent (a float32 read within 25 % of the limit was refused)."""
         return bool(self._shared and self._shared.full and self._shared.holds(self.indexes))
+
+    def _scaling_bytes(self) -> int:
+        """What scaling a value takes beside the raw ones (``budget.scaling_bytes``: 12 to 25 by the path)."""
+        return scaling_bytes(self.src.dtype, self.modality, self.cfg.ir_kelvin)
 
     @property
     def width(self) -> int:
@@ -378,7 +383,8 @@ class SceneReader:
         with library_messages() as heard, out_of_memory(self.name, lambda: (w, h, len(self.indexes), self.src.dtype),
                                                         "the whole scene" if whole else f"window {(x0, y0, w, h)}"):
             in_memory = whole and self._held_whole()  # its raw values: held already, not read again
-            check_fits(w, h, len(self.indexes), self.src.dtype, copies=0 if in_memory else 1)  # before a kill
+            check_fits(w, h, len(self.indexes), self.src.dtype, copies=0 if in_memory else 1,  # before a kill
+                       scaled_bytes=self._scaling_bytes())
             full = whole and self._shared and self._shared.full  # held: the very pixels, not decoded again
             raw, valid = (self._shared.shrunk if full else self.src.read)(max(W, H) if full else (x0, y0, w, h),
                                                                            self.indexes, self.nodata)
@@ -404,7 +410,8 @@ class SceneReader:
         shape, side = (max(1, round(W / step)), max(1, round(H / step)), len(self.indexes), self.src.dtype), max(W, H)
         if side <= max_side:
             with out_of_memory(self.name, lambda: shape, "the whole scene", shrunk=side):
-                check_fits(*shape, copies=0 if self._held_whole() else 1)  # read whole below; advice: "or shrunk"
+                check_fits(*shape, copies=0 if self._held_whole() else 1,  # read whole below; advice: "or shrunk"
+                           scaled_bytes=self._scaling_bytes())
             return self.read()
         with library_messages() as heard, out_of_memory(self.name, lambda: shape, "the scene shrunk", shrunk=max_side):
             read = self._shared.shrunk if self._shared else self.src.read_decimated  # (the one read, given once)
