@@ -39,9 +39,11 @@ def product_fill(src, paths: list[Path], bands: list[str], modality: str, landsa
     if landsat:
         fill = -9999 if pr.espa_named(paths) and np.dtype(src.dtype).kind == "i" else 0
         return fill, f"Landsat {'ESPA ' * bool(fill)}fill: DN {fill} read as nodata ({declares} value)"
+    names = [band_name_from_file(p).upper() for p in paths]
     if src.dtype == "uint16" and (modality == "msi" and sentinel2_names(bands)  # (given "blue,green,red,nir" too)
-                                  or len(paths) == src.count and sentinel2_names(map(band_name_from_file, paths))):
-        return 0, f"Sentinel-2 fill: DN 0 read as nodata ({declares} value)"
+                                  or len(paths) == src.count and sentinel2_names(names)):
+        who = "Sentinel-2 or Landsat" if set(names) <= {"B10", "B11"} else "Sentinel-2"  # a thermal band renamed
+        return 0, f"{who} fill: DN 0 read as nodata ({declares} value)"  # (B10.tif as ir had been told Sentinel-2's)
     return None
 
 

@@ -2,8 +2,7 @@
 product metadata beside the files (``_MTL.txt``); how they scale their DN is ``calibration.py``'s.
 
 Each function returns None for a file that is not such a product, so ``SceneReader`` asks them all.
-Cannot: read Sentinel-2's ``MTD_*.xml`` (the baseline comes from the ``.SAFE`` name or the sensing
-date) or any other mission's metadata.
+Cannot: read Sentinel-2's ``MTD_*.xml`` or any other mission's metadata.
 """
 
 from __future__ import annotations
