@@ -256,3 +256,16 @@ def test_levir_cd_notes_a_collar_in_either_image_of_a_pair(tmp_path):
     assert stats["notes"]["images_with_constant_border"] == 2, stats["notes"]
     tiled = stats_of("levir-cd", "--src", str(tmp_path), "--out", str(tmp_path / "t"), "--tile", "100")
     assert tiled["notes"]["images_with_constant_border"] == 2, tiled["notes"]  # the tiler's decode, looked at
+
+
+def test_a_0_255_mask_under_a_preset_is_told_to_use_binary(tmp_path):
+    from PIL import Image
+
+    Image.fromarray(np.full((40, 40, 3), 90, np.uint8)).save(tmp_path / "a.png")
+    mask = np.zeros((40, 40), np.uint8)
+    mask[5:20, 5:20] = 255
+    Image.fromarray(mask).save(tmp_path / "a_mask.png")
+    stats_of("masks", "--images", str(tmp_path / "a.png"), "--labels", str(tmp_path / "a_mask.png"),
+             "--preset", "loveda", "--out", str(tmp_path / "o"))
+    said = json.loads((tmp_path / "o" / "stats.json").read_text())["skipped_examples"]["unknown_label_value"]
+    assert said.endswith("(value 255 on 225 pixels; a mask of 0 and 255 alone is read by --binary CLASS)"), said

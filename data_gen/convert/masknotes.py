@@ -43,18 +43,16 @@ def label_values(label, void=None) -> set:
 
 
 def no_class_said(args, classes: dict, ignored: list, seen: set) -> str:
-    """Why labels gave no record, a note read as a sentence: the values they hold, the class map's values (those it
+    """Why labels gave no record under ``--preset`` or ``--palette`` (under ``--binary`` all-zero masks are empty,
+    nothing to say), a note read as a sentence: the values they hold, the class map's values (those it
     ignores apart), and ``--binary`` for a 0/1 or 0/255 mask: ``--preset loveda`` on a 0/1 mask said only "no records
     written (1 images_without_objects_not_read)", its 1 being LoveDA's background."""
-    given = (f"--preset {args.preset}" if args.preset else f"--palette {args.palette}" if args.palette
-             else f"--binary {args.binary}")
-    shown = sorted(seen, key=str)
+    given = f"--preset {args.preset}" if args.preset else f"--palette {args.palette}"
+    shown = sorted(seen)  # grey levels, or [r, g, b] tuples: one kind a run
     values = ", ".join(map(str, shown[:12])) + (f" … ({len(shown)} values)" if len(shown) > 12 else "")
     said = (f"no label holds a class of {given}: they hold {values}; its classes are "
-            + ", ".join(f"{c} {v}" for c, v in classes.items() if v != "nonzero")
+            + ", ".join(f"{c} {v}" for c, v in classes.items())
             + (f" (ignored: {', '.join(map(str, ignored))})" if ignored else ""))
-    if args.binary:
-        return f"no label holds a non-zero pixel for --binary {args.binary}: they hold {values}"
     if len(seen) <= 2:  # 0/1, 0/255: a binary mask
         return said + "; a mask of 0 and one other value is read by --binary CLASS (e.g. --binary building)"
     return said + "; give the map of these values with --palette FILE"

@@ -203,10 +203,12 @@ def unknown_values(label, classes: dict[str, object], ignored: list, out: Output
         flat = (flat[:, 0].astype(np.uint32) << 16) | (flat[:, 1].astype(np.uint32) << 8) | flat[:, 2]
     values, counts = np.unique(flat, axis=0 if rgb and not packed else None, return_counts=True)
     known = {tuple(v) if isinstance(v, list) else v for v in (*classes.values(), *ignored)}
-    for v, n in zip(values.tolist(), counts.tolist()):
-        key = (v >> 16, (v >> 8) & 255, v & 255) if packed else tuple(v) if rgb else v
+    keys = [(v >> 16, (v >> 8) & 255, v & 255) if packed else tuple(v) if rgb else v for v in values.tolist()]
+    binary = not rgb and len(keys) == 2 and 0 in keys  # LEVIR-CD's 0/255 under --preset loveda: say what reads it
+    for key, n in zip(keys, counts.tolist()):
         if key not in known:
-            out.skip("unknown_label_value", where, f"value {key} on {n} pixels")
+            out.skip("unknown_label_value", where, f"value {key} on {n} pixels"
+                     + (f"; a mask of 0 and {key} alone is read by --binary CLASS" if binary else ""))
 
 
 def class_masks(label, classes: dict[str, object], void=None) -> dict:
@@ -392,7 +394,8 @@ def run(args, out: Output) -> None:
                 continue
             unknown_values(label, classes, ignored, out, str(lab), void)
             out.note("images_without_objects_not_read")
-            no_class.update(label_values(label, void))
+            if not args.binary:
+                no_class.update(label_values(label, void))
             continue
         try:
             size = image_size(image, out)  # read to its end: a truncated image is caught here, not in training
@@ -449,7 +452,7 @@ def run(args, out: Output) -> None:
                 meta = make_meta("masks", lab.name, win.width, win.height, win.as_list())
                 rid = f"seg-{image.stem}" + (f"-{win.x0}-{win.y0}" if tiled else "")
                 seg_records(out, traced, rid=rid, images=images, meta=meta)
-    if no_class and not out.tasks:  # "no records written (1 images_without_objects_not_read)" said not why
+    if no_class and not out.tasks and not args.binary:  # "no records written (1 images_without_objects_not_read)"
         out.note(no_class_said(args, classes, ignored, no_class))
 
 
