@@ -52,6 +52,21 @@ def test_nothing_trainable_left_but_one_image_change_records_stops_saying_so(tmp
         read_train_data(_cfg(tmp_path, [_rec("one0", 1), _rec("one1", 3)]), 0, 1)
 
 
+def test_a_run_on_data_rich_in_one_image_change_records_trains_and_counts_them(tmp_path, capsys):
+    """rsvlm train on such data (3 of 7 records; data.max_bad_fraction 0.01) exited 2 before training, "3 of 7
+    record lines are malformed"; it trains on the rest, summary.json counting them apart from malformed lines."""
+    from rsvlm.train import main as train_main
+
+    recs = [_rec(f"one{i}", 1) for i in range(3)] + [_rec(f"pair{i}", 2) for i in range(2)]
+    recs += [_rec(f"cls{i}", 1, task="cls") for i in range(2)]
+    cfg = _cfg(tmp_path, recs)
+    argv = ["--config", str(recipe(tmp_path)), f"data.train={cfg.data.train}", f"out_dir={tmp_path / 'run'}",
+            "log.progress=false", "max_steps=1", "batch_size=2", "device=cpu", "data.batching=naive"]
+    assert train_main(argv) == 0, capsys.readouterr().err
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["unpaired_change_records"] == 3 and summary["malformed_records"] == 0 and summary["steps"] == 1
+
+
 def test_two_process_contrastive_run_resumes_exactly_and_quietly(tmp_path):
     """Two CPU processes (gloo): open_clip's ClipLoss said torch's all_gather FutureWarning 30 times in an 8-step
     run (none the user's to act on); a resume from a step folder continues the loss curve as the whole run drew it,
