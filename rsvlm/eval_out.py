@@ -1,24 +1,25 @@
 """What ``rsvlm eval`` reads of its ``--out`` file and the rank parts beside it before the model loads, in one pass
-(``read_answers``): the ids answered (``predictions.answered_ids``'s) and the records whose answers are all stale
-(``eval_reading.undigested``'s), each of which read every file again; and ``answered_already``, which now reads the
+(``read_answers``): the ids answered (``predictions.answered_ids``'s), the records whose answers are all stale
+(``eval_reading.undigested``'s), and what ``predictions.check_out`` refuses an ``--out`` for (its lines that are no
+answer, a records file, no text), each of which read every file again; and ``answered_already``, which now reads the
 files only where every record of the rank's share has an answer there at all.
 
-``predictions.check_stamp`` and ``unstamped_answers`` take its ids (``held``). Cannot: spare the read of
-``predictions.check_out``, which takes the path, not what was read.
+``predictions.check_stamp`` and ``unstamped_answers`` take its ids (``held``). Cannot: spare ``check_out``'s own read
+until it takes this one (``read=``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rsvlm.answer_lines import answer_lines
 from rsvlm.data.records import ReadReport
 from rsvlm.data.records_shape import json_line
 from rsvlm.eval_answers import tagged_record
-from rsvlm.eval_reading import line_values, stale_among
+from rsvlm.eval_reading import stale_among
 from rsvlm.predictions import answer_files, part_path, resume_state
 from rsvlm.progress import counted
 
@@ -26,10 +27,19 @@ from rsvlm.progress import counted
 @dataclass
 class AnswersRead:
     """``read_answers``'s pass: ``ids`` answered (error rows too) in ``--out`` or any rank part; ``stale``: the ids
-    of the records given whose answers are all stale, in their order (None where none were given)."""
+    of the records given whose answers are all stale, in their order (None where none were given); of ``--out``
+    itself, as ``predictions.check_out`` judges it: how many of its rows hold an id (``n_own``; its ids are among
+    ``ids``, not kept apart: a second set of 200k ids), each line that is no JSON object with a string
+    id (``bad``: ``PATH:N: why``; blank lines and a last line without its newline aside), whether a row holds
+    ``conversations`` (``holds_records``: the --data file given as --out) and whether it is no UTF-8 text
+    (``not_text``: read no further, its parts not read)."""
 
     ids: set[str]
     stale: list[str] | None = None
+    n_own: int = 0
+    bad: list[str] = field(default_factory=list)
+    holds_records: bool = False
+    not_text: bool = False
 
 
 def needs_stale(old: dict | None) -> bool:
@@ -41,17 +51,37 @@ def needs_stale(old: dict | None) -> bool:
 def read_answers(out: Path, records: dict[str, dict] | None = None) -> AnswersRead:
     """``out`` and its rank parts read once, a line at a time: the ids ``predictions.answered_ids`` gives, and, for
     ``records`` (by id), the ids ``eval_reading.undigested`` gives (answers without an ``asked_digest`` or with a
-    stale one, error rows aside). A file that is no UTF-8: UnicodeDecodeError, as both raised."""
-    ids: set[str] = set()
+    stale one, error rows aside), and ``AnswersRead``'s view of ``out`` for ``check_out``. ``out`` no UTF-8:
+    ``not_text``; a rank part: UnicodeDecodeError, as ``answered_ids`` raises."""
+    read = AnswersRead(set())
 
     def answered():  # each row with an id, its id kept on the way
-        for row in line_values(answer_files(out)):
-            if isinstance(row, dict) and isinstance(rid := row.get("id"), str):
-                ids.add(rid)
-                yield row
+        for f in answer_files(out):
+            try:
+                for n, line in enumerate(answer_lines(f), 1):
+                    try:
+                        row, why = json_line(line), 'not a JSON object with a string "id"'
+                    except ValueError as e:
+                        row, why = None, str(e)
+                    has_id = isinstance(row, dict) and isinstance(rid := row.get("id"), str)
+                    if f == out:
+                        read.holds_records |= isinstance(row, dict) and "conversations" in row
+                        if has_id:
+                            read.n_own += 1
+                        elif line.strip() and line.endswith("\n"):  # a last line being written, or cut: not one
+                            read.bad.append(f"{f}:{n}: {why}")
+                    if has_id:
+                        read.ids.add(rid)
+                        yield row
+            except UnicodeDecodeError:
+                if f != out:
+                    raise
+                read.not_text = True  # an image given as --out: check_out refuses it, nothing more to read
+                return
 
     stale = stale_among(answered(), records or {})
-    return AnswersRead(ids, None if records is None else stale)
+    read.stale = None if records is None else stale
+    return read
 
 
 def answered_already(args, rank: int, world: int, loaded: tuple[list[dict], ReadReport],

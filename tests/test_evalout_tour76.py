@@ -101,3 +101,33 @@ def test_an_interrupted_resume_counts_this_run_s_answers_apart_from_the_kept_one
     capsys.readouterr()
     assert main(argv) == 130
     assert "(this run wrote 1 answer; 3 of the 6 records are answered, 3 left)" in capsys.readouterr().err
+
+
+def test_read_answers_sees_what_check_out_refuses_an_out_for(tmp_path):
+    """One pass gives check_out's view of --out (its lines that are no answer, a records row, its rows with an id)
+    beside the ids of it and its parts: the first bad line as check_out quotes it, blank lines and a cut last line
+    not counted."""
+    from rsvlm.eval_out import read_answers
+    from rsvlm.predictions import check_out
+
+    data, out = _data(tmp_path), tmp_path / "p.jsonl"
+    out.write_text('{"id": "r0", "answer": "a"}\nnot json\n{"x": 1}\n\n{"id": "r9", "conversations": []}\n{"id": "r1')
+    (tmp_path / "p.jsonl.rank1").write_text('{"id": "r2", "answer": "b"}\n')
+    got = read_answers(out)
+    assert (got.ids, got.n_own, got.holds_records, got.not_text) == ({"r0", "r9", "r2"}, 2, True, False)
+    assert got.bad == [f"{out}:2: not valid JSON (Expecting value at column 1)",
+                       f'{out}:3: not a JSON object with a string "id"']
+    out.write_text("not json\n{\"x\": 1}\n")
+    assert f"first: {read_answers(out).bad[0]}" in check_out(data, out)
+
+
+def test_read_answers_of_an_out_that_is_no_text_says_so_and_a_part_that_is_none_raises(tmp_path):
+    from rsvlm.eval_out import read_answers
+
+    out = tmp_path / "p.jsonl"
+    out.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00\n")
+    assert read_answers(out).not_text
+    out.write_text('{"id": "r0", "answer": "a"}\n')
+    (tmp_path / "p.jsonl.rank0").write_bytes(b"\xff\xfe\n")
+    with pytest.raises(UnicodeDecodeError):
+        read_answers(out)
