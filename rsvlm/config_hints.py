@@ -292,7 +292,7 @@ def leaf_near(path: list[str], keys_at: Callable[[list[str]], tuple[list[str], s
         by_name.setdefault(leaf[-1], []).append(leaf)
     for n in range(len(path), 0, -1):  # train.lora.r: train_lora_r, then lora_r, then r
         word = "_".join(path[-n:])  # joined words are taken as spelt; one word may be misspelt (lora_rank)
-        name = word if word in by_name else SYNONYMS.get(word) if n > 1 else near_key(word, list(by_name))
+        name = word if word in by_name else SYNONYMS.get(word) if n > 1 else near_key(word, list(by_name), slips=False)
         name = name if name in by_name else None
         if name:
             found = by_name[name]
@@ -318,22 +318,23 @@ def entry_named(path: list[str], data: dict) -> tuple[list[str], str]:
     return path, f", {ENTRY} one of {', '.join(names)}" if names else ""
 
 
-def near_key(key: str, valid: list[str], sections: set[str] = frozenset()) -> str | None:
+def near_key(key: str, valid: list[str], sections: set[str] = frozenset(), slips: bool = True) -> str | None:
     """The one key of ``valid`` that ``key`` is a misspelling (``max_step``, ``lrr``, ``output_dir``) or a
     shortening or lengthening (``warmup``, ``train_file``, ``grad_accumulation``; a section's name only as one
     word, ``optimizer``: ``model_name`` is no key of model:) of; None where none is, or several are. A looser
     likeness named keys of another meaning (``save_steps`` max_steps, ``logging_steps`` slow_step_s or log). A key
     in capitals (``VAL``, ``LR``, ``MAX_STEP``: difflib scored ``VAL`` against ``val`` at 0) is read as written
-    small: the one key it is but for case, else the one its small spelling is near."""
+    small: the one key it is but for case, else the one its small spelling is near. ``slips``: a short key's one slip
+    (``one_slip``) counts; not among every key of a config (``train.step`` was model.trainable.stem)."""
     if (low := key.casefold()) != key and key not in valid:
         same = [v for v in valid if v.casefold() == low]
-        return (same[0] if len(same) == 1 else None) if same else near_key(low, valid, sections)
+        return (same[0] if len(same) == 1 else None) if same else near_key(low, valid, sections, slips)
     if SYNONYMS.get(key) in valid:
         return SYNONYMS[key]
     if close := difflib.get_close_matches(key, valid, n=1, cutoff=0.8):
         return close[0]
-    if len(slips := [v for v in valid if one_slip(key, v)]) == 1:  # sise, tset: 0.75 to difflib, under its 0.8
-        return slips[0]
+    if slips and len(one := [v for v in valid if one_slip(key, v)]) == 1:  # sise, tset: 0.75 to difflib, under 0.8
+        return one[0]
 
     def extends(long: str, short: str, section: bool) -> bool:
         if not long.startswith(short) or len(short) < 3:
