@@ -58,6 +58,8 @@ def crs_problem(crs: str | int, mapping: bool = False) -> str | None:
             CRS.from_user_input(json.loads(crs) if mapping else crs)
         except CRSError as e:
             return " ".join(str(e).split())
+        except (ValueError, TypeError, AttributeError) as e:  # EPSG:32618x, {"init": 32618}: rasterio's own slips
+            return f"{type(e).__name__}: {' '.join(str(e).split())}"
     return None
 
 
