@@ -44,7 +44,7 @@ def test_a_full_wkt_and_projjson_of_a_real_file_are_kept():
 
 @pytest.mark.parametrize("crs, why", [("EPSG:99999", "The EPSG code is unknown"), ("UTM 18N", "could not be parsed"),
                                       ({"type": "ProjectedCRS", "name": "WGS 84 / UTM zone 18N"}, "could not be parsed"),
-                                      (999999, "")])
+                                      (999999, "The EPSG code is unknown")])
 def test_a_crs_rasterio_cannot_read_is_refused_naming_file_line_and_value(crs, why, tmp_path, capfd):
     path = tmp_path / "r.jsonl"
     path.write_text(json.dumps(BASE) + "\n" + json.dumps(_crs(crs)) + "\n")
