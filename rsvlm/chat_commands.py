@@ -13,8 +13,8 @@ from rsvlm import inference as inf
 from rsvlm import out_paths
 from rsvlm.advice import for_chat, for_cli
 from rsvlm.cli_values import stdin_image
-from rsvlm.output_options import overlay_title, rgb_bands_problem, vis_not_georeferenced
-from rsvlm.predict_question import asked_marks, pixel_question
+from rsvlm.output_options import asked_regions, overlay_title, rgb_bands_problem, vis_not_georeferenced
+from rsvlm.predict_question import pixel_question
 
 HELP = """commands:
   /image PATH [modality] [bands]
@@ -234,7 +234,7 @@ class Commands:
         kw = dict(title=overlay_title(pixel_question(question, img, pair=pair), self.repl.last.get("answer"),
                                       images=self.repl.images), object_scale=inf.read_scale(img), rgb_bands=rgb)
         # the region a [regcap] question asked about drawn too, as predict --vis draws it (was left out)
-        asked = asked_marks(question, img, pair)
+        asked = asked_regions(question, img)
         drawn = self.repl.last["objects"] + asked
         try:
             if len(self.repl.images) == 2:  # a pair side by side, the shapes on both (was the after image alone)

@@ -86,18 +86,16 @@ _UNKNOWN_WAY = (  # gcp_orientation_note's words where it cannot tell the image'
 )
 
 
-def asked_regions(question: str, img, pair: bool = False) -> list[dict]:
+def asked_regions(question: str, img) -> list[dict]:
     """The shapes a question gives (a ``[regcap]`` box, a ``[change]`` or ``[vqa]`` question's), in ``img``'s scene
     pixels (``inference.scene_wh``), labelled "region asked" for ``--vis`` and ``/vis`` to draw beside the answer (a
-    region's caption was drawn with no sign of which region it was about). ``pair``: ``img`` is a pair's after
-    image, whose pixels the region is read in (as a pair's answer is) and, the two taken as one ground, the same
-    place in the before image: labelled so, drawn on both. Cannot place a tiled run's region (read in each tile's
-    own frame)."""
+    region's caption was drawn with no sign of which region it was about). A pair's region is read in the after
+    image's pixels (``img``) and drawn on both; ``predict_question.pixel_question`` says so in the title (the label
+    once said it, running far past a small box). Cannot place a tiled run's region (read in each tile's own frame)."""
     from rsvlm import geometry
     from rsvlm.inference import scene_wh
 
-    label = "region asked (after's pixels, same place in both)" if pair else "region asked"
-    return [{**o, "label": label} for o in geometry.decode(question, *scene_wh(img)).objects]
+    return [{**o, "label": "region asked"} for o in geometry.decode(question, *scene_wh(img)).objects]
 
 
 def turned_line(notes: list[str]) -> str | None:

@@ -20,6 +20,7 @@ from rsvlm.closed_pipes import readers_may_close
 from rsvlm.io.nodata_objects import ValidityMap, dropped_note, nodata_note, on_nodata
 from rsvlm.output_options import (
     above_min_score,
+    asked_regions,
     overlay_title,
     rgb_bands_problem,
     unscored_note,
@@ -27,7 +28,6 @@ from rsvlm.output_options import (
 )
 from rsvlm.predict_outputs import output_problem, write_output
 from rsvlm.predict_question import (
-    asked_marks,
     asked_question,
     change_region_note,
     count_note,
@@ -420,7 +420,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         kw = dict(title=overlay_title(titled, None if counted else result["answer"], bool(args.tile), images),
                   max_side=VIS_MAX_SIDE, object_scale=inf.read_scale(base), rgb_bands=args.rgb_bands)
         # a [regcap] region drawn too: its caption was drawn with no sign of where it was asked
-        drawn = result["objects"] + ([] if args.tile else asked_marks(question, base, len(images) == 2))
+        drawn = result["objects"] + ([] if args.tile else asked_regions(question, base))
         if len(images) == 2:  # a pair side by side, the shapes on both (was the after image alone)
             draw_pair_overlay(*images, drawn, args.vis, captions=(f"before: {labels[0]}",
                                                                               f"after: {labels[1]}"), **kw)

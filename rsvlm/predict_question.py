@@ -230,7 +230,7 @@ def _shape_words(obj: dict) -> str:
 def pixel_question(question: str, img, region=None, pair: bool = False) -> str:
     """``question`` as an overlay's title writes it: each shape's tokens (``<box><loc_140>…</box>``, which the
     user never typed) as its pixels in ``img`` (``inference.scene_wh``), ``region`` (``--region``'s X1,Y1,X2,Y2) as
-    typed; ``pair``: said to be in the after image's pixels, the same place drawn on both (``asked_marks``' label
+    typed; ``pair``: said to be in the after image's pixels, the same place drawn on both (``asked_regions``' label
     was that long sentence). A mask's grid, and a span that decodes to no one shape, stay tokens."""
     from rsvlm import geometry
 
@@ -244,11 +244,3 @@ def pixel_question(question: str, img, region=None, pair: bool = False) -> str:
 
     said, n = re.subn(f"{inf.SHAPE_OPEN}.*?{inf.SHAPE_CLOSE}", words, question)
     return f"{said} (in the after image's pixels, drawn on both)" if pair and n else said
-
-
-def asked_marks(question: str, img, pair: bool = False) -> list[dict]:
-    """``output_options.asked_regions``' shapes labelled "region asked" for a pair too: its label there ("region asked
-    (after's pixels, same place in both)") ran far past a small box; ``pixel_question`` says it in the title."""
-    from rsvlm.output_options import asked_regions
-
-    return [{**o, "label": "region asked"} for o in asked_regions(question, img, pair)]

@@ -75,4 +75,4 @@ def test_vis_draws_the_region_a_regcap_question_asked_about(ckpt, geotiff, tmp_p
     repl.load_image([str(geotiff)])
     assert repl.handle(f"[change] What changed in {BOX}?") and repl.handle(f"/vis {tmp_path / 'p.png'}")
     assert [o["label"] for o in drawn["two"] if o["label"].startswith("region")] == [
-        "region asked (after's pixels, same place in both)"]
+        "region asked"]
