@@ -73,8 +73,7 @@ def count_note(question: str, classes: list[str], default: bool) -> str | None:
     class ("How many ships are there?"; it answered "How many objects are there?", the standard question once, with
     a guess), so ``default`` (the task's standard question was asked) says the class asked and ``classes`` (the
     model's ``prompt.det_classes``) the others; a question naming none of ``classes`` (singular or plural, whole
-    words, in any case, ``-`` and ``_`` read as spaces) is warned of. Cannot tell a class named by another word
-    ("cars", "vessels", "people") from none."""
+    words, in any case, ``-`` and ``_`` read as spaces) is warned of, naming the nearest class (``closest_class``)."""
     if opening_task(question) != "count":
         return None
     if default:
@@ -90,7 +89,6 @@ def count_note(question: str, classes: list[str], default: bool) -> str | None:
             "of them, and its count of other things is a guess")
 
 
-
 def change_region_note(question: str) -> str | None:
     """What to say of a ``[change]`` question holding a shape ("What changed in <box>…?"), else None: every
     [change] question the model learnt is of the whole pair (data_gen's ``CHANGE_CAPTION``, ``CHANGE_SEG``), so it
@@ -101,31 +99,38 @@ def change_region_note(question: str) -> str | None:
             "whole pair: '[change] What changed between the two images?'), so its answer may be of the whole pair; "
             "crop both images to the region to ask of it alone")
 
-CLASS_WORDS = (  # words a question may use for one of DOTA's classes (singular, spoken): any one names the others
-    ("small vehicle", "car", "automobile", "sedan", "van", "taxi", "pickup", "suv"),
-    ("large vehicle", "truck", "lorry", "bus", "trailer", "tractor"),
-    ("plane", "airplane", "aeroplane", "aircraft", "airliner", "jet"),
-    ("ship", "boat", "vessel", "ferry", "yacht", "tanker", "warship"),
-    ("storage tank", "tank", "oil tank", "silo"),
-    ("building", "house", "roof", "rooftop"),
-    ("swimming pool", "pool"),
-    ("helicopter", "chopper"),
-)
+# words a question may use for a model's class (spoken, singular), keyed by the class: only a model that has the key
+# is offered it ("cars": its small vehicles), so a model whose "tank" is an armoured vehicle is not offered its tanks
+# for "storage tanks" or "silos" (one table of groups offered any member of a group for any other)
+CLASS_WORDS = {
+    "small vehicle": ("car", "automobile", "sedan", "van", "taxi", "pickup", "suv"),
+    "large vehicle": ("truck", "lorry", "bus", "trailer", "tractor"),
+    "vehicle": ("car", "automobile", "van", "truck", "lorry", "bus"),  # DIOR's one vehicle class
+    "car": ("automobile", "sedan", "taxi"),  # not "van": a model with both
+    "truck": ("lorry",),  # not "bus" nor "trailer"
+    "plane": ("airplane", "aeroplane", "aircraft", "airliner", "jet"),
+    "airplane": ("plane", "aeroplane", "aircraft", "airliner", "jet"),  # DIOR's
+    "ship": ("boat", "vessel", "ferry", "yacht", "tanker", "warship"),
+    "storage tank": ("tank", "oil tank", "silo"),
+    "storagetank": ("storage tank", "tank", "oil tank", "silo"),  # DIOR's
+    "building": ("house", "roof", "rooftop"),
+    "swimming pool": ("pool",),
+    "helicopter": ("chopper",),
+}
 
 
 def closest_class(said: str, spoken: list[str]) -> tuple[str | None, str | None]:
     """The word of the spoken question ``said`` that most likely means one of the spoken classes ``spoken``, and
-    that class: a ``CLASS_WORDS`` synonym ("cars": small vehicle, "planes": airplane) where the model has it, else the counted
-    noun ("How many planess ...") close in spelling to one (difflib); (noun or None, None) where none is near. Knows
-    no synonym outside ``CLASS_WORDS``, and cannot tell a car from a small vehicle that is a van."""
+    that class: a word ``CLASS_WORDS`` gives for one of ``spoken`` ("cars": small vehicle, "planes": airplane; the
+    one said first), else the counted noun ("How many planess ...") close in spelling to one (difflib); (noun or
+    None, None) where none is near. Knows no word outside ``CLASS_WORDS``, and cannot tell a car from a small
+    vehicle that is a van."""
     import difflib
 
-    for words in CLASS_WORDS:  # "planes" for a model's "airplane", "cars" for its "small vehicle"
-        known = [w for w in words if w in spoken]
-        if said_word := next((m.group(0) for w in words if (m := re.search(
-                rf"\b(?:{re.escape(w)}|{re.escape(plural(w))})\b", said))), None):
-            if known:
-                return said_word, known[0]
+    found = [(m.start(), m.group(0), cls) for cls in spoken for w in CLASS_WORDS.get(cls, ())
+             if (m := re.search(rf"\b(?:{re.escape(w)}|{re.escape(plural(w))})\b", said))]
+    if found:  # "How many cars are near the boats?": the cars
+        return min(found)[1:]
     m = re.search(r"(?:how many|count(?: the| all)?|number of)\s+([a-z][a-z ]*?)(?=\s+(?:are|is|can|do|does|were|in|"
                   r"on|there|you)\b|[^a-z ]|$)", said)
     if m is None:
