@@ -12,7 +12,7 @@ from PIL import Image, ImageFont
 from script_loader import load_bench
 
 from eval.common import Headline
-from rsvlm.io import RSImage, draw_overlay, vis
+from rsvlm.io import RSImage, draw_overlay, vis, vis_fonts
 
 
 def _grey():
@@ -21,11 +21,12 @@ def _grey():
 
 @pytest.fixture
 def no_system_font(monkeypatch):
-    """No font of ``vis._FONT_FILES`` on this system (a bare container): the cached lookup redone, then undone."""
-    monkeypatch.setattr(vis, "_FONT_FILES", ("rsvlm-no-such-font.ttf",))
-    vis._font_paths.cache_clear()
+    """No font of ``vis_fonts.FONT_FILES`` on this system (a bare container): the cached lookup redone, then undone
+    (the overlay's fonts are looked up in ``rsvlm.io.vis_fonts`` since stop 76, so they are swapped out there)."""
+    monkeypatch.setattr(vis_fonts, "FONT_FILES", ("rsvlm-no-such-font.ttf",))
+    vis_fonts.font_paths.cache_clear()
     yield
-    vis._font_paths.cache_clear()
+    vis_fonts.font_paths.cache_clear()
 
 
 def _drawn(tmp_path, label: str) -> np.ndarray:
@@ -36,7 +37,7 @@ def _drawn(tmp_path, label: str) -> np.ndarray:
 def test_labels_are_drawn_in_pillows_font_where_the_system_has_none(tmp_path, no_system_font):
     """The fallback the commit gave no test: no system font found, Pillow's own (ASCII only) draws, no download and
     no error, and two Chinese labels still differ (written as their codes)."""
-    assert vis._font_paths() == ()
+    assert vis_fonts.font_paths() == ()
     assert vis._fit("建筑", vis._fonts(14), {})[1] == "U+5EFA U+7B51"
     a, b = _drawn(tmp_path, "建筑"), _drawn(tmp_path, "船舶")
     assert a.shape == b.shape and not np.array_equal(a, b)
