@@ -147,19 +147,22 @@ def constant_border(path, tolerance: int | None = None, image=None) -> tuple[tup
     with contextlib.nullcontext(image) if image is not None else Image.open(path) as im:
         lossy = Path(path).suffix.lower() in (".jpg", ".jpeg")
         a = np.asarray(im.convert("RGB") if im.mode in ("P", "PA", "LA", "RGBA", "CMYK", "YCbCr") else im)
-    a = (a[..., None] if a.ndim == 2 else a[..., :3]).astype(np.int32)  # (H, W, C)
+    a = a[..., None] if a.ndim == 2 else a[..., :3]  # (H, W, C) as decoded: no wider copy of a large image
     h, w = a.shape[:2]
-    ring = np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]])  # (E, C) the edge's pixels
+    ring = np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]]).astype(np.int64)  # (E, C) the edge's pixels
     values, counts = np.unique(ring, axis=0, return_counts=True)
     value = values[counts.argmax()]  # (C,)
     tol = (8 if lossy else 0) if tolerance is None else tolerance
-    top = 255 if a.max() <= 255 else 65535
-    if not ((value <= tol).all() or (value >= top - tol).all()):  # a collar is black or white: not a dark sea
+    if not (value <= tol).all():  # a collar is black or white: not a dark sea; the whole image looked at only then
+        top = 255 if a.dtype == np.uint8 or a.max() <= 255 else 65535
+        if not (value >= top - tol).all():
+            return None
+    if 4 * (np.abs(ring - value) <= tol).all(axis=-1).sum() <= len(ring):
         return None
-    near = (np.abs(a - value) <= tol).all(axis=-1)  # (H, W)
-    edge = np.concatenate([near[0], near[-1], near[1:-1, 0], near[1:-1, -1]])
-    if 4 * edge.sum() <= edge.size:
-        return None
+    lo, hi = (np.iinfo(a.dtype).min, np.iinfo(a.dtype).max) if a.dtype.kind in "iu" else (-np.inf, np.inf)
+    near = np.ones((h, w), bool)
+    for c, v in enumerate(value.tolist()):  # band by band: bool planes, not an int copy of the image
+        near &= (a[..., c] >= max(v - tol, lo)) & (a[..., c] <= min(v + tol, hi))
     lab, _ = ndimage.label(near)  # (H, W) int32, 4-connected
     at_edge = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
     pixels = int(np.isin(lab, at_edge[at_edge > 0]).sum())

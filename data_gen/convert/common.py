@@ -431,8 +431,6 @@ def note_unlabelled(out: Output, index: dict[str, Path], used) -> None:
     def key(p) -> Path:
         return Path(p).parent.resolve() / Path(p).name
 
-    if out.left_out:  # under --limit the images of labels left unread would be counted as unlabelled
-        return
     left = {key(p) for p in index.values()} - {key(p) for p in used}
     if left:  # named by the first (notes_examples): a count alone left the user to find which
         out.note("images_without_label", len(left), first_of(sorted(left)))

@@ -229,6 +229,8 @@ def run(args, out: Output) -> None:
         emit_objects(out, rid=f"dota-{path.stem}", source="DOTA", file=path.name, image=image,
                      width=width, height=height, objects=objects, opts=opts, modality=args.modality,
                      forms=("obb", "box"))
+    if out.left_out:  # --limit: a label file left unread still names its image, no unlabelled one
+        named += [im for p in files if (im := index.get(p.stem)) is not None]
     note_unlabelled(out, index, named)
     if allowed is not None:
         allowed.note_unmatched(out)

@@ -270,7 +270,8 @@ def run(args, out: Output) -> None:
         forms = ("obb", "box") if any(o["kind"] == "obb" for o in objects) else ("box",)
         emit_objects(out, rid=f"voc-{path.stem}", source="VOC", file=path.relative_to(src).as_posix(), image=image, width=width,
                      height=height, objects=objects, opts=opts, modality=args.modality, forms=forms)
-    note_unlabelled(out, index, list(named))
+    if not out.left_out:  # --limit: the images unread XML files name are unknown, not unlabelled
+        note_unlabelled(out, index, list(named))
     note_named_twice(out, src, named)
     if allowed is not None:
         allowed.note_unmatched(out)
