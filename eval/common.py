@@ -253,7 +253,8 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
         untasked = (f"; 'None' is {counted(other['None'], 'record')} with no \"task\" field and no tag such as [vqa] opening the "
                     "question (python -m data_gen convert llava rewrites GeoChat's tags and takes --task)") if other["None"] else ""
         left = f"; {change_left(n, task_name)}" if (n := other.get("change (not kept)")) else ""  # was the count alone
-        raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'no record at all: an empty file, blank lines alone or an empty JSON array'}){untasked}{left}{scripts_for(other)}")
+        bad = f"; {note}" if (note := bad_gt_note(report)) else ""  # the task's own all bad: was 'found {vqa: 10}' alone
+        raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'no record at all: an empty file, blank lines alone or an empty JSON array'}){untasked}{left}{scripts_for(other)}{bad}")
     canonical = (json.dumps(r, sort_keys=True, default=str) + "\n" for r in sorted(records, key=lambda r: str(r.get("id"))))
     digest = hashlib.sha256("".join(canonical).encode()).hexdigest()[:16]  # the set's records, sized or not: eval.report's
     records, unsized, size_notes = with_sizes(records, args) if geometry and references else (records, 0, [])

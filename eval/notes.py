@@ -338,12 +338,15 @@ def count_notes(scores: dict) -> list[str]:
     the first id of it where the score file names one (``first_ids``)."""
     first = scores.get("first_ids") or {}
     missing = (scores.get("n_missing") or 0) < (scores.get("n_records") or 0)  # every one: a note says so
+    bad = scores.get("n_gt_bad_records")  # a skipped record's id is not read: its prediction is counted here, unsaid
+    unread = (f" as read (the ids of its {counted(bad, 'malformed record')} skipped, n_gt_bad_records, are not known: "
+              "some may be theirs)") if bad else ""
     out = [f"{counted(n, noun, verbs)} {what}" + (f"; first: {first[key]}" if key in first else "")
            for key, noun, verbs, what in (
         ("n_missing", "record", "has/have", "no prediction, scored as wrong" if missing else None),
         ("n_pred_bad_lines", "line", "", "of the predictions file unreadable"),
         ("n_pred_duplicate_ids", "prediction", "repeats/repeat", "an id (the first one counts)"),
-        ("n_pred_not_in_gt", "prediction", "names/name", "no record of the ground truth")) if what and (n := scores.get(key))]
+        ("n_pred_not_in_gt", "prediction", "names/name", f"no record of the ground truth{unread}")) if what and (n := scores.get(key))]
     other = scores.get("n_pred_other_task") or {}
     # "detection" in eval.detection: the script's name, no other benchmark's answers (said apart in a mix with one)
     ours = {k: n for k, n in other.items() if tokens.task_name(k) == scores.get("task")}

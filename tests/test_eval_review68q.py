@@ -1,7 +1,8 @@
 """Review of stop 68's eval start-up: a text scorer reads no shapes even in its own task's records (23bff4fd left
 test_eval_lead68q's text-scorer test passing without geometry=False: its records held none); a geometry scorer
-still refuses a bad shape in its own records, the question's too; every reader outside eval keeps the check
-(training skips a bad shape's record at read time, naming it)."""
+still checks the shapes of its own records, the question's too: a bad one is a malformed record, skipped and counted
+since stop 76 (eval.inputs.load_gt), and here, one of two records, half the file, which is refused naming its line;
+every reader outside eval keeps the check (training skips a bad shape's record at read time, naming it)."""
 
 from __future__ import annotations
 

@@ -87,7 +87,8 @@ def test_an_empty_task_is_no_task_of_its_own(tmp_path, capsys):
     """A prediction whose "task" is "" was tallied as another tool's task under the key "" (n_pred_other_task
     {"": 1}, "name a task that is no rsvlm task ({'': 1})"): blank names no task, as null does. A ground-truth
     record whose "task" is "" is malformed (DESIGN.md: a task is one of the tags' tasks; free chat has none, by
-    leaving it out): the scorers refuse the file naming its line, as they do any malformed record."""
+    leaving it out): skipped and counted as any malformed record is (stop 76); here one of two records, half the
+    file, so the scorer refuses it naming the line."""
     import pytest
     from conftest import eval_record, write_jsonl
 
