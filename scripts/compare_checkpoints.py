@@ -8,7 +8,8 @@ A and B are two checkpoint folders (``final/``, ``merged/``, a stage's ``final/`
 |difference|) and the tensors that differ most (one of another shape with both shapes: ``(4, 16)
 vs (8, 16)``), then for each listed one of other values its |Δ| as a share of its largest |value| in A
 and how many of its values differ (read again: a listed 7B embedding costs a second read); on stderr, the
-size of each side's weights (values and bytes of all its ``*.safetensors``). Exit status 0 when every tensor is equal, 1 when any differs or is missing on one
+size of each side's weights (values and bytes of all its ``*.safetensors``); a listed tensor's NaN/inf places
+in brackets, and before 'identical' how many tensors hold NaN/inf at the same places on both sides. Exit status 0 when every tensor is equal, 1 when any differs or is missing on one
 side, 2 on an error (folders with no weight file in common
 among them, two files with no tensor name in common; a training step folder against a model, which scripts/export_step.py writes as one
 first), 130 on Ctrl-C. Configs and tokenizers are not compared. Where only a LoRA adapter's tensors
@@ -24,6 +25,7 @@ import sys
 from pathlib import Path
 
 from rsvlm.argparsing import Parser
+from rsvlm.progress import counted
 
 PICKLED = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
 
@@ -94,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     bad = sorted((r for r in rows if r["status"] != "same"), key=far, reverse=True)
     for r in bad[: args.show]:
         said = f"  {r['shape_a']} vs {r['shape_b']}" if "shape_a" in r else "" if unmeasured(r) else f"  {r['max_abs']:.3g}"
+        said += f" ({r['note']})" if "note" in r else ""  # NaN/inf: where each side holds them (weights._value_gap)
         print(f"  {r['file']}: {r['name']}  {r['status']}{said}")
     # listed last, cut by --show: counted; every dtype row (those of equal values were all it counted: '78 of 99
     # tensors differ (40 in dtype)' for a float16 copy of 78 float32 weights), how many hold the same values
@@ -102,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     equal = sum(r["status"] == "dtype" and r["max_abs"] == 0 for r in bad)  # of the dtype rows
     what = ", ".join(f"{n} {label.get(k, k)}" + (f": {equal} of those equal in value" if k == "dtype" and equal else "")
                      for k, n in sorted(kinds.items()))
+    # equal bits may hold NaN/inf (a diverged run against its copy): 'identical' did not say so; the verdict stays last
+    if not bad and (odd := sum("note" in r for r in rows)):
+        print(f"{counted(odd, 'tensor')} {'holds' if odd == 1 else 'hold'} NaN or inf, at the same places on both sides")
     print("identical" if not bad else f"{len(bad)} of {len(rows)} tensors differ" + (f" ({what})" if what else ""))
     sized = [r for r in bad[: args.show] if r["status"] == "differs" and not r["max_abs"] <= 0]  # NaN in
     if sized:  # a bare |Δ| of 0.01 said nothing of whether that is noise or the whole weight: against its scale
@@ -122,8 +128,6 @@ def _size(top: Path) -> str:
     2 files, 4.9 MB" (values from the files' headers, bytes on disk). Other files (configs, pickles) are not counted."""
     import json
     import struct
-
-    from rsvlm.progress import counted
 
     files = [top] if top.is_file() else sorted(f for f in top.rglob("*.safetensors") if f.is_file())
     values = size = 0

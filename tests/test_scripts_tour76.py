@@ -8,10 +8,10 @@ from script_loader import load_script
 
 
 @pytest.mark.parametrize("words, said", [
-    (["--lr", "1e-4"], "--lr is no option of launch.py; the recipe's keys go as key=value: optim.lr=1e-4"),
+    (["--lr", "1e-4"], "--lr is no option of launch.py; the recipe's keys go as key=value: did you mean optim.lr=1e-4?"),
     (["--learning-rate=2e-5"], "--learning-rate is no option of launch.py; the recipe's keys go as key=value: "
-                               "optim.lr=2e-5"),
-    (["--lora_r", "8"], "--lora_r is no option of launch.py; the recipe's keys go as key=value: model.llm.lora_r=8"),
+                               "did you mean optim.lr=2e-5?"),
+    (["--lora_r", "8"], "--lora_r is no option of launch.py; the recipe's keys go as key=value: did you mean model.llm.lora_r=8?"),
 ])
 def test_launch_names_the_key_a_flag_near_one_stands_for(monkeypatch, capsys, words, said):
     """'--lr 1e-4' was argparse's 'unrecognized arguments: --lr 1e-4 data.train=x.jsonl', naming no key."""

@@ -12,7 +12,8 @@ from __future__ import annotations
 def main(argv: list[str] | None = None) -> int:
     """``--config FILE [key=value …]`` → train; returns the exit code: 2 when the run is refused before it
     builds or writes anything (``run.preflight``; ``inputs.RefusedData``: records too few, too many malformed or
-    unfit, or that fill no batch as asked; ``resume.OutDirRefused``: an out_dir that cannot be made), 1 when it
+    unfit, or that fill no batch as asked; ``resume.OutDirRefused``: an out_dir that cannot be made; a
+    ``model.llm.base_vocab`` the LLM's build refuses, named by the file or override that set it), 1 when it
     fails after, 130 on Ctrl-C, 143 on SIGTERM
     (which stops at the next step boundary once the steps have begun, saving a step folder where
     ``ckpt.every`` is set)."""
@@ -35,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--local_rank", "--local-rank", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. optim.lr=1e-4 (--optim.lr=1e-4 "
                                                      "and --optim.lr 1e-4, as Hugging Face's Trainer takes them, too)")
-    from rsvlm.train.flags import empty_recipe, flag_overrides, other_file
+    from rsvlm.train.flags import empty_recipe, flag_overrides, other_file, set_by
 
     typed = sys.argv[1:] if argv is None else list(argv)
     parser.argv = tuple(typed)  # the hints read it as typed: --conf x.yaml, not the override conf=x.yaml
@@ -92,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"rsvlm train: {e}", file=sys.stderr)
             return 2
         except (ValueError, OSError) as e:  # OSError: a full disk, a file it may not write; may be one rank's
+            if isinstance(e, ValueError) and str(e).startswith("llm.base_vocab "):  # the build's: named no file
+                if first:  # every rank's alike, before out_dir is written: refused as load_config refuses a key
+                    print(f"rsvlm train: {set_by(args.config, args.overrides, 'model.llm.base_vocab')}: model.{e}",
+                          file=sys.stderr)
+                return 2
             print(f"{who}: {type(e).__name__}: {e}", file=sys.stderr)
             return 1
         except RuntimeError as e:

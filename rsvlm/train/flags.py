@@ -130,24 +130,40 @@ def key_near(key: str) -> str | None:
     return ".".join(near) if near else None
 
 
+def set_by(config: str, overrides: list[str], key: str) -> str:
+    """What set dotted ``key`` of a run, to begin an error with as ``load_config`` does: ``override 'K=V'``, the
+    recipe or the ``base:`` file whose value the merge kept (``config_hints.set_in``), else the recipe."""
+    from rsvlm.config_hints import set_in
+    from rsvlm.model.own_llm import overriding
+
+    if said := overriding(key, overrides):
+        return f"override {said!r}"
+    return set_in(config, key) or config
+
+
 def recipe_flag(argv: list[str], options, prog: str) -> str | None:
     """The refusal, by ``prog`` (scripts/launch.py), of a recipe key typed as an option (``--max_steps 3``; Hugging
     Face's ``--deepspeed FILE``, which is ``dist.deepspeed``) that is none of ``options``: argparse called it and
     every key=value after it unrecognised. A bare boolean key (``--overwrite``) means ``=true``; a next word that
     is an option or a key=value is none of its value. A flag that is no key but one slip from one (``--lr``,
-    ``--learning_rate``: ``key_near``) is refused naming that key. None where there is none."""
+    ``--learning_rate``: ``key_near``) is refused asking whether that key is meant; ``--config`` (rsvlm train's),
+    saying the recipe is the first argument. None where there is none."""
     for i, word in enumerate(argv):
         name, eq, value = word.partition("=")
         if word == "--":
             return None
-        key = "dist.deepspeed" if name == "--deepspeed" else name[2:].replace("-", "_")
+        key, near = "dist.deepspeed" if name == "--deepspeed" else name[2:].replace("-", "_"), None
         known, boolean = (True, False) if key == "dist.deepspeed" else config_key(key)
         if word.startswith("--") and not known and not any(o.startswith(name) for o in options):
+            if key == "config":  # rsvlm train's option: was offered as model.llm.config=RECIPE (leaf_near's)
+                return f"--config is no option of {prog}: the recipe is its first argument ({prog} RECIPE [key=value …])"
             if near := key_near(key):  # --lr: argparse's "unrecognized arguments: --lr" named no key
                 key, (known, boolean) = near, config_key(near)
         if word.startswith("--") and name not in options and known:
             after = argv[i + 1] if i + 1 < len(argv) else "-"
             if not eq:  # was the next word whatever it was: overwrite=data.train=x, max_steps=--dry-run
                 value = "true" if boolean else after if not after.startswith("-") and "=" not in after else "VALUE"
-            return f"{name} is no option of {prog}; the recipe's keys go as key=value: {key}={value}"
+            # a slip is a guess (--dtype: model.projector.type), offered as the loader offers it, not asserted
+            return (f"{name} is no option of {prog}; the recipe's keys go as key=value: "
+                    + (f"did you mean {key}={value}?" if near else f"{key}={value}"))
     return None

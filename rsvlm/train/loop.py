@@ -30,6 +30,7 @@ from rsvlm.data.records import ReadReport
 from rsvlm.model.base_print import FINGERPRINT, base_moved
 from rsvlm.model.llm import context_length
 from rsvlm.model.pointer import pointer_ids
+from rsvlm.model.row_fill import record_fill, unrecorded_fill_note
 from rsvlm.processes import StopOnTerm, Terminated, ignore_sigterm
 from rsvlm.progress import counted
 from rsvlm.tokens import IMAGE_TOKEN, loc_token
@@ -108,6 +109,7 @@ def save_checkpoint(engine, cfg: TrainConfig, state: dict, rank: int, world: int
         ckpt.save_trainer_state(tmp, state, rank)
         if rank == 0:
             save_config(cfg, tmp / "train_config.yaml")
+            record_fill(tmp, engine.module.cfg.llm)  # how rsvlm's rows on the base's spare rows started (base_vocab set)
             if base is not None:
                 (tmp / FINGERPRINT).write_text(base)
     return final
@@ -156,6 +158,13 @@ def build_model(cfg: TrainConfig, device: torch.device, shapes: torch.nn.Module 
     return model, processor
 
 
+def fill_note(folder: Path, model) -> None:
+    """Warn where step ``folder`` records no fill of the rows rsvlm added on the base's spare rows and they do not
+    train here (``row_fill.unrecorded_fill_note``): they start as this build fills them, not as the run's did."""
+    if note := unrecorded_fill_note(folder, model.cfg.llm, model.cfg.trainable.llm):
+        print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
+
+
 def export_step(folder: Path, out: Path) -> Path:
     """A step folder of the LM loop (``checkpoints/step_N``) written as ``final/`` would have been at
     that step, for eval, chat or ``init_from``.
@@ -186,6 +195,7 @@ def export_step(folder: Path, out: Path) -> Path:
     else:
         state = ckpt.read_tensors(ckpt.trainable_file(folder))
     model, _ = build_model(cfg, torch.device("cpu"))
+    fill_note(folder, model)
     ckpt.load_trainable(folder, model, state)  # the trainable parameters and the persistent buffers saved beside them
     model.save_pretrained(out, adapter_only=_adapter_only(cfg))
     if (folder / FINGERPRINT).is_file() and (out / "adapter").is_dir():  # the base it trained on, not the one now
@@ -228,6 +238,8 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     del arrays
     note_schedule(cfg, rank)
     model, processor = build_model(cfg, device, shapes, rank)
+    if folder is not None and rank == 0:
+        fill_note(folder, model)
     del shapes  # a meta LLM, not held for the run
     processor.missing_bands = cfg.data.missing_bands  # a band an image lacks: a bad sample ("error") or filled
     if dict(processor.n_tokens) != data.n_tokens:  # the index's lengths were counted from the config
