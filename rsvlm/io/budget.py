@@ -132,12 +132,13 @@ def scaling_bytes(dtype: str, modality: str, ir_kelvin=None) -> int:
 
 
 def batch_bytes(width: int, height: int, bands: int, dtype: str, batch: int, strip_width: int = 0,
-                views: bool = False) -> int:
+                views: bool = False, scaled_bytes: int = SCALED_BYTES) -> int:
     """Bytes ``run_tiled`` holds at once for a batch of ``batch`` windows of ``width`` x ``height`` px, the more
     of: while the last is read, those read before it, scaled (float32, 4 bytes a pixel and band), and the last's
-    raw values and the stretch's temporaries (``SCALED_BYTES``; ``strip_width``: that read is a strip so wide, for
-    a file decoded from its start, read a row of windows at a time: ``rows.RowReader``, which keeps the strip,
-    scaled, while its windows are asked); while the model runs, the batch scaled, one window's ``PREPARE_BYTES``,
+    raw values and the stretch's temporaries (``scaled_bytes`` a value: ``scaling_bytes`` of the scene's modality,
+    as each window's read counts them; 12, the least, where not given; ``strip_width``: that read is a strip so
+    wide, for a file decoded from its start, read a row of windows at a time: ``rows.RowReader``, which keeps the
+    strip, scaled, while its windows are asked); while the model runs, the batch scaled, one window's ``PREPARE_BYTES``,
     and with ``views`` (``--tta``) two mirror copies of each window (``tta.fused_answers`` holds one view's for the
     whole batch at a time since 4e2808f6; the second is slack a PNG read by GDAL with --tta flip needs:
     bench/tile_memory.py measured 331 MiB where one copy says 318) and the first tile's, kept for a note; and GDAL's block
@@ -145,7 +146,7 @@ def batch_bytes(width: int, height: int, bands: int, dtype: str, batch: int, str
     with --tta flip 1183 (this says 533, 545, 1266; the count before said 732 for the last, too low)."""
     window = width * height * bands  # values of one window
     strip = max(width, strip_width) * height * bands
-    read = (batch - 1) * window * 4 + strip * (np.dtype(dtype).itemsize + SCALED_BYTES)
+    read = (batch - 1) * window * 4 + strip * (np.dtype(dtype).itemsize + scaled_bytes)
     model = (batch * window * 4 * (3 if views else 1) + window * (PREPARE_BYTES + 4 * views)
              + strip * 4 * (strip > window))  # a strip kept while its windows are asked
     return max(read, model) + BLOCK_CACHE

@@ -81,7 +81,7 @@ class SceneReader:
         self.paths = named_files(self.files)  # a TIFF page's file (GTIFF_DIR:1:x.tif: x.tif), for its names
         self._whole = whole  # the caller reads the whole scene: refused before the stretch where it does not fit
         self.name = ", ".join(self.files)
-        modality = md.given_modality(modality, self.name)  # "SAR" as the CLI and records take it
+        self.modality = modality = md.given_modality(modality, self.name)  # "SAR" as the CLI and records take it
         if isinstance(bands, str):  # "B02,B03,B04" as --bands writes it: was taken letter by letter
             bands = [b.strip() for b in bands.split(",")]
         if bands is not None and (empty := [i + 1 for i, b in enumerate(bands) if b is None or not str(b).strip()]):
@@ -97,7 +97,7 @@ class SceneReader:
                 self._decimated = None  # the sample _resolve reads, once (``_sample``)
                 size = max(self.src.width, self.src.height)  # read whole (read_image): held once where small enough
                 side = shrunk or (size if whole and size <= WHOLE_HELD else None)
-                self._shared = SharedRead.of(self.src, side, whole=True)  # a scene no larger: held at full size
+                self._shared = SharedRead.of(self.src, side, True, self._scaling_bytes)  # a scene no larger: held whole
                 self._read_as_stored = self._shared.sample if self._shared else partial(read_as_stored, self.src)
                 self._resolve(modality, bands)
             except BaseException:
@@ -334,13 +334,15 @@ class SceneReader:
 
     def _check_whole(self, bands: int, least: bool = False):
         """Where the caller reads the whole scene (``whole``): SceneTooLarge naming the file unless
-        ``bands`` of its bands (``least``: the fewest it may read) fit in the memory free (``budget.check_fits``)."""
+        ``bands`` of its bands (``least``: the fewest it may read) fit in the memory free (``budget.check_fits``).
+        ``least`` runs at open, before the modality is guessed from samples it must precede: it counts 12 bytes a
+        value, the least scaling of any modality (``budget.scaling_bytes``); the check after ``plan`` counts its own."""
         if self._whole:
             w, h, dtype = self.src.width, self.src.height, self.src.dtype
             what = "the whole scene" + (" (even one band of it)" if least and self.src.count > 1 else "")
             with out_of_memory(self.name, lambda: (w, h, bands, dtype), what):
                 check_fits(w, h, bands, dtype, copies=0 if not least and self._held_whole() else 1,
-                           scaled_bytes=SCALED_BYTES if least else self._scaling_bytes())  # (least: no modality)
+                           scaled_bytes=SCALED_BYTES if least else self._scaling_bytes())
 
     def _held_whole(self) -> bool:
         """Whether the whole read's raw values are held already (``SharedRead.holds``): its memory check counts only
@@ -348,7 +350,7 @@ class SceneReader:
         return bool(self._shared and self._shared.full and self._shared.holds(self.indexes))
 
     def _scaling_bytes(self) -> int:
-        """What scaling a value takes beside the raw ones (``budget.scaling_bytes``: 12 to 25 by the path)."""
+        """Bytes scaling a value takes beside the raw ones (``budget.scaling_bytes``, 12-25; before the guess: dtype's)."""
         return scaling_bytes(self.src.dtype, self.modality, self.cfg.ir_kelvin)
 
     @property

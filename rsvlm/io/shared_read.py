@@ -25,11 +25,12 @@ bilinear), PIL / tifffile sources (decoded whole once already) or complex I/Q pa
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from rsvlm.io.budget import check_fits
+from rsvlm.io.budget import SCALED_BYTES, check_fits
 from rsvlm.io.fills import nodata_valid
 from rsvlm.io.gdal_source import RasterioSource
 from rsvlm.io.sources import read_as_stored
@@ -40,7 +41,8 @@ WHOLE_HELD = 2048  # a scene read whole (``read_image``) no larger is held at fu
 @dataclass
 class SharedRead:
     """``src`` read once at ``side`` pixels a side (``bands``: 0-based, every band but the alpha), kept until
-    ``shrunk`` or ``release``; ``decodes`` counts the reads it made (1, or 0 before the first ask)."""
+    ``shrunk`` or ``release``; ``decodes`` counts the reads it made (1, or 0 before the first ask); ``scaled``: the
+    bytes scaling a value takes beside the raw ones, as the reader counts them (``budget.scaling_bytes``)."""
 
     src: RasterioSource
     side: int
@@ -48,12 +50,14 @@ class SharedRead:
     raw: np.ndarray | None = None  # (C, h, w), C = len(bands); read at the first ask
     valid: np.ndarray | None = None  # (h, w), the file's own mask (no nodata value applied), or None
     decodes: int = 0
+    scaled: Callable[[], int] | None = None  # asked at the check: the modality may be guessed by then
 
     @classmethod
-    def of(cls, src, side: int | None, whole: bool = False) -> SharedRead | None:
+    def of(cls, src, side: int | None, whole: bool = False,
+           scaled: Callable[[], int] | None = None) -> SharedRead | None:
         """A ``SharedRead`` of ``src`` at ``side``, or None where reads of it are left as they were: no ``side``, a
         scene no larger unless ``whole`` (then held at full resolution, ``full``, for the reader's whole read), or a
-        source this cannot share (see the module)."""
+        source this cannot share (see the module). ``scaled``: as the field."""
         size = max(src.width, src.height)
         if not side or type(src) is not RasterioSource or size <= side and not whole:
             return None
@@ -61,7 +65,7 @@ class SharedRead:
             return None
         if any(d.overviews(1) for d in src.datasets):  # JPEG 2000's resolution levels too: cheap decimated reads
             return None
-        return cls(src, min(side, size), [i for i in range(src.count) if i != src.alpha_index])
+        return cls(src, min(side, size), [i for i in range(src.count) if i != src.alpha_index], scaled=scaled)
 
     @property
     def full(self) -> bool:
@@ -95,13 +99,15 @@ class SharedRead:
     def _fits(self) -> bool:
         """Whether the shared read is held, or it and its scaling fit in the memory free (``budget.check_fits``);
         else released, each read from the file as before, where the whole read is refused naming the file: a 2048²
-        scene held at full size from the first sample had been decoded before any check."""
+        scene held at full size from the first sample had been decoded before any check. Its scaling is counted as
+        ``scaled`` says (12 to 25 bytes a value by the modality and dtype), else 12: a flat 12 let a float32, sar or
+        thermal scene be held that its whole read then refused, decoded for nothing."""
         if self.raw is not None:
             return True
         f = self.side / max(self.src.width, self.src.height)
         try:
             check_fits(max(1, round(self.src.width * f)), max(1, round(self.src.height * f)), len(self.bands),
-                       self.src.dtype)
+                       self.src.dtype, scaled_bytes=self.scaled() if self.scaled else SCALED_BYTES)
         except MemoryError:
             self.release()
             return False
