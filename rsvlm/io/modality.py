@@ -137,6 +137,7 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         g.notes += [_thermal_among(hot)] if hot and modality == "msi" else []
         g.notes += [f"{n} is {qa_asked(q)}: read as {modality}, as asked" for n, q in qa]
         g.notes += [note] if (note := _named_otherwise(g, modality)) else []
+        g.notes += [note] if modality != "sar" and (note := _polarised(src, paths, one, modality)) else []
         if len(one) == 1 and (dem := elevation_said(src, one[0])):
             g.notes.append(f"{dem} says it holds elevation (a DEM): read as {modality}, as asked")
         if getattr(src, "bilevel", False):
@@ -302,6 +303,22 @@ def _named_otherwise(g: Guess, modality: str) -> str | None:
     if which is None or modality in said.split(" or "):
         return None
     return f"its file name says {which}, which reads as {said}: read as {modality}, as asked"
+
+
+def _polarised(src, paths: list[Path], one: list[int], modality: str) -> str | None:
+    """The note where the bands ``one`` of a scene given a ``modality`` other than sar each name a SAR polarisation
+    as a whole word (``polarisations``, as the guess takes them: Sentinel-1's ``s1a-iw-grd-vv-….tiff``, a band
+    described ``Sigma0_VV``); None otherwise. Was: ``iw-vv.tiff`` given optical read its backscatter as grey RGB,
+    unsaid. Cannot: tell a file named for a person or place that spells vv, vh, hh or hv as a word."""
+    pols = polarisations(src, paths, one)
+    if len(one) not in (1, 2, 4) or not all(pols) or len(set(pols)) < len(pols):
+        return None
+    by_desc = any(polarisation_in(src.descriptions[i]) for i in one)
+    one_band = len(one) == 1
+    said = (f"{'its band is' if one_band else 'its bands are'} described" if by_desc
+            else f"its file name{' says' if one_band else 's say'}")
+    return (f"{said} {', '.join(pols)}, {'a SAR polarisation' if one_band else 'SAR polarisations'}: "
+            f"read as {modality}, as asked")
 
 
 def plan(src, g: Guess, name: str, nodata: float | None, read=None) -> tuple[list[int], list[str]]:
