@@ -6,6 +6,7 @@ Nothing here unpickles: a weight file that is not safetensors is refused.
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 import shutil
 from pathlib import Path
@@ -279,11 +280,13 @@ def _value_gap(x: torch.Tensor, y: torch.Tensor) -> tuple[float, str | None]:
     that of the finite values (was NaN, inf − inf, for a tensor equal but for a NaN's payload or its dtype); at
     other places they differ by an infinite gap (was NaN where one side held a NaN), the note saying how many."""
     a, b = x.double(), y.double()
+    gaps = (a - b).abs_()  # NaN or inf wherever either side is not finite (float32/bf16 values cannot overflow here)
+    if math.isfinite(gap := float(gaps.max())):  # all finite: the passes of before stop 76 (the masks took 3.5x)
+        return gap, None
     odd_a, odd_b = ~a.isfinite(), ~b.isfinite()
     both = odd_a & odd_b & ((a == b) | (a.isnan() & b.isnan()))  # the same non-finite value on both sides
     unmatched = int((odd_a | odd_b).sum()) - int(both.sum())
-    finite = ~(odd_a | odd_b)
-    gap = float((a - b)[finite].abs().max()) if finite.any() else 0.0
+    gap = float(gaps.masked_fill_(odd_a | odd_b, 0.0).max())
     if unmatched:
         return float("inf"), (f"non-finite values at {counted(int(odd_a.sum()), 'place')} in A and "
                               f"{int(odd_b.sum())} in B, {unmatched} not matched on the other side")
