@@ -90,18 +90,23 @@ def _same_model(own: Path, folder: Path) -> bool:
 @torch.no_grad()
 def differing_tensor(llm, own: Path) -> str | None:
     """The first tensor of ``own``'s weight files (an LLM folder) that the built ``llm`` does not hold bit for bit
-    (in the dtype it was built in, as loading ``own`` would cast it), named with why; None where all are equal."""
+    (in the dtype it was built in, as loading ``own`` would cast it), or that it builds and ``own`` lacks (a tied
+    head, the embeddings' own storage, is no such), named with why; None where all are equal."""
     from rsvlm.model.weights import open_safetensors
 
-    built = llm.state_dict()
+    built, seen = llm.state_dict(), set()
     for file in weight_files(own):
         with open_safetensors(own / file) as h:
             for k in h.keys():
                 if k not in built:
                     return f"{k} is not in it"
                 t, b = h.get_tensor(k), built[k]
+                if t.is_floating_point() != b.is_floating_point():  # loaded 4/8-bit: no values to compare
+                    return f"{k} is built as {b.dtype} (quantised), {t.dtype} in {own / file}, not comparable"
                 if t.shape != b.shape:
                     return f"{k} is {tuple(b.shape)}, {tuple(t.shape)} in {own / file}"
                 if not torch.equal(t.to(b.dtype), b.detach().cpu()):
                     return f"{k} holds other values than {own / file}"
-    return None
+                seen.add(b.data_ptr())
+    left = [k for k, b in built.items() if b.data_ptr() not in seen]
+    return f"{left[0]} is not in {own}" if left else None
