@@ -100,24 +100,6 @@ def read_record(path: Path) -> tuple[str, str]:
         raise ValueError(f"{path}: unreadable ({type(e).__name__}: {e})") from None
 
 
-def own_llm_left(root: Path, name: str, folder: Path) -> str | None:
-    """Why checkpoint ``root``, holding its own LLM in ``llm/``, is not loaded on the base ``name`` (files in
-    ``folder``) its config.yaml names instead where that holds other weights (another fingerprint): the checkpoint's
-    trained LLM went unused without a word. None where ``folder`` is ``llm/`` or a copy of it. A full save of a LoRA
-    model holds the base's weights with rsvlm's rows added, so the base itself counts as another here."""
-    own = Path(root) / "llm"
-    if not own.is_dir() or Path(folder).resolve() == own.resolve():
-        return None
-    mine, theirs = fingerprint(own), fingerprint(Path(folder))
-    if mine is None or theirs is None or mine == theirs:
-        return None
-    return (f"{root}: holds its own LLM ({own}, fingerprint {mine}) but its config.yaml names the LLM {name} "
-            f"(fingerprint {theirs}), other weights: the checkpoint's LLM would go unused and its vision side answer "
-            f"through an LLM it was not trained with; set llm.name_or_path: llm in {Path(root) / 'config.yaml'}, or, "
-            f"to use {name} all the same, remove {own} (load_pretrained(..., any_base=True) and rsvlm merge-lora "
-            "--force load it as it is, with this warning)")
-
-
 def other_base(adapter: Path, name: str, folder: Path | None) -> tuple[str | None, str | None]:
     """(error, warning) for the adapter in folder ``adapter`` loaded on base ``name`` (files in ``folder``):
     an error where its recorded fingerprint is another base's; a warning where it has none and peft's

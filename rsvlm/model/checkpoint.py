@@ -231,9 +231,7 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
                                 overriding("llm.name_or_path", overrides or []), cfg.llm.base_vocab)
     if other_llm and not other_llm.lora_save:  # a LoRA's full save named back at its base: proved after the build
         _other_llm(other_llm.refusal(), any_base)
-    with warnings.catch_warnings():  # ckpt_files' own check of the same, which blamed config.yaml for an override
-        warnings.filterwarnings("ignore", message=".*holds its own LLM")
-        check_files(root, llm_cfg, any_base=True)
+    check_files(root, llm_cfg)
     # a full fine-tune loaded 4/8-bit is there to answer: frozen (it was "cannot be trained 'full'")
     mode = "frozen" if (llm_cfg.load_in_4bit or llm_cfg.load_in_8bit) and cfg.trainable.llm == "full" else cfg.trainable.llm
     cfg = dataclasses.replace(cfg, llm=llm_cfg, trainable=dataclasses.replace(cfg.trainable, llm=mode))

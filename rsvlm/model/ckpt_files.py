@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
 from pathlib import Path
 
 import torch
 
-from rsvlm.model.base_print import own_llm_left
 from rsvlm.model.llm_files import weight_files
 from rsvlm.model.weights import (
     MERGED,
@@ -88,13 +86,13 @@ def _pickles(folder: Path) -> str:
            "safetensors.torch.save_file)" if found else ""
 
 
-def check_files(root: Path, llm_cfg, any_base: bool = False) -> None:
+def check_files(root: Path, llm_cfg) -> None:
     """FileNotFoundError naming the part of checkpoint ``root`` that is missing or is not safetensors,
     before anything is built: vision.safetensors, the LLM folder's weights (a local one, or a hub name's in the
     Hugging Face cache), the tokenizer folder (a missing one was looked up on the hub), the adapter's weights;
     ValueError where the adapter's config gives another rank than its weights (``adapter_rank_mismatch``), or where it is
-    the adapter a merge folded into these weights (``MERGED``), or where config.yaml names another LLM than the
-    checkpoint's own ``llm/`` of other weights (``base_print.own_llm_left``; ``any_base``: a warning)."""
+    the adapter a merge folded into these weights (``MERGED``). Another LLM named than the checkpoint's own ``llm/``
+    is ``own_llm``'s, checked before this."""
     if not (root / "vision.safetensors").is_file():
         raise FileNotFoundError(f"{root}: no vision.safetensors (stems, encoders, projector){_pickles(root)}")
     llm_dir = Path(llm_cfg.name_or_path)
@@ -108,10 +106,6 @@ def check_files(root: Path, llm_cfg, any_base: bool = False) -> None:
         if not (llm_dir / "config.json").is_file():  # transformers: 'Unrecognized model in …'
             raise FileNotFoundError(f"{llm_dir}: no config.json (the LLM's Hugging Face config, beside its weights)")
         # shards its index lists that are missing, and cut files: build_llm's check_llm_files names them
-        if (why := own_llm_left(root, llm_cfg.name_or_path, llm_dir)) and not any_base:  # was loaded without a word
-            raise ValueError(why)
-        if why:
-            warnings.warn(why, stacklevel=4)
     tok = llm_cfg.tokenizer
     if tok and not Path(tok).exists():  # a relative one: looked for in root, then here (resolve_in)
         where = "" if Path(tok).is_absolute() else f": neither {root / tok} nor {Path.cwd() / tok}"
