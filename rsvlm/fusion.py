@@ -314,15 +314,39 @@ def fits(first: list[dict], objs: list[dict]) -> bool:
     return not own or not kinds or (own <= set(MASKLIKE) if kinds <= set(MASKLIKE) else own == kinds)
 
 
-def lead(views: list[list[dict]], many: bool = True) -> list[dict]:
-    """The shapes whose kind the others' must fit (``fits``) to be fused: the identity view's, or with ``many`` (a
-    ``[det]`` "None.") those of the kind most views found (``fits`` as the kind: boxes, obbs, points, polygons or masks),
-    the earliest view's of it (ties: the earliest, the nearest the identity in the order asked); [] where none did."""
-    if views[0] or not many:
-        return views[0]
+def asked_kind(question: str | None) -> str | None:
+    """The kind of shape ``question`` asks for where another may answer it: "obb" for data_gen's ``OBB_SUFFIX`` ("Use
+    oriented boxes.", a ``[det]`` or ``[ground]`` question without it asks boxes), else None."""
+    return "obb" if question and re.search(r"\boriented\s+box", question, re.I) else None
+
+
+def lead(views: list[list[dict]], many: bool = True, asked: str | None = None) -> list[dict]:
+    """The shapes whose kind the others' must fit (``fits``) to be fused: the identity view's, unless it is not of the
+    kind the question asks (``asked_kind``) and more than half of all ``views`` gave that (7 of 8 views' oriented
+    boxes to "Use oriented boxes." against its boxes: ``outvoted``), or with ``many`` (a ``[det]`` "None.") those of
+    the kind most views found (``fits`` as the kind: boxes, obbs, points, polygons or masks); then the earliest view's
+    of it (ties: the earliest, the nearest the identity in the order asked); [] where none did. Another kind than the
+    one asked never leads against the plain answer (boxes to a ``[seg]``, boxes to "Use oriented boxes.")."""
     found = [objs for objs in views if objs]
     votes = [sum(fits(objs, other) for other in found) for objs in found]
+    if views[0]:  # its kind leads unless it is not the kind asked and most of all the answers gave that one
+        votes = [n if {o["kind"] for o in objs} == {asked} else 0 for n, objs in zip(votes, found)]
+        return found[votes.index(max(votes))] if 2 * max(votes) > len(views) and asked not in {
+            o["kind"] for o in views[0]} else views[0]
+    if not many:
+        return views[0]
     return found[votes.index(max(votes))] if found else []
+
+
+def outvoted(views: list[list[dict]], asked: str | None = None) -> str | None:
+    """The ``Fused.note`` part on a plain answer's shapes (``views[0]``) left out where ``lead`` let the kind asked,
+    which most of all the answers gave, lead; None where its kind leads."""
+    first = lead(views, asked=asked)
+    if not views[0] or first is views[0]:
+        return None
+    agree = sum(bool(objs) and fits(first, objs) for objs in views)
+    return (f"test-time augmentation: {agree} of the {len(views)} answers gave {kind_words(first)}, the kind asked, "
+            f"against the plain answer's {kind_words(views[0])}: theirs lead, the plain answer left out")
 
 
 _KIND_WORDS = {"box": "boxes", "obb": "oriented boxes", "point": "points", "poly": "polygons", "mask": "masks"}
@@ -333,12 +357,14 @@ def kind_words(objs: list[dict]) -> str:
     return " and ".join(_KIND_WORDS.get(k, k) for k in sorted({o["kind"] for o in objs}, reverse=True))
 
 
-def other_kinds(views: list[list[dict]], names: list[str]) -> list[tuple[str, str]]:
+def other_kinds(views: list[list[dict]], names: list[str], asked: str | None = None) -> list[tuple[str, str]]:
     """(view, why) of each answer of ``views[1:]`` (named ``names``) whose shapes are of another kind than ``lead``'s
-    (``many``), no vote in ``fuse``; where the identity view found none, why says the kind fused and how many found it."""
-    first = lead(views)
+    (``many``, ``asked``), no vote in ``fuse``; where the identity view's kind is not fused, why says the kind fused and
+    how many found it."""
+    first = lead(views, asked=asked)
     found, agree = sum(map(bool, views)), sum(bool(objs) and fits(first, objs) for objs in views)
-    why = "" if views[0] else f" ({{}}, while {agree} of the {found} answers with shapes gave {kind_words(first)}, the kind fused)"
+    why = "" if first is views[0] else (f" ({{}}, while {agree} of the {found} answers with shapes gave "
+                                        f"{kind_words(first)}, the kind fused)")
     return [(name, "it holds another kind of shape" + why.format(kind_words(objs)))
             for name, objs in zip(names, views[1:]) if objs and not fits(first, objs)]
 
@@ -351,14 +377,15 @@ def fusable(objs: list[dict]) -> bool:
 
 
 def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
-         windows: list[tuple] | None = None, many: bool = False) -> list[dict] | None:
+         windows: list[tuple] | None = None, many: bool = False, asked: str | None = None) -> list[dict] | None:
     """Fuse the shapes of several views (each already ``unflip``-ped or shifted out of its crop;
     the identity view first; ``windows`` as ``fuse_many`` takes them), as the module docstring
     says; None when the identity view has no shapes to fuse. ``many``: the question asks for every
     object (``[det]``), so shapes are clustered even where each view found at most one (as one
     shape per view, two ships each seen by half the views were voted down to one), and where the
     identity view found none ("None."), those of the others are (of the kind most of them found, ``lead``), each
-    scored by the share of the views that found it; None where no view found one.
+    scored by the share of the views that found it; None where no view found one. ``asked``: the kind the question
+    asks (``asked_kind``), which leads where most views gave it (``lead``).
     Labels: as most of the views gave them (``majority_label``); shapes no view labelled come first, so
     the answer holds no empty ``<ref></ref>`` (the codec writes one before an unlabelled shape after
     labelled ones): the shapes before the first ``<ref>`` are those no view named; then each class's
@@ -368,7 +395,7 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
         from rsvlm.tta import FuseConfig
 
         cfg = FuseConfig()
-    first = lead(views, many)
+    first = lead(views, many, asked)
     if not first:
         return None
     kinds = {o["kind"] for o in first}
@@ -398,15 +425,16 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
                                       () if o["kind"] in MASKLIKE else top_left(o)))
 
 
-def voted_out(views: list[list[dict]], cfg: FuseConfig) -> str:
+def voted_out(views: list[list[dict]], cfg: FuseConfig, asked: str | None = None) -> str:
     """Why ``fuse`` kept none of the shapes of ``views`` (the plain answer's, ``views[0]``, first): too few views
     drew a pixel as one class (masks, ``min_share``; or only slivers were, ``min_piece``), or found a shape
     (``min_views``). What ``Fused.voted_out`` says where "None." replaced a plain answer's shapes, a line whole as
     ``Fused.note`` is (predict and chat may print it as it is)."""
-    views = [objs for objs in views if fits(views[0], objs)]  # another kind: no vote (``fuse``)
-    n, k = len(views), len(views[0])
+    k, first = len(views[0]), lead(views, asked=asked)
+    views = [objs for objs in views if fits(first, objs)]  # another kind: no vote (``fuse``), the plain one's too
+    n = len(views)
     head = f"test-time augmentation: \"None.\" in place of the plain answer's {k} shape{'s' * (k != 1)}, voted out: "
-    if {o["kind"] for o in views[0]} <= set(MASKLIKE):
+    if {o["kind"] for o in first} <= set(MASKLIKE):
         slivers = f", or only slivers under {cfg.min_piece:g} of a view's instance" if cfg.min_piece else ""
         return (f"{head}no pixel was drawn as one class by {views_needed(cfg, n)} of the {n} views (min_share "
                 f"{cfg.min_share:g}){slivers}")

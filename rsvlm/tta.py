@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from numbers import Integral, Real
 
 from rsvlm.answer_words import says_none
-from rsvlm.fusion import Fused, cut_by, fusable, fuse, other_kinds, vote, voted_out
+from rsvlm.fusion import Fused, asked_kind, cut_by, fusable, fuse, other_kinds, outvoted, vote, voted_out
 from rsvlm.tta_lead import majority_kind, skipped_note  # noqa: F401 (skipped_note: importable here)
 from rsvlm.tta_lines import ordinal_why
 from rsvlm.tta_senses import along_question, turn_question  # noqa: F401 (importable here)
@@ -273,29 +273,32 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
     for i, w, h, shapes in todo:
         if i in refused or (len(views[i]) == 1 and i not in left):  # no other view was asked (see croppable)
             continue
-        if shapes and (other := other_kinds(views[i], seen.get(i, []))):  # the plain answer's kind, or most views' to a "None."
+        asked = asked_kind(last_question(messages[i]))  # "Use oriented boxes.": 7 of 8 views' obbs lead the plain boxes
+        if shapes and (other := other_kinds(views[i], seen.get(i, []), asked)):  # the plain answer's kind, or most views' to a "None."
             left[i] = sorted(left.get(i, []) + other, key=lambda lo: cfg.views.index(lo[0]))
             fixed[i] = [f for f in fixed[i] if f[0] not in {f"view {v!r}" for v, _ in other}]  # no vote: no repair said
+        lost = outvoted(views[i], asked) if shapes else None  # the plain answer's boxes left out: said, counted
         said = {"cut": cut[i] > 0, "cut_known": cut[i] > 1, "past_context": past[i], "past_views": tuple(past_views.get(i, ())),
-                "answers": 1 + n_asked.get(i, 0), "left_out": len(left.get(i, ())),
-                "note": "; ".join(filter(None, [unfused_note(left[i], n_asked[i], shapes) if i in left else None,
+                "answers": 1 + n_asked.get(i, 0), "left_out": len(left.get(i, ())) + bool(lost),
+                "note": "; ".join(filter(None, [lost, unfused_note(left[i], n_asked[i], shapes) if i in left else None,
                                                  repaired_note(fixed[i]) if shapes else None])) or None,
                 "unasked": skipped_note(skipped.get(i, []), len(cfg.views) - 1, last_question(messages[i]),
                                         crops_barred(messages[i], w, h, shapes, views[i][0], cfg, frame) or CROPS_FOR)}
-        if led := majority_kind(views[i][0], worded.get(i, []), said["answers"], last_task(messages[i])):
+        if led := majority_kind(views[i][0], worded.get(i, []), said["answers"], last_task(messages[i]),
+                                last_question(messages[i])):
             fused[i] = Fused(led[0], **{**said, "note": led[1], "left_out": said["answers"] - len(worded[i])})
             continue  # 7 of 8 views' words outvoted the plain answer's boxes: those led, unsaid
         if not shapes:
             fused[i] = Fused(vote(views[i], task=last_task(messages[i])), **said)
             continue
-        objs = fuse(views[i], w, h, cfg, windows[i], many=asks_all(messages[i]))  # None: no view found one
+        objs = fuse(views[i], w, h, cfg, windows[i], many=asks_all(messages[i]), asked=asked)  # None: no view found one
         if not objs and not views[i][0]:  # a [det] "None." no view's shape changed: kept as answered, notes said
             fused[i] = Fused(first[i][0], [], **said)
         elif objs is not None:  # (None for plain shapes only where fuse cannot join them: _not_fused asks none)
             if not views[i][0] and (worded := plain_words_note(first[i][0], len(objs))):  # replaced: said (outvoted "None." no answer left out)
                 said.update(note="; ".join(filter(None, [worded, said["note"]])), left_out=said["left_out"] + (not says_none(first[i][0])))
             if views[i][0] and not objs:  # the plain answer's shapes voted out: "None.", said why
-                said["voted_out"] = voted_out(views[i], cfg)
+                said["voted_out"] = voted_out(views[i], cfg, asked)
             fused[i] = Fused(geometry.encode(objs, w, h) or NONE, objs, **said)
     return fused
 

@@ -1,10 +1,12 @@
 """Which kind of answer leads a record's fusion (``rsvlm.tta.fused_answers``): the plain answer's shapes, unless more
 than half of all its answers are words (a ``[count]`` "3" from 7 of 8 views against its boxes), then theirs
 (``majority_kind``), said in the note; and the note on views not asked (``skipped_note``, importable from
-``rsvlm.tta``). Cannot weigh two shape kinds (boxes against oriented boxes): ``fusion.lead`` keeps the plain answer's
-there."""
+``rsvlm.tta``). Two shape kinds are weighed by ``fusion.lead`` (the kind the question asks leads where most gave it).
+"""
 
 from __future__ import annotations
+
+import re
 
 from rsvlm.fusion import kind_words, vote
 from rsvlm.tta_text import CROPS_FOR
@@ -27,17 +29,21 @@ def skipped_note(skipped: list[str], n: int, question: str | None = None, crops:
 
 
 SHAPE_TASKS = ("det", "ground", "seg")  # tasks whose answer is shapes: words from views are no answer to them
+# a question that asks its answer's shapes by data_gen's suffixes: "[change] Segment the changed areas. Answer with
+# polygons." is a shape question though a [change] caption is words
+SHAPE_FORMS = re.compile(r"answer\s+with\s+(?:polygons|a\s+grid\s+mask)|use\s+oriented\s+boxes", re.I)
 
 
 def majority_kind(plain: list[dict], words: list[tuple[str, str]], answers: int,
-                  task: str | None = None) -> tuple[str, str] | None:
+                  task: str | None = None, question: str | None = None) -> tuple[str, str] | None:
     """(answer, note) where more than half of a record's ``answers`` (the plain one among them) are ``words``, (view,
     words said back) each, against a ``plain`` answer of shapes (a ``[count]`` "3" from 7 of 8 views against its
     boxes: the boxes led, the words left out): the words voted as ``fusion.vote`` reads ``task``'s. None where the plain
-    answer's kind leads: a ``SHAPE_TASKS`` question (words are no answer to it), or half the answers or fewer. The
+    answer's kind leads: a ``SHAPE_TASKS`` question or one whose ``question`` asks a form of shape (``SHAPE_FORMS``:
+    words are no answer to it), or half the answers or fewer. The
     plain answer and the other views' shapes are then those left out (``answers - len(words)``). Cannot let shapes
     outvote a plain answer of words ("Yes." to "Is the harbour busy?" is no box)."""
-    if task in SHAPE_TASKS or 2 * len(words) <= answers:
+    if task in SHAPE_TASKS or SHAPE_FORMS.search(question or "") or 2 * len(words) <= answers:
         return None
     n, views = len(words), [w for _, w in words]
     return vote(views, task=task), (
