@@ -195,7 +195,7 @@ def window_problem(scene, tile: int, overlap: int, batch_size: int, label: str, 
     None where they fit. Asked before the model loads: a --tile 60000 was refused after it, as "not enough memory
     to read the whole scene … (rsvlm predict --tile 512 …)"; and again once it is loaded (``loaded``: "do not fit
     in the memory free once the model was loaded (…)"), as the model took its share."""
-    from rsvlm.io.budget import batch_bytes, check_need
+    from rsvlm.io.budget import batch_bytes, check_need, scaling_bytes
     from rsvlm.io.rows import decodes_from_start
     from rsvlm.io.tiles import n_windows
 
@@ -203,7 +203,8 @@ def window_problem(scene, tile: int, overlap: int, batch_size: int, label: str, 
     batch_size = min(batch_size, n_windows(scene.width, scene.height, tile, overlap))
     strip = scene.width if decodes_from_start(scene) else 0  # a PNG: a row of windows read as one strip
     try:
-        check_need(batch_bytes(w, h, bands, dtype, batch_size, strip, views))  # as run_tiled holds them
+        scaled = scaling_bytes(dtype, scene.modality, scene.cfg.ir_kelvin)  # 12-25 a value, as a whole read counts
+        check_need(batch_bytes(w, h, bands, dtype, batch_size, strip, views, scaled))  # as run_tiled holds them
     except MemoryError as e:
         rows = (f" (read a row of windows at a time, as a {strip}x{h} px strip)" if strip > w else "") + (
             " and two --tta views of each" if views else "")

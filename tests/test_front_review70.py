@@ -16,7 +16,8 @@ def test_the_count_line_gives_both_reasons_and_the_skipped_tiles_in_one_line():
 
 
 def _scene(width: int, height: int, bands: int = 3, dtype: str = "uint8"):
-    return SimpleNamespace(width=width, height=height, indexes=list(range(bands)), src=SimpleNamespace(dtype=dtype))
+    return SimpleNamespace(width=width, height=height, indexes=list(range(bands)), src=SimpleNamespace(dtype=dtype),
+                           modality="optical", cfg=SimpleNamespace(ir_kelvin=None))
 
 
 def test_the_memory_check_counts_no_more_windows_than_the_scene_has_and_names_batch_size_only_for_a_batch(

@@ -86,7 +86,8 @@ def _scene(width: int, height: int, bands: int = 3, dtype: str = "uint8", driver
     from types import SimpleNamespace
 
     return SimpleNamespace(width=width, height=height, indexes=list(range(bands)),
-                           src=SimpleNamespace(dtype=dtype, datasets=[SimpleNamespace(driver=driver)]))
+                           src=SimpleNamespace(dtype=dtype, datasets=[SimpleNamespace(driver=driver)]),
+                           modality="optical", cfg=SimpleNamespace(ir_kelvin=None))
 
 
 def test_the_tile_memory_check_counts_the_batch_as_it_is_held_not_each_window_at_its_reads_peak(monkeypatch):
