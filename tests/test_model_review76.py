@@ -105,3 +105,23 @@ def test_signed_zeros_are_the_same_and_float64_overflow_is_an_infinite_gap(tmp_p
     assert compare_weights(tmp_path / "a.safetensors", tmp_path / "b.safetensors")[0]["status"] == "same"
     big = torch.tensor([1e308], dtype=torch.float64)
     assert _value_gap(big, -big) == (math.inf, None)  # finite on both sides, a gap no float64 holds
+
+
+def test_spare_rows_of_a_base_named_by_its_cached_hub_name_are_counted(tmp_path, monkeypatch):
+    """A base named 'org/name' (as Qwen2.5 is most often) counted 0 spare rows, so a step folder on it was never
+    warned of (``row_fill.unrecorded_fill_note``)."""
+    import json
+
+    import huggingface_hub.constants  # noqa: F401  (hub_cache sets its cache folder there)
+    from conftest import hub_cache
+
+    from rsvlm.model.llm import LLMConfig
+    from rsvlm.model.row_fill import spare_rows, unrecorded_fill_note
+
+    (tmp_path / "base").mkdir()
+    (tmp_path / "base/config.json").write_text(json.dumps({"vocab_size": 300}))
+    hub_cache(tmp_path, monkeypatch, "org/spare-base", tmp_path / "base")
+    cfg = LLMConfig(name_or_path="org/spare-base", base_vocab=290)
+    assert spare_rows(cfg) == 10
+    assert "(ids 290-299)" in unrecorded_fill_note(tmp_path, cfg, "frozen")
+    assert spare_rows(LLMConfig(name_or_path="org/not-cached", base_vocab=290)) == 0

@@ -33,11 +33,14 @@ def record_fill(folder: Path, llm_cfg) -> None:
 
 def spare_rows(llm_cfg) -> int:
     """How many of rsvlm's added rows sit on the base's spare rows: its config.json's ``vocab_size`` past
-    ``base_vocab`` (0 where either is unknown, or the base is no local folder)."""
-    if not llm_cfg.name_or_path or llm_cfg.base_vocab is None:
+    ``base_vocab`` (0 where either is unknown, or the base is neither a local folder nor a cached hub name: a
+    Qwen2.5 named by its hub name was not warned of)."""
+    from rsvlm.model.ckpt_files import base_folder
+
+    if not llm_cfg.name_or_path or llm_cfg.base_vocab is None or (folder := base_folder(llm_cfg.name_or_path)) is None:
         return 0
     try:
-        size = json.loads((Path(llm_cfg.name_or_path) / "config.json").read_text()).get("vocab_size")
+        size = json.loads((folder / "config.json").read_text()).get("vocab_size")
     except (OSError, ValueError, AttributeError):
         return 0
     return max(0, size - llm_cfg.base_vocab) if isinstance(size, int) else 0
