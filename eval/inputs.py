@@ -255,7 +255,7 @@ def _read_predictions(path: Path) -> PredictionFile:
     out = PredictionFile(by_id={})
     if "\ufffd" in found[0]:  # bytes that may be no UTF-8: ByteLines decodes the line again, and says where
         first_obj = _parse(path, lines := ByteLines(path, head, stream), None, out)
-    else:  # the first line read once (was decoded twice, parsed twice: a 60 MB line peaked at 300 MiB, now 180)
+    else:  # the first line read once (was decoded twice, parsed twice: a 60 MB line peaked at 300 MiB, now 184)
         lines = ByteLines(path, head, stream, skip=found[2])
         number, head, found = found[1], None, None  # let go: ByteLines holds what follows the line alone
         first_obj = _parse(path, itertools.chain([(f"{number}", Parsed(obj))], lines), None, out)
