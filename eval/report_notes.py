@@ -99,7 +99,7 @@ def unscored(scores: list[dict], folders: list[Path]) -> list[str]:
 def partial_why(s: dict) -> str | None:
     """Why score file ``s`` is not its whole test set's score, or None: records with no answer (an rsvlm eval
     ``--limit``, an interrupted run) or answered empty on an rsvlm eval error, each scored as wrong, or left out
-    (``n_gt_unsized``: no meta size and no image to read one from)."""
+    (``n_gt_unsized``: no meta size and no image to read one from; ``n_gt_bad_records``: malformed, skipped)."""
     said = []
     if n := s.get("n_missing"):
         limit = (s.get("run") or {}).get("limit")
@@ -110,6 +110,8 @@ def partial_why(s: dict) -> str | None:
     said = ["; ".join(said) + ", scored as wrong"] if said else []
     if n := s.get("n_gt_unsized"):  # no meta size, no image to read one from: in no score
         said.append(f"{counted(n, 'record')} left out, no size to score {'its' if n == 1 else 'their'} geometry at")
+    if n := s.get("n_gt_bad_records"):  # malformed ground-truth records the scorer skipped: in no score
+        said.append(f"{counted(n, 'malformed ground-truth record')} skipped, in no score")
     return "; ".join(said) + ": not the whole set's score" if said else None
 
 
