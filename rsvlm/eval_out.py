@@ -2,10 +2,9 @@
 (``read_answers``): the ids answered (``predictions.answered_ids``'s), the records whose answers are all stale
 (``eval_reading.undigested``'s), and what ``predictions.check_out`` refuses an ``--out`` for (its lines that are no
 answer, a records file, no text), each of which read every file again; and ``answered_already``, which now reads the
-files only where every record of the rank's share has an answer there at all.
-
-``predictions.check_stamp`` and ``unstamped_answers`` take its ids (``held``). Cannot: spare ``check_out``'s own read
-until it takes this one (``read=``).
+files only where every record of the rank's share has an answer there at all. ``predictions.check_out`` takes this
+pass (``read=``), ``check_stamp`` and ``unstamped_answers`` its ids (``held``). And what a run stopped by Ctrl-C or
+SIGTERM says of how far it got (``tallied``, ``stopped_note``).
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from rsvlm.data.records_shape import json_line
 from rsvlm.eval_answers import tagged_record
 from rsvlm.eval_reading import stale_among
 from rsvlm.predictions import answer_files, part_path, resume_state
+from rsvlm.processes import Terminated
 from rsvlm.progress import counted
 
 
@@ -125,17 +125,29 @@ def kept_note(out: Path, ids: list[str]) -> str:
     return f"nothing left to answer: {out} unchanged ({counted(len(kept), 'answer')} kept{empty}{how})"
 
 
-def stopped_note(why: object, out: Path, rank: int, world: int, ids: list[str], held: set[str] | None) -> str:
+@contextlib.contextmanager
+def tallied(kept: int, n: int):
+    """``run``'s answering loop: yields ``{"kept", "wrote", "records"}`` (``kept`` of this rank's ``n`` records
+    resumed as answered; ``wrote`` the loop's count of rows written), which a Ctrl-C or SIGTERM there carries on as
+    its ``tally`` for ``stopped_note``."""
+    tally = {"kept": kept, "wrote": 0, "records": n}
+    try:
+        yield tally
+    except (KeyboardInterrupt, Terminated) as e:
+        e.tally = tally
+        raise
+
+
+def stopped_note(why: object, part: Path, world: int, tally: dict | None) -> str:
     """What an ``rsvlm eval`` stopped mid-run (``why``: Ctrl-C's "interrupted", SIGTERM's ``Terminated``) says: that
-    the answers are kept and a rerun resumes, how many answers it wrote (``held``: the ids answered before it began)
-    and how many of ``ids`` (this rank's records) are answered and left (was said with no count). Reads ``out`` and
-    its parts once more: after a run of hours, not before it."""
-    said = (f"{why}; the answers written so far are kept in {part_path(out, rank, world)} and a rerun with the same "
-            "--out resumes from them")
-    if not ids:
+    the answers are kept in ``part`` and a rerun resumes, and, from ``tallied``'s ``tally`` (None: stopped outside
+    the answering loop), how many answers this run (rank) wrote and how many of its records are answered and left
+    (was said with no count). Counted as the run went, not from the ids before and after: a record answered again
+    (its question changed, its last line cut) is this run's, where the ids said "this run wrote 0 answers"."""
+    said = (f"{why}; the answers written so far are kept in {part} and a rerun with the same --out resumes from them")
+    if not tally or not tally["records"]:
         return said
-    now = read_answers(out).ids
-    done = sum(i in now for i in ids)
-    new = f"this run wrote {counted(len(now - held), 'answer')}; " if held is not None else ""
-    return (f"{said} ({new}{done} of the {counted(len(ids), 'record')}{' of this rank' * (world > 1)} "
-            f"{'is' if done == 1 else 'are'} answered, {len(ids) - done} left)")
+    done, n = tally["kept"] + tally["wrote"], tally["records"]
+    return (f"{said} (this {'rank' if world > 1 else 'run'} wrote {counted(tally['wrote'], 'answer')}; {done} of the "
+            f"{counted(n, 'record')}{' of this rank' * (world > 1)} {'is' if done == 1 else 'are'} answered, "
+            f"{n - done} left)")

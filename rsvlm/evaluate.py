@@ -62,7 +62,7 @@ from rsvlm.eval_answers import (  # noqa: F401  (rsvlm.evaluate.NAME, as before 
     tagged_record,
     term_as_interrupt,
 )
-from rsvlm.eval_out import answered_already, kept_note, needs_stale, read_answers, stopped_note
+from rsvlm.eval_out import answered_already, kept_note, needs_stale, read_answers, stopped_note, tallied
 from rsvlm.eval_reading import ReadNotes, predictions_given, record_images, record_warnings, undigested  # noqa: F401  (record_images: as before)
 from rsvlm.loading import pick_device, resolved_dtype_name
 from rsvlm.predictions import (  # noqa: F401  (inputs_digest: rsvlm.evaluate.inputs_digest, as before)
@@ -167,10 +167,10 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
         part.unlink()  # an empty part (a rank without records, or nothing left to answer) is clutter only
     writing = part.open("a") if todo else contextlib.nullcontext()
     # SIGTERM (a scheduler's time limit) ended the run without a word; while answering only: a rank waiting in
-    # launcher_sync's C barrier would not run the handler, and is killed as before
-    with term_as_interrupt(), writing as f, progress_bar(total=len(mine), initial=kept, unit="record",
-                                                         desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
-                                                         disable=not progress or not todo) as bar:  # not an empty one
+    # launcher_sync's C barrier would not run the handler, and is killed as before; tallied: how far, said on a stop
+    with term_as_interrupt(), tallied(kept, len(mine)) as tally, writing as f, progress_bar(
+            total=len(mine), initial=kept, unit="record", desc=f"eval {data.name}" + (f" [rank {rank}]" if world > 1 else ""),
+            disable=not progress or not todo) as bar:  # not an empty one
         for i in range(0, len(todo), batch_size):
             batch = todo[i : i + batch_size]
             for record, row in zip(batch, answer_batch(model, processor, batch, root, max_new_tokens, constrain, tta,
@@ -190,6 +190,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
                     malformed.append((row["id"], problem))
                 f.write(json.dumps(row) + "\n")
                 f.flush()
+                tally["wrote"] += 1
             bar.update(len(batch))
     if untagged:  # asked as written: said once, not lost in the answers
         rid, tag = next(iter(untagged.items()))
@@ -309,27 +310,36 @@ def _main(args) -> int:
     except RecordError as e:  # a whole-file fault: a cut JSON array, not UTF-8
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2
+    old = read_stamp(out)  # once: for the stale answers, the stamp's limit and its check
+    asked = loaded[0][:args.limit] if args.limit else loaded[0]  # the records as answered, past --limit none
+    reads = []  # --out and its parts read once (check_out's read), for the stamp, the stale answers and the resume
+
+    def read(path: Path):
+        reads.append(read_answers(path, {r["id"]: tagged_record(r)[0] for r in asked} if needs_stale(old) else None))
+        return reads[-1]
+
     # --data of predictions said as such (was each line's "conversations: missing"); --out as typed: a Path drops
     # the '/' of --out preds/
-    if err := (not loaded[0] and predictions_given(Path(args.data))) or check_out(Path(args.data), args.out, loaded):
+    try:  # a rank part beside --out that is no UTF-8 text (its path and byte said): was a traceback
+        err = (not loaded[0] and predictions_given(Path(args.data))) or check_out(Path(args.data), args.out, loaded, read)
+    except UnicodeDecodeError as e:
+        err = f"--out {args.out}: a rank part beside it is no UTF-8 text ({e.reason}): move it away or choose another --out"
+    if err:
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
     try:
         model_dir = inf.resolve_model_dir(args.model)
         # auto resolved here (float32 on a CPU, the checkpoint's own on a GPU): stamped, and what the model loads in
         args.dtype = resolved_dtype_name(args.dtype, pick_device(device), model_dir)
-        # --out and its parts read once for the stamp's limit, the stale answers and whether any record is unanswered
-        asked = loaded[0][:args.limit] if args.limit else loaded[0]  # the records as answered, past --limit none
-        old = read_stamp(out)  # once: for the stale answers and the stamp's limit
-        held = read_answers(out, {r["id"]: tagged_record(r)[0] for r in asked} if needs_stale(old) else None)
+        held = reads[0] if reads else read(out)  # check_out's pass (it reads --out, a file or not, once it passes)
         stamp = {**run_stamp(model_dir, args), "limit": stamped_limit(old, args.limit, [r["id"] for r in loaded[0]], held.ids)}
     except (FileNotFoundError, ValueError) as e:  # --model, --device
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2
-    if err := check_stamp(Path(args.out), stamp, held.ids):
+    if err := check_stamp(Path(args.out), stamp, held.ids, old):
         print(f"rsvlm eval: {err}", file=sys.stderr)
         return 2
-    stamp, warning = unstamped_answers(Path(args.out), stamp, held.ids)
+    stamp, warning = unstamped_answers(Path(args.out), stamp, held.ids, old)
     # answered again (run), this run's count or one an older rsvlm eval's stamp carries: no longer unchecked
     if "unchecked_answers" in stamp and held.stale:
         stamp, warning = less_unchecked(stamp, warning, len(held.stale))
@@ -401,9 +411,8 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
               "from them: give a smaller --batch-size (or --max-new-tokens, --load-4bit)", file=sys.stderr)
         return 1
     except (KeyboardInterrupt, Terminated) as e:  # Ctrl-C, SIGTERM (term_as_interrupt) hours in: a traceback, or nothing
-        mine = [r["id"] for r in (loaded[0][:args.limit] if args.limit else loaded[0])][rank::world]
-        print(f"rsvlm eval: {stopped_note(e if isinstance(e, Terminated) else 'interrupted', Path(args.out), rank, world, mine, held)}",
-              file=sys.stderr)
+        why, part = e if isinstance(e, Terminated) else "interrupted", part_path(Path(args.out), rank, world)
+        print(f"rsvlm eval: {stopped_note(why, part, world, getattr(e, 'tally', None))}", file=sys.stderr)
         return 143 if isinstance(e, Terminated) else 130
     if out == Path(args.out):  # a resumed run with nothing to answer said "wrote OUT" and lost its cut answers' note
         print(kept_note(out, [r["id"] for r in loaded[0][:args.limit or None]]) if unchanged else f"wrote {out}")

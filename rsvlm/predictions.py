@@ -250,14 +250,16 @@ def is_stale(row: dict, record: dict) -> bool:
     return row.get("asked_digest") != asked_digest(record)
 
 
-def check_out(data: Path, out: Path | str, loaded: tuple | None = None) -> str | None:
+def check_out(data: Path, out: Path | str, loaded: tuple | None = None, read=None) -> str | None:
     """Why ``out`` cannot take ``data``'s predictions, or None: it is a folder, a records file
     (``data`` itself), a file of lines none of which is a prediction (a score file, a log), a path
     whose folder cannot be made or a new name under /dev or /proc, ``data`` holds no records, or ``out`` or
     a rank part of it (resumed, never replaced) answers records ``data`` lacks, which would leave
     another test set's answers mixed in. ``loaded``: what ``load_records(data, strict=False,
     need_answer=False)`` gave, where the caller read it already. ``out`` as typed (a str) is refused where it ends
-    with "/" (``--out preds/`` wrote a file named preds; a Path has lost the "/"). Leaves nothing behind."""
+    with "/" (``--out preds/`` wrote a file named preds; a Path has lost the "/"). Leaves nothing behind. ``read``:
+    what reads ``out`` and its rank parts once the path passes (``eval_out.read_answers``, whose ``AnswersRead`` rsvlm
+    eval keeps for the stamp, the stale answers and the resume), in place of this function's own read."""
     if isinstance(out, str) and (why := folder_named(out, "predictions.jsonl")):
         return f"--out {out}: {why}"
     out = Path(out)
@@ -280,9 +282,14 @@ def check_out(data: Path, out: Path | str, loaded: tuple | None = None) -> str |
             pass
     except OSError as e:
         return f"--out {out}: cannot write a file in {up} ({e.strerror or e})"
-    bad, ids, holds_records = [], set(), False  # its ids, not its rows (200k rows: 592 → 172 MiB); read once, a line at a time
+    bad, ids, holds_records, parts = [], set(), False, None  # its ids, not its rows (200k rows: 592 → 172 MiB)
+    if read is not None:  # rsvlm eval's one pass over --out and its parts
+        got = read(out)
+        if got.not_text:
+            return f"--out {out} is not a text file; give the predictions JSONL's path"
+        bad, holds_records, (ids, parts) = got.bad, got.holds_records, (got.ids, set()) if got.n_own else (set(), got.ids)
     try:  # a last line cut inside a character (another tool's, killed) is dropped as run drops a cut line
-        for row in _objects(out, bad) if out.is_file() else ():
+        for row in _objects(out, bad) if read is None and out.is_file() else ():
             holds_records |= "conversations" in row
             if isinstance(row.get("id"), str):
                 ids.add(row["id"])
@@ -300,7 +307,8 @@ def check_out(data: Path, out: Path | str, loaded: tuple | None = None) -> str |
     if not records:
         return (f"no records to answer: {report.summary()}; first: {report.examples[0]}" if report.n_skipped
                 else f"{data}: no records to answer (an empty file)")
-    parts = {row["id"] for f in answer_files(out) if f != out for row in _objects(f) if isinstance(row.get("id"), str)}
+    if parts is None:
+        parts = {row["id"] for f in answer_files(out) if f != out for row in _objects(f) if isinstance(row.get("id"), str)}
     stale = sorted((ids | parts) - {r["id"] for r in records})
     if stale:
         who, s, delete = _holders(out)
@@ -309,13 +317,13 @@ def check_out(data: Path, out: Path | str, loaded: tuple | None = None) -> str |
     return None
 
 
-def unstamped_answers(out: Path, stamp: dict, held: set[str] | None = None) -> tuple[dict, str | None]:
+def unstamped_answers(out: Path, stamp: dict, held: set[str] | None = None, old=...) -> tuple[dict, str | None]:
     """``stamp`` to write beside ``out``, and a warning when ``out`` already holds answers that no
     readable ``OUT.run.json`` vouches for (an older rsvlm eval, another tool, a deleted stamp): they
     are resumed as they are, unchecked, and the stamp then counts them (``unchecked_answers``), so
-    that the scorers can say so. ``held``: ``answered_ids(out)``, where read already."""
+    that the scorers can say so. ``held``: ``answered_ids(out)``, ``old``: ``read_stamp(out)``, where read already."""
     n = len(answered_ids(out) if held is None else held)
-    old = read_stamp(out)
+    old = read_stamp(out) if old is ... else old
     if old is not None or not n:
         carried = (old or {}).get("unchecked_answers") if n else None
         return ({**stamp, "unchecked_answers": carried} if carried else stamp), None
@@ -339,16 +347,18 @@ def less_unchecked(stamp: dict, warning: str | None, n_again: int) -> tuple[dict
     return stamp, None
 
 
-def check_stamp(out: Path, stamp: dict, held: set[str] | None = None) -> str | None:
+def check_stamp(out: Path, stamp: dict, held: set[str] | None = None, old=...) -> str | None:
     """Why ``out``'s earlier answers (its own or its rank parts') cannot be resumed with ``stamp``'s
     model and options, or None. Files without a readable ``OUT.run.json`` are resumed as they are
-    (``unstamped_answers`` warns). ``held``: ``answered_ids(out)``, where read already."""
-    old = read_stamp(out)
+    (``unstamped_answers`` warns). ``held``: ``answered_ids(out)``, ``old``: ``read_stamp(out)``, where read already."""
+    old = read_stamp(out) if old is ... else old
     if old is None or not (answered_ids(out) if held is None else held):
         return None
     who, s, delete = _holders(out)
     if old.get("weights") != stamp["weights"]:
-        return (f"{who} hold{s} answers of other weights ({old.get('model')}); they are resumed, not replaced: "
+        same = str(old.get("model")) == stamp["model"]  # this folder: its weights changed, not another checkpoint
+        since = ": its weights changed since (retrained or replaced in place)" if same else ""
+        return (f"{who} hold{s} answers of other weights ({old.get('model')}{since}); they are resumed, not replaced: "
                 f"{delete} or choose another --out")
     opts = old.get("options")
     given = {**ANSWERED_BEFORE, **(opts if isinstance(opts, dict) else {})}  # an older stamp's: float32's answers

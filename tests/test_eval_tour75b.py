@@ -52,7 +52,7 @@ def test_a_resume_without_a_stamp_reads_out_twice_not_five(tmp_path, monkeypatch
     now; none where each is answered again (stale)."""
     data, out = _files(tmp_path, digest=digest)
     argv = ["eval", "--data", str(data), "--out", str(out), "--device", "cpu"]
-    assert _reads_before_load(monkeypatch, argv, out) == 2  # check_out, read_answers (unstamped_answers takes its ids)
+    assert _reads_before_load(monkeypatch, argv, out) == 1  # check_out takes read_answers' pass (unstamped_answers its ids)
     said = "p.jsonl holds 3 answers but its p.jsonl.run.json is missing" in capsys.readouterr().err
     assert said == digest
 
@@ -67,7 +67,7 @@ def test_a_resume_with_a_stamp_reads_out_twice_not_six(tmp_path, monkeypatch):
         stamp.write_text(json.dumps(st)), 0)[1])  # the stamp as _answer writes it, no model
     assert main(argv) == 0
     monkeypatch.undo()
-    assert _reads_before_load(monkeypatch, argv, out) == 2  # check_out, read_answers (check_stamp, unstamped_answers take its ids)
+    assert _reads_before_load(monkeypatch, argv, out) == 1  # check_out takes read_answers' pass (check_stamp, unstamped_answers its ids)
 
 
 def test_the_stale_answers_are_counted_as_undigested_counts_them(tmp_path):
