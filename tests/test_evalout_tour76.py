@@ -1,6 +1,6 @@
-"""Stop 76, area C: ``rsvlm eval``'s run stamp read once by eval's own code (the stale answers' need and the stamp's
-limit: ``predictions.check_stamp`` and ``unstamped_answers`` still read theirs), and a Ctrl-C mid-run that says what
-it kept, then a rerun that answers the rest: nothing scored twice, nothing lost."""
+"""Stop 76, area C: ``rsvlm eval``'s run stamp read once before the model loads (``_main`` reads it and hands it to
+the stale answers' need, the stamp's limit, ``predictions.check_stamp`` and ``unstamped_answers``), and a Ctrl-C
+mid-run that says what it kept, then a rerun that answers the rest: nothing scored twice, nothing lost."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def _data(tmp_path: Path, n: int = 6) -> Path:
 @pytest.mark.parametrize("unchecked", [None, 2])
 def test_the_stamp_is_read_once_by_eval_s_own_code_before_the_model_loads(ckpt, tmp_path, monkeypatch, unchecked):
     """It was read four times before the model loaded (needs_stale, stamped_limit, check_stamp, unstamped_answers);
-    now _main reads it once for the first two. A stamp with an unchecked count too (read_answers then tells the stale
+    now _main reads it once for all four. A stamp with an unchecked count too (read_answers then tells the stale
     answers)."""
     from rsvlm import inference
     from rsvlm.run_stamp import stamp_path
