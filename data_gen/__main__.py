@@ -182,10 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"usage: python -m data_gen {{{','.join(commands)}}} …  (--help after a command for its options)",
               file=sys.stdout if asked else sys.stderr)
         if argv and not asked:
-            import difflib
+            from rsvlm.near import did_you_mean
 
-            close = difflib.get_close_matches(argv[0], commands, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else _done_by(argv[0])
+            hint = did_you_mean(argv[0], commands, cutoff=0.6) or _done_by(argv[0])  # Synth, sytnh: synth
             print(f"error: a command comes before the options ({argv[0]!r})" if argv[0].startswith("-") else
                   f"error: unknown command {argv[0]!r}{hint}",
                   file=sys.stderr)

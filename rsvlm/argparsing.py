@@ -33,8 +33,8 @@ class Parser(argparse.ArgumentParser):
 
     def meant(self, word: str) -> str:
         """The hint for an unknown option ``word`` that starts one of this parser's options (``--reg``: " (… did
-        you mean --region?)") or is near one (``--regoin``); "" where none is."""
-        import difflib
+        you mean --region?)") or is near one (``--regoin``, ``--Region``); "" where none is."""
+        from rsvlm.near import near_names
 
         head = word.split("=", 1)[0]
         if not head.startswith("-") or head.strip("-") == "":  # "--" ends the options: no typo of one
@@ -43,7 +43,7 @@ class Parser(argparse.ArgumentParser):
         if near := [o for o in options if head.startswith("--") and o.startswith(head)]:
             said = f"{head} is no option; options are not abbreviated"
         else:
-            said, near = f"{head} is no option", difflib.get_close_matches(head, options, n=3, cutoff=0.7)
+            said, near = f"{head} is no option", near_names(head, options, n=3, cutoff=0.7)
         if not near:
             return ""
         named = "one of " + ", ".join(near) if len(near) > 2 else " or ".join(near)  # --m: --model, --modality, …
@@ -85,7 +85,7 @@ class Parser(argparse.ArgumentParser):
         return None
 
     def error(self, message: str):
-        import difflib
+        from rsvlm.near import near_names
 
         typed = self.argv or self._parsing
         required = re.match(r"the following arguments are required|one of the arguments .* is required$", message)
@@ -115,7 +115,7 @@ class Parser(argparse.ArgumentParser):
 
         if m := re.match(r"argument (.+?): invalid choice: '(.*)' \(choose from (.*)\)$", message):
             choices = re.findall(r"'([^']*)'", m.group(3)) or m.group(3).split(", ")  # unquoted in newer Pythons
-            if near := difflib.get_close_matches(m.group(2), choices, n=1, cutoff=0.5):
+            if near := near_names(m.group(2), choices, cutoff=0.5):  # DET: det, as written small
                 message = f"argument {m.group(1)}: invalid choice: {m.group(2)!r}, maybe {near[0]!r}? " \
                           f"(choose from {m.group(3)})"
         super().error(message)

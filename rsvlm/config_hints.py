@@ -4,12 +4,13 @@ mean (a tab, its caret block on one line), the config file a folder given as one
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 import typing
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from rsvlm.near import near_names
+from rsvlm.near import one_slip as one_slip  # where tests and callers of stop 76 import it
 from rsvlm.progress import counted, plural
 
 
@@ -165,7 +166,7 @@ def near_file(path: Path) -> str:
         names = sorted(p.name for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
     except OSError:
         return ""
-    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.75)
+    close = near_names(path.name, names, cutoff=0.75)  # SFT_tiny.yaml: sft_tiny.yaml, as written small
     return f"; did you mean {folder / close[0]}?" if close else ""
 
 
@@ -331,10 +332,8 @@ def near_key(key: str, valid: list[str], sections: set[str] = frozenset(), slips
         return (same[0] if len(same) == 1 else None) if same else near_key(low, valid, sections, slips)
     if SYNONYMS.get(key) in valid:
         return SYNONYMS[key]
-    if close := difflib.get_close_matches(key, valid, n=1, cutoff=0.8):
+    if close := near_names(key, valid, cutoff=0.8, fold_case=False, slips=slips):  # sise, tset: a slip, 0.75
         return close[0]
-    if slips and len(one := [v for v in valid if one_slip(key, v)]) == 1:  # sise, tset: 0.75 to difflib, under 0.8
-        return one[0]
 
     def extends(long: str, short: str, section: bool) -> bool:
         if not long.startswith(short) or len(short) < 3:
@@ -344,20 +343,6 @@ def near_key(key: str, valid: list[str], sections: set[str] = frozenset(), slips
 
     affix = [v for v in valid if v != key and (extends(v, key, v in sections) or extends(key, v, v in sections))]
     return affix[0] if len(affix) == 1 else None
-
-
-def one_slip(typed: str, key: str) -> bool:
-    """Whether ``typed`` is ``key`` (each of 3 or more letters) but for one letter wrong, added, left out, or two
-    side by side swapped (``sise``: size, ``tset``: test): a short key's one slip is under difflib's 0.8 likeness."""
-    if typed == key or min(len(typed), len(key)) < 3 or abs(len(typed) - len(key)) > 1:
-        return False
-    i = next((i for i, (a, b) in enumerate(zip(typed, key)) if a != b), min(len(typed), len(key)))
-    if len(typed) > len(key):  # one added
-        return typed[i + 1:] == key[i:]
-    if len(typed) < len(key):  # one left out
-        return typed[i:] == key[i + 1:]
-    swapped = typed[i:i + 2] == key[i:i + 2][::-1] and typed[i + 2:] == key[i + 2:]
-    return typed[i + 1:] == key[i + 1:] or swapped  # one wrong, or two swapped
 
 
 def yaml_problem(e: Exception, at_mark: bool = True) -> str:

@@ -7,9 +7,10 @@ embeddings and mark the new rows trainable.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
+
+from rsvlm.near import near_names
 
 NUM_BINS = 1000
 IMAGE_TOKEN = "<image>"
@@ -90,7 +91,7 @@ def tag_meant(word: str) -> str | None:
     if len(w) == 3 and len(bare := [t for t in TASKS if re.sub("[aeiou]", "", t) == w]) == 1:  # cnt: count's
         return bare[0]  # consonants, where they are no other tag's
     longer = [t for t in (*TASKS, *TASK_WORDS) if len(t) >= 5]  # one slip in 5+ letters leaves the word plain
-    near = difflib.get_close_matches(w, longer, n=1, cutoff=0.8) if len(w) >= 4 else []
+    near = near_names(w, longer, cutoff=0.8, slips=False) if len(w) >= 4 else []  # slips: the rules above
     return TASK_WORDS.get(near[0], near[0]) if near else None
 
 

@@ -16,6 +16,7 @@ from data_gen.instructions.builders import Sample, Skip, View, build_cap, build_
 from data_gen.instructions.builders_geo import build_change, build_det, build_ground, build_regcap, build_seg
 from data_gen.instructions.config import InstructionConfig, weights_problem
 from data_gen.instructions.stats import answer_tokens
+from rsvlm.near import near_names
 from rsvlm.progress import counted
 from rsvlm.tokens import IMAGE_TOKEN, TASKS, task_name
 
@@ -133,8 +134,6 @@ def task_overrides(tasks: str, weights: dict | None = None) -> list[str]:
     """The config overrides of ``--tasks det,ground`` (any case): every other task's weight set to 0, the named
     keep the config's, ``weights`` (read with these overrides), or 1 where that is 0 (a set made with --tasks
     det has count 0 in its config.yaml). ValueError naming --tasks and any name that is no task."""
-    import difflib
-
     # "[det]" as prompts tag it, "[det, ground]" as YAML lists it, each name read by tokens.task_name (one bracket
     # pair, as a record's task: "[[det]]" is refused as "[det]"); "[]" or "[det,]" leave a blank name, read past as
     # "det," is (it was refused as "'' is no task", naming nothing given)
@@ -148,8 +147,7 @@ def task_overrides(tasks: str, weights: dict | None = None) -> list[str]:
             listed = ",".join(x for n in names for x in (run if n == bad[0] else [n]))
             raise ValueError(f"--tasks {tasks!r}: {bad[0]!r} is no task; separate tasks by commas: --tasks {listed}")
         # "detection", "classification", "region caption": the tag shortens the word, which difflib finds too far
-        near = [t for t in sorted(TASKS, key=len) if _shortens(t, bad[0])][-1:] or difflib.get_close_matches(
-            bad[0], TASKS, n=1, cutoff=0.6)
+        near = [t for t in sorted(TASKS, key=len) if _shortens(t, bad[0])][-1:] or near_names(bad[0], TASKS, cutoff=0.6)
         raise ValueError(f"--tasks {tasks!r}: {bad[0]!r} is no task" + (f" (did you mean {near[0]!r}?)" if near else "")
                          + f"; tasks are {', '.join(TASKS)}")
     return [f"instructions.task_weights.{t}=0" for t in TASKS if t not in names] + [

@@ -57,10 +57,10 @@ def did_you_mean(unknown, known, lead: str = "; ") -> str:
     """``lead`` + "did you mean 'det' for 'detx'?" for those of ``unknown`` names that ``known`` spells closely
     (difflib's 0.6), not one that ends the other (``nir``, ``swir`` are no ``ir``; ``port`` no ``airport``); "" where
     none is (a name far from all is listed with the known ones by the caller)."""
-    import difflib
+    from rsvlm.near import near_names
 
     near = [(str(n), c[0]) for n in unknown for w in [str(n).lower()]
-            if (c := [k for k in difflib.get_close_matches(w, known, n=1) if not (k.endswith(w) or w.endswith(k))])]
+            if (c := [k for k in near_names(w, known, cutoff=0.6) if not (k.endswith(w) or w.endswith(k))])]
     return f"{lead}did you mean {', '.join(f'{c!r} for {n!r}' for n, c in near)}?" if near else ""
 
 
