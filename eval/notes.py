@@ -18,7 +18,7 @@ from eval.answers import FORMAT_MARKS, UNPARSEABLE, gt_answer, modality, not_tex
 from eval.counts import counted, their
 from eval.flags import is_cut, is_errored, is_past_context
 from eval.image_sizes import image_root, size_note
-from eval.inputs import Item, PredictionFile, ScoreError, gt_reasons, load_predictions
+from eval.inputs import BLIND, Item, PredictionFile, ScoreError, gt_reasons, load_predictions
 from eval.object_notes import (
     normalised_objects_note,
     objects_answer_note,
@@ -325,12 +325,15 @@ def read_run(pred: str | Path, n_missing: int = 1) -> tuple[dict | None, str | N
 def bad_gt_note(report) -> str | None:
     """The note of the malformed ground-truth records a scorer skipped (``report``: ``load_gt``'s ``ReadReport``;
     ``n_gt_bad_records``), in ``rsvlm eval``'s words (``ReadReport.summary``), the first three named by file and line;
-    None where none was."""
+    None where none was. A blind record (no reference answer) ``rsvlm eval`` answers: said so where one is named."""
     if not (n := report.n_skipped):
         return None
     more = f" (and {n - 3} more)" if n > 3 else ""
-    return (f"{report.path}: {counted(report.n_ok, 'record')} read, {n} skipped ({gt_reasons(report)}), as rsvlm eval "
-            f"skips {their(n, 'it/them')}: not scored (n_gt_bad_records): " + "; ".join(report.examples[:3]) + more)
+    how = ("as rsvlm eval skips a malformed record (but for a blind one, its question without the answer, which rsvlm "
+           "eval answers and no scorer can score)") if any(e.endswith(BLIND) for e in report.examples) else \
+        f"as rsvlm eval skips {their(n, 'it/them')}"
+    return (f"{report.path}: {counted(report.n_ok, 'record')} read, {n} skipped ({gt_reasons(report)}), {how}: not "
+            "scored (n_gt_bad_records): " + "; ".join(report.examples[:3]) + more)
 
 
 def count_notes(scores: dict) -> list[str]:

@@ -105,3 +105,16 @@ def test_a_first_line_ending_at_a_chunks_edge_keeps_line_and_byte_numbers(tmp_pa
     got = load_predictions(p)
     assert list(got.by_id) == ["a", "b"] and got.bad_examples == [f"{p}:{line - 1}: not valid JSON (Expecting value "
                                                                    "at column 1)"]
+
+
+def test_a_skipped_blind_record_is_not_said_to_be_skipped_by_rsvlm_eval(tmp_path):
+    """rsvlm eval answers a blind record (need_answer=False): the note said it was skipped 'as rsvlm eval skips it'."""
+    from eval import vqa
+
+    recs = [eval_record(i, "vqa", "[vqa] Is there a ship?", "yes") for i in "abcde"]
+    recs[0]["conversations"] = recs[0]["conversations"][:1]
+    gt = write_jsonl(tmp_path / "gt.jsonl", recs)
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": i, "task": "vqa", "answer": "yes"} for i in "abcde"])
+    note = next(n for n in vqa.main(["--gt", gt, "--pred", pred])["notes"] if "n_gt_bad_records" in n)
+    assert "as rsvlm eval skips a malformed record (but for a blind one, its question without the answer, which " \
+           "rsvlm eval answers and no scorer can score)" in note and "as rsvlm eval skips it:" not in note
