@@ -65,11 +65,11 @@ class Commands:
         if cmd in ("/quit", "/exit"):
             return False
         if cmd not in actions:  # /imgae was said unknown, not the /image meant
-            import difflib
+            from rsvlm.near import near_names
 
             names = [*actions, "/quit"]  # a unique start of one (/q, /g) is the one meant: difflib found none
             near = [n for n in names if n.startswith(cmd)] if len(cmd) > 1 else []
-            near = near if len(near) == 1 else difflib.get_close_matches(cmd, names, 1, 0.6)
+            near = near if len(near) == 1 else near_names(cmd, names, cutoff=0.6)
             self.repl.fail(f"unknown command {cmd}{f' (did you mean {near[0]}?)' if near else ''}; /help lists them")
         else:
             actions[cmd]()
@@ -106,10 +106,10 @@ class Commands:
         modality, bands = (list(args[1:3]) + ["", ""])[:2]
         modality = modality.lower() if modality.lower() in MODALITIES else modality
         if modality and modality not in MODALITIES and not bands:  # /image a.tif R,G,B,NIR: bands alone
-            import difflib
+            from rsvlm.near import near_names
 
             # a misspelt modality was read as one band name: "1 band names ['optcal'] given" (NIR, TIR are no typos)
-            if len(modality) > 3 and (near := difflib.get_close_matches(modality.lower(), MODALITIES, 1, 0.75)):
+            if len(modality) > 3 and (near := near_names(modality.lower(), MODALITIES, cutoff=0.75)):
                 self.repl.say(f"error: /image: unknown modality {modality!r} (did you mean {near[0]}?): the modalities are "
                               f"{', '.join(MODALITIES)}; band names go comma-separated (R,G,B,NIR)")
                 return False

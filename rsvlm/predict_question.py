@@ -125,7 +125,7 @@ def closest_class(said: str, spoken: list[str]) -> tuple[str | None, str | None]
     one said first), else the counted noun ("How many planess ...") close in spelling to one (difflib); (noun or
     None, None) where none is near. Knows no word outside ``CLASS_WORDS``, and cannot tell a car from a small
     vehicle that is a van."""
-    import difflib
+    from rsvlm.near import near_names
 
     found = [(m.start(), m.group(0), cls) for cls in spoken for w in CLASS_WORDS.get(cls, ())
              if (m := re.search(rf"\b(?:{re.escape(w)}|{re.escape(plural(w))})\b", said))]
@@ -137,7 +137,7 @@ def closest_class(said: str, spoken: list[str]) -> tuple[str | None, str | None]
         return None, None
     noun = m.group(1).strip()
     forms = {form: cls for cls in spoken for form in (cls, plural(cls))}
-    near = difflib.get_close_matches(noun, list(forms), n=1, cutoff=0.75)
+    near = near_names(noun, forms, cutoff=0.75, slips=False)  # a slip in 3 letters (cat: car) is another word
     return noun, forms[near[0]] if near else None
 
 

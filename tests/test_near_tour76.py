@@ -134,3 +134,12 @@ def test_a_task_name_keeps_its_matcher():
     with pytest.raises(ValueError, match=r"'grund' is no task \(did you mean 'ground'\?\)"):
         task_overrides("det,grund")
     assert names_meant(["sarr", "nir"], MODALITIES) == "; did you mean 'sar' for 'sarr'?"
+
+
+def test_a_counted_noun_one_letter_from_a_short_class_is_no_hint():
+    """``closest_class`` keeps difflib's 0.75 alone: with ``one_slip`` "cat" would be taken as the model's cars."""
+    from rsvlm.predict_question import closest_class
+
+    assert closest_class("how many cat are there", ["car", "ship"]) == ("cat", None)
+    assert closest_class("how many shipss are there", ["car", "ship"]) == ("shipss", "ship")
+
