@@ -67,22 +67,59 @@ def test_a_run_on_data_rich_in_one_image_change_records_trains_and_counts_them(t
     assert summary["unpaired_change_records"] == 3 and summary["malformed_records"] == 0 and summary["steps"] == 1
 
 
+def _clip_rank(rank: int, world: int, _store: str, results: str) -> None:
+    """One rank (forked: no interpreter, torch or open_clip to start) of the contrastive run the test below asks
+    for in RUN.json; its stderr and every warning it raised (none filtered but by the run) in RUN_RANK.txt."""
+    import contextlib
+    import io
+    import os
+    import warnings
+
+    import torch
+
+    from rsvlm.train.loop import train
+
+    torch.set_num_threads(1)  # as DataLoader's forked workers: the parent's OpenMP threads are not in a fork
+    run = json.loads(Path(results, "run.json").read_text())
+    os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), LOCAL_RANK=str(rank), LOCAL_WORLD_SIZE=str(world),
+                      MASTER_ADDR="127.0.0.1", MASTER_PORT=str(run["port"]))
+    err = io.StringIO()
+    with warnings.catch_warnings(record=True) as seen, contextlib.redirect_stderr(err):
+        warnings.simplefilter("always")
+        train(load_config(TrainConfig, run["cfg"], run["overrides"]))
+    Path(results, f"{run['name']}_{rank}.txt").write_text(
+        err.getvalue() + "".join(f"warning: {w.category.__name__}: {w.message}\n" for w in seen))
+
+
 def test_two_process_contrastive_run_resumes_exactly_and_quietly(tmp_path):
     """Two CPU processes (gloo): open_clip's ClipLoss said torch's all_gather FutureWarning 30 times in an 8-step
     run (none the user's to act on); a resume from a step folder continues the loss curve as the whole run drew it,
-    and names the folder it resumed from."""
-    from test_train_utils import make_records, torchrun
+    and names the folder it resumed from. Forked ranks: two torchrun launches took 46-80 s of it, mostly starting
+    six interpreters."""
+    import socket
+
+    from test_train_utils import make_records, two_ranks
+
+    import rsvlm.train.clip  # noqa: F401 (with open_clip and torch.distributed: imported once, before the forks)
+    import rsvlm.train.loop  # noqa: F401
 
     data = make_records(tmp_path / "d", n=24, ir_every=0)
     cfg = recipe(tmp_path, "pretrain_encoder_tiny.yaml")
-    common = ("device=cpu", "batch_size=4", "max_steps=3", "ckpt.every=1", "ckpt.keep=3", f"data.train={data}")
-    whole = torchrun(cfg, *common, f"out_dir={tmp_path / 'a'}")
-    assert whole.returncode == 0, whole.stderr[-3000:]
-    assert "is deprecated" not in whole.stderr, whole.stderr[-3000:]
+    common = ["device=cpu", "batch_size=4", "max_steps=3", "ckpt.every=1", "ckpt.keep=3", f"data.train={data}",
+              "log.progress=false"]
     step = tmp_path / "a" / "checkpoints" / "step_000002"
-    again = torchrun(cfg, *common, f"out_dir={tmp_path / 'b'}", f"ckpt.resume={step}")
-    assert again.returncode == 0, again.stderr[-3000:]
-    assert f"resumed contrastive pretraining at step 2 from {step}" in again.stderr
+    for name, extra in (("a", []), ("b", [f"ckpt.resume={step}"])):
+        with socket.socket() as sock:  # a free port for the ranks' rendezvous
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        (tmp_path / "run.json").write_text(json.dumps({"name": name, "port": port, "cfg": str(cfg),
+                                                       "overrides": [*common, f"out_dir={tmp_path / name}", *extra]}))
+        two_ranks(_clip_rank, tmp_path, timeout_s=300)
+    said = {f.stem: f.read_text() for f in tmp_path.glob("[ab]_[01].txt")}
+    assert sorted(said) == ["a_0", "a_1", "b_0", "b_1"], said
+    assert not any("is deprecated" in text for text in said.values()), said
+    assert f"resumed contrastive pretraining at step 2 from {step}" in said["b_0"], said["b_0"]
     a, b = (json.loads((tmp_path / r / "summary.json").read_text()) for r in "ab")
+    assert a["processes"] == b["processes"] == 2
     assert b["steps"] == 3 and b["steps_this_run"] == 1 and b["losses"][:2] == a["losses"][:2]
     assert b["losses"][2] == pytest.approx(a["losses"][2], abs=1e-6)
