@@ -4,6 +4,8 @@ hint: difflib compares letters as written, and scored ``PREDICT`` against ``pred
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from rsvlm.near import did_you_mean, near_names, one_slip
@@ -143,3 +145,45 @@ def test_a_counted_noun_one_letter_from_a_short_class_is_no_hint():
     assert closest_class("how many cat are there", ["car", "ship"]) == ("cat", None)
     assert closest_class("how many shipss are there", ["car", "ship"]) == ("shipss", "ship")
 
+
+
+MODEL_YAML = Path(__file__).resolve().parents[1] / "configs/default/model.yaml"
+
+
+def model_refusal(*overrides: str) -> str:
+    """``check_model_config``'s refusal of the default model config with ``overrides``."""
+    from rsvlm.config import load_config
+    from rsvlm.model.checks import check_model_config
+    from rsvlm.model.vlm import VLMConfig
+
+    with pytest.raises(ValueError) as e:
+        check_model_config(load_config(VLMConfig, MODEL_YAML, list(overrides)), prefix="model.")
+    return str(e.value)
+
+
+@pytest.mark.parametrize("override, said", [
+    ("llm.config.model_type=LLAMA", "model.llm.config.model_type 'LLAMA' is not a transformers model type; "
+                                    "did you mean ['llama']?"),
+    ("encoders.default.arch=vit-b-16", "unknown open_clip architecture 'vit-b-16'; did you mean ['ViT-B-16']?"),
+    ("llm.chat_template=LLAVA_V1", "(null: the tokenizer's own); did you mean 'llava_v1'?"),
+])
+def test_a_model_name_in_another_case_gets_that_name(override, said):
+    """Each got no hint (difflib scored LLAMA against llama at 0), or, for vit-b-16, ViT-S-16, ViT-M-16, ViT-L-16."""
+    assert said in model_refusal(override)
+
+
+def test_the_llm_builder_and_the_preflight_say_an_unknown_model_type_alike():
+    from rsvlm.model.llm_files import check_model_type
+
+    with pytest.raises(ValueError, match=r"^llm.config.model_type 'lama' is not a transformers model type; "
+                                         r"did you mean \['llama'"):
+        check_model_type("lama")
+    check_model_type("llama")
+
+
+def test_a_transformers_config_key_in_capitals_is_refused_as_its_key():
+    """``HIDDEN_SIZE`` was warned of as a free-form extra, and the model built at the default width."""
+    from rsvlm.model.llm_files import unknown_config_keys
+
+    assert unknown_config_keys("llama", {"HIDDEN_SIZE": 8, "hidden_sise": 8, "my_note": 1}) == [
+        ("HIDDEN_SIZE", ["hidden_size"]), ("hidden_sise", ["hidden_size"]), ("my_note", [])]

@@ -23,7 +23,6 @@ Reading weight files, and averaging or comparing checkpoints tensor by tensor: `
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
 import shutil
 import sys
@@ -75,6 +74,7 @@ from rsvlm.model.weights import (  # noqa: F401  (importable from here, as scrip
     pickled_note,
     saved_dtypes,
 )
+from rsvlm.near import near_names
 from rsvlm.progress import counted
 
 _OTHER_MODEL = "the weights and the config are of different models"  # how vision.safetensors' misfits end
@@ -206,7 +206,7 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
     for part in ("encoders", "stems"):  # a typo (encoders.defualt.image_size) built a part with no weights
         if added := sorted(set(getattr(cfg, part)) - set(getattr(saved, part))):
             have = sorted(getattr(saved, part))
-            close = difflib.get_close_matches(added[0], have, n=1)
+            close = near_names(added[0], have, cutoff=0.6)  # Default: default
             raise ConfigError(f"override {part}.{added[0]}: {root} has no {part[:-1]} {added[0]!r} (it has "
                               f"{', '.join(have)}){f'; did you mean {close[0]!r}?' if close else ''}; overrides "
                               "change the checkpoint's parts and add none (there are no weights for them)",

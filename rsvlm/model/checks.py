@@ -22,7 +22,6 @@ targets); those are still found while it is built.
 
 from __future__ import annotations
 
-import difflib
 import math
 import warnings
 from dataclasses import replace
@@ -42,7 +41,7 @@ from rsvlm.model.llm_checks import (  # noqa: F401 (moved there; imported from h
     check_llm_files,
     check_not_adapter,
 )
-from rsvlm.model.llm_files import check_config_keys, names_unreadable
+from rsvlm.model.llm_files import check_config_keys, check_model_type, names_unreadable
 from rsvlm.model.projector import POS_CODES, PROJECTORS, ProjectorConfig, pooled_tokens
 from rsvlm.model.stem import INTERPOLATIONS, check_stem
 from rsvlm.model.templates import TEMPLATES
@@ -56,6 +55,7 @@ from rsvlm.model.vision import (
     check_pretrained,
 )
 from rsvlm.model.vlm import TRAINABLE, VLMConfig, check_stem_links
+from rsvlm.near import near_names
 from rsvlm.tokens import IMAGE_TOKEN
 
 
@@ -227,7 +227,7 @@ def _resolved(cfg: VisionConfig, key: str) -> dict:
 
     model_cfg = get_model_config(cfg.arch)
     if model_cfg is None:
-        close = difflib.get_close_matches(cfg.arch, list_models(), n=3)
+        close = near_names(cfg.arch, list_models(), n=3, cutoff=0.6)  # vit-b-16: ViT-B-16 alone
         raise ValueError(f"{key}.arch: unknown open_clip architecture {cfg.arch!r}"
                          + (f"; did you mean {close}?" if close else " (open_clip.list_models() names them)"))
     v = model_cfg["vision_cfg"]
@@ -308,7 +308,7 @@ def check_llm(cfg: LLMConfig, key: str, trainable: str) -> int | None:
     if quant and trainable == "full":
         raise ValueError(f"{key}: a 4/8-bit LLM cannot be trained 'full'; set trainable.llm to lora (QLoRA)")
     if cfg.chat_template is not None and cfg.chat_template not in TEMPLATES:
-        close = difflib.get_close_matches(str(cfg.chat_template), list(TEMPLATES), n=1)
+        close = near_names(str(cfg.chat_template), TEMPLATES, cutoff=0.6)
         raise ValueError(f"{key}.chat_template: unknown chat template {cfg.chat_template!r}; known: {sorted(TEMPLATES)} "
                          f"(null: the tokenizer's own){f'; did you mean {close[0]!r}?' if close else ''}")
     if cfg.pad_vocab_multiple < 1:
@@ -334,16 +334,13 @@ def check_llm(cfg: LLMConfig, key: str, trainable: str) -> int | None:
 def _hf_config(cfg: LLMConfig, key: str):
     """transformers' config that ``config`` builds, through its own config class and its checks (a head
     count that does not divide the width was a traceback from the build); ValueError naming ``key``."""
-    from transformers import CONFIG_MAPPING, AutoConfig
+    from transformers import AutoConfig
 
     conf = dict(cfg.config)
     model_type = conf.pop("model_type", None)
     if model_type is None:
         raise ValueError(f"{key}.config needs a model_type (e.g. 'llama', 'qwen2')")
-    if model_type not in CONFIG_MAPPING:
-        close = difflib.get_close_matches(str(model_type), list(CONFIG_MAPPING.keys()), n=3)
-        raise ValueError(f"{key}.config.model_type {model_type!r} is not a transformers model type"
-                         f"{f'; did you mean {close}?' if close else ''}")
+    check_model_type(model_type, f"{key}.config")
     with warnings.catch_warnings():  # its warnings about unknown keys come once, from the build
         warnings.simplefilter("ignore")
         check_config_keys(model_type, conf, f"{key}.config")

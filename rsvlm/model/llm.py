@@ -14,7 +14,6 @@ LLM cannot be trained "full". No ``trust_remote_code``: only architectures trans
 from __future__ import annotations
 
 import contextlib
-import difflib
 import warnings
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -24,6 +23,7 @@ from torch import nn
 
 from rsvlm.model.llm_files import (
     check_config_keys,
+    check_model_type,
     check_saved_shapes,
     home_expanded,
     lacking_note,
@@ -144,7 +144,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
     A load from disk shows transformers' progress bar only once it has taken ``bar_delay_s``.
     ``shapes``: this LLM already built on meta (``checks.meta_llm``), used (and changed) by a meta
     build and a 4-bit load's plan instead of building it again."""
-    from transformers import CONFIG_MAPPING, AutoConfig, AutoModelForCausalLM
+    from transformers import AutoConfig, AutoModelForCausalLM
 
     if cfg.loc_init not in LOC_INITS:  # before the load: it was found only once the model was built
         raise ValueError(f"llm.loc_init must be {' or '.join(map(repr, LOC_INITS))}, got {cfg.loc_init!r}")
@@ -210,10 +210,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
         if "model_type" not in conf:
             raise ValueError("llm.config needs a model_type (e.g. 'llama', 'qwen2')")
         model_type = conf.pop("model_type")
-        if model_type not in CONFIG_MAPPING:  # transformers' own error lists all ~400 types, names no key
-            close = difflib.get_close_matches(str(model_type), list(CONFIG_MAPPING.keys()), n=3)
-            raise ValueError(f"llm.config.model_type {model_type!r} is not a transformers model type"
-                             f"{f'; did you mean {close}?' if close else ''}")
+        check_model_type(model_type)
         check_config_keys(model_type, conf)
         hf_conf = AutoConfig.for_model(model_type, **conf)
         if reuse:  # meta: no weights, so no seed

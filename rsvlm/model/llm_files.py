@@ -7,13 +7,13 @@ tokenizer read with the same errors, one with no vocabulary refused (``read_toke
 from __future__ import annotations
 
 import contextlib
-import difflib
 import warnings
 from pathlib import Path
 from typing import Any
 
 from torch import nn
 
+from rsvlm.near import near_names
 from rsvlm.progress import counted
 
 
@@ -176,7 +176,19 @@ def unknown_config_keys(model_type: str, conf: dict[str, Any]) -> list[tuple[str
              | set(cls().to_dict()) | set(getattr(cls, "attribute_map", {}))
              | {"rope_theta", "rope_scaling", "attn_implementation", "torch_dtype", "num_labels"}  # legacy / kwargs
              | V4_CONFIG_KEYS)
-    return [(key, difflib.get_close_matches(key, sorted(known), n=3, cutoff=0.8)) for key in sorted(set(conf) - known)]
+    # slips=False: a close key is refused, a far one warned of; a free-form extra one slip from a short key stays so
+    return [(key, near_names(key, sorted(known), n=3, cutoff=0.8, slips=False)) for key in sorted(set(conf) - known)]
+
+
+def check_model_type(model_type, where: str = "llm.config") -> None:
+    """ValueError naming ``where``'s model_type where ``model_type`` is no transformers model type, with up to 3 it
+    is near (``lama``: llama; ``LLAMA``: llama alone); transformers' own error lists all ~400 types, naming no key."""
+    from transformers import CONFIG_MAPPING
+
+    if model_type not in CONFIG_MAPPING:
+        close = near_names(str(model_type), list(CONFIG_MAPPING.keys()), n=3, cutoff=0.6)
+        raise ValueError(f"{where}.model_type {model_type!r} is not a transformers model type"
+                         f"{f'; did you mean {close}?' if close else ''}")
 
 
 def check_config_keys(model_type: str, conf: dict[str, Any], where: str = "llm.config") -> None:
