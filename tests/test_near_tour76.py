@@ -187,3 +187,21 @@ def test_a_transformers_config_key_in_capitals_is_refused_as_its_key():
 
     assert unknown_config_keys("llama", {"HIDDEN_SIZE": 8, "hidden_sise": 8, "my_note": 1}) == [
         ("HIDDEN_SIZE", ["hidden_size"]), ("hidden_sise", ["hidden_size"]), ("my_note", [])]
+
+
+@pytest.mark.parametrize("key", ["fp61", "FP16"])
+def test_a_deepspeed_fp16_slip_or_capitals_is_refused_as_fp16(key):
+    """``"fp61": {"enabled": true}`` trained in float32, DeepSpeed passing over the key unsaid: 0.75 to difflib,
+    under its 0.8; ``FP16`` scored 0."""
+    from rsvlm.train.deepspeed_config import check_top_keys
+
+    with pytest.raises(ValueError, match=rf"^{key}: not a key DeepSpeed reads .*did you mean fp16\?"):
+        check_top_keys({key: {"enabled": True}, "train_batch_size": 8})
+    check_top_keys({key: {"enabled": True}, "fp16": {"enabled": False}})  # beside fp16: no misspelling of it
+
+
+def test_a_task_weight_in_capitals_is_named_as_its_task():
+    from rsvlm.train.config import check_task_names
+
+    with pytest.raises(ValueError, match=r"data.task_weights\['DET'\]: not a task; .*did you mean 'det'\?"):
+        check_task_names({"DET": 1.0})

@@ -305,9 +305,9 @@ def check_config(cfg: TrainConfig) -> None:
 
 def meant(value, allowed) -> str:
     """"; did you mean X?" for the one of ``allowed`` a refused value is near (precision=bf17, BF16: bf16); ""."""
-    import difflib
+    from rsvlm.near import near_names
 
-    close = difflib.get_close_matches(str(value).strip().lower(), list(allowed), n=1, cutoff=0.6)
+    close = near_names(str(value).strip().lower(), allowed, cutoff=0.6)
     return f"; did you mean {close[0]}?" if close else ""
 
 
@@ -380,14 +380,13 @@ def check_task_names(task_weights: dict) -> None:
     """ValueError naming a ``data.task_weights`` key that is no task: a task tag (``tokens.TASKS``, without
     its brackets) or ``chat`` (records without one). A typo ('detect') was found once the model was built
     and the data read."""
-    import difflib
-
+    from rsvlm.near import near_names
     from rsvlm.tokens import TASKS
 
     tasks = (*TASKS, "chat")
     for name in task_weights:
         if name not in tasks:
-            close = difflib.get_close_matches(str(name).strip("[]"), tasks, n=1, cutoff=0.5)
+            close = near_names(str(name).strip("[]"), tasks, cutoff=0.5)  # DET: det
             raise ValueError(f"data.task_weights[{name!r}]: not a task; the tasks are {', '.join(tasks)} (chat: "
                              f"records without a task tag){f'; did you mean {close[0]!r}?' if close else ''}")
 

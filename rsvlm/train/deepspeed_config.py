@@ -119,12 +119,12 @@ def check_top_keys(ds: dict) -> None:
     """ValueError where a top-level key is no key of DeepSpeed's but a near spelling of one the JSON leaves out
     (``zero_optimisation``): DeepSpeed passed over it unsaid, and the run trained without that section (no ZeRO
     sharding for a misspelt ``zero_optimization``). Other keys it does not know are left to it."""
-    import difflib
+    from rsvlm.near import near_names
 
     for key in ds:
         if key in TOP_KEYS:
             continue
-        near = [k for k in difflib.get_close_matches(key, TOP_KEYS, n=3, cutoff=0.8) if k not in ds]
+        near = [k for k in near_names(key, TOP_KEYS, n=3, cutoff=0.8) if k not in ds]  # fp61, FP16: fp16
         if near:
             raise ValueError(f"{key}: not a key DeepSpeed reads (it would pass over it, and the run go without it); "
                              f"did you mean {near[0]}?")
