@@ -75,8 +75,8 @@ def test_a_carried_base_vocab_the_build_refuses_names_what_set_it(tmp_path, caps
 @pytest.mark.parametrize("words, said", [
     (["--config", "configs/train/sft_tiny.yaml"],  # was told model.llm.config=configs/train/sft_tiny.yaml
      "--config is no option of launch.py: the recipe is its first argument (launch.py RECIPE [key=value …])"),
-    (["configs/train/sft_tiny.yaml", "--dtype", "bf16"],  # one slip from 'type': a guess, not the key it is
-     "--dtype is no option of launch.py; the recipe's keys go as key=value: did you mean model.projector.type=bf16?"),
+    (["configs/train/sft_tiny.yaml", "--dtype", "bf16"],  # chat's --dtype: was offered model.projector.type
+     "--dtype is no option of launch.py; the recipe's keys go as key=value: did you mean precision=bf16?"),
 ])
 def test_launch_asks_of_a_guessed_key_and_tells_where_the_recipe_goes(monkeypatch, capsys, words, said):
     launch = load_script("launch", monkeypatch)
