@@ -123,7 +123,7 @@ def stopped_hint(out_dir: str | Path, since: float) -> str:
     from its last step folder."""
     summary = Path(out_dir) / "summary.json"
     try:
-        done = summary.stat().st_mtime >= since
+        done = summary.stat().st_mtime >= since - 1  # a file's mtime is the kernel's coarse clock, ms behind time()
     except OSError:
         done = False
     return (f"it had finished before that ({summary} written; its model is in {Path(out_dir) / 'final'}): nothing "
