@@ -381,7 +381,9 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     voted = fused_flags(result["objects"], asked.get("fused")) if args.tile else is_fused(answer)  # plain kept: no vote
     if unscored := unscored_note(result["objects"], voted):  # no score column then, nor --out "score": why
         say(f"note: {unscored}")
-    table = tables.objects_table(result["objects"], most=tables.TABLE_ROWS)  # a tiled scene's thousands flooded the terminal
+    # a tiled scene's thousands flooded the terminal; --geojson named only where it is not refused (a PNG's map coordinates)
+    table = tables.objects_table(result["objects"], most=tables.TABLE_ROWS, rest="--out and --geojson write them all"
+                                 if images[-1].georeferenced else "--out writes them all")
     if table:
         print(table)
     for line in tables.problem_lines(result["problems"], rest="--out writes them all"):
