@@ -206,7 +206,7 @@ def run(args, out: Output) -> None:
     for p in sorted(set(index.values())):
         stems.setdefault(p.stem, []).append(p.name)
     named = []  # the images some label file names
-    for path in out.bar(files, "dota", "image"):
+    for path in out.bar(files, "dota", "label file"):  # an image without one is not counted
         image = find_image(index, path.stem, out)
         if image is None:  # before its lines: they were counted too (unknown_class…), the file once more
             out.missing_image(str(path), f"{path.stem}.*", image_dir, "--images" if args.images else None)
@@ -233,4 +233,4 @@ def run(args, out: Output) -> None:
         named += [im for p in files if (im := index.get(p.stem)) is not None]
     note_unlabelled(out, index, named)
     if allowed is not None:
-        allowed.note_unmatched(out)
+        allowed.note_unmatched(out, "label file")

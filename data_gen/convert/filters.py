@@ -9,6 +9,7 @@ import re
 import shlex
 
 from data_gen.convert.common import ConversionError, Output, clean_label
+from rsvlm.progress import counted
 
 
 def class_name(v: str) -> str:
@@ -69,17 +70,21 @@ class ClassFilter:
             out.skip("unknown_class", where, name)
         return True
 
-    def note_unmatched(self, out: Output) -> None:
+    def note_unmatched(self, out: Output, unit: str = "file") -> None:
         """Count in ``out``'s notes each asked-for class that no annotation had, keyed by its name, and each plural
         read as its singular class; not those of a default list (each DOTA class a scene lacks was noted as if
-        asked for)."""
+        asked for). Under ``--limit`` with inputs left unread (``unit``: one input's word) the note says the class
+        may be in them: it said "no annotation of this class" of a dataset read in part. A plural read as its
+        singular is said of what was read; the unread inputs are not looked at for either."""
         if not self.chosen:
             return
+        unread = (f" in the {counted(out.taken, unit)} read; it may be in the {counted(out.left_out, unit)} "
+                  f"--limit {out.limit} left unread") if out.left_out else ""
         for name in sorted(self.wanted):
             if name in self.plurals:
                 out.note(f"--classes {name}: read as {self.plurals[name]}")
             elif name not in self.seen:
-                out.note(f"--classes {name}: no annotation of this class{self._run_together(name)}")
+                out.note(f"--classes {name}: no annotation of this class{unread}{self._run_together(name)}")
 
     def _run_together(self, name: str) -> str:
         """Where the asked-for ``name`` (no annotation's) is classes the data has run together by spaces (``ship

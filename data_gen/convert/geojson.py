@@ -387,7 +387,7 @@ def _run(args, out: Output) -> None:
     pairs = pair_files(Path(args.images), Path(args.labels), args.match, out)
     if not pairs and not out.skipped:
         raise ConversionError(f"{args.images} / {args.labels}: no GeoTIFF / GeoJSON files")
-    for tif, gj in out.bar(pairs, "geojson", "image"):
+    for tif, gj in out.bar(pairs, "geojson", "GeoJSON file"):  # one per GeoJSON with its GeoTIFF
         try:  # the header only: the pixels are read through once there are footprints to write
             with open_raster(tif) as ds:  # without a transform: said below as no_georeference
                 crs, transform, width, height, gcps = ds.crs, ds.transform, ds.width, ds.height, ds.gcps[0]

@@ -354,7 +354,7 @@ def run(args, out: Output) -> None:
         raise ConversionError(f"{args.labels}: no label images" + _no_suffix_hint(Path(args.images), Path(args.labels),
                                                                                  args.label_suffix))
     no_class: set = set()  # the values of labels holding no class: said where no record comes of any
-    for image, lab in out.bar(pairs, "masks", "image"):
+    for image, lab in out.bar(pairs, "masks", "label image"):  # one per label, its image found or not
         if image is None:
             suffixes = [args.label_suffix] if args.label_suffix else LABEL_SUFFIXES
             out.missing_image(str(lab), f"{_less_suffix(lab.stem, suffixes) or lab.stem}.*", args.images)

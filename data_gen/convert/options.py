@@ -83,8 +83,11 @@ def check_tiling(tile: int | None, overlap: int | None) -> None:
 
 
 def within_limit(out, items, desc: str, unit: str):
-    """``Output.bar``'s ``items`` under ``out.limit`` (``--limit N``): as many as are left of it."""
+    """``Output.bar``'s ``items`` under ``out.limit`` (``--limit N``): as many as are left of it, the rest
+    noted in ``unit``, the word for one item (``"label file"``: what was counted, not the images they name)."""
     import itertools
+
+    from rsvlm.progress import counted
 
     room = max(0, out.limit - out.taken)
     if not hasattr(items, "__len__"):  # a stream (none of the converters' today): read no further than the limit
@@ -95,12 +98,12 @@ def within_limit(out, items, desc: str, unit: str):
                 yield item
             if next(it, None) is not None:
                 out.left_out += 1
-                out.note(f"--limit {out.limit}: {desc} read its first {room} {unit}s, the rest unread")
+                out.note(f"--limit {out.limit}: {desc} read its first {counted(room, unit)}, the rest unread")
         return stream()
     kept = list(itertools.islice(items, room))
     out.taken += len(kept)
     if rest := len(items) - len(kept):
         out.left_out += rest
         out.note("inputs_left_out_by_limit", rest, f"--limit {out.limit}: {desc} read {len(kept)} of "
-                                                    f"{len(items)} {unit}s")
+                                                    f"{counted(len(items), unit)}")
     return kept

@@ -209,7 +209,7 @@ def run(args, out: Output) -> None:
             f"data_gen convert dota --src {src} reads them" if txt else ""))
     note_shared_names(out, src, files)
     named: dict[Path, list[Path]] = {}  # the images some XML names, and which
-    for path in out.bar(files, "voc", "image"):
+    for path in out.bar(files, "voc", "XML file"):  # "image": dota's "read 1 of 2 images" counted its label files
         try:
             root = ET.parse(path).getroot()
         except ET.ParseError as e:  # "no element found: line 1, column 0" for an empty file
@@ -274,4 +274,4 @@ def run(args, out: Output) -> None:
         note_unlabelled(out, index, list(named))
     note_named_twice(out, src, named)
     if allowed is not None:
-        allowed.note_unmatched(out)
+        allowed.note_unmatched(out, "XML file")
