@@ -381,7 +381,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     voted = fused_flags(result["objects"], asked.get("fused")) if args.tile else is_fused(answer)  # plain kept: no vote
     if unscored := unscored_note(result["objects"], voted):  # no score column then, nor --out "score": why
         say(f"note: {unscored}")
-    # a tiled scene's thousands flooded the terminal; --geojson named only where it is not refused (a PNG's map coordinates)
+    # a tiled scene's thousands flooded the terminal; --geojson is named only where it can be written (a georeferenced image)
     table = tables.objects_table(result["objects"], most=tables.TABLE_ROWS, rest="--out and --geojson write them all"
                                  if images[-1].georeferenced else "--out writes them all")
     if table:
