@@ -1,7 +1,8 @@
 """Fill values a file holds without declaring them, and the notes that say so: a known GIS fill
 (``FILL_VALUES``: -9999, -32768, float32's lowest) or an outlying lowest / highest value in every band
 (``undeclared_fill``), DN 0 in every msi band (``msi_zero_note``), exactly 0 dB in sar (``db_zero_note``),
-SAR amplitude 0, nodata already (``zero_amplitude_note``),
+SAR amplitude 0, nodata already (``zero_amplitude_note``) or read as data in a file named for a polarisation
+given optical or ir (``polarised_zero_note``),
 which files declare no nodata (``no_nodata_declared``), the fill of a Landsat or Sentinel-2 product that declares
 none (``product_fill``), and why a read has no valid pixel (``no_valid_note``).
 
@@ -222,6 +223,29 @@ def zero_amplitude_note(raw: np.ndarray, valid: np.ndarray | None, size: tuple[i
     zero = (raw == 0).any(axis=0) & (True if valid is None else valid)  # (h, w)
     if zero.mean() < share:
         return None
+    return (f"{zero.mean():.1%} of the pixels have amplitude 0{_zero_where(zero, size)}: no dB value (the log of 0), "
+            "so read as nodata as a declared one is (left out of the stretch; objects found there are said to lie on "
+            "nodata)")
+
+
+def polarised_zero_note(raw: np.ndarray, valid: np.ndarray | None, size: tuple[int, int], modality: str,
+                        share: float = 0.005) -> str | None:
+    """A note where a file named for a SAR polarisation (``modality._polarised``), given ``modality`` (optical or
+    ir) and declaring no nodata, holds 0 at ≥ ``share`` of its pixels (``raw``, a sample of a ``size`` scene), as
+    ``zero_amplitude_note`` finds it: read as data, unlike as sar. Was: the real Sentinel-1 ``iw-vv.tiff`` read as
+    optical stretched its 2 % zero strip in (R [0, 383]), unsaid. None otherwise, and for 8-bit values (a SAR chip
+    quantised to uint8 holds 0 in dark water)."""
+    zero = (raw == 0).any(axis=0) & (True if valid is None else valid)  # (h, w)
+    if raw.dtype.kind == "c" or raw.dtype.itemsize == 1 or zero.mean() < share:
+        return None
+    return (f"{zero.mean():.1%} of the pixels are 0{_zero_where(zero, size)}, a SAR scene's fill, and {NO_NODATA}: "
+            f"read as data as {modality} (as sar they are nodata); if that is fill, give it as nodata "
+            "(gdal_edit.py -a_nodata 0, or ReadConfig.nodata=0)")
+
+
+def _zero_where(zero: np.ndarray, size: tuple[int, int]) -> str:
+    """The edges of the scene (``size``, W x H) whose lines ``zero`` (h, w, a sample of it) marks, as a note says
+    them (" (a fill along its right edge, about 25 px wide)"); "" where none."""
     (W, H), (h, w) = size, zero.shape
     cols, rows = zero.mean(axis=0) >= 0.95, zero.mean(axis=1) >= 0.95  # (w,) (h,)
     runs = {side: (int(np.argmin(line)) if not line.all() else 0, k) for side, line, k in (
@@ -231,9 +255,7 @@ def zero_amplitude_note(raw: np.ndarray, valid: np.ndarray | None, size: tuple[i
     if not edges or any(lo != hi for _, lo, hi, _ in ragged):  # (it had been said as its narrowest rows' width)
         edges = [f"{side} edge, {'about ' * (k != 1)}{lo if lo == hi else f'{lo}-{hi}'} px wide"
                  for side, lo, hi, k in ragged]
-    where = f" (a fill along its {', and '.join(edges)})" if edges else ""
-    return (f"{zero.mean():.1%} of the pixels have amplitude 0{where}: no dB value (the log of 0), so read as nodata "
-            "as a declared one is (left out of the stretch; objects found there are said to lie on nodata)")
+    return f" (a fill along its {', and '.join(edges)})" if edges else ""
 
 
 def _ragged_edges(zero: np.ndarray, kx: float, ky: float) -> list[tuple[str, int, int, float]]:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rsvlm.io import fills as fl
 from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
 from rsvlm.io.band_evidence import (
@@ -137,7 +138,11 @@ def guess_modality(src, paths: list[Path], modality: str | None, nodata: float |
         g.notes += [_thermal_among(hot)] if hot and modality == "msi" else []
         g.notes += [f"{n} is {qa_asked(q)}: read as {modality}, as asked" for n, q in qa]
         g.notes += [note] if (note := _named_otherwise(g, modality)) else []
-        g.notes += [note] if modality != "sar" and (note := _polarised(src, paths, one, modality)) else []
+        if modality != "sar" and (note := _polarised(src, paths, one, modality)):
+            g.notes.append(note)
+            if modality in ("optical", "ir") and nodata is None and not src.declares_nodata and (
+                    zero := fl.polarised_zero_note(*sample(), (src.width, src.height), modality)):
+                g.notes.append(zero)  # its zero fill, read as data (as sar: nodata, said)
         if len(one) == 1 and (dem := elevation_said(src, one[0])):
             g.notes.append(f"{dem} says it holds elevation (a DEM): read as {modality}, as asked")
         if getattr(src, "bilevel", False):
