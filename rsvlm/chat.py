@@ -185,8 +185,9 @@ class ChatREPL:
         self.last.update(objects=kept, dropped=len(self.last["objects"]) - len(kept))  # /vis says why none are left
         if unscored := unscored_note(kept, voted):  # the table has no score column then: why
             self.say(f"  note: {unscored}")
-        # hundreds of objects flooded the terminal; /geojson writes them all
-        table = tables.objects_table(self.last["objects"], most=tables.TABLE_ROWS, rest="/geojson writes them all")
+        # hundreds of objects flooded the terminal; /geojson writes them all, where it can (no map coordinates: refused)
+        rest = "/geojson writes them all" if self.images[-1].georeferenced else "/vis draws them all"
+        table = tables.objects_table(self.last["objects"], most=tables.TABLE_ROWS, rest=rest)
         if table:
             self.say(table)
         for line in tables.problem_lines(self.last["problems"]):  # a long free-decoded answer's hundreds, cut too
