@@ -187,7 +187,7 @@ def test_limit_converts_the_first_inputs_and_counts_the_rest(tmp_path):
         (src / f"P{k}.txt").write_text("10 10 20 10 20 20 10 20 small-vehicle 0\n")
     stats = stats_of("dota", "--src", str(src), "--out", str(tmp_path / "o"), "--limit", "2")
     assert stats["notes"]["inputs_left_out_by_limit"] == 1, stats["notes"]
-    assert stats["notes_examples"]["inputs_left_out_by_limit"] == "--limit 2: dota read 2 of 3 images"
+    assert stats["notes_examples"]["inputs_left_out_by_limit"] == "--limit 2: dota read 2 of 3 label files"
     assert stats["images"] == 2 and "images_without_label" not in stats["notes"], stats  # P2.png: unread, not unlabelled
     assert "inputs_left_out_by_limit" not in stats_of("dota", "--src", str(src), "--out", str(tmp_path / "o2"),
                                                       "--limit", "3")["notes"]

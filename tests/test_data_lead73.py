@@ -24,7 +24,7 @@ def test_convert_progress_in_a_log_reads_seconds_per_image_in_words(tmp_path, ca
     assert main(["convert", "dota", "--src", str(src), "--out", str(tmp_path / "o")]) == 0
     err = capsys.readouterr().err
     line = next(ln for ln in err.splitlines() if ln.startswith("dota: 100% 2/2"))
-    assert "\r" not in err and line.endswith(" s/image]"), line
+    assert "\r" not in err and line.endswith(" s/label file]"), line
     assert "s/ images" not in err, err
 
 
