@@ -43,7 +43,7 @@ class Parser(argparse.ArgumentParser):
         if near := [o for o in options if head.startswith("--") and o.startswith(head)]:
             said = f"{head} is no option; options are not abbreviated"
         else:
-            said, near = f"{head} is no option", near_names(head, options, n=3, cutoff=0.7)
+            said, near = f"{head} is no option", near_names(head, options, n=3, cutoff=0.7, slips=False)  # --x: no --n
         if not near:
             return ""
         named = "one of " + ", ".join(near) if len(near) > 2 else " or ".join(near)  # --m: --model, --modality, …

@@ -19,8 +19,12 @@ def near_names(word: str, known: Iterable[str], *, n: int = 1, cutoff: float = 0
     more than ``n`` are, ``Val`` and ``val``); difflib's likeness at ``cutoff`` (of the names as written small where
     ``fold_case``); where ``slips``, the one name that ``word`` is but for one slip (``one_slip``: ``sise`` for
     size, 0.75 to difflib), none where two are (``vat``: val, var). Leave ``slips`` off where ``known`` is every
-    name of a config, not one level's: a one-letter slip of a short word hits some far key by chance."""
-    known = list(dict.fromkeys(known))
+    name of a config, not one level's: a one-letter slip of a short word hits some far key by chance. Names alike
+    but for case that difflib finds come closest as written first (``vall``: val before Val). A ``word`` that is no
+    string (a YAML key 3, null) is near none; ``known``'s other values are passed over."""
+    if not isinstance(word, str):
+        return []
+    known = [k for k in dict.fromkeys(known) if isinstance(k, str)]
     if word in known:
         return [word]
     low = word.casefold() if fold_case else word
@@ -30,7 +34,8 @@ def near_names(word: str, known: Iterable[str], *, n: int = 1, cutoff: float = 0
     for k in known:
         forms.setdefault(k.casefold() if fold_case else k, []).append(k)
     if close := difflib.get_close_matches(low, list(forms), n=n, cutoff=cutoff):
-        return [k for c in close for k in forms[c]][:n]
+        written = {k: difflib.SequenceMatcher(None, word, k).ratio() for c in close for k in forms[c]}
+        return [k for c in close for k in sorted(forms[c], key=lambda k: -written[k])][:n]
     if slips and len(one := [k for f, ks in forms.items() if one_slip(low, f) for k in ks]) == 1:
         return one
     return []
