@@ -65,8 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--strict", action="store_true", help="raise on the first bad annotation")
         p.add_argument("--no-progress", action="store_true", help="no progress bars (on stderr), tiles' included")
         p.add_argument("--limit", type=int_at_least(1), metavar="N", default=None,
-                       help="convert only the first N inputs (label files, images, pairs, lines, questions or "
-                            "records: what the progress bar counts), the rest counted in the notes")
+                       help="convert only the first N inputs (label files, XML files, GeoJSON files, label images, "
+                            "images, pairs, lines, questions or records: what the progress bar counts), the rest "
+                            "counted in the notes")
         converter(name).add_arguments(p)
     return parser
 
