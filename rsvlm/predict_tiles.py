@@ -237,6 +237,24 @@ def all_nodata_tiles(result: dict, path: str) -> str | None:
             f"its {counted(result['nodata_tiles'], 'tile')}: nothing to ask about; nothing written")
 
 
+def nodata_windows_note(validity) -> str | None:
+    """The note for a tiled run whose windows asked (``validity``: the ``ValidityMap`` that saw them) include some
+    ``fills.NODATA_SHARE`` or more nodata, as an untiled read's ``nodata_share_note`` says of the whole image:
+    how many, and the worst share and its window; None where none is. Only windows wholly nodata are skipped,
+    so a collar's edge windows reach the model with their nodata as 0 (the real Landsat-8 B10 at --tile 64:
+    14 of 30 windows, the worst 70%). Cannot: say where in a window the nodata lies."""
+    from rsvlm.io.fills import NODATA_SHARE
+
+    n, worst, window = validity.mostly_nodata(NODATA_SHARE)
+    if not n:
+        return None
+    asked = validity.n_asked
+    return (f"note: {n} of the {counted(asked, 'window')} asked {'is' if n == 1 else 'are'} {NODATA_SHARE:.0%} or "
+            f"more nodata (the worst {min(round(worst * 100), 99)}%, window {window} (x0, y0, w, h); its nodata value or mask, alpha 0 or "
+            "no usable value): the model sees nodata as 0, the bottom of each band's stretch (black), and cannot tell "
+            "it from dark ground; only windows wholly nodata are skipped; crop the image to its valid area")
+
+
 def window_notes(tile: int, scene_size: tuple[int, int], n: int, label: str, say, resize: str = "stretch") -> None:
     """Say where ``--tile``'s windows are far from the model's ``n`` px input (``inference.scale_gap``):
     shrunk more than 4x (small objects vanish) or enlarged more than 4x (an 8 px tile blown up to 96 px, a
@@ -285,6 +303,8 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
     result["nodata_tiles"] = merger.n_nodata
     for note in merger.notes:  # what a window's read alone met; run_tiled printed it as it came
         say(note, label, printed=note not in unsaid)
+    if n_windows(*image.scene_size, args.tile, args.overlap) > 1 and (note := nodata_windows_note(merger.validity)):
+        say(note, label)  # one window, the whole scene: its read said its share (``SceneReader.read(tiled=True)``)
     if stopped:
         result["stopped"] = stopped
     if tta is not None and "first" in seen and not seen["views"]:  # the plain answers stood, with no word of why

@@ -99,7 +99,7 @@ def count_on_nodata(objects: list[dict], valid: np.ndarray | None, scale: float 
 class ValidityMap:
     """Which pixels of a tiled scene hold data, from the windows read (``see``): windows with nodata kept
     (a collar's edge windows as bit-packed masks, all-nodata windows as their extent), so that ``count`` can
-    tell merged objects drawn wholly on nodata. ``drop``: the caller leaves them out (``on_nodata`` says which),
+    tell merged objects drawn wholly on nodata, and ``mostly_nodata`` the windows asked that are largely nodata. ``drop``: the caller leaves them out (``on_nodata`` says which),
     so ``count``, of those kept, is 0 (``TileMerger``'s note "… (kept; …)" is not said)."""
 
     def __init__(self, drop: bool = False):
@@ -107,6 +107,7 @@ class ValidityMap:
         self._windows: list[tuple[int, int, int, int]] = []  # (x0, y0, x1, y1) of every window seen
         self._state: list[int] = []  # 1 all valid, 0 all nodata, 2 partial (its mask in ``_masks``)
         self._masks: dict[int, tuple[np.ndarray, int]] = {}  # bits packed per row (h, ceil(w / 8)), w
+        self._shares: dict[int, float] = {}  # a partial window's share of nodata pixels (0 < share < 1)
 
     @property
     def any_nodata(self) -> bool:
@@ -118,8 +119,24 @@ class ValidityMap:
         state = 1 if valid is None or valid.all() else 0 if not valid.any() else 2
         if state == 2:
             self._masks[len(self._state)] = (np.packbits(valid, axis=1), valid.shape[1])
+            self._shares[len(self._state)] = 1.0 - np.count_nonzero(valid) / valid.size  # as nodata_share_note counts
         self._windows.append((x, y, x + w, y + h))
         self._state.append(state)
+
+    @property
+    def n_asked(self) -> int:
+        """How many windows seen hold a valid pixel (those ``run_tiled`` gives the model)."""
+        return sum(s != 0 for s in self._state)
+
+    def mostly_nodata(self, share: float) -> tuple[int, float, tuple[int, int, int, int] | None]:
+        """How many windows seen are ``share`` (0-1) or more nodata but not wholly (a wholly nodata one is not
+        asked), the largest share of nodata among them, and its window (x0, y0, w, h): (0, 0.0, None) where none."""
+        over = [(v, i) for i, v in self._shares.items() if v >= share]
+        if not over:
+            return 0, 0.0, None
+        worst, i = max(over, key=lambda vi: (vi[0], -vi[1]))  # the first seen of equal shares
+        x0, y0, x1, y1 = self._windows[i]
+        return len(over), worst, (x0, y0, x1 - x0, y1 - y0)
 
     def _has_data(self, span, win: np.ndarray) -> bool:
         """Whether a valid pixel lies in ``span`` (``_pixels``); ``win``: the windows seen, (N, 4)."""
