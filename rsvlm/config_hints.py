@@ -113,7 +113,8 @@ FOREIGN = {"train_micro_batch_size_per_gpu": "batch_size", "micro_batch_size": "
            "data_path": "data.train", "data.path": "data.train", "image_folder": "data.root",
            "data.image_folder": "data.root", "data.image_root": "data.root",
            # chat/predict/eval's --dtype, HF's torch_dtype, accelerate's: difflib offered model.projector.type
-           "dtype": "precision", "torch_dtype": "precision", "mixed_precision": "precision"}
+           "dtype": "precision", "torch_dtype": "precision", "mixed_precision": "precision",
+           "model.dtype": "precision", "model.torch_dtype": "precision"}
 
 
 # words of a key that asks a trainer to evaluate while it trains (HF Trainer's eval_steps, do_eval,

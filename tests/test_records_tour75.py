@@ -69,7 +69,7 @@ def test_a_blank_or_boolean_id_is_refused(rid, said):
 
 
 @pytest.mark.parametrize("meta", [[1], "", False, 0])
-def test_a_meta_that_is_no_object_is_refused_even_when_empty(meta):
+def test_a_meta_that_is_no_object_is_refused(meta):
     """``""`` or ``False`` was once read as ``{}`` while ``[1]`` was refused; an empty ``[]`` (PHP's empty map) is ``{}``."""
     with pytest.raises(RecordError, match=r"field 'meta': must be an object"):
         normalize_record(_rec(meta=meta))

@@ -280,8 +280,10 @@ def check_config(cfg: TrainConfig) -> None:
     if cfg.device not in ("auto", "cpu", "cuda"):
         raise ValueError(f"device must be auto, cpu or cuda, got {cfg.device!r}{device_hint(cfg.device)}")
     if cfg.precision not in ("fp32", "bf16", "fp16"):
+        named = {"float32": "fp32", "float": "fp32", "no": "fp32", "bfloat16": "bf16", "float16": "fp16",
+                 "half": "fp16"}.get(str(cfg.precision).lower())  # predict/chat/eval's --dtype names, accelerate's no
         raise ValueError(f"precision must be fp32, bf16 or fp16, got {cfg.precision!r}"
-                         + meant(cfg.precision, ("fp32", "bf16", "fp16")))
+                         + (f"; did you mean {named}?" if named else meant(cfg.precision, ("fp32", "bf16", "fp16"))))
     if cfg.precision == "fp16" and not cfg.dist.deepspeed:
         raise ValueError("precision fp16 needs a DeepSpeed config (loss scaling); use bf16 otherwise")
     if cfg.log.profile_steps and cfg.max_steps < PROFILE_AFTER + cfg.log.profile_steps:
