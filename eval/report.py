@@ -6,7 +6,8 @@
 Each input is the ``--out`` JSON of a ``python -m eval.TASK`` run. The table has one row per
 (score file, headline metric) and one column per modality found in any file, besides ``all``;
 a second table gives the record counts (records, missing, unparseable, rsvlm eval's errors, answers
-cut by its token limit and answers past the LLM's context), a third what answered each predictions
+cut by its token limit and answers past the LLM's context; ground-truth records left out for want of a size or
+skipped as malformed, ``GT_COUNTS``, where a file of the task has any), a third what answered each predictions
 file (``rsvlm eval``'s run.json, as the score file keeps it: model and options; "not recorded" without one); one
 metric's rows of the files given stand together, a file that is not its whole set's score marked ``(partial)``;
 notes under them say where a task's files are not one test set's (other record counts, other ``gt_digest``s) or
@@ -38,18 +39,22 @@ from rsvlm.argparsing import Parser
 from rsvlm.out_paths import too_long
 
 MARKDOWN_HEAD = "# Evaluation report"  # what a report's markdown opens with: --out holding it is replaced
+# ground-truth records a scorer left out (no size to score a shape at; malformed, skipped): rows of a task where any
+# of its files has one (each file of it then, 0 too), in the JSON as in the table; were said only in "(partial)"
+GT_COUNTS = ("n_gt_unsized", "n_gt_bad_records")
 
 
 def build(scores: list[dict], folders: list[Path] | None = None) -> dict:
     """{"modalities", "metrics": [row…], "counts": [row…], "runs": [row…], "partial": {source: why}, "notes": [text…]}:
     rows are flat dicts, one task's together and, within it, one metric's (or count's) rows of every file side by
-    side, in the order given (two runs' scores were a screen apart); a metric row's ``partial``: its file's score is
+    side, in the order given (two runs' scores were a screen apart; ``GT_COUNTS`` where a file of the task has one); a metric row's ``partial``: its file's score is
     not the whole set's (``partial_why``); ``notes``: tasks whose files are of different test sets (``apart``),
     tasks some of ``folders`` (``--dir``'s, one a run) hold no score file of (``unscored``) and a ground truth's
     tasks no file scores (``untabled``)."""
     mods = sorted({m for s in scores for m in s.get("by_modality", {})})
     order = {t: i for i, t in enumerate(dict.fromkeys(s["task"] for s in scores))}  # the tasks as first given
     metrics, counts, runs, partial, defaults = [], [], [], {}, answer_defaults()
+    left_out = {(s["task"], k) for s in scores for k in GT_COUNTS if s.get(k)}  # a task's GT_COUNTS rows tabled
     for s in scores:
         bym = s.get("by_modality", {})
         if why := partial_why(s):
@@ -58,8 +63,8 @@ def build(scores: list[dict], folders: list[Path] | None = None) -> dict:
             row = {"task": s["task"], "source": s["_source"], "metric": k, "all": s.get(k), "partial": bool(why)}
             row.update({m: bym.get(m, {}).get(k) for m in mods})
             metrics.append(row)
-        for k in ("n_records", "n_missing", "n_unparseable", *common.PRED_FLAGS):
-            if k not in s:  # n_pred_errors, n_pred_cut, n_pred_past_context: older score files lack them
+        for k in ("n_records", "n_missing", "n_unparseable", *common.PRED_FLAGS, *GT_COUNTS):
+            if k not in s or (k in GT_COUNTS and (s["task"], k) not in left_out):  # older score files lack the flags
                 continue
             row = {"task": s["task"], "source": s["_source"], "count": k, "all": s.get(k)}
             row.update({m: bym.get(m, {}).get(k) for m in mods})
