@@ -54,15 +54,27 @@ def deepspeed_cpu_note_quietly():
         logger.removeFilter(other)
 
 
+def _on_terminal(stream) -> bool:
+    """Whether ``stream`` says it is a terminal; a stream without ``isatty`` (a job runner's log writer) or a
+    closed one is not (tqdm took the first for a terminal and raised ValueError on the second)."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 @contextlib.contextmanager
 def bars_after(delay_s: float):
-    """transformers' progress bars (its "Loading weights" bar) drawn only once they have run
+    """transformers' progress bars ("Loading weights", "Writing model shards") drawn only once they have run
     ``delay_s`` seconds: a small model loads without one, a 7B one still shows its progress; and only
-    on a terminal (tqdm's ``disable=None``) unless the caller set ``disable``: ``2> log.txt`` got the
-    bar's every ``\r`` redraw. tqdm's ``TQDM_DISABLE`` environment variable still turns it off (a
+    on a terminal unless the caller set ``disable``: ``2> log.txt`` got the bar's every ``\r`` redraw.
+    The hook decides "terminal" itself from the bar's stream (``isatty()`` true), not tqdm's
+    ``disable=None``, which draws on a stream with no ``isatty`` at all (a save past ``delay_s`` wrote its
+    ``\r`` lines there). tqdm's ``TQDM_DISABLE`` environment variable still turns it off (a
     ``disable`` given to tqdm comes before it), and so does a closed stderr (``2>&-``: tqdm raised
     AttributeError at its first draw). ``delay_s`` 0: the bar exactly as transformers draws it (no
-    hook). Through transformers' public ``set_tqdm_hook``; the hook before is chained and restored."""
+    hook). Through transformers' public ``set_tqdm_hook``; the hook before is chained and restored.
+    A terminal that is logged (``script``, a pty-backed CI) cannot be told from one a person reads."""
     from transformers.utils import logging as hf_logging
 
     if delay_s <= 0:
@@ -70,8 +82,10 @@ def bars_after(delay_s: float):
         return
 
     def hook(factory, args, kwargs):
-        # TQDM_DISABLE (any value, as tqdm reads it): was drawn anyway; stderr closed (2>&-): AttributeError mid-load
-        off = True if os.environ.get("TQDM_DISABLE") or kwargs.get("file", sys.stderr) is None else None
+        # TQDM_DISABLE (any value, as tqdm reads it): was drawn anyway; stderr closed (2>&-): AttributeError mid-load;
+        # no terminal (a pipe, a file, a writer without isatty): None left tqdm to draw on the last
+        stream = kwargs.get("file") or sys.stderr
+        off = True if os.environ.get("TQDM_DISABLE") or not _on_terminal(stream) else None
         kwargs = {"disable": off, **kwargs, "delay": max(delay_s, kwargs.get("delay") or 0)}
         return previous(factory, args, kwargs) if previous else factory(*args, **kwargs)
 
