@@ -441,8 +441,12 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
                "first_bad": summary["first_bad"]}, cfg, final=True, saved=final)  # alike on every rank
     if rank == 0:
         cut = f", {summary['cut_samples']} cut to data.max_length" if summary["cut_samples"] else ""
+        # counted apart from malformed lines since stop 76: the done line left them unsaid
+        unpaired = (f", {counted(len(data.unpaired), '[change] record')} of other than two images left out"
+                    if data.unpaired else "")
         print(f"[rsvlm.train] done: {counted(summary['steps'], 'step')}, {counted(summary['bad_samples'], 'bad sample')} "
-              f"skipped{cut}, {counted(report.n_skipped, 'malformed record')}; model in {final}", file=sys.stderr)
+              f"skipped{cut}, {counted(report.n_skipped, 'malformed record')}{unpaired}; model in {final}",
+              file=sys.stderr)
     if world > 1:
         barrier(world)
         torch.distributed.destroy_process_group()  # else gloo's threads can abort a rank at exit (SIGABRT)
