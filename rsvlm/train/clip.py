@@ -3,7 +3,9 @@
 The vision side is rsvlm's own encoder (``model.encoders.default``) behind each modality's stem
 preparation, mean-pooled and projected; the text side is open_clip's ``TextTransformer`` over the
 configured tokenizer (the byte tokenizer when the LLM is built from a config). Captions are the
-first answer of each ``cap`` record (every record's first answer when there is no ``cap`` record).
+first answer of each ``cap`` record (every record's first answer when there is no ``cap`` record; never a
+[change] record of other than two images, left out and counted as the LM loop does). A caption longer than
+``clip.context_length`` - 1 tokens is cut to fit, the pool's cut ones counted and said once before training.
 The result, ``out_dir/final/encoder.safetensors``, holds ``visual.*`` keys in open_clip's layout,
 so ``model.encoders.default.pretrained=…/encoder.safetensors`` starts the alignment stage from it.
 
@@ -154,13 +156,17 @@ def check_clip_batch(cfg) -> None:
                          "per process and step; a contrastive step needs 2 or more")
 
 
-def read_pairs(cfg, world: int, rank: int) -> tuple[list, torch.Tensor | None, object, dict[str, int]]:
-    """The caption pairs (``caption_pool``) with a stem, their draw weights, read report and pairs left out by
-    modality (``without_stem``), refused as every rank
+def read_pairs(cfg, world: int, rank: int) -> tuple[list, torch.Tensor | None, object, dict[str, int], list[str]]:
+    """The caption pairs (``caption_pool``) with a stem, their draw weights, read report, pairs left out by
+    modality (``without_stem``) and [change] records of other than two images left out, refused as every rank
     refuses them before out_dir is written (exit 2): no image there (``NoImageFound``), fewer than 2 pairs a
     process (``TooFewRecords``), too many malformed records; ``rank`` 0 says what it leaves out. scripts/launch.py
     asks it too, before any process starts (it skipped these checks for this objective: each rank refused alike)."""
-    pairs, weights, report = caption_pool(cfg)
+    pairs, weights, report = caption_pool(cfg, unpaired := [])
+    if unpaired and rank == 0:  # "New buildings." was the caption of a one-image [change] record's image
+        print(f"[rsvlm.train] {counted(len(unpaired), '[change] record')} of other than two images left out (a "
+              f"[change] answer is no caption of one image; first: {unpaired[0]}); counted as unpaired_change_records "
+              "in summary.json, not as malformed", file=sys.stderr)
     check_images_there(cfg)  # a wrong data.root: NoImageFound (exit 2), not every draw bad once out_dir was written
     pairs, weights, no_stem = without_stem(pairs, weights, cfg)
     left_out = ", ".join(f"{n} {m}" for m, n in no_stem.items())
@@ -171,6 +177,7 @@ def read_pairs(cfg, world: int, rank: int) -> tuple[list, torch.Tensor | None, o
     if len(pairs) < 2 * world:
         raise TooFewRecords(f"{cfg.data.train}: {len(pairs)} single-image caption {plural('pair', len(pairs))}"
                          + (f" with a stem ({left_out} without one)" if no_stem else "")
+                         + (f", {counted(len(unpaired), '[change] record')} of other than two images left out" * bool(unpaired))
                          + f"; contrastive training on {counted(world, 'process')} needs at least {2 * world} "
                            f"({report.summary()})")
     if (per_step := cfg.batch_size * cfg.grad_accum * world) > len(pairs) and rank == 0:  # was unsaid
@@ -181,7 +188,7 @@ def read_pairs(cfg, world: int, rank: int) -> tuple[list, torch.Tensor | None, o
         print(f"[rsvlm.train] {len(pairs)} caption {plural('pair', len(pairs))} from {counted(report.n_ok, 'record')}: a file's single-image [cap] "
               "records, or the first answer of each single-image record where it has none", file=sys.stderr)
     check_malformed(report, cfg, rank)
-    return pairs, weights, report, no_stem
+    return pairs, weights, report, no_stem, unpaired
 
 
 def _mean_over_ranks(values: list[float], device: torch.device, world: int) -> list[float]:
@@ -268,6 +275,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
 
     from rsvlm.progress import bar as progress_bar
     from rsvlm.train.checkpoint import barrier
+    from rsvlm.train.clip_data import caption_tokens
 
     rank, world, device = setup_distributed(cfg, ddp=True)
     note_unused(cfg, rank)  # the LM loop's settings it ignores
@@ -275,7 +283,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     files = file_prints(cfg) if rank == 0 else None  # as the LM loop's: a records file renamed on resume moves nothing
     if folder is not None:
         check_changes(folder, cfg, rank, files)  # (rank 0) names the other settings it changes
-    pairs, weights, report, no_stem = read_pairs(cfg, world, rank)  # checked before out_dir is written (exit 2)
+    pairs, weights, report, no_stem, unpaired = read_pairs(cfg, world, rank)  # checked before out_dir is written (exit 2)
     note_schedule(cfg, rank)
     if (elsewhere := other_encoders(pairs, cfg)) and rank == 0:
         print(f"[rsvlm.train] {elsewhere}: their stems feed other encoders in the model, but contrastive pretraining "
@@ -283,6 +291,10 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     tok = _tokenizer(cfg)
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank
     core = ClipModel(cfg, len(tok), tok.pad_token_id, tok.eos_token_id).to(device)
+    # each draw's caption was tokenized, a cut one's first named alone: the pool's said once here
+    tokens, lengths, long, cut_note = caption_tokens(pairs, tok, cfg.clip.context_length)  # (N,L) int32, (N,)
+    if cut_note and rank == 0:
+        print(cut_note, file=sys.stderr)
     # after the build, as the LM loop's: an encoder file it refuses left out_dir made, its config inside
     out_dir = start_out_dir(cfg, rank, world)  # every rank stops alike where rank 0 cannot make it
     opt, sched = build_optimizer(core, cfg)
@@ -348,9 +360,9 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     try:
         for step in bar:
             idx = draw(gen, len(pairs), weights, min(cfg.batch_size * cfg.grad_accum * world, len(pairs)))[rank::world]
-            pix, texts, names, targets = [], [], [], {k: [] for k in core.patch_heads()}
+            pix, kept, targets = [], [], {k: [] for k in core.patch_heads()}
             for i in idx:
-                rec, caption, root = pairs[i]
+                rec, _, root = pairs[i]
                 state["samples"] += 1
                 try:
                     if i in cache:  # each image read once while the budget lasts (bf16 copies, ~55 kB at 96 px)
@@ -380,8 +392,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
                 pix.append(x.float())
                 for k, v in t.items():
                     targets[k].append(v)
-                texts.append(caption)
-                names.append(rec["id"])
+                kept.append(i)
             n = len(pix)
             if world > 1:  # every rank contrasts the same number of pairs (the features are gathered)
                 n_t = torch.tensor([n], device=device)
@@ -405,19 +416,9 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
                     log_from = write_line(out_dir, state, log_from, lr)
                 step_boundary()
                 continue
-            pix, texts = pix[:n], texts[:n]
-            ids = tok(texts, add_special_tokens=False)["input_ids"]
-            L = cfg.clip.context_length
-            text = torch.full((n, L), tok.pad_token_id, dtype=torch.long)  # (B,L)
-            for j, t in enumerate(ids):
-                if len(t) > L - 1:  # trained on as cut: named once, then counted (summary.json)
-                    if not state.get("cut"):
-                        print(f"[rsvlm.train] rank {rank}: the caption of {names[j]} is {len(t)} tokens, cut to "
-                              f"clip.context_length - 1 = {L - 1} (cut captions are counted in summary.json)",
-                              file=sys.stderr)
-                    state["cut"] = state.get("cut", 0) + 1
-                t = t[: L - 1] + [tok.eos_token_id]
-                text[j, : len(t)] = torch.tensor(t)
+            pix, kept = pix[:n], kept[:n]
+            state["cut"] = state.get("cut", 0) + int((lengths[kept] > cfg.clip.context_length - 1).sum())
+            text = tokens[kept].long()  # (B,L): each cut to context - 1 tokens, then the end token and padding
             pixels, text = torch.stack(pix).to(device), text.to(device)  # (B,3,S,S), (B,L)
             batch_t = {k: torch.stack(v[:n]).to(device) for k, v in targets.items()}  # (B,N,s²,K) or (B,N,5)
             opt.zero_grad(set_to_none=True)
@@ -458,7 +459,8 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     summary = {"steps": state["step"], "steps_this_run": state["step"] - start.get("step", 0), "processes": world,
                "skipped_steps": state.get("skipped_steps", 0),
                "losses": state["losses"], **{f"{k}_losses": state[f"{k}_losses"] for k in PATCH_HEADS},
-               "samples": samples, "bad_samples": bad, "bad_ids": sorted(set(ids)), "cut_captions": cut,
+               "samples": samples, "bad_samples": bad, "bad_ids": sorted(set(ids)), "cut_captions": cut, **long,
+               "unpaired_change_records": len(unpaired),
                "no_stem_pairs": no_stem, "malformed_records": report.n_skipped,
                "malformed_reasons": dict(report.skipped),
                "inferred_modalities": report.inferred_by_modality, "duplicate_ids": report.duplicates,
@@ -474,7 +476,9 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     if rank == 0:
         more = "".join(f", {summary[k]} {plural(word, summary[k])}{after}"
                        for k, word, after in (("cut_captions", "cut caption", ""),
-                                              ("skipped_steps", "step", " passed over"))
+                                              ("skipped_steps", "step", " passed over"),
+                                              ("unpaired_change_records", "[change] record",
+                                               " of other than two images left out"))
                        if summary[k])
         print(f"[rsvlm.train] done: {counted(summary['steps'], 'step')}, {counted(bad, 'bad sample')} skipped, "
               f"{counted(report.n_skipped, 'malformed record')}{more}; encoder in {summary['final']}", file=sys.stderr)

@@ -10,10 +10,13 @@ import torch
 
 from rsvlm.data.records import ReadReport, read_records
 from rsvlm.processes import env_int
-from rsvlm.progress import plural
+from rsvlm.progress import counted, plural
 
 
 def caption_pairs(records: list[dict]) -> list[tuple[dict, str]]:
+    """(record, caption) of each single-image ``cap`` record, or, where there is none, the first answer of each
+    single-image record. ``records`` holds no [change] record of other than two images (``caption_pool`` leaves
+    them out: "New buildings." is no caption of the one image)."""
     caps = [r for r in records if r["task"] == "cap"] or records
     out = []
     for r in caps:
@@ -37,22 +40,33 @@ def pair_pixels(rec: dict, root: Path, cfg, image_size: int, png_checked=None) -
     return torch.einsum("oc,chw->ohw", mixing_init(stem, 3), x)  # (3,S,S)
 
 
-def caption_pool(cfg) -> tuple[list[tuple[dict, str, Path]], torch.Tensor | None, ReadReport]:
+def caption_pool(cfg, unpaired: list[str] | None = None
+                 ) -> tuple[list[tuple[dict, str, Path]], torch.Tensor | None, ReadReport]:
     """(record, caption, image root) of ``data.train`` and each ``data.extra`` file; the draw weight of
     each pair (None: uniform, when there is no extra file); one read report for all files. An image
     whose record does not name its modality has it inferred from its file (``ModalityFinder``,
-    counted in the report; a pair whose file cannot be opened is left out, counted as skipped)."""
+    counted in the report; a pair whose file cannot be opened is left out, counted as skipped).
+    [change] records of other than two images are left out, as the LM loop leaves them out: one
+    ``FILE:LINE: record ID: why`` each appended to ``unpaired``, not counted in the report as read."""
     from rsvlm.data.modality import ModalityFinder
+    from rsvlm.data.record_fields import pair_problem
     from rsvlm.data.records import RecordError
     from rsvlm.train.inputs import records_sources
 
     files = [(Path(s.path), s.image_root, s.weight) for s in records_sources(cfg)]
     report = ReadReport(" + ".join(str(f) for f, _, _ in files))
-    pairs, weights = [], []
+    pairs, weights, unpaired = [], [], unpaired if unpaired is not None else []
     with ModalityFinder() as finder:
         for path, root, weight in files:
-            found = []
-            for rec, cap in caption_pairs(list(read_records(path, strict=False, report=report))):
+            found, records = [], []
+            for rec in read_records(path, strict=False, report=report):
+                if why := pair_problem(rec["task"], rec["images"]):  # its answer was a caption where no [cap] was
+                    report.unpaired_changes, report.n_ok = report.unpaired_changes - 1, report.n_ok - 1
+                    at = report.at[2] if report.at and report.at[3] == rec["id"] else ""
+                    unpaired.append(f"{path}{at}: record {rec['id']}: {why}")
+                else:
+                    records.append(rec)
+            for rec, cap in caption_pairs(records):
                 try:
                     found.append((finder.fill(rec, root, report), cap, root))
                 except RecordError as e:
@@ -99,6 +113,33 @@ def other_encoders(pairs: list[tuple[dict, str, Path]], cfg) -> str:
     counts = Counter(m for rec, _, _ in pairs if (m := rec["images"][0]["modality"]) in stems
                      and stems[m].encoder != "default")
     return ", ".join(f"{n} {m} {plural('pair', n)} (encoder {stems[m].encoder!r})" for m, n in sorted(counts.items()))
+
+
+def caption_tokens(pairs: list[tuple[dict, str, Path]], tok, context: int, chunk: int = 10_000
+                   ) -> tuple[torch.Tensor, torch.Tensor, dict, str | None]:
+    """Every caption of ``pairs`` tokenized once (it was at each draw): (N, ``context``) int32 ids, each cut to
+    ``context`` - 1 tokens, then the end token and padding; (N,) uncut lengths; summary.json's counts of the
+    captions cut, ``cut_caption_pairs`` and ``longest_caption_tokens``; and the stderr line saying so, None
+    where none is cut. ``chunk`` captions at a time, so a large pool's token lists never are all in memory."""
+    text = torch.full((len(pairs), context), tok.pad_token_id, dtype=torch.int32)
+    lengths = torch.zeros(len(pairs), dtype=torch.long)
+    for lo in range(0, len(pairs), chunk):
+        ids = tok([cap for _, cap, _ in pairs[lo:lo + chunk]], add_special_tokens=False)["input_ids"]
+        for j, t in enumerate(ids, lo):
+            lengths[j] = len(t)
+            t = t[: context - 1] + [tok.eos_token_id]
+            text[j, : len(t)] = torch.tensor(t, dtype=torch.int32)
+    over = (lengths > context - 1).nonzero().flatten().tolist()
+    counts = {"cut_caption_pairs": len(over), "longest_caption_tokens": int(lengths.max()) if len(pairs) else 0}
+    if not over:
+        return text, lengths, counts, None
+    return text, lengths, counts, (
+        f"[rsvlm.train] {len(over)} of {counted(len(pairs), 'caption')} ({len(over) / len(pairs):.0%}) "
+        f"{'is' if len(over) == 1 else 'are'} longer than the text tower's context holds, the longest "
+        f"{counts['longest_caption_tokens']} tokens: each is cut to clip.context_length - 1 = {context - 1} (the "
+        f"caption of {pairs[over[0]][0]['id']} is {int(lengths[over[0]])} tokens); clip.context_length="
+        f"{counts['longest_caption_tokens'] + 1} would hold them all, at more cost in the text tower (every draw of "
+        "one is counted as cut_captions in summary.json)")
 
 
 def draw(gen: torch.Generator, n: int, weights: torch.Tensor | None, k: int) -> list[int]:
