@@ -84,7 +84,7 @@ def test_caption_tokens_counts_the_pool_once_with_the_longest():
 
 
 def test_a_contrastive_run_says_once_how_many_captions_its_context_cuts(tmp_path, capsys):
-    """The tiny recipe's context of 64 cut every synthetic caption (155-236 bytes): the run named the first cut
+    """The tiny recipe's context of 64 cut all 27 synthetic [cap] captions of 40 scenes (89-236 bytes): the run named the first cut
     caption of a draw and counted draws, never how many captions or how long; it says the pool's count, share and
     longest once before training, and summary.json keeps them."""
     from rsvlm.train import main as train_main
