@@ -4,13 +4,16 @@
 answer, a records file, no text), each of which read every file again; and ``answered_already``, which now reads the
 files only where every record of the rank's share has an answer there at all. ``predictions.check_out`` takes this
 pass (``read=``), ``check_stamp`` and ``unstamped_answers`` its ids (``held``). And what a run stopped by Ctrl-C or
-SIGTERM says of how far it got (``tallied``, ``stopped_note``).
+SIGTERM says of how far it got (``tallied``, ``stopped_note``; ``stopped_run``, which marks its run stamp, out of
+memory too), and one stopped before it answered (``unanswered_note``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +25,8 @@ from rsvlm.eval_reading import stale_among
 from rsvlm.predictions import answer_files, part_path, resume_state
 from rsvlm.processes import Terminated
 from rsvlm.progress import counted
+from rsvlm.run_stamp import stamp_path, stopped_stamp
+from rsvlm.temp_files import replace_text
 
 
 @dataclass
@@ -151,3 +156,34 @@ def stopped_note(why: object, part: Path, world: int, tally: dict | None) -> str
     return (f"{said} (this {'rank' if world > 1 else 'run'} wrote {counted(tally['wrote'], 'answer')}; {done} of the "
             f"{counted(n, 'record')}{' of this rank' * (world > 1)} {'is' if done == 1 else 'are'} answered, "
             f"{n - done} left)")
+
+
+def unanswered_note(out: Path) -> str:
+    """What an ``rsvlm eval`` stopped by Ctrl-C before it answered a record (reading its inputs, loading the model)
+    says, in ``stopped_note``'s words: this run wrote no answer, and ``out`` (and its rank parts) are as they were, or
+    not made. Their earlier answers are not counted: that would read the files again after the Ctrl-C."""
+    said = "interrupted before any record was answered (reading the inputs or loading the model); this run wrote no answer"
+    if not (held := answer_files(out)):
+        return f"{said}, and {out} was not made"
+    one = len(held) == 1
+    return (f"{said}: {', '.join(map(str, held))} {'is' if one else 'are'} as {'it was' if one else 'they were'}, and a "
+            f"rerun with the same --out resumes from {'it' if one else 'them'}")
+
+
+def stopped_run(e: BaseException, out: Path, rank: int, world: int, stamp: dict, batch_size: int) -> int:
+    """``rsvlm eval`` stopped mid-run (``e``): by Ctrl-C or SIGTERM (``term_as_interrupt``), saying how far it got
+    (``stopped_note``), or, any other ``e``, out of memory answering a batch of ``batch_size``. Either way the answers
+    written are kept, and the run stamp beside ``out`` is marked (``run_stamp.stopped_stamp``): its ``--limit`` was
+    not met, and a scorer is not to blame the limit for the records the stop left unanswered. Returns the exit
+    status: 130, 143, or 1 (out of memory)."""
+    part = part_path(out, rank, world)
+    if isinstance(e, (KeyboardInterrupt, Terminated)):
+        why = e if isinstance(e, Terminated) else "interrupted"
+        print(f"rsvlm eval: {stopped_note(why, part, world, getattr(e, 'tally', None))}", file=sys.stderr)
+    else:  # hours into a run: say that nothing answered is lost
+        why = "stopped (out of memory)"
+        print(f"rsvlm eval: out of memory answering a batch of {batch_size} ({str(e).splitlines()[0][:200]}); the "
+              f"answers written so far are kept in {part} and a rerun resumes from them: give a smaller --batch-size "
+              "(or --max-new-tokens, --load-4bit)", file=sys.stderr)
+    replace_text(stamp_path(out), json.dumps(stopped_stamp(stamp, str(why)), indent=1) + "\n")
+    return 143 if isinstance(e, Terminated) else 130 if isinstance(e, KeyboardInterrupt) else 1

@@ -33,8 +33,7 @@ predictions file). Without them every detection scores 1.0 and ranks in answer o
 does not name an image's modality gets ``"modalities"`` (an error row too, where its images were read):
 those reading inferred, which the scorers table it by (``eval.answers.modality``) and the prompt names.
 
-One batch answered into rows (prompts, tags, scored objects, error rows) is ``rsvlm.eval_answers``; its names
-are importable here too.
+One batch answered into rows (prompts, tags, scored objects, error rows) is ``rsvlm.eval_answers`` (importable here).
 """
 
 from __future__ import annotations
@@ -62,7 +61,7 @@ from rsvlm.eval_answers import (  # noqa: F401  (rsvlm.evaluate.NAME, as before 
     tagged_record,
     term_as_interrupt,
 )
-from rsvlm.eval_out import answered_already, kept_note, needs_stale, read_answers, stopped_note, tallied
+from rsvlm.eval_out import answered_already, kept_note, needs_stale, read_answers, stopped_run, tallied
 from rsvlm.eval_reading import ReadNotes, predictions_given, record_images, record_warnings, undigested  # noqa: F401  (record_images: as before)
 from rsvlm.loading import pick_device, resolved_dtype_name
 from rsvlm.predictions import (  # noqa: F401  (inputs_digest: rsvlm.evaluate.inputs_digest, as before)
@@ -78,12 +77,11 @@ from rsvlm.predictions import (  # noqa: F401  (inputs_digest: rsvlm.evaluate.in
     part_path,
     read_stamp,
     resume_state,
-    run_stamp,
-    stamp_path,
     unstamped_answers,
 )
 from rsvlm.processes import Terminated, launcher_sync, process_rank, rank_device
 from rsvlm.progress import counted
+from rsvlm.run_stamp import run_stamp, stamp_path
 from rsvlm.temp_files import replace_text, sweep_temps
 from rsvlm.tokens import TASKS, task_tag
 from rsvlm.tta import MODES, FuseConfig
@@ -201,7 +199,7 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
     if said := read_notes.summary(len(todo)):  # a note a record at a time would bury the run's other messages
         print(f"rsvlm eval: {said}", file=sys.stderr)
     filling = getattr(processor, "missing_bands", "error") != "error"
-    for line in failure_lines(rows_failed, errors, mine, out, root, filling, root_given=image_root is not None):
+    for line in failure_lines(rows_failed, errors, mine, out, root, filling, image_root is not None, len(todo)):
         print(f"rsvlm eval: {line}", file=sys.stderr)
     if n_cut:  # under the grammar a cut answer reads as a whole one: scored as if it were
         what = f"{n_cut} of the {counted(len(todo), 'answer')} of this run"
@@ -264,12 +262,18 @@ def run(model, processor, data: Path, out: Path, batch_size: int = 8, max_new_to
 
 
 def main(args) -> int:
-    """``rsvlm eval``; a reader of its output gone (``rsvlm eval … 2>&1 | head -1``) ended the run at its next
-    line, before its records were answered, with status 0: the answers and ``--out`` are written whatever reads the
-    messages (``readers_may_close``), and the stream still read says which lost its reader (``say_lost``: the
-    run went on, its later lines unseen), as train and merge-lora say it."""
+    """``rsvlm eval``; a reader of its output gone (``… 2>&1 | head -1``) ended the run at its next line with status 0:
+    the answers and ``--out`` are written whatever reads the messages (``readers_may_close``), and the stream still read
+    says which lost its reader (``say_lost``), as train and merge-lora say it. A Ctrl-C before any answer: one line."""
     with readers_may_close("rsvlm eval") as closed:  # a failed run said so, not gone on to its end
-        return closed.ended(_main(args))
+        try:
+            return closed.ended(_main(args))
+        except KeyboardInterrupt:  # reading the inputs, loading the model: was cli's bare "stopped (Ctrl-C)"
+            if getattr(args, "answering", False):  # run's own line said what it kept (a second Ctrl-C): cli's
+                raise
+            from rsvlm.eval_out import unanswered_note
+            print(f"rsvlm eval: {unanswered_note(Path(args.out))}", file=sys.stderr)
+            return closed.ended(130)
 
 
 def _main(args) -> int:
@@ -400,20 +404,14 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
     import torch
 
     try:
+        args.answering = True  # a Ctrl-C from here on is not one before any answer (main)
         out = run(model, processor, Path(args.data), Path(args.out), args.batch_size, args.max_new_tokens,
                   args.limit, rank, world, constrain=not args.free_decoding,
                   tta=FuseConfig(views=MODES[args.tta]) if args.tta != "none" else None,
                   min_objects=args.min_objects, by_class=args.det_by_class, retry_errors=args.retry_errors,
                   image_root=Path(args.image_root) if args.image_root else None, sync=sync, loaded=loaded)
-    except torch.OutOfMemoryError as e:  # hours into a run: say that nothing answered is lost
-        print(f"rsvlm eval: out of memory answering a batch of {args.batch_size} ({str(e).splitlines()[0][:200]}); "
-              f"the answers written so far are kept in {part_path(Path(args.out), rank, world)} and a rerun resumes "
-              "from them: give a smaller --batch-size (or --max-new-tokens, --load-4bit)", file=sys.stderr)
-        return 1
-    except (KeyboardInterrupt, Terminated) as e:  # Ctrl-C, SIGTERM (term_as_interrupt) hours in: a traceback, or nothing
-        why, part = e if isinstance(e, Terminated) else "interrupted", part_path(Path(args.out), rank, world)
-        print(f"rsvlm eval: {stopped_note(why, part, world, getattr(e, 'tally', None))}", file=sys.stderr)
-        return 143 if isinstance(e, Terminated) else 130
+    except (torch.OutOfMemoryError, KeyboardInterrupt, Terminated) as e:  # Ctrl-C, SIGTERM (term_as_interrupt) hours in
+        return stopped_run(e, Path(args.out), rank, world, stamp, args.batch_size)  # the stamp's --limit unmet: said
     if out == Path(args.out):  # a resumed run with nothing to answer said "wrote OUT" and lost its cut answers' note
         print(kept_note(out, [r["id"] for r in loaded[0][:args.limit or None]]) if unchanged else f"wrote {out}")
         return 0

@@ -47,3 +47,29 @@ def read_stamp(out: Path) -> dict | None:
         old = json.loads(stamp_path(out).read_text())
         return old if isinstance(old, dict) else None
     return None
+
+
+def stopped_stamp(stamp: dict, why: str) -> dict:
+    """``stamp`` once its run stopped early (``why``: "interrupted (Ctrl-C)", "stopped by SIGTERM"): its
+    ``limit`` moves into ``"stopped"`` and is null, as the file does not hold the answers of that many records (a scorer
+    that reads ``limit`` alone blamed ``--limit`` for records the stop left out). The next run's stamp has no
+    ``"stopped"`` (``rsvlm eval`` writes its own before it answers). Cannot: mark a run killed outright (SIGKILL)."""
+    return {**stamp, "limit": None, "stopped": {"why": why, "limit": stamp.get("limit")}}
+
+
+def stamp_note(stamp: dict, pred_name: str, side: str, n_missing: int) -> str | None:
+    """What a scorer says of ``stamp`` (read from the file named ``side``) where ``n_missing`` records it scores have
+    no answer in ``pred_name``: that the last run was stopped early (``"stopped"``, and under which ``--limit``), or
+    ran with a ``--limit``; None where neither (or none is missing)."""
+    missing = f"the {n_missing} {'record without an answer counts' if n_missing == 1 else 'records without an answer count'} as missing"
+    stopped = stamp.get("stopped")
+    if isinstance(stopped, dict) and n_missing:
+        lim = stopped.get("limit")
+        under = f" (it ran with --limit {lim}, the first {lim} records of its --data)" if lim is not None else ""
+        return (f"{side} says the last rsvlm eval to write {pred_name} was {stopped.get('why', 'stopped')} before it answered "
+                f"every record it was given{under}: a rerun with the same --out answers the rest; this is no full "
+                f"set's score ({missing})")
+    if (lim := stamp.get("limit")) is not None and n_missing:
+        return (f"{side} says the last rsvlm eval to write {pred_name} ran with --limit {lim}: it answered the first "
+                f"records of its --data alone, so this is no full set's score ({missing})")
+    return None
