@@ -18,7 +18,8 @@ band each of one size and dtype (``tifffile.imwrite`` of a (C, H, W) array) read
 bands; other pages (overviews, thumbnails, images that differ) are not bands (``tiff.py``).
 
 Band files of different resolutions on one footprint are resampled onto the finest's grid (``regrid.py``).
-The bands' names, given (``--bands``) or from the file, are ``naming.py``'s (a ``BandNaming`` the reader builds).
+The bands' names, given (``--bands``) or from the file, are ``naming.py``'s (a ``BandNaming`` the reader builds);
+the calibration, nodata and stretch they are then read with, ``scene_scaling.py``'s (``resolve_scaling``).
 Cannot: reproject band files in different CRSs or footprints onto a common grid, apply
 radiometric calibration, or read windows of PNG/JPEG without decoding the whole file.
 """
@@ -31,12 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-from rsvlm.io import calibration as cal
 from rsvlm.io import fills as fl
 from rsvlm.io import modality as md
 from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
-from rsvlm.io.bandnames import same_band
 from rsvlm.io.budget import SCALED_BYTES, check_fits, scaling_bytes
 from rsvlm.io.checks import band_headers
 from rsvlm.io.georef import (
@@ -47,13 +46,13 @@ from rsvlm.io.georef import (
     shift_transform,
 )
 from rsvlm.io.image import RSImage, Window, as_paths, file_names, image_size, named_files
-from rsvlm.io.iq import as_complex, iq_note
+from rsvlm.io.iq import as_complex
 from rsvlm.io.large import header_size, out_of_memory
 from rsvlm.io.naming import BandNaming
+from rsvlm.io.scene_scaling import both_valid, resolve_scaling
 from rsvlm.io.shared_read import WHOLE_HELD, SharedRead
 from rsvlm.io.sources import ImageReadError, library_messages, open_source, read_as_stored
-from rsvlm.io.stack_thermal import kelvin_note
-from rsvlm.io.thermal import BARE_UNIT, celsius_reading
+from rsvlm.io.thermal import celsius_reading
 
 __all__ = ["RSImage", "SceneReader", "read_image", "read_window", "image_size", "ImageReadError"]
 
@@ -114,7 +113,7 @@ class SceneReader:
                               self._shared.leave_out if self._shared else None)  # QA, angle bands: not held
         self.notes = [*src.notes, *g.notes]
         self.inferred, self.landsat, self.s2_band = g.inferred, g.landsat, g.s2_band
-        surface, landsat_dn, modality = g.surface, g.landsat_dn, g.modality
+        modality = g.modality
         if g.ir_kelvin and self.cfg.ir_kelvin is None:  # values in kelvin already
             self.cfg.ir_kelvin = g.ir_kelvin
         self.cfg.ir_kelvin, said = celsius_reading(g.ir_unit, self.cfg.ir_kelvin, self.cfg.ir_kelvin_range)
@@ -136,157 +135,7 @@ class SceneReader:
                             self._unblended, self._left_out, self._gain_left_out)  # (its 4th band's 0/255 alpha)
         self.bands, notes = naming.names(bands, mission)
         self.notes += notes
-        default = sc.ReadConfig()
-        declared = sc.declared_scaling(src, self.indexes)  # [(scale, offset)] GDAL gives the bands read
-        if len(declared) == 1 and declared[0][0] and modality == "msi" and np.allclose(
-                (self.cfg.msi_scale * declared[0][0], self.cfg.msi_offset * declared[0][0]), (1, declared[0][1])):
-            declared = []  # applied already: a scene's .scaling passed on to read its windows
-        own = (self.cfg.msi_scale, self.cfg.msi_offset, self.cfg.msi_band_scaling) == (
-            default.msi_scale, default.msi_offset, None)  # no scale given (nor a scene's passed on)
-        if (len(declared) == 1 and declared[0][0] and modality == "msi" and np.dtype(src.dtype).kind in "ui"
-                and own):
-            (gain, offset), declared = declared[0], []  # an Earth Search Sentinel-2 COG: DN × 0.0001 − 0.1
-            self.cfg.msi_scale, self.cfg.msi_offset = 1 / gain, offset / gain
-            if src.dtype == "uint8":  # (msi_scale had been set and 8-bit DN read / 255, said "as the file declares")
-                self.cfg.msi_band_scaling = [[gain, offset]] * len(self.indexes)
-            self.notes.append(f"reflectance as the file declares it (GDAL scale / offset): {sc.dn_text(gain, offset)}")
-        elif (landsat_dn and modality == "msi" and src.dtype == "uint16" and own
-                and (how := cal.landsat_reflectance(self.paths, [n for _, _, n in self.landsat or []], surface))):
-            self.cfg.msi_scale, self.cfg.msi_offset, note = how
-            self.notes.append(note)
-        elif (landsat_dn and modality == "msi" and src.dtype == "uint8" and own and len(self.landsat or []) == len(
-                self.indexes) and (how := cal.landsat_8bit_reflectance(self.paths, [n for _, _, n in self.landsat], surface))):
-            self.cfg.msi_band_scaling, note = how  # Landsat 5/7 Level-1: each band's M and A (DN / 255 had been read)
-            self.notes.append(note)
-        elif (not landsat_dn and modality == "msi" and src.dtype in ("uint8", "uint16") and own and len(self.paths) == 1
-              and (how := cal.landsat_stack_reflectance(self.paths[0], self.bands, src.dtype))):
-            self.cfg.msi_band_scaling, note = how  # a Landsat Level-1 stack beside its _MTL.txt: had read as DN / 10000
-            self.notes.append(note)
-        elif (landsat_dn and modality == "ir" and len(self.paths) == 1  # 5/7: 8 bit; ESPA's brightness temperature int16
-              and src.dtype in ("uint8", "uint16", "int16")
-              and self.cfg.ir_kelvin is None
-              and (how := cal.landsat_thermal(self.paths[0], [src.descriptions[i] for i in self.indexes], src.dtype))):
-            self.cfg.ir_kelvin, note = how
-            self.notes.append(note)
-        elif (modality == "ir" and len(declared) == 1 and declared[0][0] and self.cfg.ir_kelvin is None
-              and (how := cal.declared_kelvin(*self._sample(self.cfg.nodata), declared[0],
-                                             self.cfg.nodata is None and not src.declares_nodata))):
-            self.cfg.ir_kelvin, note, fill = how  # a thermal product's DN × 0.01 K were stretched as bare DN
-            self.cfg.nodata = 0 if fill else self.cfg.nodata  # its DN 0 (149 K) had stretched from 149 K
-            self.notes.append(note)
-        elif (modality == "msi" and src.dtype == "uint16" and self.cfg.msi_offset == default.msi_offset
-              and self.cfg.msi_band_scaling is None and (s2 := cal.sentinel2_offset(self.paths))):
-            self.cfg.msi_offset, note = s2
-            self.notes.append(note)
-        if (modality == "msi" and src.dtype == "uint8" and self.cfg.msi_band_scaling is None  # given, had been unsaid
-                and (self.cfg.msi_scale, self.cfg.msi_offset) != (default.msi_scale, default.msi_offset)):
-            given = sc.dn_text(1 / self.cfg.msi_scale, self.cfg.msi_offset / self.cfg.msi_scale)
-            self.notes.append(f"msi_scale / msi_offset ({given}) not applied: 8-bit DN are read as DN / 255; "
-                              "ReadConfig.msi_band_scaling=[[gain, offset], …], one a band, scales them")
-        self.nodata = self.cfg.nodata
-        declares = fl.no_nodata_declared(self.paths)  # the band files named: "the file" was said of a folder of them
-        named_landsat = (mission or ("", ""))[1] in pr.LANDSAT_BANDS  # LE07_…_stack.tif
-        self._fill_note = None  # (a product's fill note the scene did not say, the sample's side): _fill_held
-        if self.nodata is None and (fill := fl.product_fill(src, self.paths, self.bands, modality, bool(
-                landsat_dn or named_landsat and modality == "msi"), declares)):
-            self.nodata, note = fill  # said only where held: it was said of every file so named, fill or not
-            side = self.cfg.stats_max_side if self.cfg.stretch is None else None  # (a stretch given: no sample)
-            if side and fl.held_pixels(src, self._sample(None)[0], self.nodata).any():
-                self.notes.append(note)  # (the stretch's sample, read with no nodata, then masked: no read more)
-            else:  # a strip thinner than the sample's stride had been masked unsaid
-                self._fill_note = note, side
-        if self.nodata is None and (fill := getattr(src, "declared_fill", lambda: None)()) in fl.FILL_VALUES:
-            self.nodata = self.cfg.nodata = fill  # a band file declaring none beside files that declare -9999: its
-            # own -9999 collar had been read as reflectance -9999 (said with the sources' "declare different nodata")
-        if (self.nodata is None and not src.declares_nodata and modality == "msi"  # a collar read as black ground
-              and (note := fl.msi_zero_note(*self._sample(None), declares=declares))):
-            self.notes.append(note)  # unsaid (an unnamed 13-band Sentinel-2 stack, a 4-band uint16 RGBN clip)
-        float_msi = modality == "msi" and np.dtype(src.dtype).kind == "f" and self.cfg.msi_float_dn is None
-        float_sar = modality == "sar" and np.dtype(src.dtype).kind == "f" and self.cfg.sar_input is None
-        int_sar = modality == "sar" and np.dtype(src.dtype).kind == "i" and self.cfg.sar_input is None
-        if modality == "sar" and self.cfg.sar_db_scale is not None:
-            int_sar, float_sar, self.cfg.sar_input = False, False, "db"  # the user says it is dB × k
-        if float_msi or float_sar or int_sar or self.cfg.stretch is None:
-            raw, valid = self._sample(self.nodata)
-            # a mask? (read from full resolution, not averaged overviews)
-            self.notes += [note] if (note := md.two_values_note(src, g, len(self.indexes),
-                                                                lambda: self._unblended(self.nodata))) else []
-            if (self.nodata is None and not src.declares_nodata and src.dtype != "uint8"  # (uint8: no stretch)
-                    and (fill := fl.undeclared_fill(raw, valid, bands=self._band_labels(), declares=declares))):
-                self.nodata, note = fill  # an undeclared -9999 had stretched a scene flat
-                self.cfg.nodata = self.nodata  # carried by .scaling to reads that compute no stretch
-                valid = valid if self.nodata is None else _and(valid, ~fl.held_pixels(src, raw, self.nodata))
-                self.notes.append(note)
-        # once the fill is known: found above, it had been blended into a 20 m band
-        self.notes += [note] if (note := fl.resampling_fill_note(src, self.nodata)) else []
-        if float_sar or int_sar:  # dB read as amplitude had its contrast turned over (water bright)
-            db, p2 = (sc.sar_in_db if float_sar else sc.sar_dn_in_db)(raw, valid)  # a sigma0 export, int16 dB × 100
-            self.cfg.sar_input = "db" if db else "amplitude" if float_sar else None
-            self.notes += [note] if (note := iq_note(raw, valid, self.bands)) else []  # I/Q by values alone
-        if (self.cfg.sar_input == "db" and modality == "sar" and len(declared) == 1 and declared[0][1] == 0
-                and self.cfg.sar_db_scale in (None, declared[0][0])):
-            self.cfg.sar_db_scale, declared = declared[0][0], []  # the file's own dB × k: GDAL scale 0.01
-        if (float_sar or int_sar) and db:
-            self.notes.append(sc.sar_db_note(p2, self.cfg, self.name, "float" if float_sar else "integer"))
-            if self.nodata is None and not src.declares_nodata and (
-                    note := fl.db_zero_note(raw, valid, self.bands, declares=declares)):
-                self.notes.append(note)  # a fill of 0 beside dB in [-25, 5] had been read as bright pixels unsaid
-        if modality == "ir" and len(declared) == 1 and len(self.cfg.ir_kelvin or []) == 2 and (np.allclose(
-                self.cfg.ir_kelvin, declared[0]) or g.ir_unit and self.cfg.ir_kelvin == g.ir_unit[0]):
-            declared = []  # applied (a Landsat ST band's own scale, a °C band's): it was also said "not applied"
-        if declared:  # (a percentile stretch makes a scale moot, not a fixed range or ir_kelvin)
-            told = ", ".join(sc.dn_text(a, b) for a, b in declared)
-            self.notes.append(f"the file declares its values as {told} (GDAL scale / offset), not applied: {modality} "
-                              "is read from the DN" + (" (ir_kelvin=[scale, offset] if that is kelvin)" * (modality == "ir")))
-        if float_msi:  # an Earth Engine export's float32 DN were taken as reflectance 1000s
-            # (C, h, w) without thermal bands: a TOA stack's B6 / B10 in kelvin had made its reflectance "DN" / 10000
-            cool = [i for i, b in enumerate(self.bands) if (same_band(b) or ("",))[0] not in pr.THERMAL] or None
-            self.cfg.msi_float_dn, p98 = sc.float_msi_dn(raw if cool is None else raw[cool], valid)
-            if cool is not None and len(cool) < len(self.bands) and not self.cfg.msi_float_dn:
-                self.notes.append(kelvin_note(self, raw, valid, [i for i in range(len(self.bands)) if i not in cool]))
-            if self.cfg.msi_float_dn:
-                dn = f"(DN {self.cfg.msi_offset:+g})" if self.cfg.msi_offset else "DN"
-                how = ("DN × gain + offset, one a band (ReadConfig.msi_band_scaling)" if self.cfg.msi_band_scaling
-                       else f"{dn} / {self.cfg.msi_scale:g}")
-                self.notes.append(f"float values up to {p98:.4g} (98th percentile) are no reflectance: read as "
-                                  f"{how} (ReadConfig.msi_float_dn=False keeps them)")
-        if (modality == "msi" and np.dtype(src.dtype).kind == "f" and not self.cfg.msi_float_dn
-                and self.cfg.msi_band_scaling is not None):  # given, had been dropped unsaid
-            self.notes.append("ReadConfig.msi_band_scaling not applied: the float values are read as reflectance "
-                              "already (ReadConfig.msi_float_dn=True reads them as DN, scaled by it)")
-        if self.cfg.stretch is None:
-            values, bad, self.unit = sc.to_physical(raw, modality, self.cfg)
-            usable = _and(valid, None if bad is None else ~bad)
-            none = usable is not None and not usable.any()
-            if none:
-                shrunk = max(src.width, src.height) > self.cfg.stats_max_side  # a small valid patch may fall between samples
-                self.notes.append(fl.no_valid_note(valid, bad, src, self.nodata, shrunk, self.unit))
-            elif self.unit == "dB" and self.cfg.sar_input != "db" and (  # a GRD's zero strip had been nodata unsaid
-                    note := fl.zero_amplitude_note(raw, valid, (src.width, src.height))):
-                self.notes.append(note)
-            valid = usable
-            self.cfg.stretch, flat = sc.compute_stretch(values, valid, self.cfg, self.unit)
-            if flat:  # (a constant band had read as 0, black)
-                self.notes.append(sc.flat_note(self.bands, flat, self.unit))
-            if self.cfg.stretch is not None:
-                fixed = {"dB": self.cfg.sar_db_range, "K": self.cfg.ir_kelvin_range}.get(self.unit)
-                how = ("fixed range" if fixed else "no valid pixel to take percentiles of" if none  # not "2-98"
-                       else f"{self.cfg.percentiles[0]:g}-{self.cfg.percentiles[1]:g} percentiles")
-                rng = ", ".join(f"{b} [{lo:.4g}, {hi:.4g}]" for b, (lo, hi) in zip(self.bands, self.cfg.stretch))
-                self.notes.append(f"stretch ({how}{f', {self.unit}' if self.unit in ('dB', 'K') else ''}): {rng}")
-        else:
-            self.unit = sc.to_physical(np.zeros((1, 1, 1), src.dtype), modality, self.cfg)[2]
-            if len(self.cfg.stretch) != len(self.indexes):  # one band's range would be broadcast over all
-                raise ValueError(f"{name}: scaling.stretch has {len(self.cfg.stretch)} bands, image has {len(self.indexes)}")
-        if modality == "sar" and self.unit == "unit":  # a SAR chip saved as JPEG / PNG: its grey is kept as it is
-            self.notes.append("8-bit SAR read as display-scaled grey (values / 255), not as amplitude in dB as 16-bit, "
-                              "float and complex SAR are")
-        if modality == "ir" and self.cfg.ir_kelvin_range is not None and self.unit != "K":
-            bare = [d for i in self.indexes if (d := src.descriptions[i]) and BARE_UNIT.fullmatch(d)]
-            raise ValueError(f"{name}: ir_kelvin_range needs the values in kelvin; give ir_kelvin=[gain, offset] "
-                             "(or [gain, offset, K1, K2]; [1, 273.15] for °C) for this file"
-                             + (f" (its band description {bare[0]!r} alone is taken for no unit: as likely a band "
-                                "letter)" if bare else ""))
+        resolve_scaling(self, g, mission)  # calibration, fill, stretch (scene_scaling.py)
         self.notes += [note] if (note := orientation_note(src.transform)) else []  # south-up: upside down unsaid
         self.notes += [note] if (note := gcp_orientation_note(src.gcps, src.crs)) else []  # S1 GRD: mirrored unsaid
         self.notes += [note] if (note := degree_pixels_note(src.transform, src.crs, src.width, src.height)) else []  # EPSG:4326
@@ -307,7 +156,7 @@ class SceneReader:
         read_with, raw, valid = self._decimated
         if nodata is None or read_with is not None:  # masked as asked already
             return raw, valid
-        return raw, _and(valid, ~fl.held_pixels(self.src, raw, nodata))
+        return raw, both_valid(valid, ~fl.held_pixels(self.src, raw, nodata))
 
     def _unblended(self, nodata):
         """``_sample`` for the checks of which values a band holds, read from full resolution where the file has
@@ -453,7 +302,7 @@ class SceneReader:
     def _scaled(self, raw, valid):
         """Raw band values (C, h, w) and their nodata mask → (scaled float32 data, valid or None)."""
         values, bad, _ = sc.to_physical(raw, self.modality, self.cfg)
-        valid = _and(valid, None if bad is None else ~bad)
+        valid = both_valid(valid, None if bad is None else ~bad)
         data = sc.apply_stretch(values, self.cfg.stretch)  # (C, h, w) float32
         if valid is not None:
             data[:, ~valid] = 0.0
@@ -471,12 +320,6 @@ class SceneReader:
 
     def __exit__(self, *exc):
         self.close()
-
-
-def _and(a, b):
-    if a is None:
-        return b
-    return a if b is None else a & b
 
 
 def read_image(path, modality: str | None = None, bands: list[str] | str | None = None, window: Window | None = None,
