@@ -205,7 +205,8 @@ def stamped_limit(old: dict | None, limit: int | None, ids: list[str], held: set
     widest): a rerun with a smaller ``--limit`` that found its records answered stamped its own, and the scorers' note
     named it for the answers of the larger one. An interrupted run's stamp names answers the file lacks and is not
     kept (a full run stopped early, rerun with ``--limit 5``, was stamped no limit): the wider of ``limit`` and the
-    count of the first records the file answers is. A stamp without the key (an rsvlm eval before the limit was
+    count of the first records the file answers is (a stamp a stopped run marked, ``run_stamp.stopped_stamp``, has a null
+    limit and goes the same way). A stamp without the key (an rsvlm eval before the limit was
     stamped) says no limit either way: ``limit``. ``held``: the ids ``--out`` and its parts answer
     (``eval_out.read_answers``)."""
     if old is None or "limit" not in old or not isinstance(old["limit"], (int, type(None))):
