@@ -29,6 +29,7 @@ from eval.object_notes import (
 )
 from eval.tags import TAGS
 from rsvlm import tokens
+from rsvlm.run_stamp import stamp_note
 
 GEOMETRY_SCRIPTS = ("detection", "grounding", "segmentation", "change")  # the scripts that score shapes
 
@@ -309,13 +310,12 @@ def read_run(pred: str | Path, n_missing: int = 1) -> tuple[dict | None, str | N
             raise ValueError("not a JSON object")
     except (OSError, ValueError) as e:
         return None, f"{side} cannot be read ({e}): the model and options that gave the predictions are not known"
-    run = {k: stamp.get(k) for k in ("model", "weights", "options", "unchecked_answers", "limit")}
+    run = {k: stamp.get(k) for k in ("model", "weights", "options", "unchecked_answers", "limit", "stopped")}
     notes = [] if side.name == f"{pred.name}.run.json" else [  # gzip pred.jsonl: "no pred.jsonl.gz.run.json beside"
         f"{side.name} is read as the run stamp of {pred.name}, its answers compressed"]
-    if (lim := stamp.get("limit")) is not None and n_missing:  # a partial run's scores passed as the full set's
-        notes.append(f"{side.name} says the last rsvlm eval to write {pred.name} ran with --limit {lim}: it answered "
-                     f"the first records of its --data alone, so this is no full set's score (the {n_missing} "
-                     f"{'record without an answer counts' if n_missing == 1 else 'records without an answer count'} as missing)")
+    # a partial run's scores passed as the full set's; a run stopped early (Ctrl-C) was blamed on its --limit
+    if note := stamp_note(stamp, pred.name, side.name, n_missing):
+        notes.append(note)
     if n := stamp.get("unchecked_answers"):
         notes.append(f"{counted(n, 'answer')} in {pred.name} {'was' if n == 1 else 'were'} there before {side.name} was written (an older rsvlm "
                      "eval, or another tool): which model and options gave those is not recorded")
