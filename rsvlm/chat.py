@@ -359,6 +359,10 @@ def _main(args) -> int:
     except (OSError, ValueError) as e:  # a DEM's advice: --modality, not read_image's argument
         print(f"rsvlm chat: {for_cli(str(e))}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # cli's bare "stopped (Ctrl-C)" said nothing of where it was
+        print("\nrsvlm chat: stopped (Ctrl-C) before the chat began (reading the images, loading the model); no "
+              "question was asked", file=sys.stderr)
+        return 130
     print(f"rsvlm chat: model loaded in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
     args.max_new_tokens, capped = context_cap(model, args.max_new_tokens, "the conversation")  # --tta's views and
     if capped:  # --det-by-class's class answers ran on far past it

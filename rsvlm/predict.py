@@ -281,6 +281,9 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     except (FileNotFoundError, ValueError) as e:
         print(f"rsvlm predict: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # cli's bare "stopped (Ctrl-C)" said nothing of what was left
+        print("\nrsvlm predict: stopped (Ctrl-C) while loading the model; nothing was asked or written", file=sys.stderr)
+        return 130
     if args.tile and (err := window_problem(scene, args.tile, args.overlap, args.batch_size or TILE_BATCH, labels[0],
                                             args.tta != "none", loaded=True)):  # again: the model took its share
         print(f"rsvlm predict: {err}", file=sys.stderr)

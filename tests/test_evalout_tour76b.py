@@ -70,7 +70,7 @@ def test_ctrl_c_while_reading_the_records_is_the_same_line(ckpt, tmp_path, monke
 
 @pytest.mark.parametrize("command", ["predict", "chat"])
 def test_ctrl_c_while_predict_or_chat_loads_is_one_line(ckpt, tmp_path, monkeypatch, capsys, command):
-    """Checked, not changed here: both say one line and exit 130 (cli's fallback), no traceback."""
+    """One line, exit 130, no traceback, saying nothing was asked (cli's fallback said 'stopped (Ctrl-C)' alone)."""
     _data(tmp_path)
     _stop_loading(monkeypatch)
     argv = [command, "--model", str(ckpt), "--image", str(tmp_path / "a.png"), "--device", "cpu"]
@@ -79,7 +79,10 @@ def test_ctrl_c_while_predict_or_chat_loads_is_one_line(ckpt, tmp_path, monkeypa
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO("[cls] What is it?\n"))
     assert main(argv) == 130
     err = capsys.readouterr().err
-    assert "Traceback" not in err and err.strip().splitlines()[-1] == f"rsvlm {command}: stopped (Ctrl-C)"
+    last = err.strip().splitlines()[-1]
+    assert "Traceback" not in err and last.startswith(f"rsvlm {command}: stopped (Ctrl-C) ")
+    assert ("while loading the model; nothing was asked or written" if command == "predict"
+            else "before the chat began (reading the images, loading the model); no question was asked") in last
 
 
 def _unreadable_rerun(ckpt, tmp_path, capsys, limit: str) -> str:
