@@ -15,14 +15,16 @@ from collections.abc import Callable, Iterable
 from typing import Any, TextIO
 
 
-def _is_terminal(stream: Any) -> bool:
+def is_terminal(stream: Any) -> bool:
+    """Whether ``stream`` says it is a terminal (``isatty()`` true); one without ``isatty``, a closed one or None
+    is not. The one rule for rsvlm's bars and third-party ones (``model.quiet.bars_after``)."""
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError, OSError):  # no isatty, or a closed stream
         return False
 
 
-def _is_widget(tqdm_class: Any) -> bool:
+def is_widget(tqdm_class: Any) -> bool:
     """A notebook's bar (``tqdm.auto`` under Jupyter): an ipywidget, drawn without the stream."""
     notebook = sys.modules.get("tqdm.notebook")
     return notebook is not None and isinstance(tqdm_class, type) and issubclass(tqdm_class, notebook.tqdm_notebook)
@@ -180,7 +182,7 @@ def bar(iterable: Iterable | None = None, *, total: float | None = None, desc: s
         tqdm_kwargs.setdefault("bar_format", _CountFormat())  # line reads "1 records"); a user's format as tqdm reads
         # it, but one set empty (TQDM_BAR_FORMAT=) is tqdm's default format: no format of the user's to keep
     over = () if iterable is None else (iterable,)  # tqdm's first argument, given only where there is one
-    if _is_terminal(stream) or _is_widget(tqdm_class):  # a widget given ncols=0 was 0 px wide
+    if is_terminal(stream) or is_widget(tqdm_class):  # a widget given ncols=0 was 0 px wide
         return tqdm_class(*over, total=total, desc=desc, unit=unit, disable=disable, file=stream, **tqdm_kwargs)
     lines = _LineFile(stream, every, clock)
     tqdm_kwargs.setdefault("ncols", 0)  # tqdm's "stats only, no meter"

@@ -54,15 +54,6 @@ def deepspeed_cpu_note_quietly():
         logger.removeFilter(other)
 
 
-def _on_terminal(stream) -> bool:
-    """Whether ``stream`` says it is a terminal; a stream without ``isatty`` (a job runner's log writer) or a
-    closed one is not (tqdm took the first for a terminal and raised ValueError on the second)."""
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError, OSError):
-        return False
-
-
 @contextlib.contextmanager
 def bars_after(delay_s: float):
     """transformers' progress bars ("Loading weights", "Writing model shards") drawn only once they have run
@@ -77,6 +68,8 @@ def bars_after(delay_s: float):
     A terminal that is logged (``script``, a pty-backed CI) cannot be told from one a person reads."""
     from transformers.utils import logging as hf_logging
 
+    from rsvlm.progress import is_terminal, is_widget
+
     if delay_s <= 0:
         yield
         return
@@ -84,8 +77,9 @@ def bars_after(delay_s: float):
     def hook(factory, args, kwargs):
         # TQDM_DISABLE (any value, as tqdm reads it): was drawn anyway; stderr closed (2>&-): AttributeError mid-load;
         # no terminal (a pipe, a file, a writer without isatty): None left tqdm to draw on the last
-        stream = kwargs.get("file") or sys.stderr
-        off = True if os.environ.get("TQDM_DISABLE") or not _on_terminal(stream) else None
+        stream = sys.stderr if kwargs.get("file") is None else kwargs["file"]  # where tqdm writes it
+        # a notebook's widget (tqdm.auto under Jupyter, whose stderr says no terminal): None as before, drawn
+        off = True if os.environ.get("TQDM_DISABLE") or not (is_terminal(stream) or is_widget(factory)) else None
         kwargs = {"disable": off, **kwargs, "delay": max(delay_s, kwargs.get("delay") or 0)}
         return previous(factory, args, kwargs) if previous else factory(*args, **kwargs)
 
