@@ -51,6 +51,7 @@ def caption_pool(cfg, unpaired: list[str] | None = None
     from rsvlm.data.modality import ModalityFinder
     from rsvlm.data.record_fields import pair_problem
     from rsvlm.data.records import RecordError
+    from rsvlm.train.data import leave_out_unpaired
     from rsvlm.train.inputs import records_sources
 
     files = [(Path(s.path), s.image_root, s.weight) for s in records_sources(cfg)]
@@ -58,12 +59,10 @@ def caption_pool(cfg, unpaired: list[str] | None = None
     pairs, weights, unpaired = [], [], unpaired if unpaired is not None else []
     with ModalityFinder() as finder:
         for path, root, weight in files:
-            found, records = [], []
+            found, records, n_unpaired = [], [], len(unpaired)
             for rec in read_records(path, strict=False, report=report):
                 if why := pair_problem(rec["task"], rec["images"]):  # its answer was a caption where no [cap] was
-                    report.unpaired_changes, report.n_ok = report.unpaired_changes - 1, report.n_ok - 1
-                    at = report.at[2] if report.at and report.at[3] == rec["id"] else ""
-                    unpaired.append(f"{path}{at}: record {rec['id']}: {why}")
+                    leave_out_unpaired(rec, why, path, report, unpaired)
                 else:
                     records.append(rec)
             for rec, cap in caption_pairs(records):
@@ -71,8 +70,11 @@ def caption_pool(cfg, unpaired: list[str] | None = None
                     found.append((finder.fill(rec, root, report), cap, root))
                 except RecordError as e:
                     report.drop(e.field, f"{path}: {e}")
-            if cfg.data.extra and not found:
-                raise ValueError(f"{path}: no single-image caption pair ({report.summary()})")
+            if cfg.data.extra and not found:  # a file of one-image [change] records was refused unsaid why
+                left = (f"; {counted(len(unpaired) - n_unpaired, '[change] record')} of other than two images left "
+                        f"out, a [change] answer being no caption of one image (first: {unpaired[n_unpaired]})"
+                        if len(unpaired) > n_unpaired else "")
+                raise ValueError(f"{path}: no single-image caption pair ({report.summary()}{left})")
             pairs += found
             weights += [weight] * len(found)
     return pairs, (torch.tensor(weights, dtype=torch.double) if cfg.data.extra else None), report

@@ -93,13 +93,11 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
                                 f"{path}: record {rec['id']}: {late_system_words(late, late_system)}")
                     continue
                 if why := pair_problem(rec["task"], rec["images"]):  # a question chat and predict refuse to ask
-                    report.unpaired_changes -= 1  # read_records counted it kept: training leaves it out
                     if unpaired is None:
+                        report.unpaired_changes -= 1  # read_records counted it kept: training leaves it out
                         report.drop("[change] record of other than two images", f"{path}: record {rec['id']}: {why}")
                     else:  # not malformed: apart, out of data.max_bad_fraction's share (it tripped it, stop 75)
-                        report.n_ok -= 1
-                        at = report.at[2] if report.at and report.at[3] == rec["id"] else ""
-                        unpaired.append(f"{path}{at}: record {rec['id']}: {why}")
+                        leave_out_unpaired(rec, why, path, report, unpaired)
                     continue
                 try:
                     rec = finder.fill(rec, root if root is not None else Path(path).parent, report)
@@ -139,6 +137,14 @@ def build_index(paths: str | Path | Sequence[str | Path], tokenizer, n_visual_to
             shown.update(len(ids))
     del rows["n_visual"]
     return Dataset.from_dict(rows)
+
+
+def leave_out_unpaired(rec: dict, why: str, path, report: ReadReport, unpaired: list[str]) -> None:
+    """Leave out ``rec``, a [change] record of other than two images (``why``), apart: off ``report``'s records read
+    and kept (``read_records`` counted it), one ``FILE:LINE: record ID: why`` appended to ``unpaired``."""
+    report.unpaired_changes, report.n_ok = report.unpaired_changes - 1, report.n_ok - 1
+    at = report.at[2] if report.at and report.at[3] == rec["id"] else ""
+    unpaired.append(f"{path}{at}: record {rec['id']}: {why}")
 
 
 def late_system_words(at: int, why: str) -> str:
