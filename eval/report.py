@@ -47,14 +47,14 @@ GT_COUNTS = ("n_gt_unsized", "n_gt_bad_records")
 def build(scores: list[dict], folders: list[Path] | None = None) -> dict:
     """{"modalities", "metrics": [row…], "counts": [row…], "runs": [row…], "partial": {source: why}, "notes": [text…]}:
     rows are flat dicts, one task's together and, within it, one metric's (or count's) rows of every file side by
-    side, in the order given (two runs' scores were a screen apart; ``GT_COUNTS`` where a file of the task has one); a metric row's ``partial``: its file's score is
-    not the whole set's (``partial_why``); ``notes``: tasks whose files are of different test sets (``apart``),
-    tasks some of ``folders`` (``--dir``'s, one a run) hold no score file of (``unscored``) and a ground truth's
-    tasks no file scores (``untabled``)."""
+    side, in the order given (two runs' scores were a screen apart; ``GT_COUNTS`` where a file of the task has one);
+    a metric row's ``partial``: its file's score is not the whole set's (``partial_why``); ``notes``: tasks whose
+    files are of different test sets (``apart``), tasks some of ``folders`` (``--dir``'s, one a run) hold no score
+    file of (``unscored``) and a ground truth's tasks no file scores (``untabled``)."""
     mods = sorted({m for s in scores for m in s.get("by_modality", {})})
     order = {t: i for i, t in enumerate(dict.fromkeys(s["task"] for s in scores))}  # the tasks as first given
     metrics, counts, runs, partial, defaults = [], [], [], {}, answer_defaults()
-    left_out = {(s["task"], k) for s in scores for k in GT_COUNTS if s.get(k)}  # a task's GT_COUNTS rows tabled
+    tabled = {(s["task"], k) for s in scores for k in GT_COUNTS if s.get(k)}  # a task's GT_COUNTS rows tabled
     for s in scores:
         bym = s.get("by_modality", {})
         if why := partial_why(s):
@@ -64,7 +64,7 @@ def build(scores: list[dict], folders: list[Path] | None = None) -> dict:
             row.update({m: bym.get(m, {}).get(k) for m in mods})
             metrics.append(row)
         for k in ("n_records", "n_missing", "n_unparseable", *common.PRED_FLAGS, *GT_COUNTS):
-            if k not in s or (k in GT_COUNTS and (s["task"], k) not in left_out):  # older score files lack the flags
+            if k not in s or (k in GT_COUNTS and (s["task"], k) not in tabled):  # older score files lack the flags
                 continue
             row = {"task": s["task"], "source": s["_source"], "count": k, "all": s.get(k)}
             row.update({m: bym.get(m, {}).get(k) for m in mods})

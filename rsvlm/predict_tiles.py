@@ -250,9 +250,10 @@ def nodata_windows_note(validity) -> str | None:
         return None
     asked = validity.n_asked
     return (f"note: {n} of the {counted(asked, 'window')} asked {'is' if n == 1 else 'are'} {NODATA_SHARE:.0%} or "
-            f"more nodata (the worst {min(round(worst * 100), 99)}%, window {window} (x0, y0, w, h); its nodata value or mask, alpha 0 or "
-            "no usable value): the model sees nodata as 0, the bottom of each band's stretch (black), and cannot tell "
-            "it from dark ground; only windows wholly nodata are skipped; crop the image to its valid area")
+            f"more nodata (the worst {min(round(worst * 100), 99)}%, window {window} (x0, y0, w, h); its nodata "
+            "value or mask, alpha 0 or no usable value): the model sees nodata as 0, the bottom of each band's "
+            "stretch (black), and cannot tell it from dark ground; only windows wholly nodata are skipped; crop the "
+            "image to its valid area")
 
 
 def window_notes(tile: int, scene_size: tuple[int, int], n: int, label: str, say, resize: str = "stretch") -> None:

@@ -99,8 +99,9 @@ def count_on_nodata(objects: list[dict], valid: np.ndarray | None, scale: float 
 class ValidityMap:
     """Which pixels of a tiled scene hold data, from the windows read (``see``): windows with nodata kept
     (a collar's edge windows as bit-packed masks, all-nodata windows as their extent), so that ``count`` can
-    tell merged objects drawn wholly on nodata, and ``mostly_nodata`` the windows asked that are largely nodata. ``drop``: the caller leaves them out (``on_nodata`` says which),
-    so ``count``, of those kept, is 0 (``TileMerger``'s note "… (kept; …)" is not said)."""
+    tell merged objects drawn wholly on nodata, and ``mostly_nodata`` the windows asked that are largely nodata.
+    ``drop``: the caller leaves them out (``on_nodata`` says which), so ``count``, of those kept, is 0
+    (``TileMerger``'s note "… (kept; …)" is not said)."""
 
     def __init__(self, drop: bool = False):
         self.drop = drop
