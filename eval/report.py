@@ -105,6 +105,9 @@ def run_row(run: dict | None, defaults: dict | None = None) -> dict:
                     if v not in (None, False, 0, "none") and (defaults or {}).get(k, ...) != v)
     if run.get("limit") is not None:  # the first N records alone: a partial run's scores
         opts += f" limit={run['limit']}"
+    if isinstance(stopped := run.get("stopped"), dict):  # stopped early: its limit moved here, run's is null
+        lim = stopped.get("limit")
+        opts += f" ({stopped.get('why', 'stopped')}{f' under limit={lim}' if lim is not None else ''})"
     if n := run.get("unchecked_answers"):
         opts += f" ({counted(n, 'answer')} unrecorded)"
     return {"model": str(run.get("model")), "options": opts.strip() or "-"}

@@ -102,9 +102,12 @@ def partial_why(s: dict) -> str | None:
     (``n_gt_unsized``: no meta size and no image to read one from; ``n_gt_bad_records``: malformed, skipped)."""
     said = []
     if n := s.get("n_missing"):
-        limit = (s.get("run") or {}).get("limit")
-        said.append(f"{n} of {counted(s.get('n_records'), 'record')} {'has' if n == 1 else 'have'} no answer" + (
-            f" (rsvlm eval ran with --limit {limit})" if limit is not None else ""))
+        run = s.get("run") or {}
+        limit, stopped = run.get("limit"), run.get("stopped")
+        why = (f" (rsvlm eval was {stopped.get('why', 'stopped')} before it answered them all"
+               + (f", under --limit {stopped['limit']})" if stopped.get("limit") is not None else ")")
+               if isinstance(stopped, dict) else f" (rsvlm eval ran with --limit {limit})" if limit is not None else "")
+        said.append(f"{n} of {counted(s.get('n_records'), 'record')} {'has' if n == 1 else 'have'} no answer{why}")
     if n := s.get("n_pred_errors"):
         said.append(f"{n} answered empty on an rsvlm eval error")
     said = ["; ".join(said) + ", scored as wrong"] if said else []
