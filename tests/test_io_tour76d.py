@@ -18,7 +18,11 @@ def _names_imported_from(module: str) -> dict[str, list[str]]:
     names: dict[str, list[str]] = {}
     for folder in FOLDERS:
         for path in sorted((REPO / folder).rglob("*.py")):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            try:
+                tree = ast.parse(path.read_text(encoding="utf-8"))
+            except SyntaxError:  # a file someone is writing in the shared checkout
+                continue
+            for node in ast.walk(tree):
                 if isinstance(node, ast.ImportFrom) and node.module == module:
                     for alias in node.names:
                         names.setdefault(alias.name, []).append(str(path.relative_to(REPO)))

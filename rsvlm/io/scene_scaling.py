@@ -2,8 +2,8 @@
 indexes are known (moved out of ``read.py``, which a size limit bounds): the calibration a file or its product
 declares (GDAL scale / offset, a Landsat _MTL.txt, the Sentinel-2 baseline offset, a thermal band's kelvin), the
 nodata a product or the sample's values reveal where none is declared, and how the values are read (float msi as
-DN, SAR as dB or amplitude) and stretched. Each function fills in the scene's ``cfg``, ``nodata``, ``unit`` and
-``notes`` in place, as the reader's own ``_resolve`` did, and reads through the reader's helpers (its ``_sample``,
+DN, SAR as dB or amplitude) and stretched. Together the functions fill in the scene's ``cfg``, ``nodata``, ``unit``
+and ``notes`` in place, as the reader's own ``_resolve`` did, and read through the reader's helpers (its ``_sample``,
 ``_unblended``, ``_band_labels``). Cannot: resolve a scene on its own; ``SceneReader`` calls ``resolve_scaling``
 at open."""
 
