@@ -163,7 +163,11 @@ def unanswered_note(out: Path) -> str:
     says, in ``stopped_note``'s words: this run wrote no answer, and ``out`` (and its rank parts) are as they were, or
     not made. Their earlier answers are not counted: that would read the files again after the Ctrl-C."""
     said = "interrupted before any record was answered (reading the inputs or loading the model); this run wrote no answer"
-    if not (held := answer_files(out)):
+    try:
+        held = answer_files(out)
+    except OSError:  # an --out not yet checked (a name too long): was a traceback under the Ctrl-C
+        return said
+    if not held:
         return f"{said}, and {out} was not made"
     one = len(held) == 1
     return (f"{said}: {', '.join(map(str, held))} {'is' if one else 'are'} as {'it was' if one else 'they were'}, and a "
@@ -182,7 +186,7 @@ def stopped_run(e: BaseException, out: Path, rank: int, world: int, stamp: dict,
         print(f"rsvlm eval: {stopped_note(why, part, world, getattr(e, 'tally', None))}", file=sys.stderr)
     else:  # hours into a run: say that nothing answered is lost
         why = "stopped (out of memory)"
-        print(f"rsvlm eval: out of memory answering a batch of {batch_size} ({str(e).splitlines()[0][:200]}); the "
+        print(f"rsvlm eval: out of memory answering a batch of {batch_size} ({next(iter(str(e).splitlines()), type(e).__name__)[:200]}); the "
               f"answers written so far are kept in {part} and a rerun resumes from them: give a smaller --batch-size "
               "(or --max-new-tokens, --load-4bit)", file=sys.stderr)
     replace_text(stamp_path(out), json.dumps(stopped_stamp(stamp, str(why)), indent=1) + "\n")

@@ -397,8 +397,9 @@ def _answer(args, rank: int, world: int, device: str | None, model_dir: Path, st
         return 2
     side = stamp_path(Path(args.out))
     # what the answers came from, checked when the file is resumed; any rank that finds none writes it before it
-    # answers: a rank 0 started after the others (no rendezvous) counted their fresh answers as unchecked ones
-    if rank == 0 or not side.is_file():
+    # answers: a rank 0 started after the others (no rendezvous) counted their fresh answers as unchecked ones; and
+    # one a stopped run marked (no rendezvous: a rank rerun alone finished the run, its stamp still 'stopped')
+    if rank == 0 or not side.is_file() or sync is None and "stopped" in (read_stamp(Path(args.out)) or {}):
         side.parent.mkdir(parents=True, exist_ok=True)
         replace_text(side, json.dumps(stamp, indent=1) + "\n")
     import torch

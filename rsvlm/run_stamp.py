@@ -50,7 +50,7 @@ def read_stamp(out: Path) -> dict | None:
 
 
 def stopped_stamp(stamp: dict, why: str) -> dict:
-    """``stamp`` once its run stopped early (``why``: "interrupted (Ctrl-C)", "stopped by SIGTERM"): its
+    """``stamp`` once its run stopped early (``why``: "interrupted", "stopped by SIGTERM", "stopped (out of memory)"): its
     ``limit`` moves into ``"stopped"`` and is null, as the file does not hold the answers of that many records (a scorer
     that reads ``limit`` alone blamed ``--limit`` for records the stop left out). The next run's stamp has no
     ``"stopped"`` (``rsvlm eval`` writes its own before it answers). Cannot: mark a run killed outright (SIGKILL)."""
