@@ -1,128 +1,123 @@
-"""Review of stop 76 area P1 (eval interrupts, the stopped stamp): a rank rerun alone that finished a stopped run left
-its stamp 'stopped'; a Ctrl-C before any answer with an --out name too long was a traceback; and what P1's tests left
-unchecked: a second Ctrl-C mid-rewrite of the stamp, SIGTERM's mark, the rank parts named, the old-stamp note."""
+"""Stop 76 review of area C: ``check_out`` taking ``read_answers``' pass says what its own read said; a Ctrl-C on a
+resume that asks stale records again counts this run's answers; a rank part that is no text is refused, not a
+traceback; a checkpoint retrained in place and a score file that skipped malformed ground truth say so."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from rsvlm.cli import main
-from tests.test_evalout_tour76b import _argv, _data, _stop_loading
 
 
-def _raise(e):
-    return lambda *a, **k: (_ for _ in ()).throw(e)
+def _data(tmp_path: Path, n: int = 6, question: str = "What is it?") -> Path:
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(tmp_path / "a.png")
+    data = tmp_path / "test.jsonl"
+    data.write_text("".join(json.dumps({
+        "id": f"r{i}", "task": "cls", "images": [{"path": "a.png", "modality": "optical"}],
+        "conversations": [{"from": "human", "value": f"<image>\n[cls] {question}"}, {"from": "gpt", "value": "lake"}]})
+        + "\n" for i in range(n)))
+    return data
 
 
-def test_a_rank_rerun_alone_after_its_stop_unmarks_the_stamp(ckpt, tmp_path, monkeypatch):
-    """Ranks started by hand (no rendezvous): rank 1 stopped marks the stamp; its rerun found a stamp and wrote none,
-    so the merged --limit 4 run still read 'interrupted … a rerun answers the rest' (before P1: 'ran with --limit 4')."""
+@pytest.mark.parametrize("out_text, part_text", [
+    ('{"id": "r0", "answer": "a"}\n', '{"id": "r1", "answer": "b"}\n'),
+    ('{"id": "r0", "answer": "a"}\nnot json\n', None),
+    ("not json\n{\"x\": 1}\n", None),  # no prediction: a score file, a log
+    ("not json\n", '{"id": "r1"}\n'),  # its part answers: --out is no score file
+    ('{"id": "r0", "conversations": []}\n', None),  # the records file
+    ('{"id": "zz", "answer": "a"}\n', None),  # another set's answers
+    (None, '{"id": "zz", "answer": "a"}\n'),  # in a part alone
+    ('{"id": "r0", "answer": "a"}\n{"id": "r1', None),  # a cut last line
+])
+def test_check_out_with_read_answers_pass_says_what_its_own_read_says(tmp_path, out_text, part_text):
+    from rsvlm.eval_out import read_answers
+    from rsvlm.predictions import check_out
+
+    data, out, reads = _data(tmp_path), tmp_path / "p.jsonl", []
+    if out_text is not None:
+        out.write_text(out_text)
+    if part_text is not None:
+        (tmp_path / "p.jsonl.rank1").write_text(part_text)
+    own = check_out(data, out)
+    assert check_out(data, out, read=lambda p: (reads.append(p), read_answers(p))[1]) == own
+    assert reads == [out]
+
+
+def test_check_out_with_read_answers_pass_refuses_an_out_that_is_no_text(tmp_path):
+    from rsvlm.eval_out import read_answers
+    from rsvlm.predictions import check_out
+
+    data, out = _data(tmp_path), tmp_path / "p.jsonl"
+    out.write_bytes(b'{"id": "r0"}\n\x89PNG\r\n\x1a\n\xff\xfe\x00\n')
+    assert check_out(data, out, read=read_answers) == check_out(data, out) == (
+        f"--out {out} is not a text file; give the predictions JSONL's path")
+
+
+def test_a_rank_part_that_is_no_text_is_refused_naming_it(tmp_path, capsys):
+    """Was a UnicodeDecodeError traceback (check_out's read of the parts, before the patch and after it)."""
+    data, out = _data(tmp_path), tmp_path / "p.jsonl"
+    out.write_text('{"id": "r0", "answer": "a"}\n')
+    (tmp_path / "p.jsonl.rank1").write_bytes(b'{"id": "r1"}\n\xff\xfe\n')
+    assert main(["eval", "--data", str(data), "--out", str(out), "--device", "cpu", "--model", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"rsvlm eval: --out {out}: a rank part beside it is no UTF-8 text (" in err
+    assert f"byte 13 of {out}.rank1" in err
+
+
+def test_ctrl_c_on_a_resume_that_asks_stale_records_again_counts_their_answers(ckpt, tmp_path, monkeypatch, capsys):
+    """Every record's question changed, so the rerun answers all six again; stopped on its third: it said 'this run
+    wrote 0 answers' (the ids before and after were the same), where it wrote 2."""
     from rsvlm import evaluate
-    from rsvlm.run_stamp import read_stamp
 
-    data, out = _data(tmp_path, 6), tmp_path / "p.jsonl"
-    monkeypatch.setenv("WORLD_SIZE", "2")
-    monkeypatch.delenv("MASTER_ADDR", raising=False)
-    monkeypatch.setenv("RANK", "0")
-    assert main(_argv(data, out, ckpt, "--limit", "4")) == 0
-    monkeypatch.setenv("RANK", "1")
-    real = evaluate.answer_batch
-    monkeypatch.setattr(evaluate, "answer_batch", _raise(KeyboardInterrupt))
-    assert main(_argv(data, out, ckpt, "--limit", "4")) == 130
-    assert read_stamp(out)["stopped"] == {"why": "interrupted", "limit": 4}
-    monkeypatch.setattr(evaluate, "answer_batch", real)
-    assert main(_argv(data, out, ckpt, "--limit", "4")) == 0
-    stamp = read_stamp(out)
-    assert len(out.read_text().splitlines()) == 4 and "stopped" not in stamp and stamp["limit"] == 4
-
-
-def test_a_second_ctrl_c_mid_rewrite_of_the_stamp_leaves_a_stamp_the_rerun_resumes(ckpt, tmp_path, monkeypatch, capsys):
-    """The stamp is rewritten through a temp file and a rename: a Ctrl-C halfway leaves the run's own stamp whole,
-    no temp file, and the rerun resumes (a broken run.json would be 'cannot be read' and its answers unchecked)."""
-    from rsvlm import eval_out, evaluate
-    from rsvlm.run_stamp import read_stamp, stamp_path
-    from rsvlm.temp_files import replace_lines
-
-    data, out = _data(tmp_path, 6), tmp_path / "p.jsonl"
+    data, out = _data(tmp_path), tmp_path / "p.jsonl"
+    argv = ["eval", "--data", str(data), "--out", str(out), "--device", "cpu", "--model", str(ckpt),
+            "--max-new-tokens", "2", "--batch-size", "1"]
+    assert main(argv) == 0
+    _data(tmp_path, question="What scene is it?")
     real, calls = evaluate.answer_batch, []
-
-    def stop_second(*a, **k):
-        calls.append(1)
-        if len(calls) > 1:
-            raise KeyboardInterrupt
-        return real(*a, **k)
-
-    def halfway(path, text):  # the first half written, then the second Ctrl-C
-        def lines():
-            yield text[: len(text) // 2]
-            raise KeyboardInterrupt
-        replace_lines(path, lines())
-
-    monkeypatch.setattr(evaluate, "answer_batch", stop_second)
-    monkeypatch.setattr(eval_out, "replace_text", halfway)
-    assert main(_argv(data, out, ckpt, "--batch-size", "2", "--limit", "4")) == 130
-    assert capsys.readouterr().err.strip().splitlines()[-1] == "rsvlm eval: stopped (Ctrl-C)"
-    stamp = json.loads(stamp_path(out).read_text())  # whole JSON: the start-of-run stamp
-    assert stamp["limit"] == 4 and "stopped" not in stamp
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("p.jsonl")) == ["p.jsonl", "p.jsonl.run.json"]
-    monkeypatch.setattr(evaluate, "answer_batch", real)
-    assert main(_argv(data, out, ckpt, "--batch-size", "2", "--limit", "4")) == 0
-    err = capsys.readouterr().err
-    assert "cannot be read" not in err and "unchecked" not in err
-    assert len(out.read_text().splitlines()) == 4 and read_stamp(out)["limit"] == 4
-
-
-def test_sigterm_marks_the_stamp_and_exits_143(ckpt, tmp_path, monkeypatch):
-    from rsvlm import evaluate
-    from rsvlm.processes import Terminated
-    from rsvlm.run_stamp import read_stamp
-
-    data, out = _data(tmp_path, 6), tmp_path / "p.jsonl"
-    monkeypatch.setattr(evaluate, "answer_batch", _raise(Terminated()))
-    assert main(_argv(data, out, ckpt, "--limit", "4")) == 143
-    assert read_stamp(out)["stopped"] == {"why": "stopped by SIGTERM", "limit": 4}
-
-
-def test_ctrl_c_before_any_answer_names_the_rank_parts_a_resume_had(ckpt, tmp_path, monkeypatch, capsys):
-    data, out = _data(tmp_path, 6), tmp_path / "p.jsonl"
-    monkeypatch.setenv("WORLD_SIZE", "2")
-    monkeypatch.delenv("MASTER_ADDR", raising=False)
-    monkeypatch.setenv("RANK", "0")
-    assert main(_argv(data, out, ckpt)) == 0
-    monkeypatch.setenv("RANK", "1")
-    _stop_loading(monkeypatch)
+    monkeypatch.setattr(evaluate, "answer_batch", lambda *a, **k: (
+        calls.append(1), (_ for _ in ()).throw(KeyboardInterrupt) if len(calls) == 3 else real(*a, **k))[1])
     capsys.readouterr()
-    assert main(_argv(data, out, ckpt)) == 130
-    assert capsys.readouterr().err.strip() == (
-        "rsvlm eval: interrupted before any record was answered (reading the inputs or loading the model); this run "
-        f"wrote no answer: {out}.rank0 is as it was, and a rerun with the same --out resumes from it")
+    assert main(argv) == 130
+    assert "(this run wrote 2 answers; 2 of the 6 records are answered, 4 left)" in capsys.readouterr().err
 
 
-def test_ctrl_c_before_any_answer_with_an_out_name_too_long_is_one_line(ckpt, tmp_path, monkeypatch, capsys):
-    """--out is checked after the records are read: listing its files raised ENAMETOOLONG under the Ctrl-C."""
-    from rsvlm import evaluate
+def test_stopped_note_without_a_tally_says_no_count(tmp_path):
+    """Stopped outside the answering loop (a resume's reading, a merge): the answers are kept, no count made up."""
+    from rsvlm.eval_out import stopped_note
 
-    data = _data(tmp_path)
-    monkeypatch.setattr(evaluate, "load_records", _raise(KeyboardInterrupt))
-    assert main(_argv(data, tmp_path / ("x" * 300), ckpt)) == 130
-    err = capsys.readouterr().err
-    assert "Traceback" not in err and err.strip() == (
-        "rsvlm eval: interrupted before any record was answered (reading the inputs or loading the model); this run "
-        "wrote no answer")
+    part = tmp_path / "p.jsonl.rank1"
+    assert stopped_note("interrupted", part, 2, None) == (
+        f"interrupted; the answers written so far are kept in {part} and a rerun with the same --out resumes from them")
+    assert stopped_note("interrupted", part, 2, {"kept": 1, "wrote": 2, "records": 4}).endswith(
+        "(this rank wrote 2 answers; 3 of the 4 records of this rank are answered, 1 left)")
 
 
-@pytest.mark.parametrize("n_missing", [1, 3])
-def test_the_limit_note_of_a_stamp_without_stopped_is_the_words_before(tmp_path, n_missing):
-    """eval/notes.read_run's words before stamp_note (8ddc75a7), byte for byte."""
-    from eval.notes import read_run
+def test_check_stamp_names_a_checkpoint_retrained_in_place(tmp_path):
+    from rsvlm.predictions import check_stamp
 
-    pred = tmp_path / "p.jsonl"
-    pred.write_text('{"id": "r0", "answer": "lake"}\n')
-    (tmp_path / "p.jsonl.run.json").write_text(json.dumps({"model": "m", "weights": {}, "options": {}, "limit": 4}))
-    run, note = read_run(pred, n_missing)
-    counts = "record without an answer counts" if n_missing == 1 else "records without an answer count"
-    assert note == (f"p.jsonl.run.json says the last rsvlm eval to write p.jsonl ran with --limit 4: it answered the first "
-                    f"records of its --data alone, so this is no full set's score (the {n_missing} {counts} as missing)")
-    assert run["limit"] == 4 and run["stopped"] is None
+    out = tmp_path / "p.jsonl"
+    stamp = {"model": "/ck", "weights": {"model.safetensors": "2:b"}, "options": {}}
+    old = {**stamp, "weights": {"model.safetensors": "1:a"}}
+    assert "answers of other weights (/ck: its weights changed since (retrained or replaced in place)); " in (
+        check_stamp(out, stamp, {"r0"}, old))
+    assert "answers of other weights (/other); they are resumed" in check_stamp(out, stamp, {"r0"}, {**old, "model": "/other"})
+
+
+def test_a_score_file_that_skipped_malformed_ground_truth_is_partial_in_the_report(tmp_path, capsys):
+    """The scorers skip a malformed ground-truth record and count it (n_gt_bad_records): the report said nothing."""
+    from eval import classification, report
+
+    data = _data(tmp_path, n=3)
+    data.write_text(data.read_text() + "not json\n")
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text("".join(json.dumps({"id": f"r{i}", "task": "cls", "answer": "lake"}) + "\n" for i in range(3)))
+    classification.main(["--gt", str(data), "--pred", str(pred), "--out", str(tmp_path / "cls.json")])
+    rep = report.main(["--scores", str(tmp_path / "cls.json")])
+    assert rep["partial"] == {"cls.json": "1 malformed ground-truth record skipped, in no score: not the whole set's score"}
+    assert report.partial_why({"n_gt_bad_records": 0}) is None
