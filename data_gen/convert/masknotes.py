@@ -31,17 +31,6 @@ def over_nodata(out: Output, masks: dict, nodata) -> None:
         out.note("images_with_class_over_nodata")
 
 
-def label_values(label, void=None) -> set:
-    """The values of ``label`` (H, W), or its colours (H, W, 3) as tuples, less its ``void`` (H, W) bool pixels."""
-    import numpy as np
-
-    flat = label.reshape(-1, 3) if label.ndim == 3 else label.reshape(-1)
-    if void is not None:
-        flat = flat[~void.reshape(-1)]
-    values = np.unique(flat, axis=0 if label.ndim == 3 else None).tolist()
-    return {tuple(v) if isinstance(v, list) else v for v in values}
-
-
 def no_class_said(args, classes: dict, ignored: list, seen: set) -> str:
     """Why labels gave no record under ``--preset`` or ``--palette`` (under ``--binary`` all-zero masks are empty,
     nothing to say), a note read as a sentence: the values they hold, the class map's values (those it

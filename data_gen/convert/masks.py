@@ -72,7 +72,7 @@ from data_gen.convert.detection import label_problem, note_near_copies
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.labelread import read_binary_label, read_label
-from data_gen.convert.masknotes import label_values, no_class_said, over_nodata
+from data_gen.convert.masknotes import no_class_said, over_nodata
 from data_gen.convert.options import add_max_nodata, check_tiling, int_at_least, tile_size
 from data_gen.convert.text import read_json, text_codec
 from data_gen.crop import cropper, georef, grid_difference, tile_suffix
@@ -186,14 +186,15 @@ def _unclaimed(nodata: float | list, classes: dict, rgb: bool) -> bool:
     return (colour if rgb else nodata) not in list(classes.values())
 
 
-def unknown_values(label, classes: dict[str, object], ignored: list, out: Output, where: str, void=None) -> None:
+def unknown_values(label, classes: dict[str, object], ignored: list, out: Output, where: str, void=None) -> set:
     """Count each value of ``label`` (H, W) or (H, W, 3) that no class claims nor is ignored, once
     per label image (it was once per tile, an overlapped pixel twice) as ``unknown_label_value``; pixels of
-    ``void`` (H, W) bool (transparent ones) are none."""
+    ``void`` (H, W) bool (transparent ones) are none. Returns every value the label holds off ``void`` (grey levels,
+    or (r, g, b) tuples), empty under ``--binary`` (``masknotes.no_class_said`` says them)."""
     import numpy as np
 
     if "nonzero" in classes.values():
-        return  # --binary: every value but 0 is the class
+        return set()  # --binary: every value but 0 is the class
     rgb = label.ndim == 3
     flat = label.reshape(-1, 3) if rgb else label.reshape(-1)
     if void is not None:
@@ -209,6 +210,7 @@ def unknown_values(label, classes: dict[str, object], ignored: list, out: Output
         if key not in known:
             out.skip("unknown_label_value", where, f"value {key} on {n} pixels"
                      + (f"; a mask of 0 and {key} alone is read by --binary CLASS" if binary else ""))
+    return set(keys)
 
 
 def class_masks(label, classes: dict[str, object], void=None) -> dict:
@@ -392,10 +394,8 @@ def run(args, out: Output) -> None:
                 out.take_back(mark)
                 out.skip("size_mismatch", str(lab), f"label {width}x{height} px, image {head[0]}x{head[1]} px")
                 continue
-            unknown_values(label, classes, ignored, out, str(lab), void)
+            no_class |= unknown_values(label, classes, ignored, out, str(lab), void)  # (empty under --binary)
             out.note("images_without_objects_not_read")
-            if not args.binary:
-                no_class.update(label_values(label, void))
             continue
         try:
             size = image_size(image, out)  # read to its end: a truncated image is caught here, not in training
