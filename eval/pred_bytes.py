@@ -154,11 +154,6 @@ def whole_bytes(path: Path, stream: ByteStream | None = None, head: bytes = b"")
     return whole, cut_note(path, whole.count(end), len(data) - len(whole))
 
 
-def first_line(head: bytes) -> str | None:
-    """The first line of ``head`` that is not blank, its text lstripped, where a line end closes it; None otherwise."""
-    return found[0].strip() if (found := first_line_at(head)) else None
-
-
 def first_line_at(head: bytes) -> tuple[str, int, int] | None:
     """The first line of ``head`` that is not blank, as ``ByteLines`` gives it (a BOM opening it dropped, not
     stripped), its number (blank lines counted) and the offset of its line end; None where no line end closes one."""
@@ -179,11 +174,6 @@ def object_line(line: str) -> dict | None:
     with contextlib.suppress(ValueError):
         return obj if isinstance(obj := json_line(line), dict) else None
     return None
-
-
-def opens_with_object(line: str) -> bool:
-    """Whether ``line`` is one JSON object alone (``object_line``)."""
-    return object_line(line) is not None
 
 
 class ByteLines:
