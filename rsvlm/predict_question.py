@@ -44,9 +44,10 @@ def _spoken(word: str) -> str:
     return re.sub(r"[\s_-]+", " ", word.strip().lower())
 
 
-def _names(said: str, cls: str) -> bool:
-    """Whether the spoken question ``said`` names the spoken class ``cls``, singular or plural, as whole words."""
-    return re.search(rf"\b(?:{re.escape(cls)}|{re.escape(plural(cls))})\b", said) is not None
+def _names(said: str, cls: str) -> re.Match | None:
+    """Where the spoken question ``said`` first names the spoken class (or word) ``cls``, singular or plural, as whole
+    words; None where it does not."""
+    return re.search(rf"\b(?:{re.escape(cls)}|{re.escape(plural(cls))})\b", said)
 
 
 def count_question(classes: list[str]) -> str:
@@ -128,7 +129,7 @@ def closest_class(said: str, spoken: list[str]) -> tuple[str | None, str | None]
     from rsvlm.near import near_names
 
     found = [(m.start(), m.group(0), cls) for cls in spoken for w in CLASS_WORDS.get(cls, ())
-             if (m := re.search(rf"\b(?:{re.escape(w)}|{re.escape(plural(w))})\b", said))]
+             if (m := _names(said, w))]
     if found:  # "How many cars are near the boats?": the cars
         return min(found)[1:]
     m = re.search(r"(?:how many|count(?: the| all)?|number of)\s+([a-z][a-z ]*?)(?=\s+(?:are|is|can|do|does|were|in|"
