@@ -39,7 +39,7 @@ from numbers import Integral, Real
 
 from rsvlm.answer_words import says_none
 from rsvlm.fusion import Fused, asked_kind, cut_by, fusable, fuse, other_kinds, outvoted, vote, voted_out
-from rsvlm.tta_lead import majority_kind, skipped_note  # noqa: F401 (skipped_note: importable here)
+from rsvlm.tta_lead import majority_kind, skipped_note
 from rsvlm.tta_lines import ordinal_why
 from rsvlm.tta_senses import along_question, turn_question  # noqa: F401 (importable here)
 from rsvlm.tta_tables import COMPASS, FRAMED, SWAPS, UNMAPPED  # noqa: F401 (tables: importable here)
