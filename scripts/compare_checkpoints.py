@@ -126,15 +126,13 @@ def main(argv: list[str] | None = None) -> int:
 def _size(top: Path) -> str:
     """The weights under ``top`` (a .safetensors file, or every one under a folder, as compared): "1,234 values in
     2 files, 4.9 MB" (values from the files' headers, bytes on disk). Other files (configs, pickles) are not counted."""
-    import json
-    import struct
+    from rsvlm.model.weights import open_safetensors
 
     files = [top] if top.is_file() else sorted(f for f in top.rglob("*.safetensors") if f.is_file())
     values = size = 0
-    for f in files:  # the header alone: 8 bytes of its length, then JSON of each tensor's dtype, shape and offsets
-        with f.open("rb") as h:
-            header = json.loads(h.read(struct.unpack("<Q", h.read(8))[0]))
-        values += sum(math.prod(t["shape"]) for k, t in header.items() if k != "__metadata__")
+    for f in files:  # the header alone: each tensor's shape, no values read
+        with open_safetensors(f) as h:
+            values += sum(math.prod(h.get_slice(k).get_shape()) for k in h.keys())
         size += f.stat().st_size
     unit, scale = next(((u, n) for u, n in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)) if size >= n), ("B", 1))
     return f"{values:,} values in {counted(len(files), 'file')}, {size / scale:.3g} {unit}"
@@ -144,7 +142,6 @@ def _scale(a: Path, b: Path, row: dict) -> str:
     """How far a differing tensor moved for its size: "1.1% of 0.91, 192 of 192 values" (its two sides read again);
     values NaN or infinite on one side are counted apart, not sized (row's |Δ| is NaN or inf for them)."""
     from rsvlm.model.weights import open_safetensors
-    from rsvlm.progress import counted
 
     sides = []
     for top in (a, b):
