@@ -255,8 +255,10 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
         left = f"; {change_left(n, task_name)}" if (n := other.get("change (not kept)")) else ""  # was the count alone
         bad = f"; {note}" if (note := bad_gt_note(report)) else ""  # the task's own all bad: was 'found {vqa: 10}' alone
         raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'no record at all: an empty file, blank lines alone or an empty JSON array'}){untasked}{left}{scripts_for(other)}{bad}")
-    canonical = (json.dumps(r, sort_keys=True, default=str) + "\n" for r in sorted(records, key=lambda r: str(r.get("id"))))
-    digest = hashlib.sha256("".join(canonical).encode()).hexdigest()[:16]  # the set's records, sized or not: eval.report's
+    h = hashlib.sha256()  # the set's records, sized or not, a record at a time (not the whole set's JSON in one string)
+    for r in sorted(records, key=lambda r: str(r.get("id"))):
+        h.update((json.dumps(r, sort_keys=True, default=str) + "\n").encode())
+    digest = h.hexdigest()[:16]  # eval.report's
     records, unsized, size_notes = with_sizes(records, args) if geometry and references else (records, 0, [])
     items = pair(records, preds, decoded)
     if decoded:
