@@ -53,20 +53,28 @@ def _side_before(*more: str) -> re.Pattern:
 
 
 # "right" as "just" ("right next to the dock", "right behind the pier", "right there"), no side; "the right next to", "turn right behind" are
+# sides (``_JUST[0]``); a place's word after it (``_JUST[1]``) makes it "just" after a verb of moving too ("The truck ran right
+# next to the ship"), a path's (``_JUST[2]``) only after another word ("moored right behind the pier"; "ships moving right
+# along the road", "sailed right past the pier" are sides: which is meant there this cannot tell)
 _JUST = (_side_before(r"veer\w*", "left"),
-         re.compile(r"\s+(?:next\s+to|beside|behind|in\s+front\s+of|alongside|adjacent\s+to|against|by|along|across"
-                    r"|in\s+the\s+(?:middle|centre|center)|away|now|here|there)\b", re.I))
+         re.compile(r"\s+(?:next\s+to|beside|alongside|adjacent\s+to|in\s+front\s+of|against|near|between|outside|inside"
+                    r"|opposite|above|below|under|underneath|beneath|on\s+top\s+of|up\s+(?:to|against)|here|there"
+                    r"|in\s+the\s+(?:middle|centre|center))\b", re.I),
+         re.compile(r"\s+(?:behind|by|along|across|away|past|over|through|into|around)\b", re.I))
 
 # a verb of heading or moving (or "at", "on", "in", "from", "into") before "left" or "right" makes it a side, no "just"
 # nor remaining: "planes face left", "ships moving right along the road", "the ship at right by the dock"
 _TOWARDS = frozenset(("face", "faces", "facing", "point", "points", "pointing", "lean", "leans", "leaning", "tilted",
                       "tilts", "oriented", "angled", "aligned", "at", "on", "in", "from", "into"))
+# verbs of moving beyond ``TRAVEL_VERBS`` (which ``_UPDOWN`` and ``_still`` read too): "The plane taxis left"
+_MOVES = (r"went|taxi(?:s|es|ed|ing)?|cross(?:es|ed|ing)?|pass(?:es|ed|ing)?|walk(?:s|ed|ing)?|steam(?:s|ed|ing)?"
+          r"|cruis(?:e|es|ed|ing)|roll(?:s|ed|ing)?")
 
 
 def is_towards(word: str) -> bool:
     """Whether the lowercased ``word`` makes a "left" or "right" after it a side (``_TOWARDS``, or a verb of travel:
-    ``tta_lines.TRAVEL_VERBS``, one list with the ways ``_UPDOWN`` and ``_still`` read; ``_TOWARDS`` held a copy)."""
-    return word in _TOWARDS or re.fullmatch(TRAVEL_VERBS, word) is not None
+    ``tta_lines.TRAVEL_VERBS``, one list with the ways ``_UPDOWN`` and ``_still`` read, or ``_MOVES``)."""
+    return word in _TOWARDS or re.fullmatch(f"{TRAVEL_VERBS}|{_MOVES}", word) is not None
 
 
 def word_before(text: str, start: int) -> str:
@@ -111,15 +119,20 @@ def is_sense(text: str, start: int, end: int, turning: bool = False) -> bool:
                if m.start(g) >= 0)
 
 
-# "right" as "correct", ending its clause after "that" or "this": "Is that right?", "That's right.", "Yes, this is right."
-_CORRECT = (re.compile(r"(?<![^\W_])(?:that|this)(?:'s|’s|\s+is|\s+was)?\s+(?:quite\s+|exactly\s+|all\s+)?$", re.I),
-            re.compile(r"\s*(?:$|[.!?,;:)])"),
+# "right" as "correct", ending its clause, as pairs of (the text before it, the text after it): after "that" or "this"
+# ("Is that right?", "That's right.", "Yes, this is right."), "you" ("You are right."), a claim's noun ("The count is
+# right."; not "The ship is right.", which a small model may say of a side)
+_CLAUSE_END = re.compile(r"\s*(?:$|[.!?,;:)])")
+_QUITE = r"\s+(?:quite\s+|exactly\s+|absolutely\s+|all\s+)?$"
+_CORRECT = ((re.compile(rf"(?<![^\W_])(?:(?:that|this)(?:'s|’s|\s+is|\s+was)?|you(?:'re|’re|\s+are|\s+were)"
+                        rf"|(?:answer|count|number|total|label|caption|statement|description|estimate|guess)"
+                        rf"\s+(?:is|was|seems|looks)){_QUITE}", re.I), _CLAUSE_END),
             # "all right" ending its clause ("Is it all right?", "It is all right with the runway."; not "all left or
             # all right?"), a tag question ("Right?", "The ship is on the left, right?"; not "left, right?")
-            re.compile(r"(?<![^\W_])(?<!\bor\s)(?<!\band\s)(?<!\bnor\s)all\s+$", re.I),
-            re.compile(r"\s*(?:$|[.!?,;:)]|\s+(?:with|for|now|that|if)\b)", re.I),
-            re.compile(r"(?:^|[.!?]\s*|(?<![^\W_])(?!(?i:left|right|top|bottom|upper|lower|or|and)\b)[A-Za-z']+\s*,\s*)$"),
-            re.compile(r"\s*\?"))
+            (re.compile(r"(?<![^\W_])(?<!\bor\s)(?<!\band\s)(?<!\bnor\s)all\s+$", re.I),
+             re.compile(r"\s*(?:$|[.!?,;:)]|\s+(?:with|for|now|that|if)\b)", re.I)),
+            (re.compile(r"(?:^|[.!?]\s*|(?<![^\W_])(?!(?i:left|right|top|bottom|upper|lower|or|and)\b)[A-Za-z']+\s*,\s*)$"),
+             re.compile(r"\s*\?")))
 # "right" as "at once", "at this moment", "in this place": "right away", "right now", "right here" (a verb of moving
 # before it too: "Go right away."); "ships moving right away from the dock" is a side
 _NOW = re.compile(r"\s+(?:now|here|away(?!\s+from\b))(?![^\W_])", re.I)
@@ -130,12 +143,13 @@ def is_just(text: str, start: int, end: int) -> bool:
     (``_CORRECT``: "Is that right?")."""
     if text[start:end].lower() != "right":
         return False
-    if any(_CORRECT[i].search(text, 0, start) and _CORRECT[i + 1].match(text, end) for i in (0, 2, 4)):
+    if any(before.search(text, 0, start) and after.match(text, end) for before, after in _CORRECT):
         return True
-    if _NOW.match(text, end) and _JUST[0].search(text, 0, start) is None:
-        return True
-    return (_JUST[1].match(text, end) is not None and _JUST[0].search(text, 0, start) is None
-            and not is_towards(word_before(text, start)))
+    if _JUST[0].search(text, 0, start) is not None:
+        return False  # "the right next to", "turn right behind"
+    word = word_before(text, start)
+    return bool(_NOW.match(text, end) or _JUST[1].match(text, end) and word not in _TOWARDS
+                or _JUST[2].match(text, end) and not is_towards(word))
 
 
 def turn_senses(text: str, turning: bool = False) -> str:
@@ -227,7 +241,8 @@ def is_departed(text: str, start: int, end: int) -> bool:
     head = text[stops[-1] if stops else 0:start]
     after = re.search(r"[.!?;\n](?!\d)", text[end:])
     counted = _DEPART[0].search(head.lstrip())
-    return bool(counted and not _PLACE.intersection(counted.group(1).lower().split())
+    words = counted.group(1).lower().split() if counted else ()
+    return bool(counted and not _PLACE.intersection(words) and not any(map(is_towards, words))  # "A truck drives left,"
                 and _DEPART[1].match(text, end)
                 and not any(m.group(0).lower() != "left" for m in side_pattern().finditer(
                     head + text[end:end + after.start() if after else len(text)])))
