@@ -64,7 +64,7 @@ class BandNaming:
     """What a scene's bands are named from: its source ``src``, the bands read (``indexes``, 0-based) as
     ``modality``, the files (``paths``; ``name`` as said), the modality guess's ``landsat`` bands, lone Sentinel-2
     band (``s2_band``) and ``inferred``; ``sample(nodata)``, the reader's read for the checks of which values a band
-    holds (raw (C, h, w), valid: ``SceneReader._unblended``, its stretch's sample unless the file has overviews);
+    holds (raw (C, h, w), valid: ``SceneReader.unblended``, its stretch's sample unless the file has overviews);
     bands left out of the read: the file's (``left_out``, described or ``band k``) and band files
     (``gain_left_out``: Landsat 7's ``B6_VCID_2``), for a ``--bands`` count's refusal."""
 

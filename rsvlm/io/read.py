@@ -36,7 +36,7 @@ from rsvlm.io import fills as fl
 from rsvlm.io import modality as md
 from rsvlm.io import products as pr
 from rsvlm.io import scaling as sc
-from rsvlm.io.budget import SCALED_BYTES, check_fits, scaling_bytes
+from rsvlm.io.budget import SCALED_BYTES, check_fits, most_scaling_bytes, scaling_bytes
 from rsvlm.io.checks import band_headers
 from rsvlm.io.georef import (
     degree_pixels_note,
@@ -93,10 +93,10 @@ class SceneReader:
             self.src.notes[:0] = headers
             try:
                 self.src = as_complex(self.src, self.paths, self.cfg.sar_iq, modality, self.name)  # I/Q bands
-                self._decimated = None  # the sample _resolve reads, once (``_sample``)
+                self._decimated = None  # the sample _resolve reads, once (``sample``)
                 size = max(self.src.width, self.src.height)  # read whole (read_image): held once where small enough
                 side = shrunk or (size if whole and size <= WHOLE_HELD else None)
-                self._shared = SharedRead.of(self.src, side, True, self._scaling_bytes)  # a scene no larger: held whole
+                self._shared = SharedRead.of(self.src, side, True, self._held_scaling_bytes)  # a scene no larger: held whole
                 self._read_as_stored = self._shared.sample if self._shared else partial(read_as_stored, self.src)
                 self._resolve(modality, bands)
             except BaseException:
@@ -132,7 +132,7 @@ class SceneReader:
         self._check_whole(len(self.indexes))  # before the stretch's sample read (32 s of a sparse 100000 x 80000 RGB)
         mission = pr.mission_from_names(self.paths)  # (mission, numbering) the file names say, or None
         naming = BandNaming(src, self.indexes, modality, self.paths, name, self.landsat, self.s2_band, self.inferred,
-                            self._unblended, self._left_out, self._gain_left_out)  # (its 4th band's 0/255 alpha)
+                            self.unblended, self._left_out, self._gain_left_out)  # (its 4th band's 0/255 alpha)
         self.bands, notes = naming.names(bands, mission)
         self.notes += notes
         resolve_scaling(self, g, mission)  # calibration, fill, stretch (scene_scaling.py)
@@ -143,7 +143,7 @@ class SceneReader:
             self.notes.append("georeferenced without a CRS: answers get no map coordinates and no GeoJSON; give the "
                               "file one (gdal_edit.py -a_srs EPSG:xxxx, or a .prj beside its world file)")
 
-    def _sample(self, nodata):
+    def sample(self, nodata):
         """The scene decimated to ``stats_max_side`` (raw (C, h, w), valid (h, w) or None), pixels that ``nodata``
         masks invalid (in every band; in any, band files' -9999: ``fills.held_pixels``): read once however many
         checks ask (a thermal file's declared kelvin, then its stretch, had decoded an 8000² file without overviews
@@ -158,14 +158,14 @@ class SceneReader:
             return raw, valid
         return raw, both_valid(valid, ~fl.held_pixels(self.src, raw, nodata))
 
-    def _unblended(self, nodata):
-        """``_sample`` for the checks of which values a band holds, read from full resolution where the file has
+    def unblended(self, nodata):
+        """``sample`` for the checks of which values a band holds, read from full resolution where the file has
         overviews (``RasterioSource.read_unblended``; its first strip alone where every band holds a third value there,
         which settles them): ``gdaladdo -r average`` blends a mask's or an alpha's 0/255."""
         read = getattr(self.src, "read_unblended", lambda *_: None)  # (PIL, tifffile: no overviews)
-        return read(self.cfg.stats_max_side, self.indexes, nodata) or self._sample(nodata)
+        return read(self.cfg.stats_max_side, self.indexes, nodata) or self.sample(nodata)
 
-    def _band_labels(self) -> list[str]:
+    def band_labels(self) -> list[str]:
         """The bands' names for notes: with the file each is read from where band files are given one per band."""
         if len(self.paths) == len(self.bands) > 1:
             return [f"{b} ({p.name})" for b, p in zip(self.bands, self.paths)]
@@ -176,9 +176,9 @@ class SceneReader:
         stretch was given (no sample to tell it from), or the sample passed over it (a strip thinner than its
         stride); a ``whole`` read's with the share it masks (``fills.unsaid_fill_note``), a window's as it is (one
         note for every window of a tiled run)."""
-        if not self._fill_note or not (hold := fl.held_pixels(self.src, raw, self.nodata)).any():
+        if not self.fill_note or not (hold := fl.held_pixels(self.src, raw, self.nodata)).any():
             return []
-        note, side = self._fill_note
+        note, side = self.fill_note
         return [fl.unsaid_fill_note(note, hold, side) if whole else note]
 
     def _check_whole(self, bands: int, least: bool = False):
@@ -201,6 +201,15 @@ class SceneReader:
     def _scaling_bytes(self) -> int:
         """Bytes scaling a value takes beside the raw ones (``budget.scaling_bytes``, 12-25; before the guess: dtype's)."""
         return scaling_bytes(self.src.dtype, self.modality, self.cfg.ir_kelvin)
+
+    def _held_scaling_bytes(self) -> int:
+        """What the shared read's hold counts a value's scaling, asked at its first sample, maybe before the guess
+        or calibration: the most they may make it (``budget.most_scaling_bytes``), so a scene is never held, then
+        refused by the exact count after (a float32 scene held at 18 bytes a pixel, then guessed ir in kelvin: 19)."""
+        if self.modality not in (None, "ir") or self.cfg.ir_kelvin is not None:
+            return self._scaling_bytes()
+        landsat = (pr.mission_from_names(self.paths) or ("",))[0].startswith("Landsat")
+        return most_scaling_bytes(self.src.dtype, self.modality, planck=landsat and len(self.paths) == 1)
 
     @property
     def width(self) -> int:

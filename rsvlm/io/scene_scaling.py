@@ -3,8 +3,8 @@ indexes are known (moved out of ``read.py``, which a size limit bounds): the cal
 declares (GDAL scale / offset, a Landsat _MTL.txt, the Sentinel-2 baseline offset, a thermal band's kelvin), the
 nodata a product or the sample's values reveal where none is declared, and how the values are read (float msi as
 DN, SAR as dB or amplitude) and stretched. Together the functions fill in the scene's ``cfg``, ``nodata``, ``unit``
-and ``notes`` in place, as the reader's own ``_resolve`` did, and read through the reader's helpers (its ``_sample``,
-``_unblended``, ``_band_labels``). Cannot: resolve a scene on its own; ``SceneReader`` calls ``resolve_scaling``
+and ``notes`` in place, as the reader's own ``_resolve`` did, and read through the reader's public helpers (its ``sample``,
+``unblended``, ``band_labels``). Cannot: resolve a scene on its own; ``SceneReader`` calls ``resolve_scaling``
 at open."""
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def calibrate(scene, g) -> list:
         scene.cfg.ir_kelvin, note = how
         scene.notes.append(note)
     elif (modality == "ir" and len(declared) == 1 and declared[0][0] and scene.cfg.ir_kelvin is None
-          and (how := cal.declared_kelvin(*scene._sample(scene.cfg.nodata), declared[0],
+          and (how := cal.declared_kelvin(*scene.sample(scene.cfg.nodata), declared[0],
                                           scene.cfg.nodata is None and not src.declares_nodata))):
         scene.cfg.ir_kelvin, note, fill = how  # a thermal product's DN × 0.01 K were stretched as bare DN
         scene.cfg.nodata = 0 if fill else scene.cfg.nodata  # its DN 0 (149 K) had stretched from 149 K
@@ -86,26 +86,26 @@ def calibrate(scene, g) -> list:
 
 def resolve_fill(scene, mission, landsat_dn) -> list:
     """``scene.nodata`` where the file declares none: a product's fill (said where the sample holds it, else kept
-    for the reads that do: ``_fill_held``), a band file's fill beside others that declare one, and msi's zero
+    for the reads that do: ``SceneReader._fill_held``), a band file's fill beside others that declare one, and msi's zero
     collar said. Returns which files declare no nodata (``fills.no_nodata_declared``), for the notes after."""
     src, modality = scene.src, scene.modality
     scene.nodata = scene.cfg.nodata
     declares = fl.no_nodata_declared(scene.paths)  # the band files named: "the file" was said of a folder of them
     named_landsat = (mission or ("", ""))[1] in pr.LANDSAT_BANDS  # LE07_…_stack.tif
-    scene._fill_note = None  # (a product's fill note the scene did not say, the sample's side): _fill_held
+    scene.fill_note = None  # (a product's fill note the scene did not say, the sample's side): _fill_held
     if scene.nodata is None and (fill := fl.product_fill(src, scene.paths, scene.bands, modality, bool(
             landsat_dn or named_landsat and modality == "msi"), declares)):
         scene.nodata, note = fill  # said only where held: it was said of every file so named, fill or not
         side = scene.cfg.stats_max_side if scene.cfg.stretch is None else None  # (a stretch given: no sample)
-        if side and fl.held_pixels(src, scene._sample(None)[0], scene.nodata).any():
+        if side and fl.held_pixels(src, scene.sample(None)[0], scene.nodata).any():
             scene.notes.append(note)  # (the stretch's sample, read with no nodata, then masked: no read more)
         else:  # a strip thinner than the sample's stride had been masked unsaid
-            scene._fill_note = note, side
+            scene.fill_note = note, side
     if scene.nodata is None and (fill := getattr(src, "declared_fill", lambda: None)()) in fl.FILL_VALUES:
         scene.nodata = scene.cfg.nodata = fill  # a band file declaring none beside files that declare -9999: its
         # own -9999 collar had been read as reflectance -9999 (said with the sources' "declare different nodata")
     if (scene.nodata is None and not src.declares_nodata and modality == "msi"  # a collar read as black ground
-          and (note := fl.msi_zero_note(*scene._sample(None), declares=declares))):
+          and (note := fl.msi_zero_note(*scene.sample(None), declares=declares))):
         scene.notes.append(note)  # unsaid (an unnamed 13-band Sentinel-2 stack, a 4-band uint16 RGBN clip)
     return declares
 
@@ -122,12 +122,12 @@ def resolve_values(scene, g, declared: list, declares) -> None:
     if modality == "sar" and scene.cfg.sar_db_scale is not None:
         int_sar, float_sar, scene.cfg.sar_input = False, False, "db"  # the user says it is dB × k
     if float_msi or float_sar or int_sar or scene.cfg.stretch is None:
-        raw, valid = scene._sample(scene.nodata)
+        raw, valid = scene.sample(scene.nodata)
         # a mask? (read from full resolution, not averaged overviews)
         scene.notes += [note] if (note := md.two_values_note(src, g, len(scene.indexes),
-                                                             lambda: scene._unblended(scene.nodata))) else []
+                                                             lambda: scene.unblended(scene.nodata))) else []
         if (scene.nodata is None and not src.declares_nodata and src.dtype != "uint8"  # (uint8: no stretch)
-                and (fill := fl.undeclared_fill(raw, valid, bands=scene._band_labels(), declares=declares))):
+                and (fill := fl.undeclared_fill(raw, valid, bands=scene.band_labels(), declares=declares))):
             scene.nodata, note = fill  # an undeclared -9999 had stretched a scene flat
             scene.cfg.nodata = scene.nodata  # carried by .scaling to reads that compute no stretch
             valid = valid if scene.nodata is None else both_valid(valid, ~fl.held_pixels(src, raw, scene.nodata))

@@ -1,7 +1,7 @@
 """One decimated read of a large scene, shared by the reader's samples and its shrunk whole read.
 
 A GeoTIFF without overviews is decoded whole by every decimated read of it: ``modality.plan``'s 256 px check,
-``SceneReader._sample`` (1024 px, the stretch) and ``read_shrunk(2048)`` had decoded an 8000² uint16 file three
+``SceneReader.sample`` (1024 px, the stretch) and ``read_shrunk(2048)`` had decoded an 8000² uint16 file three
 times (tiled 512: 9.9 s, once 3.0 s; ``bench/shrunk_read.py``). ``SharedRead`` reads the scene once at the shrunk
 size, every band but the alpha, without a nodata value, and answers each of those reads from it:
 
