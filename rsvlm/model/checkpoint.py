@@ -249,10 +249,8 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
         llm_cfg.name_or_path).resolve().parent / "vision.safetensors").is_file() else llm_cfg.base_vocab)
     try:
         llm, tokenizer, special = llm_parts.build_llm(build_cfg, device, dtype)
-    except ValueError as e:  # 'llm.base_vocab 99999: …' named no file: config.yaml's, or an override's
-        if str(e).startswith("llm.base_vocab "):
-            raise ValueError(f"{blamed('llm.base_vocab', overrides or [], root / 'config.yaml')}: {e}") from None
-        raise
+    except llm_parts.BaseVocabError as e:  # 'llm.base_vocab 99999: …' named no file: config.yaml's, or an override's
+        raise ValueError(f"{blamed('llm.base_vocab', overrides or [], root / 'config.yaml')}: {e}") from None
     if other_llm and other_llm.lora_save and (differs := differing_tensor(llm, root / "llm")):
         _other_llm(other_llm.refusal(differs), any_base)
     if saved_rows is not None and saved_rows < len(tokenizer):  # build_llm added rows: rsvlm's came out fresh

@@ -65,6 +65,11 @@ class LLMConfig:
     base_vocab: int | None = None
 
 
+class BaseVocabError(ValueError):
+    """``llm.base_vocab`` out of the tokenizer's range, raised by ``build_llm``, which knows no file: its callers
+    (``checkpoint.load_pretrained``, ``rsvlm train``) catch it by type and name the file or override that set it."""
+
+
 def byte_tokenizer(size: int = 0):
     """A byte-level BPE tokenizer with no merges (256 byte tokens + <unk> <s> </s> <pad>).
 
@@ -232,7 +237,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
     ids = add_special_tokens(tokenizer)
     base = cfg.base_vocab if cfg.base_vocab is not None else ids.base
     if cfg.base_vocab is not None and not 0 < cfg.base_vocab <= len(tokenizer):
-        raise ValueError(f"llm.base_vocab {cfg.base_vocab}: the base's own vocabulary, between 1 and the tokenizer's "
+        raise BaseVocabError(f"llm.base_vocab {cfg.base_vocab}: the base's own vocabulary, between 1 and the tokenizer's "
                          f"{len(tokenizer)} entries")
     rows = -(-len(tokenizer) // cfg.pad_vocab_multiple) * cfg.pad_vocab_multiple  # rows past len(tokenizer): no token
     if llm.get_input_embeddings().num_embeddings != rows:

@@ -17,6 +17,10 @@ from pathlib import Path
 ROW_FILL = "token_rows.json"
 MEAN = "mean of the base's own rows"  # the fill since stop 75 (``init_added_rows``)
 KEPT = "as the base held them"  # before stop 75, or where no base size is known: the base's spare rows as they were
+# what those rows' other start means, by what is done with the step folder (``unrecorded_fill_note``'s ``use``)
+FILL_USES = {"resume": "so its loss may jump at the resume",
+             "export": "so the exported model may answer worse than that run's step did (its other layers learned "
+                       "against those rows)"}
 
 
 def fill_record(llm_cfg) -> dict:
@@ -46,11 +50,13 @@ def spare_rows(llm_cfg) -> int:
     return max(0, size - llm_cfg.base_vocab) if isinstance(size, int) else 0
 
 
-def unrecorded_fill_note(folder: Path, llm_cfg, mode: str) -> str | None:
-    """The warning for resuming (or exporting) step ``folder`` with a model built from ``llm_cfg`` whose LLM
-    trains as ``mode`` (``trainable.llm``), where the folder has no ``ROW_FILL`` and rows rsvlm added on the base's
-    spare rows do not train (so are the build's, not the folder's); None otherwise. A recorded fill other than
-    today's is said too."""
+def unrecorded_fill_note(folder: Path, llm_cfg, mode: str, use: str = "resume") -> str | None:
+    """The warning for resuming (``use`` "resume") or exporting ("export") step ``folder`` with a model built from
+    ``llm_cfg`` whose LLM trains as ``mode`` (``trainable.llm``), where the folder has no ``ROW_FILL`` and rows rsvlm
+    added on the base's spare rows do not train (so are the build's, not the folder's); None otherwise. A recorded
+    fill other than today's is said too. The consequence said fits ``use`` (an export's loss does not jump)."""
+    if use not in FILL_USES:
+        raise ValueError(f"use {use!r}: one of {', '.join(FILL_USES)}")
     frozen = mode == "frozen" or (mode == "lora" and not llm_cfg.lora_token_rows)
     n = spare_rows(llm_cfg)
     if not frozen or not n:
@@ -69,4 +75,4 @@ def unrecorded_fill_note(folder: Path, llm_cfg, mode: str) -> str | None:
     return (f"{was}: the {n} of rsvlm's token rows on {llm_cfg.name_or_path}'s spare embedding rows (ids "
             f"{llm_cfg.base_vocab}-{llm_cfg.base_vocab + n - 1}) do not train here (trainable.llm {mode}"
             f"{', llm.lora_token_rows false' if mode == 'lora' else ''}) and start at the {MEAN}, as rsvlm now "
-            "builds them; a run started before stop 75 trained against other rows, so its loss may jump at the resume")
+            f"builds them; a run started before stop 75 trained against other rows, {FILL_USES[use]}")

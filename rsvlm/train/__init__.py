@@ -93,7 +93,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"rsvlm train: {e}", file=sys.stderr)
             return 2
         except (ValueError, OSError) as e:  # OSError: a full disk, a file it may not write; may be one rank's
-            if isinstance(e, ValueError) and str(e).startswith("llm.base_vocab "):  # the build's: named no file
+            from rsvlm.model.llm import BaseVocabError
+
+            if isinstance(e, BaseVocabError):  # the build's: named no file
                 if first:  # every rank's alike, before out_dir is written: refused as load_config refuses a key
                     print(f"rsvlm train: {set_by(args.config, args.overrides, 'model.llm.base_vocab')}: model.{e}",
                           file=sys.stderr)

@@ -1,0 +1,92 @@
+"""Stop 77's tour of model building: base_vocab errors by type, llm.config keys of other models and non-string
+keys, the spare-row warning's words by use."""
+
+import warnings
+
+import pytest
+
+
+def test_a_base_vocab_error_is_its_own_valueerror_type(tmp_path):
+    """Callers matched the message's first words ('llm.base_vocab '); they catch ``BaseVocabError`` now."""
+    from test_model_tour75 import spare_base
+
+    from rsvlm.model.llm import BaseVocabError, LLMConfig, build_llm
+
+    spare_base(tmp_path / "base")
+    with pytest.raises(BaseVocabError, match=r"^llm.base_vocab 99999: the base's own vocabulary, between 1 and"):
+        build_llm(LLMConfig(name_or_path=str(tmp_path / "base"), base_vocab=99999))
+    assert issubclass(BaseVocabError, ValueError)
+
+
+@pytest.mark.parametrize("key, model", [("video_token_id", "qwen2_vl"), ("moe_intermediate_size", "qwen2_moe"),
+                                        ("original_max_position_embeddings", "phi3")])
+def test_a_key_of_another_transformers_config_is_no_typo(key, model):
+    """Were refused as typos at the 0.8 cutoff (of 'vocab_size'…, 'intermediate_size', 'max_position_embeddings');
+    a field some transformers config defines is warned of, with those models named, and the build goes on."""
+    from rsvlm.model.llm_files import check_config_keys, other_models_field, unknown_config_keys
+
+    assert model in other_models_field(key)
+    assert unknown_config_keys("llama", {key: 1}) == [(key, [])]
+    with pytest.warns(UserWarning, match=rf"^llm.config.{key} is not a LlamaConfig field \(a field of .*'s config in "
+                                         r"transformers, not of this one\); it is stored but no model code reads it"):
+        check_config_keys("llama", {key: 1})
+
+
+def test_a_typo_is_still_refused_and_no_transformers_source_holds_it():
+    from rsvlm.model.llm_files import check_config_keys, other_models_field
+
+    assert other_models_field("hidden_sise") == []
+    with pytest.raises(ValueError, match=r"^llm.config.hidden_sise is not a LlamaConfig field; did you mean \['hidden_size'\]"):
+        check_config_keys("llama", {"hidden_sise": 8})
+
+
+def test_a_normal_build_reads_no_transformers_source(monkeypatch):
+    """The source scan runs only for a key close to a defined one: a build with known keys pays nothing."""
+    from rsvlm.model import llm_files
+
+    monkeypatch.setattr(llm_files, "other_models_field", lambda key: pytest.fail(f"scanned for {key}"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        llm_files.check_config_keys("llama", {"hidden_size": 8, "num_hidden_layers": 1})
+    with pytest.warns(UserWarning, match="my_note is not a LlamaConfig field; it is stored"):  # far from any key
+        llm_files.check_config_keys("llama", {"my_note": 1})
+
+
+@pytest.mark.parametrize("where", ["build", "check"])
+def test_a_non_string_llm_config_key_is_refused_naming_it(where):
+    """YAML ``llm.config: {1: 2}`` was transformers' 'keywords must be strings' (a TypeError from the build, or
+    'model.llm.config: keywords must be strings' from the check), naming no key."""
+    from rsvlm.model.checks import check_model_config
+    from rsvlm.model.llm import LLMConfig, build_llm
+    from rsvlm.model.vlm import VLMConfig
+
+    conf = {1: 2, "model_type": "llama", "vocab_size": 300, "hidden_size": 32, "intermediate_size": 64,
+            "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 2}
+    said = r"config has the key 1 \(int\): its keys are names of transformers config fields, strings"
+    if where == "build":
+        with pytest.raises(ValueError, match=rf"^llm.{said}"):
+            build_llm(LLMConfig(config=conf))
+    else:
+        from rsvlm.config import load_config
+
+        cfg = load_config(VLMConfig, "configs/model/tiny.yaml")
+        cfg.llm.config = conf
+        with pytest.raises(ValueError, match=rf"^model.llm.{said}"):
+            check_model_config(cfg, prefix="model.")
+
+
+@pytest.mark.parametrize("use, said", [("resume", "so its loss may jump at the resume"),
+                                       ("export", "so the exported model may answer worse than that run's step did")])
+def test_the_spare_row_warning_says_what_it_means_for_its_use(tmp_path, use, said):
+    """An export was told its 'loss may jump at the resume'."""
+    from test_model_tour75 import spare_base
+
+    from rsvlm.model.llm import LLMConfig
+    from rsvlm.model.row_fill import unrecorded_fill_note
+
+    cfg = LLMConfig(name_or_path=str(tmp_path / "base"), base_vocab=spare_base(tmp_path / "base"))
+    note = unrecorded_fill_note(tmp_path, cfg, "frozen", use)
+    assert note.endswith(said) or said in note
+    assert ("resume" in note) == (use == "resume")
+    with pytest.raises(ValueError, match=r"^use 'train': one of resume, export"):
+        unrecorded_fill_note(tmp_path, cfg, "frozen", "train")
