@@ -52,6 +52,7 @@ _TOKEN = re.compile(r"<loc_([0-9]+)>|<(/?)(ref|box|obb|point|poly|mask|grid)>|<(
 _PROMPT_TOKENS = (IMAGE_TOKEN, *task_tag_tokens())  # the tokenizer reads these as rsvlm tokens inside any text
 _SHAPE_TAGS = {f"<{k}>" for k in KINDS}
 _TAG_NAMES = [f"<{c}{t}>" for t in ("ref", *KINDS, "grid") for c in ("", "/")] + ["<row>", "<run>", "<loc_"]
+_CASED = re.compile(r"<(/?)(ref|box|obb|point|poly|mask|grid|row|run)>|<loc_[0-9]+>", re.IGNORECASE)  # <REF>, <Box>
 
 
 @dataclass
@@ -249,6 +250,7 @@ def _lex(text: str) -> tuple[list[tuple[str, object]], list[str]]:
     for m in _TOKEN.finditer(text):
         if m.start() > pos:
             items.append(("text", text[pos:m.start()]))
+            _cased(text[pos:m.start()], probs)
         pos = m.end()
         if m.group(1) is not None:
             digits = m.group(1)  # int() refuses over 4300 digits: a free-decoded run of them is out of range too
@@ -266,10 +268,18 @@ def _lex(text: str) -> tuple[list[tuple[str, object]], list[str]]:
             items.append(("tag", m.group(0)))
     if pos < len(text):
         items.append(("text", text[pos:]))
+        _cased(text[pos:], probs)
         tail = text[text.rfind("<"):] if "<" in text[pos:] else ""
         if is_cut_tag(tail):
             probs.append(f"text ends inside a tag: {tail!r}")
     return items, probs
+
+
+def _cased(text: str, probs: list[str]) -> None:
+    """Report each tag or location in ``text`` written in other case (``<REF>``, ``</Box>``, ``<LOC_5>``): text to
+    ``decode``, as to the tokenizer; a ``<REF>ship</REF>`` before a box left it unlabelled and said nothing."""
+    probs += [f"{m.group(0):.20} is no tag: tags are lower case ({m.group(0).lower():.20}); read as text"
+              for m in _CASED.finditer(text)]
 
 
 def is_cut_tag(tail: str) -> bool:

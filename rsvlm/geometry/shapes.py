@@ -209,8 +209,11 @@ def rbox_to_quad(cx: float, cy: float, w: float, h: float, angle_deg: float) -> 
     cx, cy, w, h, angle_deg = (float(v) for v in vals.values())  # "10" from a CSV cell: str + float was a TypeError
     w, h = abs(w), abs(h)  # a negative size turned the corners counter-clockwise
     a = math.radians(angle_deg)
-    ux, uy = math.cos(a), math.sin(a)  # width axis
-    vx, vy = -math.sin(a), math.cos(a)  # height axis
+    # at a right angle exactly: cos(270°) is -1.8e-16, which put a corner on a bin's edge (cy - h/2 = 15 of 50 px) one
+    # bin off, so 270 and -90 wrote other tokens than 90
+    right = {0.0: (1.0, 0.0), 90.0: (0.0, 1.0), 180.0: (-1.0, 0.0), 270.0: (0.0, -1.0)}.get(angle_deg % 360)
+    ux, uy = right or (math.cos(a), math.sin(a))  # width axis
+    vx, vy = -uy, ux  # height axis
     out = []
     for su, sv in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
         out.append([cx + su * w / 2 * ux + sv * h / 2 * vx, cy + su * w / 2 * uy + sv * h / 2 * vy])
