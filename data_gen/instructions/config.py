@@ -44,7 +44,7 @@ def weights_problem(cfg: InstructionConfig) -> tuple[str, tuple[str, ...]] | Non
             return (f"{key}: unknown {what if len(unknown) == 1 else 'tasks' if what == 'task' else 'modalities'} "
                     f"{unknown}" + (f" (config keys are lower case: {', '.join(cased)})" if cased else "")
                     + f"; {'tasks are' if what == 'task' else 'one of'} {', '.join(known)}"
-                    + did_you_mean([n for n in unknown if str(n).lower() not in known], known),  # detx: 'det'
+                    + names_meant([n for n in unknown if str(n).lower() not in known], known),  # detx: 'det'
                     tuple(f"{key}.{k}" for k in unknown))
     for key in ("task_weights", "modality_weights"):
         if bad := {k: v for k, v in getattr(cfg, key).items() if not is_weight(v)}:
@@ -53,15 +53,19 @@ def weights_problem(cfg: InstructionConfig) -> tuple[str, tuple[str, ...]] | Non
     return None
 
 
-def did_you_mean(unknown, known, lead: str = "; ") -> str:
-    """``lead`` + "did you mean 'det' for 'detx'?" for those of ``unknown`` names that ``known`` spells closely
-    (difflib's 0.6), not one that ends the other (``nir``, ``swir`` are no ``ir``; ``port`` no ``airport``); "" where
+def names_meant(unknown, known, lead: str = "; ") -> str:
+    """``lead`` + "did you mean 'det' for 'detx'?" for those of ``unknown`` names (several at once, each said with
+    its near name: ``rsvlm.near.did_you_mean`` takes one word) that ``known`` spells closely (``near_names`` at
+    difflib's 0.6), not one that ends the other (``nir``, ``swir`` are no ``ir``; ``port`` no ``airport``); "" where
     none is (a name far from all is listed with the known ones by the caller)."""
     from rsvlm.near import near_names
 
     near = [(str(n), c[0]) for n in unknown for w in [str(n).lower()]
             if (c := [k for k in near_names(w, known, cutoff=0.6) if not (k.endswith(w) or w.endswith(k))])]
     return f"{lead}did you mean {', '.join(f'{c!r} for {n!r}' for n, c in near)}?" if near else ""
+
+
+did_you_mean = names_meant  # the old name, until tests/test_data_review75.py and test_near_tour76.py import names_meant
 
 
 def is_weight(value) -> bool:

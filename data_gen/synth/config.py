@@ -28,7 +28,7 @@ def scene_weights_problem(weights: dict) -> tuple[str, tuple[str, ...]] | None:
     """Why ``weights`` (``SceneConfig.scene_weights``) cannot draw scenes, and the keys at fault (an unknown scene
     class, a weight that is no finite number >= 0; all classes at 0), each below ``scene_weights``; None where
     they can. A class named in another case or with "_" (``Harbour``, ``parking_lot``) is said as the class."""
-    from data_gen.instructions.config import did_you_mean
+    from data_gen.instructions.config import names_meant
     from data_gen.synth.classes import SCENE_CLASSES
 
     unknown = sorted(set(weights) - set(SCENE_CLASSES), key=str)
@@ -36,7 +36,7 @@ def scene_weights_problem(weights: dict) -> tuple[str, tuple[str, ...]] | None:
     if not unknown and not bad and not (len(weights) == len(SCENE_CLASSES) and not any(map(float, weights.values()))):
         return None
     meant = [f"{str(k)!r} is {c!r}" for k in unknown if (c := str(k).lower().replace("_", " ")) in SCENE_CLASSES]
-    said = f"unknown: {unknown}" + (f"; meant: {', '.join(meant)}" if meant else "") + did_you_mean(
+    said = f"unknown: {unknown}" + (f"; meant: {', '.join(meant)}" if meant else "") + names_meant(
         [k for k in unknown if str(k).lower().replace("_", " ") not in SCENE_CLASSES], SCENE_CLASSES)
     return (f"scene_weights {weights}: weights >= 0, not all 0, for scene classes {', '.join(SCENE_CLASSES)}"
             + (f" ({said})" if unknown else ""),

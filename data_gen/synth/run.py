@@ -26,7 +26,7 @@ from data_gen.instructions.build import (
     pairs_without_change_note,
     unmade_change,
 )
-from data_gen.instructions.config import did_you_mean
+from data_gen.instructions.config import names_meant
 from data_gen.instructions.splits import SplitFiles, assign_splits
 from data_gen.instructions.stats import Stats, format_report
 from data_gen.synth.config import SynthConfig, modality_order, scene_weights_problem
@@ -83,7 +83,7 @@ def check_config(cfg: SynthConfig, flags: dict[str, str] | None = None) -> None:
         lower = f"; in lower case: {', '.join(cased)}" if cased else ""
         meant = [f"{m!r} is {MODALITY_WORDS[str(m).lower()]}" for m in bad if str(m).lower() in MODALITY_WORDS]
         runs = [",".join(run) for m in bad if (run := run_together(str(m), MODALITIES))]  # "sar;ir", "sar ir"
-        near = did_you_mean([m for m in bad if str(m).lower() not in (*MODALITIES, *MODALITY_WORDS)
+        near = names_meant([m for m in bad if str(m).lower() not in (*MODALITIES, *MODALITY_WORDS)
                              and not run_together(str(m), MODALITIES)], MODALITIES)  # "sarr": 'sar'
         raise ValueError(f"{modalities}: each must be one of {', '.join(MODALITIES)} "
                          f"({', '.join(map(repr, bad))} {'is' if len(bad) == 1 else 'are'} not{lower}{near})"
