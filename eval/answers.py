@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from eval.inputs import CROSSING_OBB, Item, ScoreError, crossing_obb_advice
+from eval.inputs import CROSSING_OBB, BadReference, Item, ScoreError, crossing_obb_advice
 
 FORMATS = ("rsvlm", "geochat", "falcon")
 # what each format's geometry looks like: an answer of another format decodes to nothing, silently
@@ -97,14 +97,14 @@ def not_text(answer: Any) -> str:
 
 def reference_words(record: dict, yes_no: bool) -> str:
     """The reference answer of a classification or VQA ``record`` as ``eval.text.normalize_answer`` reads it; a
-    ScoreError naming the record where nothing is left of it (``.``, ``-``: no answer could match it, all scored
+    BadReference naming the record where nothing is left of it (``.``, ``-``: no answer could match it, all scored
     wrong without a word), saying so where it is a lone article (``A``, a multiple-choice letter, read as ``a``)."""
     from eval.text import ARTICLES, normalize_answer
 
     if words := normalize_answer(ref := gt_answer(record), yes_no):
         return words
     letter = re.sub(r"[\W_]+", "", ref).lower() in ARTICLES  # "A", "(A)", "A.": an option's letter
-    raise ScoreError(f"record {record['id']!r}: reference answer {ref[:40]!r} has nothing left once normalised "
+    raise BadReference("reference: nothing left once normalised", f"record {record['id']!r}: reference answer {ref[:40]!r} has nothing left once normalised "
                      "(punctuation and the articles a, an, the are left out): no answer could match it" + (
                          "; a multiple-choice letter? 'A' reads as the article: give the options' text (or 'option "
                          "A') in the references and the answers" if letter else ""))
@@ -159,14 +159,21 @@ def gt_objects(record: dict, decoded=None) -> list[dict]:
             raise ScoreError(f"record {record['id']!r}: ground-truth answer does not parse: {dec.problems[:3]}")
         # a reference is not repaired: no "; swapped", the way out
         raise ScoreError(crossing_obb_advice(f"record {record['id']!r}: ground-truth answer does not parse: {crossing}"))
-    # a GeoChat set scored unconverted: its boxes read as no object, and every answer as a false positive
-    if other := next((f for f, mark in FORMAT_MARKS.items() if f != "rsvlm" and mark.search(answer)), None):
-        raise ScoreError(f"record {record['id']!r}: the ground-truth answer holds {other} geometry ({answer[:80]!r}), "
-                         "which reads as no object: convert the set first (python -m data_gen convert llava rewrites "
-                         "GeoChat's boxes); --format is the predictions' format")
+    foreign_reference(record)
     from eval import regions
 
     return regions.for_scoring(list(dec.objects), w, h)
+
+
+def foreign_reference(record: dict) -> None:
+    """BadReference where ``record``'s reference answer holds another tool's geometry (GeoChat's, Falcon's): a set
+    scored unconverted, whose boxes read as no object and every answer as a false positive. ``load_gt`` skips such a
+    record, counted; a set all of them is refused."""
+    answer = gt_answer(record)
+    if other := next((f for f, mark in FORMAT_MARKS.items() if f != "rsvlm" and mark.search(answer)), None):
+        raise BadReference(f"reference: {other} geometry", f"record {record['id']!r}: the ground-truth answer holds {other} geometry "
+                           f"({answer[:80]!r}), which reads as no object: convert the set first (python -m data_gen "
+                           "convert llava rewrites GeoChat's boxes); --format is the predictions' format")
 
 
 def gt_difficult(record: dict, n_objects: int) -> set[int]:

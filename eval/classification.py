@@ -103,7 +103,8 @@ def details(scores: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    return common.run("classification", ("cls",), score, HEADLINE, argv, details=details, geometry=False)
+    return common.run("classification", ("cls",), score, HEADLINE, argv, details=details, geometry=False,
+                      check=lambda rec: reference_words(rec, yes_no=False))
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from eval.answers import (  # noqa: F401  (re-exported: the scorers and tests us
     UNPARSEABLE,
     Parsed,
     coco_unlabelled,
+    foreign_reference,
     gt_answer,
     gt_difficult,
     gt_objects,
@@ -62,6 +63,7 @@ from eval.flags import (  # noqa: F401  (re-exported: tests and scripts import t
 )
 from eval.image_sizes import with_sizes
 from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scripts use them as common.X)
+    BadReference,
     Item,
     PredictionFile,
     ScoreError,
@@ -127,13 +129,15 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
         argv: list[str] | None = None, extra_args: Callable[[argparse.ArgumentParser], None] | None = None,
         details: Callable[[dict], str] | None = None,
         keep: Callable[[argparse.Namespace], Callable[[dict], bool]] | None = None,
-        prepare: Callable[[list[Item]], None] | None = None, geometry: bool = True, references: bool = True) -> dict:
+        prepare: Callable[[list[Item]], None] | None = None, geometry: bool = True, references: bool = True,
+        check: Callable[[dict], object] | None = None) -> dict:
     """The command line shared by every ``python -m eval.TASK``: read, score overall and per
     modality, print a table, write ``--out``. Returns the scores dict. ``keep(args)`` gives the
     filter on ground-truth records of ``tasks`` from the parsed options (None: every record);
     ``prepare(items)`` notes in each item's ``extra`` what needs the whole set, before the set is
     scored whole and per modality; ``geometry=False``: the scorer reads no shapes (``load_gt``); ``references=False``:
-    it checks its records' shapes but reads no decoded reference (counting reads the count's words)."""
+    it checks its records' shapes but reads no decoded reference (counting reads the count's words). ``check``: a
+    record's ``BadReference`` (default, geometry: another tool's), skipped and counted as ``load_gt`` says."""
     ap = Parser(prog=f"python -m eval.{task_name}",
                 description=f"Score {task_name} predictions (rsvlm eval's --out, or another tool's by --format) against "
                 "the ground truth they answer: prints the headline metrics by modality, writes every score and note to "
@@ -181,7 +185,7 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
         if not in_place(args.out) and (swept := sweep_temps(Path(args.out))):  # a scoring killed writing --out
             print(f"note: {swept}")
     scores = evaluate(task_name, tasks, score_fn, headline, args, keep(args) if keep else None, prepare, geometry,
-                      references)
+                      references, check)
     if args.out:  # before printing: `… --out s.json | head` closed stdout under the table, and no scores were written
         write_out(args.out, json.dumps(scores, indent=1, sort_keys=False) + "\n", dash=True)
         if held:  # a loop of the scripts over one --out: each replaced the last
@@ -243,10 +247,11 @@ def check_model_args(p: argparse.ArgumentParser, a: argparse.Namespace,
 def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: list[str],
              args: argparse.Namespace, keep: Callable[[dict], bool] | None = None,
              prepare: Callable[[list[Item]], None] | None = None, geometry: bool = True,
-             references: bool = True) -> dict:
+             references: bool = True, check: Callable[[dict], object] | None = None) -> dict:
     """Scores as a dict: headline metrics and counts at top level, ``by_modality`` beside."""
     decoded: dict | None = {} if references else None  # id -> the reference decoded as load_gt checked it, read
-    records, other, all_ids = load_gt(args.gt, tasks, keep, geometry, decoded, report := ReadReport(str(args.gt)))
+    check = check or (foreign_reference if geometry and references else None)
+    records, other, all_ids = load_gt(args.gt, tasks, keep, geometry, decoded, report := ReadReport(str(args.gt)), check)
     preds = load_predictions(args.pred)
     check_predictions(args.gt, args.pred, preds)
     if not records:  # no task: plain LLaVA data, or GeoChat's own tags ([refer], [identify]) left unconverted

@@ -21,18 +21,23 @@ import math
 
 from eval import common
 from eval.counts import counted
+from eval.inputs import BadReference
 from eval.text import parse_count
 
 HEADLINE = ["accuracy", "MAE"]
 
 
+def reference_count(record: dict) -> int:
+    """The reference answer's count; a ``BadReference`` where it holds none (``load_gt`` skips the record, counted)."""
+    if (gt := parse_count(ref := common.gt_answer(record))) is None:
+        raise BadReference("reference: no count", f"record {record['id']!r}: reference answer {ref!r} holds no count")
+    return gt
+
+
 def score(items: list[common.Item], args=None) -> dict:
     statuses, errors, parsed_errors, unseen = [], [], [], []  # unseen: ids of non-answers to a count of 0
     for it in common.progress(items, "counting"):
-        gt = parse_count(common.gt_answer(it.record))
-        if gt is None:
-            raise common.ScoreError(f"record {it.id!r}: reference answer "
-                                    f"{common.gt_answer(it.record)!r} holds no count")
+        gt = reference_count(it.record)
         ans = None if it.pred is None else it.pred.get("answer")
         ans = common.number_text(ans) or ans  # "answer": 7 (another tool's JSON): a count, not unparseable
         pred = parse_count(ans) if isinstance(ans, str) else None
@@ -62,7 +67,8 @@ def score(items: list[common.Item], args=None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    return common.run("counting", ("count",), score, HEADLINE, argv, references=False)  # the count's words are read
+    return common.run("counting", ("count",), score, HEADLINE, argv, references=False,
+                       check=reference_count)  # the count's words are read
 
 
 if __name__ == "__main__":

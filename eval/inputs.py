@@ -39,6 +39,15 @@ class ScoreError(ValueError):
     """Input that cannot be scored; the message names the file, line or record."""
 
 
+class BadReference(ScoreError):
+    """A record's reference answer no answer could be scored against (nothing left once normalised, another tool's
+    geometry, no count): ``load_gt`` skips the record, counted under ``reason``, as it skips a malformed one."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
 class MalformedGT(ScoreError, RecordError):
     """A ground truth with ``MALFORMED_SHARE`` of its records or more malformed: a scorer's refusal, and the records
     reader's error (which a malformed ground truth raised before its records were skipped, counted)."""
@@ -89,7 +98,8 @@ def crossing_obb_advice(refusal: str) -> str:
 
 
 def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], bool] | None = None, geometry: bool = True,
-            decoded: dict | None = None, report: ReadReport | None = None) -> tuple[list[dict], Counter, set[str]]:
+            decoded: dict | None = None, report: ReadReport | None = None,
+            check: Callable[[dict], object] | None = None) -> tuple[list[dict], Counter, set[str]]:
     """Records of ``tasks`` (and passing ``keep``) from a ground-truth file, a count of the
     others by task (``"change (not kept)"`` for a record of ``tasks`` that ``keep`` refused), and
     the ids of every record in the file.
@@ -101,7 +111,8 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
     alone, and in none where ``geometry=False`` (a scorer that reads no shapes: vqa, classification, captioning); a
     bad one is skipped as a malformed one. The check decodes a checked record's reference answer at its ``meta`` size
     and keeps it in ``decoded`` by id where given (``_check_keeping_reference``): the scorer reads it from there, not
-    decoding it twice."""
+    decoding it twice. ``check`` (a kept record of ``tasks``) raises ``BadReference`` for a reference the scorer cannot
+    score: skipped and counted as a malformed record is (``reference: …`` reasons), the file refused by the same share."""
     from rsvlm.data.records import read_records
 
     kept, other, records = [], Counter(), []
@@ -109,6 +120,8 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
     try:
         for rec in read_records(path, strict=False, report=report, check_geometry=False):  # or gzip-compressed
             try:
+                if check and rec["task"] in tasks and (keep is None or keep(rec)):
+                    check(rec)
                 if geometry and rec["task"] in tasks:  # another task's shapes are its scorer's to check
                     # kept for the records scored alone: a worded change is eval.captioning's, its decoding unread here
                     _check_keeping_reference(rec, f"{report.at[1]}{report.at[2]}",
@@ -116,6 +129,10 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
             except RecordError as e:  # skipped as rsvlm eval skips it (its check_geometry); no prediction "of no record"
                 ids.add(rec["id"])
                 report.drop(f"bad field {e.field}", crossing_obb_advice(str(e)) if CROSSING_OBB in str(e) else str(e))
+                continue
+            except BadReference as e:  # one "." reference refused the whole file; skipped, counted, the first named
+                ids.add(rec["id"])
+                report.drop(e.reason, f"{report.at[1]}{report.at[2]}: {e}")
                 continue
             records.append(rec)
     except RecordError as e:  # the whole file's fault (a cut JSON array, bytes that are no UTF-8 in one)
@@ -169,7 +186,9 @@ def malformed_refusal(report: ReadReport) -> str:
     if total == 1:  # its one record's fault, naming the file and line as it is
         return first
     said = f"every one of its {total} records is" if n == total else f"{n} of its {total} records are"
-    return (f"{report.path}: {said} malformed ({gt_reasons(report)})" + (
+    refs = sum(v for k, v in report.skipped.items() if k.startswith("reference: "))  # load_gt's check's: not malformed
+    bad = "malformed" if not refs else "unscorable" if refs == n else "malformed or unscorable"
+    return (f"{report.path}: {said} {bad} ({gt_reasons(report)})" + (
         f", {MALFORMED_SHARE:.0%} or more (the scorers skip fewer, counted)" if n < total else "")
         + f": the wrong file, or another format? First: {first}")
 

@@ -329,9 +329,13 @@ def bad_gt_note(report) -> str | None:
     if not (n := report.n_skipped):
         return None
     more = f" (and {n - 3} more)" if n > 3 else ""
+    refs = sum(v for k, v in report.skipped.items() if k.startswith("reference: "))  # load_gt's check's: rsvlm eval answers them
     how = ("as rsvlm eval skips a malformed record (but for a blind one, its question without the answer, which rsvlm "
            "eval answers and no scorer can score)") if any(e.endswith(BLIND) for e in report.examples) else \
-        f"as rsvlm eval skips {their(n, 'it/them')}"
+        f"as rsvlm eval skips {their(n - refs, 'it/them')}"
+    if refs:  # rsvlm eval answers these: their references are what no answer could be scored against
+        unscorable = f"as no answer could be scored against {their(refs, 'its reference/their references')}"
+        how = unscorable if refs == n else f"{n - refs} {how}, {refs} {unscorable}"
     return (f"{report.path}: {counted(report.n_ok, 'record')} read, {n} skipped ({gt_reasons(report)}), {how}: not "
             "scored (n_gt_bad_records): " + "; ".join(report.examples[:3]) + more)
 

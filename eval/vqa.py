@@ -71,7 +71,8 @@ def details(scores: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    return common.run("vqa", ("vqa",), score, HEADLINE, argv, details=details, geometry=False)
+    return common.run("vqa", ("vqa",), score, HEADLINE, argv, details=details, geometry=False,
+                      check=lambda rec: reference_words(rec, is_yes_no(common.gt_answer(rec))))
 
 
 if __name__ == "__main__":
