@@ -110,6 +110,10 @@ class ChatREPL:
                      f"; shapes are read in {inf.image_label(self.images[1])}'s pixels")
             self.say(f"  note: [{task}] about the pair: the model saw pairs for [change] only{where}")  # as predict warns
         first = not self.session.asked  # messages holds the model's system message from the start
+        keep = self.session.history  # --history's rule, said before the first answer it shapes (was after it)
+        if keep is not None and not self.history_said and self.session.asked > keep:
+            self.history_said = True
+            self.say(f"  note: {self.history_note(keep)}")
         pieces = []
 
         def stream(piece: str) -> None:
@@ -141,17 +145,11 @@ class ChatREPL:
             return None
         self.say()
         dropped = [s["dropped_turns"] for s in self.session.stats]
-        # --history's rule (a number) said once a chat: it was said again after every new /image; the context's
-        # (all: None) once a conversation, each filling its context anew
-        if dropped[-1] and sum(dropped) == dropped[-1] and ((keep := self.session.history) is None
-                                                             or not self.history_said):
+        # --history's rule (a number) said once a chat, above; the context's (all: None) once a conversation, each
+        # filling its context anew (which exchange that first happens at, only the session's ask can tell)
+        if dropped[-1] and sum(dropped) == dropped[-1] and (keep is None or not self.history_said):
             self.history_said = keep is not None
-            self.say("  note: " + ("each question is asked afresh about the image, as this model answers best; "
-                                   "--history N shows it N earlier exchanges" if keep == 0 else
-                                   "the model is shown the exchange that brought the image"  # the first, not the last
-                                   + (f" and the last {'one' if keep == 2 else keep - 1} after it" if keep > 1 else " alone") +
-                                   " with each question from here on; --history changes it" if keep else
-                                   "the oldest exchanges are left out from here on, to fit the LLM's context"))
+            self.say(f"  note: {self.history_note(keep)}")
         cut = self.session.stats[-1]["cut"]
         if self.session.stats[-1]["at_context"]:  # was a Python warning, mid-line, naming torch's file
             self.say(f"  note: {self.context_note()}")
@@ -193,6 +191,19 @@ class ChatREPL:
         for line in tables.problem_lines(self.last["problems"]):  # a long free-decoded answer's hundreds, cut too
             self.say("  " + line)
         return answer
+
+    def history_note(self, keep: int | None) -> str:
+        """What the model is shown of the earlier exchanges, by ``--history`` (``keep``; None: what the LLM's context
+        holds), worded for the images asked about: one image, or a [change] pair (was "the image" for a pair too)."""
+        what = "the image pair" if len(self.images) == 2 else "the image"
+        if keep == 0:
+            return f"each question is asked afresh about {what}, as this model answers best; --history N shows it N " \
+                   "earlier exchanges"
+        if keep:
+            after = f" and the last {'one' if keep == 2 else keep - 1} after it" if keep > 1 else " alone"
+            return (f"the model is shown the exchange that brought {what}{after} with each question from here on; "
+                    "--history changes it")
+        return "the oldest exchanges are left out from here on, to fit the LLM's context"
 
     def out_of_memory(self, e: Exception) -> str:
         """What to say of an out-of-memory error (``e``, its first line), the memory it held given back."""

@@ -1,0 +1,53 @@
+"""Tour 77 (chat, predict): --history's rule is said before the answer it first shapes (it came after the second
+answer, reading as a note on it), worded for a [change] pair ("the image pair", was "the image"); an overlay's title
+names an oriented box and a polygon in words (was the kind's tag: "obb", "poly")."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from test_predict_edges import chat_repl
+
+from rsvlm.predict_question import pixel_question
+
+IMG = SimpleNamespace(window=None, scene_size=(1000, 1000), width=1000, height=1000)  # scene_wh's fields
+
+
+@pytest.mark.parametrize("history, said", [
+    (0, "note: each question is asked afresh about the image, as this model answers best"),
+    (1, "note: the model is shown the exchange that brought the image alone with each question"),
+    (2, "note: the model is shown the exchange that brought the image and the last one after it")])
+def test_the_history_rule_comes_before_the_answer_it_shapes(ckpt, geotiff, history, said):
+    repl, out = chat_repl(ckpt, history=history)
+    assert repl.load_image([str(geotiff), "optical"])
+    questions = ("[cls] scene?", "[vqa] a?", "[vqa] b?", "[vqa] c?")
+    starts = []
+    for q in questions:
+        starts.append(len(out.getvalue()))
+        assert repl.handle(q)
+    drops = [s["dropped_turns"] > 0 for s in repl.session.stats]
+    first = drops.index(True)  # the first question asked without every earlier exchange
+    text = out.getvalue()
+    assert text.count(said) == 1, text
+    assert text.index(said) == starts[first] + 2, text[starts[first]:]  # the first thing said of that question
+
+
+def test_the_history_rule_names_a_pair_as_a_pair(ckpt, geotiff):
+    for history, said in ((0, "each question is asked afresh about the image pair,"),
+                          (1, "the exchange that brought the image pair alone")):
+        repl, out = chat_repl(ckpt, history=history)
+        assert repl.load_image([str(geotiff)]) and repl.load_image([str(geotiff)])  # a [change] pair
+        for q in ("[change] What changed?", "[change] Any new buildings?", "[change] Any roads?"):
+            assert repl.handle(q)
+        assert out.getvalue().count(said) == 1, out.getvalue()
+
+
+@pytest.mark.parametrize("shape, words", [
+    ("<obb><loc_100><loc_100><loc_300><loc_100><loc_300><loc_200><loc_100><loc_200></obb>", "oriented box (100,100)"),
+    ("<poly><loc_100><loc_100><loc_300><loc_100><loc_200><loc_300></poly>", "polygon (100,100)"),
+    ("<box><loc_100><loc_100><loc_300><loc_200></box>", "box 100,100,300,200 px"),
+])
+def test_an_overlay_title_names_each_kind_in_words(shape, words):
+    title = pixel_question(f"[regcap] What is in {shape}?", IMG)
+    assert words in title and "obb" not in title and "poly " not in title, title
