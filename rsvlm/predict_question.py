@@ -221,8 +221,12 @@ def asked_question(args, image, say) -> str:
     return question
 
 
+_KIND_WORDS = {"obb": "oriented box", "poly": "polygon"}  # a title's words for a kind's tag
+
+
 def _shape_words(obj: dict) -> str:
-    """One decoded shape in pixels, as a title reads it: ``box 100,50,300,200 px``, ``point (12,40)``."""
+    """One decoded shape in pixels, as a title reads it: ``box 100,50,300,200 px``, ``point (12,40) px``,
+    ``oriented box (10,5) (40,5) (40,20) (10,20) px``, ``polygon (…) px`` (was the kind's tag: "obb", "poly")."""
     c = obj["coords"]
     if obj["kind"] == "box":
         return f"box {','.join(f'{v:.0f}' for v in c)} px"
@@ -230,7 +234,7 @@ def _shape_words(obj: dict) -> str:
         return f"point ({c[0]:.0f},{c[1]:.0f}) px"
     ring = c[0] if c and isinstance(c[0][0], list) else c  # a poly's outer ring
     shown = " ".join(f"({x:.0f},{y:.0f})" for x, y in ring[:6])
-    return f"{obj['kind']} {shown}{f' … ({len(ring)} vertices)' if len(ring) > 6 else ''} px"
+    return f"{_KIND_WORDS.get(obj['kind'], obj['kind'])} {shown}{f' … ({len(ring)} vertices)' if len(ring) > 6 else ''} px"
 
 
 def pixel_question(question: str, img, region=None, pair: bool = False) -> str:
