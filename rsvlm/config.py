@@ -44,6 +44,7 @@ from rsvlm.config_hints import (
     no_eval,
     null_refusal,
     outdented,
+    precision_flag,
     quoted_kind,
     quoted_refusal,
     set_in,
@@ -213,7 +214,8 @@ def _unknown_keys(cls: type, data: dict, where: str, root: tuple[type, str], at:
                if (n := leaf_near([*at, k], lambda p: _keys_at(root[0], p)))}  # lora_r: model.llm.lora_r
         evals = {k: h for k in unknown if (h := no_eval([*at, k], lambda p: _keys_at(root[0], p)))}  # eval: {…}
         absent = "".join(no_key(cls, k, prefix) for k in unknown) + "".join(
-            outdented(k, prefix, _sections(_field_types(root[0]))) for k in unknown if at)  # scene: {render: …}
+            outdented(k, prefix, _sections(_field_types(root[0]))) for k in unknown if at) + "".join(
+            precision_flag(k, data[k], lambda p: _keys_at(root[0], p)) for k in unknown if not at)  # bf16: true
         errors.append(ConfigError(f"{prefix}{moved[0]} has moved to {_moved_to(cls, moved[0])}; write it there"
                                   if moved else unknown_refusal(cls.__name__, ftypes, _sections(ftypes), unknown,
                                                                 prefix, far, evals) + absent,
@@ -383,7 +385,7 @@ def load_yaml(path: str | Path, cls: type | None = None) -> dict[str, Any]:
 def load_config(cls: type[T], path: str | Path | None = None, overrides: list[str] | None = None) -> T:
     """Defaults of ``cls`` ← YAML file (its ``base:`` files first) ← ``key=value`` overrides, validated."""
     data, path = to_dict(cls()), None if path is None else Path(path)
-    from rsvlm.config_bases import merge, with_bases  # they import this module
+    from rsvlm.config_bases import line_note, merge, with_bases  # they import this module
     from rsvlm.overrides import apply_overrides, joined_hint, split_override
 
     if path is not None:
@@ -400,7 +402,9 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
         if culprit or path is None:  # optim.lr=1e-4,max_steps=3: its value is '1e-4,max_steps=3'
             raise ConfigError(f"override {culprit[-1]!r}: {e}{joined_hint(culprit[-1], cls)}" if culprit
                               else f"{cls.__name__}: {e}", keys=e.keys) from e
-        raise ConfigError(f"{next(filter(None, (set_in(path, k) for k in e.keys)), path)}: {e}", keys=e.keys) from e
+        file, key = next(((s, k) for k in e.keys if (s := set_in(path, k))), (path, None))
+        line = line_note(path, key) if key and not str(e).endswith((")", "?")) else ""  # a hint stays last
+        raise ConfigError(f"{file}: {e}{line}", keys=e.keys) from e
 
 
 def own_problem(cfg: Any, where: str = "") -> ConfigError | None:

@@ -6,8 +6,11 @@ imports ``rsvlm.config``)."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from rsvlm.config import ConfigError, _field_types, _unwrap_optional, load_yaml
 from rsvlm.config_hints import held_config, near_file
@@ -33,6 +36,40 @@ def origin(data: dict[str, Any], file: Path, key: str) -> Path | None:
         except ConfigError:  # with_bases has read it once; an error there is no answer here
             return None
     return None
+
+
+def key_line(file: Path, key: str) -> int | None:
+    """The line (from 1) of ``file`` where dotted ``key`` (``optim.lr``, ``extra[0].path``) is written, its deepest
+    part written there (a list's item's, the list's key's); None where the file cannot be read. Composed again, once
+    an error is raised: nodes carry their marks, the data built from them does not."""
+    try:
+        node = yaml.compose(Path(file).read_text(encoding="utf-8-sig"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    line = None
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", key):
+        if isinstance(node, yaml.SequenceNode) and part.startswith("[") and int(part[1:-1]) < len(node.value):
+            node = node.value[int(part[1:-1])]
+        elif isinstance(node, yaml.MappingNode) and (hit := [(k, v) for k, v in node.value if getattr(k, "value", None)
+                                                            == part]):
+            node = hit[-1][1]
+            line = hit[-1][0].start_mark.line + 1
+            continue
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def line_note(file: Path, key: str) -> str:
+    """" (line 3 of a.yaml)": where dotted ``key`` is written in config file ``file`` or the ``base:`` that set it
+    (``origin``), as the end of an error that names the file and key; "" where that cannot be told."""
+    try:
+        found = origin(load_yaml(file), Path(file), key)
+    except ConfigError:
+        return ""
+    line = found and key_line(found, key)
+    return f" (line {line} of {found.name})" if line else ""
 
 
 def with_bases(data: dict[str, Any], cls: type | None, here: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:

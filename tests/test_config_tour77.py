@@ -1,0 +1,75 @@
+"""Tour 77 (area G): a misspelt encoder entry in an override (``model.encoders.defualt.width=8``) is refused at load
+naming the override, not later as an encoder no stem reads; HF Trainer's ``bf16``/``fp16`` flags are said as
+``precision``; a wrong type in a config file names the line it is written on, the base's where a base set it."""
+
+from __future__ import annotations
+
+import pytest
+
+from rsvlm.config import ConfigError, load_config
+from rsvlm.config_bases import key_line
+from rsvlm.train.config import TrainConfig
+
+
+def test_a_misspelt_encoder_entry_in_an_override_is_refused_with_the_entry_meant():
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, None, ["model.encoders.defualt.width=8"])
+    assert str(e.value) == ("override 'model.encoders.defualt.width=8': model.encoders has no entry 'defualt' and "
+                            "nothing names it (did you mean model.encoders.default.width=8?)")
+
+
+def test_a_new_encoder_entry_a_stem_reads_is_kept_though_near_an_existing_one():
+    cfg = load_config(TrainConfig, None, ["model.encoders.defaul.width=8", "model.stems.optical.encoder=defaul"])
+    assert cfg.model.encoders["defaul"].width == 8 and cfg.model.stems["optical"].encoder == "defaul"
+
+
+def test_a_new_encoder_entry_of_another_name_is_left_to_the_model_check():
+    cfg = load_config(TrainConfig, None, ["model.encoders.sar.width=8"])  # no slip of default: as before
+    assert set(cfg.model.encoders) == {"default", "sar"}
+
+
+@pytest.mark.parametrize("override, said", [
+    ("bf16=true", "; HF Trainer's bf16=true is precision=bf16 here"),
+    ("fp16=True", "; HF Trainer's fp16=true is precision=fp16 here"),
+    ("bf16=false", "; HF Trainer's bf16=false is precision=fp32 here (the default)"),
+])
+def test_hf_trainers_precision_flags_in_an_override_point_at_precision(override, said):
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, None, [override])
+    assert str(e.value).startswith(f"override {override!r}: unknown key") and str(e.value).endswith(said)
+
+
+def test_hf_trainers_precision_flag_in_a_file_points_at_precision(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text("max_steps: 3\nbf16: true\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, path)
+    assert str(e.value).startswith(f"{path}: unknown key bf16") and "is precision=bf16 here" in str(e.value)
+
+
+def test_a_wrong_type_in_a_file_names_its_line(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text("max_steps: 3\noptim:\n  lr: 1e-4\n  warmup_steps: many\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, path)
+    assert str(e.value) == f"{path}: optim.warmup_steps: expected int, got 'many' (line 4 of r.yaml)"
+
+
+def test_a_wrong_type_a_base_set_names_the_bases_line(tmp_path):
+    (tmp_path / "b.yaml").write_text("# base\n\nseed: 1\nbatch_size: two\n")
+    path = tmp_path / "r.yaml"
+    path.write_text("base: b.yaml\nmax_steps: 3\n")
+    with pytest.raises(ConfigError) as e:
+        load_config(TrainConfig, path)
+    assert str(e.value) == (f"{tmp_path / 'b.yaml'} (a base of {path}): batch_size: expected int, got 'two' "
+                            "(line 4 of b.yaml)")
+
+
+def test_key_line_finds_nested_keys_and_list_items(tmp_path):
+    path = tmp_path / "r.yaml"
+    path.write_text("data:\n  extra:\n    - path: a.jsonl\n    -\n      path: b.jsonl\nmax_steps: 3\n")
+    assert key_line(path, "max_steps") == 6
+    assert key_line(path, "data.extra[1].path") == 5
+    assert key_line(path, "data.extra[7]") == 2  # no such item: the list's own key
+    assert key_line(path, "optim.lr") is None
+    assert key_line(tmp_path / "none.yaml", "max_steps") is None
