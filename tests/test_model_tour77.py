@@ -4,6 +4,7 @@ keys, the spare-row warning's words by use."""
 import warnings
 
 import pytest
+import torch
 
 
 def test_a_base_vocab_error_is_its_own_valueerror_type(tmp_path):
@@ -90,3 +91,37 @@ def test_the_spare_row_warning_says_what_it_means_for_its_use(tmp_path, use, sai
     assert ("resume" in note) == (use == "resume")
     with pytest.raises(ValueError, match=r"^use 'train': one of resume, export"):
         unrecorded_fill_note(tmp_path, cfg, "frozen", "train")
+
+
+def _weights(folder, **changed):
+    """A 40-tensor LLM-like safetensors file in ``folder``, ``changed`` tensors' given rows set to 1."""
+    from safetensors.torch import save_file
+
+    torch.manual_seed(0)
+    t = {f"model.layers.{i}.{n}.weight": torch.randn(64, 300) for i in range(10) for n in ("a", "mlp", "q_proj", "z")}
+    t["model.embed_tokens.weight"] = torch.randn(400, 300)
+    for name, rows in changed.items():
+        t[name.replace("__", ".")][rows] = 1.0
+    folder.mkdir()
+    save_file(t, folder / "model.safetensors")
+    return folder
+
+
+@pytest.mark.parametrize("changed", [{"model__layers__4__q_proj__weight": slice(None)},
+                                     {"model__embed_tokens__weight": slice(390, None)}])
+def test_the_own_llm_print_sees_a_tensor_past_the_sample_or_rows_at_the_end(tmp_path, changed):
+    """A full save whose LLM differed from the named one only in tensors the 8 samples missed (a LoRA merged on
+    q_proj), or in rows past a tensor's first 64 KB (rsvlm's rows appended), had the same fingerprint: loaded
+    unsaid. ``ends=True`` hashes every tensor's first and last 64 KB; the recorded (sampled) form is kept."""
+    from rsvlm.model.base_print import fingerprint
+    from rsvlm.model.own_llm import own_llm_problem
+
+    a, b = _weights(tmp_path / "a"), _weights(tmp_path / "b", **changed)
+    assert fingerprint(a) == fingerprint(b)  # the sample misses it: adapter records keep this form
+    assert fingerprint(a, ends=True) != fingerprint(b, ends=True)
+    assert fingerprint(a, ends=True) == fingerprint(_weights(tmp_path / "a2"), ends=True)
+    ck = tmp_path / "ck"
+    ck.mkdir()
+    (ck / "llm").symlink_to(a)
+    problem = own_llm_problem(ck, str(b), b, None, None)
+    assert problem is not None and str(b) in problem.refusal()

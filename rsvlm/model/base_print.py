@@ -38,9 +38,16 @@ def _headers(files: list[Path]) -> dict[str, tuple[Path, int, dict]]:
     return out
 
 
-def fingerprint(folder: Path) -> str | None:
+def fingerprint(folder: Path, ends: bool = False) -> str | None:
     """A hash of the weights ``folder`` stores, in the safetensors files transformers reads (None where it has none
-    or they cannot be read)."""
+    or they cannot be read): every tensor's name, dtype and shape, and the first ``HEAD_BYTES`` of ``SAMPLED``
+    tensors (the form adapter-only checkpoints record: kept, so theirs still match). ``ends``: the first and last
+    ``HEAD_BYTES`` of every tensor instead (``own_llm``'s compare of two folders, recorded nowhere), so a merged LoRA
+    on some modules (q_proj, v_proj: a 1 in 4 chance that none of 8 samples met one) or rows appended to the
+    embeddings count: a Qwen2.5-0.5B-sized file (1 GB, 290 tensors) takes 60 ms (15 ms the shipped default model's),
+    where hashing it whole took 2.1 s (per folder, at every load; a 7B's 15 GB, ~30 s). Cannot: see a change only
+    in a tensor's middle (a few embedding rows of tokens the base had; a LoRA full save named back at its base is
+    compared whole after the build, ``differing_tensor``)."""
     try:
         heads = _headers([Path(folder) / name for name in weight_files(Path(folder))])
     except (OSError, ValueError, struct.error):  # a cut or foreign file: the load names it
@@ -51,12 +58,15 @@ def fingerprint(folder: Path) -> str | None:
     digest = hashlib.sha256()
     for name in names:
         digest.update(f"{name}:{heads[name][2]['dtype']}:{heads[name][2]['shape']};".encode())
-    for name in names[:: max(1, len(names) // SAMPLED)][:SAMPLED]:
+    for name in names if ends else names[:: max(1, len(names) // SAMPLED)][:SAMPLED]:
         file, start, entry = heads[name]
         begin, end = entry["data_offsets"]
         with file.open("rb") as h:
             h.seek(start + begin)
             digest.update(h.read(min(end - begin, HEAD_BYTES)))
+            if ends and end - begin > HEAD_BYTES:  # the last bytes too (none of the head again)
+                h.seek(start + max(begin + HEAD_BYTES, end - HEAD_BYTES))
+                digest.update(h.read(end - max(begin + HEAD_BYTES, end - HEAD_BYTES)))
     return digest.hexdigest()[:32]
 
 

@@ -69,7 +69,7 @@ def own_llm_problem(root: Path, name: str, folder: Path, said_by: str | None, ba
     own = Path(root) / "llm"
     if not own.is_dir() or Path(folder).resolve() == own.resolve():
         return None
-    mine, theirs = fingerprint(own), fingerprint(Path(folder))
+    mine, theirs = fingerprint(own, ends=True), fingerprint(Path(folder), ends=True)  # every tensor's ends
     if mine is None or theirs is None or mine == theirs:
         return None
     lora_save = (Path(root) / "adapter").is_dir() and base_vocab is not None and _same_model(own, Path(folder))
