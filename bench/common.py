@@ -71,6 +71,21 @@ def no_score_note(dashes: list[tuple[str, str, str | None]], rows: set[str]) -> 
                                  "predictions)"])
 
 
+def skipped_note(cells: list[tuple[str, object]]) -> str | None:
+    """The lines under a table whose scores left ground-truth records out (``n_gt_bad_records``: a malformed record, a
+    reference no answer could be scored against): each scorer's note once, after the columns it holds for; None where
+    none was skipped. ``cells``: (column, ``eval.common.Headline``) of each score in the table. Was: not said, the
+    scores of fewer records than the table's count read as the whole set's."""
+    cols: dict[str, list[str]] = {}  # note -> its columns
+    for col, h in cells:
+        if (note := getattr(h, "skipped", None)) and col not in (got := cols.setdefault(note, [])):
+            got.append(col)
+    if not cols:
+        return None
+    return "\n".join(["skipped by the scorers, not in these scores (n_gt_bad_records):",
+                      *(f"- {', '.join(got)}: {note}" for note, got in cols.items())])
+
+
 def no_score(h) -> str | None:
     """Why the ``eval.common.Headline`` ``h`` shows '–' (its ``why``; for a NaN, which ``fmt`` also shows as '–',
     that it is NaN), or None where it holds a figure: the ``why`` of a ``no_score_note`` dash."""

@@ -33,6 +33,7 @@ from common import (
     model_options,
     no_score,
     no_score_note,
+    skipped_note,
     warm_up,
     work_dir,
 )
@@ -148,6 +149,9 @@ def main() -> None:
                           f"{GROUPS['named']} hbb / obb", "cut at --max-new-tokens"], table))
     if dashes:
         print("\n" + no_score_note(dashes, {row[0] for row in rows}))
+    if skipped := skipped_note([(k if group == "all" else f"{GROUPS[group]} {k}", h) for _, _, sc, _ in rows
+                                for group, got in sc.items() for k, h in got.items()]):
+        print("\n" + skipped)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from common import (
     model_options,
     no_score,
     no_score_note,
+    skipped_note,
     work_dir,
 )
 
@@ -206,6 +207,7 @@ def main() -> None:
     print(markdown_table(["modality", "bands given", "fill", "records", *SCORERS], table))
     dashes = [(row[0], k, why) for row in rows for k, h in row[4].items() if (why := no_score(h))]
     below = [no_score_note(dashes, {row[0] for row in rows})] if dashes else []
+    below += [skipped] if (skipped := skipped_note([(f"{row[0]} {k}", h) for row in rows for k, h in row[4].items()])) else []
     below += [f"left out: {line}" for line in left_out]
     for modality, r in refusals.items():
         runs = sum(row[0] == modality for row in rows)

@@ -30,6 +30,7 @@ from common import (
     model_options,
     no_score,
     no_score_note,
+    skipped_note,
     warm_up,
     work_dir,
 )
@@ -102,6 +103,8 @@ def main() -> None:
     dashes = [(mode, k, why) for mode, _, sc, _ in rows for k, h in sc.items() if (why := no_score(h))]
     if dashes:  # was: '–' said nothing, then only the command that says why
         print("\n" + no_score_note(dashes, {row[0] for row in rows}))
+    if skipped := skipped_note([(k, h) for _, _, sc, _ in rows for k, h in sc.items()]):
+        print("\n" + skipped)
 
 
 if __name__ == "__main__":

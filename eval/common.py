@@ -14,15 +14,12 @@ be read is left out, counted and noted (``image_sizes.with_sizes``); a meta size
 from __future__ import annotations
 
 import argparse
-import contextlib
 import hashlib
-import io
 import json
 import os
 import sys
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +58,7 @@ from eval.flags import (  # noqa: F401  (re-exported: tests and scripts import t
     is_past_context,
     pred_flags,
 )
+from eval.headline import Headline, headline_results  # noqa: F401  (re-exported: the benches use common.X)
 from eval.image_sizes import with_sizes
 from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scripts use them as common.X)
     BadReference,
@@ -313,42 +311,6 @@ def _scored(items: list[Item], score_fn: ScoreFn, args: argparse.Namespace) -> d
         sub_scores = {**score_fn(sub, args), **pred_flags(sub)}
         sub_scores.pop("notes", None)
         out["by_modality"][mod] = sub_scores
-    return out
-
-
-@dataclass
-class Headline:
-    """One scorer's headline figure on a set (``headline_results``); where it is None, ``why``: the scorer's
-    refusal (a ``ScoreError``: no record of its task, one without ``meta.width``) or what its scores lack."""
-
-    score: float | None
-    why: str | None = None
-
-
-def headline_results(gt: str | Path, pred: str | Path, scorers: dict[str, tuple[Any, str]]) -> dict[str, Headline]:
-    """``{name: Headline}`` for ``scorers`` ``{name: (eval module, score key)}``, each module's ``main`` run on
-    ``gt`` and ``pred`` without printing, once per module (two keys of one scorer read one run). A refusal was
-    None alone, so a bench showed '–' for records without ``meta.width`` as for a set without the task."""
-    runs: dict[Any, dict | ScoreError] = {}
-    out = {}
-    for name, (mod, key) in scorers.items():
-        if mod not in runs:
-            with contextlib.redirect_stdout(io.StringIO()):
-                try:
-                    runs[mod] = mod.main(["--gt", str(gt), "--pred", str(pred)])
-                except ScoreError as e:
-                    runs[mod] = e
-        got, script = runs[mod], mod.__name__
-        if isinstance(got, ScoreError):
-            out[name] = Headline(None, f"{script} refused the records: {got}")
-        elif got.get(key) is None:  # AR100 is absent where no record has an axis-aligned box: no typo's alone
-            kinds = ", ".join(f"{k} {v}" for k, v in got.items() if k.startswith("n_records_"))
-            out[name] = Headline(None, f"{script} scored {counted(got.get('n_records'), 'record')} and gives no {key}: none "
-                                       "holds a reference it is taken from" + (f" ({kinds})" if kinds else "") + (
-                f", or {key!r} is no score of {script} (its headline: {', '.join(got.get('headline', []))})"
-                if key not in got else ""))  # a bench's typo: was '–' as if the set held no such reference
-        else:
-            out[name] = Headline(got[key])
     return out
 
 

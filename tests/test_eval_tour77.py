@@ -69,3 +69,38 @@ def test_a_malformed_record_and_an_unscorable_reference_are_told_apart(tmp_path,
     assert scores["n_gt_bad_records"] == 2 and scores["n_records"] == 4
     assert "2 skipped (reference: nothing left once normalised: 1, invalid JSON: 1), 1 as rsvlm eval skips it, 1 as " \
         "no answer could be scored against its reference: not scored" in out, out
+
+
+def test_a_bench_says_which_records_its_scorers_skipped(tmp_path, monkeypatch, capsys):
+    """bench/tta.py printed scores of three records as the set's four, its n_gt_bad_records unsaid: a line under the
+    table now names the skipped record, once for the columns of one scorer's note."""
+    from script_loader import load_bench
+
+    mod = load_bench("tta", monkeypatch)
+    rows = [eval_record(f"r{i}", "ground", "[ground] the ship", BOX) for i in range(3)]
+    rows.append(eval_record("geo", "ground", "[ground] the ship", "{<10><10><20><20>|<0>}"))
+    data = write_jsonl(tmp_path / "d.jsonl", rows)
+    monkeypatch.setattr(mod.inference, "load_model", lambda model, device: (None, None))
+    monkeypatch.setattr(mod, "warm_up", lambda *a, **k: None)
+    monkeypatch.setattr(mod, "MODES", {"dihedral": "dihedral"})
+    monkeypatch.setattr(mod.evaluate, "run", lambda model, proc, gt, pred, *a, **k: write_jsonl(
+        pred, [{"id": r["id"], "task": "ground", "answer": BOX} for r in rows]))
+    monkeypatch.setattr("sys.argv", ["tta", "--data", data])
+    mod.main()
+    out = capsys.readouterr().out
+    assert "| none | " in out and "| 1.000 |" in out
+    skipped = out[out.index("skipped by the scorers, not in these scores (n_gt_bad_records):\n- ground: "):]
+    assert "loc.jsonl:4: record 'geo': the ground-truth answer holds geochat geometry" in skipped.splitlines()[1]
+    assert len([line for line in skipped.splitlines() if line.startswith("- ")]) == 1  # two rows, one note
+
+
+def test_headline_results_keep_the_skipped_note_and_none_where_nothing_was(tmp_path):
+    from eval import common, vqa
+
+    rows = [eval_record(f"r{i}", "vqa", "[vqa] ?", "yes") for i in range(3)]
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": r["id"], "answer": "yes"} for r in rows])
+    clean = write_jsonl(tmp_path / "clean.jsonl", rows)
+    assert common.headline_results(clean, pred, {"vqa": (vqa, "accuracy")})["vqa"] == common.Headline(1.0)
+    dirty = write_jsonl(tmp_path / "dirty.jsonl", [*rows, eval_record("dot", "vqa", "[vqa] ?", ".")])
+    got = common.headline_results(dirty, pred, {"vqa": (vqa, "accuracy")})["vqa"]
+    assert got.score == 1.0 and f"{dirty}:4: record 'dot'" in got.skipped
