@@ -12,6 +12,7 @@ key=value overrides change that mix, and the synth seed with no override remakes
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 import zlib
@@ -301,7 +302,18 @@ def _object_problem(o, keys: tuple[str, ...]) -> str:
         return f"has no key {missing[0]!r}"
     if o["class"] not in OBJECT_CLASSES:
         return f"has class {o['class']!r}, not one of {', '.join(OBJECT_CLASSES)}"
+    for k, shape, what in (("hbox", (4,), "4 numbers"), ("obb", (4, 2), "4 [x, y] corners"),
+                           ("center", (2,), "[x, y]"), ("area", (), "a number"), ("angle", (), "a number")):
+        if k in o and not _numbers_of(o[k], shape):  # hbox [1, 2, "x"] was "not enough values to unpack", no file named
+            return f"has {k} {o[k]!r:.60}, not {what} (finite)"
     return ""
+
+
+def _numbers_of(value, shape: tuple[int, ...]) -> bool:
+    """Whether ``value`` is finite numbers (no bools, no strings) in the nested-list ``shape``: () one number."""
+    if not shape:
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return isinstance(value, list) and len(value) == shape[0] and all(_numbers_of(v, shape[1:]) for v in value)
 
 
 def main(argv: list[str] | None = None) -> int:
