@@ -57,8 +57,11 @@ def rgb_bands_problem(img, rgb_bands: list[str] | None, label: str, option: str 
     given = ",".join(rgb_bands)
     if img.modality == "ir":
         return (f"{option} {given}: {label} is an ir image of one band ({img.bands[0]}), drawn through a colour map; "
-                f"leave {option} out")
+                "give no band names")  # "leave /vis out.png out" where chat's /vis named them
     unknown = list(dict.fromkeys(b for b in rgb_bands if band_at(list(img.bands), b) is None))  # VV,VH,VV: VV once
+    if unknown and len(img.bands) == 1:  # "VV,VV,VV" of an unnamed band the model took as VV: "its bands are b1" alone
+        return (f"{option} {given}: {label} ({img.modality}) has one band, {img.bands[0]} (the file's own name for it, "
+                "whatever the model read it as), drawn grey: give no band names")
     if unknown:
         return (f"{option} {given}: {label} ({img.modality}) has no band {', '.join(map(repr, unknown))}; its bands "
                 f"are {','.join(img.bands)}")

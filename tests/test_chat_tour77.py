@@ -51,3 +51,17 @@ def test_the_history_rule_names_a_pair_as_a_pair(ckpt, geotiff):
 def test_an_overlay_title_names_each_kind_in_words(shape, words):
     title = pixel_question(f"[regcap] What is in {shape}?", IMG)
     assert words in title and "obb" not in title and "poly " not in title, title
+
+
+def test_band_names_for_a_one_band_image_are_refused_without_a_contradiction():
+    """An 8-bit SAR chip loads as one band "b1" that the model takes as VV: "/vis o.png VV,VV,VV" said "has no band
+    'VV'; its bands are b1", against the load note; and an ir image's refusal told chat's /vis "leave /vis o.png out"."""
+    from rsvlm.output_options import rgb_bands_problem
+
+    sar = SimpleNamespace(modality="sar", bands=["b1"])
+    said = rgb_bands_problem(sar, ["VV", "VV", "VV"], "chip.jpg", "/vis o.png")
+    assert said == ("/vis o.png VV,VV,VV: chip.jpg (sar) has one band, b1 (the file's own name for it, whatever "
+                    "the model read it as), drawn grey: give no band names"), said
+    assert rgb_bands_problem(sar, ["b1", "b1", "b1"], "chip.jpg", "/vis o.png") is None
+    ir = rgb_bands_problem(SimpleNamespace(modality="ir", bands=["B10"]), ["R", "G", "B"], "t.tif", "/vis o.png")
+    assert ir.endswith("drawn through a colour map; give no band names") and "out" not in ir.split(";")[-1], ir
