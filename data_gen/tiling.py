@@ -122,6 +122,16 @@ def edge_overlap(windows: list[Window], overlap: int = 0) -> str:
     return "; ".join(said)
 
 
+def note_near_copies(out, windows: list[Window], overlap: int, name: str) -> None:
+    """Count an image whose last tiles are near copies of those before (``edge_overlap``: ``--tile`` just
+    under its size) as ``images_with_near_duplicate_edge_tiles``, the first said in ``notes_examples`` with the share
+    of a tile they repeat and the ``--tile`` that keeps the side whole (a count alone said neither). ``out``: a
+    converter's ``Output``; the tiling converters (``dota``, ``voc``, ``coco``, ``geojson``, ``masks``, ``levir-cd``) call it."""
+    if said := edge_overlap(windows, overlap):
+        out.note("images_with_near_duplicate_edge_tiles")
+        out.note_examples.setdefault("images_with_near_duplicate_edge_tiles", f"{name}: {said}")
+
+
 def nodata_mask(path, window: Window | None = None):
     """(H, W) bool, True where the GeoTIFF or JP2 ``path`` holds no data (its nodata value in every band, its mask
     band, an alpha of 0: GDAL's dataset mask), of ``window`` alone where given; None where it declares none (a PNG,
@@ -132,12 +142,15 @@ def nodata_mask(path, window: Window | None = None):
 
 def constant_border(path, tolerance: int | None = None, image=None) -> tuple[tuple, int, int] | None:
     """(value per band, pixels, total pixels) of a black or white border of the PNG / JPEG / other non-raster image
-    ``path`` (a rotated scene's collar), or None: the pixels of one value in every band (within ``tolerance``
-    levels, default 8 for a JPEG and 0 otherwise) 4-connected to the image's edge, where that value is over a
-    quarter of the edge's pixels and those pixels over 1% of the image. Such pixels are read as ground: a PNG
-    declares no nodata. A GeoTIFF or JP2 is None, unread (its own nodata says). Cannot: tell a collar from
-    saturated cloud or shadow of one value reaching the edge (it is said, not masked). ``image``: ``path`` as PIL
-    decoded it already (``cropper``'s), not decoded again."""
+    ``path`` (a rotated scene's collar), or None: the pixels within ``tolerance`` levels (default 8 for a JPEG and 0
+    otherwise) of one value in every band, 4-connected to the image's edge, where that value, exactly 0 or the
+    type's top (255) in every band, is over a quarter of the edge's pixels and those pixels over 1% of the image.
+    Such pixels are read as ground: a PNG declares no nodata. A JPEG's dark shadow or bright snow near 0 or 255
+    (its edge's commonest value 3 or 252) is no collar; a collar's fill decodes to its exact value. A GeoTIFF or
+    JP2 is None, unread (its own nodata says). Cannot: tell a collar from saturated cloud or snow, or shadow, of
+    exactly 0 or 255 reaching the edge (it is said, not masked). ``image``: ``path`` as PIL decoded it already
+    (``cropper``'s), not decoded again; its edge is looked at first, the whole image only where that has a collar's
+    value (an array of it all cost as much again as the decode)."""
     import numpy as np
     from PIL import Image
 
@@ -145,19 +158,21 @@ def constant_border(path, tolerance: int | None = None, image=None) -> tuple[tup
         return None
     with contextlib.nullcontext(image) if image is not None else Image.open(path) as im:
         lossy = Path(path).suffix.lower() in (".jpg", ".jpeg")
-        a = np.asarray(im.convert("RGB") if im.mode in ("P", "PA", "LA", "RGBA", "CMYK", "YCbCr") else im)
-    a = a[..., None] if a.ndim == 2 else a[..., :3]  # (H, W, C) as decoded: no wider copy of a large image
-    h, w = a.shape[:2]
-    ring = np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]]).astype(np.int64)  # (E, C) the edge's pixels
-    values, counts = np.unique(ring, axis=0, return_counts=True)
-    value = values[counts.argmax()]  # (C,)
-    tol = (8 if lossy else 0) if tolerance is None else tolerance
-    if not (value <= tol).all():  # a collar is black or white: not a dark sea; the whole image looked at only then
-        top = 255 if a.dtype == np.uint8 or a.max() <= 255 else 65535
-        if not (value >= top - tol).all():
+        im = im.convert("RGB") if im.mode in ("P", "PA", "LA", "RGBA", "CMYK", "YCbCr") else im
+        w, h = im.size
+        sides = [(0, 0, w, 1), (0, h - 1, w, h), (0, 1, 1, h - 1), (w - 1, 1, w, h - 1)]  # the edge, 4 crops
+        ring = np.concatenate([(e := _bands(im.crop(b))).reshape(-1, e.shape[-1]) for b in sides if b[3] > b[1]])
+        values, counts = np.unique(ring.astype(np.int64), axis=0, return_counts=True)  # (E, C) the edge's pixels
+        value = values[counts.argmax()]  # (C,)
+        top = 255 if ring.dtype == np.uint8 else None  # a wider type's top: 255 where the image holds no more
+        if not (value == 0).all():  # a collar is black or white: not a dark sea; the whole image looked at only then
+            top = top or (255 if int(np.asarray(im).max()) <= 255 else 65535)
+            if not (value == top).all():
+                return None
+        tol = (8 if lossy else 0) if tolerance is None else tolerance
+        if 4 * (np.abs(ring.astype(np.int64) - value) <= tol).all(axis=-1).sum() <= len(ring):
             return None
-    if 4 * (np.abs(ring - value) <= tol).all(axis=-1).sum() <= len(ring):
-        return None
+        a = _bands(im)  # (H, W, C) as decoded: no wider copy of a large image
     lo, hi = (np.iinfo(a.dtype).min, np.iinfo(a.dtype).max) if a.dtype.kind in "iu" else (-np.inf, np.inf)
     near = np.ones((h, w), bool)
     for c, v in enumerate(value.tolist()):  # band by band: bool planes, not an int copy of the image
@@ -168,6 +183,14 @@ def constant_border(path, tolerance: int | None = None, image=None) -> tuple[tup
     at_edge = np.unique(np.concatenate([lab[0], lab[-1], lab[:, 0], lab[:, -1]]))
     pixels = int(np.isin(lab, at_edge[at_edge > 0]).sum())
     return (tuple(value.tolist()), pixels, h * w) if 100 * pixels > h * w else None
+
+
+def _bands(im):
+    """The PIL image ``im`` as an (H, W, C) array of at most 3 bands, as decoded."""
+    import numpy as np
+
+    a = np.asarray(im)
+    return a[..., None] if a.ndim == 2 else a[..., :3]
 
 
 def border_said(path, image=None) -> str:

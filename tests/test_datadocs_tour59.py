@@ -35,7 +35,7 @@ def test_converter_stats_keys_and_new_reasons_are_in_the_guide(tmp_path):
     missing = [k for k in out.stats() if k not in ("source", "records", "tasks", "images", "jsonl")
                and f"`{k}`" not in guide]
     assert not missing, missing  # filtered, filtered_total were not named
-    code = "".join(p.read_text() for p in (REPO / "data_gen" / "convert").glob("*.py"))
+    code = "".join(p.read_text() for p in [*(REPO / "data_gen" / "convert").glob("*.py"), REPO / "data_gen" / "tiling.py"])
     for reason in ("bad_class_name", "not_utf8", "invalid_record", "degenerate"):
         # a skip call naming it, as its first argument or one of two (9187b6b6: ``out.skip("a" if … else "b", …)``)
         used = re.search(rf'out\.skip\((?:"\w+" if [^)]* else )?"{reason}"', code)

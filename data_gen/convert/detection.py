@@ -82,10 +82,10 @@ from data_gen.tiling import (
     Window,
     border_said,
     clip_object,
-    edge_overlap,
     finite_coords,
     mostly_void,
     nodata_reader,
+    note_near_copies,
     object_shape,
     over_nodata,
     tile_objects,
@@ -228,15 +228,6 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
                             if o.get("difficult")}
         if written:  # not those skipped after parsing (outside the image, under a bin, lost at tile borders)
             out.note("difficult_objects", len(written))
-
-
-def note_near_copies(out: Output, windows: list[Window], overlap: int, name: str) -> None:
-    """Count an image whose last tiles are near copies of those before (``tiling.edge_overlap``: ``--tile`` just
-    under its size) as ``images_with_near_duplicate_edge_tiles``, the first said in ``notes_examples`` with the share
-    of a tile they repeat and the ``--tile`` that keeps the side whole (a count alone said neither)."""
-    if said := edge_overlap(windows, overlap):
-        out.note("images_with_near_duplicate_edge_tiles")
-        out.note_examples.setdefault("images_with_near_duplicate_edge_tiles", f"{name}: {said}")
 
 
 def on_data(out: Output, image: Path, windows: list[Window], per_window: list[list[dict]],

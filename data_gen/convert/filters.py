@@ -74,17 +74,18 @@ class ClassFilter:
         """Count in ``out``'s notes each asked-for class that no annotation had, keyed by its name, and each plural
         read as its singular class; not those of a default list (each DOTA class a scene lacks was noted as if
         asked for). Under ``--limit`` with inputs left unread (``unit``: one input's word) the note says the class
-        may be in them: it said "no annotation of this class" of a dataset read in part. A plural read as its
-        singular is said of what was read; the unread inputs are not looked at for either."""
+        may be in them: it said "no annotation of this class" of a dataset read in part; a plural read as its
+        singular says it was so in the inputs read (the unread ones are not looked at for either)."""
         if not self.chosen:
             return
-        unread = (f" in the {counted(out.taken, unit)} read; it may be in the {counted(out.left_out, unit)} "
-                  f"--limit {out.limit} left unread") if out.left_out else ""
+        left = f"the {counted(out.left_out, unit)} --limit {out.limit} left unread" if out.left_out else ""
+        read = f" in the {counted(out.taken, unit)} read" if left else ""
         for name in sorted(self.wanted):
-            if name in self.plurals:
-                out.note(f"--classes {name}: read as {self.plurals[name]}")
+            if name in self.plurals:  # the unread inputs may hold the plural as a class of its own
+                out.note(f"--classes {name}: read as {self.plurals[name]}{read}{f', not looked at in {left}' * bool(left)}")
             elif name not in self.seen:
-                out.note(f"--classes {name}: no annotation of this class{unread}{self._run_together(name)}")
+                out.note(f"--classes {name}: no annotation of this class{read}{f'; it may be in {left}' * bool(left)}"
+                         f"{self._run_together(name)}")
 
     def _run_together(self, name: str) -> str:
         """Where the asked-for ``name`` (no annotation's) is classes the data has run together by spaces (``ship

@@ -56,11 +56,12 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     if path.is_file() and path.stat().st_size == 0:  # was PIL's "cannot identify image file"
         raise ConversionError(f"{path}: cannot read label (empty file, 0 bytes)")
     try:
-        if deep := _deep_png(path):
+        deep, large = _deep_png(path), _png_past_pil_limit(path)
+        if deep or large:
             from rsvlm.io.pngcheck import check_png_data
 
             check_png_data(path)  # GDAL reads its bands at 16 bits (PIL's RGB kept the high byte: a 0/1 mask read 0)
-        if path.suffix.lower() in (".tif", ".tiff") or deep:
+        if path.suffix.lower() in (".tif", ".tiff") or deep or large:  # GDAL reads a truncated 8-bit PNG unsaid
             with open_raster(path) as ds:
                 a, nodata = ds.read(), ds.nodata  # (bands, h, w)
                 table = _colormap(ds) if ds.count == 1 else None  # (colours (N, 3), alpha (N,)) or None
@@ -171,8 +172,13 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     except ConversionError:
         raise
     except Exception as e:  # noqa: BLE001 - any reader failure is a bad input file
+        from PIL import Image
+
         from rsvlm.io.library_log import gdal_message
 
+        if isinstance(e, Image.DecompressionBombError):  # a JPEG or BMP label past PIL's limit (a PNG's GDAL reads)
+            raise ConversionError(f"{path}: cannot read label: past PIL's pixel limit ({e}); save it as a PNG or "
+                                  "GeoTIFF, which are read through GDAL, or cut it into tiles") from e
         # (rasterio's "Read failed. See previous exception for details." alone said nothing)
         raise ConversionError(f"{path}: cannot read label ({gdal_message(e)})") from e
 
@@ -202,6 +208,19 @@ def _mask_band(ds):
                for f in ds.mask_flag_enums):
         return None
     return ds.dataset_mask()  # (H, W) 0 or 255
+
+
+def _png_past_pil_limit(path: Path) -> bool:
+    """Whether ``path`` is a PNG whose header's size is past PIL's decompression-bomb limit (twice
+    ``Image.MAX_IMAGE_PIXELS``, where PIL raises; a DOTA-v2 scene's 20000 px label): such a label is read through
+    GDAL, as a GeoTIFF is (it was skipped, ``unreadable_label``, "could be decompression bomb DOS attack")."""
+    from PIL import Image
+
+    with open(path, "rb") as f:
+        head = f.read(24)  # signature (8), IHDR length and type (8), width, height (8)
+    limit = Image.MAX_IMAGE_PIXELS
+    return (head[:8] == b"\x89PNG\r\n\x1a\n" and len(head) == 24 and limit is not None
+            and int.from_bytes(head[16:20], "big") * int.from_bytes(head[20:24], "big") > 2 * limit)
 
 
 def _deep_png(path: Path) -> bool:

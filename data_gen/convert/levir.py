@@ -57,7 +57,6 @@ from data_gen.convert.common import (
     one_image,
     pick,
 )
-from data_gen.convert.detection import note_near_copies
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.labelread import read_binary_label
@@ -69,6 +68,7 @@ from data_gen.tiling import (
     border_said,
     mostly_void,
     nodata_mask,
+    note_near_copies,
     tile_progress,
     tile_windows,
 )

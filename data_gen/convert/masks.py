@@ -68,7 +68,7 @@ from data_gen.convert.common import (
     one_image,
     pick,
 )
-from data_gen.convert.detection import label_problem, note_near_copies
+from data_gen.convert.detection import label_problem
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.labelread import read_binary_label, read_label
@@ -76,7 +76,14 @@ from data_gen.convert.masknotes import no_class_said, over_nodata
 from data_gen.convert.options import add_max_nodata, check_tiling, int_at_least, tile_size
 from data_gen.convert.text import read_json, text_codec
 from data_gen.crop import cropper, georef, grid_difference, tile_suffix
-from data_gen.tiling import border_said, mostly_void, nodata_mask, tile_progress, tile_windows
+from data_gen.tiling import (
+    border_said,
+    mostly_void,
+    nodata_mask,
+    note_near_copies,
+    tile_progress,
+    tile_windows,
+)
 from rsvlm.tokens import MODALITIES
 
 LABEL_SUFFIXES = ("_instance_color_RGB", "_response", "_labels", "_label", "_mask", "_gt")
