@@ -7,7 +7,7 @@ Each input is the ``--out`` JSON of a ``python -m eval.TASK`` run. The table has
 (score file, headline metric) and one column per modality found in any file, besides ``all``;
 a second table gives the record counts (records, missing, unparseable, rsvlm eval's errors, answers
 cut by its token limit and answers past the LLM's context; ground-truth records left out for want of a size or
-skipped as malformed, ``GT_COUNTS``, where a file of the task has any), a third what answered each predictions
+skipped as malformed or unscorable, ``GT_COUNTS``, where a file of the task has any, its heading naming them), a third what answered each predictions
 file (``rsvlm eval``'s run.json, as the score file keeps it: model and options; "not recorded" without one); one
 metric's rows of the files given stand together, a file that is not its whole set's score marked ``(partial)``;
 notes under them say where a task's files are not one test set's (other record counts, other ``gt_digest``s) or
@@ -140,8 +140,12 @@ def to_markdown(rep: dict) -> str:
         same.setdefault((str(row["pred"]), row["model"], row["options"]), []).append(row)
     r = common.table([[", ".join(dict.fromkeys(x["task"] for x in rows)), files([x["source"] for x in rows]), *key]
                       for key, rows in same.items()], ["task", "scores", "predictions", "model", "options"])
-    return (MARKDOWN_HEAD + "\n\n## Metrics by task and modality\n\n" + m
-            + "\n\n## Records scored, missing, unparseable, failed, cut and past the context\n\n" + c
+    # the heading names the rows the table holds: the ground truth's left-out rows (n_gt_*) were tabled unnamed
+    gt_rows = [w for k, w in zip(GT_COUNTS, ("unsized", "malformed or unscorable")) if k in {r["count"] for r in rep["counts"]}]
+    head = "Records scored, missing, unparseable, failed, cut and past the context" if not gt_rows else (
+        "Records scored, missing, unparseable, failed, cut, past the context, and ground-truth records left out "
+        f"({' or '.join(gt_rows)})")
+    return (MARKDOWN_HEAD + "\n\n## Metrics by task and modality\n\n" + m + f"\n\n## {head}\n\n" + c
             + "\n\n## What answered (rsvlm eval's run.json)\n\n" + r + "\n")
 
 

@@ -113,8 +113,8 @@ def partial_why(s: dict) -> str | None:
     said = ["; ".join(said) + ", scored as wrong"] if said else []
     if n := s.get("n_gt_unsized"):  # no meta size, no image to read one from: in no score
         said.append(f"{counted(n, 'record')} left out, no size to score {'its' if n == 1 else 'their'} geometry at")
-    if n := s.get("n_gt_bad_records"):  # malformed ground-truth records the scorer skipped: in no score
-        said.append(f"{counted(n, 'malformed ground-truth record')} skipped, in no score")
+    if n := s.get("n_gt_bad_records"):  # malformed (or unscorable-reference) records the scorer skipped: in no score
+        said.append(f"{counted(n, 'ground-truth record')} skipped as malformed or unscorable, in no score")
     return "; ".join(said) + ": not the whole set's score" if said else None
 
 

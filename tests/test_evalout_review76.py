@@ -119,5 +119,5 @@ def test_a_score_file_that_skipped_malformed_ground_truth_is_partial_in_the_repo
     pred.write_text("".join(json.dumps({"id": f"r{i}", "task": "cls", "answer": "lake"}) + "\n" for i in range(3)))
     classification.main(["--gt", str(data), "--pred", str(pred), "--out", str(tmp_path / "cls.json")])
     rep = report.main(["--scores", str(tmp_path / "cls.json")])
-    assert rep["partial"] == {"cls.json": "1 malformed ground-truth record skipped, in no score: not the whole set's score"}
+    assert rep["partial"] == {"cls.json": "1 ground-truth record skipped as malformed or unscorable, in no score: not the whole set's score"}
     assert report.partial_why({"n_gt_bad_records": 0}) is None

@@ -32,8 +32,11 @@ def test_malformed_ground_truth_records_get_a_counts_row_beside_the_other_runs(t
     assert rows == [("A/vqa.json", "0"), ("B/vqa.json", "2")], out
     assert [(r["source"], r["all"]) for r in rep["counts"] if r["count"] == "n_gt_bad_records"] == [
         ("A/vqa.json", 0), ("B/vqa.json", 2)]
-    assert "B/vqa.json (partial): 2 malformed ground-truth records skipped, in no score" in out, out
+    assert "B/vqa.json (partial): 2 ground-truth records skipped as malformed or unscorable, in no score" in out, out
     assert not any(r["count"] == "n_gt_unsized" for r in rep["counts"])  # 0 in every file: no row
+    # stop 77: the heading names the rows (was "…, cut and past the context" over an n_gt_bad_records row)
+    assert ("## Records scored, missing, unparseable, failed, cut, past the context, and ground-truth records left out "
+            "(malformed or unscorable)\n") in out
 
 
 def test_no_gt_rows_where_no_file_of_the_task_left_a_record_out(tmp_path, capsys):
@@ -64,4 +67,5 @@ def test_unsized_records_are_tabled_per_task_as_given(tmp_path, capsys):
     assert [(r["task"], r["source"], r["all"]) for r in rep["counts"] if r["count"] == "n_gt_unsized"] == [
         ("detection", "detection0.json", 3), ("detection", "detection1.json", 0)]
     assert "n_gt_bad_records" not in out.split("## Records")[1].split("## What")[0]
+    assert "and ground-truth records left out (unsized)\n" in out  # stop 77: the heading names the rows it holds
     assert "detection0.json (partial): 3 records left out, no size to score their geometry at" in out, out
