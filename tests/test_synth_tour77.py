@@ -124,3 +124,12 @@ def test_names_meant_says_each_near_name_with_its_typo():
     from rsvlm.tokens import MODALITIES
 
     assert names_meant(["sarr", "optcal", "nir"], MODALITIES) == "; did you mean 'sar' for 'sarr', 'optical' for 'optcal'?"
+
+
+def test_a_modality_answer_is_the_word_the_prompt_says_of_it(synth_set):
+    """data_gen kept its own copy of rsvlm.data.conversation's modality words, free to drift from the prompt's."""
+    from rsvlm.data.conversation import MODALITY_WORDS
+
+    said = {(r["meta"]["modality"], r["conversations"][1]["value"]) for r in synth_set[1]
+            if r["meta"]["subtask"] == "vqa" and r["meta"]["qtype"] == "modality"}
+    assert said and all(answer == MODALITY_WORDS[m] for m, answer in said), said

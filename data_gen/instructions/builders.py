@@ -14,7 +14,8 @@ import numpy as np
 
 from data_gen.instructions import phrasings as P
 from data_gen.instructions import referring as R
-from data_gen.synth.classes import MODALITY_WORDS, OBJECT_CLASSES, SEMANTIC_CLASSES
+from data_gen.synth.classes import OBJECT_CLASSES, SEMANTIC_CLASSES
+from rsvlm.data.conversation import MODALITY_WORDS  # the prompt's word of each modality: answers say the same
 
 
 class Skip(Exception):

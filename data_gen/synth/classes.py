@@ -38,7 +38,6 @@ MATERIAL_SEMANTIC = (
     5, 5, 9, 6, 7, 10, 11, 9,
 )
 
-MODALITY_WORDS = {"optical": "optical", "sar": "SAR", "ir": "infrared", "msi": "multispectral"}
 MSI_BANDS = ("B02", "B03", "B04", "B08", "B11", "B12")  # blue, green, red, NIR, SWIR1, SWIR2
 SAR_BANDS = ("VV", "VH")
 IR_BANDS = ("TIR",)
