@@ -108,3 +108,12 @@ def test_malformed_answers_are_dropped_with_the_reason(text, said):
 def test_spaces_between_tokens_change_nothing():
     d = geometry.decode("<box> <loc_1> <loc_2>\n <loc_3>  <loc_4> </box>", W, H)
     assert d.problems == [] and geometry.encode(d.objects, W, H) == f"<box>{BOX}</box>"
+
+
+@pytest.mark.parametrize("form", ["poly", "grid"])
+@pytest.mark.parametrize("full", [True, False])
+def test_a_mask_budget_under_8_is_named_as_the_masks_whether_or_not_it_holds_pixels(form, full):
+    """A mask's budget 7 was refused as a "poly budget", and passed unread where the mask was empty."""
+    m = np.full((H, W), full)
+    with pytest.raises(ValueError, match="object 0: mask budget 7 is below the minimum of 8 location tokens"):
+        geometry.encode([{"kind": "mask", "mask": m, "form": form, "budget": 7}], W, H)

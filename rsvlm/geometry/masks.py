@@ -218,6 +218,8 @@ def mask_to_objects(mask: np.ndarray, label: str | None, form: str = DEFAULT_MAS
     if not isinstance(form, str) or form not in MASK_FORMS:
         raise ValueError(f"unknown mask form {form!r} (expected one of {MASK_FORMS})")
     budget = grid._whole(budget, "mask budget")  # "32" was a TypeError, NaN or 32.7 passed unread
+    if budget < 8:  # was "poly budget 7 …" of a mask, and nothing where the mask was empty
+        raise ValueError(f"mask budget {budget} is below the minimum of 8 location tokens")
     lab, n = instances(m)
     if n == 0:
         return []
