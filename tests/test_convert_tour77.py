@@ -4,6 +4,7 @@ read through GDAL, not skipped; ``note_near_copies`` lives beside ``edge_overlap
 under ``--limit`` says it covers the files read."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -148,3 +149,38 @@ def test_a_jpeg_label_past_the_limit_is_skipped_saying_what_to_do(tmp_path, monk
     said = stats["skipped_examples"]["unreadable_label"]
     assert stats["skipped"] == {"unreadable_label": 1} and "a_mask.jpg" in said and "4096 pixels" in said, stats
     assert "save it as a PNG or GeoTIFF" in said
+
+
+def test_a_write_that_fails_midway_is_an_error_naming_the_file_not_a_traceback(tmp_path, monkeypatch, capsys):
+    """A full disk (or a file that cannot be written) under --out ended the run in an OSError traceback."""
+    import errno
+
+    from data_gen.convert import common
+    from data_gen.convert import main as convert_main
+
+    src = dota_folder(tmp_path / "d", 2)
+    copy = common.Output.copy_image
+
+    def full(self, image, name=None):
+        if image.name == "P1.png":
+            raise OSError(errno.ENOSPC, "No space left on device", str(self.images_dir / image.name))
+        return copy(self, image, name)
+
+    monkeypatch.setattr(common.Output, "copy_image", full)
+    assert convert_main(["dota", "--src", str(src), "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'o' / 'images' / 'P1.png'}: cannot write (No space left on device)" in err, err
+    assert json.loads((tmp_path / "o" / "stats.json").read_text())["records"] == 3  # P0's three, kept and counted
+
+
+def test_an_unwritable_images_folder_of_a_used_output_is_refused_up_front(tmp_path, monkeypatch):
+    """The folder's own check passed; the first tile written into its images/ raised PermissionError."""
+    import os
+
+    from data_gen.convert.common import ConversionError, Output
+
+    (tmp_path / "o" / "images").mkdir(parents=True)
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: Path(p).name != "images" and access(p, mode))
+    with pytest.raises(ConversionError, match=r"o/images: cannot write the images folder \(permission denied\)"):
+        Output(tmp_path / "o", "dota")

@@ -143,6 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConversionError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # writing a record, an image or a tile (a full disk): its traceback named no way on
+        if not e.filename or not Path(e.filename).absolute().is_relative_to(Path(args.out).absolute()):
+            raise
+        print(f"error: {e.filename}: cannot write ({e.strerror}); {args.out} holds what was written before it "
+              "(its stats.json says what)", file=sys.stderr)
+        return 2
     if not stats["records"]:
         left = {**stats["skipped"], **{f"left out by {k}": n for k, n in stats["filtered"].items()}}
         notes = ", ".join(r if n == 1 and " " in r else f"{n} {r}"  # a note said once is a sentence: as it is

@@ -325,6 +325,8 @@ def _check_writable(folder: Path) -> None:
            "permission denied" if not os.access(p, os.W_OK | os.X_OK) else None)
     if why:
         raise ConversionError(f"{folder}: cannot write the output folder ({why}{'' if p == folder.absolute() else f': {p}'})")
+    if (images := folder / "images").is_dir() and not os.access(images, os.W_OK | os.X_OK):  # a used folder's:
+        raise ConversionError(f"{images}: cannot write the images folder (permission denied)")  # its tile's traceback
 
 
 def make_record(rid: str, images: list[dict], turns: list[tuple[str, str]], task: str, meta: dict) -> dict:
