@@ -125,3 +125,24 @@ def test_the_own_llm_print_sees_a_tensor_past_the_sample_or_rows_at_the_end(tmp_
     (ck / "llm").symlink_to(a)
     problem = own_llm_problem(ck, str(b), b, None, None)
     assert problem is not None and str(b) in problem.refusal()
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.001])
+def test_a_cut_safetensors_file_is_said_to_be_cut_and_what_to_do(tmp_path, keep):
+    """Was safetensors' 'incomplete metadata, file not fully covered' alone: neither 'cut short' nor what to do."""
+    from safetensors.torch import save_file
+
+    from rsvlm.model.weights import load_safetensors, open_safetensors
+
+    path = tmp_path / "vision.safetensors"
+    save_file({"w": torch.zeros(100, 100)}, path)
+    whole = path.stat().st_size
+    path.write_bytes(path.read_bytes()[: max(9, int(whole * keep))])
+    for read in (load_safetensors, open_safetensors):
+        with pytest.raises(ValueError, match=rf"^{path}: not a readable safetensors file \(.*\); its header promises "
+                                             rf"\d+ bytes but it holds {path.stat().st_size}: cut short by an "
+                                             "interrupted save, copy or download\\? copy it again from a whole copy"):
+            read(path)
+    path.write_bytes(b"\x01" * 64)  # no safetensors file at all: not called cut
+    with pytest.raises(ValueError, match=r"not a readable safetensors file \([^)]*\)$"):
+        load_safetensors(path)

@@ -94,7 +94,8 @@ def check_files(root: Path, llm_cfg) -> None:
     the adapter a merge folded into these weights (``MERGED``). Another LLM named than the checkpoint's own ``llm/``
     is ``own_llm``'s, checked before this."""
     if not (root / "vision.safetensors").is_file():
-        raise FileNotFoundError(f"{root}: no vision.safetensors (stems, encoders, projector){_pickles(root)}")
+        raise FileNotFoundError(f"{root}: no vision.safetensors (stems, encoders, projector)"
+                                f"{_pickles(root) or ': cut short by an interrupted save or copy? copy it again'}")
     llm_dir = Path(llm_cfg.name_or_path)
     llm_dir = llm_dir if llm_dir.is_dir() else hub_snapshot(llm_cfg.name_or_path) or llm_dir
     if llm_dir.is_dir():  # without HF's safetensors names transformers reads pytorch_model.bin (a pickle)

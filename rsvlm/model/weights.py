@@ -316,6 +316,27 @@ def pickled_note(path: Path) -> str:
     return ""
 
 
+def cut_note(path: Path) -> str:
+    """"; its header promises N bytes but it holds M: cut short …" where ``path``'s safetensors header (read, bounded)
+    says the file is longer than it is, else "": safetensors' own words ('incomplete metadata, file not fully
+    covered') said neither that nor what to do. Reads the header only."""
+    import json
+    import struct
+
+    try:
+        size = Path(path).stat().st_size
+        with open(path, "rb") as f:
+            n = struct.unpack("<Q", f.read(8))[0]
+            if n > 100 << 20:  # safetensors' own limit: not a header size (a foreign file)
+                return ""
+            want = 8 + n if 8 + n > size else 8 + n + max((int(v["data_offsets"][1]) for k, v in json.loads(
+                f.read(n)).items() if k != "__metadata__"), default=0)
+    except (OSError, ValueError, struct.error, KeyError, TypeError, IndexError, AttributeError):
+        return ""
+    return (f"; its header promises {want} bytes but it holds {size}: cut short by an interrupted save, copy or "
+            "download? copy it again from a whole copy") if want > size else ""
+
+
 def load_safetensors(path: Path) -> dict[str, torch.Tensor]:
     """``safetensors.torch.load_file`` whose failure on a truncated or foreign file names it (ValueError)."""
     from safetensors import SafetensorError
@@ -324,7 +345,7 @@ def load_safetensors(path: Path) -> dict[str, torch.Tensor]:
     try:
         return load_file(str(path))
     except SafetensorError as e:  # truncated by a full disk or an interrupted copy
-        raise ValueError(f"{path}: not a readable safetensors file ({e}){pickled_note(path)}") from e
+        raise ValueError(f"{path}: not a readable safetensors file ({e}){pickled_note(path) or cut_note(path)}") from e
 
 
 def open_safetensors(path: Path):
@@ -334,7 +355,7 @@ def open_safetensors(path: Path):
     try:
         return safe_open(str(path), framework="pt")
     except SafetensorError as e:
-        raise ValueError(f"{path}: not a readable safetensors file ({e}){pickled_note(path)}") from e
+        raise ValueError(f"{path}: not a readable safetensors file ({e}){pickled_note(path) or cut_note(path)}") from e
 
 
 def all_finite(t: torch.Tensor) -> bool:
