@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from rsvlm.tokens import MODALITIES, TASKS
+from rsvlm.tokens import MODALITIES, MODALITY_WORDS, TASKS
 
 
 def _task_weights() -> dict[str, float]:
@@ -41,10 +41,13 @@ def weights_problem(cfg: InstructionConfig) -> tuple[str, tuple[str, ...]] | Non
         weights = getattr(cfg, key)
         if unknown := sorted(set(weights) - set(known), key=str):
             cased = [str(n).lower() for n in unknown if str(n).lower() in known]
+            said = {n: MODALITY_WORDS[str(n).lower()] for n in unknown  # rgb: optical, as synth's --modalities says
+                    if what == "modality" and str(n).lower() in MODALITY_WORDS}
             return (f"{key}: unknown {what if len(unknown) == 1 else 'tasks' if what == 'task' else 'modalities'} "
                     f"{unknown}" + (f" (config keys are lower case: {', '.join(cased)})" if cased else "")
                     + f"; {'tasks are' if what == 'task' else 'one of'} {', '.join(known)}"
-                    + names_meant([n for n in unknown if str(n).lower() not in known], known),  # detx: 'det'
+                    + (f"; {', '.join(f'{n!r} is {m}' for n, m in said.items())} here" if said else "")
+                    + names_meant([n for n in unknown if str(n).lower() not in known and n not in said], known),
                     tuple(f"{key}.{k}" for k in unknown))
     for key in ("task_weights", "modality_weights"):
         if bad := {k: v for k, v in getattr(cfg, key).items() if not is_weight(v)}:
