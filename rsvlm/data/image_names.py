@@ -46,7 +46,10 @@ def resolve_name(name: str, root: Path) -> Path:
     relative archive (``/vsizip/pack.zip/x.tif`` → ``/vsizip//ROOT/pack.zip/x.tif``) and a subdataset name's
     relative file (``NETCDF:s1.nc:VV`` → ``NETCDF:ROOT/s1.nc:VV``) joined to it, the rest of the name as written; a TIFF
     page's file likewise, an archive path too (``GTIFF_DIR:2:/vsizip/pack.zip/p.tif``: its archive had been the working
-    folder's)."""
+    folder's). A relative name written with Windows' backslashes (``imgs\\a.tif``, a JSONL written there) is the file
+    with slashes where no file is named with the backslashes; a drive's (``C:\\data\\a.tif``) is no file here."""
+    if "\\" in name and not (root / name).exists() and (root / (slashed := name.replace("\\", "/"))).exists():
+        return resolve_name(slashed, root)
     if (page := gtiff_page(name)) and not (root / name).exists():
         inner = resolve_name(page[1], root)  # (as written where it is absolute: a Path folds /vsizip//…)
         return written(page[0] + (page[1] if str(inner) == str(Path(page[1])) else str(inner)))

@@ -78,8 +78,9 @@ def images_clash(image, images) -> str | None:
 
 
 def _same_file(path):
-    """``path`` as the file it names (``./a.tif``, ``b/../a.tif``: a.tif) for comparing, else as it was."""
-    return posixpath.normpath(path) if isinstance(path, str) and path else path
+    """``path`` as the file it names (``./a.tif``, ``b/../a.tif``, Windows' ``.\\a.tif``: a.tif) for comparing, else as
+    it was. A backslash is read as Windows writes it, a folder's end: ``a\\b.tif`` beside ``a/b.tif`` was a clash."""
+    return posixpath.normpath(path.replace("\\", "/")) if isinstance(path, str) and path else path
 
 
 def id_problem(rid) -> str | None:

@@ -25,7 +25,7 @@ from rsvlm.advice import BANDS, MODALITY, MODALITY_ALONE, RECORD_TOO, for_cli
 from rsvlm.data import records_shape
 from rsvlm.data.read_report import ReadReport
 from rsvlm.data.record_fields import georef_problem, id_problem, images_clash, pair_problem
-from rsvlm.data.records_shape import json_line, long_line_wrapper, one_object, read_head
+from rsvlm.data.records_shape import json_line, key_given_twice, long_line_wrapper, one_object, read_head
 from rsvlm.geometry import decode
 from rsvlm.geometry.codec import REPAIRED
 from rsvlm.progress import counted, plural
@@ -407,9 +407,11 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
                 raise raw
             if isinstance(raw, str):
                 try:
-                    raw = json_line(raw)
+                    raw, text = json_line(raw), raw
                 except ValueError as e:
                     raise RecordError(f"{where}: {e}", "json") from e
+                if twice := key_given_twice(text, raw):  # a second "task" silently written over the first
+                    raise RecordError(f"{where}: {twice[1]}", twice[0])
             rec = normalize_record(raw, where, need_answer, check_geometry)
         except RecordError as e:
             if strict:

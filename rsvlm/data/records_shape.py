@@ -235,3 +235,50 @@ def _json_hint(text: str, e: json.JSONDecodeError) -> str:
     if e.msg.startswith("Unterminated string"):
         return "; the line ends inside it: cut short? (a line break inside a string is written \\n)"
     return ""
+
+
+
+def _maybe_twice(text: str, obj: dict) -> bool:
+    """Whether a key of ``obj`` is written in quotes on ``text`` more than once, or a key of its first turn more
+    often than it has turns (loops, not generators: this is most of the check's cost)."""
+    count = text.count
+    for k in obj:
+        if count('"' + k + '"') > 1:
+            return True
+    turns = obj.get("conversations")
+    if isinstance(turns, list) and turns and isinstance(turns[0], dict):
+        for k in turns[0]:
+            if count('"' + k + '"') > len(turns):
+                return True
+    return False
+
+
+def key_given_twice(text: str, obj) -> tuple[str, str] | None:
+    """(the field, why it is refused, naming it) where the JSON object ``obj``, read from the JSONL line ``text``, names a key
+    twice (JSON keeps the last, silently: a second ``"task"`` written over the first); None otherwise. Cheap: only a
+    line where a key of ``obj`` (or of its first turn) is written in quotes more often than it can be once each is parsed again
+    with ``object_pairs_hook`` (a quoted key in a text is ``\\"task\\"``, no count). A key written with escapes
+    (``"\\u0069d"``) is not counted, nor a JSON array file's items (parsed whole)."""
+    if not isinstance(obj, dict):
+        return None
+    if not _maybe_twice(text, obj):
+        return None
+    found: list[tuple[int, str, object, object]] = []  # (the object's call, key, first value, last), the first only
+    calls = [0]  # the hook is called for each object as it closes: the record's own last
+
+    def pairs(items: list) -> dict:
+        calls[0] += 1
+        seen: dict = {}
+        for k, v in items:
+            if k in seen and not found:
+                found.append((calls[0], k, seen[k], v))
+            seen.setdefault(k, v)
+        return dict(items)
+
+    json.loads(text.removeprefix("\ufeff").rstrip("\r\n"), object_pairs_hook=pairs)
+    if not found:
+        return None
+    call, key, first, last = found[0]
+    said = f"given twice ({first!r:.40}, then {last!r:.40}); JSON keeps the last: write it once"
+    return (key, f"field {key!r}: {said}") if call == calls[0] else (
+        "record", f"key {key!r} of an object in the record {said}")
