@@ -133,3 +133,15 @@ def test_a_modality_answer_is_the_word_the_prompt_says_of_it(synth_set):
     said = {(r["meta"]["modality"], r["conversations"][1]["value"]) for r in synth_set[1]
             if r["meta"]["subtask"] == "vqa" and r["meta"]["qtype"] == "modality"}
     assert said and all(answer == MODALITY_WORDS[m] for m, answer in said), said
+
+
+@pytest.mark.parametrize("argv, rc", [(["--help"], 0), (["help"], 0), ([], 2)])
+def test_data_gen_without_a_command_says_what_each_command_makes(argv, rc, capsys):
+    """The usage line named synth, convert, chat and rebuild, not what any of them does; ``help`` was unknown."""
+    from data_gen.__main__ import main
+
+    assert main(argv) == rc
+    out = capsys.readouterr()
+    said = out.out if rc == 0 else out.err
+    for command in ("synth", "convert", "chat", "rebuild"):
+        assert re.search(rf"^  {command} +\w", said, re.M), said
