@@ -17,7 +17,6 @@ rank stops at the same micro-batch.
 from __future__ import annotations
 
 import functools
-import json
 import shutil
 import sys
 import time
@@ -45,7 +44,7 @@ from rsvlm.train.batches import (  # noqa: F401 (find_stand_in, short_of_batch: 
     no_full_batch,
     short_of_batch,
 )
-from rsvlm.train.checkpoint import barrier
+from rsvlm.train.checkpoint import barrier, write_summary
 from rsvlm.train.config import PROFILE_AFTER, TrainConfig, note_unused
 from rsvlm.train.init_from import carry_merged, init_vision
 from rsvlm.train.inputs import check_enough_records
@@ -435,7 +434,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
         summary["peak_memory_gib"] = torch.cuda.max_memory_allocated(device) / 2**30
         summary["peak_reserved_gib"] = torch.cuda.max_memory_reserved(device) / 2**30
     if rank == 0:
-        (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+        write_summary(out_dir, summary)
     # the verdict before "done": a run that fails says so once, naming the model it saved
     check_bad({**state, "bad": summary["bad_samples"], "samples": summary["samples"], "bad_ids": summary["bad_ids"],
                "first_bad": summary["first_bad"]}, cfg, final=True, saved=final)  # alike on every rank
