@@ -70,7 +70,7 @@ from torch import nn
 from rsvlm.config import save_config
 from rsvlm.processes import StopOnTerm, Terminated
 from rsvlm.progress import counted, plural
-from rsvlm.train.clip_ckpt import check_clip_folder, resume_clip, save_clip  # noqa: F401 (run.preflight's)
+from rsvlm.train.clip_ckpt import check_clip_folder, pool_note, resume_clip, save_clip  # noqa: F401 (run.preflight's)
 from rsvlm.train.clip_data import cache_budget, caption_pool, draw, other_encoders, pair_pixels, without_stem
 from rsvlm.train.clip_heads import (
     PATCH_HEADS,
@@ -274,8 +274,8 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     from safetensors.torch import save_file
 
     from rsvlm.progress import bar as progress_bar
-    from rsvlm.train.checkpoint import barrier
-    from rsvlm.train.clip_data import caption_tokens
+    from rsvlm.train.checkpoint import barrier, write_summary
+    from rsvlm.train.clip_data import caption_rows, pool_cuts
 
     rank, world, device = setup_distributed(cfg, ddp=True)
     note_unused(cfg, rank)  # the LM loop's settings it ignores
@@ -291,8 +291,8 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
     tok = _tokenizer(cfg)
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank
     core = ClipModel(cfg, len(tok), tok.pad_token_id, tok.eos_token_id).to(device)
-    # each draw's caption was tokenized, a cut one's first named alone: the pool's said once here
-    tokens, lengths, long, cut_note = caption_tokens(pairs, tok, cfg.clip.context_length)  # (N,L) int32, (N,)
+    # the pool's cut captions said once here, measured a share a rank; each batch's captions tokenized as drawn
+    long, cut_note = pool_cuts(pairs, tok, cfg.clip.context_length, rank, world, cfg.log.progress and rank == 0)
     if cut_note and rank == 0:
         print(cut_note, file=sys.stderr)
     # after the build, as the LM loop's: an encoder file it refuses left out_dir made, its config inside
@@ -318,6 +318,9 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
         state["bad"], state["bad_ids"] = len(state["bad"]), list(dict.fromkeys(state["bad"]))[:1000]
     if start and rank == 0:  # once, as the LM loop says it
         print(f"[rsvlm.train] resumed contrastive pretraining at step {start['step']} from {folder}", file=sys.stderr)
+        if note := pool_note(folder, start.get("caption_pairs"), len(pairs), len(unpaired)):
+            print(note, file=sys.stderr)
+    state["caption_pairs"] = len(pairs)  # what the sampler draws from, checked on resume
     if cfg.ckpt.resume and rank == 0:
         note_resume(cfg, bool(start), state["step"])
     c = cfg.clip
@@ -417,8 +420,9 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
                 step_boundary()
                 continue
             pix, kept = pix[:n], kept[:n]
-            state["cut"] = state.get("cut", 0) + int((lengths[kept] > cfg.clip.context_length - 1).sum())
-            text = tokens[kept].long()  # (B,L): each cut to context - 1 tokens, then the end token and padding
+            text, lengths = caption_rows([pairs[i][1] for i in kept], tok, cfg.clip.context_length)  # (B,L), (B,)
+            state["cut"] = state.get("cut", 0) + int((lengths > cfg.clip.context_length - 1).sum())
+            text = text.long()  # each cut to context - 1 tokens, then the end token and padding
             pixels, text = torch.stack(pix).to(device), text.to(device)  # (B,3,S,S), (B,L)
             batch_t = {k: torch.stack(v[:n]).to(device) for k, v in targets.items()}  # (B,N,s²,K) or (B,N,5)
             opt.zero_grad(set_to_none=True)
@@ -470,7 +474,7 @@ def train_clip(cfg, stop: StopOnTerm | None = None) -> dict:
         save_file({f"visual.{k}": v.contiguous() for k, v in core.encoder.visual.state_dict().items()},
                   str(final / "encoder.safetensors"))
         save_config(cfg, final / "train_config.yaml")
-        (out_dir / "summary.json").write_text(json.dumps(summary, indent=1))
+        write_summary(out_dir, summary)
     check_bad({"samples": samples, "bad": bad, "bad_ids": ids, "first_bad": first}, cfg,
               final=True, saved=Path(summary["final"]))  # the verdict before "done", as the LM loop's
     if rank == 0:

@@ -96,3 +96,17 @@ def resume_clip(cfg, folder: Path | None, model: nn.Module, opt, sched, gen: tor
     ckpt.load_rng(folder, rank)
     own = (folder / f"trainer_state_rank{rank}.json").is_file()  # folders saved before tour 53: rank 0's alone
     return ckpt.load_trainer_state(folder, rank if own else 0)
+
+
+def pool_note(folder: Path, saved: int | None, now: int, unpaired: int) -> str | None:
+    """The warning where step folder ``folder`` recorded drawing from ``saved`` caption pairs and this run draws
+    from ``now``: the sampler goes on over another pool, unsaid before (a pool that lost its one-image [change]
+    records' answers, no captions of one image, or other records). None where they agree or ``folder`` recorded
+    none (saved before it was recorded; it is from the next step folder on)."""
+    if saved is None or saved == now:
+        return None
+    why = (f"; {counted(unpaired, '[change] record')} of other than two images {'is' if unpaired == 1 else 'are'} "
+           "left out of the captions (rsvlm used their answers as captions before)" if unpaired else "")
+    return (f"[rsvlm.train] warning: {folder} was saved drawing from {counted(saved, 'caption pair')} and this run "
+            f"has {now}{why}: the draws from here are not those the saved run would have made, and the losses "
+            "will not match an unbroken run (the records, or how they are read, changed since)")

@@ -117,30 +117,72 @@ def other_encoders(pairs: list[tuple[dict, str, Path]], cfg) -> str:
     return ", ".join(f"{n} {m} {plural('pair', n)} (encoder {stems[m].encoder!r})" for m, n in sorted(counts.items()))
 
 
+def caption_rows(captions: list[str], tok, context: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``captions`` tokenized: (n, ``context``) int32 ids, each cut to ``context`` - 1 tokens, then the end token
+    and padding; (n,) uncut lengths. The loop tokenizes each batch's captions so (a few ms for 32)."""
+    text = torch.full((len(captions), context), tok.pad_token_id, dtype=torch.int32)
+    lengths = torch.zeros(len(captions), dtype=torch.long)
+    for j, t in enumerate(tok(captions, add_special_tokens=False)["input_ids"] if captions else []):
+        lengths[j] = len(t)
+        t = t[: context - 1] + [tok.eos_token_id]
+        text[j, : len(t)] = torch.tensor(t, dtype=torch.int32)
+    return text, lengths
+
+
 def caption_tokens(pairs: list[tuple[dict, str, Path]], tok, context: int, chunk: int = 10_000
                    ) -> tuple[torch.Tensor, torch.Tensor, dict, str | None]:
-    """Every caption of ``pairs`` tokenized once (it was at each draw): (N, ``context``) int32 ids, each cut to
-    ``context`` - 1 tokens, then the end token and padding; (N,) uncut lengths; summary.json's counts of the
-    captions cut, ``cut_caption_pairs`` and ``longest_caption_tokens``; and the stderr line saying so, None
-    where none is cut. ``chunk`` captions at a time, so a large pool's token lists never are all in memory."""
-    text = torch.full((len(pairs), context), tok.pad_token_id, dtype=torch.int32)
-    lengths = torch.zeros(len(pairs), dtype=torch.long)
-    for lo in range(0, len(pairs), chunk):
-        ids = tok([cap for _, cap, _ in pairs[lo:lo + chunk]], add_special_tokens=False)["input_ids"]
-        for j, t in enumerate(ids, lo):
-            lengths[j] = len(t)
-            t = t[: context - 1] + [tok.eos_token_id]
-            text[j, : len(t)] = torch.tensor(t, dtype=torch.int32)
-    over = (lengths > context - 1).nonzero().flatten().tolist()
-    counts = {"cut_caption_pairs": len(over), "longest_caption_tokens": int(lengths.max()) if len(pairs) else 0}
-    if not over:
-        return text, lengths, counts, None
-    return text, lengths, counts, (
-        f"[rsvlm.train] {len(over)} of {counted(len(pairs), 'caption')} ({len(over) / len(pairs):.0%}) "
-        f"{'is' if len(over) == 1 else 'are'} longer than the text tower's context holds, the longest "
-        f"{counts['longest_caption_tokens']} tokens: each is cut to clip.context_length - 1 = {context - 1} (the "
-        f"caption of {pairs[over[0]][0]['id']} is {int(lengths[over[0]])} tokens); clip.context_length="
-        f"{counts['longest_caption_tokens'] + 1} would hold them all, at more cost in the text tower (every draw of "
+    """Every caption of ``pairs`` tokenized (``caption_rows``), ``chunk`` at a time; summary.json's counts of the
+    captions cut and the line saying so (``cut_note``). The whole pool's ids in memory: the loop takes
+    ``pool_cuts`` and ``caption_rows`` instead."""
+    rows = [caption_rows([cap for _, cap, _ in pairs[lo:lo + chunk]], tok, context)
+            for lo in range(0, len(pairs), chunk)]
+    text = torch.cat([r[0] for r in rows]) if rows else torch.zeros((0, context), dtype=torch.int32)
+    lengths = torch.cat([r[1] for r in rows]) if rows else torch.zeros(0, dtype=torch.long)
+    over = (lengths > context - 1).nonzero().flatten()
+    first = (int(over[0]), int(lengths[over[0]])) if len(over) else None
+    return text, lengths, *cut_note(pairs, len(over), int(lengths.max()) if len(pairs) else 0, first, context)
+
+
+def pool_cuts(pairs: list[tuple[dict, str, Path]], tok, context: int, rank: int = 0, world: int = 1,
+              progress: bool = False, chunk: int = 10_000) -> tuple[dict, str | None]:
+    """(collective where ``world`` > 1) ``cut_note`` of the whole pool, its tokenizing shared: each rank measures
+    a contiguous 1/``world`` of the captions (lengths only: no ids are kept, the loop tokenizes each batch's) and
+    the counts are gathered. Every rank tokenized the whole pool and kept its ids (1M captions: ~60 s and
+    ~256 MB a rank). ``progress``: rank 0's bar over its share, drawn where it runs over 3 s."""
+    from rsvlm.progress import bar
+
+    lo, hi = len(pairs) * rank // world, len(pairs) * (rank + 1) // world
+    cut, longest, first = 0, 0, None  # first: (index, length) of the first cut caption
+    with bar(total=hi - lo, desc="caption lengths", unit="caption", disable=not progress, delay=3) as shown:
+        for a in range(lo, hi, chunk):
+            ids = tok([cap for _, cap, _ in pairs[a:min(a + chunk, hi)]], add_special_tokens=False)["input_ids"]
+            for j, n in enumerate(map(len, ids), a):
+                longest = max(longest, n)
+                if n > context - 1:
+                    cut += 1
+                    first = first or (j, n)
+            shown.update(len(ids))
+    if world > 1:
+        parts = [None] * world
+        torch.distributed.all_gather_object(parts, (cut, longest, first))
+        cut, longest = sum(p[0] for p in parts), max(p[1] for p in parts)
+        first = next((p[2] for p in parts if p[2]), None)  # ranks hold the pool in order
+    return cut_note(pairs, cut, longest, first, context)
+
+
+def cut_note(pairs: list[tuple[dict, str, Path]], cut: int, longest: int, first: tuple[int, int] | None,
+             context: int) -> tuple[dict, str | None]:
+    """summary.json's ``cut_caption_pairs`` and ``longest_caption_tokens``, and the stderr line saying how many of
+    ``pairs``' captions the context cuts (``first``: the first cut one's index and length); None where none is."""
+    counts = {"cut_caption_pairs": cut, "longest_caption_tokens": longest}
+    if not cut:
+        return counts, None
+    return counts, (
+        f"[rsvlm.train] {cut} of {counted(len(pairs), 'caption')} ({cut / len(pairs):.0%}) "
+        f"{'is' if cut == 1 else 'are'} longer than the text tower's context holds, the longest "
+        f"{longest} tokens: each is cut to clip.context_length - 1 = {context - 1} (the "
+        f"caption of {pairs[first[0]][0]['id']} is {first[1]} tokens); clip.context_length="
+        f"{longest + 1} would hold them all, at more cost in the text tower (every draw of "
         "one is counted as cut_captions in summary.json)")
 
 
