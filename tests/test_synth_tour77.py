@@ -145,3 +145,12 @@ def test_data_gen_without_a_command_says_what_each_command_makes(argv, rc, capsy
     said = out.out if rc == 0 else out.err
     for command in ("synth", "convert", "chat", "rebuild"):
         assert re.search(rf"^  {command} +\w", said, re.M), said
+
+
+def test_preview_of_a_scene_given_by_its_index_names_its_id(synth_set, tmp_path, capsys):
+    """``--scenes 2`` said only "not under …/scenes (first there: s77-000000)"."""
+    from data_gen.synth.preview import main
+
+    assert main(["--dir", str(synth_set[0]), "--out", str(tmp_path / "p"), "--scenes", "2,99"]) == 2
+    assert capsys.readouterr().err.rstrip().endswith("scenes are named by id: 2 is s77-000002?)")
+    assert not (tmp_path / "p").exists()

@@ -183,9 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     ids = (Path(w).stem if w.lower().endswith(".json") else w for w in words)
     wanted = list(dict.fromkeys(i if i in stems else lower.get(i.lower(), i) for i in ids))
     missing = [w for w in wanted if not (root / "scenes" / f"{w}.json").is_file()]
-    if missing:
-        print(f"error: --scenes {', '.join(missing)}: not under {root / 'scenes'} (first there: {paths[0].stem})",
-              file=sys.stderr)
+    if missing:  # "2" for the scene of index 2: its id named (ids are s<seed>-<index>)
+        index = {int(t): q.stem for q in paths if (t := q.stem.rpartition("-")[2]).isdigit()}
+        meant = [f"{w} is {index[int(w)]}" for w in missing if w.isdigit() and int(w) in index]
+        print(f"error: --scenes {', '.join(missing)}: not under {root / 'scenes'} (first there: {paths[0].stem}"
+              + (f"; scenes are named by id: {', '.join(meant)}?" if meant else "") + ")", file=sys.stderr)
         return 2
     if out.resolve() == root.resolve():  # the panels were written among the set's records and stats
         print(f"error: --out {out} is the set's own folder (--dir {root}); give a folder outside it or under it, "
