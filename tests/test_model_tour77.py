@@ -146,3 +146,27 @@ def test_a_cut_safetensors_file_is_said_to_be_cut_and_what_to_do(tmp_path, keep)
     path.write_bytes(b"\x01" * 64)  # no safetensors file at all: not called cut
     with pytest.raises(ValueError, match=r"not a readable safetensors file \([^)]*\)$"):
         load_safetensors(path)
+
+
+def test_a_label_runs_to_max_label_tokens_then_only_closes_reported_cut(tmp_path):
+    """A ``<ref>`` label went on while any shape still fitted: a model could spend its whole budget (thousands of
+    tokens) on one label. At ``MAX_LABEL_TOKENS`` only ``</ref>`` is allowed, and where the model wanted more the
+    answer is cut (``cut_by_budget``), as a label the budget closes."""
+    from rsvlm.model.grammar import MAX_LABEL_TOKENS, GrammarConstraint
+    from rsvlm.model.llm import byte_tokenizer
+    from rsvlm.tokens import add_special_tokens
+
+    tok = byte_tokenizer()
+    add_special_tokens(tok)
+    vocab, eos = len(tok), tok.eos_token_id
+    ref, end_ref = tok.convert_tokens_to_ids(["<ref>", "</ref>"])
+    word = tok("a", add_special_tokens=False).input_ids[0]
+    on, done = torch.zeros(vocab), torch.zeros(vocab)
+    on[word], done[end_ref] = 2.0, 2.0
+    for n, closes in [(MAX_LABEL_TOKENS - 1, False), (MAX_LABEL_TOKENS, True)]:
+        con = GrammarConstraint(tok, {eos}, 1, 10_000)
+        ok = con([[ref, *[word] * n]], vocab)[0]
+        assert bool(ok[end_ref]) and bool(ok[word]) != closes
+        assert con.cut_by_budget(0, on) == closes and not con.cut_by_budget(0, done)
+    con = GrammarConstraint(tok, {eos}, 1, 10_000)  # a second label starts its count anew
+    assert bool(con([[ref, *[word] * MAX_LABEL_TOKENS, end_ref, ref, word]], vocab)[0][word])

@@ -39,7 +39,8 @@ Given ``max_new_tokens``, a token is allowed only if the shortest way to close t
 after it still fits: a shape is never cut by the token limit, and one that would not fit is never
 opened (a ``<poly>`` running long is closed, a ``<mask>`` ends its rows with ``<run>``); a ``<ref>``
 opens only with room for a label token and a shape after its ``</ref>``, and its label goes on only
-while that shape still fits. An answer in which the budget hid, at any step, the token the model
+while that shape still fits, and for ``MAX_LABEL_TOKENS`` tokens at most (then ``</ref>``, the answer ``cut``
+where the model wanted more, as by the budget). An answer in which the budget hid, at any step, the token the model
 ranked first (a shape it wanted, its label's next piece, a polygon's next vertex) is ``cut``
 (``GrammarConstraint.cut_by_budget``): the grammar cannot know a label's length in advance, so a
 label can still be closed mid-word (``<ref>b</ref>`` of "building"), but never silently, and where the answer
@@ -81,6 +82,9 @@ TEXT_OPEN_COST = {"ref": 4}  # the same where no shape may come: <ref>, a label 
 NO_SHAPE = "none"  # ``need_shape`` of an answer that holds no shape (``TEXT_TASKS``)
 TEXT_TASKS = ("cls", "vqa", "regcap")  # DESIGN.md: a class name, a word or short phrase, text ([cap] and [count]
 # answers may hold shapes: a GeoChat grounded caption, points on what was counted)
+# a <ref> label's tokens at most: a class name or referring phrase (the synthetic and converted data's longest is 24
+# characters), not a runaway text that spends the answer's budget (at 1 token a byte, 256 characters)
+MAX_LABEL_TOKENS = 256
 BUDGET_REACH = max(OPEN_COST.values())  # with this many tokens left or more, the budget hides nothing
 RUN_KEEP = 64  # text tokens kept to find a stop string begun in them: 16 characters at 4 bytes a token
 
@@ -237,7 +241,7 @@ class GeometryGrammar:
             ok[[i for k, i in self.ids.open.items() if cost.get(k, left + 1) > left]] = False
             return ok
         if s.mode == "ref":
-            if left >= 2 + small:
+            if left >= 2 + small and s.label_len < MAX_LABEL_TOKENS:
                 return self.ref_ok
             ok = torch.zeros(self.vocab, dtype=torch.bool)
             ok[self.ids.close["ref"]] = True
@@ -307,7 +311,8 @@ class GrammarConstraint:
             self.seen[i] = len(toks)
             left, s = self.max_new - len(toks), self.states[i]
             self.allowed_now[i] = ok = self._held(s, left)
-            hid = self._held(s) & ~ok if left < BUDGET_REACH else None
+            long = s.mode == "ref" and s.label_len >= MAX_LABEL_TOKENS  # a label at its bound: cut as by the budget
+            hid = self._held(replace(s, label_len=0)) & ~ok if left < BUDGET_REACH or long else None
             self.hidden[i] = hid if hid is not None and bool(hid.any()) else None
             self.owed[i] = self._held(replace(s, closed=["box"]), left) & ~ok & self._ending() \
                 if s.mode == "text" and self.g.owes(s, left) else None

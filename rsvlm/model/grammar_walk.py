@@ -29,6 +29,7 @@ class State:
     closed: list[str] = field(default_factory=list)  # the kinds of the shapes closed so far, in order
     # a </ref>, or the start of a no_shape answer, that neither a shape nor a word has followed yet: no EOS, no <ref>
     labelled: bool = False
+    label_len: int = 0  # tokens of the open <ref> label so far (``grammar.MAX_LABEL_TOKENS`` bounds them)
     tail: list[int] = field(default_factory=list)  # text tokens from the last piece holding "<", while they may become a tag
     need_shape: bool = False  # boxes only, and no EOS before one closes (a [ground] answer: one or more boxes)
     no_shape: bool = False  # no shape at all, only text (a [cls], [vqa] or [regcap] answer: ``grammar.TEXT_TASKS``)
@@ -69,7 +70,7 @@ class GrammarIds:
         if s.mode == "text":
             kind = next((k for k, i in self.open.items() if i == t), None)
             if kind == "ref":
-                s.mode = "ref"
+                s.mode, s.label_len = "ref", 0
             elif kind is not None:
                 s.mode, s.kind, s.locs = ("grid_open" if kind == "mask" else "shape"), kind, []
                 s.mask_on = False
@@ -77,6 +78,8 @@ class GrammarIds:
         elif s.mode == "ref":
             if t == self.close["ref"]:
                 s.mode, s.labelled = "text", True
+            else:
+                s.label_len += 1
         elif s.mode == "shape":
             if loc is not None:
                 s.locs.append(loc)
