@@ -65,3 +65,13 @@ def test_band_names_for_a_one_band_image_are_refused_without_a_contradiction():
     assert rgb_bands_problem(sar, ["b1", "b1", "b1"], "chip.jpg", "/vis o.png") is None
     ir = rgb_bands_problem(SimpleNamespace(modality="ir", bands=["B10"]), ["R", "G", "B"], "t.tif", "/vis o.png")
     assert ir.endswith("drawn through a colour map; give no band names") and "out" not in ir.split(";")[-1], ir
+
+
+def test_two_modalities_to_image_are_named_as_such(ckpt, geotiff):
+    """"/image a.tif optical sar" was refused as "1 band name ['sar'] given; the image has 3 bands": sar is no band."""
+    repl, out = chat_repl(ckpt)
+    assert repl.handle(f"/image {geotiff} optical SAR")
+    said = out.getvalue()
+    assert f"error: /image: two modalities given (optical, sar): an image is read as one; give one (/image {geotiff} " \
+           "sar), band names after it (R,G,B)" in said, said
+    assert "band name" not in said.split("R,G,B)")[-1] and not repl.images
