@@ -117,3 +117,8 @@ def test_a_mask_budget_under_8_is_named_as_the_masks_whether_or_not_it_holds_pix
     m = np.full((H, W), full)
     with pytest.raises(ValueError, match="object 0: mask budget 7 is below the minimum of 8 location tokens"):
         geometry.encode([{"kind": "mask", "mask": m, "form": form, "budget": 7}], W, H)
+
+
+def test_a_label_holding_a_tag_in_other_case_is_refused_as_decode_would_report_it():
+    with pytest.raises(ValueError, match=r"object 0: label 'the <BOX> ship' contains an rsvlm tag"):
+        geometry.encode([{"kind": "point", "label": "the <BOX> ship", "coords": [1, 1]}], W, H)

@@ -73,7 +73,7 @@ def _label(obj: dict, where: str) -> str | None:
         return None
     if not isinstance(lab, str) or not lab.strip():
         raise ValueError(f"{where}: label must be None or a non-empty string, got {lab!r}")
-    if _TOKEN.search(lab) or any(t in lab for t in _PROMPT_TOKENS):
+    if _TOKEN.search(lab) or _CASED.search(lab) or any(t in lab for t in _PROMPT_TOKENS):  # <BOX>: decode reports it
         raise ValueError(f"{where}: label {lab!r} contains an rsvlm tag")
     return lab.strip()
 
