@@ -184,3 +184,19 @@ def test_an_unwritable_images_folder_of_a_used_output_is_refused_up_front(tmp_pa
     monkeypatch.setattr(os, "access", lambda p, mode: Path(p).name != "images" and access(p, mode))
     with pytest.raises(ConversionError, match=r"o/images: cannot write the images folder \(permission denied\)"):
         Output(tmp_path / "o", "dota")
+
+
+def test_the_real_dota_and_levir_images_have_no_collar_and_a_rotated_dota_jpeg_has(tmp_path, realdata):
+    """On the real files: no collar said where there is none, a rotated DOTA scene's black fill said as one, and
+    the DOTA converter's objects add up (64 quads in, 64 out)."""
+    assert tiling.constant_border(realdata / "obb_dota" / "P1888.png") is None
+    for tag in "AB":
+        assert tiling.constant_border(realdata / "cd_levir" / f"test_7_0256_0512_{tag}.png") is None
+    Image.open(realdata / "obb_dota" / "P1888.png").convert("RGB").rotate(20, expand=True).save(
+        tmp_path / "rot.jpg", quality=80)
+    value, pixels, total = tiling.constant_border(tmp_path / "rot.jpg")
+    assert value == (0, 0, 0) and 0.35 < pixels / total < 0.45  # the fill of a 20° turn: 40%
+    stats = stats_of("dota", "--src", str(realdata / "obb_dota"), "--out", str(tmp_path / "o"))
+    assert "images_with_constant_border" not in stats["notes"] and stats["skipped_total"] == 0
+    det = json.loads((tmp_path / "o" / "records.jsonl").read_text().splitlines()[0])
+    assert det["conversations"][1]["value"].count("<obb>") == 64
