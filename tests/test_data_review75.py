@@ -40,7 +40,7 @@ def test_an_override_parted_by_spaces_on_both_sides_of_the_equals_is_said_joined
 
 def test_did_you_mean_offers_no_name_that_only_ends_the_word():
     """'nir' and 'swir' (msi bands) were offered 'ir' (thermal), 'port' (a harbour) 'airport'."""
-    from data_gen.instructions.config import did_you_mean
+    from data_gen.instructions.config import names_meant as did_you_mean
     from data_gen.synth.classes import SCENE_CLASSES
     from rsvlm.tokens import MODALITIES
 

@@ -129,7 +129,7 @@ def test_a_config_file_named_in_capitals_gets_its_hint(tmp_path):
 
 def test_a_task_name_keeps_its_matcher():
     from data_gen.instructions.build import task_overrides
-    from data_gen.instructions.config import did_you_mean as names_meant
+    from data_gen.instructions.config import names_meant
     from rsvlm.tokens import MODALITIES, tag_meant
 
     assert tag_meant("segmnt") == "seg" and tag_meant("cat") is None

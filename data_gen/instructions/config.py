@@ -68,7 +68,6 @@ def names_meant(unknown, known, lead: str = "; ") -> str:
     return f"{lead}did you mean {', '.join(f'{c!r} for {n!r}' for n, c in near)}?" if near else ""
 
 
-did_you_mean = names_meant  # the old name, until tests/test_data_review75.py and test_near_tour76.py import names_meant
 
 
 def is_weight(value) -> bool:
