@@ -77,3 +77,86 @@ def test_scene_scalings_helpers_are_public_and_unchanged(tmp_path):
         assert scene.unblended(None)[0].shape == raw.shape
         assert scene.band_labels() == scene.bands and scene.fill_note is None
         assert not any(hasattr(scene, n) for n in ("_sample", "_unblended", "_band_labels", "_fill_note"))
+
+
+def test_the_sentinel2_fill_note_of_a_b02_file_says_how_to_keep_real_zeros(tmp_path):
+    """A B02.tif that is no product, read as optical, had its zeros masked with no word of how to keep them."""
+    from rsvlm.io.scaling import ReadConfig
+
+    data = scene_bands(c=1, h=64, w=64)
+    data[:, :10] = 0
+    path = write_geotiff(tmp_path / "B02.tif", data)
+    img = read_image(path, "optical")
+    assert img.valid is not None and not img.valid[:10].any()
+    said = [n for n in img.notes if n.startswith("Sentinel-2 fill: DN 0 read as nodata")]
+    assert said and "gdal_edit.py -a_nodata 65535, or give ReadConfig.nodata" in said[0], img.notes
+    kept = read_image(path, "optical", scaling=ReadConfig(nodata=65535))  # as the note says
+    assert kept.valid is None and not any("fill" in n for n in kept.notes)
+    with rasterio.open(path, "r+") as ds:
+        ds.nodata = 65535
+    assert read_image(path, "optical").valid is None
+
+
+REAL_COLLAR = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "msi_landsat7" / "RGB.byte.tif"
+
+
+@pytest.mark.skipif(not REAL_COLLAR.exists(), reason=f"real Landsat-7 collar scene absent ({REAL_COLLAR})")
+def test_the_real_collar_scenes_untiled_advice_names_a_tile_that_skips_windows():
+    """Was: "read it tiled (rsvlm predict --tile SIZE skips windows wholly nodata)", though at 512 or 256 px none
+    of the 791x718 scene's windows is wholly nodata; now the tile size that skips some, and how many."""
+    from rsvlm.io.windows import iter_windows
+
+    with SceneReader(REAL_COLLAR) as scene:
+        whole, shrunk = scene.read(), scene.read_shrunk(400)
+        mask = whole.valid
+    told = "read it tiled (rsvlm predict --tile 128 skips 2 of its 64 windows, wholly nodata)"
+    for img in (whole, shrunk):
+        assert any(n.startswith("33% of the image is nodata") and n.endswith(told) for n in img.notes), img.notes
+    wholly = {t: sum(not mask[y:y + h, x:x + w].any() for x, y, w, h in iter_windows(791, 718, t, min(64, t // 4)))
+              for t in (512, 256, 128)}
+    assert wholly == {512: 0, 256: 0, 128: 2}
+
+
+def test_tiling_skips_counts_windows_wholly_nodata_at_predicts_overlap():
+    """1500x1000 at --tile 512 (overlap 64): columns start 0, 329, 658, 988 and rows 0, 244, 488; nodata left of
+    x = 600 holds the first column's 3 windows wholly."""
+    from rsvlm.io.fills import nodata_share_note, tiling_skips
+
+    valid = np.ones((1000, 1500), bool)
+    valid[:, :600] = False
+    assert tiling_skips(valid, (1500, 1000)) == (512, 3, 12)
+    assert tiling_skips(valid[::4, ::4], (1500, 1000)) == (512, 3, 12)  # a shrunk read's mask, windows scaled to it
+    assert nodata_share_note(valid).endswith("or read it tiled (rsvlm predict --tile 512 skips 3 of its 12 windows, "
+                                             "wholly nodata)")
+    collar = np.zeros((1000, 1500), bool)
+    collar[100:-100, 100:-100] = True  # a 100 px border, 31 % of the frame: no 128 px window lies wholly in it
+    assert tiling_skips(collar, (1500, 1000)) is None
+    assert nodata_share_note(collar).endswith("or a tiled run would not help (it skips only windows wholly nodata, "
+                                              "and no window here at 128 px or more is)")
+    assert nodata_share_note(collar, tiled=True).endswith("give a --tile smaller than the scene (its windows wholly "
+                                                          "nodata are skipped)")
+
+
+def test_pil_and_gdal_sources_mask_a_given_nodata_by_one_rule(tmp_path):
+    """pil_source.read kept its own copy of fills.nodata_valid's rule (NaN apart); both now call nodata_valid."""
+    from rsvlm.io.fills import nodata_valid
+    from rsvlm.io.gdal_source import RasterioSource
+    from rsvlm.io.pil_source import ArraySource
+
+    data = np.full((3, 8, 8), 5, np.int16)
+    data[:, 0] = -9999  # every band: masked
+    data[1, 1] = -9999  # one band: a fill no real band holds masks it too (masks_any_band)
+    data[2, 2] = 0  # DN 0 in one band: kept
+    path = write_geotiff(tmp_path / "s.tif", data, tiled=False)
+    gdal, pil = RasterioSource([str(path)]), ArraySource(path, (data, None))
+    try:
+        for nd in (-9999, 0):
+            got = [s.read((0, 0, 8, 8), [0, 1, 2], nd)[1] for s in (gdal, pil)]
+            assert np.array_equal(got[0], got[1]), nd
+            assert np.array_equal(got[1], nodata_valid(pil, data, None, nd))
+        assert got[0][2].all() and not (pil.read((0, 0, 8, 8), [0, 1, 2], -9999)[1][:2]).any()
+    finally:
+        gdal.close()
+    flt = np.ones((1, 4, 4), np.float32)
+    flt[0, 0, 0] = np.nan
+    assert nodata_valid(pil, flt, None, float("nan")).sum() == 15  # NaN had held nowhere here

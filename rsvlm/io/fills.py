@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from rsvlm.io.windows import iter_windows
+
 FILL_VALUES = (-9999.0, -32768.0, float(np.finfo(np.float32).min))  # GIS fill values no real band holds
 NO_NODATA = "the file declares no nodata"  # the fill notes' ``declares``: one file's words
 
@@ -44,7 +46,9 @@ def product_fill(src, paths: list[Path], bands: list[str], modality: str, landsa
     if src.dtype == "uint16" and (modality == "msi" and sentinel2_names(bands)  # (given "blue,green,red,nir" too)
                                   or len(paths) == src.count and sentinel2_names(names)):
         who = "Sentinel-2 or Landsat" if set(names) <= {"B10", "B11"} else "Sentinel-2"  # a thermal band renamed
-        return 0, f"{who} fill: DN 0 read as nodata ({declares} value)"  # (B10.tif as ir had been told Sentinel-2's)
+        return 0, (f"{who} fill: DN 0 read as nodata ({declares} value; zeros that are data: declare a nodata the "
+                   "file does not hold, gdal_edit.py -a_nodata 65535, or give ReadConfig.nodata)")  # (B10.tif as ir had
+        # been told Sentinel-2's; a B02.tif that is no product had its zeros masked with no word of how to keep them)
     return None
 
 
@@ -93,12 +97,14 @@ def masks_any_band(src, nodata: float) -> bool:
 
 
 def nodata_valid(src, raw, valid, nodata: float | None):
-    """``valid`` (H, W) or None, with the pixels of ``raw`` (C, H, W) that hold ``nodata`` left out: where any band
-    holds it (``masks_any_band``) or every band does; ``valid`` as it is without a ``nodata`` (NaN holds nowhere)."""
+    """``valid`` (H, W) or None, with the pixels of ``raw`` (C, H, W) that hold a given or found ``nodata`` (NaN
+    too) left out (``held_pixels``): the one rule of every source (GDAL's, PIL / tifffile's, the shared read);
+    ``valid`` as it is without a ``nodata``. A file's own declared nodata is its source's: GDAL's mask, or
+    ``pil_source``'s where every band holds it. (NaN had held nowhere here, as ``raw == nan``, and been masked by
+    PIL's own copy of this rule; the scaling masks a non-finite value anyway, so no read changes.)"""
     if nodata is None:
         return valid
-    held = raw == nodata  # (C, H, W)
-    v = ~(held.any(axis=0) if masks_any_band(src, nodata) else held.all(axis=0))
+    v = ~held_pixels(src, raw, nodata)
     return v if valid is None else valid & v
 
 
@@ -305,17 +311,41 @@ def no_valid_note(valid, bad, src, nodata, shrunk: bool, unit: str = "") -> str:
 NODATA_SHARE = 0.25  # a whole read this much nodata or more says so (``nodata_share_note``)
 
 
-def nodata_share_note(valid: np.ndarray | None, tiled: bool = False) -> str | None:
+def nodata_share_note(valid: np.ndarray | None, tiled: bool = False, scene_size: tuple[int, int] | None = None
+                      ) -> str | None:
     """The note for a whole read whose ``valid`` (h, w) marks ≥ ``NODATA_SHARE`` of the pixels nodata, but not all
     (``no_valid_note`` says that): the model is given the image whole and sees 0 there, the bottom of each band's
     stretch (black), which it cannot tell from dark ground (a Landsat scene's tilted collar: a third of its frame).
     ``tiled``: the read is a tiled run's one window (a scene no larger than ``--tile``), which had been advised to
-    read it tiled: it advises a smaller ``--tile``."""
+    read it tiled: it advises a smaller ``--tile``. Untiled, it advises ``--tile`` only at a size whose windows
+    (``tiling_skips``) include some wholly nodata, which alone a tiled run skips: "read it tiled" had been said of
+    the real Landsat-7 collar scene, none of whose windows at 512, 256 or 128 px is. ``scene_size``: (W, H) of a
+    shrunk read's scene (default ``valid``'s own)."""
     share = 0.0 if valid is None else 1.0 - np.count_nonzero(valid) / max(valid.size, 1)  # one pass of the mask
     if share < NODATA_SHARE or share == 1.0:
         return None
+    if tiled:
+        how = "give a --tile smaller than the scene (its windows wholly nodata are skipped)"
+    elif skips := tiling_skips(valid, scene_size or (valid.shape[1], valid.shape[0])):
+        how = f"read it tiled (rsvlm predict --tile {skips[0]} skips {skips[1]} of its {skips[2]} windows, wholly nodata)"
+    else:  # a collar along the edges lies in every window
+        how = "a tiled run would not help (it skips only windows wholly nodata, and no window here at 128 px or more is)"
     return (f"{share:.0%} of the image is nodata (its nodata value or mask, alpha 0 or no usable value): the model "
-            "sees it as 0, the bottom of each band's stretch (black), and cannot tell it from dark ground; crop the "
-            "image to its valid area, or " + ("give a --tile smaller than the scene (its windows wholly nodata are "
-                                              "skipped)" if tiled else
-                                              "read it tiled (rsvlm predict --tile SIZE skips windows wholly nodata)"))
+            f"sees it as 0, the bottom of each band's stretch (black), and cannot tell it from dark ground; crop the "
+            f"image to its valid area, or {how}")
+
+
+def tiling_skips(valid: np.ndarray, scene_size: tuple[int, int], tiles=(512, 256, 128)) -> tuple[int, int, int] | None:
+    """(tile, windows skipped, windows) for the largest of ``tiles`` smaller than the scene whose ``rsvlm predict
+    --tile`` windows (``windows.iter_windows``, predict's default overlap: a quarter, at most 64 px) include some
+    wholly nodata in ``valid`` (h, w), the scene's (``scene_size`` (W, H)) mask or a shrunk read's; None where none
+    does. A shrunk mask's windows are scaled to it, so a window is judged on the pixels that read kept."""
+    W, H = scene_size
+    fy, fx = valid.shape[0] / H, valid.shape[1] / W
+    for tile in (t for t in tiles if t < max(W, H)):
+        windows = iter_windows(W, H, tile, min(64, tile // 4))
+        skipped = sum(not valid[int(y * fy):max(int(y * fy) + 1, round((y + h) * fy)),
+                                int(x * fx):max(int(x * fx) + 1, round((x + w) * fx))].any() for x, y, w, h in windows)
+        if skipped:
+            return tile, skipped, len(windows)
+    return None

@@ -12,7 +12,7 @@ import numpy as np
 
 from rsvlm.io.budget import check_fits
 from rsvlm.io.checks import ImageReadError, not_readable
-from rsvlm.io.fills import masks_any_band
+from rsvlm.io.fills import nodata_valid
 from rsvlm.io.large import PIL_DTYPES, DecodedWhole
 from rsvlm.io.pngcheck import check_whole_png
 
@@ -171,12 +171,10 @@ class ArraySource:
         if self.mask is not None:
             m = self.mask[y0 : y0 + h, x0 : x0 + w]  # (h, w)
             valid = m if valid is None else valid & m
-        for nd, any_band in ((self.file_nodata, False), (nodata, nodata is not None and masks_any_band(self, nodata))):
-            if nd is not None:
-                held = np.isnan(raw) if np.isnan(nd) else raw == nd  # (C, h, w)
-                v = ~(held.any(axis=0) if any_band else held.all(axis=0))  # (h, w)
-                valid = v if valid is None else valid & v
-        return raw, valid
+        if (nd := self.file_nodata) is not None:  # the file's own, declared: where every band holds it, as GDAL's
+            held = np.isnan(raw) if np.isnan(nd) else raw == nd  # dataset mask takes it (not ``masks_any_band``'s)
+            valid = ~held.all(axis=0) if valid is None else valid & ~held.all(axis=0)
+        return raw, nodata_valid(self, raw, valid, nodata)  # a given or found one: every source's rule
 
     def read_decimated(self, max_side: int, indexes: list[int], nodata: float | None):
         step = max(1, int(np.ceil(max(self.width, self.height) / max_side)))

@@ -277,7 +277,7 @@ class SceneReader:
             read = self._shared.shrunk if self._shared else self.src.read_decimated  # (the one read, given once)
             raw, valid = read(max_side, self.indexes, self.nodata)
             held, (data, valid) = self._fill_held(raw, True), self._scaled(raw, valid)  # (C, h, w)
-        share = [*held, note] if (note := fl.nodata_share_note(valid)) else held  # a collar the model sees as black
+        share = [*held, note] if (note := fl.nodata_share_note(valid, scene_size=(W, H))) else held  # a collar the model sees as black
         notes = [*self._notes(heard), *share, f"read shrunk from {W}x{H} to {data.shape[2]}x{data.shape[1]} px (the "
                  "model shrinks it further); shapes are given in the scene's pixels"]
         return RSImage(data=data, modality=self.modality, bands=list(self.bands), path=self.name,
