@@ -112,6 +112,10 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
             views = ", ".join(map(repr, fused.past_views))
             said.append("warning: " + inf.context_note(len(fused.past_views), m := (fused.answers or 1) - 1, inf.context_of(
                 model), f"{plural('view answer', m)} fused into it ({views}; not the answer itself)"))
+        if fused is not None and fused.answer != answer[0]:  # chat says "fused over 8 views:"; predict said no word, and
+            # 10 boxes against --tta none's 2 read as another model's (said after the views' notes, of the answer below)
+            said.append(f"the answer is fused over {fused.answers or len(tta.views)} --tta views; the plain view's "
+                        "own answer differs (--tta none gives it)")
         if fused is not None:
             answer = fused.as_answer()  # fused: its shapes pixel votes (unscored_note), not a plain one kept
     if past:  # its end is unreliable; generate no longer warns a batch at a time

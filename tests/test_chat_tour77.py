@@ -75,3 +75,24 @@ def test_two_modalities_to_image_are_named_as_such(ckpt, geotiff):
     assert f"error: /image: two modalities given (optical, sar): an image is read as one; give one (/image {geotiff} " \
            "sar), band names after it (R,G,B)" in said, said
     assert "band name" not in said.split("R,G,B)")[-1] and not repl.images
+
+
+@pytest.mark.parametrize("fused_text, said", [("<ref>ship</ref><box><loc_10><loc_10><loc_500><loc_500></box>", 1),
+                                              (None, 0)])
+def test_predict_says_its_answer_is_fused_where_it_differs(ckpt, geotiff, monkeypatch, capsys, fused_text, said):
+    """predict --tta printed the fused answer (10 boxes where --tta none gave 2) with no word that it was fused;
+    chat says "fused over 8 views:". A fused answer the same as the plain one is not said."""
+    from rsvlm import tta
+    from rsvlm.cli import main
+    from rsvlm.fusion import Fused
+
+    def fused_answers(ask, messages, inputs, answers, cfg, refused=None, on_views=None):
+        text = answers[0][0] if fused_text is None else fused_text
+        return [Fused(text, None, answers=8)]
+
+    monkeypatch.setattr(tta, "fused_answers", fused_answers)
+    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
+                 "--max-new-tokens", "4", "--tta", "dihedral"]) == 0
+    err = capsys.readouterr().err
+    note = "note: the answer is fused over 8 --tta views; the plain view's own answer differs (--tta none gives it)"
+    assert err.count(note) == said, err
