@@ -160,3 +160,31 @@ def test_pil_and_gdal_sources_mask_a_given_nodata_by_one_rule(tmp_path):
     flt = np.ones((1, 4, 4), np.float32)
     flt[0, 0, 0] = np.nan
     assert nodata_valid(pil, flt, None, float("nan")).sum() == 15  # NaN had held nowhere here
+
+
+def test_a_truncated_file_is_told_to_get_a_whole_copy(tmp_path):
+    """"read failed, file truncated or corrupt (…)" named the file but not what to do."""
+    from rsvlm.io.checks import DAMAGED, ImageReadError
+
+    full = write_geotiff(tmp_path / "s.tif", scene_bands(c=3, h=200, w=200), tiled=False)
+    data = full.read_bytes()
+    from PIL import Image
+
+    Image.fromarray(np.full((64, 64, 3), 9, np.uint8)).save(tmp_path / "p.png")
+    png = (tmp_path / "p.png").read_bytes()
+    for name, cut in (("cut.tif", data[: len(data) * 6 // 10]), ("head.tif", data[:2000]), ("cut.png", png[:-40])):
+        (tmp_path / name).write_bytes(cut)
+        with pytest.raises(ImageReadError, match=re.escape(str(tmp_path / name))) as e:
+            read_image(tmp_path / name)
+        assert "truncated or corrupt" in str(e.value) and str(e.value).endswith(DAMAGED) and str(e.value).count(
+            DAMAGED) == 1, str(e.value)
+
+
+def test_a_tiff_pil_cannot_open_named_png_is_read_by_gdal(tmp_path):
+    """A complex64 SAR GeoTIFF named .png was "not a readable image (cannot identify image file …)"."""
+    data = (np.arange(64 * 64).reshape(1, 64, 64) % 50 + 1j).astype(np.complex64)
+    path = write_geotiff(tmp_path / "sar.tif", data)
+    named = tmp_path / "sar.png"
+    named.write_bytes(path.read_bytes())
+    img = read_image(named)
+    assert img.modality == "sar" and any(n.startswith("a TIFF named .png") for n in img.notes), img.notes

@@ -56,6 +56,16 @@ def text_start(p) -> str | None:
     return first[:60] + ("…" if len(first) > 60 else "")
 
 
+DAMAGED = "; get a whole copy (copy or download it again: a transfer cut short leaves such a file)"
+
+
+def damaged(err: ImageReadError) -> ImageReadError:
+    """``err`` with what to do (``DAMAGED``) where it says a file is truncated or corrupt: that alone had been said."""
+    if type(err) is not ImageReadError or "truncated or corrupt" not in str(err) or DAMAGED in str(err):
+        return err
+    return ImageReadError(f"{err}{DAMAGED}")
+
+
 def not_readable(p, what: str, why) -> ImageReadError:
     """The error for a file whose format no reader recognised: said to be text where it is
     (``text_start``; a recognised text format, a VRT with a missing source, keeps the reader's words), an archive

@@ -10,7 +10,15 @@ from pathlib import Path
 import numpy as np
 
 from rsvlm.io.bandnames import band_name_from_file, same_band
-from rsvlm.io.checks import ImageReadError, gdal_message, gdal_path, mixed_types, not_readable, raw_cut_short
+from rsvlm.io.checks import (
+    ImageReadError,
+    damaged,
+    gdal_message,
+    gdal_path,
+    mixed_types,
+    not_readable,
+    raw_cut_short,
+)
 from rsvlm.io.fills import FILL_VALUES, nodata_valid
 from rsvlm.io.pil_source import exif_note, misnamed_notes
 from rsvlm.io.quality import mask_among_bands
@@ -48,7 +56,7 @@ def read_failed(name: str, err: BaseException) -> ImageReadError:
     why = gdal_message(err)
     if "No such file or directory" in why:
         return ImageReadError(f"{name}: read failed: a file it refers to is missing ({why})")
-    return ImageReadError(f"{name}: read failed, file truncated or corrupt ({why})")
+    return damaged(ImageReadError(f"{name}: read failed, file truncated or corrupt ({why})"))
 
 
 def _one_fill(files: list, masked: list[bool], any_value: bool = False) -> float | None:

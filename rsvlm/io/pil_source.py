@@ -66,6 +66,12 @@ def misnamed_notes(read: list[tuple[Path, str]]) -> list[str]:
     return [f"{kind}: {', '.join(names)}{' each' * (len(names) > 1)} read as one" for kind, names in groups.items()]
 
 
+def _tiff_start(path: Path) -> bool:
+    """Whether ``path`` starts as a TIFF (classic or BigTIFF, either byte order) does."""
+    with open(path, "rb") as f:
+        return f.read(4) in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
+
+
 class _ForGdal(Exception):
     """An image PIL would not read as it is: past its decompression-bomb guard, or colour with 16
     bits a channel, which PIL cuts to 8 (a 16-bit grey PNG it keeps)."""
@@ -110,6 +116,8 @@ def _read_pil(path: Path, png_checked: set | None = None) -> tuple[np.ndarray, i
     except Image.DecompressionBombError as e:
         raise _ForGdal(str(e)) from e
     except UnidentifiedImageError as e:
+        if _tiff_start(path):  # a TIFF PIL cannot open (complex SAR) named .png: "not a readable image" had ended it
+            raise _Misnamed(misnamed_note(path, "TIFF")) from e
         raise not_readable(path, "not a readable image", e) from e
     except (OSError, SyntaxError, ValueError) as e:  # PIL reports truncation as OSError
         raise ImageReadError(f"{path}: cannot decode image, truncated or corrupt ({e})") from e

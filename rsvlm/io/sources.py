@@ -22,6 +22,7 @@ from rsvlm.io.checks import (  # noqa: F401 (moved to checks.py; imported from h
     ImageReadError,
     _subdataset_file,
     check_image_path,
+    damaged,
     gdal_message,
     gtiff_page,
     header_data,
@@ -62,13 +63,23 @@ def _has_geo_sidecar(path: Path) -> bool:
 def open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: set | None = None):
     """One backend over ``names`` (several = one single-band file per band, same grid). A name is
     given to GDAL as written: ``Path`` would fold a subdataset's ``HDF5:a.h5://grid`` to ``:/grid``.
-    ``png_checked``: PNGs PIL decodes whose pixel data is known whole (``pngcheck.check_whole_png``)."""
+    ``png_checked``: PNGs PIL decodes whose pixel data is known whole (``pngcheck.check_whole_png``). A file
+    truncated or corrupt is an ``ImageReadError`` that says to get a whole copy (``checks.damaged``)."""
+    try:
+        return _open_source(names, gdal_cache_mb, png_checked)
+    except ImageReadError as e:
+        if (told := damaged(e)) is e:
+            raise
+        raise told from e
+
+
+def _open_source(names: list[Path | str], gdal_cache_mb: int = 64, png_checked: set | None = None):
     paths, misnamed = [Path(p) for p in names], None
     for name in names:  # as written: a URL's "//" unfolded
         check_image_path(name)
     if len(paths) == 1 and paths[0].suffix.lower() == ".hdr":  # an ENVI .img's header given for it
         found = header_files(paths[0], names[0])
-        src = open_source([str(found[0])], gdal_cache_mb, png_checked)
+        src = _open_source([str(found[0])], gdal_cache_mb, png_checked)
         others = ", ".join(f.name for f in found[1:])  # scene and scene.img both: the first is read, the rest said
         src.notes.append(f"{paths[0].name} is a raster header: read its data file {found[0].name}"
                          + (f" (also beside it: {others}; give the data file meant)" if others else ""))
