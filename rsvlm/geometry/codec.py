@@ -52,7 +52,11 @@ _TOKEN = re.compile(r"<loc_([0-9]+)>|<(/?)(ref|box|obb|point|poly|mask|grid)>|<(
 _PROMPT_TOKENS = (IMAGE_TOKEN, *task_tag_tokens())  # the tokenizer reads these as rsvlm tokens inside any text
 _SHAPE_TAGS = {f"<{k}>" for k in KINDS}
 _TAG_NAMES = [f"<{c}{t}>" for t in ("ref", *KINDS, "grid") for c in ("", "/")] + ["<row>", "<run>", "<loc_"]
-_CASED = re.compile(r"<(/?)(ref|box|obb|point|poly|mask|grid|row|run)>|<loc_[0-9]+>", re.IGNORECASE)  # <REF>, <Box>
+# a tag or location in other case (<REF>, <Box>, <LOC_5>); </row>, </run> are no tags in any case
+_CASED = re.compile(r"<(?:/?(?:ref|box|obb|point|poly|mask|grid)|row|run)>|<loc_[0-9]+>", re.IGNORECASE)
+# a <ref> label: a class name or referring phrase (57,784 synthetic and converted ones: 24 characters at most), not a
+# text; the constrained decoder stops one at rsvlm.model.grammar.MAX_LABEL_TOKENS
+MAX_LABEL_CHARS = 256
 
 
 @dataclass
@@ -75,7 +79,11 @@ def _label(obj: dict, where: str) -> str | None:
         raise ValueError(f"{where}: label must be None or a non-empty string, got {lab!r}")
     if _TOKEN.search(lab) or _CASED.search(lab) or any(t in lab for t in _PROMPT_TOKENS):  # <BOX>: decode reports it
         raise ValueError(f"{where}: label {lab!r} contains an rsvlm tag")
-    return lab.strip()
+    lab = lab.strip()
+    if len(lab) > MAX_LABEL_CHARS:  # decode would cut it
+        raise ValueError(f"{where}: label {lab[:40]!r}… is {len(lab)} characters, over {MAX_LABEL_CHARS}: "
+                         "a class name or referring phrase, not a text; shorten it")
+    return lab
 
 
 def _pairs(coords, n: int | None, where: str) -> list[list[float]]:
@@ -188,7 +196,8 @@ def encode(objects: list[dict], width: int, height: int, clamped: list[str] | No
     """Objects with pixel coords -> answer text (no spaces between tokens).
 
     Raises ValueError naming the object on bad input (unknown kind, wrong coordinate count,
-    non-finite values, an rsvlm token inside a label: a tag, ``<image>``, a task tag).
+    non-finite values, an rsvlm token inside a label: a tag, ``<image>``, a task tag; a label over
+    ``MAX_LABEL_CHARS``).
     Coordinates outside the image are clamped to its edge: a box or a point as it is, but an oriented box
     or a polygon with a vertex more than a bin off the image changes shape (each vertex moves alone), and
     ``clamped``, where given, gets one line per such object, naming it, for the caller to count or say.
@@ -403,6 +412,10 @@ def decode(text: str, width: int, height: int) -> Decoded:
                 out.problems.append(f"<ref>{phrase[:40]} is not closed by </ref>")
                 unshaped = None
             label = phrase.strip() or None
+            if label and len(label) > MAX_LABEL_CHARS:  # a runaway label: encode refuses it back
+                out.problems.append(f"<ref>{label[:40]}… is {len(label)} characters, over {MAX_LABEL_CHARS}; "
+                                    f"the label cut to {MAX_LABEL_CHARS}")
+                label = label[:MAX_LABEL_CHARS].rstrip()
             if label and (tok := next((t for t in _PROMPT_TOKENS if t in label), None)):  # encode refuses it back
                 out.problems.append(f"<ref>{phrase:.40}</ref> holds the prompt token {tok}; kept as its label")
             last_poly = None
