@@ -68,8 +68,6 @@ def names_meant(unknown, known, lead: str = "; ") -> str:
     return f"{lead}did you mean {', '.join(f'{c!r} for {n!r}' for n, c in near)}?" if near else ""
 
 
-
-
 def is_weight(value) -> bool:
     """Whether ``value`` is a weight: a finite number >= 0 (not 'x', null, -1, .inf)."""
     try:
