@@ -167,8 +167,16 @@ V4_CONFIG_KEYS = frozenset((
 def unknown_config_keys(model_type: str, conf: dict[str, Any]) -> list[tuple[str, list[str]]]:
     """(key, the defined keys it is close to) for each key of ``conf`` that transformers' config class for
     ``model_type`` does not define (transformers 4's ``V4_CONFIG_KEYS`` aside); a key another transformers config
-    class defines (``other_models_field``) is close to none (it is no typo)."""
-    return [(key, [] if others else close) for key, close, others in _unknown_keys(model_type, conf)]
+    class defines (``other_models_field``), given beside a key it is close to, is close to none (it is no typo)."""
+    return [(key, [] if foreign(close, others, conf) else close) for key, close, others in _unknown_keys(model_type, conf)]
+
+
+def foreign(close: list[str], others: list[str], conf: dict[str, Any]) -> bool:
+    """Whether an unknown key close to the defined keys ``close``, a field of the model types ``others``' configs, is
+    another model's field (``moe_intermediate_size`` beside ``intermediate_size``, as a config.json copied whole holds
+    them) rather than a typo: given alone it may stand for the key it is close to (``hidden_sizes``, a ResNet's
+    field, for ``hidden_size``; ``num_layers``, T5's), which would build at its default size."""
+    return bool(others) and any(c in conf for c in close)
 
 
 def _unknown_keys(model_type: str, conf: dict[str, Any]) -> list[tuple[Any, list[str], list[str]]]:
@@ -226,7 +234,8 @@ def check_config_keys(model_type: str, conf: dict[str, Any], where: str = "llm.c
     hf_clip tower's ``hf_config``) that transformers' config class does not define is stored and never
     read, so a typo ('hidden_sise') would build a model of the default size without a word: refused
     when it is close to a defined key, warned about otherwise (configs also take free-form extras), and where
-    another transformers model's config defines it (``video_token_id``), with those models named. A key that is
+    another transformers model's config defines it and it is given beside a key it is close to (``foreign``:
+    ``moe_intermediate_size`` beside ``intermediate_size``), with those models named. A key that is
     no string (YAML ``{1: 2}``): ValueError naming it (was transformers' "keywords must be strings")."""
     from transformers import CONFIG_MAPPING
 
@@ -235,10 +244,12 @@ def check_config_keys(model_type: str, conf: dict[str, Any], where: str = "llm.c
                          f"config fields, strings (hidden_size, …); remove it, or quote it if it is meant as a name")
     cls = CONFIG_MAPPING[model_type]
     for key, close, others in _unknown_keys(model_type, conf):
-        if close and not others:
-            raise ValueError(f"{where}.{key} is not a {cls.__name__} field; did you mean {close}?")
-        said = (f" (a field of {', '.join(others[:3])}{' …' if len(others) > 3 else ''}'s config in transformers, "
-                "not of this one)") if others else ""
+        models = f"{', '.join(others[:3])}{' …' if len(others) > 3 else ''}"
+        if close and not foreign(close, others, conf):  # alone, another model's field may stand for a key here
+            raise ValueError(f"{where}.{key} is not a {cls.__name__} field; did you mean {close}?" + (
+                f" ({models}'s config in transformers has a {key}, but no {' or '.join(close)} is given beside it: "
+                "taken for a typo)" if others else ""))
+        said = f" (a field of {models}'s config in transformers, not of this one)" if others else ""
         warnings.warn(f"{where}.{key} is not a {cls.__name__} field{said}; it is stored but no model code reads it",
                       stacklevel=3)
 

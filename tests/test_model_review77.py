@@ -1,0 +1,78 @@
+"""Review of stop 77's model work: another transformers model's config field given alone is still a typo (a
+ResNet's ``hidden_sizes`` for ``hidden_size`` built a default-width model with a warning), and the adapter-base
+fingerprint recorded before stop 77 still matches."""
+
+import hashlib
+import json
+import struct
+import warnings
+
+import pytest
+import torch
+
+
+@pytest.mark.parametrize("key, close", [("hidden_sizes", "hidden_size"), ("num_layers", "num_labels")])
+def test_another_models_field_alone_is_still_refused_as_a_typo(key, close):
+    """Stop 77 warned of any key some transformers config defines: ``hidden_sizes`` (ResNet's) and ``num_layers``
+    (T5's), refused before, built the default 4096-wide, 32-layer LlamaConfig with a warning. Alone such a key may
+    stand for the one it is close to: refused, saying which models define it; beside that key it is warned of."""
+    from rsvlm.model.convert_llava import check_key_typos
+    from rsvlm.model.llm_files import check_config_keys, unknown_config_keys
+
+    with pytest.raises(ValueError, match=rf"^llm.config.{key} is not a LlamaConfig field; did you mean \['{close}'\]\? "
+                                         rf"\(.+'s config in transformers has a {key}, but no {close} is given beside "
+                                         r"it: taken for a typo\)$"):
+        check_config_keys("llama", {key: 8})
+    assert unknown_config_keys("llama", {key: 8}) == [(key, [close])]
+    with pytest.raises(ValueError, match=rf"^config.json: {key} is not a LlamaConfig field; did you mean {close}\?"):
+        check_key_typos("config.json", {"model_type": "llama", key: 8})  # a converted LLaVA's config.json too
+    with pytest.warns(UserWarning, match=rf"^llm.config.{key} is not a LlamaConfig field \(a field of "):
+        check_config_keys("llama", {key: 8, close: 8})
+
+
+def test_an_hf_clip_towers_hf_config_typo_of_another_models_field_is_refused():
+    from rsvlm.model.llm_files import check_config_keys
+
+    with pytest.raises(ValueError, match=r"^hf_config.hidden_sizes is not a CLIPVisionConfig field; did you mean"):
+        check_config_keys("clip_vision_model", {"hidden_sizes": 64}, "hf_config")
+
+
+def _sampled_print(folder):
+    """The fingerprint as base_print computed it before stop 77 (its code, copied): what rsvlm_base.json records."""
+    from rsvlm.model.llm_files import weight_files
+
+    heads = {}
+    for f in [folder / n for n in weight_files(folder)]:
+        with f.open("rb") as h:
+            size = struct.unpack("<Q", h.read(8))[0]
+            heads.update({k: (f, 8 + size, v) for k, v in json.loads(h.read(size)).items() if k != "__metadata__"})
+    names, digest = sorted(heads), hashlib.sha256()
+    for name in names:
+        digest.update(f"{name}:{heads[name][2]['dtype']}:{heads[name][2]['shape']};".encode())
+    for name in names[:: max(1, len(names) // 8)][:8]:
+        file, start, entry = heads[name]
+        begin, end = entry["data_offsets"]
+        with file.open("rb") as h:
+            h.seek(start + begin)
+            digest.update(h.read(min(end - begin, 1 << 16)))
+    return digest.hexdigest()[:32]
+
+
+def test_an_adapter_base_record_written_before_stop_77_still_matches(tmp_path):
+    """own_llm's compare now hashes every tensor's ends (recorded nowhere); the adapter's recorded form must not
+    move, or every adapter-only checkpoint saved before would be refused as trained on another base."""
+    from safetensors.torch import save_file
+
+    from rsvlm.model.base_print import FINGERPRINT, fingerprint, other_base
+
+    base = tmp_path / "base"
+    base.mkdir()
+    torch.manual_seed(0)
+    save_file({f"model.layers.{i}.w": torch.randn(200, 300) for i in range(20)}, base / "model.safetensors")
+    assert fingerprint(base) == _sampled_print(base) != fingerprint(base, ends=True)
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / FINGERPRINT).write_text(json.dumps({"base": str(base), "fingerprint": _sampled_print(base)}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert other_base(adapter, str(base), base) == (None, None)
