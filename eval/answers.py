@@ -104,10 +104,11 @@ def reference_words(record: dict, yes_no: bool) -> str:
     if words := normalize_answer(ref := gt_answer(record), yes_no):
         return words
     letter = re.sub(r"[\W_]+", "", ref).lower() in ARTICLES  # "A", "(A)", "A.": an option's letter
-    raise BadReference("reference: nothing left once normalised", f"record {record['id']!r}: reference answer {ref[:40]!r} has nothing left once normalised "
-                     "(punctuation and the articles a, an, the are left out): no answer could match it" + (
-                         "; a multiple-choice letter? 'A' reads as the article: give the options' text (or 'option "
-                         "A') in the references and the answers" if letter else ""))
+    raise BadReference("reference: nothing left once normalised", f"record {record['id']!r}: reference answer "
+                       f"{ref[:40]!r} has nothing left once normalised (punctuation and the articles a, an, the are "
+                       "left out): no answer could match it" + (
+                           "; a multiple-choice letter? 'A' reads as the article: give the options' text (or 'option "
+                           "A') in the references and the answers" if letter else ""))
 
 
 def norm_label(label: Any) -> str:
@@ -171,9 +172,10 @@ def foreign_reference(record: dict) -> None:
     record, counted; a set all of them is refused."""
     answer = gt_answer(record)
     if other := next((f for f, mark in FORMAT_MARKS.items() if f != "rsvlm" and mark.search(answer)), None):
-        raise BadReference(f"reference: {other} geometry", f"record {record['id']!r}: the ground-truth answer holds {other} geometry "
-                           f"({answer[:80]!r}), which reads as no object: convert the set first (python -m data_gen "
-                           "convert llava rewrites GeoChat's boxes); --format is the predictions' format")
+        raise BadReference(f"reference: {other} geometry", f"record {record['id']!r}: the ground-truth answer holds "
+                           f"{other} geometry ({answer[:80]!r}), which reads as no object: convert the set first "
+                           "(python -m data_gen convert llava rewrites GeoChat's boxes); --format is the predictions' "
+                           "format")
 
 
 def gt_difficult(record: dict, n_objects: int) -> set[int]:
