@@ -22,6 +22,7 @@ quotes (``sar_looks: "4"``) is refused, naming file, line and key: YAML reads it
 from __future__ import annotations
 
 import dataclasses
+import re
 import sys
 import types
 import typing
@@ -215,7 +216,7 @@ def _unknown_keys(cls: type, data: dict, where: str, root: tuple[type, str], at:
         evals = {k: h for k in unknown if (h := no_eval([*at, k], lambda p: _keys_at(root[0], p)))}  # eval: {…}
         absent = "".join(no_key(cls, k, prefix) for k in unknown) + "".join(
             outdented(k, prefix, _sections(_field_types(root[0]))) for k in unknown if at) + "".join(
-            precision_flag(k, data[k], lambda p: _keys_at(root[0], p)) for k in unknown if not at)  # bf16: true
+            precision_flag(k, data.get(k), lambda p: _keys_at(root[0], p)) for k in unknown if not at)  # bf16: true
         errors.append(ConfigError(f"{prefix}{moved[0]} has moved to {_moved_to(cls, moved[0])}; write it there"
                                   if moved else unknown_refusal(cls.__name__, ftypes, _sections(ftypes), unknown,
                                                                 prefix, far, evals) + absent,
@@ -378,7 +379,9 @@ def load_yaml(path: str | Path, cls: type | None = None) -> dict[str, Any]:
     if data is None:  # empty, or comments only
         return {}
     if not isinstance(data, dict):  # "[]" or "false" read as {} before, so the file was silently ignored
-        raise ConfigError(f"{path}: top level must be a mapping, got {type(data).__name__} {data!r:.40}")
+        glued = isinstance(data, str) and re.match(r"[\w.]+:[^\s/]\S*", data)  # max_steps:3, a text to YAML (not C:/x)
+        raise ConfigError(f"{path}: top level must be a mapping, got {type(data).__name__} {data!r:.40}"
+                          + (f"; YAML needs a space after a key's colon: {glued[0].replace(':', ': ', 1)}" if glued else ""))
     return data
 
 
@@ -391,7 +394,7 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
     if path is not None:
         data = merge(data, with_bases(load_yaml(path, cls), cls, path.parent, (path.resolve(),)), cls)
     overrides = list(overrides or [])
-    data = apply_overrides(data, overrides, cls, *([str(path)] if path is not None else []))
+    data = apply_overrides(data, overrides, cls, *([str(path)] if path is not None else []), entry_slips=True)
     try:
         cfg = from_dict(cls, data)
         if why := own_problem(cfg):
@@ -403,7 +406,8 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
             raise ConfigError(f"override {culprit[-1]!r}: {e}{joined_hint(culprit[-1], cls)}" if culprit
                               else f"{cls.__name__}: {e}", keys=e.keys) from e
         file, key = next(((s, k) for k in e.keys if (s := set_in(path, k))), (path, None))
-        line = line_note(path, key) if key and not str(e).endswith((")", "?")) else ""  # a hint stays last
+        # the line: not after a hint, which stays last, nor an evaluation key's refusal, said as an override's is
+        line = line_note(path, key) if key and not e.evals and not str(e).endswith((")", "?")) else ""
         raise ConfigError(f"{file}: {e}{line}", keys=e.keys) from e
 
 

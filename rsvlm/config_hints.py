@@ -77,7 +77,9 @@ def unknown_refusal(cls_name: str, valid: Iterable[str], sections: dict[str, typ
             if rest else "") + next(iter(instead.values()), "")
     return (f"unknown {plural('key', len(unknown))} {', '.join(prefix + k for k in unknown)} for {cls_name}; "
             f"valid keys at this level: {', '.join(valid)}{hint}"
-            + "".join(colon_hint(k) for k in unknown if k.split(":", 1)[0] in valid))
+            + "".join(colon_hint(k) for k in unknown if k.split(":", 1)[0] in valid)
+            + "".join(f"; {prefix + k!r} has a space in its name (in quotes?): write {k.strip()}" for k in unknown
+                      if k.strip() != k and k.strip() in valid))  # "seed ": its space unseen in the message
 
 
 def belongs_under(sections: dict[str, type], unknown: list[str], prefix: str) -> str:

@@ -77,10 +77,13 @@ def _fitting(near: list[str] | None, value: Any, cls: type) -> list[str] | None:
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None = None,
-                    source: str = "the config it overrides") -> dict[str, Any]:
+                    source: str = "the config it overrides", *, entry_slips: bool = False) -> dict[str, Any]:
     """Set dotted keys in a nested dict. With ``cls``, unknown keys fail here with the valid keys listed,
     and a text field takes its value as written (``_as_written``). A key set below a value that is no
-    mapping (``optim.lr=…`` over a file's ``optim: fast``) fails, naming ``source``, where ``data`` came from."""
+    mapping (``optim.lr=…`` over a file's ``optim: fast``) fails, naming ``source``, where ``data`` came from.
+    ``entry_slips`` (``load_config``'s): a new entry of a mapping of sections that nothing names and whose name is a
+    slip of one there (``model.encoders.defualt.width=8``) is refused with the one meant (``_new_entry``); a
+    checkpoint's loader says its own (it adds no part at all)."""
     new_entries: list[tuple[str, int, str]] = []
     for n, text in enumerate(overrides):
         if (spaced := spaced_hint(overrides, n, cls)) is not None:
@@ -97,7 +100,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
             warnings.warn(f"override {text!r}: {'.'.join(path)} is set to the one text {value!r}; if that was "
                           f"several overrides, give {_per_argument(text, parts)}", stacklevel=3)
         node, node_cls = data, cls
-        if cls is not None and (slip := _new_entry(data, path, cls)):
+        if entry_slips and cls is not None and (slip := _new_entry(data, path, cls)):
             new_entries.append((text, *slip))
         for i, part in enumerate(path):
             if i < len(path) - 1 and cls is not None:  # a key below a number or text: say so, not "expected float"
