@@ -174,21 +174,22 @@ def _done_by(word: str) -> str:
     return ""
 
 
-COMMANDS = {"synth": "draw synthetic scenes in four modalities, with their ground truth and instruction records",
-            "convert": "make instruction records of a real dataset on disk (convert FORMAT --help)",
-            "chat": "chain a record file's questions of one image into multi-turn conversations",
-            "rebuild": "make a synth set's records again in another task / modality mix, no re-rendering"}
+COMMANDS = {"synth": (synth_main, "draw synthetic scenes in four modalities, with their ground truth and instruction records"),
+            "convert": (convert_main, "make instruction records of a real dataset on disk (convert FORMAT --help)"),
+            "chat": (chat_main, "chain a record file's questions of one image into multi-turn conversations"),
+            "rebuild": (rebuild_main, "make a synth set's records again in another task / modality mix, no re-rendering")}
+# each command's function and what it makes, in one table: two tables of the names could drift apart
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {"synth": synth_main, "convert": convert_main, "chat": chat_main, "rebuild": rebuild_main}
+    commands = {name: run for name, (run, _) in COMMANDS.items()}
     if not argv or argv[0] not in commands:
         asked = bool(argv) and argv[0] in ("-h", "--help", "help")  # asked for: stdout, exit 0; else a usage error
         print(f"usage: python -m data_gen {{{','.join(commands)}}} …  (--help after a command for its options)",
               file=sys.stdout if asked else sys.stderr)
         if asked or not argv:  # the usage line alone named the commands, not what each makes
-            print("\n".join(f"  {c:8} {what}" for c, what in COMMANDS.items()), file=sys.stdout if asked else sys.stderr)
+            print("\n".join(f"  {c:8} {what}" for c, (_, what) in COMMANDS.items()), file=sys.stdout if asked else sys.stderr)
         if argv and not asked:
             from rsvlm.near import did_you_mean
 
