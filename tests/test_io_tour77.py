@@ -188,3 +188,16 @@ def test_a_tiff_pil_cannot_open_named_png_is_read_by_gdal(tmp_path):
     named.write_bytes(path.read_bytes())
     img = read_image(named)
     assert img.modality == "sar" and any(n.startswith("a TIFF named .png") for n in img.notes), img.notes
+
+
+def test_a_band_count_the_modality_refuses_says_which_modalities_read_it(tmp_path):
+    """"4 bands cannot be read as optical; expected 3 bands (RGB), …" said nothing of what to do."""
+    path = write_geotiff(tmp_path / "rgbn.tif", scene_bands(c=4, h=32, w=32))
+    with pytest.raises(ValueError, match=re.escape(
+            f"{path}: 4 bands cannot be read as optical; expected 3 bands (RGB), 4 with alpha, or 1 grey band; it can "
+            "be read as msi, sar: give the one it is (--modality), or none to have it guessed")):
+        read_image(path, "optical")
+    one = write_geotiff(tmp_path / "t.tif", scene_bands(c=1, h=32, w=32))
+    with pytest.raises(ValueError, match=r"cannot be read as msi; .*; it can be read as optical, sar, ir: give the one"):
+        read_image(one, "msi")
+    assert read_image(path).modality == "msi"

@@ -144,7 +144,8 @@ def check_dtype(modality: str, dtype: str, path: str) -> None:
 
 
 def plan_bands(modality: str, count: int, alpha_index: int | None, identical: bool, path: str,
-               skip: set[int] = frozenset(), one_named_band: bool = False) -> tuple[list[int], str | None]:
+               skip: set[int] = frozenset(), one_named_band: bool = False, *, suggest: bool = True
+               ) -> tuple[list[int], str | None]:
     """Which source bands (0-based) to keep for ``modality``; ValueError when the count is wrong.
 
     ``identical``: all bands hold the same values (grey stored as RGB); ``skip``: bands left out
@@ -175,7 +176,20 @@ def plan_bands(modality: str, count: int, alpha_index: int | None, identical: bo
         if n == 3 and identical:
             return keep[:1], "3 identical bands (grey stored as RGB) read as 1 ir band"
     have = f"{n_bands(n)} ({len(skip)} more left out)" if skip else n_bands(count)
-    raise ValueError(f"{path}: {have} cannot be read as {modality}; expected {expected_bands(modality)}")
+    expected = expected_bands(modality)
+    fits = [m for m in MODALITIES if m != modality and suggest and "read it as" not in expected
+            and _plans(m, count, alpha_index, identical, path, skip, one_named_band)]  # what to do: it had not said
+    how = f"; it can be read as {', '.join(fits)}: give the one it is (--modality), or none to have it guessed" * bool(fits)
+    raise ValueError(f"{path}: {have} cannot be read as {modality}; expected {expected}{how}")
+
+
+def _plans(modality: str, *args) -> bool:
+    """Whether ``plan_bands`` reads the bands as ``modality``."""
+    try:
+        plan_bands(modality, *args, suggest=False)
+    except ValueError:
+        return False
+    return True
 
 
 def to_physical(raw: np.ndarray, modality: str, cfg: ReadConfig) -> tuple[np.ndarray, np.ndarray | None, str]:
