@@ -76,3 +76,17 @@ def test_an_adapter_base_record_written_before_stop_77_still_matches(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert other_base(adapter, str(base), base) == (None, None)
+
+
+def test_a_transformers_without_config_sources_refuses_as_before(tmp_path, monkeypatch):
+    """No ``models/*/configuration_*.py`` to read (another layout, sources not installed): no model is found, so a
+    key close to a defined one is refused as it was before stop 77, with no error of the scan's own."""
+    import transformers
+
+    from rsvlm.model.llm_files import check_config_keys, other_models_field
+
+    monkeypatch.setattr(transformers, "__file__", str(tmp_path / "transformers" / "__init__.py"))
+    assert other_models_field("moe_intermediate_size") == []
+    with pytest.raises(ValueError, match=r"^llm.config.moe_intermediate_size is not a LlamaConfig field; did you mean "
+                                         r"\['intermediate_size'\]\?$"):
+        check_config_keys("llama", {"moe_intermediate_size": 8, "intermediate_size": 16})
