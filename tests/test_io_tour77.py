@@ -201,3 +201,7 @@ def test_a_band_count_the_modality_refuses_says_which_modalities_read_it(tmp_pat
     with pytest.raises(ValueError, match=r"cannot be read as msi; .*; it can be read as optical, sar, ir: give the one"):
         read_image(one, "msi")
     assert read_image(path).modality == "msi"
+    sar = write_geotiff(tmp_path / "c.tif", (scene_bands(c=1, h=32, w=32) + 1j).astype(np.complex64))
+    with pytest.raises(ValueError, match=re.escape(f"{sar}: complex complex64 data can only be read as sar, not ir: "
+                                                   "give --modality sar, or none to have it guessed")):
+        read_image(sar, "ir")

@@ -138,7 +138,8 @@ def expected_bands(modality: str) -> str:
 def check_dtype(modality: str, dtype: str, path: str) -> None:
     kind = np.dtype(dtype).kind
     if kind == "c" and modality != "sar":
-        raise ValueError(f"{path}: complex {dtype} data can only be read as sar, not {modality}")
+        raise ValueError(f"{path}: complex {dtype} data can only be read as sar, not {modality}: give --modality sar, "
+                         "or none to have it guessed")
     if kind not in "uifc":
         raise ValueError(f"{path}: unsupported dtype {dtype} (expected uint8/uint16/int/float/complex)")
 
