@@ -57,16 +57,23 @@ from rsvlm.tta import MODES, FuseConfig
 VIS_MAX_SIDE = 4096  # longest side of an overlay; with --tile the scene is read shrunk to it
 
 
+def fused_note(views: int) -> str:
+    """The note where a fused answer differs from the plain one: chat says "fused over 8 views:", predict said no
+    word, and 10 boxes against --tta none's 2 read as another model's."""
+    return f"the answer is fused over {views} --tta views; the plain view's own answer differs (--tta none gives it)"
+
+
 def ask(model, processor, images: list, question: str, max_new_tokens: int,
         constrain: bool = True, tta: FuseConfig | None = None, min_objects: int = 0,
-        by_class: bool = False, notes: list[str] | None = None) -> inf.Answer:
+        by_class: bool = False, notes: list[str] | None = None, fused_notes: list[str] | None = None) -> inf.Answer:
     """One single-turn answer (greedy) for a list of RSImages, and a score per shape it closes
     (``inference.Answer``: ``cut`` where the token limit stopped it). With ``tta``, an answer of shapes only
     or short text is fused over the image's views (rsvlm.tta; asked without ``min_objects``, counted by a
     progress bar: plain lines off a terminal); a fused answer is ``cut``, or ``past_context``, where any answer fused was.
     ``notes`` gets a refused view, view answers left out of the fusion, why "None." replaced the plain answer's
     shapes (``Fused.voted_out``), which answer was cut and which ran
-    past the LLM's context (a warning: "warning: …"). ``min_objects``, ``by_class``: ``inference.generate_answers``."""
+    past the LLM's context (a warning: "warning: …"). ``fused_notes`` gets ``fused_note`` where the fused answer differs
+    from the plain one (predict's own list may be ``notes``). ``min_objects``, ``by_class``: ``inference.generate_answers``."""
     msgs = [[{"role": "user", "content": inf.user_text(question, images, True, processor.prompt)}]]
     inputs = [[inf.model_input(im) for im in images]]
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
@@ -112,10 +119,8 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
             views = ", ".join(map(repr, fused.past_views))
             said.append("warning: " + inf.context_note(len(fused.past_views), m := (fused.answers or 1) - 1, inf.context_of(
                 model), f"{plural('view answer', m)} fused into it ({views}; not the answer itself)"))
-        if fused is not None and fused.answer != answer[0]:  # chat says "fused over 8 views:"; predict said no word, and
-            # 10 boxes against --tta none's 2 read as another model's (said after the views' notes, of the answer below)
-            said.append(f"the answer is fused over {fused.answers or len(tta.views)} --tta views; the plain view's "
-                        "own answer differs (--tta none gives it)")
+        if fused is not None and fused.answer != answer[0] and fused_notes is not None:
+            fused_notes.append(fused_note(fused.answers or len(tta.views)))
         if fused is not None:
             answer = fused.as_answer()  # fused: its shapes pixel votes (unscored_note), not a plain one kept
     if past:  # its end is unreliable; generate no longer warns a batch at a time
@@ -350,7 +355,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         notes: list[str] = []
         try:
             answer = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding,
-                         tta, args.min_objects, args.det_by_class, notes)
+                         tta, args.min_objects, args.det_by_class, notes, notes)  # fused_note among them
         except KeyboardInterrupt:  # nothing to keep: no answer yet
             print("\nrsvlm predict: stopped (Ctrl-C) before the answer; nothing written", file=sys.stderr)
             return 130
