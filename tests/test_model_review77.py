@@ -90,3 +90,20 @@ def test_a_transformers_without_config_sources_refuses_as_before(tmp_path, monke
     with pytest.raises(ValueError, match=r"^llm.config.moe_intermediate_size is not a LlamaConfig field; did you mean "
                                          r"\['intermediate_size'\]\?$"):
         check_config_keys("llama", {"moe_intermediate_size": 8, "intermediate_size": 16})
+
+
+def test_weights_that_do_not_fit_still_hint_another_models_field_as_a_typo(monkeypatch):
+    """``mismatch_note`` reads ``to_dict()``, which holds every defined key, so stop 77's rule dropped its hint for a
+    ResNet's ``hidden_sizes`` in a hand-edited config.json: the very typo that built the wrong shapes. Hinted again,
+    with no transformers source read for it (an error path listing every close key)."""
+    from transformers import LlamaConfig
+
+    from rsvlm.model import llm_files
+
+    monkeypatch.setattr(llm_files, "other_models_field", lambda key: pytest.fail(f"scanned for {key}"))
+
+    class Built:
+        config = LlamaConfig(hidden_sizes=8, num_hidden_layers=1)
+
+    note = llm_files.mismatch_note("/x", Built(), [("model.embed_tokens.weight", (10, 8), (10, 4096))])
+    assert note.endswith("config.json has 'hidden_sizes' (did you mean 'hidden_size'?)")

@@ -179,9 +179,10 @@ def foreign(close: list[str], others: list[str], conf: dict[str, Any]) -> bool:
     return bool(others) and any(c in conf for c in close)
 
 
-def _unknown_keys(model_type: str, conf: dict[str, Any]) -> list[tuple[Any, list[str], list[str]]]:
+def _unknown_keys(model_type: str, conf: dict[str, Any], scan: bool = True) -> list[tuple[Any, list[str], list[str]]]:
     """(key, the defined keys it is close to, the other model types whose config defines it) per unknown key; the
-    other models are looked for only for a key close to a defined one (a typo's suspect), so a build pays nothing."""
+    other models are looked for only for a key close to a defined one (a typo's suspect), so a build pays nothing
+    (nor where not ``scan``: none are)."""
     import inspect
 
     from transformers import CONFIG_MAPPING, PretrainedConfig
@@ -195,7 +196,7 @@ def _unknown_keys(model_type: str, conf: dict[str, Any]) -> list[tuple[Any, list
     # slips=False: a close key is refused, a far one warned of; a free-form extra one slip from a short key stays so
     for key in sorted(set(conf) - known, key=str):
         close = near_names(key, sorted(known), n=3, cutoff=0.8, slips=False)
-        out.append((key, close, other_models_field(key) if close and isinstance(key, str) else []))
+        out.append((key, close, other_models_field(key) if scan and close and isinstance(key, str) else []))
     return out
 
 
@@ -258,11 +259,12 @@ def mismatch_note(path: str, llm: nn.Module, mismatched, key: str = "llm.name_or
     """Why the weights in ``path`` (given as ``key``) do not fit the model its config.json builds (``llm``): the
     first tensor that does not of ``mismatched`` ((name, saved shape, built shape), transformers'
     ``mismatched_keys``), and the keys of its (text) config that its config class does not define that are
-    close to one it does (a typo leaves that one at its default)."""
+    close to one it does (a typo leaves that one at its default; another model's field too: ``to_dict`` holds every
+    key, so ``foreign`` cannot tell, and the shapes already say something is off)."""
     name, saved, built = sorted(mismatched, key=lambda m: m[0])[0]
     text = llm.config.get_text_config()
-    typos = [f"{k!r} (did you mean {close[0]!r}?)" for k, close in unknown_config_keys(text.model_type, text.to_dict())
-             if close]
+    unknown = _unknown_keys(text.model_type, text.to_dict(), scan=False)
+    typos = [f"{k!r} (did you mean {close[0]!r}?)" for k, close, _ in unknown if close]
     return (f"{f'{key} ' if key else ''}{path}: its weights do not fit the {type(llm).__name__} its config.json builds: "
             f"{counted(len(mismatched), 'tensor')} of another shape (first: {name} saved {tuple(saved)}, built {tuple(built)})"
             + (f"; config.json has {', '.join(typos)}" if typos else "; is config.json the one saved with them?"))
