@@ -1,7 +1,7 @@
 """Tour 77 (D) of the converters and tiling: a JPEG's dark shadow or bright snow at the edge is no collar; the
 collar look reads the whole image only where its edge has a collar's value; a label PNG past PIL's pixel limit is
-read through GDAL, not skipped; ``note_near_copies`` lives beside ``edge_overlap``; a plural ``--classes`` note
-under ``--limit`` says it covers the files read."""
+read, not skipped; ``note_near_copies`` lives beside ``edge_overlap``; a plural ``--classes`` note under ``--limit``
+says it covers the files read."""
 
 import json
 from pathlib import Path
@@ -83,7 +83,7 @@ def mask_pair(folder, side: int = 64):
     return folder
 
 
-def test_a_label_png_past_pils_pixel_limit_is_read_through_gdal(tmp_path, monkeypatch):
+def test_a_label_png_past_pils_pixel_limit_is_read_not_skipped(tmp_path, monkeypatch):
     """A masks label past PIL's decompression-bomb limit (a DOTA-v2 scene's) was skipped as unreadable_label,
     "could be decompression bomb DOS attack", its image read by rasterio in strips all the same."""
     from data_gen.convert.labelread import read_label
@@ -100,7 +100,7 @@ def test_a_label_png_past_pils_pixel_limit_is_read_through_gdal(tmp_path, monkey
 
 
 def test_a_truncated_label_png_past_the_limit_is_still_caught(tmp_path, monkeypatch):
-    """GDAL reads a truncated 8-bit PNG whole without an error: its pixel data is checked first."""
+    """PIL (as GDAL) reads a truncated PNG whole without an error: its pixel data is checked first."""
     from data_gen.convert.common import ConversionError
     from data_gen.convert.labelread import read_label
 

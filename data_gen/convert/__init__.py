@@ -11,8 +11,10 @@ printed. ``--strict`` turns the first bad annotation into an error naming its fi
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
+import time
 from importlib import import_module
 from pathlib import Path
 
@@ -123,6 +125,20 @@ def src_not_taken(parser: argparse.ArgumentParser, argv: list[str]) -> str | Non
             + ", ".join(f"{a.option_strings[0]} ({a.help})" for a in takes))
 
 
+def write_failed(e: OSError, args: argparse.Namespace) -> bool:
+    """Whether ``e`` is a write under ``args.out`` failing: a full disk or quota (a write's or a flush's error names
+    no file) or an error naming a file under ``--out`` and under no input option (an ``--out`` above its inputs)."""
+    if e.errno in (errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)):
+        return True
+    if not e.filename:
+        return False
+    where = Path(e.filename).absolute()
+    given = []  # the input files and folders
+    for v in (getattr(args, k, None) for k in INPUTS):
+        given += [Path(p).absolute() for p in (v if isinstance(v, list) else [v]) if p is not None]
+    return where.is_relative_to(Path(args.out).absolute()) and not any(where.is_relative_to(p) for p in given)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry for ``python -m data_gen convert``: 0 on success, 2 with the error on stderr; a run
     that writes no record at all is an error too, naming the input options and the empty records
@@ -138,16 +154,20 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.commands[args.format]
     if twice := given_twice(sub, argv):  # --ann a.json --ann b.json converted b.json alone, unsaid
         sub.error(twice)
+    began = time.time()
     try:
         stats = _convert(args)
     except ConversionError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except OSError as e:  # writing a record, an image or a tile (a full disk): its traceback named no way on
-        if not e.filename or not Path(e.filename).absolute().is_relative_to(Path(args.out).absolute()):
+        if not write_failed(e, args):
             raise
-        print(f"error: {e.filename}: cannot write ({e.strerror}); {args.out} holds what was written before it "
-              "(its stats.json says what)", file=sys.stderr)
+        done = Path(args.out, "stats.json")  # unwritten on a full disk: an earlier run's would be taken for this one's
+        said = ("its stats.json says what" if done.is_file() and done.stat().st_mtime > began - 0.5 else
+                "its stats.json could not be written")
+        print(f"error: {e.filename or args.out}: cannot write ({e.strerror}); the run stopped, {args.out} holds what "
+              f"was written before it ({said})", file=sys.stderr)
         return 2
     if not stats["records"]:
         left = {**stats["skipped"], **{f"left out by {k}": n for k, n in stats["filtered"].items()}}

@@ -56,12 +56,11 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
     if path.is_file() and path.stat().st_size == 0:  # was PIL's "cannot identify image file"
         raise ConversionError(f"{path}: cannot read label (empty file, 0 bytes)")
     try:
-        deep, large = _deep_png(path), _png_past_pil_limit(path)
-        if deep or large:
+        if deep := _deep_png(path):
             from rsvlm.io.pngcheck import check_png_data
 
             check_png_data(path)  # GDAL reads its bands at 16 bits (PIL's RGB kept the high byte: a 0/1 mask read 0)
-        if path.suffix.lower() in (".tif", ".tiff") or deep or large:  # GDAL reads a truncated 8-bit PNG unsaid
+        if path.suffix.lower() in (".tif", ".tiff") or deep:
             with open_raster(path) as ds:
                 a, nodata = ds.read(), ds.nodata  # (bands, h, w)
                 table = _colormap(ds) if ds.count == 1 else None  # (colours (N, 3), alpha (N,)) or None
@@ -142,7 +141,7 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
 
         if is_png(path):  # PIL decodes a stream that ends early without a word, the rows it lacks 0: no change
             check_png_data(path)
-        with Image.open(path) as im:
+        with _open_png_past_limit(path) if _png_past_pil_limit(path) else Image.open(path) as im:
             im.load()
             clear = _transparent(im) if rgb or grey_levels else None
             if clear is not None and voids is not None:
@@ -176,9 +175,9 @@ def read_label(path: Path, rgb: bool, grey_levels: bool = False, out: Output | N
 
         from rsvlm.io.library_log import gdal_message
 
-        if isinstance(e, Image.DecompressionBombError):  # a JPEG or BMP label past PIL's limit (a PNG's GDAL reads)
+        if isinstance(e, Image.DecompressionBombError):  # a JPEG or BMP label past PIL's limit (a PNG is read)
             raise ConversionError(f"{path}: cannot read label: past PIL's pixel limit ({e}); save it as a PNG or "
-                                  "GeoTIFF, which are read through GDAL, or cut it into tiles") from e
+                                  "GeoTIFF, which are read past it, or cut it into tiles") from e
         # (rasterio's "Read failed. See previous exception for details." alone said nothing)
         raise ConversionError(f"{path}: cannot read label ({gdal_message(e)})") from e
 
@@ -212,8 +211,8 @@ def _mask_band(ds):
 
 def _png_past_pil_limit(path: Path) -> bool:
     """Whether ``path`` is a PNG whose header's size is past PIL's decompression-bomb limit (twice
-    ``Image.MAX_IMAGE_PIXELS``, where PIL raises; a DOTA-v2 scene's 20000 px label): such a label is read through
-    GDAL, as a GeoTIFF is (it was skipped, ``unreadable_label``, "could be decompression bomb DOS attack")."""
+    ``Image.MAX_IMAGE_PIXELS``, where PIL raises; a DOTA-v2 scene's 20000 px label): such a label is read by
+    ``_open_png_past_limit`` (it was skipped, ``unreadable_label``, "could be decompression bomb DOS attack")."""
     from PIL import Image
 
     with open(path, "rb") as f:
@@ -221,6 +220,15 @@ def _png_past_pil_limit(path: Path) -> bool:
     limit = Image.MAX_IMAGE_PIXELS
     return (head[:8] == b"\x89PNG\r\n\x1a\n" and len(head) == 24 and limit is not None
             and int.from_bytes(head[16:20], "big") * int.from_bytes(head[20:24], "big") > 2 * limit)
+
+
+def _open_png_past_limit(path: Path):
+    """The PNG ``path`` opened by PIL's PNG reader past its pixel limit (the check is ``Image.open``'s alone), so
+    read as one under it is (through GDAL a 1-bit mask read 0/1, a 16-bit grey one was not narrowed to 8 bits and a
+    tRNS colour was nodata, not transparent). Its caller checks its pixel data first; it is held whole in memory."""
+    from PIL import PngImagePlugin
+
+    return PngImagePlugin.PngImageFile(path)
 
 
 def _deep_png(path: Path) -> bool:
