@@ -4,6 +4,7 @@ fingerprint recorded before stop 77 still matches."""
 
 import hashlib
 import json
+import shutil
 import struct
 import warnings
 
@@ -107,3 +108,23 @@ def test_weights_that_do_not_fit_still_hint_another_models_field_as_a_typo(monke
 
     note = llm_files.mismatch_note("/x", Built(), [("model.embed_tokens.weight", (10, 8), (10, 4096))])
     assert note.endswith("config.json has 'hidden_sizes' (did you mean 'hidden_size'?)")
+
+
+@pytest.mark.filterwarnings("ignore:.*holds no vision tower weights")
+def test_a_diff_saved_tower_config_with_another_models_field_for_a_size_is_refused(tmp_path, tiny_llava):
+    """A tower config.json saved without defaults gets CLIP's hidden_size, patch_size and image_size filled in
+    before its typos were checked, so ``patch_sizes`` (a PVT field) sat beside a filled ``patch_size`` and passed as
+    another model's field: converted at CLIP's default patch size. Its keys are checked as given."""
+    from conftest import write_llava
+
+    from rsvlm.model import convert_llava
+
+    sd, conf, tower, tok = tiny_llava
+    full = shutil.copytree(tower, tmp_path / "tower")
+    own = json.loads((full / "config.json").read_text())
+    own["patch_sizes"] = own.pop("patch_size")
+    (full / "config.json").write_text(json.dumps({**own, "model_type": "clip_vision_model"}))
+    src = write_llava(tmp_path / "orig", sd, conf, tok)
+    with pytest.raises(ValueError, match=r"config\.json: patch_sizes is not a CLIPVisionConfig field; did you mean "
+                                         r"patch_size\?"):
+        convert_llava(src, tmp_path / "out", vision_tower=full)

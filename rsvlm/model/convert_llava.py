@@ -232,7 +232,7 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
         if not (tower_dir / "config.json").is_file():
             raise FileNotFoundError(f"vision tower {tower_dir}: no config.json (a local CLIP in HF layout)")
         tconf = read_json_object(tower_dir / "config.json")
-        hf_vision = dict(tconf.get("vision_config", tconf))
+        hf_vision = given = dict(tconf.get("vision_config", tconf))  # given: its typos are checked without defaults
         if tconf.get("model_type") in ("clip", "clip_vision_model"):  # a diff-saved config leaves out defaults
             from transformers import CLIPVisionConfig
 
@@ -241,7 +241,7 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
         lacking = [k for k in ("hidden_size", "patch_size", "image_size") if k not in hf_vision]
         if lacking:
             raise ValueError(f"vision tower {tower_dir}/config.json: not a CLIP vision config (no {lacking})")
-        check_key_typos(tower_dir / "config.json", hf_vision, "vision_config." if "vision_config" in tconf else "",
+        check_key_typos(tower_dir / "config.json", given, "vision_config." if "vision_config" in tconf else "",
                         "clip_vision_model")  # was named as encoders.default.hf_config.KEY, not the tower's file
         if not tower:
             tower = _read_weights(tower_dir)
