@@ -293,9 +293,10 @@ _SIDE_SAID = re.compile(r"(?:from|counting)\s+(?:the\s+)?(?:very\s+|far\s+)?(?:l
 TRAVEL_VERBS = (r"mov(?:e|es|ed|ing)|go(?:es|ing)?|head(?:s|ed|ing)?|flow(?:s|ed|ing)?|run(?:s|ning)?|ran"
                 r"|travel(?:s|led|ling|ed|ing)?|drift(?:s|ed|ing)?|sail(?:s|ed|ing)?|fl(?:y|ies|ying|ew|own)"
                 r"|driv(?:e|es|en|ing)|drove")
-_MOVING = (rf"{TRAVEL_VERBS}|went"
-           r"|taxi(?:s|es|ed|ing)?|cross(?:es|ed|ing)?|pass(?:es|ed|ing)?|walk(?:s|ed|ing)?|steam(?:s|ed|ing)?"
-           r"|cruis(?:e|es|ed|ing)|roll(?:s|ed|ing)?|stream(?:s|ed|ing)?|blow(?:s|n|ing)?|blew|com(?:e|es|ing)|came"
+# and more verbs of moving, which make a "left" or "right" after them a side too (``tta_senses.is_towards``)
+MOVE_VERBS = (rf"{TRAVEL_VERBS}|went|taxi(?:s|es|ed|ing)?|cross(?:es|ed|ing)?|pass(?:es|ed|ing)?|walk(?:s|ed|ing)?"
+              r"|steam(?:s|ed|ing)?|cruis(?:e|es|ed|ing)|roll(?:s|ed|ing)?")
+_MOVING = (rf"{MOVE_VERBS}|stream(?:s|ed|ing)?|blow(?:s|n|ing)?|blew|com(?:e|es|ing)|came"
            r"|arriv(?:e|es|ed|ing)|approach(?:es|ed|ing)?|turn(?:s|ed|ing)?|veer(?:s|ed|ing)?|swerv(?:e|es|ed|ing)"
            r"|motion|movement|traffic")
 _A_SIDE = r"(?:the\s+)?(?:very\s+|far\s+)?(?:left|right|top|bottom|north|south|east|west)(?![^\W_])"

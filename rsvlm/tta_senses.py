@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import re
 
-from rsvlm.tta_lines import TRAVEL_VERBS
+from rsvlm.tta_lines import MOVE_VERBS
 from rsvlm.tta_tables import cased, side_words, whole_words
 
 
@@ -63,18 +63,17 @@ _JUST = (_side_before(r"veer\w*", "left"),
          re.compile(r"\s+(?:behind|by|along|across|away|past|over|through|into|around)\b", re.I))
 
 # a verb of heading or moving (or "at", "on", "in", "from", "into") before "left" or "right" makes it a side, no "just"
-# nor remaining: "planes face left", "ships moving right along the road", "the ship at right by the dock"
+# nor remaining: "planes face left", "ships moving right along the road", "the ship at right by the dock"; a verb of
+# heading (these) even before a place's word: "planes face right next to the hangar", "heading right near the bridge"
 _TOWARDS = frozenset(("face", "faces", "facing", "point", "points", "pointing", "lean", "leans", "leaning", "tilted",
-                      "tilts", "oriented", "angled", "aligned", "at", "on", "in", "from", "into"))
-# verbs of moving beyond ``TRAVEL_VERBS`` (which ``_UPDOWN`` and ``_still`` read too): "The plane taxis left"
-_MOVES = (r"went|taxi(?:s|es|ed|ing)?|cross(?:es|ed|ing)?|pass(?:es|ed|ing)?|walk(?:s|ed|ing)?|steam(?:s|ed|ing)?"
-          r"|cruis(?:e|es|ed|ing)|roll(?:s|ed|ing)?")
+                      "tilts", "oriented", "angled", "aligned", "head", "heads", "headed", "heading", "at", "on", "in",
+                      "from", "into"))
 
 
 def is_towards(word: str) -> bool:
-    """Whether the lowercased ``word`` makes a "left" or "right" after it a side (``_TOWARDS``, or a verb of travel:
-    ``tta_lines.TRAVEL_VERBS``, one list with the ways ``_UPDOWN`` and ``_still`` read, or ``_MOVES``)."""
-    return word in _TOWARDS or re.fullmatch(f"{TRAVEL_VERBS}|{_MOVES}", word) is not None
+    """Whether the lowercased ``word`` makes a "left" or "right" after it a side (``_TOWARDS``, or a verb of moving:
+    ``tta_lines.MOVE_VERBS``, one list with the ways ``_still`` reads)."""
+    return word in _TOWARDS or re.fullmatch(MOVE_VERBS, word) is not None
 
 
 def word_before(text: str, start: int) -> str:
