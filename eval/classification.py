@@ -47,7 +47,7 @@ def score(items: list[common.Item], args=None) -> dict:
     for it in common.progress(items, "classification"):
         pred, status = predicted_label(it)
         statuses.append(status)
-        pairs.append((reference_words(it.record, yes_no=False), pred, status))  # "." or "-": an error
+        pairs.append((reference_words(it.record, yes_no=False), pred, status))  # "." or "-": skipped by main's check
     classes = sorted({g for g, _, _ in pairs})
     # the bundled model says "harbour", NWPU-RESISC45 "harbor": was wrong, "(other)". Its own record's class first (a
     # set of NWPU's "harbor" and the synthetic scenes' "harbour" holds both: "harbour" was wrong to "harbor" there

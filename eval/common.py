@@ -249,14 +249,25 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     """Scores as a dict: headline metrics and counts at top level, ``by_modality`` beside."""
     decoded: dict | None = {} if references else None  # id -> the reference decoded as load_gt checked it, read
     check = check or (foreign_reference if geometry and references else None)
-    records, other, all_ids = load_gt(args.gt, tasks, keep, geometry, decoded, report := ReadReport(str(args.gt)), check)
+    unscorable: list[str] = []  # ids of the records check skipped: their predictions go unscored, said in the note
+
+    def checked(rec: dict) -> object:
+        try:
+            return check(rec)
+        except BadReference:
+            unscorable.append(rec["id"])
+            raise
+
+    records, other, all_ids = load_gt(args.gt, tasks, keep, geometry, decoded, report := ReadReport(str(args.gt)),
+                                      checked if check else None)
     preds = load_predictions(args.pred)
     check_predictions(args.gt, args.pred, preds)
+    answered = sum(i in preds.by_id for i in unscorable)
     if not records:  # no task: plain LLaVA data, or GeoChat's own tags ([refer], [identify]) left unconverted
         untasked = (f"; 'None' is {counted(other['None'], 'record')} with no \"task\" field and no tag such as [vqa] opening the "
                     "question (python -m data_gen convert llava rewrites GeoChat's tags and takes --task)") if other["None"] else ""
         left = f"; {change_left(n, task_name)}" if (n := other.get("change (not kept)")) else ""  # was the count alone
-        bad = f"; {note}" if (note := bad_gt_note(report)) else ""  # the task's own all bad: was 'found {vqa: 10}' alone
+        bad = f"; {note}" if (note := bad_gt_note(report, answered)) else ""  # the task's own all bad: was 'found {vqa: 10}' alone
         raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'no record at all: an empty file, blank lines alone or an empty JSON array'}){untasked}{left}{scripts_for(other)}{bad}")
     h = hashlib.sha256()  # the set's records, sized or not, a record at a time (not the whole set's JSON in one string)
     for r in sorted(records, key=lambda r: str(r.get("id"))):
@@ -276,9 +287,9 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
         if not (where := record_line(args.gt, str(e))):
             raise
         raise ScoreError(f"{where}: {e}") from e
-    scores.setdefault("notes", []).extend(size_notes + [n for n in [bad_gt_note(report), unknown_note(items)] if n])
+    scores.setdefault("notes", []).extend(size_notes + [n for n in [bad_gt_note(report, answered), unknown_note(items)] if n])
     scores["n_gt_other_tasks"], scores["n_gt_unsized"] = dict(other), unsized  # unsized: left out, named in a note
-    scores["n_gt_bad_records"] = report.n_skipped  # malformed: skipped as rsvlm eval skips them, named in a note
+    scores["n_gt_bad_records"] = report.n_skipped  # malformed or unscorable: skipped, named in a note
     scores["n_gt_no_task"] = other["None"]  # no rsvlm task: no script scores them
     scores["n_pred_other_task"] = dict(foreign_tasks(preds, {r["id"] for r in records}))  # scored by their ids
     scores["n_pred_bad_lines"] = preds.n_bad_lines

@@ -186,11 +186,16 @@ def malformed_refusal(report: ReadReport) -> str:
     if total == 1:  # its one record's fault, naming the file and line as it is
         return first
     said = f"every one of its {total} records is" if n == total else f"{n} of its {total} records are"
-    refs = sum(v for k, v in report.skipped.items() if k.startswith("reference: "))  # load_gt's check's: not malformed
+    refs = n_unscorable(report)  # load_gt's check's: not malformed
     bad = "malformed" if not refs else "unscorable" if refs == n else "malformed or unscorable"
     return (f"{report.path}: {said} {bad} ({gt_reasons(report)})" + (
         f", {MALFORMED_SHARE:.0%} or more (the scorers skip fewer, counted)" if n < total else "")
         + f": the wrong file, or another format? First: {first}")
+
+
+def n_unscorable(report: ReadReport) -> int:
+    """The records ``load_gt``'s ``check`` skipped (``BadReference``, ``reference: …`` reasons), none malformed."""
+    return sum(v for k, v in report.skipped.items() if k.startswith("reference: "))
 
 
 def gt_reasons(report: ReadReport) -> str:

@@ -18,7 +18,7 @@ from eval.answers import FORMAT_MARKS, UNPARSEABLE, gt_answer, modality, not_tex
 from eval.counts import counted, their
 from eval.flags import is_cut, is_errored, is_past_context
 from eval.image_sizes import image_root, size_note
-from eval.inputs import BLIND, Item, PredictionFile, ScoreError, gt_reasons, load_predictions
+from eval.inputs import BLIND, Item, PredictionFile, ScoreError, gt_reasons, load_predictions, n_unscorable
 from eval.object_notes import (
     normalised_objects_note,
     objects_answer_note,
@@ -322,22 +322,26 @@ def read_run(pred: str | Path, n_missing: int = 1) -> tuple[dict | None, str | N
     return run, "; ".join(notes) or None
 
 
-def bad_gt_note(report) -> str | None:
+def bad_gt_note(report, answered: int = 0) -> str | None:
     """The note of the malformed ground-truth records a scorer skipped (``report``: ``load_gt``'s ``ReadReport``;
     ``n_gt_bad_records``), in ``rsvlm eval``'s words (``ReadReport.summary``), the first three named by file and line;
-    None where none was. A blind record (no reference answer) ``rsvlm eval`` answers: said so where one is named."""
+    None where none was. A blind record (no reference answer) ``rsvlm eval`` answers: said so where one is named.
+    ``answered``: the predictions given for the records of unscorable references, left unscored with them."""
     if not (n := report.n_skipped):
         return None
     more = f" (and {n - 3} more)" if n > 3 else ""
-    refs = sum(v for k, v in report.skipped.items() if k.startswith("reference: "))  # load_gt's check's: rsvlm eval answers them
+    refs = n_unscorable(report)  # load_gt's check's: rsvlm eval answers them
     how = ("as rsvlm eval skips a malformed record (but for a blind one, its question without the answer, which rsvlm "
            "eval answers and no scorer can score)") if any(e.endswith(BLIND) for e in report.examples) else \
         f"as rsvlm eval skips {their(n - refs, 'it/them')}"
     if refs:  # rsvlm eval answers these: their references are what no answer could be scored against
         unscorable = f"as no answer could be scored against {their(refs, 'its reference/their references')}"
         how = unscorable if refs == n else f"{n - refs} {how}, {refs} {unscorable}"
+    # their ids are the ground truth's (no "names no record"): was unscored without a word
+    nor = f", nor {counted(answered, 'prediction')} given for " + (their(refs, "it/them") if refs == n else
+                                                                   their(refs, "the unscorable one/the unscorable ones"))
     return (f"{report.path}: {counted(report.n_ok, 'record')} read, {n} skipped ({gt_reasons(report)}), {how}: not "
-            "scored (n_gt_bad_records): " + "; ".join(report.examples[:3]) + more)
+            f"scored (n_gt_bad_records){nor if answered else ''}: " + "; ".join(report.examples[:3]) + more)
 
 
 def count_notes(scores: dict) -> list[str]:

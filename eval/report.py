@@ -144,7 +144,7 @@ def to_markdown(rep: dict) -> str:
     gt_rows = [w for k, w in zip(GT_COUNTS, ("unsized", "malformed or unscorable")) if k in {r["count"] for r in rep["counts"]}]
     head = "Records scored, missing, unparseable, failed, cut and past the context" if not gt_rows else (
         "Records scored, missing, unparseable, failed, cut, past the context, and ground-truth records left out "
-        f"({' or '.join(gt_rows)})")
+        f"({' / '.join(gt_rows)})")
     return (MARKDOWN_HEAD + "\n\n## Metrics by task and modality\n\n" + m + f"\n\n## {head}\n\n" + c
             + "\n\n## What answered (rsvlm eval's run.json)\n\n" + r + "\n")
 

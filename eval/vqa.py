@@ -32,7 +32,7 @@ def score(items: list[common.Item], args=None) -> dict:
     for it in common.progress(items, "vqa"):
         ref = common.gt_answer(it.record)
         yes_no = is_yes_no(ref)  # "no damage" is no "no": the answer "No." is wrong there
-        gt = reference_words(it.record, yes_no)  # "-", "?": an error, as no answer could match it
+        gt = reference_words(it.record, yes_no)  # "-", "?": load_gt's check skipped it (main's), counted
         number = whole_number(ref)  # "5", "a dozen": "5.0", "five", "5 ships" read as counting reads
         ans = None if it.pred is None else it.pred.get("answer")
         if number is not None:  # "answer": 5 (another tool's JSON) answers "5"; to another question it is unreadable
