@@ -160,7 +160,8 @@ def record_warnings(records: list[dict]) -> list[str]:
     blind = [r["id"] for r in records if all(t["from"] not in ("gpt", "assistant") for t in r["conversations"])]
     if 0 < len(blind) < len(records):  # answers lost in a conversion?
         out.append(f"{len(blind)} of {len(records)} records {'has' if len(blind) == 1 else 'have'} no answer (first: {blind[0]}): {'it is' if len(blind) == 1 else 'they are'} answered as "
-                   "a blind test set's, but python -m eval.TASK refuses a ground truth with such records")
+                   "a blind test set's, but python -m eval.TASK refuses a ground truth with such records where half or "
+                   "more are (fewer are skipped, counted in n_gt_bad_records)")
     return out
 
 

@@ -315,6 +315,10 @@ def _main(args) -> int:
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2
     old = read_stamp(out)  # once: for the stale answers, the stamp's limit and its check
+    if args.limit and args.limit > len(loaded[0]) > 0:  # was stamped as given: eval.report showed limit=500, a full run
+        print(f"rsvlm eval: --limit {args.limit} > {counted(len(loaded[0]), 'record')}: answering all {len(loaded[0])}",
+              file=sys.stderr)
+        args.limit = len(loaded[0])  # stamped: the first N records of --data, every one of them
     asked = loaded[0][:args.limit] if args.limit else loaded[0]  # the records as answered, past --limit none
     reads = []  # --out and its parts read once (check_out's read), for the stamp, the stale answers and the resume
 
