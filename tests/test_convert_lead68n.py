@@ -79,7 +79,7 @@ def test_a_mostly_outside_skip_says_how_much_was_inside(tmp_path):
     stats = _voc(tmp_path, (51, 21, 150.4, 40))  # VOC's 1-based xmin: 50…150.4, 50 of 100.4 px inside
     assert stats["skipped"] == {"mostly_outside_image": 1}
     msg = stats["skipped_examples"]["mostly_outside_image"]
-    assert "a.xml: object 1: mostly_outside_image (" in msg
+    assert "a.xml: object 2 (ship): mostly_outside_image (" in msg
     assert msg.endswith("(box x 50…150.4, y 20…40 in a 100x80 px image: 49% of it inside, under --min-visible 0.5)")
 
 

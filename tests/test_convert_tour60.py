@@ -107,7 +107,7 @@ def test_a_voc_box_with_swapped_corners_is_skipped_as_degenerate_naming_the_swap
     _voc_xml(tmp_path / "ann" / "b.xml", "a.png", (11, 21, 40, 60))
     stats, recs = convert(tmp_path / "o", "voc", "--src", str(tmp_path / "ann"), "--images", str(tmp_path))
     assert stats["skipped"] == {"degenerate": 1} and {r["meta"]["file"] for r in recs} == {"b.xml"}
-    assert "a.xml: object 0" in stats["skipped_examples"]["degenerate"]
+    assert "a.xml: object 1 (ship): degenerate" in stats["skipped_examples"]["degenerate"]
     assert "xmax or ymax before xmin or ymin" in stats["skipped_examples"]["degenerate"]
 
 
@@ -197,7 +197,7 @@ def test_a_voc_object_without_its_box_is_named_not_a_nonetype_error(tmp_path, ob
     (tmp_path / "a.xml").write_text(f"<annotation><filename>a.png</filename><object>{obj}</object>{good}</annotation>")
     stats, recs = convert(tmp_path / "o", "voc", "--src", str(tmp_path), "--images", str(tmp_path))
     assert stats["skipped"] == {"unparsable_object": 1} and recs
-    assert stats["skipped_examples"]["unparsable_object"].endswith(f"a.xml: object 0: unparsable_object (bad box: {message})")
+    assert stats["skipped_examples"]["unparsable_object"].endswith(f"a.xml: object 1 (ship): unparsable_object (bad box: {message})")
 
 
 @pytest.mark.parametrize("fmt", ["dota", "voc", "coco"])

@@ -28,7 +28,7 @@ def test_voc_difficult_true_false_and_empty(tmp_path):
     stats, _ = convert(tmp_path / "skip", "voc", "--src", str(ann), "--skip-difficult")
     assert stats["filtered"] == {"--skip-difficult: ship": 1, "--skip-difficult: plane": 1,
                                  "--skip-difficult: bus": 1}
-    with pytest.raises(ConversionError, match=r"d\.xml: object 5.*maybe"):
+    with pytest.raises(ConversionError, match=r"d\.xml: object 6 \(van\): .*maybe"):
         convert(tmp_path / "strict", "voc", "--src", str(ann), "--strict")
 
 

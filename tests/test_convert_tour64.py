@@ -108,7 +108,7 @@ def test_voc_robndbox_angle_in_degrees_is_an_unparsable_object(tmp_path):
                           "--no-ground")
     assert [r["id"] for r in recs] == ["voc-b-det-obb", "voc-b-det-box"] and all(len(objs(r)) == 1 for r in recs)
     assert stats["skipped"] == {"unparsable_object": 1}
-    assert "object 0: unparsable_object (bad box: <angle>45</angle> is over 2π" in stats["skipped_examples"]["unparsable_object"]
+    assert "object 1 (ship): unparsable_object (bad box: <angle>45</angle> is over 2π" in stats["skipped_examples"]["unparsable_object"]
 
 
 def test_voc_robndbox_small_degree_angle_beside_a_large_one_is_not_read_as_radians(tmp_path):
@@ -122,7 +122,7 @@ def test_voc_robndbox_small_degree_angle_beside_a_large_one_is_not_read_as_radia
                           "--no-ground")
     assert [r["id"] for r in recs] == ["voc-a-det-box"] and len(objs(recs[0])) == 1
     assert stats["skipped"] == {"unparsable_object": 2}
-    with pytest.raises(ConversionError, match=r"object 0: unparsable_object \(bad box: <angle>3</angle> of a file whose "
+    with pytest.raises(ConversionError, match=r"object 1 \(ship\): unparsable_object \(bad box: <angle>3</angle> of a file whose "
                                               r"angles are degrees \(its <angle>45</angle> is over 2π\)"):
         _voc(tmp_path, "a", rb.format(3) + rb.format(45))
         convert(tmp_path / "o2", "voc", "--src", str(tmp_path / "ann"), "--images", str(tmp_path / "img"), "--strict")

@@ -14,6 +14,9 @@ XML's stem with any image extension. Box forms per object:
   ``unparsable_object``, and so is every such box of its file, whose angles under 2π are degrees too):
   corners from ``rsvlm.geometry.rbox_to_quad``.
 
+Messages name an object by its place among the file's ``<object>`` elements, from 1 as DOTA's and RSIVQA's line
+numbers are, and its ``<name>``: ``a.xml: object 2 (ship)`` is the second (it was ``object 1``).
+
 Tags in an XML namespace (``<annotation xmlns="…">``) are read as the same tags without it.
 
 A file whose objects include oriented boxes gives oriented and horizontal ``[det]`` records.
@@ -218,9 +221,9 @@ def run(args, out: Output) -> None:
         for el in root.iter():  # <annotation xmlns="…">: its {ns}object tags were none, the image "without objects"
             el.tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else el.tag
         objects, degrees = [], degrees_angle(root)
-        for k, obj in enumerate(root.iter("object")):
-            where = f"{path}: object {k}"
+        for k, obj in enumerate(root.iter("object"), 1):  # from 1, as dota's and rsivqa's line numbers: 1 is the first
             name = (obj.findtext("name") or "").strip()
+            where = f"{path}: object {k}" + (f" ({name})" if name else "")
             if not name:
                 out.skip("unparsable_object", where, "no <name>")
                 continue
