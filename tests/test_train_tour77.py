@@ -41,20 +41,32 @@ def test_pool_cuts_shares_the_pool_between_ranks_and_gathers_the_counts(monkeypa
     pool_cuts(pairs, tok, 32, rank=1, world=2)
     parts_of[1] = seen[-1]
     zero = pool_cuts(pairs, tok, 32, rank=0, world=2)
-    assert seen == [(2, 50, (4, 50)), (0, 30, None)]  # each rank measured its own half alone
+    assert seen == [(2, 50, (4, 50), None), (0, 30, None, None)]  # each rank measured its own half alone
     assert zero == tuple(caption_tokens(pairs, tok, 32)[2:])
     assert zero[0] == {"cut_caption_pairs": 2, "longest_caption_tokens": 50} and "the caption of r4 is 50" in zero[1]
 
 
-def test_a_batch_tokenized_as_drawn_is_the_pool_rows_it_was_taken_from():
-    from rsvlm.train.clip_data import caption_rows, caption_tokens
+@pytest.mark.parametrize("bundled", [False, True])
+def test_a_batch_tokenized_as_drawn_is_the_pool_rows_it_was_taken_from(bundled):
+    """Against the pool rows as the loop built them before (each caption alone here: caption_tokens now goes
+    through caption_rows, so comparing the two could not fail), with the byte and the default model's tokenizer."""
+    from rsvlm.train.clip_data import caption_rows
 
-    tok, pairs = byte_tokenizer(), [({"id": str(i)}, c, Path()) for i, c in
-                                    enumerate(["", "a road", "x" * 40, "é中文 field " * 4, "harbour"])]
-    text, lengths = caption_tokens(pairs, tok, 16)[:2]
-    kept = [3, 0, 2]
-    rows, lens = caption_rows([pairs[i][1] for i in kept], tok, 16)
-    assert torch.equal(rows, text[kept]) and torch.equal(lens, lengths[kept])
+    tok = byte_tokenizer()
+    if bundled:
+        from transformers import AutoTokenizer
+
+        tok = AutoTokenizer.from_pretrained(Path(__file__).parents[1] / "rsvlm/assets/default_model/tokenizer")
+    caps = ["", " ", "a road", "x" * 40, "é中文 field " * 4, "harbour 🙂\n", "e\u0301"]
+    old = torch.full((len(caps), 16), tok.pad_token_id, dtype=torch.int32)  # the loop's pool rows before tour 77
+    for j, cap in enumerate(caps):
+        t = tok(cap, add_special_tokens=False)["input_ids"]
+        old[j, : min(len(t), 15) + 1] = torch.tensor(t[:15] + [tok.eos_token_id], dtype=torch.int32)
+    kept = [4, 0, 3, 6, 1]
+    rows, lens = caption_rows([caps[i] for i in kept], tok, 16)
+    assert torch.equal(rows, old[kept]) and rows.dtype == torch.int32
+    assert lens.tolist() == [len(tok(caps[i], add_special_tokens=False)["input_ids"]) for i in kept]
+    assert lens[2] > 15 and rows[2, -1] == tok.eos_token_id  # a cut caption still ends in the end token
     assert caption_rows([], tok, 16)[0].shape == (0, 16)
 
 

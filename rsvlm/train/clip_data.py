@@ -152,10 +152,14 @@ def pool_cuts(pairs: list[tuple[dict, str, Path]], tok, context: int, rank: int 
     from rsvlm.progress import bar
 
     lo, hi = len(pairs) * rank // world, len(pairs) * (rank + 1) // world
-    cut, longest, first = 0, 0, None  # first: (index, length) of the first cut caption
+    cut, longest, first, bad = 0, 0, None, None  # first: (index, length) of the first cut caption; bad: untokenized
     with bar(total=hi - lo, desc="caption lengths", unit="caption", disable=not progress, delay=3) as shown:
         for a in range(lo, hi, chunk):
-            ids = tok([cap for _, cap, _ in pairs[a:min(a + chunk, hi)]], add_special_tokens=False)["input_ids"]
+            try:
+                ids = tok([cap for _, cap, _ in pairs[a:min(a + chunk, hi)]], add_special_tokens=False)["input_ids"]
+            except (TypeError, ValueError):  # a lone surrogate (JSON "\ud800"): was a traceback, one rank's alone
+                bad = next((j for j in range(a, min(a + chunk, hi)) if not _tokenizes(tok, pairs[j][1])), a)
+                break
             for j, n in enumerate(map(len, ids), a):
                 longest = max(longest, n)
                 if n > context - 1:
@@ -164,10 +168,27 @@ def pool_cuts(pairs: list[tuple[dict, str, Path]], tok, context: int, rank: int 
             shown.update(len(ids))
     if world > 1:
         parts = [None] * world
-        torch.distributed.all_gather_object(parts, (cut, longest, first))
+        torch.distributed.all_gather_object(parts, (cut, longest, first, bad))
         cut, longest = sum(p[0] for p in parts), max(p[1] for p in parts)
         first = next((p[2] for p in parts if p[2]), None)  # ranks hold the pool in order
+        bad = next((p[3] for p in parts if p[3] is not None), None)
+    if bad is not None:  # on every rank alike
+        from rsvlm.train.inputs import RefusedData
+
+        odd = next((f"U+{ord(c):04X}" for c in pairs[bad][1] if "\ud800" <= c <= "\udfff"), None)
+        raise RefusedData(f"record {pairs[bad][0]['id']}: its caption cannot be tokenized"
+                          f"{f' (it holds a lone surrogate, {odd}: a JSON escape of half a character?)' if odd else ''};"
+                          " mend or remove the record")
     return cut_note(pairs, cut, longest, first, context)
+
+
+def _tokenizes(tok, caption: str) -> bool:
+    """Whether ``tok`` takes ``caption`` (a lone surrogate is refused by every tokenizer rsvlm uses)."""
+    try:
+        tok([caption], add_special_tokens=False)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def cut_note(pairs: list[tuple[dict, str, Path]], cut: int, longest: int, first: tuple[int, int] | None,
