@@ -58,8 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     if fresh and not (step / "train_config.yaml").is_file():  # was: 'no train_config.yaml' for a step not there
         from rsvlm.train.checkpoint import not_a_step_folder, step_before
 
-        why = (f"a half-written or damaged step folder{step_before(step, 'export')}"
-               if (step / "trainer_state_rank0.json").is_file() else not_a_step_folder(step))
+        damaged = (step / "trainer_state_rank0.json").is_file()
+        why = f"a half-written or damaged step folder{step_before(step, 'export')}" if damaged else (
+            not_a_step_folder(step))
+        if step.is_dir() and any((step / name).exists() for name in STEP_FILES):  # was: 'not a step folder' alone
+            why = f"{why}; {copy_config(step)}" if damaged else copy_config(step)
         print(f"error: {step}: {why if not step.exists() else f'no train_config.yaml; {why}'}", file=sys.stderr)
         return 2
     if fresh and (step.resolve() == out.resolve() or step.resolve() in out.resolve().parents):  # else: 'not empty'
@@ -77,6 +80,27 @@ def main(argv: list[str] | None = None) -> int:
     # a half-written folder passed for a model, and blocked the rerun (--out must be new or empty)
     return script_write(lambda: _exported(export_step, step, out, args.force), out, fresh, f"nothing exported{undone}",
                         f"interrupted; nothing exported{undone}")
+
+
+# what a step folder of either loop holds besides train_config.yaml (checkpoint.py's module docstring)
+STEP_FILES = ("trainer_state_rank0.json", "trainable.safetensors", "deepspeed", "model.safetensors",
+              "sampler.safetensors", "optimizer.safetensors")
+
+
+def copy_config(step: Path) -> str:
+    """What to do with step folder ``step`` that lacks its train_config.yaml, which the export builds the model
+    from: copy in its run's, the one in the run folder above ``checkpoints/`` where there is one (written at the
+    run's last start: its model settings must be those the step trained with)."""
+    run = step.parent.parent if step.parent.name == "checkpoints" else None
+    if run is not None and (run / "train_config.yaml").is_file():
+        import shlex
+
+        return (f"if only that file is missing, copy the run's into it: "
+                f"{shlex.join(['cp', str(run / 'train_config.yaml'), f'{step}/'])} "
+                "(written at that run's last start or resume: its model settings and seed must be those the step "
+                "trained with)")
+    return ("if only that file is missing, copy into it the train_config.yaml of the run that saved it (its "
+            "out_dir's, or a step folder's of that run)")
 
 
 def _exported(export_step, step: Path, out: Path, force: bool = False) -> Path:

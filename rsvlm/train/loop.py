@@ -157,10 +157,11 @@ def build_model(cfg: TrainConfig, device: torch.device, shapes: torch.nn.Module 
     return model, processor
 
 
-def fill_note(folder: Path, model) -> None:
+def fill_note(folder: Path, model, use: str = "resume") -> None:
     """Warn where step ``folder`` records no fill of the rows rsvlm added on the base's spare rows and they do not
-    train here (``row_fill.unrecorded_fill_note``): they start as this build fills them, not as the run's did."""
-    if note := unrecorded_fill_note(folder, model.cfg.llm, model.cfg.trainable.llm):
+    train here (``row_fill.unrecorded_fill_note``): they start as this build fills them, not as the run's did;
+    worded for what is done with the folder, ``use`` "resume" or "export"."""
+    if note := unrecorded_fill_note(folder, model.cfg.llm, model.cfg.trainable.llm, use):
         print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
 
 
@@ -194,7 +195,7 @@ def export_step(folder: Path, out: Path) -> Path:
     else:
         state = ckpt.read_tensors(ckpt.trainable_file(folder))
     model, _ = build_model(cfg, torch.device("cpu"))
-    fill_note(folder, model)
+    fill_note(folder, model, "export")  # was told its loss may jump at a resume
     ckpt.load_trainable(folder, model, state)  # the trainable parameters and the persistent buffers saved beside them
     model.save_pretrained(out, adapter_only=_adapter_only(cfg))
     if (folder / FINGERPRINT).is_file() and (out / "adapter").is_dir():  # the base it trained on, not the one now
