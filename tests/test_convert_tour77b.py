@@ -3,9 +3,12 @@ are mostly elsewhere says so once; the collar look counts the images it did not 
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from convert_helpers import convert, png
 
+from data_gen.__main__ import main
 from data_gen.convert.common import ConversionError
 
 BOX = "<bndbox><xmin>{}</xmin><ymin>11</ymin><xmax>{}</xmax><ymax>30</ymax></bndbox>"
@@ -24,3 +27,41 @@ def test_voc_names_an_object_by_its_place_from_1_and_its_name(tmp_path):
     assert stats["skipped_examples"]["unparsable_object"].endswith("a.xml: object 3: unparsable_object (no <name>)")
     with pytest.raises(ConversionError, match=r"a\.xml: object 2 \(ship\): degenerate"):
         convert(tmp_path / "s", "voc", "--src", str(tmp_path), "--images", str(tmp_path), "--strict")
+
+
+def _rsivqa(tmp_path, names: list[str]):
+    png(tmp_path / "imgs" / "a.png", 64, 48)
+    (tmp_path / "q.txt").write_text("".join(f"{n}:what is this {k}?church\n" for k, n in enumerate(names)))
+    return ["convert", "rsivqa", "--src", str(tmp_path / "q.txt"), "--images", str(tmp_path / "imgs"),
+            "--out", str(tmp_path / "o"), "--no-progress"]
+
+
+def test_rsivqa_whose_images_are_mostly_elsewhere_says_so_once_naming_the_first(tmp_path, capsys):
+    """The real sample beside one AID image said only ``missing_image: 10920`` and its first line: correct but
+    loud, and no word of the likely cause. Over half missing: one warning (stderr and notes) naming the first
+    three, asking whether --images is the whole dataset's folder; the count is kept."""
+    argv = _rsivqa(tmp_path, ["b.jpg", "a.png", "c.jpg", "b.jpg", "d.jpg", "e.jpg"])
+    assert main(argv) == 0
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    assert stats["records"] == 1 and stats["skipped"] == {"missing_image": 5}
+    said = (f"5 of 6 lines name an image not under --images {tmp_path / 'imgs'} (b.jpg, c.jpg, d.jpg, …), skipped "
+            "as missing_image: is --images the folder of the whole dataset (the images of every file --src names)?")
+    assert stats["notes"][said] == 1
+    err = capsys.readouterr().err
+    assert err.count("warning: ") == 1 and f"warning: {said}\n" in err
+
+
+def test_rsivqa_with_a_few_images_missing_gives_no_warning(tmp_path, capsys):
+    assert main(_rsivqa(tmp_path, ["a.png", "b.jpg", "a.png"])) == 0
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    assert stats["records"] == 2 and stats["skipped"] == {"missing_image": 1} and stats["notes"] == {}
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_the_real_rsivqa_sample_beside_one_image_says_so_once(tmp_path, realdata, capsys):
+    stats = convert(tmp_path / "o", "rsivqa", "--src", str(realdata / "vqa_rsivqa" / "rsicd_vqa.txt"),
+                    "--images", str(realdata / "cls_aid"), "--no-progress")[0]
+    assert stats["records"] == 1 and stats["skipped"] == {"missing_image": 10920}
+    said = [k for k in stats["notes"] if k.startswith("10920 of 10921 lines name an image not under --images ")]
+    assert len(said) == 1 and "(00433.jpg, 00434.jpg, 00435.jpg, …)" in said[0], stats["notes"]
+    assert capsys.readouterr().err.count("warning: 10920 of 10921 lines") == 1

@@ -97,6 +97,8 @@ def _convert(args: argparse.Namespace) -> dict:
         print(json.dumps(stats, indent=2, ensure_ascii=False))
     except UnicodeEncodeError:  # a stdout that cannot hold them (a cp1252 pipe): escaped, as before
         print(json.dumps(stats, indent=2))
+    for said in out.warnings:  # in the stats' notes too, where a count among 10920 skips was easily passed over
+        print(f"warning: {said}", file=sys.stderr)
     return stats
 
 

@@ -69,6 +69,7 @@ class Output:
         self._sidecars: dict[str, None] = {}  # images/… sidecar files copied beside them (copy_image)
         self._ids: dict[str, str] = {}  # record id -> where it came from (file:line, record index or file name)
         self._macos: dict[Path, None] = {}  # macOS archive metadata files left out (macos_metadata), each once
+        self.warnings: list[str] = []  # sentences said on stderr after the stats (warn)
 
 
     def bar(self, items, desc: str, unit: str, limited: bool = True):
@@ -152,6 +153,11 @@ class Output:
         self.notes[key] += n
         if example is not None:
             self.note_examples.setdefault(key, example)
+
+    def warn(self, sentence: str) -> None:
+        """Note ``sentence`` and say it on stderr after the stats (``convert``): a run mostly lost to one cause."""
+        self.note(sentence)
+        self.warnings.append(sentence)
 
     def inputs_under(self, folder: Path) -> list[Path]:
         """Every file under ``folder`` (recursive, sorted), less this run's output where ``--out``

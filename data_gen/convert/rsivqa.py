@@ -3,7 +3,8 @@
 ``--src`` is one or more ``.txt`` files (``--src`` given again adds its files; RSIVQA ships one per
 source dataset, e.g.
 ``AID/rsicd_vqa.txt``) or folders, each standing for the ``.txt`` files under it; ``--images`` the folder holding the images they name (searched
-recursively; the same stem with another extension is accepted and noted, and a bare stem, as
+recursively; where over half the lines name an image not under it, a warning on stderr and in the notes asks whether
+it is the whole dataset's folder, naming the first three; the same stem with another extension is accepted and noted, and a bare stem, as
 RSIVQA's DOTA and HRRSD files give it, ``P0000: how many planes …?21``, is found). Question and answer
 are kept verbatim (the question keeps its ``?``). Record ids are
 ``rsivqa-FOLDER-FILE-LINE`` (the text file's folder and stem, its line number).
@@ -80,6 +81,7 @@ def run(args, out: Output) -> None:
     index = index_images(args.images, out)
     sizes: dict[Path, tuple[int, int] | ConversionError] = {}  # size, or why it cannot be used (readable_size)
     asked: dict[tuple, str] = {}  # (image, question, answer) → where first
+    named, missing = 0, []  # the lines that name an image; the first 3 names not found
     for txt in {Path(t).resolve(): t for t in _text_files(args.src, out)}.values():  # a file named twice is read once
         lines = read_lines(txt)
         if not any(line.strip() for line in lines):  # "nothing to convert" named no file
@@ -99,9 +101,12 @@ def run(args, out: Output) -> None:
             if slot := _EMPTY_SLOT.search(q):
                 out.skip("empty_template_slot", where, f"no object between {slot.group(0)!r}: {q!r}")
                 continue
+            named += 1
             image = find_image(index, name, out)
             if image is None:
                 out.missing_image(where, name, args.images)
+                if len(missing) < 3 and name not in missing:
+                    missing.append(name)
                 continue
             if (first := asked.setdefault((image, q, a), where)) != where:  # it was a second record, unsaid
                 out.skip("duplicate_question", where, f"{name}: {q} {a}, as {first}")
@@ -117,3 +122,15 @@ def run(args, out: Output) -> None:
                 continue
             rec["images"][0]["path"] = out.copy_image(image)
             out.add(rec, where)
+    note_most_missing(out, named, missing, args.images)
+
+
+def note_most_missing(out: Output, named: int, first: list[str], images: Path) -> None:
+    """Say once, where over half of the ``named`` lines' images are not under ``images`` (the real sample's 10920 of
+    10921, beside one AID image), that ``--images`` may not be the whole dataset's folder, naming the ``first``
+    missing; their count stays ``missing_image``. Cannot: tell a partial download from a wrong folder."""
+    n = out.skipped["missing_image"]
+    if n > 1 and 2 * n > named:
+        out.warn(f"{n} of {named} lines name an image not under --images {images} ({', '.join(first)}"
+                 f"{', …' if n > len(first) else ''}), skipped as missing_image: is --images the folder of the whole "
+                 "dataset (the images of every file --src names)?")
