@@ -11,7 +11,7 @@ import re
 
 from rsvlm.answer_words import says_none
 from rsvlm.data.conversation import PromptConfig
-from rsvlm.geometry.codec import KINDS
+from rsvlm.geometry.codec import KINDS, MAX_LABEL_CHARS
 from rsvlm.progress import counted, plural  # plural: a class name's (ship → ships, bus → buses)
 from rsvlm.tokens import IMAGE_TOKEN, opening_task, task_tag
 
@@ -148,14 +148,22 @@ def worded_note(answer) -> str | None:
             + ", ".join(f"'{w}'" for w in worded))
 
 
-def cut_note(max_new_tokens: int, what: str = "the answer", many: bool = False, known: bool = False) -> str:
+def cut_note(max_new_tokens: int, what: str = "the answer", many: bool = False, known: bool = False,
+             text: str = "") -> str:
     """The note on answers that reached the token limit (``what`` reached …), as chat, predict and eval say it:
     the model wrote no EOS within ``max_new_tokens``. It says "may be cut", not "stopped" nor "cut": an answer
     whose last word fell on the last token allowed is whole (its EOS was next), and only running longer tells.
     ``known`` (``is_cut_known``): the limit cut it, said so (was "may be cut" of an answer the grammar had ended
-    short, hiding the shape or label the model wanted next)."""
+    short, hiding the shape or label the model wanted next); where the answer's ``text`` holds a ``<ref>`` label
+    of ``MAX_LABEL_CHARS`` or more, the label's bound (``grammar.MAX_LABEL_TOKENS``) may have cut it instead, said too."""
     n = counted(max_new_tokens, "token")
     it, them = ("they", "them") if many else ("it", "it")
+    if known and (longest := max(map(len, re.findall(r"<ref>(.*?)</ref>", text, re.S)), default=0)) >= MAX_LABEL_CHARS:
+        from rsvlm.model.grammar import MAX_LABEL_TOKENS  # torch: not at import
+
+        return (f"{what} {'were' if many else 'was'} cut short by the token limit ({n}) or by a <ref> label's bound "
+                f"({MAX_LABEL_TOKENS} tokens; its longest label is {longest} characters): the model wanted to write "
+                f"more than fitted; --max-new-tokens lets {them} run longer (a label stays within its bound)")
     if known:
         return (f"{what} {'were' if many else 'was'} cut short by the token limit ({n}): the model wanted to write "
                 f"more than fitted; --max-new-tokens lets {them} run longer")

@@ -156,7 +156,8 @@ class ChatREPL:
         elif cut:  # under the grammar a cut answer reads as a whole one; known cut where decoding stopped short of
             # the limit unfinished (the grammar hid what the model wanted next), else it may be
             limit = self.session.gen["max_new_tokens"]
-            self.say(f"  note: {inf.cut_note(limit, known=self.session.stats[-1].get('new_tokens', limit) < limit)}")
+            known = self.session.stats[-1].get("new_tokens", limit) < limit
+            self.say(f"  note: {inf.cut_note(limit, known=known, text=answer)}")
         self.unsent = []
         scores = self.session.last_scores
         asked = self.session.messages[:-1]  # the conversation up to this question
@@ -266,7 +267,7 @@ class ChatREPL:
             self.say(f"asked class by class: {joined.text}")
         if joined.cut:
             limit = self.session.gen["max_new_tokens"]
-            self.say(f"  note: {inf.cut_note(limit, 'a class answer', known=joined.cut_known)}")
+            self.say(f"  note: {inf.cut_note(limit, 'a class answer', known=joined.cut_known, text=joined.text)}")
         if worded := worded_note(joined):
             self.say(f"  note: {worded}")
         if joined.past_context:  # generate flags it and warns no more: said nowhere else

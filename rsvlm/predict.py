@@ -79,7 +79,7 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
     answer = generate(msgs, inputs)[0]
     past = inf.is_past_context(answer)
-    said = [inf.cut_note(max_new_tokens, known=is_cut_known(answer))] if inf.is_cut(answer) else []  # reads whole
+    said = [inf.cut_note(max_new_tokens, known=is_cut_known(answer), text=answer[0])] if inf.is_cut(answer) else []  # reads whole
     if worded := worded_note(answer):  # --det-by-class: a class that answered in words, not shapes
         said.append(worded)
     if tta is not None:
