@@ -126,3 +126,35 @@ def test_export_step_without_train_config_says_to_copy_the_runs_in(tmp_path, mon
     (tmp_path / "other").mkdir()  # no step folder's files: as it was
     assert export.main([str(tmp_path / "other"), "--out", str(tmp_path / "o")]) == 2
     assert "not a step folder of rsvlm train" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("finishes", [False, True])
+def test_a_sigterm_to_a_launch_over_a_run_that_had_just_finished_reads_the_mark_taken_at_the_launch(
+        tmp_path, capsys, finishes):
+    """summary.json written a moment before the launch (the run it resumes finished then) was taken by its mtime,
+    with a second's slack, for this run's finish: 'nothing to continue' where the notice had stopped it mid-run."""
+    import os
+    import signal
+    from types import SimpleNamespace
+
+    from rsvlm.train.checkpoint import write_summary
+    from rsvlm.train.launcher_run import wait_for
+
+    write_summary(tmp_path, {"steps": 4})  # the earlier run's, just written
+
+    class Launcher:
+        sent = []
+
+        def send_signal(self, signum):
+            self.sent.append(signum)
+
+        def wait(self):
+            os.kill(os.getpid(), signal.SIGTERM)  # the scheduler's notice, taken by wait_for's handler
+            if finishes:  # this run wrote its summary.json before the notice reached it
+                write_summary(tmp_path, {"steps": 8})
+            return 143
+
+    assert wait_for(Launcher, SimpleNamespace(command=["torchrun"], out_dir=str(tmp_path))) == 143
+    err = capsys.readouterr().err
+    assert Launcher.sent == [signal.SIGTERM] and "SIGTERM passed on to torchrun" in err
+    assert err.strip().endswith("nothing to continue") == finishes, err
