@@ -83,7 +83,10 @@ def skipped_note(cells: list[tuple[str, object]]) -> str | None:
     if not cols:
         return None
     return "\n".join(["skipped by the scorers, not in these scores (n_gt_bad_records):",
-                      *(f"- {', '.join(got)}: {note}" for note, got in cols.items())])
+                      *(f"- {', '.join(got)}: {note}" for note, got in cols.items()),
+                      # was the temporary file's name and line alone (loc.jsonl:4), the file removed unsaid
+                      "(a file named there is the bench's copy of --data's records, removed at the end unless --keep "
+                      "DIR keeps it; the record ids are --data's)"])
 
 
 def no_score(h) -> str | None:

@@ -178,6 +178,28 @@ def foreign_reference(record: dict) -> None:
                            "format")
 
 
+def area_reference(record: dict) -> None:
+    """``foreign_reference``, then BadReference where ``record``'s reference (det, ground) holds shapes of no area,
+    points or masks, which an IoU cannot match (was: the whole file refused in the scorer); ``load_gt`` skips such a
+    record, counted. Only a reference with a ``<point>`` or ``<mask>`` tag is decoded here."""
+    foreign_reference(record)
+    answer = gt_answer(record)
+    if "<point>" not in answer and "<mask>" not in answer:
+        return
+    from eval.regions import AREA_KINDS
+    from rsvlm import geometry
+
+    meta = record.get("meta") or {}
+    size = [v if isinstance(v, int) and not isinstance(v, bool) and v >= 1 else 1000 for v in (meta.get("width"),
+                                                                                               meta.get("height"))]
+    kinds = sorted({f"{o['kind']}s" for o in geometry.decode(answer, *size).objects if o["kind"] not in AREA_KINDS})
+    if kinds:
+        raise BadReference(f"reference: {' and '.join(kinds)}", f"record {record['id']!r}: the {record['task']} "
+                           f"reference holds {' and '.join(kinds)} ({answer[:80]!r}), which have no area for an IoU to "
+                           "match: give boxes, obbs or polygons" + ("; a count's points are python -m eval.counting's"
+                                                                    if "points" in kinds else ""))
+
+
 def gt_difficult(record: dict, n_objects: int) -> set[int]:
     """Indices of the reference answer's difficult objects, from ``meta.difficult`` (indices from 0
     into the decoded objects, in answer order, as the DOTA and VOC converters write it); empty

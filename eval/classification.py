@@ -102,9 +102,14 @@ def details(scores: dict) -> str:
     return "per class (rows: true class, columns: answer)\n" + common.table(rows, ["class", "accuracy", *cols])
 
 
+def reference_check(rec: dict) -> None:
+    """``load_gt``'s check of a class reference (``answers.reference_words``)."""
+    reference_words(rec, yes_no=False)
+
+
 def main(argv: list[str] | None = None) -> dict:
     return common.run("classification", ("cls",), score, HEADLINE, argv, details=details, geometry=False,
-                      check=lambda rec: reference_words(rec, yes_no=False))
+                      check=reference_check)
 
 
 if __name__ == "__main__":

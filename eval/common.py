@@ -69,6 +69,7 @@ from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scr
     foreign_tasks,
     load_gt,
     load_predictions,
+    n_unscorable,
     pair,
     record_line,
 )
@@ -242,6 +243,19 @@ def check_model_args(p: argparse.ArgumentParser, a: argparse.Namespace,
         p.error(f"--model {a.model}: not an rsvlm checkpoint (no config.yaml)")
 
 
+def all_unscorable(gt: str, tasks: tuple[str, ...], report: ReadReport, whys: list[str]) -> str:
+    """What to do where each record of ``tasks`` read from ``gt`` has an unscorable reference (``whys``: each one's
+    error): convert a GeoChat set first, naming the converter; otherwise the first one's error."""
+    n = len(whys)
+    why = [k.removeprefix("reference: ") for k in report.skipped if k.startswith("reference: ")]
+    said = f"{gt}: {'the' if n == 1 else f'all {n}'} {'/'.join(tasks)} reference{'s' * (n > 1)} read"
+    if why == ["geochat geometry"]:
+        return (f"{said} {'is' if n == 1 else 'are'} in GeoChat form ({{<x1><y1><x2><y2>|<θ>}}), which reads as no "
+                "object: convert the set first (python -m data_gen convert llava --src SET --images DIR --out DIR "
+                "rewrites GeoChat's boxes; docs/data-convert.md) and score the converted records")
+    return f"{said} {'is' if n == 1 else 'are'} unscorable ({', '.join(why)}); first: {whys[0]}"
+
+
 def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: list[str],
              args: argparse.Namespace, keep: Callable[[dict], bool] | None = None,
              prepare: Callable[[list[Item]], None] | None = None, geometry: bool = True,
@@ -249,13 +263,13 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     """Scores as a dict: headline metrics and counts at top level, ``by_modality`` beside."""
     decoded: dict | None = {} if references else None  # id -> the reference decoded as load_gt checked it, read
     check = check or (foreign_reference if geometry and references else None)
-    unscorable: list[str] = []  # ids of the records check skipped: their predictions go unscored, said in the note
+    unscorable: dict[str, str] = {}  # id -> why, of the records check skipped: their predictions go unscored, said
 
     def checked(rec: dict) -> object:
         try:
             return check(rec)
-        except BadReference:
-            unscorable.append(rec["id"])
+        except BadReference as e:
+            unscorable[rec["id"]] = str(e)
             raise
 
     records, other, all_ids = load_gt(args.gt, tasks, keep, geometry, decoded, report := ReadReport(str(args.gt)),
@@ -268,6 +282,9 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
                     "question (python -m data_gen convert llava rewrites GeoChat's tags and takes --task)") if other["None"] else ""
         left = f"; {change_left(n, task_name)}" if (n := other.get("change (not kept)")) else ""  # was the count alone
         bad = f"; {note}" if (note := bad_gt_note(report, answered)) else ""  # the task's own all bad: was 'found {vqa: 10}' alone
+        if unscorable:  # the way out first: was "no records of task det (found …)", the advice at the note's end
+            raise ScoreError(f"{all_unscorable(args.gt, tasks, report, list(unscorable.values()))}; so no records of task "
+                             f"{'/'.join(tasks)} are left to score (found {dict(other)}){bad}")
         raise ScoreError(f"{args.gt}: no records of task {'/'.join(tasks)} (found {dict(other) or 'no record at all: an empty file, blank lines alone or an empty JSON array'}){untasked}{left}{scripts_for(other)}{bad}")
     h = hashlib.sha256()  # the set's records, sized or not, a record at a time (not the whole set's JSON in one string)
     for r in sorted(records, key=lambda r: str(r.get("id"))):
@@ -290,6 +307,7 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores.setdefault("notes", []).extend(size_notes + [n for n in [bad_gt_note(report, answered), unknown_note(items)] if n])
     scores["n_gt_other_tasks"], scores["n_gt_unsized"] = dict(other), unsized  # unsized: left out, named in a note
     scores["n_gt_bad_records"] = report.n_skipped  # malformed or unscorable: skipped, named in a note
+    scores["n_gt_bad_references"] = n_unscorable(report)  # of them, the unscorable: their ids are known
     scores["n_gt_no_task"] = other["None"]  # no rsvlm task: no script scores them
     scores["n_pred_other_task"] = dict(foreign_tasks(preds, {r["id"] for r in records}))  # scored by their ids
     scores["n_pred_bad_lines"] = preds.n_bad_lines

@@ -55,6 +55,7 @@ import io
 from collections import Counter
 
 from eval import common, dota_ap, regions
+from eval.answers import area_reference
 from eval.counts import counted
 
 HEADLINE = ["mAP", "mAP50", "mAP50_obb"]
@@ -241,7 +242,8 @@ def main(argv: list[str] | None = None) -> dict:
         ap.add_argument("--max-dets", type=common.at_least_one, default=100,
                         help="COCO: detections kept per image and class, the highest-scored (default 100; raise it for dense scenes)")
 
-    return common.run("detection", ("det",), score, HEADLINE, argv, extra_args=extra, details=details)
+    return common.run("detection", ("det",), score, HEADLINE, argv, extra_args=extra, details=details,
+                      check=area_reference)  # points, masks: skipped, counted
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from collections import Counter
 import numpy as np
 
 from eval import common, regions
+from eval.answers import area_reference
 
 HEADLINE = ["acc50", "mIoU"]
 
@@ -93,7 +94,7 @@ def score(items: list[common.Item], args=None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    return common.run("grounding", ("ground",), score, HEADLINE, argv)
+    return common.run("grounding", ("ground",), score, HEADLINE, argv, check=area_reference)  # points: skipped
 
 
 if __name__ == "__main__":

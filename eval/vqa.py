@@ -70,9 +70,13 @@ def details(scores: dict) -> str:
     return "per question type\n" + common.table(rows, ["qtype", "accuracy", "n"])
 
 
+def reference_check(rec: dict) -> None:
+    """``load_gt``'s check of a VQA reference (``answers.reference_words``, a yes/no one read as one)."""
+    reference_words(rec, is_yes_no(common.gt_answer(rec)))
+
+
 def main(argv: list[str] | None = None) -> dict:
-    return common.run("vqa", ("vqa",), score, HEADLINE, argv, details=details, geometry=False,
-                      check=lambda rec: reference_words(rec, is_yes_no(common.gt_answer(rec))))
+    return common.run("vqa", ("vqa",), score, HEADLINE, argv, details=details, geometry=False, check=reference_check)
 
 
 if __name__ == "__main__":

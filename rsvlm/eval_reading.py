@@ -199,6 +199,19 @@ def stale_among(rows, records: dict[str, dict]) -> list[str]:
     return [i for i in records if i in bare - vouched]
 
 
+def past_the_records(limit: int | None, n: int, rank: int = 0) -> int | None:
+    """``--limit`` as run and stamped: ``n`` where it is past the ``n`` records of ``--data`` (it was stamped as given,
+    and eval.report showed limit=500 beside a full run of 2 records), said on stderr by rank 0 alone (each rank read
+    the same ``--data``: was said once a rank); else ``limit``."""
+    if not (limit and limit > n > 0):
+        return limit
+    if rank == 0:
+        import sys
+
+        print(f"rsvlm eval: --limit {limit} > {counted(n, 'record')}: answering all {n}", file=sys.stderr)
+    return n  # the first N records of --data, every one of them
+
+
 def stamped_limit(old: dict | None, limit: int | None, ids: list[str], held: set[str]) -> int | None:
     """The ``--limit`` for ``--out``'s run stamp, what the file holds once this run is done: ``limit``, or, where
     ``--out`` (or a rank part) holds every answer of the run its stamp ``old`` (``read_stamp``'s) names (the first

@@ -293,7 +293,7 @@ def _main(args) -> int:
         print("rsvlm eval: --data -: records are not read from stdin: they are read more than once and their images "
               "found beside them; save them to a file first (… > records.jsonl) and give that", file=sys.stderr)
         return 2
-    from rsvlm.eval_reading import image_root_problem, long_name, stamped_limit  # the scorers' words
+    from rsvlm.eval_reading import image_root_problem, long_name, past_the_records, stamped_limit
 
     err = long_name("data", args.data)  # was a traceback, "[Errno 36] File name too long"
     try:  # before a model that may take minutes to load
@@ -315,10 +315,7 @@ def _main(args) -> int:
         print(f"rsvlm eval: {e}", file=sys.stderr)
         return 2
     old = read_stamp(out)  # once: for the stale answers, the stamp's limit and its check
-    if args.limit and args.limit > len(loaded[0]) > 0:  # was stamped as given: eval.report showed limit=500, a full run
-        print(f"rsvlm eval: --limit {args.limit} > {counted(len(loaded[0]), 'record')}: answering all {len(loaded[0])}",
-              file=sys.stderr)
-        args.limit = len(loaded[0])  # stamped: the first N records of --data, every one of them
+    args.limit = past_the_records(args.limit, len(loaded[0]), rank)  # past --data's records: all of them, said once
     asked = loaded[0][:args.limit] if args.limit else loaded[0]  # the records as answered, past --limit none
     reads = []  # --out and its parts read once (check_out's read), for the stamp, the stale answers and the resume
 
