@@ -65,3 +65,52 @@ def test_the_real_rsivqa_sample_beside_one_image_says_so_once(tmp_path, realdata
     said = [k for k in stats["notes"] if k.startswith("10920 of 10921 lines name an image not under --images ")]
     assert len(said) == 1 and "(00433.jpg, 00434.jpg, 00435.jpg, …)" in said[0], stats["notes"]
     assert capsys.readouterr().err.count("warning: 10920 of 10921 lines") == 1
+
+
+def _collar_png(path, h: int = 2000, w: int = 2100):
+    """A scene of ``h`` x ``w`` px whose middle is ground (120) inside a black collar, as a rotated scene has."""
+    import numpy as np
+    from PIL import Image
+
+    a = np.zeros((h, w, 3), np.uint8)
+    a[h // 7:h - h // 7, w // 7:w - w // 7] = 120
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(a).save(path, compress_level=1)
+    (path.parent / f"{path.stem}.txt").write_text(f"{w // 2} {h // 2} {w // 2 + 40} {h // 2} {w // 2 + 40} {h // 2 + 20} "
+                                                  f"{w // 2} {h // 2 + 20} ship 0\n")
+
+
+def test_a_large_untiled_png_not_looked_at_for_a_collar_is_counted_and_said(tmp_path):
+    """Over 2**22 px and untiled, the collar look was skipped with no word: its black collar was read as ground and
+    the stats said nothing, as of an image that has none. It is counted now, the first said with why; tiled, the
+    tiler's decode is looked at and the collar said."""
+    _collar_png(tmp_path / "d" / "P1.png")
+    stats, recs = convert(tmp_path / "o", "dota", "--src", str(tmp_path / "d"), "--no-progress")
+    assert recs and stats["notes"]["images_not_looked_at_for_a_collar"] == 1
+    assert "images_with_constant_border" not in stats["notes"]
+    assert stats["notes_examples"]["images_not_looked_at_for_a_collar"] == (
+        "P1.png: 2100x2000 px untiled, over 2**22 px: not decoded again for the look alone (--tile looks at it as "
+        "the tiler decodes it)")
+    stats, _ = convert(tmp_path / "t", "dota", "--src", str(tmp_path / "d"), "--tile", "1024", "--no-progress")
+    assert stats["notes"]["images_with_constant_border"] == 1
+    assert "images_not_looked_at_for_a_collar" not in stats["notes"]
+
+
+def test_an_image_pil_will_not_open_is_counted_as_not_looked_at(tmp_path, monkeypatch):
+    """PIL's refusal (here its pixel limit, a DOTA-v2 scene's) left the look unsaid too."""
+    from collections import Counter
+    from types import SimpleNamespace
+
+    from PIL import Image
+
+    from data_gen.tiling import note_border
+
+    _collar_png(tmp_path / "s.png", 64, 80)
+    out = SimpleNamespace(notes=Counter(), note_examples={})
+    out.note = lambda key, n=1, example=None: (out.notes.update({key: n}), out.note_examples.setdefault(key, example))
+    note_border(out, tmp_path / "s.png")
+    assert out.notes == {"images_with_constant_border": 1}
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 5120 px: over twice it, refused
+    note_border(out, tmp_path / "s.png")
+    assert out.notes["images_not_looked_at_for_a_collar"] == 1
+    assert out.note_examples["images_not_looked_at_for_a_collar"].startswith("s.png: PIL cannot read it whole (Image size")

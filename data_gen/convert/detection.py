@@ -42,8 +42,8 @@ no record (noted as ``empty_images``, per window): the grammar has no spelling f
 yet. Where a GeoTIFF image holds no data (``on_data``), a window over half nodata (``--max-nodata``) gets no
 record (``windows_mostly_nodata``, the rule of ``levir-cd`` and ``masks``) and an object wholly on nodata is left
 out (``objects_over_nodata``). A PNG or JPEG, which declares no nodata, with a black or white collar joining its
-edge is noted as ``images_with_constant_border`` (``tiling.border_said``: its pixels, and how to declare them
-nodata). An image with no annotation at all (an empty label file, every line skipped) is not read (``nothing_to_write``:
+edge is noted as ``images_with_constant_border`` (``tiling.note_border``: its pixels, and how to declare them
+nodata; one not looked at, over 2**22 px untiled, as ``images_not_looked_at_for_a_collar``). An image with no annotation at all (an empty label file, every line skipped) is not read (``nothing_to_write``:
 noted as ``images_without_objects_not_read``, not ``empty_images``).
 
 Difficult objects (DOTA's and VOC's ``difficult`` flag; an object dict with ``"difficult": True``;
@@ -80,11 +80,11 @@ from data_gen.crop import cropper, georef, tile_suffix
 from data_gen.tiling import (
     MOSTLY,
     Window,
-    border_said,
     clip_object,
     finite_coords,
     mostly_void,
     nodata_reader,
+    note_border,
     note_near_copies,
     object_shape,
     over_nodata,
@@ -208,8 +208,8 @@ def emit_objects(out: Output, *, rid: str, source: str, file: str, image: Path, 
         written: set = set()  # the source annotations (their "src", else the object) some record holds
         tiled = len(windows) > 1
         with cropper(image) if tiled and any(per_window) else contextlib.nullcontext() as crop:  # a PNG decoded once
-            if modality == "optical" and any(per_window) and (said := border_said(image, getattr(crop, "image", None))):
-                out.note("images_with_constant_border", example=said)  # a PNG's collar, read as ground
+            if modality == "optical" and any(per_window):  # a PNG's collar, read as ground; or why not looked at
+                note_border(out, image, getattr(crop, "image", None))
             for win, objs in zip(tile_progress(windows, Path(image).name, out.progress), per_window):
                 if not objs:
                     if objs is not None:  # not one mostly nodata: counted apart

@@ -24,7 +24,8 @@ says how each is told). A pair or tile over half of whose label is void gets no 
 of pixels nobody labelled), counted in the notes as ``windows_mostly_void``; pixels where a GeoTIFF A or B holds no
 data are void alike, a window over half of them (``--max-nodata``) counted as ``windows_mostly_nodata``, and change
 the label draws there is left out (``pairs_with_change_over_nodata``). A PNG or JPEG A or B with a black or white
-collar is noted as ``images_with_constant_border`` (``tiling.border_said``), each image once.
+collar is noted as ``images_with_constant_border`` (``tiling.note_border``), each image once; one not looked at
+(over 2**22 px untiled) as ``images_not_looked_at_for_a_collar``.
 
 Pairs without a label (an ``A`` image no label names) get no record and are counted in the notes
 as ``images_without_label``; a ``B`` image neither a label nor an ``A`` image names, as
@@ -65,9 +66,9 @@ from data_gen.convert.options import add_max_nodata, check_tiling, int_at_least,
 from data_gen.crop import cropper, georef, tile_suffix
 from data_gen.tiling import (
     MOSTLY,
-    border_said,
     mostly_void,
     nodata_mask,
+    note_border,
     note_near_copies,
     tile_progress,
     tile_windows,
@@ -269,8 +270,7 @@ def run(args, out: Output) -> None:
                 at[0] = str(p)  # skipped at the image that does not decode, not at the label
                 crops[tag] = stack.enter_context(cropper(p))
             for tag, p in (("A", a), ("B", b)) if args.modality == "optical" else ():
-                if said := border_said(p, getattr(crops.get(tag), "image", None)):  # a collar, read as unchanged land
-                    out.note("images_with_constant_border", example=said)
+                note_border(out, p, getattr(crops.get(tag), "image", None))  # a collar, read as unchanged land
             for win in tile_progress(windows, name, out.progress):
                 subvoid, subnodata = (None if v is None else v[win.y0:win.y1, win.x0:win.x1] for v in (void, nodata))
                 if mostly_void(subnodata, args.max_nodata):  # "No change." of pixels nobody saw

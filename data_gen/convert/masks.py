@@ -34,8 +34,8 @@ class: what the label draws there is left out, counted per class in pixels (``cl
 instances wholly there (``objects_over_nodata: CLASS``), the image once (``images_with_class_over_nodata``:
 ``masknotes.over_nodata``), and a window over half of them (``--max-nodata``) gets no record (``windows_mostly_nodata``,
 ``tiling.mostly_void``: the rule of ``levir-cd`` and the detection formats). A PNG or JPEG declares no nodata: a black
-or white collar joining its edge is read as ground, noted as ``images_with_constant_border`` (``tiling.border_said``)
-with its pixels and how to declare it nodata. Labels giving no record, none holding a class, are said with their
+or white collar joining its edge is read as ground, noted as ``images_with_constant_border`` (``tiling.note_border``)
+with its pixels and how to declare it nodata (one not looked at: ``images_not_looked_at_for_a_collar``). Labels giving no record, none holding a class, are said with their
 values and the class map's (``masknotes.no_class_said``: ``--preset loveda`` on a 0/1 mask).
 Tiles crop image and mask alike: segmentation needs no border rule. A window with no class
 present gets no record (counted in the notes as ``empty_images``); the image of a label none of
@@ -77,9 +77,9 @@ from data_gen.convert.options import add_max_nodata, check_tiling, int_at_least,
 from data_gen.convert.text import read_json, text_codec
 from data_gen.crop import cropper, georef, grid_difference, tile_suffix
 from data_gen.tiling import (
-    border_said,
     mostly_void,
     nodata_mask,
+    note_border,
     note_near_copies,
     tile_progress,
     tile_windows,
@@ -436,8 +436,8 @@ def run(args, out: Output) -> None:
             note_near_copies(out, windows, args.overlap or 0, image.name)
         with one_image(out, "unreadable_image", str(lab)), \
                 cropper(image) if tiled else contextlib.nullcontext() as crop:  # a PNG decoded once, not per tile
-            if args.modality == "optical" and (said := border_said(image, getattr(crop, "image", None))):
-                out.note("images_with_constant_border", example=said)  # a PNG's collar: its classes read as ground
+            if args.modality == "optical":  # a PNG's collar: its classes read as ground; or why not looked at
+                note_border(out, image, getattr(crop, "image", None))
             for win, has in zip(tile_progress(windows, image.name, out.progress), present):
                 if not has:
                     continue
