@@ -394,7 +394,7 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
     if path is not None:
         data = merge(data, with_bases(load_yaml(path, cls), cls, path.parent, (path.resolve(),)), cls)
     overrides = list(overrides or [])
-    data = apply_overrides(data, overrides, cls, *([str(path)] if path is not None else []), entry_slips=True)
+    data = apply_overrides(data, overrides, cls, *([str(path)] if path is not None else []))
     try:
         cfg = from_dict(cls, data)
         if why := own_problem(cfg):

@@ -22,7 +22,6 @@ from rsvlm.config_hints import (
     exact_first,
     is_key,
     leaf_near,
-    near_key,
     near_path,
     no_eval,
     no_eval_refusal,
@@ -77,14 +76,10 @@ def _fitting(near: list[str] | None, value: Any, cls: type) -> list[str] | None:
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None = None,
-                    source: str = "the config it overrides", *, entry_slips: bool = False) -> dict[str, Any]:
+                    source: str = "the config it overrides") -> dict[str, Any]:
     """Set dotted keys in a nested dict. With ``cls``, unknown keys fail here with the valid keys listed,
     and a text field takes its value as written (``_as_written``). A key set below a value that is no
-    mapping (``optim.lr=…`` over a file's ``optim: fast``) fails, naming ``source``, where ``data`` came from.
-    ``entry_slips`` (``load_config``'s): a new entry of a mapping of sections that nothing names and whose name is a
-    slip of one there (``model.encoders.defualt.width=8``) is refused with the one meant (``_new_entry``); a
-    checkpoint's loader says its own (it adds no part at all)."""
-    new_entries: list[tuple[str, int, str]] = []
+    mapping (``optim.lr=…`` over a file's ``optim: fast``) fails, naming ``source``, where ``data`` came from."""
     for n, text in enumerate(overrides):
         if (spaced := spaced_hint(overrides, n, cls)) is not None:
             raise ConfigError(spaced)
@@ -100,8 +95,6 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
             warnings.warn(f"override {text!r}: {'.'.join(path)} is set to the one text {value!r}; if that was "
                           f"several overrides, give {_per_argument(text, parts)}", stacklevel=3)
         node, node_cls = data, cls
-        if entry_slips and cls is not None and (slip := _new_entry(data, path, cls)):
-            new_entries.append((text, *slip))
         for i, part in enumerate(path):
             if i < len(path) - 1 and cls is not None:  # a key below a number or text: say so, not "expected float"
                 tp = _unwrap_optional(_annotation(cls, path[: i + 1]))[0]
@@ -155,39 +148,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str], cls: type | None
                     nxt = {}
                     node[part] = nxt
                 node = nxt
-    for text, i, near in new_entries:  # checked once all are set: a later override's stem may read the new entry
-        path, raw = split_override(text)
-        if not _named_in(data, path[i]):
-            raise ConfigError(f"override {text!r}: {'.'.join(path[:i])} has no entry {path[i]!r} and nothing names "
-                              f"it (did you mean {'.'.join([*path[:i], near, *path[i + 1:]])}={raw}?)",
-                              keys=('.'.join(path[:i + 1]),))
     return data
-
-
-def _new_entry(data: dict, path: list[str], cls: type) -> tuple[int, str] | None:
-    """(Its place in ``path``, the one entry it is a slip of) where ``path`` sets a key inside a new entry of a mapping of
-    sections (``model.encoders.defualt.width``: default) whose name is a ``near_key`` of one that ``data`` holds; None
-    otherwise. A new entry that something names (a stem's ``encoder: defualt``) is kept: ``apply_overrides`` asks."""
-    node: Any = data
-    for i, part in enumerate(path[:-1]):
-        if not isinstance(node, dict):
-            return None
-        tp = _unwrap_optional(_annotation(cls, path[:i]))[0] if i else None
-        args = typing.get_args(tp) if typing.get_origin(tp) is dict else ()
-        if args and dataclasses.is_dataclass(args[-1]) and part not in node and node:
-            near = near_key(part, [str(k) for k in node])
-            return (i, near) if near else None
-        node = node.get(part)
-    return None
-
-
-def _named_in(data: Any, name: str) -> bool:
-    """Whether ``name`` is a text value anywhere in ``data`` (a nested mapping of a config)."""
-    if isinstance(data, dict):
-        return any(_named_in(v, name) for v in data.values())
-    if isinstance(data, list):
-        return any(_named_in(v, name) for v in data)
-    return data == name
 
 
 def spaced_hint(overrides: list[str], n: int, cls: type | None = None) -> str | None:
