@@ -169,7 +169,7 @@ def test_export_step_carries_a_deepspeed_steps_buffers(tmp_path, monkeypatch):
              "count": torch.tensor(7)}
     monkeypatch.setattr(dsc, "zero_trainable", lambda folder: dict(state))
     monkeypatch.setattr(loop, "build_model", lambda cfg, device: (WithBuffers(), None))
-    monkeypatch.setattr(loop, "fill_note", lambda folder, model: None)  # the fake holds no LLM, so no spare rows
+    monkeypatch.setattr(loop, "fill_note", lambda folder, model, use="resume": None)  # the fake holds no LLM, so no spare rows
     loop.export_step(step, tmp_path / "out")
     got = WithBuffers.saved
     for name, want in state.items():
