@@ -241,7 +241,8 @@ def is_departed(text: str, start: int, end: int) -> bool:
     after = re.search(r"[.!?;\n](?!\d)", text[end:])
     counted = _DEPART[0].search(head.lstrip())
     words = counted.group(1).lower().split() if counted else ()
-    return bool(counted and not _PLACE.intersection(words) and not any(map(is_towards, words))  # "A truck drives left,"
+    # "A truck drives left,": a verb of moving just before it (not "Two moving trucks left.", a departure)
+    return bool(counted and not _PLACE.intersection(words) and not is_towards(words[-1])
                 and _DEPART[1].match(text, end)
                 and not any(m.group(0).lower() != "left" for m in side_pattern().finditer(
                     head + text[end:end + after.start() if after else len(text)])))

@@ -1,4 +1,5 @@
-"""Review 77 (tta): a verb of heading ("heading", "heads") before "right" and a place's word keeps it a side, as
+"""Review 77 (tta): "Two moving trucks left." is a departure again (only a verb of moving just before "left" makes
+it a side); a verb of heading ("heading", "heads") before "right" and a place's word keeps it a side, as
 "face" does ("The car is heading right near the bridge." turned in a mirror before stop 77's "just" rule, and must);
 a verb of moving and a word other than a place's or a path's after "right" is a side ("turned right onto", "moving
 right of the pier", "drives right at the junction"); one list of verbs of moving (``tta_lines.MOVE_VERBS``)."""
@@ -41,3 +42,12 @@ def test_a_verb_of_moving_before_a_place_word_stays_just():
                                   "heading", "drove"])
 def test_one_list_of_verbs_of_moving(verb):
     assert re.fullmatch(MOVE_VERBS, verb) and re.fullmatch(_MOVING, verb) and is_towards(verb)
+
+
+@pytest.mark.parametrize(("text", "mirrored"), [("Two moving trucks left.", "Two moving trucks left."),
+                                                ("Two aircraft taxiing left.", "Two aircraft taxiing right."),
+                                                ("A truck drives left, toward the gate.", "A truck drives right, toward the gate.")])
+def test_only_a_verb_of_moving_just_before_left_makes_it_no_departure(text, mirrored):
+    """fdc00df5 read any verb of moving among the words after the count ("moving" of "Two moving trucks left.") as
+    making "left" a side: the trucks that departed turned "right" in a mirror view; only the word before "left" does."""
+    assert swap_words(text, "h") == mirrored
