@@ -217,8 +217,8 @@ def border_look(path, image=None) -> tuple[str, str]:
             if image is None:
                 with Image.open(path) as im:
                     if im.width * im.height > 2**22:
-                        return "", (f"{name}: {im.width}x{im.height} px untiled, over 2**22 px: not decoded again for "
-                                    "the look alone (--tile looks at it as the tiler decodes it)")
+                        return "", (f"{name}: {im.width}x{im.height} px, over 2**22 px: not decoded for the look "
+                                    "alone (--tile looks at the tiler's decode, where PIL decodes it whole)")
             found = constant_border(path, image=image)
     except (OSError, ValueError, Image.DecompressionBombError) as e:
         return "", f"{name}: PIL cannot read it whole ({str(e)[:120] or type(e).__name__})"

@@ -89,8 +89,8 @@ def test_a_large_untiled_png_not_looked_at_for_a_collar_is_counted_and_said(tmp_
     assert recs and stats["notes"]["images_not_looked_at_for_a_collar"] == 1
     assert "images_with_constant_border" not in stats["notes"]
     assert stats["notes_examples"]["images_not_looked_at_for_a_collar"] == (
-        "P1.png: 2100x2000 px untiled, over 2**22 px: not decoded again for the look alone (--tile looks at it as "
-        "the tiler decodes it)")
+        "P1.png: 2100x2000 px, over 2**22 px: not decoded for the look alone (--tile looks at the tiler's decode, "
+        "where PIL decodes it whole)")
     stats, _ = convert(tmp_path / "t", "dota", "--src", str(tmp_path / "d"), "--tile", "1024", "--no-progress")
     assert stats["notes"]["images_with_constant_border"] == 1
     assert "images_not_looked_at_for_a_collar" not in stats["notes"]

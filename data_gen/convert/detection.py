@@ -43,7 +43,8 @@ yet. Where a GeoTIFF image holds no data (``on_data``), a window over half nodat
 record (``windows_mostly_nodata``, the rule of ``levir-cd`` and ``masks``) and an object wholly on nodata is left
 out (``objects_over_nodata``). A PNG or JPEG, which declares no nodata, with a black or white collar joining its
 edge is noted as ``images_with_constant_border`` (``tiling.note_border``: its pixels, and how to declare them
-nodata; one not looked at, over 2**22 px untiled, as ``images_not_looked_at_for_a_collar``). An image with no annotation at all (an empty label file, every line skipped) is not read (``nothing_to_write``:
+nodata; one not looked at, over 2**22 px and not decoded whole by the tiler, as
+``images_not_looked_at_for_a_collar``). An image with no annotation at all (an empty label file, every line skipped) is not read (``nothing_to_write``:
 noted as ``images_without_objects_not_read``, not ``empty_images``).
 
 Difficult objects (DOTA's and VOC's ``difficult`` flag; an object dict with ``"difficult": True``;

@@ -25,7 +25,7 @@ of pixels nobody labelled), counted in the notes as ``windows_mostly_void``; pix
 data are void alike, a window over half of them (``--max-nodata``) counted as ``windows_mostly_nodata``, and change
 the label draws there is left out (``pairs_with_change_over_nodata``). A PNG or JPEG A or B with a black or white
 collar is noted as ``images_with_constant_border`` (``tiling.note_border``), each image once; one not looked at
-(over 2**22 px untiled) as ``images_not_looked_at_for_a_collar``.
+(over 2**22 px and not decoded whole by the tiler) as ``images_not_looked_at_for_a_collar``.
 
 Pairs without a label (an ``A`` image no label names) get no record and are counted in the notes
 as ``images_without_label``; a ``B`` image neither a label nor an ``A`` image names, as
