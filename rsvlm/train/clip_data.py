@@ -151,7 +151,8 @@ def pool_cuts(pairs: list[tuple[dict, str, Path]], tok, context: int, rank: int 
     ~256 MB a rank). ``progress``: rank 0's bar over its share, drawn where it runs over 3 s."""
     from rsvlm.progress import bar
 
-    lo, hi = len(pairs) * rank // world, len(pairs) * (rank + 1) // world
+    lo, hi = (min(len(pairs) * r // world, len(pairs)) for r in (rank, rank + 1))  # a rank past the world (a test's
+    # stand-in rank 1 of 1) measures nothing: its slice past the end made an empty batch, which HF tokenizers refuse
     cut, longest, first, bad = 0, 0, None, None  # first: (index, length) of the first cut caption; bad: untokenized
     with bar(total=hi - lo, desc="caption lengths", unit="caption", disable=not progress, delay=3) as shown:
         for a in range(lo, hi, chunk):
