@@ -41,7 +41,7 @@ from rsvlm.model.llm_checks import (  # noqa: F401 (moved there; imported from h
     check_llm_files,
     check_not_adapter,
 )
-from rsvlm.model.llm_files import check_config_keys, check_model_type, names_unreadable
+from rsvlm.model.llm_files import HFConfigError, check_config_keys, check_model_type, names_unreadable
 from rsvlm.model.projector import POS_CODES, PROJECTORS, ProjectorConfig, pooled_tokens
 from rsvlm.model.stem import INTERPOLATIONS, check_stem
 from rsvlm.model.templates import TEMPLATES
@@ -339,7 +339,7 @@ def _hf_config(cfg: LLMConfig, key: str):
     conf = dict(cfg.config)
     model_type = conf.pop("model_type", None)
     if model_type is None:
-        raise ValueError(f"{key}.config needs a model_type (e.g. 'llama', 'qwen2')")
+        raise HFConfigError(f"{key}.config needs a model_type (e.g. 'llama', 'qwen2')", f"{key}.config")
     check_model_type(model_type, f"{key}.config")
     with warnings.catch_warnings():  # its warnings about unknown keys come once, from the build
         warnings.simplefilter("ignore")
@@ -349,5 +349,6 @@ def _hf_config(cfg: LLMConfig, key: str):
     except Exception as e:  # transformers' validators raise their own error types
         cause = e.__cause__ or e
         msg = str(cause)
-        raise ValueError(f"{key}.config: {msg.strip().splitlines()[-1].strip() if msg.strip() else type(e).__name__}") from None
+        raise HFConfigError(f"{key}.config: {msg.strip().splitlines()[-1].strip() if msg.strip() else type(e).__name__}",
+                            f"{key}.config") from None
     return hf

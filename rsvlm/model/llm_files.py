@@ -17,6 +17,16 @@ from rsvlm.near import near_names
 from rsvlm.progress import counted
 
 
+class HFConfigError(ValueError):
+    """A transformers config given as a dict (``llm.config``, an hf_clip tower's ``hf_config``) refused: a key that
+    is no string, a typo, no model_type or an unknown one, a value transformers refuses. ``key``: the dotted key the
+    message names first, so a caller that knows the file can name it (``rsvlm.train.flags.llm_config_by``)."""
+
+    def __init__(self, message: str, key: str = ""):
+        super().__init__(message)
+        self.key = key
+
+
 def check_local(path: str, key: str) -> str:
     """``path`` as given; FileNotFoundError naming the config key when it is plainly a local folder
     (absolute, ``./``, ``~``, two or more ``/``, or ``dir/name`` where ``dir`` is a folder here)
@@ -226,8 +236,8 @@ def check_model_type(model_type, where: str = "llm.config") -> None:
 
     if model_type not in CONFIG_MAPPING:
         close = near_names(str(model_type), list(CONFIG_MAPPING.keys()), n=3, cutoff=0.6)
-        raise ValueError(f"{where}.model_type {model_type!r} is not a transformers model type"
-                         f"{f'; did you mean {close}?' if close else ''}")
+        raise HFConfigError(f"{where}.model_type {model_type!r} is not a transformers model type"
+                            f"{f'; did you mean {close}?' if close else ''}", f"{where}.model_type")
 
 
 def check_config_keys(model_type: str, conf: dict[str, Any], where: str = "llm.config") -> None:
@@ -241,15 +251,16 @@ def check_config_keys(model_type: str, conf: dict[str, Any], where: str = "llm.c
     from transformers import CONFIG_MAPPING
 
     if odd := [k for k in conf if not isinstance(k, str)]:
-        raise ValueError(f"{where} has the key {odd[0]!r} ({type(odd[0]).__name__}): its keys are names of transformers "
-                         f"config fields, strings (hidden_size, …); remove it, or quote it if it is meant as a name")
+        raise HFConfigError(f"{where} has the key {odd[0]!r} ({type(odd[0]).__name__}): its keys are names of "
+                            "transformers config fields, strings (hidden_size, …); remove it, or quote it if it is meant "
+                            "as a name", where)
     cls = CONFIG_MAPPING[model_type]
     for key, close, others in _unknown_keys(model_type, conf):
         models = f"{', '.join(others[:3])}{' …' if len(others) > 3 else ''}"
         if close and not foreign(close, others, conf):  # alone, another model's field may stand for a key here
-            raise ValueError(f"{where}.{key} is not a {cls.__name__} field; did you mean {close}?" + (
+            raise HFConfigError(f"{where}.{key} is not a {cls.__name__} field; did you mean {close}?" + (
                 f" ({models}'s config in transformers has a {key}, but no {' or '.join(close)} is given beside it: "
-                "taken for a typo)" if others else ""))
+                "taken for a typo)" if others else ""), f"{where}.{key}")
         said = f" (a field of {models}'s config in transformers, not of this one)" if others else ""
         warnings.warn(f"{where}.{key} is not a {cls.__name__} field{said}; it is stored but no model code reads it",
                       stacklevel=3)

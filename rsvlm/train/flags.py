@@ -143,18 +143,15 @@ def set_by(config: str, overrides: list[str], key: str) -> str:
 
 def llm_config_by(error: Exception, config: str, overrides: list[str]) -> str:
     """``set_by``'s words and ": " to begin ``error`` with where it is the model checks' refusal of a
-    ``model.llm.config`` key (a non-string key, a typo, a value transformers refuses), which named the key but
-    not the file or override that set it; "" for any other error (a ConfigError names its file already). Told
-    apart by the key the message begins with: reworded, it loses the naming, not the error."""
-    import re
-
-    from rsvlm.config import ConfigError
+    ``model.llm.config`` key (``HFConfigError``: a non-string key, a typo, a value transformers refuses), which
+    named the key but not the file or override that set it; "" for any other error (a ConfigError names its file
+    already; an hf_clip tower's ``hf_config`` is left as it was)."""
+    from rsvlm.model.llm_files import HFConfigError
     from rsvlm.overrides import split_override
 
-    said = re.match(r"model\.llm\.config(\.\w+)?\b", str(error))
-    if isinstance(error, ConfigError) or not isinstance(error, ValueError) or not said:
+    if not isinstance(error, HFConfigError) or not f"{error.key}.".startswith("model.llm.config."):
         return ""
-    by, path = set_by(config, overrides, said.group(0)), said.group(0).split(".")
+    by, path = set_by(config, overrides, error.key), error.key.split(".")
     # the key whole (a head count transformers refuses) where an override set one of its keys: both named
     under = [repr(o) for o in overrides if (at := split_override(o)[0])[:len(path)] == path and len(at) > len(path)]
     also = ", ".join(under) if under and not by.startswith("override") else ""
