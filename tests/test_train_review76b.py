@@ -27,14 +27,14 @@ def _write(path: Path, recs: list[dict]) -> Path:
     return path
 
 
-def test_caption_tokens_are_those_the_per_batch_code_gave():
+def test_caption_rows_are_those_the_per_batch_code_gave():
     from rsvlm.model.llm import byte_tokenizer
-    from rsvlm.train.clip_data import caption_tokens
+    from rsvlm.train.clip_data import caption_rows, pool_cuts
 
     tok, L = byte_tokenizer(), 16
     caps = ["", "a", "x" * 14, "x" * 15, "x" * 16, "é中文 road " * 5, "field near the river"]
-    text, lengths, counts, _ = caption_tokens([({"id": str(i)}, c, Path()) for i, c in enumerate(caps)], tok, L,
-                                              chunk=2)
+    text, lengths = caption_rows(caps, tok, L)
+    counts, _ = pool_cuts([({"id": str(i)}, c, Path()) for i, c in enumerate(caps)], tok, L, chunk=2)
     old = torch.full((len(caps), L), tok.pad_token_id, dtype=torch.long)  # the loop's code before 75a1d2e6
     for j, t in enumerate(tok(caps, add_special_tokens=False)["input_ids"]):
         t = t[: L - 1] + [tok.eos_token_id]

@@ -64,14 +64,15 @@ def test_the_lm_done_line_says_nothing_of_change_records_where_none_was_left_out
     assert "0 malformed records; model in" in done and "[change]" not in done, done
 
 
-def test_caption_tokens_counts_the_pool_once_with_the_longest():
+def test_pool_cuts_counts_the_pool_once_with_the_longest():
     """Each caption tokenized once, cut to the context less its end token; the cut ones counted, the longest."""
     from rsvlm.model.llm import byte_tokenizer
-    from rsvlm.train.clip_data import caption_tokens
+    from rsvlm.train.clip_data import caption_rows, pool_cuts
 
     tok = byte_tokenizer()
     pairs = [({"id": f"r{n}"}, "x" * n, Path()) for n in (10, 31, 32, 70)]  # byte tokens: one per character
-    text, lengths, counts, note = caption_tokens(pairs, tok, 32, chunk=3)  # 31 tokens and the end token fit
+    counts, note = pool_cuts(pairs, tok, 32, chunk=3)  # 31 tokens and the end token fit
+    text, lengths = caption_rows([cap for _, cap, _ in pairs], tok, 32)
     assert counts == {"cut_caption_pairs": 2, "longest_caption_tokens": 70} and lengths.tolist() == [10, 31, 32, 70]
     x = tok("x", add_special_tokens=False)["input_ids"][0]
     assert text.shape == (4, 32) and text[0].tolist() == [x] * 10 + [tok.eos_token_id] + [tok.pad_token_id] * 21
@@ -79,8 +80,8 @@ def test_caption_tokens_counts_the_pool_once_with_the_longest():
     assert note.startswith("[rsvlm.train] 2 of 4 captions (50%) are longer than the text tower's context holds, the "
                            "longest 70 tokens: each is cut to clip.context_length - 1 = 31 (the caption of r32 is 32 "
                            "tokens); clip.context_length=71 would hold them all"), note
-    assert caption_tokens(pairs, tok, 71)[2:] == ({"cut_caption_pairs": 0, "longest_caption_tokens": 70}, None)
-    assert caption_tokens([], tok, 8)[2:] == ({"cut_caption_pairs": 0, "longest_caption_tokens": 0}, None)
+    assert pool_cuts(pairs, tok, 71) == ({"cut_caption_pairs": 0, "longest_caption_tokens": 70}, None)
+    assert pool_cuts([], tok, 8) == ({"cut_caption_pairs": 0, "longest_caption_tokens": 0}, None)
 
 
 def test_a_contrastive_run_says_once_how_many_captions_its_context_cuts(tmp_path, capsys):

@@ -17,18 +17,19 @@ def _pairs(lengths) -> list:
     return [({"id": f"r{i}"}, "x" * n, Path()) for i, n in enumerate(lengths)]
 
 
-def test_pool_cuts_counts_and_says_what_caption_tokens_did():
-    from rsvlm.train.clip_data import caption_tokens, pool_cuts
+def test_pool_cuts_counts_the_cut_captions_and_says_the_first():
+    from rsvlm.train.clip_data import cut_note, pool_cuts
 
     tok, pairs = byte_tokenizer(), _pairs([10, 31, 32, 70, 5, 40])
-    assert pool_cuts(pairs, tok, 32, chunk=4) == tuple(caption_tokens(pairs, tok, 32)[2:])
+    said = pool_cuts(pairs, tok, 32, chunk=4)  # r2 (32), r3 (70) and r5 (40) over 31 tokens
+    assert said == cut_note(pairs, 3, 70, (2, 32), 32) and "3 of 6 captions" in said[1] and "of r2 is 32" in said[1]
     assert pool_cuts(pairs, tok, 71) == ({"cut_caption_pairs": 0, "longest_caption_tokens": 70}, None)
     assert pool_cuts([], tok, 8) == ({"cut_caption_pairs": 0, "longest_caption_tokens": 0}, None)
 
 
 def test_pool_cuts_shares_the_pool_between_ranks_and_gathers_the_counts(monkeypatch):
     """Rank 0 measures r0-r2 (none cut), rank 1 r3-r5: both say the counts of all six, the first cut one r4."""
-    from rsvlm.train.clip_data import caption_tokens, pool_cuts
+    from rsvlm.train.clip_data import cut_note, pool_cuts
 
     tok, pairs = byte_tokenizer(), _pairs([10, 20, 30, 12, 50, 40])
     seen, parts_of = [], {}
@@ -42,14 +43,14 @@ def test_pool_cuts_shares_the_pool_between_ranks_and_gathers_the_counts(monkeypa
     parts_of[1] = seen[-1]
     zero = pool_cuts(pairs, tok, 32, rank=0, world=2)
     assert seen == [(2, 50, (4, 50), None), (0, 30, None, None)]  # each rank measured its own half alone
-    assert zero == tuple(caption_tokens(pairs, tok, 32)[2:])
+    assert zero == cut_note(pairs, 2, 50, (4, 50), 32)
     assert zero[0] == {"cut_caption_pairs": 2, "longest_caption_tokens": 50} and "the caption of r4 is 50" in zero[1]
 
 
 @pytest.mark.parametrize("bundled", [False, True])
 def test_a_batch_tokenized_as_drawn_is_the_pool_rows_it_was_taken_from(bundled):
-    """Against the pool rows as the loop built them before (each caption alone here: caption_tokens now goes
-    through caption_rows, so comparing the two could not fail), with the byte and the default model's tokenizer."""
+    """Against the pool rows as the loop built them before (each caption alone here: comparing with the old
+    caption_tokens, which went through caption_rows, could not fail), with the byte and the default model's tokenizer."""
     from rsvlm.train.clip_data import caption_rows
 
     tok = byte_tokenizer()

@@ -129,20 +129,6 @@ def caption_rows(captions: list[str], tok, context: int) -> tuple[torch.Tensor, 
     return text, lengths
 
 
-def caption_tokens(pairs: list[tuple[dict, str, Path]], tok, context: int, chunk: int = 10_000
-                   ) -> tuple[torch.Tensor, torch.Tensor, dict, str | None]:
-    """Every caption of ``pairs`` tokenized (``caption_rows``), ``chunk`` at a time; summary.json's counts of the
-    captions cut and the line saying so (``cut_note``). The whole pool's ids in memory: the loop takes
-    ``pool_cuts`` and ``caption_rows`` instead."""
-    rows = [caption_rows([cap for _, cap, _ in pairs[lo:lo + chunk]], tok, context)
-            for lo in range(0, len(pairs), chunk)]
-    text = torch.cat([r[0] for r in rows]) if rows else torch.zeros((0, context), dtype=torch.int32)
-    lengths = torch.cat([r[1] for r in rows]) if rows else torch.zeros(0, dtype=torch.long)
-    over = (lengths > context - 1).nonzero().flatten()
-    first = (int(over[0]), int(lengths[over[0]])) if len(over) else None
-    return text, lengths, *cut_note(pairs, len(over), int(lengths.max()) if len(pairs) else 0, first, context)
-
-
 def pool_cuts(pairs: list[tuple[dict, str, Path]], tok, context: int, rank: int = 0, world: int = 1,
               progress: bool = False, chunk: int = 10_000) -> tuple[dict, str | None]:
     """(collective where ``world`` > 1) ``cut_note`` of the whole pool, its tokenizing shared: each rank measures
