@@ -18,23 +18,21 @@ import struct
 from pathlib import Path
 
 from rsvlm.model.llm_files import weight_files
+from rsvlm.model.weights import safetensors_header
 
 FINGERPRINT = "rsvlm_base.json"
 SAMPLED = 8  # tensors whose first bytes are hashed, spread over the sorted names
 HEAD_BYTES = 1 << 16
-MAX_HEADER = 100 << 20  # safetensors' own limit: a damaged file's first 8 bytes read as a size read the whole file
 
 
 def _headers(files: list[Path]) -> dict[str, tuple[Path, int, dict]]:
     """Tensor name → (file, offset of its data section, its header entry), read from the files' JSON headers."""
     out = {}
     for f in files:
-        with f.open("rb") as h:
-            size = struct.unpack("<Q", h.read(8))[0]
-            if size > MAX_HEADER:
-                raise ValueError(f"{f}: a header of {size} bytes")
-            header = json.loads(h.read(size))
-        out.update({k: (f, 8 + size, v) for k, v in header.items() if k != "__metadata__"})
+        size, header = safetensors_header(f)
+        if header is None:
+            raise ValueError(f"{f}: cut inside its header")
+        out.update({k: (f, 8 + size, v) for k, v in header.items()})
     return out
 
 

@@ -316,21 +316,41 @@ def pickled_note(path: Path) -> str:
     return ""
 
 
+MAX_HEADER = 100 << 20  # safetensors' own limit: a damaged file's first 8 bytes read as a size read the whole file
+
+
+def safetensors_header(path: Path) -> tuple[int, dict | None]:
+    """(the JSON header's length, its tensor entries less ``__metadata__``) of the safetensors file ``path``, read
+    alone; None for the entries where the file ends inside the header. ValueError where the first 8 bytes are no
+    header size (over ``MAX_HEADER``) or the header is no JSON object; OSError, struct.error where it cannot be read
+    or is under 8 bytes. The one reader of ``cut_note`` and ``base_print``'s fingerprint."""
+    import json
+    import struct
+
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        if n > MAX_HEADER:
+            raise ValueError(f"{path}: a header of {n} bytes")
+        raw = f.read(n)
+    if len(raw) < n:
+        return n, None
+    header = json.loads(raw)
+    if not isinstance(header, dict):
+        raise ValueError(f"{path}: its header is no JSON object")
+    return n, {k: v for k, v in header.items() if k != "__metadata__"}
+
+
 def cut_note(path: Path) -> str:
     """"; its header promises N bytes but it holds M: cut short …" where ``path``'s safetensors header (read, bounded)
     says the file is longer than it is, else "": safetensors' own words ('incomplete metadata, file not fully
-    covered') said neither that nor what to do. Reads the header only."""
-    import json
+    covered') said neither that nor what to do. Reads the header only (``safetensors_header``)."""
     import struct
 
     try:
         size = Path(path).stat().st_size
-        with open(path, "rb") as f:
-            n = struct.unpack("<Q", f.read(8))[0]
-            if n > 100 << 20:  # safetensors' own limit: not a header size (a foreign file)
-                return ""
-            want = 8 + n if 8 + n > size else 8 + n + max((int(v["data_offsets"][1]) for k, v in json.loads(
-                f.read(n)).items() if k != "__metadata__"), default=0)
+        n, header = safetensors_header(path)
+        want = 8 + n + max((int(v["data_offsets"][1]) for v in header.values()), default=0) if header is not None \
+            else 8 + n
     except (OSError, ValueError, struct.error, KeyError, TypeError, IndexError, AttributeError):
         return ""
     return (f"; its header promises {want} bytes but it holds {size}: cut short by an interrupted save, copy or "
