@@ -133,15 +133,17 @@ def scaling_bytes(dtype: str, modality: str, ir_kelvin=None) -> int:
     return SCALED_BYTES + 2 * (modality == "sar" or np.dtype(dtype).kind in "fc")
 
 
-def most_scaling_bytes(dtype: str, modality: str | None = None, ir_kelvin=None, planck: bool = False) -> int:
+def most_scaling_bytes(dtype: str, modality: str | None = None, ir_kelvin=None, planck: bool = False,
+                       kelvin: bool = True) -> int:
     """The most ``scaling_bytes`` a read of ``dtype`` may take once what is still unknown is resolved: the modality
     (None: the guess may give any) and, for ir, its kelvin (None: a guess from the values or a declared scale gives
-    two numbers; ``planck``, a Landsat-named band, the four of its _MTL.txt). What a read held before then counts
+    two numbers; ``planck``, a Landsat-named band, the four of its _MTL.txt; ``kelvin`` False: nothing may make it
+    kelvin, an unsigned band declaring no scale or unit and not Landsat-named). What a read held before then counts
     (``SceneReader``'s shared read): a float32 scene held at sar's 14 (18 bytes a pixel with its raw values), then
     guessed ir in kelvin (15: 19), was held, then refused. Cannot: tell the modality itself; a scene the guess makes
     cheaper is not held in that band, and is read (decoded again) as without a shared read."""
-    kelvin = ir_kelvin or ([1.0, 0.0, 1.0, 1.0] if planck else [1.0, 0.0])
-    return max(scaling_bytes(dtype, m, kelvin) for m in ([modality] if modality else MODALITIES))
+    ir = ir_kelvin or (([1.0, 0.0, 1.0, 1.0] if planck else [1.0, 0.0]) if kelvin else None)
+    return max(scaling_bytes(dtype, m, ir) for m in ([modality] if modality else MODALITIES))
 
 
 def batch_bytes(width: int, height: int, bands: int, dtype: str, batch: int, strip_width: int = 0,

@@ -52,7 +52,7 @@ from rsvlm.io.naming import BandNaming
 from rsvlm.io.scene_scaling import both_valid, resolve_scaling
 from rsvlm.io.shared_read import WHOLE_HELD, SharedRead
 from rsvlm.io.sources import ImageReadError, library_messages, open_source, read_as_stored
-from rsvlm.io.thermal import celsius_reading
+from rsvlm.io.thermal import band_unit, celsius_reading
 
 __all__ = ["RSImage", "SceneReader", "read_image", "read_window", "image_size", "ImageReadError"]
 
@@ -205,11 +205,16 @@ class SceneReader:
     def _held_scaling_bytes(self) -> int:
         """What the shared read's hold counts a value's scaling, asked at its first sample, maybe before the guess
         or calibration: the most they may make it (``budget.most_scaling_bytes``), so a scene is never held, then
-        refused by the exact count after (a float32 scene held at 18 bytes a pixel, then guessed ir in kelvin: 19)."""
+        refused by the exact count after (a float32 scene held at 18 bytes a pixel, then guessed ir in kelvin: 19).
+        Kelvin only where something may make it so: a Landsat name, float or signed values, a declared scale or unit
+        (an unsigned pan or SAR band counted 15 was no longer held at 14-17 bytes a pixel: read from the file 7 times)."""
         if self.modality not in (None, "ir") or self.cfg.ir_kelvin is not None:
             return self._scaling_bytes()
+        src, every = self.src, list(range(self.src.count))
         landsat = (pr.mission_from_names(self.paths) or ("",))[0].startswith("Landsat")
-        return most_scaling_bytes(self.src.dtype, self.modality, planck=landsat and len(self.paths) == 1)
+        kelvin = landsat or np.dtype(src.dtype).kind in "fi" or bool(sc.declared_scaling(src, every)) or any(
+            band_unit(src, i) for i in every)
+        return most_scaling_bytes(src.dtype, self.modality, planck=landsat and len(self.paths) == 1, kelvin=kelvin)
 
     @property
     def width(self) -> int:
