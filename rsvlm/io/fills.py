@@ -47,7 +47,7 @@ def product_fill(src, paths: list[Path], bands: list[str], modality: str, landsa
                                   or len(paths) == src.count and sentinel2_names(names)):
         who = "Sentinel-2 or Landsat" if set(names) <= {"B10", "B11"} else "Sentinel-2"  # a thermal band renamed
         return 0, (f"{who} fill: DN 0 read as nodata ({declares} value; zeros that are data: declare a nodata the "
-                   "file does not hold, gdal_edit.py -a_nodata 65535, or give ReadConfig.nodata)")  # (B10.tif as ir had
+                   "file does not hold, gdal_edit.py -a_nodata 65535, or give ReadConfig.nodata=65535)")  # (B10.tif as ir had
         # been told Sentinel-2's; a B02.tif that is no product had its zeros masked with no word of how to keep them)
     return None
 

@@ -342,8 +342,9 @@ def plan(src, g: Guess, name: str, nodata: float | None, read=None) -> tuple[lis
         grid = sample  # (3, h, w): the class-map note asks how its colours lie
         sample = sample[:, ok] if seen and ok is not None else sample  # (3, n) valid pixels only
         identical = bool((sample == sample[:1]).all())
+    unfit = frozenset({"sar"} if len(colour) > 1 and colour_bands(src, g, colour) else ())  # refused below, as asked
     indexes, note = sc.plan_bands(g.modality, src.count, src.alpha_index, identical, name, g.skip,
-                                  one_named_band=bool(g.s2_band) or _lone_landsat(g, src))
+                                  one_named_band=bool(g.s2_band) or _lone_landsat(g, src), unfit=unfit)
     notes = [note] if note else []
     if g.modality == "sar" and not g.inferred and len(indexes) > 1 and (said := colour_bands(src, g, indexes)):
         raise ValueError(f"{name}: {len(indexes)} bands ({said}) cannot be read as sar, as asked: rsvlm reads SAR as "

@@ -145,13 +145,14 @@ def check_dtype(modality: str, dtype: str, path: str) -> None:
 
 
 def plan_bands(modality: str, count: int, alpha_index: int | None, identical: bool, path: str,
-               skip: set[int] = frozenset(), one_named_band: bool = False, *, suggest: bool = True
-               ) -> tuple[list[int], str | None]:
+               skip: set[int] = frozenset(), one_named_band: bool = False, *, suggest: bool = True,
+               unfit: frozenset[str] = frozenset()) -> tuple[list[int], str | None]:
     """Which source bands (0-based) to keep for ``modality``; ValueError when the count is wrong.
 
     ``identical``: all bands hold the same values (grey stored as RGB); ``skip``: bands left out
     before counting; ``one_named_band``: the file is one band whose name is known (a Sentinel-2
-    band file alone), which is a set of msi bands too. Returns (indices, note).
+    band file alone), which is a set of msi bands too. Returns (indices, note). A refusal names the modalities
+    that read the count (``suggest``), less ``unfit`` (sar for bands named as colours: ``modality.plan`` refuses).
     """
     if modality not in MODALITIES:
         raise ValueError(f"{path}: unknown modality {modality!r}; expected one of {', '.join(MODALITIES)}")
@@ -178,7 +179,7 @@ def plan_bands(modality: str, count: int, alpha_index: int | None, identical: bo
             return keep[:1], "3 identical bands (grey stored as RGB) read as 1 ir band"
     have = f"{n_bands(n)} ({len(skip)} more left out)" if skip else n_bands(count)
     expected = expected_bands(modality)
-    fits = [m for m in MODALITIES if m != modality and suggest and "read it as" not in expected
+    fits = [m for m in MODALITIES if m != modality and m not in unfit and suggest and "read it as" not in expected
             and _plans(m, count, alpha_index, identical, path, skip, one_named_band)]  # what to do: it had not said
     how = f"; it can be read as {', '.join(fits)}: give the one it is (--modality), or none to have it guessed" * bool(fits)
     raise ValueError(f"{path}: {have} cannot be read as {modality}; expected {expected}{how}")
