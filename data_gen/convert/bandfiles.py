@@ -87,7 +87,7 @@ def scene_modality(paths: list[Path], modality: str | None) -> str:
     given); ``WrongBands`` (naming the files and what they read as) where they cannot be read so, and
     ``ConversionError`` where they cannot be read together (different sizes, a damaged file)."""
     from data_gen.convert.common import ConversionError
-    from data_gen.convert.images import WrongBands
+    from data_gen.convert.images import WrongBands, guessed_hint
     from rsvlm.io.read import SceneReader
     from rsvlm.io.sources import ImageReadError
 
@@ -102,7 +102,7 @@ def scene_modality(paths: list[Path], modality: str | None) -> str:
         why = str(e)
     try:  # what they read as, as images.check_bands says of one file
         with SceneReader([str(p) for p in paths]) as reader:
-            why += f"; they read as {reader.modality} (--modality {reader.modality})"
+            why = guessed_hint(why, "they read as", reader.modality)
     except ValueError:
         pass
     raise WrongBands(why)

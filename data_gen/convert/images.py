@@ -186,10 +186,18 @@ def check_bands(path: Path, modality: str | None) -> None:
         why = str(e)
     try:
         with SceneReader(path) as r:
-            why += f"; it reads as {r.modality} (--modality {r.modality})"
+            why = guessed_hint(why, "it reads as", r.modality)
     except ValueError:
         pass
     raise WrongBands(why)
+
+
+def guessed_hint(why: str, says: str, modality: str) -> str:
+    """The reader's refusal ``why`` with what the file reads as (``says``: "it reads as") in place of the reader's
+    own hint ("; it can be read as msi, sar: …", "…: give --modality sar, or none …"), which it names more loosely:
+    both had been said, one after the other."""
+    head = why.split("; it can be read as ")[0].split(": give --modality ")[0]
+    return f"{head}; {says} {modality} (--modality {modality})"
 
 
 def readable_size(path: Path, out: Output, where: str, modality: str | None = None,
