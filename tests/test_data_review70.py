@@ -84,6 +84,6 @@ def test_chat_a_late_system_records_opening_system_turn_splits_no_image(tmp_path
     src = write_jsonl(tmp_path / "src.jsonl", [vqa("a"), vqa("b"), vqa("late", "Be careful.")])
     assert main(["--src", src, "--out", str(tmp_path / "c.jsonl"), "--no-progress"]) == 0
     said = capsys.readouterr()
-    assert "1 conversations of 2 of 3 records (0 left alone: the only question of their images;" in said.out
+    assert "1 conversation of 2 of 3 records (0 left alone: the only question of their images;" in said.out
     assert "1 record holds a system turn after its first (first: id late)" in said.err
     assert "differ in their opening system turn" not in said.err

@@ -109,7 +109,7 @@ def test_chat_joins_a_record_with_a_late_system_turn_with_no_other_and_says_so(t
     assert chat["meta"]["turn_ids"] in (["a", "b"], ["b", "a"])
     assert all(t["from"] != "system" for t in chat["conversations"])
     said = capsys.readouterr()
-    assert "1 conversations of 2 of 3 records (0 left alone" in said.out and "1 with a system turn after" in said.out
+    assert "1 conversation of 2 of 3 records (0 left alone" in said.out and "1 with a system turn after" in said.out
     assert "1 record holds a system turn after its first (first: id late)" in said.err
 
     src = write_jsonl(tmp_path / "late.jsonl", [_vqa("x", late=True), _vqa("y", late=True)])

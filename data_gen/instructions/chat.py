@@ -251,7 +251,7 @@ def _run(a: argparse.Namespace, src: Path, out: Path, part: Path, written: list[
     text = sum(not r["images"] for r in records)
     split = system_splits(records)
     late = [r for r in records if r["images"] and late_system(r)]
-    print(f"{len(chats)} conversations of {used} of {len(records)} records ({len(records) - used - text - len(late)} "
+    print(f"{counted(len(chats), 'conversation')} of {used} of {len(records)} records ({len(records) - used - text - len(late)} "
           f"left alone: the only question of their images{_UNDER if split else ''}"
           + (f"; {text} without an image" if text else "")
           + (f"; {len(late)} with a system turn after their first" if late else "") + f") -> {a.out}")
