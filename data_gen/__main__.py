@@ -60,11 +60,14 @@ def synth_config(a, path):
     from data_gen.argv import blaming_config
     from data_gen.instructions.build import load_with_tasks
     from data_gen.synth.run import check_config
+    from rsvlm.overrides import split_override
 
     cfg, flags = load_with_tasks(path, synth_overrides(a), a.tasks), given_flags(a)
+    # modalities=[sar,radar] was refused as "modalities ['sar', 'radar']: …", the override unnamed (the last one wins)
+    said = {"modalities": f"override {o!r}" for o in a.overrides if split_override(o)[0] == ["modalities"]}
     # "scene.max_objects -3 is out of range": a file's value named no file
     with blaming_config(path, [*a.overrides, *(f"{k}=" for k in flags)]):
-        check_config(cfg, flags)
+        check_config(cfg, {**said, **flags})
     return cfg
 
 
@@ -174,33 +177,35 @@ def _done_by(word: str) -> str:
     return ""
 
 
-COMMANDS = {"synth": (synth_main, "draw synthetic scenes in four modalities, with their ground truth and instruction records"),
+def commands() -> dict:
+    """Each command's function and what it makes, in one table (two tables of the names drifted apart), built at
+    the call: a test's stand-in for a module's ``*_main`` is the one run."""
+    return {"synth": (synth_main, "draw synthetic scenes in four modalities, with their ground truth and instruction records"),
             "convert": (convert_main, "make instruction records of a real dataset on disk (convert FORMAT --help)"),
             "chat": (chat_main, "chain a record file's questions of one image into multi-turn conversations"),
             "rebuild": (rebuild_main, "make a synth set's records again in another task / modality mix, no re-rendering")}
-# each command's function and what it makes, in one table: two tables of the names could drift apart
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    commands = {name: run for name, (run, _) in COMMANDS.items()}
-    if not argv or argv[0] not in commands:
+    table = commands()
+    if not argv or argv[0] not in table:
         asked = bool(argv) and argv[0] in ("-h", "--help", "help")  # asked for: stdout, exit 0; else a usage error
-        print(f"usage: python -m data_gen {{{','.join(commands)}}} …  (--help after a command for its options)",
+        print(f"usage: python -m data_gen {{{','.join(table)}}} …  (--help after a command for its options)",
               file=sys.stdout if asked else sys.stderr)
         if asked or not argv:  # the usage line alone named the commands, not what each makes
-            print("\n".join(f"  {c:8} {what}" for c, (_, what) in COMMANDS.items()), file=sys.stdout if asked else sys.stderr)
+            print("\n".join(f"  {c:8} {what}" for c, (_, what) in table.items()), file=sys.stdout if asked else sys.stderr)
         if argv and not asked:
             from rsvlm.near import did_you_mean
 
-            hint = did_you_mean(argv[0], commands, cutoff=0.6) or _done_by(argv[0])  # Synth, sytnh: synth
+            hint = did_you_mean(argv[0], table, cutoff=0.6) or _done_by(argv[0])  # Synth, sytnh: synth
             print(f"error: a command comes before the options ({argv[0]!r})" if argv[0].startswith("-") else
                   f"error: unknown command {argv[0]!r}{hint}",
                   file=sys.stderr)
         return 0 if asked else 2
     rc = 0  # a command's own exit status stays, its error said on stderr, where stdout's reader has gone too
     try:
-        rc = int(commands[argv[0]](argv[1:]) or 0)
+        rc = int(table[argv[0]][0](argv[1:]) or 0)
         sys.stdout.flush()  # a pipe's buffered lines: its reader gone (| head), here, not "Exception ignored" at exit
     except BrokenPipeError:  # stdout closed by its reader (| head); every command prints after its work is written
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes it

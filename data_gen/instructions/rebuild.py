@@ -219,7 +219,7 @@ def no_scenes(root: Path) -> str:
     if any(root.glob("s*-*.json")) or (root.name == "scenes" and any(root.glob("*.json"))):  # --dir out/scenes
         return f"{said}: --dir {root} holds scene JSON files itself; give the folder above it, {root.parent}"
     if theirs := sorted(p.name for p in root.glob("*.jsonl*")):  # a converted set: records.jsonl, no scenes
-        return (f"{said}: --dir {root} holds records ({", ".join(theirs[:3])}{", …" if len(theirs) > 3 else ""}) but no scenes; only the sets of "
+        return (f"{said}: --dir {root} holds records ({', '.join(theirs[:3])}{', …' if len(theirs) > 3 else ''}) but no scenes; only the sets of "
                 "`python -m data_gen synth` have them (a converted set's records are remade by its converter)")
     return f"{said}: --dir takes the output folder of `python -m data_gen synth`"
 
