@@ -40,3 +40,29 @@ def test_the_fingerprint_reads_headers_through_the_same_reader(tmp_path):
     assert fingerprint(tmp_path) is None
     path.write_bytes(struct.pack("<Q", 1 << 40) + json.dumps({}).encode())
     assert fingerprint(tmp_path) is None
+
+
+def test_create_model_scans_transformers_sources_once_per_key(monkeypatch):
+    """A key near a defined one (moe_intermediate_size beside intermediate_size) was looked up in transformers'
+    ~530 configuration modules at each of the build's checks: the config check, the meta LLM for LoRA, the build
+    (three times per create_model); once now, and the result is the same (a warning naming such models, a build)."""
+    import dataclasses
+
+    import pytest
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model, llm_files
+
+    real, asked = llm_files.other_models_field, []
+    monkeypatch.setattr(llm_files, "other_models_field", lambda key: asked.append(key) or real(key))
+    cfg = load_config(VLMConfig, Path(__file__).parents[1] / "configs/model/tiny.yaml")
+    conf = {**cfg.llm.config, "moe_intermediate_size": 8, "intermediate_size": cfg.llm.config.get("intermediate_size", 64)}
+    cfg = dataclasses.replace(cfg, llm=dataclasses.replace(cfg.llm, config=conf),
+                              trainable=dataclasses.replace(cfg.trainable, llm="lora"))
+    with pytest.warns(UserWarning, match=r"moe_intermediate_size is not a LlamaConfig field \(a field of "):
+        create_model(cfg, device="meta")
+    assert asked == ["moe_intermediate_size"]
+    scans = {}
+    with pytest.warns(UserWarning):
+        create_model(cfg, device="meta", scans=scans)
+    assert asked == ["moe_intermediate_size"] * 2 and "qwen2_moe" in scans["moe_intermediate_size"]

@@ -238,8 +238,9 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
     from rsvlm.model.checks import check_model_config
 
     built_by = f"{root / 'config.yaml'}{' with the overrides given' if overrides else ''}"  # the model's config as read
+    scans: dict = {}  # another model's config fields looked up once for both checks (llm_files.scanned)
     try:  # create_model's checks: an override (a pool that does not divide the grid) was a traceback, or loaded
-        check_model_config(cfg, prefix="")
+        check_model_config(cfg, prefix="", scans=scans)
     except ValueError as e:
         raise ValueError(f"{built_by}: {e}") from None
     own_llm = Path(llm_cfg.name_or_path).resolve() == (root / "llm").resolve()
@@ -248,7 +249,7 @@ def _load(ckpt_dir, device, dtype, load_in_4bit, load_in_8bit, overrides, any_ba
     build_cfg = dataclasses.replace(llm_cfg, name_or_path=str(snap or llm_cfg.name_or_path), base_vocab=None if (Path(
         llm_cfg.name_or_path).resolve().parent / "vision.safetensors").is_file() else llm_cfg.base_vocab)
     try:
-        llm, tokenizer, special = llm_parts.build_llm(build_cfg, device, dtype)
+        llm, tokenizer, special = llm_parts.build_llm(build_cfg, device, dtype, scans=scans)
     except llm_parts.BaseVocabError as e:  # 'llm.base_vocab 99999: …' named no file: config.yaml's, or an override's
         raise ValueError(f"{blamed('llm.base_vocab', overrides or [], root / 'config.yaml')}: {e}") from None
     if other_llm and other_llm.lora_save and (differs := differing_tensor(llm, root / "llm")):

@@ -59,11 +59,11 @@ from rsvlm.near import near_names
 from rsvlm.tokens import IMAGE_TOKEN
 
 
-def check_model_config(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) -> None:
+def check_model_config(cfg: VLMConfig, prefix: str = "model.", lm: bool = True, scans: dict | None = None) -> None:
     """ValueError naming the first key of ``cfg`` its builders would refuse, or that would fail at the
     first step (a patch size that does not divide the image, a stem's resize mode); ``prefix``: where
     the section sits (``""`` for a model YAML of its own); ``lm``: check the LLM, projector and loc
-    pointer too (a contrastive run builds encoders and stems only)."""
+    pointer too (a contrastive run builds encoders and stems only); ``scans``: ``llm_files.scanned``'s, per build."""
     for part, modes in TRAINABLE.items():  # trainable.llm: half was refused once the LLM had loaded, naming no key
         if (lm or part in ("encoder", "stem")) and getattr(cfg.trainable, part) not in modes:
             raise ValueError(f"{prefix}trainable.{part} must be one of {modes}, got {getattr(cfg.trainable, part)!r}")
@@ -82,7 +82,7 @@ def check_model_config(cfg: VLMConfig, prefix: str = "model.", lm: bool = True) 
         except ValueError as e:
             raise ValueError(f"{key}: {e}") from None
     if lm:
-        check_lm_parts(cfg, prefix, {n: grids[n] for n in {s.encoder for s in cfg.stems.values()}})
+        check_lm_parts(cfg, prefix, {n: grids[n] for n in {s.encoder for s in cfg.stems.values()}}, scans)
     if cfg.prompt.max_history is not None and cfg.prompt.max_history < 0:
         raise ValueError(f"{prefix}prompt.max_history must be >= 0 (None: as many as the context holds), "
                          f"got {cfg.prompt.max_history}")
@@ -147,7 +147,7 @@ def _own_template(folder: Path) -> bool:
         return False
 
 
-def meta_llm(cfg: LLMConfig, key: str = "llm"):
+def meta_llm(cfg: LLMConfig, key: str = "llm", scans: dict | None = None):
     """The LLM built on the meta device (shapes only, no weights read) from ``config`` or the folder's
     config.json (a hub name's in the Hugging Face cache); None for a hub name not cached or a folder without
     config.json (the build names it). One build serves the LoRA checks and ``build_llm`` (``shapes``): a meta
@@ -164,7 +164,7 @@ def meta_llm(cfg: LLMConfig, key: str = "llm"):
         with names_unreadable(f"{key}.name_or_path", cfg.name_or_path, ValueError):  # a config.json
             hf = AutoConfig.from_pretrained(folder)                                  # of another kind
     else:
-        hf = _hf_config(cfg, key)
+        hf = _hf_config(cfg, key, scans)
     with torch.device("meta"):
         return AutoModelForCausalLM.from_config(hf)
 
@@ -179,7 +179,8 @@ def meta_towers(cfg: VLMConfig) -> dict[str, torch.nn.Module]:
         return {name: build_encoder(replace(vc, pretrained=None)) for name, vc in cfg.encoders.items()}
 
 
-def check_lora_names(cfg: VLMConfig, prefix: str = "model.", lm: bool = True, llm=None, towers=None):
+def check_lora_names(cfg: VLMConfig, prefix: str = "model.", lm: bool = True, llm=None, towers=None,
+                     scans: dict | None = None):
     """ValueError naming ``llm.target_modules`` or ``encoders.NAME.lora_target_modules`` where an entry
     matches no module or one whose LoRA would go unused (``llm.check_lora_targets``), or a module whose
     new-token rows ``llm.lora_token_rows`` trains (``llm.check_token_rows``), on the part built on the
@@ -196,16 +197,16 @@ def check_lora_names(cfg: VLMConfig, prefix: str = "model.", lm: bool = True, ll
     if not (lm and cfg.trainable.llm == "lora"):
         return llm
     if llm is None:
-        llm = meta_llm(cfg.llm, f"{prefix}llm")
+        llm = meta_llm(cfg.llm, f"{prefix}llm", scans)
     if llm is not None:
         check_lora_targets(llm, list(cfg.llm.target_modules), f"{prefix}llm.target_modules")
         check_token_rows(llm, cfg.llm, f"{prefix}llm")
     return llm
 
 
-def check_lm_parts(cfg: VLMConfig, prefix: str, grids: dict[str, int]) -> None:
+def check_lm_parts(cfg: VLMConfig, prefix: str, grids: dict[str, int], scans: dict | None = None) -> None:
     """The LLM, the projector (``grids``: token grid side of each encoder a stem uses) and the loc pointer."""
-    d_llm = check_llm(cfg.llm, f"{prefix}llm", cfg.trainable.llm)
+    d_llm = check_llm(cfg.llm, f"{prefix}llm", cfg.trainable.llm, scans)
     check_projector(cfg.projector, f"{prefix}projector", grids, d_llm)
     p = cfg.loc_pointer
     if p.enabled and not (p.dim >= 1 and p.sigma_cells > 0 and 0 < p.eps <= 1):
@@ -299,7 +300,7 @@ def check_projector(cfg: ProjectorConfig, key: str, grids: dict[str, int], d_llm
             raise ValueError(f"{key}.pool {cfg.pool} does not divide the {g}x{g} token grid of encoder {name!r}")
 
 
-def check_llm(cfg: LLMConfig, key: str, trainable: str) -> int | None:
+def check_llm(cfg: LLMConfig, key: str, trainable: str, scans: dict | None = None) -> int | None:
     """The LLM's width where ``config`` builds it (None for ``name_or_path``: it needs the folder's config);
     ValueError naming ``key``'s field ``build_llm`` or ``apply_llm_trainability`` refuses."""
     quant = cfg.load_in_4bit or cfg.load_in_8bit
@@ -328,10 +329,10 @@ def check_llm(cfg: LLMConfig, key: str, trainable: str) -> int | None:
         raise ValueError(f"{key} needs name_or_path (a saved model) or config (random weights)")
     if quant:
         raise ValueError(f"{key}: 4/8-bit loading needs {key}.name_or_path (a saved model), not {key}.config")
-    return int(_hf_config(cfg, key).get_text_config().hidden_size)
+    return int(_hf_config(cfg, key, scans).get_text_config().hidden_size)
 
 
-def _hf_config(cfg: LLMConfig, key: str):
+def _hf_config(cfg: LLMConfig, key: str, scans: dict | None = None):
     """transformers' config that ``config`` builds, through its own config class and its checks (a head
     count that does not divide the width was a traceback from the build); ValueError naming ``key``."""
     from transformers import AutoConfig
@@ -343,7 +344,7 @@ def _hf_config(cfg: LLMConfig, key: str):
     check_model_type(model_type, f"{key}.config")
     with warnings.catch_warnings():  # its warnings about unknown keys come once, from the build
         warnings.simplefilter("ignore")
-        check_config_keys(model_type, conf, f"{key}.config")
+        check_config_keys(model_type, conf, f"{key}.config", scans)
     try:
         hf = AutoConfig.for_model(model_type, **conf)
     except Exception as e:  # transformers' validators raise their own error types

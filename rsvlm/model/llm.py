@@ -144,11 +144,12 @@ def llm_tokenizer(cfg: LLMConfig):
 
 
 def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: torch.dtype | None = None,
-              bar_delay_s: float = 2.0, shapes: nn.Module | None = None) -> tuple[nn.Module, Any, SpecialTokenIds]:
+              bar_delay_s: float = 2.0, shapes: nn.Module | None = None, scans: dict | None = None
+              ) -> tuple[nn.Module, Any, SpecialTokenIds]:
     """(causal LM, tokenizer with rsvlm tokens, their ids); embeddings resized to the tokenizer.
     A load from disk shows transformers' progress bar only once it has taken ``bar_delay_s``.
     ``shapes``: this LLM already built on meta (``checks.meta_llm``), used (and changed) by a meta
-    build and a 4-bit load's plan instead of building it again."""
+    build and a 4-bit load's plan instead of building it again. ``scans``: ``llm_files.scanned``'s, per build."""
     from transformers import AutoConfig, AutoModelForCausalLM
 
     if cfg.loc_init not in LOC_INITS:  # before the load: it was found only once the model was built
@@ -216,7 +217,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
             raise ValueError("llm.config needs a model_type (e.g. 'llama', 'qwen2')")
         model_type = conf.pop("model_type")
         check_model_type(model_type)
-        check_config_keys(model_type, conf)
+        check_config_keys(model_type, conf, scans=scans)
         hf_conf = AutoConfig.for_model(model_type, **conf)
         if reuse:  # meta: no weights, so no seed
             llm = shapes.to(dtype or torch.float32)

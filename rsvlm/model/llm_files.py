@@ -174,11 +174,12 @@ V4_CONFIG_KEYS = frozenset((
     "top_p", "torchscript", "typical_p", "use_bfloat16", "xla_device"))
 
 
-def unknown_config_keys(model_type: str, conf: dict[str, Any]) -> list[tuple[str, list[str]]]:
+def unknown_config_keys(model_type: str, conf: dict[str, Any], scans: dict | None = None) -> list[tuple[str, list[str]]]:
     """(key, the defined keys it is close to) for each key of ``conf`` that transformers' config class for
     ``model_type`` does not define (transformers 4's ``V4_CONFIG_KEYS`` aside); a key another transformers config
     class defines (``other_models_field``), given beside a key it is close to, is close to none (it is no typo)."""
-    return [(key, [] if foreign(close, others, conf) else close) for key, close, others in _unknown_keys(model_type, conf)]
+    return [(key, [] if foreign(close, others, conf) else close)
+            for key, close, others in _unknown_keys(model_type, conf, scans=scans)]
 
 
 def foreign(close: list[str], others: list[str], conf: dict[str, Any]) -> bool:
@@ -189,10 +190,11 @@ def foreign(close: list[str], others: list[str], conf: dict[str, Any]) -> bool:
     return bool(others) and any(c in conf for c in close)
 
 
-def _unknown_keys(model_type: str, conf: dict[str, Any], scan: bool = True) -> list[tuple[Any, list[str], list[str]]]:
+def _unknown_keys(model_type: str, conf: dict[str, Any], scan: bool = True, scans: dict | None = None
+                  ) -> list[tuple[Any, list[str], list[str]]]:
     """(key, the defined keys it is close to, the other model types whose config defines it) per unknown key; the
     other models are looked for only for a key close to a defined one (a typo's suspect), so a build pays nothing
-    (nor where not ``scan``: none are)."""
+    (nor where not ``scan``: none are). ``scans``: key → those models, found earlier in this build (``scanned``)."""
     import inspect
 
     from transformers import CONFIG_MAPPING, PretrainedConfig
@@ -206,8 +208,18 @@ def _unknown_keys(model_type: str, conf: dict[str, Any], scan: bool = True) -> l
     # slips=False: a close key is refused, a far one warned of; a free-form extra one slip from a short key stays so
     for key in sorted(set(conf) - known, key=str):
         close = near_names(key, sorted(known), n=3, cutoff=0.8, slips=False)
-        out.append((key, close, other_models_field(key) if scan and close and isinstance(key, str) else []))
+        out.append((key, close, scanned(key, scans) if scan and close and isinstance(key, str) else []))
     return out
+
+
+def scanned(key: str, scans: dict | None) -> list[str]:
+    """``other_models_field(key)``, looked up in ``scans`` (key → its result; the caller's, one dict per build:
+    ``create_model`` checks a config three times) and kept there; found anew where ``scans`` is None."""
+    if scans is None:
+        return other_models_field(key)
+    if key not in scans:
+        scans[key] = other_models_field(key)
+    return scans[key]
 
 
 def other_models_field(key: str) -> list[str]:
@@ -240,14 +252,16 @@ def check_model_type(model_type, where: str = "llm.config") -> None:
                             f"{f'; did you mean {close}?' if close else ''}", f"{where}.model_type")
 
 
-def check_config_keys(model_type: str, conf: dict[str, Any], where: str = "llm.config") -> None:
+def check_config_keys(model_type: str, conf: dict[str, Any], where: str = "llm.config", scans: dict | None = None
+                      ) -> None:
     """A key of ``llm.config`` (or another transformers config given as a dict at ``where``, e.g. an
     hf_clip tower's ``hf_config``) that transformers' config class does not define is stored and never
     read, so a typo ('hidden_sise') would build a model of the default size without a word: refused
     when it is close to a defined key, warned about otherwise (configs also take free-form extras), and where
     another transformers model's config defines it and it is given beside a key it is close to (``foreign``:
     ``moe_intermediate_size`` beside ``intermediate_size``), with those models named. A key that is
-    no string (YAML ``{1: 2}``): ValueError naming it (was transformers' "keywords must be strings")."""
+    no string (YAML ``{1: 2}``): ValueError naming it (was transformers' "keywords must be strings").
+    ``scans``: the other models' fields found earlier in this build, added to (``scanned``)."""
     from transformers import CONFIG_MAPPING
 
     if odd := [k for k in conf if not isinstance(k, str)]:
@@ -255,7 +269,7 @@ def check_config_keys(model_type: str, conf: dict[str, Any], where: str = "llm.c
                             "transformers config fields, strings (hidden_size, …); remove it, or quote it if it is meant "
                             "as a name", where)
     cls = CONFIG_MAPPING[model_type]
-    for key, close, others in _unknown_keys(model_type, conf):
+    for key, close, others in _unknown_keys(model_type, conf, scans=scans):
         models = f"{', '.join(others[:3])}{' …' if len(others) > 3 else ''}"
         if close and not foreign(close, others, conf):  # alone, another model's field may stand for a key here
             raise HFConfigError(f"{where}.{key} is not a {cls.__name__} field; did you mean {close}?" + (

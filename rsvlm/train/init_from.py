@@ -139,7 +139,7 @@ def hub_cached(name: str) -> bool:
         return False
 
 
-def check_init_from(cfg, shapes=None, towers=None) -> None:
+def check_init_from(cfg, shapes=None, towers=None, scans: dict | None = None) -> None:
     """FileNotFoundError, before anything is built or written, where ``init_from`` holds no vision.safetensors,
     saying what it is instead (``init_from_hint``); ValueError where that file's header cannot be read or does
     not cover the file (cut short: a traceback once the model was built), or where its tensors do not fit the
@@ -150,7 +150,7 @@ def check_init_from(cfg, shapes=None, towers=None) -> None:
     ``shapes``: the LLM preflight's LoRA checks built on the meta device (``checks.check_lora_names``), copied
     for this build (which changes it) rather than built again: a 7B one took 1.1 s to build, 0.08 s to copy;
     ``towers``: the encoders it built there (``checks.meta_towers``), whose LoRA targets this build checks on
-    them rather than building them a third time."""
+    them rather than building them a third time; ``scans``: preflight's ``llm_files.scanned`` lookups, shared."""
     if not cfg.init_from:
         return
     path = Path(cfg.init_from) / "vision.safetensors"
@@ -175,7 +175,7 @@ def check_init_from(cfg, shapes=None, towers=None) -> None:
     unquantised = replace(cfg.model, llm=replace(llm, load_in_4bit=False, load_in_8bit=False),
                           encoders={n: replace(vc, pretrained=None) for n, vc in cfg.model.encoders.items()})
     try:  # the copy: the meta build resizes and wraps it, and the training build takes preflight's as it was
-        model, _ = create_model(unquantised, device="meta", shapes=copy.deepcopy(shapes), towers=towers)
+        model, _ = create_model(unquantised, device="meta", shapes=copy.deepcopy(shapes), towers=towers, scans=scans)
     except Exception:  # noqa: BLE001 — a model the meta device cannot build: left to the build, which says why
         return
     own = {k: tuple(v.shape) for k, v in model.state_dict().items() if not k.startswith("llm.")}

@@ -227,7 +227,8 @@ def preflight(cfg: TrainConfig) -> torch.nn.Module | None:
     expand_home(cfg)  # a config's ~ is the home folder, as on the command line
     check_config(cfg)
     clip = cfg.objective == "clip"  # the contrastive loop builds encoders and stems only
-    check_model_config(cfg.model, lm=not clip)  # else found while the model is built, once out_dir is written
+    scans: dict = {}  # another model's config fields, looked up once for the checks below (llm_files.scanned)
+    check_model_config(cfg.model, lm=not clip, scans=scans)  # else found while the model is built, once out_dir is written
     check_paths_at_once(cfg)  # several missing: all named at once, else one by one below
     check_model_files(cfg.model, lm=not clip)
     check_data_paths(cfg)
@@ -251,9 +252,9 @@ def preflight(cfg: TrainConfig) -> torch.nn.Module | None:
         if cfg.log.tensorboard:
             check_tensorboard()
     towers = meta_towers(cfg.model)  # built once for their LoRA targets, rank note and init_from check
-    shapes = check_lora_names(cfg.model, lm=not clip, towers=towers)  # last of the config's: builds the meta LLM
+    shapes = check_lora_names(cfg.model, lm=not clip, towers=towers, scans=scans)  # last of the config's: builds the meta LLM
     if not clip:  # its meta model takes a copy of that LLM (it was built a third time there), and these towers
-        check_init_from(cfg, shapes, towers)
+        check_init_from(cfg, shapes, towers, scans)
         if env_int("RANK", 0) == 0 and (note := lora_rank_note(shapes, cfg, towers)):
             print(f"[rsvlm.train] warning: {note}", file=sys.stderr)
     check_resume(cfg, world, env_int("RANK", 0))  # the rank the launcher set; train checks again with the group's
