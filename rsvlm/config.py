@@ -440,12 +440,3 @@ def save_config(cfg: Any, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump(to_dict(cfg), sort_keys=False))
     return path
-
-
-def __getattr__(name: str) -> Any:
-    """``with_bases``, importable from here as before it moved to ``rsvlm.config_bases`` (which imports this module)."""
-    if name == "with_bases":
-        from rsvlm.config_bases import with_bases
-
-        return with_bases
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

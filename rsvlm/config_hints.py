@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from rsvlm.near import near_names
-from rsvlm.near import one_slip as one_slip  # where tests and callers of stop 76 import it
 from rsvlm.progress import counted, plural
 
 

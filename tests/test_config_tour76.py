@@ -1,7 +1,6 @@
 """Tour 76 (area H): every section's keys get a did-you-mean hint, a short key's one slip included (``scene.sise``,
 ``split.tset`` got none: difflib likens them to size and test at 0.75, under its 0.8); every shipped config loads, and
-a misspelt key, a wrong type or an unknown section in it is refused naming the file and the key; the ``base:``
-chain's split from rsvlm/config.py keeps ``with_bases`` importable there."""
+a misspelt key, a wrong type or an unknown section in it is refused naming the file and the key."""
 
 from __future__ import annotations
 
@@ -15,8 +14,9 @@ import yaml
 
 from data_gen.synth.config import SynthConfig
 from rsvlm.config import ConfigError, load_config
-from rsvlm.config_hints import near_key, one_slip
+from rsvlm.config_hints import near_key
 from rsvlm.model.vlm import VLMConfig
+from rsvlm.near import one_slip
 from rsvlm.train.config import TrainConfig
 
 REPO = Path(__file__).resolve().parents[1]
@@ -111,15 +111,6 @@ def test_every_config_loads_and_each_slip_in_it_names_the_file_and_key(path, tmp
             load_config(cls, broken)
         said = str(e.value)
         assert said.startswith(f"{broken}: ") and key in said and "\n" not in said, said
-
-
-def test_with_bases_is_importable_from_rsvlm_config_still():
-    from rsvlm.config import with_bases
-    from rsvlm.config_bases import with_bases as moved
-
-    assert with_bases is moved
-    with pytest.raises(ImportError, match="nothing"):
-        from rsvlm.config import nothing  # noqa: F401
 
 
 @pytest.mark.parametrize("cls, override, said", [
