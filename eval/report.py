@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import sys
+from itertools import takewhile
 from pathlib import Path
 
 from eval import common
@@ -184,6 +185,12 @@ def main(argv: list[str] | None = None) -> dict:
     src.add_argument("--dir", nargs="+", type=Path,
                      help="a folder of score JSON files, or one for each run to compare (their rows side by side)")
     ap.add_argument("--out", help="write the markdown here and its .json beside it (default: printed only)")
+    words = sys.argv[1:] if argv is None else list(argv)
+    if words and not words[0].startswith("-") and not {"--scores", "--dir"} & set(words):  # was "one of the
+        # arguments --scores --dir is required", as if the folder given had been read past
+        ap.error(f"{words[0]}: give {'a folder by --dir' if Path(words[0]).is_dir() else 'score files by --scores'} "
+                 f"{' '.join(takewhile(lambda w: not w.startswith('-'), words))[:200]} (no argument is taken without "
+                 "its option)")
     args = ap.parse_args(argv)
     if err := common.out_name_problem(args.out, "report.md"):  # as typed: a Path drops the '/' of reports/, '' is '.'
         ap.error(err)

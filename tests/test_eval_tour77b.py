@@ -116,3 +116,17 @@ def test_the_benches_skipped_note_says_its_file_is_temporary(monkeypatch):
     assert got[1].startswith("- ground: /tmp/tta_x/loc.jsonl")
     assert got[-1] == ("(a file named there is the bench's copy of --data's records, removed at the end unless --keep "
                        "DIR keeps it; the record ids are --data's)")
+
+
+def test_a_report_given_a_folder_without_dir_says_which_option_takes_it(tmp_path, capsys):
+    """`python -m eval.report runs/scores` said 'one of the arguments --scores --dir is required', as if nothing had
+    been given."""
+    from eval import report
+
+    with pytest.raises(SystemExit) as e:
+        report.main([str(tmp_path)])
+    assert e.value.code == 2
+    assert f"error: {tmp_path}: give a folder by --dir {tmp_path} (no argument" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        report.main(["a.json", "b.json", "--out", "r.md"])
+    assert "give score files by --scores a.json b.json (no argument" in capsys.readouterr().err
