@@ -129,30 +129,71 @@ def caption_rows(captions: list[str], tok, context: int) -> tuple[torch.Tensor, 
     return text, lengths
 
 
+def byte_lengths(tok):
+    """Where ``tok`` gives every text one token per UTF-8 byte (``llm.byte_tokenizer``'s kind, saved and loaded
+    too: a BPE model with no merges over all 256 byte-level symbols, a ByteLevel pre-tokenizer without a prefix
+    space, no normalizer), a pattern of its added tokens' texts, which it reads whole (``<s>``: one token, not 3);
+    None for any other tokenizer. Read from the tokenizer's own JSON (a few ms)."""
+    import json
+    import re
+
+    from tokenizers import pre_tokenizers
+
+    try:
+        spec = json.loads(tok.backend_tokenizer.to_str())
+    except (AttributeError, ValueError, TypeError):  # a slow (Python) tokenizer: none such
+        return None
+    model, pre = spec.get("model") or {}, spec.get("pre_tokenizer") or {}
+    plain = (model.get("type") == "BPE" and not model.get("merges") and not model.get("dropout")
+             and not model.get("byte_fallback") and not model.get("continuing_subword_prefix")
+             and not model.get("end_of_word_suffix") and spec.get("normalizer") is None
+             and pre.get("type") == "ByteLevel" and pre.get("add_prefix_space") is False
+             and set(pre_tokenizers.ByteLevel.alphabet()) <= set(model.get("vocab") or ()))
+    if not plain:
+        return None
+    texts = sorted({t["content"] for t in spec.get("added_tokens") or () if t.get("content")}, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, texts)) if texts else r"(?!)")
+
+
+def token_counts(tok, captions: list[str], added=None) -> list[int]:
+    """Each caption's token count without special tokens; where ``added`` (``byte_lengths``' pattern) is given,
+    its UTF-8 length, the tokenizer run only on a caption holding an added token's text. A lone surrogate:
+    ValueError (UnicodeEncodeError) or the tokenizer's TypeError, as tokenizing it raises."""
+    if added is None:
+        return [len(t) for t in tok(captions, add_special_tokens=False)["input_ids"]] if captions else []
+    counts = [None if added.search(c) else len(c.encode("utf-8")) for c in captions]
+    if odd := [i for i, n in enumerate(counts) if n is None]:
+        for i, t in zip(odd, tok([captions[i] for i in odd], add_special_tokens=False)["input_ids"]):
+            counts[i] = len(t)
+    return counts
+
+
 def pool_cuts(pairs: list[tuple[dict, str, Path]], tok, context: int, rank: int = 0, world: int = 1,
               progress: bool = False, chunk: int = 10_000) -> tuple[dict, str | None]:
     """(collective where ``world`` > 1) ``cut_note`` of the whole pool, its tokenizing shared: each rank measures
     a contiguous 1/``world`` of the captions (lengths only: no ids are kept, the loop tokenizes each batch's) and
     the counts are gathered. Every rank tokenized the whole pool and kept its ids (1M captions: ~60 s and
-    ~256 MB a rank). ``progress``: rank 0's bar over its share, drawn where it runs over 3 s."""
+    ~256 MB a rank). ``progress``: rank 0's bar over its share, drawn where it runs over 3 s. A byte tokenizer
+    (``byte_lengths``) is not run: a caption's count is its UTF-8 length (one holding an added token's text aside)."""
     from rsvlm.progress import bar
 
     lo, hi = (min(len(pairs) * r // world, len(pairs)) for r in (rank, rank + 1))  # a rank past the world (a test's
     # stand-in rank 1 of 1) measures nothing: its slice past the end made an empty batch, which HF tokenizers refuse
+    added = byte_lengths(tok)
     cut, longest, first, bad = 0, 0, None, None  # first: (index, length) of the first cut caption; bad: untokenized
     with bar(total=hi - lo, desc="caption lengths", unit="caption", disable=not progress, delay=3) as shown:
         for a in range(lo, hi, chunk):
             try:
-                ids = tok([cap for _, cap, _ in pairs[a:min(a + chunk, hi)]], add_special_tokens=False)["input_ids"]
+                counts = token_counts(tok, [cap for _, cap, _ in pairs[a:min(a + chunk, hi)]], added)
             except (TypeError, ValueError):  # a lone surrogate (JSON "\ud800"): was a traceback, one rank's alone
                 bad = next((j for j in range(a, min(a + chunk, hi)) if not _tokenizes(tok, pairs[j][1])), a)
                 break
-            for j, n in enumerate(map(len, ids), a):
+            for j, n in enumerate(counts, a):
                 longest = max(longest, n)
                 if n > context - 1:
                     cut += 1
                     first = first or (j, n)
-            shown.update(len(ids))
+            shown.update(len(counts))
     if world > 1:
         parts = [None] * world
         torch.distributed.all_gather_object(parts, (cut, longest, first, bad))
