@@ -154,13 +154,16 @@ def _same_label(a: str | None, b: str | None) -> bool:
 
 def fuse_single(shapes: list[dict], cfg: FuseConfig, size: tuple[int, int] | None = None) -> dict:
     """The medoid of one shape per view, averaged with the views that agree with it (points: within
-    ``_reach`` of the ``size`` (w, h) image), labelled as most of them are (``majority_label``: a view
-    that gave none does not leave the fused shape without one)."""
+    ``_reach`` of the ``size`` (w, h) image), labelled as most of them are (``majority_label``) where at
+    least half of them gave that label; else unlabelled (one view's "building" beside seven unlabelled
+    boxes named a [ground] answer the plain view left unnamed)."""
     n, reach = len(shapes), _reach(cfg, size)
     iou = np.array([[_iou(a, b, reach) if i != j else 0.0 for j, b in enumerate(shapes)] for i, a in enumerate(shapes)])
     med = int(np.argmax(iou.sum(1)))  # ties: the earliest view, the identity first
     group = [shapes[med]] + [shapes[j] for j in range(n) if j != med and iou[med, j] >= cfg.agree]
-    return {**average(group), "label": majority_label(group)}
+    label = majority_label(group)
+    named = sum(label_key(o.get("label")) == label_key(label) for o in group) if label else 0
+    return {**average(group), "label": label if 2 * named >= len(group) else None}
 
 
 def cut_by(o: dict, window: tuple, w: int, h: int, tol: float = 1.0) -> bool:

@@ -352,10 +352,10 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
             print(f"rsvlm predict: {err}", file=sys.stderr)
             return 2
     else:  # stopped stays None: a Ctrl-C here leaves no answer to write
-        notes: list[str] = []
+        notes, fused = [], []  # the fused note after the views' own (one list put it first)
         try:
             answer = ask(model, processor, images, question, args.max_new_tokens, not args.free_decoding,
-                         tta, args.min_objects, args.det_by_class, notes, notes)  # fused_note among them
+                         tta, args.min_objects, args.det_by_class, notes, fused)
         except KeyboardInterrupt:  # nothing to keep: no answer yet
             print("\nrsvlm predict: stopped (Ctrl-C) before the answer; nothing written", file=sys.stderr)
             return 130
@@ -367,7 +367,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         result["cut"], result["cut_known"] = cut, is_cut_known(answer)  # as --tile's tiles say it
         result["past_context"] = inf.is_past_context(answer)
         print(text)
-        for note in notes:  # the cut one too, the answer's or a view's, and past the context (ask)
+        for note in notes + fused:  # the cut one too, the answer's or a view's, and past the context (ask)
             say(note if note.startswith("warning: ") else f"note: {note}")
     kept, dropped = above_min_score(result["objects"], args.min_score)
     # objects on the collar, of those --min-score keeps (as the tiled merger counts them); shapes are in the

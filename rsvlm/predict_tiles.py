@@ -44,8 +44,9 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
     some views were not asked of it (``Fused.unasked``), ``"worded"`` the classes asked on their own
     (``by_class``) that answered in words, left out (``Answer.worded``). ``seen``, where given
     with ``tta``, gets ``"views"``: the set of other views asked of any tile so far, ``"first"``: the first
-    tile's (messages, images, plain answer), which ``tta.no_view_note`` reads where no view was asked, and
-    ``"fused"``: the windows whose shapes were fused over their views (not a plain answer kept: ``fused_flags``)."""
+    tile's (messages, images, plain answer), which ``tta.no_view_note`` reads where no view was asked,
+    ``"fused"``: the windows whose shapes were fused over their views (not a plain answer kept: ``fused_flags``), and
+    ``"differs"``: for each tile whose fused answer differs from its plain one, how many answers were fused."""
     from rsvlm import geometry
 
     generate = inf.answerer(model, processor, max_new_tokens, constrain, min_objects, by_class)
@@ -73,6 +74,8 @@ def tile_predictor(model, processor, question: str, max_new_tokens: int, answers
             objects, problems = inf.with_scores(parsed.objects, scores, text), parsed.problems
             only_views = list(f.past_views) if f is not None and not past else []  # past the context: views only
             if f is not None:  # fused over the views: shapes only, or short text's vote (as untiled)
+                if seen is not None and f.answer != text:  # how many answers each differing tile fused (run_scene says it)
+                    seen.setdefault("differs", []).append(f.answers or len(tta.views))
                 text, cut, past = f.answer, f.cut, f.past_context
                 if f.objects is not None:
                     objects, problems = f.objects, []
@@ -314,6 +317,11 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
         say(f"note: {no_view_note(*seen['first'], tta, frame='tile window')} (the first tile's reason; no view was asked of any of the "
             f"{counted(len(tiles), 'tile')})", label)
     tile_run_notes(tiles, args, model, say)
+    if differs := seen.get("differs"):  # untiled predict says it of its answer (predict.fused_note); tiled said nothing
+        most, fewest = max(differs), min(differs)
+        say(f"note: the answers of {len(differs)} of {counted(len(tiles), 'tile')} are fused over "
+            f"{most if most == fewest else f'{fewest} to {most}'} --tta views and differ from their plain view's own "
+            "(--tta none gives those)")
     empty = None if stopped else all_nodata_tiles(result, image.path)  # once: predict refuses the run with it
     if args.task in TEXT_TASKS:  # words are not merged: they were only in --out, if given (no tile: not "0 objects")
         result["answer"] = tile_answers(tiles) + _skipped(merger.n_nodata)

@@ -1,0 +1,92 @@
+"""Tour 77, round 2 (predict --tta, fusion): predict's note that its answer is fused came before the views' own
+notes (one list held both) and a --tile run had none; a [ground] answer took a label one view of eight gave."""
+
+from __future__ import annotations
+
+import pytest
+
+from rsvlm import tta
+
+BOX = "<box><loc_10><loc_10><loc_500><loc_500></box>"
+FUSED = "the answer is fused over 8 --tta views; the plain view's own answer differs (--tta none gives it)"
+
+
+def _predict(ckpt, geotiff, *extra):
+    from rsvlm.cli import main
+
+    return main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
+                 "--max-new-tokens", "4", "--tta", "dihedral", *extra])
+
+
+def test_the_fused_note_comes_after_the_views_own_notes(ckpt, geotiff, monkeypatch, capsys, tmp_path):
+    """d382432a meant the note to follow what the views said (a view left out, a cut one); ce446887 passed one
+    list for both, so it came first, before the note it sums up."""
+    from rsvlm.fusion import Fused
+
+    def fused_answers(ask, messages, inputs, answers, cfg, refused=None, on_views=None):
+        return [Fused(BOX, None, answers=8, note="1 of 7 view answers left out (stand-in)", left_out=1)]
+
+    monkeypatch.setattr(tta, "fused_answers", fused_answers)
+    out = tmp_path / "p.json"
+    assert _predict(ckpt, geotiff, "--out", str(out)) == 0
+    err = capsys.readouterr().err
+    assert err.index("1 of 7 view answers left out") < err.index(FUSED), err
+    import json
+
+    notes = json.loads(out.read_text())["notes"]
+    fused = [k for k, n in enumerate(notes) if FUSED in n]
+    assert fused and fused[0] > max(k for k, n in enumerate(notes) if "left out (stand-in)" in n), notes
+
+
+@pytest.mark.parametrize("differ", [True, False])
+def test_a_tiled_run_says_how_many_tiles_answers_are_fused(ckpt, geotiff, monkeypatch, capsys, differ):
+    """predict --tile --tta printed the tiles' fused objects with no word that any was fused (untiled says it)."""
+    from rsvlm import geometry
+    from rsvlm.fusion import Fused
+
+    def fused_answers(ask, messages, inputs, answers, cfg, refused=None, on_views=None, frame=None):
+        if on_views is not None:
+            on_views(("h",))
+        out = []
+        for k, (text, _) in enumerate(answers):
+            if not differ or k:  # the first tile's fused answer differs (or none does)
+                out.append(Fused(text, geometry.decode(text, 64, 64).objects, answers=8))
+            else:
+                out.append(Fused(BOX, geometry.decode(BOX, 64, 64).objects, answers=8))
+        return out
+
+    monkeypatch.setattr(tta, "fused_answers", fused_answers)
+    assert _predict(ckpt, geotiff, "--tile", "64", "--overlap", "0") == 0
+    err = capsys.readouterr().err
+    note = ("rsvlm predict: note: the answers of 1 of 2 tiles are fused over 8 --tta views and differ from their "
+            "plain view's own (--tta none gives those)")
+    assert err.count(note) == int(differ), err
+    assert ("fused over" in err) == differ, err
+
+
+def _box(x0, label=None):
+    return {"kind": "box", "label": label, "coords": [x0, 10.0, x0 + 40.0, 50.0]}
+
+
+@pytest.mark.parametrize("labels, kept", [
+    ((None, None, None, None, None, None, None, "building"), None),  # one view of eight: not the answer's class
+    ((None, None, None, "bus", "bus", None, "bus", None), None),  # three of eight: fewer than half
+    (("bus", "bus", None, "bus", "bus", None, None, None), "bus"),  # half
+    ((None, "ship", "ship", "ship"), "ship"),  # most (test_tta_tour60: the medoid's none does not win)
+    (("bus", "Buses", "car", None), "bus"),  # one class in two spellings, half of the four
+])
+def test_a_single_shape_keeps_a_label_only_where_half_its_views_gave_it(labels, kept):
+    """fusion.fuse_single let one view's label beat seven unlabelled ones: "[ground] the bus at the top right"
+    with --tta dihedral came out "<ref>building</ref>" where the plain answer named nothing."""
+    from rsvlm import fusion
+
+    out = fusion.fuse_single([_box(10 + k % 2, lab) for k, lab in enumerate(labels)], tta.FuseConfig(), (96, 96))
+    assert out["label"] == kept, out
+
+
+def test_a_view_whose_box_disagrees_has_no_vote_on_the_label():
+    """Only the views agreeing with the medoid count: a label on a box elsewhere neither names nor outvotes it."""
+    from rsvlm import fusion
+
+    shapes = [_box(10, "car"), _box(11, "car"), _box(12), _box(60, "ship"), _box(61, "ship"), _box(62, "ship")]
+    assert fusion.fuse_single(shapes[:3] + shapes[3:], tta.FuseConfig(), (128, 96))["label"] == "car"
