@@ -50,15 +50,28 @@ def key_line(file: Path, key: str) -> int | None:
     for part in re.findall(r"[^.\[\]]+|\[\d+\]", key):
         if isinstance(node, yaml.SequenceNode) and part.startswith("[") and int(part[1:-1]) < len(node.value):
             node = node.value[int(part[1:-1])]
-        elif isinstance(node, yaml.MappingNode) and (hit := [(k, v) for k, v in node.value if getattr(k, "value", None)
-                                                            == part]):
-            node = hit[-1][1]
-            line = hit[-1][0].start_mark.line + 1
+        elif isinstance(node, yaml.MappingNode) and (hit := _written_at(node, part)):
+            node, line = hit[1], hit[0].start_mark.line + 1
             continue
         else:
             break
         line = node.start_mark.line + 1
     return line
+
+
+def _written_at(node: yaml.MappingNode, part: str, seen: tuple = ()) -> tuple[yaml.Node, yaml.Node] | None:
+    """The (key, value) nodes of ``part`` in the mapping ``node``, looked for in its ``<<: *anchor`` merges too
+    (``optim: {<<: *base}``: the anchor's line, not optim's), written keys first as YAML takes them; None where none.
+    ``seen``: the mappings above it (an anchor merged into itself)."""
+    merge = "tag:yaml.org,2002:merge"
+    if pairs := [(k, v) for k, v in node.value if getattr(k, "value", None) == part and k.tag != merge]:
+        return pairs[-1]
+    for k, v in node.value:
+        for merged in (v.value if isinstance(v, yaml.SequenceNode) else [v]) if k.tag == merge else ():
+            if isinstance(merged, yaml.MappingNode) and merged not in (node, *seen) and (
+                    hit := _written_at(merged, part, (*seen, node))):
+                return hit
+    return None
 
 
 def line_note(file: Path, key: str) -> str:

@@ -38,6 +38,7 @@ GZIP_ERRORS = (OSError, EOFError, zlib.error)  # a gzip file cut short or corrup
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # PowerShell's `>` writes UTF-16 with one
 # a line's end: not splitlines() (U+2028 in a string); a bare CR (an old Mac's line end) can be no JSON string's
 LINE_END = re.compile(r"\r\n|\r|\n")
+_SURROGATE = re.compile("[\ud800-\udfff]")  # half a UTF-16 pair: json reads a lone "\\ud800" as one
 _UNDECODED = re.compile("[\udc80-\udcff]")  # bytes "surrogateescape" kept that are not UTF-8
 _GEOMETRY_RE = re.compile(r"<(?:loc_\d|/?(?:ref|box|obb|point|poly|mask|grid|row|run)>)")  # a turn with shapes
 # a record's shape that decode repairs (its problem ends REPAIRED) is refused, not repaired: the way out (eval's wording too)
@@ -256,6 +257,9 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
         value = turn.get("value", turn.get("content"))
         if not isinstance(value, str):
             raise _fail(where, f"{f}.value", "must be a string")
+        if half := _SURROGATE.search(value):  # JSON's "\ud800": no tokenizer takes it (a TypeError later, no record)
+            raise _fail(where, f"{f}.value", f"holds a lone surrogate U+{ord(half[0]):04X} (a JSON escape of half a "
+                                             "character), which no tokenizer takes")
         if ROLES[role] == "assistant" and not value.strip(_BLANK):
             raise _fail(where, f"{f}.value", "an empty answer")
         if ROLES[role] == "assistant" and IMAGE_TOKEN in value:

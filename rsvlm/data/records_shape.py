@@ -237,7 +237,6 @@ def _json_hint(text: str, e: json.JSONDecodeError) -> str:
     return ""
 
 
-
 def _maybe_twice(text: str, obj: dict) -> bool:
     """Whether a key of ``obj`` is written in quotes on ``text`` more than once, or a key of its first turn more
     often than it has turns (loops, not generators: this is most of the check's cost)."""
@@ -254,11 +253,12 @@ def _maybe_twice(text: str, obj: dict) -> bool:
 
 
 def key_given_twice(text: str, obj) -> tuple[str, str] | None:
-    """(the field, why it is refused, naming it) where the JSON object ``obj``, read from the JSONL line ``text``, names a key
-    twice (JSON keeps the last, silently: a second ``"task"`` written over the first); None otherwise. Cheap: only a
-    line where a key of ``obj`` (or of its first turn) is written in quotes more often than it can be once each is parsed again
-    with ``object_pairs_hook`` (a quoted key in a text is ``\\"task\\"``, no count). A key written with escapes
-    (``"\\u0069d"``) is not counted, nor a JSON array file's items (parsed whole)."""
+    """(The field, why it is refused) where the JSON object ``obj``, read from the JSONL line ``text``, names a key
+    twice with two values (JSON keeps the last, silently: a second ``"task"`` written over the first); None otherwise,
+    the same value twice too (nothing lost). Cheap: only a line where a key of ``obj`` (or of its first turn) is written
+    in quotes more often than it can be once each is parsed again with ``object_pairs_hook`` (a quoted key in a text
+    is ``\\"task\\"``, no count). Not seen: a key written with escapes (``"\\u0069d"``), a JSON array file's items
+    (parsed whole), a twice-given key of a nested object (``meta``, an image) unless a counted key trips the parse."""
     if not isinstance(obj, dict):
         return None
     if not _maybe_twice(text, obj):
@@ -270,7 +270,7 @@ def key_given_twice(text: str, obj) -> tuple[str, str] | None:
         calls[0] += 1
         seen: dict = {}
         for k, v in items:
-            if k in seen and not found:
+            if k in seen and not found and json.dumps(seen[k]) != json.dumps(v):  # the same twice: nothing lost
                 found.append((calls[0], k, seen[k], v))
             seen.setdefault(k, v)
         return dict(items)
