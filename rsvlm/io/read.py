@@ -96,7 +96,8 @@ class SceneReader:
                 self._decimated = None  # the sample _resolve reads, once (``sample``)
                 size = max(self.src.width, self.src.height)  # read whole (read_image): held once where small enough
                 side = shrunk or (size if whole and size <= WHOLE_HELD else None)
-                self._shared = SharedRead.of(self.src, side, True, self._held_scaling_bytes)  # a scene no larger: held whole
+                self._shared = SharedRead.of(self.src, side, True, self._held_scaling_bytes,  # no larger: held whole
+                                             self._read_bands)
                 self._read_as_stored = self._shared.sample if self._shared else partial(read_as_stored, self.src)
                 self._resolve(modality, bands)
             except BaseException:
@@ -190,8 +191,14 @@ class SceneReader:
             w, h, dtype = self.src.width, self.src.height, self.src.dtype
             what = "the whole scene" + (" (even one band of it)" if least and self.src.count > 1 else "")
             with out_of_memory(self.name, lambda: (w, h, bands, dtype), what):
-                check_fits(w, h, bands, dtype, copies=0 if not least and self._held_whole() else 1,
-                           scaled_bytes=SCALED_BYTES if least else self._scaling_bytes())
+                try:
+                    check_fits(w, h, bands, dtype, copies=0 if not least and self._held_whole() else 1,
+                               scaled_bytes=SCALED_BYTES if least else self._scaling_bytes())
+                except MemoryError:  # a hold the read copies from (a grey band guessed optical): drop it, ask again
+                    if least or not self._shared or self._shared.raw is None or self._held_whole():
+                        raise
+                    self._shared.release()
+                    check_fits(w, h, bands, dtype, scaled_bytes=self._scaling_bytes())
 
     def _held_whole(self) -> bool:
         """Whether the whole read's raw values are held already (``SharedRead.holds``): its memory check counts only
@@ -201,6 +208,14 @@ class SceneReader:
     def _scaling_bytes(self) -> int:
         """Bytes scaling a value takes beside the raw ones (``budget.scaling_bytes``, 12-25; before the guess: dtype's)."""
         return scaling_bytes(self.src.dtype, self.modality, self.cfg.ir_kelvin)
+
+    def _read_bands(self, held: int) -> int:
+        """The bands a read makes of the ``held`` (``SharedRead.made``): the plan's once made; before it, 3 of one
+        band read as optical (given, or guessed before the first sample: a Landsat pan's name), else ``held``: a
+        grey band whose guess may be sar or ir (the WorldView pan, optical by its values) is counted 1 band."""
+        if getattr(self, "indexes", None) is not None:
+            return len(self.indexes)
+        return 3 if held == 1 and self.modality == "optical" else held
 
     def _held_scaling_bytes(self) -> int:
         """What the shared read's hold counts a value's scaling, asked at its first sample, maybe before the guess

@@ -16,7 +16,7 @@ A scene no larger than the shrunk size is shared at full resolution (``whole``):
 itself (``SceneReader.read``, which ``read_shrunk`` gives it) had decoded a 1500 px GeoTIFF 3 times; so is one
 ``read_image`` reads whole, up to ``WHOLE_HELD`` px a side. Bands the reader leaves out by their metadata (an
 incidence angle, a QA band: ``leave_out``) are not held. A read that would not fit in the memory free with its
-scaling (``budget.check_fits``) is not held: each is read from the file as before.
+scaling (``budget.check_need``) is not held: each is read from the file as before.
 Cannot: share reads of files with overviews (their reads are cheap, and a coarser overview would not be the
 stride of a finer one), band files resampled on read (the samples take them by nearest, the shrunk read
 bilinear), PIL / tifffile sources (decoded whole once already) or complex I/Q pairs; those read as before.
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rsvlm.io.budget import SCALED_BYTES, check_fits
+from rsvlm.io.budget import SCALED_BYTES, check_need
 from rsvlm.io.fills import nodata_valid
 from rsvlm.io.gdal_source import RasterioSource
 from rsvlm.io.sources import read_as_stored
@@ -42,7 +42,8 @@ WHOLE_HELD = 2048  # a scene read whole (``read_image``) no larger is held at fu
 class SharedRead:
     """``src`` read once at ``side`` pixels a side (``bands``: 0-based, every band but the alpha), kept until
     ``shrunk`` or ``release``; ``decodes`` counts the reads it made (1, or 0 before the first ask); ``scaled``: the
-    bytes scaling a value takes beside the raw ones, as the reader counts them (``budget.scaling_bytes``)."""
+    bytes scaling a value takes beside the raw ones, as the reader counts them (``budget.scaling_bytes``); ``made``:
+    the bands the read makes of the ``n`` held (3 of a grey band read as optical), as the reader knows them."""
 
     src: RasterioSource
     side: int
@@ -51,13 +52,14 @@ class SharedRead:
     valid: np.ndarray | None = None  # (h, w), the file's own mask (no nodata value applied), or None
     decodes: int = 0
     scaled: Callable[[], int] | None = None  # asked at the check: the modality may be guessed by then
+    made: Callable[[int], int] | None = None  # likewise
 
     @classmethod
-    def of(cls, src, side: int | None, whole: bool = False,
-           scaled: Callable[[], int] | None = None) -> SharedRead | None:
+    def of(cls, src, side: int | None, whole: bool = False, scaled: Callable[[], int] | None = None,
+           made: Callable[[int], int] | None = None) -> SharedRead | None:
         """A ``SharedRead`` of ``src`` at ``side``, or None where reads of it are left as they were: no ``side``, a
         scene no larger unless ``whole`` (then held at full resolution, ``full``, for the reader's whole read), or a
-        source this cannot share (see the module). ``scaled``: as the field."""
+        source this cannot share (see the module). ``scaled``, ``made``: as the fields."""
         size = max(src.width, src.height)
         if not side or type(src) is not RasterioSource or size <= side and not whole:
             return None
@@ -65,7 +67,7 @@ class SharedRead:
             return None
         if any(d.overviews(1) for d in src.datasets):  # JPEG 2000's resolution levels too: cheap decimated reads
             return None
-        return cls(src, min(side, size), [i for i in range(src.count) if i != src.alpha_index], scaled=scaled)
+        return cls(src, min(side, size), [i for i in range(src.count) if i != src.alpha_index], scaled=scaled, made=made)
 
     @property
     def full(self) -> bool:
@@ -97,17 +99,21 @@ class SharedRead:
         return [self.bands.index(i) for i in indexes]
 
     def _fits(self) -> bool:
-        """Whether the shared read is held, or it and its scaling fit in the memory free (``budget.check_fits``);
+        """Whether the shared read is held, or it and its scaling fit in the memory free (``budget.check_need``);
         else released, each read from the file as before, where the whole read is refused naming the file: a 2048²
         scene held at full size from the first sample had been decoded before any check. Its scaling is counted as
         ``scaled`` says (12 to 25 bytes a value by the modality and dtype), else 12: a flat 12 let a float32, sar or
-        thermal scene be held that its whole read then refused, decoded for nothing."""
+        thermal scene be held that its whole read then refused, decoded for nothing. A read making more bands than
+        held (``made``: a grey band read as optical, 3) counts the held values beside the read's copy and its
+        scaling: the WorldView pan given optical was held at 42-43 bytes a pixel free, then refused (44 needed)."""
         if self.raw is not None:
             return True
         f = self.side / max(self.src.width, self.src.height)
+        held, size = len(self.bands), np.dtype(self.src.dtype).itemsize
+        made = self.made(held) if self.made else held
+        per = (held if made == held else held + made) * size + made * (self.scaled() if self.scaled else SCALED_BYTES)
         try:
-            check_fits(max(1, round(self.src.width * f)), max(1, round(self.src.height * f)), len(self.bands),
-                       self.src.dtype, scaled_bytes=self.scaled() if self.scaled else SCALED_BYTES)
+            check_need(max(1, round(self.src.width * f)) * max(1, round(self.src.height * f)) * per)
         except MemoryError:
             self.release()
             return False
