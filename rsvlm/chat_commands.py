@@ -106,8 +106,10 @@ class Commands:
         modality, bands = (list(args[1:3]) + ["", ""])[:2]
         modality = modality.lower() if modality.lower() in MODALITIES else modality
         if modality in MODALITIES and bands.lower() in MODALITIES:  # "/image a.png optical sar": "1 band name ['sar']"
+            # both offered, the first (the usual order) first: the second alone was suggested, as if it were the fix
+            ways = " or ".join(f"/image {shlex.quote(args[0])} {m}" for m in dict.fromkeys((modality, bands.lower())))
             self.repl.say(f"error: /image: two modalities given ({modality}, {bands.lower()}): an image is read as one; "
-                          f"give one (/image {shlex.quote(args[0])} {bands.lower()}), band names after it (R,G,B)")
+                          f"give one ({ways}), band names after it (R,G,B)")
             return False
         if modality and modality not in MODALITIES and not bands:  # /image a.tif R,G,B,NIR: bands alone
             from rsvlm.near import near_names

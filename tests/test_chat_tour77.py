@@ -73,7 +73,7 @@ def test_two_modalities_to_image_are_named_as_such(ckpt, geotiff):
     assert repl.handle(f"/image {geotiff} optical SAR")
     said = out.getvalue()
     assert f"error: /image: two modalities given (optical, sar): an image is read as one; give one (/image {geotiff} " \
-           "sar), band names after it (R,G,B)" in said, said
+           f"optical or /image {geotiff} sar), band names after it (R,G,B)" in said, said
     assert "band name" not in said.split("R,G,B)")[-1] and not repl.images
 
 
