@@ -32,6 +32,7 @@ import torch
 from rsvlm.progress import counted, plural
 from rsvlm.train.batch_plan import check_plan
 from rsvlm.train.config_changes import BOOKKEEPING, Change, config_changes, flat_keys, tree_changes  # noqa: F401 (ckpt.Change …)
+from rsvlm.train.run_end import finish_mark, resume_hint, stopped_hint, write_summary  # noqa: F401 (ckpt.resume_hint …)
 
 STEP_RE = re.compile(r"^step_(\d+)$")
 
@@ -107,44 +108,6 @@ def latest_checkpoint(root: Path) -> Path | None:
         return None
     steps = sorted((int(m.group(1)), p) for p in root.iterdir() if (m := STEP_RE.match(p.name)) and p.is_dir())
     return steps[-1][1] if steps else None
-
-
-def resume_hint(out_dir: str | Path) -> str:
-    """Where a run that stopped short goes on from, in the one wording every stop uses (Ctrl-C, SIGTERM, a
-    non-finite loss, a failed launch): its latest complete step folder, or that none was saved."""
-    last = latest_checkpoint(root := Path(out_dir) / "checkpoints")
-    return (f"continue from {last} with ckpt.resume=auto" if last
-            else f"no step folder was saved in {root} (ckpt.every sets how often)")
-
-
-def write_summary(out_dir: Path, summary: dict) -> None:
-    """(rank 0) ``out_dir/summary.json``, stamped with the UTC time it was written (``finished_at``), which
-    ``stopped_hint`` compares."""
-    from datetime import datetime, timezone
-
-    stamped = {**summary, "finished_at": datetime.now(timezone.utc).isoformat()}
-    (Path(out_dir) / "summary.json").write_text(json.dumps(stamped, indent=1))
-
-
-def finish_mark(out_dir: str | Path) -> str | None:
-    """``out_dir/summary.json``'s ``finished_at`` ("" in one written without it); None where there is no such
-    file or it does not parse."""
-    try:
-        summary = json.loads((Path(out_dir) / "summary.json").read_text())
-    except (OSError, ValueError):
-        return None
-    return str(summary.get("finished_at", "")) if isinstance(summary, dict) else None
-
-
-def stopped_hint(out_dir: str | Path, before: str | None) -> str:
-    """``resume_hint``, but for a run whose ``summary.json`` was written since its ``finish_mark`` was ``before``:
-    it finished before the stop reached it (a SIGTERM in its last seconds), so there is nothing to continue; was
-    told to resume from its last step folder. The file's mtime was compared with the launch time, a second's
-    slack for the kernel's coarse clock (and none for another host's)."""
-    summary = Path(out_dir) / "summary.json"
-    done = (mark := finish_mark(out_dir)) is not None and mark != before
-    return (f"it had finished before that ({summary} written; its model is in {Path(out_dir) / 'final'}): nothing "
-            "to continue" if done else resume_hint(out_dir))
 
 
 def tmp_dir(final: Path) -> Path:
