@@ -205,6 +205,11 @@ _PLACE = frozenset(("the", "to", "on", "at", "in", "of", "from", "into", "far", 
                     "further", "farther", "furthest", "farthest", "most", "slightly", "bit",  # "the ship further left"
                     "located", "situated", "positioned", "placed", "parked", "moored", "docked", "visible", "seen",
                     "shown"))  # "the car parked left"
+# those of _PLACE that are verb forms: first of two or more words after the count, an adjective ("The heading ship
+# left the port.", "The parked car left."), no place; "The ship heading left", "The ship turned sharply left" are sides
+_VERB_PLACE = _PLACE & frozenset(("turn", "turns", "turned", "go", "goes", "move", "moves", "moved", "facing", "faces",
+                                  "pointing", "points", "heading", "heads", "lie", "lies", "lying", "located", "situated",
+                                  "positioned", "placed", "parked", "moored", "docked", "visible", "seen", "shown"))
 
 
 # "left" as remaining, no side: "buildings left intact", "debris left behind", "How much forest is left?", "Is there any
@@ -241,8 +246,9 @@ def is_departed(text: str, start: int, end: int) -> bool:
     after = re.search(r"[.!?;\n](?!\d)", text[end:])
     counted = _DEPART[0].search(head.lstrip())
     words = counted.group(1).lower().split() if counted else ()
+    placed = words[1:] if len(words) > 1 and words[0] in _VERB_PLACE else words  # "The heading ship": an adjective
     # "A truck drives left,": a verb of moving just before it (not "Two moving trucks left.", a departure)
-    return bool(counted and not _PLACE.intersection(words) and not is_towards(words[-1])
+    return bool(counted and not _PLACE.intersection(placed) and not is_towards(words[-1])
                 and _DEPART[1].match(text, end)
                 and not any(m.group(0).lower() != "left" for m in side_pattern().finditer(
                     head + text[end:end + after.start() if after else len(text)])))

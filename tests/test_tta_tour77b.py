@@ -90,3 +90,21 @@ def test_a_view_whose_box_disagrees_has_no_vote_on_the_label():
 
     shapes = [_box(10, "car"), _box(11, "car"), _box(12), _box(60, "ship"), _box(61, "ship"), _box(62, "ship")]
     assert fusion.fuse_single(shapes[:3] + shapes[3:], tta.FuseConfig(), (128, 96))["label"] == "car"
+
+
+@pytest.mark.parametrize("text, mirrored", [
+    ("The heading ship left the port.", "The heading ship left the port."),  # a departure: was "right the port"
+    ("The parked car left the lot.", "The parked car left the lot."),
+    ("The docked ship left.", "The docked ship left."),
+    ("Two facing ships left the dock.", "Two facing ships left the dock."),
+    ("The ship heading left the port.", "The ship heading right the port."),  # heading last: a way, a side
+    ("The ship turned sharply left.", "The ship turned sharply right."),
+    ("The heading ships turned left.", "The heading ships turned right."),
+    ("The heading ship left, one right.", "The heading ship right, one left."),  # another side word: sides
+])
+def test_a_verb_form_used_as_an_adjective_does_not_make_left_a_side(text, mirrored):
+    for view in ("h", "v"):
+        if view == "v" and mirrored != text:
+            continue  # a vertical flip keeps left and right
+        assert tta.swap_words(text, view) == mirrored, view
+    assert tta.swap_words(tta.swap_words(text, "h"), "h") == text
