@@ -301,6 +301,10 @@ def read_run(pred: str | Path, n_missing: int = 1) -> tuple[dict | None, str | N
     if pred.exists() and not pred.is_file() and not pred.is_dir():  # no "no stdin.run.json beside" /dev/stdin
         return None, (f"the predictions were read from a pipe ({pred}): the model and options that gave them are not "
                       "known (rsvlm eval records them in PRED.run.json beside its --out)")
+    if not side.is_file() and (part := re.fullmatch(r"(.+)\.rank(\d+)", pred.name)):  # was "an older rsvlm eval"
+        return None, (f"{pred.name} is rank {part[2]}'s part of an rsvlm eval on several processes, its share of the "
+                      f"records alone (the others' scored as missing): score {part[1]}, which the parts are merged "
+                      f"into (rsvlm eval again with the same --out merges them); the run is stamped in {part[1]}.run.json")
     if not side.is_file():
         return None, (f"no {side.name} beside the predictions: the model and options that gave them are not "
                       "recorded (an older rsvlm eval, or another tool)")

@@ -130,3 +130,18 @@ def test_a_report_given_a_folder_without_dir_says_which_option_takes_it(tmp_path
     with pytest.raises(SystemExit):
         report.main(["a.json", "b.json", "--out", "r.md"])
     assert "give score files by --scores a.json b.json (no argument" in capsys.readouterr().err
+
+
+def test_a_rank_part_scored_is_said_to_be_one_ranks_share(tmp_path, capsys):
+    """pred.jsonl.rank0 given as --pred: 'no pred.jsonl.rank0.run.json beside the predictions … (an older rsvlm eval,
+    or another tool)', the other rank's records scored as missing unexplained."""
+    from eval import vqa
+
+    recs = [eval_record(i, "vqa", "[vqa] Is there a ship?", "yes") for i in "abcd"]
+    gt = write_jsonl(tmp_path / "gt.jsonl", recs)
+    part = write_jsonl(tmp_path / "pred.jsonl.rank0", [{"id": i, "task": "vqa", "answer": "yes"} for i in "ac"])
+    s = vqa.main(["--gt", gt, "--pred", part])
+    assert s["n_missing"] == 2
+    assert ("pred.jsonl.rank0 is rank 0's part of an rsvlm eval on several processes, its share of the records alone "
+            "(the others' scored as missing): score pred.jsonl") in "\n".join(s["notes"])
+    capsys.readouterr()
