@@ -81,7 +81,7 @@ def run(args, out: Output) -> None:
     index = index_images(args.images, out)
     sizes: dict[Path, tuple[int, int] | ConversionError] = {}  # size, or why it cannot be used (readable_size)
     asked: dict[tuple, str] = {}  # (image, question, answer) → where first
-    named, missing = 0, []  # the lines that name an image; the first 3 names not found
+    named, missing = 0, {}  # the lines that name an image; the names not found, each once
     for txt in {Path(t).resolve(): t for t in _text_files(args.src, out)}.values():  # a file named twice is read once
         lines = read_lines(txt)
         if not any(line.strip() for line in lines):  # "nothing to convert" named no file
@@ -105,8 +105,7 @@ def run(args, out: Output) -> None:
             image = find_image(index, name, out)
             if image is None:
                 out.missing_image(where, name, args.images)
-                if len(missing) < 3 and name not in missing:
-                    missing.append(name)
+                missing[name] = None
                 continue
             if (first := asked.setdefault((image, q, a), where)) != where:  # it was a second record, unsaid
                 out.skip("duplicate_question", where, f"{name}: {q} {a}, as {first}")
@@ -122,15 +121,16 @@ def run(args, out: Output) -> None:
                 continue
             rec["images"][0]["path"] = out.copy_image(image)
             out.add(rec, where)
-    note_most_missing(out, named, missing, args.images)
+    note_most_missing(out, named, list(missing), args.images)
 
 
-def note_most_missing(out: Output, named: int, first: list[str], images: Path) -> None:
-    """Say once, where over half of the ``named`` lines' images are not under ``images`` (the real sample's 10920 of
-    10921, beside one AID image), that ``--images`` may not be the whole dataset's folder, naming the ``first``
-    missing; their count stays ``missing_image``. Cannot: tell a partial download from a wrong folder."""
+def note_most_missing(out: Output, named: int, names: list[str], images: Path) -> None:
+    """Say once, where over half (and at least 2) of the ``named`` lines' images are not under ``images`` (the real
+    sample's 10920 of 10921, beside one AID image), that ``--images`` may not be the whole dataset's folder, naming
+    the first three of the ``names`` missing (``…`` where there are more names, not more lines: RSIVQA asks several
+    questions of an image); their count stays ``missing_image``. Cannot: tell a partial download from a wrong folder."""
     n = out.skipped["missing_image"]
     if n > 1 and 2 * n > named:
-        out.warn(f"{n} of {named} lines name an image not under --images {images} ({', '.join(first)}"
-                 f"{', …' if n > len(first) else ''}), skipped as missing_image: is --images the folder of the whole "
+        out.warn(f"{n} of {named} lines name an image not under --images {images} ({', '.join(names[:3])}"
+                 f"{', …' if len(names) > 3 else ''}), skipped as missing_image: is --images the folder of the whole "
                  "dataset (the images of every file --src names)?")
