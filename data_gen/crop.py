@@ -125,7 +125,7 @@ def cropper(src: Path):
             whole.crop((window.x0, window.y0, window.x1, window.y1)).save(checked(dst), compress_level=PNG_LEVEL)
             return {}
 
-        crop.image = whole  # the decoded image, for a look at its pixels (tiling.border_said) without a second decode
+        crop.image = whole  # the decoded image, for a look at its pixels (convert.collar.note_border) without a second decode
         yield crop
 
 

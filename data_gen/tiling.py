@@ -197,51 +197,10 @@ def _bands(im):
 
 def border_said(path, image=None) -> str:
     """``constant_border`` said for a converter's notes, with how to leave it out; "" where there is none or where it
-    was not looked at (``border_look`` says why)."""
+    was not looked at (``data_gen.convert.collar.border_look``, which says why and where the converters' look lives)."""
+    from data_gen.convert.collar import border_look  # imported here: the converters import this module
+
     return border_look(path, image)[0]
-
-
-def border_look(path, image=None) -> tuple[str, str]:
-    """(``border_said``'s sentence, why it was not looked at), one of them "". Not looked at: where PIL cannot read
-    it whole (the converter's own read says why), or where it is over 2**22 px and not given decoded as ``image``
-    (``cropper``'s, when tiled): decoded for this alone, a 4000 px DOTA PNG took 1.4 s, over twice its read
-    through (``image_size``)."""
-    import warnings
-
-    from PIL import Image
-
-    name = Path(path).name
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            if image is None:
-                with Image.open(path) as im:
-                    if im.width * im.height > 2**22:
-                        return "", (f"{name}: {im.width}x{im.height} px, over 2**22 px: not decoded for the look "
-                                    "alone (--tile looks at the tiler's decode, where PIL decodes it whole)")
-            found = constant_border(path, image=image)
-    except (OSError, ValueError, Image.DecompressionBombError) as e:
-        return "", f"{name}: PIL cannot read it whole ({str(e)[:120] or type(e).__name__})"
-    if found is None:
-        return "", ""
-    value, pixels, total = found
-    v = value[0] if len(set(value)) == 1 else list(value)
-    return (f"{name}: {pixels} px ({100 * pixels / total:.1f}%) of value {v} join its edge, read as ground "
-            f"(a collar?); a GeoTIFF declaring it nodata is left out: gdal_translate -of GTiff -a_nodata {v} "
-            f"{name} {Path(path).stem}.tif" if len(set(value)) == 1 else
-            f"{name}: {pixels} px ({100 * pixels / total:.1f}%) of colour {v} join its edge, read as ground "
-            "(a collar?); mask it in a GeoTIFF (an alpha band or mask) to leave it out"), ""
-
-
-def note_border(out, path, image=None) -> None:
-    """Note ``path``'s collar (``border_look``) as ``images_with_constant_border``, the first said in
-    ``notes_examples``; an image not looked at as ``images_not_looked_at_for_a_collar``, the first with why (a
-    skip unsaid left a large PNG's collar read as ground with no word that it was never looked for)."""
-    said, unlooked = border_look(path, image)
-    if said:
-        out.note("images_with_constant_border", example=said)
-    elif unlooked:
-        out.note("images_not_looked_at_for_a_collar", example=unlooked)
 
 
 @contextmanager

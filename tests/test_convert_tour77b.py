@@ -103,7 +103,7 @@ def test_an_image_pil_will_not_open_is_counted_as_not_looked_at(tmp_path, monkey
 
     from PIL import Image
 
-    from data_gen.tiling import note_border
+    from data_gen.convert.collar import note_border
 
     _collar_png(tmp_path / "s.png", 64, 80)
     out = SimpleNamespace(notes=Counter(), note_examples={})

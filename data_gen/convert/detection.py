@@ -42,7 +42,7 @@ no record (noted as ``empty_images``, per window): the grammar has no spelling f
 yet. Where a GeoTIFF image holds no data (``on_data``), a window over half nodata (``--max-nodata``) gets no
 record (``windows_mostly_nodata``, the rule of ``levir-cd`` and ``masks``) and an object wholly on nodata is left
 out (``objects_over_nodata``). A PNG or JPEG, which declares no nodata, with a black or white collar joining its
-edge is noted as ``images_with_constant_border`` (``tiling.note_border``: its pixels, and how to declare them
+edge is noted as ``images_with_constant_border`` (``collar.note_border``: its pixels, and how to declare them
 nodata; one not looked at, over 2**22 px and not decoded whole by the tiler, as
 ``images_not_looked_at_for_a_collar``). An image with no annotation at all (an empty label file, every line skipped) is not read (``nothing_to_write``:
 noted as ``images_without_objects_not_read``, not ``empty_images``).
@@ -69,6 +69,7 @@ import contextlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from data_gen.convert.collar import note_border
 from data_gen.convert.common import (
     Output,
     make_meta,
@@ -85,7 +86,6 @@ from data_gen.tiling import (
     finite_coords,
     mostly_void,
     nodata_reader,
-    note_border,
     note_near_copies,
     object_shape,
     over_nodata,

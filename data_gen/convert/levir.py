@@ -24,7 +24,7 @@ says how each is told). A pair or tile over half of whose label is void gets no 
 of pixels nobody labelled), counted in the notes as ``windows_mostly_void``; pixels where a GeoTIFF A or B holds no
 data are void alike, a window over half of them (``--max-nodata``) counted as ``windows_mostly_nodata``, and change
 the label draws there is left out (``pairs_with_change_over_nodata``). A PNG or JPEG A or B with a black or white
-collar is noted as ``images_with_constant_border`` (``tiling.note_border``), each image once; one not looked at
+collar is noted as ``images_with_constant_border`` (``collar.note_border``), each image once; one not looked at
 (over 2**22 px and not decoded whole by the tiler) as ``images_not_looked_at_for_a_collar``.
 
 Pairs without a label (an ``A`` image no label names) get no record and are counted in the notes
@@ -45,6 +45,7 @@ from pathlib import Path
 
 from data_gen import crop
 from data_gen.convert.binmask import NotAMask, photo_of_image
+from data_gen.convert.collar import note_border
 from data_gen.convert.common import (
     IMAGE_EXTS,
     ConversionError,
@@ -68,7 +69,6 @@ from data_gen.tiling import (
     MOSTLY,
     mostly_void,
     nodata_mask,
-    note_border,
     note_near_copies,
     tile_progress,
     tile_windows,

@@ -34,7 +34,7 @@ class: what the label draws there is left out, counted per class in pixels (``cl
 instances wholly there (``objects_over_nodata: CLASS``), the image once (``images_with_class_over_nodata``:
 ``masknotes.over_nodata``), and a window over half of them (``--max-nodata``) gets no record (``windows_mostly_nodata``,
 ``tiling.mostly_void``: the rule of ``levir-cd`` and the detection formats). A PNG or JPEG declares no nodata: a black
-or white collar joining its edge is read as ground, noted as ``images_with_constant_border`` (``tiling.note_border``)
+or white collar joining its edge is read as ground, noted as ``images_with_constant_border`` (``collar.note_border``)
 with its pixels and how to declare it nodata (one not looked at: ``images_not_looked_at_for_a_collar``). Labels giving no record, none holding a class, are said with their
 values and the class map's (``masknotes.no_class_said``: ``--preset loveda`` on a 0/1 mask).
 Tiles crop image and mask alike: segmentation needs no border rule. A window with no class
@@ -58,6 +58,7 @@ import re
 from pathlib import Path
 
 from data_gen.convert.binmask import NotAMask, photo_of_image
+from data_gen.convert.collar import note_border
 from data_gen.convert.common import (
     ConversionError,
     Output,
@@ -79,7 +80,6 @@ from data_gen.crop import cropper, georef, grid_difference, tile_suffix
 from data_gen.tiling import (
     mostly_void,
     nodata_mask,
-    note_border,
     note_near_copies,
     tile_progress,
     tile_windows,
