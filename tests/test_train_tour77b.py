@@ -21,6 +21,12 @@ def test_llm_config_refusals_are_hfconfigerrors_naming_their_key():
         with pytest.raises(HFConfigError) as e:
             check_model_config(cfg)
         assert e.value.key == key and str(e.value).startswith(key), e.value
+    from rsvlm.model.llm import build_llm
+
+    cfg.llm.config = {"hidden_size": 8}
+    with pytest.raises(HFConfigError, match=r"^llm.config needs a model_type") as e:  # the builder's own, unprefixed
+        build_llm(cfg.llm)
+    assert e.value.key == "llm.config"
 
 
 def test_llm_config_by_names_the_source_of_an_hfconfigerror_alone(tmp_path):

@@ -22,6 +22,7 @@ import torch
 from torch import nn
 
 from rsvlm.model.llm_files import (
+    HFConfigError,
     check_config_keys,
     check_model_type,
     check_saved_shapes,
@@ -214,7 +215,7 @@ def build_llm(cfg: LLMConfig, device: str | torch.device | None = None, dtype: t
             raise ValueError("4/8-bit loading needs llm.name_or_path (a saved model), not llm.config")
         conf = dict(cfg.config)
         if "model_type" not in conf:
-            raise ValueError("llm.config needs a model_type (e.g. 'llama', 'qwen2')")
+            raise HFConfigError("llm.config needs a model_type (e.g. 'llama', 'qwen2')", "llm.config")
         model_type = conf.pop("model_type")
         check_model_type(model_type)
         check_config_keys(model_type, conf, scans=scans)
