@@ -70,7 +70,8 @@ def build(scores: list[dict], folders: list[Path] | None = None) -> dict:
             row = {"task": s["task"], "source": s["_source"], "count": k, "all": s.get(k)}
             row.update({m: bym.get(m, {}).get(k) for m in mods})
             counts.append(row)
-        runs.append({"task": s["task"], "source": s["_source"], "pred": s.get("pred"), **run_row(s.get("run"), defaults)})
+        said = run_row(s.get("run"), defaults, s.get("n_missing"))  # a --limit that left none of these unanswered: unsaid
+        runs.append({"task": s["task"], "source": s["_source"], "pred": s.get("pred"), **said})
         if s.get("format") not in (None, "rsvlm"):  # another tool's answers (GeoChat's) said as such, not by path alone
             runs[-1]["options"] = f"--format {s['format']}" + ("" if runs[-1]["options"] == "-" else
                                                                f" {runs[-1]['options']}")
@@ -96,15 +97,16 @@ def answer_defaults() -> dict:
     return {k: parser.get_default(k) for k in ANSWER_OPTIONS}
 
 
-def run_row(run: dict | None, defaults: dict | None = None) -> dict:
+def run_row(run: dict | None, defaults: dict | None = None, missing: int | None = None) -> dict:
     """``{"model", "options"}`` as text for the table: the options that were set (not None, False,
     0, "none" or their ``defaults``: ``missing_bands=error`` was in every row), ``limit=N`` where a ``--limit``
-    answered part of the set, and the count of answers run.json does not vouch for."""
+    answered part of the set (not where the score file's ``missing``, its ``n_missing``, is 0: a complete run of 18
+    records, stamped limit=18, looked limited), and the count of answers run.json does not vouch for."""
     if not run:
         return {"model": "not recorded", "options": "-"}
     opts = " ".join(f"{k}={v}" for k, v in (run.get("options") or {}).items()
                     if v not in (None, False, 0, "none") and (defaults or {}).get(k, ...) != v)
-    if run.get("limit") is not None:  # the first N records alone: a partial run's scores
+    if run.get("limit") is not None and missing != 0:  # the first N records alone: a partial run's scores
         opts += f" limit={run['limit']}"
     if isinstance(stopped := run.get("stopped"), dict):  # stopped early: its limit moved here, run's is null
         lim = stopped.get("limit")
