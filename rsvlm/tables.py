@@ -19,6 +19,13 @@ def _points(o: dict) -> list[list[float]]:
     return [list(p) for p in c]
 
 
+def score_text(score: float) -> str:
+    """A score to two places as the table and an overlay show it; one above 0 that rounds to 0.00 as "<0.01" (a
+    fused shape few --tta views found, 0.004, was shown as 0.00: a score of nothing). --out keeps the number."""
+    text = f"{float(score):.2f}"
+    return "<0.01" if text == "0.00" and score > 0 else text
+
+
 TABLE_ROWS = 50  # objects (and problems) chat and predict print at most; --out, --geojson, /geojson write them all
 
 
@@ -46,7 +53,7 @@ def objects_table(objects: list[dict], most: int | None = None,
         pix = _fmt(_points(o)) if o["kind"] != "mask" else _mask_cell(o)
         mc = o.get("map_coords") or []
         mc = [mc] if o["kind"] == "point" and mc else mc
-        score = ((f"{o['score']:.2f}" if "score" in o else "-"),) if scored else ()
+        score = ((score_text(o["score"]) if "score" in o else "-"),) if scored else ()
         rows.append((str(i), str(o.get("label") or "-"), o["kind"], *score, pix) + ((_fmt(mc, True),) if geo else ()))
     limits = [60] * (len(rows[0]) - geo) + [100] * geo  # the map column holds a box's 4 corners
     rows = [tuple(_clip(c, n) for c, n in zip(r, limits)) for r in rows]

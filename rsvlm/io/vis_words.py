@@ -9,9 +9,10 @@ def object_text(obj: dict) -> str:
     (no label drawn) where it has neither, as ``tables.objects_table``'s label column says "-". Was its kind
     ("box 0.06"), which read as a class the table did not give."""
     from rsvlm.io.vis_objects import _label_text
+    from rsvlm.tables import score_text
 
     text = _label_text(obj.get("label"), "")
-    return text if obj.get("score") is None else f"{text} {float(obj['score']):.2f}".lstrip()
+    return text if obj.get("score") is None else f"{text} {score_text(obj['score'])}".lstrip()
 
 
 def titled(title: str | None, img, rgb_bands) -> str | None:
