@@ -115,7 +115,11 @@ def test_the_real_sentinel1_grd_maps_each_gcp_to_its_own_place():
     assert np.abs(map_to_pixel(img, want) - pts).max() < 1e-3
     with SceneReader(S1) as scene:
         tile = scene.read((100, 50, 400, 300))
+        ov = scene.read_overview(400)  # its GCPs on its own grid (had none, and no CRS)
     assert np.abs(pixel_to_map(tile, pts - [100, 50]) - want).max() < 1e-9
+    assert ov.georeferenced and ov.crs == img.crs
+    on_ov = np.abs(pixel_to_map(ov, pts * [ov.width / img.width, ov.height / img.height]) - want).max()
+    assert on_ov < 1e-6, on_ov
     fc = objects_to_geojson([{"kind": "point", "coords": [10.0, 20.0], "label": "ship"}], img)
     assert fc["crs"]["properties"]["name"] == "urn:ogc:def:crs:OGC:1.3:CRS84"  # longitude, latitude: RFC 7946's
     lon, lat = fc["features"][0]["geometry"]["coordinates"]
@@ -182,3 +186,20 @@ def test_past_tps_max_gcps_the_polynomial_maps_them(monkeypatch):
     monkeypatch.setattr(georef, "TPS_MAX_GCPS", len(gcps) - 1)
     poly = np.stack(rasterio.transform.xy(gcps, at[:, 1], at[:, 0], offset="ul"), -1)
     assert np.abs(pixel_to_map(gcps, at) - poly).max() < 1e-12 and np.abs(spline - poly).max() > 1e-5
+
+
+def test_a_mask_pixels_outline_lies_on_its_pixel_corners_on_the_map():
+    """One mask pixel at column 5, row 7 (in a crop placed at offset 3, 2, as merged tiles write them) is the square
+    between rasterio's corners of that pixel, not its centres."""
+    path = REAL / AFFINE[0]
+    if not path.exists():
+        pytest.skip(f"real data not found: {path}")
+    img = read_image(path)
+    m = np.zeros((10, 10), bool)
+    m[5, 2] = True  # column 3 + 2, row 2 + 5
+    fc = objects_to_geojson([{"kind": "mask", "mask": m, "offset": [3, 2], "label": "roof"}], img)
+    ring = np.array(fc["features"][0]["geometry"]["coordinates"][0])
+    with rasterio.open(path) as ds:
+        want = np.stack(rasterio.transform.xy(ds.transform, [7, 7, 8, 8], [5, 6, 6, 5], offset="ul"), -1)
+    assert len(ring) == 5 and all(np.abs(ring - w).max(axis=1).min() < CM for w in want)
+    assert {tuple(p) for p in ring.round(3)} == {tuple(p) for p in want.round(3)}

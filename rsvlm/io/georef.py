@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["pixel_to_map", "map_to_pixel", "objects_to_geojson", "object_geometry", "mask_array", "mask_bounds",
-           "map_coords", "objects_with_map_coords", "per_object", "shift_transform", "shift_gcps", "prj_beside",
+           "map_coords", "objects_with_map_coords", "per_object", "shift_transform", "shift_gcps", "scale_gcps", "prj_beside",
            "orientation_note", "gcp_orientation_note", "degree_pixels_note", "NOT_NORTH_UP", "GCPS_DIFFER",
            "GCPS_UNCHECKED"]
 
@@ -286,6 +286,16 @@ def shift_gcps(gcps, x0, y0):
     from rasterio.control import GroundControlPoint
 
     return [GroundControlPoint(row=g.row - y0, col=g.col - x0, x=g.x, y=g.y, z=g.z, id=g.id, info=g.info)
+            for g in gcps]
+
+
+def scale_gcps(gcps, fx: float, fy: float):
+    """A scene's ground control points → those of its grid shrunk ``fx`` x ``fy`` scene pixels a pixel."""
+    if not gcps:
+        return gcps
+    from rasterio.control import GroundControlPoint
+
+    return [GroundControlPoint(row=g.row / fy, col=g.col / fx, x=g.x, y=g.y, z=g.z, id=g.id, info=g.info)
             for g in gcps]
 
 

@@ -42,6 +42,7 @@ from rsvlm.io.georef import (
     degree_pixels_note,
     gcp_orientation_note,
     orientation_note,
+    scale_gcps,
     shift_gcps,
     shift_transform,
 )
@@ -307,17 +308,17 @@ class SceneReader:
 
     def read_overview(self, max_side: int) -> RSImage:
         """The whole scene shrunk to at most ``max_side`` pixels a side (GDAL's overviews where the
-        file has them), scaled as every window is; its transform is the shrunk grid's, and it has
-        no GCPs (for display: ``draw_overlay(..., object_scale=(overview.width / scene width,
-        overview.height / scene height))``: each side is rounded on its own)."""
+        file has them), scaled as every window is; its transform or GCPs are the shrunk grid's (a GCP-referenced
+        one's had none, and no CRS: "not georeferenced") (for display: ``draw_overlay(..., object_scale=(overview.width
+        / scene width, overview.height / scene height))``: each side is rounded on its own)."""
         with library_messages() as heard:
             data, valid = self._scaled(*self.src.read_decimated(max_side, self.indexes, self.nodata))  # (C, h, w)
         t = self.src.transform
         fx, fy = self.width / data.shape[2], self.height / data.shape[1]
         return RSImage(data=data, modality=self.modality, bands=list(self.bands), path=self.name,
-                       files=list(self.files), valid=valid, crs=self.src.crs if t else None,
+                       files=list(self.files), valid=valid, crs=self.src.crs if t or self.src.gcps else None,
                        transform=(t[0] * fx, t[1] * fy, t[2], t[3] * fx, t[4] * fy, t[5]) if t else None,
-                       inferred_modality=self.inferred, notes=self._notes(heard), scene_size=(self.width, self.height),
+                       gcps=scale_gcps(self.src.gcps, fx, fy), inferred_modality=self.inferred, notes=self._notes(heard), scene_size=(self.width, self.height),
                        stretch=self._stretch())
 
     def _stretch(self) -> list[list[float]] | None:
