@@ -295,8 +295,9 @@ def fused_answers(generate, messages: list[list[dict]], images: list[list], firs
         if not objs and not views[i][0]:  # a [det] "None." no view's shape changed: kept as answered, notes said
             fused[i] = Fused(first[i][0], [], **said)
         elif objs is not None:  # (None for plain shapes only where fuse cannot join them: _not_fused asks none)
-            if not views[i][0] and (worded := plain_words_note(first[i][0], len(objs))):  # replaced: said (outvoted "None." no answer left out)
-                said.update(note="; ".join(filter(None, [worded, said["note"]])), left_out=said["left_out"] + (not says_none(first[i][0])))
+            # replaced: said (outvoted "None." no answer left out); named apart from ``worded``, which the next record reads
+            if not views[i][0] and (words_note := plain_words_note(first[i][0], len(objs))):
+                said.update(note="; ".join(filter(None, [words_note, said["note"]])), left_out=said["left_out"] + (not says_none(first[i][0])))
             if views[i][0] and not objs:  # the plain answer's shapes voted out: "None.", said why
                 said["voted_out"] = voted_out(views[i], cfg, asked)
             fused[i] = Fused(geometry.encode(objs, w, h) or NONE, objs, **said)

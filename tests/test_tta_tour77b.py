@@ -120,3 +120,24 @@ def test_a_score_that_rounds_to_nothing_is_shown_as_below_a_hundredth():
     box = {"kind": "box", "label": "building", "coords": [1, 2, 3, 4], "score": 0.00396719}
     assert object_text(box) == "building <0.01"
     assert objects_table([box]).splitlines()[1].split()[3] == "<0.01"
+
+
+def test_a_none_replaced_by_the_views_shapes_does_not_break_the_next_record():
+    """predict --tile 256 --tta flip on the Sentinel-1 sample stopped at its 5th tile with "AttributeError: 'str'
+    object has no attribute 'get'": a "None." the views' shapes replaced set the note in a name (``worded``) that
+    fused_answers reads again for the next record of the batch (eval --tta's batches alike)."""
+    import numpy as np
+
+    from rsvlm.model import ImageInput
+
+    views = list(tta.MODES["flip"][1:])
+
+    def generate(messages, images):  # each view finds the same box in both records
+        views.pop(0)
+        return [(BOX, []) for _ in messages]
+
+    msgs = [[{"role": "user", "content": "[det] Detect every ship."}] for _ in range(2)]
+    image = [ImageInput(np.zeros((3, 96, 96), np.float32))]
+    fused = tta.fused_answers(generate, msgs, [image, image], [("None.", []), (BOX, [])], tta.FuseConfig(views="flip"))
+    assert views == [] and len(fused) == 2 and all(f is not None and f.objects for f in fused), fused
+    assert "the other views found some" in fused[0].note, fused[0].note
