@@ -251,8 +251,8 @@ def all_unscorable(gt: str, tasks: tuple[str, ...], report: ReadReport, whys: li
     said = f"{gt}: {'the' if n == 1 else f'all {n}'} {'/'.join(tasks)} reference{'s' * (n > 1)} read"
     if why == ["geochat geometry"]:
         return (f"{said} {'is' if n == 1 else 'are'} in GeoChat form ({{<x1><y1><x2><y2>|<θ>}}), which reads as no "
-                "object: convert the set first (python -m data_gen convert llava --src SET --images DIR --out DIR "
-                "rewrites GeoChat's boxes; docs/data-convert.md) and score the converted records")
+                "object: convert the set first (python -m data_gen convert llava --src SET --images IMAGES --out OUT "
+                "rewrites GeoChat's boxes; docs/data-convert.md) and score OUT/records.jsonl")
     return f"{said} {'is' if n == 1 else 'are'} unscorable ({', '.join(why)}); first: {whys[0]}"
 
 

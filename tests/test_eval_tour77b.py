@@ -74,6 +74,8 @@ def test_a_task_whose_references_are_all_geochat_says_to_convert_first(tmp_path)
         detection.main(["--gt", gt, "--pred", pred])
     assert str(e.value).startswith(f"{gt}: all 2 det references read are in GeoChat form")
     assert "convert the set first (python -m data_gen convert llava --src SET" in str(e.value).split(";")[0]
+    assert "--images IMAGES --out OUT rewrites GeoChat's boxes; docs/data-convert.md) and score OUT/records.jsonl;" in str(
+        e.value)  # the folders told apart, and the file the converter writes named (review 77)
     assert "no records of task det are left to score (found {'vqa': 5})" in str(e.value)
 
 
