@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shlex
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -206,8 +207,6 @@ def past_the_records(limit: int | None, n: int, rank: int = 0) -> int | None:
     if not (limit and limit > n > 0):
         return limit
     if rank == 0:
-        import sys
-
         print(f"rsvlm eval: --limit {limit} > {counted(n, 'record')}: answering all {n}", file=sys.stderr)
     return n  # the first N records of --data, every one of them
 
