@@ -318,9 +318,11 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
             f"{counted(len(tiles), 'tile')})", label)
     tile_run_notes(tiles, args, model, say)
     if differs := seen.get("differs"):  # untiled predict says it of its answer (predict.fused_note); tiled said nothing
-        most, fewest = max(differs), min(differs)
-        say(f"note: the answers of {len(differs)} of {counted(len(tiles), 'tile')} are fused over "
-            f"{most if most == fewest else f'{fewest} to {most}'} --tta views and differ from their plain view's own "
+        most, fewest, k, n = max(differs), min(differs), len(differs), len(tiles)
+        views = f"{most if most == fewest else f'{fewest} to {most}'} --tta views"
+        which = f"all {counted(n, 'tile')}" if k == n > 1 else f"{k} of {counted(n, 'tile')}"
+        say(f"note: the answer of {which} is fused over {views} and differs from its plain view's own (--tta none gives it)"
+            if k == 1 else f"note: the answers of {which} are fused over {views} and differ from their plain view's own "
             "(--tta none gives those)")
     empty = None if stopped else all_nodata_tiles(result, image.path)  # once: predict refuses the run with it
     if args.task in TEXT_TASKS:  # words are not merged: they were only in --out, if given (no tile: not "0 objects")

@@ -38,8 +38,13 @@ def test_the_fused_note_comes_after_the_views_own_notes(ckpt, geotiff, monkeypat
     assert fused and fused[0] > max(k for k, n in enumerate(notes) if "left out (stand-in)" in n), notes
 
 
-@pytest.mark.parametrize("differ", [True, False])
-def test_a_tiled_run_says_how_many_tiles_answers_are_fused(ckpt, geotiff, monkeypatch, capsys, differ):
+@pytest.mark.parametrize("n_fused, note", [
+    (1, "the answer of 1 of 2 tiles is fused over 8 --tta views and differs from its plain view's own (--tta none "
+        "gives it)"),
+    (2, "the answers of all 2 tiles are fused over 8 --tta views and differ from their plain view's own (--tta none "
+        "gives those)"),
+    (0, None)])
+def test_a_tiled_run_says_how_many_tiles_answers_are_fused(ckpt, geotiff, monkeypatch, capsys, n_fused, note):
     """predict --tile --tta printed the tiles' fused objects with no word that any was fused (untiled says it)."""
     from rsvlm import geometry
     from rsvlm.fusion import Fused
@@ -47,21 +52,14 @@ def test_a_tiled_run_says_how_many_tiles_answers_are_fused(ckpt, geotiff, monkey
     def fused_answers(ask, messages, inputs, answers, cfg, refused=None, on_views=None, frame=None):
         if on_views is not None:
             on_views(("h",))
-        out = []
-        for k, (text, _) in enumerate(answers):
-            if not differ or k:  # the first tile's fused answer differs (or none does)
-                out.append(Fused(text, geometry.decode(text, 64, 64).objects, answers=8))
-            else:
-                out.append(Fused(BOX, geometry.decode(BOX, 64, 64).objects, answers=8))
-        return out
+        said = [BOX if k < n_fused else text for k, (text, _) in enumerate(answers)]  # the first n_fused differ
+        return [Fused(t, geometry.decode(t, 64, 64).objects, answers=8) for t in said]
 
     monkeypatch.setattr(tta, "fused_answers", fused_answers)
-    assert _predict(ckpt, geotiff, "--tile", "64", "--overlap", "0") == 0
+    assert _predict(ckpt, geotiff, "--tile", "64", "--overlap", "0") == 0  # 96 x 64 px: two tiles, one batch
     err = capsys.readouterr().err
-    note = ("rsvlm predict: note: the answers of 1 of 2 tiles are fused over 8 --tta views and differ from their "
-            "plain view's own (--tta none gives those)")
-    assert err.count(note) == int(differ), err
-    assert ("fused over" in err) == differ, err
+    assert ("fused over" in err) == bool(note), err
+    assert not note or err.count(f"rsvlm predict: note: {note}") == 1, err
 
 
 def _box(x0, label=None):
