@@ -131,8 +131,9 @@ def caption_rows(captions: list[str], tok, context: int) -> tuple[torch.Tensor, 
 
 def byte_lengths(tok):
     """Where ``tok`` gives every text one token per UTF-8 byte (``llm.byte_tokenizer``'s kind, saved and loaded
-    too: a BPE model with no merges over all 256 byte-level symbols, a ByteLevel pre-tokenizer without a prefix
-    space, no normalizer), a pattern of its added tokens' texts, which it reads whole (``<s>``: one token, not 3);
+    too: a BPE model with no merges over all 256 byte-level symbols, not looking words up whole (``ignore_merges``:
+    a padded vocabulary's ``<unused_260>`` would be one token), a ByteLevel pre-tokenizer without a prefix space,
+    no normalizer), a pattern of its added tokens' texts, which it reads whole (``<s>``: one token, not 3);
     None for any other tokenizer. Read from the tokenizer's own JSON (a few ms)."""
     import json
     import re
@@ -144,7 +145,8 @@ def byte_lengths(tok):
     except (AttributeError, ValueError, TypeError):  # a slow (Python) tokenizer: none such
         return None
     model, pre = spec.get("model") or {}, spec.get("pre_tokenizer") or {}
-    plain = (model.get("type") == "BPE" and not model.get("merges") and not model.get("dropout")
+    plain = (model.get("type") == "BPE" and not model.get("merges") and not model.get("ignore_merges")
+             and not model.get("dropout")
              and not model.get("byte_fallback") and not model.get("continuing_subword_prefix")
              and not model.get("end_of_word_suffix") and spec.get("normalizer") is None
              and pre.get("type") == "ByteLevel" and pre.get("add_prefix_space") is False
