@@ -25,6 +25,14 @@ SAMPLED = 8  # tensors whose first bytes are hashed, spread over the sorted name
 HEAD_BYTES = 1 << 16
 
 
+def _tensor_entry(v) -> bool:
+    """Whether the header entry ``v`` has the dtype, shape and two ordered offsets a tensor's has."""
+    offsets = v.get("data_offsets") if isinstance(v, dict) else None
+    return (isinstance(v, dict) and isinstance(v.get("dtype"), str) and isinstance(v.get("shape"), list)
+            and isinstance(offsets, list) and len(offsets) == 2 and all(type(x) is int for x in offsets)
+            and 0 <= offsets[0] <= offsets[1])
+
+
 def _headers(files: list[Path]) -> dict[str, tuple[Path, int, dict]]:
     """Tensor name → (file, offset of its data section, its header entry), read from the files' JSON headers."""
     out = {}
@@ -32,6 +40,8 @@ def _headers(files: list[Path]) -> dict[str, tuple[Path, int, dict]]:
         size, header = safetensors_header(f)
         if header is None:
             raise ValueError(f"{f}: cut inside its header")
+        if odd := next((k for k, v in header.items() if not _tensor_entry(v)), None):  # edited: was a TypeError
+            raise ValueError(f"{f}: its header entry {odd!r} is no tensor's (dtype, shape, data_offsets)")
         out.update({k: (f, 8 + size, v) for k, v in header.items()})
     return out
 
