@@ -108,8 +108,9 @@ class Commands:
         if modality in MODALITIES and bands.lower() in MODALITIES:  # "/image a.png optical sar": "1 band name ['sar']"
             # both offered, the first (the usual order) first: the second alone was suggested, as if it were the fix
             ways = " or ".join(f"/image {shlex.quote(args[0])} {m}" for m in dict.fromkeys((modality, bands.lower())))
-            self.repl.say(f"error: /image: two modalities given ({modality}, {bands.lower()}): an image is read as one; "
-                          f"give one ({ways}), band names after it (R,G,B)")
+            given = (f"{modality} given twice" if modality == bands.lower() else
+                     f"two modalities given ({modality}, {bands.lower()}): an image is read as one")
+            self.repl.say(f"error: /image: {given}; give one ({ways}), band names after it (R,G,B)")
             return False
         if modality and modality not in MODALITIES and not bands:  # /image a.tif R,G,B,NIR: bands alone
             from rsvlm.near import near_names
