@@ -81,7 +81,7 @@ def worded_answers_note(items: list[Item], fmt: str) -> str | None:
         return None
     return (f"{counted(len(worded), 'answer', 'holds/hold')} no shape and {'does' if len(worded) == 1 else 'do'} not say {'it' if len(worded) == 1 else 'they'} found none (first: {worded[0].id}: "
             f"{worded[0].pred['answer'][:80]!r}); {'it scores' if len(worded) == 1 else 'they score'} as finding nothing, as \"None.\" does: the model "
-            "answered in words (free decoding?) where shapes were asked for")
+            "answered in words where shapes were asked for")
 
 
 def objects_answer_note(items: list[Item], fmt: str) -> str | None:

@@ -282,7 +282,7 @@ def test_a_worded_answer_of_no_shape_is_said_not_scored_as_none_silently(tmp_pat
     s = detection.main(["--gt", gt, "--pred", pred])
     said = [n for n in s["notes"] if "found none (first:" in n]
     assert said == ["1 answer holds no shape and does not say it found none (first: b: 'There are 3 ships.'); it "
-                    "scores as finding nothing, as \"None.\" does: the model answered in words (free decoding?) where "
+                    "scores as finding nothing, as \"None.\" does: the model answered in words where "
                     "shapes were asked for"], s["notes"]
     assert s["n_unparseable"] == 0 and said[0] in capsys.readouterr().out
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": i, "task": "det", "answer": a}
