@@ -184,6 +184,15 @@ def _label_folder_hint(src: Path, image_dir: Path) -> str:
             f"--src {found[0]} --images {image_dir}")
 
 
+def _pairs_hint(folder: Path) -> str:
+    """Where ``folder`` holds change pairs (LEVIR-CD's ``A/`` and ``B/``, or ``x_A.png`` beside ``x_B.png``), the
+    converter that reads them; else "" (a user pointing dota at a change set was told only "no labelTxt files")."""
+    names = {p.name for p in folder.iterdir()}
+    pairs = {"A", "B"} <= names or any(n.rsplit(".", 1)[0].endswith("_A") and n.replace("_A.", "_B.", 1) in names
+                                       for n in names)
+    return f"; it holds change pairs: python -m data_gen convert levir-cd --src {folder}" if pairs else ""
+
+
 def run(args, out: Output) -> None:
     opts = det_options(args)  # a usage error before any work
     src = Path(args.src)
@@ -201,7 +210,7 @@ def run(args, out: Output) -> None:
         raise ConversionError(f"{label_dir}: no labelTxt files" + (_label_folder_hint(src, image_dir) or (
             f"; it holds {counted(len(xml), '.xml file')} ({xml[0].name}): VOC / DIOR annotations are read by "
             "python -m "
-            f"data_gen convert voc --src {label_dir}" if xml else "")))
+            f"data_gen convert voc --src {label_dir}" if xml else _pairs_hint(label_dir))))
     stems: dict[str, list[str]] = {}  # P0001.png beside a P0001.jpg: a label file fits one of them
     for p in sorted(set(index.values())):
         stems.setdefault(p.stem, []).append(p.name)
