@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--local_rank", "--local-rank", type=int, default=None, help=argparse.SUPPRESS)
     parser.add_argument("overrides", nargs="*", help="key=value overrides, e.g. optim.lr=1e-4 (--optim.lr=1e-4 "
                                                      "and --optim.lr 1e-4, as Hugging Face's Trainer takes them, too)")
-    from rsvlm.train.flags import empty_recipe, flag_overrides, llm_config_by, other_file, set_by
+    from rsvlm.train.flags import config_by, empty_recipe, flag_overrides, other_file, set_by
 
     typed = sys.argv[1:] if argv is None else list(argv)
     parser.argv = tuple(typed)  # the hints read it as typed: --conf x.yaml, not the override conf=x.yaml
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                 shapes = preflight(cfg)  # its meta LLM, for the build
             except (ConfigError, ValueError, FileNotFoundError, FileExistsError, PermissionError) as e:
                 if first:  # a DeepSpeed JSON or a data_gen YAML given as the recipe: said what it is
-                    print(f"rsvlm train: {llm_config_by(e, args.config, args.overrides)}{e}"
+                    print(f"rsvlm train: {config_by(e, args.config, args.overrides)}{e}"
                           f"{other_file(e.keys, args.config) if isinstance(e, ConfigError) else ''}", file=sys.stderr)
                 return 2
             if first and several and (note := global_batch_note(cfg, args.config, int(os.environ["WORLD_SIZE"]))):

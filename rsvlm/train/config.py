@@ -323,13 +323,24 @@ def device_hint(value) -> str:
     return "; did you mean cuda?" if word in ("gpu", "gpus", "nvidia") else meant(value, ("auto", "cpu", "cuda"))
 
 
+class LinkError(ValueError):
+    """``check_links``' refusal; ``keys``: the dotted entries whose setting broke the link (``model.encoders.defualt``;
+    ``model.stems.optical.encoder`` and ``model.encoders``), for ``rsvlm.train.flags.config_by`` to name the override
+    or file that set them."""
+
+    def __init__(self, message: str, *keys: str):
+        super().__init__(message)
+        self.keys = keys
+
+
 def check_links(model: VLMConfig) -> None:
     """ValueError naming a stem or encoder entry that links to nothing, with the entry it is near: a stem whose
     ``encoder`` is no encoder (``defualt``, ``SAR``) or whose key is not its modality (an override's misspelt
     entry, ``model.stems.optcal.mean=…``, makes a new optical stem), both in ``vlm.check_stem_links``' words (the
     model's own check, whose ``StemLinkError`` names the stem and link), and an encoder no stem reads (an
     override's misspelt entry, ``model.encoders.defualt.patch_size=16``, made a new encoder and the run trained
-    without it) whose name is near one a stem reads."""
+    without it) whose name is near one a stem reads. A ``LinkError``: it cannot name what set the entry (it sees the
+    model alone); ``rsvlm train`` does (``flags.config_by``)."""
     from rsvlm.model.vlm import StemLinkError, check_stem_links
 
     encoders, stems = list(model.encoders), list(model.stems)
@@ -343,13 +354,14 @@ def check_links(model: VLMConfig) -> None:
                 f"{e.stem})" if model.stems[e.stem].modality == "optical" else "")
         else:  # an encoder misspelt (defualt): the encoder it is near
             hint = meant(model.stems[e.stem].encoder, encoders)
-        raise ValueError(f"{e}{hint}") from None
+        keys = (f"model.stems.{e.stem}.encoder", "model.encoders") if e.field == "encoder" else (f"model.stems.{e.stem}",)
+        raise LinkError(f"{e}{hint}", *keys) from None
     read = sorted({s.encoder for s in model.stems.values()})
     for name in encoders:  # one unread and unlike any read one (stems left out by an override: sar) may stay
         if name not in read and (near := meant(name, read)):
-            raise ValueError(f"model.encoders.{name}: no stem reads it (model.stems.NAME.encoder: {', '.join(read)}), "
+            raise LinkError(f"model.encoders.{name}: no stem reads it (model.stems.NAME.encoder: {', '.join(read)}), "
                              f"so it would be built and never trained (a key misspelt makes a new encoder){near} "
-                             "Point a stem at it with model.stems.NAME.encoder, or leave it out")
+                             "Point a stem at it with model.stems.NAME.encoder, or leave it out", f"model.encoders.{name}")
 
 
 def header_global_batch(path) -> int | None:

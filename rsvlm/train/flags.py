@@ -158,6 +158,27 @@ def llm_config_by(error: Exception, config: str, overrides: list[str]) -> str:
     return f"{by}{f' with override {also}' if also else ''}: "
 
 
+def config_by(error: Exception, config: str, overrides: list[str]) -> str:
+    """What set the entries a ``check_links`` refusal names (``LinkError.keys``: a misspelt
+    ``model.encoders.defualt``), with ": ", to begin ``error`` with: the overrides that set one or a key under it
+    (``model.encoders.defualt.width=8``), else the recipe, else its ``base:`` file (``set_by``): the last to set
+    one, as the merge goes; ``llm_config_by``'s words for any other error. The refusal named the entry alone, so a
+    slip in an override read as the recipe's. Cannot: say that a file's ``model.encoders`` replaced its base's
+    whole (the entries a base named are gone), though the file is named."""
+    from rsvlm.overrides import split_override
+    from rsvlm.train.config import LinkError
+
+    if not isinstance(error, LinkError):
+        return llm_config_by(error, config, overrides)
+    paths = [key.split(".") for key in error.keys]
+    hits = [repr(o) for o in overrides if any((at := split_override(o)[0])[:len(p)] == p or p[:len(at)] == at
+                                              for p in paths)]
+    if hits:
+        return f"override{'s' if len(hits) > 1 else ''} {', '.join(hits)}: "
+    files = [set_by(config, [], key) for key in error.keys]
+    return f"{next((f for f in files if f == str(config)), files[0])}: "
+
+
 def recipe_flag(argv: list[str], options, prog: str) -> str | None:
     """The refusal, by ``prog`` (scripts/launch.py), of a recipe key typed as an option (``--max_steps 3``; Hugging
     Face's ``--deepspeed FILE``, which is ``dist.deepspeed``) that is none of ``options``: argparse called it and
