@@ -9,7 +9,8 @@ Where those files are on this machine, ``overlap_report`` compares a test set ag
 
 - by ``meta.scene`` (synthetic records carry it: ``s{seed}-{index}``, so a test set made with a
   training seed shares scenes);
-- by image file path, resolved against each side's image root;
+- by image file path, resolved against each side's image root (a Windows backslash name as its slash
+  one: ``_path_key``);
 - by image content: same size and the same bytes at the start, middle and end of the file (a
   copy under another name); only training files of a size some test image has are read.
 
@@ -94,6 +95,17 @@ class Found:
 def _abs(p: Path) -> str:
     """An absolute, normalised path without a system call per file (symlinks are left as they are)."""
     return os.path.normpath(os.path.abspath(p))
+
+
+def _path_key(p: Path) -> str:
+    """``_abs(p)``, with a Windows backslash name (``imgs\\a.tif``) that is no file here read with slashes, as
+    ``image_names.resolve_name`` reads one whose slash file exists: the two sides of a set compare alike where the
+    images are absent (was: ``imgs\\a.tif`` in training and ``imgs/a.tif`` in the test set were two images). One
+    ``lstat`` per such name; a POSIX file named with backslashes stays itself."""
+    path = _abs(p)
+    if "\\" in path and not os.path.lexists(path):
+        return _abs(Path(path.replace("\\", "/")))
+    return path
 
 
 def _resolve_config_path(value: str, model_dir: Path, out_dir: str | None) -> Path:
@@ -227,7 +239,7 @@ class TestIndex:
             except (KeyError, TypeError):  # a record without images or paths
                 files = []
             for f in files:
-                index.paths.setdefault(_abs(f), []).append(pos)
+                index.paths.setdefault(_path_key(f), []).append(pos)
         if cfg.content:
             for path, where in index.paths.items():
                 if (size := _size(path)) is not None and (fp := _fingerprint(path, size, cfg.sample_bytes)):
@@ -242,7 +254,7 @@ class TestIndex:
         if isinstance(scene, (str, int)) and str(scene) in self.scenes:
             yield from ((i, "scene") for i in self.scenes[str(scene)])
         for f in (f for fs in image_paths(rec, root) for f in fs):
-            path = _abs(f)
+            path = _path_key(f)
             if path in self.paths:
                 yield from ((i, "image path") for i in self.paths[path])
             elif self.sizes and path not in self.checked:
