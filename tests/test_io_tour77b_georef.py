@@ -129,9 +129,9 @@ def test_the_real_sentinel1_grd_maps_each_gcp_to_its_own_place():
 def test_gcps_on_a_line_say_they_give_no_map_coordinates():
     """Was a CPLE_AppDefinedError traceback ("Transform is not solvable"), past every caller's ValueError."""
     on_a_line = [GroundControlPoint(row=0, col=c, x=float(c), y=0.0) for c in (0, 10, 20)]
-    with pytest.raises(ValueError, match="its ground control points give no map coordinates"):
+    with pytest.raises(ValueError, match="GCPs: its 3 ground control points give no map coordinates"):
         pixel_to_map(on_a_line, [5.0, 5.0])
-    with pytest.raises(ValueError, match="its ground control points give no map coordinates"):
+    with pytest.raises(ValueError, match="GCPs: its 3 ground control points give no map coordinates"):
         map_to_pixel(on_a_line, [5.0, 5.0])
 
 

@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 
 __all__ = ["pixel_to_map", "map_to_pixel", "objects_to_geojson", "object_geometry", "mask_array", "mask_bounds",
-           "map_coords", "objects_with_map_coords", "per_object", "shift_transform", "shift_gcps", "scale_gcps", "prj_beside",
-           "orientation_note", "gcp_orientation_note", "degree_pixels_note", "NOT_NORTH_UP", "GCPS_DIFFER",
-           "GCPS_UNCHECKED"]
+           "map_coords", "objects_with_map_coords", "per_object", "shift_transform", "shift_gcps", "scale_gcps",
+           "prj_beside", "orientation_note", "gcp_orientation_note", "degree_pixels_note", "NOT_NORTH_UP",
+           "GCPS_DIFFER", "GCPS_UNCHECKED"]
 
 # GCPs with no CRS are taken as longitude and latitude only within this many degrees of arc of their centre: a
 # satellite granule's are (Sentinel-1's some 2°, MODIS's 5-minute swath some 15°, VIIRS's some 20°)
@@ -338,7 +338,7 @@ def pixel_to_map(img_or_transform, xy) -> np.ndarray:
         X = a * pts[:, 0] + b * pts[:, 1] + c
         Y = d * pts[:, 0] + e * pts[:, 1] + f
     else:
-        X, Y = _gcp_fit(ref, lambda t: t.xy(pts[:, 1], pts[:, 0], offset="ul"))
+        X, Y = _gcp_fit(ref, lambda t: t.xy(pts[:, 1], pts[:, 0], offset="ul"), img_or_transform)
     return np.stack([np.asarray(X, np.float64), np.asarray(Y, np.float64)], axis=-1).reshape(arr.shape)
 
 
@@ -351,22 +351,28 @@ def map_to_pixel(img_or_transform, xy) -> np.ndarray:
         x = inv.a * pts[:, 0] + inv.b * pts[:, 1] + inv.c
         y = inv.d * pts[:, 0] + inv.e * pts[:, 1] + inv.f
     else:
-        y, x = _gcp_fit(ref, lambda t: t.rowcol(pts[:, 0], pts[:, 1], op=lambda v: v))
+        y, x = _gcp_fit(ref, lambda t: t.rowcol(pts[:, 0], pts[:, 1], op=lambda v: v), img_or_transform)
     return np.stack([np.asarray(x, np.float64), np.asarray(y, np.float64)], axis=-1).reshape(arr.shape)
 
 
-def _gcp_fit(gcps, f):
+def _gcp_fit(gcps, f, of=None):
     """``f(transformer)`` of GDAL's thin-plate-spline transformer of ``gcps`` (``rasterio.transform.xy`` passes no
-    ``tps`` on: its polynomial), or its polynomial past ``TPS_MAX_GCPS``; ValueError where GDAL cannot fit one (fewer than 3 GCPs, all on a line): was a
-    CPLE_AppDefinedError traceback, which the callers' ValueError handling let through."""
+    ``tps`` on: its polynomial); its polynomial past ``TPS_MAX_GCPS``, or where two GCPs share a pixel but not a place
+    or a place but not a pixel (the spline's solve is singular: NaN at every point). ValueError naming the image
+    ``of`` where they give no map coordinates: fewer than 3, or on one line (the spline gave NaN or that line)."""
     from rasterio._err import CPLE_BaseError  # (rasterio.errors does not export it)
     from rasterio.transform import GCPTransformer
 
+    at, to = (np.array([[getattr(g, k) for k in ks] for g in gcps], float) for ks in (("col", "row"), ("x", "y")))
+    said = f"{getattr(of, 'path', 'GCPs')}: its {len(gcps)} ground control points give no map coordinates"
+    if min(np.linalg.matrix_rank(p - p.mean(0)) for p in (at, to)) < 2:  # as GDAL's polynomial refuses them
+        raise ValueError(f"{said}: fewer than 3 apart, or all on a line (in pixels or on the map)")
+    apart = len({*map(tuple, at)}) == len({*map(tuple, to)}) == len({*map(tuple, np.c_[at, to])})  # a GCP twice: one
     try:
-        with GCPTransformer(gcps, tps=len(gcps) <= TPS_MAX_GCPS) as t:
+        with GCPTransformer(gcps, tps=apart and len(gcps) <= TPS_MAX_GCPS) as t:
             return f(t)
     except CPLE_BaseError as e:
-        raise ValueError(f"its ground control points give no map coordinates: {e}") from e
+        raise ValueError(f"{said}: {e}") from e
 
 
 def object_geometry(obj: dict):

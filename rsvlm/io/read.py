@@ -318,8 +318,8 @@ class SceneReader:
         return RSImage(data=data, modality=self.modality, bands=list(self.bands), path=self.name,
                        files=list(self.files), valid=valid, crs=self.src.crs if t or self.src.gcps else None,
                        transform=(t[0] * fx, t[1] * fy, t[2], t[3] * fx, t[4] * fy, t[5]) if t else None,
-                       gcps=scale_gcps(self.src.gcps, fx, fy), inferred_modality=self.inferred, notes=self._notes(heard), scene_size=(self.width, self.height),
-                       stretch=self._stretch())
+                       gcps=scale_gcps(self.src.gcps, fx, fy), inferred_modality=self.inferred, notes=self._notes(heard),
+                       scene_size=(self.width, self.height), stretch=self._stretch())
 
     def _stretch(self) -> list[list[float]] | None:
         """The stretch a read applies (``RSImage.stretch``), a copy per image."""
