@@ -15,14 +15,9 @@ rasterio = pytest.importorskip("rasterio")
 from rasterio.control import GroundControlPoint as GCP  # noqa: E402
 
 from rsvlm.io.georef import map_to_pixel, objects_to_geojson, objects_with_map_coords, pixel_to_map  # noqa: E402
+from tests.test_io_tour77b_georef import _curved_gcps as _grid  # noqa: E402  (10 x 10, bent as a swath is)
 
 AT = [[25.0, 75.0], [350.0, 175.0]]
-
-
-def _grid() -> list:
-    """5 x 5 GCPs, 50 px apart, bent as a swath is (no plane fits them)."""
-    return [GCP(row=r * 50.0, col=c * 50.0, x=10 + c * 0.05 + 0.0002 * r * r, y=50 - r * 0.04)
-            for r in range(5) for c in range(5)]
 
 
 def _image(gcps) -> SimpleNamespace:
