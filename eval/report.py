@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import sys
-from itertools import takewhile
 from pathlib import Path
 
 from eval import common
@@ -187,13 +186,15 @@ def main(argv: list[str] | None = None) -> dict:
     src.add_argument("--dir", nargs="+", type=Path,
                      help="a folder of score JSON files, or one for each run to compare (their rows side by side)")
     ap.add_argument("--out", help="write the markdown here and its .json beside it (default: printed only)")
-    words = sys.argv[1:] if argv is None else list(argv)
-    if words and not words[0].startswith("-") and not {"--scores", "--dir"} & set(words):  # was "one of the
-        # arguments --scores --dir is required", as if the folder given had been read past
-        ap.error(f"{words[0]}: give {'a folder by --dir' if Path(words[0]).is_dir() else 'score files by --scores'} "
-                 f"{' '.join(takewhile(lambda w: not w.startswith('-'), words))[:200]} (no argument is taken without "
-                 "its option)")
-    args = ap.parse_args(argv)
+    ap.usage = ap.format_usage().removeprefix("usage: ").strip()  # as a required group shows: (--scores … | --dir …)
+    src.required = False  # checked after the parse: a folder given bare was "one of … is required", said before it
+    args, extra = ap.parse_known_args(argv)  # --help, --scores=a.json: argparse's (a check before it broke both)
+    if any(w.startswith("-") for w in extra):
+        ap.error(f"unrecognized arguments: {' '.join(extra)}")  # parse_args' own error, with Parser's hints
+    if extra:
+        bare_words(ap, extra, sys.argv[1:] if argv is None else list(argv))
+    if not (args.scores or args.dir):
+        ap.error("one of the arguments --scores --dir is required")
     if err := common.out_name_problem(args.out, "report.md"):  # as typed: a Path drops the '/' of reports/, '' is '.'
         ap.error(err)
     args.out = Path(args.out) if args.out else None
@@ -251,6 +252,19 @@ def main(argv: list[str] | None = None) -> dict:
     if args.out:
         print(f"report written to {args.out} and {args.out.with_suffix('.json')}")
     return rep
+
+
+def bare_words(ap: Parser, extra: list[str], words: list[str]) -> None:
+    """Usage error for the words of ``extra`` no option took (``eval.report runs/``): the option that takes them,
+    ``--dir`` where the first is a folder; where a ``--scores=a.json`` or ``--dir=x`` took one value alone (``=`` gives
+    one), the words as that option's. Was "one of the arguments --scores --dir is required", as if none was given."""
+    eq = next((w for w in words if w.split("=", 1)[0] in ("--scores", "--dir") and "=" in w), None)
+    if eq:  # --scores=a.json b.json: argparse's --scores=a.json is a.json alone
+        opt, first = eq.split("=", 1)
+        ap.error(f"{extra[0]}: {eq} takes {first} alone (an = gives one value); give {opt} {first} "
+                 f"{' '.join(extra)[:200]}")
+    ap.error(f"{extra[0]}: give {'a folder by --dir' if Path(extra[0]).is_dir() else 'score files by --scores'} "
+             f"{' '.join(extra)[:200]} (no argument is taken without its option)")
 
 
 if __name__ == "__main__":
