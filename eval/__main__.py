@@ -44,6 +44,7 @@ LIBRARY = {  # eval/NAME.py the scripts import: no command line of their own
     "report_read": "the score files eval.report reads, each checked and named as its tables name it",
     "report_notes": "eval.report's notes where a task's score files do not compare, or a set is left unscored",
     "headline": "a scorer's headline figure on a set for the benches, or why there is none, and what it skipped",
+    "gt_refusal": "when a ground truth is refused for its skipped records, and what the refusal says",
 }
 
 

@@ -58,6 +58,7 @@ from eval.flags import (  # noqa: F401  (re-exported: tests and scripts import t
     is_past_context,
     pred_flags,
 )
+from eval.gt_refusal import GEOCHAT_FORM
 from eval.headline import Headline, headline_results  # noqa: F401  (re-exported: the benches use common.X)
 from eval.image_sizes import with_sizes
 from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scripts use them as common.X)
@@ -245,15 +246,16 @@ def check_model_args(p: argparse.ArgumentParser, a: argparse.Namespace,
 
 def all_unscorable(gt: str, tasks: tuple[str, ...], report: ReadReport, whys: list[str]) -> str:
     """What to do where each record of ``tasks`` read from ``gt`` has an unscorable reference (``whys``: each one's
-    error): convert a GeoChat set first, naming the converter; otherwise the first one's error."""
-    n = len(whys)
+    error): convert a GeoChat set first, naming the converter; otherwise the first one's error. Records skipped as
+    malformed (of any task: one not read has none) are counted beside, not called references read."""
+    n, malformed = len(whys), report.n_skipped - n_unscorable(report)
     why = [k.removeprefix("reference: ") for k in report.skipped if k.startswith("reference: ")]
-    said = f"{gt}: {'the' if n == 1 else f'all {n}'} {'/'.join(tasks)} reference{'s' * (n > 1)} read"
+    said = f"{gt}: {'the' if n == 1 else f'all {n}' if not malformed else f'the {n}'} {'/'.join(tasks)} " \
+        f"reference{'s' * (n > 1)} read {'is' if n == 1 else 'are'}"  # "all 2 … read" beside a malformed det record
+    beside = f" ({counted(malformed, 'other record')} skipped as malformed)" if malformed else ""
     if why == ["geochat geometry"]:
-        return (f"{said} {'is' if n == 1 else 'are'} in GeoChat form ({{<x1><y1><x2><y2>|<θ>}}), which reads as no "
-                "object: convert the set first (python -m data_gen convert llava --src SET --images IMAGES --out OUT "
-                "rewrites GeoChat's boxes; docs/data-convert.md) and score OUT/records.jsonl")
-    return f"{said} {'is' if n == 1 else 'are'} unscorable ({', '.join(why)}); first: {whys[0]}"
+        return f"{said} {GEOCHAT_FORM}{beside}"
+    return f"{said} unscorable ({', '.join(why)}){beside}; first: {whys[0]}"
 
 
 def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: list[str],
@@ -274,6 +276,7 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
 
     records, other, all_ids = load_gt(args.gt, tasks, keep, geometry, decoded, report := ReadReport(str(args.gt)),
                                       checked if check else None)
+    ids_read = len(all_ids) - len(records) - sum(other.values())  # skipped records whose id load_gt read
     preds = load_predictions(args.pred)
     check_predictions(args.gt, args.pred, preds)
     answered = sum(i in preds.by_id for i in unscorable)
@@ -308,6 +311,7 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores["n_gt_other_tasks"], scores["n_gt_unsized"] = dict(other), unsized  # unsized: left out, named in a note
     scores["n_gt_bad_records"] = report.n_skipped  # malformed or unscorable: skipped, named in a note
     scores["n_gt_bad_references"] = n_unscorable(report)  # of them, the unscorable: their ids are known
+    scores["n_gt_bad_ids_read"] = ids_read  # those and a bad shape's: the rest's predictions are "of no record"
     scores["n_gt_no_task"] = other["None"]  # no rsvlm task: no script scores them
     scores["n_pred_other_task"] = dict(foreign_tasks(preds, {r["id"] for r in records}))  # scored by their ids
     scores["n_pred_bad_lines"] = preds.n_bad_lines

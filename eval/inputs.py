@@ -20,6 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from eval.counts import counted
+from eval.gt_refusal import (  # noqa: F401  (eval.inputs.NAME, as before the split)
+    BLIND,
+    MALFORMED_SHARE,
+    gt_reasons,
+    malformed_refusal,
+    n_unscorable,
+    too_malformed,
+)
 from rsvlm.data import records_shape
 from rsvlm.data.read_report import ReadReport
 from rsvlm.data.records import (
@@ -85,7 +93,6 @@ class PredictionFile:
 
 
 CROSSING_OBB = "has crossing edges"  # rsvlm.geometry.decode's problem of an <obb> whose corners are out of order
-BLIND = "has no gpt (assistant) turn"  # the records reader's fault of a record without its reference answer
 
 
 def crossing_obb_advice(refusal: str) -> str:
@@ -165,42 +172,6 @@ def _refuse_other_file(path: str | Path, fault: str) -> None:
     if is_prediction(row):
         raise ScoreError(f"{path} holds predictions ({{id, task, answer}} lines), not ground-truth records: "
                          f"are --gt and --pred swapped? (read as records: {fault})")
-
-
-MALFORMED_SHARE = 0.5  # this share of a ground truth's records malformed, or more: the whole file is refused
-
-
-def too_malformed(report: ReadReport) -> bool:
-    """Whether ``report``'s file has ``MALFORMED_SHARE`` of its records or more malformed: the wrong file, or another
-    format, rather than a few bad lines."""
-    return bool(report.n_skipped) and report.n_skipped >= MALFORMED_SHARE * (report.n_ok + report.n_skipped)
-
-
-def malformed_refusal(report: ReadReport) -> str:
-    """The error of a ground truth ``too_malformed``: the file, the counts by reason, the first record's fault."""
-    first = report.examples[0]
-    first = (f"{first}: a blind record (its question without the reference answer, as a benchmark's public questions "
-             "come) cannot be scored; give --gt the set with its answers (rsvlm eval answers a blind set; its scores "
-             "come from the benchmark's own server or answer key)") if first.endswith(BLIND) else first
-    n, total = report.n_skipped, report.n_ok + report.n_skipped
-    if total == 1:  # its one record's fault, naming the file and line as it is
-        return first
-    said = f"every one of its {total} records is" if n == total else f"{n} of its {total} records are"
-    refs = n_unscorable(report)  # load_gt's check's: not malformed
-    bad = "malformed" if not refs else "unscorable" if refs == n else "malformed or unscorable"
-    return (f"{report.path}: {said} {bad} ({gt_reasons(report)})" + (
-        f", {MALFORMED_SHARE:.0%} or more (the scorers skip fewer, counted)" if n < total else "")
-        + f": the wrong file, or another format? First: {first}")
-
-
-def n_unscorable(report: ReadReport) -> int:
-    """The records ``load_gt``'s ``check`` skipped (``BadReference``, ``reference: …`` reasons), none malformed."""
-    return sum(v for k, v in report.skipped.items() if k.startswith("reference: "))
-
-
-def gt_reasons(report: ReadReport) -> str:
-    """``invalid JSON: 2, bad field conversations: 1``: the records ``report`` skipped by reason, as its summary."""
-    return ", ".join(f"{k}: {v}" for k, v in report.skipped.most_common())
 
 
 def _check_keeping_reference(rec: dict, where: str, decoded: dict | None) -> None:

@@ -353,11 +353,11 @@ def count_notes(scores: dict) -> list[str]:
     the first id of it where the score file names one (``first_ids``)."""
     first = scores.get("first_ids") or {}
     missing = (scores.get("n_missing") or 0) < (scores.get("n_records") or 0)  # every one: a note says so
-    # a malformed record's id is not read: its prediction is counted here, unsaid; an unscorable reference's is
-    # (n_gt_bad_references: was called malformed, its id "not known")
-    refs = scores.get("n_gt_bad_references") or 0
-    bad = (scores.get("n_gt_bad_records") or 0) - refs
-    of = f" of the {scores['n_gt_bad_records']} in n_gt_bad_records" if refs else " n_gt_bad_records"
+    # a malformed record's id is not read: its prediction is counted here, unsaid; an unscorable reference's is, and
+    # a bad shape's (n_gt_bad_ids_read; n_gt_bad_references in an older score file: both were "not known")
+    read = scores.get("n_gt_bad_ids_read", scores.get("n_gt_bad_references")) or 0
+    bad = (scores.get("n_gt_bad_records") or 0) - read
+    of = f" of the {scores['n_gt_bad_records']} in n_gt_bad_records" if read else " n_gt_bad_records"
     unread = (f" as read (the ids of its {counted(bad, 'malformed record')} skipped,{of}, are not known: "
               "some may be theirs)") if bad > 0 else ""
     out = [f"{counted(n, noun, verbs)} {what}" + (f"; first: {first[key]}" if key in first else "")
