@@ -97,23 +97,18 @@ def test_a_large_untiled_png_not_looked_at_for_a_collar_is_counted_and_said(tmp_
 
 
 def test_an_image_pil_will_not_open_is_counted_as_not_looked_at(tmp_path, monkeypatch):
-    """PIL's refusal (here its pixel limit, a DOTA-v2 scene's) left the look unsaid too."""
-    from collections import Counter
-    from types import SimpleNamespace
-
+    """PIL's refusal (here its pixel limit, a DOTA-v2 scene's) left the look unsaid too. Through a real dota run, so
+    a converter that stopped looking (calling ``note_border``) fails here too."""
     from PIL import Image
 
-    from data_gen.convert.collar import note_border
-
-    _collar_png(tmp_path / "s.png", 64, 80)
-    out = SimpleNamespace(notes=Counter(), note_examples={})
-    out.note = lambda key, n=1, example=None: (out.notes.update({key: n}), out.note_examples.setdefault(key, example))
-    note_border(out, tmp_path / "s.png")
-    assert out.notes == {"images_with_constant_border": 1}
+    _collar_png(tmp_path / "d" / "s.png", 64, 80)
+    stats, recs = convert(tmp_path / "o", "dota", "--src", str(tmp_path / "d"), "--no-progress")
+    assert recs and stats["notes"] == {"images_with_constant_border": 1}
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 5120 px: over twice it, refused
-    note_border(out, tmp_path / "s.png")
-    assert out.notes["images_not_looked_at_for_a_collar"] == 1
-    assert out.note_examples["images_not_looked_at_for_a_collar"].startswith("s.png: PIL cannot read it whole (Image size")
+    stats, recs = convert(tmp_path / "p", "dota", "--src", str(tmp_path / "d"), "--no-progress")
+    assert recs and stats["notes"] == {"images_not_looked_at_for_a_collar": 1}, stats["notes"]
+    assert stats["notes_examples"]["images_not_looked_at_for_a_collar"].startswith(
+        "s.png: PIL cannot read it whole (Image size")
 
 
 def test_every_converter_option_is_in_the_converters_doc():

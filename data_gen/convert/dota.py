@@ -62,6 +62,7 @@ from data_gen.convert.detection import (
 )
 from data_gen.convert.filters import class_filter
 from data_gen.convert.images import readable_size
+from data_gen.convert.mostmissing import warn_most_missing
 from data_gen.convert.text import read_lines, skip_undecodable
 from rsvlm.progress import counted
 from rsvlm.tokens import MODALITIES
@@ -214,11 +215,12 @@ def run(args, out: Output) -> None:
     stems: dict[str, list[str]] = {}  # P0001.png beside a P0001.jpg: a label file fits one of them
     for p in sorted(set(index.values())):
         stems.setdefault(p.stem, []).append(p.name)
-    named = []  # the images some label file names
+    named, missing, read = [], [], 0  # the images some label file names; the label files without theirs; read
     for path in out.bar(files, "dota", "label file"):  # an image without one is not counted
-        image = find_image(index, path.stem, out)
+        image, read = find_image(index, path.stem, out), read + 1
         if image is None:  # before its lines: they were counted too (unknown_class…), the file once more
             out.missing_image(str(path), f"{path.stem}.*", image_dir, "--images" if args.images else None)
+            missing.append(f"{path.stem}.*")
             unchecked(out, object_lines(path), "missing")  # lost with it: counted (unparsed), as an unreadable's are
             continue
         if len(names := stems.get(path.stem, [])) > 1:  # the other was images_without_label, the choice unsaid
@@ -241,5 +243,7 @@ def run(args, out: Output) -> None:
     if out.left_out:  # --limit: a label file left unread still names its image, no unlabelled one
         named += [im for p in files if (im := index.get(p.stem)) is not None]
     note_unlabelled(out, index, named)
+    warn_most_missing(out, len(missing), read, "label file", missing, image_dir, "the images of every label file "
+                      "under --src", "--images" if args.images else None)
     if allowed is not None:
         allowed.note_unmatched(out, "label file")

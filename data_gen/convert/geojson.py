@@ -69,6 +69,7 @@ from data_gen.convert.detection import (
 )
 from data_gen.convert.filters import class_name
 from data_gen.convert.images import gdal_errors_logged, open_raster, readable_size
+from data_gen.convert.mostmissing import warn_most_missing
 from data_gen.convert.text import geojson_feature_count, geojson_features_before_error, read_json
 from data_gen.tiling import finite_coords, inner_progress
 from rsvlm.tokens import MODALITIES
@@ -138,7 +139,7 @@ def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> 
             out.note("ambiguous_image_names")
         else:
             by_key[k] = p
-    pairs, used = [], set()
+    pairs, used, missing = [], set(), []  # missing: the GeoTIFFs GeoJSON files name, not found
     for g in gjs:
         k = _key(g.stem, pattern)
         if k is None:
@@ -147,6 +148,7 @@ def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> 
             continue
         if k not in by_key:
             out.missing_image(str(g), f"a GeoTIFF of key {k!r}", images, hint="" if pattern else _WHOLE_STEM)
+            missing.append(f"*{k}*.tif" if pattern else f"{k}.tif")
             _unread_footprints(g, out, "missing")
             continue
         pairs.append((by_key[k], g))
@@ -157,6 +159,8 @@ def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> 
             mine = [o for o in other if _key(o.stem, pattern) == k]
             out.skip("missing_labels", str(p), f"no GeoJSON with key {k!r}" + (
                 f"; {_not_geojson(mine)}" if mine else "" if pattern else _WHOLE_STEM))
+    warn_most_missing(out, len(missing), len(gjs), "GeoJSON file", missing, images,
+                      "the GeoTIFFs of every GeoJSON file under --labels")
     return pairs
 
 

@@ -72,6 +72,7 @@ from data_gen.convert.common import (
     no_image,
 )
 from data_gen.convert.images import MissingMember, WrongBands, check_bands, image_size
+from data_gen.convert.mostmissing import warn_most_missing
 from data_gen.convert.text import json_problem, text_codec
 from rsvlm.progress import counted, plural
 from rsvlm.tokens import GEOMETRY_TAGS, IMAGE_TOKEN, MODALITIES, TASKS, task_name
@@ -86,9 +87,9 @@ _BOXLIKE = re.compile(r"\{\s*<[^{}]*>\s*[^{}]*\}")
 
 
 class BadBox(ValueError):
-    def __init__(self, reason: str, text: str):
+    def __init__(self, reason: str, text: str, name: str = ""):
         super().__init__(f"{reason}: {text}")
-        self.reason, self.text = reason, text
+        self.reason, self.text, self.name = reason, text, name  # name: a missing image's, as the record gives it
 
 
 def add_arguments(p) -> None:
@@ -284,10 +285,11 @@ def convert_record(raw: dict, args, out: Output, where: str, listings: dict | No
                 for f, g in zip(files, gdal)]
         for name, src, g in zip(files, srcs, gdal):  # all read before any is copied
             if g and not g[0].is_file():
-                raise BadBox("missing_image", f"{name}: its file {g[0]} is not there")
+                raise BadBox("missing_image", f"{name}: its file {g[0]} is not there", name)
             if not g and not src.is_file():
                 # the path alone (imgs/train/a.png) left the user to work out which folder was searched
-                raise BadBox("missing_image", no_image(str(src), None if Path(name).is_absolute() else args.images))
+                raise BadBox("missing_image", no_image(str(src), None if Path(name).is_absolute() else args.images),
+                             name)
             try:
                 got = image_size(src, out)  # every image read through: a truncated one is skipped here
                 if not bands and not own:  # --modality is ours to check; a record's own passes as given
@@ -395,10 +397,12 @@ def run(args, out: Output) -> None:
     listings: dict = {}  # folder → its files by lower-case name (_image_file), each listed once
     unknown: Counter = Counter()  # repr of each task value unknown_task_left_out counts -> records
     bare, first_bare = NO_GEOMETRY.format(task=args.task), None  # records --task tagged that hold no geometry
+    named, missing = 0, []  # the records naming an image; the images of those missing theirs, as named
     for where, raw in out.bar(_records(Path(args.src), out), "llava", "record"):
         if isinstance(raw, BadBox):
             out.skip(raw.reason, where, raw.text)
             continue
+        named += isinstance(raw, dict) and bool(raw.get("image") or raw.get("images"))
         mark = out.mark()  # a record skipped after its images were copied takes them back (and their notes)
         try:
             if not isinstance(raw, dict):
@@ -408,6 +412,8 @@ def run(args, out: Output) -> None:
         except BadBox as e:
             out.take_back(mark)
             out.skip(e.reason, where, e.text)
+            if e.reason == "missing_image":
+                missing.append(e.name or e.text.partition(": ")[0])
             continue
         except (KeyError, TypeError) as e:
             out.take_back(mark)  # KeyError('conversations') said no more of what was missing where
@@ -425,6 +431,8 @@ def run(args, out: Output) -> None:
             said = repr(given)
             unknown[said if len(said) <= 40 else said[:39] + "…"] += 1
     note_unknown_tasks(out, unknown)
+    warn_most_missing(out, len(missing), named, "record", missing, args.images,
+                      "the images of every record --src holds")
     if n := out.notes.pop(bare, 0):  # named by its first record: where to look
         out.note(f"{bare} (first: id {first_bare!r})", n)
 

@@ -74,6 +74,7 @@ from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.labelread import read_binary_label, read_label
 from data_gen.convert.masknotes import no_class_said, over_nodata
+from data_gen.convert.mostmissing import warn_most_missing
 from data_gen.convert.options import add_max_nodata, check_tiling, int_at_least, tile_size
 from data_gen.convert.text import read_json, text_codec
 from data_gen.crop import cropper, georef, grid_difference, tile_suffix
@@ -363,10 +364,13 @@ def run(args, out: Output) -> None:
         raise ConversionError(f"{args.labels}: no label images" + _no_suffix_hint(Path(args.images), Path(args.labels),
                                                                                  args.label_suffix))
     no_class: set = set()  # the values of labels holding no class: said where no record comes of any
+    missing, read = [], 0  # the images of labels not found; the labels read
     for image, lab in out.bar(pairs, "masks", "label image"):  # one per label, its image found or not
+        read += 1
         if image is None:
             suffixes = [args.label_suffix] if args.label_suffix else LABEL_SUFFIXES
-            out.missing_image(str(lab), f"{_less_suffix(lab.stem, suffixes) or lab.stem}.*", args.images)
+            missing.append(f"{_less_suffix(lab.stem, suffixes) or lab.stem}.*")
+            out.missing_image(str(lab), missing[-1], args.images)
             continue
         mark = out.mark()  # the notes of a label then skipped with its image (labels_not_binary) go with it
         try:
@@ -459,6 +463,8 @@ def run(args, out: Output) -> None:
                 meta = make_meta("masks", lab.name, win.width, win.height, win.as_list())
                 rid = f"seg-{image.stem}" + (f"-{win.x0}-{win.y0}" if tiled else "")
                 seg_records(out, traced, rid=rid, images=images, meta=meta)
+    warn_most_missing(out, len(missing), read, "label image", missing, args.images,
+                      "the images of every label under --labels")
     if no_class and not out.tasks and not args.binary:  # "no records written (1 images_without_objects_not_read)"
         out.note(no_class_said(args, classes, ignored, no_class))
 

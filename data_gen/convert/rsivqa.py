@@ -37,6 +37,7 @@ from data_gen.convert.common import (
     refused,
 )
 from data_gen.convert.images import readable_size
+from data_gen.convert.mostmissing import warn_most_missing
 from data_gen.convert.text import read_lines, skip_undecodable
 from rsvlm.tokens import MODALITIES
 
@@ -121,16 +122,5 @@ def run(args, out: Output) -> None:
                 continue
             rec["images"][0]["path"] = out.copy_image(image)
             out.add(rec, where)
-    note_most_missing(out, named, list(missing), args.images)
-
-
-def note_most_missing(out: Output, named: int, names: list[str], images: Path) -> None:
-    """Say once, where over half (and at least 2) of the ``named`` lines' images are not under ``images`` (the real
-    sample's 10920 of 10921, beside one AID image), that ``--images`` may not be the whole dataset's folder, naming
-    the first three of the ``names`` missing (``…`` where there are more names, not more lines: RSIVQA asks several
-    questions of an image); their count stays ``missing_image``. Cannot: tell a partial download from a wrong folder."""
-    n = out.skipped["missing_image"]
-    if n > 1 and 2 * n > named:
-        out.warn(f"{n} of {named} lines name an image not under --images {images} ({', '.join(names[:3])}"
-                 f"{', …' if len(names) > 3 else ''}), skipped as missing_image: is --images the folder of the whole "
-                 "dataset (the images of every file --src names)?")
+    warn_most_missing(out, out.skipped["missing_image"], named, "line", list(missing), args.images,
+                      "the images of every file --src names")

@@ -69,6 +69,7 @@ from data_gen.convert.detection import (
 )
 from data_gen.convert.filters import class_filter
 from data_gen.convert.images import readable_size
+from data_gen.convert.mostmissing import warn_most_missing
 from data_gen.tiling import finite_coords
 from rsvlm.progress import counted
 from rsvlm.tokens import MODALITIES
@@ -212,12 +213,14 @@ def run(args, out: Output) -> None:
             f"data_gen convert dota --src {src} reads them" if txt else ""))
     note_shared_names(out, src, files)
     named: dict[Path, list[Path]] = {}  # the images some XML names, and which
+    missing, read = [], 0  # the images XML files name that are not found; the XML files parsed
     for path in out.bar(files, "voc", "XML file"):  # "image": dota's "read 1 of 2 images" counted its label files
         try:
             root = ET.parse(path).getroot()
         except ET.ParseError as e:  # "no element found: line 1, column 0" for an empty file
             out.skip("unparsable_xml", str(path), "empty file" if not path.read_bytes().strip() else str(e))
             continue
+        read += 1
         for el in root.iter():  # <annotation xmlns="…">: its {ns}object tags were none, the image "without objects"
             el.tag = el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else el.tag
         objects, degrees = [], degrees_angle(root)
@@ -258,6 +261,7 @@ def run(args, out: Output) -> None:
         image = image or find_image(index, path.stem, out)
         if image is None:
             out.missing_image(str(path), fname or f"{path.stem}.*", image_dir, "--images" if args.images else None)
+            missing.append(fname or f"{path.stem}.*")
             unchecked(out, objects, "missing")  # lost with it: counted, as an unreadable image's are
             continue
         named.setdefault(image, []).append(path)
@@ -276,5 +280,7 @@ def run(args, out: Output) -> None:
     if not out.left_out:  # --limit: the images unread XML files name are unknown, not unlabelled
         note_unlabelled(out, index, list(named))
     note_named_twice(out, src, named)
+    warn_most_missing(out, len(missing), read, "XML file", missing, image_dir,
+                      "the images of every XML file under --src", "--images" if args.images else None)
     if allowed is not None:
         allowed.note_unmatched(out, "XML file")

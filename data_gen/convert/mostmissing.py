@@ -1,0 +1,27 @@
+"""One warning where most of a run's inputs name an image not under ``--images`` (a wrong folder, not a few gaps),
+shared by the converters that match labels or records to images by name: rsivqa, llava, voc, dota, geojson, masks.
+
+Each counts its own unit (lines, records, XML files, label files, GeoJSON files, label images); the skips stay
+counted as ``missing_image``. Cannot: tell a partial download from a wrong folder, nor see a folder that holds
+the images under other names (``--match``, ``--label-suffix`` say so in their own skips).
+"""
+
+from __future__ import annotations
+
+from rsvlm.progress import counted
+
+
+def warn_most_missing(out, missing: int, named: int, unit: str, names: list[str], images, whose: str,
+                      option: str | None = "--images") -> None:
+    """``out.warn`` once where ``missing`` of the ``named`` units (``unit``: one's word) miss their image, over half
+    and at least 2, naming the first three ``names`` (``…`` where more names, not more units, are missing: RSIVQA
+    asks several questions of an image) and asking whether ``option`` is the folder of ``whose`` images (``option``
+    None: the images folder was not given but found under --src; the warning then says to give it)."""
+    if missing < 2 or 2 * missing <= named:
+        return
+    names = list(dict.fromkeys(names))  # two labels of one image (a mask beside its image in --labels): once
+    shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+    where = f"{option} {images}" if option else str(images)
+    ask = (f"is {option} the folder" if option else "give --images the folder") + f" of the whole dataset ({whose})"
+    out.warn(f"{missing} of {counted(named, unit)} name an image not under {where} ({shown}), skipped as "
+             f"missing_image: {ask}{'?' if option else ''}")
