@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_train_utils import make_records
 
 from rsvlm.train import main as train_main
 
@@ -62,3 +63,41 @@ def test_config_by_picks_what_set_the_entry(tmp_path):
     assert config_by(ValueError("model.stems.optcal …"), str(recipe), []) == ""  # the words alone do not count
     # llm.config refusals keep their naming
     assert config_by(HFConfigError("… hidden_sise", "model.llm.config.hidden_sise"), str(recipe), []) == f"{recipe}: "
+
+
+def test_the_training_build_reuses_the_lookups_its_checks_made(monkeypatch, tmp_path):
+    """A llm.config key near a defined one (moe_intermediate_size beside intermediate_size) was looked up in
+    transformers' sources by the checks, then again by the loop's create_model (a dict of its own): the build
+    takes the checks' dict now (``train(..., scans=)`` → ``build_model`` → ``create_model``)."""
+    import torch
+
+    from rsvlm.config import load_config
+    from rsvlm.model import llm_files
+    from rsvlm.model.checks import check_model_config
+    from rsvlm.train import loop
+    from rsvlm.train.config import TrainConfig
+
+    real, asked = llm_files.other_models_field, []
+    monkeypatch.setattr(llm_files, "other_models_field", lambda key: asked.append(key) or real(key))
+    cfg = load_config(TrainConfig, SFT, ["model.llm.config.moe_intermediate_size=8", "model.trainable.llm=lora"])
+    scans: dict = {}
+    with pytest.warns(UserWarning, match="moe_intermediate_size is not a LlamaConfig field"):
+        check_model_config(cfg.model, scans=scans)  # as preflight's
+        model, _ = loop.build_model(cfg, torch.device("cpu"), scans=scans)
+    assert asked == ["moe_intermediate_size"] and "qwen2_moe" in scans["moe_intermediate_size"]
+    assert model is not None
+    seen = {}  # train hands its scans to the build
+
+    class Built(Exception):
+        pass
+
+    def build(cfg, device, shapes=None, rank=0, scans=None):
+        seen["scans"] = scans
+        raise Built
+
+    monkeypatch.setattr(loop, "build_model", build)
+    run = load_config(TrainConfig, SFT, [f"data.train={make_records(tmp_path / 'd', n=8)}",
+                                         f"out_dir={tmp_path / 'out'}", "batch_size=2", "max_steps=1"])
+    with pytest.raises(Built):
+        loop.train(run, checked=True, scans=scans)
+    assert seen["scans"] is scans

@@ -144,14 +144,16 @@ def save_final(engine, cfg: TrainConfig, rank: int) -> Path:
     return out
 
 
-def build_model(cfg: TrainConfig, device: torch.device, shapes: torch.nn.Module | None = None, rank: int = 0):
+def build_model(cfg: TrainConfig, device: torch.device, shapes: torch.nn.Module | None = None, rank: int = 0,
+                scans: dict | None = None):
     """(model, processor) as training starts: ``cfg.model`` seeded with ``cfg.seed``, the vision side
     from ``init_from`` (the LLM from ``model.llm.name_or_path``; its notes said by ``rank`` 0 alone). ``shapes``:
-    preflight's meta LLM."""
+    preflight's meta LLM; ``scans``: the transformers-source lookups its checks made (``llm_files.scanned``), not
+    made again (None: made anew)."""
     from rsvlm.model import create_model
 
     torch.manual_seed(cfg.seed)  # identical initial weights on every rank
-    model, processor = create_model(cfg.model, device=device, shapes=shapes)
+    model, processor = create_model(cfg.model, device=device, shapes=shapes, scans=scans)
     if cfg.init_from:
         init_vision(model, Path(cfg.init_from), rank)
     return model, processor
@@ -206,10 +208,12 @@ def export_step(folder: Path, out: Path) -> Path:
 
 
 def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = None,
-          shapes: torch.nn.Module | None = None) -> dict:
+          shapes: torch.nn.Module | None = None, scans: dict | None = None) -> dict:
     """Run training to ``cfg.max_steps``; returns the summary (also written to out_dir/summary.json).
     ``checked``: ``preflight(cfg)`` has run already (``rsvlm train`` runs it first, for its exit status), and
-    ``shapes`` is what it returned (its meta LLM, not built again).
+    ``shapes`` is what it returned (its meta LLM, not built again); ``scans``: the dict of transformers-source
+    lookups its checks filled, for the build (``build_model``). Cannot: share preflight's own lookups yet (it
+    makes its dict inside and returns ``shapes`` alone), so a training start still makes such a lookup twice.
     ``stop``: SIGTERM's handler (``rsvlm train`` installs it); from the first step on, a SIGTERM on any
     rank stops every rank at the same step boundary, saving a step folder there where ``ckpt.every``
     is set, and raises ``Terminated`` naming it."""
@@ -237,7 +241,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     data = read_train_data(cfg, rank, world, arrays)  # and checked, before the model is built and out_dir written
     del arrays
     note_schedule(cfg, rank)
-    model, processor = build_model(cfg, device, shapes, rank)
+    model, processor = build_model(cfg, device, shapes, rank, scans)
     if folder is not None and rank == 0:
         fill_note(folder, model)
     del shapes  # a meta LLM, not held for the run
