@@ -152,18 +152,21 @@ def _same_label(a: str | None, b: str | None) -> bool:
     return not a or not b or label_key(a) == label_key(b)
 
 
-def fuse_single(shapes: list[dict], cfg: FuseConfig, size: tuple[int, int] | None = None) -> dict:
+def fuse_single(shapes: list[dict], cfg: FuseConfig, size: tuple[int, int] | None = None,
+                plain: bool = False) -> dict:
     """The medoid of one shape per view, averaged with the views that agree with it (points: within
     ``_reach`` of the ``size`` (w, h) image), labelled as most of them are (``majority_label``) where at
-    least half of them gave that label; else unlabelled (one view's "building" beside seven unlabelled
-    boxes named a [ground] answer the plain view left unnamed)."""
+    least half of them gave that label; else as the plain view's shape (``plain``: ``shapes[0]`` is it), where
+    it agrees, else unlabelled (one view's "building" beside seven unlabelled boxes named a [ground] answer the
+    plain view left unnamed; the plain "ship" beside seven unlabelled boxes stays "ship", as ``fuse_many`` keeps it)."""
     n, reach = len(shapes), _reach(cfg, size)
     iou = np.array([[_iou(a, b, reach) if i != j else 0.0 for j, b in enumerate(shapes)] for i, a in enumerate(shapes)])
     med = int(np.argmax(iou.sum(1)))  # ties: the earliest view, the identity first
     group = [shapes[med]] + [shapes[j] for j in range(n) if j != med and iou[med, j] >= cfg.agree]
     label = majority_label(group)
     named = sum(label_key(o.get("label")) == label_key(label) for o in group) if label else 0
-    return {**average(group), "label": label if 2 * named >= len(group) else None}
+    own = shapes[0].get("label") if plain and (med == 0 or iou[med, 0] >= cfg.agree) else None
+    return {**average(group), "label": label if 2 * named >= len(group) else own or None}
 
 
 def cut_by(o: dict, window: tuple, w: int, h: int, tol: float = 1.0) -> bool:
@@ -412,7 +415,7 @@ def fuse(views: list[list[dict]], w: int, h: int, cfg: FuseConfig | None = None,
     elif not fusable(first):
         return None
     elif not many and all(len(objs) <= 1 for objs in usable):
-        out = [fuse_single([objs[0] for objs in usable if objs], cfg, (w, h))]
+        out = [fuse_single([objs[0] for objs in usable if objs], cfg, (w, h), plain=bool(keep[0] and views[0]))]
     else:
         out = fuse_many(usable, cfg, windows, (w, h))
     out = [held_in(o, w, h) for o in out]  # an averaged obb's corner turned past the edge: encode bent it alone

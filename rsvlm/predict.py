@@ -116,9 +116,9 @@ def ask(model, processor, images: list, question: str, max_new_tokens: int,
         if fused is not None and fused.cut and not inf.is_cut(answer):  # the answer printed is no cut one's
             said.append(inf.cut_note(max_new_tokens, "a view answer fused into it", known=fused.cut_known))
         if fused is not None and fused.past_views and not past:  # was said as "1 of the 1 answer(s)"
-            views = ", ".join(map(repr, fused.past_views))
+            named = ", ".join(map(repr, fused.past_views))  # not ``views``, the answerer ``counted`` calls
             said.append("warning: " + inf.context_note(len(fused.past_views), m := (fused.answers or 1) - 1, inf.context_of(
-                model), f"{plural('view answer', m)} fused into it ({views}; not the answer itself)"))
+                model), f"{plural('view answer', m)} fused into it ({named}; not the answer itself)"))
         if fused is not None and fused.answer != answer[0] and fused_notes is not None:
             fused_notes.append(fused_note(fused.answers or len(tta.views)))
         if fused is not None:

@@ -320,7 +320,8 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
     if differs := seen.get("differs"):  # untiled predict says it of its answer (predict.fused_note); tiled said nothing
         most, fewest, k, n = max(differs), min(differs), len(differs), len(tiles)
         views = f"{most if most == fewest else f'{fewest} to {most}'} --tta views"
-        which = f"all {counted(n, 'tile')}" if k == n > 1 else f"{k} of {counted(n, 'tile')}"
+        which = ("the one tile" if n == 1 else "both tiles" if k == n == 2 else f"all {counted(n, 'tile')}" if k == n
+                 else f"{k} of {counted(n, 'tile')}")  # not "1 of 1 tile", "all 2 tiles"
         say(f"note: the answer of {which} is fused over {views} and differs from its plain view's own (--tta none gives it)"
             if k == 1 else f"note: the answers of {which} are fused over {views} and differ from their plain view's own "
             "(--tta none gives those)")

@@ -41,7 +41,7 @@ def test_the_fused_note_comes_after_the_views_own_notes(ckpt, geotiff, monkeypat
 @pytest.mark.parametrize("n_fused, note", [
     (1, "the answer of 1 of 2 tiles is fused over 8 --tta views and differs from its plain view's own (--tta none "
         "gives it)"),
-    (2, "the answers of all 2 tiles are fused over 8 --tta views and differ from their plain view's own (--tta none "
+    (2, "the answers of both tiles are fused over 8 --tta views and differ from their plain view's own (--tta none "
         "gives those)"),
     (0, None)])
 def test_a_tiled_run_says_how_many_tiles_answers_are_fused(ckpt, geotiff, monkeypatch, capsys, n_fused, note):
