@@ -131,3 +131,30 @@ def test_the_real_llava_sample_given_the_folder_above_says_so(tmp_path, realdata
     assert rc == 2 and err.count("warning: ") == 1, err
     assert (f"warning: 2 of 2 records name an image not under --images {realdata.parent} (cls_aid/church_183.png, "
             "obb_dota/P1888.png), skipped as missing_image: is --images the folder of the whole dataset") in err
+
+
+def test_coco_entries_mostly_missing_say_so(tmp_path, capsys):
+    """COCO matches by file_name as well: three of four entries missing is said once, counting image entries."""
+    png(tmp_path / "imgs" / "a.png", 64, 48)
+    entries = [{"id": k, "file_name": f"{s}.png", "width": 64, "height": 48} for k, s in enumerate("abcd", 1)]
+    anns = [{"id": k, "image_id": k, "category_id": 1, "bbox": [10, 10, 30, 20], "area": 600, "iscrowd": 0}
+            for k in range(1, 5)]
+    (tmp_path / "c.json").write_text(json.dumps({"images": entries, "annotations": anns,
+                                                 "categories": [{"id": 1, "name": "ship"}]}))
+    assert main(["convert", "coco", "--ann", str(tmp_path / "c.json"), "--images", str(tmp_path / "imgs"),
+                 "--out", str(tmp_path / "o"), "--no-progress"]) == 0
+    assert (f"warning: 3 of 4 image entries name an image not under --images {tmp_path / 'imgs'} (b.png, c.png, "
+            f"d.png), {ASK} (the images of every entry --ann lists)?\n") in capsys.readouterr().err
+
+
+def test_geojson_beside_an_empty_folder_says_it_holds_no_geotiff(tmp_path):
+    """An --images folder without a GeoTIFF got "give --match, a regex of the part both names share": no pattern
+    finds a GeoTIFF where there is none. It says the folder holds none now."""
+    _geojson(tmp_path, "ab")
+    (tmp_path / "imgs").mkdir()
+    rc = main(["convert", "geojson", "--labels", str(tmp_path / "labels"), "--images", str(tmp_path / "imgs"),
+               "--out", str(tmp_path / "o"), "--no-progress"])
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    assert rc == 2 and stats["skipped"] == {"missing_image": 2}
+    assert stats["skipped_examples"]["missing_image"].endswith(
+        f"no such image under --images {tmp_path / 'imgs'}; it holds no GeoTIFF (.tif, .tiff))")

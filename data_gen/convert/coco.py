@@ -64,6 +64,7 @@ from data_gen.convert.detection import (
     unchecked,
 )
 from data_gen.convert.images import readable_size
+from data_gen.convert.mostmissing import warn_most_missing
 from data_gen.convert.text import read_json
 from rsvlm.tokens import MODALITIES
 
@@ -326,8 +327,9 @@ def run(args, out: Output) -> None:
     every: dict[str, list[Path]] = {}
     index = index_images(args.images, out, every)
     folders = {f for im in images.values() for f in _folders(im["file_name"])}
+    missing, read = [], 0  # the file names of image entries not found; the entries read
     for image_id, objects in out.bar(per_image.items(), "coco images", "image"):
-        im = images[image_id]
+        im, read = images[image_id], read + 1
         path = _by_folders(args.images, im["file_name"], every) or find_image(index, Path(im["file_name"]).name, out)
         if path is not None and (theirs := _other_entries_folder(args.images, im["file_name"], path, folders)):
             out.skip("missing_image", f"{args.ann}: image id {image_id}",
@@ -338,6 +340,7 @@ def run(args, out: Output) -> None:
         if path is None:
             out.missing_image(f"{args.ann}: image id {image_id}", im["file_name"], args.images)
             unchecked(out, objects, "missing")
+            missing.append(im["file_name"])
             continue
         if nothing_to_write(out, objects, f"{args.ann}: image id {image_id}"):
             continue
@@ -354,3 +357,5 @@ def run(args, out: Output) -> None:
                      image=path, width=size[0], height=size[1], objects=objects, opts=opts,
                      modality=args.modality, forms=("box",), seg=seg,
                      where=f"{args.ann}: image id {image_id} ({im['file_name']})")
+    warn_most_missing(out, len(missing), read, "image entry", missing, args.images,
+                      "the images of every entry --ann lists")

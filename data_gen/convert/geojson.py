@@ -147,7 +147,8 @@ def pair_files(images: Path, labels: Path, pattern: str | None, out: Output) -> 
             _unread_footprints(g, out, "missing")
             continue
         if k not in by_key:
-            out.missing_image(str(g), f"a GeoTIFF of key {k!r}", images, hint="" if pattern else _WHOLE_STEM)
+            out.missing_image(str(g), f"a GeoTIFF of key {k!r}", images, hint="; it holds no GeoTIFF (.tif, .tiff)"
+                              if not tifs else "" if pattern else _WHOLE_STEM)  # --match: no help where none is
             missing.append(f"*{k}*.tif" if pattern else f"{k}.tif")
             _unread_footprints(g, out, "missing")
             continue
