@@ -104,6 +104,7 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
     from rsvlm.config import load_config
     from rsvlm.overrides import parse_override
     from rsvlm.train.config import TrainConfig, check_config, expand_home
+    from rsvlm.train.flags import config_by
     from rsvlm.train.inputs import check_paths_at_once
     from rsvlm.train.run import check_engine
 
@@ -118,7 +119,10 @@ def build(recipe: str | Path, launcher: str = "deepspeed", nodes: int = 1, gpus_
                              "for the world size; change batch_size, the GPU count or the header instead")
     cfg = load_config(TrainConfig, recipe, overrides)
     expand_home(cfg)  # as the ranks' preflight does: data.train=~/x was refused here as not expanded
-    check_config(cfg)
+    try:
+        check_config(cfg)
+    except ValueError as e:  # model.encoders.defualt.width=8: named the entry alone, as if the recipe held it
+        raise ValueError(f"{config_by(e, str(recipe), overrides)}{e}") from None
     world = nodes * gpus_per_node
     global_batch = recipe_global_batch(recipe)
     micro = cfg.batch_size
