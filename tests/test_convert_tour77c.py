@@ -9,7 +9,7 @@ import shutil
 
 import numpy as np
 import pytest
-from convert_helpers import footprints_scene, png
+from convert_helpers import convert, footprints_scene, png
 from PIL import Image
 
 from data_gen.__main__ import main
@@ -158,3 +158,24 @@ def test_geojson_beside_an_empty_folder_says_it_holds_no_geotiff(tmp_path):
     assert rc == 2 and stats["skipped"] == {"missing_image": 2}
     assert stats["skipped_examples"]["missing_image"].endswith(
         f"no such image under --images {tmp_path / 'imgs'}; it holds no GeoTIFF (.tif, .tiff))")
+
+
+def test_an_image_beside_its_mask_in_labels_is_no_label(tmp_path):
+    """HRSID keeps x.jpg beside x_mask.png. Given --labels that folder and --images another, the image was read as a
+    label of no image: a false missing_image on a good run, and on a wrong --images the image itself was named as a
+    label. It is left out as a label, and the label's missing_image says where its image lies."""
+    a = np.zeros((48, 64), np.uint8)
+    a[10:30, 10:40] = 255
+    (tmp_path / "hr").mkdir()
+    Image.fromarray(a).save(tmp_path / "hr" / "x_mask.png")
+    png(tmp_path / "hr" / "x.png", 64, 48)
+    png(tmp_path / "other" / "y.png", 64, 48)
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path), "--labels", str(tmp_path / "hr"),
+                          "--binary", "ship")
+    assert len(recs) == 1 and stats["skipped"] == {}, stats
+    stats = convert(tmp_path / "p", "masks", "--images", str(tmp_path / "other"), "--labels", str(tmp_path / "hr"),
+                    "--binary", "ship")[0]
+    assert stats["skipped"] == {"missing_image": 1}, stats
+    assert stats["skipped_examples"]["missing_image"] == (
+        f"{tmp_path / 'hr' / 'x_mask.png'}: missing_image (x.*: no such image under --images {tmp_path / 'other'}; "
+        "its image x.png lies beside it, in --labels)")

@@ -300,10 +300,12 @@ def _less_suffix(stem: str, suffixes) -> str | None:
     return next((stem[: -len(s)] for s in suffixes if s and stem.lower().endswith(s.lower())), None)
 
 
-def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | None = None) -> list[tuple[Path | None, Path]]:
+def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | None = None,
+               beside: dict | None = None) -> list[tuple[Path | None, Path]]:
     """(image or None, label) per label file; with ``out``, the images under an ``images`` folder
     that no label pairs with are counted in the notes as ``images_without_label`` (not an error: a
-    DeepGlobe or LoveDA test split has no masks)."""
+    DeepGlobe or LoveDA test split has no masks). An image beside its own label in ``labels`` (HRSID's ``x.jpg`` by
+    ``x_mask.png``) is no label: left in ``beside`` (label stem less its suffix → the image's name)."""
     from data_gen.convert.common import IMAGE_EXTS
 
     if images.is_file() and labels.is_file():
@@ -316,6 +318,12 @@ def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | Non
     if labels.is_dir() and images.is_dir() and labels.resolve() == images.resolve():
         # one folder holds both: its labels are the files whose stem carries a label suffix
         label_files = [p for p in label_files if _less_suffix(p.stem, suffixes) is not None]
+    else:  # it was a label of no image, a missing_image where --images held the image
+        bases = {b: None for p in label_files if (b := _less_suffix(p.stem, suffixes)) is not None}
+        own = {b + s: b for b in bases for s in ("", *IMAGE_SUFFIXES)}
+        for p in (p for p in label_files if p.stem in own and _less_suffix(p.stem, suffixes) is None):
+            (beside if beside is not None else {}).setdefault(own[p.stem], p.name)
+        label_files = [p for p in label_files if p.stem not in own or _less_suffix(p.stem, suffixes) is not None]
     index = {images.stem: images, images.name: images} if images.is_file() else index_images(images, out)
     pairs = []
     for lab in label_files:
@@ -359,7 +367,7 @@ def run(args, out: Output) -> None:
     check_tiling(args.tile, args.overlap)
     classes, ignored = load_palette(args)
     rgb = any(isinstance(v, list) for v in classes.values())
-    pairs = pair_files(Path(args.images), Path(args.labels), args.label_suffix, out)
+    pairs = pair_files(Path(args.images), Path(args.labels), args.label_suffix, out, beside := {})
     if not pairs:
         raise ConversionError(f"{args.labels}: no label images" + _no_suffix_hint(Path(args.images), Path(args.labels),
                                                                                  args.label_suffix))
@@ -369,8 +377,9 @@ def run(args, out: Output) -> None:
         read += 1
         if image is None:
             suffixes = [args.label_suffix] if args.label_suffix else LABEL_SUFFIXES
-            missing.append(f"{_less_suffix(lab.stem, suffixes) or lab.stem}.*")
-            out.missing_image(str(lab), missing[-1], args.images)
+            missing.append(f"{(stem := _less_suffix(lab.stem, suffixes) or lab.stem)}.*")
+            near = f"; its image {beside[stem]} lies beside it, in --labels" if stem in beside else ""
+            out.missing_image(str(lab), missing[-1], args.images, hint=near)
             continue
         mark = out.mark()  # the notes of a label then skipped with its image (labels_not_binary) go with it
         try:
