@@ -325,8 +325,8 @@ def device_hint(value) -> str:
 
 class LinkError(ValueError):
     """``check_links``' refusal; ``keys``: the dotted entries whose setting broke the link (``model.encoders.defualt``;
-    ``model.stems.optical.encoder`` and ``model.encoders``), for ``rsvlm.train.flags.config_by`` to name the override
-    or file that set them."""
+    ``model.stems.optical.encoder`` and the encoder it reads, ``model.encoders.default``), for
+    ``rsvlm.train.flags.config_by`` to name the override or file that set them."""
 
     def __init__(self, message: str, *keys: str):
         super().__init__(message)
@@ -354,7 +354,8 @@ def check_links(model: VLMConfig) -> None:
                 f"{e.stem})" if model.stems[e.stem].modality == "optical" else "")
         else:  # an encoder misspelt (defualt): the encoder it is near
             hint = meant(model.stems[e.stem].encoder, encoders)
-        keys = (f"model.stems.{e.stem}.encoder", "model.encoders") if e.field == "encoder" else (f"model.stems.{e.stem}",)
+        keys = (f"model.stems.{e.stem}.encoder", f"model.encoders.{model.stems[e.stem].encoder}") \
+            if e.field == "encoder" else (f"model.stems.{e.stem}",)
         raise LinkError(f"{e}{hint}", *keys) from None
     read = sorted({s.encoder for s in model.stems.values()})
     for name in encoders:  # one unread and unlike any read one (stems left out by an override: sar) may stay

@@ -160,23 +160,27 @@ def llm_config_by(error: Exception, config: str, overrides: list[str]) -> str:
 
 def config_by(error: Exception, config: str, overrides: list[str]) -> str:
     """What set the entries a ``check_links`` refusal names (``LinkError.keys``: a misspelt
-    ``model.encoders.defualt``), with ": ", to begin ``error`` with: the overrides that set one or a key under it
-    (``model.encoders.defualt.width=8``), else the recipe, else its ``base:`` file (``set_by``): the last to set
-    one, as the merge goes; ``llm_config_by``'s words for any other error. The refusal named the entry alone, so a
-    slip in an override read as the recipe's. Cannot: say that a file's ``model.encoders`` replaced its base's
-    whole (the entries a base named are gone), though the file is named."""
+    ``model.encoders.defualt``), with ": ", to begin ``error`` with: the overrides that set one or a mapping holding
+    it (``model.encoders.defualt.width=8``), else the file that set it (``set_by``); ``llm_config_by``'s words for
+    any other error. A stem reading an encoder that no file nor override names (``encoder: defualt``) is the stem's
+    slip; one some file names (``default``) was dropped by what set ``model.encoders`` whole (a recipe's mapping
+    replaces its base's). Cannot: say that a mapping was replaced, though what replaced it is named."""
+    from rsvlm.config_hints import set_in
     from rsvlm.overrides import split_override
     from rsvlm.train.config import LinkError
 
     if not isinstance(error, LinkError):
         return llm_config_by(error, config, overrides)
-    paths = [key.split(".") for key in error.keys]
+    keys = error.keys
+    if len(keys) > 1 and not set_in(config, keys[1]) and not any(  # the stem's encoder, named nowhere: its slip
+            split_override(o)[0][:len(keys[1].split("."))] == keys[1].split(".") for o in overrides):
+        keys = keys[:1]
+    paths = [key.split(".") for key in keys]
     hits = [repr(o) for o in overrides if any((at := split_override(o)[0])[:len(p)] == p or p[:len(at)] == at
                                               for p in paths)]
     if hits:
         return f"override{'s' if len(hits) > 1 else ''} {', '.join(hits)}: "
-    files = [set_by(config, [], key) for key in error.keys]
-    return f"{next((f for f in files if f == str(config)), files[0])}: "
+    return f"{set_by(config, [], keys[-1].rsplit('.', 1)[0] if len(keys) > 1 else keys[0])}: "
 
 
 def recipe_flag(argv: list[str], options, prog: str) -> str | None:
