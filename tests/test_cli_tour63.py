@@ -121,7 +121,7 @@ def test_chat_says_why_objects_have_no_score():
 
     repl, out, asked, _ = stand_in_chat()
     repl.session = types.SimpleNamespace(
-        asked=False, stats=[{"dropped_turns": 0, "cut": False, "at_context": False}], last_scores=[0.9],
+        asked=False, history=None, stats=[{"dropped_turns": 0, "cut": False, "at_context": False}], last_scores=[0.9],
         messages=[*asked, {"role": "assistant", "content": TWO_BOXES}], ask=lambda *a, **k: TWO_BOXES)
     repl.images[0].__dict__.update(window=None, scene_size=None, width=32, height=32, georeferenced=False, valid=None)
     repl.unsent = list(repl.images)
