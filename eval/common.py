@@ -275,16 +275,15 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
             raise
 
     records, other, all_ids = load_gt(args.gt, tasks, keep, geometry, decoded, report := ReadReport(str(args.gt)),
-                                      checked if check else None)
-    ids_read = len(all_ids) - len(records) - sum(other.values())  # skipped records whose id load_gt read
+                                      checked if check else None, skipped := set())  # skipped, their ids read
     preds = load_predictions(args.pred)
     check_predictions(args.gt, args.pred, preds)
-    answered = sum(i in preds.by_id for i in unscorable)
+    answered = sum(i in preds.by_id for i in skipped)  # a bad shape's too: was unscored unsaid
     if not records:  # no task: plain LLaVA data, or GeoChat's own tags ([refer], [identify]) left unconverted
         untasked = (f"; 'None' is {counted(other['None'], 'record')} with no \"task\" field and no tag such as [vqa] opening the "
                     "question (python -m data_gen convert llava rewrites GeoChat's tags and takes --task)") if other["None"] else ""
         left = f"; {change_left(n, task_name)}" if (n := other.get("change (not kept)")) else ""  # was the count alone
-        bad = f"; {note}" if (note := bad_gt_note(report, answered)) else ""  # the task's own all bad: was 'found {vqa: 10}' alone
+        bad = f"; {note}" if (note := bad_gt_note(report, answered, len(skipped))) else ""  # the task's own all bad: was 'found {vqa: 10}' alone
         if unscorable:  # the way out first: was "no records of task det (found …)", the advice at the note's end
             raise ScoreError(f"{all_unscorable(args.gt, tasks, report, list(unscorable.values()))}; so no records of task "
                              f"{'/'.join(tasks)} are left to score (found {dict(other)}){bad}")
@@ -307,11 +306,11 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
         if not (where := record_line(args.gt, str(e))):
             raise
         raise ScoreError(f"{where}: {e}") from e
-    scores.setdefault("notes", []).extend(size_notes + [n for n in [bad_gt_note(report, answered), unknown_note(items)] if n])
+    scores.setdefault("notes", []).extend(size_notes + [n for n in [bad_gt_note(report, answered, len(skipped)), unknown_note(items)] if n])
     scores["n_gt_other_tasks"], scores["n_gt_unsized"] = dict(other), unsized  # unsized: left out, named in a note
     scores["n_gt_bad_records"] = report.n_skipped  # malformed or unscorable: skipped, named in a note
     scores["n_gt_bad_references"] = n_unscorable(report)  # of them, the unscorable: their ids are known
-    scores["n_gt_bad_ids_read"] = ids_read  # those and a bad shape's: the rest's predictions are "of no record"
+    scores["n_gt_bad_ids_read"] = len(skipped)  # those and a bad shape's: the rest's predictions are "of no record"
     scores["n_gt_no_task"] = other["None"]  # no rsvlm task: no script scores them
     scores["n_pred_other_task"] = dict(foreign_tasks(preds, {r["id"] for r in records}))  # scored by their ids
     scores["n_pred_bad_lines"] = preds.n_bad_lines

@@ -106,7 +106,8 @@ def crossing_obb_advice(refusal: str) -> str:
 
 def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], bool] | None = None, geometry: bool = True,
             decoded: dict | None = None, report: ReadReport | None = None,
-            check: Callable[[dict], object] | None = None) -> tuple[list[dict], Counter, set[str]]:
+            check: Callable[[dict], object] | None = None, skipped: set[str] | None = None,
+            ) -> tuple[list[dict], Counter, set[str]]:
     """Records of ``tasks`` (and passing ``keep``) from a ground-truth file, a count of the
     others by task (``"change (not kept)"`` for a record of ``tasks`` that ``keep`` refused), and
     the ids of every record in the file.
@@ -119,7 +120,8 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
     bad one is skipped as a malformed one. The check decodes a checked record's reference answer at its ``meta`` size
     and keeps it in ``decoded`` by id where given (``_check_keeping_reference``): the scorer reads it from there, not
     decoding it twice. ``check`` (a kept record of ``tasks``) raises ``BadReference`` for a reference the scorer cannot
-    score: skipped and counted as a malformed record is (``reference: …`` reasons), the file refused by the same share."""
+    score: skipped and counted as a malformed record is (``reference: …`` reasons), the file refused by the same share.
+    ``skipped`` (where given) gets the ids of the skipped records whose id was read: those two kinds alone."""
     from rsvlm.data.records import read_records
 
     kept, other, records = [], Counter(), []
@@ -135,10 +137,14 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
                                              decoded if keep is None or keep(rec) else None)
             except RecordError as e:  # skipped as rsvlm eval skips it (its check_geometry); no prediction "of no record"
                 ids.add(rec["id"])
+                if skipped is not None:
+                    skipped.add(rec["id"])
                 report.drop(f"bad field {e.field}", crossing_obb_advice(str(e)) if CROSSING_OBB in str(e) else str(e))
                 continue
             except BadReference as e:  # one "." reference refused the whole file; skipped, counted, the first named
                 ids.add(rec["id"])
+                if skipped is not None:
+                    skipped.add(rec["id"])
                 report.drop(e.reason, f"{report.at[1]}{report.at[2]}: {e}")
                 continue
             records.append(rec)

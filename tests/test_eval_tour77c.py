@@ -57,7 +57,7 @@ def test_an_equals_value_takes_one_and_the_rest_are_told(tmp_path, capsys):
 
 def test_a_bad_shapes_id_is_read_so_its_prediction_is_not_said_of_an_unknown_id(tmp_path, capsys):
     """A det record of a bad shape is skipped with its id read (load_gt): 'the ids of its 1 malformed record skipped
-    … are not known' was said beside a prediction of another set's id."""
+    … are not known' was said beside a prediction of another set's id, and its own prediction went unscored unsaid."""
     from eval import detection
 
     recs = [eval_record(f"r{i}", "det", "[det] Find the ship.", BOX) for i in range(4)]
@@ -69,6 +69,7 @@ def test_a_bad_shapes_id_is_read_so_its_prediction_is_not_said_of_an_unknown_id(
     out = capsys.readouterr().out
     assert "note: 1 prediction names no record of the ground truth; first: zz\n" in out
     assert "are not known" not in out
+    assert "not scored (n_gt_bad_records), nor 1 prediction given for it: " in out  # was unscored unsaid
     with open(gt, "a") as f:  # a line no id is read from, beside it: that one alone is of unknown id
         f.write("{not json\n")
     s = detection.main(["--gt", gt, "--pred", pred])
