@@ -17,18 +17,10 @@ from rsvlm.io import budget  # noqa: E402
 from rsvlm.io.read import SceneReader, read_image  # noqa: E402
 from rsvlm.io.shared_read import SharedRead  # noqa: E402
 from tests.test_io_tour74b_shared_read import scene_bands, write_geotiff  # noqa: E402
+from tests.test_io_tour77 import memory_left_of  # noqa: E402
 
 REAL_RGBN = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "msi_rgbn" / "rgbn_suba.tif"
 H, W = 300, 400
-
-
-def _memory_left_of(monkeypatch, limit: int) -> list:
-    """Free memory under ``limit`` bytes, less each shared read held; returns the shared reads decoded."""
-    held, plain = [], SharedRead._read
-    monkeypatch.setattr(SharedRead, "_read", lambda self: held.append(self) or plain(self))
-    monkeypatch.setattr(budget, "available_bytes", lambda *a, **k: limit - sum(
-        s.raw.nbytes for s in {id(s): s for s in held}.values() if s.raw is not None))
-    return held
 
 
 def test_an_unsigned_band_nothing_makes_kelvin_is_held_at_sars_count(tmp_path, monkeypatch):
@@ -46,7 +38,7 @@ def test_an_unsigned_band_nothing_makes_kelvin_is_held_at_sars_count(tmp_path, m
         if scale:
             with rasterio.open(path, "r+") as ds:
                 ds.scales, ds.offsets = (scale,), (0.0,)
-        decoded = _memory_left_of(monkeypatch, held * (2 + 14))
+        decoded = memory_left_of(monkeypatch, held * (2 + 14))
         fits.clear()
         with SceneReader(path, shrunk=side) as scene:
             assert fits and fits[0] is want and bool(decoded) is want, (name, fits)

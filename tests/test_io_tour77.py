@@ -21,7 +21,7 @@ from tests.test_io_tour74b_shared_read import scene_bands, write_geotiff  # noqa
 H, W = 300, 400
 
 
-def _memory_left_of(monkeypatch, limit: int) -> list:
+def memory_left_of(monkeypatch, limit: int) -> list:
     """Free memory under ``limit`` bytes, less each shared read held; returns the shared reads decoded."""
     held, plain = [], SharedRead._read
     monkeypatch.setattr(SharedRead, "_read", lambda self: held.append(self) or plain(self))
@@ -42,11 +42,11 @@ def test_a_float_scene_guessed_ir_in_kelvin_is_refused_before_it_is_held(tmp_pat
     assert budget.most_scaling_bytes("float32") == budget.scaling_bytes("float32", "ir", [1.0, 0.0]) == 15
     n = H * W
     for per in (18, 19 - 1e-6):
-        decoded = _memory_left_of(monkeypatch, int(n * per))
+        decoded = memory_left_of(monkeypatch, int(n * per))
         with pytest.raises(SceneTooLarge, match=re.escape(f"{path}: not enough memory to read the whole scene")):
             read_image(path)
         assert decoded == [], per
-    decoded = _memory_left_of(monkeypatch, n * 19)
+    decoded = memory_left_of(monkeypatch, n * 19)
     img = read_image(path)
     assert img.modality == "ir" and decoded and any("K)" in n for n in img.notes)
 
@@ -55,7 +55,7 @@ def test_a_float_sar_scene_in_that_band_is_read_not_held(tmp_path, monkeypatch):
     """The cost of the count above: a float32 scene guessed sar (18 bytes a pixel) with less than 19 free is not
     held, and is read from the file as without a shared read."""
     path = write_geotiff(tmp_path / "f.tif", scene_bands(c=1, h=H, w=W, dtype="float32"))
-    decoded = _memory_left_of(monkeypatch, H * W * 18)
+    decoded = memory_left_of(monkeypatch, H * W * 18)
     img = read_image(path)
     assert img.modality == "sar" and decoded == [] and np.isfinite(img.data).all()
 

@@ -14,22 +14,14 @@ from rsvlm.io.large import SceneTooLarge  # noqa: E402
 from rsvlm.io.read import read_image  # noqa: E402
 from rsvlm.io.shared_read import SharedRead  # noqa: E402
 from tests.test_io_tour74b_shared_read import scene_bands, write_geotiff  # noqa: E402
+from tests.test_io_tour77 import memory_left_of  # noqa: E402
 
 PAN = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "bldg_spacenet4" / "sample_geotiff.tif"
 
 
-def _memory_left_of(monkeypatch, limit: int) -> list:
-    """Free memory under ``limit`` bytes, less each shared read held; returns the shared reads decoded."""
-    held, plain = [], SharedRead._read
-    monkeypatch.setattr(SharedRead, "_read", lambda self: held.append(self) or plain(self))
-    monkeypatch.setattr(budget, "available_bytes", lambda *a, **k: limit - sum(
-        s.raw.nbytes for s in {id(s): s for s in held}.values() if s.raw is not None))
-    return held
-
-
 def _outcome(monkeypatch, path, modality, per_pixel: int, n: int) -> tuple[str, bool]:
     """("read" | "refused", whether it was held) of a whole read with ``per_pixel`` bytes a pixel free."""
-    decoded = _memory_left_of(monkeypatch, n * per_pixel)
+    decoded = memory_left_of(monkeypatch, n * per_pixel)
     try:
         img = read_image(path, modality)
     except SceneTooLarge as e:
