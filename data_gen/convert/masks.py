@@ -305,12 +305,14 @@ def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | Non
     """(image or None, label) per label file; with ``out``, the images under an ``images`` folder
     that no label pairs with are counted in the notes as ``images_without_label`` (not an error: a
     DeepGlobe or LoveDA test split has no masks). An image beside its own label in ``labels`` (HRSID's ``x.jpg`` by
-    ``x_mask.png``) is no label: left in ``beside`` (label stem less its suffix → the image's name)."""
+    ``x_mask.png``, in one folder) is no label: left in ``beside`` ((folder, label stem less its suffix) → the image's
+    name); one not paired as an image is counted in the notes (a label so named is not lost unsaid)."""
     from data_gen.convert.common import IMAGE_EXTS
 
     if images.is_file() and labels.is_file():
         return [(images, labels)]
     suffixes = [suffix] if suffix else LABEL_SUFFIXES
+    apart: list[Path] = []  # files in --labels read as the image beside their label, not as labels
     label_files = [labels] if labels.is_file() else sorted(
         p for p in labels.rglob("*") if p.suffix.lower() in IMAGE_EXTS)
     if out is not None:  # ._x_mask.png of a zip made on a Mac: unreadable_label
@@ -318,12 +320,14 @@ def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | Non
     if labels.is_dir() and images.is_dir() and labels.resolve() == images.resolve():
         # one folder holds both: its labels are the files whose stem carries a label suffix
         label_files = [p for p in label_files if _less_suffix(p.stem, suffixes) is not None]
-    else:  # it was a label of no image, a missing_image where --images held the image
-        bases = {b: None for p in label_files if (b := _less_suffix(p.stem, suffixes)) is not None}
-        own = {b + s: b for b in bases for s in ("", *IMAGE_SUFFIXES)}
-        for p in (p for p in label_files if p.stem in own and _less_suffix(p.stem, suffixes) is None):
-            (beside if beside is not None else {}).setdefault(own[p.stem], p.name)
-        label_files = [p for p in label_files if p.stem not in own or _less_suffix(p.stem, suffixes) is not None]
+    else:  # it was a label of no image, a missing_image where --images held the image; in its own folder alone
+        labs = {(p.parent, b): p.name for p in label_files if (b := _less_suffix(p.stem, suffixes)) is not None}
+        own = {(d, b + s): (b, name) for (d, b), name in labs.items() for s in ("", *IMAGE_SUFFIXES)}
+        apart = [p for p in label_files if (p.parent, p.stem) in own and _less_suffix(p.stem, suffixes) is None]
+        for p in apart:
+            (beside if beside is not None else {}).setdefault((p.parent, own[p.parent, p.stem][0]), p.name)
+        drop = set(apart)
+        label_files = [p for p in label_files if p not in drop]
     index = {images.stem: images, images.name: images} if images.is_file() else index_images(images, out)
     pairs = []
     for lab in label_files:
@@ -333,6 +337,10 @@ def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | Non
         if img is not None and img.resolve() == lab.resolve():
             img = None
         pairs.append((img, lab))
+    paired = {img.resolve() for img, _ in pairs if img is not None}
+    if out is not None and (unread := [p for p in apart if p.resolve() not in paired]):  # a label so named: counted
+        out.note("files_in_labels_read_as_images", len(unread), f"{unread[0]}: beside "
+                 f"{own[unread[0].parent, unread[0].stem][1]}, taken for its image, not read as a label")
     if out is not None and images.is_dir():  # an image no label pairs with was left out unsaid
         note_unlabelled(out, index, [*label_files, *(img for img, _ in pairs if img is not None)])
     return pairs
@@ -378,7 +386,8 @@ def run(args, out: Output) -> None:
         if image is None:
             suffixes = [args.label_suffix] if args.label_suffix else LABEL_SUFFIXES
             missing.append(f"{(stem := _less_suffix(lab.stem, suffixes) or lab.stem)}.*")
-            near = f"; its image {beside[stem]} lies beside it, in --labels" if stem in beside else ""
+            near = f"; its image {beside[lab.parent, stem]} lies beside it, in --labels" if (lab.parent, stem) in beside \
+                else ""
             out.missing_image(str(lab), missing[-1], args.images, hint=near)
             continue
         mark = out.mark()  # the notes of a label then skipped with its image (labels_not_binary) go with it
