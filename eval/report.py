@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> dict:
     if any(w.startswith("-") for w in extra):
         ap.error(f"unrecognized arguments: {' '.join(extra)}")  # parse_args' own error, with Parser's hints
     if extra:
-        bare_words(ap, extra, sys.argv[1:] if argv is None else list(argv))
+        bare_words(ap, extra, sys.argv[1:] if argv is None else list(argv), args)
     if not (args.scores or args.dir):
         ap.error("one of the arguments --scores --dir is required")
     if err := common.out_name_problem(args.out, "report.md"):  # as typed: a Path drops the '/' of reports/, '' is '.'
@@ -254,15 +254,20 @@ def main(argv: list[str] | None = None) -> dict:
     return rep
 
 
-def bare_words(ap: Parser, extra: list[str], words: list[str]) -> None:
+def bare_words(ap: Parser, extra: list[str], words: list[str], args) -> None:
     """Usage error for the words of ``extra`` no option took (``eval.report runs/``): the option that takes them,
     ``--dir`` where the first is a folder; where a ``--scores=a.json`` or ``--dir=x`` took one value alone (``=`` gives
-    one), the words as that option's. Was "one of the arguments --scores --dir is required", as if none was given."""
+    one), or the words came after another option (``--dir a --out r.md b``), the words as that option's. Was "one of
+    the arguments --scores --dir is required", as if none was given."""
     eq = next((w for w in words if w.split("=", 1)[0] in ("--scores", "--dir") and "=" in w), None)
     if eq:  # --scores=a.json b.json: argparse's --scores=a.json is a.json alone
         opt, first = eq.split("=", 1)
         ap.error(f"{extra[0]}: {eq} takes {first} alone (an = gives one value); give {opt} {first} "
                  f"{' '.join(extra)[:200]}")
+    if given := args.scores or args.dir:  # not "give score files by --scores", which --dir given beside refuses
+        opt = "--scores" if args.scores else "--dir"
+        ap.error(f"{extra[0]}: no option takes it; give it after {opt} with the others: {opt} "
+                 f"{' '.join(map(str, given + extra))[:200]}")
     ap.error(f"{extra[0]}: give {'a folder by --dir' if Path(extra[0]).is_dir() else 'score files by --scores'} "
              f"{' '.join(extra)[:200]} (no argument is taken without its option)")
 

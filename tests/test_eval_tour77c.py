@@ -5,8 +5,6 @@ command; an all-unscorable task's error does not call its references "all" where
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from conftest import eval_record, write_jsonl
 
@@ -135,4 +133,3 @@ def test_the_refusal_module_is_still_read_from_eval_inputs():
 
     for name in ("BLIND", "MALFORMED_SHARE", "too_malformed", "malformed_refusal", "n_unscorable", "gt_reasons"):
         assert getattr(inputs, name) is getattr(refusal, name)
-    assert json.loads(json.dumps(refusal.MALFORMED_SHARE)) == 0.5
