@@ -49,3 +49,15 @@ def test_the_image_beside_its_label_paired_from_there_is_not_counted(tmp_path):
     stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path), "--labels", str(tmp_path / "hr"),
                           "--binary", "ship")
     assert len(recs) == 1 and stats["skipped"] == {} and "files_in_labels_read_as_images" not in stats["notes"]
+
+
+def test_images_under_labels_are_no_labels(tmp_path):
+    """--labels ds --images ds/images: ds/images/x.png was read as a label too, its image itself (missing_image per
+    image) before 6dad6098, which dropped it by its stem across the tree; looking in a label's own folder alone
+    brought that back, so the files under --images are no labels."""
+    for s in "xy":
+        _mask(tmp_path / "ds" / "masks" / f"{s}_mask.png")
+        png(tmp_path / "ds" / "images" / f"{s}.png", 64, 48)
+    stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "ds" / "images"), "--labels",
+                          str(tmp_path / "ds"), "--binary", "ship")
+    assert len(recs) == 2 and stats["skipped"] == {} and stats["notes"] == {}, stats

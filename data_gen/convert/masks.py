@@ -321,6 +321,8 @@ def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | Non
         # one folder holds both: its labels are the files whose stem carries a label suffix
         label_files = [p for p in label_files if _less_suffix(p.stem, suffixes) is not None]
     else:  # it was a label of no image, a missing_image where --images held the image; in its own folder alone
+        if images.is_dir() and images.resolve().is_relative_to(labels.resolve()):  # --labels ds --images ds/images
+            label_files = [p for p in label_files if not p.resolve().is_relative_to(images.resolve())]
         labs = {(p.parent, b): p.name for p in label_files if (b := _less_suffix(p.stem, suffixes)) is not None}
         own = {(d, b + s): (b, name) for (d, b), name in labs.items() for s in ("", *IMAGE_SUFFIXES)}
         apart = [p for p in label_files if (p.parent, p.stem) in own and _less_suffix(p.stem, suffixes) is None]
