@@ -310,7 +310,9 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores["n_gt_other_tasks"], scores["n_gt_unsized"] = dict(other), unsized  # unsized: left out, named in a note
     scores["n_gt_bad_records"] = report.n_skipped  # malformed or unscorable: skipped, named in a note
     scores["n_gt_bad_references"] = n_unscorable(report)  # of them, the unscorable: their ids are known
-    scores["n_gt_bad_ids_read"] = len(skipped)  # those and a bad shape's: the rest's predictions are "of no record"
+    # of them, a bad shape's and a blind one's (their ids read too); the rest, malformed, of unknown id: all four add up
+    scores["n_gt_bad_shapes"] = len(skipped - report.skipped_ids) - scores["n_gt_bad_references"]
+    scores["n_gt_bad_blind"] = len(report.skipped_ids)
     scores["n_gt_no_task"] = other["None"]  # no rsvlm task: no script scores them
     scores["n_pred_other_task"] = dict(foreign_tasks(preds, {r["id"] for r in records}))  # scored by their ids
     scores["n_pred_bad_lines"] = preds.n_bad_lines

@@ -121,7 +121,8 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
     and keeps it in ``decoded`` by id where given (``_check_keeping_reference``): the scorer reads it from there, not
     decoding it twice. ``check`` (a kept record of ``tasks``) raises ``BadReference`` for a reference the scorer cannot
     score: skipped and counted as a malformed record is (``reference: …`` reasons), the file refused by the same share.
-    ``skipped`` (where given) gets the ids of the skipped records whose id was read: those two kinds alone."""
+    ``skipped`` (where given) gets the ids of the skipped records whose id was read: those two kinds, and the blind
+    ones the records reader skipped (``ReadReport.skipped_ids``); not another malformed record's, its id unkept."""
     from rsvlm.data.records import read_records
 
     kept, other, records = [], Counter(), []
@@ -151,6 +152,9 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
     except RecordError as e:  # the whole file's fault (a cut JSON array, bytes that are no UTF-8 in one)
         _refuse_other_file(path, str(e))
         raise
+    ids |= report.skipped_ids  # a blind record's: its prediction is unscored with it, not "of no record"
+    if skipped is not None:
+        skipped |= report.skipped_ids
     if too_malformed(report):
         _refuse_other_file(path, report.examples[0])
         raise MalformedGT(malformed_refusal(report))

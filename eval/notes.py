@@ -356,9 +356,9 @@ def count_notes(scores: dict) -> list[str]:
     the first id of it where the score file names one (``first_ids``)."""
     first = scores.get("first_ids") or {}
     missing = (scores.get("n_missing") or 0) < (scores.get("n_records") or 0)  # every one: a note says so
-    # a malformed record's id is not read: its prediction is counted here, unsaid; an unscorable reference's is, and
-    # a bad shape's (n_gt_bad_ids_read; n_gt_bad_references in an older score file: both were "not known")
-    read = scores.get("n_gt_bad_ids_read", scores.get("n_gt_bad_references")) or 0
+    # a malformed record's id is not read: its prediction is counted here, unsaid; an unscorable reference's is, and a
+    # bad shape's and a blind one's (n_gt_bad_shapes, n_gt_bad_blind: 0 in an older score file, where they were "not known")
+    read = sum(scores.get(k) or 0 for k in ("n_gt_bad_references", "n_gt_bad_shapes", "n_gt_bad_blind"))
     bad = (scores.get("n_gt_bad_records") or 0) - read
     of = f" of the {scores['n_gt_bad_records']} in n_gt_bad_records" if read else " n_gt_bad_records"
     unread = (f" as read (the ids of its {counted(bad, 'malformed record')} skipped,{of}, are not known: "

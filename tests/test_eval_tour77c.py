@@ -63,7 +63,7 @@ def test_a_bad_shapes_id_is_read_so_its_prediction_is_not_said_of_an_unknown_id(
     gt = write_jsonl(tmp_path / "gt.jsonl", recs)
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": r["id"], "answer": BOX} for r in recs] + [{"id": "zz", "answer": BOX}])
     s = detection.main(["--gt", gt, "--pred", pred])
-    assert (s["n_gt_bad_records"], s["n_gt_bad_references"], s["n_gt_bad_ids_read"], s["n_pred_not_in_gt"]) == (1, 0, 1, 1)
+    assert (s["n_gt_bad_records"], s["n_gt_bad_references"], s["n_gt_bad_shapes"], s["n_pred_not_in_gt"]) == (1, 0, 1, 1)
     out = capsys.readouterr().out
     assert "note: 1 prediction names no record of the ground truth; first: zz\n" in out
     assert "are not known" not in out
@@ -71,7 +71,7 @@ def test_a_bad_shapes_id_is_read_so_its_prediction_is_not_said_of_an_unknown_id(
     with open(gt, "a") as f:  # a line no id is read from, beside it: that one alone is of unknown id
         f.write("{not json\n")
     s = detection.main(["--gt", gt, "--pred", pred])
-    assert (s["n_gt_bad_records"], s["n_gt_bad_ids_read"]) == (2, 1)
+    assert (s["n_gt_bad_records"], s["n_gt_bad_shapes"]) == (2, 1)
     assert ("as read (the ids of its 1 malformed record skipped, of the 2 in n_gt_bad_records, are not known: some "
             "may be theirs); first: zz") in capsys.readouterr().out
 
@@ -81,7 +81,7 @@ def test_an_older_score_file_without_the_count_falls_back_to_the_references():
 
     old = {"n_pred_not_in_gt": 1, "n_gt_bad_records": 2, "n_gt_bad_references": 1}
     assert "the ids of its 1 malformed record skipped, of the 2" in count_notes(old)[0]
-    assert count_notes({**old, "n_gt_bad_ids_read": 2}) == ["1 prediction names no record of the ground truth"]
+    assert count_notes({**old, "n_gt_bad_shapes": 1}) == ["1 prediction names no record of the ground truth"]
 
 
 def test_a_geochat_det_set_refused_leads_with_the_convert_command(tmp_path):

@@ -24,6 +24,9 @@ class ReadReport:
     duplicates: int = 0
     first_duplicate: str | None = None  # "'id' at file:line"
     ids: set[str] = field(default_factory=set, repr=False)
+    # ids of the blind records skipped (their question alone, with need_answer): rsvlm eval answers them, so a
+    # prediction of one is certain; another malformed record's is not kept, though its id may have been read
+    skipped_ids: set[str] = field(default_factory=set, repr=False)
     unknown_tags: Counter = field(default_factory=Counter)  # kept, untagged, whose prompt opens "[xyz]"
     # questions of kept records with a task that open with a tag that is no task ("[detect]" under "task": "det")
     unknown_tags_tagged: Counter = field(default_factory=Counter)

@@ -176,6 +176,9 @@ def task_from_prompt(text: str) -> str | None:
     return opening_task(text)
 
 
+BLIND = "has no gpt (assistant) turn"  # normalize_record's fault of a blind record (its question alone)
+
+
 def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
                      check_geometry: bool = True) -> dict[str, Any]:
     """Validate one record and return it in canonical form. Raises ``RecordError``.
@@ -269,7 +272,7 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
         out_convs.append({"from": role, "value": value})
     if not any(ROLES[t["from"]] == "assistant" for t in out_convs):
         if need_answer:
-            raise _fail(where, "conversations", "has no gpt (assistant) turn")
+            raise _fail(where, "conversations", BLIND)
         if ROLES[out_convs[-1]["from"]] != "user":
             raise _fail(where, "conversations", "has no gpt (assistant) turn and ends on no question")
 
@@ -421,6 +424,8 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
             if strict:
                 raise
             report.skipped["invalid JSON" if e.field == "json" else f"bad field {e.field}"] += 1
+            if str(e).endswith(BLIND) and isinstance(raw, dict):  # its id read: rsvlm eval answered it (skipped_ids)
+                report.skipped_ids.add(str(raw["id"]))
             if len(report.examples) < 5:
                 report.examples.append(str(e))
             continue
