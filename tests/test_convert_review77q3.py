@@ -61,3 +61,20 @@ def test_images_under_labels_are_no_labels(tmp_path):
     stats, recs = convert(tmp_path / "o", "masks", "--images", str(tmp_path / "ds" / "images"), "--labels",
                           str(tmp_path / "ds"), "--binary", "ship")
     assert len(recs) == 2 and stats["skipped"] == {} and stats["notes"] == {}, stats
+
+
+def test_llava_records_of_absolute_paths_missing_do_not_blame_images(tmp_path, capsys):
+    """An absolute image path is never looked for under --images, yet three such missing asked 'is --images the
+    folder of the whole dataset?' (c6751072): only names read under --images count toward the warning."""
+    import json
+
+    from data_gen.__main__ import main
+
+    rows = [{"id": s, "image": str(tmp_path / "gone" / f"{s}.png"), "conversations": [
+        {"from": "human", "value": "<image>\nWhat is it?"}, {"from": "gpt", "value": "A harbour."}]} for s in "abc"]
+    (tmp_path / "l.json").write_text(json.dumps(rows))
+    (tmp_path / "imgs").mkdir()
+    assert main(["convert", "llava", "--src", str(tmp_path / "l.json"), "--images", str(tmp_path / "imgs"),
+                 "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "warning" not in err and "no records written (3 missing_image)" in err, err

@@ -412,8 +412,8 @@ def run(args, out: Output) -> None:
         except BadBox as e:
             out.take_back(mark)
             out.skip(e.reason, where, e.text)
-            if e.reason == "missing_image":
-                missing.append(e.name or e.text.partition(": ")[0])
+            if e.reason == "missing_image" and e.name and not Path(e.name).is_absolute():  # not looked for under
+                missing.append(e.name)  # --images: an absolute path, a URL, an archive lacking the member
             continue
         except (KeyError, TypeError) as e:
             out.take_back(mark)  # KeyError('conversations') said no more of what was missing where
