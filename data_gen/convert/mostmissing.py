@@ -1,7 +1,8 @@
 """One warning where most of a run's inputs name an image not under ``--images`` (a wrong folder, not a few gaps),
-shared by the converters that match labels or records to images by name: rsivqa, llava, voc, dota, geojson, masks.
+shared by the converters that match labels or records to images by name: rsivqa, llava, voc, dota, geojson, masks,
+coco.
 
-Each counts its own unit (lines, records, XML files, label files, GeoJSON files, label images); the skips stay
+Each counts its own unit (lines, records, XML files, label files, GeoJSON files, label images, image entries); the skips stay
 counted as ``missing_image``. Cannot: tell a partial download from a wrong folder, nor see a folder that holds
 the images under other names (``--match``, ``--label-suffix`` say so in their own skips).
 """
