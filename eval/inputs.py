@@ -130,23 +130,21 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
     try:
         for rec in read_records(path, strict=False, report=report, check_geometry=False):  # or gzip-compressed
             try:
-                if check and rec["task"] in tasks and (keep is None or keep(rec)):
+                mine = rec["task"] in tasks
+                wanted = mine and (keep is None or keep(rec))  # once a record: was asked again for the shapes' check
+                if check and wanted:
                     check(rec)
-                if geometry and rec["task"] in tasks:  # another task's shapes are its scorer's to check
+                if geometry and mine:  # another task's shapes are its scorer's to check
                     # kept for the records scored alone: a worded change is eval.captioning's, its decoding unread here
-                    _check_keeping_reference(rec, f"{report.at[1]}{report.at[2]}",
-                                             decoded if keep is None or keep(rec) else None)
-            except RecordError as e:  # skipped as rsvlm eval skips it (its check_geometry); no prediction "of no record"
+                    _check_keeping_reference(rec, f"{report.at[1]}{report.at[2]}", decoded if wanted else None)
+            except (RecordError, BadReference) as e:  # skipped, counted, the first named; no prediction "of no record"
                 ids.add(rec["id"])
                 if skipped is not None:
                     skipped.add(rec["id"])
-                report.drop(f"bad field {e.field}", crossing_obb_advice(str(e)) if CROSSING_OBB in str(e) else str(e))
-                continue
-            except BadReference as e:  # one "." reference refused the whole file; skipped, counted, the first named
-                ids.add(rec["id"])
-                if skipped is not None:
-                    skipped.add(rec["id"])
-                report.drop(e.reason, f"{report.at[1]}{report.at[2]}: {e}")
+                if isinstance(e, BadReference):  # one "." reference refused the whole file
+                    report.drop(e.reason, f"{report.at[1]}{report.at[2]}: {e}")
+                else:  # as rsvlm eval skips it (its check_geometry)
+                    report.drop(f"bad field {e.field}", crossing_obb_advice(str(e)) if CROSSING_OBB in str(e) else str(e))
                 continue
             records.append(rec)
     except RecordError as e:  # the whole file's fault (a cut JSON array, bytes that are no UTF-8 in one)
