@@ -52,7 +52,8 @@ _TOKEN = re.compile(r"<loc_([0-9]+)>|<(/?)(ref|box|obb|point|poly|mask|grid)>|<(
 _PROMPT_TOKENS = (IMAGE_TOKEN, *task_tag_tokens())  # the tokenizer reads these as rsvlm tokens inside any text
 _SHAPE_TAGS = {f"<{k}>" for k in KINDS}
 _TAG_NAMES = [f"<{c}{t}>" for t in ("ref", *KINDS, "grid") for c in ("", "/")] + ["<row>", "<run>", "<loc_"]
-# a tag or location in other case (<REF>, <Box>, <LOC_5>); </row>, </run> are no tags in any case
+# a tag or location in any case: lower case, a ``_TOKEN``; other (<REF>, <Box>, <LOC_5>), text that ``_lex`` reports
+# (</row>, </run> are no tags in any case)
 _CASED = re.compile(r"<(?:/?(?:ref|box|obb|point|poly|mask|grid)|row|run)>|<loc_[0-9]+>", re.IGNORECASE)
 # a <ref> label: a class name or referring phrase (57,784 synthetic and converted ones: 24 characters at most), not a
 # text; the constrained decoder stops one at rsvlm.model.grammar.MAX_LABEL_TOKENS
@@ -77,7 +78,7 @@ def _label(obj: dict, where: str) -> str | None:
         return None
     if not isinstance(lab, str) or not lab.strip():
         raise ValueError(f"{where}: label must be None or a non-empty string, got {lab!r}")
-    if _TOKEN.search(lab) or _CASED.search(lab) or any(t in lab for t in _PROMPT_TOKENS):  # <BOX>: decode reports it
+    if _CASED.search(lab) or any(t in lab for t in _PROMPT_TOKENS):  # <box>, and <BOX>: decode reports it
         raise ValueError(f"{where}: label {lab!r} contains an rsvlm tag")
     lab = lab.strip()
     if len(lab) > MAX_LABEL_CHARS:  # decode would cut it
