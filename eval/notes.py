@@ -326,12 +326,12 @@ def read_run(pred: str | Path, n_missing: int = 1) -> tuple[dict | None, str | N
     return run, "; ".join(notes) or None
 
 
-def bad_gt_note(report, answered: int = 0, read: int | None = None) -> str | None:
+def bad_gt_note(report, answered: int = 0, read: int = 0) -> str | None:
     """The note of the malformed ground-truth records a scorer skipped (``report``: ``load_gt``'s ``ReadReport``;
     ``n_gt_bad_records``), in ``rsvlm eval``'s words (``ReadReport.summary``), the first three named by file and line;
     None where none was. A blind record (no reference answer) ``rsvlm eval`` answers: said so where one is named.
     ``answered``: the predictions given for the ``read`` records skipped with their ids read (unscorable references,
-    bad shapes; the unscorable alone where not given), left unscored with them."""
+    bad shapes, blind ones), left unscored with them."""
     if not (n := report.n_skipped):
         return None
     more = f" (and {n - 3} more)" if n > 3 else ""
@@ -343,7 +343,6 @@ def bad_gt_note(report, answered: int = 0, read: int | None = None) -> str | Non
         unscorable = f"as no answer could be scored against {their(refs, 'its reference/their references')}"
         how = unscorable if refs == n else f"{n - refs} {how}, {refs} {unscorable}"
     # their ids are the ground truth's (no "names no record"): was unscored without a word
-    read = refs if read is None else read
     nor = f", nor {counted(answered, 'prediction')} given for " + (
         their(read, "it/them") if read == n else their(refs, "the unscorable one/the unscorable ones") if read == refs
         else f"the {read} whose ids were read")
