@@ -26,7 +26,7 @@ def malformed_refusal(report: ReadReport) -> str:
     """The error of a ground truth ``too_malformed``: the file, the counts by reason, the first record's fault; led by
     the convert command where references are GeoChat's (a GeoChat det set, the common case, opened "the wrong file,
     or another format?", the command's name alone inside the first record's error), the question left out where
-    they are all the skipped records are."""
+    the GeoChat references are all the skipped records."""
     first = report.examples[0]
     first = (f"{first}: a blind record (its question without the reference answer, as a benchmark's public questions "
              "come) cannot be scored; give --gt the set with its answers (rsvlm eval answers a blind set; its scores "
