@@ -12,20 +12,16 @@ from PIL import Image
 from data_gen import tiling
 from data_gen.convert import common
 from data_gen.convert import main as convert_main
-
-
-def scene(h: int = 400, w: int = 500) -> np.ndarray:
-    """(h, w, 3) uint8 textured ground, 60-200: no black or white."""
-    return np.random.default_rng(7).integers(60, 200, (h, w, 3)).astype(np.uint8)
+from tests.test_convert_tour77 import dota_folder, scene
 
 
 @pytest.mark.parametrize("quality", [53, 62, 69])
 def test_a_jpeg_collar_whose_black_decodes_to_one_is_still_said(tmp_path, quality):
     """At these qualities a flat black fill decodes to 1 (its DC step): an exact-0 rule missed the collar."""
-    Image.fromarray(scene()).rotate(45, expand=True).save(tmp_path / "r.jpg", quality=quality)
+    Image.fromarray(scene(400, 500)).rotate(45, expand=True).save(tmp_path / "r.jpg", quality=quality)
     found = tiling.constant_border(tmp_path / "r.jpg")
     assert found is not None and found[0] == (1, 1, 1) and 0.3 < found[1] / found[2] < 0.6, found
-    shadow = scene()
+    shadow = scene(400, 500)
     shadow[200:] = np.random.default_rng(1).integers(0, 7, (200, 500, 3))  # decoded mostly 3 or 4: no collar
     Image.fromarray(shadow).save(tmp_path / "s.jpg", quality=quality)
     assert tiling.constant_border(tmp_path / "s.jpg") is None
@@ -69,14 +65,6 @@ def test_a_label_png_past_pils_limit_reads_as_one_under_it(tmp_path, monkeypatch
         np.testing.assert_array_equal(past[0], under[0], err_msg=path.name)
 
 
-def dota(folder, n: int = 2):
-    folder.mkdir(parents=True)
-    for k in range(n):
-        Image.fromarray(scene(96, 96)).save(folder / f"P{k}.png")
-        (folder / f"P{k}.txt").write_text("10 10 40 10 40 30 10 30 small-vehicle 0\n")
-    return folder
-
-
 def test_a_full_disk_midway_is_an_error_naming_the_output_not_a_traceback(tmp_path, monkeypatch, capsys):
     """A full disk's error names no file (a write's or a flush's): it was re-raised, a traceback, as before."""
     copy = common.Output.copy_image
@@ -88,7 +76,7 @@ def test_a_full_disk_midway_is_an_error_naming_the_output_not_a_traceback(tmp_pa
 
     monkeypatch.setattr(common.Output, "copy_image", full)
     out = tmp_path / "o"
-    assert convert_main(["dota", "--src", str(dota(tmp_path / "d")), "--out", str(out), "--no-progress"]) == 2
+    assert convert_main(["dota", "--src", str(dota_folder(tmp_path / "d")), "--out", str(out), "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert f"error: {out}: cannot write (No space left on device); the run stopped" in err, err
     assert "(its stats.json says what)" in err and json.loads((out / "stats.json").read_text())["records"] == 3
@@ -96,7 +84,7 @@ def test_a_full_disk_midway_is_an_error_naming_the_output_not_a_traceback(tmp_pa
 
 def test_an_inputs_error_under_the_output_folder_is_no_write_error(tmp_path, monkeypatch):
     """An --out above its inputs: an input file's error named a path under --out and was said "cannot write"."""
-    src = dota(tmp_path / "o" / "raw")
+    src = dota_folder(tmp_path / "o" / "raw")
 
     def gone(self, image, name=None):
         raise FileNotFoundError(errno.ENOENT, "No such file or directory", str(image))

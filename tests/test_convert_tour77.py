@@ -120,7 +120,7 @@ def test_note_near_copies_lives_in_tiling_and_the_converters_still_find_it():
 
 
 def dota_folder(folder, n: int = 2):
-    folder.mkdir()
+    folder.mkdir(parents=True)
     for k in range(n):
         Image.fromarray(scene(96, 96)).save(folder / f"P{k}.png")
         (folder / f"P{k}.txt").write_text("10 10 40 10 40 30 10 30 small-vehicle 0\n")
