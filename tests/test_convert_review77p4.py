@@ -7,11 +7,12 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from convert_helpers import convert, png
+from convert_helpers import convert
 from PIL import Image
 
 from data_gen import tiling
 from data_gen.__main__ import main
+from tests.test_convert_tour77b import rsivqa_argv
 
 
 def _geotiff(path, h: int, w: int, dtype: str) -> None:
@@ -61,10 +62,7 @@ def test_an_image_not_looked_at_is_counted_once_however_many_tiles(tmp_path):
 
 
 def _rsivqa(tmp_path, names: list[str]) -> dict:
-    png(tmp_path / "imgs" / "a.png", 64, 48)
-    (tmp_path / "q.txt").write_text("".join(f"{n}:what is this {k}?church\n" for k, n in enumerate(names)))
-    assert main(["convert", "rsivqa", "--src", str(tmp_path / "q.txt"), "--images", str(tmp_path / "imgs"),
-                 "--out", str(tmp_path / "o"), "--no-progress"]) == 0
+    assert main(rsivqa_argv(tmp_path, names)) == 0
     return json.loads((tmp_path / "o" / "stats.json").read_text())
 
 

@@ -29,7 +29,7 @@ def test_voc_names_an_object_by_its_place_from_1_and_its_name(tmp_path):
         convert(tmp_path / "s", "voc", "--src", str(tmp_path), "--images", str(tmp_path), "--strict")
 
 
-def _rsivqa(tmp_path, names: list[str]):
+def rsivqa_argv(tmp_path, names: list[str]) -> list[str]:
     png(tmp_path / "imgs" / "a.png", 64, 48)
     (tmp_path / "q.txt").write_text("".join(f"{n}:what is this {k}?church\n" for k, n in enumerate(names)))
     return ["convert", "rsivqa", "--src", str(tmp_path / "q.txt"), "--images", str(tmp_path / "imgs"),
@@ -40,7 +40,7 @@ def test_rsivqa_whose_images_are_mostly_elsewhere_says_so_once_naming_the_first(
     """The real sample beside one AID image said only ``missing_image: 10920`` and its first line: correct but
     loud, and no word of the likely cause. Over half missing: one warning (stderr and notes) naming the first
     three, asking whether --images is the whole dataset's folder; the count is kept."""
-    argv = _rsivqa(tmp_path, ["b.jpg", "a.png", "c.jpg", "b.jpg", "d.jpg", "e.jpg"])
+    argv = rsivqa_argv(tmp_path, ["b.jpg", "a.png", "c.jpg", "b.jpg", "d.jpg", "e.jpg"])
     assert main(argv) == 0
     stats = json.loads((tmp_path / "o" / "stats.json").read_text())
     assert stats["records"] == 1 and stats["skipped"] == {"missing_image": 5}
@@ -52,7 +52,7 @@ def test_rsivqa_whose_images_are_mostly_elsewhere_says_so_once_naming_the_first(
 
 
 def test_rsivqa_with_a_few_images_missing_gives_no_warning(tmp_path, capsys):
-    assert main(_rsivqa(tmp_path, ["a.png", "b.jpg", "a.png"])) == 0
+    assert main(rsivqa_argv(tmp_path, ["a.png", "b.jpg", "a.png"])) == 0
     stats = json.loads((tmp_path / "o" / "stats.json").read_text())
     assert stats["records"] == 2 and stats["skipped"] == {"missing_image": 1} and stats["notes"] == {}
     assert "warning" not in capsys.readouterr().err
