@@ -158,15 +158,15 @@ def cut_note(max_new_tokens: int, what: str = "the answer", many: bool = False, 
     of ``MAX_LABEL_CHARS`` or more, the label's bound (``grammar.MAX_LABEL_TOKENS``) may have cut it instead, said too."""
     n = counted(max_new_tokens, "token")
     it, them = ("they", "them") if many else ("it", "it")
-    if known and (longest := max(map(len, re.findall(r"<ref>(.*?)</ref>", text, re.S)), default=0)) >= MAX_LABEL_CHARS:
-        from rsvlm.model.grammar import MAX_LABEL_TOKENS  # torch: not at import
-
-        return (f"{what} {'were' if many else 'was'} cut short by the token limit ({n}) or by a <ref> label's bound "
-                f"({MAX_LABEL_TOKENS} tokens; its longest label is {longest} characters): the model wanted to write "
-                f"more than fitted; --max-new-tokens lets {them} run longer (a label stays within its bound)")
     if known:
-        return (f"{what} {'were' if many else 'was'} cut short by the token limit ({n}): the model wanted to write "
-                f"more than fitted; --max-new-tokens lets {them} run longer")
+        bound = stays = ""
+        if (longest := max(map(len, re.findall(r"<ref>(.*?)</ref>", text, re.S)), default=0)) >= MAX_LABEL_CHARS:
+            from rsvlm.model.grammar import MAX_LABEL_TOKENS  # torch: not at import
+
+            bound = f" or by a <ref> label's bound ({MAX_LABEL_TOKENS} tokens; its longest label is {longest} characters)"
+            stays = " (a label stays within its bound)"
+        return (f"{what} {'were' if many else 'was'} cut short by the token limit ({n}){bound}: the model wanted to "
+                f"write more than fitted; --max-new-tokens lets {them} run longer{stays}")
     return f"{what} reached the token limit ({n}); {it} may be cut: --max-new-tokens lets {them} run longer"
 
 
