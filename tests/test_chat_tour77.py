@@ -7,7 +7,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from test_predict_edges import chat_repl
+from test_predict_edges import chat_repl, predict_det
 
 from rsvlm.predict_question import pixel_question
 
@@ -83,7 +83,6 @@ def test_predict_says_its_answer_is_fused_where_it_differs(ckpt, geotiff, monkey
     """predict --tta printed the fused answer (10 boxes where --tta none gave 2) with no word that it was fused;
     chat says "fused over 8 views:". A fused answer the same as the plain one is not said."""
     from rsvlm import tta
-    from rsvlm.cli import main
     from rsvlm.fusion import Fused
 
     def fused_answers(ask, messages, inputs, answers, cfg, refused=None, on_views=None):
@@ -91,8 +90,7 @@ def test_predict_says_its_answer_is_fused_where_it_differs(ckpt, geotiff, monkey
         return [Fused(text, None, answers=8)]
 
     monkeypatch.setattr(tta, "fused_answers", fused_answers)
-    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
-                 "--max-new-tokens", "4", "--tta", "dihedral"]) == 0
+    assert predict_det(ckpt, geotiff, "--tta", "dihedral") == 0
     err = capsys.readouterr().err
     note = "note: the answer is fused over 8 --tta views; the plain view's own answer differs (--tta none gives it)"
     assert err.count(note) == said, err

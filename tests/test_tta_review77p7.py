@@ -1,6 +1,7 @@
 """Review of stop 77's chat, predict and TTA round 2 (P7): fuse_single's label rule, the adjective rule of 'left'."""
 import numpy as np
 import pytest
+from test_predict_edges import predict_det
 
 from rsvlm import geometry, tta
 
@@ -76,7 +77,6 @@ def test_the_adjective_rule_keeps_sides_turning(text, mirrored):
 
 def test_a_one_tile_run_says_the_one_tile(ckpt, geotiff, monkeypatch, capsys):
     """f33fd61b's note read "the answer of 1 of 1 tile is fused" where the scene fits one tile."""
-    from rsvlm.cli import main
     from rsvlm.fusion import Fused
 
     def fused_answers(ask, messages, inputs, answers, cfg, refused=None, on_views=None, frame=None):
@@ -85,7 +85,6 @@ def test_a_one_tile_run_says_the_one_tile(ckpt, geotiff, monkeypatch, capsys):
         return [Fused(box, geometry.decode(box, 96, 64).objects, answers=8) for _ in answers]
 
     monkeypatch.setattr(tta, "fused_answers", fused_answers)
-    assert main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
-                 "--max-new-tokens", "4", "--tta", "dihedral", "--tile", "128", "--overlap", "0"]) == 0
+    assert predict_det(ckpt, geotiff, "--tta", "dihedral", "--tile", "128", "--overlap", "0") == 0
     err = capsys.readouterr().err
     assert "note: the answer of the one tile is fused over 8 --tta views and differs" in err, err

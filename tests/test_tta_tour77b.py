@@ -4,6 +4,7 @@ notes (one list held both) and a --tile run had none; a [ground] answer took a l
 from __future__ import annotations
 
 import pytest
+from test_predict_edges import predict_det
 
 from rsvlm import tta
 
@@ -12,10 +13,7 @@ FUSED = "the answer is fused over 8 --tta views; the plain view's own answer dif
 
 
 def _predict(ckpt, geotiff, *extra):
-    from rsvlm.cli import main
-
-    return main(["predict", "--model", str(ckpt), "--image", str(geotiff), "--task", "det", "--device", "cpu",
-                 "--max-new-tokens", "4", "--tta", "dihedral", *extra])
+    return predict_det(ckpt, geotiff, "--tta", "dihedral", *extra)
 
 
 def test_the_fused_note_comes_after_the_views_own_notes(ckpt, geotiff, monkeypatch, capsys, tmp_path):
