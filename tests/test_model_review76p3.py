@@ -10,15 +10,7 @@ import types
 
 import pytest
 
-
-class _Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-class _Pipe(io.StringIO):
-    def isatty(self) -> bool:
-        return False
+from tests.test_model_tour76b import Pipe, Terminal
 
 
 @pytest.fixture
@@ -59,16 +51,16 @@ def test_a_notebooks_widget_bar_is_still_drawn(made, monkeypatch):
 
     monkeypatch.setitem(sys.modules, "tqdm.notebook", types.SimpleNamespace(tqdm_notebook=recorded))
     monkeypatch.setattr("transformers.utils.logging.tqdm_lib", types.SimpleNamespace(tqdm=Widget))
-    monkeypatch.setattr(sys, "stderr", _Pipe())
+    monkeypatch.setattr(sys, "stderr", Pipe())
     _bar()
     assert kws[-1]["disable"] is None
 
 
 @pytest.mark.parametrize("stderr, file, off", [
-    (_Terminal, _Pipe, True),  # the caller's stream decides, not stderr
-    (_Pipe, _Terminal, None),
-    (_Terminal, None, None),  # file=None: tqdm writes to stderr
-    (_Pipe, None, True),
+    (Terminal, Pipe, True),  # the caller's stream decides, not stderr
+    (Pipe, Terminal, None),
+    (Terminal, None, None),  # file=None: tqdm writes to stderr
+    (Pipe, None, True),
 ])
 def test_the_bars_own_stream_decides(made, monkeypatch, stderr, file, off):
     _, kws = made
@@ -79,17 +71,17 @@ def test_the_bars_own_stream_decides(made, monkeypatch, stderr, file, off):
 
 def test_tqdm_disable_and_a_callers_disable_are_as_before(made, monkeypatch):
     _, kws = made
-    monkeypatch.setattr(sys, "stderr", _Terminal())
+    monkeypatch.setattr(sys, "stderr", Terminal())
     monkeypatch.setenv("TQDM_DISABLE", "1")
     _bar()
     assert kws[-1]["disable"] is True
     monkeypatch.delenv("TQDM_DISABLE")
-    monkeypatch.setattr(sys, "stderr", _Pipe())
+    monkeypatch.setattr(sys, "stderr", Pipe())
     _bar(disable=False)  # the caller's word comes first
     assert kws[-1]["disable"] is False
 
 
-@pytest.mark.parametrize("stream", [_Terminal(), _Pipe(), object(), None, "closed"],
+@pytest.mark.parametrize("stream", [Terminal(), Pipe(), object(), None, "closed"],
                          ids=["terminal", "pipe", "no-isatty", "none", "closed"])
 def test_one_rule_for_rsvlm_bars_and_transformers(made, monkeypatch, stream):
     from rsvlm.progress import is_terminal
@@ -101,4 +93,4 @@ def test_one_rule_for_rsvlm_bars_and_transformers(made, monkeypatch, stream):
     monkeypatch.setattr(sys, "stderr", stream)
     _bar()
     assert (kws[-1]["disable"] is None) is is_terminal(stream)
-    assert is_terminal(stream) is isinstance(stream, _Terminal)
+    assert is_terminal(stream) is isinstance(stream, Terminal)

@@ -10,12 +10,16 @@ import sys
 import pytest
 
 
-class _Terminal(io.StringIO):
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal (test_model_review76p3 imports it too)."""
+
     def isatty(self) -> bool:
         return True
 
 
-class _Pipe(io.StringIO):
+class Pipe(io.StringIO):
+    """A stream that says it is no terminal."""
+
     def isatty(self) -> bool:
         return False
 
@@ -56,7 +60,7 @@ def slow_shard_write(monkeypatch):
     return now
 
 
-@pytest.mark.parametrize("stream, drawn", [(_Terminal, True), (_Pipe, False), (_Writer, False)],
+@pytest.mark.parametrize("stream, drawn", [(Terminal, True), (Pipe, False), (_Writer, False)],
                          ids=["terminal", "pipe", "no-isatty"])
 def test_a_slow_shard_write_draws_its_bar_on_a_terminal_only(tiny_vlm, tmp_path, monkeypatch, slow_shard_write,
                                                               stream, drawn):
