@@ -15,6 +15,7 @@ import sys
 
 from rsvlm import inference as inf
 from rsvlm.answering import is_cut_known
+from rsvlm.io.windows import default_overlap  # one rule with fills.tiling_skips' windows
 from rsvlm.progress import counted
 from rsvlm.tta import FuseConfig
 from rsvlm.tta_text import views_left_out
@@ -22,11 +23,6 @@ from rsvlm.tta_text import views_left_out
 TILE_BATCH = 4  # --batch-size's default: tiles per forward pass with --tile (cli.py's help says it)
 MANY_WINDOWS = 1000  # a scene cut into this many windows or more is told the count before the model loads
 TEXT_TASKS = ("cls", "vqa", "cap", "count", "regcap")  # answered in words: tiled, each tile's answer is tallied
-
-
-def default_overlap(tile: int) -> int:
-    """``--overlap``'s default for ``--tile``: a quarter of it, at most 64 px."""
-    return min(64, tile // 4)
 
 
 def tile_predictor(model, processor, question: str, max_new_tokens: int, answers: list, constrain: bool = True,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rsvlm.io.windows import iter_windows
+from rsvlm.io.windows import default_overlap, iter_windows
 
 FILL_VALUES = (-9999.0, -32768.0, float(np.finfo(np.float32).min))  # GIS fill values no real band holds
 NO_NODATA = "the file declares no nodata"  # the fill notes' ``declares``: one file's words
@@ -337,13 +337,13 @@ def nodata_share_note(valid: np.ndarray | None, tiled: bool = False, scene_size:
 
 def tiling_skips(valid: np.ndarray, scene_size: tuple[int, int], tiles=(512, 256, 128)) -> tuple[int, int, int] | None:
     """(tile, windows skipped, windows) for the largest of ``tiles`` smaller than the scene whose ``rsvlm predict
-    --tile`` windows (``windows.iter_windows``, predict's default overlap: a quarter, at most 64 px) include some
+    --tile`` windows (``windows.iter_windows`` at ``windows.default_overlap``, predict's) include some
     wholly nodata in ``valid`` (h, w), the scene's (``scene_size`` (W, H)) mask or a shrunk read's; None where none
     does. A shrunk mask's windows are scaled to it, so a window is judged on the pixels that read kept."""
     W, H = scene_size
     fy, fx = valid.shape[0] / H, valid.shape[1] / W
     for tile in (t for t in tiles if t < max(W, H)):
-        windows = iter_windows(W, H, tile, min(64, tile // 4))
+        windows = iter_windows(W, H, tile, default_overlap(tile))
         skipped = sum(not valid[int(y * fy):max(int(y * fy) + 1, round((y + h) * fy)),
                                 int(x * fx):max(int(x * fx) + 1, round((x + w) * fx))].any() for x, y, w, h in windows)
         if skipped:

@@ -9,8 +9,14 @@ from rsvlm.io.georef import mask_array, mask_bounds
 
 Window = tuple[int, int, int, int]  # (x0, y0, w, h)
 
-__all__ = ["iter_windows", "n_windows", "window_starts", "even_starts", "shift_object", "set_mask_box", "label_key", "mask_bbox",
+__all__ = ["default_overlap", "iter_windows", "n_windows", "window_starts", "even_starts", "shift_object", "set_mask_box", "label_key", "mask_bbox",
            "touches_inner_edge"]
+
+
+def default_overlap(tile: int) -> int:
+    """``rsvlm predict --tile``'s default ``--overlap``: a quarter of the tile, at most 64 px (``predict_tiles``
+    gives it; ``fills.tiling_skips`` counts the windows it makes)."""
+    return min(64, tile // 4)
 
 
 def even_starts(n: int, tile: int, step: int) -> list[int]:
