@@ -1,0 +1,184 @@
+"""A checker of `data_gen synth`'s records against /work/shared/DESIGN.md's "Instruction record" and "Tasks and tags":
+every field's type, the prompt's `<image>` placeholders and task tag, each task's answer form, and every image the
+record names opened (its size and band count as the record says). Independent of rsvlm's own record reader."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from data_gen.synth.classes import OBJECT_CLASSES, SCENE_CLASSES
+from data_gen.synth.config import SceneConfig, SynthConfig
+from data_gen.synth.run import synthesize
+from rsvlm import geometry
+
+TAGS = ("cls", "vqa", "cap", "count", "det", "ground", "regcap", "seg", "change")  # DESIGN's table, in its order
+MODALITIES = ("optical", "msi", "sar", "ir")
+IMAGE_KEYS = {"path", "modality", "bands", "band_files", "crs", "transform"}  # DESIGN: images[i] "may also carry"
+ANSWER_KINDS = {"det": {"box", "obb"}, "ground": {"box", "obb"}, "seg": {"poly", "mask"}, "change": {"poly", "mask"}}
+EMPTY = {"det": {"None."}, "seg": {"None."}, "change": {"No change."}}  # geometry asked of nothing: these words
+GEOMETRY_TAG = re.compile(r"<(?:ref|box|obb|point|poly|mask|loc_\d+)>")
+N_SCENES = 16
+
+
+@pytest.fixture(scope="module")
+def synth_set(tmp_path_factory) -> tuple[Path, list[dict]]:
+    out = tmp_path_factory.mktemp("synth78")
+    cfg = SynthConfig(scene=replace(SceneConfig(), pairs_fraction=0.5))
+    synthesize(out, N_SCENES, 3, cfg, progress=False, verbose=False)
+    records = [json.loads(line) for split in ("train", "val", "test")
+               for line in (out / f"{split}.jsonl").read_text().splitlines()]
+    return out, records
+
+
+def _image_shape(path: Path) -> tuple[int, int, int]:
+    """(height, width, bands) of a written image, read by PIL (PNG) or tifffile (GeoTIFF), not by rsvlm."""
+    if path.suffix == ".png":
+        with Image.open(path) as im:
+            return im.height, im.width, len(im.getbands())
+    import tifffile
+
+    a = tifffile.imread(path)
+    return (*a.shape, 1) if a.ndim == 2 else a.shape if a.shape[2] <= 16 else (a.shape[1], a.shape[2], a.shape[0])
+
+
+def design_problems(rec: dict, root: Path) -> list[str]:
+    """What in ``rec`` breaks DESIGN.md's record format; empty where nothing does."""
+    bad = []
+    if set(rec) != {"id", "images", "conversations", "task", "meta"}:
+        bad.append(f"keys {sorted(rec)}")
+    if not isinstance(rec.get("id"), str) or not rec["id"]:
+        bad.append("id is no non-empty str")
+    task = rec.get("task")
+    if task not in TAGS:
+        return bad + [f"task {task!r} is no DESIGN tag"]
+    meta = rec.get("meta")
+    if not isinstance(meta, dict) or not isinstance(meta.get("source"), str):
+        return bad + ["meta is no dict with a str source"]
+    w, h = meta.get("width"), meta.get("height")
+    if not (type(w) is int and type(h) is int and w > 0 and h > 0):
+        return bad + [f"meta width/height {w!r}/{h!r} are no positive ints"]
+    images = rec.get("images")
+    if not isinstance(images, list) or not images:
+        return bad + ["images is no non-empty list"]
+    if len(images) != (2 if task == "change" else 1):  # bi-temporal records have two images
+        bad.append(f"{len(images)} images for [{task}]")
+    for im in images:
+        if not isinstance(im, dict) or not set(im) <= IMAGE_KEYS or not isinstance(im.get("path"), str):
+            bad.append(f"image entry {im!r}")
+            continue
+        if im.get("modality") not in MODALITIES:
+            bad.append(f"modality {im.get('modality')!r}")
+        bands = im.get("bands", [])
+        if not isinstance(bands, list) or not all(isinstance(b, str) and b for b in bands):
+            bad.append(f"bands {bands!r} are no list of names")
+        if Path(im["path"]).is_absolute() or not (root / im["path"]).is_file():
+            bad.append(f"image {im['path']} is no file under the set")
+            continue
+        shape = _image_shape(root / im["path"])
+        if shape[:2] != (h, w) or (bands and shape[2] != len(bands)):
+            bad.append(f"image {im['path']} is {shape} (rows, columns, bands), the record says {(h, w, len(bands))}")
+    if len(images) == 2 and [im["path"] for im in images] != sorted(im["path"] for im in images):
+        bad.append("the two images are not in time order (_t0 before _t1)")
+    conv = rec.get("conversations")
+    if (not isinstance(conv, list) or len(conv) < 2 or len(conv) % 2
+            or any(not isinstance(t, dict) or set(t) != {"from", "value"} or not isinstance(t["value"], str)
+                   or not t["value"].strip() for t in conv)
+            or [t["from"] for t in conv] != ["human", "gpt"] * (len(conv) // 2)):
+        return bad + [f"conversations {conv!r} are no human/gpt turns of text"]
+    question, answer = conv[0]["value"], conv[1]["value"]
+    lead = "<image>\n" * len(images) + f"[{task}] "
+    if not question.startswith(lead) or "<image>" in question[len(lead):] + "".join(t["value"] for t in conv[1:]):
+        bad.append(f"prompt {question!r} does not open with {lead!r} alone")
+    return bad + answer_problems(task, question[len(lead):], answer, w, h)
+
+
+def answer_problems(task: str, question: str, answer: str, w: int, h: int) -> list[str]:
+    """Where ``answer`` is not DESIGN's answer form of ``task``."""
+    if task in ANSWER_KINDS:
+        if answer in EMPTY.get(task, ()) or (task == "change" and not GEOMETRY_TAG.search(answer)):
+            return []  # nothing to locate, or a change described in words
+        parsed = geometry.decode(answer, width=w, height=h)
+        kinds = {o["kind"] for o in parsed.objects}
+        bad = [f"[{task}] {p}" for p in parsed.problems]
+        if not parsed.objects or not kinds <= ANSWER_KINDS[task]:
+            bad.append(f"[{task}] answer of {sorted(kinds)}: {answer[:80]!r}")
+        if task in ("det", "ground") and kinds != {"obb" if "Use oriented boxes." in question else "box"}:
+            bad.append(f"[{task}] {sorted(kinds)} for {question!r}")
+        if task in ("det", "seg") and not answer.startswith("<ref>"):  # `<ref>class</ref>` then its geometry
+            bad.append(f"[{task}] answer opens without <ref>: {answer[:40]!r}")
+        labels = {o["label"] for o in parsed.objects}
+        named = [c for c in OBJECT_CLASSES if c in question]  # "Detect every ship.": that class's boxes alone
+        if task == "det" and not (labels <= set(OBJECT_CLASSES) and (len(named) != 1 or labels == set(named))):
+            bad.append(f"[det] labels {sorted(map(str, labels))} for {question!r}")
+        for o in parsed.objects:
+            if o["kind"] == "box" and not (0 <= o["coords"][0] <= o["coords"][2] <= w
+                                           and 0 <= o["coords"][1] <= o["coords"][3] <= h):
+                bad.append(f"[{task}] box {o['coords']} is not x1<=x2, y1<=y2 inside {w}x{h}")
+        return bad
+    if GEOMETRY_TAG.search(answer):
+        return [f"[{task}] text answer holds geometry: {answer[:60]!r}"]
+    if task == "cls" and answer not in SCENE_CLASSES:
+        return [f"[cls] {answer!r} is no scene class"]
+    if task == "count" and not re.fullmatch(r"\d+", answer):
+        return [f"[count] {answer!r} is no integer"]
+    if task == "vqa" and len(answer.split()) > 3:
+        return [f"[vqa] {answer!r} is no word or short phrase"]
+    if task == "cap" and not (answer[0].isupper() and answer.endswith(".")):
+        return [f"[cap] {answer!r} is no sentences"]
+    if task == "regcap" and "<box>" not in question:
+        return [f"[regcap] the question {question!r} gives no box"]
+    return []
+
+
+def test_every_synthetic_record_is_in_designs_format(synth_set):
+    root, records = synth_set
+    assert len(records) >= 100
+    problems = {r.get("id"): p for r in records if (p := design_problems(r, root))}
+    assert not problems, f"{len(problems)} of {len(records)} records: {dict(list(problems.items())[:5])}"
+    assert len({r["id"] for r in records}) == len(records), "ids repeat across the splits"
+
+
+def test_the_default_mix_makes_every_design_tag_on_every_modality(synth_set):
+    _, records = synth_set
+    made = Counter(r["task"] for r in records)
+    assert set(made) == set(TAGS), f"tags never made: {sorted(set(TAGS) - set(made))}"
+    assert {im["modality"] for r in records for im in r["images"]} == set(MODALITIES)
+    asked = [r["conversations"][0]["value"] for r in records if r["task"] in ("det", "ground")]
+    assert any("Use oriented boxes." in q for q in asked) and not all("Use oriented boxes." in q for q in asked)
+
+
+def test_the_checker_finds_what_breaks_the_format(synth_set):
+    """Each kind of break the checker is for, made in a copy of a good record, is found (it can fail)."""
+    root, records = synth_set
+    by_task = {r["task"]: r for r in records}
+
+    def broken(task: str, edit) -> list[str]:
+        rec = json.loads(json.dumps(by_task[task]))
+        edit(rec)
+        return design_problems(rec, root)
+
+    assert not design_problems(by_task["det"], root)
+    assert broken("det", lambda r: r.update(task="detect"))
+    assert broken("det", lambda r: r["meta"].update(width=float(r["meta"]["width"])))
+    assert broken("det", lambda r: r["meta"].update(width=r["meta"]["width"] + 1))  # the image is not that wide
+    assert broken("det", lambda r: r["images"][0].update(modality="rgb"))
+    assert broken("det", lambda r: r["images"][0].update(bands=list("RGBXYZW")))
+    assert broken("det", lambda r: r["conversations"][0].update(value=r["conversations"][0]["value"][8:]))
+    assert broken("det", lambda r: r["conversations"][0].update(value=r["conversations"][0]["value"].replace(
+        "[det]", "[ground]")))
+    assert broken("det", lambda r: r["conversations"][1].update(value="<ref>ship</ref><box><loc_9><loc_1>"))
+    assert broken("det", lambda r: r["conversations"].reverse())
+    assert broken("det", lambda r: r["conversations"][0].update(value="<image>\n[det] Detect every plane."))
+    assert broken("change", lambda r: r["images"].reverse())
+    assert broken("change", lambda r: r["images"].pop())
+    assert broken("count", lambda r: r["conversations"][1].update(value="three"))
+    assert broken("cls", lambda r: r["conversations"][1].update(value="a harbour"))
+    assert broken("ground", lambda r: r["conversations"][1].update(value="<point><loc_1><loc_2></point>"))
+    assert broken("cap", lambda r: r["conversations"][1].update(value="<box><loc_1><loc_2><loc_3><loc_4></box>"))
