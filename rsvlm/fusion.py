@@ -27,8 +27,9 @@ maps their shapes back first). ``fuse`` takes, by what the answers hold:
   is no vote). Longer text (captions) is kept as
   answered: an exact-match vote means nothing there, and no other view is asked.
 
-Labels: each fused shape takes the class most of its views gave, in its most common spelling (one
-that gave none is no vote and joins the others' cluster); shapes no view labelled are written first, so a fused answer never holds
+Labels: each fused shape takes the class most of its views gave (ties: the plain view's), in its most common spelling
+(one that gave none is no vote and joins the others' cluster; views naming one object differently are joined,
+``rsvlm.fusion_labels``); shapes no view labelled are written first, so a fused answer never holds
 an empty ``<ref></ref>``.
 
 Limits: a view whose answer has problems counts as finding nothing, one of another shape kind (``fits``: boxes to a
@@ -51,6 +52,7 @@ import numpy as np
 from rsvlm.answer_text import vote_keys
 from rsvlm.answer_words import label_key, majority_label, says_none
 from rsvlm.fusion_average import SQUARE, average, held_in  # noqa: F401 (SQUARE: importable here)
+from rsvlm.fusion_labels import cluster_label, join_labels
 from rsvlm.fusion_masks import bin_px, fuse_masks, views_needed
 from rsvlm.geometry.shapes import cover, object_ring, signed_area
 from rsvlm.inference import score_digits
@@ -271,7 +273,9 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | N
     label (IoU >= ``cluster_iou``: a view's repeated box) is dropped; clusters of other views that are one
     object drawn a little differently are joined first (``join_near``). A shape with no label joins a
     cluster of any label, which keeps its label (``_same_label``: a view that gave none found the same
-    object, not another). ``size``: as ``fuse_single`` takes it."""
+    object, not another); clusters of other labels that are one object are joined too (``join_labels``), named
+    as most of their labelled views name them, ties by the plain view (``cluster_label``). ``size``: as
+    ``fuse_single`` takes it."""
     reach = _reach(cfg, size)
     items = [(v, o) for v, objs in enumerate(views) for o in objs]
     items.sort(key=lambda t: -float(t[1].get("score", 1.0)))
@@ -292,11 +296,13 @@ def fuse_many(views: list[list[dict]], cfg: FuseConfig, windows: list[tuple] | N
             best.append((v, o))
     clusters = join_near(clusters, cfg, piece=(lambda v, o: False) if windows is None else
                          lambda v, o: cut_by(o, windows[v], *windows[0][2:]))
+    clusters = join_labels(clusters, [average([o for _, o in c]) for c in clusters],
+                           lambda a, b: _iou(a, b, reach), extent, cfg.cluster_iou)
     out = []
     for c in clusters:
         if len(c) < min(cfg.min_views, len(views)):
             continue
-        shape = {**average([o for _, o in c]), "label": majority_label([o for _, o in c])}
+        shape = {**average([o for _, o in c]), "label": cluster_label(c)}
         if any("score" in o for _, o in c):
             seen = len(views) if windows is None else sum(holds(win, shape, *windows[0][2:]) for win in windows)
             # the mean of the scored members only: an unscored shape (``with_scores`` could not align its answer's) counted 1.0

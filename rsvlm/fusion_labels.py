@@ -1,0 +1,65 @@
+"""One object that views named differently (``fuse_many``): the plain view's "ship" and two mirror views' "boat"
+for the same box were two clusters (clustering goes by label), so the fused answer held the object twice, once
+under the minority label. ``join_labels`` joins such clusters; ``cluster_label`` names the joined one.
+
+Limits: two clusters are joined only where no view holds both (a view that drew a "ship" and a "boat" over one
+spot told two objects apart) and their averaged shapes overlap at IoU >= ``cluster_iou``; synonyms are not
+mapped, so the joined object takes one of the labels the views gave, never a third.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from rsvlm.answer_words import label_key
+
+Cluster = list[tuple[int, dict]]  # (view, shape); view 0 is the plain (identity) view
+
+
+def cluster_label(cluster: Cluster) -> str | None:
+    """The class most of ``cluster``'s labelled views gave (``label_key``: case, plural), ties broken by the plain
+    view's (view 0) label, then by the earliest member; in its most common spelling (ties: the earliest). A view
+    that gave no label is no vote (the plain view's "ship" beside seven unlabelled mirror views stays "ship");
+    None where no view gave one."""
+    said = [(v, o["label"]) for v, o in cluster if o.get("label")]
+    if not said:
+        return None
+    keys = [label_key(lab) for _, lab in said]
+    counts = {k: keys.count(k) for k in dict.fromkeys(keys)}
+    top = [k for k, n in counts.items() if n == max(counts.values())]
+    plain = [k for (v, _), k in zip(said, keys) if v == 0 and k in top]
+    best = plain[0] if plain else top[0]
+    spelt = [lab for (_, lab), k in zip(said, keys) if k == best]
+    return max(dict.fromkeys(spelt), key=spelt.count)
+
+
+def join_labels(clusters: list[Cluster], shapes: list[dict], iou: Callable[[dict, dict], float],
+                extent: Callable[[dict], np.ndarray], cluster_iou: float) -> list[Cluster]:
+    """``clusters`` with those of different labels that are one object joined: no view in common and their
+    averaged ``shapes`` (one per cluster) at IoU >= ``cluster_iou`` (best pairs first, ties by the earlier
+    clusters), each joined cluster still at most one shape per view. Unlabelled clusters are left as they are
+    (``fuse_many`` joins them already)."""
+    keys = [{label_key(o["label"]) for _, o in c if o.get("label")} for c in clusters]
+    if len({k for ks in keys for k in ks}) < 2:
+        return clusters
+    ext = np.array([extent(o) for o in shapes]).reshape(-1, 4)  # (K,4)
+    touch = (ext[:, None, :2] <= ext[None, :, 2:]).all(-1) & (ext[None, :, :2] <= ext[:, None, 2:]).all(-1)  # (K,K)
+    pairs = []
+    for i, j in zip(*np.nonzero(np.triu(touch, 1))):
+        if keys[i] and keys[j] and keys[i] != keys[j] and (s := iou(shapes[i], shapes[j])) >= cluster_iou:
+            pairs.append((-s, int(i), int(j)))
+    members = [list(c) for c in clusters]
+    root = list(range(len(clusters)))
+
+    def find(i: int) -> int:
+        while root[i] != i:
+            i = root[i]
+        return i
+
+    for _, i, j in sorted(pairs):
+        i, j = find(i), find(j)
+        if i != j and not {v for v, _ in members[i]} & {v for v, _ in members[j]}:
+            members[i] += members[j]
+            members[j], root[j] = [], i
+    return [c for c in members if c]
