@@ -62,10 +62,8 @@ from data_gen.convert.collar import note_border
 from data_gen.convert.common import (
     ConversionError,
     Output,
-    index_images,
     make_meta,
     make_record,
-    note_unlabelled,
     one_image,
     pick,
 )
@@ -74,6 +72,12 @@ from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.labelread import read_binary_label, read_label
 from data_gen.convert.masknotes import no_class_said, over_nodata
+from data_gen.convert.maskpairs import (
+    LABEL_SUFFIXES,
+    less_suffix,
+    no_suffix_hint,
+    pair_files,
+)
 from data_gen.convert.mostmissing import warn_most_missing
 from data_gen.convert.options import add_max_nodata, check_tiling, int_at_least, tile_size
 from data_gen.convert.text import read_json, text_codec
@@ -86,9 +90,6 @@ from data_gen.tiling import (
     tile_windows,
 )
 from rsvlm.tokens import MODALITIES
-
-LABEL_SUFFIXES = ("_instance_color_RGB", "_response", "_labels", "_label", "_mask", "_gt")
-IMAGE_SUFFIXES = ("_img", "_image", "_sat", "_rgb")  # an image's own suffix (detectree, DeepGlobe: 1_sat.jpg)
 
 # class -> label value; None-valued classes are ignored pixels. Checked against: LoveDA's README
 # (0 no-data, 1 background, 2 building … 7 agriculture); the ISPRS Potsdam legend; for iSAID, the RGB
@@ -294,81 +295,6 @@ def seg_records(out: Output, traced: list[tuple[str, str, list[dict]]], *, rid: 
         out.add(make_record(key, images, [(q, answer)], task, meta))
 
 
-def _less_suffix(stem: str, suffixes) -> str | None:
-    """``stem`` less the first of ``suffixes`` it ends with, in any case (``IMG_1_MASK``: a dataset renamed on
-    Windows was "no label images"); None where it ends with none."""
-    return next((stem[: -len(s)] for s in suffixes if s and stem.lower().endswith(s.lower())), None)
-
-
-def pair_files(images: Path, labels: Path, suffix: str | None, out: Output | None = None,
-               beside: dict | None = None) -> list[tuple[Path | None, Path]]:
-    """(image or None, label) per label file; with ``out``, the images under an ``images`` folder
-    that no label pairs with are counted in the notes as ``images_without_label`` (not an error: a
-    DeepGlobe or LoveDA test split has no masks). An image beside its own label in ``labels`` (HRSID's ``x.jpg`` by
-    ``x_mask.png``, in one folder) is no label: left in ``beside`` ((folder, label stem less its suffix) → the image's
-    name); one not paired as an image is counted in the notes (a label so named is not lost unsaid)."""
-    from data_gen.convert.common import IMAGE_EXTS
-
-    if images.is_file() and labels.is_file():
-        return [(images, labels)]
-    suffixes = [suffix] if suffix else LABEL_SUFFIXES
-    apart: list[Path] = []  # files in --labels read as the image beside their label, not as labels
-    label_files = [labels] if labels.is_file() else sorted(
-        p for p in labels.rglob("*") if p.suffix.lower() in IMAGE_EXTS)
-    if out is not None:  # ._x_mask.png of a zip made on a Mac: unreadable_label
-        label_files = out.drop_macos_metadata(label_files)
-    if labels.is_dir() and images.is_dir() and labels.resolve() == images.resolve():
-        # one folder holds both: its labels are the files whose stem carries a label suffix
-        label_files = [p for p in label_files if _less_suffix(p.stem, suffixes) is not None]
-    else:  # it was a label of no image, a missing_image where --images held the image; in its own folder alone
-        if images.is_dir() and images.resolve().is_relative_to(labels.resolve()):  # --labels ds --images ds/images
-            label_files = [p for p in label_files if not p.resolve().is_relative_to(images.resolve())]
-        labs = {(p.parent, b): p.name for p in label_files if (b := _less_suffix(p.stem, suffixes)) is not None}
-        own = {(d, b + s): (b, name) for (d, b), name in labs.items() for s in ("", *IMAGE_SUFFIXES)}
-        apart = [p for p in label_files if (p.parent, p.stem) in own and _less_suffix(p.stem, suffixes) is None]
-        for p in apart:
-            (beside if beside is not None else {}).setdefault((p.parent, own[p.parent, p.stem][0]), p.name)
-        drop = set(apart)
-        label_files = [p for p in label_files if p not in drop]
-    index = {images.stem: images, images.name: images} if images.is_file() else index_images(images, out)
-    pairs = []
-    for lab in label_files:
-        stem = _less_suffix(lab.stem, suffixes)
-        stem = lab.stem if stem is None else stem
-        img = next((index[k] for k in (stem, *(stem + s for s in IMAGE_SUFFIXES)) if k in index), None)
-        if img is not None and img.resolve() == lab.resolve():
-            img = None
-        pairs.append((img, lab))
-    paired = {img.resolve() for img, _ in pairs if img is not None}
-    if out is not None and (unread := [p for p in apart if p.resolve() not in paired]):  # a label so named: counted
-        out.note("files_in_labels_read_as_images", len(unread), f"{unread[0]}: beside "
-                 f"{own[unread[0].parent, unread[0].stem][1]}, taken for its image, not read as a label")
-    if out is not None and images.is_dir():  # an image no label pairs with was left out unsaid
-        note_unlabelled(out, index, [*label_files, *(img for img, _ in pairs if img is not None)])
-    return pairs
-
-
-def _no_suffix_hint(images: Path, labels: Path, suffix: str | None) -> str:
-    """Where one folder holds the images and labels and no file's stem ends with a label suffix (SIRST's
-    ``Misc_100_pixels0.png`` beside ``Misc_100.png``), the suffixes looked for and ``--label-suffix`` (with the
-    suffix by which one file's stem extends another's, where one does); "" otherwise."""
-    from data_gen.convert.common import IMAGE_EXTS
-
-    if not (labels.is_dir() and images.is_dir() and labels.resolve() == images.resolve()):
-        return ""
-    stems = sorted({p.stem for p in labels.rglob("*") if p.suffix.lower() in IMAGE_EXTS})
-    seen = set(stems)
-    guess = next((b[len(a):] for b in stems for a in (b[:i] for i in range(len(b) - 1, 0, -1) if b[i] == "_")
-                  if a in seen), None)
-    looked = f"--label-suffix {suffix!r}" if suffix else f"one of {', '.join(LABEL_SUFFIXES)} (any case)"
-    known = next((s for s in LABEL_SUFFIXES for st in stems if st.lower().endswith(s.lower())), None) \
-        if suffix else None  # detectree's X_response.tif under --label-suffix _mask: "give --label-suffix", unsaid which
-    return (f": in a folder of images and labels a label's stem ends with {looked}; "
-            + (f"{labels} holds stems ending with {known}, a default label suffix: leave --label-suffix out"
-               if known else "give --label-suffix"
-               + (f" (e.g. --label-suffix {guess}: a stem that is another's plus {guess!r})" if guess else "")))
-
-
 def run(args, out: Output) -> None:
     import numpy as np
 
@@ -377,17 +303,21 @@ def run(args, out: Output) -> None:
     check_tiling(args.tile, args.overlap)
     classes, ignored = load_palette(args)
     rgb = any(isinstance(v, list) for v in classes.values())
-    pairs = pair_files(Path(args.images), Path(args.labels), args.label_suffix, out, beside := {})
+    pairs = pair_files(Path(args.images), Path(args.labels), args.label_suffix, out, beside := {}, twins := {})
     if not pairs:
-        raise ConversionError(f"{args.labels}: no label images" + _no_suffix_hint(Path(args.images), Path(args.labels),
+        raise ConversionError(f"{args.labels}: no label images" + no_suffix_hint(Path(args.images), Path(args.labels),
                                                                                  args.label_suffix))
     no_class: set = set()  # the values of labels holding no class: said where no record comes of any
     missing, read = [], 0  # the images of labels not found; the labels read
     for image, lab in out.bar(pairs, "masks", "label image"):  # one per label, its image found or not
         read += 1
+        if image is None and lab in twins:  # X.png and x.png: which is X_MASK's is not guessed
+            out.skip("image_name_case_ambiguous", str(lab), f"its image could be any of {', '.join(map(str, twins[lab]))}, "
+                     "names differing only in case: rename all but one")
+            continue
         if image is None:
             suffixes = [args.label_suffix] if args.label_suffix else LABEL_SUFFIXES
-            missing.append(f"{(stem := _less_suffix(lab.stem, suffixes) or lab.stem)}.*")
+            missing.append(f"{(stem := less_suffix(lab.stem, suffixes) or lab.stem)}.*")
             near = f"; its image {beside[lab.parent, stem]} lies beside it, in --labels" if (lab.parent, stem) in beside \
                 else ""
             out.missing_image(str(lab), missing[-1], args.images, hint=near)
