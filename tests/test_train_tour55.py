@@ -89,7 +89,7 @@ def test_a_lost_peer_is_one_line_naming_the_launcher_and_where_to_continue(sft_r
     """gloo's "Connection closed by peer" (a rank started by hand died) was a traceback on the others."""
     import rsvlm.train.loop as loop
 
-    def dies(cfg, checked=False, stop=None, shapes=None):
+    def dies(cfg, checked=False, stop=None, shapes=None, scans=None):
         (Path(cfg.out_dir) / "checkpoints" / "step_000002").mkdir(parents=True)
         raise RuntimeError(GLOO_CLOSED)
 
@@ -105,7 +105,7 @@ def test_a_lost_peer_is_one_line_naming_the_launcher_and_where_to_continue(sft_r
     assert "start the job with scripts/launch.py" in err[0] and err[0].endswith(
         f"continue from {out / 'checkpoints' / 'step_000002'} with ckpt.resume=auto"), err
 
-    def bug(cfg, checked=False, stop=None, shapes=None):  # a RuntimeError of our own keeps its traceback
+    def bug(cfg, checked=False, stop=None, shapes=None, scans=None):  # a RuntimeError of our own keeps its traceback
         raise RuntimeError("shape mismatch")
 
     monkeypatch.setenv("TORCHELASTIC_RUN_ID", "none")  # under torchrun, which stops the others itself
@@ -124,11 +124,11 @@ def test_a_verdict_every_rank_reaches_alike_is_said_by_rank_0_only(sft_record, t
     import rsvlm.train.run as run
     from rsvlm.train.batches import no_full_batch
 
-    def short(cfg, checked=False, stop=None, shapes=None):
+    def short(cfg, checked=False, stop=None, shapes=None, scans=None):
         raise no_full_batch("train.jsonl", ["optical"] * 3, 2, 2, grouped=True, weighted=False)
 
     monkeypatch.setattr(loop, "train", short)
-    monkeypatch.setattr(run, "preflight", lambda cfg: None)  # the launch itself is not what is tested
+    monkeypatch.setattr(run, "preflight", lambda cfg, scans=None: None)  # the launch itself is not what is tested
     argv = ["--config", str(recipe(tmp_path)), f"data.train={sft_record}", f"out_dir={tmp_path / 'run'}"]
     monkeypatch.setenv("WORLD_SIZE", "2")
     said = {}
@@ -146,7 +146,7 @@ def test_every_stop_says_where_to_continue_in_one_wording(sft_record, tmp_path, 
     non-finite loss 'resume from X (ckpt.resume=auto)'."""
     import rsvlm.train.loop as loop
 
-    def interrupted(cfg, checked=False, stop=None, shapes=None):
+    def interrupted(cfg, checked=False, stop=None, shapes=None, scans=None):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(loop, "train", interrupted)
@@ -207,7 +207,7 @@ def test_sigterm_before_the_first_step_stops_at_once_with_the_hint(sft_record, t
     """SIGTERM (a scheduler's notice) killed the run without a word; Ctrl-C said where to continue."""
     import rsvlm.train.loop as loop
 
-    def building(cfg, checked=False, stop=None, shapes=None):
+    def building(cfg, checked=False, stop=None, shapes=None, scans=None):
         os.kill(os.getpid(), signal.SIGTERM)  # while the model and data are built
         time.sleep(5)
         raise AssertionError("SIGTERM did not stop the run")

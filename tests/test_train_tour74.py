@@ -53,7 +53,7 @@ def _interrupted(trained: int | None, deferring: bool, saved: str = ""):
     """A stand-in for the LM loop that is sent Ctrl-C: having begun (``deferring``: the loop's SIGTERM handling on)
     and trained ``trained`` steps (None: before the loop set the count), ``saved`` a step folder in out_dir."""
 
-    def train(cfg, checked=False, stop=None, shapes=None):
+    def train(cfg, checked=False, stop=None, shapes=None, scans=None):
         if saved:
             (Path(cfg.out_dir) / "checkpoints" / saved).mkdir(parents=True)
         if deferring:

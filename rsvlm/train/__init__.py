@@ -69,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
                     cfg = load_config(TrainConfig, args.config, args.overrides)
                 if why := empty_recipe(args.config, cfg):  # was "data.train: no training file given"
                     raise ValueError(why)
-                shapes = preflight(cfg)  # its meta LLM, for the build
+                scans: dict = {}  # its checks' transformers-source lookups, for the build (one lookup a key)
+                shapes = preflight(cfg, scans)  # its meta LLM, for the build
             except (ConfigError, ValueError, FileNotFoundError, FileExistsError, PermissionError) as e:
                 if first:  # a DeepSpeed JSON or a data_gen YAML given as the recipe: said what it is
                     print(f"rsvlm train: {config_by(e, args.config, args.overrides)}{e}"
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"[rsvlm.train] note: {note}", file=sys.stderr)  # was: plain torchrun doubled it, unsaid
             from rsvlm.train.loop import train
 
-            train(cfg, checked=True, stop=stop, shapes=shapes)  # preflight ran above
+            train(cfg, checked=True, stop=stop, shapes=shapes, scans=scans)  # preflight ran above
         except SameOnEveryRank as e:  # a verdict every rank reaches alike, with the same words
             from rsvlm.train.inputs import RefusedData
 

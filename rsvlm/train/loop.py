@@ -212,13 +212,13 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     """Run training to ``cfg.max_steps``; returns the summary (also written to out_dir/summary.json).
     ``checked``: ``preflight(cfg)`` has run already (``rsvlm train`` runs it first, for its exit status), and
     ``shapes`` is what it returned (its meta LLM, not built again); ``scans``: the dict of transformers-source
-    lookups its checks filled, for the build (``build_model``). Cannot: share preflight's own lookups yet (it
-    makes its dict inside and returns ``shapes`` alone), so a training start still makes such a lookup twice.
+    lookups its checks filled (``preflight(cfg, scans)``), for the build (``build_model``): one lookup a key.
     ``stop``: SIGTERM's handler (``rsvlm train`` installs it); from the first step on, a SIGTERM on any
     rank stops every rank at the same step boundary, saving a step folder there where ``ckpt.every``
     is set, and raises ``Terminated`` naming it."""
     if not checked:
-        shapes = preflight(cfg)
+        scans = {} if scans is None else scans
+        shapes = preflight(cfg, scans)
     if cfg.objective == "clip":
         from rsvlm.train.clip import train_clip
 

@@ -209,7 +209,7 @@ def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, to
     return torch.distributed.get_rank(), torch.distributed.get_world_size(), device
 
 
-def preflight(cfg: TrainConfig) -> torch.nn.Module | None:
+def preflight(cfg: TrainConfig, scans: dict | None = None) -> torch.nn.Module | None:
     """Every refusal that needs nothing built and nothing written, each naming what to change: the
     config's values (the model section's: ``check_model_config``, and the local model files it names:
     ``check_model_files``), the records files and image roots, ``out_dir``, the
@@ -220,14 +220,16 @@ def preflight(cfg: TrainConfig) -> torch.nn.Module | None:
     them (ValueError, FileNotFoundError, FileExistsError, PermissionError), 1 on a failure once the run has
     started; ``train`` runs it first, unless its caller has (``checked=True``). Returns the LLM its LoRA checks
     built on the meta device (``checks.check_lora_names``; None where they built none), for ``create_model``'s
-    ``shapes``: the training build made it a second time."""
+    ``shapes``: the training build made it a second time. ``scans``: the dict its checks fill with another
+    model's config fields (``llm_files.scanned``); the caller hands the same dict to ``train(scans=)`` so the
+    build does not look them up again (a fresh one where None)."""
     from rsvlm.model.checks import check_lora_names, check_model_config, check_model_files, meta_towers
     from rsvlm.train.config import check_config, expand_home
 
     expand_home(cfg)  # a config's ~ is the home folder, as on the command line
     check_config(cfg)
     clip = cfg.objective == "clip"  # the contrastive loop builds encoders and stems only
-    scans: dict = {}  # another model's config fields, looked up once for the checks below (llm_files.scanned)
+    scans = {} if scans is None else scans  # another model's config fields, looked up once (llm_files.scanned)
     check_model_config(cfg.model, lm=not clip, scans=scans)  # else found while the model is built, once out_dir is written
     check_paths_at_once(cfg)  # several missing: all named at once, else one by one below
     check_model_files(cfg.model, lm=not clip)
