@@ -92,11 +92,17 @@ def design_problems(rec: dict, root: Path) -> list[str]:
                    or not t["value"].strip() for t in conv)
             or [t["from"] for t in conv] != ["human", "gpt"] * (len(conv) // 2)):
         return bad + [f"conversations {conv!r} are no human/gpt turns of text"]
-    question, answer = conv[0]["value"], conv[1]["value"]
-    lead = "<image>\n" * len(images) + f"[{task}] "
-    if not question.startswith(lead) or "<image>" in question[len(lead):] + "".join(t["value"] for t in conv[1:]):
-        bad.append(f"prompt {question!r} does not open with {lead!r} alone")
-    return bad + answer_problems(task, question[len(lead):], answer, w, h)
+    turn_tasks = meta.get("turn_tasks", [task])  # data_gen chat's: each turn's tag its own, the record's the last's
+    if len(turn_tasks) != len(conv) // 2 or turn_tasks[-1] != task:
+        return bad + [f"turn tasks {turn_tasks} for {len(conv) // 2} turns of a [{task}] record"]
+    for i, turn_task in enumerate(turn_tasks):
+        question, answer = conv[2 * i]["value"], conv[2 * i + 1]["value"]
+        lead = "<image>\n" * len(images) * (i == 0) + f"[{turn_task}] "  # the images before the first question
+        if turn_task not in TAGS or not question.startswith(lead) or "<image>" in question[len(lead):] + answer:
+            bad.append(f"turn {i + 1}: {question!r} does not open with {lead!r} alone")
+        else:
+            bad += answer_problems(turn_task, question[len(lead):], answer, w, h)
+    return bad
 
 
 def answer_problems(task: str, question: str, answer: str, w: int, h: int) -> list[str]:
@@ -145,6 +151,19 @@ def test_every_synthetic_record_is_in_designs_format(synth_set):
     assert len({r["id"] for r in records}) == len(records), "ids repeat across the splits"
 
 
+def test_chained_conversations_keep_the_format_turn_by_turn(synth_set, tmp_path):
+    """`data_gen chat`'s multi-turn records: the images before the first question only, each turn's own tag."""
+    from data_gen.__main__ import main
+
+    root, _ = synth_set
+    out = tmp_path / "chat.jsonl"
+    assert main(["chat", "--src", str(root / "train.jsonl"), "--out", str(out), "--no-progress"]) == 0
+    chats = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(chats) >= 10 and all(len(c["conversations"]) >= 4 for c in chats)
+    problems = {c["id"]: p for c in chats if (p := design_problems(c, root))}
+    assert not problems, f"{len(problems)} of {len(chats)} conversations: {dict(list(problems.items())[:3])}"
+
+
 def test_the_default_mix_makes_every_design_tag_on_every_modality(synth_set):
     _, records = synth_set
     made = Counter(r["task"] for r in records)
@@ -176,6 +195,8 @@ def test_the_checker_finds_what_breaks_the_format(synth_set):
     assert broken("det", lambda r: r["conversations"][1].update(value="<ref>ship</ref><box><loc_9><loc_1>"))
     assert broken("det", lambda r: r["conversations"].reverse())
     assert broken("det", lambda r: r["conversations"][0].update(value="<image>\n[det] Detect every plane."))
+    assert broken("det", lambda r: r["conversations"].extend([{"from": "human", "value": "<image>\n[cls] Class?"},
+                                                              {"from": "gpt", "value": "forest"}]))
     assert broken("change", lambda r: r["images"].reverse())
     assert broken("change", lambda r: r["images"].pop())
     assert broken("count", lambda r: r["conversations"][1].update(value="three"))
