@@ -238,11 +238,26 @@ def is_remaining(text: str, start: int, end: int) -> bool:
         or _REMAINS_OF[0].search(head) and _REMAINS_OF[1].match(text, end))
 
 
+# "left" as a verb after its subject's place ("The parked car on the left left the lot.", "Ships in the top right part
+# of the image left."): a thing, a place phrase ending in a side, then "left" ending its clause or taking an object
+# (after "top" or "bottom", as a transposed view says it, only taking one: "on the top left." is a corner)
+_PLACED_SUBJECT = re.compile(r"[A-Za-z'-]+\s+(?:on|in|at|to|from)\s+the\s+(?:(?:far|top|bottom|upper|lower)\s+)?(?:(left|right)|top|bottom)"
+                             r"(?:\s+(?:side|part|half|corner|edge)(?:\s+of\s+the\s+(?:image|scene|picture))?)?\s+$", re.I)
+_LEFT_OBJECT = re.compile(r"\s+(?:the|its|their|this|that|these|those|a|an)\s+"
+                          r"(?!(?:left|right|top|bottom|side|sides|edge|corner|half|part|middle|centre|center)\b)[A-Za-z]", re.I)
+_CLAUSE_END = re.compile(r"\s*(?:$|[.!?;,:)]|(?:and|but|while|then)\b)", re.I)
+
+
 def is_departed(text: str, start: int, end: int) -> bool:
     """Whether "left" at ``text[start:end]`` is a verb, a departure (``_DEPART``): "One ship left.", "Two ships
-    left, one arrived.", "A ship left the dock."; not "the ship on the left", "left of the road", "top left", "Two ships left, one right."."""
+    left, one arrived.", "A ship left the dock.", "The car on the left left the lot." (``_PLACED_SUBJECT``, its
+    sentence may hold other sides); not "the ship on the left", "left of the road", "top left", "Two ships left, one
+    right.". Not read: a subject placed otherwise ("The car by the left gate left."), which stays a side."""
     stops = [m.end() for m in re.finditer(r"[.!?;\n](?!\d)", text[:start])]
     head = text[stops[-1] if stops else 0:start]
+    placed = _PLACED_SUBJECT.search(head)
+    if placed and (_LEFT_OBJECT.match(text, end) or placed.group(1) and _CLAUSE_END.match(text, end)):
+        return True  # "on the top left." is a corner, "on the top left the lot." (a transposed view's) a departure
     after = re.search(r"[.!?;\n](?!\d)", text[end:])
     counted = _DEPART[0].search(head.lstrip())
     words = counted.group(1).lower().split() if counted else ()

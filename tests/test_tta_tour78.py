@@ -44,3 +44,33 @@ def test_cluster_label_ties_go_to_the_plain_view_wherever_it_lies():
     c = [(3, {**BOX, "label": "boat"}), (0, {**BOX, "label": "ship"}), (1, {**BOX, "label": None})]
     assert cluster_label(c) == "ship"
     assert cluster_label([(2, {**BOX, "label": "boat"}), (1, {**BOX, "label": "ship"})]) == "boat"  # no plain: the earliest
+
+
+@pytest.mark.parametrize("text, mirrored", [
+    ("The parked car on the left left the lot.", "The parked car on the right left the lot."),
+    ("The car on the right left.", "The car on the left left."),
+    ("A ship on the far right left the dock and a car arrived.", "A ship on the far left left the dock and a car arrived."),
+    # data_gen's referring place ("in the left part of the image") before its change caption's verb ("left")
+    ("The ship in the left part of the image left.", "The ship in the right part of the image left."),
+    ("Ships in the top left corner left the harbour.", "Ships in the top right corner left the harbour."),
+    # sides that stay sides
+    ("The ship on the left is white.", "The ship on the right is white."),
+    ("The ship on the left left of the pier is white.", "The ship on the right right of the pier is white."),
+    ("The ship on the left, left of the pier.", "The ship on the right, right of the pier."),
+    ("The ship on the left left side is damaged.", "The ship on the right right side is damaged."),
+    ("Two ships left.", "Two ships left."),  # data_gen's change caption: a departure, as before
+    ("Left, left.", "Right, right."),
+])
+def test_only_the_side_of_two_lefts_turns_in_a_mirror(text, mirrored):
+    """"The parked car on the left left the lot." came back from the h view as "… on the right right the lot."."""
+    assert tta.swap_words(text, "h") == mirrored
+    assert tta.swap_words(mirrored, "h", back=True) == text
+
+
+@pytest.mark.parametrize("view", ["t", "th", "tv", "thv"])
+def test_a_departure_after_a_transposed_side_is_kept(view):
+    """A transposed view says the side as "top"/"bottom": "on the top left the lot" still departs."""
+    text = "The parked car on the left left the lot."
+    seen = tta.swap_words(text, view)
+    assert seen.endswith(" left the lot.") and tta.swap_words(seen, view, back=True) == text
+    assert tta.swap_words("The car on the top left.", "h") == "The car on the top right."  # a corner, still a side
