@@ -49,10 +49,10 @@ def test_key_names_in_a_records_texts_are_never_a_second_key(tmp_path, value):
     assert len(recs) == 1 and report.n_skipped == 0
 
 
-def test_a_key_written_with_unicode_escapes_is_not_seen_nor_refused(tmp_path):
+def test_a_key_written_with_unicode_escapes_is_refused_as_given_twice(tmp_path):
     line = f'{{"id": 1, "task": "det", "image": "a.tif", "conversations": {json.dumps(TURNS)}, "\\u0074ask": "vqa"}}'
-    recs, _ = load_records(_file(tmp_path, line))  # the docstring's "not seen": JSON keeps the last, as before
-    assert recs[0]["task"] == "vqa"
+    with pytest.raises(RecordError, match=r":1: field 'task': given twice \('det', then 'vqa'\)"):  # stop 78: seen
+        load_records(_file(tmp_path, line))
 
 
 def test_a_lone_surrogate_in_a_turn_is_refused_naming_the_record_and_counted(tmp_path):

@@ -9,12 +9,10 @@ counts the reason.
 
 from __future__ import annotations
 
-import glob
 import gzip
 import io
 import json
 import re
-import stat
 import zlib
 from collections.abc import Iterator
 from itertools import chain
@@ -25,7 +23,8 @@ from rsvlm.advice import BANDS, MODALITY, MODALITY_ALONE, RECORD_TOO, for_cli
 from rsvlm.data import records_shape
 from rsvlm.data.read_report import ReadReport
 from rsvlm.data.record_fields import georef_problem, id_problem, images_clash, pair_problem
-from rsvlm.data.records_shape import json_line, key_given_twice, long_line_wrapper, one_object, read_head
+from rsvlm.data.records_path import check_records_path, pattern_note, records_in  # noqa: F401 (re-exported)
+from rsvlm.data.records_shape import _Twice, long_line_wrapper, one_object, read_head, record_line
 from rsvlm.geometry import decode
 from rsvlm.geometry.codec import REPAIRED
 from rsvlm.progress import counted, plural
@@ -51,48 +50,6 @@ class RecordError(ValueError):
     def __init__(self, message: str, field_name: str = "record"):
         super().__init__(message)
         self.field = field_name
-
-
-def check_records_path(path: str | Path) -> None:
-    """FileNotFoundError for a records path that is missing, a folder (naming its JSONL files), or a pipe
-    (``/dev/stdin``, ``<(…)``) or other file that is not a regular one, which was 'not found': the records
-    are read more than once (checked, then read; a JSON array's first bytes, then all of it) and their images
-    looked for beside them, which a pipe cannot give. It is not opened (a pipe's open waits for a writer)."""
-    path = Path(path)
-    if path.is_dir():
-        found = [p.name for p in records_in(path)[:3]]
-        raise FileNotFoundError(f"records file {path} is a folder; give a JSONL file in it"
-                                + (f" ({', '.join(found)})" if found else ""))
-    if path.exists() and not path.is_file():
-        what = "a pipe, which reads once" if stat.S_ISFIFO(path.stat().st_mode) else "no regular file (a device?)"
-        raise FileNotFoundError(f"records file {path} is {what}: records are read more than once and their images "
-                                "found beside them; save them to a file first (… > records.jsonl) and give that")
-    if not path.is_file():
-        home = path.expanduser() if str(path).startswith("~") else None  # no shell's: --gt=~/x, a library call
-        raise FileNotFoundError(f"records file not found: {path}" + (
-            f" (~ is not expanded here: give the full path, {home})" if home and home.is_file() else pattern_note(path)))
-
-
-def records_in(path: str | Path) -> list[Path]:
-    """The records files a folder holds (its JSONL files, else its JSON ones; gzip-compressed too, ``.jsonl.gz``, names
-    in any case: a folder of ``train.jsonl.gz`` was said to hold none) or a pattern (not expanded) matches."""
-    if Path(path).is_dir():
-        files = sorted(p for p in Path(path).iterdir() if p.is_file())
-        return [p for p in files if p.name.lower().endswith((".jsonl", ".jsonl.gz"))] or [
-            p for p in files if p.name.lower().endswith((".json", ".json.gz"))]
-    return [Path(p) for p in sorted(glob.glob(str(path))) if Path(p).is_file()]
-
-
-def pattern_note(path: Path) -> str:
-    """" (a pattern is not expanded here …)" for a path holding *, ? or [ (data.train=/d/*.jsonl quoted, or from a
-    config), naming the files it matches; "" for any other."""
-    if not any(c in str(path) for c in "*?["):
-        return ""
-    found = [str(p) for p in records_in(path)]  # records_in's glob, not a second one of its own
-    if not found and not any(c in str(path) for c in "*?"):  # run[1]/t.jsonl: a folder's name, more likely
-        return ""
-    return (" (a pattern is not expanded here: " + (f"it matches {counted(len(found), 'file')}, {', '.join(found[:3])}"
-            f"{', …' if len(found) > 3 else ''}; give one" if found else "it matches no file") + ")")
 
 
 def text_encoding(head: bytes) -> str:
@@ -348,9 +305,13 @@ def _iter_raw(path: Path, arrays: dict | None = None) -> Iterator[tuple[str, str
                     try:
                         if _UNDECODED.search(whole):
                             whole.encode("utf-8", "surrogateescape").decode("utf-8")
-                        data = json.loads(whole)
+                        data = json.loads(whole, object_pairs_hook=(twice := _Twice()).hook)
                     except (json.JSONDecodeError, UnicodeDecodeError) as e:
                         raise RecordError(f"{path}: not valid JSON ({e})") from e
+                    if isinstance(data, list) and twice.first is not None:  # the item holding it is refused, kept so
+                        at = next(i for i, item in enumerate(data) if twice.holds(item))
+                        field, why = twice.said(data[at])
+                        data[at] = RecordError(f"{path}[{at}]: {why}", field)
                     if key is not None and isinstance(data, list):
                         arrays[key] = data
                     yield from ((f"[{i}]", obj) for i, obj in enumerate(data))
@@ -414,10 +375,10 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
                 raise raw
             if isinstance(raw, str):
                 try:
-                    raw, text = json_line(raw), raw
+                    raw, twice = record_line(raw)
                 except ValueError as e:
                     raise RecordError(f"{where}: {e}", "json") from e
-                if twice := key_given_twice(text, raw):  # a second "task" silently written over the first
+                if twice:  # a second "task" (or meta's, or "\u0069d") silently written over the first
                     raise RecordError(f"{where}: {twice[1]}", twice[0])
             rec = normalize_record(raw, where, need_answer, check_geometry)
         except RecordError as e:
