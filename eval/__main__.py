@@ -23,11 +23,16 @@ SCRIPTS = {  # python -m eval.NAME: what it gives
 
 LIBRARY = {  # eval/NAME.py the scripts import: no command line of their own
     "common": "what the scoring scripts share: their options, printed table and scores JSON",
+    "model_args": "usage errors of the scripts that answer a set with a model or write a file, found before the work",
     "answers": "records and answers read into objects in pixels; the modality of a record",
     "inputs": "ground truth and predictions read and paired by id",
+    "pred_file": "a predictions file read: its lines by id, the bad ones and repeated ids counted",
+    "errors": "the scorers' error for input they cannot score (ScoreError)",
+    "gt_skips": "the ids and tasks of the ground-truth records the records reader skipped",
     "pred_bytes": ("a predictions file's bytes a chunk at a time, gzip decompressed as they come (a cut stream read to "
                    "its last line), and its lines"),
     "notes": "the notes a score file carries about its predictions file",
+    "count_notes": "the count lines under a scorer's table, and the note of the ground-truth records it skipped",
     "object_notes": "the notes a score file carries about the objects its predictions give",
     "flags": "what rsvlm eval marks in a prediction row (error, cut, past_context)",
     "regions": "objects as regions: IoUs, masks, how every script reads a prediction's objects",

@@ -173,9 +173,11 @@ def foreign_reference(record: dict) -> None:
     answer = gt_answer(record)
     if other := next((f for f, mark in FORMAT_MARKS.items() if f != "rsvlm" and mark.search(answer)), None):
         raise BadReference(f"reference: {other} geometry", f"record {record['id']!r}: the ground-truth answer holds "
-                           f"{other} geometry ({answer[:80]!r}), which reads as no object: convert the set first "
-                           "(python -m data_gen convert llava rewrites GeoChat's boxes); --format is the predictions' "
-                           "format")
+                           f"{other} geometry ({answer[:80]!r}), which reads as no object: " + (
+                               "convert the set first (python -m data_gen convert llava rewrites GeoChat's boxes)"
+                               if other == "geochat" else "no converter reads Falcon's sets: rewrite it with "
+                               "rsvlm.geometry.encode(eval.foreign.decode_falcon(answer, width, height)[0], width, "
+                               "height)") + "; --format is the predictions' format")
 
 
 def area_reference(record: dict) -> None:

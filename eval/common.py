@@ -58,7 +58,7 @@ from eval.flags import (  # noqa: F401  (re-exported: tests and scripts import t
     is_past_context,
     pred_flags,
 )
-from eval.gt_refusal import GEOCHAT_FORM
+from eval.gt_refusal import all_unscorable  # noqa: F401  (common.all_unscorable, as before)
 from eval.headline import Headline, headline_results  # noqa: F401  (re-exported: the benches use common.X)
 from eval.image_sizes import with_sizes
 from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scripts use them as common.X)
@@ -73,6 +73,11 @@ from eval.inputs import (  # noqa: F401  (re-exported: the scorers and bench scr
     n_unscorable,
     pair,
     record_line,
+)
+from eval.model_args import (  # noqa: F401  (re-exported: bench and scripts use them as common.X)
+    check_model_args,
+    require_at_least_one,
+    require_out_file,
 )
 from eval.notes import (
     bad_gt_note,
@@ -204,60 +209,6 @@ def run(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: lis
     return scores
 
 
-def require_at_least_one(p: argparse.ArgumentParser, a: argparse.Namespace, flags: tuple[str, ...]) -> None:
-    """A usage error (one line, exit 2) for the first of ``flags`` (attributes of ``a``; None is unset)
-    below 1."""
-    for flag in flags:
-        if getattr(a, flag) is not None and getattr(a, flag) < 1:
-            p.error(f"--{flag.replace('_', '-')} {getattr(a, flag)}: give 1 or more")
-
-
-def require_out_file(p: argparse.ArgumentParser, out: str | Path | None,
-                     inputs: dict[str, str | Path | list | None] | None = None) -> None:
-    """A usage error for an ``--out`` that is a folder or in no existing folder, or one of ``inputs`` (``{"data":
-    path}``, a repeated flag's as a list: ``--out`` naming the ``--data`` file replaced the records with the
-    result): found before the work rather than after it."""
-    if not out:
-        return
-    if Path(out).is_dir() or not Path(out).parent.is_dir():
-        p.error(f"--out {out}: give a file in an existing folder")
-    target = Path(out).resolve()
-    for flag, paths in (inputs or {}).items():
-        for path in paths if isinstance(paths, (list, tuple)) else [paths]:
-            if path and Path(path).resolve() == target:
-                p.error(f"--out {out} is the --{flag} file: the result would overwrite it")
-
-
-def check_model_args(p: argparse.ArgumentParser, a: argparse.Namespace,
-                     counts: tuple[str, ...] = ("limit", "batch_size", "max_new_tokens")) -> None:
-    """Usage errors (one line, exit 2) for the arguments of a script that answers a test set with a
-    model (bench/tta.py, det_decoding.py, missing_bands.py): a count below 1, a ``--data`` folder or file
-    that is not there, a ``--model`` folder that is no rsvlm checkpoint."""
-    require_at_least_one(p, a, counts)
-    if Path(a.data).is_dir():  # was "no such file" for a set's folder
-        found = sorted(f.name for f in Path(a.data).glob("*.jsonl"))[:3]
-        p.error(f"--data {a.data}: is a folder; give the JSONL file of its records"
-                + (f" (it holds {', '.join(found)})" if found else ""))
-    if not Path(a.data).is_file():
-        p.error(f"--data {a.data}: no such file")
-    if a.model and not (Path(a.model) / "config.yaml").is_file():
-        p.error(f"--model {a.model}: not an rsvlm checkpoint (no config.yaml)")
-
-
-def all_unscorable(gt: str, tasks: tuple[str, ...], report: ReadReport, whys: list[str]) -> str:
-    """What to do where each record of ``tasks`` read from ``gt`` has an unscorable reference (``whys``: each one's
-    error): convert a GeoChat set first, naming the converter; otherwise the first one's error. Records skipped as
-    malformed (of any task: one not read has none) are counted beside, not called references read."""
-    n, malformed = len(whys), report.n_skipped - n_unscorable(report)
-    why = [k.removeprefix("reference: ") for k in report.skipped if k.startswith("reference: ")]
-    said = f"{gt}: {'the' if n == 1 else f'all {n}' if not malformed else f'the {n}'} {'/'.join(tasks)} " \
-        f"reference{'s' * (n > 1)} read {'is' if n == 1 else 'are'}"  # "all 2 … read" beside a malformed det record
-    beside = f" ({counted(malformed, 'other record')} skipped as malformed)" if malformed else ""
-    if why == ["geochat geometry"]:
-        return f"{said} {GEOCHAT_FORM}{beside}"
-    return f"{said} unscorable ({', '.join(why)}){beside}; first: {whys[0]}"
-
-
 def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline: list[str],
              args: argparse.Namespace, keep: Callable[[dict], bool] | None = None,
              prepare: Callable[[list[Item]], None] | None = None, geometry: bool = True,
@@ -275,7 +226,7 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
             raise
 
     records, other, all_ids = load_gt(args.gt, tasks, keep, geometry, decoded, report := ReadReport(str(args.gt)),
-                                      checked if check else None, skipped := set())  # skipped, their ids read
+                                      checked if check else None, skipped := set(), fields := set())  # ids read
     preds = load_predictions(args.pred)
     check_predictions(args.gt, args.pred, preds)
     answered = sum(i in preds.by_id for i in skipped)  # a bad shape's too: was unscored unsaid
@@ -310,9 +261,11 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores["n_gt_other_tasks"], scores["n_gt_unsized"] = dict(other), unsized  # unsized: left out, named in a note
     scores["n_gt_bad_records"] = report.n_skipped  # malformed or unscorable: skipped, named in a note
     scores["n_gt_bad_references"] = n_unscorable(report)  # of them, the unscorable: their ids are known
-    # of them, a bad shape's and a blind one's (their ids read too); the rest, malformed, of unknown id: all four add up
-    scores["n_gt_bad_shapes"] = len(skipped - report.skipped_ids) - scores["n_gt_bad_references"]
+    # of them, a bad shape's, a blind one's and another bad field's (their ids read too); the rest, of unknown id (no
+    # JSON, a bad id): all five add up
+    scores["n_gt_bad_shapes"] = len(skipped - report.skipped_ids - fields) - scores["n_gt_bad_references"]
     scores["n_gt_bad_blind"] = len(report.skipped_ids)
+    scores["n_gt_bad_fields"] = len(fields)
     scores["n_gt_no_task"] = other["None"]  # no rsvlm task: no script scores them
     scores["n_pred_other_task"] = dict(foreign_tasks(preds, {r["id"] for r in records}))  # scored by their ids
     scores["n_pred_bad_lines"] = preds.n_bad_lines

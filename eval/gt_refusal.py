@@ -4,6 +4,8 @@ a ``ReadReport`` alone: which task a skipped record was of is not known here."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from eval.counts import counted
 from rsvlm.data.read_report import ReadReport
 
@@ -14,6 +16,12 @@ GEOCHAT = "reference: geochat geometry"  # answers.foreign_reference's reason fo
 GEOCHAT_FORM = ("in GeoChat form ({<x1><y1><x2><y2>|<θ>}), which reads as no object: convert the set first (python -m "
                 "data_gen convert llava --src SET --images IMAGES --out OUT rewrites GeoChat's boxes; "
                 "docs/data-convert.md) and score OUT/records.jsonl")
+# Falcon's: no converter reads a Falcon set, so the rewrite a reference needs, in the library's own calls
+FALCON_FORM = ("in Falcon form (<box><x1><y1><x2><y2></box>, plain 0-999 bins), which reads as no object: no data_gen "
+               "converter reads Falcon's sets; rewrite each reference in rsvlm's grammar (<loc_N>) with "
+               "rsvlm.geometry.encode(eval.foreign.decode_falcon(answer, width, height)[0], width, height) and score "
+               "that (--format falcon reads predictions alone)")
+FOREIGN_FORMS = {"reference: geochat geometry": GEOCHAT_FORM, "reference: falcon geometry": FALCON_FORM}  # by reason
 
 
 def too_malformed(report: ReadReport) -> bool:
@@ -25,14 +33,15 @@ def too_malformed(report: ReadReport) -> bool:
 def malformed_refusal(report: ReadReport) -> str:
     """The error of a ground truth ``too_malformed``: the file, the counts by reason, the first record's fault; led by
     the convert command where references are GeoChat's (a GeoChat det set, the common case, opened "the wrong file,
-    or another format?", the command's name alone inside the first record's error), the question left out where
-    the GeoChat references are all the skipped records."""
+    or another format?", the command's name alone inside the first record's error), the rewrite where they are
+    Falcon's (the likelier of the two where both are), the question left out where they are all the skipped records."""
     first = report.examples[0]
     first = (f"{first}: a blind record (its question without the reference answer, as a benchmark's public questions "
              "come) cannot be scored; give --gt the set with its answers (rsvlm eval answers a blind set; its scores "
              "come from the benchmark's own server or answer key)") if first.endswith(BLIND) else first
-    n, total, geochat = report.n_skipped, report.n_ok + report.n_skipped, report.skipped.get(GEOCHAT, 0)
-    lead = f"{report.path}: {counted(geochat, 'reference')} {'is' if geochat == 1 else 'are'} {GEOCHAT_FORM}; " \
+    n, total = report.n_skipped, report.n_ok + report.n_skipped
+    form, geochat = max(((f, report.skipped.get(k, 0)) for k, f in FOREIGN_FORMS.items()), key=lambda x: x[1])
+    lead = f"{report.path}: {counted(geochat, 'reference')} {'is' if geochat == 1 else 'are'} {form}; " \
         if geochat else f"{report.path}: "
     if total == 1:  # its one record's fault, naming the file and line as it is
         return f"{lead}first: {first}" if geochat else first
@@ -44,6 +53,19 @@ def malformed_refusal(report: ReadReport) -> str:
         + (": the wrong file, or another format?" if geochat < n else ".") + f" First: {first}")
 
 
+def task_refusal(path: str, task: str, n_bad: int, ok: Counter, reasons: Counter, first: str) -> str:
+    """The error of a ground truth where ``MALFORMED_SHARE`` or more of one task's own records are skipped (``n_bad``,
+    by reason in ``reasons``; ``ok``: the sound records of the scorer's tasks, by task): the rest were scored as if
+    the task were sound (a captioning set of 10 good cap records and 4 broken regcap ones; 1 det record scored of 4)."""
+    total, rest = n_bad + ok[task], {t: n for t, n in ok.items() if n and t != task}
+    said = f"every one of its {total} {task} records is" if not ok[task] else f"{n_bad} of its {total} {task} records are"
+    scored = (f"the {'/'.join(rest)} records alone would be scored" if not ok[task] else
+              f"scoring the other {ok[task]} would pass them off as the task's score")
+    reasons_said = ", ".join(f"{k}: {v}" for k, v in reasons.most_common())
+    return (f"{path}: {said} skipped ({reasons_said}), {MALFORMED_SHARE:.0%} or more of the task's, where the file as a "
+            f"whole is not: {scored}; mend or remove them (the scorers skip fewer, counted). First: {first}")
+
+
 def n_unscorable(report: ReadReport) -> int:
     """The records ``load_gt``'s ``check`` skipped (``BadReference``, ``reference: …`` reasons), none malformed."""
     return sum(v for k, v in report.skipped.items() if k.startswith("reference: "))
@@ -52,6 +74,20 @@ def n_unscorable(report: ReadReport) -> int:
 def gt_reasons(report: ReadReport) -> str:
     """``invalid JSON: 2, bad field conversations: 1``: the records ``report`` skipped by reason, as its summary."""
     return ", ".join(f"{k}: {v}" for k, v in report.skipped.most_common())
+
+
+def all_unscorable(gt: str, tasks: tuple[str, ...], report: ReadReport, whys: list[str]) -> str:
+    """What to do where each record of ``tasks`` read from ``gt`` has an unscorable reference (``whys``: each one's
+    error): convert a GeoChat set first, naming the converter (a Falcon one's rewrite); otherwise the first one's error. Records skipped as
+    malformed (of any task: one not read has none) are counted beside, not called references read."""
+    n, malformed = len(whys), report.n_skipped - n_unscorable(report)
+    why = [k.removeprefix("reference: ") for k in report.skipped if k.startswith("reference: ")]
+    said = f"{gt}: {'the' if n == 1 else f'all {n}' if not malformed else f'the {n}'} {'/'.join(tasks)} " \
+        f"reference{'s' * (n > 1)} read {'is' if n == 1 else 'are'}"  # "all 2 … read" beside a malformed det record
+    beside = f" ({counted(malformed, 'other record')} skipped as malformed)" if malformed else ""
+    if len(why) == 1 and (form := FOREIGN_FORMS.get(f"reference: {why[0]}")):  # GeoChat's, Falcon's: the way out
+        return f"{said} {form}{beside}"
+    return f"{said} unscorable ({', '.join(why)}){beside}; first: {whys[0]}"
 
 
 if __name__ == "__main__":  # python -m eval.gt_refusal: no command line; say so, and which scripts have one

@@ -1,5 +1,5 @@
 """Reading the scoring scripts' two inputs and pairing them: ground-truth instruction records
-and a predictions file, matched by id.
+and a predictions file (read by ``eval.pred_file``), matched by id.
 
 A malformed ground-truth record is skipped and counted as ``rsvlm eval`` skips it, a file half malformed or more
 refused, a repeated id refused (``ScoreError`` naming the file, the line); predictions are read leniently, their bad
@@ -9,10 +9,7 @@ lines and repeated ids counted, never fatal.
 from __future__ import annotations
 
 import ast
-import codecs
 import contextlib
-import itertools
-import json
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -20,31 +17,29 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from eval.counts import counted
+from eval.errors import ScoreError
 from eval.gt_refusal import (  # noqa: F401  (eval.inputs.NAME, as before the split)
     BLIND,
     MALFORMED_SHARE,
     gt_reasons,
     malformed_refusal,
     n_unscorable,
+    task_refusal,
     too_malformed,
 )
-from rsvlm.data import records_shape
-from rsvlm.data.read_report import ReadReport
-from rsvlm.data.records import (
-    GZIP_ERRORS,
-    LINE_END,
-    REENCODE,
-    UTF16_BOMS,
-    RecordError,
-    json_line,
-    open_bytes,
-    text_encoding,
+from eval.pred_file import (  # noqa: F401  (eval.inputs.NAME, as before the split: the scorers and tests use them)
+    Parsed,
+    PredictionFile,
+    _read_text,
+    _text_lines,
+    check_predictions,
+    foreign_tasks,
+    load_predictions,
 )
+from rsvlm.data.read_report import ReadReport
+from rsvlm.data.records import GZIP_ERRORS, REENCODE, RecordError, open_bytes
+from rsvlm.data.records_shape import json_line
 from rsvlm.geometry.codec import REPAIRED
-
-
-class ScoreError(ValueError):
-    """Input that cannot be scored; the message names the file, line or record."""
 
 
 class BadReference(ScoreError):
@@ -75,23 +70,6 @@ class Item:
         return self.record["id"]
 
 
-@dataclass
-class PredictionFile:
-    by_id: dict[str, tuple[int, dict]]  # id -> (line order, prediction)
-    n_bad_lines: int = 0
-    n_question_ids: int = 0  # lines without an "id", matched by their "question_id"
-    n_text_answers: int = 0  # lines without an "answer" (or "objects"), scored on their "text"
-    repeats: Counter = field(default_factory=Counter)  # id -> later lines that repeat it, in the order first repeated
-    differing: list[str] = field(default_factory=list)  # repeated ids whose later line answers otherwise
-    bad_examples: list[str] = field(default_factory=list)
-    json_array: bool = False  # the file is one JSON array of predictions, not JSONL
-
-    @property
-    def n_duplicates(self) -> int:
-        """Lines that repeat an id already read, every task's."""
-        return sum(self.repeats.values())
-
-
 CROSSING_OBB = "has crossing edges"  # rsvlm.geometry.decode's problem of an <obb> whose corners are out of order
 
 
@@ -107,25 +85,31 @@ def crossing_obb_advice(refusal: str) -> str:
 def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], bool] | None = None, geometry: bool = True,
             decoded: dict | None = None, report: ReadReport | None = None,
             check: Callable[[dict], object] | None = None, skipped: set[str] | None = None,
-            ) -> tuple[list[dict], Counter, set[str]]:
+            malformed: set[str] | None = None) -> tuple[list[dict], Counter, set[str]]:
     """Records of ``tasks`` (and passing ``keep``) from a ground-truth file, a count of the
     others by task (``"change (not kept)"`` for a record of ``tasks`` that ``keep`` refused), and
     the ids of every record in the file.
 
     A malformed record (not JSON, a bad field, a blind one) is skipped and counted in ``report`` (pass one in to read
     it after: ``bad_gt_note`` says it), as ``rsvlm eval`` skips it; a file with ``MALFORMED_SHARE`` of its records or
-    more malformed raises ``MalformedGT`` naming the file (``ScoreError`` where it holds predictions). The turns' shapes
+    more malformed raises ``MalformedGT`` naming the file (``ScoreError`` where it holds predictions), and so does one
+    where that share of one of ``tasks``' own records is (``task_refusal``: a broken task beside sound ones was scored
+    on what was left), unless none of ``tasks`` is left at all (the scorer's "no records" error says it). The turns' shapes
     are checked (``records.check_shapes``: each decoded in full, half the reading's time) in the records of ``tasks``
     alone, and in none where ``geometry=False`` (a scorer that reads no shapes: vqa, classification, captioning); a
     bad one is skipped as a malformed one. The check decodes a checked record's reference answer at its ``meta`` size
     and keeps it in ``decoded`` by id where given (``_check_keeping_reference``): the scorer reads it from there, not
     decoding it twice. ``check`` (a kept record of ``tasks``) raises ``BadReference`` for a reference the scorer cannot
     score: skipped and counted as a malformed record is (``reference: …`` reasons), the file refused by the same share.
-    ``skipped`` (where given) gets the ids of the skipped records whose id was read: those two kinds, and the blind
-    ones the records reader skipped (``ReadReport.skipped_ids``); not another malformed record's, its id unkept."""
+    ``skipped`` (where given) gets the ids of the skipped records whose id was read: those two kinds, the blind ones
+    and those of another bad field (``eval.gt_skips``: the file read again where there are such), which
+    ``malformed`` (where given) gets alone; not the id of a record whose JSON or id is what is wrong."""
+    from eval.gt_skips import id_read_skips, reader_skips
     from rsvlm.data.records import read_records
 
-    kept, other, records = [], Counter(), []
+    kept, other, records, own = [], Counter(), [], Counter()
+    ok, bad, whys = Counter(), Counter(), {t: Counter() for t in tasks}  # of tasks' own records, by task
+    firsts: dict[str, str] = {}
     ids, report = set(), report if report is not None else ReadReport(str(path))
     try:
         for rec in read_records(path, strict=False, report=report, check_geometry=False):  # or gzip-compressed
@@ -142,20 +126,44 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
                 if skipped is not None:
                     skipped.add(rec["id"])
                 if isinstance(e, BadReference):  # one "." reference refused the whole file
-                    report.drop(e.reason, f"{report.at[1]}{report.at[2]}: {e}")
+                    reason, said = e.reason, f"{report.at[1]}{report.at[2]}: {e}"
                 else:  # as rsvlm eval skips it (its check_geometry)
-                    report.drop(f"bad field {e.field}", crossing_obb_advice(str(e)) if CROSSING_OBB in str(e) else str(e))
+                    reason, said = f"bad field {e.field}", crossing_obb_advice(str(e)) if CROSSING_OBB in str(e) else str(e)
+                own[reason] += 1
+                n_said = len(report.examples)
+                report.drop(reason, said)
+                said = report.examples[-1] if len(report.examples) > n_said else said  # at its line
+                if wanted:
+                    bad[rec["task"]] += 1
+                    whys[rec["task"]][reason] += 1
+                    firsts.setdefault(rec["task"], said)
                 continue
+            ok[rec["task"]] += wanted
             records.append(rec)
     except RecordError as e:  # the whole file's fault (a cut JSON array, bytes that are no UTF-8 in one)
         _refuse_other_file(path, str(e))
         raise
     ids |= report.skipped_ids  # a blind record's: its prediction is unscored with it, not "of no record"
+    if id_read_skips(report, own):  # a bad field's: read again, the ids and tasks (was "names no record")
+        found = reader_skips(path, ids | {r["id"] for r in records})
+        ids |= set(found.task)
+        if malformed is not None:
+            malformed |= set(found.task) - report.skipped_ids
+        for rid, task in found.task.items():
+            if task in tasks:  # keep is not asked: a filter of sound records
+                bad[task] += 1
+                whys[task][found.why[rid][0]] += 1
+                firsts.setdefault(task, found.why[rid][1])
+        if skipped is not None:
+            skipped |= set(found.task)
     if skipped is not None:
         skipped |= report.skipped_ids
     if too_malformed(report):
         _refuse_other_file(path, report.examples[0])
         raise MalformedGT(malformed_refusal(report))
+    if sum(ok.values()) and (t := next((t for t in tasks if bad[t] and bad[t] >= MALFORMED_SHARE * (ok[t] + bad[t])),
+                                       None)):  # a task's own records broken beside sound ones: was scored on the rest
+        raise MalformedGT(task_refusal(str(path), t, bad[t], ok, whys[t], firsts[t]))
     if report.duplicates:  # which line: was the id alone, in a file of thousands
         raise ScoreError(f"{path}: duplicate record id {report.first_duplicate} ({counted(report.duplicates, 'repeated id')}); "
                          "predictions are matched to records by id: give each record its own")
@@ -205,239 +213,6 @@ def _check_keeping_reference(rec: dict, where: str, decoded: dict | None) -> Non
     if decoded is not None:
         decoded[rec["id"]] = dec
 
-
-def load_predictions(path: str | Path) -> PredictionFile:
-    """Predictions by id, from JSONL (or one JSON array of such objects, ``json_array``), plain or
-    gzip-compressed; a line without an ``id`` is matched by its
-    ``question_id`` (the key LLaVA's and GeoChat's eval scripts write), one without an ``answer`` (or
-    ``objects``) is scored on its ``text`` (LLaVA's ``model_vqa``). Bad lines (not JSON, no id) and repeated
-    ids are counted, never fatal: the records they were meant for are then scored as missing (first
-    prediction of an id wins; the ids whose later lines answer otherwise are listed in ``differing``). A file
-    that is one JSON object without an id (an ``{id: answer}`` mapping) raises ScoreError saying what to do."""
-    path = Path(path)
-    if path.exists() and not path.is_file() and not path.is_dir():  # --pred <(jq …), /dev/stdin: read once, whole
-        return _read_predictions(path)
-    if not path.is_file():
-        from rsvlm.predictions import answer_files
-
-        parts = "" if path.is_dir() else ", ".join(f.name for f in answer_files(path))
-        raise ScoreError(f"predictions file {'is a folder' if path.is_dir() else 'not found'}: {path}" + (
-            f" (rank parts beside it, {parts}: rsvlm eval on several processes has not merged them, a process still "
-            "running or stopped; run it again with the same --out, on any number of processes, to merge)"
-            if parts else "; give the answers file that rsvlm eval --data GT.jsonl --out PRED.jsonl wrote" if not
-            path.is_dir() else "; give the JSONL file in it"))
-    return _read_predictions(path)
-
-
-def _read_predictions(path: Path) -> PredictionFile:
-    """``load_predictions`` of ``path``, read once (``pred_bytes.ByteStream``: a pipe too, gzip decompressed as it
-    comes) and a line at a time: a UTF-8 file whose first line is a JSON object holds a line's text, not the
-    file's. Read whole (as the old reader read every file: the bytes, then the text) where it cannot be one line at a
-    time: UTF-16 (its BOM), or a first line that is no JSON object alone (a JSON array, a pretty-printed document)."""
-    from eval.pred_bytes import (
-        ByteLines,
-        ByteStream,
-        first_line_at,
-        object_line,
-        other_pack,
-        unmarked_utf16,
-        whole_bytes,
-    )
-
-    stream, head = ByteStream(path), bytearray()  # bytearray: a first line of 64 chunks is no quadratic copy
-    for chunk in stream:  # enough to tell the first line: a JSON object alone, or a whole document
-        head += chunk
-        if (head[:2] in UTF16_BOMS or (b"\n" in chunk or b"\r" in chunk) and first_line_at(head) is not None
-                or len(head) > records_shape.LINE_CAP):  # a chunk without a line end ends no line: not scanned again
-            break
-    other_pack(path, head)
-    unmarked_utf16(path, head)
-    found = None if head[:2] in UTF16_BOMS else first_line_at(head)
-    if (obj := object_line(found[0]) if found else None) is None:
-        return _read_text(path, *whole_bytes(path, stream, bytes(head)))
-    out = PredictionFile(by_id={})
-    if "\ufffd" in found[0]:  # bytes that may be no UTF-8: ByteLines decodes the line again, and says where
-        first_obj = _parse(path, lines := ByteLines(path, head, stream), None, out)
-    else:  # the first line read once (was decoded twice, parsed twice: a 60 MB line peaked at 300 MiB, now 184)
-        lines = ByteLines(path, head, stream, skip=found[2])
-        number, head, found = found[1], None, None  # let go: ByteLines holds what follows the line alone
-        first_obj = _parse(path, itertools.chain([(f"{number}", Parsed(obj))], lines), None, out)
-    if stream.note:
-        out.bad_examples.insert(0, stream.note)
-    if out.n_bad_lines == 1 and lines.n_lines == 1 and isinstance(first_obj, dict):  # a one-line {id: answer} mapping
-        _refuse_object(path, first_obj)
-    return out
-
-
-@dataclass
-class Parsed:
-    """A line ``_read_predictions`` read as JSON already (the first): ``_parse`` takes ``obj`` as it is."""
-
-    obj: dict
-
-
-def _refuse_object(path: Path, whole: dict) -> None:
-    """ScoreError where ``whole``, all the file held, is one JSON object without an id: a mapping, a score file."""
-    from eval.pred_bytes import whole_kind
-
-    if not {"id", "question_id"} & set(whole):
-        raise ScoreError(f"{path} is one JSON object, not JSONL: predictions are one {{id, task, answer}} object a line"
-                         + ("; an {id: answer} mapping becomes that with jq -c 'to_entries[] | {id: .key, answer: "
-                            ".value}'" if whole and all(isinstance(v, str) for v in whole.values()) else
-                            "; it is rsvlm predict's --out, one image's answer: answer a test set with rsvlm eval "
-                            "--data TEST.jsonl --out PRED.jsonl" if {"answer", "prompt", "task"} <= set(whole) else
-                            f"; it is {kind}" if (kind := whole_kind(path, whole)) else ""))
-
-
-def _parse(path: Path, entries, array: list | None, out: PredictionFile, noted: int = 0):
-    """Each of ``entries`` (``(where, line)``, or of a JSON ``array`` ``(where, item)``) read into ``out``: a
-    prediction by its id, or a bad line counted (the first 5 said, after ``noted`` notes); the first JSON value read (of a line that is one), or None."""
-    from eval.pred_bytes import dota_kind
-
-    differing: set[str] = set()
-    first_bad, first_obj = None, None  # the first unreadable line: a DOTA-style text file's, where none is read
-    for where, entry in entries:
-        try:
-            if array is None and not isinstance(entry, Parsed) and len(entry) > (cap := records_shape.LINE_CAP):  # the records' cap: a line of GB not parsed
-                raise ValueError(f"a line of {len(entry):,} characters, over the {cap:,} ({cap / 2**20:g} M) a prediction "
-                                 "may take: no prediction (an image inlined as text? a file with no line ends?)")
-            obj = entry if array is not None else entry.obj if isinstance(entry, Parsed) else _json_or_nul(entry)
-            first_obj = obj if first_obj is None else first_obj
-            if isinstance(obj, dict) and "id" not in obj and "question_id" in obj:  # LLaVA's, GeoChat's eval scripts
-                obj = {**obj, "id": obj["question_id"]}
-                out.n_question_ids += 1
-            if isinstance(obj, dict) and "answer" not in obj and "objects" not in obj and isinstance(obj.get("text"), str):
-                obj = {**obj, "answer": obj["text"]}  # LLaVA's model_vqa: {"question_id", "prompt", "text", ...}
-                out.n_text_answers += 1
-            if isinstance(obj, dict) and "id" not in obj and "image_id" in obj and ("bbox" in obj or "segmentation" in obj):
-                raise ValueError("not an object with an 'id': a COCO results file's detection (image_id, category_id, "
-                                 "bbox or segmentation), one a line? predictions are one line a record: {\"id\": its "
-                                 "id, \"objects\": [{\"kind\": \"box\", \"coords\": [x1, y1, x2, y2], \"label\", "
-                                 "\"score\"}, …]}, corners where COCO's bbox is [x, y, width, height] (docs/eval.md)")
-            if not isinstance(obj, dict) or "id" not in obj:  # which JSON it is, what keys it has: was this alone
-                raise ValueError("not an object with an 'id' (" + (
-                    f"its keys: {', '.join(list(map(str, obj))[:6])}" if isinstance(obj, dict) and obj else
-                    f"a JSON {_JSON_KINDS.get(type(obj), 'value')}, where a prediction is one {{\"id\", \"task\", "
-                    "\"answer\"} object a line") + ")")
-            if not isinstance(obj["id"], (str, int)) or isinstance(obj["id"], bool):  # null read as the id "None"
-                raise ValueError(f"'id' is {json.dumps(obj['id'])[:40]}, not a string")
-        except ValueError as e:
-            out.n_bad_lines += 1
-            first_bad = first_bad if out.n_bad_lines > 1 else entry
-            cut = array is None and where.endswith("$") and str(e).startswith(
-                "not valid JSON")  # a run killed while writing its last answer
-            if len(out.bad_examples) < 5 + noted or cut:  # json_line's "cut short? (… written \\n)" fits no killed run
-                said = str(e).partition("; the line ends inside it")[0] if cut else str(e)
-                out.bad_examples.append(f"{path}:{where.rstrip('$')}: {said}" + (
-                    "; the last line, without its line end: cut short, a run killed while writing it? (rerun "
-                    "`rsvlm eval` with the same --out: it resumes)" if cut else ""))
-            continue
-        pid = str(obj["id"])
-        if pid in out.by_id:
-            out.repeats[pid] += 1
-            first = out.by_id[pid][1]
-            if any(first.get(k) != obj.get(k) for k in ("answer", "objects")) and pid not in differing:
-                differing.add(pid)  # a set beside the list: the list's `in` made two appended runs' file quadratic
-                out.differing.append(pid)
-            continue
-        out.by_id[pid] = (len(out.by_id), obj)
-    if not out.by_id and isinstance(first_bad, str) and (kind := dota_kind(first_bad)):
-        raise ScoreError(f"{path} is {kind} (its first line: {first_bad.strip()[:80]!r}), not JSONL: predictions are "
-                         "one {id, task, answer} object a line, with \"objects\" in pixels where given (docs/eval.md)")
-    return first_obj
-
-
-def _read_text(path: Path, data: bytes, cut_note: str | None) -> PredictionFile:
-    """``load_predictions`` of the whole bytes ``data`` (``cut_note``: what a gzip cut lost): UTF-16 by its BOM
-    (PowerShell's `>`), one JSON array or object, or text whose first line is no JSON object."""
-    out = PredictionFile(by_id={}, bad_examples=[cut_note] if cut_note else [])
-    try:
-        text = data.decode(enc := text_encoding(data))  # the records' rule: UTF-16 by its BOM, a UTF-8 BOM dropped
-    except UnicodeDecodeError as e:
-        try:  # a last line a kill cut inside a character was the whole file refused: read up to it, and told below
-            text = codecs.getincrementaldecoder(enc)().decode(data)  # not final: strict but for the cut character
-        except UnicodeDecodeError:
-            raise ScoreError(f"{path}: not {'UTF-16' if e.encoding.startswith('utf-16') else 'UTF-8'} text ({e.reason} at "
-                             f"byte {e.start}); predictions are JSONL") from None
-    del data  # the bytes: the text alone is read from here
-    whole = _whole_json(text)
-    if isinstance(whole, dict):
-        _refuse_object(path, whole)
-    array = whole if isinstance(whole, list) else None
-    if array is not None:  # a JSON array of predictions (LLaVA's own answers files are such): each item a line
-        out.json_array = True
-    _parse(path, [(f"item {i}", obj) for i, obj in enumerate(array)] if array is not None else _text_lines(text),
-           array, out, bool(cut_note))
-    return out
-
-
-_JSON_KINDS = {list: "array", str: "string", int: "number", float: "number", bool: "true or false",
-               type(None): "null", dict: "object without keys"}
-
-
-def _json_or_nul(line: str):
-    """``json_line`` of ``line``, its error saying where the line holds NUL bytes (what a crash or a full disk leaves
-    in a file being written: was "Invalid control character" or "Expecting value" alone)."""
-    try:
-        return json_line(line)
-    except ValueError as e:
-        if (at := line.find("\0")) < 0:
-            raise
-        raise ValueError(f"{e}; it holds {counted(line.count(chr(0)), 'NUL byte')} (\\x00), the first at column "
-                         f"{at + 1}: a file a crash or a full disk left zeros in? (the prediction there is lost)") from None
-
-
-def _text_lines(text: str):
-    """``(number, line)`` of each line of ``text`` that is not blank, one at a time, the number ending in ``$`` for
-    a last line without its line end (a run killed while writing it). Not splitlines(): U+2028 in a string; a bare
-    CR (an old Mac's line end) can be no JSON string's."""
-    start, n = 0, 0
-    for n, m in enumerate(LINE_END.finditer(text), 1):
-        if not _BLANK.fullmatch(text, start, m.start()):
-            yield f"{n}", text[start:m.start()]
-        start = m.end()
-    if start < len(text) and not _BLANK.fullmatch(text, start):
-        yield f"{n + 1}$", text[start:]
-
-
-_BLANK = re.compile(r"\s*")
-
-
-def check_predictions(gt: str | Path, pred: str | Path, preds: PredictionFile) -> None:
-    """ScoreError where ``pred`` is no predictions file: the ``gt`` file itself, or a records file (every
-    line a record with ``conversations``, none with an ``answer`` or ``objects``), whose records were
-    scored as unparseable answers, every one."""
-    rows = [p for _, p in preds.by_id.values()]
-    same = Path(pred).resolve() == Path(gt).resolve()
-    if same or rows and all("conversations" in p and "answer" not in p and "objects" not in p for p in rows):
-        raise ScoreError(f"--pred {pred} {'is the --gt file' if same else 'holds records (conversations), not predictions'}"
-                         f": give the predictions ({{id, task, answer}} lines; rsvlm eval --data {gt} --out PRED.jsonl "
-                         "writes them)")
-
-
-def foreign_tasks(preds: PredictionFile, ids: set[str]) -> Counter:
-    """How many predictions for ``ids`` (the records scored) name a task that is no rsvlm task
-    (``rsvlm.tokens.TASKS``, read by ``tokens.task_name`` as records are: any case, a tag's brackets read past), by
-    that task; one without a ``task``, ``null``, blank or ``chat`` (the records' word for untagged) names none (other tools write none; was tallied under ``""``). They are scored
-    against the record of their id: another tool's name for the task ("referring"), or another benchmark's
-    answers under ids that repeat these."""
-    from rsvlm.tokens import TASKS, task_name
-
-    named = ((str(p.get("task")), pid) for pid, (_, p) in preds.by_id.items() if p.get("task") is not None)
-    return Counter(task[:40] for task, pid in named if pid in ids and task_name(task) not in (*TASKS, "", "chat"))
-
-
-def _whole_json(text: str):
-    """``text`` read as one JSON object or array (a mapping of ids, a score file, LLaVA's answers, pretty-printed),
-    where it is one: its lines were each unreadable, and every record missing; None otherwise (JSONL of several
-    lines)."""
-    if (text := text.lstrip())[:1] not in ("{", "["):
-        return None
-    if text[0] == "{" and ((end := LINE_END.search(text)) and end.start() or len(text)) > records_shape.LINE_CAP:
-        return None  # a first line over the records' cap: refused as a JSONL line, not parsed whole
-    with contextlib.suppress(ValueError):
-        return json.loads(text)
-    return None
 
 
 def pair(records: list[dict], preds: PredictionFile, decoded: dict | None = None) -> list[Item]:

@@ -2,7 +2,7 @@
 looks like another test set's or another tool's answers, what ``rsvlm eval`` flagged (errors, cut
 answers, answers past the LLM's context, unmerged rank parts), why answers could not be read; and the lines
 under the printed table (``count_notes``); the run stamp beside the predictions (``read_run``), the ground-truth
-records left out (``bad_gt_note``, ``unknown_note``). Those about the objects the predictions give: ``eval.object_notes``.
+records left out (``unknown_note``; ``bad_gt_note`` and the count lines are ``eval.count_notes``'s). Those about the objects the predictions give: ``eval.object_notes``.
 Each is a sentence a reader can act on; none changes a score."""
 
 from __future__ import annotations
@@ -15,10 +15,16 @@ from collections import Counter
 from pathlib import Path
 
 from eval.answers import FORMAT_MARKS, UNPARSEABLE, gt_answer, modality, not_text, number_text, pred_objects
+from eval.count_notes import (  # noqa: F401  (eval.notes.NAME, as before the split: tests use them)
+    bad_gt_note,
+    change_left,
+    count_notes,
+    scripts_for,
+)
 from eval.counts import counted, their
 from eval.flags import is_cut, is_errored, is_past_context
 from eval.image_sizes import image_root, size_note
-from eval.inputs import BLIND, Item, PredictionFile, ScoreError, gt_reasons, load_predictions, n_unscorable
+from eval.inputs import Item, PredictionFile, ScoreError, load_predictions
 from eval.object_notes import (
     normalised_objects_note,
     objects_answer_note,
@@ -27,7 +33,6 @@ from eval.object_notes import (
     unread_coordinates_note,
     worded_answers_note,
 )
-from eval.tags import TAGS
 from rsvlm import tokens
 from rsvlm.run_stamp import stamp_note
 
@@ -65,7 +70,8 @@ def prediction_notes(items: list[Item], preds: PredictionFile, records: list[dic
     scored = {it.id for it in items}  # once: built in the comprehension's test, it was built anew for every id
     if differing := [i for i in preds.differing if i in scored]:
         notes.append(f"{counted(len(differing), 'id')} repeated with another answer than {their(len(differing))} first line's, which "
-                     f"is the one scored (first: {differing[0]}); two runs' answers in one file?")
+                     f"is the one scored (first: {differing[0]}); two runs' answers in one file? (a location one bin or "
+                     "pixel apart is the same answer)")
     if note := unmerged_note(args.pred, [it for it in items if it.pred is None]):
         notes.append(note)
     if note := normalised_objects_note(items) or outside_objects_note(items):
@@ -324,87 +330,6 @@ def read_run(pred: str | Path, n_missing: int = 1) -> tuple[dict | None, str | N
         notes.append(f"{counted(n, 'answer')} in {pred.name} {'was' if n == 1 else 'were'} there before {side.name} was written (an older rsvlm "
                      "eval, or another tool): which model and options gave those is not recorded")
     return run, "; ".join(notes) or None
-
-
-def bad_gt_note(report, answered: int = 0, read: int = 0) -> str | None:
-    """The note of the malformed ground-truth records a scorer skipped (``report``: ``load_gt``'s ``ReadReport``;
-    ``n_gt_bad_records``), in ``rsvlm eval``'s words (``ReadReport.summary``), the first three named by file and line;
-    None where none was. A blind record (no reference answer) ``rsvlm eval`` answers: said so where one is named.
-    ``answered``: the predictions given for the ``read`` records skipped with their ids read (unscorable references,
-    bad shapes, blind ones), left unscored with them."""
-    if not (n := report.n_skipped):
-        return None
-    more = f" (and {n - 3} more)" if n > 3 else ""
-    refs = n_unscorable(report)  # load_gt's check's: rsvlm eval answers them
-    how = ("as rsvlm eval skips a malformed record (but for a blind one, its question without the answer, which rsvlm "
-           "eval answers and no scorer can score)") if any(e.endswith(BLIND) for e in report.examples) else \
-        f"as rsvlm eval skips {their(n - refs, 'it/them')}"
-    if refs:  # rsvlm eval answers these: their references are what no answer could be scored against
-        unscorable = f"as no answer could be scored against {their(refs, 'its reference/their references')}"
-        how = unscorable if refs == n else f"{n - refs} {how}, {refs} {unscorable}"
-    # their ids are the ground truth's (no "names no record"): was unscored without a word
-    nor = f", nor {counted(answered, 'prediction')} given for " + (
-        their(read, "it/them") if read == n else their(refs, "the unscorable one/the unscorable ones") if read == refs
-        else f"the {read} whose ids were read")
-    return (f"{report.path}: {counted(report.n_ok, 'record')} read, {n} skipped ({gt_reasons(report)}), {how}: not "
-            f"scored (n_gt_bad_records){nor if answered else ''}: " + "; ".join(report.examples[:3]) + more)
-
-
-def count_notes(scores: dict) -> list[str]:
-    """The lines under the printed table that the score file keeps as counts (``n_pred_bad_lines``, …), each with
-    the first id of it where the score file names one (``first_ids``)."""
-    first = scores.get("first_ids") or {}
-    missing = (scores.get("n_missing") or 0) < (scores.get("n_records") or 0)  # every one: a note says so
-    # a malformed record's id is not read: its prediction is counted here, unsaid; an unscorable reference's is, and a
-    # bad shape's and a blind one's (n_gt_bad_shapes, n_gt_bad_blind: 0 in an older score file, where they were "not known")
-    read = sum(scores.get(k) or 0 for k in ("n_gt_bad_references", "n_gt_bad_shapes", "n_gt_bad_blind"))
-    bad = (scores.get("n_gt_bad_records") or 0) - read
-    of = f" of the {scores['n_gt_bad_records']} in n_gt_bad_records" if read else " n_gt_bad_records"
-    unread = (f" as read (the ids of its {counted(bad, 'malformed record')} skipped,{of}, are not known: "
-              "some may be theirs)") if bad > 0 else ""
-    out = [f"{counted(n, noun, verbs)} {what}" + (f"; first: {first[key]}" if key in first else "")
-           for key, noun, verbs, what in (
-        ("n_missing", "record", "has/have", "no prediction, scored as wrong" if missing else None),
-        ("n_pred_bad_lines", "line", "", "of the predictions file unreadable"),
-        ("n_pred_duplicate_ids", "prediction", "repeats/repeat", "an id (the first one counts)"),
-        ("n_pred_not_in_gt", "prediction", "names/name", f"no record of the ground truth{unread}")) if what and (n := scores.get(key))]
-    other = scores.get("n_pred_other_task") or {}
-    # "detection" in eval.detection: the script's name, no other benchmark's answers (said apart in a mix with one)
-    ours = {k: n for k, n in other.items() if tokens.task_name(k) == scores.get("task")}
-    if ours:
-        tags = [t for t, script in TAGS.items() if script == scores.get("task")]
-        out.append(f"{counted(sum(ours.values()), 'prediction', 'names/name')} {their(sum(ours.values()))} task as this script is named ({ours}), not by "
-                   f"its rsvlm tag ({'/'.join(tags)}, as rsvlm eval writes it); {their(sum(ours.values()), 'it is/they are')} "
-                   f"scored as any prediction is, against the record of {their(sum(ours.values()))} id")
-    if rest := {k: n for k, n in other.items() if k not in ours}:
-        out.append(f"{counted(sum(rest.values()), 'prediction', 'names/name')} a task that is no rsvlm task ({rest}); {their(sum(rest.values()), 'it is/they are')} "
-                   f"scored against the record of {their(sum(rest.values()))} id: another tool's name for the task, or another benchmark's "
-                   "answers under ids that repeat these?")
-    if n := (scores.get("n_gt_other_tasks") or {}).get("change (not kept)"):  # counted in the file, unsaid
-        out.append(change_left(n, scores.get("task")))
-    if n := scores.get("n_gt_no_task"):
-        out.append(f"{counted(n, 'ground-truth record', 'has/have')} no task (no \"task\" field, no tag such as [vqa] opening the "
-                   f"question) and {'is' if n == 1 else 'are'} scored by no script")
-    return out
-
-
-def scripts_for(other: dict) -> str:
-    """``"; score them with python -m eval.detection"``, naming the script of each rsvlm task of ``other`` (a set's
-    records by task, none of the script's own): the error said what it found, not which script scores it; "" where
-    none is (records of no task, a change map left to eval.change: said apart)."""
-    from rsvlm.tokens import TASKS
-
-    found = {TAGS.get(t, t): None for t in other if t in TASKS}  # not "None", "change (not kept)"
-    return f"; score them with {', '.join(f'python -m eval.{s}' for s in found)}" if found else ""
-
-
-def change_left(n: int, task: str | None) -> str:
-    """What is said of the ``n`` change records that the ``task`` script (change or captioning) leaves to the other:
-    in a note, or in the error where they are all its records of the task."""
-    return f"{counted(n, 'change record')} of the ground truth {'is' if n == 1 else 'are'} not scored here (n_gt_other_tasks): " + (
-        f"{their(n)} reference is in words, no change map: eval.captioning scores {their(n, 'it/them')}, or --all-maps scores every "
-        "change record as a map" if task == "change" else
-        f"{their(n, 'it asks/they ask')} for or {their(n, 'gives/give')} a change map: eval.change scores {their(n, 'it/them')}")
 
 
 if __name__ == "__main__":  # python -m eval.notes: no command line; say so, and which scripts have one

@@ -1,0 +1,54 @@
+"""Usage errors of the scripts that answer a test set with a model or write a file (bench/, scripts/,
+``eval.loc_error``): a count below 1, an ``--out`` that would overwrite an input, a ``--data`` folder, a ``--model``
+that is no checkpoint; found before the work rather than after it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def require_at_least_one(p: argparse.ArgumentParser, a: argparse.Namespace, flags: tuple[str, ...]) -> None:
+    """A usage error (one line, exit 2) for the first of ``flags`` (attributes of ``a``; None is unset)
+    below 1."""
+    for flag in flags:
+        if getattr(a, flag) is not None and getattr(a, flag) < 1:
+            p.error(f"--{flag.replace('_', '-')} {getattr(a, flag)}: give 1 or more")
+
+
+def require_out_file(p: argparse.ArgumentParser, out: str | Path | None,
+                     inputs: dict[str, str | Path | list | None] | None = None) -> None:
+    """A usage error for an ``--out`` that is a folder or in no existing folder, or one of ``inputs`` (``{"data":
+    path}``, a repeated flag's as a list: ``--out`` naming the ``--data`` file replaced the records with the
+    result): found before the work rather than after it."""
+    if not out:
+        return
+    if Path(out).is_dir() or not Path(out).parent.is_dir():
+        p.error(f"--out {out}: give a file in an existing folder")
+    target = Path(out).resolve()
+    for flag, paths in (inputs or {}).items():
+        for path in paths if isinstance(paths, (list, tuple)) else [paths]:
+            if path and Path(path).resolve() == target:
+                p.error(f"--out {out} is the --{flag} file: the result would overwrite it")
+
+
+def check_model_args(p: argparse.ArgumentParser, a: argparse.Namespace,
+                     counts: tuple[str, ...] = ("limit", "batch_size", "max_new_tokens")) -> None:
+    """Usage errors (one line, exit 2) for the arguments of a script that answers a test set with a
+    model (bench/tta.py, det_decoding.py, missing_bands.py): a count below 1, a ``--data`` folder or file
+    that is not there, a ``--model`` folder that is no rsvlm checkpoint."""
+    require_at_least_one(p, a, counts)
+    if Path(a.data).is_dir():  # was "no such file" for a set's folder
+        found = sorted(f.name for f in Path(a.data).glob("*.jsonl"))[:3]
+        p.error(f"--data {a.data}: is a folder; give the JSONL file of its records"
+                + (f" (it holds {', '.join(found)})" if found else ""))
+    if not Path(a.data).is_file():
+        p.error(f"--data {a.data}: no such file")
+    if a.model and not (Path(a.model) / "config.yaml").is_file():
+        p.error(f"--model {a.model}: not an rsvlm checkpoint (no config.yaml)")
+
+
+if __name__ == "__main__":  # python -m eval.model_args: no command line; say so, and which scripts have one
+    from eval.__main__ import library_main
+
+    raise SystemExit(library_main("model_args"))
