@@ -224,21 +224,47 @@ def scanned(key: str, scans: dict | None) -> list[str]:
 
 def other_models_field(key: str) -> list[str]:
     """The model types (folders of ``transformers/models``) whose configuration module defines ``key`` as a field:
-    a class attribute or ``__init__`` argument (``    key: int = …``, ``    key=…``) or ``self.key = …``, found in
-    the modules' source text, so no model is imported (transformers 5.23: ~530 modules, 4 MB, read per call: 60 ms warm, 1.3 s from a cold disk).
-    Cannot: tell a field from a local variable of the same name in such a module, or see a key only a nested
-    dict reads (``rope_parameters``' ``original_max_position_embeddings``, a field of phi3's config alone)."""
+    a class attribute (``    key: int = …``), a class's ``__init__`` argument or ``self.key = …``. The modules'
+    source text is searched (no model is imported: transformers 5.23, ~530 modules, 4 MB, 60 ms warm, 1.3 s from a
+    cold disk) and those holding such a line are parsed (``_defines``: 0.1-0.3 s more, 0.32 s for ``image_size``'s 115),
+    so a local variable, a call's keyword or a docstring's ``Args:`` line is no field (the text alone took 195 names
+    no config defines for fields, in 959 places).
+    Cannot: see a key only a nested dict reads (``rope_parameters``' ``original_max_position_embeddings``, a field of
+    phi3's config alone)."""
     import re
 
     import transformers
 
-    field = re.compile(rf"^[ \t]+(?:self\.)?{re.escape(key)}[ \t]*[:=]", re.M)
+    line = re.compile(rf"^[ \t]+(?:self\.)?{re.escape(key)}[ \t]*[:=]", re.M)
     found = []
     for path in sorted((Path(transformers.__file__).parent / "models").glob("*/configuration_*.py")):
-        with contextlib.suppress(OSError, UnicodeDecodeError):
-            if key in (text := path.read_text(encoding="utf-8")) and field.search(text):
+        with contextlib.suppress(OSError, UnicodeDecodeError, SyntaxError, ValueError):
+            if key in (text := path.read_text(encoding="utf-8")) and line.search(text) and _defines(text, key):
                 found.append(path.parent.name)
     return sorted(set(found))
+
+
+def _defines(source: str, key: str) -> bool:
+    """Whether Python ``source`` defines ``key`` as a field: a class body's (annotated) assignment, an argument of a
+    class's ``__init__``, an assignment to ``self.key``, or ``kwargs.pop("key", …)`` (a legacy key read)."""
+    import ast
+
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and node.attr == key and isinstance(node.ctx, ast.Store) and (
+                isinstance(node.value, ast.Name) and node.value.id == "self"):
+            return True
+        if (isinstance(node, ast.Call) and isinstance(f := node.func, ast.Attribute) and f.attr in ("pop", "get")
+                and isinstance(f.value, ast.Name) and f.value.id == "kwargs" and node.args
+                and isinstance(node.args[0], ast.Constant) and node.args[0].value == key):  # a legacy key read
+            return True
+        for st in node.body if isinstance(node, ast.ClassDef) else []:
+            targets = [st.target] if isinstance(st, ast.AnnAssign) else st.targets if isinstance(st, ast.Assign) else []
+            if any(isinstance(t, ast.Name) and t.id == key for t in targets):
+                return True
+            if isinstance(st, ast.FunctionDef) and st.name == "__init__" and key in {
+                    a.arg for a in st.args.posonlyargs + st.args.args + st.args.kwonlyargs}:
+                return True
+    return False
 
 
 def check_model_type(model_type, where: str = "llm.config") -> None:

@@ -1,0 +1,103 @@
+"""Tour 78 (area A): ``HFConfigError.key`` survives pickling (pinned); a bf16 full save of a LoRA model named back at its
+bf16 base loads in float32; the transformers-source scan takes no local variable for another model's field."""
+
+import pickle
+
+import pytest
+import torch
+from conftest import REPO
+
+
+def test_an_hf_config_errors_key_survives_pickling():
+    """Stop 77 listed ``key`` as lost when pickled (a rank or worker sending the error on). It is not:
+    BaseException's pickling rebuilds from ``args`` (the message; ``key`` defaults) and then restores the instance
+    ``__dict__``, ``key`` and notes with it. Pinned, so a ``key`` moved into ``__slots__`` or made required fails here."""
+    from rsvlm.model.llm_files import HFConfigError
+
+    error = HFConfigError("llm.config.hidden_sise is not a LlamaConfig field", "llm.config.hidden_sise")
+    error.add_note("a note")
+    back = pickle.loads(pickle.dumps(error))
+    assert type(back) is HFConfigError and str(back) == str(error)
+    assert back.key == "llm.config.hidden_sise" and back.__notes__ == ["a note"]
+
+
+def _lora_save_of(base_dtype, save_dtype, tmp_path):
+    """(checkpoint, base): configs/model/tiny.yaml on a saved Llama base (``base_dtype``, byte tokenizer without
+    rsvlm's tokens, so ``llm.base_vocab`` is recorded), the model cast to ``save_dtype`` and saved (``llm/`` kept)."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from rsvlm.config import load_config
+    from rsvlm.model import VLMConfig, create_model
+    from rsvlm.model.llm import byte_tokenizer
+
+    base, ckpt, tok = tmp_path / "base", tmp_path / "ckpt", byte_tokenizer()
+    torch.manual_seed(0)
+    LlamaForCausalLM(LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                                 num_attention_heads=4, num_key_value_heads=2)).to(base_dtype).save_pretrained(base)
+    tok.save_pretrained(base)
+    cfg = load_config(VLMConfig, REPO / "configs/model/tiny.yaml", [f"llm.name_or_path={base}", "llm.config=null"])
+    create_model(cfg)[0].to(save_dtype).save_pretrained(ckpt)
+    assert (ckpt / "llm").is_dir() and "base_vocab: 260" in (ckpt / "config.yaml").read_text()
+    return ckpt, base
+
+
+@pytest.mark.parametrize("base_dtype", [torch.bfloat16, torch.float32])
+def test_a_bf16_lora_save_named_back_at_its_base_loads_in_float32(tmp_path, base_dtype):
+    """Was refused ('lm_head.weight holds other values'): the float32 build draws rsvlm's token rows unrounded,
+    the bf16 save holds them rounded; rounded to bf16 they are the save's, so this is the model saved (a CPU user
+    loads float32: no bf16 matmul speed there)."""
+    from rsvlm.model.checkpoint import load_pretrained
+
+    ckpt, base = _lora_save_of(base_dtype, torch.bfloat16, tmp_path)
+    model, _ = load_pretrained(ckpt, dtype="float32", overrides=[f"llm.name_or_path={base}"])
+    assert model.llm.get_input_embeddings().weight.dtype == torch.float32
+
+
+def test_a_base_of_other_values_is_still_refused_when_the_save_is_narrower(tmp_path):
+    """The rounding rule compares in the stored dtype: a base changed beyond bf16's rounding is another model."""
+    from safetensors.torch import load_file, save_file
+
+    from rsvlm.model.checkpoint import load_pretrained
+
+    ckpt, base = _lora_save_of(torch.float32, torch.bfloat16, tmp_path)
+    sd = load_file(str(base / "model.safetensors"))
+    sd["model.norm.weight"] = sd["model.norm.weight"] + 0.25
+    save_file(sd, str(base / "model.safetensors"), metadata={"format": "pt"})
+    with pytest.raises(ValueError, match=r"model\.norm\.weight holds other values than .*llm/model\.safetensors"):
+        load_pretrained(ckpt, dtype="float32", overrides=[f"llm.name_or_path={base}"])
+
+
+def test_same_values_rounds_only_a_wider_build_to_the_stored_dtype():
+    from rsvlm.model.own_llm import _same_values
+
+    built = torch.tensor([1.0001, 2.0])  # float32; bf16 rounds 1.0001 to 1.0
+    assert _same_values(built.bfloat16(), built)  # stored narrower: the build rounded is the save
+    assert _same_values(built, built.bfloat16())  # built narrower: compared in the built dtype, as before
+    assert not _same_values(torch.tensor([1.0, 2.5]).bfloat16(), built)
+
+
+@pytest.mark.parametrize("key", ["i", "Args", "config_dict", "rope_parameters_factor", "legacy_vision_config"])
+def test_the_source_scan_takes_no_local_variable_or_docstring_line_for_a_field(key):
+    """The text alone took 195 such names for another model's fields (transformers 5.23): ``config_dict = …`` in a
+    method body, ``    Args:`` in a docstring."""
+    from rsvlm.model.llm_files import other_models_field
+
+    assert other_models_field(key) == []
+
+
+@pytest.mark.parametrize("key, model", [("moe_intermediate_size", "qwen2_moe"), ("original_max_position_embeddings",
+                                                                                  "phi3"), ("hidden_sizes", "resnet")])
+def test_the_source_scan_still_finds_a_class_field(key, model):
+    from rsvlm.model.llm_files import other_models_field
+
+    assert model in other_models_field(key)
+
+
+def test_defines_reads_a_field_an_init_argument_self_and_a_legacy_kwargs_pop():
+    from rsvlm.model.llm_files import _defines
+
+    source = ('class C:\n    """\n    Args:\n        a: one\n    """\n    a: int = 1\n\n'
+              '    def __init__(self, b=2, **kwargs):\n        c = 3\n        self.d = c\n'
+              '        e = kwargs.pop("e", None)\n        f = other.pop("f")\n')
+    assert [k for k in "abcdef" if _defines(source, k)] == ["a", "b", "d", "e"]
+    assert not _defines(source, "Args")
