@@ -312,7 +312,7 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
 
         say(f"note: {no_view_note(*seen['first'], tta, frame='tile window')} (the first tile's reason; no view was asked of any of the "
             f"{counted(len(tiles), 'tile')})", label)
-    tile_run_notes(tiles, args, model, say)
+    tile_run_notes(tiles, args, model, say, label)
     if differs := seen.get("differs"):  # untiled predict says it of its answer (predict.fused_note); tiled said nothing
         most, fewest, k, n = max(differs), min(differs), len(differs), len(tiles)
         views = f"{most if most == fewest else f'{fewest} to {most}'} --tta views"
@@ -320,7 +320,7 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
                  else f"{k} of {counted(n, 'tile')}")  # not "1 of 1 tile", "all 2 tiles"
         say(f"note: the answer of {which} is fused over {views} and differs from its plain view's own (--tta none gives it)"
             if k == 1 else f"note: the answers of {which} are fused over {views} and differ from their plain view's own "
-            "(--tta none gives those)")
+            "(--tta none gives those)", label)
     empty = None if stopped else all_nodata_tiles(result, image.path)  # once: predict refuses the run with it
     if args.task in TEXT_TASKS:  # words are not merged: they were only in --out, if given (no tile: not "0 objects")
         result["answer"] = tile_answers(tiles) + _skipped(merger.n_nodata)
@@ -351,33 +351,34 @@ def shapes_line(result: dict, n_kept: int, n_low: int, n_on_nodata: int, min_sco
     return line + _skipped(result["nodata_tiles"])
 
 
-def tile_run_notes(tiles: list[dict], args, model, say) -> None:
+def tile_run_notes(tiles: list[dict], args, model, say, label: str | None = None) -> None:
     """Say how many tile answers were cut, not fused over the views, fused without some, voted out by the
-    views, or past the LLM's context (each marked in ``--out``'s ``"tiles"``)."""
+    views, or past the LLM's context (each marked in ``--out``'s ``"tiles"``), each about ``label`` (the scene's, as
+    run_scene's other notes name it: "[scene.tif] note: …")."""
     n = len(tiles)
     n_cut = sum(bool(t.get("cut")) for t in tiles)  # under the grammar a cut answer reads as a whole one
     n_known = sum(bool(t.get("cut_known")) for t in tiles)  # "may be cut" only of those not known to be
     for k, known in ((n_known, True), (n_cut - n_known, False)):
         if k:
             note = inf.cut_note(args.max_new_tokens, f"{k} of {counted(n, 'tile answer')}", many=k != 1, known=known)
-            say(f"note: {note}" + (f" (\"{'cut_known' if known else 'cut'}\" in --out's tiles)" if args.out else ""))
+            say(f"note: {note}" + (f" (\"{'cut_known' if known else 'cut'}\" in --out's tiles)" if args.out else ""), label)
     if notes := [t["note"] for t in tiles if "note" in t]:
-        say(f"note: {len(notes)} of {counted(n, 'tile')} not fused over the views (first: {notes[0]})")
+        say(f"note: {len(notes)} of {counted(n, 'tile')} not fused over the views (first: {notes[0]})", label)
     if notes := [t["tta_note"] for t in tiles if views_left_out(t.get("tta_note"), t.get("tta_left_out"))]:  # not one only of repairs
         say(f"note: {len(notes)} of {counted(n, 'tile')} fused without some view answers (\"tta_note\" in "
-            f"--out's tiles; first: {notes[0]})")
+            f"--out's tiles; first: {notes[0]})", label)
     if notes := [t["tta_voted_out"] for t in tiles if "tta_voted_out" in t]:  # their shapes gone with no word
         say(f"note: {len(notes)} of {counted(n, 'tile')} answered \"None.\" in place of {'its' if len(notes) == 1 else 'their'} plain answer's shapes (\"tta_voted_out\" "
-            f"in --out's tiles; first: {notes[0]})")
+            f"in --out's tiles; first: {notes[0]})", label)
     if worded := [t["worded"] for t in tiles if "worded" in t]:  # --det-by-class: the scene's objects lack them
         say(f"note: {len(worded)} of {counted(n, 'tile')} had class answers in words with no shape, left out of the joined "
-            f"answer (\"worded\" in --out's tiles; first: {', '.join(map(repr, worded[0]))})")
+            f"answer (\"worded\" in --out's tiles; first: {', '.join(map(repr, worded[0]))})", label)
     if notes := [t["tta_unasked"] for t in tiles if "tta_unasked" in t]:
         say(f"note: {len(notes)} of {counted(n, 'tile')} {'was' if len(notes) == 1 else 'were'} not asked some views (\"tta_unasked\" in --out's tiles; first: "
-            f"{notes[0]})")
+            f"{notes[0]})", label)
     if n_past := sum(bool(t.get("past_context")) for t in tiles):
         only = sum(bool(t.get("past_views")) for t in tiles)  # the tile's own answer was inside
         it = "it" if only == 1 else "them"
         say(f"warning: {inf.context_note(n_past, n, inf.context_of(model))}"
             + (f" ({only} of them only in view answers fused into {it}, named in \"past_views\")" if only else "")
-            + (f"; {'it is' if n_past == 1 else 'they are'} marked \"past_context\": true in --out's tiles" if args.out else ""))
+            + (f"; {'it is' if n_past == 1 else 'they are'} marked \"past_context\": true in --out's tiles" if args.out else ""), label)

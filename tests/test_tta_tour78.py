@@ -74,3 +74,24 @@ def test_a_departure_after_a_transposed_side_is_kept(view):
     seen = tta.swap_words(text, view)
     assert seen.endswith(" left the lot.") and tta.swap_words(seen, view, back=True) == text
     assert tta.swap_words("The car on the top left.", "h") == "The car on the top right."  # a corner, still a side
+
+
+def test_a_tiled_fused_note_names_its_scene(ckpt, geotiff, monkeypatch, capsys):
+    """The tiled "fused … differs" note and the tile counts' notes were said as "rsvlm predict: note: …" where
+    the scene's other notes read "[scene.tif] note: …": in a log of several runs, no word of which scene."""
+    from test_predict_edges import predict_det
+
+    from rsvlm import geometry
+    from rsvlm.fusion import Fused
+
+    def fused_answers(ask, messages, inputs, answers, cfg, refused=None, on_views=None, frame=None):
+        on_views(("h",))
+        box = "<box><loc_10><loc_10><loc_500><loc_500></box>"
+        return [Fused(box, geometry.decode(box, 96, 64).objects, answers=8, note="v: empty", left_out=1)
+                for _ in answers]
+
+    monkeypatch.setattr(tta, "fused_answers", fused_answers)
+    assert predict_det(ckpt, geotiff, "--tta", "dihedral", "--tile", "128", "--overlap", "0") == 0
+    lines = capsys.readouterr().err.splitlines()
+    fused = [ln for ln in lines if "fused over 8 --tta views and differs" in ln or "fused without some view" in ln]
+    assert len(fused) == 2 and all(ln.startswith(f"[{geotiff.name}] note: ") for ln in fused), lines
