@@ -20,6 +20,7 @@ import time
 from rsvlm import inference as inf
 from rsvlm import tables
 from rsvlm.advice import for_cli, pixel_box_hint
+from rsvlm.answer_shown import shown
 from rsvlm.answering import context_cap, is_fused, worded_note
 from rsvlm.chat_commands import Commands
 from rsvlm.closed_pipes import stdout_to_null
@@ -62,7 +63,8 @@ class ChatREPL:
         return self.commands.add_image(img)
 
     def say(self, text: str = "") -> None:
-        print(text, file=self.out, flush=True)
+        """``text`` printed, its control characters escaped (``shown``: a byte answer's ESC, BEL)."""
+        print(shown(text), file=self.out, flush=True)
 
     def fail(self, text: str) -> None:
         """``text`` said (an ``error:``, a usage line) where the line being handled did nothing it asked."""
@@ -118,7 +120,7 @@ class ChatREPL:
 
         def stream(piece: str) -> None:
             pieces.append(piece)
-            self.out.write(piece)
+            self.out.write(shown(piece))
             self.out.flush()
 
         try:

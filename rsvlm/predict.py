@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from rsvlm import inference as inf
 from rsvlm import out_paths, tables
 from rsvlm.advice import for_cli
+from rsvlm.answer_shown import shown
 from rsvlm.answering import context_cap, is_cut_known, is_fused, worded_note
 from rsvlm.closed_pipes import readers_may_close
 from rsvlm.io.nodata_objects import ValidityMap, dropped_note, nodata_note, on_nodata
@@ -146,7 +147,7 @@ class Said:
             return
         self.lines.append(line)
         if not printed:
-            print(line if about else f"rsvlm predict: {line}", file=sys.stderr)
+            print(shown(line if about else f"rsvlm predict: {line}"), file=sys.stderr)  # kept raw for --out
 
 
 def main(args) -> int:
@@ -366,7 +367,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
         result = inf.locate(text, images[-1], scores)
         result["cut"], result["cut_known"] = cut, is_cut_known(answer)  # as --tile's tiles say it
         result["past_context"] = inf.is_past_context(answer)
-        print(text)
+        print(shown(text))  # a byte answer's ESC or BEL not sent to the terminal; --out keeps it raw
         for note in notes + fused:  # the cut one too, the answer's or a view's, and past the context (ask)
             say(note if note.startswith("warning: ") else f"note: {note}")
     kept, dropped = above_min_score(result["objects"], args.min_score)
@@ -378,7 +379,7 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     n_low = len(result["objects"]) - len(kept)  # below --min-score
     if counted := args.tile and result["answer"] is None:  # shapes: the objects written, not those merged before
         result["answer"] = shapes_line(result, len(kept) - n_left, n_low, n_left, args.min_score)  # the filters
-        print(result["answer"])
+        print(shown(result["answer"]))
     if n and drop:  # left out of --out, --geojson and --vis alike
         say(dropped_note(n), labels[-1])
     elif n and not args.tile:  # kept: the tiled merger said it
@@ -397,9 +398,9 @@ def _main(args, open_scenes: contextlib.ExitStack, stdout=None) -> int:
     table = tables.objects_table(result["objects"], most=tables.TABLE_ROWS, rest="--out and --geojson write them all"
                                  if images[-1].georeferenced else "--out writes them all")
     if table:
-        print(table)
+        print(shown(table))  # labels are the model's text
     for line in tables.problem_lines(result["problems"], rest="--out writes them all"):
-        print(line, file=sys.stderr)
+        print(shown(line), file=sys.stderr)
     result.update(task=args.task, prompt=question, notes=say.lines,
                   images=[{"path": im.path, "modality": im.modality, "bands": im.bands,
                            "width": (im.scene_size or (im.width, im.height))[0],

@@ -14,6 +14,7 @@ import math
 import sys
 
 from rsvlm import inference as inf
+from rsvlm.answer_shown import shown
 from rsvlm.answering import is_cut_known
 from rsvlm.io.windows import default_overlap  # one rule with fills.tiling_skips' windows
 from rsvlm.progress import counted
@@ -325,7 +326,7 @@ def run_scene(scene, image, label: str, args, model, processor, question: str, t
     if args.task in TEXT_TASKS:  # words are not merged: they were only in --out, if given (no tile: not "0 objects")
         result["answer"] = tile_answers(tiles) + _skipped(merger.n_nodata)
         if not empty:  # all nodata: refused, stdout left empty (was a tally)
-            print(result["answer"] + ("" if args.out or not tiles else " (--out keeps each tile's answer)"))
+            print(shown(result["answer"]) + ("" if args.out or not tiles else " (--out keeps each tile's answer)"))
     else:  # shapes: counted by the caller once --min-score and --on-nodata have left out theirs (shapes_line)
         result["answer"] = None
     return result, stopped, empty

@@ -1,0 +1,59 @@
+"""Tour 78 (chat, predict): a byte answer's control characters (a random model's ESC, BEL, CR) reached the terminal
+raw, moving the cursor and ringing the bell; they are printed escaped, and --out keeps the raw text."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_predict_edges import chat_repl, predict_det
+
+from rsvlm.answer_shown import shown
+
+RAW = "ship\x1b[2J\x07 at\rdock\x9b1m\x00\tend\nnext"
+
+
+@pytest.mark.parametrize("text, escaped", [
+    ("\x1b[31mred", "\\x1b[31mred"),
+    ("bell\x07", "bell\\x07"),
+    ("over\rwrite", "over\\x0dwrite"),
+    ("c1\x9b2J", "c1\\x9b2J"),  # a C1 CSI
+    ("del\x7f", "del\\x7f"),
+    ("tab\tand\nline", "tab\tand\nline"),  # kept
+    ("Ünïcode ✓ 船", "Ünïcode ✓ 船"),
+])
+def test_shown_escapes_control_characters_only(text, escaped):
+    assert shown(text) == escaped
+
+
+def test_a_chat_answer_with_control_characters_is_printed_escaped(ckpt, geotiff, monkeypatch):
+    repl, out = chat_repl(ckpt)
+    real = repl.session.ask
+
+    def ask(text, images=None, on_token=None, **kw):
+        real(text, images=images, **kw)  # the stats and cache of a real turn
+        for piece in ("ship\x1b[2J", "\x07 at\rdock", "\x9b1m\x00\tend\nnext"):
+            on_token(piece)
+        return RAW
+
+    monkeypatch.setattr(repl.session, "ask", ask)
+    assert repl.load_image([str(geotiff), "optical"])
+    assert repl.handle("[vqa] What is there?")
+    text = out.getvalue()
+    assert "ship\\x1b[2J\\x07 at\\x0ddock\\x9b1m\\x00\tend\nnext" in text, text
+    assert not any(c in text for c in "\x1b\x07\r\x9b\x00"), repr(text)
+    assert repl.last["answer"] == RAW  # the kept answer (/save, /geojson) is the model's own text
+
+
+def test_a_predict_answer_is_printed_escaped_and_written_raw(ckpt, geotiff, tmp_path, monkeypatch, capsys):
+    from rsvlm import predict
+
+    def ask(*a, **kw):
+        return RAW, []
+
+    monkeypatch.setattr(predict, "ask", ask)
+    out = tmp_path / "r.json"
+    assert predict_det(ckpt, geotiff, "--out", str(out)) == 0
+    cap = capsys.readouterr()
+    assert shown(RAW) in cap.out and not any(c in cap.out + cap.err for c in "\x1b\x07\r\x9b\x00"), repr(cap.out)
+    assert json.loads(out.read_text())["answer"] == RAW
