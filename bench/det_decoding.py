@@ -6,8 +6,8 @@ The detection records of a test set with references are answered by one model, o
 after the other in this process: plain, with ``--min-objects N`` (answers kept writing objects,
 ``GrammarConstraint.push``), with ``--det-by-class`` (a question naming none of the model's
 classes asked once per class, ``inference.class_questions``), and with both. Each is scored with
-``eval.detection`` over all records and over the two kinds of question apart. Prints seconds per
-record (after an untimed warm-up batch), the ratio to the plain pass, and mAP@0.5 (hbb, obb), COCO
+``eval.detection`` over all records and over the two kinds of question apart. Prints wall and CPU seconds
+per record (after an untimed warm-up batch), their ratios to the plain pass, and mAP@0.5 (hbb, obb), COCO
 mAP, AR100 and how many answers reached ``--max-new-tokens`` (scored as written); progress goes to
 stderr. The records and each pass's predictions go to a temporary folder, removed at the end (stderr
 says so); ``--keep DIR`` keeps them. Det records without ``meta.width``/``meta.height`` (which
@@ -127,25 +127,25 @@ def main() -> None:
         for name, (min_objects, by_class) in variants.items():
             pred = tmp / f"pred{len(rows)}.jsonl"
             print(f"det_decoding: pass {len(rows) + 1} of {len(variants)}, {name}", file=sys.stderr)  # its bar follows
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), time.process_time()
             evaluate.run(model, processor, sets["all"], pred, a.batch_size, a.max_new_tokens, progress=True,
                          min_objects=min_objects, by_class=by_class)
-            sec = (time.perf_counter() - t) / n["all"]
+            sec = ((time.perf_counter() - t) / n["all"], (time.process_time() - cpu) / n["all"])
             rows.append((name, sec, {k: common.headline_results(gt, pred, SCORERS) for k, gt in sets.items()},
                          cut_answers(pred)))
-    base = rows[0][1]
+    base, base_cpu = rows[0][1]
     print(f"{n['all']} detection records of {a.data}: {n.get('generic', 0)} naming no class, "
           f"{n.get('named', 0)} naming one\n")
     table, dashes = [], []
-    for name, sec, sc, cut in rows:
+    for name, (sec, cpu), sc, cut in rows:
         cells = [fmt(sc["all"][k].score) for k in SCORERS]
         # was: '–' for a kind of question no record asks, as for a score with no reference
         cells += ["n/a (no record)" if k not in sc else f"{fmt(sc[k]['hbb'].score)} / {fmt(sc[k]['obb'].score)}"
                   for k in ("generic", "named")]
-        table.append([name, f"{sec:.3f}", f"{sec / base:.2f}", *cells, str(cut)])
+        table.append([name, f"{sec:.3f}", f"{sec / base:.2f}", f"{cpu:.3f}", f"{cpu / base_cpu:.2f}", *cells, str(cut)])
         dashes += [(name, k if group == "all" else f"{GROUPS[group]} {k}", why) for group, got in sc.items()
                    for k, h in got.items() if (why := no_score(h)) and (group == "all" or k in ("hbb", "obb"))]
-    print(markdown_table(["decoding", "s / record", "× plain", *SCORERS, f"{GROUPS['generic']} hbb / obb",
+    print(markdown_table(["decoding", "s / record", "× plain", "CPU s / record", "× plain CPU", *SCORERS, f"{GROUPS['generic']} hbb / obb",
                           f"{GROUPS['named']} hbb / obb", "cut at --max-new-tokens"], table))
     if dashes:
         print("\n" + no_score_note(dashes, {row[0] for row in rows}))

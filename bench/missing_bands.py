@@ -80,7 +80,7 @@ def usable(records: list[dict], root: Path, stem: StemConfig, desc: str) -> tupl
     with the first few errors (which name the image). An image the stem takes with a fill (VV only) is left out
     too: it has no every-band baseline to be the ratios' 1."""
     keep, why, examples = [], Counter(), []
-    for rec in bar(records, desc=desc, unit="rec", leave=False):
+    for rec in bar(records, desc=desc, unit="record", leave=False):
         reason = "unreadable image"
         try:
             images = inference.record_inputs(rec, root)
@@ -119,7 +119,7 @@ def answer(model, processor, records: list[dict], root: Path, stem: StemConfig, 
     processor.missing_bands = fill
     generate = inference.answerer(model, processor, max_new)
     refused = {}
-    with out.open("w") as f, bar(total=len(records), desc=desc, unit="rec", leave=False) as shown:
+    with out.open("w") as f, bar(total=len(records), desc=desc, unit="record", leave=False) as shown:
         for i in range(0, len(records), batch):
             chunk = records[i : i + batch]
             images = [[keep_bands(im, stem, bands) for im in inference.record_inputs(r, root)] for r in chunk]

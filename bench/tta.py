@@ -4,7 +4,8 @@
 
 Each mode answers the same records (the localisation tasks of a test set: ground, det, seg,
 change) with the same model, one after the other in this process, and is scored with the eval
-scripts. Prints seconds per record (after an untimed warm-up batch), the ratio to the plain pass,
+scripts. Prints wall and CPU seconds per record (after an untimed warm-up batch), their ratios to the plain pass
+(the CPU one holds where other jobs load the machine),
 each task's headline score, and how many answers reached ``--max-new-tokens`` (scored as written);
 progress goes to stderr. The records and each pass's predictions go to a temporary folder, removed at
 the end (stderr says so); ``--keep DIR`` keeps them.
@@ -90,16 +91,19 @@ def main() -> None:
         for i, mode in enumerate(("none", *MODES), 1):
             pred = tmp / f"{mode}.jsonl"
             print(f"tta: pass {i} of {len(MODES) + 1}, --tta {mode}", file=sys.stderr)  # its bar follows
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), time.process_time()
             evaluate.run(model, processor, gt, pred, a.batch_size, a.max_new_tokens, progress=True,
                          tta=None if mode == "none" else FuseConfig(views=MODES[mode]))
-            rows.append((mode, (time.perf_counter() - t) / n, scores(gt, pred), cut_answers(pred)))
-    base = rows[0][1]
+            rows.append((mode, ((time.perf_counter() - t) / n, (time.process_time() - cpu) / n), scores(gt, pred),
+                         cut_answers(pred)))
+    (base, base_cpu) = rows[0][1]
     print(f"{n} localisation records of {a.data} ("
           + ", ".join(f"{k} {per_task[k]}" for k in ("det", "ground", "seg", "change") if per_task[k]) + ")\n")
-    print(markdown_table(["--tta", "s / record", "× plain", *SCORERS, "cut at --max-new-tokens"],
-                         [[mode, f"{sec:.3f}", f"{sec / base:.2f}", *(fmt(sc[k].score) for k in SCORERS), str(cut)]
-                          for mode, sec, sc, cut in rows]))
+    # CPU beside wall: on a shared machine others' load moved the wall ratio (flip 10.5x one run, 4.4x the next)
+    print(markdown_table(["--tta", "s / record", "× plain", "CPU s / record", "× plain CPU", *SCORERS,
+                          "cut at --max-new-tokens"],
+                         [[mode, f"{sec:.3f}", f"{sec / base:.2f}", f"{cpu:.3f}", f"{cpu / base_cpu:.2f}",
+                           *(fmt(sc[k].score) for k in SCORERS), str(cut)] for mode, (sec, cpu), sc, cut in rows]))
     dashes = [(mode, k, why) for mode, _, sc, _ in rows for k, h in sc.items() if (why := no_score(h))]
     if dashes:  # was: '–' said nothing, then only the command that says why
         print("\n" + no_score_note(dashes, {row[0] for row in rows}))

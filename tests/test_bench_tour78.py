@@ -1,0 +1,56 @@
+"""bench/ toured (stop 78): the decoding benches time CPU beside wall, so their ratios hold on a loaded machine."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from test_bench_args import bench_main
+
+
+def waiting_eval(monkeypatch, wait_s: float) -> None:
+    """Stand in for ``rsvlm.evaluate.run``: "x" to every record, after waiting ``wait_s`` of the clock on the plain
+    pass alone (other jobs holding the cores: wall time, no CPU of this process)."""
+
+    def run(model, processor, data, out, *a, **kw):
+        if not kw.get("tta") and not kw.get("min_objects") and not kw.get("by_class") and kw.get("limit") is None:
+            time.sleep(wait_s)
+        rows = [json.loads(line) for line in data.read_text().splitlines()]
+        out.write_text("".join(json.dumps({"id": r["id"], "task": r["task"], "answer": "x"}) + "\n" for r in rows))
+
+    monkeypatch.setattr("rsvlm.evaluate.run", run)
+
+
+def table_rows(out: str, header: str) -> list[dict[str, str]]:
+    lines = [line for line in out.splitlines() if line.startswith("|")]
+    head = [c.strip() for c in lines[0].strip("|").split("|")]
+    assert head[0] == header, lines[0]
+    return [dict(zip(head, (c.strip() for c in line.strip("|").split("|")))) for line in lines[2:]]
+
+
+@pytest.mark.parametrize("bench", ["tta", "det_decoding"])
+def test_decoding_benches_give_cpu_seconds_and_their_ratio_beside_wall(bench, tmp_path, monkeypatch, capsys, ckpt):
+    """The plain pass waited 0.5 s on others' load: its wall time (the ratios' 1) read high and every '× plain'
+    low (flip 10.5x one run, 4.4x the next on the same records); the CPU columns do not move with it."""
+    from test_probe_pointer_cells import ground_records
+
+    from rsvlm import inference
+
+    data = ground_records(tmp_path)
+    if bench == "det_decoding":  # the same records asked as [det] with their sizes
+        rows = [json.loads(line) for line in data.read_text().splitlines()]
+        for r in rows:
+            r["task"] = "det"
+            r.setdefault("meta", {}).update(width=64, height=64)
+            r["conversations"][0]["value"] = "<image>\n[det] Detect every ship."
+        data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        monkeypatch.setattr(inference, "no_det_classes", lambda *a: None)
+    waiting_eval(monkeypatch, 0.5)
+    bench_main(bench, monkeypatch, ["--data", str(data), "--model", str(ckpt)])
+    rows = table_rows(capsys.readouterr().out, "--tta" if bench == "tta" else "decoding")
+    plain = rows[0]
+    assert float(plain["s / record"]) >= 0.5 / 4 > float(plain["CPU s / record"]), plain
+    assert float(plain["× plain CPU"]) == 1.0
+    assert all(float(r["× plain"]) < 1 for r in rows[1:]), rows  # the wall ratio misled: the others did no less work
+    assert all(r["× plain CPU"] not in ("", "–") for r in rows[1:]), rows
