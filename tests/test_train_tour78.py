@@ -45,3 +45,32 @@ def test_a_training_start_looks_an_other_models_key_up_once(tmp_path, monkeypatc
             loop.train(load_config(TrainConfig, str(SFT), overrides))
     assert asked == ["moe_intermediate_size"]
     assert "qwen2_moe" in seen["scans"]["moe_intermediate_size"]
+
+
+def test_deepspeeds_build_lines_are_held_for_the_setup_log(tmp_path, capsys):
+    """What DeepSpeed prints (stdout) and torch's extension loader logs while the group starts is held, not shown,
+    and written to out_dir/setup.log with its rank; a failure inside shows what was held (it may say why)."""
+    import logging
+
+    from rsvlm.train.chatter import kept, write_setup_log
+
+    said: list[str] = []
+    with kept(said):
+        print("DeepSpeed deepspeed.ops.comm.deepspeed_shm_comm_op built successfully")
+        logging.getLogger("torch.utils.cpp_extension").warning("No CUDA runtime is found")
+    captured = capsys.readouterr()
+    assert captured.out == "" and "No CUDA runtime" not in captured.err
+    assert write_setup_log(tmp_path, said, 0, 1) == tmp_path / "setup.log"
+    assert (tmp_path / "setup.log").read_text().splitlines() == [
+        "[rank 0] DeepSpeed deepspeed.ops.comm.deepspeed_shm_comm_op built successfully",
+        "[rank 0] WARNING torch.utils.cpp_extension: No CUDA runtime is found"]
+    assert not logging.getLogger("torch.utils.cpp_extension").handlers  # put back as it was
+
+    with pytest.raises(RuntimeError), kept([]):
+        print("building op X failed: see above")
+        raise RuntimeError("no group")
+    assert "building op X failed" in capsys.readouterr().err
+    with kept(None):  # log.verbose: as DeepSpeed prints it
+        print("built successfully")
+    assert capsys.readouterr().out == "built successfully\n"
+    assert write_setup_log(tmp_path / "none", [""], 0, 1) is None  # nothing held: no file

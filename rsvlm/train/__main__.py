@@ -14,5 +14,22 @@ def run() -> int:
         return closed.ended(main())
 
 
+def leave(status: int) -> None:
+    """Exit with ``status``; after Ctrl-C (130) in a process group that is still up (the loop left it at its
+    collectives), at once, once stdout and stderr are flushed: the interpreter's exit ran the group's C++
+    destructors with its threads still joinable, and a rank ended in "terminate called without an active
+    exception" (SIGABRT) below the line saying where to continue from. Cannot: run ``atexit`` handlers then."""
+    if status == 130:
+        import torch.distributed as dist
+
+        if dist.is_available() and dist.is_initialized():
+            import os
+
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(run())
+    leave(run())

@@ -104,6 +104,7 @@ class LogConfig:
     tensorboard: bool = False  # needs the tensorboard package
     progress: bool = True  # tqdm bar on rank 0
     profile_steps: int = 0  # >0: torch.profiler over that many steps after 6 → out_dir/profile.txt
+    verbose: bool = False  # DeepSpeed's build lines on the terminal too (else in out_dir/setup.log alone)
 
 
 @dataclass
@@ -449,7 +450,7 @@ def check_numbers(cfg: TrainConfig) -> None:
 
 # settings the LM loop reads and the contrastive one does not, and the other way round (all of clip.*):
 # named on stderr where a run of the other objective sets them
-LM_ONLY = ("init_from", "gradient_checkpointing", "log.tensorboard", "log.profile_steps", "data.augment",
+LM_ONLY = ("init_from", "gradient_checkpointing", "log.tensorboard", "log.profile_steps", "log.verbose", "data.augment",
            "data.band_dropout", "data.task_weights", "data.modality_weights", "data.task_temperature",
            "data.modality_temperature", "data.max_length", "data.batching", "data.group_factor", "data.num_workers",
            "loss.loc_sigma", "loss.pointer_weight")

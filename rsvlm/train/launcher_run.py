@@ -67,7 +67,8 @@ def launcher_shell(exe: str, args: str) -> str:
 
 def wait_for(start, plan) -> int:
     """The exit status of the launcher ``start()`` starts, after saying where to continue from when it failed.
-    Ctrl-C (which the launcher gets too) waits for it to stop its ranks (a second kills it), status 130; SIGTERM
+    Ctrl-C (which the launcher gets too) waits for it to stop its ranks (a second kills it), then says where to
+    continue from as the last line, status 130; SIGTERM
     (a scheduler's notice, sent to this process alone) is passed on to it, which passes it on to the ranks (they
     stop at a step boundary, saving), and waited for, status 143. The handler is in place before the launcher
     starts: a notice in between killed this process and left the launcher and its ranks running."""
@@ -100,6 +101,8 @@ def wait_for(start, plan) -> int:
             proc.wait()
         except KeyboardInterrupt:
             proc.kill()
+        # the last line, below the launcher's and the ranks' (which the launcher prints as they come)
+        print(f"launch: interrupted; {stopped_hint(plan.out_dir, before)}", file=sys.stderr)
         return 130
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -44,6 +44,7 @@ from rsvlm.train.batches import (  # noqa: F401 (find_stand_in, short_of_batch: 
     no_full_batch,
     short_of_batch,
 )
+from rsvlm.train.chatter import write_setup_log
 from rsvlm.train.checkpoint import barrier, write_summary
 from rsvlm.train.config import PROFILE_AFTER, TrainConfig, note_unused
 from rsvlm.train.init_from import carry_merged, init_vision
@@ -223,7 +224,8 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
         from rsvlm.train.clip import train_clip
 
         return train_clip(cfg, stop)
-    rank, world, device = setup_distributed(cfg)
+    said: list[str] = []  # DeepSpeed's build chatter, for out_dir/setup.log (chatter.kept)
+    rank, world, device = setup_distributed(cfg, said=said)
     # before anything is built or written (exit 2); it reads the records, keeping JSON arrays for the index
     arrays = check_enough_records(cfg, world) or {}
     note_unused(cfg, rank)  # clip.* settings it ignores
@@ -249,6 +251,7 @@ def train(cfg: TrainConfig, checked: bool = False, stop: StopOnTerm | None = Non
     if dict(processor.n_tokens) != data.n_tokens:  # the index's lengths were counted from the config
         raise RuntimeError(f"the model counts {processor.n_tokens} visual tokens per image, the config {data.n_tokens}")
     out_dir = start_out_dir(cfg, rank, world)  # after the build and its checks: a refusal leaves nothing behind
+    write_setup_log(out_dir, said, rank, world)
     # with the prompt format's share: the index's estimate left out the system prompt (120 tokens of rsvlm's)
     if rank == 0 and (note := past_context(data.sample_lengths, cfg.data.max_length, context_length(model.llm))):
         print(f"[rsvlm.train] warning: {note}", file=sys.stderr)

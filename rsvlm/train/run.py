@@ -182,10 +182,12 @@ def lost_group_line(e: BaseException, out_dir: str | Path) -> str:
             f"(its own output says why); {how}; {ckpt.resume_hint(out_dir)}")
 
 
-def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, torch.device]:
+def setup_distributed(cfg: TrainConfig, ddp: bool = False,
+                      said: list[str] | None = None) -> tuple[int, int, torch.device]:
     """(rank, world size, device); initialises the process group under torchrun/deepspeed, waiting
     ``dist.timeout_s`` there and at every collective (``check_launch``'s refusals first); ProcessGroupError
-    where the others do not join within it."""
+    where the others do not join within it. ``said``: where DeepSpeed's build chatter is held
+    (``chatter.kept``; for ``out_dir/setup.log``) unless ``log.verbose``; None: printed as DeepSpeed prints it."""
     world, local, cuda = check_launch(cfg, ddp)
     device = torch.device("cuda", local) if cuda else torch.device("cpu")
     if cuda:
@@ -196,9 +198,12 @@ def setup_distributed(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, to
     timeout = timedelta(seconds=cfg.dist.timeout_s)
     try:
         if cfg.dist.deepspeed:
-            import deepspeed
+            from rsvlm.train.chatter import kept
 
-            deepspeed.init_distributed(dist_backend=backend, timeout=timeout)
+            with kept(None if cfg.log.verbose else said):  # each rank's "… built successfully", every start
+                import deepspeed
+
+                deepspeed.init_distributed(dist_backend=backend, timeout=timeout)
         else:
             torch.distributed.init_process_group(backend, timeout=timeout)
     except torch.distributed.DistError as e:  # was a DistStoreError traceback ("1/2 clients joined")
