@@ -127,13 +127,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.case:
         print(json.dumps(measure(args.case, args.folder, args.lines, args.ranks)))
         return 0
+    # imported here: a --case child imports this file with --baseline's eval/, which may lack it
+    from eval.common import require_at_least_one
+
+    require_at_least_one(ap, args, ("lines", "ranks", "repeats"))  # --repeats 0: an IndexError after the files
+    if args.baseline and not (args.baseline / "rsvlm" / "__init__.py").is_file():  # else this checkout's rsvlm was
+        ap.error(f"--baseline {args.baseline}: no rsvlm/ in it (make one: git archive COMMIT rsvlm eval | tar -x -C "
+                 f"{args.baseline})")  # imported for it and every ratio read about 1.00x, unsaid
+    if unknown := set(args.cases.split(",")) - set(CASES):
+        ap.error(f"--cases: no such call {', '.join(sorted(unknown))} (the calls: {', '.join(CASES)})")
     rows, figures = [], []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_files(folder, args.lines, args.ranks)
         size = sum(f.stat().st_size for f in (folder / "one").iterdir()) / 2**20
-        if unknown := set(args.cases.split(",")) - set(CASES):
-            raise SystemExit(f"--cases: no such call {', '.join(sorted(unknown))} (the calls: {', '.join(CASES)})")
         for case in (c for c in CASES if c in args.cases.split(",")):
             for ranks in ((1, args.ranks) if case in ("resume_state", "merge_answers") else (1, 0)
                           if case == "load_predictions" else (1,)):
@@ -152,6 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.lines:,} rows, {size:.0f} MB ({args.ranks} rank parts of the same rows)")
     print(markdown_table(["call", "files", "before CPU s", "after CPU s", "CPU", "before peak MiB", "after peak MiB", "peak"],
                          rows, "llrrrrrr"))
+    if not args.baseline:
+        print("\n–: no --baseline DIR given, a tree with an earlier rsvlm/ and eval/ to measure against "
+              "(git archive COMMIT rsvlm eval | tar -x -C DIR)")
     if args.out:
         args.out.write_text(json.dumps({"lines": args.lines, "ranks": args.ranks, "figures": figures}, indent=1))
     return 0

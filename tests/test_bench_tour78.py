@@ -54,3 +54,18 @@ def test_decoding_benches_give_cpu_seconds_and_their_ratio_beside_wall(bench, tm
     assert float(plain["× plain CPU"]) == 1.0
     assert all(float(r["× plain"]) < 1 for r in rows[1:]), rows  # the wall ratio misled: the others did no less work
     assert all(r["× plain CPU"] not in ("", "–") for r in rows[1:]), rows
+
+
+def test_answer_memory_refuses_a_baseline_without_rsvlm(tmp_path, monkeypatch, capsys):
+    """A --baseline folder holding no rsvlm/ ran this checkout's rsvlm as the baseline (PYTHONPATH falls through
+    to it): every ratio read about 1.00x, unsaid. Now refused before the files are written."""
+    (tmp_path / "old" / "eval").mkdir(parents=True)  # eval/ alone: git archive COMMIT eval
+    with pytest.raises(SystemExit) as e:
+        bench_main("answer_memory", monkeypatch, ["--baseline", str(tmp_path / "old"), "--lines", "10"])
+    assert e.value.code == 2 and f"--baseline {tmp_path / 'old'}: no rsvlm/ in it" in capsys.readouterr().err
+
+
+def test_answer_memory_without_a_baseline_says_what_its_dashes_mean(monkeypatch, capsys):
+    bench_main("answer_memory", monkeypatch, ["--lines", "50", "--repeats", "1", "--cases", "answered_ids"])
+    out = capsys.readouterr().out
+    assert "| answered_ids | one file | – |" in out and "–: no --baseline DIR given" in out
