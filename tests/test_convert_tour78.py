@@ -4,6 +4,7 @@ matches, and refuses, naming them, where two differ only in case."""
 import json
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from data_gen.__main__ import main
@@ -58,3 +59,38 @@ def test_two_images_differing_only_in_case_are_refused_naming_both(tmp_path, cap
     assert stats["records"] == 0 and stats["skipped"] == {"image_name_case_ambiguous": 1}, stats
     said = json.dumps(stats) + capsys.readouterr().err
     assert "ab.png" in said and "AB.png" in said and "Ab_mask.png" in said, said
+
+
+def lone_image(folder, name: str = "a.png"):
+    folder.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(scene()).save(folder / name)
+    return folder
+
+
+def lone_image_argv(t, fmt: str) -> list[str]:
+    """The inputs of ``fmt`` under ``t``: one image (a.png), and no label file (an empty label folder where it has one)."""
+    if fmt == "dota":
+        (t / "labelTxt").mkdir()
+        return ["--src", str(lone_image(t / "images").parent)]
+    if fmt == "dota flat":
+        return ["--src", str(lone_image(t / "s"))]
+    if fmt in ("voc", "masks"):
+        (t / "l").mkdir()
+        return (["--src", str(t / "l"), "--images", str(lone_image(t / "i"))] if fmt == "voc" else
+                ["--images", str(lone_image(t / "i")), "--labels", str(t / "l"), "--binary", "building"])
+    if fmt == "levir-cd":
+        lone_image(t / "B")
+        return ["--src", str(lone_image(t / "A").parent)]
+    (t / "c.json").write_text(json.dumps({"images": [], "annotations": [], "categories": [{"id": 1, "name": "ship"}]}))
+    return ["--ann", str(t / "c.json"), "--images", str(lone_image(t / "i"))]
+
+
+@pytest.mark.parametrize("fmt", ["dota", "dota flat", "voc", "masks", "levir-cd", "coco"])
+def test_a_lone_image_whose_label_is_missing_is_counted_and_named(tmp_path, capsys, fmt):
+    """An image whose one label file is missing was "no labelTxt files" of the label folder alone (COCO: "nothing to
+    convert"): the image, the one thing there, went unnamed."""
+    argv = lone_image_argv(tmp_path, fmt)
+    assert main(["convert", fmt.split()[0], *argv, "--out", str(tmp_path / "o"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    said = "images_without_label: " if fmt == "coco" else "1 image under "
+    assert said in err and "a.png" in err, err

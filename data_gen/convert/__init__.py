@@ -177,7 +177,9 @@ def main(argv: list[str] | None = None) -> int:
                           for r, n in stats["notes"].items())
         why = ", ".join(f"{n} {r}" for r, n in left.items()) if left else notes or "nothing to convert"
         first = max(stats["skipped"], key=stats["skipped"].get, default=None)  # the commonest reason's first case
-        example = f"; e.g. {stats['skipped_examples'][first]}" if first else ""
+        said = [k for k in stats["notes"] if k in stats.get("notes_examples", {})]  # a lone unlabelled image: named
+        example = f"; e.g. {stats['skipped_examples'][first]}" if first else \
+            f"; e.g. {said[0]}: {stats['notes_examples'][said[0]]}" if said and not left else ""
         where = f"{args.format} {inputs(args)} → {Path(args.out) / stats['jsonl']}"  # which run, and its empty file
         print(f"error: {where}: no records written ({why}){example}", file=sys.stderr)
         return 2

@@ -55,6 +55,7 @@ from data_gen.convert.common import (
     clean_label,
     find_image,
     index_images,
+    note_unlabelled,
 )
 from data_gen.convert.detection import (
     add_det_arguments,
@@ -357,5 +358,7 @@ def run(args, out: Output) -> None:
                      image=path, width=size[0], height=size[1], objects=objects, opts=opts,
                      modality=args.modality, forms=("box",), seg=seg,
                      where=f"{args.ann}: image id {image_id} ({im['file_name']})")
+    note_unlabelled(out, index, [p for f in by_file for p in (*every.get(Path(f).name, ()), index.get(Path(f).stem))
+                                 if p is not None])  # images no entry lists (by name, or stem: find_image's)
     warn_most_missing(out, len(missing), read, "image entry", missing, args.images,
                       "the images of every entry --ann lists")

@@ -63,6 +63,7 @@ from data_gen.convert.filters import class_name
 from data_gen.convert.images import WrongBands, check_bands, image_size
 from data_gen.convert.labelread import read_binary_label
 from data_gen.convert.masks import seg_records, trace
+from data_gen.convert.mostmissing import unlabelled_said
 from data_gen.convert.options import add_max_nodata, check_tiling, int_at_least, tile_size
 from data_gen.crop import cropper, georef, tile_suffix
 from data_gen.tiling import (
@@ -210,7 +211,9 @@ def run(args, out: Output) -> None:
         splits = sorted(d.name for d in src.iterdir() if (d / "label").is_dir())
         raise ConversionError(f"{src}: no LEVIR-CD label files (label/ or *_label.*)" + (
             f"; its folders {', '.join(splits)} hold A/ B/ label/: give one of them as --src, "
-            f"once per split (--src {src / splits[0]})" if splits else ""))
+            f"once per split (--src {src / splits[0]})" if splits else "")
+            + unlabelled_said([p for d in (src / "A", src / "B", src) if d.is_dir() for p in d.iterdir() if _image(p)
+                               and (d != src or p.stem.lower().endswith(("_a", "_b")))], src, "label file"))
     befores = out.drop_macos_metadata(sorted((src / "A").glob("*.*")) if (src / "label").is_dir() else
                                       sorted(p for p in src.iterdir() if p.stem.lower().endswith("_a")))
     note_unlabelled(out, {str(p): p for p in befores if _image(p)}, [a for _, a, _, _ in triples if a])

@@ -62,6 +62,7 @@ from data_gen.convert.collar import note_border
 from data_gen.convert.common import (
     ConversionError,
     Output,
+    index_images,
     make_meta,
     make_record,
     one_image,
@@ -78,7 +79,7 @@ from data_gen.convert.maskpairs import (
     no_suffix_hint,
     pair_files,
 )
-from data_gen.convert.mostmissing import warn_most_missing
+from data_gen.convert.mostmissing import unlabelled_said, warn_most_missing
 from data_gen.convert.options import add_max_nodata, check_tiling, int_at_least, tile_size
 from data_gen.convert.text import read_json, text_codec
 from data_gen.crop import cropper, georef, grid_difference, tile_suffix
@@ -305,8 +306,11 @@ def run(args, out: Output) -> None:
     rgb = any(isinstance(v, list) for v in classes.values())
     pairs = pair_files(Path(args.images), Path(args.labels), args.label_suffix, out, beside := {}, twins := {})
     if not pairs:
-        raise ConversionError(f"{args.labels}: no label images" + no_suffix_hint(Path(args.images), Path(args.labels),
-                                                                                 args.label_suffix))
+        images = Path(args.images)
+        raise ConversionError(f"{args.labels}: no label images" + no_suffix_hint(images, Path(args.labels), args.label_suffix)
+                              + ("" if images.resolve() == Path(args.labels).resolve() else unlabelled_said(
+                                  index_images(images).values() if images.is_dir() else [images] * images.is_file(),
+                                  images, "label image")))
     no_class: set = set()  # the values of labels holding no class: said where no record comes of any
     missing, read = [], 0  # the images of labels not found; the labels read
     for image, lab in out.bar(pairs, "masks", "label image"):  # one per label, its image found or not

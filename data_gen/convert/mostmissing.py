@@ -3,7 +3,9 @@ shared by the converters that match labels or records to images by name: rsivqa,
 coco.
 
 Each counts its own unit (lines, records, XML files, label files, GeoJSON files, label images, image entries); the skips stay
-counted as ``missing_image``. Cannot: tell a partial download from a wrong folder, nor see a folder that holds
+counted as ``missing_image``. The other way round, a run that finds no label file at all says how many images it
+found without one, naming the first (``unlabelled_said``: a lone image's missing label was "no labelTxt files" of the
+folder alone). Cannot: tell a partial download from a wrong folder, nor see a folder that holds
 the images under other names (``--match``, ``--label-suffix`` say so in their own skips).
 """
 
@@ -26,3 +28,15 @@ def warn_most_missing(out, missing: int, named: int, unit: str, names: list[str]
     ask = (f"is {option} the folder" if option else "give --images the folder") + f" of the whole dataset ({whose})"
     out.warn(f"{missing} of {counted(named, unit)} name an image not under {where} ({shown}), skipped as "
              f"missing_image: {ask}{'?' if option else ''}")
+
+
+def unlabelled_said(images, folder, what: str) -> str:
+    """``"; 2 images under FOLDER (a.png, b.png) have no WHAT"`` for the distinct file names of ``images`` (paths), the
+    first three named; "" where there are none. Said where a converter finds no ``what`` at all."""
+    from pathlib import Path
+
+    names = sorted({Path(p).name for p in images})
+    if not names:
+        return ""
+    shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+    return f"; {counted(len(names), 'image')} under {folder} ({shown}) {'has' if len(names) == 1 else 'have'} no {what}"
