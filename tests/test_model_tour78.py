@@ -2,6 +2,7 @@
 bf16 base loads in float32; the transformers-source scan takes no local variable for another model's field."""
 
 import pickle
+from pathlib import Path
 
 import pytest
 import torch
@@ -101,3 +102,17 @@ def test_defines_reads_a_field_an_init_argument_self_and_a_legacy_kwargs_pop():
               '        e = kwargs.pop("e", None)\n        f = other.pop("f")\n')
     assert [k for k in "abcdef" if _defines(source, k)] == ["a", "b", "d", "e"]
     assert not _defines(source, "Args")
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc (a folder no one can make folders in)")
+def test_an_out_folder_nothing_can_be_written_in_is_refused_before_the_model_loads(tmp_path):
+    """``rsvlm merge-lora --out /proc/x`` loaded the model (35 s on the tiny one) and then said only
+    "[Errno 2] No such file or directory: '/proc/x'"; as root, mode bits never refuse, so it is tried."""
+    from rsvlm.model.out_folder import check_new_folder
+
+    with pytest.raises(PermissionError, match=r"^/proc/rsvlm_x/merged: cannot write in /proc \(.*\); merge into a "
+                                              r"folder you can write$"):
+        check_new_folder(Path("/proc/rsvlm_x/merged"), "merged checkpoint", "merge")
+    check_new_folder(tmp_path / "new" / "merged", "merged checkpoint", "merge")
+    check_new_folder(tmp_path, "merged checkpoint", "merge")  # empty: written into
+    assert list(tmp_path.iterdir()) == []  # the check's own folder is gone

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 
@@ -14,13 +15,20 @@ def check_new_folder(out: Path, what: str, verb: str) -> None:
     """FileExistsError where ``out``, the folder ``what`` (e.g. "merged checkpoint") is to be written
     into, is a file or holds files already (stale ones would pass for the model's); ``verb`` ("merge")
     says what to do into a new folder instead; one below a file ('model.yaml/merged') too (was
-    'NotADirectoryError: [Errno 20]' once the model was loaded)."""
+    'NotADirectoryError: [Errno 20]' once the model was loaded). PermissionError where no folder can be made
+    there (tried: root passes any mode bits; a read-only disk or /proc does not)."""
     if file := next((p for p in out.parents if p.exists() and not p.is_dir()), None):
         raise FileExistsError(f"{out}: {file} is a file, not a folder; {verb} into a new folder")
     if out.exists() and not out.is_dir():
         raise FileExistsError(f"{out}: a file, where the {what} (a folder) goes; {verb} into a new folder")
     if out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out}: already exists and is not empty; {verb} into a new folder")
+    top = next(p for p in (out, *out.parents) if p.exists())  # ``out`` or the folder it will be made in
+    try:  # a folder made and removed: a read-only disk, no permission, /proc (was found after the model loaded)
+        Path(tempfile.mkdtemp(prefix=".rsvlm-write-check-", dir=top)).rmdir()
+    except OSError as e:
+        raise PermissionError(f"{out}: cannot write in {top} ({e.strerror or e}); {verb} into a folder you can "
+                              "write") from None
 
 
 def enclosing_checkpoint(out: Path) -> Path | None:
