@@ -52,6 +52,8 @@ def count_notes(scores: dict) -> list[str]:
         ("n_pred_bad_lines", "line", "", "of the predictions file unreadable"),
         ("n_pred_duplicate_ids", "prediction", "repeats/repeat", "an id (the first one counts)"),
         ("n_pred_not_in_gt", "prediction", "names/name", f"no record of the ground truth{unread}")) if what and (n := scores.get(key))]
+    if note := lines_note(scores):
+        out.append(note)
     other = scores.get("n_pred_other_task") or {}
     # "detection" in eval.detection: the script's name, no other benchmark's answers (said apart in a mix with one)
     ours = {k: n for k, n in other.items() if tokens.task_name(k) == scores.get("task")}
@@ -70,6 +72,24 @@ def count_notes(scores: dict) -> list[str]:
         out.append(f"{counted(n, 'ground-truth record', 'has/have')} no task (no \"task\" field, no tag such as [vqa] opening the "
                    f"question) and {'is' if n == 1 else 'are'} scored by no script")
     return out
+
+
+def lines_note(scores: dict) -> str | None:
+    """Where the predictions file has lines other than the scored ones, what became of each (``n_pred_lines``: its
+    lines that are not blank, or a JSON array's items): they add up to it. None where every line was scored, or in an
+    older score file without the count."""
+    if not (total := scores.get("n_pred_lines")):
+        return None
+    scored = (scores.get("n_records") or 0) - (scores.get("n_missing") or 0)
+    parts = [(scores.get("n_pred_other_records", 0), "for records another script scores (n_pred_other_records)"),
+             (scores.get("n_pred_skipped_records", 0), "for records skipped from the ground truth"),
+             (scores.get("n_pred_not_in_gt", 0), "naming no record"),
+             (scores.get("n_pred_bad_lines", 0), "unreadable")]
+    repeats = total - scored - sum(n for n, _ in parts)  # every task's: n_pred_duplicate_ids counts the scored ones'
+    if scored == total:
+        return None
+    said = ", ".join(f"{n} {what}" for n, what in [*parts, (repeats, "repeating an id")] if n)
+    return f"the {counted(total, 'line')} of the predictions file: {scored} scored, {said}"
 
 
 def scripts_for(other: dict) -> str:

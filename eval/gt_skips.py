@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,10 +23,11 @@ UNKNOWN_ID = ("invalid JSON", "bad field id")  # the reader's reasons of a recor
 @dataclass
 class Skipped:
     """What ``reader_skips`` found: ``task`` (None where none is read) and ``why`` (the reason as the reader counts it,
-    its error) by id, in file order."""
+    its error) by id, in file order; ``kept``: the ids a scorer's filter takes, as far as it can tell."""
 
     task: dict[str, str | None] = field(default_factory=dict)
     why: dict[str, tuple[str, str]] = field(default_factory=dict)
+    kept: set[str] = field(default_factory=set)
 
 
 def id_read_skips(report: ReadReport, own: Counter) -> int:
@@ -34,10 +36,11 @@ def id_read_skips(report: ReadReport, own: Counter) -> int:
     return sum(n - own[k] for k, n in report.skipped.items() if k not in UNKNOWN_ID and not k.startswith("reference: "))
 
 
-def reader_skips(path: str | Path, known: set[str]) -> Skipped:
+def reader_skips(path: str | Path, known: set[str], keep: Callable[[dict], bool] | None = None) -> Skipped:
     """The records of ``path`` the records reader skipped whose id is sound and not one of ``known`` (the ids it gave):
     their tasks (the ``task`` field, else the first question's tag) and why each was skipped (``normalize_record``'s
-    error, asked again; a key given twice where that passes)."""
+    error, asked again; a key given twice where that passes); ``keep`` (a scorer's filter of sound records) asked of
+    each as it is, one it cannot read (a change record without its turns: a map's or a worded one's?) not taken."""
     from rsvlm.data.record_fields import id_problem
     from rsvlm.data.records import RecordError, _iter_raw, normalize_record
     from rsvlm.data.records_shape import json_line, key_given_twice
@@ -58,6 +61,9 @@ def reader_skips(path: str | Path, known: set[str]) -> Skipped:
         except RecordError as e:
             out.why[rid] = (f"bad field {e.field}", str(e))
         out.task[rid] = _task_of(raw)
+        with contextlib.suppress(Exception):  # a filter of sound records, asked of a broken one
+            if keep is None or keep({**raw, "id": rid, "task": out.task[rid]}):
+                out.kept.add(rid)
     return out
 
 

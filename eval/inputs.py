@@ -145,12 +145,12 @@ def load_gt(path: str | Path, tasks: tuple[str, ...], keep: Callable[[dict], boo
         raise
     ids |= report.skipped_ids  # a blind record's: its prediction is unscored with it, not "of no record"
     if id_read_skips(report, own):  # a bad field's: read again, the ids and tasks (was "names no record")
-        found = reader_skips(path, ids | {r["id"] for r in records})
+        found = reader_skips(path, ids | {r["id"] for r in records}, keep)
         ids |= set(found.task)
         if malformed is not None:
             malformed |= set(found.task) - report.skipped_ids
         for rid, task in found.task.items():
-            if task in tasks:  # keep is not asked: a filter of sound records
+            if task in tasks and rid in found.kept:  # one keep cannot tell is the file's share alone
                 bad[task] += 1
                 whys[task][found.why[rid][0]] += 1
                 firsts.setdefault(task, found.why[rid][1])

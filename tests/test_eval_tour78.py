@@ -179,3 +179,61 @@ def test_repeated_objects_a_pixel_apart_are_one_answer():
     assert not same_answer({"objects": [box]}, {"objects": [{**box, "coords": [12, 10, 50, 50]}]})
     assert not same_answer({"objects": [box]}, {"objects": [{**box, "label": "boat"}]})
     assert not same_answer({"answer": "yes"}, {"answer": "no"}) and same_answer({"answer": "yes"}, {"answer": "yes"})
+
+
+POLY = "<poly><loc_100><loc_100><loc_500><loc_100><loc_500><loc_500></poly>"
+REFS = {"cls": "harbor", "vqa": "yes", "count": "3", "cap": "a harbour with ships", "det": BOX, "ground": BOX,
+        "seg": f"<ref>building</ref>{POLY}", "change": POLY}
+SCRIPTS = {"cls": "classification", "vqa": "vqa", "count": "counting", "cap": "captioning", "det": "detection",
+           "ground": "grounding", "seg": "segmentation", "change": "change"}
+
+
+def _tour_set(tmp_path) -> tuple[str, str, int]:
+    """Four sound records of every task, a bad-field record of each (its id read), a blind one, a line not JSON; a
+    prediction of each record and of the broken ones, with broken lines of each kind: (gt, pred, its lines)."""
+    def rec(rid, task):
+        r = eval_record(rid, task, f"[{task}] Answer.", REFS[task])
+        if task == "change":
+            r["images"] *= 2
+            r["conversations"][0]["value"] = "<image><image>\n[change] Segment the change."
+        return r
+
+    gt, preds = [], []
+    for t in REFS:
+        gt += [json.dumps(rec(f"{t}{i}", t)) for i in range(4)]
+        gt.append(json.dumps({"id": f"{t}_bad", "task": t, "images": [f"{t}.png"]}))
+        preds += [{"id": f"{t}{i}", "task": t, "answer": REFS[t]} for i in [0, 1, 2, 3, "_bad"]]
+    blind = rec("blind", "vqa")
+    blind["conversations"] = blind["conversations"][:1]
+    gt += [json.dumps(blind), "{not json"]
+    lines = [json.dumps(p) for p in preds + [{"id": "blind", "task": "vqa", "answer": "yes"}]]
+    lines += ["{not json", json.dumps({"answer": "no id"}), "[1, 2]", lines[0], json.dumps({**preds[6], "answer": "no"}),
+              json.dumps({"id": "zz", "task": "vqa", "answer": "yes"}), ""]
+    (tmp_path / "gt.jsonl").write_text("\n".join(gt) + "\n")
+    (tmp_path / "p.jsonl").write_text("\n".join(lines) + "\n")
+    return str(tmp_path / "gt.jsonl"), str(tmp_path / "p.jsonl"), sum(bool(line) for line in lines)
+
+
+@pytest.mark.parametrize("task", list(SCRIPTS))
+def test_every_line_of_the_predictions_is_accounted_for(tmp_path, capsys, task):
+    """The tour: every scorer on a set with broken lines of each kind. Its score file counted the scored task's lines
+    alone: another task's predictions, those for skipped records and the other tasks' repeats went uncounted, so
+    nothing added up to the file. n_pred_lines and the line under the table now do, in every script; a broken change
+    record is no reason for captioning, which scores worded ones alone, to refuse a set of change maps."""
+    import importlib
+
+    gt, pred, n_lines = _tour_set(tmp_path)
+    argv = ["--gt", gt, "--pred", pred] + (["--no-java"] if task == "cap" else [])
+    s = importlib.import_module(f"eval.{SCRIPTS[task]}").main(argv)
+    scored = s["n_records"] - s["n_missing"]
+    assert s["n_pred_lines"] == n_lines == 47
+    repeats = 2  # cls0's line again, vqa1's with another answer
+    assert (scored + s["n_pred_other_records"] + s["n_pred_skipped_records"] + s["n_pred_not_in_gt"]
+            + s["n_pred_bad_lines"] + repeats) == n_lines
+    assert (scored, s["n_pred_other_records"], s["n_pred_skipped_records"], s["n_pred_not_in_gt"],
+            s["n_pred_bad_lines"]) == (4, 28, 9, 1, 3)
+    assert (s["n_gt_bad_records"], s["n_gt_bad_fields"], s["n_gt_bad_blind"]) == (10, 8, 1)
+    said = (f"the 47 lines of the predictions file: {scored} scored, {s['n_pred_other_records']} for records another "
+            "script scores (n_pred_other_records), 9 for records skipped from the ground truth, 1 naming no record, "
+            "3 unreadable, 2 repeating an id")
+    assert f"note: {said}\n" in capsys.readouterr().out
