@@ -16,3 +16,10 @@ def shown(text: str) -> str:
     """``text`` with every control character but ``\\n`` and ``\\t`` written as ``\\xNN`` (``"\\x1b[2J"`` →
     ``"\\\\x1b[2J"``, four characters and ``[2J``); other text as it is."""
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
+def first_control(text: str) -> str | None:
+    """The first control character of ``text`` but ``\\t`` (and ``\\n``), as ``shown`` writes it ("\\\\x1b"), or None:
+    a line piped in holding one (a terminal's key sequence, ESC [ A, saved into a questions file) is no question."""
+    m = _CONTROL.search(text)
+    return shown(m.group(0)) if m else None

@@ -20,7 +20,7 @@ import time
 from rsvlm import inference as inf
 from rsvlm import tables
 from rsvlm.advice import for_cli, pixel_box_hint
-from rsvlm.answer_shown import shown
+from rsvlm.answer_shown import first_control, shown
 from rsvlm.answering import context_cap, is_fused, worded_note
 from rsvlm.chat_commands import Commands
 from rsvlm.closed_pipes import stdout_to_null
@@ -322,6 +322,11 @@ class ChatREPL:
         line = line.strip().lstrip("\ufeff").strip()  # a questions file saved "UTF-8 with BOM": its first line's
         # /image was asked as a question, a [cls] tag read as plain text
         if not line:
+            return True
+        if (at := next((k for k, c in enumerate(line) if first_control(c)), None)) is not None:  # "\x1b[A[vqa] …" (an arrow
+            # key saved in a questions file) was asked of the model, its tag unread
+            self.fail(f"error: the line holds a control character ({first_control(line[at])}, character {at + 1}): "
+                      "neither asked nor run; type it again without it")
             return True
         if line.startswith("/"):
             return self.commands.command(line)

@@ -57,7 +57,7 @@ class Commands:
         cmd = cmd.lower()  # /IMAGE was an unknown command; task tags are read in any case too
         args = [os.path.expanduser(a) for a in args]  # no shell here: /vis ~/out.png made a folder "~"
         if args and cmd in BARE:  # "/reset the pair" kept the pair, unsaid
-            self.repl.fail(f"error: {cmd} takes nothing after it, got {args}")
+            self.repl.fail(f"error: {cmd} takes nothing after it, got {line.split(maxsplit=1)[1]}")  # was ['the', 'pair']
             return True
         actions = {"/image": lambda: self.load_image(args) or self.still_loaded(failed=True), "/reset": self.reset,
                    "/vis": lambda: self.write_vis(args), "/geojson": lambda: self.write_geojson(args),

@@ -57,3 +57,25 @@ def test_a_predict_answer_is_printed_escaped_and_written_raw(ckpt, geotiff, tmp_
     cap = capsys.readouterr()
     assert shown(RAW) in cap.out and not any(c in cap.out + cap.err for c in "\x1b\x07\r\x9b\x00"), repr(cap.out)
     assert json.loads(out.read_text())["answer"] == RAW
+
+
+@pytest.mark.parametrize("line, said", [
+    ("\x1b[A[vqa] is there a ship?", "(\\x1b, character 1)"),  # an arrow key saved in a questions file
+    ("[vqa] a ship?\x07", "(\\x07, character 14)"),
+    ("/image a\x00.png", "(\\x00, character 9)"),
+])
+def test_a_line_with_a_control_character_is_refused_naming_it(ckpt, geotiff, line, said):
+    """"\\x1b[A[vqa] …" was asked of the model as free text, its tag unread and the ESC sent to the terminal."""
+    repl, out = chat_repl(ckpt)
+    assert repl.load_image([str(geotiff), "optical"])
+    assert repl.handle(line) and repl.failed
+    assert f"error: the line holds a control character {said}: neither asked nor run" in out.getvalue(), out.getvalue()
+    assert repl.session.asked == 0
+    assert repl.handle("[vqa] a\tship?") and repl.session.asked == 1  # a tab is no control to refuse
+
+
+def test_a_bare_command_with_words_after_it_names_them_as_typed(ckpt):
+    """"/quit now please" said "got ['now', 'please']", a Python list."""
+    repl, out = chat_repl(ckpt)
+    assert repl.handle("/quit now please")
+    assert "error: /quit takes nothing after it, got now please\n" in out.getvalue(), out.getvalue()
