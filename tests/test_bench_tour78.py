@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 from test_bench_args import bench_main
@@ -69,3 +70,22 @@ def test_answer_memory_without_a_baseline_says_what_its_dashes_mean(monkeypatch,
     bench_main("answer_memory", monkeypatch, ["--lines", "50", "--repeats", "1", "--cases", "answered_ids"])
     out = capsys.readouterr().out
     assert "| answered_ids | one file | – |" in out and "–: no --baseline DIR given" in out
+
+
+@pytest.mark.parametrize("recipe, tiny_said", [("configs/train/recipes/qwen2.5-1.5b-sft.yaml", True),
+                                               ("configs/train/sft_tiny.yaml", False)])
+def test_gpu_train_without_cuda_says_it_trains_on_the_cpu(recipe, tiny_said, tmp_path, monkeypatch, capsys):
+    """Run as docs/benchmarks.md gives it on a machine without CUDA, the 1.5B recipe's training started on the CPU
+    and went on for minutes with nothing said; now a note says so before the work (stopped here after it)."""
+    import torch
+    from script_loader import load_bench
+
+    mod = load_bench("gpu_train", monkeypatch)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(mod, "make_data", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("stopped")))
+    repo = Path(mod.__file__).resolve().parents[1]
+    with pytest.raises(RuntimeError, match="stopped"):
+        mod.main(["--recipe", str(repo / recipe), "--llm", "lora", "--steps", "12", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert "note: no CUDA device: the run trains on the CPU" in err
+    assert ("--recipe configs/train/sft_tiny.yaml checks it quickly" in err) == tiny_said
