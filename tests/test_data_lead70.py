@@ -108,7 +108,7 @@ def test_synth_config_given_by_name_is_told_its_path(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "--config takes a file's path: --config " in err and err.rstrip().endswith("optical_only.yaml")
     assert main(["synth", "--out", str(tmp_path / "o"), "--n", "1", "--no-progress", "--config", "nosuch"]) == 2
-    assert capsys.readouterr().err == "error: config file not found: nosuch\n"
+    assert capsys.readouterr().err == "error: --config: config file not found: nosuch\n"  # stop 78: the option named
 
 
 def test_chat_refuses_a_missing_src_before_its_progress_bar(tmp_path, capsys):

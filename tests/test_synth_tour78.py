@@ -222,3 +222,15 @@ def test_scenes_past_the_available_memory_are_said_before_the_work(tmp_path, mon
     monkeypatch.setattr(psutil, "virtual_memory", lambda: types.SimpleNamespace(available=10e6))
     synthesize(tmp_path / "s", 1, 0, SynthConfig(scene=replace(SceneConfig(), size=32)), progress=False)
     assert "note: scenes of 32 px take about" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["synth", "rebuild"])
+def test_a_missing_config_file_is_refused_naming_the_option(command, synth_set, tmp_path, capsys):
+    """`--config nope.yaml` said "error: config file not found: nope.yaml", the option unnamed (each other
+    refusal of synth names its option)."""
+    from data_gen.__main__ import main
+
+    root, _ = synth_set
+    where = ["--out", str(tmp_path / "o"), "--n", "1"] if command == "synth" else ["--dir", str(root)]
+    assert main([command, *where, "--config", str(tmp_path / "nope.yaml")]) == 2
+    assert f"error: --config: config file not found: {tmp_path / 'nope.yaml'}" in capsys.readouterr().err

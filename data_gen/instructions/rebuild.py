@@ -377,7 +377,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         raise  # stdout's reader gone (| head) after the records were written: data_gen's main ends quietly
     except (ConfigError, ValueError, OSError) as e:  # OSError: a file it cannot write, named in it
-        print(f"error: {e}", file=sys.stderr)
+        lost = a.config and str(e).startswith("config file not found") and "--config" not in str(e)  # the option unsaid
+        print(f"error: {'--config: ' if lost else ''}{e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"interrupted: no {a.prefix}train/val/test.jsonl written in {a.dir} (any earlier ones are as they were)",
