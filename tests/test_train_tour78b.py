@@ -38,7 +38,9 @@ def test_ctrl_c_on_two_ranks_ends_with_where_to_continue(tmp_path):
            f"data.train={make_records(tmp_path / 'd', n=16)}", f"dist.deepspeed={REPO / 'configs/deepspeed/zero2.json'}",
            f"out_dir={out}", "max_steps=100000", "ckpt.every=1", "ckpt.keep=1", "log.progress=false"]
     proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)  # its own process group: the SIGINT a terminal sends
+                            start_new_session=True,  # its own process group: the SIGINT a terminal sends
+                            # a suite run as a background job inherits SIGINT ignored
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 240
         while not list((out / "checkpoints").glob("step_*[0-9]")) and time.monotonic() < deadline:
