@@ -73,4 +73,5 @@ def test_deepspeeds_build_lines_are_held_for_the_setup_log(tmp_path, capsys):
     with kept(None):  # log.verbose: as DeepSpeed prints it
         print("built successfully")
     assert capsys.readouterr().out == "built successfully\n"
-    assert write_setup_log(tmp_path / "none", [""], 0, 1) is None  # nothing held: no file
+    assert write_setup_log(tmp_path, [""], 0, 1) is None  # nothing held (no DeepSpeed, log.verbose): no file, and
+    assert not (tmp_path / "setup.log").exists()  # an earlier start's is not left as if it were this one's

@@ -52,7 +52,8 @@ def kept(said: list[str] | None) -> Iterator[None]:
 
 def write_setup_log(out_dir: Path, said: list[str], rank: int, world: int) -> Path | None:
     """(collective where ``world`` > 1) Every rank's held lines into ``out_dir/setup.log`` (rank 0 writes it),
-    each line led by ``[rank N]``; the file, or None where no rank held any."""
+    each line led by ``[rank N]``, this start's alone; the file, or None where no rank held any (an earlier
+    start's file is removed then: it was not this run's)."""
     text = "".join(said)
     texts = [text]
     if world > 1:
@@ -60,9 +61,12 @@ def write_setup_log(out_dir: Path, said: list[str], rank: int, world: int) -> Pa
 
         texts = [None] * world
         dist.all_gather_object(texts, text)  # under nccl on the current GPU (setup_distributed set it)
-    if rank != 0 or not any(texts):
-        return None
     path = Path(out_dir) / LOG_NAME
+    if rank != 0:
+        return None
+    if not any(texts):
+        path.unlink(missing_ok=True)
+        return None
     lines = [f"[rank {r}] {line}\n" for r, t in enumerate(texts) for line in (t or "").splitlines() if line.strip()]
     path.write_text("".join(lines))
     return path
