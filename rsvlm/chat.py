@@ -113,7 +113,8 @@ class ChatREPL:
             self.say(f"  note: [{task}] about the pair: the model saw pairs for [change] only{where}")  # as predict warns
         first = not self.session.asked  # messages holds the model's system message from the start
         keep = self.session.history  # --history's rule, said before the first answer it shapes (was after it)
-        if keep is not None and not self.history_said and self.session.asked > keep:
+        said_rule = keep is not None and not self.history_said and self.session.asked > keep
+        if said_rule:
             self.history_said = True
             self.say(f"  note: {self.history_note(keep)}")
         pieces = []
@@ -143,6 +144,7 @@ class ChatREPL:
             # refused before a word: the error follows the prompt as any other does (a line left empty looked
             # like an empty question); after streamed words, on a line of its own
             reset = " (/reset)" if getattr(e, "resettable", False) else ""
+            self.history_said &= not said_rule  # said of a question not asked: said again before the first answered
             self.fail(("\n" if pieces else "") + f"error: {e}{reset}")
             return None
         self.say()

@@ -79,3 +79,16 @@ def test_a_bare_command_with_words_after_it_names_them_as_typed(ckpt):
     repl, out = chat_repl(ckpt)
     assert repl.handle("/quit now please")
     assert "error: /quit takes nothing after it, got now please\n" in out.getvalue(), out.getvalue()
+
+
+def test_the_history_rule_said_of_a_refused_question_is_said_again_before_the_first_answer(ckpt, geotiff):
+    """A question past the LLM's context took the once-a-chat note on --history's rule with it: the first answered
+    question after it came with no word of the rule."""
+    repl, out = chat_repl(ckpt, history=0)
+    assert repl.load_image([str(geotiff), "optical"]) and repl.handle("[vqa] a boat?")
+    assert repl.handle("[vqa] " + "is there a ship near the harbour " * 400 + "?")
+    assert repl.failed and repl.session.asked == 1 and "error: the conversation is" in out.getvalue()
+    rule = "note: each question is asked afresh about the image"
+    assert repl.handle("[vqa] a ship?") and repl.handle("[vqa] a car?")
+    text = out.getvalue()
+    assert text.count(rule) == 2 and text.rindex(rule) > text.index("error: the conversation is"), text
