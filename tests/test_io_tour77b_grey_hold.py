@@ -46,7 +46,7 @@ def test_a_grey_band_given_optical_is_not_held_then_refused(tmp_path, monkeypatc
 @pytest.mark.skipif(not PAN.exists(), reason=f"real data not found: {PAN}")
 @pytest.mark.parametrize("modality, refused_below, held_from", [
     ("optical", 42, 44),  # counted 3 bands: read from the file at 42-43, held from 44
-    (None, 42, 16),  # guessed optical by its values after the hold (it may be ir: 1 band); released at 42-43, read
+    (None, 42, 16),  # guessed optical by its values after the hold (it may be ir: 1 band); read from it at 42-43
     ("sar", 16, 16), ("ir", 14, 14),  # one band read: held as before
 ])
 def test_the_real_worldview_pan_is_never_held_then_refused_needlessly(monkeypatch, modality, refused_below,

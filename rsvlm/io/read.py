@@ -206,7 +206,8 @@ class SceneReader:
         """The memory free (``budget.available_bytes``) for the whole read, with the hold's bytes where the read
         copies its values from the hold, which it drops before scaling them (``SharedRead.shrunk``; a grey band read
         as optical, 3 bands of 1): a 2048² pan guessed optical at 42-43 bytes a pixel free had its hold dropped and
-        was decoded again, twice (1.0-1.4 s; 0.6 s at 44). None (``check_fits`` asks itself) otherwise."""
+        was decoded again, twice (1.0-1.4 s; 0.6 s at 44), and ``read_shrunk`` (predict's) refused it there. None
+        (``check_fits`` asks itself) otherwise."""
         s = self._shared
         if not s or s.raw is None or not s.full or self._held_whole() or s._served(self.indexes) is None:
             return None
@@ -306,7 +307,7 @@ class SceneReader:
         if side <= max_side:
             with out_of_memory(self.name, lambda: shape, "the whole scene", shrunk=side):
                 check_fits(*shape, copies=0 if self._held_whole() else 1,  # read whole below; advice: "or shrunk"
-                           scaled_bytes=self._scaling_bytes())
+                           scaled_bytes=self._scaling_bytes(), available=self._free_with_hold())  # as read's
             return self.read()
         with library_messages() as heard, out_of_memory(self.name, lambda: shape, "the scene shrunk", shrunk=max_side):
             read = self._shared.shrunk if self._shared else self.src.read_decimated  # (the one read, given once)

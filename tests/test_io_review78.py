@@ -1,0 +1,37 @@
+"""Review 78 of the reading area: predict's whole read (``SceneReader(shrunk=...).read_shrunk``) of a grey band
+guessed optical is checked as ``read`` is since da807436, counting the hold it copies from as free."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+rasterio = pytest.importorskip("rasterio")
+
+from rsvlm.io.large import SceneTooLarge  # noqa: E402
+from rsvlm.io.read import SceneReader  # noqa: E402
+from tests.test_io_tour77 import memory_left_of  # noqa: E402
+
+PAN = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "bldg_spacenet4" / "sample_geotiff.tif"
+
+
+@pytest.mark.skipif(not PAN.exists(), reason=f"real data not found: {PAN}")
+def test_predicts_shrunk_read_of_the_real_pan_at_42_43_bytes_a_pixel_is_read_from_its_hold(monkeypatch):
+    """The real 900x900 uint16 WorldView pan, no modality given, as predict reads it (shrunk to 2048: whole): its
+    read needs 3 x (2 + 12) = 42 bytes a pixel once the hold (2) is dropped. Was: refused at 42-43, read_shrunk's
+    own check counting the hold spent beside the read (``read_image`` read it there); now read, from the hold."""
+    reads = []
+    plain = rasterio.io.DatasetReader.read
+    monkeypatch.setattr(rasterio.io.DatasetReader, "read", lambda self, *a, **k: reads.append(1) or plain(self, *a, **k))
+    for per in (41, 42, 43, 44):
+        reads.clear()
+        decoded = memory_left_of(monkeypatch, 900 * 900 * per)
+        try:
+            with SceneReader(PAN, shrunk=2048) as scene:
+                img = scene.read_shrunk(2048)
+        except SceneTooLarge as e:
+            assert per == 41 and str(e).startswith(f"{PAN}: not enough memory to read the whole scene"), (per, e)
+            continue
+        assert per > 41 and img.modality == "optical" and img.data.shape == (3, 900, 900), per
+        assert (len(reads), sum(s.decodes for s in {id(s): s for s in decoded}.values())) == (1, 1), per
