@@ -15,7 +15,7 @@ rasterio = pytest.importorskip("rasterio")
 from rasterio.control import GroundControlPoint as GCP  # noqa: E402
 
 from rsvlm.io.georef import map_to_pixel, objects_to_geojson, objects_with_map_coords, pixel_to_map  # noqa: E402
-from tests.test_io_tour77b_georef import _curved_gcps as _grid  # noqa: E402  (10 x 10, bent as a swath is)
+from tests.test_io_tour78_georef import swath as _grid  # noqa: E402  (10 x 10, bent as a swath is; public)
 
 AT = [[25.0, 75.0], [350.0, 175.0]]
 

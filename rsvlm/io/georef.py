@@ -339,7 +339,8 @@ def _crs_member(crs: str) -> dict:
     to (NAD83 and ETRS89 had been written so). EPSG:4326, 4269 and 4267 as OGC's longitude-first URNs (CRS84, CRS83,
     CRS27, as GDAL writes the first); another geographic CRS as its WKT with longitude first and no EPSG code (which
     would order latitude first); a projected one by its EPSG URN, else its WKT. Cannot: order a projected CRS whose
-    EPSG axes run northing first (a Gauss-Krüger zone's): its EPSG URN is written."""
+    EPSG axes run northing first (a Gauss-Krüger zone's): its EPSG URN is written; nor a 3D geographic CRS (EPSG:4979),
+    whose WKT 2 is written with latitude first and its code."""
     from rasterio.crs import CRS
 
     crs = CRS.from_user_input(crs)
