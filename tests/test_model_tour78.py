@@ -116,3 +116,69 @@ def test_an_out_folder_nothing_can_be_written_in_is_refused_before_the_model_loa
     check_new_folder(tmp_path / "new" / "merged", "merged checkpoint", "merge")
     check_new_folder(tmp_path, "merged checkpoint", "merge")  # empty: written into
     assert list(tmp_path.iterdir()) == []  # the check's own folder is gone
+
+
+class _System:
+    """Pickles as a call of os.system: what a hostile pytorch_model.bin holds."""
+
+    def __init__(self, flag):
+        self.flag = flag
+
+    def __reduce__(self):
+        import os
+
+        return os.system, (f"touch {self.flag}",)
+
+
+def test_a_bin_holding_pickled_code_is_refused_naming_it_and_its_code_never_runs(tmp_path, tiny_llava):
+    """Refused before too, but the message quoted torch's advice to load it with weights_only=False (run its
+    code), cut at 200 characters, then told a LLaVA user to fetch open_clip's safetensors release."""
+    from conftest import write_llava
+
+    from rsvlm.model import convert_llava
+
+    sd, conf, tower, tok = tiny_llava
+    src = write_llava(tmp_path / "llava", {}, conf, tok)
+    (src / "model.safetensors").unlink()
+    flag = tmp_path / "ran"
+    torch.save({**sd, "x": _System(flag)}, src / "pytorch_model.bin")
+    with pytest.raises(ValueError) as e:
+        convert_llava(src, tmp_path / "out", vision_tower=tower)
+    said = str(e.value)
+    assert said.startswith(f"{src / 'pytorch_model.bin'}: not a plain tensor state dict (pickled objects: ")
+    assert "system, which rsvlm never unpickles); re-save it with safetensors" in said
+    assert "weights_only" not in said and "open_clip" not in said and not flag.exists()
+
+
+def test_a_plain_bin_checkpoint_converts_as_its_safetensors_does(tmp_path, tiny_llava):
+    """GeoChat-7B ships pytorch_model-*.bin: read with weights_only=True (tensors only), so it must not be refused."""
+    from conftest import write_llava
+    from safetensors.torch import load_file
+
+    from rsvlm.model import convert_llava
+
+    sd, conf, tower, tok = tiny_llava
+    src = write_llava(tmp_path / "llava", {}, conf, tok)
+    (src / "model.safetensors").unlink()
+    torch.save(sd, src / "pytorch_model.bin")
+    with pytest.warns(UserWarning, match="holds no vision tower weights"):
+        out = convert_llava(src, tmp_path / "out", vision_tower=tower)
+    proj = load_file(str(out / "vision.safetensors"))["projectors.default.net.0.weight"]
+    assert torch.equal(proj, sd["model.mm_projector.0.weight"])
+
+
+def test_a_llava_folder_without_its_projector_is_refused_before_the_llm_is_built(tmp_path, tiny_llava, monkeypatch):
+    """Was 'vision weights do not fit: missing [projectors.default.net.0.weight, …]' after the LLM was built and
+    saved, saying nothing of a stage-1 ``mm_projector.bin`` saved apart."""
+    from conftest import write_llava
+
+    from rsvlm.model import convert_llava
+
+    sd, conf, tower, tok = tiny_llava
+    src = write_llava(tmp_path / "llava", {k: v for k, v in sd.items() if "mm_projector" not in k}, conf, tok)
+    (src / "mm_projector.bin").write_bytes(b"")
+    with pytest.raises(ValueError, match=rf"^{src}: holds no projector weights \(no model\.mm_projector\.\* tensor\); "
+                                         r"mm_projector\.bin beside it is a projector saved apart .*; give the folder "
+                                         r"of the whole LLaVA-1\.5 / GeoChat checkpoint \(LLM and projector\)$"):
+        convert_llava(src, tmp_path / "out", vision_tower=tower)
+    assert not (tmp_path / "out").exists()

@@ -102,7 +102,8 @@ def _read_weights(src: Path) -> dict[str, torch.Tensor]:
     sd: dict[str, torch.Tensor] = {}
     where: dict[str, str] = {}
     for f in files:
-        part = read_state_dict(f)  # .bin read with weights_only=True
+        part = read_state_dict(f, advice="re-save it with safetensors where it was made (save_pretrained(..., "
+                               "safe_serialization=True)), or use the model's safetensors release")  # weights_only
         twice = sorted(set(part) & set(sd))
         if twice:
             raise ValueError(f"{src}: {counted(len(twice), 'tensor')} in both {where[twice[0]]} and {f.name} "
@@ -222,6 +223,11 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
         if k.startswith("model.mm_projector."):
             rest = k[len("model.mm_projector."):]
             vision[f"projectors.default.net.{'0.' + rest if ptype == 'linear' else rest}"] = v
+    if not vision:  # was found after the LLM was built and saved: "vision weights do not fit: missing [projectors…]"
+        apart = [f.name for f in sorted(src.glob("mm_projector*.bin"))]
+        raise ValueError(f"{src}: holds no projector weights (no model.mm_projector.* tensor)" + (
+            f"; {apart[0]} beside it is a projector saved apart (LLaVA's stage-1 pretraining), which rsvlm does not "
+            "read" if apart else "") + "; give the folder of the whole LLaVA-1.5 / GeoChat checkpoint (LLM and projector)")
     tower_prefix = "model.vision_tower.vision_tower."
     tower = {k[len(tower_prefix):]: v for k, v in sd.items() if k.startswith(tower_prefix)}
     if vision_tower and not Path(vision_tower).is_dir():

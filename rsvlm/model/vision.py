@@ -109,8 +109,24 @@ def _sincos_table(width: int, g: int) -> torch.Tensor:
     return torch.from_numpy(get_2d_sincos_pos_embed(width, g, cls_token=True)).float()
 
 
-def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
-    """Tensors of a local checkpoint: safetensors, or a torch file read with ``weights_only=True``."""
+def _unpickle_why(error: Exception) -> str:
+    """What ``torch.load(weights_only=True)``'s ``error`` found, without its advice to load with
+    ``weights_only=False`` (which runs the file's code: was quoted in the refusal, cut at 200 characters)."""
+    import re
+
+    text = str(error)
+    if found := re.search(r"GLOBAL ([\w.]+)", text):
+        return f"pickled objects: {found.group(1)}"
+    if "TorchScript" in text:
+        return "a TorchScript archive"
+    said = [ln.strip() for ln in text.splitlines() if ln.strip() and "weights_only" not in ln and "trusted" not in ln]
+    return f"{said[0][:200]}" if said else f"pickled objects ({type(error).__name__})"
+
+
+def read_state_dict(path: str | Path, advice: str = "use the model's safetensors release (open_clip's "
+                    "open_clip_model.safetensors, e.g. timm/vit_base_patch16_clip_224.openai)") -> dict[str, torch.Tensor]:
+    """Tensors of a local checkpoint: safetensors, or a torch file read with ``weights_only=True``; one holding
+    anything else (a TorchScript archive, pickled objects) is refused with ``advice`` (what to give instead)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"checkpoint not found: {path}")
@@ -121,10 +137,8 @@ def read_state_dict(path: str | Path) -> dict[str, torch.Tensor]:
     try:
         sd = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # TorchScript archives, pickled objects: refused (torch's advice to unpickle is not passed on)
-        why = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ValueError(f"{path}: not a plain tensor state dict (a TorchScript archive or pickled objects, which rsvlm "
-                         f"never unpickles: {why[:200]}); use the model's safetensors release (open_clip's "
-                         "open_clip_model.safetensors, e.g. timm/vit_base_patch16_clip_224.openai)") from e
+        raise ValueError(f"{path}: not a plain tensor state dict ({_unpickle_why(e)}, which rsvlm never unpickles); "
+                         f"{advice}") from e
     for key in ("state_dict", "model"):
         if isinstance(sd, dict) and isinstance(sd.get(key), dict):
             sd = sd[key]
