@@ -209,7 +209,7 @@ class SceneReader:
         was decoded again, twice (1.0-1.4 s; 0.6 s at 44), and ``read_shrunk`` (predict's) refused it there. None
         (``check_fits`` asks itself) otherwise."""
         s = self._shared
-        if not s or s.raw is None or not s.full or self._held_whole() or s._served(self.indexes) is None:
+        if not s or not s.full or self._held_whole() or not s.serves(self.indexes):
             return None
         from rsvlm.io import budget  # (its available_bytes as called: a test's or a caller's limit)
 

@@ -79,6 +79,11 @@ class SharedRead:
         those bands in that order (the reader's memory check counts only what a read adds)."""
         return self.raw is not None and self._served(indexes) == list(range(len(self.bands)))
 
+    def serves(self, indexes: list[int]) -> bool:
+        """Whether ``shrunk`` of ``indexes`` at this side is made from the values held (a copy where not ``holds``:
+        some bands, or one band thrice), which it drops before the read's scaling."""
+        return self.raw is not None and self._served(indexes) is not None
+
     def leave_out(self, skip) -> None:
         """Hold no band of ``skip`` (0-based; the reader leaves them out by their metadata): not read where the read
         is yet to come; else dropped from it, one file's bands only (band files' masks take every file read)."""
