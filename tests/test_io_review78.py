@@ -56,3 +56,31 @@ def test_a_real_raster_asked_as_the_wrong_modality_or_band_count_is_refused_nami
     with pytest.raises(ValueError) as e:
         read_image(path, modality, bands)
     assert str(e.value).startswith(f"{path}: {said}"), str(e.value)
+
+
+def _bent(at):
+    """Places in degrees of pixels ``at`` (n, 2), a swath bent in both axes (about 2.5° x 1.6° at 25000 x 16000 px)."""
+    import numpy as np
+
+    return np.c_[10 + at[:, 0] * 1e-4 + 1e-9 * at[:, 1] ** 2, 50 - at[:, 1] * 1e-4 + 1e-10 * at[:, 0] ** 2]
+
+
+def test_dense_gcp_grids_are_no_clash_to_gcp_near():
+    """GCP_NEAR (1e-6 of the extent) flags no GCP of a legitimate grid of TPS_MAX_GCPS: a 40 x 25 grid over a
+    25000 x 16000 px swath (640 px apart), 1000 GCPs at random pixels, and the real S1 GRD's 210 (2.6e-2 of its
+    extent apart at the least, in pixels and on the map), so each keeps the spline."""
+    import numpy as np
+
+    from rsvlm.io import georef
+
+    r, c = np.meshgrid(np.linspace(0, 16000, 40), np.linspace(0, 25000, 25), indexing="ij")
+    grid = np.c_[c.ravel(), r.ravel()]
+    scattered = np.random.default_rng(0).uniform(0, 20000, (georef.TPS_MAX_GCPS, 2))
+    for at in (grid, scattered):
+        assert len(at) == georef.TPS_MAX_GCPS and georef._clash(at, _bent(at)) == list(range(len(at)))
+    s1 = REAL / "sar_s1grd" / "iw-vv.tiff"
+    if s1.exists():
+        with rasterio.open(s1) as ds:
+            gcps = ds.gcps[0]
+        at, to = (np.array([[getattr(g, k) for k in ks] for g in gcps]) for ks in (("col", "row"), ("x", "y")))
+        assert len(gcps) == 210 and georef._clash(at, to) == list(range(210))
