@@ -211,8 +211,8 @@ def _unknown_keys(cls: type, data: dict, where: str, root: tuple[type, str], at:
     if unknown := sorted(str(k) for k in set(data) - set(ftypes)):  # YAML's 1: or null: key was a TypeError
         prefix = f"{where}." if where else ""
         moved = [k for k in unknown if _moved_to(cls, k)]
-        far = {k: f"{root[1]}.{'.'.join(n)}".lstrip(".") for k in unknown
-               if (n := leaf_near([*at, k], lambda p: _keys_at(root[0], p)))}  # lora_r: model.llm.lora_r
+        far = {k: f"{root[1]}.{'.'.join(n)}".lstrip(".") for k in unknown  # a mapping's key no leaf: trainer: {…}
+               if not isinstance(data[k], dict) and (n := leaf_near([*at, k], lambda p: _keys_at(root[0], p)))}
         evals = {k: h for k in unknown if (h := no_eval([*at, k], lambda p: _keys_at(root[0], p)))}  # eval: {…}
         absent = "".join(no_key(cls, k, prefix) for k in unknown) + "".join(
             outdented(k, prefix, _sections(_field_types(root[0]))) for k in unknown if at) + "".join(
@@ -406,9 +406,25 @@ def load_config(cls: type[T], path: str | Path | None = None, overrides: list[st
             raise ConfigError(f"override {culprit[-1]!r}: {e}{joined_hint(culprit[-1], cls)}" if culprit
                               else f"{cls.__name__}: {e}", keys=e.keys) from e
         file, key = next(((s, k) for k in e.keys if (s := set_in(path, k))), (path, None))
-        # the line: not after a hint, which stays last, nor an evaluation key's refusal, said as an override's is
-        line = line_note(path, key) if key and not e.evals and not str(e).endswith((")", "?")) else ""
-        raise ConfigError(f"{file}: {e}{line}", keys=e.keys) from e
+        # the line: before a hint, which stays last (it was left out there); none for an evaluation key's refusal,
+        # said as an override's is
+        line = line_note(path, key) if key and not e.evals else ""
+        raise ConfigError(f"{file}: {before_hint(str(e), line)}", keys=e.keys) from e
+
+
+def before_hint(message: str, note: str) -> str:
+    """``message`` with ``note`` (`` (line 3 of a.yaml)``) at its end, or, where a hint ends it (a closing parenthesis
+    or question mark), before its first clause after a ``;`` (``unknown key x for C (line 3 of a.yaml); valid keys
+    …``), else before its last parenthesised group (``… (line 3 of a.yaml) (did you mean optim.lr?)``)."""
+    if not message.endswith((")", "?")) or not note:
+        return message + note
+    depth, last = 0, None
+    for i, c in enumerate(message):
+        if c == ";" and depth == 0:
+            return f"{message[:i]}{note}{message[i:]}"
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        last = i if c == "(" and depth == 1 else last
+    return f"{message[:last].rstrip()}{note} {message[last:]}" if last is not None else message + note
 
 
 def own_problem(cfg: Any, where: str = "") -> ConfigError | None:

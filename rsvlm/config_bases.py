@@ -124,3 +124,21 @@ def merge(base: dict[str, Any], new: dict[str, Any], cls: type | None) -> dict[s
         else:
             out[k] = v
     return out
+
+
+def value_blamed(message: str, path, overrides: list[str]) -> str:
+    """A command's refusal of a config value (``message``, opening with its dotted key: ``precision must be …``,
+    ``optim.lr must be …``, a check after ``load_config``) opened with what set that key: the override as typed
+    (``override 'precision=fp17' (command line): …``), else the file, the line that sets it before any hint at the
+    end (``a.yaml: precision must be … (line 4 of a.yaml); did you mean fp16?``); ``message`` itself where neither
+    set it (a default) or it opens with no key."""
+    from rsvlm.config import before_hint  # it imports this module
+    from rsvlm.config_hints import set_in
+    from rsvlm.overrides import override_named
+
+    if by := override_named(message, overrides):
+        return f"{by}: {message}"
+    key = re.match(r"[a-z_]+(?:\.[a-z_]+)*(?=[ :])", message)
+    if path is None or key is None or not (file := set_in(path, key[0])):
+        return message
+    return f"{file}: {before_hint(message, line_note(Path(path), key[0]))}"

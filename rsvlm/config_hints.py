@@ -119,13 +119,16 @@ FOREIGN = {"train_micro_batch_size_per_gpu": "batch_size", "micro_batch_size": "
 
 
 def precision_flag(key: object, value: object, keys_at: Callable[[list[str]], tuple[list[str], set[str]] | None]) -> str:
-    """HF Trainer's (and LLaVA's) ``bf16``/``fp16`` flag ``key`` said as our ``precision`` value, as the end of its
+    """HF Trainer's (and LLaVA's) ``bf16``/``fp16`` flag ``key``, or ``half`` (no HF Trainer argument, which it was
+    said to be: Ultralytics' fp16 flag, torch's ``.half()``), said as our ``precision`` value, as the end of its
     refusal where the config has ``precision``: "" otherwise (no one slip is near: difflib offered nothing)."""
     mode = {"bf16": "bf16", "fp16": "fp16", "half": "fp16"}.get(str(key).lower())
     if not mode or not is_key(["precision"], keys_at):
         return ""
     on = value is True or str(value).strip().lower() in ("true", "yes", "on", "1")
-    return (f"; HF Trainer's {key}={str(value).lower()} is precision={mode if on else 'fp32'} here"
+    whose = "HF Trainer's " if str(key).lower() != "half" else ""
+    return (f"; {whose}{key}={str(value).lower()}{' (half precision)' * (not whose)} is "
+            f"precision={mode if on else 'fp32'} here"
             f"{'' if on else ' (the default)'}")
 
 

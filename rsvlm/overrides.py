@@ -62,6 +62,11 @@ def _as_written(text: str, raw: str) -> Any:
     raw = raw.strip()
     if raw in ("null", "Null", "NULL", "~"):
         return None
+    if raw[:1] in ("[", "{") and raw.count(raw[0]) > raw.count("]}"["[{".index(raw[0])]):  # data.train=[a.jsonl
+        # a list or mapping left open was taken as the text (a file "[a.jsonl" looked for); "{pl}: x" is a text
+        raise ConfigError(f"override {text!r} (command line): value opens a {'list' if raw[0] == '[' else 'mapping'} "
+                          f"({raw[0]}) that is not closed; close it, or quote it for a text: "
+                          f"\"{text.split('=', 1)[0]}='{raw}'\"")
     if raw[:1] in ("'", '"'):
         value = _yaml_value(text, raw)
         if isinstance(value, str):
@@ -202,3 +207,17 @@ def warnings_as_lines(who: str, say: bool = True):
         finally:
             for w in said if say else ():
                 print(f"{who}: warning: {w.message}", file=sys.stderr)
+
+
+def override_named(message: str, overrides: list[str]) -> str | None:
+    """``"override 'modalities=[sar,radar]' (command line)"``: the last of ``overrides`` (key=value words as typed)
+    that set the dotted key ``message`` begins with (a later check's refusal, ``modalities ['radar']: each must
+    be …``), or a key under it, as the start of that refusal; None where none did. An option's ``KEY=`` stand-in
+    (no value: ``--modalities``, named by the option itself) is none."""
+    key = re.match(r"[a-z_]+(?:\.[a-z_]+)*(?=[ :])", message)
+    if key is None:
+        return None
+    hits = [o for o in overrides if "=" in o and not o.endswith("=") and any(
+        f"{key[0]}.".startswith(f"{at}.") or at.startswith(f"{key[0]}.")
+        for at in [".".join(split_override(o)[0])])]
+    return f"override {hits[-1]!r} (command line)" if hits else None

@@ -94,7 +94,8 @@ def test_all_weights_zero_names_the_file_and_a_config_built_by_hand_is_left_to_s
 
 
 @pytest.mark.parametrize("text, said", [
-    ("instructions:\n  task_weights: {detx: 1}\n", "instructions.task_weights: unknown task ['detx']; tasks are cls,"),
+    ("instructions:\n  task_weights: {detx: 1}\n", "instructions.task_weights: unknown task ['detx'] (line 2 of "
+                                                  "data.yaml); tasks are cls,"),  # stop 78: the line, before the hint
     ("instructions:\n  modality_weights: {SAR: 1}\n",
      "instructions.modality_weights: unknown modality ['SAR'] (config keys are lower case: sar); one of optical,"),
     ("instructions:\n  task_weights: {det: -1, cls: .inf}\n",
@@ -128,8 +129,8 @@ def test_a_section_with_nothing_under_it_says_how_to_keep_its_defaults(tmp_path)
     # "scene: None is not allowed (expected SceneConfig)" for a scene: whose keys were all commented out
     with pytest.raises(ConfigError) as e:
         _load(tmp_path, "scene:\n#  size: 64\n")
-    assert str(e.value).endswith("scene: None is not allowed (expected SceneConfig); a section holds its keys indented "
-                                 "under it (for its defaults leave it out, or write scene: {})")
+    assert str(e.value).endswith("scene: None is not allowed (expected SceneConfig) (line 1 of data.yaml); a section "
+                                 "holds its keys indented under it (for its defaults leave it out, or write scene: {})")
     assert _load(tmp_path, "scene: {}\n").scene == SceneConfig()
 
 

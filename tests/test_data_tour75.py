@@ -19,8 +19,8 @@ def _synth(tmp_path, *argv: str) -> int:
     ("scene:\n  pairs_fraction: 2\n", "scene.pairs_fraction 2 must be in [0, 1]\n"),
     ("instructions:\n  obb_fraction: 3\n", "instructions.obb_fraction must be in [0, 1], got 3\n"),
     ("modalities: [rgb]\n", "modalities ['rgb']: each must be one of"),
-    ("split:\n  val: 0.6\n  test: 0.5\n", "split.val=0.6, split.test=0.5 must be >= 0 and sum to at most 1 (split "
-                                         "fractions: train is what they leave)\n"),  # was found by synthesize
+    ("split:\n  val: 0.6\n  test: 0.5\n", "split.val=0.6, split.test=0.5 must be >= 0 and sum to at most 1 (line 2 of "
+                                         "mine.yaml) (split fractions: train is what they leave)\n"),  # stop 78: line
 ])
 def test_a_config_files_out_of_range_value_names_the_file(tmp_path, capsys, yaml_text, said):
     """'error: render.sar_looks 0 is out of range (max_objects >= 0, …)': no file named, and every key's range."""
