@@ -275,7 +275,8 @@ def evaluate(task_name: str, tasks: tuple[str, ...], score_fn: ScoreFn, headline
     scores["n_pred_duplicate_ids_differing"] = sum(i in scored for i in preds.differing)
     not_in_gt = [pid for pid in preds.by_id if pid not in all_ids]  # other tasks' are not
     scores["n_pred_not_in_gt"] = len(not_in_gt)
-    # every line accounted for: scored, another script's record, a skipped record's, of no record, unreadable, repeated
+    # every line accounted for: scored, a record not scored here (another task's, no task's, unsized), a skipped
+    # record's, of no record, unreadable, repeated
     answered_ids = {it.id for it in items if it.pred is not None}
     scores["n_pred_lines"] = len(preds.by_id) + preds.n_bad_lines + preds.n_duplicates
     scores["n_pred_skipped_records"] = answered

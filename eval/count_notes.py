@@ -75,18 +75,19 @@ def count_notes(scores: dict) -> list[str]:
 
 
 def lines_note(scores: dict) -> str | None:
-    """Where the predictions file has lines other than the scored ones, what became of each (``n_pred_lines``: its
-    lines that are not blank, or a JSON array's items): they add up to it. None where every line was scored, or in an
-    older score file without the count."""
+    """Where the predictions file has lines neither scored nor of records the script leaves to others (another task's,
+    of no task, unsized), what became of each (``n_pred_lines``: its lines that are not blank, or a JSON array's
+    items): they add up to it. None where there are none (one file of every task's answers: was said in every script),
+    or in an older score file without the count."""
     if not (total := scores.get("n_pred_lines")):
         return None
     scored = (scores.get("n_records") or 0) - (scores.get("n_missing") or 0)
-    parts = [(scores.get("n_pred_other_records", 0), "for records another script scores (n_pred_other_records)"),
+    parts = [(scores.get("n_pred_other_records", 0), "for records not scored here (n_pred_other_records)"),
              (scores.get("n_pred_skipped_records", 0), "for records skipped from the ground truth"),
              (scores.get("n_pred_not_in_gt", 0), "naming no record"),
              (scores.get("n_pred_bad_lines", 0), "unreadable")]
     repeats = total - scored - sum(n for n, _ in parts)  # every task's: n_pred_duplicate_ids counts the scored ones'
-    if scored == total:
+    if scored + parts[0][0] == total:
         return None
     said = ", ".join(f"{n} {what}" for n, what in [*parts, (repeats, "repeating an id")] if n)
     return f"the {counted(total, 'line')} of the predictions file: {scored} scored, {said}"

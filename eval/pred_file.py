@@ -181,31 +181,36 @@ def _parse(path: Path, entries, array: list | None, out: PredictionFile, noted: 
 
 LOC_TOLERANCE = 1  # <loc_N> bins (0.1% of a side): two runs' answers this close are one answer (a GPU's rounding)
 PIXEL_TOLERANCE = 1.0  # the same for the coordinates of "objects", in pixels
+SCORE_TOLERANCE = 0.01  # and for an object's "score" (a confidence: 0.2 and 0.9 are two runs' answers)
 _LOC = re.compile(r"<loc_(\d+)>")
 
 
 def same_answer(a: dict, b: dict) -> bool:
     """Whether two lines of one id answer alike: their ``answer`` texts equal but for locations ``LOC_TOLERANCE`` bins
-    apart or less, their ``objects`` equal but for numbers ``PIXEL_TOLERANCE`` pixels apart or less (one bin apart was
-    "another answer", though it scores the same to a thousandth of the image). Other geometry (GeoChat's, Falcon's) is
-    compared as text."""
-    return _alike(a.get("answer"), b.get("answer"), True) and _alike(a.get("objects"), b.get("objects"), False)
+    apart or less, their ``objects`` equal but for coordinates ``PIXEL_TOLERANCE`` pixels apart or less and scores
+    ``SCORE_TOLERANCE`` apart (one bin apart was "another answer", though it scores the same to a thousandth of the
+    image). Other geometry (GeoChat's, Falcon's) is compared as text, an answer that is no string exactly (a count of
+    3 and of 4)."""
+    return _alike(a.get("answer"), b.get("answer"), None) and _alike(a.get("objects"), b.get("objects"), PIXEL_TOLERANCE)
 
 
-def _alike(x, y, text: bool) -> bool:
-    """``same_answer`` of one field: ``text`` for an answer's string (its locations compared as numbers)."""
+def _alike(x, y, tolerance: float | None) -> bool:
+    """``same_answer`` of one field: ``tolerance`` None for an answer (a string's locations compared as numbers, any
+    other value exactly), else the numbers' within ``objects`` (``SCORE_TOLERANCE`` for a ``score``)."""
     if x == y:
         return True
-    if text and isinstance(x, str) and isinstance(y, str):
+    if tolerance is None:
+        if not (isinstance(x, str) and isinstance(y, str)):
+            return False
         bins = [list(map(int, _LOC.findall(t))) for t in (x, y)]
         return (_LOC.sub("<loc>", x) == _LOC.sub("<loc>", y) and len(bins[0]) == len(bins[1])
                 and all(abs(u - v) <= LOC_TOLERANCE for u, v in zip(*bins)))
     if isinstance(x, (int, float)) and isinstance(y, (int, float)) and not isinstance(x, bool) and not isinstance(y, bool):
-        return abs(x - y) <= PIXEL_TOLERANCE
+        return abs(x - y) <= tolerance
     if isinstance(x, list) and isinstance(y, list):
-        return len(x) == len(y) and all(_alike(u, v, False) for u, v in zip(x, y))
+        return len(x) == len(y) and all(_alike(u, v, tolerance) for u, v in zip(x, y))
     if isinstance(x, dict) and isinstance(y, dict):
-        return x.keys() == y.keys() and all(_alike(x[k], y[k], False) for k in x)
+        return x.keys() == y.keys() and all(_alike(x[k], y[k], SCORE_TOLERANCE if k == "score" else tolerance) for k in x)
     return False
 
 

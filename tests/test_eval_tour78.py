@@ -233,7 +233,7 @@ def test_every_line_of_the_predictions_is_accounted_for(tmp_path, capsys, task):
     assert (scored, s["n_pred_other_records"], s["n_pred_skipped_records"], s["n_pred_not_in_gt"],
             s["n_pred_bad_lines"]) == (4, 28, 9, 1, 3)
     assert (s["n_gt_bad_records"], s["n_gt_bad_fields"], s["n_gt_bad_blind"]) == (10, 8, 1)
-    said = (f"the 47 lines of the predictions file: {scored} scored, {s['n_pred_other_records']} for records another "
-            "script scores (n_pred_other_records), 9 for records skipped from the ground truth, 1 naming no record, "
+    said = (f"the 47 lines of the predictions file: {scored} scored, {s['n_pred_other_records']} for records not "
+            "scored here (n_pred_other_records), 9 for records skipped from the ground truth, 1 naming no record, "
             "3 unreadable, 2 repeating an id")
     assert f"note: {said}\n" in capsys.readouterr().out

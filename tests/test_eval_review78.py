@@ -1,0 +1,73 @@
+"""Review of stop 78's eval work: the repeat check's tolerance hid a count of 3 against 4 and an object's confidence
+of 0.2 against 0.9; the lines note called an unsized record of the script's own task "another script's", and was
+printed under every table of an ordinary set of every task's answers; sound sets of every task are not refused."""
+
+from __future__ import annotations
+
+import importlib
+import json
+
+import pytest
+from conftest import eval_record, write_jsonl
+
+BOX = "<ref>ship</ref><box><loc_1><loc_1><loc_9><loc_9></box>"
+POLY = "<poly><loc_100><loc_100><loc_500><loc_100><loc_500><loc_500></poly>"
+REFS = {"cls": "harbor", "vqa": "yes", "count": "3", "cap": "a harbour with ships", "det": BOX, "ground": BOX,
+        "seg": f"<ref>building</ref>{POLY}", "change": POLY}
+SCRIPTS = {"cls": "classification", "vqa": "vqa", "count": "counting", "cap": "captioning", "det": "detection",
+           "ground": "grounding", "seg": "segmentation", "change": "change"}
+
+
+def test_a_repeat_that_is_no_string_or_another_score_still_differs():
+    """Numbers were compared within a pixel everywhere: {"answer": 3} and {"answer": 4} (two counts), or an object
+    scored 0.2 and 0.9 (two runs' confidences, which rank it apart in the AP), were one answer."""
+    from eval.pred_file import same_answer
+
+    assert not same_answer({"answer": 3}, {"answer": 4}) and same_answer({"answer": 3}, {"answer": 3})
+    box = {"kind": "box", "coords": [10, 10, 50, 50], "label": "ship", "score": 0.2}
+    assert not same_answer({"objects": [box]}, {"objects": [{**box, "score": 0.9}]})
+    assert same_answer({"objects": [box]}, {"objects": [{**box, "score": 0.2004, "coords": [10.5, 10, 50, 50]}]})
+
+
+def _sound_set(tmp_path, unsized: bool = False) -> tuple[str, str]:
+    """Three sound records of every task and a prediction of each (``unsized``: one det record without its size or
+    image)."""
+    recs = []
+    for t, ref in REFS.items():
+        for i in range(3):
+            r = eval_record(f"{t}{i}", t, f"[{t}] Answer.", ref)
+            if t == "change":
+                r["images"] *= 2
+                r["conversations"][0]["value"] = "<image><image>\n[change] Segment the change."
+            recs.append(r)
+    if unsized:
+        del recs[12]["meta"]  # det0
+    gt = write_jsonl(tmp_path / "gt.jsonl", recs)
+    return gt, write_jsonl(tmp_path / "p.jsonl", [{"id": r["id"], "task": r["task"], "answer": r["conversations"][-1]["value"]}
+                                                  for r in recs])
+
+
+@pytest.mark.parametrize("task", list(SCRIPTS))
+def test_a_sound_set_of_every_task_is_scored_without_a_lines_note(tmp_path, capsys, task):
+    """The per-task half-skipped refusal refuses no sound set, and the lines note is not said where every line is
+    scored or another script's (it was printed by every script, on every such run)."""
+    gt, pred = _sound_set(tmp_path)
+    argv = ["--gt", gt, "--pred", pred] + (["--no-java"] if task == "cap" else [])
+    s = importlib.import_module(f"eval.{SCRIPTS[task]}").main(argv)
+    assert (s["n_missing"], s["n_gt_bad_records"], s["n_pred_lines"]) == (0, 0, 24)
+    assert s["n_records"] + s["n_pred_other_records"] == 24
+    assert "lines of the predictions file" not in capsys.readouterr().out
+
+
+def test_an_unsized_records_prediction_is_not_called_another_scripts(tmp_path, capsys):
+    """A det record left out for want of a size: its prediction was "for records another script scores"."""
+    from eval import detection
+
+    gt, pred = _sound_set(tmp_path, unsized=True)
+    with open(pred, "a") as f:
+        f.write(json.dumps({"id": "zz", "task": "det", "answer": BOX}) + "\n")
+    s = detection.main(["--gt", gt, "--pred", pred])
+    assert (s["n_records"], s["n_gt_unsized"], s["n_pred_other_records"], s["n_pred_not_in_gt"]) == (2, 1, 22, 1)
+    out = capsys.readouterr().out
+    assert "note: the 25 lines of the predictions file: 2 scored, 22 for records not scored here" in out
+    assert "another script" not in out.split("lines of the predictions file")[1].splitlines()[0]
