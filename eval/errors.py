@@ -8,7 +8,6 @@ class ScoreError(ValueError):
     """Input that cannot be scored; the message names the file, line or record."""
 
 
-
 if __name__ == "__main__":  # python -m eval.errors: no command line; say so, and which scripts have one
     from eval.__main__ import library_main
 

@@ -214,7 +214,6 @@ def _check_keeping_reference(rec: dict, where: str, decoded: dict | None) -> Non
         decoded[rec["id"]] = dec
 
 
-
 def pair(records: list[dict], preds: PredictionFile, decoded: dict | None = None) -> list[Item]:
     """Ground-truth records paired with predictions, in predictions-file order, missing last; a record's reference
     answer as ``load_gt`` decoded it (``decoded``) in its item's ``extra["ref_decoded"]``."""
