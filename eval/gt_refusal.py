@@ -58,9 +58,10 @@ def task_refusal(path: str, task: str, n_bad: int, ok: Counter, reasons: Counter
     by reason in ``reasons``; ``ok``: the sound records of the scorer's tasks, by task): the rest were scored as if
     the task were sound (a captioning set of 10 good cap records and 4 broken regcap ones; 1 det record scored of 4)."""
     total, rest = n_bad + ok[task], {t: n for t, n in ok.items() if n and t != task}
-    said = f"every one of its {total} {task} records is" if not ok[task] else f"{n_bad} of its {total} {task} records are"
+    said = (f"its one {task} record is" if total == 1 else f"every one of its {total} {task} records is" if not ok[task]
+            else f"{n_bad} of its {total} {task} records {'is' if n_bad == 1 else 'are'}")  # "1 of its 2 … are"
     scored = (f"the {'/'.join(rest)} records alone would be scored" if not ok[task] else
-              f"scoring the other {ok[task]} would pass them off as the task's score")
+              f"scoring the other {ok[task]} would pass {'it' if ok[task] == 1 else 'them'} off as the task's score")
     reasons_said = ", ".join(f"{k}: {v}" for k, v in reasons.most_common())
     return (f"{path}: {said} skipped ({reasons_said}), {MALFORMED_SHARE:.0%} or more of the task's, where the file as a "
             f"whole is not: {scored}; mend or remove them (the scorers skip fewer, counted). First: {first}")

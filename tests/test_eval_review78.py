@@ -71,3 +71,22 @@ def test_an_unsized_records_prediction_is_not_called_another_scripts(tmp_path, c
     out = capsys.readouterr().out
     assert "note: the 25 lines of the predictions file: 2 scored, 22 for records not scored here" in out
     assert "another script" not in out.split("lines of the predictions file")[1].splitlines()[0]
+
+
+@pytest.mark.parametrize("n_ok,n_bad,said", [
+    (0, 1, "its one regcap record is skipped"), (1, 1, "1 of its 2 regcap records is skipped"),
+    (1, 2, "2 of its 3 regcap records are skipped")])
+def test_the_per_task_refusal_agrees_with_its_counts(tmp_path, n_ok, n_bad, said):
+    """'every one of its 1 regcap records is', '1 of its 2 … are', 'the other 1 would pass them off'."""
+    from eval import captioning
+    from eval.inputs import MalformedGT
+
+    recs = [eval_record(f"c{i}", "cap", "[cap] Describe the image.", "a harbour with ships") for i in range(10)]
+    recs += [eval_record(f"r{i}", "regcap", "[regcap] Describe the region.", "a ship") for i in range(n_ok)]
+    recs += [{"id": f"b{i}", "task": "regcap", "images": [f"b{i}.png"]} for i in range(n_bad)]
+    gt = write_jsonl(tmp_path / "gt.jsonl", recs)
+    with pytest.raises(MalformedGT) as e:
+        captioning.main(["--gt", gt, "--pred", write_jsonl(tmp_path / "p.jsonl", [{"id": "c0", "answer": "ships"}]),
+                         "--no-java"])
+    assert said in str(e.value)
+    assert ("pass it off" in str(e.value)) == (n_ok == 1)

@@ -88,7 +88,7 @@ def test_a_task_half_of_whose_records_are_bad_is_refused_though_the_file_is_soun
     pred = write_jsonl(tmp_path / "p.jsonl", [{"id": f"d{i}", "task": "det", "answer": BOX} for i in range(4)])
     if refused:
         with pytest.raises(MalformedGT, match=r"3 of its 4 det records are skipped \(bad field conversations\[\]\.value: 3\), .*"
-                                              r"scoring the other 1 would pass them off as the task's score"):
+                                              r"scoring the other 1 would pass it off as the task's score"):
             detection.main(["--gt", gt, "--pred", pred])
         return
     s = detection.main(["--gt", gt, "--pred", pred])
