@@ -56,3 +56,23 @@ def note_border(out, path, image=None) -> None:
         out.note("images_with_constant_border", example=said)
     elif unlooked:
         out.note("images_not_looked_at_for_a_collar", example=unlooked)
+
+
+def jpeg_flat_levels(jpeg) -> tuple[int, int]:
+    """The levels a flat black and a flat white block of the JPEG ``jpeg`` (a path, or PIL's open JPEG) decode to:
+    the block's DC, 8 x (level - 128), rounded to a step of its luma quantisation table (white is 253 at quality 20,
+    step 40). Its header alone is read. Cannot: see a decoder rounding otherwise than libjpeg (1 level is allowed)."""
+    import math
+
+    from PIL import Image
+
+    if isinstance(jpeg, str | Path):
+        with Image.open(jpeg) as im:
+            return jpeg_flat_levels(im)
+    step = (getattr(jpeg, "quantization", None) or {0: [1]})[0][0]
+
+    def decoded(level: int) -> int:
+        dc = 8 * (level - 128) / step
+        return min(255, max(0, 128 + math.floor((int(abs(dc) + 0.5) * (1 if dc >= 0 else -1)) * step / 8 + 0.5)))
+
+    return decoded(0), decoded(255)
