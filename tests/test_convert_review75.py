@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from tests.test_convert_tour74b import convert_stats
-from tests.test_convert_tour75 import _dota, collar_tif, records
+from tests.test_convert_tour75 import collar_tif, dota, records
 
 
 def test_max_nodata_keeps_a_tile_whose_objects_lie_in_its_data(tmp_path):
     """The left 64 px tile is 40 columns nodata (62.5%), with a car on its data at x 50: left out at 0.5."""
-    src = _dota(tmp_path, 40)
+    src = dota(tmp_path, 40)
     (src / "P1.txt").write_text("50 10 60 10 60 20 50 20 small-vehicle 0\n100 40 110 40 110 50 100 50 small-vehicle 0\n")
     tiles = ("--tile", "64", "--overlap", "0")
     notes = convert_stats("dota", "--src", str(src), "--out", str(tmp_path / "a"), *tiles)["notes"]
@@ -26,7 +26,7 @@ def test_max_nodata_keeps_a_tile_whose_objects_lie_in_its_data(tmp_path):
 
 
 def test_max_nodata_1_still_gives_no_record_of_a_window_wholly_nodata(tmp_path):
-    src = _dota(tmp_path, 64)  # the left tile is all fill, a car drawn on it
+    src = dota(tmp_path, 64)  # the left tile is all fill, a car drawn on it
     notes = convert_stats("dota", "--src", str(src), "--out", str(tmp_path / "o"), "--tile", "64", "--overlap", "0",
                           "--max-nodata", "1")["notes"]
     assert notes["windows_mostly_nodata"] == 1 and notes["objects_lost_in_windows_mostly_nodata"] == 1, notes
@@ -62,7 +62,7 @@ def test_an_object_in_two_tiles_mostly_nodata_is_counted_once(tmp_path):
     """128 px at --tile 64 --overlap 16: windows at 0, 32, 64; a 90 px collar leaves the first two mostly nodata.
     A car at x 40 lies in both (one lost, it was counted twice); one at x 92 is cut by the second but written
     whole in the third (no loss, it was counted)."""
-    src = _dota(tmp_path, 90)
+    src = dota(tmp_path, 90)
     (src / "P1.txt").write_text("40 10 50 10 50 20 40 20 small-vehicle 0\n92 40 100 40 100 50 92 50 small-vehicle 0\n")
     notes = convert_stats("dota", "--src", str(src), "--out", str(tmp_path / "o"), "--tile", "64", "--overlap",
                           "16")["notes"]

@@ -52,7 +52,7 @@ def test_masks_gives_no_record_of_a_tile_mostly_nodata_nor_a_class_drawn_on_it(t
     assert not (tmp_path / "o2" / "records.jsonl").exists() or not records(tmp_path / "o2")
 
 
-def _dota(tmp_path, collar: int):
+def dota(tmp_path, collar: int):
     """A 128x64 GeoTIFF with a nodata collar and a DOTA label: a car on the collar, one on data at x 100."""
     src = tmp_path / "dota"
     src.mkdir(parents=True)
@@ -62,12 +62,12 @@ def _dota(tmp_path, collar: int):
 
 
 def test_dota_leaves_out_an_object_on_nodata_and_a_tile_mostly_nodata(tmp_path):
-    src = _dota(tmp_path, 64)
+    src = dota(tmp_path, 64)
     stats = convert_stats("dota", "--src", str(src), "--out", str(tmp_path / "o"))
     assert stats["notes"]["objects_over_nodata"] == 1, stats["notes"]
     det = [r for r in records(tmp_path / "o") if "det-box" in r["id"]]
     assert det[0]["conversations"][1]["value"].count("<box>") == 1, det  # the car on data alone
-    src = _dota(tmp_path / "t", 40)  # the left tile is 40 of 64 columns nodata, with a car on data at x 50
+    src = dota(tmp_path / "t", 40)  # the left tile is 40 of 64 columns nodata, with a car on data at x 50
     (src / "P1.txt").write_text("50 10 60 10 60 20 50 20 small-vehicle 0\n100 40 110 40 110 50 100 50 small-vehicle 0\n")
     stats = convert_stats("dota", "--src", str(src), "--out", str(tmp_path / "t" / "o"), "--tile", "64",
                           "--overlap", "0")

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from rsvlm.cli import main
-from tests.test_evalout_tour76b import _argv, _data, _stop_loading
+from tests.test_evalout_tour76b import eval_argv, eval_data, stop_loading
 
 
 def _raise(e):
@@ -22,18 +22,18 @@ def test_a_rank_rerun_alone_after_its_stop_unmarks_the_stamp(ckpt, tmp_path, mon
     from rsvlm import evaluate
     from rsvlm.run_stamp import read_stamp
 
-    data, out = _data(tmp_path, 6), tmp_path / "p.jsonl"
+    data, out = eval_data(tmp_path, 6), tmp_path / "p.jsonl"
     monkeypatch.setenv("WORLD_SIZE", "2")
     monkeypatch.delenv("MASTER_ADDR", raising=False)
     monkeypatch.setenv("RANK", "0")
-    assert main(_argv(data, out, ckpt, "--limit", "4")) == 0
+    assert main(eval_argv(data, out, ckpt, "--limit", "4")) == 0
     monkeypatch.setenv("RANK", "1")
     real = evaluate.answer_batch
     monkeypatch.setattr(evaluate, "answer_batch", _raise(KeyboardInterrupt))
-    assert main(_argv(data, out, ckpt, "--limit", "4")) == 130
+    assert main(eval_argv(data, out, ckpt, "--limit", "4")) == 130
     assert read_stamp(out)["stopped"] == {"why": "interrupted", "limit": 4}
     monkeypatch.setattr(evaluate, "answer_batch", real)
-    assert main(_argv(data, out, ckpt, "--limit", "4")) == 0
+    assert main(eval_argv(data, out, ckpt, "--limit", "4")) == 0
     stamp = read_stamp(out)
     assert len(out.read_text().splitlines()) == 4 and "stopped" not in stamp and stamp["limit"] == 4
 
@@ -45,7 +45,7 @@ def test_a_second_ctrl_c_mid_rewrite_of_the_stamp_leaves_a_stamp_the_rerun_resum
     from rsvlm.run_stamp import read_stamp, stamp_path
     from rsvlm.temp_files import replace_lines
 
-    data, out = _data(tmp_path, 6), tmp_path / "p.jsonl"
+    data, out = eval_data(tmp_path, 6), tmp_path / "p.jsonl"
     real, calls = evaluate.answer_batch, []
 
     def stop_second(*a, **k):
@@ -62,13 +62,13 @@ def test_a_second_ctrl_c_mid_rewrite_of_the_stamp_leaves_a_stamp_the_rerun_resum
 
     monkeypatch.setattr(evaluate, "answer_batch", stop_second)
     monkeypatch.setattr(eval_out, "replace_text", halfway)
-    assert main(_argv(data, out, ckpt, "--batch-size", "2", "--limit", "4")) == 130
+    assert main(eval_argv(data, out, ckpt, "--batch-size", "2", "--limit", "4")) == 130
     assert capsys.readouterr().err.strip().splitlines()[-1] == "rsvlm eval: stopped (Ctrl-C)"
     stamp = json.loads(stamp_path(out).read_text())  # whole JSON: the start-of-run stamp
     assert stamp["limit"] == 4 and "stopped" not in stamp
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("p.jsonl")) == ["p.jsonl", "p.jsonl.run.json"]
     monkeypatch.setattr(evaluate, "answer_batch", real)
-    assert main(_argv(data, out, ckpt, "--batch-size", "2", "--limit", "4")) == 0
+    assert main(eval_argv(data, out, ckpt, "--batch-size", "2", "--limit", "4")) == 0
     err = capsys.readouterr().err
     assert "cannot be read" not in err and "unchecked" not in err
     assert len(out.read_text().splitlines()) == 4 and read_stamp(out)["limit"] == 4
@@ -79,22 +79,22 @@ def test_sigterm_marks_the_stamp_and_exits_143(ckpt, tmp_path, monkeypatch):
     from rsvlm.processes import Terminated
     from rsvlm.run_stamp import read_stamp
 
-    data, out = _data(tmp_path, 6), tmp_path / "p.jsonl"
+    data, out = eval_data(tmp_path, 6), tmp_path / "p.jsonl"
     monkeypatch.setattr(evaluate, "answer_batch", _raise(Terminated()))
-    assert main(_argv(data, out, ckpt, "--limit", "4")) == 143
+    assert main(eval_argv(data, out, ckpt, "--limit", "4")) == 143
     assert read_stamp(out)["stopped"] == {"why": "stopped by SIGTERM", "limit": 4}
 
 
 def test_ctrl_c_before_any_answer_names_the_rank_parts_a_resume_had(ckpt, tmp_path, monkeypatch, capsys):
-    data, out = _data(tmp_path, 6), tmp_path / "p.jsonl"
+    data, out = eval_data(tmp_path, 6), tmp_path / "p.jsonl"
     monkeypatch.setenv("WORLD_SIZE", "2")
     monkeypatch.delenv("MASTER_ADDR", raising=False)
     monkeypatch.setenv("RANK", "0")
-    assert main(_argv(data, out, ckpt)) == 0
+    assert main(eval_argv(data, out, ckpt)) == 0
     monkeypatch.setenv("RANK", "1")
-    _stop_loading(monkeypatch)
+    stop_loading(monkeypatch)
     capsys.readouterr()
-    assert main(_argv(data, out, ckpt)) == 130
+    assert main(eval_argv(data, out, ckpt)) == 130
     assert capsys.readouterr().err.strip() == (
         "rsvlm eval: interrupted before any record was answered (reading the inputs or loading the model); this run "
         f"wrote no answer: {out}.rank0 is as it was, and a rerun with the same --out resumes from it")
@@ -104,9 +104,9 @@ def test_ctrl_c_before_any_answer_with_an_out_name_too_long_is_one_line(ckpt, tm
     """--out is checked after the records are read: listing its files raised ENAMETOOLONG under the Ctrl-C."""
     from rsvlm import evaluate
 
-    data = _data(tmp_path)
+    data = eval_data(tmp_path)
     monkeypatch.setattr(evaluate, "load_records", _raise(KeyboardInterrupt))
-    assert main(_argv(data, tmp_path / ("x" * 300), ckpt)) == 130
+    assert main(eval_argv(data, tmp_path / ("x" * 300), ckpt)) == 130
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.strip() == (
         "rsvlm eval: interrupted before any record was answered (reading the inputs or loading the model); this run "

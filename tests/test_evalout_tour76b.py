@@ -13,7 +13,8 @@ from PIL import Image
 from rsvlm.cli import main
 
 
-def _data(tmp_path: Path, n: int = 3) -> Path:
+def eval_data(tmp_path: Path, n: int = 3) -> Path:
+    """``n`` cls records asking of one black 32 x 32 ``a.png``, written as ``tmp_path/test.jsonl``."""
     Image.fromarray(np.zeros((32, 32, 3), dtype=np.uint8)).save(tmp_path / "a.png")
     data = tmp_path / "test.jsonl"
     data.write_text("".join(json.dumps(
@@ -23,12 +24,14 @@ def _data(tmp_path: Path, n: int = 3) -> Path:
     return data
 
 
-def _argv(data: Path, out: Path, ckpt: Path, *more: str) -> list[str]:
+def eval_argv(data: Path, out: Path, ckpt: Path, *more: str) -> list[str]:
+    """``rsvlm eval`` of ``data`` on the CPU, two new tokens an answer, then ``more``."""
     return ["eval", "--data", str(data), "--out", str(out), "--device", "cpu", "--model", str(ckpt),
             "--max-new-tokens", "2", *more]
 
 
-def _stop_loading(monkeypatch) -> None:
+def stop_loading(monkeypatch) -> None:
+    """A Ctrl-C while the model loads: ``inference.load_model`` raises KeyboardInterrupt."""
     from rsvlm import inference
 
     monkeypatch.setattr(inference, "load_model", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
@@ -36,9 +39,9 @@ def _stop_loading(monkeypatch) -> None:
 
 def test_ctrl_c_while_the_model_loads_is_one_line_saying_nothing_was_answered(ckpt, tmp_path, monkeypatch, capsys):
     """It was cli's bare 'rsvlm eval: stopped (Ctrl-C)', where mid-run says what was kept and how to go on."""
-    data, out = _data(tmp_path), tmp_path / "p.jsonl"
-    _stop_loading(monkeypatch)
-    assert main(_argv(data, out, ckpt)) == 130
+    data, out = eval_data(tmp_path), tmp_path / "p.jsonl"
+    stop_loading(monkeypatch)
+    assert main(eval_argv(data, out, ckpt)) == 130
     assert capsys.readouterr().err.strip() == (
         "rsvlm eval: interrupted before any record was answered (reading the inputs or loading the model); this run "
         f"wrote no answer, and {out} was not made")
@@ -46,12 +49,12 @@ def test_ctrl_c_while_the_model_loads_is_one_line_saying_nothing_was_answered(ck
 
 
 def test_ctrl_c_while_a_resume_loads_says_the_file_is_as_it_was(ckpt, tmp_path, monkeypatch, capsys):
-    data, out = _data(tmp_path), tmp_path / "p.jsonl"
-    assert main(_argv(data, out, ckpt, "--limit", "1")) == 0
+    data, out = eval_data(tmp_path), tmp_path / "p.jsonl"
+    assert main(eval_argv(data, out, ckpt, "--limit", "1")) == 0
     before = out.read_bytes()
-    _stop_loading(monkeypatch)
+    stop_loading(monkeypatch)
     capsys.readouterr()
-    assert main(_argv(data, out, ckpt)) == 130
+    assert main(eval_argv(data, out, ckpt)) == 130
     err = capsys.readouterr().err
     assert err.strip() == (
         "rsvlm eval: interrupted before any record was answered (reading the inputs or loading the model); this run "
@@ -62,17 +65,17 @@ def test_ctrl_c_while_a_resume_loads_says_the_file_is_as_it_was(ckpt, tmp_path, 
 def test_ctrl_c_while_reading_the_records_is_the_same_line(ckpt, tmp_path, monkeypatch, capsys):
     from rsvlm import evaluate
 
-    data, out = _data(tmp_path), tmp_path / "p.jsonl"
+    data, out = eval_data(tmp_path), tmp_path / "p.jsonl"
     monkeypatch.setattr(evaluate, "load_records", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
-    assert main(_argv(data, out, ckpt)) == 130
+    assert main(eval_argv(data, out, ckpt)) == 130
     assert "rsvlm eval: interrupted before any record was answered" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", ["predict", "chat"])
 def test_ctrl_c_while_predict_or_chat_loads_is_one_line(ckpt, tmp_path, monkeypatch, capsys, command):
     """One line, exit 130, no traceback, saying nothing was asked (cli's fallback said 'stopped (Ctrl-C)' alone)."""
-    _data(tmp_path)
-    _stop_loading(monkeypatch)
+    eval_data(tmp_path)
+    stop_loading(monkeypatch)
     argv = [command, "--model", str(ckpt), "--image", str(tmp_path / "a.png"), "--device", "cpu"]
     if command == "predict":
         argv += ["--task", "cls"]
@@ -86,11 +89,11 @@ def test_ctrl_c_while_predict_or_chat_loads_is_one_line(ckpt, tmp_path, monkeypa
 
 
 def _unreadable_rerun(ckpt, tmp_path, capsys, limit: str) -> str:
-    data, out = _data(tmp_path), tmp_path / "p.jsonl"
-    assert main(_argv(data, out, ckpt, "--limit", "2")) == 0
+    data, out = eval_data(tmp_path), tmp_path / "p.jsonl"
+    assert main(eval_argv(data, out, ckpt, "--limit", "2")) == 0
     out.write_text(out.read_text() + "not json\n")
     capsys.readouterr()
-    assert main(_argv(data, out, ckpt, "--limit", limit)) == 0
+    assert main(eval_argv(data, out, ckpt, "--limit", limit)) == 0
     return capsys.readouterr().err
 
 
@@ -110,7 +113,7 @@ def test_an_unreadable_line_on_a_rerun_that_answers_some_says_they_may_be_among_
 def _stopped_after(ckpt, tmp_path, monkeypatch, n_batches: int, *more: str) -> tuple[Path, Path]:
     from rsvlm import evaluate
 
-    data, out = _data(tmp_path, 6), tmp_path / "p.jsonl"
+    data, out = eval_data(tmp_path, 6), tmp_path / "p.jsonl"
     real, calls = evaluate.answer_batch, []
 
     def stop(*a, **k):
@@ -120,7 +123,7 @@ def _stopped_after(ckpt, tmp_path, monkeypatch, n_batches: int, *more: str) -> t
         return real(*a, **k)
 
     monkeypatch.setattr(evaluate, "answer_batch", stop)
-    assert main(_argv(data, out, ckpt, "--batch-size", "2", *more)) == 130
+    assert main(eval_argv(data, out, ckpt, "--batch-size", "2", *more)) == 130
     monkeypatch.setattr(evaluate, "answer_batch", real)
     return data, out
 
@@ -139,7 +142,7 @@ def test_an_interrupted_limit_run_s_stamp_says_it_was_interrupted_and_the_scorer
                     "same --out answers the rest; this is no full set's score (the 4 records without an answer count "
                     "as missing)")
     # the rerun finishes it: a --limit run's stamp again, no 'stopped'
-    assert main(_argv(data, out, ckpt, "--limit", "4")) == 0
+    assert main(eval_argv(data, out, ckpt, "--limit", "4")) == 0
     stamp = read_stamp(out)
     assert stamp["limit"] == 4 and "stopped" not in stamp
     assert stamp_note(stamp, out.name, f"{out.name}.run.json", 2).startswith(
@@ -162,8 +165,8 @@ def test_a_finished_limit_run_keeps_its_limit_in_the_stamp(ckpt, tmp_path, limit
     """A limit equal to the record count (6 of 6) or under it: stamped as given, no 'stopped'."""
     from rsvlm.run_stamp import read_stamp, stamp_note
 
-    data, out = _data(tmp_path, 6), tmp_path / "p.jsonl"
-    assert main(_argv(data, out, ckpt, "--limit", limit)) == 0
+    data, out = eval_data(tmp_path, 6), tmp_path / "p.jsonl"
+    assert main(eval_argv(data, out, ckpt, "--limit", limit)) == 0
     stamp = read_stamp(out)
     assert stamp["limit"] == int(limit) and "stopped" not in stamp
     assert stamp_note(stamp, out.name, "p.jsonl.run.json", 0) is None
@@ -175,9 +178,9 @@ def test_a_run_out_of_memory_marks_its_stamp_too(ckpt, tmp_path, monkeypatch, ca
     from rsvlm import evaluate
     from rsvlm.run_stamp import read_stamp
 
-    data, out = _data(tmp_path, 6), tmp_path / "p.jsonl"
+    data, out = eval_data(tmp_path, 6), tmp_path / "p.jsonl"
     monkeypatch.setattr(evaluate, "answer_batch", lambda *a, **k: (_ for _ in ()).throw(torch.OutOfMemoryError("CUDA out of memory.")))
-    assert main(_argv(data, out, ckpt, "--limit", "4")) == 1
+    assert main(eval_argv(data, out, ckpt, "--limit", "4")) == 1
     assert "rsvlm eval: out of memory answering a batch of 8 (CUDA out of memory.); the answers written so far" in capsys.readouterr().err
     assert read_stamp(out)["stopped"] == {"why": "stopped (out of memory)", "limit": 4}
 
@@ -186,8 +189,8 @@ def test_a_second_ctrl_c_while_the_stop_is_said_is_not_called_one_before_any_ans
     """Answering had begun: cli's plain line, not 'before any record was answered'."""
     from rsvlm import evaluate
 
-    data, out = _data(tmp_path, 6), tmp_path / "p.jsonl"
+    data, out = eval_data(tmp_path, 6), tmp_path / "p.jsonl"
     monkeypatch.setattr(evaluate, "answer_batch", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
     monkeypatch.setattr(evaluate, "stopped_run", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
-    assert main(_argv(data, out, ckpt)) == 130
+    assert main(eval_argv(data, out, ckpt)) == 130
     assert capsys.readouterr().err.strip().splitlines()[-1] == "rsvlm eval: stopped (Ctrl-C)"

@@ -16,7 +16,7 @@ from rsvlm.io.large import SceneTooLarge  # noqa: E402
 from rsvlm.io.read import SceneReader, read_image  # noqa: E402
 from rsvlm.io.scaling import ReadConfig  # noqa: E402
 from tests.test_io_tour74b_shared_read import scene_bands, write_geotiff  # noqa: E402
-from tests.test_io_tour76 import _memory_left_of  # noqa: E402
+from tests.test_io_tour76 import memory_left_of  # noqa: E402
 
 KELVIN = ReadConfig(ir_kelvin=[0.01, 0.0])
 PLANCK = ReadConfig(ir_kelvin=[3.342e-4, 0.1, 774.89, 1321.08])
@@ -26,10 +26,10 @@ def test_a_held_thermal_scene_counts_its_kelvin_scaling(tmp_path, monkeypatch):
     """12 bytes a value were free beside the held raw values: D's check let the read through, which takes 15."""
     n = 300 * 400
     path = write_geotiff(tmp_path / "t.tif", scene_bands(c=1, h=300, w=400, dtype="float32"))
-    _memory_left_of(monkeypatch, n * (4 + 13))  # 13 bytes a value left once the shared read holds its 4
+    memory_left_of(monkeypatch, n * (4 + 13))  # 13 bytes a value left once the shared read holds its 4
     with pytest.raises(SceneTooLarge, match=re.escape(f"{path}: not enough memory to read the whole scene")):
         read_image(path, "ir", scaling=KELVIN)
-    _memory_left_of(monkeypatch, n * (4 + 16))
+    memory_left_of(monkeypatch, n * (4 + 16))
     assert np.isfinite(read_image(path, "ir", scaling=KELVIN).data).all()
 
 

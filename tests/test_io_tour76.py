@@ -25,7 +25,7 @@ B10 = "LC08_L1TP_016037_20170813_20170814_02_T1_B10.TIF"
 LANDSAT_FILL = "Landsat fill: DN 0 read as nodata (the file declares no nodata value)"
 
 
-def _memory_left_of(monkeypatch, limit: int) -> None:
+def memory_left_of(monkeypatch, limit: int) -> None:
     """The free memory a process under ``limit`` bytes sees: less the shared read it holds, as MemAvailable is."""
     held, plain = [], SharedRead._read
     monkeypatch.setattr(SharedRead, "_read", lambda self: held.append(self) or plain(self))
@@ -40,10 +40,10 @@ def test_a_whole_read_of_raw_values_held_counts_only_their_scaling(tmp_path, mon
     n = 300 * 400
     path = write_geotiff(tmp_path / "t.tif", scene_bands(c=1, h=300, w=400, dtype=dtype))
     raw = np.dtype(dtype).itemsize
-    _memory_left_of(monkeypatch, n * (raw + budget.SCALED_BYTES) + n * raw // 2)  # fits, held or not
+    memory_left_of(monkeypatch, n * (raw + budget.SCALED_BYTES) + n * raw // 2)  # fits, held or not
     img = read_image(path, "ir")
     assert img.data.shape == (1, 300, 400) and np.isfinite(img.data).all()
-    _memory_left_of(monkeypatch, n * (raw + budget.SCALED_BYTES) - 1)  # the raw values and their scaling do not
+    memory_left_of(monkeypatch, n * (raw + budget.SCALED_BYTES) - 1)  # the raw values and their scaling do not
     with pytest.raises(SceneTooLarge, match=re.escape(f"{path}: not enough memory to read the whole scene")):
         read_image(path, "ir")
 

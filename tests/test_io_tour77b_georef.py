@@ -19,6 +19,7 @@ from rasterio.transform import GCPTransformer  # noqa: E402
 
 from rsvlm.io.georef import map_to_pixel, objects_to_geojson, pixel_to_map  # noqa: E402
 from rsvlm.io.read import SceneReader, read_image  # noqa: E402
+from tests.test_io_tour78_georef import swath  # noqa: E402  (10 x 10 GCPs bent as a swath is)
 
 REAL = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 AFFINE = ["bldg_spacenet4/sample_geotiff.tif", "ir_landsat8/LC08_L1TP_016037_20170813_20170814_01_RT_B10.TIF",
@@ -149,12 +150,6 @@ def test_an_image_with_no_georeferencing_says_so_and_writes_no_coordinates(tmp_p
             f()
 
 
-def _curved_gcps() -> list:
-    """A 10 x 10 grid of GCPs in longitude and latitude, bent as a swath is (a polynomial fits it only roughly)."""
-    return [GroundControlPoint(row=r * 50.0, col=c * 50.0, x=10 + c * 0.05 + 0.002 * r * r / 10,
-                               y=50 - r * 0.04 + 0.001 * c * c * c / 100) for r in range(10) for c in range(10)]
-
-
 def test_a_gcp_scenes_objects_are_mapped_with_one_fit(monkeypatch):
     """A fit a call: map_coords and the GeoJSON fitted the GCPs once an object (the spline's solve: 0.1 s at 576
     GCPs, 3 s at 1444)."""
@@ -164,7 +159,7 @@ def test_a_gcp_scenes_objects_are_mapped_with_one_fit(monkeypatch):
 
     from rsvlm.io import georef
 
-    gcps, fits, plain = _curved_gcps(), [], rt.GCPTransformer
+    gcps, fits, plain = swath(), [], rt.GCPTransformer
     monkeypatch.setattr(rt, "GCPTransformer", lambda *a, **k: fits.append(k) or plain(*a, **k))
     img = SimpleNamespace(transform=None, gcps=gcps, crs="EPSG:4326", path="grd.tiff")
     objs = [{"kind": "box", "coords": [i, i, i + 20.0, i + 10.0], "label": "ship"} for i in range(50)]
@@ -181,7 +176,7 @@ def test_a_gcp_scenes_objects_are_mapped_with_one_fit(monkeypatch):
 def test_past_tps_max_gcps_the_polynomial_maps_them(monkeypatch):
     from rsvlm.io import georef
 
-    gcps, at = _curved_gcps(), np.array([[25.0, 75.0], [300.0, 410.0]])
+    gcps, at = swath(), np.array([[25.0, 75.0], [300.0, 410.0]])
     spline = pixel_to_map(gcps, at)
     monkeypatch.setattr(georef, "TPS_MAX_GCPS", len(gcps) - 1)
     poly = np.stack(rasterio.transform.xy(gcps, at[:, 1], at[:, 0], offset="ul"), -1)
