@@ -32,8 +32,10 @@ class Skipped:
 
 def id_read_skips(report: ReadReport, own: Counter) -> int:
     """How many records ``report``'s reader skipped with their id read (``own``: the skips ``load_gt`` added, by
-    reason, which are not the reader's): 0 where a read again would find none."""
-    return sum(n - own[k] for k, n in report.skipped.items() if k not in UNKNOWN_ID and not k.startswith("reference: "))
+    reason, which are not the reader's), the blind ones it kept the ids of aside: 0 where a read again would find none
+    (a set with blind records alone was read twice)."""
+    n = sum(n - own[k] for k, n in report.skipped.items() if k not in UNKNOWN_ID and not k.startswith("reference: "))
+    return n - len(report.skipped_ids)
 
 
 def reader_skips(path: str | Path, known: set[str], keep: Callable[[dict], bool] | None = None) -> Skipped:

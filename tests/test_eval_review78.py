@@ -90,3 +90,17 @@ def test_the_per_task_refusal_agrees_with_its_counts(tmp_path, n_ok, n_bad, said
                          "--no-java"])
     assert said in str(e.value)
     assert ("pass it off" in str(e.value)) == (n_ok == 1)
+
+
+def test_a_set_whose_only_skips_are_blind_is_not_read_again(tmp_path, monkeypatch):
+    """The reader keeps a blind record's id: there is nothing to find by reading the file again (it was read twice)."""
+    from eval import gt_skips, vqa
+
+    recs = [eval_record(f"v{i}", "vqa", "[vqa] Is there a ship?", "yes") for i in range(4)]
+    blind = eval_record("b", "vqa", "[vqa] Is there a ship?", "yes")
+    blind["conversations"] = blind["conversations"][:1]
+    gt = write_jsonl(tmp_path / "gt.jsonl", [*recs, blind])
+    pred = write_jsonl(tmp_path / "p.jsonl", [{"id": r["id"], "task": "vqa", "answer": "yes"} for r in [*recs, blind]])
+    monkeypatch.setattr(gt_skips, "reader_skips", lambda *a: pytest.fail("read again"))
+    s = vqa.main(["--gt", gt, "--pred", pred])
+    assert (s["n_gt_bad_blind"], s["n_gt_bad_records"], s["n_pred_skipped_records"]) == (1, 1, 1)
