@@ -162,6 +162,13 @@ def test_chained_conversations_keep_the_format_turn_by_turn(synth_set, tmp_path)
     assert len(chats) >= 10 and all(len(c["conversations"]) >= 4 for c in chats)
     problems = {c["id"]: p for c in chats if (p := design_problems(c, root))}
     assert not problems, f"{len(problems)} of {len(chats)} conversations: {dict(list(problems.items())[:3])}"
+    chat = chats[0]  # review 78: the turn-by-turn reading can fail too (a test breaking one-turn records only)
+    again = json.loads(json.dumps(chat))
+    again["conversations"][2]["value"] = "<image>\n" + again["conversations"][2]["value"]
+    assert any("turn 2:" in p for p in design_problems(again, root)), "an <image> before a later question passed"
+    other = json.loads(json.dumps(chat))
+    other["meta"]["turn_tasks"][0] = next(t for t in TAGS if t != other["meta"]["turn_tasks"][0])
+    assert any("turn 1:" in p for p in design_problems(other, root)), "a turn's tag unlike its question's passed"
 
 
 def test_the_default_mix_makes_every_design_tag_on_every_modality(synth_set):
@@ -208,20 +215,47 @@ def test_the_checker_finds_what_breaks_the_format(synth_set):
 def test_scenes_past_the_available_memory_are_said_before_the_work(tmp_path, monkeypatch, capsys):
     """--size 4096 took 4.1 GB a process (measured, stop 78): more workers than memory holds are said, with a
     --workers that fits; what fits says nothing."""
-    import types
-
-    import psutil
-
     from data_gen.synth.run import memory_note
+    from rsvlm.io import budget
 
     note = memory_note(4096, 4, 0.25, available=16e9)
     assert "4096 px" in note and "--workers 4" in note and "give --workers 2" in note
-    assert "smaller --size" in memory_note(4096, 1, 0.0, available=2e9) and "--workers 0" not in note
+    alone = memory_note(4096, 1, 0.0, available=2e9)  # not even one fits: no "--workers 0"
+    assert alone.endswith("give a smaller --size") and "--workers 0" not in alone
     assert memory_note(128, 8, 0.25, available=4e9) is None
     assert memory_note(4096, 2, 0.25, available=64e9) is None
-    monkeypatch.setattr(psutil, "virtual_memory", lambda: types.SimpleNamespace(available=10e6))
+    monkeypatch.setattr(budget, "memory_left", lambda: (None, "MemAvailable"))  # not Linux: nothing said
+    assert memory_note(4096, 64, 0.25) is None
+    monkeypatch.setattr(budget, "memory_left", lambda: (10e6, "MemAvailable"))
     synthesize(tmp_path / "s", 1, 0, SynthConfig(scene=replace(SceneConfig(), size=32)), progress=False)
     assert "note: scenes of 32 px take about" in capsys.readouterr().err
+    synthesize(tmp_path / "q", 1, 0, SynthConfig(scene=replace(SceneConfig(), size=32)), progress=False, verbose=False)
+    assert "note: scenes" not in capsys.readouterr().err  # verbose=False (the tests' sets): nothing
+
+
+def test_the_memory_note_reads_a_containers_cgroup_limit_not_the_hosts_memavailable(tmp_path, monkeypatch):
+    """review 78: the note read psutil's available memory, the host's MemAvailable in a container (its
+    /proc/meminfo is the host's), so a 2048-px run with 8 workers under a 4 GiB limit was not said (nor anything
+    where psutil is not installed: no direct dependency). It reads rsvlm.io.budget's figure, as the readers do."""
+    from functools import partial
+
+    from data_gen.synth.run import memory_note
+    from rsvlm.io import budget
+
+    (tmp_path / "meminfo").write_text("MemTotal: 134217728 kB\nMemAvailable: 125829120 kB\n")  # 120 GiB
+    job = tmp_path / "cg" / "job"
+    job.mkdir(parents=True)
+    (job / "memory.max").write_text(f"{4 << 30}\n")
+    (job / "memory.current").write_text(f"{1 << 30}\n")
+    (job / "memory.stat").write_text("inactive_file 0\n")
+    (tmp_path / "self").write_text("0::/job\n")
+    monkeypatch.setattr(budget, "memory_left", partial(budget.memory_left, str(tmp_path / "meminfo"),
+                                                       str(tmp_path / "cg"), str(tmp_path / "self")))
+    note = memory_note(2048, 8, 0.25)
+    assert note and "3.2 GB is available (the memory cgroup limit of 4 GiB in " in note, note
+    assert "give --workers 2" in note
+    (job / "memory.max").write_text("max\n")  # no limit: the host's 120 GiB hold 8 workers
+    assert memory_note(2048, 8, 0.25) is None
 
 
 @pytest.mark.parametrize("command", ["synth", "rebuild"])

@@ -172,25 +172,26 @@ def check_room(out: Path, n: int, cfg: SynthConfig, seed: int, size_is: str = "s
                       "scenes, a smaller --size, fewer --modalities, or an --out on a larger disk")
 
 
-def memory_note(size: int, workers: int, pairs_fraction: float, available: int | None = None) -> str | None:
+def memory_note(size: int, workers: int, pairs_fraction: float, available: int | None = None,
+                where: str = "MemAvailable") -> str | None:
     """A note where ``workers`` processes drawing scenes of ``size`` px may together take more memory than is
-    available (``available`` bytes; default psutil's figure): a process's peak is measured, not computed (stop 78,
-    four modalities: 1.1 GB at 2048 px, 4.1 GB at 4096, a pair 1.3x), so fewer modalities take less than said.
-    None where they fit or the figure cannot be had."""
+    available (``available`` bytes, set by ``where``; default ``rsvlm.io.budget.memory_left``'s: MemAvailable, or a
+    memory cgroup's limit where it leaves less, as in a container). A process's peak is measured, not computed
+    (stop 78, four modalities: 0.34 GB at 1024 px, 1.1 GB at 2048, 4.1 GB at 4096, a pair 1.3x), so fewer modalities
+    take less than said. None where they fit or nothing says what is available."""
     per = 100e6 + size * size * (345 if pairs_fraction > 0 else 270)  # bytes a pixel at the peak, and the imports
     if available is None:
-        try:
-            import psutil
+        from rsvlm.io import budget  # as called: a test's limit
 
-            available = psutil.virtual_memory().available
-        except (ImportError, OSError):
+        available, where = budget.memory_left()
+        if available is None:
             return None
     if per * workers <= available:
         return None
     fewer = int(available // per)
     return (f"note: scenes of {size} px take about {per / 1e9:.1f} GB of memory a process at the peak"
             f"{' (a pair)' if pairs_fraction > 0 else ''}, {per * workers / 1e9:.1f} GB with --workers {workers}, "
-            f"and {available / 1e9:.1f} GB is available: the system may end the run; "
+            f"and {available / 1e9:.1f} GB is available ({where}): the system may end the run; "
             + (f"give --workers {fewer} or a smaller --size" if fewer else "give a smaller --size"))
 
 
