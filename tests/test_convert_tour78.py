@@ -137,3 +137,10 @@ def test_a_0_to_3_shadow_at_quality_90_is_no_collar(tmp_path):
         Image.fromarray(a).save(tmp_path / f"s{seed}.jpg", quality=90)
         found += [seed] if tiling.constant_border(tmp_path / f"s{seed}.jpg") is not None else []
     assert found == [], found
+
+
+def test_the_image_lookup_moved_out_of_common_still_imports_from_it():
+    from data_gen.convert import common, lookup
+
+    for name in ("index_images", "note_unlabelled", "find_image", "by_lower_case", "in_any_case"):
+        assert getattr(common, name) is getattr(lookup, name), name

@@ -1,5 +1,5 @@
-"""What every converter shares: the output folder, the stats, record building, image lookup (reading
-images through is ``data_gen.convert.images``; its names still import from here).
+"""What every converter shares: the output folder, the stats, record building (finding images by name is
+``data_gen.convert.lookup``, reading them through ``data_gen.convert.images``; their names still import from here).
 
 ``Output`` owns ``OUT/records.jsonl``, ``OUT/images/`` and ``OUT/stats.json``. Converters call
 ``out.add(record)`` for each record (an id already written gets ``-dup2``, ``-dup3``… and is
@@ -403,93 +403,22 @@ def macos_metadata(path: Path) -> bool:
         return False
 
 
-def index_images(folder: Path | list[Path], out: Output | None = None,
-                 every: dict[str, list[Path]] | None = None) -> dict[str, Path]:
-    """File name and stem → path for every image under ``folder`` (recursive), or under each of a list of
-    folders in turn (DIOR's ``JPEGImages-trainval`` and ``-test``); a folder that
-    does not exist raises ``ConversionError`` (else every image would be counted missing). A name
-    found in several sub-folders maps to the first in sort order, counted in ``out``'s notes as
-    ``ambiguous_image_names`` (annotations name files, not folders); ``every``, where given, is filled
-    with file name → all its paths. Files in ``out``'s own folder,
-    where ``--out`` lies under ``folder``, are not indexed (``Output.inputs_under``)."""
-    folders = list(folder) if isinstance(folder, list | tuple) else [folder]
-    for f in folders:
-        if not Path(f).is_dir():
-            raise ConversionError(f"{f}: " + ("a file, not an image folder" if Path(f).exists() else "no such image folder"))
-    index: dict[str, Path] = {}
-    files = [p for f in folders
-             for p in (out.inputs_under(f) if out is not None else sorted(q for q in Path(f).rglob("*") if q.is_file()))]
-    for p in files:
-        if p.suffix.lower() in IMAGE_EXTS:
-            if p.name in index and out is not None:
-                out.note("ambiguous_image_names")
-            index.setdefault(p.name, p)
-            index.setdefault(p.stem, p)
-            if every is not None:
-                every.setdefault(p.name, []).append(p)
-    return index
-
-
-def note_unlabelled(out: Output, index: dict[str, Path], used) -> None:
-    """Count the images of ``index`` (``index_images``) that are not among ``used`` (paths: those
-    an annotation named, and any label files in the same folder) in ``out``'s notes as
-    ``images_without_label``: they get no record, and were left out without a word (a label
-    folder a few files short went unnoticed; a test split without labels is no error). Files are told
-    apart by their folder (symlinks followed) and name: images linked to one file are several images."""
-    def key(p) -> Path:
-        return Path(p).parent.resolve() / Path(p).name
-
-    left = {key(p) for p in index.values()} - {key(p) for p in used}
-    if left:  # named by the first (notes_examples): a count alone left the user to find which
-        out.note("images_without_label", len(left), first_of(sorted(left)))
-
-
 def first_of(files: list) -> str:
     """A note's example (``Output.note``): the first of ``files``, and how many there are where more than one."""
     return str(files[0]) + (f" (first of {counted(len(files), 'image')})" if len(files) > 1 else "")
 
 
-def find_image(index: dict[str, Path], name: str, out: Output | None = None) -> Path | None:
-    """Exact file name first, then the same stem with another extension (noted). A ``name`` with folders
-    (a VOC ``<filename>`` or COCO ``file_name`` of ``JPEGImages/a.jpg``, or one written on Windows,
-    ``C:\\data\\a.jpg``) is looked up by its last part: the index holds file names, and a Windows path
-    was ``missing_image``."""
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    if name in index:
-        return index[name]
-    hit = index.get(Path(name).stem)
-    if hit is not None and out is not None:
-        out.note("image_found_by_stem")
-    return hit
-
-
-def by_lower_case(paths, stem: bool = False) -> dict[str, list[Path]]:
-    """Each of ``paths``' file name (``stem``: its stem) in lower case → those paths, in order (``in_any_case``)."""
-    found: dict[str, list[Path]] = {}
-    for p in paths:
-        found.setdefault((p.stem if stem else p.name).lower(), []).append(p)
-    return found
-
-
-def in_any_case(found: dict[str, list[Path]], name: str, stem: bool = False, exact: bool = False) -> Path | None:
-    """The first path of ``found`` (``by_lower_case``) named ``name``; else, unless ``exact``, the one name of another
-    case (``a.PNG`` for ``a.png``: a dataset made on Windows or macOS), None where two names differ only in case."""
-    hits = found.get(name.lower(), [])
-    names = [p.stem if stem else p.name for p in hits]
-    if name in names:
-        return hits[names.index(name)]
-    return hits[0] if not exact and len(set(names)) == 1 else None
-
-
 _MOVED = {**dict.fromkeys(("gdal_errors_logged", "open_raster", "image_size", "WrongBands", "check_bands",
                             "readable_size"), "images"),
           **dict.fromkeys(("Lines", "read_lines", "text_codec", "skip_undecodable", "read_json", "json_problem"),
-                          "text")}  # name -> the module of data_gen.convert it moved to
+                          "text"),
+          **dict.fromkeys(("index_images", "note_unlabelled", "find_image", "by_lower_case", "in_any_case"),
+                          "lookup")}  # name -> the module of data_gen.convert it moved to
 
 
 def __getattr__(name: str):
-    """The names moved to ``data_gen.convert.images`` (image reading) and ``.text`` (text and JSON files),
-    still importable from here."""
+    """The names moved to ``data_gen.convert.images`` (image reading), ``.text`` (text and JSON files) and ``.lookup``
+    (images found by name), still importable from here."""
     if name in _MOVED:
         from importlib import import_module
 
