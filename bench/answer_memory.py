@@ -4,7 +4,7 @@ part, as a resume does where 1 % of the rows are error rows answered again) and 
 ``--lines`` rows and on the ``--ranks`` parts of a run of as many records; and the scorers' reader of it,
 ``eval.inputs.load_predictions``, on the file plain and gzip-compressed. Each case runs in a fresh process, once
 with this checkout's ``rsvlm`` and ``eval`` and once with ``--baseline DIR``'s (a tree holding earlier ones, e.g.
-``git archive COMMIT rsvlm eval | tar -x -C DIR``), and prints a table with the ratios.
+``mkdir -p DIR && git archive COMMIT rsvlm eval | tar -x -C DIR``), and prints a table with the ratios.
 
     OMP_NUM_THREADS=1 .venv/bin/python bench/answer_memory.py --baseline /tmp/old [--lines 200000] [--ranks 4] [--repeats 3] [--cases load_predictions] [--out results.json]
 
@@ -131,9 +131,13 @@ def main(argv: list[str] | None = None) -> int:
     from eval.common import require_at_least_one
 
     require_at_least_one(ap, args, ("lines", "ranks", "repeats"))  # --repeats 0: an IndexError after the files
-    if args.baseline and not (args.baseline / "rsvlm" / "__init__.py").is_file():  # else this checkout's rsvlm was
-        ap.error(f"--baseline {args.baseline}: no rsvlm/ in it (make one: git archive COMMIT rsvlm eval | tar -x -C "
-                 f"{args.baseline})")  # imported for it and every ratio read about 1.00x, unsaid
+    # else this checkout's rsvlm (eval, for load_predictions) was imported for it and every ratio read about 1.00x
+    lacks = [pkg for pkg in ("rsvlm", "eval") if args.baseline and (pkg == "rsvlm" or "load_predictions" in args.cases)
+             and not (args.baseline / pkg / "__init__.py").is_file()]
+    if lacks:
+        what = f"no {' or '.join(f'{pkg}/' for pkg in lacks)} in it" if args.baseline.is_dir() else "no such folder"
+        ap.error(f"--baseline {args.baseline}: {what} (make one: mkdir -p {args.baseline} && "
+                 f"git archive COMMIT rsvlm eval | tar -x -C {args.baseline})")
     if unknown := set(args.cases.split(",")) - set(CASES):
         ap.error(f"--cases: no such call {', '.join(sorted(unknown))} (the calls: {', '.join(CASES)})")
     rows, figures = [], []
@@ -161,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
                          rows, "llrrrrrr"))
     if not args.baseline:
         print("\n–: no --baseline DIR given, a tree with an earlier rsvlm/ and eval/ to measure against "
-              "(git archive COMMIT rsvlm eval | tar -x -C DIR)")
+              "(mkdir -p DIR && git archive COMMIT rsvlm eval | tar -x -C DIR)")
     if args.out:
         args.out.write_text(json.dumps({"lines": args.lines, "ranks": args.ranks, "figures": figures}, indent=1))
     return 0

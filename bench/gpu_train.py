@@ -150,8 +150,8 @@ def main(argv: list[str] | None = None) -> dict:
         p.error(f"--recipe {a.recipe}: no known tokenizer length for its LLM {base!r}; give --base-vocab N "
                 f"(known: {', '.join(known)})")
     if not torch.cuda.is_available():  # it went on for many minutes with the 1.5B recipe, nothing said of why
-        print(f"gpu_train: note: no CUDA device: the run trains on the CPU in float32, a check of the script, not a "
-              f"GPU figure{'; --recipe configs/train/sft_tiny.yaml checks it quickly' if base else ''}",
+        print(f"gpu_train: note: no CUDA device: the run trains on the CPU ({recipe.precision}), a check of the "
+              f"script, not a GPU figure{'; --recipe configs/train/sft_tiny.yaml checks it quickly' if base else ''}",
               file=sys.stderr)
     out = Path(a.out or tempfile.mkdtemp(prefix="gpu_train_"))  # after the usage errors: none leaves a folder
     print(f"gpu_train: the run's files (data, config, result, profile) go to {out}", file=sys.stderr)
