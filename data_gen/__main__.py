@@ -103,7 +103,7 @@ def _has_settings(path: str) -> bool:
 
 
 def synth_main(argv: list[str]) -> int:
-    from data_gen.argv import given_twice
+    from data_gen.argv import error_line, given_twice
     from data_gen.synth.run import synthesize
     from rsvlm.config import ConfigError
 
@@ -125,8 +125,7 @@ def synth_main(argv: list[str]) -> int:
     except BrokenPipeError:
         raise  # a reader that closed stdout (| head) after the work: main() ends quietly
     except (ConfigError, ValueError, OSError) as e:  # OSError: an --out that cannot be written, named in it
-        lost = a.config and str(e).startswith("config file not found") and "--config" not in str(e)  # the option unsaid
-        print(f"error: {'--config: ' if lost else ''}{e}", file=sys.stderr)
+        print(error_line(e, a.config), file=sys.stderr)
         return 2
     except KeyboardInterrupt as e:  # its note: how many scenes were written, where the run had begun
         written = "".join(f"{note}; " for note in getattr(e, "__notes__", ()))

@@ -129,6 +129,14 @@ def config_blamed(message: str, path, overrides: list[str]) -> str | None:
     return set_in(path, key[0])
 
 
+def error_line(e: Exception, config: str | None) -> str:
+    """``error: …`` for a refusal of synth or rebuild: a ``--config`` file not found is named by its option, as
+    every other refusal names one (it said "config file not found: nope.yaml")."""
+    said = str(e)
+    lost = config and said.startswith("config file not found") and "--config" not in said
+    return f"error: {'--config: ' if lost else ''}{said}"
+
+
 @contextlib.contextmanager
 def blaming_config(path, overrides: list[str]):
     """A block whose ValueError (a ``check_config`` refusal) is raised again naming the config file that set its key

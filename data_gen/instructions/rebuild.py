@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from data_gen.argv import blaming_config
+from data_gen.argv import blaming_config, error_line
 from data_gen.instructions.build import (
     TASKS_HELP,
     build_scene_records,
@@ -377,8 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         raise  # stdout's reader gone (| head) after the records were written: data_gen's main ends quietly
     except (ConfigError, ValueError, OSError) as e:  # OSError: a file it cannot write, named in it
-        lost = a.config and str(e).startswith("config file not found") and "--config" not in str(e)  # the option unsaid
-        print(f"error: {'--config: ' if lost else ''}{e}", file=sys.stderr)
+        print(error_line(e, a.config), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"interrupted: no {a.prefix}train/val/test.jsonl written in {a.dir} (any earlier ones are as they were)",
