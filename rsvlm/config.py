@@ -211,8 +211,9 @@ def _unknown_keys(cls: type, data: dict, where: str, root: tuple[type, str], at:
     if unknown := sorted(str(k) for k in set(data) - set(ftypes)):  # YAML's 1: or null: key was a TypeError
         prefix = f"{where}." if where else ""
         moved = [k for k in unknown if _moved_to(cls, k)]
+        given = {str(k): v for k, v in data.items()}  # YAML's 1: key is named '1'
         far = {k: f"{root[1]}.{'.'.join(n)}".lstrip(".") for k in unknown  # a mapping's key no leaf: trainer: {…}
-               if not isinstance(data[k], dict) and (n := leaf_near([*at, k], lambda p: _keys_at(root[0], p)))}
+               if not isinstance(given.get(k), dict) and (n := leaf_near([*at, k], lambda p: _keys_at(root[0], p)))}
         evals = {k: h for k in unknown if (h := no_eval([*at, k], lambda p: _keys_at(root[0], p)))}  # eval: {…}
         absent = "".join(no_key(cls, k, prefix) for k in unknown) + "".join(
             outdented(k, prefix, _sections(_field_types(root[0]))) for k in unknown if at) + "".join(
