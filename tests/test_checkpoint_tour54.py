@@ -203,7 +203,7 @@ def test_converting_an_fp16_llava_keeps_fp16_and_a_stopped_one_leaves_nothing(tm
         assert set(saved_dtypes([out / rel]).values()) == {torch.float16}, rel
     model, proc = load_pretrained(out)
     model.eval()
-    _, batch, pixel_values = lv._inputs(proc, 16, image_id)
+    _, batch, pixel_values = lv.llava_inputs(proc, 16, image_id)
     with torch.no_grad():
         ours = model(**batch).logits
         theirs = hf(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], pixel_values=pixel_values).logits

@@ -111,7 +111,8 @@ def _rect(x1, y1, x2, y2):
     return [[x1, y1], [x2, y1], [x2, y2], [x1, y2]]
 
 
-def _devkit_map(gts, dets, label):
+def devkit_map(gts, dets, label):
+    """The DOTA devkit's (VOC 2007 11-point, area) AP of ``label`` over per-image truths and detections (obb dicts)."""
     recs = {f"i{k}": [{"name": o["label"], "bbox": sum(o["coords"], []), "difficult": int(bool(o.get("difficult")))}
                       for o in img] for k, img in enumerate(gts)}
     lines = [(f"i{k}", o["score"], *sum(o["coords"], [])) for k, img in enumerate(dets) for o in img
@@ -151,7 +152,7 @@ def test_oriented_ap_equals_the_devkits_voc_eval_on_adversarial_cases(case):
     gts, dets = ADVERSARIAL[case]
     out = dota_ap.dota_map(gts, dets)
     for label, got in out["per_class"].items():
-        want = _devkit_map(gts, dets, label)
+        want = devkit_map(gts, dets, label)
         assert (got["AP50_voc07"], got["AP50_area"]) == pytest.approx(want, abs=1e-12), label
     if case == "iou_line":
         assert out["per_class"]["a"]["n_tp"] == 1 and out["mAP50_area"] == pytest.approx(0.5)
@@ -174,7 +175,7 @@ def test_oriented_ap_equals_the_devkits_voc_eval_on_random_grid_cases():
         for label, got in dota_ap.dota_map(gts, dets)["per_class"].items():
             if got["AP50_voc07"] is None:  # difficult truth only: the devkit divides 0 by 0
                 continue
-            assert (got["AP50_voc07"], got["AP50_area"]) == pytest.approx(_devkit_map(gts, dets, label), abs=1e-12)
+            assert (got["AP50_voc07"], got["AP50_area"]) == pytest.approx(devkit_map(gts, dets, label), abs=1e-12)
             compared += 1
     assert compared > 300
 
@@ -478,7 +479,7 @@ def test_oriented_ap_equals_the_devkits_voc_eval_on_a_real_dota_scene(realdata):
     out = dota_ap.dota_map(gts, dets)
     assert set(out["per_class"]) == {"small-vehicle", "large-vehicle"}
     for label, got in out["per_class"].items():
-        assert (got["AP50_voc07"], got["AP50_area"]) == pytest.approx(_devkit_map(gts, dets, label), abs=1e-12)
+        assert (got["AP50_voc07"], got["AP50_area"]) == pytest.approx(devkit_map(gts, dets, label), abs=1e-12)
         assert 0.2 < got["AP50_area"] < 1
 
 

@@ -66,25 +66,36 @@ def test_bench_common_resolves_record_paths_and_dashes_missing_figures(tmp_path,
 def test_no_module_imports_a_private_name_of_chat_predict_inference_the_geometry_grammar_or_a_test():
     """tests imported rsvlm.predict._jsonable, and test_chat_history test_predict_edges' _repl and
     _predict: a helper others use is public (``jsonable``, ``chat_repl``, ``predict_det``). It missed
-    ``from tests.test_foo import _bar``, through which five private helpers were shared (``_dota``, ``_argv``...)."""
+    ``from tests.test_foo import _bar``, through which five private helpers were shared (``_dota``, ``_argv``...),
+    and ``import test_foo as t; t._bar`` (``lv._inputs``, ``tour72._devkit_map``)."""
     import ast
 
     ours = {"rsvlm.chat", "rsvlm.predict", "rsvlm.inference", "rsvlm.model.grammar", "rsvlm.geometry",
             "rsvlm.geometry.codec", "rsvlm.geometry.grid", "rsvlm.geometry.masks", "rsvlm.geometry.shapes"}
     found = []
+
+    def private(name: str) -> bool:
+        return name.startswith("_") and not name.startswith("__")
+
     for folder in ("rsvlm", "eval", "bench", "scripts", "data_gen", "tests"):
         for path in sorted((REPO / folder).rglob("*.py")):
             try:
                 tree = ast.parse(path.read_text())
             except SyntaxError:  # a file someone is writing: not what this test checks
                 continue
+            bound = set()  # the names a test module is bound to here: ``import test_x as t``, ``from tests import …``
             for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    bound |= {a.asname or a.name for a in node.names if a.name.split(".")[-1].startswith("test_")}
                 if not isinstance(node, ast.ImportFrom):
                     continue
                 module = node.module or ""  # ``from . import x`` has none
+                if module == "tests":
+                    bound |= {a.asname or a.name for a in node.names if a.name.startswith("test_")}
                 if module in ours or module.startswith(("test_", "tests.test_")):
-                    found += [f"{path.name}: {module}.{a.name}" for a in node.names
-                              if a.name.startswith("_") and not a.name.startswith("__")]
+                    found += [f"{path.name}: {module}.{a.name}" for a in node.names if private(a.name)]
+            found += [f"{path.name}: {ast.unparse(node)}" for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+                      and private(node.attr) and ast.unparse(node.value) in bound]  # t._helper
     assert found == []
     from rsvlm.predict import jsonable
 

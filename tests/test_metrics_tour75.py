@@ -97,7 +97,7 @@ def devkit_ap(gts, dets, label):
         return convex_iou(np.reshape(g, (4, 2)), np.reshape(bb, (4, 2)))
 
     with mock.patch.object(tour72, "_iou_poly", iou_poly):
-        return tuple(float(v) for v in tour72._devkit_map(gts, dets, label))
+        return tuple(float(v) for v in tour72.devkit_map(gts, dets, label))
 
 
 def rotated(cx, cy, w, h, theta):

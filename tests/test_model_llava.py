@@ -48,7 +48,8 @@ def llava_dir(tmp_path_factory):
     return d, model, image_id
 
 
-def _inputs(proc, n_vis, image_id):
+def llava_inputs(proc, n_vis, image_id):
+    """A chat prompt about one seeded random 32 x 32 image: (prompt, processor batch, CLIP-normalised pixels)."""
     rng = np.random.default_rng(0)
     img = rng.random((3, 32, 32), dtype=np.float32)
     prompt = proc.chat_prompt([{"role": "user", "content": f"{IMAGE_TOKEN}\nWhat is in the image?"}])
@@ -63,7 +64,7 @@ def test_hf_llava_import_matches_transformers(llava_dir, tmp_path):
     convert_llava(src, tmp_path / "ck")
     model, proc = load_pretrained(tmp_path / "ck")
     model.eval()
-    prompt, batch, pixel_values = _inputs(proc, 16, image_id)
+    prompt, batch, pixel_values = llava_inputs(proc, 16, image_id)
     assert prompt.startswith("A chat between a curious human") and prompt.endswith(
         "USER: <image>\nWhat is in the image? ASSISTANT:")
     assert proc.stems["optical"].mean == pytest.approx(CLIP_MEAN)
@@ -112,7 +113,7 @@ def test_original_llava_layout_import(llava_dir, tmp_path):
     model, proc = load_pretrained(tmp_path / "ck")
     model.eval()
     assert proc.stems["optical"].resize == "pad"
-    _, batch, pixel_values = _inputs(proc, 16, image_id)
+    _, batch, pixel_values = llava_inputs(proc, 16, image_id)
     with torch.no_grad():
         ours = model(**batch).logits
         theirs = hf(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
