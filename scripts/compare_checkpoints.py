@@ -120,7 +120,24 @@ def main(argv: list[str] | None = None) -> int:
         note = f"(could not read lora_B from {a}: {e})"
     if note:
         print(f"note: {note}")
+    if bad and (merge := _merge_of(a, b)):  # an adapter checkpoint against its merge: a list of W + BA rows, unsaid
+        print(f"note: {merge}")
     return 1 if bad else 0
+
+
+def _merge_of(a: Path, b: Path) -> str | None:
+    """Where one folder is the other merged (its merged_lora.json records the other's adapter/ weights), a note
+    saying that the merged llm/ holds W + BA and differs so by design; else None."""
+    from rsvlm.model.ckpt_files import adapter_sha256
+    from rsvlm.model.weights import merged_adapters
+
+    if not (a.is_dir() and b.is_dir()):
+        return None
+    for src, merged in ((a, b), (b, a)):
+        if (sha := adapter_sha256(src)) and sha in merged_adapters(merged):
+            return (f"{merged} is {src} merged (rsvlm merge-lora: its merged_lora.json records {src}'s adapter), so "
+                    f"its llm/ holds W + BA where {src} keeps W and adapter/ apart: they differ by design")
+    return None
 
 
 def _size(top: Path) -> str:

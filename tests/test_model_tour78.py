@@ -182,3 +182,36 @@ def test_a_llava_folder_without_its_projector_is_refused_before_the_llm_is_built
                                          r"of the whole LLaVA-1\.5 / GeoChat checkpoint \(LLM and projector\)$"):
         convert_llava(src, tmp_path / "out", vision_tower=tower)
     assert not (tmp_path / "out").exists()
+
+
+def test_compare_says_a_checkpoint_against_its_merge_differs_by_design(tmp_path, ckpt, monkeypatch, capsys):
+    """Was a list of llm/ tensors differing and an adapter 'only in A', nothing saying B is A merged."""
+    from script_loader import load_script
+
+    from rsvlm.model import merge_lora
+
+    merged = merge_lora(ckpt, tmp_path / "merged")
+    compare = load_script("compare_checkpoints", monkeypatch)
+    assert compare.main([str(ckpt), str(merged)]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        f"note: {merged} is {ckpt} merged (rsvlm merge-lora: its merged_lora.json records {ckpt}'s adapter), so its "
+        f"llm/ holds W + BA where {ckpt} keeps W and adapter/ apart: they differ by design")
+    assert compare.main([str(merged), str(ckpt)]) == 1  # either way round
+    assert capsys.readouterr().out.splitlines()[-1].startswith(f"note: {merged} is {ckpt} merged")
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc (a folder no one can make folders in)")
+def test_a_script_told_of_an_unwritable_out_says_nothing_was_written(tmp_path, monkeypatch, capsys):
+    """export_step's refusal ended '…; nothing exported, what it wrote to /proc/x removed' though it wrote nothing."""
+    from script_loader import load_script
+
+    export = load_script("export_step", monkeypatch)
+    step = tmp_path / "step_000002"
+    step.mkdir()
+    (step / "train_config.yaml").write_text("")
+    from safetensors.torch import save_file
+
+    save_file({"x": torch.zeros(1)}, str(step / "trainable.safetensors"))
+    assert export.main([str(step), "--out", "/proc/rsvlm_x"]) == 2
+    assert capsys.readouterr().err.strip() == ("error: /proc/rsvlm_x: cannot write in /proc (No such file or directory);"
+                                               " export into a folder you can write")

@@ -11,6 +11,10 @@ import tempfile
 from pathlib import Path
 
 
+class NotWritable(PermissionError):
+    """No folder can be made where a model is to be written (``check_new_folder``): found before anything is written."""
+
+
 def check_new_folder(out: Path, what: str, verb: str) -> None:
     """FileExistsError where ``out``, the folder ``what`` (e.g. "merged checkpoint") is to be written
     into, is a file or holds files already (stale ones would pass for the model's); ``verb`` ("merge")
@@ -27,7 +31,7 @@ def check_new_folder(out: Path, what: str, verb: str) -> None:
     try:  # a folder made and removed: a read-only disk, no permission, /proc (was found after the model loaded)
         Path(tempfile.mkdtemp(prefix=".rsvlm-write-check-", dir=top)).rmdir()
     except OSError as e:
-        raise PermissionError(f"{out}: cannot write in {top} ({e.strerror or e}); {verb} into a folder you can "
+        raise NotWritable(f"{out}: cannot write in {top} ({e.strerror or e}); {verb} into a folder you can "
                               "write") from None
 
 
@@ -54,12 +58,12 @@ def undone_on_failure(out: Path):
 def script_write(write, out: Path, fresh: bool, failed: str, interrupted: str) -> int:
     """A script's last step: ``write()`` (returning the folder written, or None for ``out``) into ``out``, which
     a failure leaves as it was where ``fresh`` (new or empty); its exit status: 0 after 'wrote …', 2 after one
-    'error: …' line (a ValueError or missing/existing file as it is; any other OSError, a full disk, with
+    'error: …' line (a ValueError, missing/existing file or unwritable ``out`` as it is; any other OSError, a full disk, with
     ``failed`` after it), 130 after ``interrupted`` on Ctrl-C."""
     try:
         with undone_on_failure(out) if fresh else contextlib.nullcontext():
             written = write()
-    except (ValueError, FileNotFoundError, FileExistsError) as e:
+    except (ValueError, FileNotFoundError, FileExistsError, NotWritable) as e:  # nothing written yet
         print(f"error: {e}", file=sys.stderr)
         return 2
     except OSError as e:  # a full disk, an --out below a file: was a traceback, the half-written folder left
