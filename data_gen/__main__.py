@@ -21,7 +21,8 @@ def synth_parser(cls: type[Parser] = Parser) -> Parser:
     p.add_argument("--seed", type=int, default=0,
                    help="scene ids are s<seed>-<index>; same seed and config give the same bytes (default 0)")
     p.add_argument("--modalities", default=None, help="comma list of optical,sar,ir,msi, any case (default: config)")
-    p.add_argument("--size", type=int, default=None, help="scene side in px, 16 to 4096 (default: config, 128; 4096 takes about 4 GB of memory a worker)")
+    p.add_argument("--size", type=int, default=None, help="scene side in px, 16 to 4096 (default: config, 128; "
+                   "4096 takes about 4.2 GB of memory a worker, 5.4 GB for a pair)")
     p.add_argument("--tasks", default=None, help=TASKS_HELP)
     p.add_argument("--pairs-fraction", type=float, default=None, help="fraction of bi-temporal scenes, 0 to 1 (default: config, 0.25)")
     p.add_argument("--config", default=None, help="configs/data/NAME.yaml")
