@@ -464,7 +464,8 @@ def _ended(read: int, failed: list[tuple[int, str]], piped: bool) -> int:
         return 0
     from rsvlm.progress import counted
 
-    named = ", ".join(f"line {k} ({text if len(text) <= 40 else text[:39] + '…'})" for k, text in failed[:5])
+    named = ", ".join(f"line {k} ({shown(text if len(text) <= 40 else text[:39] + '…')})"  # a refused ESC [ A too
+                      for k, text in failed[:5])
     more = f" and {len(failed) - 5} more" if len(failed) > 5 else ""
     print(f"rsvlm chat: {len(failed)} of {counted(read, 'line')} read failed: {named}{more}", file=sys.stderr,
           flush=True)
