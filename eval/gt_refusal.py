@@ -7,9 +7,8 @@ from __future__ import annotations
 from collections import Counter
 
 from eval.counts import counted
-from rsvlm.data.read_report import ReadReport
+from rsvlm.data.read_report import BLIND, ReadReport
 
-BLIND = "has no gpt (assistant) turn"  # the records reader's fault of a record without its reference answer
 MALFORMED_SHARE = 0.5  # this share of a ground truth's records malformed, or more: the whole file is refused
 GEOCHAT = "reference: geochat geometry"  # answers.foreign_reference's reason for a GeoChat box in a reference
 # what a reference in GeoChat's form is said with, here and in eval.common.all_unscorable: the convert command first

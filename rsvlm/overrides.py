@@ -62,16 +62,30 @@ def _as_written(text: str, raw: str) -> Any:
     raw = raw.strip()
     if raw in ("null", "Null", "NULL", "~"):
         return None
-    if raw[:1] in ("[", "{") and raw.count(raw[0]) > raw.count("]}"["[{".index(raw[0])]):  # data.train=[a.jsonl
-        # a list or mapping left open was taken as the text (a file "[a.jsonl" looked for); "{pl}: x" is a text
+    if _left_open(raw):  # data.train=[a.jsonl: was the text '[a.jsonl', a file looked for by that name
         raise ConfigError(f"override {text!r} (command line): value opens a {'list' if raw[0] == '[' else 'mapping'} "
                           f"({raw[0]}) that is not closed; close it, or quote it for a text: "
-                          f"\"{text.split('=', 1)[0]}='{raw}'\"")
+                          f"\"{text.split('=', 1)[0]}='{raw.replace(chr(39), chr(39) * 2)}'\"")
     if raw[:1] in ("'", '"'):
         value = _yaml_value(text, raw)
         if isinstance(value, str):
             return value
     return raw
+
+
+def _left_open(raw: str) -> bool:
+    """Whether a text field's value ``raw`` is a YAML list or mapping left open: one that closed is one (``[a.jsonl``,
+    ``{a: b``), not a text holding brackets (``[2024]/[a.jsonl``, ``{pl}: x``, ``run[1/t.jsonl``)."""
+    if raw[:1] not in ("[", "{"):
+        return False
+    close = "]" if raw[0] == "[" else "}"
+    if (missing := raw.count(raw[0]) - raw.count(close)) <= 0:
+        return False
+    for n in range(1, missing + 1):  # [a, '[b': one closes it, the other [ is in a quoted text
+        with contextlib.suppress(yaml.YAMLError):
+            if isinstance(yaml.safe_load(raw + close * n), (list, dict)):
+                return True
+    return False
 
 
 def _fitting(near: list[str] | None, value: Any, cls: type) -> list[str] | None:

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from rsvlm.progress import counted, plural
 from rsvlm.tokens import TASKS
 
+BLIND = "has no gpt (assistant) turn"  # the records reader's fault of a blind record (its question alone)
+
 
 @dataclass
 class ReadReport:

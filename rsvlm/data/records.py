@@ -21,10 +21,10 @@ from typing import Any
 
 from rsvlm.advice import BANDS, MODALITY, MODALITY_ALONE, RECORD_TOO, for_cli
 from rsvlm.data import records_shape
-from rsvlm.data.read_report import ReadReport
+from rsvlm.data.read_report import BLIND, ReadReport
 from rsvlm.data.record_fields import georef_problem, id_problem, images_clash, pair_problem
 from rsvlm.data.records_path import check_records_path, pattern_note, records_in  # noqa: F401 (re-exported)
-from rsvlm.data.records_shape import _Twice, long_line_wrapper, one_object, read_head, record_line
+from rsvlm.data.records_shape import Twice, long_line_wrapper, one_object, read_head, record_line
 from rsvlm.geometry import decode
 from rsvlm.geometry.codec import REPAIRED
 from rsvlm.progress import counted, plural
@@ -47,9 +47,11 @@ REENCODE = ": a record is not repaired; re-encode it with rsvlm.geometry.encode,
 class RecordError(ValueError):
     """A record does not follow the format; the message names the source, line and field."""
 
-    def __init__(self, message: str, field_name: str = "record"):
+    def __init__(self, message: str, field_name: str = "record", reason: str | None = None):
         super().__init__(message)
         self.field = field_name
+        # how a reader counts it skipped: "invalid JSON", "a JSON array, not an object", "bad field task"
+        self.reason = reason or ("invalid JSON" if field_name == "json" else f"bad field {field_name}")
 
 
 def text_encoding(head: bytes) -> str:
@@ -133,7 +135,8 @@ def task_from_prompt(text: str) -> str | None:
     return opening_task(text)
 
 
-BLIND = "has no gpt (assistant) turn"  # normalize_record's fault of a blind record (its question alone)
+JSON_KINDS = {list: "a JSON array", str: "a JSON string", int: "a JSON number", float: "a JSON number",
+              bool: "a JSON true or false", type(None): "JSON null"}
 
 
 def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
@@ -154,8 +157,10 @@ def normalize_record(obj: Any, where: str = "record", need_answer: bool = True,
     reads them leaves that half of the reading out, or checks some records' alone with ``check_shapes`` (eval's
     ground truth: a geometry scorer's own task's, a text scorer's none).
     """
-    if not isinstance(obj, dict):
-        raise RecordError(f"{where}: a record must be a JSON object, got {type(obj).__name__}")
+    if not isinstance(obj, dict):  # a JSONL line [1, 2] was "bad field record"
+        kind = JSON_KINDS.get(type(obj), type(obj).__name__)
+        raise RecordError(f"{where}: a record must be a JSON object ({{\"id\": …}}), got {kind}", "record",
+                          f"{kind}, not an object")
     rid = obj.get("id")
     if rid is None:
         raise _fail(where, "id", "missing")
@@ -305,13 +310,11 @@ def _iter_raw(path: Path, arrays: dict | None = None) -> Iterator[tuple[str, str
                     try:
                         if _UNDECODED.search(whole):
                             whole.encode("utf-8", "surrogateescape").decode("utf-8")
-                        data = json.loads(whole, object_pairs_hook=(twice := _Twice()).hook)
+                        data = json.loads(whole, object_pairs_hook=(twice := Twice()).hook)
                     except (json.JSONDecodeError, UnicodeDecodeError) as e:
                         raise RecordError(f"{path}: not valid JSON ({e})") from e
-                    if isinstance(data, list) and twice.first is not None:  # the item holding it is refused, kept so
-                        at = next(i for i, item in enumerate(data) if twice.holds(item))
-                        field, why = twice.said(data[at])
-                        data[at] = RecordError(f"{path}[{at}]: {why}", field)
+                    for at, (field, why) in (twice.refused_items(data) if isinstance(data, list) else {}).items():
+                        data[at] = RecordError(f"{path}[{at}]: {why}", field)  # each item holding one, kept so
                     if key is not None and isinstance(data, list):
                         arrays[key] = data
                     yield from ((f"[{i}]", obj) for i, obj in enumerate(data))
@@ -384,7 +387,7 @@ def read_records(path: str | Path, strict: bool = True, report: ReadReport | Non
         except RecordError as e:
             if strict:
                 raise
-            report.skipped["invalid JSON" if e.field == "json" else f"bad field {e.field}"] += 1
+            report.skipped[e.reason] += 1
             if str(e).endswith(BLIND) and isinstance(raw, dict):  # its id read: rsvlm eval answered it (skipped_ids)
                 report.skipped_ids.add(str(raw["id"]))
             if len(report.examples) < 5:

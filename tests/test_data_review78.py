@@ -1,0 +1,63 @@
+"""Review of stop 78's records and overrides work: every JSON array item holding a key given twice is refused (the
+first alone was; a second item's ``"task"`` written twice was read as its last), a text override holding brackets
+that close is taken as written (``[2024]/[a.jsonl`` was refused as a list left open), a JSONL line that is a JSON
+array is counted as one, not as "bad field record", and ``BLIND`` has one definition."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rsvlm.config import ConfigError, load_config
+from rsvlm.data.records import RecordError, load_records
+from rsvlm.train.config import TrainConfig
+
+TURNS = [{"from": "human", "value": "<image>\n[vqa] Is there a ship?"}, {"from": "gpt", "value": "yes"}]
+
+
+def _rec(rid: int, tail: str = "") -> str:
+    return f'{{"id": {rid}, "image": "a.tif", "conversations": {json.dumps(TURNS)}{tail}}}'
+
+
+def test_every_json_array_item_with_a_key_given_twice_is_refused_and_counted(tmp_path):
+    items = [_rec(0), _rec(1, ', "meta": {"a": 1, "a": 2}'), _rec(2, ', "task": "vqa", "task": "det"'), _rec(3)]
+    path = tmp_path / "r.json"
+    path.write_text("[\n" + ",\n".join(items) + "\n]\n", encoding="utf-8")
+    recs, report = load_records(path, strict=False)
+    assert [r["id"] for r in recs] == ["0", "3"]  # "2" was kept as a det record
+    assert report.skipped == {"bad field record": 1, "bad field task": 1}
+    assert report.examples[1] == (f"{path}[2]: field 'task': given twice ('vqa', then 'det'); JSON keeps the last: "
+                                  "write it once")
+
+
+@pytest.mark.parametrize("value", ["[2024]/[a.jsonl", "run[1/t.jsonl", "{pl}: detect", "[a]b[c"])
+def test_a_text_override_whose_brackets_close_or_open_inside_is_taken_as_written(value):
+    assert load_config(TrainConfig, None, [f"data.train={value}"]).data.train == value
+
+
+@pytest.mark.parametrize("value, opens", [("[a.jsonl", "list"), ("[a, '[b'", "list"), ("{a: b", "mapping"),
+                                          ("[[a", "list")])
+def test_a_text_override_left_open_is_refused_with_a_quoting_that_reads_back(value, opens):
+    with pytest.raises(ConfigError, match=f"value opens a {opens}") as e:
+        load_config(TrainConfig, None, [f"data.train={value}"])
+    quoted = str(e.value).rsplit(': "', 1)[1].rstrip('"')  # the advice's override, as a shell passes it
+    assert load_config(TrainConfig, None, [quoted]).data.train == value
+
+
+@pytest.mark.parametrize("line, kind", [("[1, 2]", "a JSON array"), ('"a"', "a JSON string"), ("3", "a JSON number"),
+                                        ("null", "JSON null")])
+def test_a_jsonl_line_that_is_no_object_is_counted_as_what_it_is(tmp_path, line, kind):
+    path = tmp_path / "r.jsonl"
+    path.write_text(_rec(0) + "\n" + line + "\n", encoding="utf-8")
+    with pytest.raises(RecordError, match=f"^{path}:2: a record must be a JSON object .*, got {kind}$"):
+        load_records(path)
+    recs, report = load_records(path, strict=False)
+    assert len(recs) == 1 and report.skipped == {f"{kind}, not an object": 1}
+
+
+def test_blind_has_one_definition():
+    from eval import gt_refusal, inputs
+    from rsvlm.data import read_report, records
+
+    assert gt_refusal.BLIND is read_report.BLIND is records.BLIND is inputs.BLIND
