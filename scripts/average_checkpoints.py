@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         no_checkpoint,
         script_write,
     )
+    from rsvlm.model.out_folder import NotWritable
     from rsvlm.model.weights import average_checkpoints
 
     if (outer := enclosing_checkpoint(Path(args.out))) is not None:  # another checkpoint's folder: written there
@@ -58,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     try:  # stale files would pass for the average's; a file was said to be 'not empty'
         check_new_folder(out, "average", "write the average")
-    except FileExistsError as e:
+    except (FileExistsError, NotWritable) as e:  # NotWritable (9261d4f4) was a traceback here
         print(f"error: {e}", file=sys.stderr)
         return 2
     for d in map(Path, args.models):

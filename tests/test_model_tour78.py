@@ -22,7 +22,7 @@ def test_an_hf_config_errors_key_survives_pickling():
     assert back.key == "llm.config.hidden_sise" and back.__notes__ == ["a note"]
 
 
-def _lora_save_of(base_dtype, save_dtype, tmp_path):
+def lora_save_of(base_dtype, save_dtype, tmp_path):
     """(checkpoint, base): configs/model/tiny.yaml on a saved Llama base (``base_dtype``, byte tokenizer without
     rsvlm's tokens, so ``llm.base_vocab`` is recorded), the model cast to ``save_dtype`` and saved (``llm/`` kept)."""
     from transformers import LlamaConfig, LlamaForCausalLM
@@ -49,7 +49,7 @@ def test_a_bf16_lora_save_named_back_at_its_base_loads_in_float32(tmp_path, base
     loads float32: no bf16 matmul speed there)."""
     from rsvlm.model.checkpoint import load_pretrained
 
-    ckpt, base = _lora_save_of(base_dtype, torch.bfloat16, tmp_path)
+    ckpt, base = lora_save_of(base_dtype, torch.bfloat16, tmp_path)
     model, _ = load_pretrained(ckpt, dtype="float32", overrides=[f"llm.name_or_path={base}"])
     assert model.llm.get_input_embeddings().weight.dtype == torch.float32
 
@@ -60,7 +60,7 @@ def test_a_base_of_other_values_is_still_refused_when_the_save_is_narrower(tmp_p
 
     from rsvlm.model.checkpoint import load_pretrained
 
-    ckpt, base = _lora_save_of(torch.float32, torch.bfloat16, tmp_path)
+    ckpt, base = lora_save_of(torch.float32, torch.bfloat16, tmp_path)
     sd = load_file(str(base / "model.safetensors"))
     sd["model.norm.weight"] = sd["model.norm.weight"] + 0.25
     save_file(sd, str(base / "model.safetensors"), metadata={"format": "pt"})
@@ -69,12 +69,12 @@ def test_a_base_of_other_values_is_still_refused_when_the_save_is_narrower(tmp_p
 
 
 def test_same_values_rounds_only_a_wider_build_to_the_stored_dtype():
-    from rsvlm.model.own_llm import _same_values
+    from rsvlm.model.own_llm import same_values
 
     built = torch.tensor([1.0001, 2.0])  # float32; bf16 rounds 1.0001 to 1.0
-    assert _same_values(built.bfloat16(), built)  # stored narrower: the build rounded is the save
-    assert _same_values(built, built.bfloat16())  # built narrower: compared in the built dtype, as before
-    assert not _same_values(torch.tensor([1.0, 2.5]).bfloat16(), built)
+    assert same_values(built.bfloat16(), built)  # stored narrower: the build rounded is the save
+    assert same_values(built, built.bfloat16())  # built narrower: compared in the built dtype, as before
+    assert not same_values(torch.tensor([1.0, 2.5]).bfloat16(), built)
 
 
 @pytest.mark.parametrize("key", ["i", "Args", "config_dict", "rope_parameters_factor", "legacy_vision_config"])
@@ -95,13 +95,13 @@ def test_the_source_scan_still_finds_a_class_field(key, model):
 
 
 def test_defines_reads_a_field_an_init_argument_self_and_a_legacy_kwargs_pop():
-    from rsvlm.model.llm_files import _defines
+    from rsvlm.model.llm_files import defines_field
 
     source = ('class C:\n    """\n    Args:\n        a: one\n    """\n    a: int = 1\n\n'
               '    def __init__(self, b=2, **kwargs):\n        c = 3\n        self.d = c\n'
               '        e = kwargs.pop("e", None)\n        f = other.pop("f")\n')
-    assert [k for k in "abcdef" if _defines(source, k)] == ["a", "b", "d", "e"]
-    assert not _defines(source, "Args")
+    assert [k for k in "abcdef" if defines_field(source, k)] == ["a", "b", "d", "e"]
+    assert not defines_field(source, "Args")
 
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc (a folder no one can make folders in)")
@@ -169,7 +169,10 @@ def test_a_plain_bin_checkpoint_converts_as_its_safetensors_does(tmp_path, tiny_
 
 def test_a_llava_folder_without_its_projector_is_refused_before_the_llm_is_built(tmp_path, tiny_llava, monkeypatch):
     """Was 'vision weights do not fit: missing [projectors.default.net.0.weight, …]' after the LLM was built and
-    saved, saying nothing of a stage-1 ``mm_projector.bin`` saved apart."""
+    saved, saying nothing of a stage-1 ``mm_projector.bin`` saved apart; refused before the tower is read (no
+    'holds no vision tower weights' warning first)."""
+    import warnings
+
     from conftest import write_llava
 
     from rsvlm.model import convert_llava
@@ -180,7 +183,10 @@ def test_a_llava_folder_without_its_projector_is_refused_before_the_llm_is_built
     with pytest.raises(ValueError, match=rf"^{src}: holds no projector weights \(no model\.mm_projector\.\* tensor\); "
                                          r"mm_projector\.bin beside it is a projector saved apart .*; give the folder "
                                          r"of the whole LLaVA-1\.5 / GeoChat checkpoint \(LLM and projector\)$"):
-        convert_llava(src, tmp_path / "out", vision_tower=tower)
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            convert_llava(src, tmp_path / "out", vision_tower=tower)
+    assert [str(w.message) for w in said] == []
     assert not (tmp_path / "out").exists()
 
 

@@ -223,11 +223,6 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
         if k.startswith("model.mm_projector."):
             rest = k[len("model.mm_projector."):]
             vision[f"projectors.default.net.{'0.' + rest if ptype == 'linear' else rest}"] = v
-    if not vision:  # was found after the LLM was built and saved: "vision weights do not fit: missing [projectors…]"
-        apart = [f.name for f in sorted(src.glob("mm_projector*.bin"))]
-        raise ValueError(f"{src}: holds no projector weights (no model.mm_projector.* tensor)" + (
-            f"; {apart[0]} beside it is a projector saved apart (LLaVA's stage-1 pretraining), which rsvlm does not "
-            "read" if apart else "") + "; give the folder of the whole LLaVA-1.5 / GeoChat checkpoint (LLM and projector)")
     tower_prefix = "model.vision_tower.vision_tower."
     tower = {k[len(tower_prefix):]: v for k, v in sd.items() if k.startswith(tower_prefix)}
     if vision_tower and not Path(vision_tower).is_dir():
@@ -249,12 +244,6 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
             raise ValueError(f"vision tower {tower_dir}/config.json: not a CLIP vision config (no {lacking})")
         check_key_typos(tower_dir / "config.json", given, "vision_config." if "vision_config" in tconf else "",
                         "clip_vision_model")  # was named as encoders.default.hf_config.KEY, not the tower's file
-        if not tower:
-            tower = _read_weights(tower_dir)
-            warnings.warn(f"{src}: holds no vision tower weights; {tower_dir}'s are used as they are (its positions, "
-                          "not a size the source's code resized them to at load, as GeoChat's does to 504 px; "
-                          "load_pretrained(OUT, overrides=['encoders.default.image_size=504']) resizes them)",
-                          stacklevel=3)
     elif tower:
         raise ValueError(f"{src}: pass vision_tower= (rsvlm convert-llava --vision-tower DIR), a local CLIP "
                          "in HF layout, for the tower's config.json")
@@ -262,6 +251,19 @@ def _original_layout(src: Path, vision_tower: str | Path | None):
         raise FileNotFoundError(f"{src}: vision tower {conf.get('mm_vision_tower')!r} is not a local directory; "
                                 "pass vision_tower= (rsvlm convert-llava --vision-tower DIR) pointing at a local "
                                 "CLIP in HF layout (docs/models.md)")
+    # no projector: was found after the LLM was built and saved ("vision weights do not fit: missing [projectors…]");
+    # checked after the tower, whose refusal names the flag to pass (--vision-tower DIR)
+    if not vision:
+        apart = [f.name for f in sorted(src.glob("mm_projector*.bin"))]
+        raise ValueError(f"{src}: holds no projector weights (no model.mm_projector.* tensor)" + (
+            f"; {apart[0]} beside it is a projector saved apart (LLaVA's stage-1 pretraining), which rsvlm does not "
+            "read" if apart else "") + "; give the folder of the whole LLaVA-1.5 / GeoChat checkpoint (LLM and projector)")
+    if not tower:  # only a local tower_dir comes here without tower weights in src (refused above otherwise)
+        tower = _read_weights(tower_dir)
+        warnings.warn(f"{src}: holds no vision tower weights; {tower_dir}'s are used as they are (its positions, "
+                      "not a size the source's code resized them to at load, as GeoChat's does to 504 px; "
+                      "load_pretrained(OUT, overrides=['encoders.default.image_size=504']) resizes them)",
+                      stacklevel=3)
     tower = {k.removeprefix("vision_model."): v for k, v in tower.items() if not k.startswith("text_model.")}
     pos = tower.get("embeddings.position_embedding.weight")
     if pos is not None:  # GeoChat-style towers carry position tables for a larger input

@@ -226,7 +226,8 @@ def other_models_field(key: str) -> list[str]:
     """The model types (folders of ``transformers/models``) whose configuration module defines ``key`` as a field:
     a class attribute (``    key: int = …``), a class's ``__init__`` argument or ``self.key = …``. The modules'
     source text is searched (no model is imported: transformers 5.23, ~530 modules, 4 MB, 60 ms warm, 1.3 s from a
-    cold disk) and those holding such a line are parsed (``_defines``: 0.1-0.3 s more, 0.32 s for ``image_size``'s 115),
+    cold disk) and those holding such a line are parsed (``defines_field``: 0.1-0.3 s more, 0.32 s for
+    ``image_size``'s 115),
     so a local variable, a call's keyword or a docstring's ``Args:`` line is no field (the text alone took 195 names
     no config defines for fields, in 959 places).
     Cannot: see a key only a nested dict reads (``rope_parameters``' ``original_max_position_embeddings``, a field of
@@ -239,12 +240,12 @@ def other_models_field(key: str) -> list[str]:
     found = []
     for path in sorted((Path(transformers.__file__).parent / "models").glob("*/configuration_*.py")):
         with contextlib.suppress(OSError, UnicodeDecodeError, SyntaxError, ValueError):
-            if key in (text := path.read_text(encoding="utf-8")) and line.search(text) and _defines(text, key):
+            if key in (text := path.read_text(encoding="utf-8")) and line.search(text) and defines_field(text, key):
                 found.append(path.parent.name)
     return sorted(set(found))
 
 
-def _defines(source: str, key: str) -> bool:
+def defines_field(source: str, key: str) -> bool:
     """Whether Python ``source`` defines ``key`` as a field: a class body's (annotated) assignment, an argument of a
     class's ``__init__``, an assignment to ``self.key``, or ``kwargs.pop("key", …)`` (a legacy key read)."""
     import ast

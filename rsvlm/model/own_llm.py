@@ -91,7 +91,7 @@ def _same_model(own: Path, folder: Path) -> bool:
 def differing_tensor(llm, own: Path) -> str | None:
     """The first tensor of ``own``'s weight files (an LLM folder) that the built ``llm`` does not hold bit for bit
     (in the dtype it was built in, as loading ``own`` would cast it, or rounded to a narrower one ``own`` stores:
-    ``_same_values``), or that it builds and ``own`` lacks (a tied head, the embeddings' own storage, is no such),
+    ``same_values``), or that it builds and ``own`` lacks (a tied head, the embeddings' own storage, is no such),
     named with why; None where all are equal."""
     from rsvlm.model.weights import open_safetensors
 
@@ -106,14 +106,14 @@ def differing_tensor(llm, own: Path) -> str | None:
                     return f"{k} is built as {b.dtype} (quantised), {t.dtype} in {own / file}, not comparable"
                 if t.shape != b.shape:
                     return f"{k} is {tuple(b.shape)}, {tuple(t.shape)} in {own / file}"
-                if not _same_values(t, b.detach().cpu()):
+                if not same_values(t, b.detach().cpu()):
                     return f"{k} holds other values than {own / file}"
                 seen.add(b.data_ptr())
     left = [k for k, b in built.items() if b.data_ptr() not in seen]
     return f"{left[0]} is not in {own}" if left else None
 
 
-def _same_values(stored: torch.Tensor, built: torch.Tensor) -> bool:
+def same_values(stored: torch.Tensor, built: torch.Tensor) -> bool:
     """Whether ``built`` holds ``stored``'s values: equal in the built dtype, or, built wider than stored (a bf16
     ``llm/`` loaded in float32), equal once rounded to the stored dtype: the token rows a float32 build draws from
     a bf16 base are the bf16 save's before its rounding, so the base is the model saved, not another (was refused).
