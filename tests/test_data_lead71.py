@@ -48,11 +48,11 @@ def test_a_geochat_rotated_box_off_the_images_edge_is_written_as_its_part_on_it(
 
 @pytest.mark.parametrize("given, says", [
     (["--size", "8"], "error: --size 8 must be between 16 and 4096"),
-    (["scene.size=8"], "error: scene.size 8 must be between 16 and 4096"),
+    (["scene.size=8"], "error: override 'scene.size=8' (command line): scene.size 8 must be between 16 and 4096"),
     (["--pairs-fraction", "2"], "error: --pairs-fraction 2 must be in [0, 1]"),
-    (["scene.pairs_fraction=2"], "error: scene.pairs_fraction 2 must be in [0, 1]"),
+    (["scene.pairs_fraction=2"], "error: override 'scene.pairs_fraction=2' (command line): scene.pairs_fraction 2 must be in [0, 1]"),
     (["--modalities", "rgb"], "error: --modalities rgb: each must be one of optical, msi, sar, ir"),
-    (["modalities=[rgb]"], "error: modalities ['rgb']: each must be one of optical, msi, sar, ir"),
+    (["modalities=[rgb]"], "error: override 'modalities=[rgb]' (command line): modalities ['rgb']: each must be one of optical, msi, sar, ir"),
     (["--pairs-fraction", "0", "--tasks", "change"], "needs pairs, but --pairs-fraction is 0"),
 ])
 def test_synth_names_the_option_the_user_typed_and_the_key_of_a_key_value(tmp_path, capsys, given, says):

@@ -90,8 +90,10 @@ def test_chat_turns_and_seed_refusals_name_only_what_is_wrong(tmp_path, capsys, 
 
 
 @pytest.mark.parametrize("override, said", [
-    ("scene.object_scale=-1", "error: scene.object_scale -1 is out of range: give a finite number > 0\n"),
-    ("scene.pairs_fraction=2", "error: scene.pairs_fraction 2 must be in [0, 1]\n"),
+    ("scene.object_scale=-1", "error: override 'scene.object_scale=-1' (command line): scene.object_scale -1 is out "
+                              "of range: give a finite number > 0\n"),
+    ("scene.pairs_fraction=2", "error: override 'scene.pairs_fraction=2' (command line): scene.pairs_fraction 2 must "
+                               "be in [0, 1]\n"),
 ])
 def test_synth_scene_refusals_show_numbers_as_given(tmp_path, capsys, override, said):
     # "scene.object_scale -1.0 is out of range": a float field's whole number with a .0 it was not given

@@ -18,8 +18,9 @@ def test_a_file_is_not_blamed_for_weights_an_override_zeroed(tmp_path, capsys):
     cfg.write_text("instructions:\n  modality_weights: {optical: 1, sar: 0}\n")
     argv = ["--config", str(cfg), "--modalities", "optical,sar"]
     assert _synth(tmp_path, *argv, "instructions.modality_weights.optical=0") == 2
-    assert capsys.readouterr().err.startswith("error: instructions.modality_weights {optical: 0, sar: 0}: every "
-                                              "rendered modality (optical, sar) has weight 0")
+    assert capsys.readouterr().err.startswith(  # the override as typed (stop 78), not the file alone
+        "error: override 'instructions.modality_weights.optical=0' (command line): instructions.modality_weights "
+        "{optical: 0, sar: 0}: every rendered modality (optical, sar) has weight 0")
     assert _synth(tmp_path, *argv[:2], "--modalities", "sar") == 2  # the file's own 0: still named
     assert capsys.readouterr().err.startswith(f"error: {cfg}: instructions.modality_weights {{optical: 1, sar: 0}}")
 

@@ -209,7 +209,8 @@ def test_synth_tasks_change_without_pairs_names_the_option_typed(tmp_path, capsy
                                               "and it needs pairs, but --pairs-fraction is 0")
     weights = "instructions.task_weights={cls: 0, vqa: 0, cap: 0, count: 0, det: 0, ground: 0, regcap: 0, seg: 0}"
     assert main(["synth", "--n", "2", "--out", out, weights, "scene.pairs_fraction=0"]) == 2
-    assert "error: instructions.task_weights {cls: 0, " in capsys.readouterr().err
+    assert f"error: override '{weights}' (command line): instructions.task_weights {{cls: 0, " in \
+        capsys.readouterr().err
 
 
 def test_sirst_pixel_mask_beside_its_image_is_paired_as_the_refusal_says(realdata, tmp_path, capsys):

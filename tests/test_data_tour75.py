@@ -43,7 +43,8 @@ def test_a_base_files_value_names_the_base_and_an_override_or_option_names_no_fi
     assert _synth(tmp_path, "--config", str(top), "--size", "4") == 2
     assert capsys.readouterr().err.startswith("error: --size 4 must be between 16 and 4096")
     assert _synth(tmp_path, "--config", str(top), "scene.size=64", "scene={max_objects: -1}") == 2
-    assert capsys.readouterr().err.startswith("error: scene.max_objects -1 is out of range")
+    assert capsys.readouterr().err.startswith("error: override 'scene={max_objects: -1}' (command line): "
+                                              "scene.max_objects -1 is out of range")
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +95,8 @@ def test_count_present_share_sets_how_often_a_scene_with_objects_is_asked_of_an_
 
 def test_count_present_share_out_of_range_is_refused_naming_the_key(tmp_path, capsys):
     assert _synth(tmp_path, "instructions.count_present_share=1.5") == 2
-    assert capsys.readouterr().err == "error: instructions.count_present_share must be in [0, 1], got 1.5\n"
+    assert capsys.readouterr().err == ("error: override 'instructions.count_present_share=1.5' (command line): "
+                                       "instructions.count_present_share must be in [0, 1], got 1.5\n")
 
 
 def test_the_rebuild_bar_names_what_it_counts(tmp_path, capfd):
@@ -135,7 +137,7 @@ def test_did_you_mean_on_the_command_line_names_each_near_modality(tmp_path, cap
 
 def test_rebuild_names_the_config_file_of_a_bad_instructions_value(tmp_path, capsys):
     """``rebuild --config mine.yaml`` with ``obb_fraction: 3`` said "instructions.obb_fraction must be in [0, 1]",
-    no file; the same value as key=value is named as the key, as before."""
+    no file; the same value as key=value is named as the override typed (stop 78)."""
     from data_gen.__main__ import main
 
     assert _synth(tmp_path, "--size", "32", "--modalities", "optical") == 0
@@ -146,5 +148,6 @@ def test_rebuild_names_the_config_file_of_a_bad_instructions_value(tmp_path, cap
     assert main([*argv, "--config", str(cfg)]) == 2
     assert capsys.readouterr().err == f"error: {cfg}: instructions.obb_fraction must be in [0, 1], got 3\n"
     assert main([*argv, "instructions.obb_fraction=3"]) == 2
-    assert capsys.readouterr().err == "error: instructions.obb_fraction must be in [0, 1], got 3\n"
+    assert capsys.readouterr().err == ("error: override 'instructions.obb_fraction=3' (command line): "
+                                       "instructions.obb_fraction must be in [0, 1], got 3\n")
     assert main([*argv, "--config", str(cfg), "instructions.obb_fraction=0.4"]) == 0
