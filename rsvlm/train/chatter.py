@@ -12,12 +12,14 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 LOGGERS = ("torch.utils.cpp_extension",)  # torch's warnings at the op build (its own handler, on stderr)
 LOG_NAME = "setup.log"
+RANK_LINE = re.compile(r"\[rank \d+\] ")  # how each line of ours begins
 
 
 @contextlib.contextmanager
@@ -46,14 +48,26 @@ def kept(said: list[str] | None) -> Iterator[None]:
     finally:
         for lg, (propagate, level) in zip(loggers, before):
             lg.removeHandler(handler)
-            lg.propagate, lg.level = propagate, level
+            lg.propagate = propagate
+            lg.setLevel(level)  # setLevel, not .level: it clears the cache of levels asked while held
     said.append(buf.getvalue())
+
+
+def ours(path: Path) -> bool:
+    """Whether ``path`` is a setup log this module wrote (every line led by ``[rank N]``): another file of
+    that name in out_dir (out_dir may be a folder of the user's) is neither replaced nor removed."""
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except OSError:
+        return False
+    return bool(lines) and all(RANK_LINE.match(line) for line in lines)  # never written empty
 
 
 def write_setup_log(out_dir: Path, said: list[str], rank: int, world: int) -> Path | None:
     """(collective where ``world`` > 1) Every rank's held lines into ``out_dir/setup.log`` (rank 0 writes it),
     each line led by ``[rank N]``, this start's alone; the file, or None where no rank held any (an earlier
-    start's file is removed then: it was not this run's)."""
+    start's file is removed then: it was not this run's). A ``setup.log`` not written here is left as it is,
+    and one that cannot be written is said on stderr: the run goes on (the other ranks are past the gather)."""
     text = "".join(said)
     texts = [text]
     if world > 1:
@@ -64,9 +78,19 @@ def write_setup_log(out_dir: Path, said: list[str], rank: int, world: int) -> Pa
     path = Path(out_dir) / LOG_NAME
     if rank != 0:
         return None
-    if not any(texts):
-        path.unlink(missing_ok=True)
-        return None
     lines = [f"[rank {r}] {line}\n" for r, t in enumerate(texts) for line in (t or "").splitlines() if line.strip()]
-    path.write_text("".join(lines))
+    if path.exists() and not ours(path):
+        if lines:
+            print(f"[rsvlm.train] note: {path} is not an rsvlm setup log, left as it is; DeepSpeed's "
+                  f"{len(lines)} start-up line(s) were not written (log.verbose=true prints them)", file=sys.stderr)
+        return None
+    try:
+        if not lines:
+            path.unlink(missing_ok=True)
+            return None
+        path.write_text("".join(lines))
+    except OSError as e:
+        print(f"[rsvlm.train] note: {path}: {e.strerror or e}; DeepSpeed's {len(lines)} start-up line(s) were "
+              "not written (log.verbose=true prints them)", file=sys.stderr)
+        return None
     return path

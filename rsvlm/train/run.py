@@ -123,6 +123,11 @@ def check_launch(cfg: TrainConfig, ddp: bool = False) -> tuple[int, int, bool]:
                          f"{'is' if len(unset) == 1 else 'are'} not (each process needs its RANK, and the same "
                          "MASTER_ADDR and MASTER_PORT to meet at); start the job with scripts/launch.py (or torchrun / "
                          "deepspeed), which sets them all")
+    port = os.environ.get("MASTER_PORT", "").strip()
+    if (world > 1 or cfg.dist.deepspeed) and port and not (port.isdigit() and 0 < int(port) < 65536):
+        # was torch's "invalid literal for int() with base 10: 'x'" (or "port must have value …") on every rank
+        raise ValueError(f"MASTER_PORT={port} is not a port number (1 to 65535); start the job with "
+                         "scripts/launch.py --master-port N (or torchrun / deepspeed), which sets it")
     cuda = torch.cuda.is_available() and cfg.device in ("auto", "cuda")
     if cfg.device == "cuda" and not torch.cuda.is_available():
         raise ValueError("device=cuda but no CUDA device is visible (device=auto uses one when there is)")
@@ -198,11 +203,11 @@ def setup_distributed(cfg: TrainConfig, ddp: bool = False,
     timeout = timedelta(seconds=cfg.dist.timeout_s)
     try:
         if cfg.dist.deepspeed:
+            import deepspeed  # outside kept: its logger's handler keeps the sys.stdout of its import
+
             from rsvlm.train.chatter import kept
 
             with kept(None if cfg.log.verbose else said):  # each rank's "… built successfully", every start
-                import deepspeed
-
                 deepspeed.init_distributed(dist_backend=backend, timeout=timeout)
         else:
             torch.distributed.init_process_group(backend, timeout=timeout)
