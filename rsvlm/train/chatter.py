@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-LOGGERS = ("torch.utils.cpp_extension",)  # torch's warnings at the op build (its own handler, on stderr)
+LOGGERS = ("torch.utils.cpp_extension",)  # torch's op-build warnings (no handler of its own: logging's last resort)
 LOG_NAME = "setup.log"
 RANK_LINE = re.compile(r"\[rank \d+\] ")  # how each line of ours begins
 
