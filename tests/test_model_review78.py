@@ -52,3 +52,19 @@ def test_the_write_probe_makes_no_folder_of_out_or_its_parents(tmp_path):
 
     check_new_folder(tmp_path / "a" / "b" / "merged", "merged checkpoint", "merge")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_cut_bin_is_called_cut_not_pickled_objects(tmp_path):
+    """89eba278's refusal read '(PytorchStreamReader failed … your checkpoint file is, which rsvlm never unpickles);
+    re-save it with safetensors' for a cut download: it holds no pickled objects, and fetching it again is the fix."""
+    from rsvlm.model.vision import read_state_dict
+
+    whole = tmp_path / "pytorch_model.bin"
+    torch.save({"w": torch.zeros(1000)}, whole)
+    cut = tmp_path / "cut.bin"
+    cut.write_bytes(whole.read_bytes()[:2000])
+    with pytest.raises(ValueError) as e:
+        read_state_dict(cut, advice="re-save it with safetensors")
+    assert str(e.value) == (f"{cut}: cannot be read as a torch file, cut or damaged (RuntimeError: PytorchStreamReader "
+                            "failed reading zip archive: failed finding central directory); fetch or save it again")
+    assert torch.equal(read_state_dict(whole)["w"], torch.zeros(1000))

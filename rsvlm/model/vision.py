@@ -109,18 +109,18 @@ def _sincos_table(width: int, g: int) -> torch.Tensor:
     return torch.from_numpy(get_2d_sincos_pos_embed(width, g, cls_token=True)).float()
 
 
-def _unpickle_why(error: Exception) -> str:
+def _unpickle_why(error: Exception) -> str | None:
     """What ``torch.load(weights_only=True)``'s ``error`` found, without its advice to load with
-    ``weights_only=False`` (which runs the file's code: was quoted in the refusal, cut at 200 characters)."""
+    ``weights_only=False`` (which runs the file's code: was quoted in the refusal, cut at 200 characters); None
+    where it is no such refusal (a cut or damaged file: torch's EOFError, 'PytorchStreamReader failed …')."""
     import re
 
     text = str(error)
-    if found := re.search(r"GLOBAL ([\w.]+)", text):
-        return f"pickled objects: {found.group(1)}"
     if "TorchScript" in text:
         return "a TorchScript archive"
-    said = [ln.strip() for ln in text.splitlines() if ln.strip() and "weights_only" not in ln and "trusted" not in ln]
-    return f"{said[0][:200]}" if said else f"pickled objects ({type(error).__name__})"
+    if found := re.search(r"GLOBAL ([\w.]+)", text):
+        return f"pickled objects: {found.group(1)}"
+    return f"pickled objects ({type(error).__name__})" if "Weights only load failed" in text else None
 
 
 def read_state_dict(path: str | Path, advice: str = "use the model's safetensors release (open_clip's "
@@ -137,8 +137,11 @@ def read_state_dict(path: str | Path, advice: str = "use the model's safetensors
     try:
         sd = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # TorchScript archives, pickled objects: refused (torch's advice to unpickle is not passed on)
-        raise ValueError(f"{path}: not a plain tensor state dict ({_unpickle_why(e)}, which rsvlm never unpickles); "
-                         f"{advice}") from e
+        if (why := _unpickle_why(e)) is None:  # was called pickled objects, with the advice to re-save
+            said = str(e).strip().split(". ")[0].splitlines()[0][:120] if str(e).strip() else ""
+            raise ValueError(f"{path}: cannot be read as a torch file, cut or damaged ({type(e).__name__}"
+                             f"{': ' + said if said else ''}); fetch or save it again") from e
+        raise ValueError(f"{path}: not a plain tensor state dict ({why}, which rsvlm never unpickles); {advice}") from e
     for key in ("state_dict", "model"):
         if isinstance(sd, dict) and isinstance(sd.get(key), dict):
             sd = sd[key]
