@@ -175,15 +175,22 @@ def check_image_path(name: Path | str) -> None:
     raise FileNotFoundError(f"{p} is a folder, not an image file{_folder_hint(p)}")
 
 
+MANY_BANDS = 24  # more rasters than that in one folder are taken for separate images, not one scene's band files
+
+
 def _folder_hint(p: Path, depth: int = 5, most: int = 2000) -> str:
     """What to give instead of the folder ``p``: its rasters, or where it holds none itself, those in
     its subfolders down to ``depth`` (a Sentinel-2 .SAFE's GRANULE/*/IMG_DATA/R10m/*.jp2, a Sentinel-1's
-    measurement/*.tiff), looking at ``most`` entries at most; "" where none is found."""
+    measurement/*.tiff), looking at ``most`` entries at most; "" where none is found. Rasters that can be one
+    scene's band files (``_band_files``) are offered comma-separated; others (photos, sizes that differ, more than
+    ``MANY_BANDS``) as separate images: a shell loop of ``rsvlm predict``, or ``rsvlm eval`` over records."""
     is_raster = lambda f: f.suffix.lower() in (*TIFF_SUFFIXES, ".jp2", *PIL_SUFFIXES)  # noqa: E731
     found, seen, level = [], 0, [p]
     for _ in range(depth):
         entries = [f for d in level for f in _entries(d)]
-        found = sorted((f for f in entries if f.is_file() and is_raster(f)), key=_natural)
+        # natural order of the name before its suffix: good.png before good2.png, img9 before img10
+        found = sorted((f for f in entries if f.is_file() and is_raster(f)),
+                       key=lambda f: (_natural(f.with_suffix("")), f.suffix))
         seen += len(entries)
         if found or seen > most:
             break
@@ -196,8 +203,60 @@ def _folder_hint(p: Path, depth: int = 5, most: int = 2000) -> str:
     first = shlex.quote(str(found[0]))  # quoted where it must be to paste: a path with spaces was cut at them
     if len(found) == 1:  # one image: no band files to join
         return f"; give its image{where}: {first}"
-    return (f"; give one of its images{where}, e.g. {first}, or, where they are one file per band, them "
-            f"comma-separated: {shlex.quote(','.join(str(f) for f in found[:4]))}{',…' if len(found) > 4 else ''}")
+    bands, why = _band_files(found)
+    if bands:
+        return (f"; give one of its images{where}, e.g. {first}, or, where they are one file per band, them "
+                f"comma-separated: {shlex.quote(','.join(str(f) for f in bands[:4]))}{',…' if len(bands) > 4 else ''}")
+    suffixes = {f.suffix for f in found}
+    glob = f"{shlex.quote(str(found[0].parent))}/*{suffixes.pop() if len(suffixes) == 1 else ''}"
+    return (f"; give one of its images{where}, e.g. {first}; they are {len(found)} separate images ({why}), not band "
+            f"files of one scene: run rsvlm predict once per file (for f in {glob}; do rsvlm predict --image \"$f\" "
+            f"... --out \"$f.json\"; done), or rsvlm eval --data over a JSONL of records naming them (docs/eval-run.md, "
+            f"\"Blind test sets and image paths\")")
+
+
+def _band_files(found: list[Path]) -> tuple[list[Path], str]:
+    """The rasters of ``found`` that can be band files of one scene, else [] and why not, said (``1- and 3-band, of
+    2 sizes``). Judged on the headers that read: their single-band files, two or more and at least half of them (a
+    Sentinel-2 IMG_DATA's 3-band TCI.jp2 beside its bands is left out), each of one size or georeferenced in one
+    CRS on one footprint (resampled on read: ``regrid.py``). A file whose header does not read is kept, unjudged
+    (the reader says what is wrong with it); where none reads, all are offered, by their names alone."""
+    if len(found) > MANY_BANDS:
+        return [], f"more than {MANY_BANDS}"
+    said = {f: _header(f) for f in found}
+    heads = [h for h in said.values() if h is not None]
+    one = [h for h in heads if h[0] == 1]
+    if not heads or len(one) >= min(2, len(heads)) and 2 * len(one) >= len(heads) and (
+            len({h[1] for h in one}) == 1 or len({h[2] for h in one}) == 1 and one[0][2] and _one_footprint(one)):
+        return [f for f, h in said.items() if h is None or h[0] == 1], ""
+    counts, sizes = sorted({h[0] for h in heads}), {h[1] for h in heads}
+    bands = f"{', '.join(f'{n}-' for n in counts[:-1])} and {counts[-1]}-band" if len(counts) > 1 else \
+        f"{counts[0]}-band"
+    why = [bands * (counts != [1]), f"of {len(sizes)} sizes" * (len(sizes) > 1)]
+    return [], ", ".join(w for w in why if w) or "not on one grid"
+
+
+def _header(f: Path) -> tuple | None:
+    """``f``'s (band count, (width, height), CRS, bounds, pixel width) from its header, None where it does not
+    open."""
+    import warnings
+
+    import rasterio
+    from rasterio.errors import RasterioError
+
+    with warnings.catch_warnings(), unheard():
+        warnings.simplefilter("ignore")  # NotGeoreferencedWarning of a photo
+        try:
+            with rasterio.open(f) as src:
+                return src.count, (src.width, src.height), src.crs, tuple(src.bounds), abs(src.transform.a)
+        except (OSError, RasterioError):
+            return None
+
+
+def _one_footprint(heads: list[tuple]) -> bool:
+    """Whether headers (``_header``'s) cover one extent, to within a pixel of the coarsest."""
+    tol = max(h[4] for h in heads)
+    return all(abs(a - b) <= tol for h in heads for a, b in zip(h[3], heads[0][3]))
 
 
 def _entries(d: Path) -> list[Path]:
