@@ -18,8 +18,9 @@ def shown(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
-def first_control(text: str) -> str | None:
-    """The first control character of ``text`` but ``\\t`` (and ``\\n``), as ``shown`` writes it ("\\\\x1b"), or None:
-    a line piped in holding one (a terminal's key sequence, ESC [ A, saved into a questions file) is no question."""
+def first_control(text: str) -> tuple[int, str] | None:
+    """Where the first control character of ``text`` but ``\\t`` (and ``\\n``) is, and it as ``shown`` writes it
+    ((0, "\\\\x1b")), or None: a line piped in holding one (a terminal's key sequence, ESC [ A, saved into a questions
+    file) is no question."""
     m = _CONTROL.search(text)
-    return shown(m.group(0)) if m else None
+    return (m.start(), shown(m.group(0))) if m else None

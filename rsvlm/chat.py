@@ -321,13 +321,14 @@ class ChatREPL:
 
     def handle(self, line: str) -> bool:
         """One input line; False when the session should end."""
-        line = line.strip().lstrip("\ufeff").strip()  # a questions file saved "UTF-8 with BOM": its first line's
-        # /image was asked as a question, a [cls] tag read as plain text
+        typed, line = line, line.strip().lstrip("\ufeff").strip()  # a questions file saved "UTF-8 with BOM": its first
+        # line's /image was asked as a question, a [cls] tag read as plain text
         if not line:
             return True
-        if (at := next((k for k, c in enumerate(line) if first_control(c)), None)) is not None:  # "\x1b[A[vqa] …" (an arrow
-            # key saved in a questions file) was asked of the model, its tag unread
-            self.fail(f"error: the line holds a control character ({first_control(line[at])}, character {at + 1}): "
+        if control := first_control(line):  # "\x1b[A[vqa] …" (an arrow key saved in a questions file) was asked of the
+            # model, its tag unread; where it is counted as typed (a CRLF's CR, stripped, is none)
+            at = control[0] + typed.lstrip("\ufeff").find(line) + 1
+            self.fail(f"error: the line holds a control character ({control[1]}, character {at}): "
                       "neither asked nor run; type it again without it")
             return True
         if line.startswith("/"):

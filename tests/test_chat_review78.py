@@ -48,3 +48,16 @@ def test_streamed_pieces_split_mid_escape_print_as_the_whole_answer_does():
     text = "ship\x1b[2J\x07 at 船\x9b1m\u00e9\rx"
     for cut in range(len(text) + 1):
         assert shown(text[:cut]) + shown(text[cut:]) == shown(text)
+
+
+def test_where_a_control_character_is_counted_as_the_line_was_typed(ckpt, geotiff):
+    """6d72af0c counted the character's place in the line stripped of its leading spaces ("character 1" of a line
+    whose ESC was its third)."""
+    from test_predict_edges import chat_repl
+
+    repl, out = chat_repl(ckpt)
+    assert repl.handle("  \x1b[A[vqa] a ship?\r") and repl.failed
+    assert repl.handle("\ufeff[vqa] a\x07 ship?") and repl.failed
+    said = out.getvalue()
+    assert "(\\x1b, character 3)" in said and "(\\x07, character 8)" in said, said
+    assert repl.handle("[vqa] a ship?\x0c") and "(\\x0c" not in out.getvalue()  # stripped at an end, as before
